@@ -1,0 +1,107 @@
+import { swaggerUI } from '@hono/swagger-ui'
+import { OpenAPIHono } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import type { AppEnv } from './env'
+import { ApiError, type ErrorCode, fieldErrors, toProblem } from './lib/errors'
+import { appContext } from './middleware/context'
+import { bearerAuth } from './middleware/bearer-auth'
+import { requireJsonBody } from './middleware/json-body'
+import { communitiesApp } from './routes/communities'
+import { groupsApp } from './routes/groups'
+import { tokensApp } from './routes/tokens'
+
+const MAX_BODY_BYTES = 64 * 1024
+
+/** Builds the whole Hono app; `index.ts` hands it requests. */
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>()
+  app.use(appContext())
+
+  app.get('/', (c) => c.redirect('/api/docs'))
+
+  app.route('/api', createApi())
+
+  app.notFound((c) => respondWithError(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}.`)))
+  app.onError((error, c) => respondWithError(c, toApiError(error, c)))
+  return app
+}
+
+function createApi() {
+  const api = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ApiError('validation_failed', 'Some fields are missing or invalid.', {
+          errors: fieldErrors(result.error.issues),
+        })
+      }
+    },
+  })
+  api.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError('payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB.`)
+      },
+    }),
+  )
+  api.use(requireJsonBody())
+  api.use(bearerAuth({ publicPaths: ['/api/openapi.json', '/api/docs'] }))
+
+  api.route('/', communitiesApp)
+  api.route('/', groupsApp)
+  api.route('/', tokensApp)
+
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The `ADMIN_TOKEN` secret, or a token created with `POST /api/tokens`',
+  })
+  api.doc31('/openapi.json', (c) => ({
+    openapi: '3.1.0',
+    info: {
+      title: 'Community Growth API',
+      version: '1.0.0',
+      description:
+        'Communities, groups, invite links, joins, referrals and announcements for chat communities. ' +
+        'Errors are RFC 9457 problem details with a stable `code`.',
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }))
+  api.get('/docs', swaggerUI({ url: '/api/openapi.json', title: 'Community Growth API' }))
+  return api
+}
+
+const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+}
+
+/** Every error becomes an ApiError; anything unexpected is logged and answered without detail. */
+function toApiError(error: Error, c: Context<AppEnv>): ApiError {
+  if (error instanceof ApiError) return error
+  if (error instanceof HTTPException) {
+    if (error.status === 400 && error.message.startsWith('Malformed JSON')) {
+      return new ApiError('malformed_json', 'The request body is not valid JSON.')
+    }
+    const code = HTTP_STATUS_CODES[error.status]
+    if (code) return new ApiError(code, error.message || 'The request was refused.')
+  }
+  console.error(JSON.stringify({ requestId: c.var.requestId, error: String(error), stack: error.stack }))
+  return new ApiError('internal_error', 'Something went wrong on our side. It has been logged.')
+}
+
+function respondWithError(c: Context<AppEnv>, error: ApiError): Response {
+  const body = JSON.stringify(toProblem(error, c.var.requestId))
+  return new Response(body, {
+    status: error.status,
+    headers: { 'content-type': 'application/problem+json', ...error.headers },
+  })
+}

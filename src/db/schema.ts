@@ -1,0 +1,118 @@
+/**
+ * The data model, one source of truth: drizzle-kit generates `migrations/` from this file and a
+ * test fails when the two drift apart.
+ *
+ * Conventions: ids are prefixed and time-sortable (see `lib/ids.ts`), so ordering by id is
+ * ordering by creation and a primary key doubles as a pagination cursor. Times are stored as
+ * integer milliseconds since the epoch. Enumerations are text columns guarded by CHECK
+ * constraints so that no code path, ours or a hand-written query, can store a value the API
+ * could not return.
+ */
+import { sql } from 'drizzle-orm'
+import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+export const VISIBILITIES = ['open', 'closed'] as const
+export type Visibility = (typeof VISIBILITIES)[number]
+
+export const GROUP_KINDS = ['announcement', 'discussion'] as const
+export type GroupKind = (typeof GROUP_KINDS)[number]
+
+export const GROUP_ORIGINS = ['created', 'added'] as const
+export type GroupOrigin = (typeof GROUP_ORIGINS)[number]
+
+export const TOKEN_ROLES = ['owner', 'community_admin', 'group_admin'] as const
+export type TokenRole = (typeof TOKEN_ROLES)[number]
+
+const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' })
+
+export const communities = sqliteTable(
+  'communities',
+  {
+    id: text('id').primaryKey(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    photoUrl: text('photo_url'),
+    visibility: text('visibility', { enum: VISIBILITIES }).notNull(),
+    joinQuestions: text('join_questions', { mode: 'json' })
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'`),
+    maxGroups: integer('max_groups').notNull().default(50),
+    createdAt: timestamp('created_at').notNull(),
+    updatedAt: timestamp('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('communities_slug_unique').on(t.slug),
+    check('communities_visibility_check', sql`${t.visibility} in ('open', 'closed')`),
+    check('communities_max_groups_check', sql`${t.maxGroups} between 1 and 50`),
+  ],
+)
+
+export const groups = sqliteTable(
+  'groups',
+  {
+    id: text('id').primaryKey(),
+    communityId: text('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: GROUP_KINDS }).notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    topic: text('topic'),
+    iconUrl: text('icon_url'),
+    memberLimit: integer('member_limit').notNull(),
+    chatInviteUrl: text('chat_invite_url'),
+    origin: text('origin', { enum: GROUP_ORIGINS }).notNull().default('created'),
+    createdAt: timestamp('created_at').notNull(),
+    updatedAt: timestamp('updated_at').notNull(),
+  },
+  (t) => [
+    index('groups_community_idx').on(t.communityId, t.id),
+    // Exactly one announcement group per community: the index refuses a second one.
+    uniqueIndex('groups_one_announcement_per_community')
+      .on(t.communityId)
+      .where(sql`kind = 'announcement'`),
+    check('groups_kind_check', sql`${t.kind} in ('announcement', 'discussion')`),
+    check('groups_origin_check', sql`${t.origin} in ('created', 'added')`),
+    check(
+      'groups_member_limit_check',
+      sql`${t.memberLimit} >= 1 and ${t.memberLimit} <= case ${t.kind} when 'announcement' then 2000 else 1024 end`,
+    ),
+  ],
+)
+
+/**
+ * API tokens are the admins of an installation. Only the SHA-256 of a token is stored. A group
+ * admin keeps `groupId` when promoted to community admin, so a demotion can put them back.
+ */
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role', { enum: TOKEN_ROLES }).notNull(),
+    communityId: text('community_id').references(() => communities.id, { onDelete: 'cascade' }),
+    groupId: text('group_id').references(() => groups.id, { onDelete: 'set null' }),
+    tokenHash: text('token_hash').notNull(),
+    tokenPrefix: text('token_prefix').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+    revokedAt: timestamp('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('api_tokens_hash_unique').on(t.tokenHash),
+    index('api_tokens_community_idx').on(t.communityId),
+    index('api_tokens_group_idx').on(t.groupId),
+    check('api_tokens_role_check', sql`${t.role} in ('owner', 'community_admin', 'group_admin')`),
+    check(
+      'api_tokens_scope_check',
+      sql`(${t.role} = 'owner' and ${t.communityId} is null)
+        or (${t.role} = 'community_admin' and ${t.communityId} is not null)
+        or (${t.role} = 'group_admin' and ${t.communityId} is not null and ${t.groupId} is not null)`,
+    ),
+  ],
+)
+
+export type Community = typeof communities.$inferSelect
+export type Group = typeof groups.$inferSelect
+export type ApiToken = typeof apiTokens.$inferSelect

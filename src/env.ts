@@ -1,0 +1,14 @@
+import type { Config } from './lib/config'
+import type { Database } from './db/client'
+import type { Principal } from './services/access'
+
+/** The Hono environment every route and middleware shares: bindings plus per-request values. */
+export type AppEnv = {
+  Bindings: Env
+  Variables: {
+    config: Config
+    db: Database
+    requestId: string
+    principal: Principal
+  }
+}

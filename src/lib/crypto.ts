@@ -1,0 +1,34 @@
+const encoder = new TextEncoder()
+
+export async function sha256Hex(input: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(input))
+  return toHex(new Uint8Array(digest))
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let out = ''
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
+  return out
+}
+
+export function base64Url(bytes: Uint8Array): string {
+  let binary = ''
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+export function randomBase64Url(byteLength: number): string {
+  return base64Url(crypto.getRandomValues(new Uint8Array(byteLength)))
+}
+
+/**
+ * Compares two strings without leaking, through timing, how much of them matches. Both sides are
+ * hashed first so that inputs of different lengths take the same path.
+ */
+export async function constantTimeEqual(a: string, b: string): Promise<boolean> {
+  const [hashA, hashB] = await Promise.all([
+    crypto.subtle.digest('SHA-256', encoder.encode(a)),
+    crypto.subtle.digest('SHA-256', encoder.encode(b)),
+  ])
+  return crypto.subtle.timingSafeEqual(hashA, hashB)
+}

@@ -1,0 +1,38 @@
+import { createMiddleware } from 'hono/factory'
+import type { AppEnv } from '../env'
+import { ApiError } from '../lib/errors'
+import { findPrincipalByToken } from '../services/tokens'
+
+export interface BearerAuthOptions {
+  /** Paths under the mount point that answer without a token (the API's own documentation). */
+  publicPaths?: string[]
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i
+
+/**
+ * Requires `Authorization: Bearer <token>` and puts the caller on the context as `principal`.
+ * A missing, malformed, unknown or revoked token is a 401; what the caller may do with a valid
+ * one is for each route to decide (403).
+ */
+export function bearerAuth(options: BearerAuthOptions = {}) {
+  const publicPaths = new Set(options.publicPaths ?? [])
+  return createMiddleware<AppEnv>(async function bearerAuth(c, next) {
+    if (publicPaths.has(c.req.path)) return next()
+    const match = BEARER.exec(c.req.header('authorization') ?? '')
+    const challenge = { 'WWW-Authenticate': 'Bearer realm="api"' }
+    if (!match?.[1]) {
+      throw new ApiError('unauthorized', 'Send an API token as "Authorization: Bearer <token>".', {
+        headers: challenge,
+      })
+    }
+    const principal = await findPrincipalByToken(c.var.db, match[1], c.var.config.ADMIN_TOKEN)
+    if (!principal) {
+      throw new ApiError('unauthorized', 'This token is unknown or has been revoked.', {
+        headers: challenge,
+      })
+    }
+    c.set('principal', principal)
+    await next()
+  })
+}

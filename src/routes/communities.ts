@@ -1,0 +1,205 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import type { AppEnv } from '../env'
+import { assertAllowedUrls } from '../lib/urls'
+import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import {
+  assertCanManageCommunity,
+  assertCanReadCommunity,
+  assertOwner,
+} from '../services/access'
+import {
+  createCommunity,
+  deleteCommunity,
+  getCommunityOrThrow,
+  listCommunities,
+  updateCommunity,
+} from '../services/communities'
+import {
+  demoteToGroupAdmin,
+  listCommunityAdmins,
+  promoteToCommunityAdmin,
+} from '../services/tokens'
+import { idParam } from '../schemas/common'
+import {
+  CommunitySchema,
+  CreateCommunitySchema,
+  serializeCommunity,
+  UpdateCommunitySchema,
+} from '../schemas/communities'
+import { DemoteAdminSchema, serializeToken, TokenSchema } from '../schemas/tokens'
+import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+
+export const communitiesApp = new OpenAPIHono<AppEnv>()
+
+const tags = ['Communities']
+const CommunityParams = idParam('cmt')
+
+communitiesApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/communities',
+    tags,
+    summary: 'Create a community with its announcement group',
+    security: bearerSecurity,
+    request: { body: jsonBody(CreateCommunitySchema) },
+    responses: {
+      201: jsonResponse(CommunitySchema, 'The new community'),
+      ...problemResponses(409, 413, 415),
+    },
+  }),
+  async (c) => {
+    assertOwner(c.var.principal)
+    const input = c.req.valid('json')
+    assertAllowedUrls(input, c.var.config)
+    const { community } = await createCommunity(c.var.db, input, new Date())
+    return c.json(serializeCommunity(community), 201)
+  },
+)
+
+communitiesApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities',
+    tags,
+    summary: 'List the communities this token may see',
+    security: bearerSecurity,
+    request: { query: PaginationQuerySchema },
+    responses: {
+      200: jsonResponse(pageSchema(CommunitySchema), 'A page of communities, oldest first'),
+      ...problemResponses(),
+    },
+  }),
+  async (c) => {
+    const page = await listCommunities(c.var.db, c.var.principal, c.req.valid('query'))
+    return c.json({ data: page.data.map(serializeCommunity), nextCursor: page.nextCursor }, 200)
+  },
+)
+
+communitiesApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}',
+    tags,
+    summary: 'Read a community',
+    security: bearerSecurity,
+    request: { params: CommunityParams },
+    responses: {
+      200: jsonResponse(CommunitySchema, 'The community'),
+      ...problemResponses(404),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanReadCommunity(c.var.principal, id)
+    return c.json(serializeCommunity(await getCommunityOrThrow(c.var.db, id)), 200)
+  },
+)
+
+communitiesApp.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/communities/{id}',
+    tags,
+    summary: 'Change a community',
+    security: bearerSecurity,
+    request: { params: CommunityParams, body: jsonBody(UpdateCommunitySchema) },
+    responses: {
+      200: jsonResponse(CommunitySchema, 'The changed community'),
+      ...problemResponses(404, 409, 413, 415),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanManageCommunity(c.var.principal, id)
+    const input = c.req.valid('json')
+    assertAllowedUrls(input, c.var.config)
+    return c.json(serializeCommunity(await updateCommunity(c.var.db, id, input, new Date())), 200)
+  },
+)
+
+communitiesApp.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/communities/{id}',
+    tags,
+    summary: 'Delete a community, its groups and its scoped tokens',
+    security: bearerSecurity,
+    request: { params: CommunityParams },
+    responses: { 204: { description: 'Deleted' }, ...problemResponses(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertOwner(c.var.principal)
+    await deleteCommunity(c.var.db, id)
+    return c.body(null, 204)
+  },
+)
+
+communitiesApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/admins',
+    tags: ['Admins'],
+    summary: 'List the community admins and group admins of a community',
+    security: bearerSecurity,
+    request: { params: CommunityParams },
+    responses: {
+      200: jsonResponse(z.object({ data: z.array(TokenSchema) }), 'The admins'),
+      ...problemResponses(404),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanReadCommunity(c.var.principal, id)
+    await getCommunityOrThrow(c.var.db, id)
+    const admins = await listCommunityAdmins(c.var.db, id)
+    return c.json({ data: admins.map(serializeToken) }, 200)
+  },
+)
+
+const AdminParams = CommunityParams.extend(idParam('tok', 'tokenId').shape)
+
+communitiesApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/communities/{id}/admins/{tokenId}/promote',
+    tags: ['Admins'],
+    summary: 'Promote a group admin to community admin',
+    description: 'Admins of an added group stay group admins until promoted here.',
+    security: bearerSecurity,
+    request: { params: AdminParams },
+    responses: {
+      200: jsonResponse(TokenSchema, 'The admin, now a community admin'),
+      ...problemResponses(404),
+    },
+  }),
+  async (c) => {
+    const { id, tokenId } = c.req.valid('param')
+    assertCanManageCommunity(c.var.principal, id)
+    return c.json(serializeToken(await promoteToCommunityAdmin(c.var.db, id, tokenId)), 200)
+  },
+)
+
+communitiesApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/communities/{id}/admins/{tokenId}/demote',
+    tags: ['Admins'],
+    summary: 'Demote a community admin to group admin',
+    security: bearerSecurity,
+    request: {
+      params: AdminParams,
+      body: { content: { 'application/json': { schema: DemoteAdminSchema } }, required: false },
+    },
+    responses: {
+      200: jsonResponse(TokenSchema, 'The admin, now a group admin'),
+      ...problemResponses(404, 409, 415),
+    },
+  }),
+  async (c) => {
+    const { id, tokenId } = c.req.valid('param')
+    assertCanManageCommunity(c.var.principal, id)
+    const { groupId } = c.req.valid('json')
+    return c.json(serializeToken(await demoteToGroupAdmin(c.var.db, id, tokenId, groupId)), 200)
+  },
+)

@@ -1,0 +1,124 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
+import type { AppEnv } from '../env'
+import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import { assertAllowedUrls } from '../lib/urls'
+import {
+  assertCanManageCommunity,
+  assertCanManageGroup,
+  assertCanReadCommunity,
+} from '../services/access'
+import { getCommunityOrThrow } from '../services/communities'
+import { createGroup, deleteGroup, getGroupOrThrow, listGroups, updateGroup } from '../services/groups'
+import { idParam } from '../schemas/common'
+import { CreateGroupSchema, GroupSchema, serializeGroup, UpdateGroupSchema } from '../schemas/groups'
+import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+
+export const groupsApp = new OpenAPIHono<AppEnv>()
+
+const tags = ['Groups']
+const CommunityParams = idParam('cmt')
+const GroupParams = idParam('grp')
+
+groupsApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/communities/{id}/groups',
+    tags,
+    summary: 'Create a group in a community, or add an existing chat group',
+    description:
+      'Refused with 409 `group_limit_reached` once the community holds `maxGroups` discussion groups.',
+    security: bearerSecurity,
+    request: { params: CommunityParams, body: jsonBody(CreateGroupSchema) },
+    responses: {
+      201: jsonResponse(GroupSchema, 'The new group'),
+      ...problemResponses(404, 409, 413, 415),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanManageCommunity(c.var.principal, id)
+    const input = c.req.valid('json')
+    assertAllowedUrls(input, c.var.config)
+    return c.json(serializeGroup(await createGroup(c.var.db, id, input, new Date())), 201)
+  },
+)
+
+groupsApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/groups',
+    tags,
+    summary: 'List a community’s groups, the announcement group first',
+    security: bearerSecurity,
+    request: { params: CommunityParams, query: PaginationQuerySchema },
+    responses: {
+      200: jsonResponse(pageSchema(GroupSchema), 'A page of groups, oldest first'),
+      ...problemResponses(404),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanReadCommunity(c.var.principal, id)
+    await getCommunityOrThrow(c.var.db, id)
+    const page = await listGroups(c.var.db, id, c.req.valid('query'))
+    return c.json({ data: page.data.map(serializeGroup), nextCursor: page.nextCursor }, 200)
+  },
+)
+
+groupsApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/groups/{id}',
+    tags,
+    summary: 'Read a group',
+    security: bearerSecurity,
+    request: { params: GroupParams },
+    responses: { 200: jsonResponse(GroupSchema, 'The group'), ...problemResponses(404) },
+  }),
+  async (c) => {
+    const group = await getGroupOrThrow(c.var.db, c.req.valid('param').id)
+    assertCanReadCommunity(c.var.principal, group.communityId)
+    return c.json(serializeGroup(group), 200)
+  },
+)
+
+groupsApp.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/groups/{id}',
+    tags,
+    summary: 'Change a group',
+    security: bearerSecurity,
+    request: { params: GroupParams, body: jsonBody(UpdateGroupSchema) },
+    responses: {
+      200: jsonResponse(GroupSchema, 'The changed group'),
+      ...problemResponses(404, 409, 413, 415),
+    },
+  }),
+  async (c) => {
+    const group = await getGroupOrThrow(c.var.db, c.req.valid('param').id)
+    assertCanManageGroup(c.var.principal, group)
+    const input = c.req.valid('json')
+    assertAllowedUrls(input, c.var.config)
+    return c.json(serializeGroup(await updateGroup(c.var.db, group, input, new Date())), 200)
+  },
+)
+
+groupsApp.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/groups/{id}',
+    tags,
+    summary: 'Delete a discussion group',
+    description: 'The announcement group cannot be deleted (409 `announcement_group_protected`).',
+    security: bearerSecurity,
+    request: { params: GroupParams },
+    responses: { 204: { description: 'Deleted' }, ...problemResponses(404, 409) },
+  }),
+  async (c) => {
+    const group = await getGroupOrThrow(c.var.db, c.req.valid('param').id)
+    assertCanManageCommunity(c.var.principal, group.communityId)
+    await deleteGroup(c.var.db, group)
+    return c.body(null, 204)
+  },
+)

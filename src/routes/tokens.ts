@@ -1,0 +1,90 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
+import type { AppEnv } from '../env'
+import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import { assertCanManageCommunity, assertOwner, isOwner } from '../services/access'
+import { createToken, getTokenOrThrow, listTokens, revokeToken } from '../services/tokens'
+import { idParam } from '../schemas/common'
+import {
+  CreatedTokenSchema,
+  CreateTokenSchema,
+  serializeToken,
+  TokenSchema,
+} from '../schemas/tokens'
+import { getGroupOrThrow } from '../services/groups'
+import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+
+export const tokensApp = new OpenAPIHono<AppEnv>()
+
+const tags = ['Tokens']
+const TokenParams = idParam('tok')
+
+tokensApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/tokens',
+    tags,
+    summary: 'Create an API token',
+    description:
+      'Owners create any token; a community admin creates admin tokens for their own community. ' +
+      'The secret is in `token` in this answer only; just its SHA-256 is stored.',
+    security: bearerSecurity,
+    request: { body: jsonBody(CreateTokenSchema) },
+    responses: {
+      201: jsonResponse(CreatedTokenSchema, 'The token, with its secret shown once'),
+      ...problemResponses(404, 413, 415),
+    },
+  }),
+  async (c) => {
+    const input = c.req.valid('json')
+    // A token is created by whoever could manage what it is scoped to.
+    const communityId =
+      input.communityId ??
+      (input.groupId ? (await getGroupOrThrow(c.var.db, input.groupId)).communityId : undefined)
+    if (input.role === 'owner' || !communityId) assertOwner(c.var.principal)
+    else assertCanManageCommunity(c.var.principal, communityId)
+    const { token, record } = await createToken(c.var.db, input, new Date())
+    return c.json({ ...serializeToken(record), token }, 201)
+  },
+)
+
+tokensApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/tokens',
+    tags,
+    summary: 'List live tokens (owners: all; community admins: their community’s)',
+    security: bearerSecurity,
+    request: { query: PaginationQuerySchema },
+    responses: {
+      200: jsonResponse(pageSchema(TokenSchema), 'A page of tokens, oldest first'),
+      ...problemResponses(),
+    },
+  }),
+  async (c) => {
+    const principal = c.var.principal
+    const communityId = isOwner(principal) ? undefined : (principal.communityId ?? '')
+    if (communityId !== undefined) assertCanManageCommunity(principal, communityId)
+    const page = await listTokens(c.var.db, { ...c.req.valid('query'), communityId })
+    return c.json({ data: page.data.map(serializeToken), nextCursor: page.nextCursor }, 200)
+  },
+)
+
+tokensApp.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/tokens/{id}',
+    tags,
+    summary: 'Revoke a token',
+    security: bearerSecurity,
+    request: { params: TokenParams },
+    responses: { 204: { description: 'Revoked' }, ...problemResponses(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const token = await getTokenOrThrow(c.var.db, id)
+    if (token.communityId) assertCanManageCommunity(c.var.principal, token.communityId)
+    else assertOwner(c.var.principal)
+    await revokeToken(c.var.db, token.id, new Date())
+    return c.body(null, 204)
+  },
+)

@@ -1,0 +1,57 @@
+import { z } from '@hono/zod-openapi'
+import { VISIBILITIES, type Community } from '../db/schema'
+import { MAX_GROUPS_PER_COMMUNITY, MAX_JOIN_QUESTIONS } from '../lib/limits'
+import { DescriptionSchema, HttpsUrlSchema, NameSchema, SlugSchema, TimestampSchema } from './common'
+
+const JoinQuestionsSchema = z
+  .array(z.string().trim().min(1).max(200))
+  .max(MAX_JOIN_QUESTIONS)
+  .describe('Questions a person answers when asking to join a closed community')
+
+export const CreateCommunitySchema = z
+  .strictObject({
+    name: NameSchema.openapi({ example: 'Berlin Runners' }),
+    description: DescriptionSchema.describe('The community’s purpose, shown on its landing page'),
+    visibility: z
+      .enum(VISIBILITIES)
+      .describe('`open`: anyone with a link joins at once; `closed`: an admin approves each join'),
+    slug: SlugSchema.optional().describe('Derived from the name when not given'),
+    photoUrl: HttpsUrlSchema.nullable().optional(),
+    joinQuestions: JoinQuestionsSchema.optional(),
+    maxGroups: z.number().int().min(1).max(MAX_GROUPS_PER_COMMUNITY).optional(),
+  })
+  .openapi('CreateCommunity')
+
+export const UpdateCommunitySchema = CreateCommunitySchema.partial()
+  .refine((value) => Object.keys(value).length > 0, 'Send at least one field to change')
+  .openapi('UpdateCommunity')
+
+export const CommunitySchema = z
+  .object({
+    id: z.string().openapi({ example: 'cmt_01jd2k3m4n5p6q7r8s9t0vwxyz' }),
+    slug: z.string(),
+    name: z.string(),
+    description: z.string(),
+    photoUrl: z.string().nullable(),
+    visibility: z.enum(VISIBILITIES),
+    joinQuestions: z.array(z.string()),
+    maxGroups: z.number().int(),
+    createdAt: TimestampSchema,
+    updatedAt: TimestampSchema,
+  })
+  .openapi('Community')
+
+export function serializeCommunity(community: Community): z.infer<typeof CommunitySchema> {
+  return {
+    id: community.id,
+    slug: community.slug,
+    name: community.name,
+    description: community.description,
+    photoUrl: community.photoUrl,
+    visibility: community.visibility,
+    joinQuestions: community.joinQuestions,
+    maxGroups: community.maxGroups,
+    createdAt: community.createdAt.toISOString(),
+    updatedAt: community.updatedAt.toISOString(),
+  }
+}

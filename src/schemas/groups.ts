@@ -1,0 +1,75 @@
+import { z } from '@hono/zod-openapi'
+import { GROUP_KINDS, GROUP_ORIGINS, type Group } from '../db/schema'
+import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT } from '../lib/limits'
+import { DescriptionSchema, HttpsUrlSchema, NameSchema, TimestampSchema } from './common'
+
+const groupFields = {
+  name: NameSchema.openapi({ example: 'Sunday long runs' }),
+  description: DescriptionSchema.optional(),
+  topic: z.string().trim().max(100).nullable().optional(),
+  iconUrl: HttpsUrlSchema.nullable().optional(),
+  memberLimit: z
+    .number()
+    .int()
+    .min(1)
+    .max(ANNOUNCEMENT_GROUP_MEMBER_LIMIT)
+    .optional()
+    .describe('At most 1024 for a discussion group, 2000 for the announcement group'),
+  chatInviteUrl: HttpsUrlSchema.nullable()
+    .optional()
+    .describe('The chat’s own invite link, e.g. https://chat.whatsapp.com/...; allow-listed hosts only'),
+}
+
+export const CreateGroupSchema = z
+  .strictObject({
+    ...groupFields,
+    origin: z
+      .enum(GROUP_ORIGINS)
+      .default('created')
+      .describe('`created` here, or `added`: an existing chat group brought in with its invite URL'),
+  })
+  .refine((group) => group.origin !== 'added' || !!group.chatInviteUrl, {
+    message: 'An added group needs its chat invite URL',
+    path: ['chatInviteUrl'],
+  })
+  .openapi('CreateGroup')
+
+export const UpdateGroupSchema = z
+  .strictObject(groupFields)
+  .partial()
+  .refine((value) => Object.keys(value).length > 0, 'Send at least one field to change')
+  .openapi('UpdateGroup')
+
+export const GroupSchema = z
+  .object({
+    id: z.string().openapi({ example: 'grp_01jd2k3m4n5p6q7r8s9t0vwxyz' }),
+    communityId: z.string(),
+    kind: z.enum(GROUP_KINDS),
+    name: z.string(),
+    description: z.string(),
+    topic: z.string().nullable(),
+    iconUrl: z.string().nullable(),
+    memberLimit: z.number().int(),
+    chatInviteUrl: z.string().nullable(),
+    origin: z.enum(GROUP_ORIGINS),
+    createdAt: TimestampSchema,
+    updatedAt: TimestampSchema,
+  })
+  .openapi('Group')
+
+export function serializeGroup(group: Group): z.infer<typeof GroupSchema> {
+  return {
+    id: group.id,
+    communityId: group.communityId,
+    kind: group.kind,
+    name: group.name,
+    description: group.description,
+    topic: group.topic,
+    iconUrl: group.iconUrl,
+    memberLimit: group.memberLimit,
+    chatInviteUrl: group.chatInviteUrl,
+    origin: group.origin,
+    createdAt: group.createdAt.toISOString(),
+    updatedAt: group.updatedAt.toISOString(),
+  }
+}

@@ -1,0 +1,162 @@
+import { and, asc, eq, gt, ne, sql } from 'drizzle-orm'
+import type { Database } from '../db/client'
+import { communities, groups, type Community, type Group, type Visibility } from '../db/schema'
+import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
+import { newId } from '../lib/ids'
+import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT, MAX_GROUPS_PER_COMMUNITY } from '../lib/limits'
+import { toPage, type Page } from '../lib/pagination'
+import { slugify } from '../lib/slug'
+import { isOwner, type Principal } from './access'
+
+export interface CreateCommunityInput {
+  name: string
+  description: string
+  visibility: Visibility
+  slug?: string
+  photoUrl?: string | null
+  joinQuestions?: string[]
+  maxGroups?: number
+}
+
+export type UpdateCommunityInput = Partial<CreateCommunityInput>
+
+export async function getCommunityOrThrow(db: Database, id: string): Promise<Community> {
+  const community = await db.query.communities.findFirst({ where: eq(communities.id, id) })
+  if (!community) throw notFound('Community')
+  return community
+}
+
+/**
+ * Creates a community together with its announcement group, in one batch: a community never
+ * exists without the group every member is in and only admins post to.
+ */
+export async function createCommunity(
+  db: Database,
+  input: CreateCommunityInput,
+  now: Date,
+): Promise<{ community: Community; announcementGroup: Group }> {
+  const slug = input.slug ?? (await freeSlugFor(db, input.name))
+  const community: Community = {
+    id: newId('cmt', now.getTime()),
+    slug,
+    name: input.name,
+    description: input.description,
+    photoUrl: input.photoUrl ?? null,
+    visibility: input.visibility,
+    joinQuestions: input.joinQuestions ?? [],
+    maxGroups: input.maxGroups ?? MAX_GROUPS_PER_COMMUNITY,
+    createdAt: now,
+    updatedAt: now,
+  }
+  const announcementGroup: Group = {
+    id: newId('grp', now.getTime()),
+    communityId: community.id,
+    kind: 'announcement',
+    name: 'Announcements',
+    description: `News from ${input.name}. Only admins post here.`,
+    topic: null,
+    iconUrl: null,
+    memberLimit: ANNOUNCEMENT_GROUP_MEMBER_LIMIT,
+    chatInviteUrl: null,
+    origin: 'created',
+    createdAt: now,
+    updatedAt: now,
+  }
+  try {
+    await db.batch([db.insert(communities).values(community), db.insert(groups).values(announcementGroup)])
+  } catch (error) {
+    throw slugTakenOr(error, slug)
+  }
+  return { community, announcementGroup }
+}
+
+/** The slug derived from a name, with a short suffix when that one is taken already. */
+async function freeSlugFor(db: Database, name: string): Promise<string> {
+  const base = slugify(name) || 'community'
+  const taken = await db
+    .select({ slug: communities.slug })
+    .from(communities)
+    .where(sql`${communities.slug} = ${base} or ${communities.slug} like ${base + '-%'}`)
+  const takenSlugs = new Set(taken.map((row) => row.slug))
+  if (!takenSlugs.has(base)) return base
+  for (let n = 2; ; n++) {
+    const candidate = `${base.slice(0, 55)}-${n}`
+    if (!takenSlugs.has(candidate)) return candidate
+  }
+}
+
+function slugTakenOr(error: unknown, slug: string): unknown {
+  if (isUniqueViolation(error, 'communities.slug')) {
+    return new ApiError('slug_taken', `The slug "${slug}" is already used by another community.`, {
+      errors: [{ path: 'slug', message: 'Already taken' }],
+    })
+  }
+  return error
+}
+
+/** Communities the caller may see: all for an owner, their own for everyone else. */
+export async function listCommunities(
+  db: Database,
+  principal: Principal,
+  options: { cursor?: string; limit: number },
+): Promise<Page<Community>> {
+  const rows = await db
+    .select()
+    .from(communities)
+    .where(
+      and(
+        isOwner(principal) ? undefined : eq(communities.id, principal.communityId ?? ''),
+        options.cursor ? gt(communities.id, options.cursor) : undefined,
+      ),
+    )
+    .orderBy(asc(communities.id))
+    .limit(options.limit + 1)
+  return toPage(rows, options.limit)
+}
+
+export async function updateCommunity(
+  db: Database,
+  id: string,
+  input: UpdateCommunityInput,
+  now: Date,
+): Promise<Community> {
+  const current = await getCommunityOrThrow(db, id)
+  if (input.maxGroups !== undefined && input.maxGroups < current.maxGroups) {
+    const groupCount = await countDiscussionGroups(db, id)
+    if (input.maxGroups < groupCount) {
+      throw new ApiError(
+        'group_limit_reached',
+        `The community has ${groupCount} groups; remove some before lowering the limit to ${input.maxGroups}.`,
+        { errors: [{ path: 'maxGroups', message: `At least ${groupCount}` }] },
+      )
+    }
+  }
+  try {
+    const [updated] = await db
+      .update(communities)
+      .set({ ...input, updatedAt: now })
+      .where(eq(communities.id, id))
+      .returning()
+    return updated!
+  } catch (error) {
+    throw slugTakenOr(error, input.slug ?? current.slug)
+  }
+}
+
+/** Deleting a community deletes its groups and scoped tokens with it (foreign-key cascades). */
+export async function deleteCommunity(db: Database, id: string): Promise<void> {
+  const deleted = await db
+    .delete(communities)
+    .where(eq(communities.id, id))
+    .returning({ id: communities.id })
+  if (deleted.length === 0) throw notFound('Community')
+}
+
+/** The announcement group does not count towards a community's group limit. */
+export async function countDiscussionGroups(db: Database, communityId: string): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)` })
+    .from(groups)
+    .where(and(eq(groups.communityId, communityId), ne(groups.kind, 'announcement')))
+  return row?.count ?? 0
+}

@@ -1,0 +1,134 @@
+import { and, asc, eq, gt, sql } from 'drizzle-orm'
+import type { Database } from '../db/client'
+import { apiTokens, groups, type Group, type GroupOrigin } from '../db/schema'
+import { ApiError, notFound } from '../lib/errors'
+import { newId } from '../lib/ids'
+import { DISCUSSION_GROUP_MEMBER_LIMIT, maxMemberLimit } from '../lib/limits'
+import { toPage, type Page } from '../lib/pagination'
+import { getCommunityOrThrow } from './communities'
+
+export interface CreateGroupInput {
+  name: string
+  description?: string
+  topic?: string | null
+  iconUrl?: string | null
+  memberLimit?: number
+  chatInviteUrl?: string | null
+  origin?: GroupOrigin
+}
+
+export type UpdateGroupInput = Omit<Partial<CreateGroupInput>, 'origin'>
+
+export async function getGroupOrThrow(db: Database, id: string): Promise<Group> {
+  const group = await db.query.groups.findFirst({ where: eq(groups.id, id) })
+  if (!group) throw notFound('Group')
+  return group
+}
+
+/**
+ * Creates a discussion group, or adds an existing chat group (`origin: 'added'`). The community's
+ * group limit is enforced by the INSERT itself, so two admins adding the last free slot at the
+ * same moment cannot both succeed.
+ */
+export async function createGroup(
+  db: Database,
+  communityId: string,
+  input: CreateGroupInput,
+  now: Date,
+): Promise<Group> {
+  const community = await getCommunityOrThrow(db, communityId)
+  assertMemberLimitFits('discussion', input.memberLimit)
+  const group: Group = {
+    id: newId('grp', now.getTime()),
+    communityId,
+    kind: 'discussion',
+    name: input.name,
+    description: input.description ?? '',
+    topic: input.topic ?? null,
+    iconUrl: input.iconUrl ?? null,
+    memberLimit: input.memberLimit ?? DISCUSSION_GROUP_MEMBER_LIMIT,
+    chatInviteUrl: input.chatInviteUrl ?? null,
+    origin: input.origin ?? 'created',
+    createdAt: now,
+    updatedAt: now,
+  }
+  const result = await db.run(sql`
+    insert into groups (id, community_id, kind, name, description, topic, icon_url, member_limit,
+      chat_invite_url, origin, created_at, updated_at)
+    select ${group.id}, ${group.communityId}, ${group.kind}, ${group.name}, ${group.description},
+      ${group.topic}, ${group.iconUrl}, ${group.memberLimit}, ${group.chatInviteUrl}, ${group.origin},
+      ${now.getTime()}, ${now.getTime()}
+    where (select count(*) from groups where community_id = ${communityId} and kind = 'discussion')
+      < (select max_groups from communities where id = ${communityId})`)
+  if (result.meta.changes === 0) {
+    throw new ApiError(
+      'group_limit_reached',
+      `${community.name} already has its limit of ${community.maxGroups} groups.`,
+    )
+  }
+  return group
+}
+
+export async function listGroups(
+  db: Database,
+  communityId: string,
+  options: { cursor?: string; limit: number },
+): Promise<Page<Group>> {
+  const rows = await db
+    .select()
+    .from(groups)
+    .where(
+      and(
+        eq(groups.communityId, communityId),
+        options.cursor ? gt(groups.id, options.cursor) : undefined,
+      ),
+    )
+    .orderBy(asc(groups.id))
+    .limit(options.limit + 1)
+  return toPage(rows, options.limit)
+}
+
+export async function updateGroup(
+  db: Database,
+  group: Group,
+  input: UpdateGroupInput,
+  now: Date,
+): Promise<Group> {
+  assertMemberLimitFits(group.kind, input.memberLimit)
+  const [updated] = await db
+    .update(groups)
+    .set({ ...input, updatedAt: now })
+    .where(eq(groups.id, group.id))
+    .returning()
+  if (!updated) throw notFound('Group')
+  return updated
+}
+
+/**
+ * Deletes a discussion group and the group-admin tokens scoped to it, in one batch. The
+ * announcement group lives as long as its community.
+ */
+export async function deleteGroup(db: Database, group: Group): Promise<void> {
+  if (group.kind === 'announcement') {
+    throw new ApiError(
+      'announcement_group_protected',
+      'A community’s announcement group cannot be deleted; delete the community instead.',
+    )
+  }
+  await db.batch([
+    db
+      .delete(apiTokens)
+      .where(and(eq(apiTokens.groupId, group.id), eq(apiTokens.role, 'group_admin'))),
+    db.delete(groups).where(eq(groups.id, group.id)),
+  ])
+}
+
+function assertMemberLimitFits(kind: Group['kind'], memberLimit: number | undefined): void {
+  if (memberLimit === undefined) return
+  const max = maxMemberLimit(kind)
+  if (memberLimit > max) {
+    throw new ApiError('validation_failed', `A ${kind} group holds at most ${max} members.`, {
+      errors: [{ path: 'memberLimit', message: `At most ${max}` }],
+    })
+  }
+}

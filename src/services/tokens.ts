@@ -1,0 +1,216 @@
+import { and, asc, eq, gt, isNull } from 'drizzle-orm'
+import type { Database } from '../db/client'
+import { apiTokens, groups, type ApiToken, type TokenRole } from '../db/schema'
+import { constantTimeEqual, randomBase64Url, sha256Hex } from '../lib/crypto'
+import { ApiError, notFound } from '../lib/errors'
+import { newId } from '../lib/ids'
+import { toPage, type Page } from '../lib/pagination'
+import type { Principal } from './access'
+import { getCommunityOrThrow } from './communities'
+import { getGroupOrThrow } from './groups'
+
+const TOKEN_PREFIX = 'cg_'
+
+export interface CreateTokenInput {
+  name: string
+  role: TokenRole
+  communityId?: string
+  groupId?: string
+}
+
+/**
+ * Resolves a bearer token to who is calling. The bootstrap token is compared in constant time;
+ * stored tokens are looked up by their SHA-256, so the secret itself never reaches the database
+ * and a lookup reveals nothing about near misses.
+ */
+export async function findPrincipalByToken(
+  db: Database,
+  token: string,
+  bootstrapToken: string | undefined,
+): Promise<Principal | null> {
+  if (bootstrapToken && (await constantTimeEqual(token, bootstrapToken))) {
+    return { tokenId: null, name: 'bootstrap owner', role: 'owner', communityId: null, groupId: null }
+  }
+  if (!token.startsWith(TOKEN_PREFIX)) return null
+  const tokenHash = await sha256Hex(token)
+  const row = await db.query.apiTokens.findFirst({
+    where: and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)),
+  })
+  if (!row || !(await constantTimeEqual(row.tokenHash, tokenHash))) return null
+  return {
+    tokenId: row.id,
+    name: row.name,
+    role: row.role,
+    communityId: row.communityId,
+    groupId: row.groupId,
+  }
+}
+
+/** Creates a token and returns its secret once; only the hash is kept. */
+export async function createToken(
+  db: Database,
+  input: CreateTokenInput,
+  now: Date,
+): Promise<{ token: string; record: ApiToken }> {
+  const scope = await resolveScope(db, input)
+  const token = TOKEN_PREFIX + randomBase64Url(32)
+  const record: ApiToken = {
+    id: newId('tok', now.getTime()),
+    name: input.name,
+    role: input.role,
+    ...scope,
+    tokenHash: await sha256Hex(token),
+    tokenPrefix: token.slice(0, 10),
+    createdAt: now,
+    revokedAt: null,
+  }
+  await db.insert(apiTokens).values(record)
+  return { token, record }
+}
+
+/** A token's scope follows from its role: owners have none, the others name what they manage. */
+async function resolveScope(
+  db: Database,
+  input: CreateTokenInput,
+): Promise<{ communityId: string | null; groupId: string | null }> {
+  switch (input.role) {
+    case 'owner':
+      if (input.communityId || input.groupId) {
+        throw new ApiError('validation_failed', 'An owner token is not scoped.', {
+          errors: [{ path: 'communityId', message: 'Not allowed for role owner' }],
+        })
+      }
+      return { communityId: null, groupId: null }
+    case 'community_admin': {
+      if (!input.communityId || input.groupId) {
+        throw new ApiError('validation_failed', 'A community admin token names one community.', {
+          errors: [{ path: 'communityId', message: 'Required for role community_admin' }],
+        })
+      }
+      const community = await getCommunityOrThrow(db, input.communityId)
+      return { communityId: community.id, groupId: null }
+    }
+    case 'group_admin': {
+      if (!input.groupId) {
+        throw new ApiError('validation_failed', 'A group admin token names one group.', {
+          errors: [{ path: 'groupId', message: 'Required for role group_admin' }],
+        })
+      }
+      const group = await getGroupOrThrow(db, input.groupId)
+      if (input.communityId && input.communityId !== group.communityId) {
+        throw new ApiError('validation_failed', 'That group belongs to another community.', {
+          errors: [{ path: 'communityId', message: 'Does not match the group’s community' }],
+        })
+      }
+      return { communityId: group.communityId, groupId: group.id }
+    }
+  }
+}
+
+/** Live tokens, all of them or those scoped to one community. */
+export async function listTokens(
+  db: Database,
+  options: { communityId?: string; cursor?: string; limit: number },
+): Promise<Page<ApiToken>> {
+  const rows = await db
+    .select()
+    .from(apiTokens)
+    .where(
+      and(
+        isNull(apiTokens.revokedAt),
+        options.communityId ? eq(apiTokens.communityId, options.communityId) : undefined,
+        options.cursor ? gt(apiTokens.id, options.cursor) : undefined,
+      ),
+    )
+    .orderBy(asc(apiTokens.id))
+    .limit(options.limit + 1)
+  return toPage(rows, options.limit)
+}
+
+export async function getTokenOrThrow(db: Database, tokenId: string): Promise<ApiToken> {
+  const token = await db.query.apiTokens.findFirst({
+    where: and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)),
+  })
+  if (!token) throw notFound('Token')
+  return token
+}
+
+/** Revoking keeps the row (who had access, and when) but the token stops working at once. */
+export async function revokeToken(db: Database, tokenId: string, now: Date): Promise<void> {
+  await db
+    .update(apiTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+}
+
+/** Everyone who administers a community: its community admins and the admins of its groups. */
+export async function listCommunityAdmins(db: Database, communityId: string): Promise<ApiToken[]> {
+  return db
+    .select()
+    .from(apiTokens)
+    .where(and(eq(apiTokens.communityId, communityId), isNull(apiTokens.revokedAt)))
+    .orderBy(asc(apiTokens.id))
+}
+
+async function getCommunityTokenOrThrow(
+  db: Database,
+  communityId: string,
+  tokenId: string,
+): Promise<ApiToken> {
+  const token = await db.query.apiTokens.findFirst({
+    where: and(
+      eq(apiTokens.id, tokenId),
+      eq(apiTokens.communityId, communityId),
+      isNull(apiTokens.revokedAt),
+    ),
+  })
+  if (!token) throw notFound('Admin')
+  return token
+}
+
+/**
+ * Makes a group admin a community admin. Admins of an added group stay group admins until this
+ * is done explicitly. Their group is remembered so that a demotion can return them to it.
+ */
+export async function promoteToCommunityAdmin(
+  db: Database,
+  communityId: string,
+  tokenId: string,
+): Promise<ApiToken> {
+  const token = await getCommunityTokenOrThrow(db, communityId, tokenId)
+  if (token.role === 'community_admin') return token
+  const [promoted] = await db
+    .update(apiTokens)
+    .set({ role: 'community_admin' })
+    .where(eq(apiTokens.id, token.id))
+    .returning()
+  return promoted!
+}
+
+/** Makes a community admin a group admin again, of their former group or of `groupId`. */
+export async function demoteToGroupAdmin(
+  db: Database,
+  communityId: string,
+  tokenId: string,
+  groupId: string | undefined,
+): Promise<ApiToken> {
+  const token = await getCommunityTokenOrThrow(db, communityId, tokenId)
+  const targetGroupId = groupId ?? token.groupId
+  if (!targetGroupId) {
+    throw new ApiError(
+      'invalid_role_change',
+      'This admin has no group to return to; name one with groupId.',
+    )
+  }
+  const group = await db.query.groups.findFirst({
+    where: and(eq(groups.id, targetGroupId), eq(groups.communityId, communityId)),
+  })
+  if (!group) throw notFound('Group')
+  if (token.role === 'group_admin' && token.groupId === group.id) return token
+  const [demoted] = await db
+    .update(apiTokens)
+    .set({ role: 'group_admin', groupId: group.id })
+    .where(eq(apiTokens.id, token.id))
+    .returning()
+  return demoted!
+}

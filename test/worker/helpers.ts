@@ -1,0 +1,81 @@
+import { env, exports } from 'cloudflare:workers'
+import { expect } from 'vitest'
+
+export const OWNER_TOKEN = 'test-owner-token-0123456789abcdef'
+export const BASE = 'https://join.example.com'
+
+export interface CallOptions {
+  token?: string | null
+  body?: unknown
+  rawBody?: BodyInit
+  headers?: Record<string, string>
+}
+
+/** Calls the Worker as a client would, with the owner token unless told otherwise. */
+export async function call(method: string, path: string, options: CallOptions = {}) {
+  const headers: Record<string, string> = { ...options.headers }
+  const token = options.token === undefined ? OWNER_TOKEN : options.token
+  if (token) headers.authorization = `Bearer ${token}`
+  let body = options.rawBody
+  if (options.body !== undefined) {
+    headers['content-type'] ??= 'application/json'
+    body = JSON.stringify(options.body)
+  }
+  const response = await exports.default.fetch(new Request(BASE + path, { method, headers, body }))
+  const text = await response.text()
+  let json: any = undefined
+  try {
+    json = text ? JSON.parse(text) : undefined
+  } catch {
+    // Not JSON: the caller looks at `text`.
+  }
+  return { status: response.status, headers: response.headers, json, text }
+}
+
+/** Asserts a problem+json answer with the given status and code, and returns it. */
+export function expectProblem(
+  response: Awaited<ReturnType<typeof call>>,
+  status: number,
+  code: string,
+) {
+  expect(response.status, response.text).toBe(status)
+  expect(response.headers.get('content-type')).toBe('application/problem+json')
+  expect(response.json).toMatchObject({ status, code })
+  expect(response.json.title).toBeTypeOf('string')
+  expect(response.json.detail).toBeTypeOf('string')
+  return response.json
+}
+
+let counter = 0
+export function uniqueName(prefix = 'Community') {
+  counter += 1
+  return `${prefix} ${counter} ${crypto.randomUUID().slice(0, 8)}`
+}
+
+export async function createCommunity(overrides: Record<string, unknown> = {}) {
+  const response = await call('POST', '/api/communities', {
+    body: { name: uniqueName(), description: 'A test community', visibility: 'open', ...overrides },
+  })
+  expect(response.status, response.text).toBe(201)
+  return response.json as { id: string; slug: string; name: string; maxGroups: number }
+}
+
+export async function createGroup(communityId: string, overrides: Record<string, unknown> = {}) {
+  const response = await call('POST', `/api/communities/${communityId}/groups`, {
+    body: { name: uniqueName('Group'), ...overrides },
+  })
+  expect(response.status, response.text).toBe(201)
+  return response.json as { id: string; communityId: string; kind: string }
+}
+
+export async function createToken(body: Record<string, unknown>) {
+  const response = await call('POST', '/api/tokens', { body: { name: 'test token', ...body } })
+  expect(response.status, response.text).toBe(201)
+  return response.json as { id: string; token: string; role: string }
+}
+
+/** Counts rows straight from D1, to prove a refused request wrote nothing. */
+export async function countRows(table: string): Promise<number> {
+  const row = await env.DB.prepare(`select count(*) as n from ${table}`).first<{ n: number }>()
+  return row?.n ?? 0
+}
