@@ -22,6 +22,23 @@ export function createApp() {
   app.get('/', (c) => c.redirect('/api/docs'))
 
   app.route('/api', createApi())
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The `ADMIN_TOKEN` secret, or a token created with `POST /api/tokens`',
+  })
+  app.doc31('/api/openapi.json', (c) => ({
+    openapi: '3.1.0',
+    info: {
+      title: 'Community Growth API',
+      version: '1.0.0',
+      description:
+        'Communities, groups, invite links, joins, referrals and announcements for chat communities. ' +
+        'Errors are RFC 9457 problem details with a stable `code`.',
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }))
+  app.get('/api/docs', swaggerUI({ url: '/api/openapi.json', title: 'Community Growth API' }))
 
   app.notFound((c) => respondWithError(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}.`)))
   app.onError((error, c) => respondWithError(c, toApiError(error, c)))
@@ -53,23 +70,6 @@ function createApi() {
   api.route('/', groupsApp)
   api.route('/', tokensApp)
 
-  api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'The `ADMIN_TOKEN` secret, or a token created with `POST /api/tokens`',
-  })
-  api.doc31('/openapi.json', (c) => ({
-    openapi: '3.1.0',
-    info: {
-      title: 'Community Growth API',
-      version: '1.0.0',
-      description:
-        'Communities, groups, invite links, joins, referrals and announcements for chat communities. ' +
-        'Errors are RFC 9457 problem details with a stable `code`.',
-    },
-    servers: [{ url: new URL(c.req.url).origin }],
-  }))
-  api.get('/docs', swaggerUI({ url: '/api/openapi.json', title: 'Community Growth API' }))
   return api
 }
 

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, ne, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { communities, groups, type Community, type Group, type Visibility } from '../db/schema'
+import { apiTokens, communities, groups, type Community, type Group, type Visibility } from '../db/schema'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT, MAX_GROUPS_PER_COMMUNITY } from '../lib/limits'
@@ -143,13 +143,16 @@ export async function updateCommunity(
   }
 }
 
-/** Deleting a community deletes its groups and scoped tokens with it (foreign-key cascades). */
+/**
+ * Deletes a community with everything in it. Its tokens go first, in the same batch: left to the
+ * cascades, a group admin's token would briefly lose its group and break its scope constraint.
+ */
 export async function deleteCommunity(db: Database, id: string): Promise<void> {
-  const deleted = await db
-    .delete(communities)
-    .where(eq(communities.id, id))
-    .returning({ id: communities.id })
-  if (deleted.length === 0) throw notFound('Community')
+  await getCommunityOrThrow(db, id)
+  await db.batch([
+    db.delete(apiTokens).where(eq(apiTokens.communityId, id)),
+    db.delete(communities).where(eq(communities.id, id)),
+  ])
 }
 
 /** The announcement group does not count towards a community's group limit. */

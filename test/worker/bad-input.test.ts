@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest'
+import { call, countRows, createCommunity, expectProblem } from './helpers'
+
+const valid = { name: 'Valid', description: 'ok', visibility: 'open' }
+
+/** Every refused request must leave the tables as they were. */
+async function expectNothingWritten(action: () => Promise<unknown>) {
+  const before = [await countRows('communities'), await countRows('groups'), await countRows('api_tokens')]
+  await action()
+  expect([await countRows('communities'), await countRows('groups'), await countRows('api_tokens')]).toEqual(before)
+}
+
+describe('bad input is refused with a 4xx and changes nothing', () => {
+  it('malformed JSON', async () => {
+    await expectNothingWritten(async () => {
+      const response = await call('POST', '/api/communities', {
+        rawBody: '{"name": "oops",',
+        headers: { 'content-type': 'application/json' },
+      })
+      expectProblem(response, 400, 'malformed_json')
+    })
+  })
+
+  it('a body that is not JSON', async () => {
+    await expectNothingWritten(async () => {
+      const response = await call('POST', '/api/communities', {
+        rawBody: 'name=x',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      })
+      expectProblem(response, 415, 'unsupported_media_type')
+    })
+  })
+
+  it('wrong types, with one error per field', async () => {
+    await expectNothingWritten(async () => {
+      const problem = expectProblem(
+        await call('POST', '/api/communities', { body: { name: 42, description: 'x', visibility: 'secret' } }),
+        400,
+        'validation_failed',
+      )
+      expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual(['name', 'visibility'])
+    })
+  })
+
+  it('over-long strings and too many join questions', async () => {
+    await expectNothingWritten(async () => {
+      const problem = expectProblem(
+        await call('POST', '/api/communities', {
+          body: { ...valid, name: 'x'.repeat(101), joinQuestions: ['a', 'b', 'c', 'd', 'e', 'f'] },
+        }),
+        400,
+        'validation_failed',
+      )
+      expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual(['joinQuestions', 'name'])
+    })
+  })
+
+  it('unknown fields', async () => {
+    await expectNothingWritten(async () => {
+      const problem = expectProblem(
+        await call('POST', '/api/communities', { body: { ...valid, isAdmin: true } }),
+        400,
+        'validation_failed',
+      )
+      expect(problem.errors).toEqual([{ path: 'isAdmin', message: 'Unknown field' }])
+    })
+  })
+
+  it('a photo URL that is not https or not on the image allow-list', async () => {
+    await expectNothingWritten(async () => {
+      for (const photoUrl of ['http://images.example.com/a.png', 'https://tracker.example.net/pixel.gif', 'data:image/png;base64,AAAA']) {
+        const problem = expectProblem(
+          await call('POST', '/api/communities', { body: { ...valid, photoUrl } }),
+          400,
+          'validation_failed',
+        )
+        expect(problem.errors[0].path).toBe('photoUrl')
+      }
+    })
+  })
+
+  it('a bad slug', async () => {
+    await expectNothingWritten(async () => {
+      for (const slug of ['Has Spaces', 'ÜML', '-edge-', 'ab', 'a--b']) {
+        expectProblem(await call('POST', '/api/communities', { body: { ...valid, slug } }), 400, 'validation_failed')
+      }
+    })
+  })
+
+  it('a body over 64 KiB', async () => {
+    await expectNothingWritten(async () => {
+      const response = await call('POST', '/api/communities', {
+        body: { ...valid, description: 'x'.repeat(70 * 1024) },
+      })
+      expectProblem(response, 413, 'payload_too_large')
+    })
+  })
+
+  it('an empty change', async () => {
+    const community = await createCommunity()
+    expectProblem(await call('PATCH', `/api/communities/${community.id}`, { body: {} }), 400, 'validation_failed')
+  })
+
+  it('query strings out of range', async () => {
+    expectProblem(await call('GET', '/api/communities?limit=0'), 400, 'validation_failed')
+    expectProblem(await call('GET', '/api/communities?limit=1000'), 400, 'validation_failed')
+    expectProblem(await call('GET', '/api/communities?cursor=%27%20or%201=1'), 400, 'validation_failed')
+  })
+})
+
+describe('error shape', () => {
+  it('answers unknown routes with a 404 problem', async () => {
+    const problem = expectProblem(await call('GET', '/api/nothing-here'), 404, 'not_found')
+    expect(problem.type).toBe('urn:problem:not_found')
+    expect(problem.requestId).toBeTypeOf('string')
+  })
+
+  it('never leaks internals in a problem', async () => {
+    const response = await call('POST', '/api/communities', { rawBody: '{', headers: { 'content-type': 'application/json' } })
+    expect(response.text).not.toMatch(/at \w+ \(|stack|node_modules|src\//)
+  })
+})
+
+describe('API documentation', () => {
+  it('serves an OpenAPI 3.1 document without a token, covering every route', async () => {
+    const response = await call('GET', '/api/openapi.json', { token: null })
+    expect(response.status).toBe(200)
+    expect(response.json.openapi).toBe('3.1.0')
+    const paths = Object.keys(response.json.paths)
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/api/communities',
+        '/api/communities/{id}',
+        '/api/communities/{id}/groups',
+        '/api/groups/{id}',
+        '/api/tokens',
+        '/api/tokens/{id}',
+        '/api/communities/{id}/admins',
+        '/api/communities/{id}/admins/{tokenId}/promote',
+      ]),
+    )
+    expect(response.json.components.schemas.Problem).toBeDefined()
+    expect(response.json.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' })
+  })
+
+  it('serves an interactive reference at /api/docs', async () => {
+    const response = await call('GET', '/api/docs', { token: null })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toContain('text/html')
+    expect(response.text).toContain('/api/openapi.json')
+  })
+})

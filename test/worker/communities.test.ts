@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest'
+import { call, countRows, createCommunity, createGroup, createToken, expectProblem, uniqueName } from './helpers'
+
+describe('communities: happy paths', () => {
+  it('creates a community with its announcement group and a slug from its name', async () => {
+    const name = `Läufer Köln ${crypto.randomUUID().slice(0, 6)}`
+    const created = await call('POST', '/api/communities', {
+      body: {
+        name,
+        description: 'Sunday runs along the Rhine',
+        visibility: 'closed',
+        photoUrl: 'https://images.example.com/koeln.jpg',
+        joinQuestions: ['How fast do you run 10 km?'],
+      },
+    })
+    expect(created.status).toBe(201)
+    expect(created.json).toMatchObject({
+      name,
+      description: 'Sunday runs along the Rhine',
+      visibility: 'closed',
+      photoUrl: 'https://images.example.com/koeln.jpg',
+      joinQuestions: ['How fast do you run 10 km?'],
+      maxGroups: 50,
+    })
+    expect(created.json.id).toMatch(/^cmt_[0-9a-z]{26}$/)
+    expect(created.json.slug).toMatch(/^laeufer-koeln-[a-z0-9]+$/)
+
+    const groups = await call('GET', `/api/communities/${created.json.id}/groups`)
+    expect(groups.status).toBe(200)
+    expect(groups.json.data).toHaveLength(1)
+    expect(groups.json.data[0]).toMatchObject({ kind: 'announcement', memberLimit: 2000 })
+  })
+
+  it('gives a second community with the same name a different slug', async () => {
+    const name = uniqueName('Same Name')
+    const first = await createCommunity({ name })
+    const second = await createCommunity({ name })
+    expect(second.slug).not.toBe(first.slug)
+    expect(second.slug.startsWith(first.slug)).toBe(true)
+  })
+
+  it('reads, changes and deletes a community', async () => {
+    const community = await createCommunity()
+    const read = await call('GET', `/api/communities/${community.id}`)
+    expect(read.json).toMatchObject({ id: community.id, name: community.name })
+
+    const patched = await call('PATCH', `/api/communities/${community.id}`, {
+      body: { description: 'A new purpose', visibility: 'closed' },
+    })
+    expect(patched.status).toBe(200)
+    expect(patched.json).toMatchObject({ description: 'A new purpose', visibility: 'closed' })
+    expect(Date.parse(patched.json.updatedAt)).toBeGreaterThanOrEqual(Date.parse(read.json.updatedAt))
+
+    const deleted = await call('DELETE', `/api/communities/${community.id}`)
+    expect(deleted.status).toBe(204)
+    expectProblem(await call('GET', `/api/communities/${community.id}`), 404, 'not_found')
+  })
+
+  it('deleting a community removes its groups and its scoped tokens', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const admin = await createToken({ role: 'group_admin', groupId: group.id })
+    expect((await call('DELETE', `/api/communities/${community.id}`)).status).toBe(204)
+    expectProblem(await call('GET', `/api/groups/${group.id}`), 404, 'not_found')
+    expectProblem(await call('GET', '/api/communities', { token: admin.token }), 401, 'unauthorized')
+  })
+
+  it('pages through communities with a cursor, oldest first', async () => {
+    for (let i = 0; i < 3; i++) await createCommunity()
+    const seen: string[] = []
+    let cursor: string | null = null
+    do {
+      const page: any = await call('GET', `/api/communities?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+      expect(page.status).toBe(200)
+      expect(page.json.data.length).toBeLessThanOrEqual(2)
+      seen.push(...page.json.data.map((c: { id: string }) => c.id))
+      cursor = page.json.nextCursor
+    } while (cursor)
+    expect(seen.length).toBeGreaterThanOrEqual(3)
+    expect(new Set(seen).size).toBe(seen.length)
+    expect([...seen].sort()).toEqual(seen)
+  })
+})
+
+describe('communities: errors', () => {
+  it('refuses a slug that is already taken with 409 slug_taken and writes nothing', async () => {
+    const first = await createCommunity()
+    const before = await countRows('communities')
+    const response = await call('POST', '/api/communities', {
+      body: { name: 'Other', description: '', visibility: 'open', slug: first.slug },
+    })
+    const problem = expectProblem(response, 409, 'slug_taken')
+    expect(problem.errors).toEqual([{ path: 'slug', message: 'Already taken' }])
+    expect(await countRows('communities')).toBe(before)
+  })
+
+  it('refuses renaming to a taken slug', async () => {
+    const first = await createCommunity()
+    const second = await createCommunity()
+    expectProblem(
+      await call('PATCH', `/api/communities/${second.id}`, { body: { slug: first.slug } }),
+      409,
+      'slug_taken',
+    )
+    expect((await call('GET', `/api/communities/${second.id}`)).json.slug).toBe(second.slug)
+  })
+
+  it('answers 404 for a community that does not exist', async () => {
+    const missing = 'cmt_00000000000000000000000000'
+    expectProblem(await call('GET', `/api/communities/${missing}`), 404, 'not_found')
+    expectProblem(await call('PATCH', `/api/communities/${missing}`, { body: { name: 'x' } }), 404, 'not_found')
+    expectProblem(await call('DELETE', `/api/communities/${missing}`), 404, 'not_found')
+    expectProblem(await call('GET', '/api/communities/not-an-id'), 400, 'validation_failed')
+  })
+
+  it('refuses lowering maxGroups below the groups it has', async () => {
+    const community = await createCommunity()
+    await createGroup(community.id)
+    await createGroup(community.id)
+    expectProblem(
+      await call('PATCH', `/api/communities/${community.id}`, { body: { maxGroups: 1 } }),
+      409,
+      'group_limit_reached',
+    )
+  })
+})
+
+describe('communities: security', () => {
+  it('needs a token', async () => {
+    const response = await call('GET', '/api/communities', { token: null })
+    expectProblem(response, 401, 'unauthorized')
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/)
+    expectProblem(await call('GET', '/api/communities', { token: 'cg_not-a-real-token' }), 401, 'unauthorized')
+    expectProblem(
+      await call('GET', '/api/communities', { headers: { authorization: 'Basic dXNlcjpwYXNz' }, token: null }),
+      401,
+      'unauthorized',
+    )
+  })
+
+  it('lets a community admin see and change only their own community', async () => {
+    const mine = await createCommunity()
+    const theirs = await createCommunity()
+    const admin = await createToken({ role: 'community_admin', communityId: mine.id })
+
+    const list = await call('GET', '/api/communities', { token: admin.token })
+    expect(list.json.data.map((c: { id: string }) => c.id)).toEqual([mine.id])
+
+    expect((await call('GET', `/api/communities/${mine.id}`, { token: admin.token })).status).toBe(200)
+    expect(
+      (await call('PATCH', `/api/communities/${mine.id}`, { token: admin.token, body: { name: 'Renamed' } })).status,
+    ).toBe(200)
+
+    expectProblem(await call('GET', `/api/communities/${theirs.id}`, { token: admin.token }), 403, 'forbidden')
+    expectProblem(
+      await call('PATCH', `/api/communities/${theirs.id}`, { token: admin.token, body: { name: 'Hijacked' } }),
+      403,
+      'forbidden',
+    )
+    expect((await call('GET', `/api/communities/${theirs.id}`)).json.name).toBe(theirs.name)
+  })
+
+  it('keeps creating and deleting communities to owners', async () => {
+    const mine = await createCommunity()
+    const admin = await createToken({ role: 'community_admin', communityId: mine.id })
+    const before = await countRows('communities')
+    expectProblem(
+      await call('POST', '/api/communities', {
+        token: admin.token,
+        body: { name: 'Mine too', description: '', visibility: 'open' },
+      }),
+      403,
+      'forbidden',
+    )
+    expectProblem(await call('DELETE', `/api/communities/${mine.id}`, { token: admin.token }), 403, 'forbidden')
+    expect(await countRows('communities')).toBe(before)
+  })
+
+  it('lets a group admin read their community but not change it', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const groupAdmin = await createToken({ role: 'group_admin', groupId: group.id })
+    expect((await call('GET', `/api/communities/${community.id}`, { token: groupAdmin.token })).status).toBe(200)
+    expectProblem(
+      await call('PATCH', `/api/communities/${community.id}`, { token: groupAdmin.token, body: { name: 'x' } }),
+      403,
+      'forbidden',
+    )
+  })
+})

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest'
+import { call, countRows, createCommunity, createGroup, createToken, expectProblem } from './helpers'
+
+describe('groups: happy paths', () => {
+  it('creates a discussion group with the defaults and lists it after the announcement group', async () => {
+    const community = await createCommunity()
+    const created = await call('POST', `/api/communities/${community.id}/groups`, {
+      body: { name: 'Trail runners', topic: 'Trails', iconUrl: 'https://images.example.com/trail.png' },
+    })
+    expect(created.status).toBe(201)
+    expect(created.json).toMatchObject({
+      communityId: community.id,
+      kind: 'discussion',
+      name: 'Trail runners',
+      topic: 'Trails',
+      iconUrl: 'https://images.example.com/trail.png',
+      memberLimit: 1024,
+      chatInviteUrl: null,
+      origin: 'created',
+    })
+    const list = await call('GET', `/api/communities/${community.id}/groups`)
+    expect(list.json.data.map((g: { kind: string }) => g.kind)).toEqual(['announcement', 'discussion'])
+  })
+
+  it('adds an existing chat group with its invite URL', async () => {
+    const community = await createCommunity()
+    const added = await call('POST', `/api/communities/${community.id}/groups`, {
+      body: { name: 'Old group', origin: 'added', chatInviteUrl: 'https://chat.whatsapp.com/AbCdEf123456' },
+    })
+    expect(added.status).toBe(201)
+    expect(added.json).toMatchObject({ origin: 'added', chatInviteUrl: 'https://chat.whatsapp.com/AbCdEf123456' })
+  })
+
+  it('reads, changes and deletes a group', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    expect((await call('GET', `/api/groups/${group.id}`)).json.id).toBe(group.id)
+    const patched = await call('PATCH', `/api/groups/${group.id}`, {
+      body: { memberLimit: 200, chatInviteUrl: 'https://chat.whatsapp.com/Xyz', description: 'Updated' },
+    })
+    expect(patched.status).toBe(200)
+    expect(patched.json).toMatchObject({ memberLimit: 200, chatInviteUrl: 'https://chat.whatsapp.com/Xyz', description: 'Updated' })
+    const cleared = await call('PATCH', `/api/groups/${group.id}`, { body: { chatInviteUrl: null } })
+    expect(cleared.json.chatInviteUrl).toBeNull()
+    expect((await call('DELETE', `/api/groups/${group.id}`)).status).toBe(204)
+    expectProblem(await call('GET', `/api/groups/${group.id}`), 404, 'not_found')
+  })
+
+  it('lets the announcement group grow to 2000 members but no further', async () => {
+    const community = await createCommunity()
+    const list = await call('GET', `/api/communities/${community.id}/groups`)
+    const announcement = list.json.data[0]
+    expect((await call('PATCH', `/api/groups/${announcement.id}`, { body: { memberLimit: 1500 } })).json.memberLimit).toBe(1500)
+    expectProblem(await call('PATCH', `/api/groups/${announcement.id}`, { body: { memberLimit: 2001 } }), 400, 'validation_failed')
+  })
+})
+
+describe('groups: limits and errors', () => {
+  it('refuses the 51st group with 409 group_limit_reached', async () => {
+    const community = await createCommunity()
+    const created = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        call('POST', `/api/communities/${community.id}/groups`, { body: { name: `Group ${i}` } }),
+      ),
+    )
+    expect(created.every((r) => r.status === 201)).toBe(true)
+    const refused = await call('POST', `/api/communities/${community.id}/groups`, { body: { name: 'One too many' } })
+    const problem = expectProblem(refused, 409, 'group_limit_reached')
+    expect(problem.detail).toContain('50')
+    const list = await call('GET', `/api/communities/${community.id}/groups?limit=100`)
+    expect(list.json.data).toHaveLength(51) // 50 discussion groups and the announcement group
+  })
+
+  it('never exceeds a lower limit when many groups are created at the same moment', async () => {
+    const community = await createCommunity({ maxGroups: 3 })
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        call('POST', `/api/communities/${community.id}/groups`, { body: { name: `Racer ${i}` } }),
+      ),
+    )
+    expect(results.filter((r) => r.status === 201)).toHaveLength(3)
+    expect(results.filter((r) => r.status === 409 && r.json.code === 'group_limit_reached')).toHaveLength(7)
+  })
+
+  it('refuses to delete the announcement group', async () => {
+    const community = await createCommunity()
+    const announcement = (await call('GET', `/api/communities/${community.id}/groups`)).json.data[0]
+    expectProblem(await call('DELETE', `/api/groups/${announcement.id}`), 409, 'announcement_group_protected')
+    expect((await call('GET', `/api/groups/${announcement.id}`)).status).toBe(200)
+  })
+
+  it('refuses a discussion group over 1024 members', async () => {
+    const community = await createCommunity()
+    const before = await countRows('groups')
+    const problem = expectProblem(
+      await call('POST', `/api/communities/${community.id}/groups`, { body: { name: 'Huge', memberLimit: 1025 } }),
+      400,
+      'validation_failed',
+    )
+    expect(problem.errors[0].path).toBe('memberLimit')
+    expect(await countRows('groups')).toBe(before)
+  })
+
+  it('refuses an added group without its chat invite URL', async () => {
+    const community = await createCommunity()
+    const problem = expectProblem(
+      await call('POST', `/api/communities/${community.id}/groups`, { body: { name: 'Old', origin: 'added' } }),
+      400,
+      'validation_failed',
+    )
+    expect(problem.errors).toEqual([{ path: 'chatInviteUrl', message: 'An added group needs its chat invite URL' }])
+  })
+
+  it('refuses chat invite URLs that are not https on an allowed host', async () => {
+    const community = await createCommunity()
+    const before = await countRows('groups')
+    for (const url of [
+      'http://chat.whatsapp.com/abc',
+      'https://evil.example/abc',
+      'https://chat.whatsapp.com.evil.example/abc',
+      'javascript:alert(1)',
+    ]) {
+      const response = await call('POST', `/api/communities/${community.id}/groups`, {
+        body: { name: 'Bad link', chatInviteUrl: url },
+      })
+      const problem = expectProblem(response, 400, 'validation_failed')
+      expect(problem.errors[0].path).toBe('chatInviteUrl')
+    }
+    expect(await countRows('groups')).toBe(before)
+  })
+
+  it('answers 404 for groups and communities that do not exist', async () => {
+    expectProblem(await call('GET', '/api/groups/grp_00000000000000000000000000'), 404, 'not_found')
+    expectProblem(
+      await call('POST', '/api/communities/cmt_00000000000000000000000000/groups', { body: { name: 'x' } }),
+      404,
+      'not_found',
+    )
+  })
+})
+
+describe('groups: security', () => {
+  it('lets a group admin change their own group only, and not delete it', async () => {
+    const community = await createCommunity()
+    const mine = await createGroup(community.id)
+    const other = await createGroup(community.id)
+    const admin = await createToken({ role: 'group_admin', groupId: mine.id })
+    expect((await call('PATCH', `/api/groups/${mine.id}`, { token: admin.token, body: { topic: 'Mine' } })).status).toBe(200)
+    expectProblem(await call('PATCH', `/api/groups/${other.id}`, { token: admin.token, body: { topic: 'Nope' } }), 403, 'forbidden')
+    expectProblem(await call('DELETE', `/api/groups/${mine.id}`, { token: admin.token }), 403, 'forbidden')
+    expectProblem(
+      await call('POST', `/api/communities/${community.id}/groups`, { token: admin.token, body: { name: 'New' } }),
+      403,
+      'forbidden',
+    )
+  })
+
+  it('keeps a community admin out of other communities’ groups', async () => {
+    const mine = await createCommunity()
+    const theirs = await createCommunity()
+    const theirGroup = await createGroup(theirs.id)
+    const admin = await createToken({ role: 'community_admin', communityId: mine.id })
+    expectProblem(await call('GET', `/api/groups/${theirGroup.id}`, { token: admin.token }), 403, 'forbidden')
+    expectProblem(await call('DELETE', `/api/groups/${theirGroup.id}`, { token: admin.token }), 403, 'forbidden')
+    expectProblem(await call('GET', `/api/communities/${theirs.id}/groups`, { token: admin.token }), 403, 'forbidden')
+    expect((await call('GET', `/api/groups/${theirGroup.id}`)).status).toBe(200)
+  })
+
+  it('revokes a deleted group’s admin tokens', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const admin = await createToken({ role: 'group_admin', groupId: group.id })
+    expect((await call('DELETE', `/api/groups/${group.id}`)).status).toBe(204)
+    expectProblem(await call('GET', `/api/communities/${community.id}`, { token: admin.token }), 401, 'unauthorized')
+  })
+})
