@@ -9,13 +9,13 @@ INSERT OR IGNORE INTO communities (id, slug, name, description, photo_url, visib
    NULL, 'closed', '["What do you like to make?","Which Kiez do you live in?"]', 50, 1767225600000, 1767225600000);
 
 INSERT OR IGNORE INTO groups (id, community_id, kind, name, description, topic, icon_url, member_limit, chat_invite_url, origin, created_at, updated_at) VALUES
-  ('grp_000000000000000000000000ba', 'cmt_0000000000000000000000000b', 'announcement', 'Announcements',
+  ('grp_000000000000000000000000b0', 'cmt_0000000000000000000000000b', 'announcement', 'Announcements',
    'News from Berlin Runners. Only admins post here.', NULL, NULL, 2000, NULL, 'created', 1767225600000, 1767225600000),
   ('grp_000000000000000000000000b1', 'cmt_0000000000000000000000000b', 'discussion', 'Sunday long run',
    'Every Sunday at 9:00, Tempelhofer Feld.', 'Long runs', NULL, 1024, 'https://chat.whatsapp.com/DemoSundayLongRun', 'created', 1767225600001, 1767225600001),
   ('grp_000000000000000000000000b2', 'cmt_0000000000000000000000000b', 'discussion', 'Track Tuesdays',
    'Intervals on the track, all levels.', 'Speed work', NULL, 1024, 'https://chat.whatsapp.com/DemoTrackTuesdays', 'added', 1767225600002, 1767225600002),
-  ('grp_000000000000000000000000ka', 'cmt_0000000000000000000000000k', 'announcement', 'Announcements',
+  ('grp_000000000000000000000000k0', 'cmt_0000000000000000000000000k', 'announcement', 'Announcements',
    'News from Kiez Makers. Only admins post here.', NULL, NULL, 2000, NULL, 'created', 1767225600000, 1767225600000),
   ('grp_000000000000000000000000k1', 'cmt_0000000000000000000000000k', 'discussion', 'Repair café',
    'Bring something broken, leave with it fixed.', 'Repairs', NULL, 200, 'https://chat.whatsapp.com/DemoRepairCafe', 'created', 1767225600001, 1767225600001);

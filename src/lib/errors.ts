@@ -18,6 +18,7 @@ const CATALOGUE = {
   announcement_group_protected: { status: 409, title: 'Announcement group is protected' },
   member_limit_below_members: { status: 409, title: 'Member limit below current members' },
   invalid_role_change: { status: 409, title: 'Invalid role change' },
+  gone: { status: 410, title: 'Gone' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Too many requests' },

@@ -9,6 +9,7 @@ export const ID_PREFIXES = {
   community: 'cmt',
   group: 'grp',
   token: 'tok',
+  invite: 'inv',
 } as const
 
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES]

@@ -59,6 +59,7 @@ export async function createCommunity(
     memberLimit: ANNOUNCEMENT_GROUP_MEMBER_LIMIT,
     chatInviteUrl: null,
     origin: 'created',
+    memberCount: 0,
     createdAt: now,
     updatedAt: now,
   }

@@ -49,6 +49,7 @@ export async function createGroup(
     memberLimit: input.memberLimit ?? DISCUSSION_GROUP_MEMBER_LIMIT,
     chatInviteUrl: input.chatInviteUrl ?? null,
     origin: input.origin ?? 'created',
+    memberCount: 0,
     createdAt: now,
     updatedAt: now,
   }

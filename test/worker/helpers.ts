@@ -79,3 +79,34 @@ export async function countRows(table: string): Promise<number> {
   const row = await env.DB.prepare(`select count(*) as n from ${table}`).first<{ n: number }>()
   return row?.n ?? 0
 }
+
+export async function createInvite(communityId: string, body: Record<string, unknown> = {}) {
+  const response = await call('POST', `/api/communities/${communityId}/invites`, { body })
+  expect(response.status, response.text).toBe(201)
+  return response.json as { id: string; code: string; url: string; qrSvgUrl: string; qrPngUrl: string; status: string }
+}
+
+/** Fetches a public page as a person's browser would. */
+export async function visit(path: string, headers: Record<string, string> = {}) {
+  return call('GET', path, {
+    token: null,
+    headers: {
+      accept: 'text/html',
+      'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148',
+      ...headers,
+    },
+  })
+}
+
+/** Retries an assertion until it holds: for writes that happen after the response. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return await check()
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+  }
+}

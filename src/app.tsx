@@ -11,6 +11,11 @@ import { requireJsonBody } from './middleware/json-body'
 import { communitiesApp } from './routes/communities'
 import { groupsApp } from './routes/groups'
 import { tokensApp } from './routes/tokens'
+import { invitesApp } from './routes/invites'
+import { landingApp } from './routes/landing'
+import { qrApp } from './routes/qr'
+import { MESSAGES, pickLanguage } from './lib/i18n'
+import { ErrorPage } from './views/error-page'
 
 const MAX_BODY_BYTES = 64 * 1024
 
@@ -18,6 +23,10 @@ const MAX_BODY_BYTES = 64 * 1024
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>()
   app.use(appContext())
+
+  // The public hot path first: a landing page or QR code passes no other route's middleware.
+  app.route('/', landingApp)
+  app.route('/', qrApp)
 
   app.get('/', (c) => c.redirect('/api/docs'))
 
@@ -69,6 +78,7 @@ function createApi() {
   api.route('/', communitiesApp)
   api.route('/', groupsApp)
   api.route('/', tokensApp)
+  api.route('/', invitesApp)
 
   return api
 }
@@ -98,7 +108,27 @@ function toApiError(error: Error, c: Context<AppEnv>): ApiError {
   return new ApiError('internal_error', 'Something went wrong on our side. It has been logged.')
 }
 
-function respondWithError(c: Context<AppEnv>, error: ApiError): Response {
+/**
+ * API clients (and anything that does not ask for HTML, such as an image tag) get problem
+ * details; people get a friendly page in their language.
+ */
+function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promise<Response> {
+  const wantsPage = !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html')
+  if (wantsPage) {
+    const lang = pickLanguage(c.req.header('accept-language'), c.req.query('lang'))
+    const t = MESSAGES[lang]
+    const [title, text] =
+      error.status === 404
+        ? [t.notFoundTitle, t.notFoundText]
+        : error.status === 410
+          ? [t.goneTitle, error.message]
+          : error.status === 429
+            ? [t.tooManyTitle, t.errorText]
+            : error.status < 500
+              ? [t.badRequestTitle, error.message]
+              : [t.errorTitle, t.errorText]
+    return c.html(ErrorPage({ lang, title, text }), error.status, error.headers)
+  }
   const body = JSON.stringify(toProblem(error, c.var.requestId))
   return new Response(body, {
     status: error.status,

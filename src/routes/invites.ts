@@ -1,0 +1,188 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
+import type { AppEnv } from '../env'
+import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import { assertCanManageCommunity, assertCanReadCommunity } from '../services/access'
+import { getCommunityOrThrow } from '../services/communities'
+import {
+  createInvite,
+  getInviteOrThrow,
+  listInvites,
+  revokeInvite,
+  rotateInvite,
+  updateInvite,
+} from '../services/invites'
+import { purgeCachedQr } from '../services/qr-cache'
+import { getStats } from '../services/stats'
+import { idParam } from '../schemas/common'
+import { CreateInviteSchema, InviteSchema, serializeInvite, UpdateInviteSchema } from '../schemas/invites'
+import { StatsQuerySchema, StatsSchema } from '../schemas/stats'
+import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+
+export const invitesApp = new OpenAPIHono<AppEnv>()
+
+const tags = ['Invite links']
+const CommunityParams = idParam('cmt')
+const InviteParams = idParam('inv')
+
+invitesApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/communities/{id}/invites',
+    tags,
+    summary: 'Create an invite link (one per channel, campaign or poster)',
+    security: bearerSecurity,
+    request: { params: CommunityParams, body: jsonBody(CreateInviteSchema) },
+    responses: {
+      201: jsonResponse(InviteSchema, 'The link, with its URL and QR code URLs'),
+      ...problemResponses(404, 413, 415),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanManageCommunity(c.var.principal, id)
+    await getCommunityOrThrow(c.var.db, id)
+    const now = new Date()
+    const invite = await createInvite(c.var.db, id, c.req.valid('json'), now)
+    return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now), 201)
+  },
+)
+
+invitesApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/invites',
+    tags,
+    summary: 'List a community’s invite links',
+    security: bearerSecurity,
+    request: { params: CommunityParams, query: PaginationQuerySchema },
+    responses: {
+      200: jsonResponse(pageSchema(InviteSchema), 'A page of links, oldest first'),
+      ...problemResponses(404),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanReadCommunity(c.var.principal, id)
+    await getCommunityOrThrow(c.var.db, id)
+    const page = await listInvites(c.var.db, id, c.req.valid('query'))
+    const now = new Date()
+    const data = page.data.map((invite) => serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now))
+    return c.json({ data, nextCursor: page.nextCursor }, 200)
+  },
+)
+
+invitesApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/invites/{id}',
+    tags,
+    summary: 'Read an invite link',
+    security: bearerSecurity,
+    request: { params: InviteParams },
+    responses: { 200: jsonResponse(InviteSchema, 'The link'), ...problemResponses(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const invite = await getInviteOrThrow(c.var.db, id)
+    assertCanReadCommunity(c.var.principal, invite.communityId)
+    return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, new Date()), 200)
+  },
+)
+
+invitesApp.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/invites/{id}',
+    tags,
+    summary: 'Change a link’s label or limits',
+    security: bearerSecurity,
+    request: { params: InviteParams, body: jsonBody(UpdateInviteSchema) },
+    responses: { 200: jsonResponse(InviteSchema, 'The changed link'), ...problemResponses(404, 413, 415) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const invite = await getInviteOrThrow(c.var.db, id)
+    assertCanManageCommunity(c.var.principal, invite.communityId)
+    const now = new Date()
+    const updated = await updateInvite(c.var.db, invite, c.req.valid('json'), now)
+    return c.json(serializeInvite(updated, c.var.config.PUBLIC_BASE_URL, now), 200)
+  },
+)
+
+invitesApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/invites/{id}/revoke',
+    tags,
+    summary: 'Revoke a link: its page and QR code stop working',
+    security: bearerSecurity,
+    request: { params: InviteParams },
+    responses: { 200: jsonResponse(InviteSchema, 'The revoked link'), ...problemResponses(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const invite = await getInviteOrThrow(c.var.db, id)
+    assertCanManageCommunity(c.var.principal, invite.communityId)
+    const now = new Date()
+    const revoked = await revokeInvite(c.var.db, invite, now)
+    await purgeCachedQr(invite.code)
+    return c.json(serializeInvite(revoked, c.var.config.PUBLIC_BASE_URL, now), 200)
+  },
+)
+
+invitesApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/invites/{id}/rotate',
+    tags,
+    summary: 'Give a link a new code; the old code stops working',
+    security: bearerSecurity,
+    request: { params: InviteParams },
+    responses: { 200: jsonResponse(InviteSchema, 'The link with its new code'), ...problemResponses(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const invite = await getInviteOrThrow(c.var.db, id)
+    assertCanManageCommunity(c.var.principal, invite.communityId)
+    const now = new Date()
+    const rotated = await rotateInvite(c.var.db, invite, now)
+    await purgeCachedQr(invite.code)
+    return c.json(serializeInvite(rotated, c.var.config.PUBLIC_BASE_URL, now), 200)
+  },
+)
+
+invitesApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/invites/{id}/stats',
+    tags: ['Stats'],
+    summary: 'A link’s funnel: visits, unique visitors, scans vs clicks, joins; by day, source and country',
+    security: bearerSecurity,
+    request: { params: InviteParams, query: StatsQuerySchema },
+    responses: { 200: jsonResponse(StatsSchema, 'The figures'), ...problemResponses(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const invite = await getInviteOrThrow(c.var.db, id)
+    assertCanReadCommunity(c.var.principal, invite.communityId)
+    return c.json(await getStats(c.var.db, { inviteId: id }, c.req.valid('query')), 200)
+  },
+)
+
+invitesApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/stats',
+    tags: ['Stats'],
+    summary: 'A community’s funnel over all its links',
+    security: bearerSecurity,
+    request: { params: CommunityParams, query: StatsQuerySchema },
+    responses: { 200: jsonResponse(StatsSchema, 'The figures'), ...problemResponses(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanReadCommunity(c.var.principal, id)
+    await getCommunityOrThrow(c.var.db, id)
+    return c.json(await getStats(c.var.db, { communityId: id }, c.req.valid('query')), 200)
+  },
+)

@@ -1,0 +1,92 @@
+import { Hono, type Context } from 'hono'
+import type { AppEnv } from '../env'
+import { sha256Hex } from '../lib/crypto'
+import { ApiError, fieldErrors } from '../lib/errors'
+import { renderQrPng, renderQrSvg, type QrOptions } from '../lib/qr'
+import { findInviteByCode, inviteStatus, retiredCodeExists } from '../services/invites'
+import { qrCacheKey, readCachedQr, storeCachedQr } from '../services/qr-cache'
+import { inviteUrls } from '../schemas/invites'
+import { CodeParamSchema, QrQuerySchema } from '../schemas/public'
+
+export const qrApp = new Hono<AppEnv>()
+
+/** What browsers and CDNs may keep: the bytes for one code and options never change. */
+const CLIENT_CACHE_CONTROL = 'public, max-age=86400'
+
+const CONTENT_TYPES = { svg: 'image/svg+xml', png: 'image/png' } as const
+type Format = keyof typeof CONTENT_TYPES
+
+qrApp.get('/i/:code/qr.svg', (c) => serveQr(c, 'svg'))
+qrApp.get('/i/:code/qr.png', (c) => serveQr(c, 'png'))
+
+/**
+ * QR codes for print (SVG) and social (PNG). The image encodes the landing URL with `?via=qr`,
+ * so scans and clicks are told apart. A cached image is served without touching D1; see
+ * `services/qr-cache.ts` for how revoked and rotated codes stop being served.
+ */
+async function serveQr(c: Context<AppEnv>, format: Format): Promise<Response> {
+  const param = CodeParamSchema.safeParse(c.req.param())
+  if (!param.success) throw new ApiError('not_found', 'There is no invite link with this code.')
+  const query = QrQuerySchema.safeParse(c.req.query())
+  if (!query.success) {
+    throw new ApiError('validation_failed', 'The QR code options are invalid.', {
+      errors: fieldErrors(query.error.issues),
+    })
+  }
+  const { code } = param.data
+  const { download, ...options } = query.data
+  const variant = `${format}?size=${options.size}&margin=${options.margin}&level=${options.level}&fg=${options.fg}&bg=${options.bg}`
+  const key = qrCacheKey(code, variant)
+
+  const cached = await readCachedQr(key)
+  const response = cached ?? (await renderFresh(c, code, format, options, key))
+  return finish(c, response, { code, format, size: options.size, download })
+}
+
+async function renderFresh(
+  c: Context<AppEnv>,
+  code: string,
+  format: Format,
+  options: QrOptions,
+  key: string,
+): Promise<Response> {
+  const invite = await findInviteByCode(c.var.db, code)
+  if (!invite) {
+    if (await retiredCodeExists(c.var.db, code)) {
+      throw new ApiError('gone', 'This invite link has been replaced by a new code.')
+    }
+    throw new ApiError('not_found', 'There is no invite link with this code.')
+  }
+  const status = inviteStatus(invite, new Date())
+  if (status !== 'active') throw new ApiError('gone', `This invite link is ${status.replace('_', ' ')}.`)
+
+  const text = `${inviteUrls(c.var.config.PUBLIC_BASE_URL, code).url}?via=qr`
+  const body = format === 'svg' ? renderQrSvg(text, options) : await renderQrPng(text, options)
+  const etag = `"${(await sha256Hex(`${text}|${JSON.stringify(options)}|${format}`)).slice(0, 32)}"`
+  const response = new Response(body, {
+    headers: { 'content-type': CONTENT_TYPES[format], etag },
+  })
+  c.executionCtx.waitUntil(storeCachedQr(code, key, response.clone()))
+  return response
+}
+
+/** Per-request headers on top of the (possibly cached) image: caching, 304s and downloads. */
+function finish(
+  c: Context<AppEnv>,
+  image: Response,
+  meta: { code: string; format: Format; size: number; download: boolean },
+): Response {
+  const headers = new Headers(image.headers)
+  headers.set('cache-control', CLIENT_CACHE_CONTROL)
+  headers.set('x-content-type-options', 'nosniff')
+  const etag = headers.get('etag')
+  const ifNoneMatch = c.req.header('if-none-match')
+  if (etag && ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+    return new Response(null, { status: 304, headers })
+  }
+  if (meta.download) {
+    const name = meta.format === 'png' ? `invite-${meta.code}-qr-${meta.size}px.png` : `invite-${meta.code}-qr.svg`
+    headers.set('content-disposition', `attachment; filename="${name}"`)
+  }
+  return new Response(image.body, { status: 200, headers })
+}

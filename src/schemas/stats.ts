@@ -1,0 +1,40 @@
+import { z } from '@hono/zod-openapi'
+import { addDays, utcDay } from '../lib/time'
+
+const Day = z.iso.date().openapi({ example: '2026-11-24' })
+const MAX_RANGE_DAYS = 366
+
+/** `from` and `to` are UTC days, both included; by default the last 30 days. */
+export const StatsQuerySchema = z
+  .object({ from: Day.optional(), to: Day.optional() })
+  .transform(({ from, to }) => {
+    const end = to ?? utcDay(new Date())
+    return { from: from ?? addDays(end, -29), to: end }
+  })
+  .refine(({ from, to }) => from <= to, { message: '`from` must not be after `to`', path: ['from'] })
+  .refine(({ from, to }) => from >= addDays(to, -(MAX_RANGE_DAYS - 1)), {
+    message: `At most ${MAX_RANGE_DAYS} days at once`,
+    path: ['from'],
+  })
+
+const figures = {
+  visits: z.number().int().describe('Views by people (bots excluded)'),
+  uniqueVisitors: z.number().int().describe('Distinct visitors per day, summed over the days'),
+  scans: z.number().int().describe('Visits that came from the QR code'),
+  clicks: z.number().int().describe('Visits that came from the link'),
+  botVisits: z.number().int().describe('Crawlers and link-preview fetchers, reported apart'),
+  joinRequests: z.number().int(),
+  joins: z.number().int(),
+  conversionRate: z.number().describe('joins / uniqueVisitors'),
+}
+
+export const StatsSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    totals: z.object(figures),
+    byDay: z.array(z.object({ day: z.string(), ...figures })),
+    bySource: z.array(z.object({ source: z.string(), ...figures })),
+    byCountry: z.array(z.object({ country: z.string().describe('ISO 3166 code; XX unknown'), ...figures })),
+  })
+  .openapi('Stats')

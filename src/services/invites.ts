@@ -1,0 +1,220 @@
+import { and, asc, eq, gt, isNull } from 'drizzle-orm'
+import type { Database } from '../db/client'
+import { communities, groups, inviteCodes, invites, type Invite } from '../db/schema'
+import { newInviteCode } from '../lib/codes'
+import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
+import { newId } from '../lib/ids'
+import { toPage, type Page } from '../lib/pagination'
+
+export const INVITE_STATUSES = ['active', 'revoked', 'expired', 'used_up'] as const
+export type InviteStatus = (typeof INVITE_STATUSES)[number]
+
+export interface CreateInviteInput {
+  label?: string | null
+  groupId?: string | null
+  source?: string | null
+  medium?: string | null
+  campaign?: string | null
+  maxUses?: number | null
+  expiresAt?: Date | null
+}
+
+export type UpdateInviteInput = Pick<CreateInviteInput, 'label' | 'maxUses' | 'expiresAt'>
+
+/** Whether a link still lets people in, and if not, why. */
+export function inviteStatus(
+  invite: Pick<Invite, 'revokedAt' | 'expiresAt' | 'maxUses' | 'uses'>,
+  now: Date,
+): InviteStatus {
+  if (invite.revokedAt) return 'revoked'
+  if (invite.expiresAt && invite.expiresAt.getTime() <= now.getTime()) return 'expired'
+  if (invite.maxUses !== null && invite.uses >= invite.maxUses) return 'used_up'
+  return 'active'
+}
+
+export async function getInviteOrThrow(db: Database, id: string): Promise<Invite> {
+  const invite = await db.query.invites.findFirst({ where: eq(invites.id, id) })
+  if (!invite) throw notFound('Invite')
+  return invite
+}
+
+/**
+ * Creates an invite link with a fresh code. The code is registered in `invite_codes`, whose
+ * primary key holds every code ever issued: a collision (about one in 2^64) is retried, and a
+ * rotated-away code can never come back.
+ */
+export async function createInvite(
+  db: Database,
+  communityId: string,
+  input: CreateInviteInput,
+  now: Date,
+): Promise<Invite> {
+  if (input.groupId) await assertGroupInCommunity(db, communityId, input.groupId)
+  const invite: Invite = {
+    id: newId('inv', now.getTime()),
+    communityId,
+    groupId: input.groupId ?? null,
+    code: '',
+    label: input.label ?? null,
+    source: input.source ?? null,
+    medium: input.medium ?? null,
+    campaign: input.campaign ?? null,
+    maxUses: input.maxUses ?? null,
+    uses: 0,
+    expiresAt: input.expiresAt ?? null,
+    revokedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  }
+  return withFreshCode(async (code) => {
+    await db.batch([
+      db.insert(invites).values({ ...invite, code }),
+      db.insert(inviteCodes).values({ code, inviteId: invite.id, createdAt: now }),
+    ])
+    return { ...invite, code }
+  })
+}
+
+async function withFreshCode<T>(attempt: (code: string) => Promise<T>): Promise<T> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await attempt(newInviteCode())
+    } catch (error) {
+      if (tries >= 2 || !isUniqueViolation(error)) throw error
+    }
+  }
+}
+
+async function assertGroupInCommunity(db: Database, communityId: string, groupId: string) {
+  const group = await db.query.groups.findFirst({
+    where: and(eq(groups.id, groupId), eq(groups.communityId, communityId)),
+  })
+  if (!group) {
+    throw new ApiError('validation_failed', 'That group is not in this community.', {
+      errors: [{ path: 'groupId', message: 'Not a group of this community' }],
+    })
+  }
+}
+
+export async function listInvites(
+  db: Database,
+  communityId: string,
+  options: { cursor?: string; limit: number },
+): Promise<Page<Invite>> {
+  const rows = await db
+    .select()
+    .from(invites)
+    .where(
+      and(
+        eq(invites.communityId, communityId),
+        options.cursor ? gt(invites.id, options.cursor) : undefined,
+      ),
+    )
+    .orderBy(asc(invites.id))
+    .limit(options.limit + 1)
+  return toPage(rows, options.limit)
+}
+
+export async function updateInvite(
+  db: Database,
+  invite: Invite,
+  input: UpdateInviteInput,
+  now: Date,
+): Promise<Invite> {
+  if (input.maxUses != null && input.maxUses < invite.uses) {
+    throw new ApiError('validation_failed', `This link has been used ${invite.uses} times already.`, {
+      errors: [{ path: 'maxUses', message: `At least ${invite.uses}` }],
+    })
+  }
+  const [updated] = await db
+    .update(invites)
+    .set({ ...input, updatedAt: now })
+    .where(eq(invites.id, invite.id))
+    .returning()
+  return updated!
+}
+
+/** Revoking is final for the code; the link's history and stats stay. Revoking twice is harmless. */
+export async function revokeInvite(db: Database, invite: Invite, now: Date): Promise<Invite> {
+  if (invite.revokedAt) return invite
+  const [revoked] = await db
+    .update(invites)
+    .set({ revokedAt: now, updatedAt: now })
+    .where(eq(invites.id, invite.id))
+    .returning()
+  return revoked!
+}
+
+/** Gives the link a new code; the old one stops working at once and is never issued again. */
+export async function rotateInvite(db: Database, invite: Invite, now: Date): Promise<Invite> {
+  return withFreshCode(async (code) => {
+    const [, , [rotated]] = await db.batch([
+      db
+        .update(inviteCodes)
+        .set({ retiredAt: now })
+        .where(and(eq(inviteCodes.code, invite.code), isNull(inviteCodes.retiredAt))),
+      db.insert(inviteCodes).values({ code, inviteId: invite.id, createdAt: now }),
+      db.update(invites).set({ code, updatedAt: now }).where(eq(invites.id, invite.id)).returning(),
+    ])
+    return rotated!
+  })
+}
+
+export interface LandingGroup {
+  id: string
+  kind: 'announcement' | 'discussion'
+  name: string
+  description: string
+  topic: string | null
+  iconUrl: string | null
+  memberCount: number
+  memberLimit: number
+}
+
+export interface Landing {
+  invite: Invite
+  community: typeof communities.$inferSelect
+  groups: LandingGroup[]
+}
+
+/**
+ * Everything the landing page shows, in one D1 query: the invite joined to its community and
+ * that community's groups (one row per group, at most 51). The page is not cached because a
+ * revoked or used-up link must stop at once; one indexed read is cheap enough to do each time.
+ */
+export async function findLanding(db: Database, code: string): Promise<Landing | null> {
+  const rows = await db
+    .select({
+      invite: invites,
+      community: communities,
+      group: {
+        id: groups.id,
+        kind: groups.kind,
+        name: groups.name,
+        description: groups.description,
+        topic: groups.topic,
+        iconUrl: groups.iconUrl,
+        memberCount: groups.memberCount,
+        memberLimit: groups.memberLimit,
+      },
+    })
+    .from(invites)
+    .innerJoin(communities, eq(communities.id, invites.communityId))
+    .innerJoin(groups, eq(groups.communityId, invites.communityId))
+    .where(eq(invites.code, code))
+    .orderBy(asc(groups.id))
+  const first = rows[0]
+  if (!first) return null
+  return { invite: first.invite, community: first.community, groups: rows.map((row) => row.group) }
+}
+
+/** Why a code that is not any link's current code does not work: rotated away, or never issued. */
+export async function retiredCodeExists(db: Database, code: string): Promise<boolean> {
+  const row = await db.query.inviteCodes.findFirst({ where: eq(inviteCodes.code, code) })
+  return row !== undefined
+}
+
+/** The current invite behind a code, without its community: all the QR route needs. */
+export async function findInviteByCode(db: Database, code: string): Promise<Invite | null> {
+  return (await db.query.invites.findFirst({ where: eq(invites.code, code) })) ?? null
+}

@@ -1,0 +1,75 @@
+import { formatNumber, type Lang, MESSAGES } from '../lib/i18n'
+import type { Landing } from '../services/invites'
+import { Layout } from './layout'
+
+export interface LandingPageProps {
+  lang: Lang
+  landing: Landing
+  /** The canonical URL of this invite (for link previews). */
+  url: string
+  joinUrl: string
+}
+
+/**
+ * What a prospective member sees after scanning a poster or tapping a link. Community text is
+ * rendered through JSX, which escapes it: a name like `<script>` shows as text.
+ */
+export function LandingPage({ lang, landing, url, joinUrl }: LandingPageProps) {
+  const t = MESSAGES[lang]
+  const { community, invite } = landing
+  const announcement = landing.groups.find((group) => group.kind === 'announcement')
+  const memberCount = announcement?.memberCount ?? 0
+  const target = invite.groupId ? landing.groups.find((group) => group.id === invite.groupId) : undefined
+  const groups = [...landing.groups].sort((a, b) => Number(b.id === target?.id) - Number(a.id === target?.id))
+  const description = community.description || community.name
+  return (
+    <Layout
+      lang={lang}
+      title={community.name}
+      head={
+        <>
+          <meta name="description" content={description} />
+          <meta property="og:type" content="website" />
+          <meta property="og:title" content={community.name} />
+          <meta property="og:description" content={description} />
+          <meta property="og:url" content={url} />
+          {community.photoUrl && <meta property="og:image" content={community.photoUrl} />}
+          <meta name="twitter:card" content={community.photoUrl ? 'summary_large_image' : 'summary'} />
+          <meta name="twitter:title" content={community.name} />
+          <meta name="twitter:description" content={description} />
+          {community.photoUrl && <meta name="twitter:image" content={community.photoUrl} />}
+        </>
+      }
+    >
+      <div class="card">
+        {community.photoUrl && (
+          <img class="photo" src={community.photoUrl} alt={t.photoAlt(community.name)} width="512" height="224" />
+        )}
+        <h1>{community.name}</h1>
+        {community.description && <p>{community.description}</p>}
+        <p>
+          <span class="badge">{memberCount === 1 ? `1 ${t.member}` : t.members(formatNumber(lang, memberCount))}</span>
+        </p>
+        <p class="muted">{community.visibility === 'open' ? t.openCommunity : t.closedCommunity}</p>
+        <a class="cta" href={joinUrl}>
+          {community.visibility === 'open' ? t.join : t.requestToJoin}
+        </a>
+        <h2>{t.groupsHeading}</h2>
+        <ul>
+          {groups.map((group) => (
+            <li class={group.id === target?.id ? 'here' : undefined}>
+              <div class="g">{group.name}</div>
+              {group.kind === 'announcement' ? (
+                <div class="muted">{t.announcementGroup}</div>
+              ) : (
+                (group.topic || group.description) && <div class="muted">{group.topic || group.description}</div>
+              )}
+              {group.id === target?.id && <div class="muted">{t.youJoin}</div>}
+            </li>
+          ))}
+        </ul>
+        <p class="muted">{t.privacy}</p>
+      </div>
+    </Layout>
+  )
+}

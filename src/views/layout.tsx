@@ -1,0 +1,37 @@
+import type { Child } from 'hono/jsx'
+import type { Lang } from '../lib/i18n'
+
+/**
+ * The shell of every page people see: mobile first, no external scripts, fonts or stylesheets
+ * (one inline style block), so a page is usable on a slow phone before any photo arrives.
+ */
+const CSS = `*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#f3f5f4}
+main{max-width:32rem;margin:0 auto;padding:1.25rem 1rem 2.5rem}
+.card{background:#fff;border-radius:1rem;padding:1.25rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+.photo{display:block;width:100%;max-height:14rem;object-fit:cover;border-radius:.75rem;margin-bottom:1rem;background:#dfe6e2}
+h1{font-size:1.6rem;line-height:1.2;margin:0 0 .5rem}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
+p{margin:.25rem 0 .75rem}.muted{color:#4a5450;font-size:.95rem}
+.badge{display:inline-block;background:#e6f4ea;color:#0b5c2b;border-radius:999px;padding:.15rem .7rem;font-size:.9rem;font-weight:600;margin-right:.4rem}
+ul{list-style:none;padding:0;margin:0}li{padding:.6rem 0;border-top:1px solid #e4e8e6}li:first-child{border-top:0}
+.g{font-weight:600}.here{background:#fff8e1;border-radius:.5rem;padding:.6rem .5rem}
+.cta{display:block;text-align:center;background:#0b6e35;color:#fff;font-size:1.15rem;font-weight:700;text-decoration:none;border-radius:.75rem;padding:.9rem;margin:1.25rem 0 .75rem}
+.cta:focus,.cta:hover{background:#084f26;outline:3px solid #ffbf47}
+.err{text-align:center}.err h1{margin-top:.5rem}`
+
+export function Layout(props: { lang: Lang; title: string; head?: Child; children: Child }) {
+  return (
+    <html lang={props.lang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        <title>{props.title}</title>
+        {props.head}
+        <style dangerouslySetInnerHTML={{ __html: CSS }} />
+      </head>
+      <body>
+        <main>{props.children}</main>
+      </body>
+    </html>
+  )
+}
