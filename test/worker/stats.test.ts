@@ -1,0 +1,104 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { createDb } from '../../src/db/client'
+import { statsQueries } from '../../src/services/stats'
+import { call, createCommunity, createInvite, eventually, expectProblem, visit } from './helpers'
+
+const PHONE = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36'
+const today = new Date().toISOString().slice(0, 10)
+
+async function visitAs(code: string, ip: string, options: { via?: 'qr'; agent?: string } = {}) {
+  const page = await visit(`/i/${code}${options.via ? '?via=qr' : ''}`, {
+    'cf-connecting-ip': ip,
+    'user-agent': options.agent ?? PHONE,
+  })
+  expect(page.status).toBe(200)
+}
+
+async function visitCount(inviteId: string) {
+  const row = await env.DB.prepare('select count(*) as n from visits where invite_id = ?').bind(inviteId).first<{ n: number }>()
+  return row!.n
+}
+
+describe('stats for marketers', () => {
+  it('counts visits, unique visitors, scans vs clicks and bots for a link', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id, { source: 'instagram' })
+    await visitAs(invite.code, '198.51.100.1', { via: 'qr' })
+    await visitAs(invite.code, '198.51.100.1', { via: 'qr' }) // same person again: not a new unique
+    await visitAs(invite.code, '198.51.100.2')
+    await visitAs(invite.code, '198.51.100.3', { agent: 'WhatsApp/2.24.6.77 A' })
+    await eventually(async () => expect(await visitCount(invite.id)).toBe(4))
+
+    const stats = await call('GET', `/api/invites/${invite.id}/stats`)
+    expect(stats.status).toBe(200)
+    expect(stats.json.totals).toEqual({
+      visits: 3,
+      uniqueVisitors: 2,
+      scans: 2,
+      clicks: 1,
+      botVisits: 1,
+      joinRequests: 0,
+      joins: 0,
+      conversionRate: 0,
+    })
+    expect(stats.json.to).toBe(today)
+    expect(stats.json.byDay).toEqual([expect.objectContaining({ day: today, visits: 3, uniqueVisitors: 2 })])
+    expect(stats.json.bySource).toEqual([expect.objectContaining({ source: 'instagram', visits: 3 })])
+    expect(stats.json.byCountry.reduce((n: number, row: { visits: number }) => n + row.visits, 0)).toBe(3)
+  })
+
+  it('adds up a community’s links, by source', async () => {
+    const community = await createCommunity()
+    const insta = await createInvite(community.id, { source: 'instagram' })
+    const flyer = await createInvite(community.id, { source: 'flyer' })
+    const untagged = await createInvite(community.id)
+    await visitAs(insta.code, '198.51.100.10')
+    await visitAs(insta.code, '198.51.100.11')
+    await visitAs(flyer.code, '198.51.100.12', { via: 'qr' })
+    await visitAs(untagged.code, '198.51.100.13')
+    await eventually(async () => {
+      expect((await visitCount(insta.id)) + (await visitCount(flyer.id)) + (await visitCount(untagged.id))).toBe(4)
+    })
+    const stats = await call('GET', `/api/communities/${community.id}/stats?from=${today}&to=${today}`)
+    expect(stats.json.totals).toMatchObject({ visits: 4, uniqueVisitors: 4, scans: 1, clicks: 3 })
+    expect(stats.json.bySource).toHaveLength(3)
+    expect(stats.json.bySource[0]).toMatchObject({ source: 'instagram', visits: 2 })
+    expect(stats.json.bySource).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ source: 'flyer', visits: 1, scans: 1 }),
+        expect.objectContaining({ source: '(none)', visits: 1, clicks: 1 }),
+      ]),
+    )
+  })
+
+  it('reports nothing outside the range', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    await visitAs(invite.code, '198.51.100.20')
+    await eventually(async () => expect(await visitCount(invite.id)).toBe(1))
+    const stats = await call('GET', `/api/invites/${invite.id}/stats?from=2020-01-01&to=2020-01-31`)
+    expect(stats.json.totals.visits).toBe(0)
+    expect(stats.json.byDay).toEqual([])
+  })
+
+  it('refuses bad ranges', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    expectProblem(await call('GET', `/api/invites/${invite.id}/stats?from=2026-02-01&to=2026-01-01`), 400, 'validation_failed')
+    expectProblem(await call('GET', `/api/invites/${invite.id}/stats?from=2020-01-01&to=2026-01-01`), 400, 'validation_failed')
+    expectProblem(await call('GET', `/api/invites/${invite.id}/stats?from=yesterday`), 400, 'validation_failed')
+  })
+
+  it('reads rollups through indexes, never scanning a table', async () => {
+    const db = createDb(env.DB)
+    const range = { from: '2026-01-01', to: '2026-12-31' }
+    for (const scope of [{ inviteId: 'inv_x' }, { communityId: 'cmt_x' }]) {
+      for (const [name, query] of Object.entries(statsQueries(db, scope, range))) {
+        const { sql, params } = query.toSQL()
+        const plan = await env.DB.prepare(`explain query plan ${sql}`).bind(...params).all<{ detail: string }>()
+        const details = plan.results.map((row) => row.detail)
+        expect(details.filter((d) => /^SCAN /.test(d)), `${name}: ${details.join(' | ')}`).toEqual([])
+        expect(details.some((d) => /SEARCH invite_daily_stats USING (INDEX|PRIMARY KEY)/.test(d))).toBe(true)
+      }
+    }
+  })
+})
