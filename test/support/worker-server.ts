@@ -1,0 +1,111 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+
+const root = path.resolve(import.meta.dirname, '../..')
+
+export const TEST_OWNER_TOKEN = 'tooling-owner-token-0123456789abcdef'
+
+export interface RunningWorker {
+  url: string
+  stop(): Promise<void>
+}
+
+const env = {
+  ...process.env,
+  PATH: `${path.join(root, 'node_modules/.bin')}${path.delimiter}${process.env.PATH}`,
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  WRANGLER_SEND_METRICS: 'false',
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+/**
+ * Starts the real Worker with `wrangler dev` on 127.0.0.1, on a fresh local D1 database with the
+ * migrations applied, as a developer would run it. For checks made from outside: scanners,
+ * browsers, load tests.
+ */
+export async function startWorker(vars: Record<string, string> = {}): Promise<RunningWorker> {
+  const state = mkdtempSync(path.join(tmpdir(), 'worker-state-'))
+  const migrate = spawnSync(
+    'wrangler',
+    ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state],
+    { cwd: root, env, encoding: 'utf8' },
+  )
+  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}${migrate.stderr}`)
+
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const allVars = { ADMIN_TOKEN: TEST_OWNER_TOKEN, PUBLIC_BASE_URL: url, ...vars }
+  const child = spawn(
+    'wrangler',
+    [
+      'dev',
+      '--ip', '127.0.0.1',
+      '--port', String(port),
+      '--persist-to', state,
+      '--show-interactive-dev-session=false',
+      '--test-scheduled',
+      ...Object.entries(allVars).flatMap(([key, value]) => ['--var', `${key}:${value}`]),
+    ],
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  )
+  let log = ''
+  child.stdout.on('data', (chunk) => (log += chunk))
+  child.stderr.on('data', (chunk) => (log += chunk))
+
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      process.kill(-child.pid!, 'SIGINT')
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))])
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL')
+    }
+    rmSync(state, { recursive: true, force: true })
+  }
+
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`)
+    try {
+      const response = await fetch(`${url}/api/openapi.json`)
+      if (response.ok) break
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop()
+      throw new Error(`wrangler dev did not start within 60 s:\n${log}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  return { url, stop }
+}
+
+/** A small client for the running Worker's API, with the owner token. */
+export function apiClient(baseUrl: string, token = TEST_OWNER_TOKEN) {
+  return async function api(method: string, pathname: string, body?: unknown) {
+    const response = await fetch(baseUrl + pathname, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await response.text()
+    if (!response.ok) throw new Error(`${method} ${pathname}: ${response.status} ${text}`)
+    return text ? JSON.parse(text) : undefined
+  }
+}
