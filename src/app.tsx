@@ -22,6 +22,8 @@ const MAX_BODY_BYTES = 64 * 1024
 /** Builds the whole Hono app; `index.ts` hands it requests. */
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>()
+  // Liveness for monitors, and the baseline the benchmarks compare every route against.
+  app.get('/healthz', (c) => c.text('ok'))
   app.use(appContext())
 
   // The public hot path first: a landing page or QR code passes no other route's middleware.

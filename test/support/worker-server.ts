@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { globSync } from 'node:fs'
 
 const root = path.resolve(import.meta.dirname, '../..')
 
@@ -36,8 +37,11 @@ async function freePort(): Promise<number> {
  * migrations applied, as a developer would run it. For checks made from outside: scanners,
  * browsers, load tests.
  */
-export async function startWorker(vars: Record<string, string> = {}): Promise<RunningWorker> {
-  const state = mkdtempSync(path.join(tmpdir(), 'worker-state-'))
+export async function startWorker(
+  options: { vars?: Record<string, string>; state?: string } = {},
+): Promise<RunningWorker> {
+  // A given state directory outlives the worker (benchmarks restart on the same data).
+  const state = options.state ?? mkdtempSync(path.join(tmpdir(), 'worker-state-'))
   const migrate = spawnSync(
     'wrangler',
     ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state],
@@ -47,7 +51,7 @@ export async function startWorker(vars: Record<string, string> = {}): Promise<Ru
 
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const allVars = { ADMIN_TOKEN: TEST_OWNER_TOKEN, PUBLIC_BASE_URL: url, ...vars }
+  const allVars = { ADMIN_TOKEN: TEST_OWNER_TOKEN, PUBLIC_BASE_URL: url, ...options.vars }
   const child = spawn(
     'wrangler',
     [
@@ -72,7 +76,7 @@ export async function startWorker(vars: Record<string, string> = {}): Promise<Ru
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))])
       if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL')
     }
-    rmSync(state, { recursive: true, force: true })
+    if (!options.state) rmSync(state, { recursive: true, force: true })
   }
 
   const deadline = Date.now() + 60_000
@@ -108,4 +112,11 @@ export function apiClient(baseUrl: string, token = TEST_OWNER_TOKEN) {
     if (!response.ok) throw new Error(`${method} ${pathname}: ${response.status} ${text}`)
     return text ? JSON.parse(text) : undefined
   }
+}
+
+/** The SQLite file behind the local D1 database in a state directory (for bulk loading). */
+export function localD1File(state: string): string {
+  const [file] = globSync('v3/d1/*/*.sqlite', { cwd: state })
+  if (!file) throw new Error(`no local D1 database under ${state}`)
+  return path.join(state, file)
 }

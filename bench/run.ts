@@ -1,0 +1,203 @@
+// `npm run bench [-- http|stats]`: load tests of the hot path against a hello route, and the stats
+// endpoints at 10k, 100k and 1M visits. Everything runs on 127.0.0.1 against `wrangler dev`, is
+// bounded in time, and stops by itself. Results: printed as Markdown and written to
+// bench/results/latest.json; bench/README.md records them with the machine they ran on.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import path from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import autocannon from 'autocannon'
+import { apiClient, localD1File, startWorker } from '../test/support/worker-server.ts'
+
+const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
+const PHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148'
+
+interface Measurement {
+  name: string
+  rps: number
+  p50: number
+  p99: number
+  failures: number
+}
+
+async function load(
+  name: string,
+  url: string,
+  options: { path?: () => string; seconds?: number; headers?: Record<string, string> } = {},
+): Promise<Measurement> {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: options.seconds ?? DURATION_SECONDS,
+    headers: { 'user-agent': PHONE, ...options.headers },
+    requests: options.path ? [{ setupRequest: (request) => ({ ...request, path: options.path!() }) }] : undefined,
+  })
+  return {
+    name,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: result.errors + result.timeouts + result.non2xx,
+  }
+}
+
+function table(rows: Measurement[], baseline: number): string {
+  const lines = ['| route | req/s | vs hello | p50 ms | p99 ms | failed |', '|---|---:|---:|---:|---:|---:|']
+  for (const row of rows) {
+    const ratio = `${Math.round((row.rps / baseline) * 100)}%`
+    lines.push(`| ${row.name} | ${row.rps} | ${ratio} | ${row.p50} | ${row.p99} | ${row.failures} |`)
+  }
+  return lines.join('\n')
+}
+
+async function httpSuite() {
+  const worker = await startWorker()
+  try {
+    const api = apiClient(worker.url)
+    const community = await api('POST', '/api/communities', {
+      name: 'Bench Runners',
+      description: 'A community with a few groups, as a real one would have',
+      visibility: 'open',
+      photoUrl: 'https://images.example.com/bench.jpg',
+    })
+    for (let i = 0; i < 5; i++) {
+      await api('POST', `/api/communities/${community.id}/groups`, { name: `Group ${i}`, topic: 'Running' })
+    }
+    const invite = await api('POST', `/api/communities/${community.id}/invites`, { source: 'bench' })
+    const base = worker.url
+    const landing = `${base}/i/${invite.code}`
+    const stats = `/api/invites/${invite.id}/stats`
+    const auth = { authorization: `Bearer ${'tooling-owner-token-0123456789abcdef'}` }
+
+    // Warm up every route (JIT, caches) before measuring.
+    for (const url of [`${base}/healthz`, landing, `${landing}/qr.svg`, `${landing}/qr.png`]) {
+      await load('warm-up', url, { seconds: 2 })
+    }
+    await load('warm-up', base + stats, { seconds: 2, headers: auth })
+
+    const helloBefore = await load('hello (`/healthz`)', `${base}/healthz`)
+    const rows = [
+      await load('landing page `/i/:code`', landing),
+      await load('QR SVG, cached', `${landing}/qr.svg`),
+      await load('QR PNG 512 px, cached', `${landing}/qr.png`),
+      await load('QR PNG, cold (random size per request)', base, {
+        path: () => `/i/${invite.code}/qr.png?size=${64 + Math.floor(Math.random() * 1985)}`,
+      }),
+      await load('invite stats `/api/invites/:id/stats`', base + stats, { headers: auth }),
+    ]
+    const helloAfter = await load('hello (`/healthz`)', `${base}/healthz`)
+    const baseline = (helloBefore.rps + helloAfter.rps) / 2
+    return { baseline, rows: [helloBefore, ...rows, helloAfter] }
+  } finally {
+    await worker.stop()
+  }
+}
+
+/** Loads `count` visits spread over a year, 3 invites and 30 countries, straight into SQLite. */
+function loadVisits(db: DatabaseSync, communityId: string, inviteIds: string[], count: number) {
+  const start = Date.UTC(2026, 0, 1)
+  const countries = Array.from({ length: 30 }, (_, i) => String.fromCharCode(65 + (i % 26), 65 + Math.floor(i / 26) + 3))
+  const insertVisit = db.prepare(
+    `insert into visits (invite_id, at, via, country, referrer_host, device, is_bot, visitor_hash)
+     values (?, ?, ?, ?, 'www.instagram.com', 'mobile', ?, ?)`,
+  )
+  const rollup = new Map<string, number[]>()
+  db.exec('begin')
+  for (let i = 0; i < count; i++) {
+    const inviteId = inviteIds[i % inviteIds.length]!
+    const at = start + Math.floor((i / count) * 365 * 86400_000)
+    const country = countries[i % countries.length]!
+    const bot = i % 20 === 0 ? 1 : 0
+    const via = i % 3 === 0 ? 'qr' : 'link'
+    insertVisit.run(inviteId, at, via, country, bot, `h${i % 50000}`)
+    const key = `${inviteId}|${new Date(at).toISOString().slice(0, 10)}|${country}`
+    const figures = rollup.get(key) ?? [0, 0, 0, 0, 0]
+    figures[0]! += 1 - bot
+    figures[1]! += bot ? 0 : 1
+    figures[2]! += via === 'qr' && !bot ? 1 : 0
+    figures[3]! += via === 'link' && !bot ? 1 : 0
+    figures[4]! += bot
+    rollup.set(key, figures)
+  }
+  const insertRollup = db.prepare(
+    `insert into invite_daily_stats (invite_id, community_id, day, country, visits, unique_visitors, qr_visits, link_visits, bot_visits)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  for (const [key, figures] of rollup) {
+    const [inviteId, day, country] = key.split('|')
+    insertRollup.run(inviteId!, communityId, day!, country!, ...figures)
+  }
+  db.exec('commit')
+}
+
+async function statsSuite() {
+  const state = mkdtempSync(path.join(tmpdir(), 'bench-stats-'))
+  const sizes = [10_000, 100_000, 1_000_000]
+  try {
+    const setup = await startWorker({ state })
+    const api = apiClient(setup.url)
+    const targets: Array<{ size: number; communityId: string; inviteId: string }> = []
+    const inviteSets: string[][] = []
+    for (const size of sizes) {
+      const community = await api('POST', '/api/communities', { name: `Stats ${size}`, description: '', visibility: 'open' })
+      const invites = []
+      for (const source of ['instagram', 'flyer', 'partner']) {
+        invites.push((await api('POST', `/api/communities/${community.id}/invites`, { source })).id as string)
+      }
+      inviteSets.push(invites)
+      targets.push({ size, communityId: community.id, inviteId: invites[0]! })
+    }
+    await setup.stop()
+
+    const db = new DatabaseSync(localD1File(state))
+    const loadStarted = performance.now()
+    sizes.forEach((size, i) => loadVisits(db, targets[i]!.communityId, inviteSets[i]!, size))
+    const totalVisits = (db.prepare('select count(*) as n from visits').get() as { n: number }).n
+    db.close()
+    const loadSeconds = Math.round((performance.now() - loadStarted) / 100) / 10
+
+    const worker = await startWorker({ state })
+    try {
+      const auth = { authorization: 'Bearer tooling-owner-token-0123456789abcdef' }
+      const range = '?from=2026-01-01&to=2026-12-31'
+      await load('warm-up', `${worker.url}/healthz`, { seconds: 2 })
+      const hello = await load('hello (`/healthz`)', `${worker.url}/healthz`, { seconds: 5 })
+      const rows: Measurement[] = []
+      for (const target of targets) {
+        const label = target.size.toLocaleString('en')
+        await load('warm-up', `${worker.url}/api/communities/${target.communityId}/stats${range}`, { seconds: 1, headers: auth })
+        rows.push(
+          await load(`community stats, a year, ${label} visits`, `${worker.url}/api/communities/${target.communityId}/stats${range}`, { seconds: 5, headers: auth }),
+          await load(`invite stats, a year, ${label} visits (a third on this link)`, `${worker.url}/api/invites/${target.inviteId}/stats${range}`, { seconds: 5, headers: auth }),
+        )
+      }
+      return { totalVisits, loadSeconds, baseline: hello.rps, rows: [hello, ...rows] }
+    } finally {
+      await worker.stop()
+    }
+  } finally {
+    rmSync(state, { recursive: true, force: true })
+  }
+}
+
+const which = process.argv[2] ?? 'all'
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
+const output: Record<string, unknown> = { machine, at: new Date().toISOString(), connections: CONNECTIONS, seconds: DURATION_SECONDS }
+console.log(`Machine: ${machine}; ${CONNECTIONS} connections, ${DURATION_SECONDS} s per route\n`)
+
+if (which === 'all' || which === 'http') {
+  const http = await httpSuite()
+  output.http = http
+  console.log('## Hot path against a hello route\n')
+  console.log(table(http.rows, http.baseline), '\n')
+}
+if (which === 'all' || which === 'stats') {
+  const stats = await statsSuite()
+  output.stats = stats
+  console.log(`## Stats endpoints by data size (${stats.totalVisits.toLocaleString('en')} visits loaded in ${stats.loadSeconds} s)\n`)
+  console.log(table(stats.rows, stats.baseline), '\n')
+}
+
+mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true })
+writeFileSync(path.join(import.meta.dirname, 'results/latest.json'), JSON.stringify(output, null, 2))
