@@ -11,7 +11,6 @@ import {
   rotateInvite,
   updateInvite,
 } from '../services/invites'
-import { purgeCachedQr } from '../services/qr-cache'
 import { getStats } from '../services/stats'
 import { idParam } from '../schemas/common'
 import { CreateInviteSchema, InviteSchema, serializeInvite, UpdateInviteSchema } from '../schemas/invites'
@@ -125,7 +124,6 @@ invitesApp.openapi(
     assertCanManageCommunity(c.var.principal, invite.communityId)
     const now = new Date()
     const revoked = await revokeInvite(c.var.db, invite, now)
-    await purgeCachedQr(invite.code)
     return c.json(serializeInvite(revoked, c.var.config.PUBLIC_BASE_URL, now), 200)
   },
 )
@@ -146,7 +144,6 @@ invitesApp.openapi(
     assertCanManageCommunity(c.var.principal, invite.communityId)
     const now = new Date()
     const rotated = await rotateInvite(c.var.db, invite, now)
-    await purgeCachedQr(invite.code)
     return c.json(serializeInvite(rotated, c.var.config.PUBLIC_BASE_URL, now), 200)
   },
 )

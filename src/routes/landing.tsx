@@ -2,8 +2,8 @@ import { Hono } from 'hono'
 import type { AppEnv } from '../env'
 import { MESSAGES, pickLanguage } from '../lib/i18n'
 import { deviceClass, isBot, referrerHost } from '../lib/visitor'
-import { findLanding, inviteStatus, retiredCodeExists } from '../services/invites'
-import { recordVisit } from '../services/visits'
+import { getLanding, inviteStatus, retiredCodeExists } from '../services/invites'
+import { bufferVisit } from '../services/visit-buffer'
 import { CodeParamSchema, LandingQuerySchema } from '../schemas/public'
 import { inviteUrls } from '../schemas/invites'
 import { ErrorPage } from '../views/error-page'
@@ -12,8 +12,9 @@ import { LandingPage } from '../views/landing-page'
 export const landingApp = new Hono<AppEnv>()
 
 /**
- * The landing page, the product's hot path: one D1 read, the visit written after the response
- * (`waitUntil`), so neither a slow nor a failing write touches what the visitor sees.
+ * The landing page, the product's hot path: at most one D1 read (none while the invite is in the
+ * isolate's short-lived cache), and the visit only buffered, to be sent to the visits queue
+ * after the response, so neither a slow nor a failing write touches what the visitor sees.
  */
 landingApp.get('/i/:code', async (c) => {
   const query = LandingQuerySchema.parse(c.req.query())
@@ -22,7 +23,7 @@ landingApp.get('/i/:code', async (c) => {
   c.header('cache-control', 'private, no-store')
   c.header('content-language', lang)
   const param = CodeParamSchema.safeParse(c.req.param())
-  const landing = param.success ? await findLanding(c.var.db, param.data.code) : null
+  const landing = param.success ? await getLanding(c.var.db, param.data.code) : null
   if (!landing) {
     const rotated = param.success && (await retiredCodeExists(c.var.db, param.data.code))
     return rotated
@@ -37,23 +38,24 @@ landingApp.get('/i/:code', async (c) => {
   }
 
   const userAgent = c.req.header('user-agent') ?? ''
-  const bot = isBot(userAgent)
-  const country = (c.req.raw.cf?.country as string | undefined) ?? 'XX'
-  c.executionCtx.waitUntil(
-    recordVisit(c.var.db, {
-      inviteId: landing.invite.id,
-      communityId: landing.community.id,
-      at: now,
-      via: query.via,
-      country: /^[A-Z]{2}$/.test(country) ? country : 'XX',
-      referrerHost: referrerHost(c.req.header('referer')),
-      device: deviceClass(userAgent),
-      isBot: bot,
-      ip: c.req.header('cf-connecting-ip') ?? c.req.header('x-real-ip') ?? 'unknown',
+  const country = c.req.raw.cf?.country
+  bufferVisit(
+    c.executionCtx,
+    { db: c.var.db, queue: c.env.VISITS_QUEUE },
+    {
+      visit: {
+        inviteId: landing.invite.id,
+        communityId: landing.community.id,
+        at: now.getTime(),
+        via: query.via,
+        country: typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : 'XX',
+        referrerHost: referrerHost(c.req.header('referer')),
+        device: deviceClass(userAgent),
+        isBot: isBot(userAgent),
+      },
+      ip: c.req.header('cf-connecting-ip') ?? 'unknown',
       userAgent,
-    }).catch((error) => {
-      console.error(JSON.stringify({ requestId: c.var.requestId, visit: 'not recorded', error: String(error) }))
-    }),
+    },
   )
 
   const { url } = inviteUrls(c.var.config.PUBLIC_BASE_URL, landing.invite.code)

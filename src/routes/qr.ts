@@ -4,7 +4,7 @@ import { sha256Hex } from '../lib/crypto'
 import { ApiError, fieldErrors } from '../lib/errors'
 import { renderQrPng, renderQrSvg, type QrOptions } from '../lib/qr'
 import { findInviteByCode, inviteStatus, retiredCodeExists } from '../services/invites'
-import { qrCacheKey, readCachedQr, storeCachedQr } from '../services/qr-cache'
+import { qrCacheKey, readCachedQr, storeCachedQr, type QrImage } from '../services/qr-cache'
 import { inviteUrls } from '../schemas/invites'
 import { CodeParamSchema, QrQuerySchema } from '../schemas/public'
 
@@ -38,9 +38,8 @@ async function serveQr(c: Context<AppEnv>, format: Format): Promise<Response> {
   const variant = `${format}?size=${options.size}&margin=${options.margin}&level=${options.level}&fg=${options.fg}&bg=${options.bg}`
   const key = qrCacheKey(code, variant)
 
-  const cached = await readCachedQr(key)
-  const response = cached ?? (await renderFresh(c, code, format, options, key))
-  return finish(c, response, { code, format, size: options.size, download })
+  const image = (await readCachedQr(key)) ?? (await renderFresh(c, code, format, options, key))
+  return respondWithImage(c, image, { code, format, size: options.size, download })
 }
 
 async function renderFresh(
@@ -49,7 +48,7 @@ async function renderFresh(
   format: Format,
   options: QrOptions,
   key: string,
-): Promise<Response> {
+): Promise<QrImage> {
   const invite = await findInviteByCode(c.var.db, code)
   if (!invite) {
     if (await retiredCodeExists(c.var.db, code)) {
@@ -63,25 +62,25 @@ async function renderFresh(
   const text = `${inviteUrls(c.var.config.PUBLIC_BASE_URL, code).url}?via=qr`
   const body = format === 'svg' ? renderQrSvg(text, options) : await renderQrPng(text, options)
   const etag = `"${(await sha256Hex(`${text}|${JSON.stringify(options)}|${format}`)).slice(0, 32)}"`
-  const response = new Response(body, {
-    headers: { 'content-type': CONTENT_TYPES[format], etag },
-  })
-  c.executionCtx.waitUntil(storeCachedQr(code, key, response.clone()))
-  return response
+  const image = { body, contentType: CONTENT_TYPES[format], etag }
+  c.executionCtx.waitUntil(storeCachedQr(code, key, image))
+  return image
 }
 
 /** Per-request headers on top of the (possibly cached) image: caching, 304s and downloads. */
-function finish(
+function respondWithImage(
   c: Context<AppEnv>,
-  image: Response,
+  image: QrImage,
   meta: { code: string; format: Format; size: number; download: boolean },
 ): Response {
-  const headers = new Headers(image.headers)
-  headers.set('cache-control', CLIENT_CACHE_CONTROL)
-  headers.set('x-content-type-options', 'nosniff')
-  const etag = headers.get('etag')
+  const headers = new Headers({
+    'content-type': image.contentType,
+    etag: image.etag,
+    'cache-control': CLIENT_CACHE_CONTROL,
+    'x-content-type-options': 'nosniff',
+  })
   const ifNoneMatch = c.req.header('if-none-match')
-  if (etag && ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+  if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === image.etag)) {
     return new Response(null, { status: 304, headers })
   }
   if (meta.download) {

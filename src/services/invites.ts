@@ -4,6 +4,8 @@ import { communities, groups, inviteCodes, invites, type Invite } from '../db/sc
 import { newInviteCode } from '../lib/codes'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
+import { MemoryCache } from '../lib/memory-cache'
+import { purgeCachedQr } from './qr-cache'
 import { toPage, type Page } from '../lib/pagination'
 
 export const INVITE_STATUSES = ['active', 'revoked', 'expired', 'used_up'] as const
@@ -131,6 +133,7 @@ export async function updateInvite(
     .set({ ...input, updatedAt: now })
     .where(eq(invites.id, invite.id))
     .returning()
+  await forgetCached(invite.code)
   return updated!
 }
 
@@ -142,6 +145,7 @@ export async function revokeInvite(db: Database, invite: Invite, now: Date): Pro
     .set({ revokedAt: now, updatedAt: now })
     .where(eq(invites.id, invite.id))
     .returning()
+  await forgetCached(invite.code)
   return revoked!
 }
 
@@ -156,6 +160,7 @@ export async function rotateInvite(db: Database, invite: Invite, now: Date): Pro
       db.insert(inviteCodes).values({ code, inviteId: invite.id, createdAt: now }),
       db.update(invites).set({ code, updatedAt: now }).where(eq(invites.id, invite.id)).returning(),
     ])
+    await forgetCached(invite.code)
     return rotated!
   })
 }
@@ -178,9 +183,33 @@ export interface Landing {
 }
 
 /**
+ * Landing data by code, kept in the isolate for a few seconds. A link shared in a busy chat or
+ * printed on a poster is opened by many people at once, and one D1 read per view would cap the
+ * page well below the speed of a static response. What a few seconds of staleness can show: a
+ * member count that lags, or a just-revoked link's page for at most `LANDING_TTL_MS` in other
+ * isolates (this isolate forgets it at once). Joining re-checks everything in D1, so nobody gets
+ * in through a dead link.
+ */
+const LANDING_TTL_MS = 5_000
+const landingCache = new MemoryCache<Landing>({ maxEntries: 500, ttlMs: LANDING_TTL_MS })
+
+export async function getLanding(db: Database, code: string): Promise<Landing | null> {
+  const cached = landingCache.get(code)
+  if (cached) return cached
+  const landing = await findLanding(db, code)
+  if (landing) landingCache.set(code, landing)
+  return landing
+}
+
+/** Forgets what this isolate has cached for a code: its landing data and its QR images. */
+async function forgetCached(code: string): Promise<void> {
+  landingCache.deletePrefix(code)
+  await purgeCachedQr(code)
+}
+
+/**
  * Everything the landing page shows, in one D1 query: the invite joined to its community and
- * that community's groups (one row per group, at most 51). The page is not cached because a
- * revoked or used-up link must stop at once; one indexed read is cheap enough to do each time.
+ * that community's groups (one row per group, at most 51).
  */
 export async function findLanding(db: Database, code: string): Promise<Landing | null> {
   const rows = await db

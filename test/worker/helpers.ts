@@ -99,7 +99,7 @@ export async function visit(path: string, headers: Record<string, string> = {}) 
 }
 
 /** Retries an assertion until it holds: for writes that happen after the response. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 3000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {

@@ -1,0 +1,84 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import worker from '../../src/index'
+import { VISITS_QUEUE_NAME } from '../../src/jobs/queue'
+import { call, createCommunity, createInvite } from './helpers'
+
+const today = new Date().toISOString().slice(0, 10)
+
+function message(body: unknown, i: number) {
+  return { id: `msg-${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body }
+}
+
+async function deliver(bodies: unknown[]) {
+  const batch = createMessageBatch(VISITS_QUEUE_NAME, bodies.map(message))
+  const ctx = createExecutionContext()
+  await worker.queue(batch, env, ctx)
+  return getQueueResult(batch, ctx)
+}
+
+describe('the visits queue consumer', () => {
+  it('writes a batch of 100 visits with exact rollups: visits, unique people, scans, clicks, bots', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const base = { inviteId: invite.id, communityId: community.id, at: Date.now(), country: 'DE', referrerHost: null }
+    const bodies = Array.from({ length: 100 }, (_, i) =>
+      i < 90
+        ? // 90 human views by 45 people (each twice), a third of them from the QR code
+          { ...base, via: i % 3 === 0 ? 'qr' : 'link', device: 'mobile', isBot: false, visitorHash: (i % 45).toString(16).padStart(32, '0') }
+        : { ...base, via: 'link', device: 'bot', isBot: true, visitorHash: 'f'.repeat(32) },
+    )
+    const result = await deliver(bodies)
+    expect(result.ackAll).toBe(true)
+
+    const stats = await call('GET', `/api/invites/${invite.id}/stats`)
+    expect(stats.json.totals).toMatchObject({ visits: 90, uniqueVisitors: 45, scans: 30, clicks: 60, botVisits: 10 })
+    expect(stats.json.byCountry).toEqual([expect.objectContaining({ country: 'DE', visits: 90 })])
+    const rows = await env.DB.prepare('select count(*) as n from visits where invite_id = ?').bind(invite.id).first<{ n: number }>()
+    expect(rows!.n).toBe(100)
+
+    // The same people the same day are not new; a new person is.
+    await deliver([
+      { ...base, via: 'link', device: 'mobile', isBot: false, visitorHash: '0'.repeat(32) },
+      { ...base, via: 'link', device: 'mobile', isBot: false, visitorHash: 'a'.repeat(32) },
+    ])
+    const again = await call('GET', `/api/invites/${invite.id}/stats?from=${today}`)
+    expect(again.json.totals).toMatchObject({ visits: 92, uniqueVisitors: 46 })
+  })
+
+  it('drops a malformed message and still writes the rest', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const good = {
+      inviteId: invite.id,
+      communityId: community.id,
+      at: Date.now(),
+      via: 'qr',
+      country: 'AT',
+      referrerHost: 'www.example.org',
+      device: 'tablet',
+      isBot: false,
+      visitorHash: 'b'.repeat(32),
+    }
+    const result = await deliver([good, { ...good, via: 'carrier-pigeon' }, 'not even an object', { ...good, ip: undefined, visitorHash: '203.0.113.9' }])
+    expect(result.ackAll).toBe(true)
+    const stats = await call('GET', `/api/invites/${invite.id}/stats`)
+    expect(stats.json.totals).toMatchObject({ visits: 1, scans: 1 })
+  })
+
+  it('asks for the batch again when the database write fails', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    await env.DB.prepare('alter table visits rename to visits_away').run()
+    try {
+      const result = await deliver([
+        { inviteId: invite.id, communityId: community.id, at: Date.now(), via: 'qr', country: 'DE', referrerHost: null, device: 'mobile', isBot: false, visitorHash: 'c'.repeat(32) },
+      ])
+      expect(result.ackAll).toBe(false)
+      expect(result.retryBatch.retry).toBe(true)
+    } finally {
+      await env.DB.prepare('alter table visits_away rename to visits').run()
+    }
+  })
+})
