@@ -17,6 +17,7 @@ export default defineConfig(async () => {
               miniflare: {
                 bindings: {
                   ADMIN_TOKEN: 'test-owner-token-0123456789abcdef',
+                  SIGNING_SECRET: 'test-signing-secret-0123456789abcdef0123456789',
                   PUBLIC_BASE_URL: 'https://join.example.com',
                   IMAGE_HOSTS: 'images.example.com',
                   TEST_MIGRATIONS: migrations,

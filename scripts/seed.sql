@@ -19,3 +19,14 @@ INSERT OR IGNORE INTO groups (id, community_id, kind, name, description, topic, 
    'News from Kiez Makers. Only admins post here.', NULL, NULL, 2000, NULL, 'created', 1767225600000, 1767225600000),
   ('grp_000000000000000000000000k1', 'cmt_0000000000000000000000000k', 'discussion', 'Repair café',
    'Bring something broken, leave with it fixed.', 'Repairs', NULL, 200, 'https://chat.whatsapp.com/DemoRepairCafe', 'created', 1767225600001, 1767225600001);
+
+-- One invite link per demo community: open http://localhost:8787/i/sundayrunners
+INSERT OR IGNORE INTO invites (id, community_id, group_id, code, label, source, medium, campaign, max_uses, uses, expires_at, revoked_at, created_at, updated_at) VALUES
+  ('inv_0000000000000000000000000b', 'cmt_0000000000000000000000000b', 'grp_000000000000000000000000b1', 'sundayrunners',
+   'Poster at Tempelhofer Feld', 'poster', 'print', 'demo', NULL, 0, NULL, NULL, 1767225600000, 1767225600000),
+  ('inv_0000000000000000000000000k', 'cmt_0000000000000000000000000k', NULL, 'handmademaker',
+   'Instagram bio', 'instagram', 'social', 'demo', NULL, 0, NULL, NULL, 1767225600000, 1767225600000);
+
+INSERT OR IGNORE INTO invite_codes (code, invite_id, created_at, retired_at) VALUES
+  ('sundayrunners', 'inv_0000000000000000000000000b', 1767225600000, NULL),
+  ('handmademaker', 'inv_0000000000000000000000000k', 1767225600000, NULL);

@@ -14,6 +14,9 @@ import { tokensApp } from './routes/tokens'
 import { invitesApp } from './routes/invites'
 import { landingApp } from './routes/landing'
 import { qrApp } from './routes/qr'
+import { joinApp } from './routes/join'
+import { joinRequestsApp } from './routes/join-requests'
+import { membersApp } from './routes/members'
 import { MESSAGES, pickLanguage } from './lib/i18n'
 import { ErrorPage } from './views/error-page'
 
@@ -29,6 +32,7 @@ export function createApp() {
   // The public hot path first: a landing page or QR code passes no other route's middleware.
   app.route('/', landingApp)
   app.route('/', qrApp)
+  app.route('/', joinApp)
 
   app.get('/', (c) => c.redirect('/api/docs'))
 
@@ -81,6 +85,8 @@ function createApi() {
   api.route('/', groupsApp)
   api.route('/', tokensApp)
   api.route('/', invitesApp)
+  api.route('/', joinRequestsApp)
+  api.route('/', membersApp)
 
   return api
 }

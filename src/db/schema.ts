@@ -141,6 +141,8 @@ export const invites = sqliteTable(
     source: text('source'),
     medium: text('medium'),
     campaign: text('campaign'),
+    // Set on a member's personal referral link: joins through it are attributed to them.
+    referrerMemberId: text('referrer_member_id'),
     maxUses: integer('max_uses'),
     uses: integer('uses').notNull().default(0),
     expiresAt: timestamp('expires_at'),
@@ -151,6 +153,7 @@ export const invites = sqliteTable(
   (t) => [
     uniqueIndex('invites_code_unique').on(t.code),
     index('invites_community_idx').on(t.communityId, t.id),
+    uniqueIndex('invites_referrer_unique').on(t.referrerMemberId),
     check('invites_max_uses_check', sql`${t.maxUses} is null or ${t.maxUses} >= 1`),
     check('invites_uses_check', sql`${t.uses} >= 0 and (${t.maxUses} is null or ${t.uses} <= ${t.maxUses})`),
   ],
@@ -238,7 +241,197 @@ export const visitorSalts = sqliteTable('visitor_salts', {
   salt: text('salt').notNull(),
 })
 
+export const MEMBER_STATUSES = ['active', 'left', 'removed'] as const
+export type MemberStatus = (typeof MEMBER_STATUSES)[number]
+
+/**
+ * A person's membership of a community. Contact details are for admins only. Leaving or being
+ * removed ends a membership for good; the same person joining again gets a new one. At most one
+ * active membership per phone number and per e-mail address in a community.
+ */
+export const members = sqliteTable(
+  'members',
+  {
+    id: text('id').primaryKey(),
+    communityId: text('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    phone: text('phone'),
+    email: text('email'),
+    consent: integer('consent', { mode: 'boolean' }).notNull(),
+    status: text('status', { enum: MEMBER_STATUSES }).notNull().default('active'),
+    joinRequestId: text('join_request_id').notNull(),
+    inviteId: text('invite_id'),
+    referredByMemberId: text('referred_by_member_id'),
+    // Approved referrals, kept by the joins themselves so the leaderboard reads an index.
+    referralCount: integer('referral_count').notNull().default(0),
+    joinedAt: timestamp('joined_at').notNull(),
+    endedAt: timestamp('ended_at'),
+  },
+  (t) => [
+    index('members_community_idx').on(t.communityId, t.status, t.id),
+    uniqueIndex('members_active_phone_unique')
+      .on(t.communityId, t.phone)
+      .where(sql`status = 'active' and phone is not null`),
+    uniqueIndex('members_active_email_unique')
+      .on(t.communityId, t.email)
+      .where(sql`status = 'active' and email is not null`),
+    index('members_referrals_idx').on(t.communityId, t.referralCount),
+    index('members_referred_by_idx').on(t.referredByMemberId, t.joinedAt),
+    check('members_status_check', sql`${t.status} in ('active', 'left', 'removed')`),
+    check('members_contact_check', sql`${t.phone} is not null or ${t.email} is not null`),
+  ],
+)
+
+/** Which groups a member is in. Every active member is in the announcement group. */
+export const groupMembers = sqliteTable(
+  'group_members',
+  {
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    memberId: text('member_id')
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    joinedAt: timestamp('joined_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.groupId, t.memberId] }),
+    index('group_members_member_idx').on(t.memberId),
+  ],
+)
+
+export const JOIN_REQUEST_STATUSES = ['pending', 'approved', 'rejected'] as const
+export type JoinRequestStatus = (typeof JOIN_REQUEST_STATUSES)[number]
+
+/**
+ * Every sign-up. In a closed community it waits for an admin; in an open one it is approved in
+ * the same batch that creates the membership. The person follows it on a status page whose
+ * token only they hold (its SHA-256 is stored).
+ */
+export const joinRequests = sqliteTable(
+  'join_requests',
+  {
+    id: text('id').primaryKey(),
+    communityId: text('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    inviteId: text('invite_id').references(() => invites.id, { onDelete: 'set null' }),
+    groupId: text('group_id'),
+    referrerMemberId: text('referrer_member_id'),
+    name: text('name').notNull(),
+    phone: text('phone'),
+    email: text('email'),
+    answers: text('answers', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    consent: integer('consent', { mode: 'boolean' }).notNull(),
+    country: text('country').notNull().default('XX'),
+    status: text('status', { enum: JOIN_REQUEST_STATUSES }).notNull(),
+    reason: text('reason'),
+    statusTokenHash: text('status_token_hash').notNull(),
+    memberId: text('member_id'),
+    createdAt: timestamp('created_at').notNull(),
+    decidedAt: timestamp('decided_at'),
+  },
+  (t) => [
+    index('join_requests_community_status_idx').on(t.communityId, t.status, t.id),
+    uniqueIndex('join_requests_token_unique').on(t.statusTokenHash),
+    uniqueIndex('join_requests_pending_phone_unique')
+      .on(t.communityId, t.phone)
+      .where(sql`status = 'pending' and phone is not null`),
+    uniqueIndex('join_requests_pending_email_unique')
+      .on(t.communityId, t.email)
+      .where(sql`status = 'pending' and email is not null`),
+    index('join_requests_phone_idx').on(t.communityId, t.phone, t.decidedAt),
+    index('join_requests_email_idx').on(t.communityId, t.email, t.decidedAt),
+    check('join_requests_status_check', sql`${t.status} in ('pending', 'approved', 'rejected')`),
+  ],
+)
+
+export const rewardRules = sqliteTable(
+  'reward_rules',
+  {
+    id: text('id').primaryKey(),
+    communityId: text('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    threshold: integer('threshold').notNull(),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    code: text('code'),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [
+    index('reward_rules_community_idx').on(t.communityId, t.threshold),
+    check('reward_rules_threshold_check', sql`${t.threshold} >= 1`),
+  ],
+)
+
+/** A reward a referrer earned: once per rule and member, whatever races. */
+export const rewards = sqliteTable(
+  'rewards',
+  {
+    id: text('id').primaryKey(),
+    ruleId: text('rule_id')
+      .notNull()
+      .references(() => rewardRules.id, { onDelete: 'cascade' }),
+    memberId: text('member_id')
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    communityId: text('community_id').notNull(),
+    // The join request whose approval crossed the threshold: its batch writes the event too.
+    triggeredBy: text('triggered_by').notNull(),
+    earnedAt: timestamp('earned_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('rewards_rule_member_unique').on(t.ruleId, t.memberId),
+    index('rewards_community_idx').on(t.communityId, t.id),
+    index('rewards_member_idx').on(t.memberId),
+  ],
+)
+
+export const EVENT_TYPES = [
+  'join.requested',
+  'join.approved',
+  'join.rejected',
+  'member.joined',
+  'member.left',
+  'reward.earned',
+] as const
+export type EventType = (typeof EVENT_TYPES)[number]
+
+/**
+ * The outbox: every state change a partner system may want, written in the same batch as the
+ * change, so none is lost. Delivery (signed webhooks) reads it in order.
+ */
+export const events = sqliteTable(
+  'events',
+  {
+    id: text('id').primaryKey(),
+    type: text('type', { enum: EVENT_TYPES }).notNull(),
+    communityId: text('community_id').notNull(),
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp('created_at').notNull(),
+    deliveredAt: timestamp('delivered_at'),
+  },
+  (t) => [index('events_undelivered_idx').on(t.deliveredAt, t.id)],
+)
+
+/** Fixed-window counters for rate limits (join attempts per visitor and per contact). */
+export const rateLimits = sqliteTable(
+  'rate_limits',
+  {
+    key: text('key').notNull(),
+    windowStart: integer('window_start').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
+)
+
 export type Community = typeof communities.$inferSelect
 export type Group = typeof groups.$inferSelect
 export type ApiToken = typeof apiTokens.$inferSelect
 export type Invite = typeof invites.$inferSelect
+export type Member = typeof members.$inferSelect
+export type JoinRequest = typeof joinRequests.$inferSelect
+export type RewardRule = typeof rewardRules.$inferSelect

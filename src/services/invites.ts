@@ -61,6 +61,7 @@ export async function createInvite(
     source: input.source ?? null,
     medium: input.medium ?? null,
     campaign: input.campaign ?? null,
+    referrerMemberId: null,
     maxUses: input.maxUses ?? null,
     uses: 0,
     expiresAt: input.expiresAt ?? null,

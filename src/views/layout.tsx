@@ -16,7 +16,12 @@ ul{list-style:none;padding:0;margin:0}li{padding:.6rem 0;border-top:1px solid #e
 .g{font-weight:600}.here{background:#fff8e1;border-radius:.5rem;padding:.6rem .5rem}
 .cta{display:block;text-align:center;background:#0b6e35;color:#fff;font-size:1.15rem;font-weight:700;text-decoration:none;border-radius:.75rem;padding:.9rem;margin:1.25rem 0 .75rem}
 .cta:focus,.cta:hover{background:#084f26;outline:3px solid #ffbf47}
-.err{text-align:center}.err h1{margin-top:.5rem}`
+.err{text-align:center}.err h1{margin-top:.5rem}
+label{display:block;font-weight:600;margin:.9rem 0 .25rem}input[type=text],input[type=tel],input[type=email],textarea{width:100%;font:inherit;padding:.6rem;border:1px solid #8a9690;border-radius:.5rem}
+.check{display:flex;gap:.6rem;align-items:flex-start;font-weight:400}.check input{margin-top:.3rem;width:1.2rem;height:1.2rem}
+button{font:inherit;cursor:pointer;border:0}button.cta{width:100%}.hp{position:absolute;left:-9999px}
+.qr{display:block;margin:.75rem auto;width:12rem;height:12rem}.code{word-break:break-all;background:#f3f5f4;padding:.5rem;border-radius:.5rem}
+.danger{background:#a61b1b}.danger:hover,.danger:focus{background:#7d1414}.small{font-size:.9rem}`
 
 export function Layout(props: { lang: Lang; title: string; head?: Child; children: Child }) {
   return (

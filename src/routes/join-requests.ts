@@ -1,0 +1,119 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
+import type { AppEnv } from '../env'
+import { ApiError } from '../lib/errors'
+import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import { assertCanManageCommunity } from '../services/access'
+import { getCommunityOrThrow } from '../services/communities'
+import { getJoinRequestOrThrow, listJoinRequests } from '../services/join-requests'
+import { approveJoinRequest, rejectJoinRequest } from '../services/joining'
+import { idParam } from '../schemas/common'
+import {
+  BulkDecisionSchema,
+  BulkResultSchema,
+  JoinRequestQuerySchema,
+  JoinRequestSchema,
+  RejectSchema,
+  serializeJoinRequest,
+} from '../schemas/members'
+import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+
+export const joinRequestsApp = new OpenAPIHono<AppEnv>()
+
+const tags = ['Join requests']
+const CommunityParams = idParam('cmt')
+const RequestParams = idParam('jr')
+
+joinRequestsApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/join-requests',
+    tags,
+    summary: 'Join requests in one status (pending by default), oldest first',
+    security: bearerSecurity,
+    request: { params: CommunityParams, query: PaginationQuerySchema.extend(JoinRequestQuerySchema.shape) },
+    responses: { 200: jsonResponse(pageSchema(JoinRequestSchema), 'A page of requests'), ...problemResponses(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanManageCommunity(c.var.principal, id)
+    await getCommunityOrThrow(c.var.db, id)
+    const page = await listJoinRequests(c.var.db, id, c.req.valid('query'))
+    return c.json({ data: page.data.map(serializeJoinRequest), nextCursor: page.nextCursor }, 200)
+  },
+)
+
+joinRequestsApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/join-requests/{id}/approve',
+    tags,
+    summary: 'Approve a request: the person becomes a member',
+    description: 'Approving twice is harmless. A full group refuses with 409 `group_full`.',
+    security: bearerSecurity,
+    request: { params: RequestParams },
+    responses: { 200: jsonResponse(JoinRequestSchema, 'The approved request'), ...problemResponses(404, 409) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const request = await getJoinRequestOrThrow(c.var.db, id)
+    assertCanManageCommunity(c.var.principal, request.communityId)
+    const approved = await approveJoinRequest(c.var.db, request, new Date())
+    return c.json(serializeJoinRequest(approved.request), 200)
+  },
+)
+
+joinRequestsApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/join-requests/{id}/reject',
+    tags,
+    summary: 'Reject a request, optionally with a reason the person sees',
+    security: bearerSecurity,
+    request: {
+      params: RequestParams,
+      body: { content: { 'application/json': { schema: RejectSchema } }, required: false },
+    },
+    responses: { 200: jsonResponse(JoinRequestSchema, 'The rejected request'), ...problemResponses(404, 409, 415) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const request = await getJoinRequestOrThrow(c.var.db, id)
+    assertCanManageCommunity(c.var.principal, request.communityId)
+    const { reason } = c.req.valid('json') ?? {}
+    return c.json(serializeJoinRequest(await rejectJoinRequest(c.var.db, request, reason ?? null, new Date())), 200)
+  },
+)
+
+joinRequestsApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/communities/{id}/join-requests/bulk',
+    tags,
+    summary: 'Approve or reject up to 100 requests at once',
+    description: 'Each request is decided on its own; the answer says, per id, whether it worked and why not.',
+    security: bearerSecurity,
+    request: { params: CommunityParams, body: jsonBody(BulkDecisionSchema) },
+    responses: { 200: jsonResponse(BulkResultSchema, 'One result per id'), ...problemResponses(404, 413, 415) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanManageCommunity(c.var.principal, id)
+    const { action, ids, reason } = c.req.valid('json')
+    const results = []
+    for (const requestId of new Set(ids)) {
+      try {
+        const request = await getJoinRequestOrThrow(c.var.db, requestId)
+        if (request.communityId !== id) throw new ApiError('not_found', 'Not a request of this community.')
+        const decided =
+          action === 'approve'
+            ? (await approveJoinRequest(c.var.db, request, new Date())).request
+            : await rejectJoinRequest(c.var.db, request, reason ?? null, new Date())
+        results.push({ id: requestId, ok: true, status: decided.status })
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error
+        results.push({ id: requestId, ok: false, code: error.code, detail: error.message })
+      }
+    }
+    return c.json({ results }, 200)
+  },
+)

@@ -1,0 +1,281 @@
+import { Hono, type Context } from 'hono'
+import { getCookie, setCookie } from 'hono/cookie'
+import { cors } from 'hono/cors'
+import type { AppEnv } from '../env'
+import { signingSecret } from '../lib/config'
+import { constantTimeEqual, randomBase64Url, sha256Hex } from '../lib/crypto'
+import { ApiError, fieldErrors } from '../lib/errors'
+import { MESSAGES, pickLanguage, type Lang } from '../lib/i18n'
+import { signToken, verifyToken } from '../lib/signing'
+import { isAllowedHttpsUrl } from '../lib/urls'
+import type { Invite, JoinRequest, Member } from '../db/schema'
+import { getCommunityOrThrow } from '../services/communities'
+import { findInviteByCode, inviteStatus, retiredCodeExists } from '../services/invites'
+import { findJoinRequestByStatusToken } from '../services/join-requests'
+import { endMembership, getJoinTarget, join, type JoinOutcome } from '../services/joining'
+import { referralInviteOf, rewardsOf } from '../services/members'
+import { consumeRateLimits } from '../services/rate-limits'
+import { verifyTurnstile } from '../services/turnstile'
+import { visitorHash } from '../services/visits'
+import { inviteUrls } from '../schemas/invites'
+import { formToJoinBody, JoinBodySchema } from '../schemas/join'
+import { CodeParamSchema } from '../schemas/public'
+import { JoinFormPage, LeavePage, StatusPage } from '../views/join-pages'
+import { ErrorPage } from '../views/error-page'
+
+export const joinApp = new Hono<AppEnv>()
+
+const CSRF_COOKIE = 'cg_csrf'
+const LEAVE_PURPOSE = 'leave'
+const STATUS_TOKEN = /^[A-Za-z0-9_-]{43}$/
+
+// Marketers embed joining in their own sites: the JSON form of the join is open to any origin
+// (no cookies are involved, so there is nothing to ride on).
+joinApp.use('/i/:code/join', cors({ origin: '*', allowMethods: ['POST'], allowHeaders: ['content-type'] }))
+
+function language(c: Context<AppEnv>): Lang {
+  return pickLanguage(c.req.header('accept-language'), c.req.query('lang'))
+}
+
+/** The invite behind a code, read fresh (joining never trusts a cache), or a 404/410. */
+async function usableInviteOrThrow(c: Context<AppEnv>): Promise<Invite> {
+  const param = CodeParamSchema.safeParse(c.req.param())
+  const invite = param.success ? await findInviteByCode(c.var.db, param.data.code) : null
+  if (!invite) {
+    if (param.success && (await retiredCodeExists(c.var.db, param.data.code))) {
+      throw new ApiError('invite_unusable', MESSAGES[language(c)].rotatedText)
+    }
+    throw new ApiError('not_found', 'There is no invite link with this code.')
+  }
+  const status = inviteStatus(invite, new Date())
+  if (status !== 'active') {
+    const t = MESSAGES[language(c)]
+    throw new ApiError('invite_unusable', { revoked: t.revokedText, expired: t.expiredText, used_up: t.usedUpText }[status])
+  }
+  return invite
+}
+
+/** The form, with a fresh CSRF token in a SameSite cookie and the same token in the form. */
+joinApp.get('/i/:code/join', async (c) => {
+  const invite = await usableInviteOrThrow(c)
+  const community = await getCommunityOrThrow(c.var.db, invite.communityId)
+  const csrfToken = randomBase64Url(24)
+  setCookie(c, CSRF_COOKIE, csrfToken, {
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: new URL(c.req.url).protocol === 'https:',
+    path: `/i/${invite.code}`,
+    maxAge: 2 * 3600,
+  })
+  c.header('cache-control', 'private, no-store')
+  return c.html(
+    <JoinFormPage
+      lang={language(c)}
+      community={community}
+      action={`/i/${invite.code}/join?lang=${language(c)}`}
+      csrfToken={csrfToken}
+      turnstileSiteKey={c.var.config.TURNSTILE_SECRET ? c.var.config.TURNSTILE_SITE_KEY : undefined}
+    />,
+  )
+})
+
+/**
+ * Joining, from the HTML form (answered with a redirect to the person's status page) or as JSON
+ * (answered with the membership or request). Same rules either way: validation, CSRF for the
+ * form, a honeypot, an optional Turnstile check, rate limits, then the join itself.
+ */
+joinApp.post('/i/:code/join', async (c) => {
+  const wantsJson = (c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')
+  const invite = await usableInviteOrThrow(c)
+  const lang = language(c)
+  const now = new Date()
+
+  let raw: unknown
+  if (wantsJson) {
+    raw = await c.req.json().catch(() => {
+      throw new ApiError('malformed_json', 'The request body is not valid JSON.')
+    })
+  } else {
+    const form = await c.req.parseBody({ all: true }).catch(() => {
+      throw new ApiError('bad_request', 'The form could not be read.')
+    })
+    const cookie = getCookie(c, CSRF_COOKIE)
+    const sent = typeof form.csrf === 'string' ? form.csrf : ''
+    if (!cookie || !(await constantTimeEqual(cookie, sent))) {
+      throw new ApiError('csrf_failed', 'This form has expired. Please open the link again.')
+    }
+    if (typeof form.website === 'string' && form.website !== '') {
+      // A bot filled the hidden field: thank it and store nothing.
+      return c.html(<ErrorPage lang={lang} title={MESSAGES[lang].thanksTitle} text="" />)
+    }
+    raw = formToJoinBody(form)
+  }
+
+  const parsed = JoinBodySchema.safeParse(raw)
+  const community = await getCommunityOrThrow(c.var.db, invite.communityId)
+  const questions = community.visibility === 'closed' ? community.joinQuestions : []
+  const answersMissing = parsed.success && parsed.data.answers.length < questions.length
+  if (!parsed.success || answersMissing) {
+    const errors = parsed.success
+      ? [{ path: 'answers', message: 'Please answer every question' }]
+      : fieldErrors(parsed.error.issues)
+    if (wantsJson) throw new ApiError('validation_failed', 'Some fields are missing or invalid.', { errors })
+    const values = raw as { name?: string; phone?: string; email?: string; answers?: string[] }
+    return c.html(
+      <JoinFormPage
+        lang={lang}
+        community={community}
+        action={`/i/${invite.code}/join?lang=${lang}`}
+        csrfToken={getCookie(c, CSRF_COOKIE) ?? ''}
+        turnstileSiteKey={c.var.config.TURNSTILE_SECRET ? c.var.config.TURNSTILE_SITE_KEY : undefined}
+        values={values}
+        error={errors.map((error) => error.message).join(' · ')}
+      />,
+      400,
+    )
+  }
+  const body = parsed.data
+  const ip = c.req.header('cf-connecting-ip')
+  const config = c.var.config
+
+  if (config.TURNSTILE_SECRET) {
+    const human = await verifyTurnstile(
+      { secret: config.TURNSTILE_SECRET, verifyUrl: config.TURNSTILE_VERIFY_URL },
+      body.turnstileToken,
+      ip,
+    )
+    if (!human) throw new ApiError('turnstile_failed', 'We could not confirm that you are a person. Please try again.')
+  }
+
+  const visitor = await visitorHash(c.var.db, now, ip ?? 'unknown', c.req.header('user-agent') ?? '')
+  const contact = await sha256Hex(`${invite.communityId}|${body.phone ?? ''}|${body.email ?? ''}`)
+  await consumeRateLimits(
+    c.var.db,
+    [
+      { key: `join:visitor:${visitor}`, limit: 10, windowSeconds: 600 },
+      { key: `join:contact:${contact}`, limit: 5, windowSeconds: 3600 },
+    ],
+    now,
+  )
+
+  const country = c.req.raw.cf?.country
+  const outcome = await join(
+    c.var.db,
+    invite,
+    {
+      name: body.name,
+      phone: body.phone,
+      email: body.email,
+      answers: body.answers.slice(0, questions.length),
+      consent: body.consent,
+      country: typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : 'XX',
+    },
+    { now, cooldownDays: config.REJECTION_COOLDOWN_DAYS },
+  )
+
+  if (wantsJson) return c.json(await joinAnswer(c, outcome), outcome.statusToken ? 201 : 200)
+  if (outcome.statusToken) return c.redirect(`/s/${outcome.statusToken}?lang=${lang}`, 303)
+  return c.html(
+    <StatusPage
+      lang={lang}
+      community={community}
+      request={outcome.request}
+      member={outcome.status === 'active' ? outcome.member : null}
+      chatInviteUrl={null}
+      referral={null}
+      rewards={[]}
+      leaveUrl={null}
+      repeated
+    />,
+  )
+})
+
+/**
+ * The JSON answer to a join. Private links (status page, leave link, chat, referral) come only
+ * with a new sign-up: someone who merely knows a member's phone number learns nothing more
+ * than that they are signed up.
+ */
+async function joinAnswer(c: Context<AppEnv>, outcome: JoinOutcome) {
+  const base = c.var.config.PUBLIC_BASE_URL
+  const answer: Record<string, unknown> = {
+    status: outcome.status,
+    joinRequestId: outcome.request.id,
+    memberId: outcome.status === 'active' ? outcome.member.id : null,
+  }
+  if (!outcome.statusToken) return answer
+  answer.statusUrl = `${base}/s/${outcome.statusToken}`
+  if (outcome.status === 'active') {
+    const links = await memberLinks(c, outcome.request, outcome.member)
+    Object.assign(answer, { chatInviteUrl: links.chatInviteUrl, referralUrl: links.referral?.url ?? null, leaveUrl: links.leaveUrl })
+  }
+  return answer
+}
+
+/** What an approved member is given: the chat to go on to, their referral link, a leave link. */
+async function memberLinks(c: Context<AppEnv>, request: JoinRequest, member: Member) {
+  const config = c.var.config
+  const target = await getJoinTarget(c.var.db, request.communityId, request.groupId)
+  const chat = target.group?.chatInviteUrl ?? target.announcementGroup.chatInviteUrl
+  const referralInvite = member.status === 'active' ? await referralInviteOf(c.var.db, member.id) : null
+  return {
+    // Stored URLs are checked again: the allow-list may have changed since. Never an open redirect.
+    chatInviteUrl: chat && isAllowedHttpsUrl(chat, config.CHAT_INVITE_HOSTS) ? chat : null,
+    referral: referralInvite ? inviteUrls(config.PUBLIC_BASE_URL, referralInvite.code) : null,
+    leaveUrl:
+      member.status === 'active'
+        ? `${config.PUBLIC_BASE_URL}/leave/${await signToken(signingSecret(config), LEAVE_PURPOSE, member.id)}`
+        : null,
+  }
+}
+
+/** The status page a person keeps: the decision, and once in, the chat and their referral link. */
+joinApp.get('/s/:token', async (c) => {
+  const token = c.req.param('token')
+  const request = STATUS_TOKEN.test(token) ? await findJoinRequestByStatusToken(c.var.db, token) : null
+  if (!request) throw new ApiError('not_found', 'There is no sign-up behind this link.')
+  const [community, member] = await Promise.all([
+    getCommunityOrThrow(c.var.db, request.communityId),
+    request.memberId ? c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, request.memberId!) }) : undefined,
+  ])
+  const links = member ? await memberLinks(c, request, member) : { chatInviteUrl: null, referral: null, leaveUrl: null }
+  const rewards = member?.status === 'active' ? await rewardsOf(c.var.db, member.id) : []
+  c.header('cache-control', 'private, no-store')
+  c.header('referrer-policy', 'no-referrer')
+  return c.html(
+    <StatusPage
+      lang={language(c)}
+      community={community}
+      request={request}
+      member={member ?? null}
+      chatInviteUrl={links.chatInviteUrl}
+      referral={links.referral}
+      rewards={rewards}
+      leaveUrl={links.leaveUrl}
+    />,
+  )
+})
+
+async function memberFromLeaveToken(c: Context<AppEnv>): Promise<Member> {
+  const memberId = await verifyToken(signingSecret(c.var.config), LEAVE_PURPOSE, c.req.param('token') ?? '')
+  const member = memberId
+    ? await c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, memberId) })
+    : undefined
+  if (!member) throw new ApiError('not_found', 'This leave link is not valid.')
+  return member
+}
+
+joinApp.get('/leave/:token', async (c) => {
+  const member = await memberFromLeaveToken(c)
+  const community = await getCommunityOrThrow(c.var.db, member.communityId)
+  c.header('referrer-policy', 'no-referrer')
+  const action = member.status === 'active' ? `/leave/${c.req.param('token')}?lang=${language(c)}` : null
+  return c.html(<LeavePage lang={language(c)} communityName={community.name} action={action} />)
+})
+
+/** Leaving is one tap on the confirmation page, and final for this membership. */
+joinApp.post('/leave/:token', async (c) => {
+  const member = await memberFromLeaveToken(c)
+  const community = await getCommunityOrThrow(c.var.db, member.communityId)
+  await endMembership(c.var.db, member, 'left', new Date())
+  return c.html(<LeavePage lang={language(c)} communityName={community.name} action={null} />)
+})

@@ -1,0 +1,168 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import type { AppEnv } from '../env'
+import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import { assertCanManageCommunity } from '../services/access'
+import { getCommunityOrThrow } from '../services/communities'
+import { endMembership } from '../services/joining'
+import { exportMembersCsv, getMemberOrThrow, groupIdsOfMembers, leaderboard, listMembers } from '../services/members'
+import { createRewardRule, listRewardRules, listRewards } from '../services/rewards'
+import { idParam } from '../schemas/common'
+import {
+  CreateRewardRuleSchema,
+  LeaderboardQuerySchema,
+  LeaderboardSchema,
+  MemberQuerySchema,
+  MemberSchema,
+  RewardRuleSchema,
+  RewardSchema,
+  serializeMember,
+} from '../schemas/members'
+import { addDays } from '../lib/time'
+import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+
+export const membersApp = new OpenAPIHono<AppEnv>()
+
+const CommunityParams = idParam('cmt')
+const MemberParams = idParam('mem')
+
+membersApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/members',
+    tags: ['Members'],
+    summary: 'A community’s members, with contact details (admins only)',
+    security: bearerSecurity,
+    request: { params: CommunityParams, query: PaginationQuerySchema.extend(MemberQuerySchema.shape) },
+    responses: { 200: jsonResponse(pageSchema(MemberSchema), 'A page of members, oldest first'), ...problemResponses(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanManageCommunity(c.var.principal, id)
+    await getCommunityOrThrow(c.var.db, id)
+    const page = await listMembers(c.var.db, id, c.req.valid('query'))
+    const groupsOf = await groupIdsOfMembers(c.var.db, page.data.map((member) => member.id))
+    const data = page.data.map((member) => serializeMember(member, groupsOf.get(member.id) ?? []))
+    return c.json({ data, nextCursor: page.nextCursor }, 200)
+  },
+)
+
+membersApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/members.csv',
+    tags: ['Members'],
+    summary: 'Export all members as CSV',
+    security: bearerSecurity,
+    request: { params: CommunityParams },
+    responses: { 200: { content: { 'text/csv': { schema: z.string() } }, description: 'The members' }, ...problemResponses(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanManageCommunity(c.var.principal, id)
+    const community = await getCommunityOrThrow(c.var.db, id)
+    return c.body(exportMembersCsv(c.var.db, id), 200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${community.slug}-members.csv"`,
+      'cache-control': 'private, no-store',
+    })
+  },
+)
+
+membersApp.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/members/{id}',
+    tags: ['Members'],
+    summary: 'Remove a member from the community and all its groups',
+    security: bearerSecurity,
+    request: { params: MemberParams },
+    responses: { 204: { description: 'Removed' }, ...problemResponses(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const member = await getMemberOrThrow(c.var.db, id)
+    assertCanManageCommunity(c.var.principal, member.communityId)
+    await endMembership(c.var.db, member, 'removed', new Date())
+    return c.body(null, 204)
+  },
+)
+
+membersApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/leaderboard',
+    tags: ['Referrals'],
+    summary: 'Referrers ranked by approved referrals, all time or in a period',
+    security: bearerSecurity,
+    request: { params: CommunityParams, query: LeaderboardQuerySchema },
+    responses: { 200: jsonResponse(LeaderboardSchema, 'The ranking'), ...problemResponses(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanManageCommunity(c.var.principal, id)
+    await getCommunityOrThrow(c.var.db, id)
+    const { from, to, limit } = c.req.valid('query')
+    const rows = await leaderboard(c.var.db, id, {
+      from: from ? new Date(`${from}T00:00:00Z`) : undefined,
+      to: to ? new Date(`${addDays(to, 1)}T00:00:00Z`) : undefined,
+      limit,
+    })
+    return c.json({ data: rows.map((row, i) => ({ rank: i + 1, ...row })) }, 200)
+  },
+)
+
+membersApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/communities/{id}/reward-rules',
+    tags: ['Referrals'],
+    summary: 'Add a reward for reaching a number of approved referrals',
+    security: bearerSecurity,
+    request: { params: CommunityParams, body: jsonBody(CreateRewardRuleSchema) },
+    responses: { 201: jsonResponse(RewardRuleSchema, 'The rule'), ...problemResponses(404, 413, 415) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanManageCommunity(c.var.principal, id)
+    await getCommunityOrThrow(c.var.db, id)
+    const rule = await createRewardRule(c.var.db, id, c.req.valid('json'), new Date())
+    return c.json({ ...rule, createdAt: rule.createdAt.toISOString() }, 201)
+  },
+)
+
+membersApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/reward-rules',
+    tags: ['Referrals'],
+    summary: 'The community’s reward rules, lowest threshold first',
+    security: bearerSecurity,
+    request: { params: CommunityParams },
+    responses: { 200: jsonResponse(z.object({ data: z.array(RewardRuleSchema) }), 'The rules'), ...problemResponses(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanManageCommunity(c.var.principal, id)
+    const rules = await listRewardRules(c.var.db, id)
+    return c.json({ data: rules.map((rule) => ({ ...rule, createdAt: rule.createdAt.toISOString() })) }, 200)
+  },
+)
+
+membersApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/rewards',
+    tags: ['Referrals'],
+    summary: 'Rewards earned by the community’s referrers',
+    security: bearerSecurity,
+    request: { params: CommunityParams, query: PaginationQuerySchema },
+    responses: { 200: jsonResponse(pageSchema(RewardSchema), 'A page of rewards'), ...problemResponses(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanManageCommunity(c.var.principal, id)
+    const page = await listRewards(c.var.db, id, c.req.valid('query'))
+    const data = page.data.map((reward) => ({ ...reward, earnedAt: reward.earnedAt.toISOString() }))
+    return c.json({ data, nextCursor: page.nextCursor }, 200)
+  },
+)

@@ -1,0 +1,55 @@
+import { z } from '@hono/zod-openapi'
+import { normalisePhone } from '../lib/contact'
+
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .optional()
+    .transform((value) => value || undefined)
+
+/** What a person sends to join, from the HTML form or as JSON from a marketer's own site. */
+export const JoinBodySchema = z
+  .strictObject({
+    name: z.string().trim().min(1, 'Please tell us your name').max(80),
+    phone: optionalText(32).transform((value, ctx) => {
+      if (value === undefined) return null
+      const phone = normalisePhone(value)
+      if (!phone) {
+        ctx.addIssue({ code: 'custom', message: 'Not a valid phone number; include the country code, e.g. +49' })
+        return z.NEVER
+      }
+      return phone
+    }),
+    email: optionalText(254)
+      .pipe(z.email('Not a valid e-mail address').optional())
+      .transform((value) => value?.toLowerCase() ?? null),
+    answers: z.array(z.string().trim().min(1, 'Please answer every question').max(500)).max(5).default([]),
+    consent: z.literal(true, { error: 'Please agree to be contacted, or the community cannot reach you' }),
+    turnstileToken: z.string().max(4096).optional(),
+  })
+  .refine((body) => body.phone !== null || body.email !== null, {
+    message: 'Give a phone number or an e-mail address',
+    path: ['phone'],
+  })
+  .openapi('JoinBody')
+
+export type JoinBody = z.infer<typeof JoinBodySchema>
+
+/** The HTML form's fields, turned into the same shape as the JSON body. */
+export function formToJoinBody(form: Record<string, string | File | (string | File)[]>) {
+  const text = (key: string) => {
+    const value = form[key]
+    return typeof value === 'string' ? value : undefined
+  }
+  const answers = form.answers
+  return {
+    name: text('name') ?? '',
+    phone: text('phone'),
+    email: text('email'),
+    answers: (Array.isArray(answers) ? answers : answers === undefined ? [] : [answers]).map(String),
+    consent: text('consent') === 'yes',
+    turnstileToken: text('cf-turnstile-response'),
+  }
+}

@@ -1,0 +1,170 @@
+import { z } from '@hono/zod-openapi'
+import { JOIN_REQUEST_STATUSES, MEMBER_STATUSES, type Member } from '../db/schema'
+import { idPattern } from '../lib/ids'
+import type { JoinRequestListing } from '../services/join-requests'
+import { TimestampSchema } from './common'
+
+export const JoinRequestSchema = z
+  .object({
+    id: z.string().openapi({ example: 'jr_01jd2k3m4n5p6q7r8s9t0vwxyz' }),
+    communityId: z.string(),
+    status: z.enum(JOIN_REQUEST_STATUSES),
+    name: z.string(),
+    phone: z.string().nullable().describe('E.164; admins only'),
+    email: z.string().nullable().describe('Admins only'),
+    answers: z.array(z.string()),
+    consent: z.boolean(),
+    inviteId: z.string().nullable(),
+    inviteLabel: z.string().nullable(),
+    inviteSource: z.string().nullable(),
+    referrerMemberId: z.string().nullable(),
+    referrerName: z.string().nullable(),
+    reason: z.string().nullable(),
+    memberId: z.string().nullable(),
+    createdAt: TimestampSchema,
+    decidedAt: TimestampSchema.nullable(),
+  })
+  .openapi('JoinRequest')
+
+export function serializeJoinRequest(
+  request: Omit<JoinRequestListing, 'inviteLabel' | 'inviteSource' | 'referrerName'> &
+    Partial<Pick<JoinRequestListing, 'inviteLabel' | 'inviteSource' | 'referrerName'>>,
+): z.infer<typeof JoinRequestSchema> {
+  return {
+    id: request.id,
+    communityId: request.communityId,
+    status: request.status,
+    name: request.name,
+    phone: request.phone,
+    email: request.email,
+    answers: request.answers,
+    consent: request.consent,
+    inviteId: request.inviteId,
+    inviteLabel: request.inviteLabel ?? null,
+    inviteSource: request.inviteSource ?? null,
+    referrerMemberId: request.referrerMemberId,
+    referrerName: request.referrerName ?? null,
+    reason: request.reason,
+    memberId: request.memberId,
+    createdAt: request.createdAt.toISOString(),
+    decidedAt: request.decidedAt?.toISOString() ?? null,
+  }
+}
+
+export const JoinRequestQuerySchema = z.object({
+  status: z.enum(JOIN_REQUEST_STATUSES).default('pending'),
+})
+
+export const RejectSchema = z.strictObject({
+  reason: z.string().trim().min(1).max(500).optional().describe('Shown to the person on their status page'),
+})
+
+export const BulkDecisionSchema = z
+  .strictObject({
+    action: z.enum(['approve', 'reject']),
+    ids: z.array(z.string().regex(idPattern('jr'), 'Not a jr_ id')).min(1).max(100),
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .openapi('BulkDecision')
+
+export const BulkResultSchema = z
+  .object({
+    results: z.array(
+      z.object({
+        id: z.string(),
+        ok: z.boolean(),
+        status: z.enum(JOIN_REQUEST_STATUSES).optional(),
+        code: z.string().optional().describe('Why it failed, from the error catalogue'),
+        detail: z.string().optional(),
+      }),
+    ),
+  })
+  .openapi('BulkResult')
+
+export const MemberSchema = z
+  .object({
+    id: z.string().openapi({ example: 'mem_01jd2k3m4n5p6q7r8s9t0vwxyz' }),
+    communityId: z.string(),
+    name: z.string(),
+    phone: z.string().nullable().describe('E.164; admins only'),
+    email: z.string().nullable().describe('Admins only'),
+    consent: z.boolean(),
+    status: z.enum(MEMBER_STATUSES),
+    groupIds: z.array(z.string()),
+    inviteId: z.string().nullable(),
+    referredByMemberId: z.string().nullable(),
+    referralCount: z.number().int(),
+    joinedAt: TimestampSchema,
+    endedAt: TimestampSchema.nullable(),
+  })
+  .openapi('Member')
+
+export function serializeMember(member: Member, groupIds: string[]): z.infer<typeof MemberSchema> {
+  return {
+    id: member.id,
+    communityId: member.communityId,
+    name: member.name,
+    phone: member.phone,
+    email: member.email,
+    consent: member.consent,
+    status: member.status,
+    groupIds,
+    inviteId: member.inviteId,
+    referredByMemberId: member.referredByMemberId,
+    referralCount: member.referralCount,
+    joinedAt: member.joinedAt.toISOString(),
+    endedAt: member.endedAt?.toISOString() ?? null,
+  }
+}
+
+export const MemberQuerySchema = z.object({
+  groupId: z.string().regex(idPattern('grp'), 'Not a grp_ id').optional(),
+  status: z.enum(MEMBER_STATUSES).optional(),
+})
+
+export const CreateRewardRuleSchema = z
+  .strictObject({
+    threshold: z.number().int().min(1).max(100_000).describe('Approved referrals needed'),
+    title: z.string().trim().min(1).max(100),
+    description: z.string().trim().max(500).optional(),
+    code: z.string().trim().min(1).max(100).optional().describe('A voucher code shown to whoever earns it'),
+  })
+  .openapi('CreateRewardRule')
+
+export const RewardRuleSchema = z
+  .object({
+    id: z.string(),
+    communityId: z.string(),
+    threshold: z.number().int(),
+    title: z.string(),
+    description: z.string(),
+    code: z.string().nullable(),
+    createdAt: TimestampSchema,
+  })
+  .openapi('RewardRule')
+
+export const RewardSchema = z
+  .object({
+    id: z.string(),
+    ruleId: z.string(),
+    title: z.string(),
+    threshold: z.number().int(),
+    memberId: z.string(),
+    memberName: z.string(),
+    earnedAt: TimestampSchema,
+  })
+  .openapi('Reward')
+
+export const LeaderboardQuerySchema = z
+  .object({
+    from: z.iso.date().optional(),
+    to: z.iso.date().optional().describe('Included'),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .refine(({ from, to }) => !from || !to || from <= to, { message: '`from` must not be after `to`', path: ['from'] })
+
+export const LeaderboardSchema = z
+  .object({
+    data: z.array(z.object({ rank: z.number().int(), memberId: z.string(), name: z.string(), referrals: z.number().int() })),
+  })
+  .openapi('Leaderboard')

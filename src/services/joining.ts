@@ -1,0 +1,508 @@
+import { and, desc, eq, gt, or } from 'drizzle-orm'
+import type { Database } from '../db/client'
+import {
+  groups,
+  invites,
+  joinRequests,
+  members,
+  type Community,
+  type Group,
+  type Invite,
+  type JoinRequest,
+  type Member,
+} from '../db/schema'
+import { newInviteCode } from '../lib/codes'
+import { randomBase64Url, sha256Hex } from '../lib/crypto'
+import { ApiError, isUniqueViolation } from '../lib/errors'
+import { idTimePart, newId } from '../lib/ids'
+import { utcDay } from '../lib/time'
+import { inviteStatus } from './invites'
+
+export interface JoinInput {
+  name: string
+  phone: string | null
+  email: string | null
+  answers: string[]
+  consent: boolean
+  /** Where the person joins from (ISO 3166, XX unknown), for the link's stats by country. */
+  country: string
+}
+
+/** What a join ends in. `statusToken` only comes with a new sign-up: it is shown once. */
+export type JoinOutcome =
+  | { status: 'active'; request: JoinRequest; member: Member; statusToken?: string }
+  | { status: 'pending'; request: JoinRequest; statusToken?: string }
+
+/** Where a membership lands: the community, its announcement group, and maybe one group more. */
+export interface JoinTarget {
+  community: Community
+  announcementGroup: Group
+  group: Group | null
+}
+
+export async function getJoinTarget(
+  db: Database,
+  communityId: string,
+  groupId: string | null,
+): Promise<JoinTarget> {
+  const [community, rows] = await db.batch([
+    db.query.communities.findFirst({ where: (c, { eq }) => eq(c.id, communityId) }),
+    db
+      .select()
+      .from(groups)
+      .where(
+        and(
+          eq(groups.communityId, communityId),
+          groupId ? or(eq(groups.kind, 'announcement'), eq(groups.id, groupId)) : eq(groups.kind, 'announcement'),
+        ),
+      ),
+  ])
+  const announcementGroup = rows.find((group) => group.kind === 'announcement')
+  if (!community || !announcementGroup) throw new ApiError('not_found', 'This community no longer exists.')
+  return { community, announcementGroup, group: rows.find((row) => row.id === groupId) ?? null }
+}
+
+/**
+ * A person asks to join through an invite link. The same person (same phone or e-mail) gets
+ * their existing membership or pending request back, never a duplicate. In an open community
+ * they become a member at once; in a closed one their request waits for an admin.
+ *
+ * Every limit (the link's uses and expiry, each group's member limit) is a condition of the
+ * INSERT that creates the request or membership, and every other statement of the batch
+ * depends on that row existing. D1 runs a batch as one transaction, one batch at a time, so
+ * people joining at the same moment can never push a count past its limit, and a refused join
+ * leaves nothing behind.
+ */
+export async function join(
+  db: Database,
+  invite: Invite,
+  input: JoinInput,
+  options: { now: Date; cooldownDays: number },
+): Promise<JoinOutcome> {
+  const existing = await findExisting(db, invite.communityId, input)
+  if (existing) return existing
+  await assertNotCoolingOff(db, invite.communityId, input, options)
+  const target = await getJoinTarget(db, invite.communityId, invite.groupId)
+  assertInviteUsable(invite, options.now)
+
+  const statusToken = randomBase64Url(32)
+  const request: JoinRequest = {
+    id: newId('jr', options.now.getTime()),
+    communityId: invite.communityId,
+    inviteId: invite.id,
+    groupId: target.group?.id ?? null,
+    referrerMemberId: await attributableReferrer(db, invite, input),
+    name: input.name,
+    phone: input.phone,
+    email: input.email,
+    answers: input.answers,
+    consent: input.consent,
+    country: input.country,
+    status: 'pending',
+    reason: null,
+    statusTokenHash: await sha256Hex(statusToken),
+    memberId: null,
+    createdAt: options.now,
+    decidedAt: null,
+  }
+  const open = target.community.visibility === 'open'
+  const memberId = newId('mem', options.now.getTime())
+  try {
+    await db.$client.batch([
+      ...signUpStatements(db.$client, request, { open, groupIds: groupIdsOf(target) }, options.now),
+      ...(open ? membershipStatements(db.$client, target, request, memberId, options.now) : []),
+    ])
+  } catch (error) {
+    // The same person signing up twice at the same moment: the second finds the first.
+    if (isUniqueViolation(error)) {
+      const raced = await findExisting(db, invite.communityId, input)
+      if (raced) return raced
+    }
+    throw error
+  }
+  const stored = await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, request.id) })
+  if (!stored || (open && stored.status !== 'approved')) throw await refusal(db, target, invite, options.now)
+  if (!open) return { status: 'pending', request: stored, statusToken }
+  const member = (await db.query.members.findFirst({ where: eq(members.id, memberId) }))!
+  return { status: 'active', request: stored, member, statusToken }
+}
+
+/**
+ * Approves a pending request: the membership is created under the same conditions as an open
+ * join. Approving twice is harmless; approving into a full group is refused.
+ */
+export async function approveJoinRequest(
+  db: Database,
+  request: JoinRequest,
+  now: Date,
+): Promise<{ request: JoinRequest; member: Member }> {
+  if (request.status === 'rejected') {
+    throw new ApiError('invalid_state', 'This request was rejected; it cannot be approved any more.')
+  }
+  if (request.status === 'pending') {
+    const target = await getJoinTarget(db, request.communityId, request.groupId)
+    const memberId = newId('mem', now.getTime())
+    try {
+      await db.$client.batch(membershipStatements(db.$client, target, request, memberId, now))
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error
+      throw new ApiError('already_member', 'This person is an active member already (same phone or e-mail).')
+    }
+    const stored = (await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, request.id) }))!
+    if (stored.status !== 'approved') throw await refusal(db, target, null, now)
+    request = stored
+  }
+  const member = await db.query.members.findFirst({ where: eq(members.id, request.memberId!) })
+  return { request, member: member! }
+}
+
+/** Rejects a pending request, with a reason the person sees on their status page. */
+export async function rejectJoinRequest(
+  db: Database,
+  request: JoinRequest,
+  reason: string | null,
+  now: Date,
+): Promise<JoinRequest> {
+  if (request.status === 'rejected') return request
+  if (request.status === 'approved') {
+    throw new ApiError('invalid_state', 'This request was approved already; remove the member instead.')
+  }
+  const client = db.$client
+  const pending = `exists (select 1 from join_requests where id = ?1 and status = 'pending')`
+  await client.batch([
+    client
+      .prepare(
+        `insert into events (id, type, community_id, payload, created_at)
+         select ?2, 'join.rejected', ?3, json_object('joinRequestId', ?1, 'reason', ?4), ?5 where ${pending}`,
+      )
+      .bind(request.id, newId('evt', now.getTime()), request.communityId, reason, now.getTime()),
+    client
+      .prepare(`update join_requests set status = 'rejected', reason = ?2, decided_at = ?3 where id = ?1 and status = 'pending'`)
+      .bind(request.id, reason, now.getTime()),
+  ])
+  return (await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, request.id) }))!
+}
+
+/**
+ * Ends a membership for good (`left` by the member, `removed` by an admin): out of every group
+ * with the counts freed, their referral link revoked, and an event for partners, in one batch.
+ */
+export async function endMembership(
+  db: Database,
+  member: Member,
+  status: 'left' | 'removed',
+  now: Date,
+): Promise<void> {
+  if (member.status !== 'active') return
+  const client = db.$client
+  const active = `exists (select 1 from members where id = ?1 and status = 'active')`
+  await client.batch([
+    client
+      .prepare(
+        `update groups set member_count = member_count - 1
+         where id in (select group_id from group_members where member_id = ?1) and ${active}`,
+      )
+      .bind(member.id),
+    client.prepare(`delete from group_members where member_id = ?1 and ${active}`).bind(member.id),
+    client
+      .prepare(
+        `update invites set revoked_at = ?2, updated_at = ?2
+         where referrer_member_id = ?1 and revoked_at is null and ${active}`,
+      )
+      .bind(member.id, now.getTime()),
+    client
+      .prepare(
+        `insert into events (id, type, community_id, payload, created_at)
+         select ?2, 'member.left', ?3, json_object('memberId', ?1, 'reason', ?4), ?5 where ${active}`,
+      )
+      .bind(member.id, newId('evt', now.getTime()), member.communityId, status, now.getTime()),
+    client
+      .prepare(`update members set status = ?2, ended_at = ?3 where id = ?1 and status = 'active'`)
+      .bind(member.id, status, now.getTime()),
+  ])
+}
+
+/** The person's active membership or pending request in this community, if they have one. */
+async function findExisting(db: Database, communityId: string, input: JoinInput): Promise<JoinOutcome | null> {
+  const samePerson = (table: typeof members | typeof joinRequests) =>
+    or(
+      input.phone ? eq(table.phone, input.phone) : undefined,
+      input.email ? eq(table.email, input.email) : undefined,
+    )
+  const member = await db.query.members.findFirst({
+    where: and(eq(members.communityId, communityId), eq(members.status, 'active'), samePerson(members)),
+  })
+  if (member) {
+    const request = (await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, member.joinRequestId) }))!
+    return { status: 'active', request, member }
+  }
+  const request = await db.query.joinRequests.findFirst({
+    where: and(eq(joinRequests.communityId, communityId), eq(joinRequests.status, 'pending'), samePerson(joinRequests)),
+  })
+  return request ? { status: 'pending', request } : null
+}
+
+/** Someone rejected may not ask again until the cooling-off period has passed. */
+async function assertNotCoolingOff(
+  db: Database,
+  communityId: string,
+  input: JoinInput,
+  options: { now: Date; cooldownDays: number },
+): Promise<void> {
+  const since = new Date(options.now.getTime() - options.cooldownDays * 86400_000)
+  const rejected = await db.query.joinRequests.findFirst({
+    where: and(
+      eq(joinRequests.communityId, communityId),
+      eq(joinRequests.status, 'rejected'),
+      gt(joinRequests.decidedAt, since),
+      or(
+        input.phone ? eq(joinRequests.phone, input.phone) : undefined,
+        input.email ? eq(joinRequests.email, input.email) : undefined,
+      ),
+    ),
+    orderBy: desc(joinRequests.decidedAt),
+  })
+  if (rejected?.decidedAt) {
+    const until = new Date(rejected.decidedAt.getTime() + options.cooldownDays * 86400_000)
+    throw new ApiError(
+      'cooling_off',
+      `Your earlier request was declined. You can ask again from ${until.toISOString().slice(0, 10)}.`,
+    )
+  }
+}
+
+function assertInviteUsable(invite: Invite, now: Date): void {
+  const status = inviteStatus(invite, now)
+  if (status !== 'active') throw new ApiError('invite_unusable', inviteRefusal[status])
+}
+
+const inviteRefusal = {
+  revoked: 'This invite link has been withdrawn.',
+  expired: 'This invite link has expired.',
+  used_up: 'This invite link has been used as often as allowed.',
+} as const
+
+/**
+ * The referrer a join through `invite` is credited to: the owner of a personal referral link,
+ * as long as they are still a member and are not the person joining.
+ */
+async function attributableReferrer(db: Database, invite: Invite, input: JoinInput): Promise<string | null> {
+  if (!invite.referrerMemberId) return null
+  const referrer = await db.query.members.findFirst({ where: eq(members.id, invite.referrerMemberId) })
+  if (!referrer || referrer.status !== 'active') return null
+  const samePerson =
+    (input.phone !== null && referrer.phone === input.phone) ||
+    (input.email !== null && referrer.email === input.email)
+  return samePerson ? null : referrer.id
+}
+
+/** Why a guarded batch wrote nothing, read afresh: the link's state, or a full group. */
+async function refusal(db: Database, target: JoinTarget, invite: Invite | null, now: Date): Promise<ApiError> {
+  if (invite) {
+    const current = await db.query.invites.findFirst({ where: eq(invites.id, invite.id) })
+    const status = current ? inviteStatus(current, now) : 'revoked'
+    if (status !== 'active') return new ApiError('invite_unusable', inviteRefusal[status])
+  }
+  const rows = await db.select().from(groups).where(or(...groupIdsOf(target).map((id) => eq(groups.id, id))))
+  const full = rows.find((group) => group.memberCount >= group.memberLimit)
+  if (full) {
+    return new ApiError('group_full', `${full.name} is full (${full.memberLimit} members).`)
+  }
+  return new ApiError('conflict', 'The request changed while it was being handled; please try again.')
+}
+
+function groupIdsOf(target: JoinTarget): string[] {
+  return [target.announcementGroup.id, ...(target.group ? [target.group.id] : [])]
+}
+
+/** Statements that store a sign-up, guarded by the link being usable. */
+function signUpStatements(
+  client: D1Database,
+  request: JoinRequest,
+  options: { open: boolean; groupIds: string[] },
+  now: Date,
+): D1PreparedStatement[] {
+  const nowMs = now.getTime()
+  // In an open community the sign-up is the join: no room in a group, no sign-up either.
+  const room = options.open
+    ? `and (select member_count < member_limit from groups where id = ?14)
+       and (?15 is null or (select member_count < member_limit from groups where id = ?15))`
+    : `and coalesce(?14, ?15, 1) is not null` // always true; binds the same parameters
+  const statements = [
+    client
+      .prepare(
+        `insert into join_requests (id, community_id, invite_id, group_id, referrer_member_id, name, phone, email,
+           answers, consent, country, status, status_token_hash, created_at)
+         select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13
+         where exists (select 1 from invites where id = ?3 and revoked_at is null
+           and (expires_at is null or expires_at > ?13) and (max_uses is null or uses < max_uses)) ${room}`,
+      )
+      .bind(
+        request.id,
+        request.communityId,
+        request.inviteId,
+        request.groupId,
+        request.referrerMemberId,
+        request.name,
+        request.phone,
+        request.email,
+        JSON.stringify(request.answers),
+        request.consent ? 1 : 0,
+        request.country,
+        request.statusTokenHash,
+        nowMs,
+        options.groupIds[0],
+        options.groupIds[1] ?? null,
+      ),
+    // A link's uses count sign-ups: joins in an open community, requests in a closed one.
+    client
+      .prepare(`update invites set uses = uses + 1, updated_at = ?3 where id = ?2 and exists (select 1 from join_requests where id = ?1)`)
+      .bind(request.id, request.inviteId, nowMs),
+    rollupStatement(client, request, now, 'join_requests', { table: 'join_requests', id: request.id }),
+  ]
+  if (!options.open) {
+    statements.push(
+      client
+        .prepare(
+          `insert into events (id, type, community_id, payload, created_at)
+           select ?2, 'join.requested', ?3, json_object('joinRequestId', ?1, 'inviteId', ?4), ?5
+           where exists (select 1 from join_requests where id = ?1)`,
+        )
+        .bind(request.id, newId('evt', nowMs), request.communityId, request.inviteId, nowMs),
+    )
+  }
+  return statements
+}
+
+/**
+ * Statements that turn a pending sign-up into a membership: the member row (guarded by the
+ * request still pending and by every group having room), then, each only if that row exists:
+ * the request approved, the group memberships and counts, the member's own referral link, the
+ * stats, the referrer's credit and rewards, and the events.
+ */
+function membershipStatements(
+  client: D1Database,
+  target: JoinTarget,
+  request: JoinRequest,
+  memberId: string,
+  now: Date,
+): D1PreparedStatement[] {
+  const nowMs = now.getTime()
+  const groupIds = groupIdsOf(target)
+  const memberExists = `exists (select 1 from members where id = ?1)`
+  const referralCode = newInviteCode()
+  const referralInviteId = newId('inv', nowMs)
+  const open = target.community.visibility === 'open'
+  return [
+    client
+      .prepare(
+        `insert into members (id, community_id, name, phone, email, consent, status, join_request_id, invite_id,
+           referred_by_member_id, referral_count, joined_at)
+         select ?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?8, ?9, 0, ?10
+         where exists (select 1 from join_requests where id = ?7 and status = 'pending')
+           and (select member_count < member_limit from groups where id = ?11)
+           and (?12 is null or (select member_count < member_limit from groups where id = ?12))`,
+      )
+      .bind(
+        memberId,
+        request.communityId,
+        request.name,
+        request.phone,
+        request.email,
+        request.consent ? 1 : 0,
+        request.id,
+        request.inviteId,
+        request.referrerMemberId,
+        nowMs,
+        groupIds[0],
+        groupIds[1] ?? null,
+      ),
+    client
+      .prepare(`update join_requests set status = 'approved', member_id = ?1, decided_at = ?3 where id = ?2 and ${memberExists}`)
+      .bind(memberId, request.id, nowMs),
+    ...groupIds.map((groupId) =>
+      client
+        .prepare(`insert into group_members (group_id, member_id, joined_at) select ?2, ?1, ?3 where ${memberExists}`)
+        .bind(memberId, groupId, nowMs),
+    ),
+    client
+      .prepare(`update groups set member_count = member_count + 1 where id in (?2, ?3) and ${memberExists}`)
+      .bind(memberId, groupIds[0], groupIds[1] ?? groupIds[0]),
+    client
+      .prepare(
+        `insert into invites (id, community_id, code, label, source, medium, referrer_member_id, uses, created_at, updated_at)
+         select ?2, ?4, ?3, 'Referral link', 'referral', 'member', ?1, 0, ?5, ?5 where ${memberExists}`,
+      )
+      .bind(memberId, referralInviteId, referralCode, request.communityId, nowMs),
+    client
+      .prepare(`insert into invite_codes (code, invite_id, created_at) select ?2, ?3, ?4 where ${memberExists}`)
+      .bind(memberId, referralCode, referralInviteId, nowMs),
+    rollupStatement(client, request, now, 'joins', { table: 'members', id: memberId }),
+    client
+      .prepare(
+        `insert into events (id, type, community_id, payload, created_at)
+         select ?2, ?6, ?3, json_object('memberId', ?1, 'joinRequestId', ?4, 'inviteId', ?5), ?7 where ${memberExists}`,
+      )
+      .bind(memberId, newId('evt', nowMs), request.communityId, request.id, request.inviteId, open ? 'member.joined' : 'join.approved', nowMs),
+    ...(open
+      ? []
+      : [
+          client
+            .prepare(
+              `insert into events (id, type, community_id, payload, created_at)
+               select ?2, 'member.joined', ?3, json_object('memberId', ?1, 'joinRequestId', ?4, 'inviteId', ?5), ?6 where ${memberExists}`,
+            )
+            .bind(memberId, newId('evt', nowMs), request.communityId, request.id, request.inviteId, nowMs),
+        ]),
+    ...(request.referrerMemberId ? referralStatements(client, request, memberId, nowMs) : []),
+  ]
+}
+
+/** Credits the referrer and grants, exactly once, every reward whose threshold they reached. */
+function referralStatements(
+  client: D1Database,
+  request: JoinRequest,
+  memberId: string,
+  nowMs: number,
+): D1PreparedStatement[] {
+  const memberExists = `exists (select 1 from members where id = ?1)`
+  const time = idTimePart(nowMs)
+  return [
+    client
+      .prepare(`update members set referral_count = referral_count + 1 where id = ?2 and ${memberExists}`)
+      .bind(memberId, request.referrerMemberId),
+    client
+      .prepare(
+        `insert or ignore into rewards (id, rule_id, member_id, community_id, triggered_by, earned_at)
+         select 'rwd_' || ?4 || lower(hex(randomblob(8))), r.id, m.id, m.community_id, ?3, ?5
+         from reward_rules r join members m on m.id = ?2
+         where r.community_id = m.community_id and m.referral_count >= r.threshold and ${memberExists}`,
+      )
+      .bind(memberId, request.referrerMemberId, request.id, time, nowMs),
+    client
+      .prepare(
+        `insert into events (id, type, community_id, payload, created_at)
+         select 'evt_' || ?2 || lower(hex(randomblob(8))), 'reward.earned', w.community_id,
+           json_object('rewardId', w.id, 'ruleId', w.rule_id, 'memberId', w.member_id), ?3
+         from rewards w where w.triggered_by = ?1`,
+      )
+      .bind(request.id, time, nowMs),
+  ]
+}
+
+/** Adds one to a daily rollup column of the request's link, if the guarding row exists. */
+function rollupStatement(
+  client: D1Database,
+  request: JoinRequest,
+  now: Date,
+  column: 'join_requests' | 'joins',
+  guard: { table: 'members' | 'join_requests'; id: string },
+): D1PreparedStatement {
+  return client
+    .prepare(
+      `insert into invite_daily_stats (invite_id, community_id, day, country, ${column})
+       select ?1, ?2, ?3, ?4, 1 where ?1 is not null and exists (select 1 from ${guard.table} where id = ?5)
+       on conflict (invite_id, day, country) do update set ${column} = ${column} + 1`,
+    )
+    .bind(request.inviteId, request.communityId, utcDay(now), request.country, guard.id)
+}

@@ -1,0 +1,179 @@
+import type { Community, JoinRequest } from '../db/schema'
+import { type Lang, MESSAGES } from '../lib/i18n'
+import { Layout } from './layout'
+
+export interface JoinFormProps {
+  lang: Lang
+  community: Community
+  action: string
+  csrfToken: string
+  turnstileSiteKey?: string
+  /** What the person typed, when the form comes back with an error. */
+  values?: { name?: string; phone?: string; email?: string; answers?: string[] }
+  error?: string
+}
+
+/** The join form: plain HTML that works without JavaScript, with a honeypot for bots. */
+export function JoinFormPage({ lang, community, action, csrfToken, turnstileSiteKey, values, error }: JoinFormProps) {
+  const t = MESSAGES[lang]
+  const closed = community.visibility === 'closed'
+  return (
+    <Layout
+      lang={lang}
+      title={t.joinTitle(community.name)}
+      head={turnstileSiteKey && <script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer />}
+    >
+      <div class="card">
+        <h1>{t.joinTitle(community.name)}</h1>
+        {error && (
+          <p role="alert" class="badge" style="background:#fde7e7;color:#8a1010">
+            {error}
+          </p>
+        )}
+        <form method="post" action={action}>
+          <input type="hidden" name="csrf" value={csrfToken} />
+          <label for="name">{t.nameLabel}</label>
+          <input id="name" name="name" type="text" required maxlength={80} autocomplete="name" value={values?.name ?? ''} />
+          <label for="phone">{t.phoneLabel}</label>
+          <input id="phone" name="phone" type="tel" autocomplete="tel" aria-describedby="contact-hint" value={values?.phone ?? ''} />
+          <p class="muted small" id="contact-hint">
+            {t.phoneHint}. {t.contactHint}
+          </p>
+          <label for="email">{t.emailLabel}</label>
+          <input id="email" name="email" type="email" autocomplete="email" value={values?.email ?? ''} />
+          {closed && community.joinQuestions.length > 0 && (
+            <>
+              <h2>{t.questionsHeading}</h2>
+              {community.joinQuestions.map((question, i) => (
+                <>
+                  <label for={`answer-${i}`}>{question}</label>
+                  <textarea id={`answer-${i}`} name="answers" required maxlength={500} rows={2}>
+                    {values?.answers?.[i] ?? ''}
+                  </textarea>
+                </>
+              ))}
+            </>
+          )}
+          <div class="hp" aria-hidden="true">
+            <label for="website">Website</label>
+            <input id="website" name="website" type="text" tabindex={-1} autocomplete="off" />
+          </div>
+          <label class="check">
+            <input type="checkbox" name="consent" value="yes" required />
+            <span>{t.consentLabel}</span>
+          </label>
+          {turnstileSiteKey && <div class="cf-turnstile" data-sitekey={turnstileSiteKey} />}
+          <button class="cta" type="submit">
+            {closed ? t.submitRequest : t.submitJoin}
+          </button>
+        </form>
+        <p class="muted small">{t.privacy}</p>
+      </div>
+    </Layout>
+  )
+}
+
+export interface StatusPageProps {
+  lang: Lang
+  community: Community
+  request: JoinRequest
+  member: { status: string } | null
+  chatInviteUrl: string | null
+  referral: { url: string; qrSvgUrl: string } | null
+  rewards: Array<{ title: string; description: string; code: string | null }>
+  leaveUrl: string | null
+  /** Shown to someone who signed up again: no private links then. */
+  repeated?: boolean
+}
+
+/** Where a person follows their sign-up: pending, approved (with what to do next), or declined. */
+export function StatusPage(props: StatusPageProps) {
+  const t = MESSAGES[props.lang]
+  const { request, member } = props
+  const ended = member !== null && member.status !== 'active'
+  const title = ended
+    ? t.endedTitle
+    : request.status === 'pending'
+      ? props.repeated
+        ? t.alreadyPendingTitle
+        : t.pendingTitle
+      : request.status === 'rejected'
+        ? t.rejectedTitle
+        : props.repeated
+          ? t.alreadyMemberTitle
+          : t.approvedTitle
+  return (
+    <Layout lang={props.lang} title={`${props.community.name}: ${title}`}>
+      <div class="card">
+        <p class="muted">{props.community.name}</p>
+        <h1>{title}</h1>
+        {ended && <p>{t.endedText}</p>}
+        {!ended && request.status === 'pending' && <p>{props.repeated ? t.alreadyPendingText : t.pendingText}</p>}
+        {!ended && request.status === 'rejected' && request.reason && <p>{t.rejectedReason(request.reason)}</p>}
+        {!ended && request.status === 'approved' && (
+          <>
+            {props.chatInviteUrl ? (
+              <a class="cta" href={props.chatInviteUrl} rel="noopener noreferrer">
+                {t.openChat}
+              </a>
+            ) : (
+              <p>{t.noChatYet}</p>
+            )}
+            {props.referral && (
+              <>
+                <h2>{t.referralHeading}</h2>
+                <p class="muted">{t.referralText}</p>
+                <p class="code">
+                  <a href={props.referral.url}>{props.referral.url}</a>
+                </p>
+                <img class="qr" src={props.referral.qrSvgUrl} alt={t.referralQrAlt} width="192" height="192" />
+              </>
+            )}
+            {props.rewards.length > 0 && (
+              <>
+                <h2>{t.rewardsHeading}</h2>
+                <ul>
+                  {props.rewards.map((reward) => (
+                    <li>
+                      <div class="g">{reward.title}</div>
+                      {reward.description && <div class="muted">{reward.description}</div>}
+                      {reward.code && <div class="code">{reward.code}</div>}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+            {props.leaveUrl && (
+              <p class="small">
+                <a href={props.leaveUrl}>{t.leaveLink}</a>
+              </p>
+            )}
+          </>
+        )}
+      </div>
+    </Layout>
+  )
+}
+
+/** Leaving: one button (a GET only shows it, so link previews cannot make anyone leave). */
+export function LeavePage(props: { lang: Lang; communityName: string; action: string | null }) {
+  const t = MESSAGES[props.lang]
+  return (
+    <Layout lang={props.lang} title={props.action ? t.leaveTitle : t.leftTitle}>
+      <div class="card">
+        <p class="muted">{props.communityName}</p>
+        <h1>{props.action ? t.leaveTitle : t.leftTitle}</h1>
+        {props.action ? (
+          <form method="post" action={props.action}>
+            <p>{t.leaveText}</p>
+            <button class="cta danger" type="submit">
+              {t.leaveButton}
+            </button>
+          </form>
+        ) : (
+          <p>{t.endedText}</p>
+        )}
+      </div>
+    </Layout>
+  )
+}
