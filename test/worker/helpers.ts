@@ -21,7 +21,7 @@ export async function call(method: string, path: string, options: CallOptions = 
     headers['content-type'] ??= 'application/json'
     body = JSON.stringify(options.body)
   }
-  const response = await exports.default.fetch(new Request(BASE + path, { method, headers, body }))
+  const response = await exports.default.fetch(new Request(BASE + path, { method, headers, body, redirect: 'manual' }))
   const text = await response.text()
   let json: any = undefined
   try {
@@ -109,4 +109,25 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000)
       await new Promise((resolve) => setTimeout(resolve, 25))
     }
   }
+}
+
+/** Joins through an invite with the JSON form of the join flow. */
+export async function joinJson(code: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return call('POST', `/i/${code}/join`, {
+    token: null,
+    body: { consent: true, ...body },
+    headers: { accept: 'application/json', 'cf-connecting-ip': `198.51.100.${Math.floor(Math.random() * 250)}`, ...headers },
+  })
+}
+
+let phoneCounter = 0
+/** A valid German mobile number, different on every call. */
+export function newPhone(): string {
+  phoneCounter += 1
+  return `+49151${String(10_000_000 + Math.floor(Math.random() * 80_000_000) + phoneCounter).slice(0, 8)}`
+}
+
+export async function query<T = Record<string, unknown>>(sql: string, ...params: unknown[]) {
+  const { results } = await env.DB.prepare(sql).bind(...params).all()
+  return results as T[]
 }

@@ -1,0 +1,276 @@
+import { describe, expect, it } from 'vitest'
+import {
+  call,
+  countRows,
+  createCommunity,
+  createGroup,
+  createInvite,
+  createToken,
+  expectProblem,
+  joinJson,
+  newPhone,
+  query,
+  visit,
+} from './helpers'
+
+const CHAT = 'https://chat.whatsapp.com/RunnersGroup123'
+
+/** Opens the form like a browser: the CSRF cookie and the token in the form. */
+async function openForm(code: string) {
+  const page = await visit(`/i/${code}/join?lang=en`)
+  expect(page.status).toBe(200)
+  const cookie = page.headers.get('set-cookie')!.split(';')[0]!
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)![1]!
+  return { page, cookie, csrf }
+}
+
+async function submitForm(code: string, fields: Record<string, string | string[]>, form?: { cookie: string; csrf: string }) {
+  const { cookie, csrf } = form ?? (await openForm(code))
+  const body = new URLSearchParams({ csrf })
+  for (const [key, value] of Object.entries(fields)) {
+    for (const v of Array.isArray(value) ? value : [value]) body.append(key, v)
+  }
+  return call('POST', `/i/${code}/join?lang=en`, {
+    token: null,
+    rawBody: body.toString(),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'text/html',
+      cookie,
+      'cf-connecting-ip': `203.0.113.${Math.floor(Math.random() * 250)}`,
+    },
+  })
+}
+
+describe('joining an open community through the form', () => {
+  it('makes the person a member at once and shows the chat link, their referral link and QR', async () => {
+    const community = await createCommunity({ visibility: 'open' })
+    const group = await createGroup(community.id, { chatInviteUrl: CHAT })
+    const invite = await createInvite(community.id, { groupId: group.id, source: 'flyer' })
+    const { page } = await openForm(invite.code)
+    expect(page.text).toContain('<label for="name">Your name</label>')
+    expect(page.text).toContain('name="website"') // the honeypot
+
+    const response = await submitForm(invite.code, { name: 'Anna', phone: '0151 2345 6789', consent: 'yes' })
+    expect(response.status, response.text).toBe(303)
+    const location = response.headers.get('location')!
+    expect(location).toMatch(/^\/s\/[A-Za-z0-9_-]{43}\?lang=en$/)
+
+    const status = await visit(location)
+    expect(status.text).toContain('You are in!')
+    expect(status.text).toContain(`href="${CHAT}"`)
+    const referral = /https:\/\/join\.example\.com\/i\/([a-z2-9]{13})/.exec(status.text)!
+    expect(referral[1]).not.toBe(invite.code)
+    expect(status.text).toContain(`src="https://join.example.com/i/${referral[1]}/qr.svg"`)
+    expect(status.text).toMatch(/href="https:\/\/join\.example\.com\/leave\/mem_[^"]+"/)
+    expect(status.text).not.toContain('+4915123456789') // contact details never on a page
+
+    const [member] = await query('select * from members where community_id = ?', community.id)
+    expect(member).toMatchObject({ name: 'Anna', phone: '+4915123456789', status: 'active', consent: 1 })
+    const groups = await call('GET', `/api/communities/${community.id}/groups`)
+    expect(groups.json.data.map((g: { memberCount: number }) => g.memberCount)).toEqual([1, 1])
+    expect((await call('GET', `/api/invites/${invite.id}`)).json.uses).toBe(1)
+    const events = await query<{ type: string }>('select type from events where community_id = ? order by id', community.id)
+    expect(events.map((e) => e.type)).toEqual(['member.joined'])
+    const stats = await call('GET', `/api/invites/${invite.id}/stats`)
+    expect(stats.json.totals).toMatchObject({ joinRequests: 1, joins: 1 })
+  })
+
+  it('refuses a form without the CSRF cookie', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const { csrf } = await openForm(invite.code)
+    const before = await countRows('members')
+    const response = await submitForm(invite.code, { name: 'Eve', email: 'eve@example.com', consent: 'yes' }, { cookie: 'cg_csrf=forged', csrf })
+    expect(response.status).toBe(403)
+    expect(response.text).toContain('expired')
+    expect(await countRows('members')).toBe(before)
+  })
+
+  it('thanks a bot that fills the honeypot and stores nothing', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const before = await countRows('join_requests')
+    const response = await submitForm(invite.code, { name: 'Bot', email: 'bot@example.com', consent: 'yes', website: 'http://spam.example' })
+    expect(response.status).toBe(200)
+    expect(await countRows('join_requests')).toBe(before)
+  })
+
+  it('shows the form again with a clear message when something is missing', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const response = await submitForm(invite.code, { name: 'Anna', phone: '12', consent: 'yes' })
+    expect(response.status).toBe(400)
+    expect(response.text).toContain('Not a valid phone number')
+    expect(response.text).toContain('value="Anna"')
+    const noConsent = await submitForm(invite.code, { name: 'Anna', email: 'anna@example.com' })
+    expect(noConsent.status).toBe(400)
+    expect(noConsent.text).toContain('Please agree to be contacted')
+  })
+})
+
+describe('joining through JSON', () => {
+  it('answers an open join with the membership and its private links', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const response = await joinJson(invite.code, { name: 'Ben', email: 'Ben@Example.com' })
+    expect(response.status).toBe(201)
+    expect(response.json).toMatchObject({ status: 'active', memberId: expect.stringMatching(/^mem_/) })
+    expect(response.json.statusUrl).toMatch(/^https:\/\/join\.example\.com\/s\//)
+    expect(response.json.referralUrl).toMatch(/^https:\/\/join\.example\.com\/i\/[a-z2-9]{13}$/)
+    expect(response.json.leaveUrl).toMatch(/^https:\/\/join\.example\.com\/leave\//)
+    expect(response.headers.get('access-control-allow-origin')).toBe('*')
+    const [member] = await query('select email from members where id = ?', response.json.memberId)
+    expect(member!.email).toBe('ben@example.com')
+  })
+
+  it('gives the same person their existing membership back, never a duplicate, and no private links', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const phone = newPhone()
+    const first = await joinJson(invite.code, { name: 'Cara', phone })
+    const second = await joinJson(invite.code, { name: 'Cara again', phone, email: 'cara@example.com' })
+    expect(second.status).toBe(200)
+    expect(second.json).toEqual({ status: 'active', joinRequestId: first.json.joinRequestId, memberId: first.json.memberId })
+    expect(await query('select id from members where community_id = ?', community.id)).toHaveLength(1)
+  })
+
+  it('refuses bad input with problem details and writes nothing', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const before = [await countRows('members'), await countRows('join_requests')]
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ name: 'x' }, 'phone'],
+      [{ name: 'x', phone: 'call me' }, 'phone'],
+      [{ name: 'x', email: 'not-an-email' }, 'email'],
+      [{ name: '', email: 'a@example.com' }, 'name'],
+      [{ name: 'x', email: 'a@example.com', consent: false }, 'consent'],
+      [{ name: 'x', email: 'a@example.com', admin: true }, 'admin'],
+    ]
+    for (const [body, path] of cases) {
+      const problem = expectProblem(await joinJson(invite.code, body), 400, 'validation_failed')
+      expect(problem.errors.map((e: { path: string }) => e.path), JSON.stringify(body)).toContain(path)
+    }
+    expectProblem(
+      await call('POST', `/i/${invite.code}/join`, { token: null, rawBody: '{oops', headers: { 'content-type': 'application/json', accept: 'application/json' } }),
+      400,
+      'malformed_json',
+    )
+    expect([await countRows('members'), await countRows('join_requests')]).toEqual(before)
+  })
+
+  it('refuses revoked, expired and unknown links', async () => {
+    const community = await createCommunity()
+    const revoked = await createInvite(community.id)
+    await call('POST', `/api/invites/${revoked.id}/revoke`)
+    expectProblem(await joinJson(revoked.code, { name: 'x', email: 'x@example.com' }), 410, 'invite_unusable')
+    const expired = await createInvite(community.id)
+    await query('update invites set expires_at = ? where id = ?', Date.now() - 1, expired.id)
+    expectProblem(await joinJson(expired.code, { name: 'x', email: 'x@example.com' }), 410, 'invite_unusable')
+    expectProblem(await joinJson('abcdefghjkmnp', { name: 'x', email: 'x@example.com' }), 404, 'not_found')
+  })
+
+  it('rate-limits join attempts per visitor with 429 and Retry-After', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const headers = { 'cf-connecting-ip': '192.0.2.77', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0' }
+    const statuses = []
+    for (let i = 0; i < 11; i++) {
+      statuses.push((await joinJson(invite.code, { name: `Spam ${i}`, email: `spam${i}@example.com` }, headers)).status)
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 201)).toBe(true)
+    const limited = await joinJson(invite.code, { name: 'Spam', email: 'spam-last@example.com' }, headers)
+    expectProblem(limited, 429, 'rate_limited')
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
+  })
+})
+
+describe('limits hold under concurrency', () => {
+  it('50 people joining at once through a link with maxUses 10: exactly 10 members, 40 clear refusals', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id, { maxUses: 10 })
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => joinJson(invite.code, { name: `Runner ${i}`, email: `runner${i}-${invite.code}@example.com` })),
+    )
+    expect(results.filter((r) => r.status === 201)).toHaveLength(10)
+    const refused = results.filter((r) => r.status !== 201)
+    expect(refused).toHaveLength(40)
+    expect(refused.every((r) => r.status === 410 && r.json.code === 'invite_unusable')).toBe(true)
+    expect(await query('select id from members where community_id = ?', community.id)).toHaveLength(10)
+    expect((await call('GET', `/api/invites/${invite.id}`)).json).toMatchObject({ uses: 10, status: 'used_up' })
+  })
+
+  it('50 people joining a group with room for 10 at once: exactly 10 in it', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id, { memberLimit: 10 })
+    const invite = await createInvite(community.id, { groupId: group.id })
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => joinJson(invite.code, { name: `Member ${i}`, phone: newPhone() })),
+    )
+    expect(results.filter((r) => r.status === 201)).toHaveLength(10)
+    expect(results.filter((r) => r.status === 409 && r.json.code === 'group_full')).toHaveLength(40)
+    expect((await call('GET', `/api/groups/${group.id}`)).json.memberCount).toBe(10)
+    expect(await query('select * from group_members where group_id = ?', group.id)).toHaveLength(10)
+    expect(await query("select id from join_requests where community_id = ? and status = 'pending'", community.id)).toHaveLength(0)
+  })
+})
+
+describe('leaving', () => {
+  it('one tap on the signed leave link ends the membership for good', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const invite = await createInvite(community.id, { groupId: group.id })
+    const joined = await joinJson(invite.code, { name: 'Dana', phone: newPhone() })
+    const leavePath = new URL(joined.json.leaveUrl).pathname
+
+    const confirm = await visit(`${leavePath}?lang=en`)
+    expect(confirm.text).toContain('Leave the community?')
+    expect((await query('select status from members where id = ?', joined.json.memberId))[0]!.status).toBe('active')
+
+    const left = await call('POST', `${leavePath}?lang=en`, { token: null, headers: { accept: 'text/html' } })
+    expect(left.status).toBe(200)
+    expect(left.text).toContain('You have left the community')
+    expect((await query('select status from members where id = ?', joined.json.memberId))[0]!.status).toBe('left')
+    const groups = await call('GET', `/api/communities/${community.id}/groups`)
+    expect(groups.json.data.map((g: { memberCount: number }) => g.memberCount)).toEqual([0, 0])
+    const types = await query<{ type: string }>('select type from events where community_id = ? order by id', community.id)
+    expect(types.map((t) => t.type)).toEqual(['member.joined', 'member.left'])
+
+    // Their referral link stops working, and the status page says they left.
+    expect((await visit(new URL(joined.json.referralUrl).pathname)).status).toBe(410)
+    expect((await visit(new URL(joined.json.statusUrl).pathname + '?lang=en')).text).toContain('You are no longer a member')
+    // Leaving again is harmless.
+    expect((await call('POST', leavePath, { token: null })).status).toBe(200)
+  })
+
+  it('refuses a forged leave link', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const joined = await joinJson(invite.code, { name: 'Eli', phone: newPhone() })
+    const forged = `/leave/${joined.json.memberId}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`
+    expect((await call('POST', forged, { token: null })).status).toBe(404)
+    expect((await query('select status from members where id = ?', joined.json.memberId))[0]!.status).toBe('active')
+  })
+
+  it('lets the same person join again later as a new membership', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const phone = newPhone()
+    const first = await joinJson(invite.code, { name: 'Finn', phone })
+    await call('POST', new URL(first.json.leaveUrl).pathname, { token: null })
+    const again = await joinJson(invite.code, { name: 'Finn', phone })
+    expect(again.status).toBe(201)
+    expect(again.json.memberId).not.toBe(first.json.memberId)
+  })
+})
+
+describe('join security', () => {
+  it('keeps the join request API to the community’s admins', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const other = await createCommunity()
+    const group = await createGroup(community.id)
+    const invite = await createInvite(community.id)
+    const pending = await joinJson(invite.code, { name: 'Gus', phone: newPhone() })
+    const outsider = await createToken({ role: 'community_admin', communityId: other.id })
+    const groupAdmin = await createToken({ role: 'group_admin', groupId: group.id })
+    for (const token of [outsider.token, groupAdmin.token]) {
+      expectProblem(await call('GET', `/api/communities/${community.id}/join-requests`, { token }), 403, 'forbidden')
+      expectProblem(await call('POST', `/api/join-requests/${pending.json.joinRequestId}/approve`, { token }), 403, 'forbidden')
+      expectProblem(await call('GET', `/api/communities/${community.id}/members`, { token }), 403, 'forbidden')
+    }
+    expectProblem(await call('GET', `/api/communities/${community.id}/members`, { token: null }), 401, 'unauthorized')
+  })
+})
