@@ -6,6 +6,13 @@ const root = import.meta.dirname
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(root, 'migrations'))
+  const testBindings = {
+    ADMIN_TOKEN: 'test-owner-token-0123456789abcdef',
+    SIGNING_SECRET: 'test-signing-secret-0123456789abcdef0123456789',
+    PUBLIC_BASE_URL: 'https://join.example.com',
+    IMAGE_HOSTS: 'images.example.com',
+    TEST_MIGRATIONS: migrations,
+  }
   return {
     test: {
       projects: [
@@ -14,21 +21,36 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: './wrangler.toml' },
-              miniflare: {
-                bindings: {
-                  ADMIN_TOKEN: 'test-owner-token-0123456789abcdef',
-                  SIGNING_SECRET: 'test-signing-secret-0123456789abcdef0123456789',
-                  PUBLIC_BASE_URL: 'https://join.example.com',
-                  IMAGE_HOSTS: 'images.example.com',
-                  TEST_MIGRATIONS: migrations,
-                },
-              },
+              miniflare: { bindings: testBindings },
             }),
           ],
           test: {
             name: 'worker',
             include: ['test/worker/**/*.test.ts'],
             setupFiles: ['./test/worker/apply-migrations.ts'],
+          },
+        },
+        {
+          // The Worker with its outside services switched on (Turnstile, delivery channels),
+          // talking real HTTP to local stand-ins that speak those services' protocols.
+          plugins: [
+            cloudflareTest(async ({ inject }) => ({
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                bindings: {
+                  ...testBindings,
+                  TURNSTILE_SECRET: 'test-turnstile-secret',
+                  TURNSTILE_SITE_KEY: 'test-site-key',
+                  TURNSTILE_VERIFY_URL: `${inject('fakeServicesUrl')}/turnstile/v0/siteverify`,
+                },
+              },
+            })),
+          ],
+          test: {
+            name: 'integrations',
+            include: ['test/integrations/**/*.test.ts'],
+            setupFiles: ['./test/worker/apply-migrations.ts'],
+            globalSetup: ['./test/support/fake-services.ts'],
           },
         },
         {
