@@ -19,11 +19,24 @@ export const ID_PREFIXES = {
 
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES]
 
+let lastTime = -1
+let lastRandom: number[] = []
+
+/**
+ * Ids made in the same millisecond by one isolate keep their order (the random part counts
+ * up, as in monotonic ULIDs), so the events of one batch are read back in the order written.
+ */
 export function newId(prefix: IdPrefix, now = Date.now()): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16))
-  let random = ''
-  for (const byte of bytes) random += CROCKFORD[byte % 32]
-  return `${prefix}_${idTimePart(now)}${random}`
+  if (now <= lastTime) {
+    now = lastTime
+    let i = lastRandom.length - 1
+    while (i >= 0 && lastRandom[i] === 31) lastRandom[i--] = 0
+    if (i >= 0) lastRandom[i]! += 1
+  } else {
+    lastTime = now
+    lastRandom = [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte % 32)
+  }
+  return `${prefix}_${idTimePart(now)}${lastRandom.map((digit) => CROCKFORD[digit]).join('')}`
 }
 
 /**
