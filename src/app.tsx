@@ -17,6 +17,8 @@ import { qrApp } from './routes/qr'
 import { joinApp } from './routes/join'
 import { joinRequestsApp } from './routes/join-requests'
 import { membersApp } from './routes/members'
+import { announcementsApp } from './routes/announcements'
+import { webhooksApp } from './routes/webhooks'
 import { MESSAGES, pickLanguage } from './lib/i18n'
 import { ErrorPage } from './views/error-page'
 
@@ -87,6 +89,8 @@ function createApi() {
   api.route('/', invitesApp)
   api.route('/', joinRequestsApp)
   api.route('/', membersApp)
+  api.route('/', announcementsApp)
+  api.route('/', webhooksApp)
 
   return api
 }

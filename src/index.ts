@@ -1,9 +1,11 @@
 import { createApp } from './app'
 import { handleQueue } from './jobs/queue'
+import { handleScheduled } from './jobs/scheduled'
 
 const app = createApp()
 
 export default {
   fetch: app.fetch,
+  scheduled: handleScheduled,
   queue: handleQueue,
 } satisfies ExportedHandler<Env>

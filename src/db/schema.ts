@@ -428,6 +428,139 @@ export const rateLimits = sqliteTable(
   (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
 )
 
+export const ANNOUNCEMENT_STATUSES = ['scheduled', 'dispatching', 'sent', 'cancelled'] as const
+export type AnnouncementStatus = (typeof ANNOUNCEMENT_STATUSES)[number]
+
+/**
+ * An announcement, once (`sendAt`) or recurring (`repeatCron` in `repeatTimezone`, until
+ * `repeatUntil`). `sendAt` is always the next run. Each run is a dispatch with its own
+ * deliveries. `audienceGroupIds` null means the announcement group: every active member.
+ */
+export const announcements = sqliteTable(
+  'announcements',
+  {
+    id: text('id').primaryKey(),
+    communityId: text('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    body: text('body').notNull(),
+    audienceGroupIds: text('audience_group_ids', { mode: 'json' }).$type<string[] | null>(),
+    sendAt: timestamp('send_at'),
+    repeatCron: text('repeat_cron'),
+    repeatTimezone: text('repeat_timezone'),
+    repeatUntil: timestamp('repeat_until'),
+    status: text('status', { enum: ANNOUNCEMENT_STATUSES }).notNull(),
+    // When a cron run claimed it; a claim older than a few minutes is taken over (crash recovery).
+    claimedAt: timestamp('claimed_at'),
+    createdAt: timestamp('created_at').notNull(),
+    updatedAt: timestamp('updated_at').notNull(),
+  },
+  (t) => [
+    index('announcements_due_idx').on(t.status, t.sendAt),
+    index('announcements_community_idx').on(t.communityId, t.id),
+    check('announcements_status_check', sql`${t.status} in ('scheduled', 'dispatching', 'sent', 'cancelled')`),
+  ],
+)
+
+/** One run of an announcement: its audience expanded in chunks (`cursor`), counts kept as it goes. */
+export const dispatches = sqliteTable(
+  'dispatches',
+  {
+    id: text('id').primaryKey(),
+    announcementId: text('announcement_id')
+      .notNull()
+      .references(() => announcements.id, { onDelete: 'cascade' }),
+    scheduledFor: timestamp('scheduled_for').notNull(),
+    status: text('status', { enum: ['expanding', 'expanded'] }).notNull(),
+    cursor: text('cursor'),
+    queued: integer('queued').notNull().default(0),
+    sent: integer('sent').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    skipped: integer('skipped').notNull().default(0),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [
+    // A retried or overlapping cron run cannot start the same run twice.
+    uniqueIndex('dispatches_run_unique').on(t.announcementId, t.scheduledFor),
+  ],
+)
+
+export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'failed', 'skipped'] as const
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
+
+/** One message to one member for one run: the key makes every delivery happen at most once. */
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    dispatchId: text('dispatch_id')
+      .notNull()
+      .references(() => dispatches.id, { onDelete: 'cascade' }),
+    memberId: text('member_id').notNull(),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    providerMessageId: text('provider_message_id'),
+    updatedAt: timestamp('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.dispatchId, t.memberId] }),
+    index('deliveries_status_idx').on(t.dispatchId, t.status),
+  ],
+)
+
+/** Partner endpoints that receive the events outbox as Standard Webhooks. */
+export const webhookEndpoints = sqliteTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    // Null: every community's events (owners only).
+    communityId: text('community_id').references(() => communities.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    events: text('events', { mode: 'json' }).$type<string[]>().notNull(),
+    // The signing secret, encrypted with a key derived from SIGNING_SECRET (AES-GCM).
+    secretCiphertext: text('secret_ciphertext').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+    disabledAt: timestamp('disabled_at'),
+  },
+  (t) => [index('webhook_endpoints_community_idx').on(t.communityId)],
+)
+
+/** One event to one endpoint; the key makes each happen at most once. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    eventId: text('event_id').notNull(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    responseStatus: integer('response_status'),
+    updatedAt: timestamp('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.eventId, t.endpointId] }),
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.updatedAt),
+  ],
+)
+
+/**
+ * Messages that failed for good, as the dead-letter queue's consumer received them: what was
+ * not delivered and why, for admins to see and act on.
+ */
+export const deadLetters = sqliteTable(
+  'dead_letters',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    queue: text('queue').notNull(),
+    body: text('body', { mode: 'json' }).$type<unknown>().notNull(),
+    error: text('error'),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [index('dead_letters_created_idx').on(t.createdAt)],
+)
+
 export type Community = typeof communities.$inferSelect
 export type Group = typeof groups.$inferSelect
 export type ApiToken = typeof apiTokens.$inferSelect
@@ -435,3 +568,6 @@ export type Invite = typeof invites.$inferSelect
 export type Member = typeof members.$inferSelect
 export type JoinRequest = typeof joinRequests.$inferSelect
 export type RewardRule = typeof rewardRules.$inferSelect
+export type Announcement = typeof announcements.$inferSelect
+export type Dispatch = typeof dispatches.$inferSelect
+export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect

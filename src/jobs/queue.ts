@@ -1,17 +1,28 @@
 import { createDb } from '../db/client'
+import { loadConfig } from '../lib/config'
+import {
+  deliverAnnouncement,
+  deliverEvent,
+  DeliveryMessageSchema,
+  expandDispatch,
+  type Verdict,
+} from '../services/dispatch'
 import { recordVisits, VisitMessageSchema, type VisitMessage } from '../services/visits'
+import { deadLetters } from '../db/schema'
 
 export const VISITS_QUEUE_NAME = 'community-growth-visits'
+export const DELIVERY_QUEUE_NAME = 'community-growth-deliveries'
+export const DEAD_LETTER_QUEUE_NAME = 'community-growth-deliveries-dlq'
 
 /** The Worker's queue consumer: each queue's batches go to the job that owns them. */
-export async function handleQueue(
-  batch: MessageBatch,
-  env: Env,
-  _ctx: ExecutionContext,
-): Promise<void> {
+export async function handleQueue(batch: MessageBatch, env: Env, _ctx: ExecutionContext): Promise<void> {
   switch (batch.queue) {
     case VISITS_QUEUE_NAME:
       return writeVisits(batch, env)
+    case DELIVERY_QUEUE_NAME:
+      return deliver(batch, env)
+    case DEAD_LETTER_QUEUE_NAME:
+      return recordDeadLetters(batch, env)
     default:
       console.error(JSON.stringify({ queue: batch.queue, error: 'no consumer for this queue' }))
       batch.retryAll()
@@ -36,4 +47,65 @@ async function writeVisits(batch: MessageBatch, env: Env): Promise<void> {
     console.error(JSON.stringify({ queue: batch.queue, error: String(error) }))
     batch.retryAll({ delaySeconds: 5 })
   }
+}
+
+/**
+ * Announcement runs and webhook events: expansion steps and single deliveries, one message at
+ * a time, paced to `DELIVERY_RATE_PER_SECOND` (the consumer runs one batch at a time, see
+ * wrangler.toml). A delivery that fails for good goes to the dead-letter queue, with its
+ * reason, after its row is marked failed: nothing is dropped silently.
+ */
+async function deliver(batch: MessageBatch, env: Env): Promise<void> {
+  const db = createDb(env.DB)
+  const config = loadConfig(env)
+  const interval = 1000 / config.DELIVERY_RATE_PER_SECOND
+  let lastSend = 0
+  for (const message of batch.messages) {
+    const parsed = DeliveryMessageSchema.safeParse(message.body)
+    if (!parsed.success) {
+      await env.DEAD_LETTER_QUEUE.send({ body: message.body, error: 'malformed message' })
+      message.ack()
+      continue
+    }
+    const body = parsed.data
+    try {
+      if (body.kind === 'expand') {
+        await expandDispatch(db, env.DELIVERY_QUEUE, body.dispatchId, new Date())
+        message.ack()
+        continue
+      }
+      const wait = lastSend + interval - Date.now()
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+      lastSend = Date.now()
+      const verdict: Verdict =
+        body.kind === 'announce'
+          ? await deliverAnnouncement(db, config, body, new Date())
+          : await deliverEvent(db, config, body, new Date())
+      if (verdict.action === 'retry') message.retry({ delaySeconds: verdict.delaySeconds })
+      else {
+        if (verdict.action === 'dead-letter') await env.DEAD_LETTER_QUEUE.send({ body, error: verdict.error })
+        message.ack()
+      }
+    } catch (error) {
+      console.error(JSON.stringify({ queue: batch.queue, id: message.id, error: String(error) }))
+      message.retry({ delaySeconds: 30 })
+    }
+  }
+}
+
+/** Keeps every dead letter in D1, with its reason when we sent it there ourselves. */
+async function recordDeadLetters(batch: MessageBatch, env: Env): Promise<void> {
+  const db = createDb(env.DB)
+  const rows = batch.messages.map((message) => {
+    const body = message.body as { body?: unknown; error?: unknown } | null
+    const ours = body !== null && typeof body === 'object' && 'error' in body
+    return {
+      queue: DELIVERY_QUEUE_NAME,
+      body: ours ? (body.body ?? null) : message.body,
+      error: ours ? String(body.error).slice(0, 500) : 'retries exhausted',
+      createdAt: new Date(),
+    }
+  })
+  for (let i = 0; i < rows.length; i += 20) await db.insert(deadLetters).values(rows.slice(i, i + 20))
+  batch.ackAll()
 }

@@ -15,6 +15,9 @@ export const ID_PREFIXES = {
   rewardRule: 'rwr',
   reward: 'rwd',
   event: 'evt',
+  announcement: 'ann',
+  dispatch: 'dsp',
+  webhook: 'whk',
 } as const
 
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES]

@@ -8,9 +8,17 @@ import type { TestProject } from 'vitest/node'
  *
  * - Cloudflare Turnstile siteverify: `POST /turnstile/v0/siteverify` (form: secret, response,
  *   remoteip) answers `{ success, "error-codes" }`. The token `human-token` passes.
+ * - A webhook receiver: `POST /webhook` answers 200. What it does is steered by the recipient's
+ *   name in the payload, so each test picks its case: a name with `flaky` gets 503 on the first
+ *   try of each webhook-id, `broken` always 400, `slow-down` 429 with Retry-After once.
+ * - The WhatsApp Business Cloud API: `POST /whatsapp/{version}/{phone-number-id}/messages` with
+ *   a bearer token, answering the documented success (`messages[0].id`) and error (`error.code`)
+ *   shapes. Steered by the number: ending in 99 a permanent error (131026), 98 one 500 first,
+ *   97 a throughput error (130429) once.
  */
 export const TURNSTILE_SECRET = 'test-turnstile-secret'
 export const TURNSTILE_HUMAN_TOKEN = 'human-token'
+export const WHATSAPP_TOKEN = 'test-whatsapp-token'
 
 interface Recorded {
   method: string
@@ -31,6 +39,7 @@ function readBody(request: IncomingMessage): Promise<string> {
 
 export function startFakeServices(): Promise<{ url: string; server: Server }> {
   const recorded: Recorded[] = []
+  const attempts = new Map<string, number>()
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1')
     const body = await readBody(request)
@@ -39,7 +48,10 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
       response.end(JSON.stringify(value))
     }
     if (url.pathname === '/__requests') {
-      if (request.method === 'DELETE') recorded.length = 0
+      if (request.method === 'DELETE') {
+        recorded.length = 0
+        attempts.clear()
+      }
       return json(200, recorded.filter((r) => !url.searchParams.get('path') || r.path.startsWith(url.searchParams.get('path')!)))
     }
     recorded.push({ method: request.method ?? 'GET', path: url.pathname, headers: request.headers, body })
@@ -51,6 +63,41 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
         return json(200, { success: false, 'error-codes': ['invalid-input-response'] })
       }
       return json(200, { success: true, challenge_ts: new Date().toISOString(), hostname: 'join.example.com', 'error-codes': [] })
+    }
+    if (request.method === 'POST' && url.pathname === '/webhook') {
+      const id = String(request.headers['webhook-id'] ?? '')
+      const name = String((JSON.parse(body || '{}') as { data?: { recipient?: { name?: string } } }).data?.recipient?.name ?? '')
+      const tries = (attempts.get(id) ?? 0) + 1
+      attempts.set(id, tries)
+      if (name.includes('broken')) return json(400, { error: 'unknown recipient' })
+      if (name.includes('flaky') && tries === 1) return json(503, { error: 'try again' })
+      if (name.includes('slow-down') && tries === 1) {
+        response.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' })
+        return response.end('{"error":"slow down"}')
+      }
+      return json(200, { ok: true })
+    }
+
+    const whatsapp = /^\/whatsapp\/(v\d+\.\d+)\/(\d+)\/messages$/.exec(url.pathname)
+    if (request.method === 'POST' && whatsapp) {
+      if (request.headers.authorization !== `Bearer ${WHATSAPP_TOKEN}`) {
+        return json(401, { error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190, fbtrace_id: 'x' } })
+      }
+      const message = JSON.parse(body || '{}') as { messaging_product?: string; to?: string; type?: string; text?: { body?: string } }
+      if (message.messaging_product !== 'whatsapp' || !message.to || !message.type) {
+        return json(400, { error: { message: '(#100) Invalid parameter', type: 'OAuthException', code: 100, fbtrace_id: 'x' } })
+      }
+      const tries = (attempts.get(message.to) ?? 0) + 1
+      attempts.set(message.to, tries)
+      if (message.to.endsWith('99')) {
+        return json(400, { error: { message: '(#131026) Message undeliverable', type: 'OAuthException', code: 131026, fbtrace_id: 'x' } })
+      }
+      if (message.to.endsWith('98') && tries === 1) return json(500, { error: { message: 'Internal error', code: 1, fbtrace_id: 'x' } })
+      if (message.to.endsWith('97') && tries === 1) {
+        return json(400, { error: { message: '(#130429) Rate limit hit', type: 'OAuthException', code: 130429, fbtrace_id: 'x' } })
+      }
+      const waId = message.to.replace(/\D/g, '')
+      return json(200, { messaging_product: 'whatsapp', contacts: [{ input: message.to, wa_id: waId }], messages: [{ id: `wamid.${waId}.${tries}` }] })
     }
     json(404, { error: 'no such endpoint' })
   })

@@ -1,0 +1,19 @@
+import { createDb } from '../db/client'
+import { dispatchDueAnnouncements } from '../services/dispatch'
+import { pruneRateLimits } from '../services/rate-limits'
+import { fanOutEvents } from '../services/webhooks'
+
+/**
+ * The Cron Trigger (every minute): start the announcements that are due, move the events
+ * outbox on to the delivery queue, and, once an hour, forget old rate-limit windows. Each step
+ * is bounded (claims and events are taken a few dozen at a time), so one run never outgrows
+ * its limits; whatever is left waits for the next minute.
+ */
+export async function handleScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+  const db = createDb(env.DB)
+  const now = new Date(controller.scheduledTime)
+  const started = await dispatchDueAnnouncements(db, env.DELIVERY_QUEUE, now)
+  const events = await fanOutEvents(db, env.DELIVERY_QUEUE, now)
+  if (now.getUTCMinutes() === 0) await pruneRateLimits(db, now)
+  console.log(JSON.stringify({ cron: controller.cron, dispatches: started.length, events }))
+}

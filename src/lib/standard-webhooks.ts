@@ -1,0 +1,29 @@
+/**
+ * Signing per the Standard Webhooks specification: `webhook-id`, `webhook-timestamp` (Unix
+ * seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `id.timestamp.body`), keyed
+ * with the base64 part of a `whsec_` secret.
+ */
+export async function signWebhook(
+  secret: string,
+  id: string,
+  timestamp: number,
+  body: string,
+): Promise<Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string>> {
+  const keyBytes = Uint8Array.from(atob(secret.replace(/^whsec_/, '')), (char) => char.charCodeAt(0))
+  const key = await crypto.subtle.importKey('raw', keyBytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${id}.${timestamp}.${body}`))
+  let binary = ''
+  for (const byte of new Uint8Array(mac)) binary += String.fromCharCode(byte)
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': `v1,${btoa(binary)}`,
+  }
+}
+
+/** A fresh `whsec_` secret: 24 random bytes, base64. */
+export function newWebhookSecret(): string {
+  let binary = ''
+  for (const byte of crypto.getRandomValues(new Uint8Array(24))) binary += String.fromCharCode(byte)
+  return `whsec_${btoa(binary)}`
+}

@@ -1,0 +1,203 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import type { AppEnv } from '../env'
+import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import { assertCanManageCommunity } from '../services/access'
+import {
+  cancelAnnouncement,
+  createAnnouncement,
+  deliverySummary,
+  getAnnouncementOrThrow,
+  listAnnouncements,
+  listDeliveries,
+  previewRuns,
+  sendAnnouncementNow,
+  updateAnnouncement,
+} from '../services/announcements'
+import { getCommunityOrThrow } from '../services/communities'
+import type { Announcement } from '../db/schema'
+import { idParam } from '../schemas/common'
+import {
+  AnnouncementSchema,
+  audienceGroupIds,
+  CreateAnnouncementSchema,
+  DeliveryQuerySchema,
+  DeliverySchema,
+  PreviewQuerySchema,
+  serializeAnnouncement,
+  UpdateAnnouncementSchema,
+} from '../schemas/announcements'
+import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+import type { Context } from 'hono'
+
+export const announcementsApp = new OpenAPIHono<AppEnv>()
+
+const tags = ['Announcements']
+const CommunityParams = idParam('cmt')
+const AnnouncementParams = idParam('ann')
+
+/** Announcement groups are admin-only: community admins and owners announce, group admins do not. */
+async function announcementFor(c: Context<AppEnv>, id: string): Promise<Announcement> {
+  const announcement = await getAnnouncementOrThrow(c.var.db, id)
+  assertCanManageCommunity(c.var.principal, announcement.communityId)
+  return announcement
+}
+
+function upcoming(announcement: Announcement): Date[] {
+  if (!announcement.repeatCron || !announcement.sendAt || announcement.status !== 'scheduled') {
+    return announcement.sendAt && announcement.status === 'scheduled' ? [announcement.sendAt] : []
+  }
+  const repeat = { cron: announcement.repeatCron, timezone: announcement.repeatTimezone!, until: announcement.repeatUntil }
+  return [announcement.sendAt, ...previewRuns(repeat, announcement.sendAt, 4)]
+}
+
+async function detailed(c: Context<AppEnv>, announcement: Announcement) {
+  const summary = await deliverySummary(c.var.db, announcement.id)
+  return serializeAnnouncement(announcement, { upcomingRuns: upcoming(announcement), summary: { totals: summary.totals, runs: summary.runs, failures: summary.failures } })
+}
+
+announcementsApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/communities/{id}/announcements',
+    tags,
+    summary: 'Schedule an announcement, once (`sendAt`) or on a repeat rule in a time zone',
+    security: bearerSecurity,
+    request: { params: CommunityParams, body: jsonBody(CreateAnnouncementSchema) },
+    responses: { 201: jsonResponse(AnnouncementSchema, 'The scheduled announcement'), ...problemResponses(404, 413, 415) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanManageCommunity(c.var.principal, id)
+    await getCommunityOrThrow(c.var.db, id)
+    const input = c.req.valid('json')
+    const announcement = await createAnnouncement(
+      c.var.db,
+      id,
+      { body: input.body, groupIds: audienceGroupIds(input.audience) ?? null, sendAt: input.sendAt, repeat: input.repeat },
+      new Date(),
+    )
+    return c.json(serializeAnnouncement(announcement, { upcomingRuns: upcoming(announcement) }), 201)
+  },
+)
+
+announcementsApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/announcements',
+    tags,
+    summary: 'A community’s announcements, oldest first',
+    security: bearerSecurity,
+    request: { params: CommunityParams, query: PaginationQuerySchema },
+    responses: { 200: jsonResponse(pageSchema(AnnouncementSchema), 'A page of announcements'), ...problemResponses(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCanManageCommunity(c.var.principal, id)
+    await getCommunityOrThrow(c.var.db, id)
+    const page = await listAnnouncements(c.var.db, id, c.req.valid('query'))
+    const data = await Promise.all(page.data.map((announcement) => detailed(c, announcement)))
+    return c.json({ data, nextCursor: page.nextCursor }, 200)
+  },
+)
+
+announcementsApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/announcements/preview',
+    tags,
+    summary: 'The next runs of a repeat rule, to check it before saving',
+    security: bearerSecurity,
+    request: { query: PreviewQuerySchema },
+    responses: { 200: jsonResponse(z.object({ runs: z.array(z.string()) }), 'The next runs'), ...problemResponses() },
+  }),
+  async (c) => {
+    const { cron, timezone, count } = c.req.valid('query')
+    const runs = previewRuns({ cron, timezone }, new Date(), count)
+    return c.json({ runs: runs.map((run) => run.toISOString()) }, 200)
+  },
+)
+
+announcementsApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/announcements/{id}',
+    tags,
+    summary: 'An announcement with its delivery counts (queued, sent, failed, skipped) and failure reasons',
+    security: bearerSecurity,
+    request: { params: AnnouncementParams },
+    responses: { 200: jsonResponse(AnnouncementSchema, 'The announcement'), ...problemResponses(404) },
+  }),
+  async (c) => c.json(await detailed(c, await announcementFor(c, c.req.valid('param').id)), 200),
+)
+
+announcementsApp.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/announcements/{id}',
+    tags,
+    summary: 'Change an announcement while it is still scheduled',
+    security: bearerSecurity,
+    request: { params: AnnouncementParams, body: jsonBody(UpdateAnnouncementSchema) },
+    responses: { 200: jsonResponse(AnnouncementSchema, 'The changed announcement'), ...problemResponses(404, 409, 413, 415) },
+  }),
+  async (c) => {
+    const announcement = await announcementFor(c, c.req.valid('param').id)
+    const input = c.req.valid('json')
+    const updated = await updateAnnouncement(
+      c.var.db,
+      announcement,
+      { body: input.body, groupIds: audienceGroupIds(input.audience), sendAt: input.sendAt, repeat: input.repeat },
+      new Date(),
+    )
+    return c.json(await detailed(c, updated), 200)
+  },
+)
+
+announcementsApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/announcements/{id}/cancel',
+    tags,
+    summary: 'Cancel a scheduled announcement (all its future runs)',
+    security: bearerSecurity,
+    request: { params: AnnouncementParams },
+    responses: { 200: jsonResponse(AnnouncementSchema, 'The cancelled announcement'), ...problemResponses(404, 409) },
+  }),
+  async (c) => {
+    const announcement = await announcementFor(c, c.req.valid('param').id)
+    return c.json(await detailed(c, await cancelAnnouncement(c.var.db, announcement, new Date())), 200)
+  },
+)
+
+announcementsApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/announcements/{id}/send-now',
+    tags,
+    summary: 'Send now: the next cron run (within a minute) sends it',
+    security: bearerSecurity,
+    request: { params: AnnouncementParams },
+    responses: { 200: jsonResponse(AnnouncementSchema, 'The announcement, due now'), ...problemResponses(404, 409) },
+  }),
+  async (c) => {
+    const announcement = await announcementFor(c, c.req.valid('param').id)
+    return c.json(await detailed(c, await sendAnnouncementNow(c.var.db, announcement, new Date())), 200)
+  },
+)
+
+announcementsApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/announcements/{id}/deliveries',
+    tags,
+    summary: 'Page through an announcement’s deliveries',
+    security: bearerSecurity,
+    request: { params: AnnouncementParams, query: DeliveryQuerySchema },
+    responses: { 200: jsonResponse(pageSchema(DeliverySchema), 'A page of deliveries'), ...problemResponses(404) },
+  }),
+  async (c) => {
+    const announcement = await announcementFor(c, c.req.valid('param').id)
+    const page = await listDeliveries(c.var.db, announcement.id, c.req.valid('query'))
+    return c.json({ data: page.data.map((row) => ({ ...row, updatedAt: row.updatedAt.toISOString() })), nextCursor: page.nextCursor }, 200)
+  },
+)

@@ -1,0 +1,142 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import type { AppEnv } from '../env'
+import { signingSecret } from '../lib/config'
+import { ApiError } from '../lib/errors'
+import type { WebhookEndpoint } from '../db/schema'
+import { assertCanManageCommunity, assertOwner, isOwner } from '../services/access'
+import { getCommunityOrThrow } from '../services/communities'
+import {
+  createWebhookEndpoint,
+  disableWebhookEndpoint,
+  getWebhookEndpointOrThrow,
+  listWebhookEndpoints,
+  recentWebhookDeliveries,
+} from '../services/webhooks'
+import { CreateWebhookSchema, WebhookSchema } from '../schemas/announcements'
+import { idParam } from '../schemas/common'
+import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+
+export const webhooksApp = new OpenAPIHono<AppEnv>()
+
+const tags = ['Webhooks']
+const WebhookParams = idParam('whk')
+
+function serializeWebhook(endpoint: WebhookEndpoint) {
+  return {
+    id: endpoint.id,
+    url: endpoint.url,
+    events: endpoint.events,
+    communityId: endpoint.communityId,
+    createdAt: endpoint.createdAt.toISOString(),
+  }
+}
+
+webhooksApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/webhooks',
+    tags,
+    summary: 'Subscribe an endpoint to events (Standard Webhooks, signed)',
+    description: 'The answer carries the signing secret (`whsec_...`) once.',
+    security: bearerSecurity,
+    request: { body: jsonBody(CreateWebhookSchema) },
+    responses: {
+      201: jsonResponse(WebhookSchema.extend({ secret: z.string() }), 'The endpoint and its secret'),
+      ...problemResponses(404, 413, 415),
+    },
+  }),
+  async (c) => {
+    const input = c.req.valid('json')
+    if (input.communityId) {
+      assertCanManageCommunity(c.var.principal, input.communityId)
+      await getCommunityOrThrow(c.var.db, input.communityId)
+    } else assertOwner(c.var.principal)
+    if (new URL(input.url).protocol !== 'https:' && !c.var.config.ALLOW_HTTP_WEBHOOKS) {
+      throw new ApiError('validation_failed', 'Webhook endpoints must use https.', { errors: [{ path: 'url', message: 'Must be https' }] })
+    }
+    const { endpoint, secret } = await createWebhookEndpoint(
+      c.var.db,
+      { url: input.url, events: input.events, communityId: input.communityId ?? null },
+      signingSecret(c.var.config),
+      new Date(),
+    )
+    return c.json({ ...serializeWebhook(endpoint), secret }, 201)
+  },
+)
+
+webhooksApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/webhooks',
+    tags,
+    summary: 'Endpoints this token may see',
+    security: bearerSecurity,
+    responses: { 200: jsonResponse(z.object({ data: z.array(WebhookSchema) }), 'The endpoints'), ...problemResponses() },
+  }),
+  async (c) => {
+    const principal = c.var.principal
+    if (!isOwner(principal)) assertCanManageCommunity(principal, principal.communityId ?? '')
+    const endpoints = await listWebhookEndpoints(c.var.db, isOwner(principal) ? null : principal.communityId)
+    return c.json({ data: endpoints.map(serializeWebhook) }, 200)
+  },
+)
+
+async function endpointFor(c: Context<AppEnv>, id: string) {
+  const endpoint = await getWebhookEndpointOrThrow(c.var.db, id)
+  if (endpoint.communityId) assertCanManageCommunity(c.var.principal, endpoint.communityId)
+  else assertOwner(c.var.principal)
+  return endpoint
+}
+
+webhooksApp.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/webhooks/{id}',
+    tags,
+    summary: 'Unsubscribe an endpoint',
+    security: bearerSecurity,
+    request: { params: WebhookParams },
+    responses: { 204: { description: 'Removed' }, ...problemResponses(404) },
+  }),
+  async (c) => {
+    const endpoint = await endpointFor(c, c.req.valid('param').id)
+    await disableWebhookEndpoint(c.var.db, endpoint, new Date())
+    return c.body(null, 204)
+  },
+)
+
+webhooksApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/webhooks/{id}/deliveries',
+    tags,
+    summary: 'Recent deliveries to an endpoint, with failures and their reasons',
+    security: bearerSecurity,
+    request: { params: WebhookParams },
+    responses: {
+      200: jsonResponse(
+        z.object({
+          data: z.array(
+            z.object({
+              eventId: z.string(),
+              type: z.string(),
+              status: z.string(),
+              attempts: z.number().int(),
+              responseStatus: z.number().int().nullable(),
+              lastError: z.string().nullable(),
+              updatedAt: z.string(),
+            }),
+          ),
+        }),
+        'The latest 50',
+      ),
+      ...problemResponses(404),
+    },
+  }),
+  async (c) => {
+    const endpoint = await endpointFor(c, c.req.valid('param').id)
+    const rows = await recentWebhookDeliveries(c.var.db, endpoint.id)
+    return c.json({ data: rows.map((row) => ({ ...row, updatedAt: row.updatedAt.toISOString() })) }, 200)
+  },
+)

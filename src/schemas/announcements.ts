@@ -1,0 +1,162 @@
+import { z } from '@hono/zod-openapi'
+import { ANNOUNCEMENT_STATUSES, DELIVERY_STATUSES, EVENT_TYPES, type Announcement } from '../db/schema'
+import { idPattern } from '../lib/ids'
+import { TimestampSchema } from './common'
+
+const FutureTime = z.iso
+  .datetime({ offset: true })
+  .refine((value) => Date.parse(value) > Date.now() - 60_000, 'Must be in the future')
+  .transform((value) => new Date(value))
+  .openapi({ type: 'string', format: 'date-time' })
+
+const TimeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
+}, 'Not an IANA time zone, e.g. Europe/Berlin')
+
+export const RepeatSchema = z
+  .strictObject({
+    cron: z.string().trim().min(9).max(100).openapi({ example: '0 9 * * 1' }).describe('Five-field cron rule'),
+    timezone: TimeZone.openapi({ example: 'Europe/Berlin' }),
+    until: FutureTime.optional(),
+  })
+  .openapi('Repeat')
+
+const Audience = z
+  .union([
+    z.literal('announcement').describe('The announcement group: every active member'),
+    z.strictObject({ groupIds: z.array(z.string().regex(idPattern('grp'), 'Not a grp_ id')).min(1).max(50) }),
+  ])
+  .default('announcement')
+
+const fields = {
+  body: z.string().trim().min(1).max(4096),
+  audience: Audience,
+  sendAt: FutureTime.optional(),
+  repeat: RepeatSchema.optional(),
+}
+
+export const CreateAnnouncementSchema = z
+  .strictObject(fields)
+  .refine((value) => (value.sendAt === undefined) !== (value.repeat === undefined), {
+    message: 'Give either `sendAt` or `repeat`',
+    path: ['sendAt'],
+  })
+  .openapi('CreateAnnouncement')
+
+export const UpdateAnnouncementSchema = z
+  .strictObject({ ...fields, audience: Audience.optional() })
+  .partial()
+  .refine((value) => !(value.sendAt && value.repeat), { message: 'Give either `sendAt` or `repeat`', path: ['sendAt'] })
+  .refine((value) => Object.keys(value).length > 0, 'Send at least one field to change')
+  .openapi('UpdateAnnouncement')
+
+export function audienceGroupIds(audience: z.infer<typeof Audience> | undefined): string[] | null | undefined {
+  if (audience === undefined) return undefined
+  return audience === 'announcement' ? null : [...new Set(audience.groupIds)]
+}
+
+const Counts = z.object({ queued: z.number().int(), sent: z.number().int(), failed: z.number().int(), skipped: z.number().int() })
+
+export const AnnouncementSchema = z
+  .object({
+    id: z.string().openapi({ example: 'ann_01jd2k3m4n5p6q7r8s9t0vwxyz' }),
+    communityId: z.string(),
+    body: z.string(),
+    audience: z.union([z.literal('announcement'), z.object({ groupIds: z.array(z.string()) })]),
+    status: z.enum(ANNOUNCEMENT_STATUSES),
+    nextRunAt: TimestampSchema.nullable(),
+    repeat: z.object({ cron: z.string(), timezone: z.string(), until: TimestampSchema.nullable() }).nullable(),
+    upcomingRuns: z.array(TimestampSchema).describe('The next few runs of a repeat rule'),
+    deliveries: Counts.describe('Over all runs'),
+    runs: z.array(z.object({ id: z.string(), scheduledFor: TimestampSchema, status: z.string(), ...Counts.shape })),
+    failureReasons: z.array(z.object({ reason: z.string().nullable(), count: z.number().int() })),
+    createdAt: TimestampSchema,
+    updatedAt: TimestampSchema,
+  })
+  .openapi('Announcement')
+
+export function serializeAnnouncement(
+  announcement: Announcement,
+  extra: {
+    upcomingRuns: Date[]
+    summary?: {
+      totals: z.infer<typeof Counts>
+      runs: Array<{ id: string; scheduledFor: Date; status: string } & z.infer<typeof Counts>>
+      failures: Array<{ reason: string | null; count: number }>
+    }
+  },
+): z.infer<typeof AnnouncementSchema> {
+  return {
+    id: announcement.id,
+    communityId: announcement.communityId,
+    body: announcement.body,
+    audience: announcement.audienceGroupIds ? { groupIds: announcement.audienceGroupIds } : 'announcement',
+    status: announcement.status,
+    nextRunAt: announcement.sendAt?.toISOString() ?? null,
+    repeat: announcement.repeatCron
+      ? { cron: announcement.repeatCron, timezone: announcement.repeatTimezone!, until: announcement.repeatUntil?.toISOString() ?? null }
+      : null,
+    upcomingRuns: extra.upcomingRuns.map((run) => run.toISOString()),
+    deliveries: extra.summary?.totals ?? { queued: 0, sent: 0, failed: 0, skipped: 0 },
+    runs: (extra.summary?.runs ?? []).map((run) => ({
+      id: run.id,
+      scheduledFor: run.scheduledFor.toISOString(),
+      status: run.status,
+      queued: run.queued,
+      sent: run.sent,
+      failed: run.failed,
+      skipped: run.skipped,
+    })),
+    failureReasons: extra.summary?.failures ?? [],
+    createdAt: announcement.createdAt.toISOString(),
+    updatedAt: announcement.updatedAt.toISOString(),
+  }
+}
+
+export const DeliveryQuerySchema = z.object({
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(100).optional(),
+})
+
+export const DeliverySchema = z
+  .object({
+    dispatchId: z.string(),
+    memberId: z.string(),
+    memberName: z.string().nullable(),
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: z.number().int(),
+    lastError: z.string().nullable(),
+    providerMessageId: z.string().nullable(),
+    updatedAt: TimestampSchema,
+  })
+  .openapi('Delivery')
+
+export const CreateWebhookSchema = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/ }).max(2048).describe('https; http only where ALLOW_HTTP_WEBHOOKS is set (local development)'),
+    events: z.array(z.enum([...EVENT_TYPES, '*'])).min(1).max(EVENT_TYPES.length + 1),
+    communityId: z.string().regex(idPattern('cmt'), 'Not a cmt_ id').optional().describe('Only this community’s events; owners may leave it out for all'),
+  })
+  .openapi('CreateWebhook')
+
+export const WebhookSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    communityId: z.string().nullable(),
+    createdAt: TimestampSchema,
+  })
+  .openapi('Webhook')
+
+export const PreviewQuerySchema = z.object({
+  cron: z.string().trim().min(9).max(100),
+  timezone: TimeZone,
+  count: z.coerce.number().int().min(1).max(20).default(5),
+})

@@ -1,0 +1,290 @@
+import { Cron } from 'croner'
+import { and, asc, desc, eq, gt, inArray, lte, or, sql } from 'drizzle-orm'
+import type { Database } from '../db/client'
+import { announcements, deliveries, dispatches, groups, members, type Announcement, type DeliveryStatus } from '../db/schema'
+import { ApiError, notFound } from '../lib/errors'
+import { newId } from '../lib/ids'
+import { toPage, type Page } from '../lib/pagination'
+
+export interface Repeat {
+  cron: string
+  timezone: string
+  until?: Date | null
+}
+
+export interface AnnouncementInput {
+  body: string
+  /** Null: the announcement group, i.e. every active member. */
+  groupIds: string[] | null
+  sendAt?: Date | null
+  repeat?: Repeat | null
+}
+
+/**
+ * The next run of a cron rule in a time zone strictly after `after`, or null when there is none
+ * before `until`. Daylight-saving changes are the time zone's business: "Monday 09:00
+ * Europe/Berlin" stays 09:00 on the wall clock, whatever the offset to UTC.
+ */
+export function nextRun(repeat: Repeat, after: Date): Date | null {
+  const next = new Cron(repeat.cron, { timezone: repeat.timezone, paused: true }).nextRun(after)
+  if (!next || (repeat.until && next.getTime() > repeat.until.getTime())) return null
+  return next
+}
+
+/** Checks a cron rule and time zone, answering with the next few runs to show before saving. */
+export function previewRuns(repeat: Repeat, after: Date, count = 5): Date[] {
+  try {
+    const runs: Date[] = []
+    let from = after
+    while (runs.length < count) {
+      const next = nextRun(repeat, from)
+      if (!next) break
+      runs.push(next)
+      from = next
+    }
+    return runs
+  } catch (error) {
+    throw new ApiError('validation_failed', 'The repeat rule is not valid.', {
+      errors: [{ path: 'repeat', message: error instanceof Error ? error.message.slice(0, 200) : 'Invalid rule' }],
+    })
+  }
+}
+
+export async function getAnnouncementOrThrow(db: Database, id: string): Promise<Announcement> {
+  const announcement = await db.query.announcements.findFirst({ where: eq(announcements.id, id) })
+  if (!announcement) throw notFound('Announcement')
+  return announcement
+}
+
+async function assertGroupsInCommunity(db: Database, communityId: string, groupIds: string[] | null) {
+  if (!groupIds) return
+  const found = await db
+    .select({ id: groups.id })
+    .from(groups)
+    .where(and(eq(groups.communityId, communityId), inArray(groups.id, groupIds)))
+  if (found.length !== new Set(groupIds).size) {
+    throw new ApiError('validation_failed', 'Every audience group must be a group of this community.', {
+      errors: [{ path: 'audience.groupIds', message: 'Unknown group' }],
+    })
+  }
+}
+
+/** The first run: the given time, or the rule's first run after now. */
+function firstRun(input: AnnouncementInput, now: Date): Date {
+  if (input.repeat) {
+    const [first] = previewRuns(input.repeat, now, 1)
+    if (!first) {
+      throw new ApiError('validation_failed', 'The repeat rule has no run before `until`.', {
+        errors: [{ path: 'repeat.until', message: 'No run before this time' }],
+      })
+    }
+    return first
+  }
+  return input.sendAt!
+}
+
+export async function createAnnouncement(
+  db: Database,
+  communityId: string,
+  input: AnnouncementInput,
+  now: Date,
+): Promise<Announcement> {
+  await assertGroupsInCommunity(db, communityId, input.groupIds)
+  const announcement: Announcement = {
+    id: newId('ann', now.getTime()),
+    communityId,
+    body: input.body,
+    audienceGroupIds: input.groupIds,
+    sendAt: firstRun(input, now),
+    repeatCron: input.repeat?.cron ?? null,
+    repeatTimezone: input.repeat?.timezone ?? null,
+    repeatUntil: input.repeat?.until ?? null,
+    status: 'scheduled',
+    claimedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  }
+  await db.insert(announcements).values(announcement)
+  return announcement
+}
+
+export async function listAnnouncements(
+  db: Database,
+  communityId: string,
+  options: { cursor?: string; limit: number },
+): Promise<Page<Announcement>> {
+  const rows = await db
+    .select()
+    .from(announcements)
+    .where(and(eq(announcements.communityId, communityId), options.cursor ? gt(announcements.id, options.cursor) : undefined))
+    .orderBy(asc(announcements.id))
+    .limit(options.limit + 1)
+  return toPage(rows, options.limit)
+}
+
+function assertScheduled(announcement: Announcement): void {
+  if (announcement.status !== 'scheduled') {
+    throw new ApiError('invalid_state', `This announcement is ${announcement.status}; only scheduled ones can change.`)
+  }
+}
+
+/** Changes a scheduled announcement; the update holds only if it is still scheduled. */
+export async function updateAnnouncement(
+  db: Database,
+  announcement: Announcement,
+  input: Partial<AnnouncementInput>,
+  now: Date,
+): Promise<Announcement> {
+  assertScheduled(announcement)
+  // A new `sendAt` or `repeat` replaces the schedule; otherwise the current one stays.
+  const schedule: Pick<AnnouncementInput, 'sendAt' | 'repeat'> = input.sendAt
+    ? { sendAt: input.sendAt, repeat: null }
+    : input.repeat
+      ? { sendAt: null, repeat: input.repeat }
+      : announcement.repeatCron
+        ? { sendAt: null, repeat: { cron: announcement.repeatCron, timezone: announcement.repeatTimezone!, until: announcement.repeatUntil } }
+        : { sendAt: announcement.sendAt, repeat: null }
+  const merged: AnnouncementInput = {
+    body: input.body ?? announcement.body,
+    groupIds: input.groupIds !== undefined ? input.groupIds : announcement.audienceGroupIds,
+    ...schedule,
+  }
+  await assertGroupsInCommunity(db, announcement.communityId, merged.groupIds)
+  const [updated] = await db
+    .update(announcements)
+    .set({
+      body: merged.body,
+      audienceGroupIds: merged.groupIds,
+      sendAt: firstRun(merged, now),
+      repeatCron: merged.repeat?.cron ?? null,
+      repeatTimezone: merged.repeat?.timezone ?? null,
+      repeatUntil: merged.repeat?.until ?? null,
+      updatedAt: now,
+    })
+    .where(and(eq(announcements.id, announcement.id), eq(announcements.status, 'scheduled')))
+    .returning()
+  if (!updated) throw new ApiError('invalid_state', 'This announcement started sending meanwhile.')
+  return updated
+}
+
+export async function cancelAnnouncement(db: Database, announcement: Announcement, now: Date): Promise<Announcement> {
+  if (announcement.status === 'cancelled') return announcement
+  assertScheduled(announcement)
+  const [cancelled] = await db
+    .update(announcements)
+    .set({ status: 'cancelled', sendAt: null, updatedAt: now })
+    .where(and(eq(announcements.id, announcement.id), eq(announcements.status, 'scheduled')))
+    .returning()
+  if (!cancelled) throw new ApiError('invalid_state', 'This announcement started sending meanwhile.')
+  return cancelled
+}
+
+/** Makes a scheduled announcement due now; the next cron run (within a minute) sends it. */
+export async function sendAnnouncementNow(db: Database, announcement: Announcement, now: Date): Promise<Announcement> {
+  assertScheduled(announcement)
+  const [due] = await db
+    .update(announcements)
+    .set({ sendAt: now, updatedAt: now })
+    .where(and(eq(announcements.id, announcement.id), eq(announcements.status, 'scheduled')))
+    .returning()
+  if (!due) throw new ApiError('invalid_state', 'This announcement started sending meanwhile.')
+  return due
+}
+
+/** Delivery counts over all runs, the latest run's too, and why deliveries failed. */
+export async function deliverySummary(db: Database, announcementId: string) {
+  const runs = await db
+    .select()
+    .from(dispatches)
+    .where(eq(dispatches.announcementId, announcementId))
+    .orderBy(desc(dispatches.scheduledFor))
+  const totals = { queued: 0, sent: 0, failed: 0, skipped: 0 }
+  for (const run of runs) {
+    totals.queued += run.queued
+    totals.sent += run.sent
+    totals.failed += run.failed
+    totals.skipped += run.skipped
+  }
+  const failures = runs.length
+    ? await db
+        .select({ reason: deliveries.lastError, count: sql<number>`count(*)` })
+        .from(deliveries)
+        .where(and(inArray(deliveries.dispatchId, runs.map((run) => run.id)), inArray(deliveries.status, ['failed', 'skipped'])))
+        .groupBy(deliveries.lastError)
+        .orderBy(desc(sql`count(*)`))
+        .limit(10)
+    : []
+  return { totals, runs, failures }
+}
+
+/** The deliveries of an announcement's runs, newest run first, with who they went to. */
+export async function listDeliveries(
+  db: Database,
+  announcementId: string,
+  options: { status?: DeliveryStatus; cursor?: string; limit: number },
+) {
+  const cursor = options.cursor ? options.cursor.split('~') : null
+  const rows = await db
+    .select({
+      dispatchId: deliveries.dispatchId,
+      memberId: deliveries.memberId,
+      memberName: members.name,
+      status: deliveries.status,
+      attempts: deliveries.attempts,
+      lastError: deliveries.lastError,
+      providerMessageId: deliveries.providerMessageId,
+      updatedAt: deliveries.updatedAt,
+    })
+    .from(deliveries)
+    .innerJoin(dispatches, eq(dispatches.id, deliveries.dispatchId))
+    .leftJoin(members, eq(members.id, deliveries.memberId))
+    .where(
+      and(
+        eq(dispatches.announcementId, announcementId),
+        options.status ? eq(deliveries.status, options.status) : undefined,
+        cursor
+          ? or(
+              gt(deliveries.dispatchId, cursor[0]!),
+              and(eq(deliveries.dispatchId, cursor[0]!), gt(deliveries.memberId, cursor[1] ?? '')),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(asc(deliveries.dispatchId), asc(deliveries.memberId))
+    .limit(options.limit + 1)
+  const data = rows.slice(0, options.limit)
+  const last = data.at(-1)
+  return { data, nextCursor: rows.length > options.limit && last ? `${last.dispatchId}~${last.memberId}` : null }
+}
+
+/**
+ * Claims the announcements due at `now`, atomically: one UPDATE flips them to `dispatching`,
+ * so of two overlapping cron runs only one gets each. A claim older than the lease is taken
+ * over, in case the run that made it died.
+ */
+export async function claimDueAnnouncements(db: Database, now: Date, limit = 20): Promise<Announcement[]> {
+  const leaseExpired = new Date(now.getTime() - 5 * 60_000)
+  const due = db
+    .select({ id: announcements.id })
+    .from(announcements)
+    .where(
+      or(
+        and(eq(announcements.status, 'scheduled'), lte(announcements.sendAt, now)),
+        and(eq(announcements.status, 'dispatching'), lte(announcements.claimedAt, leaseExpired)),
+      ),
+    )
+    .limit(limit)
+  return db
+    .update(announcements)
+    .set({ status: 'dispatching', claimedAt: now })
+    .where(
+      and(
+        inArray(announcements.id, due),
+        or(
+          eq(announcements.status, 'scheduled'),
+          and(eq(announcements.status, 'dispatching'), lte(announcements.claimedAt, leaseExpired)),
+        ),
+      ),
+    )
+    .returning()
+}

@@ -1,0 +1,289 @@
+import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
+import { z } from 'zod'
+import type { Database } from '../db/client'
+import {
+  announcements,
+  deliveries,
+  dispatches,
+  events,
+  groupMembers,
+  members,
+  webhookDeliveries,
+  type Announcement,
+} from '../db/schema'
+import { signingSecret, type Config } from '../lib/config'
+import { newId } from '../lib/ids'
+import { claimDueAnnouncements, nextRun } from './announcements'
+import { sendSignedWebhook, sendWhatsAppMessage, type SendResult } from './channels'
+import { endpointSecret, getWebhookEndpointOrThrow } from './webhooks'
+
+/**
+ * How sending to 100,000 people is split so that no invocation runs out of its limits:
+ *
+ * 1. The cron run only claims due announcements and creates one dispatch (run) each, then
+ *    enqueues an `expand` message: a handful of queries, whatever the audience.
+ * 2. Each `expand` message turns the next `EXPAND_CHUNK` members (by id, after the dispatch's
+ *    cursor) into delivery rows with one INSERT ... SELECT, enqueues one `announce` message per
+ *    recipient (`sendBatch`, 100 at a time) and enqueues the next `expand`: about ten
+ *    subrequests per invocation, 200 invocations for 100,000 recipients.
+ * 3. Each `announce` message delivers one message. Its delivery row (unique per run and member)
+ *    is claimed before sending, so a redelivered queue message never sends twice.
+ */
+export const EXPAND_CHUNK = 500
+
+export const DeliveryMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('expand'), dispatchId: z.string().min(1).max(40) }),
+  z.object({ kind: z.literal('announce'), dispatchId: z.string().min(1).max(40), memberId: z.string().min(1).max(40) }),
+  z.object({ kind: z.literal('event'), eventId: z.string().min(1).max(40), endpointId: z.string().min(1).max(40) }),
+])
+export type DeliveryMessage = z.infer<typeof DeliveryMessageSchema>
+
+/** Claims due announcements, starts a run of each, and schedules recurring ones again. */
+export async function dispatchDueAnnouncements(db: Database, queue: Queue, now: Date): Promise<string[]> {
+  const started: string[] = []
+  for (const announcement of await claimDueAnnouncements(db, now)) {
+    const scheduledFor = announcement.sendAt ?? now
+    const following = announcement.repeatCron
+      ? nextRun(
+          { cron: announcement.repeatCron, timezone: announcement.repeatTimezone!, until: announcement.repeatUntil },
+          // Runs missed while nothing was running are not all sent at once: the next is after now.
+          new Date(Math.max(scheduledFor.getTime(), now.getTime())),
+        )
+      : null
+    const [, , [run]] = await db.batch([
+      db
+        .insert(dispatches)
+        .values({ id: newId('dsp', now.getTime()), announcementId: announcement.id, scheduledFor, status: 'expanding', createdAt: now })
+        .onConflictDoNothing(),
+      db
+        .update(announcements)
+        .set({ status: following ? 'scheduled' : 'sent', sendAt: following, claimedAt: null, updatedAt: now })
+        .where(eq(announcements.id, announcement.id)),
+      db
+        .select()
+        .from(dispatches)
+        .where(and(eq(dispatches.announcementId, announcement.id), eq(dispatches.scheduledFor, scheduledFor))),
+    ])
+    if (run?.status === 'expanding') {
+      await queue.send({ kind: 'expand', dispatchId: run.id } satisfies DeliveryMessage)
+      started.push(run.id)
+    }
+  }
+  return started
+}
+
+function audienceWhere(announcement: Announcement, cursor: string | null) {
+  return and(
+    eq(members.communityId, announcement.communityId),
+    eq(members.status, 'active'),
+    cursor ? gt(members.id, cursor) : undefined,
+    // A member of several audience groups is one recipient: the audience is members, filtered.
+    announcement.audienceGroupIds
+      ? sql`exists (select 1 from ${groupMembers} where ${groupMembers.memberId} = ${members.id} and ${inArray(groupMembers.groupId, announcement.audienceGroupIds)})`
+      : undefined,
+  )
+}
+
+/** Turns the next chunk of the audience into deliveries and queue messages (see above). */
+export async function expandDispatch(db: Database, queue: Queue, dispatchId: string, now: Date): Promise<void> {
+  const run = await db.query.dispatches.findFirst({ where: eq(dispatches.id, dispatchId) })
+  if (!run || run.status !== 'expanding') return
+  const announcement = (await db.query.announcements.findFirst({ where: eq(announcements.id, run.announcementId) }))!
+  const chunk = await db
+    .select({ id: members.id })
+    .from(members)
+    .where(audienceWhere(announcement, run.cursor))
+    .orderBy(asc(members.id))
+    .limit(EXPAND_CHUNK)
+  const last = chunk.at(-1)?.id
+  const done = chunk.length < EXPAND_CHUNK
+  if (last) {
+    // The same members as the chunk above, by range: INSERT ... SELECT binds no list of ids.
+    const inChunk = and(audienceWhere(announcement, run.cursor), lte(members.id, last))
+    await db.batch([
+      db
+        .insert(deliveries)
+        .select(
+          db
+            .select({
+              dispatchId: sql<string>`${dispatchId}`.as('dispatch_id'),
+              memberId: members.id,
+              status: sql<'queued'>`'queued'`.as('status'),
+              attempts: sql<number>`0`.as('attempts'),
+              lastError: sql<null>`null`.as('last_error'),
+              providerMessageId: sql<null>`null`.as('provider_message_id'),
+              updatedAt: sql<Date>`${now.getTime()}`.as('updated_at'),
+            })
+            .from(members)
+            .where(inChunk),
+        )
+        .onConflictDoNothing(),
+      // changes(): how many of the chunk were new, so a repeated expand does not count twice.
+      db
+        .update(dispatches)
+        .set({ cursor: last, queued: sql`${dispatches.queued} + changes()`, status: done ? 'expanded' : 'expanding' })
+        .where(eq(dispatches.id, dispatchId)),
+    ])
+  } else {
+    await db.update(dispatches).set({ status: 'expanded' }).where(eq(dispatches.id, dispatchId))
+  }
+  for (let i = 0; i < chunk.length; i += 100) {
+    await queue.sendBatch(
+      chunk.slice(i, i + 100).map((member) => ({ body: { kind: 'announce', dispatchId, memberId: member.id } satisfies DeliveryMessage })),
+    )
+  }
+  if (!done) await queue.send({ kind: 'expand', dispatchId } satisfies DeliveryMessage)
+}
+
+/** What the queue consumer should do with a message after a delivery attempt. */
+export type Verdict = { action: 'ack' } | { action: 'retry'; delaySeconds: number } | { action: 'dead-letter'; error: string }
+
+/** Exponential backoff with jitter: about base, 2x, 4x ... seconds, capped at an hour. */
+export function backoffSeconds(baseSeconds: number, attempt: number, retryAfterSeconds?: number): number {
+  if (retryAfterSeconds) return Math.min(3600, Math.ceil(retryAfterSeconds))
+  const base = Math.min(3600, baseSeconds * 2 ** (attempt - 1))
+  return Math.max(1, Math.round(base * (0.5 + Math.random())))
+}
+
+/**
+ * Delivers one announcement message to one member, at most once. The delivery row is claimed
+ * (`queued` to `sending`) before anything leaves; a row already sent, failed or skipped means a
+ * redelivered queue message, which is acknowledged without sending. A claim left `sending` for
+ * over a minute (a crashed attempt) may be taken again.
+ */
+export async function deliverAnnouncement(
+  db: Database,
+  config: Config,
+  message: { dispatchId: string; memberId: string },
+  now: Date,
+): Promise<Verdict> {
+  const claimed = await db.$client
+    .prepare(
+      `update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ?3
+       where dispatch_id = ?1 and member_id = ?2
+         and (status = 'queued' or (status = 'sending' and updated_at < ?4))
+       returning attempts`,
+    )
+    .bind(message.dispatchId, message.memberId, now.getTime(), now.getTime() - 60_000)
+    .first<{ attempts: number }>()
+  if (!claimed) return { action: 'ack' }
+
+  const [member, run] = await Promise.all([
+    db.query.members.findFirst({ where: eq(members.id, message.memberId) }),
+    db.query.dispatches.findFirst({ where: eq(dispatches.id, message.dispatchId) }),
+  ])
+  const announcement = run ? await db.query.announcements.findFirst({ where: eq(announcements.id, run.announcementId) }) : undefined
+  let result: SendResult
+  if (!member || member.status !== 'active') {
+    return finish(db, message, 'skipped', 'member left', now)
+  } else if (!announcement) {
+    result = { outcome: 'failed', error: 'announcement deleted' }
+  } else if (config.DELIVERY_CHANNEL === 'whatsapp') {
+    if (!member.phone) return finish(db, message, 'skipped', 'no phone number', now)
+    result = await sendWhatsAppMessage(config, member.phone, announcement.body)
+  } else if (!config.DELIVERY_WEBHOOK_URL || !config.DELIVERY_WEBHOOK_SECRET) {
+    result = { outcome: 'failed', error: 'webhook channel is not configured (DELIVERY_WEBHOOK_URL, DELIVERY_WEBHOOK_SECRET)' }
+  } else {
+    result = await sendSignedWebhook(
+      { url: config.DELIVERY_WEBHOOK_URL, secret: config.DELIVERY_WEBHOOK_SECRET },
+      `msg_${message.dispatchId}_${message.memberId}`,
+      {
+        type: 'announcement.message',
+        timestamp: now.toISOString(),
+        data: {
+          announcementId: announcement.id,
+          dispatchId: message.dispatchId,
+          communityId: announcement.communityId,
+          recipient: { memberId: member.id, name: member.name, phone: member.phone, email: member.email },
+          text: announcement.body,
+        },
+      },
+      now,
+    )
+  }
+  return settle(db, config, message, claimed.attempts, result, now)
+}
+
+async function settle(
+  db: Database,
+  config: Config,
+  message: { dispatchId: string; memberId: string },
+  attempts: number,
+  result: SendResult,
+  now: Date,
+): Promise<Verdict> {
+  if (result.outcome === 'sent') return finish(db, message, 'sent', null, now, result.providerMessageId)
+  if (result.outcome === 'retry' && attempts < config.DELIVERY_MAX_ATTEMPTS) {
+    await db
+      .update(deliveries)
+      .set({ status: 'queued', lastError: result.error, updatedAt: now })
+      .where(and(eq(deliveries.dispatchId, message.dispatchId), eq(deliveries.memberId, message.memberId)))
+    return { action: 'retry', delaySeconds: backoffSeconds(config.DELIVERY_RETRY_BASE_SECONDS, attempts, result.retryAfterSeconds) }
+  }
+  await finish(db, message, 'failed', result.error, now)
+  return { action: 'dead-letter', error: result.error }
+}
+
+/** Settles a delivery and moves the run's counters in the same batch. */
+async function finish(
+  db: Database,
+  message: { dispatchId: string; memberId: string },
+  status: 'sent' | 'failed' | 'skipped',
+  error: string | null,
+  now: Date,
+  providerMessageId: string | null = null,
+): Promise<Verdict> {
+  await db.batch([
+    db
+      .update(deliveries)
+      .set({ status, lastError: error, providerMessageId, updatedAt: now })
+      .where(and(eq(deliveries.dispatchId, message.dispatchId), eq(deliveries.memberId, message.memberId))),
+    db
+      .update(dispatches)
+      .set({ queued: sql`${dispatches.queued} - 1`, [status]: sql`${dispatches[status]} + 1` })
+      .where(eq(dispatches.id, message.dispatchId)),
+  ])
+  return { action: 'ack' }
+}
+
+/** Delivers one outbox event to one endpoint, at most once, signed with the endpoint's secret. */
+export async function deliverEvent(
+  db: Database,
+  config: Config,
+  message: { eventId: string; endpointId: string },
+  now: Date,
+): Promise<Verdict> {
+  const where = and(eq(webhookDeliveries.eventId, message.eventId), eq(webhookDeliveries.endpointId, message.endpointId))
+  const [claimed] = await db
+    .update(webhookDeliveries)
+    .set({ status: 'sending', attempts: sql`${webhookDeliveries.attempts} + 1`, updatedAt: now })
+    .where(and(where, sql`(${webhookDeliveries.status} = 'queued' or (${webhookDeliveries.status} = 'sending' and ${webhookDeliveries.updatedAt} < ${now.getTime() - 60_000}))`))
+    .returning({ attempts: webhookDeliveries.attempts })
+  if (!claimed) return { action: 'ack' }
+  const event = await db.query.events.findFirst({ where: eq(events.id, message.eventId) })
+  let result: SendResult
+  try {
+    const endpoint = await getWebhookEndpointOrThrow(db, message.endpointId)
+    result = event
+      ? await sendSignedWebhook(
+          { url: endpoint.url, secret: await endpointSecret(endpoint, signingSecret(config)) },
+          event.id,
+          { type: event.type, timestamp: event.createdAt.toISOString(), data: { communityId: event.communityId, ...event.payload } },
+          now,
+        )
+      : { outcome: 'failed', error: 'event not found' }
+  } catch {
+    result = { outcome: 'failed', error: 'endpoint removed' }
+  }
+  const responseStatus = 'error' in result ? Number(/^HTTP (\d+)/.exec(result.error)?.[1]) || null : 200
+  if (result.outcome === 'retry' && claimed.attempts < config.DELIVERY_MAX_ATTEMPTS) {
+    await db.update(webhookDeliveries).set({ status: 'queued', lastError: result.error, responseStatus, updatedAt: now }).where(where)
+    return { action: 'retry', delaySeconds: backoffSeconds(config.DELIVERY_RETRY_BASE_SECONDS, claimed.attempts, result.retryAfterSeconds) }
+  }
+  const status = result.outcome === 'sent' ? 'sent' : 'failed'
+  await db
+    .update(webhookDeliveries)
+    .set({ status, lastError: 'error' in result ? result.error : null, responseStatus, updatedAt: now })
+    .where(where)
+  return status === 'sent' ? { action: 'ack' } : { action: 'dead-letter', error: 'error' in result ? result.error : 'failed' }
+}

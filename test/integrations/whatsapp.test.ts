@@ -1,0 +1,81 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, inject, it } from 'vitest'
+import { createDb } from '../../src/db/client'
+import { loadConfig } from '../../src/lib/config'
+import { deliverAnnouncement } from '../../src/services/dispatch'
+import { sendWhatsAppMessage } from '../../src/services/channels'
+import { createCommunity, createInvite, joinJson, query } from '../worker/helpers'
+
+const fake = inject('fakeServicesUrl')
+const config = () => ({ ...loadConfig(env), DELIVERY_CHANNEL: 'whatsapp' as const })
+
+async function lastWhatsAppRequest() {
+  const requests = (await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{ path: string; headers: Record<string, string>; body: string }>
+  return requests.at(-1)!
+}
+
+describe('the WhatsApp Business Cloud API channel', () => {
+  it('posts the documented text message and reads the message id from the answer', async () => {
+    const result = await sendWhatsAppMessage(config(), '+4915112345601', 'Hallo Läufer!')
+    expect(result).toEqual({ outcome: 'sent', providerMessageId: 'wamid.4915112345601.1' })
+    const request = await lastWhatsAppRequest()
+    expect(request.path).toBe('/whatsapp/v21.0/1234567890/messages')
+    expect(request.headers.authorization).toBe('Bearer test-whatsapp-token')
+    expect(JSON.parse(request.body)).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '+4915112345601',
+      type: 'text',
+      text: { preview_url: false, body: 'Hallo Läufer!' },
+    })
+  })
+
+  it('sends a template message when a template is configured', async () => {
+    await sendWhatsAppMessage({ ...config(), WHATSAPP_TEMPLATE_NAME: 'weekly_news', WHATSAPP_TEMPLATE_LANGUAGE: 'de' }, '+4915112345602', 'News')
+    expect(JSON.parse((await lastWhatsAppRequest()).body)).toMatchObject({
+      type: 'template',
+      template: { name: 'weekly_news', language: { code: 'de' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'News' }] }] },
+    })
+  })
+
+  it('treats 5xx and throughput errors as retryable, other errors as final', async () => {
+    expect(await sendWhatsAppMessage(config(), '+4915112345698', 'x')).toMatchObject({ outcome: 'retry', error: expect.stringContaining('HTTP 500') })
+    expect(await sendWhatsAppMessage(config(), '+4915112345698', 'x')).toMatchObject({ outcome: 'sent' })
+    expect(await sendWhatsAppMessage(config(), '+4915112345697', 'x')).toMatchObject({ outcome: 'retry', error: expect.stringContaining('130429') })
+    expect(await sendWhatsAppMessage(config(), '+4915112345699', 'x')).toMatchObject({ outcome: 'failed', error: expect.stringContaining('131026') })
+    expect(await sendWhatsAppMessage({ ...config(), WHATSAPP_ACCESS_TOKEN: 'wrong' }, '+4915112345603', 'x')).toMatchObject({ outcome: 'failed', error: expect.stringContaining('HTTP 401') })
+  })
+
+  it('delivers an announcement to a member by phone, once, and skips members who left', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const stay = await joinJson(invite.code, { name: 'Stays', phone: '+4915112345611', turnstileToken: 'human-token' })
+    const leave = await joinJson(invite.code, { name: 'Leaves', phone: '+4915112345612', turnstileToken: 'human-token' })
+    // A run whose deliveries were expanded just before one of them left.
+    const now = Date.now()
+    await query(
+      `insert into announcements (id, community_id, body, status, created_at, updated_at) values ('ann_0000000000000000000000wa01', ?, 'Hallo!', 'sent', ?, ?)`,
+      community.id, now, now,
+    )
+    await query(`insert into dispatches (id, announcement_id, scheduled_for, status, queued, created_at) values ('dsp_0000000000000000000000wa01', 'ann_0000000000000000000000wa01', ?, 'expanded', 2, ?)`, now, now)
+    for (const memberId of [stay.json.memberId, leave.json.memberId]) {
+      await query(`insert into deliveries (dispatch_id, member_id, status, attempts, updated_at) values ('dsp_0000000000000000000000wa01', ?, 'queued', 0, ?)`, memberId, now)
+    }
+    await query(`update members set status = 'left' where id = ?`, leave.json.memberId)
+
+    const db = createDb(env.DB)
+    const message = (memberId: string) => ({ dispatchId: 'dsp_0000000000000000000000wa01', memberId })
+    expect(await deliverAnnouncement(db, config(), message(stay.json.memberId), new Date())).toEqual({ action: 'ack' })
+    expect(await deliverAnnouncement(db, config(), message(stay.json.memberId), new Date())).toEqual({ action: 'ack' }) // redelivered: not sent again
+    expect(await deliverAnnouncement(db, config(), message(leave.json.memberId), new Date())).toEqual({ action: 'ack' })
+
+    const rows = await query<{ member_id: string; status: string; last_error: string | null; provider_message_id: string | null }>(
+      `select member_id, status, last_error, provider_message_id from deliveries where dispatch_id = 'dsp_0000000000000000000000wa01' order by member_id`,
+    )
+    expect(rows.find((r) => r.member_id === stay.json.memberId)).toMatchObject({ status: 'sent', provider_message_id: 'wamid.4915112345611.1' })
+    expect(rows.find((r) => r.member_id === leave.json.memberId)).toMatchObject({ status: 'skipped', last_error: 'member left' })
+    const sentTo = ((await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{ body: string }>).filter((r) => JSON.parse(r.body).to === '+4915112345611')
+    expect(sentTo).toHaveLength(1)
+    expect((await query('select sent, skipped, queued from dispatches where id = ?', 'dsp_0000000000000000000000wa01'))[0]).toEqual({ sent: 1, skipped: 1, queued: 0 })
+  })
+})
