@@ -30,3 +30,23 @@ INSERT OR IGNORE INTO invites (id, community_id, group_id, code, label, source, 
 INSERT OR IGNORE INTO invite_codes (code, invite_id, created_at, retired_at) VALUES
   ('sundayrunners', 'inv_0000000000000000000000000b', 1767225600000, NULL),
   ('handmademaker', 'inv_0000000000000000000000000k', 1767225600000, NULL);
+
+-- Three demo members of Berlin Runners (contact details are made up), in its announcement group.
+INSERT OR IGNORE INTO join_requests (id, community_id, invite_id, group_id, referrer_member_id, name, phone, email, answers, consent, country, status, reason, status_token_hash, member_id, created_at, decided_at) VALUES
+  ('jr_000000000000000000000000b1', 'cmt_0000000000000000000000000b', 'inv_0000000000000000000000000b', NULL, NULL, 'Lena', '+4915100000001', NULL, '[]', 1, 'DE', 'approved', NULL, 'demo-token-hash-1', 'mem_000000000000000000000000b1', 1767225600000, 1767225600000),
+  ('jr_000000000000000000000000b2', 'cmt_0000000000000000000000000b', 'inv_0000000000000000000000000b', NULL, NULL, 'Jonas', '+4915100000002', NULL, '[]', 1, 'DE', 'approved', NULL, 'demo-token-hash-2', 'mem_000000000000000000000000b2', 1767225600000, 1767225600000),
+  ('jr_000000000000000000000000b3', 'cmt_0000000000000000000000000b', 'inv_0000000000000000000000000b', NULL, NULL, 'Mia', NULL, 'mia@example.com', '[]', 1, 'AT', 'approved', NULL, 'demo-token-hash-3', 'mem_000000000000000000000000b3', 1767225600000, 1767225600000);
+
+INSERT OR IGNORE INTO members (id, community_id, name, phone, email, consent, status, join_request_id, invite_id, referred_by_member_id, referral_count, joined_at) VALUES
+  ('mem_000000000000000000000000b1', 'cmt_0000000000000000000000000b', 'Lena', '+4915100000001', NULL, 1, 'active', 'jr_000000000000000000000000b1', 'inv_0000000000000000000000000b', NULL, 0, 1767225600000),
+  ('mem_000000000000000000000000b2', 'cmt_0000000000000000000000000b', 'Jonas', '+4915100000002', NULL, 1, 'active', 'jr_000000000000000000000000b2', 'inv_0000000000000000000000000b', NULL, 0, 1767225600000),
+  ('mem_000000000000000000000000b3', 'cmt_0000000000000000000000000b', 'Mia', NULL, 'mia@example.com', 1, 'active', 'jr_000000000000000000000000b3', 'inv_0000000000000000000000000b', NULL, 0, 1767225600000);
+
+INSERT OR IGNORE INTO group_members (group_id, member_id, joined_at) VALUES
+  ('grp_000000000000000000000000b0', 'mem_000000000000000000000000b1', 1767225600000),
+  ('grp_000000000000000000000000b0', 'mem_000000000000000000000000b2', 1767225600000),
+  ('grp_000000000000000000000000b0', 'mem_000000000000000000000000b3', 1767225600000),
+  ('grp_000000000000000000000000b1', 'mem_000000000000000000000000b1', 1767225600000);
+
+UPDATE groups SET member_count = (SELECT count(*) FROM group_members WHERE group_id = groups.id)
+WHERE community_id IN ('cmt_0000000000000000000000000b', 'cmt_0000000000000000000000000k');
