@@ -1,7 +1,7 @@
 import { createDb } from '../db/client'
 import { loadConfig } from '../lib/config'
 import {
-  deliverAnnouncement,
+  deliverAnnouncements,
   deliverEvent,
   DeliveryMessageSchema,
   expandDispatch,
@@ -50,16 +50,29 @@ async function writeVisits(batch: MessageBatch, env: Env): Promise<void> {
 }
 
 /**
- * Announcement runs and webhook events: expansion steps and single deliveries, one message at
- * a time, paced to `DELIVERY_RATE_PER_SECOND` (the consumer runs one batch at a time, see
- * wrangler.toml). A delivery that fails for good goes to the dead-letter queue, with its
- * reason, after its row is marked failed: nothing is dropped silently.
+ * Announcement runs and webhook events: expansion steps, recipient messages (delivered together,
+ * in a few D1 queries per batch) and outbox events, paced to `DELIVERY_RATE_PER_SECOND` (the
+ * consumer runs one batch at a time, see wrangler.toml). A delivery that fails for good goes to
+ * the dead-letter queue with its reason, after its row is marked failed: nothing is dropped
+ * silently.
  */
 async function deliver(batch: MessageBatch, env: Env): Promise<void> {
   const db = createDb(env.DB)
   const config = loadConfig(env)
   const interval = 1000 / config.DELIVERY_RATE_PER_SECOND
   let lastSend = 0
+  const pace = async () => {
+    const wait = lastSend + interval - Date.now()
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    lastSend = Date.now()
+  }
+  const act = async (message: Message, body: unknown, verdict: Verdict) => {
+    if (verdict.action === 'retry') return message.retry({ delaySeconds: verdict.delaySeconds })
+    if (verdict.action === 'dead-letter') await env.DEAD_LETTER_QUEUE.send({ body, error: verdict.error })
+    message.ack()
+  }
+
+  const announce: Array<{ message: Message; body: { dispatchId: string; memberId: string } }> = []
   for (const message of batch.messages) {
     const parsed = DeliveryMessageSchema.safeParse(message.body)
     if (!parsed.success) {
@@ -69,27 +82,26 @@ async function deliver(batch: MessageBatch, env: Env): Promise<void> {
     }
     const body = parsed.data
     try {
-      if (body.kind === 'expand') {
+      if (body.kind === 'announce') announce.push({ message, body })
+      else if (body.kind === 'expand') {
         await expandDispatch(db, env.DELIVERY_QUEUE, body.dispatchId, new Date())
         message.ack()
-        continue
-      }
-      const wait = lastSend + interval - Date.now()
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
-      lastSend = Date.now()
-      const verdict: Verdict =
-        body.kind === 'announce'
-          ? await deliverAnnouncement(db, config, body, new Date())
-          : await deliverEvent(db, config, body, new Date())
-      if (verdict.action === 'retry') message.retry({ delaySeconds: verdict.delaySeconds })
-      else {
-        if (verdict.action === 'dead-letter') await env.DEAD_LETTER_QUEUE.send({ body, error: verdict.error })
-        message.ack()
+      } else {
+        await pace()
+        await act(message, body, await deliverEvent(db, config, body, new Date()))
       }
     } catch (error) {
       console.error(JSON.stringify({ queue: batch.queue, id: message.id, error: String(error) }))
       message.retry({ delaySeconds: 30 })
     }
+  }
+  if (announce.length === 0) return
+  try {
+    const verdicts = await deliverAnnouncements(db, config, announce.map((item) => item.body), new Date(), pace)
+    for (const [i, item] of announce.entries()) await act(item.message, item.body, verdicts[i]!)
+  } catch (error) {
+    console.error(JSON.stringify({ queue: batch.queue, messages: announce.length, error: String(error) }))
+    for (const item of announce) item.message.retry({ delaySeconds: 30 })
   }
 }
 

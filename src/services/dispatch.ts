@@ -145,105 +145,157 @@ export function backoffSeconds(baseSeconds: number, attempt: number, retryAfterS
   return Math.max(1, Math.round(base * (0.5 + Math.random())))
 }
 
+type DeliveryKey = { dispatchId: string; memberId: string }
+type Outcome = { status: 'sent' | 'failed' | 'skipped' | 'queued'; error: string | null; providerMessageId?: string | null }
+
+// D1 binds at most 100 parameters per statement.
+const CLAIM_CHUNK = 45
+const LOOKUP_CHUNK = 90
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
 /**
- * Delivers one announcement message to one member, at most once. The delivery row is claimed
- * (`queued` to `sending`) before anything leaves; a row already sent, failed or skipped means a
- * redelivered queue message, which is acknowledged without sending. A claim left `sending` for
- * over a minute (a crashed attempt) may be taken again.
+ * Delivers a batch of announcement messages, each at most once, in a handful of D1 queries
+ * whatever the batch size: one claim per 45 messages, one member lookup per 90, one read of the
+ * runs, then one batch that settles every delivery and moves the runs' counters.
+ *
+ * The claim (`queued` to `sending`) happens before anything leaves: a delivery already sent,
+ * failed or skipped means a redelivered queue message, acknowledged without sending. A claim left
+ * `sending` for over a minute (a crashed attempt) may be taken again.
  */
-export async function deliverAnnouncement(
+export async function deliverAnnouncements(
   db: Database,
   config: Config,
-  message: { dispatchId: string; memberId: string },
+  messages: DeliveryKey[],
   now: Date,
-): Promise<Verdict> {
-  const claimed = await db.$client
-    .prepare(
-      `update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ?3
-       where dispatch_id = ?1 and member_id = ?2
-         and (status = 'queued' or (status = 'sending' and updated_at < ?4))
-       returning attempts`,
-    )
-    .bind(message.dispatchId, message.memberId, now.getTime(), now.getTime() - 60_000)
-    .first<{ attempts: number }>()
-  if (!claimed) return { action: 'ack' }
+  pace: () => Promise<void> = async () => {},
+): Promise<Verdict[]> {
+  const key = (m: DeliveryKey) => `${m.dispatchId}|${m.memberId}`
+  const attempts = new Map<string, number>()
+  for (const chunk of chunks(messages, CLAIM_CHUNK)) {
+    const claimed = await db.$client
+      .prepare(
+        `update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ?1
+         where (dispatch_id, member_id) in (values ${chunk.map((_, i) => `(?${i * 2 + 3}, ?${i * 2 + 4})`).join(', ')})
+           and (status = 'queued' or (status = 'sending' and updated_at < ?2))
+         returning dispatch_id, member_id, attempts`,
+      )
+      .bind(now.getTime(), now.getTime() - 60_000, ...chunk.flatMap((m) => [m.dispatchId, m.memberId]))
+      .all<{ dispatch_id: string; member_id: string; attempts: number }>()
+    for (const row of claimed.results) attempts.set(`${row.dispatch_id}|${row.member_id}`, row.attempts)
+  }
+  const mine = messages.filter((m) => attempts.has(key(m)))
+  if (mine.length === 0) return messages.map(() => ({ action: 'ack' }))
 
-  const [member, run] = await Promise.all([
-    db.query.members.findFirst({ where: eq(members.id, message.memberId) }),
-    db.query.dispatches.findFirst({ where: eq(dispatches.id, message.dispatchId) }),
-  ])
-  const announcement = run ? await db.query.announcements.findFirst({ where: eq(announcements.id, run.announcementId) }) : undefined
-  let result: SendResult
-  if (!member || member.status !== 'active') {
-    return finish(db, message, 'skipped', 'member left', now)
-  } else if (!announcement) {
-    result = { outcome: 'failed', error: 'announcement deleted' }
-  } else if (config.DELIVERY_CHANNEL === 'whatsapp') {
-    if (!member.phone) return finish(db, message, 'skipped', 'no phone number', now)
-    result = await sendWhatsAppMessage(config, member.phone, announcement.body)
-  } else if (!config.DELIVERY_WEBHOOK_URL || !config.DELIVERY_WEBHOOK_SECRET) {
-    result = { outcome: 'failed', error: 'webhook channel is not configured (DELIVERY_WEBHOOK_URL, DELIVERY_WEBHOOK_SECRET)' }
-  } else {
-    result = await sendSignedWebhook(
-      { url: config.DELIVERY_WEBHOOK_URL, secret: config.DELIVERY_WEBHOOK_SECRET },
-      `msg_${message.dispatchId}_${message.memberId}`,
-      {
-        type: 'announcement.message',
-        timestamp: now.toISOString(),
-        data: {
-          announcementId: announcement.id,
-          dispatchId: message.dispatchId,
-          communityId: announcement.communityId,
-          recipient: { memberId: member.id, name: member.name, phone: member.phone, email: member.email },
-          text: announcement.body,
-        },
+  const people = new Map<string, typeof members.$inferSelect>()
+  for (const ids of chunks([...new Set(mine.map((m) => m.memberId))], LOOKUP_CHUNK)) {
+    for (const member of await db.select().from(members).where(inArray(members.id, ids))) people.set(member.id, member)
+  }
+  const runIds = [...new Set(mine.map((m) => m.dispatchId))]
+  const runs = await db
+    .select({ id: dispatches.id, announcement: announcements })
+    .from(dispatches)
+    .innerJoin(announcements, eq(announcements.id, dispatches.announcementId))
+    .where(inArray(dispatches.id, runIds))
+  const announcementOf = new Map(runs.map((run) => [run.id, run.announcement]))
+
+  const outcomes = new Map<string, Outcome>()
+  const verdicts = new Map<string, Verdict>()
+  for (const message of mine) {
+    const outcome = await attempt(config, people.get(message.memberId), announcementOf.get(message.dispatchId), message, now, pace)
+    const tries = attempts.get(key(message))!
+    if (outcome.outcome === 'sent') {
+      outcomes.set(key(message), { status: 'sent', error: null, providerMessageId: outcome.providerMessageId })
+    } else if (outcome.outcome === 'skipped') {
+      outcomes.set(key(message), { status: 'skipped', error: outcome.reason })
+    } else if (outcome.outcome === 'retry' && tries < config.DELIVERY_MAX_ATTEMPTS) {
+      outcomes.set(key(message), { status: 'queued', error: outcome.error })
+      verdicts.set(key(message), { action: 'retry', delaySeconds: backoffSeconds(config.DELIVERY_RETRY_BASE_SECONDS, tries, outcome.retryAfterSeconds) })
+    } else {
+      outcomes.set(key(message), { status: 'failed', error: outcome.error })
+      verdicts.set(key(message), { action: 'dead-letter', error: outcome.error })
+    }
+  }
+  await settleDeliveries(db, outcomes, now)
+  return messages.map((m) => verdicts.get(key(m)) ?? { action: 'ack' })
+}
+
+/** One message to one member, or why not. */
+async function attempt(
+  config: Config,
+  member: typeof members.$inferSelect | undefined,
+  announcement: Announcement | undefined,
+  message: DeliveryKey,
+  now: Date,
+  pace: () => Promise<void>,
+): Promise<SendResult | { outcome: 'skipped'; reason: string }> {
+  if (!member || member.status !== 'active') return { outcome: 'skipped', reason: 'member left' }
+  if (!announcement) return { outcome: 'failed', error: 'announcement deleted' }
+  if (config.DELIVERY_CHANNEL === 'whatsapp') {
+    if (!member.phone) return { outcome: 'skipped', reason: 'no phone number' }
+    await pace()
+    return sendWhatsAppMessage(config, member.phone, announcement.body)
+  }
+  if (!config.DELIVERY_WEBHOOK_URL || !config.DELIVERY_WEBHOOK_SECRET) {
+    return { outcome: 'failed', error: 'webhook channel is not configured (DELIVERY_WEBHOOK_URL, DELIVERY_WEBHOOK_SECRET)' }
+  }
+  await pace()
+  return sendSignedWebhook(
+    { url: config.DELIVERY_WEBHOOK_URL, secret: config.DELIVERY_WEBHOOK_SECRET },
+    `msg_${message.dispatchId}_${message.memberId}`,
+    {
+      type: 'announcement.message',
+      timestamp: now.toISOString(),
+      data: {
+        announcementId: announcement.id,
+        dispatchId: message.dispatchId,
+        communityId: announcement.communityId,
+        recipient: { memberId: member.id, name: member.name, phone: member.phone, email: member.email },
+        text: announcement.body,
       },
-      now,
-    )
-  }
-  return settle(db, config, message, claimed.attempts, result, now)
+    },
+    now,
+  )
 }
 
-async function settle(
-  db: Database,
-  config: Config,
-  message: { dispatchId: string; memberId: string },
-  attempts: number,
-  result: SendResult,
-  now: Date,
-): Promise<Verdict> {
-  if (result.outcome === 'sent') return finish(db, message, 'sent', null, now, result.providerMessageId)
-  if (result.outcome === 'retry' && attempts < config.DELIVERY_MAX_ATTEMPTS) {
-    await db
+/** Settles every delivery of a batch and moves each run's counters, in one D1 batch. */
+async function settleDeliveries(db: Database, outcomes: Map<string, Outcome>, now: Date): Promise<void> {
+  const counters = new Map<string, { sent: number; failed: number; skipped: number }>()
+  const statements = [...outcomes].map(([key, outcome]) => {
+    const [dispatchId, memberId] = key.split('|') as [string, string]
+    if (outcome.status !== 'queued') {
+      const counter = counters.get(dispatchId) ?? { sent: 0, failed: 0, skipped: 0 }
+      counter[outcome.status] += 1
+      counters.set(dispatchId, counter)
+    }
+    return db
       .update(deliveries)
-      .set({ status: 'queued', lastError: result.error, updatedAt: now })
-      .where(and(eq(deliveries.dispatchId, message.dispatchId), eq(deliveries.memberId, message.memberId)))
-    return { action: 'retry', delaySeconds: backoffSeconds(config.DELIVERY_RETRY_BASE_SECONDS, attempts, result.retryAfterSeconds) }
-  }
-  await finish(db, message, 'failed', result.error, now)
-  return { action: 'dead-letter', error: result.error }
-}
-
-/** Settles a delivery and moves the run's counters in the same batch. */
-async function finish(
-  db: Database,
-  message: { dispatchId: string; memberId: string },
-  status: 'sent' | 'failed' | 'skipped',
-  error: string | null,
-  now: Date,
-  providerMessageId: string | null = null,
-): Promise<Verdict> {
-  await db.batch([
-    db
-      .update(deliveries)
-      .set({ status, lastError: error, providerMessageId, updatedAt: now })
-      .where(and(eq(deliveries.dispatchId, message.dispatchId), eq(deliveries.memberId, message.memberId))),
+      .set({ status: outcome.status, lastError: outcome.error, providerMessageId: outcome.providerMessageId ?? null, updatedAt: now })
+      .where(and(eq(deliveries.dispatchId, dispatchId), eq(deliveries.memberId, memberId)))
+  })
+  const counterUpdates = [...counters].map(([dispatchId, c]) =>
     db
       .update(dispatches)
-      .set({ queued: sql`${dispatches.queued} - 1`, [status]: sql`${dispatches[status]} + 1` })
-      .where(eq(dispatches.id, message.dispatchId)),
-  ])
-  return { action: 'ack' }
+      .set({
+        queued: sql`${dispatches.queued} - ${c.sent + c.failed + c.skipped}`,
+        sent: sql`${dispatches.sent} + ${c.sent}`,
+        failed: sql`${dispatches.failed} + ${c.failed}`,
+        skipped: sql`${dispatches.skipped} + ${c.skipped}`,
+      })
+      .where(eq(dispatches.id, dispatchId)),
+  )
+  const all = [...statements, ...counterUpdates]
+  if (all.length > 0) await db.batch(all as [(typeof all)[number], ...typeof all])
+}
+
+/** One message: `deliverAnnouncements` for a batch of one. */
+export async function deliverAnnouncement(db: Database, config: Config, message: DeliveryKey, now: Date): Promise<Verdict> {
+  const [verdict] = await deliverAnnouncements(db, config, [message], now)
+  return verdict!
 }
 
 /** Delivers one outbox event to one endpoint, at most once, signed with the endpoint's secret. */
