@@ -3,6 +3,7 @@
 // bounded in time, and stops by itself. Results: printed as Markdown and written to
 // bench/results/latest.json; bench/README.md records them with the machine they ran on.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
@@ -196,6 +197,111 @@ async function statsSuite() {
   }
 }
 
+/** A local webhook receiver that answers at once and counts what arrives. */
+async function startCountingReceiver(): Promise<{ url: string; count: () => number; close: () => void }> {
+  let received = 0
+  const server = createServer((request, response) => {
+    request.resume()
+    request.on('end', () => {
+      received += 1
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  return { url: `http://127.0.0.1:${port}/webhook`, count: () => received, close: () => server.close() }
+}
+
+/** Loads `count` active members of a community into SQLite, all in its announcement group. */
+function loadMembers(db: DatabaseSync, communityId: string, announcementGroupId: string, count: number) {
+  const insertMember = db.prepare(
+    `insert into members (id, community_id, name, phone, email, consent, status, join_request_id, joined_at)
+     values (?, ?, ?, ?, null, 1, 'active', ?, ?)`,
+  )
+  const insertGroupMember = db.prepare('insert into group_members (group_id, member_id, joined_at) values (?, ?, ?)')
+  db.exec('begin')
+  for (let i = 0; i < count; i++) {
+    const id = `mem_bench${String(i).padStart(21, '0')}`
+    insertMember.run(id, communityId, `Member ${i}`, `+49151${String(i).padStart(8, '0')}`, `jr_bench${String(i).padStart(21, '0')}`, Date.now())
+    insertGroupMember.run(announcementGroupId, id, Date.now())
+  }
+  db.prepare('update groups set member_count = ?, member_limit = 2000 where id = ?').run(Math.min(count, 2000), announcementGroupId)
+  db.exec('commit')
+}
+
+/**
+ * Sends one announcement to 10,000 and to 100,000 members through the real pipeline (cron,
+ * queues, D1, signed webhooks to a local receiver) and reads the D1 queries of every
+ * invocation from the jobs' own log lines.
+ */
+async function dispatchSuite() {
+  const results = []
+  for (const size of (process.env.BENCH_DISPATCH_SIZES ?? '10000,100000').split(',').map(Number)) {
+    const state = mkdtempSync(path.join(tmpdir(), 'bench-dispatch-'))
+    const receiver = await startCountingReceiver()
+    const vars = {
+      DELIVERY_WEBHOOK_URL: receiver.url,
+      DELIVERY_WEBHOOK_SECRET: 'whsec_YmVuY2gtZGVsaXZlcnktc2VjcmV0LTAxMjM0NTY3',
+      DELIVERY_RATE_PER_SECOND: '1000',
+    }
+    try {
+      const setup = await startWorker({ state, vars })
+      const api = apiClient(setup.url)
+      const community = await api('POST', '/api/communities', { name: `Dispatch ${size}`, description: '', visibility: 'open' })
+      const groups = await api('GET', `/api/communities/${community.id}/groups`)
+      await setup.stop()
+      const db = new DatabaseSync(localD1File(state))
+      loadMembers(db, community.id, groups.data[0].id, size)
+      db.close()
+
+      const worker = await startWorker({ state, vars })
+      try {
+        const announcement = await apiClient(worker.url)('POST', `/api/communities/${community.id}/announcements`, {
+          body: 'Benchmark announcement',
+          sendAt: new Date(Date.now() + 1500).toISOString(),
+        })
+        await new Promise((resolve) => setTimeout(resolve, 2000))
+        const started = performance.now()
+        await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`)
+        const deadline = Date.now() + 40 * 60_000
+        while (receiver.count() < size && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500))
+        const seconds = (performance.now() - started) / 1000
+        const status = await apiClient(worker.url)('GET', `/api/announcements/${announcement.id}`)
+        const jobs = worker
+          .logs()
+          .split('\n')
+          .filter((line) => line.includes('"d1Queries"'))
+          .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as { job: string; messages?: number; kinds?: Record<string, number>; d1Queries: number })
+        const expand = jobs.filter((job) => job.kinds?.expand)
+        const deliver = jobs.filter((job) => job.kinds?.announce)
+        const max = (list: typeof jobs) => Math.max(0, ...list.map((job) => job.d1Queries))
+        const avg = (list: typeof jobs) => (list.length ? Math.round(list.reduce((n, job) => n + job.d1Queries, 0) / list.length) : 0)
+        results.push({
+          recipients: size,
+          delivered: receiver.count(),
+          sent: status.deliveries.sent,
+          seconds: Math.round(seconds * 10) / 10,
+          perSecond: Math.round(receiver.count() / seconds),
+          invocations: jobs.length,
+          cronQueries: max(jobs.filter((job) => job.job === 'cron')),
+          expandInvocations: expand.length,
+          expandQueriesMax: max(expand),
+          deliverInvocations: deliver.length,
+          deliverQueriesAvg: avg(deliver),
+          deliverQueriesMax: max(deliver),
+        })
+      } finally {
+        await worker.stop()
+      }
+    } finally {
+      receiver.close()
+      rmSync(state, { recursive: true, force: true })
+    }
+  }
+  return results
+}
+
 const which = process.argv[2] ?? 'all'
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
 const output: Record<string, unknown> = { machine, at: new Date().toISOString(), connections: CONNECTIONS, seconds: DURATION_SECONDS, rounds: ROUNDS }
@@ -212,6 +318,18 @@ if (which === 'all' || which === 'stats') {
   output.stats = stats
   console.log(`## Stats endpoints by data size (${stats.totalVisits.toLocaleString('en')} visits loaded in ${stats.loadSeconds} s)\n`)
   console.log(table(stats.rows, stats.baseline), '\n')
+}
+
+if (which === 'all' || which === 'dispatch') {
+  const dispatch = await dispatchSuite()
+  output.dispatch = dispatch
+  console.log('## Announcement dispatch\n')
+  console.log('| recipients | delivered | time s | deliveries/s | invocations | cron queries | expand invocations (max queries) | deliver invocations (avg / max queries) |')
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|')
+  for (const r of dispatch) {
+    console.log(`| ${r.recipients} | ${r.delivered} | ${r.seconds} | ${r.perSecond} | ${r.invocations} | ${r.cronQueries} | ${r.expandInvocations} (${r.expandQueriesMax}) | ${r.deliverInvocations} (${r.deliverQueriesAvg} / ${r.deliverQueriesMax}) |`)
+  }
+  console.log()
 }
 
 mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true })

@@ -57,7 +57,22 @@ async function writeVisits(batch: MessageBatch, env: Env): Promise<void> {
  * silently.
  */
 async function deliver(batch: MessageBatch, env: Env): Promise<void> {
-  const db = createDb(env.DB)
+  const counter = { queries: 0 }
+  const db = createDb(env.DB, counter)
+  try {
+    await deliverBatch(batch, env, db)
+  } finally {
+    const kinds: Record<string, number> = {}
+    for (const message of batch.messages) {
+      const kind = String((message.body as { kind?: unknown } | null)?.kind ?? 'unknown')
+      kinds[kind] = (kinds[kind] ?? 0) + 1
+    }
+    // One line per invocation: how much work it did and how many D1 queries that took.
+    console.log(JSON.stringify({ job: 'deliveries', messages: batch.messages.length, kinds, d1Queries: counter.queries }))
+  }
+}
+
+async function deliverBatch(batch: MessageBatch, env: Env, db: ReturnType<typeof createDb>): Promise<void> {
   const config = loadConfig(env)
   const interval = 1000 / config.DELIVERY_RATE_PER_SECOND
   let lastSend = 0

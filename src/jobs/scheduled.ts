@@ -10,10 +10,11 @@ import { fanOutEvents } from '../services/webhooks'
  * its limits; whatever is left waits for the next minute.
  */
 export async function handleScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
-  const db = createDb(env.DB)
+  const counter = { queries: 0 }
+  const db = createDb(env.DB, counter)
   const now = new Date(controller.scheduledTime)
   const started = await dispatchDueAnnouncements(db, env.DELIVERY_QUEUE, now)
   const events = await fanOutEvents(db, env.DELIVERY_QUEUE, now)
   if (now.getUTCMinutes() === 0) await pruneRateLimits(db, now)
-  console.log(JSON.stringify({ cron: controller.cron, dispatches: started.length, events }))
+  console.log(JSON.stringify({ job: 'cron', cron: controller.cron, dispatches: started.length, events, d1Queries: counter.queries }))
 }

@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import { z } from 'zod'
 import type { Database } from '../db/client'
 import {
@@ -262,34 +263,60 @@ async function attempt(
   )
 }
 
-/** Settles every delivery of a batch and moves each run's counters, in one D1 batch. */
+/**
+ * Settles every delivery of a batch and moves each run's counters, in one D1 batch. Deliveries
+ * that ended the same way (same status and reason, no provider id) share one UPDATE, so a batch
+ * of 50 webhook deliveries settles in two or three statements.
+ */
 async function settleDeliveries(db: Database, outcomes: Map<string, Outcome>, now: Date): Promise<void> {
   const counters = new Map<string, { sent: number; failed: number; skipped: number }>()
-  const statements = [...outcomes].map(([key, outcome]) => {
+  const alike = new Map<string, { outcome: Outcome; keys: Array<[string, string]> }>()
+  const statements: BatchItem<'sqlite'>[] = []
+  for (const [key, outcome] of outcomes) {
     const [dispatchId, memberId] = key.split('|') as [string, string]
     if (outcome.status !== 'queued') {
       const counter = counters.get(dispatchId) ?? { sent: 0, failed: 0, skipped: 0 }
       counter[outcome.status] += 1
       counters.set(dispatchId, counter)
     }
-    return db
-      .update(deliveries)
-      .set({ status: outcome.status, lastError: outcome.error, providerMessageId: outcome.providerMessageId ?? null, updatedAt: now })
-      .where(and(eq(deliveries.dispatchId, dispatchId), eq(deliveries.memberId, memberId)))
-  })
-  const counterUpdates = [...counters].map(([dispatchId, c]) =>
-    db
-      .update(dispatches)
-      .set({
-        queued: sql`${dispatches.queued} - ${c.sent + c.failed + c.skipped}`,
-        sent: sql`${dispatches.sent} + ${c.sent}`,
-        failed: sql`${dispatches.failed} + ${c.failed}`,
-        skipped: sql`${dispatches.skipped} + ${c.skipped}`,
-      })
-      .where(eq(dispatches.id, dispatchId)),
-  )
-  const all = [...statements, ...counterUpdates]
-  if (all.length > 0) await db.batch(all as [(typeof all)[number], ...typeof all])
+    if (outcome.providerMessageId) {
+      statements.push(
+        db
+          .update(deliveries)
+          .set({ status: outcome.status, lastError: outcome.error, providerMessageId: outcome.providerMessageId, updatedAt: now })
+          .where(and(eq(deliveries.dispatchId, dispatchId), eq(deliveries.memberId, memberId))),
+      )
+    } else {
+      const group = `${outcome.status}|${outcome.error ?? ''}`
+      const entry = alike.get(group) ?? { outcome, keys: [] }
+      entry.keys.push([dispatchId, memberId])
+      alike.set(group, entry)
+    }
+  }
+  for (const { outcome, keys } of alike.values()) {
+    for (const part of chunks(keys, CLAIM_CHUNK)) {
+      statements.push(
+        db
+          .update(deliveries)
+          .set({ status: outcome.status, lastError: outcome.error, updatedAt: now })
+          .where(sql`(${deliveries.dispatchId}, ${deliveries.memberId}) in (values ${sql.join(part.map(([d, m]) => sql`(${d}, ${m})`), sql`, `)})`),
+      )
+    }
+  }
+  for (const [dispatchId, c] of counters) {
+    statements.push(
+      db
+        .update(dispatches)
+        .set({
+          queued: sql`${dispatches.queued} - ${c.sent + c.failed + c.skipped}`,
+          sent: sql`${dispatches.sent} + ${c.sent}`,
+          failed: sql`${dispatches.failed} + ${c.failed}`,
+          skipped: sql`${dispatches.skipped} + ${c.skipped}`,
+        })
+        .where(eq(dispatches.id, dispatchId)),
+    )
+  }
+  if (statements.length > 0) await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
 }
 
 /** One message: `deliverAnnouncements` for a batch of one. */

@@ -11,6 +11,8 @@ export const TEST_OWNER_TOKEN = 'tooling-owner-token-0123456789abcdef'
 
 export interface RunningWorker {
   url: string
+  /** Everything the worker printed so far. */
+  logs(): string
   stop(): Promise<void>
 }
 
@@ -94,7 +96,7 @@ export async function startWorker(
     }
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
-  return { url, stop }
+  return { url, logs: () => log, stop }
 }
 
 /** A small client for the running Worker's API, with the owner token. */
