@@ -1,0 +1,92 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { drizzle } from 'drizzle-orm/d1'
+import * as schema from '../../src/db/schema'
+import { findPrincipalByToken } from '../../src/services/tokens'
+import { findInviteByCode, findLanding, listInvites, retiredCodeExists } from '../../src/services/invites'
+import { findJoinRequestByStatusToken, listJoinRequests } from '../../src/services/join-requests'
+import { leaderboard, listMembers, rewardsOf, referralInviteOf } from '../../src/services/members'
+import { getStats } from '../../src/services/stats'
+import { listCommunities } from '../../src/services/communities'
+import { listGroups } from '../../src/services/groups'
+import { claimDueAnnouncements, listDeliveries } from '../../src/services/announcements'
+import { consumeRateLimits } from '../../src/services/rate-limits'
+import { getJoinTarget, join } from '../../src/services/joining'
+import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
+
+/** A drizzle client over D1 that remembers every statement it prepares. */
+function recordingDb(seen: Set<string>) {
+  const d1 = new Proxy(env.DB, {
+    get(target, property) {
+      if (property === 'prepare') {
+        return (query: string) => {
+          seen.add(query)
+          return target.prepare(query)
+        }
+      }
+      const value = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  return drizzle(d1, { schema })
+}
+
+function parameterCount(query: string): number {
+  const numbered = [...query.matchAll(/\?(\d+)/g)].map((m) => Number(m[1]))
+  return numbered.length ? Math.max(...numbered) : (query.match(/\?/g) ?? []).length
+}
+
+/** A plan line that reads a whole table (or a whole index) rather than searching it. */
+function linearScans(plan: string[]): string[] {
+  return plan.filter((line) => /^SCAN (?!CONSTANT ROW)/.test(line) && !/^SCAN (json_each|\(subquery|referred|values)/i.test(line))
+}
+
+describe('query plans of the request paths', () => {
+  it('every query a request makes searches an index; none reads a whole table', async () => {
+    const community = await createCommunity({ visibility: 'closed', joinQuestions: ['Why?'] })
+    const group = await createGroup(community.id)
+    const invite = await createInvite(community.id, { groupId: group.id })
+    const pending = await joinJson(invite.code, { name: 'Plan', phone: newPhone(), answers: ['Because'] })
+    await call('POST', `/api/join-requests/${pending.json.joinRequestId}/approve`)
+    const memberId = (await env.DB.prepare('select id from members where community_id = ?').bind(community.id).first<{ id: string }>())!.id
+
+    const seen = new Set<string>()
+    const db = recordingDb(seen)
+    const now = new Date()
+    const page = { limit: 20 }
+    await findPrincipalByToken(db, 'cg_unknown-token-value-for-plans-0000000000', undefined)
+    await findLanding(db, invite.code)
+    await findInviteByCode(db, invite.code)
+    await retiredCodeExists(db, invite.code)
+    await listCommunities(db, { tokenId: 't', name: 'n', role: 'community_admin', communityId: community.id, groupId: null }, page)
+    await listGroups(db, community.id, page)
+    await listInvites(db, community.id, page)
+    await getStats(db, { inviteId: invite.id }, { from: '2026-01-01', to: '2026-12-31' })
+    await getStats(db, { communityId: community.id }, { from: '2026-01-01', to: '2026-12-31' })
+    await listJoinRequests(db, community.id, { status: 'pending', ...page })
+    await findJoinRequestByStatusToken(db, 'x'.repeat(43))
+    await listMembers(db, community.id, page)
+    await listMembers(db, community.id, { ...page, groupId: group.id, status: 'active' })
+    await leaderboard(db, community.id, { limit: 20 })
+    await leaderboard(db, community.id, { from: new Date('2026-01-01'), to: now, limit: 20 })
+    await referralInviteOf(db, memberId)
+    await rewardsOf(db, memberId)
+    await consumeRateLimits(db, [{ key: 'plan-test', limit: 100, windowSeconds: 60 }], now)
+    await getJoinTarget(db, community.id, group.id)
+    await join(db, (await findInviteByCode(db, invite.code))!, { name: 'Second', phone: newPhone(), email: null, answers: ['x'], consent: true, country: 'DE' }, { now, cooldownDays: 30 })
+    await claimDueAnnouncements(db, new Date(0))
+    await listDeliveries(db, 'ann_00000000000000000000000000', page)
+
+    expect(seen.size).toBeGreaterThan(25)
+    const offenders: string[] = []
+    for (const query of seen) {
+      const explained = await env.DB.prepare(`explain query plan ${query}`)
+        .bind(...Array(parameterCount(query)).fill(null))
+        .all<{ detail: string }>()
+      const scans = linearScans(explained.results.map((row) => row.detail))
+      if (process.env.SHOW_PLANS) console.log(explained.results.map((row) => row.detail).join(" | "), "::", query.replace(/\s+/g, " ").slice(0, 100))
+      if (scans.length) offenders.push(`${scans.join(' | ')}\n    ${query.replace(/\s+/g, ' ').slice(0, 240)}`)
+    }
+    expect(offenders, offenders.join('\n')).toEqual([])
+  })
+})
