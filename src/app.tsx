@@ -15,6 +15,7 @@ import { invitesApp } from './routes/invites'
 import { landingApp } from './routes/landing'
 import { qrApp } from './routes/qr'
 import { joinApp } from './routes/join'
+import { dashboardApp } from './routes/dashboard'
 import { joinRequestsApp } from './routes/join-requests'
 import { membersApp } from './routes/members'
 import { announcementsApp } from './routes/announcements'
@@ -35,8 +36,9 @@ export function createApp() {
   app.route('/', landingApp)
   app.route('/', qrApp)
   app.route('/', joinApp)
+  app.route('/', dashboardApp)
 
-  app.get('/', (c) => c.redirect('/api/docs'))
+  app.get('/', (c) => c.redirect('/admin'))
 
   app.route('/api', createApi())
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt } from 'drizzle-orm'
+import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import type { Database } from '../db/client'
 import { invites, joinRequests, members, type JoinRequest, type JoinRequestStatus } from '../db/schema'
@@ -50,4 +50,19 @@ export async function listJoinRequests(
     rows.map((row) => ({ ...row.request, inviteLabel: row.inviteLabel, inviteSource: row.inviteSource, referrerName: row.referrerName })),
     options.limit,
   )
+}
+
+/** Pending requests per community, for the dashboard's badges (one indexed count each). */
+export async function pendingCounts(db: Database, communityIds: string[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>()
+  if (communityIds.length === 0) return counts
+  const queries = communityIds.map((id) =>
+    db
+      .select({ count: sql<number>`count(*)` })
+      .from(joinRequests)
+      .where(and(eq(joinRequests.communityId, id), eq(joinRequests.status, 'pending'))),
+  )
+  const results = await db.batch(queries as [(typeof queries)[number], ...typeof queries])
+  communityIds.forEach((id, i) => counts.set(id, results[i]?.[0]?.count ?? 0))
+  return counts
 }

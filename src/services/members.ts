@@ -14,11 +14,15 @@ export async function getMemberOrThrow(db: Database, id: string): Promise<Member
 export async function listMembers(
   db: Database,
   communityId: string,
-  options: { groupId?: string; status?: MemberStatus; cursor?: string; limit: number },
+  options: { groupId?: string; status?: MemberStatus; search?: string; cursor?: string; limit: number },
 ): Promise<Page<Member>> {
+  const pattern = options.search ? `%${options.search.replace(/[%_\\]/g, (char) => `\\${char}`)}%` : null
   const where = and(
     eq(members.communityId, communityId),
     options.status ? eq(members.status, options.status) : undefined,
+    pattern
+      ? sql`(${members.name} like ${pattern} escape '\\' or ${members.phone} like ${pattern} escape '\\' or ${members.email} like ${pattern} escape '\\')`
+      : undefined,
     options.cursor ? gt(members.id, options.cursor) : undefined,
   )
   const rows = options.groupId

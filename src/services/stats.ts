@@ -100,3 +100,13 @@ export async function getStats(db: Database, scope: StatsScope, range: StatsRang
     bySource: bySource.map((row) => withConversion({ ...row, source: row.source ?? '(none)' })),
   }
 }
+
+/** Each link's funnel totals over a period, for the dashboard's list of a community's links. */
+export async function statsByInvite(db: Database, communityId: string, range: StatsRange) {
+  const rows = await db
+    .select({ inviteId: inviteDailyStats.inviteId, ...measures })
+    .from(inviteDailyStats)
+    .where(scopeAndRange({ communityId }, range))
+    .groupBy(inviteDailyStats.inviteId)
+  return new Map(rows.map((row) => [row.inviteId, withConversion(row)]))
+}

@@ -29,7 +29,7 @@ export async function findPrincipalByToken(
   bootstrapToken: string | undefined,
 ): Promise<Principal | null> {
   if (bootstrapToken && (await constantTimeEqual(token, bootstrapToken))) {
-    return { tokenId: null, name: 'bootstrap owner', role: 'owner', communityId: null, groupId: null }
+    return BOOTSTRAP_OWNER
   }
   if (!token.startsWith(TOKEN_PREFIX)) return null
   const tokenHash = await sha256Hex(token)
@@ -37,13 +37,32 @@ export async function findPrincipalByToken(
     where: and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)),
   })
   if (!row || !(await constantTimeEqual(row.tokenHash, tokenHash))) return null
-  return {
-    tokenId: row.id,
-    name: row.name,
-    role: row.role,
-    communityId: row.communityId,
-    groupId: row.groupId,
-  }
+  return principalOf(row)
+}
+
+/** The principal behind a dashboard session: the bootstrap owner (null) or a live stored token. */
+export async function findPrincipalById(
+  db: Database,
+  tokenId: string | null,
+  bootstrapToken: string | undefined,
+): Promise<Principal | null> {
+  if (tokenId === null) return bootstrapToken ? BOOTSTRAP_OWNER : null
+  const row = await db.query.apiTokens.findFirst({
+    where: and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)),
+  })
+  return row ? principalOf(row) : null
+}
+
+const BOOTSTRAP_OWNER: Principal = {
+  tokenId: null,
+  name: 'bootstrap owner',
+  role: 'owner',
+  communityId: null,
+  groupId: null,
+}
+
+function principalOf(row: ApiToken): Principal {
+  return { tokenId: row.id, name: row.name, role: row.role, communityId: row.communityId, groupId: row.groupId }
 }
 
 /** Creates a token and returns its secret once; only the hash is kept. */

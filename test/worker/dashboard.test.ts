@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest'
+import { call, createCommunity, createGroup, createInvite, createToken, joinJson, newPhone, OWNER_TOKEN, query } from './helpers'
+
+async function signIn(token = OWNER_TOKEN) {
+  const response = await call('POST', '/admin/login?next=/admin', {
+    token: null,
+    rawBody: new URLSearchParams({ token }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  })
+  expect(response.status).toBe(303)
+  const cookie = response.headers.get('set-cookie') ?? ''
+  return { response, cookie: cookie.split(';')[0]! }
+}
+
+async function page(path: string, cookie: string) {
+  return call('GET', path, { token: null, headers: { cookie, accept: 'text/html', 'accept-language': 'en' } })
+}
+
+function csrfOf(html: string): string {
+  return /name="_csrf" value="([^"]+)"/.exec(html)![1]!
+}
+
+async function post(path: string, cookie: string, fields: Record<string, string | string[]>) {
+  const body = new URLSearchParams()
+  for (const [key, value] of Object.entries(fields)) for (const v of [value].flat()) body.append(key, v)
+  return call('POST', path, {
+    token: null,
+    rawBody: body.toString(),
+    headers: { cookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+  })
+}
+
+describe('dashboard sign-in', () => {
+  it('sends people without a session to sign in, and signs in with a token into a safe cookie', async () => {
+    const anonymous = await page('/admin', '')
+    expect(anonymous.status).toBe(303)
+    expect(anonymous.headers.get('location')).toBe('/admin/login?next=%2Fadmin')
+
+    const wrong = await call('POST', '/admin/login', { token: null, rawBody: 'token=nope', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    expect(wrong.headers.get('location')).toBe('/admin/login?failed=1')
+
+    const { response, cookie } = await signIn()
+    const setCookie = response.headers.get('set-cookie')!
+    expect(setCookie).toMatch(/HttpOnly/i)
+    expect(setCookie).toMatch(/SameSite=Strict/i)
+    expect(setCookie).toMatch(/Secure/i)
+    expect(setCookie).toMatch(/Max-Age=28800/)
+    expect(setCookie).not.toContain(OWNER_TOKEN)
+    const home = await page('/admin', cookie)
+    expect(home.status).toBe(200)
+    expect(home.text).toContain('<h1>Communities</h1>')
+  })
+
+  it('never redirects elsewhere after sign-in', async () => {
+    const response = await call('POST', '/admin/login?next=https://evil.example/steal', {
+      token: null,
+      rawBody: new URLSearchParams({ token: OWNER_TOKEN }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(response.headers.get('location')).toBe('/admin')
+  })
+
+  it('ends the session on sign-out and when the token is revoked', async () => {
+    const token = await createToken({ role: 'owner', name: 'Temp' })
+    const { cookie } = await signIn(token.token)
+    const home = await page('/admin', cookie)
+    expect(home.status).toBe(200)
+    await call('DELETE', `/api/tokens/${token.id}`)
+    expect((await page('/admin', cookie)).status).toBe(303)
+
+    const other = await signIn()
+    const signedIn = await page('/admin', other.cookie)
+    const out = await post('/admin/logout', other.cookie, { _csrf: csrfOf(signedIn.text) })
+    expect(out.headers.get('set-cookie')).toMatch(/cg_session=;/)
+  })
+
+  it('refuses a form without the session’s form token', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const forged = await post(`/admin/communities/${community.id}/links`, cookie, { label: 'Forged' })
+    expect(forged.status).toBe(403)
+    expect(await query('select id from invites where community_id = ?', community.id)).toHaveLength(0)
+  })
+
+  it('shows a community admin only their own communities', async () => {
+    const mine = await createCommunity({ name: 'Mine for the dashboard' })
+    const theirs = await createCommunity({ name: 'Theirs for the dashboard' })
+    const admin = await createToken({ role: 'community_admin', communityId: mine.id })
+    const { cookie } = await signIn(admin.token)
+    const home = await page('/admin', cookie)
+    expect(home.text).toContain('Mine for the dashboard')
+    expect(home.text).not.toContain('Theirs for the dashboard')
+    expect((await page(`/admin/communities/${theirs.id}`, cookie)).status).toBe(403)
+  })
+})
+
+describe('dashboard: campaign links', () => {
+  it('creates a link per channel, shows its URL, QR code and downloads, and revokes it', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const overview = await page(`/admin/communities/${community.id}`, cookie)
+    const created = await post(`/admin/communities/${community.id}/links`, cookie, { _csrf: csrfOf(overview.text), label: 'Flyer', source: 'flyer', maxUses: '50' })
+    expect(created.status).toBe(303)
+    const linkPage = await page(created.headers.get('location')!, cookie)
+    const [invite] = await query<{ id: string; code: string; max_uses: number; source: string }>('select * from invites where community_id = ?', community.id)
+    expect(invite).toMatchObject({ source: 'flyer', max_uses: 50 })
+    expect(linkPage.text).toContain(`https://join.example.com/i/${invite!.code}`)
+    expect(linkPage.text).toContain(`data-copy="https://join.example.com/i/${invite!.code}"`)
+    expect(linkPage.text).toContain(`src="/i/${invite!.code}/qr.svg?size=240"`)
+    expect(linkPage.text).toContain(`href="/i/${invite!.code}/qr.png?size=1024&amp;download=1"`)
+
+    const revoked = await post(`/admin/links/${invite!.id}/revoke`, cookie, { _csrf: csrfOf(linkPage.text) })
+    expect(revoked.status).toBe(303)
+    expect((await page(`/admin/links/${invite!.id}`, cookie)).text).toContain('<b>revoked</b>')
+  })
+
+  it('shows each link’s funnel and a chart by day', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id, { label: 'Instagram bio', source: 'instagram' })
+    await joinJson(invite.code, { name: 'Funnel', phone: newPhone() })
+    const { cookie } = await signIn()
+    const overview = await page(`/admin/communities/${community.id}`, cookie)
+    expect(overview.text).toContain('Instagram bio')
+    expect(overview.text).toMatch(/<td class="n">1<\/td>/) // one join
+    const detail = await page(`/admin/links/${invite.id}`, cookie)
+    expect(detail.text).toContain('<svg viewBox="0 0 640 200" role="img"')
+  })
+})
+
+describe('dashboard: approvals, members, announcements', () => {
+  it('approves in bulk and rejects one by one, with the pending count visible', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const invite = await createInvite(community.id)
+    const ids: string[] = []
+    for (const name of ['One', 'Two', 'Three']) ids.push((await joinJson(invite.code, { name, phone: newPhone() })).json.joinRequestId)
+    const { cookie } = await signIn()
+    const approvals = await page(`/admin/communities/${community.id}/approvals`, cookie)
+    expect(approvals.text).toContain('<span class="pill">3</span>')
+    const csrf = csrfOf(approvals.text)
+    await post(`/admin/communities/${community.id}/approvals`, cookie, { _csrf: csrf, ids: [ids[0]!, ids[1]!], action: 'approve' })
+    await post(`/admin/communities/${community.id}/approvals`, cookie, { _csrf: csrf, only: `reject:${ids[2]}`, reason: 'Full' })
+    const statuses = await query<{ id: string; status: string; reason: string | null }>('select id, status, reason from join_requests where community_id = ? order by id', community.id)
+    expect(statuses.map((row) => row.status)).toEqual(['approved', 'approved', 'rejected'])
+    expect(statuses[2]!.reason).toBe('Full')
+  })
+
+  it('searches, filters and removes members, and exports CSV', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id, { name: 'Trail' })
+    await joinJson((await createInvite(community.id, { groupId: group.id })).code, { name: 'Tina Trail', phone: newPhone() })
+    const other = await joinJson((await createInvite(community.id)).code, { name: 'Otto Other', email: 'otto@example.com' })
+    const { cookie } = await signIn()
+    const searched = await page(`/admin/communities/${community.id}/members?q=otto`, cookie)
+    expect(searched.text).toContain('Otto Other')
+    expect(searched.text).not.toContain('Tina Trail')
+    const filtered = await page(`/admin/communities/${community.id}/members?groupId=${group.id}`, cookie)
+    expect(filtered.text).toContain('Tina Trail')
+    expect(filtered.text).not.toContain('Otto Other')
+    const csv = await page(`/admin/communities/${community.id}/members.csv`, cookie)
+    expect(csv.text.split('\r\n')[0]).toContain('id,name,phone,email')
+    await post(`/admin/members/${other.json.memberId}/remove`, cookie, { _csrf: csrfOf(searched.text) })
+    expect((await query('select status from members where id = ?', other.json.memberId))[0]!.status).toBe('removed')
+  })
+
+  it('previews a repeat rule, schedules once in a time zone, and lists with send-now and cancel', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const preview = await page(`/admin/communities/${community.id}/announcements?cron=0+9+*+*+1&timezone=Europe%2FBerlin`, cookie)
+    expect(preview.text).toContain('Next runs')
+    expect((preview.text.match(/<li>[^<]*09:00[^<]*<\/li>/g) ?? []).length).toBe(5)
+
+    const csrf = csrfOf(preview.text)
+    const scheduled = await post(`/admin/communities/${community.id}/announcements`, cookie, {
+      _csrf: csrf,
+      body: 'Summer party on Saturday',
+      audience: 'announcement',
+      sendAt: '2030-07-01T18:30',
+      timezone: 'Europe/Berlin',
+    })
+    expect(scheduled.status).toBe(303)
+    const [row] = await query<{ id: string; send_at: number }>('select id, send_at from announcements where community_id = ?', community.id)
+    expect(new Date(row!.send_at).toISOString()).toBe('2030-07-01T16:30:00.000Z') // 18:30 in Berlin summer time
+    const list = await page(`/admin/communities/${community.id}/announcements`, cookie)
+    expect(list.text).toContain('Summer party on Saturday')
+    await post(`/admin/announcements/${row!.id}/cancel`, cookie, { _csrf: csrf })
+    expect((await query('select status from announcements where id = ?', row!.id))[0]!.status).toBe('cancelled')
+  })
+
+  it('works in German too', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const german = await call('GET', `/admin/communities/${community.id}?lang=de`, { token: null, headers: { cookie } })
+    expect(german.text).toContain('<html lang="de">')
+    expect(german.text).toContain('Kampagnen-Links')
+  })
+})
