@@ -139,7 +139,7 @@ function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promi
           : error.status === 429
             ? [t.tooManyTitle, t.errorText]
             : error.status < 500
-              ? [t.badRequestTitle, error.message]
+              ? [t.badRequestTitle, [error.message, ...(error.errors ?? []).map((e) => `${e.path}: ${e.message}`)].join(' ')]
               : [t.errorTitle, t.errorText]
     return c.html(ErrorPage({ lang, title, text }), error.status, error.headers)
   }

@@ -6,9 +6,9 @@ import { pickLanguage, type Lang } from '../lib/i18n'
 import { addDays, utcDay } from '../lib/time'
 import { idPattern } from '../lib/ids'
 import { csrfTokenFor, dashboardSession, endSession, startSession } from '../middleware/dashboard-session'
-import { assertCanManageCommunity, assertCanReadCommunity, canManageCommunity } from '../services/access'
+import { assertCanManageCommunity, assertCanReadCommunity, assertOwner, canManageCommunity, isOwner } from '../services/access'
 import { cancelAnnouncement, createAnnouncement, deliverySummary, getAnnouncementOrThrow, listAnnouncements, previewRuns, sendAnnouncementNow } from '../services/announcements'
-import { getCommunityOrThrow, listCommunities } from '../services/communities'
+import { createCommunity, getCommunityOrThrow, listCommunities, updateCommunity } from '../services/communities'
 import { listGroups } from '../services/groups'
 import { createInvite, getInviteOrThrow, inviteStatus, listInvites, revokeInvite, rotateInvite } from '../services/invites'
 import { getJoinRequestOrThrow, listJoinRequests, pendingCounts } from '../services/join-requests'
@@ -16,8 +16,14 @@ import { approveJoinRequest, endMembership, rejectJoinRequest } from '../service
 import { exportMembersCsv, getMemberOrThrow, groupIdsOfMembers, leaderboard, listMembers } from '../services/members'
 import { listRewards } from '../services/rewards'
 import { getStats, statsByInvite } from '../services/stats'
-import { findPrincipalByToken } from '../services/tokens'
+import { demoteToGroupAdmin, findPrincipalByToken, listCommunityAdmins, promoteToCommunityAdmin } from '../services/tokens'
 import { inviteUrls } from '../schemas/invites'
+import { CreateCommunitySchema, UpdateCommunitySchema } from '../schemas/communities'
+import { assertAllowedUrls } from '../lib/urls'
+import { EVENT_TYPES, type Community } from '../db/schema'
+import { signingSecret } from '../lib/config'
+import { CreateWebhookSchema } from '../schemas/announcements'
+import { createWebhookEndpoint, listWebhookEndpoints, recentWebhookDeliveries } from '../services/webhooks'
 import { Csrf, FunnelChart, Shell, words } from '../views/dashboard'
 
 /**
@@ -126,9 +132,178 @@ dashboardApp.get('/admin', async (c) => {
           ))}
         </tbody>
       </table>
+      {isOwner(c.var.principal) && (
+        <form method="post" action="/admin/communities">
+          <Csrf token={await csrfTokenFor(c)} />
+          <h2 style="margin-top:1rem">{t.newCommunity}</h2>
+          <CommunityFields t={t} />
+          <p>
+            <button type="submit">{t.create}</button>
+          </p>
+        </form>
+      )}
+      <p>
+        <a href="/admin/webhooks">Webhooks</a>
+      </p>
     </section>,
   )
 })
+
+/** Community fields from a form, in the API's shape, so the API's schema judges them. */
+function communityFromForm(form: Record<string, unknown>) {
+  const questions = formText(form, 'joinQuestions')
+  return {
+    name: formText(form, 'name') ?? '',
+    description: formText(form, 'description') ?? '',
+    visibility: formText(form, 'visibility'),
+    photoUrl: formText(form, 'photoUrl') ?? null,
+    joinQuestions: questions ? questions.split(/\r?\n/).map((line) => line.trim()).filter(Boolean) : [],
+  }
+}
+
+function refuse(issues: readonly z.core.$ZodIssue[]): never {
+  throw new ApiError('validation_failed', fieldErrors(issues).map((e) => `${e.path}: ${e.message}`).join('; '))
+}
+
+function CommunityFields(props: { t: ReturnType<typeof words>; community?: Community }) {
+  const { t, community } = props
+  return (
+    <>
+      <div class="grid">
+        <div>
+          <label for="name">Name</label>
+          <input id="name" name="name" required maxlength={100} value={community?.name ?? ''} />
+        </div>
+        <div>
+          <label for="visibility">{t.status}</label>
+          <select id="visibility" name="visibility">
+            <option value="open" selected={community?.visibility === 'open'}>{t.open}</option>
+            <option value="closed" selected={community?.visibility === 'closed'}>{t.closed}</option>
+          </select>
+        </div>
+        <div>
+          <label for="photoUrl">{t.photo}</label>
+          <input id="photoUrl" name="photoUrl" type="url" value={community?.photoUrl ?? ''} placeholder="https://" />
+        </div>
+      </div>
+      <label for="description">{t.purpose}</label>
+      <textarea id="description" name="description" rows={2} maxlength={500}>{community?.description ?? ''}</textarea>
+      <label for="joinQuestions">{t.questions}</label>
+      <textarea id="joinQuestions" name="joinQuestions" rows={3}>{community?.joinQuestions.join('\n') ?? ''}</textarea>
+    </>
+  )
+}
+
+dashboardApp.post('/admin/communities', async (c) => {
+  assertOwner(c.var.principal)
+  const parsed = CreateCommunitySchema.safeParse(communityFromForm(await c.req.parseBody()))
+  if (!parsed.success) refuse(parsed.error.issues)
+  assertAllowedUrls(parsed.data, c.var.config)
+  const { community } = await createCommunity(c.var.db, parsed.data, new Date())
+  return c.redirect(`/admin/communities/${community.id}`, 303)
+})
+
+dashboardApp.get('/admin/communities/:id/settings', async (c) => {
+  const t = words(lang(c))
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  assertCanManageCommunity(c.var.principal, id)
+  const [community, groups, admins] = await Promise.all([
+    getCommunityOrThrow(c.var.db, id),
+    listGroups(c.var.db, id, { limit: 100 }),
+    listCommunityAdmins(c.var.db, id),
+  ])
+  const groupName = new Map(groups.data.map((group) => [group.id, group.name]))
+  const csrf = await csrfTokenFor(c)
+  return shell(
+    c,
+    `${community.name}: ${t.settings}`,
+    <>
+      <h1>{community.name}</h1>
+      <Tabs communityId={id} current="/settings" t={t} />
+      <section>
+        <form method="post" action={`/admin/communities/${id}/settings`}>
+          <Csrf token={csrf} />
+          <CommunityFields t={t} community={community} />
+          <p>
+            <button type="submit">{t.save}</button>
+          </p>
+        </form>
+      </section>
+      <section>
+        <h2>{t.groups}</h2>
+        <table>
+          <tbody>
+            {groups.data.map((group) => (
+              <tr>
+                <td>{group.name}</td>
+                <td>{group.kind}</td>
+                <td class="n">
+                  {group.memberCount} / {group.memberLimit}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section>
+        <h2>{t.admins}</h2>
+        <table>
+          <tbody>
+            {admins.map((admin) => (
+              <tr>
+                <td>{admin.name}</td>
+                <td>
+                  {admin.role}
+                  {admin.groupId && <span class="muted"> · {groupName.get(admin.groupId)}</span>}
+                </td>
+                <td>
+                  <form method="post" action={`/admin/communities/${id}/admins/${admin.id}/${admin.role === 'group_admin' ? 'promote' : 'demote'}`} class="inline">
+                    <Csrf token={csrf} />
+                    {admin.role === 'community_admin' && !admin.groupId && (
+                      <select name="groupId" aria-label={t.group}>
+                        {groups.data.map((group) => (
+                          <option value={group.id}>{group.name}</option>
+                        ))}
+                      </select>
+                    )}{' '}
+                    <button type="submit" class="secondary">
+                      {admin.role === 'group_admin' ? t.promote : t.demote}
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </>,
+    id,
+  )
+})
+
+dashboardApp.post('/admin/communities/:id/settings', async (c) => {
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  assertCanManageCommunity(c.var.principal, id)
+  const parsed = UpdateCommunitySchema.safeParse(communityFromForm(await c.req.parseBody()))
+  if (!parsed.success) refuse(parsed.error.issues)
+  assertAllowedUrls(parsed.data, c.var.config)
+  await updateCommunity(c.var.db, id, parsed.data, new Date())
+  return c.redirect(`/admin/communities/${id}/settings`, 303)
+})
+
+for (const change of ['promote', 'demote'] as const) {
+  dashboardApp.post(`/admin/communities/:id/admins/:tokenId/${change}`, async (c) => {
+    const id = idOrThrow(CommunityId, c.req.param('id'))
+    const tokenId = idOrThrow(z.string().regex(idPattern('tok')), c.req.param('tokenId'))
+    assertCanManageCommunity(c.var.principal, id)
+    if (change === 'promote') await promoteToCommunityAdmin(c.var.db, id, tokenId)
+    else {
+      const groupId = formText(await c.req.parseBody(), 'groupId')
+      await demoteToGroupAdmin(c.var.db, id, tokenId, groupId && idPattern('grp').test(groupId) ? groupId : undefined)
+    }
+    return c.redirect(`/admin/communities/${id}/settings`, 303)
+  })
+}
 
 function Tabs(props: { communityId: string; current: string; t: ReturnType<typeof words> }) {
   const tabs = [
@@ -136,6 +311,7 @@ function Tabs(props: { communityId: string; current: string; t: ReturnType<typeo
     ['/approvals', props.t.approvals],
     ['/members', props.t.members],
     ['/announcements', props.t.announcements],
+    ['/settings', props.t.settings],
   ] as const
   return (
     <nav class="tabs">
@@ -852,3 +1028,95 @@ for (const action of ['send-now', 'cancel'] as const) {
     return c.redirect(`/admin/communities/${announcement.communityId}/announcements`, 303)
   })
 }
+
+async function webhooksPage(c: Context<AppEnv>, secret?: { url: string; value: string }) {
+  const t = words(lang(c))
+  const principal = c.var.principal
+  if (!isOwner(principal)) assertCanManageCommunity(principal, principal.communityId ?? '')
+  const [endpoints, communities] = await Promise.all([
+    listWebhookEndpoints(c.var.db, isOwner(principal) ? null : principal.communityId),
+    listCommunities(c.var.db, principal, { limit: 100 }),
+  ])
+  const logs = await Promise.all(endpoints.map((endpoint) => recentWebhookDeliveries(c.var.db, endpoint.id, 10)))
+  const csrf = await csrfTokenFor(c)
+  return shell(
+    c,
+    t.webhooks,
+    <>
+      <h1>{t.webhooks}</h1>
+      {secret && (
+        <section class="ok" role="status">
+          <p>
+            {secret.url} · {t.secretOnce}
+          </p>
+          <p class="code">{secret.value}</p>
+        </section>
+      )}
+      {endpoints.map((endpoint, i) => (
+        <section>
+          <h2 class="code">{endpoint.url}</h2>
+          <p class="muted">{endpoint.events.join(', ')}</p>
+          <table>
+            <tbody>
+              {logs[i]!.map((row) => (
+                <tr>
+                  <td>{row.type}</td>
+                  <td>{row.status}</td>
+                  <td class="n">{row.responseStatus ?? '–'}</td>
+                  <td class="muted">{row.lastError ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ))}
+      <section>
+        <form method="post" action="/admin/webhooks">
+          <Csrf token={csrf} />
+          <label for="url">{t.endpoint}</label>
+          <input id="url" name="url" type="url" required style="width:100%" placeholder="https://" />
+          <label for="communityId">{t.communities}</label>
+          <select id="communityId" name="communityId">
+            {isOwner(principal) && <option value="">{t.all}</option>}
+            {communities.data.map((community) => (
+              <option value={community.id}>{community.name}</option>
+            ))}
+          </select>
+          <fieldset>
+            <legend>{t.events}</legend>
+            {EVENT_TYPES.map((type) => (
+              <label class="muted" style="font-weight:400">
+                <input type="checkbox" name="events" value={type} checked /> {type}
+              </label>
+            ))}
+          </fieldset>
+          <p>
+            <button type="submit">{t.create}</button>
+          </p>
+        </form>
+      </section>
+    </>,
+  )
+}
+
+dashboardApp.get('/admin/webhooks', (c) => webhooksPage(c))
+
+/** The endpoint's secret is on the answer to this POST only (no redirect): shown once. */
+dashboardApp.post('/admin/webhooks', async (c) => {
+  const form = await c.req.parseBody({ all: true })
+  const parsed = CreateWebhookSchema.safeParse({
+    url: formText(form, 'url'),
+    events: form.events === undefined ? [] : ([] as unknown[]).concat(form.events).map(String),
+    communityId: formText(form, 'communityId'),
+  })
+  if (!parsed.success) refuse(parsed.error.issues)
+  if (parsed.data.communityId) assertCanManageCommunity(c.var.principal, parsed.data.communityId)
+  else assertOwner(c.var.principal)
+  const { secret } = await createWebhookEndpoint(
+    c.var.db,
+    { url: parsed.data.url, events: parsed.data.events, communityId: parsed.data.communityId ?? null },
+    { signingSecret: signingSecret(c.var.config), allowHttp: c.var.config.ALLOW_HTTP_WEBHOOKS },
+    new Date(),
+  )
+  return webhooksPage(c, { url: parsed.data.url, value: secret })
+})

@@ -2,7 +2,6 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { AppEnv } from '../env'
 import { signingSecret } from '../lib/config'
-import { ApiError } from '../lib/errors'
 import type { WebhookEndpoint } from '../db/schema'
 import { assertCanManageCommunity, assertOwner, isOwner } from '../services/access'
 import { getCommunityOrThrow } from '../services/communities'
@@ -52,13 +51,10 @@ webhooksApp.openapi(
       assertCanManageCommunity(c.var.principal, input.communityId)
       await getCommunityOrThrow(c.var.db, input.communityId)
     } else assertOwner(c.var.principal)
-    if (new URL(input.url).protocol !== 'https:' && !c.var.config.ALLOW_HTTP_WEBHOOKS) {
-      throw new ApiError('validation_failed', 'Webhook endpoints must use https.', { errors: [{ path: 'url', message: 'Must be https' }] })
-    }
     const { endpoint, secret } = await createWebhookEndpoint(
       c.var.db,
       { url: input.url, events: input.events, communityId: input.communityId ?? null },
-      signingSecret(c.var.config),
+      { signingSecret: signingSecret(c.var.config), allowHttp: c.var.config.ALLOW_HTTP_WEBHOOKS },
       new Date(),
     )
     return c.json({ ...serializeWebhook(endpoint), secret }, 201)

@@ -1,24 +1,30 @@
 import { and, asc, desc, eq, inArray, isNull, or } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { events, webhookDeliveries, webhookEndpoints, type WebhookEndpoint } from '../db/schema'
-import { notFound } from '../lib/errors'
+import { ApiError, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { open, seal } from '../lib/secret-box'
 import { newWebhookSecret } from '../lib/standard-webhooks'
 
+/** Subscribes an endpoint; its secret is returned here only (it is stored encrypted). */
 export async function createWebhookEndpoint(
   db: Database,
   input: { url: string; events: string[]; communityId: string | null },
-  signingSecret: string,
+  options: { signingSecret: string; allowHttp: boolean },
   now: Date,
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+  if (new URL(input.url).protocol !== 'https:' && !options.allowHttp) {
+    throw new ApiError('validation_failed', 'Webhook endpoints must use https.', {
+      errors: [{ path: 'url', message: 'Must be https' }],
+    })
+  }
   const secret = newWebhookSecret()
   const endpoint: WebhookEndpoint = {
     id: newId('whk', now.getTime()),
     communityId: input.communityId,
     url: input.url,
     events: input.events,
-    secretCiphertext: await seal(signingSecret, secret),
+    secretCiphertext: await seal(options.signingSecret, secret),
     createdAt: now,
     disabledAt: null,
   }

@@ -26,6 +26,9 @@ const WORDS = {
     confirmRemove: 'Remove this member from the community?', signInHint: 'Sign in with an API token. The session lasts 8 hours.',
     wrongToken: 'This token is unknown or revoked.', all: 'All', active: 'active', open: 'open', closed: 'closed',
     noData: 'No visits in this period yet.', nameOrContact: 'Name, phone or e-mail',
+    settings: 'Settings', save: 'Save', admins: 'Admins', promote: 'Make community admin', demote: 'Make group admin',
+    newCommunity: 'New community', photo: 'Photo URL', purpose: 'Purpose', questions: 'Join questions (one per line, closed communities)',
+    webhooks: 'Webhooks', endpoint: 'Endpoint URL', events: 'Events', secretOnce: 'Signing secret (shown only now):',
   },
   de: {
     dashboard: 'Dashboard', signIn: 'Anmelden', signOut: 'Abmelden', token: 'API-Token', communities: 'Communities',
@@ -46,6 +49,9 @@ const WORDS = {
     confirmRemove: 'Dieses Mitglied aus der Community entfernen?', signInHint: 'Mit einem API-Token anmelden. Die Sitzung gilt 8 Stunden.',
     wrongToken: 'Dieses Token ist unbekannt oder zurückgezogen.', all: 'Alle', active: 'aktiv', open: 'offen', closed: 'geschlossen',
     noData: 'Noch keine Besuche in diesem Zeitraum.', nameOrContact: 'Name, Telefon oder E-Mail',
+    settings: 'Einstellungen', save: 'Speichern', admins: 'Admins', promote: 'Zum Community-Admin machen', demote: 'Zum Gruppen-Admin machen',
+    newCommunity: 'Neue Community', photo: 'Foto-URL', purpose: 'Zweck', questions: 'Beitrittsfragen (eine pro Zeile, geschlossene Communities)',
+    webhooks: 'Webhooks', endpoint: 'Endpunkt-URL', events: 'Ereignisse', secretOnce: 'Signatur-Secret (nur jetzt sichtbar):',
   },
 } as const
 

@@ -194,3 +194,47 @@ describe('dashboard: approvals, members, announcements', () => {
     expect(german.text).toContain('Kampagnen-Links')
   })
 })
+
+describe('dashboard: communities, admins and webhooks', () => {
+  it('creates and edits a community with the API’s rules', async () => {
+    const { cookie } = await signIn()
+    const home = await page('/admin', cookie)
+    const csrf = csrfOf(home.text)
+    const name = `Dashboard made ${crypto.randomUUID().slice(0, 6)}`
+    const created = await post('/admin/communities', cookie, { _csrf: csrf, name, description: 'From the dashboard', visibility: 'closed', joinQuestions: 'Why?\nWhere from?' })
+    expect(created.status).toBe(303)
+    const id = created.headers.get('location')!.split('/').pop()!
+    const [row] = await query<{ visibility: string; join_questions: string }>('select visibility, join_questions from communities where id = ?', id)
+    expect(row).toEqual({ visibility: 'closed', join_questions: '["Why?","Where from?"]' })
+    const bad = await post('/admin/communities', cookie, { _csrf: csrf, name: 'Tracker', description: '', visibility: 'open', photoUrl: 'https://tracker.example.net/p.gif' })
+    expect(bad.status).toBe(400)
+    expect(bad.text).toContain('photoUrl')
+    await post(`/admin/communities/${id}/settings`, cookie, { _csrf: csrf, name: `${name} renamed`, description: 'New purpose', visibility: 'open' })
+    expect((await query('select name, visibility from communities where id = ?', id))[0]).toEqual({ name: `${name} renamed`, visibility: 'open' })
+  })
+
+  it('promotes a group admin to community admin and back', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const lead = await createToken({ role: 'group_admin', groupId: group.id, name: 'Group lead' })
+    const { cookie } = await signIn()
+    const settings = await page(`/admin/communities/${community.id}/settings`, cookie)
+    expect(settings.text).toContain('Group lead')
+    await post(`/admin/communities/${community.id}/admins/${lead.id}/promote`, cookie, { _csrf: csrfOf(settings.text) })
+    expect((await query('select role from api_tokens where id = ?', lead.id))[0]!.role).toBe('community_admin')
+    await post(`/admin/communities/${community.id}/admins/${lead.id}/demote`, cookie, { _csrf: csrfOf(settings.text) })
+    expect((await query('select role, group_id from api_tokens where id = ?', lead.id))[0]).toEqual({ role: 'group_admin', group_id: group.id })
+  })
+
+  it('adds a webhook endpoint and shows its secret once', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const hooks = await page('/admin/webhooks', cookie)
+    const created = await post('/admin/webhooks', cookie, { _csrf: csrfOf(hooks.text), url: 'https://hooks.example.com/in', communityId: community.id, events: ['member.joined', 'member.left'] })
+    expect(created.status).toBe(200)
+    const secret = /whsec_[A-Za-z0-9+/=]+/.exec(created.text)![0]
+    const again = await page('/admin/webhooks', cookie)
+    expect(again.text).toContain('https://hooks.example.com/in')
+    expect(again.text).not.toContain(secret)
+  })
+})
