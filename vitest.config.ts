@@ -66,6 +66,16 @@ export default defineConfig(async () => {
           },
         },
         {
+          // End to end: Debian's Chromium driven by playwright-core against `wrangler dev`.
+          test: {
+            name: 'e2e',
+            include: ['test/e2e/**/*.test.ts'],
+            environment: 'node',
+            testTimeout: 180_000,
+            hookTimeout: 120_000,
+          },
+        },
+        {
           // Checks made from outside the Worker, as a developer's tools would make them.
           test: {
             name: 'tooling',

@@ -55,7 +55,15 @@ async function shell(c: Context<AppEnv>, title: string, body: unknown, community
   const principal = c.var.principal
   const pending = communityId && canManageCommunity(principal, communityId) ? (await pendingCounts(c.var.db, [communityId])).get(communityId) : undefined
   return c.html(
-    <Shell lang={lang(c)} title={title} who={principal.name} pendingCount={pending} csrf={await csrfTokenFor(c)} notice={c.req.query('done')}>
+    <Shell
+      lang={lang(c)}
+      title={title}
+      who={principal.name}
+      pendingCount={pending}
+      approvalsHref={communityId ? `/admin/communities/${communityId}/approvals` : undefined}
+      csrf={await csrfTokenFor(c)}
+      notice={c.req.query('done')}
+    >
       {body as never}
     </Shell>,
   )

@@ -84,6 +84,8 @@ export interface ShellProps {
   title: string
   who?: string
   pendingCount?: number
+  /** Where the pending count leads: the approvals of the community on screen. */
+  approvalsHref?: string
   csrf?: string
   notice?: string
   children: Child
@@ -107,7 +109,7 @@ export function Shell(props: ShellProps) {
           </a>
           <span class="grow" />
           {props.pendingCount !== undefined && (
-            <a href="/admin#approvals" aria-label={`${props.pendingCount} ${t.pending}`}>
+            <a href={props.approvalsHref ?? '/admin'}>
               {t.approvals} <span class="pill">{props.pendingCount}</span>
             </a>
           )}
