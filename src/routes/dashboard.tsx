@@ -51,9 +51,17 @@ function formText(form: Record<string, unknown>, key: string): string | undefine
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
 }
 
+/**
+ * The page frame. Its header shows the pending requests from every page: of the community on
+ * screen, or else of every community this admin manages.
+ */
 async function shell(c: Context<AppEnv>, title: string, body: unknown, communityId?: string) {
   const principal = c.var.principal
-  const pending = communityId && canManageCommunity(principal, communityId) ? (await pendingCounts(c.var.db, [communityId])).get(communityId) : undefined
+  const managed = communityId
+    ? [communityId].filter((id) => canManageCommunity(principal, id))
+    : (await listCommunities(c.var.db, principal, { limit: 100 })).data.map((community) => community.id).filter((id) => canManageCommunity(principal, id))
+  const counts = await pendingCounts(c.var.db, managed)
+  const pending = managed.length > 0 ? [...counts.values()].reduce((sum, n) => sum + n, 0) : undefined
   return c.html(
     <Shell
       lang={lang(c)}

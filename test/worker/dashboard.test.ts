@@ -238,3 +238,16 @@ describe('dashboard: communities, admins and webhooks', () => {
     expect(again.text).not.toContain(secret)
   })
 })
+
+describe('dashboard: pending requests are visible from every page', () => {
+  it('counts a community admin’s pending requests in the header of every page', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const invite = await createInvite(community.id)
+    await joinJson(invite.code, { name: 'Waiting', phone: newPhone() })
+    const admin = await createToken({ role: 'community_admin', communityId: community.id })
+    const { cookie } = await signIn(admin.token)
+    for (const path of ['/admin', `/admin/communities/${community.id}/members`, '/admin/webhooks']) {
+      expect((await page(path, cookie)).text, path).toContain('<span class="pill">1</span>')
+    }
+  })
+})
