@@ -26,14 +26,25 @@ interface Measurement {
 async function load(
   name: string,
   url: string,
-  options: { path?: () => string; seconds?: number; headers?: Record<string, string>; connections?: number } = {},
+  options: {
+    path?: () => string
+    /** A different request each time (method, path, body, headers). */
+    request?: () => { method: 'POST' | 'GET'; path: string; body?: string; headers?: Record<string, string> }
+    seconds?: number
+    headers?: Record<string, string>
+    connections?: number
+  } = {},
 ): Promise<Measurement> {
   const result = await autocannon({
     url,
     connections: options.connections ?? CONNECTIONS,
     duration: options.seconds ?? DURATION_SECONDS,
     headers: { 'user-agent': PHONE, ...options.headers },
-    requests: options.path ? [{ setupRequest: (request) => ({ ...request, path: options.path!() }) }] : undefined,
+    requests: options.request
+      ? [{ setupRequest: (request) => { const next = options.request!(); return { ...request, ...next, headers: { ...request.headers, ...next.headers } } } }]
+      : options.path
+        ? [{ setupRequest: (request) => ({ ...request, path: options.path!() }) }]
+        : undefined,
   })
   return {
     name,
@@ -84,20 +95,60 @@ async function httpSuite() {
     }
     await load('warm-up', base + stats, { seconds: 2, headers: auth })
 
+    // Joining: a new person each time (own phone number and browser, so no rate limit applies),
+    // into a fresh open community each round (an announcement group holds 2,000).
+    let person = 0
+    const joinInto = async () => {
+      const open = await api('POST', '/api/communities', { name: `Join bench ${Date.now()}`, description: '', visibility: 'open' })
+      const link = await api('POST', `/api/communities/${open.id}/invites`, {})
+      return () => {
+        person += 1
+        return {
+          method: 'POST' as const,
+          path: `/i/${link.code}/join`,
+          body: JSON.stringify({ name: `Person ${person}`, phone: `+49151${String(10_000_000 + person)}`, consent: true }),
+          headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': `${PHONE} bench/${person}` },
+        }
+      }
+    }
+    // Approving: pending requests made through the join API beforehand, approved one each.
+    const closed = await api('POST', '/api/communities', { name: 'Approval bench', description: '', visibility: 'closed' })
+    const closedLink = await api('POST', `/api/communities/${closed.id}/invites`, {})
+    const pending: string[] = []
+    for (let i = 0; i < 1900; i += 20) {
+      const batch = await Promise.all(
+        Array.from({ length: 20 }, (_, j) =>
+          fetch(`${base}/i/${closedLink.code}/join`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': `${PHONE} pending/${i + j}` },
+            body: JSON.stringify({ name: `Applicant ${i + j}`, phone: `+49152${String(10_000_000 + i + j)}`, consent: true }),
+          }).then((response) => response.json() as Promise<{ joinRequestId: string }>),
+        ),
+      )
+      pending.push(...batch.map((answer) => answer.joinRequestId))
+    }
+    const approve = () => ({
+      method: 'POST' as const,
+      path: `/api/join-requests/${pending.shift() ?? 'jr_00000000000000000000000000'}/approve`,
+      headers: auth,
+    })
+
     // Routes are measured in rounds, each round hello first, and the median of the rounds is
     // reported: on a shared 2-core machine one run of any route can be off by 20%.
-    const routes: Array<[string, string, Parameters<typeof load>[2]]> = [
-      ['hello (`/healthz`)', `${base}/healthz`, {}],
-      ['landing page `/i/:code`', landing, {}],
-      ['QR SVG, cached', `${landing}/qr.svg`, {}],
-      ['QR PNG 512 px, cached', `${landing}/qr.png`, {}],
-      ['QR PNG, cold (random size per request)', base, { path: () => `/i/${invite.code}/qr.png?size=${64 + Math.floor(Math.random() * 1985)}` }],
-      ['invite stats `/api/invites/:id/stats`', base + stats, { headers: auth }],
+    const routes: Array<[string, string, () => Promise<Parameters<typeof load>[2]>]> = [
+      ['hello (`/healthz`)', `${base}/healthz`, async () => ({})],
+      ['landing page `/i/:code`', landing, async () => ({})],
+      ['QR SVG, cached', `${landing}/qr.svg`, async () => ({})],
+      ['QR PNG 512 px, cached', `${landing}/qr.png`, async () => ({})],
+      ['QR PNG, cold (random size per request)', base, async () => ({ path: () => `/i/${invite.code}/qr.png?size=${64 + Math.floor(Math.random() * 1985)}` })],
+      ['open join, JSON (a new member each request)', base, async () => ({ request: await joinInto() })],
+      ['join-request approval', base, async () => ({ request: approve })],
+      ['invite stats `/api/invites/:id/stats`', base + stats, async () => ({ headers: auth })],
     ]
     const rounds: Measurement[][] = []
     for (let round = 0; round < ROUNDS; round++) {
       const measured: Measurement[] = []
-      for (const [name, url, options] of routes) measured.push(await load(name, url, options))
+      for (const [name, url, prepare] of routes) measured.push(await load(name, url, await prepare()))
       rounds.push(measured)
     }
     const rows = routes.map((_, i) => median(rounds.map((round) => round[i]!)))
@@ -144,6 +195,34 @@ function loadVisits(db: DatabaseSync, communityId: string, inviteIds: string[], 
   db.exec('commit')
 }
 
+/**
+ * Loads `count` members (one in 20 a referrer, referring members who joined across a year) and
+ * `count` pending join requests into one community, straight into SQLite.
+ */
+function loadPeople(db: DatabaseSync, communityId: string, inviteId: string, count: number) {
+  const start = Date.UTC(2026, 0, 1)
+  const tag = communityId.slice(-6)
+  const insertMember = db.prepare(
+    `insert into members (id, community_id, name, phone, email, consent, status, join_request_id, invite_id,
+       referred_by_member_id, referral_count, joined_at) values (?, ?, ?, ?, null, 1, 'active', ?, ?, ?, ?, ?)`,
+  )
+  const insertRequest = db.prepare(
+    `insert into join_requests (id, community_id, invite_id, name, phone, answers, consent, country, status, status_token_hash, created_at)
+     values (?, ?, ?, ?, ?, '[]', 1, 'DE', 'pending', ?, ?)`,
+  )
+  const memberId = (i: number) => `mem_${tag}${String(i).padStart(20, '0')}`
+  db.exec('begin')
+  for (let i = 0; i < count; i++) {
+    const referrer = i % 20 === 0
+    const referredBy = !referrer && i > 20 ? memberId(Math.floor(i / 20) * 20) : null
+    insertMember.run(memberId(i), communityId, `Member ${i}`, `+49151${String(i).padStart(8, '0')}`, `jr_m${tag}${String(i).padStart(19, '0')}`,
+      inviteId, referredBy, referrer ? 19 - (i % 19) : 0, start + Math.floor((i / count) * 365 * 86400_000))
+    insertRequest.run(`jr_p${tag}${String(i).padStart(19, '0')}`, communityId, inviteId, `Applicant ${i}`, `+49152${String(i).padStart(8, '0')}`,
+      `hash-${tag}-${i}`, start + i)
+  }
+  db.exec('commit')
+}
+
 async function statsSuite() {
   const state = mkdtempSync(path.join(tmpdir(), 'bench-stats-'))
   const sizes = [10_000, 100_000, 1_000_000]
@@ -165,7 +244,10 @@ async function statsSuite() {
 
     const db = new DatabaseSync(localD1File(state))
     const loadStarted = performance.now()
-    sizes.forEach((size, i) => loadVisits(db, targets[i]!.communityId, inviteSets[i]!, size))
+    sizes.forEach((size, i) => {
+      loadVisits(db, targets[i]!.communityId, inviteSets[i]!, size)
+      loadPeople(db, targets[i]!.communityId, targets[i]!.inviteId, size)
+    })
     const totalVisits = (db.prepare('select count(*) as n from visits').get() as { n: number }).n
     db.close()
     const loadSeconds = Math.round((performance.now() - loadStarted) / 100) / 10
@@ -180,6 +262,15 @@ async function statsSuite() {
       for (const target of targets) {
         const label = target.size.toLocaleString('en')
         await load('warm-up', `${worker.url}/api/communities/${target.communityId}/stats${range}`, { seconds: 1, headers: auth })
+        const community = `${worker.url}/api/communities/${target.communityId}`
+        for (const [name, path] of [
+          ['leaderboard, all time', '/leaderboard'],
+          ['leaderboard, one month', '/leaderboard?from=2026-06-01&to=2026-06-30'],
+          ['member list, first page', '/members?status=active'],
+          ['pending requests, first page', '/join-requests?status=pending'],
+        ] as const) {
+          rows.push(await load(`${name}, ${label} rows, 1 conn.`, community + path, { seconds: 3, headers: auth, connections: 1 }))
+        }
         // One connection: the latency one person waits; ten: what the endpoint sustains.
         for (const connections of [1, CONNECTIONS]) {
           rows.push(
@@ -316,7 +407,7 @@ if (which === 'all' || which === 'http') {
 if (which === 'all' || which === 'stats') {
   const stats = await statsSuite()
   output.stats = stats
-  console.log(`## Stats endpoints by data size (${stats.totalVisits.toLocaleString('en')} visits loaded in ${stats.loadSeconds} s)\n`)
+  console.log(`## Endpoints by data size (${stats.totalVisits.toLocaleString('en')} visits, and as many members and requests, loaded in ${stats.loadSeconds} s)\n`)
   console.log(table(stats.rows, stats.baseline), '\n')
 }
 
