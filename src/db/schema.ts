@@ -271,13 +271,19 @@ export const members = sqliteTable(
   },
   (t) => [
     index('members_community_idx').on(t.communityId, t.status, t.id),
+    index('members_community_id_idx').on(t.communityId, t.id),
     uniqueIndex('members_active_phone_unique')
       .on(t.communityId, t.phone)
       .where(sql`status = 'active' and phone is not null`),
     uniqueIndex('members_active_email_unique')
       .on(t.communityId, t.email)
       .where(sql`status = 'active' and email is not null`),
-    index('members_referrals_idx').on(t.communityId, t.referralCount),
+    // The all-time leaderboard reads this index in order and stops after one page.
+    index('members_leaderboard_idx').on(t.communityId, sql`referral_count desc`, t.id),
+    // A period's leaderboard reads only the referred members who joined in it.
+    index('members_referred_joined_idx')
+      .on(t.communityId, t.joinedAt, t.referredByMemberId)
+      .where(sql`referred_by_member_id is not null`),
     index('members_referred_by_idx').on(t.referredByMemberId, t.joinedAt),
     check('members_status_check', sql`${t.status} in ('active', 'left', 'removed')`),
     check('members_contact_check', sql`${t.phone} is not null or ${t.email} is not null`),

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../env'
 import { sha256Hex } from '../lib/crypto'
 import { ApiError, fieldErrors } from '../lib/errors'
+import { MemoryCache } from '../lib/memory-cache'
 import { renderQrPng, renderQrSvg, type QrOptions } from '../lib/qr'
 import { findInviteByCode, inviteStatus, retiredCodeExists } from '../services/invites'
 import { qrCacheKey, readCachedQr, storeCachedQr, type QrImage } from '../services/qr-cache'
@@ -24,7 +25,21 @@ qrApp.get('/i/:code/qr.png', (c) => serveQr(c, 'png'))
  * so scans and clicks are told apart. A cached image is served without touching D1; see
  * `services/qr-cache.ts` for how revoked and rotated codes stop being served.
  */
+/**
+ * Requests already answered, by their exact path and query: the same text always parses to the
+ * same options, so a repeat skips validation and goes straight to the cached image.
+ */
+const answered = new MemoryCache<{ key: string; code: string; size: number; download: boolean }>({
+  maxEntries: 2000,
+  ttlMs: 60_000,
+})
+
 async function serveQr(c: Context<AppEnv>, format: Format): Promise<Response> {
+  const url = new URL(c.req.url)
+  const known = answered.get(url.pathname + url.search)
+  const cached = known && (await readCachedQr(known.key))
+  if (known && cached) return respondWithImage(c, cached, { ...known, format })
+
   const param = CodeParamSchema.safeParse(c.req.param())
   if (!param.success) throw new ApiError('not_found', 'There is no invite link with this code.')
   const query = QrQuerySchema.safeParse(c.req.query())
@@ -39,6 +54,7 @@ async function serveQr(c: Context<AppEnv>, format: Format): Promise<Response> {
   const key = qrCacheKey(code, variant)
 
   const image = (await readCachedQr(key)) ?? (await renderFresh(c, code, format, options, key))
+  answered.set(url.pathname + url.search, { key, code, size: options.size, download })
   return respondWithImage(c, image, { code, format, size: options.size, download })
 }
 
