@@ -14,6 +14,10 @@ export const VISITS_QUEUE_NAME = 'community-growth-visits'
 export const DELIVERY_QUEUE_NAME = 'community-growth-deliveries'
 export const DEAD_LETTER_QUEUE_NAME = 'community-growth-deliveries-dlq'
 
+// Longer than a delivery's claim (60 s): a retried message then finds an interrupted claim
+// stale and settles it, instead of taking it for another consumer's work in progress.
+const RETRY_AFTER_ERROR_SECONDS = 90
+
 /** The Worker's queue consumer: each queue's batches go to the job that owns them. */
 export async function handleQueue(batch: MessageBatch, env: Env, _ctx: ExecutionContext): Promise<void> {
   switch (batch.queue) {
@@ -107,7 +111,7 @@ async function deliverBatch(batch: MessageBatch, env: Env, db: ReturnType<typeof
       }
     } catch (error) {
       console.error(JSON.stringify({ queue: batch.queue, id: message.id, error: String(error) }))
-      message.retry({ delaySeconds: 30 })
+      message.retry({ delaySeconds: RETRY_AFTER_ERROR_SECONDS })
     }
   }
   if (announce.length === 0) return
@@ -116,7 +120,7 @@ async function deliverBatch(batch: MessageBatch, env: Env, db: ReturnType<typeof
     for (const [i, item] of announce.entries()) await act(item.message, item.body, verdicts[i]!)
   } catch (error) {
     console.error(JSON.stringify({ queue: batch.queue, messages: announce.length, error: String(error) }))
-    for (const item of announce) item.message.retry({ delaySeconds: 30 })
+    for (const item of announce) item.message.retry({ delaySeconds: RETRY_AFTER_ERROR_SECONDS })
   }
 }
 

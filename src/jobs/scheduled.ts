@@ -13,8 +13,15 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
   const counter = { queries: 0 }
   const db = createDb(env.DB, counter)
   const now = new Date(controller.scheduledTime)
-  const started = await dispatchDueAnnouncements(db, env.DELIVERY_QUEUE, now)
-  const events = await fanOutEvents(db, env.DELIVERY_QUEUE, now)
+  // Each step runs whatever happened in the one before; what fails is retried next minute.
+  const started = await dispatchDueAnnouncements(db, env.DELIVERY_QUEUE, now).catch((error) => {
+    console.error(JSON.stringify({ job: 'cron', step: 'announcements', error: String(error) }))
+    return []
+  })
+  const events = await fanOutEvents(db, env.DELIVERY_QUEUE, now).catch((error) => {
+    console.error(JSON.stringify({ job: 'cron', step: 'events', error: String(error) }))
+    return 0
+  })
   if (now.getUTCMinutes() === 0) await pruneRateLimits(db, now)
   console.log(JSON.stringify({ job: 'cron', cron: controller.cron, dispatches: started.length, events, d1Queries: counter.queries }))
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { z } from 'zod'
 import type { Database } from '../db/client'
@@ -51,23 +51,30 @@ export async function dispatchDueAnnouncements(db: Database, queue: Queue, now: 
           new Date(Math.max(scheduledFor.getTime(), now.getTime())),
         )
       : null
-    const [, , [run]] = await db.batch([
-      db
-        .insert(dispatches)
-        .values({ id: newId('dsp', now.getTime()), announcementId: announcement.id, scheduledFor, status: 'expanding', createdAt: now })
-        .onConflictDoNothing(),
-      db
+    try {
+      // The run first, then its first expansion step, and only then is the announcement released:
+      // if anything fails in between, the claim's lease runs out and a later cron run resumes
+      // (the run is unique per announcement and time, so it is not started twice).
+      const [, [run]] = await db.batch([
+        db
+          .insert(dispatches)
+          .values({ id: newId('dsp', now.getTime()), announcementId: announcement.id, scheduledFor, status: 'expanding', createdAt: now })
+          .onConflictDoNothing(),
+        db
+          .select()
+          .from(dispatches)
+          .where(and(eq(dispatches.announcementId, announcement.id), eq(dispatches.scheduledFor, scheduledFor))),
+      ])
+      if (run?.status === 'expanding') {
+        await queue.send({ kind: 'expand', dispatchId: run.id } satisfies DeliveryMessage)
+        started.push(run.id)
+      }
+      await db
         .update(announcements)
         .set({ status: following ? 'scheduled' : 'sent', sendAt: following, claimedAt: null, updatedAt: now })
-        .where(eq(announcements.id, announcement.id)),
-      db
-        .select()
-        .from(dispatches)
-        .where(and(eq(dispatches.announcementId, announcement.id), eq(dispatches.scheduledFor, scheduledFor))),
-    ])
-    if (run?.status === 'expanding') {
-      await queue.send({ kind: 'expand', dispatchId: run.id } satisfies DeliveryMessage)
-      started.push(run.id)
+        .where(eq(announcements.id, announcement.id))
+    } catch (error) {
+      console.error(JSON.stringify({ announcement: announcement.id, error: `dispatch deferred: ${String(error)}` }))
     }
   }
   return started
@@ -98,6 +105,8 @@ export async function expandDispatch(db: Database, queue: Queue, dispatchId: str
     .limit(EXPAND_CHUNK)
   const last = chunk.at(-1)?.id
   const done = chunk.length < EXPAND_CHUNK
+  // Rows (and the run's count) first, then the messages, then the cursor: a step that fails
+  // half-way is repeated whole, adding no row twice and losing no message.
   if (last) {
     // The same members as the chunk above, by range: INSERT ... SELECT binds no list of ids.
     const inChunk = and(audienceWhere(announcement, run.cursor), lte(members.id, last))
@@ -119,20 +128,22 @@ export async function expandDispatch(db: Database, queue: Queue, dispatchId: str
             .where(inChunk),
         )
         .onConflictDoNothing(),
-      // changes(): how many of the chunk were new, so a repeated expand does not count twice.
+      // changes(): how many of the chunk were new, so a repeated step does not count twice.
       db
         .update(dispatches)
-        .set({ cursor: last, queued: sql`${dispatches.queued} + changes()`, status: done ? 'expanded' : 'expanding' })
+        .set({ queued: sql`${dispatches.queued} + changes()` })
         .where(eq(dispatches.id, dispatchId)),
     ])
-  } else {
-    await db.update(dispatches).set({ status: 'expanded' }).where(eq(dispatches.id, dispatchId))
   }
   for (let i = 0; i < chunk.length; i += 100) {
     await queue.sendBatch(
       chunk.slice(i, i + 100).map((member) => ({ body: { kind: 'announce', dispatchId, memberId: member.id } satisfies DeliveryMessage })),
     )
   }
+  await db
+    .update(dispatches)
+    .set({ ...(last ? { cursor: last } : {}), status: done ? 'expanded' : 'expanding' })
+    .where(eq(dispatches.id, dispatchId))
   if (!done) await queue.send({ kind: 'expand', dispatchId } satisfies DeliveryMessage)
 }
 
@@ -161,12 +172,15 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 /**
  * Delivers a batch of announcement messages, each at most once, in a handful of D1 queries
- * whatever the batch size: one claim per 45 messages, one member lookup per 90, one read of the
- * runs, then one batch that settles every delivery and moves the runs' counters.
+ * whatever the batch size: the members and runs are read first, then the deliveries claimed
+ * (one statement per 45), the messages sent, and one batch settles them all and moves the runs'
+ * counters.
  *
- * The claim (`queued` to `sending`) happens before anything leaves: a delivery already sent,
- * failed or skipped means a redelivered queue message, acknowledged without sending. A claim left
- * `sending` for over a minute (a crashed attempt) may be taken again.
+ * At most once: a delivery is claimed (`queued` to `sending`) before anything leaves, so a
+ * redelivered queue message finds it taken and is acknowledged without sending (so is a second
+ * copy within one batch). A delivery left `sending` for over a minute was interrupted between
+ * sending and settling; whether it arrived is unknown, so it is not sent again but marked failed
+ * with that reason (and dead-lettered), never silently.
  */
 export async function deliverAnnouncements(
   db: Database,
@@ -176,38 +190,54 @@ export async function deliverAnnouncements(
   pace: () => Promise<void> = async () => {},
 ): Promise<Verdict[]> {
   const key = (m: DeliveryKey) => `${m.dispatchId}|${m.memberId}`
-  const attempts = new Map<string, number>()
-  for (const chunk of chunks(messages, CLAIM_CHUNK)) {
-    const claimed = await db.$client
-      .prepare(
-        `update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ?1
-         where (dispatch_id, member_id) in (values ${chunk.map((_, i) => `(?${i * 2 + 3}, ?${i * 2 + 4})`).join(', ')})
-           and (status = 'queued' or (status = 'sending' and updated_at < ?2))
-         returning dispatch_id, member_id, attempts`,
-      )
-      .bind(now.getTime(), now.getTime() - 60_000, ...chunk.flatMap((m) => [m.dispatchId, m.memberId]))
-      .all<{ dispatch_id: string; member_id: string; attempts: number }>()
-    for (const row of claimed.results) attempts.set(`${row.dispatch_id}|${row.member_id}`, row.attempts)
-  }
-  const mine = messages.filter((m) => attempts.has(key(m)))
-  if (mine.length === 0) return messages.map(() => ({ action: 'ack' }))
+  const unique = [...new Map(messages.map((m) => [key(m), m])).values()]
 
   const people = new Map<string, typeof members.$inferSelect>()
-  for (const ids of chunks([...new Set(mine.map((m) => m.memberId))], LOOKUP_CHUNK)) {
+  for (const ids of chunks([...new Set(unique.map((m) => m.memberId))], LOOKUP_CHUNK)) {
     for (const member of await db.select().from(members).where(inArray(members.id, ids))) people.set(member.id, member)
   }
-  const runIds = [...new Set(mine.map((m) => m.dispatchId))]
   const runs = await db
     .select({ id: dispatches.id, announcement: announcements })
     .from(dispatches)
     .innerJoin(announcements, eq(announcements.id, dispatches.announcementId))
-    .where(inArray(dispatches.id, runIds))
+    .where(inArray(dispatches.id, [...new Set(unique.map((m) => m.dispatchId))]))
   const announcementOf = new Map(runs.map((run) => [run.id, run.announcement]))
+
+  const attempts = new Map<string, number>()
+  const interrupted = new Set<string>()
+  for (const chunk of chunks(unique, CLAIM_CHUNK)) {
+    const pairs = chunk.map((_, i) => `(?${i * 2 + 2}, ?${i * 2 + 3})`).join(', ')
+    const params = chunk.flatMap((m) => [m.dispatchId, m.memberId])
+    const [claimed, stale] = await db.$client.batch<{ dispatch_id: string; member_id: string; attempts: number }>([
+      db.$client
+        .prepare(
+          `update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ?1
+           where (dispatch_id, member_id) in (values ${pairs}) and status = 'queued'
+           returning dispatch_id, member_id, attempts`,
+        )
+        .bind(now.getTime(), ...params),
+      db.$client
+        .prepare(
+          `select dispatch_id, member_id, attempts from deliveries
+           where (dispatch_id, member_id) in (values ${pairs}) and status = 'sending' and updated_at < ?1`,
+        )
+        .bind(now.getTime() - 60_000, ...params),
+    ])
+    for (const row of claimed!.results) attempts.set(`${row.dispatch_id}|${row.member_id}`, row.attempts)
+    for (const row of stale!.results) interrupted.add(`${row.dispatch_id}|${row.member_id}`)
+  }
 
   const outcomes = new Map<string, Outcome>()
   const verdicts = new Map<string, Verdict>()
-  for (const message of mine) {
-    const outcome = await attempt(config, people.get(message.memberId), announcementOf.get(message.dispatchId), message, now, pace)
+  for (const staleKey of interrupted) {
+    const error = 'outcome unknown: an earlier attempt was interrupted after sending'
+    outcomes.set(staleKey, { status: 'failed', error })
+    verdicts.set(staleKey, { action: 'dead-letter', error })
+  }
+  for (const message of unique.filter((m) => attempts.has(key(m)))) {
+    const outcome = await attempt(config, people.get(message.memberId), announcementOf.get(message.dispatchId), message, now, pace).catch(
+      (error: unknown): SendResult => ({ outcome: 'retry', error: `unexpected: ${String(error)}`.slice(0, 500) }),
+    )
     const tries = attempts.get(key(message))!
     if (outcome.outcome === 'sent') {
       outcomes.set(key(message), { status: 'sent', error: null, providerMessageId: outcome.providerMessageId })
@@ -222,7 +252,13 @@ export async function deliverAnnouncements(
     }
   }
   await settleDeliveries(db, outcomes, now)
-  return messages.map((m) => verdicts.get(key(m)) ?? { action: 'ack' })
+  // Only the first copy of a message carries its verdict; other copies are acknowledged.
+  const answered = new Set<string>()
+  return messages.map((m) => {
+    if (answered.has(key(m))) return { action: 'ack' }
+    answered.add(key(m))
+    return verdicts.get(key(m)) ?? { action: 'ack' }
+  })
 }
 
 /** One message to one member, or why not. */
@@ -336,9 +372,18 @@ export async function deliverEvent(
   const [claimed] = await db
     .update(webhookDeliveries)
     .set({ status: 'sending', attempts: sql`${webhookDeliveries.attempts} + 1`, updatedAt: now })
-    .where(and(where, sql`(${webhookDeliveries.status} = 'queued' or (${webhookDeliveries.status} = 'sending' and ${webhookDeliveries.updatedAt} < ${now.getTime() - 60_000}))`))
+    .where(and(where, eq(webhookDeliveries.status, 'queued')))
     .returning({ attempts: webhookDeliveries.attempts })
-  if (!claimed) return { action: 'ack' }
+  if (!claimed) {
+    // Interrupted between sending and settling: whether it arrived is unknown, so it is not sent
+    // again (at most once) but marked failed with that reason.
+    const [stale] = await db
+      .update(webhookDeliveries)
+      .set({ status: 'failed', lastError: 'outcome unknown: an earlier attempt was interrupted after sending', updatedAt: now })
+      .where(and(where, eq(webhookDeliveries.status, 'sending'), lt(webhookDeliveries.updatedAt, new Date(now.getTime() - 60_000))))
+      .returning({ eventId: webhookDeliveries.eventId })
+    return stale ? { action: 'dead-letter', error: 'outcome unknown' } : { action: 'ack' }
+  }
   const event = await db.query.events.findFirst({ where: eq(events.id, message.eventId) })
   let result: SendResult
   try {

@@ -469,14 +469,14 @@ function referralStatements(
   const time = idTimePart(nowMs)
   return [
     client
-      .prepare(`update members set referral_count = referral_count + 1 where id = ?2 and ${memberExists}`)
+      .prepare(`update members set referral_count = referral_count + 1 where id = ?2 and status = 'active' and ${memberExists}`)
       .bind(memberId, request.referrerMemberId),
     client
       .prepare(
         `insert or ignore into rewards (id, rule_id, member_id, community_id, triggered_by, earned_at)
          select 'rwd_' || ?4 || lower(hex(randomblob(8))), r.id, m.id, m.community_id, ?3, ?5
          from reward_rules r join members m on m.id = ?2
-         where r.community_id = m.community_id and m.referral_count >= r.threshold and ${memberExists}`,
+         where r.community_id = m.community_id and m.status = 'active' and m.referral_count >= r.threshold and ${memberExists}`,
       )
       .bind(memberId, request.referrerMemberId, request.id, time, nowMs),
     client

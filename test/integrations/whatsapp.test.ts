@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { createDb } from '../../src/db/client'
 import { loadConfig } from '../../src/lib/config'
-import { deliverAnnouncement } from '../../src/services/dispatch'
+import { deliverAnnouncement, deliverAnnouncements } from '../../src/services/dispatch'
 import { sendWhatsAppMessage } from '../../src/services/channels'
 import { createCommunity, createInvite, joinJson, query } from '../worker/helpers'
 
@@ -77,5 +77,33 @@ describe('the WhatsApp Business Cloud API channel', () => {
     const sentTo = ((await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{ body: string }>).filter((r) => JSON.parse(r.body).to === '+4915112345611')
     expect(sentTo).toHaveLength(1)
     expect((await query('select sent, skipped, queued from dispatches where id = ?', 'dsp_0000000000000000000000wa01'))[0]).toEqual({ sent: 1, skipped: 1, queued: 0 })
+  })
+
+  it('sends once when a message arrives twice in one batch, and never resends an interrupted attempt', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const twice = await joinJson(invite.code, { name: 'Twice', phone: '+4915112345621', turnstileToken: 'human-token' })
+    const stuck = await joinJson(invite.code, { name: 'Stuck', phone: '+4915112345622', turnstileToken: 'human-token' })
+    const now = Date.now()
+    await query(
+      `insert into announcements (id, community_id, body, status, created_at, updated_at) values ('ann_0000000000000000000000wa02', ?, 'Once', 'sent', ?, ?)`,
+      community.id, now, now,
+    )
+    await query(`insert into dispatches (id, announcement_id, scheduled_for, status, queued, created_at) values ('dsp_0000000000000000000000wa02', 'ann_0000000000000000000000wa02', ?, 'expanded', 2, ?)`, now, now)
+    await query(`insert into deliveries (dispatch_id, member_id, status, attempts, updated_at) values ('dsp_0000000000000000000000wa02', ?, 'queued', 0, ?)`, twice.json.memberId, now)
+    // An attempt that was interrupted two minutes ago, after sending and before settling.
+    await query(`insert into deliveries (dispatch_id, member_id, status, attempts, updated_at) values ('dsp_0000000000000000000000wa02', ?, 'sending', 1, ?)`, stuck.json.memberId, now - 120_000)
+
+    const message = (memberId: string) => ({ dispatchId: 'dsp_0000000000000000000000wa02', memberId })
+    const verdicts = await deliverAnnouncements(createDb(env.DB), config(), [message(twice.json.memberId), message(twice.json.memberId), message(stuck.json.memberId)], new Date())
+    expect(verdicts).toEqual([{ action: 'ack' }, { action: 'ack' }, { action: 'dead-letter', error: expect.stringContaining('outcome unknown') }])
+    const sent = ((await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{ body: string }>).map((r) => JSON.parse(r.body).to)
+    expect(sent.filter((to) => to === '+4915112345621')).toHaveLength(1)
+    expect(sent.filter((to) => to === '+4915112345622')).toHaveLength(0)
+    const rows = await query<{ member_id: string; status: string; last_error: string | null }>(
+      `select member_id, status, last_error from deliveries where dispatch_id = 'dsp_0000000000000000000000wa02'`,
+    )
+    expect(rows.find((r) => r.member_id === stuck.json.memberId)).toMatchObject({ status: 'failed', last_error: expect.stringContaining('interrupted') })
+    expect((await query('select sent, failed, queued from dispatches where id = ?', 'dsp_0000000000000000000000wa02'))[0]).toEqual({ sent: 1, failed: 1, queued: 0 })
   })
 })
