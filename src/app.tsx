@@ -32,6 +32,9 @@ export function createApp() {
   app.get('/healthz', (c) => c.text('ok'))
   app.use(appContext())
 
+  // Forms people and admins send are as bounded as API bodies.
+  for (const path of ['/i/*', '/leave/*', '/admin/*']) app.use(path, limitBody())
+
   // The public hot path first: a landing page or QR code passes no other route's middleware.
   app.route('/', landingApp)
   app.route('/', qrApp)
@@ -74,14 +77,7 @@ function createApi() {
       }
     },
   })
-  api.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError('payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB.`)
-      },
-    }),
-  )
+  api.use(limitBody())
   api.use(requireJsonBody())
   api.use(bearerAuth({ publicPaths: ['/api/openapi.json', '/api/docs'] }))
 
@@ -95,6 +91,15 @@ function createApi() {
   api.route('/', webhooksApp)
 
   return api
+}
+
+function limitBody() {
+  return bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError('payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB.`)
+    },
+  })
 }
 
 const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {

@@ -17,9 +17,10 @@ const ConfigSchema = z.object({
     .transform((url) => url.replace(/\/+$/, '')),
   CHAT_INVITE_HOSTS: hostList,
   IMAGE_HOSTS: hostList,
-  ADMIN_TOKEN: z.string().min(16).optional().catch(undefined),
+  // A secret that is set but too short is a mistake to report, not to ignore.
+  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must have at least 16 characters').optional(),
   // Signs leave links and form tokens; falls back to ADMIN_TOKEN so a fresh setup works.
-  SIGNING_SECRET: z.string().min(32).optional().catch(undefined),
+  SIGNING_SECRET: z.string().min(32, 'SIGNING_SECRET must have at least 32 characters').optional(),
   REJECTION_COOLDOWN_DAYS: z.coerce.number().int().min(0).max(365).default(30),
   TURNSTILE_SECRET: z.string().min(1).optional().catch(undefined),
   TURNSTILE_SITE_KEY: z.string().min(1).optional().catch(undefined),

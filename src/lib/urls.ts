@@ -17,6 +17,14 @@ export function isAllowedHttpsUrl(value: string, allowedHosts: readonly string[]
 }
 
 /**
+ * Whether people may be sent on to this chat invite link. Unlike images, an empty allow-list
+ * admits nothing: this is where joining redirects to, so it is never an open redirect.
+ */
+export function isAllowedChatInviteUrl(value: string, allowedHosts: readonly string[]): boolean {
+  return allowedHosts.length > 0 && isAllowedHttpsUrl(value, allowedHosts)
+}
+
+/**
  * Checks URL fields against the installation's allow-lists: images may come only from
  * `IMAGE_HOSTS` (when set), chat invite links only from `CHAT_INVITE_HOSTS`, because people are
  * redirected there after joining.
@@ -33,7 +41,7 @@ export function assertAllowedUrls(
     }
   }
   const invite = fields.chatInviteUrl
-  if (invite && !isAllowedHttpsUrl(invite, config.CHAT_INVITE_HOSTS)) {
+  if (invite && !isAllowedChatInviteUrl(invite, config.CHAT_INVITE_HOSTS)) {
     errors.push({
       path: 'chatInviteUrl',
       message: `Chat invite links must be https on ${config.CHAT_INVITE_HOSTS.join(', ')}`,

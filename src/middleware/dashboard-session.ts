@@ -3,7 +3,8 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
 import { signingSecret } from '../lib/config'
-import { constantTimeEqual } from '../lib/crypto'
+import { constantTimeEqual, sha256Hex } from '../lib/crypto'
+import { readForm } from '../lib/forms'
 import { signToken, verifyToken } from '../lib/signing'
 import { findPrincipalById } from '../services/tokens'
 
@@ -18,7 +19,8 @@ export const SESSION_HOURS = 8
  */
 export async function startSession(c: Context<AppEnv>, tokenId: string | null): Promise<void> {
   const expires = Date.now() + SESSION_HOURS * 3600_000
-  const value = await signToken(signingSecret(c.var.config), SESSION_PURPOSE, `${tokenId ?? 'bootstrap'}~${expires}`)
+  const who = tokenId ?? `bootstrap:${await bootstrapFingerprint(c)}`
+  const value = await signToken(signingSecret(c.var.config), SESSION_PURPOSE, `${who}~${expires}`)
   setCookie(c, COOKIE, value, {
     httpOnly: true,
     sameSite: 'Strict',
@@ -26,6 +28,11 @@ export async function startSession(c: Context<AppEnv>, tokenId: string | null): 
     path: '/admin',
     maxAge: SESSION_HOURS * 3600,
   })
+}
+
+/** Names the current ADMIN_TOKEN without revealing it: a new token ends the old one's sessions. */
+async function bootstrapFingerprint(c: Context<AppEnv>): Promise<string> {
+  return (await sha256Hex(`session:${c.var.config.ADMIN_TOKEN ?? ''}`)).slice(0, 16)
 }
 
 export function endSession(c: Context<AppEnv>): void {
@@ -47,17 +54,16 @@ export function dashboardSession() {
   return createMiddleware<AppEnv>(async function dashboardSession(c, next) {
     const cookie = getCookie(c, COOKIE)
     const subject = cookie ? await verifyToken(signingSecret(c.var.config), SESSION_PURPOSE, cookie) : null
-    const [tokenId, expires] = subject?.split('~') ?? []
-    const principal =
-      subject && Number(expires) > Date.now()
-        ? await findPrincipalById(c.var.db, tokenId === 'bootstrap' ? null : (tokenId ?? ''), c.var.config.ADMIN_TOKEN)
-        : null
+    const [who = '', expires] = subject?.split('~') ?? []
+    const bootstrap = who.startsWith('bootstrap:')
+    const live = Number(expires) > Date.now() && (!bootstrap || who === `bootstrap:${await bootstrapFingerprint(c)}`)
+    const principal = live ? await findPrincipalById(c.var.db, bootstrap ? null : who, c.var.config.ADMIN_TOKEN) : null
     if (!principal) {
       endSession(c)
       return c.redirect(`/admin/login?next=${encodeURIComponent(c.req.path)}`, 303)
     }
     if (c.req.method === 'POST') {
-      const form = await c.req.parseBody({ all: true })
+      const form = await readForm(c)
       const sent = typeof form._csrf === 'string' ? form._csrf : ''
       if (!(await constantTimeEqual(sent, await csrfTokenFor(c)))) {
         return c.text('This form has expired. Go back, reload the page and try again.', 403)

@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../env'
-import { ApiError, fieldErrors } from '../lib/errors'
+import { ApiError, ERROR_CODES, fieldErrors, problemTitle, type ErrorCode } from '../lib/errors'
+import { readForm } from '../lib/forms'
 import { pickLanguage, type Lang } from '../lib/i18n'
 import { addDays, utcDay } from '../lib/time'
 import { idPattern } from '../lib/ids'
@@ -22,7 +23,7 @@ import { CreateCommunitySchema, UpdateCommunitySchema } from '../schemas/communi
 import { assertAllowedUrls } from '../lib/urls'
 import { EVENT_TYPES, type Community } from '../db/schema'
 import { signingSecret } from '../lib/config'
-import { CreateWebhookSchema } from '../schemas/announcements'
+import { CreateWebhookSchema, TimeZoneSchema } from '../schemas/announcements'
 import { createWebhookEndpoint, listWebhookEndpoints, recentWebhookDeliveries } from '../services/webhooks'
 import { Csrf, FunnelChart, Shell, words } from '../views/dashboard'
 
@@ -52,6 +53,20 @@ function formText(form: Record<string, unknown>, key: string): string | undefine
 }
 
 /**
+ * What the last action did, from the redirect's query: counts and error codes only, turned into
+ * text here, so a crafted link cannot put words on an admin's screen.
+ */
+function notice(c: Context<AppEnv>): string | undefined {
+  const decided = c.req.query('decided')
+  if (!decided || !/^\d{1,3}$/.test(decided)) return undefined
+  const refused = (c.req.query('refused') ?? '')
+    .split(',')
+    .filter((code): code is ErrorCode => (ERROR_CODES as string[]).includes(code))
+    .map((code) => problemTitle(code))
+  return [`${decided} ✓`, ...refused].join(' · ')
+}
+
+/**
  * The page frame. Its header shows the pending requests from every page: of the community on
  * screen, or else of every community this admin manages.
  */
@@ -70,7 +85,7 @@ async function shell(c: Context<AppEnv>, title: string, body: unknown, community
       pendingCount={pending}
       approvalsHref={communityId ? `/admin/communities/${communityId}/approvals` : undefined}
       csrf={await csrfTokenFor(c)}
-      notice={c.req.query('done')}
+      notice={notice(c)}
     >
       {body as never}
     </Shell>,
@@ -99,7 +114,7 @@ dashboardApp.get('/admin/login', (c) => {
 })
 
 dashboardApp.post('/admin/login', async (c) => {
-  const form = await c.req.parseBody()
+  const form = await readForm(c)
   const token = typeof form.token === 'string' ? form.token.trim() : ''
   const principal = token ? await findPrincipalByToken(c.var.db, token, c.var.config.ADMIN_TOKEN) : null
   if (!principal) return c.redirect('/admin/login?failed=1', 303)
@@ -212,7 +227,7 @@ function CommunityFields(props: { t: ReturnType<typeof words>; community?: Commu
 
 dashboardApp.post('/admin/communities', async (c) => {
   assertOwner(c.var.principal)
-  const parsed = CreateCommunitySchema.safeParse(communityFromForm(await c.req.parseBody()))
+  const parsed = CreateCommunitySchema.safeParse(communityFromForm(await readForm(c)))
   if (!parsed.success) refuse(parsed.error.issues)
   assertAllowedUrls(parsed.data, c.var.config)
   const { community } = await createCommunity(c.var.db, parsed.data, new Date())
@@ -300,7 +315,7 @@ dashboardApp.get('/admin/communities/:id/settings', async (c) => {
 dashboardApp.post('/admin/communities/:id/settings', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCanManageCommunity(c.var.principal, id)
-  const parsed = UpdateCommunitySchema.safeParse(communityFromForm(await c.req.parseBody()))
+  const parsed = UpdateCommunitySchema.safeParse(communityFromForm(await readForm(c)))
   if (!parsed.success) refuse(parsed.error.issues)
   assertAllowedUrls(parsed.data, c.var.config)
   await updateCommunity(c.var.db, id, parsed.data, new Date())
@@ -314,7 +329,7 @@ for (const change of ['promote', 'demote'] as const) {
     assertCanManageCommunity(c.var.principal, id)
     if (change === 'promote') await promoteToCommunityAdmin(c.var.db, id, tokenId)
     else {
-      const groupId = formText(await c.req.parseBody(), 'groupId')
+      const groupId = formText(await readForm(c), 'groupId')
       await demoteToGroupAdmin(c.var.db, id, tokenId, groupId && idPattern('grp').test(groupId) ? groupId : undefined)
     }
     return c.redirect(`/admin/communities/${id}/settings`, 303)
@@ -507,7 +522,7 @@ const NewLinkForm = z.object({
 dashboardApp.post('/admin/communities/:id/links', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCanManageCommunity(c.var.principal, id)
-  const form = await c.req.parseBody()
+  const form = await readForm(c)
   const parsed = NewLinkForm.safeParse(
     Object.fromEntries(['label', 'source', 'campaign', 'groupId', 'maxUses'].map((key) => [key, formText(form, key)])),
   )
@@ -730,7 +745,7 @@ const DecisionForm = z.object({
 dashboardApp.post('/admin/communities/:id/approvals', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCanManageCommunity(c.var.principal, id)
-  const form = await c.req.parseBody({ all: true })
+  const form = await readForm(c)
   const only = formText(form, 'only')?.split(':')
   const ids = form.ids === undefined ? [] : ([] as unknown[]).concat(form.ids).map(String)
   const parsed = DecisionForm.safeParse({
@@ -740,7 +755,7 @@ dashboardApp.post('/admin/communities/:id/approvals', async (c) => {
   })
   if (!parsed.success) return c.redirect(`/admin/communities/${id}/approvals`, 303)
   let done = 0
-  const problems: string[] = []
+  const problems = new Set<string>()
   for (const requestId of parsed.data.ids) {
     try {
       const request = await getJoinRequestOrThrow(c.var.db, requestId)
@@ -750,11 +765,10 @@ dashboardApp.post('/admin/communities/:id/approvals', async (c) => {
       done += 1
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
-      problems.push(error.message)
+      problems.add(error.code)
     }
   }
-  const notice = `${done} ✓${problems.length ? ` · ${problems.join(' · ')}` : ''}`
-  return c.redirect(`/admin/communities/${id}/approvals?done=${encodeURIComponent(notice)}`, 303)
+  return c.redirect(`/admin/communities/${id}/approvals?decided=${done}&refused=${[...problems].join(',')}`, 303)
 })
 
 const MemberFilter = z.object({
@@ -860,7 +874,7 @@ const AnnouncementForm = z
     body: z.string().trim().min(1).max(4096),
     audience: z.string().optional(),
     sendAt: z.string().optional(),
-    timezone: z.string().max(64).optional(),
+    timezone: TimeZoneSchema.optional(),
     cron: z.string().trim().max(100).optional(),
   })
   .transform((form, ctx) => {
@@ -872,8 +886,11 @@ const AnnouncementForm = z
       return z.NEVER
     }
     // The form's date-time is wall-clock time in the chosen zone; find the UTC instant for it.
-    const offset = zoneOffsetMinutes(timezone, local)
-    return { body: form.body, audience: form.audience, repeat: null, sendAt: new Date(local.getTime() - offset * 60_000) }
+    // Twice: the offset at the guessed instant, not at the wall-clock time read as UTC, is the
+    // one that holds around a change of clocks.
+    const guess = new Date(local.getTime() - zoneOffsetMinutes(timezone, local) * 60_000)
+    const sendAt = new Date(local.getTime() - zoneOffsetMinutes(timezone, guess) * 60_000)
+    return { body: form.body, audience: form.audience, repeat: null, sendAt }
   })
 
 /** How far a time zone is ahead of UTC at a moment, in minutes. */
@@ -893,7 +910,7 @@ dashboardApp.get('/admin/communities/:id/announcements', async (c) => {
   const [groups, page] = await Promise.all([listGroups(c.var.db, id, { limit: 100 }), listAnnouncements(c.var.db, id, { limit: 100 })])
   const summaries = await Promise.all(page.data.map((announcement) => deliverySummary(c.var.db, announcement.id)))
   const cron = c.req.query('cron')?.slice(0, 100)
-  const timezone = c.req.query('timezone')?.slice(0, 64) || 'Europe/Berlin'
+  const timezone = TimeZoneSchema.catch('Europe/Berlin').parse(c.req.query('timezone') || 'Europe/Berlin')
   let preview: Date[] | string = []
   if (cron) {
     try {
@@ -1018,7 +1035,7 @@ dashboardApp.get('/admin/communities/:id/announcements', async (c) => {
 dashboardApp.post('/admin/communities/:id/announcements', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCanManageCommunity(c.var.principal, id)
-  const form = await c.req.parseBody()
+  const form = await readForm(c)
   const parsed = AnnouncementForm.safeParse(
     Object.fromEntries(['body', 'audience', 'sendAt', 'timezone', 'cron'].map((key) => [key, formText(form, key)])),
   )
@@ -1119,7 +1136,7 @@ dashboardApp.get('/admin/webhooks', (c) => webhooksPage(c))
 
 /** The endpoint's secret is on the answer to this POST only (no redirect): shown once. */
 dashboardApp.post('/admin/webhooks', async (c) => {
-  const form = await c.req.parseBody({ all: true })
+  const form = await readForm(c)
   const parsed = CreateWebhookSchema.safeParse({
     url: formText(form, 'url'),
     events: form.events === undefined ? [] : ([] as unknown[]).concat(form.events).map(String),

@@ -6,8 +6,9 @@ import { signingSecret } from '../lib/config'
 import { constantTimeEqual, randomBase64Url, sha256Hex } from '../lib/crypto'
 import { ApiError, fieldErrors } from '../lib/errors'
 import { MESSAGES, pickLanguage, type Lang } from '../lib/i18n'
+import { readForm } from '../lib/forms'
 import { signToken, verifyToken } from '../lib/signing'
-import { isAllowedHttpsUrl } from '../lib/urls'
+import { isAllowedChatInviteUrl } from '../lib/urls'
 import type { Invite, JoinRequest, Member } from '../db/schema'
 import { getCommunityOrThrow } from '../services/communities'
 import { findInviteByCode, inviteStatus, retiredCodeExists } from '../services/invites'
@@ -59,7 +60,9 @@ async function usableInviteOrThrow(c: Context<AppEnv>): Promise<Invite> {
 joinApp.get('/i/:code/join', async (c) => {
   const invite = await usableInviteOrThrow(c)
   const community = await getCommunityOrThrow(c.var.db, invite.communityId)
-  const csrfToken = randomBase64Url(24)
+  // The same token for every tab of this browser: opening the form twice does not expire the first.
+  const existing = getCookie(c, CSRF_COOKIE)
+  const csrfToken = existing && /^[A-Za-z0-9_-]{32}$/.test(existing) ? existing : randomBase64Url(24)
   setCookie(c, CSRF_COOKIE, csrfToken, {
     httpOnly: true,
     sameSite: 'Strict',
@@ -96,9 +99,7 @@ joinApp.post('/i/:code/join', async (c) => {
       throw new ApiError('malformed_json', 'The request body is not valid JSON.')
     })
   } else {
-    const form = await c.req.parseBody({ all: true }).catch(() => {
-      throw new ApiError('bad_request', 'The form could not be read.')
-    })
+    const form = await readForm(c)
     const cookie = getCookie(c, CSRF_COOKIE)
     const sent = typeof form.csrf === 'string' ? form.csrf : ''
     if (!cookie || !(await constantTimeEqual(cookie, sent))) {
@@ -219,7 +220,7 @@ async function memberLinks(c: Context<AppEnv>, request: JoinRequest, member: Mem
   const referralInvite = member.status === 'active' ? await referralInviteOf(c.var.db, member.id) : null
   return {
     // Stored URLs are checked again: the allow-list may have changed since. Never an open redirect.
-    chatInviteUrl: chat && isAllowedHttpsUrl(chat, config.CHAT_INVITE_HOSTS) ? chat : null,
+    chatInviteUrl: chat && isAllowedChatInviteUrl(chat, config.CHAT_INVITE_HOSTS) ? chat : null,
     referral: referralInvite ? inviteUrls(config.PUBLIC_BASE_URL, referralInvite.code) : null,
     leaveUrl:
       member.status === 'active'

@@ -9,7 +9,7 @@ const FutureTime = z.iso
   .transform((value) => new Date(value))
   .openapi({ type: 'string', format: 'date-time' })
 
-const TimeZone = z.string().refine((zone) => {
+export const TimeZoneSchema = z.string().max(64).refine((zone) => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone })
     return true
@@ -21,7 +21,7 @@ const TimeZone = z.string().refine((zone) => {
 export const RepeatSchema = z
   .strictObject({
     cron: z.string().trim().min(9).max(100).openapi({ example: '0 9 * * 1' }).describe('Five-field cron rule'),
-    timezone: TimeZone.openapi({ example: 'Europe/Berlin' }),
+    timezone: TimeZoneSchema.openapi({ example: 'Europe/Berlin' }),
     until: FutureTime.optional(),
   })
   .openapi('Repeat')
@@ -157,6 +157,6 @@ export const WebhookSchema = z
 
 export const PreviewQuerySchema = z.object({
   cron: z.string().trim().min(9).max(100),
-  timezone: TimeZone,
+  timezone: TimeZoneSchema,
   count: z.coerce.number().int().min(1).max(20).default(5),
 })

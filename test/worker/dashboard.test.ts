@@ -251,3 +251,65 @@ describe('dashboard: pending requests are visible from every page', () => {
     }
   })
 })
+
+describe('dashboard: bad input gets a clear answer, never a 500', () => {
+  it('refuses an unknown time zone and falls back for the preview', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const list = await page(`/admin/communities/${community.id}/announcements?cron=0+9+*+*+1&timezone=Mars%2FOlympus`, cookie)
+    expect(list.status).toBe(200)
+    const refused = await post(`/admin/communities/${community.id}/announcements`, cookie, {
+      _csrf: csrfOf(list.text),
+      body: 'Hello',
+      sendAt: '2030-01-01T10:00',
+      timezone: 'Europe/Berln',
+    })
+    expect(refused.status).toBe(400)
+    expect(refused.text).toContain('timezone')
+  })
+
+  it('converts a wall-clock time to UTC correctly on the night the clocks go back', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const list = await page(`/admin/communities/${community.id}/announcements`, cookie)
+    await post(`/admin/communities/${community.id}/announcements`, cookie, {
+      _csrf: csrfOf(list.text),
+      body: 'Night run',
+      sendAt: '2030-10-27T01:30',
+      timezone: 'Europe/Berlin',
+    })
+    const [row] = await query<{ send_at: number }>('select send_at from announcements where community_id = ?', community.id)
+    expect(new Date(row!.send_at).toISOString()).toBe('2030-10-26T23:30:00.000Z') // still summer time
+  })
+
+  it('answers an unreadable form with 400', async () => {
+    const response = await call('POST', '/admin/login', {
+      token: null,
+      rawBody: 'garbage without any boundary',
+      headers: { 'content-type': 'multipart/form-data; boundary=x', accept: 'text/html' },
+    })
+    expect(response.status).toBe(400)
+  })
+
+  it('shows only notices it wrote itself', async () => {
+    const { cookie } = await signIn()
+    const crafted = await page('/admin?done=Your+account+is+locked&decided=3%3Cb%3E', cookie)
+    expect(crafted.text).not.toContain('locked')
+    expect(crafted.text).not.toContain('role="status"')
+    const real = await page('/admin?decided=2&refused=group_full,made_up', cookie)
+    expect(real.text).toContain('2 ✓ · Group is full')
+    expect(real.text).not.toContain('made_up')
+  })
+})
+
+describe('public forms are bounded too', () => {
+  it('refuses a join body over 64 KiB with 413', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const response = await call('POST', `/i/${invite.code}/join`, {
+      token: null,
+      body: { name: 'x'.repeat(70 * 1024), email: 'big@example.com', consent: true },
+      headers: { accept: 'application/json' },
+    })
+    expect(response.status).toBe(413)
+  })
+})
