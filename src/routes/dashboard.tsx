@@ -6,6 +6,7 @@ import { readForm } from '../lib/forms'
 import { pickLanguage, type Lang } from '../lib/i18n'
 import { addDays, utcDay } from '../lib/time'
 import { idPattern } from '../lib/ids'
+import { PaginationQuerySchema } from '../lib/pagination'
 import { csrfTokenFor, dashboardSession, endSession, startSession } from '../middleware/dashboard-session'
 import { assertCanManageCommunity, assertCanReadCommunity, assertOwner, canManageCommunity, isOwner } from '../services/access'
 import { cancelAnnouncement, createAnnouncement, deliverySummary, getAnnouncementOrThrow, listAnnouncements, previewRuns, sendAnnouncementNow } from '../services/announcements'
@@ -355,6 +356,23 @@ function Tabs(props: { communityId: string; current: string; t: ReturnType<typeo
   )
 }
 
+/** The page cursor from the query, if it looks like one (lists are paged by id). */
+function cursorOf(c: Context<AppEnv>): string | undefined {
+  return PaginationQuerySchema.shape.cursor.safeParse(c.req.query('cursor')).data
+}
+
+/** A link to the next page of a list, keeping the other query parameters. */
+function NextPage(props: { cursor: string | null; c: Context<AppEnv> }) {
+  if (!props.cursor) return null
+  const url = new URL(props.c.req.url)
+  url.searchParams.set('cursor', props.cursor)
+  return (
+    <p>
+      <a href={url.pathname + url.search}>{words(lang(props.c)).nextPage} →</a>
+    </p>
+  )
+}
+
 function percent(value: number): string {
   return `${Math.round(value * 1000) / 10}%`
 }
@@ -654,7 +672,7 @@ dashboardApp.get('/admin/communities/:id/approvals', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCanManageCommunity(c.var.principal, id)
   const community = await getCommunityOrThrow(c.var.db, id)
-  const pending = await listJoinRequests(c.var.db, id, { status: 'pending', limit: 100 })
+  const pending = await listJoinRequests(c.var.db, id, { status: 'pending', limit: 100, cursor: cursorOf(c) })
   return shell(
     c,
     `${community.name}: ${t.approvals}`,
@@ -717,6 +735,7 @@ dashboardApp.get('/admin/communities/:id/approvals', async (c) => {
                 ))}
               </tbody>
             </table>
+            <NextPage cursor={pending.nextCursor} c={c} />
             <label for="reason">{t.reason}</label>
             <input id="reason" name="reason" maxlength={500} style="width:100%" />
             <p>
@@ -784,7 +803,7 @@ dashboardApp.get('/admin/communities/:id/members', async (c) => {
   const filter = MemberFilter.parse(c.req.query())
   const [groups, page] = await Promise.all([
     listGroups(c.var.db, id, { limit: 100 }),
-    listMembers(c.var.db, id, { status: 'active', search: filter.q || undefined, groupId: filter.groupId, limit: 100, cursor: undefined }),
+    listMembers(c.var.db, id, { status: 'active', search: filter.q || undefined, groupId: filter.groupId, limit: 100, cursor: cursorOf(c) }),
   ])
   const groupsOf = await groupIdsOfMembers(c.var.db, page.data.map((member) => member.id))
   const groupName = new Map(groups.data.map((group) => [group.id, group.name]))
@@ -845,6 +864,7 @@ dashboardApp.get('/admin/communities/:id/members', async (c) => {
             ))}
           </tbody>
         </table>
+        <NextPage cursor={page.nextCursor} c={c} />
       </section>
     </>,
     id,

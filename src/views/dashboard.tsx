@@ -28,7 +28,7 @@ const WORDS = {
     noData: 'No visits in this period yet.', nameOrContact: 'Name, phone or e-mail',
     settings: 'Settings', save: 'Save', admins: 'Admins', promote: 'Make community admin', demote: 'Make group admin',
     newCommunity: 'New community', photo: 'Photo URL', purpose: 'Purpose', questions: 'Join questions (one per line, closed communities)',
-    webhooks: 'Webhooks', endpoint: 'Endpoint URL', events: 'Events', secretOnce: 'Signing secret (shown only now):',
+    webhooks: 'Webhooks', endpoint: 'Endpoint URL', events: 'Events', secretOnce: 'Signing secret (shown only now):', nextPage: 'Next page',
   },
   de: {
     dashboard: 'Dashboard', signIn: 'Anmelden', signOut: 'Abmelden', token: 'API-Token', communities: 'Communities',
@@ -51,7 +51,7 @@ const WORDS = {
     noData: 'Noch keine Besuche in diesem Zeitraum.', nameOrContact: 'Name, Telefon oder E-Mail',
     settings: 'Einstellungen', save: 'Speichern', admins: 'Admins', promote: 'Zum Community-Admin machen', demote: 'Zum Gruppen-Admin machen',
     newCommunity: 'Neue Community', photo: 'Foto-URL', purpose: 'Zweck', questions: 'Beitrittsfragen (eine pro Zeile, geschlossene Communities)',
-    webhooks: 'Webhooks', endpoint: 'Endpunkt-URL', events: 'Ereignisse', secretOnce: 'Signatur-Secret (nur jetzt sichtbar):',
+    webhooks: 'Webhooks', endpoint: 'Endpunkt-URL', events: 'Ereignisse', secretOnce: 'Signatur-Secret (nur jetzt sichtbar):', nextPage: 'Nächste Seite',
   },
 } as const
 

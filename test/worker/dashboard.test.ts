@@ -313,3 +313,25 @@ describe('public forms are bounded too', () => {
     expect(response.status).toBe(413)
   })
 })
+
+describe('dashboard: long lists are paged', () => {
+  it('shows members a hundred at a time with a link to the next page', async () => {
+    const community = await createCommunity()
+    const now = Date.now()
+    for (let i = 0; i < 105; i++) {
+      const suffix = String(i).padStart(4, '0')
+      await query(
+        `insert into members (id, community_id, name, email, consent, status, join_request_id, joined_at)
+         values (?, ?, ?, ?, 1, 'active', ?, ?)`,
+        `mem_0000000000000000000000${suffix}`, community.id, `Paged ${suffix}`, `paged${suffix}@example.com`, `jr_0000000000000000000000${suffix}`, now,
+      )
+    }
+    const { cookie } = await signIn()
+    const first = await page(`/admin/communities/${community.id}/members`, cookie)
+    expect(first.text.match(/Paged \d{4}/g)).toHaveLength(100)
+    const next = /href="([^"]+cursor=[^"]+)">Next page/.exec(first.text)![1]!.replace(/&amp;/g, '&')
+    const second = await page(next, cookie)
+    expect(second.text.match(/Paged \d{4}/g)).toEqual(['Paged 0100', 'Paged 0101', 'Paged 0102', 'Paged 0103', 'Paged 0104'])
+    expect(second.text).not.toContain('Next page')
+  })
+})
