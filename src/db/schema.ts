@@ -193,7 +193,11 @@ export const visits = sqliteTable(
     isBot: integer('is_bot', { mode: 'boolean' }).notNull(),
     visitorHash: text('visitor_hash').notNull(),
   },
-  (t) => [index('visits_invite_at_idx').on(t.inviteId, t.at)],
+  (t) => [
+    index('visits_invite_at_idx').on(t.inviteId, t.at),
+    // The retention job deletes the oldest rows first.
+    index('visits_at_idx').on(t.at),
+  ],
 )
 
 /**

@@ -2,10 +2,12 @@ import { createDb } from '../db/client'
 import { dispatchDueAnnouncements } from '../services/dispatch'
 import { pruneRateLimits } from '../services/rate-limits'
 import { fanOutEvents } from '../services/webhooks'
+import { pruneVisits } from '../services/visits'
+import { loadConfig } from '../lib/config'
 
 /**
  * The Cron Trigger (every minute): start the announcements that are due, move the events
- * outbox on to the delivery queue, and, once an hour, forget old rate-limit windows. Each step
+ * outbox on to the delivery queue, delete raw visits past their retention, and, once an hour, forget old rate-limit windows. Each step
  * is bounded (claims and events are taken a few dozen at a time), so one run never outgrows
  * its limits; whatever is left waits for the next minute.
  */
@@ -22,6 +24,10 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
     console.error(JSON.stringify({ job: 'cron', step: 'events', error: String(error) }))
     return 0
   })
+  const prunedVisits = await pruneVisits(db, now, loadConfig(env).VISIT_RETENTION_DAYS).catch((error) => {
+    console.error(JSON.stringify({ job: 'cron', step: 'visit retention', error: String(error) }))
+    return 0
+  })
   if (now.getUTCMinutes() === 0) await pruneRateLimits(db, now)
-  console.log(JSON.stringify({ job: 'cron', cron: controller.cron, dispatches: started.length, events, d1Queries: counter.queries }))
+  console.log(JSON.stringify({ job: 'cron', cron: controller.cron, dispatches: started.length, events, prunedVisits, d1Queries: counter.queries }))
 }

@@ -21,6 +21,7 @@ const ConfigSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must have at least 16 characters').optional(),
   // Signs leave links and form tokens; falls back to ADMIN_TOKEN so a fresh setup works.
   SIGNING_SECRET: z.string().min(32, 'SIGNING_SECRET must have at least 32 characters').optional(),
+  VISIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
   REJECTION_COOLDOWN_DAYS: z.coerce.number().int().min(0).max(365).default(30),
   TURNSTILE_SECRET: z.string().min(1).optional().catch(undefined),
   TURNSTILE_SITE_KEY: z.string().min(1).optional().catch(undefined),

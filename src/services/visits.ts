@@ -171,3 +171,16 @@ async function dailySalt(db: Database, day: string): Promise<string> {
   const row = await db.query.visitorSalts.findFirst({ where: eq(visitorSalts.day, day) })
   return row!.salt
 }
+
+/**
+ * Deletes raw visits older than the retention period, a bounded number per call (the cron runs
+ * every minute). The daily rollups that the stats read are kept: only the audit trail shrinks,
+ * which is what keeps the database far from its size limit (see docs/scaling.md).
+ */
+export async function pruneVisits(db: Database, now: Date, retentionDays: number, limit = 5000): Promise<number> {
+  const cutoff = now.getTime() - retentionDays * 86400_000
+  const result = await db.run(
+    sql`delete from visits where id in (select id from visits where at < ${cutoff} order by at limit ${limit})`,
+  )
+  return result.meta.changes
+}

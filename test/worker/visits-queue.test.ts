@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
+import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import worker from '../../src/index'
@@ -80,5 +80,23 @@ describe('the visits queue consumer', () => {
     } finally {
       await env.DB.prepare('alter table visits_away rename to visits').run()
     }
+  })
+})
+
+describe('visit retention', () => {
+  it('the cron deletes raw visits past their retention and keeps the rollups', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const now = Date.now()
+    const day = 86400_000
+    const body = (at: number) => ({ inviteId: invite.id, communityId: community.id, at, via: 'link', country: 'DE', referrerHost: null, device: 'mobile', isBot: false, visitorHash: 'd'.repeat(32) })
+    await deliver([body(now - 500 * day), body(now - 10 * day)])
+    const ctx = createExecutionContext()
+    await worker.scheduled(createScheduledController({ cron: '* * * * *', scheduledTime: now }), env, ctx)
+    await waitOnExecutionContext(ctx)
+    const left = await env.DB.prepare('select at from visits where invite_id = ?').bind(invite.id).all<{ at: number }>()
+    expect(left.results.map((row) => row.at)).toEqual([now - 10 * day])
+    const rollups = await env.DB.prepare('select sum(visits) as n from invite_daily_stats where invite_id = ?').bind(invite.id).first<{ n: number }>()
+    expect(rollups!.n).toBe(2)
   })
 })

@@ -1,0 +1,1 @@
+CREATE INDEX `visits_at_idx` ON `visits` (`at`);
