@@ -13,7 +13,8 @@ import { apiClient, localD1File, startWorker } from '../test/support/worker-serv
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
-const PHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148'
+const PHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148'
 
 interface Measurement {
   name: string
@@ -29,7 +30,12 @@ async function load(
   options: {
     path?: () => string
     /** A different request each time (method, path, body, headers). */
-    request?: () => { method: 'POST' | 'GET'; path: string; body?: string; headers?: Record<string, string> }
+    request?: () => {
+      method: 'POST' | 'GET'
+      path: string
+      body?: string
+      headers?: Record<string, string>
+    }
     seconds?: number
     headers?: Record<string, string>
     connections?: number
@@ -41,7 +47,14 @@ async function load(
     duration: options.seconds ?? DURATION_SECONDS,
     headers: { 'user-agent': PHONE, ...options.headers },
     requests: options.request
-      ? [{ setupRequest: (request) => { const next = options.request!(); return { ...request, ...next, headers: { ...request.headers, ...next.headers } } } }]
+      ? [
+          {
+            setupRequest: (request) => {
+              const next = options.request!()
+              return { ...request, ...next, headers: { ...request.headers, ...next.headers } }
+            },
+          },
+        ]
       : options.path
         ? [{ setupRequest: (request) => ({ ...request, path: options.path!() }) }]
         : undefined,
@@ -62,10 +75,15 @@ function median(measurements: Measurement[]): Measurement {
 }
 
 function table(rows: Measurement[], baseline: number): string {
-  const lines = ['| route | req/s | vs hello | p50 ms | p99 ms | failed |', '|---|---:|---:|---:|---:|---:|']
+  const lines = [
+    '| route | req/s | vs hello | p50 ms | p99 ms | failed |',
+    '|---|---:|---:|---:|---:|---:|',
+  ]
   for (const row of rows) {
     const ratio = `${Math.round((row.rps / baseline) * 100)}%`
-    lines.push(`| ${row.name} | ${row.rps} | ${ratio} | ${row.p50} | ${row.p99} | ${row.failures} |`)
+    lines.push(
+      `| ${row.name} | ${row.rps} | ${ratio} | ${row.p50} | ${row.p99} | ${row.failures} |`,
+    )
   }
   return lines.join('\n')
 }
@@ -81,9 +99,14 @@ async function httpSuite() {
       photoUrl: 'https://images.example.com/bench.jpg',
     })
     for (let i = 0; i < 5; i++) {
-      await api('POST', `/api/communities/${community.id}/groups`, { name: `Group ${i}`, topic: 'Running' })
+      await api('POST', `/api/communities/${community.id}/groups`, {
+        name: `Group ${i}`,
+        topic: 'Running',
+      })
     }
-    const invite = await api('POST', `/api/communities/${community.id}/invites`, { source: 'bench' })
+    const invite = await api('POST', `/api/communities/${community.id}/invites`, {
+      source: 'bench',
+    })
     const base = worker.url
     const landing = `${base}/i/${invite.code}`
     const stats = `/api/invites/${invite.id}/stats`
@@ -99,20 +122,36 @@ async function httpSuite() {
     // into a fresh open community each round (an announcement group holds 2,000).
     let person = 0
     const joinInto = async () => {
-      const open = await api('POST', '/api/communities', { name: `Join bench ${Date.now()}`, description: '', visibility: 'open' })
+      const open = await api('POST', '/api/communities', {
+        name: `Join bench ${Date.now()}`,
+        description: '',
+        visibility: 'open',
+      })
       const link = await api('POST', `/api/communities/${open.id}/invites`, {})
       return () => {
         person += 1
         return {
           method: 'POST' as const,
           path: `/i/${link.code}/join`,
-          body: JSON.stringify({ name: `Person ${person}`, phone: `+49151${String(10_000_000 + person)}`, consent: true }),
-          headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': `${PHONE} bench/${person}` },
+          body: JSON.stringify({
+            name: `Person ${person}`,
+            phone: `+49151${String(10_000_000 + person)}`,
+            consent: true,
+          }),
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            'user-agent': `${PHONE} bench/${person}`,
+          },
         }
       }
     }
     // Approving: pending requests made through the join API beforehand, approved one each.
-    const closed = await api('POST', '/api/communities', { name: 'Approval bench', description: '', visibility: 'closed' })
+    const closed = await api('POST', '/api/communities', {
+      name: 'Approval bench',
+      description: '',
+      visibility: 'closed',
+    })
     const closedLink = await api('POST', `/api/communities/${closed.id}/invites`, {})
     const pending: string[] = []
     for (let i = 0; i < 1900; i += 20) {
@@ -120,8 +159,16 @@ async function httpSuite() {
         Array.from({ length: 20 }, (_, j) =>
           fetch(`${base}/i/${closedLink.code}/join`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': `${PHONE} pending/${i + j}` },
-            body: JSON.stringify({ name: `Applicant ${i + j}`, phone: `+49152${String(10_000_000 + i + j)}`, consent: true }),
+            headers: {
+              'content-type': 'application/json',
+              accept: 'application/json',
+              'user-agent': `${PHONE} pending/${i + j}`,
+            },
+            body: JSON.stringify({
+              name: `Applicant ${i + j}`,
+              phone: `+49152${String(10_000_000 + i + j)}`,
+              consent: true,
+            }),
           }).then((response) => response.json() as Promise<{ joinRequestId: string }>),
         ),
       )
@@ -140,15 +187,26 @@ async function httpSuite() {
       ['landing page `/i/:code`', landing, async () => ({})],
       ['QR SVG, cached', `${landing}/qr.svg`, async () => ({})],
       ['QR PNG 512 px, cached', `${landing}/qr.png`, async () => ({})],
-      ['QR PNG, cold (random size per request)', base, async () => ({ path: () => `/i/${invite.code}/qr.png?size=${64 + Math.floor(Math.random() * 1985)}` })],
-      ['open join, JSON (a new member each request)', base, async () => ({ request: await joinInto() })],
+      [
+        'QR PNG, cold (random size per request)',
+        base,
+        async () => ({
+          path: () => `/i/${invite.code}/qr.png?size=${64 + Math.floor(Math.random() * 1985)}`,
+        }),
+      ],
+      [
+        'open join, JSON (a new member each request)',
+        base,
+        async () => ({ request: await joinInto() }),
+      ],
       ['join-request approval', base, async () => ({ request: approve })],
       ['invite stats `/api/invites/:id/stats`', base + stats, async () => ({ headers: auth })],
     ]
     const rounds: Measurement[][] = []
     for (let round = 0; round < ROUNDS; round++) {
       const measured: Measurement[] = []
-      for (const [name, url, prepare] of routes) measured.push(await load(name, url, await prepare()))
+      for (const [name, url, prepare] of routes)
+        measured.push(await load(name, url, await prepare()))
       rounds.push(measured)
     }
     const rows = routes.map((_, i) => median(rounds.map((round) => round[i]!)))
@@ -161,7 +219,9 @@ async function httpSuite() {
 /** Loads `count` visits spread over a year, 3 invites and 30 countries, straight into SQLite. */
 function loadVisits(db: DatabaseSync, communityId: string, inviteIds: string[], count: number) {
   const start = Date.UTC(2026, 0, 1)
-  const countries = Array.from({ length: 30 }, (_, i) => String.fromCharCode(65 + (i % 26), 65 + Math.floor(i / 26) + 3))
+  const countries = Array.from({ length: 30 }, (_, i) =>
+    String.fromCharCode(65 + (i % 26), 65 + Math.floor(i / 26) + 3),
+  )
   const insertVisit = db.prepare(
     `insert into visits (invite_id, at, via, country, referrer_host, device, is_bot, visitor_hash)
      values (?, ?, ?, ?, 'www.instagram.com', 'mobile', ?, ?)`,
@@ -215,10 +275,26 @@ function loadPeople(db: DatabaseSync, communityId: string, inviteId: string, cou
   for (let i = 0; i < count; i++) {
     const referrer = i % 20 === 0
     const referredBy = !referrer && i > 20 ? memberId(Math.floor(i / 20) * 20) : null
-    insertMember.run(memberId(i), communityId, `Member ${i}`, `+49151${String(i).padStart(8, '0')}`, `jr_m${tag}${String(i).padStart(19, '0')}`,
-      inviteId, referredBy, referrer ? 19 - (i % 19) : 0, start + Math.floor((i / count) * 365 * 86400_000))
-    insertRequest.run(`jr_p${tag}${String(i).padStart(19, '0')}`, communityId, inviteId, `Applicant ${i}`, `+49152${String(i).padStart(8, '0')}`,
-      `hash-${tag}-${i}`, start + i)
+    insertMember.run(
+      memberId(i),
+      communityId,
+      `Member ${i}`,
+      `+49151${String(i).padStart(8, '0')}`,
+      `jr_m${tag}${String(i).padStart(19, '0')}`,
+      inviteId,
+      referredBy,
+      referrer ? 19 - (i % 19) : 0,
+      start + Math.floor((i / count) * 365 * 86400_000),
+    )
+    insertRequest.run(
+      `jr_p${tag}${String(i).padStart(19, '0')}`,
+      communityId,
+      inviteId,
+      `Applicant ${i}`,
+      `+49152${String(i).padStart(8, '0')}`,
+      `hash-${tag}-${i}`,
+      start + i,
+    )
   }
   db.exec('commit')
 }
@@ -232,10 +308,16 @@ async function statsSuite() {
     const targets: Array<{ size: number; communityId: string; inviteId: string }> = []
     const inviteSets: string[][] = []
     for (const size of sizes) {
-      const community = await api('POST', '/api/communities', { name: `Stats ${size}`, description: '', visibility: 'open' })
+      const community = await api('POST', '/api/communities', {
+        name: `Stats ${size}`,
+        description: '',
+        visibility: 'open',
+      })
       const invites = []
       for (const source of ['instagram', 'flyer', 'partner']) {
-        invites.push((await api('POST', `/api/communities/${community.id}/invites`, { source })).id as string)
+        invites.push(
+          (await api('POST', `/api/communities/${community.id}/invites`, { source })).id as string,
+        )
       }
       inviteSets.push(invites)
       targets.push({ size, communityId: community.id, inviteId: invites[0]! })
@@ -261,7 +343,10 @@ async function statsSuite() {
       const rows: Measurement[] = []
       for (const target of targets) {
         const label = target.size.toLocaleString('en')
-        await load('warm-up', `${worker.url}/api/communities/${target.communityId}/stats${range}`, { seconds: 1, headers: auth })
+        await load('warm-up', `${worker.url}/api/communities/${target.communityId}/stats${range}`, {
+          seconds: 1,
+          headers: auth,
+        })
         const community = `${worker.url}/api/communities/${target.communityId}`
         for (const [name, path] of [
           ['leaderboard, all time', '/leaderboard'],
@@ -269,13 +354,27 @@ async function statsSuite() {
           ['member list, first page', '/members?status=active'],
           ['pending requests, first page', '/join-requests?status=pending'],
         ] as const) {
-          rows.push(await load(`${name}, ${label} rows, 1 conn.`, community + path, { seconds: 3, headers: auth, connections: 1 }))
+          rows.push(
+            await load(`${name}, ${label} rows, 1 conn.`, community + path, {
+              seconds: 3,
+              headers: auth,
+              connections: 1,
+            }),
+          )
         }
         // One connection: the latency one person waits; ten: what the endpoint sustains.
         for (const connections of [1, CONNECTIONS]) {
           rows.push(
-            await load(`community stats, a year, ${label} visits, ${connections} conn.`, `${worker.url}/api/communities/${target.communityId}/stats${range}`, { seconds: 5, headers: auth, connections }),
-            await load(`invite stats, a year, ${label} visits (a third on the link), ${connections} conn.`, `${worker.url}/api/invites/${target.inviteId}/stats${range}`, { seconds: 5, headers: auth, connections }),
+            await load(
+              `community stats, a year, ${label} visits, ${connections} conn.`,
+              `${worker.url}/api/communities/${target.communityId}/stats${range}`,
+              { seconds: 5, headers: auth, connections },
+            ),
+            await load(
+              `invite stats, a year, ${label} visits (a third on the link), ${connections} conn.`,
+              `${worker.url}/api/invites/${target.inviteId}/stats${range}`,
+              { seconds: 5, headers: auth, connections },
+            ),
           )
         }
       }
@@ -289,7 +388,11 @@ async function statsSuite() {
 }
 
 /** A local webhook receiver that answers at once and counts what arrives. */
-async function startCountingReceiver(): Promise<{ url: string; count: () => number; close: () => void }> {
+async function startCountingReceiver(): Promise<{
+  url: string
+  count: () => number
+  close: () => void
+}> {
   let received = 0
   const server = createServer((request, response) => {
     request.resume()
@@ -301,23 +404,44 @@ async function startCountingReceiver(): Promise<{ url: string; count: () => numb
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : 0
-  return { url: `http://127.0.0.1:${port}/webhook`, count: () => received, close: () => server.close() }
+  return {
+    url: `http://127.0.0.1:${port}/webhook`,
+    count: () => received,
+    close: () => server.close(),
+  }
 }
 
 /** Loads `count` active members of a community into SQLite, all in its announcement group. */
-function loadMembers(db: DatabaseSync, communityId: string, announcementGroupId: string, count: number) {
+function loadMembers(
+  db: DatabaseSync,
+  communityId: string,
+  announcementGroupId: string,
+  count: number,
+) {
   const insertMember = db.prepare(
     `insert into members (id, community_id, name, phone, email, consent, status, join_request_id, joined_at)
      values (?, ?, ?, ?, null, 1, 'active', ?, ?)`,
   )
-  const insertGroupMember = db.prepare('insert into group_members (group_id, member_id, joined_at) values (?, ?, ?)')
+  const insertGroupMember = db.prepare(
+    'insert into group_members (group_id, member_id, joined_at) values (?, ?, ?)',
+  )
   db.exec('begin')
   for (let i = 0; i < count; i++) {
     const id = `mem_bench${String(i).padStart(21, '0')}`
-    insertMember.run(id, communityId, `Member ${i}`, `+49151${String(i).padStart(8, '0')}`, `jr_bench${String(i).padStart(21, '0')}`, Date.now())
+    insertMember.run(
+      id,
+      communityId,
+      `Member ${i}`,
+      `+49151${String(i).padStart(8, '0')}`,
+      `jr_bench${String(i).padStart(21, '0')}`,
+      Date.now(),
+    )
     insertGroupMember.run(announcementGroupId, id, Date.now())
   }
-  db.prepare('update groups set member_count = ?, member_limit = 2000 where id = ?').run(Math.min(count, 2000), announcementGroupId)
+  db.prepare('update groups set member_count = ?, member_limit = 2000 where id = ?').run(
+    Math.min(count, 2000),
+    announcementGroupId,
+  )
   db.exec('commit')
 }
 
@@ -339,7 +463,11 @@ async function dispatchSuite() {
     try {
       const setup = await startWorker({ state, vars })
       const api = apiClient(setup.url)
-      const community = await api('POST', '/api/communities', { name: `Dispatch ${size}`, description: '', visibility: 'open' })
+      const community = await api('POST', '/api/communities', {
+        name: `Dispatch ${size}`,
+        description: '',
+        visibility: 'open',
+      })
       const groups = await api('GET', `/api/communities/${community.id}/groups`)
       await setup.stop()
       const db = new DatabaseSync(localD1File(state))
@@ -348,26 +476,40 @@ async function dispatchSuite() {
 
       const worker = await startWorker({ state, vars })
       try {
-        const announcement = await apiClient(worker.url)('POST', `/api/communities/${community.id}/announcements`, {
-          body: 'Benchmark announcement',
-          sendAt: new Date(Date.now() + 1500).toISOString(),
-        })
+        const announcement = await apiClient(worker.url)(
+          'POST',
+          `/api/communities/${community.id}/announcements`,
+          {
+            body: 'Benchmark announcement',
+            sendAt: new Date(Date.now() + 1500).toISOString(),
+          },
+        )
         await new Promise((resolve) => setTimeout(resolve, 2000))
         const started = performance.now()
         await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`)
         const deadline = Date.now() + 40 * 60_000
-        while (receiver.count() < size && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500))
+        while (receiver.count() < size && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 500))
         const seconds = (performance.now() - started) / 1000
         const status = await apiClient(worker.url)('GET', `/api/announcements/${announcement.id}`)
         const jobs = worker
           .logs()
           .split('\n')
           .filter((line) => line.includes('"d1Queries"'))
-          .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as { job: string; messages?: number; kinds?: Record<string, number>; d1Queries: number })
+          .map(
+            (line) =>
+              JSON.parse(line.slice(line.indexOf('{'))) as {
+                job: string
+                messages?: number
+                kinds?: Record<string, number>
+                d1Queries: number
+              },
+          )
         const expand = jobs.filter((job) => job.kinds?.expand)
         const deliver = jobs.filter((job) => job.kinds?.announce)
         const max = (list: typeof jobs) => Math.max(0, ...list.map((job) => job.d1Queries))
-        const avg = (list: typeof jobs) => (list.length ? Math.round(list.reduce((n, job) => n + job.d1Queries, 0) / list.length) : 0)
+        const avg = (list: typeof jobs) =>
+          list.length ? Math.round(list.reduce((n, job) => n + job.d1Queries, 0) / list.length) : 0
         results.push({
           recipients: size,
           delivered: receiver.count(),
@@ -395,8 +537,16 @@ async function dispatchSuite() {
 
 const which = process.argv[2] ?? 'all'
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
-const output: Record<string, unknown> = { machine, at: new Date().toISOString(), connections: CONNECTIONS, seconds: DURATION_SECONDS, rounds: ROUNDS }
-console.log(`Machine: ${machine}; ${CONNECTIONS} connections, ${DURATION_SECONDS} s per route, ${ROUNDS} rounds\n`)
+const output: Record<string, unknown> = {
+  machine,
+  at: new Date().toISOString(),
+  connections: CONNECTIONS,
+  seconds: DURATION_SECONDS,
+  rounds: ROUNDS,
+}
+console.log(
+  `Machine: ${machine}; ${CONNECTIONS} connections, ${DURATION_SECONDS} s per route, ${ROUNDS} rounds\n`,
+)
 
 if (which === 'all' || which === 'http') {
   const http = await httpSuite()
@@ -407,7 +557,9 @@ if (which === 'all' || which === 'http') {
 if (which === 'all' || which === 'stats') {
   const stats = await statsSuite()
   output.stats = stats
-  console.log(`## Endpoints by data size (${stats.totalVisits.toLocaleString('en')} visits, and as many members and requests, loaded in ${stats.loadSeconds} s)\n`)
+  console.log(
+    `## Endpoints by data size (${stats.totalVisits.toLocaleString('en')} visits, and as many members and requests, loaded in ${stats.loadSeconds} s)\n`,
+  )
   console.log(table(stats.rows, stats.baseline), '\n')
 }
 
@@ -415,13 +567,20 @@ if (which === 'all' || which === 'dispatch') {
   const dispatch = await dispatchSuite()
   output.dispatch = dispatch
   console.log('## Announcement dispatch\n')
-  console.log('| recipients | delivered | time s | deliveries/s | invocations | cron queries | expand invocations (max queries) | deliver invocations (avg / max queries) |')
+  console.log(
+    '| recipients | delivered | time s | deliveries/s | invocations | cron queries | expand invocations (max queries) | deliver invocations (avg / max queries) |',
+  )
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|')
   for (const r of dispatch) {
-    console.log(`| ${r.recipients} | ${r.delivered} | ${r.seconds} | ${r.perSecond} | ${r.invocations} | ${r.cronQueries} | ${r.expandInvocations} (${r.expandQueriesMax}) | ${r.deliverInvocations} (${r.deliverQueriesAvg} / ${r.deliverQueriesMax}) |`)
+    console.log(
+      `| ${r.recipients} | ${r.delivered} | ${r.seconds} | ${r.perSecond} | ${r.invocations} | ${r.cronQueries} | ${r.expandInvocations} (${r.expandQueriesMax}) | ${r.deliverInvocations} (${r.deliverQueriesAvg} / ${r.deliverQueriesMax}) |`,
+    )
   }
   console.log()
 }
 
 mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true })
-writeFileSync(path.join(import.meta.dirname, 'results/latest.json'), JSON.stringify(output, null, 2))
+writeFileSync(
+  path.join(import.meta.dirname, 'results/latest.json'),
+  JSON.stringify(output, null, 2),
+)

@@ -12,7 +12,8 @@ if (!existsSync('.dev.vars')) {
 }
 
 wrangler(['d1', 'migrations', 'apply', 'DB', '--local'])
-if (process.env.SEED !== '0') wrangler(['d1', 'execute', 'DB', '--local', '--file', 'scripts/seed.sql'])
+if (process.env.SEED !== '0')
+  wrangler(['d1', 'execute', 'DB', '--local', '--file', 'scripts/seed.sql'])
 
 const dev = spawnWrangler(['dev', ...process.argv.slice(2)])
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -10,7 +10,10 @@ const vars = Object.fromEntries(
   readFileSync('.dev.vars', 'utf8')
     .split('\n')
     .filter((line) => /^\s*[A-Z_]+=/.test(line))
-    .map((line) => [line.slice(0, line.indexOf('=')).trim(), line.slice(line.indexOf('=') + 1).trim()]),
+    .map((line) => [
+      line.slice(0, line.indexOf('=')).trim(),
+      line.slice(line.indexOf('=') + 1).trim(),
+    ]),
 )
 const secret = process.env.DELIVERY_WEBHOOK_SECRET ?? vars.DELIVERY_WEBHOOK_SECRET
 if (!secret) {
@@ -26,12 +29,18 @@ createServer((request, response) => {
     try {
       const payload = verifier.verify(body, request.headers)
       const to = payload.data?.recipient
-      console.log(`✔ ${request.headers['webhook-id']} ${payload.type}${to ? ` → ${to.name} <${to.phone ?? to.email}>` : ''}`)
+      console.log(
+        `✔ ${request.headers['webhook-id']} ${payload.type}${to ? ` → ${to.name} <${to.phone ?? to.email}>` : ''}`,
+      )
       if (payload.data?.text) console.log(`  ${payload.data.text}`)
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
     } catch (error) {
       console.log(`✘ rejected: ${error.message}`)
-      response.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad signature"}')
+      response
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end('{"error":"bad signature"}')
     }
   })
-}).listen(port, '127.0.0.1', () => console.log(`Receiving webhooks on http://127.0.0.1:${port}/webhook`))
+}).listen(port, '127.0.0.1', () =>
+  console.log(`Receiving webhooks on http://127.0.0.1:${port}/webhook`),
+)

@@ -15,7 +15,7 @@ import { invitesApp } from './routes/invites'
 import { landingApp } from './routes/landing'
 import { qrApp } from './routes/qr'
 import { joinApp } from './routes/join'
-import { dashboardApp } from './routes/dashboard'
+import { dashboardApp } from './routes/dashboard/index'
 import { joinRequestsApp } from './routes/join-requests'
 import { membersApp } from './routes/members'
 import { announcementsApp } from './routes/announcements'
@@ -62,7 +62,9 @@ export function createApp() {
   }))
   app.get('/api/docs', swaggerUI({ url: '/api/openapi.json', title: 'Community Growth API' }))
 
-  app.notFound((c) => respondWithError(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}.`)))
+  app.notFound((c) =>
+    respondWithError(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),
+  )
   app.onError((error, c) => respondWithError(c, toApiError(error, c)))
   return app
 }
@@ -97,7 +99,10 @@ function limitBody() {
   return bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
-      throw new ApiError('payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB.`)
+      throw new ApiError(
+        'payload_too_large',
+        `Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB.`,
+      )
     },
   })
 }
@@ -123,7 +128,9 @@ function toApiError(error: Error, c: Context<AppEnv>): ApiError {
     const code = HTTP_STATUS_CODES[error.status]
     if (code) return new ApiError(code, error.message || 'The request was refused.')
   }
-  console.error(JSON.stringify({ requestId: c.var.requestId, error: String(error), stack: error.stack }))
+  console.error(
+    JSON.stringify({ requestId: c.var.requestId, error: String(error), stack: error.stack }),
+  )
   return new ApiError('internal_error', 'Something went wrong on our side. It has been logged.')
 }
 
@@ -132,7 +139,8 @@ function toApiError(error: Error, c: Context<AppEnv>): ApiError {
  * details; people get a friendly page in their language.
  */
 function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promise<Response> {
-  const wantsPage = !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html')
+  const wantsPage =
+    !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html')
   if (wantsPage) {
     const lang = pickLanguage(c.req.header('accept-language'), c.req.query('lang'))
     const t = MESSAGES[lang]
@@ -144,7 +152,13 @@ function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promi
           : error.status === 429
             ? [t.tooManyTitle, t.errorText]
             : error.status < 500
-              ? [t.badRequestTitle, [error.message, ...(error.errors ?? []).map((e) => `${e.path}: ${e.message}`)].join(' ')]
+              ? [
+                  t.badRequestTitle,
+                  [
+                    error.message,
+                    ...(error.errors ?? []).map((e) => `${e.path}: ${e.message}`),
+                  ].join(' '),
+                ]
               : [t.errorTitle, t.errorText]
     return c.html(ErrorPage({ lang, title, text }), error.status, error.headers)
   }

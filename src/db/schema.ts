@@ -155,7 +155,10 @@ export const invites = sqliteTable(
     index('invites_community_idx').on(t.communityId, t.id),
     uniqueIndex('invites_referrer_unique').on(t.referrerMemberId),
     check('invites_max_uses_check', sql`${t.maxUses} is null or ${t.maxUses} >= 1`),
-    check('invites_uses_check', sql`${t.uses} >= 0 and (${t.maxUses} is null or ${t.uses} <= ${t.maxUses})`),
+    check(
+      'invites_uses_check',
+      sql`${t.uses} >= 0 and (${t.maxUses} is null or ${t.uses} <= ${t.maxUses})`,
+    ),
   ],
 )
 
@@ -333,7 +336,10 @@ export const joinRequests = sqliteTable(
     name: text('name').notNull(),
     phone: text('phone'),
     email: text('email'),
-    answers: text('answers', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    answers: text('answers', { mode: 'json' })
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'`),
     consent: integer('consent', { mode: 'boolean' }).notNull(),
     country: text('country').notNull().default('XX'),
     status: text('status', { enum: JOIN_REQUEST_STATUSES }).notNull(),
@@ -468,7 +474,10 @@ export const announcements = sqliteTable(
   (t) => [
     index('announcements_due_idx').on(t.status, t.sendAt),
     index('announcements_community_idx').on(t.communityId, t.id),
-    check('announcements_status_check', sql`${t.status} in ('scheduled', 'dispatching', 'sent', 'cancelled')`),
+    check(
+      'announcements_status_check',
+      sql`${t.status} in ('scheduled', 'dispatching', 'sent', 'cancelled')`,
+    ),
   ],
 )
 

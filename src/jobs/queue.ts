@@ -19,7 +19,11 @@ export const DEAD_LETTER_QUEUE_NAME = 'community-growth-deliveries-dlq'
 const RETRY_AFTER_ERROR_SECONDS = 90
 
 /** The Worker's queue consumer: each queue's batches go to the job that owns them. */
-export async function handleQueue(batch: MessageBatch, env: Env, _ctx: ExecutionContext): Promise<void> {
+export async function handleQueue(
+  batch: MessageBatch,
+  env: Env,
+  _ctx: ExecutionContext,
+): Promise<void> {
   switch (batch.queue) {
     case VISITS_QUEUE_NAME:
       return writeVisits(batch, env)
@@ -42,7 +46,10 @@ async function writeVisits(batch: MessageBatch, env: Env): Promise<void> {
   for (const message of batch.messages) {
     const parsed = VisitMessageSchema.safeParse(message.body)
     if (parsed.success) valid.push(parsed.data)
-    else console.error(JSON.stringify({ queue: batch.queue, id: message.id, error: 'malformed visit dropped' }))
+    else
+      console.error(
+        JSON.stringify({ queue: batch.queue, id: message.id, error: 'malformed visit dropped' }),
+      )
   }
   try {
     await recordVisits(createDb(env.DB), valid)
@@ -72,11 +79,22 @@ async function deliver(batch: MessageBatch, env: Env): Promise<void> {
       kinds[kind] = (kinds[kind] ?? 0) + 1
     }
     // One line per invocation: how much work it did and how many D1 queries that took.
-    console.log(JSON.stringify({ job: 'deliveries', messages: batch.messages.length, kinds, d1Queries: counter.queries }))
+    console.log(
+      JSON.stringify({
+        job: 'deliveries',
+        messages: batch.messages.length,
+        kinds,
+        d1Queries: counter.queries,
+      }),
+    )
   }
 }
 
-async function deliverBatch(batch: MessageBatch, env: Env, db: ReturnType<typeof createDb>): Promise<void> {
+async function deliverBatch(
+  batch: MessageBatch,
+  env: Env,
+  db: ReturnType<typeof createDb>,
+): Promise<void> {
   const config = loadConfig(env)
   const interval = 1000 / config.DELIVERY_RATE_PER_SECOND
   let lastSend = 0
@@ -87,7 +105,8 @@ async function deliverBatch(batch: MessageBatch, env: Env, db: ReturnType<typeof
   }
   const act = async (message: Message, body: unknown, verdict: Verdict) => {
     if (verdict.action === 'retry') return message.retry({ delaySeconds: verdict.delaySeconds })
-    if (verdict.action === 'dead-letter') await env.DEAD_LETTER_QUEUE.send({ body, error: verdict.error })
+    if (verdict.action === 'dead-letter')
+      await env.DEAD_LETTER_QUEUE.send({ body, error: verdict.error })
     message.ack()
   }
 
@@ -116,10 +135,18 @@ async function deliverBatch(batch: MessageBatch, env: Env, db: ReturnType<typeof
   }
   if (announce.length === 0) return
   try {
-    const verdicts = await deliverAnnouncements(db, config, announce.map((item) => item.body), new Date(), pace)
+    const verdicts = await deliverAnnouncements(
+      db,
+      config,
+      announce.map((item) => item.body),
+      new Date(),
+      pace,
+    )
     for (const [i, item] of announce.entries()) await act(item.message, item.body, verdicts[i]!)
   } catch (error) {
-    console.error(JSON.stringify({ queue: batch.queue, messages: announce.length, error: String(error) }))
+    console.error(
+      JSON.stringify({ queue: batch.queue, messages: announce.length, error: String(error) }),
+    )
     for (const item of announce) item.message.retry({ delaySeconds: RETRY_AFTER_ERROR_SECONDS })
   }
 }
@@ -137,6 +164,7 @@ async function recordDeadLetters(batch: MessageBatch, env: Env): Promise<void> {
       createdAt: new Date(),
     }
   })
-  for (let i = 0; i < rows.length; i += 20) await db.insert(deadLetters).values(rows.slice(i, i + 20))
+  for (let i = 0; i < rows.length; i += 20)
+    await db.insert(deadLetters).values(rows.slice(i, i + 20))
   batch.ackAll()
 }

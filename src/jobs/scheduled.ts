@@ -11,7 +11,11 @@ import { loadConfig } from '../lib/config'
  * is bounded (claims and events are taken a few dozen at a time), so one run never outgrows
  * its limits; whatever is left waits for the next minute.
  */
-export async function handleScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+export async function handleScheduled(
+  controller: ScheduledController,
+  env: Env,
+  _ctx: ExecutionContext,
+): Promise<void> {
   const counter = { queries: 0 }
   const db = createDb(env.DB, counter)
   const now = new Date(controller.scheduledTime)
@@ -24,10 +28,21 @@ export async function handleScheduled(controller: ScheduledController, env: Env,
     console.error(JSON.stringify({ job: 'cron', step: 'events', error: String(error) }))
     return 0
   })
-  const prunedVisits = await pruneVisits(db, now, loadConfig(env).VISIT_RETENTION_DAYS).catch((error) => {
-    console.error(JSON.stringify({ job: 'cron', step: 'visit retention', error: String(error) }))
-    return 0
-  })
+  const prunedVisits = await pruneVisits(db, now, loadConfig(env).VISIT_RETENTION_DAYS).catch(
+    (error) => {
+      console.error(JSON.stringify({ job: 'cron', step: 'visit retention', error: String(error) }))
+      return 0
+    },
+  )
   if (now.getUTCMinutes() === 0) await pruneRateLimits(db, now)
-  console.log(JSON.stringify({ job: 'cron', cron: controller.cron, dispatches: started.length, events, prunedVisits, d1Queries: counter.queries }))
+  console.log(
+    JSON.stringify({
+      job: 'cron',
+      cron: controller.cron,
+      dispatches: started.length,
+      events,
+      prunedVisits,
+      d1Queries: counter.queries,
+    }),
+  )
 }

@@ -12,9 +12,7 @@ const hostList = z
 
 /** The Worker's vars and secrets, parsed once per isolate: a typo in configuration fails loudly. */
 const ConfigSchema = z.object({
-  PUBLIC_BASE_URL: z
-    .url({ protocol: /^https?$/ })
-    .transform((url) => url.replace(/\/+$/, '')),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
   CHAT_INVITE_HOSTS: hostList,
   IMAGE_HOSTS: hostList,
   // A secret that is set but too short is a mistake to report, not to ignore.
@@ -26,7 +24,10 @@ const ConfigSchema = z.object({
   TURNSTILE_SECRET: z.string().min(1).optional().catch(undefined),
   TURNSTILE_SITE_KEY: z.string().min(1).optional().catch(undefined),
   DELIVERY_CHANNEL: z.enum(['webhook', 'whatsapp']).default('webhook'),
-  DELIVERY_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional().catch(undefined),
+  DELIVERY_WEBHOOK_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .catch(undefined),
   DELIVERY_WEBHOOK_SECRET: z
     .string()
     .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/)
@@ -35,8 +36,14 @@ const ConfigSchema = z.object({
   DELIVERY_RATE_PER_SECOND: z.coerce.number().positive().max(1000).default(20),
   DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
   DELIVERY_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
-  WHATSAPP_API_BASE: z.url({ protocol: /^https?$/ }).default('https://graph.facebook.com').transform((url) => url.replace(/\/+$/, '')),
-  WHATSAPP_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v21.0'),
+  WHATSAPP_API_BASE: z
+    .url({ protocol: /^https?$/ })
+    .default('https://graph.facebook.com')
+    .transform((url) => url.replace(/\/+$/, '')),
+  WHATSAPP_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/)
+    .default('v21.0'),
   WHATSAPP_PHONE_NUMBER_ID: z.string().default(''),
   WHATSAPP_ACCESS_TOKEN: z.string().optional().catch(undefined),
   WHATSAPP_TEMPLATE_NAME: z.string().default(''),

@@ -5,7 +5,10 @@
 export const LANGUAGES = ['de', 'en'] as const
 export type Lang = (typeof LANGUAGES)[number]
 
-export function pickLanguage(acceptLanguage: string | undefined, override: string | undefined): Lang {
+export function pickLanguage(
+  acceptLanguage: string | undefined,
+  override: string | undefined,
+): Lang {
   if (override === 'de' || override === 'en') return override
   if (!acceptLanguage?.trim()) return 'de'
   const ranked = acceptLanguage
@@ -13,7 +16,11 @@ export function pickLanguage(acceptLanguage: string | undefined, override: strin
     .map((part, index) => {
       const [tag = '', ...params] = part.trim().split(';')
       const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='))
-      return { lang: tag.trim().toLowerCase().split('-')[0], q: q ? Number(q.slice(2)) || 0 : 1, index }
+      return {
+        lang: tag.trim().toLowerCase().split('-')[0],
+        q: q ? Number(q.slice(2)) || 0 : 1,
+        index,
+      }
     })
     .filter((entry) => entry.q > 0)
     .sort((a, b) => b.q - a.q || a.index - b.index)
@@ -56,7 +63,8 @@ const de = {
   submitJoin: 'Jetzt beitreten',
   submitRequest: 'Anfrage senden',
   pendingTitle: 'Deine Anfrage ist eingegangen',
-  pendingText: 'Ein Admin schaut sie sich an. Speichere dir diese Seite: Hier siehst du, wie entschieden wurde.',
+  pendingText:
+    'Ein Admin schaut sie sich an. Speichere dir diese Seite: Hier siehst du, wie entschieden wurde.',
   approvedTitle: 'Du bist dabei!',
   openChat: 'Zum Gruppenchat',
   noChatYet: 'Die Admins teilen den Link zum Chat bald mit dir.',
@@ -70,12 +78,14 @@ const de = {
   rewardsHeading: 'Deine Belohnungen',
   leaveLink: 'Community verlassen',
   leaveTitle: 'Community verlassen?',
-  leaveText: 'Du verlässt alle Gruppen dieser Community und bekommst keine Nachrichten mehr. Das gilt endgültig.',
+  leaveText:
+    'Du verlässt alle Gruppen dieser Community und bekommst keine Nachrichten mehr. Das gilt endgültig.',
   leaveButton: 'Ja, verlassen',
   leftTitle: 'Du hast die Community verlassen',
   alreadyMemberTitle: 'Du bist schon Mitglied',
   alreadyPendingTitle: 'Deine Anfrage läuft schon',
-  alreadyPendingText: 'Ein Admin schaut sie sich an. Den Link zu deiner Statusseite hast du beim ersten Mal bekommen.',
+  alreadyPendingText:
+    'Ein Admin schaut sie sich an. Den Link zu deiner Statusseite hast du beim ersten Mal bekommen.',
   thanksTitle: 'Danke!',
 }
 
@@ -135,7 +145,8 @@ const en: Messages = {
   leftTitle: 'You have left the community',
   alreadyMemberTitle: 'You are a member already',
   alreadyPendingTitle: 'Your request is already waiting',
-  alreadyPendingText: 'An admin will look at it. You got the link to your status page the first time.',
+  alreadyPendingText:
+    'An admin will look at it. You got the link to your status page the first time.',
   thanksTitle: 'Thank you!',
 }
 

@@ -65,7 +65,8 @@ export async function renderQrPng(text: string, options: QrOptions): Promise<Uin
     const rowStart = py * (rowBytes + 1) // the first byte of each row is its filter type, 0
     for (let px = 0; px < size; px++) {
       const mx = moduleAt(px)
-      const dark = mx >= 0 && my >= 0 && mx < matrix.size && my < matrix.size && matrix.isDark(mx, my)
+      const dark =
+        mx >= 0 && my >= 0 && mx < matrix.size && my < matrix.size && matrix.isDark(mx, my)
       if (dark) raw[rowStart + 1 + (px >> 3)]! |= 0x80 >> (px & 7)
     }
   }

@@ -3,7 +3,13 @@ import { base64Url, constantTimeEqual } from './crypto'
 const encoder = new TextEncoder()
 
 async function sign(secret: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const key = await crypto.subtle.importKey(
+    'raw',
+    encoder.encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
   const mac = await crypto.subtle.sign('HMAC', key, encoder.encode(message))
   return base64Url(new Uint8Array(mac)).slice(0, 32)
 }
@@ -17,7 +23,11 @@ export async function signToken(secret: string, purpose: string, subject: string
 }
 
 /** The subject of a token made by `signToken` for `purpose`, or null if it was not. */
-export async function verifyToken(secret: string, purpose: string, token: string): Promise<string | null> {
+export async function verifyToken(
+  secret: string,
+  purpose: string,
+  token: string,
+): Promise<string | null> {
   const dot = token.lastIndexOf('.')
   if (dot <= 0) return null
   const subject = token.slice(0, dot)

@@ -53,11 +53,17 @@ export async function csrfTokenFor(c: Context<AppEnv>): Promise<string> {
 export function dashboardSession() {
   return createMiddleware<AppEnv>(async function dashboardSession(c, next) {
     const cookie = getCookie(c, COOKIE)
-    const subject = cookie ? await verifyToken(signingSecret(c.var.config), SESSION_PURPOSE, cookie) : null
+    const subject = cookie
+      ? await verifyToken(signingSecret(c.var.config), SESSION_PURPOSE, cookie)
+      : null
     const [who = '', expires] = subject?.split('~') ?? []
     const bootstrap = who.startsWith('bootstrap:')
-    const live = Number(expires) > Date.now() && (!bootstrap || who === `bootstrap:${await bootstrapFingerprint(c)}`)
-    const principal = live ? await findPrincipalById(c.var.db, bootstrap ? null : who, c.var.config.ADMIN_TOKEN) : null
+    const live =
+      Number(expires) > Date.now() &&
+      (!bootstrap || who === `bootstrap:${await bootstrapFingerprint(c)}`)
+    const principal = live
+      ? await findPrincipalById(c.var.db, bootstrap ? null : who, c.var.config.ADMIN_TOKEN)
+      : null
     if (!principal) {
       endSession(c)
       return c.redirect(`/admin/login?next=${encodeURIComponent(c.req.path)}`, 303)

@@ -46,13 +46,20 @@ function upcoming(announcement: Announcement): Date[] {
   if (!announcement.repeatCron || !announcement.sendAt || announcement.status !== 'scheduled') {
     return announcement.sendAt && announcement.status === 'scheduled' ? [announcement.sendAt] : []
   }
-  const repeat = { cron: announcement.repeatCron, timezone: announcement.repeatTimezone!, until: announcement.repeatUntil }
+  const repeat = {
+    cron: announcement.repeatCron,
+    timezone: announcement.repeatTimezone!,
+    until: announcement.repeatUntil,
+  }
   return [announcement.sendAt, ...previewRuns(repeat, announcement.sendAt, 4)]
 }
 
 async function detailed(c: Context<AppEnv>, announcement: Announcement) {
   const summary = await deliverySummary(c.var.db, announcement.id)
-  return serializeAnnouncement(announcement, { upcomingRuns: upcoming(announcement), summary: { totals: summary.totals, runs: summary.runs, failures: summary.failures } })
+  return serializeAnnouncement(announcement, {
+    upcomingRuns: upcoming(announcement),
+    summary: { totals: summary.totals, runs: summary.runs, failures: summary.failures },
+  })
 }
 
 announcementsApp.openapi(
@@ -63,7 +70,10 @@ announcementsApp.openapi(
     summary: 'Schedule an announcement, once (`sendAt`) or on a repeat rule in a time zone',
     security: bearerSecurity,
     request: { params: CommunityParams, body: jsonBody(CreateAnnouncementSchema) },
-    responses: { 201: jsonResponse(AnnouncementSchema, 'The scheduled announcement'), ...problemResponses(404, 413, 415) },
+    responses: {
+      201: jsonResponse(AnnouncementSchema, 'The scheduled announcement'),
+      ...problemResponses(404, 413, 415),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -73,10 +83,18 @@ announcementsApp.openapi(
     const announcement = await createAnnouncement(
       c.var.db,
       id,
-      { body: input.body, groupIds: audienceGroupIds(input.audience) ?? null, sendAt: input.sendAt, repeat: input.repeat },
+      {
+        body: input.body,
+        groupIds: audienceGroupIds(input.audience) ?? null,
+        sendAt: input.sendAt,
+        repeat: input.repeat,
+      },
       new Date(),
     )
-    return c.json(serializeAnnouncement(announcement, { upcomingRuns: upcoming(announcement) }), 201)
+    return c.json(
+      serializeAnnouncement(announcement, { upcomingRuns: upcoming(announcement) }),
+      201,
+    )
   },
 )
 
@@ -88,7 +106,10 @@ announcementsApp.openapi(
     summary: 'A community’s announcements, oldest first',
     security: bearerSecurity,
     request: { params: CommunityParams, query: PaginationQuerySchema },
-    responses: { 200: jsonResponse(pageSchema(AnnouncementSchema), 'A page of announcements'), ...problemResponses(404) },
+    responses: {
+      200: jsonResponse(pageSchema(AnnouncementSchema), 'A page of announcements'),
+      ...problemResponses(404),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -108,7 +129,10 @@ announcementsApp.openapi(
     summary: 'The next runs of a repeat rule, to check it before saving',
     security: bearerSecurity,
     request: { query: PreviewQuerySchema },
-    responses: { 200: jsonResponse(z.object({ runs: z.array(z.string()) }), 'The next runs'), ...problemResponses() },
+    responses: {
+      200: jsonResponse(z.object({ runs: z.array(z.string()) }), 'The next runs'),
+      ...problemResponses(),
+    },
   }),
   async (c) => {
     const { cron, timezone, count } = c.req.valid('query')
@@ -122,10 +146,14 @@ announcementsApp.openapi(
     method: 'get',
     path: '/announcements/{id}',
     tags,
-    summary: 'An announcement with its delivery counts (queued, sent, failed, skipped) and failure reasons',
+    summary:
+      'An announcement with its delivery counts (queued, sent, failed, skipped) and failure reasons',
     security: bearerSecurity,
     request: { params: AnnouncementParams },
-    responses: { 200: jsonResponse(AnnouncementSchema, 'The announcement'), ...problemResponses(404) },
+    responses: {
+      200: jsonResponse(AnnouncementSchema, 'The announcement'),
+      ...problemResponses(404),
+    },
   }),
   async (c) => c.json(await detailed(c, await announcementFor(c, c.req.valid('param').id)), 200),
 )
@@ -138,7 +166,10 @@ announcementsApp.openapi(
     summary: 'Change an announcement while it is still scheduled',
     security: bearerSecurity,
     request: { params: AnnouncementParams, body: jsonBody(UpdateAnnouncementSchema) },
-    responses: { 200: jsonResponse(AnnouncementSchema, 'The changed announcement'), ...problemResponses(404, 409, 413, 415) },
+    responses: {
+      200: jsonResponse(AnnouncementSchema, 'The changed announcement'),
+      ...problemResponses(404, 409, 413, 415),
+    },
   }),
   async (c) => {
     const announcement = await announcementFor(c, c.req.valid('param').id)
@@ -146,7 +177,12 @@ announcementsApp.openapi(
     const updated = await updateAnnouncement(
       c.var.db,
       announcement,
-      { body: input.body, groupIds: audienceGroupIds(input.audience), sendAt: input.sendAt, repeat: input.repeat },
+      {
+        body: input.body,
+        groupIds: audienceGroupIds(input.audience),
+        sendAt: input.sendAt,
+        repeat: input.repeat,
+      },
       new Date(),
     )
     return c.json(await detailed(c, updated), 200)
@@ -161,11 +197,17 @@ announcementsApp.openapi(
     summary: 'Cancel a scheduled announcement (all its future runs)',
     security: bearerSecurity,
     request: { params: AnnouncementParams },
-    responses: { 200: jsonResponse(AnnouncementSchema, 'The cancelled announcement'), ...problemResponses(404, 409) },
+    responses: {
+      200: jsonResponse(AnnouncementSchema, 'The cancelled announcement'),
+      ...problemResponses(404, 409),
+    },
   }),
   async (c) => {
     const announcement = await announcementFor(c, c.req.valid('param').id)
-    return c.json(await detailed(c, await cancelAnnouncement(c.var.db, announcement, new Date())), 200)
+    return c.json(
+      await detailed(c, await cancelAnnouncement(c.var.db, announcement, new Date())),
+      200,
+    )
   },
 )
 
@@ -177,11 +219,17 @@ announcementsApp.openapi(
     summary: 'Send now: the next cron run (within a minute) sends it',
     security: bearerSecurity,
     request: { params: AnnouncementParams },
-    responses: { 200: jsonResponse(AnnouncementSchema, 'The announcement, due now'), ...problemResponses(404, 409) },
+    responses: {
+      200: jsonResponse(AnnouncementSchema, 'The announcement, due now'),
+      ...problemResponses(404, 409),
+    },
   }),
   async (c) => {
     const announcement = await announcementFor(c, c.req.valid('param').id)
-    return c.json(await detailed(c, await sendAnnouncementNow(c.var.db, announcement, new Date())), 200)
+    return c.json(
+      await detailed(c, await sendAnnouncementNow(c.var.db, announcement, new Date())),
+      200,
+    )
   },
 )
 
@@ -193,11 +241,20 @@ announcementsApp.openapi(
     summary: 'Page through an announcement’s deliveries',
     security: bearerSecurity,
     request: { params: AnnouncementParams, query: DeliveryQuerySchema },
-    responses: { 200: jsonResponse(pageSchema(DeliverySchema), 'A page of deliveries'), ...problemResponses(404) },
+    responses: {
+      200: jsonResponse(pageSchema(DeliverySchema), 'A page of deliveries'),
+      ...problemResponses(404),
+    },
   }),
   async (c) => {
     const announcement = await announcementFor(c, c.req.valid('param').id)
     const page = await listDeliveries(c.var.db, announcement.id, c.req.valid('query'))
-    return c.json({ data: page.data.map((row) => ({ ...row, updatedAt: row.updatedAt.toISOString() })), nextCursor: page.nextCursor }, 200)
+    return c.json(
+      {
+        data: page.data.map((row) => ({ ...row, updatedAt: row.updatedAt.toISOString() })),
+        nextCursor: page.nextCursor,
+      },
+      200,
+    )
   },
 )

@@ -2,11 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { assertAllowedUrls } from '../lib/urls'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import {
-  assertCanManageCommunity,
-  assertCanReadCommunity,
-  assertOwner,
-} from '../services/access'
+import { assertCanManageCommunity, assertCanReadCommunity, assertOwner } from '../services/access'
 import {
   createCommunity,
   deleteCommunity,

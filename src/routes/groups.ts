@@ -8,9 +8,20 @@ import {
   assertCanReadCommunity,
 } from '../services/access'
 import { getCommunityOrThrow } from '../services/communities'
-import { createGroup, deleteGroup, getGroupOrThrow, listGroups, updateGroup } from '../services/groups'
+import {
+  createGroup,
+  deleteGroup,
+  getGroupOrThrow,
+  listGroups,
+  updateGroup,
+} from '../services/groups'
 import { idParam } from '../schemas/common'
-import { CreateGroupSchema, GroupSchema, serializeGroup, UpdateGroupSchema } from '../schemas/groups'
+import {
+  CreateGroupSchema,
+  GroupSchema,
+  serializeGroup,
+  UpdateGroupSchema,
+} from '../schemas/groups'
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
 
 export const groupsApp = new OpenAPIHono<AppEnv>()

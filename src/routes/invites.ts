@@ -13,7 +13,12 @@ import {
 } from '../services/invites'
 import { getStats } from '../services/stats'
 import { idParam } from '../schemas/common'
-import { CreateInviteSchema, InviteSchema, serializeInvite, UpdateInviteSchema } from '../schemas/invites'
+import {
+  CreateInviteSchema,
+  InviteSchema,
+  serializeInvite,
+  UpdateInviteSchema,
+} from '../schemas/invites'
 import { StatsQuerySchema, StatsSchema } from '../schemas/stats'
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
 
@@ -65,7 +70,9 @@ invitesApp.openapi(
     await getCommunityOrThrow(c.var.db, id)
     const page = await listInvites(c.var.db, id, c.req.valid('query'))
     const now = new Date()
-    const data = page.data.map((invite) => serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now))
+    const data = page.data.map((invite) =>
+      serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now),
+    )
     return c.json({ data, nextCursor: page.nextCursor }, 200)
   },
 )
@@ -96,7 +103,10 @@ invitesApp.openapi(
     summary: 'Change a link’s label or limits',
     security: bearerSecurity,
     request: { params: InviteParams, body: jsonBody(UpdateInviteSchema) },
-    responses: { 200: jsonResponse(InviteSchema, 'The changed link'), ...problemResponses(404, 413, 415) },
+    responses: {
+      200: jsonResponse(InviteSchema, 'The changed link'),
+      ...problemResponses(404, 413, 415),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -136,7 +146,10 @@ invitesApp.openapi(
     summary: 'Give a link a new code; the old code stops working',
     security: bearerSecurity,
     request: { params: InviteParams },
-    responses: { 200: jsonResponse(InviteSchema, 'The link with its new code'), ...problemResponses(404) },
+    responses: {
+      200: jsonResponse(InviteSchema, 'The link with its new code'),
+      ...problemResponses(404),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -153,7 +166,8 @@ invitesApp.openapi(
     method: 'get',
     path: '/invites/{id}/stats',
     tags: ['Stats'],
-    summary: 'A link’s funnel: visits, unique visitors, scans vs clicks, joins; by day, source and country',
+    summary:
+      'A link’s funnel: visits, unique visitors, scans vs clicks, joins; by day, source and country',
     security: bearerSecurity,
     request: { params: InviteParams, query: StatsQuerySchema },
     responses: { 200: jsonResponse(StatsSchema, 'The figures'), ...problemResponses(404) },

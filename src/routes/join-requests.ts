@@ -30,8 +30,14 @@ joinRequestsApp.openapi(
     tags,
     summary: 'Join requests in one status (pending by default), oldest first',
     security: bearerSecurity,
-    request: { params: CommunityParams, query: PaginationQuerySchema.extend(JoinRequestQuerySchema.shape) },
-    responses: { 200: jsonResponse(pageSchema(JoinRequestSchema), 'A page of requests'), ...problemResponses(404) },
+    request: {
+      params: CommunityParams,
+      query: PaginationQuerySchema.extend(JoinRequestQuerySchema.shape),
+    },
+    responses: {
+      200: jsonResponse(pageSchema(JoinRequestSchema), 'A page of requests'),
+      ...problemResponses(404),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -51,7 +57,10 @@ joinRequestsApp.openapi(
     description: 'Approving twice is harmless. A full group refuses with 409 `group_full`.',
     security: bearerSecurity,
     request: { params: RequestParams },
-    responses: { 200: jsonResponse(JoinRequestSchema, 'The approved request'), ...problemResponses(404, 409) },
+    responses: {
+      200: jsonResponse(JoinRequestSchema, 'The approved request'),
+      ...problemResponses(404, 409),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -73,14 +82,20 @@ joinRequestsApp.openapi(
       params: RequestParams,
       body: { content: { 'application/json': { schema: RejectSchema } }, required: false },
     },
-    responses: { 200: jsonResponse(JoinRequestSchema, 'The rejected request'), ...problemResponses(404, 409, 415) },
+    responses: {
+      200: jsonResponse(JoinRequestSchema, 'The rejected request'),
+      ...problemResponses(404, 409, 415),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
     const request = await getJoinRequestOrThrow(c.var.db, id)
     assertCanManageCommunity(c.var.principal, request.communityId)
     const { reason } = c.req.valid('json') ?? {}
-    return c.json(serializeJoinRequest(await rejectJoinRequest(c.var.db, request, reason ?? null, new Date())), 200)
+    return c.json(
+      serializeJoinRequest(await rejectJoinRequest(c.var.db, request, reason ?? null, new Date())),
+      200,
+    )
   },
 )
 
@@ -90,10 +105,14 @@ joinRequestsApp.openapi(
     path: '/communities/{id}/join-requests/bulk',
     tags,
     summary: 'Approve or reject up to 100 requests at once',
-    description: 'Each request is decided on its own; the answer says, per id, whether it worked and why not.',
+    description:
+      'Each request is decided on its own; the answer says, per id, whether it worked and why not.',
     security: bearerSecurity,
     request: { params: CommunityParams, body: jsonBody(BulkDecisionSchema) },
-    responses: { 200: jsonResponse(BulkResultSchema, 'One result per id'), ...problemResponses(404, 413, 415) },
+    responses: {
+      200: jsonResponse(BulkResultSchema, 'One result per id'),
+      ...problemResponses(404, 413, 415),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -103,7 +122,8 @@ joinRequestsApp.openapi(
     for (const requestId of new Set(ids)) {
       try {
         const request = await getJoinRequestOrThrow(c.var.db, requestId)
-        if (request.communityId !== id) throw new ApiError('not_found', 'Not a request of this community.')
+        if (request.communityId !== id)
+          throw new ApiError('not_found', 'Not a request of this community.')
         const decided =
           action === 'approve'
             ? (await approveJoinRequest(c.var.db, request, new Date())).request

@@ -32,7 +32,10 @@ const STATUS_TOKEN = /^[A-Za-z0-9_-]{43}$/
 
 // Marketers embed joining in their own sites: the JSON form of the join is open to any origin
 // (no cookies are involved, so there is nothing to ride on).
-joinApp.use('/i/:code/join', cors({ origin: '*', allowMethods: ['POST'], allowHeaders: ['content-type'] }))
+joinApp.use(
+  '/i/:code/join',
+  cors({ origin: '*', allowMethods: ['POST'], allowHeaders: ['content-type'] }),
+)
 
 function language(c: Context<AppEnv>): Lang {
   return pickLanguage(c.req.header('accept-language'), c.req.query('lang'))
@@ -51,7 +54,10 @@ async function usableInviteOrThrow(c: Context<AppEnv>): Promise<Invite> {
   const status = inviteStatus(invite, new Date())
   if (status !== 'active') {
     const t = MESSAGES[language(c)]
-    throw new ApiError('invite_unusable', { revoked: t.revokedText, expired: t.expiredText, used_up: t.usedUpText }[status])
+    throw new ApiError(
+      'invite_unusable',
+      { revoked: t.revokedText, expired: t.expiredText, used_up: t.usedUpText }[status],
+    )
   }
   return invite
 }
@@ -62,7 +68,8 @@ joinApp.get('/i/:code/join', async (c) => {
   const community = await getCommunityOrThrow(c.var.db, invite.communityId)
   // The same token for every tab of this browser: opening the form twice does not expire the first.
   const existing = getCookie(c, CSRF_COOKIE)
-  const csrfToken = existing && /^[A-Za-z0-9_-]{32}$/.test(existing) ? existing : randomBase64Url(24)
+  const csrfToken =
+    existing && /^[A-Za-z0-9_-]{32}$/.test(existing) ? existing : randomBase64Url(24)
   setCookie(c, CSRF_COOKIE, csrfToken, {
     httpOnly: true,
     sameSite: 'Strict',
@@ -88,7 +95,9 @@ joinApp.get('/i/:code/join', async (c) => {
  * form, a honeypot, an optional Turnstile check, rate limits, then the join itself.
  */
 joinApp.post('/i/:code/join', async (c) => {
-  const wantsJson = (c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')
+  const wantsJson = (c.req.header('content-type') ?? '')
+    .toLowerCase()
+    .startsWith('application/json')
   const invite = await usableInviteOrThrow(c)
   const lang = language(c)
   const now = new Date()
@@ -120,7 +129,8 @@ joinApp.post('/i/:code/join', async (c) => {
     const errors = parsed.success
       ? [{ path: 'answers', message: 'Please answer every question' }]
       : fieldErrors(parsed.error.issues)
-    if (wantsJson) throw new ApiError('validation_failed', 'Some fields are missing or invalid.', { errors })
+    if (wantsJson)
+      throw new ApiError('validation_failed', 'Some fields are missing or invalid.', { errors })
     const values = raw as { name?: string; phone?: string; email?: string; answers?: string[] }
     return c.html(
       <JoinFormPage
@@ -128,7 +138,9 @@ joinApp.post('/i/:code/join', async (c) => {
         community={community}
         action={`/i/${invite.code}/join?lang=${lang}`}
         csrfToken={getCookie(c, CSRF_COOKIE) ?? ''}
-        turnstileSiteKey={c.var.config.TURNSTILE_SECRET ? c.var.config.TURNSTILE_SITE_KEY : undefined}
+        turnstileSiteKey={
+          c.var.config.TURNSTILE_SECRET ? c.var.config.TURNSTILE_SITE_KEY : undefined
+        }
         values={values}
         error={errors.map((error) => error.message).join(' · ')}
       />,
@@ -145,10 +157,19 @@ joinApp.post('/i/:code/join', async (c) => {
       body.turnstileToken,
       ip,
     )
-    if (!human) throw new ApiError('turnstile_failed', 'We could not confirm that you are a person. Please try again.')
+    if (!human)
+      throw new ApiError(
+        'turnstile_failed',
+        'We could not confirm that you are a person. Please try again.',
+      )
   }
 
-  const visitor = await visitorHash(c.var.db, now, ip ?? 'unknown', c.req.header('user-agent') ?? '')
+  const visitor = await visitorHash(
+    c.var.db,
+    now,
+    ip ?? 'unknown',
+    c.req.header('user-agent') ?? '',
+  )
   const contact = await sha256Hex(`${invite.communityId}|${body.phone ?? ''}|${body.email ?? ''}`)
   await consumeRateLimits(
     c.var.db,
@@ -207,7 +228,11 @@ async function joinAnswer(c: Context<AppEnv>, outcome: JoinOutcome) {
   answer.statusUrl = `${base}/s/${outcome.statusToken}`
   if (outcome.status === 'active') {
     const links = await memberLinks(c, outcome.request, outcome.member)
-    Object.assign(answer, { chatInviteUrl: links.chatInviteUrl, referralUrl: links.referral?.url ?? null, leaveUrl: links.leaveUrl })
+    Object.assign(answer, {
+      chatInviteUrl: links.chatInviteUrl,
+      referralUrl: links.referral?.url ?? null,
+      leaveUrl: links.leaveUrl,
+    })
   }
   return answer
 }
@@ -217,7 +242,8 @@ async function memberLinks(c: Context<AppEnv>, request: JoinRequest, member: Mem
   const config = c.var.config
   const target = await getJoinTarget(c.var.db, request.communityId, request.groupId)
   const chat = target.group?.chatInviteUrl ?? target.announcementGroup.chatInviteUrl
-  const referralInvite = member.status === 'active' ? await referralInviteOf(c.var.db, member.id) : null
+  const referralInvite =
+    member.status === 'active' ? await referralInviteOf(c.var.db, member.id) : null
   return {
     // Stored URLs are checked again: the allow-list may have changed since. Never an open redirect.
     chatInviteUrl: chat && isAllowedChatInviteUrl(chat, config.CHAT_INVITE_HOSTS) ? chat : null,
@@ -232,13 +258,19 @@ async function memberLinks(c: Context<AppEnv>, request: JoinRequest, member: Mem
 /** The status page a person keeps: the decision, and once in, the chat and their referral link. */
 joinApp.get('/s/:token', async (c) => {
   const token = c.req.param('token')
-  const request = STATUS_TOKEN.test(token) ? await findJoinRequestByStatusToken(c.var.db, token) : null
+  const request = STATUS_TOKEN.test(token)
+    ? await findJoinRequestByStatusToken(c.var.db, token)
+    : null
   if (!request) throw new ApiError('not_found', 'There is no sign-up behind this link.')
   const [community, member] = await Promise.all([
     getCommunityOrThrow(c.var.db, request.communityId),
-    request.memberId ? c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, request.memberId!) }) : undefined,
+    request.memberId
+      ? c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, request.memberId!) })
+      : undefined,
   ])
-  const links = member ? await memberLinks(c, request, member) : { chatInviteUrl: null, referral: null, leaveUrl: null }
+  const links = member
+    ? await memberLinks(c, request, member)
+    : { chatInviteUrl: null, referral: null, leaveUrl: null }
   const rewards = member?.status === 'active' ? await rewardsOf(c.var.db, member.id) : []
   c.header('cache-control', 'private, no-store')
   c.header('referrer-policy', 'no-referrer')
@@ -257,7 +289,11 @@ joinApp.get('/s/:token', async (c) => {
 })
 
 async function memberFromLeaveToken(c: Context<AppEnv>): Promise<Member> {
-  const memberId = await verifyToken(signingSecret(c.var.config), LEAVE_PURPOSE, c.req.param('token') ?? '')
+  const memberId = await verifyToken(
+    signingSecret(c.var.config),
+    LEAVE_PURPOSE,
+    c.req.param('token') ?? '',
+  )
   const member = memberId
     ? await c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, memberId) })
     : undefined
@@ -269,7 +305,8 @@ joinApp.get('/leave/:token', async (c) => {
   const member = await memberFromLeaveToken(c)
   const community = await getCommunityOrThrow(c.var.db, member.communityId)
   c.header('referrer-policy', 'no-referrer')
-  const action = member.status === 'active' ? `/leave/${c.req.param('token')}?lang=${language(c)}` : null
+  const action =
+    member.status === 'active' ? `/leave/${c.req.param('token')}?lang=${language(c)}` : null
   return c.html(<LeavePage lang={language(c)} communityName={community.name} action={action} />)
 })
 

@@ -60,6 +60,11 @@ landingApp.get('/i/:code', async (c) => {
 
   const { url } = inviteUrls(c.var.config.PUBLIC_BASE_URL, landing.invite.code)
   return c.html(
-    <LandingPage lang={lang} landing={landing} url={url} joinUrl={`/i/${landing.invite.code}/join?lang=${lang}`} />,
+    <LandingPage
+      lang={lang}
+      landing={landing}
+      url={url}
+      joinUrl={`/i/${landing.invite.code}/join?lang=${lang}`}
+    />,
   )
 })

@@ -4,7 +4,13 @@ import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { assertCanManageCommunity } from '../services/access'
 import { getCommunityOrThrow } from '../services/communities'
 import { endMembership } from '../services/joining'
-import { exportMembersCsv, getMemberOrThrow, groupIdsOfMembers, leaderboard, listMembers } from '../services/members'
+import {
+  exportMembersCsv,
+  getMemberOrThrow,
+  groupIdsOfMembers,
+  leaderboard,
+  listMembers,
+} from '../services/members'
 import { createRewardRule, listRewardRules, listRewards } from '../services/rewards'
 import { idParam } from '../schemas/common'
 import {
@@ -32,15 +38,24 @@ membersApp.openapi(
     tags: ['Members'],
     summary: 'A community’s members, with contact details (admins only)',
     security: bearerSecurity,
-    request: { params: CommunityParams, query: PaginationQuerySchema.extend(MemberQuerySchema.shape) },
-    responses: { 200: jsonResponse(pageSchema(MemberSchema), 'A page of members, oldest first'), ...problemResponses(404) },
+    request: {
+      params: CommunityParams,
+      query: PaginationQuerySchema.extend(MemberQuerySchema.shape),
+    },
+    responses: {
+      200: jsonResponse(pageSchema(MemberSchema), 'A page of members, oldest first'),
+      ...problemResponses(404),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
     assertCanManageCommunity(c.var.principal, id)
     await getCommunityOrThrow(c.var.db, id)
     const page = await listMembers(c.var.db, id, c.req.valid('query'))
-    const groupsOf = await groupIdsOfMembers(c.var.db, page.data.map((member) => member.id))
+    const groupsOf = await groupIdsOfMembers(
+      c.var.db,
+      page.data.map((member) => member.id),
+    )
     const data = page.data.map((member) => serializeMember(member, groupsOf.get(member.id) ?? []))
     return c.json({ data, nextCursor: page.nextCursor }, 200)
   },
@@ -54,7 +69,10 @@ membersApp.openapi(
     summary: 'Export all members as CSV',
     security: bearerSecurity,
     request: { params: CommunityParams },
-    responses: { 200: { content: { 'text/csv': { schema: z.string() } }, description: 'The members' }, ...problemResponses(404) },
+    responses: {
+      200: { content: { 'text/csv': { schema: z.string() } }, description: 'The members' },
+      ...problemResponses(404),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -119,7 +137,10 @@ membersApp.openapi(
     summary: 'Add a reward for reaching a number of approved referrals',
     security: bearerSecurity,
     request: { params: CommunityParams, body: jsonBody(CreateRewardRuleSchema) },
-    responses: { 201: jsonResponse(RewardRuleSchema, 'The rule'), ...problemResponses(404, 413, 415) },
+    responses: {
+      201: jsonResponse(RewardRuleSchema, 'The rule'),
+      ...problemResponses(404, 413, 415),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -138,13 +159,19 @@ membersApp.openapi(
     summary: 'The community’s reward rules, lowest threshold first',
     security: bearerSecurity,
     request: { params: CommunityParams },
-    responses: { 200: jsonResponse(z.object({ data: z.array(RewardRuleSchema) }), 'The rules'), ...problemResponses(404) },
+    responses: {
+      200: jsonResponse(z.object({ data: z.array(RewardRuleSchema) }), 'The rules'),
+      ...problemResponses(404),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
     assertCanManageCommunity(c.var.principal, id)
     const rules = await listRewardRules(c.var.db, id)
-    return c.json({ data: rules.map((rule) => ({ ...rule, createdAt: rule.createdAt.toISOString() })) }, 200)
+    return c.json(
+      { data: rules.map((rule) => ({ ...rule, createdAt: rule.createdAt.toISOString() })) },
+      200,
+    )
   },
 )
 
@@ -156,7 +183,10 @@ membersApp.openapi(
     summary: 'Rewards earned by the community’s referrers',
     security: bearerSecurity,
     request: { params: CommunityParams, query: PaginationQuerySchema },
-    responses: { 200: jsonResponse(pageSchema(RewardSchema), 'A page of rewards'), ...problemResponses(404) },
+    responses: {
+      200: jsonResponse(pageSchema(RewardSchema), 'A page of rewards'),
+      ...problemResponses(404),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')

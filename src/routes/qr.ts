@@ -73,7 +73,8 @@ async function renderFresh(
     throw new ApiError('not_found', 'There is no invite link with this code.')
   }
   const status = inviteStatus(invite, new Date())
-  if (status !== 'active') throw new ApiError('gone', `This invite link is ${status.replace('_', ' ')}.`)
+  if (status !== 'active')
+    throw new ApiError('gone', `This invite link is ${status.replace('_', ' ')}.`)
 
   const text = `${inviteUrls(c.var.config.PUBLIC_BASE_URL, code).url}?via=qr`
   const body = format === 'svg' ? renderQrSvg(text, options) : await renderQrPng(text, options)
@@ -100,7 +101,10 @@ function respondWithImage(
     return new Response(null, { status: 304, headers })
   }
   if (meta.download) {
-    const name = meta.format === 'png' ? `invite-${meta.code}-qr-${meta.size}px.png` : `invite-${meta.code}-qr.svg`
+    const name =
+      meta.format === 'png'
+        ? `invite-${meta.code}-qr-${meta.size}px.png`
+        : `invite-${meta.code}-qr.svg`
     headers.set('content-disposition', `attachment; filename="${name}"`)
   }
   return new Response(image.body, { status: 200, headers })

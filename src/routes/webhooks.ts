@@ -41,7 +41,10 @@ webhooksApp.openapi(
     security: bearerSecurity,
     request: { body: jsonBody(CreateWebhookSchema) },
     responses: {
-      201: jsonResponse(WebhookSchema.extend({ secret: z.string() }), 'The endpoint and its secret'),
+      201: jsonResponse(
+        WebhookSchema.extend({ secret: z.string() }),
+        'The endpoint and its secret',
+      ),
       ...problemResponses(404, 413, 415),
     },
   }),
@@ -68,12 +71,18 @@ webhooksApp.openapi(
     tags,
     summary: 'Endpoints this token may see',
     security: bearerSecurity,
-    responses: { 200: jsonResponse(z.object({ data: z.array(WebhookSchema) }), 'The endpoints'), ...problemResponses() },
+    responses: {
+      200: jsonResponse(z.object({ data: z.array(WebhookSchema) }), 'The endpoints'),
+      ...problemResponses(),
+    },
   }),
   async (c) => {
     const principal = c.var.principal
     if (!isOwner(principal)) assertCanManageCommunity(principal, principal.communityId ?? '')
-    const endpoints = await listWebhookEndpoints(c.var.db, isOwner(principal) ? null : principal.communityId)
+    const endpoints = await listWebhookEndpoints(
+      c.var.db,
+      isOwner(principal) ? null : principal.communityId,
+    )
     return c.json({ data: endpoints.map(serializeWebhook) }, 200)
   },
 )
@@ -133,6 +142,9 @@ webhooksApp.openapi(
   async (c) => {
     const endpoint = await endpointFor(c, c.req.valid('param').id)
     const rows = await recentWebhookDeliveries(c.var.db, endpoint.id)
-    return c.json({ data: rows.map((row) => ({ ...row, updatedAt: row.updatedAt.toISOString() })) }, 200)
+    return c.json(
+      { data: rows.map((row) => ({ ...row, updatedAt: row.updatedAt.toISOString() })) },
+      200,
+    )
   },
 )

@@ -1,5 +1,10 @@
 import { z } from '@hono/zod-openapi'
-import { ANNOUNCEMENT_STATUSES, DELIVERY_STATUSES, EVENT_TYPES, type Announcement } from '../db/schema'
+import {
+  ANNOUNCEMENT_STATUSES,
+  DELIVERY_STATUSES,
+  EVENT_TYPES,
+  type Announcement,
+} from '../db/schema'
 import { idPattern } from '../lib/ids'
 import { TimestampSchema } from './common'
 
@@ -9,18 +14,27 @@ const FutureTime = z.iso
   .transform((value) => new Date(value))
   .openapi({ type: 'string', format: 'date-time' })
 
-export const TimeZoneSchema = z.string().max(64).refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone })
-    return true
-  } catch {
-    return false
-  }
-}, 'Not an IANA time zone, e.g. Europe/Berlin')
+export const TimeZoneSchema = z
+  .string()
+  .max(64)
+  .refine((zone) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone })
+      return true
+    } catch {
+      return false
+    }
+  }, 'Not an IANA time zone, e.g. Europe/Berlin')
 
 export const RepeatSchema = z
   .strictObject({
-    cron: z.string().trim().min(9).max(100).openapi({ example: '0 9 * * 1' }).describe('Five-field cron rule'),
+    cron: z
+      .string()
+      .trim()
+      .min(9)
+      .max(100)
+      .openapi({ example: '0 9 * * 1' })
+      .describe('Five-field cron rule'),
     timezone: TimeZoneSchema.openapi({ example: 'Europe/Berlin' }),
     until: FutureTime.optional(),
   })
@@ -29,7 +43,12 @@ export const RepeatSchema = z
 const Audience = z
   .union([
     z.literal('announcement').describe('The announcement group: every active member'),
-    z.strictObject({ groupIds: z.array(z.string().regex(idPattern('grp'), 'Not a grp_ id')).min(1).max(50) }),
+    z.strictObject({
+      groupIds: z
+        .array(z.string().regex(idPattern('grp'), 'Not a grp_ id'))
+        .min(1)
+        .max(50),
+    }),
   ])
   .default('announcement')
 
@@ -51,16 +70,26 @@ export const CreateAnnouncementSchema = z
 export const UpdateAnnouncementSchema = z
   .strictObject({ ...fields, audience: Audience.optional() })
   .partial()
-  .refine((value) => !(value.sendAt && value.repeat), { message: 'Give either `sendAt` or `repeat`', path: ['sendAt'] })
+  .refine((value) => !(value.sendAt && value.repeat), {
+    message: 'Give either `sendAt` or `repeat`',
+    path: ['sendAt'],
+  })
   .refine((value) => Object.keys(value).length > 0, 'Send at least one field to change')
   .openapi('UpdateAnnouncement')
 
-export function audienceGroupIds(audience: z.infer<typeof Audience> | undefined): string[] | null | undefined {
+export function audienceGroupIds(
+  audience: z.infer<typeof Audience> | undefined,
+): string[] | null | undefined {
   if (audience === undefined) return undefined
   return audience === 'announcement' ? null : [...new Set(audience.groupIds)]
 }
 
-const Counts = z.object({ queued: z.number().int(), sent: z.number().int(), failed: z.number().int(), skipped: z.number().int() })
+const Counts = z.object({
+  queued: z.number().int(),
+  sent: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.number().int(),
+})
 
 export const AnnouncementSchema = z
   .object({
@@ -70,10 +99,19 @@ export const AnnouncementSchema = z
     audience: z.union([z.literal('announcement'), z.object({ groupIds: z.array(z.string()) })]),
     status: z.enum(ANNOUNCEMENT_STATUSES),
     nextRunAt: TimestampSchema.nullable(),
-    repeat: z.object({ cron: z.string(), timezone: z.string(), until: TimestampSchema.nullable() }).nullable(),
+    repeat: z
+      .object({ cron: z.string(), timezone: z.string(), until: TimestampSchema.nullable() })
+      .nullable(),
     upcomingRuns: z.array(TimestampSchema).describe('The next few runs of a repeat rule'),
     deliveries: Counts.describe('Over all runs'),
-    runs: z.array(z.object({ id: z.string(), scheduledFor: TimestampSchema, status: z.string(), ...Counts.shape })),
+    runs: z.array(
+      z.object({
+        id: z.string(),
+        scheduledFor: TimestampSchema,
+        status: z.string(),
+        ...Counts.shape,
+      }),
+    ),
     failureReasons: z.array(z.object({ reason: z.string().nullable(), count: z.number().int() })),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
@@ -95,11 +133,17 @@ export function serializeAnnouncement(
     id: announcement.id,
     communityId: announcement.communityId,
     body: announcement.body,
-    audience: announcement.audienceGroupIds ? { groupIds: announcement.audienceGroupIds } : 'announcement',
+    audience: announcement.audienceGroupIds
+      ? { groupIds: announcement.audienceGroupIds }
+      : 'announcement',
     status: announcement.status,
     nextRunAt: announcement.sendAt?.toISOString() ?? null,
     repeat: announcement.repeatCron
-      ? { cron: announcement.repeatCron, timezone: announcement.repeatTimezone!, until: announcement.repeatUntil?.toISOString() ?? null }
+      ? {
+          cron: announcement.repeatCron,
+          timezone: announcement.repeatTimezone!,
+          until: announcement.repeatUntil?.toISOString() ?? null,
+        }
       : null,
     upcomingRuns: extra.upcomingRuns.map((run) => run.toISOString()),
     deliveries: extra.summary?.totals ?? { queued: 0, sent: 0, failed: 0, skipped: 0 },
@@ -139,9 +183,19 @@ export const DeliverySchema = z
 
 export const CreateWebhookSchema = z
   .strictObject({
-    url: z.url({ protocol: /^https?$/ }).max(2048).describe('https; http only where ALLOW_HTTP_WEBHOOKS is set (local development)'),
-    events: z.array(z.enum([...EVENT_TYPES, '*'])).min(1).max(EVENT_TYPES.length + 1),
-    communityId: z.string().regex(idPattern('cmt'), 'Not a cmt_ id').optional().describe('Only this community’s events; owners may leave it out for all'),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .describe('https; http only where ALLOW_HTTP_WEBHOOKS is set (local development)'),
+    events: z
+      .array(z.enum([...EVENT_TYPES, '*']))
+      .min(1)
+      .max(EVENT_TYPES.length + 1),
+    communityId: z
+      .string()
+      .regex(idPattern('cmt'), 'Not a cmt_ id')
+      .optional()
+      .describe('Only this community’s events; owners may leave it out for all'),
   })
   .openapi('CreateWebhook')
 

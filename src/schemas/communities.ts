@@ -1,7 +1,13 @@
 import { z } from '@hono/zod-openapi'
 import { VISIBILITIES, type Community } from '../db/schema'
 import { MAX_GROUPS_PER_COMMUNITY, MAX_JOIN_QUESTIONS } from '../lib/limits'
-import { DescriptionSchema, HttpsUrlSchema, NameSchema, SlugSchema, TimestampSchema } from './common'
+import {
+  DescriptionSchema,
+  HttpsUrlSchema,
+  NameSchema,
+  SlugSchema,
+  TimestampSchema,
+} from './common'
 
 const JoinQuestionsSchema = z
   .array(z.string().trim().min(1).max(200))

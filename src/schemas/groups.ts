@@ -17,7 +17,9 @@ const groupFields = {
     .describe('At most 1024 for a discussion group, 2000 for the announcement group'),
   chatInviteUrl: HttpsUrlSchema.nullable()
     .optional()
-    .describe('The chat’s own invite link, e.g. https://chat.whatsapp.com/...; allow-listed hosts only'),
+    .describe(
+      'The chat’s own invite link, e.g. https://chat.whatsapp.com/...; allow-listed hosts only',
+    ),
 }
 
 export const CreateGroupSchema = z
@@ -26,7 +28,9 @@ export const CreateGroupSchema = z
     origin: z
       .enum(GROUP_ORIGINS)
       .default('created')
-      .describe('`created` here, or `added`: an existing chat group brought in with its invite URL'),
+      .describe(
+        '`created` here, or `added`: an existing chat group brought in with its invite URL',
+      ),
   })
   .refine((group) => group.origin !== 'added' || !!group.chatInviteUrl, {
     message: 'An added group needs its chat invite URL',

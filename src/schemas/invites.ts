@@ -69,7 +69,11 @@ export function inviteUrls(baseUrl: string, code: string) {
   return { url, qrSvgUrl: `${url}/qr.svg`, qrPngUrl: `${url}/qr.png` }
 }
 
-export function serializeInvite(invite: Invite, baseUrl: string, now: Date): z.infer<typeof InviteSchema> {
+export function serializeInvite(
+  invite: Invite,
+  baseUrl: string,
+  now: Date,
+): z.infer<typeof InviteSchema> {
   return {
     id: invite.id,
     communityId: invite.communityId,

@@ -17,7 +17,10 @@ export const JoinBodySchema = z
       if (value === undefined) return null
       const phone = normalisePhone(value)
       if (!phone) {
-        ctx.addIssue({ code: 'custom', message: 'Not a valid phone number; include the country code, e.g. +49' })
+        ctx.addIssue({
+          code: 'custom',
+          message: 'Not a valid phone number; include the country code, e.g. +49',
+        })
         return z.NEVER
       }
       return phone
@@ -25,8 +28,13 @@ export const JoinBodySchema = z
     email: optionalText(254)
       .pipe(z.email('Not a valid e-mail address').optional())
       .transform((value) => value?.toLowerCase() ?? null),
-    answers: z.array(z.string().trim().min(1, 'Please answer every question').max(500)).max(5).default([]),
-    consent: z.literal(true, { error: 'Please agree to be contacted, or the community cannot reach you' }),
+    answers: z
+      .array(z.string().trim().min(1, 'Please answer every question').max(500))
+      .max(5)
+      .default([]),
+    consent: z.literal(true, {
+      error: 'Please agree to be contacted, or the community cannot reach you',
+    }),
     turnstileToken: z.string().max(4096).optional(),
   })
   .refine((body) => body.phone !== null || body.email !== null, {
@@ -48,7 +56,9 @@ export function formToJoinBody(form: Record<string, string | File | (string | Fi
     name: text('name') ?? '',
     phone: text('phone'),
     email: text('email'),
-    answers: (Array.isArray(answers) ? answers : answers === undefined ? [] : [answers]).map(String),
+    answers: (Array.isArray(answers) ? answers : answers === undefined ? [] : [answers]).map(
+      String,
+    ),
     consent: text('consent') === 'yes',
     turnstileToken: text('cf-turnstile-response'),
   }

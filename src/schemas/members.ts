@@ -56,13 +56,22 @@ export const JoinRequestQuerySchema = z.object({
 })
 
 export const RejectSchema = z.strictObject({
-  reason: z.string().trim().min(1).max(500).optional().describe('Shown to the person on their status page'),
+  reason: z
+    .string()
+    .trim()
+    .min(1)
+    .max(500)
+    .optional()
+    .describe('Shown to the person on their status page'),
 })
 
 export const BulkDecisionSchema = z
   .strictObject({
     action: z.enum(['approve', 'reject']),
-    ids: z.array(z.string().regex(idPattern('jr'), 'Not a jr_ id')).min(1).max(100),
+    ids: z
+      .array(z.string().regex(idPattern('jr'), 'Not a jr_ id'))
+      .min(1)
+      .max(100),
     reason: z.string().trim().min(1).max(500).optional(),
   })
   .openapi('BulkDecision')
@@ -127,7 +136,13 @@ export const CreateRewardRuleSchema = z
     threshold: z.number().int().min(1).max(100_000).describe('Approved referrals needed'),
     title: z.string().trim().min(1).max(100),
     description: z.string().trim().max(500).optional(),
-    code: z.string().trim().min(1).max(100).optional().describe('A voucher code shown to whoever earns it'),
+    code: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('A voucher code shown to whoever earns it'),
   })
   .openapi('CreateRewardRule')
 
@@ -161,10 +176,20 @@ export const LeaderboardQuerySchema = z
     to: z.iso.date().optional().describe('Included'),
     limit: z.coerce.number().int().min(1).max(100).default(20),
   })
-  .refine(({ from, to }) => !from || !to || from <= to, { message: '`from` must not be after `to`', path: ['from'] })
+  .refine(({ from, to }) => !from || !to || from <= to, {
+    message: '`from` must not be after `to`',
+    path: ['from'],
+  })
 
 export const LeaderboardSchema = z
   .object({
-    data: z.array(z.object({ rank: z.number().int(), memberId: z.string(), name: z.string(), referrals: z.number().int() })),
+    data: z.array(
+      z.object({
+        rank: z.number().int(),
+        memberId: z.string(),
+        name: z.string(),
+        referrals: z.number().int(),
+      }),
+    ),
   })
   .openapi('Leaderboard')

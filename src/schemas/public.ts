@@ -22,15 +22,25 @@ const HexColor = z
 
 export const QrQuerySchema = z
   .strictObject({
-    size: z.coerce.number().int().min(64).max(2048).default(512).describe('PNG width and height in pixels'),
+    size: z.coerce
+      .number()
+      .int()
+      .min(64)
+      .max(2048)
+      .default(512)
+      .describe('PNG width and height in pixels'),
     margin: z.coerce.number().int().min(0).max(16).default(4).describe('Quiet zone in modules'),
     level: z.enum(QR_ERROR_LEVELS).default('M').describe('Error correction: L, M, Q or H'),
     fg: HexColor.default('000000'),
     bg: HexColor.default('ffffff'),
-    download: z.enum(['0', '1', 'true', 'false']).optional().transform((v) => v === '1' || v === 'true'),
+    download: z
+      .enum(['0', '1', 'true', 'false'])
+      .optional()
+      .transform((v) => v === '1' || v === 'true'),
   })
   .refine(
-    ({ fg, bg }) => relativeLuminance(fg) < relativeLuminance(bg) && contrastRatio(fg, bg) >= MIN_QR_CONTRAST,
+    ({ fg, bg }) =>
+      relativeLuminance(fg) < relativeLuminance(bg) && contrastRatio(fg, bg) >= MIN_QR_CONTRAST,
     {
       message: `Scanners need a dark foreground on a light background with a contrast of at least ${MIN_QR_CONTRAST}:1`,
       path: ['fg'],

@@ -11,7 +11,10 @@ export const StatsQuerySchema = z
     const end = to ?? utcDay(new Date())
     return { from: from ?? addDays(end, -29), to: end }
   })
-  .refine(({ from, to }) => from <= to, { message: '`from` must not be after `to`', path: ['from'] })
+  .refine(({ from, to }) => from <= to, {
+    message: '`from` must not be after `to`',
+    path: ['from'],
+  })
   .refine(({ from, to }) => from >= addDays(to, -(MAX_RANGE_DAYS - 1)), {
     message: `At most ${MAX_RANGE_DAYS} days at once`,
     path: ['from'],
@@ -35,6 +38,8 @@ export const StatsSchema = z
     totals: z.object(figures),
     byDay: z.array(z.object({ day: z.string(), ...figures })),
     bySource: z.array(z.object({ source: z.string(), ...figures })),
-    byCountry: z.array(z.object({ country: z.string().describe('ISO 3166 code; XX unknown'), ...figures })),
+    byCountry: z.array(
+      z.object({ country: z.string().describe('ISO 3166 code; XX unknown'), ...figures }),
+    ),
   })
   .openapi('Stats')

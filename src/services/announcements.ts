@@ -1,7 +1,15 @@
 import { Cron } from 'croner'
 import { and, asc, desc, eq, gt, inArray, lte, or, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { announcements, deliveries, dispatches, groups, members, type Announcement, type DeliveryStatus } from '../db/schema'
+import {
+  announcements,
+  deliveries,
+  dispatches,
+  groups,
+  members,
+  type Announcement,
+  type DeliveryStatus,
+} from '../db/schema'
 import { ApiError, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
@@ -45,7 +53,12 @@ export function previewRuns(repeat: Repeat, after: Date, count = 5): Date[] {
     return runs
   } catch (error) {
     throw new ApiError('validation_failed', 'The repeat rule is not valid.', {
-      errors: [{ path: 'repeat', message: error instanceof Error ? error.message.slice(0, 200) : 'Invalid rule' }],
+      errors: [
+        {
+          path: 'repeat',
+          message: error instanceof Error ? error.message.slice(0, 200) : 'Invalid rule',
+        },
+      ],
     })
   }
 }
@@ -56,16 +69,24 @@ export async function getAnnouncementOrThrow(db: Database, id: string): Promise<
   return announcement
 }
 
-async function assertGroupsInCommunity(db: Database, communityId: string, groupIds: string[] | null) {
+async function assertGroupsInCommunity(
+  db: Database,
+  communityId: string,
+  groupIds: string[] | null,
+) {
   if (!groupIds) return
   const found = await db
     .select({ id: groups.id })
     .from(groups)
     .where(and(eq(groups.communityId, communityId), inArray(groups.id, groupIds)))
   if (found.length !== new Set(groupIds).size) {
-    throw new ApiError('validation_failed', 'Every audience group must be a group of this community.', {
-      errors: [{ path: 'audience.groupIds', message: 'Unknown group' }],
-    })
+    throw new ApiError(
+      'validation_failed',
+      'Every audience group must be a group of this community.',
+      {
+        errors: [{ path: 'audience.groupIds', message: 'Unknown group' }],
+      },
+    )
   }
 }
 
@@ -116,7 +137,12 @@ export async function listAnnouncements(
   const rows = await db
     .select()
     .from(announcements)
-    .where(and(eq(announcements.communityId, communityId), options.cursor ? gt(announcements.id, options.cursor) : undefined))
+    .where(
+      and(
+        eq(announcements.communityId, communityId),
+        options.cursor ? gt(announcements.id, options.cursor) : undefined,
+      ),
+    )
     .orderBy(asc(announcements.id))
     .limit(options.limit + 1)
   return toPage(rows, options.limit)
@@ -124,7 +150,10 @@ export async function listAnnouncements(
 
 function assertScheduled(announcement: Announcement): void {
   if (announcement.status !== 'scheduled') {
-    throw new ApiError('invalid_state', `This announcement is ${announcement.status}; only scheduled ones can change.`)
+    throw new ApiError(
+      'invalid_state',
+      `This announcement is ${announcement.status}; only scheduled ones can change.`,
+    )
   }
 }
 
@@ -142,7 +171,14 @@ export async function updateAnnouncement(
     : input.repeat
       ? { sendAt: null, repeat: input.repeat }
       : announcement.repeatCron
-        ? { sendAt: null, repeat: { cron: announcement.repeatCron, timezone: announcement.repeatTimezone!, until: announcement.repeatUntil } }
+        ? {
+            sendAt: null,
+            repeat: {
+              cron: announcement.repeatCron,
+              timezone: announcement.repeatTimezone!,
+              until: announcement.repeatUntil,
+            },
+          }
         : { sendAt: announcement.sendAt, repeat: null }
   const merged: AnnouncementInput = {
     body: input.body ?? announcement.body,
@@ -167,7 +203,11 @@ export async function updateAnnouncement(
   return updated
 }
 
-export async function cancelAnnouncement(db: Database, announcement: Announcement, now: Date): Promise<Announcement> {
+export async function cancelAnnouncement(
+  db: Database,
+  announcement: Announcement,
+  now: Date,
+): Promise<Announcement> {
   if (announcement.status === 'cancelled') return announcement
   assertScheduled(announcement)
   const [cancelled] = await db
@@ -175,12 +215,17 @@ export async function cancelAnnouncement(db: Database, announcement: Announcemen
     .set({ status: 'cancelled', sendAt: null, updatedAt: now })
     .where(and(eq(announcements.id, announcement.id), eq(announcements.status, 'scheduled')))
     .returning()
-  if (!cancelled) throw new ApiError('invalid_state', 'This announcement started sending meanwhile.')
+  if (!cancelled)
+    throw new ApiError('invalid_state', 'This announcement started sending meanwhile.')
   return cancelled
 }
 
 /** Makes a scheduled announcement due now; the next cron run (within a minute) sends it. */
-export async function sendAnnouncementNow(db: Database, announcement: Announcement, now: Date): Promise<Announcement> {
+export async function sendAnnouncementNow(
+  db: Database,
+  announcement: Announcement,
+  now: Date,
+): Promise<Announcement> {
   assertScheduled(announcement)
   const [due] = await db
     .update(announcements)
@@ -209,7 +254,15 @@ export async function deliverySummary(db: Database, announcementId: string) {
     ? await db
         .select({ reason: deliveries.lastError, count: sql<number>`count(*)` })
         .from(deliveries)
-        .where(and(inArray(deliveries.dispatchId, runs.map((run) => run.id)), inArray(deliveries.status, ['failed', 'skipped'])))
+        .where(
+          and(
+            inArray(
+              deliveries.dispatchId,
+              runs.map((run) => run.id),
+            ),
+            inArray(deliveries.status, ['failed', 'skipped']),
+          ),
+        )
         .groupBy(deliveries.lastError)
         .orderBy(desc(sql`count(*)`))
         .limit(10)
@@ -254,7 +307,10 @@ export async function listDeliveries(
     .limit(options.limit + 1)
   const data = rows.slice(0, options.limit)
   const last = data.at(-1)
-  return { data, nextCursor: rows.length > options.limit && last ? `${last.dispatchId}~${last.memberId}` : null }
+  return {
+    data,
+    nextCursor: rows.length > options.limit && last ? `${last.dispatchId}~${last.memberId}` : null,
+  }
 }
 
 /**
@@ -262,7 +318,11 @@ export async function listDeliveries(
  * so of two overlapping cron runs only one gets each. A claim older than the lease is taken
  * over, in case the run that made it died.
  */
-export async function claimDueAnnouncements(db: Database, now: Date, limit = 20): Promise<Announcement[]> {
+export async function claimDueAnnouncements(
+  db: Database,
+  now: Date,
+  limit = 20,
+): Promise<Announcement[]> {
   const leaseExpired = new Date(now.getTime() - 5 * 60_000)
   const due = db
     .select({ id: announcements.id })

@@ -14,7 +14,11 @@ function classify(status: number, detail: string, retryAfter: string | null): Se
   const error = `HTTP ${status}: ${detail}`.slice(0, 500)
   if (status === 429 || status >= 500) {
     const seconds = Number(retryAfter)
-    return { outcome: 'retry', error, ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterSeconds: seconds } : {}) }
+    return {
+      outcome: 'retry',
+      error,
+      ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterSeconds: seconds } : {}),
+    }
   }
   return { outcome: 'failed', error }
 }
@@ -39,15 +43,27 @@ export async function sendSignedWebhook(
 ): Promise<SendResult> {
   const body = JSON.stringify(payload)
   const headers = await signWebhook(target.secret, id, Math.floor(now.getTime() / 1000), body)
-  const response = await post(target.url, { headers: { 'content-type': 'application/json', ...headers }, body })
+  const response = await post(target.url, {
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  })
   if (!(response instanceof Response)) return response
   const text = await response.text().catch(() => '')
-  return classify(response.status, text, response.headers.get('retry-after')) ?? { outcome: 'sent', providerMessageId: null }
+  return (
+    classify(response.status, text, response.headers.get('retry-after')) ?? {
+      outcome: 'sent',
+      providerMessageId: null,
+    }
+  )
 }
 
 const CloudApiSuccess = z.object({ messages: z.array(z.object({ id: z.string() })).min(1) })
 const CloudApiError = z.object({
-  error: z.object({ message: z.string(), code: z.number().optional(), error_subcode: z.number().optional() }),
+  error: z.object({
+    message: z.string(),
+    code: z.number().optional(),
+    error_subcode: z.number().optional(),
+  }),
 })
 
 /**
@@ -60,9 +76,16 @@ const RETRYABLE_CLOUD_API_CODES = new Set([4, 80007, 130429, 131048, 131056, 133
  * Sends a text (or, when a template is configured, a template) message through the WhatsApp
  * Business Cloud API: `POST {base}/{version}/{phone-number-id}/messages` with a bearer token.
  */
-export async function sendWhatsAppMessage(config: Config, to: string, text: string): Promise<SendResult> {
+export async function sendWhatsAppMessage(
+  config: Config,
+  to: string,
+  text: string,
+): Promise<SendResult> {
   if (!config.WHATSAPP_ACCESS_TOKEN || !config.WHATSAPP_PHONE_NUMBER_ID) {
-    return { outcome: 'failed', error: 'WhatsApp is not configured (WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID)' }
+    return {
+      outcome: 'failed',
+      error: 'WhatsApp is not configured (WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID)',
+    }
   }
   const message = config.WHATSAPP_TEMPLATE_NAME
     ? {
@@ -76,17 +99,30 @@ export async function sendWhatsAppMessage(config: Config, to: string, text: stri
     : { type: 'text', text: { preview_url: false, body: text } }
   const url = `${config.WHATSAPP_API_BASE}/${config.WHATSAPP_API_VERSION}/${config.WHATSAPP_PHONE_NUMBER_ID}/messages`
   const response = await post(url, {
-    headers: { authorization: `Bearer ${config.WHATSAPP_ACCESS_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ messaging_product: 'whatsapp', recipient_type: 'individual', to, ...message }),
+    headers: {
+      authorization: `Bearer ${config.WHATSAPP_ACCESS_TOKEN}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to,
+      ...message,
+    }),
   })
   if (!(response instanceof Response)) return response
   const json: unknown = await response.json().catch(() => null)
   if (response.ok) {
     const success = CloudApiSuccess.safeParse(json)
-    return { outcome: 'sent', providerMessageId: success.success ? success.data.messages[0]!.id : null }
+    return {
+      outcome: 'sent',
+      providerMessageId: success.success ? success.data.messages[0]!.id : null,
+    }
   }
   const error = CloudApiError.safeParse(json)
-  const detail = error.success ? `${error.data.error.code ?? ''} ${error.data.error.message}`.trim() : 'unexpected answer'
+  const detail = error.success
+    ? `${error.data.error.code ?? ''} ${error.data.error.message}`.trim()
+    : 'unexpected answer'
   if (error.success && RETRYABLE_CLOUD_API_CODES.has(error.data.error.code ?? -1)) {
     return { outcome: 'retry', error: `HTTP ${response.status}: ${detail}` }
   }

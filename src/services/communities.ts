@@ -1,6 +1,13 @@
 import { and, asc, eq, gt, ne, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { apiTokens, communities, groups, type Community, type Group, type Visibility } from '../db/schema'
+import {
+  apiTokens,
+  communities,
+  groups,
+  type Community,
+  type Group,
+  type Visibility,
+} from '../db/schema'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT, MAX_GROUPS_PER_COMMUNITY } from '../lib/limits'
@@ -64,7 +71,10 @@ export async function createCommunity(
     updatedAt: now,
   }
   try {
-    await db.batch([db.insert(communities).values(community), db.insert(groups).values(announcementGroup)])
+    await db.batch([
+      db.insert(communities).values(community),
+      db.insert(groups).values(announcementGroup),
+    ])
   } catch (error) {
     throw slugTakenOr(error, slug)
   }

@@ -34,19 +34,35 @@ export const EXPAND_CHUNK = 500
 
 export const DeliveryMessageSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('expand'), dispatchId: z.string().min(1).max(40) }),
-  z.object({ kind: z.literal('announce'), dispatchId: z.string().min(1).max(40), memberId: z.string().min(1).max(40) }),
-  z.object({ kind: z.literal('event'), eventId: z.string().min(1).max(40), endpointId: z.string().min(1).max(40) }),
+  z.object({
+    kind: z.literal('announce'),
+    dispatchId: z.string().min(1).max(40),
+    memberId: z.string().min(1).max(40),
+  }),
+  z.object({
+    kind: z.literal('event'),
+    eventId: z.string().min(1).max(40),
+    endpointId: z.string().min(1).max(40),
+  }),
 ])
 export type DeliveryMessage = z.infer<typeof DeliveryMessageSchema>
 
 /** Claims due announcements, starts a run of each, and schedules recurring ones again. */
-export async function dispatchDueAnnouncements(db: Database, queue: Queue, now: Date): Promise<string[]> {
+export async function dispatchDueAnnouncements(
+  db: Database,
+  queue: Queue,
+  now: Date,
+): Promise<string[]> {
   const started: string[] = []
   for (const announcement of await claimDueAnnouncements(db, now)) {
     const scheduledFor = announcement.sendAt ?? now
     const following = announcement.repeatCron
       ? nextRun(
-          { cron: announcement.repeatCron, timezone: announcement.repeatTimezone!, until: announcement.repeatUntil },
+          {
+            cron: announcement.repeatCron,
+            timezone: announcement.repeatTimezone!,
+            until: announcement.repeatUntil,
+          },
           // Runs missed while nothing was running are not all sent at once: the next is after now.
           new Date(Math.max(scheduledFor.getTime(), now.getTime())),
         )
@@ -58,12 +74,23 @@ export async function dispatchDueAnnouncements(db: Database, queue: Queue, now: 
       const [, [run]] = await db.batch([
         db
           .insert(dispatches)
-          .values({ id: newId('dsp', now.getTime()), announcementId: announcement.id, scheduledFor, status: 'expanding', createdAt: now })
+          .values({
+            id: newId('dsp', now.getTime()),
+            announcementId: announcement.id,
+            scheduledFor,
+            status: 'expanding',
+            createdAt: now,
+          })
           .onConflictDoNothing(),
         db
           .select()
           .from(dispatches)
-          .where(and(eq(dispatches.announcementId, announcement.id), eq(dispatches.scheduledFor, scheduledFor))),
+          .where(
+            and(
+              eq(dispatches.announcementId, announcement.id),
+              eq(dispatches.scheduledFor, scheduledFor),
+            ),
+          ),
       ])
       if (run?.status === 'expanding') {
         await queue.send({ kind: 'expand', dispatchId: run.id } satisfies DeliveryMessage)
@@ -71,10 +98,20 @@ export async function dispatchDueAnnouncements(db: Database, queue: Queue, now: 
       }
       await db
         .update(announcements)
-        .set({ status: following ? 'scheduled' : 'sent', sendAt: following, claimedAt: null, updatedAt: now })
+        .set({
+          status: following ? 'scheduled' : 'sent',
+          sendAt: following,
+          claimedAt: null,
+          updatedAt: now,
+        })
         .where(eq(announcements.id, announcement.id))
     } catch (error) {
-      console.error(JSON.stringify({ announcement: announcement.id, error: `dispatch deferred: ${String(error)}` }))
+      console.error(
+        JSON.stringify({
+          announcement: announcement.id,
+          error: `dispatch deferred: ${String(error)}`,
+        }),
+      )
     }
   }
   return started
@@ -93,10 +130,17 @@ function audienceWhere(announcement: Announcement, cursor: string | null) {
 }
 
 /** Turns the next chunk of the audience into deliveries and queue messages (see above). */
-export async function expandDispatch(db: Database, queue: Queue, dispatchId: string, now: Date): Promise<void> {
+export async function expandDispatch(
+  db: Database,
+  queue: Queue,
+  dispatchId: string,
+  now: Date,
+): Promise<void> {
   const run = await db.query.dispatches.findFirst({ where: eq(dispatches.id, dispatchId) })
   if (!run || run.status !== 'expanding') return
-  const announcement = (await db.query.announcements.findFirst({ where: eq(announcements.id, run.announcementId) }))!
+  const announcement = (await db.query.announcements.findFirst({
+    where: eq(announcements.id, run.announcementId),
+  }))!
   const chunk = await db
     .select({ id: members.id })
     .from(members)
@@ -137,7 +181,11 @@ export async function expandDispatch(db: Database, queue: Queue, dispatchId: str
   }
   for (let i = 0; i < chunk.length; i += 100) {
     await queue.sendBatch(
-      chunk.slice(i, i + 100).map((member) => ({ body: { kind: 'announce', dispatchId, memberId: member.id } satisfies DeliveryMessage })),
+      chunk
+        .slice(i, i + 100)
+        .map((member) => ({
+          body: { kind: 'announce', dispatchId, memberId: member.id } satisfies DeliveryMessage,
+        })),
     )
   }
   await db
@@ -148,17 +196,28 @@ export async function expandDispatch(db: Database, queue: Queue, dispatchId: str
 }
 
 /** What the queue consumer should do with a message after a delivery attempt. */
-export type Verdict = { action: 'ack' } | { action: 'retry'; delaySeconds: number } | { action: 'dead-letter'; error: string }
+export type Verdict =
+  | { action: 'ack' }
+  | { action: 'retry'; delaySeconds: number }
+  | { action: 'dead-letter'; error: string }
 
 /** Exponential backoff with jitter: about base, 2x, 4x ... seconds, capped at an hour. */
-export function backoffSeconds(baseSeconds: number, attempt: number, retryAfterSeconds?: number): number {
+export function backoffSeconds(
+  baseSeconds: number,
+  attempt: number,
+  retryAfterSeconds?: number,
+): number {
   if (retryAfterSeconds) return Math.min(3600, Math.ceil(retryAfterSeconds))
   const base = Math.min(3600, baseSeconds * 2 ** (attempt - 1))
   return Math.max(1, Math.round(base * (0.5 + Math.random())))
 }
 
 type DeliveryKey = { dispatchId: string; memberId: string }
-type Outcome = { status: 'sent' | 'failed' | 'skipped' | 'queued'; error: string | null; providerMessageId?: string | null }
+type Outcome = {
+  status: 'sent' | 'failed' | 'skipped' | 'queued'
+  error: string | null
+  providerMessageId?: string | null
+}
 
 // D1 binds at most 100 parameters per statement.
 const CLAIM_CHUNK = 45
@@ -194,7 +253,8 @@ export async function deliverAnnouncements(
 
   const people = new Map<string, typeof members.$inferSelect>()
   for (const ids of chunks([...new Set(unique.map((m) => m.memberId))], LOOKUP_CHUNK)) {
-    for (const member of await db.select().from(members).where(inArray(members.id, ids))) people.set(member.id, member)
+    for (const member of await db.select().from(members).where(inArray(members.id, ids)))
+      people.set(member.id, member)
   }
   const runs = await db
     .select({ id: dispatches.id, announcement: announcements })
@@ -208,7 +268,11 @@ export async function deliverAnnouncements(
   for (const chunk of chunks(unique, CLAIM_CHUNK)) {
     const pairs = chunk.map((_, i) => `(?${i * 2 + 2}, ?${i * 2 + 3})`).join(', ')
     const params = chunk.flatMap((m) => [m.dispatchId, m.memberId])
-    const [claimed, stale] = await db.$client.batch<{ dispatch_id: string; member_id: string; attempts: number }>([
+    const [claimed, stale] = await db.$client.batch<{
+      dispatch_id: string
+      member_id: string
+      attempts: number
+    }>([
       db.$client
         .prepare(
           `update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ?1
@@ -223,7 +287,8 @@ export async function deliverAnnouncements(
         )
         .bind(now.getTime() - 60_000, ...params),
     ])
-    for (const row of claimed!.results) attempts.set(`${row.dispatch_id}|${row.member_id}`, row.attempts)
+    for (const row of claimed!.results)
+      attempts.set(`${row.dispatch_id}|${row.member_id}`, row.attempts)
     for (const row of stale!.results) interrupted.add(`${row.dispatch_id}|${row.member_id}`)
   }
 
@@ -235,17 +300,36 @@ export async function deliverAnnouncements(
     verdicts.set(staleKey, { action: 'dead-letter', error })
   }
   for (const message of unique.filter((m) => attempts.has(key(m)))) {
-    const outcome = await attempt(config, people.get(message.memberId), announcementOf.get(message.dispatchId), message, now, pace).catch(
-      (error: unknown): SendResult => ({ outcome: 'retry', error: `unexpected: ${String(error)}`.slice(0, 500) }),
-    )
+    const outcome = await attempt(
+      config,
+      people.get(message.memberId),
+      announcementOf.get(message.dispatchId),
+      message,
+      now,
+      pace,
+    ).catch((error: unknown): SendResult => ({
+      outcome: 'retry',
+      error: `unexpected: ${String(error)}`.slice(0, 500),
+    }))
     const tries = attempts.get(key(message))!
     if (outcome.outcome === 'sent') {
-      outcomes.set(key(message), { status: 'sent', error: null, providerMessageId: outcome.providerMessageId })
+      outcomes.set(key(message), {
+        status: 'sent',
+        error: null,
+        providerMessageId: outcome.providerMessageId,
+      })
     } else if (outcome.outcome === 'skipped') {
       outcomes.set(key(message), { status: 'skipped', error: outcome.reason })
     } else if (outcome.outcome === 'retry' && tries < config.DELIVERY_MAX_ATTEMPTS) {
       outcomes.set(key(message), { status: 'queued', error: outcome.error })
-      verdicts.set(key(message), { action: 'retry', delaySeconds: backoffSeconds(config.DELIVERY_RETRY_BASE_SECONDS, tries, outcome.retryAfterSeconds) })
+      verdicts.set(key(message), {
+        action: 'retry',
+        delaySeconds: backoffSeconds(
+          config.DELIVERY_RETRY_BASE_SECONDS,
+          tries,
+          outcome.retryAfterSeconds,
+        ),
+      })
     } else {
       outcomes.set(key(message), { status: 'failed', error: outcome.error })
       verdicts.set(key(message), { action: 'dead-letter', error: outcome.error })
@@ -278,7 +362,10 @@ async function attempt(
     return sendWhatsAppMessage(config, member.phone, announcement.body)
   }
   if (!config.DELIVERY_WEBHOOK_URL || !config.DELIVERY_WEBHOOK_SECRET) {
-    return { outcome: 'failed', error: 'webhook channel is not configured (DELIVERY_WEBHOOK_URL, DELIVERY_WEBHOOK_SECRET)' }
+    return {
+      outcome: 'failed',
+      error: 'webhook channel is not configured (DELIVERY_WEBHOOK_URL, DELIVERY_WEBHOOK_SECRET)',
+    }
   }
   await pace()
   return sendSignedWebhook(
@@ -291,7 +378,12 @@ async function attempt(
         announcementId: announcement.id,
         dispatchId: message.dispatchId,
         communityId: announcement.communityId,
-        recipient: { memberId: member.id, name: member.name, phone: member.phone, email: member.email },
+        recipient: {
+          memberId: member.id,
+          name: member.name,
+          phone: member.phone,
+          email: member.email,
+        },
         text: announcement.body,
       },
     },
@@ -304,7 +396,11 @@ async function attempt(
  * that ended the same way (same status and reason, no provider id) share one UPDATE, so a batch
  * of 50 webhook deliveries settles in two or three statements.
  */
-async function settleDeliveries(db: Database, outcomes: Map<string, Outcome>, now: Date): Promise<void> {
+async function settleDeliveries(
+  db: Database,
+  outcomes: Map<string, Outcome>,
+  now: Date,
+): Promise<void> {
   const counters = new Map<string, { sent: number; failed: number; skipped: number }>()
   const alike = new Map<string, { outcome: Outcome; keys: Array<[string, string]> }>()
   const statements: BatchItem<'sqlite'>[] = []
@@ -319,7 +415,12 @@ async function settleDeliveries(db: Database, outcomes: Map<string, Outcome>, no
       statements.push(
         db
           .update(deliveries)
-          .set({ status: outcome.status, lastError: outcome.error, providerMessageId: outcome.providerMessageId, updatedAt: now })
+          .set({
+            status: outcome.status,
+            lastError: outcome.error,
+            providerMessageId: outcome.providerMessageId,
+            updatedAt: now,
+          })
           .where(and(eq(deliveries.dispatchId, dispatchId), eq(deliveries.memberId, memberId))),
       )
     } else {
@@ -335,7 +436,12 @@ async function settleDeliveries(db: Database, outcomes: Map<string, Outcome>, no
         db
           .update(deliveries)
           .set({ status: outcome.status, lastError: outcome.error, updatedAt: now })
-          .where(sql`(${deliveries.dispatchId}, ${deliveries.memberId}) in (values ${sql.join(part.map(([d, m]) => sql`(${d}, ${m})`), sql`, `)})`),
+          .where(
+            sql`(${deliveries.dispatchId}, ${deliveries.memberId}) in (values ${sql.join(
+              part.map(([d, m]) => sql`(${d}, ${m})`),
+              sql`, `,
+            )})`,
+          ),
       )
     }
   }
@@ -352,11 +458,17 @@ async function settleDeliveries(db: Database, outcomes: Map<string, Outcome>, no
         .where(eq(dispatches.id, dispatchId)),
     )
   }
-  if (statements.length > 0) await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
+  if (statements.length > 0)
+    await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
 }
 
 /** One message: `deliverAnnouncements` for a batch of one. */
-export async function deliverAnnouncement(db: Database, config: Config, message: DeliveryKey, now: Date): Promise<Verdict> {
+export async function deliverAnnouncement(
+  db: Database,
+  config: Config,
+  message: DeliveryKey,
+  now: Date,
+): Promise<Verdict> {
   const [verdict] = await deliverAnnouncements(db, config, [message], now)
   return verdict!
 }
@@ -368,7 +480,10 @@ export async function deliverEvent(
   message: { eventId: string; endpointId: string },
   now: Date,
 ): Promise<Verdict> {
-  const where = and(eq(webhookDeliveries.eventId, message.eventId), eq(webhookDeliveries.endpointId, message.endpointId))
+  const where = and(
+    eq(webhookDeliveries.eventId, message.eventId),
+    eq(webhookDeliveries.endpointId, message.endpointId),
+  )
   const [claimed] = await db
     .update(webhookDeliveries)
     .set({ status: 'sending', attempts: sql`${webhookDeliveries.attempts} + 1`, updatedAt: now })
@@ -379,8 +494,18 @@ export async function deliverEvent(
     // again (at most once) but marked failed with that reason.
     const [stale] = await db
       .update(webhookDeliveries)
-      .set({ status: 'failed', lastError: 'outcome unknown: an earlier attempt was interrupted after sending', updatedAt: now })
-      .where(and(where, eq(webhookDeliveries.status, 'sending'), lt(webhookDeliveries.updatedAt, new Date(now.getTime() - 60_000))))
+      .set({
+        status: 'failed',
+        lastError: 'outcome unknown: an earlier attempt was interrupted after sending',
+        updatedAt: now,
+      })
+      .where(
+        and(
+          where,
+          eq(webhookDeliveries.status, 'sending'),
+          lt(webhookDeliveries.updatedAt, new Date(now.getTime() - 60_000)),
+        ),
+      )
       .returning({ eventId: webhookDeliveries.eventId })
     return stale ? { action: 'dead-letter', error: 'outcome unknown' } : { action: 'ack' }
   }
@@ -392,22 +517,44 @@ export async function deliverEvent(
       ? await sendSignedWebhook(
           { url: endpoint.url, secret: await endpointSecret(endpoint, signingSecret(config)) },
           event.id,
-          { type: event.type, timestamp: event.createdAt.toISOString(), data: { communityId: event.communityId, ...event.payload } },
+          {
+            type: event.type,
+            timestamp: event.createdAt.toISOString(),
+            data: { communityId: event.communityId, ...event.payload },
+          },
           now,
         )
       : { outcome: 'failed', error: 'event not found' }
   } catch {
     result = { outcome: 'failed', error: 'endpoint removed' }
   }
-  const responseStatus = 'error' in result ? Number(/^HTTP (\d+)/.exec(result.error)?.[1]) || null : 200
+  const responseStatus =
+    'error' in result ? Number(/^HTTP (\d+)/.exec(result.error)?.[1]) || null : 200
   if (result.outcome === 'retry' && claimed.attempts < config.DELIVERY_MAX_ATTEMPTS) {
-    await db.update(webhookDeliveries).set({ status: 'queued', lastError: result.error, responseStatus, updatedAt: now }).where(where)
-    return { action: 'retry', delaySeconds: backoffSeconds(config.DELIVERY_RETRY_BASE_SECONDS, claimed.attempts, result.retryAfterSeconds) }
+    await db
+      .update(webhookDeliveries)
+      .set({ status: 'queued', lastError: result.error, responseStatus, updatedAt: now })
+      .where(where)
+    return {
+      action: 'retry',
+      delaySeconds: backoffSeconds(
+        config.DELIVERY_RETRY_BASE_SECONDS,
+        claimed.attempts,
+        result.retryAfterSeconds,
+      ),
+    }
   }
   const status = result.outcome === 'sent' ? 'sent' : 'failed'
   await db
     .update(webhookDeliveries)
-    .set({ status, lastError: 'error' in result ? result.error : null, responseStatus, updatedAt: now })
+    .set({
+      status,
+      lastError: 'error' in result ? result.error : null,
+      responseStatus,
+      updatedAt: now,
+    })
     .where(where)
-  return status === 'sent' ? { action: 'ack' } : { action: 'dead-letter', error: 'error' in result ? result.error : 'failed' }
+  return status === 'sent'
+    ? { action: 'ack' }
+    : { action: 'dead-letter', error: 'error' in result ? result.error : 'failed' }
 }

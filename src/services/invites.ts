@@ -125,9 +125,13 @@ export async function updateInvite(
   now: Date,
 ): Promise<Invite> {
   if (input.maxUses != null && input.maxUses < invite.uses) {
-    throw new ApiError('validation_failed', `This link has been used ${invite.uses} times already.`, {
-      errors: [{ path: 'maxUses', message: `At least ${invite.uses}` }],
-    })
+    throw new ApiError(
+      'validation_failed',
+      `This link has been used ${invite.uses} times already.`,
+      {
+        errors: [{ path: 'maxUses', message: `At least ${invite.uses}` }],
+      },
+    )
   }
   const [updated] = await db
     .update(invites)

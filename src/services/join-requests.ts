@@ -1,7 +1,13 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import type { Database } from '../db/client'
-import { invites, joinRequests, members, type JoinRequest, type JoinRequestStatus } from '../db/schema'
+import {
+  invites,
+  joinRequests,
+  members,
+  type JoinRequest,
+  type JoinRequestStatus,
+} from '../db/schema'
 import { sha256Hex } from '../lib/crypto'
 import { notFound } from '../lib/errors'
 import { toPage, type Page } from '../lib/pagination'
@@ -13,9 +19,16 @@ export async function getJoinRequestOrThrow(db: Database, id: string): Promise<J
 }
 
 /** The sign-up behind a status page link. */
-export async function findJoinRequestByStatusToken(db: Database, token: string): Promise<JoinRequest | null> {
+export async function findJoinRequestByStatusToken(
+  db: Database,
+  token: string,
+): Promise<JoinRequest | null> {
   const statusTokenHash = await sha256Hex(token)
-  return (await db.query.joinRequests.findFirst({ where: eq(joinRequests.statusTokenHash, statusTokenHash) })) ?? null
+  return (
+    (await db.query.joinRequests.findFirst({
+      where: eq(joinRequests.statusTokenHash, statusTokenHash),
+    })) ?? null
+  )
 }
 
 export interface JoinRequestListing extends JoinRequest {
@@ -33,7 +46,12 @@ export async function listJoinRequests(
   options: { status: JoinRequestStatus; cursor?: string; limit: number },
 ): Promise<Page<JoinRequestListing>> {
   const rows = await db
-    .select({ request: joinRequests, inviteLabel: invites.label, inviteSource: invites.source, referrerName: referrers.name })
+    .select({
+      request: joinRequests,
+      inviteLabel: invites.label,
+      inviteSource: invites.source,
+      referrerName: referrers.name,
+    })
     .from(joinRequests)
     .leftJoin(invites, eq(invites.id, joinRequests.inviteId))
     .leftJoin(referrers, eq(referrers.id, joinRequests.referrerMemberId))
@@ -47,13 +65,21 @@ export async function listJoinRequests(
     .orderBy(asc(joinRequests.id))
     .limit(options.limit + 1)
   return toPage(
-    rows.map((row) => ({ ...row.request, inviteLabel: row.inviteLabel, inviteSource: row.inviteSource, referrerName: row.referrerName })),
+    rows.map((row) => ({
+      ...row.request,
+      inviteLabel: row.inviteLabel,
+      inviteSource: row.inviteSource,
+      referrerName: row.referrerName,
+    })),
     options.limit,
   )
 }
 
 /** Pending requests per community, for the dashboard's badges (one indexed count each). */
-export async function pendingCounts(db: Database, communityIds: string[]): Promise<Map<string, number>> {
+export async function pendingCounts(
+  db: Database,
+  communityIds: string[],
+): Promise<Map<string, number>> {
   const counts = new Map<string, number>()
   if (communityIds.length === 0) return counts
   const queries = communityIds.map((id) =>

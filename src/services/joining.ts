@@ -53,12 +53,15 @@ export async function getJoinTarget(
       .where(
         and(
           eq(groups.communityId, communityId),
-          groupId ? or(eq(groups.kind, 'announcement'), eq(groups.id, groupId)) : eq(groups.kind, 'announcement'),
+          groupId
+            ? or(eq(groups.kind, 'announcement'), eq(groups.id, groupId))
+            : eq(groups.kind, 'announcement'),
         ),
       ),
   ])
   const announcementGroup = rows.find((group) => group.kind === 'announcement')
-  if (!community || !announcementGroup) throw new ApiError('not_found', 'This community no longer exists.')
+  if (!community || !announcementGroup)
+    throw new ApiError('not_found', 'This community no longer exists.')
   return { community, announcementGroup, group: rows.find((row) => row.id === groupId) ?? null }
 }
 
@@ -121,7 +124,8 @@ export async function join(
     throw error
   }
   const stored = await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, request.id) })
-  if (!stored || (open && stored.status !== 'approved')) throw await refusal(db, target, invite, options.now)
+  if (!stored || (open && stored.status !== 'approved'))
+    throw await refusal(db, target, invite, options.now)
   if (!open) return { status: 'pending', request: stored, statusToken }
   const member = (await db.query.members.findFirst({ where: eq(members.id, memberId) }))!
   return { status: 'active', request: stored, member, statusToken }
@@ -137,7 +141,10 @@ export async function approveJoinRequest(
   now: Date,
 ): Promise<{ request: JoinRequest; member: Member }> {
   if (request.status === 'rejected') {
-    throw new ApiError('invalid_state', 'This request was rejected; it cannot be approved any more.')
+    throw new ApiError(
+      'invalid_state',
+      'This request was rejected; it cannot be approved any more.',
+    )
   }
   if (request.status === 'pending') {
     const target = await getJoinTarget(db, request.communityId, request.groupId)
@@ -146,9 +153,14 @@ export async function approveJoinRequest(
       await db.$client.batch(membershipStatements(db.$client, target, request, memberId, now))
     } catch (error) {
       if (!isUniqueViolation(error)) throw error
-      throw new ApiError('already_member', 'This person is an active member already (same phone or e-mail).')
+      throw new ApiError(
+        'already_member',
+        'This person is an active member already (same phone or e-mail).',
+      )
     }
-    const stored = (await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, request.id) }))!
+    const stored = (await db.query.joinRequests.findFirst({
+      where: eq(joinRequests.id, request.id),
+    }))!
     if (stored.status !== 'approved') throw await refusal(db, target, null, now)
     request = stored
   }
@@ -165,7 +177,10 @@ export async function rejectJoinRequest(
 ): Promise<JoinRequest> {
   if (request.status === 'rejected') return request
   if (request.status === 'approved') {
-    throw new ApiError('invalid_state', 'This request was approved already; remove the member instead.')
+    throw new ApiError(
+      'invalid_state',
+      'This request was approved already; remove the member instead.',
+    )
   }
   const client = db.$client
   const pending = `exists (select 1 from join_requests where id = ?1 and status = 'pending')`
@@ -177,7 +192,9 @@ export async function rejectJoinRequest(
       )
       .bind(request.id, newId('evt', now.getTime()), request.communityId, reason, now.getTime()),
     client
-      .prepare(`update join_requests set status = 'rejected', reason = ?2, decided_at = ?3 where id = ?1 and status = 'pending'`)
+      .prepare(
+        `update join_requests set status = 'rejected', reason = ?2, decided_at = ?3 where id = ?1 and status = 'pending'`,
+      )
       .bind(request.id, reason, now.getTime()),
   ])
   return (await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, request.id) }))!
@@ -223,21 +240,35 @@ export async function endMembership(
 }
 
 /** The person's active membership or pending request in this community, if they have one. */
-async function findExisting(db: Database, communityId: string, input: JoinInput): Promise<JoinOutcome | null> {
+async function findExisting(
+  db: Database,
+  communityId: string,
+  input: JoinInput,
+): Promise<JoinOutcome | null> {
   const samePerson = (table: typeof members | typeof joinRequests) =>
     or(
       input.phone ? eq(table.phone, input.phone) : undefined,
       input.email ? eq(table.email, input.email) : undefined,
     )
   const member = await db.query.members.findFirst({
-    where: and(eq(members.communityId, communityId), eq(members.status, 'active'), samePerson(members)),
+    where: and(
+      eq(members.communityId, communityId),
+      eq(members.status, 'active'),
+      samePerson(members),
+    ),
   })
   if (member) {
-    const request = (await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, member.joinRequestId) }))!
+    const request = (await db.query.joinRequests.findFirst({
+      where: eq(joinRequests.id, member.joinRequestId),
+    }))!
     return { status: 'active', request, member }
   }
   const request = await db.query.joinRequests.findFirst({
-    where: and(eq(joinRequests.communityId, communityId), eq(joinRequests.status, 'pending'), samePerson(joinRequests)),
+    where: and(
+      eq(joinRequests.communityId, communityId),
+      eq(joinRequests.status, 'pending'),
+      samePerson(joinRequests),
+    ),
   })
   return request ? { status: 'pending', request } : null
 }
@@ -286,9 +317,15 @@ const inviteRefusal = {
  * The referrer a join through `invite` is credited to: the owner of a personal referral link,
  * as long as they are still a member and are not the person joining.
  */
-async function attributableReferrer(db: Database, invite: Invite, input: JoinInput): Promise<string | null> {
+async function attributableReferrer(
+  db: Database,
+  invite: Invite,
+  input: JoinInput,
+): Promise<string | null> {
   if (!invite.referrerMemberId) return null
-  const referrer = await db.query.members.findFirst({ where: eq(members.id, invite.referrerMemberId) })
+  const referrer = await db.query.members.findFirst({
+    where: eq(members.id, invite.referrerMemberId),
+  })
   if (!referrer || referrer.status !== 'active') return null
   const samePerson =
     (input.phone !== null && referrer.phone === input.phone) ||
@@ -297,18 +334,29 @@ async function attributableReferrer(db: Database, invite: Invite, input: JoinInp
 }
 
 /** Why a guarded batch wrote nothing, read afresh: the link's state, or a full group. */
-async function refusal(db: Database, target: JoinTarget, invite: Invite | null, now: Date): Promise<ApiError> {
+async function refusal(
+  db: Database,
+  target: JoinTarget,
+  invite: Invite | null,
+  now: Date,
+): Promise<ApiError> {
   if (invite) {
     const current = await db.query.invites.findFirst({ where: eq(invites.id, invite.id) })
     const status = current ? inviteStatus(current, now) : 'revoked'
     if (status !== 'active') return new ApiError('invite_unusable', inviteRefusal[status])
   }
-  const rows = await db.select().from(groups).where(or(...groupIdsOf(target).map((id) => eq(groups.id, id))))
+  const rows = await db
+    .select()
+    .from(groups)
+    .where(or(...groupIdsOf(target).map((id) => eq(groups.id, id))))
   const full = rows.find((group) => group.memberCount >= group.memberLimit)
   if (full) {
     return new ApiError('group_full', `${full.name} is full (${full.memberLimit} members).`)
   }
-  return new ApiError('conflict', 'The request changed while it was being handled; please try again.')
+  return new ApiError(
+    'conflict',
+    'The request changed while it was being handled; please try again.',
+  )
 }
 
 function groupIdsOf(target: JoinTarget): string[] {
@@ -356,9 +404,14 @@ function signUpStatements(
       ),
     // A link's uses count sign-ups: joins in an open community, requests in a closed one.
     client
-      .prepare(`update invites set uses = uses + 1, updated_at = ?3 where id = ?2 and exists (select 1 from join_requests where id = ?1)`)
+      .prepare(
+        `update invites set uses = uses + 1, updated_at = ?3 where id = ?2 and exists (select 1 from join_requests where id = ?1)`,
+      )
       .bind(request.id, request.inviteId, nowMs),
-    rollupStatement(client, request, now, 'join_requests', { table: 'join_requests', id: request.id }),
+    rollupStatement(client, request, now, 'join_requests', {
+      table: 'join_requests',
+      id: request.id,
+    }),
   ]
   if (!options.open) {
     statements.push(
@@ -418,15 +471,21 @@ function membershipStatements(
         groupIds[1] ?? null,
       ),
     client
-      .prepare(`update join_requests set status = 'approved', member_id = ?1, decided_at = ?3 where id = ?2 and ${memberExists}`)
+      .prepare(
+        `update join_requests set status = 'approved', member_id = ?1, decided_at = ?3 where id = ?2 and ${memberExists}`,
+      )
       .bind(memberId, request.id, nowMs),
     ...groupIds.map((groupId) =>
       client
-        .prepare(`insert into group_members (group_id, member_id, joined_at) select ?2, ?1, ?3 where ${memberExists}`)
+        .prepare(
+          `insert into group_members (group_id, member_id, joined_at) select ?2, ?1, ?3 where ${memberExists}`,
+        )
         .bind(memberId, groupId, nowMs),
     ),
     client
-      .prepare(`update groups set member_count = member_count + 1 where id in (?2, ?3) and ${memberExists}`)
+      .prepare(
+        `update groups set member_count = member_count + 1 where id in (?2, ?3) and ${memberExists}`,
+      )
       .bind(memberId, groupIds[0], groupIds[1] ?? groupIds[0]),
     client
       .prepare(
@@ -435,7 +494,9 @@ function membershipStatements(
       )
       .bind(memberId, referralInviteId, referralCode, request.communityId, nowMs),
     client
-      .prepare(`insert into invite_codes (code, invite_id, created_at) select ?2, ?3, ?4 where ${memberExists}`)
+      .prepare(
+        `insert into invite_codes (code, invite_id, created_at) select ?2, ?3, ?4 where ${memberExists}`,
+      )
       .bind(memberId, referralCode, referralInviteId, nowMs),
     rollupStatement(client, request, now, 'joins', { table: 'members', id: memberId }),
     client
@@ -443,7 +504,15 @@ function membershipStatements(
         `insert into events (id, type, community_id, payload, created_at)
          select ?2, ?6, ?3, json_object('memberId', ?1, 'joinRequestId', ?4, 'inviteId', ?5), ?7 where ${memberExists}`,
       )
-      .bind(memberId, newId('evt', nowMs), request.communityId, request.id, request.inviteId, open ? 'member.joined' : 'join.approved', nowMs),
+      .bind(
+        memberId,
+        newId('evt', nowMs),
+        request.communityId,
+        request.id,
+        request.inviteId,
+        open ? 'member.joined' : 'join.approved',
+        nowMs,
+      ),
     ...(open
       ? []
       : [
@@ -452,7 +521,14 @@ function membershipStatements(
               `insert into events (id, type, community_id, payload, created_at)
                select ?2, 'member.joined', ?3, json_object('memberId', ?1, 'joinRequestId', ?4, 'inviteId', ?5), ?6 where ${memberExists}`,
             )
-            .bind(memberId, newId('evt', nowMs), request.communityId, request.id, request.inviteId, nowMs),
+            .bind(
+              memberId,
+              newId('evt', nowMs),
+              request.communityId,
+              request.id,
+              request.inviteId,
+              nowMs,
+            ),
         ]),
     ...(request.referrerMemberId ? referralStatements(client, request, memberId, nowMs) : []),
   ]
@@ -469,7 +545,9 @@ function referralStatements(
   const time = idTimePart(nowMs)
   return [
     client
-      .prepare(`update members set referral_count = referral_count + 1 where id = ?2 and status = 'active' and ${memberExists}`)
+      .prepare(
+        `update members set referral_count = referral_count + 1 where id = ?2 and status = 'active' and ${memberExists}`,
+      )
       .bind(memberId, request.referrerMemberId),
     client
       .prepare(

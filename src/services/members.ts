@@ -1,6 +1,14 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { groupMembers, invites, members, rewardRules, rewards, type Member, type MemberStatus } from '../db/schema'
+import {
+  groupMembers,
+  invites,
+  members,
+  rewardRules,
+  rewards,
+  type Member,
+  type MemberStatus,
+} from '../db/schema'
 import { notFound } from '../lib/errors'
 import { toPage, type Page } from '../lib/pagination'
 
@@ -14,9 +22,17 @@ export async function getMemberOrThrow(db: Database, id: string): Promise<Member
 export async function listMembers(
   db: Database,
   communityId: string,
-  options: { groupId?: string; status?: MemberStatus; search?: string; cursor?: string; limit: number },
+  options: {
+    groupId?: string
+    status?: MemberStatus
+    search?: string
+    cursor?: string
+    limit: number
+  },
 ): Promise<Page<Member>> {
-  const pattern = options.search ? `%${options.search.replace(/[%_\\]/g, (char) => `\\${char}`)}%` : null
+  const pattern = options.search
+    ? `%${options.search.replace(/[%_\\]/g, (char) => `\\${char}`)}%`
+    : null
   const where = and(
     eq(members.communityId, communityId),
     options.status ? eq(members.status, options.status) : undefined,
@@ -34,35 +50,64 @@ export async function listMembers(
         .orderBy(asc(members.id))
         .limit(options.limit + 1)
         .then((found) => found.map((row) => row.member))
-    : await db.select().from(members).where(where).orderBy(asc(members.id)).limit(options.limit + 1)
+    : await db
+        .select()
+        .from(members)
+        .where(where)
+        .orderBy(asc(members.id))
+        .limit(options.limit + 1)
   return toPage(rows, options.limit)
 }
 
 /** The groups each of these members is in. */
-export async function groupIdsOfMembers(db: Database, memberIds: string[]): Promise<Map<string, string[]>> {
+export async function groupIdsOfMembers(
+  db: Database,
+  memberIds: string[],
+): Promise<Map<string, string[]>> {
   const result = new Map<string, string[]>()
   if (memberIds.length === 0) return result
   const rows = await db.select().from(groupMembers).where(inArray(groupMembers.memberId, memberIds))
-  for (const row of rows) result.set(row.memberId, [...(result.get(row.memberId) ?? []), row.groupId])
+  for (const row of rows)
+    result.set(row.memberId, [...(result.get(row.memberId) ?? []), row.groupId])
   return result
 }
 
 /** A member's personal referral link. */
 export async function referralInviteOf(db: Database, memberId: string) {
-  return (await db.query.invites.findFirst({ where: eq(invites.referrerMemberId, memberId) })) ?? null
+  return (
+    (await db.query.invites.findFirst({ where: eq(invites.referrerMemberId, memberId) })) ?? null
+  )
 }
 
 /** The rewards a member has earned, with what they are. */
 export async function rewardsOf(db: Database, memberId: string) {
   return db
-    .select({ id: rewards.id, earnedAt: rewards.earnedAt, title: rewardRules.title, description: rewardRules.description, code: rewardRules.code, threshold: rewardRules.threshold })
+    .select({
+      id: rewards.id,
+      earnedAt: rewards.earnedAt,
+      title: rewardRules.title,
+      description: rewardRules.description,
+      code: rewardRules.code,
+      threshold: rewardRules.threshold,
+    })
     .from(rewards)
     .innerJoin(rewardRules, eq(rewardRules.id, rewards.ruleId))
     .where(eq(rewards.memberId, memberId))
     .orderBy(asc(rewardRules.threshold))
 }
 
-const CSV_COLUMNS = ['id', 'name', 'phone', 'email', 'status', 'consent', 'joined_at', 'ended_at', 'referral_count', 'groups'] as const
+const CSV_COLUMNS = [
+  'id',
+  'name',
+  'phone',
+  'email',
+  'status',
+  'consent',
+  'joined_at',
+  'ended_at',
+  'referral_count',
+  'groups',
+] as const
 
 /**
  * All of a community's members as CSV, fetched page by page while the answer streams, so a big
@@ -80,7 +125,10 @@ export function exportMembersCsv(db: Database, communityId: string): ReadableStr
         controller.enqueue(encoder.encode(CSV_COLUMNS.join(',') + '\r\n'))
       }
       const page = await listMembers(db, communityId, { cursor, limit: 500 })
-      const groupsOf = await groupIdsOfMembers(db, page.data.map((member) => member.id))
+      const groupsOf = await groupIdsOfMembers(
+        db,
+        page.data.map((member) => member.id),
+      )
       const lines = page.data.map((member) =>
         [
           member.id,
@@ -124,7 +172,10 @@ export async function leaderboard(
       .limit(options.limit)
   }
   const referred = db
-    .select({ referrerId: members.referredByMemberId, referrals: sql<number>`count(*)`.as('referrals') })
+    .select({
+      referrerId: members.referredByMemberId,
+      referrals: sql<number>`count(*)`.as('referrals'),
+    })
     .from(members)
     .where(
       and(

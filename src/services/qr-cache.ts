@@ -57,7 +57,11 @@ export async function storeCachedQr(code: string, key: string, image: QrImage): 
     caches.default.put(
       key,
       new Response(image.body, {
-        headers: { 'content-type': image.contentType, etag: image.etag, 'cache-control': cacheControl },
+        headers: {
+          'content-type': image.contentType,
+          etag: image.etag,
+          'cache-control': cacheControl,
+        },
       }),
     ),
     caches.default.put(

@@ -24,11 +24,19 @@ export async function createRewardRule(
 }
 
 export async function listRewardRules(db: Database, communityId: string): Promise<RewardRule[]> {
-  return db.select().from(rewardRules).where(eq(rewardRules.communityId, communityId)).orderBy(asc(rewardRules.threshold))
+  return db
+    .select()
+    .from(rewardRules)
+    .where(eq(rewardRules.communityId, communityId))
+    .orderBy(asc(rewardRules.threshold))
 }
 
 /** Rewards earned in a community, oldest first, with who earned them and what. */
-export async function listRewards(db: Database, communityId: string, options: { cursor?: string; limit: number }) {
+export async function listRewards(
+  db: Database,
+  communityId: string,
+  options: { cursor?: string; limit: number },
+) {
   const rows = await db
     .select({
       id: rewards.id,
@@ -42,7 +50,12 @@ export async function listRewards(db: Database, communityId: string, options: { 
     .from(rewards)
     .innerJoin(rewardRules, eq(rewardRules.id, rewards.ruleId))
     .innerJoin(members, eq(members.id, rewards.memberId))
-    .where(and(eq(rewards.communityId, communityId), options.cursor ? gt(rewards.id, options.cursor) : undefined))
+    .where(
+      and(
+        eq(rewards.communityId, communityId),
+        options.cursor ? gt(rewards.id, options.cursor) : undefined,
+      ),
+    )
     .orderBy(asc(rewards.id))
     .limit(options.limit + 1)
   return toPage(rows, options.limit) as Page<(typeof rows)[number]>

@@ -73,13 +73,18 @@ export function statsQueries(db: Database, scope: StatsScope, range: StatsRange)
 
 /** Conversion: joins per unique visitor (people, bots excluded), 0 when nobody came. */
 function withConversion<T extends Omit<Figures, 'conversionRate'>>(row: T): T & Figures {
-  const conversionRate = row.uniqueVisitors > 0 ? Math.round((row.joins / row.uniqueVisitors) * 10000) / 10000 : 0
+  const conversionRate =
+    row.uniqueVisitors > 0 ? Math.round((row.joins / row.uniqueVisitors) * 10000) / 10000 : 0
   return { ...row, conversionRate }
 }
 
 export async function getStats(db: Database, scope: StatsScope, range: StatsRange) {
   const queries = statsQueries(db, scope, range)
-  const [byDay, byCountry, bySource] = await db.batch([queries.byDay, queries.byCountry, queries.bySource])
+  const [byDay, byCountry, bySource] = await db.batch([
+    queries.byDay,
+    queries.byCountry,
+    queries.bySource,
+  ])
   const totals = byDay.reduce(
     (sum, row) => ({
       visits: sum.visits + row.visits,

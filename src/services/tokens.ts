@@ -62,7 +62,13 @@ const BOOTSTRAP_OWNER: Principal = {
 }
 
 function principalOf(row: ApiToken): Principal {
-  return { tokenId: row.id, name: row.name, role: row.role, communityId: row.communityId, groupId: row.groupId }
+  return {
+    tokenId: row.id,
+    name: row.name,
+    role: row.role,
+    communityId: row.communityId,
+    groupId: row.groupId,
+  }
 }
 
 /** Creates a token and returns its secret once; only the hash is kept. */

@@ -31,7 +31,9 @@ export function bufferVisit(
     ctx.waitUntil(flush(deps))
   } else if (!flushScheduled) {
     flushScheduled = true
-    ctx.waitUntil(new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS)).then(() => flush(deps)))
+    ctx.waitUntil(
+      new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS)).then(() => flush(deps)),
+    )
   }
 }
 
@@ -43,7 +45,10 @@ async function flush(deps: { db: Database; queue: Queue }): Promise<void> {
   try {
     const messages = await Promise.all(
       batch.map(async ({ visit, ip, userAgent }) => ({
-        body: { ...visit, visitorHash: await visitorHash(deps.db, new Date(visit.at), ip, userAgent) },
+        body: {
+          ...visit,
+          visitorHash: await visitorHash(deps.db, new Date(visit.at), ip, userAgent),
+        },
       })),
     )
     await deps.queue.sendBatch(messages)

@@ -46,10 +46,15 @@ export async function recordVisits(db: Database, batch: VisitMessage[]): Promise
   const statements: BatchItem<'sqlite'>[] = []
   for (let i = 0; i < batch.length; i += VISIT_ROWS_PER_STATEMENT) {
     const rows = batch.slice(i, i + VISIT_ROWS_PER_STATEMENT)
-    statements.push(db.insert(visits).values(rows.map((visit) => ({ ...visit, at: new Date(visit.at) }))))
+    statements.push(
+      db.insert(visits).values(rows.map((visit) => ({ ...visit, at: new Date(visit.at) }))),
+    )
   }
 
-  const groups = new Map<string, { first: VisitMessage; visitors: Set<string>; counts: RollupCounts }>()
+  const groups = new Map<
+    string,
+    { first: VisitMessage; visitors: Set<string>; counts: RollupCounts }
+  >()
   for (const visit of batch) {
     const day = utcDay(new Date(visit.at))
     const key = `${visit.inviteId}|${day}|${visit.country}`
@@ -134,7 +139,12 @@ const keyCache = new Map<string, CryptoKey>()
  * salts and unique-visitor sets of earlier days: once a salt is gone, no stored hash can be tied
  * to an IP address again, and the same person counts as new the next day.
  */
-export async function visitorHash(db: Database, at: Date, ip: string, userAgent: string): Promise<string> {
+export async function visitorHash(
+  db: Database,
+  at: Date,
+  ip: string,
+  userAgent: string,
+): Promise<string> {
   const key = await dailyKey(db, utcDay(at))
   const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${ip}|${userAgent}`))
   return toHex(new Uint8Array(mac)).slice(0, 32)
@@ -177,7 +187,12 @@ async function dailySalt(db: Database, day: string): Promise<string> {
  * every minute). The daily rollups that the stats read are kept: only the audit trail shrinks,
  * which is what keeps the database far from its size limit (see docs/scaling.md).
  */
-export async function pruneVisits(db: Database, now: Date, retentionDays: number, limit = 5000): Promise<number> {
+export async function pruneVisits(
+  db: Database,
+  now: Date,
+  retentionDays: number,
+  limit = 5000,
+): Promise<number> {
   const cutoff = now.getTime() - retentionDays * 86400_000
   const result = await db.run(
     sql`delete from visits where id in (select id from visits where at < ${cutoff} order by at limit ${limit})`,

@@ -32,26 +32,47 @@ export async function createWebhookEndpoint(
   return { endpoint, secret }
 }
 
-export async function getWebhookEndpointOrThrow(db: Database, id: string): Promise<WebhookEndpoint> {
+export async function getWebhookEndpointOrThrow(
+  db: Database,
+  id: string,
+): Promise<WebhookEndpoint> {
   const endpoint = await db.query.webhookEndpoints.findFirst({ where: eq(webhookEndpoints.id, id) })
   if (!endpoint || endpoint.disabledAt) throw notFound('Webhook endpoint')
   return endpoint
 }
 
 /** Live endpoints: all of them, or those a community admin may see. */
-export async function listWebhookEndpoints(db: Database, communityId: string | null): Promise<WebhookEndpoint[]> {
+export async function listWebhookEndpoints(
+  db: Database,
+  communityId: string | null,
+): Promise<WebhookEndpoint[]> {
   return db
     .select()
     .from(webhookEndpoints)
-    .where(and(isNull(webhookEndpoints.disabledAt), communityId ? eq(webhookEndpoints.communityId, communityId) : undefined))
+    .where(
+      and(
+        isNull(webhookEndpoints.disabledAt),
+        communityId ? eq(webhookEndpoints.communityId, communityId) : undefined,
+      ),
+    )
     .orderBy(asc(webhookEndpoints.id))
 }
 
-export async function disableWebhookEndpoint(db: Database, endpoint: WebhookEndpoint, now: Date): Promise<void> {
-  await db.update(webhookEndpoints).set({ disabledAt: now }).where(eq(webhookEndpoints.id, endpoint.id))
+export async function disableWebhookEndpoint(
+  db: Database,
+  endpoint: WebhookEndpoint,
+  now: Date,
+): Promise<void> {
+  await db
+    .update(webhookEndpoints)
+    .set({ disabledAt: now })
+    .where(eq(webhookEndpoints.id, endpoint.id))
 }
 
-export async function endpointSecret(endpoint: WebhookEndpoint, signingSecret: string): Promise<string> {
+export async function endpointSecret(
+  endpoint: WebhookEndpoint,
+  signingSecret: string,
+): Promise<string> {
   return open(signingSecret, endpoint.secretCiphertext)
 }
 
@@ -79,7 +100,12 @@ export async function recentWebhookDeliveries(db: Database, endpointId: string, 
  * anywhere repeats the work rather than losing it (a repeated delivery row or message is
  * ignored).
  */
-export async function fanOutEvents(db: Database, queue: Queue, now: Date, limit = 100): Promise<number> {
+export async function fanOutEvents(
+  db: Database,
+  queue: Queue,
+  now: Date,
+  limit = 100,
+): Promise<number> {
   const pending = await db
     .select()
     .from(events)
@@ -93,12 +119,19 @@ export async function fanOutEvents(db: Database, queue: Queue, now: Date, limit 
     .where(
       and(
         isNull(webhookEndpoints.disabledAt),
-        or(isNull(webhookEndpoints.communityId), inArray(webhookEndpoints.communityId, [...new Set(pending.map((e) => e.communityId))])),
+        or(
+          isNull(webhookEndpoints.communityId),
+          inArray(webhookEndpoints.communityId, [...new Set(pending.map((e) => e.communityId))]),
+        ),
       ),
     )
   const pairs = pending.flatMap((event) =>
     endpoints
-      .filter((endpoint) => (!endpoint.communityId || endpoint.communityId === event.communityId) && (endpoint.events.includes('*') || endpoint.events.includes(event.type)))
+      .filter(
+        (endpoint) =>
+          (!endpoint.communityId || endpoint.communityId === event.communityId) &&
+          (endpoint.events.includes('*') || endpoint.events.includes(event.type)),
+      )
       .map((endpoint) => ({ eventId: event.id, endpointId: endpoint.id })),
   )
   for (let i = 0; i < pairs.length; i += 25) {
@@ -109,11 +142,18 @@ export async function fanOutEvents(db: Database, queue: Queue, now: Date, limit 
       .onConflictDoNothing()
   }
   for (let i = 0; i < pairs.length; i += 100) {
-    await queue.sendBatch(pairs.slice(i, i + 100).map((pair) => ({ body: { kind: 'event', ...pair } })))
+    await queue.sendBatch(
+      pairs.slice(i, i + 100).map((pair) => ({ body: { kind: 'event', ...pair } })),
+    )
   }
   await db
     .update(events)
     .set({ deliveredAt: now })
-    .where(inArray(events.id, pending.map((event) => event.id)))
+    .where(
+      inArray(
+        events.id,
+        pending.map((event) => event.id),
+      ),
+    )
   return pending.length
 }

@@ -8,50 +8,186 @@ import type { Lang } from '../lib/i18n'
  */
 const WORDS = {
   en: {
-    dashboard: 'Dashboard', signIn: 'Sign in', signOut: 'Sign out', token: 'API token', communities: 'Communities',
-    pending: 'pending', links: 'Campaign links', groups: 'Groups', members: 'Members', approvals: 'Approvals',
-    announcements: 'Announcements', create: 'Create', label: 'Label', source: 'Source (channel)', medium: 'Medium',
-    campaign: 'Campaign', maxUses: 'Max uses', group: 'Group', wholeCommunity: 'Whole community', visits: 'Visits',
-    scans: 'QR scans', clicks: 'Link clicks', requests: 'Join requests', joins: 'Joins', conversion: 'Conversion',
-    copy: 'Copy', copied: 'Copied', revoke: 'Revoke', rotate: 'New code', downloadSvg: 'Download SVG (print)',
-    downloadPng: 'Download PNG (social)', byDay: 'By day', bySource: 'By source', byCountry: 'By country',
-    approve: 'Approve', reject: 'Reject', approveSelected: 'Approve selected', rejectSelected: 'Reject selected',
-    reason: 'Reason (optional)', noPending: 'No pending requests.', referredBy: 'referred by', answers: 'Answers',
-    search: 'Search', remove: 'Remove', exportCsv: 'Export CSV', status: 'Status', compose: 'New announcement',
-    text: 'Text', audience: 'Audience', everyone: 'Everyone (announcement group)', once: 'Once at',
-    repeat: 'Repeat (cron rule)', timezone: 'Time zone', schedule: 'Schedule', preview: 'Show next runs',
-    nextRuns: 'Next runs', sendNow: 'Send now', cancel: 'Cancel', delivered: 'Delivered', failed: 'Failed',
-    queued: 'Queued', skipped: 'Skipped', leaderboard: 'Referral leaderboard', rewards: 'Rewards earned',
-    limit: 'limit', confirmRevoke: 'Revoke this link? Its page and QR code stop working.',
-    confirmRemove: 'Remove this member from the community?', signInHint: 'Sign in with an API token. The session lasts 8 hours.',
-    wrongToken: 'This token is unknown or revoked.', all: 'All', active: 'active', open: 'open', closed: 'closed',
-    noData: 'No visits in this period yet.', nameOrContact: 'Name, phone or e-mail',
-    settings: 'Settings', save: 'Save', admins: 'Admins', promote: 'Make community admin', demote: 'Make group admin',
-    newCommunity: 'New community', photo: 'Photo URL', purpose: 'Purpose', questions: 'Join questions (one per line, closed communities)',
-    webhooks: 'Webhooks', endpoint: 'Endpoint URL', events: 'Events', secretOnce: 'Signing secret (shown only now):', nextPage: 'Next page',
+    dashboard: 'Dashboard',
+    signIn: 'Sign in',
+    signOut: 'Sign out',
+    token: 'API token',
+    communities: 'Communities',
+    pending: 'pending',
+    links: 'Campaign links',
+    groups: 'Groups',
+    members: 'Members',
+    approvals: 'Approvals',
+    announcements: 'Announcements',
+    create: 'Create',
+    label: 'Label',
+    source: 'Source (channel)',
+    medium: 'Medium',
+    campaign: 'Campaign',
+    maxUses: 'Max uses',
+    group: 'Group',
+    wholeCommunity: 'Whole community',
+    visits: 'Visits',
+    scans: 'QR scans',
+    clicks: 'Link clicks',
+    requests: 'Join requests',
+    joins: 'Joins',
+    conversion: 'Conversion',
+    copy: 'Copy',
+    copied: 'Copied',
+    revoke: 'Revoke',
+    rotate: 'New code',
+    downloadSvg: 'Download SVG (print)',
+    downloadPng: 'Download PNG (social)',
+    byDay: 'By day',
+    bySource: 'By source',
+    byCountry: 'By country',
+    approve: 'Approve',
+    reject: 'Reject',
+    approveSelected: 'Approve selected',
+    rejectSelected: 'Reject selected',
+    reason: 'Reason (optional)',
+    noPending: 'No pending requests.',
+    referredBy: 'referred by',
+    answers: 'Answers',
+    search: 'Search',
+    remove: 'Remove',
+    exportCsv: 'Export CSV',
+    status: 'Status',
+    compose: 'New announcement',
+    text: 'Text',
+    audience: 'Audience',
+    everyone: 'Everyone (announcement group)',
+    once: 'Once at',
+    repeat: 'Repeat (cron rule)',
+    timezone: 'Time zone',
+    schedule: 'Schedule',
+    preview: 'Show next runs',
+    nextRuns: 'Next runs',
+    sendNow: 'Send now',
+    cancel: 'Cancel',
+    delivered: 'Delivered',
+    failed: 'Failed',
+    queued: 'Queued',
+    skipped: 'Skipped',
+    leaderboard: 'Referral leaderboard',
+    rewards: 'Rewards earned',
+    limit: 'limit',
+    confirmRevoke: 'Revoke this link? Its page and QR code stop working.',
+    confirmRemove: 'Remove this member from the community?',
+    signInHint: 'Sign in with an API token. The session lasts 8 hours.',
+    wrongToken: 'This token is unknown or revoked.',
+    all: 'All',
+    active: 'active',
+    open: 'open',
+    closed: 'closed',
+    noData: 'No visits in this period yet.',
+    nameOrContact: 'Name, phone or e-mail',
+    settings: 'Settings',
+    save: 'Save',
+    admins: 'Admins',
+    promote: 'Make community admin',
+    demote: 'Make group admin',
+    newCommunity: 'New community',
+    photo: 'Photo URL',
+    purpose: 'Purpose',
+    questions: 'Join questions (one per line, closed communities)',
+    webhooks: 'Webhooks',
+    endpoint: 'Endpoint URL',
+    events: 'Events',
+    secretOnce: 'Signing secret (shown only now):',
+    nextPage: 'Next page',
   },
   de: {
-    dashboard: 'Dashboard', signIn: 'Anmelden', signOut: 'Abmelden', token: 'API-Token', communities: 'Communities',
-    pending: 'offen', links: 'Kampagnen-Links', groups: 'Gruppen', members: 'Mitglieder', approvals: 'Freigaben',
-    announcements: 'Ankündigungen', create: 'Anlegen', label: 'Bezeichnung', source: 'Quelle (Kanal)', medium: 'Medium',
-    campaign: 'Kampagne', maxUses: 'Max. Nutzungen', group: 'Gruppe', wholeCommunity: 'Ganze Community', visits: 'Besuche',
-    scans: 'QR-Scans', clicks: 'Link-Klicks', requests: 'Anfragen', joins: 'Beitritte', conversion: 'Konversion',
-    copy: 'Kopieren', copied: 'Kopiert', revoke: 'Zurückziehen', rotate: 'Neuer Code', downloadSvg: 'SVG herunterladen (Druck)',
-    downloadPng: 'PNG herunterladen (Social)', byDay: 'Nach Tag', bySource: 'Nach Quelle', byCountry: 'Nach Land',
-    approve: 'Annehmen', reject: 'Ablehnen', approveSelected: 'Auswahl annehmen', rejectSelected: 'Auswahl ablehnen',
-    reason: 'Begründung (optional)', noPending: 'Keine offenen Anfragen.', referredBy: 'empfohlen von', answers: 'Antworten',
-    search: 'Suchen', remove: 'Entfernen', exportCsv: 'CSV exportieren', status: 'Status', compose: 'Neue Ankündigung',
-    text: 'Text', audience: 'Empfänger', everyone: 'Alle (Ankündigungsgruppe)', once: 'Einmal am',
-    repeat: 'Wiederholen (Cron-Regel)', timezone: 'Zeitzone', schedule: 'Planen', preview: 'Nächste Termine zeigen',
-    nextRuns: 'Nächste Termine', sendNow: 'Jetzt senden', cancel: 'Absagen', delivered: 'Zugestellt', failed: 'Fehlgeschlagen',
-    queued: 'Wartend', skipped: 'Übersprungen', leaderboard: 'Empfehlungs-Rangliste', rewards: 'Verdiente Belohnungen',
-    limit: 'Limit', confirmRevoke: 'Link zurückziehen? Seite und QR-Code funktionieren dann nicht mehr.',
-    confirmRemove: 'Dieses Mitglied aus der Community entfernen?', signInHint: 'Mit einem API-Token anmelden. Die Sitzung gilt 8 Stunden.',
-    wrongToken: 'Dieses Token ist unbekannt oder zurückgezogen.', all: 'Alle', active: 'aktiv', open: 'offen', closed: 'geschlossen',
-    noData: 'Noch keine Besuche in diesem Zeitraum.', nameOrContact: 'Name, Telefon oder E-Mail',
-    settings: 'Einstellungen', save: 'Speichern', admins: 'Admins', promote: 'Zum Community-Admin machen', demote: 'Zum Gruppen-Admin machen',
-    newCommunity: 'Neue Community', photo: 'Foto-URL', purpose: 'Zweck', questions: 'Beitrittsfragen (eine pro Zeile, geschlossene Communities)',
-    webhooks: 'Webhooks', endpoint: 'Endpunkt-URL', events: 'Ereignisse', secretOnce: 'Signatur-Secret (nur jetzt sichtbar):', nextPage: 'Nächste Seite',
+    dashboard: 'Dashboard',
+    signIn: 'Anmelden',
+    signOut: 'Abmelden',
+    token: 'API-Token',
+    communities: 'Communities',
+    pending: 'offen',
+    links: 'Kampagnen-Links',
+    groups: 'Gruppen',
+    members: 'Mitglieder',
+    approvals: 'Freigaben',
+    announcements: 'Ankündigungen',
+    create: 'Anlegen',
+    label: 'Bezeichnung',
+    source: 'Quelle (Kanal)',
+    medium: 'Medium',
+    campaign: 'Kampagne',
+    maxUses: 'Max. Nutzungen',
+    group: 'Gruppe',
+    wholeCommunity: 'Ganze Community',
+    visits: 'Besuche',
+    scans: 'QR-Scans',
+    clicks: 'Link-Klicks',
+    requests: 'Anfragen',
+    joins: 'Beitritte',
+    conversion: 'Konversion',
+    copy: 'Kopieren',
+    copied: 'Kopiert',
+    revoke: 'Zurückziehen',
+    rotate: 'Neuer Code',
+    downloadSvg: 'SVG herunterladen (Druck)',
+    downloadPng: 'PNG herunterladen (Social)',
+    byDay: 'Nach Tag',
+    bySource: 'Nach Quelle',
+    byCountry: 'Nach Land',
+    approve: 'Annehmen',
+    reject: 'Ablehnen',
+    approveSelected: 'Auswahl annehmen',
+    rejectSelected: 'Auswahl ablehnen',
+    reason: 'Begründung (optional)',
+    noPending: 'Keine offenen Anfragen.',
+    referredBy: 'empfohlen von',
+    answers: 'Antworten',
+    search: 'Suchen',
+    remove: 'Entfernen',
+    exportCsv: 'CSV exportieren',
+    status: 'Status',
+    compose: 'Neue Ankündigung',
+    text: 'Text',
+    audience: 'Empfänger',
+    everyone: 'Alle (Ankündigungsgruppe)',
+    once: 'Einmal am',
+    repeat: 'Wiederholen (Cron-Regel)',
+    timezone: 'Zeitzone',
+    schedule: 'Planen',
+    preview: 'Nächste Termine zeigen',
+    nextRuns: 'Nächste Termine',
+    sendNow: 'Jetzt senden',
+    cancel: 'Absagen',
+    delivered: 'Zugestellt',
+    failed: 'Fehlgeschlagen',
+    queued: 'Wartend',
+    skipped: 'Übersprungen',
+    leaderboard: 'Empfehlungs-Rangliste',
+    rewards: 'Verdiente Belohnungen',
+    limit: 'Limit',
+    confirmRevoke: 'Link zurückziehen? Seite und QR-Code funktionieren dann nicht mehr.',
+    confirmRemove: 'Dieses Mitglied aus der Community entfernen?',
+    signInHint: 'Mit einem API-Token anmelden. Die Sitzung gilt 8 Stunden.',
+    wrongToken: 'Dieses Token ist unbekannt oder zurückgezogen.',
+    all: 'Alle',
+    active: 'aktiv',
+    open: 'offen',
+    closed: 'geschlossen',
+    noData: 'Noch keine Besuche in diesem Zeitraum.',
+    nameOrContact: 'Name, Telefon oder E-Mail',
+    settings: 'Einstellungen',
+    save: 'Speichern',
+    admins: 'Admins',
+    promote: 'Zum Community-Admin machen',
+    demote: 'Zum Gruppen-Admin machen',
+    newCommunity: 'Neue Community',
+    photo: 'Foto-URL',
+    purpose: 'Zweck',
+    questions: 'Beitrittsfragen (eine pro Zeile, geschlossene Communities)',
+    webhooks: 'Webhooks',
+    endpoint: 'Endpunkt-URL',
+    events: 'Ereignisse',
+    secretOnce: 'Signatur-Secret (nur jetzt sichtbar):',
+    nextPage: 'Nächste Seite',
   },
 } as const
 
@@ -114,7 +250,9 @@ export function Shell(props: ShellProps) {
             </a>
           )}
           {props.who && <span>{props.who}</span>}
-          <a href={`?lang=${props.lang === 'de' ? 'en' : 'de'}`}>{props.lang === 'de' ? 'English' : 'Deutsch'}</a>
+          <a href={`?lang=${props.lang === 'de' ? 'en' : 'de'}`}>
+            {props.lang === 'de' ? 'English' : 'Deutsch'}
+          </a>
           {props.csrf && (
             <form method="post" action="/admin/logout" class="inline">
               <input type="hidden" name="_csrf" value={props.csrf} />
@@ -125,7 +263,11 @@ export function Shell(props: ShellProps) {
           )}
         </header>
         <main>
-          {props.notice && <p class="ok" role="status">{props.notice}</p>}
+          {props.notice && (
+            <p class="ok" role="status">
+              {props.notice}
+            </p>
+          )}
           {props.children}
         </main>
         <script dangerouslySetInnerHTML={{ __html: SCRIPT }} />
@@ -157,7 +299,12 @@ export function FunnelChart(props: { days: DayFigures[]; lang: Lang }) {
   const band = width / props.days.length
   const bar = Math.max(2, band * 0.7)
   return (
-    <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={`${t.visits}, ${t.scans}, ${t.joins}: ${t.byDay}`} style="width:100%;height:auto">
+    <svg
+      viewBox={`0 0 ${width} ${height + 20}`}
+      role="img"
+      aria-label={`${t.visits}, ${t.scans}, ${t.joins}: ${t.byDay}`}
+      style="width:100%;height:auto"
+    >
       {props.days.map((d, i) => {
         const x = i * band + (band - bar) / 2
         const h = (d.visits / max) * height
@@ -172,8 +319,12 @@ export function FunnelChart(props: { days: DayFigures[]; lang: Lang }) {
           </g>
         )
       })}
-      <text x="0" y={height + 16} font-size="12">{props.days[0]!.day}</text>
-      <text x={width} y={height + 16} font-size="12" text-anchor="end">{props.days.at(-1)!.day}</text>
+      <text x="0" y={height + 16} font-size="12">
+        {props.days[0]!.day}
+      </text>
+      <text x={width} y={height + 16} font-size="12" text-anchor="end">
+        {props.days.at(-1)!.day}
+      </text>
     </svg>
   )
 }

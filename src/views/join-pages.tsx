@@ -14,14 +14,26 @@ export interface JoinFormProps {
 }
 
 /** The join form: plain HTML that works without JavaScript, with a honeypot for bots. */
-export function JoinFormPage({ lang, community, action, csrfToken, turnstileSiteKey, values, error }: JoinFormProps) {
+export function JoinFormPage({
+  lang,
+  community,
+  action,
+  csrfToken,
+  turnstileSiteKey,
+  values,
+  error,
+}: JoinFormProps) {
   const t = MESSAGES[lang]
   const closed = community.visibility === 'closed'
   return (
     <Layout
       lang={lang}
       title={t.joinTitle(community.name)}
-      head={turnstileSiteKey && <script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer />}
+      head={
+        turnstileSiteKey && (
+          <script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer />
+        )
+      }
     >
       <div class="card">
         <h1>{t.joinTitle(community.name)}</h1>
@@ -33,14 +45,35 @@ export function JoinFormPage({ lang, community, action, csrfToken, turnstileSite
         <form method="post" action={action}>
           <input type="hidden" name="csrf" value={csrfToken} />
           <label for="name">{t.nameLabel}</label>
-          <input id="name" name="name" type="text" required maxlength={80} autocomplete="name" value={values?.name ?? ''} />
+          <input
+            id="name"
+            name="name"
+            type="text"
+            required
+            maxlength={80}
+            autocomplete="name"
+            value={values?.name ?? ''}
+          />
           <label for="phone">{t.phoneLabel}</label>
-          <input id="phone" name="phone" type="tel" autocomplete="tel" aria-describedby="contact-hint" value={values?.phone ?? ''} />
+          <input
+            id="phone"
+            name="phone"
+            type="tel"
+            autocomplete="tel"
+            aria-describedby="contact-hint"
+            value={values?.phone ?? ''}
+          />
           <p class="muted small" id="contact-hint">
             {t.phoneHint}. {t.contactHint}
           </p>
           <label for="email">{t.emailLabel}</label>
-          <input id="email" name="email" type="email" autocomplete="email" value={values?.email ?? ''} />
+          <input
+            id="email"
+            name="email"
+            type="email"
+            autocomplete="email"
+            value={values?.email ?? ''}
+          />
           {closed && community.joinQuestions.length > 0 && (
             <>
               <h2>{t.questionsHeading}</h2>
@@ -108,8 +141,12 @@ export function StatusPage(props: StatusPageProps) {
         <p class="muted">{props.community.name}</p>
         <h1>{title}</h1>
         {ended && <p>{t.endedText}</p>}
-        {!ended && request.status === 'pending' && <p>{props.repeated ? t.alreadyPendingText : t.pendingText}</p>}
-        {!ended && request.status === 'rejected' && request.reason && <p>{t.rejectedReason(request.reason)}</p>}
+        {!ended && request.status === 'pending' && (
+          <p>{props.repeated ? t.alreadyPendingText : t.pendingText}</p>
+        )}
+        {!ended && request.status === 'rejected' && request.reason && (
+          <p>{t.rejectedReason(request.reason)}</p>
+        )}
         {!ended && request.status === 'approved' && (
           <>
             {props.chatInviteUrl ? (
@@ -126,7 +163,13 @@ export function StatusPage(props: StatusPageProps) {
                 <p class="code">
                   <a href={props.referral.url}>{props.referral.url}</a>
                 </p>
-                <img class="qr" src={props.referral.qrSvgUrl} alt={t.referralQrAlt} width="192" height="192" />
+                <img
+                  class="qr"
+                  src={props.referral.qrSvgUrl}
+                  alt={t.referralQrAlt}
+                  width="192"
+                  height="192"
+                />
               </>
             )}
             {props.rewards.length > 0 && (

@@ -19,8 +19,12 @@ export function LandingPage({ lang, landing, url, joinUrl }: LandingPageProps) {
   const { community, invite } = landing
   const announcement = landing.groups.find((group) => group.kind === 'announcement')
   const memberCount = announcement?.memberCount ?? 0
-  const target = invite.groupId ? landing.groups.find((group) => group.id === invite.groupId) : undefined
-  const groups = [...landing.groups].sort((a, b) => Number(b.id === target?.id) - Number(a.id === target?.id))
+  const target = invite.groupId
+    ? landing.groups.find((group) => group.id === invite.groupId)
+    : undefined
+  const groups = [...landing.groups].sort(
+    (a, b) => Number(b.id === target?.id) - Number(a.id === target?.id),
+  )
   const description = community.description || community.name
   return (
     <Layout
@@ -34,7 +38,10 @@ export function LandingPage({ lang, landing, url, joinUrl }: LandingPageProps) {
           <meta property="og:description" content={description} />
           <meta property="og:url" content={url} />
           {community.photoUrl && <meta property="og:image" content={community.photoUrl} />}
-          <meta name="twitter:card" content={community.photoUrl ? 'summary_large_image' : 'summary'} />
+          <meta
+            name="twitter:card"
+            content={community.photoUrl ? 'summary_large_image' : 'summary'}
+          />
           <meta name="twitter:title" content={community.name} />
           <meta name="twitter:description" content={description} />
           {community.photoUrl && <meta name="twitter:image" content={community.photoUrl} />}
@@ -43,12 +50,20 @@ export function LandingPage({ lang, landing, url, joinUrl }: LandingPageProps) {
     >
       <div class="card">
         {community.photoUrl && (
-          <img class="photo" src={community.photoUrl} alt={t.photoAlt(community.name)} width="512" height="224" />
+          <img
+            class="photo"
+            src={community.photoUrl}
+            alt={t.photoAlt(community.name)}
+            width="512"
+            height="224"
+          />
         )}
         <h1>{community.name}</h1>
         {community.description && <p>{community.description}</p>}
         <p>
-          <span class="badge">{memberCount === 1 ? `1 ${t.member}` : t.members(formatNumber(lang, memberCount))}</span>
+          <span class="badge">
+            {memberCount === 1 ? `1 ${t.member}` : t.members(formatNumber(lang, memberCount))}
+          </span>
         </p>
         <p class="muted">{community.visibility === 'open' ? t.openCommunity : t.closedCommunity}</p>
         <a class="cta" href={joinUrl}>
@@ -62,7 +77,9 @@ export function LandingPage({ lang, landing, url, joinUrl }: LandingPageProps) {
               {group.kind === 'announcement' ? (
                 <div class="muted">{t.announcementGroup}</div>
               ) : (
-                (group.topic || group.description) && <div class="muted">{group.topic || group.description}</div>
+                (group.topic || group.description) && (
+                  <div class="muted">{group.topic || group.description}</div>
+                )
               )}
               {group.id === target?.id && <div class="muted">{t.youJoin}</div>}
             </li>

@@ -20,7 +20,9 @@ beforeAll(async () => {
     let body = ''
     request.on('data', (chunk) => (body += chunk))
     request.on('end', () => {
-      delivered.push(new Webhook(SECRET).verify(body, request.headers as Record<string, string>) as never)
+      delivered.push(
+        new Webhook(SECRET).verify(body, request.headers as Record<string, string>) as never,
+      )
       response.writeHead(200).end('{}')
     })
   })
@@ -28,11 +30,24 @@ beforeAll(async () => {
   const address = receiver.address()
   const port = typeof address === 'object' && address ? address.port : 0
   worker = await startWorker({
-    vars: { DELIVERY_WEBHOOK_URL: `http://127.0.0.1:${port}/webhook`, DELIVERY_WEBHOOK_SECRET: SECRET, DELIVERY_RETRY_BASE_SECONDS: '1' },
+    vars: {
+      DELIVERY_WEBHOOK_URL: `http://127.0.0.1:${port}/webhook`,
+      DELIVERY_WEBHOOK_SECRET: SECRET,
+      DELIVERY_RETRY_BASE_SECONDS: '1',
+    },
   })
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   })
 }, 120_000)
 
@@ -47,7 +62,10 @@ function screenshotOnFailure(pages: Record<string, () => Page | undefined>) {
   onTestFailed(async ({ task }) => {
     mkdirSync(screenshots, { recursive: true })
     for (const [name, page] of Object.entries(pages)) {
-      await page()?.screenshot({ path: path.join(screenshots, `${task.name.replace(/\W+/g, '-')}-${name}.png`), fullPage: true })
+      await page()?.screenshot({
+        path: path.join(screenshots, `${task.name.replace(/\W+/g, '-')}-${name}.png`),
+        fullPage: true,
+      })
     }
   })
 }
@@ -55,7 +73,15 @@ function screenshotOnFailure(pages: Record<string, () => Page | undefined>) {
 /** The current minute on Berlin's wall clock, as a datetime-local input wants it. */
 function berlinNow(): string {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: 'Europe/Berlin',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    })
       .formatToParts(new Date())
       .map((part) => [part.type, part.value]),
   )
@@ -90,7 +116,10 @@ describe('a marketer, a visitor and an admin, in a real browser', () => {
     const qrFile = path.join(screenshots, 'qr-from-dashboard.png')
     mkdirSync(screenshots, { recursive: true })
     await admin.locator('img[src*="qr.svg"]').screenshot({ path: qrFile })
-    const scanned = execFileSync('zbarimg', ['--quiet', '--raw', qrFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const scanned = execFileSync('zbarimg', ['--quiet', '--raw', qrFile], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim()
     expect(scanned).toMatch(new RegExp(`^${worker.url}/i/[a-z2-9]{13}\\?via=qr$`))
 
     // A new visitor on a phone, in German.
@@ -103,7 +132,9 @@ describe('a marketer, a visitor and an admin, in a real browser', () => {
     await visitor.getByLabel('How far do you run?').fill('10 km')
     await visitor.getByLabel('Ich bin einverstanden').check()
     await visitor.getByRole('button', { name: 'Anfrage senden' }).click()
-    await expect.poll(() => visitor!.locator('h1').textContent()).toBe('Deine Anfrage ist eingegangen')
+    await expect
+      .poll(() => visitor!.locator('h1').textContent())
+      .toBe('Deine Anfrage ist eingegangen')
 
     // The admin sees the request waiting and approves it.
     await admin.getByRole('link', { name: /^Approvals/ }).click()
@@ -121,13 +152,24 @@ describe('a marketer, a visitor and an admin, in a real browser', () => {
     await admin.getByRole('button', { name: 'Schedule' }).click()
     await expect.poll(() => admin!.locator('tbody').textContent()).toContain('Sunday run at 9')
     await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`)
-    await expect.poll(() => delivered.filter((d) => d.data.text === 'Sunday run at 9, see you at the gate').length, { timeout: 30_000 }).toBe(1)
-    expect(delivered.find((d) => d.data.text?.startsWith('Sunday run'))!.data.recipient!.name).toBe('Wanda')
     await expect
-      .poll(async () => {
-        await admin!.reload()
-        return admin!.locator('tbody tr td:nth-child(3)').first().textContent()
-      }, { timeout: 15_000 })
+      .poll(
+        () =>
+          delivered.filter((d) => d.data.text === 'Sunday run at 9, see you at the gate').length,
+        { timeout: 30_000 },
+      )
+      .toBe(1)
+    expect(delivered.find((d) => d.data.text?.startsWith('Sunday run'))!.data.recipient!.name).toBe(
+      'Wanda',
+    )
+    await expect
+      .poll(
+        async () => {
+          await admin!.reload()
+          return admin!.locator('tbody tr td:nth-child(3)').first().textContent()
+        },
+        { timeout: 15_000 },
+      )
       .toBe('1')
     await admin.screenshot({ path: path.join(screenshots, 'announcements.png'), fullPage: true })
   })

@@ -1,4 +1,8 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { Webhook } from 'standardwebhooks'
 import { describe, expect, inject, it } from 'vitest'
@@ -6,7 +10,17 @@ import worker from '../../src/index'
 import { createDb } from '../../src/db/client'
 import { createAnnouncement } from '../../src/services/announcements'
 import { dispatchDueAnnouncements } from '../../src/services/dispatch'
-import { call, createCommunity, createInvite, createToken, eventually, expectProblem, joinJson, newPhone, query } from '../worker/helpers'
+import {
+  call,
+  createCommunity,
+  createInvite,
+  createToken,
+  eventually,
+  expectProblem,
+  joinJson,
+  newPhone,
+  query,
+} from '../worker/helpers'
 
 const HUMAN = 'human-token' // passes the Turnstile stand-in
 const SECRET = 'whsec_dGVzdC1kZWxpdmVyeS1zZWNyZXQtMDEyMzQ1Njc4OQ=='
@@ -14,7 +28,11 @@ const fake = inject('fakeServicesUrl')
 
 async function runCron(at: Date) {
   const ctx = createExecutionContext()
-  await worker.scheduled(createScheduledController({ cron: '* * * * *', scheduledTime: at }), env, ctx)
+  await worker.scheduled(
+    createScheduledController({ cron: '* * * * *', scheduledTime: at }),
+    env,
+    ctx,
+  )
   await waitOnExecutionContext(ctx)
 }
 
@@ -50,7 +68,10 @@ async function scheduleNow(communityId: string, body: string, extra: Record<stri
   return response.json as { id: string }
 }
 
-async function settled(announcementId: string, expected: Partial<Record<'sent' | 'failed' | 'skipped' | 'queued', number>>) {
+async function settled(
+  announcementId: string,
+  expected: Partial<Record<'sent' | 'failed' | 'skipped' | 'queued', number>>,
+) {
   return eventually(async () => {
     const status = await call('GET', `/api/announcements/${announcementId}`)
     expect(status.json.deliveries).toMatchObject(expected)
@@ -61,7 +82,9 @@ async function settled(announcementId: string, expected: Partial<Record<'sent' |
 describe('scheduled announcements: cron, queue, signed delivery', () => {
   it('sends a due announcement to every active member once, signed per Standard Webhooks', async () => {
     const { community, memberIds } = await communityWith(['Ada', 'Ben', 'Cem'])
-    const leaver = (await query<{ id: string }>('select id from members where id = ?', memberIds[2]))[0]!
+    const leaver = (
+      await query<{ id: string }>('select id from members where id = ?', memberIds[2])
+    )[0]!
     await call('DELETE', `/api/members/${leaver.id}`) // removed before the run: not in the audience
     const announcement = await scheduleNow(community.id, 'Run at 9 on Sunday!')
 
@@ -80,7 +103,9 @@ describe('scheduled announcements: cron, queue, signed delivery', () => {
       expect(memberIds.slice(0, 2)).toContain(payload.data.recipient.memberId)
       expect(payload.data.recipient.phone).toMatch(/^\+49/)
     }
-    expect(() => verifier.verify(requests[0]!.body.replace('Sunday', 'Monday'), requests[0]!.headers)).toThrow()
+    expect(() =>
+      verifier.verify(requests[0]!.body.replace('Sunday', 'Monday'), requests[0]!.headers),
+    ).toThrow()
 
     const deliveries = await call('GET', `/api/announcements/${announcement.id}/deliveries`)
     expect(deliveries.json.data.map((d: { status: string }) => d.status)).toEqual(['sent', 'sent'])
@@ -103,7 +128,9 @@ describe('scheduled announcements: cron, queue, signed delivery', () => {
     await Promise.all([runCron(at), runCron(at), runCron(new Date(at.getTime() + 1000))])
     await settled(announcement.id, { sent: 4, queued: 0 })
     await new Promise((resolve) => setTimeout(resolve, 1500)) // anything duplicated would arrive by now
-    expect(await received((payload) => payload.data?.announcementId === announcement.id)).toHaveLength(4)
+    expect(
+      await received((payload) => payload.data?.announcementId === announcement.id),
+    ).toHaveLength(4)
     expect((await call('GET', `/api/announcements/${announcement.id}`)).json.runs).toHaveLength(1)
   })
 
@@ -115,7 +142,8 @@ describe('scheduled announcements: cron, queue, signed delivery', () => {
     const requests = await received((payload) => payload.data?.announcementId === announcement.id)
     expect(requests).toHaveLength(2)
     expect(requests[0]!.headers['webhook-id']).toBe(requests[1]!.headers['webhook-id'])
-    const [delivery] = (await call('GET', `/api/announcements/${announcement.id}/deliveries`)).json.data
+    const [delivery] = (await call('GET', `/api/announcements/${announcement.id}/deliveries`)).json
+      .data
     expect(delivery).toMatchObject({ status: 'sent', attempts: 2 })
   })
 
@@ -124,7 +152,9 @@ describe('scheduled announcements: cron, queue, signed delivery', () => {
     const announcement = await scheduleNow(community.id, 'Not for Bob')
     await runCron(new Date(Date.now() + 120_000))
     const status = await settled(announcement.id, { sent: 1, failed: 1 })
-    expect(status.failureReasons).toEqual([{ reason: expect.stringContaining('HTTP 400'), count: 1 }])
+    expect(status.failureReasons).toEqual([
+      { reason: expect.stringContaining('HTTP 400'), count: 1 },
+    ])
     const dead = await eventually(async () => {
       const rows = await query<{ body: string; error: string }>('select * from dead_letters')
       const mine = rows.filter((row) => JSON.parse(row.body).memberId === memberIds[0])
@@ -143,34 +173,56 @@ describe('recurring announcements', () => {
     const created = await createAnnouncement(
       db,
       community.id,
-      { body: 'Weekly plan', groupIds: null, repeat: { cron: '0 9 * * 1', timezone: 'Europe/Berlin' } },
+      {
+        body: 'Weekly plan',
+        groupIds: null,
+        repeat: { cron: '0 9 * * 1', timezone: 'Europe/Berlin' },
+      },
       new Date('2027-03-20T12:00:00Z'),
     )
     expect(created.sendAt?.toISOString()).toBe('2027-03-22T08:00:00.000Z')
     await dispatchDueAnnouncements(db, env.DELIVERY_QUEUE, new Date('2027-03-22T08:00:30Z'))
-    const after = (await query<{ send_at: number; status: string }>('select send_at, status from announcements where id = ?', created.id))[0]!
+    const after = (
+      await query<{ send_at: number; status: string }>(
+        'select send_at, status from announcements where id = ?',
+        created.id,
+      )
+    )[0]!
     expect(after.status).toBe('scheduled')
     expect(new Date(after.send_at).toISOString()).toBe('2027-03-29T07:00:00.000Z')
     // And back in autumn (31 October 2027): 08:00 UTC again.
-    await query('update announcements set send_at = ? where id = ?', Date.parse('2027-10-25T07:00:00Z'), created.id)
+    await query(
+      'update announcements set send_at = ? where id = ?',
+      Date.parse('2027-10-25T07:00:00Z'),
+      created.id,
+    )
     await dispatchDueAnnouncements(db, env.DELIVERY_QUEUE, new Date('2027-10-25T07:00:30Z'))
-    const autumn = (await query<{ send_at: number }>('select send_at from announcements where id = ?', created.id))[0]!
+    const autumn = (
+      await query<{ send_at: number }>('select send_at from announcements where id = ?', created.id)
+    )[0]!
     expect(new Date(autumn.send_at).toISOString()).toBe('2027-11-01T08:00:00.000Z')
   })
 
   it('shows the next runs before saving and refuses a bad rule or time zone', async () => {
-    const preview = await call('GET', '/api/announcements/preview?cron=0%209%20*%20*%201&timezone=Europe%2FBerlin&count=3')
+    const preview = await call(
+      'GET',
+      '/api/announcements/preview?cron=0%209%20*%20*%201&timezone=Europe%2FBerlin&count=3',
+    )
     expect(preview.status).toBe(200)
     expect(preview.json.runs).toHaveLength(3)
     expect(new Date(preview.json.runs[0]).getUTCDay()).toBe(1)
     const { community } = await communityWith([])
     expectProblem(
-      await call('POST', `/api/communities/${community.id}/announcements`, { body: { body: 'x', repeat: { cron: 'every day', timezone: 'Europe/Berlin' } } }),
+      await call('POST', `/api/communities/${community.id}/announcements`, {
+        body: { body: 'x', repeat: { cron: 'every day', timezone: 'Europe/Berlin' } },
+      }),
       400,
       'validation_failed',
     )
     expectProblem(
-      await call('POST', `/api/communities/${community.id}/announcements`, { body: { body: 'x', repeat: { cron: '0 9 * * 1', timezone: 'Mars/Olympus' } } }),
+      await call('POST', `/api/communities/${community.id}/announcements`, {
+        body: { body: 'x', repeat: { cron: '0 9 * * 1', timezone: 'Mars/Olympus' } },
+      }),
       400,
       'validation_failed',
     )
@@ -183,13 +235,19 @@ describe('managing announcements', () => {
     const created = await call('POST', `/api/communities/${community.id}/announcements`, {
       body: { body: 'Draft', sendAt: new Date(Date.now() + 86400_000).toISOString() },
     })
-    const patched = await call('PATCH', `/api/announcements/${created.json.id}`, { body: { body: 'Final text' } })
+    const patched = await call('PATCH', `/api/announcements/${created.json.id}`, {
+      body: { body: 'Final text' },
+    })
     expect(patched.json).toMatchObject({ body: 'Final text', status: 'scheduled' })
     const now = await call('POST', `/api/announcements/${created.json.id}/send-now`)
     expect(Date.parse(now.json.nextRunAt)).toBeLessThanOrEqual(Date.now())
     await runCron(new Date(Date.now() + 1000))
     await settled(created.json.id, { sent: 1 })
-    expectProblem(await call('PATCH', `/api/announcements/${created.json.id}`, { body: { body: 'Too late' } }), 409, 'invalid_state')
+    expectProblem(
+      await call('PATCH', `/api/announcements/${created.json.id}`, { body: { body: 'Too late' } }),
+      409,
+      'invalid_state',
+    )
 
     const other = await call('POST', `/api/communities/${community.id}/announcements`, {
       body: { body: 'Never mind', repeat: { cron: '0 18 * * 5', timezone: 'Europe/Berlin' } },
@@ -201,26 +259,38 @@ describe('managing announcements', () => {
 
   it('sends to the members of the chosen groups, each once', async () => {
     const community = await createCommunity()
-    const runners = (await call('POST', `/api/communities/${community.id}/groups`, { body: { name: 'Runners' } })).json
-    const cyclists = (await call('POST', `/api/communities/${community.id}/groups`, { body: { name: 'Cyclists' } })).json
+    const runners = (
+      await call('POST', `/api/communities/${community.id}/groups`, { body: { name: 'Runners' } })
+    ).json
+    const cyclists = (
+      await call('POST', `/api/communities/${community.id}/groups`, { body: { name: 'Cyclists' } })
+    ).json
     const toRunners = await createInvite(community.id, { groupId: runners.id })
     const toCyclists = await createInvite(community.id, { groupId: cyclists.id })
     const phone = newPhone()
     await joinJson(toRunners.code, { name: 'Both', phone, turnstileToken: HUMAN })
     await joinJson(toCyclists.code, { name: 'Cyclist', phone: newPhone(), turnstileToken: HUMAN })
-    await joinJson((await createInvite(community.id)).code, { name: 'Neither', phone: newPhone(), turnstileToken: HUMAN })
-    const announcement = await scheduleNow(community.id, 'For runners and cyclists', { audience: { groupIds: [runners.id, cyclists.id] } })
+    await joinJson((await createInvite(community.id)).code, {
+      name: 'Neither',
+      phone: newPhone(),
+      turnstileToken: HUMAN,
+    })
+    const announcement = await scheduleNow(community.id, 'For runners and cyclists', {
+      audience: { groupIds: [runners.id, cyclists.id] },
+    })
     await runCron(new Date(Date.now() + 120_000))
     await settled(announcement.id, { sent: 2 })
-    const names = (await received((payload) => payload.data?.announcementId === announcement.id)).map(
-      (request) => JSON.parse(request.body).data.recipient.name,
-    )
+    const names = (
+      await received((payload) => payload.data?.announcementId === announcement.id)
+    ).map((request) => JSON.parse(request.body).data.recipient.name)
     expect(names.sort()).toEqual(['Both', 'Cyclist'])
   })
 
   it('lets only community admins and owners announce', async () => {
     const community = await createCommunity()
-    const group = (await call('POST', `/api/communities/${community.id}/groups`, { body: { name: 'G' } })).json
+    const group = (
+      await call('POST', `/api/communities/${community.id}/groups`, { body: { name: 'G' } })
+    ).json
     const groupAdmin = await createToken({ role: 'group_admin', groupId: group.id })
     expectProblem(
       await call('POST', `/api/communities/${community.id}/announcements`, {
@@ -237,12 +307,16 @@ describe('managing announcements', () => {
     })
     expect(ok.status).toBe(201)
     expectProblem(
-      await call('POST', `/api/communities/${community.id}/announcements`, { body: { body: 'x'.repeat(4097), sendAt: new Date(Date.now() + 60_000).toISOString() } }),
+      await call('POST', `/api/communities/${community.id}/announcements`, {
+        body: { body: 'x'.repeat(4097), sendAt: new Date(Date.now() + 60_000).toISOString() },
+      }),
       400,
       'validation_failed',
     )
     expectProblem(
-      await call('POST', `/api/communities/${community.id}/announcements`, { body: { body: 'past', sendAt: '2020-01-01T00:00:00Z' } }),
+      await call('POST', `/api/communities/${community.id}/announcements`, {
+        body: { body: 'past', sendAt: '2020-01-01T00:00:00Z' },
+      }),
       400,
       'validation_failed',
     )
@@ -253,28 +327,51 @@ describe('the events outbox as signed webhooks', () => {
   it('delivers subscribed events to an endpoint, signed with its own secret', async () => {
     const community = await createCommunity()
     const subscribed = await call('POST', '/api/webhooks', {
-      body: { url: `${fake}/webhook`, events: ['member.joined', 'member.left'], communityId: community.id },
+      body: {
+        url: `${fake}/webhook`,
+        events: ['member.joined', 'member.left'],
+        communityId: community.id,
+      },
     })
     expect(subscribed.status).toBe(201)
     expect(subscribed.json.secret).toMatch(/^whsec_/)
-    expect((await call('GET', '/api/webhooks')).json.data.find((w: { id: string }) => w.id === subscribed.json.id).secret).toBeUndefined()
+    expect(
+      (await call('GET', '/api/webhooks')).json.data.find(
+        (w: { id: string }) => w.id === subscribed.json.id,
+      ).secret,
+    ).toBeUndefined()
 
     const invite = await createInvite(community.id)
-    const joined = await joinJson(invite.code, { name: 'Lia', phone: newPhone(), turnstileToken: HUMAN })
+    const joined = await joinJson(invite.code, {
+      name: 'Lia',
+      phone: newPhone(),
+      turnstileToken: HUMAN,
+    })
     await runCron(new Date())
     const [delivery] = await eventually(async () => {
-      const requests = await received((payload) => payload.type === 'member.joined' && payload.data?.memberId === joined.json.memberId)
+      const requests = await received(
+        (payload) =>
+          payload.type === 'member.joined' && payload.data?.memberId === joined.json.memberId,
+      )
       expect(requests).toHaveLength(1)
       return requests
     })
-    const payload = new Webhook(subscribed.json.secret).verify(delivery!.body, delivery!.headers) as any
-    expect(payload).toMatchObject({ type: 'member.joined', data: { communityId: community.id, memberId: joined.json.memberId } })
+    const payload = new Webhook(subscribed.json.secret).verify(
+      delivery!.body,
+      delivery!.headers,
+    ) as any
+    expect(payload).toMatchObject({
+      type: 'member.joined',
+      data: { communityId: community.id, memberId: joined.json.memberId },
+    })
     expect(delivery!.headers['webhook-id']).toMatch(/^evt_/)
 
     await runCron(new Date()) // nothing new: nothing sent twice
     await eventually(async () => {
       const log = await call('GET', `/api/webhooks/${subscribed.json.id}/deliveries`)
-      expect(log.json.data).toEqual([expect.objectContaining({ type: 'member.joined', status: 'sent', responseStatus: 200 })])
+      expect(log.json.data).toEqual([
+        expect.objectContaining({ type: 'member.joined', status: 'sent', responseStatus: 200 }),
+      ])
     })
   })
 
@@ -282,13 +379,33 @@ describe('the events outbox as signed webhooks', () => {
     const community = await createCommunity()
     const other = await createCommunity()
     const admin = await createToken({ role: 'community_admin', communityId: community.id })
-    expectProblem(await call('POST', '/api/webhooks', { token: admin.token, body: { url: 'https://hooks.example.com/x', events: ['*'] } }), 403, 'forbidden')
     expectProblem(
-      await call('POST', '/api/webhooks', { token: admin.token, body: { url: 'https://hooks.example.com/x', events: ['*'], communityId: other.id } }),
+      await call('POST', '/api/webhooks', {
+        token: admin.token,
+        body: { url: 'https://hooks.example.com/x', events: ['*'] },
+      }),
       403,
       'forbidden',
     )
-    expectProblem(await call('POST', '/api/webhooks', { body: { url: 'ftp://x.example.com', events: ['*'] } }), 400, 'validation_failed')
-    expectProblem(await call('POST', '/api/webhooks', { body: { url: 'https://x.example.com', events: ['member.exploded'] } }), 400, 'validation_failed')
+    expectProblem(
+      await call('POST', '/api/webhooks', {
+        token: admin.token,
+        body: { url: 'https://hooks.example.com/x', events: ['*'], communityId: other.id },
+      }),
+      403,
+      'forbidden',
+    )
+    expectProblem(
+      await call('POST', '/api/webhooks', { body: { url: 'ftp://x.example.com', events: ['*'] } }),
+      400,
+      'validation_failed',
+    )
+    expectProblem(
+      await call('POST', '/api/webhooks', {
+        body: { url: 'https://x.example.com', events: ['member.exploded'] },
+      }),
+      400,
+      'validation_failed',
+    )
   })
 })

@@ -10,7 +10,11 @@ const fake = inject('fakeServicesUrl')
 const config = () => ({ ...loadConfig(env), DELIVERY_CHANNEL: 'whatsapp' as const })
 
 async function lastWhatsAppRequest() {
-  const requests = (await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{ path: string; headers: Record<string, string>; body: string }>
+  const requests = (await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{
+    path: string
+    headers: Record<string, string>
+    body: string
+  }>
   return requests.at(-1)!
 }
 
@@ -31,79 +35,197 @@ describe('the WhatsApp Business Cloud API channel', () => {
   })
 
   it('sends a template message when a template is configured', async () => {
-    await sendWhatsAppMessage({ ...config(), WHATSAPP_TEMPLATE_NAME: 'weekly_news', WHATSAPP_TEMPLATE_LANGUAGE: 'de' }, '+4915112345602', 'News')
+    await sendWhatsAppMessage(
+      { ...config(), WHATSAPP_TEMPLATE_NAME: 'weekly_news', WHATSAPP_TEMPLATE_LANGUAGE: 'de' },
+      '+4915112345602',
+      'News',
+    )
     expect(JSON.parse((await lastWhatsAppRequest()).body)).toMatchObject({
       type: 'template',
-      template: { name: 'weekly_news', language: { code: 'de' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'News' }] }] },
+      template: {
+        name: 'weekly_news',
+        language: { code: 'de' },
+        components: [{ type: 'body', parameters: [{ type: 'text', text: 'News' }] }],
+      },
     })
   })
 
   it('treats 5xx and throughput errors as retryable, other errors as final', async () => {
-    expect(await sendWhatsAppMessage(config(), '+4915112345698', 'x')).toMatchObject({ outcome: 'retry', error: expect.stringContaining('HTTP 500') })
-    expect(await sendWhatsAppMessage(config(), '+4915112345698', 'x')).toMatchObject({ outcome: 'sent' })
-    expect(await sendWhatsAppMessage(config(), '+4915112345697', 'x')).toMatchObject({ outcome: 'retry', error: expect.stringContaining('130429') })
-    expect(await sendWhatsAppMessage(config(), '+4915112345699', 'x')).toMatchObject({ outcome: 'failed', error: expect.stringContaining('131026') })
-    expect(await sendWhatsAppMessage({ ...config(), WHATSAPP_ACCESS_TOKEN: 'wrong' }, '+4915112345603', 'x')).toMatchObject({ outcome: 'failed', error: expect.stringContaining('HTTP 401') })
+    expect(await sendWhatsAppMessage(config(), '+4915112345698', 'x')).toMatchObject({
+      outcome: 'retry',
+      error: expect.stringContaining('HTTP 500'),
+    })
+    expect(await sendWhatsAppMessage(config(), '+4915112345698', 'x')).toMatchObject({
+      outcome: 'sent',
+    })
+    expect(await sendWhatsAppMessage(config(), '+4915112345697', 'x')).toMatchObject({
+      outcome: 'retry',
+      error: expect.stringContaining('130429'),
+    })
+    expect(await sendWhatsAppMessage(config(), '+4915112345699', 'x')).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringContaining('131026'),
+    })
+    expect(
+      await sendWhatsAppMessage(
+        { ...config(), WHATSAPP_ACCESS_TOKEN: 'wrong' },
+        '+4915112345603',
+        'x',
+      ),
+    ).toMatchObject({ outcome: 'failed', error: expect.stringContaining('HTTP 401') })
   })
 
   it('delivers an announcement to a member by phone, once, and skips members who left', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const stay = await joinJson(invite.code, { name: 'Stays', phone: '+4915112345611', turnstileToken: 'human-token' })
-    const leave = await joinJson(invite.code, { name: 'Leaves', phone: '+4915112345612', turnstileToken: 'human-token' })
+    const stay = await joinJson(invite.code, {
+      name: 'Stays',
+      phone: '+4915112345611',
+      turnstileToken: 'human-token',
+    })
+    const leave = await joinJson(invite.code, {
+      name: 'Leaves',
+      phone: '+4915112345612',
+      turnstileToken: 'human-token',
+    })
     // A run whose deliveries were expanded just before one of them left.
     const now = Date.now()
     await query(
       `insert into announcements (id, community_id, body, status, created_at, updated_at) values ('ann_0000000000000000000000wa01', ?, 'Hallo!', 'sent', ?, ?)`,
-      community.id, now, now,
+      community.id,
+      now,
+      now,
     )
-    await query(`insert into dispatches (id, announcement_id, scheduled_for, status, queued, created_at) values ('dsp_0000000000000000000000wa01', 'ann_0000000000000000000000wa01', ?, 'expanded', 2, ?)`, now, now)
+    await query(
+      `insert into dispatches (id, announcement_id, scheduled_for, status, queued, created_at) values ('dsp_0000000000000000000000wa01', 'ann_0000000000000000000000wa01', ?, 'expanded', 2, ?)`,
+      now,
+      now,
+    )
     for (const memberId of [stay.json.memberId, leave.json.memberId]) {
-      await query(`insert into deliveries (dispatch_id, member_id, status, attempts, updated_at) values ('dsp_0000000000000000000000wa01', ?, 'queued', 0, ?)`, memberId, now)
+      await query(
+        `insert into deliveries (dispatch_id, member_id, status, attempts, updated_at) values ('dsp_0000000000000000000000wa01', ?, 'queued', 0, ?)`,
+        memberId,
+        now,
+      )
     }
     await query(`update members set status = 'left' where id = ?`, leave.json.memberId)
 
     const db = createDb(env.DB)
-    const message = (memberId: string) => ({ dispatchId: 'dsp_0000000000000000000000wa01', memberId })
-    expect(await deliverAnnouncement(db, config(), message(stay.json.memberId), new Date())).toEqual({ action: 'ack' })
-    expect(await deliverAnnouncement(db, config(), message(stay.json.memberId), new Date())).toEqual({ action: 'ack' }) // redelivered: not sent again
-    expect(await deliverAnnouncement(db, config(), message(leave.json.memberId), new Date())).toEqual({ action: 'ack' })
+    const message = (memberId: string) => ({
+      dispatchId: 'dsp_0000000000000000000000wa01',
+      memberId,
+    })
+    expect(
+      await deliverAnnouncement(db, config(), message(stay.json.memberId), new Date()),
+    ).toEqual({ action: 'ack' })
+    expect(
+      await deliverAnnouncement(db, config(), message(stay.json.memberId), new Date()),
+    ).toEqual({ action: 'ack' }) // redelivered: not sent again
+    expect(
+      await deliverAnnouncement(db, config(), message(leave.json.memberId), new Date()),
+    ).toEqual({ action: 'ack' })
 
-    const rows = await query<{ member_id: string; status: string; last_error: string | null; provider_message_id: string | null }>(
+    const rows = await query<{
+      member_id: string
+      status: string
+      last_error: string | null
+      provider_message_id: string | null
+    }>(
       `select member_id, status, last_error, provider_message_id from deliveries where dispatch_id = 'dsp_0000000000000000000000wa01' order by member_id`,
     )
-    expect(rows.find((r) => r.member_id === stay.json.memberId)).toMatchObject({ status: 'sent', provider_message_id: 'wamid.4915112345611.1' })
-    expect(rows.find((r) => r.member_id === leave.json.memberId)).toMatchObject({ status: 'skipped', last_error: 'member left' })
-    const sentTo = ((await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{ body: string }>).filter((r) => JSON.parse(r.body).to === '+4915112345611')
+    expect(rows.find((r) => r.member_id === stay.json.memberId)).toMatchObject({
+      status: 'sent',
+      provider_message_id: 'wamid.4915112345611.1',
+    })
+    expect(rows.find((r) => r.member_id === leave.json.memberId)).toMatchObject({
+      status: 'skipped',
+      last_error: 'member left',
+    })
+    const sentTo = (
+      (await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{ body: string }>
+    ).filter((r) => JSON.parse(r.body).to === '+4915112345611')
     expect(sentTo).toHaveLength(1)
-    expect((await query('select sent, skipped, queued from dispatches where id = ?', 'dsp_0000000000000000000000wa01'))[0]).toEqual({ sent: 1, skipped: 1, queued: 0 })
+    expect(
+      (
+        await query(
+          'select sent, skipped, queued from dispatches where id = ?',
+          'dsp_0000000000000000000000wa01',
+        )
+      )[0],
+    ).toEqual({ sent: 1, skipped: 1, queued: 0 })
   })
 
   it('sends once when a message arrives twice in one batch, and never resends an interrupted attempt', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const twice = await joinJson(invite.code, { name: 'Twice', phone: '+4915112345621', turnstileToken: 'human-token' })
-    const stuck = await joinJson(invite.code, { name: 'Stuck', phone: '+4915112345622', turnstileToken: 'human-token' })
+    const twice = await joinJson(invite.code, {
+      name: 'Twice',
+      phone: '+4915112345621',
+      turnstileToken: 'human-token',
+    })
+    const stuck = await joinJson(invite.code, {
+      name: 'Stuck',
+      phone: '+4915112345622',
+      turnstileToken: 'human-token',
+    })
     const now = Date.now()
     await query(
       `insert into announcements (id, community_id, body, status, created_at, updated_at) values ('ann_0000000000000000000000wa02', ?, 'Once', 'sent', ?, ?)`,
-      community.id, now, now,
+      community.id,
+      now,
+      now,
     )
-    await query(`insert into dispatches (id, announcement_id, scheduled_for, status, queued, created_at) values ('dsp_0000000000000000000000wa02', 'ann_0000000000000000000000wa02', ?, 'expanded', 2, ?)`, now, now)
-    await query(`insert into deliveries (dispatch_id, member_id, status, attempts, updated_at) values ('dsp_0000000000000000000000wa02', ?, 'queued', 0, ?)`, twice.json.memberId, now)
+    await query(
+      `insert into dispatches (id, announcement_id, scheduled_for, status, queued, created_at) values ('dsp_0000000000000000000000wa02', 'ann_0000000000000000000000wa02', ?, 'expanded', 2, ?)`,
+      now,
+      now,
+    )
+    await query(
+      `insert into deliveries (dispatch_id, member_id, status, attempts, updated_at) values ('dsp_0000000000000000000000wa02', ?, 'queued', 0, ?)`,
+      twice.json.memberId,
+      now,
+    )
     // An attempt that was interrupted two minutes ago, after sending and before settling.
-    await query(`insert into deliveries (dispatch_id, member_id, status, attempts, updated_at) values ('dsp_0000000000000000000000wa02', ?, 'sending', 1, ?)`, stuck.json.memberId, now - 120_000)
+    await query(
+      `insert into deliveries (dispatch_id, member_id, status, attempts, updated_at) values ('dsp_0000000000000000000000wa02', ?, 'sending', 1, ?)`,
+      stuck.json.memberId,
+      now - 120_000,
+    )
 
-    const message = (memberId: string) => ({ dispatchId: 'dsp_0000000000000000000000wa02', memberId })
-    const verdicts = await deliverAnnouncements(createDb(env.DB), config(), [message(twice.json.memberId), message(twice.json.memberId), message(stuck.json.memberId)], new Date())
-    expect(verdicts).toEqual([{ action: 'ack' }, { action: 'ack' }, { action: 'dead-letter', error: expect.stringContaining('outcome unknown') }])
-    const sent = ((await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{ body: string }>).map((r) => JSON.parse(r.body).to)
+    const message = (memberId: string) => ({
+      dispatchId: 'dsp_0000000000000000000000wa02',
+      memberId,
+    })
+    const verdicts = await deliverAnnouncements(
+      createDb(env.DB),
+      config(),
+      [message(twice.json.memberId), message(twice.json.memberId), message(stuck.json.memberId)],
+      new Date(),
+    )
+    expect(verdicts).toEqual([
+      { action: 'ack' },
+      { action: 'ack' },
+      { action: 'dead-letter', error: expect.stringContaining('outcome unknown') },
+    ])
+    const sent = (
+      (await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{ body: string }>
+    ).map((r) => JSON.parse(r.body).to)
     expect(sent.filter((to) => to === '+4915112345621')).toHaveLength(1)
     expect(sent.filter((to) => to === '+4915112345622')).toHaveLength(0)
     const rows = await query<{ member_id: string; status: string; last_error: string | null }>(
       `select member_id, status, last_error from deliveries where dispatch_id = 'dsp_0000000000000000000000wa02'`,
     )
-    expect(rows.find((r) => r.member_id === stuck.json.memberId)).toMatchObject({ status: 'failed', last_error: expect.stringContaining('interrupted') })
-    expect((await query('select sent, failed, queued from dispatches where id = ?', 'dsp_0000000000000000000000wa02'))[0]).toEqual({ sent: 1, failed: 1, queued: 0 })
+    expect(rows.find((r) => r.member_id === stuck.json.memberId)).toMatchObject({
+      status: 'failed',
+      last_error: expect.stringContaining('interrupted'),
+    })
+    expect(
+      (
+        await query(
+          'select sent, failed, queued from dispatches where id = ?',
+          'dsp_0000000000000000000000wa02',
+        )
+      )[0],
+    ).toEqual({ sent: 1, failed: 1, queued: 0 })
   })
 })

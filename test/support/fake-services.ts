@@ -52,21 +52,40 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
         recorded.length = 0
         attempts.clear()
       }
-      return json(200, recorded.filter((r) => !url.searchParams.get('path') || r.path.startsWith(url.searchParams.get('path')!)))
+      return json(
+        200,
+        recorded.filter(
+          (r) => !url.searchParams.get('path') || r.path.startsWith(url.searchParams.get('path')!),
+        ),
+      )
     }
-    recorded.push({ method: request.method ?? 'GET', path: url.pathname, headers: request.headers, body })
+    recorded.push({
+      method: request.method ?? 'GET',
+      path: url.pathname,
+      headers: request.headers,
+      body,
+    })
 
     if (request.method === 'POST' && url.pathname === '/turnstile/v0/siteverify') {
       const form = new URLSearchParams(body)
-      if (form.get('secret') !== TURNSTILE_SECRET) return json(200, { success: false, 'error-codes': ['invalid-input-secret'] })
+      if (form.get('secret') !== TURNSTILE_SECRET)
+        return json(200, { success: false, 'error-codes': ['invalid-input-secret'] })
       if (form.get('response') !== TURNSTILE_HUMAN_TOKEN) {
         return json(200, { success: false, 'error-codes': ['invalid-input-response'] })
       }
-      return json(200, { success: true, challenge_ts: new Date().toISOString(), hostname: 'join.example.com', 'error-codes': [] })
+      return json(200, {
+        success: true,
+        challenge_ts: new Date().toISOString(),
+        hostname: 'join.example.com',
+        'error-codes': [],
+      })
     }
     if (request.method === 'POST' && url.pathname === '/webhook') {
       const id = String(request.headers['webhook-id'] ?? '')
-      const name = String((JSON.parse(body || '{}') as { data?: { recipient?: { name?: string } } }).data?.recipient?.name ?? '')
+      const name = String(
+        (JSON.parse(body || '{}') as { data?: { recipient?: { name?: string } } }).data?.recipient
+          ?.name ?? '',
+      )
       const tries = (attempts.get(id) ?? 0) + 1
       attempts.set(id, tries)
       if (name.includes('broken')) return json(400, { error: 'unknown recipient' })
@@ -81,23 +100,61 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
     const whatsapp = /^\/whatsapp\/(v\d+\.\d+)\/(\d+)\/messages$/.exec(url.pathname)
     if (request.method === 'POST' && whatsapp) {
       if (request.headers.authorization !== `Bearer ${WHATSAPP_TOKEN}`) {
-        return json(401, { error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190, fbtrace_id: 'x' } })
+        return json(401, {
+          error: {
+            message: 'Invalid OAuth access token.',
+            type: 'OAuthException',
+            code: 190,
+            fbtrace_id: 'x',
+          },
+        })
       }
-      const message = JSON.parse(body || '{}') as { messaging_product?: string; to?: string; type?: string; text?: { body?: string } }
+      const message = JSON.parse(body || '{}') as {
+        messaging_product?: string
+        to?: string
+        type?: string
+        text?: { body?: string }
+      }
       if (message.messaging_product !== 'whatsapp' || !message.to || !message.type) {
-        return json(400, { error: { message: '(#100) Invalid parameter', type: 'OAuthException', code: 100, fbtrace_id: 'x' } })
+        return json(400, {
+          error: {
+            message: '(#100) Invalid parameter',
+            type: 'OAuthException',
+            code: 100,
+            fbtrace_id: 'x',
+          },
+        })
       }
       const tries = (attempts.get(message.to) ?? 0) + 1
       attempts.set(message.to, tries)
       if (message.to.endsWith('99')) {
-        return json(400, { error: { message: '(#131026) Message undeliverable', type: 'OAuthException', code: 131026, fbtrace_id: 'x' } })
+        return json(400, {
+          error: {
+            message: '(#131026) Message undeliverable',
+            type: 'OAuthException',
+            code: 131026,
+            fbtrace_id: 'x',
+          },
+        })
       }
-      if (message.to.endsWith('98') && tries === 1) return json(500, { error: { message: 'Internal error', code: 1, fbtrace_id: 'x' } })
+      if (message.to.endsWith('98') && tries === 1)
+        return json(500, { error: { message: 'Internal error', code: 1, fbtrace_id: 'x' } })
       if (message.to.endsWith('97') && tries === 1) {
-        return json(400, { error: { message: '(#130429) Rate limit hit', type: 'OAuthException', code: 130429, fbtrace_id: 'x' } })
+        return json(400, {
+          error: {
+            message: '(#130429) Rate limit hit',
+            type: 'OAuthException',
+            code: 130429,
+            fbtrace_id: 'x',
+          },
+        })
       }
       const waId = message.to.replace(/\D/g, '')
-      return json(200, { messaging_product: 'whatsapp', contacts: [{ input: message.to, wa_id: waId }], messages: [{ id: `wamid.${waId}.${tries}` }] })
+      return json(200, {
+        messaging_product: 'whatsapp',
+        contacts: [{ input: message.to, wa_id: waId }],
+        messages: [{ id: `wamid.${waId}.${tries}` }],
+      })
     }
     json(404, { error: 'no such endpoint' })
   })

@@ -49,7 +49,8 @@ export async function startWorker(
     ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state],
     { cwd: root, env, encoding: 'utf8' },
   )
-  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}${migrate.stderr}`)
+  if (migrate.status !== 0)
+    throw new Error(`migrations failed:\n${migrate.stdout}${migrate.stderr}`)
 
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
@@ -58,9 +59,12 @@ export async function startWorker(
     'wrangler',
     [
       'dev',
-      '--ip', '127.0.0.1',
-      '--port', String(port),
-      '--persist-to', state,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--persist-to',
+      state,
       '--show-interactive-dev-session=false',
       '--test-scheduled',
       ...Object.entries(allVars).flatMap(([key, value]) => ['--var', `${key}:${value}`]),

@@ -15,12 +15,22 @@ describe('migrations', () => {
     const before = readdirSync(copy).sort()
     const run = spawnSync(
       path.join(root, 'node_modules/.bin/drizzle-kit'),
-      ['generate', '--dialect', 'sqlite', '--schema', path.join(root, 'src/db/schema.ts'), '--out', path.relative(root, copy)],
+      [
+        'generate',
+        '--dialect',
+        'sqlite',
+        '--schema',
+        path.join(root, 'src/db/schema.ts'),
+        '--out',
+        path.relative(root, copy),
+      ],
       { cwd: root, encoding: 'utf8' },
     )
     const output = run.stdout + run.stderr
     expect(run.status, output).toBe(0)
-    expect(readdirSync(copy).sort(), `schema.ts changed without a migration:\n${output}`).toEqual(before)
+    expect(readdirSync(copy).sort(), `schema.ts changed without a migration:\n${output}`).toEqual(
+      before,
+    )
     expect(output).toMatch(/No schema changes/)
   })
 })

@@ -74,7 +74,11 @@ describe('QR codes decode with a real scanner', () => {
 
   it('the scanned URL opens the landing page and counts as a scan', async () => {
     const scanned = scan(await download(invite.qrPngUrl, 'again.png'))
-    const page = await fetch(scanned, { headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148' } })
+    const page = await fetch(scanned, {
+      headers: {
+        'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148',
+      },
+    })
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('Scan Club')
   })

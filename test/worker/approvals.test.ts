@@ -1,19 +1,43 @@
 import { describe, expect, it } from 'vitest'
-import { call, createCommunity, createGroup, createInvite, expectProblem, joinJson, newPhone, query, visit } from './helpers'
+import {
+  call,
+  createCommunity,
+  createGroup,
+  createInvite,
+  expectProblem,
+  joinJson,
+  newPhone,
+  query,
+  visit,
+} from './helpers'
 
 const CHAT = 'https://chat.whatsapp.com/MakersClosed42'
 
 async function closedCommunity(options: { memberLimit?: number } = {}) {
-  const community = await createCommunity({ visibility: 'closed', joinQuestions: ['What do you make?'] })
-  const group = await createGroup(community.id, { chatInviteUrl: CHAT, ...(options.memberLimit ? { memberLimit: options.memberLimit } : {}) })
-  const invite = await createInvite(community.id, { groupId: group.id, label: 'Instagram bio', source: 'instagram' })
+  const community = await createCommunity({
+    visibility: 'closed',
+    joinQuestions: ['What do you make?'],
+  })
+  const group = await createGroup(community.id, {
+    chatInviteUrl: CHAT,
+    ...(options.memberLimit ? { memberLimit: options.memberLimit } : {}),
+  })
+  const invite = await createInvite(community.id, {
+    groupId: group.id,
+    label: 'Instagram bio',
+    source: 'instagram',
+  })
   return { community, group, invite }
 }
 
 describe('closed communities: asking and waiting', () => {
   it('stores a pending request with the answers, and a status page to come back to', async () => {
     const { community, invite } = await closedCommunity()
-    const response = await joinJson(invite.code, { name: 'Hana', phone: newPhone(), answers: ['Wooden toys'] })
+    const response = await joinJson(invite.code, {
+      name: 'Hana',
+      phone: newPhone(),
+      answers: ['Wooden toys'],
+    })
     expect(response.status).toBe(201)
     expect(response.json).toMatchObject({ status: 'pending', memberId: null })
     expect(response.json.leaveUrl).toBeUndefined()
@@ -23,15 +47,29 @@ describe('closed communities: asking and waiting', () => {
 
     const list = await call('GET', `/api/communities/${community.id}/join-requests`)
     expect(list.json.data).toEqual([
-      expect.objectContaining({ id: response.json.joinRequestId, status: 'pending', name: 'Hana', answers: ['Wooden toys'], inviteLabel: 'Instagram bio', inviteSource: 'instagram' }),
+      expect.objectContaining({
+        id: response.json.joinRequestId,
+        status: 'pending',
+        name: 'Hana',
+        answers: ['Wooden toys'],
+        inviteLabel: 'Instagram bio',
+        inviteSource: 'instagram',
+      }),
     ])
-    const events = await query<{ type: string }>('select type from events where community_id = ?', community.id)
+    const events = await query<{ type: string }>(
+      'select type from events where community_id = ?',
+      community.id,
+    )
     expect(events.map((e) => e.type)).toEqual(['join.requested'])
   })
 
   it('needs an answer to every question', async () => {
     const { invite } = await closedCommunity()
-    const problem = expectProblem(await joinJson(invite.code, { name: 'Ivo', phone: newPhone() }), 400, 'validation_failed')
+    const problem = expectProblem(
+      await joinJson(invite.code, { name: 'Ivo', phone: newPhone() }),
+      400,
+      'validation_failed',
+    )
     expect(problem.errors).toEqual([{ path: 'answers', message: 'Please answer every question' }])
   })
 
@@ -41,17 +79,28 @@ describe('closed communities: asking and waiting', () => {
     const first = await joinJson(invite.code, { name: 'Jo', email, answers: ['Quilts'] })
     const second = await joinJson(invite.code, { name: 'Jo', email, answers: ['Quilts'] })
     expect(second.status).toBe(200)
-    expect(second.json).toEqual({ status: 'pending', joinRequestId: first.json.joinRequestId, memberId: null })
+    expect(second.json).toEqual({
+      status: 'pending',
+      joinRequestId: first.json.joinRequestId,
+      memberId: null,
+    })
   })
 })
 
 describe('approving and rejecting', () => {
   it('approval makes a member, shows the chat link on the status page, and twice is harmless', async () => {
     const { community, group, invite } = await closedCommunity()
-    const asked = await joinJson(invite.code, { name: 'Kim', phone: newPhone(), answers: ['Knitting'] })
+    const asked = await joinJson(invite.code, {
+      name: 'Kim',
+      phone: newPhone(),
+      answers: ['Knitting'],
+    })
     const approved = await call('POST', `/api/join-requests/${asked.json.joinRequestId}/approve`)
     expect(approved.status).toBe(200)
-    expect(approved.json).toMatchObject({ status: 'approved', memberId: expect.stringMatching(/^mem_/) })
+    expect(approved.json).toMatchObject({
+      status: 'approved',
+      memberId: expect.stringMatching(/^mem_/),
+    })
     const again = await call('POST', `/api/join-requests/${asked.json.joinRequestId}/approve`)
     expect(again.json.memberId).toBe(approved.json.memberId)
 
@@ -59,7 +108,10 @@ describe('approving and rejecting', () => {
     expect(page.text).toContain('You are in!')
     expect(page.text).toContain(`href="${CHAT}"`)
     expect((await call('GET', `/api/groups/${group.id}`)).json.memberCount).toBe(1)
-    const events = await query<{ type: string }>('select type from events where community_id = ? order by id', community.id)
+    const events = await query<{ type: string }>(
+      'select type from events where community_id = ? order by id',
+      community.id,
+    )
     expect(events.map((e) => e.type)).toEqual(['join.requested', 'join.approved', 'member.joined'])
     const stats = await call('GET', `/api/invites/${invite.id}/stats`)
     expect(stats.json.totals).toMatchObject({ joinRequests: 1, joins: 1 })
@@ -69,41 +121,73 @@ describe('approving and rejecting', () => {
     const { invite } = await closedCommunity({ memberLimit: 1 })
     const first = await joinJson(invite.code, { name: 'Lea', phone: newPhone(), answers: ['a'] })
     const second = await joinJson(invite.code, { name: 'Max', phone: newPhone(), answers: ['b'] })
-    expect((await call('POST', `/api/join-requests/${first.json.joinRequestId}/approve`)).status).toBe(200)
-    expectProblem(await call('POST', `/api/join-requests/${second.json.joinRequestId}/approve`), 409, 'group_full')
-    expect((await query('select status from join_requests where id = ?', second.json.joinRequestId))[0]!.status).toBe('pending')
+    expect(
+      (await call('POST', `/api/join-requests/${first.json.joinRequestId}/approve`)).status,
+    ).toBe(200)
+    expectProblem(
+      await call('POST', `/api/join-requests/${second.json.joinRequestId}/approve`),
+      409,
+      'group_full',
+    )
+    expect(
+      (await query('select status from join_requests where id = ?', second.json.joinRequestId))[0]!
+        .status,
+    ).toBe('pending')
   })
 
   it('rejection shows the reason, and the person cannot ask again while cooling off', async () => {
     const { invite } = await closedCommunity()
     const phone = newPhone()
     const asked = await joinJson(invite.code, { name: 'Nia', phone, answers: ['Spam'] })
-    const rejected = await call('POST', `/api/join-requests/${asked.json.joinRequestId}/reject`, { body: { reason: 'Only makers from Neukölln' } })
+    const rejected = await call('POST', `/api/join-requests/${asked.json.joinRequestId}/reject`, {
+      body: { reason: 'Only makers from Neukölln' },
+    })
     expect(rejected.json).toMatchObject({ status: 'rejected', reason: 'Only makers from Neukölln' })
     const page = await visit(`${new URL(asked.json.statusUrl).pathname}?lang=en`)
     expect(page.text).toContain('Your request was declined')
     expect(page.text).toContain('Reason: Only makers from Neukölln')
-    const retry = expectProblem(await joinJson(invite.code, { name: 'Nia', phone, answers: ['Really'] }), 409, 'cooling_off')
+    const retry = expectProblem(
+      await joinJson(invite.code, { name: 'Nia', phone, answers: ['Really'] }),
+      409,
+      'cooling_off',
+    )
     expect(retry.detail).toMatch(/\d{4}-\d{2}-\d{2}/)
-    expectProblem(await call('POST', `/api/join-requests/${asked.json.joinRequestId}/approve`), 409, 'invalid_state')
+    expectProblem(
+      await call('POST', `/api/join-requests/${asked.json.joinRequestId}/approve`),
+      409,
+      'invalid_state',
+    )
   })
 
   it('decides up to 100 requests in bulk, saying per id what happened', async () => {
     const { community, invite } = await closedCommunity()
     const ids = []
-    for (let i = 0; i < 3; i++) ids.push((await joinJson(invite.code, { name: `Bulk ${i}`, phone: newPhone(), answers: ['x'] })).json.joinRequestId)
+    for (let i = 0; i < 3; i++)
+      ids.push(
+        (await joinJson(invite.code, { name: `Bulk ${i}`, phone: newPhone(), answers: ['x'] })).json
+          .joinRequestId,
+      )
     const response = await call('POST', `/api/communities/${community.id}/join-requests/bulk`, {
       body: { action: 'approve', ids: [...ids, 'jr_00000000000000000000000000'] },
     })
     expect(response.status).toBe(200)
     expect(response.json.results).toEqual([
       ...ids.map((id) => ({ id, ok: true, status: 'approved' })),
-      expect.objectContaining({ id: 'jr_00000000000000000000000000', ok: false, code: 'not_found' }),
+      expect.objectContaining({
+        id: 'jr_00000000000000000000000000',
+        ok: false,
+        code: 'not_found',
+      }),
     ])
-    const pending = await call('GET', `/api/communities/${community.id}/join-requests?status=pending`)
+    const pending = await call(
+      'GET',
+      `/api/communities/${community.id}/join-requests?status=pending`,
+    )
     expect(pending.json.data).toEqual([])
     expectProblem(
-      await call('POST', `/api/communities/${community.id}/join-requests/bulk`, { body: { action: 'approve', ids: Array(101).fill(ids[0]) } }),
+      await call('POST', `/api/communities/${community.id}/join-requests/bulk`, {
+        body: { action: 'approve', ids: Array(101).fill(ids[0]) },
+      }),
       400,
       'validation_failed',
     )
@@ -116,20 +200,34 @@ describe('members for admins', () => {
     const group = await createGroup(community.id)
     const groupInvite = await createInvite(community.id, { groupId: group.id })
     const plainInvite = await createInvite(community.id)
-    const inGroup = await joinJson(groupInvite.code, { name: '=HYPERLINK("http://evil")', phone: newPhone() })
-    const notInGroup = await joinJson(plainInvite.code, { name: 'Olga, "the" maker', email: 'olga@example.com' })
+    const inGroup = await joinJson(groupInvite.code, {
+      name: '=HYPERLINK("http://evil")',
+      phone: newPhone(),
+    })
+    const notInGroup = await joinJson(plainInvite.code, {
+      name: 'Olga, "the" maker',
+      email: 'olga@example.com',
+    })
 
     const all = await call('GET', `/api/communities/${community.id}/members`)
-    expect(all.json.data.map((m: { id: string }) => m.id)).toEqual([inGroup.json.memberId, notInGroup.json.memberId])
+    expect(all.json.data.map((m: { id: string }) => m.id)).toEqual([
+      inGroup.json.memberId,
+      notInGroup.json.memberId,
+    ])
     expect(all.json.data[1]).toMatchObject({ email: 'olga@example.com', status: 'active' })
-    const filtered = await call('GET', `/api/communities/${community.id}/members?groupId=${group.id}`)
+    const filtered = await call(
+      'GET',
+      `/api/communities/${community.id}/members?groupId=${group.id}`,
+    )
     expect(filtered.json.data.map((m: { id: string }) => m.id)).toEqual([inGroup.json.memberId])
 
     const csv = await call('GET', `/api/communities/${community.id}/members.csv`)
     expect(csv.status).toBe(200)
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8')
     const lines = csv.text.trim().split('\r\n')
-    expect(lines[0]).toBe('id,name,phone,email,status,consent,joined_at,ended_at,referral_count,groups')
+    expect(lines[0]).toBe(
+      'id,name,phone,email,status,consent,joined_at,ended_at,referral_count,groups',
+    )
     expect(lines).toHaveLength(3)
     expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil"")"`)
     expect(lines[2]).toContain('"Olga, ""the"" maker"')
@@ -138,6 +236,10 @@ describe('members for admins', () => {
     const active = await call('GET', `/api/communities/${community.id}/members?status=active`)
     expect(active.json.data.map((m: { id: string }) => m.id)).toEqual([inGroup.json.memberId])
     const removed = await call('GET', `/api/communities/${community.id}/members?status=removed`)
-    expect(removed.json.data[0]).toMatchObject({ id: notInGroup.json.memberId, status: 'removed', groupIds: [] })
+    expect(removed.json.data[0]).toMatchObject({
+      id: notInGroup.json.memberId,
+      status: 'removed',
+      groupIds: [],
+    })
   })
 })

@@ -5,9 +5,17 @@ const valid = { name: 'Valid', description: 'ok', visibility: 'open' }
 
 /** Every refused request must leave the tables as they were. */
 async function expectNothingWritten(action: () => Promise<unknown>) {
-  const before = [await countRows('communities'), await countRows('groups'), await countRows('api_tokens')]
+  const before = [
+    await countRows('communities'),
+    await countRows('groups'),
+    await countRows('api_tokens'),
+  ]
   await action()
-  expect([await countRows('communities'), await countRows('groups'), await countRows('api_tokens')]).toEqual(before)
+  expect([
+    await countRows('communities'),
+    await countRows('groups'),
+    await countRows('api_tokens'),
+  ]).toEqual(before)
 }
 
 describe('bad input is refused with a 4xx and changes nothing', () => {
@@ -34,11 +42,16 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
   it('wrong types, with one error per field', async () => {
     await expectNothingWritten(async () => {
       const problem = expectProblem(
-        await call('POST', '/api/communities', { body: { name: 42, description: 'x', visibility: 'secret' } }),
+        await call('POST', '/api/communities', {
+          body: { name: 42, description: 'x', visibility: 'secret' },
+        }),
         400,
         'validation_failed',
       )
-      expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual(['name', 'visibility'])
+      expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+        'name',
+        'visibility',
+      ])
     })
   })
 
@@ -51,7 +64,10 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
         400,
         'validation_failed',
       )
-      expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual(['joinQuestions', 'name'])
+      expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+        'joinQuestions',
+        'name',
+      ])
     })
   })
 
@@ -68,7 +84,11 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
 
   it('a photo URL that is not https or not on the image allow-list', async () => {
     await expectNothingWritten(async () => {
-      for (const photoUrl of ['http://images.example.com/a.png', 'https://tracker.example.net/pixel.gif', 'data:image/png;base64,AAAA']) {
+      for (const photoUrl of [
+        'http://images.example.com/a.png',
+        'https://tracker.example.net/pixel.gif',
+        'data:image/png;base64,AAAA',
+      ]) {
         const problem = expectProblem(
           await call('POST', '/api/communities', { body: { ...valid, photoUrl } }),
           400,
@@ -82,7 +102,11 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
   it('a bad slug', async () => {
     await expectNothingWritten(async () => {
       for (const slug of ['Has Spaces', 'ÜML', '-edge-', 'ab', 'a--b']) {
-        expectProblem(await call('POST', '/api/communities', { body: { ...valid, slug } }), 400, 'validation_failed')
+        expectProblem(
+          await call('POST', '/api/communities', { body: { ...valid, slug } }),
+          400,
+          'validation_failed',
+        )
       }
     })
   })
@@ -98,13 +122,21 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
 
   it('an empty change', async () => {
     const community = await createCommunity()
-    expectProblem(await call('PATCH', `/api/communities/${community.id}`, { body: {} }), 400, 'validation_failed')
+    expectProblem(
+      await call('PATCH', `/api/communities/${community.id}`, { body: {} }),
+      400,
+      'validation_failed',
+    )
   })
 
   it('query strings out of range', async () => {
     expectProblem(await call('GET', '/api/communities?limit=0'), 400, 'validation_failed')
     expectProblem(await call('GET', '/api/communities?limit=1000'), 400, 'validation_failed')
-    expectProblem(await call('GET', '/api/communities?cursor=%27%20or%201=1'), 400, 'validation_failed')
+    expectProblem(
+      await call('GET', '/api/communities?cursor=%27%20or%201=1'),
+      400,
+      'validation_failed',
+    )
   })
 })
 
@@ -116,7 +148,10 @@ describe('error shape', () => {
   })
 
   it('never leaks internals in a problem', async () => {
-    const response = await call('POST', '/api/communities', { rawBody: '{', headers: { 'content-type': 'application/json' } })
+    const response = await call('POST', '/api/communities', {
+      rawBody: '{',
+      headers: { 'content-type': 'application/json' },
+    })
     expect(response.text).not.toMatch(/at \w+ \(|stack|node_modules|src\//)
   })
 })
@@ -140,7 +175,10 @@ describe('API documentation', () => {
       ]),
     )
     expect(response.json.components.schemas.Problem).toBeDefined()
-    expect(response.json.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' })
+    expect(response.json.components.securitySchemes.bearerAuth).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    })
   })
 
   it('serves an interactive reference at /api/docs', async () => {

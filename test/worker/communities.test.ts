@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { call, countRows, createCommunity, createGroup, createToken, expectProblem, uniqueName } from './helpers'
+import {
+  call,
+  countRows,
+  createCommunity,
+  createGroup,
+  createToken,
+  expectProblem,
+  uniqueName,
+} from './helpers'
 
 describe('communities: happy paths', () => {
   it('creates a community with its announcement group and a slug from its name', async () => {
@@ -49,7 +57,9 @@ describe('communities: happy paths', () => {
     })
     expect(patched.status).toBe(200)
     expect(patched.json).toMatchObject({ description: 'A new purpose', visibility: 'closed' })
-    expect(Date.parse(patched.json.updatedAt)).toBeGreaterThanOrEqual(Date.parse(read.json.updatedAt))
+    expect(Date.parse(patched.json.updatedAt)).toBeGreaterThanOrEqual(
+      Date.parse(read.json.updatedAt),
+    )
 
     const deleted = await call('DELETE', `/api/communities/${community.id}`)
     expect(deleted.status).toBe(204)
@@ -62,7 +72,11 @@ describe('communities: happy paths', () => {
     const admin = await createToken({ role: 'group_admin', groupId: group.id })
     expect((await call('DELETE', `/api/communities/${community.id}`)).status).toBe(204)
     expectProblem(await call('GET', `/api/groups/${group.id}`), 404, 'not_found')
-    expectProblem(await call('GET', '/api/communities', { token: admin.token }), 401, 'unauthorized')
+    expectProblem(
+      await call('GET', '/api/communities', { token: admin.token }),
+      401,
+      'unauthorized',
+    )
   })
 
   it('pages through communities with a cursor, oldest first', async () => {
@@ -70,7 +84,10 @@ describe('communities: happy paths', () => {
     const seen: string[] = []
     let cursor: string | null = null
     do {
-      const page: any = await call('GET', `/api/communities?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+      const page: any = await call(
+        'GET',
+        `/api/communities?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      )
       expect(page.status).toBe(200)
       expect(page.json.data.length).toBeLessThanOrEqual(2)
       seen.push(...page.json.data.map((c: { id: string }) => c.id))
@@ -108,7 +125,11 @@ describe('communities: errors', () => {
   it('answers 404 for a community that does not exist', async () => {
     const missing = 'cmt_00000000000000000000000000'
     expectProblem(await call('GET', `/api/communities/${missing}`), 404, 'not_found')
-    expectProblem(await call('PATCH', `/api/communities/${missing}`, { body: { name: 'x' } }), 404, 'not_found')
+    expectProblem(
+      await call('PATCH', `/api/communities/${missing}`, { body: { name: 'x' } }),
+      404,
+      'not_found',
+    )
     expectProblem(await call('DELETE', `/api/communities/${missing}`), 404, 'not_found')
     expectProblem(await call('GET', '/api/communities/not-an-id'), 400, 'validation_failed')
   })
@@ -130,9 +151,16 @@ describe('communities: security', () => {
     const response = await call('GET', '/api/communities', { token: null })
     expectProblem(response, 401, 'unauthorized')
     expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/)
-    expectProblem(await call('GET', '/api/communities', { token: 'cg_not-a-real-token' }), 401, 'unauthorized')
     expectProblem(
-      await call('GET', '/api/communities', { headers: { authorization: 'Basic dXNlcjpwYXNz' }, token: null }),
+      await call('GET', '/api/communities', { token: 'cg_not-a-real-token' }),
+      401,
+      'unauthorized',
+    )
+    expectProblem(
+      await call('GET', '/api/communities', {
+        headers: { authorization: 'Basic dXNlcjpwYXNz' },
+        token: null,
+      }),
       401,
       'unauthorized',
     )
@@ -146,14 +174,28 @@ describe('communities: security', () => {
     const list = await call('GET', '/api/communities', { token: admin.token })
     expect(list.json.data.map((c: { id: string }) => c.id)).toEqual([mine.id])
 
-    expect((await call('GET', `/api/communities/${mine.id}`, { token: admin.token })).status).toBe(200)
+    expect((await call('GET', `/api/communities/${mine.id}`, { token: admin.token })).status).toBe(
+      200,
+    )
     expect(
-      (await call('PATCH', `/api/communities/${mine.id}`, { token: admin.token, body: { name: 'Renamed' } })).status,
+      (
+        await call('PATCH', `/api/communities/${mine.id}`, {
+          token: admin.token,
+          body: { name: 'Renamed' },
+        })
+      ).status,
     ).toBe(200)
 
-    expectProblem(await call('GET', `/api/communities/${theirs.id}`, { token: admin.token }), 403, 'forbidden')
     expectProblem(
-      await call('PATCH', `/api/communities/${theirs.id}`, { token: admin.token, body: { name: 'Hijacked' } }),
+      await call('GET', `/api/communities/${theirs.id}`, { token: admin.token }),
+      403,
+      'forbidden',
+    )
+    expectProblem(
+      await call('PATCH', `/api/communities/${theirs.id}`, {
+        token: admin.token,
+        body: { name: 'Hijacked' },
+      }),
       403,
       'forbidden',
     )
@@ -172,7 +214,11 @@ describe('communities: security', () => {
       403,
       'forbidden',
     )
-    expectProblem(await call('DELETE', `/api/communities/${mine.id}`, { token: admin.token }), 403, 'forbidden')
+    expectProblem(
+      await call('DELETE', `/api/communities/${mine.id}`, { token: admin.token }),
+      403,
+      'forbidden',
+    )
     expect(await countRows('communities')).toBe(before)
   })
 
@@ -180,9 +226,14 @@ describe('communities: security', () => {
     const community = await createCommunity()
     const group = await createGroup(community.id)
     const groupAdmin = await createToken({ role: 'group_admin', groupId: group.id })
-    expect((await call('GET', `/api/communities/${community.id}`, { token: groupAdmin.token })).status).toBe(200)
+    expect(
+      (await call('GET', `/api/communities/${community.id}`, { token: groupAdmin.token })).status,
+    ).toBe(200)
     expectProblem(
-      await call('PATCH', `/api/communities/${community.id}`, { token: groupAdmin.token, body: { name: 'x' } }),
+      await call('PATCH', `/api/communities/${community.id}`, {
+        token: groupAdmin.token,
+        body: { name: 'x' },
+      }),
       403,
       'forbidden',
     )

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { call, createCommunity, createGroup, createInvite, createToken, joinJson, newPhone, OWNER_TOKEN, query } from './helpers'
+import {
+  call,
+  createCommunity,
+  createGroup,
+  createInvite,
+  createToken,
+  joinJson,
+  newPhone,
+  OWNER_TOKEN,
+  query,
+} from './helpers'
 
 async function signIn(token = OWNER_TOKEN) {
   const response = await call('POST', '/admin/login?next=/admin', {
@@ -13,7 +23,10 @@ async function signIn(token = OWNER_TOKEN) {
 }
 
 async function page(path: string, cookie: string) {
-  return call('GET', path, { token: null, headers: { cookie, accept: 'text/html', 'accept-language': 'en' } })
+  return call('GET', path, {
+    token: null,
+    headers: { cookie, accept: 'text/html', 'accept-language': 'en' },
+  })
 }
 
 function csrfOf(html: string): string {
@@ -22,7 +35,8 @@ function csrfOf(html: string): string {
 
 async function post(path: string, cookie: string, fields: Record<string, string | string[]>) {
   const body = new URLSearchParams()
-  for (const [key, value] of Object.entries(fields)) for (const v of [value].flat()) body.append(key, v)
+  for (const [key, value] of Object.entries(fields))
+    for (const v of [value].flat()) body.append(key, v)
   return call('POST', path, {
     token: null,
     rawBody: body.toString(),
@@ -36,7 +50,11 @@ describe('dashboard sign-in', () => {
     expect(anonymous.status).toBe(303)
     expect(anonymous.headers.get('location')).toBe('/admin/login?next=%2Fadmin')
 
-    const wrong = await call('POST', '/admin/login', { token: null, rawBody: 'token=nope', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    const wrong = await call('POST', '/admin/login', {
+      token: null,
+      rawBody: 'token=nope',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
     expect(wrong.headers.get('location')).toBe('/admin/login?failed=1')
 
     const { response, cookie } = await signIn()
@@ -77,9 +95,13 @@ describe('dashboard sign-in', () => {
   it('refuses a form without the session’s form token', async () => {
     const community = await createCommunity()
     const { cookie } = await signIn()
-    const forged = await post(`/admin/communities/${community.id}/links`, cookie, { label: 'Forged' })
+    const forged = await post(`/admin/communities/${community.id}/links`, cookie, {
+      label: 'Forged',
+    })
     expect(forged.status).toBe(403)
-    expect(await query('select id from invites where community_id = ?', community.id)).toHaveLength(0)
+    expect(await query('select id from invites where community_id = ?', community.id)).toHaveLength(
+      0,
+    )
   })
 
   it('shows a community admin only their own communities', async () => {
@@ -99,17 +121,27 @@ describe('dashboard: campaign links', () => {
     const community = await createCommunity()
     const { cookie } = await signIn()
     const overview = await page(`/admin/communities/${community.id}`, cookie)
-    const created = await post(`/admin/communities/${community.id}/links`, cookie, { _csrf: csrfOf(overview.text), label: 'Flyer', source: 'flyer', maxUses: '50' })
+    const created = await post(`/admin/communities/${community.id}/links`, cookie, {
+      _csrf: csrfOf(overview.text),
+      label: 'Flyer',
+      source: 'flyer',
+      maxUses: '50',
+    })
     expect(created.status).toBe(303)
     const linkPage = await page(created.headers.get('location')!, cookie)
-    const [invite] = await query<{ id: string; code: string; max_uses: number; source: string }>('select * from invites where community_id = ?', community.id)
+    const [invite] = await query<{ id: string; code: string; max_uses: number; source: string }>(
+      'select * from invites where community_id = ?',
+      community.id,
+    )
     expect(invite).toMatchObject({ source: 'flyer', max_uses: 50 })
     expect(linkPage.text).toContain(`https://join.example.com/i/${invite!.code}`)
     expect(linkPage.text).toContain(`data-copy="https://join.example.com/i/${invite!.code}"`)
     expect(linkPage.text).toContain(`src="/i/${invite!.code}/qr.svg?size=240"`)
     expect(linkPage.text).toContain(`href="/i/${invite!.code}/qr.png?size=1024&amp;download=1"`)
 
-    const revoked = await post(`/admin/links/${invite!.id}/revoke`, cookie, { _csrf: csrfOf(linkPage.text) })
+    const revoked = await post(`/admin/links/${invite!.id}/revoke`, cookie, {
+      _csrf: csrfOf(linkPage.text),
+    })
     expect(revoked.status).toBe(303)
     expect((await page(`/admin/links/${invite!.id}`, cookie)).text).toContain('<b>revoked</b>')
   })
@@ -132,14 +164,26 @@ describe('dashboard: approvals, members, announcements', () => {
     const community = await createCommunity({ visibility: 'closed' })
     const invite = await createInvite(community.id)
     const ids: string[] = []
-    for (const name of ['One', 'Two', 'Three']) ids.push((await joinJson(invite.code, { name, phone: newPhone() })).json.joinRequestId)
+    for (const name of ['One', 'Two', 'Three'])
+      ids.push((await joinJson(invite.code, { name, phone: newPhone() })).json.joinRequestId)
     const { cookie } = await signIn()
     const approvals = await page(`/admin/communities/${community.id}/approvals`, cookie)
     expect(approvals.text).toContain('<span class="pill">3</span>')
     const csrf = csrfOf(approvals.text)
-    await post(`/admin/communities/${community.id}/approvals`, cookie, { _csrf: csrf, ids: [ids[0]!, ids[1]!], action: 'approve' })
-    await post(`/admin/communities/${community.id}/approvals`, cookie, { _csrf: csrf, only: `reject:${ids[2]}`, reason: 'Full' })
-    const statuses = await query<{ id: string; status: string; reason: string | null }>('select id, status, reason from join_requests where community_id = ? order by id', community.id)
+    await post(`/admin/communities/${community.id}/approvals`, cookie, {
+      _csrf: csrf,
+      ids: [ids[0]!, ids[1]!],
+      action: 'approve',
+    })
+    await post(`/admin/communities/${community.id}/approvals`, cookie, {
+      _csrf: csrf,
+      only: `reject:${ids[2]}`,
+      reason: 'Full',
+    })
+    const statuses = await query<{ id: string; status: string; reason: string | null }>(
+      'select id, status, reason from join_requests where community_id = ? order by id',
+      community.id,
+    )
     expect(statuses.map((row) => row.status)).toEqual(['approved', 'approved', 'rejected'])
     expect(statuses[2]!.reason).toBe('Full')
   })
@@ -147,25 +191,41 @@ describe('dashboard: approvals, members, announcements', () => {
   it('searches, filters and removes members, and exports CSV', async () => {
     const community = await createCommunity()
     const group = await createGroup(community.id, { name: 'Trail' })
-    await joinJson((await createInvite(community.id, { groupId: group.id })).code, { name: 'Tina Trail', phone: newPhone() })
-    const other = await joinJson((await createInvite(community.id)).code, { name: 'Otto Other', email: 'otto@example.com' })
+    await joinJson((await createInvite(community.id, { groupId: group.id })).code, {
+      name: 'Tina Trail',
+      phone: newPhone(),
+    })
+    const other = await joinJson((await createInvite(community.id)).code, {
+      name: 'Otto Other',
+      email: 'otto@example.com',
+    })
     const { cookie } = await signIn()
     const searched = await page(`/admin/communities/${community.id}/members?q=otto`, cookie)
     expect(searched.text).toContain('Otto Other')
     expect(searched.text).not.toContain('Tina Trail')
-    const filtered = await page(`/admin/communities/${community.id}/members?groupId=${group.id}`, cookie)
+    const filtered = await page(
+      `/admin/communities/${community.id}/members?groupId=${group.id}`,
+      cookie,
+    )
     expect(filtered.text).toContain('Tina Trail')
     expect(filtered.text).not.toContain('Otto Other')
     const csv = await page(`/admin/communities/${community.id}/members.csv`, cookie)
     expect(csv.text.split('\r\n')[0]).toContain('id,name,phone,email')
-    await post(`/admin/members/${other.json.memberId}/remove`, cookie, { _csrf: csrfOf(searched.text) })
-    expect((await query('select status from members where id = ?', other.json.memberId))[0]!.status).toBe('removed')
+    await post(`/admin/members/${other.json.memberId}/remove`, cookie, {
+      _csrf: csrfOf(searched.text),
+    })
+    expect(
+      (await query('select status from members where id = ?', other.json.memberId))[0]!.status,
+    ).toBe('removed')
   })
 
   it('previews a repeat rule, schedules once in a time zone, and lists with send-now and cancel', async () => {
     const community = await createCommunity()
     const { cookie } = await signIn()
-    const preview = await page(`/admin/communities/${community.id}/announcements?cron=0+9+*+*+1&timezone=Europe%2FBerlin`, cookie)
+    const preview = await page(
+      `/admin/communities/${community.id}/announcements?cron=0+9+*+*+1&timezone=Europe%2FBerlin`,
+      cookie,
+    )
     expect(preview.text).toContain('Next runs')
     expect((preview.text.match(/<li>[^<]*09:00[^<]*<\/li>/g) ?? []).length).toBe(5)
 
@@ -178,18 +238,26 @@ describe('dashboard: approvals, members, announcements', () => {
       timezone: 'Europe/Berlin',
     })
     expect(scheduled.status).toBe(303)
-    const [row] = await query<{ id: string; send_at: number }>('select id, send_at from announcements where community_id = ?', community.id)
+    const [row] = await query<{ id: string; send_at: number }>(
+      'select id, send_at from announcements where community_id = ?',
+      community.id,
+    )
     expect(new Date(row!.send_at).toISOString()).toBe('2030-07-01T16:30:00.000Z') // 18:30 in Berlin summer time
     const list = await page(`/admin/communities/${community.id}/announcements`, cookie)
     expect(list.text).toContain('Summer party on Saturday')
     await post(`/admin/announcements/${row!.id}/cancel`, cookie, { _csrf: csrf })
-    expect((await query('select status from announcements where id = ?', row!.id))[0]!.status).toBe('cancelled')
+    expect((await query('select status from announcements where id = ?', row!.id))[0]!.status).toBe(
+      'cancelled',
+    )
   })
 
   it('works in German too', async () => {
     const community = await createCommunity()
     const { cookie } = await signIn()
-    const german = await call('GET', `/admin/communities/${community.id}?lang=de`, { token: null, headers: { cookie } })
+    const german = await call('GET', `/admin/communities/${community.id}?lang=de`, {
+      token: null,
+      headers: { cookie },
+    })
     expect(german.text).toContain('<html lang="de">')
     expect(german.text).toContain('Kampagnen-Links')
   })
@@ -201,16 +269,39 @@ describe('dashboard: communities, admins and webhooks', () => {
     const home = await page('/admin', cookie)
     const csrf = csrfOf(home.text)
     const name = `Dashboard made ${crypto.randomUUID().slice(0, 6)}`
-    const created = await post('/admin/communities', cookie, { _csrf: csrf, name, description: 'From the dashboard', visibility: 'closed', joinQuestions: 'Why?\nWhere from?' })
+    const created = await post('/admin/communities', cookie, {
+      _csrf: csrf,
+      name,
+      description: 'From the dashboard',
+      visibility: 'closed',
+      joinQuestions: 'Why?\nWhere from?',
+    })
     expect(created.status).toBe(303)
     const id = created.headers.get('location')!.split('/').pop()!
-    const [row] = await query<{ visibility: string; join_questions: string }>('select visibility, join_questions from communities where id = ?', id)
+    const [row] = await query<{ visibility: string; join_questions: string }>(
+      'select visibility, join_questions from communities where id = ?',
+      id,
+    )
     expect(row).toEqual({ visibility: 'closed', join_questions: '["Why?","Where from?"]' })
-    const bad = await post('/admin/communities', cookie, { _csrf: csrf, name: 'Tracker', description: '', visibility: 'open', photoUrl: 'https://tracker.example.net/p.gif' })
+    const bad = await post('/admin/communities', cookie, {
+      _csrf: csrf,
+      name: 'Tracker',
+      description: '',
+      visibility: 'open',
+      photoUrl: 'https://tracker.example.net/p.gif',
+    })
     expect(bad.status).toBe(400)
     expect(bad.text).toContain('photoUrl')
-    await post(`/admin/communities/${id}/settings`, cookie, { _csrf: csrf, name: `${name} renamed`, description: 'New purpose', visibility: 'open' })
-    expect((await query('select name, visibility from communities where id = ?', id))[0]).toEqual({ name: `${name} renamed`, visibility: 'open' })
+    await post(`/admin/communities/${id}/settings`, cookie, {
+      _csrf: csrf,
+      name: `${name} renamed`,
+      description: 'New purpose',
+      visibility: 'open',
+    })
+    expect((await query('select name, visibility from communities where id = ?', id))[0]).toEqual({
+      name: `${name} renamed`,
+      visibility: 'open',
+    })
   })
 
   it('promotes a group admin to community admin and back', async () => {
@@ -220,17 +311,30 @@ describe('dashboard: communities, admins and webhooks', () => {
     const { cookie } = await signIn()
     const settings = await page(`/admin/communities/${community.id}/settings`, cookie)
     expect(settings.text).toContain('Group lead')
-    await post(`/admin/communities/${community.id}/admins/${lead.id}/promote`, cookie, { _csrf: csrfOf(settings.text) })
-    expect((await query('select role from api_tokens where id = ?', lead.id))[0]!.role).toBe('community_admin')
-    await post(`/admin/communities/${community.id}/admins/${lead.id}/demote`, cookie, { _csrf: csrfOf(settings.text) })
-    expect((await query('select role, group_id from api_tokens where id = ?', lead.id))[0]).toEqual({ role: 'group_admin', group_id: group.id })
+    await post(`/admin/communities/${community.id}/admins/${lead.id}/promote`, cookie, {
+      _csrf: csrfOf(settings.text),
+    })
+    expect((await query('select role from api_tokens where id = ?', lead.id))[0]!.role).toBe(
+      'community_admin',
+    )
+    await post(`/admin/communities/${community.id}/admins/${lead.id}/demote`, cookie, {
+      _csrf: csrfOf(settings.text),
+    })
+    expect((await query('select role, group_id from api_tokens where id = ?', lead.id))[0]).toEqual(
+      { role: 'group_admin', group_id: group.id },
+    )
   })
 
   it('adds a webhook endpoint and shows its secret once', async () => {
     const community = await createCommunity()
     const { cookie } = await signIn()
     const hooks = await page('/admin/webhooks', cookie)
-    const created = await post('/admin/webhooks', cookie, { _csrf: csrfOf(hooks.text), url: 'https://hooks.example.com/in', communityId: community.id, events: ['member.joined', 'member.left'] })
+    const created = await post('/admin/webhooks', cookie, {
+      _csrf: csrfOf(hooks.text),
+      url: 'https://hooks.example.com/in',
+      communityId: community.id,
+      events: ['member.joined', 'member.left'],
+    })
     expect(created.status).toBe(200)
     const secret = /whsec_[A-Za-z0-9+/=]+/.exec(created.text)![0]
     const again = await page('/admin/webhooks', cookie)
@@ -246,7 +350,11 @@ describe('dashboard: pending requests are visible from every page', () => {
     await joinJson(invite.code, { name: 'Waiting', phone: newPhone() })
     const admin = await createToken({ role: 'community_admin', communityId: community.id })
     const { cookie } = await signIn(admin.token)
-    for (const path of ['/admin', `/admin/communities/${community.id}/members`, '/admin/webhooks']) {
+    for (const path of [
+      '/admin',
+      `/admin/communities/${community.id}/members`,
+      '/admin/webhooks',
+    ]) {
       expect((await page(path, cookie)).text, path).toContain('<span class="pill">1</span>')
     }
   })
@@ -256,7 +364,10 @@ describe('dashboard: bad input gets a clear answer, never a 500', () => {
   it('refuses an unknown time zone and falls back for the preview', async () => {
     const community = await createCommunity()
     const { cookie } = await signIn()
-    const list = await page(`/admin/communities/${community.id}/announcements?cron=0+9+*+*+1&timezone=Mars%2FOlympus`, cookie)
+    const list = await page(
+      `/admin/communities/${community.id}/announcements?cron=0+9+*+*+1&timezone=Mars%2FOlympus`,
+      cookie,
+    )
     expect(list.status).toBe(200)
     const refused = await post(`/admin/communities/${community.id}/announcements`, cookie, {
       _csrf: csrfOf(list.text),
@@ -278,7 +389,10 @@ describe('dashboard: bad input gets a clear answer, never a 500', () => {
       sendAt: '2030-10-27T01:30',
       timezone: 'Europe/Berlin',
     })
-    const [row] = await query<{ send_at: number }>('select send_at from announcements where community_id = ?', community.id)
+    const [row] = await query<{ send_at: number }>(
+      'select send_at from announcements where community_id = ?',
+      community.id,
+    )
     expect(new Date(row!.send_at).toISOString()).toBe('2030-10-26T23:30:00.000Z') // still summer time
   })
 
@@ -323,7 +437,12 @@ describe('dashboard: long lists are paged', () => {
       await query(
         `insert into members (id, community_id, name, email, consent, status, join_request_id, joined_at)
          values (?, ?, ?, ?, 1, 'active', ?, ?)`,
-        `mem_0000000000000000000000${suffix}`, community.id, `Paged ${suffix}`, `paged${suffix}@example.com`, `jr_0000000000000000000000${suffix}`, now,
+        `mem_0000000000000000000000${suffix}`,
+        community.id,
+        `Paged ${suffix}`,
+        `paged${suffix}@example.com`,
+        `jr_0000000000000000000000${suffix}`,
+        now,
       )
     }
     const { cookie } = await signIn()
@@ -331,7 +450,13 @@ describe('dashboard: long lists are paged', () => {
     expect(first.text.match(/Paged \d{4}/g)).toHaveLength(100)
     const next = /href="([^"]+cursor=[^"]+)">Next page/.exec(first.text)![1]!.replace(/&amp;/g, '&')
     const second = await page(next, cookie)
-    expect(second.text.match(/Paged \d{4}/g)).toEqual(['Paged 0100', 'Paged 0101', 'Paged 0102', 'Paged 0103', 'Paged 0104'])
+    expect(second.text.match(/Paged \d{4}/g)).toEqual([
+      'Paged 0100',
+      'Paged 0101',
+      'Paged 0102',
+      'Paged 0103',
+      'Paged 0104',
+    ])
     expect(second.text).not.toContain('Next page')
   })
 })

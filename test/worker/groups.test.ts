@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest'
-import { call, countRows, createCommunity, createGroup, createToken, expectProblem } from './helpers'
+import {
+  call,
+  countRows,
+  createCommunity,
+  createGroup,
+  createToken,
+  expectProblem,
+} from './helpers'
 
 describe('groups: happy paths', () => {
   it('creates a discussion group with the defaults and lists it after the announcement group', async () => {
     const community = await createCommunity()
     const created = await call('POST', `/api/communities/${community.id}/groups`, {
-      body: { name: 'Trail runners', topic: 'Trails', iconUrl: 'https://images.example.com/trail.png' },
+      body: {
+        name: 'Trail runners',
+        topic: 'Trails',
+        iconUrl: 'https://images.example.com/trail.png',
+      },
     })
     expect(created.status).toBe(201)
     expect(created.json).toMatchObject({
@@ -19,16 +30,26 @@ describe('groups: happy paths', () => {
       origin: 'created',
     })
     const list = await call('GET', `/api/communities/${community.id}/groups`)
-    expect(list.json.data.map((g: { kind: string }) => g.kind)).toEqual(['announcement', 'discussion'])
+    expect(list.json.data.map((g: { kind: string }) => g.kind)).toEqual([
+      'announcement',
+      'discussion',
+    ])
   })
 
   it('adds an existing chat group with its invite URL', async () => {
     const community = await createCommunity()
     const added = await call('POST', `/api/communities/${community.id}/groups`, {
-      body: { name: 'Old group', origin: 'added', chatInviteUrl: 'https://chat.whatsapp.com/AbCdEf123456' },
+      body: {
+        name: 'Old group',
+        origin: 'added',
+        chatInviteUrl: 'https://chat.whatsapp.com/AbCdEf123456',
+      },
     })
     expect(added.status).toBe(201)
-    expect(added.json).toMatchObject({ origin: 'added', chatInviteUrl: 'https://chat.whatsapp.com/AbCdEf123456' })
+    expect(added.json).toMatchObject({
+      origin: 'added',
+      chatInviteUrl: 'https://chat.whatsapp.com/AbCdEf123456',
+    })
   })
 
   it('reads, changes and deletes a group', async () => {
@@ -36,11 +57,21 @@ describe('groups: happy paths', () => {
     const group = await createGroup(community.id)
     expect((await call('GET', `/api/groups/${group.id}`)).json.id).toBe(group.id)
     const patched = await call('PATCH', `/api/groups/${group.id}`, {
-      body: { memberLimit: 200, chatInviteUrl: 'https://chat.whatsapp.com/Xyz', description: 'Updated' },
+      body: {
+        memberLimit: 200,
+        chatInviteUrl: 'https://chat.whatsapp.com/Xyz',
+        description: 'Updated',
+      },
     })
     expect(patched.status).toBe(200)
-    expect(patched.json).toMatchObject({ memberLimit: 200, chatInviteUrl: 'https://chat.whatsapp.com/Xyz', description: 'Updated' })
-    const cleared = await call('PATCH', `/api/groups/${group.id}`, { body: { chatInviteUrl: null } })
+    expect(patched.json).toMatchObject({
+      memberLimit: 200,
+      chatInviteUrl: 'https://chat.whatsapp.com/Xyz',
+      description: 'Updated',
+    })
+    const cleared = await call('PATCH', `/api/groups/${group.id}`, {
+      body: { chatInviteUrl: null },
+    })
     expect(cleared.json.chatInviteUrl).toBeNull()
     expect((await call('DELETE', `/api/groups/${group.id}`)).status).toBe(204)
     expectProblem(await call('GET', `/api/groups/${group.id}`), 404, 'not_found')
@@ -50,8 +81,15 @@ describe('groups: happy paths', () => {
     const community = await createCommunity()
     const list = await call('GET', `/api/communities/${community.id}/groups`)
     const announcement = list.json.data[0]
-    expect((await call('PATCH', `/api/groups/${announcement.id}`, { body: { memberLimit: 1500 } })).json.memberLimit).toBe(1500)
-    expectProblem(await call('PATCH', `/api/groups/${announcement.id}`, { body: { memberLimit: 2001 } }), 400, 'validation_failed')
+    expect(
+      (await call('PATCH', `/api/groups/${announcement.id}`, { body: { memberLimit: 1500 } })).json
+        .memberLimit,
+    ).toBe(1500)
+    expectProblem(
+      await call('PATCH', `/api/groups/${announcement.id}`, { body: { memberLimit: 2001 } }),
+      400,
+      'validation_failed',
+    )
   })
 })
 
@@ -64,7 +102,9 @@ describe('groups: limits and errors', () => {
       ),
     )
     expect(created.every((r) => r.status === 201)).toBe(true)
-    const refused = await call('POST', `/api/communities/${community.id}/groups`, { body: { name: 'One too many' } })
+    const refused = await call('POST', `/api/communities/${community.id}/groups`, {
+      body: { name: 'One too many' },
+    })
     const problem = expectProblem(refused, 409, 'group_limit_reached')
     expect(problem.detail).toContain('50')
     const list = await call('GET', `/api/communities/${community.id}/groups?limit=100`)
@@ -79,13 +119,19 @@ describe('groups: limits and errors', () => {
       ),
     )
     expect(results.filter((r) => r.status === 201)).toHaveLength(3)
-    expect(results.filter((r) => r.status === 409 && r.json.code === 'group_limit_reached')).toHaveLength(7)
+    expect(
+      results.filter((r) => r.status === 409 && r.json.code === 'group_limit_reached'),
+    ).toHaveLength(7)
   })
 
   it('refuses to delete the announcement group', async () => {
     const community = await createCommunity()
     const announcement = (await call('GET', `/api/communities/${community.id}/groups`)).json.data[0]
-    expectProblem(await call('DELETE', `/api/groups/${announcement.id}`), 409, 'announcement_group_protected')
+    expectProblem(
+      await call('DELETE', `/api/groups/${announcement.id}`),
+      409,
+      'announcement_group_protected',
+    )
     expect((await call('GET', `/api/groups/${announcement.id}`)).status).toBe(200)
   })
 
@@ -93,7 +139,9 @@ describe('groups: limits and errors', () => {
     const community = await createCommunity()
     const before = await countRows('groups')
     const problem = expectProblem(
-      await call('POST', `/api/communities/${community.id}/groups`, { body: { name: 'Huge', memberLimit: 1025 } }),
+      await call('POST', `/api/communities/${community.id}/groups`, {
+        body: { name: 'Huge', memberLimit: 1025 },
+      }),
       400,
       'validation_failed',
     )
@@ -104,11 +152,15 @@ describe('groups: limits and errors', () => {
   it('refuses an added group without its chat invite URL', async () => {
     const community = await createCommunity()
     const problem = expectProblem(
-      await call('POST', `/api/communities/${community.id}/groups`, { body: { name: 'Old', origin: 'added' } }),
+      await call('POST', `/api/communities/${community.id}/groups`, {
+        body: { name: 'Old', origin: 'added' },
+      }),
       400,
       'validation_failed',
     )
-    expect(problem.errors).toEqual([{ path: 'chatInviteUrl', message: 'An added group needs its chat invite URL' }])
+    expect(problem.errors).toEqual([
+      { path: 'chatInviteUrl', message: 'An added group needs its chat invite URL' },
+    ])
   })
 
   it('refuses chat invite URLs that are not https on an allowed host', async () => {
@@ -132,7 +184,9 @@ describe('groups: limits and errors', () => {
   it('answers 404 for groups and communities that do not exist', async () => {
     expectProblem(await call('GET', '/api/groups/grp_00000000000000000000000000'), 404, 'not_found')
     expectProblem(
-      await call('POST', '/api/communities/cmt_00000000000000000000000000/groups', { body: { name: 'x' } }),
+      await call('POST', '/api/communities/cmt_00000000000000000000000000/groups', {
+        body: { name: 'x' },
+      }),
       404,
       'not_found',
     )
@@ -145,11 +199,32 @@ describe('groups: security', () => {
     const mine = await createGroup(community.id)
     const other = await createGroup(community.id)
     const admin = await createToken({ role: 'group_admin', groupId: mine.id })
-    expect((await call('PATCH', `/api/groups/${mine.id}`, { token: admin.token, body: { topic: 'Mine' } })).status).toBe(200)
-    expectProblem(await call('PATCH', `/api/groups/${other.id}`, { token: admin.token, body: { topic: 'Nope' } }), 403, 'forbidden')
-    expectProblem(await call('DELETE', `/api/groups/${mine.id}`, { token: admin.token }), 403, 'forbidden')
+    expect(
+      (
+        await call('PATCH', `/api/groups/${mine.id}`, {
+          token: admin.token,
+          body: { topic: 'Mine' },
+        })
+      ).status,
+    ).toBe(200)
     expectProblem(
-      await call('POST', `/api/communities/${community.id}/groups`, { token: admin.token, body: { name: 'New' } }),
+      await call('PATCH', `/api/groups/${other.id}`, {
+        token: admin.token,
+        body: { topic: 'Nope' },
+      }),
+      403,
+      'forbidden',
+    )
+    expectProblem(
+      await call('DELETE', `/api/groups/${mine.id}`, { token: admin.token }),
+      403,
+      'forbidden',
+    )
+    expectProblem(
+      await call('POST', `/api/communities/${community.id}/groups`, {
+        token: admin.token,
+        body: { name: 'New' },
+      }),
       403,
       'forbidden',
     )
@@ -160,9 +235,21 @@ describe('groups: security', () => {
     const theirs = await createCommunity()
     const theirGroup = await createGroup(theirs.id)
     const admin = await createToken({ role: 'community_admin', communityId: mine.id })
-    expectProblem(await call('GET', `/api/groups/${theirGroup.id}`, { token: admin.token }), 403, 'forbidden')
-    expectProblem(await call('DELETE', `/api/groups/${theirGroup.id}`, { token: admin.token }), 403, 'forbidden')
-    expectProblem(await call('GET', `/api/communities/${theirs.id}/groups`, { token: admin.token }), 403, 'forbidden')
+    expectProblem(
+      await call('GET', `/api/groups/${theirGroup.id}`, { token: admin.token }),
+      403,
+      'forbidden',
+    )
+    expectProblem(
+      await call('DELETE', `/api/groups/${theirGroup.id}`, { token: admin.token }),
+      403,
+      'forbidden',
+    )
+    expectProblem(
+      await call('GET', `/api/communities/${theirs.id}/groups`, { token: admin.token }),
+      403,
+      'forbidden',
+    )
     expect((await call('GET', `/api/groups/${theirGroup.id}`)).status).toBe(200)
   })
 
@@ -171,6 +258,10 @@ describe('groups: security', () => {
     const group = await createGroup(community.id)
     const admin = await createToken({ role: 'group_admin', groupId: group.id })
     expect((await call('DELETE', `/api/groups/${group.id}`)).status).toBe(204)
-    expectProblem(await call('GET', `/api/communities/${community.id}`, { token: admin.token }), 401, 'unauthorized')
+    expectProblem(
+      await call('GET', `/api/communities/${community.id}`, { token: admin.token }),
+      401,
+      'unauthorized',
+    )
   })
 })

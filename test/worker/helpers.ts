@@ -21,7 +21,9 @@ export async function call(method: string, path: string, options: CallOptions = 
     headers['content-type'] ??= 'application/json'
     body = JSON.stringify(options.body)
   }
-  const response = await exports.default.fetch(new Request(BASE + path, { method, headers, body, redirect: 'manual' }))
+  const response = await exports.default.fetch(
+    new Request(BASE + path, { method, headers, body, redirect: 'manual' }),
+  )
   const text = await response.text()
   let json: any = undefined
   try {
@@ -83,7 +85,14 @@ export async function countRows(table: string): Promise<number> {
 export async function createInvite(communityId: string, body: Record<string, unknown> = {}) {
   const response = await call('POST', `/api/communities/${communityId}/invites`, { body })
   expect(response.status, response.text).toBe(201)
-  return response.json as { id: string; code: string; url: string; qrSvgUrl: string; qrPngUrl: string; status: string }
+  return response.json as {
+    id: string
+    code: string
+    url: string
+    qrSvgUrl: string
+    qrPngUrl: string
+    status: string
+  }
 }
 
 /** Fetches a public page as a person's browser would. */
@@ -92,7 +101,8 @@ export async function visit(path: string, headers: Record<string, string> = {}) 
     token: null,
     headers: {
       accept: 'text/html',
-      'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148',
+      'user-agent':
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148',
       ...headers,
     },
   })
@@ -112,11 +122,19 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000)
 }
 
 /** Joins through an invite with the JSON form of the join flow. */
-export async function joinJson(code: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+export async function joinJson(
+  code: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
   return call('POST', `/i/${code}/join`, {
     token: null,
     body: { consent: true, ...body },
-    headers: { accept: 'application/json', 'cf-connecting-ip': `198.51.100.${Math.floor(Math.random() * 250)}`, ...headers },
+    headers: {
+      accept: 'application/json',
+      'cf-connecting-ip': `198.51.100.${Math.floor(Math.random() * 250)}`,
+      ...headers,
+    },
   })
 }
 
@@ -128,6 +146,8 @@ export function newPhone(): string {
 }
 
 export async function query<T = Record<string, unknown>>(sql: string, ...params: unknown[]) {
-  const { results } = await env.DB.prepare(sql).bind(...params).all()
+  const { results } = await env.DB.prepare(sql)
+    .bind(...params)
+    .all()
   return results as T[]
 }

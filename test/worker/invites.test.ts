@@ -1,6 +1,14 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { call, countRows, createCommunity, createGroup, createInvite, createToken, expectProblem } from './helpers'
+import {
+  call,
+  countRows,
+  createCommunity,
+  createGroup,
+  createInvite,
+  createToken,
+  expectProblem,
+} from './helpers'
 
 const CODE = /^[abcdefghjkmnpqrstuvwxyz23456789]{13}$/
 
@@ -10,7 +18,15 @@ describe('invite links: happy paths', () => {
     const group = await createGroup(community.id)
     const expiresAt = new Date(Date.now() + 7 * 86400_000).toISOString()
     const response = await call('POST', `/api/communities/${community.id}/invites`, {
-      body: { label: 'Flyer at the bakery', groupId: group.id, source: 'flyer', medium: 'print', campaign: 'spring', maxUses: 100, expiresAt },
+      body: {
+        label: 'Flyer at the bakery',
+        groupId: group.id,
+        source: 'flyer',
+        medium: 'print',
+        campaign: 'spring',
+        maxUses: 100,
+        expiresAt,
+      },
     })
     expect(response.status).toBe(201)
     const invite = response.json
@@ -47,7 +63,9 @@ describe('invite links: happy paths', () => {
     const list = await call('GET', `/api/communities/${community.id}/invites`)
     expect(list.json.data.map((i: { id: string }) => i.id)).toEqual([a.id, b.id])
     expect((await call('GET', `/api/invites/${a.id}`)).json.label).toBe('A')
-    const patched = await call('PATCH', `/api/invites/${a.id}`, { body: { label: 'Renamed', maxUses: 5, expiresAt: null } })
+    const patched = await call('PATCH', `/api/invites/${a.id}`, {
+      body: { label: 'Renamed', maxUses: 5, expiresAt: null },
+    })
     expect(patched.json).toMatchObject({ label: 'Renamed', maxUses: 5, expiresAt: null })
   })
 
@@ -66,7 +84,11 @@ describe('invite links: happy paths', () => {
     expect(rotated.json.code).toMatch(CODE)
     expect(rotated.json.code).not.toBe(invite.code)
     expect(rotated.json.id).toBe(invite.id)
-    const codes = await env.DB.prepare('select code, retired_at from invite_codes where invite_id = ? order by created_at').bind(invite.id).all()
+    const codes = await env.DB.prepare(
+      'select code, retired_at from invite_codes where invite_id = ? order by created_at',
+    )
+      .bind(invite.id)
+      .all()
     expect(codes.results).toEqual([
       { code: invite.code, retired_at: expect.any(Number) },
       { code: rotated.json.code, retired_at: null },
@@ -76,7 +98,9 @@ describe('invite links: happy paths', () => {
   it('reports status expired and used_up', async () => {
     const community = await createCommunity()
     const expiring = await createInvite(community.id)
-    await env.DB.prepare('update invites set expires_at = ? where id = ?').bind(Date.now() - 1, expiring.id).run()
+    await env.DB.prepare('update invites set expires_at = ? where id = ?')
+      .bind(Date.now() - 1, expiring.id)
+      .run()
     expect((await call('GET', `/api/invites/${expiring.id}`)).json.status).toBe('expired')
     const limited = await createInvite(community.id, { maxUses: 1 })
     await env.DB.prepare('update invites set uses = 1 where id = ?').bind(limited.id).run()
@@ -100,7 +124,11 @@ describe('invite links: errors', () => {
       [{ code: 'myowncode1234' }, 'code'],
     ]
     for (const [body, path] of bad) {
-      const problem = expectProblem(await call('POST', `/api/communities/${community.id}/invites`, { body }), 400, 'validation_failed')
+      const problem = expectProblem(
+        await call('POST', `/api/communities/${community.id}/invites`, { body }),
+        400,
+        'validation_failed',
+      )
       expect(problem.errors.map((e: { path: string }) => e.path)).toContain(path)
     }
     expect(await countRows('invites')).toBe(before)
@@ -109,12 +137,24 @@ describe('invite links: errors', () => {
   it('refuses lowering maxUses below the uses so far', async () => {
     const invite = await createInvite((await createCommunity()).id, { maxUses: 10 })
     await env.DB.prepare('update invites set uses = 4 where id = ?').bind(invite.id).run()
-    expectProblem(await call('PATCH', `/api/invites/${invite.id}`, { body: { maxUses: 3 } }), 400, 'validation_failed')
+    expectProblem(
+      await call('PATCH', `/api/invites/${invite.id}`, { body: { maxUses: 3 } }),
+      400,
+      'validation_failed',
+    )
   })
 
   it('answers 404 for links that do not exist', async () => {
-    expectProblem(await call('GET', '/api/invites/inv_00000000000000000000000000'), 404, 'not_found')
-    expectProblem(await call('POST', '/api/invites/inv_00000000000000000000000000/rotate'), 404, 'not_found')
+    expectProblem(
+      await call('GET', '/api/invites/inv_00000000000000000000000000'),
+      404,
+      'not_found',
+    )
+    expectProblem(
+      await call('POST', '/api/invites/inv_00000000000000000000000000/rotate'),
+      404,
+      'not_found',
+    )
   })
 })
 
@@ -124,17 +164,44 @@ describe('invite links: security', () => {
     const theirs = await createCommunity()
     const admin = await createToken({ role: 'community_admin', communityId: mine.id })
     const theirInvite = await createInvite(theirs.id)
-    expect((await call('POST', `/api/communities/${mine.id}/invites`, { token: admin.token, body: {} })).status).toBe(201)
-    expectProblem(await call('POST', `/api/communities/${theirs.id}/invites`, { token: admin.token, body: {} }), 403, 'forbidden')
-    expectProblem(await call('GET', `/api/invites/${theirInvite.id}`, { token: admin.token }), 403, 'forbidden')
-    expectProblem(await call('POST', `/api/invites/${theirInvite.id}/revoke`, { token: admin.token }), 403, 'forbidden')
-    expectProblem(await call('POST', `/api/invites/${theirInvite.id}/rotate`, { token: admin.token }), 403, 'forbidden')
-    expectProblem(await call('GET', `/api/invites/${theirInvite.id}/stats`, { token: admin.token }), 403, 'forbidden')
+    expect(
+      (await call('POST', `/api/communities/${mine.id}/invites`, { token: admin.token, body: {} }))
+        .status,
+    ).toBe(201)
+    expectProblem(
+      await call('POST', `/api/communities/${theirs.id}/invites`, { token: admin.token, body: {} }),
+      403,
+      'forbidden',
+    )
+    expectProblem(
+      await call('GET', `/api/invites/${theirInvite.id}`, { token: admin.token }),
+      403,
+      'forbidden',
+    )
+    expectProblem(
+      await call('POST', `/api/invites/${theirInvite.id}/revoke`, { token: admin.token }),
+      403,
+      'forbidden',
+    )
+    expectProblem(
+      await call('POST', `/api/invites/${theirInvite.id}/rotate`, { token: admin.token }),
+      403,
+      'forbidden',
+    )
+    expectProblem(
+      await call('GET', `/api/invites/${theirInvite.id}/stats`, { token: admin.token }),
+      403,
+      'forbidden',
+    )
     expect((await call('GET', `/api/invites/${theirInvite.id}`)).json.status).toBe('active')
   })
 
   it('needs a token', async () => {
     const community = await createCommunity()
-    expectProblem(await call('POST', `/api/communities/${community.id}/invites`, { token: null, body: {} }), 401, 'unauthorized')
+    expectProblem(
+      await call('POST', `/api/communities/${community.id}/invites`, { token: null, body: {} }),
+      401,
+      'unauthorized',
+    )
   })
 })

@@ -24,7 +24,11 @@ async function openForm(code: string) {
   return { page, cookie, csrf }
 }
 
-async function submitForm(code: string, fields: Record<string, string | string[]>, form?: { cookie: string; csrf: string }) {
+async function submitForm(
+  code: string,
+  fields: Record<string, string | string[]>,
+  form?: { cookie: string; csrf: string },
+) {
   const { cookie, csrf } = form ?? (await openForm(code))
   const body = new URLSearchParams({ csrf })
   for (const [key, value] of Object.entries(fields)) {
@@ -51,7 +55,11 @@ describe('joining an open community through the form', () => {
     expect(page.text).toContain('<label for="name">Your name</label>')
     expect(page.text).toContain('name="website"') // the honeypot
 
-    const response = await submitForm(invite.code, { name: 'Anna', phone: '0151 2345 6789', consent: 'yes' })
+    const response = await submitForm(invite.code, {
+      name: 'Anna',
+      phone: '0151 2345 6789',
+      consent: 'yes',
+    })
     expect(response.status, response.text).toBe(303)
     const location = response.headers.get('location')!
     expect(location).toMatch(/^\/s\/[A-Za-z0-9_-]{43}\?lang=en$/)
@@ -66,11 +74,19 @@ describe('joining an open community through the form', () => {
     expect(status.text).not.toContain('+4915123456789') // contact details never on a page
 
     const [member] = await query('select * from members where community_id = ?', community.id)
-    expect(member).toMatchObject({ name: 'Anna', phone: '+4915123456789', status: 'active', consent: 1 })
+    expect(member).toMatchObject({
+      name: 'Anna',
+      phone: '+4915123456789',
+      status: 'active',
+      consent: 1,
+    })
     const groups = await call('GET', `/api/communities/${community.id}/groups`)
     expect(groups.json.data.map((g: { memberCount: number }) => g.memberCount)).toEqual([1, 1])
     expect((await call('GET', `/api/invites/${invite.id}`)).json.uses).toBe(1)
-    const events = await query<{ type: string }>('select type from events where community_id = ? order by id', community.id)
+    const events = await query<{ type: string }>(
+      'select type from events where community_id = ? order by id',
+      community.id,
+    )
     expect(events.map((e) => e.type)).toEqual(['member.joined'])
     const stats = await call('GET', `/api/invites/${invite.id}/stats`)
     expect(stats.json.totals).toMatchObject({ joinRequests: 1, joins: 1 })
@@ -80,7 +96,11 @@ describe('joining an open community through the form', () => {
     const invite = await createInvite((await createCommunity()).id)
     const { csrf } = await openForm(invite.code)
     const before = await countRows('members')
-    const response = await submitForm(invite.code, { name: 'Eve', email: 'eve@example.com', consent: 'yes' }, { cookie: 'cg_csrf=forged', csrf })
+    const response = await submitForm(
+      invite.code,
+      { name: 'Eve', email: 'eve@example.com', consent: 'yes' },
+      { cookie: 'cg_csrf=forged', csrf },
+    )
     expect(response.status).toBe(403)
     expect(response.text).toContain('expired')
     expect(await countRows('members')).toBe(before)
@@ -89,7 +109,12 @@ describe('joining an open community through the form', () => {
   it('thanks a bot that fills the honeypot and stores nothing', async () => {
     const invite = await createInvite((await createCommunity()).id)
     const before = await countRows('join_requests')
-    const response = await submitForm(invite.code, { name: 'Bot', email: 'bot@example.com', consent: 'yes', website: 'http://spam.example' })
+    const response = await submitForm(invite.code, {
+      name: 'Bot',
+      email: 'bot@example.com',
+      consent: 'yes',
+      website: 'http://spam.example',
+    })
     expect(response.status).toBe(200)
     expect(await countRows('join_requests')).toBe(before)
   })
@@ -112,7 +137,10 @@ describe('joining through JSON', () => {
     const invite = await createInvite(community.id)
     const response = await joinJson(invite.code, { name: 'Ben', email: 'Ben@Example.com' })
     expect(response.status).toBe(201)
-    expect(response.json).toMatchObject({ status: 'active', memberId: expect.stringMatching(/^mem_/) })
+    expect(response.json).toMatchObject({
+      status: 'active',
+      memberId: expect.stringMatching(/^mem_/),
+    })
     expect(response.json.statusUrl).toMatch(/^https:\/\/join\.example\.com\/s\//)
     expect(response.json.referralUrl).toMatch(/^https:\/\/join\.example\.com\/i\/[a-z2-9]{13}$/)
     expect(response.json.leaveUrl).toMatch(/^https:\/\/join\.example\.com\/leave\//)
@@ -126,10 +154,20 @@ describe('joining through JSON', () => {
     const invite = await createInvite(community.id)
     const phone = newPhone()
     const first = await joinJson(invite.code, { name: 'Cara', phone })
-    const second = await joinJson(invite.code, { name: 'Cara again', phone, email: 'cara@example.com' })
+    const second = await joinJson(invite.code, {
+      name: 'Cara again',
+      phone,
+      email: 'cara@example.com',
+    })
     expect(second.status).toBe(200)
-    expect(second.json).toEqual({ status: 'active', joinRequestId: first.json.joinRequestId, memberId: first.json.memberId })
-    expect(await query('select id from members where community_id = ?', community.id)).toHaveLength(1)
+    expect(second.json).toEqual({
+      status: 'active',
+      joinRequestId: first.json.joinRequestId,
+      memberId: first.json.memberId,
+    })
+    expect(await query('select id from members where community_id = ?', community.id)).toHaveLength(
+      1,
+    )
   })
 
   it('refuses bad input with problem details and writes nothing', async () => {
@@ -145,10 +183,17 @@ describe('joining through JSON', () => {
     ]
     for (const [body, path] of cases) {
       const problem = expectProblem(await joinJson(invite.code, body), 400, 'validation_failed')
-      expect(problem.errors.map((e: { path: string }) => e.path), JSON.stringify(body)).toContain(path)
+      expect(
+        problem.errors.map((e: { path: string }) => e.path),
+        JSON.stringify(body),
+      ).toContain(path)
     }
     expectProblem(
-      await call('POST', `/i/${invite.code}/join`, { token: null, rawBody: '{oops', headers: { 'content-type': 'application/json', accept: 'application/json' } }),
+      await call('POST', `/i/${invite.code}/join`, {
+        token: null,
+        rawBody: '{oops',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+      }),
       400,
       'malformed_json',
     )
@@ -159,22 +204,44 @@ describe('joining through JSON', () => {
     const community = await createCommunity()
     const revoked = await createInvite(community.id)
     await call('POST', `/api/invites/${revoked.id}/revoke`)
-    expectProblem(await joinJson(revoked.code, { name: 'x', email: 'x@example.com' }), 410, 'invite_unusable')
+    expectProblem(
+      await joinJson(revoked.code, { name: 'x', email: 'x@example.com' }),
+      410,
+      'invite_unusable',
+    )
     const expired = await createInvite(community.id)
     await query('update invites set expires_at = ? where id = ?', Date.now() - 1, expired.id)
-    expectProblem(await joinJson(expired.code, { name: 'x', email: 'x@example.com' }), 410, 'invite_unusable')
-    expectProblem(await joinJson('abcdefghjkmnp', { name: 'x', email: 'x@example.com' }), 404, 'not_found')
+    expectProblem(
+      await joinJson(expired.code, { name: 'x', email: 'x@example.com' }),
+      410,
+      'invite_unusable',
+    )
+    expectProblem(
+      await joinJson('abcdefghjkmnp', { name: 'x', email: 'x@example.com' }),
+      404,
+      'not_found',
+    )
   })
 
   it('rate-limits join attempts per visitor with 429 and Retry-After', async () => {
     const invite = await createInvite((await createCommunity()).id)
-    const headers = { 'cf-connecting-ip': '192.0.2.77', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0' }
+    const headers = {
+      'cf-connecting-ip': '192.0.2.77',
+      'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0',
+    }
     const statuses = []
     for (let i = 0; i < 11; i++) {
-      statuses.push((await joinJson(invite.code, { name: `Spam ${i}`, email: `spam${i}@example.com` }, headers)).status)
+      statuses.push(
+        (await joinJson(invite.code, { name: `Spam ${i}`, email: `spam${i}@example.com` }, headers))
+          .status,
+      )
     }
     expect(statuses.slice(0, 10).every((s) => s === 201)).toBe(true)
-    const limited = await joinJson(invite.code, { name: 'Spam', email: 'spam-last@example.com' }, headers)
+    const limited = await joinJson(
+      invite.code,
+      { name: 'Spam', email: 'spam-last@example.com' },
+      headers,
+    )
     expectProblem(limited, 429, 'rate_limited')
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
   })
@@ -185,14 +252,24 @@ describe('limits hold under concurrency', () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id, { maxUses: 10 })
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => joinJson(invite.code, { name: `Runner ${i}`, email: `runner${i}-${invite.code}@example.com` })),
+      Array.from({ length: 50 }, (_, i) =>
+        joinJson(invite.code, {
+          name: `Runner ${i}`,
+          email: `runner${i}-${invite.code}@example.com`,
+        }),
+      ),
     )
     expect(results.filter((r) => r.status === 201)).toHaveLength(10)
     const refused = results.filter((r) => r.status !== 201)
     expect(refused).toHaveLength(40)
     expect(refused.every((r) => r.status === 410 && r.json.code === 'invite_unusable')).toBe(true)
-    expect(await query('select id from members where community_id = ?', community.id)).toHaveLength(10)
-    expect((await call('GET', `/api/invites/${invite.id}`)).json).toMatchObject({ uses: 10, status: 'used_up' })
+    expect(await query('select id from members where community_id = ?', community.id)).toHaveLength(
+      10,
+    )
+    expect((await call('GET', `/api/invites/${invite.id}`)).json).toMatchObject({
+      uses: 10,
+      status: 'used_up',
+    })
   })
 
   it('50 people joining a group with room for 10 at once: exactly 10 in it', async () => {
@@ -200,13 +277,20 @@ describe('limits hold under concurrency', () => {
     const group = await createGroup(community.id, { memberLimit: 10 })
     const invite = await createInvite(community.id, { groupId: group.id })
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => joinJson(invite.code, { name: `Member ${i}`, phone: newPhone() })),
+      Array.from({ length: 50 }, (_, i) =>
+        joinJson(invite.code, { name: `Member ${i}`, phone: newPhone() }),
+      ),
     )
     expect(results.filter((r) => r.status === 201)).toHaveLength(10)
     expect(results.filter((r) => r.status === 409 && r.json.code === 'group_full')).toHaveLength(40)
     expect((await call('GET', `/api/groups/${group.id}`)).json.memberCount).toBe(10)
     expect(await query('select * from group_members where group_id = ?', group.id)).toHaveLength(10)
-    expect(await query("select id from join_requests where community_id = ? and status = 'pending'", community.id)).toHaveLength(0)
+    expect(
+      await query(
+        "select id from join_requests where community_id = ? and status = 'pending'",
+        community.id,
+      ),
+    ).toHaveLength(0)
   })
 })
 
@@ -220,20 +304,32 @@ describe('leaving', () => {
 
     const confirm = await visit(`${leavePath}?lang=en`)
     expect(confirm.text).toContain('Leave the community?')
-    expect((await query('select status from members where id = ?', joined.json.memberId))[0]!.status).toBe('active')
+    expect(
+      (await query('select status from members where id = ?', joined.json.memberId))[0]!.status,
+    ).toBe('active')
 
-    const left = await call('POST', `${leavePath}?lang=en`, { token: null, headers: { accept: 'text/html' } })
+    const left = await call('POST', `${leavePath}?lang=en`, {
+      token: null,
+      headers: { accept: 'text/html' },
+    })
     expect(left.status).toBe(200)
     expect(left.text).toContain('You have left the community')
-    expect((await query('select status from members where id = ?', joined.json.memberId))[0]!.status).toBe('left')
+    expect(
+      (await query('select status from members where id = ?', joined.json.memberId))[0]!.status,
+    ).toBe('left')
     const groups = await call('GET', `/api/communities/${community.id}/groups`)
     expect(groups.json.data.map((g: { memberCount: number }) => g.memberCount)).toEqual([0, 0])
-    const types = await query<{ type: string }>('select type from events where community_id = ? order by id', community.id)
+    const types = await query<{ type: string }>(
+      'select type from events where community_id = ? order by id',
+      community.id,
+    )
     expect(types.map((t) => t.type)).toEqual(['member.joined', 'member.left'])
 
     // Their referral link stops working, and the status page says they left.
     expect((await visit(new URL(joined.json.referralUrl).pathname)).status).toBe(410)
-    expect((await visit(new URL(joined.json.statusUrl).pathname + '?lang=en')).text).toContain('You are no longer a member')
+    expect((await visit(new URL(joined.json.statusUrl).pathname + '?lang=en')).text).toContain(
+      'You are no longer a member',
+    )
     // Leaving again is harmless.
     expect((await call('POST', leavePath, { token: null })).status).toBe(200)
   })
@@ -243,7 +339,9 @@ describe('leaving', () => {
     const joined = await joinJson(invite.code, { name: 'Eli', phone: newPhone() })
     const forged = `/leave/${joined.json.memberId}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`
     expect((await call('POST', forged, { token: null })).status).toBe(404)
-    expect((await query('select status from members where id = ?', joined.json.memberId))[0]!.status).toBe('active')
+    expect(
+      (await query('select status from members where id = ?', joined.json.memberId))[0]!.status,
+    ).toBe('active')
   })
 
   it('lets the same person join again later as a new membership', async () => {
@@ -267,10 +365,26 @@ describe('join security', () => {
     const outsider = await createToken({ role: 'community_admin', communityId: other.id })
     const groupAdmin = await createToken({ role: 'group_admin', groupId: group.id })
     for (const token of [outsider.token, groupAdmin.token]) {
-      expectProblem(await call('GET', `/api/communities/${community.id}/join-requests`, { token }), 403, 'forbidden')
-      expectProblem(await call('POST', `/api/join-requests/${pending.json.joinRequestId}/approve`, { token }), 403, 'forbidden')
-      expectProblem(await call('GET', `/api/communities/${community.id}/members`, { token }), 403, 'forbidden')
+      expectProblem(
+        await call('GET', `/api/communities/${community.id}/join-requests`, { token }),
+        403,
+        'forbidden',
+      )
+      expectProblem(
+        await call('POST', `/api/join-requests/${pending.json.joinRequestId}/approve`, { token }),
+        403,
+        'forbidden',
+      )
+      expectProblem(
+        await call('GET', `/api/communities/${community.id}/members`, { token }),
+        403,
+        'forbidden',
+      )
     }
-    expectProblem(await call('GET', `/api/communities/${community.id}/members`, { token: null }), 401, 'unauthorized')
+    expectProblem(
+      await call('GET', `/api/communities/${community.id}/members`, { token: null }),
+      401,
+      'unauthorized',
+    )
   })
 })

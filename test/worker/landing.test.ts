@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { call, createCommunity, createGroup, createInvite, eventually, visit } from './helpers'
 
 async function visitsOf(inviteId: string) {
-  const { results } = await env.DB.prepare('select * from visits where invite_id = ? order by id').bind(inviteId).all()
+  const { results } = await env.DB.prepare('select * from visits where invite_id = ? order by id')
+    .bind(inviteId)
+    .all()
   return results as Array<Record<string, unknown>>
 }
 
@@ -26,7 +28,9 @@ describe('landing page: what a prospective member sees', () => {
     expect(page.text).toContain('Long runs')
     expect(page.text).toContain('Sundays 9:00')
     expect(page.text).toContain('Offene Community')
-    expect(page.text).toMatch(new RegExp(`<a class="cta" href="/i/${invite.code}/join\\?lang=de">Beitreten</a>`))
+    expect(page.text).toMatch(
+      new RegExp(`<a class="cta" href="/i/${invite.code}/join\\?lang=de">Beitreten</a>`),
+    )
     expect(page.text).toContain('src="https://images.example.com/runners.jpg"')
   })
 
@@ -41,20 +45,36 @@ describe('landing page: what a prospective member sees', () => {
 
   it('chooses the language from Accept-Language', async () => {
     const invite = await createInvite((await createCommunity()).id)
-    expect((await visit(`/i/${invite.code}`, { 'accept-language': 'en-US,en;q=0.9,de;q=0.5' })).text).toContain('lang="en"')
-    expect((await visit(`/i/${invite.code}`, { 'accept-language': 'fr-CH, de;q=0.7' })).text).toContain('lang="de"')
-    expect((await visit(`/i/${invite.code}`, { 'accept-language': 'fr' })).text).toContain('lang="en"')
-    expect((await visit(`/i/${invite.code}`, { 'accept-language': '' })).text).toContain('lang="de"')
+    expect(
+      (await visit(`/i/${invite.code}`, { 'accept-language': 'en-US,en;q=0.9,de;q=0.5' })).text,
+    ).toContain('lang="en"')
+    expect(
+      (await visit(`/i/${invite.code}`, { 'accept-language': 'fr-CH, de;q=0.7' })).text,
+    ).toContain('lang="de"')
+    expect((await visit(`/i/${invite.code}`, { 'accept-language': 'fr' })).text).toContain(
+      'lang="en"',
+    )
+    expect((await visit(`/i/${invite.code}`, { 'accept-language': '' })).text).toContain(
+      'lang="de"',
+    )
   })
 
   it('carries Open Graph and Twitter card tags for rich link previews', async () => {
-    const community = await createCommunity({ name: 'Preview Club', description: 'We test previews', photoUrl: 'https://images.example.com/p.jpg' })
+    const community = await createCommunity({
+      name: 'Preview Club',
+      description: 'We test previews',
+      photoUrl: 'https://images.example.com/p.jpg',
+    })
     const invite = await createInvite(community.id)
     const page = await visit(`/i/${invite.code}`)
     expect(page.text).toContain('<meta property="og:title" content="Preview Club"/>')
     expect(page.text).toContain('<meta property="og:description" content="We test previews"/>')
-    expect(page.text).toContain('<meta property="og:image" content="https://images.example.com/p.jpg"/>')
-    expect(page.text).toContain(`<meta property="og:url" content="https://join.example.com/i/${invite.code}"/>`)
+    expect(page.text).toContain(
+      '<meta property="og:image" content="https://images.example.com/p.jpg"/>',
+    )
+    expect(page.text).toContain(
+      `<meta property="og:url" content="https://join.example.com/i/${invite.code}"/>`,
+    )
     expect(page.text).toContain('<meta name="twitter:card" content="summary_large_image"/>')
   })
 
@@ -68,7 +88,10 @@ describe('landing page: what a prospective member sees', () => {
   })
 
   it('escapes community text', async () => {
-    const community = await createCommunity({ name: '<script>alert(1)</script>', description: '"><img src=x onerror=alert(1)>' })
+    const community = await createCommunity({
+      name: '<script>alert(1)</script>',
+      description: '"><img src=x onerror=alert(1)>',
+    })
     const invite = await createInvite(community.id)
     const page = await visit(`/i/${invite.code}`)
     expect(page.text).not.toContain('<script>alert(1)</script>')
@@ -97,7 +120,9 @@ describe('landing page: links that do not work', () => {
 
   it('answers an expired link with 410', async () => {
     const invite = await createInvite((await createCommunity()).id)
-    await env.DB.prepare('update invites set expires_at = ? where id = ?').bind(Date.now() - 1000, invite.id).run()
+    await env.DB.prepare('update invites set expires_at = ? where id = ?')
+      .bind(Date.now() - 1000, invite.id)
+      .run()
     const page = await visit(`/i/${invite.code}?lang=en`)
     expect(page.status).toBe(410)
     expect(page.text).toContain('expired')
@@ -133,7 +158,12 @@ describe('visit tracking', () => {
       expect(rows).toHaveLength(1)
       return rows
     })
-    expect(row).toMatchObject({ via: 'qr', referrer_host: 'www.instagram.com', device: 'mobile', is_bot: 0 })
+    expect(row).toMatchObject({
+      via: 'qr',
+      referrer_host: 'www.instagram.com',
+      device: 'mobile',
+      is_bot: 0,
+    })
     expect(row!.country).toMatch(/^[A-Z]{2}$/)
     expect(row!.visitor_hash).toMatch(/^[0-9a-f]{32}$/)
     expect(JSON.stringify(row)).not.toContain('203.0.113.7')
@@ -152,7 +182,8 @@ describe('visit tracking', () => {
       expect((await visit(`/i/${invite.code}`, { 'user-agent': agent })).status).toBe(200)
     }
     await visit(`/i/${invite.code}`, {
-      'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36',
+      'user-agent':
+        'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36',
     })
     const rows = await eventually(async () => {
       const rows = await visitsOf(invite.id)

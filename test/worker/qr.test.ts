@@ -9,7 +9,11 @@ function qr(path: string, headers: Record<string, string> = {}) {
 async function qrBytes(path: string) {
   const { exports } = await import('cloudflare:workers')
   const response = await exports.default.fetch(new Request(`https://join.example.com${path}`))
-  return { status: response.status, headers: response.headers, bytes: new Uint8Array(await response.arrayBuffer()) }
+  return {
+    status: response.status,
+    headers: response.headers,
+    bytes: new Uint8Array(await response.arrayBuffer()),
+  }
 }
 
 describe('QR codes', () => {
@@ -18,7 +22,9 @@ describe('QR codes', () => {
     const response = await qr(`/i/${invite.code}/qr.svg`)
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toBe('image/svg+xml')
-    expect(response.text).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 \d+ \d+" width="512" height="512"/)
+    expect(response.text).toMatch(
+      /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 \d+ \d+" width="512" height="512"/,
+    )
     expect(response.headers.get('etag')).toMatch(/^"[0-9a-f]{32}"$/)
     expect(response.headers.get('cache-control')).toBe('public, max-age=86400')
   })
@@ -46,7 +52,9 @@ describe('QR codes', () => {
   it('answers If-None-Match with 304', async () => {
     const invite = await createInvite((await createCommunity()).id)
     const first = await qr(`/i/${invite.code}/qr.svg`)
-    const again = await qr(`/i/${invite.code}/qr.svg`, { 'if-none-match': first.headers.get('etag')! })
+    const again = await qr(`/i/${invite.code}/qr.svg`, {
+      'if-none-match': first.headers.get('etag')!,
+    })
     expect(again.status).toBe(304)
     expect(again.text).toBe('')
     const stale = await qr(`/i/${invite.code}/qr.svg`, { 'if-none-match': '"something-else"' })
@@ -56,9 +64,13 @@ describe('QR codes', () => {
   it('offers a download with a sensible file name', async () => {
     const invite = await createInvite((await createCommunity()).id)
     const png = await qrBytes(`/i/${invite.code}/qr.png?download=1&size=1024`)
-    expect(png.headers.get('content-disposition')).toBe(`attachment; filename="invite-${invite.code}-qr-1024px.png"`)
+    expect(png.headers.get('content-disposition')).toBe(
+      `attachment; filename="invite-${invite.code}-qr-1024px.png"`,
+    )
     const svg = await qr(`/i/${invite.code}/qr.svg?download=1`)
-    expect(svg.headers.get('content-disposition')).toBe(`attachment; filename="invite-${invite.code}-qr.svg"`)
+    expect(svg.headers.get('content-disposition')).toBe(
+      `attachment; filename="invite-${invite.code}-qr.svg"`,
+    )
     expect((await qr(`/i/${invite.code}/qr.svg`)).headers.get('content-disposition')).toBeNull()
   })
 
@@ -84,8 +96,15 @@ describe('QR codes', () => {
       ['colour=blue', 'colour'],
     ]
     for (const [query, path] of cases) {
-      const problem = expectProblem(await qr(`/i/${invite.code}/qr.png?${query}`), 400, 'validation_failed')
-      expect(problem.errors.map((e: { path: string }) => e.path), query).toContain(path)
+      const problem = expectProblem(
+        await qr(`/i/${invite.code}/qr.png?${query}`),
+        400,
+        'validation_failed',
+      )
+      expect(
+        problem.errors.map((e: { path: string }) => e.path),
+        query,
+      ).toContain(path)
     }
   })
 
@@ -94,7 +113,9 @@ describe('QR codes', () => {
     const first = await qr(`/i/${invite.code}/qr.svg?size=256`)
     await new Promise((resolve) => setTimeout(resolve, 50))
     // Behind the API's back: only a D1 read would notice this, and a cached answer makes none.
-    await env.DB.prepare('update invites set revoked_at = ? where id = ?').bind(Date.now(), invite.id).run()
+    await env.DB.prepare('update invites set revoked_at = ? where id = ?')
+      .bind(Date.now(), invite.id)
+      .run()
     const second = await qr(`/i/${invite.code}/qr.svg?size=256`)
     expect(second.status).toBe(200)
     expect(second.text).toBe(first.text)
@@ -123,14 +144,19 @@ describe('QR codes', () => {
 
   it('does not serve codes of expired links or unknown codes', async () => {
     const invite = await createInvite((await createCommunity()).id)
-    await env.DB.prepare('update invites set expires_at = ? where id = ?').bind(Date.now() - 1, invite.id).run()
+    await env.DB.prepare('update invites set expires_at = ? where id = ?')
+      .bind(Date.now() - 1, invite.id)
+      .run()
     expectProblem(await qr(`/i/${invite.code}/qr.svg`), 410, 'gone')
     expectProblem(await qr('/i/abcdefghjkmnp/qr.svg'), 404, 'not_found')
     expectProblem(await qr('/i/NOT_A_CODE/qr.png'), 404, 'not_found')
   })
 
   it('shows a person a friendly page instead of problem JSON', async () => {
-    const page = await call('GET', '/i/abcdefghjkmnp/qr.png', { token: null, headers: { accept: 'text/html', 'accept-language': 'en' } })
+    const page = await call('GET', '/i/abcdefghjkmnp/qr.png', {
+      token: null,
+      headers: { accept: 'text/html', 'accept-language': 'en' },
+    })
     expect(page.status).toBe(404)
     expect(page.headers.get('content-type')).toContain('text/html')
     expect(page.text).toContain('This link does not exist')

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest'
 import { drizzle } from 'drizzle-orm/d1'
 import * as schema from '../../src/db/schema'
 import { findPrincipalByToken } from '../../src/services/tokens'
-import { findInviteByCode, findLanding, listInvites, retiredCodeExists } from '../../src/services/invites'
+import {
+  findInviteByCode,
+  findLanding,
+  listInvites,
+  retiredCodeExists,
+} from '../../src/services/invites'
 import { findJoinRequestByStatusToken, listJoinRequests } from '../../src/services/join-requests'
 import { leaderboard, listMembers, rewardsOf, referralInviteOf } from '../../src/services/members'
 import { getStats } from '../../src/services/stats'
@@ -38,7 +43,11 @@ function parameterCount(query: string): number {
 
 /** A plan line that reads a whole table (or a whole index) rather than searching it. */
 function linearScans(plan: string[]): string[] {
-  return plan.filter((line) => /^SCAN (?!CONSTANT ROW)/.test(line) && !/^SCAN (json_each|\(subquery|referred|values)/i.test(line))
+  return plan.filter(
+    (line) =>
+      /^SCAN (?!CONSTANT ROW)/.test(line) &&
+      !/^SCAN (json_each|\(subquery|referred|values)/i.test(line),
+  )
 }
 
 describe('query plans of the request paths', () => {
@@ -46,9 +55,15 @@ describe('query plans of the request paths', () => {
     const community = await createCommunity({ visibility: 'closed', joinQuestions: ['Why?'] })
     const group = await createGroup(community.id)
     const invite = await createInvite(community.id, { groupId: group.id })
-    const pending = await joinJson(invite.code, { name: 'Plan', phone: newPhone(), answers: ['Because'] })
+    const pending = await joinJson(invite.code, {
+      name: 'Plan',
+      phone: newPhone(),
+      answers: ['Because'],
+    })
     await call('POST', `/api/join-requests/${pending.json.joinRequestId}/approve`)
-    const memberId = (await env.DB.prepare('select id from members where community_id = ?').bind(community.id).first<{ id: string }>())!.id
+    const memberId = (await env.DB.prepare('select id from members where community_id = ?')
+      .bind(community.id)
+      .first<{ id: string }>())!.id
 
     const seen = new Set<string>()
     const db = recordingDb(seen)
@@ -58,7 +73,17 @@ describe('query plans of the request paths', () => {
     await findLanding(db, invite.code)
     await findInviteByCode(db, invite.code)
     await retiredCodeExists(db, invite.code)
-    await listCommunities(db, { tokenId: 't', name: 'n', role: 'community_admin', communityId: community.id, groupId: null }, page)
+    await listCommunities(
+      db,
+      {
+        tokenId: 't',
+        name: 'n',
+        role: 'community_admin',
+        communityId: community.id,
+        groupId: null,
+      },
+      page,
+    )
     await listGroups(db, community.id, page)
     await listInvites(db, community.id, page)
     await getStats(db, { inviteId: invite.id }, { from: '2026-01-01', to: '2026-12-31' })
@@ -73,7 +98,19 @@ describe('query plans of the request paths', () => {
     await rewardsOf(db, memberId)
     await consumeRateLimits(db, [{ key: 'plan-test', limit: 100, windowSeconds: 60 }], now)
     await getJoinTarget(db, community.id, group.id)
-    await join(db, (await findInviteByCode(db, invite.code))!, { name: 'Second', phone: newPhone(), email: null, answers: ['x'], consent: true, country: 'DE' }, { now, cooldownDays: 30 })
+    await join(
+      db,
+      (await findInviteByCode(db, invite.code))!,
+      {
+        name: 'Second',
+        phone: newPhone(),
+        email: null,
+        answers: ['x'],
+        consent: true,
+        country: 'DE',
+      },
+      { now, cooldownDays: 30 },
+    )
     await claimDueAnnouncements(db, new Date(0))
     await listDeliveries(db, 'ann_00000000000000000000000000', page)
 
@@ -84,8 +121,14 @@ describe('query plans of the request paths', () => {
         .bind(...Array(parameterCount(query)).fill(null))
         .all<{ detail: string }>()
       const scans = linearScans(explained.results.map((row) => row.detail))
-      if (process.env.SHOW_PLANS) console.log(explained.results.map((row) => row.detail).join(" | "), "::", query.replace(/\s+/g, " ").slice(0, 100))
-      if (scans.length) offenders.push(`${scans.join(' | ')}\n    ${query.replace(/\s+/g, ' ').slice(0, 240)}`)
+      if (process.env.SHOW_PLANS)
+        console.log(
+          explained.results.map((row) => row.detail).join(' | '),
+          '::',
+          query.replace(/\s+/g, ' ').slice(0, 100),
+        )
+      if (scans.length)
+        offenders.push(`${scans.join(' | ')}\n    ${query.replace(/\s+/g, ' ').slice(0, 240)}`)
     }
     expect(offenders, offenders.join('\n')).toEqual([])
   })

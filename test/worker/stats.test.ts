@@ -4,7 +4,8 @@ import { createDb } from '../../src/db/client'
 import { statsQueries } from '../../src/services/stats'
 import { call, createCommunity, createInvite, eventually, expectProblem, visit } from './helpers'
 
-const PHONE = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36'
+const PHONE =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36'
 const today = new Date().toISOString().slice(0, 10)
 
 async function visitAs(code: string, ip: string, options: { via?: 'qr'; agent?: string } = {}) {
@@ -16,7 +17,9 @@ async function visitAs(code: string, ip: string, options: { via?: 'qr'; agent?: 
 }
 
 async function visitCount(inviteId: string) {
-  const row = await env.DB.prepare('select count(*) as n from visits where invite_id = ?').bind(inviteId).first<{ n: number }>()
+  const row = await env.DB.prepare('select count(*) as n from visits where invite_id = ?')
+    .bind(inviteId)
+    .first<{ n: number }>()
   return row!.n
 }
 
@@ -43,9 +46,15 @@ describe('stats for marketers', () => {
       conversionRate: 0,
     })
     expect(stats.json.to).toBe(today)
-    expect(stats.json.byDay).toEqual([expect.objectContaining({ day: today, visits: 3, uniqueVisitors: 2 })])
-    expect(stats.json.bySource).toEqual([expect.objectContaining({ source: 'instagram', visits: 3 })])
-    expect(stats.json.byCountry.reduce((n: number, row: { visits: number }) => n + row.visits, 0)).toBe(3)
+    expect(stats.json.byDay).toEqual([
+      expect.objectContaining({ day: today, visits: 3, uniqueVisitors: 2 }),
+    ])
+    expect(stats.json.bySource).toEqual([
+      expect.objectContaining({ source: 'instagram', visits: 3 }),
+    ])
+    expect(
+      stats.json.byCountry.reduce((n: number, row: { visits: number }) => n + row.visits, 0),
+    ).toBe(3)
   })
 
   it('adds up a community’s links, by source', async () => {
@@ -58,9 +67,16 @@ describe('stats for marketers', () => {
     await visitAs(flyer.code, '198.51.100.12', { via: 'qr' })
     await visitAs(untagged.code, '198.51.100.13')
     await eventually(async () => {
-      expect((await visitCount(insta.id)) + (await visitCount(flyer.id)) + (await visitCount(untagged.id))).toBe(4)
+      expect(
+        (await visitCount(insta.id)) +
+          (await visitCount(flyer.id)) +
+          (await visitCount(untagged.id)),
+      ).toBe(4)
     })
-    const stats = await call('GET', `/api/communities/${community.id}/stats?from=${today}&to=${today}`)
+    const stats = await call(
+      'GET',
+      `/api/communities/${community.id}/stats?from=${today}&to=${today}`,
+    )
     expect(stats.json.totals).toMatchObject({ visits: 4, uniqueVisitors: 4, scans: 1, clicks: 3 })
     expect(stats.json.bySource).toHaveLength(3)
     expect(stats.json.bySource[0]).toMatchObject({ source: 'instagram', visits: 2 })
@@ -83,9 +99,21 @@ describe('stats for marketers', () => {
 
   it('refuses bad ranges', async () => {
     const invite = await createInvite((await createCommunity()).id)
-    expectProblem(await call('GET', `/api/invites/${invite.id}/stats?from=2026-02-01&to=2026-01-01`), 400, 'validation_failed')
-    expectProblem(await call('GET', `/api/invites/${invite.id}/stats?from=2020-01-01&to=2026-01-01`), 400, 'validation_failed')
-    expectProblem(await call('GET', `/api/invites/${invite.id}/stats?from=yesterday`), 400, 'validation_failed')
+    expectProblem(
+      await call('GET', `/api/invites/${invite.id}/stats?from=2026-02-01&to=2026-01-01`),
+      400,
+      'validation_failed',
+    )
+    expectProblem(
+      await call('GET', `/api/invites/${invite.id}/stats?from=2020-01-01&to=2026-01-01`),
+      400,
+      'validation_failed',
+    )
+    expectProblem(
+      await call('GET', `/api/invites/${invite.id}/stats?from=yesterday`),
+      400,
+      'validation_failed',
+    )
   })
 
   it('reads rollups through indexes, never scanning a table', async () => {
@@ -94,10 +122,17 @@ describe('stats for marketers', () => {
     for (const scope of [{ inviteId: 'inv_x' }, { communityId: 'cmt_x' }]) {
       for (const [name, query] of Object.entries(statsQueries(db, scope, range))) {
         const { sql, params } = query.toSQL()
-        const plan = await env.DB.prepare(`explain query plan ${sql}`).bind(...params).all<{ detail: string }>()
+        const plan = await env.DB.prepare(`explain query plan ${sql}`)
+          .bind(...params)
+          .all<{ detail: string }>()
         const details = plan.results.map((row) => row.detail)
-        expect(details.filter((d) => /^SCAN /.test(d)), `${name}: ${details.join(' | ')}`).toEqual([])
-        expect(details.some((d) => /SEARCH invite_daily_stats USING (INDEX|PRIMARY KEY)/.test(d))).toBe(true)
+        expect(
+          details.filter((d) => /^SCAN /.test(d)),
+          `${name}: ${details.join(' | ')}`,
+        ).toEqual([])
+        expect(
+          details.some((d) => /SEARCH invite_daily_stats USING (INDEX|PRIMARY KEY)/.test(d)),
+        ).toBe(true)
       }
     }
   })

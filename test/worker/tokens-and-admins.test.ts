@@ -1,6 +1,13 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { call, countRows, createCommunity, createGroup, createToken, expectProblem } from './helpers'
+import {
+  call,
+  countRows,
+  createCommunity,
+  createGroup,
+  createToken,
+  expectProblem,
+} from './helpers'
 
 async function sha256Hex(value: string) {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value))
@@ -11,7 +18,9 @@ describe('tokens', () => {
   it('returns the secret once, stores only its SHA-256, and the token works', async () => {
     const created = await createToken({ name: 'Second owner', role: 'owner' })
     expect(created.token).toMatch(/^cg_[A-Za-z0-9_-]{43}$/)
-    const row = await env.DB.prepare('select * from api_tokens where id = ?').bind(created.id).first<Record<string, unknown>>()
+    const row = await env.DB.prepare('select * from api_tokens where id = ?')
+      .bind(created.id)
+      .first<Record<string, unknown>>()
     expect(row?.token_hash).toBe(await sha256Hex(created.token))
     expect(JSON.stringify(row)).not.toContain(created.token)
 
@@ -27,26 +36,58 @@ describe('tokens', () => {
   it('revokes a token so that it stops working at once', async () => {
     const created = await createToken({ role: 'owner' })
     expect((await call('DELETE', `/api/tokens/${created.id}`)).status).toBe(204)
-    expectProblem(await call('GET', '/api/communities', { token: created.token }), 401, 'unauthorized')
+    expectProblem(
+      await call('GET', '/api/communities', { token: created.token }),
+      401,
+      'unauthorized',
+    )
     expectProblem(await call('DELETE', `/api/tokens/${created.id}`), 404, 'not_found')
   })
 
   it('scopes a group admin token to the group’s community', async () => {
     const community = await createCommunity()
     const group = await createGroup(community.id)
-    const created = await call('POST', '/api/tokens', { body: { name: 'Group lead', role: 'group_admin', groupId: group.id } })
-    expect(created.json).toMatchObject({ role: 'group_admin', communityId: community.id, groupId: group.id })
+    const created = await call('POST', '/api/tokens', {
+      body: { name: 'Group lead', role: 'group_admin', groupId: group.id },
+    })
+    expect(created.json).toMatchObject({
+      role: 'group_admin',
+      communityId: community.id,
+      groupId: group.id,
+    })
   })
 
   it('refuses tokens whose scope does not fit their role', async () => {
     const community = await createCommunity()
     const before = await countRows('api_tokens')
-    expectProblem(await call('POST', '/api/tokens', { body: { name: 'x', role: 'community_admin' } }), 400, 'validation_failed')
-    expectProblem(await call('POST', '/api/tokens', { body: { name: 'x', role: 'group_admin', communityId: community.id } }), 400, 'validation_failed')
-    expectProblem(await call('POST', '/api/tokens', { body: { name: 'x', role: 'owner', communityId: community.id } }), 400, 'validation_failed')
-    expectProblem(await call('POST', '/api/tokens', { body: { name: 'x', role: 'root' } }), 400, 'validation_failed')
     expectProblem(
-      await call('POST', '/api/tokens', { body: { name: 'x', role: 'community_admin', communityId: 'cmt_00000000000000000000000000' } }),
+      await call('POST', '/api/tokens', { body: { name: 'x', role: 'community_admin' } }),
+      400,
+      'validation_failed',
+    )
+    expectProblem(
+      await call('POST', '/api/tokens', {
+        body: { name: 'x', role: 'group_admin', communityId: community.id },
+      }),
+      400,
+      'validation_failed',
+    )
+    expectProblem(
+      await call('POST', '/api/tokens', {
+        body: { name: 'x', role: 'owner', communityId: community.id },
+      }),
+      400,
+      'validation_failed',
+    )
+    expectProblem(
+      await call('POST', '/api/tokens', { body: { name: 'x', role: 'root' } }),
+      400,
+      'validation_failed',
+    )
+    expectProblem(
+      await call('POST', '/api/tokens', {
+        body: { name: 'x', role: 'community_admin', communityId: 'cmt_00000000000000000000000000' },
+      }),
       404,
       'not_found',
     )
@@ -64,17 +105,30 @@ describe('tokens', () => {
       body: { name: 'Helper', role: 'group_admin', groupId: mineGroup.id },
     })
     expect(made.status).toBe(201)
-    expectProblem(await call('POST', '/api/tokens', { token: admin.token, body: { name: 'x', role: 'owner' } }), 403, 'forbidden')
     expectProblem(
-      await call('POST', '/api/tokens', { token: admin.token, body: { name: 'x', role: 'community_admin', communityId: theirs.id } }),
+      await call('POST', '/api/tokens', { token: admin.token, body: { name: 'x', role: 'owner' } }),
+      403,
+      'forbidden',
+    )
+    expectProblem(
+      await call('POST', '/api/tokens', {
+        token: admin.token,
+        body: { name: 'x', role: 'community_admin', communityId: theirs.id },
+      }),
       403,
       'forbidden',
     )
     const listed = await call('GET', '/api/tokens', { token: admin.token })
-    expect(listed.json.data.every((t: { communityId: string }) => t.communityId === mine.id)).toBe(true)
+    expect(listed.json.data.every((t: { communityId: string }) => t.communityId === mine.id)).toBe(
+      true,
+    )
 
     const theirAdmin = await createToken({ role: 'community_admin', communityId: theirs.id })
-    expectProblem(await call('DELETE', `/api/tokens/${theirAdmin.id}`, { token: admin.token }), 403, 'forbidden')
+    expectProblem(
+      await call('DELETE', `/api/tokens/${theirAdmin.id}`, { token: admin.token }),
+      403,
+      'forbidden',
+    )
   })
 
   it('keeps group admins away from tokens', async () => {
@@ -83,7 +137,10 @@ describe('tokens', () => {
     const admin = await createToken({ role: 'group_admin', groupId: group.id })
     expectProblem(await call('GET', '/api/tokens', { token: admin.token }), 403, 'forbidden')
     expectProblem(
-      await call('POST', '/api/tokens', { token: admin.token, body: { name: 'x', role: 'group_admin', groupId: group.id } }),
+      await call('POST', '/api/tokens', {
+        token: admin.token,
+        body: { name: 'x', role: 'group_admin', groupId: group.id },
+      }),
       403,
       'forbidden',
     )
@@ -93,33 +150,68 @@ describe('tokens', () => {
 describe('admins and role changes', () => {
   it('keeps an added group’s admins as group admins until they are promoted, and demotes them back', async () => {
     const community = await createCommunity()
-    const added = await createGroup(community.id, { origin: 'added', chatInviteUrl: 'https://chat.whatsapp.com/OldGroup1' })
+    const added = await createGroup(community.id, {
+      origin: 'added',
+      chatInviteUrl: 'https://chat.whatsapp.com/OldGroup1',
+    })
     const other = await createGroup(community.id)
-    const lead = await createToken({ name: 'Old group lead', role: 'group_admin', groupId: added.id })
+    const lead = await createToken({
+      name: 'Old group lead',
+      role: 'group_admin',
+      groupId: added.id,
+    })
 
     // Before promotion: their group only.
-    expectProblem(await call('PATCH', `/api/groups/${other.id}`, { token: lead.token, body: { topic: 'x' } }), 403, 'forbidden')
+    expectProblem(
+      await call('PATCH', `/api/groups/${other.id}`, { token: lead.token, body: { topic: 'x' } }),
+      403,
+      'forbidden',
+    )
 
     const admins = await call('GET', `/api/communities/${community.id}/admins`)
-    expect(admins.json.data).toEqual([expect.objectContaining({ id: lead.id, role: 'group_admin', groupId: added.id })])
+    expect(admins.json.data).toEqual([
+      expect.objectContaining({ id: lead.id, role: 'group_admin', groupId: added.id }),
+    ])
 
-    const promoted = await call('POST', `/api/communities/${community.id}/admins/${lead.id}/promote`)
+    const promoted = await call(
+      'POST',
+      `/api/communities/${community.id}/admins/${lead.id}/promote`,
+    )
     expect(promoted.status).toBe(200)
     expect(promoted.json).toMatchObject({ role: 'community_admin', communityId: community.id })
-    expect((await call('PATCH', `/api/groups/${other.id}`, { token: lead.token, body: { topic: 'Now allowed' } })).status).toBe(200)
+    expect(
+      (
+        await call('PATCH', `/api/groups/${other.id}`, {
+          token: lead.token,
+          body: { topic: 'Now allowed' },
+        })
+      ).status,
+    ).toBe(200)
 
     const demoted = await call('POST', `/api/communities/${community.id}/admins/${lead.id}/demote`)
     expect(demoted.status).toBe(200)
     expect(demoted.json).toMatchObject({ role: 'group_admin', groupId: added.id })
-    expectProblem(await call('PATCH', `/api/groups/${other.id}`, { token: lead.token, body: { topic: 'y' } }), 403, 'forbidden')
+    expectProblem(
+      await call('PATCH', `/api/groups/${other.id}`, { token: lead.token, body: { topic: 'y' } }),
+      403,
+      'forbidden',
+    )
   })
 
   it('demotes a community admin without a former group only when told which group', async () => {
     const community = await createCommunity()
     const group = await createGroup(community.id)
     const admin = await createToken({ role: 'community_admin', communityId: community.id })
-    expectProblem(await call('POST', `/api/communities/${community.id}/admins/${admin.id}/demote`), 409, 'invalid_role_change')
-    const demoted = await call('POST', `/api/communities/${community.id}/admins/${admin.id}/demote`, { body: { groupId: group.id } })
+    expectProblem(
+      await call('POST', `/api/communities/${community.id}/admins/${admin.id}/demote`),
+      409,
+      'invalid_role_change',
+    )
+    const demoted = await call(
+      'POST',
+      `/api/communities/${community.id}/admins/${admin.id}/demote`,
+      { body: { groupId: group.id } },
+    )
     expect(demoted.json).toMatchObject({ role: 'group_admin', groupId: group.id })
   })
 
@@ -130,9 +222,29 @@ describe('admins and role changes', () => {
     const lead = await createToken({ role: 'group_admin', groupId: group.id })
     const peer = await createToken({ role: 'group_admin', groupId: group.id })
     const outsider = await createToken({ role: 'community_admin', communityId: other.id })
-    expectProblem(await call('POST', `/api/communities/${community.id}/admins/${lead.id}/promote`, { token: peer.token }), 403, 'forbidden')
-    expectProblem(await call('POST', `/api/communities/${community.id}/admins/${lead.id}/promote`, { token: outsider.token }), 403, 'forbidden')
-    expectProblem(await call('POST', `/api/communities/${other.id}/admins/${lead.id}/promote`), 404, 'not_found')
-    expect((await call('GET', `/api/communities/${community.id}/admins`)).json.data.every((t: { role: string }) => t.role === 'group_admin')).toBe(true)
+    expectProblem(
+      await call('POST', `/api/communities/${community.id}/admins/${lead.id}/promote`, {
+        token: peer.token,
+      }),
+      403,
+      'forbidden',
+    )
+    expectProblem(
+      await call('POST', `/api/communities/${community.id}/admins/${lead.id}/promote`, {
+        token: outsider.token,
+      }),
+      403,
+      'forbidden',
+    )
+    expectProblem(
+      await call('POST', `/api/communities/${other.id}/admins/${lead.id}/promote`),
+      404,
+      'not_found',
+    )
+    expect(
+      (await call('GET', `/api/communities/${community.id}/admins`)).json.data.every(
+        (t: { role: string }) => t.role === 'group_admin',
+      ),
+    ).toBe(true)
   })
 })

@@ -1,4 +1,10 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from 'cloudflare:test'
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import worker from '../../src/index'
@@ -22,20 +28,40 @@ describe('the visits queue consumer', () => {
   it('writes a batch of 100 visits with exact rollups: visits, unique people, scans, clicks, bots', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const base = { inviteId: invite.id, communityId: community.id, at: Date.now(), country: 'DE', referrerHost: null }
+    const base = {
+      inviteId: invite.id,
+      communityId: community.id,
+      at: Date.now(),
+      country: 'DE',
+      referrerHost: null,
+    }
     const bodies = Array.from({ length: 100 }, (_, i) =>
       i < 90
         ? // 90 human views by 45 people (each twice), a third of them from the QR code
-          { ...base, via: i % 3 === 0 ? 'qr' : 'link', device: 'mobile', isBot: false, visitorHash: (i % 45).toString(16).padStart(32, '0') }
+          {
+            ...base,
+            via: i % 3 === 0 ? 'qr' : 'link',
+            device: 'mobile',
+            isBot: false,
+            visitorHash: (i % 45).toString(16).padStart(32, '0'),
+          }
         : { ...base, via: 'link', device: 'bot', isBot: true, visitorHash: 'f'.repeat(32) },
     )
     const result = await deliver(bodies)
     expect(result.ackAll).toBe(true)
 
     const stats = await call('GET', `/api/invites/${invite.id}/stats`)
-    expect(stats.json.totals).toMatchObject({ visits: 90, uniqueVisitors: 45, scans: 30, clicks: 60, botVisits: 10 })
+    expect(stats.json.totals).toMatchObject({
+      visits: 90,
+      uniqueVisitors: 45,
+      scans: 30,
+      clicks: 60,
+      botVisits: 10,
+    })
     expect(stats.json.byCountry).toEqual([expect.objectContaining({ country: 'DE', visits: 90 })])
-    const rows = await env.DB.prepare('select count(*) as n from visits where invite_id = ?').bind(invite.id).first<{ n: number }>()
+    const rows = await env.DB.prepare('select count(*) as n from visits where invite_id = ?')
+      .bind(invite.id)
+      .first<{ n: number }>()
     expect(rows!.n).toBe(100)
 
     // The same people the same day are not new; a new person is.
@@ -61,7 +87,12 @@ describe('the visits queue consumer', () => {
       isBot: false,
       visitorHash: 'b'.repeat(32),
     }
-    const result = await deliver([good, { ...good, via: 'carrier-pigeon' }, 'not even an object', { ...good, ip: undefined, visitorHash: '203.0.113.9' }])
+    const result = await deliver([
+      good,
+      { ...good, via: 'carrier-pigeon' },
+      'not even an object',
+      { ...good, ip: undefined, visitorHash: '203.0.113.9' },
+    ])
     expect(result.ackAll).toBe(true)
     const stats = await call('GET', `/api/invites/${invite.id}/stats`)
     expect(stats.json.totals).toMatchObject({ visits: 1, scans: 1 })
@@ -73,7 +104,17 @@ describe('the visits queue consumer', () => {
     await env.DB.prepare('alter table visits rename to visits_away').run()
     try {
       const result = await deliver([
-        { inviteId: invite.id, communityId: community.id, at: Date.now(), via: 'qr', country: 'DE', referrerHost: null, device: 'mobile', isBot: false, visitorHash: 'c'.repeat(32) },
+        {
+          inviteId: invite.id,
+          communityId: community.id,
+          at: Date.now(),
+          via: 'qr',
+          country: 'DE',
+          referrerHost: null,
+          device: 'mobile',
+          isBot: false,
+          visitorHash: 'c'.repeat(32),
+        },
       ])
       expect(result.ackAll).toBe(false)
       expect(result.retryBatch.retry).toBe(true)
@@ -89,14 +130,34 @@ describe('visit retention', () => {
     const invite = await createInvite(community.id)
     const now = Date.now()
     const day = 86400_000
-    const body = (at: number) => ({ inviteId: invite.id, communityId: community.id, at, via: 'link', country: 'DE', referrerHost: null, device: 'mobile', isBot: false, visitorHash: 'd'.repeat(32) })
+    const body = (at: number) => ({
+      inviteId: invite.id,
+      communityId: community.id,
+      at,
+      via: 'link',
+      country: 'DE',
+      referrerHost: null,
+      device: 'mobile',
+      isBot: false,
+      visitorHash: 'd'.repeat(32),
+    })
     await deliver([body(now - 500 * day), body(now - 10 * day)])
     const ctx = createExecutionContext()
-    await worker.scheduled(createScheduledController({ cron: '* * * * *', scheduledTime: now }), env, ctx)
+    await worker.scheduled(
+      createScheduledController({ cron: '* * * * *', scheduledTime: now }),
+      env,
+      ctx,
+    )
     await waitOnExecutionContext(ctx)
-    const left = await env.DB.prepare('select at from visits where invite_id = ?').bind(invite.id).all<{ at: number }>()
+    const left = await env.DB.prepare('select at from visits where invite_id = ?')
+      .bind(invite.id)
+      .all<{ at: number }>()
     expect(left.results.map((row) => row.at)).toEqual([now - 10 * day])
-    const rollups = await env.DB.prepare('select sum(visits) as n from invite_daily_stats where invite_id = ?').bind(invite.id).first<{ n: number }>()
+    const rollups = await env.DB.prepare(
+      'select sum(visits) as n from invite_daily_stats where invite_id = ?',
+    )
+      .bind(invite.id)
+      .first<{ n: number }>()
     expect(rollups!.n).toBe(2)
   })
 })

@@ -1,0 +1,297 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { AppEnv } from '../../env'
+import { ApiError, fieldErrors } from '../../lib/errors'
+import { readForm } from '../../lib/forms'
+import { idPattern } from '../../lib/ids'
+import { csrfTokenFor } from '../../middleware/dashboard-session'
+import { assertCanManageCommunity } from '../../services/access'
+import {
+  cancelAnnouncement,
+  createAnnouncement,
+  deliverySummary,
+  getAnnouncementOrThrow,
+  listAnnouncements,
+  previewRuns,
+  sendAnnouncementNow,
+} from '../../services/announcements'
+import { getCommunityOrThrow } from '../../services/communities'
+import { listGroups } from '../../services/groups'
+import { TimeZoneSchema } from '../../schemas/announcements'
+import { Csrf, words } from '../../views/dashboard'
+import { CommunityId, lang, idOrThrow, formText, shell, Tabs } from './page'
+
+/** Announcements: compose, schedule once or on a repeat rule, send now, cancel. */
+export const announcementsApp = new Hono<AppEnv>()
+
+const AnnouncementForm = z
+  .object({
+    body: z.string().trim().min(1).max(4096),
+    audience: z.string().optional(),
+    sendAt: z.string().optional(),
+    timezone: TimeZoneSchema.optional(),
+    cron: z.string().trim().max(100).optional(),
+  })
+  .transform((form, ctx) => {
+    const timezone = form.timezone || 'Europe/Berlin'
+    if (form.cron)
+      return {
+        body: form.body,
+        audience: form.audience,
+        repeat: { cron: form.cron, timezone },
+        sendAt: null,
+      }
+    const local = form.sendAt ? new Date(`${form.sendAt}:00Z`) : null
+    if (!local || Number.isNaN(local.getTime())) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'Give a date and time, or a repeat rule',
+        path: ['sendAt'],
+      })
+      return z.NEVER
+    }
+    // The form's date-time is wall-clock time in the chosen zone; find the UTC instant for it.
+    // Twice: the offset at the guessed instant, not at the wall-clock time read as UTC, is the
+    // one that holds around a change of clocks.
+    const guess = new Date(local.getTime() - zoneOffsetMinutes(timezone, local) * 60_000)
+    const sendAt = new Date(local.getTime() - zoneOffsetMinutes(timezone, guess) * 60_000)
+    return { body: form.body, audience: form.audience, repeat: null, sendAt }
+  })
+
+/** How far a time zone is ahead of UTC at a moment, in minutes. */
+function zoneOffsetMinutes(timeZone: string, at: Date): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  })
+    .formatToParts(at)
+    .reduce<Record<string, string>>((all, part) => ({ ...all, [part.type]: part.value }), {})
+  const asUtc = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+  )
+  return Math.round((asUtc - at.getTime()) / 60_000)
+}
+
+announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
+  const t = words(lang(c))
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  assertCanManageCommunity(c.var.principal, id)
+  const community = await getCommunityOrThrow(c.var.db, id)
+  const [groups, page] = await Promise.all([
+    listGroups(c.var.db, id, { limit: 100 }),
+    listAnnouncements(c.var.db, id, { limit: 100 }),
+  ])
+  const summaries = await Promise.all(
+    page.data.map((announcement) => deliverySummary(c.var.db, announcement.id)),
+  )
+  const cron = c.req.query('cron')?.slice(0, 100)
+  const timezone = TimeZoneSchema.catch('Europe/Berlin').parse(
+    c.req.query('timezone') || 'Europe/Berlin',
+  )
+  let preview: Date[] | string = []
+  if (cron) {
+    try {
+      preview = previewRuns({ cron, timezone }, new Date(), 5)
+    } catch (error) {
+      preview =
+        error instanceof ApiError ? (error.errors?.[0]?.message ?? error.message) : 'invalid rule'
+    }
+  }
+  const csrf = await csrfTokenFor(c)
+  const when = (date: Date | null) =>
+    date
+      ? new Intl.DateTimeFormat(lang(c) === 'de' ? 'de-DE' : 'en-GB', {
+          dateStyle: 'medium',
+          timeStyle: 'short',
+          timeZone: timezone,
+        }).format(date)
+      : '–'
+  return shell(
+    c,
+    `${community.name}: ${t.announcements}`,
+    <>
+      <h1>{community.name}</h1>
+      <Tabs communityId={id} current="/announcements" t={t} />
+      <section>
+        <h2>{t.compose}</h2>
+        <form method="post" action={`/admin/communities/${id}/announcements`}>
+          <Csrf token={csrf} />
+          <label for="body">{t.text}</label>
+          <textarea id="body" name="body" rows={4} maxlength={4096} required />
+          <div class="grid">
+            <div>
+              <label for="audience">{t.audience}</label>
+              <select id="audience" name="audience">
+                <option value="announcement">{t.everyone}</option>
+                {groups.data
+                  .filter((group) => group.kind === 'discussion')
+                  .map((group) => (
+                    <option value={group.id}>{group.name}</option>
+                  ))}
+              </select>
+            </div>
+            <div>
+              <label for="sendAt">{t.once}</label>
+              <input id="sendAt" name="sendAt" type="datetime-local" />
+            </div>
+            <div>
+              <label for="cron">{t.repeat}</label>
+              <input id="cron" name="cron" placeholder="0 9 * * 1" value={cron ?? ''} />
+            </div>
+            <div>
+              <label for="timezone">{t.timezone}</label>
+              <input id="timezone" name="timezone" value={timezone} />
+            </div>
+          </div>
+          <p>
+            <button type="submit">{t.schedule}</button>{' '}
+            <button
+              type="submit"
+              class="secondary"
+              formmethod="get"
+              formaction={`/admin/communities/${id}/announcements`}
+              formnovalidate
+            >
+              {t.preview}
+            </button>
+          </p>
+          {typeof preview === 'string' ? (
+            <p class="err">{preview}</p>
+          ) : (
+            preview.length > 0 && (
+              <div>
+                <b>{t.nextRuns}</b>
+                <ul>
+                  {preview.map((run) => (
+                    <li>{when(run)}</li>
+                  ))}
+                </ul>
+              </div>
+            )
+          )}
+        </form>
+      </section>
+      <section>
+        <h2>{t.announcements}</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>{t.text}</th>
+              <th>{t.status}</th>
+              <th class="n">{t.delivered}</th>
+              <th class="n">{t.failed}</th>
+              <th class="n">{t.queued}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {page.data.map((announcement, i) => (
+              <tr>
+                <td>
+                  {announcement.body.slice(0, 80)}
+                  <div class="muted">
+                    {announcement.repeatCron
+                      ? `${announcement.repeatCron} (${announcement.repeatTimezone})`
+                      : ''}{' '}
+                    {when(announcement.sendAt)}
+                  </div>
+                </td>
+                <td>{announcement.status}</td>
+                <td class="n">{summaries[i]!.totals.sent}</td>
+                <td class="n">{summaries[i]!.totals.failed}</td>
+                <td class="n">{summaries[i]!.totals.queued}</td>
+                <td>
+                  {announcement.status === 'scheduled' && (
+                    <>
+                      <form
+                        method="post"
+                        action={`/admin/announcements/${announcement.id}/send-now`}
+                        class="inline"
+                      >
+                        <Csrf token={csrf} />
+                        <button type="submit">{t.sendNow}</button>
+                      </form>{' '}
+                      <form
+                        method="post"
+                        action={`/admin/announcements/${announcement.id}/cancel`}
+                        class="inline"
+                      >
+                        <Csrf token={csrf} />
+                        <button type="submit" class="danger">
+                          {t.cancel}
+                        </button>
+                      </form>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </>,
+    id,
+  )
+})
+
+announcementsApp.post('/admin/communities/:id/announcements', async (c) => {
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  assertCanManageCommunity(c.var.principal, id)
+  const form = await readForm(c)
+  const parsed = AnnouncementForm.safeParse(
+    Object.fromEntries(
+      ['body', 'audience', 'sendAt', 'timezone', 'cron'].map((key) => [key, formText(form, key)]),
+    ),
+  )
+  if (!parsed.success) {
+    throw new ApiError(
+      'validation_failed',
+      fieldErrors(parsed.error.issues)
+        .map((e) => `${e.path}: ${e.message}`)
+        .join('; '),
+    )
+  }
+  const { body, audience, repeat, sendAt } = parsed.data
+  if (sendAt && sendAt.getTime() < Date.now() - 60_000)
+    throw new ApiError('validation_failed', 'The time is in the past.')
+  await createAnnouncement(
+    c.var.db,
+    id,
+    {
+      body,
+      groupIds:
+        audience && audience !== 'announcement'
+          ? [idOrThrow(z.string().regex(idPattern('grp')), audience)]
+          : null,
+      sendAt,
+      repeat,
+    },
+    new Date(),
+  )
+  return c.redirect(`/admin/communities/${id}/announcements`, 303)
+})
+
+for (const action of ['send-now', 'cancel'] as const) {
+  announcementsApp.post(`/admin/announcements/:id/${action}`, async (c) => {
+    const announcement = await getAnnouncementOrThrow(
+      c.var.db,
+      idOrThrow(z.string().regex(idPattern('ann')), c.req.param('id')),
+    )
+    assertCanManageCommunity(c.var.principal, announcement.communityId)
+    await (action === 'send-now' ? sendAnnouncementNow : cancelAnnouncement)(
+      c.var.db,
+      announcement,
+      new Date(),
+    )
+    return c.redirect(`/admin/communities/${announcement.communityId}/announcements`, 303)
+  })
+}

@@ -1,0 +1,159 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { AppEnv } from '../../env'
+import { ApiError } from '../../lib/errors'
+import { readForm } from '../../lib/forms'
+import { idPattern } from '../../lib/ids'
+import { csrfTokenFor } from '../../middleware/dashboard-session'
+import { assertCanManageCommunity } from '../../services/access'
+import { getCommunityOrThrow } from '../../services/communities'
+import { getJoinRequestOrThrow, listJoinRequests } from '../../services/join-requests'
+import { approveJoinRequest, rejectJoinRequest } from '../../services/joining'
+import { Csrf, words } from '../../views/dashboard'
+import { CommunityId, lang, idOrThrow, formText, shell, Tabs, cursorOf, NextPage } from './page'
+
+/** Pending join requests, decided one by one or in bulk. */
+export const approvalsApp = new Hono<AppEnv>()
+
+approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
+  const t = words(lang(c))
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  assertCanManageCommunity(c.var.principal, id)
+  const community = await getCommunityOrThrow(c.var.db, id)
+  const pending = await listJoinRequests(c.var.db, id, {
+    status: 'pending',
+    limit: 100,
+    cursor: cursorOf(c),
+  })
+  return shell(
+    c,
+    `${community.name}: ${t.approvals}`,
+    <>
+      <h1>{community.name}</h1>
+      <Tabs communityId={id} current="/approvals" t={t} />
+      <section>
+        <h2>{t.approvals}</h2>
+        {pending.data.length === 0 ? (
+          <p class="muted">{t.noPending}</p>
+        ) : (
+          <form method="post" action={`/admin/communities/${id}/approvals`}>
+            <Csrf token={await csrfTokenFor(c)} />
+            <table>
+              <thead>
+                <tr>
+                  <th>
+                    <span class="muted">✓</span>
+                  </th>
+                  <th>Name</th>
+                  <th>{t.answers}</th>
+                  <th>{t.source}</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {pending.data.map((request) => (
+                  <tr>
+                    <td>
+                      <input
+                        type="checkbox"
+                        name="ids"
+                        value={request.id}
+                        aria-label={request.name}
+                      />
+                    </td>
+                    <td>
+                      {request.name}
+                      <div class="muted">{request.phone ?? request.email}</div>
+                    </td>
+                    <td>
+                      {community.joinQuestions.map((question, i) => (
+                        <div>
+                          <span class="muted">{question}</span> {request.answers[i] ?? '–'}
+                        </div>
+                      ))}
+                    </td>
+                    <td>
+                      {request.inviteLabel ?? request.inviteSource ?? '–'}
+                      {request.referrerName && (
+                        <div class="muted">
+                          {t.referredBy} {request.referrerName}
+                        </div>
+                      )}
+                    </td>
+                    <td>
+                      <button type="submit" name="only" value={`approve:${request.id}`}>
+                        {t.approve}
+                      </button>{' '}
+                      <button
+                        type="submit"
+                        class="danger"
+                        name="only"
+                        value={`reject:${request.id}`}
+                      >
+                        {t.reject}
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <NextPage cursor={pending.nextCursor} c={c} />
+            <label for="reason">{t.reason}</label>
+            <input id="reason" name="reason" maxlength={500} style="width:100%" />
+            <p>
+              <button type="submit" name="action" value="approve">
+                {t.approveSelected}
+              </button>{' '}
+              <button type="submit" class="danger" name="action" value="reject">
+                {t.rejectSelected}
+              </button>
+            </p>
+          </form>
+        )}
+      </section>
+    </>,
+    id,
+  )
+})
+
+const DecisionForm = z.object({
+  action: z.enum(['approve', 'reject']),
+  ids: z
+    .array(z.string().regex(idPattern('jr')))
+    .min(1)
+    .max(100),
+  reason: z.string().trim().max(500).optional(),
+})
+
+/** One decision (a row's button) or many (the checkboxes): the same services as the API. */
+approvalsApp.post('/admin/communities/:id/approvals', async (c) => {
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  assertCanManageCommunity(c.var.principal, id)
+  const form = await readForm(c)
+  const only = formText(form, 'only')?.split(':')
+  const ids = form.ids === undefined ? [] : ([] as unknown[]).concat(form.ids).map(String)
+  const parsed = DecisionForm.safeParse({
+    action: only ? only[0] : formText(form, 'action'),
+    ids: only ? [only[1]] : ids,
+    reason: formText(form, 'reason'),
+  })
+  if (!parsed.success) return c.redirect(`/admin/communities/${id}/approvals`, 303)
+  let done = 0
+  const problems = new Set<string>()
+  for (const requestId of parsed.data.ids) {
+    try {
+      const request = await getJoinRequestOrThrow(c.var.db, requestId)
+      if (request.communityId !== id) continue
+      if (parsed.data.action === 'approve') await approveJoinRequest(c.var.db, request, new Date())
+      else await rejectJoinRequest(c.var.db, request, parsed.data.reason ?? null, new Date())
+      done += 1
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error
+      problems.add(error.code)
+    }
+  }
+  return c.redirect(
+    `/admin/communities/${id}/approvals?decided=${done}&refused=${[...problems].join(',')}`,
+    303,
+  )
+})

@@ -1,0 +1,346 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { AppEnv } from '../../env'
+import { ApiError, fieldErrors } from '../../lib/errors'
+import { readForm } from '../../lib/forms'
+import { addDays, utcDay } from '../../lib/time'
+import { idPattern } from '../../lib/ids'
+import { csrfTokenFor } from '../../middleware/dashboard-session'
+import {
+  assertCanManageCommunity,
+  assertCanReadCommunity,
+  canManageCommunity,
+} from '../../services/access'
+import { getCommunityOrThrow } from '../../services/communities'
+import { listGroups } from '../../services/groups'
+import {
+  createInvite,
+  getInviteOrThrow,
+  inviteStatus,
+  listInvites,
+  revokeInvite,
+  rotateInvite,
+} from '../../services/invites'
+import { leaderboard } from '../../services/members'
+import { listRewards } from '../../services/rewards'
+import { getStats, statsByInvite } from '../../services/stats'
+import { inviteUrls } from '../../schemas/invites'
+import { Csrf, FunnelChart, words } from '../../views/dashboard'
+import { CommunityId, InviteId, lang, idOrThrow, formText, shell, Tabs, percent } from './page'
+
+/** A community's overview and its campaign links: funnel, QR codes, revoke and rotate. */
+export const linksApp = new Hono<AppEnv>()
+
+linksApp.get('/admin/communities/:id', async (c) => {
+  const t = words(lang(c))
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  assertCanReadCommunity(c.var.principal, id)
+  const community = await getCommunityOrThrow(c.var.db, id)
+  const range = { from: addDays(utcDay(new Date()), -29), to: utcDay(new Date()) }
+  const [groups, invites, totals, perInvite, board, rewards] = await Promise.all([
+    listGroups(c.var.db, id, { limit: 100 }),
+    listInvites(c.var.db, id, { limit: 100 }),
+    getStats(c.var.db, { communityId: id }, range),
+    statsByInvite(c.var.db, id, range),
+    leaderboard(c.var.db, id, { limit: 10 }),
+    listRewards(c.var.db, id, { limit: 20 }),
+  ])
+  const campaignLinks = invites.data.filter((invite) => !invite.referrerMemberId)
+  const manage = canManageCommunity(c.var.principal, id)
+  return shell(
+    c,
+    community.name,
+    <>
+      <h1>{community.name}</h1>
+      <Tabs communityId={id} current="" t={t} />
+      <section>
+        <div class="grid">
+          {(
+            [
+              [t.visits, totals.totals.visits],
+              [t.scans, totals.totals.scans],
+              [t.clicks, totals.totals.clicks],
+              [t.requests, totals.totals.joinRequests],
+              [t.joins, totals.totals.joins],
+              [t.conversion, percent(totals.totals.conversionRate)],
+            ] as const
+          ).map(([label, value]) => (
+            <div class="stat">
+              <span class="muted">{label}</span>
+              <b>{value}</b>
+            </div>
+          ))}
+        </div>
+        <FunnelChart lang={lang(c)} days={totals.byDay} />
+      </section>
+      <section>
+        <h2>{t.links}</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>{t.label}</th>
+              <th>{t.source}</th>
+              <th class="n">{t.visits}</th>
+              <th class="n">{t.scans}</th>
+              <th class="n">{t.joins}</th>
+              <th class="n">{t.conversion}</th>
+              <th>{t.status}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {campaignLinks.map((invite) => {
+              const figures = perInvite.get(invite.id)
+              return (
+                <tr>
+                  <td>
+                    <a href={`/admin/links/${invite.id}`}>{invite.label ?? invite.code}</a>
+                  </td>
+                  <td>{invite.source ?? '–'}</td>
+                  <td class="n">{figures?.visits ?? 0}</td>
+                  <td class="n">{figures?.scans ?? 0}</td>
+                  <td class="n">{figures?.joins ?? 0}</td>
+                  <td class="n">{percent(figures?.conversionRate ?? 0)}</td>
+                  <td>{inviteStatus(invite, new Date())}</td>
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
+        {manage && (
+          <form method="post" action={`/admin/communities/${id}/links`}>
+            <Csrf token={await csrfTokenFor(c)} />
+            <h2 style="margin-top:1rem">{t.create}</h2>
+            <div class="grid">
+              <div>
+                <label for="label">{t.label}</label>
+                <input id="label" name="label" maxlength={100} placeholder="Instagram bio" />
+              </div>
+              <div>
+                <label for="source">{t.source}</label>
+                <input id="source" name="source" maxlength={64} placeholder="instagram" />
+              </div>
+              <div>
+                <label for="campaign">{t.campaign}</label>
+                <input id="campaign" name="campaign" maxlength={64} />
+              </div>
+              <div>
+                <label for="groupId">{t.group}</label>
+                <select id="groupId" name="groupId">
+                  <option value="">{t.wholeCommunity}</option>
+                  {groups.data
+                    .filter((group) => group.kind === 'discussion')
+                    .map((group) => (
+                      <option value={group.id}>{group.name}</option>
+                    ))}
+                </select>
+              </div>
+              <div>
+                <label for="maxUses">{t.maxUses}</label>
+                <input id="maxUses" name="maxUses" type="number" min={1} />
+              </div>
+            </div>
+            <p>
+              <button type="submit">{t.create}</button>
+            </p>
+          </form>
+        )}
+      </section>
+      <section>
+        <h2>{t.groups}</h2>
+        <table>
+          <tbody>
+            {groups.data.map((group) => (
+              <tr>
+                <td>{group.name}</td>
+                <td class="n">
+                  {group.memberCount} / {group.memberLimit} <span class="muted">{t.limit}</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section>
+        <h2>{t.leaderboard}</h2>
+        <ol>
+          {board.map((row) => (
+            <li>
+              {row.name}: {row.referrals}
+            </li>
+          ))}
+        </ol>
+        <h2>{t.rewards}</h2>
+        <ul>
+          {rewards.data.map((reward) => (
+            <li>
+              {reward.memberName}: {reward.title}
+            </li>
+          ))}
+        </ul>
+      </section>
+    </>,
+    id,
+  )
+})
+
+const NewLinkForm = z.object({
+  label: z.string().trim().max(100).optional(),
+  source: z.string().trim().max(64).optional(),
+  campaign: z.string().trim().max(64).optional(),
+  groupId: z.string().regex(idPattern('grp')).optional(),
+  maxUses: z.coerce.number().int().min(1).max(1_000_000).optional(),
+})
+
+linksApp.post('/admin/communities/:id/links', async (c) => {
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  assertCanManageCommunity(c.var.principal, id)
+  const form = await readForm(c)
+  const parsed = NewLinkForm.safeParse(
+    Object.fromEntries(
+      ['label', 'source', 'campaign', 'groupId', 'maxUses'].map((key) => [
+        key,
+        formText(form, key),
+      ]),
+    ),
+  )
+  if (!parsed.success) {
+    throw new ApiError(
+      'validation_failed',
+      fieldErrors(parsed.error.issues)
+        .map((e) => `${e.path}: ${e.message}`)
+        .join('; '),
+    )
+  }
+  const invite = await createInvite(c.var.db, id, parsed.data, new Date())
+  return c.redirect(`/admin/links/${invite.id}`, 303)
+})
+
+linksApp.get('/admin/links/:id', async (c) => {
+  const t = words(lang(c))
+  const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
+  assertCanReadCommunity(c.var.principal, invite.communityId)
+  const community = await getCommunityOrThrow(c.var.db, invite.communityId)
+  const urls = inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code)
+  const stats = await getStats(
+    c.var.db,
+    { inviteId: invite.id },
+    { from: addDays(utcDay(new Date()), -29), to: utcDay(new Date()) },
+  )
+  const status = inviteStatus(invite, new Date())
+  const csrf = await csrfTokenFor(c)
+  return shell(
+    c,
+    invite.label ?? invite.code,
+    <>
+      <p>
+        <a href={`/admin/communities/${community.id}`}>← {community.name}</a>
+      </p>
+      <h1>{invite.label ?? invite.code}</h1>
+      <section>
+        <p class="code">
+          <a href={urls.url}>{urls.url}</a>{' '}
+          <button type="button" class="secondary" data-copy={urls.url} data-done={t.copied}>
+            {t.copy}
+          </button>
+        </p>
+        <p>
+          {t.status}: <b>{status}</b>
+        </p>
+        {status === 'active' && (
+          <>
+            <img
+              src={`/i/${invite.code}/qr.svg?size=240`}
+              alt={`QR code for ${urls.url}`}
+              width="240"
+              height="240"
+            />
+            <p>
+              <a class="button" href={`/i/${invite.code}/qr.svg?download=1`}>
+                {t.downloadSvg}
+              </a>{' '}
+              <a class="button" href={`/i/${invite.code}/qr.png?size=1024&download=1`}>
+                {t.downloadPng}
+              </a>
+            </p>
+          </>
+        )}
+        {canManageCommunity(c.var.principal, invite.communityId) && (
+          <p>
+            <form method="post" action={`/admin/links/${invite.id}/rotate`} class="inline">
+              <Csrf token={csrf} />
+              <button type="submit" class="secondary">
+                {t.rotate}
+              </button>
+            </form>{' '}
+            {!invite.revokedAt && (
+              <form
+                method="post"
+                action={`/admin/links/${invite.id}/revoke`}
+                class="inline"
+                data-confirm={t.confirmRevoke}
+              >
+                <Csrf token={csrf} />
+                <button type="submit" class="danger">
+                  {t.revoke}
+                </button>
+              </form>
+            )}
+          </p>
+        )}
+      </section>
+      <section>
+        <div class="grid">
+          {(
+            [
+              [t.visits, stats.totals.visits],
+              [t.scans, stats.totals.scans],
+              [t.clicks, stats.totals.clicks],
+              [t.requests, stats.totals.joinRequests],
+              [t.joins, stats.totals.joins],
+              [t.conversion, percent(stats.totals.conversionRate)],
+            ] as const
+          ).map(([label, value]) => (
+            <div class="stat">
+              <span class="muted">{label}</span>
+              <b>{value}</b>
+            </div>
+          ))}
+        </div>
+        <h2 style="margin-top:1rem">{t.byDay}</h2>
+        <FunnelChart lang={lang(c)} days={stats.byDay} />
+        <div class="grid">
+          {(
+            [
+              [t.bySource, stats.bySource.map((row) => [row.source, row.visits] as const)],
+              [t.byCountry, stats.byCountry.map((row) => [row.country, row.visits] as const)],
+            ] as const
+          ).map(([heading, rows]) => (
+            <div>
+              <h2>{heading}</h2>
+              <table>
+                <tbody>
+                  {rows.map(([key, visits]) => (
+                    <tr>
+                      <td>{key}</td>
+                      <td class="n">{visits}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ))}
+        </div>
+      </section>
+    </>,
+    invite.communityId,
+  )
+})
+
+for (const action of ['revoke', 'rotate'] as const) {
+  linksApp.post(`/admin/links/:id/${action}`, async (c) => {
+    const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
+    assertCanManageCommunity(c.var.principal, invite.communityId)
+    await (action === 'revoke' ? revokeInvite : rotateInvite)(c.var.db, invite, new Date())
+    return c.redirect(`/admin/links/${invite.id}`, 303)
+  })
+}

@@ -1,0 +1,141 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { AppEnv } from '../../env'
+import { idPattern } from '../../lib/ids'
+import { csrfTokenFor } from '../../middleware/dashboard-session'
+import { assertCanManageCommunity } from '../../services/access'
+import { getCommunityOrThrow } from '../../services/communities'
+import { listGroups } from '../../services/groups'
+import { endMembership } from '../../services/joining'
+import {
+  exportMembersCsv,
+  getMemberOrThrow,
+  groupIdsOfMembers,
+  listMembers,
+} from '../../services/members'
+import { Csrf, words } from '../../views/dashboard'
+import { CommunityId, lang, idOrThrow, shell, Tabs, cursorOf, NextPage } from './page'
+
+/** Members: search, filter by group, remove, export. */
+export const membersApp = new Hono<AppEnv>()
+
+const MemberFilter = z.object({
+  q: z.string().trim().max(100).optional().catch(undefined),
+  groupId: z.string().regex(idPattern('grp')).optional().catch(undefined),
+})
+
+membersApp.get('/admin/communities/:id/members', async (c) => {
+  const t = words(lang(c))
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  assertCanManageCommunity(c.var.principal, id)
+  const community = await getCommunityOrThrow(c.var.db, id)
+  const filter = MemberFilter.parse(c.req.query())
+  const [groups, page] = await Promise.all([
+    listGroups(c.var.db, id, { limit: 100 }),
+    listMembers(c.var.db, id, {
+      status: 'active',
+      search: filter.q || undefined,
+      groupId: filter.groupId,
+      limit: 100,
+      cursor: cursorOf(c),
+    }),
+  ])
+  const groupsOf = await groupIdsOfMembers(
+    c.var.db,
+    page.data.map((member) => member.id),
+  )
+  const groupName = new Map(groups.data.map((group) => [group.id, group.name]))
+  const csrf = await csrfTokenFor(c)
+  return shell(
+    c,
+    `${community.name}: ${t.members}`,
+    <>
+      <h1>{community.name}</h1>
+      <Tabs communityId={id} current="/members" t={t} />
+      <section>
+        <form method="get">
+          <div class="grid">
+            <div>
+              <label for="q">{t.search}</label>
+              <input id="q" name="q" value={filter.q ?? ''} placeholder={t.nameOrContact} />
+            </div>
+            <div>
+              <label for="groupId">{t.group}</label>
+              <select id="groupId" name="groupId">
+                <option value="">{t.all}</option>
+                {groups.data.map((group) => (
+                  <option value={group.id} selected={group.id === filter.groupId}>
+                    {group.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+          </div>
+          <p>
+            <button type="submit">{t.search}</button>{' '}
+            <a href={`/admin/communities/${id}/members.csv`}>{t.exportCsv}</a>
+          </p>
+        </form>
+        <table>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>{t.token === 'API-Token' ? 'Kontakt' : 'Contact'}</th>
+              <th>{t.groups}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {page.data.map((member) => (
+              <tr>
+                <td>{member.name}</td>
+                <td>{member.phone ?? member.email}</td>
+                <td>
+                  {(groupsOf.get(member.id) ?? [])
+                    .map((groupId) => groupName.get(groupId))
+                    .join(', ')}
+                </td>
+                <td>
+                  <form
+                    method="post"
+                    action={`/admin/members/${member.id}/remove`}
+                    class="inline"
+                    data-confirm={t.confirmRemove}
+                  >
+                    <Csrf token={csrf} />
+                    <button type="submit" class="danger">
+                      {t.remove}
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <NextPage cursor={page.nextCursor} c={c} />
+      </section>
+    </>,
+    id,
+  )
+})
+
+membersApp.get('/admin/communities/:id/members.csv', async (c) => {
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  assertCanManageCommunity(c.var.principal, id)
+  const community = await getCommunityOrThrow(c.var.db, id)
+  return c.body(exportMembersCsv(c.var.db, id), 200, {
+    'content-type': 'text/csv; charset=utf-8',
+    'content-disposition': `attachment; filename="${community.slug}-members.csv"`,
+    'cache-control': 'private, no-store',
+  })
+})
+
+membersApp.post('/admin/members/:id/remove', async (c) => {
+  const member = await getMemberOrThrow(
+    c.var.db,
+    idOrThrow(z.string().regex(idPattern('mem')), c.req.param('id')),
+  )
+  assertCanManageCommunity(c.var.principal, member.communityId)
+  await endMembership(c.var.db, member, 'removed', new Date())
+  return c.redirect(`/admin/communities/${member.communityId}/members`, 303)
+})

@@ -1,0 +1,133 @@
+import type { Context } from 'hono'
+import { z } from 'zod'
+import type { AppEnv } from '../../env'
+import { ApiError, ERROR_CODES, fieldErrors, problemTitle, type ErrorCode } from '../../lib/errors'
+import { pickLanguage, type Lang } from '../../lib/i18n'
+import { idPattern } from '../../lib/ids'
+import { PaginationQuerySchema } from '../../lib/pagination'
+import { csrfTokenFor } from '../../middleware/dashboard-session'
+import { canManageCommunity } from '../../services/access'
+import { listCommunities } from '../../services/communities'
+import { pendingCounts } from '../../services/join-requests'
+import { Shell, words } from '../../views/dashboard'
+
+// Helpers every dashboard page shares: language, ids from paths, forms, the page frame.
+
+export const CommunityId = z.string().regex(idPattern('cmt'))
+export const InviteId = z.string().regex(idPattern('inv'))
+
+export function lang(c: Context<AppEnv>): Lang {
+  return pickLanguage(c.req.header('accept-language'), c.req.query('lang'))
+}
+
+export function idOrThrow(schema: z.ZodString, value: string | undefined): string {
+  const parsed = schema.safeParse(value)
+  if (!parsed.success) throw new ApiError('not_found', 'No such page.')
+  return parsed.data
+}
+
+export function formText(form: Record<string, unknown>, key: string): string | undefined {
+  const value = form[key]
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+}
+
+/**
+ * What the last action did, from the redirect's query: counts and error codes only, turned into
+ * text here, so a crafted link cannot put words on an admin's screen.
+ */
+export function notice(c: Context<AppEnv>): string | undefined {
+  const decided = c.req.query('decided')
+  if (!decided || !/^\d{1,3}$/.test(decided)) return undefined
+  const refused = (c.req.query('refused') ?? '')
+    .split(',')
+    .filter((code): code is ErrorCode => (ERROR_CODES as string[]).includes(code))
+    .map((code) => problemTitle(code))
+  return [`${decided} ✓`, ...refused].join(' · ')
+}
+
+/**
+ * The page frame. Its header shows the pending requests from every page: of the community on
+ * screen, or else of every community this admin manages.
+ */
+export async function shell(
+  c: Context<AppEnv>,
+  title: string,
+  body: unknown,
+  communityId?: string,
+) {
+  const principal = c.var.principal
+  const managed = communityId
+    ? [communityId].filter((id) => canManageCommunity(principal, id))
+    : (await listCommunities(c.var.db, principal, { limit: 100 })).data
+        .map((community) => community.id)
+        .filter((id) => canManageCommunity(principal, id))
+  const counts = await pendingCounts(c.var.db, managed)
+  const pending =
+    managed.length > 0 ? [...counts.values()].reduce((sum, n) => sum + n, 0) : undefined
+  return c.html(
+    <Shell
+      lang={lang(c)}
+      title={title}
+      who={principal.name}
+      pendingCount={pending}
+      approvalsHref={communityId ? `/admin/communities/${communityId}/approvals` : undefined}
+      csrf={await csrfTokenFor(c)}
+      notice={notice(c)}
+    >
+      {body as never}
+    </Shell>,
+  )
+}
+
+export function Tabs(props: { communityId: string; current: string; t: ReturnType<typeof words> }) {
+  const tabs = [
+    ['', props.t.links],
+    ['/approvals', props.t.approvals],
+    ['/members', props.t.members],
+    ['/announcements', props.t.announcements],
+    ['/settings', props.t.settings],
+  ] as const
+  return (
+    <nav class="tabs">
+      {tabs.map(([path, label]) => (
+        <a
+          href={`/admin/communities/${props.communityId}${path}`}
+          aria-current={props.current === path ? 'page' : undefined}
+        >
+          {label}
+        </a>
+      ))}
+    </nav>
+  )
+}
+
+/** The page cursor from the query, if it looks like one (lists are paged by id). */
+export function cursorOf(c: Context<AppEnv>): string | undefined {
+  return PaginationQuerySchema.shape.cursor.safeParse(c.req.query('cursor')).data
+}
+
+/** A link to the next page of a list, keeping the other query parameters. */
+export function NextPage(props: { cursor: string | null; c: Context<AppEnv> }) {
+  if (!props.cursor) return null
+  const url = new URL(props.c.req.url)
+  url.searchParams.set('cursor', props.cursor)
+  return (
+    <p>
+      <a href={url.pathname + url.search}>{words(lang(props.c)).nextPage} →</a>
+    </p>
+  )
+}
+
+export function percent(value: number): string {
+  return `${Math.round(value * 1000) / 10}%`
+}
+
+/** A form the schema refused: a 400 naming each field and why. */
+export function refuse(issues: readonly z.core.$ZodIssue[]): never {
+  throw new ApiError(
+    'validation_failed',
+    fieldErrors(issues)
+      .map((e) => `${e.path}: ${e.message}`)
+      .join('; '),
+  )
+}
