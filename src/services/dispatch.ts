@@ -181,11 +181,9 @@ export async function expandDispatch(
   }
   for (let i = 0; i < chunk.length; i += 100) {
     await queue.sendBatch(
-      chunk
-        .slice(i, i + 100)
-        .map((member) => ({
-          body: { kind: 'announce', dispatchId, memberId: member.id } satisfies DeliveryMessage,
-        })),
+      chunk.slice(i, i + 100).map((member) => ({
+        body: { kind: 'announce', dispatchId, memberId: member.id } satisfies DeliveryMessage,
+      })),
     )
   }
   await db
