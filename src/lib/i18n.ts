@@ -155,3 +155,8 @@ export const MESSAGES: Record<Lang, Messages> = { de, en }
 export function formatNumber(lang: Lang, n: number): string {
   return new Intl.NumberFormat(lang === 'de' ? 'de-DE' : 'en-GB').format(n)
 }
+
+/** Why a link no longer lets people in, in words for the person holding it. */
+export function inviteGoneText(t: Messages, status: 'revoked' | 'expired' | 'used_up'): string {
+  return { revoked: t.revokedText, expired: t.expiredText, used_up: t.usedUpText }[status]
+}

@@ -5,7 +5,7 @@ import type { AppEnv } from '../env'
 import { signingSecret } from '../lib/config'
 import { constantTimeEqual, randomBase64Url, sha256Hex } from '../lib/crypto'
 import { ApiError, fieldErrors } from '../lib/errors'
-import { MESSAGES, pickLanguage, type Lang } from '../lib/i18n'
+import { inviteGoneText, MESSAGES, pickLanguage, type Lang } from '../lib/i18n'
 import { readForm } from '../lib/forms'
 import { signToken, verifyToken } from '../lib/signing'
 import { isAllowedChatInviteUrl } from '../lib/urls'
@@ -54,10 +54,7 @@ async function usableInviteOrThrow(c: Context<AppEnv>): Promise<Invite> {
   const status = inviteStatus(invite, new Date())
   if (status !== 'active') {
     const t = MESSAGES[language(c)]
-    throw new ApiError(
-      'invite_unusable',
-      { revoked: t.revokedText, expired: t.expiredText, used_up: t.usedUpText }[status],
-    )
+    throw new ApiError('invite_unusable', inviteGoneText(t, status))
   }
   return invite
 }

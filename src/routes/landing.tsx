@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
-import { MESSAGES, pickLanguage } from '../lib/i18n'
+import { inviteGoneText, MESSAGES, pickLanguage } from '../lib/i18n'
 import { deviceClass, isBot, referrerHost } from '../lib/visitor'
 import { getLanding, inviteStatus, retiredCodeExists } from '../services/invites'
 import { bufferVisit } from '../services/visit-buffer'
@@ -33,7 +33,7 @@ landingApp.get('/i/:code', async (c) => {
   const now = new Date()
   const status = inviteStatus(landing.invite, now)
   if (status !== 'active') {
-    const text = { revoked: t.revokedText, expired: t.expiredText, used_up: t.usedUpText }[status]
+    const text = inviteGoneText(t, status)
     return c.html(<ErrorPage lang={lang} title={t.goneTitle} text={text} />, 410)
   }
 

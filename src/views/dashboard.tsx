@@ -97,6 +97,7 @@ const WORDS = {
     events: 'Events',
     secretOnce: 'Signing secret (shown only now):',
     nextPage: 'Next page',
+    contact: 'Contact',
   },
   de: {
     dashboard: 'Dashboard',
@@ -188,6 +189,7 @@ const WORDS = {
     events: 'Ereignisse',
     secretOnce: 'Signatur-Secret (nur jetzt sichtbar):',
     nextPage: 'Nächste Seite',
+    contact: 'Kontakt',
   },
 } as const
 
@@ -326,5 +328,80 @@ export function FunnelChart(props: { days: DayFigures[]; lang: Lang }) {
         {props.days.at(-1)!.day}
       </text>
     </svg>
+  )
+}
+
+export function percent(value: number): string {
+  return `${Math.round(value * 1000) / 10}%`
+}
+
+/** The funnel's totals, one tile each: visits, scans, clicks, requests, joins, conversion. */
+export function FunnelFigures(props: { lang: Lang; totals: FunnelTotals }) {
+  const t = words(props.lang)
+  const { totals } = props
+  const tiles = [
+    [t.visits, totals.visits],
+    [t.scans, totals.scans],
+    [t.clicks, totals.clicks],
+    [t.requests, totals.joinRequests],
+    [t.joins, totals.joins],
+    [t.conversion, percent(totals.conversionRate)],
+  ] as const
+  return (
+    <div class="grid">
+      {tiles.map(([label, value]) => (
+        <div class="stat">
+          <span class="muted">{label}</span>
+          <b>{value}</b>
+        </div>
+      ))}
+    </div>
+  )
+}
+
+export interface FunnelTotals {
+  visits: number
+  scans: number
+  clicks: number
+  joinRequests: number
+  joins: number
+  conversionRate: number
+}
+
+/** A community's groups with their member counts against their limits. */
+export function GroupsTable(props: {
+  lang: Lang
+  groups: Array<{ name: string; kind: string; memberCount: number; memberLimit: number }>
+}) {
+  const t = words(props.lang)
+  return (
+    <table>
+      <tbody>
+        {props.groups.map((group) => (
+          <tr>
+            <td>{group.name}</td>
+            <td>{group.kind}</td>
+            <td class="n">
+              {group.memberCount} / {group.memberLimit} <span class="muted">{t.limit}</span>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+/** `<option>`s for a community's discussion groups, after a first option of the caller's. */
+export function DiscussionGroupOptions(props: {
+  groups: Array<{ id: string; name: string; kind: string }>
+}) {
+  return (
+    <>
+      {props.groups
+        .filter((group) => group.kind === 'discussion')
+        .map((group) => (
+          <option value={group.id}>{group.name}</option>
+        ))}
+    </>
   )
 }

@@ -18,6 +18,61 @@ async function lastWhatsAppRequest() {
   return requests.at(-1)!
 }
 
+/**
+ * A run of an announcement whose deliveries were already expanded: members who joined through
+ * the real join flow, and a delivery row for each in the given state.
+ */
+async function expandedRun(
+  suffix: string,
+  body: string,
+  people: Array<{
+    name: string
+    phone: string
+    status?: 'queued' | 'sending'
+    updatedAgoMs?: number
+  }>,
+) {
+  const community = await createCommunity()
+  const invite = await createInvite(community.id)
+  const now = Date.now()
+  const announcementId = `ann_0000000000000000000000${suffix}`
+  const dispatchId = `dsp_0000000000000000000000${suffix}`
+  await query(
+    `insert into announcements (id, community_id, body, status, created_at, updated_at) values (?, ?, ?, 'sent', ?, ?)`,
+    announcementId,
+    community.id,
+    body,
+    now,
+    now,
+  )
+  await query(
+    `insert into dispatches (id, announcement_id, scheduled_for, status, queued, created_at) values (?, ?, ?, 'expanded', ?, ?)`,
+    dispatchId,
+    announcementId,
+    now,
+    people.length,
+    now,
+  )
+  const memberIds: string[] = []
+  for (const person of people) {
+    const joined = await joinJson(invite.code, {
+      name: person.name,
+      phone: person.phone,
+      turnstileToken: 'human-token',
+    })
+    memberIds.push(joined.json.memberId)
+    await query(
+      `insert into deliveries (dispatch_id, member_id, status, attempts, updated_at) values (?, ?, ?, ?, ?)`,
+      dispatchId,
+      joined.json.memberId,
+      person.status ?? 'queued',
+      person.status === 'sending' ? 1 : 0,
+      now - (person.updatedAgoMs ?? 0),
+    )
+  }
+  return { dispatchId, memberIds }
+}
+
 describe('the WhatsApp Business Cloud API channel', () => {
   it('posts the documented text message and reads the message id from the answer', async () => {
     const result = await sendWhatsAppMessage(config(), '+4915112345601', 'Hallo Läufer!')
@@ -76,38 +131,13 @@ describe('the WhatsApp Business Cloud API channel', () => {
   })
 
   it('delivers an announcement to a member by phone, once, and skips members who left', async () => {
-    const community = await createCommunity()
-    const invite = await createInvite(community.id)
-    const stay = await joinJson(invite.code, {
-      name: 'Stays',
-      phone: '+4915112345611',
-      turnstileToken: 'human-token',
-    })
-    const leave = await joinJson(invite.code, {
-      name: 'Leaves',
-      phone: '+4915112345612',
-      turnstileToken: 'human-token',
-    })
     // A run whose deliveries were expanded just before one of them left.
-    const now = Date.now()
-    await query(
-      `insert into announcements (id, community_id, body, status, created_at, updated_at) values ('ann_0000000000000000000000wa01', ?, 'Hallo!', 'sent', ?, ?)`,
-      community.id,
-      now,
-      now,
-    )
-    await query(
-      `insert into dispatches (id, announcement_id, scheduled_for, status, queued, created_at) values ('dsp_0000000000000000000000wa01', 'ann_0000000000000000000000wa01', ?, 'expanded', 2, ?)`,
-      now,
-      now,
-    )
-    for (const memberId of [stay.json.memberId, leave.json.memberId]) {
-      await query(
-        `insert into deliveries (dispatch_id, member_id, status, attempts, updated_at) values ('dsp_0000000000000000000000wa01', ?, 'queued', 0, ?)`,
-        memberId,
-        now,
-      )
-    }
+    const run = await expandedRun('wa01', 'Hallo!', [
+      { name: 'Stays', phone: '+4915112345611' },
+      { name: 'Leaves', phone: '+4915112345612' },
+    ])
+    const stay = { json: { memberId: run.memberIds[0]! } }
+    const leave = { json: { memberId: run.memberIds[1]! } }
     await query(`update members set status = 'left' where id = ?`, leave.json.memberId)
 
     const db = createDb(env.DB)
@@ -156,42 +186,13 @@ describe('the WhatsApp Business Cloud API channel', () => {
   })
 
   it('sends once when a message arrives twice in one batch, and never resends an interrupted attempt', async () => {
-    const community = await createCommunity()
-    const invite = await createInvite(community.id)
-    const twice = await joinJson(invite.code, {
-      name: 'Twice',
-      phone: '+4915112345621',
-      turnstileToken: 'human-token',
-    })
-    const stuck = await joinJson(invite.code, {
-      name: 'Stuck',
-      phone: '+4915112345622',
-      turnstileToken: 'human-token',
-    })
-    const now = Date.now()
-    await query(
-      `insert into announcements (id, community_id, body, status, created_at, updated_at) values ('ann_0000000000000000000000wa02', ?, 'Once', 'sent', ?, ?)`,
-      community.id,
-      now,
-      now,
-    )
-    await query(
-      `insert into dispatches (id, announcement_id, scheduled_for, status, queued, created_at) values ('dsp_0000000000000000000000wa02', 'ann_0000000000000000000000wa02', ?, 'expanded', 2, ?)`,
-      now,
-      now,
-    )
-    await query(
-      `insert into deliveries (dispatch_id, member_id, status, attempts, updated_at) values ('dsp_0000000000000000000000wa02', ?, 'queued', 0, ?)`,
-      twice.json.memberId,
-      now,
-    )
-    // An attempt that was interrupted two minutes ago, after sending and before settling.
-    await query(
-      `insert into deliveries (dispatch_id, member_id, status, attempts, updated_at) values ('dsp_0000000000000000000000wa02', ?, 'sending', 1, ?)`,
-      stuck.json.memberId,
-      now - 120_000,
-    )
-
+    // The second attempt was interrupted two minutes ago, after sending and before settling.
+    const run = await expandedRun('wa02', 'Once', [
+      { name: 'Twice', phone: '+4915112345621' },
+      { name: 'Stuck', phone: '+4915112345622', status: 'sending', updatedAgoMs: 120_000 },
+    ])
+    const twice = { json: { memberId: run.memberIds[0]! } }
+    const stuck = { json: { memberId: run.memberIds[1]! } }
     const message = (memberId: string) => ({
       dispatchId: 'dsp_0000000000000000000000wa02',
       memberId,

@@ -18,8 +18,8 @@ import {
 import { getCommunityOrThrow } from '../../services/communities'
 import { listGroups } from '../../services/groups'
 import { TimeZoneSchema } from '../../schemas/announcements'
-import { Csrf, words } from '../../views/dashboard'
-import { CommunityId, lang, idOrThrow, formText, shell, Tabs } from './page'
+import { Csrf, words, DiscussionGroupOptions } from '../../views/dashboard'
+import { CommunityId, lang, idOrThrow, formText, communityShell } from './page'
 
 /** Announcements: compose, schedule once or on a repeat rule, send now, cancel. */
 export const announcementsApp = new Hono<AppEnv>()
@@ -115,12 +115,12 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
           timeZone: timezone,
         }).format(date)
       : '–'
-  return shell(
+  return communityShell(
     c,
+    community,
+    '/announcements',
     `${community.name}: ${t.announcements}`,
     <>
-      <h1>{community.name}</h1>
-      <Tabs communityId={id} current="/announcements" t={t} />
       <section>
         <h2>{t.compose}</h2>
         <form method="post" action={`/admin/communities/${id}/announcements`}>
@@ -132,11 +132,7 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
               <label for="audience">{t.audience}</label>
               <select id="audience" name="audience">
                 <option value="announcement">{t.everyone}</option>
-                {groups.data
-                  .filter((group) => group.kind === 'discussion')
-                  .map((group) => (
-                    <option value={group.id}>{group.name}</option>
-                  ))}
+                <DiscussionGroupOptions groups={groups.data} />
               </select>
             </div>
             <div>
@@ -239,7 +235,6 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
         </table>
       </section>
     </>,
-    id,
   )
 })
 

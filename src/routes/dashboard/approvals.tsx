@@ -10,7 +10,7 @@ import { getCommunityOrThrow } from '../../services/communities'
 import { getJoinRequestOrThrow, listJoinRequests } from '../../services/join-requests'
 import { approveJoinRequest, rejectJoinRequest } from '../../services/joining'
 import { Csrf, words } from '../../views/dashboard'
-import { CommunityId, lang, idOrThrow, formText, shell, Tabs, cursorOf, NextPage } from './page'
+import { CommunityId, lang, idOrThrow, formText, communityShell, cursorOf, NextPage } from './page'
 
 /** Pending join requests, decided one by one or in bulk. */
 export const approvalsApp = new Hono<AppEnv>()
@@ -25,12 +25,12 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
     limit: 100,
     cursor: cursorOf(c),
   })
-  return shell(
+  return communityShell(
     c,
+    community,
+    '/approvals',
     `${community.name}: ${t.approvals}`,
     <>
-      <h1>{community.name}</h1>
-      <Tabs communityId={id} current="/approvals" t={t} />
       <section>
         <h2>{t.approvals}</h2>
         {pending.data.length === 0 ? (
@@ -112,7 +112,6 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
         )}
       </section>
     </>,
-    id,
   )
 })
 

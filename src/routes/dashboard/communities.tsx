@@ -15,8 +15,8 @@ import {
 import { CreateCommunitySchema, UpdateCommunitySchema } from '../../schemas/communities'
 import { assertAllowedUrls } from '../../lib/urls'
 import { type Community } from '../../db/schema'
-import { Csrf, words } from '../../views/dashboard'
-import { CommunityId, lang, idOrThrow, formText, shell, Tabs, refuse } from './page'
+import { Csrf, words, GroupsTable } from '../../views/dashboard'
+import { CommunityId, lang, idOrThrow, formText, communityShell, refuse } from './page'
 
 /** Creating and editing communities, their groups and admins. */
 export const communitiesApp = new Hono<AppEnv>()
@@ -101,12 +101,12 @@ communitiesApp.get('/admin/communities/:id/settings', async (c) => {
   ])
   const groupName = new Map(groups.data.map((group) => [group.id, group.name]))
   const csrf = await csrfTokenFor(c)
-  return shell(
+  return communityShell(
     c,
+    community,
+    '/settings',
     `${community.name}: ${t.settings}`,
     <>
-      <h1>{community.name}</h1>
-      <Tabs communityId={id} current="/settings" t={t} />
       <section>
         <form method="post" action={`/admin/communities/${id}/settings`}>
           <Csrf token={csrf} />
@@ -118,19 +118,7 @@ communitiesApp.get('/admin/communities/:id/settings', async (c) => {
       </section>
       <section>
         <h2>{t.groups}</h2>
-        <table>
-          <tbody>
-            {groups.data.map((group) => (
-              <tr>
-                <td>{group.name}</td>
-                <td>{group.kind}</td>
-                <td class="n">
-                  {group.memberCount} / {group.memberLimit}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <GroupsTable lang={lang(c)} groups={groups.data} />
       </section>
       <section>
         <h2>{t.admins}</h2>
@@ -168,7 +156,6 @@ communitiesApp.get('/admin/communities/:id/settings', async (c) => {
         </table>
       </section>
     </>,
-    id,
   )
 })
 

@@ -25,8 +25,16 @@ import { leaderboard } from '../../services/members'
 import { listRewards } from '../../services/rewards'
 import { getStats, statsByInvite } from '../../services/stats'
 import { inviteUrls } from '../../schemas/invites'
-import { Csrf, FunnelChart, words } from '../../views/dashboard'
-import { CommunityId, InviteId, lang, idOrThrow, formText, shell, Tabs, percent } from './page'
+import {
+  Csrf,
+  FunnelChart,
+  words,
+  DiscussionGroupOptions,
+  FunnelFigures,
+  GroupsTable,
+  percent,
+} from '../../views/dashboard'
+import { CommunityId, InviteId, lang, idOrThrow, formText, communityShell, shell } from './page'
 
 /** A community's overview and its campaign links: funnel, QR codes, revoke and rotate. */
 export const linksApp = new Hono<AppEnv>()
@@ -47,30 +55,14 @@ linksApp.get('/admin/communities/:id', async (c) => {
   ])
   const campaignLinks = invites.data.filter((invite) => !invite.referrerMemberId)
   const manage = canManageCommunity(c.var.principal, id)
-  return shell(
+  return communityShell(
     c,
+    community,
+    '',
     community.name,
     <>
-      <h1>{community.name}</h1>
-      <Tabs communityId={id} current="" t={t} />
       <section>
-        <div class="grid">
-          {(
-            [
-              [t.visits, totals.totals.visits],
-              [t.scans, totals.totals.scans],
-              [t.clicks, totals.totals.clicks],
-              [t.requests, totals.totals.joinRequests],
-              [t.joins, totals.totals.joins],
-              [t.conversion, percent(totals.totals.conversionRate)],
-            ] as const
-          ).map(([label, value]) => (
-            <div class="stat">
-              <span class="muted">{label}</span>
-              <b>{value}</b>
-            </div>
-          ))}
-        </div>
+        <FunnelFigures lang={lang(c)} totals={totals.totals} />
         <FunnelChart lang={lang(c)} days={totals.byDay} />
       </section>
       <section>
@@ -127,11 +119,7 @@ linksApp.get('/admin/communities/:id', async (c) => {
                 <label for="groupId">{t.group}</label>
                 <select id="groupId" name="groupId">
                   <option value="">{t.wholeCommunity}</option>
-                  {groups.data
-                    .filter((group) => group.kind === 'discussion')
-                    .map((group) => (
-                      <option value={group.id}>{group.name}</option>
-                    ))}
+                  <DiscussionGroupOptions groups={groups.data} />
                 </select>
               </div>
               <div>
@@ -147,18 +135,7 @@ linksApp.get('/admin/communities/:id', async (c) => {
       </section>
       <section>
         <h2>{t.groups}</h2>
-        <table>
-          <tbody>
-            {groups.data.map((group) => (
-              <tr>
-                <td>{group.name}</td>
-                <td class="n">
-                  {group.memberCount} / {group.memberLimit} <span class="muted">{t.limit}</span>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <GroupsTable lang={lang(c)} groups={groups.data} />
       </section>
       <section>
         <h2>{t.leaderboard}</h2>
@@ -179,7 +156,6 @@ linksApp.get('/admin/communities/:id', async (c) => {
         </ul>
       </section>
     </>,
-    id,
   )
 })
 
@@ -289,23 +265,7 @@ linksApp.get('/admin/links/:id', async (c) => {
         )}
       </section>
       <section>
-        <div class="grid">
-          {(
-            [
-              [t.visits, stats.totals.visits],
-              [t.scans, stats.totals.scans],
-              [t.clicks, stats.totals.clicks],
-              [t.requests, stats.totals.joinRequests],
-              [t.joins, stats.totals.joins],
-              [t.conversion, percent(stats.totals.conversionRate)],
-            ] as const
-          ).map(([label, value]) => (
-            <div class="stat">
-              <span class="muted">{label}</span>
-              <b>{value}</b>
-            </div>
-          ))}
-        </div>
+        <FunnelFigures lang={lang(c)} totals={stats.totals} />
         <h2 style="margin-top:1rem">{t.byDay}</h2>
         <FunnelChart lang={lang(c)} days={stats.byDay} />
         <div class="grid">

@@ -14,7 +14,7 @@ import {
   listMembers,
 } from '../../services/members'
 import { Csrf, words } from '../../views/dashboard'
-import { CommunityId, lang, idOrThrow, shell, Tabs, cursorOf, NextPage } from './page'
+import { CommunityId, lang, idOrThrow, communityShell, cursorOf, NextPage } from './page'
 
 /** Members: search, filter by group, remove, export. */
 export const membersApp = new Hono<AppEnv>()
@@ -46,12 +46,12 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
   )
   const groupName = new Map(groups.data.map((group) => [group.id, group.name]))
   const csrf = await csrfTokenFor(c)
-  return shell(
+  return communityShell(
     c,
+    community,
+    '/members',
     `${community.name}: ${t.members}`,
     <>
-      <h1>{community.name}</h1>
-      <Tabs communityId={id} current="/members" t={t} />
       <section>
         <form method="get">
           <div class="grid">
@@ -80,7 +80,7 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
           <thead>
             <tr>
               <th>Name</th>
-              <th>{t.token === 'API-Token' ? 'Kontakt' : 'Contact'}</th>
+              <th>{t.contact}</th>
               <th>{t.groups}</th>
               <th />
             </tr>
@@ -115,7 +115,6 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
         <NextPage cursor={page.nextCursor} c={c} />
       </section>
     </>,
-    id,
   )
 })
 

@@ -79,7 +79,30 @@ export async function shell(
   )
 }
 
-export function Tabs(props: { communityId: string; current: string; t: ReturnType<typeof words> }) {
+/**
+ * A page of one community: the frame, the community's name and its tabs above `body`. `tab` is
+ * the page's path after the community's (`''` for the overview).
+ */
+export async function communityShell(
+  c: Context<AppEnv>,
+  community: { id: string; name: string },
+  tab: string,
+  title: string,
+  body: unknown,
+) {
+  return shell(
+    c,
+    title,
+    <>
+      <h1>{community.name}</h1>
+      <Tabs communityId={community.id} current={tab} t={words(lang(c))} />
+      {body as never}
+    </>,
+    community.id,
+  )
+}
+
+function Tabs(props: { communityId: string; current: string; t: ReturnType<typeof words> }) {
   const tabs = [
     ['', props.t.links],
     ['/approvals', props.t.approvals],
@@ -116,10 +139,6 @@ export function NextPage(props: { cursor: string | null; c: Context<AppEnv> }) {
       <a href={url.pathname + url.search}>{words(lang(props.c)).nextPage} →</a>
     </p>
   )
-}
-
-export function percent(value: number): string {
-  return `${Math.round(value * 1000) / 10}%`
 }
 
 /** A form the schema refused: a 400 naming each field and why. */
