@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import path from 'node:path'
-import { chromium, devices, type Browser, type Page } from 'playwright-core'
+import { devices, type Browser, type Page } from 'playwright-core'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+import { launchBrowser } from '../support/browser'
+import { scanQrCodes } from '../support/qr-scanner'
 import { startWorker, TEST_OWNER_TOKEN, type RunningWorker } from '../support/worker-server'
 
 const SECRET = 'whsec_ZTJlLWRlbGl2ZXJ5LXNlY3JldC0wMTIzNDU2Nzg5'
@@ -36,19 +37,7 @@ beforeAll(async () => {
       DELIVERY_RETRY_BASE_SECONDS: '1',
     },
   })
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  })
+  browser = await launchBrowser()
 }, 120_000)
 
 afterAll(async () => {
@@ -113,18 +102,14 @@ describe('a marketer, a visitor and an admin, in a real browser', () => {
     await expect.poll(() => admin!.locator('h1').textContent()).toBe('Poster at the park')
 
     // Scan the QR code on the page, as a phone would.
-    const qrFile = path.join(screenshots, 'qr-from-dashboard.png')
-    mkdirSync(screenshots, { recursive: true })
-    await admin.locator('img[src*="qr.svg"]').screenshot({ path: qrFile })
-    const scanned = execFileSync('zbarimg', ['--quiet', '--raw', qrFile], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim()
+    const [scanned] = await scanQrCodes(
+      await admin.locator('img[src*="qr.svg"]').screenshot({ type: 'png' }),
+    )
     expect(scanned).toMatch(new RegExp(`^${worker.url}/i/[a-z2-9]{13}\\?via=qr$`))
 
     // A new visitor on a phone, in German.
     visitor = await (await browser.newContext({ ...devices['Pixel 7'], locale: 'de-DE' })).newPage()
-    await visitor.goto(scanned)
+    await visitor.goto(scanned!)
     await expect.poll(() => visitor!.locator('h1').textContent()).toBe('Kiez Runners')
     await visitor.getByRole('link', { name: 'Beitritt anfragen' }).click()
     await visitor.getByLabel('Dein Name').fill('Wanda')

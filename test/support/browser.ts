@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs'
+import { chromium, type Browser } from 'playwright-core'
+
+/** Flags that keep Chromium quiet on a machine without network beyond loopback. */
+const OFFLINE_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
+
+/** Chrome where macOS and Windows install it: @sparticuz/chromium ships a Linux build only. */
+const DESKTOP_CHROME = [
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
+]
+
+/**
+ * Launches a headless Chromium for the browser tests. `CHROMIUM_PATH` wins (a developer's own
+ * browser); on Linux the Chromium that `npm install` brought in `@sparticuz/chromium` is unpacked
+ * and used, so no system package is needed; elsewhere an installed desktop Chrome.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  const override = process.env.CHROMIUM_PATH
+  if (override) return chromium.launch({ executablePath: override, args: OFFLINE_FLAGS })
+
+  if (process.platform === 'linux') {
+    const { default: packaged } = await import('@sparticuz/chromium')
+    return chromium.launch({
+      executablePath: await packaged.executablePath(),
+      args: [...packaged.args, ...OFFLINE_FLAGS],
+    })
+  }
+  const desktop = DESKTOP_CHROME.find((candidate) => existsSync(candidate))
+  if (!desktop)
+    throw new Error('No Chromium found: install Google Chrome or set CHROMIUM_PATH to a Chromium')
+  return chromium.launch({ executablePath: desktop, args: OFFLINE_FLAGS })
+}
