@@ -8,16 +8,47 @@ export const wranglerEnv = {
   WRANGLER_SEND_METRICS: process.env.WRANGLER_SEND_METRICS ?? 'false',
 }
 
-/** Runs `wrangler <args>` to completion and exits the script if it fails. */
-export function wrangler(args) {
-  const result = spawnSync('wrangler', args, { stdio: 'inherit', env: wranglerEnv })
+/**
+ * Runs `wrangler <args>` to completion without questions (wrangler takes the default answer when
+ * CI is set) and returns what it printed; prints it all and exits the script when it fails.
+ */
+export function runWranglerQuietly(args) {
+  const result = spawnSync('wrangler', args, {
+    env: { ...wranglerEnv, CI: 'true' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`
   if (result.status !== 0) {
+    console.error(output)
     console.error(`wrangler ${args.join(' ')} failed`)
     process.exit(result.status ?? 1)
   }
+  return output
 }
 
-/** Starts `wrangler <args>` as a long-running child that shares this terminal. */
-export function spawnWrangler(args) {
-  return spawn('wrangler', args, { stdio: 'inherit', env: wranglerEnv })
+/**
+ * Starts `wrangler <args>` as a long-running child. Its start-up chatter (banner, bindings table)
+ * is held back; once it is ready, `onReady` runs and everything it prints after that (requests,
+ * the Worker's logs) passes through. If it stops before it is ready, the held-back output is shown.
+ */
+export function spawnWrangler(args, { onReady } = {}) {
+  const child = spawn('wrangler', args, { env: wranglerEnv, stdio: ['inherit', 'pipe', 'pipe'] })
+  let ready = false
+  let held = ''
+  const pass = (stream, target) =>
+    stream.on('data', (chunk) => {
+      if (ready) return target.write(chunk)
+      held += chunk
+      if (/Ready on /.test(held)) {
+        ready = true
+        onReady?.()
+      }
+    })
+  pass(child.stdout, process.stdout)
+  pass(child.stderr, process.stderr)
+  child.on('exit', () => {
+    if (!ready) process.stderr.write(held)
+  })
+  return child
 }

@@ -20,6 +20,7 @@ import { joinRequestsApp } from './routes/join-requests'
 import { membersApp } from './routes/members'
 import { announcementsApp } from './routes/announcements'
 import { webhooksApp } from './routes/webhooks'
+import { siteFilesApp } from './routes/site-files'
 import { MESSAGES, pickLanguage } from './lib/i18n'
 import { ErrorPage } from './views/error-page'
 
@@ -30,6 +31,7 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>()
   // Liveness for monitors, and the baseline the benchmarks compare every route against.
   app.get('/healthz', (c) => c.text('ok'))
+  app.route('/', siteFilesApp)
   app.use(appContext())
 
   // Forms people and admins send are as bounded as API bodies.

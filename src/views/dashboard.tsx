@@ -236,6 +236,7 @@ export function Shell(props: ShellProps) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <meta name="robots" content="noindex" />
         <title>{`${props.title} · ${t.dashboard}`}</title>
         <style dangerouslySetInnerHTML={{ __html: CSS }} />

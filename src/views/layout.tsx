@@ -29,6 +29,7 @@ export function Layout(props: { lang: Lang; title: string; head?: Child; childre
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <meta name="robots" content="noindex" />
         <title>{props.title}</title>
         {props.head}

@@ -16,14 +16,15 @@ export interface RunningWorker {
   stop(): Promise<void>
 }
 
-const env = {
+/** The environment wrangler and the scripts run in: the project's own Node first, offline. */
+export const toolEnv = {
   ...process.env,
   PATH: `${path.join(root, 'node_modules/.bin')}${path.delimiter}${process.env.PATH}`,
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
   WRANGLER_SEND_METRICS: 'false',
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
@@ -47,7 +48,7 @@ export async function startWorker(
   const migrate = spawnSync(
     'wrangler',
     ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state],
-    { cwd: root, env, encoding: 'utf8' },
+    { cwd: root, env: toolEnv, encoding: 'utf8' },
   )
   if (migrate.status !== 0)
     throw new Error(`migrations failed:\n${migrate.stdout}${migrate.stderr}`)
@@ -69,7 +70,7 @@ export async function startWorker(
       '--test-scheduled',
       ...Object.entries(allVars).flatMap(([key, value]) => ['--var', `${key}:${value}`]),
     ],
-    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    { cwd: root, env: toolEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   )
   let log = ''
   child.stdout.on('data', (chunk) => (log += chunk))
