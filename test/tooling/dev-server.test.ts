@@ -16,10 +16,12 @@ let base: string
 beforeAll(async () => {
   port = await freePort()
   base = `http://localhost:${port}`
-  const { PUBLIC_BASE_URL: _ignored, ...env } = toolEnv
+  // A PUBLIC_BASE_URL from the calling shell would win over the port; this run is a newcomer's.
+  const env: Record<string, string | undefined> = { ...toolEnv }
+  delete env.PUBLIC_BASE_URL
   dev = spawn('node', ['scripts/dev.mjs', '--port', String(port), '--persist-to', state], {
     cwd: root,
-    env,
+    env: env as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })
