@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, toolEnv } from '../support/worker-server'
 
 const root = path.resolve(import.meta.dirname, '../..')
-const state = mkdtempSync(path.join(tmpdir(), 'dev-state-'))
+/** A checkout as a newcomer has it: no .dev.vars, no local database yet. */
+const checkout = mkdtempSync(path.join(tmpdir(), 'dev-checkout-'))
 let dev: ChildProcess
 let output = ''
 let port: number
@@ -14,13 +15,24 @@ let base: string
 
 /** `npm run dev -- --port <port>` as a newcomer starts it: no terminal to answer questions. */
 beforeAll(async () => {
+  for (const entry of [
+    'package.json',
+    'tsconfig.json',
+    'wrangler.toml',
+    '.dev.vars.example',
+    'src',
+    'migrations',
+    'scripts',
+  ])
+    cpSync(path.join(root, entry), path.join(checkout, entry), { recursive: true })
+  symlinkSync(path.join(root, 'node_modules'), path.join(checkout, 'node_modules'), 'dir')
   port = await freePort()
   base = `http://localhost:${port}`
   // A PUBLIC_BASE_URL from the calling shell would win over the port; this run is a newcomer's.
   const env: Record<string, string | undefined> = { ...toolEnv }
   delete env.PUBLIC_BASE_URL
-  dev = spawn('node', ['scripts/dev.mjs', '--port', String(port), '--persist-to', state], {
-    cwd: root,
+  dev = spawn('node', ['scripts/dev.mjs', '--port', String(port)], {
+    cwd: checkout,
     env: env as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -42,12 +54,14 @@ afterAll(async () => {
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))])
     if (dev.exitCode === null) process.kill(-dev.pid!, 'SIGKILL')
   }
-  rmSync(state, { recursive: true, force: true })
+  rmSync(checkout, { recursive: true, force: true })
 })
 
 describe('npm run dev, the first time', () => {
   it('asks nothing and prints a short summary: URL, demo links, owner token, the cron', () => {
     expect(output).not.toMatch(/continue\?|\(Y\/n\)/)
+    expect(output).toContain('Created .dev.vars')
+    expect(output).toMatch(/Database: \d+ migration\(s\) applied/)
     expect(output).toContain(`Ready on ${base}`)
     expect(output).toContain(`${base}/i/sundayrunners`)
     expect(output).toMatch(/Owner token\s+\S{16,}/)
