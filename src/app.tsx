@@ -4,6 +4,7 @@ import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import type { AppEnv } from './env'
+import { methodsByPath } from './lib/allowed-methods'
 import { ApiError, type ErrorCode, fieldErrors, toProblem } from './lib/errors'
 import { appContext } from './middleware/context'
 import { bearerAuth } from './middleware/bearer-auth'
@@ -56,6 +57,7 @@ export function createApp() {
     info: {
       title: 'Community Growth API',
       version: '1.0.0',
+      license: { name: 'MIT', identifier: 'MIT' },
       description:
         'Communities, groups, invite links, joins, referrals and announcements for chat communities. ' +
         'Errors are RFC 9457 problem details with a stable `code`.',
@@ -64,9 +66,24 @@ export function createApp() {
   }))
   app.get('/api/docs', swaggerUI({ url: '/api/openapi.json', title: 'Community Growth API' }))
 
-  app.notFound((c) =>
-    respondWithError(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),
-  )
+  // Looked up lazily: the route table is complete only once every sub-app is mounted.
+  let allowedMethods: ((path: string) => string[]) | undefined
+  app.notFound((c) => {
+    allowedMethods ??= methodsByPath(app.routes)
+    const allowed = allowedMethods(c.req.path)
+    if (allowed.length > 0) {
+      const error = new ApiError(
+        'method_not_allowed',
+        `${c.req.path} answers ${allowed.join(', ')}, not ${c.req.method}.`,
+        { headers: { allow: allowed.join(', ') } },
+      )
+      return respondWithError(c, error)
+    }
+    return respondWithError(
+      c,
+      new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}.`),
+    )
+  })
   app.onError((error, c) => respondWithError(c, toApiError(error, c)))
   return app
 }

@@ -66,6 +66,7 @@ announcementsApp.openapi(
   createRoute({
     method: 'post',
     path: '/communities/{id}/announcements',
+    operationId: 'createAnnouncement',
     tags,
     summary: 'Schedule an announcement, once (`sendAt`) or on a repeat rule in a time zone',
     security: bearerSecurity,
@@ -102,6 +103,7 @@ announcementsApp.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/announcements',
+    operationId: 'listAnnouncements',
     tags,
     summary: 'A community’s announcements, oldest first',
     security: bearerSecurity,
@@ -125,6 +127,7 @@ announcementsApp.openapi(
   createRoute({
     method: 'get',
     path: '/announcements/preview',
+    operationId: 'previewRepeatRule',
     tags,
     summary: 'The next runs of a repeat rule, to check it before saving',
     security: bearerSecurity,
@@ -145,6 +148,7 @@ announcementsApp.openapi(
   createRoute({
     method: 'get',
     path: '/announcements/{id}',
+    operationId: 'getAnnouncement',
     tags,
     summary:
       'An announcement with its delivery counts (queued, sent, failed, skipped) and failure reasons',
@@ -162,6 +166,7 @@ announcementsApp.openapi(
   createRoute({
     method: 'patch',
     path: '/announcements/{id}',
+    operationId: 'updateAnnouncement',
     tags,
     summary: 'Change an announcement while it is still scheduled',
     security: bearerSecurity,
@@ -193,6 +198,7 @@ announcementsApp.openapi(
   createRoute({
     method: 'post',
     path: '/announcements/{id}/cancel',
+    operationId: 'cancelAnnouncement',
     tags,
     summary: 'Cancel a scheduled announcement (all its future runs)',
     security: bearerSecurity,
@@ -215,6 +221,7 @@ announcementsApp.openapi(
   createRoute({
     method: 'post',
     path: '/announcements/{id}/send-now',
+    operationId: 'sendAnnouncementNow',
     tags,
     summary: 'Send now: the next cron run (within a minute) sends it',
     security: bearerSecurity,
@@ -237,6 +244,7 @@ announcementsApp.openapi(
   createRoute({
     method: 'get',
     path: '/announcements/{id}/deliveries',
+    operationId: 'listAnnouncementDeliveries',
     tags,
     summary: 'Page through an announcement’s deliveries',
     security: bearerSecurity,

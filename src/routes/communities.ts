@@ -34,6 +34,7 @@ communitiesApp.openapi(
   createRoute({
     method: 'post',
     path: '/communities',
+    operationId: 'createCommunity',
     tags,
     summary: 'Create a community with its announcement group',
     security: bearerSecurity,
@@ -56,6 +57,7 @@ communitiesApp.openapi(
   createRoute({
     method: 'get',
     path: '/communities',
+    operationId: 'listCommunities',
     tags,
     summary: 'List the communities this token may see',
     security: bearerSecurity,
@@ -75,6 +77,7 @@ communitiesApp.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}',
+    operationId: 'getCommunity',
     tags,
     summary: 'Read a community',
     security: bearerSecurity,
@@ -95,6 +98,7 @@ communitiesApp.openapi(
   createRoute({
     method: 'patch',
     path: '/communities/{id}',
+    operationId: 'updateCommunity',
     tags,
     summary: 'Change a community',
     security: bearerSecurity,
@@ -117,6 +121,7 @@ communitiesApp.openapi(
   createRoute({
     method: 'delete',
     path: '/communities/{id}',
+    operationId: 'deleteCommunity',
     tags,
     summary: 'Delete a community, its groups and its scoped tokens',
     security: bearerSecurity,
@@ -135,6 +140,7 @@ communitiesApp.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/admins',
+    operationId: 'listCommunityAdmins',
     tags: ['Admins'],
     summary: 'List the community admins and group admins of a community',
     security: bearerSecurity,
@@ -159,6 +165,7 @@ communitiesApp.openapi(
   createRoute({
     method: 'post',
     path: '/communities/{id}/admins/{tokenId}/promote',
+    operationId: 'promoteCommunityAdmin',
     tags: ['Admins'],
     summary: 'Promote a group admin to community admin',
     description: 'Admins of an added group stay group admins until promoted here.',
@@ -180,6 +187,7 @@ communitiesApp.openapi(
   createRoute({
     method: 'post',
     path: '/communities/{id}/admins/{tokenId}/demote',
+    operationId: 'demoteCommunityAdmin',
     tags: ['Admins'],
     summary: 'Demote a community admin to group admin',
     security: bearerSecurity,

@@ -34,6 +34,7 @@ groupsApp.openapi(
   createRoute({
     method: 'post',
     path: '/communities/{id}/groups',
+    operationId: 'createGroup',
     tags,
     summary: 'Create a group in a community, or add an existing chat group',
     description:
@@ -58,6 +59,7 @@ groupsApp.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/groups',
+    operationId: 'listGroups',
     tags,
     summary: 'List a community’s groups, the announcement group first',
     security: bearerSecurity,
@@ -80,6 +82,7 @@ groupsApp.openapi(
   createRoute({
     method: 'get',
     path: '/groups/{id}',
+    operationId: 'getGroup',
     tags,
     summary: 'Read a group',
     security: bearerSecurity,
@@ -97,6 +100,7 @@ groupsApp.openapi(
   createRoute({
     method: 'patch',
     path: '/groups/{id}',
+    operationId: 'updateGroup',
     tags,
     summary: 'Change a group',
     security: bearerSecurity,
@@ -119,6 +123,7 @@ groupsApp.openapi(
   createRoute({
     method: 'delete',
     path: '/groups/{id}',
+    operationId: 'deleteGroup',
     tags,
     summary: 'Delete a discussion group',
     description: 'The announcement group cannot be deleted (409 `announcement_group_protected`).',

@@ -32,6 +32,7 @@ invitesApp.openapi(
   createRoute({
     method: 'post',
     path: '/communities/{id}/invites',
+    operationId: 'createInvite',
     tags,
     summary: 'Create an invite link (one per channel, campaign or poster)',
     security: bearerSecurity,
@@ -55,6 +56,7 @@ invitesApp.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/invites',
+    operationId: 'listInvites',
     tags,
     summary: 'List a community’s invite links',
     security: bearerSecurity,
@@ -81,6 +83,7 @@ invitesApp.openapi(
   createRoute({
     method: 'get',
     path: '/invites/{id}',
+    operationId: 'getInvite',
     tags,
     summary: 'Read an invite link',
     security: bearerSecurity,
@@ -99,6 +102,7 @@ invitesApp.openapi(
   createRoute({
     method: 'patch',
     path: '/invites/{id}',
+    operationId: 'updateInvite',
     tags,
     summary: 'Change a link’s label or limits',
     security: bearerSecurity,
@@ -122,6 +126,7 @@ invitesApp.openapi(
   createRoute({
     method: 'post',
     path: '/invites/{id}/revoke',
+    operationId: 'revokeInvite',
     tags,
     summary: 'Revoke a link: its page and QR code stop working',
     security: bearerSecurity,
@@ -142,6 +147,7 @@ invitesApp.openapi(
   createRoute({
     method: 'post',
     path: '/invites/{id}/rotate',
+    operationId: 'rotateInvite',
     tags,
     summary: 'Give a link a new code; the old code stops working',
     security: bearerSecurity,
@@ -165,6 +171,7 @@ invitesApp.openapi(
   createRoute({
     method: 'get',
     path: '/invites/{id}/stats',
+    operationId: 'getInviteStats',
     tags: ['Stats'],
     summary:
       'A link’s funnel: visits, unique visitors, scans vs clicks, joins; by day, source and country',
@@ -184,6 +191,7 @@ invitesApp.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/stats',
+    operationId: 'getCommunityStats',
     tags: ['Stats'],
     summary: 'A community’s funnel over all its links',
     security: bearerSecurity,

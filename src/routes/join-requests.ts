@@ -27,6 +27,7 @@ joinRequestsApp.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/join-requests',
+    operationId: 'listJoinRequests',
     tags,
     summary: 'Join requests in one status (pending by default), oldest first',
     security: bearerSecurity,
@@ -52,6 +53,7 @@ joinRequestsApp.openapi(
   createRoute({
     method: 'post',
     path: '/join-requests/{id}/approve',
+    operationId: 'approveJoinRequest',
     tags,
     summary: 'Approve a request: the person becomes a member',
     description: 'Approving twice is harmless. A full group refuses with 409 `group_full`.',
@@ -75,6 +77,7 @@ joinRequestsApp.openapi(
   createRoute({
     method: 'post',
     path: '/join-requests/{id}/reject',
+    operationId: 'rejectJoinRequest',
     tags,
     summary: 'Reject a request, optionally with a reason the person sees',
     security: bearerSecurity,
@@ -103,6 +106,7 @@ joinRequestsApp.openapi(
   createRoute({
     method: 'post',
     path: '/communities/{id}/join-requests/bulk',
+    operationId: 'decideJoinRequestsInBulk',
     tags,
     summary: 'Approve or reject up to 100 requests at once',
     description:

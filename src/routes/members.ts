@@ -35,6 +35,7 @@ membersApp.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/members',
+    operationId: 'listMembers',
     tags: ['Members'],
     summary: 'A community’s members, with contact details (admins only)',
     security: bearerSecurity,
@@ -65,6 +66,7 @@ membersApp.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/members.csv',
+    operationId: 'exportMembersCsv',
     tags: ['Members'],
     summary: 'Export all members as CSV',
     security: bearerSecurity,
@@ -90,6 +92,7 @@ membersApp.openapi(
   createRoute({
     method: 'delete',
     path: '/members/{id}',
+    operationId: 'removeMember',
     tags: ['Members'],
     summary: 'Remove a member from the community and all its groups',
     security: bearerSecurity,
@@ -109,6 +112,7 @@ membersApp.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/leaderboard',
+    operationId: 'getReferralLeaderboard',
     tags: ['Referrals'],
     summary: 'Referrers ranked by approved referrals, all time or in a period',
     security: bearerSecurity,
@@ -133,6 +137,7 @@ membersApp.openapi(
   createRoute({
     method: 'post',
     path: '/communities/{id}/reward-rules',
+    operationId: 'createRewardRule',
     tags: ['Referrals'],
     summary: 'Add a reward for reaching a number of approved referrals',
     security: bearerSecurity,
@@ -155,6 +160,7 @@ membersApp.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/reward-rules',
+    operationId: 'listRewardRules',
     tags: ['Referrals'],
     summary: 'The community’s reward rules, lowest threshold first',
     security: bearerSecurity,
@@ -179,6 +185,7 @@ membersApp.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/rewards',
+    operationId: 'listRewards',
     tags: ['Referrals'],
     summary: 'Rewards earned by the community’s referrers',
     security: bearerSecurity,

@@ -22,6 +22,7 @@ tokensApp.openapi(
   createRoute({
     method: 'post',
     path: '/tokens',
+    operationId: 'createToken',
     tags,
     summary: 'Create an API token',
     description:
@@ -51,6 +52,7 @@ tokensApp.openapi(
   createRoute({
     method: 'get',
     path: '/tokens',
+    operationId: 'listTokens',
     tags,
     summary: 'List live tokens (owners: all; community admins: their community’s)',
     security: bearerSecurity,
@@ -73,6 +75,7 @@ tokensApp.openapi(
   createRoute({
     method: 'delete',
     path: '/tokens/{id}',
+    operationId: 'revokeToken',
     tags,
     summary: 'Revoke a token',
     security: bearerSecurity,

@@ -35,6 +35,7 @@ webhooksApp.openapi(
   createRoute({
     method: 'post',
     path: '/webhooks',
+    operationId: 'createWebhookEndpoint',
     tags,
     summary: 'Subscribe an endpoint to events (Standard Webhooks, signed)',
     description: 'The answer carries the signing secret (`whsec_...`) once.',
@@ -68,6 +69,7 @@ webhooksApp.openapi(
   createRoute({
     method: 'get',
     path: '/webhooks',
+    operationId: 'listWebhookEndpoints',
     tags,
     summary: 'Endpoints this token may see',
     security: bearerSecurity,
@@ -98,6 +100,7 @@ webhooksApp.openapi(
   createRoute({
     method: 'delete',
     path: '/webhooks/{id}',
+    operationId: 'deleteWebhookEndpoint',
     tags,
     summary: 'Unsubscribe an endpoint',
     security: bearerSecurity,
@@ -115,6 +118,7 @@ webhooksApp.openapi(
   createRoute({
     method: 'get',
     path: '/webhooks/{id}/deliveries',
+    operationId: 'listWebhookDeliveries',
     tags,
     summary: 'Recent deliveries to an endpoint, with failures and their reasons',
     security: bearerSecurity,

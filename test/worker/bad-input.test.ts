@@ -181,10 +181,49 @@ describe('API documentation', () => {
     })
   })
 
+  it('names every operation with a unique, readable operationId, and states its license', async () => {
+    const { json } = await call('GET', '/api/openapi.json', { token: null })
+    const operations = Object.entries(json.paths).flatMap(([path, methods]) =>
+      Object.entries(methods as Record<string, { operationId?: string }>).map(
+        ([method, operation]) => ({
+          at: `${method.toUpperCase()} ${path}`,
+          id: operation.operationId,
+        }),
+      ),
+    )
+    expect(operations.length).toBeGreaterThan(40)
+    expect(
+      operations.filter((operation) => !operation.id).map((operation) => operation.at),
+    ).toEqual([])
+    const ids = operations.map((operation) => operation.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    for (const id of ids) expect(id).toMatch(/^[a-z][A-Za-z]+$/)
+    expect(json.info.license).toMatchObject({ name: 'MIT', identifier: 'MIT' })
+  })
+
   it('serves an interactive reference at /api/docs', async () => {
     const response = await call('GET', '/api/docs', { token: null })
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toContain('text/html')
     expect(response.text).toContain('/api/openapi.json')
+  })
+})
+
+describe('methods a path does not answer', () => {
+  it('is a 405 with Allow, not a 404, on an existing path', async () => {
+    const response = await call('PUT', '/api/communities')
+    expect(response.status).toBe(405)
+    expect(response.headers.get('allow')).toBe('GET, HEAD, POST')
+    expect(response.json).toMatchObject({ code: 'method_not_allowed', status: 405 })
+
+    const item = await call('PUT', '/api/communities/cmt_00000000000000000000000000')
+    expect(item.status).toBe(405)
+    expect(item.headers.get('allow')).toBe('DELETE, GET, HEAD, PATCH')
+  })
+
+  it('stays a 404 where no method answers', async () => {
+    const response = await call('PUT', '/api/nothing-here')
+    expect(response.status).toBe(404)
+    expect(response.json.code).toBe('not_found')
   })
 })
