@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import { assertCanManageCommunity, assertCanReadCommunity } from '../services/access'
+import { assertCan } from '../services/access'
 import { getCommunityOrThrow } from '../services/communities'
 import {
   createInvite,
@@ -43,7 +43,7 @@ invitesApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'invites.manage', { communityId: id })
     await getCommunityOrThrow(c.var.db, id)
     const now = new Date()
     const invite = await createInvite(c.var.db, id, c.req.valid('json'), now)
@@ -66,7 +66,7 @@ invitesApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanReadCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'invites.read', { communityId: id })
     await getCommunityOrThrow(c.var.db, id)
     const page = await listInvites(c.var.db, id, c.req.valid('query'))
     const now = new Date()
@@ -90,7 +90,7 @@ invitesApp.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const invite = await getInviteOrThrow(c.var.db, id)
-    assertCanReadCommunity(c.var.principal, invite.communityId)
+    assertCan(c.var.principal, 'invites.read', { communityId: invite.communityId })
     return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, new Date()), 200)
   },
 )
@@ -111,7 +111,7 @@ invitesApp.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const invite = await getInviteOrThrow(c.var.db, id)
-    assertCanManageCommunity(c.var.principal, invite.communityId)
+    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
     const now = new Date()
     const updated = await updateInvite(c.var.db, invite, c.req.valid('json'), now)
     return c.json(serializeInvite(updated, c.var.config.PUBLIC_BASE_URL, now), 200)
@@ -131,7 +131,7 @@ invitesApp.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const invite = await getInviteOrThrow(c.var.db, id)
-    assertCanManageCommunity(c.var.principal, invite.communityId)
+    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
     const now = new Date()
     const revoked = await revokeInvite(c.var.db, invite, now)
     return c.json(serializeInvite(revoked, c.var.config.PUBLIC_BASE_URL, now), 200)
@@ -154,7 +154,7 @@ invitesApp.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const invite = await getInviteOrThrow(c.var.db, id)
-    assertCanManageCommunity(c.var.principal, invite.communityId)
+    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
     const now = new Date()
     const rotated = await rotateInvite(c.var.db, invite, now)
     return c.json(serializeInvite(rotated, c.var.config.PUBLIC_BASE_URL, now), 200)
@@ -175,7 +175,7 @@ invitesApp.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const invite = await getInviteOrThrow(c.var.db, id)
-    assertCanReadCommunity(c.var.principal, invite.communityId)
+    assertCan(c.var.principal, 'stats.read', { communityId: invite.communityId })
     return c.json(await getStats(c.var.db, { inviteId: id }, c.req.valid('query')), 200)
   },
 )
@@ -192,7 +192,7 @@ invitesApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanReadCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'stats.read', { communityId: id })
     await getCommunityOrThrow(c.var.db, id)
     return c.json(await getStats(c.var.db, { communityId: id }, c.req.valid('query')), 200)
   },

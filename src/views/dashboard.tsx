@@ -211,6 +211,7 @@ button,.button{font:inherit;background:#0b6e35;color:#fff;border:0;border-radius
 button.secondary{background:#4a5450}button.danger{background:#a61b1b}.muted{color:#4a5450;font-size:.9rem}.grid{display:grid;gap:.75rem;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr))}
 .stat{background:#f3f5f4;border-radius:.5rem;padding:.6rem}.stat b{display:block;font-size:1.4rem}.code{font-family:ui-monospace,monospace;word-break:break-all}
 .err{background:#fde7e7;color:#8a1010;padding:.5rem;border-radius:.4rem}.ok{background:#e6f4ea;color:#0b5c2b;padding:.5rem;border-radius:.4rem}
+.wide{width:100%}.spaced{margin-top:1rem}.chart{width:100%;height:auto}.narrow{max-width:28rem;margin:2rem auto}label.plain{font-weight:400}
 @media (max-width:40rem){table{font-size:.85rem}th:nth-child(n+5),td:nth-child(n+5){display:none}}`
 
 // Copy buttons and confirm dialogs; everything works without them.
@@ -305,7 +306,7 @@ export function FunnelChart(props: { days: DayFigures[]; lang: Lang }) {
       viewBox={`0 0 ${width} ${height + 20}`}
       role="img"
       aria-label={`${t.visits}, ${t.scans}, ${t.joins}: ${t.byDay}`}
-      style="width:100%;height:auto"
+      class="chart"
     >
       {props.days.map((d, i) => {
         const x = i * band + (band - bar) / 2

@@ -38,7 +38,7 @@ export function JoinFormPage({
       <div class="card">
         <h1>{t.joinTitle(community.name)}</h1>
         {error && (
-          <p role="alert" class="badge" style="background:#fde7e7;color:#8a1010">
+          <p role="alert" class="badge alert">
             {error}
           </p>
         )}

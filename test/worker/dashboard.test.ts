@@ -10,39 +10,7 @@ import {
   OWNER_TOKEN,
   query,
 } from './helpers'
-
-async function signIn(token = OWNER_TOKEN) {
-  const response = await call('POST', '/admin/login?next=/admin', {
-    token: null,
-    rawBody: new URLSearchParams({ token }).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  })
-  expect(response.status).toBe(303)
-  const cookie = response.headers.get('set-cookie') ?? ''
-  return { response, cookie: cookie.split(';')[0]! }
-}
-
-async function page(path: string, cookie: string) {
-  return call('GET', path, {
-    token: null,
-    headers: { cookie, accept: 'text/html', 'accept-language': 'en' },
-  })
-}
-
-function csrfOf(html: string): string {
-  return /name="_csrf" value="([^"]+)"/.exec(html)![1]!
-}
-
-async function post(path: string, cookie: string, fields: Record<string, string | string[]>) {
-  const body = new URLSearchParams()
-  for (const [key, value] of Object.entries(fields))
-    for (const v of [value].flat()) body.append(key, v)
-  return call('POST', path, {
-    token: null,
-    rawBody: body.toString(),
-    headers: { cookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
-  })
-}
+import { csrfOf, page, post, signIn } from './dashboard-helpers'
 
 describe('dashboard sign-in', () => {
   it('sends people without a session to sign in, and signs in with a token into a safe cookie', async () => {

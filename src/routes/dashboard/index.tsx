@@ -7,7 +7,7 @@ import {
   endSession,
   startSession,
 } from '../../middleware/dashboard-session'
-import { canManageCommunity, isOwner } from '../../services/access'
+import { can, ownScope } from '../../services/access'
 import { listCommunities } from '../../services/communities'
 import { pendingCounts } from '../../services/join-requests'
 import { findPrincipalByToken } from '../../services/tokens'
@@ -32,7 +32,7 @@ dashboardApp.get('/admin/login', (c) => {
   const failed = c.req.query('failed') === '1'
   return c.html(
     <Shell lang={lang(c)} title={t.signIn}>
-      <section style="max-width:28rem;margin:2rem auto">
+      <section class="narrow">
         <h1>{t.signIn}</h1>
         <p class="muted">{t.signInHint}</p>
         {failed && (
@@ -51,7 +51,7 @@ dashboardApp.get('/admin/login', (c) => {
             type="password"
             required
             autocomplete="current-password"
-            style="width:100%"
+            class="wide"
           />
           <p>
             <button type="submit">{t.signIn}</button>
@@ -91,7 +91,9 @@ dashboardApp.get('/admin', async (c) => {
   const pending = await pendingCounts(
     c.var.db,
     page.data
-      .filter((community) => canManageCommunity(c.var.principal, community.id))
+      .filter((community) =>
+        can(c.var.principal, 'joinRequests.read', { communityId: community.id }),
+      )
       .map((community) => community.id),
   )
   return shell(
@@ -129,19 +131,21 @@ dashboardApp.get('/admin', async (c) => {
           ))}
         </tbody>
       </table>
-      {isOwner(c.var.principal) && (
+      {can(c.var.principal, 'community.create') && (
         <form method="post" action="/admin/communities">
           <Csrf token={await csrfTokenFor(c)} />
-          <h2 style="margin-top:1rem">{t.newCommunity}</h2>
+          <h2 class="spaced">{t.newCommunity}</h2>
           <CommunityFields t={t} />
           <p>
             <button type="submit">{t.create}</button>
           </p>
         </form>
       )}
-      <p>
-        <a href="/admin/webhooks">Webhooks</a>
-      </p>
+      {can(c.var.principal, 'webhooks.manage', ownScope(c.var.principal)) && (
+        <p>
+          <a href="/admin/webhooks">Webhooks</a>
+        </p>
+      )}
     </section>,
   )
 })
