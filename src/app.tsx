@@ -145,21 +145,23 @@ function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promi
     const lang = pickLanguage(c.req.header('accept-language'), c.req.query('lang'))
     const t = MESSAGES[lang]
     const [title, text] =
-      error.status === 404
-        ? [t.notFoundTitle, t.notFoundText]
-        : error.status === 410
-          ? [t.goneTitle, error.message]
-          : error.status === 429
-            ? [t.tooManyTitle, t.errorText]
-            : error.status < 500
-              ? [
-                  t.badRequestTitle,
-                  [
-                    error.message,
-                    ...(error.errors ?? []).map((e) => `${e.path}: ${e.message}`),
-                  ].join(' '),
-                ]
-              : [t.errorTitle, t.errorText]
+      error.code === 'cross_site_request'
+        ? [t.crossSiteTitle, t.crossSiteText]
+        : error.status === 404
+          ? [t.notFoundTitle, t.notFoundText]
+          : error.status === 410
+            ? [t.goneTitle, error.message]
+            : error.status === 429
+              ? [t.tooManyTitle, t.errorText]
+              : error.status < 500
+                ? [
+                    t.badRequestTitle,
+                    [
+                      error.message,
+                      ...(error.errors ?? []).map((e) => `${e.path}: ${e.message}`),
+                    ].join(' '),
+                  ]
+                : [t.errorTitle, t.errorText]
     return c.html(ErrorPage({ lang, title, text }), error.status, error.headers)
   }
   const body = JSON.stringify(toProblem(error, c.var.requestId))

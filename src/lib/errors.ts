@@ -25,6 +25,7 @@ const CATALOGUE = {
   conflict: { status: 409, title: 'Conflict' },
   invite_unusable: { status: 410, title: 'Invite link no longer works' },
   csrf_failed: { status: 403, title: 'Form expired' },
+  cross_site_request: { status: 403, title: 'Request from another site refused' },
   turnstile_failed: { status: 403, title: 'Human check failed' },
   gone: { status: 410, title: 'Gone' },
   payload_too_large: { status: 413, title: 'Payload too large' },

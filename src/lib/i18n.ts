@@ -52,6 +52,9 @@ const de = {
   errorTitle: 'Etwas ist schiefgelaufen',
   errorText: 'Bitte versuch es gleich noch einmal.',
   tooManyTitle: 'Zu viele Versuche',
+  crossSiteTitle: 'Von einer anderen Website abgeschickt',
+  crossSiteText:
+    'Dieses Formular kam nicht vom Dashboard selbst, darum wurde nichts geändert. Öffne das Dashboard direkt und versuch es dort noch einmal.',
   joinTitle: (name: string) => `${name} beitreten`,
   nameLabel: 'Dein Name',
   phoneLabel: 'Handynummer',
@@ -115,6 +118,9 @@ const en: Messages = {
   errorTitle: 'Something went wrong',
   errorText: 'Please try again in a moment.',
   tooManyTitle: 'Too many attempts',
+  crossSiteTitle: 'Sent from another website',
+  crossSiteText:
+    'This form did not come from the dashboard itself, so nothing was changed. Open the dashboard directly and try again there.',
   joinTitle: (name) => `Join ${name}`,
   nameLabel: 'Your name',
   phoneLabel: 'Mobile number',

@@ -11,6 +11,7 @@ const WORDS = {
     dashboard: 'Dashboard',
     signIn: 'Sign in',
     signOut: 'Sign out',
+    signOutEverywhere: 'Sign out everywhere',
     token: 'API token',
     communities: 'Communities',
     pending: 'pending',
@@ -103,6 +104,7 @@ const WORDS = {
     dashboard: 'Dashboard',
     signIn: 'Anmelden',
     signOut: 'Abmelden',
+    signOutEverywhere: 'Überall abmelden',
     token: 'API-Token',
     communities: 'Communities',
     pending: 'offen',
@@ -257,12 +259,20 @@ export function Shell(props: ShellProps) {
             {props.lang === 'de' ? 'English' : 'Deutsch'}
           </a>
           {props.csrf && (
-            <form method="post" action="/admin/logout" class="inline">
-              <input type="hidden" name="_csrf" value={props.csrf} />
-              <button class="secondary" type="submit">
-                {t.signOut}
-              </button>
-            </form>
+            <>
+              <form method="post" action="/admin/logout" class="inline">
+                <input type="hidden" name="_csrf" value={props.csrf} />
+                <button class="secondary" type="submit">
+                  {t.signOut}
+                </button>
+              </form>
+              <form method="post" action="/admin/logout-everywhere" class="inline">
+                <input type="hidden" name="_csrf" value={props.csrf} />
+                <button class="secondary" type="submit">
+                  {t.signOutEverywhere}
+                </button>
+              </form>
+            </>
           )}
         </header>
         <main>

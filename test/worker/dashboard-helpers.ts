@@ -9,7 +9,6 @@ export async function signIn(token = OWNER_TOKEN) {
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       origin: BASE,
-      'sec-fetch-site': 'same-origin',
     },
   })
   expect(response.status).toBe(303)
@@ -46,9 +45,9 @@ export async function post(
     headers: {
       cookie,
       accept: 'text/html',
+      'accept-language': 'en',
       'content-type': 'application/x-www-form-urlencoded',
       origin: BASE,
-      'sec-fetch-site': 'same-origin',
       ...headers,
     },
   })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  BASE,
   call,
   createCommunity,
   createGroup,
@@ -21,7 +22,7 @@ describe('dashboard sign-in', () => {
     const wrong = await call('POST', '/admin/login', {
       token: null,
       rawBody: 'token=nope',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE },
     })
     expect(wrong.headers.get('location')).toBe('/admin/login?failed=1')
 
@@ -41,7 +42,7 @@ describe('dashboard sign-in', () => {
     const response = await call('POST', '/admin/login?next=https://evil.example/steal', {
       token: null,
       rawBody: new URLSearchParams({ token: OWNER_TOKEN }).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE },
     })
     expect(response.headers.get('location')).toBe('/admin')
   })
@@ -368,7 +369,11 @@ describe('dashboard: bad input gets a clear answer, never a 500', () => {
     const response = await call('POST', '/admin/login', {
       token: null,
       rawBody: 'garbage without any boundary',
-      headers: { 'content-type': 'multipart/form-data; boundary=x', accept: 'text/html' },
+      headers: {
+        'content-type': 'multipart/form-data; boundary=x',
+        accept: 'text/html',
+        origin: BASE,
+      },
     })
     expect(response.status).toBe(400)
   })

@@ -1,11 +1,13 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../../env'
 import { readForm } from '../../lib/forms'
+import { sameOriginOnly } from '../../middleware/same-origin'
 import {
   csrfTokenFor,
   dashboardSession,
-  endSession,
-  startSession,
+  signIn,
+  signOut,
+  signOutEverywhere,
 } from '../../middleware/dashboard-session'
 import { can, ownScope } from '../../services/access'
 import { listCommunities } from '../../services/communities'
@@ -26,6 +28,10 @@ import { webhooksApp } from './webhooks'
  * this file only turns forms into service calls and results into pages.
  */
 export const dashboardApp = new Hono<AppEnv>()
+
+// Before anything else, sign-in included: no state changes on behalf of another website.
+dashboardApp.use('/admin', sameOriginOnly())
+dashboardApp.use('/admin/*', sameOriginOnly())
 
 dashboardApp.get('/admin/login', (c) => {
   const t = words(lang(c))
@@ -69,7 +75,7 @@ dashboardApp.post('/admin/login', async (c) => {
     ? await findPrincipalByToken(c.var.db, token, c.var.config.ADMIN_TOKEN)
     : null
   if (!principal) return c.redirect('/admin/login?failed=1', 303)
-  await startSession(c, principal.tokenId)
+  await signIn(c, principal)
   const next = c.req.query('next') ?? '/admin'
   // Only a path of this dashboard: never an open redirect.
   return c.redirect(/^\/admin(\/[\w/-]*)?$/.test(next) ? next : '/admin', 303)
@@ -80,8 +86,14 @@ dashboardApp.use('/admin/*', async (c, next) =>
   c.req.path === '/admin/login' ? next() : dashboardSession()(c, next),
 )
 
-dashboardApp.post('/admin/logout', (c) => {
-  endSession(c)
+dashboardApp.post('/admin/logout', async (c) => {
+  await signOut(c)
+  return c.redirect('/admin/login', 303)
+})
+
+/** Ends every session of this token: for a lost laptop, or a cookie that may have been copied. */
+dashboardApp.post('/admin/logout-everywhere', async (c) => {
+  await signOutEverywhere(c)
   return c.redirect('/admin/login', 303)
 })
 
