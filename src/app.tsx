@@ -1,4 +1,3 @@
-import { swaggerUI } from '@hono/swagger-ui'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -22,6 +21,8 @@ import { announcementsApp } from './routes/announcements'
 import { webhooksApp } from './routes/webhooks'
 import { MESSAGES, pickLanguage } from './lib/i18n'
 import { ErrorPage } from './views/error-page'
+import { cspNonce, securityHeaders } from './middleware/security-headers'
+import { ApiDocsPage, type OpenApiDocument } from './views/api-docs'
 
 const MAX_BODY_BYTES = 64 * 1024
 
@@ -31,6 +32,8 @@ export function createApp() {
   // Liveness for monitors, and the baseline the benchmarks compare every route against.
   app.get('/healthz', (c) => c.text('ok'))
   app.use(appContext())
+  // Every page and answer: a strict CSP with per-response nonces, no framing, no caching.
+  app.use(securityHeaders())
 
   // Forms people and admins send are as bounded as API bodies.
   for (const path of ['/i/*', '/leave/*', '/admin/*']) app.use(path, limitBody())
@@ -49,7 +52,7 @@ export function createApp() {
     scheme: 'bearer',
     description: 'The `ADMIN_TOKEN` secret, or a token created with `POST /api/tokens`',
   })
-  app.doc31('/api/openapi.json', (c) => ({
+  const documentConfig = (origin: string) => ({
     openapi: '3.1.0',
     info: {
       title: 'Community Growth API',
@@ -58,9 +61,14 @@ export function createApp() {
         'Communities, groups, invite links, joins, referrals and announcements for chat communities. ' +
         'Errors are RFC 9457 problem details with a stable `code`.',
     },
-    servers: [{ url: new URL(c.req.url).origin }],
-  }))
-  app.get('/api/docs', swaggerUI({ url: '/api/openapi.json', title: 'Community Growth API' }))
+    servers: [{ url: origin }],
+  })
+  app.doc31('/api/openapi.json', (c) => documentConfig(new URL(c.req.url).origin))
+  // The reference for people, drawn from the same document on the server: no outside script.
+  app.get('/api/docs', (c) => {
+    const doc = app.getOpenAPI31Document(documentConfig(new URL(c.req.url).origin))
+    return c.html(<ApiDocsPage doc={doc as OpenApiDocument} nonce={cspNonce(c)} />)
+  })
 
   app.notFound((c) =>
     respondWithError(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),
@@ -162,7 +170,7 @@ function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promi
                     ].join(' '),
                   ]
                 : [t.errorTitle, t.errorText]
-    return c.html(ErrorPage({ lang, title, text }), error.status, error.headers)
+    return c.html(ErrorPage({ lang, nonce: cspNonce(c), title, text }), error.status, error.headers)
   }
   const body = JSON.stringify(toProblem(error, c.var.requestId))
   return new Response(body, {

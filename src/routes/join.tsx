@@ -23,6 +23,7 @@ import { formToJoinBody, JoinBodySchema } from '../schemas/join'
 import { CodeParamSchema } from '../schemas/public'
 import { JoinFormPage, LeavePage, StatusPage } from '../views/join-pages'
 import { ErrorPage } from '../views/error-page'
+import { cspNonce } from '../middleware/security-headers'
 
 export const joinApp = new Hono<AppEnv>()
 
@@ -78,6 +79,7 @@ joinApp.get('/i/:code/join', async (c) => {
   return c.html(
     <JoinFormPage
       lang={language(c)}
+      nonce={cspNonce(c)}
       community={community}
       action={`/i/${invite.code}/join?lang=${language(c)}`}
       csrfToken={csrfToken}
@@ -113,7 +115,9 @@ joinApp.post('/i/:code/join', async (c) => {
     }
     if (typeof form.website === 'string' && form.website !== '') {
       // A bot filled the hidden field: thank it and store nothing.
-      return c.html(<ErrorPage lang={lang} title={MESSAGES[lang].thanksTitle} text="" />)
+      return c.html(
+        <ErrorPage lang={lang} nonce={cspNonce(c)} title={MESSAGES[lang].thanksTitle} text="" />,
+      )
     }
     raw = formToJoinBody(form)
   }
@@ -132,6 +136,7 @@ joinApp.post('/i/:code/join', async (c) => {
     return c.html(
       <JoinFormPage
         lang={lang}
+        nonce={cspNonce(c)}
         community={community}
         action={`/i/${invite.code}/join?lang=${lang}`}
         csrfToken={getCookie(c, CSRF_COOKIE) ?? ''}
@@ -197,6 +202,7 @@ joinApp.post('/i/:code/join', async (c) => {
   return c.html(
     <StatusPage
       lang={lang}
+      nonce={cspNonce(c)}
       community={community}
       request={outcome.request}
       member={outcome.status === 'active' ? outcome.member : null}
@@ -274,6 +280,7 @@ joinApp.get('/s/:token', async (c) => {
   return c.html(
     <StatusPage
       lang={language(c)}
+      nonce={cspNonce(c)}
       community={community}
       request={request}
       member={member ?? null}
@@ -304,7 +311,14 @@ joinApp.get('/leave/:token', async (c) => {
   c.header('referrer-policy', 'no-referrer')
   const action =
     member.status === 'active' ? `/leave/${c.req.param('token')}?lang=${language(c)}` : null
-  return c.html(<LeavePage lang={language(c)} communityName={community.name} action={action} />)
+  return c.html(
+    <LeavePage
+      lang={language(c)}
+      nonce={cspNonce(c)}
+      communityName={community.name}
+      action={action}
+    />,
+  )
 })
 
 /** Leaving is one tap on the confirmation page, and final for this membership. */
@@ -312,5 +326,12 @@ joinApp.post('/leave/:token', async (c) => {
   const member = await memberFromLeaveToken(c)
   const community = await getCommunityOrThrow(c.var.db, member.communityId)
   await endMembership(c.var.db, member, 'left', new Date())
-  return c.html(<LeavePage lang={language(c)} communityName={community.name} action={null} />)
+  return c.html(
+    <LeavePage
+      lang={language(c)}
+      nonce={cspNonce(c)}
+      communityName={community.name}
+      action={null}
+    />,
+  )
 })

@@ -222,6 +222,8 @@ document.addEventListener('submit',function(e){var m=e.target.getAttribute('data
 
 export interface ShellProps {
   lang: Lang
+  /** The response's CSP nonce (`cspNonce(c)`) for the inline style and script. */
+  nonce: string
   title: string
   who?: string
   pendingCount?: number
@@ -241,7 +243,7 @@ export function Shell(props: ShellProps) {
         <meta name="viewport" content="width=device-width,initial-scale=1" />
         <meta name="robots" content="noindex" />
         <title>{`${props.title} · ${t.dashboard}`}</title>
-        <style dangerouslySetInnerHTML={{ __html: CSS }} />
+        <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: CSS }} />
       </head>
       <body>
         <header>
@@ -283,7 +285,7 @@ export function Shell(props: ShellProps) {
           )}
           {props.children}
         </main>
-        <script dangerouslySetInnerHTML={{ __html: SCRIPT }} />
+        <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: SCRIPT }} />
       </body>
     </html>
   )

@@ -1,9 +1,8 @@
 import type { Community, JoinRequest } from '../db/schema'
 import { type Lang, MESSAGES } from '../lib/i18n'
-import { Layout } from './layout'
+import { Layout, type PageProps } from './layout'
 
-export interface JoinFormProps {
-  lang: Lang
+export interface JoinFormProps extends PageProps {
   community: Community
   action: string
   csrfToken: string
@@ -16,6 +15,7 @@ export interface JoinFormProps {
 /** The join form: plain HTML that works without JavaScript, with a honeypot for bots. */
 export function JoinFormPage({
   lang,
+  nonce,
   community,
   action,
   csrfToken,
@@ -28,10 +28,16 @@ export function JoinFormPage({
   return (
     <Layout
       lang={lang}
+      nonce={nonce}
       title={t.joinTitle(community.name)}
       head={
         turnstileSiteKey && (
-          <script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer />
+          <script
+            nonce={nonce}
+            src="https://challenges.cloudflare.com/turnstile/v0/api.js"
+            async
+            defer
+          />
         )
       }
     >
@@ -106,8 +112,7 @@ export function JoinFormPage({
   )
 }
 
-export interface StatusPageProps {
-  lang: Lang
+export interface StatusPageProps extends PageProps {
   community: Community
   request: JoinRequest
   member: { status: string } | null
@@ -136,7 +141,7 @@ export function StatusPage(props: StatusPageProps) {
           ? t.alreadyMemberTitle
           : t.approvedTitle
   return (
-    <Layout lang={props.lang} title={`${props.community.name}: ${title}`}>
+    <Layout lang={props.lang} nonce={props.nonce} title={`${props.community.name}: ${title}`}>
       <div class="card">
         <p class="muted">{props.community.name}</p>
         <h1>{title}</h1>
@@ -199,10 +204,10 @@ export function StatusPage(props: StatusPageProps) {
 }
 
 /** Leaving: one button (a GET only shows it, so link previews cannot make anyone leave). */
-export function LeavePage(props: { lang: Lang; communityName: string; action: string | null }) {
+export function LeavePage(props: PageProps & { communityName: string; action: string | null }) {
   const t = MESSAGES[props.lang]
   return (
-    <Layout lang={props.lang} title={props.action ? t.leaveTitle : t.leftTitle}>
+    <Layout lang={props.lang} nonce={props.nonce} title={props.action ? t.leaveTitle : t.leftTitle}>
       <div class="card">
         <p class="muted">{props.communityName}</p>
         <h1>{props.action ? t.leaveTitle : t.leftTitle}</h1>

@@ -23,7 +23,13 @@ button{font:inherit;cursor:pointer;border:0}button.cta{width:100%}.hp{position:a
 .qr{display:block;margin:.75rem auto;width:12rem;height:12rem}.code{word-break:break-all;background:#f3f5f4;padding:.5rem;border-radius:.5rem}
 .alert{background:#fde7e7;color:#8a1010}.danger{background:#a61b1b}.danger:hover,.danger:focus{background:#7d1414}.small{font-size:.9rem}`
 
-export function Layout(props: { lang: Lang; title: string; head?: Child; children: Child }) {
+export interface PageProps {
+  lang: Lang
+  /** The response's CSP nonce (`cspNonce(c)`): without it the inline styles do not apply. */
+  nonce: string
+}
+
+export function Layout(props: PageProps & { title: string; head?: Child; children: Child }) {
   return (
     <html lang={props.lang}>
       <head>
@@ -32,7 +38,7 @@ export function Layout(props: { lang: Lang; title: string; head?: Child; childre
         <meta name="robots" content="noindex" />
         <title>{props.title}</title>
         {props.head}
-        <style dangerouslySetInnerHTML={{ __html: CSS }} />
+        <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: CSS }} />
       </head>
       <body>
         <main>{props.children}</main>

@@ -21,6 +21,7 @@ import { approvalsApp } from './approvals'
 import { membersApp } from './members'
 import { announcementsApp } from './announcements'
 import { webhooksApp } from './webhooks'
+import { cspNonce } from '../../middleware/security-headers'
 
 /**
  * The dashboard at `/admin`: the same services as the API behind a session cookie, for people
@@ -37,7 +38,7 @@ dashboardApp.get('/admin/login', (c) => {
   const t = words(lang(c))
   const failed = c.req.query('failed') === '1'
   return c.html(
-    <Shell lang={lang(c)} title={t.signIn}>
+    <Shell lang={lang(c)} nonce={cspNonce(c)} title={t.signIn}>
       <section class="narrow">
         <h1>{t.signIn}</h1>
         <p class="muted">{t.signInHint}</p>

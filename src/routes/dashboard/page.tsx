@@ -10,6 +10,7 @@ import { can, type Action } from '../../services/access'
 import { listCommunities } from '../../services/communities'
 import { pendingCounts } from '../../services/join-requests'
 import { Shell, words } from '../../views/dashboard'
+import { cspNonce } from '../../middleware/security-headers'
 
 // Helpers every dashboard page shares: language, ids from paths, forms, the page frame.
 
@@ -69,6 +70,7 @@ export async function shell(
   return c.html(
     <Shell
       lang={lang(c)}
+      nonce={cspNonce(c)}
       title={title}
       who={principal.name}
       pendingCount={pending}
