@@ -256,7 +256,11 @@ export function Shell(props: ShellProps) {
               {t.approvals} <span class="pill">{props.pendingCount}</span>
             </a>
           )}
-          {props.who && <span>{props.who}</span>}
+          {props.who && (
+            <span>
+              <bdi>{props.who}</bdi>
+            </span>
+          )}
           <a href={`?lang=${props.lang === 'de' ? 'en' : 'de'}`}>
             {props.lang === 'de' ? 'English' : 'Deutsch'}
           </a>
@@ -392,7 +396,9 @@ export function GroupsTable(props: {
       <tbody>
         {props.groups.map((group) => (
           <tr>
-            <td>{group.name}</td>
+            <td>
+              <bdi>{group.name}</bdi>
+            </td>
             <td>{group.kind}</td>
             <td class="n">
               {group.memberCount} / {group.memberLimit} <span class="muted">{t.limit}</span>

@@ -1,6 +1,6 @@
 import type { Community, JoinRequest } from '../db/schema'
 import { type Lang, MESSAGES } from '../lib/i18n'
-import { Layout, type PageProps } from './layout'
+import { Layout, type PageProps, WithUserText } from './layout'
 
 export interface JoinFormProps extends PageProps {
   community: Community
@@ -42,7 +42,9 @@ export function JoinFormPage({
       }
     >
       <div class="card">
-        <h1>{t.joinTitle(community.name)}</h1>
+        <h1>
+          <WithUserText sentence={t.joinTitle} value={community.name} />
+        </h1>
         {error && (
           <p role="alert" class="badge alert">
             {error}
@@ -85,7 +87,9 @@ export function JoinFormPage({
               <h2>{t.questionsHeading}</h2>
               {community.joinQuestions.map((question, i) => (
                 <>
-                  <label for={`answer-${i}`}>{question}</label>
+                  <label for={`answer-${i}`}>
+                    <bdi>{question}</bdi>
+                  </label>
                   <textarea id={`answer-${i}`} name="answers" required maxlength={500} rows={2}>
                     {values?.answers?.[i] ?? ''}
                   </textarea>
@@ -143,14 +147,18 @@ export function StatusPage(props: StatusPageProps) {
   return (
     <Layout lang={props.lang} nonce={props.nonce} title={`${props.community.name}: ${title}`}>
       <div class="card">
-        <p class="muted">{props.community.name}</p>
+        <p class="muted">
+          <bdi>{props.community.name}</bdi>
+        </p>
         <h1>{title}</h1>
         {ended && <p>{t.endedText}</p>}
         {!ended && request.status === 'pending' && (
           <p>{props.repeated ? t.alreadyPendingText : t.pendingText}</p>
         )}
         {!ended && request.status === 'rejected' && request.reason && (
-          <p>{t.rejectedReason(request.reason)}</p>
+          <p>
+            <WithUserText sentence={t.rejectedReason} value={request.reason} />
+          </p>
         )}
         {!ended && request.status === 'approved' && (
           <>
@@ -183,8 +191,14 @@ export function StatusPage(props: StatusPageProps) {
                 <ul>
                   {props.rewards.map((reward) => (
                     <li>
-                      <div class="g">{reward.title}</div>
-                      {reward.description && <div class="muted">{reward.description}</div>}
+                      <div class="g">
+                        <bdi>{reward.title}</bdi>
+                      </div>
+                      {reward.description && (
+                        <div class="muted">
+                          <bdi>{reward.description}</bdi>
+                        </div>
+                      )}
                       {reward.code && <div class="code">{reward.code}</div>}
                     </li>
                   ))}
@@ -209,7 +223,9 @@ export function LeavePage(props: PageProps & { communityName: string; action: st
   return (
     <Layout lang={props.lang} nonce={props.nonce} title={props.action ? t.leaveTitle : t.leftTitle}>
       <div class="card">
-        <p class="muted">{props.communityName}</p>
+        <p class="muted">
+          <bdi>{props.communityName}</bdi>
+        </p>
         <h1>{props.action ? t.leaveTitle : t.leftTitle}</h1>
         {props.action ? (
           <form method="post" action={props.action}>

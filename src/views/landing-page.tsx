@@ -58,8 +58,14 @@ export function LandingPage({ lang, nonce, landing, url, joinUrl }: LandingPageP
             height="224"
           />
         )}
-        <h1>{community.name}</h1>
-        {community.description && <p>{community.description}</p>}
+        <h1>
+          <bdi>{community.name}</bdi>
+        </h1>
+        {community.description && (
+          <p>
+            <bdi>{community.description}</bdi>
+          </p>
+        )}
         <p>
           <span class="badge">
             {memberCount === 1 ? `1 ${t.member}` : t.members(formatNumber(lang, memberCount))}
@@ -73,12 +79,16 @@ export function LandingPage({ lang, nonce, landing, url, joinUrl }: LandingPageP
         <ul>
           {groups.map((group) => (
             <li class={group.id === target?.id ? 'here' : undefined}>
-              <div class="g">{group.name}</div>
+              <div class="g">
+                <bdi>{group.name}</bdi>
+              </div>
               {group.kind === 'announcement' ? (
                 <div class="muted">{t.announcementGroup}</div>
               ) : (
                 (group.topic || group.description) && (
-                  <div class="muted">{group.topic || group.description}</div>
+                  <div class="muted">
+                    <bdi>{group.topic || group.description}</bdi>
+                  </div>
                 )
               )}
               {group.id === target?.id && <div class="muted">{t.youJoin}</div>}

@@ -23,6 +23,22 @@ button{font:inherit;cursor:pointer;border:0}button.cta{width:100%}.hp{position:a
 .qr{display:block;margin:.75rem auto;width:12rem;height:12rem}.code{word-break:break-all;background:#f3f5f4;padding:.5rem;border-radius:.5rem}
 .alert{background:#fde7e7;color:#8a1010}.danger{background:#a61b1b}.danger:hover,.danger:focus{background:#7d1414}.small{font-size:.9rem}`
 
+/**
+ * A sentence of the catalogue with someone's text in it (`t.joinTitle(name)`), that text
+ * isolated in `<bdi>`: whatever its direction, it cannot reorder the words around it.
+ */
+export function WithUserText(props: { sentence: (value: string) => string; value: string }) {
+  const slot = '\u0000'
+  const [before = '', after = ''] = props.sentence(slot).split(slot)
+  return (
+    <>
+      {before}
+      <bdi>{props.value}</bdi>
+      {after}
+    </>
+  )
+}
+
 export interface PageProps {
   lang: Lang
   /** The response's CSP nonce (`cspNonce(c)`): without it the inline styles do not apply. */

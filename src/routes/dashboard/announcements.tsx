@@ -17,7 +17,7 @@ import {
 } from '../../services/announcements'
 import { getCommunityOrThrow } from '../../services/communities'
 import { listGroups } from '../../services/groups'
-import { TimeZoneSchema } from '../../schemas/announcements'
+import { AnnouncementBodySchema, TimeZoneSchema } from '../../schemas/announcements'
 import { Csrf, words, DiscussionGroupOptions } from '../../views/dashboard'
 import { CommunityId, lang, idOrThrow, formText, communityShell } from './page'
 
@@ -26,7 +26,7 @@ export const announcementsApp = new Hono<AppEnv>()
 
 const AnnouncementForm = z
   .object({
-    body: z.string().trim().min(1).max(4096),
+    body: AnnouncementBodySchema,
     audience: z.string().optional(),
     sendAt: z.string().optional(),
     timezone: TimeZoneSchema.optional(),
@@ -196,7 +196,7 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
             {page.data.map((announcement, i) => (
               <tr>
                 <td>
-                  {announcement.body.slice(0, 80)}
+                  <bdi>{announcement.body.slice(0, 80)}</bdi>
                   <div class="muted">
                     {announcement.repeatCron
                       ? `${announcement.repeatCron} (${announcement.repeatTimezone})`

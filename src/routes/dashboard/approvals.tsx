@@ -9,6 +9,7 @@ import { assertCan, can } from '../../services/access'
 import { getCommunityOrThrow } from '../../services/communities'
 import { getJoinRequestOrThrow, listJoinRequests } from '../../services/join-requests'
 import { approveJoinRequest, rejectJoinRequest } from '../../services/joining'
+import { ReasonSchema } from '../../schemas/members'
 import { Csrf, words } from '../../views/dashboard'
 import { CommunityId, lang, idOrThrow, formText, communityShell, cursorOf, NextPage } from './page'
 
@@ -131,7 +132,7 @@ const DecisionForm = z.object({
     .array(z.string().regex(idPattern('jr')))
     .min(1)
     .max(100),
-  reason: z.string().trim().max(500).optional(),
+  reason: ReasonSchema.optional(),
 })
 
 /** One decision (a row's button) or many (the checkboxes): the same services as the API. */

@@ -128,7 +128,9 @@ dashboardApp.get('/admin', async (c) => {
           {page.data.map((community) => (
             <tr>
               <td>
-                <a href={`/admin/communities/${community.id}`}>{community.name}</a>
+                <a href={`/admin/communities/${community.id}`}>
+                  <bdi>{community.name}</bdi>
+                </a>
               </td>
               <td>{community.visibility === 'open' ? t.open : t.closed}</td>
               <td class="n">

@@ -20,7 +20,7 @@ import {
 import { leaderboard } from '../../services/members'
 import { listRewards } from '../../services/rewards'
 import { getStats, statsByInvite } from '../../services/stats'
-import { inviteUrls } from '../../schemas/invites'
+import { InviteLabelSchema, inviteUrls, TagSchema } from '../../schemas/invites'
 import {
   Csrf,
   FunnelChart,
@@ -172,9 +172,9 @@ linksApp.get('/admin/communities/:id', async (c) => {
 })
 
 const NewLinkForm = z.object({
-  label: z.string().trim().max(100).optional(),
-  source: z.string().trim().max(64).optional(),
-  campaign: z.string().trim().max(64).optional(),
+  label: InviteLabelSchema.optional(),
+  source: TagSchema.optional(),
+  campaign: TagSchema.optional(),
   groupId: z.string().regex(idPattern('grp')).optional(),
   maxUses: z.coerce.number().int().min(1).max(1_000_000).optional(),
 })

@@ -13,6 +13,7 @@ import {
   groupIdsOfMembers,
   listMembers,
 } from '../../services/members'
+import { userText } from '../../schemas/common'
 import { Csrf, words } from '../../views/dashboard'
 import { CommunityId, lang, idOrThrow, communityShell, cursorOf, NextPage } from './page'
 
@@ -20,7 +21,7 @@ import { CommunityId, lang, idOrThrow, communityShell, cursorOf, NextPage } from
 export const membersApp = new Hono<AppEnv>()
 
 const MemberFilter = z.object({
-  q: z.string().trim().max(100).optional().catch(undefined),
+  q: userText(100).optional().catch(undefined),
   groupId: z.string().regex(idPattern('grp')).optional().catch(undefined),
 })
 

@@ -98,7 +98,9 @@ export async function communityShell(
     c,
     title,
     <>
-      <h1>{community.name}</h1>
+      <h1>
+        <bdi>{community.name}</bdi>
+      </h1>
       <Tabs c={c} communityId={community.id} current={tab} />
       {body as never}
     </>,

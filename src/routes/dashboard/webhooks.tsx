@@ -39,7 +39,7 @@ async function webhooksPage(c: Context<AppEnv>, secret?: { url: string; value: s
       {secret && (
         <section class="ok" role="status">
           <p>
-            {secret.url} · {t.secretOnce}
+            <bdi>{secret.url}</bdi> · {t.secretOnce}
           </p>
           <p class="code">{secret.value}</p>
         </section>
