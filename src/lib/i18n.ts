@@ -90,6 +90,8 @@ const de = {
   alreadyPendingText:
     'Ein Admin schaut sie sich an. Den Link zu deiner Statusseite hast du beim ersten Mal bekommen.',
   thanksTitle: 'Danke!',
+  challengeText:
+    'Gerade treten sehr viele Menschen aus deinem Netz bei. Bitte bestätige kurz, dass du ein Mensch bist, und schick das Formular noch einmal ab.',
 }
 
 export type Messages = typeof de
@@ -154,6 +156,8 @@ const en: Messages = {
   alreadyPendingText:
     'An admin will look at it. You got the link to your status page the first time.',
   thanksTitle: 'Thank you!',
+  challengeText:
+    'A lot of people are joining from your network right now. Please confirm that you are a person and send the form again.',
 }
 
 export const MESSAGES: Record<Lang, Messages> = { de, en }

@@ -22,7 +22,7 @@ import { getStats } from '../../src/services/stats'
 import { listCommunities } from '../../src/services/communities'
 import { listGroups } from '../../src/services/groups'
 import { claimDueAnnouncements, listDeliveries } from '../../src/services/announcements'
-import { consumeRateLimits } from '../../src/services/rate-limits'
+import { countAttempt } from '../../src/services/rate-limits'
 import { getJoinTarget, join } from '../../src/services/joining'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
 
@@ -110,7 +110,7 @@ describe('query plans of the request paths', () => {
     await leaderboard(db, community.id, { from: new Date('2026-01-01'), to: now, limit: 20 })
     await referralInviteOf(db, memberId)
     await rewardsOf(db, memberId)
-    await consumeRateLimits(db, [{ key: 'plan-test', limit: 100, windowSeconds: 60 }], now)
+    await countAttempt(db, [{ key: 'plan-test', limit: 100, windowSeconds: 60 }], now)
     await getJoinTarget(db, community.id, group.id)
     await join(
       db,
