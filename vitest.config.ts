@@ -42,6 +42,8 @@ export default defineConfig(async () => {
                   TURNSTILE_SECRET: 'test-turnstile-secret',
                   TURNSTILE_SITE_KEY: 'test-site-key',
                   TURNSTILE_VERIFY_URL: `${inject('fakeServicesUrl')}/turnstile/v0/siteverify`,
+                  // A small venue, so a test fills an address's join limit with a few requests.
+                  JOIN_LIMIT_PER_ADDRESS: '25',
                   DELIVERY_CHANNEL: 'webhook',
                   DELIVERY_WEBHOOK_URL: `${inject('fakeServicesUrl')}/webhook`,
                   DELIVERY_WEBHOOK_SECRET: 'whsec_dGVzdC1kZWxpdmVyeS1zZWNyZXQtMDEyMzQ1Njc4OQ==',

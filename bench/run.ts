@@ -24,6 +24,11 @@ interface Measurement {
   failures: number
 }
 
+/** A distinct IPv4 address for the n-th person, so each joins from their own address. */
+function addressOf(n: number): string {
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`
+}
+
 async function load(
   name: string,
   url: string,
@@ -118,8 +123,9 @@ async function httpSuite() {
     }
     await load('warm-up', base + stats, { seconds: 2, headers: auth })
 
-    // Joining: a new person each time (own phone number and browser, so no rate limit applies),
-    // into a fresh open community each round (an announcement group holds 2,000).
+    // Joining: a new person each time (own phone number and address, so no join limit applies),
+    // into a fresh open community each round (an announcement group holds 2,000). Locally,
+    // wrangler dev keeps a CF-Connecting-IP header the client sends.
     let person = 0
     const joinInto = async () => {
       const open = await api('POST', '/api/communities', {
@@ -142,6 +148,7 @@ async function httpSuite() {
             'content-type': 'application/json',
             accept: 'application/json',
             'user-agent': `${PHONE} bench/${person}`,
+            'cf-connecting-ip': addressOf(person),
           },
         }
       }
@@ -163,6 +170,7 @@ async function httpSuite() {
               'content-type': 'application/json',
               accept: 'application/json',
               'user-agent': `${PHONE} pending/${i + j}`,
+              'cf-connecting-ip': addressOf(1_000_000 + i + j),
             },
             body: JSON.stringify({
               name: `Applicant ${i + j}`,

@@ -1,4 +1,3 @@
-import { swaggerUI } from '@hono/swagger-ui'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -24,6 +23,8 @@ import { webhooksApp } from './routes/webhooks'
 import { siteFilesApp } from './routes/site-files'
 import { MESSAGES, pickLanguage } from './lib/i18n'
 import { ErrorPage } from './views/error-page'
+import { cspNonce, securityHeaders } from './middleware/security-headers'
+import { ApiDocsPage, type OpenApiDocument } from './views/api-docs'
 
 const MAX_BODY_BYTES = 64 * 1024
 
@@ -34,6 +35,8 @@ export function createApp() {
   app.get('/healthz', (c) => c.text('ok'))
   app.route('/', siteFilesApp)
   app.use(appContext())
+  // Every page and answer: a strict CSP with per-response nonces, no framing, no caching.
+  app.use(securityHeaders())
 
   // Forms people and admins send are as bounded as API bodies.
   for (const path of ['/i/*', '/leave/*', '/admin/*']) app.use(path, limitBody())
@@ -52,7 +55,7 @@ export function createApp() {
     scheme: 'bearer',
     description: 'The `ADMIN_TOKEN` secret, or a token created with `POST /api/tokens`',
   })
-  app.doc31('/api/openapi.json', (c) => ({
+  const documentConfig = (origin: string) => ({
     openapi: '3.1.0',
     info: {
       title: 'Community Growth API',
@@ -62,9 +65,14 @@ export function createApp() {
         'Communities, groups, invite links, joins, referrals and announcements for chat communities. ' +
         'Errors are RFC 9457 problem details with a stable `code`.',
     },
-    servers: [{ url: new URL(c.req.url).origin }],
-  }))
-  app.get('/api/docs', swaggerUI({ url: '/api/openapi.json', title: 'Community Growth API' }))
+    servers: [{ url: origin }],
+  })
+  app.doc31('/api/openapi.json', (c) => documentConfig(new URL(c.req.url).origin))
+  // The reference for people, drawn from the same document on the server: no outside script.
+  app.get('/api/docs', (c) => {
+    const doc = app.getOpenAPI31Document(documentConfig(new URL(c.req.url).origin))
+    return c.html(<ApiDocsPage doc={doc as OpenApiDocument} nonce={cspNonce(c)} />)
+  })
 
   // Looked up lazily: the route table is complete only once every sub-app is mounted.
   let allowedMethods: ((path: string) => string[]) | undefined
@@ -164,22 +172,24 @@ function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promi
     const lang = pickLanguage(c.req.header('accept-language'), c.req.query('lang'))
     const t = MESSAGES[lang]
     const [title, text] =
-      error.status === 404
-        ? [t.notFoundTitle, t.notFoundText]
-        : error.status === 410
-          ? [t.goneTitle, error.message]
-          : error.status === 429
-            ? [t.tooManyTitle, t.errorText]
-            : error.status < 500
-              ? [
-                  t.badRequestTitle,
-                  [
-                    error.message,
-                    ...(error.errors ?? []).map((e) => `${e.path}: ${e.message}`),
-                  ].join(' '),
-                ]
-              : [t.errorTitle, t.errorText]
-    return c.html(ErrorPage({ lang, title, text }), error.status, error.headers)
+      error.code === 'cross_site_request'
+        ? [t.crossSiteTitle, t.crossSiteText]
+        : error.status === 404
+          ? [t.notFoundTitle, t.notFoundText]
+          : error.status === 410
+            ? [t.goneTitle, error.message]
+            : error.status === 429
+              ? [t.tooManyTitle, t.errorText]
+              : error.status < 500
+                ? [
+                    t.badRequestTitle,
+                    [
+                      error.message,
+                      ...(error.errors ?? []).map((e) => `${e.path}: ${e.message}`),
+                    ].join(' '),
+                  ]
+                : [t.errorTitle, t.errorText]
+    return c.html(ErrorPage({ lang, nonce: cspNonce(c), title, text }), error.status, error.headers)
   }
   const body = JSON.stringify(toProblem(error, c.var.requestId))
   return new Response(body, {

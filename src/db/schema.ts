@@ -125,6 +125,30 @@ export const apiTokens = sqliteTable(
 )
 
 /**
+ * Dashboard sessions, revocable on the server. The cookie carries a random session id; only its
+ * SHA-256 is stored, so a copy of the database cannot be replayed as a cookie. A session belongs
+ * to a stored token (and ends with it) or, for the bootstrap owner, to a fingerprint of the
+ * `ADMIN_TOKEN` it signed in with, so a new secret ends the old one's sessions. Deleting the row
+ * signs the session out at once, wherever its cookie was copied to.
+ */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    tokenId: text('token_id').references(() => apiTokens.id, { onDelete: 'cascade' }),
+    bootstrapKey: text('bootstrap_key'),
+    createdAt: timestamp('created_at').notNull(),
+    expiresAt: timestamp('expires_at').notNull(),
+  },
+  (t) => [
+    index('sessions_token_idx').on(t.tokenId),
+    index('sessions_bootstrap_idx').on(t.bootstrapKey),
+    index('sessions_expires_idx').on(t.expiresAt),
+    check('sessions_owner_check', sql`(${t.tokenId} is null) <> (${t.bootstrapKey} is null)`),
+  ],
+)
+
+/**
  * Invite links. `code` is the link's current code; every code ever issued is also in
  * `inviteCodes`, so a code is never handed out twice and a rotated one can answer "gone".
  */
@@ -583,6 +607,7 @@ export const deadLetters = sqliteTable(
 export type Community = typeof communities.$inferSelect
 export type Group = typeof groups.$inferSelect
 export type ApiToken = typeof apiTokens.$inferSelect
+export type Session = typeof sessions.$inferSelect
 export type Invite = typeof invites.$inferSelect
 export type Member = typeof members.$inferSelect
 export type JoinRequest = typeof joinRequests.$inferSelect

@@ -1,15 +1,17 @@
 import { createDb } from '../db/client'
 import { dispatchDueAnnouncements } from '../services/dispatch'
 import { pruneRateLimits } from '../services/rate-limits'
+import { pruneSessions } from '../services/sessions'
 import { fanOutEvents } from '../services/webhooks'
 import { pruneVisits } from '../services/visits'
 import { loadConfig } from '../lib/config'
 
 /**
  * The Cron Trigger (every minute): start the announcements that are due, move the events
- * outbox on to the delivery queue, delete raw visits past their retention, and, once an hour, forget old rate-limit windows. Each step
- * is bounded (claims and events are taken a few dozen at a time), so one run never outgrows
- * its limits; whatever is left waits for the next minute.
+ * outbox on to the delivery queue, delete raw visits past their retention, and, once an hour,
+ * forget old rate-limit windows and expired sessions. Each step is bounded (claims and events
+ * are taken a few dozen at a time), so one run never outgrows its limits; whatever is left
+ * waits for the next minute.
  */
 export async function handleScheduled(
   controller: ScheduledController,
@@ -34,7 +36,10 @@ export async function handleScheduled(
       return 0
     },
   )
-  if (now.getUTCMinutes() === 0) await pruneRateLimits(db, now)
+  if (now.getUTCMinutes() === 0) {
+    await pruneRateLimits(db, now)
+    await pruneSessions(db, now)
+  }
   console.log(
     JSON.stringify({
       job: 'cron',

@@ -21,6 +21,7 @@ const ConfigSchema = z.object({
   SIGNING_SECRET: z.string().min(32, 'SIGNING_SECRET must have at least 32 characters').optional(),
   VISIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
   REJECTION_COOLDOWN_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+  JOIN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(300),
   TURNSTILE_SECRET: z.string().min(1).optional().catch(undefined),
   TURNSTILE_SITE_KEY: z.string().min(1).optional().catch(undefined),
   DELIVERY_CHANNEL: z.enum(['webhook', 'whatsapp']).default('webhook'),

@@ -25,7 +25,9 @@ const CATALOGUE = {
   conflict: { status: 409, title: 'Conflict' },
   invite_unusable: { status: 410, title: 'Invite link no longer works' },
   csrf_failed: { status: 403, title: 'Form expired' },
+  cross_site_request: { status: 403, title: 'Request from another site refused' },
   turnstile_failed: { status: 403, title: 'Human check failed' },
+  challenge_required: { status: 403, title: 'Human check required' },
   gone: { status: 410, title: 'Gone' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
@@ -46,17 +48,24 @@ export class ApiError extends Error {
   readonly code: ErrorCode
   readonly errors?: FieldError[]
   readonly headers?: Record<string, string>
+  /** More members of the problem (RFC 9457 extensions), e.g. what a challenge needs. */
+  readonly extensions?: Record<string, string>
 
   constructor(
     code: ErrorCode,
     detail: string,
-    options: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+    options: {
+      errors?: FieldError[]
+      headers?: Record<string, string>
+      extensions?: Record<string, string>
+    } = {},
   ) {
     super(detail)
     this.name = 'ApiError'
     this.code = code
     this.errors = options.errors
     this.headers = options.headers
+    this.extensions = options.extensions
   }
 
   get status(): ContentfulStatusCode {
@@ -96,6 +105,7 @@ export type Problem = z.infer<typeof ProblemSchema>
 
 export function toProblem(error: ApiError, requestId?: string): Problem {
   return {
+    ...error.extensions,
     type: `urn:problem:${error.code}`,
     title: error.title,
     status: error.status,

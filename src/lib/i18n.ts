@@ -52,6 +52,9 @@ const de = {
   errorTitle: 'Etwas ist schiefgelaufen',
   errorText: 'Bitte versuch es gleich noch einmal.',
   tooManyTitle: 'Zu viele Versuche',
+  crossSiteTitle: 'Von einer anderen Website abgeschickt',
+  crossSiteText:
+    'Dieses Formular kam nicht vom Dashboard selbst, darum wurde nichts geändert. Öffne das Dashboard direkt und versuch es dort noch einmal.',
   joinTitle: (name: string) => `${name} beitreten`,
   nameLabel: 'Dein Name',
   phoneLabel: 'Handynummer',
@@ -87,6 +90,8 @@ const de = {
   alreadyPendingText:
     'Ein Admin schaut sie sich an. Den Link zu deiner Statusseite hast du beim ersten Mal bekommen.',
   thanksTitle: 'Danke!',
+  challengeText:
+    'Gerade treten sehr viele Menschen aus deinem Netz bei. Bitte bestätige kurz, dass du ein Mensch bist, und schick das Formular noch einmal ab.',
 }
 
 export type Messages = typeof de
@@ -115,6 +120,9 @@ const en: Messages = {
   errorTitle: 'Something went wrong',
   errorText: 'Please try again in a moment.',
   tooManyTitle: 'Too many attempts',
+  crossSiteTitle: 'Sent from another website',
+  crossSiteText:
+    'This form did not come from the dashboard itself, so nothing was changed. Open the dashboard directly and try again there.',
   joinTitle: (name) => `Join ${name}`,
   nameLabel: 'Your name',
   phoneLabel: 'Mobile number',
@@ -148,6 +156,8 @@ const en: Messages = {
   alreadyPendingText:
     'An admin will look at it. You got the link to your status page the first time.',
   thanksTitle: 'Thank you!',
+  challengeText:
+    'A lot of people are joining from your network right now. Please confirm that you are a person and send the form again.',
 }
 
 export const MESSAGES: Record<Lang, Messages> = { de, en }

@@ -34,3 +34,12 @@ export async function verifyToken(
   const expected = await sign(secret, `${purpose}:${subject}`)
   return (await constantTimeEqual(token.slice(dot + 1), expected)) ? subject : null
 }
+
+/**
+ * A keyed hash of `value` for `purpose`: stable, so it can key a counter, but without the secret
+ * nobody can tell which phone number, e-mail address or IP address it stands for (a plain hash
+ * of a phone number is undone by trying them all).
+ */
+export async function keyedHash(secret: string, purpose: string, value: string): Promise<string> {
+  return sign(secret, `${purpose}:${value}`)
+}

@@ -2,26 +2,48 @@ import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
-import { signingSecret } from '../lib/config'
+import { signingSecret, type Config } from '../lib/config'
 import { constantTimeEqual, sha256Hex } from '../lib/crypto'
 import { readForm } from '../lib/forms'
-import { signToken, verifyToken } from '../lib/signing'
-import { findPrincipalById } from '../services/tokens'
+import { signToken } from '../lib/signing'
+import type { Principal } from '../services/access'
+import {
+  endAllSessions,
+  endSession,
+  findSessionPrincipal,
+  SESSION_HOURS,
+  startSession,
+  type SessionOwner,
+} from '../services/sessions'
 
 const COOKIE = 'cg_session'
-const SESSION_PURPOSE = 'dashboard-session'
 const CSRF_PURPOSE = 'dashboard-csrf'
-export const SESSION_HOURS = 8
 
 /**
- * Starts a dashboard session for a token that signed in: a signed, expiring cookie naming the
- * token (never the token itself), HttpOnly, SameSite=Strict and Secure on https.
+ * Names the current `ADMIN_TOKEN` without revealing it (keyed with the signing secret, so the
+ * stored value says nothing about the token): a new token ends the old one's sessions.
  */
-export async function startSession(c: Context<AppEnv>, tokenId: string | null): Promise<void> {
-  const expires = Date.now() + SESSION_HOURS * 3600_000
-  const who = tokenId ?? `bootstrap:${await bootstrapFingerprint(c)}`
-  const value = await signToken(signingSecret(c.var.config), SESSION_PURPOSE, `${who}~${expires}`)
-  setCookie(c, COOKIE, value, {
+async function bootstrapKey(config: Config): Promise<string | null> {
+  if (!config.ADMIN_TOKEN) return null
+  return sha256Hex(`bootstrap-session:${signingSecret(config)}:${config.ADMIN_TOKEN}`)
+}
+
+async function sessionOwner(c: Context<AppEnv>, principal: Principal): Promise<SessionOwner> {
+  return principal.tokenId
+    ? { tokenId: principal.tokenId }
+    : { bootstrapKey: (await bootstrapKey(c.var.config)) ?? '' }
+}
+
+/**
+ * Starts a dashboard session for a token that signed in: a row in `sessions` and a cookie with
+ * its random id (never the token), HttpOnly, SameSite=Strict and Secure on https. A session this
+ * browser had before ends: a new sign-in never inherits an old session id.
+ */
+export async function signIn(c: Context<AppEnv>, principal: Principal): Promise<void> {
+  const previous = getCookie(c, COOKIE)
+  if (previous) await endSession(c.var.db, previous)
+  const id = await startSession(c.var.db, await sessionOwner(c, principal), new Date())
+  setCookie(c, COOKIE, id, {
     httpOnly: true,
     sameSite: 'Strict',
     secure: new URL(c.req.url).protocol === 'https:',
@@ -30,12 +52,16 @@ export async function startSession(c: Context<AppEnv>, tokenId: string | null): 
   })
 }
 
-/** Names the current ADMIN_TOKEN without revealing it: a new token ends the old one's sessions. */
-async function bootstrapFingerprint(c: Context<AppEnv>): Promise<string> {
-  return (await sha256Hex(`session:${c.var.config.ADMIN_TOKEN ?? ''}`)).slice(0, 16)
+/** Ends this browser's session on the server and forgets its cookie. */
+export async function signOut(c: Context<AppEnv>): Promise<void> {
+  const id = getCookie(c, COOKIE)
+  if (id) await endSession(c.var.db, id)
+  deleteCookie(c, COOKIE, { path: '/admin' })
 }
 
-export function endSession(c: Context<AppEnv>): void {
+/** Ends every session of the signed-in token, in every browser, this one included. */
+export async function signOutEverywhere(c: Context<AppEnv>): Promise<void> {
+  await endAllSessions(c.var.db, await sessionOwner(c, c.var.principal))
   deleteCookie(c, COOKIE, { path: '/admin' })
 }
 
@@ -46,26 +72,18 @@ export async function csrfTokenFor(c: Context<AppEnv>): Promise<string> {
 }
 
 /**
- * Requires a dashboard session and puts its principal on the context (the token must still be
- * live: revoking a token ends its sessions). Without one, people are sent to sign in; a POST
- * must also carry the session's form token.
+ * Requires a live dashboard session (see `sessions`: not signed out, not expired, its token not
+ * revoked) and puts its principal on the context. Without one, people are sent to sign in; a
+ * POST must also carry the session's form token.
  */
 export function dashboardSession() {
   return createMiddleware<AppEnv>(async function dashboardSession(c, next) {
-    const cookie = getCookie(c, COOKIE)
-    const subject = cookie
-      ? await verifyToken(signingSecret(c.var.config), SESSION_PURPOSE, cookie)
-      : null
-    const [who = '', expires] = subject?.split('~') ?? []
-    const bootstrap = who.startsWith('bootstrap:')
-    const live =
-      Number(expires) > Date.now() &&
-      (!bootstrap || who === `bootstrap:${await bootstrapFingerprint(c)}`)
-    const principal = live
-      ? await findPrincipalById(c.var.db, bootstrap ? null : who, c.var.config.ADMIN_TOKEN)
+    const id = getCookie(c, COOKIE)
+    const principal = id
+      ? await findSessionPrincipal(c.var.db, id, await bootstrapKey(c.var.config), new Date())
       : null
     if (!principal) {
-      endSession(c)
+      deleteCookie(c, COOKIE, { path: '/admin' })
       return c.redirect(`/admin/login?next=${encodeURIComponent(c.req.path)}`, 303)
     }
     if (c.req.method === 'POST') {

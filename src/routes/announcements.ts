@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import { assertCanManageCommunity } from '../services/access'
+import { assertCan } from '../services/access'
 import {
   cancelAnnouncement,
   createAnnouncement,
@@ -36,9 +36,13 @@ const CommunityParams = idParam('cmt')
 const AnnouncementParams = idParam('ann')
 
 /** Announcement groups are admin-only: community admins and owners announce, group admins do not. */
-async function announcementFor(c: Context<AppEnv>, id: string): Promise<Announcement> {
+async function announcementFor(
+  c: Context<AppEnv>,
+  id: string,
+  action: 'announcements.read' | 'announcements.manage',
+): Promise<Announcement> {
   const announcement = await getAnnouncementOrThrow(c.var.db, id)
-  assertCanManageCommunity(c.var.principal, announcement.communityId)
+  assertCan(c.var.principal, action, { communityId: announcement.communityId })
   return announcement
 }
 
@@ -78,7 +82,7 @@ announcementsApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'announcements.manage', { communityId: id })
     await getCommunityOrThrow(c.var.db, id)
     const input = c.req.valid('json')
     const announcement = await createAnnouncement(
@@ -115,7 +119,7 @@ announcementsApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'announcements.read', { communityId: id })
     await getCommunityOrThrow(c.var.db, id)
     const page = await listAnnouncements(c.var.db, id, c.req.valid('query'))
     const data = await Promise.all(page.data.map((announcement) => detailed(c, announcement)))
@@ -159,7 +163,11 @@ announcementsApp.openapi(
       ...problemResponses(404),
     },
   }),
-  async (c) => c.json(await detailed(c, await announcementFor(c, c.req.valid('param').id)), 200),
+  async (c) =>
+    c.json(
+      await detailed(c, await announcementFor(c, c.req.valid('param').id, 'announcements.read')),
+      200,
+    ),
 )
 
 announcementsApp.openapi(
@@ -177,7 +185,7 @@ announcementsApp.openapi(
     },
   }),
   async (c) => {
-    const announcement = await announcementFor(c, c.req.valid('param').id)
+    const announcement = await announcementFor(c, c.req.valid('param').id, 'announcements.manage')
     const input = c.req.valid('json')
     const updated = await updateAnnouncement(
       c.var.db,
@@ -209,7 +217,7 @@ announcementsApp.openapi(
     },
   }),
   async (c) => {
-    const announcement = await announcementFor(c, c.req.valid('param').id)
+    const announcement = await announcementFor(c, c.req.valid('param').id, 'announcements.manage')
     return c.json(
       await detailed(c, await cancelAnnouncement(c.var.db, announcement, new Date())),
       200,
@@ -232,7 +240,7 @@ announcementsApp.openapi(
     },
   }),
   async (c) => {
-    const announcement = await announcementFor(c, c.req.valid('param').id)
+    const announcement = await announcementFor(c, c.req.valid('param').id, 'announcements.manage')
     return c.json(
       await detailed(c, await sendAnnouncementNow(c.var.db, announcement, new Date())),
       200,
@@ -255,7 +263,7 @@ announcementsApp.openapi(
     },
   }),
   async (c) => {
-    const announcement = await announcementFor(c, c.req.valid('param').id)
+    const announcement = await announcementFor(c, c.req.valid('param').id, 'announcements.read')
     const page = await listDeliveries(c.var.db, announcement.id, c.req.valid('query'))
     return c.json(
       {

@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { assertAllowedUrls } from '../lib/urls'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import { assertCanManageCommunity, assertCanReadCommunity, assertOwner } from '../services/access'
+import { assertCan } from '../services/access'
 import {
   createCommunity,
   deleteCommunity,
@@ -45,7 +45,7 @@ communitiesApp.openapi(
     },
   }),
   async (c) => {
-    assertOwner(c.var.principal)
+    assertCan(c.var.principal, 'community.create')
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
     const { community } = await createCommunity(c.var.db, input, new Date())
@@ -89,7 +89,7 @@ communitiesApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanReadCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'community.read', { communityId: id })
     return c.json(serializeCommunity(await getCommunityOrThrow(c.var.db, id)), 200)
   },
 )
@@ -110,7 +110,7 @@ communitiesApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'community.update', { communityId: id })
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
     return c.json(serializeCommunity(await updateCommunity(c.var.db, id, input, new Date())), 200)
@@ -130,7 +130,7 @@ communitiesApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertOwner(c.var.principal)
+    assertCan(c.var.principal, 'community.delete', { communityId: id })
     await deleteCommunity(c.var.db, id)
     return c.body(null, 204)
   },
@@ -152,7 +152,7 @@ communitiesApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanReadCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'admins.read', { communityId: id })
     await getCommunityOrThrow(c.var.db, id)
     const admins = await listCommunityAdmins(c.var.db, id)
     return c.json({ data: admins.map(serializeToken) }, 200)
@@ -178,7 +178,7 @@ communitiesApp.openapi(
   }),
   async (c) => {
     const { id, tokenId } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'admins.change', { communityId: id })
     return c.json(serializeToken(await promoteToCommunityAdmin(c.var.db, id, tokenId)), 200)
   },
 )
@@ -202,7 +202,7 @@ communitiesApp.openapi(
   }),
   async (c) => {
     const { id, tokenId } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'admins.change', { communityId: id })
     const { groupId } = c.req.valid('json')
     return c.json(serializeToken(await demoteToGroupAdmin(c.var.db, id, tokenId, groupId)), 200)
   },

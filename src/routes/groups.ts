@@ -2,11 +2,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { assertAllowedUrls } from '../lib/urls'
-import {
-  assertCanManageCommunity,
-  assertCanManageGroup,
-  assertCanReadCommunity,
-} from '../services/access'
+import { assertCan } from '../services/access'
 import { getCommunityOrThrow } from '../services/communities'
 import {
   createGroup,
@@ -48,7 +44,7 @@ groupsApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'group.create', { communityId: id })
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
     return c.json(serializeGroup(await createGroup(c.var.db, id, input, new Date())), 201)
@@ -71,7 +67,7 @@ groupsApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanReadCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'groups.read', { communityId: id })
     await getCommunityOrThrow(c.var.db, id)
     const page = await listGroups(c.var.db, id, c.req.valid('query'))
     return c.json({ data: page.data.map(serializeGroup), nextCursor: page.nextCursor }, 200)
@@ -91,7 +87,7 @@ groupsApp.openapi(
   }),
   async (c) => {
     const group = await getGroupOrThrow(c.var.db, c.req.valid('param').id)
-    assertCanReadCommunity(c.var.principal, group.communityId)
+    assertCan(c.var.principal, 'groups.read', { communityId: group.communityId })
     return c.json(serializeGroup(group), 200)
   },
 )
@@ -112,7 +108,10 @@ groupsApp.openapi(
   }),
   async (c) => {
     const group = await getGroupOrThrow(c.var.db, c.req.valid('param').id)
-    assertCanManageGroup(c.var.principal, group)
+    assertCan(c.var.principal, 'group.update', {
+      communityId: group.communityId,
+      groupId: group.id,
+    })
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
     return c.json(serializeGroup(await updateGroup(c.var.db, group, input, new Date())), 200)
@@ -133,7 +132,10 @@ groupsApp.openapi(
   }),
   async (c) => {
     const group = await getGroupOrThrow(c.var.db, c.req.valid('param').id)
-    assertCanManageCommunity(c.var.principal, group.communityId)
+    assertCan(c.var.principal, 'group.delete', {
+      communityId: group.communityId,
+      groupId: group.id,
+    })
     await deleteGroup(c.var.db, group)
     return c.body(null, 204)
   },

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import { assertCanManageCommunity, assertCanReadCommunity } from '../services/access'
+import { assertCan } from '../services/access'
 import { getCommunityOrThrow } from '../services/communities'
 import {
   createInvite,
@@ -44,7 +44,7 @@ invitesApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'invites.manage', { communityId: id })
     await getCommunityOrThrow(c.var.db, id)
     const now = new Date()
     const invite = await createInvite(c.var.db, id, c.req.valid('json'), now)
@@ -68,7 +68,7 @@ invitesApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanReadCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'invites.read', { communityId: id })
     await getCommunityOrThrow(c.var.db, id)
     const page = await listInvites(c.var.db, id, c.req.valid('query'))
     const now = new Date()
@@ -93,7 +93,7 @@ invitesApp.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const invite = await getInviteOrThrow(c.var.db, id)
-    assertCanReadCommunity(c.var.principal, invite.communityId)
+    assertCan(c.var.principal, 'invites.read', { communityId: invite.communityId })
     return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, new Date()), 200)
   },
 )
@@ -115,7 +115,7 @@ invitesApp.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const invite = await getInviteOrThrow(c.var.db, id)
-    assertCanManageCommunity(c.var.principal, invite.communityId)
+    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
     const now = new Date()
     const updated = await updateInvite(c.var.db, invite, c.req.valid('json'), now)
     return c.json(serializeInvite(updated, c.var.config.PUBLIC_BASE_URL, now), 200)
@@ -136,7 +136,7 @@ invitesApp.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const invite = await getInviteOrThrow(c.var.db, id)
-    assertCanManageCommunity(c.var.principal, invite.communityId)
+    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
     const now = new Date()
     const revoked = await revokeInvite(c.var.db, invite, now)
     return c.json(serializeInvite(revoked, c.var.config.PUBLIC_BASE_URL, now), 200)
@@ -160,7 +160,7 @@ invitesApp.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const invite = await getInviteOrThrow(c.var.db, id)
-    assertCanManageCommunity(c.var.principal, invite.communityId)
+    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
     const now = new Date()
     const rotated = await rotateInvite(c.var.db, invite, now)
     return c.json(serializeInvite(rotated, c.var.config.PUBLIC_BASE_URL, now), 200)
@@ -182,7 +182,7 @@ invitesApp.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const invite = await getInviteOrThrow(c.var.db, id)
-    assertCanReadCommunity(c.var.principal, invite.communityId)
+    assertCan(c.var.principal, 'stats.read', { communityId: invite.communityId })
     return c.json(await getStats(c.var.db, { inviteId: id }, c.req.valid('query')), 200)
   },
 )
@@ -200,7 +200,7 @@ invitesApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanReadCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'stats.read', { communityId: id })
     await getCommunityOrThrow(c.var.db, id)
     return c.json(await getStats(c.var.db, { communityId: id }, c.req.valid('query')), 200)
   },

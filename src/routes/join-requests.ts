@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { ApiError } from '../lib/errors'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import { assertCanManageCommunity } from '../services/access'
+import { assertCan } from '../services/access'
 import { getCommunityOrThrow } from '../services/communities'
 import { getJoinRequestOrThrow, listJoinRequests } from '../services/join-requests'
 import { approveJoinRequest, rejectJoinRequest } from '../services/joining'
@@ -42,7 +42,7 @@ joinRequestsApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'joinRequests.read', { communityId: id })
     await getCommunityOrThrow(c.var.db, id)
     const page = await listJoinRequests(c.var.db, id, c.req.valid('query'))
     return c.json({ data: page.data.map(serializeJoinRequest), nextCursor: page.nextCursor }, 200)
@@ -67,7 +67,7 @@ joinRequestsApp.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const request = await getJoinRequestOrThrow(c.var.db, id)
-    assertCanManageCommunity(c.var.principal, request.communityId)
+    assertCan(c.var.principal, 'joinRequests.decide', { communityId: request.communityId })
     const approved = await approveJoinRequest(c.var.db, request, new Date())
     return c.json(serializeJoinRequest(approved.request), 200)
   },
@@ -93,7 +93,7 @@ joinRequestsApp.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const request = await getJoinRequestOrThrow(c.var.db, id)
-    assertCanManageCommunity(c.var.principal, request.communityId)
+    assertCan(c.var.principal, 'joinRequests.decide', { communityId: request.communityId })
     const { reason } = c.req.valid('json') ?? {}
     return c.json(
       serializeJoinRequest(await rejectJoinRequest(c.var.db, request, reason ?? null, new Date())),
@@ -120,7 +120,7 @@ joinRequestsApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'joinRequests.decide', { communityId: id })
     const { action, ids, reason } = c.req.valid('json')
     const results = []
     for (const requestId of new Set(ids)) {

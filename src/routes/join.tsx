@@ -3,7 +3,7 @@ import { getCookie, setCookie } from 'hono/cookie'
 import { cors } from 'hono/cors'
 import type { AppEnv } from '../env'
 import { signingSecret } from '../lib/config'
-import { constantTimeEqual, randomBase64Url, sha256Hex } from '../lib/crypto'
+import { constantTimeEqual, randomBase64Url } from '../lib/crypto'
 import { ApiError, fieldErrors } from '../lib/errors'
 import { inviteGoneText, MESSAGES, pickLanguage, type Lang } from '../lib/i18n'
 import { readForm } from '../lib/forms'
@@ -15,14 +15,15 @@ import { findInviteByCode, inviteStatus, retiredCodeExists } from '../services/i
 import { findJoinRequestByStatusToken } from '../services/join-requests'
 import { endMembership, getJoinTarget, join, type JoinOutcome } from '../services/joining'
 import { referralInviteOf, rewardsOf } from '../services/members'
-import { consumeRateLimits } from '../services/rate-limits'
+import { addressKey, FLOOD_RETRY_AFTER_SECONDS, joinLimits } from '../services/join-limits'
+import { countAttempt, tooManyAttempts } from '../services/rate-limits'
 import { verifyTurnstile } from '../services/turnstile'
-import { visitorHash } from '../services/visits'
 import { inviteUrls } from '../schemas/invites'
 import { formToJoinBody, JoinBodySchema } from '../schemas/join'
 import { CodeParamSchema } from '../schemas/public'
 import { JoinFormPage, LeavePage, StatusPage } from '../views/join-pages'
 import { ErrorPage } from '../views/error-page'
+import { cspNonce } from '../middleware/security-headers'
 
 export const joinApp = new Hono<AppEnv>()
 
@@ -78,20 +79,28 @@ joinApp.get('/i/:code/join', async (c) => {
   return c.html(
     <JoinFormPage
       lang={language(c)}
+      nonce={cspNonce(c)}
       community={community}
       action={`/i/${invite.code}/join?lang=${language(c)}`}
       csrfToken={csrfToken}
-      turnstileSiteKey={c.var.config.TURNSTILE_SECRET ? c.var.config.TURNSTILE_SITE_KEY : undefined}
     />,
   )
 })
 
 /**
  * Joining, from the HTML form (answered with a redirect to the person's status page) or as JSON
- * (answered with the membership or request). Same rules either way: validation, CSRF for the
- * form, a honeypot, an optional Turnstile check, rate limits, then the join itself.
+ * (answered with the membership or request). Same rules either way: the flood guard, validation,
+ * CSRF for the form, a honeypot, the join limits (with a Turnstile challenge for a busy address
+ * when Turnstile is configured), then the join itself. See `services/join-limits.ts`.
  */
 joinApp.post('/i/:code/join', async (c) => {
+  const config = c.var.config
+  const secret = signingSecret(config)
+  // Before anything touches D1: a flood from one address stops at the edge.
+  const address = await addressKey(secret, c.req.header('cf-connecting-ip') ?? 'unknown')
+  if (!(await c.env.JOIN_ADDRESS_LIMITER.limit({ key: address })).success) {
+    throw tooManyAttempts([{ retryAfter: FLOOD_RETRY_AFTER_SECONDS }])
+  }
   const wantsJson = (c.req.header('content-type') ?? '')
     .toLowerCase()
     .startsWith('application/json')
@@ -113,7 +122,9 @@ joinApp.post('/i/:code/join', async (c) => {
     }
     if (typeof form.website === 'string' && form.website !== '') {
       // A bot filled the hidden field: thank it and store nothing.
-      return c.html(<ErrorPage lang={lang} title={MESSAGES[lang].thanksTitle} text="" />)
+      return c.html(
+        <ErrorPage lang={lang} nonce={cspNonce(c)} title={MESSAGES[lang].thanksTitle} text="" />,
+      )
     }
     raw = formToJoinBody(form)
   }
@@ -121,6 +132,24 @@ joinApp.post('/i/:code/join', async (c) => {
   const parsed = JoinBodySchema.safeParse(raw)
   const community = await getCommunityOrThrow(c.var.db, invite.communityId)
   const questions = community.visibility === 'closed' ? community.joinQuestions : []
+  /** The form again, with what the person typed, a message and, when asked for, the challenge. */
+  const formAgain = (error: string, status: 400 | 403, challenge: boolean) =>
+    c.html(
+      <JoinFormPage
+        lang={lang}
+        nonce={cspNonce(c)}
+        community={community}
+        action={`/i/${invite.code}/join?lang=${lang}`}
+        csrfToken={getCookie(c, CSRF_COOKIE) ?? ''}
+        turnstileSiteKey={challenge ? config.TURNSTILE_SITE_KEY : undefined}
+        values={raw as { name?: string; phone?: string; email?: string; answers?: string[] }}
+        error={error}
+      />,
+      status,
+    )
+  // A form that showed the challenge keeps showing it.
+  const challenged =
+    !!config.TURNSTILE_SECRET && (raw as { turnstileToken?: unknown })?.turnstileToken !== undefined
   const answersMissing = parsed.success && parsed.data.answers.length < questions.length
   if (!parsed.success || answersMissing) {
     const errors = parsed.success
@@ -128,54 +157,45 @@ joinApp.post('/i/:code/join', async (c) => {
       : fieldErrors(parsed.error.issues)
     if (wantsJson)
       throw new ApiError('validation_failed', 'Some fields are missing or invalid.', { errors })
-    const values = raw as { name?: string; phone?: string; email?: string; answers?: string[] }
-    return c.html(
-      <JoinFormPage
-        lang={lang}
-        community={community}
-        action={`/i/${invite.code}/join?lang=${lang}`}
-        csrfToken={getCookie(c, CSRF_COOKIE) ?? ''}
-        turnstileSiteKey={
-          c.var.config.TURNSTILE_SECRET ? c.var.config.TURNSTILE_SITE_KEY : undefined
-        }
-        values={values}
-        error={errors.map((error) => error.message).join(' · ')}
-      />,
-      400,
-    )
+    return formAgain(errors.map((error) => error.message).join(' · '), 400, challenged)
   }
   const body = parsed.data
-  const ip = c.req.header('cf-connecting-ip')
-  const config = c.var.config
 
-  if (config.TURNSTILE_SECRET) {
-    const human = await verifyTurnstile(
+  // A Turnstile token, when one is sent, must be good; it lets a person past a busy address.
+  const human =
+    !!config.TURNSTILE_SECRET &&
+    !!body.turnstileToken &&
+    (await verifyTurnstile(
       { secret: config.TURNSTILE_SECRET, verifyUrl: config.TURNSTILE_VERIFY_URL },
       body.turnstileToken,
-      ip,
+      c.req.header('cf-connecting-ip'),
+    ))
+  if (config.TURNSTILE_SECRET && body.turnstileToken && !human) {
+    if (!wantsJson) return formAgain(MESSAGES[lang].challengeText, 403, true)
+    throw new ApiError(
+      'turnstile_failed',
+      'We could not confirm that you are a person. Please try again.',
     )
-    if (!human)
-      throw new ApiError(
-        'turnstile_failed',
-        'We could not confirm that you are a person. Please try again.',
-      )
   }
 
-  const visitor = await visitorHash(
-    c.var.db,
-    now,
-    ip ?? 'unknown',
-    c.req.header('user-agent') ?? '',
+  const limits = await joinLimits(
+    secret,
+    { addressKey: address, phone: body.phone, email: body.email },
+    config.JOIN_LIMIT_PER_ADDRESS,
   )
-  const contact = await sha256Hex(`${invite.communityId}|${body.phone ?? ''}|${body.email ?? ''}`)
-  await consumeRateLimits(
-    c.var.db,
-    [
-      { key: `join:visitor:${visitor}`, limit: 10, windowSeconds: 600 },
-      { key: `join:contact:${contact}`, limit: 5, windowSeconds: 3600 },
-    ],
-    now,
-  )
+  const exceeded = await countAttempt(c.var.db, [limits.address, ...limits.contacts], now)
+  const contactExceeded = exceeded.filter((limit) => limit.key !== limits.address.key)
+  if (contactExceeded.length > 0) throw tooManyAttempts(contactExceeded)
+  if (exceeded.length > 0 && !human) {
+    // A busy address: a crowd at an event, or a script. People are asked to prove they are one.
+    if (!config.TURNSTILE_SECRET) throw tooManyAttempts(exceeded)
+    if (!wantsJson) return formAgain(MESSAGES[lang].challengeText, 403, true)
+    throw new ApiError(
+      'challenge_required',
+      'Many joins are coming from this network right now. Solve a Cloudflare Turnstile challenge with turnstileSiteKey and send its token as turnstileToken.',
+      { extensions: { turnstileSiteKey: config.TURNSTILE_SITE_KEY ?? '' } },
+    )
+  }
 
   const country = c.req.raw.cf?.country
   const outcome = await join(
@@ -197,6 +217,7 @@ joinApp.post('/i/:code/join', async (c) => {
   return c.html(
     <StatusPage
       lang={lang}
+      nonce={cspNonce(c)}
       community={community}
       request={outcome.request}
       member={outcome.status === 'active' ? outcome.member : null}
@@ -274,6 +295,7 @@ joinApp.get('/s/:token', async (c) => {
   return c.html(
     <StatusPage
       lang={language(c)}
+      nonce={cspNonce(c)}
       community={community}
       request={request}
       member={member ?? null}
@@ -304,7 +326,14 @@ joinApp.get('/leave/:token', async (c) => {
   c.header('referrer-policy', 'no-referrer')
   const action =
     member.status === 'active' ? `/leave/${c.req.param('token')}?lang=${language(c)}` : null
-  return c.html(<LeavePage lang={language(c)} communityName={community.name} action={action} />)
+  return c.html(
+    <LeavePage
+      lang={language(c)}
+      nonce={cspNonce(c)}
+      communityName={community.name}
+      action={action}
+    />,
+  )
 })
 
 /** Leaving is one tap on the confirmation page, and final for this membership. */
@@ -312,5 +341,12 @@ joinApp.post('/leave/:token', async (c) => {
   const member = await memberFromLeaveToken(c)
   const community = await getCommunityOrThrow(c.var.db, member.communityId)
   await endMembership(c.var.db, member, 'left', new Date())
-  return c.html(<LeavePage lang={language(c)} communityName={community.name} action={null} />)
+  return c.html(
+    <LeavePage
+      lang={language(c)}
+      nonce={cspNonce(c)}
+      communityName={community.name}
+      action={null}
+    />,
+  )
 })

@@ -8,6 +8,7 @@ import { CodeParamSchema, LandingQuerySchema } from '../schemas/public'
 import { inviteUrls } from '../schemas/invites'
 import { ErrorPage } from '../views/error-page'
 import { LandingPage } from '../views/landing-page'
+import { cspNonce } from '../middleware/security-headers'
 
 export const landingApp = new Hono<AppEnv>()
 
@@ -27,14 +28,28 @@ landingApp.get('/i/:code', async (c) => {
   if (!landing) {
     const rotated = param.success && (await retiredCodeExists(c.var.db, param.data.code))
     return rotated
-      ? c.html(<ErrorPage lang={lang} title={t.goneTitle} text={t.rotatedText} />, 410)
-      : c.html(<ErrorPage lang={lang} title={t.notFoundTitle} text={t.notFoundText} />, 404)
+      ? c.html(
+          <ErrorPage lang={lang} nonce={cspNonce(c)} title={t.goneTitle} text={t.rotatedText} />,
+          410,
+        )
+      : c.html(
+          <ErrorPage
+            lang={lang}
+            nonce={cspNonce(c)}
+            title={t.notFoundTitle}
+            text={t.notFoundText}
+          />,
+          404,
+        )
   }
   const now = new Date()
   const status = inviteStatus(landing.invite, now)
   if (status !== 'active') {
     const text = inviteGoneText(t, status)
-    return c.html(<ErrorPage lang={lang} title={t.goneTitle} text={text} />, 410)
+    return c.html(
+      <ErrorPage lang={lang} nonce={cspNonce(c)} title={t.goneTitle} text={text} />,
+      410,
+    )
   }
 
   const userAgent = c.req.header('user-agent') ?? ''
@@ -62,6 +77,7 @@ landingApp.get('/i/:code', async (c) => {
   return c.html(
     <LandingPage
       lang={lang}
+      nonce={cspNonce(c)}
       landing={landing}
       url={url}
       joinUrl={`/i/${landing.invite.code}/join?lang=${lang}`}

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import { assertCanManageCommunity } from '../services/access'
+import { assertCan } from '../services/access'
 import { getCommunityOrThrow } from '../services/communities'
 import { endMembership } from '../services/joining'
 import {
@@ -50,7 +50,7 @@ membersApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'members.read', { communityId: id })
     await getCommunityOrThrow(c.var.db, id)
     const page = await listMembers(c.var.db, id, c.req.valid('query'))
     const groupsOf = await groupIdsOfMembers(
@@ -78,7 +78,7 @@ membersApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'members.read', { communityId: id })
     const community = await getCommunityOrThrow(c.var.db, id)
     return c.body(exportMembersCsv(c.var.db, id), 200, {
       'content-type': 'text/csv; charset=utf-8',
@@ -102,7 +102,7 @@ membersApp.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const member = await getMemberOrThrow(c.var.db, id)
-    assertCanManageCommunity(c.var.principal, member.communityId)
+    assertCan(c.var.principal, 'members.remove', { communityId: member.communityId })
     await endMembership(c.var.db, member, 'removed', new Date())
     return c.body(null, 204)
   },
@@ -121,7 +121,7 @@ membersApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'referrals.read', { communityId: id })
     await getCommunityOrThrow(c.var.db, id)
     const { from, to, limit } = c.req.valid('query')
     const rows = await leaderboard(c.var.db, id, {
@@ -149,7 +149,7 @@ membersApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'referrals.manage', { communityId: id })
     await getCommunityOrThrow(c.var.db, id)
     const rule = await createRewardRule(c.var.db, id, c.req.valid('json'), new Date())
     return c.json({ ...rule, createdAt: rule.createdAt.toISOString() }, 201)
@@ -172,7 +172,7 @@ membersApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'referrals.read', { communityId: id })
     const rules = await listRewardRules(c.var.db, id)
     return c.json(
       { data: rules.map((rule) => ({ ...rule, createdAt: rule.createdAt.toISOString() })) },
@@ -197,7 +197,7 @@ membersApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'referrals.read', { communityId: id })
     const page = await listRewards(c.var.db, id, c.req.valid('query'))
     const data = page.data.map((reward) => ({ ...reward, earnedAt: reward.earnedAt.toISOString() }))
     return c.json({ data, nextCursor: page.nextCursor }, 200)

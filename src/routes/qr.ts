@@ -95,6 +95,8 @@ function respondWithImage(
     etag: image.etag,
     'cache-control': CLIENT_CACHE_CONTROL,
     'x-content-type-options': 'nosniff',
+    // Marketers put the code on their own sites: the image may be embedded anywhere.
+    'cross-origin-resource-policy': 'cross-origin',
   })
   const ifNoneMatch = c.req.header('if-none-match')
   if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === image.etag)) {

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import { assertCanManageCommunity, assertOwner, isOwner } from '../services/access'
+import { assertCan, ownScope } from '../services/access'
 import { createToken, getTokenOrThrow, listTokens, revokeToken } from '../services/tokens'
 import { idParam } from '../schemas/common'
 import {
@@ -41,8 +41,11 @@ tokensApp.openapi(
     const communityId =
       input.communityId ??
       (input.groupId ? (await getGroupOrThrow(c.var.db, input.groupId)).communityId : undefined)
-    if (input.role === 'owner' || !communityId) assertOwner(c.var.principal)
-    else assertCanManageCommunity(c.var.principal, communityId)
+    assertCan(
+      c.var.principal,
+      'tokens.manage',
+      input.role === 'owner' || !communityId ? undefined : { communityId },
+    )
     const { token, record } = await createToken(c.var.db, input, new Date())
     return c.json({ ...serializeToken(record), token }, 201)
   },
@@ -63,10 +66,12 @@ tokensApp.openapi(
     },
   }),
   async (c) => {
-    const principal = c.var.principal
-    const communityId = isOwner(principal) ? undefined : (principal.communityId ?? '')
-    if (communityId !== undefined) assertCanManageCommunity(principal, communityId)
-    const page = await listTokens(c.var.db, { ...c.req.valid('query'), communityId })
+    const scope = ownScope(c.var.principal)
+    assertCan(c.var.principal, 'tokens.manage', scope)
+    const page = await listTokens(c.var.db, {
+      ...c.req.valid('query'),
+      communityId: scope?.communityId,
+    })
     return c.json({ data: page.data.map(serializeToken), nextCursor: page.nextCursor }, 200)
   },
 )
@@ -85,8 +90,11 @@ tokensApp.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const token = await getTokenOrThrow(c.var.db, id)
-    if (token.communityId) assertCanManageCommunity(c.var.principal, token.communityId)
-    else assertOwner(c.var.principal)
+    assertCan(
+      c.var.principal,
+      'tokens.manage',
+      token.communityId ? { communityId: token.communityId } : undefined,
+    )
     await revokeToken(c.var.db, token.id, new Date())
     return c.body(null, 204)
   },

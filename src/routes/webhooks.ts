@@ -3,7 +3,7 @@ import type { Context } from 'hono'
 import type { AppEnv } from '../env'
 import { signingSecret } from '../lib/config'
 import type { WebhookEndpoint } from '../db/schema'
-import { assertCanManageCommunity, assertOwner, isOwner } from '../services/access'
+import { assertCan, ownScope } from '../services/access'
 import { getCommunityOrThrow } from '../services/communities'
 import {
   createWebhookEndpoint,
@@ -51,10 +51,9 @@ webhooksApp.openapi(
   }),
   async (c) => {
     const input = c.req.valid('json')
-    if (input.communityId) {
-      assertCanManageCommunity(c.var.principal, input.communityId)
-      await getCommunityOrThrow(c.var.db, input.communityId)
-    } else assertOwner(c.var.principal)
+    const scope = input.communityId ? { communityId: input.communityId } : undefined
+    assertCan(c.var.principal, 'webhooks.manage', scope)
+    if (scope) await getCommunityOrThrow(c.var.db, scope.communityId)
     const { endpoint, secret } = await createWebhookEndpoint(
       c.var.db,
       { url: input.url, events: input.events, communityId: input.communityId ?? null },
@@ -79,20 +78,20 @@ webhooksApp.openapi(
     },
   }),
   async (c) => {
-    const principal = c.var.principal
-    if (!isOwner(principal)) assertCanManageCommunity(principal, principal.communityId ?? '')
-    const endpoints = await listWebhookEndpoints(
-      c.var.db,
-      isOwner(principal) ? null : principal.communityId,
-    )
+    const scope = ownScope(c.var.principal)
+    assertCan(c.var.principal, 'webhooks.manage', scope)
+    const endpoints = await listWebhookEndpoints(c.var.db, scope?.communityId ?? null)
     return c.json({ data: endpoints.map(serializeWebhook) }, 200)
   },
 )
 
 async function endpointFor(c: Context<AppEnv>, id: string) {
   const endpoint = await getWebhookEndpointOrThrow(c.var.db, id)
-  if (endpoint.communityId) assertCanManageCommunity(c.var.principal, endpoint.communityId)
-  else assertOwner(c.var.principal)
+  assertCan(
+    c.var.principal,
+    'webhooks.manage',
+    endpoint.communityId ? { communityId: endpoint.communityId } : undefined,
+  )
   return endpoint
 }
 

@@ -6,7 +6,7 @@ import {
   type Announcement,
 } from '../db/schema'
 import { idPattern } from '../lib/ids'
-import { TimestampSchema } from './common'
+import { TimestampSchema, userText } from './common'
 
 const FutureTime = z.iso
   .datetime({ offset: true })
@@ -52,8 +52,11 @@ const Audience = z
   ])
   .default('announcement')
 
+/** What members receive: text with its line breaks. */
+export const AnnouncementBodySchema = userText(4096, { multiline: true }).min(1)
+
 const fields = {
-  body: z.string().trim().min(1).max(4096),
+  body: AnnouncementBodySchema,
   audience: Audience,
   sendAt: FutureTime.optional(),
   repeat: RepeatSchema.optional(),

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { idPattern, type IdPrefix } from '../lib/ids'
 import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '../lib/slug'
+import { cleanText } from '../lib/text'
 
 /** A path parameter holding one kind of id; anything else is a 404 before any query runs. */
 export function idParam<N extends string = 'id'>(prefix: IdPrefix, name: N = 'id' as N) {
@@ -15,8 +16,22 @@ export const HttpsUrlSchema = z
   .url({ protocol: /^https$/, error: 'Must be an https URL' })
   .max(2048)
 
-export const NameSchema = z.string().trim().min(1).max(100)
-export const DescriptionSchema = z.string().trim().max(500)
+/**
+ * Every free-text field people or admins send (names, descriptions, answers, labels, texts):
+ * cleaned by `cleanText` (NFC, no bidi or control characters; line breaks kept only when
+ * `multiline`), trimmed, then held to `max` characters. It stays a string schema, so callers
+ * add `.min()`, `.optional()` or documentation as for any other.
+ */
+export function userText(max: number, options: { multiline?: boolean } = {}) {
+  return z
+    .string()
+    .overwrite((value) => cleanText(value, options))
+    .trim()
+    .max(max)
+}
+
+export const NameSchema = userText(100).min(1)
+export const DescriptionSchema = userText(500, { multiline: true })
 export const SlugSchema = z
   .string()
   .min(3)

@@ -7,10 +7,11 @@ import {
   NameSchema,
   SlugSchema,
   TimestampSchema,
+  userText,
 } from './common'
 
 const JoinQuestionsSchema = z
-  .array(z.string().trim().min(1).max(200))
+  .array(userText(200).min(1))
   .max(MAX_JOIN_QUESTIONS)
   .describe('Questions a person answers when asking to join a closed community')
 

@@ -1,12 +1,12 @@
 import { z } from '@hono/zod-openapi'
 import { GROUP_KINDS, GROUP_ORIGINS, type Group } from '../db/schema'
 import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT } from '../lib/limits'
-import { DescriptionSchema, HttpsUrlSchema, NameSchema, TimestampSchema } from './common'
+import { DescriptionSchema, HttpsUrlSchema, NameSchema, TimestampSchema, userText } from './common'
 
 const groupFields = {
   name: NameSchema.openapi({ example: 'Sunday long runs' }),
   description: DescriptionSchema.optional(),
-  topic: z.string().trim().max(100).nullable().optional(),
+  topic: userText(100).nullable().optional(),
   iconUrl: HttpsUrlSchema.nullable().optional(),
   memberLimit: z
     .number()

@@ -2,9 +2,12 @@ import { z } from '@hono/zod-openapi'
 import type { Invite } from '../db/schema'
 import { idPattern } from '../lib/ids'
 import { INVITE_STATUSES, inviteStatus } from '../services/invites'
-import { TimestampSchema } from './common'
+import { TimestampSchema, userText } from './common'
 
-const Tag = z.string().trim().min(1).max(64)
+/** A link's own name in the dashboard. */
+export const InviteLabelSchema = userText(100).min(1)
+/** Where a link is shared: source, medium, campaign. */
+export const TagSchema = userText(64).min(1)
 
 const FutureTimestamp = z.iso
   .datetime({ offset: true })
@@ -16,15 +19,15 @@ const MaxUses = z.number().int().min(1).max(1_000_000)
 
 export const CreateInviteSchema = z
   .strictObject({
-    label: z.string().trim().min(1).max(100).optional().openapi({ example: 'Instagram bio' }),
+    label: InviteLabelSchema.optional().openapi({ example: 'Instagram bio' }),
     groupId: z
       .string()
       .regex(idPattern('grp'), 'Not a grp_ id')
       .optional()
       .describe('Land on this group rather than the whole community'),
-    source: Tag.optional().openapi({ example: 'instagram' }),
-    medium: Tag.optional().openapi({ example: 'social' }),
-    campaign: Tag.optional().openapi({ example: 'spring-2027' }),
+    source: TagSchema.optional().openapi({ example: 'instagram' }),
+    medium: TagSchema.optional().openapi({ example: 'social' }),
+    campaign: TagSchema.optional().openapi({ example: 'spring-2027' }),
     maxUses: MaxUses.optional().describe('Joins allowed through this link'),
     expiresAt: FutureTimestamp.optional(),
   })
@@ -32,7 +35,7 @@ export const CreateInviteSchema = z
 
 export const UpdateInviteSchema = z
   .strictObject({
-    label: z.string().trim().min(1).max(100).nullable(),
+    label: InviteLabelSchema.nullable(),
     maxUses: MaxUses.nullable(),
     expiresAt: FutureTimestamp.nullable(),
   })

@@ -1,18 +1,16 @@
 import { z } from '@hono/zod-openapi'
 import { normalisePhone } from '../lib/contact'
+import { userText } from './common'
 
 const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
+  userText(max)
     .optional()
     .transform((value) => value || undefined)
 
 /** What a person sends to join, from the HTML form or as JSON from a marketer's own site. */
 export const JoinBodySchema = z
   .strictObject({
-    name: z.string().trim().min(1, 'Please tell us your name').max(80),
+    name: userText(80).min(1, 'Please tell us your name'),
     phone: optionalText(32).transform((value, ctx) => {
       if (value === undefined) return null
       const phone = normalisePhone(value)
@@ -29,7 +27,7 @@ export const JoinBodySchema = z
       .pipe(z.email('Not a valid e-mail address').optional())
       .transform((value) => value?.toLowerCase() ?? null),
     answers: z
-      .array(z.string().trim().min(1, 'Please answer every question').max(500))
+      .array(userText(500, { multiline: true }).min(1, 'Please answer every question'))
       .max(5)
       .default([]),
     consent: z.literal(true, {

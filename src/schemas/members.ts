@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi'
 import { JOIN_REQUEST_STATUSES, MEMBER_STATUSES, type Member } from '../db/schema'
 import { idPattern } from '../lib/ids'
 import type { JoinRequestListing } from '../services/join-requests'
-import { TimestampSchema } from './common'
+import { TimestampSchema, userText } from './common'
 
 export const JoinRequestSchema = z
   .object({
@@ -55,14 +55,11 @@ export const JoinRequestQuerySchema = z.object({
   status: z.enum(JOIN_REQUEST_STATUSES).default('pending'),
 })
 
+/** Why a request was declined: shown to the person on their status page. */
+export const ReasonSchema = userText(500, { multiline: true }).min(1)
+
 export const RejectSchema = z.strictObject({
-  reason: z
-    .string()
-    .trim()
-    .min(1)
-    .max(500)
-    .optional()
-    .describe('Shown to the person on their status page'),
+  reason: ReasonSchema.optional().describe('Shown to the person on their status page'),
 })
 
 export const BulkDecisionSchema = z
@@ -72,7 +69,7 @@ export const BulkDecisionSchema = z
       .array(z.string().regex(idPattern('jr'), 'Not a jr_ id'))
       .min(1)
       .max(100),
-    reason: z.string().trim().min(1).max(500).optional(),
+    reason: ReasonSchema.optional(),
   })
   .openapi('BulkDecision')
 
@@ -134,15 +131,9 @@ export const MemberQuerySchema = z.object({
 export const CreateRewardRuleSchema = z
   .strictObject({
     threshold: z.number().int().min(1).max(100_000).describe('Approved referrals needed'),
-    title: z.string().trim().min(1).max(100),
-    description: z.string().trim().max(500).optional(),
-    code: z
-      .string()
-      .trim()
-      .min(1)
-      .max(100)
-      .optional()
-      .describe('A voucher code shown to whoever earns it'),
+    title: userText(100).min(1),
+    description: userText(500, { multiline: true }).optional(),
+    code: userText(100).min(1).optional().describe('A voucher code shown to whoever earns it'),
   })
   .openapi('CreateRewardRule')
 

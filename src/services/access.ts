@@ -14,56 +14,101 @@ export interface Principal {
   groupId: string | null
 }
 
+/**
+ * Who an action is open to:
+ * - `owners`: owner tokens only;
+ * - `community_readers`: owners, the community's admins and the admins of its groups;
+ * - `community_admins`: owners and the community's admins;
+ * - `group_admins`: owners, the community's admins and the admin of that very group.
+ */
+export type Audience = 'owners' | 'community_readers' | 'community_admins' | 'group_admins'
+
+/**
+ * The access policy: every decision of the API and of the dashboard is read from this table, so
+ * a page never shows or offers what the API would refuse (and a test walks both to prove it).
+ * Contact details, referrers' names and rewards are for community admins; a group admin reads
+ * the community's public face, its links and their figures, and manages its own group.
+ */
+export const POLICY = {
+  'community.create': 'owners',
+  'community.delete': 'owners',
+  'community.read': 'community_readers',
+  'community.update': 'community_admins',
+  'admins.read': 'community_readers',
+  'admins.change': 'community_admins',
+  'groups.read': 'community_readers',
+  'group.create': 'community_admins',
+  'group.update': 'group_admins',
+  'group.delete': 'community_admins',
+  'invites.read': 'community_readers',
+  'invites.manage': 'community_admins',
+  'stats.read': 'community_readers',
+  'joinRequests.read': 'community_admins',
+  'joinRequests.decide': 'community_admins',
+  'members.read': 'community_admins',
+  'members.remove': 'community_admins',
+  'referrals.read': 'community_admins',
+  'referrals.manage': 'community_admins',
+  'announcements.read': 'community_admins',
+  'announcements.manage': 'community_admins',
+  'webhooks.manage': 'community_admins',
+  'tokens.manage': 'community_admins',
+} as const satisfies Record<string, Audience>
+
+export type Action = keyof typeof POLICY
+
+/**
+ * What an action is about: a community (and, for group actions, one of its groups). No scope
+ * means the whole installation, which only owners act on.
+ */
+export interface Scope {
+  communityId: string
+  groupId?: string
+}
+
 export function isOwner(principal: Principal): boolean {
   return principal.role === 'owner'
 }
 
-export function canReadCommunity(principal: Principal, communityId: string): boolean {
-  return isOwner(principal) || principal.communityId === communityId
-}
-
-export function canManageCommunity(principal: Principal, communityId: string): boolean {
-  return (
-    isOwner(principal) ||
-    (principal.role === 'community_admin' && principal.communityId === communityId)
-  )
-}
-
-export function canManageGroup(
-  principal: Principal,
-  group: { id: string; communityId: string },
-): boolean {
-  return (
-    canManageCommunity(principal, group.communityId) ||
-    (principal.role === 'group_admin' && principal.groupId === group.id)
-  )
-}
-
-function forbidden(detail: string): ApiError {
-  return new ApiError('forbidden', detail)
-}
-
-export function assertOwner(principal: Principal): void {
-  if (!isOwner(principal)) throw forbidden('Only an owner token may do this.')
-}
-
-export function assertCanReadCommunity(principal: Principal, communityId: string): void {
-  if (!canReadCommunity(principal, communityId)) {
-    throw forbidden('This token is not scoped to that community.')
+/** Whether `principal` may do `action` on `scope` (the installation when none is given). */
+export function can(principal: Principal, action: Action, scope?: Scope | null): boolean {
+  if (isOwner(principal)) return true
+  if (!scope || principal.communityId !== scope.communityId) return false
+  const communityAdmin = principal.role === 'community_admin'
+  switch (POLICY[action] as Audience) {
+    case 'owners':
+      return false
+    case 'community_readers':
+      return true
+    case 'community_admins':
+      return communityAdmin
+    case 'group_admins':
+      return (
+        communityAdmin || (principal.role === 'group_admin' && principal.groupId === scope.groupId)
+      )
   }
 }
 
-export function assertCanManageCommunity(principal: Principal, communityId: string): void {
-  if (!canManageCommunity(principal, communityId)) {
-    throw forbidden('Only an owner or an admin of this community may do this.')
+const REFUSALS: Record<Audience, string> = {
+  owners: 'Only an owner token may do this.',
+  community_readers: 'This token is not scoped to that community.',
+  community_admins: 'Only an owner or an admin of this community may do this.',
+  group_admins: 'Only an owner, a community admin or this group’s admin may do this.',
+}
+
+/** Throws 403 unless `principal` may do `action` on `scope`. */
+export function assertCan(principal: Principal, action: Action, scope?: Scope | null): void {
+  if (!can(principal, action, scope)) {
+    throw new ApiError('forbidden', scope ? REFUSALS[POLICY[action]] : REFUSALS.owners)
   }
 }
 
-export function assertCanManageGroup(
-  principal: Principal,
-  group: { id: string; communityId: string },
-): void {
-  if (!canManageGroup(principal, group)) {
-    throw forbidden('Only an owner, a community admin or this group’s admin may do this.')
-  }
+/**
+ * The scope of what a principal administers beyond a single community: owners the whole
+ * installation (no scope), everyone else their community. Lists of tokens and webhooks use it.
+ */
+export function ownScope(principal: Principal): Scope | undefined {
+  return isOwner(principal) || !principal.communityId
+    ? undefined
+    : { communityId: principal.communityId }
 }

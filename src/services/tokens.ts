@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNull } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { apiTokens, groups, type ApiToken, type TokenRole } from '../db/schema'
+import { apiTokens, groups, sessions, type ApiToken, type TokenRole } from '../db/schema'
 import { constantTimeEqual, randomBase64Url, sha256Hex } from '../lib/crypto'
 import { ApiError, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
@@ -40,20 +40,7 @@ export async function findPrincipalByToken(
   return principalOf(row)
 }
 
-/** The principal behind a dashboard session: the bootstrap owner (null) or a live stored token. */
-export async function findPrincipalById(
-  db: Database,
-  tokenId: string | null,
-  bootstrapToken: string | undefined,
-): Promise<Principal | null> {
-  if (tokenId === null) return bootstrapToken ? BOOTSTRAP_OWNER : null
-  const row = await db.query.apiTokens.findFirst({
-    where: and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)),
-  })
-  return row ? principalOf(row) : null
-}
-
-const BOOTSTRAP_OWNER: Principal = {
+export const BOOTSTRAP_OWNER: Principal = {
   tokenId: null,
   name: 'bootstrap owner',
   role: 'owner',
@@ -61,7 +48,7 @@ const BOOTSTRAP_OWNER: Principal = {
   groupId: null,
 }
 
-function principalOf(row: ApiToken): Principal {
+export function principalOf(row: ApiToken): Principal {
   return {
     tokenId: row.id,
     name: row.name,
@@ -160,12 +147,18 @@ export async function getTokenOrThrow(db: Database, tokenId: string): Promise<Ap
   return token
 }
 
-/** Revoking keeps the row (who had access, and when) but the token stops working at once. */
+/**
+ * Revoking keeps the row (who had access, and when) but the token stops working at once, and
+ * every dashboard session signed in with it ends in the same batch.
+ */
 export async function revokeToken(db: Database, tokenId: string, now: Date): Promise<void> {
-  await db
-    .update(apiTokens)
-    .set({ revokedAt: now })
-    .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+  await db.batch([
+    db
+      .update(apiTokens)
+      .set({ revokedAt: now })
+      .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt))),
+    db.delete(sessions).where(eq(sessions.tokenId, tokenId)),
+  ])
 }
 
 /** Everyone who administers a community: its community admins and the admins of its groups. */

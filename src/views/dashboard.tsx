@@ -11,6 +11,7 @@ const WORDS = {
     dashboard: 'Dashboard',
     signIn: 'Sign in',
     signOut: 'Sign out',
+    signOutEverywhere: 'Sign out everywhere',
     token: 'API token',
     communities: 'Communities',
     pending: 'pending',
@@ -103,6 +104,7 @@ const WORDS = {
     dashboard: 'Dashboard',
     signIn: 'Anmelden',
     signOut: 'Abmelden',
+    signOutEverywhere: 'Überall abmelden',
     token: 'API-Token',
     communities: 'Communities',
     pending: 'offen',
@@ -211,6 +213,7 @@ button,.button{font:inherit;background:#0b6e35;color:#fff;border:0;border-radius
 button.secondary{background:#4a5450}button.danger{background:#a61b1b}.muted{color:#4a5450;font-size:.9rem}.grid{display:grid;gap:.75rem;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr))}
 .stat{background:#f3f5f4;border-radius:.5rem;padding:.6rem}.stat b{display:block;font-size:1.4rem}.code{font-family:ui-monospace,monospace;word-break:break-all}
 .err{background:#fde7e7;color:#8a1010;padding:.5rem;border-radius:.4rem}.ok{background:#e6f4ea;color:#0b5c2b;padding:.5rem;border-radius:.4rem}
+.wide{width:100%}.spaced{margin-top:1rem}.chart{width:100%;height:auto}.narrow{max-width:28rem;margin:2rem auto}label.plain{font-weight:400}
 @media (max-width:40rem){table{font-size:.85rem}th:nth-child(n+5),td:nth-child(n+5){display:none}}`
 
 // Copy buttons and confirm dialogs; everything works without them.
@@ -219,6 +222,8 @@ document.addEventListener('submit',function(e){var m=e.target.getAttribute('data
 
 export interface ShellProps {
   lang: Lang
+  /** The response's CSP nonce (`cspNonce(c)`) for the inline style and script. */
+  nonce: string
   title: string
   who?: string
   pendingCount?: number
@@ -239,7 +244,7 @@ export function Shell(props: ShellProps) {
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <meta name="robots" content="noindex" />
         <title>{`${props.title} · ${t.dashboard}`}</title>
-        <style dangerouslySetInnerHTML={{ __html: CSS }} />
+        <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: CSS }} />
       </head>
       <body>
         <header>
@@ -252,17 +257,29 @@ export function Shell(props: ShellProps) {
               {t.approvals} <span class="pill">{props.pendingCount}</span>
             </a>
           )}
-          {props.who && <span>{props.who}</span>}
+          {props.who && (
+            <span>
+              <bdi>{props.who}</bdi>
+            </span>
+          )}
           <a href={`?lang=${props.lang === 'de' ? 'en' : 'de'}`}>
             {props.lang === 'de' ? 'English' : 'Deutsch'}
           </a>
           {props.csrf && (
-            <form method="post" action="/admin/logout" class="inline">
-              <input type="hidden" name="_csrf" value={props.csrf} />
-              <button class="secondary" type="submit">
-                {t.signOut}
-              </button>
-            </form>
+            <>
+              <form method="post" action="/admin/logout" class="inline">
+                <input type="hidden" name="_csrf" value={props.csrf} />
+                <button class="secondary" type="submit">
+                  {t.signOut}
+                </button>
+              </form>
+              <form method="post" action="/admin/logout-everywhere" class="inline">
+                <input type="hidden" name="_csrf" value={props.csrf} />
+                <button class="secondary" type="submit">
+                  {t.signOutEverywhere}
+                </button>
+              </form>
+            </>
           )}
         </header>
         <main>
@@ -273,7 +290,7 @@ export function Shell(props: ShellProps) {
           )}
           {props.children}
         </main>
-        <script dangerouslySetInnerHTML={{ __html: SCRIPT }} />
+        <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: SCRIPT }} />
       </body>
     </html>
   )
@@ -306,7 +323,7 @@ export function FunnelChart(props: { days: DayFigures[]; lang: Lang }) {
       viewBox={`0 0 ${width} ${height + 20}`}
       role="img"
       aria-label={`${t.visits}, ${t.scans}, ${t.joins}: ${t.byDay}`}
-      style="width:100%;height:auto"
+      class="chart"
     >
       {props.days.map((d, i) => {
         const x = i * band + (band - bar) / 2
@@ -380,7 +397,9 @@ export function GroupsTable(props: {
       <tbody>
         {props.groups.map((group) => (
           <tr>
-            <td>{group.name}</td>
+            <td>
+              <bdi>{group.name}</bdi>
+            </td>
             <td>{group.kind}</td>
             <td class="n">
               {group.memberCount} / {group.memberLimit} <span class="muted">{t.limit}</span>

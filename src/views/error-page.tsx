@@ -1,10 +1,9 @@
-import type { Lang } from '../lib/i18n'
-import { Layout } from './layout'
+import { Layout, type PageProps } from './layout'
 
 /** The friendly page a person gets instead of an error: what happened and what to do. */
-export function ErrorPage(props: { lang: Lang; title: string; text: string }) {
+export function ErrorPage(props: PageProps & { title: string; text: string }) {
   return (
-    <Layout lang={props.lang} title={props.title}>
+    <Layout lang={props.lang} nonce={props.nonce} title={props.title}>
       <div class="card err">
         <h1>{props.title}</h1>
         <p class="muted">{props.text}</p>

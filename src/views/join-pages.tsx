@@ -1,9 +1,8 @@
 import type { Community, JoinRequest } from '../db/schema'
 import { type Lang, MESSAGES } from '../lib/i18n'
-import { Layout } from './layout'
+import { Layout, type PageProps, WithUserText } from './layout'
 
-export interface JoinFormProps {
-  lang: Lang
+export interface JoinFormProps extends PageProps {
   community: Community
   action: string
   csrfToken: string
@@ -16,6 +15,7 @@ export interface JoinFormProps {
 /** The join form: plain HTML that works without JavaScript, with a honeypot for bots. */
 export function JoinFormPage({
   lang,
+  nonce,
   community,
   action,
   csrfToken,
@@ -28,17 +28,25 @@ export function JoinFormPage({
   return (
     <Layout
       lang={lang}
+      nonce={nonce}
       title={t.joinTitle(community.name)}
       head={
         turnstileSiteKey && (
-          <script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer />
+          <script
+            nonce={nonce}
+            src="https://challenges.cloudflare.com/turnstile/v0/api.js"
+            async
+            defer
+          />
         )
       }
     >
       <div class="card">
-        <h1>{t.joinTitle(community.name)}</h1>
+        <h1>
+          <WithUserText sentence={t.joinTitle} value={community.name} />
+        </h1>
         {error && (
-          <p role="alert" class="badge" style="background:#fde7e7;color:#8a1010">
+          <p role="alert" class="badge alert">
             {error}
           </p>
         )}
@@ -79,7 +87,9 @@ export function JoinFormPage({
               <h2>{t.questionsHeading}</h2>
               {community.joinQuestions.map((question, i) => (
                 <>
-                  <label for={`answer-${i}`}>{question}</label>
+                  <label for={`answer-${i}`}>
+                    <bdi>{question}</bdi>
+                  </label>
                   <textarea id={`answer-${i}`} name="answers" required maxlength={500} rows={2}>
                     {values?.answers?.[i] ?? ''}
                   </textarea>
@@ -106,8 +116,7 @@ export function JoinFormPage({
   )
 }
 
-export interface StatusPageProps {
-  lang: Lang
+export interface StatusPageProps extends PageProps {
   community: Community
   request: JoinRequest
   member: { status: string } | null
@@ -136,16 +145,20 @@ export function StatusPage(props: StatusPageProps) {
           ? t.alreadyMemberTitle
           : t.approvedTitle
   return (
-    <Layout lang={props.lang} title={`${props.community.name}: ${title}`}>
+    <Layout lang={props.lang} nonce={props.nonce} title={`${props.community.name}: ${title}`}>
       <div class="card">
-        <p class="muted">{props.community.name}</p>
+        <p class="muted">
+          <bdi>{props.community.name}</bdi>
+        </p>
         <h1>{title}</h1>
         {ended && <p>{t.endedText}</p>}
         {!ended && request.status === 'pending' && (
           <p>{props.repeated ? t.alreadyPendingText : t.pendingText}</p>
         )}
         {!ended && request.status === 'rejected' && request.reason && (
-          <p>{t.rejectedReason(request.reason)}</p>
+          <p>
+            <WithUserText sentence={t.rejectedReason} value={request.reason} />
+          </p>
         )}
         {!ended && request.status === 'approved' && (
           <>
@@ -178,8 +191,14 @@ export function StatusPage(props: StatusPageProps) {
                 <ul>
                   {props.rewards.map((reward) => (
                     <li>
-                      <div class="g">{reward.title}</div>
-                      {reward.description && <div class="muted">{reward.description}</div>}
+                      <div class="g">
+                        <bdi>{reward.title}</bdi>
+                      </div>
+                      {reward.description && (
+                        <div class="muted">
+                          <bdi>{reward.description}</bdi>
+                        </div>
+                      )}
                       {reward.code && <div class="code">{reward.code}</div>}
                     </li>
                   ))}
@@ -199,12 +218,14 @@ export function StatusPage(props: StatusPageProps) {
 }
 
 /** Leaving: one button (a GET only shows it, so link previews cannot make anyone leave). */
-export function LeavePage(props: { lang: Lang; communityName: string; action: string | null }) {
+export function LeavePage(props: PageProps & { communityName: string; action: string | null }) {
   const t = MESSAGES[props.lang]
   return (
-    <Layout lang={props.lang} title={props.action ? t.leaveTitle : t.leftTitle}>
+    <Layout lang={props.lang} nonce={props.nonce} title={props.action ? t.leaveTitle : t.leftTitle}>
       <div class="card">
-        <p class="muted">{props.communityName}</p>
+        <p class="muted">
+          <bdi>{props.communityName}</bdi>
+        </p>
         <h1>{props.action ? t.leaveTitle : t.leftTitle}</h1>
         {props.action ? (
           <form method="post" action={props.action}>

@@ -1,9 +1,8 @@
 import { formatNumber, type Lang, MESSAGES } from '../lib/i18n'
 import type { Landing } from '../services/invites'
-import { Layout } from './layout'
+import { Layout, type PageProps } from './layout'
 
-export interface LandingPageProps {
-  lang: Lang
+export interface LandingPageProps extends PageProps {
   landing: Landing
   /** The canonical URL of this invite (for link previews). */
   url: string
@@ -14,7 +13,7 @@ export interface LandingPageProps {
  * What a prospective member sees after scanning a poster or tapping a link. Community text is
  * rendered through JSX, which escapes it: a name like `<script>` shows as text.
  */
-export function LandingPage({ lang, landing, url, joinUrl }: LandingPageProps) {
+export function LandingPage({ lang, nonce, landing, url, joinUrl }: LandingPageProps) {
   const t = MESSAGES[lang]
   const { community, invite } = landing
   const announcement = landing.groups.find((group) => group.kind === 'announcement')
@@ -29,6 +28,7 @@ export function LandingPage({ lang, landing, url, joinUrl }: LandingPageProps) {
   return (
     <Layout
       lang={lang}
+      nonce={nonce}
       title={community.name}
       head={
         <>
@@ -58,8 +58,14 @@ export function LandingPage({ lang, landing, url, joinUrl }: LandingPageProps) {
             height="224"
           />
         )}
-        <h1>{community.name}</h1>
-        {community.description && <p>{community.description}</p>}
+        <h1>
+          <bdi>{community.name}</bdi>
+        </h1>
+        {community.description && (
+          <p>
+            <bdi>{community.description}</bdi>
+          </p>
+        )}
         <p>
           <span class="badge">
             {memberCount === 1 ? `1 ${t.member}` : t.members(formatNumber(lang, memberCount))}
@@ -73,12 +79,16 @@ export function LandingPage({ lang, landing, url, joinUrl }: LandingPageProps) {
         <ul>
           {groups.map((group) => (
             <li class={group.id === target?.id ? 'here' : undefined}>
-              <div class="g">{group.name}</div>
+              <div class="g">
+                <bdi>{group.name}</bdi>
+              </div>
               {group.kind === 'announcement' ? (
                 <div class="muted">{t.announcementGroup}</div>
               ) : (
                 (group.topic || group.description) && (
-                  <div class="muted">{group.topic || group.description}</div>
+                  <div class="muted">
+                    <bdi>{group.topic || group.description}</bdi>
+                  </div>
                 )
               )}
               {group.id === target?.id && <div class="muted">{t.youJoin}</div>}

@@ -21,9 +21,31 @@ label{display:block;font-weight:600;margin:.9rem 0 .25rem}input[type=text],input
 .check{display:flex;gap:.6rem;align-items:flex-start;font-weight:400}.check input{margin-top:.3rem;width:1.2rem;height:1.2rem}
 button{font:inherit;cursor:pointer;border:0}button.cta{width:100%}.hp{position:absolute;left:-9999px}
 .qr{display:block;margin:.75rem auto;width:12rem;height:12rem}.code{word-break:break-all;background:#f3f5f4;padding:.5rem;border-radius:.5rem}
-.danger{background:#a61b1b}.danger:hover,.danger:focus{background:#7d1414}.small{font-size:.9rem}`
+.alert{background:#fde7e7;color:#8a1010}.danger{background:#a61b1b}.danger:hover,.danger:focus{background:#7d1414}.small{font-size:.9rem}`
 
-export function Layout(props: { lang: Lang; title: string; head?: Child; children: Child }) {
+/**
+ * A sentence of the catalogue with someone's text in it (`t.joinTitle(name)`), that text
+ * isolated in `<bdi>`: whatever its direction, it cannot reorder the words around it.
+ */
+export function WithUserText(props: { sentence: (value: string) => string; value: string }) {
+  const slot = '\u0000'
+  const [before = '', after = ''] = props.sentence(slot).split(slot)
+  return (
+    <>
+      {before}
+      <bdi>{props.value}</bdi>
+      {after}
+    </>
+  )
+}
+
+export interface PageProps {
+  lang: Lang
+  /** The response's CSP nonce (`cspNonce(c)`): without it the inline styles do not apply. */
+  nonce: string
+}
+
+export function Layout(props: PageProps & { title: string; head?: Child; children: Child }) {
   return (
     <html lang={props.lang}>
       <head>
@@ -33,7 +55,7 @@ export function Layout(props: { lang: Lang; title: string; head?: Child; childre
         <meta name="robots" content="noindex" />
         <title>{props.title}</title>
         {props.head}
-        <style dangerouslySetInnerHTML={{ __html: CSS }} />
+        <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: CSS }} />
       </head>
       <body>
         <main>{props.children}</main>

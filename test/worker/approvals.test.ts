@@ -145,7 +145,7 @@ describe('approving and rejecting', () => {
     expect(rejected.json).toMatchObject({ status: 'rejected', reason: 'Only makers from Neukölln' })
     const page = await visit(`${new URL(asked.json.statusUrl).pathname}?lang=en`)
     expect(page.text).toContain('Your request was declined')
-    expect(page.text).toContain('Reason: Only makers from Neukölln')
+    expect(page.text).toContain('Reason: <bdi>Only makers from Neukölln</bdi>')
     const retry = expectProblem(
       await joinJson(invite.code, { name: 'Nia', phone, answers: ['Really'] }),
       409,

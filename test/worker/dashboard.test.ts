@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  BASE,
   call,
   createCommunity,
   createGroup,
@@ -10,39 +11,7 @@ import {
   OWNER_TOKEN,
   query,
 } from './helpers'
-
-async function signIn(token = OWNER_TOKEN) {
-  const response = await call('POST', '/admin/login?next=/admin', {
-    token: null,
-    rawBody: new URLSearchParams({ token }).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  })
-  expect(response.status).toBe(303)
-  const cookie = response.headers.get('set-cookie') ?? ''
-  return { response, cookie: cookie.split(';')[0]! }
-}
-
-async function page(path: string, cookie: string) {
-  return call('GET', path, {
-    token: null,
-    headers: { cookie, accept: 'text/html', 'accept-language': 'en' },
-  })
-}
-
-function csrfOf(html: string): string {
-  return /name="_csrf" value="([^"]+)"/.exec(html)![1]!
-}
-
-async function post(path: string, cookie: string, fields: Record<string, string | string[]>) {
-  const body = new URLSearchParams()
-  for (const [key, value] of Object.entries(fields))
-    for (const v of [value].flat()) body.append(key, v)
-  return call('POST', path, {
-    token: null,
-    rawBody: body.toString(),
-    headers: { cookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
-  })
-}
+import { csrfOf, page, post, signIn } from './dashboard-helpers'
 
 describe('dashboard sign-in', () => {
   it('sends people without a session to sign in, and signs in with a token into a safe cookie', async () => {
@@ -53,7 +22,7 @@ describe('dashboard sign-in', () => {
     const wrong = await call('POST', '/admin/login', {
       token: null,
       rawBody: 'token=nope',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE },
     })
     expect(wrong.headers.get('location')).toBe('/admin/login?failed=1')
 
@@ -73,7 +42,7 @@ describe('dashboard sign-in', () => {
     const response = await call('POST', '/admin/login?next=https://evil.example/steal', {
       token: null,
       rawBody: new URLSearchParams({ token: OWNER_TOKEN }).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE },
     })
     expect(response.headers.get('location')).toBe('/admin')
   })
@@ -400,7 +369,11 @@ describe('dashboard: bad input gets a clear answer, never a 500', () => {
     const response = await call('POST', '/admin/login', {
       token: null,
       rawBody: 'garbage without any boundary',
-      headers: { 'content-type': 'multipart/form-data; boundary=x', accept: 'text/html' },
+      headers: {
+        'content-type': 'multipart/form-data; boundary=x',
+        accept: 'text/html',
+        origin: BASE,
+      },
     })
     expect(response.status).toBe(400)
   })

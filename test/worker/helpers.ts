@@ -151,3 +151,13 @@ export async function query<T = Record<string, unknown>>(sql: string, ...params:
     .all()
   return results as T[]
 }
+
+/**
+ * Rate limits count in fixed windows aligned to the clock. A test that fills a limit first waits,
+ * when the current window has less than `seconds` left, for the next one to begin, so that its
+ * requests are never split across two windows.
+ */
+export async function withinOneWindow(windowSeconds: number, seconds: number): Promise<void> {
+  const left = windowSeconds * 1000 - (Date.now() % (windowSeconds * 1000))
+  if (left < seconds * 1000) await new Promise((resolve) => setTimeout(resolve, left + 100))
+}

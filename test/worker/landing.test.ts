@@ -22,7 +22,7 @@ describe('landing page: what a prospective member sees', () => {
     expect(page.status).toBe(200)
     expect(page.headers.get('content-type')).toContain('text/html')
     expect(page.text).toContain('<html lang="de">')
-    expect(page.text).toContain('<h1>Berlin Läufer</h1>')
+    expect(page.text).toContain('<h1><bdi>Berlin Läufer</bdi></h1>')
     expect(page.text).toContain('Gemeinsam laufen am Sonntag')
     expect(page.text).toContain('0 Mitglieder')
     expect(page.text).toContain('Long runs')

@@ -2,7 +2,14 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { drizzle } from 'drizzle-orm/d1'
 import * as schema from '../../src/db/schema'
-import { findPrincipalByToken } from '../../src/services/tokens'
+import { findPrincipalByToken, revokeToken } from '../../src/services/tokens'
+import {
+  endAllSessions,
+  endSession,
+  findSessionPrincipal,
+  pruneSessions,
+  startSession,
+} from '../../src/services/sessions'
 import {
   findInviteByCode,
   findLanding,
@@ -15,7 +22,7 @@ import { getStats } from '../../src/services/stats'
 import { listCommunities } from '../../src/services/communities'
 import { listGroups } from '../../src/services/groups'
 import { claimDueAnnouncements, listDeliveries } from '../../src/services/announcements'
-import { consumeRateLimits } from '../../src/services/rate-limits'
+import { countAttempt } from '../../src/services/rate-limits'
 import { getJoinTarget, join } from '../../src/services/joining'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
 
@@ -70,6 +77,13 @@ describe('query plans of the request paths', () => {
     const now = new Date()
     const page = { limit: 20 }
     await findPrincipalByToken(db, 'cg_unknown-token-value-for-plans-0000000000', undefined)
+    const session = await startSession(db, { bootstrapKey: 'plan' }, now)
+    await findSessionPrincipal(db, session, 'plan', now)
+    await endSession(db, session)
+    await endAllSessions(db, { tokenId: 'tok_plan' })
+    await endAllSessions(db, { bootstrapKey: 'plan' })
+    await revokeToken(db, 'tok_plan', now)
+    await pruneSessions(db, now)
     await findLanding(db, invite.code)
     await findInviteByCode(db, invite.code)
     await retiredCodeExists(db, invite.code)
@@ -96,7 +110,7 @@ describe('query plans of the request paths', () => {
     await leaderboard(db, community.id, { from: new Date('2026-01-01'), to: now, limit: 20 })
     await referralInviteOf(db, memberId)
     await rewardsOf(db, memberId)
-    await consumeRateLimits(db, [{ key: 'plan-test', limit: 100, windowSeconds: 60 }], now)
+    await countAttempt(db, [{ key: 'plan-test', limit: 100, windowSeconds: 60 }], now)
     await getJoinTarget(db, community.id, group.id)
     await join(
       db,

@@ -5,7 +5,7 @@ import { ApiError, fieldErrors } from '../../lib/errors'
 import { readForm } from '../../lib/forms'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
-import { assertCanManageCommunity } from '../../services/access'
+import { assertCan, can } from '../../services/access'
 import {
   cancelAnnouncement,
   createAnnouncement,
@@ -17,7 +17,7 @@ import {
 } from '../../services/announcements'
 import { getCommunityOrThrow } from '../../services/communities'
 import { listGroups } from '../../services/groups'
-import { TimeZoneSchema } from '../../schemas/announcements'
+import { AnnouncementBodySchema, TimeZoneSchema } from '../../schemas/announcements'
 import { Csrf, words, DiscussionGroupOptions } from '../../views/dashboard'
 import { CommunityId, lang, idOrThrow, formText, communityShell } from './page'
 
@@ -26,7 +26,7 @@ export const announcementsApp = new Hono<AppEnv>()
 
 const AnnouncementForm = z
   .object({
-    body: z.string().trim().min(1).max(4096),
+    body: AnnouncementBodySchema,
     audience: z.string().optional(),
     sendAt: z.string().optional(),
     timezone: TimeZoneSchema.optional(),
@@ -84,7 +84,8 @@ function zoneOffsetMinutes(timeZone: string, at: Date): number {
 announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
   const t = words(lang(c))
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  assertCanManageCommunity(c.var.principal, id)
+  assertCan(c.var.principal, 'announcements.read', { communityId: id })
+  const manage = can(c.var.principal, 'announcements.manage', { communityId: id })
   const community = await getCommunityOrThrow(c.var.db, id)
   const [groups, page] = await Promise.all([
     listGroups(c.var.db, id, { limit: 100 }),
@@ -121,61 +122,63 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
     '/announcements',
     `${community.name}: ${t.announcements}`,
     <>
-      <section>
-        <h2>{t.compose}</h2>
-        <form method="post" action={`/admin/communities/${id}/announcements`}>
-          <Csrf token={csrf} />
-          <label for="body">{t.text}</label>
-          <textarea id="body" name="body" rows={4} maxlength={4096} required />
-          <div class="grid">
-            <div>
-              <label for="audience">{t.audience}</label>
-              <select id="audience" name="audience">
-                <option value="announcement">{t.everyone}</option>
-                <DiscussionGroupOptions groups={groups.data} />
-              </select>
-            </div>
-            <div>
-              <label for="sendAt">{t.once}</label>
-              <input id="sendAt" name="sendAt" type="datetime-local" />
-            </div>
-            <div>
-              <label for="cron">{t.repeat}</label>
-              <input id="cron" name="cron" placeholder="0 9 * * 1" value={cron ?? ''} />
-            </div>
-            <div>
-              <label for="timezone">{t.timezone}</label>
-              <input id="timezone" name="timezone" value={timezone} />
-            </div>
-          </div>
-          <p>
-            <button type="submit">{t.schedule}</button>{' '}
-            <button
-              type="submit"
-              class="secondary"
-              formmethod="get"
-              formaction={`/admin/communities/${id}/announcements`}
-              formnovalidate
-            >
-              {t.preview}
-            </button>
-          </p>
-          {typeof preview === 'string' ? (
-            <p class="err">{preview}</p>
-          ) : (
-            preview.length > 0 && (
+      {manage && (
+        <section>
+          <h2>{t.compose}</h2>
+          <form method="post" action={`/admin/communities/${id}/announcements`}>
+            <Csrf token={csrf} />
+            <label for="body">{t.text}</label>
+            <textarea id="body" name="body" rows={4} maxlength={4096} required />
+            <div class="grid">
               <div>
-                <b>{t.nextRuns}</b>
-                <ul>
-                  {preview.map((run) => (
-                    <li>{when(run)}</li>
-                  ))}
-                </ul>
+                <label for="audience">{t.audience}</label>
+                <select id="audience" name="audience">
+                  <option value="announcement">{t.everyone}</option>
+                  <DiscussionGroupOptions groups={groups.data} />
+                </select>
               </div>
-            )
-          )}
-        </form>
-      </section>
+              <div>
+                <label for="sendAt">{t.once}</label>
+                <input id="sendAt" name="sendAt" type="datetime-local" />
+              </div>
+              <div>
+                <label for="cron">{t.repeat}</label>
+                <input id="cron" name="cron" placeholder="0 9 * * 1" value={cron ?? ''} />
+              </div>
+              <div>
+                <label for="timezone">{t.timezone}</label>
+                <input id="timezone" name="timezone" value={timezone} />
+              </div>
+            </div>
+            <p>
+              <button type="submit">{t.schedule}</button>{' '}
+              <button
+                type="submit"
+                class="secondary"
+                formmethod="get"
+                formaction={`/admin/communities/${id}/announcements`}
+                formnovalidate
+              >
+                {t.preview}
+              </button>
+            </p>
+            {typeof preview === 'string' ? (
+              <p class="err">{preview}</p>
+            ) : (
+              preview.length > 0 && (
+                <div>
+                  <b>{t.nextRuns}</b>
+                  <ul>
+                    {preview.map((run) => (
+                      <li>{when(run)}</li>
+                    ))}
+                  </ul>
+                </div>
+              )
+            )}
+          </form>
+        </section>
+      )}
       <section>
         <h2>{t.announcements}</h2>
         <table>
@@ -193,7 +196,7 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
             {page.data.map((announcement, i) => (
               <tr>
                 <td>
-                  {announcement.body.slice(0, 80)}
+                  <bdi>{announcement.body.slice(0, 80)}</bdi>
                   <div class="muted">
                     {announcement.repeatCron
                       ? `${announcement.repeatCron} (${announcement.repeatTimezone})`
@@ -206,7 +209,7 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
                 <td class="n">{summaries[i]!.totals.failed}</td>
                 <td class="n">{summaries[i]!.totals.queued}</td>
                 <td>
-                  {announcement.status === 'scheduled' && (
+                  {manage && announcement.status === 'scheduled' && (
                     <>
                       <form
                         method="post"
@@ -240,7 +243,7 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
 
 announcementsApp.post('/admin/communities/:id/announcements', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  assertCanManageCommunity(c.var.principal, id)
+  assertCan(c.var.principal, 'announcements.manage', { communityId: id })
   const form = await readForm(c)
   const parsed = AnnouncementForm.safeParse(
     Object.fromEntries(
@@ -281,7 +284,7 @@ for (const action of ['send-now', 'cancel'] as const) {
       c.var.db,
       idOrThrow(z.string().regex(idPattern('ann')), c.req.param('id')),
     )
-    assertCanManageCommunity(c.var.principal, announcement.communityId)
+    assertCan(c.var.principal, 'announcements.manage', { communityId: announcement.communityId })
     await (action === 'send-now' ? sendAnnouncementNow : cancelAnnouncement)(
       c.var.db,
       announcement,

@@ -5,10 +5,11 @@ import { ApiError } from '../../lib/errors'
 import { readForm } from '../../lib/forms'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
-import { assertCanManageCommunity } from '../../services/access'
+import { assertCan, can } from '../../services/access'
 import { getCommunityOrThrow } from '../../services/communities'
 import { getJoinRequestOrThrow, listJoinRequests } from '../../services/join-requests'
 import { approveJoinRequest, rejectJoinRequest } from '../../services/joining'
+import { ReasonSchema } from '../../schemas/members'
 import { Csrf, words } from '../../views/dashboard'
 import { CommunityId, lang, idOrThrow, formText, communityShell, cursorOf, NextPage } from './page'
 
@@ -18,13 +19,76 @@ export const approvalsApp = new Hono<AppEnv>()
 approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
   const t = words(lang(c))
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  assertCanManageCommunity(c.var.principal, id)
+  assertCan(c.var.principal, 'joinRequests.read', { communityId: id })
+  const decide = can(c.var.principal, 'joinRequests.decide', { communityId: id })
   const community = await getCommunityOrThrow(c.var.db, id)
   const pending = await listJoinRequests(c.var.db, id, {
     status: 'pending',
     limit: 100,
     cursor: cursorOf(c),
   })
+  const table = (
+    <table>
+      <thead>
+        <tr>
+          {decide && (
+            <th>
+              <span class="muted">✓</span>
+            </th>
+          )}
+          <th>Name</th>
+          <th>{t.answers}</th>
+          <th>{t.source}</th>
+          {decide && <th />}
+        </tr>
+      </thead>
+      <tbody>
+        {pending.data.map((request) => (
+          <tr>
+            {decide && (
+              <td>
+                <input type="checkbox" name="ids" value={request.id} aria-label={request.name} />
+              </td>
+            )}
+            <td>
+              <bdi>{request.name}</bdi>
+              <div class="muted">
+                <bdi>{request.phone ?? request.email}</bdi>
+              </div>
+            </td>
+            <td>
+              {community.joinQuestions.map((question, i) => (
+                <div>
+                  <span class="muted">
+                    <bdi>{question}</bdi>
+                  </span>{' '}
+                  <bdi>{request.answers[i] ?? '–'}</bdi>
+                </div>
+              ))}
+            </td>
+            <td>
+              <bdi>{request.inviteLabel ?? request.inviteSource ?? '–'}</bdi>
+              {request.referrerName && (
+                <div class="muted">
+                  {t.referredBy} <bdi>{request.referrerName}</bdi>
+                </div>
+              )}
+            </td>
+            {decide && (
+              <td>
+                <button type="submit" name="only" value={`approve:${request.id}`}>
+                  {t.approve}
+                </button>{' '}
+                <button type="submit" class="danger" name="only" value={`reject:${request.id}`}>
+                  {t.reject}
+                </button>
+              </td>
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
   return communityShell(
     c,
     community,
@@ -35,71 +99,13 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
         <h2>{t.approvals}</h2>
         {pending.data.length === 0 ? (
           <p class="muted">{t.noPending}</p>
-        ) : (
+        ) : decide ? (
           <form method="post" action={`/admin/communities/${id}/approvals`}>
             <Csrf token={await csrfTokenFor(c)} />
-            <table>
-              <thead>
-                <tr>
-                  <th>
-                    <span class="muted">✓</span>
-                  </th>
-                  <th>Name</th>
-                  <th>{t.answers}</th>
-                  <th>{t.source}</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {pending.data.map((request) => (
-                  <tr>
-                    <td>
-                      <input
-                        type="checkbox"
-                        name="ids"
-                        value={request.id}
-                        aria-label={request.name}
-                      />
-                    </td>
-                    <td>
-                      {request.name}
-                      <div class="muted">{request.phone ?? request.email}</div>
-                    </td>
-                    <td>
-                      {community.joinQuestions.map((question, i) => (
-                        <div>
-                          <span class="muted">{question}</span> {request.answers[i] ?? '–'}
-                        </div>
-                      ))}
-                    </td>
-                    <td>
-                      {request.inviteLabel ?? request.inviteSource ?? '–'}
-                      {request.referrerName && (
-                        <div class="muted">
-                          {t.referredBy} {request.referrerName}
-                        </div>
-                      )}
-                    </td>
-                    <td>
-                      <button type="submit" name="only" value={`approve:${request.id}`}>
-                        {t.approve}
-                      </button>{' '}
-                      <button
-                        type="submit"
-                        class="danger"
-                        name="only"
-                        value={`reject:${request.id}`}
-                      >
-                        {t.reject}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            {table}
             <NextPage cursor={pending.nextCursor} c={c} />
             <label for="reason">{t.reason}</label>
-            <input id="reason" name="reason" maxlength={500} style="width:100%" />
+            <input id="reason" name="reason" maxlength={500} class="wide" />
             <p>
               <button type="submit" name="action" value="approve">
                 {t.approveSelected}
@@ -109,6 +115,11 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
               </button>
             </p>
           </form>
+        ) : (
+          <>
+            {table}
+            <NextPage cursor={pending.nextCursor} c={c} />
+          </>
         )}
       </section>
     </>,
@@ -121,13 +132,13 @@ const DecisionForm = z.object({
     .array(z.string().regex(idPattern('jr')))
     .min(1)
     .max(100),
-  reason: z.string().trim().max(500).optional(),
+  reason: ReasonSchema.optional(),
 })
 
 /** One decision (a row's button) or many (the checkboxes): the same services as the API. */
 approvalsApp.post('/admin/communities/:id/approvals', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  assertCanManageCommunity(c.var.principal, id)
+  assertCan(c.var.principal, 'joinRequests.decide', { communityId: id })
   const form = await readForm(c)
   const only = formText(form, 'only')?.split(':')
   const ids = form.ids === undefined ? [] : ([] as unknown[]).concat(form.ids).map(String)

@@ -4,7 +4,7 @@ import type { AppEnv } from '../../env'
 import { readForm } from '../../lib/forms'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
-import { assertCanManageCommunity, assertOwner } from '../../services/access'
+import { assertCan, can } from '../../services/access'
 import { createCommunity, getCommunityOrThrow, updateCommunity } from '../../services/communities'
 import { listGroups } from '../../services/groups'
 import {
@@ -82,7 +82,7 @@ export function CommunityFields(props: { t: ReturnType<typeof words>; community?
 }
 
 communitiesApp.post('/admin/communities', async (c) => {
-  assertOwner(c.var.principal)
+  assertCan(c.var.principal, 'community.create')
   const parsed = CreateCommunitySchema.safeParse(communityFromForm(await readForm(c)))
   if (!parsed.success) refuse(parsed.error.issues)
   assertAllowedUrls(parsed.data, c.var.config)
@@ -93,13 +93,16 @@ communitiesApp.post('/admin/communities', async (c) => {
 communitiesApp.get('/admin/communities/:id/settings', async (c) => {
   const t = words(lang(c))
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  assertCanManageCommunity(c.var.principal, id)
+  const scope = { communityId: id }
+  assertCan(c.var.principal, 'community.read', scope)
+  const edit = can(c.var.principal, 'community.update', scope)
+  const changeAdmins = can(c.var.principal, 'admins.change', scope)
   const [community, groups, admins] = await Promise.all([
     getCommunityOrThrow(c.var.db, id),
-    listGroups(c.var.db, id, { limit: 100 }),
-    listCommunityAdmins(c.var.db, id),
+    can(c.var.principal, 'groups.read', scope) ? listGroups(c.var.db, id, { limit: 100 }) : null,
+    can(c.var.principal, 'admins.read', scope) ? listCommunityAdmins(c.var.db, id) : null,
   ])
-  const groupName = new Map(groups.data.map((group) => [group.id, group.name]))
+  const groupName = new Map((groups?.data ?? []).map((group) => [group.id, group.name]))
   const csrf = await csrfTokenFor(c)
   return communityShell(
     c,
@@ -107,61 +110,76 @@ communitiesApp.get('/admin/communities/:id/settings', async (c) => {
     '/settings',
     `${community.name}: ${t.settings}`,
     <>
-      <section>
-        <form method="post" action={`/admin/communities/${id}/settings`}>
-          <Csrf token={csrf} />
-          <CommunityFields t={t} community={community} />
-          <p>
-            <button type="submit">{t.save}</button>
-          </p>
-        </form>
-      </section>
-      <section>
-        <h2>{t.groups}</h2>
-        <GroupsTable lang={lang(c)} groups={groups.data} />
-      </section>
-      <section>
-        <h2>{t.admins}</h2>
-        <table>
-          <tbody>
-            {admins.map((admin) => (
-              <tr>
-                <td>{admin.name}</td>
-                <td>
-                  {admin.role}
-                  {admin.groupId && <span class="muted"> · {groupName.get(admin.groupId)}</span>}
-                </td>
-                <td>
-                  <form
-                    method="post"
-                    action={`/admin/communities/${id}/admins/${admin.id}/${admin.role === 'group_admin' ? 'promote' : 'demote'}`}
-                    class="inline"
-                  >
-                    <Csrf token={csrf} />
-                    {admin.role === 'community_admin' && !admin.groupId && (
-                      <select name="groupId" aria-label={t.group}>
-                        {groups.data.map((group) => (
-                          <option value={group.id}>{group.name}</option>
-                        ))}
-                      </select>
-                    )}{' '}
-                    <button type="submit" class="secondary">
-                      {admin.role === 'group_admin' ? t.promote : t.demote}
-                    </button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      {edit && (
+        <section>
+          <form method="post" action={`/admin/communities/${id}/settings`}>
+            <Csrf token={csrf} />
+            <CommunityFields t={t} community={community} />
+            <p>
+              <button type="submit">{t.save}</button>
+            </p>
+          </form>
+        </section>
+      )}
+      {groups && (
+        <section>
+          <h2>{t.groups}</h2>
+          <GroupsTable lang={lang(c)} groups={groups.data} />
+        </section>
+      )}
+      {admins && (
+        <section>
+          <h2>{t.admins}</h2>
+          <table>
+            <tbody>
+              {admins.map((admin) => (
+                <tr>
+                  <td>
+                    <bdi>{admin.name}</bdi>
+                  </td>
+                  <td>
+                    {admin.role}
+                    {admin.groupId && (
+                      <span class="muted">
+                        {' '}
+                        · <bdi>{groupName.get(admin.groupId)}</bdi>
+                      </span>
+                    )}
+                  </td>
+                  <td>
+                    {changeAdmins && (
+                      <form
+                        method="post"
+                        action={`/admin/communities/${id}/admins/${admin.id}/${admin.role === 'group_admin' ? 'promote' : 'demote'}`}
+                        class="inline"
+                      >
+                        <Csrf token={csrf} />
+                        {admin.role === 'community_admin' && !admin.groupId && (
+                          <select name="groupId" aria-label={t.group}>
+                            {(groups?.data ?? []).map((group) => (
+                              <option value={group.id}>{group.name}</option>
+                            ))}
+                          </select>
+                        )}{' '}
+                        <button type="submit" class="secondary">
+                          {admin.role === 'group_admin' ? t.promote : t.demote}
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
     </>,
   )
 })
 
 communitiesApp.post('/admin/communities/:id/settings', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  assertCanManageCommunity(c.var.principal, id)
+  assertCan(c.var.principal, 'community.update', { communityId: id })
   const parsed = UpdateCommunitySchema.safeParse(communityFromForm(await readForm(c)))
   if (!parsed.success) refuse(parsed.error.issues)
   assertAllowedUrls(parsed.data, c.var.config)
@@ -173,7 +191,7 @@ for (const change of ['promote', 'demote'] as const) {
   communitiesApp.post(`/admin/communities/:id/admins/:tokenId/${change}`, async (c) => {
     const id = idOrThrow(CommunityId, c.req.param('id'))
     const tokenId = idOrThrow(z.string().regex(idPattern('tok')), c.req.param('tokenId'))
-    assertCanManageCommunity(c.var.principal, id)
+    assertCan(c.var.principal, 'admins.change', { communityId: id })
     if (change === 'promote') await promoteToCommunityAdmin(c.var.db, id, tokenId)
     else {
       const groupId = formText(await readForm(c), 'groupId')

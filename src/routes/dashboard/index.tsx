@@ -1,13 +1,15 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../../env'
 import { readForm } from '../../lib/forms'
+import { sameOriginOnly } from '../../middleware/same-origin'
 import {
   csrfTokenFor,
   dashboardSession,
-  endSession,
-  startSession,
+  signIn,
+  signOut,
+  signOutEverywhere,
 } from '../../middleware/dashboard-session'
-import { canManageCommunity, isOwner } from '../../services/access'
+import { can, ownScope } from '../../services/access'
 import { listCommunities } from '../../services/communities'
 import { pendingCounts } from '../../services/join-requests'
 import { findPrincipalByToken } from '../../services/tokens'
@@ -19,6 +21,7 @@ import { approvalsApp } from './approvals'
 import { membersApp } from './members'
 import { announcementsApp } from './announcements'
 import { webhooksApp } from './webhooks'
+import { cspNonce } from '../../middleware/security-headers'
 
 /**
  * The dashboard at `/admin`: the same services as the API behind a session cookie, for people
@@ -27,12 +30,16 @@ import { webhooksApp } from './webhooks'
  */
 export const dashboardApp = new Hono<AppEnv>()
 
+// Before anything else, sign-in included: no state changes on behalf of another website.
+dashboardApp.use('/admin', sameOriginOnly())
+dashboardApp.use('/admin/*', sameOriginOnly())
+
 dashboardApp.get('/admin/login', (c) => {
   const t = words(lang(c))
   const failed = c.req.query('failed') === '1'
   return c.html(
-    <Shell lang={lang(c)} title={t.signIn}>
-      <section style="max-width:28rem;margin:2rem auto">
+    <Shell lang={lang(c)} nonce={cspNonce(c)} title={t.signIn}>
+      <section class="narrow">
         <h1>{t.signIn}</h1>
         <p class="muted">{t.signInHint}</p>
         {failed && (
@@ -51,7 +58,7 @@ dashboardApp.get('/admin/login', (c) => {
             type="password"
             required
             autocomplete="current-password"
-            style="width:100%"
+            class="wide"
           />
           <p>
             <button type="submit">{t.signIn}</button>
@@ -69,7 +76,7 @@ dashboardApp.post('/admin/login', async (c) => {
     ? await findPrincipalByToken(c.var.db, token, c.var.config.ADMIN_TOKEN)
     : null
   if (!principal) return c.redirect('/admin/login?failed=1', 303)
-  await startSession(c, principal.tokenId)
+  await signIn(c, principal)
   const next = c.req.query('next') ?? '/admin'
   // Only a path of this dashboard: never an open redirect.
   return c.redirect(/^\/admin(\/[\w/-]*)?$/.test(next) ? next : '/admin', 303)
@@ -80,8 +87,14 @@ dashboardApp.use('/admin/*', async (c, next) =>
   c.req.path === '/admin/login' ? next() : dashboardSession()(c, next),
 )
 
-dashboardApp.post('/admin/logout', (c) => {
-  endSession(c)
+dashboardApp.post('/admin/logout', async (c) => {
+  await signOut(c)
+  return c.redirect('/admin/login', 303)
+})
+
+/** Ends every session of this token: for a lost laptop, or a cookie that may have been copied. */
+dashboardApp.post('/admin/logout-everywhere', async (c) => {
+  await signOutEverywhere(c)
   return c.redirect('/admin/login', 303)
 })
 
@@ -91,7 +104,9 @@ dashboardApp.get('/admin', async (c) => {
   const pending = await pendingCounts(
     c.var.db,
     page.data
-      .filter((community) => canManageCommunity(c.var.principal, community.id))
+      .filter((community) =>
+        can(c.var.principal, 'joinRequests.read', { communityId: community.id }),
+      )
       .map((community) => community.id),
   )
   return shell(
@@ -113,7 +128,9 @@ dashboardApp.get('/admin', async (c) => {
           {page.data.map((community) => (
             <tr>
               <td>
-                <a href={`/admin/communities/${community.id}`}>{community.name}</a>
+                <a href={`/admin/communities/${community.id}`}>
+                  <bdi>{community.name}</bdi>
+                </a>
               </td>
               <td>{community.visibility === 'open' ? t.open : t.closed}</td>
               <td class="n">
@@ -129,19 +146,21 @@ dashboardApp.get('/admin', async (c) => {
           ))}
         </tbody>
       </table>
-      {isOwner(c.var.principal) && (
+      {can(c.var.principal, 'community.create') && (
         <form method="post" action="/admin/communities">
           <Csrf token={await csrfTokenFor(c)} />
-          <h2 style="margin-top:1rem">{t.newCommunity}</h2>
+          <h2 class="spaced">{t.newCommunity}</h2>
           <CommunityFields t={t} />
           <p>
             <button type="submit">{t.create}</button>
           </p>
         </form>
       )}
-      <p>
-        <a href="/admin/webhooks">Webhooks</a>
-      </p>
+      {can(c.var.principal, 'webhooks.manage', ownScope(c.var.principal)) && (
+        <p>
+          <a href="/admin/webhooks">Webhooks</a>
+        </p>
+      )}
     </section>,
   )
 })

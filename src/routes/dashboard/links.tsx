@@ -6,11 +6,7 @@ import { readForm } from '../../lib/forms'
 import { addDays, utcDay } from '../../lib/time'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
-import {
-  assertCanManageCommunity,
-  assertCanReadCommunity,
-  canManageCommunity,
-} from '../../services/access'
+import { assertCan, can, type Action } from '../../services/access'
 import { getCommunityOrThrow } from '../../services/communities'
 import { listGroups } from '../../services/groups'
 import {
@@ -24,7 +20,7 @@ import {
 import { leaderboard } from '../../services/members'
 import { listRewards } from '../../services/rewards'
 import { getStats, statsByInvite } from '../../services/stats'
-import { inviteUrls } from '../../schemas/invites'
+import { InviteLabelSchema, inviteUrls, TagSchema } from '../../schemas/invites'
 import {
   Csrf,
   FunnelChart,
@@ -42,134 +38,150 @@ export const linksApp = new Hono<AppEnv>()
 linksApp.get('/admin/communities/:id', async (c) => {
   const t = words(lang(c))
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  assertCanReadCommunity(c.var.principal, id)
+  const scope = { communityId: id }
+  assertCan(c.var.principal, 'community.read', scope)
+  // Each section is loaded and shown only when the API would answer this admin the same.
+  const allowed = (action: Action) => can(c.var.principal, action, scope)
+  const when = <T,>(action: Action, load: () => Promise<T>) =>
+    allowed(action) ? load() : Promise.resolve(null)
   const community = await getCommunityOrThrow(c.var.db, id)
   const range = { from: addDays(utcDay(new Date()), -29), to: utcDay(new Date()) }
   const [groups, invites, totals, perInvite, board, rewards] = await Promise.all([
-    listGroups(c.var.db, id, { limit: 100 }),
-    listInvites(c.var.db, id, { limit: 100 }),
-    getStats(c.var.db, { communityId: id }, range),
-    statsByInvite(c.var.db, id, range),
-    leaderboard(c.var.db, id, { limit: 10 }),
-    listRewards(c.var.db, id, { limit: 20 }),
+    when('groups.read', () => listGroups(c.var.db, id, { limit: 100 })),
+    when('invites.read', () => listInvites(c.var.db, id, { limit: 100 })),
+    when('stats.read', () => getStats(c.var.db, { communityId: id }, range)),
+    when('stats.read', () => statsByInvite(c.var.db, id, range)),
+    when('referrals.read', () => leaderboard(c.var.db, id, { limit: 10 })),
+    when('referrals.read', () => listRewards(c.var.db, id, { limit: 20 })),
   ])
-  const campaignLinks = invites.data.filter((invite) => !invite.referrerMemberId)
-  const manage = canManageCommunity(c.var.principal, id)
+  const campaignLinks = (invites?.data ?? []).filter((invite) => !invite.referrerMemberId)
   return communityShell(
     c,
     community,
     '',
     community.name,
     <>
-      <section>
-        <FunnelFigures lang={lang(c)} totals={totals.totals} />
-        <FunnelChart lang={lang(c)} days={totals.byDay} />
-      </section>
-      <section>
-        <h2>{t.links}</h2>
-        <table>
-          <thead>
-            <tr>
-              <th>{t.label}</th>
-              <th>{t.source}</th>
-              <th class="n">{t.visits}</th>
-              <th class="n">{t.scans}</th>
-              <th class="n">{t.joins}</th>
-              <th class="n">{t.conversion}</th>
-              <th>{t.status}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {campaignLinks.map((invite) => {
-              const figures = perInvite.get(invite.id)
-              return (
-                <tr>
-                  <td>
-                    <a href={`/admin/links/${invite.id}`}>{invite.label ?? invite.code}</a>
-                  </td>
-                  <td>{invite.source ?? '–'}</td>
-                  <td class="n">{figures?.visits ?? 0}</td>
-                  <td class="n">{figures?.scans ?? 0}</td>
-                  <td class="n">{figures?.joins ?? 0}</td>
-                  <td class="n">{percent(figures?.conversionRate ?? 0)}</td>
-                  <td>{inviteStatus(invite, new Date())}</td>
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
-        {manage && (
-          <form method="post" action={`/admin/communities/${id}/links`}>
-            <Csrf token={await csrfTokenFor(c)} />
-            <h2 style="margin-top:1rem">{t.create}</h2>
-            <div class="grid">
-              <div>
-                <label for="label">{t.label}</label>
-                <input id="label" name="label" maxlength={100} placeholder="Instagram bio" />
+      {totals && (
+        <section>
+          <FunnelFigures lang={lang(c)} totals={totals.totals} />
+          <FunnelChart lang={lang(c)} days={totals.byDay} />
+        </section>
+      )}
+      {invites && (
+        <section>
+          <h2>{t.links}</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>{t.label}</th>
+                <th>{t.source}</th>
+                <th class="n">{t.visits}</th>
+                <th class="n">{t.scans}</th>
+                <th class="n">{t.joins}</th>
+                <th class="n">{t.conversion}</th>
+                <th>{t.status}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {campaignLinks.map((invite) => {
+                const figures = perInvite?.get(invite.id)
+                return (
+                  <tr>
+                    <td>
+                      <a href={`/admin/links/${invite.id}`}>
+                        <bdi>{invite.label ?? invite.code}</bdi>
+                      </a>
+                    </td>
+                    <td>
+                      <bdi>{invite.source ?? '–'}</bdi>
+                    </td>
+                    <td class="n">{figures?.visits ?? 0}</td>
+                    <td class="n">{figures?.scans ?? 0}</td>
+                    <td class="n">{figures?.joins ?? 0}</td>
+                    <td class="n">{percent(figures?.conversionRate ?? 0)}</td>
+                    <td>{inviteStatus(invite, new Date())}</td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+          {allowed('invites.manage') && (
+            <form method="post" action={`/admin/communities/${id}/links`}>
+              <Csrf token={await csrfTokenFor(c)} />
+              <h2 class="spaced">{t.create}</h2>
+              <div class="grid">
+                <div>
+                  <label for="label">{t.label}</label>
+                  <input id="label" name="label" maxlength={100} placeholder="Instagram bio" />
+                </div>
+                <div>
+                  <label for="source">{t.source}</label>
+                  <input id="source" name="source" maxlength={64} placeholder="instagram" />
+                </div>
+                <div>
+                  <label for="campaign">{t.campaign}</label>
+                  <input id="campaign" name="campaign" maxlength={64} />
+                </div>
+                <div>
+                  <label for="groupId">{t.group}</label>
+                  <select id="groupId" name="groupId">
+                    <option value="">{t.wholeCommunity}</option>
+                    <DiscussionGroupOptions groups={groups?.data ?? []} />
+                  </select>
+                </div>
+                <div>
+                  <label for="maxUses">{t.maxUses}</label>
+                  <input id="maxUses" name="maxUses" type="number" min={1} />
+                </div>
               </div>
-              <div>
-                <label for="source">{t.source}</label>
-                <input id="source" name="source" maxlength={64} placeholder="instagram" />
-              </div>
-              <div>
-                <label for="campaign">{t.campaign}</label>
-                <input id="campaign" name="campaign" maxlength={64} />
-              </div>
-              <div>
-                <label for="groupId">{t.group}</label>
-                <select id="groupId" name="groupId">
-                  <option value="">{t.wholeCommunity}</option>
-                  <DiscussionGroupOptions groups={groups.data} />
-                </select>
-              </div>
-              <div>
-                <label for="maxUses">{t.maxUses}</label>
-                <input id="maxUses" name="maxUses" type="number" min={1} />
-              </div>
-            </div>
-            <p>
-              <button type="submit">{t.create}</button>
-            </p>
-          </form>
-        )}
-      </section>
-      <section>
-        <h2>{t.groups}</h2>
-        <GroupsTable lang={lang(c)} groups={groups.data} />
-      </section>
-      <section>
-        <h2>{t.leaderboard}</h2>
-        <ol>
-          {board.map((row) => (
-            <li>
-              {row.name}: {row.referrals}
-            </li>
-          ))}
-        </ol>
-        <h2>{t.rewards}</h2>
-        <ul>
-          {rewards.data.map((reward) => (
-            <li>
-              {reward.memberName}: {reward.title}
-            </li>
-          ))}
-        </ul>
-      </section>
+              <p>
+                <button type="submit">{t.create}</button>
+              </p>
+            </form>
+          )}
+        </section>
+      )}
+      {groups && (
+        <section>
+          <h2>{t.groups}</h2>
+          <GroupsTable lang={lang(c)} groups={groups.data} />
+        </section>
+      )}
+      {board && rewards && (
+        <section>
+          <h2>{t.leaderboard}</h2>
+          <ol>
+            {board.map((row) => (
+              <li>
+                <bdi>{row.name}</bdi>: {row.referrals}
+              </li>
+            ))}
+          </ol>
+          <h2>{t.rewards}</h2>
+          <ul>
+            {rewards.data.map((reward) => (
+              <li>
+                <bdi>{reward.memberName}</bdi>: <bdi>{reward.title}</bdi>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
     </>,
   )
 })
 
 const NewLinkForm = z.object({
-  label: z.string().trim().max(100).optional(),
-  source: z.string().trim().max(64).optional(),
-  campaign: z.string().trim().max(64).optional(),
+  label: InviteLabelSchema.optional(),
+  source: TagSchema.optional(),
+  campaign: TagSchema.optional(),
   groupId: z.string().regex(idPattern('grp')).optional(),
   maxUses: z.coerce.number().int().min(1).max(1_000_000).optional(),
 })
 
 linksApp.post('/admin/communities/:id/links', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  assertCanManageCommunity(c.var.principal, id)
+  assertCan(c.var.principal, 'invites.manage', { communityId: id })
   const form = await readForm(c)
   const parsed = NewLinkForm.safeParse(
     Object.fromEntries(
@@ -194,14 +206,17 @@ linksApp.post('/admin/communities/:id/links', async (c) => {
 linksApp.get('/admin/links/:id', async (c) => {
   const t = words(lang(c))
   const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
-  assertCanReadCommunity(c.var.principal, invite.communityId)
+  const scope = { communityId: invite.communityId }
+  assertCan(c.var.principal, 'invites.read', scope)
   const community = await getCommunityOrThrow(c.var.db, invite.communityId)
   const urls = inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code)
-  const stats = await getStats(
-    c.var.db,
-    { inviteId: invite.id },
-    { from: addDays(utcDay(new Date()), -29), to: utcDay(new Date()) },
-  )
+  const stats = can(c.var.principal, 'stats.read', scope)
+    ? await getStats(
+        c.var.db,
+        { inviteId: invite.id },
+        { from: addDays(utcDay(new Date()), -29), to: utcDay(new Date()) },
+      )
+    : null
   const status = inviteStatus(invite, new Date())
   const csrf = await csrfTokenFor(c)
   return shell(
@@ -209,9 +224,13 @@ linksApp.get('/admin/links/:id', async (c) => {
     invite.label ?? invite.code,
     <>
       <p>
-        <a href={`/admin/communities/${community.id}`}>← {community.name}</a>
+        <a href={`/admin/communities/${community.id}`}>
+          ← <bdi>{community.name}</bdi>
+        </a>
       </p>
-      <h1>{invite.label ?? invite.code}</h1>
+      <h1>
+        <bdi>{invite.label ?? invite.code}</bdi>
+      </h1>
       <section>
         <p class="code">
           <a href={urls.url}>{urls.url}</a>{' '}
@@ -240,7 +259,7 @@ linksApp.get('/admin/links/:id', async (c) => {
             </p>
           </>
         )}
-        {canManageCommunity(c.var.principal, invite.communityId) && (
+        {can(c.var.principal, 'invites.manage', scope) && (
           <p>
             <form method="post" action={`/admin/links/${invite.id}/rotate`} class="inline">
               <Csrf token={csrf} />
@@ -264,33 +283,37 @@ linksApp.get('/admin/links/:id', async (c) => {
           </p>
         )}
       </section>
-      <section>
-        <FunnelFigures lang={lang(c)} totals={stats.totals} />
-        <h2 style="margin-top:1rem">{t.byDay}</h2>
-        <FunnelChart lang={lang(c)} days={stats.byDay} />
-        <div class="grid">
-          {(
-            [
-              [t.bySource, stats.bySource.map((row) => [row.source, row.visits] as const)],
-              [t.byCountry, stats.byCountry.map((row) => [row.country, row.visits] as const)],
-            ] as const
-          ).map(([heading, rows]) => (
-            <div>
-              <h2>{heading}</h2>
-              <table>
-                <tbody>
-                  {rows.map(([key, visits]) => (
-                    <tr>
-                      <td>{key}</td>
-                      <td class="n">{visits}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ))}
-        </div>
-      </section>
+      {stats && (
+        <section>
+          <FunnelFigures lang={lang(c)} totals={stats.totals} />
+          <h2 class="spaced">{t.byDay}</h2>
+          <FunnelChart lang={lang(c)} days={stats.byDay} />
+          <div class="grid">
+            {(
+              [
+                [t.bySource, stats.bySource.map((row) => [row.source, row.visits] as const)],
+                [t.byCountry, stats.byCountry.map((row) => [row.country, row.visits] as const)],
+              ] as const
+            ).map(([heading, rows]) => (
+              <div>
+                <h2>{heading}</h2>
+                <table>
+                  <tbody>
+                    {rows.map(([key, visits]) => (
+                      <tr>
+                        <td>
+                          <bdi>{key}</bdi>
+                        </td>
+                        <td class="n">{visits}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            ))}
+          </div>
+        </section>
+      )}
     </>,
     invite.communityId,
   )
@@ -299,7 +322,7 @@ linksApp.get('/admin/links/:id', async (c) => {
 for (const action of ['revoke', 'rotate'] as const) {
   linksApp.post(`/admin/links/:id/${action}`, async (c) => {
     const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
-    assertCanManageCommunity(c.var.principal, invite.communityId)
+    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
     await (action === 'revoke' ? revokeInvite : rotateInvite)(c.var.db, invite, new Date())
     return c.redirect(`/admin/links/${invite.id}`, 303)
   })

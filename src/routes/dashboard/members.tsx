@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
-import { assertCanManageCommunity } from '../../services/access'
+import { assertCan, can } from '../../services/access'
 import { getCommunityOrThrow } from '../../services/communities'
 import { listGroups } from '../../services/groups'
 import { endMembership } from '../../services/joining'
@@ -13,6 +13,7 @@ import {
   groupIdsOfMembers,
   listMembers,
 } from '../../services/members'
+import { userText } from '../../schemas/common'
 import { Csrf, words } from '../../views/dashboard'
 import { CommunityId, lang, idOrThrow, communityShell, cursorOf, NextPage } from './page'
 
@@ -20,14 +21,15 @@ import { CommunityId, lang, idOrThrow, communityShell, cursorOf, NextPage } from
 export const membersApp = new Hono<AppEnv>()
 
 const MemberFilter = z.object({
-  q: z.string().trim().max(100).optional().catch(undefined),
+  q: userText(100).optional().catch(undefined),
   groupId: z.string().regex(idPattern('grp')).optional().catch(undefined),
 })
 
 membersApp.get('/admin/communities/:id/members', async (c) => {
   const t = words(lang(c))
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  assertCanManageCommunity(c.var.principal, id)
+  assertCan(c.var.principal, 'members.read', { communityId: id })
+  const remove = can(c.var.principal, 'members.remove', { communityId: id })
   const community = await getCommunityOrThrow(c.var.db, id)
   const filter = MemberFilter.parse(c.req.query())
   const [groups, page] = await Promise.all([
@@ -88,25 +90,34 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
           <tbody>
             {page.data.map((member) => (
               <tr>
-                <td>{member.name}</td>
-                <td>{member.phone ?? member.email}</td>
                 <td>
-                  {(groupsOf.get(member.id) ?? [])
-                    .map((groupId) => groupName.get(groupId))
-                    .join(', ')}
+                  <bdi>{member.name}</bdi>
                 </td>
                 <td>
-                  <form
-                    method="post"
-                    action={`/admin/members/${member.id}/remove`}
-                    class="inline"
-                    data-confirm={t.confirmRemove}
-                  >
-                    <Csrf token={csrf} />
-                    <button type="submit" class="danger">
-                      {t.remove}
-                    </button>
-                  </form>
+                  <bdi>{member.phone ?? member.email}</bdi>
+                </td>
+                <td>
+                  {(groupsOf.get(member.id) ?? []).map((groupId, i) => (
+                    <>
+                      {i > 0 && ', '}
+                      <bdi>{groupName.get(groupId)}</bdi>
+                    </>
+                  ))}
+                </td>
+                <td>
+                  {remove && (
+                    <form
+                      method="post"
+                      action={`/admin/members/${member.id}/remove`}
+                      class="inline"
+                      data-confirm={t.confirmRemove}
+                    >
+                      <Csrf token={csrf} />
+                      <button type="submit" class="danger">
+                        {t.remove}
+                      </button>
+                    </form>
+                  )}
                 </td>
               </tr>
             ))}
@@ -120,7 +131,7 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
 
 membersApp.get('/admin/communities/:id/members.csv', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  assertCanManageCommunity(c.var.principal, id)
+  assertCan(c.var.principal, 'members.read', { communityId: id })
   const community = await getCommunityOrThrow(c.var.db, id)
   return c.body(exportMembersCsv(c.var.db, id), 200, {
     'content-type': 'text/csv; charset=utf-8',
@@ -134,7 +145,7 @@ membersApp.post('/admin/members/:id/remove', async (c) => {
     c.var.db,
     idOrThrow(z.string().regex(idPattern('mem')), c.req.param('id')),
   )
-  assertCanManageCommunity(c.var.principal, member.communityId)
+  assertCan(c.var.principal, 'members.remove', { communityId: member.communityId })
   await endMembership(c.var.db, member, 'removed', new Date())
   return c.redirect(`/admin/communities/${member.communityId}/members`, 303)
 })

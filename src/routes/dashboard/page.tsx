@@ -6,10 +6,11 @@ import { pickLanguage, type Lang } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { PaginationQuerySchema } from '../../lib/pagination'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
-import { canManageCommunity } from '../../services/access'
+import { can, type Action } from '../../services/access'
 import { listCommunities } from '../../services/communities'
 import { pendingCounts } from '../../services/join-requests'
 import { Shell, words } from '../../views/dashboard'
+import { cspNonce } from '../../middleware/security-headers'
 
 // Helpers every dashboard page shares: language, ids from paths, forms, the page frame.
 
@@ -56,17 +57,20 @@ export async function shell(
   communityId?: string,
 ) {
   const principal = c.var.principal
-  const managed = communityId
-    ? [communityId].filter((id) => canManageCommunity(principal, id))
-    : (await listCommunities(c.var.db, principal, { limit: 100 })).data
-        .map((community) => community.id)
-        .filter((id) => canManageCommunity(principal, id))
+  const managed = (
+    communityId
+      ? [communityId]
+      : (await listCommunities(c.var.db, principal, { limit: 100 })).data.map(
+          (community) => community.id,
+        )
+  ).filter((id) => can(principal, 'joinRequests.read', { communityId: id }))
   const counts = await pendingCounts(c.var.db, managed)
   const pending =
     managed.length > 0 ? [...counts.values()].reduce((sum, n) => sum + n, 0) : undefined
   return c.html(
     <Shell
       lang={lang(c)}
+      nonce={cspNonce(c)}
       title={title}
       who={principal.name}
       pendingCount={pending}
@@ -94,32 +98,39 @@ export async function communityShell(
     c,
     title,
     <>
-      <h1>{community.name}</h1>
-      <Tabs communityId={community.id} current={tab} t={words(lang(c))} />
+      <h1>
+        <bdi>{community.name}</bdi>
+      </h1>
+      <Tabs c={c} communityId={community.id} current={tab} />
       {body as never}
     </>,
     community.id,
   )
 }
 
-function Tabs(props: { communityId: string; current: string; t: ReturnType<typeof words> }) {
-  const tabs = [
-    ['', props.t.links],
-    ['/approvals', props.t.approvals],
-    ['/members', props.t.members],
-    ['/announcements', props.t.announcements],
-    ['/settings', props.t.settings],
-  ] as const
+/** The community's pages this admin may open: each tab names the action its page mirrors. */
+function Tabs(props: { c: Context<AppEnv>; communityId: string; current: string }) {
+  const t = words(lang(props.c))
+  const tabs: Array<[path: string, label: string, action: Action]> = [
+    ['', t.links, 'community.read'],
+    ['/approvals', t.approvals, 'joinRequests.read'],
+    ['/members', t.members, 'members.read'],
+    ['/announcements', t.announcements, 'announcements.read'],
+    ['/settings', t.settings, 'community.read'],
+  ]
+  const scope = { communityId: props.communityId }
   return (
     <nav class="tabs">
-      {tabs.map(([path, label]) => (
-        <a
-          href={`/admin/communities/${props.communityId}${path}`}
-          aria-current={props.current === path ? 'page' : undefined}
-        >
-          {label}
-        </a>
-      ))}
+      {tabs
+        .filter(([, , action]) => can(props.c.var.principal, action, scope))
+        .map(([path, label]) => (
+          <a
+            href={`/admin/communities/${props.communityId}${path}`}
+            aria-current={props.current === path ? 'page' : undefined}
+          >
+            {label}
+          </a>
+        ))}
     </nav>
   )
 }

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../env'
 import { readForm } from '../../lib/forms'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
-import { assertCanManageCommunity, assertOwner, isOwner } from '../../services/access'
+import { assertCan, can, ownScope } from '../../services/access'
 import { listCommunities } from '../../services/communities'
 import { EVENT_TYPES } from '../../db/schema'
 import { signingSecret } from '../../lib/config'
@@ -21,9 +21,10 @@ export const webhooksApp = new Hono<AppEnv>()
 async function webhooksPage(c: Context<AppEnv>, secret?: { url: string; value: string }) {
   const t = words(lang(c))
   const principal = c.var.principal
-  if (!isOwner(principal)) assertCanManageCommunity(principal, principal.communityId ?? '')
+  const scope = ownScope(principal)
+  assertCan(principal, 'webhooks.manage', scope)
   const [endpoints, communities] = await Promise.all([
-    listWebhookEndpoints(c.var.db, isOwner(principal) ? null : principal.communityId),
+    listWebhookEndpoints(c.var.db, scope?.communityId ?? null),
     listCommunities(c.var.db, principal, { limit: 100 }),
   ])
   const logs = await Promise.all(
@@ -38,7 +39,7 @@ async function webhooksPage(c: Context<AppEnv>, secret?: { url: string; value: s
       {secret && (
         <section class="ok" role="status">
           <p>
-            {secret.url} · {t.secretOnce}
+            <bdi>{secret.url}</bdi> · {t.secretOnce}
           </p>
           <p class="code">{secret.value}</p>
         </section>
@@ -65,25 +66,22 @@ async function webhooksPage(c: Context<AppEnv>, secret?: { url: string; value: s
         <form method="post" action="/admin/webhooks">
           <Csrf token={csrf} />
           <label for="url">{t.endpoint}</label>
-          <input
-            id="url"
-            name="url"
-            type="url"
-            required
-            style="width:100%"
-            placeholder="https://"
-          />
+          <input id="url" name="url" type="url" required class="wide" placeholder="https://" />
           <label for="communityId">{t.communities}</label>
           <select id="communityId" name="communityId">
-            {isOwner(principal) && <option value="">{t.all}</option>}
-            {communities.data.map((community) => (
-              <option value={community.id}>{community.name}</option>
-            ))}
+            {can(principal, 'webhooks.manage') && <option value="">{t.all}</option>}
+            {communities.data
+              .filter((community) =>
+                can(principal, 'webhooks.manage', { communityId: community.id }),
+              )
+              .map((community) => (
+                <option value={community.id}>{community.name}</option>
+              ))}
           </select>
           <fieldset>
             <legend>{t.events}</legend>
             {EVENT_TYPES.map((type) => (
-              <label class="muted" style="font-weight:400">
+              <label class="muted plain">
                 <input type="checkbox" name="events" value={type} checked /> {type}
               </label>
             ))}
@@ -108,8 +106,11 @@ webhooksApp.post('/admin/webhooks', async (c) => {
     communityId: formText(form, 'communityId'),
   })
   if (!parsed.success) refuse(parsed.error.issues)
-  if (parsed.data.communityId) assertCanManageCommunity(c.var.principal, parsed.data.communityId)
-  else assertOwner(c.var.principal)
+  assertCan(
+    c.var.principal,
+    'webhooks.manage',
+    parsed.data.communityId ? { communityId: parsed.data.communityId } : undefined,
+  )
   const { secret } = await createWebhookEndpoint(
     c.var.db,
     {

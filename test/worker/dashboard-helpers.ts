@@ -1,0 +1,54 @@
+import { expect } from 'vitest'
+import { BASE, call, OWNER_TOKEN } from './helpers'
+
+/** Signs in to the dashboard with a token, as the sign-in form does, and returns the cookie. */
+export async function signIn(token = OWNER_TOKEN) {
+  const response = await call('POST', '/admin/login?next=/admin', {
+    token: null,
+    rawBody: new URLSearchParams({ token }).toString(),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      origin: BASE,
+    },
+  })
+  expect(response.status).toBe(303)
+  const cookie = response.headers.get('set-cookie') ?? ''
+  return { response, cookie: cookie.split(';')[0]! }
+}
+
+/** Opens a dashboard page with a session cookie, in English. */
+export async function page(path: string, cookie: string) {
+  return call('GET', path, {
+    token: null,
+    headers: { cookie, accept: 'text/html', 'accept-language': 'en' },
+  })
+}
+
+/** The session's form token, from any page that carries a form. */
+export function csrfOf(html: string): string {
+  return /name="_csrf" value="([^"]+)"/.exec(html)![1]!
+}
+
+/** Sends a dashboard form as a browser on the dashboard's own pages does (same origin). */
+export async function post(
+  path: string,
+  cookie: string,
+  fields: Record<string, string | string[]>,
+  headers: Record<string, string> = {},
+) {
+  const body = new URLSearchParams()
+  for (const [key, value] of Object.entries(fields))
+    for (const v of [value].flat()) body.append(key, v)
+  return call('POST', path, {
+    token: null,
+    rawBody: body.toString(),
+    headers: {
+      cookie,
+      accept: 'text/html',
+      'accept-language': 'en',
+      'content-type': 'application/x-www-form-urlencoded',
+      origin: BASE,
+      ...headers,
+    },
+  })
+}

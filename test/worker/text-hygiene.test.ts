@@ -1,0 +1,253 @@
+import { describe, expect, it } from 'vitest'
+import { cleanText } from '../../src/lib/text'
+import {
+  BASE,
+  call,
+  createCommunity,
+  createGroup,
+  createInvite,
+  expectProblem,
+  joinJson,
+  newPhone,
+  query,
+  visit,
+} from './helpers'
+import { csrfOf, page, post, signIn } from './dashboard-helpers'
+
+/** Shows as "Bobattack": the override reverses what follows it, on the admin's page too. */
+const SPOOFED = 'Bob\u202Ekcatta'
+const INVISIBLE =
+  /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/
+
+/** Every text a community's rows hold, to prove none of it kept an invisible character. */
+async function storedText(communityId: string): Promise<string> {
+  const tables = [
+    'communities where id = ?',
+    'groups where community_id = ?',
+    'invites where community_id = ?',
+    'join_requests where community_id = ?',
+    'members where community_id = ?',
+    'announcements where community_id = ?',
+    'reward_rules where community_id = ?',
+    'api_tokens where community_id = ?',
+  ]
+  const rows = await Promise.all(tables.map((from) => query(`select * from ${from}`, communityId)))
+  return JSON.stringify(rows)
+}
+
+describe('cleanText', () => {
+  it('normalises to NFC, drops bidi and control characters, keeps line breaks only where asked', () => {
+    expect(cleanText(SPOOFED)).toBe('Bobkcatta')
+    expect(cleanText('Cafe\u0301')).toBe('Caf\u00e9')
+    expect(cleanText('\u2067Ada\u2069 \u200eLovelace\u200f\u061c')).toBe('Ada Lovelace')
+    expect(cleanText('bell\u0007 esc\u001b[31m csi\u009b nul\u0000 del\u007f')).toBe(
+      'bell esc[31m csi nul del',
+    )
+    expect(cleanText('line one\r\nline two\u2028three\tfour')).toBe('line one line two three four')
+    expect(cleanText('line one\r\nline two\u2028three\rfour', { multiline: true })).toBe(
+      'line one\nline two\nthree\nfour',
+    )
+    // Joiners that emoji and some scripts need stay.
+    expect(cleanText('👩\u200d💻 \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645')).toBe(
+      '👩\u200d💻 \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645',
+    )
+  })
+})
+
+describe('free text is cleaned at every edge', () => {
+  it('through the API: every text field of every resource', async () => {
+    const community = await call('POST', '/api/communities', {
+      body: {
+        name: `${SPOOFED} Runners ${crypto.randomUUID().slice(0, 6)}`,
+        description: 'We run\u202E.\nEvery Sunday\u0007.',
+        visibility: 'closed',
+        joinQuestions: [`Why\u2066 ${SPOOFED}?`],
+      },
+    })
+    expect(community.status, community.text).toBe(201)
+    const id = community.json.id as string
+    expect(community.json.name).toMatch(/^Bobkcatta Runners/)
+    expect(community.json.description).toBe('We run.\nEvery Sunday.')
+    expect(community.json.joinQuestions).toEqual(['Why Bobkcatta?'])
+
+    const group = await createGroup(id, {
+      name: `Trail ${SPOOFED}`,
+      description: `Hills\u202D`,
+      topic: `Up\u202Ehill`,
+    })
+    const invite = await createInvite(id, {
+      label: `Poster ${SPOOFED}`,
+      source: `in\u202Esta`,
+      medium: 'so\u0000cial',
+      campaign: 'spring\u2069',
+      groupId: group.id,
+    })
+    const token = await call('POST', '/api/tokens', {
+      body: { name: `Admin ${SPOOFED}`, role: 'community_admin', communityId: id },
+    })
+    expect(token.json.name).toBe('Admin Bobkcatta')
+    const rule = await call('POST', `/api/communities/${id}/reward-rules`, {
+      body: {
+        threshold: 3,
+        title: `Shirt ${SPOOFED}`,
+        description: 'Red\u202E',
+        code: 'CODE\u200F',
+      },
+    })
+    expect(rule.json).toMatchObject({ title: 'Shirt Bobkcatta', description: 'Red', code: 'CODE' })
+    const announcement = await call('POST', `/api/communities/${id}/announcements`, {
+      body: { body: `Hello\u2067 all\r\nSee you ${SPOOFED}`, sendAt: '2031-01-01T10:00:00Z' },
+    })
+    expect(announcement.json.body).toBe('Hello all\nSee you Bobkcatta')
+
+    const joined = await joinJson(invite.code, {
+      name: SPOOFED,
+      // What iOS puts around a number copied from Contacts.
+      phone: '\u202A+49 151 2345\u00a06789\u202C',
+      answers: [`Because\u202E\nI like it`],
+    })
+    expect(joined.status, joined.text).toBe(201)
+    const rejected = await call('POST', `/api/join-requests/${joined.json.joinRequestId}/reject`, {
+      body: { reason: `Full\u202E for now` },
+    })
+    expect(rejected.status, rejected.text).toBe(200)
+    const [request] = await query<{ name: string; phone: string; answers: string; reason: string }>(
+      'select name, phone, answers, reason from join_requests where id = ?',
+      joined.json.joinRequestId,
+    )
+    expect(request).toEqual({
+      name: 'Bobkcatta',
+      phone: '+4915123456789',
+      answers: '["Because\\nI like it"]',
+      reason: 'Full for now',
+    })
+
+    const stored = await storedText(id)
+    expect(stored).not.toMatch(INVISIBLE)
+    expect(stored).toContain('Trail Bobkcatta')
+  })
+
+  it('refuses a name that is nothing but invisible characters', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const refused = await joinJson(invite.code, {
+      name: '\u202E\u2066\u200F',
+      email: 'ghost@example.com',
+    })
+    expectProblem(refused, 400, 'validation_failed')
+    expectProblem(
+      await call('POST', '/api/tokens', { body: { name: '\u202E\u0007', role: 'owner' } }),
+      400,
+      'validation_failed',
+    )
+  })
+
+  it('through the join form', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const form = await visit(`/i/${invite.code}/join`)
+    const csrf = /name="csrf" value="([^"]+)"/.exec(form.text)![1]!
+    const cookie = form.headers.get('set-cookie')!.split(';')[0]!
+    const phone = newPhone()
+    const sent = await call('POST', `/i/${invite.code}/join`, {
+      token: null,
+      rawBody: new URLSearchParams({
+        csrf,
+        name: `${SPOOFED}\u0007`,
+        phone,
+        consent: 'yes',
+      }).toString(),
+      headers: {
+        cookie,
+        accept: 'text/html',
+        'content-type': 'application/x-www-form-urlencoded',
+        'cf-connecting-ip': '203.0.113.90',
+      },
+    })
+    expect(sent.status, sent.text).toBe(303)
+    const [member] = await query<{ name: string }>(
+      'select name from members where phone = ?',
+      phone,
+    )
+    expect(member!.name).toBe('Bobkcatta')
+  })
+
+  it('through the dashboard’s forms', async () => {
+    const { cookie } = await signIn()
+    const csrf = csrfOf((await page('/admin', cookie)).text)
+    const created = await post('/admin/communities', cookie, {
+      _csrf: csrf,
+      name: `${SPOOFED} Makers ${crypto.randomUUID().slice(0, 6)}`,
+      description: 'Wood\u202E and\r\nmetal',
+      visibility: 'open',
+      joinQuestions: `First\u2066\nSecond\u0085`,
+    })
+    expect(created.status, created.text).toBe(303)
+    const id = created.headers.get('location')!.split('/').pop()!
+    const link = await post(`/admin/communities/${id}/links`, cookie, {
+      _csrf: csrf,
+      label: `Flyer ${SPOOFED}`,
+      source: 'street\u202D',
+    })
+    expect(link.status, link.text).toBe(303)
+    const announced = await post(`/admin/communities/${id}/announcements`, cookie, {
+      _csrf: csrf,
+      body: `Opening\u202E\r\nSaturday`,
+      sendAt: '2031-05-01T10:00',
+      timezone: 'Europe/Berlin',
+    })
+    expect(announced.status, announced.text).toBe(303)
+    const [community] = await query<{ name: string; description: string; join_questions: string }>(
+      'select name, description, join_questions from communities where id = ?',
+      id,
+    )
+    expect(community!.name).toMatch(/^Bobkcatta Makers/)
+    expect(community!.description).toBe('Wood and\nmetal')
+    expect(community!.join_questions).toBe('["First","Second"]')
+    const stored = await storedText(id)
+    expect(stored).not.toMatch(INVISIBLE)
+    expect(stored).toContain('Flyer Bobkcatta')
+    expect(stored).toContain('Opening\\nSaturday')
+  })
+})
+
+describe('people’s text is isolated where it sits next to other text', () => {
+  it('wraps names and texts in <bdi> on the admins’ and the public pages', async () => {
+    // A row stored before text was cleaned: the page must still keep it in its place.
+    const community = await createCommunity({ visibility: 'closed', joinQuestions: ['Why?'] })
+    const invite = await createInvite(community.id)
+    const joined = await joinJson(invite.code, {
+      name: 'Placeholder',
+      phone: newPhone(),
+      answers: ['x'],
+    })
+    await query(
+      'update join_requests set name = ? where id = ?',
+      SPOOFED,
+      joined.json.joinRequestId,
+    )
+    const { cookie } = await signIn()
+    const approvals = await page(`/admin/communities/${community.id}/approvals`, cookie)
+    // Every time the name is shown as text (not in an attribute), it sits alone in a <bdi>.
+    const shown = approvals.text.replace(/="[^"]*"/g, '=""')
+    expect(shown.split(SPOOFED).length - 1).toBeGreaterThan(0)
+    expect(shown.split(`<bdi>${SPOOFED}</bdi>`).length).toBe(shown.split(SPOOFED).length)
+
+    const form = await visit(`/i/${invite.code}/join`, { 'accept-language': 'en' })
+    expect(form.text).toMatch(/<h1>Join <bdi>[^<]+<\/bdi><\/h1>/)
+    const landing = await visit(`/i/${invite.code}`)
+    expect(landing.text).toMatch(/<h1><bdi>[^<]+<\/bdi><\/h1>/)
+  })
+
+  it('isolates a rejection reason inside the sentence on the status page', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const invite = await createInvite(community.id)
+    const joined = await joinJson(invite.code, { name: 'Rejected', phone: newPhone() })
+    await call('POST', `/api/join-requests/${joined.json.joinRequestId}/reject`, {
+      body: { reason: 'No room left' },
+    })
+    const status = await visit(new URL(joined.json.statusUrl, BASE).pathname, {
+      'accept-language': 'en',
+    })
+    expect(status.text).toContain('Reason: <bdi>No room left</bdi>')
+  })
+})
