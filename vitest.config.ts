@@ -11,6 +11,9 @@ export default defineConfig(async () => {
     SIGNING_SECRET: 'test-signing-secret-0123456789abcdef0123456789',
     PUBLIC_BASE_URL: 'https://join.example.com',
     IMAGE_HOSTS: 'images.example.com',
+    WHATSAPP_BUSINESS_NUMBER: '+49 30 1234567',
+    WHATSAPP_VERIFY_TOKEN: 'test-verify-token-0123',
+    WHATSAPP_APP_SECRET: 'test-app-secret-0123456789',
     TEST_MIGRATIONS: migrations,
   }
   return {

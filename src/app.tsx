@@ -39,7 +39,7 @@ export function createApp() {
   app.use(securityHeaders())
 
   // Forms people and admins send are as bounded as API bodies.
-  for (const path of ['/i/*', '/leave/*', '/admin/*']) app.use(path, limitBody())
+  for (const path of ['/i/*', '/leave/*', '/confirm/*', '/admin/*']) app.use(path, limitBody())
 
   // The public hot path first: a landing page or QR code passes no other route's middleware.
   app.route('/', landingApp)

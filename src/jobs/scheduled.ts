@@ -4,6 +4,7 @@ import { pruneRateLimits } from '../services/rate-limits'
 import { pruneSessions } from '../services/sessions'
 import { fanOutEvents } from '../services/webhooks'
 import { pruneVisits } from '../services/visits'
+import { pruneUnconfirmed } from '../services/consent'
 import { loadConfig } from '../lib/config'
 
 /**
@@ -36,6 +37,13 @@ export async function handleScheduled(
       return 0
     },
   )
+  // Double opt-in: sign-ups nobody confirmed in time are deleted with their contact data.
+  const prunedSignUps = await pruneUnconfirmed(db, now).catch((error) => {
+    console.error(
+      JSON.stringify({ job: 'cron', step: 'unconfirmed sign-ups', error: String(error) }),
+    )
+    return 0
+  })
   if (now.getUTCMinutes() === 0) {
     await pruneRateLimits(db, now)
     await pruneSessions(db, now)
@@ -47,6 +55,7 @@ export async function handleScheduled(
       dispatches: started.length,
       events,
       prunedVisits,
+      prunedSignUps,
       d1Queries: counter.queries,
     }),
   )

@@ -121,6 +121,8 @@ export async function createAnnouncement(
     repeatTimezone: input.repeat?.timezone ?? null,
     repeatUntil: input.repeat?.until ?? null,
     status: 'scheduled',
+    pausedAt: null,
+    pauseReason: null,
     claimedAt: null,
     createdAt: now,
     updatedAt: now,

@@ -107,6 +107,10 @@ const CSV_COLUMNS = [
   'ended_at',
   'referral_count',
   'groups',
+  'confirmed_at',
+  'consent_method',
+  'consent_proof',
+  'leave_reason',
 ] as const
 
 /**
@@ -141,6 +145,10 @@ export function exportMembersCsv(db: Database, communityId: string): ReadableStr
           member.endedAt?.toISOString() ?? '',
           String(member.referralCount),
           (groupsOf.get(member.id) ?? []).join(' '),
+          member.confirmedAt?.toISOString() ?? '',
+          member.consentMethod ?? '',
+          member.consentProof ?? '',
+          member.leaveReason ?? '',
         ]
           .map(csvCell)
           .join(','),

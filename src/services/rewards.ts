@@ -7,7 +7,13 @@ import { toPage, type Page } from '../lib/pagination'
 export async function createRewardRule(
   db: Database,
   communityId: string,
-  input: { threshold: number; title: string; description?: string; code?: string | null },
+  input: {
+    threshold: number
+    title: string
+    description?: string
+    code?: string | null
+    minRetentionDays?: number
+  },
   now: Date,
 ): Promise<RewardRule> {
   const rule: RewardRule = {
@@ -17,6 +23,7 @@ export async function createRewardRule(
     title: input.title,
     description: input.description ?? '',
     code: input.code ?? null,
+    minRetentionDays: input.minRetentionDays ?? 0,
     createdAt: now,
   }
   await db.insert(rewardRules).values(rule)
