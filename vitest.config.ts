@@ -71,6 +71,34 @@ export default defineConfig(async () => {
           },
         },
         {
+          // The WhatsApp channel both ways: announcements through the Cloud API stand-in, and
+          // its signed notifications (statuses, replies) back through the webhook and queue.
+          plugins: [
+            cloudflareTest(async ({ inject }) => ({
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                bindings: {
+                  ...testBindings,
+                  DELIVERY_CHANNEL: 'whatsapp',
+                  DELIVERY_RATE_PER_SECOND: '1000',
+                  DELIVERY_MAX_ATTEMPTS: '3',
+                  DELIVERY_RETRY_BASE_SECONDS: '1',
+                  WHATSAPP_API_BASE: `${inject('fakeServicesUrl')}/whatsapp`,
+                  WHATSAPP_PHONE_NUMBER_ID: '1234567890',
+                  WHATSAPP_ACCESS_TOKEN: 'test-whatsapp-token',
+                },
+              },
+            })),
+          ],
+          test: {
+            name: 'whatsapp',
+            include: ['test/whatsapp/**/*.test.ts'],
+            setupFiles: ['./test/worker/apply-migrations.ts'],
+            globalSetup: ['./test/support/fake-services.ts'],
+            testTimeout: 30_000,
+          },
+        },
+        {
           // End to end: Debian's Chromium driven by playwright-core against `wrangler dev`.
           test: {
             name: 'e2e',

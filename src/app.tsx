@@ -15,6 +15,7 @@ import { invitesApp } from './routes/invites'
 import { landingApp } from './routes/landing'
 import { qrApp } from './routes/qr'
 import { joinApp } from './routes/join'
+import { whatsAppWebhookApp } from './routes/whatsapp-webhook'
 import { dashboardApp } from './routes/dashboard/index'
 import { joinRequestsApp } from './routes/join-requests'
 import { membersApp } from './routes/members'
@@ -45,6 +46,7 @@ export function createApp() {
   app.route('/', landingApp)
   app.route('/', qrApp)
   app.route('/', joinApp)
+  app.route('/', whatsAppWebhookApp)
   app.route('/', dashboardApp)
 
   app.get('/', (c) => c.redirect('/admin'))

@@ -5,6 +5,7 @@ import { pruneSessions } from '../services/sessions'
 import { fanOutEvents } from '../services/webhooks'
 import { pruneVisits } from '../services/visits'
 import { pruneUnconfirmed } from '../services/consent'
+import { pruneInboundNotifications } from '../services/whatsapp-inbound'
 import { loadConfig } from '../lib/config'
 
 /**
@@ -47,6 +48,7 @@ export async function handleScheduled(
   if (now.getUTCMinutes() === 0) {
     await pruneRateLimits(db, now)
     await pruneSessions(db, now)
+    await pruneInboundNotifications(db, now)
   }
   console.log(
     JSON.stringify({

@@ -30,10 +30,16 @@ export function confirmCodeHash(secret: string, code: string): Promise<string> {
   return keyedHash(secret, 'confirm-code', code.toUpperCase())
 }
 
-/** A confirmation code inside a chat message, wherever the person's app put it. */
-export function findConfirmCode(text: string): string | null {
-  const match = /\b([A-Z0-9]{4})-([A-Z0-9]{4})\b/.exec(text.toUpperCase())
-  return match ? `${match[1]}-${match[2]}` : null
+/**
+ * What may be a confirmation code in a chat message, last first (the prefilled text ends with
+ * it; a community's name before it may hold something that looks alike).
+ */
+export function findConfirmCodes(text: string): string[] {
+  const matches = text.toUpperCase().matchAll(/\b([A-Z0-9]{4})-([A-Z0-9]{4})\b/g)
+  return [...matches]
+    .map((match) => `${match[1]}-${match[2]}`)
+    .reverse()
+    .slice(0, 5)
 }
 
 /** The prefilled chat message that carries the code (wa.me link). */

@@ -89,10 +89,45 @@ export function audienceGroupIds(
 
 const Counts = z.object({
   queued: z.number().int(),
-  sent: z.number().int(),
-  failed: z.number().int(),
+  sent: z.number().int().describe('Accepted by the channel'),
+  failed: z.number().int().describe('Refused by the channel when sending'),
   skipped: z.number().int(),
+  delivered: z
+    .number()
+    .int()
+    .describe('Reported delivered by WhatsApp (read messages count as delivered too)'),
+  read: z.number().int().describe('Reported read by WhatsApp'),
+  undelivered: z.number().int().describe('Accepted, then reported failed by WhatsApp'),
 })
+
+const NO_COUNTS = {
+  queued: 0,
+  sent: 0,
+  failed: 0,
+  skipped: 0,
+  delivered: 0,
+  read: 0,
+  undelivered: 0,
+}
+
+/** Shares of what was sent, 0 to 1 (null before anything was sent). */
+const Rates = z
+  .object({
+    delivered: z.number().nullable().describe('delivered / sent'),
+    read: z.number().nullable().describe('read / sent'),
+    failed: z.number().nullable().describe('(failed + undelivered) / (sent + failed)'),
+  })
+  .describe('Delivery and read rates over all runs')
+
+function ratesOf(counts: z.infer<typeof Counts>): z.infer<typeof Rates> {
+  const share = (part: number, whole: number) =>
+    whole > 0 ? Math.round((part / whole) * 1000) / 1000 : null
+  return {
+    delivered: share(counts.delivered, counts.sent),
+    read: share(counts.read, counts.sent),
+    failed: share(counts.failed + counts.undelivered, counts.sent + counts.failed),
+  }
+}
 
 export const AnnouncementSchema = z
   .object({
@@ -107,6 +142,11 @@ export const AnnouncementSchema = z
       .nullable(),
     upcomingRuns: z.array(TimestampSchema).describe('The next few runs of a repeat rule'),
     deliveries: Counts.describe('Over all runs'),
+    rates: Rates,
+    pausedAt: TimestampSchema.nullable().describe(
+      'When WhatsApp’s spam rate limit (131048) paused this broadcast: nothing more is sent',
+    ),
+    pauseReason: z.string().nullable(),
     runs: z.array(
       z.object({
         id: z.string(),
@@ -149,7 +189,10 @@ export function serializeAnnouncement(
         }
       : null,
     upcomingRuns: extra.upcomingRuns.map((run) => run.toISOString()),
-    deliveries: extra.summary?.totals ?? { queued: 0, sent: 0, failed: 0, skipped: 0 },
+    deliveries: extra.summary?.totals ?? NO_COUNTS,
+    rates: ratesOf(extra.summary?.totals ?? NO_COUNTS),
+    pausedAt: announcement.pausedAt?.toISOString() ?? null,
+    pauseReason: announcement.pauseReason,
     runs: (extra.summary?.runs ?? []).map((run) => ({
       id: run.id,
       scheduledFor: run.scheduledFor.toISOString(),
@@ -158,6 +201,9 @@ export function serializeAnnouncement(
       sent: run.sent,
       failed: run.failed,
       skipped: run.skipped,
+      delivered: run.delivered,
+      read: run.read,
+      undelivered: run.undelivered,
     })),
     failureReasons: extra.summary?.failures ?? [],
     createdAt: announcement.createdAt.toISOString(),

@@ -245,12 +245,23 @@ export async function deliverySummary(db: Database, announcementId: string) {
     .from(dispatches)
     .where(eq(dispatches.announcementId, announcementId))
     .orderBy(desc(dispatches.scheduledFor))
-  const totals = { queued: 0, sent: 0, failed: 0, skipped: 0 }
+  const totals = {
+    queued: 0,
+    sent: 0,
+    failed: 0,
+    skipped: 0,
+    delivered: 0,
+    read: 0,
+    undelivered: 0,
+  }
   for (const run of runs) {
     totals.queued += run.queued
     totals.sent += run.sent
     totals.failed += run.failed
     totals.skipped += run.skipped
+    totals.delivered += run.delivered
+    totals.read += run.read
+    totals.undelivered += run.undelivered
   }
   const failures = runs.length
     ? await db
@@ -262,7 +273,10 @@ export async function deliverySummary(db: Database, announcementId: string) {
               deliveries.dispatchId,
               runs.map((run) => run.id),
             ),
-            inArray(deliveries.status, ['failed', 'skipped']),
+            or(
+              inArray(deliveries.status, ['failed', 'skipped']),
+              eq(deliveries.providerStatus, 'failed'),
+            ),
           ),
         )
         .groupBy(deliveries.lastError)

@@ -167,6 +167,9 @@ export async function expandDispatch(
               lastError: sql<null>`null`.as('last_error'),
               providerMessageId: sql<null>`null`.as('provider_message_id'),
               updatedAt: sql<Date>`${now.getTime()}`.as('updated_at'),
+              providerStatus: sql<null>`null`.as('provider_status'),
+              errorCode: sql<null>`null`.as('error_code'),
+              errorTitle: sql<null>`null`.as('error_title'),
             })
             .from(members)
             .where(inChunk),
@@ -354,6 +357,9 @@ async function attempt(
 ): Promise<SendResult | { outcome: 'skipped'; reason: string }> {
   if (!member || member.status !== 'active') return { outcome: 'skipped', reason: 'member left' }
   if (!announcement) return { outcome: 'failed', error: 'announcement deleted' }
+  if (announcement.pausedAt) {
+    return { outcome: 'skipped', reason: `broadcast paused: ${announcement.pauseReason ?? ''}` }
+  }
   if (config.DELIVERY_CHANNEL === 'whatsapp') {
     if (!member.phone) return { outcome: 'skipped', reason: 'no phone number' }
     await pace()

@@ -186,7 +186,9 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
             <tr>
               <th>{t.text}</th>
               <th>{t.status}</th>
-              <th class="n">{t.delivered}</th>
+              <th class="n">{t.sentCount}</th>
+              <th class="n">{t.reached}</th>
+              <th class="n">{t.readCount}</th>
               <th class="n">{t.failed}</th>
               <th class="n">{t.queued}</th>
               <th />
@@ -204,9 +206,35 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
                     {when(announcement.sendAt)}
                   </div>
                 </td>
-                <td>{announcement.status}</td>
+                <td>
+                  {announcement.status}
+                  {announcement.pausedAt && (
+                    <div class="err">
+                      {t.pausedBroadcast}: <bdi>{announcement.pauseReason}</bdi>
+                    </div>
+                  )}
+                </td>
                 <td class="n">{summaries[i]!.totals.sent}</td>
-                <td class="n">{summaries[i]!.totals.failed}</td>
+                <td class="n">
+                  {summaries[i]!.totals.delivered}{' '}
+                  {percent(summaries[i]!.totals.delivered, summaries[i]!.totals.sent)}
+                </td>
+                <td class="n">
+                  {summaries[i]!.totals.read}{' '}
+                  {percent(summaries[i]!.totals.read, summaries[i]!.totals.sent)}
+                </td>
+                <td class="n">
+                  {summaries[i]!.totals.failed + summaries[i]!.totals.undelivered}
+                  {summaries[i]!.failures.length > 0 && (
+                    <ul class="muted small">
+                      {summaries[i]!.failures.map((failure) => (
+                        <li>
+                          <bdi>{failure.reason ?? '?'}</bdi>: {failure.count}
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </td>
                 <td class="n">{summaries[i]!.totals.queued}</td>
                 <td>
                   {manage && announcement.status === 'scheduled' && (
@@ -292,4 +320,9 @@ for (const action of ['send-now', 'cancel'] as const) {
     )
     return c.redirect(`/admin/communities/${announcement.communityId}/announcements`, 303)
   })
+}
+
+/** A share as a whole percentage in brackets, or nothing before anything was sent. */
+function percent(part: number, whole: number): string {
+  return whole > 0 ? `(${Math.round((part / whole) * 100)} %)` : ''
 }

@@ -1,0 +1,50 @@
+import type { Config } from '../lib/config'
+
+/**
+ * A free-form text reply through the Cloud API. Allowed only inside the 24-hour window that a
+ * person's own message opens, which is when we answer: a confirmation, an opt-out, an opt-in.
+ * A reply that fails is logged, never retried: the action it confirms has happened either way.
+ */
+export async function sendWhatsAppReply(
+  config: Config,
+  to: string,
+  text: string,
+): Promise<boolean> {
+  if (!config.WHATSAPP_ACCESS_TOKEN || !config.WHATSAPP_PHONE_NUMBER_ID) return false
+  const url = `${config.WHATSAPP_API_BASE}/${config.WHATSAPP_API_VERSION}/${config.WHATSAPP_PHONE_NUMBER_ID}/messages`
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${config.WHATSAPP_ACCESS_TOKEN}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to,
+        type: 'text',
+        text: { preview_url: false, body: text },
+      }),
+      signal: AbortSignal.timeout(10_000),
+    })
+    await response.body?.cancel()
+    if (!response.ok) console.error(JSON.stringify({ reply: 'failed', status: response.status }))
+    return response.ok
+  } catch (error) {
+    console.error(JSON.stringify({ reply: 'failed', error: String(error) }))
+    return false
+  }
+}
+
+/** The replies, German first (the product's first market), then English. */
+export const REPLIES = {
+  welcome: (community: string) =>
+    `Danke, du hast bestätigt: Willkommen bei ${community}! Mit STOPP meldest du dich jederzeit ab.\n\nThank you for confirming: welcome to ${community}! Reply STOP at any time to unsubscribe.`,
+  codeUnknown:
+    'Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Bitte melde dich über den Einladungslink neu an.\n\nThis code has expired or belongs to another number. Please sign up again through the invite link.',
+  stopped:
+    'Du bist abgemeldet und bekommst keine Nachrichten mehr. Mit START meldest du dich wieder an.\n\nYou are unsubscribed and will receive no more messages. Reply START to subscribe again.',
+  started:
+    'Willkommen zurück: du bekommst wieder Nachrichten. Mit STOPP meldest du dich ab.\n\nWelcome back: you will receive messages again. Reply STOP to unsubscribe.',
+} as const
