@@ -39,7 +39,6 @@ ALTER TABLE `members` ADD `confirmed_at` integer;--> statement-breakpoint
 ALTER TABLE `members` ADD `consent_method` text;--> statement-breakpoint
 ALTER TABLE `members` ADD `consent_proof` text;--> statement-breakpoint
 ALTER TABLE `members` ADD `leave_reason` text;--> statement-breakpoint
-ALTER TABLE `members` ADD `retention_credited_at` integer;--> statement-breakpoint
 CREATE INDEX `members_phone_idx` ON `members` (`phone`,`status`);--> statement-breakpoint
 ALTER TABLE `reward_rules` ADD `min_retention_days` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 -- Communities that existed before keep today's behaviour; new ones ask for a double opt-in.

@@ -335,8 +335,6 @@ export const members = sqliteTable(
     consentMethod: text('consent_method', { enum: CONSENT_METHODS }),
     consentProof: text('consent_proof'),
     leaveReason: text('leave_reason', { enum: LEAVE_REASONS }),
-    // Referral credit that waits for the member to stay N days is given once, by the cron job.
-    retentionCreditedAt: timestamp('retention_credited_at'),
   },
   (t) => [
     index('members_community_idx').on(t.communityId, t.status, t.id),

@@ -6,6 +6,7 @@ import { fanOutEvents } from '../services/webhooks'
 import { pruneVisits } from '../services/visits'
 import { pruneUnconfirmed } from '../services/consent'
 import { pruneInboundNotifications } from '../services/whatsapp-inbound'
+import { creditRetainedReferrals } from '../services/rewards'
 import { loadConfig } from '../lib/config'
 
 /**
@@ -49,6 +50,7 @@ export async function handleScheduled(
     await pruneRateLimits(db, now)
     await pruneSessions(db, now)
     await pruneInboundNotifications(db, now)
+    await creditRetainedReferrals(db, now)
   }
   console.log(
     JSON.stringify({

@@ -684,7 +684,8 @@ function referralStatements(
         `insert or ignore into rewards (id, rule_id, member_id, community_id, triggered_by, earned_at)
          select 'rwd_' || ?4 || lower(hex(randomblob(8))), r.id, m.id, m.community_id, ?3, ?5
          from reward_rules r join members m on m.id = ?2
-         where r.community_id = m.community_id and m.status = 'active' and m.referral_count >= r.threshold and ${memberExists}`,
+         where r.community_id = m.community_id and r.min_retention_days = 0 and m.status = 'active'
+           and m.referral_count >= r.threshold and ${memberExists}`,
       )
       .bind(memberId, request.referrerMemberId, request.id, time, nowMs),
     client
