@@ -80,6 +80,7 @@ export default defineConfig(async () => {
                 bindings: {
                   ...testBindings,
                   DELIVERY_CHANNEL: 'whatsapp',
+                  WHATSAPP_CONFIRM_TEMPLATE: 'confirm_signup',
                   DELIVERY_RATE_PER_SECOND: '1000',
                   DELIVERY_MAX_ATTEMPTS: '3',
                   DELIVERY_RETRY_BASE_SECONDS: '1',

@@ -38,6 +38,7 @@ import {
   requestFromConfirmLink,
 } from '../services/consent'
 import { z } from 'zod'
+import { sendConfirmationTemplate } from '../services/whatsapp-replies'
 import { ErrorPage } from '../views/error-page'
 import { cspNonce } from '../middleware/security-headers'
 
@@ -243,6 +244,18 @@ joinApp.post('/i/:code/join', async (c) => {
     },
   )
 
+  if (
+    outcome.status === 'unconfirmed' &&
+    outcome.statusToken &&
+    outcome.request.phone &&
+    config.WHATSAPP_CONFIRM_TEMPLATE
+  ) {
+    // Business-initiated confirmation: sent after the answer, never holding the person up.
+    const code = await confirmCodeFor(secret, outcome.statusToken)
+    c.executionCtx.waitUntil(
+      sendConfirmationTemplate(config, outcome.request.phone, code, community.name),
+    )
+  }
   if (wantsJson) return c.json(await joinAnswer(c, outcome), outcome.statusToken ? 201 : 200)
   if (outcome.statusToken) return c.redirect(`/s/${outcome.statusToken}?lang=${lang}`, 303)
   return c.html(

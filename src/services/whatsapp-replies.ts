@@ -5,10 +5,43 @@ import type { Config } from '../lib/config'
  * person's own message opens, which is when we answer: a confirmation, an opt-out, an opt-in.
  * A reply that fails is logged, never retried: the action it confirms has happened either way.
  */
-export async function sendWhatsAppReply(
+export function sendWhatsAppReply(config: Config, to: string, text: string): Promise<boolean> {
+  return postMessage(config, to, { type: 'text', text: { preview_url: false, body: text } })
+}
+
+/**
+ * The business-initiated confirmation (`WHATSAPP_CONFIRM_TEMPLATE`): an approved template whose
+ * quick-reply button carries the sign-up's one-time code, so tapping it confirms. The body's one
+ * parameter is the community's name.
+ */
+export function sendConfirmationTemplate(
   config: Config,
   to: string,
-  text: string,
+  code: string,
+  communityName: string,
+): Promise<boolean> {
+  return postMessage(config, to, {
+    type: 'template',
+    template: {
+      name: config.WHATSAPP_CONFIRM_TEMPLATE,
+      language: { code: config.WHATSAPP_TEMPLATE_LANGUAGE },
+      components: [
+        { type: 'body', parameters: [{ type: 'text', text: communityName }] },
+        {
+          type: 'button',
+          sub_type: 'quick_reply',
+          index: '0',
+          parameters: [{ type: 'payload', payload: code }],
+        },
+      ],
+    },
+  })
+}
+
+async function postMessage(
+  config: Config,
+  to: string,
+  message: Record<string, unknown>,
 ): Promise<boolean> {
   if (!config.WHATSAPP_ACCESS_TOKEN || !config.WHATSAPP_PHONE_NUMBER_ID) return false
   const url = `${config.WHATSAPP_API_BASE}/${config.WHATSAPP_API_VERSION}/${config.WHATSAPP_PHONE_NUMBER_ID}/messages`
@@ -23,8 +56,7 @@ export async function sendWhatsAppReply(
         messaging_product: 'whatsapp',
         recipient_type: 'individual',
         to,
-        type: 'text',
-        text: { preview_url: false, body: text },
+        ...message,
       }),
       signal: AbortSignal.timeout(10_000),
     })

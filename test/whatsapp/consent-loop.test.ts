@@ -31,7 +31,15 @@ async function sentTo(phone: string) {
     body: string
   }>
   return requests
-    .map((request) => JSON.parse(request.body) as { to: string; text?: { body: string } })
+    .map(
+      (request) =>
+        JSON.parse(request.body) as {
+          to: string
+          type: string
+          text?: { body: string }
+          template?: { name: string }
+        },
+    )
     .filter((message) => message.to.replace(/\D/g, '') === phone.replace(/\D/g, ''))
 }
 
@@ -81,7 +89,12 @@ describe('consent and hearing back, the whole loop over WhatsApp', () => {
     const first = await announce(community.id, 'Before you confirmed')
     await eventually(async () => expect((await announcementStatus(first)).status).toBe('sent'))
     expect((await announcementStatus(first)).deliveries.sent).toBe(0)
-    expect(await sentTo(phone)).toEqual([])
+    // Only the confirmation template reached them, no announcement.
+    await eventually(async () =>
+      expect((await sentTo(phone)).map((m) => m.template?.name ?? m.type)).toEqual([
+        'confirm_signup',
+      ]),
+    )
 
     // 2. They send the prefilled message from their own WhatsApp: confirmed, with the proof.
     const prefilled = decodeURIComponent(joined.json.confirmation.whatsappUrl.split('text=')[1])

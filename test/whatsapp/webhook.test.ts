@@ -4,7 +4,7 @@ import {
   waitOnExecutionContext,
 } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import worker from '../../src/index'
 import {
   BASE,
@@ -25,6 +25,8 @@ import {
   textNotification,
   VERIFY_TOKEN,
 } from '../support/whatsapp-notifications'
+
+const fake = inject('fakeServicesUrl')
 
 async function post(body: string, headers: Record<string, string>) {
   const response = await exports.default.fetch(
@@ -306,5 +308,55 @@ describe('opting out and in from the chat', () => {
       return found
     })
     expect(rows[0]!.text).toBe('Is the run on Sunday still on?')
+  })
+})
+
+describe('business-initiated confirmation', () => {
+  it('sends the confirmation template at sign-up; its button confirms the number', async () => {
+    const created = await call('POST', '/api/communities', {
+      body: { name: `Button ${crypto.randomUUID()}`, description: 'x', visibility: 'open' },
+    })
+    const phone = newPhone()
+    const joined = await joinJson((await createInvite(created.json.id)).code, {
+      name: 'Ria',
+      phone,
+    })
+    expect(joined.json.status).toBe('unconfirmed')
+    const template = await eventually(async () => {
+      const requests = (await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{
+        body: string
+      }>
+      const found = requests
+        .map((request) => JSON.parse(request.body))
+        .find((message) => message.to === phone && message.type === 'template')
+      expect(found).toBeTruthy()
+      return found
+    })
+    expect(template.template.name).toBe('confirm_signup')
+    const button = template.template.components.find((c: { type: string }) => c.type === 'button')
+    const code = button.parameters[0].payload
+    expect(code).toBe(joined.json.confirmation.code)
+
+    await notify(buttonNotification(phone, 'Ja, anmelden', code))
+    const member = await eventually(async () => {
+      const list = await call('GET', `/api/communities/${created.json.id}/members`)
+      expect(list.json.data).toHaveLength(1)
+      return list.json.data[0]
+    })
+    expect(member.consentRecord.method).toBe('whatsapp_button')
+  })
+
+  it('refuses a code sent from another number', async () => {
+    const created = await call('POST', '/api/communities', {
+      body: { name: `Other ${crypto.randomUUID()}`, description: 'x', visibility: 'open' },
+    })
+    const joined = await joinJson((await createInvite(created.json.id)).code, {
+      name: 'Sam',
+      phone: newPhone(),
+    })
+    await notify(textNotification(newPhone(), `Code: ${joined.json.confirmation.code}`))
+    await notify(textNotification(newPhone(), 'STOP')) // applied after the one above
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect((await call('GET', `/api/communities/${created.json.id}/members`)).json.data).toEqual([])
   })
 })
