@@ -14,7 +14,10 @@ import type { TestProject } from 'vitest/node'
  * - The WhatsApp Business Cloud API: `POST /whatsapp/{version}/{phone-number-id}/messages` with
  *   a bearer token, answering the documented success (`messages[0].id`) and error (`error.code`)
  *   shapes. Steered by the number: ending in 99 a permanent error (131026), 98 one 500 first,
- *   97 a throughput error (130429) once.
+ *   97 a throughput error (130429) once. Every accepted send gets its own `wamid`. What the Cloud
+ *   API sends back to the business's webhook (statuses, members' replies, preferences, signed with
+ *   the app secret) is built by `whatsapp-notifications.ts`: tests inside workerd hand it to the
+ *   Worker themselves, `npm run receiver` posts it to a running `npm run dev`.
  */
 export const TURNSTILE_SECRET = 'test-turnstile-secret'
 export const TURNSTILE_HUMAN_TOKEN = 'human-token'
