@@ -109,15 +109,13 @@ function cloudApi(request, body, response) {
   console.log(
     `✔ WhatsApp ${message.type} → ${message.to}: ${message.text?.body ?? message.template?.name ?? ''}`,
   )
-  response
-    .writeHead(200, { 'content-type': 'application/json' })
-    .end(
-      JSON.stringify({
-        messaging_product: 'whatsapp',
-        contacts: [{ input: message.to, wa_id: waId }],
-        messages: [{ id: wamid }],
-      }),
-    )
+  response.writeHead(200, { 'content-type': 'application/json' }).end(
+    JSON.stringify({
+      messaging_product: 'whatsapp',
+      contacts: [{ input: message.to, wa_id: waId }],
+      messages: [{ id: wamid }],
+    }),
+  )
   ;['sent', 'delivered', 'read'].forEach((status, i) =>
     setTimeout(
       () =>
