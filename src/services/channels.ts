@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Config } from '../lib/config'
 import { signWebhook } from '../lib/standard-webhooks'
+import { DEFER_SECONDS, whatsAppErrorPolicy } from '../lib/whatsapp-errors'
 
 /** How one attempt to deliver a message went. */
 export type SendResult =
@@ -125,6 +126,15 @@ export async function sendWhatsAppMessage(
     : 'unexpected answer'
   if (error.success && RETRYABLE_CLOUD_API_CODES.has(error.data.error.code ?? -1)) {
     return { outcome: 'retry', error: `HTTP ${response.status}: ${detail}` }
+  }
+  // Meta's per-person limits, by the one error-code table: worth another try later.
+  const policy = error.success ? whatsAppErrorPolicy(error.data.error.code) : null
+  if (policy?.action === 'retry' || policy?.action === 'defer') {
+    return {
+      outcome: 'retry',
+      error: `HTTP ${response.status}: ${detail}`,
+      ...(policy.action === 'defer' ? { retryAfterSeconds: DEFER_SECONDS } : {}),
+    }
   }
   return classify(response.status, detail, response.headers.get('retry-after'))!
 }
