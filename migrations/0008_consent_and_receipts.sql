@@ -41,6 +41,7 @@ ALTER TABLE `members` ADD `consent_proof` text;--> statement-breakpoint
 ALTER TABLE `members` ADD `leave_reason` text;--> statement-breakpoint
 CREATE INDEX `members_phone_idx` ON `members` (`phone`,`status`);--> statement-breakpoint
 ALTER TABLE `reward_rules` ADD `min_retention_days` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX `reward_rules_retention_idx` ON `reward_rules` (`min_retention_days`);--> statement-breakpoint
 -- Communities that existed before keep today's behaviour; new ones ask for a double opt-in.
 UPDATE `communities` SET `consent` = 'single';--> statement-breakpoint
 -- Members who joined before have the form's consent as their record.

@@ -456,6 +456,8 @@ export const rewardRules = sqliteTable(
   },
   (t) => [
     index('reward_rules_community_idx').on(t.communityId, t.threshold),
+    // The cron job finds the rules that wait for referred members to stay.
+    index('reward_rules_retention_idx').on(t.minRetentionDays),
     check('reward_rules_threshold_check', sql`${t.threshold} >= 1`),
   ],
 )

@@ -24,6 +24,10 @@ import { listGroups } from '../../src/services/groups'
 import { claimDueAnnouncements, listDeliveries } from '../../src/services/announcements'
 import { countAttempt } from '../../src/services/rate-limits'
 import { getJoinTarget, join } from '../../src/services/joining'
+import { findRequestByCode, pruneUnconfirmed } from '../../src/services/consent'
+import { applyInboundItem, pruneInboundNotifications } from '../../src/services/whatsapp-inbound'
+import { creditRetainedReferrals } from '../../src/services/rewards'
+import { loadConfig } from '../../src/lib/config'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
 
 /** A drizzle client over D1 that remembers every statement it prepares. */
@@ -125,6 +129,36 @@ describe('query plans of the request paths', () => {
       },
       { now, cooldownDays: 30 },
     )
+    // Double opt-in and WhatsApp's notifications (an unknown message id, an unknown sender).
+    await pruneUnconfirmed(db, now)
+    await findRequestByCode(db, 'plan-secret', 'ABCD-EFGH', now)
+    const deps = { config: loadConfig(env), deliveryQueue: env.DELIVERY_QUEUE }
+    await applyInboundItem(
+      db,
+      deps,
+      { kind: 'status', wamid: 'wamid.plan', status: 'read', errorCode: null, errorTitle: null },
+      now,
+    )
+    await applyInboundItem(
+      db,
+      deps,
+      { kind: 'preference', waId: '4915100000000', value: 'stop' },
+      now,
+    )
+    await applyInboundItem(
+      db,
+      deps,
+      { kind: 'preference', waId: '4915100000000', value: 'resume' },
+      now,
+    )
+    await applyInboundItem(
+      db,
+      deps,
+      { kind: 'message', wamid: 'wamid.plan-in', from: '4915100000000', type: 'text', text: 'Hi' },
+      now,
+    )
+    await pruneInboundNotifications(db, now)
+    await creditRetainedReferrals(db, now)
     await claimDueAnnouncements(db, new Date(0))
     await listDeliveries(db, 'ann_00000000000000000000000000', page)
 
