@@ -103,6 +103,8 @@ const de = {
   confirmQrAlt: 'QR-Code, der WhatsApp mit der Bestätigung öffnet',
   confirmEmailText: 'Wir haben dir eine E-Mail mit einem Bestätigungslink geschickt.',
   confirmUntil: (when: string) => `Gültig bis ${when} (UTC).`,
+  alreadyUnconfirmedText:
+    'Du hast dich schon angemeldet. Bestätige mit dem Code oder Link von deiner ersten Anmeldung (Statusseite oder E-Mail).',
   confirmLinkTitle: 'Anmeldung bestätigen?',
   confirmLinkText:
     'Mit einem Klick bestätigst du, dass diese Adresse dir gehört und du Nachrichten möchtest.',
@@ -201,6 +203,8 @@ const en: Messages = {
   confirmQrAlt: 'QR code that opens WhatsApp with the confirmation',
   confirmEmailText: 'We have sent you an e-mail with a confirmation link.',
   confirmUntil: (when: string) => `Valid until ${when} (UTC).`,
+  alreadyUnconfirmedText:
+    'You have signed up already. Confirm with the code or link from your first sign-up (status page or e-mail).',
   confirmLinkTitle: 'Confirm your sign-up?',
   confirmLinkText: 'One click confirms that this address is yours and that you want messages.',
   confirmLinkButton: 'Yes, confirm',

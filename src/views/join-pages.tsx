@@ -145,9 +145,15 @@ export function StatusPage(props: StatusPageProps) {
   const { request, member } = props
   const ended = member !== null && member.status !== 'active'
   const confirmation = !ended && request.status === 'pending' ? props.confirmation : null
+  // Signed up again while unconfirmed: the way to confirm is on the first status page.
+  const unconfirmedAgain =
+    props.repeated &&
+    request.status === 'pending' &&
+    request.confirmExpiresAt !== null &&
+    request.confirmedAt === null
   const title = ended
     ? t.endedTitle
-    : confirmation
+    : confirmation || unconfirmedAgain
       ? t.confirmTitle
       : request.status === 'pending'
         ? props.repeated
@@ -193,7 +199,8 @@ export function StatusPage(props: StatusPageProps) {
             </p>
           </>
         )}
-        {!ended && !confirmation && request.status === 'pending' && (
+        {unconfirmedAgain && <p>{t.alreadyUnconfirmedText}</p>}
+        {!ended && !confirmation && !unconfirmedAgain && request.status === 'pending' && (
           <p>{props.repeated ? t.alreadyPendingText : t.pendingText}</p>
         )}
         {!ended && request.status === 'rejected' && request.reason && (

@@ -148,6 +148,33 @@ describe('double opt-in', () => {
     expect((await eventsOf(community.id)).map((e) => e.type)).toEqual([])
   })
 
+  it('brings a closed community’s request to the admins once confirmed, with the record kept', async () => {
+    const { community, invite } = await doubleOptInCommunity({ visibility: 'closed' })
+    const joined = await joinJson(invite.code, {
+      name: 'Fe',
+      email: `fe-${Date.now()}@example.com`,
+    })
+    const pending = () =>
+      call('GET', `/api/communities/${community.id}/join-requests?status=pending`)
+    expect((await pending()).json.data).toEqual([])
+    const [event] = await eventsOf(community.id)
+    await call('POST', new URL(JSON.parse(event!.payload).confirmUrl).pathname, {
+      token: null,
+      headers: { 'sec-fetch-site': 'same-origin' },
+    })
+    expect((await pending()).json.data).toMatchObject([
+      { id: joined.json.joinRequestId, confirmed: true },
+    ])
+    expect((await eventsOf(community.id)).map((e) => e.type)).toEqual([
+      'member.confirmation_requested',
+      'join.requested',
+    ])
+    const approved = await call('POST', `/api/join-requests/${joined.json.joinRequestId}/approve`)
+    expect(approved.status, approved.text).toBe(200)
+    const members = await call('GET', `/api/communities/${community.id}/members`)
+    expect(members.json.data[0].consentRecord.method).toBe('email_link')
+  })
+
   it('deletes unconfirmed sign-ups with their contact data once they expire', async () => {
     const { community, invite } = await doubleOptInCommunity()
     const phone = newPhone()
