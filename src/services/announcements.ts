@@ -1,5 +1,6 @@
 import { Cron } from 'croner'
 import { and, asc, desc, eq, gt, inArray, lte, or, sql } from 'drizzle-orm'
+import { whatsAppErrorPolicy } from '../lib/whatsapp-errors'
 import type { Database } from '../db/client'
 import {
   announcements,
@@ -283,7 +284,21 @@ export async function deliverySummary(db: Database, announcementId: string) {
         .orderBy(desc(sql`count(*)`))
         .limit(10)
     : []
-  return { totals, runs, failures }
+  return { totals, runs, failures: inPlainWords(failures) }
+}
+
+/**
+ * Failure reasons as admins read them: a Cloud API error code becomes its sentence from the
+ * error-code table, and reasons that mean the same are counted together.
+ */
+function inPlainWords(failures: Array<{ reason: string | null; count: number }>) {
+  const merged = new Map<string | null, number>()
+  for (const { reason, count } of failures) {
+    const code = /^HTTP \d+: (\d{3,7}) /.exec(reason ?? '')?.[1]
+    const plain = code ? whatsAppErrorPolicy(Number(code)).reason : reason
+    merged.set(plain, (merged.get(plain) ?? 0) + count)
+  }
+  return [...merged].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count)
 }
 
 /** The deliveries of an announcement's runs, newest run first, with who they went to. */

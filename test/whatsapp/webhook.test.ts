@@ -187,6 +187,32 @@ describe('statuses and the error-code policy', () => {
     expect((await memberRow(memberId)).status).toBe('active')
   })
 
+  it('shows a send refused with 131026 in plain words too', async () => {
+    const community = await createCommunity()
+    await joinJson((await createInvite(community.id)).code, {
+      name: 'Una',
+      phone: '+4915112345699', // the stand-in refuses numbers ending in 99 with 131026
+    })
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Hello Una', sendAt: new Date(Date.now() + 1000).toISOString() },
+    })
+    const ctx = createExecutionContext()
+    await worker.scheduled(
+      createScheduledController({ cron: '* * * * *', scheduledTime: Date.now() + 120_000 }),
+      env,
+      ctx,
+    )
+    await waitOnExecutionContext(ctx)
+    const status = await eventually(async () => {
+      const json = (await call('GET', `/api/announcements/${created.json.id}`)).json
+      expect(json.deliveries.failed).toBe(1)
+      return json
+    })
+    expect(status.failureReasons).toEqual([
+      { reason: expect.stringContaining('Cannot be delivered to this number'), count: 1 },
+    ])
+  })
+
   it('131050 ends the subscription; 131048 pauses the broadcast and tells the admins', async () => {
     const first = await memberWithDelivery('Ida')
     await notify(
