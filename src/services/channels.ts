@@ -71,7 +71,7 @@ const CloudApiError = z.object({
  * Throughput and spam-rate errors of the Cloud API: answered with HTTP 400 or 429, yet worth
  * another try later.
  */
-const RETRYABLE_CLOUD_API_CODES = new Set([4, 80007, 130429, 131048, 131056, 133016])
+const RETRYABLE_CLOUD_API_CODES = new Set([4, 80007, 130429, 131056, 133016])
 
 /**
  * Sends a text (or, when a template is configured, a template) message through the WhatsApp

@@ -17,6 +17,7 @@ import { newId } from '../lib/ids'
 import { claimDueAnnouncements, nextRun } from './announcements'
 import { sendSignedWebhook, sendWhatsAppMessage, type SendResult } from './channels'
 import { endpointSecret, getWebhookEndpointOrThrow } from './webhooks'
+import { actOnRefusals } from './whatsapp-inbound'
 
 /**
  * How sending to 100,000 people is split so that no invocation runs out of its limits:
@@ -337,6 +338,7 @@ export async function deliverAnnouncements(
     }
   }
   await settleDeliveries(db, outcomes, now)
+  await actOnRefusals(db, outcomes, now)
   // Only the first copy of a message carries its verdict; other copies are acknowledged.
   const answered = new Set<string>()
   return messages.map((m) => {

@@ -148,6 +148,33 @@ async function applyStatus(
 }
 
 /**
+ * What a refusal at send time means beyond the one message, by the same error-code table: the
+ * person opted out of marketing (131050: the subscription ends), or the business hit the spam
+ * rate limit (131048: the broadcast pauses). `outcomes` are a batch's settled deliveries, keyed
+ * `dispatchId|memberId`.
+ */
+export async function actOnRefusals(
+  db: Database,
+  outcomes: Map<string, { status: string; error: string | null }>,
+  now: Date,
+): Promise<void> {
+  for (const [key, outcome] of outcomes) {
+    const code =
+      outcome.status === 'failed'
+        ? /^HTTP \d+: (\d{3,7}) /.exec(outcome.error ?? '')?.[1]
+        : undefined
+    if (!code) continue
+    const policy = whatsAppErrorPolicy(Number(code))
+    const [dispatchId, memberId] = key.split('|') as [string, string]
+    if (policy.action === 'pause') await pauseBroadcast(db, dispatchId, policy.reason, now)
+    if (policy.endsSubscription) {
+      const member = await db.query.members.findFirst({ where: eq(members.id, memberId) })
+      if (member) await endMembership(db, member, 'left', now, 'marketing_opt_out')
+    }
+  }
+}
+
+/**
  * Stops a broadcast that hit WhatsApp's spam rate limit: nothing more of it is sent, and the
  * admins hear of it through the events outbox (`announcement.paused`).
  */

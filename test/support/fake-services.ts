@@ -14,7 +14,8 @@ import type { TestProject } from 'vitest/node'
  * - The WhatsApp Business Cloud API: `POST /whatsapp/{version}/{phone-number-id}/messages` with
  *   a bearer token, answering the documented success (`messages[0].id`) and error (`error.code`)
  *   shapes. Steered by the number: ending in 99 a permanent error (131026), 98 one 500 first,
- *   97 a throughput error (130429) once. Every accepted send gets its own `wamid`. What the Cloud
+ *   97 a throughput error (130429) once, 96 "user stopped marketing messages" (131050), 95 the
+ *   spam rate limit (131048). Every accepted send gets its own `wamid`. What the Cloud
  *   API sends back to the business's webhook (statuses, members' replies, preferences, signed with
  *   the app secret) is built by `whatsapp-notifications.ts`: tests inside workerd hand it to the
  *   Worker themselves, `npm run receiver` posts it to a running `npm run dev`.
@@ -139,6 +140,16 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
             fbtrace_id: 'x',
           },
         })
+      }
+      for (const [suffix, code, text] of [
+        ['96', 131050, 'User has stopped marketing messages'],
+        ['95', 131048, 'Spam rate limit hit'],
+      ] as const) {
+        if (message.to.endsWith(suffix)) {
+          return json(400, {
+            error: { message: `(#${code}) ${text}`, type: 'OAuthException', code, fbtrace_id: 'x' },
+          })
+        }
       }
       if (message.to.endsWith('98') && tries === 1)
         return json(500, { error: { message: 'Internal error', code: 1, fbtrace_id: 'x' } })

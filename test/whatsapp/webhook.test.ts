@@ -213,6 +213,47 @@ describe('statuses and the error-code policy', () => {
     ])
   })
 
+  it('a send refused with 131050 ends the subscription; with 131048 it pauses the broadcast', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const stopped = await joinJson(invite.code, { name: 'Vic', phone: '+4915112345696' })
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Hello Vic', sendAt: new Date(Date.now() + 1000).toISOString() },
+    })
+    const ctx = createExecutionContext()
+    await worker.scheduled(
+      createScheduledController({ cron: '* * * * *', scheduledTime: Date.now() + 120_000 }),
+      env,
+      ctx,
+    )
+    await waitOnExecutionContext(ctx)
+    await eventually(async () =>
+      expect(await memberRow(stopped.json.memberId)).toEqual({
+        status: 'left',
+        leave_reason: 'marketing_opt_out',
+      }),
+    )
+    expect((await call('GET', `/api/announcements/${created.json.id}`)).json.pausedAt).toBeNull()
+
+    const limited = await createCommunity()
+    await joinJson((await createInvite(limited.id)).code, { name: 'Wim', phone: '+4915112345695' })
+    const second = await call('POST', `/api/communities/${limited.id}/announcements`, {
+      body: { body: 'Hello Wim', sendAt: new Date(Date.now() + 1000).toISOString() },
+    })
+    const ctx2 = createExecutionContext()
+    await worker.scheduled(
+      createScheduledController({ cron: '* * * * *', scheduledTime: Date.now() + 120_000 }),
+      env,
+      ctx2,
+    )
+    await waitOnExecutionContext(ctx2)
+    await eventually(async () =>
+      expect(
+        (await call('GET', `/api/announcements/${second.json.id}`)).json.pausedAt,
+      ).not.toBeNull(),
+    )
+  })
+
   it('131050 ends the subscription; 131048 pauses the broadcast and tells the admins', async () => {
     const first = await memberWithDelivery('Ida')
     await notify(
