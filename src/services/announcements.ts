@@ -223,6 +223,21 @@ export async function cancelAnnouncement(
   return cancelled
 }
 
+/** Lifts a pause (WhatsApp's spam rate limit): the announcement's next runs are sent again. */
+export async function resumeAnnouncement(
+  db: Database,
+  announcement: Announcement,
+  now: Date,
+): Promise<Announcement> {
+  if (!announcement.pausedAt) return announcement
+  const [resumed] = await db
+    .update(announcements)
+    .set({ pausedAt: null, pauseReason: null, updatedAt: now })
+    .where(eq(announcements.id, announcement.id))
+    .returning()
+  return resumed ?? announcement
+}
+
 /** Makes a scheduled announcement due now; the next cron run (within a minute) sends it. */
 export async function sendAnnouncementNow(
   db: Database,

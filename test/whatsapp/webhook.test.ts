@@ -287,6 +287,8 @@ describe('statuses and the error-code policy', () => {
       second.community.id,
     )
     expect(JSON.parse(event!.payload)).toMatchObject({ announcementId: second.announcementId })
+    const resumed = await call('POST', `/api/announcements/${second.announcementId}/resume`)
+    expect(resumed.json).toMatchObject({ pausedAt: null, pauseReason: null })
   })
 
   it('130429 sends the message again later, with a new message id', async () => {
