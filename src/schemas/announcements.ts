@@ -3,6 +3,7 @@ import {
   ANNOUNCEMENT_STATUSES,
   DELIVERY_STATUSES,
   EVENT_TYPES,
+  PROVIDER_STATUSES,
   type Announcement,
 } from '../db/schema'
 import { idPattern } from '../lib/ids'
@@ -225,7 +226,13 @@ export const DeliverySchema = z
     status: z.enum(DELIVERY_STATUSES),
     attempts: z.number().int(),
     lastError: z.string().nullable(),
-    providerMessageId: z.string().nullable(),
+    providerMessageId: z.string().nullable().describe('The WhatsApp message id (wamid)'),
+    providerStatus: z
+      .enum(PROVIDER_STATUSES)
+      .nullable()
+      .describe('The last status WhatsApp reported; it only moves forward'),
+    errorCode: z.number().int().nullable().describe('Meta’s error code of a failure'),
+    errorTitle: z.string().nullable().describe('Meta’s title of that error'),
     updatedAt: TimestampSchema,
   })
   .openapi('Delivery')

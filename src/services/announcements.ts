@@ -332,6 +332,9 @@ export async function listDeliveries(
       attempts: deliveries.attempts,
       lastError: deliveries.lastError,
       providerMessageId: deliveries.providerMessageId,
+      providerStatus: deliveries.providerStatus,
+      errorCode: deliveries.errorCode,
+      errorTitle: deliveries.errorTitle,
       updatedAt: deliveries.updatedAt,
     })
     .from(deliveries)

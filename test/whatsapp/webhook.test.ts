@@ -185,6 +185,13 @@ describe('statuses and the error-code policy', () => {
       { reason: expect.stringContaining('Cannot be delivered to this number'), count: 1 },
     ])
     expect((await memberRow(memberId)).status).toBe('active')
+    const deliveries = await call('GET', `/api/announcements/${announcementId}/deliveries`)
+    expect(deliveries.json.data[0]).toMatchObject({
+      providerMessageId: wamid,
+      providerStatus: 'failed',
+      errorCode: 131026,
+      errorTitle: 'Message undeliverable',
+    })
   })
 
   it('shows a send refused with 131026 in plain words too', async () => {
