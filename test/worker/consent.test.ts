@@ -16,6 +16,7 @@ import {
   query,
   visit,
 } from './helpers'
+import { csrfOf, page, post, signIn } from './dashboard-helpers'
 
 /** A community that asks for a double opt-in, as new communities do by default. */
 async function doubleOptInCommunity(overrides: Record<string, unknown> = {}) {
@@ -58,6 +59,25 @@ describe('double opt-in', () => {
       400,
       'validation_failed',
     )
+  })
+
+  it('is a setting in the dashboard, double unless the admin picks single', async () => {
+    const { cookie } = await signIn()
+    const csrf = csrfOf((await page('/admin', cookie)).text)
+    const created = await post('/admin/communities', cookie, {
+      _csrf: csrf,
+      name: `Dashboard consent ${crypto.randomUUID().slice(0, 6)}`,
+      description: '',
+      visibility: 'open',
+      consent: 'single',
+    })
+    expect(created.status).toBe(303)
+    const id = created.headers.get('location')!.split('/').pop()!
+    expect((await call('GET', `/api/communities/${id}`)).json.consent).toBe('single')
+    const settings = await page(`/admin/communities/${id}/settings?lang=en`, cookie)
+    expect(settings.text).toMatch(/<option value="single" selected="">Single opt-in/)
+    const fresh = await page('/admin?lang=en', cookie)
+    expect(fresh.text).toMatch(/<option value="double" selected="">Double opt-in/)
   })
 
   it('keeps a phone sign-up unconfirmed: no member, no event, a wa.me link with a one-time code', async () => {
