@@ -25,6 +25,7 @@ import {
   textNotification,
   VERIFY_TOKEN,
 } from '../support/whatsapp-notifications'
+import { csrfOf, page, post as postForm, signIn } from '../worker/dashboard-helpers'
 
 const fake = inject('fakeServicesUrl')
 
@@ -259,6 +260,15 @@ describe('statuses and the error-code policy', () => {
         (await call('GET', `/api/announcements/${second.json.id}`)).json.pausedAt,
       ).not.toBeNull(),
     )
+    // The admins see the pause with its reason, and resume it from the dashboard.
+    const { cookie } = await signIn()
+    const list = await page(`/admin/communities/${limited.id}/announcements?lang=en`, cookie)
+    expect(list.text).toContain('Paused: <bdi>Spam rate limit reached')
+    const resumed = await postForm(`/admin/announcements/${second.json.id}/resume`, cookie, {
+      _csrf: csrfOf(list.text),
+    })
+    expect(resumed.status).toBe(303)
+    expect((await call('GET', `/api/announcements/${second.json.id}`)).json.pausedAt).toBeNull()
   })
 
   it('131050 ends the subscription; 131048 pauses the broadcast and tells the admins', async () => {

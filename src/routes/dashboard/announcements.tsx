@@ -8,6 +8,7 @@ import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can } from '../../services/access'
 import {
   cancelAnnouncement,
+  resumeAnnouncement,
   createAnnouncement,
   deliverySummary,
   getAnnouncementOrThrow,
@@ -237,6 +238,16 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
                 </td>
                 <td class="n">{summaries[i]!.totals.queued}</td>
                 <td>
+                  {manage && announcement.pausedAt && (
+                    <form
+                      method="post"
+                      action={`/admin/announcements/${announcement.id}/resume`}
+                      class="inline"
+                    >
+                      <Csrf token={csrf} />
+                      <button type="submit">{t.resume}</button>
+                    </form>
+                  )}{' '}
                   {manage && announcement.status === 'scheduled' && (
                     <>
                       <form
@@ -306,18 +317,20 @@ announcementsApp.post('/admin/communities/:id/announcements', async (c) => {
   return c.redirect(`/admin/communities/${id}/announcements`, 303)
 })
 
-for (const action of ['send-now', 'cancel'] as const) {
+const ACTIONS = {
+  'send-now': sendAnnouncementNow,
+  cancel: cancelAnnouncement,
+  resume: resumeAnnouncement,
+} as const
+
+for (const action of ['send-now', 'cancel', 'resume'] as const) {
   announcementsApp.post(`/admin/announcements/:id/${action}`, async (c) => {
     const announcement = await getAnnouncementOrThrow(
       c.var.db,
       idOrThrow(z.string().regex(idPattern('ann')), c.req.param('id')),
     )
     assertCan(c.var.principal, 'announcements.manage', { communityId: announcement.communityId })
-    await (action === 'send-now' ? sendAnnouncementNow : cancelAnnouncement)(
-      c.var.db,
-      announcement,
-      new Date(),
-    )
+    await ACTIONS[action](c.var.db, announcement, new Date())
     return c.redirect(`/admin/communities/${announcement.communityId}/announcements`, 303)
   })
 }
