@@ -1,4 +1,5 @@
-import { and, eq, inArray, lt } from 'drizzle-orm'
+import { and, desc, eq, inArray, lt } from 'drizzle-orm'
+import { toPage } from '../lib/pagination'
 import type { Database } from '../db/client'
 import {
   communities,
@@ -384,4 +385,31 @@ export async function pruneInboundNotifications(db: Database, now: Date): Promis
   await db
     .delete(inboundNotifications)
     .where(lt(inboundNotifications.receivedAt, new Date(now.getTime() - 7 * 86400_000)))
+}
+
+/** Messages members sent that were no command, newest first, with who sent them. */
+export async function listInboundMessages(
+  db: Database,
+  communityId: string,
+  options: { cursor?: string; limit: number },
+) {
+  const rows = await db
+    .select({
+      id: inboundMessages.id,
+      memberId: inboundMessages.memberId,
+      memberName: members.name,
+      text: inboundMessages.text,
+      receivedAt: inboundMessages.receivedAt,
+    })
+    .from(inboundMessages)
+    .leftJoin(members, eq(members.id, inboundMessages.memberId))
+    .where(
+      and(
+        eq(inboundMessages.communityId, communityId),
+        options.cursor ? lt(inboundMessages.id, options.cursor) : undefined,
+      ),
+    )
+    .orderBy(desc(inboundMessages.id))
+    .limit(options.limit + 1)
+  return toPage(rows, options.limit)
 }

@@ -394,6 +394,10 @@ describe('opting out and in from the chat', () => {
       return found
     })
     expect(rows[0]!.text).toBe('Is the run on Sunday still on?')
+    const inbox = await call('GET', `/api/communities/${community.id}/messages`)
+    expect(inbox.json.data).toMatchObject([
+      { memberName: 'Nia', text: 'Is the run on Sunday still on?' },
+    ])
   })
 })
 

@@ -25,7 +25,11 @@ import { claimDueAnnouncements, listDeliveries } from '../../src/services/announ
 import { countAttempt } from '../../src/services/rate-limits'
 import { getJoinTarget, join } from '../../src/services/joining'
 import { findRequestByCode, pruneUnconfirmed } from '../../src/services/consent'
-import { applyInboundItem, pruneInboundNotifications } from '../../src/services/whatsapp-inbound'
+import {
+  applyInboundItem,
+  listInboundMessages,
+  pruneInboundNotifications,
+} from '../../src/services/whatsapp-inbound'
 import { creditRetainedReferrals } from '../../src/services/rewards'
 import { loadConfig } from '../../src/lib/config'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
@@ -158,6 +162,7 @@ describe('query plans of the request paths', () => {
       now,
     )
     await pruneInboundNotifications(db, now)
+    await listInboundMessages(db, community.id, page)
     await creditRetainedReferrals(db, now)
     await claimDueAnnouncements(db, new Date(0))
     await listDeliveries(db, 'ann_00000000000000000000000000', page)
