@@ -77,6 +77,14 @@ export const RejectSchema = z.strictObject({
   reason: ReasonSchema.optional().describe('Shown to the person on their status page'),
 })
 
+export const AdminConfirmSchema = z
+  .strictObject({
+    proof: userText(200)
+      .min(1)
+      .describe('What proves the person’s consent, kept as the proof (e.g. “signed form, 28 Nov”)'),
+  })
+  .openapi('AdminConfirm')
+
 export const BulkDecisionSchema = z
   .strictObject({
     action: z.enum(['approve', 'reject']),

@@ -195,6 +195,30 @@ describe('double opt-in', () => {
     expect(members.json.data[0].consentRecord.method).toBe('email_link')
   })
 
+  it('lets an admin record consent they hold proof of, as the record shows', async () => {
+    const { community, invite } = await doubleOptInCommunity()
+    const joined = await joinJson(invite.code, { name: 'Gus', phone: newPhone() })
+    expectProblem(
+      await call('POST', `/api/join-requests/${joined.json.joinRequestId}/confirm`, { body: {} }),
+      400,
+      'validation_failed',
+    )
+    const confirmed = await call(
+      'POST',
+      `/api/join-requests/${joined.json.joinRequestId}/confirm`,
+      {
+        body: { proof: 'Signed form at the stand, 28 Nov' },
+      },
+    )
+    expect(confirmed.status, confirmed.text).toBe(200)
+    expect(confirmed.json).toMatchObject({ status: 'approved', confirmed: true })
+    const members = await call('GET', `/api/communities/${community.id}/members`)
+    expect(members.json.data[0].consentRecord).toMatchObject({
+      method: 'admin',
+      proofId: 'owner: Signed form at the stand, 28 Nov',
+    })
+  })
+
   it('deletes unconfirmed sign-ups with their contact data once they expire', async () => {
     const { community, invite } = await doubleOptInCommunity()
     const phone = newPhone()
