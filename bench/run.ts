@@ -135,6 +135,7 @@ async function httpSuite() {
       name: 'Bench Runners',
       description: 'A community with a few groups, as a real one would have',
       visibility: 'open',
+      consent: 'single',
       photoUrl: 'https://images.example.com/bench.jpg',
     })
     for (let i = 0; i < 5; i++) {
@@ -166,6 +167,7 @@ async function httpSuite() {
         name: `Join bench ${Date.now()}`,
         description: '',
         visibility: 'open',
+        consent: 'single',
       })
       const link = await api('POST', `/api/communities/${open.id}/invites`, {})
       return () => {
@@ -192,6 +194,7 @@ async function httpSuite() {
       name: 'Approval bench',
       description: '',
       visibility: 'closed',
+      consent: 'single',
     })
     const closedLink = await api('POST', `/api/communities/${closed.id}/invites`, {})
     const pending: string[] = []
@@ -359,6 +362,7 @@ async function statsSuite() {
         name: `Stats ${size}`,
         description: '',
         visibility: 'open',
+        consent: 'single',
       })
       const invites = []
       for (const source of ['instagram', 'flyer', 'partner']) {
@@ -514,6 +518,7 @@ async function dispatchSuite() {
         name: `Dispatch ${size}`,
         description: '',
         visibility: 'open',
+        consent: 'single',
       })
       const groups = await api('GET', `/api/communities/${community.id}/groups`)
       await setup.stop()
