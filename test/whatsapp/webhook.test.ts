@@ -401,6 +401,33 @@ describe('opting out and in from the chat', () => {
   })
 })
 
+describe('one number in many communities', () => {
+  it('keeps a message for each community the sender is a member of, past 15 of them', async () => {
+    const phone = newPhone()
+    const ids: string[] = []
+    for (let i = 0; i < 17; i++) {
+      const community = await createCommunity()
+      ids.push(community.id)
+      await query(
+        `insert into members (id, community_id, name, phone, consent, status, join_request_id, joined_at)
+         values (?, ?, 'Xia', ?, 1, 'active', 'jr_none', ?)`,
+        `mem_0000000000000000000000x${String(i).padStart(3, '0')}`.slice(0, 30),
+        community.id,
+        phone,
+        Date.now(),
+      )
+    }
+    await notify(textNotification(phone, 'Hello all of you'))
+    await eventually(async () => {
+      const [row] = await query<{ n: number }>(
+        `select count(*) as n from inbound_messages where community_id in (${ids.map(() => '?').join(',')})`,
+        ...ids,
+      )
+      expect(row!.n).toBe(17)
+    })
+  })
+})
+
 describe('business-initiated confirmation', () => {
   it('sends the confirmation template at sign-up; its button confirms the number', async () => {
     const created = await call('POST', '/api/communities', {
