@@ -81,6 +81,8 @@ export default defineConfig(async () => {
                   ...testBindings,
                   DELIVERY_CHANNEL: 'whatsapp',
                   WHATSAPP_CONFIRM_TEMPLATE: 'confirm_signup',
+                  // The Cloud API stand-in listens on plain http on loopback.
+                  ALLOW_HTTP_WEBHOOKS: 'true',
                   DELIVERY_RATE_PER_SECOND: '1000',
                   DELIVERY_MAX_ATTEMPTS: '3',
                   DELIVERY_RETRY_BASE_SECONDS: '1',

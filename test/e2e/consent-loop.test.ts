@@ -38,6 +38,7 @@ beforeAll(async () => {
       WHATSAPP_APP_SECRET: APP_SECRET,
       WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
       DELIVERY_RETRY_BASE_SECONDS: '1',
+      ALLOW_HTTP_WEBHOOKS: 'true',
     },
   })
   browser = await launchBrowser()
