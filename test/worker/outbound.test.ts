@@ -381,3 +381,54 @@ describe('delivering to an endpoint stored before the rule', () => {
     expect(dashboard.text).not.toContain('security-credentials')
   })
 })
+
+describe('migration 0010: answers stored before this change are scrubbed', () => {
+  it('keeps the status and a fixed reason of old rows, and leaves fixed reasons alone', async () => {
+    const community = await createCommunity()
+    const created = await call('POST', '/api/webhooks', {
+      body: { url: 'https://hooks.example.com/scrub', events: ['*'], communityId: community.id },
+    })
+    const now = Date.now()
+    const old = [
+      ['HTTP 502: <html>upstream 10.0.3.7 secret-page</html>', 'HTTP 502 from the endpoint'],
+      ['network: TypeError: connect ECONNREFUSED 10.0.3.7', 'network error'],
+      ['endpoint removed', 'endpoint removed'],
+      ['HTTP 404 from the endpoint', 'HTTP 404 from the endpoint'],
+    ]
+    const eventIds = old.map(() => newId('evt'))
+    for (const [i, [stored]] of old.entries()) {
+      await query(
+        `insert into events (id, type, community_id, payload, created_at) values (?, 'member.joined', ?, '{}', ?)`,
+        eventIds[i],
+        community.id,
+        now,
+      )
+      await query(
+        `insert into webhook_deliveries (event_id, endpoint_id, status, attempts, last_error, updated_at)
+         values (?, ?, 'failed', 1, ?, ?)`,
+        eventIds[i],
+        created.json.id,
+        stored,
+        now,
+      )
+    }
+    await query(
+      `insert into dead_letters (queue, body, error, created_at) values ('community-growth-deliveries-dlq', '{}', ?, ?)`,
+      'HTTP 500: {"password":"hunter2-old-row"}',
+      now,
+    )
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name === '0010_scrub_delivery_errors.sql')!
+    expect(migration.queries.length).toBeGreaterThan(0)
+    await env.DB.batch(migration.queries.map((sql) => env.DB.prepare(sql)))
+
+    const rows = await query<{ event_id: string; last_error: string }>(
+      'select event_id, last_error from webhook_deliveries where endpoint_id = ?',
+      created.json.id,
+    )
+    const byEvent = new Map(rows.map((row) => [row.event_id, row.last_error]))
+    expect(eventIds.map((id) => byEvent.get(id))).toEqual(old.map(([, scrubbed]) => scrubbed))
+    const dead = await query<{ error: string }>('select error from dead_letters')
+    expect(JSON.stringify(dead)).not.toContain('hunter2-old-row')
+    expect(dead.map((row) => row.error)).toContain('HTTP 500 from the endpoint')
+  })
+})
