@@ -245,11 +245,17 @@ describe('registering a webhook endpoint', () => {
     },
   )
 
-  it('the API accepts a public https endpoint', async () => {
+  it('the API accepts a public https endpoint, and stores its secret only encrypted', async () => {
     const created = await call('POST', '/api/webhooks', {
       body: { url: 'https://hooks.example.com/in', events: ['*'] },
     })
     expect(created.status, created.text).toBe(201)
+    const [row] = await query<Record<string, unknown>>(
+      'select * from webhook_endpoints where id = ?',
+      created.json.id,
+    )
+    const secret = created.json.secret as string
+    expect(JSON.stringify(row)).not.toContain(secret.slice('whsec_'.length, 20))
   })
 
   it('the dashboard refuses a private address on the page, in the admin’s language', async () => {
