@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createDb } from '../../src/db/client'
@@ -166,6 +167,25 @@ describe('checkOutboundUrl: only https to public hosts, in every notation', () =
       expect(result).toMatchObject({ ok: false, retryable: false })
       expect(!result.ok && result.reason).toMatch(/^refused: /)
     }
+  })
+})
+
+describe('one way out', () => {
+  it('nothing in the Worker calls fetch but src/lib/outbound.ts', () => {
+    const sources = import.meta.glob<string>('../../src/**/*.{ts,tsx}', {
+      query: '?raw',
+      import: 'default',
+      eager: true,
+    })
+    const files = Object.keys(sources)
+    expect(files).toContain('../../src/services/channels.ts')
+    const callers = files.filter(
+      (file) =>
+        !file.endsWith('/src/lib/outbound.ts') &&
+        /(^|[^\w.])fetch\(|(globalThis|self)\.fetch\b/.test(sources[file]!),
+    )
+    expect(callers).toEqual([])
+    expect(sources['../../src/lib/outbound.ts']).toMatch(/await fetch\(/)
   })
 })
 
