@@ -11,6 +11,54 @@ const hostList = z
       .filter(Boolean),
   )
 
+/** The Worker's vars and secrets, parsed once per isolate: a typo in configuration fails loudly. */
+const ConfigSchema = z.object({
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
+  CHAT_INVITE_HOSTS: hostList,
+  IMAGE_HOSTS: hostList,
+  // A secret that is set but too short is a mistake to report, not to ignore.
+  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must have at least 16 characters').optional(),
+  // Signs leave links and form tokens; falls back to ADMIN_TOKEN so a fresh setup works.
+  SIGNING_SECRET: z.string().min(32, 'SIGNING_SECRET must have at least 32 characters').optional(),
+  VISIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
+  REJECTION_COOLDOWN_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+  JOIN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(300),
+  TURNSTILE_SECRET: z.string().min(1).optional().catch(undefined),
+  TURNSTILE_SITE_KEY: z.string().min(1).optional().catch(undefined),
+  DELIVERY_CHANNEL: z.enum(['webhook', 'whatsapp']).default('webhook'),
+  // Empty is unset: the webhook channel then reports itself unconfigured on each delivery.
+  DELIVERY_WEBHOOK_URL: z
+    .union([z.literal('').transform(() => undefined), z.url({ protocol: /^https?$/ })])
+    .optional(),
+  DELIVERY_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/)
+    .optional()
+    .catch(undefined),
+  DELIVERY_RATE_PER_SECOND: z.coerce.number().positive().max(1000).default(20),
+  DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
+  DELIVERY_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
+  WHATSAPP_API_BASE: z
+    .url({ protocol: /^https?$/ })
+    .default('https://graph.facebook.com')
+    .transform((url) => url.replace(/\/+$/, '')),
+  WHATSAPP_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/)
+    .default('v21.0'),
+  WHATSAPP_PHONE_NUMBER_ID: z.string().default(''),
+  WHATSAPP_ACCESS_TOKEN: z.string().optional().catch(undefined),
+  WHATSAPP_TEMPLATE_NAME: z.string().default(''),
+  WHATSAPP_TEMPLATE_LANGUAGE: z.string().default('de'),
+  ALLOW_HTTP_WEBHOOKS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
+  TURNSTILE_VERIFY_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('https://challenges.cloudflare.com/turnstile/v0/siteverify'),
+})
+
 /** The vars holding URLs the Worker fetches: checked by the same rule as webhook endpoints. */
 const OUTBOUND_URL_VARS = [
   'DELIVERY_WEBHOOK_URL',
@@ -19,74 +67,18 @@ const OUTBOUND_URL_VARS = [
 ] as const
 
 /**
- * The Worker's vars and secrets, parsed once per isolate: a typo in configuration fails loudly,
- * and so does an outbound URL pointing at a private address or using plain http outside local
- * development (`ALLOW_HTTP_WEBHOOKS`).
+ * An outbound URL pointing at a private address, or using plain http outside local development
+ * (`ALLOW_HTTP_WEBHOOKS`), fails the configuration like a typo does.
  */
-const ConfigSchema = z
-  .object({
-    PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
-    CHAT_INVITE_HOSTS: hostList,
-    IMAGE_HOSTS: hostList,
-    // A secret that is set but too short is a mistake to report, not to ignore.
-    ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must have at least 16 characters').optional(),
-    // Signs leave links and form tokens; falls back to ADMIN_TOKEN so a fresh setup works.
-    SIGNING_SECRET: z
-      .string()
-      .min(32, 'SIGNING_SECRET must have at least 32 characters')
-      .optional(),
-    VISIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
-    REJECTION_COOLDOWN_DAYS: z.coerce.number().int().min(0).max(365).default(30),
-    JOIN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(300),
-    TURNSTILE_SECRET: z.string().min(1).optional().catch(undefined),
-    TURNSTILE_SITE_KEY: z.string().min(1).optional().catch(undefined),
-    DELIVERY_CHANNEL: z.enum(['webhook', 'whatsapp']).default('webhook'),
-    // Empty is unset: the webhook channel then reports itself unconfigured on each delivery.
-    DELIVERY_WEBHOOK_URL: z
-      .union([z.literal('').transform(() => undefined), z.url({ protocol: /^https?$/ })])
-      .optional(),
-    DELIVERY_WEBHOOK_SECRET: z
-      .string()
-      .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/)
-      .optional()
-      .catch(undefined),
-    DELIVERY_RATE_PER_SECOND: z.coerce.number().positive().max(1000).default(20),
-    DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
-    DELIVERY_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
-    WHATSAPP_API_BASE: z
-      .url({ protocol: /^https?$/ })
-      .default('https://graph.facebook.com')
-      .transform((url) => url.replace(/\/+$/, '')),
-    WHATSAPP_API_VERSION: z
-      .string()
-      .regex(/^v\d+\.\d+$/)
-      .default('v21.0'),
-    WHATSAPP_PHONE_NUMBER_ID: z.string().default(''),
-    WHATSAPP_ACCESS_TOKEN: z.string().optional().catch(undefined),
-    WHATSAPP_TEMPLATE_NAME: z.string().default(''),
-    WHATSAPP_TEMPLATE_LANGUAGE: z.string().default('de'),
-    ALLOW_HTTP_WEBHOOKS: z
-      .enum(['true', 'false'])
-      .default('false')
-      .transform((value) => value === 'true'),
-    TURNSTILE_VERIFY_URL: z
-      .url({ protocol: /^https?$/ })
-      .default('https://challenges.cloudflare.com/turnstile/v0/siteverify'),
-  })
-  .superRefine((config, ctx) => {
-    for (const name of OUTBOUND_URL_VARS) {
-      const value = config[name]
-      if (value === undefined) continue
-      const check = checkOutboundUrl(value, { allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS })
-      if (!check.ok) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [name],
-          message: `refused: ${check.reason}`,
-        })
-      }
-    }
-  })
+const CheckedConfigSchema = ConfigSchema.superRefine((config, ctx) => {
+  for (const name of OUTBOUND_URL_VARS) {
+    const value = config[name]
+    if (value === undefined) continue
+    const check = checkOutboundUrl(value, { allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS })
+    if (!check.ok)
+      ctx.addIssue({ code: 'custom', path: [name], message: `refused: ${check.reason}` })
+  }
+})
 
 export type Config = z.infer<typeof ConfigSchema>
 
@@ -102,7 +94,7 @@ const cache = new WeakMap<object, Config>()
 export function loadConfig(env: Env): Config {
   let config = cache.get(env)
   if (!config) {
-    const parsed = ConfigSchema.safeParse(env)
+    const parsed = CheckedConfigSchema.safeParse(env)
     if (!parsed.success) {
       const problems = parsed.error.issues.map(
         (issue) => `${issue.path.join('.')}: ${issue.message}`,

@@ -1,6 +1,5 @@
 import type { Child } from 'hono/jsx'
 import type { Lang } from '../lib/i18n'
-import type { OutboundRefusal } from '../lib/outbound'
 
 /**
  * The admin and marketer dashboard's pages: server-rendered, plain forms (works without
@@ -98,7 +97,6 @@ const WORDS = {
     endpoint: 'Endpoint URL',
     events: 'Events',
     secretOnce: 'Signing secret (shown only now):',
-    endpointRefused: 'This address cannot receive webhooks, so no endpoint was added:',
     nextPage: 'Next page',
     contact: 'Contact',
   },
@@ -192,7 +190,6 @@ const WORDS = {
     endpoint: 'Endpunkt-URL',
     events: 'Ereignisse',
     secretOnce: 'Signatur-Secret (nur jetzt sichtbar):',
-    endpointRefused: 'An diese Adresse können keine Webhooks gehen, kein Endpunkt wurde angelegt:',
     nextPage: 'Nächste Seite',
     contact: 'Kontakt',
   },
@@ -201,47 +198,6 @@ const WORDS = {
 export type Words = Record<keyof (typeof WORDS)['en'], string>
 export function words(lang: Lang): Words {
   return WORDS[lang]
-}
-
-/** Why a URL may not receive requests, in the admin's language. */
-const REFUSALS: Record<Lang, Record<OutboundRefusal, string>> = {
-  en: {
-    'not a URL': 'not a URL',
-    'must be https': 'must be https',
-    'must not contain a user name or password': 'must not contain a user name or password',
-    'cloud metadata host': 'a cloud metadata host',
-    'local host name': 'a local host name',
-    'single-label host': 'a host name without a domain',
-    'loopback address': 'a loopback address',
-    'private address': 'a private address',
-    'link-local address': 'a link-local address',
-    'shared address (CGNAT)': 'a shared address (CGNAT)',
-    'unspecified address': 'an unspecified address',
-    'multicast address': 'a multicast address',
-    'broadcast address': 'a broadcast address',
-    'reserved address': 'a reserved address',
-  },
-  de: {
-    'not a URL': 'keine URL',
-    'must be https': 'nur https ist erlaubt',
-    'must not contain a user name or password':
-      'Benutzername und Passwort gehören nicht in die URL',
-    'cloud metadata host': 'ein Metadaten-Dienst einer Cloud',
-    'local host name': 'ein lokaler Hostname',
-    'single-label host': 'ein Hostname ohne Domain',
-    'loopback address': 'eine Loopback-Adresse',
-    'private address': 'eine private Adresse',
-    'link-local address': 'eine link-lokale Adresse',
-    'shared address (CGNAT)': 'eine geteilte Adresse (CGNAT)',
-    'unspecified address': 'eine unspezifizierte Adresse',
-    'multicast address': 'eine Multicast-Adresse',
-    'broadcast address': 'eine Broadcast-Adresse',
-    'reserved address': 'eine reservierte Adresse',
-  },
-}
-
-export function refusalWords(lang: Lang, reason: OutboundRefusal): string {
-  return REFUSALS[lang][reason]
 }
 
 const CSS = `*{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#f3f5f4}

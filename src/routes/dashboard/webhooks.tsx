@@ -13,7 +13,8 @@ import {
   listWebhookEndpoints,
   recentWebhookDeliveries,
 } from '../../services/webhooks'
-import { Csrf, refusalWords, words } from '../../views/dashboard'
+import { endpointRefusedText } from '../../lib/i18n'
+import { Csrf, words } from '../../views/dashboard'
 import { lang, formText, shell, refuse } from './page'
 
 /** Webhook endpoints for the events outbox, with their secret shown once. */
@@ -54,9 +55,7 @@ async function webhooksPage(
       )}
       {refused && (
         <section class="err" role="alert">
-          <p>
-            {t.endpointRefused} {refusalWords(lang(c), refused.reason)}.
-          </p>
+          <p>{endpointRefusedText(lang(c), refused.reason)}</p>
           <p class="code">
             <bdi>{refused.url}</bdi>
           </p>
