@@ -38,7 +38,10 @@ webhooksApp.openapi(
     operationId: 'createWebhookEndpoint',
     tags,
     summary: 'Subscribe an endpoint to events (Standard Webhooks, signed)',
-    description: 'The answer carries the signing secret (`whsec_...`) once.',
+    description:
+      'The answer carries the signing secret (`whsec_...`) once. Deliveries are POSTs that ' +
+      'never follow a redirect (a 3xx is a failed attempt); only the status and a short fixed ' +
+      'reason of each attempt are kept, never what the endpoint answered.',
     security: bearerSecurity,
     request: { body: jsonBody(CreateWebhookSchema) },
     responses: {
@@ -132,7 +135,13 @@ webhooksApp.openapi(
               status: z.string(),
               attempts: z.number().int(),
               responseStatus: z.number().int().nullable(),
-              lastError: z.string().nullable(),
+              lastError: z
+                .string()
+                .nullable()
+                .describe(
+                  'A short fixed reason (`HTTP 500 from the endpoint`, `timed out`, ' +
+                    '`redirect not followed`, `refused: private address`, ...), never the body',
+                ),
               updatedAt: z.string(),
             }),
           ),

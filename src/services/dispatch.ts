@@ -305,10 +305,10 @@ export async function deliverAnnouncements(
       message,
       now,
       pace,
-    ).catch((error: unknown): SendResult => ({
-      outcome: 'retry',
-      error: `unexpected: ${String(error)}`.slice(0, 500),
-    }))
+    ).catch((error: unknown): SendResult => {
+      console.error(JSON.stringify({ delivery: key(message), error: String(error) }))
+      return { outcome: 'retry', error: 'unexpected error' }
+    })
     const tries = attempts.get(key(message))!
     if (outcome.outcome === 'sent') {
       outcomes.set(key(message), {
@@ -367,7 +367,11 @@ async function attempt(
   }
   await pace()
   return sendSignedWebhook(
-    { url: config.DELIVERY_WEBHOOK_URL, secret: config.DELIVERY_WEBHOOK_SECRET },
+    {
+      url: config.DELIVERY_WEBHOOK_URL,
+      secret: config.DELIVERY_WEBHOOK_SECRET,
+      allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
+    },
     `msg_${message.dispatchId}_${message.memberId}`,
     {
       type: 'announcement.message',
@@ -513,7 +517,11 @@ export async function deliverEvent(
     const endpoint = await getWebhookEndpointOrThrow(db, message.endpointId)
     result = event
       ? await sendSignedWebhook(
-          { url: endpoint.url, secret: await endpointSecret(endpoint, signingSecret(config)) },
+          {
+            url: endpoint.url,
+            secret: await endpointSecret(endpoint, signingSecret(config)),
+            allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
+          },
           event.id,
           {
             type: event.type,
@@ -526,8 +534,7 @@ export async function deliverEvent(
   } catch {
     result = { outcome: 'failed', error: 'endpoint removed' }
   }
-  const responseStatus =
-    'error' in result ? Number(/^HTTP (\d+)/.exec(result.error)?.[1]) || null : 200
+  const responseStatus = result.outcome === 'sent' ? 200 : (result.status ?? null)
   if (result.outcome === 'retry' && claimed.attempts < config.DELIVERY_MAX_ATTEMPTS) {
     await db
       .update(webhookDeliveries)

@@ -2,20 +2,26 @@ import { and, asc, desc, eq, inArray, isNull, or } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { events, webhookDeliveries, webhookEndpoints, type WebhookEndpoint } from '../db/schema'
 import { ApiError, notFound } from '../lib/errors'
+import { shownReason } from '../lib/delivery-reasons'
 import { newId } from '../lib/ids'
+import { checkOutboundUrl } from '../lib/outbound'
 import { open, seal } from '../lib/secret-box'
 import { newWebhookSecret } from '../lib/standard-webhooks'
 
-/** Subscribes an endpoint; its secret is returned here only (it is stored encrypted). */
+/**
+ * Subscribes an endpoint; its secret is returned here only (it is stored encrypted). The URL must
+ * be one the Worker may fetch (https, a public host; see `lib/outbound.ts`).
+ */
 export async function createWebhookEndpoint(
   db: Database,
   input: { url: string; events: string[]; communityId: string | null },
   options: { signingSecret: string; allowHttp: boolean },
   now: Date,
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
-  if (new URL(input.url).protocol !== 'https:' && !options.allowHttp) {
-    throw new ApiError('validation_failed', 'Webhook endpoints must use https.', {
-      errors: [{ path: 'url', message: 'Must be https' }],
+  const check = checkOutboundUrl(input.url, { allowLoopbackHttp: options.allowHttp })
+  if (!check.ok) {
+    throw new ApiError('validation_failed', `This URL cannot receive webhooks: ${check.reason}.`, {
+      errors: [{ path: 'url', message: check.reason }],
     })
   }
   const secret = newWebhookSecret()
@@ -76,8 +82,9 @@ export async function endpointSecret(
   return open(signingSecret, endpoint.secretCiphertext)
 }
 
+/** The latest deliveries to an endpoint, each failure with its fixed reason. */
 export async function recentWebhookDeliveries(db: Database, endpointId: string, limit = 50) {
-  return db
+  const rows = await db
     .select({
       eventId: webhookDeliveries.eventId,
       type: events.type,
@@ -92,6 +99,7 @@ export async function recentWebhookDeliveries(db: Database, endpointId: string, 
     .where(eq(webhookDeliveries.endpointId, endpointId))
     .orderBy(desc(webhookDeliveries.updatedAt))
     .limit(limit)
+  return rows.map((row) => ({ ...row, lastError: shownReason(row.lastError) }))
 }
 
 /**
