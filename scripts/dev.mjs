@@ -49,6 +49,9 @@ const devArgs = [
   // The local stand-ins (`npm run receiver`, the Cloud API stand-in) speak plain http on loopback.
   '--var',
   'ALLOW_HTTP_WEBHOOKS:true',
+  // A statement past D1's limits fails here as it would in production once the data grows.
+  '--var',
+  'D1_LIMIT_CHECKS:true',
 ]
 const dev = spawnWrangler(devArgs, { onReady: printSummary })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal))
