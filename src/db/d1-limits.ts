@@ -14,7 +14,10 @@ export const D1_LIMITS = {
   patternBytes: 50,
   /** Bytes of SQL in one statement. */
   statementBytes: 100_000,
-  /** Queries in one Worker invocation (Workers Paid; 50 on the free plan). */
+  /**
+   * Queries in one Worker invocation (Workers Paid; 50 on the free plan). D1 counts them as
+   * subrequests: a statement run on its own is one, a batch is one however many it holds.
+   */
   queriesPerInvocation: 1000,
 } as const
 
@@ -43,19 +46,22 @@ const bytes = (value: string) => encoder.encode(value).length
 
 /**
  * The D1 binding with each limit checked: `prepare`, `bind`, the run methods, `batch` and `exec`
- * throw a `D1LimitError` before a statement past a limit is sent. Every query run through it
- * (each statement of a batch counts) is added to `counter`.
+ * throw a `D1LimitError` before a statement past a limit is sent. Every statement run through it
+ * (each one of a batch too) is added to `counter`.
  */
 export function checkedD1(
   d1: D1Database,
   counter: QueryCounter = { queries: 0 },
   limits: D1Limits = D1_LIMITS,
 ): D1Database {
+  let calls = 0
+  // `counter` counts statements (the jobs log them); the limit counts calls to D1.
   const count = (statements: number, sql: string) => {
     counter.queries += statements
-    if (counter.queries > limits.queriesPerInvocation) {
+    calls += 1
+    if (calls > limits.queriesPerInvocation) {
       throw new D1LimitError(
-        `more than ${limits.queriesPerInvocation} queries in one invocation (this is query ${counter.queries})`,
+        `more than ${limits.queriesPerInvocation} queries in one invocation (this is query ${calls})`,
         sql,
       )
     }
