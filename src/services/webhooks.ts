@@ -76,7 +76,8 @@ export async function endpointSecret(
   return open(signingSecret, endpoint.secretCiphertext)
 }
 
-export async function recentWebhookDeliveries(db: Database, endpointId: string, limit = 50) {
+/** An endpoint's latest deliveries: a query to await, or to run in a `db.batch` with others. */
+export function recentWebhookDeliveries(db: Database, endpointId: string, limit = 50) {
   return db
     .select({
       eventId: webhookDeliveries.eventId,

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '../../src/lib/slug'
 import { csrfOf, page, post, signIn } from './dashboard-helpers'
 import { call, createCommunity, createGroup, query } from './helpers'
-import { seedDeliveries, seedInvites, seedJoinRequests, seedMembers } from './seed'
+import {
+  seedDeliveries,
+  seedInvites,
+  seedJoinRequests,
+  seedMembers,
+  seedWebhookEndpoints,
+} from './seed'
 
 // Every list and export at sizes on both sides of each batch boundary (100 bound values, pages
 // of 100, export pages of 1,000). The tests run with D1_LIMIT_CHECKS on: a statement past one of
@@ -228,6 +234,22 @@ describe('deliveries at any size', () => {
       const { cookie } = await signIn()
       const dashboard = await page(`/admin/communities/${community.id}/announcements`, cookie)
       expect(dashboard.status).toBe(200)
+    })
+  }
+})
+
+describe('webhook endpoints at any size', () => {
+  for (const size of SIZES) {
+    it(`lists ${size} endpoints of a community with their latest deliveries`, async () => {
+      const community = await createCommunity()
+      await seedWebhookEndpoints(community.id, size)
+      const { cookie } = await signIn()
+      const dashboard = await page('/admin/webhooks', cookie)
+      expect(dashboard.status, dashboard.text.slice(0, 300)).toBe(200)
+      expect(dashboard.text.includes(`https://hooks.example.com/${size}<`)).toBe(size > 0)
+      const listed = await call('GET', '/api/webhooks')
+      expect(listed.status).toBe(200)
+      expect(listed.json.data.filter((w: any) => w.communityId === community.id)).toHaveLength(size)
     })
   }
 })

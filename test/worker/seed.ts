@@ -104,3 +104,17 @@ export async function seedDeliveries(
     ).bind(options.count, prefix, options.memberPrefix, at),
   ])
 }
+
+/** `count` webhook endpoints of a community, subscribed to every event. */
+export async function seedWebhookEndpoints(communityId: string, count: number) {
+  const prefix = `whk_${tag()}`
+  await env.DB.prepare(
+    `insert into webhook_endpoints (id, community_id, url, events, secret_ciphertext, created_at)
+     ${numbers}
+     select ?2 || printf('%012d', i), ?3, 'https://hooks.example.com/' || i, '["*"]', 'sealed', ?4
+     from n`,
+  )
+    .bind(count, prefix, communityId, Date.now())
+    .run()
+  return prefix
+}
