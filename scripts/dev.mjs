@@ -56,6 +56,9 @@ const devArgs = [
   'ALLOW_HTTP_WEBHOOKS:true',
   '--var',
   `DELIVERY_WEBHOOK_URL:${deliveryWebhookUrl}`,
+  // A statement past D1's limits fails here as it would in production once the data grows.
+  '--var',
+  'D1_LIMIT_CHECKS:true',
 ]
 const dev = spawnWrangler(devArgs, { onReady: printSummary })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal))

@@ -11,6 +11,7 @@ import {
   getWebhookEndpointOrThrow,
   listWebhookEndpoints,
   recentWebhookDeliveries,
+  withShownReasons,
 } from '../services/webhooks'
 import { CreateWebhookSchema, WebhookSchema } from '../schemas/announcements'
 import { idParam } from '../schemas/common'
@@ -153,7 +154,7 @@ webhooksApp.openapi(
   }),
   async (c) => {
     const endpoint = await endpointFor(c, c.req.valid('param').id)
-    const rows = await recentWebhookDeliveries(c.var.db, endpoint.id)
+    const rows = withShownReasons(await recentWebhookDeliveries(c.var.db, endpoint.id))
     return c.json(
       { data: rows.map((row) => ({ ...row, updatedAt: row.updatedAt.toISOString() })) },
       200,

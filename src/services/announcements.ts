@@ -257,9 +257,13 @@ export async function deliverySummary(db: Database, announcementId: string) {
         .from(deliveries)
         .where(
           and(
+            // A recurring announcement has a run per occurrence: by subquery, not a list of ids.
             inArray(
               deliveries.dispatchId,
-              runs.map((run) => run.id),
+              db
+                .select({ id: dispatches.id })
+                .from(dispatches)
+                .where(eq(dispatches.announcementId, announcementId)),
             ),
             inArray(deliveries.status, ['failed', 'skipped']),
           ),
