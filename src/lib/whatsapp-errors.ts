@@ -47,14 +47,29 @@ const POLICIES: Record<number, ErrorPolicy> = {
   },
 }
 
-export function whatsAppErrorPolicy(code: number | null | undefined, title?: string): ErrorPolicy {
+/**
+ * The policy for an error code. Its reason is a fixed phrase (Meta's own title is kept apart,
+ * in the delivery's `errorTitle`): what a channel answers never becomes a stored reason.
+ */
+export function whatsAppErrorPolicy(code: number | null | undefined): ErrorPolicy {
   const known = code !== null && code !== undefined ? POLICIES[code] : undefined
   if (known) return known
   return {
     action: 'final',
     endsSubscription: false,
-    reason: `WhatsApp could not deliver it${title ? `: ${title}` : ''}${code ? ` (${code})` : ''}`,
+    reason: `WhatsApp could not deliver it${code ? ` (error ${code})` : ''}`,
   }
+}
+
+/** Every reason the table can give, for the closed set of reasons a delivery row may hold. */
+export const WHATSAPP_REASONS = [
+  ...Object.values(POLICIES).map((policy) => policy.reason),
+  'WhatsApp could not deliver it',
+]
+
+/** The reason a delivery skipped because its broadcast was paused carries. */
+export function pausedReason(reason: string | null): string {
+  return `broadcast paused: ${reason ?? ''}`
 }
 
 /** How long a deferred message waits: the longest delay a queue message can have. */

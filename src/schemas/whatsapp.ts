@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { cleanText } from '../lib/text'
 
 /**
  * Meta's `whatsapp_business_account` notifications, as far as we act on them: message
@@ -45,6 +46,11 @@ const PreferenceSchema = z.looseObject({
   category: z.string().max(60),
   value: z.string().max(20),
 })
+
+function titleOf(value: string | undefined): string | null {
+  const title = value === undefined ? '' : cleanText(value).trim().slice(0, 200)
+  return title || null
+}
 
 /** Parses one change, keeping what is valid: one bad item does not hide the others. */
 function itemsOf<T>(schema: z.ZodType<T>, value: unknown): T[] {
@@ -103,7 +109,8 @@ export function inboundItems(notification: z.infer<typeof NotificationSchema>): 
             wamid: status.id,
             status: status.status,
             errorCode: status.errors?.[0]?.code ?? null,
-            errorTitle: status.errors?.[0]?.title ?? status.errors?.[0]?.message ?? null,
+            // Meta's documented title of the code, cleaned like any text from outside.
+            errorTitle: titleOf(status.errors?.[0]?.title ?? status.errors?.[0]?.message),
           })
           if (parsed.success) items.push(parsed.data)
         }

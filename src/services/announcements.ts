@@ -11,6 +11,7 @@ import {
   type Announcement,
   type DeliveryStatus,
 } from '../db/schema'
+import { shownReason } from '../lib/delivery-reasons'
 import { ApiError, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
@@ -285,9 +286,13 @@ export async function deliverySummary(db: Database, announcementId: string) {
         .from(deliveries)
         .where(
           and(
+            // A recurring announcement has a run per occurrence: by subquery, not a list of ids.
             inArray(
               deliveries.dispatchId,
-              runs.map((run) => run.id),
+              db
+                .select({ id: dispatches.id })
+                .from(dispatches)
+                .where(eq(dispatches.announcementId, announcementId)),
             ),
             or(
               inArray(deliveries.status, ['failed', 'skipped']),
@@ -299,19 +304,19 @@ export async function deliverySummary(db: Database, announcementId: string) {
         .orderBy(desc(sql`count(*)`))
         .limit(10)
     : []
-  return { totals, runs, failures: inPlainWords(failures) }
+  return { totals, runs, failures: mergeReasons(failures) }
 }
 
 /**
- * Failure reasons as admins read them: a Cloud API error code becomes its sentence from the
- * error-code table, and reasons that mean the same are counted together.
+ * Failure counts by the reason shown, in plain words: a Cloud API error code becomes its
+ * sentence from the error-code table, and older rows' texts collapse into their fixed reason.
  */
-function inPlainWords(failures: Array<{ reason: string | null; count: number }>) {
+function mergeReasons(failures: Array<{ reason: string | null; count: number }>) {
   const merged = new Map<string | null, number>()
   for (const { reason, count } of failures) {
-    const code = /^HTTP \d+: (\d{3,7}) /.exec(reason ?? '')?.[1]
-    const plain = code ? whatsAppErrorPolicy(Number(code)).reason : reason
-    merged.set(plain, (merged.get(plain) ?? 0) + count)
+    const code = /\(error (\d{1,16})\)$/.exec(reason ?? '')?.[1]
+    const shown = code ? whatsAppErrorPolicy(Number(code)).reason : shownReason(reason)
+    merged.set(shown, (merged.get(shown) ?? 0) + count)
   }
   return [...merged].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count)
 }
@@ -354,7 +359,9 @@ export async function listDeliveries(
     )
     .orderBy(asc(deliveries.dispatchId), asc(deliveries.memberId))
     .limit(options.limit + 1)
-  const data = rows.slice(0, options.limit)
+  const data = rows
+    .slice(0, options.limit)
+    .map((row) => ({ ...row, lastError: shownReason(row.lastError) }))
   const last = data.at(-1)
   return {
     data,

@@ -75,10 +75,7 @@ async function applyStatus(
   const nowMs = now.getTime()
   const where = `dispatch_id = ?1 and member_id = ?2 and provider_message_id = ?3 and provider_status is ?4`
   const keys = [delivery.dispatchId, delivery.memberId, item.wamid, old] as const
-  const policy =
-    item.status === 'failed'
-      ? whatsAppErrorPolicy(item.errorCode, item.errorTitle ?? undefined)
-      : null
+  const policy = item.status === 'failed' ? whatsAppErrorPolicy(item.errorCode) : null
 
   if (
     policy &&
@@ -162,7 +159,7 @@ export async function actOnRefusals(
   for (const [key, outcome] of outcomes) {
     const code =
       outcome.status === 'failed'
-        ? /^HTTP \d+: (\d{3,7}) /.exec(outcome.error ?? '')?.[1]
+        ? /\(error (\d{1,16})\)$/.exec(outcome.error ?? '')?.[1]
         : undefined
     if (!code) continue
     const policy = whatsAppErrorPolicy(Number(code))

@@ -1,4 +1,5 @@
 import type { Config } from '../lib/config'
+import { fetchOutbound } from '../lib/outbound'
 
 /**
  * A free-form text reply through the Cloud API. Allowed only inside the 24-hour window that a
@@ -45,8 +46,9 @@ async function postMessage(
 ): Promise<boolean> {
   if (!config.WHATSAPP_ACCESS_TOKEN || !config.WHATSAPP_PHONE_NUMBER_ID) return false
   const url = `${config.WHATSAPP_API_BASE}/${config.WHATSAPP_API_VERSION}/${config.WHATSAPP_PHONE_NUMBER_ID}/messages`
-  try {
-    const response = await fetch(url, {
+  const result = await fetchOutbound(
+    url,
+    {
       method: 'POST',
       headers: {
         authorization: `Bearer ${config.WHATSAPP_ACCESS_TOKEN}`,
@@ -58,15 +60,18 @@ async function postMessage(
         to,
         ...message,
       }),
-      signal: AbortSignal.timeout(10_000),
-    })
-    await response.body?.cancel()
-    if (!response.ok) console.error(JSON.stringify({ reply: 'failed', status: response.status }))
-    return response.ok
-  } catch (error) {
-    console.error(JSON.stringify({ reply: 'failed', error: String(error) }))
+    },
+    { timeoutMs: 10_000, allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS },
+  )
+  if (!result.ok) {
+    console.error(JSON.stringify({ reply: 'failed', reason: result.reason }))
     return false
   }
+  await result.response.body?.cancel()
+  if (!result.response.ok) {
+    console.error(JSON.stringify({ reply: 'failed', status: result.response.status }))
+  }
+  return result.response.ok
 }
 
 /** The replies, German first (the product's first market), then English. */

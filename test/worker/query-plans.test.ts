@@ -17,11 +17,25 @@ import {
   retiredCodeExists,
 } from '../../src/services/invites'
 import { findJoinRequestByStatusToken, listJoinRequests } from '../../src/services/join-requests'
-import { leaderboard, listMembers, rewardsOf, referralInviteOf } from '../../src/services/members'
+import {
+  exportMembersCsv,
+  leaderboard,
+  listMembers,
+  rewardsOf,
+  referralInviteOf,
+} from '../../src/services/members'
 import { getStats } from '../../src/services/stats'
-import { listCommunities } from '../../src/services/communities'
+import {
+  createCommunity as createCommunityRow,
+  listCommunities,
+} from '../../src/services/communities'
 import { listGroups } from '../../src/services/groups'
-import { claimDueAnnouncements, listDeliveries } from '../../src/services/announcements'
+import {
+  claimDueAnnouncements,
+  deliverySummary,
+  listDeliveries,
+} from '../../src/services/announcements'
+import { fanOutEvents } from '../../src/services/webhooks'
 import { countAttempt } from '../../src/services/rate-limits'
 import { getJoinTarget, join } from '../../src/services/joining'
 import { findRequestByCode, pruneUnconfirmed } from '../../src/services/consent'
@@ -166,6 +180,11 @@ describe('query plans of the request paths', () => {
     await creditRetainedReferrals(db, now)
     await claimDueAnnouncements(db, new Date(0))
     await listDeliveries(db, 'ann_00000000000000000000000000', page)
+    await deliverySummary(db, 'ann_00000000000000000000000000')
+    await listMembers(db, community.id, { ...page, search: 'plan' })
+    await new Response(exportMembersCsv(db, community.id)).text()
+    await createCommunityRow(db, { name: community.name, description: '', visibility: 'open' }, now)
+    await fanOutEvents(db, env.DELIVERY_QUEUE, now)
 
     expect(seen.size).toBeGreaterThan(25)
     const offenders: string[] = []

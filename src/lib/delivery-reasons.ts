@@ -1,0 +1,48 @@
+import { OUTBOUND_REFUSALS } from './outbound'
+import { pausedReason, WHATSAPP_REASONS } from './whatsapp-errors'
+
+/**
+ * Why a delivery did not go out, as stored on delivery rows and shown to admins: a small closed
+ * set of fixed phrases plus `HTTP <status> from the endpoint` (with a provider's numeric error
+ * code, e.g. the WhatsApp Cloud API's). Never anything the endpoint wrote: an endpoint is chosen
+ * by an admin, and what it answers must not come back to them through us.
+ */
+const FIXED_REASONS = new Set<string>([
+  'redirect not followed',
+  'timed out',
+  'network error',
+  ...OUTBOUND_REFUSALS.map((reason) => `refused: ${reason}`),
+  'outcome unknown: an earlier attempt was interrupted after sending',
+  'member left',
+  'no phone number',
+  'announcement deleted',
+  'event not found',
+  'endpoint removed',
+  'unexpected error',
+  'webhook channel is not configured (DELIVERY_WEBHOOK_URL, DELIVERY_WEBHOOK_SECRET)',
+  'WhatsApp is not configured (WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID)',
+  'delivery failed',
+  // What WhatsApp reported back, by the error-code table (src/lib/whatsapp-errors.ts).
+  ...WHATSAPP_REASONS,
+  ...WHATSAPP_REASONS.map(pausedReason),
+])
+
+const HTTP_REASON = /^HTTP \d{3} from the endpoint( \(error \d{1,16}\))?$/
+const WHATSAPP_CODE_REASON = /^WhatsApp could not deliver it \(error \d{1,16}\)$/
+
+/** Whether `reason` is one of the phrases a delivery row may hold. */
+export function isDeliveryReason(reason: string): boolean {
+  return FIXED_REASONS.has(reason) || HTTP_REASON.test(reason) || WHATSAPP_CODE_REASON.test(reason)
+}
+
+/**
+ * The reason to show for a stored one. Rows written before endpoints' answers were dropped may
+ * hold an answer's text (`HTTP 500: <body>`, `network: <error>`): only its status is shown.
+ */
+export function shownReason(stored: string | null): string | null {
+  if (stored === null || isDeliveryReason(stored)) return stored
+  const status = /^HTTP (\d{3})\b/.exec(stored)?.[1]
+  if (status) return `HTTP ${status} from the endpoint`
+  if (stored.startsWith('network')) return 'network error'
+  return 'delivery failed'
+}
