@@ -109,7 +109,15 @@ describe('double opt-in and hearing back, in a real browser', () => {
     const link = await visitor
       .getByRole('link', { name: 'In WhatsApp bestätigen' })
       .getAttribute('href')
-    const [scanned] = await scanQrCodes(await visitor.locator('img.qr').screenshot({ type: 'png' }))
+    // Scanned once the image has loaded: a screenshot of one still arriving shows an empty box.
+    const qrImage = visitor.locator('img.qr')
+    type LoadedImage = { complete: boolean; naturalWidth: number }
+    const loadedWidth = (img: unknown) => {
+      const { complete, naturalWidth } = img as LoadedImage
+      return complete ? naturalWidth : 0
+    }
+    await expect.poll(() => qrImage.evaluate(loadedWidth)).toBeGreaterThan(0)
+    const [scanned] = await scanQrCodes(await qrImage.screenshot({ type: 'png' }))
     expect(scanned).toBe(link)
     expect(scanned).toMatch(/^https:\/\/wa\.me\/4930123456\?text=/)
 
