@@ -100,7 +100,8 @@ export default defineConfig(async () => {
             include: ['test/whatsapp/**/*.test.ts'],
             setupFiles: ['./test/worker/apply-migrations.ts'],
             globalSetup: ['./test/support/fake-services.ts'],
-            testTimeout: 30_000,
+            // Announcements and notifications go through real queues, two runs in some tests.
+            testTimeout: 60_000,
           },
         },
         {

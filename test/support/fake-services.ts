@@ -19,7 +19,7 @@ import type { TestProject } from 'vitest/node'
  * - The WhatsApp Business Cloud API: `POST /whatsapp/{version}/{phone-number-id}/messages` with
  *   a bearer token, answering the documented success (`messages[0].id`) and error (`error.code`)
  *   shapes. Steered by the number: ending in 99 a permanent error (131026), 98 one 500 first,
- *   97 a throughput error (130429) once, 96 "user stopped marketing messages" (131050), 95 the
+ *   97 a throughput error (130429) once, 94 "user stopped marketing messages" (131050), 93 the
  *   spam rate limit (131048). Every accepted send gets its own `wamid`. What the Cloud
  *   API sends back to the business's webhook (statuses, members' replies, preferences, signed with
  *   the app secret) is built by `whatsapp-notifications.ts`: tests inside workerd hand it to the
@@ -162,8 +162,8 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
         })
       }
       for (const [suffix, code, text] of [
-        ['96', 131050, 'User has stopped marketing messages'],
-        ['95', 131048, 'Spam rate limit hit'],
+        ['94', 131050, 'User has stopped marketing messages'],
+        ['93', 131048, 'Spam rate limit hit'],
       ] as const) {
         if (message.to.endsWith(suffix)) {
           return json(400, {

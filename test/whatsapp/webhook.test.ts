@@ -81,7 +81,7 @@ async function memberWithDelivery(name = 'Hanna') {
     )
     expect(row?.provider_message_id).toBeTruthy()
     return row!.provider_message_id!
-  })
+  }, 20_000)
   return {
     community,
     phone,
@@ -224,7 +224,7 @@ describe('statuses and the error-code policy', () => {
   it('a send refused with 131050 ends the subscription; with 131048 it pauses the broadcast', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const stopped = await joinJson(invite.code, { name: 'Vic', phone: '+4915112345696' })
+    const stopped = await joinJson(invite.code, { name: 'Vic', phone: '+4915112345694' })
     const created = await call('POST', `/api/communities/${community.id}/announcements`, {
       body: { body: 'Hello Vic', sendAt: new Date(Date.now() + 1000).toISOString() },
     })
@@ -244,7 +244,7 @@ describe('statuses and the error-code policy', () => {
     expect((await call('GET', `/api/announcements/${created.json.id}`)).json.pausedAt).toBeNull()
 
     const limited = await createCommunity()
-    await joinJson((await createInvite(limited.id)).code, { name: 'Wim', phone: '+4915112345695' })
+    await joinJson((await createInvite(limited.id)).code, { name: 'Wim', phone: '+4915112345693' })
     const second = await call('POST', `/api/communities/${limited.id}/announcements`, {
       body: { body: 'Hello Wim', sendAt: new Date(Date.now() + 1000).toISOString() },
     })
