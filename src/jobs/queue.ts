@@ -5,6 +5,7 @@ import {
   deliverEvent,
   DeliveryMessageSchema,
   expandDispatch,
+  type Pace,
   type Verdict,
 } from '../services/dispatch'
 import { recordVisits, VisitMessageSchema, type VisitMessage } from '../services/visits'
@@ -14,9 +15,24 @@ export const VISITS_QUEUE_NAME = 'community-growth-visits'
 export const DELIVERY_QUEUE_NAME = 'community-growth-deliveries'
 export const DEAD_LETTER_QUEUE_NAME = 'community-growth-deliveries-dlq'
 
-// Longer than a delivery's claim (60 s): a retried message then finds an interrupted claim
-// stale and settles it, instead of taking it for another consumer's work in progress.
+// A batch that failed as a whole is tried again after this; deliveries it left `sending` are the
+// reconciler's (see `reconcileRuns`).
 const RETRY_AFTER_ERROR_SECONDS = 90
+
+/**
+ * Paces sends to `ratePerSecond` within this consumer: each call reserves the next free slot and
+ * waits for it, so concurrent sends never burst.
+ */
+export function createPacer(ratePerSecond: number): Pace {
+  const interval = 1000 / ratePerSecond
+  let nextSlot = 0
+  return async () => {
+    const slot = Math.max(Date.now(), nextSlot)
+    nextSlot = slot + interval
+    const wait = slot - Date.now()
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+  }
+}
 
 /** The Worker's queue consumer: each queue's batches go to the job that owns them. */
 export async function handleQueue(
@@ -96,13 +112,7 @@ async function deliverBatch(
   db: ReturnType<typeof createDb>,
 ): Promise<void> {
   const config = loadConfig(env)
-  const interval = 1000 / config.DELIVERY_RATE_PER_SECOND
-  let lastSend = 0
-  const pace = async () => {
-    const wait = lastSend + interval - Date.now()
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
-    lastSend = Date.now()
-  }
+  const pace = createPacer(config.DELIVERY_RATE_PER_SECOND)
   const act = async (message: Message, body: unknown, verdict: Verdict) => {
     if (verdict.action === 'retry') return message.retry({ delaySeconds: verdict.delaySeconds })
     if (verdict.action === 'dead-letter')

@@ -7,6 +7,21 @@ export type SendResult =
   | { outcome: 'sent'; providerMessageId: string | null }
   | { outcome: 'retry'; error: string; retryAfterSeconds?: number }
   | { outcome: 'failed'; error: string }
+  /** No answer in time: the receiver may or may not have the message. */
+  | { outcome: 'unknown'; error: string }
+
+/**
+ * How long one send may take, per channel: a Standard Webhooks receiver should answer within
+ * seconds (it queues its work), the Cloud API within a few; after that the outcome is unknown.
+ * `DELIVERY_TIMEOUT_SECONDS` overrides both.
+ */
+export const CHANNEL_TIMEOUT_MS = { webhook: 20_000, whatsapp: 30_000 } as const
+
+export function channelTimeoutMs(config: Config): number {
+  return config.DELIVERY_TIMEOUT_SECONDS
+    ? config.DELIVERY_TIMEOUT_SECONDS * 1000
+    : CHANNEL_TIMEOUT_MS[config.DELIVERY_CHANNEL]
+}
 
 /** Sorts an HTTP answer: 2xx sent, 429 and 5xx worth retrying, any other 4xx final. */
 function classify(status: number, detail: string, retryAfter: string | null): SendResult | null {
@@ -23,10 +38,20 @@ function classify(status: number, detail: string, retryAfter: string | null): Se
   return { outcome: 'failed', error }
 }
 
-async function post(url: string, init: RequestInit): Promise<Response | SendResult> {
+async function post(
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+): Promise<Response | SendResult> {
   try {
-    return await fetch(url, { ...init, method: 'POST', signal: AbortSignal.timeout(15_000) })
+    return await fetch(url, { ...init, method: 'POST', signal: AbortSignal.timeout(timeoutMs) })
   } catch (error) {
+    if (error instanceof Error && error.name === 'TimeoutError') {
+      return {
+        outcome: 'unknown',
+        error: `timeout: no answer within ${timeoutMs / 1000} s, outcome unknown`,
+      }
+    }
     return { outcome: 'retry', error: `network: ${String(error)}`.slice(0, 500) }
   }
 }
@@ -40,13 +65,16 @@ export async function sendSignedWebhook(
   id: string,
   payload: unknown,
   now: Date,
+  timeoutMs: number = CHANNEL_TIMEOUT_MS.webhook,
 ): Promise<SendResult> {
   const body = JSON.stringify(payload)
+  // `now` is the moment of this request: each attempt is signed when it is sent.
   const headers = await signWebhook(target.secret, id, Math.floor(now.getTime() / 1000), body)
-  const response = await post(target.url, {
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
-  })
+  const response = await post(
+    target.url,
+    { headers: { 'content-type': 'application/json', ...headers }, body },
+    timeoutMs,
+  )
   if (!(response instanceof Response)) return response
   const text = await response.text().catch(() => '')
   return (
@@ -98,18 +126,22 @@ export async function sendWhatsAppMessage(
       }
     : { type: 'text', text: { preview_url: false, body: text } }
   const url = `${config.WHATSAPP_API_BASE}/${config.WHATSAPP_API_VERSION}/${config.WHATSAPP_PHONE_NUMBER_ID}/messages`
-  const response = await post(url, {
-    headers: {
-      authorization: `Bearer ${config.WHATSAPP_ACCESS_TOKEN}`,
-      'content-type': 'application/json',
+  const response = await post(
+    url,
+    {
+      headers: {
+        authorization: `Bearer ${config.WHATSAPP_ACCESS_TOKEN}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to,
+        ...message,
+      }),
     },
-    body: JSON.stringify({
-      messaging_product: 'whatsapp',
-      recipient_type: 'individual',
-      to,
-      ...message,
-    }),
-  })
+    channelTimeoutMs(config),
+  )
   if (!(response instanceof Response)) return response
   const json: unknown = await response.json().catch(() => null)
   if (response.ok) {

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNull, lt, lte, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { z } from 'zod'
 import type { Database } from '../db/client'
@@ -15,7 +15,12 @@ import {
 import { signingSecret, type Config } from '../lib/config'
 import { newId } from '../lib/ids'
 import { claimDueAnnouncements, nextRun } from './announcements'
-import { sendSignedWebhook, sendWhatsAppMessage, type SendResult } from './channels'
+import {
+  channelTimeoutMs,
+  sendSignedWebhook,
+  sendWhatsAppMessage,
+  type SendResult,
+} from './channels'
 import { endpointSecret, getWebhookEndpointOrThrow } from './webhooks'
 
 /**
@@ -29,6 +34,10 @@ import { endpointSecret, getWebhookEndpointOrThrow } from './webhooks'
  *    subrequests per invocation, 200 invocations for 100,000 recipients.
  * 3. Each `announce` message delivers one message. Its delivery row (unique per run and member)
  *    is claimed before sending, so a redelivered queue message never sends twice.
+ * 4. The database is the source of truth, the queue only how work moves: a message that is lost
+ *    (a failed `sendBatch`, a consumer past its limits, a deploy at the wrong moment) leaves a run
+ *    whose `progressAt` stops moving, and the cron job's reconciler (`reconcileRuns`) moves it on
+ *    from what the rows say.
  */
 export const EXPAND_CHUNK = 500
 
@@ -80,6 +89,7 @@ export async function dispatchDueAnnouncements(
             scheduledFor,
             status: 'expanding',
             createdAt: now,
+            progressAt: now,
           })
           .onConflictDoNothing(),
         db
@@ -167,6 +177,7 @@ export async function expandDispatch(
               lastError: sql<null>`null`.as('last_error'),
               providerMessageId: sql<null>`null`.as('provider_message_id'),
               updatedAt: sql<Date>`${now.getTime()}`.as('updated_at'),
+              nextAttemptAt: sql<number>`${now.getTime()}`.as('next_attempt_at'),
             })
             .from(members)
             .where(inChunk),
@@ -186,11 +197,41 @@ export async function expandDispatch(
       })),
     )
   }
+  // Only the step that moves the cursor from where it read it goes on: a second copy of the same
+  // step (a redelivered or re-enqueued `expand`) adds nothing and starts no second chain.
+  const [moved] = await db
+    .update(dispatches)
+    .set({
+      ...(last ? { cursor: last } : {}),
+      status: done ? 'expanded' : 'expanding',
+      progressAt: now,
+    })
+    .where(
+      and(
+        eq(dispatches.id, dispatchId),
+        eq(dispatches.status, 'expanding'),
+        run.cursor ? eq(dispatches.cursor, run.cursor) : isNull(dispatches.cursor),
+      ),
+    )
+    .returning({ id: dispatches.id })
+  if (!moved) return
+  if (done) await finishRuns(db, [dispatchId], now)
+  else await queue.send({ kind: 'expand', dispatchId } satisfies DeliveryMessage)
+}
+
+/** Runs fully expanded with no delivery left unsettled are done. */
+async function finishRuns(db: Database, ids: string[], now: Date): Promise<void> {
+  if (ids.length === 0) return
   await db
     .update(dispatches)
-    .set({ ...(last ? { cursor: last } : {}), status: done ? 'expanded' : 'expanding' })
-    .where(eq(dispatches.id, dispatchId))
-  if (!done) await queue.send({ kind: 'expand', dispatchId } satisfies DeliveryMessage)
+    .set({ status: 'done', finishedAt: now })
+    .where(
+      and(
+        inArray(dispatches.id, ids),
+        eq(dispatches.status, 'expanded'),
+        lte(dispatches.queued, 0),
+      ),
+    )
 }
 
 /** What the queue consumer should do with a message after a delivery attempt. */
@@ -212,19 +253,39 @@ export function backoffSeconds(
 
 type DeliveryKey = { dispatchId: string; memberId: string }
 type Outcome = {
-  status: 'sent' | 'failed' | 'skipped' | 'queued'
+  status: 'sent' | 'failed' | 'skipped' | 'queued' | 'unknown'
   error: string | null
   providerMessageId?: string | null
+  /** For `queued`: when the retry is due (ms). */
+  nextAttemptAt?: number
 }
+
+/** Waits for this send's turn under the sender's rate (see `createPacer` and the limiter). */
+export type Pace = () => Promise<void>
 
 // D1 binds at most 100 parameters per statement.
 const CLAIM_CHUNK = 45
 const LOOKUP_CHUNK = 90
+/** Sends of one batch in flight at once, at most; the pace decides when each may start. */
+export const MAX_SENDS_IN_FLIGHT = 50
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = []
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
   return out
+}
+
+/**
+ * What happens when a send's outcome is unknown (a timeout, or a claim left `sending` by a
+ * consumer that died), per channel:
+ * - `webhook`: Standard Webhooks receivers deduplicate by `webhook-id`, which stays the same on
+ *   every attempt, so the message is sent again (up to `DELIVERY_MAX_ATTEMPTS`); only when the
+ *   attempts are used up does it stay "outcome unknown".
+ * - `whatsapp`: the Cloud API does not deduplicate; a second send may reach the person twice, so
+ *   the delivery is settled as "outcome unknown" and never sent again blindly.
+ */
+export function resendsWhenUnknown(config: Config): boolean {
+  return config.DELIVERY_CHANNEL === 'webhook'
 }
 
 /**
@@ -235,16 +296,20 @@ function chunks<T>(items: T[], size: number): T[][] {
  *
  * At most once: a delivery is claimed (`queued` to `sending`) before anything leaves, so a
  * redelivered queue message finds it taken and is acknowledged without sending (so is a second
- * copy within one batch). A delivery left `sending` for over a minute was interrupted between
- * sending and settling; whether it arrived is unknown, so it is not sent again but marked failed
- * with that reason (and dead-lettered), never silently.
+ * copy within one batch). A delivery left `sending` by a consumer that died is the reconciler's
+ * (see `reconcileRuns`).
+ *
+ * The sends go out concurrently (up to `MAX_SENDS_IN_FLIGHT`), each starting when `pace` lets it,
+ * and each signed at the moment it leaves (`clock`), so a slow receiver neither stalls the batch
+ * nor receives a stale timestamp.
  */
 export async function deliverAnnouncements(
   db: Database,
   config: Config,
   messages: DeliveryKey[],
   now: Date,
-  pace: () => Promise<void> = async () => {},
+  pace: Pace = async () => {},
+  clock: () => Date = () => new Date(),
 ): Promise<Verdict[]> {
   const key = (m: DeliveryKey) => `${m.dispatchId}|${m.memberId}`
   const unique = [...new Map(messages.map((m) => [key(m), m])).values()]
@@ -254,62 +319,38 @@ export async function deliverAnnouncements(
     for (const member of await db.select().from(members).where(inArray(members.id, ids)))
       people.set(member.id, member)
   }
-  const runs = await db
-    .select({ id: dispatches.id, announcement: announcements })
-    .from(dispatches)
-    .innerJoin(announcements, eq(announcements.id, dispatches.announcementId))
-    .where(inArray(dispatches.id, [...new Set(unique.map((m) => m.dispatchId))]))
-  const announcementOf = new Map(runs.map((run) => [run.id, run.announcement]))
+  const announcementOf = new Map<string, Announcement>()
+  for (const ids of chunks([...new Set(unique.map((m) => m.dispatchId))], LOOKUP_CHUNK)) {
+    const runs = await db
+      .select({ id: dispatches.id, announcement: announcements })
+      .from(dispatches)
+      .innerJoin(announcements, eq(announcements.id, dispatches.announcementId))
+      .where(inArray(dispatches.id, ids))
+    for (const run of runs) announcementOf.set(run.id, run.announcement)
+  }
 
   const attempts = new Map<string, number>()
-  const interrupted = new Set<string>()
   for (const chunk of chunks(unique, CLAIM_CHUNK)) {
     const pairs = chunk.map((_, i) => `(?${i * 2 + 2}, ?${i * 2 + 3})`).join(', ')
     const params = chunk.flatMap((m) => [m.dispatchId, m.memberId])
-    const [claimed, stale] = await db.$client.batch<{
-      dispatch_id: string
-      member_id: string
-      attempts: number
-    }>([
-      db.$client
-        .prepare(
-          `update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ?1
-           where (dispatch_id, member_id) in (values ${pairs}) and status = 'queued'
-           returning dispatch_id, member_id, attempts`,
-        )
-        .bind(now.getTime(), ...params),
-      db.$client
-        .prepare(
-          `select dispatch_id, member_id, attempts from deliveries
-           where (dispatch_id, member_id) in (values ${pairs}) and status = 'sending' and updated_at < ?1`,
-        )
-        .bind(now.getTime() - 60_000, ...params),
-    ])
-    for (const row of claimed!.results)
+    const claimed = await db.$client
+      .prepare(
+        `update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ?1
+         where (dispatch_id, member_id) in (values ${pairs}) and status = 'queued'
+         returning dispatch_id, member_id, attempts`,
+      )
+      .bind(now.getTime(), ...params)
+      .all<{ dispatch_id: string; member_id: string; attempts: number }>()
+    for (const row of claimed.results)
       attempts.set(`${row.dispatch_id}|${row.member_id}`, row.attempts)
-    for (const row of stale!.results) interrupted.add(`${row.dispatch_id}|${row.member_id}`)
   }
 
   const outcomes = new Map<string, Outcome>()
   const verdicts = new Map<string, Verdict>()
-  for (const staleKey of interrupted) {
-    const error = 'outcome unknown: an earlier attempt was interrupted after sending'
-    outcomes.set(staleKey, { status: 'failed', error })
-    verdicts.set(staleKey, { action: 'dead-letter', error })
-  }
-  for (const message of unique.filter((m) => attempts.has(key(m)))) {
-    const outcome = await attempt(
-      config,
-      people.get(message.memberId),
-      announcementOf.get(message.dispatchId),
-      message,
-      now,
-      pace,
-    ).catch((error: unknown): SendResult => ({
-      outcome: 'retry',
-      error: `unexpected: ${String(error)}`.slice(0, 500),
-    }))
+  const settle = (message: DeliveryKey, outcome: SendResult | SkipResult) => {
     const tries = attempts.get(key(message))!
+    const retryable =
+      outcome.outcome === 'retry' || (outcome.outcome === 'unknown' && resendsWhenUnknown(config))
     if (outcome.outcome === 'sent') {
       outcomes.set(key(message), {
         status: 'sent',
@@ -318,21 +359,48 @@ export async function deliverAnnouncements(
       })
     } else if (outcome.outcome === 'skipped') {
       outcomes.set(key(message), { status: 'skipped', error: outcome.reason })
-    } else if (outcome.outcome === 'retry' && tries < config.DELIVERY_MAX_ATTEMPTS) {
-      outcomes.set(key(message), { status: 'queued', error: outcome.error })
-      verdicts.set(key(message), {
-        action: 'retry',
-        delaySeconds: backoffSeconds(
-          config.DELIVERY_RETRY_BASE_SECONDS,
-          tries,
-          outcome.retryAfterSeconds,
-        ),
+    } else if (retryable && tries < config.DELIVERY_MAX_ATTEMPTS) {
+      const delaySeconds = backoffSeconds(
+        config.DELIVERY_RETRY_BASE_SECONDS,
+        tries,
+        outcome.outcome === 'retry' ? outcome.retryAfterSeconds : undefined,
+      )
+      outcomes.set(key(message), {
+        status: 'queued',
+        error: outcome.error,
+        nextAttemptAt: now.getTime() + delaySeconds * 1000,
       })
+      verdicts.set(key(message), { action: 'retry', delaySeconds })
+    } else if (outcome.outcome === 'unknown') {
+      // Reported, not dead-lettered: it may well have arrived.
+      outcomes.set(key(message), { status: 'unknown', error: outcome.error })
     } else {
       outcomes.set(key(message), { status: 'failed', error: outcome.error })
       verdicts.set(key(message), { action: 'dead-letter', error: outcome.error })
     }
   }
+  const claimed = unique.filter((m) => attempts.has(key(m)))
+  let next = 0
+  const sender = async () => {
+    while (next < claimed.length) {
+      const message = claimed[next++]!
+      const outcome = await attempt(
+        config,
+        people.get(message.memberId),
+        announcementOf.get(message.dispatchId),
+        message,
+        pace,
+        clock,
+      ).catch((error: unknown): SendResult => ({
+        outcome: 'retry',
+        error: `unexpected: ${String(error)}`.slice(0, 500),
+      }))
+      settle(message, outcome)
+    }
+  }
+  await Promise.all(
+    Array.from({ length: Math.min(MAX_SENDS_IN_FLIGHT, claimed.length) }, () => sender()),
+  )
   await settleDeliveries(db, outcomes, now)
   // Only the first copy of a message carries its verdict; other copies are acknowledged.
   const answered = new Set<string>()
@@ -343,15 +411,17 @@ export async function deliverAnnouncements(
   })
 }
 
-/** One message to one member, or why not. */
+type SkipResult = { outcome: 'skipped'; reason: string }
+
+/** One message to one member, or why not; signed when its turn comes. */
 async function attempt(
   config: Config,
   member: typeof members.$inferSelect | undefined,
   announcement: Announcement | undefined,
   message: DeliveryKey,
-  now: Date,
-  pace: () => Promise<void>,
-): Promise<SendResult | { outcome: 'skipped'; reason: string }> {
+  pace: Pace,
+  clock: () => Date,
+): Promise<SendResult | SkipResult> {
   if (!member || member.status !== 'active') return { outcome: 'skipped', reason: 'member left' }
   if (!announcement) return { outcome: 'failed', error: 'announcement deleted' }
   if (config.DELIVERY_CHANNEL === 'whatsapp') {
@@ -366,12 +436,13 @@ async function attempt(
     }
   }
   await pace()
+  const sentAt = clock()
   return sendSignedWebhook(
     { url: config.DELIVERY_WEBHOOK_URL, secret: config.DELIVERY_WEBHOOK_SECRET },
     `msg_${message.dispatchId}_${message.memberId}`,
     {
       type: 'announcement.message',
-      timestamp: now.toISOString(),
+      timestamp: sentAt.toISOString(),
       data: {
         announcementId: announcement.id,
         dispatchId: message.dispatchId,
@@ -385,30 +456,33 @@ async function attempt(
         text: announcement.body,
       },
     },
-    now,
+    sentAt,
+    channelTimeoutMs(config),
   )
 }
 
 /**
  * Settles every delivery of a batch and moves each run's counters, in one D1 batch. Deliveries
  * that ended the same way (same status and reason, no provider id) share one UPDATE, so a batch
- * of 50 webhook deliveries settles in two or three statements.
+ * of 50 webhook deliveries settles in two or three statements. A run fully expanded whose last
+ * delivery settles here is done.
  */
 async function settleDeliveries(
   db: Database,
   outcomes: Map<string, Outcome>,
   now: Date,
 ): Promise<void> {
-  const counters = new Map<string, { sent: number; failed: number; skipped: number }>()
+  const counters = new Map<
+    string,
+    { sent: number; failed: number; skipped: number; unknown: number }
+  >()
   const alike = new Map<string, { outcome: Outcome; keys: Array<[string, string]> }>()
   const statements: BatchItem<'sqlite'>[] = []
   for (const [key, outcome] of outcomes) {
     const [dispatchId, memberId] = key.split('|') as [string, string]
-    if (outcome.status !== 'queued') {
-      const counter = counters.get(dispatchId) ?? { sent: 0, failed: 0, skipped: 0 }
-      counter[outcome.status] += 1
-      counters.set(dispatchId, counter)
-    }
+    const counter = counters.get(dispatchId) ?? { sent: 0, failed: 0, skipped: 0, unknown: 0 }
+    if (outcome.status !== 'queued') counter[outcome.status] += 1
+    counters.set(dispatchId, counter)
     if (outcome.providerMessageId) {
       statements.push(
         db
@@ -422,8 +496,13 @@ async function settleDeliveries(
           .where(and(eq(deliveries.dispatchId, dispatchId), eq(deliveries.memberId, memberId))),
       )
     } else {
-      const group = `${outcome.status}|${outcome.error ?? ''}`
-      const entry = alike.get(group) ?? { outcome, keys: [] }
+      // Retries due within the same second share a statement too.
+      const due = outcome.nextAttemptAt ? Math.ceil(outcome.nextAttemptAt / 1000) * 1000 : null
+      const group = `${outcome.status}|${due ?? ''}|${outcome.error ?? ''}`
+      const entry = alike.get(group) ?? {
+        outcome: { ...outcome, ...(due ? { nextAttemptAt: due } : {}) },
+        keys: [],
+      }
       entry.keys.push([dispatchId, memberId])
       alike.set(group, entry)
     }
@@ -433,7 +512,12 @@ async function settleDeliveries(
       statements.push(
         db
           .update(deliveries)
-          .set({ status: outcome.status, lastError: outcome.error, updatedAt: now })
+          .set({
+            status: outcome.status,
+            lastError: outcome.error,
+            updatedAt: now,
+            ...(outcome.nextAttemptAt ? { nextAttemptAt: outcome.nextAttemptAt } : {}),
+          })
           .where(
             sql`(${deliveries.dispatchId}, ${deliveries.memberId}) in (values ${sql.join(
               part.map(([d, m]) => sql`(${d}, ${m})`),
@@ -444,14 +528,20 @@ async function settleDeliveries(
     }
   }
   for (const [dispatchId, c] of counters) {
+    const settled = c.sent + c.failed + c.skipped + c.unknown
     statements.push(
       db
         .update(dispatches)
         .set({
-          queued: sql`${dispatches.queued} - ${c.sent + c.failed + c.skipped}`,
+          queued: sql`${dispatches.queued} - ${settled}`,
           sent: sql`${dispatches.sent} + ${c.sent}`,
           failed: sql`${dispatches.failed} + ${c.failed}`,
           skipped: sql`${dispatches.skipped} + ${c.skipped}`,
+          unknown: sql`${dispatches.unknown} + ${c.unknown}`,
+          progressAt: now,
+          // SET reads the row as it was: the last deliveries settling finish an expanded run.
+          status: sql`case when ${dispatches.status} = 'expanded' and ${dispatches.queued} - ${settled} <= 0 then 'done' else ${dispatches.status} end`,
+          finishedAt: sql`case when ${dispatches.status} = 'expanded' and ${dispatches.queued} - ${settled} <= 0 then ${now.getTime()} else ${dispatches.finishedAt} end`,
         })
         .where(eq(dispatches.id, dispatchId)),
     )
@@ -528,7 +618,11 @@ export async function deliverEvent(
   }
   const responseStatus =
     'error' in result ? Number(/^HTTP (\d+)/.exec(result.error)?.[1]) || null : 200
-  if (result.outcome === 'retry' && claimed.attempts < config.DELIVERY_MAX_ATTEMPTS) {
+  // Event endpoints are Standard Webhooks receivers: a timed-out send goes again, same id.
+  if (
+    (result.outcome === 'retry' || result.outcome === 'unknown') &&
+    claimed.attempts < config.DELIVERY_MAX_ATTEMPTS
+  ) {
     await db
       .update(webhookDeliveries)
       .set({ status: 'queued', lastError: result.error, responseStatus, updatedAt: now })
@@ -538,7 +632,7 @@ export async function deliverEvent(
       delaySeconds: backoffSeconds(
         config.DELIVERY_RETRY_BASE_SECONDS,
         claimed.attempts,
-        result.retryAfterSeconds,
+        result.outcome === 'retry' ? result.retryAfterSeconds : undefined,
       ),
     }
   }
@@ -555,4 +649,186 @@ export async function deliverEvent(
   return status === 'sent'
     ? { action: 'ack' }
     : { action: 'dead-letter', error: 'error' in result ? result.error : 'failed' }
+}
+
+/** A run whose progress has not moved for this long is looked at by the reconciler. */
+export const STALL_MS = 3 * 60_000
+/**
+ * A delivery `sending` for longer than this was interrupted: a batch's sends all start within
+ * its pacing and each ends within the channel's timeout (at most a minute or two); a consumer
+ * that died left it behind.
+ */
+export const SENDING_STALE_MS = 5 * 60_000
+/** Stalled runs looked at per cron run, and deliveries re-enqueued or settled per run. */
+const RECONCILE_RUNS = 10
+const RECONCILE_ROWS = 500
+
+export interface Reconciled {
+  runs: number
+  expansions: number
+  requeued: number
+  resent: number
+  unknown: number
+}
+
+/**
+ * The reconciler, run by the cron job every minute: unfinished runs whose progress stalled are
+ * moved on from what the database says, since a queue message can be lost for good (a failed
+ * `sendBatch`, a consumer past its limits, a deploy at the wrong moment, a message past its
+ * retries). Bounded: at most 10 runs, 500 deliveries each, about eight queries and six queue
+ * calls per run.
+ */
+export async function reconcileRuns(
+  db: Database,
+  queue: Queue,
+  config: Config,
+  now: Date,
+): Promise<Reconciled> {
+  const stalledBefore = new Date(now.getTime() - STALL_MS)
+  const runs = await db
+    .select()
+    .from(dispatches)
+    .where(
+      and(
+        inArray(dispatches.status, ['expanding', 'expanded']),
+        lt(dispatches.progressAt, stalledBefore),
+        sql`(${dispatches.reconciledAt} is null or ${dispatches.reconciledAt} < ${stalledBefore.getTime()})`,
+      ),
+    )
+    .orderBy(asc(dispatches.progressAt))
+    .limit(RECONCILE_RUNS)
+  const total: Reconciled = { runs: 0, expansions: 0, requeued: 0, resent: 0, unknown: 0 }
+  for (const run of runs) {
+    const done = await reconcileRun(db, queue, config, run, now, { force: false })
+    total.runs += 1
+    total.expansions += done.expansions
+    total.requeued += done.requeued
+    total.resent += done.resent
+    total.unknown += done.unknown
+  }
+  return total
+}
+
+/**
+ * Moves one unfinished run on:
+ * - still expanding: its next `expand` step is enqueued again; it goes on from the stored cursor
+ *   (a copy of a step still in the queue adds nothing, see `expandDispatch`);
+ * - deliveries left `sending` longer than an attempt can last: per channel (see
+ *   `resendsWhenUnknown`), sent again with the same webhook-id, or settled "outcome unknown";
+ * - `queued` deliveries due for a while (their queue message lost): enqueued again; a claim makes
+ *   sure that a copy still in the queue does not send twice.
+ * `force` (an admin's "resume") re-enqueues what is due now, without waiting for the stall time;
+ * `sending` rows still wait until they are stale, since their send may be under way.
+ */
+export async function reconcileRun(
+  db: Database,
+  queue: Queue,
+  config: Config,
+  run: typeof dispatches.$inferSelect,
+  now: Date,
+  options: { force: boolean },
+): Promise<Omit<Reconciled, 'runs'>> {
+  const result = { expansions: 0, requeued: 0, resent: 0, unknown: 0 }
+  if (run.status === 'expanding') {
+    await queue.send({ kind: 'expand', dispatchId: run.id } satisfies DeliveryMessage)
+    result.expansions = 1
+  }
+  const staleSending = now.getTime() - SENDING_STALE_MS
+  const stale = sql`(${deliveries.dispatchId}, ${deliveries.memberId}) in (select dispatch_id, member_id from deliveries where dispatch_id = ${run.id} and status = 'sending' and updated_at < ${staleSending} limit ${RECONCILE_ROWS})`
+  const unknownError = 'outcome unknown: the attempt was interrupted after it may have been sent'
+  if (resendsWhenUnknown(config)) {
+    // Webhook receivers deduplicate by webhook-id: due again now, unless the attempts are used up.
+    const [, , again] = await db.batch([
+      db
+        .update(deliveries)
+        .set({ status: 'unknown', lastError: unknownError, updatedAt: now })
+        .where(and(stale, sql`${deliveries.attempts} >= ${config.DELIVERY_MAX_ATTEMPTS}`)),
+      db
+        .update(dispatches)
+        .set({
+          queued: sql`${dispatches.queued} - changes()`,
+          unknown: sql`${dispatches.unknown} + changes()`,
+        })
+        .where(eq(dispatches.id, run.id)),
+      db
+        .update(deliveries)
+        .set({
+          status: 'queued',
+          lastError: 'interrupted; sent again with the same webhook-id',
+          updatedAt: now,
+          nextAttemptAt: 0,
+        })
+        .where(stale)
+        .returning({ memberId: deliveries.memberId }),
+    ])
+    result.resent = again.length
+  } else {
+    const [settled] = await db.batch([
+      db
+        .update(deliveries)
+        .set({ status: 'unknown', lastError: unknownError, updatedAt: now })
+        .where(stale)
+        .returning({ memberId: deliveries.memberId }),
+      db
+        .update(dispatches)
+        .set({
+          queued: sql`${dispatches.queued} - changes()`,
+          unknown: sql`${dispatches.unknown} + changes()`,
+        })
+        .where(eq(dispatches.id, run.id)),
+    ])
+    result.unknown = settled.length
+  }
+
+  // Queued deliveries whose turn came a while ago (or now, when an admin resumes): enqueued again,
+  // and marked so that the next pass waits another stall time for them.
+  const dueBefore = options.force ? now.getTime() + 1 : now.getTime() - STALL_MS
+  const requeued = await db
+    .update(deliveries)
+    .set({ nextAttemptAt: now.getTime() })
+    .where(
+      sql`(${deliveries.dispatchId}, ${deliveries.memberId}) in (select dispatch_id, member_id from deliveries where dispatch_id = ${run.id} and status = 'queued' and next_attempt_at < ${dueBefore} order by next_attempt_at limit ${RECONCILE_ROWS})`,
+    )
+    .returning({ memberId: deliveries.memberId })
+  for (const part of chunks(requeued, 100)) {
+    await queue.sendBatch(
+      part.map(({ memberId }) => ({
+        body: { kind: 'announce', dispatchId: run.id, memberId } satisfies DeliveryMessage,
+      })),
+    )
+  }
+  result.requeued = requeued.length
+  await db.update(dispatches).set({ reconciledAt: now }).where(eq(dispatches.id, run.id))
+  await finishRuns(db, [run.id], now)
+  return result
+}
+
+/**
+ * Stops a run: it expands no further, and its deliveries not yet claimed are settled
+ * `cancelled`. Deliveries already `sending` settle as they end.
+ */
+export async function cancelRun(db: Database, runId: string, now: Date): Promise<void> {
+  await db.batch([
+    db
+      .update(dispatches)
+      .set({ status: 'cancelled', finishedAt: now, progressAt: now })
+      .where(and(eq(dispatches.id, runId), inArray(dispatches.status, ['expanding', 'expanded']))),
+    db
+      .update(deliveries)
+      .set({ status: 'cancelled', lastError: 'run cancelled', updatedAt: now })
+      .where(
+        and(
+          eq(deliveries.dispatchId, runId),
+          eq(deliveries.status, 'queued'),
+          sql`exists (select 1 from ${dispatches} where ${dispatches.id} = ${runId} and ${dispatches.status} = 'cancelled')`,
+        ),
+      ),
+    db
+      .update(dispatches)
+      .set({
+        queued: sql`${dispatches.queued} - changes()`,
+        cancelled: sql`${dispatches.cancelled} + changes()`,
+      })
+      .where(eq(dispatches.id, runId)),
+  ])
 }
