@@ -13,8 +13,15 @@ import {
   type Announcement,
 } from '../db/schema'
 import { signingSecret, type Config } from '../lib/config'
+import { ApiError, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
-import { claimDueAnnouncements, nextRun } from './announcements'
+import {
+  claimDueAnnouncements,
+  isUnfinished,
+  nextRun,
+  RUN_STALL_MS,
+  UNFINISHED_RUN_STATUSES,
+} from './announcements'
 import {
   channelTimeoutMs,
   sendSignedWebhook,
@@ -652,7 +659,7 @@ export async function deliverEvent(
 }
 
 /** A run whose progress has not moved for this long is looked at by the reconciler. */
-export const STALL_MS = 3 * 60_000
+export const STALL_MS = RUN_STALL_MS
 /**
  * A delivery `sending` for longer than this was interrupted: a batch's sends all start within
  * its pacing and each ends within the channel's timeout (at most a minute or two); a consumer
@@ -690,7 +697,7 @@ export async function reconcileRuns(
     .from(dispatches)
     .where(
       and(
-        inArray(dispatches.status, ['expanding', 'expanded']),
+        inArray(dispatches.status, [...UNFINISHED_RUN_STATUSES]),
         lt(dispatches.progressAt, stalledBefore),
         sql`(${dispatches.reconciledAt} is null or ${dispatches.reconciledAt} < ${stalledBefore.getTime()})`,
       ),
@@ -812,7 +819,9 @@ export async function cancelRun(db: Database, runId: string, now: Date): Promise
     db
       .update(dispatches)
       .set({ status: 'cancelled', finishedAt: now, progressAt: now })
-      .where(and(eq(dispatches.id, runId), inArray(dispatches.status, ['expanding', 'expanded']))),
+      .where(
+        and(eq(dispatches.id, runId), inArray(dispatches.status, [...UNFINISHED_RUN_STATUSES])),
+      ),
     db
       .update(deliveries)
       .set({ status: 'cancelled', lastError: 'run cancelled', updatedAt: now })
@@ -831,4 +840,37 @@ export async function cancelRun(db: Database, runId: string, now: Date): Promise
       })
       .where(eq(dispatches.id, runId)),
   ])
+}
+
+async function unfinishedRunOrThrow(db: Database, announcementId: string, runId: string) {
+  const run = await db.query.dispatches.findFirst({
+    where: and(eq(dispatches.id, runId), eq(dispatches.announcementId, announcementId)),
+  })
+  if (!run) throw notFound('Run')
+  if (!isUnfinished(run)) {
+    throw new ApiError(
+      'invalid_state',
+      `This run is ${run.status}: nothing is left to resume or cancel.`,
+    )
+  }
+  return run
+}
+
+/** An admin's "resume": moves a run on now, as the reconciler would (see `reconcileRun`). */
+export async function resumeRun(
+  db: Database,
+  queue: Queue,
+  config: Config,
+  announcementId: string,
+  runId: string,
+  now: Date,
+) {
+  const run = await unfinishedRunOrThrow(db, announcementId, runId)
+  return reconcileRun(db, queue, config, run, now, { force: true })
+}
+
+/** An admin's "cancel" of one run (see `cancelRun`); the announcement's schedule stays. */
+export async function stopRun(db: Database, announcementId: string, runId: string, now: Date) {
+  await unfinishedRunOrThrow(db, announcementId, runId)
+  await cancelRun(db, runId, now)
 }
