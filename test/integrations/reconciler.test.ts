@@ -23,6 +23,7 @@ import {
   expectProblem,
   query,
 } from '../worker/helpers'
+import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
 
 const fake = inject('fakeServicesUrl')
 const MINUTE = 60_000
@@ -338,4 +339,58 @@ describe('an admin and a stalled run', () => {
       'validation_failed',
     )
   })
+})
+
+describe('the dashboard and a stalled run', () => {
+  it('shows it stalled in both languages, with resume and stop buttons that work', async () => {
+    const { community, ids } = await communityOf(10)
+    const announcement = await scheduleNow(community.id, 'Stalled, seen on the dashboard')
+    const db = createDb(env.DB)
+    await dispatchDueAnnouncements(db, lossyQueue({ drop: true }), new Date(Date.now() + 5000))
+    const run = await runOf(announcement.id)
+    await query(
+      'update dispatches set progress_at = ? where id = ?',
+      Date.now() - 10 * MINUTE,
+      run.id,
+    )
+    const { cookie } = await signIn()
+    const path = `/admin/communities/${community.id}/announcements`
+    const english = await page(path, cookie)
+    expect(english.text).toContain('stalled: no progress for minutes')
+    expect(english.text).toContain(`/admin/announcements/${announcement.id}/runs/${run.id}/resume`)
+    const german = await call('GET', path, {
+      token: null,
+      headers: { cookie, accept: 'text/html', 'accept-language': 'de' },
+    })
+    expect(german.text).toContain('hängt: seit Minuten kein Fortschritt')
+    expect(german.text).toContain('Fortsetzen')
+
+    const resumed = await post(
+      `/admin/announcements/${announcement.id}/runs/${run.id}/resume`,
+      cookie,
+      { _csrf: csrfOf(english.text) },
+    )
+    expect(resumed.status).toBe(303)
+    await eventually(async () => {
+      expect((await call('GET', `/api/announcements/${announcement.id}`)).json).toMatchObject({
+        status: 'sent',
+        deliveries: { sent: ids.length, queued: 0 },
+      })
+    }, 20_000)
+    const after = await page(path, cookie)
+    expect(after.text).not.toContain(`/runs/${run.id}/resume`)
+
+    const second = await scheduleNow(community.id, 'Stopped from the dashboard')
+    await dispatchDueAnnouncements(db, lossyQueue({ drop: true }), new Date(Date.now() + 5000))
+    const secondRun = await runOf(second.id)
+    const list = await page(path, cookie)
+    expect(list.text).toContain(`/admin/announcements/${second.id}/runs/${secondRun.id}/cancel`)
+    const stopped = await post(
+      `/admin/announcements/${second.id}/runs/${secondRun.id}/cancel`,
+      cookie,
+      { _csrf: csrfOf(list.text) },
+    )
+    expect(stopped.status).toBe(303)
+    expect(await runOf(second.id)).toMatchObject({ status: 'cancelled' })
+  }, 60_000)
 })
