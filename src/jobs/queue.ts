@@ -10,6 +10,7 @@ import {
 } from '../services/dispatch'
 import { recordVisits, VisitMessageSchema, type VisitMessage } from '../services/visits'
 import { deadLetters } from '../db/schema'
+import { createSharedPacer, senderKey } from '../services/send-rate'
 
 export const VISITS_QUEUE_NAME = 'community-growth-visits'
 export const DELIVERY_QUEUE_NAME = 'community-growth-deliveries'
@@ -20,8 +21,9 @@ export const DEAD_LETTER_QUEUE_NAME = 'community-growth-deliveries-dlq'
 const RETRY_AFTER_ERROR_SECONDS = 90
 
 /**
- * Paces sends to `ratePerSecond` within this consumer: each call reserves the next free slot and
- * waits for it, so concurrent sends never burst.
+ * Paces sends to `ratePerSecond` within one caller: each call reserves the next free slot and
+ * waits for it, so concurrent sends never burst. The consumer uses the shared limiter instead
+ * (`createSharedPacer`), which holds across consumers.
  */
 export function createPacer(ratePerSecond: number): Pace {
   const interval = 1000 / ratePerSecond
@@ -78,8 +80,8 @@ async function writeVisits(batch: MessageBatch, env: Env): Promise<void> {
 
 /**
  * Announcement runs and webhook events: expansion steps, recipient messages (delivered together,
- * in a few D1 queries per batch) and outbox events, paced to `DELIVERY_RATE_PER_SECOND` (the
- * consumer runs one batch at a time, see wrangler.toml). A delivery that fails for good goes to
+ * in a few D1 queries per batch) and outbox events, paced to `DELIVERY_RATE_PER_SECOND` by the
+ * sender's shared limiter, however many batches run at once. A delivery that fails for good goes to
  * the dead-letter queue with its reason, after its row is marked failed: nothing is dropped
  * silently.
  */
@@ -112,7 +114,17 @@ async function deliverBatch(
   db: ReturnType<typeof createDb>,
 ): Promise<void> {
   const config = loadConfig(env)
-  const pace = createPacer(config.DELIVERY_RATE_PER_SECOND)
+  // The sender's rate is shared by every consumer running at the moment (see `SendRateLimiter`).
+  const sends = batch.messages.filter((message) => {
+    const kind = (message.body as { kind?: unknown } | null)?.kind
+    return kind === 'announce' || kind === 'event'
+  }).length
+  const pace = createSharedPacer(
+    env.SEND_RATE_LIMITER,
+    senderKey(config),
+    config.DELIVERY_RATE_PER_SECOND,
+    sends,
+  )
   const act = async (message: Message, body: unknown, verdict: Verdict) => {
     if (verdict.action === 'retry') return message.retry({ delaySeconds: verdict.delaySeconds })
     if (verdict.action === 'dead-letter')

@@ -698,7 +698,7 @@ export async function reconcileRuns(
     .where(
       and(
         inArray(dispatches.status, [...UNFINISHED_RUN_STATUSES]),
-        lt(dispatches.progressAt, stalledBefore),
+        sql`(${dispatches.progressAt} is null or ${dispatches.progressAt} < ${stalledBefore.getTime()})`,
         sql`(${dispatches.reconciledAt} is null or ${dispatches.reconciledAt} < ${stalledBefore.getTime()})`,
       ),
     )

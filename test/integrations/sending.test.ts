@@ -1,9 +1,11 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
+import worker from '../../src/index'
 import { Webhook } from 'standardwebhooks'
 import { describe, expect, inject, it } from 'vitest'
 import { createDb } from '../../src/db/client'
 import { loadConfig, type Config } from '../../src/lib/config'
-import { createPacer } from '../../src/jobs/queue'
+import { createPacer, DELIVERY_QUEUE_NAME } from '../../src/jobs/queue'
 import {
   deliverAnnouncements,
   dispatchDueAnnouncements,
@@ -154,5 +156,45 @@ describe('a batch to slow receivers', () => {
       request.body.includes(phone.slice(1)),
     )
     expect(requests).toHaveLength(1)
+  }, 30_000)
+})
+
+describe('the sender’s rate, shared by concurrent consumers', () => {
+  it('two consumer batches at once stay within DELIVERY_RATE_PER_SECOND together', async () => {
+    const { announcementId, messages } = await runTo(
+      Array.from({ length: 40 }, (_, i) => `Rita #${i}`),
+    )
+    // The same Worker with a rate of 20 a second; two batches of 20 handed to its consumer at once.
+    const slow = { ...env, DELIVERY_RATE_PER_SECOND: '20' }
+    const consume = async (part: typeof messages) => {
+      const batch = createMessageBatch(
+        DELIVERY_QUEUE_NAME,
+        part.map((body, i) => ({
+          id: `${body.memberId}-${i}`,
+          timestamp: new Date(),
+          attempts: 1,
+          body: { kind: 'announce', ...body },
+        })),
+      )
+      const ctx = createExecutionContext()
+      await worker.queue(batch, slow, ctx)
+      return getQueueResult(batch, ctx)
+    }
+    const results = await Promise.all([consume(messages.slice(0, 20)), consume(messages.slice(20))])
+    for (const result of results) expect(result.explicitAcks).toHaveLength(20)
+    const arrivals = (await receivedFor('/webhook', forAnnouncement(announcementId)))
+      .map((request) => request.receivedAt)
+      .sort((a, b) => a - b)
+    expect(arrivals).toHaveLength(40)
+    // 40 sends at 20 a second take at least 39 intervals of 50 ms; two unshared paces, half that.
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(39 * 50 * 0.9)
+    // And no second holds more than 20 (with a little room for timer jitter).
+    for (const start of arrivals) {
+      expect(arrivals.filter((at) => at >= start && at < start + 1000).length).toBeLessThanOrEqual(
+        21,
+      )
+    }
+    const status = (await call('GET', `/api/announcements/${announcementId}`)).json
+    expect(status.deliveries).toMatchObject({ sent: 40, queued: 0 })
   }, 30_000)
 })
