@@ -166,64 +166,67 @@ export async function expandDispatch(
     .limit(EXPAND_CHUNK)
   const last = chunk.at(-1)?.id
   const done = chunk.length < EXPAND_CHUNK
-  // Rows (and the run's count) first, then the messages, then the cursor: a step that fails
-  // half-way is repeated whole, adding no row twice and losing no message.
-  if (last) {
+  // Rows, the run's count and the cursor move together, in one D1 batch; only the step that moves
+  // the cursor from where it read it goes on, so a second copy of the same step (a redelivered or
+  // re-enqueued `expand`) adds nothing and starts no second chain.
+  const inChunk = last
+    ? and(audienceWhere(announcement, run.cursor), lte(members.id, last))
+    : undefined
+  const [, , moved] = await db.batch([
     // The same members as the chunk above, by range: INSERT ... SELECT binds no list of ids.
-    const inChunk = and(audienceWhere(announcement, run.cursor), lte(members.id, last))
-    await db.batch([
-      db
-        .insert(deliveries)
-        .select(
-          db
-            .select({
-              dispatchId: sql<string>`${dispatchId}`.as('dispatch_id'),
-              memberId: members.id,
-              status: sql<'queued'>`'queued'`.as('status'),
-              attempts: sql<number>`0`.as('attempts'),
-              lastError: sql<null>`null`.as('last_error'),
-              providerMessageId: sql<null>`null`.as('provider_message_id'),
-              updatedAt: sql<Date>`${now.getTime()}`.as('updated_at'),
-              nextAttemptAt: sql<number>`${now.getTime()}`.as('next_attempt_at'),
-            })
-            .from(members)
-            .where(inChunk),
-        )
-        .onConflictDoNothing(),
-      // changes(): how many of the chunk were new, so a repeated step does not count twice.
-      db
-        .update(dispatches)
-        .set({ queued: sql`${dispatches.queued} + changes()` })
-        .where(eq(dispatches.id, dispatchId)),
-    ])
-  }
-  for (let i = 0; i < chunk.length; i += 100) {
-    await queue.sendBatch(
-      chunk.slice(i, i + 100).map((member) => ({
-        body: { kind: 'announce', dispatchId, memberId: member.id } satisfies DeliveryMessage,
-      })),
-    )
-  }
-  // Only the step that moves the cursor from where it read it goes on: a second copy of the same
-  // step (a redelivered or re-enqueued `expand`) adds nothing and starts no second chain.
-  const [moved] = await db
-    .update(dispatches)
-    .set({
-      ...(last ? { cursor: last } : {}),
-      status: done ? 'expanded' : 'expanding',
-      progressAt: now,
-    })
-    .where(
-      and(
-        eq(dispatches.id, dispatchId),
-        eq(dispatches.status, 'expanding'),
-        run.cursor ? eq(dispatches.cursor, run.cursor) : isNull(dispatches.cursor),
-      ),
-    )
-    .returning({ id: dispatches.id })
-  if (!moved) return
+    db
+      .insert(deliveries)
+      .select(
+        db
+          .select({
+            dispatchId: sql<string>`${dispatchId}`.as('dispatch_id'),
+            memberId: members.id,
+            status: sql<'queued'>`'queued'`.as('status'),
+            attempts: sql<number>`0`.as('attempts'),
+            lastError: sql<null>`null`.as('last_error'),
+            providerMessageId: sql<null>`null`.as('provider_message_id'),
+            updatedAt: sql<Date>`${now.getTime()}`.as('updated_at'),
+            nextAttemptAt: sql<number>`${now.getTime()}`.as('next_attempt_at'),
+          })
+          .from(members)
+          .where(inChunk ?? sql`0`),
+      )
+      .onConflictDoNothing(),
+    // changes(): how many of the chunk were new, so a repeated step does not count twice.
+    db
+      .update(dispatches)
+      .set({ queued: sql`${dispatches.queued} + changes()` })
+      .where(eq(dispatches.id, dispatchId)),
+    db
+      .update(dispatches)
+      .set({
+        ...(last ? { cursor: last } : {}),
+        status: done ? 'expanded' : 'expanding',
+        progressAt: now,
+      })
+      .where(
+        and(
+          eq(dispatches.id, dispatchId),
+          eq(dispatches.status, 'expanding'),
+          run.cursor ? eq(dispatches.cursor, run.cursor) : isNull(dispatches.cursor),
+        ),
+      )
+      .returning({ id: dispatches.id }),
+  ])
+  if (moved.length === 0) return
   if (done) await finishRuns(db, [dispatchId], now)
-  else await queue.send({ kind: 'expand', dispatchId } satisfies DeliveryMessage)
+  // The next step goes first, ahead of this chunk's messages, so the queue never idles waiting
+  // for it between chunks. Should a `sendBatch` below fail, the rows wait `queued` in the
+  // database, and the reconciler enqueues them again (see `reconcileRuns`).
+  const messages: DeliveryMessage[] = [
+    ...(done ? [] : [{ kind: 'expand', dispatchId } satisfies DeliveryMessage]),
+    ...chunk.map(
+      (member) => ({ kind: 'announce', dispatchId, memberId: member.id }) satisfies DeliveryMessage,
+    ),
+  ]
+  for (let i = 0; i < messages.length; i += 100) {
+    await queue.sendBatch(messages.slice(i, i + 100).map((body) => ({ body })))
+  }
 }
 
 /** Runs fully expanded with no delivery left unsettled are done. */

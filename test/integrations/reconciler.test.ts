@@ -163,21 +163,37 @@ describe('a run that stops half-way finishes by itself (1,000 members)', () => {
     await expectEveryoneOnce(announcement.id, ids)
   }, 180_000)
 
-  it('lost mid-expansion (sendBatch fails after 200 messages): resumed from its cursor', async () => {
+  it('lost mid-expansion (sendBatch fails after 200 messages): the lost ones are enqueued again', async () => {
     const { community, ids } = await communityOf(1000)
     const announcement = await scheduleNow(community.id, 'Lost mid-expansion')
     const db = createDb(env.DB)
     await dispatchDueAnnouncements(db, lossyQueue({ drop: true }), new Date(Date.now() + 5000))
     const run = await runOf(announcement.id)
-    // The first chunk's 500 rows are written, two batches of messages go out, then it dies.
+    // The first chunk's 500 rows are written, two batches of messages go out (the next step and
+    // 199 recipients), then it dies: 301 members of the first chunk have no message.
     await expect(
       expandDispatch(db, lossyQueue({ batchesBeforeFailure: 2 }), run.id, new Date()),
     ).rejects.toThrow('the Worker stopped here')
     await eventually(async () => {
       const current = (await call('GET', `/api/announcements/${announcement.id}`)).json
-      expect(current.deliveries).toMatchObject({ sent: 200, queued: 300 })
+      expect(current.deliveries).toMatchObject({ sent: 699, queued: 301 })
       expect(current.status).toBe('sending')
     }, 20_000)
+
+    const status = await cronUntilSettled(announcement.id, 1000)
+    expect(status.deliveries).toMatchObject({ sent: 1000, unknown: 0 })
+    await expectEveryoneOnce(announcement.id, ids)
+  }, 180_000)
+
+  it('lost mid-expansion (the next step lost): the cron job goes on from the cursor', async () => {
+    const { community, ids } = await communityOf(1000)
+    const announcement = await scheduleNow(community.id, 'Next step lost')
+    const db = createDb(env.DB)
+    await dispatchDueAnnouncements(db, lossyQueue({ drop: true }), new Date(Date.now() + 5000))
+    const run = await runOf(announcement.id)
+    // The first step completes, but its messages (the next step among them) are all lost.
+    await expandDispatch(db, lossyQueue({ drop: true }), run.id, new Date())
+    expect(await runOf(announcement.id)).toMatchObject({ status: 'expanding', queued: 500 })
 
     const status = await cronUntilSettled(announcement.id, 1000)
     expect(status.deliveries).toMatchObject({ sent: 1000, unknown: 0 })
