@@ -5,9 +5,12 @@ import type { Pace } from './dispatch'
 /**
  * The shared pace of one sender (one webhook URL, one WhatsApp phone number): a token bucket in a
  * Durable Object, so the rate holds across isolates and concurrent queue consumers, whatever the
- * consumer's `max_concurrency`. It hands out send slots: `reserve(count, intervalMs)` books the
- * next `count` slots, `intervalMs` apart, and answers when the first one is. A Durable Object
- * runs one call at a time, so two consumers never get the same slot.
+ * consumer's `max_concurrency`. It hands out send slots: `reserve(count, intervalMs, burst)` books
+ * the next `count` slots, `intervalMs` apart, and answers when the first one is. The bucket holds
+ * `burst` tokens: slots left unused while a consumer was busy between batches (up to `burst` of
+ * them) may be used at once, so the pause between batches does not lower the rate; over any
+ * stretch of time no more than the rate plus `burst` go out. A Durable Object runs one call at a
+ * time, so two consumers never get the same slot.
  *
  * The booking lives in memory: should the object be evicted, it starts again from now, which
  * costs at most the slots booked ahead (a fraction of a second).
@@ -15,9 +18,9 @@ import type { Pace } from './dispatch'
 export class SendRateLimiter extends DurableObject<Env> {
   private nextFree = 0
 
-  reserve(count: number, intervalMs: number): number {
+  reserve(count: number, intervalMs: number, burst = 0): number {
     const now = Date.now()
-    const start = Math.max(now, this.nextFree)
+    const start = Math.max(now - burst * intervalMs, this.nextFree)
     this.nextFree = start + count * intervalMs
     return start
   }
@@ -33,6 +36,11 @@ export function senderKey(config: Config): string {
 /** Slots booked per call to the limiter: about a fifth of a second's worth. */
 function blockSize(ratePerSecond: number): number {
   return Math.max(1, Math.ceil(ratePerSecond / 5))
+}
+
+/** The bucket's size: a tenth of a second's worth of sends (at least one). */
+export function burstSize(ratePerSecond: number): number {
+  return Math.max(1, Math.floor(ratePerSecond / 10))
 }
 
 /**
@@ -54,7 +62,7 @@ export function createSharedPacer(
   const book = async () => {
     const count = Math.max(1, Math.min(remaining, blockSize(ratePerSecond)))
     remaining -= count
-    const start = await stub.reserve(count, interval)
+    const start = await stub.reserve(count, interval, burstSize(ratePerSecond))
     slots.push(...Array.from({ length: count }, (_, i) => start + i * interval))
   }
   return async () => {
