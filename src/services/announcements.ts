@@ -264,7 +264,9 @@ export async function sendAnnouncementNow(
     )
     .orderBy(desc(dispatches.scheduledFor))
     .limit(1)
-  if (unfinished) {
+  // A stalled run is resumed, not started again; a one-off still sending has nothing to send now.
+  // (A recurring one may start its next run while the last still sends.)
+  if (unfinished && (isStalled(unfinished, now) || announcement.status !== 'scheduled')) {
     const where = `/api/announcements/${announcement.id}/runs/${unfinished.id}`
     throw new ApiError(
       'invalid_state',
