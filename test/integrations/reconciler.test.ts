@@ -235,6 +235,39 @@ describe('a run that stops half-way finishes by itself (1,000 members)', () => {
   }, 180_000)
 })
 
+describe('the reconciler’s work per cron run', () => {
+  it('is bounded: ten stalled runs a minute, a few queries each, the rest the next minute', async () => {
+    const db = createDb(env.DB)
+    const lost = lossyQueue({ drop: true })
+    const runIds: string[] = []
+    for (let i = 0; i < 12; i++) {
+      const { community } = await communityOf(3)
+      const announcement = await scheduleNow(community.id, `Stalled ${i}`)
+      await dispatchDueAnnouncements(db, lost, new Date(Date.now() + 5000))
+      runIds.push((await runOf(announcement.id)).id)
+    }
+    // Far enough ahead that these twelve are the longest stalled of all.
+    await query(
+      `update dispatches set progress_at = 1 where id in (${runIds.map(() => '?').join(', ')})`,
+      ...runIds,
+    )
+    const at = new Date(Date.now() + 4 * MINUTE)
+    const counter = { queries: 0 }
+    const first = await reconcileRuns(createDb(env.DB, counter), lost, loadConfig(env), at)
+    expect(first.runs).toBe(10)
+    expect(first.expansions).toBe(10)
+    expect(counter.queries).toBeLessThanOrEqual(1 + 10 * 8)
+    const second = await reconcileRuns(db, lost, loadConfig(env), at)
+    expect(second.runs).toBeGreaterThanOrEqual(2)
+    const reconciled = await query<{ id: string }>(
+      `select id from dispatches where reconciled_at = ? and id in (${runIds.map(() => '?').join(', ')})`,
+      at.getTime(),
+      ...runIds,
+    )
+    expect(reconciled).toHaveLength(12)
+  }, 60_000)
+})
+
 describe('the per-channel policy for a send whose outcome is unknown', () => {
   it('WhatsApp: a claim left sending is reported "outcome unknown", never sent again', async () => {
     const { community, ids } = await communityOf(20)
