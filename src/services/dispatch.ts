@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, lt, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { z } from 'zod'
 import type { Database } from '../db/client'
@@ -571,7 +571,14 @@ export async function deliverAnnouncement(
   return verdict!
 }
 
-/** Delivers one outbox event to one endpoint, at most once, signed with the endpoint's secret. */
+/** An event's send ends within its timeout; a claim older than this was interrupted. */
+const EVENT_SENDING_STALE_MS = 60_000
+
+/**
+ * Delivers one outbox event to one endpoint, signed with the endpoint's secret: once, or again
+ * with the same webhook-id when an attempt timed out or was interrupted (see
+ * `resendsWhenUnknown`).
+ */
 export async function deliverEvent(
   db: Database,
   config: Config,
@@ -582,30 +589,52 @@ export async function deliverEvent(
     eq(webhookDeliveries.eventId, message.eventId),
     eq(webhookDeliveries.endpointId, message.endpointId),
   )
+  // A claim left `sending` longer than a send can take was interrupted: endpoints are Standard
+  // Webhooks receivers, which deduplicate by webhook-id (the event id), so it is sent again.
+  const staleBefore = new Date(now.getTime() - EVENT_SENDING_STALE_MS)
   const [claimed] = await db
     .update(webhookDeliveries)
     .set({ status: 'sending', attempts: sql`${webhookDeliveries.attempts} + 1`, updatedAt: now })
-    .where(and(where, eq(webhookDeliveries.status, 'queued')))
+    .where(
+      and(
+        where,
+        or(
+          eq(webhookDeliveries.status, 'queued'),
+          and(
+            eq(webhookDeliveries.status, 'sending'),
+            lt(webhookDeliveries.updatedAt, staleBefore),
+            lt(webhookDeliveries.attempts, config.DELIVERY_MAX_ATTEMPTS),
+          ),
+        ),
+      ),
+    )
     .returning({ attempts: webhookDeliveries.attempts })
   if (!claimed) {
-    // Interrupted between sending and settling: whether it arrived is unknown, so it is not sent
-    // again (at most once) but marked failed with that reason.
-    const [stale] = await db
+    // Interrupted on its last attempt: reported, not repeated.
+    const [gaveUp] = await db
       .update(webhookDeliveries)
       .set({
-        status: 'failed',
-        lastError: 'outcome unknown: an earlier attempt was interrupted after sending',
+        status: 'unknown',
+        lastError: 'outcome unknown: the last attempt was interrupted after it may have been sent',
         updatedAt: now,
       })
       .where(
         and(
           where,
           eq(webhookDeliveries.status, 'sending'),
-          lt(webhookDeliveries.updatedAt, new Date(now.getTime() - 60_000)),
+          lt(webhookDeliveries.updatedAt, staleBefore),
         ),
       )
       .returning({ eventId: webhookDeliveries.eventId })
-    return stale ? { action: 'dead-letter', error: 'outcome unknown' } : { action: 'ack' }
+    if (gaveUp) return { action: 'ack' }
+    // Another consumer's send may be under way; if that consumer died, this message comes back
+    // once the claim is stale and sends it again.
+    const busy = await db.query.webhookDeliveries.findFirst({
+      where: and(where, eq(webhookDeliveries.status, 'sending')),
+    })
+    return busy
+      ? { action: 'retry', delaySeconds: Math.ceil((EVENT_SENDING_STALE_MS * 1.5) / 1000) }
+      : { action: 'ack' }
   }
   const event = await db.query.events.findFirst({ where: eq(events.id, message.eventId) })
   let result: SendResult

@@ -8,10 +8,12 @@ import { loadConfig, type Config } from '../../src/lib/config'
 import { createPacer, DELIVERY_QUEUE_NAME } from '../../src/jobs/queue'
 import {
   deliverAnnouncements,
+  deliverEvent,
   dispatchDueAnnouncements,
   expandDispatch,
 } from '../../src/services/dispatch'
-import { call, createCommunity, query } from '../worker/helpers'
+import { fanOutEvents } from '../../src/services/webhooks'
+import { call, createCommunity, createInvite, joinJson, newPhone, query } from '../worker/helpers'
 
 const fake = inject('fakeServicesUrl')
 const SECRET = 'whsec_dGVzdC1kZWxpdmVyeS1zZWNyZXQtMDEyMzQ1Njc4OQ=='
@@ -199,4 +201,66 @@ describe('the sender’s rate, shared by concurrent consumers', () => {
     const status = (await call('GET', `/api/announcements/${announcementId}`)).json
     expect(status.deliveries).toMatchObject({ sent: 40, queued: 0 })
   }, 30_000)
+})
+
+describe('an event delivery interrupted after its claim', () => {
+  it('is sent again with the same webhook-id; on its last attempt it is reported unknown', async () => {
+    const community = await createCommunity()
+    const endpoint = await call('POST', '/api/webhooks', {
+      body: { url: `${fake}/webhook`, events: ['member.joined'], communityId: community.id },
+    })
+    expect(endpoint.status, endpoint.text).toBe(201)
+    const invite = await createInvite(community.id)
+    await joinJson(invite.code, { name: 'Eve', phone: newPhone(), turnstileToken: 'human-token' })
+    const db = createDb(env.DB)
+    await fanOutEvents(db, nowhere, new Date())
+    const [row] = await query<{ event_id: string }>(
+      'select event_id from webhook_deliveries where endpoint_id = ?',
+      endpoint.json.id,
+    )
+    const message = { eventId: row!.event_id, endpointId: endpoint.json.id as string }
+    const interrupt = (agoMs: number, attempts: number) =>
+      query(
+        `update webhook_deliveries set status = 'sending', attempts = ?, updated_at = ?
+         where event_id = ? and endpoint_id = ?`,
+        attempts,
+        Date.now() - agoMs,
+        message.eventId,
+        message.endpointId,
+      )
+    const state = async () =>
+      (
+        await query<{ status: string; attempts: number }>(
+          'select status, attempts from webhook_deliveries where event_id = ? and endpoint_id = ?',
+          message.eventId,
+          message.endpointId,
+        )
+      )[0]!
+    const sentFor = async () =>
+      (
+        await receivedFor(
+          '/webhook',
+          (request) => request.headers['webhook-id'] === message.eventId,
+        )
+      ).length
+
+    // A consumer claimed it and died before settling; its queue message comes back.
+    await interrupt(2 * 60_000, 1)
+    expect(await deliverEvent(db, loadConfig(env), message, new Date())).toEqual({ action: 'ack' })
+    expect(await state()).toMatchObject({ status: 'sent', attempts: 2 })
+    expect(await sentFor()).toBe(1)
+
+    // A claim just made may be another consumer's send under way: asked again later.
+    await interrupt(1000, 1)
+    expect(await deliverEvent(db, loadConfig(env), message, new Date())).toMatchObject({
+      action: 'retry',
+    })
+    expect(await sentFor()).toBe(1)
+
+    // Interrupted on its last attempt (DELIVERY_MAX_ATTEMPTS is 3 here): reported, not repeated.
+    await interrupt(2 * 60_000, 3)
+    expect(await deliverEvent(db, loadConfig(env), message, new Date())).toEqual({ action: 'ack' })
+    expect(await state()).toMatchObject({ status: 'unknown', attempts: 3 })
+    expect(await sentFor()).toBe(1)
+  })
 })
