@@ -1,14 +1,21 @@
 import { z } from 'zod'
 import type { Config } from '../lib/config'
+import { fetchOutbound } from '../lib/outbound'
 import { signWebhook } from '../lib/standard-webhooks'
 
-/** How one attempt to deliver a message went. */
+/**
+ * How one attempt to deliver a message went. `error` is a short fixed reason (see
+ * `lib/delivery-reasons.ts`), never what the endpoint answered; `status` its HTTP status.
+ */
 export type SendResult =
   | { outcome: 'sent'; providerMessageId: string | null }
-  | { outcome: 'retry'; error: string; retryAfterSeconds?: number }
-  | { outcome: 'failed'; error: string }
+  | { outcome: 'retry'; error: string; status?: number; retryAfterSeconds?: number }
+  | { outcome: 'failed'; error: string; status?: number }
   /** No answer in time: the receiver may or may not have the message. */
   | { outcome: 'unknown'; error: string }
+
+/** The reason stored for a send that got no answer in time. */
+export const TIMED_OUT_UNKNOWN = 'timed out: outcome unknown'
 
 /**
  * How long one send may take, per channel: a Standard Webhooks receiver should answer within
@@ -23,36 +30,42 @@ export function channelTimeoutMs(config: Config): number {
     : CHANNEL_TIMEOUT_MS[config.DELIVERY_CHANNEL]
 }
 
-/** Sorts an HTTP answer: 2xx sent, 429 and 5xx worth retrying, any other 4xx final. */
-function classify(status: number, detail: string, retryAfter: string | null): SendResult | null {
+/**
+ * Sorts an HTTP answer: 2xx sent, 429 and 5xx worth retrying, any other 4xx final. The reason
+ * names the status (and a provider's numeric error code), not the body.
+ */
+function classify(status: number, retryAfter: string | null, code?: number): SendResult | null {
   if (status >= 200 && status < 300) return null
-  const error = `HTTP ${status}: ${detail}`.slice(0, 500)
+  const error = `HTTP ${status} from the endpoint${code === undefined ? '' : ` (error ${code})`}`
   if (status === 429 || status >= 500) {
     const seconds = Number(retryAfter)
     return {
       outcome: 'retry',
       error,
+      status,
       ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterSeconds: seconds } : {}),
     }
   }
-  return { outcome: 'failed', error }
+  return { outcome: 'failed', error, status }
 }
 
 async function post(
   url: string,
   init: RequestInit,
+  allowLoopbackHttp: boolean,
   timeoutMs: number,
 ): Promise<Response | SendResult> {
-  try {
-    return await fetch(url, { ...init, method: 'POST', signal: AbortSignal.timeout(timeoutMs) })
-  } catch (error) {
-    if (error instanceof Error && error.name === 'TimeoutError') {
-      return {
-        outcome: 'unknown',
-        error: `timeout: no answer within ${timeoutMs / 1000} s, outcome unknown`,
-      }
-    }
-    return { outcome: 'retry', error: `network: ${String(error)}`.slice(0, 500) }
+  const result = await fetchOutbound(
+    url,
+    { ...init, method: 'POST' },
+    { timeoutMs, allowLoopbackHttp },
+  )
+  if (result.ok) return result.response
+  if (result.reason === 'timed out') return { outcome: 'unknown', error: TIMED_OUT_UNKNOWN }
+  return {
+    outcome: result.retryable ? 'retry' : 'failed',
+    error: result.reason,
+    ...(result.status ? { status: result.status } : {}),
   }
 }
 
@@ -61,7 +74,7 @@ async function post(
  * across retries, so the receiver can drop a message it has seen.
  */
 export async function sendSignedWebhook(
-  target: { url: string; secret: string },
+  target: { url: string; secret: string; allowLoopbackHttp: boolean },
   id: string,
   payload: unknown,
   now: Date,
@@ -73,23 +86,27 @@ export async function sendSignedWebhook(
   const response = await post(
     target.url,
     { headers: { 'content-type': 'application/json', ...headers }, body },
+    target.allowLoopbackHttp,
     timeoutMs,
   )
   if (!(response instanceof Response)) return response
-  const text = await response.text().catch(() => '')
+  // The receiver's answer is not read: nothing it says is stored or shown.
+  await response.body?.cancel()
   return (
-    classify(response.status, text, response.headers.get('retry-after')) ?? {
+    classify(response.status, response.headers.get('retry-after')) ?? {
       outcome: 'sent',
       providerMessageId: null,
     }
   )
 }
 
-const CloudApiSuccess = z.object({ messages: z.array(z.object({ id: z.string() })).min(1) })
+const CloudApiSuccess = z.object({
+  messages: z.array(z.object({ id: z.string().max(256) })).min(1),
+})
 const CloudApiError = z.object({
   error: z.object({
     message: z.string(),
-    code: z.number().optional(),
+    code: z.number().int().optional(),
     error_subcode: z.number().optional(),
   }),
 })
@@ -140,6 +157,7 @@ export async function sendWhatsAppMessage(
         ...message,
       }),
     },
+    config.ALLOW_HTTP_WEBHOOKS,
     channelTimeoutMs(config),
   )
   if (!(response instanceof Response)) return response
@@ -151,12 +169,11 @@ export async function sendWhatsAppMessage(
       providerMessageId: success.success ? success.data.messages[0]!.id : null,
     }
   }
-  const error = CloudApiError.safeParse(json)
-  const detail = error.success
-    ? `${error.data.error.code ?? ''} ${error.data.error.message}`.trim()
-    : 'unexpected answer'
-  if (error.success && RETRYABLE_CLOUD_API_CODES.has(error.data.error.code ?? -1)) {
-    return { outcome: 'retry', error: `HTTP ${response.status}: ${detail}` }
+  // Only the documented numeric error code is kept, never the message text.
+  const code = CloudApiError.safeParse(json).data?.error.code
+  const result = classify(response.status, response.headers.get('retry-after'), code)!
+  if (result.outcome === 'failed' && RETRYABLE_CLOUD_API_CODES.has(code ?? -1)) {
+    return { ...result, outcome: 'retry' }
   }
-  return classify(response.status, detail, response.headers.get('retry-after'))!
+  return result
 }

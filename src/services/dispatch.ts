@@ -13,6 +13,7 @@ import {
   type Announcement,
 } from '../db/schema'
 import { signingSecret, type Config } from '../lib/config'
+import { chunks, ID_CHUNK } from '../lib/chunks'
 import { ApiError, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import {
@@ -275,15 +276,8 @@ export type Pace = () => Promise<void>
 
 // D1 binds at most 100 parameters per statement.
 const CLAIM_CHUNK = 45
-const LOOKUP_CHUNK = 90
 /** Sends of one batch in flight at once, at most; the pace decides when each may start. */
 export const MAX_SENDS_IN_FLIGHT = 50
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
 
 /**
  * What happens when a send's outcome is unknown (a timeout, or a claim left `sending` by a
@@ -325,12 +319,12 @@ export async function deliverAnnouncements(
   const unique = [...new Map(messages.map((m) => [key(m), m])).values()]
 
   const people = new Map<string, typeof members.$inferSelect>()
-  for (const ids of chunks([...new Set(unique.map((m) => m.memberId))], LOOKUP_CHUNK)) {
+  for (const ids of chunks([...new Set(unique.map((m) => m.memberId))], ID_CHUNK)) {
     for (const member of await db.select().from(members).where(inArray(members.id, ids)))
       people.set(member.id, member)
   }
   const announcementOf = new Map<string, Announcement>()
-  for (const ids of chunks([...new Set(unique.map((m) => m.dispatchId))], LOOKUP_CHUNK)) {
+  for (const ids of chunks([...new Set(unique.map((m) => m.dispatchId))], ID_CHUNK)) {
     const runs = await db
       .select({ id: dispatches.id, announcement: announcements })
       .from(dispatches)
@@ -401,10 +395,10 @@ export async function deliverAnnouncements(
         message,
         pace,
         clock,
-      ).catch((error: unknown): SendResult => ({
-        outcome: 'retry',
-        error: `unexpected: ${String(error)}`.slice(0, 500),
-      }))
+      ).catch((error: unknown): SendResult => {
+        console.error(JSON.stringify({ delivery: key(message), error: String(error) }))
+        return { outcome: 'retry', error: 'unexpected error' }
+      })
       settle(message, outcome)
     }
   }
@@ -448,7 +442,11 @@ async function attempt(
   await pace()
   const sentAt = clock()
   return sendSignedWebhook(
-    { url: config.DELIVERY_WEBHOOK_URL, secret: config.DELIVERY_WEBHOOK_SECRET },
+    {
+      url: config.DELIVERY_WEBHOOK_URL,
+      secret: config.DELIVERY_WEBHOOK_SECRET,
+      allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
+    },
     `msg_${message.dispatchId}_${message.memberId}`,
     {
       type: 'announcement.message',
@@ -642,7 +640,11 @@ export async function deliverEvent(
     const endpoint = await getWebhookEndpointOrThrow(db, message.endpointId)
     result = event
       ? await sendSignedWebhook(
-          { url: endpoint.url, secret: await endpointSecret(endpoint, signingSecret(config)) },
+          {
+            url: endpoint.url,
+            secret: await endpointSecret(endpoint, signingSecret(config)),
+            allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
+          },
           event.id,
           {
             type: event.type,
@@ -656,7 +658,7 @@ export async function deliverEvent(
     result = { outcome: 'failed', error: 'endpoint removed' }
   }
   const responseStatus =
-    'error' in result ? Number(/^HTTP (\d+)/.exec(result.error)?.[1]) || null : 200
+    result.outcome === 'sent' ? 200 : 'status' in result ? (result.status ?? null) : null
   // Event endpoints are Standard Webhooks receivers: a timed-out send goes again, same id.
   if (
     (result.outcome === 'retry' || result.outcome === 'unknown') &&

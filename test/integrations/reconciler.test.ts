@@ -253,7 +253,12 @@ describe('the reconciler’s work per cron run', () => {
     )
     const at = new Date(Date.now() + 4 * MINUTE)
     const counter = { queries: 0 }
-    const first = await reconcileRuns(createDb(env.DB, counter), lost, loadConfig(env), at)
+    const first = await reconcileRuns(
+      createDb(env.DB, { counter, checkLimits: true }),
+      lost,
+      loadConfig(env),
+      at,
+    )
     expect(first.runs).toBe(10)
     expect(first.expansions).toBe(10)
     expect(counter.queries).toBeLessThanOrEqual(1 + 10 * 8)

@@ -17,11 +17,25 @@ import {
   retiredCodeExists,
 } from '../../src/services/invites'
 import { findJoinRequestByStatusToken, listJoinRequests } from '../../src/services/join-requests'
-import { leaderboard, listMembers, rewardsOf, referralInviteOf } from '../../src/services/members'
+import {
+  exportMembersCsv,
+  leaderboard,
+  listMembers,
+  rewardsOf,
+  referralInviteOf,
+} from '../../src/services/members'
 import { getStats } from '../../src/services/stats'
-import { listCommunities } from '../../src/services/communities'
+import {
+  createCommunity as createCommunityRow,
+  listCommunities,
+} from '../../src/services/communities'
 import { listGroups } from '../../src/services/groups'
-import { claimDueAnnouncements, listDeliveries } from '../../src/services/announcements'
+import {
+  claimDueAnnouncements,
+  deliverySummary,
+  listDeliveries,
+} from '../../src/services/announcements'
+import { fanOutEvents } from '../../src/services/webhooks'
 import { countAttempt } from '../../src/services/rate-limits'
 import { cancelRun, reconcileRun, reconcileRuns } from '../../src/services/dispatch'
 import { loadConfig } from '../../src/lib/config'
@@ -153,6 +167,11 @@ describe('query plans of the request paths', () => {
     const whatsapp = { ...loadConfig(env), DELIVERY_CHANNEL: 'whatsapp' as const }
     await reconcileRun(db, quiet, whatsapp, run, now, { force: false })
     await cancelRun(db, run.id, now)
+    await deliverySummary(db, 'ann_00000000000000000000000000')
+    await listMembers(db, community.id, { ...page, search: 'plan' })
+    await new Response(exportMembersCsv(db, community.id)).text()
+    await createCommunityRow(db, { name: community.name, description: '', visibility: 'open' }, now)
+    await fanOutEvents(db, env.DELIVERY_QUEUE, now)
 
     expect(seen.size).toBeGreaterThan(25)
     const offenders: string[] = []
