@@ -34,10 +34,12 @@ interface __BaseEnv_Env {
 	DELIVERY_WEBHOOK_SECRET: string;
 	WHATSAPP_VERIFY_TOKEN: string;
 	WHATSAPP_APP_SECRET: string;
+	SEND_RATE_LIMITER: DurableObjectNamespace<import("./index").SendRateLimiter>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./index");
+		durableNamespaces: "SendRateLimiter";
 	}
 	interface Env extends __BaseEnv_Env {}
 }

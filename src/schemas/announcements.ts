@@ -2,10 +2,13 @@ import { z } from '@hono/zod-openapi'
 import {
   ANNOUNCEMENT_STATUSES,
   DELIVERY_STATUSES,
+  DISPATCH_STATUSES,
   EVENT_TYPES,
   PROVIDER_STATUSES,
   type Announcement,
+  type Dispatch,
 } from '../db/schema'
+import { isStalled, shownStatus } from '../services/announcements'
 import { idPattern } from '../lib/ids'
 import { TimestampSchema, userText } from './common'
 
@@ -89,10 +92,15 @@ export function audienceGroupIds(
 }
 
 const Counts = z.object({
-  queued: z.number().int(),
-  sent: z.number().int().describe('Accepted by the channel'),
-  failed: z.number().int().describe('Refused by the channel when sending'),
+  queued: z.number().int().describe('Not settled yet: waiting or being sent'),
+  sent: z.number().int(),
+  failed: z.number().int(),
   skipped: z.number().int(),
+  unknown: z
+    .number()
+    .int()
+    .describe('Outcome unknown: the send may have happened (interrupted or timed out)'),
+  cancelled: z.number().int().describe('Not sent because the run was cancelled'),
   delivered: z
     .number()
     .int()
@@ -106,6 +114,8 @@ const NO_COUNTS = {
   sent: 0,
   failed: 0,
   skipped: 0,
+  unknown: 0,
+  cancelled: 0,
   delivered: 0,
   read: 0,
   undelivered: 0,
@@ -136,7 +146,9 @@ export const AnnouncementSchema = z
     communityId: z.string(),
     body: z.string(),
     audience: z.union([z.literal('announcement'), z.object({ groupIds: z.array(z.string()) })]),
-    status: z.enum(ANNOUNCEMENT_STATUSES),
+    status: z
+      .enum([...ANNOUNCEMENT_STATUSES, 'sending'])
+      .describe('`sending` while one of its runs has work left'),
     nextRunAt: TimestampSchema.nullable(),
     repeat: z
       .object({ cron: z.string(), timezone: z.string(), until: TimestampSchema.nullable() })
@@ -152,7 +164,14 @@ export const AnnouncementSchema = z
       z.object({
         id: z.string(),
         scheduledFor: TimestampSchema,
-        status: z.string(),
+        status: z
+          .enum(DISPATCH_STATUSES)
+          .describe('`expanding` and `expanded` have work left; `done`, `cancelled` do not'),
+        stalled: z
+          .boolean()
+          .describe('Work left, but no progress for minutes: resume or cancel it'),
+        lastProgressAt: TimestampSchema.nullable(),
+        finishedAt: TimestampSchema.nullable(),
         ...Counts.shape,
       }),
     ),
@@ -168,9 +187,10 @@ export function serializeAnnouncement(
     upcomingRuns: Date[]
     summary?: {
       totals: z.infer<typeof Counts>
-      runs: Array<{ id: string; scheduledFor: Date; status: string } & z.infer<typeof Counts>>
+      runs: Dispatch[]
       failures: Array<{ reason: string | null; count: number }>
     }
+    now?: Date
   },
 ): z.infer<typeof AnnouncementSchema> {
   return {
@@ -180,7 +200,7 @@ export function serializeAnnouncement(
     audience: announcement.audienceGroupIds
       ? { groupIds: announcement.audienceGroupIds }
       : 'announcement',
-    status: announcement.status,
+    status: shownStatus(announcement, extra.summary?.runs ?? []),
     nextRunAt: announcement.sendAt?.toISOString() ?? null,
     repeat: announcement.repeatCron
       ? {
@@ -198,10 +218,15 @@ export function serializeAnnouncement(
       id: run.id,
       scheduledFor: run.scheduledFor.toISOString(),
       status: run.status,
+      stalled: isStalled(run, extra.now ?? new Date()),
+      lastProgressAt: run.progressAt?.toISOString() ?? null,
+      finishedAt: run.finishedAt?.toISOString() ?? null,
       queued: run.queued,
       sent: run.sent,
       failed: run.failed,
       skipped: run.skipped,
+      unknown: run.unknown,
+      cancelled: run.cancelled,
       delivered: run.delivered,
       read: run.read,
       undelivered: run.undelivered,

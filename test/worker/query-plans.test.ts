@@ -37,6 +37,8 @@ import {
 } from '../../src/services/announcements'
 import { fanOutEvents } from '../../src/services/webhooks'
 import { countAttempt } from '../../src/services/rate-limits'
+import { cancelRun, reconcileRun, reconcileRuns } from '../../src/services/dispatch'
+import { loadConfig } from '../../src/lib/config'
 import { getJoinTarget, join } from '../../src/services/joining'
 import { findRequestByCode, pruneUnconfirmed } from '../../src/services/consent'
 import {
@@ -45,7 +47,6 @@ import {
   pruneInboundNotifications,
 } from '../../src/services/whatsapp-inbound'
 import { creditRetainedReferrals } from '../../src/services/rewards'
-import { loadConfig } from '../../src/lib/config'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
 
 /** A drizzle client over D1 that remembers every statement it prepares. */
@@ -180,6 +181,33 @@ describe('query plans of the request paths', () => {
     await creditRetainedReferrals(db, now)
     await claimDueAnnouncements(db, new Date(0))
     await listDeliveries(db, 'ann_00000000000000000000000000', page)
+    // The cron job's reconciler, for each channel's policy, and an admin stopping a run.
+    await reconcileRuns(db, env.DELIVERY_QUEUE, loadConfig(env), now)
+    const run = {
+      id: 'dsp_00000000000000000000000000',
+      announcementId: 'ann_00000000000000000000000000',
+      scheduledFor: now,
+      status: 'expanding' as const,
+      cursor: null,
+      queued: 0,
+      sent: 0,
+      failed: 0,
+      skipped: 0,
+      unknown: 0,
+      cancelled: 0,
+      delivered: 0,
+      read: 0,
+      undelivered: 0,
+      createdAt: now,
+      progressAt: now,
+      reconciledAt: null,
+      finishedAt: null,
+    }
+    const quiet = { send: async () => {}, sendBatch: async () => {} } as unknown as Queue
+    await reconcileRun(db, quiet, loadConfig(env), run, now, { force: true })
+    const whatsapp = { ...loadConfig(env), DELIVERY_CHANNEL: 'whatsapp' as const }
+    await reconcileRun(db, quiet, whatsapp, run, now, { force: false })
+    await cancelRun(db, run.id, now)
     await deliverySummary(db, 'ann_00000000000000000000000000')
     await listMembers(db, community.id, { ...page, search: 'plan' })
     await new Response(exportMembersCsv(db, community.id)).text()

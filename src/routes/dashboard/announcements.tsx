@@ -12,10 +12,14 @@ import {
   createAnnouncement,
   deliverySummary,
   getAnnouncementOrThrow,
+  isStalled,
+  isUnfinished,
   listAnnouncements,
   previewRuns,
   sendAnnouncementNow,
+  shownStatus,
 } from '../../services/announcements'
+import { resumeRun, stopRun } from '../../services/dispatch'
 import { getCommunityOrThrow } from '../../services/communities'
 import { listGroups } from '../../services/groups'
 import { AnnouncementBodySchema, TimeZoneSchema } from '../../schemas/announcements'
@@ -109,6 +113,7 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
     }
   }
   const csrf = await csrfTokenFor(c)
+  const now = new Date()
   const when = (date: Date | null) =>
     date
       ? new Intl.DateTimeFormat(lang(c) === 'de' ? 'de-DE' : 'en-GB', {
@@ -191,88 +196,122 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
               <th class="n">{t.reached}</th>
               <th class="n">{t.readCount}</th>
               <th class="n">{t.failed}</th>
+              <th class="n">{t.unknown}</th>
               <th class="n">{t.queued}</th>
               <th />
             </tr>
           </thead>
           <tbody>
-            {page.data.map((announcement, i) => (
-              <tr>
-                <td>
-                  <bdi>{announcement.body.slice(0, 80)}</bdi>
-                  <div class="muted">
-                    {announcement.repeatCron
-                      ? `${announcement.repeatCron} (${announcement.repeatTimezone})`
-                      : ''}{' '}
-                    {when(announcement.sendAt)}
-                  </div>
-                </td>
-                <td>
-                  {announcement.status}
-                  {announcement.pausedAt && (
-                    <div class="err">
-                      {t.pausedBroadcast}: <bdi>{announcement.pauseReason}</bdi>
+            {page.data.map((announcement, i) => {
+              const runs = summaries[i]!.runs
+              const status = shownStatus(announcement, runs)
+              const open = runs.find(isUnfinished)
+              const stalled = open && isStalled(open, now)
+              return (
+                <tr>
+                  <td>
+                    <bdi>{announcement.body.slice(0, 80)}</bdi>
+                    <div class="muted">
+                      {announcement.repeatCron
+                        ? `${announcement.repeatCron} (${announcement.repeatTimezone})`
+                        : ''}{' '}
+                      {when(announcement.sendAt)}
                     </div>
-                  )}
-                </td>
-                <td class="n">{summaries[i]!.totals.sent}</td>
-                <td class="n">
-                  {summaries[i]!.totals.delivered}{' '}
-                  {percent(summaries[i]!.totals.delivered, summaries[i]!.totals.sent)}
-                </td>
-                <td class="n">
-                  {summaries[i]!.totals.read}{' '}
-                  {percent(summaries[i]!.totals.read, summaries[i]!.totals.sent)}
-                </td>
-                <td class="n">
-                  {summaries[i]!.totals.failed + summaries[i]!.totals.undelivered}
-                  {summaries[i]!.failures.length > 0 && (
-                    <ul class="muted small">
-                      {summaries[i]!.failures.map((failure) => (
-                        <li>
-                          <bdi>{failure.reason ?? '?'}</bdi>: {failure.count}
-                        </li>
-                      ))}
-                    </ul>
-                  )}
-                </td>
-                <td class="n">{summaries[i]!.totals.queued}</td>
-                <td>
-                  {manage && announcement.pausedAt && (
-                    <form
-                      method="post"
-                      action={`/admin/announcements/${announcement.id}/resume`}
-                      class="inline"
-                    >
-                      <Csrf token={csrf} />
-                      <button type="submit">{t.resume}</button>
-                    </form>
-                  )}{' '}
-                  {manage && announcement.status === 'scheduled' && (
-                    <>
+                  </td>
+                  <td>
+                    {status === 'sending' ? t.sending : status}
+                    {stalled && <div class="err">{t.stalled}</div>}
+                    {announcement.pausedAt && (
+                      <div class="err">
+                        {t.pausedBroadcast}: <bdi>{announcement.pauseReason}</bdi>
+                      </div>
+                    )}
+                  </td>
+                  <td class="n">{summaries[i]!.totals.sent}</td>
+                  <td class="n">
+                    {summaries[i]!.totals.delivered}{' '}
+                    {percent(summaries[i]!.totals.delivered, summaries[i]!.totals.sent)}
+                  </td>
+                  <td class="n">
+                    {summaries[i]!.totals.read}{' '}
+                    {percent(summaries[i]!.totals.read, summaries[i]!.totals.sent)}
+                  </td>
+                  <td class="n">
+                    {summaries[i]!.totals.failed + summaries[i]!.totals.undelivered}
+                    {summaries[i]!.failures.length > 0 && (
+                      <ul class="muted small">
+                        {summaries[i]!.failures.map((failure) => (
+                          <li>
+                            <bdi>{failure.reason ?? '?'}</bdi>: {failure.count}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </td>
+                  <td class="n">{summaries[i]!.totals.unknown}</td>
+                  <td class="n">{summaries[i]!.totals.queued}</td>
+                  <td>
+                    {manage && announcement.pausedAt && (
                       <form
                         method="post"
-                        action={`/admin/announcements/${announcement.id}/send-now`}
+                        action={`/admin/announcements/${announcement.id}/resume`}
                         class="inline"
                       >
                         <Csrf token={csrf} />
-                        <button type="submit">{t.sendNow}</button>
-                      </form>{' '}
-                      <form
-                        method="post"
-                        action={`/admin/announcements/${announcement.id}/cancel`}
-                        class="inline"
-                      >
-                        <Csrf token={csrf} />
-                        <button type="submit" class="danger">
-                          {t.cancel}
-                        </button>
+                        <button type="submit">{t.resume}</button>
                       </form>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
+                    )}{' '}
+                    {manage && open && (
+                      <>
+                        {stalled && (
+                          <form
+                            method="post"
+                            action={`/admin/announcements/${announcement.id}/runs/${open.id}/resume`}
+                            class="inline"
+                          >
+                            <Csrf token={csrf} />
+                            <button type="submit">{t.resumeRun}</button>
+                          </form>
+                        )}{' '}
+                        <form
+                          method="post"
+                          action={`/admin/announcements/${announcement.id}/runs/${open.id}/cancel`}
+                          class="inline"
+                          data-confirm={t.confirmCancelRun}
+                        >
+                          <Csrf token={csrf} />
+                          <button type="submit" class="danger">
+                            {t.cancelRun}
+                          </button>
+                        </form>{' '}
+                      </>
+                    )}
+                    {manage && announcement.status === 'scheduled' && (
+                      <>
+                        <form
+                          method="post"
+                          action={`/admin/announcements/${announcement.id}/send-now`}
+                          class="inline"
+                        >
+                          <Csrf token={csrf} />
+                          <button type="submit">{t.sendNow}</button>
+                        </form>{' '}
+                        <form
+                          method="post"
+                          action={`/admin/announcements/${announcement.id}/cancel`}
+                          class="inline"
+                        >
+                          <Csrf token={csrf} />
+                          <button type="submit" class="danger">
+                            {t.cancel}
+                          </button>
+                        </form>
+                      </>
+                    )}
+                  </td>
+                </tr>
+              )
+            })}
           </tbody>
         </table>
       </section>
@@ -331,6 +370,30 @@ for (const action of ['send-now', 'cancel', 'resume'] as const) {
     )
     assertCan(c.var.principal, 'announcements.manage', { communityId: announcement.communityId })
     await ACTIONS[action](c.var.db, announcement, new Date())
+    return c.redirect(`/admin/communities/${announcement.communityId}/announcements`, 303)
+  })
+}
+
+for (const action of ['resume', 'cancel'] as const) {
+  announcementsApp.post(`/admin/announcements/:id/runs/:runId/${action}`, async (c) => {
+    const announcement = await getAnnouncementOrThrow(
+      c.var.db,
+      idOrThrow(z.string().regex(idPattern('ann')), c.req.param('id')),
+    )
+    assertCan(c.var.principal, 'announcements.manage', { communityId: announcement.communityId })
+    const runId = idOrThrow(z.string().regex(idPattern('dsp')), c.req.param('runId'))
+    if (action === 'resume') {
+      await resumeRun(
+        c.var.db,
+        c.env.DELIVERY_QUEUE,
+        c.var.config,
+        announcement.id,
+        runId,
+        new Date(),
+      )
+    } else {
+      await stopRun(c.var.db, announcement.id, runId, new Date())
+    }
     return c.redirect(`/admin/communities/${announcement.communityId}/announcements`, 303)
   })
 }
