@@ -1,3 +1,4 @@
+import { DOCTYPE } from './doctype'
 import type { Child } from 'hono/jsx'
 import type { Lang } from '../lib/i18n'
 
@@ -237,62 +238,65 @@ export interface ShellProps {
 export function Shell(props: ShellProps) {
   const t = words(props.lang)
   return (
-    <html lang={props.lang}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width,initial-scale=1" />
-        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-        <meta name="robots" content="noindex" />
-        <title>{`${props.title} · ${t.dashboard}`}</title>
-        <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: CSS }} />
-      </head>
-      <body>
-        <header>
-          <a href="/admin">
-            <b>{t.dashboard}</b>
-          </a>
-          <span class="grow" />
-          {props.pendingCount !== undefined && (
-            <a href={props.approvalsHref ?? '/admin'}>
-              {t.approvals} <span class="pill">{props.pendingCount}</span>
+    <>
+      {DOCTYPE}
+      <html lang={props.lang}>
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width,initial-scale=1" />
+          <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+          <meta name="robots" content="noindex" />
+          <title>{`${props.title} · ${t.dashboard}`}</title>
+          <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: CSS }} />
+        </head>
+        <body>
+          <header>
+            <a href="/admin">
+              <b>{t.dashboard}</b>
             </a>
-          )}
-          {props.who && (
-            <span>
-              <bdi>{props.who}</bdi>
-            </span>
-          )}
-          <a href={`?lang=${props.lang === 'de' ? 'en' : 'de'}`}>
-            {props.lang === 'de' ? 'English' : 'Deutsch'}
-          </a>
-          {props.csrf && (
-            <>
-              <form method="post" action="/admin/logout" class="inline">
-                <input type="hidden" name="_csrf" value={props.csrf} />
-                <button class="secondary" type="submit">
-                  {t.signOut}
-                </button>
-              </form>
-              <form method="post" action="/admin/logout-everywhere" class="inline">
-                <input type="hidden" name="_csrf" value={props.csrf} />
-                <button class="secondary" type="submit">
-                  {t.signOutEverywhere}
-                </button>
-              </form>
-            </>
-          )}
-        </header>
-        <main>
-          {props.notice && (
-            <p class="ok" role="status">
-              {props.notice}
-            </p>
-          )}
-          {props.children}
-        </main>
-        <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: SCRIPT }} />
-      </body>
-    </html>
+            <span class="grow" />
+            {props.pendingCount !== undefined && (
+              <a href={props.approvalsHref ?? '/admin'}>
+                {t.approvals} <span class="pill">{props.pendingCount}</span>
+              </a>
+            )}
+            {props.who && (
+              <span>
+                <bdi>{props.who}</bdi>
+              </span>
+            )}
+            <a href={`?lang=${props.lang === 'de' ? 'en' : 'de'}`}>
+              {props.lang === 'de' ? 'English' : 'Deutsch'}
+            </a>
+            {props.csrf && (
+              <>
+                <form method="post" action="/admin/logout" class="inline">
+                  <input type="hidden" name="_csrf" value={props.csrf} />
+                  <button class="secondary" type="submit">
+                    {t.signOut}
+                  </button>
+                </form>
+                <form method="post" action="/admin/logout-everywhere" class="inline">
+                  <input type="hidden" name="_csrf" value={props.csrf} />
+                  <button class="secondary" type="submit">
+                    {t.signOutEverywhere}
+                  </button>
+                </form>
+              </>
+            )}
+          </header>
+          <main>
+            {props.notice && (
+              <p class="ok" role="status">
+                {props.notice}
+              </p>
+            )}
+            {props.children}
+          </main>
+          <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: SCRIPT }} />
+        </body>
+      </html>
+    </>
   )
 }
 
