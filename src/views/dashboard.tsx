@@ -1,204 +1,16 @@
 import { DOCTYPE } from './doctype'
 import type { Child } from 'hono/jsx'
-import type { Lang } from '../lib/i18n'
+import { DASHBOARD_WORDS, formatNumber, type Lang, type Words } from '../lib/i18n'
 
 /**
  * The admin and marketer dashboard's pages: server-rendered, plain forms (works without
  * JavaScript), one inline stylesheet and a few lines of progressive enhancement (copy buttons,
  * confirm dialogs). German and English.
  */
-const WORDS = {
-  en: {
-    dashboard: 'Dashboard',
-    signIn: 'Sign in',
-    signOut: 'Sign out',
-    signOutEverywhere: 'Sign out everywhere',
-    token: 'API token',
-    communities: 'Communities',
-    pending: 'pending',
-    links: 'Campaign links',
-    groups: 'Groups',
-    members: 'Members',
-    approvals: 'Approvals',
-    announcements: 'Announcements',
-    create: 'Create',
-    label: 'Label',
-    source: 'Source (channel)',
-    medium: 'Medium',
-    campaign: 'Campaign',
-    maxUses: 'Max uses',
-    group: 'Group',
-    wholeCommunity: 'Whole community',
-    visits: 'Visits',
-    scans: 'QR scans',
-    clicks: 'Link clicks',
-    requests: 'Join requests',
-    joins: 'Joins',
-    conversion: 'Conversion',
-    copy: 'Copy',
-    copied: 'Copied',
-    revoke: 'Revoke',
-    rotate: 'New code',
-    downloadSvg: 'Download SVG (print)',
-    downloadPng: 'Download PNG (social)',
-    byDay: 'By day',
-    bySource: 'By source',
-    byCountry: 'By country',
-    approve: 'Approve',
-    reject: 'Reject',
-    approveSelected: 'Approve selected',
-    rejectSelected: 'Reject selected',
-    reason: 'Reason (optional)',
-    noPending: 'No pending requests.',
-    referredBy: 'referred by',
-    answers: 'Answers',
-    search: 'Search',
-    remove: 'Remove',
-    exportCsv: 'Export CSV',
-    status: 'Status',
-    compose: 'New announcement',
-    text: 'Text',
-    audience: 'Audience',
-    everyone: 'Everyone (announcement group)',
-    once: 'Once at',
-    repeat: 'Repeat (cron rule)',
-    timezone: 'Time zone',
-    schedule: 'Schedule',
-    preview: 'Show next runs',
-    nextRuns: 'Next runs',
-    sendNow: 'Send now',
-    cancel: 'Cancel',
-    delivered: 'Delivered',
-    failed: 'Failed',
-    queued: 'Queued',
-    skipped: 'Skipped',
-    leaderboard: 'Referral leaderboard',
-    rewards: 'Rewards earned',
-    limit: 'limit',
-    confirmRevoke: 'Revoke this link? Its page and QR code stop working.',
-    confirmRemove: 'Remove this member from the community?',
-    signInHint: 'Sign in with an API token. The session lasts 8 hours.',
-    wrongToken: 'This token is unknown or revoked.',
-    all: 'All',
-    active: 'active',
-    open: 'open',
-    closed: 'closed',
-    noData: 'No visits in this period yet.',
-    nameOrContact: 'Name, phone or e-mail',
-    settings: 'Settings',
-    save: 'Save',
-    admins: 'Admins',
-    promote: 'Make community admin',
-    demote: 'Make group admin',
-    newCommunity: 'New community',
-    photo: 'Photo URL',
-    purpose: 'Purpose',
-    questions: 'Join questions (one per line, closed communities)',
-    webhooks: 'Webhooks',
-    endpoint: 'Endpoint URL',
-    events: 'Events',
-    secretOnce: 'Signing secret (shown only now):',
-    nextPage: 'Next page',
-    contact: 'Contact',
-  },
-  de: {
-    dashboard: 'Dashboard',
-    signIn: 'Anmelden',
-    signOut: 'Abmelden',
-    signOutEverywhere: 'Überall abmelden',
-    token: 'API-Token',
-    communities: 'Communities',
-    pending: 'offen',
-    links: 'Kampagnen-Links',
-    groups: 'Gruppen',
-    members: 'Mitglieder',
-    approvals: 'Freigaben',
-    announcements: 'Ankündigungen',
-    create: 'Anlegen',
-    label: 'Bezeichnung',
-    source: 'Quelle (Kanal)',
-    medium: 'Medium',
-    campaign: 'Kampagne',
-    maxUses: 'Max. Nutzungen',
-    group: 'Gruppe',
-    wholeCommunity: 'Ganze Community',
-    visits: 'Besuche',
-    scans: 'QR-Scans',
-    clicks: 'Link-Klicks',
-    requests: 'Anfragen',
-    joins: 'Beitritte',
-    conversion: 'Konversion',
-    copy: 'Kopieren',
-    copied: 'Kopiert',
-    revoke: 'Zurückziehen',
-    rotate: 'Neuer Code',
-    downloadSvg: 'SVG herunterladen (Druck)',
-    downloadPng: 'PNG herunterladen (Social)',
-    byDay: 'Nach Tag',
-    bySource: 'Nach Quelle',
-    byCountry: 'Nach Land',
-    approve: 'Annehmen',
-    reject: 'Ablehnen',
-    approveSelected: 'Auswahl annehmen',
-    rejectSelected: 'Auswahl ablehnen',
-    reason: 'Begründung (optional)',
-    noPending: 'Keine offenen Anfragen.',
-    referredBy: 'empfohlen von',
-    answers: 'Antworten',
-    search: 'Suchen',
-    remove: 'Entfernen',
-    exportCsv: 'CSV exportieren',
-    status: 'Status',
-    compose: 'Neue Ankündigung',
-    text: 'Text',
-    audience: 'Empfänger',
-    everyone: 'Alle (Ankündigungsgruppe)',
-    once: 'Einmal am',
-    repeat: 'Wiederholen (Cron-Regel)',
-    timezone: 'Zeitzone',
-    schedule: 'Planen',
-    preview: 'Nächste Termine zeigen',
-    nextRuns: 'Nächste Termine',
-    sendNow: 'Jetzt senden',
-    cancel: 'Absagen',
-    delivered: 'Zugestellt',
-    failed: 'Fehlgeschlagen',
-    queued: 'Wartend',
-    skipped: 'Übersprungen',
-    leaderboard: 'Empfehlungs-Rangliste',
-    rewards: 'Verdiente Belohnungen',
-    limit: 'Limit',
-    confirmRevoke: 'Link zurückziehen? Seite und QR-Code funktionieren dann nicht mehr.',
-    confirmRemove: 'Dieses Mitglied aus der Community entfernen?',
-    signInHint: 'Mit einem API-Token anmelden. Die Sitzung gilt 8 Stunden.',
-    wrongToken: 'Dieses Token ist unbekannt oder zurückgezogen.',
-    all: 'Alle',
-    active: 'aktiv',
-    open: 'offen',
-    closed: 'geschlossen',
-    noData: 'Noch keine Besuche in diesem Zeitraum.',
-    nameOrContact: 'Name, Telefon oder E-Mail',
-    settings: 'Einstellungen',
-    save: 'Speichern',
-    admins: 'Admins',
-    promote: 'Zum Community-Admin machen',
-    demote: 'Zum Gruppen-Admin machen',
-    newCommunity: 'Neue Community',
-    photo: 'Foto-URL',
-    purpose: 'Zweck',
-    questions: 'Beitrittsfragen (eine pro Zeile, geschlossene Communities)',
-    webhooks: 'Webhooks',
-    endpoint: 'Endpunkt-URL',
-    events: 'Ereignisse',
-    secretOnce: 'Signatur-Secret (nur jetzt sichtbar):',
-    nextPage: 'Nächste Seite',
-    contact: 'Kontakt',
-  },
-} as const
-
-export type Words = Record<keyof (typeof WORDS)['en'], string>
+export type { Words }
+/** The dashboard's words in a language (they live in `lib/i18n.ts` with the public pages'). */
 export function words(lang: Lang): Words {
-  return WORDS[lang]
+  return DASHBOARD_WORDS[lang]
 }
 
 const CSS = `*{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#f3f5f4}
@@ -265,7 +77,11 @@ export function Shell(props: ShellProps) {
                 <bdi>{props.who}</bdi>
               </span>
             )}
-            <a href={`?lang=${props.lang === 'de' ? 'en' : 'de'}`}>
+            <a
+              href={`?lang=${props.lang === 'de' ? 'en' : 'de'}`}
+              lang={props.lang === 'de' ? 'en' : 'de'}
+              hreflang={props.lang === 'de' ? 'en' : 'de'}
+            >
               {props.lang === 'de' ? 'English' : 'Deutsch'}
             </a>
             {props.csrf && (
@@ -298,6 +114,14 @@ export function Shell(props: ShellProps) {
       </html>
     </>
   )
+}
+
+/**
+ * A group's name as the dashboard shows it: the announcement group, which every community gets
+ * under a fixed name, in the reader's language.
+ */
+export function groupLabel(t: Words, group: { name: string; kind: string }): string {
+  return group.kind === 'announcement' ? t.groupKinds.announcement : group.name
 }
 
 /** A hidden form token, for every form of a session. */
@@ -353,8 +177,12 @@ export function FunnelChart(props: { days: DayFigures[]; lang: Lang }) {
   )
 }
 
-export function percent(value: number): string {
-  return `${Math.round(value * 1000) / 10}%`
+/** A share (0.125) as a percentage in the language's style: "12.5%", "12,5 %". */
+export function percent(value: number, lang: Lang): string {
+  return new Intl.NumberFormat(lang === 'de' ? 'de-DE' : 'en-GB', {
+    style: 'percent',
+    maximumFractionDigits: 1,
+  }).format(value)
 }
 
 /** The funnel's totals, one tile each: visits, scans, clicks, requests, joins, conversion. */
@@ -367,14 +195,14 @@ export function FunnelFigures(props: { lang: Lang; totals: FunnelTotals }) {
     [t.clicks, totals.clicks],
     [t.requests, totals.joinRequests],
     [t.joins, totals.joins],
-    [t.conversion, percent(totals.conversionRate)],
+    [t.conversion, percent(totals.conversionRate, props.lang)],
   ] as const
   return (
     <div class="grid">
       {tiles.map(([label, value]) => (
         <div class="stat">
           <span class="muted">{label}</span>
-          <b>{value}</b>
+          <b>{typeof value === 'number' ? formatNumber(props.lang, value) : value}</b>
         </div>
       ))}
     </div>
@@ -402,11 +230,12 @@ export function GroupsTable(props: {
         {props.groups.map((group) => (
           <tr>
             <td>
-              <bdi>{group.name}</bdi>
+              <bdi>{groupLabel(t, group)}</bdi>
             </td>
-            <td>{group.kind}</td>
+            <td>{t.groupKinds[group.kind as keyof Words['groupKinds']] ?? group.kind}</td>
             <td class="n">
-              {group.memberCount} / {group.memberLimit} <span class="muted">{t.limit}</span>
+              {formatNumber(props.lang, group.memberCount)} /{' '}
+              {formatNumber(props.lang, group.memberLimit)} <span class="muted">{t.limit}</span>
             </td>
           </tr>
         ))}

@@ -384,7 +384,9 @@ describe('dashboard: bad input gets a clear answer, never a 500', () => {
     expect(crafted.text).not.toContain('locked')
     expect(crafted.text).not.toContain('role="status"')
     const real = await page('/admin?decided=2&refused=group_full,made_up', cookie)
-    expect(real.text).toContain('2 ✓ · Group is full')
+    expect(real.text).toContain(
+      '2 requests approved. Not every request could be decided: the group is full.',
+    )
     expect(real.text).not.toContain('made_up')
   })
 })

@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
 import { signIn } from './dashboard-helpers'
+import { DASHBOARD_WORDS, MESSAGES } from '../../src/lib/i18n'
+import {
+  ANNOUNCEMENT_STATUSES,
+  DELIVERY_STATUSES,
+  GROUP_KINDS,
+  TOKEN_ROLES,
+} from '../../src/db/schema'
 
 /**
  * Every HTML page the Worker serves, public and dashboard, in both languages: each starts with
@@ -98,5 +105,107 @@ describe('every HTML page', () => {
         expect(html.slice(0, 15), page.path).toBe('<!DOCTYPE html>')
       }
     }
+  })
+})
+
+/** Every string in a dictionary, its functions called with a sample argument. */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value]
+  if (typeof value === 'function') return [String(value('7'))]
+  if (value && typeof value === 'object') return Object.values(value).flatMap(strings)
+  return []
+}
+
+function wordsOf(text: string): string[] {
+  return text.toLowerCase().match(/[a-zäöüß_]{3,}/g) ?? []
+}
+
+/**
+ * English words that are not German ones: every word of the English dictionaries and every raw
+ * value of the data (statuses, roles, kinds), less the words German uses too.
+ */
+const german = new Set([DASHBOARD_WORDS.de, MESSAGES.de].flatMap(strings).flatMap(wordsOf))
+const english = new Set(
+  [
+    ...[DASHBOARD_WORDS.en, MESSAGES.en].flatMap(strings),
+    ...ANNOUNCEMENT_STATUSES,
+    ...DELIVERY_STATUSES,
+    ...GROUP_KINDS,
+    ...TOKEN_ROLES,
+    'bootstrap owner',
+    'pending approved rejected active revoked expired used_up left removed',
+  ]
+    .flatMap(wordsOf)
+    .filter((word) => !german.has(word)),
+)
+
+/**
+ * What a person reads on a page: its text and the attributes read aloud or shown, without
+ * scripts, styles, code, the people's own words (`<bdi>`) and parts marked as another language.
+ */
+function readableText(html: string): string {
+  return html
+    .replace(/<(script|style|code|bdi)\b[^>]*>[\s\S]*?<\/\1>/g, ' ')
+    .replace(/<a\b[^>]*\blang="en"[^>]*>[\s\S]*?<\/a>/g, ' ')
+    .replace(/https?:\/\/[^\s<"]+/g, ' ')
+    .replace(/<[^>]*?\b(?:aria-label|alt|placeholder|title)="([^"]*)"[^>]*>/g, ' $1 ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&[a-z]+;|&#\d+;/g, ' ')
+}
+
+describe('every page in both languages', () => {
+  it('has every dashboard and page string in German and English', () => {
+    for (const [de, en] of [
+      [DASHBOARD_WORDS.de, DASHBOARD_WORDS.en],
+      [MESSAGES.de, MESSAGES.en],
+    ] as const) {
+      const keys = (o: object): string[] =>
+        Object.entries(o).flatMap(([k, v]) =>
+          v && typeof v === 'object' ? keys(v).map((sub) => `${k}.${sub}`) : [k],
+        )
+      expect(keys(de).sort()).toEqual(keys(en).sort())
+      for (const text of [...strings(de), ...strings(en)]) expect(text.trim()).not.toBe('')
+    }
+  })
+
+  it('leaves no English on a German page and no key unfilled', async () => {
+    const leftovers: string[] = []
+    for (const page of pages) {
+      const html = await open(page, 'de')
+      if (html.includes('<html lang="en"')) continue // the API reference is for developers
+      expect(html).toContain('<html lang="de">')
+      const text = readableText(html)
+      expect(text, page.path).not.toMatch(/\bundefined\b|\bnull\b|\[object Object\]/)
+      const found = [...new Set(wordsOf(text).filter((word) => english.has(word)))]
+      if (found.length > 0) leftovers.push(`${page.path}: ${found.join(', ')}`)
+    }
+    expect(leftovers).toEqual([])
+  })
+
+  it('names the bootstrap owner and every decision in the reader’s language', async () => {
+    const home = await open({ path: '/admin', admin: true }, 'de')
+    expect(home).toContain('Inhaber (Start-Token)')
+    expect(home).not.toContain('bootstrap owner')
+    const decided = await open(
+      { path: '/admin?decided=3&action=reject&refused=invalid_state', admin: true },
+      'de',
+    )
+    expect(decided).toContain(
+      '3 Anfragen abgelehnt. Nicht alle Anfragen ließen sich entscheiden: schon entschieden.',
+    )
+    const removed = await open({ path: '/admin?done=removed', admin: true }, 'en')
+    expect(removed).toContain('The member was removed.')
+  })
+
+  it('writes dates and numbers as German readers expect', async () => {
+    const [, closedHome] = pages.filter((page) => /^\/admin\/communities\/cmt_\w+$/.test(page.path))
+    const announcements = await open(
+      { path: `${closedHome!.path}/announcements`, admin: true },
+      'de',
+    )
+    expect(announcements).toMatch(/01\.01\.2031, 11:00/)
+    expect(await open({ path: `${closedHome!.path}/announcements`, admin: true }, 'en')).toMatch(
+      /1 Jan 2031, 11:00/,
+    )
   })
 })

@@ -103,8 +103,8 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
     try {
       preview = previewRuns({ cron, timezone }, new Date(), 5)
     } catch (error) {
-      preview =
-        error instanceof ApiError ? (error.errors?.[0]?.message ?? error.message) : 'invalid rule'
+      if (!(error instanceof ApiError)) throw error
+      preview = t.invalidRule
     }
   }
   const csrf = await csrfTokenFor(c)
@@ -204,7 +204,7 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
                     {when(announcement.sendAt)}
                   </div>
                 </td>
-                <td>{announcement.status}</td>
+                <td>{t.announcementStatuses[announcement.status]}</td>
                 <td class="n">{summaries[i]!.totals.sent}</td>
                 <td class="n">{summaries[i]!.totals.failed}</td>
                 <td class="n">{summaries[i]!.totals.queued}</td>

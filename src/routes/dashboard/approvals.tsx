@@ -36,7 +36,7 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
               <span class="muted">✓</span>
             </th>
           )}
-          <th>Name</th>
+          <th>{t.name}</th>
           <th>{t.answers}</th>
           <th>{t.source}</th>
           {decide && <th />}
@@ -98,7 +98,9 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
       <section>
         <h2>{t.approvals}</h2>
         {pending.data.length === 0 ? (
-          <p class="muted">{t.noPending}</p>
+          <p class="muted">
+            {t.noPending} {t.noPendingNext}
+          </p>
         ) : decide ? (
           <form method="post" action={`/admin/communities/${id}/approvals`}>
             <Csrf token={await csrfTokenFor(c)} />
@@ -163,7 +165,7 @@ approvalsApp.post('/admin/communities/:id/approvals', async (c) => {
     }
   }
   return c.redirect(
-    `/admin/communities/${id}/approvals?decided=${done}&refused=${[...problems].join(',')}`,
+    `/admin/communities/${id}/approvals?decided=${done}&action=${parsed.data.action}&refused=${[...problems].join(',')}`,
     303,
   )
 })

@@ -15,6 +15,7 @@ import { pendingCounts } from '../../services/join-requests'
 import { findPrincipalByToken } from '../../services/tokens'
 import { Csrf, Shell, words } from '../../views/dashboard'
 import { lang, shell } from './page'
+import { formatNumber } from '../../lib/i18n'
 import { communitiesApp, CommunityFields } from './communities'
 import { linksApp } from './links'
 import { approvalsApp } from './approvals'
@@ -114,6 +115,7 @@ dashboardApp.get('/admin', async (c) => {
     t.communities,
     <section>
       <h1>{t.communities}</h1>
+      {page.data.length === 0 && <p class="muted">{t.noCommunities}</p>}
       <table>
         <thead>
           <tr>
@@ -136,7 +138,7 @@ dashboardApp.get('/admin', async (c) => {
               <td class="n">
                 {pending.has(community.id) ? (
                   <a href={`/admin/communities/${community.id}/approvals`}>
-                    {pending.get(community.id)} {t.pending}
+                    {formatNumber(lang(c), pending.get(community.id)!)} {t.pending}
                   </a>
                 ) : (
                   '–'
@@ -158,7 +160,7 @@ dashboardApp.get('/admin', async (c) => {
       )}
       {can(c.var.principal, 'webhooks.manage', ownScope(c.var.principal)) && (
         <p>
-          <a href="/admin/webhooks">Webhooks</a>
+          <a href="/admin/webhooks">{t.webhooks}</a>
         </p>
       )}
     </section>,

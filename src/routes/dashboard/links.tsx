@@ -20,6 +20,7 @@ import {
 import { leaderboard } from '../../services/members'
 import { listRewards } from '../../services/rewards'
 import { getStats, statsByInvite } from '../../services/stats'
+import { formatNumber } from '../../lib/i18n'
 import { InviteLabelSchema, inviteUrls, TagSchema } from '../../schemas/invites'
 import {
   Csrf,
@@ -30,7 +31,16 @@ import {
   GroupsTable,
   percent,
 } from '../../views/dashboard'
-import { CommunityId, InviteId, lang, idOrThrow, formText, communityShell, shell } from './page'
+import {
+  CommunityId,
+  InviteId,
+  lang,
+  idOrThrow,
+  formText,
+  communityShell,
+  shell,
+  withNotice,
+} from './page'
 
 /** A community's overview and its campaign links: funnel, QR codes, revoke and rotate. */
 export const linksApp = new Hono<AppEnv>()
@@ -95,11 +105,11 @@ linksApp.get('/admin/communities/:id', async (c) => {
                     <td>
                       <bdi>{invite.source ?? '–'}</bdi>
                     </td>
-                    <td class="n">{figures?.visits ?? 0}</td>
-                    <td class="n">{figures?.scans ?? 0}</td>
-                    <td class="n">{figures?.joins ?? 0}</td>
-                    <td class="n">{percent(figures?.conversionRate ?? 0)}</td>
-                    <td>{inviteStatus(invite, new Date())}</td>
+                    <td class="n">{formatNumber(lang(c), figures?.visits ?? 0)}</td>
+                    <td class="n">{formatNumber(lang(c), figures?.scans ?? 0)}</td>
+                    <td class="n">{formatNumber(lang(c), figures?.joins ?? 0)}</td>
+                    <td class="n">{percent(figures?.conversionRate ?? 0, lang(c))}</td>
+                    <td>{t.inviteStatuses[inviteStatus(invite, new Date())]}</td>
                   </tr>
                 )
               })}
@@ -112,7 +122,7 @@ linksApp.get('/admin/communities/:id', async (c) => {
               <div class="grid">
                 <div>
                   <label for="label">{t.label}</label>
-                  <input id="label" name="label" maxlength={100} placeholder="Instagram bio" />
+                  <input id="label" name="label" maxlength={100} placeholder={t.labelPlaceholder} />
                 </div>
                 <div>
                   <label for="source">{t.source}</label>
@@ -150,6 +160,7 @@ linksApp.get('/admin/communities/:id', async (c) => {
       {board && rewards && (
         <section>
           <h2>{t.leaderboard}</h2>
+          {board.length === 0 && <p class="muted">{t.noLeaders}</p>}
           <ol>
             {board.map((row) => (
               <li>
@@ -158,6 +169,7 @@ linksApp.get('/admin/communities/:id', async (c) => {
             ))}
           </ol>
           <h2>{t.rewards}</h2>
+          {rewards.data.length === 0 && <p class="muted">{t.noRewards}</p>}
           <ul>
             {rewards.data.map((reward) => (
               <li>
@@ -200,7 +212,7 @@ linksApp.post('/admin/communities/:id/links', async (c) => {
     )
   }
   const invite = await createInvite(c.var.db, id, parsed.data, new Date())
-  return c.redirect(`/admin/links/${invite.id}`, 303)
+  return c.redirect(withNotice(`/admin/links/${invite.id}`, 'created'), 303)
 })
 
 linksApp.get('/admin/links/:id', async (c) => {
@@ -239,13 +251,13 @@ linksApp.get('/admin/links/:id', async (c) => {
           </button>
         </p>
         <p>
-          {t.status}: <b>{status}</b>
+          {t.status}: <b>{t.inviteStatuses[status]}</b>
         </p>
         {status === 'active' && (
           <>
             <img
               src={`/i/${invite.code}/qr.svg?size=240`}
-              alt={`QR code for ${urls.url}`}
+              alt={t.qrAlt(urls.url)}
               width="240"
               height="240"
             />
@@ -304,7 +316,7 @@ linksApp.get('/admin/links/:id', async (c) => {
                         <td>
                           <bdi>{key}</bdi>
                         </td>
-                        <td class="n">{visits}</td>
+                        <td class="n">{formatNumber(lang(c), visits)}</td>
                       </tr>
                     ))}
                   </tbody>
@@ -324,6 +336,9 @@ for (const action of ['revoke', 'rotate'] as const) {
     const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
     assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
     await (action === 'revoke' ? revokeInvite : rotateInvite)(c.var.db, invite, new Date())
-    return c.redirect(`/admin/links/${invite.id}`, 303)
+    return c.redirect(
+      withNotice(`/admin/links/${invite.id}`, action === 'revoke' ? 'revoked' : 'rotated'),
+      303,
+    )
   })
 }
