@@ -27,7 +27,22 @@ button.secondary{background:#4a5450}button.danger{background:#a61b1b}.muted{colo
 .stat{background:#f3f5f4;border-radius:.5rem;padding:.6rem}.stat b{display:block;font-size:1.4rem}.code{font-family:ui-monospace,monospace;word-break:break-all}
 .err{background:#fde7e7;color:#8a1010;padding:.5rem;border-radius:.4rem}.ok{background:#e6f4ea;color:#0b5c2b;padding:.5rem;border-radius:.4rem}
 .wide{width:100%}.spaced{margin-top:1rem}.chart{width:100%;height:auto}.narrow{max-width:28rem;margin:2rem auto}label.plain{font-weight:400}
-@media (max-width:40rem){table{font-size:.85rem}th:nth-child(n+5),td:nth-child(n+5){display:none}}`
+footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;color:#4a5450;font-size:.9rem}
+.sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
+.chart-box{margin:0}.chart g.day:focus{outline:none}.chart g.day:focus rect:first-child,.chart g.day:hover rect:first-child{fill:rgba(11,110,53,.12)}
+.legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;font-size:.9rem;color:#4a5450}.spark{display:block}
+.picker{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end;margin-bottom:1rem}.picker p{margin:0;flex-basis:100%}
+.periods{display:flex;gap:.25rem}.periods a{padding:.35rem .7rem;border-radius:.5rem;background:#e4ebe7;color:#0b3d22;text-decoration:none}.periods a[aria-current]{background:#0b6e35;color:#fff}
+.custom-range{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}.custom-range label{margin-top:0}
+.funnel ol{list-style:none;margin:0;padding:0;display:grid;gap:.6rem}.funnel .step{display:flex;justify-content:space-between;gap:1rem}.funnel .step b{font-size:1.2rem}
+.funnel p{margin:.1rem 0 0}.share{display:block;width:100%;height:.7rem}.grid.two{grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}
+header form.inline button{padding:.3rem .6rem}
+@media (max-width:40rem){table{font-size:.85rem}main{padding:.5rem}section{padding:.75rem}
+header{flex-wrap:nowrap;gap:.5rem;padding:.5rem;font-size:.85rem;white-space:nowrap}
+table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0,0,0,0)}
+table.cards tr{display:block;border-bottom:1px solid #c5cec9;padding:.4rem 0}table.cards td{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.2rem .1rem;text-align:right}
+table.cards td::before{content:attr(data-label);font-weight:600;color:#4a5450;text-align:left}table.cards td[data-label=""]::before{content:none}
+table.cards td:first-child{font-weight:600}}`
 
 // Copy buttons and confirm dialogs; everything works without them.
 const SCRIPT = `document.addEventListener('click',function(e){var b=e.target.closest('[data-copy]');if(b){navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function(){b.textContent=b.getAttribute('data-done')})}});
@@ -72,11 +87,6 @@ export function Shell(props: ShellProps) {
                 {t.approvals} <span class="pill">{props.pendingCount}</span>
               </a>
             )}
-            {props.who && (
-              <span>
-                <bdi>{props.who}</bdi>
-              </span>
-            )}
             <a
               href={`?lang=${props.lang === 'de' ? 'en' : 'de'}`}
               lang={props.lang === 'de' ? 'en' : 'de'}
@@ -85,20 +95,12 @@ export function Shell(props: ShellProps) {
               {props.lang === 'de' ? 'English' : 'Deutsch'}
             </a>
             {props.csrf && (
-              <>
-                <form method="post" action="/admin/logout" class="inline">
-                  <input type="hidden" name="_csrf" value={props.csrf} />
-                  <button class="secondary" type="submit">
-                    {t.signOut}
-                  </button>
-                </form>
-                <form method="post" action="/admin/logout-everywhere" class="inline">
-                  <input type="hidden" name="_csrf" value={props.csrf} />
-                  <button class="secondary" type="submit">
-                    {t.signOutEverywhere}
-                  </button>
-                </form>
-              </>
+              <form method="post" action="/admin/logout" class="inline">
+                <input type="hidden" name="_csrf" value={props.csrf} />
+                <button class="secondary" type="submit">
+                  {t.signOut}
+                </button>
+              </form>
             )}
           </header>
           <main>
@@ -109,6 +111,23 @@ export function Shell(props: ShellProps) {
             )}
             {props.children}
           </main>
+          {(props.who || props.csrf) && (
+            <footer>
+              {props.who && (
+                <span>
+                  {t.signedInAs} <bdi>{props.who}</bdi>
+                </span>
+              )}
+              {props.csrf && (
+                <form method="post" action="/admin/logout-everywhere" class="inline">
+                  <input type="hidden" name="_csrf" value={props.csrf} />
+                  <button class="secondary" type="submit">
+                    {t.signOutEverywhere}
+                  </button>
+                </form>
+              )}
+            </footer>
+          )}
           <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: SCRIPT }} />
         </body>
       </html>
@@ -129,93 +148,11 @@ export function Csrf(props: { token: string }) {
   return <input type="hidden" name="_csrf" value={props.token} />
 }
 
-export interface DayFigures {
-  day: string
-  visits: number
-  scans: number
-  clicks: number
-  joins: number
-}
-
-/** The funnel by day as an inline SVG bar chart (drawn on the server, no script, no CDN). */
-export function FunnelChart(props: { days: DayFigures[]; lang: Lang }) {
-  const t = words(props.lang)
-  if (props.days.length === 0) return <p class="muted">{t.noData}</p>
-  const width = 640
-  const height = 180
-  const max = Math.max(1, ...props.days.map((d) => d.visits))
-  const band = width / props.days.length
-  const bar = Math.max(2, band * 0.7)
-  return (
-    <svg
-      viewBox={`0 0 ${width} ${height + 20}`}
-      role="img"
-      aria-label={`${t.visits}, ${t.scans}, ${t.joins}: ${t.byDay}`}
-      class="chart"
-    >
-      {props.days.map((d, i) => {
-        const x = i * band + (band - bar) / 2
-        const h = (d.visits / max) * height
-        const hs = (d.scans / max) * height
-        const hj = (d.joins / max) * height
-        return (
-          <g>
-            <title>{`${d.day}: ${d.visits} ${t.visits}, ${d.scans} ${t.scans}, ${d.clicks} ${t.clicks}, ${d.joins} ${t.joins}`}</title>
-            <rect x={x} y={height - h} width={bar} height={h} fill="#9cc9ad" />
-            <rect x={x} y={height - hs} width={bar / 2} height={hs} fill="#0b6e35" />
-            <rect x={x + bar / 2} y={height - hj} width={bar / 2} height={hj} fill="#ffbf47" />
-          </g>
-        )
-      })}
-      <text x="0" y={height + 16} font-size="12">
-        {props.days[0]!.day}
-      </text>
-      <text x={width} y={height + 16} font-size="12" text-anchor="end">
-        {props.days.at(-1)!.day}
-      </text>
-    </svg>
-  )
-}
-
-/** A share (0.125) as a percentage in the language's style: "12.5%", "12,5 %". */
 export function percent(value: number, lang: Lang): string {
   return new Intl.NumberFormat(lang === 'de' ? 'de-DE' : 'en-GB', {
     style: 'percent',
     maximumFractionDigits: 1,
   }).format(value)
-}
-
-/** The funnel's totals, one tile each: visits, scans, clicks, requests, joins, conversion. */
-export function FunnelFigures(props: { lang: Lang; totals: FunnelTotals }) {
-  const t = words(props.lang)
-  const { totals } = props
-  const tiles = [
-    [t.visits, totals.visits],
-    [t.scans, totals.scans],
-    [t.clicks, totals.clicks],
-    [t.requests, totals.joinRequests],
-    [t.joins, totals.joins],
-    [t.conversion, percent(totals.conversionRate, props.lang)],
-  ] as const
-  return (
-    <div class="grid">
-      {tiles.map(([label, value]) => (
-        <div class="stat">
-          <span class="muted">{label}</span>
-          <b>{typeof value === 'number' ? formatNumber(props.lang, value) : value}</b>
-        </div>
-      ))}
-    </div>
-  )
-}
-
-export interface FunnelTotals {
-  visits: number
-  scans: number
-  clicks: number
-  joinRequests: number
-  joins: number
-  conversionRate: number
 }
 
 /** A community's groups with their member counts against their limits. */

@@ -122,9 +122,9 @@ describe('dashboard: campaign links', () => {
     const { cookie } = await signIn()
     const overview = await page(`/admin/communities/${community.id}`, cookie)
     expect(overview.text).toContain('Instagram bio')
-    expect(overview.text).toMatch(/<td class="n">1<\/td>/) // one join
+    expect(overview.text).toContain('<td class="n" data-label="Joins">1</td>') // one join
     const detail = await page(`/admin/links/${invite.id}`, cookie)
-    expect(detail.text).toContain('<svg viewBox="0 0 640 200" role="img"')
+    expect(detail.text).toContain('<svg viewBox="0 0 720 220" class="chart"')
   })
 })
 

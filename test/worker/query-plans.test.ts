@@ -18,12 +18,12 @@ import {
 } from '../../src/services/invites'
 import { findJoinRequestByStatusToken, listJoinRequests } from '../../src/services/join-requests'
 import { leaderboard, listMembers, rewardsOf, referralInviteOf } from '../../src/services/members'
-import { getStats } from '../../src/services/stats'
+import { getDashboardStats, getStats } from '../../src/services/stats'
 import { listCommunities } from '../../src/services/communities'
 import { listGroups } from '../../src/services/groups'
 import { claimDueAnnouncements, listDeliveries } from '../../src/services/announcements'
 import { countAttempt } from '../../src/services/rate-limits'
-import { getJoinTarget, join } from '../../src/services/joining'
+import { endMembership, getJoinTarget, join } from '../../src/services/joining'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
 
 /** A drizzle client over D1 that remembers every statement it prepares. */
@@ -102,6 +102,9 @@ describe('query plans of the request paths', () => {
     await listInvites(db, community.id, page)
     await getStats(db, { inviteId: invite.id }, { from: '2026-01-01', to: '2026-12-31' })
     await getStats(db, { communityId: community.id }, { from: '2026-01-01', to: '2026-12-31' })
+    const year = { from: '2026-01-01', to: '2026-12-31', days: ['2026-01-01'] }
+    await getDashboardStats(db, { communityId: community.id }, year, '2026-12-31')
+    await getDashboardStats(db, { inviteId: invite.id }, year, '2026-12-31')
     await listJoinRequests(db, community.id, { status: 'pending', ...page })
     await findJoinRequestByStatusToken(db, 'x'.repeat(43))
     await listMembers(db, community.id, page)
@@ -127,6 +130,11 @@ describe('query plans of the request paths', () => {
     )
     await claimDueAnnouncements(db, new Date(0))
     await listDeliveries(db, 'ann_00000000000000000000000000', page)
+    // A leave counts on its join's rollup row, found by key.
+    const leaving = (await db.query.members.findFirst({
+      where: (m, { eq }) => eq(m.id, memberId),
+    }))!
+    await endMembership(db, leaving, 'left', now)
 
     expect(seen.size).toBeGreaterThan(25)
     const offenders: string[] = []
