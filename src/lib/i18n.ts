@@ -173,6 +173,10 @@ export function inviteGoneText(t: Messages, status: 'revoked' | 'expired' | 'use
 
 /** The dashboard's words. Every value of the data (statuses, roles, kinds) has its words here. */
 const dashboardDe = {
+  pendingRequests: 'Offene Anfragen',
+  joinsThisWeek: 'Beitritte, 7 Tage',
+  nextAnnouncement: 'Nächste Ankündigung',
+  select: 'Auswählen',
   signedInAs: 'Angemeldet als',
   noSource: 'ohne Quelle',
   unknownCountry: 'unbekannt',
@@ -364,6 +368,10 @@ const dashboardDe = {
 export type Words = typeof dashboardDe
 
 const dashboardEn: Words = {
+  pendingRequests: 'Pending requests',
+  joinsThisWeek: 'Joins, 7 days',
+  nextAnnouncement: 'Next announcement',
+  select: 'Select',
   signedInAs: 'Signed in as',
   noSource: 'no source',
   unknownCountry: 'unknown',

@@ -1,7 +1,7 @@
-import { and, asc, between, desc, eq, sql } from 'drizzle-orm'
+import { and, asc, between, desc, eq, gte, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { addDays } from '../lib/time'
-import { inviteDailyStats, invites } from '../db/schema'
+import { announcements, inviteDailyStats, invites } from '../db/schema'
 
 /** Which rollup rows a stats answer covers: one invite's, or a whole community's. */
 export type StatsScope = { inviteId: string } | { communityId: string }
@@ -283,4 +283,58 @@ export function conversionOf(f: Pick<FunnelFigures, 'joins' | 'uniqueVisitors'>)
 export function retentionOf(f: FunnelFigures, days: 7 | 30): number | null {
   const base = days === 7 ? f.joinedAtLeast7DaysAgo : f.joinedAtLeast30DaysAgo
   return base > 0 ? (days === 7 ? f.stayed7Days : f.stayed30Days) / base : null
+}
+
+/** Lists of ids are queried in chunks: D1 binds at most 100 values per statement. */
+function chunks<T>(items: T[], size = 90): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+/**
+ * The dashboard home's figures across communities: each one's joins over a period (from the
+ * rollups) and its next scheduled announcement.
+ */
+export async function homeFigures(
+  db: Database,
+  communityIds: string[],
+  range: StatsRange,
+  now: Date,
+) {
+  const joins = new Map<string, number>()
+  const next = new Map<string, { body: string; sendAt: Date }>()
+  for (const ids of chunks(communityIds)) {
+    const [joinRows, nextRows] = await db.batch([
+      db
+        .select({ communityId: inviteDailyStats.communityId, joins: measures.joins })
+        .from(inviteDailyStats)
+        .where(
+          and(
+            inArray(inviteDailyStats.communityId, ids),
+            between(inviteDailyStats.day, range.from, range.to),
+          ),
+        )
+        .groupBy(inviteDailyStats.communityId),
+      db
+        .select({
+          communityId: announcements.communityId,
+          body: announcements.body,
+          sendAt: sql<number>`min(${announcements.sendAt})`.as('next_send_at'),
+        })
+        .from(announcements)
+        .where(
+          and(
+            inArray(announcements.communityId, ids),
+            eq(announcements.status, 'scheduled'),
+            gte(announcements.sendAt, now),
+          ),
+        )
+        .groupBy(announcements.communityId),
+    ])
+    for (const row of joinRows) joins.set(row.communityId, row.joins)
+    for (const row of nextRows)
+      next.set(row.communityId, { body: row.body, sendAt: new Date(row.sendAt) })
+  }
+  return { joins, next }
 }

@@ -24,7 +24,7 @@ td.n,th.n{text-align:right}form.inline{display:inline}label{display:block;font-w
 input,select,textarea{font:inherit;padding:.4rem;border:1px solid #8a9690;border-radius:.4rem;max-width:100%}textarea{width:100%}
 button,.button{font:inherit;background:#0b6e35;color:#fff;border:0;border-radius:.4rem;padding:.4rem .8rem;cursor:pointer;text-decoration:none;display:inline-block}
 button.secondary{background:#4a5450}button.danger{background:#a61b1b}.muted{color:#4a5450;font-size:.9rem}.grid{display:grid;gap:.75rem;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr))}
-.stat{background:#f3f5f4;border-radius:.5rem;padding:.6rem}.stat b{display:block;font-size:1.4rem}.code{font-family:ui-monospace,monospace;word-break:break-all}
+.stat{background:#f3f5f4;border-radius:.5rem;padding:.6rem;color:inherit;text-decoration:none}a.stat:hover{background:#e4ebe7}.stat b{display:block;font-size:1.4rem}.code{font-family:ui-monospace,monospace;word-break:break-all}
 .err{background:#fde7e7;color:#8a1010;padding:.5rem;border-radius:.4rem}.ok{background:#e6f4ea;color:#0b5c2b;padding:.5rem;border-radius:.4rem}
 .wide{width:100%}.spaced{margin-top:1rem}.chart{width:100%;height:auto}.narrow{max-width:28rem;margin:2rem auto}label.plain{font-weight:400}
 footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;color:#4a5450;font-size:.9rem}
@@ -42,7 +42,7 @@ header{flex-wrap:nowrap;gap:.5rem;padding:.5rem;font-size:.85rem;white-space:now
 table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0,0,0,0)}
 table.cards tr{display:block;border-bottom:1px solid #c5cec9;padding:.4rem 0}table.cards td{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.2rem .1rem;text-align:right}
 table.cards td::before{content:attr(data-label);font-weight:600;color:#4a5450;text-align:left}table.cards td[data-label=""]::before{content:none}
-table.cards td:first-child{font-weight:600}}`
+table.cards td{overflow-wrap:anywhere}table.cards td.actions{justify-content:flex-end;flex-wrap:wrap}table.cards td:first-child{font-weight:600}}`
 
 // Copy buttons and confirm dialogs; everything works without them.
 const SCRIPT = `document.addEventListener('click',function(e){var b=e.target.closest('[data-copy]');if(b){navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function(){b.textContent=b.getAttribute('data-done')})}});

@@ -293,3 +293,39 @@ describe('the funnel', () => {
     expect(html).toMatch(/data-label="30-day retention">0%<\/td>/)
   })
 })
+
+describe('the home page', () => {
+  it('shows the key numbers across communities: pending requests, joins this week, next announcement', async () => {
+    const closed = await createCommunity({ name: 'Home Closed', visibility: 'closed' })
+    const open = await createCommunity({ name: 'Home Open' })
+    const invite = await createInvite(open.id)
+    await joinOn(invite.code, 1)
+    await joinOn(invite.code, 3)
+    await joinOn(invite.code, 12) // not this week
+    const closedInvite = await createInvite(closed.id)
+    const { call } = await import('./helpers')
+    const pending = await call('POST', `/i/${closedInvite.code}/join`, {
+      token: null,
+      body: { name: 'Waiting', phone: newPhone(), consent: true },
+      headers: { accept: 'application/json' },
+    })
+    expect(pending.status).toBe(201)
+    const announcement = await call('POST', `/api/communities/${open.id}/announcements`, {
+      body: { body: 'Soon', sendAt: '2031-03-01T09:00:00Z' },
+    })
+    expect(announcement.status).toBe(201)
+    const { cookie } = await signIn()
+    const home = (await page('/admin', cookie)).text
+    const rowOf = (name: string) => {
+      const start = home.indexOf(`<bdi>${name}</bdi></a></td>`)
+      return home.slice(start, home.indexOf('</tr>', start))
+    }
+    expect(rowOf('Home Open')).toContain('data-label="Joins, 7 days">2</td>')
+    expect(rowOf('Home Open')).toContain('Sat 1 Mar, 10:00')
+    expect(rowOf('Home Open')).toContain('data-label="Approvals">–</td>')
+    expect(rowOf('Home Closed')).toContain('1 pending</a>')
+    expect(home).toMatch(/<span class="muted">Pending requests<\/span><b>\d+<\/b>/)
+    expect(home).toMatch(/<span class="muted">Joins, 7 days<\/span><b>\d+<\/b>/)
+    expect(home).toContain('<span class="muted">Next announcement</span>')
+  })
+})

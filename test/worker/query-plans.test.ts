@@ -18,7 +18,7 @@ import {
 } from '../../src/services/invites'
 import { findJoinRequestByStatusToken, listJoinRequests } from '../../src/services/join-requests'
 import { leaderboard, listMembers, rewardsOf, referralInviteOf } from '../../src/services/members'
-import { getDashboardStats, getStats } from '../../src/services/stats'
+import { getDashboardStats, getStats, homeFigures } from '../../src/services/stats'
 import { listCommunities } from '../../src/services/communities'
 import { listGroups } from '../../src/services/groups'
 import { claimDueAnnouncements, listDeliveries } from '../../src/services/announcements'
@@ -105,6 +105,7 @@ describe('query plans of the request paths', () => {
     const year = { from: '2026-01-01', to: '2026-12-31', days: ['2026-01-01'] }
     await getDashboardStats(db, { communityId: community.id }, year, '2026-12-31')
     await getDashboardStats(db, { inviteId: invite.id }, year, '2026-12-31')
+    await homeFigures(db, [community.id, 'cmt_00000000000000000000000000'], year, now)
     await listJoinRequests(db, community.id, { status: 'pending', ...page })
     await findJoinRequestByStatusToken(db, 'x'.repeat(43))
     await listMembers(db, community.id, page)

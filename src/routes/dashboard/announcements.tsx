@@ -20,6 +20,7 @@ import { listGroups } from '../../services/groups'
 import { AnnouncementBodySchema, TimeZoneSchema } from '../../schemas/announcements'
 import { Csrf, words, DiscussionGroupOptions } from '../../views/dashboard'
 import { CommunityId, lang, idOrThrow, formText, communityShell } from './page'
+import { formatNumber } from '../../lib/i18n'
 
 /** Announcements: compose, schedule once or on a repeat rule, send now, cancel. */
 export const announcementsApp = new Hono<AppEnv>()
@@ -181,7 +182,8 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
       )}
       <section>
         <h2>{t.announcements}</h2>
-        <table>
+        {page.data.length === 0 && <p class="muted">{t.noAnnouncements}</p>}
+        <table class="cards">
           <thead>
             <tr>
               <th>{t.text}</th>
@@ -195,7 +197,7 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
           <tbody>
             {page.data.map((announcement, i) => (
               <tr>
-                <td>
+                <td data-label={t.text}>
                   <bdi>{announcement.body.slice(0, 80)}</bdi>
                   <div class="muted">
                     {announcement.repeatCron
@@ -204,11 +206,17 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
                     {when(announcement.sendAt)}
                   </div>
                 </td>
-                <td>{t.announcementStatuses[announcement.status]}</td>
-                <td class="n">{summaries[i]!.totals.sent}</td>
-                <td class="n">{summaries[i]!.totals.failed}</td>
-                <td class="n">{summaries[i]!.totals.queued}</td>
-                <td>
+                <td data-label={t.status}>{t.announcementStatuses[announcement.status]}</td>
+                <td class="n" data-label={t.delivered}>
+                  {formatNumber(lang(c), summaries[i]!.totals.sent)}
+                </td>
+                <td class="n" data-label={t.failed}>
+                  {formatNumber(lang(c), summaries[i]!.totals.failed)}
+                </td>
+                <td class="n" data-label={t.queued}>
+                  {formatNumber(lang(c), summaries[i]!.totals.queued)}
+                </td>
+                <td data-label="" class="actions">
                   {manage && announcement.status === 'scheduled' && (
                     <>
                       <form

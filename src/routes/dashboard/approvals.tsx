@@ -28,7 +28,7 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
     cursor: cursorOf(c),
   })
   const table = (
-    <table>
+    <table class="cards">
       <thead>
         <tr>
           {decide && (
@@ -46,17 +46,17 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
         {pending.data.map((request) => (
           <tr>
             {decide && (
-              <td>
+              <td data-label={t.select}>
                 <input type="checkbox" name="ids" value={request.id} aria-label={request.name} />
               </td>
             )}
-            <td>
+            <td data-label={t.name}>
               <bdi>{request.name}</bdi>
               <div class="muted">
                 <bdi>{request.phone ?? request.email}</bdi>
               </div>
             </td>
-            <td>
+            <td data-label={t.answers}>
               {community.joinQuestions.map((question, i) => (
                 <div>
                   <span class="muted">
@@ -66,7 +66,7 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
                 </div>
               ))}
             </td>
-            <td>
+            <td data-label={t.source}>
               <bdi>{request.inviteLabel ?? request.inviteSource ?? '–'}</bdi>
               {request.referrerName && (
                 <div class="muted">
@@ -75,7 +75,7 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
               )}
             </td>
             {decide && (
-              <td>
+              <td data-label="" class="actions">
                 <button type="submit" name="only" value={`approve:${request.id}`}>
                   {t.approve}
                 </button>{' '}

@@ -86,7 +86,7 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
             <a href={`/admin/communities/${id}/members.csv`}>{t.exportCsv}</a>
           </p>
         </form>
-        <table>
+        <table class="cards">
           <thead>
             <tr>
               <th>{t.name}</th>
@@ -98,13 +98,13 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
           <tbody>
             {page.data.map((member) => (
               <tr>
-                <td>
+                <td data-label={t.name}>
                   <bdi>{member.name}</bdi>
                 </td>
-                <td>
+                <td data-label={t.contact}>
                   <bdi>{member.phone ?? member.email}</bdi>
                 </td>
-                <td>
+                <td data-label={t.groups}>
                   {(groupsOf.get(member.id) ?? []).map((groupId, i) => (
                     <>
                       {i > 0 && ', '}
@@ -112,7 +112,7 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
                     </>
                   ))}
                 </td>
-                <td>
+                <td data-label="" class="actions">
                   {remove && (
                     <form
                       method="post"
