@@ -173,6 +173,17 @@ export function inviteGoneText(t: Messages, status: 'revoked' | 'expired' | 'use
 
 /** The dashboard's words. Every value of the data (statuses, roles, kinds) has its words here. */
 const dashboardDe = {
+  repeatRule: 'Wiederholen',
+  repeatNone: 'Nicht wiederholen',
+  repeatDaily: 'Täglich',
+  repeatWeekly: 'Wöchentlich',
+  repeatMonthly: 'Monatlich',
+  onWeekdays: 'An diesen Tagen (wöchentlich)',
+  onMonthDay: 'Am Tag des Monats (monatlich)',
+  atTime: 'Uhrzeit',
+  advancedRule: 'Erweitert: eigene Cron-Regel',
+  advancedRuleHint:
+    'Minute, Stunde, Tag, Monat, Wochentag, z. B. „0 9 * * 1“ für montags um 9:00. Eine Regel hier gilt statt der Auswahl oben.',
   pendingRequests: 'Offene Anfragen',
   joinsThisWeek: 'Beitritte, 7 Tage',
   nextAnnouncement: 'Nächste Ankündigung',
@@ -368,6 +379,17 @@ const dashboardDe = {
 export type Words = typeof dashboardDe
 
 const dashboardEn: Words = {
+  repeatRule: 'Repeat',
+  repeatNone: 'Do not repeat',
+  repeatDaily: 'Daily',
+  repeatWeekly: 'Weekly',
+  repeatMonthly: 'Monthly',
+  onWeekdays: 'On these days (weekly)',
+  onMonthDay: 'On day of the month (monthly)',
+  atTime: 'Time',
+  advancedRule: 'Advanced: a cron rule of your own',
+  advancedRuleHint:
+    'Minute, hour, day, month, weekday, e.g. “0 9 * * 1” for Mondays at 9:00. A rule here is used instead of the choices above.',
   pendingRequests: 'Pending requests',
   joinsThisWeek: 'Joins, 7 days',
   nextAnnouncement: 'Next announcement',

@@ -27,6 +27,8 @@ button.secondary{background:#4a5450}button.danger{background:#a61b1b}.muted{colo
 .stat{background:#f3f5f4;border-radius:.5rem;padding:.6rem;color:inherit;text-decoration:none}a.stat:hover{background:#e4ebe7}.stat b{display:block;font-size:1.4rem}.code{font-family:ui-monospace,monospace;word-break:break-all}
 .err{background:#fde7e7;color:#8a1010;padding:.5rem;border-radius:.4rem}.ok{background:#e6f4ea;color:#0b5c2b;padding:.5rem;border-radius:.4rem}
 .wide{width:100%}.spaced{margin-top:1rem}.chart{width:100%;height:auto}.narrow{max-width:28rem;margin:2rem auto}label.plain{font-weight:400}
+fieldset.repeat{border:1px solid #c5cec9;border-radius:.5rem;margin:1rem 0 0;padding:.5rem .75rem}.choices{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center;margin:.25rem 0}.choices label{margin:0}
+summary{cursor:pointer;margin-top:.5rem}
 footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;color:#4a5450;font-size:.9rem}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 .chart-box{margin:0}.chart g.day:focus{outline:none}.chart g.day:focus rect:first-child,.chart g.day:hover rect:first-child{fill:rgba(11,110,53,.12)}

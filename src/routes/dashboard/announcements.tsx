@@ -20,6 +20,7 @@ import { listGroups } from '../../services/groups'
 import { AnnouncementBodySchema, TimeZoneSchema } from '../../schemas/announcements'
 import { Csrf, words, DiscussionGroupOptions } from '../../views/dashboard'
 import { CommunityId, lang, idOrThrow, formText, communityShell } from './page'
+import { cronOf, formValues, pickerValues, RepeatPicker } from './repeat-rule'
 import { formatNumber } from '../../lib/i18n'
 
 /** Announcements: compose, schedule once or on a repeat rule, send now, cancel. */
@@ -95,7 +96,10 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
   const summaries = await Promise.all(
     page.data.map((announcement) => deliverySummary(c.var.db, announcement.id)),
   )
-  const cron = c.req.query('cron')?.slice(0, 100)
+  const picker = pickerValues((key) =>
+    key === 'weekdays' ? c.req.queries('weekdays') : c.req.query(key),
+  )
+  const cron = cronOf(picker)
   const timezone = TimeZoneSchema.catch('Europe/Berlin').parse(
     c.req.query('timezone') || 'Europe/Berlin',
   )
@@ -143,14 +147,11 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
                 <input id="sendAt" name="sendAt" type="datetime-local" />
               </div>
               <div>
-                <label for="cron">{t.repeat}</label>
-                <input id="cron" name="cron" placeholder="0 9 * * 1" value={cron ?? ''} />
-              </div>
-              <div>
                 <label for="timezone">{t.timezone}</label>
                 <input id="timezone" name="timezone" value={timezone} />
               </div>
             </div>
+            <RepeatPicker lang={lang(c)} values={picker} />
             <p>
               <button type="submit">{t.schedule}</button>{' '}
               <button
@@ -253,11 +254,12 @@ announcementsApp.post('/admin/communities/:id/announcements', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCan(c.var.principal, 'announcements.manage', { communityId: id })
   const form = await readForm(c)
-  const parsed = AnnouncementForm.safeParse(
-    Object.fromEntries(
-      ['body', 'audience', 'sendAt', 'timezone', 'cron'].map((key) => [key, formText(form, key)]),
+  const parsed = AnnouncementForm.safeParse({
+    ...Object.fromEntries(
+      ['body', 'audience', 'sendAt', 'timezone'].map((key) => [key, formText(form, key)]),
     ),
-  )
+    cron: cronOf(pickerValues((key) => formValues(form, key))),
+  })
   if (!parsed.success) {
     throw new ApiError(
       'validation_failed',
