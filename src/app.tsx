@@ -15,6 +15,7 @@ import { invitesApp } from './routes/invites'
 import { landingApp } from './routes/landing'
 import { qrApp } from './routes/qr'
 import { joinApp } from './routes/join'
+import { documentPublicJoin } from './routes/join-docs'
 import { dashboardApp } from './routes/dashboard/index'
 import { joinRequestsApp } from './routes/join-requests'
 import { membersApp } from './routes/members'
@@ -67,6 +68,7 @@ export function createApp() {
     },
     servers: [{ url: origin }],
   })
+  documentPublicJoin(app)
   app.doc31('/api/openapi.json', (c) => documentConfig(new URL(c.req.url).origin))
   // The reference for people, drawn from the same document on the server: no outside script.
   app.get('/api/docs', (c) => {
