@@ -31,9 +31,16 @@ export interface DailyChartProps {
   dayLabel?: string
 }
 
-const WIDTH = 720
-const HEIGHT = 220
-const LEFT = 44
+interface Geometry {
+  width: number
+  height: number
+  left: number
+  ticks: number
+  className: string
+}
+/** Drawn twice: wide for a desktop, narrow (taller, fewer labels) for a phone; CSS shows one. */
+const WIDE: Geometry = { width: 720, height: 220, left: 48, ticks: 6, className: 'chart wide' }
+const NARROW: Geometry = { width: 360, height: 220, left: 40, ticks: 3, className: 'chart narrow' }
 const RIGHT = 8
 const TOP = 14
 const BOTTOM = 26
@@ -73,9 +80,9 @@ function asDate(day: string): Date {
 }
 
 /** About six evenly spread days to name on the axis, always the first and the last. */
-function tickIndexes(count: number): number[] {
+function tickIndexes(count: number, most: number): number[] {
   if (count <= 1) return [0]
-  const wanted = Math.min(count, 6)
+  const wanted = Math.min(count, most)
   const indexes = new Set<number>()
   for (let i = 0; i < wanted; i++) indexes.add(Math.round((i * (count - 1)) / (wanted - 1)))
   return [...indexes]
@@ -125,100 +132,10 @@ export function DailyChart(props: DailyChartProps) {
     )
   }
 
-  const { top, broken } = scaleTop(totals)
-  const plotWidth = WIDTH - LEFT - RIGHT
-  const plotHeight = HEIGHT - TOP - BOTTOM
-  const band = plotWidth / Math.max(days.length, 1)
-  const bar = Math.min(MAX_BAR, Math.max(band * 0.78, 1))
-  const y = (value: number) => TOP + plotHeight - (Math.min(value, top) / top) * plotHeight
-  const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(top * f))
-  const shortDay = dayFormat(lang, false)
-  const crossesYears = days.length > 0 && days[0]!.slice(0, 4) !== days.at(-1)!.slice(0, 4)
-  const tickFormat = crossesYears ? longDay : shortDay
-  const ticks = tickIndexes(days.length)
-
   return (
     <figure class="chart-box">
-      <svg
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        class="chart"
-        role="group"
-        aria-label={`${props.title}, ${days.length > 0 ? `${longDay.format(asDate(days[0]!))} – ${longDay.format(asDate(days.at(-1)!))}` : ''}`}
-      >
-        {grid.map((value) => (
-          <g>
-            <line
-              x1={LEFT}
-              x2={WIDTH - RIGHT}
-              y1={y(value) + 0.5}
-              y2={y(value) + 0.5}
-              stroke={value === 0 ? '#4a5450' : '#dfe5e2'}
-            />
-            <text x={LEFT - 6} y={y(value) + 4} text-anchor="end" font-size="11" fill="#4a5450">
-              {number(value)}
-            </text>
-          </g>
-        ))}
-        {ticks.map((i) => (
-          <text
-            x={Math.min(Math.max(LEFT + i * band + band / 2, LEFT + 24), WIDTH - RIGHT - 24)}
-            y={HEIGHT - 8}
-            text-anchor="middle"
-            font-size="11"
-            fill="#4a5450"
-          >
-            {tickFormat.format(asDate(days[i]!))}
-          </text>
-        ))}
-        {days.map((_, i) => {
-          const x = LEFT + i * band + (band - bar) / 2
-          let base = 0
-          const over = totals[i]! > top
-          return (
-            <g tabindex="0" role="img" aria-label={describe(i)} class="day">
-              <title>{describe(i)}</title>
-              {/* The whole band takes the pointer, so thin or empty days still show their values. */}
-              <rect
-                x={LEFT + i * band}
-                y={TOP}
-                width={band}
-                height={plotHeight}
-                fill="transparent"
-              />
-              {series.map((s) => {
-                const value = s.values[i] ?? 0
-                if (value <= 0) return null
-                const y0 = y(base)
-                base += value
-                const y1 = y(base)
-                return (
-                  <rect x={x} y={y1} width={bar} height={Math.max(y0 - y1, 0)} fill={s.color} />
-                )
-              })}
-              {broken && over && (
-                <>
-                  <path
-                    d={`M${x - 2} ${TOP + 10} l${bar / 2 + 2} -5 l${bar / 2 + 2} 5`}
-                    stroke="#fff"
-                    stroke-width="3"
-                    fill="none"
-                  />
-                  <text
-                    x={Math.min(Math.max(x + bar / 2, LEFT + 20), WIDTH - RIGHT - 20)}
-                    y={TOP - 3}
-                    text-anchor="middle"
-                    font-size="11"
-                    font-weight="700"
-                    fill="#1a1a1a"
-                  >
-                    {number(totals[i]!)}
-                  </text>
-                </>
-              )}
-            </g>
-          )
-        })}
-      </svg>
+      <Plot {...props} totals={totals} describe={describe} g={WIDE} />
+      <Plot {...props} totals={totals} describe={describe} g={NARROW} />
       {series.length > 1 && (
         <figcaption class="legend">
           {series.map((s) => (
@@ -268,6 +185,107 @@ export function ShareBar(props: { share: number; color?: string }) {
       {width > 0 && (
         <rect width={Math.max(width, 0.8)} height="10" rx="2" fill={props.color ?? '#0b6e35'} />
       )}
+    </svg>
+  )
+}
+
+/** The plot itself, at one geometry. */
+function Plot(
+  props: DailyChartProps & { totals: number[]; describe: (i: number) => string; g: Geometry },
+) {
+  const { lang, days, series, totals, describe, g } = props
+  const longDay = dayFormat(lang, true)
+  const number = (n: number) => formatNumber(lang, n)
+  const { top, broken } = scaleTop(totals)
+  const plotWidth = g.width - g.left - RIGHT
+  const plotHeight = g.height - TOP - BOTTOM
+  const band = plotWidth / Math.max(days.length, 1)
+  const bar = Math.min(MAX_BAR, Math.max(band * 0.78, 1))
+  const y = (value: number) => TOP + plotHeight - (Math.min(value, top) / top) * plotHeight
+  const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(top * f))
+  const shortDay = dayFormat(lang, false)
+  const crossesYears = days.length > 0 && days[0]!.slice(0, 4) !== days.at(-1)!.slice(0, 4)
+  const tickFormat = crossesYears ? longDay : shortDay
+  const ticks = tickIndexes(days.length, g.ticks)
+
+  return (
+    <svg
+      viewBox={`0 0 ${g.width} ${g.height}`}
+      class={g.className}
+      role="group"
+      aria-label={`${props.title}, ${days.length > 0 ? `${longDay.format(asDate(days[0]!))} – ${longDay.format(asDate(days.at(-1)!))}` : ''}`}
+    >
+      {grid.map((value) => (
+        <g>
+          <line
+            x1={g.left}
+            x2={g.width - RIGHT}
+            y1={y(value) + 0.5}
+            y2={y(value) + 0.5}
+            stroke={value === 0 ? '#4a5450' : '#dfe5e2'}
+          />
+          <text x={g.left - 6} y={y(value) + 4} text-anchor="end" font-size="11" fill="#4a5450">
+            {number(value)}
+          </text>
+        </g>
+      ))}
+      {ticks.map((i) => (
+        <text
+          x={Math.min(Math.max(g.left + i * band + band / 2, g.left + 24), g.width - RIGHT - 24)}
+          y={g.height - 8}
+          text-anchor="middle"
+          font-size="11"
+          fill="#4a5450"
+        >
+          {tickFormat.format(asDate(days[i]!))}
+        </text>
+      ))}
+      {days.map((_, i) => {
+        const x = g.left + i * band + (band - bar) / 2
+        let base = 0
+        const over = totals[i]! > top
+        return (
+          <g tabindex="0" role="img" aria-label={describe(i)} class="day">
+            <title>{describe(i)}</title>
+            {/* The whole band takes the pointer, so thin or empty days still show their values. */}
+            <rect
+              x={g.left + i * band}
+              y={TOP}
+              width={band}
+              height={plotHeight}
+              fill="transparent"
+            />
+            {series.map((s) => {
+              const value = s.values[i] ?? 0
+              if (value <= 0) return null
+              const y0 = y(base)
+              base += value
+              const y1 = y(base)
+              return <rect x={x} y={y1} width={bar} height={Math.max(y0 - y1, 0)} fill={s.color} />
+            })}
+            {broken && over && (
+              <>
+                <path
+                  d={`M${x - 2} ${TOP + 10} l${bar / 2 + 2} -5 l${bar / 2 + 2} 5`}
+                  stroke="#fff"
+                  stroke-width="3"
+                  fill="none"
+                />
+                <text
+                  x={Math.min(Math.max(x + bar / 2, g.left + 20), g.width - RIGHT - 20)}
+                  y={TOP - 3}
+                  text-anchor="middle"
+                  font-size="11"
+                  font-weight="700"
+                  fill="#1a1a1a"
+                >
+                  {number(totals[i]!)}
+                </text>
+              </>
+            )}
+          </g>
+        )
+      })}
     </svg>
   )
 }

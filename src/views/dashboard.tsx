@@ -31,7 +31,7 @@ fieldset.repeat{border:1px solid #c5cec9;border-radius:.5rem;margin:1rem 0 0;pad
 summary{cursor:pointer;margin-top:.5rem}
 footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;color:#4a5450;font-size:.9rem}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
-.chart-box{margin:0}.chart g.day:focus{outline:none}.chart g.day:focus rect:first-child,.chart g.day:hover rect:first-child{fill:rgba(11,110,53,.12)}
+.chart-box{margin:0}.chart.narrow{display:none}.chart g.day:focus{outline:none}.chart g.day:focus rect:first-child,.chart g.day:hover rect:first-child{fill:rgba(11,110,53,.12)}
 .legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;font-size:.9rem;color:#4a5450}.spark{display:block}
 .picker{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end;margin-bottom:1rem}.picker p{margin:0;flex-basis:100%}
 .periods{display:flex;gap:.25rem}.periods a{padding:.35rem .7rem;border-radius:.5rem;background:#e4ebe7;color:#0b3d22;text-decoration:none}.periods a[aria-current]{background:#0b6e35;color:#fff}
@@ -39,12 +39,12 @@ footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:
 .funnel ol{list-style:none;margin:0;padding:0;display:grid;gap:.6rem}.funnel .step{display:flex;justify-content:space-between;gap:1rem}.funnel .step b{font-size:1.2rem}
 .funnel p{margin:.1rem 0 0}.share{display:block;width:100%;height:.7rem}.grid.two{grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}
 header form.inline button{padding:.3rem .6rem}
-@media (max-width:40rem){table{font-size:.85rem}main{padding:.5rem}section{padding:.75rem}
+@media (max-width:40rem){.chart.wide{display:none}.chart.narrow{display:block}table{font-size:.85rem}main{padding:.5rem}section{padding:.75rem}
 header{flex-wrap:nowrap;gap:.5rem;padding:.5rem;font-size:.85rem;white-space:nowrap}
 table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0,0,0,0)}
-table.cards tr{display:block;border-bottom:1px solid #c5cec9;padding:.4rem 0}table.cards td{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.2rem .1rem;text-align:right}
-table.cards td::before{content:attr(data-label);font-weight:600;color:#4a5450;text-align:left}table.cards td[data-label=""]::before{content:none}
-table.cards td{overflow-wrap:anywhere}table.cards td.actions{justify-content:flex-end;flex-wrap:wrap}table.cards td:first-child{font-weight:600}}`
+table.cards tr{display:block;border-bottom:1px solid #c5cec9;padding:.4rem 0}table.cards td{display:block;position:relative;border:0;padding:.25rem .1rem .25rem 42%;text-align:left;min-height:1.8rem}
+table.cards td::before{content:attr(data-label);position:absolute;left:.1rem;width:40%;font-weight:600;color:#4a5450;overflow-wrap:normal}table.cards td[data-label=""]{padding-left:.1rem}table.cards td[data-label=""]::before{content:none}
+table.cards td{overflow-wrap:anywhere}table.cards td.actions{display:flex;justify-content:flex-end;flex-wrap:wrap;gap:.5rem}table.cards td:first-child{font-weight:600}}`
 
 // Copy buttons and confirm dialogs; everything works without them.
 const SCRIPT = `document.addEventListener('click',function(e){var b=e.target.closest('[data-copy]');if(b){navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function(){b.textContent=b.getAttribute('data-done')})}});

@@ -36,8 +36,20 @@ async function render(node: unknown): Promise<string> {
   return String(await (node as { toString(): string | Promise<string> }).toString())
 }
 
+/** The days on the desktop drawing of the first chart in `html` (the phone's has the same). */
 function chartDays(html: string): number {
-  return (html.match(/<g tabindex="0" role="img"/g) ?? []).length
+  return (wideOf(html).match(/<g tabindex="0" role="img"/g) ?? []).length
+}
+
+function wideOf(html: string): string {
+  return html.slice(html.indexOf('class="chart wide"'), html.indexOf('class="chart narrow"'))
+}
+
+function narrowOf(html: string): string {
+  return html.slice(
+    html.indexOf('class="chart narrow"'),
+    html.indexOf('</svg>', html.indexOf('class="chart narrow"')),
+  )
 }
 
 describe('the chart', () => {
@@ -69,13 +81,15 @@ describe('the chart', () => {
   })
 
   it('stays readable with one day, a whole year and one huge outlier', async () => {
-    const oneDay = await render(
-      DailyChart({
-        lang: 'en',
-        days: ['2026-03-01'],
-        title: 'Visits',
-        series: [{ label: 'visits', color: '#0b6e35', values: [4] }],
-      }),
+    const oneDay = wideOf(
+      await render(
+        DailyChart({
+          lang: 'en',
+          days: ['2026-03-01'],
+          title: 'Visits',
+          series: [{ label: 'visits', color: '#0b6e35', values: [4] }],
+        }),
+      ),
     )
     // One day is one modest bar (at most 36 of 668 units wide), named once on the axis.
     const width = Number(
@@ -85,7 +99,7 @@ describe('the chart', () => {
     expect(oneDay.match(/>1 Mar<\/text>/g)).toHaveLength(1)
 
     const year = Array.from({ length: 365 }, (_, i) => addDays('2025-06-01', i))
-    const yearly = await render(
+    const yearlyBoth = await render(
       DailyChart({
         lang: 'de',
         days: year,
@@ -93,20 +107,27 @@ describe('the chart', () => {
         series: [{ label: 'Besuche', color: '#0b6e35', values: year.map((_, i) => i % 7) }],
       }),
     )
-    expect(chartDays(yearly)).toBe(365)
+    const yearly = wideOf(yearlyBoth)
+    expect(chartDays(yearlyBoth)).toBe(365)
+    // On a phone, fewer labels on a narrower axis.
+    expect([...narrowOf(yearlyBoth).matchAll(/text-anchor="middle"/g)].length).toBeLessThanOrEqual(
+      3,
+    )
     // A handful of axis labels, with the year because the period crosses one.
     const ticks = [...yearly.matchAll(/<text[^>]*text-anchor="middle"[^>]*>([^<]+)<\/text>/g)]
     expect(ticks.length).toBeLessThanOrEqual(6)
     expect(ticks[0]![1]).toBe('1. Juni 2025')
 
     const values = Array.from({ length: 30 }, (_, i) => (i === 12 ? 50_000 : 10 + (i % 5)))
-    const spiky = await render(
-      DailyChart({
-        lang: 'en',
-        days: year.slice(0, 30),
-        title: 'Visits',
-        series: [{ label: 'visits', color: '#0b6e35', values }],
-      }),
+    const spiky = wideOf(
+      await render(
+        DailyChart({
+          lang: 'en',
+          days: year.slice(0, 30),
+          title: 'Visits',
+          series: [{ label: 'visits', color: '#0b6e35', values }],
+        }),
+      ),
     )
     // The scale follows the ordinary days; the outlier is drawn broken, its value written on it.
     expect(spiky).toMatch(/>20<\/text>/)

@@ -124,7 +124,7 @@ describe('dashboard: campaign links', () => {
     expect(overview.text).toContain('Instagram bio')
     expect(overview.text).toContain('<td class="n" data-label="Joins">1</td>') // one join
     const detail = await page(`/admin/links/${invite.id}`, cookie)
-    expect(detail.text).toContain('<svg viewBox="0 0 720 220" class="chart"')
+    expect(detail.text).toContain('<svg viewBox="0 0 720 220" class="chart wide"')
   })
 })
 

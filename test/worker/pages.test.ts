@@ -2,12 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
 import { signIn } from './dashboard-helpers'
 import { DASHBOARD_WORDS, MESSAGES } from '../../src/lib/i18n'
-import {
-  ANNOUNCEMENT_STATUSES,
-  DELIVERY_STATUSES,
-  GROUP_KINDS,
-  TOKEN_ROLES,
-} from '../../src/db/schema'
+import { englishLeftIn, strings } from '../support/language'
 
 /**
  * Every HTML page the Worker serves, public and dashboard, in both languages: each starts with
@@ -108,37 +103,6 @@ describe('every HTML page', () => {
   })
 })
 
-/** Every string in a dictionary, its functions called with a sample argument. */
-function strings(value: unknown): string[] {
-  if (typeof value === 'string') return [value]
-  if (typeof value === 'function') return [String(value('7'))]
-  if (value && typeof value === 'object') return Object.values(value).flatMap(strings)
-  return []
-}
-
-function wordsOf(text: string): string[] {
-  return text.toLowerCase().match(/[a-zäöüß_]{3,}/g) ?? []
-}
-
-/**
- * English words that are not German ones: every word of the English dictionaries and every raw
- * value of the data (statuses, roles, kinds), less the words German uses too.
- */
-const german = new Set([DASHBOARD_WORDS.de, MESSAGES.de].flatMap(strings).flatMap(wordsOf))
-const english = new Set(
-  [
-    ...[DASHBOARD_WORDS.en, MESSAGES.en].flatMap(strings),
-    ...ANNOUNCEMENT_STATUSES,
-    ...DELIVERY_STATUSES,
-    ...GROUP_KINDS,
-    ...TOKEN_ROLES,
-    'bootstrap owner',
-    'pending approved rejected active revoked expired used_up left removed',
-  ]
-    .flatMap(wordsOf)
-    .filter((word) => !german.has(word)),
-)
-
 /**
  * What a person reads on a page: its text and the attributes read aloud or shown, without
  * scripts, styles, code, the people's own words (`<bdi>`) and parts marked as another language.
@@ -176,7 +140,7 @@ describe('every page in both languages', () => {
       expect(html).toContain('<html lang="de">')
       const text = readableText(html)
       expect(text, page.path).not.toMatch(/\bundefined\b|\bnull\b|\[object Object\]/)
-      const found = [...new Set(wordsOf(text).filter((word) => english.has(word)))]
+      const found = englishLeftIn(text)
       if (found.length > 0) leftovers.push(`${page.path}: ${found.join(', ')}`)
     }
     expect(leftovers).toEqual([])
