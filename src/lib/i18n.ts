@@ -173,6 +173,9 @@ export function inviteGoneText(t: Messages, status: 'revoked' | 'expired' | 'use
 
 /** The dashboard's words. Every value of the data (statuses, roles, kinds) has its words here. */
 const dashboardDe = {
+  ruleDaily: (time: string) => `täglich um ${time}`,
+  ruleWeekly: (days: string, time: string) => `wöchentlich ${days} um ${time}`,
+  ruleMonthly: (day: string, time: string) => `monatlich am ${day}. um ${time}`,
   repeatRule: 'Wiederholen',
   repeatNone: 'Nicht wiederholen',
   repeatDaily: 'Täglich',
@@ -379,6 +382,9 @@ const dashboardDe = {
 export type Words = typeof dashboardDe
 
 const dashboardEn: Words = {
+  ruleDaily: (time) => `daily at ${time}`,
+  ruleWeekly: (days, time) => `weekly on ${days} at ${time}`,
+  ruleMonthly: (day, time) => `monthly on day ${day} at ${time}`,
   repeatRule: 'Repeat',
   repeatNone: 'Do not repeat',
   repeatDaily: 'Daily',

@@ -69,4 +69,25 @@ describe('the repeat-rule picker', () => {
     expect(dates).toHaveLength(5)
     for (const date of dates) expect(date).toMatch(/^01\.\d\d\.\d{4}, 09:00$/)
   })
+
+  it('lists a repeating announcement by its rule in words', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const form = await page(`/admin/communities/${community.id}/announcements`, cookie)
+    for (const fields of [
+      { repeat: 'weekly', weekdays: ['1', '3'], time: '18:00' },
+      { repeat: 'monthly', monthDay: '15', time: '09:05' },
+      { repeat: 'none', cron: '*/15 9-17 * * 1-5' },
+    ])
+      await post(`/admin/communities/${community.id}/announcements`, cookie, {
+        _csrf: csrfOf(form.text),
+        body: 'Plan',
+        timezone: 'Europe/Berlin',
+        ...fields,
+      })
+    const list = (await page(`/admin/communities/${community.id}/announcements`, cookie)).text
+    expect(list).toContain('weekly on Mon, Wed at 18:00 (Europe/Berlin)')
+    expect(list).toContain('monthly on day 15 at 09:05 (Europe/Berlin)')
+    expect(list).toContain('*/15 9-17 * * 1-5 (Europe/Berlin)') // a rule of one's own, as written
+  })
 })

@@ -20,7 +20,7 @@ import { listGroups } from '../../services/groups'
 import { AnnouncementBodySchema, TimeZoneSchema } from '../../schemas/announcements'
 import { Csrf, words, DiscussionGroupOptions } from '../../views/dashboard'
 import { CommunityId, lang, idOrThrow, formText, communityShell } from './page'
-import { cronOf, formValues, pickerValues, RepeatPicker } from './repeat-rule'
+import { cronOf, describeRule, formValues, pickerValues, RepeatPicker } from './repeat-rule'
 import { formatNumber } from '../../lib/i18n'
 
 /** Announcements: compose, schedule once or on a repeat rule, send now, cancel. */
@@ -202,7 +202,7 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
                   <bdi>{announcement.body.slice(0, 80)}</bdi>
                   <div class="muted">
                     {announcement.repeatCron
-                      ? `${announcement.repeatCron} (${announcement.repeatTimezone})`
+                      ? `${describeRule(lang(c), announcement.repeatCron)} (${announcement.repeatTimezone})`
                       : ''}{' '}
                     {when(announcement.sendAt)}
                   </div>

@@ -136,3 +136,31 @@ export function RepeatPicker(props: { lang: Lang; values: PickerValues }) {
     </fieldset>
   )
 }
+
+/**
+ * A rule the picker can write, in words ("weekly on Mon, Wed at 18:00"); any other rule as it is.
+ */
+export function describeRule(lang: Lang, cron: string): string {
+  const t = words(lang)
+  const match = /^(\d{1,2}) (\d{1,2}) (\*|\d{1,2}) \* (\*|[0-6](?:,[0-6])*)$/.exec(cron.trim())
+  if (!match) return cron
+  const [, minute, hour, monthDay, weekdays] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ]
+  const time = `${hour.padStart(2, '0')}:${minute.padStart(2, '0')}`
+  if (monthDay !== '*' && weekdays === '*') return t.ruleMonthly(monthDay, time)
+  if (monthDay !== '*') return cron
+  if (weekdays === '*') return t.ruleDaily(time)
+  const weekday = new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : 'en-GB', {
+    weekday: 'short',
+    timeZone: 'UTC',
+  })
+  const days = weekdays
+    .split(',')
+    .map((day) => weekday.format(new Date(Date.UTC(2026, 0, 4 + Number(day)))))
+  return t.ruleWeekly(days.join(', '), time)
+}
