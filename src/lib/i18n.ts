@@ -173,6 +173,9 @@ export function inviteGoneText(t: Messages, status: 'revoked' | 'expired' | 'use
 
 /** The dashboard's words. Every value of the data (statuses, roles, kinds) has its words here. */
 const dashboardDe = {
+  rangeBackwards: 'Der Zeitraum endet vor seinem Beginn. Wähle ein „Von“ vor dem „Bis“.',
+  rangeTooLong: (days: number) =>
+    `Höchstens ${days} Tage auf einmal. Wähle einen kürzeren Zeitraum.`,
   ruleDaily: (time: string) => `täglich um ${time}`,
   ruleWeekly: (days: string, time: string) => `wöchentlich ${days} um ${time}`,
   ruleMonthly: (day: string, time: string) => `monatlich am ${day}. um ${time}`,
@@ -382,6 +385,8 @@ const dashboardDe = {
 export type Words = typeof dashboardDe
 
 const dashboardEn: Words = {
+  rangeBackwards: 'The period ends before it begins. Choose a “From” before the “To”.',
+  rangeTooLong: (days) => `At most ${days} days at once. Choose a shorter period.`,
   ruleDaily: (time) => `daily at ${time}`,
   ruleWeekly: (days, time) => `weekly on ${days} at ${time}`,
   ruleMonthly: (day, time) => `monthly on day ${day} at ${time}`,

@@ -151,12 +151,13 @@ describe('period, time zone and CSV', () => {
       cookie,
     )
     expect(backwards.status).toBe(400)
-    expect(backwards.text).toContain('must not be after')
+    expect(backwards.text).toContain('The period ends before it begins.')
     const long = await page(
       `/admin/communities/${community.id}?period=custom&from=2024-01-01&to=2026-01-01`,
       cookie,
     )
     expect(long.status).toBe(400)
+    expect(long.text).toContain('At most 366 days at once.')
     const nonsense = await page(
       `/admin/communities/${community.id}?period=lots&tz=Mars/Base`,
       cookie,

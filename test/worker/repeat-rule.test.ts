@@ -74,11 +74,12 @@ describe('the repeat-rule picker', () => {
     const community = await createCommunity()
     const { cookie } = await signIn()
     const form = await page(`/admin/communities/${community.id}/announcements`, cookie)
-    for (const fields of [
+    const rules: Array<Record<string, string | string[]>> = [
       { repeat: 'weekly', weekdays: ['1', '3'], time: '18:00' },
       { repeat: 'monthly', monthDay: '15', time: '09:05' },
       { repeat: 'none', cron: '*/15 9-17 * * 1-5' },
-    ])
+    ]
+    for (const fields of rules)
       await post(`/admin/communities/${community.id}/announcements`, cookie, {
         _csrf: csrfOf(form.text),
         body: 'Plan',

@@ -75,9 +75,10 @@ export function statsRange(c: Context<AppEnv>, now: Date): ResolvedRange {
   if (query.period === 'custom' && (query.from || query.to)) {
     const to = query.to ?? today
     const from = query.from ?? addDays(to, -29)
-    if (from > to) throw new ApiError('validation_failed', 'from: must not be after the end day.')
+    const t = words(lang(c))
+    if (from > to) throw new ApiError('validation_failed', t.rangeBackwards)
     if (from < addDays(to, -(MAX_DAYS - 1)))
-      throw new ApiError('validation_failed', `from: at most ${MAX_DAYS} days at once.`)
+      throw new ApiError('validation_failed', t.rangeTooLong(MAX_DAYS))
     return { from, to, period: 'custom', tz: query.tz, days: everyDay(from, to) }
   }
   const period = query.period === 'custom' ? '30' : query.period
