@@ -61,6 +61,8 @@ export interface ShellProps {
   approvalsHref?: string
   csrf?: string
   notice?: string
+  /** This page in the other language, keeping its query (the period, the sort). */
+  langHref?: string
   children: Child
 }
 
@@ -90,7 +92,7 @@ export function Shell(props: ShellProps) {
               </a>
             )}
             <a
-              href={`?lang=${props.lang === 'de' ? 'en' : 'de'}`}
+              href={props.langHref ?? `?lang=${props.lang === 'de' ? 'en' : 'de'}`}
               lang={props.lang === 'de' ? 'en' : 'de'}
               hreflang={props.lang === 'de' ? 'en' : 'de'}
             >

@@ -351,3 +351,16 @@ describe('the home page', () => {
     expect(home).toContain('<span class="muted">Next announcement</span>')
   })
 })
+
+describe('switching language', () => {
+  it('keeps the period and the order of the page', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const html = (
+      await page(`/admin/communities/${community.id}?period=90&tz=UTC&sort=conversion`, cookie)
+    ).text
+    expect(html).toContain(
+      `<a href="/admin/communities/${community.id}?period=90&amp;tz=UTC&amp;sort=conversion&amp;lang=de" lang="de" hreflang="de">Deutsch</a>`,
+    )
+  })
+})

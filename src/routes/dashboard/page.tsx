@@ -75,6 +75,14 @@ export function withNotice(path: string, done: (typeof DONE)[number]): string {
   return `${path}${path.includes('?') ? '&' : '?'}done=${done}`
 }
 
+/** The page in the other language, with the rest of its query kept (notices aside). */
+function otherLanguage(c: Context<AppEnv>): string {
+  const url = new URL(c.req.url)
+  for (const key of ['decided', 'action', 'refused', 'done']) url.searchParams.delete(key)
+  url.searchParams.set('lang', lang(c) === 'de' ? 'en' : 'de')
+  return `${url.pathname}${url.search}`
+}
+
 /**
  * The page frame. Its header shows the pending requests from every page: of the community on
  * screen, or else of every community this admin manages.
@@ -106,6 +114,7 @@ export async function shell(
       approvalsHref={communityId ? `/admin/communities/${communityId}/approvals` : undefined}
       csrf={await csrfTokenFor(c)}
       notice={notice(c)}
+      langHref={otherLanguage(c)}
     >
       {body as never}
     </Shell>,
