@@ -199,7 +199,11 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
             {page.data.map((announcement, i) => (
               <tr>
                 <td data-label={t.text}>
-                  <bdi>{announcement.body.slice(0, 80)}</bdi>
+                  <bdi>
+                    {announcement.body.length > 80
+                      ? `${announcement.body.slice(0, 79)}…`
+                      : announcement.body}
+                  </bdi>
                   <div class="muted">
                     {announcement.repeatCron
                       ? `${describeRule(lang(c), announcement.repeatCron)} (${announcement.repeatTimezone})`
