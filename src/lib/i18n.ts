@@ -173,6 +173,7 @@ export function inviteGoneText(t: Messages, status: 'revoked' | 'expired' | 'use
 
 /** The dashboard's words. Every value of the data (statuses, roles, kinds) has its words here. */
 const dashboardDe = {
+  skipChart: 'Diagramm überspringen',
   rangeBackwards: 'Der Zeitraum endet vor seinem Beginn. Wähle ein „Von“ vor dem „Bis“.',
   rangeTooLong: (days: number) =>
     `Höchstens ${days} Tage auf einmal. Wähle einen kürzeren Zeitraum.`,
@@ -385,6 +386,7 @@ const dashboardDe = {
 export type Words = typeof dashboardDe
 
 const dashboardEn: Words = {
+  skipChart: 'Skip the chart',
   rangeBackwards: 'The period ends before it begins. Choose a “From” before the “To”.',
   rangeTooLong: (days) => `At most ${days} days at once. Choose a shorter period.`,
   ruleDaily: (time) => `daily at ${time}`,

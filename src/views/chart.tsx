@@ -1,4 +1,5 @@
 import { formatNumber, type Lang } from '../lib/i18n'
+import { words } from './dashboard'
 
 /**
  * The one chart of the dashboard: bars by day as inline SVG, drawn on the server (no script, no
@@ -132,8 +133,13 @@ export function DailyChart(props: DailyChartProps) {
     )
   }
 
+  // Every day takes keyboard focus: a link past them spares a keyboard user a long walk.
+  const after = `after-${props.title.toLowerCase().replace(/[^a-z0-9äöüß]+/g, '-')}`
   return (
     <figure class="chart-box">
+      <a class="skip" href={`#${after}`}>
+        {words(lang).skipChart}
+      </a>
       <Plot {...props} totals={totals} describe={describe} g={WIDE} />
       <Plot {...props} totals={totals} describe={describe} g={NARROW} />
       {series.length > 1 && (
@@ -169,6 +175,7 @@ export function DailyChart(props: DailyChartProps) {
           ))}
         </tbody>
       </table>
+      <span id={after} tabindex={-1} />
     </figure>
   )
 }

@@ -30,6 +30,7 @@ button.secondary{background:#4a5450}button.danger{background:#a61b1b}.muted{colo
 fieldset.repeat{border:1px solid #c5cec9;border-radius:.5rem;margin:1rem 0 0;padding:.5rem .75rem}.choices{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center;margin:.25rem 0}.choices label{margin:0}
 summary{cursor:pointer;margin-top:.5rem}
 footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;color:#4a5450;font-size:.9rem}
+.skip{position:absolute;left:-9999px}.skip:focus{position:static;display:inline-block;margin-bottom:.5rem}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 .chart-box{margin:0}.chart.narrow{display:none}.chart g.day:focus{outline:none}.chart g.day:focus rect:first-child,.chart g.day:hover rect:first-child{fill:rgba(11,110,53,.12)}
 .legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;font-size:.9rem;color:#4a5450}.spark{display:block}

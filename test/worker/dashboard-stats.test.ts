@@ -364,3 +364,20 @@ describe('switching language', () => {
     )
   })
 })
+
+describe('a chart and the keyboard', () => {
+  it('offers a link past its days, each of which takes focus', async () => {
+    const html = await render(
+      DailyChart({
+        lang: 'de',
+        days: ['2026-03-01', '2026-03-02'],
+        title: 'Besuche pro Tag',
+        series: [{ label: 'Besuche', color: '#0b6e35', values: [1, 2] }],
+      }),
+    )
+    expect(html).toContain(
+      '<a class="skip" href="#after-besuche-pro-tag">Diagramm überspringen</a>',
+    )
+    expect(html).toContain('<span id="after-besuche-pro-tag" tabindex="-1"></span>')
+  })
+})
