@@ -26,6 +26,7 @@ import { MESSAGES, pickLanguage } from './lib/i18n'
 import { ErrorPage } from './views/error-page'
 import { cspNonce, securityHeaders } from './middleware/security-headers'
 import { ApiDocsPage, type OpenApiDocument } from './views/api-docs'
+import { DOCTYPE } from './views/doctype'
 
 const MAX_BODY_BYTES = 64 * 1024
 
@@ -73,7 +74,12 @@ export function createApp() {
   // The reference for people, drawn from the same document on the server: no outside script.
   app.get('/api/docs', (c) => {
     const doc = app.getOpenAPI31Document(documentConfig(new URL(c.req.url).origin))
-    return c.html(<ApiDocsPage doc={doc as OpenApiDocument} nonce={cspNonce(c)} />)
+    return c.html(
+      <>
+        {DOCTYPE}
+        <ApiDocsPage doc={doc as OpenApiDocument} nonce={cspNonce(c)} />
+      </>,
+    )
   })
 
   // Looked up lazily: the route table is complete only once every sub-app is mounted.

@@ -1,4 +1,3 @@
-import { DOCTYPE } from './doctype'
 /**
  * The API reference at `/api/docs`, rendered on the server from the OpenAPI document: no
  * script, no third-party asset, so it works offline and runs on the dashboard's origin under
@@ -165,139 +164,134 @@ export function ApiDocsPage(props: { doc: OpenApiDocument; nonce: string }) {
   )
   const tags = [...new Set(operations.map((op) => op.tag))]
   return (
-    <>
-      {DOCTYPE}
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width,initial-scale=1" />
-          <title>{`${doc.info.title} ${doc.info.version}`}</title>
-          <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: CSS }} />
-        </head>
-        <body>
-          <main>
-            <h1>
-              {doc.info.title} <span class="muted">{doc.info.version}</span>
-            </h1>
-            <p>
-              <Prose text={doc.info.description} />
-            </p>
-            <p>
-              Authenticate with <code>Authorization: Bearer &lt;token&gt;</code>. The OpenAPI 3.1
-              document: <a href="/api/openapi.json">/api/openapi.json</a>.
-            </p>
-            <nav>
-              <ul>
-                {tags.map((tag) => (
-                  <li>
-                    <a href={`#tag-${tag}`}>{tag}</a>
-                  </li>
-                ))}
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <title>{`${doc.info.title} ${doc.info.version}`}</title>
+        <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: CSS }} />
+      </head>
+      <body>
+        <main>
+          <h1>
+            {doc.info.title} <span class="muted">{doc.info.version}</span>
+          </h1>
+          <p>
+            <Prose text={doc.info.description} />
+          </p>
+          <p>
+            Authenticate with <code>Authorization: Bearer &lt;token&gt;</code>. The OpenAPI 3.1
+            document: <a href="/api/openapi.json">/api/openapi.json</a>.
+          </p>
+          <nav>
+            <ul>
+              {tags.map((tag) => (
                 <li>
-                  <a href="#schemas">Schemas</a>
+                  <a href={`#tag-${tag}`}>{tag}</a>
                 </li>
-              </ul>
-            </nav>
-            {tags.map((tag) => (
-              <>
-                <h2 id={`tag-${tag}`}>{tag}</h2>
-                {operations
-                  .filter((op) => op.tag === tag)
-                  .map(({ path, method, operation }) => (
-                    <section class="op" id={anchor(method, path)}>
-                      <h3>
-                        <span class={`m ${method}`}>{method.toUpperCase()}</span>
-                        <code>{path}</code>
-                      </h3>
-                      <p>
-                        <Prose text={operation.summary} />
-                        {!operation.security?.length && (
-                          <span class="muted"> No token needed.</span>
-                        )}
+              ))}
+              <li>
+                <a href="#schemas">Schemas</a>
+              </li>
+            </ul>
+          </nav>
+          {tags.map((tag) => (
+            <>
+              <h2 id={`tag-${tag}`}>{tag}</h2>
+              {operations
+                .filter((op) => op.tag === tag)
+                .map(({ path, method, operation }) => (
+                  <section class="op" id={anchor(method, path)}>
+                    <h3>
+                      <span class={`m ${method}`}>{method.toUpperCase()}</span>
+                      <code>{path}</code>
+                    </h3>
+                    <p>
+                      <Prose text={operation.summary} />
+                      {!operation.security?.length && <span class="muted"> No token needed.</span>}
+                    </p>
+                    {operation.description && (
+                      <p class="muted">
+                        <Prose text={operation.description} />
                       </p>
-                      {operation.description && (
-                        <p class="muted">
-                          <Prose text={operation.description} />
-                        </p>
-                      )}
-                      {operation.parameters && operation.parameters.length > 0 && (
-                        <table>
-                          <thead>
-                            <tr>
-                              <th>Parameter</th>
-                              <th>In</th>
-                              <th>Type</th>
-                              <th>Description</th>
-                            </tr>
-                          </thead>
-                          <tbody>
-                            {operation.parameters.map((parameter) => (
-                              <tr>
-                                <td>
-                                  <code>{parameter.name}</code>
-                                  {parameter.required ? <b> required</b> : ''}
-                                </td>
-                                <td>{parameter.in}</td>
-                                <td>
-                                  <TypeOf schema={parameter.schema} />
-                                </td>
-                                <td>
-                                  <Prose
-                                    text={parameter.description ?? parameter.schema?.description}
-                                  />
-                                </td>
-                              </tr>
-                            ))}
-                          </tbody>
-                        </table>
-                      )}
-                      {Object.entries(operation.requestBody?.content ?? {}).map(([type, body]) => (
-                        <>
-                          <p>
-                            Body (<code>{type}</code>): <TypeOf schema={body.schema} />
-                          </p>
-                          <Fields schema={body.schema} />
-                        </>
-                      ))}
+                    )}
+                    {operation.parameters && operation.parameters.length > 0 && (
                       <table>
+                        <thead>
+                          <tr>
+                            <th>Parameter</th>
+                            <th>In</th>
+                            <th>Type</th>
+                            <th>Description</th>
+                          </tr>
+                        </thead>
                         <tbody>
-                          {Object.entries(operation.responses ?? {}).map(([status, response]) => (
+                          {operation.parameters.map((parameter) => (
                             <tr>
                               <td>
-                                <code>{status}</code>
+                                <code>{parameter.name}</code>
+                                {parameter.required ? <b> required</b> : ''}
+                              </td>
+                              <td>{parameter.in}</td>
+                              <td>
+                                <TypeOf schema={parameter.schema} />
                               </td>
                               <td>
-                                <Prose text={response.description} />
-                                {Object.values(response.content ?? {}).map((content) => (
-                                  <>
-                                    {': '}
-                                    <TypeOf schema={content.schema} />
-                                    <Fields schema={content.schema} />
-                                  </>
-                                ))}
+                                <Prose
+                                  text={parameter.description ?? parameter.schema?.description}
+                                />
                               </td>
                             </tr>
                           ))}
                         </tbody>
                       </table>
-                    </section>
-                  ))}
-              </>
-            ))}
-            <h2 id="schemas">Schemas</h2>
-            {Object.entries(doc.components?.schemas ?? {}).map(([name, schema]) => (
-              <section class="op" id={`schema-${name}`}>
-                <h3>{name}</h3>
-                <p>
-                  <TypeOf schema={{ ...schema, $ref: undefined }} />{' '}
-                  <Prose text={schema.description} />
-                </p>
-                <Fields schema={schema} />
-              </section>
-            ))}
-          </main>
-        </body>
-      </html>
-    </>
+                    )}
+                    {Object.entries(operation.requestBody?.content ?? {}).map(([type, body]) => (
+                      <>
+                        <p>
+                          Body (<code>{type}</code>): <TypeOf schema={body.schema} />
+                        </p>
+                        <Fields schema={body.schema} />
+                      </>
+                    ))}
+                    <table>
+                      <tbody>
+                        {Object.entries(operation.responses ?? {}).map(([status, response]) => (
+                          <tr>
+                            <td>
+                              <code>{status}</code>
+                            </td>
+                            <td>
+                              <Prose text={response.description} />
+                              {Object.values(response.content ?? {}).map((content) => (
+                                <>
+                                  {': '}
+                                  <TypeOf schema={content.schema} />
+                                  <Fields schema={content.schema} />
+                                </>
+                              ))}
+                            </td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </section>
+                ))}
+            </>
+          ))}
+          <h2 id="schemas">Schemas</h2>
+          {Object.entries(doc.components?.schemas ?? {}).map(([name, schema]) => (
+            <section class="op" id={`schema-${name}`}>
+              <h3>{name}</h3>
+              <p>
+                <TypeOf schema={{ ...schema, $ref: undefined }} />{' '}
+                <Prose text={schema.description} />
+              </p>
+              <Fields schema={schema} />
+            </section>
+          ))}
+        </main>
+      </body>
+    </html>
   )
 }
