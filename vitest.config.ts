@@ -12,6 +12,8 @@ export default defineConfig(async () => {
     PUBLIC_BASE_URL: 'https://join.example.com',
     IMAGE_HOSTS: 'images.example.com',
     TEST_MIGRATIONS: migrations,
+    // Any statement past D1's limits fails the test that makes it (src/db/d1-limits.ts).
+    D1_LIMIT_CHECKS: 'true',
   }
   return {
     test: {

@@ -40,6 +40,11 @@ const port = askedPort ?? (await firstFreePort(DEFAULT_PORT))
 const baseUrl = (process.env.PUBLIC_BASE_URL ?? devVars.PUBLIC_BASE_URL ?? '').replace(/\/+$/, '')
 const publicBaseUrl = baseUrl || `http://localhost:${port}`
 const local = `http://localhost:${port}`
+// Announcements go to `npm run receiver` unless the environment or .dev.vars says otherwise.
+const deliveryWebhookUrl =
+  process.env.DELIVERY_WEBHOOK_URL ??
+  devVars.DELIVERY_WEBHOOK_URL ??
+  'http://127.0.0.1:8790/webhook'
 
 const devArgs = [
   'dev',
@@ -50,6 +55,11 @@ const devArgs = [
   // The local stand-ins (`npm run receiver`, the Cloud API stand-in) speak plain http on loopback.
   '--var',
   'ALLOW_HTTP_WEBHOOKS:true',
+  '--var',
+  `DELIVERY_WEBHOOK_URL:${deliveryWebhookUrl}`,
+  // A statement past D1's limits fails here as it would in production once the data grows.
+  '--var',
+  'D1_LIMIT_CHECKS:true',
 ]
 const dev = spawnWrangler(devArgs, { onReady: printSummary })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal))

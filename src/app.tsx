@@ -164,7 +164,13 @@ function toApiError(error: Error, c: Context<AppEnv>): ApiError {
     if (code) return new ApiError(code, error.message || 'The request was refused.')
   }
   console.error(
-    JSON.stringify({ requestId: c.var.requestId, error: String(error), stack: error.stack }),
+    JSON.stringify({
+      requestId: c.var.requestId,
+      error: String(error),
+      // drizzle wraps the database's own error (a D1 limit, a constraint) as the cause.
+      cause: error.cause === undefined ? undefined : String(error.cause),
+      stack: error.stack,
+    }),
   )
   return new ApiError('internal_error', 'Something went wrong on our side. It has been logged.')
 }

@@ -1,15 +1,27 @@
 import { drizzle } from 'drizzle-orm/d1'
+import { checkedD1, type QueryCounter } from './d1-limits'
 import * as schema from './schema'
 
 export type Database = ReturnType<typeof createDb>
+export type { QueryCounter }
 
-/** Counts the D1 statements an invocation prepares (each one runs once), for the job logs. */
-export interface QueryCounter {
-  queries: number
+export interface DbOptions {
+  /** Counts the D1 statements the invocation runs, for the job logs. */
+  counter?: QueryCounter
+  /**
+   * Refuses every statement past D1's limits before it runs (tests and local development, see
+   * `D1_LIMIT_CHECKS`). One client per invocation: the query limit counts per client.
+   */
+  checkLimits?: boolean
 }
 
-export function createDb(d1: D1Database, counter?: QueryCounter) {
-  return drizzle(counter ? countingD1(d1, counter) : d1, { schema })
+export function createDb(d1: D1Database, options: DbOptions = {}) {
+  const client = options.checkLimits
+    ? checkedD1(d1, options.counter)
+    : options.counter
+      ? countingD1(d1, options.counter)
+      : d1
+  return drizzle(client, { schema })
 }
 
 function countingD1(d1: D1Database, counter: QueryCounter): D1Database {

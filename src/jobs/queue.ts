@@ -52,7 +52,7 @@ async function writeVisits(batch: MessageBatch, env: Env): Promise<void> {
       )
   }
   try {
-    await recordVisits(createDb(env.DB), valid)
+    await recordVisits(createDb(env.DB, { checkLimits: loadConfig(env).D1_LIMIT_CHECKS }), valid)
     batch.ackAll()
   } catch (error) {
     console.error(JSON.stringify({ queue: batch.queue, error: String(error) }))
@@ -69,7 +69,7 @@ async function writeVisits(batch: MessageBatch, env: Env): Promise<void> {
  */
 async function deliver(batch: MessageBatch, env: Env): Promise<void> {
   const counter = { queries: 0 }
-  const db = createDb(env.DB, counter)
+  const db = createDb(env.DB, { counter, checkLimits: loadConfig(env).D1_LIMIT_CHECKS })
   try {
     await deliverBatch(batch, env, db)
   } finally {
@@ -153,7 +153,7 @@ async function deliverBatch(
 
 /** Keeps every dead letter in D1, with its reason when we sent it there ourselves. */
 async function recordDeadLetters(batch: MessageBatch, env: Env): Promise<void> {
-  const db = createDb(env.DB)
+  const db = createDb(env.DB, { checkLimits: loadConfig(env).D1_LIMIT_CHECKS })
   const rows = batch.messages.map((message) => {
     const body = message.body as { body?: unknown; error?: unknown } | null
     const ours = body !== null && typeof body === 'object' && 'error' in body

@@ -19,7 +19,7 @@ export async function handleScheduled(
   _ctx: ExecutionContext,
 ): Promise<void> {
   const counter = { queries: 0 }
-  const db = createDb(env.DB, counter)
+  const db = createDb(env.DB, { counter, checkLimits: loadConfig(env).D1_LIMIT_CHECKS })
   const now = new Date(controller.scheduledTime)
   // Each step runs whatever happened in the one before; what fails is retried next minute.
   const started = await dispatchDueAnnouncements(db, env.DELIVERY_QUEUE, now).catch((error) => {

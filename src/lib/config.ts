@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { checkOutboundUrl } from './outbound'
 
 const hostList = z
   .string()
@@ -25,10 +26,10 @@ const ConfigSchema = z.object({
   TURNSTILE_SECRET: z.string().min(1).optional().catch(undefined),
   TURNSTILE_SITE_KEY: z.string().min(1).optional().catch(undefined),
   DELIVERY_CHANNEL: z.enum(['webhook', 'whatsapp']).default('webhook'),
+  // Empty is unset: the webhook channel then reports itself unconfigured on each delivery.
   DELIVERY_WEBHOOK_URL: z
-    .url({ protocol: /^https?$/ })
-    .optional()
-    .catch(undefined),
+    .union([z.literal('').transform(() => undefined), z.url({ protocol: /^https?$/ })])
+    .optional(),
   DELIVERY_WEBHOOK_SECRET: z
     .string()
     .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/)
@@ -53,9 +54,35 @@ const ConfigSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((value) => value === 'true'),
+  // Tests and local development: every D1 statement past D1's limits fails loudly (src/db/d1-limits.ts).
+  D1_LIMIT_CHECKS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   TURNSTILE_VERIFY_URL: z
     .url({ protocol: /^https?$/ })
     .default('https://challenges.cloudflare.com/turnstile/v0/siteverify'),
+})
+
+/** The vars holding URLs the Worker fetches: checked by the same rule as webhook endpoints. */
+const OUTBOUND_URL_VARS = [
+  'DELIVERY_WEBHOOK_URL',
+  'WHATSAPP_API_BASE',
+  'TURNSTILE_VERIFY_URL',
+] as const
+
+/**
+ * An outbound URL pointing at a private address, or using plain http outside local development
+ * (`ALLOW_HTTP_WEBHOOKS`), fails the configuration like a typo does.
+ */
+const CheckedConfigSchema = ConfigSchema.superRefine((config, ctx) => {
+  for (const name of OUTBOUND_URL_VARS) {
+    const value = config[name]
+    if (value === undefined) continue
+    const check = checkOutboundUrl(value, { allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS })
+    if (!check.ok)
+      ctx.addIssue({ code: 'custom', path: [name], message: `refused: ${check.reason}` })
+  }
 })
 
 export type Config = z.infer<typeof ConfigSchema>
@@ -72,7 +99,14 @@ const cache = new WeakMap<object, Config>()
 export function loadConfig(env: Env): Config {
   let config = cache.get(env)
   if (!config) {
-    config = ConfigSchema.parse(env)
+    const parsed = CheckedConfigSchema.safeParse(env)
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map(
+        (issue) => `${issue.path.join('.')}: ${issue.message}`,
+      )
+      throw new Error(`The Worker's configuration is invalid: ${problems.join('; ')}`)
+    }
+    config = parsed.data
     cache.set(env, config)
   }
   return config

@@ -1,3 +1,5 @@
+import type { OutboundRefusal } from './outbound'
+
 /**
  * German and English for the pages people see. German is the first market, so it is the
  * default when a browser states no preference; a browser that asks for neither gets English.
@@ -579,3 +581,53 @@ const dashboardEn: Words = {
 }
 
 export const DASHBOARD_WORDS: Record<Lang, Words> = { de: dashboardDe, en: dashboardEn }
+
+/** The dashboard's answer to a webhook URL the Worker may not send to, with the reason. */
+const ENDPOINT_REFUSED: Record<Lang, { intro: string; reasons: Record<OutboundRefusal, string> }> =
+  {
+    en: {
+      intro: 'This address cannot receive webhooks, so no endpoint was added:',
+      reasons: {
+        'not a URL': 'not a URL',
+        'must be https': 'must be https',
+        'must not contain a user name or password': 'must not contain a user name or password',
+        'cloud metadata host': 'a cloud metadata host',
+        'local host name': 'a local host name',
+        'single-label host': 'a host name without a domain',
+        'loopback address': 'a loopback address',
+        'private address': 'a private address',
+        'link-local address': 'a link-local address',
+        'shared address (CGNAT)': 'a shared address (CGNAT)',
+        'unspecified address': 'an unspecified address',
+        'multicast address': 'a multicast address',
+        'broadcast address': 'a broadcast address',
+        'reserved address': 'a reserved address',
+      },
+    },
+    de: {
+      intro: 'An diese Adresse können keine Webhooks gehen, kein Endpunkt wurde angelegt:',
+      reasons: {
+        'not a URL': 'keine URL',
+        'must be https': 'nur https ist erlaubt',
+        'must not contain a user name or password':
+          'Benutzername und Passwort gehören nicht in die URL',
+        'cloud metadata host': 'ein Metadaten-Dienst einer Cloud',
+        'local host name': 'ein lokaler Hostname',
+        'single-label host': 'ein Hostname ohne Domain',
+        'loopback address': 'eine Loopback-Adresse',
+        'private address': 'eine private Adresse',
+        'link-local address': 'eine link-lokale Adresse',
+        'shared address (CGNAT)': 'eine geteilte Adresse (CGNAT)',
+        'unspecified address': 'eine unspezifizierte Adresse',
+        'multicast address': 'eine Multicast-Adresse',
+        'broadcast address': 'eine Broadcast-Adresse',
+        'reserved address': 'eine reservierte Adresse',
+      },
+    },
+  }
+
+/** Why a webhook endpoint was not added, as one sentence in `lang`. */
+export function endpointRefusedText(lang: Lang, reason: OutboundRefusal): string {
+  const words = ENDPOINT_REFUSED[lang]
+  return `${words.intro} ${words.reasons[reason]}.`
+}

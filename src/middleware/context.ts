@@ -9,8 +9,9 @@ import { loadConfig } from '../lib/config'
  */
 export function appContext() {
   return createMiddleware<AppEnv>(async function appContext(c, next) {
-    c.set('config', loadConfig(c.env))
-    c.set('db', createDb(c.env.DB))
+    const config = loadConfig(c.env)
+    c.set('config', config)
+    c.set('db', createDb(c.env.DB, { checkLimits: config.D1_LIMIT_CHECKS }))
     c.set('requestId', c.req.header('cf-ray') ?? crypto.randomUUID())
     await next()
   })

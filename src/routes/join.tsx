@@ -166,7 +166,11 @@ joinApp.post('/i/:code/join', async (c) => {
     !!config.TURNSTILE_SECRET &&
     !!body.turnstileToken &&
     (await verifyTurnstile(
-      { secret: config.TURNSTILE_SECRET, verifyUrl: config.TURNSTILE_VERIFY_URL },
+      {
+        secret: config.TURNSTILE_SECRET,
+        verifyUrl: config.TURNSTILE_VERIFY_URL,
+        allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
+      },
       body.turnstileToken,
       c.req.header('cf-connecting-ip'),
     ))

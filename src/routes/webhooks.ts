@@ -11,6 +11,7 @@ import {
   getWebhookEndpointOrThrow,
   listWebhookEndpoints,
   recentWebhookDeliveries,
+  withShownReasons,
 } from '../services/webhooks'
 import { CreateWebhookSchema, WebhookSchema } from '../schemas/announcements'
 import { idParam } from '../schemas/common'
@@ -38,7 +39,10 @@ webhooksApp.openapi(
     operationId: 'createWebhookEndpoint',
     tags,
     summary: 'Subscribe an endpoint to events (Standard Webhooks, signed)',
-    description: 'The answer carries the signing secret (`whsec_...`) once.',
+    description:
+      'The answer carries the signing secret (`whsec_...`) once. Deliveries are POSTs that ' +
+      'never follow a redirect (a 3xx is a failed attempt); only the status and a short fixed ' +
+      'reason of each attempt are kept, never what the endpoint answered.',
     security: bearerSecurity,
     request: { body: jsonBody(CreateWebhookSchema) },
     responses: {
@@ -132,7 +136,13 @@ webhooksApp.openapi(
               status: z.string(),
               attempts: z.number().int(),
               responseStatus: z.number().int().nullable(),
-              lastError: z.string().nullable(),
+              lastError: z
+                .string()
+                .nullable()
+                .describe(
+                  'A short fixed reason (`HTTP 500 from the endpoint`, `timed out`, ' +
+                    '`redirect not followed`, `refused: private address`, ...), never the body',
+                ),
               updatedAt: z.string(),
             }),
           ),
@@ -144,7 +154,7 @@ webhooksApp.openapi(
   }),
   async (c) => {
     const endpoint = await endpointFor(c, c.req.valid('param').id)
-    const rows = await recentWebhookDeliveries(c.var.db, endpoint.id)
+    const rows = withShownReasons(await recentWebhookDeliveries(c.var.db, endpoint.id))
     return c.json(
       { data: rows.map((row) => ({ ...row, updatedAt: row.updatedAt.toISOString() })) },
       200,

@@ -178,7 +178,10 @@ export const DeliverySchema = z
     memberName: z.string().nullable(),
     status: z.enum(DELIVERY_STATUSES),
     attempts: z.number().int(),
-    lastError: z.string().nullable(),
+    lastError: z
+      .string()
+      .nullable()
+      .describe('A short fixed reason, never what the channel answered'),
     providerMessageId: z.string().nullable(),
     updatedAt: TimestampSchema,
   })
@@ -189,7 +192,12 @@ export const CreateWebhookSchema = z
     url: z
       .url({ protocol: /^https?$/ })
       .max(2048)
-      .describe('https; http only where ALLOW_HTTP_WEBHOOKS is set (local development)'),
+      .describe(
+        'https on a public host: private, loopback, link-local and other non-public addresses ' +
+          '(in any notation), localhost, *.local, *.internal, cloud metadata hosts and ' +
+          'single-label hosts are refused (400, with the reason in `errors`). Plain http and ' +
+          'local hosts only where ALLOW_HTTP_WEBHOOKS is set (local development).',
+      ),
     events: z
       .array(z.enum([...EVENT_TYPES, '*']))
       .min(1)

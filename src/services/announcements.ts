@@ -10,6 +10,7 @@ import {
   type Announcement,
   type DeliveryStatus,
 } from '../db/schema'
+import { shownReason } from '../lib/delivery-reasons'
 import { ApiError, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
@@ -256,9 +257,13 @@ export async function deliverySummary(db: Database, announcementId: string) {
         .from(deliveries)
         .where(
           and(
+            // A recurring announcement has a run per occurrence: by subquery, not a list of ids.
             inArray(
               deliveries.dispatchId,
-              runs.map((run) => run.id),
+              db
+                .select({ id: dispatches.id })
+                .from(dispatches)
+                .where(eq(dispatches.announcementId, announcementId)),
             ),
             inArray(deliveries.status, ['failed', 'skipped']),
           ),
@@ -267,7 +272,17 @@ export async function deliverySummary(db: Database, announcementId: string) {
         .orderBy(desc(sql`count(*)`))
         .limit(10)
     : []
-  return { totals, runs, failures }
+  return { totals, runs, failures: mergeReasons(failures) }
+}
+
+/** Failure counts by the reason shown (older rows' texts collapse into their fixed reason). */
+function mergeReasons(failures: Array<{ reason: string | null; count: number }>) {
+  const merged = new Map<string | null, number>()
+  for (const { reason, count } of failures) {
+    const shown = shownReason(reason)
+    merged.set(shown, (merged.get(shown) ?? 0) + count)
+  }
+  return [...merged].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count)
 }
 
 /** The deliveries of an announcement's runs, newest run first, with who they went to. */
@@ -305,7 +320,9 @@ export async function listDeliveries(
     )
     .orderBy(asc(deliveries.dispatchId), asc(deliveries.memberId))
     .limit(options.limit + 1)
-  const data = rows.slice(0, options.limit)
+  const data = rows
+    .slice(0, options.limit)
+    .map((row) => ({ ...row, lastError: shownReason(row.lastError) }))
   const last = data.at(-1)
   return {
     data,

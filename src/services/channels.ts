@@ -1,33 +1,51 @@
 import { z } from 'zod'
 import type { Config } from '../lib/config'
+import { fetchOutbound } from '../lib/outbound'
 import { signWebhook } from '../lib/standard-webhooks'
 
-/** How one attempt to deliver a message went. */
+/**
+ * How one attempt to deliver a message went. `error` is a short fixed reason (see
+ * `lib/delivery-reasons.ts`), never what the endpoint answered; `status` its HTTP status.
+ */
 export type SendResult =
   | { outcome: 'sent'; providerMessageId: string | null }
-  | { outcome: 'retry'; error: string; retryAfterSeconds?: number }
-  | { outcome: 'failed'; error: string }
+  | { outcome: 'retry'; error: string; status?: number; retryAfterSeconds?: number }
+  | { outcome: 'failed'; error: string; status?: number }
 
-/** Sorts an HTTP answer: 2xx sent, 429 and 5xx worth retrying, any other 4xx final. */
-function classify(status: number, detail: string, retryAfter: string | null): SendResult | null {
+/**
+ * Sorts an HTTP answer: 2xx sent, 429 and 5xx worth retrying, any other 4xx final. The reason
+ * names the status (and a provider's numeric error code), not the body.
+ */
+function classify(status: number, retryAfter: string | null, code?: number): SendResult | null {
   if (status >= 200 && status < 300) return null
-  const error = `HTTP ${status}: ${detail}`.slice(0, 500)
+  const error = `HTTP ${status} from the endpoint${code === undefined ? '' : ` (error ${code})`}`
   if (status === 429 || status >= 500) {
     const seconds = Number(retryAfter)
     return {
       outcome: 'retry',
       error,
+      status,
       ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterSeconds: seconds } : {}),
     }
   }
-  return { outcome: 'failed', error }
+  return { outcome: 'failed', error, status }
 }
 
-async function post(url: string, init: RequestInit): Promise<Response | SendResult> {
-  try {
-    return await fetch(url, { ...init, method: 'POST', signal: AbortSignal.timeout(15_000) })
-  } catch (error) {
-    return { outcome: 'retry', error: `network: ${String(error)}`.slice(0, 500) }
+async function post(
+  url: string,
+  init: RequestInit,
+  allowLoopbackHttp: boolean,
+): Promise<Response | SendResult> {
+  const result = await fetchOutbound(
+    url,
+    { ...init, method: 'POST' },
+    { timeoutMs: 15_000, allowLoopbackHttp },
+  )
+  if (result.ok) return result.response
+  return {
+    outcome: result.retryable ? 'retry' : 'failed',
+    error: result.reason,
+    ...(result.status ? { status: result.status } : {}),
   }
 }
 
@@ -36,32 +54,36 @@ async function post(url: string, init: RequestInit): Promise<Response | SendResu
  * across retries, so the receiver can drop a message it has seen.
  */
 export async function sendSignedWebhook(
-  target: { url: string; secret: string },
+  target: { url: string; secret: string; allowLoopbackHttp: boolean },
   id: string,
   payload: unknown,
   now: Date,
 ): Promise<SendResult> {
   const body = JSON.stringify(payload)
   const headers = await signWebhook(target.secret, id, Math.floor(now.getTime() / 1000), body)
-  const response = await post(target.url, {
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
-  })
+  const response = await post(
+    target.url,
+    { headers: { 'content-type': 'application/json', ...headers }, body },
+    target.allowLoopbackHttp,
+  )
   if (!(response instanceof Response)) return response
-  const text = await response.text().catch(() => '')
+  // The receiver's answer is not read: nothing it says is stored or shown.
+  await response.body?.cancel()
   return (
-    classify(response.status, text, response.headers.get('retry-after')) ?? {
+    classify(response.status, response.headers.get('retry-after')) ?? {
       outcome: 'sent',
       providerMessageId: null,
     }
   )
 }
 
-const CloudApiSuccess = z.object({ messages: z.array(z.object({ id: z.string() })).min(1) })
+const CloudApiSuccess = z.object({
+  messages: z.array(z.object({ id: z.string().max(256) })).min(1),
+})
 const CloudApiError = z.object({
   error: z.object({
     message: z.string(),
-    code: z.number().optional(),
+    code: z.number().int().optional(),
     error_subcode: z.number().optional(),
   }),
 })
@@ -98,18 +120,22 @@ export async function sendWhatsAppMessage(
       }
     : { type: 'text', text: { preview_url: false, body: text } }
   const url = `${config.WHATSAPP_API_BASE}/${config.WHATSAPP_API_VERSION}/${config.WHATSAPP_PHONE_NUMBER_ID}/messages`
-  const response = await post(url, {
-    headers: {
-      authorization: `Bearer ${config.WHATSAPP_ACCESS_TOKEN}`,
-      'content-type': 'application/json',
+  const response = await post(
+    url,
+    {
+      headers: {
+        authorization: `Bearer ${config.WHATSAPP_ACCESS_TOKEN}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to,
+        ...message,
+      }),
     },
-    body: JSON.stringify({
-      messaging_product: 'whatsapp',
-      recipient_type: 'individual',
-      to,
-      ...message,
-    }),
-  })
+    config.ALLOW_HTTP_WEBHOOKS,
+  )
   if (!(response instanceof Response)) return response
   const json: unknown = await response.json().catch(() => null)
   if (response.ok) {
@@ -119,12 +145,11 @@ export async function sendWhatsAppMessage(
       providerMessageId: success.success ? success.data.messages[0]!.id : null,
     }
   }
-  const error = CloudApiError.safeParse(json)
-  const detail = error.success
-    ? `${error.data.error.code ?? ''} ${error.data.error.message}`.trim()
-    : 'unexpected answer'
-  if (error.success && RETRYABLE_CLOUD_API_CODES.has(error.data.error.code ?? -1)) {
-    return { outcome: 'retry', error: `HTTP ${response.status}: ${detail}` }
+  // Only the documented numeric error code is kept, never the message text.
+  const code = CloudApiError.safeParse(json).data?.error.code
+  const result = classify(response.status, response.headers.get('retry-after'), code)!
+  if (result.outcome === 'failed' && RETRYABLE_CLOUD_API_CODES.has(code ?? -1)) {
+    return { ...result, outcome: 'retry' }
   }
-  return classify(response.status, detail, response.headers.get('retry-after'))!
+  return result
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ne, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, lt, ne, or, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   apiTokens,
@@ -12,7 +12,7 @@ import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT, MAX_GROUPS_PER_COMMUNITY } from '../lib/limits'
 import { toPage, type Page } from '../lib/pagination'
-import { slugify } from '../lib/slug'
+import { SLUG_MAX_LENGTH, slugify } from '../lib/slug'
 import { isOwner, type Principal } from './access'
 
 export interface CreateCommunityInput {
@@ -81,17 +81,28 @@ export async function createCommunity(
   return { community, announcementGroup }
 }
 
-/** The slug derived from a name, with a short suffix when that one is taken already. */
+/**
+ * The slug derived from a name, with a short suffix when that one is taken already. The taken
+ * ones are found by range (`stem-` up to `stem.`), not LIKE: a slug of up to 60 characters
+ * would make a pattern longer than D1's 50 bytes.
+ */
 async function freeSlugFor(db: Database, name: string): Promise<string> {
   const base = slugify(name) || 'community'
+  // Room for `-` and a number within the slug's 60 characters.
+  const stem = base.slice(0, SLUG_MAX_LENGTH - 5).replace(/-+$/, '')
   const taken = await db
     .select({ slug: communities.slug })
     .from(communities)
-    .where(sql`${communities.slug} = ${base} or ${communities.slug} like ${base + '-%'}`)
+    .where(
+      or(
+        eq(communities.slug, base),
+        and(gte(communities.slug, `${stem}-`), lt(communities.slug, `${stem}.`)),
+      ),
+    )
   const takenSlugs = new Set(taken.map((row) => row.slug))
   if (!takenSlugs.has(base)) return base
   for (let n = 2; ; n++) {
-    const candidate = `${base.slice(0, 55)}-${n}`
+    const candidate = `${stem}-${n}`
     if (!takenSlugs.has(candidate)) return candidate
   }
 }

@@ -13,6 +13,7 @@ import {
   type Announcement,
 } from '../db/schema'
 import { signingSecret, type Config } from '../lib/config'
+import { chunks, ID_CHUNK } from '../lib/chunks'
 import { newId } from '../lib/ids'
 import { claimDueAnnouncements, nextRun } from './announcements'
 import { sendSignedWebhook, sendWhatsAppMessage, type SendResult } from './channels'
@@ -219,13 +220,6 @@ type Outcome = {
 
 // D1 binds at most 100 parameters per statement.
 const CLAIM_CHUNK = 45
-const LOOKUP_CHUNK = 90
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
 
 /**
  * Delivers a batch of announcement messages, each at most once, in a handful of D1 queries
@@ -250,16 +244,19 @@ export async function deliverAnnouncements(
   const unique = [...new Map(messages.map((m) => [key(m), m])).values()]
 
   const people = new Map<string, typeof members.$inferSelect>()
-  for (const ids of chunks([...new Set(unique.map((m) => m.memberId))], LOOKUP_CHUNK)) {
+  for (const ids of chunks([...new Set(unique.map((m) => m.memberId))], ID_CHUNK)) {
     for (const member of await db.select().from(members).where(inArray(members.id, ids)))
       people.set(member.id, member)
   }
-  const runs = await db
-    .select({ id: dispatches.id, announcement: announcements })
-    .from(dispatches)
-    .innerJoin(announcements, eq(announcements.id, dispatches.announcementId))
-    .where(inArray(dispatches.id, [...new Set(unique.map((m) => m.dispatchId))]))
-  const announcementOf = new Map(runs.map((run) => [run.id, run.announcement]))
+  const announcementOf = new Map<string, Announcement>()
+  for (const ids of chunks([...new Set(unique.map((m) => m.dispatchId))], ID_CHUNK)) {
+    const runs = await db
+      .select({ id: dispatches.id, announcement: announcements })
+      .from(dispatches)
+      .innerJoin(announcements, eq(announcements.id, dispatches.announcementId))
+      .where(inArray(dispatches.id, ids))
+    for (const run of runs) announcementOf.set(run.id, run.announcement)
+  }
 
   const attempts = new Map<string, number>()
   const interrupted = new Set<string>()
@@ -305,10 +302,10 @@ export async function deliverAnnouncements(
       message,
       now,
       pace,
-    ).catch((error: unknown): SendResult => ({
-      outcome: 'retry',
-      error: `unexpected: ${String(error)}`.slice(0, 500),
-    }))
+    ).catch((error: unknown): SendResult => {
+      console.error(JSON.stringify({ delivery: key(message), error: String(error) }))
+      return { outcome: 'retry', error: 'unexpected error' }
+    })
     const tries = attempts.get(key(message))!
     if (outcome.outcome === 'sent') {
       outcomes.set(key(message), {
@@ -367,7 +364,11 @@ async function attempt(
   }
   await pace()
   return sendSignedWebhook(
-    { url: config.DELIVERY_WEBHOOK_URL, secret: config.DELIVERY_WEBHOOK_SECRET },
+    {
+      url: config.DELIVERY_WEBHOOK_URL,
+      secret: config.DELIVERY_WEBHOOK_SECRET,
+      allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
+    },
     `msg_${message.dispatchId}_${message.memberId}`,
     {
       type: 'announcement.message',
@@ -513,7 +514,11 @@ export async function deliverEvent(
     const endpoint = await getWebhookEndpointOrThrow(db, message.endpointId)
     result = event
       ? await sendSignedWebhook(
-          { url: endpoint.url, secret: await endpointSecret(endpoint, signingSecret(config)) },
+          {
+            url: endpoint.url,
+            secret: await endpointSecret(endpoint, signingSecret(config)),
+            allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
+          },
           event.id,
           {
             type: event.type,
@@ -526,8 +531,7 @@ export async function deliverEvent(
   } catch {
     result = { outcome: 'failed', error: 'endpoint removed' }
   }
-  const responseStatus =
-    'error' in result ? Number(/^HTTP (\d+)/.exec(result.error)?.[1]) || null : 200
+  const responseStatus = result.outcome === 'sent' ? 200 : (result.status ?? null)
   if (result.outcome === 'retry' && claimed.attempts < config.DELIVERY_MAX_ATTEMPTS) {
     await db
       .update(webhookDeliveries)

@@ -10,6 +10,7 @@ import {
   type MemberStatus,
 } from '../db/schema'
 import { notFound } from '../lib/errors'
+import { chunks, ID_CHUNK } from '../lib/chunks'
 import { toPage, type Page } from '../lib/pagination'
 
 export async function getMemberOrThrow(db: Database, id: string): Promise<Member> {
@@ -30,14 +31,14 @@ export async function listMembers(
     limit: number
   },
 ): Promise<Page<Member>> {
-  const pattern = options.search
-    ? `%${options.search.replace(/[%_\\]/g, (char) => `\\${char}`)}%`
-    : null
+  // instr(), not LIKE: a search of any length stays within D1's 50-byte LIKE patterns, and `%`
+  // or `_` are plain characters. Letters A-Z match either case, as LIKE's did.
+  const needle = options.search?.replace(/[A-Z]/g, (letter) => letter.toLowerCase())
   const where = and(
     eq(members.communityId, communityId),
     options.status ? eq(members.status, options.status) : undefined,
-    pattern
-      ? sql`(${members.name} like ${pattern} escape '\\' or ${members.phone} like ${pattern} escape '\\' or ${members.email} like ${pattern} escape '\\')`
+    needle
+      ? sql`(instr(lower(${members.name}), ${needle}) > 0 or instr(lower(${members.phone}), ${needle}) > 0 or instr(lower(${members.email}), ${needle}) > 0)`
       : undefined,
     options.cursor ? gt(members.id, options.cursor) : undefined,
   )
@@ -59,16 +60,20 @@ export async function listMembers(
   return toPage(rows, options.limit)
 }
 
-/** The groups each of these members is in. */
+/** The groups each of these members is in: `ID_CHUNK` ids per statement, in one batch. */
 export async function groupIdsOfMembers(
   db: Database,
   memberIds: string[],
 ): Promise<Map<string, string[]>> {
   const result = new Map<string, string[]>()
-  if (memberIds.length === 0) return result
-  const rows = await db.select().from(groupMembers).where(inArray(groupMembers.memberId, memberIds))
-  for (const row of rows)
-    result.set(row.memberId, [...(result.get(row.memberId) ?? []), row.groupId])
+  const [first, ...rest] = chunks(memberIds, ID_CHUNK).map((ids) =>
+    db.select().from(groupMembers).where(inArray(groupMembers.memberId, ids)),
+  )
+  if (!first) return result
+  for (const rows of await db.batch([first, ...rest])) {
+    for (const row of rows)
+      result.set(row.memberId, [...(result.get(row.memberId) ?? []), row.groupId])
+  }
   return result
 }
 
@@ -109,10 +114,14 @@ const CSV_COLUMNS = [
   'groups',
 ] as const
 
+/** Members per page of the CSV export: one query each, so a million members take 1,000. */
+export const EXPORT_PAGE = 1000
+
 /**
  * All of a community's members as CSV, fetched page by page while the answer streams, so a big
- * export never holds everything in memory. Cells that a spreadsheet would run as a formula are
- * prefixed with a quote.
+ * export never holds everything in memory. Each page is one query, the groups included, and
+ * binds no list of ids. Cells that a spreadsheet would run as a formula are prefixed with a
+ * quote.
  */
 export function exportMembersCsv(db: Database, communityId: string): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder()
@@ -124,12 +133,20 @@ export function exportMembersCsv(db: Database, communityId: string): ReadableStr
         started = true
         controller.enqueue(encoder.encode(CSV_COLUMNS.join(',') + '\r\n'))
       }
-      const page = await listMembers(db, communityId, { cursor, limit: 500 })
-      const groupsOf = await groupIdsOfMembers(
-        db,
-        page.data.map((member) => member.id),
-      )
-      const lines = page.data.map((member) =>
+      const rows = await db
+        .select({
+          member: members,
+          groups: sql<
+            string | null
+          >`(select group_concat(${groupMembers.groupId}, ' ') from ${groupMembers} where ${groupMembers.memberId} = ${members.id})`,
+        })
+        .from(members)
+        .where(
+          and(eq(members.communityId, communityId), cursor ? gt(members.id, cursor) : undefined),
+        )
+        .orderBy(asc(members.id))
+        .limit(EXPORT_PAGE)
+      const lines = rows.map(({ member, groups }) =>
         [
           member.id,
           member.name,
@@ -140,14 +157,14 @@ export function exportMembersCsv(db: Database, communityId: string): ReadableStr
           member.joinedAt.toISOString(),
           member.endedAt?.toISOString() ?? '',
           String(member.referralCount),
-          (groupsOf.get(member.id) ?? []).join(' '),
+          groups ?? '',
         ]
           .map(csvCell)
           .join(','),
       )
       if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('\r\n') + '\r\n'))
-      cursor = page.nextCursor ?? undefined
-      if (!page.nextCursor) controller.close()
+      cursor = rows.at(-1)?.member.id
+      if (rows.length < EXPORT_PAGE) controller.close()
     },
   })
 }

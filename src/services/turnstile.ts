@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { fetchOutbound } from '../lib/outbound'
 
 const SiteverifyResponse = z.object({
   success: z.boolean(),
@@ -10,20 +11,25 @@ const SiteverifyResponse = z.object({
  * configuration, so tests run against a local server that speaks the same protocol.
  */
 export async function verifyTurnstile(
-  options: { secret: string; verifyUrl: string },
+  options: { secret: string; verifyUrl: string; allowLoopbackHttp: boolean },
   token: string | undefined,
   remoteIp: string | undefined,
 ): Promise<boolean> {
   if (!token) return false
   const form = new URLSearchParams({ secret: options.secret, response: token })
   if (remoteIp) form.set('remoteip', remoteIp)
-  try {
-    const response = await fetch(options.verifyUrl, { method: 'POST', body: form })
-    if (!response.ok) return false
-    const parsed = SiteverifyResponse.safeParse(await response.json())
-    return parsed.success && parsed.data.success
-  } catch (error) {
-    console.error(JSON.stringify({ turnstile: 'verification failed', error: String(error) }))
+  const result = await fetchOutbound(
+    options.verifyUrl,
+    { method: 'POST', body: form },
+    { timeoutMs: 10_000, allowLoopbackHttp: options.allowLoopbackHttp },
+  )
+  if (!result.ok || !result.response.ok) {
+    // The status and a fixed reason only: what the service answered is not logged.
+    const reason = result.ok ? `HTTP ${result.response.status}` : result.reason
+    console.error(JSON.stringify({ turnstile: 'verification failed', reason }))
+    if (result.ok) await result.response.body?.cancel()
     return false
   }
+  const parsed = SiteverifyResponse.safeParse(await result.response.json().catch(() => null))
+  return parsed.success && parsed.data.success
 }

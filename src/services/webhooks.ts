@@ -1,21 +1,27 @@
-import { and, asc, desc, eq, inArray, isNull, or } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { events, webhookDeliveries, webhookEndpoints, type WebhookEndpoint } from '../db/schema'
 import { ApiError, notFound } from '../lib/errors'
+import { shownReason } from '../lib/delivery-reasons'
 import { newId } from '../lib/ids'
+import { checkOutboundUrl } from '../lib/outbound'
 import { open, seal } from '../lib/secret-box'
 import { newWebhookSecret } from '../lib/standard-webhooks'
 
-/** Subscribes an endpoint; its secret is returned here only (it is stored encrypted). */
+/**
+ * Subscribes an endpoint; its secret is returned here only (it is stored encrypted). The URL must
+ * be one the Worker may fetch (https, a public host; see `lib/outbound.ts`).
+ */
 export async function createWebhookEndpoint(
   db: Database,
   input: { url: string; events: string[]; communityId: string | null },
   options: { signingSecret: string; allowHttp: boolean },
   now: Date,
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
-  if (new URL(input.url).protocol !== 'https:' && !options.allowHttp) {
-    throw new ApiError('validation_failed', 'Webhook endpoints must use https.', {
-      errors: [{ path: 'url', message: 'Must be https' }],
+  const check = checkOutboundUrl(input.url, { allowLoopbackHttp: options.allowHttp })
+  if (!check.ok) {
+    throw new ApiError('validation_failed', `This URL cannot receive webhooks: ${check.reason}.`, {
+      errors: [{ path: 'url', message: check.reason }],
     })
   }
   const secret = newWebhookSecret()
@@ -76,7 +82,11 @@ export async function endpointSecret(
   return open(signingSecret, endpoint.secretCiphertext)
 }
 
-export async function recentWebhookDeliveries(db: Database, endpointId: string, limit = 50) {
+/**
+ * An endpoint's latest deliveries: a query to await, or to run in a `db.batch` with others. Pass
+ * the rows through `withShownReasons` before showing them.
+ */
+export function recentWebhookDeliveries(db: Database, endpointId: string, limit = 50) {
   return db
     .select({
       eventId: webhookDeliveries.eventId,
@@ -94,66 +104,78 @@ export async function recentWebhookDeliveries(db: Database, endpointId: string, 
     .limit(limit)
 }
 
+/** Deliveries as admins see them: each failure with its fixed reason, never an endpoint's answer. */
+export function withShownReasons<Row extends { lastError: string | null }>(rows: Row[]): Row[] {
+  return rows.map((row) => ({ ...row, lastError: shownReason(row.lastError) }))
+}
+
+/** Events taken per round: their ids plus one timestamp stay within D1's 100 bound values. */
+export const OUTBOX_CHUNK = 90
+/** Rounds per cron run: at most 900 events a minute in about 40 D1 queries. */
+const OUTBOX_ROUNDS = 10
+
 /**
  * Moves the events outbox on: each new event becomes one delivery per endpoint subscribed to
  * it, and a queue message each. Rows first, then messages, then the events marked, so a crash
  * anywhere repeats the work rather than losing it (a repeated delivery row or message is
- * ignored).
+ * ignored). Events are taken `OUTBOX_CHUNK` at a time, for up to `OUTBOX_ROUNDS` rounds; each
+ * round is four statements whatever the number of endpoints (the pairs are made in SQL).
  */
-export async function fanOutEvents(
-  db: Database,
-  queue: Queue,
-  now: Date,
-  limit = 100,
-): Promise<number> {
-  const pending = await db
-    .select()
-    .from(events)
-    .where(isNull(events.deliveredAt))
-    .orderBy(asc(events.id))
-    .limit(limit)
-  if (pending.length === 0) return 0
-  const endpoints = await db
-    .select()
-    .from(webhookEndpoints)
-    .where(
-      and(
-        isNull(webhookEndpoints.disabledAt),
-        or(
-          isNull(webhookEndpoints.communityId),
-          inArray(webhookEndpoints.communityId, [...new Set(pending.map((e) => e.communityId))]),
+export async function fanOutEvents(db: Database, queue: Queue, now: Date): Promise<number> {
+  let moved = 0
+  for (let round = 0; round < OUTBOX_ROUNDS; round++) {
+    const pending = await db
+      .select({ id: events.id })
+      .from(events)
+      .where(isNull(events.deliveredAt))
+      .orderBy(asc(events.id))
+      .limit(OUTBOX_CHUNK)
+    if (pending.length === 0) break
+    const ids = pending.map((event) => event.id)
+    const [, pairs] = await db.batch([
+      db
+        .insert(webhookDeliveries)
+        .select(
+          db
+            .select({
+              eventId: sql<string>`${events.id}`.as('event_id'),
+              endpointId: sql<string>`${webhookEndpoints.id}`.as('endpoint_id'),
+              status: sql<'queued'>`'queued'`.as('status'),
+              attempts: sql<number>`0`.as('attempts'),
+              lastError: sql<null>`null`.as('last_error'),
+              responseStatus: sql<null>`null`.as('response_status'),
+              updatedAt: sql<Date>`${now.getTime()}`.as('updated_at'),
+            })
+            .from(events)
+            .innerJoin(
+              webhookEndpoints,
+              and(
+                isNull(webhookEndpoints.disabledAt),
+                or(
+                  isNull(webhookEndpoints.communityId),
+                  eq(webhookEndpoints.communityId, events.communityId),
+                ),
+                sql`exists (select 1 from json_each(${webhookEndpoints.events}) where value in ('*', ${events.type}))`,
+              ),
+            )
+            .where(inArray(events.id, ids)),
+        )
+        .onConflictDoNothing(),
+      db
+        .select({ eventId: webhookDeliveries.eventId, endpointId: webhookDeliveries.endpointId })
+        .from(webhookDeliveries)
+        .where(
+          and(inArray(webhookDeliveries.eventId, ids), eq(webhookDeliveries.status, 'queued')),
         ),
-      ),
-    )
-  const pairs = pending.flatMap((event) =>
-    endpoints
-      .filter(
-        (endpoint) =>
-          (!endpoint.communityId || endpoint.communityId === event.communityId) &&
-          (endpoint.events.includes('*') || endpoint.events.includes(event.type)),
+    ])
+    for (let i = 0; i < pairs.length; i += 100) {
+      await queue.sendBatch(
+        pairs.slice(i, i + 100).map((pair) => ({ body: { kind: 'event', ...pair } })),
       )
-      .map((endpoint) => ({ eventId: event.id, endpointId: endpoint.id })),
-  )
-  for (let i = 0; i < pairs.length; i += 25) {
-    const chunk = pairs.slice(i, i + 25)
-    await db
-      .insert(webhookDeliveries)
-      .values(chunk.map((pair) => ({ ...pair, status: 'queued' as const, updatedAt: now })))
-      .onConflictDoNothing()
+    }
+    await db.update(events).set({ deliveredAt: now }).where(inArray(events.id, ids))
+    moved += pending.length
+    if (pending.length < OUTBOX_CHUNK) break
   }
-  for (let i = 0; i < pairs.length; i += 100) {
-    await queue.sendBatch(
-      pairs.slice(i, i + 100).map((pair) => ({ body: { kind: 'event', ...pair } })),
-    )
-  }
-  await db
-    .update(events)
-    .set({ deliveredAt: now })
-    .where(
-      inArray(
-        events.id,
-        pending.map((event) => event.id),
-      ),
-    )
-  return pending.length
+  return moved
 }

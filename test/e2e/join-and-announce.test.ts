@@ -35,6 +35,8 @@ beforeAll(async () => {
       DELIVERY_WEBHOOK_URL: `http://127.0.0.1:${port}/webhook`,
       DELIVERY_WEBHOOK_SECRET: SECRET,
       DELIVERY_RETRY_BASE_SECONDS: '1',
+      // As in the other test projects: a statement past D1's limits fails the run.
+      D1_LIMIT_CHECKS: 'true',
     },
   })
   browser = await launchBrowser()

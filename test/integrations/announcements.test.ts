@@ -167,7 +167,7 @@ describe('scheduled announcements: cron, queue, signed delivery', () => {
 
 describe('recurring announcements', () => {
   it('computes the next run in its time zone across the change to summer time', async () => {
-    const db = createDb(env.DB)
+    const db = createDb(env.DB, { checkLimits: true })
     const { community } = await communityWith(['Jan'])
     // Monday 09:00 in Berlin: 08:00 UTC in winter, 07:00 UTC after the clocks go forward (28 March 2027).
     const created = await createAnnouncement(

@@ -140,7 +140,7 @@ describe('the WhatsApp Business Cloud API channel', () => {
     const leave = { json: { memberId: run.memberIds[1]! } }
     await query(`update members set status = 'left' where id = ?`, leave.json.memberId)
 
-    const db = createDb(env.DB)
+    const db = createDb(env.DB, { checkLimits: true })
     const message = (memberId: string) => ({
       dispatchId: 'dsp_0000000000000000000000wa01',
       memberId,
@@ -198,7 +198,7 @@ describe('the WhatsApp Business Cloud API channel', () => {
       memberId,
     })
     const verdicts = await deliverAnnouncements(
-      createDb(env.DB),
+      createDb(env.DB, { checkLimits: true }),
       config(),
       [message(twice.json.memberId), message(twice.json.memberId), message(stuck.json.memberId)],
       new Date(),

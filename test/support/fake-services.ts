@@ -11,6 +11,11 @@ import type { TestProject } from 'vitest/node'
  * - A webhook receiver: `POST /webhook` answers 200. What it does is steered by the recipient's
  *   name in the payload, so each test picks its case: a name with `flaky` gets 503 on the first
  *   try of each webhook-id, `broken` always 400, `slow-down` 429 with Retry-After once.
+ *   `leaky` always 500 with a body holding a secret (`LEAKY_BODY`), `redirected` a 302 to
+ *   `/redirect-target`.
+ * - Endpoints that misbehave whoever is the recipient: `POST /leaky` answers 500 with
+ *   `LEAKY_BODY`; `POST /redirect` answers 302 to `/redirect-target` (which records the request
+ *   like every path, so a test sees whether a redirect was followed).
  * - The WhatsApp Business Cloud API: `POST /whatsapp/{version}/{phone-number-id}/messages` with
  *   a bearer token, answering the documented success (`messages[0].id`) and error (`error.code`)
  *   shapes. Steered by the number: ending in 99 a permanent error (131026), 98 one 500 first,
@@ -19,6 +24,9 @@ import type { TestProject } from 'vitest/node'
 export const TURNSTILE_SECRET = 'test-turnstile-secret'
 export const TURNSTILE_HUMAN_TOKEN = 'human-token'
 export const WHATSAPP_TOKEN = 'test-whatsapp-token'
+/** What a misbehaving endpoint answers: it must never reach an admin or a log through us. */
+export const LEAKY_BODY =
+  '{"AccessKeyId":"ASIA-LEAKED-KEY-7f3e","Token":"leaked-session-token-91ab"}'
 
 interface Recorded {
   method: string
@@ -80,6 +88,16 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
         'error-codes': [],
       })
     }
+    const redirect = () => {
+      response.writeHead(302, { location: '/redirect-target', 'content-type': 'text/plain' })
+      response.end(LEAKY_BODY)
+    }
+    const leak = () => {
+      response.writeHead(500, { 'content-type': 'application/json' })
+      response.end(LEAKY_BODY)
+    }
+    if (request.method === 'POST' && url.pathname === '/redirect') return redirect()
+    if (request.method === 'POST' && url.pathname === '/leaky') return leak()
     if (request.method === 'POST' && url.pathname === '/webhook') {
       const id = String(request.headers['webhook-id'] ?? '')
       const name = String(
@@ -89,6 +107,8 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
       const tries = (attempts.get(id) ?? 0) + 1
       attempts.set(id, tries)
       if (name.includes('broken')) return json(400, { error: 'unknown recipient' })
+      if (name.includes('leaky')) return leak()
+      if (name.includes('redirected')) return redirect()
       if (name.includes('flaky') && tries === 1) return json(503, { error: 'try again' })
       if (name.includes('slow-down') && tries === 1) {
         response.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' })

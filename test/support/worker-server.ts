@@ -55,7 +55,13 @@ export async function startWorker(
 
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const allVars = { ADMIN_TOKEN: TEST_OWNER_TOKEN, PUBLIC_BASE_URL: url, ...options.vars }
+  // As `npm run dev` runs it: the local receivers speak plain http on loopback.
+  const allVars = {
+    ADMIN_TOKEN: TEST_OWNER_TOKEN,
+    PUBLIC_BASE_URL: url,
+    ALLOW_HTTP_WEBHOOKS: 'true',
+    ...options.vars,
+  }
   const child = spawn(
     'wrangler',
     [

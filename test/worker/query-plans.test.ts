@@ -17,11 +17,25 @@ import {
   retiredCodeExists,
 } from '../../src/services/invites'
 import { findJoinRequestByStatusToken, listJoinRequests } from '../../src/services/join-requests'
-import { leaderboard, listMembers, rewardsOf, referralInviteOf } from '../../src/services/members'
+import {
+  exportMembersCsv,
+  leaderboard,
+  listMembers,
+  rewardsOf,
+  referralInviteOf,
+} from '../../src/services/members'
 import { getDashboardStats, getStats, homeFigures } from '../../src/services/stats'
-import { listCommunities } from '../../src/services/communities'
+import {
+  createCommunity as createCommunityRow,
+  listCommunities,
+} from '../../src/services/communities'
 import { listGroups } from '../../src/services/groups'
-import { claimDueAnnouncements, listDeliveries } from '../../src/services/announcements'
+import {
+  claimDueAnnouncements,
+  deliverySummary,
+  listDeliveries,
+} from '../../src/services/announcements'
+import { fanOutEvents } from '../../src/services/webhooks'
 import { countAttempt } from '../../src/services/rate-limits'
 import { endMembership, getJoinTarget, join } from '../../src/services/joining'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
@@ -131,6 +145,11 @@ describe('query plans of the request paths', () => {
     )
     await claimDueAnnouncements(db, new Date(0))
     await listDeliveries(db, 'ann_00000000000000000000000000', page)
+    await deliverySummary(db, 'ann_00000000000000000000000000')
+    await listMembers(db, community.id, { ...page, search: 'plan' })
+    await new Response(exportMembersCsv(db, community.id)).text()
+    await createCommunityRow(db, { name: community.name, description: '', visibility: 'open' }, now)
+    await fanOutEvents(db, env.DELIVERY_QUEUE, now)
     // A leave counts on its join's rollup row, found by key.
     const leaving = (await db.query.members.findFirst({
       where: (m, { eq }) => eq(m.id, memberId),

@@ -117,7 +117,7 @@ describe('stats for marketers', () => {
   })
 
   it('reads rollups through indexes, never scanning a table', async () => {
-    const db = createDb(env.DB)
+    const db = createDb(env.DB, { checkLimits: true })
     const range = { from: '2026-01-01', to: '2026-12-31' }
     for (const scope of [{ inviteId: 'inv_x' }, { communityId: 'cmt_x' }]) {
       for (const [name, query] of Object.entries(statsQueries(db, scope, range))) {

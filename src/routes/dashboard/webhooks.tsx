@@ -6,20 +6,30 @@ import { assertCan, can, ownScope } from '../../services/access'
 import { listCommunities } from '../../services/communities'
 import { EVENT_TYPES } from '../../db/schema'
 import { signingSecret } from '../../lib/config'
+import { checkOutboundUrl, type OutboundRefusal } from '../../lib/outbound'
 import { CreateWebhookSchema } from '../../schemas/announcements'
 import {
   createWebhookEndpoint,
   listWebhookEndpoints,
   recentWebhookDeliveries,
+  withShownReasons,
 } from '../../services/webhooks'
+import { endpointRefusedText } from '../../lib/i18n'
 import { Csrf, words } from '../../views/dashboard'
 import { lang, formText, shell, refuse } from './page'
 
 /** Webhook endpoints for the events outbox, with their secret shown once. */
 export const webhooksApp = new Hono<AppEnv>()
 
-async function webhooksPage(c: Context<AppEnv>, secret?: { url: string; value: string }) {
+async function webhooksPage(
+  c: Context<AppEnv>,
+  outcome?:
+    | { secret: { url: string; value: string } }
+    | { refused: { url: string; reason: OutboundRefusal } },
+) {
   const t = words(lang(c))
+  const secret = outcome && 'secret' in outcome ? outcome.secret : undefined
+  const refused = outcome && 'refused' in outcome ? outcome.refused : undefined
   const principal = c.var.principal
   const scope = ownScope(principal)
   assertCan(principal, 'webhooks.manage', scope)
@@ -27,9 +37,11 @@ async function webhooksPage(c: Context<AppEnv>, secret?: { url: string; value: s
     listWebhookEndpoints(c.var.db, scope?.communityId ?? null),
     listCommunities(c.var.db, principal, { limit: 100 }),
   ])
-  const logs = await Promise.all(
-    endpoints.map((endpoint) => recentWebhookDeliveries(c.var.db, endpoint.id, 10)),
+  // One call to D1 however many endpoints there are (D1 allows 1,000 per request).
+  const [first, ...rest] = endpoints.map((endpoint) =>
+    recentWebhookDeliveries(c.var.db, endpoint.id, 10),
   )
+  const logs = first ? await c.var.db.batch([first, ...rest]) : []
   const csrf = await csrfTokenFor(c)
   return shell(
     c,
@@ -42,6 +54,14 @@ async function webhooksPage(c: Context<AppEnv>, secret?: { url: string; value: s
             <bdi>{secret.url}</bdi> · {t.secretOnce}
           </p>
           <p class="code">{secret.value}</p>
+        </section>
+      )}
+      {refused && (
+        <section class="err" role="alert">
+          <p>{endpointRefusedText(lang(c), refused.reason)}</p>
+          <p class="code">
+            <bdi>{refused.url}</bdi>
+          </p>
         </section>
       )}
       {endpoints.length === 0 && (
@@ -63,7 +83,7 @@ async function webhooksPage(c: Context<AppEnv>, secret?: { url: string; value: s
           {logs[i]!.length === 0 && <p class="muted">{t.noDeliveries}</p>}
           <table>
             <tbody>
-              {logs[i]!.map((row) => (
+              {withShownReasons(logs[i]!).map((row) => (
                 <tr>
                   <td>
                     <code>{row.type}</code>
@@ -81,7 +101,15 @@ async function webhooksPage(c: Context<AppEnv>, secret?: { url: string; value: s
         <form method="post" action="/admin/webhooks">
           <Csrf token={csrf} />
           <label for="url">{t.endpoint}</label>
-          <input id="url" name="url" type="url" required class="wide" placeholder="https://" />
+          <input
+            id="url"
+            name="url"
+            type="url"
+            required
+            class="wide"
+            placeholder="https://"
+            value={refused?.url}
+          />
           <label for="communityId">{t.communities}</label>
           <select id="communityId" name="communityId">
             {can(principal, 'webhooks.manage') && <option value="">{t.all}</option>}
@@ -126,6 +154,14 @@ webhooksApp.post('/admin/webhooks', async (c) => {
     'webhooks.manage',
     parsed.data.communityId ? { communityId: parsed.data.communityId } : undefined,
   )
+  // Refused on the page, in the admin's language, with the form kept filled in.
+  const check = checkOutboundUrl(parsed.data.url, {
+    allowLoopbackHttp: c.var.config.ALLOW_HTTP_WEBHOOKS,
+  })
+  if (!check.ok) {
+    c.status(400)
+    return webhooksPage(c, { refused: { url: parsed.data.url, reason: check.reason } })
+  }
   const { secret } = await createWebhookEndpoint(
     c.var.db,
     {
@@ -136,5 +172,5 @@ webhooksApp.post('/admin/webhooks', async (c) => {
     { signingSecret: signingSecret(c.var.config), allowHttp: c.var.config.ALLOW_HTTP_WEBHOOKS },
     new Date(),
   )
-  return webhooksPage(c, { url: parsed.data.url, value: secret })
+  return webhooksPage(c, { secret: { url: parsed.data.url, value: secret } })
 })

@@ -1,0 +1,43 @@
+import { OUTBOUND_REFUSALS } from './outbound'
+
+/**
+ * Why a delivery did not go out, as stored on delivery rows and shown to admins: a small closed
+ * set of fixed phrases plus `HTTP <status> from the endpoint` (with a provider's numeric error
+ * code, e.g. the WhatsApp Cloud API's). Never anything the endpoint wrote: an endpoint is chosen
+ * by an admin, and what it answers must not come back to them through us.
+ */
+const FIXED_REASONS = new Set<string>([
+  'redirect not followed',
+  'timed out',
+  'network error',
+  ...OUTBOUND_REFUSALS.map((reason) => `refused: ${reason}`),
+  'outcome unknown: an earlier attempt was interrupted after sending',
+  'member left',
+  'no phone number',
+  'announcement deleted',
+  'event not found',
+  'endpoint removed',
+  'unexpected error',
+  'webhook channel is not configured (DELIVERY_WEBHOOK_URL, DELIVERY_WEBHOOK_SECRET)',
+  'WhatsApp is not configured (WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID)',
+  'delivery failed',
+])
+
+const HTTP_REASON = /^HTTP \d{3} from the endpoint( \(error \d{1,16}\))?$/
+
+/** Whether `reason` is one of the phrases a delivery row may hold. */
+export function isDeliveryReason(reason: string): boolean {
+  return FIXED_REASONS.has(reason) || HTTP_REASON.test(reason)
+}
+
+/**
+ * The reason to show for a stored one. Rows written before endpoints' answers were dropped may
+ * hold an answer's text (`HTTP 500: <body>`, `network: <error>`): only its status is shown.
+ */
+export function shownReason(stored: string | null): string | null {
+  if (stored === null || isDeliveryReason(stored)) return stored
+  const status = /^HTTP (\d{3})\b/.exec(stored)?.[1]
+  if (status) return `HTTP ${status} from the endpoint`
+  if (stored.startsWith('network')) return 'network error'
+  return 'delivery failed'
+}
