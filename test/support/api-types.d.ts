@@ -175,7 +175,7 @@ export interface paths {
     get: operations['listWebhookEndpoints']
     /**
      * Subscribe an endpoint to events (Standard Webhooks, signed)
-     * @description The answer carries the signing secret (`whsec_...`) once.
+     * @description The answer carries the signing secret (`whsec_...`) once. Deliveries are POSTs that never follow a redirect (a 3xx is a failed attempt); only the status and a short fixed reason of each attempt are kept, never what the endpoint answered.
      */
     post: operations['createWebhookEndpoint']
   }
@@ -767,6 +767,7 @@ export interface components {
       /** @enum {string} */
       status: 'queued' | 'sending' | 'sent' | 'failed' | 'skipped'
       attempts: number
+      /** @description A short fixed reason, never what the channel answered */
       lastError: string | null
       providerMessageId: string | null
       /**
@@ -789,7 +790,7 @@ export interface components {
     CreateWebhook: {
       /**
        * Format: uri
-       * @description https; http only where ALLOW_HTTP_WEBHOOKS is set (local development)
+       * @description https on a public host: private, loopback, link-local and other non-public addresses (in any notation), localhost, *.local, *.internal, cloud metadata hosts and single-label hosts are refused (400, with the reason in `errors`). Plain http and local hosts only where ALLOW_HTTP_WEBHOOKS is set (local development).
        */
       url: string
       events: (
@@ -2952,7 +2953,7 @@ export interface operations {
   }
   /**
    * Subscribe an endpoint to events (Standard Webhooks, signed)
-   * @description The answer carries the signing secret (`whsec_...`) once.
+   * @description The answer carries the signing secret (`whsec_...`) once. Deliveries are POSTs that never follow a redirect (a 3xx is a failed attempt); only the status and a short fixed reason of each attempt are kept, never what the endpoint answered.
    */
   createWebhookEndpoint: {
     requestBody: {
@@ -3063,6 +3064,7 @@ export interface operations {
               status: string
               attempts: number
               responseStatus: number | null
+              /** @description A short fixed reason (`HTTP 500 from the endpoint`, `timed out`, `redirect not followed`, `refused: private address`, ...), never the body */
               lastError: string | null
               updatedAt: string
             }[]
