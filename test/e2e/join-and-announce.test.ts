@@ -103,10 +103,16 @@ describe('a marketer, a visitor and an admin, in a real browser', () => {
     await admin.getByRole('button', { name: 'Create' }).click()
     await expect.poll(() => admin!.locator('h1').textContent()).toBe('Poster at the park')
 
-    // Scan the QR code on the page, as a phone would.
-    const [scanned] = await scanQrCodes(
-      await admin.locator('img[src*="qr.svg"]').screenshot({ type: 'png' }),
-    )
+    // Scan the QR code on the page, as a phone would, once the image has loaded: a screenshot
+    // taken while it is still arriving shows an empty box.
+    const qrImage = admin.locator('img[src*="qr.svg"]')
+    type LoadedImage = { complete: boolean; naturalWidth: number }
+    const loadedWidth = (img: unknown) => {
+      const { complete, naturalWidth } = img as LoadedImage
+      return complete ? naturalWidth : 0
+    }
+    await expect.poll(() => qrImage.evaluate(loadedWidth)).toBeGreaterThan(0)
+    const [scanned] = await scanQrCodes(await qrImage.screenshot({ type: 'png' }))
     expect(scanned).toMatch(new RegExp(`^${worker.url}/i/[a-z2-9]{13}\\?via=qr$`))
 
     // A new visitor on a phone, in German.
