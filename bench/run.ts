@@ -2,7 +2,7 @@
 // endpoints at 10k, 100k and 1M visits. Everything runs on 127.0.0.1 against `wrangler dev`, is
 // bounded in time, and stops by itself. Results: printed as Markdown and written to
 // bench/results/latest.json; bench/README.md records them with the machine they ran on.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import path from 'node:path'
@@ -395,17 +395,20 @@ async function statsSuite() {
   }
 }
 
-/** A local webhook receiver that answers at once and counts what arrives. */
+/** A local webhook receiver that answers at once, counts what arrives and when. */
 async function startCountingReceiver(): Promise<{
   url: string
   count: () => number
+  arrivals: number[]
   close: () => void
 }> {
   let received = 0
+  const arrivals: number[] = []
   const server = createServer((request, response) => {
     request.resume()
     request.on('end', () => {
       received += 1
+      arrivals.push(performance.now())
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
     })
   })
@@ -415,6 +418,7 @@ async function startCountingReceiver(): Promise<{
   return {
     url: `http://127.0.0.1:${port}/webhook`,
     count: () => received,
+    arrivals,
     close: () => server.close(),
   }
 }
@@ -543,6 +547,99 @@ async function dispatchSuite() {
   return results
 }
 
+/**
+ * The project's wrangler.toml with the delivery consumer's `max_concurrency` changed, written to
+ * bench/results (git-ignored) with its paths adjusted.
+ */
+function configWithConcurrency(concurrency: number): string {
+  const root = path.resolve(import.meta.dirname, '..')
+  const text = readFileSync(path.join(root, 'wrangler.toml'), 'utf8')
+    .replace('main = "src/index.ts"', 'main = "../../src/index.ts"')
+    .replace('migrations_dir = "migrations"', 'migrations_dir = "../../migrations"')
+    .replace('max_concurrency = 1', `max_concurrency = ${concurrency}`)
+  const dir = path.join(import.meta.dirname, 'results')
+  mkdirSync(dir, { recursive: true })
+  const file = path.join(dir, `wrangler-concurrency-${concurrency}.toml`)
+  writeFileSync(file, text)
+  return file
+}
+
+/**
+ * The sender's pace: one announcement through the real pipeline with DELIVERY_RATE_PER_SECOND
+ * at 50 and at 1,000, with the delivery consumer's `max_concurrency` at 1 and at 4, to a
+ * receiver that answers at once. The rate is measured at the receiver, from the first arrival
+ * to the last, and compared with the configured one (the baseline of the same run).
+ */
+async function paceSuite() {
+  const results = []
+  const cases = (process.env.BENCH_PACE_CASES ?? '50x1x2000,50x4x2000,1000x1x10000,1000x4x10000')
+    .split(',')
+    .map((entry) => entry.split('x').map(Number) as [number, number, number])
+  for (const [rate, concurrency, size] of cases) {
+    const state = mkdtempSync(path.join(tmpdir(), 'bench-pace-'))
+    const receiver = await startCountingReceiver()
+    const config = configWithConcurrency(concurrency)
+    const vars = {
+      DELIVERY_WEBHOOK_URL: receiver.url,
+      DELIVERY_WEBHOOK_SECRET: 'whsec_YmVuY2gtZGVsaXZlcnktc2VjcmV0LTAxMjM0NTY3',
+      DELIVERY_RATE_PER_SECOND: String(rate),
+    }
+    try {
+      const setup = await startWorker({ state, vars, config })
+      const community = await apiClient(setup.url)('POST', '/api/communities', {
+        name: `Pace ${rate} ${concurrency}`,
+        description: '',
+        visibility: 'open',
+      })
+      const groups = await apiClient(setup.url)('GET', `/api/communities/${community.id}/groups`)
+      await setup.stop()
+      const db = new DatabaseSync(localD1File(state))
+      loadMembers(db, community.id, groups.data[0].id, size)
+      db.close()
+      const worker = await startWorker({ state, vars, config })
+      try {
+        const announcement = await apiClient(worker.url)(
+          'POST',
+          `/api/communities/${community.id}/announcements`,
+          { body: 'Pace benchmark', sendAt: new Date(Date.now() + 1500).toISOString() },
+        )
+        await new Promise((resolve) => setTimeout(resolve, 2000))
+        await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`)
+        const deadline = Date.now() + 10 * 60_000
+        while (receiver.count() < size && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 250))
+        const arrivals = [...receiver.arrivals].sort((a, b) => a - b)
+        const seconds = (arrivals.at(-1)! - arrivals[0]!) / 1000
+        const perSecond = (arrivals.length - 1) / seconds
+        // The busiest second anywhere in the run, to show bursts an average would hide.
+        let busiest = 0
+        for (let i = 0, j = 0; i < arrivals.length; i++) {
+          while (arrivals[i]! - arrivals[j]! >= 1000) j++
+          busiest = Math.max(busiest, i - j + 1)
+        }
+        const status = await apiClient(worker.url)('GET', `/api/announcements/${announcement.id}`)
+        results.push({
+          rate,
+          concurrency,
+          recipients: size,
+          delivered: receiver.count(),
+          sent: status.deliveries.sent,
+          seconds: Math.round(seconds * 10) / 10,
+          perSecond: Math.round(perSecond),
+          ofRate: Math.round((perSecond / rate) * 1000) / 10,
+          busiestSecond: busiest,
+        })
+      } finally {
+        await worker.stop()
+      }
+    } finally {
+      receiver.close()
+      rmSync(state, { recursive: true, force: true })
+    }
+  }
+  return results
+}
+
 const which = process.argv[2] ?? 'all'
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
 const output: Record<string, unknown> = {
@@ -582,6 +679,22 @@ if (which === 'all' || which === 'dispatch') {
   for (const r of dispatch) {
     console.log(
       `| ${r.recipients} | ${r.delivered} | ${r.seconds} | ${r.perSecond} | ${r.invocations} | ${r.cronQueries} | ${r.expandInvocations} (${r.expandQueriesMax}) | ${r.deliverInvocations} (${r.deliverQueriesAvg} / ${r.deliverQueriesMax}) |`,
+    )
+  }
+  console.log()
+}
+
+if (which === 'all' || which === 'pace') {
+  const pace = await paceSuite()
+  output.pace = pace
+  console.log('## The sender’s pace\n')
+  console.log(
+    '| DELIVERY_RATE_PER_SECOND | max_concurrency | recipients | delivered | time s | deliveries/s | of the rate | busiest second |',
+  )
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|')
+  for (const r of pace) {
+    console.log(
+      `| ${r.rate} | ${r.concurrency} | ${r.recipients} | ${r.delivered} | ${r.seconds} | ${r.perSecond} | ${r.ofRate}% | ${r.busiestSecond} |`,
     )
   }
   console.log()

@@ -2,6 +2,8 @@ import { createApp } from './app'
 import { handleQueue } from './jobs/queue'
 import { handleScheduled } from './jobs/scheduled'
 
+export { SendRateLimiter } from './services/send-rate'
+
 const app = createApp()
 
 export default {

@@ -26,10 +26,12 @@ interface __BaseEnv_Env {
 	ADMIN_TOKEN: string;
 	SIGNING_SECRET: string;
 	DELIVERY_WEBHOOK_SECRET: string;
+	SEND_RATE_LIMITER: DurableObjectNamespace<import("./index").SendRateLimiter>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./index");
+		durableNamespaces: "SendRateLimiter";
 	}
 	interface Env extends __BaseEnv_Env {}
 }

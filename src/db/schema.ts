@@ -510,7 +510,16 @@ export const announcements = sqliteTable(
   ],
 )
 
-/** One run of an announcement: its audience expanded in chunks (`cursor`), counts kept as it goes. */
+export const DISPATCH_STATUSES = ['expanding', 'expanded', 'done', 'cancelled'] as const
+export type DispatchStatus = (typeof DISPATCH_STATUSES)[number]
+
+/**
+ * One run of an announcement: its audience expanded in chunks (`cursor`), counts kept as it goes.
+ * `expanding` and `expanded` runs have work left; `done` when every delivery is settled,
+ * `cancelled` when an admin stopped it. `progressAt` moves whenever the run advances (an
+ * expansion step, a settled delivery); the cron job's reconciler looks at runs whose progress
+ * stalled and records when it last did in `reconciledAt`.
+ */
 export const dispatches = sqliteTable(
   'dispatches',
   {
@@ -519,24 +528,46 @@ export const dispatches = sqliteTable(
       .notNull()
       .references(() => announcements.id, { onDelete: 'cascade' }),
     scheduledFor: timestamp('scheduled_for').notNull(),
-    status: text('status', { enum: ['expanding', 'expanded'] }).notNull(),
+    status: text('status', { enum: DISPATCH_STATUSES }).notNull(),
     cursor: text('cursor'),
+    // Deliveries not settled yet (queued or sending).
     queued: integer('queued').notNull().default(0),
     sent: integer('sent').notNull().default(0),
     failed: integer('failed').notNull().default(0),
     skipped: integer('skipped').notNull().default(0),
+    // Sent, perhaps: the attempt was interrupted or timed out where a retry is not safe.
+    unknown: integer('unknown').notNull().default(0),
+    // Not sent because an admin cancelled the run.
+    cancelled: integer('cancelled').notNull().default(0),
     createdAt: timestamp('created_at').notNull(),
+    progressAt: timestamp('progress_at'),
+    reconciledAt: timestamp('reconciled_at'),
+    finishedAt: timestamp('finished_at'),
   },
   (t) => [
     // A retried or overlapping cron run cannot start the same run twice.
     uniqueIndex('dispatches_run_unique').on(t.announcementId, t.scheduledFor),
+    // The reconciler's look-up: unfinished runs by how long ago they last moved.
+    index('dispatches_progress_idx').on(t.status, t.progressAt),
   ],
 )
 
-export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'failed', 'skipped'] as const
+export const DELIVERY_STATUSES = [
+  'queued',
+  'sending',
+  'sent',
+  'failed',
+  'skipped',
+  'unknown',
+  'cancelled',
+] as const
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
 
-/** One message to one member for one run: the key makes every delivery happen at most once. */
+/**
+ * One message to one member for one run: the key makes every delivery happen at most once.
+ * `nextAttemptAt`: when a `queued` delivery is due (now, or after a retry's backoff); one due
+ * long ago whose queue message was lost is re-enqueued by the reconciler.
+ */
 export const deliveries = sqliteTable(
   'deliveries',
   {
@@ -549,10 +580,11 @@ export const deliveries = sqliteTable(
     lastError: text('last_error'),
     providerMessageId: text('provider_message_id'),
     updatedAt: timestamp('updated_at').notNull(),
+    nextAttemptAt: integer('next_attempt_at').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.dispatchId, t.memberId] }),
-    index('deliveries_status_idx').on(t.dispatchId, t.status),
+    index('deliveries_status_idx').on(t.dispatchId, t.status, t.nextAttemptAt),
   ],
 )
 

@@ -5,18 +5,36 @@ import {
   deliverEvent,
   DeliveryMessageSchema,
   expandDispatch,
+  type Pace,
   type Verdict,
 } from '../services/dispatch'
 import { recordVisits, VisitMessageSchema, type VisitMessage } from '../services/visits'
 import { deadLetters } from '../db/schema'
+import { createSharedPacer, senderKey } from '../services/send-rate'
 
 export const VISITS_QUEUE_NAME = 'community-growth-visits'
 export const DELIVERY_QUEUE_NAME = 'community-growth-deliveries'
 export const DEAD_LETTER_QUEUE_NAME = 'community-growth-deliveries-dlq'
 
-// Longer than a delivery's claim (60 s): a retried message then finds an interrupted claim
-// stale and settles it, instead of taking it for another consumer's work in progress.
+// A batch that failed as a whole is tried again after this; deliveries it left `sending` are the
+// reconciler's (see `reconcileRuns`).
 const RETRY_AFTER_ERROR_SECONDS = 90
+
+/**
+ * Paces sends to `ratePerSecond` within one caller: each call reserves the next free slot and
+ * waits for it, so concurrent sends never burst. The consumer uses the shared limiter instead
+ * (`createSharedPacer`), which holds across consumers.
+ */
+export function createPacer(ratePerSecond: number): Pace {
+  const interval = 1000 / ratePerSecond
+  let nextSlot = 0
+  return async () => {
+    const slot = Math.max(Date.now(), nextSlot)
+    nextSlot = slot + interval
+    const wait = slot - Date.now()
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+  }
+}
 
 /** The Worker's queue consumer: each queue's batches go to the job that owns them. */
 export async function handleQueue(
@@ -62,8 +80,8 @@ async function writeVisits(batch: MessageBatch, env: Env): Promise<void> {
 
 /**
  * Announcement runs and webhook events: expansion steps, recipient messages (delivered together,
- * in a few D1 queries per batch) and outbox events, paced to `DELIVERY_RATE_PER_SECOND` (the
- * consumer runs one batch at a time, see wrangler.toml). A delivery that fails for good goes to
+ * in a few D1 queries per batch) and outbox events, paced to `DELIVERY_RATE_PER_SECOND` by the
+ * sender's shared limiter, however many batches run at once. A delivery that fails for good goes to
  * the dead-letter queue with its reason, after its row is marked failed: nothing is dropped
  * silently.
  */
@@ -96,13 +114,17 @@ async function deliverBatch(
   db: ReturnType<typeof createDb>,
 ): Promise<void> {
   const config = loadConfig(env)
-  const interval = 1000 / config.DELIVERY_RATE_PER_SECOND
-  let lastSend = 0
-  const pace = async () => {
-    const wait = lastSend + interval - Date.now()
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
-    lastSend = Date.now()
-  }
+  // The sender's rate is shared by every consumer running at the moment (see `SendRateLimiter`).
+  const sends = batch.messages.filter((message) => {
+    const kind = (message.body as { kind?: unknown } | null)?.kind
+    return kind === 'announce' || kind === 'event'
+  }).length
+  const pace = createSharedPacer(
+    env.SEND_RATE_LIMITER,
+    senderKey(config),
+    config.DELIVERY_RATE_PER_SECOND,
+    sends,
+  )
   const act = async (message: Message, body: unknown, verdict: Verdict) => {
     if (verdict.action === 'retry') return message.retry({ delaySeconds: verdict.delaySeconds })
     if (verdict.action === 'dead-letter')

@@ -1,5 +1,5 @@
 import { createDb } from '../db/client'
-import { dispatchDueAnnouncements } from '../services/dispatch'
+import { dispatchDueAnnouncements, reconcileRuns } from '../services/dispatch'
 import { pruneRateLimits } from '../services/rate-limits'
 import { pruneSessions } from '../services/sessions'
 import { fanOutEvents } from '../services/webhooks'
@@ -7,7 +7,8 @@ import { pruneVisits } from '../services/visits'
 import { loadConfig } from '../lib/config'
 
 /**
- * The Cron Trigger (every minute): start the announcements that are due, move the events
+ * The Cron Trigger (every minute): start the announcements that are due, move stalled runs on
+ * (the reconciler, see `reconcileRuns`), move the events
  * outbox on to the delivery queue, delete raw visits past their retention, and, once an hour,
  * forget old rate-limit windows and expired sessions. Each step is bounded (claims and events
  * are taken a few dozen at a time), so one run never outgrows its limits; whatever is left
@@ -26,6 +27,14 @@ export async function handleScheduled(
     console.error(JSON.stringify({ job: 'cron', step: 'announcements', error: String(error) }))
     return []
   })
+  // Runs whose progress stalled (a lost queue message, a consumer that died) move on from the
+  // database's record of them.
+  const reconciled = await reconcileRuns(db, env.DELIVERY_QUEUE, loadConfig(env), now).catch(
+    (error) => {
+      console.error(JSON.stringify({ job: 'cron', step: 'reconciler', error: String(error) }))
+      return null
+    },
+  )
   const events = await fanOutEvents(db, env.DELIVERY_QUEUE, now).catch((error) => {
     console.error(JSON.stringify({ job: 'cron', step: 'events', error: String(error) }))
     return 0
@@ -45,6 +54,7 @@ export async function handleScheduled(
       job: 'cron',
       cron: controller.cron,
       dispatches: started.length,
+      reconciled,
       events,
       prunedVisits,
       d1Queries: counter.queries,

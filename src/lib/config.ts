@@ -38,6 +38,8 @@ const ConfigSchema = z.object({
   DELIVERY_RATE_PER_SECOND: z.coerce.number().positive().max(1000).default(20),
   DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
   DELIVERY_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
+  // How long one send may take before its outcome counts as unknown; unset: the channel's own.
+  DELIVERY_TIMEOUT_SECONDS: z.coerce.number().positive().max(120).optional().catch(undefined),
   WHATSAPP_API_BASE: z
     .url({ protocol: /^https?$/ })
     .default('https://graph.facebook.com')

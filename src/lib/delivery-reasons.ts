@@ -12,6 +12,12 @@ const FIXED_REASONS = new Set<string>([
   'network error',
   ...OUTBOUND_REFUSALS.map((reason) => `refused: ${reason}`),
   'outcome unknown: an earlier attempt was interrupted after sending',
+  // A send without an answer in time, or interrupted after its claim (see `resendsWhenUnknown`).
+  'timed out: outcome unknown',
+  'outcome unknown: the attempt was interrupted after it may have been sent',
+  'outcome unknown: the last attempt was interrupted after it may have been sent',
+  'interrupted; sent again with the same webhook-id',
+  'run cancelled',
   'member left',
   'no phone number',
   'announcement deleted',

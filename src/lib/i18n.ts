@@ -175,6 +175,13 @@ export function inviteGoneText(t: Messages, status: 'revoked' | 'expired' | 'use
 
 /** The dashboard's words. Every value of the data (statuses, roles, kinds) has its words here. */
 const dashboardDe = {
+  unknown: 'Ausgang unbekannt',
+  sending: 'wird gesendet',
+  stalled: 'hängt: seit Minuten kein Fortschritt',
+  resumeRun: 'Fortsetzen',
+  cancelRun: 'Diesen Durchlauf stoppen',
+  confirmCancelRun:
+    'Diesen Durchlauf stoppen? Wer noch nicht erreicht wurde, bekommt diese Ankündigung nicht.',
   skipChart: 'Diagramm überspringen',
   rangeBackwards: 'Der Zeitraum endet vor seinem Beginn. Wähle ein „Von“ vor dem „Bis“.',
   rangeTooLong: (days: number) =>
@@ -249,6 +256,8 @@ const dashboardDe = {
     sent: 'zugestellt',
     failed: 'fehlgeschlagen',
     skipped: 'übersprungen',
+    cancelled: 'gestoppt',
+    unknown: 'Ausgang unbekannt',
   },
   roles: {
     owner: 'Inhaber',
@@ -388,6 +397,12 @@ const dashboardDe = {
 export type Words = typeof dashboardDe
 
 const dashboardEn: Words = {
+  unknown: 'Outcome unknown',
+  sending: 'sending',
+  stalled: 'stalled: no progress for minutes',
+  resumeRun: 'Resume',
+  cancelRun: 'Stop this run',
+  confirmCancelRun: 'Stop this run? Members not reached yet will not get this announcement.',
   skipChart: 'Skip the chart',
   rangeBackwards: 'The period ends before it begins. Choose a “From” before the “To”.',
   rangeTooLong: (days) => `At most ${days} days at once. Choose a shorter period.`,
@@ -453,6 +468,8 @@ const dashboardEn: Words = {
     sent: 'delivered',
     failed: 'failed',
     skipped: 'skipped',
+    cancelled: 'stopped',
+    unknown: 'outcome unknown',
   },
   roles: { owner: 'Owner', community_admin: 'Community admin', group_admin: 'Group admin' },
   groupKinds: { announcement: 'Announcement group', discussion: 'Discussion group' },

@@ -14,6 +14,7 @@ import {
   updateAnnouncement,
 } from '../services/announcements'
 import { getCommunityOrThrow } from '../services/communities'
+import { resumeRun, stopRun } from '../services/dispatch'
 import type { Announcement } from '../db/schema'
 import { idParam } from '../schemas/common'
 import {
@@ -34,6 +35,7 @@ export const announcementsApp = new OpenAPIHono<AppEnv>()
 const tags = ['Announcements']
 const CommunityParams = idParam('cmt')
 const AnnouncementParams = idParam('ann')
+const RunParams = AnnouncementParams.extend(idParam('dsp', 'runId').shape)
 
 /** Announcement groups are admin-only: community admins and owners announce, group admins do not. */
 async function announcementFor(
@@ -63,6 +65,7 @@ async function detailed(c: Context<AppEnv>, announcement: Announcement) {
   return serializeAnnouncement(announcement, {
     upcomingRuns: upcoming(announcement),
     summary: { totals: summary.totals, runs: summary.runs, failures: summary.failures },
+    now: new Date(),
   })
 }
 
@@ -231,7 +234,8 @@ announcementsApp.openapi(
     path: '/announcements/{id}/send-now',
     operationId: 'sendAnnouncementNow',
     tags,
-    summary: 'Send now: the next cron run (within a minute) sends it',
+    summary:
+      'Send now: the next cron run (within a minute) sends it. While a run is still sending or stalled, 409 names that run and how to resume or cancel it',
     security: bearerSecurity,
     request: { params: AnnouncementParams },
     responses: {
@@ -272,5 +276,58 @@ announcementsApp.openapi(
       },
       200,
     )
+  },
+)
+
+announcementsApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/announcements/{id}/runs/{runId}/resume',
+    operationId: 'resumeAnnouncementRun',
+    tags,
+    summary:
+      'Resume a stalled run now: expansion goes on from its cursor, waiting deliveries are queued again, sends interrupted long ago are settled per channel (the cron job does this by itself after a few minutes)',
+    security: bearerSecurity,
+    request: { params: RunParams },
+    responses: {
+      200: jsonResponse(AnnouncementSchema, 'The announcement, its run resumed'),
+      ...problemResponses(404, 409),
+    },
+  }),
+  async (c) => {
+    const { id, runId } = c.req.valid('param')
+    const announcement = await announcementFor(c, id, 'announcements.manage')
+    await resumeRun(
+      c.var.db,
+      c.env.DELIVERY_QUEUE,
+      c.var.config,
+      announcement.id,
+      runId,
+      new Date(),
+    )
+    return c.json(await detailed(c, announcement), 200)
+  },
+)
+
+announcementsApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/announcements/{id}/runs/{runId}/cancel',
+    operationId: 'cancelAnnouncementRun',
+    tags,
+    summary:
+      'Cancel one run: nothing more is sent for it (sends under way settle as they end); later runs of a repeat rule stay scheduled',
+    security: bearerSecurity,
+    request: { params: RunParams },
+    responses: {
+      200: jsonResponse(AnnouncementSchema, 'The announcement, its run cancelled'),
+      ...problemResponses(404, 409),
+    },
+  }),
+  async (c) => {
+    const { id, runId } = c.req.valid('param')
+    const announcement = await announcementFor(c, id, 'announcements.manage')
+    await stopRun(c.var.db, announcement.id, runId, new Date())
+    return c.json(await detailed(c, announcement), 200)
   },
 )

@@ -2,9 +2,12 @@ import { z } from '@hono/zod-openapi'
 import {
   ANNOUNCEMENT_STATUSES,
   DELIVERY_STATUSES,
+  DISPATCH_STATUSES,
   EVENT_TYPES,
   type Announcement,
+  type Dispatch,
 } from '../db/schema'
+import { isStalled, shownStatus } from '../services/announcements'
 import { idPattern } from '../lib/ids'
 import { TimestampSchema, userText } from './common'
 
@@ -88,10 +91,15 @@ export function audienceGroupIds(
 }
 
 const Counts = z.object({
-  queued: z.number().int(),
+  queued: z.number().int().describe('Not settled yet: waiting or being sent'),
   sent: z.number().int(),
   failed: z.number().int(),
   skipped: z.number().int(),
+  unknown: z
+    .number()
+    .int()
+    .describe('Outcome unknown: the send may have happened (interrupted or timed out)'),
+  cancelled: z.number().int().describe('Not sent because the run was cancelled'),
 })
 
 export const AnnouncementSchema = z
@@ -100,7 +108,9 @@ export const AnnouncementSchema = z
     communityId: z.string(),
     body: z.string(),
     audience: z.union([z.literal('announcement'), z.object({ groupIds: z.array(z.string()) })]),
-    status: z.enum(ANNOUNCEMENT_STATUSES),
+    status: z
+      .enum([...ANNOUNCEMENT_STATUSES, 'sending'])
+      .describe('`sending` while one of its runs has work left'),
     nextRunAt: TimestampSchema.nullable(),
     repeat: z
       .object({ cron: z.string(), timezone: z.string(), until: TimestampSchema.nullable() })
@@ -111,7 +121,14 @@ export const AnnouncementSchema = z
       z.object({
         id: z.string(),
         scheduledFor: TimestampSchema,
-        status: z.string(),
+        status: z
+          .enum(DISPATCH_STATUSES)
+          .describe('`expanding` and `expanded` have work left; `done`, `cancelled` do not'),
+        stalled: z
+          .boolean()
+          .describe('Work left, but no progress for minutes: resume or cancel it'),
+        lastProgressAt: TimestampSchema.nullable(),
+        finishedAt: TimestampSchema.nullable(),
         ...Counts.shape,
       }),
     ),
@@ -127,9 +144,10 @@ export function serializeAnnouncement(
     upcomingRuns: Date[]
     summary?: {
       totals: z.infer<typeof Counts>
-      runs: Array<{ id: string; scheduledFor: Date; status: string } & z.infer<typeof Counts>>
+      runs: Dispatch[]
       failures: Array<{ reason: string | null; count: number }>
     }
+    now?: Date
   },
 ): z.infer<typeof AnnouncementSchema> {
   return {
@@ -139,7 +157,7 @@ export function serializeAnnouncement(
     audience: announcement.audienceGroupIds
       ? { groupIds: announcement.audienceGroupIds }
       : 'announcement',
-    status: announcement.status,
+    status: shownStatus(announcement, extra.summary?.runs ?? []),
     nextRunAt: announcement.sendAt?.toISOString() ?? null,
     repeat: announcement.repeatCron
       ? {
@@ -149,15 +167,27 @@ export function serializeAnnouncement(
         }
       : null,
     upcomingRuns: extra.upcomingRuns.map((run) => run.toISOString()),
-    deliveries: extra.summary?.totals ?? { queued: 0, sent: 0, failed: 0, skipped: 0 },
+    deliveries: extra.summary?.totals ?? {
+      queued: 0,
+      sent: 0,
+      failed: 0,
+      skipped: 0,
+      unknown: 0,
+      cancelled: 0,
+    },
     runs: (extra.summary?.runs ?? []).map((run) => ({
       id: run.id,
       scheduledFor: run.scheduledFor.toISOString(),
       status: run.status,
+      stalled: isStalled(run, extra.now ?? new Date()),
+      lastProgressAt: run.progressAt?.toISOString() ?? null,
+      finishedAt: run.finishedAt?.toISOString() ?? null,
       queued: run.queued,
       sent: run.sent,
       failed: run.failed,
       skipped: run.skipped,
+      unknown: run.unknown,
+      cancelled: run.cancelled,
     })),
     failureReasons: extra.summary?.failures ?? [],
     createdAt: announcement.createdAt.toISOString(),

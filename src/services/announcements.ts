@@ -9,6 +9,7 @@ import {
   members,
   type Announcement,
   type DeliveryStatus,
+  type Dispatch,
 } from '../db/schema'
 import { shownReason } from '../lib/delivery-reasons'
 import { ApiError, notFound } from '../lib/errors'
@@ -221,12 +222,63 @@ export async function cancelAnnouncement(
   return cancelled
 }
 
+/** Runs with work left: still expanding, or deliveries not settled yet. */
+export const UNFINISHED_RUN_STATUSES = ['expanding', 'expanded'] as const
+
+/** A run with work left whose progress has not moved for this long is stalled. */
+export const RUN_STALL_MS = 3 * 60_000
+
+export function isUnfinished(run: Pick<Dispatch, 'status'>): boolean {
+  return (UNFINISHED_RUN_STATUSES as readonly string[]).includes(run.status)
+}
+
+export function isStalled(run: Pick<Dispatch, 'status' | 'progressAt'>, now: Date): boolean {
+  return isUnfinished(run) && (run.progressAt?.getTime() ?? 0) < now.getTime() - RUN_STALL_MS
+}
+
+/**
+ * The status to show: `sending` while one of its runs has work left, whatever the stored status
+ * (which only says whether more runs are scheduled).
+ */
+export function shownStatus(
+  announcement: Announcement,
+  runs: Array<Pick<Dispatch, 'status'>>,
+): Announcement['status'] | 'sending' {
+  if (announcement.status !== 'cancelled' && runs.some(isUnfinished)) return 'sending'
+  return announcement.status
+}
+
 /** Makes a scheduled announcement due now; the next cron run (within a minute) sends it. */
 export async function sendAnnouncementNow(
   db: Database,
   announcement: Announcement,
   now: Date,
 ): Promise<Announcement> {
+  const [unfinished] = await db
+    .select()
+    .from(dispatches)
+    .where(
+      and(
+        eq(dispatches.announcementId, announcement.id),
+        inArray(dispatches.status, [...UNFINISHED_RUN_STATUSES]),
+      ),
+    )
+    .orderBy(desc(dispatches.scheduledFor))
+    .limit(1)
+  // A stalled run is resumed, not started again; a one-off still sending has nothing to send now.
+  // (A recurring one may start its next run while the last still sends.)
+  if (unfinished && (isStalled(unfinished, now) || announcement.status !== 'scheduled')) {
+    const where = `/api/announcements/${announcement.id}/runs/${unfinished.id}`
+    throw new ApiError(
+      'invalid_state',
+      isStalled(unfinished, now)
+        ? `A run of this announcement stalled with ${unfinished.queued} deliveries left. Resume it (POST ${where}/resume) or cancel it (POST ${where}/cancel) instead of sending again; the cron job also resumes it within minutes.`
+        : `A run of this announcement is still sending (${unfinished.queued} deliveries left). Wait for it, or cancel it (POST ${where}/cancel).`,
+      {
+        extensions: { runId: unfinished.id, resume: `${where}/resume`, cancel: `${where}/cancel` },
+      },
+    )
+  }
   assertScheduled(announcement)
   const [due] = await db
     .update(announcements)
@@ -244,12 +296,14 @@ export async function deliverySummary(db: Database, announcementId: string) {
     .from(dispatches)
     .where(eq(dispatches.announcementId, announcementId))
     .orderBy(desc(dispatches.scheduledFor))
-  const totals = { queued: 0, sent: 0, failed: 0, skipped: 0 }
+  const totals = { queued: 0, sent: 0, failed: 0, skipped: 0, unknown: 0, cancelled: 0 }
   for (const run of runs) {
     totals.queued += run.queued
     totals.sent += run.sent
     totals.failed += run.failed
     totals.skipped += run.skipped
+    totals.unknown += run.unknown
+    totals.cancelled += run.cancelled
   }
   const failures = runs.length
     ? await db
@@ -265,7 +319,7 @@ export async function deliverySummary(db: Database, announcementId: string) {
                 .from(dispatches)
                 .where(eq(dispatches.announcementId, announcementId)),
             ),
-            inArray(deliveries.status, ['failed', 'skipped']),
+            inArray(deliveries.status, ['failed', 'skipped', 'unknown']),
           ),
         )
         .groupBy(deliveries.lastError)

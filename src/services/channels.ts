@@ -11,6 +11,24 @@ export type SendResult =
   | { outcome: 'sent'; providerMessageId: string | null }
   | { outcome: 'retry'; error: string; status?: number; retryAfterSeconds?: number }
   | { outcome: 'failed'; error: string; status?: number }
+  /** No answer in time: the receiver may or may not have the message. */
+  | { outcome: 'unknown'; error: string }
+
+/** The reason stored for a send that got no answer in time. */
+export const TIMED_OUT_UNKNOWN = 'timed out: outcome unknown'
+
+/**
+ * How long one send may take, per channel: a Standard Webhooks receiver should answer within
+ * seconds (it queues its work), the Cloud API within a few; after that the outcome is unknown.
+ * `DELIVERY_TIMEOUT_SECONDS` overrides both.
+ */
+export const CHANNEL_TIMEOUT_MS = { webhook: 20_000, whatsapp: 30_000 } as const
+
+export function channelTimeoutMs(config: Config): number {
+  return config.DELIVERY_TIMEOUT_SECONDS
+    ? config.DELIVERY_TIMEOUT_SECONDS * 1000
+    : CHANNEL_TIMEOUT_MS[config.DELIVERY_CHANNEL]
+}
 
 /**
  * Sorts an HTTP answer: 2xx sent, 429 and 5xx worth retrying, any other 4xx final. The reason
@@ -35,13 +53,15 @@ async function post(
   url: string,
   init: RequestInit,
   allowLoopbackHttp: boolean,
+  timeoutMs: number,
 ): Promise<Response | SendResult> {
   const result = await fetchOutbound(
     url,
     { ...init, method: 'POST' },
-    { timeoutMs: 15_000, allowLoopbackHttp },
+    { timeoutMs, allowLoopbackHttp },
   )
   if (result.ok) return result.response
+  if (result.reason === 'timed out') return { outcome: 'unknown', error: TIMED_OUT_UNKNOWN }
   return {
     outcome: result.retryable ? 'retry' : 'failed',
     error: result.reason,
@@ -58,13 +78,16 @@ export async function sendSignedWebhook(
   id: string,
   payload: unknown,
   now: Date,
+  timeoutMs: number = CHANNEL_TIMEOUT_MS.webhook,
 ): Promise<SendResult> {
   const body = JSON.stringify(payload)
+  // `now` is the moment of this request: each attempt is signed when it is sent.
   const headers = await signWebhook(target.secret, id, Math.floor(now.getTime() / 1000), body)
   const response = await post(
     target.url,
     { headers: { 'content-type': 'application/json', ...headers }, body },
     target.allowLoopbackHttp,
+    timeoutMs,
   )
   if (!(response instanceof Response)) return response
   // The receiver's answer is not read: nothing it says is stored or shown.
@@ -135,6 +158,7 @@ export async function sendWhatsAppMessage(
       }),
     },
     config.ALLOW_HTTP_WEBHOOKS,
+    channelTimeoutMs(config),
   )
   if (!(response instanceof Response)) return response
   const json: unknown = await response.json().catch(() => null)

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { z } from 'zod'
 import type { Database } from '../db/client'
@@ -14,9 +14,21 @@ import {
 } from '../db/schema'
 import { signingSecret, type Config } from '../lib/config'
 import { chunks, ID_CHUNK } from '../lib/chunks'
+import { ApiError, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
-import { claimDueAnnouncements, nextRun } from './announcements'
-import { sendSignedWebhook, sendWhatsAppMessage, type SendResult } from './channels'
+import {
+  claimDueAnnouncements,
+  isUnfinished,
+  nextRun,
+  RUN_STALL_MS,
+  UNFINISHED_RUN_STATUSES,
+} from './announcements'
+import {
+  channelTimeoutMs,
+  sendSignedWebhook,
+  sendWhatsAppMessage,
+  type SendResult,
+} from './channels'
 import { endpointSecret, getWebhookEndpointOrThrow } from './webhooks'
 
 /**
@@ -30,6 +42,10 @@ import { endpointSecret, getWebhookEndpointOrThrow } from './webhooks'
  *    subrequests per invocation, 200 invocations for 100,000 recipients.
  * 3. Each `announce` message delivers one message. Its delivery row (unique per run and member)
  *    is claimed before sending, so a redelivered queue message never sends twice.
+ * 4. The database is the source of truth, the queue only how work moves: a message that is lost
+ *    (a failed `sendBatch`, a consumer past its limits, a deploy at the wrong moment) leaves a run
+ *    whose `progressAt` stops moving, and the cron job's reconciler (`reconcileRuns`) moves it on
+ *    from what the rows say.
  */
 export const EXPAND_CHUNK = 500
 
@@ -81,6 +97,7 @@ export async function dispatchDueAnnouncements(
             scheduledFor,
             status: 'expanding',
             createdAt: now,
+            progressAt: now,
           })
           .onConflictDoNothing(),
         db
@@ -150,48 +167,82 @@ export async function expandDispatch(
     .limit(EXPAND_CHUNK)
   const last = chunk.at(-1)?.id
   const done = chunk.length < EXPAND_CHUNK
-  // Rows (and the run's count) first, then the messages, then the cursor: a step that fails
-  // half-way is repeated whole, adding no row twice and losing no message.
-  if (last) {
+  // Rows, the run's count and the cursor move together, in one D1 batch; only the step that moves
+  // the cursor from where it read it goes on, so a second copy of the same step (a redelivered or
+  // re-enqueued `expand`) adds nothing and starts no second chain.
+  const inChunk = last
+    ? and(audienceWhere(announcement, run.cursor), lte(members.id, last))
+    : undefined
+  const [, , moved] = await db.batch([
     // The same members as the chunk above, by range: INSERT ... SELECT binds no list of ids.
-    const inChunk = and(audienceWhere(announcement, run.cursor), lte(members.id, last))
-    await db.batch([
-      db
-        .insert(deliveries)
-        .select(
-          db
-            .select({
-              dispatchId: sql<string>`${dispatchId}`.as('dispatch_id'),
-              memberId: members.id,
-              status: sql<'queued'>`'queued'`.as('status'),
-              attempts: sql<number>`0`.as('attempts'),
-              lastError: sql<null>`null`.as('last_error'),
-              providerMessageId: sql<null>`null`.as('provider_message_id'),
-              updatedAt: sql<Date>`${now.getTime()}`.as('updated_at'),
-            })
-            .from(members)
-            .where(inChunk),
-        )
-        .onConflictDoNothing(),
-      // changes(): how many of the chunk were new, so a repeated step does not count twice.
-      db
-        .update(dispatches)
-        .set({ queued: sql`${dispatches.queued} + changes()` })
-        .where(eq(dispatches.id, dispatchId)),
-    ])
+    db
+      .insert(deliveries)
+      .select(
+        db
+          .select({
+            dispatchId: sql<string>`${dispatchId}`.as('dispatch_id'),
+            memberId: members.id,
+            status: sql<'queued'>`'queued'`.as('status'),
+            attempts: sql<number>`0`.as('attempts'),
+            lastError: sql<null>`null`.as('last_error'),
+            providerMessageId: sql<null>`null`.as('provider_message_id'),
+            updatedAt: sql<Date>`${now.getTime()}`.as('updated_at'),
+            nextAttemptAt: sql<number>`${now.getTime()}`.as('next_attempt_at'),
+          })
+          .from(members)
+          .where(inChunk ?? sql`0`),
+      )
+      .onConflictDoNothing(),
+    // changes(): how many of the chunk were new, so a repeated step does not count twice.
+    db
+      .update(dispatches)
+      .set({ queued: sql`${dispatches.queued} + changes()` })
+      .where(eq(dispatches.id, dispatchId)),
+    db
+      .update(dispatches)
+      .set({
+        ...(last ? { cursor: last } : {}),
+        status: done ? 'expanded' : 'expanding',
+        progressAt: now,
+      })
+      .where(
+        and(
+          eq(dispatches.id, dispatchId),
+          eq(dispatches.status, 'expanding'),
+          run.cursor ? eq(dispatches.cursor, run.cursor) : isNull(dispatches.cursor),
+        ),
+      )
+      .returning({ id: dispatches.id }),
+  ])
+  if (moved.length === 0) return
+  if (done) await finishRuns(db, [dispatchId], now)
+  // The next step goes first, ahead of this chunk's messages, so the queue never idles waiting
+  // for it between chunks. Should a `sendBatch` below fail, the rows wait `queued` in the
+  // database, and the reconciler enqueues them again (see `reconcileRuns`).
+  const messages: DeliveryMessage[] = [
+    ...(done ? [] : [{ kind: 'expand', dispatchId } satisfies DeliveryMessage]),
+    ...chunk.map(
+      (member) => ({ kind: 'announce', dispatchId, memberId: member.id }) satisfies DeliveryMessage,
+    ),
+  ]
+  for (let i = 0; i < messages.length; i += 100) {
+    await queue.sendBatch(messages.slice(i, i + 100).map((body) => ({ body })))
   }
-  for (let i = 0; i < chunk.length; i += 100) {
-    await queue.sendBatch(
-      chunk.slice(i, i + 100).map((member) => ({
-        body: { kind: 'announce', dispatchId, memberId: member.id } satisfies DeliveryMessage,
-      })),
-    )
-  }
+}
+
+/** Runs fully expanded with no delivery left unsettled are done. */
+async function finishRuns(db: Database, ids: string[], now: Date): Promise<void> {
+  if (ids.length === 0) return
   await db
     .update(dispatches)
-    .set({ ...(last ? { cursor: last } : {}), status: done ? 'expanded' : 'expanding' })
-    .where(eq(dispatches.id, dispatchId))
-  if (!done) await queue.send({ kind: 'expand', dispatchId } satisfies DeliveryMessage)
+    .set({ status: 'done', finishedAt: now })
+    .where(
+      and(
+        inArray(dispatches.id, ids),
+        eq(dispatches.status, 'expanded'),
+        lte(dispatches.queued, 0),
+      ),
+    )
 }
 
 /** What the queue consumer should do with a message after a delivery attempt. */
@@ -213,13 +264,33 @@ export function backoffSeconds(
 
 type DeliveryKey = { dispatchId: string; memberId: string }
 type Outcome = {
-  status: 'sent' | 'failed' | 'skipped' | 'queued'
+  status: 'sent' | 'failed' | 'skipped' | 'queued' | 'unknown'
   error: string | null
   providerMessageId?: string | null
+  /** For `queued`: when the retry is due (ms). */
+  nextAttemptAt?: number
 }
+
+/** Waits for this send's turn under the sender's rate (see `createPacer` and the limiter). */
+export type Pace = () => Promise<void>
 
 // D1 binds at most 100 parameters per statement.
 const CLAIM_CHUNK = 45
+/** Sends of one batch in flight at once, at most; the pace decides when each may start. */
+export const MAX_SENDS_IN_FLIGHT = 50
+
+/**
+ * What happens when a send's outcome is unknown (a timeout, or a claim left `sending` by a
+ * consumer that died), per channel:
+ * - `webhook`: Standard Webhooks receivers deduplicate by `webhook-id`, which stays the same on
+ *   every attempt, so the message is sent again (up to `DELIVERY_MAX_ATTEMPTS`); only when the
+ *   attempts are used up does it stay "outcome unknown".
+ * - `whatsapp`: the Cloud API does not deduplicate; a second send may reach the person twice, so
+ *   the delivery is settled as "outcome unknown" and never sent again blindly.
+ */
+export function resendsWhenUnknown(config: Config): boolean {
+  return config.DELIVERY_CHANNEL === 'webhook'
+}
 
 /**
  * Delivers a batch of announcement messages, each at most once, in a handful of D1 queries
@@ -229,16 +300,20 @@ const CLAIM_CHUNK = 45
  *
  * At most once: a delivery is claimed (`queued` to `sending`) before anything leaves, so a
  * redelivered queue message finds it taken and is acknowledged without sending (so is a second
- * copy within one batch). A delivery left `sending` for over a minute was interrupted between
- * sending and settling; whether it arrived is unknown, so it is not sent again but marked failed
- * with that reason (and dead-lettered), never silently.
+ * copy within one batch). A delivery left `sending` by a consumer that died is the reconciler's
+ * (see `reconcileRuns`).
+ *
+ * The sends go out concurrently (up to `MAX_SENDS_IN_FLIGHT`), each starting when `pace` lets it,
+ * and each signed at the moment it leaves (`clock`), so a slow receiver neither stalls the batch
+ * nor receives a stale timestamp.
  */
 export async function deliverAnnouncements(
   db: Database,
   config: Config,
   messages: DeliveryKey[],
   now: Date,
-  pace: () => Promise<void> = async () => {},
+  pace: Pace = async () => {},
+  clock: () => Date = () => new Date(),
 ): Promise<Verdict[]> {
   const key = (m: DeliveryKey) => `${m.dispatchId}|${m.memberId}`
   const unique = [...new Map(messages.map((m) => [key(m), m])).values()]
@@ -259,54 +334,27 @@ export async function deliverAnnouncements(
   }
 
   const attempts = new Map<string, number>()
-  const interrupted = new Set<string>()
   for (const chunk of chunks(unique, CLAIM_CHUNK)) {
     const pairs = chunk.map((_, i) => `(?${i * 2 + 2}, ?${i * 2 + 3})`).join(', ')
     const params = chunk.flatMap((m) => [m.dispatchId, m.memberId])
-    const [claimed, stale] = await db.$client.batch<{
-      dispatch_id: string
-      member_id: string
-      attempts: number
-    }>([
-      db.$client
-        .prepare(
-          `update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ?1
-           where (dispatch_id, member_id) in (values ${pairs}) and status = 'queued'
-           returning dispatch_id, member_id, attempts`,
-        )
-        .bind(now.getTime(), ...params),
-      db.$client
-        .prepare(
-          `select dispatch_id, member_id, attempts from deliveries
-           where (dispatch_id, member_id) in (values ${pairs}) and status = 'sending' and updated_at < ?1`,
-        )
-        .bind(now.getTime() - 60_000, ...params),
-    ])
-    for (const row of claimed!.results)
+    const claimed = await db.$client
+      .prepare(
+        `update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ?1
+         where (dispatch_id, member_id) in (values ${pairs}) and status = 'queued'
+         returning dispatch_id, member_id, attempts`,
+      )
+      .bind(now.getTime(), ...params)
+      .all<{ dispatch_id: string; member_id: string; attempts: number }>()
+    for (const row of claimed.results)
       attempts.set(`${row.dispatch_id}|${row.member_id}`, row.attempts)
-    for (const row of stale!.results) interrupted.add(`${row.dispatch_id}|${row.member_id}`)
   }
 
   const outcomes = new Map<string, Outcome>()
   const verdicts = new Map<string, Verdict>()
-  for (const staleKey of interrupted) {
-    const error = 'outcome unknown: an earlier attempt was interrupted after sending'
-    outcomes.set(staleKey, { status: 'failed', error })
-    verdicts.set(staleKey, { action: 'dead-letter', error })
-  }
-  for (const message of unique.filter((m) => attempts.has(key(m)))) {
-    const outcome = await attempt(
-      config,
-      people.get(message.memberId),
-      announcementOf.get(message.dispatchId),
-      message,
-      now,
-      pace,
-    ).catch((error: unknown): SendResult => {
-      console.error(JSON.stringify({ delivery: key(message), error: String(error) }))
-      return { outcome: 'retry', error: 'unexpected error' }
-    })
+  const settle = (message: DeliveryKey, outcome: SendResult | SkipResult) => {
     const tries = attempts.get(key(message))!
+    const retryable =
+      outcome.outcome === 'retry' || (outcome.outcome === 'unknown' && resendsWhenUnknown(config))
     if (outcome.outcome === 'sent') {
       outcomes.set(key(message), {
         status: 'sent',
@@ -315,21 +363,48 @@ export async function deliverAnnouncements(
       })
     } else if (outcome.outcome === 'skipped') {
       outcomes.set(key(message), { status: 'skipped', error: outcome.reason })
-    } else if (outcome.outcome === 'retry' && tries < config.DELIVERY_MAX_ATTEMPTS) {
-      outcomes.set(key(message), { status: 'queued', error: outcome.error })
-      verdicts.set(key(message), {
-        action: 'retry',
-        delaySeconds: backoffSeconds(
-          config.DELIVERY_RETRY_BASE_SECONDS,
-          tries,
-          outcome.retryAfterSeconds,
-        ),
+    } else if (retryable && tries < config.DELIVERY_MAX_ATTEMPTS) {
+      const delaySeconds = backoffSeconds(
+        config.DELIVERY_RETRY_BASE_SECONDS,
+        tries,
+        outcome.outcome === 'retry' ? outcome.retryAfterSeconds : undefined,
+      )
+      outcomes.set(key(message), {
+        status: 'queued',
+        error: outcome.error,
+        nextAttemptAt: now.getTime() + delaySeconds * 1000,
       })
+      verdicts.set(key(message), { action: 'retry', delaySeconds })
+    } else if (outcome.outcome === 'unknown') {
+      // Reported, not dead-lettered: it may well have arrived.
+      outcomes.set(key(message), { status: 'unknown', error: outcome.error })
     } else {
       outcomes.set(key(message), { status: 'failed', error: outcome.error })
       verdicts.set(key(message), { action: 'dead-letter', error: outcome.error })
     }
   }
+  const claimed = unique.filter((m) => attempts.has(key(m)))
+  let next = 0
+  const sender = async () => {
+    while (next < claimed.length) {
+      const message = claimed[next++]!
+      const outcome = await attempt(
+        config,
+        people.get(message.memberId),
+        announcementOf.get(message.dispatchId),
+        message,
+        pace,
+        clock,
+      ).catch((error: unknown): SendResult => {
+        console.error(JSON.stringify({ delivery: key(message), error: String(error) }))
+        return { outcome: 'retry', error: 'unexpected error' }
+      })
+      settle(message, outcome)
+    }
+  }
+  await Promise.all(
+    Array.from({ length: Math.min(MAX_SENDS_IN_FLIGHT, claimed.length) }, () => sender()),
+  )
   await settleDeliveries(db, outcomes, now)
   // Only the first copy of a message carries its verdict; other copies are acknowledged.
   const answered = new Set<string>()
@@ -340,15 +415,17 @@ export async function deliverAnnouncements(
   })
 }
 
-/** One message to one member, or why not. */
+type SkipResult = { outcome: 'skipped'; reason: string }
+
+/** One message to one member, or why not; signed when its turn comes. */
 async function attempt(
   config: Config,
   member: typeof members.$inferSelect | undefined,
   announcement: Announcement | undefined,
   message: DeliveryKey,
-  now: Date,
-  pace: () => Promise<void>,
-): Promise<SendResult | { outcome: 'skipped'; reason: string }> {
+  pace: Pace,
+  clock: () => Date,
+): Promise<SendResult | SkipResult> {
   if (!member || member.status !== 'active') return { outcome: 'skipped', reason: 'member left' }
   if (!announcement) return { outcome: 'failed', error: 'announcement deleted' }
   if (config.DELIVERY_CHANNEL === 'whatsapp') {
@@ -363,6 +440,7 @@ async function attempt(
     }
   }
   await pace()
+  const sentAt = clock()
   return sendSignedWebhook(
     {
       url: config.DELIVERY_WEBHOOK_URL,
@@ -372,7 +450,7 @@ async function attempt(
     `msg_${message.dispatchId}_${message.memberId}`,
     {
       type: 'announcement.message',
-      timestamp: now.toISOString(),
+      timestamp: sentAt.toISOString(),
       data: {
         announcementId: announcement.id,
         dispatchId: message.dispatchId,
@@ -386,30 +464,33 @@ async function attempt(
         text: announcement.body,
       },
     },
-    now,
+    sentAt,
+    channelTimeoutMs(config),
   )
 }
 
 /**
  * Settles every delivery of a batch and moves each run's counters, in one D1 batch. Deliveries
  * that ended the same way (same status and reason, no provider id) share one UPDATE, so a batch
- * of 50 webhook deliveries settles in two or three statements.
+ * of 50 webhook deliveries settles in two or three statements. A run fully expanded whose last
+ * delivery settles here is done.
  */
 async function settleDeliveries(
   db: Database,
   outcomes: Map<string, Outcome>,
   now: Date,
 ): Promise<void> {
-  const counters = new Map<string, { sent: number; failed: number; skipped: number }>()
+  const counters = new Map<
+    string,
+    { sent: number; failed: number; skipped: number; unknown: number }
+  >()
   const alike = new Map<string, { outcome: Outcome; keys: Array<[string, string]> }>()
   const statements: BatchItem<'sqlite'>[] = []
   for (const [key, outcome] of outcomes) {
     const [dispatchId, memberId] = key.split('|') as [string, string]
-    if (outcome.status !== 'queued') {
-      const counter = counters.get(dispatchId) ?? { sent: 0, failed: 0, skipped: 0 }
-      counter[outcome.status] += 1
-      counters.set(dispatchId, counter)
-    }
+    const counter = counters.get(dispatchId) ?? { sent: 0, failed: 0, skipped: 0, unknown: 0 }
+    if (outcome.status !== 'queued') counter[outcome.status] += 1
+    counters.set(dispatchId, counter)
     if (outcome.providerMessageId) {
       statements.push(
         db
@@ -423,8 +504,13 @@ async function settleDeliveries(
           .where(and(eq(deliveries.dispatchId, dispatchId), eq(deliveries.memberId, memberId))),
       )
     } else {
-      const group = `${outcome.status}|${outcome.error ?? ''}`
-      const entry = alike.get(group) ?? { outcome, keys: [] }
+      // Retries due within the same second share a statement too.
+      const due = outcome.nextAttemptAt ? Math.ceil(outcome.nextAttemptAt / 1000) * 1000 : null
+      const group = `${outcome.status}|${due ?? ''}|${outcome.error ?? ''}`
+      const entry = alike.get(group) ?? {
+        outcome: { ...outcome, ...(due ? { nextAttemptAt: due } : {}) },
+        keys: [],
+      }
       entry.keys.push([dispatchId, memberId])
       alike.set(group, entry)
     }
@@ -434,7 +520,12 @@ async function settleDeliveries(
       statements.push(
         db
           .update(deliveries)
-          .set({ status: outcome.status, lastError: outcome.error, updatedAt: now })
+          .set({
+            status: outcome.status,
+            lastError: outcome.error,
+            updatedAt: now,
+            ...(outcome.nextAttemptAt ? { nextAttemptAt: outcome.nextAttemptAt } : {}),
+          })
           .where(
             sql`(${deliveries.dispatchId}, ${deliveries.memberId}) in (values ${sql.join(
               part.map(([d, m]) => sql`(${d}, ${m})`),
@@ -445,14 +536,20 @@ async function settleDeliveries(
     }
   }
   for (const [dispatchId, c] of counters) {
+    const settled = c.sent + c.failed + c.skipped + c.unknown
     statements.push(
       db
         .update(dispatches)
         .set({
-          queued: sql`${dispatches.queued} - ${c.sent + c.failed + c.skipped}`,
+          queued: sql`${dispatches.queued} - ${settled}`,
           sent: sql`${dispatches.sent} + ${c.sent}`,
           failed: sql`${dispatches.failed} + ${c.failed}`,
           skipped: sql`${dispatches.skipped} + ${c.skipped}`,
+          unknown: sql`${dispatches.unknown} + ${c.unknown}`,
+          progressAt: now,
+          // SET reads the row as it was: the last deliveries settling finish an expanded run.
+          status: sql`case when ${dispatches.status} = 'expanded' and ${dispatches.queued} - ${settled} <= 0 then 'done' else ${dispatches.status} end`,
+          finishedAt: sql`case when ${dispatches.status} = 'expanded' and ${dispatches.queued} - ${settled} <= 0 then ${now.getTime()} else ${dispatches.finishedAt} end`,
         })
         .where(eq(dispatches.id, dispatchId)),
     )
@@ -472,7 +569,14 @@ export async function deliverAnnouncement(
   return verdict!
 }
 
-/** Delivers one outbox event to one endpoint, at most once, signed with the endpoint's secret. */
+/** An event's send ends within its timeout; a claim older than this was interrupted. */
+const EVENT_SENDING_STALE_MS = 60_000
+
+/**
+ * Delivers one outbox event to one endpoint, signed with the endpoint's secret: once, or again
+ * with the same webhook-id when an attempt timed out or was interrupted (see
+ * `resendsWhenUnknown`).
+ */
 export async function deliverEvent(
   db: Database,
   config: Config,
@@ -483,30 +587,52 @@ export async function deliverEvent(
     eq(webhookDeliveries.eventId, message.eventId),
     eq(webhookDeliveries.endpointId, message.endpointId),
   )
+  // A claim left `sending` longer than a send can take was interrupted: endpoints are Standard
+  // Webhooks receivers, which deduplicate by webhook-id (the event id), so it is sent again.
+  const staleBefore = new Date(now.getTime() - EVENT_SENDING_STALE_MS)
   const [claimed] = await db
     .update(webhookDeliveries)
     .set({ status: 'sending', attempts: sql`${webhookDeliveries.attempts} + 1`, updatedAt: now })
-    .where(and(where, eq(webhookDeliveries.status, 'queued')))
+    .where(
+      and(
+        where,
+        or(
+          eq(webhookDeliveries.status, 'queued'),
+          and(
+            eq(webhookDeliveries.status, 'sending'),
+            lt(webhookDeliveries.updatedAt, staleBefore),
+            lt(webhookDeliveries.attempts, config.DELIVERY_MAX_ATTEMPTS),
+          ),
+        ),
+      ),
+    )
     .returning({ attempts: webhookDeliveries.attempts })
   if (!claimed) {
-    // Interrupted between sending and settling: whether it arrived is unknown, so it is not sent
-    // again (at most once) but marked failed with that reason.
-    const [stale] = await db
+    // Interrupted on its last attempt: reported, not repeated.
+    const [gaveUp] = await db
       .update(webhookDeliveries)
       .set({
-        status: 'failed',
-        lastError: 'outcome unknown: an earlier attempt was interrupted after sending',
+        status: 'unknown',
+        lastError: 'outcome unknown: the last attempt was interrupted after it may have been sent',
         updatedAt: now,
       })
       .where(
         and(
           where,
           eq(webhookDeliveries.status, 'sending'),
-          lt(webhookDeliveries.updatedAt, new Date(now.getTime() - 60_000)),
+          lt(webhookDeliveries.updatedAt, staleBefore),
         ),
       )
       .returning({ eventId: webhookDeliveries.eventId })
-    return stale ? { action: 'dead-letter', error: 'outcome unknown' } : { action: 'ack' }
+    if (gaveUp) return { action: 'ack' }
+    // Another consumer's send may be under way; if that consumer died, this message comes back
+    // once the claim is stale and sends it again.
+    const busy = await db.query.webhookDeliveries.findFirst({
+      where: and(where, eq(webhookDeliveries.status, 'sending')),
+    })
+    return busy
+      ? { action: 'retry', delaySeconds: Math.ceil((EVENT_SENDING_STALE_MS * 1.5) / 1000) }
+      : { action: 'ack' }
   }
   const event = await db.query.events.findFirst({ where: eq(events.id, message.eventId) })
   let result: SendResult
@@ -531,8 +657,13 @@ export async function deliverEvent(
   } catch {
     result = { outcome: 'failed', error: 'endpoint removed' }
   }
-  const responseStatus = result.outcome === 'sent' ? 200 : (result.status ?? null)
-  if (result.outcome === 'retry' && claimed.attempts < config.DELIVERY_MAX_ATTEMPTS) {
+  const responseStatus =
+    result.outcome === 'sent' ? 200 : 'status' in result ? (result.status ?? null) : null
+  // Event endpoints are Standard Webhooks receivers: a timed-out send goes again, same id.
+  if (
+    (result.outcome === 'retry' || result.outcome === 'unknown') &&
+    claimed.attempts < config.DELIVERY_MAX_ATTEMPTS
+  ) {
     await db
       .update(webhookDeliveries)
       .set({ status: 'queued', lastError: result.error, responseStatus, updatedAt: now })
@@ -542,7 +673,7 @@ export async function deliverEvent(
       delaySeconds: backoffSeconds(
         config.DELIVERY_RETRY_BASE_SECONDS,
         claimed.attempts,
-        result.retryAfterSeconds,
+        result.outcome === 'retry' ? result.retryAfterSeconds : undefined,
       ),
     }
   }
@@ -559,4 +690,221 @@ export async function deliverEvent(
   return status === 'sent'
     ? { action: 'ack' }
     : { action: 'dead-letter', error: 'error' in result ? result.error : 'failed' }
+}
+
+/** A run whose progress has not moved for this long is looked at by the reconciler. */
+export const STALL_MS = RUN_STALL_MS
+/**
+ * A delivery `sending` for longer than this was interrupted: a batch's sends all start within
+ * its pacing and each ends within the channel's timeout (at most a minute or two); a consumer
+ * that died left it behind.
+ */
+export const SENDING_STALE_MS = 5 * 60_000
+/** Stalled runs looked at per cron run, and deliveries re-enqueued or settled per run. */
+const RECONCILE_RUNS = 10
+const RECONCILE_ROWS = 500
+
+export interface Reconciled {
+  runs: number
+  expansions: number
+  requeued: number
+  resent: number
+  unknown: number
+}
+
+/**
+ * The reconciler, run by the cron job every minute: unfinished runs whose progress stalled are
+ * moved on from what the database says, since a queue message can be lost for good (a failed
+ * `sendBatch`, a consumer past its limits, a deploy at the wrong moment, a message past its
+ * retries). Bounded: at most 10 runs, 500 deliveries each, about eight queries and six queue
+ * calls per run.
+ */
+export async function reconcileRuns(
+  db: Database,
+  queue: Queue,
+  config: Config,
+  now: Date,
+): Promise<Reconciled> {
+  const stalledBefore = new Date(now.getTime() - STALL_MS)
+  const runs = await db
+    .select()
+    .from(dispatches)
+    .where(
+      and(
+        inArray(dispatches.status, [...UNFINISHED_RUN_STATUSES]),
+        sql`(${dispatches.progressAt} is null or ${dispatches.progressAt} < ${stalledBefore.getTime()})`,
+        sql`(${dispatches.reconciledAt} is null or ${dispatches.reconciledAt} < ${stalledBefore.getTime()})`,
+      ),
+    )
+    .orderBy(asc(dispatches.progressAt))
+    .limit(RECONCILE_RUNS)
+  const total: Reconciled = { runs: 0, expansions: 0, requeued: 0, resent: 0, unknown: 0 }
+  for (const run of runs) {
+    const done = await reconcileRun(db, queue, config, run, now, { force: false })
+    total.runs += 1
+    total.expansions += done.expansions
+    total.requeued += done.requeued
+    total.resent += done.resent
+    total.unknown += done.unknown
+  }
+  return total
+}
+
+/**
+ * Moves one unfinished run on:
+ * - still expanding: its next `expand` step is enqueued again; it goes on from the stored cursor
+ *   (a copy of a step still in the queue adds nothing, see `expandDispatch`);
+ * - deliveries left `sending` longer than an attempt can last: per channel (see
+ *   `resendsWhenUnknown`), sent again with the same webhook-id, or settled "outcome unknown";
+ * - `queued` deliveries due for a while (their queue message lost): enqueued again; a claim makes
+ *   sure that a copy still in the queue does not send twice.
+ * `force` (an admin's "resume") re-enqueues what is due now, without waiting for the stall time;
+ * `sending` rows still wait until they are stale, since their send may be under way.
+ */
+export async function reconcileRun(
+  db: Database,
+  queue: Queue,
+  config: Config,
+  run: typeof dispatches.$inferSelect,
+  now: Date,
+  options: { force: boolean },
+): Promise<Omit<Reconciled, 'runs'>> {
+  const result = { expansions: 0, requeued: 0, resent: 0, unknown: 0 }
+  if (run.status === 'expanding') {
+    await queue.send({ kind: 'expand', dispatchId: run.id } satisfies DeliveryMessage)
+    result.expansions = 1
+  }
+  const staleSending = now.getTime() - SENDING_STALE_MS
+  const stale = sql`(${deliveries.dispatchId}, ${deliveries.memberId}) in (select dispatch_id, member_id from deliveries where dispatch_id = ${run.id} and status = 'sending' and updated_at < ${staleSending} limit ${RECONCILE_ROWS})`
+  const unknownError = 'outcome unknown: the attempt was interrupted after it may have been sent'
+  if (resendsWhenUnknown(config)) {
+    // Webhook receivers deduplicate by webhook-id: due again now, unless the attempts are used up.
+    const [, , again] = await db.batch([
+      db
+        .update(deliveries)
+        .set({ status: 'unknown', lastError: unknownError, updatedAt: now })
+        .where(and(stale, sql`${deliveries.attempts} >= ${config.DELIVERY_MAX_ATTEMPTS}`)),
+      db
+        .update(dispatches)
+        .set({
+          queued: sql`${dispatches.queued} - changes()`,
+          unknown: sql`${dispatches.unknown} + changes()`,
+        })
+        .where(eq(dispatches.id, run.id)),
+      db
+        .update(deliveries)
+        .set({
+          status: 'queued',
+          lastError: 'interrupted; sent again with the same webhook-id',
+          updatedAt: now,
+          nextAttemptAt: 0,
+        })
+        .where(stale)
+        .returning({ memberId: deliveries.memberId }),
+    ])
+    result.resent = again.length
+  } else {
+    const [settled] = await db.batch([
+      db
+        .update(deliveries)
+        .set({ status: 'unknown', lastError: unknownError, updatedAt: now })
+        .where(stale)
+        .returning({ memberId: deliveries.memberId }),
+      db
+        .update(dispatches)
+        .set({
+          queued: sql`${dispatches.queued} - changes()`,
+          unknown: sql`${dispatches.unknown} + changes()`,
+        })
+        .where(eq(dispatches.id, run.id)),
+    ])
+    result.unknown = settled.length
+  }
+
+  // Queued deliveries whose turn came a while ago (or now, when an admin resumes): enqueued again,
+  // and marked so that the next pass waits another stall time for them.
+  const dueBefore = options.force ? now.getTime() + 1 : now.getTime() - STALL_MS
+  const requeued = await db
+    .update(deliveries)
+    .set({ nextAttemptAt: now.getTime() })
+    .where(
+      sql`(${deliveries.dispatchId}, ${deliveries.memberId}) in (select dispatch_id, member_id from deliveries where dispatch_id = ${run.id} and status = 'queued' and next_attempt_at < ${dueBefore} order by next_attempt_at limit ${RECONCILE_ROWS})`,
+    )
+    .returning({ memberId: deliveries.memberId })
+  for (const part of chunks(requeued, 100)) {
+    await queue.sendBatch(
+      part.map(({ memberId }) => ({
+        body: { kind: 'announce', dispatchId: run.id, memberId } satisfies DeliveryMessage,
+      })),
+    )
+  }
+  result.requeued = requeued.length
+  await db.update(dispatches).set({ reconciledAt: now }).where(eq(dispatches.id, run.id))
+  await finishRuns(db, [run.id], now)
+  return result
+}
+
+/**
+ * Stops a run: it expands no further, and its deliveries not yet claimed are settled
+ * `cancelled`. Deliveries already `sending` settle as they end.
+ */
+export async function cancelRun(db: Database, runId: string, now: Date): Promise<void> {
+  await db.batch([
+    db
+      .update(dispatches)
+      .set({ status: 'cancelled', finishedAt: now, progressAt: now })
+      .where(
+        and(eq(dispatches.id, runId), inArray(dispatches.status, [...UNFINISHED_RUN_STATUSES])),
+      ),
+    db
+      .update(deliveries)
+      .set({ status: 'cancelled', lastError: 'run cancelled', updatedAt: now })
+      .where(
+        and(
+          eq(deliveries.dispatchId, runId),
+          eq(deliveries.status, 'queued'),
+          sql`exists (select 1 from ${dispatches} where ${dispatches.id} = ${runId} and ${dispatches.status} = 'cancelled')`,
+        ),
+      ),
+    db
+      .update(dispatches)
+      .set({
+        queued: sql`${dispatches.queued} - changes()`,
+        cancelled: sql`${dispatches.cancelled} + changes()`,
+      })
+      .where(eq(dispatches.id, runId)),
+  ])
+}
+
+async function unfinishedRunOrThrow(db: Database, announcementId: string, runId: string) {
+  const run = await db.query.dispatches.findFirst({
+    where: and(eq(dispatches.id, runId), eq(dispatches.announcementId, announcementId)),
+  })
+  if (!run) throw notFound('Run')
+  if (!isUnfinished(run)) {
+    throw new ApiError(
+      'invalid_state',
+      `This run is ${run.status}: nothing is left to resume or cancel.`,
+    )
+  }
+  return run
+}
+
+/** An admin's "resume": moves a run on now, as the reconciler would (see `reconcileRun`). */
+export async function resumeRun(
+  db: Database,
+  queue: Queue,
+  config: Config,
+  announcementId: string,
+  runId: string,
+  now: Date,
+) {
+  const run = await unfinishedRunOrThrow(db, announcementId, runId)
+  return reconcileRun(db, queue, config, run, now, { force: true })
+}
+
+/** An admin's "cancel" of one run (see `cancelRun`); the announcement's schedule stays. */
+export async function stopRun(db: Database, announcementId: string, runId: string, now: Date) {
+  await unfinishedRunOrThrow(db, announcementId, runId)
+  await cancelRun(db, runId, now)
 }

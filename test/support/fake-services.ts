@@ -10,16 +10,21 @@ import type { TestProject } from 'vitest/node'
  *   remoteip) answers `{ success, "error-codes" }`. The token `human-token` passes.
  * - A webhook receiver: `POST /webhook` answers 200. What it does is steered by the recipient's
  *   name in the payload, so each test picks its case: a name with `flaky` gets 503 on the first
- *   try of each webhook-id, `broken` always 400, `slow-down` 429 with Retry-After once.
+ *   try of each webhook-id, `broken` always 400, `slow-down` 429 with Retry-After once,
  *   `leaky` always 500 with a body holding a secret (`LEAKY_BODY`), `redirected` a 302 to
- *   `/redirect-target`.
+ *   `/redirect-target`, `slow <ms>` answers after that many milliseconds, and `strict <s>`
+ *   refuses (400, as the Standard Webhooks libraries do) a `webhook-timestamp` more than that
+ *   many seconds away from the moment the request arrives: the 5-minute tolerance, scaled for
+ *   test speed.
  * - Endpoints that misbehave whoever is the recipient: `POST /leaky` answers 500 with
  *   `LEAKY_BODY`; `POST /redirect` answers 302 to `/redirect-target` (which records the request
  *   like every path, so a test sees whether a redirect was followed).
  * - The WhatsApp Business Cloud API: `POST /whatsapp/{version}/{phone-number-id}/messages` with
  *   a bearer token, answering the documented success (`messages[0].id`) and error (`error.code`)
  *   shapes. Steered by the number: ending in 99 a permanent error (131026), 98 one 500 first,
- *   97 a throughput error (130429) once.
+ *   97 a throughput error (130429) once, 96 answers after 1.5 s.
+ *
+ * Each recorded request carries `receivedAt` (ms), when it arrived.
  */
 export const TURNSTILE_SECRET = 'test-turnstile-secret'
 export const TURNSTILE_HUMAN_TOKEN = 'human-token'
@@ -33,7 +38,10 @@ interface Recorded {
   path: string
   headers: Record<string, string | string[] | undefined>
   body: string
+  receivedAt: number
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -49,6 +57,7 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
   const recorded: Recorded[] = []
   const attempts = new Map<string, number>()
   const server = createServer(async (request, response) => {
+    const receivedAt = Date.now()
     const url = new URL(request.url ?? '/', 'http://127.0.0.1')
     const body = await readBody(request)
     const json = (status: number, value: unknown) => {
@@ -72,6 +81,7 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
       path: url.pathname,
       headers: request.headers,
       body,
+      receivedAt,
     })
 
     if (request.method === 'POST' && url.pathname === '/turnstile/v0/siteverify') {
@@ -106,6 +116,13 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
       )
       const tries = (attempts.get(id) ?? 0) + 1
       attempts.set(id, tries)
+      const strict = /strict (\d+)/.exec(name)
+      if (strict) {
+        const age = Math.abs(receivedAt / 1000 - Number(request.headers['webhook-timestamp']))
+        if (!(age <= Number(strict[1]))) return json(400, { error: 'Message timestamp too old' })
+      }
+      const slow = /slow (\d+)/.exec(name)
+      if (slow) await sleep(Number(slow[1]))
       if (name.includes('broken')) return json(400, { error: 'unknown recipient' })
       if (name.includes('leaky')) return leak()
       if (name.includes('redirected')) return redirect()
@@ -157,6 +174,7 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
           },
         })
       }
+      if (message.to.endsWith('96')) await sleep(1500)
       if (message.to.endsWith('98') && tries === 1)
         return json(500, { error: { message: 'Internal error', code: 1, fbtrace_id: 'x' } })
       if (message.to.endsWith('97') && tries === 1) {

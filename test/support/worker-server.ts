@@ -41,13 +41,22 @@ export async function freePort(): Promise<number> {
  * browsers, load tests.
  */
 export async function startWorker(
-  options: { vars?: Record<string, string>; state?: string } = {},
+  options: { vars?: Record<string, string>; state?: string; config?: string } = {},
 ): Promise<RunningWorker> {
   // A given state directory outlives the worker (benchmarks restart on the same data).
   const state = options.state ?? mkdtempSync(path.join(tmpdir(), 'worker-state-'))
   const migrate = spawnSync(
     'wrangler',
-    ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state],
+    [
+      'd1',
+      'migrations',
+      'apply',
+      'DB',
+      '--local',
+      '--persist-to',
+      state,
+      ...(options.config ? ['--config', options.config] : []),
+    ],
     { cwd: root, env: toolEnv, encoding: 'utf8' },
   )
   if (migrate.status !== 0)
@@ -74,6 +83,7 @@ export async function startWorker(
       state,
       '--show-interactive-dev-session=false',
       '--test-scheduled',
+      ...(options.config ? ['--config', options.config] : []),
       ...Object.entries(allVars).flatMap(([key, value]) => ['--var', `${key}:${value}`]),
     ],
     { cwd: root, env: toolEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true },

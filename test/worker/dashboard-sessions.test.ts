@@ -212,6 +212,7 @@ describe('no dashboard request is accepted from another website', () => {
       const path = route.path
         .replace(/\/admin\/(\w+)\/:id/, (_, kind: string) => `/admin/${kind}/${ids[kind]}`)
         .replace(':tokenId', admin.id)
+        .replace(':runId', 'dsp_00000000000000000000000000')
       expect(path, route.path).not.toContain(':')
       for (const headers of [evil, { ...evil, 'sec-fetch-site': 'cross-site' }]) {
         const response = await post(

@@ -37,6 +37,8 @@ import {
 } from '../../src/services/announcements'
 import { fanOutEvents } from '../../src/services/webhooks'
 import { countAttempt } from '../../src/services/rate-limits'
+import { cancelRun, reconcileRun, reconcileRuns } from '../../src/services/dispatch'
+import { loadConfig } from '../../src/lib/config'
 import { endMembership, getJoinTarget, join } from '../../src/services/joining'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
 
@@ -145,6 +147,30 @@ describe('query plans of the request paths', () => {
     )
     await claimDueAnnouncements(db, new Date(0))
     await listDeliveries(db, 'ann_00000000000000000000000000', page)
+    // The cron job's reconciler, for each channel's policy, and an admin stopping a run.
+    await reconcileRuns(db, env.DELIVERY_QUEUE, loadConfig(env), now)
+    const run = {
+      id: 'dsp_00000000000000000000000000',
+      announcementId: 'ann_00000000000000000000000000',
+      scheduledFor: now,
+      status: 'expanding' as const,
+      cursor: null,
+      queued: 0,
+      sent: 0,
+      failed: 0,
+      skipped: 0,
+      unknown: 0,
+      cancelled: 0,
+      createdAt: now,
+      progressAt: now,
+      reconciledAt: null,
+      finishedAt: null,
+    }
+    const quiet = { send: async () => {}, sendBatch: async () => {} } as unknown as Queue
+    await reconcileRun(db, quiet, loadConfig(env), run, now, { force: true })
+    const whatsapp = { ...loadConfig(env), DELIVERY_CHANNEL: 'whatsapp' as const }
+    await reconcileRun(db, quiet, whatsapp, run, now, { force: false })
+    await cancelRun(db, run.id, now)
     await deliverySummary(db, 'ann_00000000000000000000000000')
     await listMembers(db, community.id, { ...page, search: 'plan' })
     await new Response(exportMembersCsv(db, community.id)).text()

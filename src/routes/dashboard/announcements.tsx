@@ -11,10 +11,14 @@ import {
   createAnnouncement,
   deliverySummary,
   getAnnouncementOrThrow,
+  isStalled,
+  isUnfinished,
   listAnnouncements,
   previewRuns,
   sendAnnouncementNow,
+  shownStatus,
 } from '../../services/announcements'
+import { resumeRun, stopRun } from '../../services/dispatch'
 import { getCommunityOrThrow } from '../../services/communities'
 import { listGroups } from '../../services/groups'
 import { AnnouncementBodySchema, TimeZoneSchema } from '../../schemas/announcements'
@@ -113,6 +117,7 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
     }
   }
   const csrf = await csrfTokenFor(c)
+  const now = new Date()
   const when = (date: Date | null) =>
     date
       ? new Intl.DateTimeFormat(lang(c) === 'de' ? 'de-DE' : 'en-GB', {
@@ -191,62 +196,100 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
               <th>{t.status}</th>
               <th class="n">{t.delivered}</th>
               <th class="n">{t.failed}</th>
+              <th class="n">{t.unknown}</th>
               <th class="n">{t.queued}</th>
               <th />
             </tr>
           </thead>
           <tbody>
-            {page.data.map((announcement, i) => (
-              <tr>
-                <td data-label={t.text}>
-                  <bdi>
-                    {announcement.body.length > 80
-                      ? `${announcement.body.slice(0, 79)}…`
-                      : announcement.body}
-                  </bdi>
-                  <div class="muted">
-                    {announcement.repeatCron
-                      ? `${describeRule(lang(c), announcement.repeatCron)} (${announcement.repeatTimezone})`
-                      : ''}{' '}
-                    {when(announcement.sendAt)}
-                  </div>
-                </td>
-                <td data-label={t.status}>{t.announcementStatuses[announcement.status]}</td>
-                <td class="n" data-label={t.delivered}>
-                  {formatNumber(lang(c), summaries[i]!.totals.sent)}
-                </td>
-                <td class="n" data-label={t.failed}>
-                  {formatNumber(lang(c), summaries[i]!.totals.failed)}
-                </td>
-                <td class="n" data-label={t.queued}>
-                  {formatNumber(lang(c), summaries[i]!.totals.queued)}
-                </td>
-                <td data-label="" class="actions">
-                  {manage && announcement.status === 'scheduled' && (
-                    <>
-                      <form
-                        method="post"
-                        action={`/admin/announcements/${announcement.id}/send-now`}
-                        class="inline"
-                      >
-                        <Csrf token={csrf} />
-                        <button type="submit">{t.sendNow}</button>
-                      </form>{' '}
-                      <form
-                        method="post"
-                        action={`/admin/announcements/${announcement.id}/cancel`}
-                        class="inline"
-                      >
-                        <Csrf token={csrf} />
-                        <button type="submit" class="danger">
-                          {t.cancel}
-                        </button>
-                      </form>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
+            {page.data.map((announcement, i) => {
+              const runs = summaries[i]!.runs
+              const status = shownStatus(announcement, runs)
+              const open = runs.find(isUnfinished)
+              const stalled = open && isStalled(open, now)
+              return (
+                <tr>
+                  <td data-label={t.text}>
+                    <bdi>
+                      {announcement.body.length > 80
+                        ? `${announcement.body.slice(0, 79)}…`
+                        : announcement.body}
+                    </bdi>
+                    <div class="muted">
+                      {announcement.repeatCron
+                        ? `${describeRule(lang(c), announcement.repeatCron)} (${announcement.repeatTimezone})`
+                        : ''}{' '}
+                      {when(announcement.sendAt)}
+                    </div>
+                  </td>
+                  <td data-label={t.status}>
+                    {status === 'sending' ? t.sending : t.announcementStatuses[status]}
+                    {stalled && <div class="err">{t.stalled}</div>}
+                  </td>
+                  <td class="n" data-label={t.delivered}>
+                    {formatNumber(lang(c), summaries[i]!.totals.sent)}
+                  </td>
+                  <td class="n" data-label={t.failed}>
+                    {formatNumber(lang(c), summaries[i]!.totals.failed)}
+                  </td>
+                  <td class="n" data-label={t.unknown}>
+                    {formatNumber(lang(c), summaries[i]!.totals.unknown)}
+                  </td>
+                  <td class="n" data-label={t.queued}>
+                    {formatNumber(lang(c), summaries[i]!.totals.queued)}
+                  </td>
+                  <td data-label="" class="actions">
+                    {manage && open && (
+                      <>
+                        {stalled && (
+                          <form
+                            method="post"
+                            action={`/admin/announcements/${announcement.id}/runs/${open.id}/resume`}
+                            class="inline"
+                          >
+                            <Csrf token={csrf} />
+                            <button type="submit">{t.resumeRun}</button>
+                          </form>
+                        )}{' '}
+                        <form
+                          method="post"
+                          action={`/admin/announcements/${announcement.id}/runs/${open.id}/cancel`}
+                          class="inline"
+                          data-confirm={t.confirmCancelRun}
+                        >
+                          <Csrf token={csrf} />
+                          <button type="submit" class="danger">
+                            {t.cancelRun}
+                          </button>
+                        </form>{' '}
+                      </>
+                    )}
+                    {manage && announcement.status === 'scheduled' && (
+                      <>
+                        <form
+                          method="post"
+                          action={`/admin/announcements/${announcement.id}/send-now`}
+                          class="inline"
+                        >
+                          <Csrf token={csrf} />
+                          <button type="submit">{t.sendNow}</button>
+                        </form>{' '}
+                        <form
+                          method="post"
+                          action={`/admin/announcements/${announcement.id}/cancel`}
+                          class="inline"
+                        >
+                          <Csrf token={csrf} />
+                          <button type="submit" class="danger">
+                            {t.cancel}
+                          </button>
+                        </form>
+                      </>
+                    )}
+                  </td>
+                </tr>
+              )
+            })}
           </tbody>
         </table>
       </section>
@@ -304,6 +347,30 @@ for (const action of ['send-now', 'cancel'] as const) {
       announcement,
       new Date(),
     )
+    return c.redirect(`/admin/communities/${announcement.communityId}/announcements`, 303)
+  })
+}
+
+for (const action of ['resume', 'cancel'] as const) {
+  announcementsApp.post(`/admin/announcements/:id/runs/:runId/${action}`, async (c) => {
+    const announcement = await getAnnouncementOrThrow(
+      c.var.db,
+      idOrThrow(z.string().regex(idPattern('ann')), c.req.param('id')),
+    )
+    assertCan(c.var.principal, 'announcements.manage', { communityId: announcement.communityId })
+    const runId = idOrThrow(z.string().regex(idPattern('dsp')), c.req.param('runId'))
+    if (action === 'resume') {
+      await resumeRun(
+        c.var.db,
+        c.env.DELIVERY_QUEUE,
+        c.var.config,
+        announcement.id,
+        runId,
+        new Date(),
+      )
+    } else {
+      await stopRun(c.var.db, announcement.id, runId, new Date())
+    }
     return c.redirect(`/admin/communities/${announcement.communityId}/announcements`, 303)
   })
 }

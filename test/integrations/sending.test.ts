@@ -1,0 +1,266 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import worker from '../../src/index'
+import { Webhook } from 'standardwebhooks'
+import { describe, expect, inject, it } from 'vitest'
+import { createDb } from '../../src/db/client'
+import { loadConfig, type Config } from '../../src/lib/config'
+import { createPacer, DELIVERY_QUEUE_NAME } from '../../src/jobs/queue'
+import {
+  deliverAnnouncements,
+  deliverEvent,
+  dispatchDueAnnouncements,
+  expandDispatch,
+} from '../../src/services/dispatch'
+import { fanOutEvents } from '../../src/services/webhooks'
+import { call, createCommunity, createInvite, joinJson, newPhone, query } from '../worker/helpers'
+
+const fake = inject('fakeServicesUrl')
+const SECRET = 'whsec_dGVzdC1kZWxpdmVyeS1zZWNyZXQtMDEyMzQ1Njc4OQ=='
+
+/** Queues nothing: these tests hand the run's deliveries to the consumer's code themselves. */
+const nowhere = { send: async () => {}, sendBatch: async () => {} } as unknown as Queue
+
+/** A run of an announcement to members with these names (they steer the receiver stand-in). */
+async function runTo(names: string[], phones?: string[]) {
+  const community = await createCommunity()
+  const ids = names.map((_, i) => `mbr_${community.id.slice(4, 20)}${String(i).padStart(6, '0')}`)
+  await env.DB.batch(
+    names.map((name, i) =>
+      env.DB.prepare(
+        `insert into members (id, community_id, name, phone, consent, status, join_request_id, joined_at)
+         values (?, ?, ?, ?, 1, 'active', ?, ?)`,
+      ).bind(
+        ids[i],
+        community.id,
+        name,
+        phones?.[i] ?? `+4916${String(900_000_000 + i)}`,
+        `jrq_${ids[i]}`,
+        Date.now(),
+      ),
+    ),
+  )
+  const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+    body: { body: 'Timing matters', sendAt: new Date(Date.now() + 1000).toISOString() },
+  })
+  const announcementId = created.json.id as string
+  const db = createDb(env.DB)
+  await dispatchDueAnnouncements(db, nowhere, new Date(Date.now() + 5000))
+  const [run] = await query<{ id: string }>(
+    'select id from dispatches where announcement_id = ?',
+    announcementId,
+  )
+  await expandDispatch(db, nowhere, run!.id, new Date())
+  return {
+    db,
+    announcementId,
+    messages: ids.map((memberId) => ({ dispatchId: run!.id, memberId })),
+  }
+}
+
+interface Received {
+  headers: Record<string, string>
+  body: string
+  receivedAt: number
+}
+
+async function receivedFor(path: string, filter: (request: Received) => boolean) {
+  const all = (await (await fetch(`${fake}/__requests?path=${path}`)).json()) as Received[]
+  return all.filter(filter)
+}
+
+const forAnnouncement = (id: string) => (request: Received) =>
+  JSON.parse(request.body).data?.announcementId === id
+
+describe('each attempt is signed when it is sent', () => {
+  it('a slow receiver enforcing the timestamp tolerance accepts all 48 messages', async () => {
+    // Scaled 1:50 for test speed: answers in 140 ms instead of 7 s, a tolerance of 6 s instead of
+    // 5 minutes; sends paced at 6 a second, so the batch takes 8 s, longer than the tolerance.
+    const { db, announcementId, messages } = await runTo(
+      Array.from({ length: 48 }, (_, i) => `strict 6 slow 140 #${i}`),
+    )
+    const verdicts = await deliverAnnouncements(
+      db,
+      loadConfig(env),
+      messages,
+      new Date(),
+      createPacer(6),
+    )
+    expect(verdicts.every((verdict) => verdict.action === 'ack')).toBe(true)
+    const status = (await call('GET', `/api/announcements/${announcementId}`)).json
+    expect(status.deliveries).toMatchObject({ sent: 48, failed: 0, queued: 0 })
+
+    const requests = await receivedFor('/webhook', forAnnouncement(announcementId))
+    expect(requests).toHaveLength(48)
+    const stamps = requests.map((request) => Number(request.headers['webhook-timestamp']))
+    // Signed per request: the timestamps follow the sends, across more than the tolerance.
+    expect(Math.max(...stamps) - Math.min(...stamps)).toBeGreaterThan(6)
+    for (const request of requests) {
+      expect(
+        Math.abs(request.receivedAt / 1000 - Number(request.headers['webhook-timestamp'])),
+      ).toBeLessThanOrEqual(2)
+      expect(() => new Webhook(SECRET).verify(request.body, request.headers)).not.toThrow()
+    }
+  }, 30_000)
+})
+
+describe('a batch to slow receivers', () => {
+  it('sends its requests concurrently: all are in flight before the first answer', async () => {
+    const { db, announcementId, messages } = await runTo(
+      Array.from({ length: 30 }, (_, i) => `slow 1500 #${i}`),
+    )
+    await deliverAnnouncements(db, loadConfig(env), messages, new Date(), createPacer(1000))
+    const arrivals = (await receivedFor('/webhook', forAnnouncement(announcementId))).map(
+      (request) => request.receivedAt,
+    )
+    expect(arrivals).toHaveLength(30)
+    expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeLessThan(1500)
+    const status = (await call('GET', `/api/announcements/${announcementId}`)).json
+    expect(status.deliveries).toMatchObject({ sent: 30, queued: 0 })
+  }, 30_000)
+
+  it('webhook: a timed-out attempt is sent again with the same webhook-id, then reported unknown', async () => {
+    const { db, announcementId, messages } = await runTo(['slow 1500 Tim'])
+    const config: Config = { ...loadConfig(env), DELIVERY_TIMEOUT_SECONDS: 0.3 }
+    const first = await deliverAnnouncements(db, config, messages, new Date())
+    expect(first[0]).toMatchObject({ action: 'retry' })
+    const [waiting] = (await call('GET', `/api/announcements/${announcementId}/deliveries`)).json
+      .data
+    expect(waiting).toMatchObject({ status: 'queued', attempts: 1 })
+    expect(waiting.lastError).toContain('outcome unknown')
+    // The remaining attempts (DELIVERY_MAX_ATTEMPTS is 3 here) time out too.
+    await deliverAnnouncements(db, config, messages, new Date())
+    const last = await deliverAnnouncements(db, config, messages, new Date())
+    expect(last[0]).toEqual({ action: 'ack' })
+    const status = (await call('GET', `/api/announcements/${announcementId}`)).json
+    expect(status.deliveries).toMatchObject({ unknown: 1, failed: 0, queued: 0 })
+    expect(status.status).toBe('sent')
+    const requests = await receivedFor('/webhook', forAnnouncement(announcementId))
+    expect(requests).toHaveLength(3)
+    expect(new Set(requests.map((request) => request.headers['webhook-id'])).size).toBe(1)
+  }, 30_000)
+
+  it('WhatsApp: a timed-out send is reported unknown and never repeated', async () => {
+    const phone = `+4917${String(Date.now()).slice(-7)}96`
+    const { db, announcementId, messages } = await runTo(['Wanda'], [phone])
+    const config: Config = {
+      ...loadConfig(env),
+      DELIVERY_CHANNEL: 'whatsapp',
+      DELIVERY_TIMEOUT_SECONDS: 0.3,
+    }
+    const [verdict] = await deliverAnnouncements(db, config, messages, new Date())
+    expect(verdict).toEqual({ action: 'ack' })
+    const status = (await call('GET', `/api/announcements/${announcementId}`)).json
+    expect(status.deliveries).toMatchObject({ unknown: 1, sent: 0, failed: 0, queued: 0 })
+    // A redelivered queue message does not send it again.
+    await deliverAnnouncements(db, config, messages, new Date())
+    const requests = await receivedFor('/whatsapp', (request) =>
+      request.body.includes(phone.slice(1)),
+    )
+    expect(requests).toHaveLength(1)
+  }, 30_000)
+})
+
+describe('the sender’s rate, shared by concurrent consumers', () => {
+  it('two consumer batches at once stay within DELIVERY_RATE_PER_SECOND together', async () => {
+    const { announcementId, messages } = await runTo(
+      Array.from({ length: 40 }, (_, i) => `Rita #${i}`),
+    )
+    // The same Worker with a rate of 20 a second; two batches of 20 handed to its consumer at once.
+    const slow = { ...env, DELIVERY_RATE_PER_SECOND: '20' }
+    const consume = async (part: typeof messages) => {
+      const batch = createMessageBatch(
+        DELIVERY_QUEUE_NAME,
+        part.map((body, i) => ({
+          id: `${body.memberId}-${i}`,
+          timestamp: new Date(),
+          attempts: 1,
+          body: { kind: 'announce', ...body },
+        })),
+      )
+      const ctx = createExecutionContext()
+      await worker.queue(batch, slow, ctx)
+      return getQueueResult(batch, ctx)
+    }
+    const results = await Promise.all([consume(messages.slice(0, 20)), consume(messages.slice(20))])
+    for (const result of results) expect(result.explicitAcks).toHaveLength(20)
+    const arrivals = (await receivedFor('/webhook', forAnnouncement(announcementId)))
+      .map((request) => request.receivedAt)
+      .sort((a, b) => a - b)
+    expect(arrivals).toHaveLength(40)
+    // 40 sends at 20 a second (and a bucket of 2) take at least 37 intervals of 50 ms; two
+    // unshared paces would take half that.
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(37 * 50 * 0.95)
+    // And no second holds more than the rate and the bucket, 22 (one more for timer jitter);
+    // two unshared paces would put 40 in one second.
+    for (const start of arrivals) {
+      expect(arrivals.filter((at) => at >= start && at < start + 1000).length).toBeLessThanOrEqual(
+        23,
+      )
+    }
+    const status = (await call('GET', `/api/announcements/${announcementId}`)).json
+    expect(status.deliveries).toMatchObject({ sent: 40, queued: 0 })
+  }, 30_000)
+})
+
+describe('an event delivery interrupted after its claim', () => {
+  it('is sent again with the same webhook-id; on its last attempt it is reported unknown', async () => {
+    const community = await createCommunity()
+    const endpoint = await call('POST', '/api/webhooks', {
+      body: { url: `${fake}/webhook`, events: ['member.joined'], communityId: community.id },
+    })
+    expect(endpoint.status, endpoint.text).toBe(201)
+    const invite = await createInvite(community.id)
+    await joinJson(invite.code, { name: 'Eve', phone: newPhone(), turnstileToken: 'human-token' })
+    const db = createDb(env.DB)
+    await fanOutEvents(db, nowhere, new Date())
+    const [row] = await query<{ event_id: string }>(
+      'select event_id from webhook_deliveries where endpoint_id = ?',
+      endpoint.json.id,
+    )
+    const message = { eventId: row!.event_id, endpointId: endpoint.json.id as string }
+    const interrupt = (agoMs: number, attempts: number) =>
+      query(
+        `update webhook_deliveries set status = 'sending', attempts = ?, updated_at = ?
+         where event_id = ? and endpoint_id = ?`,
+        attempts,
+        Date.now() - agoMs,
+        message.eventId,
+        message.endpointId,
+      )
+    const state = async () =>
+      (
+        await query<{ status: string; attempts: number }>(
+          'select status, attempts from webhook_deliveries where event_id = ? and endpoint_id = ?',
+          message.eventId,
+          message.endpointId,
+        )
+      )[0]!
+    const sentFor = async () =>
+      (
+        await receivedFor(
+          '/webhook',
+          (request) => request.headers['webhook-id'] === message.eventId,
+        )
+      ).length
+
+    // A consumer claimed it and died before settling; its queue message comes back.
+    await interrupt(2 * 60_000, 1)
+    expect(await deliverEvent(db, loadConfig(env), message, new Date())).toEqual({ action: 'ack' })
+    expect(await state()).toMatchObject({ status: 'sent', attempts: 2 })
+    expect(await sentFor()).toBe(1)
+
+    // A claim just made may be another consumer's send under way: asked again later.
+    await interrupt(1000, 1)
+    expect(await deliverEvent(db, loadConfig(env), message, new Date())).toMatchObject({
+      action: 'retry',
+    })
+    expect(await sentFor()).toBe(1)
+
+    // Interrupted on its last attempt (DELIVERY_MAX_ATTEMPTS is 3 here): reported, not repeated.
+    await interrupt(2 * 60_000, 3)
+    expect(await deliverEvent(db, loadConfig(env), message, new Date())).toEqual({ action: 'ack' })
+    expect(await state()).toMatchObject({ status: 'unknown', attempts: 3 })
+    expect(await sentFor()).toBe(1)
+  })
+})
