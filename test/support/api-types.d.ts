@@ -163,12 +163,20 @@ export interface paths {
     post: operations['cancelAnnouncement']
   }
   '/api/announcements/{id}/send-now': {
-    /** Send now: the next cron run (within a minute) sends it */
+    /** Send now: the next cron run (within a minute) sends it. While a run is still sending or stalled, 409 names that run and how to resume or cancel it */
     post: operations['sendAnnouncementNow']
   }
   '/api/announcements/{id}/deliveries': {
     /** Page through an announcement’s deliveries */
     get: operations['listAnnouncementDeliveries']
+  }
+  '/api/announcements/{id}/runs/{runId}/resume': {
+    /** Resume a stalled run now: expansion goes on from its cursor, waiting deliveries are queued again, sends interrupted long ago are settled per channel (the cron job does this by itself after a few minutes) */
+    post: operations['resumeAnnouncementRun']
+  }
+  '/api/announcements/{id}/runs/{runId}/cancel': {
+    /** Cancel one run: nothing more is sent for it (sends under way settle as they end); later runs of a repeat rule stay scheduled */
+    post: operations['cancelAnnouncementRun']
   }
   '/api/webhooks': {
     /** Endpoints this token may see */
@@ -672,8 +680,11 @@ export interface components {
         | {
             groupIds: string[]
           }
-      /** @enum {string} */
-      status: 'scheduled' | 'dispatching' | 'sent' | 'cancelled'
+      /**
+       * @description `sending` while one of its runs has work left
+       * @enum {string}
+       */
+      status: 'scheduled' | 'dispatching' | 'sent' | 'cancelled' | 'sending'
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
@@ -692,10 +703,15 @@ export interface components {
       upcomingRuns: string[]
       /** @description Over all runs */
       deliveries: {
+        /** @description Not settled yet: waiting or being sent */
         queued: number
         sent: number
         failed: number
         skipped: number
+        /** @description Outcome unknown: the send may have happened (interrupted or timed out) */
+        unknown: number
+        /** @description Not sent because the run was cancelled */
+        cancelled: number
       }
       runs: {
         id: string
@@ -704,11 +720,32 @@ export interface components {
          * @example 2026-11-24T09:00:00.000Z
          */
         scheduledFor: string
-        status: string
+        /**
+         * @description `expanding` and `expanded` have work left; `done`, `cancelled` do not
+         * @enum {string}
+         */
+        status: 'expanding' | 'expanded' | 'done' | 'cancelled'
+        /** @description Work left, but no progress for minutes: resume or cancel it */
+        stalled: boolean
+        /**
+         * Format: date-time
+         * @example 2026-11-24T09:00:00.000Z
+         */
+        lastProgressAt: string | null
+        /**
+         * Format: date-time
+         * @example 2026-11-24T09:00:00.000Z
+         */
+        finishedAt: string | null
+        /** @description Not settled yet: waiting or being sent */
         queued: number
         sent: number
         failed: number
         skipped: number
+        /** @description Outcome unknown: the send may have happened (interrupted or timed out) */
+        unknown: number
+        /** @description Not sent because the run was cancelled */
+        cancelled: number
       }[]
       failureReasons: {
         reason: string | null
@@ -765,7 +802,7 @@ export interface components {
       memberId: string
       memberName: string | null
       /** @enum {string} */
-      status: 'queued' | 'sending' | 'sent' | 'failed' | 'skipped'
+      status: 'queued' | 'sending' | 'sent' | 'failed' | 'skipped' | 'unknown' | 'cancelled'
       attempts: number
       /** @description A short fixed reason, never what the channel answered */
       lastError: string | null
@@ -2826,7 +2863,7 @@ export interface operations {
       }
     }
   }
-  /** Send now: the next cron run (within a minute) sends it */
+  /** Send now: the next cron run (within a minute) sends it. While a run is still sending or stalled, 409 names that run and how to resume or cancel it */
   sendAnnouncementNow: {
     parameters: {
       path: {
@@ -2876,7 +2913,7 @@ export interface operations {
   listAnnouncementDeliveries: {
     parameters: {
       query?: {
-        status?: 'queued' | 'sending' | 'sent' | 'failed' | 'skipped'
+        status?: 'queued' | 'sending' | 'sent' | 'failed' | 'skipped' | 'unknown' | 'cancelled'
         limit?: number
         cursor?: string
       }
@@ -2914,6 +2951,100 @@ export interface operations {
       }
       /** @description No such resource */
       404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  /** Resume a stalled run now: expansion goes on from its cursor, waiting deliveries are queued again, sends interrupted long ago are settled per channel (the cron job does this by itself after a few minutes) */
+  resumeAnnouncementRun: {
+    parameters: {
+      path: {
+        id: string
+        runId: string
+      }
+    }
+    responses: {
+      /** @description The announcement, its run resumed */
+      200: {
+        content: {
+          'application/json': components['schemas']['Announcement']
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or an unknown or revoked one */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the role or scope for this */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such resource */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request conflicts with the current state or a limit */
+      409: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  /** Cancel one run: nothing more is sent for it (sends under way settle as they end); later runs of a repeat rule stay scheduled */
+  cancelAnnouncementRun: {
+    parameters: {
+      path: {
+        id: string
+        runId: string
+      }
+    }
+    responses: {
+      /** @description The announcement, its run cancelled */
+      200: {
+        content: {
+          'application/json': components['schemas']['Announcement']
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or an unknown or revoked one */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the role or scope for this */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such resource */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request conflicts with the current state or a limit */
+      409: {
         content: {
           'application/problem+json': components['schemas']['Problem']
         }
