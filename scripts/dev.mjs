@@ -8,6 +8,7 @@
 //    stand-ins allowed.
 import { copyFileSync, existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { loadDemo } from './demo-history.mjs'
 import { runWranglerQuietly, spawnWrangler } from './wrangler.mjs'
 
 const DEFAULT_PORT = 8787
@@ -30,7 +31,7 @@ console.log(
   applied > 0 ? `Database: ${applied} migration(s) applied.` : 'Database: migrations up to date.',
 )
 if (process.env.SEED !== '0') {
-  runWranglerQuietly(['d1', 'execute', 'DB', ...where, '--file', 'scripts/seed.sql'])
+  loadDemo(where)
   console.log('Demo data: loaded (SEED=0 skips it).')
 }
 

@@ -1,7 +1,9 @@
 // `npm run seed`: applies migrations and loads the demo data into the local D1 database.
-// Safe to run again: the demo rows have fixed ids and are inserted only when missing.
+// Safe to run again: the demo rows have fixed ids and are inserted only when missing, and the
+// sixty days of history (scripts/demo-history.mjs) are loaded once.
+import { loadDemo } from './demo-history.mjs'
 import { runWranglerQuietly } from './wrangler.mjs'
 
 runWranglerQuietly(['d1', 'migrations', 'apply', 'DB', '--local'])
-runWranglerQuietly(['d1', 'execute', 'DB', '--local', '--file', 'scripts/seed.sql'])
+loadDemo(['--local'])
 console.log('Demo data loaded into the local database.')

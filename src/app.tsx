@@ -16,6 +16,7 @@ import { landingApp } from './routes/landing'
 import { qrApp } from './routes/qr'
 import { joinApp } from './routes/join'
 import { whatsAppWebhookApp } from './routes/whatsapp-webhook'
+import { documentPublicJoin } from './routes/join-docs'
 import { dashboardApp } from './routes/dashboard/index'
 import { joinRequestsApp } from './routes/join-requests'
 import { membersApp } from './routes/members'
@@ -26,6 +27,7 @@ import { MESSAGES, pickLanguage } from './lib/i18n'
 import { ErrorPage } from './views/error-page'
 import { cspNonce, securityHeaders } from './middleware/security-headers'
 import { ApiDocsPage, type OpenApiDocument } from './views/api-docs'
+import { DOCTYPE } from './views/doctype'
 
 const MAX_BODY_BYTES = 64 * 1024
 
@@ -69,11 +71,17 @@ export function createApp() {
     },
     servers: [{ url: origin }],
   })
+  documentPublicJoin(app)
   app.doc31('/api/openapi.json', (c) => documentConfig(new URL(c.req.url).origin))
   // The reference for people, drawn from the same document on the server: no outside script.
   app.get('/api/docs', (c) => {
     const doc = app.getOpenAPI31Document(documentConfig(new URL(c.req.url).origin))
-    return c.html(<ApiDocsPage doc={doc as OpenApiDocument} nonce={cspNonce(c)} />)
+    return c.html(
+      <>
+        {DOCTYPE}
+        <ApiDocsPage doc={doc as OpenApiDocument} nonce={cspNonce(c)} />
+      </>,
+    )
   })
 
   // Looked up lazily: the route table is complete only once every sub-app is mounted.

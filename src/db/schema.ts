@@ -279,6 +279,11 @@ export const inviteDailyStats = sqliteTable(
     botVisits: integer('bot_visits').notNull().default(0),
     joinRequests: integer('join_requests').notNull().default(0),
     joins: integer('joins').notNull().default(0),
+    // Of the people who joined on this day (a cohort): how many have left or been removed since,
+    // and how many of those within 7 and within 30 days of joining. Retention reads these.
+    leaves: integer('leaves').notNull().default(0),
+    leftWithin7Days: integer('left_within_7_days').notNull().default(0),
+    leftWithin30Days: integer('left_within_30_days').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.inviteId, t.day, t.country] }),

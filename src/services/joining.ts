@@ -301,12 +301,43 @@ export async function endMembership(
         now.getTime(),
         reason,
       ),
+    leaveRollupStatement(client, member, now, active),
     client
       .prepare(
         `update members set status = ?2, ended_at = ?3, leave_reason = ?4 where id = ?1 and status = 'active'`,
       )
       .bind(member.id, status, now.getTime(), reason),
   ])
+}
+
+const DAY_MS = 86_400_000
+
+/**
+ * Counts a leave on the rollup row of the member's join (their link, day and country), so the
+ * funnel's retention reads the rollups: left at all, within 7 days, within 30 days.
+ */
+function leaveRollupStatement(
+  client: D1Database,
+  member: Member,
+  now: Date,
+  active: string,
+): D1PreparedStatement {
+  const stayed = now.getTime() - member.joinedAt.getTime()
+  return client
+    .prepare(
+      `update invite_daily_stats set leaves = leaves + 1,
+         left_within_7_days = left_within_7_days + ?5, left_within_30_days = left_within_30_days + ?6
+       where invite_id = ?2 and day = ?3
+         and country = (select country from join_requests where id = ?4) and ${active}`,
+    )
+    .bind(
+      member.id,
+      member.inviteId,
+      utcDay(member.joinedAt),
+      member.joinRequestId,
+      stayed <= 7 * DAY_MS ? 1 : 0,
+      stayed <= 30 * DAY_MS ? 1 : 0,
+    )
 }
 
 /** The person's active membership or pending request in this community, if they have one. */

@@ -1,6 +1,7 @@
-import { and, asc, between, desc, eq, sql } from 'drizzle-orm'
+import { and, asc, between, desc, eq, gte, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { inviteDailyStats, invites } from '../db/schema'
+import { addDays } from '../lib/time'
+import { announcements, inviteDailyStats, invites } from '../db/schema'
 
 /** Which rollup rows a stats answer covers: one invite's, or a whole community's. */
 export type StatsScope = { inviteId: string } | { communityId: string }
@@ -114,4 +115,226 @@ export async function statsByInvite(db: Database, communityId: string, range: St
     .where(scopeAndRange({ communityId }, range))
     .groupBy(inviteDailyStats.inviteId)
   return new Map(rows.map((row) => [row.inviteId, withConversion(row)]))
+}
+
+/**
+ * The funnel past the join, from the same rollups: of the people who joined in the period, how
+ * many have left since, and how many were still members 7 and 30 days after joining. Retention
+ * counts only the days of the period at least 7 (30) days before `today`: for later joins it is
+ * not known yet.
+ */
+export interface FunnelFigures {
+  visits: number
+  uniqueVisitors: number
+  scans: number
+  clicks: number
+  joinRequests: number
+  joins: number
+  leaves: number
+  /** Joins at least 7 days before today, and how many of them stayed 7 days. */
+  joinedAtLeast7DaysAgo: number
+  stayed7Days: number
+  joinedAtLeast30DaysAgo: number
+  stayed30Days: number
+}
+
+function funnelMeasures(today: string) {
+  const cutoff7 = addDays(today, -7)
+  const cutoff30 = addDays(today, -30)
+  const d = inviteDailyStats
+  return {
+    visits: sql<number>`coalesce(sum(${d.visits}), 0)`.as('f_visits'),
+    uniqueVisitors: sql<number>`coalesce(sum(${d.uniqueVisitors}), 0)`.as('f_unique_visitors'),
+    scans: sql<number>`coalesce(sum(${d.qrVisits}), 0)`.as('f_scans'),
+    clicks: sql<number>`coalesce(sum(${d.linkVisits}), 0)`.as('f_clicks'),
+    joinRequests: sql<number>`coalesce(sum(${d.joinRequests}), 0)`.as('f_join_requests'),
+    joins: sql<number>`coalesce(sum(${d.joins}), 0)`.as('f_joins'),
+    leaves: sql<number>`coalesce(sum(${d.leaves}), 0)`.as('f_leaves'),
+    joinedAtLeast7DaysAgo:
+      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff7} then ${d.joins} end), 0)`.as(
+        'f_joined_7',
+      ),
+    stayed7Days:
+      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff7} then ${d.joins} - ${d.leftWithin7Days} end), 0)`.as(
+        'f_stayed_7',
+      ),
+    joinedAtLeast30DaysAgo:
+      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff30} then ${d.joins} end), 0)`.as(
+        'f_joined_30',
+      ),
+    stayed30Days:
+      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff30} then ${d.joins} - ${d.leftWithin30Days} end), 0)`.as(
+        'f_stayed_30',
+      ),
+  }
+}
+
+/** The queries behind the dashboard's funnels and trends; exported for the query-plan test. */
+export function funnelQueries(db: Database, scope: StatsScope, range: StatsRange, today: string) {
+  const where = scopeAndRange(scope, range)
+  return {
+    total: db.select(funnelMeasures(today)).from(inviteDailyStats).where(where),
+    byDay: db
+      .select({ day: inviteDailyStats.day, ...measures })
+      .from(inviteDailyStats)
+      .where(where)
+      .groupBy(inviteDailyStats.day)
+      .orderBy(asc(inviteDailyStats.day)),
+    byInvite: db
+      .select({ inviteId: inviteDailyStats.inviteId, ...funnelMeasures(today) })
+      .from(inviteDailyStats)
+      .where(where)
+      .groupBy(inviteDailyStats.inviteId),
+    byInviteAndDay: db
+      .select({
+        inviteId: inviteDailyStats.inviteId,
+        day: inviteDailyStats.day,
+        visits: measures.visits,
+        joins: measures.joins,
+      })
+      .from(inviteDailyStats)
+      .where(where)
+      .groupBy(inviteDailyStats.inviteId, inviteDailyStats.day),
+  }
+}
+
+export interface DayFigures {
+  day: string
+  visits: number
+  scans: number
+  clicks: number
+  joinRequests: number
+  joins: number
+}
+
+/** Every day of `days` with its figures, zero where nothing happened. */
+export function fillDays<T extends { day: string }>(
+  days: string[],
+  rows: T[],
+  zero: Omit<T, 'day'>,
+): T[] {
+  const byDay = new Map(rows.map((row) => [row.day, row]))
+  return days.map((day) => byDay.get(day) ?? ({ ...zero, day } as T))
+}
+
+/**
+ * Everything a dashboard stats view shows, in one batch over the rollups: the funnel, the
+ * figures of every day of the period, and (for a community) each link's funnel and daily trend.
+ * Its cost follows days × links × countries, never visits or members.
+ */
+export async function getDashboardStats(
+  db: Database,
+  scope: StatsScope,
+  range: StatsRange & { days: string[] },
+  today: string,
+) {
+  const queries = funnelQueries(db, scope, range, today)
+  const [total, byDay, byInvite, byInviteAndDay] =
+    'communityId' in scope
+      ? await db.batch([queries.total, queries.byDay, queries.byInvite, queries.byInviteAndDay])
+      : [...(await db.batch([queries.total, queries.byDay])), [], []]
+  const zero = { visits: 0, scans: 0, clicks: 0, joinRequests: 0, joins: 0 }
+  const days = fillDays<DayFigures>(
+    range.days,
+    byDay.map(({ day, visits, scans, clicks, joinRequests, joins }) => ({
+      day,
+      visits,
+      scans,
+      clicks,
+      joinRequests,
+      joins,
+    })),
+    zero,
+  )
+  const index = new Map(range.days.map((day, i) => [day, i]))
+  const trends = new Map<string, number[]>()
+  for (const row of byInviteAndDay) {
+    const i = index.get(row.day)
+    if (i === undefined) continue
+    let series = trends.get(row.inviteId)
+    if (!series) trends.set(row.inviteId, (series = range.days.map(() => 0)))
+    series[i] = row.visits
+  }
+  return {
+    funnel: total[0] as FunnelFigures,
+    days,
+    links: new Map(
+      byInvite.map(({ inviteId, ...figures }) => [inviteId, figures as FunnelFigures]),
+    ),
+    trends,
+  }
+}
+
+/** The figures of every day as CSV rows, for a spreadsheet. */
+export function statsCsv(days: DayFigures[]): string {
+  const header = 'day,visits,qr_scans,link_clicks,join_requests,joins'
+  return [
+    header,
+    ...days.map((d) => [d.day, d.visits, d.scans, d.clicks, d.joinRequests, d.joins].join(',')),
+  ].join('\r\n')
+}
+
+/** Joins per unique visitor, as the API's `conversionRate`; 0 when nobody came. */
+export function conversionOf(f: Pick<FunnelFigures, 'joins' | 'uniqueVisitors'>): number {
+  return f.uniqueVisitors > 0 ? f.joins / f.uniqueVisitors : 0
+}
+
+/** Of the joins old enough to tell, the share still members after 7 or 30 days; null if none. */
+export function retentionOf(f: FunnelFigures, days: 7 | 30): number | null {
+  const base = days === 7 ? f.joinedAtLeast7DaysAgo : f.joinedAtLeast30DaysAgo
+  return base > 0 ? (days === 7 ? f.stayed7Days : f.stayed30Days) / base : null
+}
+
+/** Lists of ids are queried in chunks: D1 binds at most 100 values per statement. */
+function chunks<T>(items: T[], size = 90): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+/**
+ * The dashboard home's figures across communities: each one's joins over a period (from the
+ * rollups) and its next scheduled announcement.
+ */
+export async function homeFigures(
+  db: Database,
+  communityIds: string[],
+  range: StatsRange,
+  now: Date,
+) {
+  const joins = new Map<string, number>()
+  const next = new Map<string, { body: string; sendAt: Date }>()
+  for (const ids of chunks(communityIds)) {
+    const [joinRows, nextRows] = await db.batch([
+      db
+        .select({ communityId: inviteDailyStats.communityId, joins: measures.joins })
+        .from(inviteDailyStats)
+        .where(
+          and(
+            inArray(inviteDailyStats.communityId, ids),
+            between(inviteDailyStats.day, range.from, range.to),
+          ),
+        )
+        .groupBy(inviteDailyStats.communityId),
+      db
+        .select({
+          communityId: announcements.communityId,
+          body: announcements.body,
+          sendAt: sql<number>`min(${announcements.sendAt})`.as('next_send_at'),
+        })
+        .from(announcements)
+        .where(
+          and(
+            inArray(announcements.communityId, ids),
+            eq(announcements.status, 'scheduled'),
+            gte(announcements.sendAt, now),
+          ),
+        )
+        .groupBy(announcements.communityId),
+    ])
+    for (const row of joinRows) joins.set(row.communityId, row.joins)
+    for (const row of nextRows)
+      next.set(row.communityId, { body: row.body, sendAt: new Date(row.sendAt) })
+  }
+  return { joins, next }
 }

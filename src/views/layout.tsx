@@ -1,3 +1,4 @@
+import { DOCTYPE } from './doctype'
 import type { Child } from 'hono/jsx'
 import type { Lang } from '../lib/i18n'
 
@@ -47,19 +48,22 @@ export interface PageProps {
 
 export function Layout(props: PageProps & { title: string; head?: Child; children: Child }) {
   return (
-    <html lang={props.lang}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width,initial-scale=1" />
-        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-        <meta name="robots" content="noindex" />
-        <title>{props.title}</title>
-        {props.head}
-        <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: CSS }} />
-      </head>
-      <body>
-        <main>{props.children}</main>
-      </body>
-    </html>
+    <>
+      {DOCTYPE}
+      <html lang={props.lang}>
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width,initial-scale=1" />
+          <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+          <meta name="robots" content="noindex" />
+          <title>{props.title}</title>
+          {props.head}
+          <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: CSS }} />
+        </head>
+        <body>
+          <main>{props.children}</main>
+        </body>
+      </html>
+    </>
   )
 }

@@ -22,21 +22,23 @@ const DESKTOP_CHROME = [
 /**
  * Launches a headless Chromium for the browser tests. `CHROMIUM_PATH` wins (a developer's own
  * browser); on Linux the Chromium that `npm install` brought in `@sparticuz/chromium` is unpacked
- * and used, so no system package is needed; elsewhere an installed desktop Chrome.
+ * and used, so no system package is needed; elsewhere an installed desktop Chrome. `extraArgs`
+ * add flags (the Lighthouse script opens a remote-debugging port).
  */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   const override = process.env.CHROMIUM_PATH
-  if (override) return chromium.launch({ executablePath: override, args: OFFLINE_FLAGS })
+  if (override)
+    return chromium.launch({ executablePath: override, args: [...OFFLINE_FLAGS, ...extraArgs] })
 
   if (process.platform === 'linux') {
     const { default: packaged } = await import('@sparticuz/chromium')
     return chromium.launch({
       executablePath: await packaged.executablePath(),
-      args: [...packaged.args, ...OFFLINE_FLAGS],
+      args: [...packaged.args, ...OFFLINE_FLAGS, ...extraArgs],
     })
   }
   const desktop = DESKTOP_CHROME.find((candidate) => existsSync(candidate))
   if (!desktop)
     throw new Error('No Chromium found: install Google Chrome or set CHROMIUM_PATH to a Chromium')
-  return chromium.launch({ executablePath: desktop, args: OFFLINE_FLAGS })
+  return chromium.launch({ executablePath: desktop, args: [...OFFLINE_FLAGS, ...extraArgs] })
 }

@@ -232,7 +232,7 @@ describe('the dashboard shows each admin exactly what the API allows them', () =
         page: `/admin/communities/${c}`,
         api: ['GET', `/api/communities/${c}`],
         sections: [
-          { marker: 'class="stat"', api: ['GET', `/api/communities/${c}/stats`] },
+          { marker: 'class="funnel"', api: ['GET', `/api/communities/${c}/stats`] },
           { marker: 'Poster at the bakery', api: ['GET', `/api/communities/${c}/invites`] },
           { marker: 'Access Trail group', api: ['GET', `/api/communities/${c}/groups`] },
           { marker: 'Rita Referrer', api: ['GET', `/api/communities/${c}/leaderboard`] },
@@ -307,7 +307,7 @@ describe('the dashboard shows each admin exactly what the API allows them', () =
       {
         page: `/admin/links/${inv}`,
         api: ['GET', `/api/invites/${inv}`],
-        sections: [{ marker: 'class="stat"', api: ['GET', `/api/invites/${inv}/stats`] }],
+        sections: [{ marker: 'class="funnel"', api: ['GET', `/api/invites/${inv}/stats`] }],
       },
       {
         page: '/admin/webhooks',

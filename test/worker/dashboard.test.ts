@@ -122,9 +122,9 @@ describe('dashboard: campaign links', () => {
     const { cookie } = await signIn()
     const overview = await page(`/admin/communities/${community.id}`, cookie)
     expect(overview.text).toContain('Instagram bio')
-    expect(overview.text).toMatch(/<td class="n">1<\/td>/) // one join
+    expect(overview.text).toContain('<td class="n" data-label="Joins">1</td>') // one join
     const detail = await page(`/admin/links/${invite.id}`, cookie)
-    expect(detail.text).toContain('<svg viewBox="0 0 640 200" role="img"')
+    expect(detail.text).toContain('<svg viewBox="0 0 720 220" class="chart wide"')
   })
 })
 
@@ -384,7 +384,9 @@ describe('dashboard: bad input gets a clear answer, never a 500', () => {
     expect(crafted.text).not.toContain('locked')
     expect(crafted.text).not.toContain('role="status"')
     const real = await page('/admin?decided=2&refused=group_full,made_up', cookie)
-    expect(real.text).toContain('2 ✓ · Group is full')
+    expect(real.text).toContain(
+      '2 requests approved. Not every request could be decided: the group is full.',
+    )
     expect(real.text).not.toContain('made_up')
   })
 })

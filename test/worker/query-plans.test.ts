@@ -24,7 +24,7 @@ import {
   rewardsOf,
   referralInviteOf,
 } from '../../src/services/members'
-import { getStats } from '../../src/services/stats'
+import { getDashboardStats, getStats, homeFigures } from '../../src/services/stats'
 import {
   createCommunity as createCommunityRow,
   listCommunities,
@@ -39,7 +39,7 @@ import { fanOutEvents } from '../../src/services/webhooks'
 import { countAttempt } from '../../src/services/rate-limits'
 import { cancelRun, reconcileRun, reconcileRuns } from '../../src/services/dispatch'
 import { loadConfig } from '../../src/lib/config'
-import { getJoinTarget, join } from '../../src/services/joining'
+import { endMembership, getJoinTarget, join } from '../../src/services/joining'
 import { findRequestByCode, pruneUnconfirmed } from '../../src/services/consent'
 import {
   applyInboundItem,
@@ -125,6 +125,10 @@ describe('query plans of the request paths', () => {
     await listInvites(db, community.id, page)
     await getStats(db, { inviteId: invite.id }, { from: '2026-01-01', to: '2026-12-31' })
     await getStats(db, { communityId: community.id }, { from: '2026-01-01', to: '2026-12-31' })
+    const year = { from: '2026-01-01', to: '2026-12-31', days: ['2026-01-01'] }
+    await getDashboardStats(db, { communityId: community.id }, year, '2026-12-31')
+    await getDashboardStats(db, { inviteId: invite.id }, year, '2026-12-31')
+    await homeFigures(db, [community.id, 'cmt_00000000000000000000000000'], year, now)
     await listJoinRequests(db, community.id, { status: 'pending', ...page })
     await findJoinRequestByStatusToken(db, 'x'.repeat(43))
     await listMembers(db, community.id, page)
@@ -213,6 +217,11 @@ describe('query plans of the request paths', () => {
     await new Response(exportMembersCsv(db, community.id)).text()
     await createCommunityRow(db, { name: community.name, description: '', visibility: 'open' }, now)
     await fanOutEvents(db, env.DELIVERY_QUEUE, now)
+    // A leave counts on its join's rollup row, found by key.
+    const leaving = (await db.query.members.findFirst({
+      where: (m, { eq }) => eq(m.id, memberId),
+    }))!
+    await endMembership(db, leaving, 'left', now)
 
     expect(seen.size).toBeGreaterThan(25)
     const offenders: string[] = []

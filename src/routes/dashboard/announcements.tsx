@@ -25,6 +25,8 @@ import { listGroups } from '../../services/groups'
 import { AnnouncementBodySchema, TimeZoneSchema } from '../../schemas/announcements'
 import { Csrf, words, DiscussionGroupOptions } from '../../views/dashboard'
 import { CommunityId, lang, idOrThrow, formText, communityShell } from './page'
+import { cronOf, describeRule, formValues, pickerValues, RepeatPicker } from './repeat-rule'
+import { formatNumber } from '../../lib/i18n'
 
 /** Announcements: compose, schedule once or on a repeat rule, send now, cancel. */
 export const announcementsApp = new Hono<AppEnv>()
@@ -99,7 +101,10 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
   const summaries = await Promise.all(
     page.data.map((announcement) => deliverySummary(c.var.db, announcement.id)),
   )
-  const cron = c.req.query('cron')?.slice(0, 100)
+  const picker = pickerValues((key) =>
+    key === 'weekdays' ? c.req.queries('weekdays') : c.req.query(key),
+  )
+  const cron = cronOf(picker)
   const timezone = TimeZoneSchema.catch('Europe/Berlin').parse(
     c.req.query('timezone') || 'Europe/Berlin',
   )
@@ -108,8 +113,8 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
     try {
       preview = previewRuns({ cron, timezone }, new Date(), 5)
     } catch (error) {
-      preview =
-        error instanceof ApiError ? (error.errors?.[0]?.message ?? error.message) : 'invalid rule'
+      if (!(error instanceof ApiError)) throw error
+      preview = t.invalidRule
     }
   }
   const csrf = await csrfTokenFor(c)
@@ -148,14 +153,11 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
                 <input id="sendAt" name="sendAt" type="datetime-local" />
               </div>
               <div>
-                <label for="cron">{t.repeat}</label>
-                <input id="cron" name="cron" placeholder="0 9 * * 1" value={cron ?? ''} />
-              </div>
-              <div>
                 <label for="timezone">{t.timezone}</label>
                 <input id="timezone" name="timezone" value={timezone} />
               </div>
             </div>
+            <RepeatPicker lang={lang(c)} values={picker} />
             <p>
               <button type="submit">{t.schedule}</button>{' '}
               <button
@@ -187,7 +189,8 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
       )}
       <section>
         <h2>{t.announcements}</h2>
-        <table>
+        {page.data.length === 0 && <p class="muted">{t.noAnnouncements}</p>}
+        <table class="cards">
           <thead>
             <tr>
               <th>{t.text}</th>
@@ -209,17 +212,21 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
               const stalled = open && isStalled(open, now)
               return (
                 <tr>
-                  <td>
-                    <bdi>{announcement.body.slice(0, 80)}</bdi>
+                  <td data-label={t.text}>
+                    <bdi>
+                      {announcement.body.length > 80
+                        ? `${announcement.body.slice(0, 79)}…`
+                        : announcement.body}
+                    </bdi>
                     <div class="muted">
                       {announcement.repeatCron
-                        ? `${announcement.repeatCron} (${announcement.repeatTimezone})`
+                        ? `${describeRule(lang(c), announcement.repeatCron)} (${announcement.repeatTimezone})`
                         : ''}{' '}
                       {when(announcement.sendAt)}
                     </div>
                   </td>
-                  <td>
-                    {status === 'sending' ? t.sending : status}
+                  <td data-label={t.status}>
+                    {status === 'sending' ? t.sending : t.announcementStatuses[status]}
                     {stalled && <div class="err">{t.stalled}</div>}
                     {announcement.pausedAt && (
                       <div class="err">
@@ -227,17 +234,22 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
                       </div>
                     )}
                   </td>
-                  <td class="n">{summaries[i]!.totals.sent}</td>
-                  <td class="n">
-                    {summaries[i]!.totals.delivered}{' '}
+                  <td class="n" data-label={t.sentCount}>
+                    {formatNumber(lang(c), summaries[i]!.totals.sent)}
+                  </td>
+                  <td class="n" data-label={t.reached}>
+                    {formatNumber(lang(c), summaries[i]!.totals.delivered)}{' '}
                     {percent(summaries[i]!.totals.delivered, summaries[i]!.totals.sent)}
                   </td>
-                  <td class="n">
-                    {summaries[i]!.totals.read}{' '}
+                  <td class="n" data-label={t.readCount}>
+                    {formatNumber(lang(c), summaries[i]!.totals.read)}{' '}
                     {percent(summaries[i]!.totals.read, summaries[i]!.totals.sent)}
                   </td>
-                  <td class="n">
-                    {summaries[i]!.totals.failed + summaries[i]!.totals.undelivered}
+                  <td class="n" data-label={t.failed}>
+                    {formatNumber(
+                      lang(c),
+                      summaries[i]!.totals.failed + summaries[i]!.totals.undelivered,
+                    )}
                     {summaries[i]!.failures.length > 0 && (
                       <ul class="muted small">
                         {summaries[i]!.failures.map((failure) => (
@@ -248,9 +260,13 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
                       </ul>
                     )}
                   </td>
-                  <td class="n">{summaries[i]!.totals.unknown}</td>
-                  <td class="n">{summaries[i]!.totals.queued}</td>
-                  <td>
+                  <td class="n" data-label={t.unknown}>
+                    {formatNumber(lang(c), summaries[i]!.totals.unknown)}
+                  </td>
+                  <td class="n" data-label={t.queued}>
+                    {formatNumber(lang(c), summaries[i]!.totals.queued)}
+                  </td>
+                  <td data-label="" class="actions">
                     {manage && announcement.pausedAt && (
                       <form
                         method="post"
@@ -323,11 +339,12 @@ announcementsApp.post('/admin/communities/:id/announcements', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCan(c.var.principal, 'announcements.manage', { communityId: id })
   const form = await readForm(c)
-  const parsed = AnnouncementForm.safeParse(
-    Object.fromEntries(
-      ['body', 'audience', 'sendAt', 'timezone', 'cron'].map((key) => [key, formText(form, key)]),
+  const parsed = AnnouncementForm.safeParse({
+    ...Object.fromEntries(
+      ['body', 'audience', 'sendAt', 'timezone'].map((key) => [key, formText(form, key)]),
     ),
-  )
+    cron: cronOf(pickerValues((key) => formValues(form, key))),
+  })
   if (!parsed.success) {
     throw new ApiError(
       'validation_failed',

@@ -28,7 +28,7 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
     cursor: cursorOf(c),
   })
   const table = (
-    <table>
+    <table class="cards">
       <thead>
         <tr>
           {decide && (
@@ -36,7 +36,7 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
               <span class="muted">✓</span>
             </th>
           )}
-          <th>Name</th>
+          <th>{t.name}</th>
           <th>{t.answers}</th>
           <th>{t.source}</th>
           {decide && <th />}
@@ -46,17 +46,17 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
         {pending.data.map((request) => (
           <tr>
             {decide && (
-              <td>
+              <td data-label={t.select}>
                 <input type="checkbox" name="ids" value={request.id} aria-label={request.name} />
               </td>
             )}
-            <td>
+            <td data-label={t.name}>
               <bdi>{request.name}</bdi>
               <div class="muted">
                 <bdi>{request.phone ?? request.email}</bdi>
               </div>
             </td>
-            <td>
+            <td data-label={t.answers}>
               {community.joinQuestions.map((question, i) => (
                 <div>
                   <span class="muted">
@@ -66,7 +66,7 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
                 </div>
               ))}
             </td>
-            <td>
+            <td data-label={t.source}>
               <bdi>{request.inviteLabel ?? request.inviteSource ?? '–'}</bdi>
               {request.referrerName && (
                 <div class="muted">
@@ -75,7 +75,7 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
               )}
             </td>
             {decide && (
-              <td>
+              <td data-label="" class="actions">
                 <button type="submit" name="only" value={`approve:${request.id}`}>
                   {t.approve}
                 </button>{' '}
@@ -98,7 +98,9 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
       <section>
         <h2>{t.approvals}</h2>
         {pending.data.length === 0 ? (
-          <p class="muted">{t.noPending}</p>
+          <p class="muted">
+            {t.noPending} {t.noPendingNext}
+          </p>
         ) : decide ? (
           <form method="post" action={`/admin/communities/${id}/approvals`}>
             <Csrf token={await csrfTokenFor(c)} />
@@ -163,7 +165,7 @@ approvalsApp.post('/admin/communities/:id/approvals', async (c) => {
     }
   }
   return c.redirect(
-    `/admin/communities/${id}/approvals?decided=${done}&refused=${[...problems].join(',')}`,
+    `/admin/communities/${id}/approvals?decided=${done}&action=${parsed.data.action}&refused=${[...problems].join(',')}`,
     303,
   )
 })

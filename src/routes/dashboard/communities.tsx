@@ -15,8 +15,8 @@ import {
 import { CreateCommunitySchema, UpdateCommunitySchema } from '../../schemas/communities'
 import { assertAllowedUrls } from '../../lib/urls'
 import { type Community } from '../../db/schema'
-import { Csrf, words, GroupsTable } from '../../views/dashboard'
-import { CommunityId, lang, idOrThrow, formText, communityShell, refuse } from './page'
+import { Csrf, words, GroupsTable, groupLabel } from '../../views/dashboard'
+import { CommunityId, lang, idOrThrow, formText, communityShell, refuse, withNotice } from './page'
 
 /** Creating and editing communities, their groups and admins. */
 export const communitiesApp = new Hono<AppEnv>()
@@ -45,7 +45,7 @@ export function CommunityFields(props: { t: ReturnType<typeof words>; community?
     <>
       <div class="grid">
         <div>
-          <label for="name">Name</label>
+          <label for="name">{t.name}</label>
           <input id="name" name="name" required maxlength={100} value={community?.name ?? ''} />
         </div>
         <div>
@@ -114,7 +114,7 @@ communitiesApp.get('/admin/communities/:id/settings', async (c) => {
     can(c.var.principal, 'groups.read', scope) ? listGroups(c.var.db, id, { limit: 100 }) : null,
     can(c.var.principal, 'admins.read', scope) ? listCommunityAdmins(c.var.db, id) : null,
   ])
-  const groupName = new Map((groups?.data ?? []).map((group) => [group.id, group.name]))
+  const groupName = new Map((groups?.data ?? []).map((group) => [group.id, groupLabel(t, group)]))
   const csrf = await csrfTokenFor(c)
   return communityShell(
     c,
@@ -150,7 +150,7 @@ communitiesApp.get('/admin/communities/:id/settings', async (c) => {
                     <bdi>{admin.name}</bdi>
                   </td>
                   <td>
-                    {admin.role}
+                    {t.roles[admin.role]}
                     {admin.groupId && (
                       <span class="muted">
                         {' '}
@@ -169,7 +169,7 @@ communitiesApp.get('/admin/communities/:id/settings', async (c) => {
                         {admin.role === 'community_admin' && !admin.groupId && (
                           <select name="groupId" aria-label={t.group}>
                             {(groups?.data ?? []).map((group) => (
-                              <option value={group.id}>{group.name}</option>
+                              <option value={group.id}>{groupLabel(t, group)}</option>
                             ))}
                           </select>
                         )}{' '}
@@ -196,7 +196,7 @@ communitiesApp.post('/admin/communities/:id/settings', async (c) => {
   if (!parsed.success) refuse(parsed.error.issues)
   assertAllowedUrls(parsed.data, c.var.config)
   await updateCommunity(c.var.db, id, parsed.data, new Date())
-  return c.redirect(`/admin/communities/${id}/settings`, 303)
+  return c.redirect(withNotice(`/admin/communities/${id}/settings`, 'saved'), 303)
 })
 
 for (const change of ['promote', 'demote'] as const) {
@@ -214,6 +214,6 @@ for (const change of ['promote', 'demote'] as const) {
         groupId && idPattern('grp').test(groupId) ? groupId : undefined,
       )
     }
-    return c.redirect(`/admin/communities/${id}/settings`, 303)
+    return c.redirect(withNotice(`/admin/communities/${id}/settings`, 'saved'), 303)
   })
 }

@@ -9,12 +9,16 @@ import {
   signOut,
   signOutEverywhere,
 } from '../../middleware/dashboard-session'
-import { can, ownScope } from '../../services/access'
+import { can, ownScope, type Action } from '../../services/access'
+import { homeFigures } from '../../services/stats'
+import { addDays } from '../../lib/time'
+import { todayIn } from './stats-range'
 import { listCommunities } from '../../services/communities'
 import { pendingCounts } from '../../services/join-requests'
 import { findPrincipalByToken } from '../../services/tokens'
 import { Csrf, Shell, words } from '../../views/dashboard'
 import { lang, shell } from './page'
+import { formatNumber } from '../../lib/i18n'
 import { communitiesApp, CommunityFields } from './communities'
 import { linksApp } from './links'
 import { approvalsApp } from './approvals'
@@ -99,48 +103,111 @@ dashboardApp.post('/admin/logout-everywhere', async (c) => {
 })
 
 dashboardApp.get('/admin', async (c) => {
-  const t = words(lang(c))
+  const l = lang(c)
+  const t = words(l)
+  const now = new Date()
   const page = await listCommunities(c.var.db, c.var.principal, { limit: 100 })
-  const pending = await pendingCounts(
-    c.var.db,
+  const allowed = (action: Action) =>
     page.data
-      .filter((community) =>
-        can(c.var.principal, 'joinRequests.read', { communityId: community.id }),
-      )
-      .map((community) => community.id),
-  )
+      .filter((community) => can(c.var.principal, action, { communityId: community.id }))
+      .map((community) => community.id)
+  const today = todayIn('Europe/Berlin', now)
+  const [pending, figures] = await Promise.all([
+    pendingCounts(c.var.db, allowed('joinRequests.read')),
+    homeFigures(c.var.db, allowed('stats.read'), { from: addDays(today, -6), to: today }, now),
+  ])
+  const mayReadAnnouncements = new Set(allowed('announcements.read'))
+  const next = [...figures.next.entries()]
+    .filter(([id]) => mayReadAnnouncements.has(id))
+    .sort(([, a], [, b]) => a.sendAt.getTime() - b.sendAt.getTime())[0]
+  const when = (at: Date) =>
+    new Intl.DateTimeFormat(l === 'de' ? 'de-DE' : 'en-GB', {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone: 'Europe/Berlin',
+    }).format(at)
+  const nameOf = new Map(page.data.map((community) => [community.id, community.name]))
+  const sum = (values: Iterable<number>) => [...values].reduce((a, b) => a + b, 0)
   return shell(
     c,
     t.communities,
     <section>
       <h1>{t.communities}</h1>
-      <table>
+      {page.data.length === 0 ? (
+        <p class="muted">{t.noCommunities}</p>
+      ) : (
+        <div class="grid key-figures">
+          <a
+            class="stat"
+            href={
+              pending.size > 0
+                ? `/admin/communities/${[...pending.keys()][0]}/approvals`
+                : '#communities'
+            }
+          >
+            <span class="muted">{t.pendingRequests}</span>
+            <b>{formatNumber(l, sum(pending.values()))}</b>
+          </a>
+          <div class="stat">
+            <span class="muted">{t.joinsThisWeek}</span>
+            <b>{formatNumber(l, sum(figures.joins.values()))}</b>
+          </div>
+          <div class="stat">
+            <span class="muted">{t.nextAnnouncement}</span>
+            {next ? (
+              <>
+                <b>{when(next[1].sendAt)}</b>
+                <a href={`/admin/communities/${next[0]}/announcements`}>
+                  <bdi>{nameOf.get(next[0])}</bdi>
+                </a>
+              </>
+            ) : (
+              <b>–</b>
+            )}
+          </div>
+        </div>
+      )}
+      <table class="cards spaced" id="communities">
         <thead>
           <tr>
             <th>{t.communities}</th>
             <th>{t.status}</th>
-            <th class="n" id="approvals">
-              {t.approvals}
-            </th>
+            <th class="n">{t.approvals}</th>
+            <th class="n">{t.joinsThisWeek}</th>
+            <th>{t.nextAnnouncement}</th>
           </tr>
         </thead>
         <tbody>
           {page.data.map((community) => (
             <tr>
-              <td>
+              <td data-label={t.communities}>
                 <a href={`/admin/communities/${community.id}`}>
                   <bdi>{community.name}</bdi>
                 </a>
               </td>
-              <td>{community.visibility === 'open' ? t.open : t.closed}</td>
-              <td class="n">
-                {pending.has(community.id) ? (
+              <td data-label={t.status}>{community.visibility === 'open' ? t.open : t.closed}</td>
+              <td class="n" data-label={t.approvals}>
+                {(pending.get(community.id) ?? 0) > 0 ? (
                   <a href={`/admin/communities/${community.id}/approvals`}>
-                    {pending.get(community.id)} {t.pending}
+                    {formatNumber(l, pending.get(community.id)!)} {t.pending}
                   </a>
                 ) : (
                   '–'
                 )}
+              </td>
+              <td class="n" data-label={t.joinsThisWeek}>
+                {figures.joins.has(community.id) ||
+                can(c.var.principal, 'stats.read', { communityId: community.id })
+                  ? formatNumber(l, figures.joins.get(community.id) ?? 0)
+                  : '–'}
+              </td>
+              <td data-label={t.nextAnnouncement}>
+                {mayReadAnnouncements.has(community.id) && figures.next.has(community.id)
+                  ? when(figures.next.get(community.id)!.sendAt)
+                  : '–'}
               </td>
             </tr>
           ))}
@@ -158,7 +225,7 @@ dashboardApp.get('/admin', async (c) => {
       )}
       {can(c.var.principal, 'webhooks.manage', ownScope(c.var.principal)) && (
         <p>
-          <a href="/admin/webhooks">Webhooks</a>
+          <a href="/admin/webhooks">{t.webhooks}</a>
         </p>
       )}
     </section>,

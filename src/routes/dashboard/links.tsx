@@ -1,9 +1,8 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { ApiError, fieldErrors } from '../../lib/errors'
 import { readForm } from '../../lib/forms'
-import { addDays, utcDay } from '../../lib/time'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can, type Action } from '../../services/access'
@@ -19,18 +18,21 @@ import {
 } from '../../services/invites'
 import { leaderboard } from '../../services/members'
 import { listRewards } from '../../services/rewards'
-import { getStats, statsByInvite } from '../../services/stats'
 import { InviteLabelSchema, inviteUrls, TagSchema } from '../../schemas/invites'
+import { Csrf, words, DiscussionGroupOptions, GroupsTable } from '../../views/dashboard'
+import { loadStatsView, StatsSections, type StatsView } from './stats-view'
+import { statsCsv } from '../../services/stats'
+import { LinksTable } from './links-table'
 import {
-  Csrf,
-  FunnelChart,
-  words,
-  DiscussionGroupOptions,
-  FunnelFigures,
-  GroupsTable,
-  percent,
-} from '../../views/dashboard'
-import { CommunityId, InviteId, lang, idOrThrow, formText, communityShell, shell } from './page'
+  CommunityId,
+  InviteId,
+  lang,
+  idOrThrow,
+  formText,
+  communityShell,
+  shell,
+  withNotice,
+} from './page'
 
 /** A community's overview and its campaign links: funnel, QR codes, revoke and rotate. */
 export const linksApp = new Hono<AppEnv>()
@@ -45,12 +47,12 @@ linksApp.get('/admin/communities/:id', async (c) => {
   const when = <T,>(action: Action, load: () => Promise<T>) =>
     allowed(action) ? load() : Promise.resolve(null)
   const community = await getCommunityOrThrow(c.var.db, id)
-  const range = { from: addDays(utcDay(new Date()), -29), to: utcDay(new Date()) }
-  const [groups, invites, totals, perInvite, board, rewards] = await Promise.all([
+  const [groups, invites, stats, board, rewards] = await Promise.all([
     when('groups.read', () => listGroups(c.var.db, id, { limit: 100 })),
     when('invites.read', () => listInvites(c.var.db, id, { limit: 100 })),
-    when('stats.read', () => getStats(c.var.db, { communityId: id }, range)),
-    when('stats.read', () => statsByInvite(c.var.db, id, range)),
+    when('stats.read', () =>
+      loadStatsView(c, { communityId: id }, `/admin/communities/${id}/stats.csv`),
+    ),
     when('referrals.read', () => leaderboard(c.var.db, id, { limit: 10 })),
     when('referrals.read', () => listRewards(c.var.db, id, { limit: 20 })),
   ])
@@ -61,50 +63,15 @@ linksApp.get('/admin/communities/:id', async (c) => {
     '',
     community.name,
     <>
-      {totals && (
-        <section>
-          <FunnelFigures lang={lang(c)} totals={totals.totals} />
-          <FunnelChart lang={lang(c)} days={totals.byDay} />
-        </section>
-      )}
+      {stats && <StatsSections c={c} view={stats} />}
       {invites && (
         <section>
           <h2>{t.links}</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>{t.label}</th>
-                <th>{t.source}</th>
-                <th class="n">{t.visits}</th>
-                <th class="n">{t.scans}</th>
-                <th class="n">{t.joins}</th>
-                <th class="n">{t.conversion}</th>
-                <th>{t.status}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {campaignLinks.map((invite) => {
-                const figures = perInvite?.get(invite.id)
-                return (
-                  <tr>
-                    <td>
-                      <a href={`/admin/links/${invite.id}`}>
-                        <bdi>{invite.label ?? invite.code}</bdi>
-                      </a>
-                    </td>
-                    <td>
-                      <bdi>{invite.source ?? '–'}</bdi>
-                    </td>
-                    <td class="n">{figures?.visits ?? 0}</td>
-                    <td class="n">{figures?.scans ?? 0}</td>
-                    <td class="n">{figures?.joins ?? 0}</td>
-                    <td class="n">{percent(figures?.conversionRate ?? 0)}</td>
-                    <td>{inviteStatus(invite, new Date())}</td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
+          {campaignLinks.length === 0 ? (
+            <p class="muted">{t.noLinks}</p>
+          ) : (
+            <LinksTable c={c} links={campaignLinks} stats={stats} />
+          )}
           {allowed('invites.manage') && (
             <form method="post" action={`/admin/communities/${id}/links`}>
               <Csrf token={await csrfTokenFor(c)} />
@@ -112,7 +79,7 @@ linksApp.get('/admin/communities/:id', async (c) => {
               <div class="grid">
                 <div>
                   <label for="label">{t.label}</label>
-                  <input id="label" name="label" maxlength={100} placeholder="Instagram bio" />
+                  <input id="label" name="label" maxlength={100} placeholder={t.labelPlaceholder} />
                 </div>
                 <div>
                   <label for="source">{t.source}</label>
@@ -150,6 +117,7 @@ linksApp.get('/admin/communities/:id', async (c) => {
       {board && rewards && (
         <section>
           <h2>{t.leaderboard}</h2>
+          {board.length === 0 && <p class="muted">{t.noLeaders}</p>}
           <ol>
             {board.map((row) => (
               <li>
@@ -158,6 +126,7 @@ linksApp.get('/admin/communities/:id', async (c) => {
             ))}
           </ol>
           <h2>{t.rewards}</h2>
+          {rewards.data.length === 0 && <p class="muted">{t.noRewards}</p>}
           <ul>
             {rewards.data.map((reward) => (
               <li>
@@ -200,7 +169,7 @@ linksApp.post('/admin/communities/:id/links', async (c) => {
     )
   }
   const invite = await createInvite(c.var.db, id, parsed.data, new Date())
-  return c.redirect(`/admin/links/${invite.id}`, 303)
+  return c.redirect(withNotice(`/admin/links/${invite.id}`, 'created'), 303)
 })
 
 linksApp.get('/admin/links/:id', async (c) => {
@@ -211,11 +180,7 @@ linksApp.get('/admin/links/:id', async (c) => {
   const community = await getCommunityOrThrow(c.var.db, invite.communityId)
   const urls = inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code)
   const stats = can(c.var.principal, 'stats.read', scope)
-    ? await getStats(
-        c.var.db,
-        { inviteId: invite.id },
-        { from: addDays(utcDay(new Date()), -29), to: utcDay(new Date()) },
-      )
+    ? await loadStatsView(c, { inviteId: invite.id }, `/admin/links/${invite.id}/stats.csv`)
     : null
   const status = inviteStatus(invite, new Date())
   const csrf = await csrfTokenFor(c)
@@ -239,13 +204,13 @@ linksApp.get('/admin/links/:id', async (c) => {
           </button>
         </p>
         <p>
-          {t.status}: <b>{status}</b>
+          {t.status}: <b>{t.inviteStatuses[status]}</b>
         </p>
         {status === 'active' && (
           <>
             <img
               src={`/i/${invite.code}/qr.svg?size=240`}
-              alt={`QR code for ${urls.url}`}
+              alt={t.qrAlt(urls.url)}
               width="240"
               height="240"
             />
@@ -283,37 +248,7 @@ linksApp.get('/admin/links/:id', async (c) => {
           </p>
         )}
       </section>
-      {stats && (
-        <section>
-          <FunnelFigures lang={lang(c)} totals={stats.totals} />
-          <h2 class="spaced">{t.byDay}</h2>
-          <FunnelChart lang={lang(c)} days={stats.byDay} />
-          <div class="grid">
-            {(
-              [
-                [t.bySource, stats.bySource.map((row) => [row.source, row.visits] as const)],
-                [t.byCountry, stats.byCountry.map((row) => [row.country, row.visits] as const)],
-              ] as const
-            ).map(([heading, rows]) => (
-              <div>
-                <h2>{heading}</h2>
-                <table>
-                  <tbody>
-                    {rows.map(([key, visits]) => (
-                      <tr>
-                        <td>
-                          <bdi>{key}</bdi>
-                        </td>
-                        <td class="n">{visits}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            ))}
-          </div>
-        </section>
-      )}
+      {stats && <StatsSections c={c} view={stats} />}
     </>,
     invite.communityId,
   )
@@ -324,6 +259,33 @@ for (const action of ['revoke', 'rotate'] as const) {
     const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
     assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
     await (action === 'revoke' ? revokeInvite : rotateInvite)(c.var.db, invite, new Date())
-    return c.redirect(`/admin/links/${invite.id}`, 303)
+    return c.redirect(
+      withNotice(`/admin/links/${invite.id}`, action === 'revoke' ? 'revoked' : 'rotated'),
+      303,
+    )
   })
 }
+
+/** The figures of every day of the chosen period, as a spreadsheet opens them. */
+function csvResponse(c: Context<AppEnv>, view: StatsView, name: string) {
+  return c.body(statsCsv(view.days), 200, {
+    'content-type': 'text/csv; charset=utf-8',
+    'content-disposition': `attachment; filename="${name}-${view.range.from}-${view.range.to}.csv"`,
+    'cache-control': 'private, no-store',
+  })
+}
+
+linksApp.get('/admin/communities/:id/stats.csv', async (c) => {
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  assertCan(c.var.principal, 'stats.read', { communityId: id })
+  const community = await getCommunityOrThrow(c.var.db, id)
+  const view = await loadStatsView(c, { communityId: id }, '')
+  return csvResponse(c, view, community.slug)
+})
+
+linksApp.get('/admin/links/:id/stats.csv', async (c) => {
+  const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
+  assertCan(c.var.principal, 'stats.read', { communityId: invite.communityId })
+  const view = await loadStatsView(c, { inviteId: invite.id }, '')
+  return csvResponse(c, view, invite.code)
+})

@@ -15,8 +15,16 @@ import {
   listMembers,
 } from '../../services/members'
 import { userText } from '../../schemas/common'
-import { Csrf, words } from '../../views/dashboard'
-import { CommunityId, lang, idOrThrow, communityShell, cursorOf, NextPage } from './page'
+import { Csrf, groupLabel, words } from '../../views/dashboard'
+import {
+  CommunityId,
+  lang,
+  idOrThrow,
+  communityShell,
+  cursorOf,
+  NextPage,
+  withNotice,
+} from './page'
 
 /** Members: search, filter by group, remove, export. */
 export const membersApp = new Hono<AppEnv>()
@@ -47,7 +55,7 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
     c.var.db,
     page.data.map((member) => member.id),
   )
-  const groupName = new Map(groups.data.map((group) => [group.id, group.name]))
+  const groupName = new Map(groups.data.map((group) => [group.id, groupLabel(t, group)]))
   const csrf = await csrfTokenFor(c)
   return communityShell(
     c,
@@ -68,7 +76,7 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
                 <option value="">{t.all}</option>
                 {groups.data.map((group) => (
                   <option value={group.id} selected={group.id === filter.groupId}>
-                    {group.name}
+                    {groupLabel(t, group)}
                   </option>
                 ))}
               </select>
@@ -79,10 +87,10 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
             <a href={`/admin/communities/${id}/members.csv`}>{t.exportCsv}</a>
           </p>
         </form>
-        <table>
+        <table class="cards">
           <thead>
             <tr>
-              <th>Name</th>
+              <th>{t.name}</th>
               <th>{t.contact}</th>
               <th>{t.groups}</th>
               <th>{t.consentRecord}</th>
@@ -92,13 +100,13 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
           <tbody>
             {page.data.map((member) => (
               <tr>
-                <td>
+                <td data-label={t.name}>
                   <bdi>{member.name}</bdi>
                 </td>
-                <td>
+                <td data-label={t.contact}>
                   <bdi>{member.phone ?? member.email}</bdi>
                 </td>
-                <td>
+                <td data-label={t.groups}>
                   {(groupsOf.get(member.id) ?? []).map((groupId, i) => (
                     <>
                       {i > 0 && ', '}
@@ -106,7 +114,7 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
                     </>
                   ))}
                 </td>
-                <td>
+                <td data-label={t.consentRecord}>
                   {member.consentMethod && member.confirmedAt && (
                     <>
                       {MESSAGES[lang(c)].consentMethods[member.consentMethod]},{' '}
@@ -121,7 +129,7 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
                     </>
                   )}
                 </td>
-                <td>
+                <td data-label="" class="actions">
                   {remove && (
                     <form
                       method="post"
@@ -140,6 +148,9 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
             ))}
           </tbody>
         </table>
+        {page.data.length === 0 && (
+          <p class="muted">{filter.q || filter.groupId ? t.noMembersFound : t.noMembers}</p>
+        )}
         <NextPage cursor={page.nextCursor} c={c} />
       </section>
     </>,
@@ -164,5 +175,5 @@ membersApp.post('/admin/members/:id/remove', async (c) => {
   )
   assertCan(c.var.principal, 'members.remove', { communityId: member.communityId })
   await endMembership(c.var.db, member, 'removed', new Date())
-  return c.redirect(`/admin/communities/${member.communityId}/members`, 303)
+  return c.redirect(withNotice(`/admin/communities/${member.communityId}/members`, 'removed'), 303)
 })

@@ -1,8 +1,8 @@
 import type { Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
-import { ApiError, ERROR_CODES, fieldErrors, problemTitle, type ErrorCode } from '../../lib/errors'
-import { pickLanguage, type Lang } from '../../lib/i18n'
+import { ApiError, ERROR_CODES, fieldErrors } from '../../lib/errors'
+import { formatNumber, pickLanguage, type Lang } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { PaginationQuerySchema } from '../../lib/pagination'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
@@ -32,18 +32,55 @@ export function formText(form: Record<string, unknown>, key: string): string | u
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
 }
 
+const DONE = [
+  'removed',
+  'created',
+  'saved',
+  'revoked',
+  'rotated',
+  'scheduled',
+  'sentNow',
+  'cancelled',
+] as const
+
 /**
- * What the last action did, from the redirect's query: counts and error codes only, turned into
- * text here, so a crafted link cannot put words on an admin's screen.
+ * What the last action did, in words, from the redirect's query: counts, known outcomes and
+ * error codes only, turned into text here, so a crafted link cannot put words on an admin's
+ * screen.
  */
 export function notice(c: Context<AppEnv>): string | undefined {
+  const t = words(lang(c))
+  const done = c.req.query('done')
+  const known = DONE.find((outcome) => outcome === done)
+  if (known) return t[`${known}Notice`]
   const decided = c.req.query('decided')
   if (!decided || !/^\d{1,3}$/.test(decided)) return undefined
-  const refused = (c.req.query('refused') ?? '')
-    .split(',')
-    .filter((code): code is ErrorCode => (ERROR_CODES as string[]).includes(code))
-    .map((code) => problemTitle(code))
-  return [`${decided} ✓`, ...refused].join(' · ')
+  const sentence = (c.req.query('action') === 'reject' ? t.rejectedNotice : t.approvedNotice)(
+    formatNumber(lang(c), Number(decided)),
+  )
+  const reasons = t.refusedReasons
+  const refused = [
+    ...new Set(
+      (c.req.query('refused') ?? '')
+        .split(',')
+        .filter((code) => (ERROR_CODES as string[]).includes(code))
+        .map((code) => (code in reasons ? reasons[code as keyof typeof reasons] : reasons.other)),
+    ),
+  ]
+  return refused.length > 0 ? `${sentence} ${t.refusedNotice} ${refused.join(', ')}.` : sentence
+}
+
+/** Where to send the browser after an action, with its outcome for `notice`. */
+export function withNotice(path: string, done: (typeof DONE)[number]): string {
+  return `${path}${path.includes('?') ? '&' : '?'}done=${done}`
+}
+
+/** The page in the other language, with the rest of its query kept (notices aside). */
+function otherLanguage(c: Context<AppEnv>): string {
+  const url = new URL(c.req.url)
+  for (const key of ['decided', 'action', 'refused', 'done']) url.searchParams.delete(key)
+  url.searchParams.set('lang', lang(c) === 'de' ? 'en' : 'de')
+  return `${url.pathname}${url.search}`
 }
 
 /**
@@ -72,11 +109,12 @@ export async function shell(
       lang={lang(c)}
       nonce={cspNonce(c)}
       title={title}
-      who={principal.name}
+      who={principal.tokenId === null ? words(lang(c)).bootstrapOwner : principal.name}
       pendingCount={pending}
       approvalsHref={communityId ? `/admin/communities/${communityId}/approvals` : undefined}
       csrf={await csrfTokenFor(c)}
       notice={notice(c)}
+      langHref={otherLanguage(c)}
     >
       {body as never}
     </Shell>,

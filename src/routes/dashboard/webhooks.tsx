@@ -64,16 +64,31 @@ async function webhooksPage(
           </p>
         </section>
       )}
+      {endpoints.length === 0 && (
+        <section>
+          <p class="muted">{t.noWebhooks}</p>
+        </section>
+      )}
       {endpoints.map((endpoint, i) => (
         <section>
           <h2 class="code">{endpoint.url}</h2>
-          <p class="muted">{endpoint.events.join(', ')}</p>
+          <p class="muted">
+            {endpoint.events.map((type, i) => (
+              <>
+                {i > 0 && ', '}
+                <code>{type}</code>
+              </>
+            ))}
+          </p>
+          {logs[i]!.length === 0 && <p class="muted">{t.noDeliveries}</p>}
           <table>
             <tbody>
               {withShownReasons(logs[i]!).map((row) => (
                 <tr>
-                  <td>{row.type}</td>
-                  <td>{row.status}</td>
+                  <td>
+                    <code>{row.type}</code>
+                  </td>
+                  <td>{t.deliveryStatuses[row.status]}</td>
                   <td class="n">{row.responseStatus ?? '–'}</td>
                   <td class="muted">{row.lastError ?? ''}</td>
                 </tr>
@@ -110,7 +125,7 @@ async function webhooksPage(
             <legend>{t.events}</legend>
             {EVENT_TYPES.map((type) => (
               <label class="muted plain">
-                <input type="checkbox" name="events" value={type} checked /> {type}
+                <input type="checkbox" name="events" value={type} checked /> <code>{type}</code>
               </label>
             ))}
           </fieldset>

@@ -1,0 +1,166 @@
+import { z } from 'zod'
+import type { Lang } from '../../lib/i18n'
+import { words } from '../../views/dashboard'
+
+/**
+ * The repeat-rule picker of the announcement form: daily, weekly on chosen days, or monthly on a
+ * day, at a time, written as the cron rule the scheduler runs. The raw rule stays available as
+ * the advanced option and wins when it is filled in.
+ */
+
+const REPEATS = ['none', 'daily', 'weekly', 'monthly'] as const
+type Repeat = (typeof REPEATS)[number]
+/** Monday first, as calendars here show the week; cron counts Sunday as 0. */
+const WEEK = [1, 2, 3, 4, 5, 6, 0] as const
+
+const PickerFields = z.object({
+  repeat: z.enum(REPEATS).catch('none'),
+  weekdays: z.array(z.coerce.number().int().min(0).max(6)).catch([]),
+  monthDay: z.coerce.number().int().min(1).max(31).catch(1),
+  time: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/)
+    .catch('09:00'),
+  cron: z.string().trim().max(100).optional().catch(undefined),
+})
+
+export type PickerValues = z.infer<typeof PickerFields>
+
+/** The picker's fields from a form or a query (`weekdays` may come once or many times). */
+export function pickerValues(read: (key: string) => string | string[] | undefined): PickerValues {
+  const one = (key: string) => {
+    const value = read(key)
+    return Array.isArray(value) ? value[0] : value
+  }
+  const weekdays = read('weekdays')
+  return PickerFields.parse({
+    repeat: one('repeat') || (one('cron') ? 'none' : undefined),
+    weekdays: weekdays === undefined ? [] : ([] as string[]).concat(weekdays),
+    monthDay: one('monthDay') || undefined,
+    time: one('time') || undefined,
+    cron: one('cron') || undefined,
+  })
+}
+
+/** A form field's text values, for `pickerValues` (files are not text and are left out). */
+export function formValues(form: Record<string, unknown>, key: string): string[] | undefined {
+  const value = form[key]
+  if (value === undefined) return undefined
+  return ([] as unknown[]).concat(value).filter((v): v is string => typeof v === 'string')
+}
+
+/** The cron rule the picker stands for, or none for an announcement sent once. */
+export function cronOf(values: PickerValues): string | undefined {
+  if (values.cron) return values.cron
+  const [hour, minute] = values.time.split(':').map(Number) as [number, number]
+  const at = `${minute} ${hour}`
+  const repeat: Repeat = values.repeat
+  if (repeat === 'daily') return `${at} * * *`
+  if (repeat === 'weekly') {
+    const days = [...new Set(values.weekdays)].sort((a, b) => a - b)
+    return `${at} * * ${days.length > 0 ? days.join(',') : '1'}`
+  }
+  if (repeat === 'monthly') return `${at} ${values.monthDay} * *`
+  return undefined
+}
+
+/** The picker as form fields: works without script; the raw rule sits under "advanced". */
+export function RepeatPicker(props: { lang: Lang; values: PickerValues }) {
+  const t = words(props.lang)
+  const { values } = props
+  const weekday = new Intl.DateTimeFormat(props.lang === 'de' ? 'de-DE' : 'en-GB', {
+    weekday: 'short',
+    timeZone: 'UTC',
+  })
+  // 2026-01-04 was a Sunday: day n of cron's week is that date plus n.
+  const dayName = (n: number) => weekday.format(new Date(Date.UTC(2026, 0, 4 + n)))
+  const labels: Record<Repeat, string> = {
+    none: t.repeatNone,
+    daily: t.repeatDaily,
+    weekly: t.repeatWeekly,
+    monthly: t.repeatMonthly,
+  }
+  return (
+    <fieldset class="repeat">
+      <legend>{t.repeatRule}</legend>
+      <div class="choices">
+        {REPEATS.map((repeat) => (
+          <label class="plain">
+            <input
+              type="radio"
+              name="repeat"
+              value={repeat}
+              checked={values.repeat === repeat && !(repeat === 'none' && values.cron)}
+            />{' '}
+            {labels[repeat]}
+          </label>
+        ))}
+      </div>
+      <div class="choices" role="group" aria-label={t.onWeekdays}>
+        <span class="muted">{t.onWeekdays}</span>
+        {WEEK.map((day) => (
+          <label class="plain">
+            <input
+              type="checkbox"
+              name="weekdays"
+              value={String(day)}
+              checked={values.weekdays.includes(day)}
+            />{' '}
+            {dayName(day)}
+          </label>
+        ))}
+      </div>
+      <div class="grid">
+        <div>
+          <label for="monthDay">{t.onMonthDay}</label>
+          <input
+            id="monthDay"
+            name="monthDay"
+            type="number"
+            min={1}
+            max={31}
+            value={String(values.monthDay)}
+          />
+        </div>
+        <div>
+          <label for="time">{t.atTime}</label>
+          <input id="time" name="time" type="time" value={values.time} />
+        </div>
+      </div>
+      <details open={Boolean(values.cron)}>
+        <summary>{t.advancedRule}</summary>
+        <label for="cron">{t.repeat}</label>
+        <input id="cron" name="cron" placeholder="0 9 * * 1" value={values.cron ?? ''} />
+        <p class="muted">{t.advancedRuleHint}</p>
+      </details>
+    </fieldset>
+  )
+}
+
+/**
+ * A rule the picker can write, in words ("weekly on Mon, Wed at 18:00"); any other rule as it is.
+ */
+export function describeRule(lang: Lang, cron: string): string {
+  const t = words(lang)
+  const match = /^(\d{1,2}) (\d{1,2}) (\*|\d{1,2}) \* (\*|[0-6](?:,[0-6])*)$/.exec(cron.trim())
+  if (!match) return cron
+  const [, minute, hour, monthDay, weekdays] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ]
+  const time = `${hour.padStart(2, '0')}:${minute.padStart(2, '0')}`
+  if (monthDay !== '*' && weekdays === '*') return t.ruleMonthly(monthDay, time)
+  if (monthDay !== '*') return cron
+  if (weekdays === '*') return t.ruleDaily(time)
+  const weekday = new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : 'en-GB', {
+    weekday: 'short',
+    timeZone: 'UTC',
+  })
+  const days = weekdays
+    .split(',')
+    .map((day) => weekday.format(new Date(Date.UTC(2026, 0, 4 + Number(day)))))
+  return t.ruleWeekly(days.join(', '), time)
+}

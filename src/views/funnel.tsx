@@ -1,0 +1,115 @@
+import { formatNumber, type Lang } from '../lib/i18n'
+import type { FunnelFigures } from '../services/stats'
+import { ShareBar } from './chart'
+import { percent, words } from './dashboard'
+
+/**
+ * One step of the funnel. `base` is what the step is measured against: the step before it, or,
+ * for retention, the joins old enough to tell. Adding a step (say "confirmed", between joined and
+ * retention) is one more entry in `funnelSteps`.
+ */
+export interface FunnelStep {
+  key: string
+  label: string
+  value: number
+  /** What the share and the drop-off are computed against; none for the first step. */
+  base?: { value: number; label: string }
+  note?: string
+  /** Steps past the join are people lost, not people gained: drawn in another colour. */
+  tone?: 'loss'
+}
+
+export function funnelSteps(lang: Lang, f: FunnelFigures): FunnelStep[] {
+  const t = words(lang)
+  const n = (value: number) => formatNumber(lang, value)
+  return [
+    {
+      key: 'visits',
+      label: t.visits,
+      value: f.visits,
+      note: t.scansAndClicks(n(f.scans), n(f.clicks)),
+    },
+    {
+      key: 'joinRequests',
+      label: t.requests,
+      value: f.joinRequests,
+      base: { value: f.visits, label: t.visits },
+    },
+    {
+      key: 'joins',
+      label: t.joins,
+      value: f.joins,
+      base: { value: f.joinRequests, label: t.requests },
+    },
+    {
+      key: 'stayed7Days',
+      label: t.stayed7Days,
+      value: f.stayed7Days,
+      base: { value: f.joinedAtLeast7DaysAgo, label: t.joinsOldEnough(7) },
+      note: t.retentionNote(n(f.joinedAtLeast7DaysAgo), 7),
+    },
+    {
+      key: 'stayed30Days',
+      label: t.stayed30Days,
+      value: f.stayed30Days,
+      base: { value: f.joinedAtLeast30DaysAgo, label: t.joinsOldEnough(30) },
+      note: t.retentionNote(n(f.joinedAtLeast30DaysAgo), 30),
+    },
+    {
+      key: 'leaves',
+      label: t.leftStep,
+      value: f.leaves,
+      base: { value: f.joins, label: t.joins },
+      tone: 'loss',
+    },
+  ]
+}
+
+/** Of a step's base, the share that made it (0 when there was nothing to measure). */
+export function shareOf(step: FunnelStep): number {
+  return step.base && step.base.value > 0 ? step.value / step.base.value : 0
+}
+
+/**
+ * The funnel as a funnel: one bar per step, as wide as its share of the widest step, with each
+ * step's share of the one it follows from and the drop-off written between them. An ordered
+ * list, so it reads in order without the bars.
+ */
+export function Funnel(props: { lang: Lang; figures: FunnelFigures; heading: string }) {
+  const t = words(props.lang)
+  const steps = funnelSteps(props.lang, props.figures)
+  const widest = Math.max(1, ...steps.map((step) => step.value))
+  return (
+    <div class="funnel">
+      <h2>{props.heading}</h2>
+      <ol>
+        {steps.map((step) => (
+          <li class={step.tone === 'loss' ? 'loss' : undefined}>
+            <div class="step">
+              <span class="label">{step.label}</span>
+              <b>{formatNumber(props.lang, step.value)}</b>
+            </div>
+            <ShareBar
+              share={step.value / widest}
+              color={step.tone === 'loss' ? '#a61b1b' : undefined}
+            />
+            {step.base && (
+              <p class="muted">
+                {step.base.value > 0
+                  ? step.tone === 'loss'
+                    ? t.shareOfLost(percent(shareOf(step), props.lang), step.base.label)
+                    : t.shareOfKept(
+                        percent(shareOf(step), props.lang),
+                        step.base.label,
+                        percent(1 - shareOf(step), props.lang),
+                      )
+                  : t.notYetKnown}
+              </p>
+            )}
+            {step.note && <p class="muted">{step.note}</p>}
+          </li>
+        ))}
+      </ol>
+    </div>
+  )
+}

@@ -1,0 +1,176 @@
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { Browser, BrowserContext } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser } from '../support/browser'
+import { englishLeftIn } from '../support/language'
+import {
+  startWorker,
+  TEST_OWNER_TOKEN,
+  toolEnv,
+  type RunningWorker,
+} from '../support/worker-server'
+
+/**
+ * Every dashboard page of the seeded demo, as a marketer sees it on a phone (390 px) and a
+ * desktop (1280 px), in German and English: a screenshot of each, and the test fails on any
+ * console error, any horizontal overflow, any unfilled text, and any English on a German page.
+ */
+
+const root = path.resolve(import.meta.dirname, '../..')
+const screenshots = path.join(import.meta.dirname, 'screenshots', 'tour')
+const RUNNERS = 'cmt_0000000000000000000000000b'
+const MAKERS = 'cmt_0000000000000000000000000k'
+const PAGES: Array<[name: string, path: string]> = [
+  ['home', '/admin'],
+  ['runners', `/admin/communities/${RUNNERS}`],
+  ['runners-90-days', `/admin/communities/${RUNNERS}?period=90&sort=retention30`],
+  ['poster-link', '/admin/links/inv_0000000000000000000000000b'],
+  ['makers', `/admin/communities/${MAKERS}`],
+  ['makers-approvals', `/admin/communities/${MAKERS}/approvals`],
+  ['runners-approvals', `/admin/communities/${RUNNERS}/approvals`],
+  ['runners-members', `/admin/communities/${RUNNERS}/members`],
+  ['runners-announcements', `/admin/communities/${RUNNERS}/announcements`],
+  ['runners-settings', `/admin/communities/${RUNNERS}/settings`],
+  ['webhooks', '/admin/webhooks'],
+]
+const VIEWPORTS = [
+  { name: 'phone', width: 390, height: 844 },
+  { name: 'desktop', width: 1280, height: 900 },
+]
+
+let state: string
+let worker: RunningWorker
+let browser: Browser
+
+beforeAll(async () => {
+  state = mkdtempSync(path.join(tmpdir(), 'tour-state-'))
+  const where = ['--local', '--persist-to', state]
+  const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', ...where], {
+    cwd: root,
+    env: toolEnv,
+    encoding: 'utf8',
+  })
+  expect(migrate.status, migrate.stderr).toBe(0)
+  const seed = spawnSync(
+    'node',
+    [
+      '-e',
+      `import('./scripts/demo-history.mjs').then((m) => m.loadDemo(${JSON.stringify(where)}))`,
+    ],
+    { cwd: root, env: toolEnv, encoding: 'utf8' },
+  )
+  expect(seed.status, seed.stderr).toBe(0)
+  worker = await startWorker({ state })
+  browser = await launchBrowser()
+  context = await browser.newContext({ deviceScaleFactor: 1 })
+  // Stays open to the end: the context lives as long as one of its pages does.
+  const anchor = await context.newPage()
+  await anchor.goto(`${worker.url}/admin/login`)
+  await anchor.fill('#token', TEST_OWNER_TOKEN)
+  await Promise.all([anchor.waitForURL(`${worker.url}/admin`), anchor.click('button[type=submit]')])
+  mkdirSync(screenshots, { recursive: true })
+}, 180_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await worker?.stop()
+  if (state) rmSync(state, { recursive: true, force: true })
+})
+
+/**
+ * One signed-in context for every page (the packaged Chromium runs as a single process, and
+ * closing its last page or context ends it): each page sets its own size and language.
+ */
+let context: BrowserContext
+
+async function openPage(lang: 'de' | 'en', viewport: { width: number; height: number }) {
+  const page = await context.newPage()
+  await page.setViewportSize(viewport)
+  await page.setExtraHTTPHeaders({ 'accept-language': lang === 'de' ? 'de-DE,de' : 'en-GB,en' })
+  return page
+}
+
+/**
+ * What a reader sees of the dashboard's own words, run in the page: people's words (`bdi`), data
+ * (options, text areas, code) and parts marked as another language are left out.
+ */
+const OWN_WORDS = `(() => {
+  const body = document.body.cloneNode(true)
+  for (const element of body.querySelectorAll('bdi, script, style, code, option, textarea, [lang]'))
+    element.remove()
+  body.style.position = 'absolute'
+  document.body.append(body)
+  const text = body.innerText
+  body.remove()
+  return text
+})()`
+const OVERFLOW = 'document.documentElement.scrollWidth - document.documentElement.clientWidth'
+
+describe('the dashboard of the seeded demo', () => {
+  for (const lang of ['de', 'en'] as const) {
+    for (const viewport of VIEWPORTS) {
+      it(`reads well in ${lang} at ${viewport.width} px`, async () => {
+        const problems: string[] = []
+        {
+          for (const [name, pathname] of PAGES) {
+            const page = await openPage(lang, viewport)
+            const errors: string[] = []
+            page.on('console', (message) => {
+              if (message.type() === 'error') errors.push(message.text())
+            })
+            page.on('pageerror', (error) => errors.push(error.message))
+            if (process.env.TOUR_DEBUG) console.log(lang, viewport.width, name)
+            const response = await page.goto(worker.url + pathname)
+            await page.screenshot({
+              path: path.join(screenshots, `${lang}-${viewport.width}-${name}.png`),
+              fullPage: true,
+            })
+            if (response?.status() !== 200) problems.push(`${name}: status ${response?.status()}`)
+            for (const error of errors) problems.push(`${name}: console error ${error}`)
+            const overflow = await page.evaluate<number>(OVERFLOW)
+            if (overflow > 0) problems.push(`${name}: ${overflow} px wider than the screen`)
+            const text = await page.evaluate<string>(OWN_WORDS)
+            if (/\bundefined\b|\bNaN\b|\[object Object\]/.test(text))
+              problems.push(`${name}: unfilled text`)
+            if (lang === 'de') {
+              const english = englishLeftIn(text)
+              if (english.length > 0) problems.push(`${name}: English left: ${english.join(', ')}`)
+            }
+            await page.close()
+          }
+        }
+        expect(problems).toEqual([])
+      })
+    }
+  }
+
+  it('keeps every action in reach on a phone: approve, reject, remove, the header on one row', async () => {
+    const page = await openPage('de', { width: 360, height: 740 })
+    const inView = async (selector: string) => {
+      const box = await page.locator(selector).first().boundingBox()
+      expect(box, selector).not.toBeNull()
+      expect(box!.x).toBeGreaterThanOrEqual(0)
+      expect(box!.x + box!.width).toBeLessThanOrEqual(360)
+    }
+    await page.goto(`${worker.url}/admin/communities/${MAKERS}/approvals`)
+    await inView('button[value^="approve:"]')
+    await inView('button[value^="reject:"]')
+    const header = await page.locator('header').boundingBox()
+    expect(header!.height).toBeLessThan(60)
+    await page.goto(`${worker.url}/admin/communities/${RUNNERS}/members`)
+    await inView('form[action$="/remove"] button')
+    // A decision, said in words.
+    await page.goto(`${worker.url}/admin/communities/${MAKERS}/approvals`)
+    await Promise.all([
+      page.waitForURL(/decided=1/),
+      page.locator('button[value^="approve:"]').first().click(),
+    ])
+    await expect(page.locator('p.ok[role=status]').textContent()).resolves.toBe(
+      '1 Anfrage angenommen.',
+    )
+    await page.close()
+  })
+})

@@ -1,0 +1,45 @@
+import { DASHBOARD_WORDS, MESSAGES } from '../../src/lib/i18n'
+import {
+  ANNOUNCEMENT_STATUSES,
+  DELIVERY_STATUSES,
+  GROUP_KINDS,
+  TOKEN_ROLES,
+} from '../../src/db/schema'
+
+/**
+ * What "English left on a German page" means for the tests: any word of the English
+ * dictionaries, or a raw value of the data (statuses, roles, kinds), that German does not use.
+ */
+
+/** Every string in a dictionary, its functions called with a sample argument. */
+export function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value]
+  if (typeof value === 'function') return [String(value('7', '7', '7'))]
+  if (value && typeof value === 'object') return Object.values(value).flatMap(strings)
+  return []
+}
+
+export function wordsOf(text: string): string[] {
+  return text.toLowerCase().match(/[a-zäöüß_]{3,}/g) ?? []
+}
+
+const german = new Set([DASHBOARD_WORDS.de, MESSAGES.de].flatMap(strings).flatMap(wordsOf))
+
+export const ENGLISH_ONLY = new Set(
+  [
+    ...[DASHBOARD_WORDS.en, MESSAGES.en].flatMap(strings),
+    ...ANNOUNCEMENT_STATUSES,
+    ...DELIVERY_STATUSES,
+    ...GROUP_KINDS,
+    ...TOKEN_ROLES,
+    'bootstrap owner',
+    'pending approved rejected active revoked expired used_up left removed',
+  ]
+    .flatMap(wordsOf)
+    .filter((word) => !german.has(word)),
+)
+
+/** The English-only words in a German text, each once. */
+export function englishLeftIn(text: string): string[] {
+  return [...new Set(wordsOf(text).filter((word) => ENGLISH_ONLY.has(word)))]
+}

@@ -1,0 +1,148 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { DatabaseSync } from 'node:sqlite'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { demoHistorySql } from '../../scripts/demo-history.mjs'
+import { toolEnv } from '../support/worker-server'
+
+const root = path.resolve(import.meta.dirname, '../..')
+const scratch = mkdtempSync(path.join(tmpdir(), 'demo-seed-'))
+const where = ['--local', '--persist-to', scratch]
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+function wrangler(args: string[]) {
+  const run = spawnSync('wrangler', args, { cwd: root, env: toolEnv, encoding: 'utf8' })
+  expect(run.status, run.stdout + run.stderr).toBe(0)
+  return run.stdout
+}
+
+/** Rows of a query, read straight from the local database's SQLite file. */
+function rows<T = Record<string, number | string>>(sql: string): T[] {
+  const db = new DatabaseSync(databaseFile(), { readOnly: true })
+  try {
+    return db.prepare(sql).all() as T[]
+  } finally {
+    db.close()
+  }
+}
+
+function databaseFile(): string {
+  const dir = path.join(scratch, 'v3/d1/miniflare-D1DatabaseObject')
+  const file = readdirSync(dir).find(
+    (name) => name.endsWith('.sqlite') && name !== 'metadata.sqlite',
+  )
+  return path.join(dir, file!)
+}
+
+function loadDemo() {
+  const run = spawnSync(
+    'node',
+    [
+      '-e',
+      `import('./scripts/demo-history.mjs').then((m) => m.loadDemo(${JSON.stringify(where)}))`,
+    ],
+    { cwd: root, env: toolEnv, encoding: 'utf8' },
+  )
+  expect(run.status, run.stdout + run.stderr).toBe(0)
+  return run.stdout + run.stderr
+}
+
+beforeAll(() => {
+  wrangler(['d1', 'migrations', 'apply', 'DB', ...where])
+  expect(loadDemo()).toBe('') // quiet
+}, 120_000)
+
+describe('the demo a newcomer sees', () => {
+  it('has sixty days of visits by channel and country, scans and clicks, and one race day', () => {
+    const [days] = rows<{ days: number; first: string }>(
+      `select count(distinct day) as days, min(day) as first from invite_daily_stats
+       where community_id = 'cmt_0000000000000000000000000b'`,
+    )
+    expect(days!.days).toBe(60)
+    const channels = rows<{ source: string; scans: number; clicks: number }>(
+      `select i.source, sum(s.qr_visits) as scans, sum(s.link_visits) as clicks
+       from invite_daily_stats s join invites i on i.id = s.invite_id group by i.source`,
+    )
+    const bySource = Object.fromEntries(channels.map((row) => [row.source, row]))
+    expect(Object.keys(bySource)).toEqual(
+      expect.arrayContaining(['poster', 'instagram', 'website', 'partner', 'flyer', 'referral']),
+    )
+    expect(bySource.poster!.scans).toBeGreaterThan(bySource.poster!.clicks * 3) // print is scanned
+    expect(bySource.instagram!.clicks).toBeGreaterThan(bySource.instagram!.scans * 3)
+    const countries = rows<{ country: string }>(
+      'select distinct country from invite_daily_stats order by 1',
+    ).map((row) => row.country)
+    expect(countries).toEqual(['AT', 'CH', 'DE', 'NL', 'XX'])
+    const [peak] = rows<{ visits: number }>(
+      `select max(v) as visits from (select sum(visits) as v from invite_daily_stats
+       where invite_id = 'inv_0000000000000000000000000b' group by day)`,
+    )
+    expect(peak!.visits).toBeGreaterThan(500)
+  })
+
+  it('has joins, approvals and rejections, pending requests, leavers, and rollups that agree', () => {
+    const requests = Object.fromEntries(
+      rows<{ status: string; n: number }>(
+        'select status, count(*) as n from join_requests group by status',
+      ).map((row) => [row.status, row.n]),
+    )
+    expect(requests.pending).toBeGreaterThan(0)
+    expect(requests.rejected).toBeGreaterThan(0)
+    expect(requests.approved).toBeGreaterThan(300)
+    const [agree] = rows<{ joins: number; members: number; leaves: number; ended: number }>(
+      `select (select sum(joins) from invite_daily_stats) as joins,
+         (select count(*) from members where invite_id is not null and joined_at > 1767225600000) as members,
+         (select sum(leaves) from invite_daily_stats) as leaves,
+         (select count(*) from members where status <> 'active') as ended`,
+    )
+    expect(agree!.joins).toBe(agree!.members)
+    expect(agree!.leaves).toBe(agree!.ended)
+    expect(agree!.ended).toBeGreaterThan(5)
+    const [groups] = rows<{ wrong: number }>(
+      `select count(*) as wrong from groups g
+       where member_count <> (select count(*) from group_members where group_id = g.id)`,
+    )
+    expect(groups!.wrong).toBe(0)
+  })
+
+  it('has a referral leaderboard with rewards, and announcements sent with delivery counts', () => {
+    const board = rows<{ referrals: number }>(
+      `select referral_count as referrals from members
+       where community_id = 'cmt_0000000000000000000000000b' and referral_count > 0
+       order by referral_count desc`,
+    )
+    expect(board.length).toBeGreaterThanOrEqual(5)
+    expect(rows('select id from rewards').length).toBeGreaterThan(0)
+    const sent = rows<{ sent: number; failed: number; delivered: number }>(
+      `select d.sent, d.failed,
+         (select count(*) from deliveries x where x.dispatch_id = d.id and x.status = 'sent') as delivered
+       from announcements a join dispatches d on d.announcement_id = a.id where a.status = 'sent'`,
+    )
+    expect(sent.length).toBeGreaterThanOrEqual(4)
+    for (const run of sent) expect(run.sent).toBe(run.delivered)
+    expect(sent.some((run) => run.failed > 0)).toBe(true)
+    expect(rows(`select id from announcements where status = 'scheduled'`).length).toBe(2)
+  })
+
+  it('loads once: a second run changes nothing', () => {
+    const count = () =>
+      rows<{ n: number }>(
+        `select (select count(*) from members) + (select count(*) from invite_daily_stats)
+           + (select count(*) from deliveries) + (select count(*) from announcements) as n`,
+      )[0]!.n
+    const before = count()
+    loadDemo()
+    expect(count()).toBe(before)
+  }, 60_000)
+
+  it('stays within D1’s limits: no statement over 100 KB, no bound parameters', () => {
+    const statements = demoHistorySql(new Date()).split(/;\n/)
+    for (const statement of statements)
+      expect(new TextEncoder().encode(statement).length).toBeLessThan(100_000)
+    expect(demoHistorySql(new Date('2026-03-01T12:00:00Z'))).toBe(
+      demoHistorySql(new Date('2026-03-01T12:00:00Z')),
+    )
+  })
+})

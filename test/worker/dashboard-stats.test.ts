@@ -1,0 +1,383 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { createDb } from '../../src/db/client'
+import { addDays, utcDay } from '../../src/lib/time'
+import { findInviteByCode } from '../../src/services/invites'
+import { endMembership, join } from '../../src/services/joining'
+import { getDashboardStats } from '../../src/services/stats'
+import { DailyChart } from '../../src/views/chart'
+import { createCommunity, createInvite, newPhone, query, visit } from './helpers'
+import { page, signIn } from './dashboard-helpers'
+
+const db = () => createDb(env.DB)
+const today = utcDay(new Date())
+
+/** A join (and, if `leftAfterDays` is given, a leave) on a day in the past, through the services. */
+async function joinOn(code: string, daysAgo: number, leftAfterDays?: number, country = 'DE') {
+  const invite = (await findInviteByCode(db(), code))!
+  const at = new Date(Date.now() - daysAgo * 86_400_000)
+  const outcome = await join(
+    db(),
+    invite,
+    { name: 'Cohort', phone: newPhone(), email: null, answers: [], consent: true, country },
+    { now: at, cooldownDays: 30 },
+  )
+  if (outcome.status !== 'active') throw new Error('expected an open join')
+  if (leftAfterDays !== undefined)
+    await endMembership(
+      db(),
+      outcome.member,
+      'left',
+      new Date(at.getTime() + leftAfterDays * 86_400_000),
+    )
+}
+
+async function render(node: unknown): Promise<string> {
+  return String(await (node as { toString(): string | Promise<string> }).toString())
+}
+
+/** The days on the desktop drawing of the first chart in `html` (the phone's has the same). */
+function chartDays(html: string): number {
+  return (wideOf(html).match(/<g tabindex="0" role="img"/g) ?? []).length
+}
+
+function wideOf(html: string): string {
+  return html.slice(html.indexOf('class="chart wide"'), html.indexOf('class="chart narrow"'))
+}
+
+function narrowOf(html: string): string {
+  return html.slice(
+    html.indexOf('class="chart narrow"'),
+    html.indexOf('</svg>', html.indexOf('class="chart narrow"')),
+  )
+}
+
+describe('the chart', () => {
+  it('puts every day of the period on the axis, empty days included, with values for everyone', async () => {
+    const community = await createCommunity({ name: 'Chart Club' })
+    const invite = await createInvite(community.id, { label: 'Poster' })
+    await visit(`/i/${invite.code}?via=qr`, { 'cf-connecting-ip': '198.51.100.20' })
+    const { cookie } = await signIn()
+    const home = await page(`/admin/communities/${community.id}`, cookie)
+    const [visitsChart] = home.text.split('</figure>')
+    expect(chartDays(visitsChart!)).toBe(30) // the default: the last 30 days
+    // The scale is labelled, each day names its values, and the hidden table repeats them.
+    expect(visitsChart).toMatch(/<text[^>]*text-anchor="end"[^>]*>0<\/text>/)
+    expect(visitsChart).toContain('<table class="sr-only">')
+    expect((visitsChart!.match(/<th scope="row">/g) ?? []).length).toBe(30)
+    expect(visitsChart).toMatch(/<title>[^<]*: 0 QR scans, 0 Link clicks<\/title>/)
+
+    const week = await page(`/admin/communities/${community.id}?period=7`, cookie)
+    expect(chartDays(week.text.split('</figure>')[0]!)).toBe(7)
+    expect(week.text).toMatch(/<a href="[^"]*period=7[^"]*" aria-current="true">7 days<\/a>/)
+    const quarter = await page(`/admin/communities/${community.id}?period=90`, cookie)
+    expect(chartDays(quarter.text.split('</figure>')[0]!)).toBe(90)
+    const one = await page(
+      `/admin/communities/${community.id}?period=custom&from=${today}&to=${today}&tz=UTC`,
+      cookie,
+    )
+    expect(chartDays(one.text.split('</figure>')[0]!)).toBe(1)
+    expect(one.text).toContain('One day.')
+  })
+
+  it('stays readable with one day, a whole year and one huge outlier', async () => {
+    const oneDay = wideOf(
+      await render(
+        DailyChart({
+          lang: 'en',
+          days: ['2026-03-01'],
+          title: 'Visits',
+          series: [{ label: 'visits', color: '#0b6e35', values: [4] }],
+        }),
+      ),
+    )
+    // One day is one modest bar (at most 36 of 668 units wide), named once on the axis.
+    const width = Number(
+      /<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)"[^>]*fill="#0b6e35"/.exec(oneDay)![1],
+    )
+    expect(width).toBeLessThanOrEqual(36)
+    expect(oneDay.match(/>1 Mar<\/text>/g)).toHaveLength(1)
+
+    const year = Array.from({ length: 365 }, (_, i) => addDays('2025-06-01', i))
+    const yearlyBoth = await render(
+      DailyChart({
+        lang: 'de',
+        days: year,
+        title: 'Besuche',
+        series: [{ label: 'Besuche', color: '#0b6e35', values: year.map((_, i) => i % 7) }],
+      }),
+    )
+    const yearly = wideOf(yearlyBoth)
+    expect(chartDays(yearlyBoth)).toBe(365)
+    // On a phone, fewer labels on a narrower axis.
+    expect([...narrowOf(yearlyBoth).matchAll(/text-anchor="middle"/g)].length).toBeLessThanOrEqual(
+      3,
+    )
+    // A handful of axis labels, with the year because the period crosses one.
+    const ticks = [...yearly.matchAll(/<text[^>]*text-anchor="middle"[^>]*>([^<]+)<\/text>/g)]
+    expect(ticks.length).toBeLessThanOrEqual(6)
+    expect(ticks[0]![1]).toBe('1. Juni 2025')
+
+    const values = Array.from({ length: 30 }, (_, i) => (i === 12 ? 50_000 : 10 + (i % 5)))
+    const spiky = wideOf(
+      await render(
+        DailyChart({
+          lang: 'en',
+          days: year.slice(0, 30),
+          title: 'Visits',
+          series: [{ label: 'visits', color: '#0b6e35', values }],
+        }),
+      ),
+    )
+    // The scale follows the ordinary days; the outlier is drawn broken, its value written on it.
+    expect(spiky).toMatch(/>20<\/text>/)
+    expect(spiky).not.toMatch(/>50,000<\/text>\s*<\/g>\s*<line/)
+    expect(spiky).toMatch(/font-weight="700"[^>]*>50,000<\/text>/)
+    const heights = [
+      ...spiky.matchAll(
+        /<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" fill="#0b6e35"/g,
+      ),
+    ].map((m) => Number(m[1]))
+    expect(Math.min(...heights)).toBeGreaterThan(60) // ordinary days stay tall enough to compare
+  })
+})
+
+describe('period, time zone and CSV', () => {
+  it('refuses a back-to-front or over-long custom range with a clear 400', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const backwards = await page(
+      `/admin/communities/${community.id}?period=custom&from=2026-05-02&to=2026-05-01`,
+      cookie,
+    )
+    expect(backwards.status).toBe(400)
+    expect(backwards.text).toContain('The period ends before it begins.')
+    const long = await page(
+      `/admin/communities/${community.id}?period=custom&from=2024-01-01&to=2026-01-01`,
+      cookie,
+    )
+    expect(long.status).toBe(400)
+    expect(long.text).toContain('At most 366 days at once.')
+    const nonsense = await page(
+      `/admin/communities/${community.id}?period=lots&tz=Mars/Base`,
+      cookie,
+    )
+    expect(nonsense.status).toBe(200) // unknown period and zone: the defaults
+  })
+
+  it('counts the days of the period in the admin’s time zone', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const tonga = await page(
+      `/admin/communities/${community.id}?period=7&tz=Pacific/Tongatapu`,
+      cookie,
+    )
+    const honolulu = await page(
+      `/admin/communities/${community.id}?period=7&tz=Pacific/Honolulu`,
+      cookie,
+    )
+    const lastDay = (html: string) => /name="to" type="date" value="([\d-]+)"/.exec(html)![1]!
+    // UTC+13 and UTC-10 are never on the same calendar day.
+    expect(lastDay(tonga.text)).not.toBe(lastDay(honolulu.text))
+    expect(tonga.text).toContain('<option value="Pacific/Tongatapu" selected="">')
+  })
+
+  it('exports every day of the period as CSV, for the community and for a link', async () => {
+    const community = await createCommunity({ name: 'CSV Club' })
+    const invite = await createInvite(community.id)
+    await joinOn(invite.code, 2)
+    const { cookie } = await signIn()
+    const csv = await page(`/admin/communities/${community.id}/stats.csv?period=7&tz=UTC`, cookie)
+    expect(csv.status).toBe(200)
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename=".+\.csv"/)
+    const lines = csv.text.split('\r\n')
+    expect(lines[0]).toBe('day,visits,qr_scans,link_clicks,join_requests,joins')
+    expect(lines).toHaveLength(8)
+    expect(lines).toContain(`${addDays(today, -2)},0,0,0,1,1`)
+    expect(lines.at(-1)).toBe(`${today},0,0,0,0,0`)
+    const linkCsv = await page(`/admin/links/${invite.id}/stats.csv?period=30`, cookie)
+    expect(linkCsv.text.split('\r\n')).toHaveLength(31)
+  })
+})
+
+describe('the funnel', () => {
+  it('follows people past the join: still members after 7 and 30 days, and who left', async () => {
+    const community = await createCommunity({ name: 'Retention Club' })
+    const invite = await createInvite(community.id, { label: 'Flyer' })
+    await joinOn(invite.code, 40) // stays
+    await joinOn(invite.code, 40, 3) // leaves within a week
+    await joinOn(invite.code, 40, 20) // leaves within a month
+    await joinOn(invite.code, 10) // too recent to know about 30 days
+    await joinOn(invite.code, 2, 1) // left at once: too recent for either
+
+    const range = { from: addDays(today, -89), to: today, days: [] as string[] }
+    const stats = await getDashboardStats(db(), { communityId: community.id }, range, today)
+    expect(stats.funnel).toMatchObject({
+      joins: 5,
+      leaves: 3,
+      joinedAtLeast7DaysAgo: 4,
+      stayed7Days: 3,
+      joinedAtLeast30DaysAgo: 3,
+      stayed30Days: 1,
+    })
+
+    const { cookie } = await signIn()
+    const html = (await page(`/admin/communities/${community.id}?period=90`, cookie)).text
+    const funnel = html.slice(html.indexOf('<div class="funnel">'), html.indexOf('</ol>'))
+    const steps = [...funnel.matchAll(/<span class="label">([^<]+)<\/span><b>([^<]+)<\/b>/g)].map(
+      (m) => `${m[1]}: ${m[2]}`,
+    )
+    expect(steps).toEqual([
+      'Visits: 0',
+      'Join requests: 5',
+      'Joins: 5',
+      'Still a member after 7 days: 3',
+      'Still a member after 30 days: 1',
+      'Left again: 3',
+    ])
+    expect(funnel).toContain('75% of “Joins at least 7 days ago” · drop-off 25%')
+    expect(funnel).toContain('33.3% of “Joins at least 30 days ago” · drop-off 66.7%')
+    expect(funnel).toContain('Counted over 3 joins at least 30 days ago.')
+  })
+
+  it('counts the members who left before this release on the day they joined', async () => {
+    const community = await createCommunity({ name: 'Backfill Club' })
+    const invite = await createInvite(community.id)
+    await joinOn(invite.code, 45, 2)
+    await joinOn(invite.code, 45, 12)
+    await joinOn(invite.code, 45)
+    const before = await query(
+      'select day, joins, leaves, left_within_7_days, left_within_30_days from invite_daily_stats where invite_id = ?',
+      invite.id,
+    )
+    expect(before).toEqual([
+      expect.objectContaining({
+        joins: 3,
+        leaves: 2,
+        left_within_7_days: 1,
+        left_within_30_days: 2,
+      }),
+    ])
+    // As the rollups were before the migration: no leaves counted. Its backfill recounts them.
+    await env.DB.prepare(
+      'update invite_daily_stats set leaves = 0, left_within_7_days = 0, left_within_30_days = 0 where invite_id = ?',
+    )
+      .bind(invite.id)
+      .run()
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.endsWith('_cohort_leaves.sql'))!
+    await env.DB.prepare(migration.queries.at(-1)!).run()
+    expect(
+      await query(
+        'select day, joins, leaves, left_within_7_days, left_within_30_days from invite_daily_stats where invite_id = ?',
+        invite.id,
+      ),
+    ).toEqual(before)
+  })
+
+  it('lists the links side by side, sortable by conversion and retention, with trends', async () => {
+    const community = await createCommunity({ name: 'Compare Club' })
+    const poster = await createInvite(community.id, { label: 'Poster', source: 'poster' })
+    const podcast = await createInvite(community.id, { label: 'Podcast', source: 'podcast' })
+    for (const ip of ['198.51.100.31', '198.51.100.32', '198.51.100.33'])
+      await visit(`/i/${poster.code}`, { 'cf-connecting-ip': ip })
+    await visit(`/i/${podcast.code}`, { 'cf-connecting-ip': '198.51.100.34' })
+    await joinOn(podcast.code, 0)
+    await joinOn(poster.code, 35, 2)
+    await joinOn(podcast.code, 35)
+    const { cookie } = await signIn()
+    const order = async (sort: string) => {
+      const html = (await page(`/admin/communities/${community.id}?period=90&sort=${sort}`, cookie))
+        .text
+      return [...html.matchAll(/<td data-label="Label"><a href="[^"]+"><bdi>(\w+)<\/bdi>/g)].map(
+        (m) => m[1],
+      )
+    }
+    // Visits reach the rollups through the visits queue.
+    await expect
+      .poll(
+        async () =>
+          (await page(`/admin/communities/${community.id}?period=90`, cookie)).text.match(
+            /data-label="Visits">\d+</g,
+          ),
+        { timeout: 15_000, interval: 250 },
+      )
+      .toEqual(['data-label="Visits">3<', 'data-label="Visits">1<'])
+    expect(await order('visits')).toEqual(['Poster', 'Podcast'])
+    expect(await order('conversion')).toEqual(['Podcast', 'Poster'])
+    expect(await order('retention30')).toEqual(['Podcast', 'Poster'])
+    const html = (
+      await page(`/admin/communities/${community.id}?period=90&sort=retention30`, cookie)
+    ).text
+    expect(html).toContain('aria-sort="descending"')
+    expect((html.match(/<svg viewBox="0 0 120 28"[^>]*class="spark"/g) ?? []).length).toBe(2)
+    expect(html).toMatch(/data-label="30-day retention">100%<\/td>/)
+    expect(html).toMatch(/data-label="30-day retention">0%<\/td>/)
+  })
+})
+
+describe('the home page', () => {
+  it('shows the key numbers across communities: pending requests, joins this week, next announcement', async () => {
+    const closed = await createCommunity({ name: 'Home Closed', visibility: 'closed' })
+    const open = await createCommunity({ name: 'Home Open' })
+    const invite = await createInvite(open.id)
+    await joinOn(invite.code, 1)
+    await joinOn(invite.code, 3)
+    await joinOn(invite.code, 12) // not this week
+    const closedInvite = await createInvite(closed.id)
+    const { call } = await import('./helpers')
+    const pending = await call('POST', `/i/${closedInvite.code}/join`, {
+      token: null,
+      body: { name: 'Waiting', phone: newPhone(), consent: true },
+      headers: { accept: 'application/json' },
+    })
+    expect(pending.status).toBe(201)
+    const announcement = await call('POST', `/api/communities/${open.id}/announcements`, {
+      body: { body: 'Soon', sendAt: '2031-03-01T09:00:00Z' },
+    })
+    expect(announcement.status).toBe(201)
+    const { cookie } = await signIn()
+    const home = (await page('/admin', cookie)).text
+    const rowOf = (name: string) => {
+      const start = home.indexOf(`<bdi>${name}</bdi></a></td>`)
+      return home.slice(start, home.indexOf('</tr>', start))
+    }
+    expect(rowOf('Home Open')).toContain('data-label="Joins, 7 days">2</td>')
+    expect(rowOf('Home Open')).toContain('Sat 1 Mar, 10:00')
+    expect(rowOf('Home Open')).toContain('data-label="Approvals">–</td>')
+    expect(rowOf('Home Closed')).toContain('1 pending</a>')
+    expect(home).toMatch(/<span class="muted">Pending requests<\/span><b>\d+<\/b>/)
+    expect(home).toMatch(/<span class="muted">Joins, 7 days<\/span><b>\d+<\/b>/)
+    expect(home).toContain('<span class="muted">Next announcement</span>')
+  })
+})
+
+describe('switching language', () => {
+  it('keeps the period and the order of the page', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const html = (
+      await page(`/admin/communities/${community.id}?period=90&tz=UTC&sort=conversion`, cookie)
+    ).text
+    expect(html).toContain(
+      `<a href="/admin/communities/${community.id}?period=90&amp;tz=UTC&amp;sort=conversion&amp;lang=de" lang="de" hreflang="de">Deutsch</a>`,
+    )
+  })
+})
+
+describe('a chart and the keyboard', () => {
+  it('offers a link past its days, each of which takes focus', async () => {
+    const html = await render(
+      DailyChart({
+        lang: 'de',
+        days: ['2026-03-01', '2026-03-02'],
+        title: 'Besuche pro Tag',
+        series: [{ label: 'Besuche', color: '#0b6e35', values: [1, 2] }],
+      }),
+    )
+    expect(html).toContain(
+      '<a class="skip" href="#after-besuche-pro-tag">Diagramm überspringen</a>',
+    )
+    expect(html).toContain('<span id="after-besuche-pro-tag" tabindex="-1"></span>')
+  })
+})

@@ -1,0 +1,175 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
+import { signIn } from './dashboard-helpers'
+import { DASHBOARD_WORDS, MESSAGES } from '../../src/lib/i18n'
+import { englishLeftIn, strings } from '../support/language'
+
+/**
+ * Every HTML page the Worker serves, public and dashboard, in both languages: each starts with
+ * a doctype (no quirks mode), and the German pages carry no English left over.
+ */
+
+interface Page {
+  path: string
+  /** Signed in to the dashboard. */
+  admin?: boolean
+  /** Answers with an error page (still HTML). */
+  status?: number
+}
+
+let pages: Page[]
+let cookie: string
+
+beforeAll(async () => {
+  const open = await createCommunity({ name: 'Laufgruppe Kiez', visibility: 'open' })
+  const closed = await createCommunity({
+    name: 'Werkstatt Nord',
+    visibility: 'closed',
+    joinQuestions: ['Warum möchtest du mitmachen?'],
+  })
+  const group = await createGroup(closed.id, { name: 'Löten und Schrauben' })
+  const openInvite = await createInvite(open.id, { label: 'Plakat Bäckerei', source: 'plakat' })
+  const closedInvite = await createInvite(closed.id, { label: 'Flyer Markt', groupId: group.id })
+  const joined = await joinJson(openInvite.code, { name: 'Jana Läufer', phone: newPhone() })
+  expect(joined.status, joined.text).toBe(201)
+  const pending = await joinJson(closedInvite.code, {
+    name: 'Paul Wartend',
+    phone: newPhone(),
+    answers: ['Holz'],
+  })
+  expect(pending.status, pending.text).toBe(201)
+  const announcement = await call('POST', `/api/communities/${closed.id}/announcements`, {
+    body: { body: 'Treffen am Samstag', sendAt: '2031-01-01T10:00:00Z' },
+  })
+  expect(announcement.status, announcement.text).toBe(201)
+  const repeating = await call('POST', `/api/communities/${closed.id}/announcements`, {
+    body: { body: 'Wochenplan', repeat: { cron: '0 9 * * 1', timezone: 'Europe/Berlin' } },
+  })
+  expect(repeating.status, repeating.text).toBe(201)
+  const hook = await call('POST', '/api/webhooks', {
+    body: { url: 'https://hooks.example.com/werkstatt', events: ['member.joined'] },
+  })
+  expect(hook.status, hook.text).toBe(201)
+  cookie = (await signIn()).cookie
+
+  pages = [
+    { path: `/i/${openInvite.code}` },
+    { path: `/i/${closedInvite.code}` },
+    { path: `/i/${closedInvite.code}/join` },
+    { path: new URL(pending.json.statusUrl).pathname },
+    { path: new URL(joined.json.statusUrl).pathname },
+    { path: new URL(joined.json.leaveUrl).pathname },
+    { path: '/i/doesnotexist1', status: 404 },
+    { path: '/api/docs' },
+    { path: '/admin/login' },
+    { path: '/admin', admin: true },
+    { path: `/admin/communities/${open.id}`, admin: true },
+    { path: `/admin/communities/${closed.id}`, admin: true },
+    { path: `/admin/links/${openInvite.id}`, admin: true },
+    { path: `/admin/links/${closedInvite.id}`, admin: true },
+    { path: `/admin/communities/${closed.id}/approvals`, admin: true },
+    { path: `/admin/communities/${open.id}/approvals`, admin: true },
+    { path: `/admin/communities/${open.id}/members`, admin: true },
+    { path: `/admin/communities/${closed.id}/announcements`, admin: true },
+    { path: `/admin/communities/${open.id}/announcements`, admin: true },
+    { path: `/admin/communities/${closed.id}/settings`, admin: true },
+    { path: '/admin/webhooks', admin: true },
+    { path: '/admin/communities/cmt_00000000000000000000000000', admin: true, status: 404 },
+  ]
+})
+
+async function open(page: Page, lang: 'de' | 'en') {
+  const response = await call('GET', page.path, {
+    token: null,
+    headers: {
+      accept: 'text/html',
+      'accept-language': lang,
+      ...(page.admin ? { cookie } : {}),
+    },
+  })
+  expect(response.status, `${page.path}: ${response.text.slice(0, 300)}`).toBe(page.status ?? 200)
+  expect(response.headers.get('content-type')).toMatch(/^text\/html/)
+  return response.text
+}
+
+describe('every HTML page', () => {
+  it('starts with a doctype, so no browser renders it in quirks mode', async () => {
+    for (const page of pages) {
+      for (const lang of ['de', 'en'] as const) {
+        const html = await open(page, lang)
+        expect(html.slice(0, 15), page.path).toBe('<!DOCTYPE html>')
+      }
+    }
+  })
+})
+
+/**
+ * What a person reads on a page: its text and the attributes read aloud or shown, without
+ * scripts, styles, code, the people's own words (`<bdi>`) and parts marked as another language.
+ */
+function readableText(html: string): string {
+  return html
+    .replace(/<(script|style|code|bdi)\b[^>]*>[\s\S]*?<\/\1>/g, ' ')
+    .replace(/<a\b[^>]*\blang="en"[^>]*>[\s\S]*?<\/a>/g, ' ')
+    .replace(/https?:\/\/[^\s<"]+/g, ' ')
+    .replace(/<[^>]*?\b(?:aria-label|alt|placeholder|title)="([^"]*)"[^>]*>/g, ' $1 ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&[a-z]+;|&#\d+;/g, ' ')
+}
+
+describe('every page in both languages', () => {
+  it('has every dashboard and page string in German and English', () => {
+    for (const [de, en] of [
+      [DASHBOARD_WORDS.de, DASHBOARD_WORDS.en],
+      [MESSAGES.de, MESSAGES.en],
+    ] as const) {
+      const keys = (o: object): string[] =>
+        Object.entries(o).flatMap(([k, v]) =>
+          v && typeof v === 'object' ? keys(v).map((sub) => `${k}.${sub}`) : [k],
+        )
+      expect(keys(de).sort()).toEqual(keys(en).sort())
+      for (const text of [...strings(de), ...strings(en)]) expect(text.trim()).not.toBe('')
+    }
+  })
+
+  it('leaves no English on a German page and no key unfilled', async () => {
+    const leftovers: string[] = []
+    for (const page of pages) {
+      const html = await open(page, 'de')
+      if (html.includes('<html lang="en"')) continue // the API reference is for developers
+      expect(html).toContain('<html lang="de">')
+      const text = readableText(html)
+      expect(text, page.path).not.toMatch(/\bundefined\b|\bnull\b|\[object Object\]/)
+      const found = englishLeftIn(text)
+      if (found.length > 0) leftovers.push(`${page.path}: ${found.join(', ')}`)
+    }
+    expect(leftovers).toEqual([])
+  })
+
+  it('names the bootstrap owner and every decision in the reader’s language', async () => {
+    const home = await open({ path: '/admin', admin: true }, 'de')
+    expect(home).toContain('Inhaber (Start-Token)')
+    expect(home).not.toContain('bootstrap owner')
+    const decided = await open(
+      { path: '/admin?decided=3&action=reject&refused=invalid_state', admin: true },
+      'de',
+    )
+    expect(decided).toContain(
+      '3 Anfragen abgelehnt. Nicht alle Anfragen ließen sich entscheiden: schon entschieden.',
+    )
+    const removed = await open({ path: '/admin?done=removed', admin: true }, 'en')
+    expect(removed).toContain('The member was removed.')
+  })
+
+  it('writes dates and numbers as German readers expect', async () => {
+    const [, closedHome] = pages.filter((page) => /^\/admin\/communities\/cmt_\w+$/.test(page.path))
+    const announcements = await open(
+      { path: `${closedHome!.path}/announcements`, admin: true },
+      'de',
+    )
+    expect(announcements).toMatch(/01\.01\.2031, 11:00/)
+    expect(await open({ path: `${closedHome!.path}/announcements`, admin: true }, 'en')).toMatch(
+      /1 Jan 2031, 11:00/,
+    )
+  })
+})
