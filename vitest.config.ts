@@ -11,6 +11,9 @@ export default defineConfig(async () => {
     SIGNING_SECRET: 'test-signing-secret-0123456789abcdef0123456789',
     PUBLIC_BASE_URL: 'https://join.example.com',
     IMAGE_HOSTS: 'images.example.com',
+    WHATSAPP_BUSINESS_NUMBER: '+49 30 1234567',
+    WHATSAPP_VERIFY_TOKEN: 'test-verify-token-0123',
+    WHATSAPP_APP_SECRET: 'test-app-secret-0123456789',
     TEST_MIGRATIONS: migrations,
     // Any statement past D1's limits fails the test that makes it (src/db/d1-limits.ts).
     D1_LIMIT_CHECKS: 'true',
@@ -67,6 +70,38 @@ export default defineConfig(async () => {
             globalSetup: ['./test/support/fake-services.ts'],
             // Deliveries go through real queues with real (if short) retry delays.
             testTimeout: 30_000,
+          },
+        },
+        {
+          // The WhatsApp channel both ways: announcements through the Cloud API stand-in, and
+          // its signed notifications (statuses, replies) back through the webhook and queue.
+          plugins: [
+            cloudflareTest(async ({ inject }) => ({
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                bindings: {
+                  ...testBindings,
+                  DELIVERY_CHANNEL: 'whatsapp',
+                  WHATSAPP_CONFIRM_TEMPLATE: 'confirm_signup',
+                  // The Cloud API stand-in listens on plain http on loopback.
+                  ALLOW_HTTP_WEBHOOKS: 'true',
+                  DELIVERY_RATE_PER_SECOND: '1000',
+                  DELIVERY_MAX_ATTEMPTS: '3',
+                  DELIVERY_RETRY_BASE_SECONDS: '1',
+                  WHATSAPP_API_BASE: `${inject('fakeServicesUrl')}/whatsapp`,
+                  WHATSAPP_PHONE_NUMBER_ID: '1234567890',
+                  WHATSAPP_ACCESS_TOKEN: 'test-whatsapp-token',
+                },
+              },
+            })),
+          ],
+          test: {
+            name: 'whatsapp',
+            include: ['test/whatsapp/**/*.test.ts'],
+            setupFiles: ['./test/worker/apply-migrations.ts'],
+            globalSetup: ['./test/support/fake-services.ts'],
+            // Announcements and notifications go through real queues, two runs in some tests.
+            testTimeout: 60_000,
           },
         },
         {

@@ -2,6 +2,7 @@
 // endpoints at 10k, 100k and 1M visits. Everything runs on 127.0.0.1 against `wrangler dev`, is
 // bounded in time, and stops by itself. Results: printed as Markdown and written to
 // bench/results/latest.json; bench/README.md records them with the machine they ran on.
+import { createHmac } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -93,14 +94,48 @@ function table(rows: Measurement[], baseline: number): string {
   return lines.join('\n')
 }
 
+const BENCH_APP_SECRET = 'bench-app-secret-0123456789'
+
+/** A signed WhatsApp status notification, as Meta posts it (for a message id we never sent). */
+function signedStatusNotification() {
+  const body = JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '0',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '49301234567', phone_number_id: '1' },
+              statuses: [
+                { id: 'wamid.bench', status: 'delivered', timestamp: '1', recipient_id: '491' },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  })
+  const signature = `sha256=${createHmac('sha256', BENCH_APP_SECRET).update(body).digest('hex')}`
+  return {
+    method: 'POST' as const,
+    path: '/webhooks/whatsapp',
+    body,
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+  }
+}
+
 async function httpSuite() {
-  const worker = await startWorker()
+  const worker = await startWorker({ vars: { WHATSAPP_APP_SECRET: BENCH_APP_SECRET } })
   try {
     const api = apiClient(worker.url)
     const community = await api('POST', '/api/communities', {
       name: 'Bench Runners',
       description: 'A community with a few groups, as a real one would have',
       visibility: 'open',
+      consent: 'single',
       photoUrl: 'https://images.example.com/bench.jpg',
     })
     for (let i = 0; i < 5; i++) {
@@ -132,6 +167,7 @@ async function httpSuite() {
         name: `Join bench ${Date.now()}`,
         description: '',
         visibility: 'open',
+        consent: 'single',
       })
       const link = await api('POST', `/api/communities/${open.id}/invites`, {})
       return () => {
@@ -158,6 +194,7 @@ async function httpSuite() {
       name: 'Approval bench',
       description: '',
       visibility: 'closed',
+      consent: 'single',
     })
     const closedLink = await api('POST', `/api/communities/${closed.id}/invites`, {})
     const pending: string[] = []
@@ -209,6 +246,11 @@ async function httpSuite() {
       ],
       ['join-request approval', base, async () => ({ request: approve })],
       ['invite stats `/api/invites/:id/stats`', base + stats, async () => ({ headers: auth })],
+      [
+        'WhatsApp webhook, a signed status (verify, enqueue)',
+        base,
+        async () => ({ request: signedStatusNotification }),
+      ],
     ]
     const rounds: Measurement[][] = []
     for (let round = 0; round < ROUNDS; round++) {
@@ -320,6 +362,7 @@ async function statsSuite() {
         name: `Stats ${size}`,
         description: '',
         visibility: 'open',
+        consent: 'single',
       })
       const invites = []
       for (const source of ['instagram', 'flyer', 'partner']) {
@@ -479,6 +522,7 @@ async function dispatchSuite() {
         name: `Dispatch ${size}`,
         description: '',
         visibility: 'open',
+        consent: 'single',
       })
       const groups = await api('GET', `/api/communities/${community.id}/groups`)
       await setup.stop()

@@ -3,6 +3,14 @@
 // prints what arrived: announcements (signed with DELIVERY_WEBHOOK_SECRET from .dev.vars) and
 // events-outbox deliveries to an endpoint registered at http://127.0.0.1:8790/events (signed with
 // that endpoint's own secret: pass it as WEBHOOK_SECRETS, comma separated for several).
+//
+// It also stands in for the WhatsApp Cloud API (set DELIVERY_CHANNEL=whatsapp,
+// WHATSAPP_API_BASE=http://127.0.0.1:8790/whatsapp, WHATSAPP_PHONE_NUMBER_ID=1 and any
+// WHATSAPP_ACCESS_TOKEN): sends are answered with a wamid, and a moment later their statuses
+// (sent, delivered, read) come back to the Worker's /webhooks/whatsapp, signed with
+// WHATSAPP_APP_SECRET as Meta signs them. `POST /whatsapp/say {"from": "+49…", "text": "Stopp"}`
+// plays a member writing to the business number.
+import { createHmac, randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { Webhook } from 'standardwebhooks'
@@ -41,10 +49,96 @@ function verify(body, headers) {
   return undefined
 }
 
+const workerWebhook = process.env.WHATSAPP_WEBHOOK_URL ?? 'http://localhost:8787/webhooks/whatsapp'
+const appSecret = process.env.WHATSAPP_APP_SECRET ?? vars.WHATSAPP_APP_SECRET
+
+/** Posts a notification to the Worker as Meta does: the documented envelope, signed. */
+async function notifyWorker(field, value) {
+  const body = JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '0',
+        changes: [
+          {
+            field,
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '0', phone_number_id: '1' },
+              ...value,
+            },
+          },
+        ],
+      },
+    ],
+  })
+  const signature = `sha256=${createHmac('sha256', appSecret ?? '')
+    .update(body)
+    .digest('hex')}`
+  const answer = await fetch(workerWebhook, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+    body,
+  }).catch((error) => ({ status: String(error) }))
+  console.log(`  → ${field} notification to the Worker: ${answer.status}`)
+}
+
+/** The Cloud API stand-in: a send is answered at once, its statuses follow. */
+function cloudApi(request, body, response) {
+  if (request.url === '/whatsapp/say') {
+    const { from, text } = JSON.parse(body || '{}')
+    const waId = String(from ?? '').replace(/\D/g, '')
+    const seconds = String(Math.floor(Date.now() / 1000))
+    void notifyWorker('messages', {
+      contacts: [{ profile: { name: 'Member' }, wa_id: waId }],
+      messages: [
+        {
+          from: waId,
+          id: `wamid.${randomUUID()}`,
+          timestamp: seconds,
+          type: 'text',
+          text: { body: text },
+        },
+      ],
+    })
+    return response.writeHead(202).end()
+  }
+  const message = JSON.parse(body || '{}')
+  const wamid = `wamid.${randomUUID()}`
+  const waId = String(message.to ?? '').replace(/\D/g, '')
+  console.log(
+    `✔ WhatsApp ${message.type} → ${message.to}: ${message.text?.body ?? message.template?.name ?? ''}`,
+  )
+  response.writeHead(200, { 'content-type': 'application/json' }).end(
+    JSON.stringify({
+      messaging_product: 'whatsapp',
+      contacts: [{ input: message.to, wa_id: waId }],
+      messages: [{ id: wamid }],
+    }),
+  )
+  ;['sent', 'delivered', 'read'].forEach((status, i) =>
+    setTimeout(
+      () =>
+        void notifyWorker('messages', {
+          statuses: [
+            {
+              id: wamid,
+              status,
+              timestamp: String(Math.floor(Date.now() / 1000)),
+              recipient_id: waId,
+            },
+          ],
+        }),
+      1000 * (i + 1),
+    ),
+  )
+}
+
 createServer((request, response) => {
   let body = ''
   request.on('data', (chunk) => (body += chunk))
   request.on('end', () => {
+    if (request.url?.startsWith('/whatsapp/')) return cloudApi(request, body, response)
     const payload = verify(body, request.headers)
     if (!payload) {
       console.log(

@@ -15,6 +15,7 @@ import { invitesApp } from './routes/invites'
 import { landingApp } from './routes/landing'
 import { qrApp } from './routes/qr'
 import { joinApp } from './routes/join'
+import { whatsAppWebhookApp } from './routes/whatsapp-webhook'
 import { documentPublicJoin } from './routes/join-docs'
 import { dashboardApp } from './routes/dashboard/index'
 import { joinRequestsApp } from './routes/join-requests'
@@ -41,12 +42,13 @@ export function createApp() {
   app.use(securityHeaders())
 
   // Forms people and admins send are as bounded as API bodies.
-  for (const path of ['/i/*', '/leave/*', '/admin/*']) app.use(path, limitBody())
+  for (const path of ['/i/*', '/leave/*', '/confirm/*', '/admin/*']) app.use(path, limitBody())
 
   // The public hot path first: a landing page or QR code passes no other route's middleware.
   app.route('/', landingApp)
   app.route('/', qrApp)
   app.route('/', joinApp)
+  app.route('/', whatsAppWebhookApp)
   app.route('/', dashboardApp)
 
   app.get('/', (c) => c.redirect('/admin'))

@@ -28,6 +28,35 @@ export type GroupKind = (typeof GROUP_KINDS)[number]
 export const GROUP_ORIGINS = ['created', 'added'] as const
 export type GroupOrigin = (typeof GROUP_ORIGINS)[number]
 
+/**
+ * How a sign-up proves consent: `single`, the form alone (a typed number proves nothing);
+ * `double`, the owner of the number or address confirms before anything is sent to them.
+ */
+export const CONSENT_MODES = ['single', 'double'] as const
+export type ConsentMode = (typeof CONSENT_MODES)[number]
+
+/** How a member's consent was given: the proof an admin can show. */
+export const CONSENT_METHODS = [
+  'whatsapp_message',
+  'whatsapp_button',
+  'email_link',
+  'single_opt_in',
+  'admin',
+] as const
+export type ConsentMethod = (typeof CONSENT_METHODS)[number]
+
+/** Why a membership ended, when the person told us (or their chat app did). */
+export const LEAVE_REASONS = [
+  'too_many_messages',
+  'not_relevant',
+  'joined_by_mistake',
+  'other',
+  'chat_opt_out',
+  'marketing_opt_out',
+  'undeliverable',
+] as const
+export type LeaveReason = (typeof LEAVE_REASONS)[number]
+
 export const TOKEN_ROLES = ['owner', 'community_admin', 'group_admin'] as const
 export type TokenRole = (typeof TOKEN_ROLES)[number]
 
@@ -47,6 +76,8 @@ export const communities = sqliteTable(
       .notNull()
       .default(sql`'[]'`),
     maxGroups: integer('max_groups').notNull().default(50),
+    // Existing communities were migrated to `single`; new ones ask for a double opt-in.
+    consent: text('consent', { enum: CONSENT_MODES }).notNull().default('double'),
     createdAt: timestamp('created_at').notNull(),
     updatedAt: timestamp('updated_at').notNull(),
   },
@@ -304,6 +335,11 @@ export const members = sqliteTable(
     referralCount: integer('referral_count').notNull().default(0),
     joinedAt: timestamp('joined_at').notNull(),
     endedAt: timestamp('ended_at'),
+    // The consent record: when, how, and the proof's id (a WhatsApp message id, a link's id).
+    confirmedAt: timestamp('confirmed_at'),
+    consentMethod: text('consent_method', { enum: CONSENT_METHODS }),
+    consentProof: text('consent_proof'),
+    leaveReason: text('leave_reason', { enum: LEAVE_REASONS }),
   },
   (t) => [
     index('members_community_idx').on(t.communityId, t.status, t.id),
@@ -321,6 +357,8 @@ export const members = sqliteTable(
       .on(t.communityId, t.joinedAt, t.referredByMemberId)
       .where(sql`referred_by_member_id is not null`),
     index('members_referred_by_idx').on(t.referredByMemberId, t.joinedAt),
+    // The chat's sender is a phone number: inbound messages find their member by it.
+    index('members_phone_idx').on(t.phone, t.status),
     check('members_status_check', sql`${t.status} in ('active', 'left', 'removed')`),
     check('members_contact_check', sql`${t.phone} is not null or ${t.email} is not null`),
   ],
@@ -377,6 +415,13 @@ export const joinRequests = sqliteTable(
     memberId: text('member_id'),
     createdAt: timestamp('created_at').notNull(),
     decidedAt: timestamp('decided_at'),
+    // Double opt-in: set when the sign-up must be confirmed; unconfirmed ones are deleted then.
+    confirmExpiresAt: timestamp('confirm_expires_at'),
+    confirmedAt: timestamp('confirmed_at'),
+    consentMethod: text('consent_method', { enum: CONSENT_METHODS }),
+    consentProof: text('consent_proof'),
+    // The one-time code sent back through WhatsApp, keyed-hashed; cleared when used.
+    confirmCodeHash: text('confirm_code_hash'),
   },
   (t) => [
     index('join_requests_community_status_idx').on(t.communityId, t.status, t.id),
@@ -390,6 +435,12 @@ export const joinRequests = sqliteTable(
     index('join_requests_phone_idx').on(t.communityId, t.phone, t.decidedAt),
     index('join_requests_email_idx').on(t.communityId, t.email, t.decidedAt),
     check('join_requests_status_check', sql`${t.status} in ('pending', 'approved', 'rejected')`),
+    uniqueIndex('join_requests_confirm_code_unique')
+      .on(t.confirmCodeHash)
+      .where(sql`confirm_code_hash is not null`),
+    index('join_requests_unconfirmed_idx')
+      .on(t.confirmExpiresAt)
+      .where(sql`confirmed_at is null and confirm_expires_at is not null`),
   ],
 )
 
@@ -404,10 +455,14 @@ export const rewardRules = sqliteTable(
     title: text('title').notNull(),
     description: text('description').notNull().default(''),
     code: text('code'),
+    // Referred members count only once they have stayed this many days (0: at once).
+    minRetentionDays: integer('min_retention_days').notNull().default(0),
     createdAt: timestamp('created_at').notNull(),
   },
   (t) => [
     index('reward_rules_community_idx').on(t.communityId, t.threshold),
+    // The cron job finds the rules that wait for referred members to stay.
+    index('reward_rules_retention_idx').on(t.minRetentionDays),
     check('reward_rules_threshold_check', sql`${t.threshold} >= 1`),
   ],
 )
@@ -441,7 +496,9 @@ export const EVENT_TYPES = [
   'join.rejected',
   'member.joined',
   'member.left',
+  'member.confirmation_requested',
   'reward.earned',
+  'announcement.paused',
 ] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 
@@ -495,6 +552,9 @@ export const announcements = sqliteTable(
     repeatTimezone: text('repeat_timezone'),
     repeatUntil: timestamp('repeat_until'),
     status: text('status', { enum: ANNOUNCEMENT_STATUSES }).notNull(),
+    // Set when WhatsApp reported spam-rate limiting (131048): no further message goes out.
+    pausedAt: timestamp('paused_at'),
+    pauseReason: text('pause_reason'),
     // When a cron run claimed it; a claim older than a few minutes is taken over (crash recovery).
     claimedAt: timestamp('claimed_at'),
     createdAt: timestamp('created_at').notNull(),
@@ -535,6 +595,10 @@ export const dispatches = sqliteTable(
     sent: integer('sent').notNull().default(0),
     failed: integer('failed').notNull().default(0),
     skipped: integer('skipped').notNull().default(0),
+    // What the chat app reported back: a read message counts as delivered too.
+    delivered: integer('delivered').notNull().default(0),
+    read: integer('read').notNull().default(0),
+    undelivered: integer('undelivered').notNull().default(0),
     // Sent, perhaps: the attempt was interrupted or timed out where a retry is not safe.
     unknown: integer('unknown').notNull().default(0),
     // Not sent because an admin cancelled the run.
@@ -551,6 +615,9 @@ export const dispatches = sqliteTable(
     index('dispatches_progress_idx').on(t.status, t.progressAt),
   ],
 )
+
+export const PROVIDER_STATUSES = ['sent', 'delivered', 'read', 'failed'] as const
+export type ProviderStatus = (typeof PROVIDER_STATUSES)[number]
 
 export const DELIVERY_STATUSES = [
   'queued',
@@ -581,10 +648,18 @@ export const deliveries = sqliteTable(
     providerMessageId: text('provider_message_id'),
     updatedAt: timestamp('updated_at').notNull(),
     nextAttemptAt: integer('next_attempt_at').notNull().default(0),
+    // The last status the chat app reported (sent, delivered, read, failed); never goes back.
+    providerStatus: text('provider_status', { enum: PROVIDER_STATUSES }),
+    errorCode: integer('error_code'),
+    errorTitle: text('error_title'),
   },
   (t) => [
     primaryKey({ columns: [t.dispatchId, t.memberId] }),
     index('deliveries_status_idx').on(t.dispatchId, t.status, t.nextAttemptAt),
+    index('deliveries_provider_message_idx')
+      .on(t.providerMessageId)
+      .where(sql`provider_message_id is not null`),
+    index('deliveries_provider_status_idx').on(t.dispatchId, t.providerStatus),
   ],
 )
 
@@ -639,6 +714,38 @@ export const deadLetters = sqliteTable(
     createdAt: timestamp('created_at').notNull(),
   },
   (t) => [index('dead_letters_created_idx').on(t.createdAt)],
+)
+
+/**
+ * WhatsApp notifications already handled, by a key of their content: Meta delivers the same one
+ * more than once. Old keys are pruned by the cron job.
+ */
+export const inboundNotifications = sqliteTable(
+  'inbound_notifications',
+  {
+    key: text('key').primaryKey(),
+    receivedAt: timestamp('received_at').notNull(),
+  },
+  (t) => [index('inbound_notifications_received_idx').on(t.receivedAt)],
+)
+
+/** Messages members sent to the business number that were no command: kept for the admins. */
+export const inboundMessages = sqliteTable(
+  'inbound_messages',
+  {
+    id: text('id').primaryKey(),
+    communityId: text('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    memberId: text('member_id').references(() => members.id, { onDelete: 'cascade' }),
+    providerMessageId: text('provider_message_id').notNull(),
+    text: text('text').notNull(),
+    receivedAt: timestamp('received_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('inbound_messages_provider_unique').on(t.providerMessageId, t.communityId),
+    index('inbound_messages_community_idx').on(t.communityId, t.id),
+  ],
 )
 
 export type Community = typeof communities.$inferSelect

@@ -10,6 +10,7 @@ import {
 } from '../services/dispatch'
 import { recordVisits, VisitMessageSchema, type VisitMessage } from '../services/visits'
 import { deadLetters } from '../db/schema'
+import { applyInbound, INBOUND_QUEUE_NAME } from './inbound'
 import { createSharedPacer, senderKey } from '../services/send-rate'
 
 export const VISITS_QUEUE_NAME = 'community-growth-visits'
@@ -49,6 +50,8 @@ export async function handleQueue(
       return deliver(batch, env)
     case DEAD_LETTER_QUEUE_NAME:
       return recordDeadLetters(batch, env)
+    case INBOUND_QUEUE_NAME:
+      return applyInbound(batch, env)
     default:
       console.error(JSON.stringify({ queue: batch.queue, error: 'no consumer for this queue' }))
       batch.retryAll()

@@ -4,6 +4,9 @@ import { pruneRateLimits } from '../services/rate-limits'
 import { pruneSessions } from '../services/sessions'
 import { fanOutEvents } from '../services/webhooks'
 import { pruneVisits } from '../services/visits'
+import { pruneUnconfirmed } from '../services/consent'
+import { pruneInboundNotifications } from '../services/whatsapp-inbound'
+import { creditRetainedReferrals } from '../services/rewards'
 import { loadConfig } from '../lib/config'
 
 /**
@@ -45,9 +48,18 @@ export async function handleScheduled(
       return 0
     },
   )
+  // Double opt-in: sign-ups nobody confirmed in time are deleted with their contact data.
+  const prunedSignUps = await pruneUnconfirmed(db, now).catch((error) => {
+    console.error(
+      JSON.stringify({ job: 'cron', step: 'unconfirmed sign-ups', error: String(error) }),
+    )
+    return 0
+  })
   if (now.getUTCMinutes() === 0) {
     await pruneRateLimits(db, now)
     await pruneSessions(db, now)
+    await pruneInboundNotifications(db, now)
+    await creditRetainedReferrals(db, now)
   }
   console.log(
     JSON.stringify({
@@ -57,6 +69,7 @@ export async function handleScheduled(
       reconciled,
       events,
       prunedVisits,
+      prunedSignUps,
       d1Queries: counter.queries,
     }),
   )

@@ -11,6 +11,16 @@ const hostList = z
       .filter(Boolean),
   )
 
+/** Chat commands compare without case or accents: "Stópp" is "stopp". */
+export function foldKeyword(value: string): string {
+  return value.normalize('NFD').replace(/\p{M}/gu, '').trim().toLowerCase()
+}
+
+const keywordList = z
+  .string()
+  .transform((value) => value.split(',').map(foldKeyword).filter(Boolean))
+  .pipe(z.array(z.string()).min(1))
+
 /** The Worker's vars and secrets, parsed once per isolate: a typo in configuration fails loudly. */
 const ConfigSchema = z.object({
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
@@ -52,6 +62,27 @@ const ConfigSchema = z.object({
   WHATSAPP_ACCESS_TOKEN: z.string().optional().catch(undefined),
   WHATSAPP_TEMPLATE_NAME: z.string().default(''),
   WHATSAPP_TEMPLATE_LANGUAGE: z.string().default('de'),
+  // Double opt-in: hours an unconfirmed sign-up waits before it is deleted with its contact data.
+  CONFIRM_EXPIRY_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(48),
+  // The business's WhatsApp number, for the wa.me confirmation link (digits, country code first).
+  WHATSAPP_BUSINESS_NUMBER: z
+    .string()
+    .transform((value) => value.replace(/[\s+()-]/g, ''))
+    .pipe(z.string().regex(/^(\d{6,15})?$/, 'WHATSAPP_BUSINESS_NUMBER must be a phone number'))
+    .default(''),
+  // Meta's webhook handshake token and the app secret that signs its notifications.
+  WHATSAPP_VERIFY_TOKEN: z.string().min(8).optional().catch(undefined),
+  WHATSAPP_APP_SECRET: z.string().min(8).optional().catch(undefined),
+  // Optional: a template with a quick-reply button that asks a new sign-up to confirm.
+  WHATSAPP_CONFIRM_TEMPLATE: z.string().default(''),
+  // Chat replies that end a subscription, and those that start it again (comma separated).
+  OPT_OUT_KEYWORDS: keywordList.default(['stop', 'stopp', 'abmelden', 'austragen', 'unsubscribe']),
+  OPT_IN_KEYWORDS: keywordList.default(['start']),
   ALLOW_HTTP_WEBHOOKS: z
     .enum(['true', 'false'])
     .default('false')

@@ -1,4 +1,5 @@
 import { OUTBOUND_REFUSALS } from './outbound'
+import { pausedReason, WHATSAPP_REASONS } from './whatsapp-errors'
 
 /**
  * Why a delivery did not go out, as stored on delivery rows and shown to admins: a small closed
@@ -27,13 +28,17 @@ const FIXED_REASONS = new Set<string>([
   'webhook channel is not configured (DELIVERY_WEBHOOK_URL, DELIVERY_WEBHOOK_SECRET)',
   'WhatsApp is not configured (WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID)',
   'delivery failed',
+  // What WhatsApp reported back, by the error-code table (src/lib/whatsapp-errors.ts).
+  ...WHATSAPP_REASONS,
+  ...WHATSAPP_REASONS.map(pausedReason),
 ])
 
 const HTTP_REASON = /^HTTP \d{3} from the endpoint( \(error \d{1,16}\))?$/
+const WHATSAPP_CODE_REASON = /^WhatsApp could not deliver it \(error \d{1,16}\)$/
 
 /** Whether `reason` is one of the phrases a delivery row may hold. */
 export function isDeliveryReason(reason: string): boolean {
-  return FIXED_REASONS.has(reason) || HTTP_REASON.test(reason)
+  return FIXED_REASONS.has(reason) || HTTP_REASON.test(reason) || WHATSAPP_CODE_REASON.test(reason)
 }
 
 /**

@@ -94,6 +94,40 @@ const de = {
   thanksTitle: 'Danke!',
   challengeText:
     'Gerade treten sehr viele Menschen aus deinem Netz bei. Bitte bestätige kurz, dass du ein Mensch bist, und schick das Formular noch einmal ab.',
+  confirmTitle: 'Bitte bestätige deine Anmeldung',
+  confirmText:
+    'Erst wenn du bestätigst, dass die Nummer oder Adresse dir gehört, bist du dabei. Ohne Bestätigung löschen wir deine Anmeldung.',
+  confirmWhatsAppButton: 'In WhatsApp bestätigen',
+  confirmWhatsAppText: (code: string) =>
+    `Tippe auf den Knopf und sende die vorbereitete Nachricht mit dem Code ${code} ab. Am Computer: QR-Code mit dem Handy scannen.`,
+  confirmPrefill: (community: string, code: string) =>
+    `Ich möchte der Community ${community} beitreten. Code: ${code}`,
+  confirmQrAlt: 'QR-Code, der WhatsApp mit der Bestätigung öffnet',
+  confirmEmailText: 'Wir haben dir eine E-Mail mit einem Bestätigungslink geschickt.',
+  confirmUntil: (when: string) => `Gültig bis ${when} (UTC).`,
+  alreadyUnconfirmedText:
+    'Du hast dich schon angemeldet. Bestätige mit dem Code oder Link von deiner ersten Anmeldung (Statusseite oder E-Mail).',
+  confirmLinkTitle: 'Anmeldung bestätigen?',
+  confirmLinkText:
+    'Mit einem Klick bestätigst du, dass diese Adresse dir gehört und du Nachrichten möchtest.',
+  confirmLinkButton: 'Ja, bestätigen',
+  confirmedTitle: 'Danke, du hast bestätigt',
+  confirmExpiredText:
+    'Diese Anmeldung ist abgelaufen. Du kannst dich über den Einladungslink neu anmelden.',
+  consentMethods: {
+    whatsapp_message: 'WhatsApp-Nachricht',
+    whatsapp_button: 'WhatsApp-Knopf',
+    email_link: 'E-Mail-Link',
+    single_opt_in: 'Formular (Single-Opt-in)',
+    admin: 'Von einem Admin erfasst',
+  },
+  leaveReasonLabel: 'Magst du uns sagen, warum? (freiwillig)',
+  leaveReasons: {
+    too_many_messages: 'Zu viele Nachrichten',
+    not_relevant: 'Nicht relevant für mich',
+    joined_by_mistake: 'Aus Versehen beigetreten',
+    other: 'Etwas anderes',
+  },
 }
 
 export type Messages = typeof de
@@ -160,6 +194,38 @@ const en: Messages = {
   thanksTitle: 'Thank you!',
   challengeText:
     'A lot of people are joining from your network right now. Please confirm that you are a person and send the form again.',
+  confirmTitle: 'Please confirm your sign-up',
+  confirmText:
+    'You are in once you confirm that the number or address is yours. Without confirmation, your sign-up is deleted.',
+  confirmWhatsAppButton: 'Confirm in WhatsApp',
+  confirmWhatsAppText: (code: string) =>
+    `Tap the button and send the prepared message with the code ${code}. On a computer: scan the QR code with your phone.`,
+  confirmPrefill: (community: string, code: string) =>
+    `I want to join the community ${community}. Code: ${code}`,
+  confirmQrAlt: 'QR code that opens WhatsApp with the confirmation',
+  confirmEmailText: 'We have sent you an e-mail with a confirmation link.',
+  confirmUntil: (when: string) => `Valid until ${when} (UTC).`,
+  alreadyUnconfirmedText:
+    'You have signed up already. Confirm with the code or link from your first sign-up (status page or e-mail).',
+  confirmLinkTitle: 'Confirm your sign-up?',
+  confirmLinkText: 'One click confirms that this address is yours and that you want messages.',
+  confirmLinkButton: 'Yes, confirm',
+  confirmedTitle: 'Thank you, you have confirmed',
+  confirmExpiredText: 'This sign-up has expired. You can sign up again through the invite link.',
+  consentMethods: {
+    whatsapp_message: 'WhatsApp message',
+    whatsapp_button: 'WhatsApp button',
+    email_link: 'E-mail link',
+    single_opt_in: 'Form (single opt-in)',
+    admin: 'Recorded by an admin',
+  },
+  leaveReasonLabel: 'Would you tell us why? (optional)',
+  leaveReasons: {
+    too_many_messages: 'Too many messages',
+    not_relevant: 'Not relevant to me',
+    joined_by_mistake: 'Joined by mistake',
+    other: 'Something else',
+  },
 }
 
 export const MESSAGES: Record<Lang, Messages> = { de, en }
@@ -347,6 +413,15 @@ const dashboardDe = {
   search: 'Suchen',
   remove: 'Entfernen',
   exportCsv: 'CSV exportieren',
+  consentMode: 'Einwilligung',
+  reached: 'Zugestellt',
+  sentCount: 'Gesendet',
+  readCount: 'Gelesen',
+  pausedBroadcast: 'Pausiert',
+  resume: 'Fortsetzen',
+  consentDouble: 'Double-Opt-in: die Person bestätigt ihre Nummer oder Adresse',
+  consentSingle: 'Single-Opt-in: das Formular genügt',
+  consentRecord: 'Einwilligung',
   status: 'Status',
   compose: 'Neue Ankündigung',
   text: 'Text',
@@ -550,6 +625,15 @@ const dashboardEn: Words = {
   search: 'Search',
   remove: 'Remove',
   exportCsv: 'Export CSV',
+  consentMode: 'Consent',
+  reached: 'Delivered',
+  sentCount: 'Sent',
+  readCount: 'Read',
+  pausedBroadcast: 'Paused',
+  resume: 'Resume',
+  consentDouble: 'Double opt-in: the person confirms their number or address',
+  consentSingle: 'Single opt-in: the form is enough',
+  consentRecord: 'Consent',
   status: 'Status',
   compose: 'New announcement',
   text: 'Text',

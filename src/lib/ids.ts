@@ -18,6 +18,7 @@ export const ID_PREFIXES = {
   announcement: 'ann',
   dispatch: 'dsp',
   webhook: 'whk',
+  inboundMessage: 'msg',
 } as const
 
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES]

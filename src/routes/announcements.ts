@@ -5,6 +5,7 @@ import { assertCan } from '../services/access'
 import {
   cancelAnnouncement,
   createAnnouncement,
+  resumeAnnouncement,
   deliverySummary,
   getAnnouncementOrThrow,
   listAnnouncements,
@@ -223,6 +224,31 @@ announcementsApp.openapi(
     const announcement = await announcementFor(c, c.req.valid('param').id, 'announcements.manage')
     return c.json(
       await detailed(c, await cancelAnnouncement(c.var.db, announcement, new Date())),
+      200,
+    )
+  },
+)
+
+announcementsApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/announcements/{id}/resume',
+    operationId: 'resumeAnnouncement',
+    tags,
+    summary: 'Resume a broadcast that WhatsApp’s spam rate limit paused',
+    description:
+      'A pause (error 131048) skips the rest of the run; its later runs are sent again once resumed. Resuming one that is not paused changes nothing.',
+    security: bearerSecurity,
+    request: { params: AnnouncementParams },
+    responses: {
+      200: jsonResponse(AnnouncementSchema, 'The announcement'),
+      ...problemResponses(404),
+    },
+  }),
+  async (c) => {
+    const announcement = await announcementFor(c, c.req.valid('param').id, 'announcements.manage')
+    return c.json(
+      await detailed(c, await resumeAnnouncement(c.var.db, announcement, new Date())),
       200,
     )
   },

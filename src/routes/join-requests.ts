@@ -6,8 +6,10 @@ import { assertCan } from '../services/access'
 import { getCommunityOrThrow } from '../services/communities'
 import { getJoinRequestOrThrow, listJoinRequests } from '../services/join-requests'
 import { approveJoinRequest, rejectJoinRequest } from '../services/joining'
+import { confirmJoinRequest } from '../services/consent'
 import { idParam } from '../schemas/common'
 import {
+  AdminConfirmSchema,
   BulkDecisionSchema,
   BulkResultSchema,
   JoinRequestQuerySchema,
@@ -70,6 +72,43 @@ joinRequestsApp.openapi(
     assertCan(c.var.principal, 'joinRequests.decide', { communityId: request.communityId })
     const approved = await approveJoinRequest(c.var.db, request, new Date())
     return c.json(serializeJoinRequest(approved.request), 200)
+  },
+)
+
+joinRequestsApp.openapi(
+  createRoute({
+    method: 'post',
+    path: '/join-requests/{id}/confirm',
+    operationId: 'confirmJoinRequest',
+    tags,
+    summary: 'Record consent an admin holds proof of, for a double opt-in sign-up',
+    description:
+      'For consent given outside the app (a signed form, say). The consent record’s method is `admin`, its proof the text sent and who sent it. Confirmed sign-ups answer as they are.',
+    security: bearerSecurity,
+    request: { params: RequestParams, body: jsonBody(AdminConfirmSchema) },
+    responses: {
+      200: jsonResponse(JoinRequestSchema, 'The confirmed request'),
+      ...problemResponses(404, 409),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const request = await getJoinRequestOrThrow(c.var.db, id)
+    assertCan(c.var.principal, 'joinRequests.decide', { communityId: request.communityId })
+    const who = c.var.principal.tokenId ?? 'owner'
+    const result = await confirmJoinRequest(
+      c.var.db,
+      request,
+      { method: 'admin', id: `${who}: ${c.req.valid('json').proof}` },
+      new Date(),
+    )
+    if (result.outcome === 'expired') {
+      throw new ApiError(
+        'invalid_state',
+        'This sign-up expired unconfirmed; the person signs up again.',
+      )
+    }
+    return c.json(serializeJoinRequest(result.request), 200)
   },
 )
 

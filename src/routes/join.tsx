@@ -21,7 +21,24 @@ import { verifyTurnstile } from '../services/turnstile'
 import { inviteUrls } from '../schemas/invites'
 import { formToJoinBody, JoinBodySchema } from '../schemas/join'
 import { CodeParamSchema } from '../schemas/public'
-import { JoinFormPage, LeavePage, StatusPage } from '../views/join-pages'
+import {
+  ConfirmLinkPage,
+  JoinFormPage,
+  LeavePage,
+  StatusPage,
+  type ConfirmationView,
+} from '../views/join-pages'
+import { confirmCodeFor, waMeLink } from '../lib/confirm-codes'
+import { renderQrSvg } from '../lib/qr'
+import { sameOriginOnly } from '../middleware/same-origin'
+import {
+  confirmJoinRequest,
+  isUnconfirmed,
+  linkProofId,
+  requestFromConfirmLink,
+} from '../services/consent'
+import { z } from 'zod'
+import { sendConfirmationTemplate } from '../services/whatsapp-replies'
 import { ErrorPage } from '../views/error-page'
 import { cspNonce } from '../middleware/security-headers'
 
@@ -30,6 +47,13 @@ export const joinApp = new Hono<AppEnv>()
 const CSRF_COOKIE = 'cg_csrf'
 const LEAVE_PURPOSE = 'leave'
 const STATUS_TOKEN = /^[A-Za-z0-9_-]{43}$/
+/** The leave page's optional reason: anything else is taken as no answer. */
+const LeaveFormReasonSchema = z.enum([
+  'too_many_messages',
+  'not_relevant',
+  'joined_by_mistake',
+  'other',
+])
 
 // Marketers embed joining in their own sites: the JSON form of the join is open to any origin
 // (no cookies are involved, so there is nothing to ride on).
@@ -213,9 +237,29 @@ joinApp.post('/i/:code/join', async (c) => {
       consent: body.consent,
       country: typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : 'XX',
     },
-    { now, cooldownDays: config.REJECTION_COOLDOWN_DAYS },
+    {
+      now,
+      cooldownDays: config.REJECTION_COOLDOWN_DAYS,
+      confirmation: {
+        secret,
+        expiryHours: config.CONFIRM_EXPIRY_HOURS,
+        baseUrl: config.PUBLIC_BASE_URL,
+      },
+    },
   )
 
+  if (
+    outcome.status === 'unconfirmed' &&
+    outcome.statusToken &&
+    outcome.request.phone &&
+    config.WHATSAPP_CONFIRM_TEMPLATE
+  ) {
+    // Business-initiated confirmation: sent after the answer, never holding the person up.
+    const code = await confirmCodeFor(secret, outcome.statusToken)
+    c.executionCtx.waitUntil(
+      sendConfirmationTemplate(config, outcome.request.phone, code, community.name),
+    )
+  }
   if (wantsJson) return c.json(await joinAnswer(c, outcome), outcome.statusToken ? 201 : 200)
   if (outcome.statusToken) return c.redirect(`/s/${outcome.statusToken}?lang=${lang}`, 303)
   return c.html(
@@ -248,6 +292,15 @@ async function joinAnswer(c: Context<AppEnv>, outcome: JoinOutcome) {
   }
   if (!outcome.statusToken) return answer
   answer.statusUrl = `${base}/s/${outcome.statusToken}`
+  if (outcome.status === 'unconfirmed') {
+    const confirmation = await confirmationView(c, outcome.request, outcome.statusToken, 'en')
+    answer.confirmation = {
+      code: confirmation?.code ?? null,
+      whatsappUrl: confirmation?.whatsappUrl ?? null,
+      emailSent: confirmation?.emailSent ?? false,
+      expiresAt: outcome.request.confirmExpiresAt!.toISOString(),
+    }
+  }
   if (outcome.status === 'active') {
     const links = await memberLinks(c, outcome.request, outcome.member)
     Object.assign(answer, {
@@ -257,6 +310,42 @@ async function joinAnswer(c: Context<AppEnv>, outcome: JoinOutcome) {
     })
   }
   return answer
+}
+
+/**
+ * How the person confirms an unconfirmed sign-up: the one-time code (derived from the status
+ * token they hold), the wa.me link that carries it and its QR code, and whether a link was
+ * e-mailed. Null once confirmed.
+ */
+async function confirmationView(
+  c: Context<AppEnv>,
+  request: JoinRequest,
+  statusToken: string,
+  lang: Lang,
+): Promise<ConfirmationView | null> {
+  if (!isUnconfirmed(request)) return null
+  const config = c.var.config
+  const community = await getCommunityOrThrow(c.var.db, request.communityId)
+  const code = request.phone ? await confirmCodeFor(signingSecret(config), statusToken) : null
+  const whatsappUrl =
+    code && config.WHATSAPP_BUSINESS_NUMBER
+      ? waMeLink(
+          config.WHATSAPP_BUSINESS_NUMBER,
+          MESSAGES[lang].confirmPrefill(community.name, code),
+        )
+      : null
+  const svg = whatsappUrl
+    ? renderQrSvg(whatsappUrl, { size: 192, margin: 4, level: 'M', fg: '000000', bg: 'ffffff' })
+    : null
+  return {
+    code,
+    whatsappUrl,
+    whatsappQr: svg
+      ? `data:image/svg+xml;base64,${btoa(String.fromCharCode(...new TextEncoder().encode(svg)))}`
+      : null,
+    emailSent: request.email !== null,
+    expiresAt: request.confirmExpiresAt!,
+  }
 }
 
 /** What an approved member is given: the chat to go on to, their referral link, a leave link. */
@@ -294,6 +383,7 @@ joinApp.get('/s/:token', async (c) => {
     ? await memberLinks(c, request, member)
     : { chatInviteUrl: null, referral: null, leaveUrl: null }
   const rewards = member?.status === 'active' ? await rewardsOf(c.var.db, member.id) : []
+  const confirmation = await confirmationView(c, request, token, language(c))
   c.header('cache-control', 'private, no-store')
   c.header('referrer-policy', 'no-referrer')
   return c.html(
@@ -307,7 +397,57 @@ joinApp.get('/s/:token', async (c) => {
       referral={links.referral}
       rewards={rewards}
       leaveUrl={links.leaveUrl}
+      confirmation={confirmation}
     />,
+  )
+})
+
+async function requestFromConfirmToken(c: Context<AppEnv>): Promise<JoinRequest> {
+  const request = await requestFromConfirmLink(
+    c.var.db,
+    signingSecret(c.var.config),
+    c.req.param('token') ?? '',
+  )
+  if (!request) throw new ApiError('not_found', 'This confirmation link is not valid.')
+  return request
+}
+
+/** An e-mailed confirmation link: a GET shows a button, so previews confirm no one. */
+joinApp.get('/confirm/:token', async (c) => {
+  const request = await requestFromConfirmToken(c)
+  const community = await getCommunityOrThrow(c.var.db, request.communityId)
+  const live = isUnconfirmed(request) && request.confirmExpiresAt! > new Date()
+  c.header('referrer-policy', 'no-referrer')
+  c.header('cache-control', 'private, no-store')
+  return c.html(
+    <ConfirmLinkPage
+      lang={language(c)}
+      nonce={cspNonce(c)}
+      communityName={community.name}
+      action={live ? `/confirm/${c.req.param('token')}?lang=${language(c)}` : null}
+      expired={isUnconfirmed(request) && !live}
+    />,
+  )
+})
+
+joinApp.post('/confirm/:token', sameOriginOnly(), async (c) => {
+  const request = await requestFromConfirmToken(c)
+  const community = await getCommunityOrThrow(c.var.db, request.communityId)
+  const result = await confirmJoinRequest(
+    c.var.db,
+    request,
+    { method: 'email_link', id: await linkProofId(c.req.param('token')) },
+    new Date(),
+  )
+  return c.html(
+    <ConfirmLinkPage
+      lang={language(c)}
+      nonce={cspNonce(c)}
+      communityName={community.name}
+      action={null}
+      expired={result.outcome === 'expired'}
+    />,
+    result.outcome === 'expired' ? 410 : 200,
   )
 })
 
@@ -344,7 +484,9 @@ joinApp.get('/leave/:token', async (c) => {
 joinApp.post('/leave/:token', async (c) => {
   const member = await memberFromLeaveToken(c)
   const community = await getCommunityOrThrow(c.var.db, member.communityId)
-  await endMembership(c.var.db, member, 'left', new Date())
+  const form = await readForm(c)
+  const reason = LeaveFormReasonSchema.safeParse(form.reason)
+  await endMembership(c.var.db, member, 'left', new Date(), reason.success ? reason.data : null)
   return c.html(
     <LeavePage
       lang={language(c)}

@@ -4,6 +4,7 @@ import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { assertCan } from '../services/access'
 import { getCommunityOrThrow } from '../services/communities'
 import { endMembership } from '../services/joining'
+import { listInboundMessages } from '../services/whatsapp-inbound'
 import {
   exportMembersCsv,
   getMemberOrThrow,
@@ -30,6 +31,40 @@ export const membersApp = new OpenAPIHono<AppEnv>()
 
 const CommunityParams = idParam('cmt')
 const MemberParams = idParam('mem')
+
+const InboundMessageSchema = z
+  .object({
+    id: z.string(),
+    memberId: z.string().nullable(),
+    memberName: z.string().nullable(),
+    text: z.string(),
+    receivedAt: z.string(),
+  })
+  .openapi('InboundMessage')
+
+membersApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/messages',
+    operationId: 'listInboundMessages',
+    tags: ['Members'],
+    summary: 'What members wrote to the WhatsApp business number (other than commands and codes)',
+    security: bearerSecurity,
+    request: { params: CommunityParams, query: PaginationQuerySchema },
+    responses: {
+      200: jsonResponse(pageSchema(InboundMessageSchema), 'A page of messages, newest first'),
+      ...problemResponses(404),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    assertCan(c.var.principal, 'members.read', { communityId: id })
+    await getCommunityOrThrow(c.var.db, id)
+    const page = await listInboundMessages(c.var.db, id, c.req.valid('query'))
+    const data = page.data.map((row) => ({ ...row, receivedAt: row.receivedAt.toISOString() }))
+    return c.json({ data, nextCursor: page.nextCursor }, 200)
+  },
+)
 
 membersApp.openapi(
   createRoute({

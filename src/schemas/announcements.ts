@@ -4,6 +4,7 @@ import {
   DELIVERY_STATUSES,
   DISPATCH_STATUSES,
   EVENT_TYPES,
+  PROVIDER_STATUSES,
   type Announcement,
   type Dispatch,
 } from '../db/schema'
@@ -100,7 +101,44 @@ const Counts = z.object({
     .int()
     .describe('Outcome unknown: the send may have happened (interrupted or timed out)'),
   cancelled: z.number().int().describe('Not sent because the run was cancelled'),
+  delivered: z
+    .number()
+    .int()
+    .describe('Reported delivered by WhatsApp (read messages count as delivered too)'),
+  read: z.number().int().describe('Reported read by WhatsApp'),
+  undelivered: z.number().int().describe('Accepted, then reported failed by WhatsApp'),
 })
+
+const NO_COUNTS = {
+  queued: 0,
+  sent: 0,
+  failed: 0,
+  skipped: 0,
+  unknown: 0,
+  cancelled: 0,
+  delivered: 0,
+  read: 0,
+  undelivered: 0,
+}
+
+/** Shares of what was sent, 0 to 1 (null before anything was sent). */
+const Rates = z
+  .object({
+    delivered: z.number().nullable().describe('delivered / sent'),
+    read: z.number().nullable().describe('read / sent'),
+    failed: z.number().nullable().describe('(failed + undelivered) / (sent + failed)'),
+  })
+  .describe('Delivery and read rates over all runs')
+
+function ratesOf(counts: z.infer<typeof Counts>): z.infer<typeof Rates> {
+  const share = (part: number, whole: number) =>
+    whole > 0 ? Math.round((part / whole) * 1000) / 1000 : null
+  return {
+    delivered: share(counts.delivered, counts.sent),
+    read: share(counts.read, counts.sent),
+    failed: share(counts.failed + counts.undelivered, counts.sent + counts.failed),
+  }
+}
 
 export const AnnouncementSchema = z
   .object({
@@ -117,6 +155,11 @@ export const AnnouncementSchema = z
       .nullable(),
     upcomingRuns: z.array(TimestampSchema).describe('The next few runs of a repeat rule'),
     deliveries: Counts.describe('Over all runs'),
+    rates: Rates,
+    pausedAt: TimestampSchema.nullable().describe(
+      'When WhatsApp’s spam rate limit (131048) paused this broadcast: nothing more is sent',
+    ),
+    pauseReason: z.string().nullable(),
     runs: z.array(
       z.object({
         id: z.string(),
@@ -167,14 +210,10 @@ export function serializeAnnouncement(
         }
       : null,
     upcomingRuns: extra.upcomingRuns.map((run) => run.toISOString()),
-    deliveries: extra.summary?.totals ?? {
-      queued: 0,
-      sent: 0,
-      failed: 0,
-      skipped: 0,
-      unknown: 0,
-      cancelled: 0,
-    },
+    deliveries: extra.summary?.totals ?? NO_COUNTS,
+    rates: ratesOf(extra.summary?.totals ?? NO_COUNTS),
+    pausedAt: announcement.pausedAt?.toISOString() ?? null,
+    pauseReason: announcement.pauseReason,
     runs: (extra.summary?.runs ?? []).map((run) => ({
       id: run.id,
       scheduledFor: run.scheduledFor.toISOString(),
@@ -188,6 +227,9 @@ export function serializeAnnouncement(
       skipped: run.skipped,
       unknown: run.unknown,
       cancelled: run.cancelled,
+      delivered: run.delivered,
+      read: run.read,
+      undelivered: run.undelivered,
     })),
     failureReasons: extra.summary?.failures ?? [],
     createdAt: announcement.createdAt.toISOString(),
@@ -212,7 +254,13 @@ export const DeliverySchema = z
       .string()
       .nullable()
       .describe('A short fixed reason, never what the channel answered'),
-    providerMessageId: z.string().nullable(),
+    providerMessageId: z.string().nullable().describe('The WhatsApp message id (wamid)'),
+    providerStatus: z
+      .enum(PROVIDER_STATUSES)
+      .nullable()
+      .describe('The last status WhatsApp reported; it only moves forward'),
+    errorCode: z.number().int().nullable().describe('Meta’s error code of a failure'),
+    errorTitle: z.string().nullable().describe('Meta’s title of that error'),
     updatedAt: TimestampSchema,
   })
   .openapi('Delivery')

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { VISIBILITIES, type Community } from '../db/schema'
+import { CONSENT_MODES, VISIBILITIES, type Community } from '../db/schema'
 import { MAX_GROUPS_PER_COMMUNITY, MAX_JOIN_QUESTIONS } from '../lib/limits'
 import {
   DescriptionSchema,
@@ -9,6 +9,12 @@ import {
   TimestampSchema,
   userText,
 } from './common'
+
+const ConsentModeSchema = z
+  .enum(CONSENT_MODES)
+  .describe(
+    'How a sign-up proves consent: `double` asks the owner of the number or address to confirm; `single` takes the form as it is',
+  )
 
 const JoinQuestionsSchema = z
   .array(userText(200).min(1))
@@ -26,6 +32,9 @@ export const CreateCommunitySchema = z
     photoUrl: HttpsUrlSchema.nullable().optional(),
     joinQuestions: JoinQuestionsSchema.optional(),
     maxGroups: z.number().int().min(1).max(MAX_GROUPS_PER_COMMUNITY).optional(),
+    consent: ConsentModeSchema.optional().describe(
+      '`double` (the default): a sign-up counts only once the owner of the number or address confirms it; `single`: the form is enough',
+    ),
   })
   .openapi('CreateCommunity')
 
@@ -43,6 +52,7 @@ export const CommunitySchema = z
     visibility: z.enum(VISIBILITIES),
     joinQuestions: z.array(z.string()),
     maxGroups: z.number().int(),
+    consent: ConsentModeSchema,
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
   })
@@ -58,6 +68,7 @@ export function serializeCommunity(community: Community): z.infer<typeof Communi
     visibility: community.visibility,
     joinQuestions: community.joinQuestions,
     maxGroups: community.maxGroups,
+    consent: community.consent,
     createdAt: community.createdAt.toISOString(),
     updatedAt: community.updatedAt.toISOString(),
   }

@@ -1,5 +1,11 @@
 import { z } from '@hono/zod-openapi'
-import { JOIN_REQUEST_STATUSES, MEMBER_STATUSES, type Member } from '../db/schema'
+import {
+  CONSENT_METHODS,
+  JOIN_REQUEST_STATUSES,
+  LEAVE_REASONS,
+  MEMBER_STATUSES,
+  type Member,
+} from '../db/schema'
 import { idPattern } from '../lib/ids'
 import type { JoinRequestListing } from '../services/join-requests'
 import { TimestampSchema, userText } from './common'
@@ -23,6 +29,12 @@ export const JoinRequestSchema = z
     memberId: z.string().nullable(),
     createdAt: TimestampSchema,
     decidedAt: TimestampSchema.nullable(),
+    confirmed: z
+      .boolean()
+      .describe('False while a double opt-in waits for the owner of the number or address'),
+    confirmExpiresAt: TimestampSchema.nullable().describe(
+      'When an unconfirmed sign-up is deleted with its contact data',
+    ),
   })
   .openapi('JoinRequest')
 
@@ -48,6 +60,9 @@ export function serializeJoinRequest(
     memberId: request.memberId,
     createdAt: request.createdAt.toISOString(),
     decidedAt: request.decidedAt?.toISOString() ?? null,
+    confirmed: request.confirmExpiresAt === null || request.confirmedAt !== null,
+    confirmExpiresAt:
+      request.confirmedAt === null ? (request.confirmExpiresAt?.toISOString() ?? null) : null,
   }
 }
 
@@ -61,6 +76,14 @@ export const ReasonSchema = userText(500, { multiline: true }).min(1)
 export const RejectSchema = z.strictObject({
   reason: ReasonSchema.optional().describe('Shown to the person on their status page'),
 })
+
+export const AdminConfirmSchema = z
+  .strictObject({
+    proof: userText(200)
+      .min(1)
+      .describe('What proves the person’s consent, kept as the proof (e.g. “signed form, 28 Nov”)'),
+  })
+  .openapi('AdminConfirm')
 
 export const BulkDecisionSchema = z
   .strictObject({
@@ -87,6 +110,30 @@ export const BulkResultSchema = z
   })
   .openapi('BulkResult')
 
+export const ConsentRecordSchema = z
+  .object({
+    confirmedAt: TimestampSchema,
+    method: z
+      .enum(CONSENT_METHODS)
+      .describe(
+        '`whatsapp_message`: sent the one-time code from their own WhatsApp; `whatsapp_button`: tapped the confirmation template’s button; `email_link`: confirmed the e-mailed link; `single_opt_in`: the join form alone; `admin`: recorded by an admin',
+      ),
+    proofId: z
+      .string()
+      .nullable()
+      .describe('The WhatsApp message id (wamid) or the confirmation link’s id'),
+  })
+  .openapi('ConsentRecord')
+
+export function consentRecordOf(member: Member): z.infer<typeof ConsentRecordSchema> | null {
+  if (!member.confirmedAt || !member.consentMethod) return null
+  return {
+    confirmedAt: member.confirmedAt.toISOString(),
+    method: member.consentMethod,
+    proofId: member.consentProof,
+  }
+}
+
 export const MemberSchema = z
   .object({
     id: z.string().openapi({ example: 'mem_01jd2k3m4n5p6q7r8s9t0vwxyz' }),
@@ -102,6 +149,11 @@ export const MemberSchema = z
     referralCount: z.number().int(),
     joinedAt: TimestampSchema,
     endedAt: TimestampSchema.nullable(),
+    consentRecord: ConsentRecordSchema.nullable(),
+    leaveReason: z
+      .enum(LEAVE_REASONS)
+      .nullable()
+      .describe('Why the membership ended, when the person said so (or their chat app did)'),
   })
   .openapi('Member')
 
@@ -120,6 +172,8 @@ export function serializeMember(member: Member, groupIds: string[]): z.infer<typ
     referralCount: member.referralCount,
     joinedAt: member.joinedAt.toISOString(),
     endedAt: member.endedAt?.toISOString() ?? null,
+    consentRecord: consentRecordOf(member),
+    leaveReason: member.leaveReason,
   }
 }
 
@@ -134,6 +188,15 @@ export const CreateRewardRuleSchema = z
     title: userText(100).min(1),
     description: userText(500, { multiline: true }).optional(),
     code: userText(100).min(1).optional().describe('A voucher code shown to whoever earns it'),
+    minRetentionDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(365)
+      .optional()
+      .describe(
+        'Referred members count only once they have stayed this many days (credited by the daily job); 0 or absent: at once',
+      ),
   })
   .openapi('CreateRewardRule')
 
@@ -145,6 +208,7 @@ export const RewardRuleSchema = z
     title: z.string(),
     description: z.string(),
     code: z.string().nullable(),
+    minRetentionDays: z.number().int(),
     createdAt: TimestampSchema,
   })
   .openapi('RewardRule')

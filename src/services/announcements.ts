@@ -1,5 +1,6 @@
 import { Cron } from 'croner'
 import { and, asc, desc, eq, gt, inArray, lte, or, sql } from 'drizzle-orm'
+import { whatsAppErrorPolicy } from '../lib/whatsapp-errors'
 import type { Database } from '../db/client'
 import {
   announcements,
@@ -123,6 +124,8 @@ export async function createAnnouncement(
     repeatTimezone: input.repeat?.timezone ?? null,
     repeatUntil: input.repeat?.until ?? null,
     status: 'scheduled',
+    pausedAt: null,
+    pauseReason: null,
     claimedAt: null,
     createdAt: now,
     updatedAt: now,
@@ -248,6 +251,21 @@ export function shownStatus(
   return announcement.status
 }
 
+/** Lifts a pause (WhatsApp's spam rate limit): the announcement's next runs are sent again. */
+export async function resumeAnnouncement(
+  db: Database,
+  announcement: Announcement,
+  now: Date,
+): Promise<Announcement> {
+  if (!announcement.pausedAt) return announcement
+  const [resumed] = await db
+    .update(announcements)
+    .set({ pausedAt: null, pauseReason: null, updatedAt: now })
+    .where(eq(announcements.id, announcement.id))
+    .returning()
+  return resumed ?? announcement
+}
+
 /** Makes a scheduled announcement due now; the next cron run (within a minute) sends it. */
 export async function sendAnnouncementNow(
   db: Database,
@@ -296,7 +314,17 @@ export async function deliverySummary(db: Database, announcementId: string) {
     .from(dispatches)
     .where(eq(dispatches.announcementId, announcementId))
     .orderBy(desc(dispatches.scheduledFor))
-  const totals = { queued: 0, sent: 0, failed: 0, skipped: 0, unknown: 0, cancelled: 0 }
+  const totals = {
+    queued: 0,
+    sent: 0,
+    failed: 0,
+    skipped: 0,
+    unknown: 0,
+    cancelled: 0,
+    delivered: 0,
+    read: 0,
+    undelivered: 0,
+  }
   for (const run of runs) {
     totals.queued += run.queued
     totals.sent += run.sent
@@ -304,6 +332,9 @@ export async function deliverySummary(db: Database, announcementId: string) {
     totals.skipped += run.skipped
     totals.unknown += run.unknown
     totals.cancelled += run.cancelled
+    totals.delivered += run.delivered
+    totals.read += run.read
+    totals.undelivered += run.undelivered
   }
   const failures = runs.length
     ? await db
@@ -319,7 +350,10 @@ export async function deliverySummary(db: Database, announcementId: string) {
                 .from(dispatches)
                 .where(eq(dispatches.announcementId, announcementId)),
             ),
-            inArray(deliveries.status, ['failed', 'skipped', 'unknown']),
+            or(
+              inArray(deliveries.status, ['failed', 'skipped', 'unknown']),
+              eq(deliveries.providerStatus, 'failed'),
+            ),
           ),
         )
         .groupBy(deliveries.lastError)
@@ -329,11 +363,15 @@ export async function deliverySummary(db: Database, announcementId: string) {
   return { totals, runs, failures: mergeReasons(failures) }
 }
 
-/** Failure counts by the reason shown (older rows' texts collapse into their fixed reason). */
+/**
+ * Failure counts by the reason shown, in plain words: a Cloud API error code becomes its
+ * sentence from the error-code table, and older rows' texts collapse into their fixed reason.
+ */
 function mergeReasons(failures: Array<{ reason: string | null; count: number }>) {
   const merged = new Map<string | null, number>()
   for (const { reason, count } of failures) {
-    const shown = shownReason(reason)
+    const code = /\(error (\d{1,16})\)$/.exec(reason ?? '')?.[1]
+    const shown = code ? whatsAppErrorPolicy(Number(code)).reason : shownReason(reason)
     merged.set(shown, (merged.get(shown) ?? 0) + count)
   }
   return [...merged].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count)
@@ -355,6 +393,9 @@ export async function listDeliveries(
       attempts: deliveries.attempts,
       lastError: deliveries.lastError,
       providerMessageId: deliveries.providerMessageId,
+      providerStatus: deliveries.providerStatus,
+      errorCode: deliveries.errorCode,
+      errorTitle: deliveries.errorTitle,
       updatedAt: deliveries.updatedAt,
     })
     .from(deliveries)

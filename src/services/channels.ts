@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { Config } from '../lib/config'
 import { fetchOutbound } from '../lib/outbound'
 import { signWebhook } from '../lib/standard-webhooks'
+import { DEFER_SECONDS, whatsAppErrorPolicy } from '../lib/whatsapp-errors'
 
 /**
  * How one attempt to deliver a message went. `error` is a short fixed reason (see
@@ -115,7 +116,7 @@ const CloudApiError = z.object({
  * Throughput and spam-rate errors of the Cloud API: answered with HTTP 400 or 429, yet worth
  * another try later.
  */
-const RETRYABLE_CLOUD_API_CODES = new Set([4, 80007, 130429, 131048, 131056, 133016])
+const RETRYABLE_CLOUD_API_CODES = new Set([4, 80007, 130429, 131056, 133016])
 
 /**
  * Sends a text (or, when a template is configured, a template) message through the WhatsApp
@@ -174,6 +175,15 @@ export async function sendWhatsAppMessage(
   const result = classify(response.status, response.headers.get('retry-after'), code)!
   if (result.outcome === 'failed' && RETRYABLE_CLOUD_API_CODES.has(code ?? -1)) {
     return { ...result, outcome: 'retry' }
+  }
+  // Meta's per-person limits, by the one error-code table: worth another try later.
+  const policy = code !== undefined ? whatsAppErrorPolicy(code) : null
+  if (result.outcome === 'failed' && (policy?.action === 'retry' || policy?.action === 'defer')) {
+    return {
+      ...result,
+      outcome: 'retry',
+      ...(policy.action === 'defer' ? { retryAfterSeconds: DEFER_SECONDS } : {}),
+    }
   }
   return result
 }

@@ -5,6 +5,7 @@ import {
   communities,
   groups,
   type Community,
+  type ConsentMode,
   type Group,
   type Visibility,
 } from '../db/schema'
@@ -23,6 +24,7 @@ export interface CreateCommunityInput {
   photoUrl?: string | null
   joinQuestions?: string[]
   maxGroups?: number
+  consent?: ConsentMode
 }
 
 export type UpdateCommunityInput = Partial<CreateCommunityInput>
@@ -52,6 +54,7 @@ export async function createCommunity(
     visibility: input.visibility,
     joinQuestions: input.joinQuestions ?? [],
     maxGroups: input.maxGroups ?? MAX_GROUPS_PER_COMMUNITY,
+    consent: input.consent ?? 'double',
     createdAt: now,
     updatedAt: now,
   }

@@ -30,6 +30,8 @@ import {
   type SendResult,
 } from './channels'
 import { endpointSecret, getWebhookEndpointOrThrow } from './webhooks'
+import { actOnRefusals } from './whatsapp-inbound'
+import { pausedReason } from '../lib/whatsapp-errors'
 
 /**
  * How sending to 100,000 people is split so that no invocation runs out of its limits:
@@ -188,6 +190,9 @@ export async function expandDispatch(
             providerMessageId: sql<null>`null`.as('provider_message_id'),
             updatedAt: sql<Date>`${now.getTime()}`.as('updated_at'),
             nextAttemptAt: sql<number>`${now.getTime()}`.as('next_attempt_at'),
+            providerStatus: sql<null>`null`.as('provider_status'),
+            errorCode: sql<null>`null`.as('error_code'),
+            errorTitle: sql<null>`null`.as('error_title'),
           })
           .from(members)
           .where(inChunk ?? sql`0`),
@@ -406,6 +411,7 @@ export async function deliverAnnouncements(
     Array.from({ length: Math.min(MAX_SENDS_IN_FLIGHT, claimed.length) }, () => sender()),
   )
   await settleDeliveries(db, outcomes, now)
+  await actOnRefusals(db, outcomes, now)
   // Only the first copy of a message carries its verdict; other copies are acknowledged.
   const answered = new Set<string>()
   return messages.map((m) => {
@@ -428,6 +434,9 @@ async function attempt(
 ): Promise<SendResult | SkipResult> {
   if (!member || member.status !== 'active') return { outcome: 'skipped', reason: 'member left' }
   if (!announcement) return { outcome: 'failed', error: 'announcement deleted' }
+  if (announcement.pausedAt) {
+    return { outcome: 'skipped', reason: pausedReason(announcement.pauseReason) }
+  }
   if (config.DELIVERY_CHANNEL === 'whatsapp') {
     if (!member.phone) return { outcome: 'skipped', reason: 'no phone number' }
     await pace()

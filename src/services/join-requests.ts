@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, isNotNull, isNull, or, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import type { Database } from '../db/client'
 import {
@@ -39,6 +39,11 @@ export interface JoinRequestListing extends JoinRequest {
 
 const referrers = alias(members, 'referrers')
 
+const confirmedSignUp = or(
+  isNull(joinRequests.confirmExpiresAt),
+  isNotNull(joinRequests.confirmedAt),
+)
+
 /** A community's requests in one status, oldest first, with the link and referrer behind each. */
 export async function listJoinRequests(
   db: Database,
@@ -59,6 +64,8 @@ export async function listJoinRequests(
       and(
         eq(joinRequests.communityId, communityId),
         eq(joinRequests.status, options.status),
+        // A double opt-in waiting for its owner is not the admins' to decide yet.
+        options.status === 'pending' ? confirmedSignUp : undefined,
         options.cursor ? gt(joinRequests.id, options.cursor) : undefined,
       ),
     )
@@ -86,7 +93,9 @@ export async function pendingCounts(
     db
       .select({ count: sql<number>`count(*)` })
       .from(joinRequests)
-      .where(and(eq(joinRequests.communityId, id), eq(joinRequests.status, 'pending'))),
+      .where(
+        and(eq(joinRequests.communityId, id), eq(joinRequests.status, 'pending'), confirmedSignUp),
+      ),
   )
   const results = await db.batch(queries as [(typeof queries)[number], ...typeof queries])
   communityIds.forEach((id, i) => counts.set(id, results[i]?.[0]?.count ?? 0))

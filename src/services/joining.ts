@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, or } from 'drizzle-orm'
+import { and, desc, eq, gt, isNull, lte, or } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   groups,
@@ -9,9 +9,11 @@ import {
   type Group,
   type Invite,
   type JoinRequest,
+  type LeaveReason,
   type Member,
 } from '../db/schema'
 import { newInviteCode } from '../lib/codes'
+import { confirmCodeFor, confirmCodeHash, confirmLinkToken } from '../lib/confirm-codes'
 import { randomBase64Url, sha256Hex } from '../lib/crypto'
 import { ApiError, isUniqueViolation } from '../lib/errors'
 import { idTimePart, newId } from '../lib/ids'
@@ -28,10 +30,22 @@ export interface JoinInput {
   country: string
 }
 
-/** What a join ends in. `statusToken` only comes with a new sign-up: it is shown once. */
+/**
+ * What a join ends in. `statusToken` only comes with a new sign-up: it is shown once.
+ * `unconfirmed`: a double opt-in waits for the owner of the number or address.
+ */
 export type JoinOutcome =
   | { status: 'active'; request: JoinRequest; member: Member; statusToken?: string }
   | { status: 'pending'; request: JoinRequest; statusToken?: string }
+  | { status: 'unconfirmed'; request: JoinRequest; statusToken?: string }
+
+/** How a double opt-in is asked for: the secret codes and links are made with, and for how long. */
+export interface ConfirmationOptions {
+  secret: string
+  expiryHours: number
+  /** Where the e-mailed confirmation link points: `${baseUrl}/confirm/<token>`. */
+  baseUrl: string
+}
 
 /** Where a membership lands: the community, its announcement group, and maybe one group more. */
 export interface JoinTarget {
@@ -80,8 +94,9 @@ export async function join(
   db: Database,
   invite: Invite,
   input: JoinInput,
-  options: { now: Date; cooldownDays: number },
+  options: { now: Date; cooldownDays: number; confirmation?: ConfirmationOptions },
 ): Promise<JoinOutcome> {
+  await forgetExpiredSignUp(db, invite.communityId, input, options.now)
   const existing = await findExisting(db, invite.communityId, input)
   if (existing) return existing
   await assertNotCoolingOff(db, invite.communityId, input, options)
@@ -107,13 +122,51 @@ export async function join(
     memberId: null,
     createdAt: options.now,
     decidedAt: null,
+    confirmExpiresAt: null,
+    confirmedAt: options.now,
+    consentMethod: 'single_opt_in',
+    consentProof: null,
+    confirmCodeHash: null,
+  }
+  const double = target.community.consent === 'double'
+  const extra: D1PreparedStatement[] = []
+  if (double) {
+    const confirmation = options.confirmation
+    if (!confirmation) throw new Error('a double opt-in needs ConfirmationOptions')
+    Object.assign(request, {
+      confirmExpiresAt: new Date(options.now.getTime() + confirmation.expiryHours * 3600_000),
+      confirmedAt: null,
+      consentMethod: null,
+      confirmCodeHash: request.phone
+        ? await confirmCodeHash(
+            confirmation.secret,
+            await confirmCodeFor(confirmation.secret, statusToken),
+          )
+        : null,
+    })
+    if (request.email) {
+      extra.push(
+        confirmationRequestedStatement(
+          db.$client,
+          request,
+          `${confirmation.baseUrl}/confirm/${await confirmLinkToken(confirmation.secret, request.id)}`,
+        ),
+      )
+    }
   }
   const open = target.community.visibility === 'open'
+  const joinsNow = open && !double
   const memberId = newId('mem', options.now.getTime())
   try {
     await db.$client.batch([
-      ...signUpStatements(db.$client, request, { open, groupIds: groupIdsOf(target) }, options.now),
-      ...(open ? membershipStatements(db.$client, target, request, memberId, options.now) : []),
+      ...signUpStatements(
+        db.$client,
+        request,
+        { open, announce: !double, groupIds: groupIdsOf(target) },
+        options.now,
+      ),
+      ...extra,
+      ...(joinsNow ? membershipStatements(db.$client, target, request, memberId, options.now) : []),
     ])
   } catch (error) {
     // The same person signing up twice at the same moment: the second finds the first.
@@ -124,8 +177,9 @@ export async function join(
     throw error
   }
   const stored = await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, request.id) })
-  if (!stored || (open && stored.status !== 'approved'))
+  if (!stored || (joinsNow && stored.status !== 'approved'))
     throw await refusal(db, target, invite, options.now)
+  if (double) return { status: 'unconfirmed', request: stored, statusToken }
   if (!open) return { status: 'pending', request: stored, statusToken }
   const member = (await db.query.members.findFirst({ where: eq(members.id, memberId) }))!
   return { status: 'active', request: stored, member, statusToken }
@@ -147,6 +201,12 @@ export async function approveJoinRequest(
     )
   }
   if (request.status === 'pending') {
+    if (request.confirmExpiresAt !== null && request.confirmedAt === null) {
+      throw new ApiError(
+        'invalid_state',
+        'This person has not confirmed their phone number or e-mail address yet.',
+      )
+    }
     const target = await getJoinTarget(db, request.communityId, request.groupId)
     const memberId = newId('mem', now.getTime())
     try {
@@ -209,6 +269,7 @@ export async function endMembership(
   member: Member,
   status: 'left' | 'removed',
   now: Date,
+  reason: LeaveReason | null = null,
 ): Promise<void> {
   if (member.status !== 'active') return
   const client = db.$client
@@ -230,13 +291,22 @@ export async function endMembership(
     client
       .prepare(
         `insert into events (id, type, community_id, payload, created_at)
-         select ?2, 'member.left', ?3, json_object('memberId', ?1, 'reason', ?4), ?5 where ${active}`,
+         select ?2, 'member.left', ?3, json_object('memberId', ?1, 'reason', ?4, 'leaveReason', ?6), ?5 where ${active}`,
       )
-      .bind(member.id, newId('evt', now.getTime()), member.communityId, status, now.getTime()),
+      .bind(
+        member.id,
+        newId('evt', now.getTime()),
+        member.communityId,
+        status,
+        now.getTime(),
+        reason,
+      ),
     leaveRollupStatement(client, member, now, active),
     client
-      .prepare(`update members set status = ?2, ended_at = ?3 where id = ?1 and status = 'active'`)
-      .bind(member.id, status, now.getTime()),
+      .prepare(
+        `update members set status = ?2, ended_at = ?3, leave_reason = ?4 where id = ?1 and status = 'active'`,
+      )
+      .bind(member.id, status, now.getTime(), reason),
   ])
 }
 
@@ -301,7 +371,59 @@ async function findExisting(
       samePerson(joinRequests),
     ),
   })
-  return request ? { status: 'pending', request } : null
+  if (!request) return null
+  return request.confirmExpiresAt !== null && request.confirmedAt === null
+    ? { status: 'unconfirmed', request }
+    : { status: 'pending', request }
+}
+
+/** An unconfirmed sign-up past its time is as good as gone: the same person may sign up anew. */
+async function forgetExpiredSignUp(
+  db: Database,
+  communityId: string,
+  input: JoinInput,
+  now: Date,
+): Promise<void> {
+  await db
+    .delete(joinRequests)
+    .where(
+      and(
+        eq(joinRequests.communityId, communityId),
+        eq(joinRequests.status, 'pending'),
+        isNull(joinRequests.confirmedAt),
+        lte(joinRequests.confirmExpiresAt, now),
+        or(
+          input.phone ? eq(joinRequests.phone, input.phone) : undefined,
+          input.email ? eq(joinRequests.email, input.email) : undefined,
+        ),
+      ),
+    )
+}
+
+/** The outbox event that asks the operator's mail system to send the confirmation link. */
+function confirmationRequestedStatement(
+  client: D1Database,
+  request: JoinRequest,
+  confirmUrl: string,
+): D1PreparedStatement {
+  const nowMs = request.createdAt.getTime()
+  return client
+    .prepare(
+      `insert into events (id, type, community_id, payload, created_at)
+       select ?2, 'member.confirmation_requested', ?3,
+         json_object('joinRequestId', ?1, 'name', ?4, 'email', ?5, 'confirmUrl', ?6, 'expiresAt', ?7), ?8
+       where exists (select 1 from join_requests where id = ?1)`,
+    )
+    .bind(
+      request.id,
+      newId('evt', nowMs),
+      request.communityId,
+      request.name,
+      request.email,
+      confirmUrl,
+      request.confirmExpiresAt!.toISOString(),
+      nowMs,
+    )
 }
 
 /** Someone rejected may not ask again until the cooling-off period has passed. */
@@ -398,21 +520,23 @@ function groupIdsOf(target: JoinTarget): string[] {
 function signUpStatements(
   client: D1Database,
   request: JoinRequest,
-  options: { open: boolean; groupIds: string[] },
+  options: { open: boolean; announce: boolean; groupIds: string[] },
   now: Date,
 ): D1PreparedStatement[] {
   const nowMs = now.getTime()
   // In an open community the sign-up is the join: no room in a group, no sign-up either.
-  const room = options.open
-    ? `and (select member_count < member_limit from groups where id = ?14)
+  const room =
+    options.open && options.announce
+      ? `and (select member_count < member_limit from groups where id = ?14)
        and (?15 is null or (select member_count < member_limit from groups where id = ?15))`
-    : `and coalesce(?14, ?15, 1) is not null` // always true; binds the same parameters
+      : `and coalesce(?14, ?15, 1) is not null` // always true; binds the same parameters
   const statements = [
     client
       .prepare(
         `insert into join_requests (id, community_id, invite_id, group_id, referrer_member_id, name, phone, email,
-           answers, consent, country, status, status_token_hash, created_at)
-         select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13
+           answers, consent, country, status, status_token_hash, created_at,
+           confirm_expires_at, confirmed_at, consent_method, confirm_code_hash)
+         select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?16, ?17, ?18, ?19
          where exists (select 1 from invites where id = ?3 and revoked_at is null
            and (expires_at is null or expires_at > ?13) and (max_uses is null or uses < max_uses)) ${room}`,
       )
@@ -432,6 +556,10 @@ function signUpStatements(
         nowMs,
         options.groupIds[0],
         options.groupIds[1] ?? null,
+        request.confirmExpiresAt?.getTime() ?? null,
+        request.confirmedAt?.getTime() ?? null,
+        request.consentMethod,
+        request.confirmCodeHash,
       ),
     // A link's uses count sign-ups: joins in an open community, requests in a closed one.
     client
@@ -444,7 +572,8 @@ function signUpStatements(
       id: request.id,
     }),
   ]
-  if (!options.open) {
+  // An unconfirmed request reaches the admins when it is confirmed (see services/consent.ts).
+  if (!options.open && options.announce) {
     statements.push(
       client
         .prepare(
@@ -481,9 +610,10 @@ function membershipStatements(
     client
       .prepare(
         `insert into members (id, community_id, name, phone, email, consent, status, join_request_id, invite_id,
-           referred_by_member_id, referral_count, joined_at)
-         select ?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?8, ?9, 0, ?10
-         where exists (select 1 from join_requests where id = ?7 and status = 'pending')
+           referred_by_member_id, referral_count, joined_at, confirmed_at, consent_method, consent_proof)
+         select ?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?8, ?9, 0, ?10,
+           coalesce(r.confirmed_at, ?10), coalesce(r.consent_method, 'single_opt_in'), r.consent_proof
+         from join_requests r where r.id = ?7 and exists (select 1 from join_requests where id = ?7 and status = 'pending')
            and (select member_count < member_limit from groups where id = ?11)
            and (?12 is null or (select member_count < member_limit from groups where id = ?12))`,
       )
@@ -585,7 +715,8 @@ function referralStatements(
         `insert or ignore into rewards (id, rule_id, member_id, community_id, triggered_by, earned_at)
          select 'rwd_' || ?4 || lower(hex(randomblob(8))), r.id, m.id, m.community_id, ?3, ?5
          from reward_rules r join members m on m.id = ?2
-         where r.community_id = m.community_id and m.status = 'active' and m.referral_count >= r.threshold and ${memberExists}`,
+         where r.community_id = m.community_id and r.min_retention_days = 0 and m.status = 'active'
+           and m.referral_count >= r.threshold and ${memberExists}`,
       )
       .bind(memberId, request.referrerMemberId, request.id, time, nowMs),
     client

@@ -112,6 +112,10 @@ const CSV_COLUMNS = [
   'ended_at',
   'referral_count',
   'groups',
+  'confirmed_at',
+  'consent_method',
+  'consent_proof',
+  'leave_reason',
 ] as const
 
 /** Members per page of the CSV export: one query each, so a million members take 1,000. */
@@ -158,6 +162,10 @@ export function exportMembersCsv(db: Database, communityId: string): ReadableStr
           member.endedAt?.toISOString() ?? '',
           String(member.referralCount),
           groups ?? '',
+          member.confirmedAt?.toISOString() ?? '',
+          member.consentMethod ?? '',
+          member.consentProof ?? '',
+          member.leaveReason ?? '',
         ]
           .map(csvCell)
           .join(','),

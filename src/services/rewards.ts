@@ -1,13 +1,19 @@
 import { and, asc, eq, gt } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { members, rewardRules, rewards, type RewardRule } from '../db/schema'
-import { newId } from '../lib/ids'
+import { idTimePart, newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
 
 export async function createRewardRule(
   db: Database,
   communityId: string,
-  input: { threshold: number; title: string; description?: string; code?: string | null },
+  input: {
+    threshold: number
+    title: string
+    description?: string
+    code?: string | null
+    minRetentionDays?: number
+  },
   now: Date,
 ): Promise<RewardRule> {
   const rule: RewardRule = {
@@ -17,6 +23,7 @@ export async function createRewardRule(
     title: input.title,
     description: input.description ?? '',
     code: input.code ?? null,
+    minRetentionDays: input.minRetentionDays ?? 0,
     createdAt: now,
   }
   await db.insert(rewardRules).values(rule)
@@ -59,4 +66,56 @@ export async function listRewards(
     .orderBy(asc(rewards.id))
     .limit(options.limit + 1)
   return toPage(rows, options.limit) as Page<(typeof rows)[number]>
+}
+
+/**
+ * Rewards whose rule counts only referred members who stayed: a referrer earns one once enough
+ * of the members they referred are still members `minRetentionDays` after joining (a member
+ * who left before never counts). Run by the cron job; the reward is unique per rule and
+ * referrer, so it is never given twice. Reads the referred members of the communities that
+ * have such rules through their (community, joined_at) index.
+ */
+export async function creditRetainedReferrals(db: Database, now: Date): Promise<number> {
+  const rules = await db
+    .select()
+    .from(rewardRules)
+    .where(gt(rewardRules.minRetentionDays, 0))
+    .limit(200)
+  const client = db.$client
+  const nowMs = now.getTime()
+  let earned = 0
+  for (const rule of rules) {
+    const trigger = `retention:${rule.id}`
+    const [inserted] = await client.batch([
+      client
+        .prepare(
+          `insert or ignore into rewards (id, rule_id, member_id, community_id, triggered_by, earned_at)
+           select 'rwd_' || ?5 || lower(hex(randomblob(8))), ?1, m.referred_by_member_id, ?2, ?6, ?4
+           from members m join members referrer on referrer.id = m.referred_by_member_id
+           where m.community_id = ?2 and m.joined_at <= ?3 and m.referred_by_member_id is not null
+             and m.status = 'active' and m.confirmed_at is not null and referrer.status = 'active'
+             and not exists (select 1 from rewards w where w.rule_id = ?1 and w.member_id = m.referred_by_member_id)
+           group by m.referred_by_member_id having count(*) >= ?7`,
+        )
+        .bind(
+          rule.id,
+          rule.communityId,
+          nowMs - rule.minRetentionDays * 86400_000,
+          nowMs,
+          idTimePart(nowMs),
+          trigger,
+          rule.threshold,
+        ),
+      client
+        .prepare(
+          `insert into events (id, type, community_id, payload, created_at)
+           select 'evt_' || ?3 || lower(hex(randomblob(8))), 'reward.earned', w.community_id,
+             json_object('rewardId', w.id, 'ruleId', w.rule_id, 'memberId', w.member_id), ?2
+           from rewards w where w.rule_id = ?4 and w.triggered_by = ?1 and w.earned_at = ?2`,
+        )
+        .bind(trigger, nowMs, idTimePart(nowMs), rule.id),
+    ])
+    earned += inserted!.meta.changes
+  }
+  return earned
 }

@@ -126,6 +126,17 @@ export interface StatusPageProps extends PageProps {
   leaveUrl: string | null
   /** Shown to someone who signed up again: no private links then. */
   repeated?: boolean
+  /** A double opt-in still to be confirmed: how the person does it. */
+  confirmation?: ConfirmationView | null
+}
+
+export interface ConfirmationView {
+  code: string | null
+  /** The wa.me link with the prefilled message, and its QR code as an SVG data URL. */
+  whatsappUrl: string | null
+  whatsappQr: string | null
+  emailSent: boolean
+  expiresAt: Date
 }
 
 /** Where a person follows their sign-up: pending, approved (with what to do next), or declined. */
@@ -133,17 +144,26 @@ export function StatusPage(props: StatusPageProps) {
   const t = MESSAGES[props.lang]
   const { request, member } = props
   const ended = member !== null && member.status !== 'active'
+  const confirmation = !ended && request.status === 'pending' ? props.confirmation : null
+  // Signed up again while unconfirmed: the way to confirm is on the first status page.
+  const unconfirmedAgain =
+    props.repeated &&
+    request.status === 'pending' &&
+    request.confirmExpiresAt !== null &&
+    request.confirmedAt === null
   const title = ended
     ? t.endedTitle
-    : request.status === 'pending'
-      ? props.repeated
-        ? t.alreadyPendingTitle
-        : t.pendingTitle
-      : request.status === 'rejected'
-        ? t.rejectedTitle
-        : props.repeated
-          ? t.alreadyMemberTitle
-          : t.approvedTitle
+    : confirmation || unconfirmedAgain
+      ? t.confirmTitle
+      : request.status === 'pending'
+        ? props.repeated
+          ? t.alreadyPendingTitle
+          : t.pendingTitle
+        : request.status === 'rejected'
+          ? t.rejectedTitle
+          : props.repeated
+            ? t.alreadyMemberTitle
+            : t.approvedTitle
   return (
     <Layout lang={props.lang} nonce={props.nonce} title={`${props.community.name}: ${title}`}>
       <div class="card">
@@ -152,7 +172,35 @@ export function StatusPage(props: StatusPageProps) {
         </p>
         <h1>{title}</h1>
         {ended && <p>{t.endedText}</p>}
-        {!ended && request.status === 'pending' && (
+        {confirmation && (
+          <>
+            <p>{t.confirmText}</p>
+            {confirmation.whatsappUrl && confirmation.code && (
+              <>
+                <a class="cta" href={confirmation.whatsappUrl} rel="noopener noreferrer">
+                  {t.confirmWhatsAppButton}
+                </a>
+                <p class="muted">{t.confirmWhatsAppText(confirmation.code)}</p>
+                <p class="code">{confirmation.code}</p>
+                {confirmation.whatsappQr && (
+                  <img
+                    class="qr"
+                    src={confirmation.whatsappQr}
+                    alt={t.confirmQrAlt}
+                    width="192"
+                    height="192"
+                  />
+                )}
+              </>
+            )}
+            {confirmation.emailSent && <p>{t.confirmEmailText}</p>}
+            <p class="muted small">
+              {t.confirmUntil(confirmation.expiresAt.toISOString().slice(0, 16).replace('T', ' '))}
+            </p>
+          </>
+        )}
+        {unconfirmedAgain && <p>{t.alreadyUnconfirmedText}</p>}
+        {!ended && !confirmation && !unconfirmedAgain && request.status === 'pending' && (
           <p>{props.repeated ? t.alreadyPendingText : t.pendingText}</p>
         )}
         {!ended && request.status === 'rejected' && request.reason && (
@@ -219,6 +267,7 @@ export function StatusPage(props: StatusPageProps) {
 
 /** Leaving: one button (a GET only shows it, so link previews cannot make anyone leave). */
 export function LeavePage(props: PageProps & { communityName: string; action: string | null }) {
+  const reasons = MESSAGES[props.lang].leaveReasons
   const t = MESSAGES[props.lang]
   return (
     <Layout lang={props.lang} nonce={props.nonce} title={props.action ? t.leaveTitle : t.leftTitle}>
@@ -230,12 +279,52 @@ export function LeavePage(props: PageProps & { communityName: string; action: st
         {props.action ? (
           <form method="post" action={props.action}>
             <p>{t.leaveText}</p>
+            <fieldset>
+              <legend>{t.leaveReasonLabel}</legend>
+              {(Object.keys(reasons) as Array<keyof typeof reasons>).map((reason) => (
+                <label class="check">
+                  <input type="radio" name="reason" value={reason} />
+                  <span>{reasons[reason]}</span>
+                </label>
+              ))}
+            </fieldset>
             <button class="cta danger" type="submit">
               {t.leaveButton}
             </button>
           </form>
         ) : (
           <p>{t.endedText}</p>
+        )}
+      </div>
+    </Layout>
+  )
+}
+
+/**
+ * The page an e-mailed confirmation link opens: a button, since only its POST confirms (mail
+ * scanners and link previews open links, and must not confirm anyone).
+ */
+export function ConfirmLinkPage(
+  props: PageProps & { communityName: string; action: string | null; expired?: boolean },
+) {
+  const t = MESSAGES[props.lang]
+  const title = props.action ? t.confirmLinkTitle : props.expired ? t.goneTitle : t.confirmedTitle
+  return (
+    <Layout lang={props.lang} nonce={props.nonce} title={title}>
+      <div class="card">
+        <p class="muted">
+          <bdi>{props.communityName}</bdi>
+        </p>
+        <h1>{title}</h1>
+        {props.action ? (
+          <form method="post" action={props.action}>
+            <p>{t.confirmLinkText}</p>
+            <button class="cta" type="submit">
+              {t.confirmLinkButton}
+            </button>
+          </form>
+        ) : (
+          props.expired && <p>{t.confirmExpiredText}</p>
         )}
       </div>
     </Layout>

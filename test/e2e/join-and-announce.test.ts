@@ -93,6 +93,7 @@ describe('a marketer, a visitor and an admin, in a real browser', () => {
 
     await admin.locator('#name').fill('Kiez Runners')
     await admin.locator('#visibility').selectOption('closed')
+    await admin.locator('#consent').selectOption('single')
     await admin.locator('#description').fill('Runs through Neukölln, every Sunday')
     await admin.locator('#joinQuestions').fill('How far do you run?')
     await admin.getByRole('button', { name: 'Create' }).click()

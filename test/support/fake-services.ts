@@ -22,7 +22,12 @@ import type { TestProject } from 'vitest/node'
  * - The WhatsApp Business Cloud API: `POST /whatsapp/{version}/{phone-number-id}/messages` with
  *   a bearer token, answering the documented success (`messages[0].id`) and error (`error.code`)
  *   shapes. Steered by the number: ending in 99 a permanent error (131026), 98 one 500 first,
- *   97 a throughput error (130429) once, 96 answers after 1.5 s.
+ *   97 a throughput error (130429) once, 96 answers after 1.5 s, 94 "user stopped marketing
+ *   messages" (131050), 93 the spam rate limit (131048). Every accepted send gets its own
+ *   `wamid`. What the Cloud API sends back to the business's webhook (statuses, members' replies,
+ *   preferences, signed with the app secret) is built by `whatsapp-notifications.ts`: tests
+ *   inside workerd hand it to the Worker themselves, `npm run receiver` posts it to a running
+ *   `npm run dev`.
  *
  * Each recorded request carries `receivedAt` (ms), when it arrived.
  */
@@ -175,6 +180,16 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
         })
       }
       if (message.to.endsWith('96')) await sleep(1500)
+      for (const [suffix, code, text] of [
+        ['94', 131050, 'User has stopped marketing messages'],
+        ['93', 131048, 'Spam rate limit hit'],
+      ] as const) {
+        if (message.to.endsWith(suffix)) {
+          return json(400, {
+            error: { message: `(#${code}) ${text}`, type: 'OAuthException', code, fbtrace_id: 'x' },
+          })
+        }
+      }
       if (message.to.endsWith('98') && tries === 1)
         return json(500, { error: { message: 'Internal error', code: 1, fbtrace_id: 'x' } })
       if (message.to.endsWith('97') && tries === 1) {

@@ -54,9 +54,19 @@ export function uniqueName(prefix = 'Community') {
   return `${prefix} ${counter} ${crypto.randomUUID().slice(0, 8)}`
 }
 
+/**
+ * A community for a test. Single opt-in unless asked otherwise: most tests are about what
+ * happens after a join, and the double opt-in has tests of its own.
+ */
 export async function createCommunity(overrides: Record<string, unknown> = {}) {
   const response = await call('POST', '/api/communities', {
-    body: { name: uniqueName(), description: 'A test community', visibility: 'open', ...overrides },
+    body: {
+      name: uniqueName(),
+      description: 'A test community',
+      visibility: 'open',
+      consent: 'single',
+      ...overrides,
+    },
   })
   expect(response.status, response.text).toBe(201)
   return response.json as { id: string; slug: string; name: string; maxGroups: number }

@@ -40,6 +40,13 @@ import { countAttempt } from '../../src/services/rate-limits'
 import { cancelRun, reconcileRun, reconcileRuns } from '../../src/services/dispatch'
 import { loadConfig } from '../../src/lib/config'
 import { endMembership, getJoinTarget, join } from '../../src/services/joining'
+import { findRequestByCode, pruneUnconfirmed } from '../../src/services/consent'
+import {
+  applyInboundItem,
+  listInboundMessages,
+  pruneInboundNotifications,
+} from '../../src/services/whatsapp-inbound'
+import { creditRetainedReferrals } from '../../src/services/rewards'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
 
 /** A drizzle client over D1 that remembers every statement it prepares. */
@@ -145,6 +152,37 @@ describe('query plans of the request paths', () => {
       },
       { now, cooldownDays: 30 },
     )
+    // Double opt-in and WhatsApp's notifications (an unknown message id, an unknown sender).
+    await pruneUnconfirmed(db, now)
+    await findRequestByCode(db, 'plan-secret', 'ABCD-EFGH', now)
+    const deps = { config: loadConfig(env), deliveryQueue: env.DELIVERY_QUEUE }
+    await applyInboundItem(
+      db,
+      deps,
+      { kind: 'status', wamid: 'wamid.plan', status: 'read', errorCode: null, errorTitle: null },
+      now,
+    )
+    await applyInboundItem(
+      db,
+      deps,
+      { kind: 'preference', waId: '4915100000000', value: 'stop' },
+      now,
+    )
+    await applyInboundItem(
+      db,
+      deps,
+      { kind: 'preference', waId: '4915100000000', value: 'resume' },
+      now,
+    )
+    await applyInboundItem(
+      db,
+      deps,
+      { kind: 'message', wamid: 'wamid.plan-in', from: '4915100000000', type: 'text', text: 'Hi' },
+      now,
+    )
+    await pruneInboundNotifications(db, now)
+    await listInboundMessages(db, community.id, page)
+    await creditRetainedReferrals(db, now)
     await claimDueAnnouncements(db, new Date(0))
     await listDeliveries(db, 'ann_00000000000000000000000000', page)
     // The cron job's reconciler, for each channel's policy, and an admin stopping a run.
@@ -161,6 +199,9 @@ describe('query plans of the request paths', () => {
       skipped: 0,
       unknown: 0,
       cancelled: 0,
+      delivered: 0,
+      read: 0,
+      undelivered: 0,
       createdAt: now,
       progressAt: now,
       reconciledAt: null,

@@ -8,6 +8,7 @@ import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can } from '../../services/access'
 import {
   cancelAnnouncement,
+  resumeAnnouncement,
   createAnnouncement,
   deliverySummary,
   getAnnouncementOrThrow,
@@ -194,7 +195,9 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
             <tr>
               <th>{t.text}</th>
               <th>{t.status}</th>
-              <th class="n">{t.delivered}</th>
+              <th class="n">{t.sentCount}</th>
+              <th class="n">{t.reached}</th>
+              <th class="n">{t.readCount}</th>
               <th class="n">{t.failed}</th>
               <th class="n">{t.unknown}</th>
               <th class="n">{t.queued}</th>
@@ -225,12 +228,37 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
                   <td data-label={t.status}>
                     {status === 'sending' ? t.sending : t.announcementStatuses[status]}
                     {stalled && <div class="err">{t.stalled}</div>}
+                    {announcement.pausedAt && (
+                      <div class="err">
+                        {t.pausedBroadcast}: <bdi>{announcement.pauseReason}</bdi>
+                      </div>
+                    )}
                   </td>
-                  <td class="n" data-label={t.delivered}>
+                  <td class="n" data-label={t.sentCount}>
                     {formatNumber(lang(c), summaries[i]!.totals.sent)}
                   </td>
+                  <td class="n" data-label={t.reached}>
+                    {formatNumber(lang(c), summaries[i]!.totals.delivered)}{' '}
+                    {percent(summaries[i]!.totals.delivered, summaries[i]!.totals.sent)}
+                  </td>
+                  <td class="n" data-label={t.readCount}>
+                    {formatNumber(lang(c), summaries[i]!.totals.read)}{' '}
+                    {percent(summaries[i]!.totals.read, summaries[i]!.totals.sent)}
+                  </td>
                   <td class="n" data-label={t.failed}>
-                    {formatNumber(lang(c), summaries[i]!.totals.failed)}
+                    {formatNumber(
+                      lang(c),
+                      summaries[i]!.totals.failed + summaries[i]!.totals.undelivered,
+                    )}
+                    {summaries[i]!.failures.length > 0 && (
+                      <ul class="muted small">
+                        {summaries[i]!.failures.map((failure) => (
+                          <li>
+                            <bdi>{failure.reason ?? '?'}</bdi>: {failure.count}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
                   </td>
                   <td class="n" data-label={t.unknown}>
                     {formatNumber(lang(c), summaries[i]!.totals.unknown)}
@@ -239,6 +267,16 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
                     {formatNumber(lang(c), summaries[i]!.totals.queued)}
                   </td>
                   <td data-label="" class="actions">
+                    {manage && announcement.pausedAt && (
+                      <form
+                        method="post"
+                        action={`/admin/announcements/${announcement.id}/resume`}
+                        class="inline"
+                      >
+                        <Csrf token={csrf} />
+                        <button type="submit">{t.resume}</button>
+                      </form>
+                    )}{' '}
                     {manage && open && (
                       <>
                         {stalled && (
@@ -335,18 +373,20 @@ announcementsApp.post('/admin/communities/:id/announcements', async (c) => {
   return c.redirect(`/admin/communities/${id}/announcements`, 303)
 })
 
-for (const action of ['send-now', 'cancel'] as const) {
+const ACTIONS = {
+  'send-now': sendAnnouncementNow,
+  cancel: cancelAnnouncement,
+  resume: resumeAnnouncement,
+} as const
+
+for (const action of ['send-now', 'cancel', 'resume'] as const) {
   announcementsApp.post(`/admin/announcements/:id/${action}`, async (c) => {
     const announcement = await getAnnouncementOrThrow(
       c.var.db,
       idOrThrow(z.string().regex(idPattern('ann')), c.req.param('id')),
     )
     assertCan(c.var.principal, 'announcements.manage', { communityId: announcement.communityId })
-    await (action === 'send-now' ? sendAnnouncementNow : cancelAnnouncement)(
-      c.var.db,
-      announcement,
-      new Date(),
-    )
+    await ACTIONS[action](c.var.db, announcement, new Date())
     return c.redirect(`/admin/communities/${announcement.communityId}/announcements`, 303)
   })
 }
@@ -373,4 +413,9 @@ for (const action of ['resume', 'cancel'] as const) {
     }
     return c.redirect(`/admin/communities/${announcement.communityId}/announcements`, 303)
   })
+}
+
+/** A share as a whole percentage in brackets, or nothing before anything was sent. */
+function percent(part: number, whole: number): string {
+  return whole > 0 ? `(${Math.round((part / whole) * 100)} %)` : ''
 }

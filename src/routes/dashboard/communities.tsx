@@ -28,6 +28,7 @@ function communityFromForm(form: Record<string, unknown>) {
     name: formText(form, 'name') ?? '',
     description: formText(form, 'description') ?? '',
     visibility: formText(form, 'visibility'),
+    consent: formText(form, 'consent'),
     photoUrl: formText(form, 'photoUrl') ?? null,
     joinQuestions: questions
       ? questions
@@ -55,6 +56,17 @@ export function CommunityFields(props: { t: ReturnType<typeof words>; community?
             </option>
             <option value="closed" selected={community?.visibility === 'closed'}>
               {t.closed}
+            </option>
+          </select>
+        </div>
+        <div>
+          <label for="consent">{t.consentMode}</label>
+          <select id="consent" name="consent">
+            <option value="double" selected={community?.consent !== 'single'}>
+              {t.consentDouble}
+            </option>
+            <option value="single" selected={community?.consent === 'single'}>
+              {t.consentSingle}
             </option>
           </select>
         </div>

@@ -1,3 +1,4 @@
+import { MESSAGES } from '../../lib/i18n'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
@@ -92,6 +93,7 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
               <th>{t.name}</th>
               <th>{t.contact}</th>
               <th>{t.groups}</th>
+              <th>{t.consentRecord}</th>
               <th />
             </tr>
           </thead>
@@ -111,6 +113,21 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
                       <bdi>{groupName.get(groupId)}</bdi>
                     </>
                   ))}
+                </td>
+                <td data-label={t.consentRecord}>
+                  {member.consentMethod && member.confirmedAt && (
+                    <>
+                      {MESSAGES[lang(c)].consentMethods[member.consentMethod]},{' '}
+                      <time datetime={member.confirmedAt.toISOString()}>
+                        {member.confirmedAt.toISOString().slice(0, 16).replace('T', ' ')}
+                      </time>
+                      {member.consentProof && (
+                        <div class="muted small code">
+                          <bdi>{member.consentProof}</bdi>
+                        </div>
+                      )}
+                    </>
+                  )}
                 </td>
                 <td data-label="" class="actions">
                   {remove && (

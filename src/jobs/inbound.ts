@@ -1,0 +1,31 @@
+import { createDb } from '../db/client'
+import { loadConfig } from '../lib/config'
+import { InboundItemSchema } from '../schemas/whatsapp'
+import { applyInboundItem } from '../services/whatsapp-inbound'
+
+export const INBOUND_QUEUE_NAME = 'community-growth-whatsapp-inbound'
+
+/**
+ * WhatsApp's notifications, applied one at a time in the order they were queued. An item that
+ * does not parse is dropped (retrying cannot fix it); one that fails is retried on its own.
+ */
+export async function applyInbound(batch: MessageBatch, env: Env): Promise<void> {
+  const db = createDb(env.DB)
+  const deps = { config: loadConfig(env), deliveryQueue: env.DELIVERY_QUEUE }
+  for (const message of batch.messages) {
+    const parsed = InboundItemSchema.safeParse(message.body)
+    if (!parsed.success) {
+      console.error(JSON.stringify({ queue: batch.queue, id: message.id, error: 'malformed item' }))
+      message.ack()
+      continue
+    }
+    try {
+      const outcome = await applyInboundItem(db, deps, parsed.data, new Date())
+      console.log(JSON.stringify({ job: 'whatsapp-inbound', kind: parsed.data.kind, outcome }))
+      message.ack()
+    } catch (error) {
+      console.error(JSON.stringify({ queue: batch.queue, id: message.id, error: String(error) }))
+      message.retry({ delaySeconds: 10 })
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { keyedHash, signToken } from './signing'
+
+/** One-time codes and links that confirm a sign-up (double opt-in). */
+
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'
+export const CONFIRM_PURPOSE = 'confirm'
+
+/**
+ * The one-time code of a sign-up, derived from its status token: the status page (whose link
+ * only the person holds) can show it again, while the database keeps only a keyed hash.
+ */
+export async function confirmCodeFor(secret: string, statusToken: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
+  const mac = new Uint8Array(
+    await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`confirm-code:${statusToken}`)),
+  )
+  let code = ''
+  for (let i = 0; i < 8; i++) code += CODE_ALPHABET[mac[i]! % CODE_ALPHABET.length]
+  return `${code.slice(0, 4)}-${code.slice(4)}`
+}
+
+/** The stored form of a code. */
+export function confirmCodeHash(secret: string, code: string): Promise<string> {
+  return keyedHash(secret, 'confirm-code', code.toUpperCase())
+}
+
+/**
+ * What may be a confirmation code in a chat message, last first (the prefilled text ends with
+ * it; a community's name before it may hold something that looks alike).
+ */
+export function findConfirmCodes(text: string): string[] {
+  const matches = text.toUpperCase().matchAll(/\b([A-Z0-9]{4})-([A-Z0-9]{4})\b/g)
+  return [...matches]
+    .map((match) => `${match[1]}-${match[2]}`)
+    .reverse()
+    .slice(0, 5)
+}
+
+/** The prefilled chat message that carries the code (wa.me link). */
+export function waMeLink(businessNumber: string, text: string): string {
+  return `https://wa.me/${businessNumber}?text=${encodeURIComponent(text)}`
+}
+
+/** The signed link an e-mail confirmation goes to. */
+export async function confirmLinkToken(secret: string, requestId: string): Promise<string> {
+  return signToken(secret, CONFIRM_PURPOSE, requestId)
+}

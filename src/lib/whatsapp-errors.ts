@@ -1,0 +1,76 @@
+/**
+ * What to do when WhatsApp reports that a message failed, by Meta's documented error code: one
+ * table, used for the statuses the webhook reports (and the send endpoint's answers).
+ *
+ * - `retry`: a short-lived limit; send again after a backoff.
+ * - `defer`: the person's marketing limit; send again much later (a later run of the queue).
+ * - `pause`: the business's spam rate limit; stop the whole broadcast and tell the admins.
+ * - `final`: this message will not arrive; `endsSubscription` when the person opted out.
+ */
+export interface ErrorPolicy {
+  action: 'retry' | 'defer' | 'pause' | 'final'
+  endsSubscription: boolean
+  /** The reason in plain words, as admins see it on the announcement. */
+  reason: string
+}
+
+const POLICIES: Record<number, ErrorPolicy> = {
+  130429: {
+    action: 'retry',
+    endsSubscription: false,
+    reason: 'Sending too fast for WhatsApp (throughput limit); sent again later',
+  },
+  131056: {
+    action: 'retry',
+    endsSubscription: false,
+    reason: 'Too many messages to this person in a short time; sent again later',
+  },
+  131049: {
+    action: 'defer',
+    endsSubscription: false,
+    reason: 'WhatsApp limits the marketing messages this person receives; tried again later',
+  },
+  131048: {
+    action: 'pause',
+    endsSubscription: false,
+    reason: 'Spam rate limit reached: the broadcast was paused',
+  },
+  131026: {
+    action: 'final',
+    endsSubscription: false,
+    reason: 'Cannot be delivered to this number (not on WhatsApp, or an old app)',
+  },
+  131050: {
+    action: 'final',
+    endsSubscription: true,
+    reason: 'The person stopped marketing messages from this business',
+  },
+}
+
+/**
+ * The policy for an error code. Its reason is a fixed phrase (Meta's own title is kept apart,
+ * in the delivery's `errorTitle`): what a channel answers never becomes a stored reason.
+ */
+export function whatsAppErrorPolicy(code: number | null | undefined): ErrorPolicy {
+  const known = code !== null && code !== undefined ? POLICIES[code] : undefined
+  if (known) return known
+  return {
+    action: 'final',
+    endsSubscription: false,
+    reason: `WhatsApp could not deliver it${code ? ` (error ${code})` : ''}`,
+  }
+}
+
+/** Every reason the table can give, for the closed set of reasons a delivery row may hold. */
+export const WHATSAPP_REASONS = [
+  ...Object.values(POLICIES).map((policy) => policy.reason),
+  'WhatsApp could not deliver it',
+]
+
+/** The reason a delivery skipped because its broadcast was paused carries. */
+export function pausedReason(reason: string | null): string {
+  return `broadcast paused: ${reason ?? ''}`
+}
+
+/** How long a deferred message waits: the longest delay a queue message can have. */
+export const DEFER_SECONDS = 12 * 3600

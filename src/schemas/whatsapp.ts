@@ -1,0 +1,142 @@
+import { z } from 'zod'
+import { cleanText } from '../lib/text'
+
+/**
+ * Meta's `whatsapp_business_account` notifications, as far as we act on them: message
+ * statuses, messages people send, and marketing preferences. Everything else (unknown fields,
+ * other `field`s, other message types) passes through untouched and is ignored.
+ */
+const ErrorSchema = z.looseObject({
+  code: z.number().int(),
+  title: z.string().max(500).optional(),
+  message: z.string().max(1000).optional(),
+})
+
+const StatusSchema = z.looseObject({
+  id: z.string().min(1).max(200),
+  status: z.string().max(40),
+  timestamp: z.string().max(20).optional(),
+  recipient_id: z.string().max(40).optional(),
+  errors: z.array(ErrorSchema).max(10).optional(),
+})
+
+const MessageSchema = z.looseObject({
+  id: z.string().min(1).max(200),
+  from: z.string().regex(/^\d{6,15}$/),
+  timestamp: z.string().max(20).optional(),
+  type: z.string().max(40),
+  text: z.looseObject({ body: z.string().max(4096) }).optional(),
+  button: z
+    .looseObject({
+      text: z.string().max(1000).optional(),
+      payload: z.string().max(1000).optional(),
+    })
+    .optional(),
+  interactive: z
+    .looseObject({
+      button_reply: z
+        .looseObject({ id: z.string().max(256), title: z.string().max(256) })
+        .optional(),
+    })
+    .optional(),
+})
+
+const PreferenceSchema = z.looseObject({
+  wa_id: z.string().regex(/^\d{6,15}$/),
+  category: z.string().max(60),
+  value: z.string().max(20),
+})
+
+function titleOf(value: string | undefined): string | null {
+  const title = value === undefined ? '' : cleanText(value).trim().slice(0, 200)
+  return title || null
+}
+
+/** Parses one change, keeping what is valid: one bad item does not hide the others. */
+function itemsOf<T>(schema: z.ZodType<T>, value: unknown): T[] {
+  if (!Array.isArray(value)) return []
+  return value.slice(0, 1000).flatMap((item) => {
+    const parsed = schema.safeParse(item)
+    return parsed.success ? [parsed.data] : []
+  })
+}
+
+export const NotificationSchema = z.looseObject({
+  object: z.literal('whatsapp_business_account'),
+  entry: z
+    .array(
+      z.looseObject({
+        changes: z.array(z.looseObject({ field: z.string(), value: z.unknown() })).max(100),
+      }),
+    )
+    .max(100),
+})
+
+/** One thing to apply, as it travels through the inbound queue. */
+export const InboundItemSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('status'),
+    wamid: z.string().min(1).max(200),
+    status: z.enum(['sent', 'delivered', 'read', 'failed']),
+    errorCode: z.number().int().nullable(),
+    errorTitle: z.string().max(500).nullable(),
+  }),
+  z.object({
+    kind: z.literal('message'),
+    wamid: z.string().min(1).max(200),
+    from: z.string().regex(/^\d{6,15}$/),
+    type: z.string().max(40),
+    text: z.string().max(4096),
+  }),
+  z.object({
+    kind: z.literal('preference'),
+    waId: z.string().regex(/^\d{6,15}$/),
+    value: z.enum(['stop', 'resume']),
+  }),
+])
+export type InboundItem = z.infer<typeof InboundItemSchema>
+
+/** The items of a notification we act on, in the order Meta listed them. */
+export function inboundItems(notification: z.infer<typeof NotificationSchema>): InboundItem[] {
+  const items: InboundItem[] = []
+  for (const entry of notification.entry) {
+    for (const change of entry.changes) {
+      const value = (change.value ?? {}) as Record<string, unknown>
+      if (change.field === 'messages') {
+        for (const status of itemsOf(StatusSchema, value.statuses)) {
+          const parsed = InboundItemSchema.safeParse({
+            kind: 'status',
+            wamid: status.id,
+            status: status.status,
+            errorCode: status.errors?.[0]?.code ?? null,
+            // Meta's documented title of the code, cleaned like any text from outside.
+            errorTitle: titleOf(status.errors?.[0]?.title ?? status.errors?.[0]?.message),
+          })
+          if (parsed.success) items.push(parsed.data)
+        }
+        for (const message of itemsOf(MessageSchema, value.messages)) {
+          const text =
+            message.text?.body ??
+            message.button?.payload ??
+            message.button?.text ??
+            message.interactive?.button_reply?.title ??
+            ''
+          items.push({
+            kind: 'message',
+            wamid: message.id,
+            from: message.from,
+            type: message.type,
+            text,
+          })
+        }
+      } else if (change.field === 'user_preferences') {
+        for (const preference of itemsOf(PreferenceSchema, value.user_preferences)) {
+          if (preference.category !== 'marketing_messages') continue
+          if (preference.value !== 'stop' && preference.value !== 'resume') continue
+          items.push({ kind: 'preference', waId: preference.wa_id, value: preference.value })
+        }
+      }
+    }
+  }
+  return items
+}

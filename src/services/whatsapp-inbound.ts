@@ -1,0 +1,415 @@
+import { and, desc, eq, inArray, lt } from 'drizzle-orm'
+import { toPage } from '../lib/pagination'
+import type { Database } from '../db/client'
+import {
+  communities,
+  deliveries,
+  groups,
+  inboundMessages,
+  inboundNotifications,
+  members,
+  type LeaveReason,
+  type Member,
+  type ProviderStatus,
+} from '../db/schema'
+import { foldKeyword, signingSecret, type Config } from '../lib/config'
+import { findConfirmCodes } from '../lib/confirm-codes'
+import { newId } from '../lib/ids'
+import { cleanText } from '../lib/text'
+import { DEFER_SECONDS, whatsAppErrorPolicy } from '../lib/whatsapp-errors'
+import type { InboundItem } from '../schemas/whatsapp'
+import { confirmJoinRequest, findRequestByCode } from './consent'
+import { backoffSeconds, type DeliveryMessage } from './dispatch'
+import { endMembership } from './joining'
+import { REPLIES, sendWhatsAppReply } from './whatsapp-replies'
+
+/** What applying WhatsApp's notifications needs besides the database. */
+export interface InboundDeps {
+  config: Config
+  /** Where a message that failed for a passing reason is queued again. */
+  deliveryQueue: Queue
+}
+
+/** Reported statuses only move forward: `read` never returns to `delivered`. */
+const RANK: Record<ProviderStatus, number> = { sent: 1, delivered: 2, failed: 2, read: 3 }
+
+/** Meta's marketing opt-out quick reply, as its button text arrives. */
+const MARKETING_OPT_OUT_BUTTONS = new Set(['stop promotions', 'werbung stoppen'])
+
+/** Applies one notification item. Every kind is safe to apply twice (Meta re-delivers). */
+export async function applyInboundItem(
+  db: Database,
+  deps: InboundDeps,
+  item: InboundItem,
+  now: Date,
+): Promise<string> {
+  if (item.kind === 'status') return applyStatus(db, deps, item, now)
+  if (item.kind === 'preference') {
+    const phone = `+${item.waId}`
+    if (item.value === 'stop') {
+      return (await unsubscribe(db, phone, 'marketing_opt_out', now)) ? 'unsubscribed' : 'ignored'
+    }
+    return (await resubscribe(db, phone, now)) ? 'resubscribed' : 'ignored'
+  }
+  return applyMessage(db, deps, item, now)
+}
+
+/**
+ * A sent message's status. Unknown message ids (not ours, or pruned) are ignored. A failure is
+ * handled by the error-code policy: sent again later, deferred, the broadcast paused, or final
+ * (and the subscription ended when the person opted out of marketing).
+ */
+async function applyStatus(
+  db: Database,
+  deps: InboundDeps,
+  item: Extract<InboundItem, { kind: 'status' }>,
+  now: Date,
+): Promise<string> {
+  const delivery = await db.query.deliveries.findFirst({
+    where: eq(deliveries.providerMessageId, item.wamid),
+  })
+  if (!delivery) return 'unknown'
+  const old = delivery.providerStatus
+  if (old && RANK[item.status] <= RANK[old]) return 'stale'
+  const client = db.$client
+  const nowMs = now.getTime()
+  const where = `dispatch_id = ?1 and member_id = ?2 and provider_message_id = ?3 and provider_status is ?4`
+  const keys = [delivery.dispatchId, delivery.memberId, item.wamid, old] as const
+  const policy = item.status === 'failed' ? whatsAppErrorPolicy(item.errorCode) : null
+
+  if (
+    policy &&
+    (policy.action === 'retry' || policy.action === 'defer') &&
+    delivery.attempts < deps.config.DELIVERY_MAX_ATTEMPTS
+  ) {
+    // Sent again: the delivery is queued once more, and counted as such.
+    const [requeued] = await client.batch([
+      client
+        .prepare(
+          `update deliveries set status = 'queued', provider_status = null, provider_message_id = null,
+             error_code = ?5, error_title = ?6, last_error = ?7, updated_at = ?8
+           where ${where} and status = 'sent'`,
+        )
+        .bind(...keys, item.errorCode, item.errorTitle, policy.reason, nowMs),
+      client
+        .prepare(
+          `update dispatches set sent = sent - changes(), queued = queued + changes() where id = ?1`,
+        )
+        .bind(delivery.dispatchId),
+    ])
+    if (requeued!.meta.changes === 0) return 'stale'
+    const delaySeconds =
+      policy.action === 'defer'
+        ? DEFER_SECONDS
+        : backoffSeconds(deps.config.DELIVERY_RETRY_BASE_SECONDS, delivery.attempts)
+    await deps.deliveryQueue.send(
+      {
+        kind: 'announce',
+        dispatchId: delivery.dispatchId,
+        memberId: delivery.memberId,
+      } satisfies DeliveryMessage,
+      { delaySeconds },
+    )
+    return policy.action === 'defer' ? 'deferred' : 'retrying'
+  }
+
+  const reachedNow = item.status === 'delivered' || item.status === 'read'
+  const deliveredBefore = old === 'delivered' || old === 'read'
+  const [updated] = await client.batch([
+    client
+      .prepare(
+        `update deliveries set provider_status = ?5, error_code = coalesce(?6, error_code),
+           error_title = coalesce(?7, error_title), last_error = coalesce(?8, last_error), updated_at = ?9
+         where ${where}`,
+      )
+      .bind(...keys, item.status, item.errorCode, item.errorTitle, policy?.reason ?? null, nowMs),
+    // changes(): the counters move only if the status above did (a racing copy moves nothing).
+    client
+      .prepare(
+        `update dispatches set delivered = delivered + ?2 * changes(), read = read + ?3 * changes(),
+           undelivered = undelivered + ?4 * changes() where id = ?1`,
+      )
+      .bind(
+        delivery.dispatchId,
+        reachedNow && !deliveredBefore ? 1 : 0,
+        item.status === 'read' ? 1 : 0,
+        item.status === 'failed' ? 1 : 0,
+      ),
+  ])
+  if (updated!.meta.changes === 0) return 'stale'
+  if (policy?.action === 'pause') await pauseBroadcast(db, delivery.dispatchId, policy.reason, now)
+  if (policy?.endsSubscription) {
+    const member = await db.query.members.findFirst({ where: eq(members.id, delivery.memberId) })
+    if (member) await endMembership(db, member, 'left', now, 'marketing_opt_out')
+  }
+  return item.status
+}
+
+/**
+ * What a refusal at send time means beyond the one message, by the same error-code table: the
+ * person opted out of marketing (131050: the subscription ends), or the business hit the spam
+ * rate limit (131048: the broadcast pauses). `outcomes` are a batch's settled deliveries, keyed
+ * `dispatchId|memberId`.
+ */
+export async function actOnRefusals(
+  db: Database,
+  outcomes: Map<string, { status: string; error: string | null }>,
+  now: Date,
+): Promise<void> {
+  for (const [key, outcome] of outcomes) {
+    const code =
+      outcome.status === 'failed'
+        ? /\(error (\d{1,16})\)$/.exec(outcome.error ?? '')?.[1]
+        : undefined
+    if (!code) continue
+    const policy = whatsAppErrorPolicy(Number(code))
+    const [dispatchId, memberId] = key.split('|') as [string, string]
+    if (policy.action === 'pause') await pauseBroadcast(db, dispatchId, policy.reason, now)
+    if (policy.endsSubscription) {
+      const member = await db.query.members.findFirst({ where: eq(members.id, memberId) })
+      if (member) await endMembership(db, member, 'left', now, 'marketing_opt_out')
+    }
+  }
+}
+
+/**
+ * Stops a broadcast that hit WhatsApp's spam rate limit: nothing more of it is sent, and the
+ * admins hear of it through the events outbox (`announcement.paused`).
+ */
+async function pauseBroadcast(
+  db: Database,
+  dispatchId: string,
+  reason: string,
+  now: Date,
+): Promise<void> {
+  const client = db.$client
+  const nowMs = now.getTime()
+  await client.batch([
+    client
+      .prepare(
+        `update announcements set paused_at = ?2, pause_reason = ?3, updated_at = ?2
+         where id = (select announcement_id from dispatches where id = ?1) and paused_at is null`,
+      )
+      .bind(dispatchId, nowMs, reason),
+    client
+      .prepare(
+        `insert into events (id, type, community_id, payload, created_at)
+         select ?2, 'announcement.paused', a.community_id,
+           json_object('announcementId', a.id, 'dispatchId', ?1, 'reason', ?3), ?4
+         from announcements a where a.id = (select announcement_id from dispatches where id = ?1)
+           and changes() = 1`,
+      )
+      .bind(dispatchId, newId('evt', nowMs), reason, nowMs),
+  ])
+}
+
+/**
+ * A message someone sent to the business number: an opt-out or opt-in keyword, a confirmation
+ * code, or anything else (kept for the admins of the communities the sender is a member of).
+ */
+async function applyMessage(
+  db: Database,
+  deps: InboundDeps,
+  item: Extract<InboundItem, { kind: 'message' }>,
+  now: Date,
+): Promise<string> {
+  const key = `msg:${item.wamid}`
+  if (await db.query.inboundNotifications.findFirst({ where: eq(inboundNotifications.key, key) }))
+    return 'replayed'
+  const phone = `+${item.from}`
+  const folded = foldKeyword(item.text)
+  const config = deps.config
+  let outcome: string
+  if (item.type === 'button' && MARKETING_OPT_OUT_BUTTONS.has(folded)) {
+    await unsubscribe(db, phone, 'marketing_opt_out', now)
+    await sendWhatsAppReply(config, item.from, REPLIES.stopped)
+    outcome = 'unsubscribed'
+  } else if (config.OPT_OUT_KEYWORDS.includes(folded)) {
+    await unsubscribe(db, phone, 'chat_opt_out', now)
+    await sendWhatsAppReply(config, item.from, REPLIES.stopped)
+    outcome = 'unsubscribed'
+  } else if (config.OPT_IN_KEYWORDS.includes(folded)) {
+    const back = await resubscribe(db, phone, now)
+    if (back) await sendWhatsAppReply(config, item.from, REPLIES.started)
+    outcome = back ? 'resubscribed' : 'ignored'
+  } else if (findConfirmCodes(item.text).length > 0) {
+    outcome = await confirmByCode(db, deps, item, findConfirmCodes(item.text), now)
+  } else {
+    outcome = await keepForAdmins(db, phone, item, now)
+  }
+  await db.insert(inboundNotifications).values({ key, receivedAt: now }).onConflictDoNothing()
+  return outcome
+}
+
+/**
+ * The sender's own WhatsApp account sent the code: their number is proven, if it is the number
+ * they signed up with. The welcome reply goes out in the window their message opened.
+ */
+async function confirmByCode(
+  db: Database,
+  deps: InboundDeps,
+  item: Extract<InboundItem, { kind: 'message' }>,
+  codes: string[],
+  now: Date,
+): Promise<string> {
+  let request = null
+  for (const code of codes) {
+    request ??= await findRequestByCode(db, signingSecret(deps.config), code, now)
+  }
+  if (!request || request.phone !== `+${item.from}`) {
+    await sendWhatsAppReply(deps.config, item.from, REPLIES.codeUnknown)
+    return 'code_refused'
+  }
+  const result = await confirmJoinRequest(
+    db,
+    request,
+    { method: item.type === 'button' ? 'whatsapp_button' : 'whatsapp_message', id: item.wamid },
+    now,
+  )
+  if (result.outcome !== 'confirmed') return result.outcome
+  const community = await db.query.communities.findFirst({
+    where: eq(communities.id, request.communityId),
+  })
+  await sendWhatsAppReply(deps.config, item.from, REPLIES.welcome(community?.name ?? ''))
+  return 'confirmed'
+}
+
+async function keepForAdmins(
+  db: Database,
+  phone: string,
+  item: Extract<InboundItem, { kind: 'message' }>,
+  now: Date,
+): Promise<string> {
+  const text = cleanText(item.text, { multiline: true }).trim().slice(0, 2000)
+  if (!text) return 'ignored'
+  const senders = await activeMembersByPhone(db, phone)
+  if (senders.length === 0) return 'ignored'
+  // Six bound values a row: 15 rows a statement stay under D1's 100.
+  for (let i = 0; i < senders.length; i += 15) {
+    await db
+      .insert(inboundMessages)
+      .values(
+        senders.slice(i, i + 15).map((member) => ({
+          id: newId('msg', now.getTime()),
+          communityId: member.communityId,
+          memberId: member.id,
+          providerMessageId: item.wamid,
+          text,
+          receivedAt: now,
+        })),
+      )
+      .onConflictDoNothing()
+  }
+  return 'stored'
+}
+
+function activeMembersByPhone(db: Database, phone: string): Promise<Member[]> {
+  return db
+    .select()
+    .from(members)
+    .where(and(eq(members.phone, phone), eq(members.status, 'active')))
+    .limit(100)
+}
+
+/** Ends every subscription of this number at once (one business number serves them all). */
+async function unsubscribe(
+  db: Database,
+  phone: string,
+  reason: LeaveReason,
+  now: Date,
+): Promise<number> {
+  const active = await activeMembersByPhone(db, phone)
+  for (const member of active) await endMembership(db, member, 'left', now, reason)
+  return active.length
+}
+
+/**
+ * START after a chat opt-out: each membership that ended that way comes back, into the
+ * announcement group (if it has room and the person has no newer membership there).
+ */
+async function resubscribe(db: Database, phone: string, now: Date): Promise<number> {
+  const optedOut = await db
+    .select()
+    .from(members)
+    .where(
+      and(
+        eq(members.phone, phone),
+        eq(members.status, 'left'),
+        inArray(members.leaveReason, ['chat_opt_out', 'marketing_opt_out']),
+      ),
+    )
+    .limit(100)
+  const client = db.$client
+  const nowMs = now.getTime()
+  let back = 0
+  for (const member of optedOut) {
+    const group = await db.query.groups.findFirst({
+      where: and(eq(groups.communityId, member.communityId), eq(groups.kind, 'announcement')),
+    })
+    if (!group) continue
+    const [reactivated] = await client.batch([
+      client
+        .prepare(
+          `update members set status = 'active', ended_at = null, leave_reason = null
+           where id = ?1 and status = 'left'
+             and not exists (select 1 from members other where other.community_id = members.community_id
+               and other.phone = members.phone and other.status = 'active')
+             and (select member_count < member_limit from groups where id = ?2)`,
+        )
+        .bind(member.id, group.id),
+      client
+        .prepare(
+          `insert into events (id, type, community_id, payload, created_at)
+           select ?2, 'member.joined', ?3, json_object('memberId', ?1, 'resubscribed', json('true')), ?4
+           where changes() = 1`,
+        )
+        .bind(member.id, newId('evt', nowMs), member.communityId, nowMs),
+      client
+        .prepare(
+          `insert into group_members (group_id, member_id, joined_at) select ?2, ?1, ?3
+           where exists (select 1 from members where id = ?1 and status = 'active')
+           on conflict do nothing`,
+        )
+        .bind(member.id, group.id, nowMs),
+      client
+        .prepare(`update groups set member_count = member_count + changes() where id = ?1`)
+        .bind(group.id),
+    ])
+    back += reactivated!.meta.changes
+  }
+  return back
+}
+
+/** Forgets handled notification keys after a week: Meta re-delivers within days, not weeks. */
+export async function pruneInboundNotifications(db: Database, now: Date): Promise<void> {
+  await db
+    .delete(inboundNotifications)
+    .where(lt(inboundNotifications.receivedAt, new Date(now.getTime() - 7 * 86400_000)))
+}
+
+/** Messages members sent that were no command, newest first, with who sent them. */
+export async function listInboundMessages(
+  db: Database,
+  communityId: string,
+  options: { cursor?: string; limit: number },
+) {
+  const rows = await db
+    .select({
+      id: inboundMessages.id,
+      memberId: inboundMessages.memberId,
+      memberName: members.name,
+      text: inboundMessages.text,
+      receivedAt: inboundMessages.receivedAt,
+    })
+    .from(inboundMessages)
+    .leftJoin(members, eq(members.id, inboundMessages.memberId))
+    .where(
+      and(
+        eq(inboundMessages.communityId, communityId),
+        options.cursor ? lt(inboundMessages.id, options.cursor) : undefined,
+      ),
+    )
+    .orderBy(desc(inboundMessages.id))
+    .limit(options.limit + 1)
+  return toPage(rows, options.limit)
+}

@@ -1,0 +1,87 @@
+import type { Config } from '../lib/config'
+import { fetchOutbound } from '../lib/outbound'
+
+/**
+ * A free-form text reply through the Cloud API. Allowed only inside the 24-hour window that a
+ * person's own message opens, which is when we answer: a confirmation, an opt-out, an opt-in.
+ * A reply that fails is logged, never retried: the action it confirms has happened either way.
+ */
+export function sendWhatsAppReply(config: Config, to: string, text: string): Promise<boolean> {
+  return postMessage(config, to, { type: 'text', text: { preview_url: false, body: text } })
+}
+
+/**
+ * The business-initiated confirmation (`WHATSAPP_CONFIRM_TEMPLATE`): an approved template whose
+ * quick-reply button carries the sign-up's one-time code, so tapping it confirms. The body's one
+ * parameter is the community's name.
+ */
+export function sendConfirmationTemplate(
+  config: Config,
+  to: string,
+  code: string,
+  communityName: string,
+): Promise<boolean> {
+  return postMessage(config, to, {
+    type: 'template',
+    template: {
+      name: config.WHATSAPP_CONFIRM_TEMPLATE,
+      language: { code: config.WHATSAPP_TEMPLATE_LANGUAGE },
+      components: [
+        { type: 'body', parameters: [{ type: 'text', text: communityName }] },
+        {
+          type: 'button',
+          sub_type: 'quick_reply',
+          index: '0',
+          parameters: [{ type: 'payload', payload: code }],
+        },
+      ],
+    },
+  })
+}
+
+async function postMessage(
+  config: Config,
+  to: string,
+  message: Record<string, unknown>,
+): Promise<boolean> {
+  if (!config.WHATSAPP_ACCESS_TOKEN || !config.WHATSAPP_PHONE_NUMBER_ID) return false
+  const url = `${config.WHATSAPP_API_BASE}/${config.WHATSAPP_API_VERSION}/${config.WHATSAPP_PHONE_NUMBER_ID}/messages`
+  const result = await fetchOutbound(
+    url,
+    {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${config.WHATSAPP_ACCESS_TOKEN}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to,
+        ...message,
+      }),
+    },
+    { timeoutMs: 10_000, allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS },
+  )
+  if (!result.ok) {
+    console.error(JSON.stringify({ reply: 'failed', reason: result.reason }))
+    return false
+  }
+  await result.response.body?.cancel()
+  if (!result.response.ok) {
+    console.error(JSON.stringify({ reply: 'failed', status: result.response.status }))
+  }
+  return result.response.ok
+}
+
+/** The replies, German first (the product's first market), then English. */
+export const REPLIES = {
+  welcome: (community: string) =>
+    `Danke, du hast bestätigt: Willkommen bei ${community}! Mit STOPP meldest du dich jederzeit ab.\n\nThank you for confirming: welcome to ${community}! Reply STOP at any time to unsubscribe.`,
+  codeUnknown:
+    'Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Bitte melde dich über den Einladungslink neu an.\n\nThis code has expired or belongs to another number. Please sign up again through the invite link.',
+  stopped:
+    'Du bist abgemeldet und bekommst keine Nachrichten mehr. Mit START meldest du dich wieder an.\n\nYou are unsubscribed and will receive no more messages. Reply START to subscribe again.',
+  started:
+    'Willkommen zurück: du bekommst wieder Nachrichten. Mit STOPP meldest du dich ab.\n\nWelcome back: you will receive messages again. Reply STOP to unsubscribe.',
+} as const

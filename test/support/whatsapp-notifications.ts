@@ -1,0 +1,121 @@
+/**
+ * Notifications as the WhatsApp Cloud API sends them to a business's webhook: the documented
+ * `whatsapp_business_account` envelope (`entry[].changes[]`, `field`, `value`), signed with the
+ * app secret in `X-Hub-Signature-256`. Used by the local Cloud API stand-in and by the tests
+ * that play Meta's part. Web Crypto only, so it runs in Node and in workerd alike.
+ */
+export const APP_SECRET = 'test-app-secret-0123456789'
+export const VERIFY_TOKEN = 'test-verify-token-0123'
+export const PHONE_NUMBER_ID = '1234567890'
+
+function envelope(field: string, value: Record<string, unknown>) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102290129340398',
+        changes: [
+          {
+            field,
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '49301234567', phone_number_id: PHONE_NUMBER_ID },
+              ...value,
+            },
+          },
+        ],
+      },
+    ],
+  }
+}
+
+const seconds = () => String(Math.floor(Date.now() / 1000))
+
+/** A status of a message the business sent: sent, delivered, read, or failed with an error. */
+export function statusNotification(
+  wamid: string,
+  status: 'sent' | 'delivered' | 'read' | 'failed',
+  recipient: string,
+  error?: { code: number; title: string },
+) {
+  return envelope('messages', {
+    statuses: [
+      {
+        id: wamid,
+        status,
+        timestamp: seconds(),
+        recipient_id: recipient.replace(/\D/g, ''),
+        ...(status !== 'failed'
+          ? {
+              conversation: { id: 'c1', origin: { type: 'marketing' } },
+              pricing: { billable: true, pricing_model: 'PMP', category: 'marketing' },
+            }
+          : {}),
+        ...(error
+          ? { errors: [{ code: error.code, title: error.title, error_data: { details: '' } }] }
+          : {}),
+      },
+    ],
+  })
+}
+
+/** A text a person sent to the business number from their own WhatsApp account. */
+export function textNotification(from: string, text: string, wamid = newWamid()) {
+  const waId = from.replace(/\D/g, '')
+  return envelope('messages', {
+    contacts: [{ profile: { name: 'Someone' }, wa_id: waId }],
+    messages: [{ from: waId, id: wamid, timestamp: seconds(), type: 'text', text: { body: text } }],
+  })
+}
+
+/** A tap on a template's quick-reply button (Meta's marketing opt-out is one). */
+export function buttonNotification(from: string, text: string, payload = text) {
+  const waId = from.replace(/\D/g, '')
+  return envelope('messages', {
+    contacts: [{ profile: { name: 'Someone' }, wa_id: waId }],
+    messages: [
+      {
+        from: waId,
+        id: newWamid(),
+        timestamp: seconds(),
+        type: 'button',
+        button: { text, payload },
+        context: { from: '49301234567', id: newWamid() },
+      },
+    ],
+  })
+}
+
+/** A person stopped or resumed marketing messages in WhatsApp's own settings. */
+export function preferenceNotification(from: string, value: 'stop' | 'resume') {
+  const waId = from.replace(/\D/g, '')
+  return envelope('user_preferences', {
+    contacts: [{ profile: { name: 'Someone' }, wa_id: waId }],
+    user_preferences: [
+      {
+        wa_id: waId,
+        detail: `User requested to ${value} marketing messages`,
+        category: 'marketing_messages',
+        value,
+        timestamp: Math.floor(Date.now() / 1000),
+      },
+    ],
+  })
+}
+
+export function newWamid(): string {
+  return `wamid.HBgL${crypto.randomUUID().replace(/-/g, '').toUpperCase()}`
+}
+
+/** `sha256=` and the hex HMAC-SHA256 of the raw body with the app secret. */
+export async function hubSignature(body: string, secret = APP_SECRET): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)))
+  return `sha256=${[...mac].map((byte) => byte.toString(16).padStart(2, '0')).join('')}`
+}

@@ -1,0 +1,168 @@
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from 'cloudflare:test'
+import { env, exports } from 'cloudflare:workers'
+import { describe, expect, inject, it } from 'vitest'
+import worker from '../../src/index'
+import { BASE, call, createInvite, eventually, joinJson, newPhone, query } from '../worker/helpers'
+import {
+  hubSignature,
+  statusNotification,
+  textNotification,
+} from '../support/whatsapp-notifications'
+
+const fake = inject('fakeServicesUrl')
+
+async function runCron(at: Date) {
+  const ctx = createExecutionContext()
+  await worker.scheduled(
+    createScheduledController({ cron: '* * * * *', scheduledTime: at }),
+    env,
+    ctx,
+  )
+  await waitOnExecutionContext(ctx)
+}
+
+/** What the Cloud API stand-in received for one number: sends and replies. */
+async function sentTo(phone: string) {
+  const requests = (await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{
+    body: string
+  }>
+  return requests
+    .map(
+      (request) =>
+        JSON.parse(request.body) as {
+          to: string
+          type: string
+          text?: { body: string }
+          template?: { name: string }
+        },
+    )
+    .filter((message) => message.to.replace(/\D/g, '') === phone.replace(/\D/g, ''))
+}
+
+/** Meta's part: a signed notification to the webhook. */
+export async function notify(payload: unknown) {
+  const body = JSON.stringify(payload)
+  const response = await exports.default.fetch(
+    new Request(`${BASE}/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': await hubSignature(body),
+      },
+      body,
+    }),
+  )
+  expect(response.status, await response.clone().text()).toBe(200)
+  return response
+}
+
+async function announce(communityId: string, body: string) {
+  const created = await call('POST', `/api/communities/${communityId}/announcements`, {
+    body: { body, sendAt: new Date(Date.now() + 1000).toISOString() },
+  })
+  expect(created.status, created.text).toBe(201)
+  await runCron(new Date(Date.now() + 120_000))
+  return created.json.id as string
+}
+
+async function announcementStatus(id: string) {
+  return (await call('GET', `/api/announcements/${id}`)).json
+}
+
+describe('consent and hearing back, the whole loop over WhatsApp', () => {
+  it('confirms by the prefilled message, reports delivered and read, and stops at "Stopp"', async () => {
+    const created = await call('POST', '/api/communities', {
+      body: { name: `Loop ${crypto.randomUUID()}`, description: 'x', visibility: 'open' },
+    })
+    const community = created.json as { id: string; consent: string }
+    expect(community.consent).toBe('double')
+    const invite = await createInvite(community.id)
+    const phone = newPhone()
+
+    // 1. Joined with a double opt-in: unconfirmed, and the first announcement does not reach them.
+    const joined = await joinJson(invite.code, { name: 'Greta', phone })
+    expect(joined.json.status).toBe('unconfirmed')
+    const first = await announce(community.id, 'Before you confirmed')
+    await eventually(async () => expect((await announcementStatus(first)).status).toBe('sent'))
+    expect((await announcementStatus(first)).deliveries.sent).toBe(0)
+    // Only the confirmation template reached them, no announcement.
+    await eventually(async () =>
+      expect((await sentTo(phone)).map((m) => m.template?.name ?? m.type)).toEqual([
+        'confirm_signup',
+      ]),
+    )
+
+    // 2. They send the prefilled message from their own WhatsApp: confirmed, with the proof.
+    const prefilled = decodeURIComponent(joined.json.confirmation.whatsappUrl.split('text=')[1])
+    const message = textNotification(phone, prefilled)
+    await notify(message)
+    const member = await eventually(async () => {
+      const list = await call('GET', `/api/communities/${community.id}/members`)
+      expect(list.json.data).toHaveLength(1)
+      return list.json.data[0]
+    })
+    expect(member.status).toBe('active')
+    expect(member.consentRecord).toMatchObject({
+      method: 'whatsapp_message',
+      proofId: (message.entry[0]!.changes[0]!.value as any).messages[0].id,
+    })
+    await eventually(async () =>
+      expect((await sentTo(phone)).map((m) => m.text?.body ?? '').join()).toContain('Willkommen'),
+    )
+    // Meta delivers the same notification again: nothing more happens.
+    await notify(message)
+
+    // 3. The next announcement is delivered; WhatsApp reports read before delivered.
+    const second = await announce(community.id, 'Training on Sunday at 9')
+    await eventually(async () => expect((await announcementStatus(second)).deliveries.sent).toBe(1))
+    const [delivery] = await query<{ provider_message_id: string }>(
+      `select d.provider_message_id from deliveries d join dispatches r on r.id = d.dispatch_id
+       where r.announcement_id = ?`,
+      second,
+    )
+    const wamid = delivery!.provider_message_id
+    expect(wamid).toMatch(/^wamid\./)
+    await notify(statusNotification(wamid, 'read', phone))
+    await notify(statusNotification(wamid, 'delivered', phone))
+    await notify(statusNotification(wamid, 'sent', phone))
+    await notify(statusNotification(wamid, 'read', phone)) // a replay
+    await notify(statusNotification('wamid.not-one-of-ours', 'delivered', phone))
+
+    // 4. "Stopp" in the chat ends the subscription, with the reason and a confirmation reply.
+    await notify(textNotification(phone, 'Stopp'))
+    await eventually(async () => {
+      const left = await call('GET', `/api/communities/${community.id}/members?status=left`)
+      expect(left.json.data).toMatchObject([
+        { id: member.id, status: 'left', leaveReason: 'chat_opt_out' },
+      ])
+    })
+    const status = await announcementStatus(second)
+    expect(status.deliveries).toMatchObject({ sent: 1, delivered: 1, read: 1, undelivered: 0 })
+    expect(status.rates).toEqual({ delivered: 1, read: 1, failed: 0 })
+    const [row] = await query<{ provider_status: string }>(
+      'select provider_status from deliveries where provider_message_id = ?',
+      wamid,
+    )
+    expect(row!.provider_status).toBe('read')
+    const events = await query<{ type: string }>(
+      'select type from events where community_id = ? order by id',
+      community.id,
+    )
+    expect(events.map((event) => event.type)).toEqual(['member.joined', 'member.left'])
+    await eventually(async () =>
+      expect((await sentTo(phone)).map((m) => m.text?.body ?? '').join()).toContain('abgemeldet'),
+    )
+
+    // 5. No further announcement reaches them.
+    const sendsBefore = (await sentTo(phone)).length
+    const third = await announce(community.id, 'After you left')
+    await eventually(async () => expect((await announcementStatus(third)).status).toBe('sent'))
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect((await announcementStatus(third)).deliveries.sent).toBe(0)
+    expect(await sentTo(phone)).toHaveLength(sendsBefore)
+  })
+})

@@ -1,0 +1,479 @@
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from 'cloudflare:test'
+import { env, exports } from 'cloudflare:workers'
+import { describe, expect, inject, it } from 'vitest'
+import worker from '../../src/index'
+import {
+  BASE,
+  call,
+  countRows,
+  createCommunity,
+  createInvite,
+  eventually,
+  joinJson,
+  newPhone,
+  query,
+} from '../worker/helpers'
+import {
+  buttonNotification,
+  hubSignature,
+  preferenceNotification,
+  statusNotification,
+  textNotification,
+  VERIFY_TOKEN,
+} from '../support/whatsapp-notifications'
+import { csrfOf, page, post as postForm, signIn } from '../worker/dashboard-helpers'
+
+const fake = inject('fakeServicesUrl')
+
+async function post(body: string, headers: Record<string, string>) {
+  const response = await exports.default.fetch(
+    new Request(`${BASE}/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    }),
+  )
+  return { status: response.status, text: await response.text() }
+}
+
+async function notify(payload: unknown) {
+  const body = JSON.stringify(payload)
+  const response = await post(body, { 'x-hub-signature-256': await hubSignature(body) })
+  expect(response.status, response.text).toBe(200)
+}
+
+/** Everything the webhook could change, to prove a refused notification changed nothing. */
+async function snapshot() {
+  return {
+    members: await query('select id, status, leave_reason from members order by id'),
+    deliveries: await query('select * from deliveries order by member_id'),
+    dispatches: await query('select * from dispatches order by id'),
+    events: await countRows('events'),
+    inbound: await countRows('inbound_notifications'),
+  }
+}
+
+/** A member who received one announcement over WhatsApp, and its message id. */
+async function memberWithDelivery(name = 'Hanna') {
+  const community = await createCommunity()
+  const invite = await createInvite(community.id)
+  const phone = newPhone()
+  const joined = await joinJson(invite.code, { name, phone })
+  const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+    body: { body: `Hello ${name}`, sendAt: new Date(Date.now() + 1000).toISOString() },
+  })
+  const ctx = createExecutionContext()
+  await worker.scheduled(
+    createScheduledController({ cron: '* * * * *', scheduledTime: Date.now() + 120_000 }),
+    env,
+    ctx,
+  )
+  await waitOnExecutionContext(ctx)
+  const wamid = await eventually(async () => {
+    const [row] = await query<{ provider_message_id: string | null }>(
+      `select d.provider_message_id from deliveries d join dispatches r on r.id = d.dispatch_id
+       where r.announcement_id = ?`,
+      created.json.id,
+    )
+    expect(row?.provider_message_id).toBeTruthy()
+    return row!.provider_message_id!
+  }, 20_000)
+  return {
+    community,
+    phone,
+    memberId: joined.json.memberId as string,
+    announcementId: created.json.id as string,
+    wamid,
+  }
+}
+
+async function memberRow(id: string) {
+  const [row] = await query<{ status: string; leave_reason: string | null }>(
+    'select status, leave_reason from members where id = ?',
+    id,
+  )
+  return row!
+}
+
+describe('the webhook handshake', () => {
+  it('answers the challenge as plain text for the right verify token, 403 otherwise', async () => {
+    const ok = await call(
+      'GET',
+      `/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`,
+      { token: null },
+    )
+    expect(ok.status).toBe(200)
+    expect(ok.text).toBe('1158201444')
+    expect(ok.headers.get('content-type')).toMatch(/^text\/plain/)
+    for (const query of [
+      `hub.mode=subscribe&hub.verify_token=wrong-token-123&hub.challenge=1`,
+      `hub.mode=unsubscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`,
+      `hub.mode=subscribe&hub.challenge=1`,
+      '',
+    ]) {
+      const refused = await call('GET', `/webhooks/whatsapp?${query}`, { token: null })
+      expect(refused.status, query).toBe(403)
+    }
+  })
+})
+
+describe('notifications that are refused or ignored change nothing', () => {
+  it('refuses a bad or missing signature with 401, and an oversized body with 413', async () => {
+    const { wamid, phone } = await memberWithDelivery()
+    const before = await snapshot()
+    const body = JSON.stringify(statusNotification(wamid, 'read', phone))
+    expect((await post(body, {})).status).toBe(401)
+    expect((await post(body, { 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) })).status).toBe(
+      401,
+    )
+    expect(
+      (await post(body, { 'x-hub-signature-256': await hubSignature(body, 'another-secret') }))
+        .status,
+    ).toBe(401)
+    // Signed, then changed on the way.
+    const signature = await hubSignature(body)
+    expect(
+      (await post(body.replace('"read"', '"delivered"'), { 'x-hub-signature-256': signature }))
+        .status,
+    ).toBe(401)
+    const huge = JSON.stringify({ object: 'whatsapp_business_account', pad: 'x'.repeat(300_000) })
+    expect((await post(huge, { 'x-hub-signature-256': await hubSignature(huge) })).status).toBe(413)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(await snapshot()).toEqual(before)
+  })
+
+  it('answers malformed, unknown and foreign payloads without a 5xx, and applies nothing', async () => {
+    const { wamid, phone } = await memberWithDelivery()
+    const before = await snapshot()
+    const bodies = [
+      '{not json',
+      '[]',
+      JSON.stringify({ object: 'page', entry: [] }),
+      JSON.stringify({ object: 'whatsapp_business_account', entry: [{ changes: 'nope' }] }),
+      JSON.stringify({
+        object: 'whatsapp_business_account',
+        entry: [{ changes: [{ field: 'account_update', value: { event: 'VERIFIED_ACCOUNT' } }] }],
+      }),
+      JSON.stringify(statusNotification(wamid, 'deleted' as 'read', phone)),
+      JSON.stringify(statusNotification('wamid.unknown', 'read', phone)),
+    ]
+    for (const body of bodies) {
+      const response = await post(body, { 'x-hub-signature-256': await hubSignature(body) })
+      expect(response.status, body).toBeLessThan(500)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(await snapshot()).toEqual(before)
+  })
+})
+
+describe('statuses and the error-code policy', () => {
+  it('131026 is final: counted undelivered, with the reason in plain words', async () => {
+    const { wamid, phone, announcementId, memberId } = await memberWithDelivery()
+    await notify(
+      statusNotification(wamid, 'failed', phone, { code: 131026, title: 'Message undeliverable' }),
+    )
+    const status = await eventually(async () => {
+      const json = (await call('GET', `/api/announcements/${announcementId}`)).json
+      expect(json.deliveries.undelivered).toBe(1)
+      return json
+    })
+    expect(status.rates.failed).toBe(1)
+    expect(status.failureReasons).toEqual([
+      { reason: expect.stringContaining('Cannot be delivered to this number'), count: 1 },
+    ])
+    expect((await memberRow(memberId)).status).toBe('active')
+    const deliveries = await call('GET', `/api/announcements/${announcementId}/deliveries`)
+    expect(deliveries.json.data[0]).toMatchObject({
+      providerMessageId: wamid,
+      providerStatus: 'failed',
+      errorCode: 131026,
+      errorTitle: 'Message undeliverable',
+    })
+  })
+
+  it('shows a send refused with 131026 in plain words too', async () => {
+    const community = await createCommunity()
+    await joinJson((await createInvite(community.id)).code, {
+      name: 'Una',
+      phone: '+4915112345699', // the stand-in refuses numbers ending in 99 with 131026
+    })
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Hello Una', sendAt: new Date(Date.now() + 1000).toISOString() },
+    })
+    const ctx = createExecutionContext()
+    await worker.scheduled(
+      createScheduledController({ cron: '* * * * *', scheduledTime: Date.now() + 120_000 }),
+      env,
+      ctx,
+    )
+    await waitOnExecutionContext(ctx)
+    const status = await eventually(async () => {
+      const json = (await call('GET', `/api/announcements/${created.json.id}`)).json
+      expect(json.deliveries.failed).toBe(1)
+      return json
+    })
+    expect(status.failureReasons).toEqual([
+      { reason: expect.stringContaining('Cannot be delivered to this number'), count: 1 },
+    ])
+  })
+
+  it('a send refused with 131050 ends the subscription; with 131048 it pauses the broadcast', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const stopped = await joinJson(invite.code, { name: 'Vic', phone: '+4915112345694' })
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Hello Vic', sendAt: new Date(Date.now() + 1000).toISOString() },
+    })
+    const ctx = createExecutionContext()
+    await worker.scheduled(
+      createScheduledController({ cron: '* * * * *', scheduledTime: Date.now() + 120_000 }),
+      env,
+      ctx,
+    )
+    await waitOnExecutionContext(ctx)
+    await eventually(async () =>
+      expect(await memberRow(stopped.json.memberId)).toEqual({
+        status: 'left',
+        leave_reason: 'marketing_opt_out',
+      }),
+    )
+    expect((await call('GET', `/api/announcements/${created.json.id}`)).json.pausedAt).toBeNull()
+
+    const limited = await createCommunity()
+    await joinJson((await createInvite(limited.id)).code, { name: 'Wim', phone: '+4915112345693' })
+    const second = await call('POST', `/api/communities/${limited.id}/announcements`, {
+      body: { body: 'Hello Wim', sendAt: new Date(Date.now() + 1000).toISOString() },
+    })
+    const ctx2 = createExecutionContext()
+    await worker.scheduled(
+      createScheduledController({ cron: '* * * * *', scheduledTime: Date.now() + 120_000 }),
+      env,
+      ctx2,
+    )
+    await waitOnExecutionContext(ctx2)
+    await eventually(async () =>
+      expect(
+        (await call('GET', `/api/announcements/${second.json.id}`)).json.pausedAt,
+      ).not.toBeNull(),
+    )
+    // The admins see the pause with its reason, and resume it from the dashboard.
+    const { cookie } = await signIn()
+    const list = await page(`/admin/communities/${limited.id}/announcements?lang=en`, cookie)
+    expect(list.text).toContain('Paused: <bdi>Spam rate limit reached')
+    const resumed = await postForm(`/admin/announcements/${second.json.id}/resume`, cookie, {
+      _csrf: csrfOf(list.text),
+    })
+    expect(resumed.status).toBe(303)
+    expect((await call('GET', `/api/announcements/${second.json.id}`)).json.pausedAt).toBeNull()
+  })
+
+  it('131050 ends the subscription; 131048 pauses the broadcast and tells the admins', async () => {
+    const first = await memberWithDelivery('Ida')
+    await notify(
+      statusNotification(first.wamid, 'failed', first.phone, {
+        code: 131050,
+        title: 'User has stopped marketing messages',
+      }),
+    )
+    await eventually(async () =>
+      expect(await memberRow(first.memberId)).toEqual({
+        status: 'left',
+        leave_reason: 'marketing_opt_out',
+      }),
+    )
+
+    const second = await memberWithDelivery('Jo')
+    await notify(
+      statusNotification(second.wamid, 'failed', second.phone, {
+        code: 131048,
+        title: 'Spam rate limit hit',
+      }),
+    )
+    const paused = await eventually(async () => {
+      const json = (await call('GET', `/api/announcements/${second.announcementId}`)).json
+      expect(json.pausedAt).not.toBeNull()
+      return json
+    })
+    expect(paused.pauseReason).toContain('Spam rate limit')
+    const [event] = await query<{ payload: string }>(
+      `select payload from events where type = 'announcement.paused' and community_id = ?`,
+      second.community.id,
+    )
+    expect(JSON.parse(event!.payload)).toMatchObject({ announcementId: second.announcementId })
+    const resumed = await call('POST', `/api/announcements/${second.announcementId}/resume`)
+    expect(resumed.json).toMatchObject({ pausedAt: null, pauseReason: null })
+  })
+
+  it('130429 sends the message again later, with a new message id', async () => {
+    const { wamid, phone, announcementId } = await memberWithDelivery('Kai')
+    await notify(
+      statusNotification(wamid, 'failed', phone, { code: 130429, title: 'Rate limit hit' }),
+    )
+    await eventually(async () => {
+      const [row] = await query<{ provider_message_id: string; status: string }>(
+        `select d.provider_message_id, d.status from deliveries d join dispatches r on r.id = d.dispatch_id
+         where r.announcement_id = ?`,
+        announcementId,
+      )
+      expect(row).toMatchObject({ status: 'sent' })
+      expect(row!.provider_message_id).not.toBe(wamid)
+    }, 15_000)
+    const json = (await call('GET', `/api/announcements/${announcementId}`)).json
+    expect(json.deliveries).toMatchObject({ sent: 1, queued: 0, undelivered: 0 })
+  })
+})
+
+describe('opting out and in from the chat', () => {
+  it('ends the subscription on any spelling of the keywords, and START brings it back', async () => {
+    for (const word of ['STOP', 'abmelden', 'Austragen', ' Unsubscribe ', 'Stópp']) {
+      const community = await createCommunity()
+      const phone = newPhone()
+      const joined = await joinJson((await createInvite(community.id)).code, { name: 'L', phone })
+      await notify(textNotification(phone, word))
+      await eventually(async () =>
+        expect(await memberRow(joined.json.memberId)).toEqual({
+          status: 'left',
+          leave_reason: 'chat_opt_out',
+        }),
+      )
+      if (word === 'STOP') {
+        await notify(textNotification(phone, 'Start'))
+        await eventually(async () =>
+          expect((await memberRow(joined.json.memberId)).status).toBe('active'),
+        )
+        const [group] = await query<{ n: number }>(
+          `select count(*) as n from group_members gm join groups g on g.id = gm.group_id
+           where gm.member_id = ? and g.kind = 'announcement'`,
+          joined.json.memberId,
+        )
+        expect(group!.n).toBe(1)
+      }
+    }
+  })
+
+  it('follows Meta’s marketing opt-out button and user_preferences', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const phone = newPhone()
+    const joined = await joinJson(invite.code, { name: 'Mo', phone })
+    await notify(buttonNotification(phone, 'Stop promotions'))
+    await eventually(async () =>
+      expect(await memberRow(joined.json.memberId)).toEqual({
+        status: 'left',
+        leave_reason: 'marketing_opt_out',
+      }),
+    )
+    await notify(preferenceNotification(phone, 'resume'))
+    await eventually(async () =>
+      expect((await memberRow(joined.json.memberId)).status).toBe('active'),
+    )
+    await notify(preferenceNotification(phone, 'stop'))
+    await eventually(async () =>
+      expect((await memberRow(joined.json.memberId)).status).toBe('left'),
+    )
+  })
+
+  it('keeps other messages for the admins, once however often Meta delivers them', async () => {
+    const community = await createCommunity()
+    const phone = newPhone()
+    await joinJson((await createInvite(community.id)).code, { name: 'Nia', phone })
+    const message = textNotification(phone, 'Is the run on Sunday still on?\u202E')
+    await notify(message)
+    await notify(message)
+    await notify(textNotification(phone, 'STOP')) // applied after both copies
+    const rows = await eventually(async () => {
+      const found = await query<{ text: string }>(
+        'select text from inbound_messages where community_id = ?',
+        community.id,
+      )
+      expect(found).toHaveLength(1)
+      return found
+    })
+    expect(rows[0]!.text).toBe('Is the run on Sunday still on?')
+    const inbox = await call('GET', `/api/communities/${community.id}/messages`)
+    expect(inbox.json.data).toMatchObject([
+      { memberName: 'Nia', text: 'Is the run on Sunday still on?' },
+    ])
+  })
+})
+
+describe('one number in many communities', () => {
+  it('keeps a message for each community the sender is a member of, past 15 of them', async () => {
+    const phone = newPhone()
+    const ids: string[] = []
+    for (let i = 0; i < 17; i++) {
+      const community = await createCommunity()
+      ids.push(community.id)
+      await query(
+        `insert into members (id, community_id, name, phone, consent, status, join_request_id, joined_at)
+         values (?, ?, 'Xia', ?, 1, 'active', 'jr_none', ?)`,
+        `mem_0000000000000000000000x${String(i).padStart(3, '0')}`.slice(0, 30),
+        community.id,
+        phone,
+        Date.now(),
+      )
+    }
+    await notify(textNotification(phone, 'Hello all of you'))
+    await eventually(async () => {
+      const [row] = await query<{ n: number }>(
+        `select count(*) as n from inbound_messages where community_id in (${ids.map(() => '?').join(',')})`,
+        ...ids,
+      )
+      expect(row!.n).toBe(17)
+    })
+  })
+})
+
+describe('business-initiated confirmation', () => {
+  it('sends the confirmation template at sign-up; its button confirms the number', async () => {
+    const created = await call('POST', '/api/communities', {
+      body: { name: `Button ${crypto.randomUUID()}`, description: 'x', visibility: 'open' },
+    })
+    const phone = newPhone()
+    const joined = await joinJson((await createInvite(created.json.id)).code, {
+      name: 'Ria',
+      phone,
+    })
+    expect(joined.json.status).toBe('unconfirmed')
+    const template = await eventually(async () => {
+      const requests = (await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{
+        body: string
+      }>
+      const found = requests
+        .map((request) => JSON.parse(request.body))
+        .find((message) => message.to === phone && message.type === 'template')
+      expect(found).toBeTruthy()
+      return found
+    })
+    expect(template.template.name).toBe('confirm_signup')
+    const button = template.template.components.find((c: { type: string }) => c.type === 'button')
+    const code = button.parameters[0].payload
+    expect(code).toBe(joined.json.confirmation.code)
+
+    await notify(buttonNotification(phone, 'Ja, anmelden', code))
+    const member = await eventually(async () => {
+      const list = await call('GET', `/api/communities/${created.json.id}/members`)
+      expect(list.json.data).toHaveLength(1)
+      return list.json.data[0]
+    })
+    expect(member.consentRecord.method).toBe('whatsapp_button')
+  })
+
+  it('refuses a code sent from another number', async () => {
+    const created = await call('POST', '/api/communities', {
+      body: { name: `Other ${crypto.randomUUID()}`, description: 'x', visibility: 'open' },
+    })
+    const joined = await joinJson((await createInvite(created.json.id)).code, {
+      name: 'Sam',
+      phone: newPhone(),
+    })
+    await notify(textNotification(newPhone(), `Code: ${joined.json.confirmation.code}`))
+    await notify(textNotification(newPhone(), 'STOP')) // applied after the one above
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect((await call('GET', `/api/communities/${created.json.id}/members`)).json.data).toEqual([])
+  })
+})
