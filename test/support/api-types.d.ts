@@ -105,6 +105,13 @@ export interface paths {
      */
     post: operations['approveJoinRequest']
   }
+  '/api/join-requests/{id}/confirm': {
+    /**
+     * Record consent an admin holds proof of, for a double opt-in sign-up
+     * @description For consent given outside the app (a signed form, say). The consent record’s method is `admin`, its proof the text sent and who sent it. Confirmed sign-ups answer as they are.
+     */
+    post: operations['confirmJoinRequest']
+  }
   '/api/join-requests/{id}/reject': {
     /** Reject a request, optionally with a reason the person sees */
     post: operations['rejectJoinRequest']
@@ -115,6 +122,10 @@ export interface paths {
      * @description Each request is decided on its own; the answer says, per id, whether it worked and why not.
      */
     post: operations['decideJoinRequestsInBulk']
+  }
+  '/api/communities/{id}/messages': {
+    /** What members wrote to the WhatsApp business number (other than commands and codes) */
+    get: operations['listInboundMessages']
   }
   '/api/communities/{id}/members': {
     /** A community’s members, with contact details (admins only) */
@@ -161,6 +172,13 @@ export interface paths {
   '/api/announcements/{id}/cancel': {
     /** Cancel a scheduled announcement (all its future runs) */
     post: operations['cancelAnnouncement']
+  }
+  '/api/announcements/{id}/resume': {
+    /**
+     * Resume a broadcast that WhatsApp’s spam rate limit paused
+     * @description A pause (error 131048) skips the rest of the run; its later runs are sent again once resumed. Resuming one that is not paused changes nothing.
+     */
+    post: operations['resumeAnnouncement']
   }
   '/api/announcements/{id}/send-now': {
     /** Send now: the next cron run (within a minute) sends it. While a run is still sending or stalled, 409 names that run and how to resume or cancel it */
@@ -219,6 +237,11 @@ export interface components {
       visibility: 'open' | 'closed'
       joinQuestions: string[]
       maxGroups: number
+      /**
+       * @description How a sign-up proves consent: `double` asks the owner of the number or address to confirm; `single` takes the form as it is
+       * @enum {string}
+       */
+      consent: 'single' | 'double'
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
@@ -295,6 +318,11 @@ export interface components {
       /** @description Questions a person answers when asking to join a closed community */
       joinQuestions?: string[]
       maxGroups?: number
+      /**
+       * @description `double` (the default): a sign-up counts only once the owner of the number or address confirms it; `single`: the form is enough
+       * @enum {string}
+       */
+      consent?: 'single' | 'double'
     }
     UpdateCommunity: {
       /** @example Berlin Runners */
@@ -316,6 +344,11 @@ export interface components {
       /** @description Questions a person answers when asking to join a closed community */
       joinQuestions?: string[]
       maxGroups?: number
+      /**
+       * @description `double` (the default): a sign-up counts only once the owner of the number or address confirms it; `single`: the form is enough
+       * @enum {string}
+       */
+      consent?: 'single' | 'double'
     }
     Token: {
       /** @example tok_01jd2k3m4n5p6q7r8s9t0vwxyz */
@@ -583,6 +616,18 @@ export interface components {
        * @example 2026-11-24T09:00:00.000Z
        */
       decidedAt: string | null
+      /** @description False while a double opt-in waits for the owner of the number or address */
+      confirmed: boolean
+      /**
+       * Format: date-time
+       * @description When an unconfirmed sign-up is deleted with its contact data
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      confirmExpiresAt: string | null
+    }
+    AdminConfirm: {
+      /** @description What proves the person’s consent, kept as the proof (e.g. “signed form, 28 Nov”) */
+      proof: string
     }
     BulkResult: {
       results: {
@@ -600,6 +645,13 @@ export interface components {
       action: 'approve' | 'reject'
       ids: string[]
       reason?: string
+    }
+    InboundMessage: {
+      id: string
+      memberId: string | null
+      memberName: string | null
+      text: string
+      receivedAt: string
     }
     Member: {
       /** @example mem_01jd2k3m4n5p6q7r8s9t0vwxyz */
@@ -627,7 +679,35 @@ export interface components {
        * @example 2026-11-24T09:00:00.000Z
        */
       endedAt: string | null
+      consentRecord: components['schemas']['ConsentRecord']
+      /**
+       * @description Why the membership ended, when the person said so (or their chat app did)
+       * @enum {string|null}
+       */
+      leaveReason:
+        | 'too_many_messages'
+        | 'not_relevant'
+        | 'joined_by_mistake'
+        | 'other'
+        | 'chat_opt_out'
+        | 'marketing_opt_out'
+        | 'undeliverable'
+        | null
     }
+    ConsentRecord: {
+      /**
+       * Format: date-time
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      confirmedAt: string
+      /**
+       * @description `whatsapp_message`: sent the one-time code from their own WhatsApp; `whatsapp_button`: tapped the confirmation template’s button; `email_link`: confirmed the e-mailed link; `single_opt_in`: the join form alone; `admin`: recorded by an admin
+       * @enum {string}
+       */
+      method: 'whatsapp_message' | 'whatsapp_button' | 'email_link' | 'single_opt_in' | 'admin'
+      /** @description The WhatsApp message id (wamid) or the confirmation link’s id */
+      proofId: string | null
+    } | null
     Leaderboard: {
       data: {
         rank: number
@@ -643,6 +723,7 @@ export interface components {
       title: string
       description: string
       code: string | null
+      minRetentionDays: number
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
@@ -656,6 +737,8 @@ export interface components {
       description?: string
       /** @description A voucher code shown to whoever earns it */
       code?: string
+      /** @description Referred members count only once they have stayed this many days (credited by the daily job); 0 or absent: at once */
+      minRetentionDays?: number
     }
     Reward: {
       id: string
@@ -712,7 +795,29 @@ export interface components {
         unknown: number
         /** @description Not sent because the run was cancelled */
         cancelled: number
+        /** @description Reported delivered by WhatsApp (read messages count as delivered too) */
+        delivered: number
+        /** @description Reported read by WhatsApp */
+        read: number
+        /** @description Accepted, then reported failed by WhatsApp */
+        undelivered: number
       }
+      /** @description Delivery and read rates over all runs */
+      rates: {
+        /** @description delivered / sent */
+        delivered: number | null
+        /** @description read / sent */
+        read: number | null
+        /** @description (failed + undelivered) / (sent + failed) */
+        failed: number | null
+      }
+      /**
+       * Format: date-time
+       * @description When WhatsApp’s spam rate limit (131048) paused this broadcast: nothing more is sent
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      pausedAt: string | null
+      pauseReason: string | null
       runs: {
         id: string
         /**
@@ -746,6 +851,12 @@ export interface components {
         unknown: number
         /** @description Not sent because the run was cancelled */
         cancelled: number
+        /** @description Reported delivered by WhatsApp (read messages count as delivered too) */
+        delivered: number
+        /** @description Reported read by WhatsApp */
+        read: number
+        /** @description Accepted, then reported failed by WhatsApp */
+        undelivered: number
       }[]
       failureReasons: {
         reason: string | null
@@ -806,7 +917,17 @@ export interface components {
       attempts: number
       /** @description A short fixed reason, never what the channel answered */
       lastError: string | null
+      /** @description The WhatsApp message id (wamid) */
       providerMessageId: string | null
+      /**
+       * @description The last status WhatsApp reported; it only moves forward
+       * @enum {string|null}
+       */
+      providerStatus: 'sent' | 'delivered' | 'read' | 'failed' | null
+      /** @description Meta’s error code of a failure */
+      errorCode: number | null
+      /** @description Meta’s title of that error */
+      errorTitle: string | null
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
@@ -836,7 +957,9 @@ export interface components {
         | 'join.rejected'
         | 'member.joined'
         | 'member.left'
+        | 'member.confirmation_requested'
         | 'reward.earned'
+        | 'announcement.paused'
         | '*'
       )[]
       /** @description Only this community’s events; owners may leave it out for all */
@@ -2127,6 +2250,60 @@ export interface operations {
       }
     }
   }
+  /**
+   * Record consent an admin holds proof of, for a double opt-in sign-up
+   * @description For consent given outside the app (a signed form, say). The consent record’s method is `admin`, its proof the text sent and who sent it. Confirmed sign-ups answer as they are.
+   */
+  confirmJoinRequest: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AdminConfirm']
+      }
+    }
+    responses: {
+      /** @description The confirmed request */
+      200: {
+        content: {
+          'application/json': components['schemas']['JoinRequest']
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or an unknown or revoked one */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the role or scope for this */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such resource */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request conflicts with the current state or a limit */
+      409: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
   /** Reject a request, optionally with a reason the person sees */
   rejectJoinRequest: {
     parameters: {
@@ -2241,6 +2418,55 @@ export interface operations {
       }
       /** @description The body is not JSON */
       415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  /** What members wrote to the WhatsApp business number (other than commands and codes) */
+  listInboundMessages: {
+    parameters: {
+      query?: {
+        /** @description Items per page (1-100) */
+        limit?: number
+        /** @description The `nextCursor` of the previous page */
+        cursor?: string
+      }
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description A page of messages, newest first */
+      200: {
+        content: {
+          'application/json': {
+            data: components['schemas']['InboundMessage'][]
+            nextCursor: string | null
+          }
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or an unknown or revoked one */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the role or scope for this */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such resource */
+      404: {
         content: {
           'application/problem+json': components['schemas']['Problem']
         }
@@ -2857,6 +3083,49 @@ export interface operations {
       }
       /** @description The request conflicts with the current state or a limit */
       409: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  /**
+   * Resume a broadcast that WhatsApp’s spam rate limit paused
+   * @description A pause (error 131048) skips the rest of the run; its later runs are sent again once resumed. Resuming one that is not paused changes nothing.
+   */
+  resumeAnnouncement: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The announcement */
+      200: {
+        content: {
+          'application/json': components['schemas']['Announcement']
+        }
+      }
+      /** @description The request is malformed or fails validation */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No token, or an unknown or revoked one */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The token lacks the role or scope for this */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such resource */
+      404: {
         content: {
           'application/problem+json': components['schemas']['Problem']
         }

@@ -79,7 +79,15 @@ describe('a client generated from the OpenAPI document', () => {
       body: { name: 'Tess Typed', phone: '+4915112345678', answers: ['Tools'], consent: true },
     })
     expect(joined.response.status).toBe(201)
-    expect(joined.data).toMatchObject({ status: 'pending', memberId: null })
+    // New communities ask for double opt-in: the sign-up waits for proof of consent, here one
+    // the admin holds (a signed paper form).
+    expect(joined.data).toMatchObject({ status: 'unconfirmed', memberId: null })
+    const confirmed = await api.POST('/api/join-requests/{id}/confirm', {
+      params: { path: { id: joined.data!.joinRequestId } },
+      body: { proof: 'Signed form at the workshop, 29 Nov' },
+    })
+    expect(confirmed.response.status).toBe(200)
+    expect(confirmed.data).toMatchObject({ status: 'pending' })
     const again = await visitor.POST('/i/{code}/join', {
       params: { path: { code: invite.data!.code } },
       body: { name: 'Tess Typed', phone: '+4915112345678', answers: ['Tools'], consent: true },
