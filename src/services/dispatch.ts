@@ -853,7 +853,7 @@ export async function reconcileRun(
   return result
 }
 
-/** Webhook deliveries re-enqueued, resent or settled per kind and cron run (ids stay unbound). */
+/** Webhook deliveries re-enqueued, resent or settled per kind and cron run. */
 const RECONCILE_EVENT_ROWS = 90
 
 export interface ReconciledEvents {
