@@ -164,5 +164,9 @@ describe('consent and hearing back, the whole loop over WhatsApp', () => {
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect((await announcementStatus(third)).deliveries.sent).toBe(0)
     expect(await sentTo(phone)).toHaveLength(sendsBefore)
+
+    // 6. The funnel counts the sign-up, its confirmation (once, despite the replay) and the join.
+    const stats = await call('GET', `/api/invites/${invite.id}/stats`)
+    expect(stats.json.totals).toMatchObject({ joinRequests: 1, confirmations: 1, joins: 1 })
   })
 })
