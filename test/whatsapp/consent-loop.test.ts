@@ -1,12 +1,16 @@
-import {
-  createExecutionContext,
-  createScheduledController,
-  waitOnExecutionContext,
-} from 'cloudflare:test'
-import { env, exports } from 'cloudflare:workers'
+import { exports } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import worker from '../../src/index'
-import { BASE, call, createInvite, eventually, joinJson, newPhone, query } from '../worker/helpers'
+import {
+  BASE,
+  call,
+  createInvite,
+  eventually,
+  joinJson,
+  newPhone,
+  query,
+  runCron,
+} from '../worker/helpers'
 import {
   hubSignature,
   statusNotification,
@@ -14,16 +18,6 @@ import {
 } from '../support/whatsapp-notifications'
 
 const fake = inject('fakeServicesUrl')
-
-async function runCron(at: Date) {
-  const ctx = createExecutionContext()
-  await worker.scheduled(
-    createScheduledController({ cron: '* * * * *', scheduledTime: at }),
-    env,
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
-}
 
 /** What the Cloud API stand-in received for one number: sends and replies. */
 async function sentTo(phone: string) {
