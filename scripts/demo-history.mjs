@@ -1,6 +1,6 @@
 // Sixty days of demo history for the two demo communities, as SQL: visits by channel and country
-// (QR scans and link clicks) in the daily rollups, join requests and joins, approvals, members who
-// left again, referrals with a leaderboard and rewards, and past announcements with deliveries.
+// (QR scans and link clicks) in the daily rollups, sign-ups, double opt-in confirmations and
+// joins, approvals, members who left again, referrals with a leaderboard and rewards, and past announcements with deliveries.
 //
 // Deterministic: every figure comes from a seeded generator keyed by the calendar day and the
 // link, so the same day always gets the same history. Loaded once: every statement only inserts
@@ -218,6 +218,7 @@ export function demoHistorySql(now = new Date()) {
         link: 0,
         bots: 0,
         requests: 0,
+        confirmations: 0,
         joins: 0,
         leaves: 0,
         left7: 0,
@@ -271,8 +272,20 @@ export function demoHistorySql(now = new Date()) {
         const name = `${FIRST_NAMES[Math.floor(rand() * FIRST_NAMES.length)]} ${INITIALS[Math.floor(rand() * INITIALS.length)]}.`
         const phone = `+49151${String(10_000_000 + Math.floor(rand() * 89_999_999))}`
         const requestId = id('jr', at, rand)
+        // Double opt-in: the person confirms by sending the prefilled WhatsApp message a few
+        // minutes later (its own generator, so the rest of the history stays as it was); about
+        // one in ten others signs up too but never confirms, and their sign-up expires.
+        const consent = random(`${requestId}|confirm`)
+        const confirmedAt = Math.min(at + Math.floor(consent() * 40 * 60_000), now.getTime())
+        if (consent() < 0.1) row.requests += 1
+        const confirmRow = rollup(link.id, link.community, utcDay(confirmedAt), country)
+        confirmRow.confirmations += 1
         const decidedAt =
-          outcome === 'pending' ? null : closed ? at + Math.floor(rand() * 20 * 3_600_000) : at
+          outcome === 'pending'
+            ? null
+            : closed
+              ? Math.max(confirmedAt, at + Math.floor(rand() * 20 * 3_600_000))
+              : confirmedAt
         const memberId = outcome === 'approved' ? id('mem', decidedAt, rand) : null
         const answers = closed ? ANSWERS[Math.floor(rand() * ANSWERS.length)] : []
         row.requests += 1
@@ -292,6 +305,7 @@ export function demoHistorySql(now = new Date()) {
           memberId,
           at,
           decidedAt,
+          confirmedAt,
         ])
         if (!memberId) continue
         // Joins count on the day of the decision, as the Worker counts them.
@@ -320,6 +334,7 @@ export function demoHistorySql(now = new Date()) {
           link.referrer ?? null,
           decidedAt,
           endedAt,
+          confirmedAt,
         ])
         if (status === 'active') {
           const announcementGroup =
@@ -417,6 +432,7 @@ export function demoHistorySql(now = new Date()) {
         'link_visits',
         'bot_visits',
         'join_requests',
+        'confirmations',
         'joins',
         'leaves',
         'left_within_7_days',
@@ -433,6 +449,7 @@ export function demoHistorySql(now = new Date()) {
         r.link,
         r.bots,
         r.requests,
+        r.confirmations,
         r.joins,
         r.leaves,
         r.left7,
@@ -458,6 +475,9 @@ export function demoHistorySql(now = new Date()) {
         'member_id',
         'created_at',
         'decided_at',
+        'confirmed_at',
+        'consent_method',
+        'consent_proof',
       ],
       requests.map(
         ([
@@ -476,6 +496,7 @@ export function demoHistorySql(now = new Date()) {
           mem,
           at,
           decided,
+          confirmed,
         ]) => [
           rid,
           cmt,
@@ -493,6 +514,9 @@ export function demoHistorySql(now = new Date()) {
           mem,
           at,
           decided,
+          confirmed,
+          'whatsapp_message',
+          `wamid.demo-${rid}`,
         ],
       ),
     ),
@@ -511,8 +535,11 @@ export function demoHistorySql(now = new Date()) {
         'referral_count',
         'joined_at',
         'ended_at',
+        'confirmed_at',
+        'consent_method',
+        'consent_proof',
       ],
-      members.map(([mid, cmt, name, phone, status, rid, inv, ref, joined, ended]) => [
+      members.map(([mid, cmt, name, phone, status, rid, inv, ref, joined, ended, confirmed]) => [
         mid,
         cmt,
         name,
@@ -525,6 +552,9 @@ export function demoHistorySql(now = new Date()) {
         0,
         joined,
         ended,
+        confirmed,
+        'whatsapp_message',
+        `wamid.demo-${rid}`,
       ]),
     ),
     ...inserts('group_members', ['group_id', 'member_id', 'joined_at'], groupMembers),

@@ -278,6 +278,9 @@ export const inviteDailyStats = sqliteTable(
     linkVisits: integer('link_visits').notNull().default(0),
     botVisits: integer('bot_visits').notNull().default(0),
     joinRequests: integer('join_requests').notNull().default(0),
+    // Sign-ups whose owner confirmed them (double opt-in), counted on the day and link of the
+    // confirmation; a single opt-in sign-up counts as confirmed when it is made.
+    confirmations: integer('confirmations').notNull().default(0),
     joins: integer('joins').notNull().default(0),
     // Of the people who joined on this day (a cohort): how many have left or been removed since,
     // and how many of those within 7 and within 30 days of joining. Retention reads these.

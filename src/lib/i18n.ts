@@ -279,6 +279,7 @@ const dashboardDe = {
   stayed7Days: 'Nach 7 Tagen noch dabei',
   stayed30Days: 'Nach 30 Tagen noch dabei',
   leftStep: 'Wieder ausgetreten',
+  confirmedStep: 'Bestätigt',
   joinsOldEnough: (days: number) => `Beitritte vor mindestens ${days} Tagen`,
   retentionNote: (n: string, days: number) =>
     `Gezählt über ${n} Beitritte, die mindestens ${days} Tage zurückliegen.`,
@@ -507,6 +508,7 @@ const dashboardEn: Words = {
   stayed7Days: 'Still a member after 7 days',
   stayed30Days: 'Still a member after 30 days',
   leftStep: 'Left again',
+  confirmedStep: 'Confirmed',
   joinsOldEnough: (days) => `Joins at least ${days} days ago`,
   retentionNote: (n, days) => `Counted over ${n} joins at least ${days} days ago.`,
   shareOfKept: (share, base, drop) => `${share} of “${base}” · drop-off ${drop}`,

@@ -26,7 +26,13 @@ const figures = {
   scans: z.number().int().describe('Visits that came from the QR code'),
   clicks: z.number().int().describe('Visits that came from the link'),
   botVisits: z.number().int().describe('Crawlers and link-preview fetchers, reported apart'),
-  joinRequests: z.number().int(),
+  joinRequests: z.number().int().describe('Sign-ups (join requests), confirmed or not'),
+  confirmations: z
+    .number()
+    .int()
+    .describe(
+      'Sign-ups confirmed by their owner (double opt-in), on the day of the confirmation; single opt-in sign-ups count as confirmed when made',
+    ),
   joins: z.number().int(),
   conversionRate: z.number().describe('joins / uniqueVisitors'),
 }

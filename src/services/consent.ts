@@ -4,6 +4,7 @@ import { joinRequests, type ConsentMethod, type JoinRequest } from '../db/schema
 import { sha256Hex } from '../lib/crypto'
 import { ApiError } from '../lib/errors'
 import { newId } from '../lib/ids'
+import { utcDay } from '../lib/time'
 import { verifyToken } from '../lib/signing'
 import { CONFIRM_PURPOSE, confirmCodeHash } from '../lib/confirm-codes'
 import { approveJoinRequest, getJoinTarget } from './joining'
@@ -73,7 +74,20 @@ export async function confirmJoinRequest(
   if (request.confirmExpiresAt! <= now) return { outcome: 'expired' }
   const client = db.$client
   const nowMs = now.getTime()
-  const [marked] = await client.batch<{ id: string }>([
+  const [, marked] = await client.batch<{ id: string }>([
+    // The confirmation counts in the daily rollups on the day it happens, on the sign-up's link
+    // and country: the same rule as joins (counted when the membership begins), so in an open
+    // community "confirmed" and "joined" land on the same day and "joined" never outgrows
+    // "confirmed". It runs before the update below under the same condition, in one batch
+    // (a transaction), so a confirmation counts exactly once.
+    client
+      .prepare(
+        `insert into invite_daily_stats (invite_id, community_id, day, country, confirmations)
+         select ?2, ?3, ?4, ?5, 1 where ?2 is not null
+           and exists (select 1 from join_requests where id = ?1 and confirmed_at is null and status = 'pending')
+         on conflict (invite_id, day, country) do update set confirmations = confirmations + 1`,
+      )
+      .bind(request.id, request.inviteId, request.communityId, utcDay(now), request.country),
     client
       .prepare(
         `update join_requests set confirmed_at = ?2, consent_method = ?3, consent_proof = ?4, confirm_code_hash = null

@@ -567,10 +567,15 @@ function signUpStatements(
         `update invites set uses = uses + 1, updated_at = ?3 where id = ?2 and exists (select 1 from join_requests where id = ?1)`,
       )
       .bind(request.id, request.inviteId, nowMs),
-    rollupStatement(client, request, now, 'join_requests', {
-      table: 'join_requests',
-      id: request.id,
-    }),
+    // A single opt-in sign-up is confirmed as it is made; a double opt-in one when its owner
+    // confirms it (services/consent.ts).
+    rollupStatement(
+      client,
+      request,
+      now,
+      request.confirmExpiresAt === null ? ['join_requests', 'confirmations'] : ['join_requests'],
+      { table: 'join_requests', id: request.id },
+    ),
   ]
   // An unconfirmed request reaches the admins when it is confirmed (see services/consent.ts).
   if (!options.open && options.announce) {
@@ -659,7 +664,7 @@ function membershipStatements(
         `insert into invite_codes (code, invite_id, created_at) select ?2, ?3, ?4 where ${memberExists}`,
       )
       .bind(memberId, referralCode, referralInviteId, nowMs),
-    rollupStatement(client, request, now, 'joins', { table: 'members', id: memberId }),
+    rollupStatement(client, request, now, ['joins'], { table: 'members', id: memberId }),
     client
       .prepare(
         `insert into events (id, type, community_id, payload, created_at)
@@ -730,19 +735,20 @@ function referralStatements(
   ]
 }
 
-/** Adds one to a daily rollup column of the request's link, if the guarding row exists. */
+/** Adds one to daily rollup columns of the request's link, if the guarding row exists. */
 function rollupStatement(
   client: D1Database,
   request: JoinRequest,
   now: Date,
-  column: 'join_requests' | 'joins',
+  columns: ('join_requests' | 'confirmations' | 'joins')[],
   guard: { table: 'members' | 'join_requests'; id: string },
 ): D1PreparedStatement {
   return client
     .prepare(
-      `insert into invite_daily_stats (invite_id, community_id, day, country, ${column})
-       select ?1, ?2, ?3, ?4, 1 where ?1 is not null and exists (select 1 from ${guard.table} where id = ?5)
-       on conflict (invite_id, day, country) do update set ${column} = ${column} + 1`,
+      `insert into invite_daily_stats (invite_id, community_id, day, country, ${columns.join(', ')})
+       select ?1, ?2, ?3, ?4, ${columns.map(() => '1').join(', ')}
+       where ?1 is not null and exists (select 1 from ${guard.table} where id = ?5)
+       on conflict (invite_id, day, country) do update set ${columns.map((c) => `${c} = ${c} + 1`).join(', ')}`,
     )
     .bind(request.inviteId, request.communityId, utcDay(now), request.country, guard.id)
 }

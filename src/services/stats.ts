@@ -18,6 +18,7 @@ export interface Figures {
   clicks: number
   botVisits: number
   joinRequests: number
+  confirmations: number
   joins: number
   conversionRate: number
 }
@@ -29,6 +30,7 @@ const measures = {
   clicks: sql<number>`coalesce(sum(${inviteDailyStats.linkVisits}), 0)`,
   botVisits: sql<number>`coalesce(sum(${inviteDailyStats.botVisits}), 0)`,
   joinRequests: sql<number>`coalesce(sum(${inviteDailyStats.joinRequests}), 0)`,
+  confirmations: sql<number>`coalesce(sum(${inviteDailyStats.confirmations}), 0)`,
   joins: sql<number>`coalesce(sum(${inviteDailyStats.joins}), 0)`,
 }
 
@@ -94,9 +96,19 @@ export async function getStats(db: Database, scope: StatsScope, range: StatsRang
       clicks: sum.clicks + row.clicks,
       botVisits: sum.botVisits + row.botVisits,
       joinRequests: sum.joinRequests + row.joinRequests,
+      confirmations: sum.confirmations + row.confirmations,
       joins: sum.joins + row.joins,
     }),
-    { visits: 0, uniqueVisitors: 0, scans: 0, clicks: 0, botVisits: 0, joinRequests: 0, joins: 0 },
+    {
+      visits: 0,
+      uniqueVisitors: 0,
+      scans: 0,
+      clicks: 0,
+      botVisits: 0,
+      joinRequests: 0,
+      confirmations: 0,
+      joins: 0,
+    },
   )
   return {
     ...range,
@@ -129,6 +141,8 @@ export interface FunnelFigures {
   scans: number
   clicks: number
   joinRequests: number
+  /** Sign-ups confirmed by their owner (double opt-in); single opt-in ones count at sign-up. */
+  confirmations: number
   joins: number
   leaves: number
   /** Joins at least 7 days before today, and how many of them stayed 7 days. */
@@ -148,6 +162,7 @@ function funnelMeasures(today: string) {
     scans: sql<number>`coalesce(sum(${d.qrVisits}), 0)`.as('f_scans'),
     clicks: sql<number>`coalesce(sum(${d.linkVisits}), 0)`.as('f_clicks'),
     joinRequests: sql<number>`coalesce(sum(${d.joinRequests}), 0)`.as('f_join_requests'),
+    confirmations: sql<number>`coalesce(sum(${d.confirmations}), 0)`.as('f_confirmations'),
     joins: sql<number>`coalesce(sum(${d.joins}), 0)`.as('f_joins'),
     leaves: sql<number>`coalesce(sum(${d.leaves}), 0)`.as('f_leaves'),
     joinedAtLeast7DaysAgo:
@@ -204,6 +219,7 @@ export interface DayFigures {
   scans: number
   clicks: number
   joinRequests: number
+  confirmations: number
   joins: number
 }
 
@@ -233,15 +249,16 @@ export async function getDashboardStats(
     'communityId' in scope
       ? await db.batch([queries.total, queries.byDay, queries.byInvite, queries.byInviteAndDay])
       : [...(await db.batch([queries.total, queries.byDay])), [], []]
-  const zero = { visits: 0, scans: 0, clicks: 0, joinRequests: 0, joins: 0 }
+  const zero = { visits: 0, scans: 0, clicks: 0, joinRequests: 0, confirmations: 0, joins: 0 }
   const days = fillDays<DayFigures>(
     range.days,
-    byDay.map(({ day, visits, scans, clicks, joinRequests, joins }) => ({
+    byDay.map(({ day, visits, scans, clicks, joinRequests, confirmations, joins }) => ({
       day,
       visits,
       scans,
       clicks,
       joinRequests,
+      confirmations,
       joins,
     })),
     zero,
@@ -267,10 +284,12 @@ export async function getDashboardStats(
 
 /** The figures of every day as CSV rows, for a spreadsheet. */
 export function statsCsv(days: DayFigures[]): string {
-  const header = 'day,visits,qr_scans,link_clicks,join_requests,joins'
+  const header = 'day,visits,qr_scans,link_clicks,join_requests,confirmed,joins'
   return [
     header,
-    ...days.map((d) => [d.day, d.visits, d.scans, d.clicks, d.joinRequests, d.joins].join(',')),
+    ...days.map((d) =>
+      [d.day, d.visits, d.scans, d.clicks, d.joinRequests, d.confirmations, d.joins].join(','),
+    ),
   ].join('\r\n')
 }
 

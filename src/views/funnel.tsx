@@ -5,8 +5,7 @@ import { percent, words } from './dashboard'
 
 /**
  * One step of the funnel. `base` is what the step is measured against: the step before it, or,
- * for retention, the joins old enough to tell. Adding a step (say "confirmed", between joined and
- * retention) is one more entry in `funnelSteps`.
+ * for retention, the joins old enough to tell. Adding a step is one more entry in `funnelSteps`.
  */
 export interface FunnelStep {
   key: string
@@ -36,10 +35,16 @@ export function funnelSteps(lang: Lang, f: FunnelFigures): FunnelStep[] {
       base: { value: f.visits, label: t.visits },
     },
     {
+      key: 'confirmations',
+      label: t.confirmedStep,
+      value: f.confirmations,
+      base: { value: f.joinRequests, label: t.requests },
+    },
+    {
       key: 'joins',
       label: t.joins,
       value: f.joins,
-      base: { value: f.joinRequests, label: t.requests },
+      base: { value: f.confirmations, label: t.confirmedStep },
     },
     {
       key: 'stayed7Days',

@@ -1,8 +1,3 @@
-import {
-  createExecutionContext,
-  createScheduledController,
-  waitOnExecutionContext,
-} from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { Webhook } from 'standardwebhooks'
 import { describe, expect, inject, it } from 'vitest'
@@ -20,21 +15,12 @@ import {
   joinJson,
   newPhone,
   query,
+  runCron,
 } from '../worker/helpers'
 
 const HUMAN = 'human-token' // passes the Turnstile stand-in
 const SECRET = 'whsec_dGVzdC1kZWxpdmVyeS1zZWNyZXQtMDEyMzQ1Njc4OQ=='
 const fake = inject('fakeServicesUrl')
-
-async function runCron(at: Date) {
-  const ctx = createExecutionContext()
-  await worker.scheduled(
-    createScheduledController({ cron: '* * * * *', scheduledTime: at }),
-    env,
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
-}
 
 interface Received {
   path: string

@@ -1,9 +1,3 @@
-import {
-  createExecutionContext,
-  createScheduledController,
-  waitOnExecutionContext,
-} from 'cloudflare:test'
-import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest'
 import worker from '../../src/index'
 import { signIn, page } from '../worker/dashboard-helpers'
@@ -15,22 +9,13 @@ import {
   joinJson,
   newPhone,
   query,
+  runCron,
 } from '../worker/helpers'
 
 const HUMAN = 'human-token' // passes the Turnstile stand-in
 const fake = inject('fakeServicesUrl')
 // Parts of what the misbehaving stand-in endpoints answer (LEAKY_BODY in fake-services.ts).
 const LEAKED = ['ASIA-LEAKED-KEY-7f3e', 'leaked-session-token-91ab']
-
-async function runCron(at: Date) {
-  const ctx = createExecutionContext()
-  await worker.scheduled(
-    createScheduledController({ cron: '* * * * *', scheduledTime: at }),
-    env,
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
-}
 
 async function requestsTo(path: string): Promise<unknown[]> {
   return (await (await fetch(`${fake}/__requests?path=${path}`)).json()) as unknown[]

@@ -1,8 +1,3 @@
-import {
-  createExecutionContext,
-  createScheduledController,
-  waitOnExecutionContext,
-} from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import worker from '../../src/index'
@@ -22,21 +17,12 @@ import {
   eventually,
   expectProblem,
   query,
+  runCron,
 } from '../worker/helpers'
 import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
 
 const fake = inject('fakeServicesUrl')
 const MINUTE = 60_000
-
-async function runCron(at: Date) {
-  const ctx = createExecutionContext()
-  await worker.scheduled(
-    createScheduledController({ cron: '* * * * *', scheduledTime: at }),
-    env,
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
-}
 
 /** A community of `count` active members, written straight into D1 (joining 1,000 takes long). */
 async function communityOf(count: number) {

@@ -528,7 +528,10 @@ export interface components {
         clicks: number
         /** @description Crawlers and link-preview fetchers, reported apart */
         botVisits: number
+        /** @description Sign-ups (join requests), confirmed or not */
         joinRequests: number
+        /** @description Sign-ups confirmed by their owner (double opt-in), on the day of the confirmation; single opt-in sign-ups count as confirmed when made */
+        confirmations: number
         joins: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
@@ -545,7 +548,10 @@ export interface components {
         clicks: number
         /** @description Crawlers and link-preview fetchers, reported apart */
         botVisits: number
+        /** @description Sign-ups (join requests), confirmed or not */
         joinRequests: number
+        /** @description Sign-ups confirmed by their owner (double opt-in), on the day of the confirmation; single opt-in sign-ups count as confirmed when made */
+        confirmations: number
         joins: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
@@ -562,7 +568,10 @@ export interface components {
         clicks: number
         /** @description Crawlers and link-preview fetchers, reported apart */
         botVisits: number
+        /** @description Sign-ups (join requests), confirmed or not */
         joinRequests: number
+        /** @description Sign-ups confirmed by their owner (double opt-in), on the day of the confirmation; single opt-in sign-ups count as confirmed when made */
+        confirmations: number
         joins: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
@@ -580,7 +589,10 @@ export interface components {
         clicks: number
         /** @description Crawlers and link-preview fetchers, reported apart */
         botVisits: number
+        /** @description Sign-ups (join requests), confirmed or not */
         joinRequests: number
+        /** @description Sign-ups confirmed by their owner (double opt-in), on the day of the confirmation; single opt-in sign-ups count as confirmed when made */
+        confirmations: number
         joins: number
         /** @description joins / uniqueVisitors */
         conversionRate: number

@@ -100,6 +100,16 @@ describe('the demo a newcomer sees', () => {
     expect(agree!.joins).toBe(agree!.members)
     expect(agree!.leaves).toBe(agree!.ended)
     expect(agree!.ended).toBeGreaterThan(5)
+    // Double opt-in: the confirmations counted match the confirmed sign-ups, and some never
+    // confirmed.
+    const [consent] = rows<{ signUps: number; confirmations: number; confirmed: number }>(
+      `select (select sum(join_requests) from invite_daily_stats) as signUps,
+         (select sum(confirmations) from invite_daily_stats) as confirmations,
+         (select count(*) from join_requests where confirmed_at is not null) as confirmed`,
+    )
+    expect(consent!.confirmations).toBe(consent!.confirmed)
+    expect(consent!.signUps).toBeGreaterThan(consent!.confirmations)
+    expect(consent!.confirmations).toBeGreaterThan(agree!.joins)
     const [groups] = rows<{ wrong: number }>(
       `select count(*) as wrong from groups g
        where member_count <> (select count(*) from group_members where group_id = g.id)`,

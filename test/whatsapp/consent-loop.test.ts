@@ -1,12 +1,16 @@
-import {
-  createExecutionContext,
-  createScheduledController,
-  waitOnExecutionContext,
-} from 'cloudflare:test'
-import { env, exports } from 'cloudflare:workers'
+import { exports } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import worker from '../../src/index'
-import { BASE, call, createInvite, eventually, joinJson, newPhone, query } from '../worker/helpers'
+import {
+  BASE,
+  call,
+  createInvite,
+  eventually,
+  joinJson,
+  newPhone,
+  query,
+  runCron,
+} from '../worker/helpers'
 import {
   hubSignature,
   statusNotification,
@@ -14,16 +18,6 @@ import {
 } from '../support/whatsapp-notifications'
 
 const fake = inject('fakeServicesUrl')
-
-async function runCron(at: Date) {
-  const ctx = createExecutionContext()
-  await worker.scheduled(
-    createScheduledController({ cron: '* * * * *', scheduledTime: at }),
-    env,
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
-}
 
 /** What the Cloud API stand-in received for one number: sends and replies. */
 async function sentTo(phone: string) {
@@ -164,5 +158,9 @@ describe('consent and hearing back, the whole loop over WhatsApp', () => {
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect((await announcementStatus(third)).deliveries.sent).toBe(0)
     expect(await sentTo(phone)).toHaveLength(sendsBefore)
+
+    // 6. The funnel counts the sign-up, its confirmation (once, despite the replay) and the join.
+    const stats = await call('GET', `/api/invites/${invite.id}/stats`)
+    expect(stats.json.totals).toMatchObject({ joinRequests: 1, confirmations: 1, joins: 1 })
   })
 })

@@ -16,6 +16,7 @@ import {
   joinJson,
   newPhone,
   query,
+  runCron,
 } from '../worker/helpers'
 import {
   buttonNotification,
@@ -66,13 +67,7 @@ async function memberWithDelivery(name = 'Hanna') {
   const created = await call('POST', `/api/communities/${community.id}/announcements`, {
     body: { body: `Hello ${name}`, sendAt: new Date(Date.now() + 1000).toISOString() },
   })
-  const ctx = createExecutionContext()
-  await worker.scheduled(
-    createScheduledController({ cron: '* * * * *', scheduledTime: Date.now() + 120_000 }),
-    env,
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
+  await runCron(Date.now() + 120_000)
   const wamid = await eventually(async () => {
     const [row] = await query<{ provider_message_id: string | null }>(
       `select d.provider_message_id from deliveries d join dispatches r on r.id = d.dispatch_id

@@ -1,11 +1,4 @@
-import {
-  createExecutionContext,
-  createScheduledController,
-  waitOnExecutionContext,
-} from 'cloudflare:test'
-import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import worker from '../../src/index'
 import {
   call,
   createCommunity,
@@ -14,6 +7,7 @@ import {
   joinJson,
   newPhone,
   query,
+  runCron,
   visit,
 } from './helpers'
 import { csrfOf, page, post, signIn } from './dashboard-helpers'
@@ -38,12 +32,6 @@ async function eventsOf(communityId: string) {
     'select type, payload from events where community_id = ? order by id',
     communityId,
   )
-}
-
-async function runCron(scheduledTime: number) {
-  const ctx = createExecutionContext()
-  await worker.scheduled(createScheduledController({ cron: '* * * * *', scheduledTime }), env, ctx)
-  await waitOnExecutionContext(ctx)
 }
 
 describe('double opt-in', () => {

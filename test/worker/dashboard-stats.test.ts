@@ -6,7 +6,7 @@ import { findInviteByCode } from '../../src/services/invites'
 import { endMembership, join } from '../../src/services/joining'
 import { getDashboardStats } from '../../src/services/stats'
 import { DailyChart } from '../../src/views/chart'
-import { createCommunity, createInvite, newPhone, query, visit } from './helpers'
+import { call, createCommunity, createInvite, joinJson, newPhone, query, visit } from './helpers'
 import { page, signIn } from './dashboard-helpers'
 
 const db = () => createDb(env.DB)
@@ -192,10 +192,10 @@ describe('period, time zone and CSV', () => {
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8')
     expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename=".+\.csv"/)
     const lines = csv.text.split('\r\n')
-    expect(lines[0]).toBe('day,visits,qr_scans,link_clicks,join_requests,joins')
+    expect(lines[0]).toBe('day,visits,qr_scans,link_clicks,join_requests,confirmed,joins')
     expect(lines).toHaveLength(8)
-    expect(lines).toContain(`${addDays(today, -2)},0,0,0,1,1`)
-    expect(lines.at(-1)).toBe(`${today},0,0,0,0,0`)
+    expect(lines).toContain(`${addDays(today, -2)},0,0,0,1,1,1`)
+    expect(lines.at(-1)).toBe(`${today},0,0,0,0,0,0`)
     const linkCsv = await page(`/admin/links/${invite.id}/stats.csv?period=30`, cookie)
     expect(linkCsv.text.split('\r\n')).toHaveLength(31)
   })
@@ -231,6 +231,7 @@ describe('the funnel', () => {
     expect(steps).toEqual([
       'Visits: 0',
       'Join requests: 5',
+      'Confirmed: 5',
       'Joins: 5',
       'Still a member after 7 days: 3',
       'Still a member after 30 days: 1',
@@ -239,6 +240,89 @@ describe('the funnel', () => {
     expect(funnel).toContain('75% of “Joins at least 7 days ago” · drop-off 25%')
     expect(funnel).toContain('33.3% of “Joins at least 30 days ago” · drop-off 66.7%')
     expect(funnel).toContain('Counted over 3 joins at least 30 days ago.')
+  })
+
+  it('shows the confirmed step of a double opt-in, with the drop-off on each side', async () => {
+    const created = await call('POST', '/api/communities', {
+      body: { name: 'Confirm Club', description: 'x', visibility: 'closed', consent: 'double' },
+    })
+    const community = created.json as { id: string }
+    const invite = await createInvite(community.id, { label: 'Stand' })
+    const ids: string[] = []
+    for (const name of ['Ann', 'Ben', 'Cy'])
+      ids.push((await joinJson(invite.code, { name, phone: newPhone() })).json.joinRequestId)
+    for (const id of ids.slice(0, 2))
+      await call('POST', `/api/join-requests/${id}/confirm`, { body: { proof: 'Signed form' } })
+    expect((await call('POST', `/api/join-requests/${ids[1]}/approve`)).status).toBe(200)
+
+    const { cookie } = await signIn()
+    for (const [path, lang, expected] of [
+      [
+        `/admin/communities/${community.id}?period=7`,
+        'en',
+        ['Join requests: 3', 'Confirmed: 2', 'Joins: 1'],
+      ],
+      [
+        `/admin/links/${invite.id}?period=7`,
+        'en',
+        ['Join requests: 3', 'Confirmed: 2', 'Joins: 1'],
+      ],
+      [
+        `/admin/communities/${community.id}?period=7&lang=de`,
+        'de',
+        ['Anfragen: 3', 'Bestätigt: 2', 'Beitritte: 1'],
+      ],
+    ] as const) {
+      const html = (await page(path, cookie)).text
+      const funnel = html.slice(html.indexOf('<div class="funnel">'), html.indexOf('</ol>'))
+      const steps = [...funnel.matchAll(/<span class="label">([^<]+)<\/span><b>([^<]+)<\/b>/g)].map(
+        (m) => `${m[1]}: ${m[2]}`,
+      )
+      expect(steps.slice(1, 4), `${lang} ${path}`).toEqual(expected)
+      if (lang === 'en') {
+        expect(funnel).toContain('66.7% of “Join requests” · drop-off 33.3%')
+        expect(funnel).toContain('50% of “Confirmed” · drop-off 50%')
+      }
+    }
+    const csv = await page(`/admin/communities/${community.id}/stats.csv?period=7&tz=UTC`, cookie)
+    expect(csv.text.split('\r\n')).toContain(`${today},0,0,0,3,2,1`)
+  })
+
+  it('counts the confirmations made before this release', async () => {
+    const created = await call('POST', '/api/communities', {
+      body: {
+        name: 'Backfill Confirm Club',
+        description: 'x',
+        visibility: 'open',
+        consent: 'double',
+      },
+    })
+    const invite = await createInvite(created.json.id)
+    const single = await createInvite((await createCommunity()).id)
+    const ids: string[] = []
+    for (const name of ['Ann', 'Ben'])
+      ids.push((await joinJson(invite.code, { name, phone: newPhone() })).json.joinRequestId)
+    await call('POST', `/api/join-requests/${ids[0]}/confirm`, { body: { proof: 'Signed form' } })
+    await joinOn(single.code, 5)
+    const rows = () =>
+      query(
+        'select invite_id, day, join_requests, confirmations, joins from invite_daily_stats where invite_id in (?, ?) order by invite_id, day',
+        invite.id,
+        single.id,
+      )
+    const before = await rows()
+    expect(before.map((r) => r.confirmations)).toEqual([1, 1])
+    // As the rollups were before the migration: no confirmations. Its backfill recounts them.
+    await env.DB.prepare(
+      'update invite_daily_stats set confirmations = 0 where invite_id in (?, ?)',
+    )
+      .bind(invite.id, single.id)
+      .run()
+    const migration = env.TEST_MIGRATIONS.find((m) =>
+      m.name.endsWith('_confirmed_funnel_step.sql'),
+    )!
+    await env.DB.prepare(migration.queries.at(-1)!).run()
+    expect(await rows()).toEqual(before)
   })
 
   it('counts the members who left before this release on the day they joined', async () => {

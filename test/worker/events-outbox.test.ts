@@ -1,22 +1,6 @@
-import {
-  createExecutionContext,
-  createScheduledController,
-  waitOnExecutionContext,
-} from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { expect, it } from 'vitest'
-import worker from '../../src/index'
-import { createCommunity, query } from './helpers'
-
-async function runCron(at: Date) {
-  const ctx = createExecutionContext()
-  await worker.scheduled(
-    createScheduledController({ cron: '* * * * *', scheduledTime: at }),
-    env,
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
-}
+import { createCommunity, query, runCron } from './helpers'
 
 async function waiting(): Promise<number> {
   const [row] = await query<{ n: number }>(

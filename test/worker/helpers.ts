@@ -1,5 +1,11 @@
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
 import { expect } from 'vitest'
+import worker from '../../src/index'
 
 export const OWNER_TOKEN = 'test-owner-token-0123456789abcdef'
 export const BASE = 'https://join.example.com'
@@ -170,4 +176,15 @@ export async function query<T = Record<string, unknown>>(sql: string, ...params:
 export async function withinOneWindow(windowSeconds: number, seconds: number): Promise<void> {
   const left = windowSeconds * 1000 - (Date.now() % (windowSeconds * 1000))
   if (left < seconds * 1000) await new Promise((resolve) => setTimeout(resolve, left + 100))
+}
+
+/** Runs the every-minute cron job as Cloudflare would at `at`, and waits for all it started. */
+export async function runCron(at: Date | number): Promise<void> {
+  const ctx = createExecutionContext()
+  await worker.scheduled(
+    createScheduledController({ cron: '* * * * *', scheduledTime: at }),
+    env,
+    ctx,
+  )
+  await waitOnExecutionContext(ctx)
 }

@@ -1,12 +1,14 @@
-import {
-  createExecutionContext,
-  createScheduledController,
-  waitOnExecutionContext,
-} from 'cloudflare:test'
-import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import worker from '../../src/index'
-import { call, createCommunity, createInvite, joinJson, newPhone, query, visit } from './helpers'
+import {
+  call,
+  createCommunity,
+  createInvite,
+  joinJson,
+  newPhone,
+  query,
+  runCron,
+  visit,
+} from './helpers'
 
 const DAY = 86400_000
 
@@ -16,14 +18,7 @@ function codeOf(url: string) {
 
 /** The hourly part of the cron job runs at minute 0. */
 async function runHourlyCron(at: number) {
-  const hour = Math.floor(at / 3600_000) * 3600_000
-  const ctx = createExecutionContext()
-  await worker.scheduled(
-    createScheduledController({ cron: '* * * * *', scheduledTime: hour }),
-    env,
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
+  await runCron(Math.floor(at / 3600_000) * 3600_000)
 }
 
 async function referralCount(memberId: string) {

@@ -2,7 +2,16 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createDb } from '../../src/db/client'
 import { statsQueries } from '../../src/services/stats'
-import { call, createCommunity, createInvite, eventually, expectProblem, visit } from './helpers'
+import {
+  call,
+  createCommunity,
+  createInvite,
+  eventually,
+  expectProblem,
+  joinJson,
+  newPhone,
+  visit,
+} from './helpers'
 
 const PHONE =
   'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36'
@@ -42,6 +51,7 @@ describe('stats for marketers', () => {
       clicks: 1,
       botVisits: 1,
       joinRequests: 0,
+      confirmations: 0,
       joins: 0,
       conversionRate: 0,
     })
@@ -86,6 +96,52 @@ describe('stats for marketers', () => {
         expect.objectContaining({ source: '(none)', visits: 1, clicks: 1 }),
       ]),
     )
+  })
+
+  it('counts double opt-in sign-ups, confirmations and joins apart', async () => {
+    // A closed community asking for a double opt-in (the default for new communities).
+    const created = await call('POST', '/api/communities', {
+      body: { name: 'Double Stats Club', description: 'x', visibility: 'closed' },
+    })
+    expect(created.json.consent).toBe('double')
+    const invite = await createInvite(created.json.id)
+    const ids: string[] = []
+    for (const name of ['Ann', 'Ben', 'Cy']) {
+      const joined = await joinJson(invite.code, { name, phone: newPhone() })
+      expect(joined.json.status).toBe('unconfirmed')
+      ids.push(joined.json.joinRequestId)
+    }
+    for (const id of ids.slice(0, 2)) {
+      const confirmed = await call('POST', `/api/join-requests/${id}/confirm`, {
+        body: { proof: 'Signed form at the stand' },
+      })
+      expect(confirmed.status, confirmed.text).toBe(200)
+    }
+    // Confirming again changes nothing.
+    await call('POST', `/api/join-requests/${ids[0]}/confirm`, {
+      body: { proof: 'Signed form at the stand' },
+    })
+    expect((await call('POST', `/api/join-requests/${ids[0]}/approve`)).status).toBe(200)
+
+    for (const path of [
+      `/api/invites/${invite.id}/stats`,
+      `/api/communities/${created.json.id}/stats`,
+    ]) {
+      const stats = await call('GET', path)
+      expect(stats.status).toBe(200)
+      expect(stats.json.totals).toMatchObject({ joinRequests: 3, confirmations: 2, joins: 1 })
+      expect(stats.json.byDay).toEqual([
+        expect.objectContaining({ day: today, joinRequests: 3, confirmations: 2, joins: 1 }),
+      ])
+    }
+  })
+
+  it('counts a single opt-in sign-up as confirmed when it is made', async () => {
+    const invite = await createInvite((await createCommunity({ consent: 'single' })).id)
+    const joined = await joinJson(invite.code, { name: 'Dee', phone: newPhone() })
+    expect(joined.json.status).toBe('active')
+    const stats = await call('GET', `/api/invites/${invite.id}/stats`)
+    expect(stats.json.totals).toMatchObject({ joinRequests: 1, confirmations: 1, joins: 1 })
   })
 
   it('reports nothing outside the range', async () => {

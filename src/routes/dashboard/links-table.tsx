@@ -19,6 +19,7 @@ const EMPTY: FunnelFigures = {
   scans: 0,
   clicks: 0,
   joinRequests: 0,
+  confirmations: 0,
   joins: 0,
   leaves: 0,
   joinedAtLeast7DaysAgo: 0,
