@@ -1,28 +1,12 @@
-import {
-  createExecutionContext,
-  createScheduledController,
-  waitOnExecutionContext,
-} from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
-import worker from '../../src/index'
 import { createDb } from '../../src/db/client'
 import { loadConfig } from '../../src/lib/config'
 import { fanOutEvents } from '../../src/services/webhooks'
-import { call, createCommunity, eventually, query } from '../worker/helpers'
+import { call, createCommunity, eventually, query, runCron } from '../worker/helpers'
 
 const fake = inject('fakeServicesUrl')
 const MINUTE = 60_000
-
-async function runCron(at: Date) {
-  const ctx = createExecutionContext()
-  await worker.scheduled(
-    createScheduledController({ cron: '* * * * *', scheduledTime: at }),
-    env,
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
-}
 
 /** `count` events of one community waiting in the outbox, written in one statement. */
 async function seedEvents(communityId: string, count: number) {
