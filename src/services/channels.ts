@@ -119,6 +119,32 @@ const CloudApiError = z.object({
 const RETRYABLE_CLOUD_API_CODES = new Set([4, 80007, 130429, 131056, 133016])
 
 /**
+ * The Cloud API's send-message request to `to`: `POST {base}/{version}/{phone-number-id}/messages`
+ * with the bearer token, for announcements and replies alike.
+ */
+export function cloudApiMessageRequest(
+  config: Config,
+  to: string,
+  message: Record<string, unknown>,
+): { url: string; init: RequestInit } {
+  return {
+    url: `${config.WHATSAPP_API_BASE}/${config.WHATSAPP_API_VERSION}/${config.WHATSAPP_PHONE_NUMBER_ID}/messages`,
+    init: {
+      headers: {
+        authorization: `Bearer ${config.WHATSAPP_ACCESS_TOKEN}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to,
+        ...message,
+      }),
+    },
+  }
+}
+
+/**
  * Sends a text (or, when a template is configured, a template) message through the WhatsApp
  * Business Cloud API: `POST {base}/{version}/{phone-number-id}/messages` with a bearer token.
  */
@@ -143,21 +169,10 @@ export async function sendWhatsAppMessage(
         },
       }
     : { type: 'text', text: { preview_url: false, body: text } }
-  const url = `${config.WHATSAPP_API_BASE}/${config.WHATSAPP_API_VERSION}/${config.WHATSAPP_PHONE_NUMBER_ID}/messages`
+  const request = cloudApiMessageRequest(config, to, message)
   const response = await post(
-    url,
-    {
-      headers: {
-        authorization: `Bearer ${config.WHATSAPP_ACCESS_TOKEN}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        messaging_product: 'whatsapp',
-        recipient_type: 'individual',
-        to,
-        ...message,
-      }),
-    },
+    request.url,
+    request.init,
     config.ALLOW_HTTP_WEBHOOKS,
     channelTimeoutMs(config),
   )

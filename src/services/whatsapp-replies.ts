@@ -1,5 +1,6 @@
 import type { Config } from '../lib/config'
 import { fetchOutbound } from '../lib/outbound'
+import { cloudApiMessageRequest } from './channels'
 
 /**
  * A free-form text reply through the Cloud API. Allowed only inside the 24-hour window that a
@@ -45,22 +46,10 @@ async function postMessage(
   message: Record<string, unknown>,
 ): Promise<boolean> {
   if (!config.WHATSAPP_ACCESS_TOKEN || !config.WHATSAPP_PHONE_NUMBER_ID) return false
-  const url = `${config.WHATSAPP_API_BASE}/${config.WHATSAPP_API_VERSION}/${config.WHATSAPP_PHONE_NUMBER_ID}/messages`
+  const request = cloudApiMessageRequest(config, to, message)
   const result = await fetchOutbound(
-    url,
-    {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${config.WHATSAPP_ACCESS_TOKEN}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        messaging_product: 'whatsapp',
-        recipient_type: 'individual',
-        to,
-        ...message,
-      }),
-    },
+    request.url,
+    { ...request.init, method: 'POST' },
     { timeoutMs: 10_000, allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS },
   )
   if (!result.ok) {
