@@ -700,6 +700,11 @@ export const webhookDeliveries = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.eventId, t.endpointId] }),
     index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.updatedAt),
+    // The reconciler's: deliveries still open (queued or sending), oldest first; settled rows
+    // are not in it, so it stays small however long the history grows.
+    index('webhook_deliveries_open_idx')
+      .on(t.updatedAt)
+      .where(sql`status in ('queued', 'sending')`),
   ],
 )
 

@@ -1,5 +1,9 @@
 import { createDb } from '../db/client'
-import { dispatchDueAnnouncements, reconcileRuns } from '../services/dispatch'
+import {
+  dispatchDueAnnouncements,
+  reconcileEventDeliveries,
+  reconcileRuns,
+} from '../services/dispatch'
 import { pruneRateLimits } from '../services/rate-limits'
 import { pruneSessions } from '../services/sessions'
 import { fanOutEvents } from '../services/webhooks'
@@ -11,7 +15,8 @@ import { loadConfig } from '../lib/config'
 
 /**
  * The Cron Trigger (every minute): start the announcements that are due, move stalled runs on
- * (the reconciler, see `reconcileRuns`), move the events
+ * and webhook deliveries whose queue message was lost (the reconciler, see `reconcileRuns` and
+ * `reconcileEventDeliveries`), move the events
  * outbox on to the delivery queue, delete raw visits past their retention, and, once an hour,
  * forget old rate-limit windows and expired sessions. Each step is bounded (claims and events
  * are taken a few dozen at a time), so one run never outgrows its limits; whatever is left
@@ -38,6 +43,16 @@ export async function handleScheduled(
       return null
     },
   )
+  // So do webhook deliveries of events whose queue message was lost.
+  const reconciledEvents = await reconcileEventDeliveries(
+    db,
+    env.DELIVERY_QUEUE,
+    loadConfig(env),
+    now,
+  ).catch((error) => {
+    console.error(JSON.stringify({ job: 'cron', step: 'event reconciler', error: String(error) }))
+    return null
+  })
   const events = await fanOutEvents(db, env.DELIVERY_QUEUE, now).catch((error) => {
     console.error(JSON.stringify({ job: 'cron', step: 'events', error: String(error) }))
     return 0
@@ -67,6 +82,7 @@ export async function handleScheduled(
       cron: controller.cron,
       dispatches: started.length,
       reconciled,
+      reconciledEvents,
       events,
       prunedVisits,
       prunedSignUps,

@@ -853,6 +853,83 @@ export async function reconcileRun(
   return result
 }
 
+/** Webhook deliveries re-enqueued, resent or settled per kind and cron run. */
+const RECONCILE_EVENT_ROWS = 90
+
+export interface ReconciledEvents {
+  requeued: number
+  resent: number
+  unknown: number
+}
+
+/**
+ * The reconciler's part for the events outbox, run by the cron job every minute: webhook
+ * deliveries whose queue message was lost (a failed `sendBatch` after the rows were written, a
+ * message past its retries, a deploy at the wrong moment) are moved on from what their rows say.
+ * - `queued` deliveries whose attempt was due a while ago (the longest their retry could wait,
+ *   plus the stall time) are enqueued again; the claim in `deliverEvent` makes sure that a copy
+ *   still in the queue does not send twice.
+ * - `sending` deliveries older than an attempt can last were interrupted: endpoints are Standard
+ *   Webhooks receivers, which deduplicate by webhook-id (the event id), so they are sent again
+ *   until their attempts are used up, and then settled "outcome unknown".
+ * Bounded: three statements in one batch (90 rows each, found through the index of open
+ * deliveries) and at most two `sendBatch` calls. A row it touched waits another stall time.
+ */
+export async function reconcileEventDeliveries(
+  db: Database,
+  queue: Queue,
+  config: Config,
+  now: Date,
+): Promise<ReconciledEvents> {
+  const staleSending = now.getTime() - EVENT_SENDING_STALE_MS
+  const stalledBefore = now.getTime() - STALL_MS
+  // The longest a retry may wait (ms): none before the first attempt; a receiver's Retry-After
+  // (429 or 5xx, up to an hour); otherwise the backoff with its jitter (see `backoffSeconds`).
+  const longestWait = sql`case when attempts = 0 then 0 when response_status is not null then 3600000 else min(3600, ${config.DELIVERY_RETRY_BASE_SECONDS} * (1 << (attempts - 1))) * 1500 end`
+  const open = (where: ReturnType<typeof sql>) =>
+    sql`(${webhookDeliveries.eventId}, ${webhookDeliveries.endpointId}) in (select event_id, endpoint_id from webhook_deliveries where status in ('queued', 'sending') and ${where} order by updated_at limit ${RECONCILE_EVENT_ROWS})`
+  const key = { eventId: webhookDeliveries.eventId, endpointId: webhookDeliveries.endpointId }
+  const [settled, again, lost] = await db.batch([
+    db
+      .update(webhookDeliveries)
+      .set({
+        status: 'unknown',
+        lastError: 'outcome unknown: the last attempt was interrupted after it may have been sent',
+        updatedAt: now,
+      })
+      .where(
+        open(
+          sql`status = 'sending' and updated_at < ${staleSending} and attempts >= ${config.DELIVERY_MAX_ATTEMPTS}`,
+        ),
+      )
+      .returning(key),
+    db
+      .update(webhookDeliveries)
+      .set({
+        status: 'queued',
+        lastError: 'interrupted; sent again with the same webhook-id',
+        updatedAt: now,
+      })
+      .where(open(sql`status = 'sending' and updated_at < ${staleSending}`))
+      .returning(key),
+    db
+      .update(webhookDeliveries)
+      .set({ updatedAt: now })
+      .where(
+        open(
+          sql`status = 'queued' and updated_at < ${stalledBefore} and updated_at + ${longestWait} < ${stalledBefore}`,
+        ),
+      )
+      .returning(key),
+  ])
+  for (const part of chunks([...again, ...lost], 100)) {
+    await queue.sendBatch(
+      part.map((pair) => ({ body: { kind: 'event', ...pair } satisfies DeliveryMessage })),
+    )
+  }
+  return { requeued: lost.length, resent: again.length, unknown: settled.length }
+}
+
 /**
  * Stops a run: it expands no further, and its deliveries not yet claimed are settled
  * `cancelled`. Deliveries already `sending` settle as they end.

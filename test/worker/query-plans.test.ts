@@ -37,7 +37,12 @@ import {
 } from '../../src/services/announcements'
 import { fanOutEvents } from '../../src/services/webhooks'
 import { countAttempt } from '../../src/services/rate-limits'
-import { cancelRun, reconcileRun, reconcileRuns } from '../../src/services/dispatch'
+import {
+  cancelRun,
+  reconcileEventDeliveries,
+  reconcileRun,
+  reconcileRuns,
+} from '../../src/services/dispatch'
 import { loadConfig } from '../../src/lib/config'
 import { endMembership, getJoinTarget, join } from '../../src/services/joining'
 import { findRequestByCode, pruneUnconfirmed } from '../../src/services/consent'
@@ -212,6 +217,7 @@ describe('query plans of the request paths', () => {
     const whatsapp = { ...loadConfig(env), DELIVERY_CHANNEL: 'whatsapp' as const }
     await reconcileRun(db, quiet, whatsapp, run, now, { force: false })
     await cancelRun(db, run.id, now)
+    await reconcileEventDeliveries(db, quiet, loadConfig(env), now)
     await deliverySummary(db, 'ann_00000000000000000000000000')
     await listMembers(db, community.id, { ...page, search: 'plan' })
     await new Response(exportMembersCsv(db, community.id)).text()

@@ -1,0 +1,1 @@
+CREATE INDEX `webhook_deliveries_open_idx` ON `webhook_deliveries` (`updated_at`) WHERE status in ('queued', 'sending');
