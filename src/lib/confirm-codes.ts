@@ -1,3 +1,4 @@
+import { hmacSha256 } from './crypto'
 import { keyedHash, signToken } from './signing'
 
 /** One-time codes and links that confirm a sign-up (double opt-in). */
@@ -10,16 +11,7 @@ export const CONFIRM_PURPOSE = 'confirm'
  * only the person holds) can show it again, while the database keeps only a keyed hash.
  */
 export async function confirmCodeFor(secret: string, statusToken: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  )
-  const mac = new Uint8Array(
-    await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`confirm-code:${statusToken}`)),
-  )
+  const mac = await hmacSha256(secret, `confirm-code:${statusToken}`)
   let code = ''
   for (let i = 0; i < 8; i++) code += CODE_ALPHABET[mac[i]! % CODE_ALPHABET.length]
   return `${code.slice(0, 4)}-${code.slice(4)}`

@@ -5,6 +5,22 @@ export async function sha256Hex(input: string): Promise<string> {
   return toHex(new Uint8Array(digest))
 }
 
+/** HMAC-SHA256 of `message`, keyed with `secret` (text, or the raw key bytes). */
+export async function hmacSha256(
+  secret: string | Uint8Array,
+  message: string | Uint8Array,
+): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey(
+    'raw',
+    typeof secret === 'string' ? encoder.encode(secret) : secret,
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
+  const data = typeof message === 'string' ? encoder.encode(message) : message
+  return new Uint8Array(await crypto.subtle.sign('HMAC', key, data))
+}
+
 export function toHex(bytes: Uint8Array): string {
   let out = ''
   for (const byte of bytes) out += byte.toString(16).padStart(2, '0')

@@ -1,17 +1,9 @@
-import { base64Url, constantTimeEqual } from './crypto'
+import { base64Url, constantTimeEqual, hmacSha256 } from './crypto'
 
 const encoder = new TextEncoder()
 
 async function sign(secret: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    encoder.encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  )
-  const mac = await crypto.subtle.sign('HMAC', key, encoder.encode(message))
-  return base64Url(new Uint8Array(mac)).slice(0, 32)
+  return base64Url(await hmacSha256(secret, message)).slice(0, 32)
 }
 
 /**

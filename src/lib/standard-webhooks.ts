@@ -1,3 +1,5 @@
+import { hmacSha256 } from './crypto'
+
 /**
  * Signing per the Standard Webhooks specification: `webhook-id`, `webhook-timestamp` (Unix
  * seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `id.timestamp.body`), keyed
@@ -12,20 +14,9 @@ export async function signWebhook(
   const keyBytes = Uint8Array.from(atob(secret.replace(/^whsec_/, '')), (char) =>
     char.charCodeAt(0),
   )
-  const key = await crypto.subtle.importKey(
-    'raw',
-    keyBytes,
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  )
-  const mac = await crypto.subtle.sign(
-    'HMAC',
-    key,
-    new TextEncoder().encode(`${id}.${timestamp}.${body}`),
-  )
+  const mac = await hmacSha256(keyBytes, `${id}.${timestamp}.${body}`)
   let binary = ''
-  for (const byte of new Uint8Array(mac)) binary += String.fromCharCode(byte)
+  for (const byte of mac) binary += String.fromCharCode(byte)
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestamp),

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../env'
-import { constantTimeEqual, toHex } from '../lib/crypto'
+import { constantTimeEqual, hmacSha256, toHex } from '../lib/crypto'
 import { ApiError } from '../lib/errors'
 import { inboundItems, NotificationSchema, type InboundItem } from '../schemas/whatsapp'
 
@@ -94,12 +94,5 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array>
 }
 
 async function hmacSha256Hex(secret: string, body: Uint8Array): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  )
-  return toHex(new Uint8Array(await crypto.subtle.sign('HMAC', key, body)))
+  return toHex(await hmacSha256(secret, body))
 }
