@@ -8,7 +8,7 @@ import {
   type Announcement,
   type Dispatch,
 } from '../db/schema'
-import { isStalled, shownStatus } from '../services/announcements'
+import { isStalled, noDeliveries, shownStatus } from '../services/announcements'
 import { idPattern } from '../lib/ids'
 import { TimestampSchema, userText } from './common'
 
@@ -109,18 +109,6 @@ const Counts = z.object({
   undelivered: z.number().int().describe('Accepted, then reported failed by WhatsApp'),
 })
 
-const NO_COUNTS = {
-  queued: 0,
-  sent: 0,
-  failed: 0,
-  skipped: 0,
-  unknown: 0,
-  cancelled: 0,
-  delivered: 0,
-  read: 0,
-  undelivered: 0,
-}
-
 /** Shares of what was sent, 0 to 1 (null before anything was sent). */
 const Rates = z
   .object({
@@ -210,8 +198,8 @@ export function serializeAnnouncement(
         }
       : null,
     upcomingRuns: extra.upcomingRuns.map((run) => run.toISOString()),
-    deliveries: extra.summary?.totals ?? NO_COUNTS,
-    rates: ratesOf(extra.summary?.totals ?? NO_COUNTS),
+    deliveries: extra.summary?.totals ?? noDeliveries(),
+    rates: ratesOf(extra.summary?.totals ?? noDeliveries()),
     pausedAt: announcement.pausedAt?.toISOString() ?? null,
     pauseReason: announcement.pauseReason,
     runs: (extra.summary?.runs ?? []).map((run) => ({

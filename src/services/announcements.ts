@@ -307,6 +307,25 @@ export async function sendAnnouncementNow(
   return due
 }
 
+const DELIVERY_COUNT_KEYS = [
+  'queued',
+  'sent',
+  'failed',
+  'skipped',
+  'unknown',
+  'cancelled',
+  'delivered',
+  'read',
+  'undelivered',
+] as const
+
+type DeliveryCounts = Record<(typeof DELIVERY_COUNT_KEYS)[number], number>
+
+/** An announcement's delivery counts before any run. */
+export function noDeliveries(): DeliveryCounts {
+  return Object.fromEntries(DELIVERY_COUNT_KEYS.map((key) => [key, 0])) as DeliveryCounts
+}
+
 /** Delivery counts over all runs, the latest run's too, and why deliveries failed. */
 export async function deliverySummary(db: Database, announcementId: string) {
   const runs = await db
@@ -314,27 +333,9 @@ export async function deliverySummary(db: Database, announcementId: string) {
     .from(dispatches)
     .where(eq(dispatches.announcementId, announcementId))
     .orderBy(desc(dispatches.scheduledFor))
-  const totals = {
-    queued: 0,
-    sent: 0,
-    failed: 0,
-    skipped: 0,
-    unknown: 0,
-    cancelled: 0,
-    delivered: 0,
-    read: 0,
-    undelivered: 0,
-  }
+  const totals = noDeliveries()
   for (const run of runs) {
-    totals.queued += run.queued
-    totals.sent += run.sent
-    totals.failed += run.failed
-    totals.skipped += run.skipped
-    totals.unknown += run.unknown
-    totals.cancelled += run.cancelled
-    totals.delivered += run.delivered
-    totals.read += run.read
-    totals.undelivered += run.undelivered
+    for (const key of DELIVERY_COUNT_KEYS) totals[key] += run[key]
   }
   const failures = runs.length
     ? await db
