@@ -2,6 +2,7 @@ import { and, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { joinRequests, type ConsentMethod, type JoinRequest } from '../db/schema'
 import { sha256Hex } from '../lib/crypto'
+import { ID_CHUNK, chunks } from '../lib/chunks'
 import { ApiError } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { utcDay } from '../lib/time'
@@ -141,8 +142,10 @@ export async function pruneUnconfirmed(db: Database, now: Date, limit = 500): Pr
     )
     .limit(limit)
   let deleted = 0
-  for (let i = 0; i < expired.length; i += 90) {
-    const ids = expired.slice(i, i + 90).map((row) => row.id)
+  for (const ids of chunks(
+    expired.map((row) => row.id),
+    ID_CHUNK,
+  )) {
     const result = await db
       .delete(joinRequests)
       .where(

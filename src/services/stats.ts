@@ -1,5 +1,6 @@
 import { and, asc, between, desc, eq, gte, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
+import { ID_CHUNK, chunks } from '../lib/chunks'
 import { addDays } from '../lib/time'
 import { announcements, inviteDailyStats, invites } from '../db/schema'
 
@@ -304,13 +305,6 @@ export function retentionOf(f: FunnelFigures, days: 7 | 30): number | null {
   return base > 0 ? (days === 7 ? f.stayed7Days : f.stayed30Days) / base : null
 }
 
-/** Lists of ids are queried in chunks: D1 binds at most 100 values per statement. */
-function chunks<T>(items: T[], size = 90): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
-
 /**
  * The dashboard home's figures across communities: each one's joins over a period (from the
  * rollups) and its next scheduled announcement.
@@ -323,7 +317,7 @@ export async function homeFigures(
 ) {
   const joins = new Map<string, number>()
   const next = new Map<string, { body: string; sendAt: Date }>()
-  for (const ids of chunks(communityIds)) {
+  for (const ids of chunks(communityIds, ID_CHUNK)) {
     const [joinRows, nextRows] = await db.batch([
       db
         .select({ communityId: inviteDailyStats.communityId, joins: measures.joins })
