@@ -62,6 +62,24 @@ export type TokenRole = (typeof TOKEN_ROLES)[number]
 
 const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' })
 
+/** The kinds of contact a person gives, each proven on its own. */
+export const CONTACT_KINDS = ['phone', 'email'] as const
+export type ContactKind = (typeof CONTACT_KINDS)[number]
+
+/**
+ * One consent record per contact: when, how and with what proof its owner confirmed it. A proof
+ * confirms only the contact it comes from (a WhatsApp message its number, an e-mailed link its
+ * address); nothing is ever sent to a contact whose record is empty.
+ */
+const contactConsentColumns = {
+  phoneConfirmedAt: timestamp('phone_confirmed_at'),
+  phoneConsentMethod: text('phone_consent_method', { enum: CONSENT_METHODS }),
+  phoneConsentProof: text('phone_consent_proof'),
+  emailConfirmedAt: timestamp('email_confirmed_at'),
+  emailConsentMethod: text('email_consent_method', { enum: CONSENT_METHODS }),
+  emailConsentProof: text('email_consent_proof'),
+}
+
 export const communities = sqliteTable(
   'communities',
   {
@@ -338,21 +356,25 @@ export const members = sqliteTable(
     referralCount: integer('referral_count').notNull().default(0),
     joinedAt: timestamp('joined_at').notNull(),
     endedAt: timestamp('ended_at'),
-    // The consent record: when, how, and the proof's id (a WhatsApp message id, a link's id).
+    // The member's first consent (when, how, the proof's id): a member is confirmed once any
+    // of their contacts is. What may be sent where is decided per contact, below.
     confirmedAt: timestamp('confirmed_at'),
     consentMethod: text('consent_method', { enum: CONSENT_METHODS }),
     consentProof: text('consent_proof'),
+    ...contactConsentColumns,
     leaveReason: text('leave_reason', { enum: LEAVE_REASONS }),
   },
   (t) => [
     index('members_community_idx').on(t.communityId, t.status, t.id),
     index('members_community_id_idx').on(t.communityId, t.id),
+    // A contact identifies a member once it is proven: a number someone typed in for a
+    // stranger never blocks the stranger from joining with it.
     uniqueIndex('members_active_phone_unique')
       .on(t.communityId, t.phone)
-      .where(sql`status = 'active' and phone is not null`),
+      .where(sql`status = 'active' and phone is not null and phone_confirmed_at is not null`),
     uniqueIndex('members_active_email_unique')
       .on(t.communityId, t.email)
-      .where(sql`status = 'active' and email is not null`),
+      .where(sql`status = 'active' and email is not null and email_confirmed_at is not null`),
     // The all-time leaderboard reads this index in order and stops after one page.
     index('members_leaderboard_idx').on(t.communityId, sql`referral_count desc`, t.id),
     // A period's leaderboard reads only the referred members who joined in it.
@@ -423,18 +445,23 @@ export const joinRequests = sqliteTable(
     confirmedAt: timestamp('confirmed_at'),
     consentMethod: text('consent_method', { enum: CONSENT_METHODS }),
     consentProof: text('consent_proof'),
+    ...contactConsentColumns,
     // The one-time code sent back through WhatsApp, keyed-hashed; cleared when used.
     confirmCodeHash: text('confirm_code_hash'),
+    // A repeat sign-up by someone already signed up (their proof showed it, or the community
+    // asks for none): its status page shows that earlier sign-up. Holds no contact data.
+    repeatOf: text('repeat_of'),
   },
   (t) => [
     index('join_requests_community_status_idx').on(t.communityId, t.status, t.id),
     uniqueIndex('join_requests_token_unique').on(t.statusTokenHash),
+    // Unconfirmed sign-ups for the same contact may coexist: the proof decides whose it is.
     uniqueIndex('join_requests_pending_phone_unique')
       .on(t.communityId, t.phone)
-      .where(sql`status = 'pending' and phone is not null`),
+      .where(sql`status = 'pending' and phone is not null and phone_confirmed_at is not null`),
     uniqueIndex('join_requests_pending_email_unique')
       .on(t.communityId, t.email)
-      .where(sql`status = 'pending' and email is not null`),
+      .where(sql`status = 'pending' and email is not null and email_confirmed_at is not null`),
     index('join_requests_phone_idx').on(t.communityId, t.phone, t.decidedAt),
     index('join_requests_email_idx').on(t.communityId, t.email, t.decidedAt),
     check('join_requests_status_check', sql`${t.status} in ('pending', 'approved', 'rejected')`),
