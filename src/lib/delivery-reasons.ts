@@ -21,6 +21,8 @@ const FIXED_REASONS = new Set<string>([
   'run cancelled',
   'member left',
   'no phone number',
+  'phone number not confirmed',
+  'no confirmed contact',
   'announcement deleted',
   'event not found',
   'endpoint removed',

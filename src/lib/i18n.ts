@@ -105,8 +105,8 @@ const de = {
   confirmQrAlt: 'QR-Code, der WhatsApp mit der Bestätigung öffnet',
   confirmEmailText: 'Wir haben dir eine E-Mail mit einem Bestätigungslink geschickt.',
   confirmUntil: (when: string) => `Gültig bis ${when} (UTC).`,
-  alreadyUnconfirmedText:
-    'Du hast dich schon angemeldet. Bestätige mit dem Code oder Link von deiner ersten Anmeldung (Statusseite oder E-Mail).',
+  confirmOtherText:
+    'Eine deiner Kontaktangaben ist noch nicht bestätigt. Nachrichten gehen nur an bestätigte Kontakte: Bestätige sie hier, wenn du sie auch dort bekommen möchtest.',
   confirmLinkTitle: 'Anmeldung bestätigen?',
   confirmLinkText:
     'Mit einem Klick bestätigst du, dass diese Adresse dir gehört und du Nachrichten möchtest.',
@@ -205,8 +205,8 @@ const en: Messages = {
   confirmQrAlt: 'QR code that opens WhatsApp with the confirmation',
   confirmEmailText: 'We have sent you an e-mail with a confirmation link.',
   confirmUntil: (when: string) => `Valid until ${when} (UTC).`,
-  alreadyUnconfirmedText:
-    'You have signed up already. Confirm with the code or link from your first sign-up (status page or e-mail).',
+  confirmOtherText:
+    'One of your contacts is not confirmed yet. Messages only go to confirmed contacts: confirm it here if you want them there too.',
   confirmLinkTitle: 'Confirm your sign-up?',
   confirmLinkText: 'One click confirms that this address is yours and that you want messages.',
   confirmLinkButton: 'Yes, confirm',
@@ -423,6 +423,9 @@ const dashboardDe = {
   consentDouble: 'Double-Opt-in: die Person bestätigt ihre Nummer oder Adresse',
   consentSingle: 'Single-Opt-in: das Formular genügt',
   consentRecord: 'Einwilligung',
+  consentPhone: 'Telefon',
+  consentEmail: 'E-Mail',
+  contactUnconfirmed: 'nicht bestätigt: bekommt nichts',
   status: 'Status',
   compose: 'Neue Ankündigung',
   text: 'Text',
@@ -636,6 +639,9 @@ const dashboardEn: Words = {
   consentDouble: 'Double opt-in: the person confirms their number or address',
   consentSingle: 'Single opt-in: the form is enough',
   consentRecord: 'Consent',
+  consentPhone: 'Phone',
+  consentEmail: 'E-mail',
+  contactUnconfirmed: 'not confirmed: receives nothing',
   status: 'Status',
   compose: 'New announcement',
   text: 'Text',

@@ -6,7 +6,8 @@ import { assertCan } from '../services/access'
 import { getCommunityOrThrow } from '../services/communities'
 import { getJoinRequestOrThrow, listJoinRequests } from '../services/join-requests'
 import { approveJoinRequest, rejectJoinRequest } from '../services/joining'
-import { confirmJoinRequest } from '../services/consent'
+import { confirmContact } from '../services/consent'
+import { CONTACT_KINDS } from '../db/schema'
 import { idParam } from '../schemas/common'
 import {
   AdminConfirmSchema,
@@ -83,7 +84,7 @@ joinRequestsApp.openapi(
     tags,
     summary: 'Record consent an admin holds proof of, for a double opt-in sign-up',
     description:
-      'For consent given outside the app (a signed form, say). The consent record’s method is `admin`, its proof the text sent and who sent it. Confirmed sign-ups answer as they are.',
+      'For consent given outside the app (a signed form, say), for the contacts it names: each named contact’s consent record gets the method `admin`, its proof the text sent and who sent it. Contacts confirmed already keep their record. If the named contact turns out to be confirmed on an earlier sign-up or membership of the same person, the answer is that earlier sign-up.',
     security: bearerSecurity,
     request: { params: RequestParams, body: jsonBody(AdminConfirmSchema) },
     responses: {
@@ -96,19 +97,40 @@ joinRequestsApp.openapi(
     const request = await getJoinRequestOrThrow(c.var.db, id)
     assertCan(c.var.principal, 'joinRequests.decide', { communityId: request.communityId })
     const who = c.var.principal.tokenId ?? 'owner'
-    const result = await confirmJoinRequest(
-      c.var.db,
-      request,
-      { method: 'admin', id: `${who}: ${c.req.valid('json').proof}` },
-      new Date(),
-    )
-    if (result.outcome === 'expired') {
-      throw new ApiError(
-        'invalid_state',
-        'This sign-up expired unconfirmed; the person signs up again.',
-      )
+    const body = c.req.valid('json')
+    const given = CONTACT_KINDS.filter((kind) => request[kind] !== null)
+    const contacts = body.contacts ?? (given.length === 1 ? given : null)
+    if (!contacts) {
+      throw new ApiError('validation_failed', 'Some fields are missing or invalid.', {
+        errors: [
+          {
+            path: 'contacts',
+            message:
+              'This sign-up has a phone number and an e-mail address: name the ones your proof covers.',
+          },
+        ],
+      })
     }
-    return c.json(serializeJoinRequest(result.request), 200)
+    let shown = request
+    for (const contact of new Set(contacts)) {
+      const result = await confirmContact(
+        c.var.db,
+        shown,
+        contact,
+        { method: 'admin', id: `${who}: ${body.proof}` },
+        new Date(),
+      )
+      if (result.outcome === 'expired') {
+        throw new ApiError(
+          'invalid_state',
+          'This sign-up expired unconfirmed; the person signs up again.',
+        )
+      }
+      shown = result.request
+      // The proof showed an earlier sign-up of the same person: that one is the answer.
+      if (result.outcome === 'repeat') break
+    }
+    return c.json(serializeJoinRequest(shown), 200)
   },
 )
 

@@ -12,7 +12,7 @@ import { isAllowedChatInviteUrl } from '../lib/urls'
 import type { Invite, JoinRequest, Member } from '../db/schema'
 import { getCommunityOrThrow } from '../services/communities'
 import { findInviteByCode, inviteStatus, retiredCodeExists } from '../services/invites'
-import { findJoinRequestByStatusToken } from '../services/join-requests'
+import { findJoinRequestByStatusToken, getJoinRequestOrThrow } from '../services/join-requests'
 import { endMembership, getJoinTarget, join, type JoinOutcome } from '../services/joining'
 import { referralInviteOf, rewardsOf } from '../services/members'
 import { addressKey, FLOOD_RETRY_AFTER_SECONDS, joinLimits } from '../services/join-limits'
@@ -32,7 +32,9 @@ import { confirmCodeFor, waMeLink } from '../lib/confirm-codes'
 import { renderQrSvg } from '../lib/qr'
 import { sameOriginOnly } from '../middleware/same-origin'
 import {
-  confirmJoinRequest,
+  canConfirm,
+  confirmContact,
+  contactUnconfirmed,
   isUnconfirmed,
   linkProofId,
   requestFromConfirmLink,
@@ -250,7 +252,6 @@ joinApp.post('/i/:code/join', async (c) => {
 
   if (
     outcome.status === 'unconfirmed' &&
-    outcome.statusToken &&
     outcome.request.phone &&
     config.WHATSAPP_CONFIRM_TEMPLATE
   ) {
@@ -260,38 +261,25 @@ joinApp.post('/i/:code/join', async (c) => {
       sendConfirmationTemplate(config, outcome.request.phone, code, community.name),
     )
   }
-  if (wantsJson) return c.json(await joinAnswer(c, outcome), outcome.statusToken ? 201 : 200)
-  if (outcome.statusToken) return c.redirect(`/s/${outcome.statusToken}?lang=${lang}`, 303)
-  return c.html(
-    <StatusPage
-      lang={lang}
-      nonce={cspNonce(c)}
-      community={community}
-      request={outcome.request}
-      member={outcome.status === 'active' ? outcome.member : null}
-      chatInviteUrl={null}
-      referral={null}
-      rewards={[]}
-      leaveUrl={null}
-      repeated
-    />,
-  )
+  if (wantsJson) return c.json(await joinAnswer(c, outcome), 201)
+  return c.redirect(`/s/${outcome.statusToken}?lang=${lang}`, 303)
 })
 
 /**
- * The JSON answer to a join. Private links (status page, leave link, chat, referral) come only
- * with a new sign-up: someone who merely knows a member's phone number learns nothing more
- * than that they are signed up.
+ * The JSON answer to a join: every sign-up gets one of the same shape, with a status link of
+ * its own, whether or not its contacts were known. Private links (leave link, referral) come
+ * only with a membership this sign-up made; with a double opt-in a known contact learns nothing
+ * until its owner proves it (then the status link shows the earlier sign-up).
  */
 async function joinAnswer(c: Context<AppEnv>, outcome: JoinOutcome) {
   const base = c.var.config.PUBLIC_BASE_URL
+  const member = outcome.status === 'active' ? outcome.member : null
   const answer: Record<string, unknown> = {
     status: outcome.status,
     joinRequestId: outcome.request.id,
-    memberId: outcome.status === 'active' ? outcome.member.id : null,
+    memberId: member?.id ?? null,
+    statusUrl: `${base}/s/${outcome.statusToken}`,
   }
-  if (!outcome.statusToken) return answer
-  answer.statusUrl = `${base}/s/${outcome.statusToken}`
   if (outcome.status === 'unconfirmed') {
     const confirmation = await confirmationView(c, outcome.request, outcome.statusToken, 'en')
     answer.confirmation = {
@@ -302,7 +290,11 @@ async function joinAnswer(c: Context<AppEnv>, outcome: JoinOutcome) {
     }
   }
   if (outcome.status === 'active') {
-    const links = await memberLinks(c, outcome.request, outcome.member)
+    // A repeat sign-up gets the community's chat link (anyone may join an open community) and
+    // nothing of the member's own.
+    const links = member
+      ? await memberLinks(c, outcome.request, member)
+      : { chatInviteUrl: await chatLink(c, outcome.request), referral: null, leaveUrl: null }
     Object.assign(answer, {
       chatInviteUrl: links.chatInviteUrl,
       referralUrl: links.referral?.url ?? null,
@@ -313,9 +305,10 @@ async function joinAnswer(c: Context<AppEnv>, outcome: JoinOutcome) {
 }
 
 /**
- * How the person confirms an unconfirmed sign-up: the one-time code (derived from the status
- * token they hold), the wa.me link that carries it and its QR code, and whether a link was
- * e-mailed. Null once confirmed.
+ * How the person confirms the contacts of their sign-up still waiting for a proof: the one-time
+ * code for the phone number (derived from the status token they hold), the wa.me link that
+ * carries it and its QR code, and whether a link was e-mailed to the address. Null once every
+ * contact is confirmed, or when the sign-up expired.
  */
 async function confirmationView(
   c: Context<AppEnv>,
@@ -323,10 +316,13 @@ async function confirmationView(
   statusToken: string,
   lang: Lang,
 ): Promise<ConfirmationView | null> {
-  if (!isUnconfirmed(request)) return null
+  const now = new Date()
+  const phone = canConfirm(request, 'phone', now)
+  const email = canConfirm(request, 'email', now)
+  if (!phone && !email) return null
   const config = c.var.config
   const community = await getCommunityOrThrow(c.var.db, request.communityId)
-  const code = request.phone ? await confirmCodeFor(signingSecret(config), statusToken) : null
+  const code = phone ? await confirmCodeFor(signingSecret(config), statusToken) : null
   const whatsappUrl =
     code && config.WHATSAPP_BUSINESS_NUMBER
       ? waMeLink(
@@ -343,21 +339,27 @@ async function confirmationView(
     whatsappQr: svg
       ? `data:image/svg+xml;base64,${btoa(String.fromCharCode(...new TextEncoder().encode(svg)))}`
       : null,
-    emailSent: request.email !== null,
-    expiresAt: request.confirmExpiresAt!,
+    emailSent: email,
+    // A sign-up confirmed by one contact no longer expires; its other contact may follow later.
+    expiresAt: isUnconfirmed(request) ? request.confirmExpiresAt : null,
   }
+}
+
+/** The chat a sign-up's group (or the announcement group) leads to, if it is an allowed one. */
+async function chatLink(c: Context<AppEnv>, request: JoinRequest): Promise<string | null> {
+  const target = await getJoinTarget(c.var.db, request.communityId, request.groupId)
+  const chat = target.group?.chatInviteUrl ?? target.announcementGroup.chatInviteUrl
+  return chat && isAllowedChatInviteUrl(chat, c.var.config.CHAT_INVITE_HOSTS) ? chat : null
 }
 
 /** What an approved member is given: the chat to go on to, their referral link, a leave link. */
 async function memberLinks(c: Context<AppEnv>, request: JoinRequest, member: Member) {
   const config = c.var.config
-  const target = await getJoinTarget(c.var.db, request.communityId, request.groupId)
-  const chat = target.group?.chatInviteUrl ?? target.announcementGroup.chatInviteUrl
   const referralInvite =
     member.status === 'active' ? await referralInviteOf(c.var.db, member.id) : null
   return {
     // Stored URLs are checked again: the allow-list may have changed since. Never an open redirect.
-    chatInviteUrl: chat && isAllowedChatInviteUrl(chat, config.CHAT_INVITE_HOSTS) ? chat : null,
+    chatInviteUrl: await chatLink(c, request),
     referral: referralInvite ? inviteUrls(config.PUBLIC_BASE_URL, referralInvite.code) : null,
     leaveUrl:
       member.status === 'active'
@@ -373,6 +375,7 @@ joinApp.get('/s/:token', async (c) => {
     ? await findJoinRequestByStatusToken(c.var.db, token)
     : null
   if (!request) throw new ApiError('not_found', 'There is no sign-up behind this link.')
+  if (request.repeatOf) return repeatStatusPage(c, request)
   const [community, member] = await Promise.all([
     getCommunityOrThrow(c.var.db, request.communityId),
     request.memberId
@@ -402,6 +405,50 @@ joinApp.get('/s/:token', async (c) => {
   )
 })
 
+/**
+ * The status link of a repeat sign-up. Proven by its owner, it shows the earlier sign-up in
+ * full; otherwise (a community that asks for no proof) only where it stands, and the community's
+ * chat if anyone may join it, none of the member's own links.
+ */
+async function repeatStatusPage(c: Context<AppEnv>, repeat: JoinRequest) {
+  const earlier = await getJoinRequestOrThrow(c.var.db, repeat.repeatOf!)
+  const proven = repeat.consentMethod !== 'single_opt_in'
+  const [community, member] = await Promise.all([
+    getCommunityOrThrow(c.var.db, earlier.communityId),
+    earlier.memberId
+      ? c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, earlier.memberId!) })
+      : undefined,
+  ])
+  const links =
+    proven && member
+      ? await memberLinks(c, earlier, member)
+      : {
+          chatInviteUrl:
+            community.visibility === 'open' && earlier.status === 'approved'
+              ? await chatLink(c, earlier)
+              : null,
+          referral: null,
+          leaveUrl: null,
+        }
+  const rewards = proven && member?.status === 'active' ? await rewardsOf(c.var.db, member.id) : []
+  c.header('cache-control', 'private, no-store')
+  c.header('referrer-policy', 'no-referrer')
+  return c.html(
+    <StatusPage
+      lang={language(c)}
+      nonce={cspNonce(c)}
+      community={community}
+      request={proven ? earlier : { ...earlier, reason: null }}
+      member={member ?? null}
+      chatInviteUrl={links.chatInviteUrl}
+      referral={links.referral}
+      rewards={rewards}
+      leaveUrl={links.leaveUrl}
+      repeated={!proven}
+    />,
+  )
+}
+
 async function requestFromConfirmToken(c: Context<AppEnv>): Promise<JoinRequest> {
   const request = await requestFromConfirmLink(
     c.var.db,
@@ -416,7 +463,7 @@ async function requestFromConfirmToken(c: Context<AppEnv>): Promise<JoinRequest>
 joinApp.get('/confirm/:token', async (c) => {
   const request = await requestFromConfirmToken(c)
   const community = await getCommunityOrThrow(c.var.db, request.communityId)
-  const live = isUnconfirmed(request) && request.confirmExpiresAt! > new Date()
+  const live = canConfirm(request, 'email', new Date())
   c.header('referrer-policy', 'no-referrer')
   c.header('cache-control', 'private, no-store')
   return c.html(
@@ -425,7 +472,7 @@ joinApp.get('/confirm/:token', async (c) => {
       nonce={cspNonce(c)}
       communityName={community.name}
       action={live ? `/confirm/${c.req.param('token')}?lang=${language(c)}` : null}
-      expired={isUnconfirmed(request) && !live}
+      expired={!live && contactUnconfirmed(request, 'email')}
     />,
   )
 })
@@ -433,12 +480,17 @@ joinApp.get('/confirm/:token', async (c) => {
 joinApp.post('/confirm/:token', sameOriginOnly(), async (c) => {
   const request = await requestFromConfirmToken(c)
   const community = await getCommunityOrThrow(c.var.db, request.communityId)
-  const result = await confirmJoinRequest(
-    c.var.db,
-    request,
-    { method: 'email_link', id: await linkProofId(c.req.param('token')) },
-    new Date(),
-  )
+  // The link was e-mailed to the address: it proves the address, and nothing else.
+  const result =
+    request.email && request.repeatOf === null
+      ? await confirmContact(
+          c.var.db,
+          request,
+          'email',
+          { method: 'email_link', id: await linkProofId(c.req.param('token')) },
+          new Date(),
+        )
+      : ({ outcome: 'already' } as const)
   return c.html(
     <ConfirmLinkPage
       lang={language(c)}

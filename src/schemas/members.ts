@@ -1,7 +1,9 @@
 import { z } from '@hono/zod-openapi'
 import {
   CONSENT_METHODS,
+  CONTACT_KINDS,
   JOIN_REQUEST_STATUSES,
+  type ConsentMethod,
   LEAVE_REASONS,
   MEMBER_STATUSES,
   type Member,
@@ -9,6 +11,62 @@ import {
 import { idPattern } from '../lib/ids'
 import type { JoinRequestListing } from '../services/join-requests'
 import { TimestampSchema, userText } from './common'
+
+export const ConsentRecordSchema = z
+  .object({
+    confirmedAt: TimestampSchema,
+    method: z
+      .enum(CONSENT_METHODS)
+      .describe(
+        '`whatsapp_message`: sent the one-time code from their own WhatsApp; `whatsapp_button`: tapped the confirmation template’s button; `email_link`: confirmed the e-mailed link; `single_opt_in`: the join form alone; `admin`: recorded by an admin',
+      ),
+    proofId: z
+      .string()
+      .nullable()
+      .describe('The WhatsApp message id (wamid) or the confirmation link’s id'),
+  })
+  .openapi('ConsentRecord')
+
+type ConsentRecord = z.infer<typeof ConsentRecordSchema>
+
+function record(at: Date | null, method: ConsentMethod | null, proof: string | null) {
+  return at && method ? { confirmedAt: at.toISOString(), method, proofId: proof } : null
+}
+
+/** The member's first consent: they count as confirmed once any contact is. */
+export function consentRecordOf(member: Member): ConsentRecord | null {
+  return record(member.confirmedAt, member.consentMethod, member.consentProof)
+}
+
+export const ContactConsentSchema = z
+  .object({
+    phone: ConsentRecordSchema.nullable().describe(
+      'Null while the phone number is unconfirmed (or there is none): nothing is sent to it',
+    ),
+    email: ConsentRecordSchema.nullable().describe(
+      'Null while the e-mail address is unconfirmed (or there is none): it is never passed on',
+    ),
+  })
+  .describe('The consent record of each contact: a proof confirms only the contact it comes from')
+  .openapi('ContactConsent')
+
+/** Each contact's own consent record, for a sign-up or a membership. */
+export function contactConsentOf(
+  row: Pick<
+    Member,
+    | 'phoneConfirmedAt'
+    | 'phoneConsentMethod'
+    | 'phoneConsentProof'
+    | 'emailConfirmedAt'
+    | 'emailConsentMethod'
+    | 'emailConsentProof'
+  >,
+): z.infer<typeof ContactConsentSchema> {
+  return {
+    phone: record(row.phoneConfirmedAt, row.phoneConsentMethod, row.phoneConsentProof),
+    email: record(row.emailConfirmedAt, row.emailConsentMethod, row.emailConsentProof),
+  }
+}
 
 export const JoinRequestSchema = z
   .object({
@@ -35,6 +93,7 @@ export const JoinRequestSchema = z
     confirmExpiresAt: TimestampSchema.nullable().describe(
       'When an unconfirmed sign-up is deleted with its contact data',
     ),
+    contactConsent: ContactConsentSchema,
   })
   .openapi('JoinRequest')
 
@@ -63,6 +122,7 @@ export function serializeJoinRequest(
     confirmed: request.confirmExpiresAt === null || request.confirmedAt !== null,
     confirmExpiresAt:
       request.confirmedAt === null ? (request.confirmExpiresAt?.toISOString() ?? null) : null,
+    contactConsent: contactConsentOf(request),
   }
 }
 
@@ -82,6 +142,14 @@ export const AdminConfirmSchema = z
     proof: userText(200)
       .min(1)
       .describe('What proves the person’s consent, kept as the proof (e.g. “signed form, 28 Nov”)'),
+    contacts: z
+      .array(z.enum(CONTACT_KINDS))
+      .min(1)
+      .max(2)
+      .optional()
+      .describe(
+        'Which of the sign-up’s contacts the proof covers: a proof confirms only the contacts it names. May be left out when the sign-up has one contact; required when it has both.',
+      ),
   })
   .openapi('AdminConfirm')
 
@@ -110,30 +178,6 @@ export const BulkResultSchema = z
   })
   .openapi('BulkResult')
 
-export const ConsentRecordSchema = z
-  .object({
-    confirmedAt: TimestampSchema,
-    method: z
-      .enum(CONSENT_METHODS)
-      .describe(
-        '`whatsapp_message`: sent the one-time code from their own WhatsApp; `whatsapp_button`: tapped the confirmation template’s button; `email_link`: confirmed the e-mailed link; `single_opt_in`: the join form alone; `admin`: recorded by an admin',
-      ),
-    proofId: z
-      .string()
-      .nullable()
-      .describe('The WhatsApp message id (wamid) or the confirmation link’s id'),
-  })
-  .openapi('ConsentRecord')
-
-export function consentRecordOf(member: Member): z.infer<typeof ConsentRecordSchema> | null {
-  if (!member.confirmedAt || !member.consentMethod) return null
-  return {
-    confirmedAt: member.confirmedAt.toISOString(),
-    method: member.consentMethod,
-    proofId: member.consentProof,
-  }
-}
-
 export const MemberSchema = z
   .object({
     id: z.string().openapi({ example: 'mem_01jd2k3m4n5p6q7r8s9t0vwxyz' }),
@@ -149,7 +193,10 @@ export const MemberSchema = z
     referralCount: z.number().int(),
     joinedAt: TimestampSchema,
     endedAt: TimestampSchema.nullable(),
-    consentRecord: ConsentRecordSchema.nullable(),
+    consentRecord: ConsentRecordSchema.nullable().describe(
+      'The first consent: a member is confirmed once any of their contacts is',
+    ),
+    contactConsent: ContactConsentSchema,
     leaveReason: z
       .enum(LEAVE_REASONS)
       .nullable()
@@ -173,6 +220,7 @@ export function serializeMember(member: Member, groupIds: string[]): z.infer<typ
     joinedAt: member.joinedAt.toISOString(),
     endedAt: member.endedAt?.toISOString() ?? null,
     consentRecord: consentRecordOf(member),
+    contactConsent: contactConsentOf(member),
     leaveReason: member.leaveReason,
   }
 }

@@ -1,9 +1,9 @@
 import { and, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { joinRequests, type ConsentMethod, type JoinRequest } from '../db/schema'
+import { joinRequests, type ConsentMethod, type ContactKind, type JoinRequest } from '../db/schema'
 import { sha256Hex } from '../lib/crypto'
 import { ID_CHUNK, chunks } from '../lib/chunks'
-import { ApiError } from '../lib/errors'
+import { ApiError, isUniqueViolation } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { utcDay } from '../lib/time'
 import { verifyToken } from '../lib/signing'
@@ -11,11 +11,14 @@ import { CONFIRM_PURPOSE, confirmCodeHash } from '../lib/confirm-codes'
 import { approveJoinRequest, getJoinTarget } from './joining'
 
 /**
- * Double opt-in. A sign-up in a community with `consent: 'double'` is stored unconfirmed; the
- * owner of the number or address confirms it by sending a one-time code from their own WhatsApp
- * account (the sender's number is the proof), by the quick-reply button of a confirmation
- * template, or by an e-mailed link. Only then does the membership begin (open communities) or
- * the request reach the admins (closed ones). Unconfirmed sign-ups are deleted when they expire.
+ * Double opt-in, per contact. A sign-up in a community with `consent: 'double'` is stored
+ * unconfirmed; each contact it gives is confirmed only by a proof that comes from that contact:
+ * the phone number by a one-time code sent from its own WhatsApp account (the sender's number is
+ * the proof) or by the quick-reply button of a confirmation template sent to it, the e-mail
+ * address by the link e-mailed to it, either by an admin's recorded consent naming it. The first
+ * proof lets the sign-up go on: the membership begins (open communities) or the request reaches
+ * the admins (closed ones). Nothing is ever sent to a contact that is not confirmed. Unconfirmed
+ * sign-ups are deleted when they expire.
  */
 
 export async function requestFromConfirmLink(
@@ -33,80 +36,101 @@ export async function linkProofId(token: string): Promise<string> {
   return `link_${(await sha256Hex(token)).slice(0, 24)}`
 }
 
-/** Whether the sign-up still waits for its owner to confirm it. */
+/** Whether the sign-up still waits for its owner to confirm any of its contacts. */
 export function isUnconfirmed(request: JoinRequest): boolean {
   return request.confirmExpiresAt !== null && request.confirmedAt === null
 }
 
-/** An unconfirmed sign-up that a code confirms, if the code is live. */
+/** Whether this contact of the sign-up still waits for its proof (it has one to prove). */
+export function contactUnconfirmed(request: JoinRequest, contact: ContactKind): boolean {
+  return contact === 'phone'
+    ? request.phone !== null && request.phoneConfirmedAt === null
+    : request.email !== null && request.emailConfirmedAt === null
+}
+
+/** Whether a proof for this contact can still be taken: unconfirmed sign-ups expire. */
+export function canConfirm(request: JoinRequest, contact: ContactKind, now: Date): boolean {
+  if (request.repeatOf !== null || !contactUnconfirmed(request, contact)) return false
+  return !isUnconfirmed(request) || request.confirmExpiresAt! > now
+}
+
+/**
+ * The sign-up whose phone number a code confirms, among the codes a message carries: only one
+ * that gave the sender's own number (someone else's code in the same message confirms nothing).
+ */
 export async function findRequestByCode(
   db: Database,
   secret: string,
-  code: string,
+  codes: string[],
+  phone: string,
   now: Date,
 ): Promise<JoinRequest | null> {
-  const request = await db.query.joinRequests.findFirst({
-    where: eq(joinRequests.confirmCodeHash, await confirmCodeHash(secret, code)),
-  })
-  if (!request || !isUnconfirmed(request) || request.confirmExpiresAt! <= now) return null
-  return request
+  for (const code of codes) {
+    const request = await db.query.joinRequests.findFirst({
+      where: eq(joinRequests.confirmCodeHash, await confirmCodeHash(secret, code)),
+    })
+    if (request && request.phone === phone && canConfirm(request, 'phone', now)) return request
+  }
+  return null
 }
 
 export type ConfirmResult =
+  /** The contact is confirmed now. `request` is the sign-up as it is after. */
   | { outcome: 'confirmed'; request: JoinRequest; memberId: string | null }
   | { outcome: 'already'; request: JoinRequest; memberId: string | null }
+  /**
+   * The proof showed that this person had signed up already (an active membership or a request
+   * with this contact confirmed): the new sign-up now points at that one, which is `request`.
+   */
+  | { outcome: 'repeat'; request: JoinRequest; memberId: string | null }
   | { outcome: 'expired' }
 
+type Proof = { method: ConsentMethod; id: string }
+
 /**
- * Records the consent on the sign-up (when, how, the proof's id) and lets it go on: in an open
- * community the membership begins at once (with its `member.joined` event, referral credit and
- * rewards); in a closed one the request now reaches the admins (`join.requested`). The code is
- * cleared in the same statement, so it confirms once.
+ * Records the proof of one contact (when, how, the proof's id) on the sign-up, and on its
+ * membership if it has one. The first proof of a sign-up lets it go on: in an open community the
+ * membership begins at once (with its `member.joined` event, referral credit and rewards); in a
+ * closed one the request now reaches the admins (`join.requested`). A proven phone number clears
+ * the code, so a code confirms once.
  */
-export async function confirmJoinRequest(
+export async function confirmContact(
   db: Database,
   request: JoinRequest,
-  proof: { method: ConsentMethod; id: string },
+  contact: ContactKind,
+  proof: Proof,
   now: Date,
 ): Promise<ConfirmResult> {
-  if (!isUnconfirmed(request)) {
+  const value = contact === 'phone' ? request.phone : request.email
+  if (value === null || request.repeatOf !== null) {
+    throw new ApiError(
+      'invalid_state',
+      contact === 'phone'
+        ? 'This sign-up has no phone number to confirm.'
+        : 'This sign-up has no e-mail address to confirm.',
+    )
+  }
+  if (!contactUnconfirmed(request, contact)) {
     return { outcome: 'already', request, memberId: request.memberId }
   }
-  if (request.confirmExpiresAt! <= now) return { outcome: 'expired' }
-  const client = db.$client
-  const nowMs = now.getTime()
-  const [, marked] = await client.batch<{ id: string }>([
-    // The confirmation counts in the daily rollups on the day it happens, on the sign-up's link
-    // and country: the same rule as joins (counted when the membership begins), so in an open
-    // community "confirmed" and "joined" land on the same day and "joined" never outgrows
-    // "confirmed". It runs before the update below under the same condition, in one batch
-    // (a transaction), so a confirmation counts exactly once.
-    client
-      .prepare(
-        `insert into invite_daily_stats (invite_id, community_id, day, country, confirmations)
-         select ?2, ?3, ?4, ?5, 1 where ?2 is not null
-           and exists (select 1 from join_requests where id = ?1 and confirmed_at is null and status = 'pending')
-         on conflict (invite_id, day, country) do update set confirmations = confirmations + 1`,
-      )
-      .bind(request.id, request.inviteId, request.communityId, utcDay(now), request.country),
-    client
-      .prepare(
-        `update join_requests set confirmed_at = ?2, consent_method = ?3, consent_proof = ?4, confirm_code_hash = null
-         where id = ?1 and confirmed_at is null and status = 'pending' returning id`,
-      )
-      .bind(request.id, nowMs, proof.method, proof.id.slice(0, 200)),
-    client
-      .prepare(
-        `insert into events (id, type, community_id, payload, created_at)
-         select ?2, 'join.requested', ?3, json_object('joinRequestId', ?1, 'inviteId', ?4), ?5
-         where changes() = 1 and (select visibility from communities where id = ?3) = 'closed'`,
-      )
-      .bind(request.id, newId('evt', nowMs), request.communityId, request.inviteId, nowMs),
-  ])
-  const fresh = (await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, request.id) }))!
-  if (marked!.results.length === 0) {
-    return { outcome: 'already', request: fresh, memberId: fresh.memberId }
+  if (isUnconfirmed(request)) {
+    if (request.confirmExpiresAt! <= now) return { outcome: 'expired' }
+    const earlier = await earlierSignUp(db, request, contact, value)
+    if (earlier) return markRepeat(db, request, earlier, proof, now)
   }
+  let first: boolean
+  try {
+    first = await recordProof(db, request, contact, proof, now)
+  } catch (error) {
+    // Someone else's sign-up proved the same contact at the same moment: the proof decides,
+    // and it says this person signed up twice.
+    if (!isUniqueViolation(error)) throw error
+    const earlier = await earlierSignUp(db, request, contact, value)
+    if (earlier && isUnconfirmed(request)) return markRepeat(db, request, earlier, proof, now)
+    return { outcome: 'already', request, memberId: request.memberId }
+  }
+  const fresh = (await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, request.id) }))!
+  if (!first) return { outcome: 'confirmed', request: fresh, memberId: fresh.memberId }
   const target = await getJoinTarget(db, request.communityId, request.groupId)
   if (target.community.visibility === 'closed') {
     return { outcome: 'confirmed', request: fresh, memberId: null }
@@ -115,14 +139,114 @@ export async function confirmJoinRequest(
   return { outcome: 'confirmed', request: approved, memberId: member.id }
 }
 
-/** Refuses to act on a sign-up whose owner has not confirmed it (closed communities' admins). */
-export function assertConfirmed(request: JoinRequest): void {
-  if (isUnconfirmed(request)) {
-    throw new ApiError(
-      'invalid_state',
-      'This person has not confirmed their phone number or e-mail address yet.',
+/**
+ * The proof in one batch (a transaction). Returns whether it was the sign-up's first: only then
+ * does the confirmation count in the rollups and a closed community's request reach the admins.
+ */
+async function recordProof(
+  db: Database,
+  request: JoinRequest,
+  contact: ContactKind,
+  proof: Proof,
+  now: Date,
+): Promise<boolean> {
+  const client = db.$client
+  const nowMs = now.getTime()
+  const col = contact // only ever 'phone' or 'email': safe to name columns by it
+  // The first proof of a still unconfirmed sign-up, before the update below marks it.
+  const firstProof = `exists (select 1 from join_requests where id = ?1 and confirmed_at is null
+    and status = 'pending' and ${col} is not null and ${col}_confirmed_at is null)`
+  const [, , marked] = await client.batch<{ first: number }>([
+    // The confirmation counts in the daily rollups on the day it happens, on the sign-up's link
+    // and country: the same rule as joins (counted when the membership begins), so in an open
+    // community "confirmed" and "joined" land on the same day and "joined" never outgrows
+    // "confirmed".
+    client
+      .prepare(
+        `insert into invite_daily_stats (invite_id, community_id, day, country, confirmations)
+         select ?2, ?3, ?4, ?5, 1 where ?2 is not null and ${firstProof}
+         on conflict (invite_id, day, country) do update set confirmations = confirmations + 1`,
+      )
+      .bind(request.id, request.inviteId, request.communityId, utcDay(now), request.country),
+    client
+      .prepare(
+        `insert into events (id, type, community_id, payload, created_at)
+         select ?2, 'join.requested', ?3, json_object('joinRequestId', ?1, 'inviteId', ?4), ?5
+         where ${firstProof} and (select visibility from communities where id = ?3) = 'closed'`,
+      )
+      .bind(request.id, newId('evt', nowMs), request.communityId, request.inviteId, nowMs),
+    client
+      .prepare(
+        `update join_requests set ${col}_confirmed_at = ?2, ${col}_consent_method = ?3,
+           ${col}_consent_proof = ?4,
+           confirm_code_hash = case when ?5 = 'phone' then null else confirm_code_hash end,
+           consent_method = coalesce(consent_method, ?3),
+           consent_proof = case when confirmed_at is null then ?4 else consent_proof end,
+           confirmed_at = coalesce(confirmed_at, ?2)
+         where id = ?1 and ${col} is not null and ${col}_confirmed_at is null and repeat_of is null
+         returning confirmed_at = ?2 as first`,
+      )
+      .bind(request.id, nowMs, proof.method, proof.id.slice(0, 200), contact),
+    // A member's later proof of their other contact: recorded on the membership too.
+    client
+      .prepare(
+        `update members set ${col}_confirmed_at = ?2, ${col}_consent_method = ?3, ${col}_consent_proof = ?4
+         where id = (select member_id from join_requests where id = ?1) and status = 'active'
+           and ${col} = (select ${col} from join_requests where id = ?1) and ${col}_confirmed_at is null`,
+      )
+      .bind(request.id, nowMs, proof.method, proof.id.slice(0, 200)),
+  ])
+  return marked!.results[0]?.first === 1
+}
+
+/** The same person's earlier sign-up, found by the contact just proven. */
+async function earlierSignUp(
+  db: Database,
+  request: JoinRequest,
+  contact: ContactKind,
+  value: string,
+): Promise<{ requestId: string; memberId: string | null } | null> {
+  const col = contact
+  const row = await db.$client
+    .prepare(
+      `select join_request_id as requestId, id as memberId from members
+         where community_id = ?1 and ${col} = ?2 and ${col}_confirmed_at is not null and status = 'active'
+       union all
+       select id, null from join_requests
+         where community_id = ?1 and ${col} = ?2 and ${col}_confirmed_at is not null
+           and status = 'pending' and id != ?3
+       limit 1`,
     )
-  }
+    .bind(request.communityId, value, request.id)
+    .first<{ requestId: string; memberId: string | null }>()
+  return row ?? null
+}
+
+/**
+ * Turns a proven repeat sign-up into a pointer at the earlier one: its status link now shows
+ * that sign-up (only its owner, who just proved the contact, holds the link), and it keeps no
+ * contact data of its own.
+ */
+async function markRepeat(
+  db: Database,
+  request: JoinRequest,
+  earlier: { requestId: string; memberId: string | null },
+  proof: Proof,
+  now: Date,
+): Promise<ConfirmResult> {
+  await db.$client
+    .prepare(
+      `update join_requests set repeat_of = ?2, name = '', phone = null, email = null, answers = '[]',
+         status = 'approved', decided_at = ?3, confirmed_at = ?3, consent_method = ?4,
+         consent_proof = ?5, confirm_code_hash = null
+       where id = ?1 and confirmed_at is null and repeat_of is null`,
+    )
+    .bind(request.id, earlier.requestId, now.getTime(), proof.method, proof.id.slice(0, 200))
+    .run()
+  const shown = (await db.query.joinRequests.findFirst({
+    where: eq(joinRequests.id, earlier.requestId),
+  }))!
+  return { outcome: 'repeat', request: shown, memberId: earlier.memberId }
 }
 
 /**

@@ -437,11 +437,16 @@ async function attempt(
   if (announcement.pausedAt) {
     return { outcome: 'skipped', reason: pausedReason(announcement.pauseReason) }
   }
+  // Consent is per contact: only a contact its owner confirmed is ever written to or passed on.
+  const phone = member.phoneConfirmedAt ? member.phone : null
+  const email = member.emailConfirmedAt ? member.email : null
   if (config.DELIVERY_CHANNEL === 'whatsapp') {
     if (!member.phone) return { outcome: 'skipped', reason: 'no phone number' }
+    if (!phone) return { outcome: 'skipped', reason: 'phone number not confirmed' }
     await pace()
-    return sendWhatsAppMessage(config, member.phone, announcement.body)
+    return sendWhatsAppMessage(config, phone, announcement.body)
   }
+  if (!phone && !email) return { outcome: 'skipped', reason: 'no confirmed contact' }
   if (!config.DELIVERY_WEBHOOK_URL || !config.DELIVERY_WEBHOOK_SECRET) {
     return {
       outcome: 'failed',
@@ -467,8 +472,8 @@ async function attempt(
         recipient: {
           memberId: member.id,
           name: member.name,
-          phone: member.phone,
-          email: member.email,
+          phone,
+          email,
         },
         text: announcement.body,
       },

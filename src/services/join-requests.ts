@@ -12,8 +12,11 @@ import { sha256Hex } from '../lib/crypto'
 import { notFound } from '../lib/errors'
 import { toPage, type Page } from '../lib/pagination'
 
+/** A sign-up an admin can see and decide: a repeat sign-up is only a pointer for its owner. */
 export async function getJoinRequestOrThrow(db: Database, id: string): Promise<JoinRequest> {
-  const request = await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, id) })
+  const request = await db.query.joinRequests.findFirst({
+    where: and(eq(joinRequests.id, id), isNull(joinRequests.repeatOf)),
+  })
   if (!request) throw notFound('Join request')
   return request
 }
@@ -64,6 +67,7 @@ export async function listJoinRequests(
       and(
         eq(joinRequests.communityId, communityId),
         eq(joinRequests.status, options.status),
+        isNull(joinRequests.repeatOf),
         // A double opt-in waiting for its owner is not the admins' to decide yet.
         options.status === 'pending' ? confirmedSignUp : undefined,
         options.cursor ? gt(joinRequests.id, options.cursor) : undefined,

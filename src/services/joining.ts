@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, lte, or } from 'drizzle-orm'
+import { and, desc, eq, gt, isNotNull, or } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   groups,
@@ -31,13 +31,15 @@ export interface JoinInput {
 }
 
 /**
- * What a join ends in. `statusToken` only comes with a new sign-up: it is shown once.
- * `unconfirmed`: a double opt-in waits for the owner of the number or address.
+ * What a join ends in. Every sign-up gets its own status link (`statusToken`, shown once),
+ * whether or not its contacts were known: the answer never tells whether a number is a member.
+ * `unconfirmed`: a double opt-in waits for the owner of the number or address. `member` is null
+ * for a repeat sign-up in a community that asks for no proof: nothing proves it is the member's.
  */
 export type JoinOutcome =
-  | { status: 'active'; request: JoinRequest; member: Member; statusToken?: string }
-  | { status: 'pending'; request: JoinRequest; statusToken?: string }
-  | { status: 'unconfirmed'; request: JoinRequest; statusToken?: string }
+  | { status: 'active'; request: JoinRequest; member: Member | null; statusToken: string }
+  | { status: 'pending'; request: JoinRequest; statusToken: string }
+  | { status: 'unconfirmed'; request: JoinRequest; statusToken: string }
 
 /** How a double opt-in is asked for: the secret codes and links are made with, and for how long. */
 export interface ConfirmationOptions {
@@ -80,9 +82,11 @@ export async function getJoinTarget(
 }
 
 /**
- * A person asks to join through an invite link. The same person (same phone or e-mail) gets
- * their existing membership or pending request back, never a duplicate. In an open community
- * they become a member at once; in a closed one their request waits for an admin.
+ * A person asks to join through an invite link. In an open community they become a member at
+ * once; in a closed one their request waits for an admin. With a double opt-in every sign-up is
+ * new until a proof shows whose contact it is (see services/consent.ts): someone who typed a
+ * stranger's number holds nothing the stranger needs, and the stranger can still sign up and
+ * prove it. Without one, the same contacts make a repeat sign-up that points at the first.
  *
  * Every limit (the link's uses and expiry, each group's member limit) is a condition of the
  * INSERT that creates the request or membership, and every other statement of the batch
@@ -96,11 +100,13 @@ export async function join(
   input: JoinInput,
   options: { now: Date; cooldownDays: number; confirmation?: ConfirmationOptions },
 ): Promise<JoinOutcome> {
-  await forgetExpiredSignUp(db, invite.communityId, input, options.now)
-  const existing = await findExisting(db, invite.communityId, input)
-  if (existing) return existing
-  await assertNotCoolingOff(db, invite.communityId, input, options)
   const target = await getJoinTarget(db, invite.communityId, invite.groupId)
+  const double = target.community.consent === 'double'
+  if (!double) {
+    const existing = await findExisting(db, invite.communityId, input)
+    if (existing) return repeatSignUp(db, invite, existing, input, options.now)
+  }
+  await assertNotCoolingOff(db, invite.communityId, input, options)
   assertInviteUsable(invite, options.now)
 
   const statusToken = randomBase64Url(32)
@@ -126,9 +132,16 @@ export async function join(
     confirmedAt: options.now,
     consentMethod: 'single_opt_in',
     consentProof: null,
+    // Without a double opt-in the form is all the community asks for, for each contact given.
+    phoneConfirmedAt: input.phone ? options.now : null,
+    phoneConsentMethod: input.phone ? 'single_opt_in' : null,
+    phoneConsentProof: null,
+    emailConfirmedAt: input.email ? options.now : null,
+    emailConsentMethod: input.email ? 'single_opt_in' : null,
+    emailConsentProof: null,
     confirmCodeHash: null,
+    repeatOf: null,
   }
-  const double = target.community.consent === 'double'
   const extra: D1PreparedStatement[] = []
   if (double) {
     const confirmation = options.confirmation
@@ -137,6 +150,10 @@ export async function join(
       confirmExpiresAt: new Date(options.now.getTime() + confirmation.expiryHours * 3600_000),
       confirmedAt: null,
       consentMethod: null,
+      phoneConfirmedAt: null,
+      phoneConsentMethod: null,
+      emailConfirmedAt: null,
+      emailConsentMethod: null,
       confirmCodeHash: request.phone
         ? await confirmCodeHash(
             confirmation.secret,
@@ -172,7 +189,7 @@ export async function join(
     // The same person signing up twice at the same moment: the second finds the first.
     if (isUniqueViolation(error)) {
       const raced = await findExisting(db, invite.communityId, input)
-      if (raced) return raced
+      if (raced) return repeatSignUp(db, invite, raced, input, options.now)
     }
     throw error
   }
@@ -340,16 +357,26 @@ function leaveRollupStatement(
     )
 }
 
-/** The person's active membership or pending request in this community, if they have one. */
+/** An earlier sign-up with the same contacts, as far as they identify anyone. */
+type Existing = { status: 'active' | 'pending'; request: JoinRequest }
+
+/**
+ * The person's active membership or pending request in this community, if they have one, found
+ * by contacts that are confirmed (in a community without double opt-in: as given).
+ */
 async function findExisting(
   db: Database,
   communityId: string,
   input: JoinInput,
-): Promise<JoinOutcome | null> {
+): Promise<Existing | null> {
   const samePerson = (table: typeof members | typeof joinRequests) =>
     or(
-      input.phone ? eq(table.phone, input.phone) : undefined,
-      input.email ? eq(table.email, input.email) : undefined,
+      input.phone
+        ? and(eq(table.phone, input.phone), isNotNull(table.phoneConfirmedAt))
+        : undefined,
+      input.email
+        ? and(eq(table.email, input.email), isNotNull(table.emailConfirmedAt))
+        : undefined,
     )
   const member = await db.query.members.findFirst({
     where: and(
@@ -362,7 +389,7 @@ async function findExisting(
     const request = (await db.query.joinRequests.findFirst({
       where: eq(joinRequests.id, member.joinRequestId),
     }))!
-    return { status: 'active', request, member }
+    return { status: 'active', request }
   }
   const request = await db.query.joinRequests.findFirst({
     where: and(
@@ -371,33 +398,48 @@ async function findExisting(
       samePerson(joinRequests),
     ),
   })
-  if (!request) return null
-  return request.confirmExpiresAt !== null && request.confirmedAt === null
-    ? { status: 'unconfirmed', request }
-    : { status: 'pending', request }
+  return request ? { status: 'pending', request } : null
 }
 
-/** An unconfirmed sign-up past its time is as good as gone: the same person may sign up anew. */
-async function forgetExpiredSignUp(
+/**
+ * A sign-up with contacts that already belong to a member or a waiting request, in a community
+ * that asks for no proof: it gets a status link of its own, like any sign-up, that points at the
+ * earlier one without showing its private links (whoever typed the contacts proved nothing). It
+ * holds no contact data, counts no use of the link and no sign-up in the stats.
+ */
+async function repeatSignUp(
   db: Database,
-  communityId: string,
+  invite: Invite,
+  existing: Existing,
   input: JoinInput,
   now: Date,
-): Promise<void> {
-  await db
-    .delete(joinRequests)
-    .where(
-      and(
-        eq(joinRequests.communityId, communityId),
-        eq(joinRequests.status, 'pending'),
-        isNull(joinRequests.confirmedAt),
-        lte(joinRequests.confirmExpiresAt, now),
-        or(
-          input.phone ? eq(joinRequests.phone, input.phone) : undefined,
-          input.email ? eq(joinRequests.email, input.email) : undefined,
-        ),
-      ),
-    )
+): Promise<JoinOutcome> {
+  const statusToken = randomBase64Url(32)
+  const id = newId('jr', now.getTime())
+  const [[row]] = await db.batch([
+    db
+      .insert(joinRequests)
+      .values({
+        id,
+        communityId: invite.communityId,
+        inviteId: invite.id,
+        groupId: existing.request.groupId,
+        name: '',
+        consent: input.consent,
+        country: input.country,
+        status: 'approved',
+        statusTokenHash: await sha256Hex(statusToken),
+        createdAt: now,
+        decidedAt: now,
+        confirmedAt: now,
+        consentMethod: 'single_opt_in',
+        repeatOf: existing.request.id,
+      })
+      .returning(),
+  ])
+  return existing.status === 'active'
+    ? { status: 'active', request: row!, member: null, statusToken }
+    : { status: 'pending', request: row!, statusToken }
 }
 
 /** The outbox event that asks the operator's mail system to send the confirmation link. */
@@ -535,8 +577,10 @@ function signUpStatements(
       .prepare(
         `insert into join_requests (id, community_id, invite_id, group_id, referrer_member_id, name, phone, email,
            answers, consent, country, status, status_token_hash, created_at,
-           confirm_expires_at, confirmed_at, consent_method, confirm_code_hash)
-         select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?16, ?17, ?18, ?19
+           confirm_expires_at, confirmed_at, consent_method, confirm_code_hash,
+           phone_confirmed_at, phone_consent_method, email_confirmed_at, email_consent_method)
+         select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?16, ?17, ?18, ?19,
+           ?20, ?21, ?22, ?23
          where exists (select 1 from invites where id = ?3 and revoked_at is null
            and (expires_at is null or expires_at > ?13) and (max_uses is null or uses < max_uses)) ${room}`,
       )
@@ -560,6 +604,10 @@ function signUpStatements(
         request.confirmedAt?.getTime() ?? null,
         request.consentMethod,
         request.confirmCodeHash,
+        request.phoneConfirmedAt?.getTime() ?? null,
+        request.phoneConsentMethod,
+        request.emailConfirmedAt?.getTime() ?? null,
+        request.emailConsentMethod,
       ),
     // A link's uses count sign-ups: joins in an open community, requests in a closed one.
     client
@@ -615,9 +663,13 @@ function membershipStatements(
     client
       .prepare(
         `insert into members (id, community_id, name, phone, email, consent, status, join_request_id, invite_id,
-           referred_by_member_id, referral_count, joined_at, confirmed_at, consent_method, consent_proof)
+           referred_by_member_id, referral_count, joined_at, confirmed_at, consent_method, consent_proof,
+           phone_confirmed_at, phone_consent_method, phone_consent_proof,
+           email_confirmed_at, email_consent_method, email_consent_proof)
          select ?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?8, ?9, 0, ?10,
-           coalesce(r.confirmed_at, ?10), coalesce(r.consent_method, 'single_opt_in'), r.consent_proof
+           coalesce(r.confirmed_at, ?10), coalesce(r.consent_method, 'single_opt_in'), r.consent_proof,
+           r.phone_confirmed_at, r.phone_consent_method, r.phone_consent_proof,
+           r.email_confirmed_at, r.email_consent_method, r.email_consent_proof
          from join_requests r where r.id = ?7 and exists (select 1 from join_requests where id = ?7 and status = 'pending')
            and (select member_count < member_limit from groups where id = ?11)
            and (?12 is null or (select member_count < member_limit from groups where id = ?12))`,

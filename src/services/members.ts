@@ -116,6 +116,10 @@ const CSV_COLUMNS = [
   'consent_method',
   'consent_proof',
   'leave_reason',
+  'phone_confirmed_at',
+  'phone_consent_method',
+  'email_confirmed_at',
+  'email_consent_method',
 ] as const
 
 /** Members per page of the CSV export: one query each, so a million members take 1,000. */
@@ -166,6 +170,10 @@ export function exportMembersCsv(db: Database, communityId: string): ReadableStr
           member.consentMethod ?? '',
           member.consentProof ?? '',
           member.leaveReason ?? '',
+          member.phoneConfirmedAt?.toISOString() ?? '',
+          member.phoneConsentMethod ?? '',
+          member.emailConfirmedAt?.toISOString() ?? '',
+          member.emailConsentMethod ?? '',
         ]
           .map(csvCell)
           .join(','),

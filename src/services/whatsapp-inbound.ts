@@ -18,7 +18,7 @@ import { newId } from '../lib/ids'
 import { cleanText } from '../lib/text'
 import { DEFER_SECONDS, whatsAppErrorPolicy } from '../lib/whatsapp-errors'
 import type { InboundItem } from '../schemas/whatsapp'
-import { confirmJoinRequest, findRequestByCode } from './consent'
+import { confirmContact, findRequestByCode } from './consent'
 import { backoffSeconds, type DeliveryMessage } from './dispatch'
 import { endMembership } from './joining'
 import { REPLIES, sendWhatsAppReply } from './whatsapp-replies'
@@ -243,7 +243,8 @@ async function applyMessage(
 
 /**
  * The sender's own WhatsApp account sent the code: their number is proven, if it is the number
- * they signed up with. The welcome reply goes out in the window their message opened.
+ * they signed up with, and only that number (an e-mail address given with it waits for its own
+ * link). The welcome reply goes out in the window their message opened.
  */
 async function confirmByCode(
   db: Database,
@@ -252,26 +253,25 @@ async function confirmByCode(
   codes: string[],
   now: Date,
 ): Promise<string> {
-  let request = null
-  for (const code of codes) {
-    request ??= await findRequestByCode(db, signingSecret(deps.config), code, now)
-  }
-  if (!request || request.phone !== `+${item.from}`) {
+  const secret = signingSecret(deps.config)
+  const request = await findRequestByCode(db, secret, codes, `+${item.from}`, now)
+  if (!request) {
     await sendWhatsAppReply(deps.config, item.from, REPLIES.codeUnknown)
     return 'code_refused'
   }
-  const result = await confirmJoinRequest(
+  const result = await confirmContact(
     db,
     request,
+    'phone',
     { method: item.type === 'button' ? 'whatsapp_button' : 'whatsapp_message', id: item.wamid },
     now,
   )
-  if (result.outcome !== 'confirmed') return result.outcome
+  if (result.outcome !== 'confirmed' && result.outcome !== 'repeat') return result.outcome
   const community = await db.query.communities.findFirst({
     where: eq(communities.id, request.communityId),
   })
   await sendWhatsAppReply(deps.config, item.from, REPLIES.welcome(community?.name ?? ''))
-  return 'confirmed'
+  return result.outcome
 }
 
 async function keepForAdmins(
@@ -282,7 +282,7 @@ async function keepForAdmins(
 ): Promise<string> {
   const text = cleanText(item.text, { multiline: true }).trim().slice(0, 2000)
   if (!text) return 'ignored'
-  const senders = await activeMembersByPhone(db, phone)
+  const senders = await membersWithProvenPhone(db, phone)
   if (senders.length === 0) return 'ignored'
   // Six bound values a row: 15 rows a statement stay under D1's 100.
   for (let i = 0; i < senders.length; i += 15) {
@@ -309,6 +309,11 @@ function activeMembersByPhone(db: Database, phone: string): Promise<Member[]> {
     .from(members)
     .where(and(eq(members.phone, phone), eq(members.status, 'active')))
     .limit(100)
+}
+
+/** The members who proved this number is theirs: only they speak through it. */
+async function membersWithProvenPhone(db: Database, phone: string): Promise<Member[]> {
+  return (await activeMembersByPhone(db, phone)).filter((member) => member.phoneConfirmedAt)
 }
 
 /** Ends every subscription of this number at once (one business number serves them all). */

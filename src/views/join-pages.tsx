@@ -136,7 +136,8 @@ export interface ConfirmationView {
   whatsappUrl: string | null
   whatsappQr: string | null
   emailSent: boolean
-  expiresAt: Date
+  /** Until when an unconfirmed sign-up waits; null once one contact is confirmed. */
+  expiresAt: Date | null
 }
 
 /** Where a person follows their sign-up: pending, approved (with what to do next), or declined. */
@@ -144,16 +145,12 @@ export function StatusPage(props: StatusPageProps) {
   const t = MESSAGES[props.lang]
   const { request, member } = props
   const ended = member !== null && member.status !== 'active'
-  const confirmation = !ended && request.status === 'pending' ? props.confirmation : null
-  // Signed up again while unconfirmed: the way to confirm is on the first status page.
-  const unconfirmedAgain =
-    props.repeated &&
-    request.status === 'pending' &&
-    request.confirmExpiresAt !== null &&
-    request.confirmedAt === null
+  const waiting = !ended && request.status === 'pending' && request.confirmedAt === null
+  // A member confirmed by one contact may still prove the other one.
+  const confirmation = !ended && request.status !== 'rejected' ? props.confirmation : null
   const title = ended
     ? t.endedTitle
-    : confirmation || unconfirmedAgain
+    : waiting && confirmation
       ? t.confirmTitle
       : request.status === 'pending'
         ? props.repeated
@@ -174,7 +171,7 @@ export function StatusPage(props: StatusPageProps) {
         {ended && <p>{t.endedText}</p>}
         {confirmation && (
           <>
-            <p>{t.confirmText}</p>
+            <p>{waiting ? t.confirmText : t.confirmOtherText}</p>
             {confirmation.whatsappUrl && confirmation.code && (
               <>
                 <a class="cta" href={confirmation.whatsappUrl} rel="noopener noreferrer">
@@ -194,13 +191,16 @@ export function StatusPage(props: StatusPageProps) {
               </>
             )}
             {confirmation.emailSent && <p>{t.confirmEmailText}</p>}
-            <p class="muted small">
-              {t.confirmUntil(confirmation.expiresAt.toISOString().slice(0, 16).replace('T', ' '))}
-            </p>
+            {confirmation.expiresAt && (
+              <p class="muted small">
+                {t.confirmUntil(
+                  confirmation.expiresAt.toISOString().slice(0, 16).replace('T', ' '),
+                )}
+              </p>
+            )}
           </>
         )}
-        {unconfirmedAgain && <p>{t.alreadyUnconfirmedText}</p>}
-        {!ended && !confirmation && !unconfirmedAgain && request.status === 'pending' && (
+        {!ended && !(waiting && confirmation) && request.status === 'pending' && (
           <p>{props.repeated ? t.alreadyPendingText : t.pendingText}</p>
         )}
         {!ended && request.status === 'rejected' && request.reason && (

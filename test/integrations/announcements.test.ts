@@ -395,3 +395,39 @@ describe('the events outbox as signed webhooks', () => {
     )
   })
 })
+
+describe('the webhook channel passes on confirmed contacts only', () => {
+  it('a phone number nobody proved never travels in the recipient', async () => {
+    const created = await call('POST', '/api/communities', {
+      body: { name: `Proven ${crypto.randomUUID()}`, description: 'x', visibility: 'open' },
+    })
+    const community = created.json as { id: string }
+    const invite = await createInvite(community.id)
+    const strangersPhone = newPhone()
+    const email = `inbox-${crypto.randomUUID()}@example.com`
+    const joined = await joinJson(invite.code, {
+      name: 'Mallory',
+      phone: strangersPhone,
+      email,
+      turnstileToken: HUMAN,
+    })
+    expect(joined.json.status).toBe('unconfirmed')
+    const [event] = await query<{ payload: string }>(
+      `select payload from events where type = 'member.confirmation_requested'
+       and json_extract(payload, '$.joinRequestId') = ?`,
+      joined.json.joinRequestId,
+    )
+    await call('POST', new URL(JSON.parse(event!.payload).confirmUrl).pathname, {
+      token: null,
+      headers: { 'sec-fetch-site': 'same-origin' },
+    })
+
+    const announcement = await scheduleNow(community.id, 'For confirmed contacts')
+    await runCron(new Date(Date.now() + 120_000))
+    await settled(announcement.id, { sent: 1, queued: 0 })
+    const [request] = await received((payload) => payload.data?.announcementId === announcement.id)
+    const payload = new Webhook(SECRET).verify(request!.body, request!.headers) as any
+    expect(payload.data.recipient).toMatchObject({ email, phone: null })
+    expect(request!.body).not.toContain(strangersPhone)
+  })
+})

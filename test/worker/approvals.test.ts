@@ -73,17 +73,21 @@ describe('closed communities: asking and waiting', () => {
     expect(problem.errors).toEqual([{ path: 'answers', message: 'Please answer every question' }])
   })
 
-  it('gives the same person their pending request back', async () => {
-    const { invite } = await closedCommunity()
+  it('answers the same person signing up again like anyone, and keeps one request for the admins', async () => {
+    const { community, invite } = await closedCommunity()
     const email = `jo-${invite.code}@example.com`
     const first = await joinJson(invite.code, { name: 'Jo', email, answers: ['Quilts'] })
     const second = await joinJson(invite.code, { name: 'Jo', email, answers: ['Quilts'] })
-    expect(second.status).toBe(200)
-    expect(second.json).toEqual({
-      status: 'pending',
-      joinRequestId: first.json.joinRequestId,
-      memberId: null,
-    })
+    expect(second.status).toBe(first.status)
+    expect(Object.keys(second.json).sort()).toEqual(Object.keys(first.json).sort())
+    expect(second.json).toMatchObject({ status: 'pending', memberId: null })
+    expect(second.json.joinRequestId).not.toBe(first.json.joinRequestId)
+    const pending = await call('GET', `/api/communities/${community.id}/join-requests`)
+    expect(pending.json.data.map((r: { id: string }) => r.id)).toEqual([first.json.joinRequestId])
+    // The repeat's own status link says where the request stands.
+    const page = await call('GET', new URL(second.json.statusUrl).pathname + '?lang=en')
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('Your request is already waiting')
   })
 })
 
@@ -226,7 +230,7 @@ describe('members for admins', () => {
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8')
     const lines = csv.text.trim().split('\r\n')
     expect(lines[0]).toBe(
-      'id,name,phone,email,status,consent,joined_at,ended_at,referral_count,groups,confirmed_at,consent_method,consent_proof,leave_reason',
+      'id,name,phone,email,status,consent,joined_at,ended_at,referral_count,groups,confirmed_at,consent_method,consent_proof,leave_reason,phone_confirmed_at,phone_consent_method,email_confirmed_at,email_consent_method',
     )
     expect(lines).toHaveLength(3)
     expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil"")"`)

@@ -22,7 +22,7 @@ async function joinOn(code: string, daysAgo: number, leftAfterDays?: number, cou
     { name: 'Cohort', phone: newPhone(), email: null, answers: [], consent: true, country },
     { now: at, cooldownDays: 30 },
   )
-  if (outcome.status !== 'active') throw new Error('expected an open join')
+  if (outcome.status !== 'active' || !outcome.member) throw new Error('expected an open join')
   if (leftAfterDays !== undefined)
     await endMembership(
       db(),

@@ -149,7 +149,7 @@ describe('joining through JSON', () => {
     expect(member!.email).toBe('ben@example.com')
   })
 
-  it('gives the same person their existing membership back, never a duplicate, and no private links', async () => {
+  it('answers a known contact like a new one, never a duplicate, and hands out no private links', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
     const phone = newPhone()
@@ -159,15 +159,32 @@ describe('joining through JSON', () => {
       phone,
       email: 'cara@example.com',
     })
-    expect(second.status).toBe(200)
-    expect(second.json).toEqual({
+    // Same status code and shape as a new member's answer: nothing tells that the number is known.
+    expect(second.status).toBe(first.status)
+    expect(Object.keys(second.json).sort()).toEqual(Object.keys(first.json).sort())
+    expect(second.json).toMatchObject({
       status: 'active',
-      joinRequestId: first.json.joinRequestId,
-      memberId: first.json.memberId,
+      memberId: null,
+      referralUrl: null,
+      leaveUrl: null,
     })
+    expect(second.json.joinRequestId).not.toBe(first.json.joinRequestId)
+    expect(second.json.memberId).not.toBe(first.json.memberId)
     expect(await query('select id from members where community_id = ?', community.id)).toHaveLength(
       1,
     )
+    // The repeat's status page shows no leave link and no referral link of the member.
+    const page = await call('GET', new URL(second.json.statusUrl).pathname + '?lang=en')
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('You are a member already')
+    expect(page.text).not.toContain('/leave/')
+    expect(page.text).not.toContain(new URL(first.json.referralUrl).pathname)
+    // The repeat holds no contact data of its own.
+    const [repeat] = await query<{ name: string; phone: string | null; email: string | null }>(
+      'select name, phone, email from join_requests where id = ?',
+      second.json.joinRequestId,
+    )
+    expect(repeat).toEqual({ name: '', phone: null, email: null })
   })
 
   it('refuses bad input with problem details and writes nothing', async () => {

@@ -159,7 +159,7 @@ describe('query plans of the request paths', () => {
     )
     // Double opt-in and WhatsApp's notifications (an unknown message id, an unknown sender).
     await pruneUnconfirmed(db, now)
-    await findRequestByCode(db, 'plan-secret', 'ABCD-EFGH', now)
+    await findRequestByCode(db, 'plan-secret', ['ABCD-EFGH'], '+4915112345678', now)
     const deps = { config: loadConfig(env), deliveryQueue: env.DELIVERY_QUEUE }
     await applyInboundItem(
       db,

@@ -15,6 +15,7 @@ import {
   listMembers,
 } from '../../services/members'
 import { userText } from '../../schemas/common'
+import { contactConsentOf } from '../../schemas/members'
 import { Csrf, groupLabel, words } from '../../views/dashboard'
 import {
   CommunityId,
@@ -115,19 +116,30 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
                   ))}
                 </td>
                 <td data-label={t.consentRecord}>
-                  {member.consentMethod && member.confirmedAt && (
-                    <>
-                      {MESSAGES[lang(c)].consentMethods[member.consentMethod]},{' '}
-                      <time datetime={member.confirmedAt.toISOString()}>
-                        {member.confirmedAt.toISOString().slice(0, 16).replace('T', ' ')}
-                      </time>
-                      {member.consentProof && (
-                        <div class="muted small code">
-                          <bdi>{member.consentProof}</bdi>
-                        </div>
-                      )}
-                    </>
-                  )}
+                  {(['phone', 'email'] as const).map((contact) => {
+                    if (member[contact] === null) return null
+                    const record = contactConsentOf(member)[contact]
+                    return (
+                      <div>
+                        {contact === 'phone' ? t.consentPhone : t.consentEmail}:{' '}
+                        {record ? (
+                          <>
+                            {MESSAGES[lang(c)].consentMethods[record.method]},{' '}
+                            <time datetime={record.confirmedAt}>
+                              {record.confirmedAt.slice(0, 16).replace('T', ' ')}
+                            </time>
+                            {record.proofId && (
+                              <div class="muted small code">
+                                <bdi>{record.proofId}</bdi>
+                              </div>
+                            )}
+                          </>
+                        ) : (
+                          <span class="muted">{t.contactUnconfirmed}</span>
+                        )}
+                      </div>
+                    )
+                  })}
                 </td>
                 <td data-label="" class="actions">
                   {remove && (

@@ -1,0 +1,39 @@
+import { exports } from 'cloudflare:workers'
+import { expect, inject } from 'vitest'
+import { BASE } from '../worker/helpers'
+import { hubSignature } from '../support/whatsapp-notifications'
+
+/** Meta's part of a test: signed notifications in, and what the Cloud API stand-in received. */
+
+const fake = inject('fakeServicesUrl')
+
+/** A signed notification to the webhook, as Meta sends it; it must be acknowledged. */
+export async function notify(payload: unknown): Promise<Response> {
+  const body = JSON.stringify(payload)
+  const response = await exports.default.fetch(
+    new Request(`${BASE}/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': await hubSignature(body),
+      },
+      body,
+    }),
+  )
+  expect(response.status, await response.clone().text()).toBe(200)
+  return response
+}
+
+/** The messages the Cloud API stand-in was asked to send to one number. */
+export async function sentTo(
+  phone: string,
+): Promise<
+  Array<{ to: string; type: string; text?: { body: string }; template?: { name: string } }>
+> {
+  const requests = (await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{
+    body: string
+  }>
+  return requests
+    .map((request) => JSON.parse(request.body))
+    .filter((message) => message.to.replace(/\D/g, '') === phone.replace(/\D/g, ''))
+}
