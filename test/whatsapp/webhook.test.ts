@@ -404,11 +404,13 @@ describe('one number in many communities', () => {
       const community = await createCommunity()
       ids.push(community.id)
       await query(
-        `insert into members (id, community_id, name, phone, consent, status, join_request_id, joined_at)
-         values (?, ?, 'Xia', ?, 1, 'active', 'jr_none', ?)`,
+        `insert into members (id, community_id, name, phone, consent, status, join_request_id, joined_at,
+           phone_confirmed_at, phone_consent_method)
+         values (?, ?, 'Xia', ?, 1, 'active', 'jr_none', ?, ?, 'whatsapp_message')`,
         `mem_0000000000000000000000x${String(i).padStart(3, '0')}`.slice(0, 30),
         community.id,
         phone,
+        Date.now(),
         Date.now(),
       )
     }

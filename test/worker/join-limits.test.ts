@@ -66,7 +66,7 @@ describe('one contact is tightly limited', () => {
         ),
       )
     }
-    expect(answers.map((answer) => answer.status)).toEqual([201, 200, 200, 200, 200])
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201, 201, 201, 201])
     const sixth = await joinJson(
       invite.code,
       { name: 'Repeat', phone: `+49${digits}`, email: 'fresh-address@example.com' },
