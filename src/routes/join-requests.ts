@@ -3,7 +3,6 @@ import type { AppEnv } from '../env'
 import { ApiError } from '../lib/errors'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { assertCan } from '../services/access'
-import { getCommunityOrThrow } from '../services/communities'
 import { getJoinRequestOrThrow, listJoinRequests } from '../services/join-requests'
 import { approveJoinRequest, rejectJoinRequest } from '../services/joining'
 import { confirmJoinRequest } from '../services/consent'
@@ -17,6 +16,7 @@ import {
   RejectSchema,
   serializeJoinRequest,
 } from '../schemas/members'
+import { communityFor } from './community-scope'
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
 
 export const joinRequestsApp = new OpenAPIHono<AppEnv>()
@@ -44,8 +44,7 @@ joinRequestsApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'joinRequests.read', { communityId: id })
-    await getCommunityOrThrow(c.var.db, id)
+    await communityFor(c, id, 'joinRequests.read')
     const page = await listJoinRequests(c.var.db, id, c.req.valid('query'))
     return c.json({ data: page.data.map(serializeJoinRequest), nextCursor: page.nextCursor }, 200)
   },
@@ -159,7 +158,7 @@ joinRequestsApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'joinRequests.decide', { communityId: id })
+    await communityFor(c, id, 'joinRequests.decide')
     const { action, ids, reason } = c.req.valid('json')
     const results = []
     for (const requestId of new Set(ids)) {
