@@ -14,7 +14,6 @@ import {
   sendAnnouncementNow,
   updateAnnouncement,
 } from '../services/announcements'
-import { getCommunityOrThrow } from '../services/communities'
 import { resumeRun, stopRun } from '../services/dispatch'
 import type { Announcement } from '../db/schema'
 import { idParam } from '../schemas/common'
@@ -28,6 +27,7 @@ import {
   serializeAnnouncement,
   UpdateAnnouncementSchema,
 } from '../schemas/announcements'
+import { communityFor } from './community-scope'
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
 import type { Context } from 'hono'
 
@@ -86,8 +86,7 @@ announcementsApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'announcements.manage', { communityId: id })
-    await getCommunityOrThrow(c.var.db, id)
+    await communityFor(c, id, 'announcements.manage')
     const input = c.req.valid('json')
     const announcement = await createAnnouncement(
       c.var.db,
@@ -123,8 +122,7 @@ announcementsApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'announcements.read', { communityId: id })
-    await getCommunityOrThrow(c.var.db, id)
+    await communityFor(c, id, 'announcements.read')
     const page = await listAnnouncements(c.var.db, id, c.req.valid('query'))
     const data = await Promise.all(page.data.map((announcement) => detailed(c, announcement)))
     return c.json({ data, nextCursor: page.nextCursor }, 200)

@@ -6,7 +6,6 @@ import { assertCan } from '../services/access'
 import {
   createCommunity,
   deleteCommunity,
-  getCommunityOrThrow,
   listCommunities,
   updateCommunity,
 } from '../services/communities'
@@ -23,6 +22,7 @@ import {
   UpdateCommunitySchema,
 } from '../schemas/communities'
 import { DemoteAdminSchema, serializeToken, TokenSchema } from '../schemas/tokens'
+import { communityFor } from './community-scope'
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
 
 export const communitiesApp = new OpenAPIHono<AppEnv>()
@@ -89,8 +89,7 @@ communitiesApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'community.read', { communityId: id })
-    return c.json(serializeCommunity(await getCommunityOrThrow(c.var.db, id)), 200)
+    return c.json(serializeCommunity(await communityFor(c, id, 'community.read')), 200)
   },
 )
 
@@ -152,8 +151,7 @@ communitiesApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'admins.read', { communityId: id })
-    await getCommunityOrThrow(c.var.db, id)
+    await communityFor(c, id, 'admins.read')
     const admins = await listCommunityAdmins(c.var.db, id)
     return c.json({ data: admins.map(serializeToken) }, 200)
   },
@@ -178,7 +176,7 @@ communitiesApp.openapi(
   }),
   async (c) => {
     const { id, tokenId } = c.req.valid('param')
-    assertCan(c.var.principal, 'admins.change', { communityId: id })
+    await communityFor(c, id, 'admins.change')
     return c.json(serializeToken(await promoteToCommunityAdmin(c.var.db, id, tokenId)), 200)
   },
 )
@@ -202,7 +200,7 @@ communitiesApp.openapi(
   }),
   async (c) => {
     const { id, tokenId } = c.req.valid('param')
-    assertCan(c.var.principal, 'admins.change', { communityId: id })
+    await communityFor(c, id, 'admins.change')
     const { groupId } = c.req.valid('json')
     return c.json(serializeToken(await demoteToGroupAdmin(c.var.db, id, tokenId, groupId)), 200)
   },

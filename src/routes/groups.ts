@@ -3,7 +3,6 @@ import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { assertAllowedUrls } from '../lib/urls'
 import { assertCan } from '../services/access'
-import { getCommunityOrThrow } from '../services/communities'
 import {
   createGroup,
   deleteGroup,
@@ -18,6 +17,7 @@ import {
   serializeGroup,
   UpdateGroupSchema,
 } from '../schemas/groups'
+import { communityFor } from './community-scope'
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
 
 export const groupsApp = new OpenAPIHono<AppEnv>()
@@ -44,10 +44,10 @@ groupsApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'group.create', { communityId: id })
+    const community = await communityFor(c, id, 'group.create')
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
-    return c.json(serializeGroup(await createGroup(c.var.db, id, input, new Date())), 201)
+    return c.json(serializeGroup(await createGroup(c.var.db, community, input, new Date())), 201)
   },
 )
 
@@ -67,8 +67,7 @@ groupsApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'groups.read', { communityId: id })
-    await getCommunityOrThrow(c.var.db, id)
+    await communityFor(c, id, 'groups.read')
     const page = await listGroups(c.var.db, id, c.req.valid('query'))
     return c.json({ data: page.data.map(serializeGroup), nextCursor: page.nextCursor }, 200)
   },

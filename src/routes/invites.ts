@@ -2,7 +2,6 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { assertCan } from '../services/access'
-import { getCommunityOrThrow } from '../services/communities'
 import {
   createInvite,
   getInviteOrThrow,
@@ -20,6 +19,7 @@ import {
   UpdateInviteSchema,
 } from '../schemas/invites'
 import { StatsQuerySchema, StatsSchema } from '../schemas/stats'
+import { communityFor } from './community-scope'
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
 
 export const invitesApp = new OpenAPIHono<AppEnv>()
@@ -44,8 +44,7 @@ invitesApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'invites.manage', { communityId: id })
-    await getCommunityOrThrow(c.var.db, id)
+    await communityFor(c, id, 'invites.manage')
     const now = new Date()
     const invite = await createInvite(c.var.db, id, c.req.valid('json'), now)
     return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now), 201)
@@ -68,8 +67,7 @@ invitesApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'invites.read', { communityId: id })
-    await getCommunityOrThrow(c.var.db, id)
+    await communityFor(c, id, 'invites.read')
     const page = await listInvites(c.var.db, id, c.req.valid('query'))
     const now = new Date()
     const data = page.data.map((invite) =>
@@ -200,8 +198,7 @@ invitesApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'stats.read', { communityId: id })
-    await getCommunityOrThrow(c.var.db, id)
+    await communityFor(c, id, 'stats.read')
     return c.json(await getStats(c.var.db, { communityId: id }, c.req.valid('query')), 200)
   },
 )

@@ -3,7 +3,6 @@ import type { AppEnv } from '../env'
 import { ApiError } from '../lib/errors'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { assertCan } from '../services/access'
-import { getCommunityOrThrow } from '../services/communities'
 import { getJoinRequestOrThrow, listJoinRequests } from '../services/join-requests'
 import { approveJoinRequest, rejectJoinRequest } from '../services/joining'
 import { confirmContact } from '../services/consent'
@@ -18,6 +17,7 @@ import {
   RejectSchema,
   serializeJoinRequest,
 } from '../schemas/members'
+import { communityFor } from './community-scope'
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
 
 export const joinRequestsApp = new OpenAPIHono<AppEnv>()
@@ -45,8 +45,7 @@ joinRequestsApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'joinRequests.read', { communityId: id })
-    await getCommunityOrThrow(c.var.db, id)
+    await communityFor(c, id, 'joinRequests.read')
     const page = await listJoinRequests(c.var.db, id, c.req.valid('query'))
     return c.json({ data: page.data.map(serializeJoinRequest), nextCursor: page.nextCursor }, 200)
   },
@@ -181,7 +180,7 @@ joinRequestsApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'joinRequests.decide', { communityId: id })
+    await communityFor(c, id, 'joinRequests.decide')
     const { action, ids, reason } = c.req.valid('json')
     const results = []
     for (const requestId of new Set(ids)) {

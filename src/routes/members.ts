@@ -2,7 +2,6 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { assertCan } from '../services/access'
-import { getCommunityOrThrow } from '../services/communities'
 import { endMembership } from '../services/joining'
 import { listInboundMessages } from '../services/whatsapp-inbound'
 import {
@@ -25,6 +24,7 @@ import {
   serializeMember,
 } from '../schemas/members'
 import { addDays } from '../lib/time'
+import { communityFor } from './community-scope'
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
 
 export const membersApp = new OpenAPIHono<AppEnv>()
@@ -58,8 +58,7 @@ membersApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'members.read', { communityId: id })
-    await getCommunityOrThrow(c.var.db, id)
+    await communityFor(c, id, 'members.read')
     const page = await listInboundMessages(c.var.db, id, c.req.valid('query'))
     const data = page.data.map((row) => ({ ...row, receivedAt: row.receivedAt.toISOString() }))
     return c.json({ data, nextCursor: page.nextCursor }, 200)
@@ -85,8 +84,7 @@ membersApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'members.read', { communityId: id })
-    await getCommunityOrThrow(c.var.db, id)
+    await communityFor(c, id, 'members.read')
     const page = await listMembers(c.var.db, id, c.req.valid('query'))
     const groupsOf = await groupIdsOfMembers(
       c.var.db,
@@ -113,8 +111,7 @@ membersApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'members.read', { communityId: id })
-    const community = await getCommunityOrThrow(c.var.db, id)
+    const community = await communityFor(c, id, 'members.read')
     return c.body(exportMembersCsv(c.var.db, id), 200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="${community.slug}-members.csv"`,
@@ -156,8 +153,7 @@ membersApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'referrals.read', { communityId: id })
-    await getCommunityOrThrow(c.var.db, id)
+    await communityFor(c, id, 'referrals.read')
     const { from, to, limit } = c.req.valid('query')
     const rows = await leaderboard(c.var.db, id, {
       from: from ? new Date(`${from}T00:00:00Z`) : undefined,
@@ -184,8 +180,7 @@ membersApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'referrals.manage', { communityId: id })
-    await getCommunityOrThrow(c.var.db, id)
+    await communityFor(c, id, 'referrals.manage')
     const rule = await createRewardRule(c.var.db, id, c.req.valid('json'), new Date())
     return c.json({ ...rule, createdAt: rule.createdAt.toISOString() }, 201)
   },
@@ -207,7 +202,7 @@ membersApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'referrals.read', { communityId: id })
+    await communityFor(c, id, 'referrals.read')
     const rules = await listRewardRules(c.var.db, id)
     return c.json(
       { data: rules.map((rule) => ({ ...rule, createdAt: rule.createdAt.toISOString() })) },
@@ -232,7 +227,7 @@ membersApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'referrals.read', { communityId: id })
+    await communityFor(c, id, 'referrals.read')
     const page = await listRewards(c.var.db, id, c.req.valid('query'))
     const data = page.data.map((reward) => ({ ...reward, earnedAt: reward.earnedAt.toISOString() }))
     return c.json({ data, nextCursor: page.nextCursor }, 200)

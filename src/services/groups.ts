@@ -1,11 +1,10 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { apiTokens, groups, type Group, type GroupOrigin } from '../db/schema'
+import { apiTokens, groups, type Community, type Group, type GroupOrigin } from '../db/schema'
 import { ApiError, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { DISCUSSION_GROUP_MEMBER_LIMIT, maxMemberLimit } from '../lib/limits'
 import { toPage, type Page } from '../lib/pagination'
-import { getCommunityOrThrow } from './communities'
 
 export interface CreateGroupInput {
   name: string
@@ -28,15 +27,15 @@ export async function getGroupOrThrow(db: Database, id: string): Promise<Group> 
 /**
  * Creates a discussion group, or adds an existing chat group (`origin: 'added'`). The community's
  * group limit is enforced by the INSERT itself, so two admins adding the last free slot at the
- * same moment cannot both succeed.
+ * same moment cannot both succeed. `community` is the one the caller loaded, and so knows exists.
  */
 export async function createGroup(
   db: Database,
-  communityId: string,
+  community: Community,
   input: CreateGroupInput,
   now: Date,
 ): Promise<Group> {
-  const community = await getCommunityOrThrow(db, communityId)
+  const communityId = community.id
   assertMemberLimitFits('discussion', input.memberLimit)
   const group: Group = {
     id: newId('grp', now.getTime()),

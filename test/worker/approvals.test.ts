@@ -10,6 +10,7 @@ import {
   query,
   visit,
 } from './helpers'
+import { page, signIn } from './dashboard-helpers'
 
 const CHAT = 'https://chat.whatsapp.com/MakersClosed42'
 
@@ -245,5 +246,53 @@ describe('members for admins', () => {
       status: 'removed',
       groupIds: [],
     })
+  })
+
+  it('exports phone numbers exactly and still neutralises formulas, from the API and the dashboard', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const phone = newPhone()
+    const phoneOnly = await joinJson(invite.code, { name: 'Phil Phone', phone })
+    expect(phoneOnly.status, phoneOnly.text).toBe(201)
+    const formulas = [
+      '=HYPERLINK("http://evil")',
+      '+SUM(1)',
+      '-1+1',
+      '@cmd',
+      '+1+1',
+      '+49 151 1234567',
+      '+4915112345678X',
+    ]
+    for (const [i, name] of formulas.entries()) {
+      const joined = await joinJson(invite.code, { name, email: `formula${i}@example.com` })
+      expect(joined.status, joined.text).toBe(201)
+    }
+    // Stored values the join form would clean away: a leading tab or carriage return.
+    const planted = await joinJson(invite.code, { name: 'Planted', email: 'planted@example.com' })
+    await query(
+      `update members set name = ?, leave_reason = ? where id = ?`,
+      '\t=1+1',
+      '\r=1+1',
+      planted.json.memberId,
+    )
+
+    const { cookie } = await signIn()
+    for (const csv of [
+      await call('GET', `/api/communities/${community.id}/members.csv`),
+      await page(`/admin/communities/${community.id}/members.csv`, cookie),
+    ]) {
+      expect(csv.status).toBe(200)
+      const lines = csv.text.trim().split('\r\n')
+      const phoneLine = lines.find((line) => line.startsWith(`${phoneOnly.json.memberId},`))
+      expect(phoneLine).toContain(`,Phil Phone,${phone},`)
+      expect(csv.text).not.toContain(`'${phone}`)
+      for (const name of formulas) {
+        const cell = `'${name}`
+        expect(csv.text).toContain(/[",]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell)
+      }
+      const plantedLine = lines.find((line) => line.startsWith(`${planted.json.memberId},`))
+      expect(plantedLine).toContain(`,'\t=1+1,`)
+      expect(csv.text).toContain(`"'\r=1+1"`)
+    }
   })
 })

@@ -23,6 +23,7 @@ import { resumeRun, stopRun } from '../../services/dispatch'
 import { getCommunityOrThrow } from '../../services/communities'
 import { listGroups } from '../../services/groups'
 import { AnnouncementBodySchema, TimeZoneSchema } from '../../schemas/announcements'
+import { communityFor } from '../community-scope'
 import { Csrf, words, DiscussionGroupOptions } from '../../views/dashboard'
 import { CommunityId, lang, idOrThrow, formText, communityShell } from './page'
 import { cronOf, describeRule, formValues, pickerValues, RepeatPicker } from './repeat-rule'
@@ -337,7 +338,7 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
 
 announcementsApp.post('/admin/communities/:id/announcements', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  assertCan(c.var.principal, 'announcements.manage', { communityId: id })
+  await communityFor(c, id, 'announcements.manage')
   const form = await readForm(c)
   const parsed = AnnouncementForm.safeParse({
     ...Object.fromEntries(

@@ -10,6 +10,7 @@ import { getCommunityOrThrow } from '../../services/communities'
 import { getJoinRequestOrThrow, listJoinRequests } from '../../services/join-requests'
 import { approveJoinRequest, rejectJoinRequest } from '../../services/joining'
 import { ReasonSchema } from '../../schemas/members'
+import { communityFor } from '../community-scope'
 import { Csrf, words } from '../../views/dashboard'
 import { CommunityId, lang, idOrThrow, formText, communityShell, cursorOf, NextPage } from './page'
 
@@ -140,7 +141,7 @@ const DecisionForm = z.object({
 /** One decision (a row's button) or many (the checkboxes): the same services as the API. */
 approvalsApp.post('/admin/communities/:id/approvals', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  assertCan(c.var.principal, 'joinRequests.decide', { communityId: id })
+  await communityFor(c, id, 'joinRequests.decide')
   const form = await readForm(c)
   const only = formText(form, 'only')?.split(':')
   const ids = form.ids === undefined ? [] : ([] as unknown[]).concat(form.ids).map(String)

@@ -15,6 +15,7 @@ import {
 import { CreateCommunitySchema, UpdateCommunitySchema } from '../../schemas/communities'
 import { assertAllowedUrls } from '../../lib/urls'
 import { type Community } from '../../db/schema'
+import { communityFor } from '../community-scope'
 import { Csrf, words, GroupsTable, groupLabel } from '../../views/dashboard'
 import { CommunityId, lang, idOrThrow, formText, communityShell, refuse, withNotice } from './page'
 
@@ -191,7 +192,7 @@ communitiesApp.get('/admin/communities/:id/settings', async (c) => {
 
 communitiesApp.post('/admin/communities/:id/settings', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  assertCan(c.var.principal, 'community.update', { communityId: id })
+  await communityFor(c, id, 'community.update')
   const parsed = UpdateCommunitySchema.safeParse(communityFromForm(await readForm(c)))
   if (!parsed.success) refuse(parsed.error.issues)
   assertAllowedUrls(parsed.data, c.var.config)
@@ -203,7 +204,7 @@ for (const change of ['promote', 'demote'] as const) {
   communitiesApp.post(`/admin/communities/:id/admins/:tokenId/${change}`, async (c) => {
     const id = idOrThrow(CommunityId, c.req.param('id'))
     const tokenId = idOrThrow(z.string().regex(idPattern('tok')), c.req.param('tokenId'))
-    assertCan(c.var.principal, 'admins.change', { communityId: id })
+    await communityFor(c, id, 'admins.change')
     if (change === 'promote') await promoteToCommunityAdmin(c.var.db, id, tokenId)
     else {
       const groupId = formText(await readForm(c), 'groupId')

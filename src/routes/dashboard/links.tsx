@@ -19,6 +19,7 @@ import {
 import { leaderboard } from '../../services/members'
 import { listRewards } from '../../services/rewards'
 import { InviteLabelSchema, inviteUrls, TagSchema } from '../../schemas/invites'
+import { communityFor } from '../community-scope'
 import { Csrf, words, DiscussionGroupOptions, GroupsTable } from '../../views/dashboard'
 import { loadStatsView, StatsSections, type StatsView } from './stats-view'
 import { statsCsv } from '../../services/stats'
@@ -150,7 +151,7 @@ const NewLinkForm = z.object({
 
 linksApp.post('/admin/communities/:id/links', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  assertCan(c.var.principal, 'invites.manage', { communityId: id })
+  await communityFor(c, id, 'invites.manage')
   const form = await readForm(c)
   const parsed = NewLinkForm.safeParse(
     Object.fromEntries(
