@@ -794,3 +794,29 @@ export type RewardRule = typeof rewardRules.$inferSelect
 export type Announcement = typeof announcements.$inferSelect
 export type Dispatch = typeof dispatches.$inferSelect
 export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect
+
+/**
+ * The newest marketing preference Meta reported for a phone number (`user_preferences`: the
+ * person stopped or resumed marketing messages in WhatsApp), by Meta's own timestamp: one arriving
+ * late (Meta re-delivers for days, and our queue retries) is applied only if it is newer, so a
+ * stale "resume" never undoes a newer "stop". `applied` is set once its effect on the memberships
+ * is done: a retry after a failure finishes it, a copy of it does nothing.
+ *
+ * A phone number is personal data, and this row is needed only while an older preference can
+ * still arrive: rows are deleted some days after their timestamp, whatever the value
+ * (`pruneInboundNotifications`). What the person decided stays where it matters, on the
+ * memberships (`leave_reason`) and in the `member.left` / `member.joined` events.
+ */
+export const marketingPreferences = sqliteTable(
+  'marketing_preferences',
+  {
+    phone: text('phone').primaryKey(),
+    value: text('value', { enum: ['stop', 'resume'] }).notNull(),
+    timestamp: timestamp('timestamp').notNull(),
+    applied: integer('applied', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [
+    check('marketing_preferences_value_check', sql`${t.value} in ('stop', 'resume')`),
+    index('marketing_preferences_timestamp_idx').on(t.timestamp),
+  ],
+)

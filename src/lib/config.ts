@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { foldKeyword } from './keywords'
 import { checkOutboundUrl } from './outbound'
 
 const hostList = z
@@ -11,11 +12,7 @@ const hostList = z
       .filter(Boolean),
   )
 
-/** Chat commands compare without case or accents: "Stópp" is "stopp". */
-export function foldKeyword(value: string): string {
-  return value.normalize('NFD').replace(/\p{M}/gu, '').trim().toLowerCase()
-}
-
+// Folded like the messages they are compared with (src/lib/keywords.ts).
 const keywordList = z
   .string()
   .transform((value) => value.split(',').map(foldKeyword).filter(Boolean))

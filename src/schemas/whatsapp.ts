@@ -41,10 +41,21 @@ const MessageSchema = z.looseObject({
     .optional(),
 })
 
+/** Unix seconds; Meta writes them as strings in messages and as numbers in preferences. */
+const SecondsSchema = z.union([
+  z.number().int().min(0).max(1e11),
+  z
+    .string()
+    .regex(/^\d{1,11}$/)
+    .transform(Number),
+])
+
 const PreferenceSchema = z.looseObject({
   wa_id: z.string().regex(/^\d{6,15}$/),
   category: z.string().max(60),
   value: z.string().max(20),
+  // When the person changed it: preferences are applied in this order, not in arrival order.
+  timestamp: SecondsSchema,
 })
 
 function titleOf(value: string | undefined): string | null {
@@ -92,6 +103,8 @@ export const InboundItemSchema = z.discriminatedUnion('kind', [
     kind: z.literal('preference'),
     waId: z.string().regex(/^\d{6,15}$/),
     value: z.enum(['stop', 'resume']),
+    /** Meta's time of the change, in Unix seconds. */
+    timestamp: z.number().int().min(0).max(1e11),
   }),
 ])
 export type InboundItem = z.infer<typeof InboundItemSchema>
@@ -133,7 +146,12 @@ export function inboundItems(notification: z.infer<typeof NotificationSchema>): 
         for (const preference of itemsOf(PreferenceSchema, value.user_preferences)) {
           if (preference.category !== 'marketing_messages') continue
           if (preference.value !== 'stop' && preference.value !== 'resume') continue
-          items.push({ kind: 'preference', waId: preference.wa_id, value: preference.value })
+          items.push({
+            kind: 'preference',
+            waId: preference.wa_id,
+            value: preference.value,
+            timestamp: preference.timestamp,
+          })
         }
       }
     }

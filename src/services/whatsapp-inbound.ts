@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt } from 'drizzle-orm'
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm'
 import { toPage } from '../lib/pagination'
 import type { Database } from '../db/client'
 import {
@@ -7,14 +7,16 @@ import {
   groups,
   inboundMessages,
   inboundNotifications,
+  marketingPreferences,
   members,
   type LeaveReason,
   type Member,
   type ProviderStatus,
 } from '../db/schema'
-import { foldKeyword, signingSecret, type Config } from '../lib/config'
+import { signingSecret, type Config } from '../lib/config'
 import { findConfirmCodes } from '../lib/confirm-codes'
 import { newId } from '../lib/ids'
+import { foldKeyword } from '../lib/keywords'
 import { cleanText } from '../lib/text'
 import { DEFER_SECONDS, whatsAppErrorPolicy } from '../lib/whatsapp-errors'
 import type { InboundItem } from '../schemas/whatsapp'
@@ -33,8 +35,8 @@ export interface InboundDeps {
 /** Reported statuses only move forward: `read` never returns to `delivered`. */
 const RANK: Record<ProviderStatus, number> = { sent: 1, delivered: 2, failed: 2, read: 3 }
 
-/** Meta's marketing opt-out quick reply, as its button text arrives. */
-const MARKETING_OPT_OUT_BUTTONS = new Set(['stop promotions', 'werbung stoppen'])
+/** Meta's marketing opt-out quick reply, as its button text arrives (folded like any message). */
+const MARKETING_OPT_OUT_BUTTONS = new Set(['Stop promotions', 'Werbung stoppen'].map(foldKeyword))
 
 /** Applies one notification item. Every kind is safe to apply twice (Meta re-delivers). */
 export async function applyInboundItem(
@@ -44,14 +46,61 @@ export async function applyInboundItem(
   now: Date,
 ): Promise<string> {
   if (item.kind === 'status') return applyStatus(db, deps, item, now)
-  if (item.kind === 'preference') {
-    const phone = `+${item.waId}`
-    if (item.value === 'stop') {
-      return (await unsubscribe(db, phone, 'marketing_opt_out', now)) ? 'unsubscribed' : 'ignored'
-    }
-    return (await resubscribe(db, phone, now)) ? 'resubscribed' : 'ignored'
-  }
+  if (item.kind === 'preference') return applyPreference(db, item, now)
   return applyMessage(db, deps, item, now)
+}
+
+/**
+ * The person stopped or resumed marketing messages in WhatsApp. Meta may deliver these late and
+ * more than once, so they act in the order of Meta's timestamps, each once: a preference is
+ * recorded only if it is newer than the number's recorded one (a conditional upsert, so an older
+ * one never overwrites a newer one, whatever the order of arrival), acts only while it is the
+ * recorded one, and is marked applied when done, after which its copies do nothing. Between a
+ * "stop" and a "resume" of the same second, the "stop" wins.
+ */
+async function applyPreference(
+  db: Database,
+  item: Extract<InboundItem, { kind: 'preference' }>,
+  now: Date,
+): Promise<string> {
+  const phone = `+${item.waId}`
+  const at = new Date(item.timestamp * 1000)
+  await db
+    .insert(marketingPreferences)
+    .values({ phone, value: item.value, timestamp: at, applied: false })
+    .onConflictDoUpdate({
+      target: marketingPreferences.phone,
+      set: { value: item.value, timestamp: at, applied: false },
+      setWhere: sql`excluded.timestamp > ${marketingPreferences.timestamp}
+        or (excluded.timestamp = ${marketingPreferences.timestamp}
+          and excluded.value = 'stop' and ${marketingPreferences.value} = 'resume')`,
+    })
+  const recorded = await db.query.marketingPreferences.findFirst({
+    where: eq(marketingPreferences.phone, phone),
+  })
+  if (recorded?.value !== item.value || recorded.timestamp.getTime() !== at.getTime()) {
+    return 'stale'
+  }
+  // Recorded but not applied: this copy, or one that failed half-way, still has to act. Each
+  // membership changes in a statement conditional on its state, so a copy racing this one (or a
+  // retry finishing a half-done stop) ends or restores each membership once.
+  if (recorded.applied) return 'replayed'
+  const changed =
+    item.value === 'stop'
+      ? await unsubscribe(db, phone, 'marketing_opt_out', now)
+      : await resubscribe(db, phone, now)
+  await db
+    .update(marketingPreferences)
+    .set({ applied: true })
+    .where(
+      and(
+        eq(marketingPreferences.phone, phone),
+        eq(marketingPreferences.timestamp, at),
+        eq(marketingPreferences.value, item.value),
+      ),
+    )
+  if (!changed) return 'ignored'
+  return item.value === 'stop' ? 'unsubscribed' : 'resubscribed'
 }
 
 /**
@@ -385,11 +434,22 @@ async function resubscribe(db: Database, phone: string, now: Date): Promise<numb
   return back
 }
 
+/**
+ * How long a number's last marketing preference is kept: past Meta's re-deliveries (up to 7
+ * days) and our inbound queue's retention (up to 4 days), no older preference can arrive, so
+ * the row has nothing left to order and only holds a phone number. Whether it was "stop" or
+ * "resume" does not matter: the memberships already carry the outcome.
+ */
+const PREFERENCE_RETENTION_MS = 14 * 86400_000
+
 /** Forgets handled notification keys after a week: Meta re-delivers within days, not weeks. */
 export async function pruneInboundNotifications(db: Database, now: Date): Promise<void> {
   await db
     .delete(inboundNotifications)
     .where(lt(inboundNotifications.receivedAt, new Date(now.getTime() - 7 * 86400_000)))
+  await db
+    .delete(marketingPreferences)
+    .where(lt(marketingPreferences.timestamp, new Date(now.getTime() - PREFERENCE_RETENTION_MS)))
 }
 
 /** Messages members sent that were no command, newest first, with who sent them. */

@@ -86,8 +86,15 @@ export function buttonNotification(from: string, text: string, payload = text) {
   })
 }
 
-/** A person stopped or resumed marketing messages in WhatsApp's own settings. */
-export function preferenceNotification(from: string, value: 'stop' | 'resume') {
+/**
+ * A person stopped or resumed marketing messages in WhatsApp's own settings, at `timestamp`
+ * (Unix seconds, now unless given: Meta may deliver it much later).
+ */
+export function preferenceNotification(
+  from: string,
+  value: 'stop' | 'resume',
+  timestamp = Math.floor(Date.now() / 1000),
+) {
   const waId = from.replace(/\D/g, '')
   return envelope('user_preferences', {
     contacts: [{ profile: { name: 'Someone' }, wa_id: waId }],
@@ -97,7 +104,7 @@ export function preferenceNotification(from: string, value: 'stop' | 'resume') {
         detail: `User requested to ${value} marketing messages`,
         category: 'marketing_messages',
         value,
-        timestamp: Math.floor(Date.now() / 1000),
+        timestamp,
       },
     ],
   })

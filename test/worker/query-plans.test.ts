@@ -170,13 +170,23 @@ describe('query plans of the request paths', () => {
     await applyInboundItem(
       db,
       deps,
-      { kind: 'preference', waId: '4915100000000', value: 'stop' },
+      {
+        kind: 'preference',
+        waId: '4915100000000',
+        value: 'stop',
+        timestamp: Math.floor(now.getTime() / 1000),
+      },
       now,
     )
     await applyInboundItem(
       db,
       deps,
-      { kind: 'preference', waId: '4915100000000', value: 'resume' },
+      {
+        kind: 'preference',
+        waId: '4915100000000',
+        value: 'resume',
+        timestamp: Math.floor(now.getTime() / 1000),
+      },
       now,
     )
     await applyInboundItem(

@@ -1,0 +1,218 @@
+import { env, exports } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { createDb } from '../../src/db/client'
+import { pruneInboundNotifications } from '../../src/services/whatsapp-inbound'
+import {
+  BASE,
+  createCommunity,
+  createInvite,
+  eventually,
+  joinJson,
+  newPhone,
+  query,
+} from '../worker/helpers'
+import {
+  buttonNotification,
+  hubSignature,
+  newWamid,
+  preferenceNotification,
+  textNotification,
+} from '../support/whatsapp-notifications'
+
+/** Meta's part: a signed notification to the webhook, queued for the inbound consumer. */
+async function notify(payload: unknown) {
+  const body = JSON.stringify(payload)
+  const response = await exports.default.fetch(
+    new Request(`${BASE}/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': await hubSignature(body),
+      },
+      body,
+    }),
+  )
+  expect(response.status, await response.text()).toBe(200)
+}
+
+/** A new community with one active member. */
+async function subscriber(name = 'Ola') {
+  const community = await createCommunity()
+  const invite = await createInvite(community.id)
+  const phone = newPhone()
+  const joined = await joinJson(invite.code, { name, phone })
+  expect(joined.status, joined.text).toBe(201)
+  return {
+    communityId: community.id,
+    inviteCode: invite.code,
+    phone,
+    memberId: joined.json.memberId,
+  }
+}
+
+async function memberRow(id: string) {
+  const [row] = await query<{ status: string; leave_reason: string | null }>(
+    'select status, leave_reason from members where id = ?',
+    id,
+  )
+  return row!
+}
+
+async function inbox(communityId: string) {
+  return query<{ text: string }>(
+    'select text from inbound_messages where community_id = ?',
+    communityId,
+  )
+}
+
+async function leaveEvents(communityId: string) {
+  return query("select id from events where type = 'member.left' and community_id = ?", communityId)
+}
+
+/**
+ * Waits until the inbound consumer has handled everything sent before: one more message from
+ * the same number goes through the queue after them, and its handling is recorded.
+ */
+async function handled(phone: string) {
+  const wamid = newWamid()
+  await notify(textNotification(phone, 'Are you still there?', wamid))
+  await eventually(async () =>
+    expect(
+      await query('select key from inbound_notifications where key = ?', `msg:${wamid}`),
+    ).toHaveLength(1),
+  )
+}
+
+const seconds = () => Math.floor(Date.now() / 1000)
+
+describe('an opt-out however it is typed ends the subscription', () => {
+  it.each([
+    'Stopp!',
+    'stop.',
+    'ＳＴＯＰＰ',
+    'Stopp\u200B',
+    'STOP 🛑',
+    '\u200BAbmelden 🙏',
+    '"Unsubscribe"',
+  ])('%j', async (typed) => {
+    const { communityId, phone, memberId } = await subscriber()
+    await notify(textNotification(phone, typed))
+    await eventually(async () =>
+      expect(await memberRow(memberId)).toEqual({ status: 'left', leave_reason: 'chat_opt_out' }),
+    )
+    // A command, not a message for the admins.
+    expect(await inbox(communityId)).toEqual([])
+  })
+
+  it('and "Start!" with noise brings it back', async () => {
+    const { phone, memberId } = await subscriber()
+    await notify(textNotification(phone, 'ＳＴＯＰ!'))
+    await eventually(async () => expect((await memberRow(memberId)).status).toBe('left'))
+    await notify(textNotification(phone, 'Start! ✅'))
+    await eventually(async () => expect((await memberRow(memberId)).status).toBe('active'))
+  })
+
+  it('Meta’s marketing opt-out button counts however its text arrives', async () => {
+    const { communityId, phone, memberId } = await subscriber()
+    await notify(buttonNotification(phone, 'STOP PROMOTIONS 🛑'))
+    await eventually(async () =>
+      expect(await memberRow(memberId)).toEqual({
+        status: 'left',
+        leave_reason: 'marketing_opt_out',
+      }),
+    )
+    expect(await inbox(communityId)).toEqual([])
+  })
+})
+
+describe('what only mentions stopping is kept for the admins, and ends nothing', () => {
+  it.each(['Stoppuhr', 'nicht stoppen', 'bitte nicht stop sagen', 'Can you stop by tomorrow?'])(
+    '%j',
+    async (typed) => {
+      const { communityId, phone, memberId } = await subscriber()
+      await notify(textNotification(phone, typed))
+      await eventually(async () => expect(await inbox(communityId)).toEqual([{ text: typed }]))
+      expect(await memberRow(memberId)).toEqual({ status: 'active', leave_reason: null })
+    },
+  )
+})
+
+describe('Meta’s marketing preferences act in the order the person made them', () => {
+  it('a resume delivered after a newer stop changes nothing; a newer resume brings them back', async () => {
+    const { phone, memberId } = await subscriber()
+    const t2 = seconds()
+    await notify(preferenceNotification(phone, 'stop', t2))
+    await eventually(async () =>
+      expect(await memberRow(memberId)).toEqual({
+        status: 'left',
+        leave_reason: 'marketing_opt_out',
+      }),
+    )
+    // Made a minute before the stop, delivered after it (Meta re-delivers for days).
+    await notify(preferenceNotification(phone, 'resume', t2 - 60))
+    await handled(phone)
+    expect(await memberRow(memberId)).toEqual({ status: 'left', leave_reason: 'marketing_opt_out' })
+
+    await notify(preferenceNotification(phone, 'resume', t2 + 60))
+    await eventually(async () => expect((await memberRow(memberId)).status).toBe('active'))
+  })
+
+  it('a stop replayed after a newer resume does not unsubscribe again', async () => {
+    const { communityId, phone, memberId } = await subscriber()
+    const t2 = seconds()
+    const stop = preferenceNotification(phone, 'stop', t2)
+    await notify(stop)
+    await eventually(async () => expect((await memberRow(memberId)).status).toBe('left'))
+    await notify(preferenceNotification(phone, 'resume', t2 + 60))
+    await eventually(async () => expect((await memberRow(memberId)).status).toBe('active'))
+
+    await notify(stop)
+    await handled(phone)
+    expect(await memberRow(memberId)).toEqual({ status: 'active', leave_reason: null })
+    expect(await leaveEvents(communityId)).toHaveLength(1)
+  })
+
+  it('a stop delivered twice acts once, even after the person signed up again', async () => {
+    const { communityId, inviteCode, phone, memberId } = await subscriber()
+    const stop = preferenceNotification(phone, 'stop', seconds())
+    await notify(stop)
+    await eventually(async () => expect((await memberRow(memberId)).status).toBe('left'))
+    const again = await joinJson(inviteCode, { name: 'Ola', phone })
+    expect(again.status, again.text).toBe(201)
+    expect(await memberRow(again.json.memberId)).toMatchObject({ status: 'active' })
+
+    await notify(stop)
+    await handled(phone)
+    expect(await memberRow(again.json.memberId)).toEqual({ status: 'active', leave_reason: null })
+    expect(await leaveEvents(communityId)).toHaveLength(1)
+  })
+
+  it('two copies of a stop arriving together act once', async () => {
+    const { communityId, phone, memberId } = await subscriber()
+    const stop = preferenceNotification(phone, 'stop', seconds())
+    await Promise.all([notify(stop), notify(stop)])
+    await eventually(async () => expect((await memberRow(memberId)).status).toBe('left'))
+    await handled(phone)
+    expect(await leaveEvents(communityId)).toHaveLength(1)
+    expect(
+      await query('select value, applied from marketing_preferences where phone = ?', phone),
+    ).toEqual([{ value: 'stop', applied: 1 }])
+  })
+
+  it('keeps a number’s last preference only while an older one can still arrive', async () => {
+    const old = await subscriber()
+    const recent = await subscriber()
+    const now = Date.now()
+    await notify(preferenceNotification(old.phone, 'resume', seconds() - 15 * 86_400))
+    await notify(preferenceNotification(recent.phone, 'stop', seconds() - 86_400))
+    await eventually(async () => expect((await memberRow(recent.memberId)).status).toBe('left'))
+    await handled(old.phone)
+
+    await pruneInboundNotifications(createDb(env.DB), new Date(now))
+    const phones = (await query<{ phone: string }>('select phone from marketing_preferences')).map(
+      (row) => row.phone,
+    )
+    expect(phones).toContain(recent.phone)
+    expect(phones).not.toContain(old.phone)
+  })
+})

@@ -1,0 +1,90 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/lib/config'
+import { foldKeyword } from '../../src/lib/keywords'
+
+const { OPT_OUT_KEYWORDS, OPT_IN_KEYWORDS } = loadConfig(env)
+
+/** Which command a whole message is, as the inbound webhook decides it. */
+function commandOf(text: string): 'opt-out' | 'opt-in' | null {
+  const folded = foldKeyword(text)
+  if (OPT_OUT_KEYWORDS.includes(folded)) return 'opt-out'
+  if (OPT_IN_KEYWORDS.includes(folded)) return 'opt-in'
+  return null
+}
+
+describe('an opt-out however it is typed', () => {
+  it.each([
+    ['Stopp!', 'stopp'],
+    ['stop.', 'stop'],
+    ['ＳＴＯＰＰ', 'stopp'], // full-width, as East Asian keyboards type it
+    ['Stopp\u200B', 'stopp'], // a zero-width space after it
+    ['\u200BSt\u200Dopp\u2060', 'stopp'], // zero-width characters inside and around it
+    ['\uFEFFstop\u200E', 'stop'], // a byte-order mark and a direction mark
+    ['STOP 🛑', 'stop'],
+    ['🛑🛑 stop 👋🏽', 'stop'], // emoji with a skin tone
+    ['stop ❤️', 'stop'], // emoji with a variation selector
+    ['Stópp', 'stopp'],
+    ['  STOP\n', 'stop'],
+    ['\u00A0stop\u3000', 'stop'], // no-break and ideographic spaces
+    ['"Stop"', 'stop'],
+    ['¡¿STOP?!', 'stop'],
+    ['stop…', 'stop'],
+    ['Abmelden!!!', 'abmelden'],
+    ['AUSTRAGEN.', 'austragen'],
+    ['unsubscribe 🙏', 'unsubscribe'],
+    ['Ｕｎｓｕｂｓｃｒｉｂｅ', 'unsubscribe'],
+  ])('%j is the opt-out keyword %s', (typed, keyword) => {
+    expect(foldKeyword(typed)).toBe(keyword)
+    expect(commandOf(typed)).toBe('opt-out')
+  })
+
+  it.each(['Start!', 'start.', 'ＳＴＡＲＴ', 'Start\u200B', 'START ✅', 'Stárt'])(
+    '%j is the opt-in keyword',
+    (typed) => {
+      expect(commandOf(typed)).toBe('opt-in')
+    },
+  )
+
+  it('folds Meta’s marketing opt-out button texts the same way', () => {
+    expect(foldKeyword('Stop promotions')).toBe('stop promotions')
+    expect(foldKeyword('STOP  PROMOTIONS! 🛑')).toBe('stop promotions')
+    expect(foldKeyword('Werbung\u00A0stoppen\u200B')).toBe('werbung stoppen')
+  })
+})
+
+describe('what only looks like an opt-out stays a message', () => {
+  it.each([
+    'Stoppuhr',
+    'nicht stoppen',
+    'bitte nicht stop sagen',
+    'Can you stop by tomorrow?',
+    'stop it',
+    'S T O P',
+    'S.T.O.P',
+    'Stoppt',
+    'stop stop',
+    'Startseite',
+    'Start the run at 9?',
+    '🛑',
+    '',
+    '\u200B',
+  ])('%j is no command', (typed) => {
+    expect(commandOf(typed)).toBeNull()
+  })
+})
+
+describe('configured keywords', () => {
+  it('are folded by the same rule as the messages they are compared with', () => {
+    const config = loadConfig({
+      ...env,
+      OPT_OUT_KEYWORDS: ' STOPP!, Ａｂｍｅｌｄｅｎ ,Opt-out,🛑, Désinscrire',
+      OPT_IN_KEYWORDS: 'Start ✅',
+    })
+    expect(config.OPT_OUT_KEYWORDS).toEqual(['stopp', 'abmelden', 'opt out', 'desinscrire'])
+    expect(config.OPT_IN_KEYWORDS).toEqual(['start'])
+    for (const typed of ['opt out', 'OPT-OUT!', 'Opt_Out', 'désinscrire.']) {
+      expect(config.OPT_OUT_KEYWORDS, typed).toContain(foldKeyword(typed))
+    }
+  })
+})
