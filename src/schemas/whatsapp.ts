@@ -55,7 +55,9 @@ const PreferenceSchema = z.looseObject({
   category: z.string().max(60),
   value: z.string().max(20),
   // When the person changed it: preferences are applied in this order, not in arrival order.
-  timestamp: SecondsSchema,
+  // Meta documents it; should one ever come without, it counts as received now, since a stop
+  // must never be dropped.
+  timestamp: SecondsSchema.optional(),
 })
 
 function titleOf(value: string | undefined): string | null {
@@ -110,7 +112,10 @@ export const InboundItemSchema = z.discriminatedUnion('kind', [
 export type InboundItem = z.infer<typeof InboundItemSchema>
 
 /** The items of a notification we act on, in the order Meta listed them. */
-export function inboundItems(notification: z.infer<typeof NotificationSchema>): InboundItem[] {
+export function inboundItems(
+  notification: z.infer<typeof NotificationSchema>,
+  receivedAt: Date,
+): InboundItem[] {
   const items: InboundItem[] = []
   for (const entry of notification.entry) {
     for (const change of entry.changes) {
@@ -150,7 +155,7 @@ export function inboundItems(notification: z.infer<typeof NotificationSchema>): 
             kind: 'preference',
             waId: preference.wa_id,
             value: preference.value,
-            timestamp: preference.timestamp,
+            timestamp: preference.timestamp ?? Math.floor(receivedAt.getTime() / 1000),
           })
         }
       }
