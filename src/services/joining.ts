@@ -19,6 +19,7 @@ import { ApiError, isUniqueViolation } from '../lib/errors'
 import { idTimePart, newId } from '../lib/ids'
 import { utcDay } from '../lib/time'
 import { inviteStatus } from './invites'
+import { deleteExpiredSignUps } from './retention'
 
 export interface JoinInput {
   name: string
@@ -377,15 +378,20 @@ async function findExisting(
     : { status: 'pending', request }
 }
 
-/** An unconfirmed sign-up past its time is as good as gone: the same person may sign up anew. */
+/**
+ * An unconfirmed sign-up past its time is as good as gone: the same person may sign up anew. It
+ * goes with its events now, as it would in the next cron run (`deleteExpiredSignUps`).
+ */
 async function forgetExpiredSignUp(
   db: Database,
   communityId: string,
   input: JoinInput,
   now: Date,
 ): Promise<void> {
-  await db
-    .delete(joinRequests)
+  // At most two: one pending sign-up per phone number and one per e-mail address.
+  const expired = await db
+    .select({ id: joinRequests.id })
+    .from(joinRequests)
     .where(
       and(
         eq(joinRequests.communityId, communityId),
@@ -398,9 +404,19 @@ async function forgetExpiredSignUp(
         ),
       ),
     )
+  if (expired.length > 0)
+    await deleteExpiredSignUps(
+      db,
+      expired.map((row) => row.id),
+      now,
+    )
 }
 
-/** The outbox event that asks the operator's mail system to send the confirmation link. */
+/**
+ * The outbox event that asks the operator's mail system to send the confirmation link. It holds
+ * the person's name, e-mail address and a live link, so it goes with the sign-up when that
+ * expires (`deleteExpiredSignUps`), or `EVENT_RETENTION_DAYS` after delivery otherwise.
+ */
 function confirmationRequestedStatement(
   client: D1Database,
   request: JoinRequest,
