@@ -534,7 +534,10 @@ export type EventType = (typeof EVENT_TYPES)[number]
 
 /**
  * The outbox: every state change a partner system may want, written in the same batch as the
- * change, so none is lost. Delivery (signed webhooks) reads it in order.
+ * change, so none is lost. Delivery (signed webhooks) reads it in order. Not an archive: an event
+ * goes `EVENT_RETENTION_DAYS` after it was handed to delivery, once its webhook deliveries have
+ * settled, and at once with the unconfirmed sign-up it names (`member.confirmation_requested`
+ * holds a name, an e-mail address and a live link).
  */
 export const events = sqliteTable(
   'events',
@@ -546,7 +549,13 @@ export const events = sqliteTable(
     createdAt: timestamp('created_at').notNull(),
     deliveredAt: timestamp('delivered_at'),
   },
-  (t) => [index('events_undelivered_idx').on(t.deliveredAt, t.id)],
+  (t) => [
+    // Also the retention job's: delivered events oldest first.
+    index('events_undelivered_idx').on(t.deliveredAt, t.id),
+    // An expired sign-up's events go with it (services/retention.ts), found by this expression.
+    // `->>`, not json_extract(): drizzle-kit splits an index expression at its commas.
+    index('events_join_request_idx').on(sql`${t.payload} ->> '$.joinRequestId'`),
+  ],
 )
 
 /** Fixed-window counters for rate limits (join attempts per visitor and per contact). */

@@ -9,6 +9,7 @@ import { pruneSessions } from '../services/sessions'
 import { fanOutEvents } from '../services/webhooks'
 import { pruneVisits } from '../services/visits'
 import { pruneUnconfirmed } from '../services/consent'
+import { pruneDeliveredEvents } from '../services/retention'
 import { pruneInboundNotifications } from '../services/whatsapp-inbound'
 import { creditRetainedReferrals } from '../services/rewards'
 import { loadConfig } from '../lib/config'
@@ -16,11 +17,11 @@ import { loadConfig } from '../lib/config'
 /**
  * The Cron Trigger (every minute): start the announcements that are due, move stalled runs on
  * and webhook deliveries whose queue message was lost (the reconciler, see `reconcileRuns` and
- * `reconcileEventDeliveries`), move the events
- * outbox on to the delivery queue, delete raw visits past their retention, and, once an hour,
- * forget old rate-limit windows and expired sessions. Each step is bounded (claims and events
- * are taken a few dozen at a time), so one run never outgrows its limits; whatever is left
- * waits for the next minute.
+ * `reconcileEventDeliveries`), move the events outbox on to the delivery queue, delete raw
+ * visits, expired sign-ups and delivered events past their retention, and, once an hour, forget
+ * old rate-limit windows and expired sessions. Each step is bounded (claims and events are taken
+ * a few dozen at a time), so one run never outgrows its limits; whatever is left waits for the
+ * next minute.
  */
 export async function handleScheduled(
   controller: ScheduledController,
@@ -70,6 +71,15 @@ export async function handleScheduled(
     )
     return 0
   })
+  // Events age from when the outbox handed them on: one written long ago but handed on now stays.
+  const prunedEvents = await pruneDeliveredEvents(
+    db,
+    now,
+    loadConfig(env).EVENT_RETENTION_DAYS,
+  ).catch((error) => {
+    console.error(JSON.stringify({ job: 'cron', step: 'event retention', error: String(error) }))
+    return 0
+  })
   if (now.getUTCMinutes() === 0) {
     await pruneRateLimits(db, now)
     await pruneSessions(db, now)
@@ -86,6 +96,7 @@ export async function handleScheduled(
       events,
       prunedVisits,
       prunedSignUps,
+      prunedEvents,
       d1Queries: counter.queries,
     }),
   )

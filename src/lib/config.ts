@@ -28,6 +28,9 @@ const ConfigSchema = z.object({
   // Signs leave links and form tokens; falls back to ADMIN_TOKEN so a fresh setup works.
   SIGNING_SECRET: z.string().min(32, 'SIGNING_SECRET must have at least 32 characters').optional(),
   VISIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
+  // Delivered events (the webhook outbox) are deleted this many days after they were handed on,
+  // once every webhook delivery of them has settled.
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   REJECTION_COOLDOWN_DAYS: z.coerce.number().int().min(0).max(365).default(30),
   JOIN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(300),
   TURNSTILE_SECRET: z.string().min(1).optional().catch(undefined),

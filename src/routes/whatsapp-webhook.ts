@@ -54,7 +54,9 @@ whatsAppWebhookApp.post('/webhooks/whatsapp', async (c) => {
   }
   const notification = NotificationSchema.safeParse(json)
   // Something signed that is no notification we know: acknowledged, so Meta does not retry it.
-  const items: InboundItem[] = notification.success ? inboundItems(notification.data, new Date()) : []
+  const items: InboundItem[] = notification.success
+    ? inboundItems(notification.data, new Date())
+    : []
   for (let i = 0; i < items.length; i += 100) {
     await c.env.INBOUND_QUEUE.sendBatch(items.slice(i, i + 100).map((item) => ({ body: item })))
   }

@@ -1,14 +1,14 @@
-import { and, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm'
+import { and, eq, isNotNull, isNull, lt } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { joinRequests, type ConsentMethod, type ContactKind, type JoinRequest } from '../db/schema'
 import { sha256Hex } from '../lib/crypto'
-import { ID_CHUNK, chunks } from '../lib/chunks'
 import { ApiError, isUniqueViolation } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { utcDay } from '../lib/time'
 import { verifyToken } from '../lib/signing'
 import { CONFIRM_PURPOSE, confirmCodeHash } from '../lib/confirm-codes'
 import { approveJoinRequest, getJoinTarget } from './joining'
+import { deleteExpiredSignUps } from './retention'
 
 /**
  * Double opt-in, per contact. A sign-up in a community with `consent: 'double'` is stored
@@ -250,8 +250,9 @@ async function markRepeat(
 }
 
 /**
- * Deletes expired unconfirmed sign-ups with their contact data, a bounded number per run. Their
- * link's use and the request rollup stay: they count as sign-ups that never confirmed.
+ * Deletes expired unconfirmed sign-ups with their contact data, wherever it is (the sign-up and
+ * the events naming it, see `deleteExpiredSignUps`), a bounded number per run. Their link's use
+ * and the request rollup stay: they count as sign-ups that never confirmed.
  */
 export async function pruneUnconfirmed(db: Database, now: Date, limit = 500): Promise<number> {
   const expired = await db
@@ -262,24 +263,14 @@ export async function pruneUnconfirmed(db: Database, now: Date, limit = 500): Pr
         isNull(joinRequests.confirmedAt),
         isNotNull(joinRequests.confirmExpiresAt),
         lt(joinRequests.confirmExpiresAt, now),
+        // Only these are deleted: others left in the look-up would fill it run after run.
+        eq(joinRequests.status, 'pending'),
       ),
     )
     .limit(limit)
-  let deleted = 0
-  for (const ids of chunks(
+  return deleteExpiredSignUps(
+    db,
     expired.map((row) => row.id),
-    ID_CHUNK,
-  )) {
-    const result = await db
-      .delete(joinRequests)
-      .where(
-        and(
-          inArray(joinRequests.id, ids),
-          isNull(joinRequests.confirmedAt),
-          eq(joinRequests.status, 'pending'),
-        ),
-      )
-    deleted += result.meta.changes
-  }
-  return deleted
+    now,
+  )
 }

@@ -253,6 +253,13 @@ export async function rejectJoinRequest(
   now: Date,
 ): Promise<JoinRequest> {
   if (request.status === 'rejected') return request
+  // Not the admins' to decide yet; left alone, it is deleted with its contact data on expiry.
+  if (request.confirmExpiresAt !== null && request.confirmedAt === null) {
+    throw new ApiError(
+      'invalid_state',
+      'This person has not confirmed their phone number or e-mail address yet.',
+    )
+  }
   if (request.status === 'approved') {
     throw new ApiError(
       'invalid_state',
@@ -442,7 +449,11 @@ async function repeatSignUp(
     : { status: 'pending', request: row!, statusToken }
 }
 
-/** The outbox event that asks the operator's mail system to send the confirmation link. */
+/**
+ * The outbox event that asks the operator's mail system to send the confirmation link. It holds
+ * the person's name, e-mail address and a live link, so it goes with the sign-up when that
+ * expires (`deleteExpiredSignUps`), or `EVENT_RETENTION_DAYS` after delivery otherwise.
+ */
 function confirmationRequestedStatement(
   client: D1Database,
   request: JoinRequest,

@@ -46,6 +46,7 @@ import {
 import { loadConfig } from '../../src/lib/config'
 import { endMembership, getJoinTarget, join } from '../../src/services/joining'
 import { findRequestByCode, pruneUnconfirmed } from '../../src/services/consent'
+import { deleteExpiredSignUps, pruneDeliveredEvents } from '../../src/services/retention'
 import {
   applyInboundItem,
   listInboundMessages,
@@ -159,6 +160,8 @@ describe('query plans of the request paths', () => {
     )
     // Double opt-in and WhatsApp's notifications (an unknown message id, an unknown sender).
     await pruneUnconfirmed(db, now)
+    // An expired sign-up goes with the events naming it (found through the payload's index).
+    await deleteExpiredSignUps(db, ['jr_00000000000000000000000000'], now)
     await findRequestByCode(db, 'plan-secret', ['ABCD-EFGH'], '+4915112345678', now)
     const deps = { config: loadConfig(env), deliveryQueue: env.DELIVERY_QUEUE }
     await applyInboundItem(
@@ -233,6 +236,9 @@ describe('query plans of the request paths', () => {
     await new Response(exportMembersCsv(db, community.id)).text()
     await createCommunityRow(db, { name: community.name, description: '', visibility: 'open' }, now)
     await fanOutEvents(db, env.DELIVERY_QUEUE, now)
+    // A month on, the events just handed on are past their retention and go.
+    const later = new Date(now.getTime() + 31 * 86400_000)
+    expect(await pruneDeliveredEvents(db, later, 30)).toBeGreaterThan(0)
     // A leave counts on its join's rollup row, found by key.
     const leaving = (await db.query.members.findFirst({
       where: (m, { eq }) => eq(m.id, memberId),

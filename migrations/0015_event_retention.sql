@@ -1,0 +1,1 @@
+CREATE INDEX `events_join_request_idx` ON `events` ("payload" ->> '$.joinRequestId');

@@ -1,0 +1,148 @@
+import {
+  and,
+  asc,
+  eq,
+  exists,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  lte,
+  notExists,
+  sql,
+} from 'drizzle-orm'
+import type { Database } from '../db/client'
+import { events, joinRequests, webhookDeliveries } from '../db/schema'
+import { ID_CHUNK, chunks } from '../lib/chunks'
+
+/**
+ * What goes when its time is up, beyond a table's own pruning (docs/security.md, "What is kept,
+ * and for how long", lists every table). Both jobs here bind lists of ids, `ID_CHUNK` a statement,
+ * and run all their statements in one D1 batch: one transaction, one query of the invocation.
+ */
+
+/** The sign-up an event names, as `events_join_request_idx` indexes it. */
+const joinRequestIdOf = sql`${events.payload} ->> '$.joinRequestId'`
+
+/** Webhook deliveries not settled yet: their event must still be there when they are sent. */
+const OPEN_DELIVERY = ['queued', 'sending'] as const
+
+/**
+ * Deletes unconfirmed sign-ups past their time, with every event that names them: the
+ * `member.confirmation_requested` event holds the person's name, e-mail address and confirmation
+ * link, and would otherwise outlive them in the outbox. Their webhook deliveries go too, so a
+ * queued send finds nothing to claim. Each statement re-checks that the sign-up is still
+ * unconfirmed and expired, so one confirmed a moment ago keeps its events. Answers how many
+ * sign-ups were deleted. Their link's use and the request rollup stay: they count as sign-ups
+ * that never confirmed.
+ */
+export async function deleteExpiredSignUps(
+  db: Database,
+  ids: string[],
+  now: Date,
+): Promise<number> {
+  const expired = and(
+    eq(joinRequests.status, 'pending'),
+    isNull(joinRequests.confirmedAt),
+    lte(joinRequests.confirmExpiresAt, now),
+  )
+  const statements = chunks(ids, ID_CHUNK).flatMap((part) => {
+    const theirEvents = db
+      .select({ id: events.id })
+      .from(events)
+      .where(
+        and(
+          inArray(joinRequestIdOf, part),
+          exists(
+            db
+              .select({ one: sql`1` })
+              .from(joinRequests)
+              .where(and(eq(joinRequests.id, joinRequestIdOf), expired)),
+          ),
+        ),
+      )
+    return [
+      db.delete(webhookDeliveries).where(inArray(webhookDeliveries.eventId, theirEvents)),
+      db.delete(events).where(inArray(events.id, theirEvents)),
+      db
+        .delete(joinRequests)
+        .where(and(inArray(joinRequests.id, part), expired))
+        .returning({ id: joinRequests.id }),
+    ] as const
+  })
+  const [first, ...rest] = statements
+  if (!first) return 0
+  const results = await db.batch([first, ...rest])
+  return results.reduce(
+    (deleted, result, i) => deleted + (i % 3 === 2 ? (result as unknown[]).length : 0),
+    0,
+  )
+}
+
+/** Events deleted per cron run at most: ten statements' worth of ids. */
+export const EVENT_PRUNE_LIMIT = 10 * ID_CHUNK
+
+/**
+ * Deletes events handed to delivery more than `retentionDays` ago whose webhook deliveries have
+ * all settled (sent, failed, unknown, cancelled), with those deliveries: the outbox is a queue
+ * for partners, not an archive, and its events name members and sign-ups. An event not handed
+ * on yet, or with a delivery still queued or sending, stays whatever its age. At most
+ * `EVENT_PRUNE_LIMIT` a run, oldest first; the rest wait for the next minute.
+ */
+export async function pruneDeliveredEvents(
+  db: Database,
+  now: Date,
+  retentionDays: number,
+  limit = EVENT_PRUNE_LIMIT,
+): Promise<number> {
+  const cutoff = new Date(now.getTime() - retentionDays * 86400_000)
+  const settledAndOld = and(
+    isNotNull(events.deliveredAt),
+    lt(events.deliveredAt, cutoff),
+    notExists(
+      db
+        .select({ one: sql`1` })
+        .from(webhookDeliveries)
+        .where(
+          and(
+            eq(webhookDeliveries.eventId, events.id),
+            inArray(webhookDeliveries.status, [...OPEN_DELIVERY]),
+          ),
+        ),
+    ),
+  )
+  const old = await db
+    .select({ id: events.id })
+    .from(events)
+    .where(settledAndOld)
+    .orderBy(asc(events.deliveredAt), asc(events.id))
+    .limit(limit)
+  const statements = chunks(
+    old.map((event) => event.id),
+    ID_CHUNK,
+  ).flatMap((part) => [
+    // The rule is the statement's own, not only the look-up's: it holds whatever ran between.
+    db
+      .delete(events)
+      .where(and(inArray(events.id, part), settledAndOld))
+      .returning({ id: events.id }),
+    db.delete(webhookDeliveries).where(
+      and(
+        inArray(webhookDeliveries.eventId, part),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(events)
+            .where(eq(events.id, webhookDeliveries.eventId)),
+        ),
+      ),
+    ),
+  ])
+  const [first, ...rest] = statements
+  if (!first) return 0
+  const results = await db.batch([first, ...rest])
+  return results.reduce(
+    (deleted, result, i) => deleted + (i % 2 === 0 ? (result as unknown[]).length : 0),
+    0,
+  )
+}
