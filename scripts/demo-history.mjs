@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Cron } from 'croner'
+import { canonicalCode, customCodeProblem } from '../src/lib/codes.ts'
 import { runWranglerQuietly } from './wrangler.mjs'
 
 const DAY_MS = 86_400_000
@@ -21,6 +22,16 @@ const MAKERS_ANNOUNCEMENTS = 'grp_000000000000000000000000k0'
 const MARKER = 'rwr_0000000000000000000000dem0'
 const NOT_LOADED = `NOT EXISTS (SELECT 1 FROM reward_rules WHERE id = '${MARKER}')`
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz'
+
+/**
+ * The demo's codes are custom codes, as an admin would choose them: held to the rules the API
+ * holds a wished-for code to (shape, reserved words) and stored in the form it stores them in.
+ */
+function customCode(code) {
+  const problem = customCodeProblem(code)
+  if (problem) throw new Error(`The demo code "${code}" is not a valid custom code: ${problem}`)
+  return canonicalCode(code)
+}
 
 /** Campaign links per channel; the first of each community exists in seed.sql already. */
 const LINKS = [
@@ -93,7 +104,7 @@ const LINKS = [
     rate: 0.12,
     group: 'grp_000000000000000000000000k1',
   },
-]
+].map((link) => ({ ...link, code: customCode(link.code) }))
 const COUNTRIES = [
   ['DE', 0.8],
   ['AT', 0.07],
@@ -356,10 +367,12 @@ export function demoHistorySql(now = new Date()) {
           referralLinks.push({
             id: `inv_000000000000000000000000r${CROCKFORD[n + 1]}`,
             community: RUNNERS,
-            code: `runwith${name
-              .split(' ')[0]
-              .toLowerCase()
-              .replace(/[^a-z]/g, '')}${n + 2}`,
+            code: customCode(
+              `runwith${name
+                .split(' ')[0]
+                .toLowerCase()
+                .replace(/[^a-z]/g, '')}${n + 2}`,
+            ),
             label: null,
             source: 'referral',
             medium: null,

@@ -21,6 +21,8 @@ INSERT OR IGNORE INTO groups (id, community_id, kind, name, description, topic, 
    'Bring something broken, leave with it fixed.', 'Repairs', NULL, 200, 'https://chat.whatsapp.com/DemoRepairCafe', 'created', 1767225600001, 1767225600001);
 
 -- One invite link per demo community: open http://localhost:8787/i/sundayrunners
+-- Demo codes are custom codes: lower case and within the rules of src/lib/codes.ts
+-- (test/tooling/demo-seed.test.ts checks every seeded code against them).
 INSERT OR IGNORE INTO invites (id, community_id, group_id, code, label, source, medium, campaign, max_uses, uses, expires_at, revoked_at, created_at, updated_at) VALUES
   ('inv_0000000000000000000000000b', 'cmt_0000000000000000000000000b', 'grp_000000000000000000000000b1', 'sundayrunners',
    'Poster at Tempelhofer Feld', 'poster', 'print', 'demo', NULL, 0, NULL, NULL, 1767225600000, 1767225600000),

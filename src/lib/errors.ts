@@ -14,6 +14,7 @@ const CATALOGUE = {
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   slug_taken: { status: 409, title: 'Slug already taken' },
+  code_taken: { status: 409, title: 'Invite code already taken' },
   group_limit_reached: { status: 409, title: 'Group limit reached' },
   announcement_group_protected: { status: 409, title: 'Announcement group is protected' },
   member_limit_below_members: { status: 409, title: 'Member limit below current members' },

@@ -1,3 +1,4 @@
+import { CODE_MAX_LENGTH, CODE_MIN_LENGTH } from './codes'
 import type { OutboundRefusal } from './outbound'
 
 /**
@@ -337,6 +338,16 @@ const dashboardDe = {
   },
   qrAlt: (url: string) => `QR-Code für ${url}`,
   labelPlaceholder: 'Instagram-Bio',
+  customCode: 'Eigener Code',
+  customCodePlaceholder: 'sommerlauf',
+  customCodeHint: 'Optional. Leer lassen für einen zufälligen Code.',
+  codeProblems: {
+    length: `Ein Code hat ${CODE_MIN_LENGTH} bis ${CODE_MAX_LENGTH} Zeichen.`,
+    characters: 'Nur Buchstaben, Ziffern und einzelne Bindestriche dazwischen.',
+    reserved: 'Dieses Wort ist reserviert. Bitte wähle einen anderen Code.',
+    taken: 'Dieser Code ist schon vergeben oder war es einmal. Bitte wähle einen anderen.',
+  },
+  checkField: 'Bitte prüfe diese Angabe.',
   invalidRule: 'Diese Regel verstehen wir nicht.',
   approvedNotice: (n: string) =>
     n === '1' ? '1 Anfrage angenommen.' : `${n} Anfragen angenommen.`,
@@ -555,6 +566,16 @@ const dashboardEn: Words = {
   groupKinds: { announcement: 'Announcement group', discussion: 'Discussion group' },
   qrAlt: (url) => `QR code for ${url}`,
   labelPlaceholder: 'Instagram bio',
+  customCode: 'Custom code',
+  customCodePlaceholder: 'summer-run',
+  customCodeHint: 'Optional. Leave empty for a random code.',
+  codeProblems: {
+    length: `A code has ${CODE_MIN_LENGTH} to ${CODE_MAX_LENGTH} characters.`,
+    characters: 'Letters, digits and single dashes between them only.',
+    reserved: 'This word is reserved. Please choose another code.',
+    taken: 'This code is already taken, or was once. Please choose another.',
+  },
+  checkField: 'Please check this field.',
   invalidRule: 'This rule is not one we understand.',
   approvedNotice: (n) => (n === '1' ? '1 request approved.' : `${n} requests approved.`),
   rejectedNotice: (n) => (n === '1' ? '1 request declined.' : `${n} requests declined.`),

@@ -27,6 +27,10 @@ export class MemoryCache<V> {
     }
   }
 
+  delete(key: string): void {
+    this.entries.delete(key)
+  }
+
   /** Forgets every key that starts with `prefix`. */
   deletePrefix(prefix: string): void {
     for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key)

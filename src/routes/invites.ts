@@ -35,11 +35,14 @@ invitesApp.openapi(
     operationId: 'createInvite',
     tags,
     summary: 'Create an invite link (one per channel, campaign or poster)',
+    description:
+      'The link gets a random code, or the custom `code` asked for (a vanity slug such as ' +
+      '`summer-run`). A custom code that any link has or ever had is refused with 409 `code_taken`.',
     security: bearerSecurity,
     request: { params: CommunityParams, body: jsonBody(CreateInviteSchema) },
     responses: {
       201: jsonResponse(InviteSchema, 'The link, with its URL and QR code URLs'),
-      ...problemResponses(404, 413, 415),
+      ...problemResponses(404, 409, 413, 415),
     },
   }),
   async (c) => {
@@ -148,6 +151,9 @@ invitesApp.openapi(
     operationId: 'rotateInvite',
     tags,
     summary: 'Give a link a new code; the old code stops working',
+    description:
+      'The new code is always a random one, also for a link with a custom code: the old code, ' +
+      'custom or not, answers 410 from now on and is never issued again, to this link or any other.',
     security: bearerSecurity,
     request: { params: InviteParams },
     responses: {

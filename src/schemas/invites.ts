@@ -1,5 +1,13 @@
 import { z } from '@hono/zod-openapi'
 import type { Invite } from '../db/schema'
+import {
+  CODE_MAX_LENGTH,
+  CODE_MIN_LENGTH,
+  CODE_PATTERN,
+  canonicalCode,
+  customCodeProblem,
+  type CustomCodeProblem,
+} from '../lib/codes'
 import { idPattern } from '../lib/ids'
 import { INVITE_STATUSES, inviteStatus } from '../services/invites'
 import { TimestampSchema, userText } from './common'
@@ -17,6 +25,32 @@ const FutureTimestamp = z.iso
 
 const MaxUses = z.number().int().min(1).max(1_000_000)
 
+/** What the API says about a refused custom code; the dashboard says it in its own words. */
+const CUSTOM_CODE_MESSAGES: Record<CustomCodeProblem, string> = {
+  length: `${CODE_MIN_LENGTH} to ${CODE_MAX_LENGTH} characters`,
+  characters: 'Letters, digits and single dashes between them only',
+  reserved: 'This word is reserved',
+}
+
+/**
+ * A custom code as asked for: checked for shape and reserved words here, for being free by D1
+ * when the link is written. Comes out lower case, the one form codes are stored in.
+ */
+export const CustomCodeSchema = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = customCodeProblem(value)
+    if (problem) ctx.addIssue({ code: 'custom', message: CUSTOM_CODE_MESSAGES[problem] })
+  })
+  .transform(canonicalCode)
+  .openapi({
+    type: 'string',
+    minLength: CODE_MIN_LENGTH,
+    maxLength: CODE_MAX_LENGTH,
+    pattern: CODE_PATTERN.source,
+    example: 'summer-run',
+  })
+
 export const CreateInviteSchema = z
   .strictObject({
     label: InviteLabelSchema.optional().openapi({ example: 'Instagram bio' }),
@@ -30,6 +64,15 @@ export const CreateInviteSchema = z
     campaign: TagSchema.optional().openapi({ example: 'spring-2027' }),
     maxUses: MaxUses.optional().describe('Joins allowed through this link'),
     expiresAt: FutureTimestamp.optional(),
+    code: CustomCodeSchema.optional().describe(
+      'A custom code (vanity slug) instead of a random one: the link becomes `/i/{code}`. ' +
+        `${CODE_MIN_LENGTH} to ${CODE_MAX_LENGTH} letters, digits and single dashes between ` +
+        'them. Case-insensitive: stored and answered in lower case. Reserved words (paths of ' +
+        'this app such as `admin`, `api`, `join`, `qr`, and words that look official such as ' +
+        '`login`, `support`, `whatsapp`) are refused with 400 `validation_failed`. A code any ' +
+        'link has ever had, including one retired by a rotation, is answered with 409 ' +
+        '`code_taken`. Without it, the link gets a random 13-character code.',
+    ),
   })
   .openapi('CreateInvite')
 
@@ -48,7 +91,10 @@ export const InviteSchema = z
     id: z.string().openapi({ example: 'inv_01jd2k3m4n5p6q7r8s9t0vwxyz' }),
     communityId: z.string(),
     groupId: z.string().nullable(),
-    code: z.string().openapi({ example: 'k7mq2xw9fhd3p' }),
+    code: z.string().openapi({
+      example: 'k7mq2xw9fhd3p',
+      description: 'Random (13 characters) or custom; always lower case',
+    }),
     url: z.string().describe('The link to share'),
     qrSvgUrl: z.string(),
     qrPngUrl: z.string(),

@@ -1,8 +1,21 @@
 import { z } from 'zod'
-import { CODE_PATTERN } from '../lib/codes'
+import { canonicalCode, CODE_MAX_LENGTH, CODE_MIN_LENGTH, CODE_PATTERN } from '../lib/codes'
 import { contrastRatio, QR_ERROR_LEVELS, relativeLuminance } from '../lib/qr'
 
-export const CodeParamSchema = z.object({ code: z.string().regex(CODE_PATTERN) })
+/**
+ * A code the product can issue, generated or custom, in its stored (lower-case) form. Only the
+ * checks that cost nothing: whether the code exists is D1's to say, and a path that cannot be a
+ * code never reaches it.
+ */
+export const InviteCodeSchema = z
+  .string()
+  .min(CODE_MIN_LENGTH)
+  .max(CODE_MAX_LENGTH)
+  .regex(CODE_PATTERN)
+  .transform(canonicalCode)
+
+/** `:code` of every public route keyed by a code: landing page, join, QR codes. */
+export const CodeParamSchema = z.object({ code: InviteCodeSchema })
 
 /** Landing page query: both optional, and a wrong value falls back rather than failing. */
 export const LandingQuerySchema = z.object({

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, isNull } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { communities, groups, inviteCodes, invites, type Invite } from '../db/schema'
-import { newInviteCode } from '../lib/codes'
+import { canonicalCode, customCodeProblem, newInviteCode } from '../lib/codes'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { MemoryCache } from '../lib/memory-cache'
@@ -19,6 +19,8 @@ export interface CreateInviteInput {
   campaign?: string | null
   maxUses?: number | null
   expiresAt?: Date | null
+  /** A custom code instead of a random one; see `customCodeProblem` for what is refused. */
+  code?: string | null
 }
 
 export type UpdateInviteInput = Pick<CreateInviteInput, 'label' | 'maxUses' | 'expiresAt'>
@@ -41,9 +43,11 @@ export async function getInviteOrThrow(db: Database, id: string): Promise<Invite
 }
 
 /**
- * Creates an invite link with a fresh code. The code is registered in `invite_codes`, whose
- * primary key holds every code ever issued: a collision (about one in 2^64) is retried, and a
- * rotated-away code can never come back.
+ * Creates an invite link with a fresh code, or the custom code asked for. The code is registered
+ * in `invite_codes`, whose primary key holds every code ever issued: a collision of random codes
+ * (about one in 2^64) is retried, a custom code someone has or had is refused with `code_taken`,
+ * and a rotated-away code can never come back. The write itself decides, in one batch: two
+ * people asking for the same code at once cannot both get it.
  */
 export async function createInvite(
   db: Database,
@@ -69,13 +73,36 @@ export async function createInvite(
     createdAt: now,
     updatedAt: now,
   }
-  return withFreshCode(async (code) => {
+  const insert = async (code: string) => {
     await db.batch([
       db.insert(invites).values({ ...invite, code }),
       db.insert(inviteCodes).values({ code, inviteId: invite.id, createdAt: now }),
     ])
     return { ...invite, code }
-  })
+  }
+  if (!input.code) return withFreshCode(insert)
+  // The API's schema refuses these already; held here too, for every other caller.
+  const problem = customCodeProblem(input.code)
+  if (problem) {
+    throw new ApiError('validation_failed', 'This code cannot be used.', {
+      errors: [{ path: 'code', message: `Not a valid custom code (${problem})` }],
+    })
+  }
+  const code = canonicalCode(input.code)
+  try {
+    return await insert(code)
+  } catch (error) {
+    if (isUniqueViolation(error, '.code')) throw codeTaken(code)
+    throw error
+  }
+}
+
+function codeTaken(code: string): ApiError {
+  return new ApiError(
+    'code_taken',
+    `The code "${code}" belongs to another link, now or in the past. Codes are never reused, so a printed link cannot lead somewhere else.`,
+    { errors: [{ path: 'code', message: 'Already taken' }] },
+  )
 }
 
 async function withFreshCode<T>(attempt: (code: string) => Promise<T>): Promise<T> {
@@ -154,7 +181,10 @@ export async function revokeInvite(db: Database, invite: Invite, now: Date): Pro
   return revoked!
 }
 
-/** Gives the link a new code; the old one stops working at once and is never issued again. */
+/**
+ * Gives the link a new, random code, custom code or not; the old one stops working at once and
+ * is never issued again.
+ */
 export async function rotateInvite(db: Database, invite: Invite, now: Date): Promise<Invite> {
   return withFreshCode(async (code) => {
     const [, , [rotated]] = await db.batch([
@@ -208,7 +238,7 @@ export async function getLanding(db: Database, code: string): Promise<Landing | 
 
 /** Forgets what this isolate has cached for a code: its landing data and its QR images. */
 async function forgetCached(code: string): Promise<void> {
-  landingCache.deletePrefix(code)
+  landingCache.delete(code)
   await purgeCachedQr(code)
 }
 

@@ -189,13 +189,16 @@ export function GroupsTable(props: {
 /** `<option>`s for a community's discussion groups, after a first option of the caller's. */
 export function DiscussionGroupOptions(props: {
   groups: Array<{ id: string; name: string; kind: string }>
+  selected?: string
 }) {
   return (
     <>
       {props.groups
         .filter((group) => group.kind === 'discussion')
         .map((group) => (
-          <option value={group.id}>{group.name}</option>
+          <option value={group.id} selected={group.id === props.selected}>
+            {group.name}
+          </option>
         ))}
     </>
   )

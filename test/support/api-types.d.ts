@@ -69,7 +69,10 @@ export interface paths {
   '/api/communities/{id}/invites': {
     /** List a community’s invite links */
     get: operations['listInvites']
-    /** Create an invite link (one per channel, campaign or poster) */
+    /**
+     * Create an invite link (one per channel, campaign or poster)
+     * @description The link gets a random code, or the custom `code` asked for (a vanity slug such as `summer-run`). A custom code that any link has or ever had is refused with 409 `code_taken`.
+     */
     post: operations['createInvite']
   }
   '/api/invites/{id}': {
@@ -83,7 +86,10 @@ export interface paths {
     post: operations['revokeInvite']
   }
   '/api/invites/{id}/rotate': {
-    /** Give a link a new code; the old code stops working */
+    /**
+     * Give a link a new code; the old code stops working
+     * @description The new code is always a random one, also for a link with a custom code: the old code, custom or not, answers 410 from now on and is never issued again, to this link or any other.
+     */
     post: operations['rotateInvite']
   }
   '/api/invites/{id}/stats': {
@@ -272,6 +278,7 @@ export interface components {
         | 'not_found'
         | 'method_not_allowed'
         | 'slug_taken'
+        | 'code_taken'
         | 'group_limit_reached'
         | 'announcement_group_protected'
         | 'member_limit_below_members'
@@ -449,7 +456,10 @@ export interface components {
       id: string
       communityId: string
       groupId: string | null
-      /** @example k7mq2xw9fhd3p */
+      /**
+       * @description Random (13 characters) or custom; always lower case
+       * @example k7mq2xw9fhd3p
+       */
       code: string
       /** @description The link to share */
       url: string
@@ -504,6 +514,11 @@ export interface components {
        * @example 2027-01-31T23:59:59Z
        */
       expiresAt?: string
+      /**
+       * @description A custom code (vanity slug) instead of a random one: the link becomes `/i/{code}`. 3 to 40 letters, digits and single dashes between them. Case-insensitive: stored and answered in lower case. Reserved words (paths of this app such as `admin`, `api`, `join`, `qr`, and words that look official such as `login`, `support`, `whatsapp`) are refused with 400 `validation_failed`. A code any link has ever had, including one retired by a rotation, is answered with 409 `code_taken`. Without it, the link gets a random 13-character code.
+       * @example summer-run
+       */
+      code?: string
     }
     UpdateInvite: {
       label?: string | null
@@ -1841,7 +1856,10 @@ export interface operations {
       }
     }
   }
-  /** Create an invite link (one per channel, campaign or poster) */
+  /**
+   * Create an invite link (one per channel, campaign or poster)
+   * @description The link gets a random code, or the custom `code` asked for (a vanity slug such as `summer-run`). A custom code that any link has or ever had is refused with 409 `code_taken`.
+   */
   createInvite: {
     parameters: {
       path: {
@@ -1880,6 +1898,12 @@ export interface operations {
       }
       /** @description No such resource */
       404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request conflicts with the current state or a limit */
+      409: {
         content: {
           'application/problem+json': components['schemas']['Problem']
         }
@@ -2035,7 +2059,10 @@ export interface operations {
       }
     }
   }
-  /** Give a link a new code; the old code stops working */
+  /**
+   * Give a link a new code; the old code stops working
+   * @description The new code is always a random one, also for a link with a custom code: the old code, custom or not, answers 410 from now on and is never issued again, to this link or any other.
+   */
   rotateInvite: {
     parameters: {
       path: {

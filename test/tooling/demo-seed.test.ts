@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { demoHistorySql } from '../../scripts/demo-history.mjs'
+import { canonicalCode, customCodeProblem } from '../../src/lib/codes'
 import { toolEnv } from '../support/worker-server'
 
 const root = path.resolve(import.meta.dirname, '../..')
@@ -134,6 +135,23 @@ describe('the demo a newcomer sees', () => {
     for (const run of sent) expect(run.sent).toBe(run.delivered)
     expect(sent.some((run) => run.failed > 0)).toBe(true)
     expect(rows(`select id from announcements where status = 'scheduled'`).length).toBe(2)
+  })
+
+  it('has links with real custom codes: valid, stored lower case, registered as issued', () => {
+    const links = rows<{ code: string; registered: string | null; retired: number | null }>(
+      `select i.code, c.invite_id as registered, c.retired_at as retired
+       from invites i left join invite_codes c on c.code = i.code`,
+    )
+    expect(links.map((link) => link.code)).toEqual(
+      expect.arrayContaining(['sundayrunners', 'runnersinsta', 'repairflyer']),
+    )
+    expect(links.filter((link) => link.code.startsWith('runwith')).length).toBeGreaterThan(0)
+    for (const link of links) {
+      expect(customCodeProblem(link.code), link.code).toBeNull()
+      expect(canonicalCode(link.code)).toBe(link.code)
+      expect(link.registered, link.code).not.toBeNull()
+      expect(link.retired, link.code).toBeNull()
+    }
   })
 
   it('loads once: a second run changes nothing', () => {

@@ -121,7 +121,8 @@ describe('invite links: errors', () => {
       [{ expiresAt: 'tomorrow' }, 'expiresAt'],
       [{ groupId: otherGroup.id }, 'groupId'],
       [{ source: 'x'.repeat(65) }, 'source'],
-      [{ code: 'myowncode1234' }, 'code'],
+      [{ code: 'my own code' }, 'code'],
+      [{ code: 'admin' }, 'code'],
     ]
     for (const [body, path] of bad) {
       const problem = expectProblem(

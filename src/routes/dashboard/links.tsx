@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
-import { ApiError, fieldErrors } from '../../lib/errors'
+import { CODE_MAX_LENGTH, CODE_MIN_LENGTH, CODE_PATTERN, customCodeProblem } from '../../lib/codes'
+import { ApiError } from '../../lib/errors'
 import { readForm } from '../../lib/forms'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
@@ -18,7 +19,7 @@ import {
 } from '../../services/invites'
 import { leaderboard } from '../../services/members'
 import { listRewards } from '../../services/rewards'
-import { InviteLabelSchema, inviteUrls, TagSchema } from '../../schemas/invites'
+import { CustomCodeSchema, InviteLabelSchema, inviteUrls, TagSchema } from '../../schemas/invites'
 import { communityFor } from '../community-scope'
 import { Csrf, words, DiscussionGroupOptions, GroupsTable } from '../../views/dashboard'
 import { loadStatsView, StatsSections, type StatsView } from './stats-view'
@@ -38,9 +39,23 @@ import {
 /** A community's overview and its campaign links: funnel, QR codes, revoke and rotate. */
 export const linksApp = new Hono<AppEnv>()
 
-linksApp.get('/admin/communities/:id', async (c) => {
+linksApp.get('/admin/communities/:id', async (c) =>
+  overviewPage(c, idOrThrow(CommunityId, c.req.param('id'))),
+)
+
+/** The new-link form as it was sent, with a message for each field that was refused. */
+interface NewLinkFormState {
+  values: Partial<Record<NewLinkField, string>>
+  errors: Partial<Record<NewLinkField, string>>
+  status: 400 | 409
+}
+
+/**
+ * A community's overview. After a refused new-link form, the same page again with that form
+ * filled in as it was sent and each message next to its field, so nothing typed is lost.
+ */
+async function overviewPage(c: Context<AppEnv>, id: string, form?: NewLinkFormState) {
   const t = words(lang(c))
-  const id = idOrThrow(CommunityId, c.req.param('id'))
   const scope = { communityId: id }
   assertCan(c.var.principal, 'community.read', scope)
   // Each section is loaded and shown only when the API would answer this admin the same.
@@ -80,26 +95,79 @@ linksApp.get('/admin/communities/:id', async (c) => {
               <div class="grid">
                 <div>
                   <label for="label">{t.label}</label>
-                  <input id="label" name="label" maxlength={100} placeholder={t.labelPlaceholder} />
+                  <input
+                    id="label"
+                    name="label"
+                    maxlength={100}
+                    placeholder={t.labelPlaceholder}
+                    {...fieldState(form, 'label')}
+                  />
+                  <FieldError form={form} field="label" />
                 </div>
                 <div>
                   <label for="source">{t.source}</label>
-                  <input id="source" name="source" maxlength={64} placeholder="instagram" />
+                  <input
+                    id="source"
+                    name="source"
+                    maxlength={64}
+                    placeholder="instagram"
+                    {...fieldState(form, 'source')}
+                  />
+                  <FieldError form={form} field="source" />
                 </div>
                 <div>
                   <label for="campaign">{t.campaign}</label>
-                  <input id="campaign" name="campaign" maxlength={64} />
+                  <input
+                    id="campaign"
+                    name="campaign"
+                    maxlength={64}
+                    {...fieldState(form, 'campaign')}
+                  />
+                  <FieldError form={form} field="campaign" />
                 </div>
                 <div>
                   <label for="groupId">{t.group}</label>
-                  <select id="groupId" name="groupId">
+                  <select
+                    id="groupId"
+                    name="groupId"
+                    {...fieldState(form, 'groupId', { withValue: false })}
+                  >
                     <option value="">{t.wholeCommunity}</option>
-                    <DiscussionGroupOptions groups={groups?.data ?? []} />
+                    <DiscussionGroupOptions
+                      groups={groups?.data ?? []}
+                      selected={form?.values.groupId}
+                    />
                   </select>
+                  <FieldError form={form} field="groupId" />
                 </div>
                 <div>
                   <label for="maxUses">{t.maxUses}</label>
-                  <input id="maxUses" name="maxUses" type="number" min={1} />
+                  <input
+                    id="maxUses"
+                    name="maxUses"
+                    type="number"
+                    min={1}
+                    {...fieldState(form, 'maxUses')}
+                  />
+                  <FieldError form={form} field="maxUses" />
+                </div>
+                <div>
+                  <label for="code">{t.customCode}</label>
+                  <input
+                    id="code"
+                    name="code"
+                    minlength={CODE_MIN_LENGTH}
+                    maxlength={CODE_MAX_LENGTH}
+                    pattern={CODE_PATTERN.source.slice(1, -1)}
+                    autocapitalize="none"
+                    spellcheck={false}
+                    placeholder={t.customCodePlaceholder}
+                    {...fieldState(form, 'code', { hint: 'code-hint' })}
+                  />
+                  <div id="code-hint" class="muted">
+                    {t.customCodeHint}
+                  </div>
+                  <FieldError form={form} field="code" />
                 </div>
               </div>
               <p>
@@ -138,8 +206,39 @@ linksApp.get('/admin/communities/:id', async (c) => {
         </section>
       )}
     </>,
+    form?.status,
   )
-})
+}
+
+/**
+ * A field's value as sent, and whether it was refused, for screen readers too: the message (and
+ * the field's hint, if it has one) describes the field.
+ */
+function fieldState(
+  form: NewLinkFormState | undefined,
+  field: NewLinkField,
+  options: { withValue?: boolean; hint?: string } = {},
+) {
+  const error = form?.errors[field]
+  const describedBy = [options.hint, error && `${field}-error`].filter(Boolean).join(' ')
+  return {
+    ...(options.withValue === false ? {} : { value: form?.values[field] }),
+    ...(error ? { 'aria-invalid': 'true' } : {}),
+    ...(describedBy ? { 'aria-describedby': describedBy } : {}),
+  }
+}
+
+function FieldError(props: { form: NewLinkFormState | undefined; field: NewLinkField }) {
+  const error = props.form?.errors[props.field]
+  return error ? (
+    <p id={`${props.field}-error`} class="err">
+      {error}
+    </p>
+  ) : null
+}
+
+const NEW_LINK_FIELDS = ['label', 'source', 'campaign', 'groupId', 'maxUses', 'code'] as const
+type NewLinkField = (typeof NEW_LINK_FIELDS)[number]
 
 const NewLinkForm = z.object({
   label: InviteLabelSchema.optional(),
@@ -147,30 +246,43 @@ const NewLinkForm = z.object({
   campaign: TagSchema.optional(),
   groupId: z.string().regex(idPattern('grp')).optional(),
   maxUses: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  code: CustomCodeSchema.optional(),
 })
 
 linksApp.post('/admin/communities/:id/links', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   await communityFor(c, id, 'invites.manage')
+  const t = words(lang(c))
   const form = await readForm(c)
-  const parsed = NewLinkForm.safeParse(
-    Object.fromEntries(
-      ['label', 'source', 'campaign', 'groupId', 'maxUses'].map((key) => [
-        key,
-        formText(form, key),
-      ]),
-    ),
-  )
+  const values = Object.fromEntries(NEW_LINK_FIELDS.map((key) => [key, formText(form, key)]))
+  const refused = (errors: NewLinkFormState['errors'], status: 400 | 409) =>
+    overviewPage(c, id, { values, errors, status })
+  const parsed = NewLinkForm.safeParse(values)
   if (!parsed.success) {
-    throw new ApiError(
-      'validation_failed',
-      fieldErrors(parsed.error.issues)
-        .map((e) => `${e.path}: ${e.message}`)
-        .join('; '),
-    )
+    const errors: NewLinkFormState['errors'] = {}
+    for (const issue of parsed.error.issues) {
+      const field = NEW_LINK_FIELDS.find((name) => name === issue.path[0])
+      if (field) errors[field] ??= t.checkField
+    }
+    // The code's own rules, said in the page's language.
+    const codeProblem = values.code ? customCodeProblem(values.code) : null
+    if (codeProblem) errors.code = t.codeProblems[codeProblem]
+    return refused(errors, 400)
   }
-  const invite = await createInvite(c.var.db, id, parsed.data, new Date())
-  return c.redirect(withNotice(`/admin/links/${invite.id}`, 'created'), 303)
+  try {
+    const invite = await createInvite(c.var.db, id, parsed.data, new Date())
+    return c.redirect(withNotice(`/admin/links/${invite.id}`, 'created'), 303)
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'code_taken')
+      return refused({ code: t.codeProblems.taken }, 409)
+    // A rule only the service can check, such as a group of another community.
+    const fields = (
+      error instanceof ApiError && error.code === 'validation_failed' ? (error.errors ?? []) : []
+    ).flatMap((e) => NEW_LINK_FIELDS.filter((name) => name === e.path))
+    if (fields.length > 0)
+      return refused(Object.fromEntries(fields.map((field) => [field, t.checkField])), 400)
+    throw error
+  }
 })
 
 linksApp.get('/admin/links/:id', async (c) => {

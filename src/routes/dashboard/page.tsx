@@ -92,6 +92,7 @@ export async function shell(
   title: string,
   body: unknown,
   communityId?: string,
+  status: 200 | 400 | 409 = 200,
 ) {
   const principal = c.var.principal
   const managed = (
@@ -118,6 +119,7 @@ export async function shell(
     >
       {body as never}
     </Shell>,
+    status,
   )
 }
 
@@ -131,6 +133,7 @@ export async function communityShell(
   tab: string,
   title: string,
   body: unknown,
+  status?: 200 | 400 | 409,
 ) {
   return shell(
     c,
@@ -143,6 +146,7 @@ export async function communityShell(
       {body as never}
     </>,
     community.id,
+    status,
   )
 }
 
