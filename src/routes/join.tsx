@@ -40,6 +40,7 @@ import {
   requestFromConfirmLink,
 } from '../services/consent'
 import { z } from 'zod'
+import type { JoinAnswerSchema } from './join-docs'
 import { sendConfirmationTemplate } from '../services/whatsapp-replies'
 import { ErrorPage } from '../views/error-page'
 import { cspNonce } from '../middleware/security-headers'
@@ -271,10 +272,13 @@ joinApp.post('/i/:code/join', async (c) => {
  * only with a membership this sign-up made; with a double opt-in a known contact learns nothing
  * until its owner proves it (then the status link shows the earlier sign-up).
  */
-async function joinAnswer(c: Context<AppEnv>, outcome: JoinOutcome) {
+async function joinAnswer(
+  c: Context<AppEnv>,
+  outcome: JoinOutcome,
+): Promise<z.infer<typeof JoinAnswerSchema>> {
   const base = c.var.config.PUBLIC_BASE_URL
   const member = outcome.status === 'active' ? outcome.member : null
-  const answer: Record<string, unknown> = {
+  const answer: z.infer<typeof JoinAnswerSchema> = {
     status: outcome.status,
     joinRequestId: outcome.request.id,
     memberId: member?.id ?? null,

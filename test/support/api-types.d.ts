@@ -114,7 +114,7 @@ export interface paths {
   '/api/join-requests/{id}/confirm': {
     /**
      * Record consent an admin holds proof of, for a double opt-in sign-up
-     * @description For consent given outside the app (a signed form, say). The consent record’s method is `admin`, its proof the text sent and who sent it. Confirmed sign-ups answer as they are.
+     * @description For consent given outside the app (a signed form, say), for the contacts it names: each named contact’s consent record gets the method `admin`, its proof the text sent and who sent it. Contacts confirmed already keep their record. If the named contact turns out to be confirmed on an earlier sign-up or membership of the same person, the answer is that earlier sign-up.
      */
     post: operations['confirmJoinRequest']
   }
@@ -222,7 +222,7 @@ export interface paths {
   '/i/{code}/join': {
     /**
      * Join a community through an invite link, from a marketer’s own site
-     * @description Open communities make the person a member at once (201, `active`); closed ones file a join request for an admin (201, `pending`). The same person again gets 200 with their existing membership or request and no private links. Joins are rate limited per address, per phone and per e-mail: a busy address is asked for a Cloudflare Turnstile token (403 `challenge_required`) where Turnstile is configured, and refused with 429 otherwise.
+     * @description With a double opt-in (the default) every sign-up answers 201 `unconfirmed` with how to confirm it, whether or not its contacts are known. Otherwise open communities make the person a member at once (201, `active`) and closed ones file a join request for an admin (201, `pending`); the same contacts again answer alike, with a status link of their own and no private links. Joins are rate limited per address, per phone and per e-mail: a busy address is asked for a Cloudflare Turnstile token (403 `challenge_required`) where Turnstile is configured, and refused with 429 otherwise.
      */
     post: operations['joinThroughInvite']
   }
@@ -651,10 +651,33 @@ export interface components {
        * @example 2026-11-24T09:00:00.000Z
        */
       confirmExpiresAt: string | null
+      contactConsent: components['schemas']['ContactConsent']
     }
+    /** @description The consent record of each contact: a proof confirms only the contact it comes from */
+    ContactConsent: {
+      phone: components['schemas']['ConsentRecord']
+      email: components['schemas']['ConsentRecord']
+    }
+    /** @description Null while the phone number is unconfirmed (or there is none): nothing is sent to it */
+    ConsentRecord: {
+      /**
+       * Format: date-time
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      confirmedAt: string
+      /**
+       * @description `whatsapp_message`: sent the one-time code from their own WhatsApp; `whatsapp_button`: tapped the confirmation template’s button; `email_link`: confirmed the e-mailed link; `single_opt_in`: the join form alone; `admin`: recorded by an admin
+       * @enum {string}
+       */
+      method: 'whatsapp_message' | 'whatsapp_button' | 'email_link' | 'single_opt_in' | 'admin'
+      /** @description The WhatsApp message id (wamid) or the confirmation link’s id */
+      proofId: string | null
+    } | null
     AdminConfirm: {
       /** @description What proves the person’s consent, kept as the proof (e.g. “signed form, 28 Nov”) */
       proof: string
+      /** @description Which of the sign-up’s contacts the proof covers: a proof confirms only the contacts it names. May be left out when the sign-up has one contact; required when it has both. */
+      contacts?: ('phone' | 'email')[]
     }
     BulkResult: {
       results: {
@@ -707,6 +730,7 @@ export interface components {
        */
       endedAt: string | null
       consentRecord: components['schemas']['ConsentRecord']
+      contactConsent: components['schemas']['ContactConsent']
       /**
        * @description Why the membership ended, when the person said so (or their chat app did)
        * @enum {string|null}
@@ -721,20 +745,6 @@ export interface components {
         | 'undeliverable'
         | null
     }
-    ConsentRecord: {
-      /**
-       * Format: date-time
-       * @example 2026-11-24T09:00:00.000Z
-       */
-      confirmedAt: string
-      /**
-       * @description `whatsapp_message`: sent the one-time code from their own WhatsApp; `whatsapp_button`: tapped the confirmation template’s button; `email_link`: confirmed the e-mailed link; `single_opt_in`: the join form alone; `admin`: recorded by an admin
-       * @enum {string}
-       */
-      method: 'whatsapp_message' | 'whatsapp_button' | 'email_link' | 'single_opt_in' | 'admin'
-      /** @description The WhatsApp message id (wamid) or the confirmation link’s id */
-      proofId: string | null
-    } | null
     Leaderboard: {
       data: {
         rank: number
@@ -994,14 +1004,26 @@ export interface components {
     }
     JoinAnswer: {
       /**
-       * @description `active`: a member now; `pending`: waiting for approval
+       * @description `active`: a member now; `pending`: waiting for approval; `unconfirmed`: a double opt-in waiting for the owner of the number or address to confirm it
        * @enum {string}
        */
-      status: 'active' | 'pending'
+      status: 'active' | 'pending' | 'unconfirmed'
       joinRequestId: string
+      /** @description Only when this sign-up made the membership; null for a repeat sign-up */
       memberId: string | null
-      /** @description The person’s own status page; only on a new sign-up */
-      statusUrl?: string
+      /** @description The person’s own status page, on every sign-up: it shows where the sign-up stands and, once its owner proved a contact that was signed up before, that earlier sign-up */
+      statusUrl: string
+      /** @description Only with `unconfirmed`: how the person confirms */
+      confirmation?: {
+        /** @description The one-time code to send from the phone number’s own WhatsApp */
+        code: string | null
+        /** @description A wa.me link carrying the code, where a business number is configured */
+        whatsappUrl: string | null
+        /** @description Whether a confirmation link goes to the e-mail address */
+        emailSent: boolean
+        /** @description When the unconfirmed sign-up is deleted */
+        expiresAt: string
+      }
       /** @description The chat to go on to, once a member */
       chatInviteUrl?: string | null
       /** @description Their own invite link to share */
@@ -2291,7 +2313,7 @@ export interface operations {
   }
   /**
    * Record consent an admin holds proof of, for a double opt-in sign-up
-   * @description For consent given outside the app (a signed form, say). The consent record’s method is `admin`, its proof the text sent and who sent it. Confirmed sign-ups answer as they are.
+   * @description For consent given outside the app (a signed form, say), for the contacts it names: each named contact’s consent record gets the method `admin`, its proof the text sent and who sent it. Contacts confirmed already keep their record. If the named contact turns out to be confirmed on an earlier sign-up or membership of the same person, the answer is that earlier sign-up.
    */
   confirmJoinRequest: {
     parameters: {
@@ -3538,7 +3560,7 @@ export interface operations {
   }
   /**
    * Join a community through an invite link, from a marketer’s own site
-   * @description Open communities make the person a member at once (201, `active`); closed ones file a join request for an admin (201, `pending`). The same person again gets 200 with their existing membership or request and no private links. Joins are rate limited per address, per phone and per e-mail: a busy address is asked for a Cloudflare Turnstile token (403 `challenge_required`) where Turnstile is configured, and refused with 429 otherwise.
+   * @description With a double opt-in (the default) every sign-up answers 201 `unconfirmed` with how to confirm it, whether or not its contacts are known. Otherwise open communities make the person a member at once (201, `active`) and closed ones file a join request for an admin (201, `pending`); the same contacts again answer alike, with a status link of their own and no private links. Joins are rate limited per address, per phone and per e-mail: a busy address is asked for a Cloudflare Turnstile token (403 `challenge_required`) where Turnstile is configured, and refused with 429 otherwise.
    */
   joinThroughInvite: {
     parameters: {
@@ -3552,13 +3574,7 @@ export interface operations {
       }
     }
     responses: {
-      /** @description Signed up already: the existing membership or request */
-      200: {
-        content: {
-          'application/json': components['schemas']['JoinAnswer']
-        }
-      }
-      /** @description Signed up: a member, or a request waiting for approval */
+      /** @description Signed up: waiting for confirmation, a member, or a request waiting for approval */
       201: {
         content: {
           'application/json': components['schemas']['JoinAnswer']
