@@ -230,6 +230,7 @@ export function demoHistorySql(now = new Date()) {
         bots: 0,
         requests: 0,
         confirmations: 0,
+        byPhone: 0,
         joins: 0,
         leaves: 0,
         left7: 0,
@@ -291,6 +292,7 @@ export function demoHistorySql(now = new Date()) {
         if (consent() < 0.1) row.requests += 1
         const confirmRow = rollup(link.id, link.community, utcDay(confirmedAt), country)
         confirmRow.confirmations += 1
+        confirmRow.byPhone += 1
         const decidedAt =
           outcome === 'pending'
             ? null
@@ -446,6 +448,7 @@ export function demoHistorySql(now = new Date()) {
         'bot_visits',
         'join_requests',
         'confirmations',
+        'confirmed_by_phone',
         'joins',
         'leaves',
         'left_within_7_days',
@@ -463,6 +466,7 @@ export function demoHistorySql(now = new Date()) {
         r.bots,
         r.requests,
         r.confirmations,
+        r.byPhone,
         r.joins,
         r.leaves,
         r.left7,
@@ -491,6 +495,9 @@ export function demoHistorySql(now = new Date()) {
         'confirmed_at',
         'consent_method',
         'consent_proof',
+        'phone_confirmed_at',
+        'phone_consent_method',
+        'phone_consent_proof',
       ],
       requests.map(
         ([
@@ -530,6 +537,10 @@ export function demoHistorySql(now = new Date()) {
           confirmed,
           'whatsapp_message',
           `wamid.demo-${rid}`,
+          // The WhatsApp message proved the phone number, the only contact the demo gives.
+          confirmed,
+          'whatsapp_message',
+          `wamid.demo-${rid}`,
         ],
       ),
     ),
@@ -551,6 +562,9 @@ export function demoHistorySql(now = new Date()) {
         'confirmed_at',
         'consent_method',
         'consent_proof',
+        'phone_confirmed_at',
+        'phone_consent_method',
+        'phone_consent_proof',
       ],
       members.map(([mid, cmt, name, phone, status, rid, inv, ref, joined, ended, confirmed]) => [
         mid,
@@ -565,6 +579,9 @@ export function demoHistorySql(now = new Date()) {
         0,
         joined,
         ended,
+        confirmed,
+        'whatsapp_message',
+        `wamid.demo-${rid}`,
         confirmed,
         'whatsapp_message',
         `wamid.demo-${rid}`,

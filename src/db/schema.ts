@@ -299,6 +299,10 @@ export const inviteDailyStats = sqliteTable(
     // Sign-ups whose owner confirmed them (double opt-in), counted on the day and link of the
     // confirmation; a single opt-in sign-up counts as confirmed when it is made.
     confirmations: integer('confirmations').notNull().default(0),
+    // Of those, the ones whose first proof came from the phone number (WhatsApp) or the e-mail
+    // address; the rest were single opt-in sign-ups, confirmed by the form alone.
+    confirmedByPhone: integer('confirmed_by_phone').notNull().default(0),
+    confirmedByEmail: integer('confirmed_by_email').notNull().default(0),
     joins: integer('joins').notNull().default(0),
     // Of the people who joined on this day (a cohort): how many have left or been removed since,
     // and how many of those within 7 and within 30 days of joining. Retention reads these.

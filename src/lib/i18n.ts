@@ -280,6 +280,8 @@ const dashboardDe = {
   stayed7Days: 'Nach 7 Tagen noch dabei',
   stayed30Days: 'Nach 30 Tagen noch dabei',
   leftStep: 'Wieder ausgetreten',
+  confirmedByNote: (phone: string, email: string, form: string) =>
+    `${phone} per WhatsApp, ${email} per E-Mail bestätigt, ${form} nur mit dem Formular (Single-Opt-in).`,
   confirmedStep: 'Bestätigt',
   joinsOldEnough: (days: number) => `Beitritte vor mindestens ${days} Tagen`,
   retentionNote: (n: string, days: number) =>
@@ -522,6 +524,8 @@ const dashboardEn: Words = {
   stayed7Days: 'Still a member after 7 days',
   stayed30Days: 'Still a member after 30 days',
   leftStep: 'Left again',
+  confirmedByNote: (phone, email, form) =>
+    `${phone} confirmed by WhatsApp, ${email} by e-mail, ${form} by the form alone (single opt-in).`,
   confirmedStep: 'Confirmed',
   joinsOldEnough: (days) => `Joins at least ${days} days ago`,
   retentionNote: (n, days) => `Counted over ${n} joins at least ${days} days ago.`,

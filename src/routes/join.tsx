@@ -15,7 +15,12 @@ import { findInviteByCode, inviteStatus, retiredCodeExists } from '../services/i
 import { findJoinRequestByStatusToken, getJoinRequestOrThrow } from '../services/join-requests'
 import { endMembership, getJoinTarget, join, type JoinOutcome } from '../services/joining'
 import { referralInviteOf, rewardsOf } from '../services/members'
-import { addressKey, FLOOD_RETRY_AFTER_SECONDS, joinLimits } from '../services/join-limits'
+import {
+  addressKey,
+  confirmationTemplateLimit,
+  FLOOD_RETRY_AFTER_SECONDS,
+  joinLimits,
+} from '../services/join-limits'
 import { countAttempt, tooManyAttempts } from '../services/rate-limits'
 import { verifyTurnstile } from '../services/turnstile'
 import { inviteUrls } from '../schemas/invites'
@@ -256,10 +261,17 @@ joinApp.post('/i/:code/join', async (c) => {
     outcome.request.phone &&
     config.WHATSAPP_CONFIRM_TEMPLATE
   ) {
-    // Business-initiated confirmation: sent after the answer, never holding the person up.
+    // Business-initiated confirmation: sent after the answer, never holding the person up, and
+    // at most once a day per number.
     const code = await confirmCodeFor(secret, outcome.statusToken)
+    const phone = outcome.request.phone
+    const limit = await confirmationTemplateLimit(secret, phone)
     c.executionCtx.waitUntil(
-      sendConfirmationTemplate(config, outcome.request.phone, code, community.name),
+      countAttempt(c.var.db, [limit], now).then((exceeded) =>
+        exceeded.length > 0
+          ? undefined
+          : sendConfirmationTemplate(config, phone, code, community.name),
+      ),
     )
   }
   if (wantsJson) return c.json(await joinAnswer(c, outcome), 201)
@@ -410,45 +422,55 @@ joinApp.get('/s/:token', async (c) => {
 })
 
 /**
- * The status link of a repeat sign-up. Proven by its owner, it shows the earlier sign-up in
- * full; otherwise (a community that asks for no proof) only where it stands, and the community's
- * chat if anyone may join it, none of the member's own links.
+ * The status link of a repeat sign-up. Its holder is shown the earlier sign-up in full only when
+ * the proof came from this very link: the code it shows, sent from the contact's own WhatsApp. A
+ * button tap, an e-mailed link or an admin's record proves the contact, not who holds this link,
+ * so then (and in a community that asks for no proof) the page only says that the person is
+ * signed up already, and shows the community's chat if anyone may join it: never the member's
+ * own links, and nothing that changes with the earlier sign-up later.
  */
 async function repeatStatusPage(c: Context<AppEnv>, repeat: JoinRequest) {
   const earlier = await getJoinRequestOrThrow(c.var.db, repeat.repeatOf!)
-  const proven = repeat.consentMethod !== 'single_opt_in'
-  const [community, member] = await Promise.all([
-    getCommunityOrThrow(c.var.db, earlier.communityId),
-    earlier.memberId
-      ? c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, earlier.memberId!) })
-      : undefined,
-  ])
-  const links =
-    proven && member
-      ? await memberLinks(c, earlier, member)
-      : {
-          chatInviteUrl:
-            community.visibility === 'open' && earlier.status === 'approved'
-              ? await chatLink(c, earlier)
-              : null,
-          referral: null,
-          leaveUrl: null,
-        }
-  const rewards = proven && member?.status === 'active' ? await rewardsOf(c.var.db, member.id) : []
+  const community = await getCommunityOrThrow(c.var.db, earlier.communityId)
   c.header('cache-control', 'private, no-store')
   c.header('referrer-policy', 'no-referrer')
+  if (repeat.consentMethod === 'whatsapp_message') {
+    const member = earlier.memberId
+      ? await c.var.db.query.members.findFirst({
+          where: (m, { eq }) => eq(m.id, earlier.memberId!),
+        })
+      : undefined
+    const links = member
+      ? await memberLinks(c, earlier, member)
+      : { chatInviteUrl: null, referral: null, leaveUrl: null }
+    const rewards = member?.status === 'active' ? await rewardsOf(c.var.db, member.id) : []
+    return c.html(
+      <StatusPage
+        lang={language(c)}
+        nonce={cspNonce(c)}
+        community={community}
+        request={earlier}
+        member={member ?? null}
+        chatInviteUrl={links.chatInviteUrl}
+        referral={links.referral}
+        rewards={rewards}
+        leaveUrl={links.leaveUrl}
+      />,
+    )
+  }
+  const open = community.visibility === 'open' && repeat.status === 'approved'
   return c.html(
     <StatusPage
       lang={language(c)}
       nonce={cspNonce(c)}
       community={community}
-      request={proven ? earlier : { ...earlier, reason: null }}
-      member={member ?? null}
-      chatInviteUrl={links.chatInviteUrl}
-      referral={links.referral}
-      rewards={rewards}
-      leaveUrl={links.leaveUrl}
-      repeated={!proven}
+      request={repeat}
+      member={null}
+      chatInviteUrl={open ? await chatLink(c, earlier) : null}
+      referral={null}
+      rewards={[]}
+      leaveUrl={null}
+      repeated
     />,
   )
 }

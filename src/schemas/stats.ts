@@ -33,6 +33,18 @@ const figures = {
     .describe(
       'Sign-ups confirmed by their owner (double opt-in), on the day of the confirmation; single opt-in sign-ups count as confirmed when made',
     ),
+  confirmedByPhone: z
+    .number()
+    .int()
+    .describe(
+      'Of `confirmations`, the sign-ups whose first proof was for their phone number (the WhatsApp code or button, or an admin’s recorded consent naming it)',
+    ),
+  confirmedByEmail: z
+    .number()
+    .int()
+    .describe(
+      'Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone',
+    ),
   joins: z.number().int(),
   conversionRate: z.number().describe('joins / uniqueVisitors'),
 }

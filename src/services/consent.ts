@@ -135,8 +135,16 @@ export async function confirmContact(
   if (target.community.visibility === 'closed') {
     return { outcome: 'confirmed', request: fresh, memberId: null }
   }
-  const { request: approved, member } = await approveJoinRequest(db, fresh, now)
-  return { outcome: 'confirmed', request: approved, memberId: member.id }
+  try {
+    const { request: approved, member } = await approveJoinRequest(db, fresh, now)
+    return { outcome: 'confirmed', request: approved, memberId: member.id }
+  } catch (error) {
+    // Another sign-up of the same person became the membership between our look and our proof.
+    if (!(error instanceof ApiError) || error.code !== 'already_member') throw error
+    const earlier = await earlierSignUp(db, fresh, contact, value)
+    if (!earlier) throw error
+    return markRepeat(db, fresh, earlier, proof, now)
+  }
 }
 
 /**
@@ -163,9 +171,10 @@ async function recordProof(
     // "confirmed".
     client
       .prepare(
-        `insert into invite_daily_stats (invite_id, community_id, day, country, confirmations)
-         select ?2, ?3, ?4, ?5, 1 where ?2 is not null and ${firstProof}
-         on conflict (invite_id, day, country) do update set confirmations = confirmations + 1`,
+        `insert into invite_daily_stats (invite_id, community_id, day, country, confirmations, confirmed_by_${col})
+         select ?2, ?3, ?4, ?5, 1, 1 where ?2 is not null and ${firstProof}
+         on conflict (invite_id, day, country) do update set confirmations = confirmations + 1,
+           confirmed_by_${col} = confirmed_by_${col} + 1`,
       )
       .bind(request.id, request.inviteId, request.communityId, utcDay(now), request.country),
     client
@@ -234,15 +243,40 @@ async function markRepeat(
   proof: Proof,
   now: Date,
 ): Promise<ConfirmResult> {
-  await db.$client
-    .prepare(
-      `update join_requests set repeat_of = ?2, name = '', phone = null, email = null, answers = '[]',
-         status = 'approved', decided_at = ?3, confirmed_at = ?3, consent_method = ?4,
-         consent_proof = ?5, confirm_code_hash = null
-       where id = ?1 and confirmed_at is null and repeat_of is null`,
-    )
-    .bind(request.id, earlier.requestId, now.getTime(), proof.method, proof.id.slice(0, 200))
-    .run()
+  const client = db.$client
+  const [marked] = await client.batch([
+    client
+      .prepare(
+        `update join_requests set repeat_of = ?2, name = '', phone = null, email = null, answers = '[]',
+           status = ?6, decided_at = ?3, confirmed_at = coalesce(confirmed_at, ?3),
+           consent_method = ?4, consent_proof = ?5, confirm_code_hash = null
+         where id = ?1 and status = 'pending' and member_id is null and repeat_of is null`,
+      )
+      .bind(
+        request.id,
+        earlier.requestId,
+        now.getTime(),
+        proof.method,
+        proof.id.slice(0, 200),
+        // Where the earlier sign-up stood: what the repeat's own page says, whatever comes later.
+        earlier.memberId ? 'approved' : 'pending',
+      ),
+    // Its request for a confirmation e-mail held the name and address as typed: gone with it,
+    // unless it is already on its way (then it goes with the events' retention).
+    client
+      .prepare(
+        `delete from events where type = 'member.confirmation_requested'
+           and payload ->> '$.joinRequestId' = ?1 and changes() = 1
+           and not exists (select 1 from webhook_deliveries d where d.event_id = events.id)`,
+      )
+      .bind(request.id),
+  ])
+  if (marked!.meta.changes === 0) {
+    const current = (await db.query.joinRequests.findFirst({
+      where: eq(joinRequests.id, request.id),
+    }))!
+    return { outcome: 'already', request: current, memberId: current.memberId }
+  }
   const shown = (await db.query.joinRequests.findFirst({
     where: eq(joinRequests.id, earlier.requestId),
   }))!

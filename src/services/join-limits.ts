@@ -73,3 +73,17 @@ export async function joinLimits(
     contacts,
   }
 }
+
+/**
+ * A confirmation template is a message the business starts, to a number nobody has proven yet:
+ * at most one a day per number, across all communities, so typing strangers' numbers into
+ * forms cannot make the business message them again and again (Meta rates the sending number
+ * by how people react). The person can always confirm by sending their code themselves.
+ */
+export async function confirmationTemplateLimit(secret: string, phone: string): Promise<RateLimit> {
+  return {
+    key: `confirm-template:${await keyedHash(secret, 'confirm-template', phone)}`,
+    limit: 1,
+    windowSeconds: 86_400,
+  }
+}

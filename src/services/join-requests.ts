@@ -98,7 +98,12 @@ export async function pendingCounts(
       .select({ count: sql<number>`count(*)` })
       .from(joinRequests)
       .where(
-        and(eq(joinRequests.communityId, id), eq(joinRequests.status, 'pending'), confirmedSignUp),
+        and(
+          eq(joinRequests.communityId, id),
+          eq(joinRequests.status, 'pending'),
+          isNull(joinRequests.repeatOf),
+          confirmedSignUp,
+        ),
       ),
   )
   const results = await db.batch(queries as [(typeof queries)[number], ...typeof queries])

@@ -434,7 +434,8 @@ async function repeatSignUp(
         name: '',
         consent: input.consent,
         country: input.country,
-        status: 'approved',
+        // Where the earlier sign-up stands now: what the repeat's own page says from now on.
+        status: existing.status === 'active' ? 'approved' : 'pending',
         statusTokenHash: await sha256Hex(statusToken),
         createdAt: now,
         decidedAt: now,
@@ -492,9 +493,15 @@ async function assertNotCoolingOff(
       eq(joinRequests.communityId, communityId),
       eq(joinRequests.status, 'rejected'),
       gt(joinRequests.decidedAt, since),
+      // Only a proven contact: a number someone else typed into a rejected request never
+      // blocks its owner, nor tells anyone that it was rejected.
       or(
-        input.phone ? eq(joinRequests.phone, input.phone) : undefined,
-        input.email ? eq(joinRequests.email, input.email) : undefined,
+        input.phone
+          ? and(eq(joinRequests.phone, input.phone), isNotNull(joinRequests.phoneConfirmedAt))
+          : undefined,
+        input.email
+          ? and(eq(joinRequests.email, input.email), isNotNull(joinRequests.emailConfirmedAt))
+          : undefined,
       ),
     ),
     orderBy: desc(joinRequests.decidedAt),

@@ -20,6 +20,8 @@ export interface Figures {
   botVisits: number
   joinRequests: number
   confirmations: number
+  confirmedByPhone: number
+  confirmedByEmail: number
   joins: number
   conversionRate: number
 }
@@ -32,6 +34,8 @@ const measures = {
   botVisits: sql<number>`coalesce(sum(${inviteDailyStats.botVisits}), 0)`,
   joinRequests: sql<number>`coalesce(sum(${inviteDailyStats.joinRequests}), 0)`,
   confirmations: sql<number>`coalesce(sum(${inviteDailyStats.confirmations}), 0)`,
+  confirmedByPhone: sql<number>`coalesce(sum(${inviteDailyStats.confirmedByPhone}), 0)`,
+  confirmedByEmail: sql<number>`coalesce(sum(${inviteDailyStats.confirmedByEmail}), 0)`,
   joins: sql<number>`coalesce(sum(${inviteDailyStats.joins}), 0)`,
 }
 
@@ -98,6 +102,8 @@ export async function getStats(db: Database, scope: StatsScope, range: StatsRang
       botVisits: sum.botVisits + row.botVisits,
       joinRequests: sum.joinRequests + row.joinRequests,
       confirmations: sum.confirmations + row.confirmations,
+      confirmedByPhone: sum.confirmedByPhone + row.confirmedByPhone,
+      confirmedByEmail: sum.confirmedByEmail + row.confirmedByEmail,
       joins: sum.joins + row.joins,
     }),
     {
@@ -108,6 +114,8 @@ export async function getStats(db: Database, scope: StatsScope, range: StatsRang
       botVisits: 0,
       joinRequests: 0,
       confirmations: 0,
+      confirmedByPhone: 0,
+      confirmedByEmail: 0,
       joins: 0,
     },
   )
@@ -118,16 +126,6 @@ export async function getStats(db: Database, scope: StatsScope, range: StatsRang
     byCountry: byCountry.map(withConversion),
     bySource: bySource.map((row) => withConversion({ ...row, source: row.source ?? '(none)' })),
   }
-}
-
-/** Each link's funnel totals over a period, for the dashboard's list of a community's links. */
-export async function statsByInvite(db: Database, communityId: string, range: StatsRange) {
-  const rows = await db
-    .select({ inviteId: inviteDailyStats.inviteId, ...measures })
-    .from(inviteDailyStats)
-    .where(scopeAndRange({ communityId }, range))
-    .groupBy(inviteDailyStats.inviteId)
-  return new Map(rows.map((row) => [row.inviteId, withConversion(row)]))
 }
 
 /**
@@ -144,6 +142,9 @@ export interface FunnelFigures {
   joinRequests: number
   /** Sign-ups confirmed by their owner (double opt-in); single opt-in ones count at sign-up. */
   confirmations: number
+  /** Of those, first proven by the phone number (WhatsApp) or by the e-mail address. */
+  confirmedByPhone: number
+  confirmedByEmail: number
   joins: number
   leaves: number
   /** Joins at least 7 days before today, and how many of them stayed 7 days. */
@@ -164,6 +165,8 @@ function funnelMeasures(today: string) {
     clicks: sql<number>`coalesce(sum(${d.linkVisits}), 0)`.as('f_clicks'),
     joinRequests: sql<number>`coalesce(sum(${d.joinRequests}), 0)`.as('f_join_requests'),
     confirmations: sql<number>`coalesce(sum(${d.confirmations}), 0)`.as('f_confirmations'),
+    confirmedByPhone: sql<number>`coalesce(sum(${d.confirmedByPhone}), 0)`.as('f_by_phone'),
+    confirmedByEmail: sql<number>`coalesce(sum(${d.confirmedByEmail}), 0)`.as('f_by_email'),
     joins: sql<number>`coalesce(sum(${d.joins}), 0)`.as('f_joins'),
     leaves: sql<number>`coalesce(sum(${d.leaves}), 0)`.as('f_leaves'),
     joinedAtLeast7DaysAgo:
@@ -221,6 +224,8 @@ export interface DayFigures {
   clicks: number
   joinRequests: number
   confirmations: number
+  confirmedByPhone: number
+  confirmedByEmail: number
   joins: number
 }
 
@@ -250,17 +255,28 @@ export async function getDashboardStats(
     'communityId' in scope
       ? await db.batch([queries.total, queries.byDay, queries.byInvite, queries.byInviteAndDay])
       : [...(await db.batch([queries.total, queries.byDay])), [], []]
-  const zero = { visits: 0, scans: 0, clicks: 0, joinRequests: 0, confirmations: 0, joins: 0 }
+  const zero = {
+    visits: 0,
+    scans: 0,
+    clicks: 0,
+    joinRequests: 0,
+    confirmations: 0,
+    confirmedByPhone: 0,
+    confirmedByEmail: 0,
+    joins: 0,
+  }
   const days = fillDays<DayFigures>(
     range.days,
-    byDay.map(({ day, visits, scans, clicks, joinRequests, confirmations, joins }) => ({
-      day,
-      visits,
-      scans,
-      clicks,
-      joinRequests,
-      confirmations,
-      joins,
+    byDay.map((row) => ({
+      day: row.day,
+      visits: row.visits,
+      scans: row.scans,
+      clicks: row.clicks,
+      joinRequests: row.joinRequests,
+      confirmations: row.confirmations,
+      confirmedByPhone: row.confirmedByPhone,
+      confirmedByEmail: row.confirmedByEmail,
+      joins: row.joins,
     })),
     zero,
   )
@@ -285,11 +301,22 @@ export async function getDashboardStats(
 
 /** The figures of every day as CSV rows, for a spreadsheet. */
 export function statsCsv(days: DayFigures[]): string {
-  const header = 'day,visits,qr_scans,link_clicks,join_requests,confirmed,joins'
+  const header =
+    'day,visits,qr_scans,link_clicks,join_requests,confirmed,joins,confirmed_by_phone,confirmed_by_email'
   return [
     header,
     ...days.map((d) =>
-      [d.day, d.visits, d.scans, d.clicks, d.joinRequests, d.confirmations, d.joins].join(','),
+      [
+        d.day,
+        d.visits,
+        d.scans,
+        d.clicks,
+        d.joinRequests,
+        d.confirmations,
+        d.joins,
+        d.confirmedByPhone,
+        d.confirmedByEmail,
+      ].join(','),
     ),
   ].join('\r\n')
 }

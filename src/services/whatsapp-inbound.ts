@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm'
 import { toPage } from '../lib/pagination'
 import type { Database } from '../db/client'
 import {
@@ -372,7 +372,7 @@ async function unsubscribe(
   reason: LeaveReason,
   now: Date,
 ): Promise<number> {
-  const active = await activeMembersByPhone(db, phone)
+  const active = await membersWithProvenPhone(db, phone)
   for (const member of active) await endMembership(db, member, 'left', now, reason)
   return active.length
 }
@@ -388,6 +388,7 @@ async function resubscribe(db: Database, phone: string, now: Date): Promise<numb
     .where(
       and(
         eq(members.phone, phone),
+        isNotNull(members.phoneConfirmedAt),
         eq(members.status, 'left'),
         inArray(members.leaveReason, ['chat_opt_out', 'marketing_opt_out']),
       ),
@@ -407,7 +408,10 @@ async function resubscribe(db: Database, phone: string, now: Date): Promise<numb
           `update members set status = 'active', ended_at = null, leave_reason = null
            where id = ?1 and status = 'left'
              and not exists (select 1 from members other where other.community_id = members.community_id
-               and other.phone = members.phone and other.status = 'active')
+               and other.status = 'active' and (
+                 (other.phone = members.phone and other.phone_confirmed_at is not null)
+                 or (other.email = members.email and other.email_confirmed_at is not null
+                   and members.email_confirmed_at is not null)))
              and (select member_count < member_limit from groups where id = ?2)`,
         )
         .bind(member.id, group.id),

@@ -39,6 +39,12 @@ export function funnelSteps(lang: Lang, f: FunnelFigures): FunnelStep[] {
       label: t.confirmedStep,
       value: f.confirmations,
       base: { value: f.joinRequests, label: t.requests },
+      // Which contact proved it: a member counts as confirmed once any contact is.
+      note: t.confirmedByNote(
+        n(f.confirmedByPhone),
+        n(f.confirmedByEmail),
+        n(Math.max(0, f.confirmations - f.confirmedByPhone - f.confirmedByEmail)),
+      ),
     },
     {
       key: 'joins',

@@ -39,8 +39,9 @@ async function communityOf(count: number) {
     const part = rows.slice(i, i + 10)
     statements.push(
       env.DB.prepare(
-        `insert into members (id, community_id, name, phone, consent, status, join_request_id, joined_at)
-         values ${part.map(() => `(?, ?, ?, ?, 1, 'active', ?, ${Date.now()})`).join(', ')}`,
+        `insert into members (id, community_id, name, phone, consent, status, join_request_id, joined_at,
+           phone_confirmed_at, phone_consent_method)
+         values ${part.map(() => `(?, ?, ?, ?, 1, 'active', ?, ${Date.now()}, ${Date.now()}, 'single_opt_in')`).join(', ')}`,
       ).bind(...part.flat()),
     )
   }

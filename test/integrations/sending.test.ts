@@ -28,8 +28,9 @@ async function runTo(names: string[], phones?: string[]) {
   await env.DB.batch(
     names.map((name, i) =>
       env.DB.prepare(
-        `insert into members (id, community_id, name, phone, consent, status, join_request_id, joined_at)
-         values (?, ?, ?, ?, 1, 'active', ?, ?)`,
+        `insert into members (id, community_id, name, phone, consent, status, join_request_id, joined_at,
+           phone_confirmed_at, phone_consent_method)
+         values (?, ?, ?, ?, 1, 'active', ?, ?6, ?6, 'single_opt_in')`,
       ).bind(
         ids[i],
         community.id,

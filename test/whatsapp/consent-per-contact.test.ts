@@ -10,7 +10,7 @@ import {
   runCron,
   visit,
 } from '../worker/helpers'
-import { textNotification } from '../support/whatsapp-notifications'
+import { buttonNotification, textNotification } from '../support/whatsapp-notifications'
 import { notify, sentTo } from './meta'
 
 /**
@@ -196,6 +196,79 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
     expect(repeat).toEqual({ phone: null, name: '' })
   })
 
+  it('a member tapping the confirmation button for a stranger’s sign-up shows the stranger nothing of theirs', async () => {
+    const { community, invite } = await doubleOptIn()
+    const phone = newPhone()
+    const first = await joinJson(invite.code, { name: 'Vic', phone })
+    await confirmByWhatsApp(phone, first)
+    await eventually(async () => expect(await membersOf(community.id)).toHaveLength(1))
+    // A stranger signs the member's number up again and keeps the status link; the member taps
+    // the confirmation template's button that this sends them (it proves the number, not who
+    // holds the link).
+    const probe = await joinJson(invite.code, { name: 'Probe', phone })
+    await notify(buttonNotification(phone, 'Ja, anmelden', probe.json.confirmation.code))
+    await eventually(async () => {
+      const [row] = await query<{ repeat_of: string | null }>(
+        'select repeat_of from join_requests where id = ?',
+        probe.json.joinRequestId,
+      )
+      expect(row!.repeat_of).toBe(first.json.joinRequestId)
+    })
+    const page = await visit(new URL(probe.json.statusUrl).pathname + '?lang=en')
+    expect(page.text).toContain('You are a member already')
+    expect(page.text).not.toContain('/leave/')
+    expect(page.text).not.toContain('/i/') // no referral link
+    expect(await membersOf(community.id)).toHaveLength(1)
+    // Its confirmation request, with whatever was typed, is gone with it.
+    const events = await query(
+      `select id from events where type = 'member.confirmation_requested'
+       and json_extract(payload, '$.joinRequestId') = ?`,
+      probe.json.joinRequestId,
+    )
+    expect(events).toEqual([])
+  })
+
+  it('a number typed into a rejected request neither blocks its owner nor tells of the rejection', async () => {
+    const { invite } = await doubleOptIn('closed')
+    const victim = newPhone()
+    const mallory = await joinJson(invite.code, {
+      name: 'Mallory',
+      phone: victim,
+      email: `m-${crypto.randomUUID()}@example.com`,
+      answers: [],
+    })
+    await confirmByEmail(mallory.json.joinRequestId)
+    const rejected = await call('POST', `/api/join-requests/${mallory.json.joinRequestId}/reject`, {
+      body: { reason: 'rude' },
+    })
+    expect(rejected.status, rejected.text).toBe(200)
+    const owner = await joinJson(invite.code, { name: 'Owner', phone: victim, answers: [] })
+    expect(owner.status, owner.text).toBe(201)
+    expect(owner.json.status).toBe('unconfirmed')
+  })
+
+  it('“STOP” from a number nobody proved ends no membership confirmed by e-mail', async () => {
+    const { community, invite } = await doubleOptIn()
+    const typedPhone = newPhone()
+    const joined = await joinJson(invite.code, {
+      name: 'Eve',
+      phone: typedPhone,
+      email: `eve-${crypto.randomUUID()}@example.com`,
+    })
+    await confirmByEmail(joined.json.joinRequestId)
+    const stop = textNotification(typedPhone, 'STOP')
+    await notify(stop)
+    const wamid = (stop.entry[0]!.changes[0]!.value as any).messages[0].id
+    // Wait for the message to be handled, then look.
+    await eventually(async () =>
+      expect(
+        await query('select key from inbound_notifications where key = ?', `msg:${wamid}`),
+      ).toHaveLength(1),
+    )
+    const [member] = await membersOf(community.id)
+    expect(member).toBeDefined()
+  })
+
   it('a message carrying the sender’s own code and someone else’s confirms the sender’s only', async () => {
     const { community, invite } = await doubleOptIn()
     const mine = newPhone()
@@ -214,5 +287,61 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
       them.json.joinRequestId,
     )
     expect(theirRequest!.confirmed_at).toBeNull()
+  })
+})
+
+describe('the funnel says which contact confirmed', () => {
+  it('counts each sign-up’s first proof once, by the contact it came from', async () => {
+    const { community, invite } = await doubleOptIn()
+    const byPhone = newPhone()
+    const a = await joinJson(invite.code, { name: 'By phone', phone: byPhone })
+    await confirmByWhatsApp(byPhone, a)
+    const b = await joinJson(invite.code, {
+      name: 'By e-mail',
+      email: `b-${crypto.randomUUID()}@example.com`,
+    })
+    await confirmByEmail(b.json.joinRequestId)
+    const bothPhone = newPhone()
+    const c = await joinJson(invite.code, {
+      name: 'Both',
+      phone: bothPhone,
+      email: `c-${crypto.randomUUID()}@example.com`,
+    })
+    await confirmByEmail(c.json.joinRequestId)
+    await confirmByWhatsApp(bothPhone, c)
+    await eventually(async () => {
+      const members = await membersOf(community.id)
+      expect(members.filter((m) => m.contactConsent.phone)).toHaveLength(2)
+    })
+    const stats = await call('GET', `/api/invites/${invite.id}/stats`)
+    expect(stats.json.totals).toMatchObject({
+      joinRequests: 3,
+      confirmations: 3,
+      confirmedByPhone: 1,
+      confirmedByEmail: 2,
+      joins: 3,
+    })
+  })
+})
+
+describe('typing strangers’ numbers cannot make the business message them', () => {
+  it('sends the confirmation template at most once a day per number, across communities', async () => {
+    const phone = newPhone()
+    for (let i = 0; i < 3; i++) {
+      const { invite } = await doubleOptIn()
+      const joined = await joinJson(invite.code, { name: `Try ${i}`, phone })
+      expect(joined.json.status).toBe('unconfirmed')
+    }
+    // All three were counted (after each answer), and only the first one was sent.
+    await eventually(async () => {
+      const rows = await query(
+        `select count from rate_limits where key like 'confirm-template:%' and count = 3`,
+      )
+      expect(rows).toHaveLength(1)
+    })
+    await eventually(async () =>
+      expect((await sentTo(phone)).filter((m) => m.type === 'template')).toHaveLength(1),
+    )
+    expect((await sentTo(phone)).filter((m) => m.type === 'template')).toHaveLength(1)
   })
 })

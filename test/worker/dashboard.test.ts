@@ -410,8 +410,9 @@ describe('dashboard: long lists are paged', () => {
     for (let i = 0; i < 105; i++) {
       const suffix = String(i).padStart(4, '0')
       await query(
-        `insert into members (id, community_id, name, email, consent, status, join_request_id, joined_at)
-         values (?, ?, ?, ?, 1, 'active', ?, ?)`,
+        `insert into members (id, community_id, name, email, consent, status, join_request_id, joined_at,
+           email_confirmed_at, email_consent_method)
+         values (?, ?, ?, ?, 1, 'active', ?, ?6, ?6, 'single_opt_in')`,
         `mem_0000000000000000000000${suffix}`,
         community.id,
         `Paged ${suffix}`,

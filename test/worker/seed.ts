@@ -26,10 +26,11 @@ export async function seedMembers(
   const statements = [
     env.DB.prepare(
       `insert into members (id, community_id, name, phone, consent, status, join_request_id,
-                            referred_by_member_id, referral_count, joined_at)
+                            referred_by_member_id, referral_count, joined_at,
+                            phone_confirmed_at, phone_consent_method)
        ${numbers}
        select ?2 || printf('%012d', i), ?3, ?4 || ' ' || i, '+4915' || printf('%09d', i) || ?5, 1,
-              'active', 'jr_seed', ?6, i, ?7 from n`,
+              'active', 'jr_seed', ?6, i, ?7, ?7, 'single_opt_in' from n`,
     ).bind(
       count,
       prefix,

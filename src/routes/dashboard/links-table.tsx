@@ -20,6 +20,8 @@ const EMPTY: FunnelFigures = {
   clicks: 0,
   joinRequests: 0,
   confirmations: 0,
+  confirmedByPhone: 0,
+  confirmedByEmail: 0,
   joins: 0,
   leaves: 0,
   joinedAtLeast7DaysAgo: 0,
