@@ -112,6 +112,9 @@ export default defineConfig(async () => {
             environment: 'node',
             testTimeout: 180_000,
             hookTimeout: 120_000,
+            // A page that waits for the Worker waits as long as a busy machine needs; the test's
+            // own timeout bounds it, not a guess of one second.
+            expect: { poll: { timeout: 30_000 } },
           },
         },
         {

@@ -107,6 +107,16 @@ describe('free text is cleaned at every edge', () => {
       answers: [`Because\u202E\nI like it`],
     })
     expect(joined.status, joined.text).toBe(201)
+    // Confirmed first (the admin holds a signed form): an unconfirmed sign-up is not theirs to
+    // decide.
+    const confirmed = await call(
+      'POST',
+      `/api/join-requests/${joined.json.joinRequestId}/confirm`,
+      {
+        body: { proof: 'signed form' },
+      },
+    )
+    expect(confirmed.status, confirmed.text).toBe(200)
     const rejected = await call('POST', `/api/join-requests/${joined.json.joinRequestId}/reject`, {
       body: { reason: `Full\u202E for now` },
     })

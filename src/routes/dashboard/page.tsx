@@ -92,7 +92,8 @@ export async function shell(
   title: string,
   body: unknown,
   communityId?: string,
-  status: 200 | 400 | 409 = 200,
+  // Left out, the status set with `c.status()` before (or 200) stands.
+  status?: 200 | 400 | 409,
 ) {
   const principal = c.var.principal
   const managed = (
