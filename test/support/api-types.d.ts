@@ -547,6 +547,10 @@ export interface components {
         joinRequests: number
         /** @description Sign-ups confirmed by their owner (double opt-in), on the day of the confirmation; single opt-in sign-ups count as confirmed when made */
         confirmations: number
+        /** @description Of `confirmations`, the sign-ups whose first proof was for their phone number (the WhatsApp code or button, or an admin’s recorded consent naming it) */
+        confirmedByPhone: number
+        /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
+        confirmedByEmail: number
         joins: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
@@ -567,6 +571,10 @@ export interface components {
         joinRequests: number
         /** @description Sign-ups confirmed by their owner (double opt-in), on the day of the confirmation; single opt-in sign-ups count as confirmed when made */
         confirmations: number
+        /** @description Of `confirmations`, the sign-ups whose first proof was for their phone number (the WhatsApp code or button, or an admin’s recorded consent naming it) */
+        confirmedByPhone: number
+        /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
+        confirmedByEmail: number
         joins: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
@@ -587,6 +595,10 @@ export interface components {
         joinRequests: number
         /** @description Sign-ups confirmed by their owner (double opt-in), on the day of the confirmation; single opt-in sign-ups count as confirmed when made */
         confirmations: number
+        /** @description Of `confirmations`, the sign-ups whose first proof was for their phone number (the WhatsApp code or button, or an admin’s recorded consent naming it) */
+        confirmedByPhone: number
+        /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
+        confirmedByEmail: number
         joins: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
@@ -608,6 +620,10 @@ export interface components {
         joinRequests: number
         /** @description Sign-ups confirmed by their owner (double opt-in), on the day of the confirmation; single opt-in sign-ups count as confirmed when made */
         confirmations: number
+        /** @description Of `confirmations`, the sign-ups whose first proof was for their phone number (the WhatsApp code or button, or an admin’s recorded consent naming it) */
+        confirmedByPhone: number
+        /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
+        confirmedByEmail: number
         joins: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
