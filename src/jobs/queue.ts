@@ -1,13 +1,9 @@
 import { createDb } from '../db/client'
 import { loadConfig } from '../lib/config'
-import {
-  deliverAnnouncements,
-  deliverEvent,
-  DeliveryMessageSchema,
-  expandDispatch,
-  type Pace,
-  type Verdict,
-} from '../services/dispatch'
+import { deliverAnnouncements } from '../services/delivery/send'
+import { deliverEvent } from '../services/delivery/events'
+import { DeliveryMessageSchema, type Pace, type Verdict } from '../services/delivery/messages'
+import { expandDispatch } from '../services/delivery/claim'
 import { recordVisits, VisitMessageSchema, type VisitMessage } from '../services/visits'
 import { deadLetters } from '../db/schema'
 import { applyInbound, INBOUND_QUEUE_NAME } from './inbound'

@@ -1,9 +1,6 @@
 import { createDb } from '../db/client'
-import {
-  dispatchDueAnnouncements,
-  reconcileEventDeliveries,
-  reconcileRuns,
-} from '../services/dispatch'
+import { dispatchDueAnnouncements } from '../services/delivery/claim'
+import { reconcileEventDeliveries, reconcileRuns } from '../services/delivery/reconcile'
 import { pruneRateLimits } from '../services/rate-limits'
 import { pruneSessions } from '../services/sessions'
 import { fanOutEvents } from '../services/webhooks'

@@ -14,7 +14,7 @@ import {
   sendAnnouncementNow,
   updateAnnouncement,
 } from '../services/announcements'
-import { resumeRun, stopRun } from '../services/dispatch'
+import { resumeRun, stopRun } from '../services/delivery/runs'
 import type { Announcement } from '../db/schema'
 import { idParam } from '../schemas/common'
 import {

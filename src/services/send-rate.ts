@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Config } from '../lib/config'
-import type { Pace } from './dispatch'
+import { type Pace } from './delivery/messages'
 
 /**
  * The shared pace of one sender (one webhook URL, one WhatsApp phone number): a token bucket in a

@@ -21,7 +21,7 @@ import { cleanText } from '../lib/text'
 import { DEFER_SECONDS, whatsAppErrorPolicy } from '../lib/whatsapp-errors'
 import type { InboundItem } from '../schemas/whatsapp'
 import { confirmContact, findRequestByCode } from './consent'
-import { backoffSeconds, type DeliveryMessage } from './dispatch'
+import { backoffSeconds, type DeliveryMessage } from './delivery/messages'
 import { endMembership } from './joining'
 import { REPLIES, sendWhatsAppReply } from './whatsapp-replies'
 

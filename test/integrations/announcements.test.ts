@@ -4,7 +4,7 @@ import { describe, expect, inject, it } from 'vitest'
 import worker from '../../src/index'
 import { createDb } from '../../src/db/client'
 import { createAnnouncement } from '../../src/services/announcements'
-import { dispatchDueAnnouncements } from '../../src/services/dispatch'
+import { dispatchDueAnnouncements } from '../../src/services/delivery/claim'
 import {
   call,
   createCommunity,

@@ -3,13 +3,10 @@ import { describe, expect, inject, it } from 'vitest'
 import worker from '../../src/index'
 import { createDb } from '../../src/db/client'
 import { loadConfig } from '../../src/lib/config'
-import {
-  deliverAnnouncements,
-  dispatchDueAnnouncements,
-  expandDispatch,
-  reconcileRuns,
-  type DeliveryMessage,
-} from '../../src/services/dispatch'
+import { deliverAnnouncements } from '../../src/services/delivery/send'
+import { dispatchDueAnnouncements, expandDispatch } from '../../src/services/delivery/claim'
+import { reconcileRuns } from '../../src/services/delivery/reconcile'
+import { type DeliveryMessage } from '../../src/services/delivery/messages'
 import {
   call,
   createCommunity,

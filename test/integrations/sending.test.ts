@@ -6,12 +6,9 @@ import { describe, expect, inject, it } from 'vitest'
 import { createDb } from '../../src/db/client'
 import { loadConfig, type Config } from '../../src/lib/config'
 import { createPacer, DELIVERY_QUEUE_NAME } from '../../src/jobs/queue'
-import {
-  deliverAnnouncements,
-  deliverEvent,
-  dispatchDueAnnouncements,
-  expandDispatch,
-} from '../../src/services/dispatch'
+import { deliverAnnouncements } from '../../src/services/delivery/send'
+import { deliverEvent } from '../../src/services/delivery/events'
+import { dispatchDueAnnouncements, expandDispatch } from '../../src/services/delivery/claim'
 import { fanOutEvents } from '../../src/services/webhooks'
 import { call, createCommunity, createInvite, joinJson, newPhone, query } from '../worker/helpers'
 

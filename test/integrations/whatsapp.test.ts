@@ -2,11 +2,8 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { createDb } from '../../src/db/client'
 import { loadConfig } from '../../src/lib/config'
-import {
-  deliverAnnouncement,
-  deliverAnnouncements,
-  reconcileRuns,
-} from '../../src/services/dispatch'
+import { deliverAnnouncement, deliverAnnouncements } from '../../src/services/delivery/send'
+import { reconcileRuns } from '../../src/services/delivery/reconcile'
 import { sendWhatsAppMessage } from '../../src/services/channels'
 import { createCommunity, createInvite, joinJson, query } from '../worker/helpers'
 

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/lib/config'
 import { newId } from '../../src/lib/ids'
 import { seal } from '../../src/lib/secret-box'
 import { checkOutboundUrl, fetchOutbound } from '../../src/lib/outbound'
-import { deliverEvent } from '../../src/services/dispatch'
+import { deliverEvent } from '../../src/services/delivery/events'
 import { csrfOf, page, post, signIn } from './dashboard-helpers'
 import { call, countRows, createCommunity, createToken, expectProblem, query } from './helpers'
 

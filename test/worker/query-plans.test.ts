@@ -37,12 +37,12 @@ import {
 } from '../../src/services/announcements'
 import { fanOutEvents } from '../../src/services/webhooks'
 import { countAttempt } from '../../src/services/rate-limits'
+import { cancelRun } from '../../src/services/delivery/runs'
 import {
-  cancelRun,
   reconcileEventDeliveries,
   reconcileRun,
   reconcileRuns,
-} from '../../src/services/dispatch'
+} from '../../src/services/delivery/reconcile'
 import { loadConfig } from '../../src/lib/config'
 import { endMembership, getJoinTarget, join } from '../../src/services/joining'
 import { findRequestByCode, pruneUnconfirmed } from '../../src/services/consent'

@@ -19,7 +19,7 @@ import {
   sendAnnouncementNow,
   shownStatus,
 } from '../../services/announcements'
-import { resumeRun, stopRun } from '../../services/dispatch'
+import { resumeRun, stopRun } from '../../services/delivery/runs'
 import { getCommunityOrThrow } from '../../services/communities'
 import { listGroups } from '../../services/groups'
 import { AnnouncementBodySchema, TimeZoneSchema } from '../../schemas/announcements'

@@ -1,0 +1,132 @@
+import { and, eq, lt, or, sql } from 'drizzle-orm'
+import type { Database } from '../../db/client'
+import { events, webhookDeliveries } from '../../db/schema'
+import { signingSecret, type Config } from '../../lib/config'
+import { sendSignedWebhook, type SendResult } from '../channels'
+import { endpointSecret, getWebhookEndpointOrThrow } from '../webhooks'
+import { backoffSeconds, type Verdict } from './messages'
+
+/** Outbox events delivered to webhook endpoints, signed per endpoint. */
+
+/** An event's send ends within its timeout; a claim older than this was interrupted. */
+export const EVENT_SENDING_STALE_MS = 60_000
+
+/**
+ * Delivers one outbox event to one endpoint, signed with the endpoint's secret: once, or again
+ * with the same webhook-id when an attempt timed out or was interrupted (see
+ * `resendsWhenUnknown`).
+ */
+export async function deliverEvent(
+  db: Database,
+  config: Config,
+  message: { eventId: string; endpointId: string },
+  now: Date,
+): Promise<Verdict> {
+  const where = and(
+    eq(webhookDeliveries.eventId, message.eventId),
+    eq(webhookDeliveries.endpointId, message.endpointId),
+  )
+  // A claim left `sending` longer than a send can take was interrupted: endpoints are Standard
+  // Webhooks receivers, which deduplicate by webhook-id (the event id), so it is sent again.
+  const staleBefore = new Date(now.getTime() - EVENT_SENDING_STALE_MS)
+  const [claimed] = await db
+    .update(webhookDeliveries)
+    .set({ status: 'sending', attempts: sql`${webhookDeliveries.attempts} + 1`, updatedAt: now })
+    .where(
+      and(
+        where,
+        or(
+          eq(webhookDeliveries.status, 'queued'),
+          and(
+            eq(webhookDeliveries.status, 'sending'),
+            lt(webhookDeliveries.updatedAt, staleBefore),
+            lt(webhookDeliveries.attempts, config.DELIVERY_MAX_ATTEMPTS),
+          ),
+        ),
+      ),
+    )
+    .returning({ attempts: webhookDeliveries.attempts })
+  if (!claimed) {
+    // Interrupted on its last attempt: reported, not repeated.
+    const [gaveUp] = await db
+      .update(webhookDeliveries)
+      .set({
+        status: 'unknown',
+        lastError: 'outcome unknown: the last attempt was interrupted after it may have been sent',
+        updatedAt: now,
+      })
+      .where(
+        and(
+          where,
+          eq(webhookDeliveries.status, 'sending'),
+          lt(webhookDeliveries.updatedAt, staleBefore),
+        ),
+      )
+      .returning({ eventId: webhookDeliveries.eventId })
+    if (gaveUp) return { action: 'ack' }
+    // Another consumer's send may be under way; if that consumer died, this message comes back
+    // once the claim is stale and sends it again.
+    const busy = await db.query.webhookDeliveries.findFirst({
+      where: and(where, eq(webhookDeliveries.status, 'sending')),
+    })
+    return busy
+      ? { action: 'retry', delaySeconds: Math.ceil((EVENT_SENDING_STALE_MS * 1.5) / 1000) }
+      : { action: 'ack' }
+  }
+  const event = await db.query.events.findFirst({ where: eq(events.id, message.eventId) })
+  let result: SendResult
+  try {
+    const endpoint = await getWebhookEndpointOrThrow(db, message.endpointId)
+    result = event
+      ? await sendSignedWebhook(
+          {
+            url: endpoint.url,
+            secret: await endpointSecret(endpoint, signingSecret(config)),
+            allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
+          },
+          event.id,
+          {
+            type: event.type,
+            timestamp: event.createdAt.toISOString(),
+            data: { communityId: event.communityId, ...event.payload },
+          },
+          now,
+        )
+      : { outcome: 'failed', error: 'event not found' }
+  } catch {
+    result = { outcome: 'failed', error: 'endpoint removed' }
+  }
+  const responseStatus =
+    result.outcome === 'sent' ? 200 : 'status' in result ? (result.status ?? null) : null
+  // Event endpoints are Standard Webhooks receivers: a timed-out send goes again, same id.
+  if (
+    (result.outcome === 'retry' || result.outcome === 'unknown') &&
+    claimed.attempts < config.DELIVERY_MAX_ATTEMPTS
+  ) {
+    await db
+      .update(webhookDeliveries)
+      .set({ status: 'queued', lastError: result.error, responseStatus, updatedAt: now })
+      .where(where)
+    return {
+      action: 'retry',
+      delaySeconds: backoffSeconds(
+        config.DELIVERY_RETRY_BASE_SECONDS,
+        claimed.attempts,
+        result.outcome === 'retry' ? result.retryAfterSeconds : undefined,
+      ),
+    }
+  }
+  const status = result.outcome === 'sent' ? 'sent' : 'failed'
+  await db
+    .update(webhookDeliveries)
+    .set({
+      status,
+      lastError: 'error' in result ? result.error : null,
+      responseStatus,
+      updatedAt: now,
+    })
+    .where(where)
+  return status === 'sent'
+    ? { action: 'ack' }
+    : { action: 'dead-letter', error: 'error' in result ? result.error : 'failed' }
+}

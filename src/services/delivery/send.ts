@@ -1,0 +1,315 @@
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
+import type { Database } from '../../db/client'
+import { announcements, deliveries, dispatches, members, type Announcement } from '../../db/schema'
+import { type Config } from '../../lib/config'
+import { chunks, ID_CHUNK } from '../../lib/chunks'
+import {
+  channelTimeoutMs,
+  sendSignedWebhook,
+  sendWhatsAppMessage,
+  type SendResult,
+} from '../channels'
+import { actOnRefusals } from '../whatsapp-inbound'
+import { pausedReason } from '../../lib/whatsapp-errors'
+import {
+  backoffSeconds,
+  resendsWhenUnknown,
+  type DeliveryKey,
+  type Outcome,
+  type Pace,
+  type Verdict,
+} from './messages'
+
+/** Announcement messages, sent at most once each, at the sender's pace. */
+
+// D1 binds at most 100 parameters per statement.
+const CLAIM_CHUNK = 45
+/** Sends of one batch in flight at once, at most; the pace decides when each may start. */
+export const MAX_SENDS_IN_FLIGHT = 50
+
+/**
+ * Delivers a batch of announcement messages, each at most once, in a handful of D1 queries
+ * whatever the batch size: the members and runs are read first, then the deliveries claimed
+ * (one statement per 45), the messages sent, and one batch settles them all and moves the runs'
+ * counters.
+ *
+ * At most once: a delivery is claimed (`queued` to `sending`) before anything leaves, so a
+ * redelivered queue message finds it taken and is acknowledged without sending (so is a second
+ * copy within one batch). A delivery left `sending` by a consumer that died is the reconciler's
+ * (see `reconcileRuns`).
+ *
+ * The sends go out concurrently (up to `MAX_SENDS_IN_FLIGHT`), each starting when `pace` lets it,
+ * and each signed at the moment it leaves (`clock`), so a slow receiver neither stalls the batch
+ * nor receives a stale timestamp.
+ */
+export async function deliverAnnouncements(
+  db: Database,
+  config: Config,
+  messages: DeliveryKey[],
+  now: Date,
+  pace: Pace = async () => {},
+  clock: () => Date = () => new Date(),
+): Promise<Verdict[]> {
+  const key = (m: DeliveryKey) => `${m.dispatchId}|${m.memberId}`
+  const unique = [...new Map(messages.map((m) => [key(m), m])).values()]
+
+  const people = new Map<string, typeof members.$inferSelect>()
+  for (const ids of chunks([...new Set(unique.map((m) => m.memberId))], ID_CHUNK)) {
+    for (const member of await db.select().from(members).where(inArray(members.id, ids)))
+      people.set(member.id, member)
+  }
+  const announcementOf = new Map<string, Announcement>()
+  for (const ids of chunks([...new Set(unique.map((m) => m.dispatchId))], ID_CHUNK)) {
+    const runs = await db
+      .select({ id: dispatches.id, announcement: announcements })
+      .from(dispatches)
+      .innerJoin(announcements, eq(announcements.id, dispatches.announcementId))
+      .where(inArray(dispatches.id, ids))
+    for (const run of runs) announcementOf.set(run.id, run.announcement)
+  }
+
+  const attempts = new Map<string, number>()
+  for (const chunk of chunks(unique, CLAIM_CHUNK)) {
+    const pairs = chunk.map((_, i) => `(?${i * 2 + 2}, ?${i * 2 + 3})`).join(', ')
+    const params = chunk.flatMap((m) => [m.dispatchId, m.memberId])
+    const claimed = await db.$client
+      .prepare(
+        `update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ?1
+         where (dispatch_id, member_id) in (values ${pairs}) and status = 'queued'
+         returning dispatch_id, member_id, attempts`,
+      )
+      .bind(now.getTime(), ...params)
+      .all<{ dispatch_id: string; member_id: string; attempts: number }>()
+    for (const row of claimed.results)
+      attempts.set(`${row.dispatch_id}|${row.member_id}`, row.attempts)
+  }
+
+  const outcomes = new Map<string, Outcome>()
+  const verdicts = new Map<string, Verdict>()
+  const settle = (message: DeliveryKey, outcome: SendResult | SkipResult) => {
+    const tries = attempts.get(key(message))!
+    const retryable =
+      outcome.outcome === 'retry' || (outcome.outcome === 'unknown' && resendsWhenUnknown(config))
+    if (outcome.outcome === 'sent') {
+      outcomes.set(key(message), {
+        status: 'sent',
+        error: null,
+        providerMessageId: outcome.providerMessageId,
+      })
+    } else if (outcome.outcome === 'skipped') {
+      outcomes.set(key(message), { status: 'skipped', error: outcome.reason })
+    } else if (retryable && tries < config.DELIVERY_MAX_ATTEMPTS) {
+      const delaySeconds = backoffSeconds(
+        config.DELIVERY_RETRY_BASE_SECONDS,
+        tries,
+        outcome.outcome === 'retry' ? outcome.retryAfterSeconds : undefined,
+      )
+      outcomes.set(key(message), {
+        status: 'queued',
+        error: outcome.error,
+        nextAttemptAt: now.getTime() + delaySeconds * 1000,
+      })
+      verdicts.set(key(message), { action: 'retry', delaySeconds })
+    } else if (outcome.outcome === 'unknown') {
+      // Reported, not dead-lettered: it may well have arrived.
+      outcomes.set(key(message), { status: 'unknown', error: outcome.error })
+    } else {
+      outcomes.set(key(message), { status: 'failed', error: outcome.error })
+      verdicts.set(key(message), { action: 'dead-letter', error: outcome.error })
+    }
+  }
+  const claimed = unique.filter((m) => attempts.has(key(m)))
+  let next = 0
+  const sender = async () => {
+    while (next < claimed.length) {
+      const message = claimed[next++]!
+      const outcome = await attempt(
+        config,
+        people.get(message.memberId),
+        announcementOf.get(message.dispatchId),
+        message,
+        pace,
+        clock,
+      ).catch((error: unknown): SendResult => {
+        console.error(JSON.stringify({ delivery: key(message), error: String(error) }))
+        return { outcome: 'retry', error: 'unexpected error' }
+      })
+      settle(message, outcome)
+    }
+  }
+  await Promise.all(
+    Array.from({ length: Math.min(MAX_SENDS_IN_FLIGHT, claimed.length) }, () => sender()),
+  )
+  await settleDeliveries(db, outcomes, now)
+  await actOnRefusals(db, outcomes, now)
+  // Only the first copy of a message carries its verdict; other copies are acknowledged.
+  const answered = new Set<string>()
+  return messages.map((m) => {
+    if (answered.has(key(m))) return { action: 'ack' }
+    answered.add(key(m))
+    return verdicts.get(key(m)) ?? { action: 'ack' }
+  })
+}
+
+type SkipResult = { outcome: 'skipped'; reason: string }
+
+/** One message to one member, or why not; signed when its turn comes. */
+async function attempt(
+  config: Config,
+  member: typeof members.$inferSelect | undefined,
+  announcement: Announcement | undefined,
+  message: DeliveryKey,
+  pace: Pace,
+  clock: () => Date,
+): Promise<SendResult | SkipResult> {
+  if (!member || member.status !== 'active') return { outcome: 'skipped', reason: 'member left' }
+  if (!announcement) return { outcome: 'failed', error: 'announcement deleted' }
+  if (announcement.pausedAt) {
+    return { outcome: 'skipped', reason: pausedReason(announcement.pauseReason) }
+  }
+  // Consent is per contact: only a contact its owner confirmed is ever written to or passed on.
+  const phone = member.phoneConfirmedAt ? member.phone : null
+  const email = member.emailConfirmedAt ? member.email : null
+  if (config.DELIVERY_CHANNEL === 'whatsapp') {
+    if (!member.phone) return { outcome: 'skipped', reason: 'no phone number' }
+    if (!phone) return { outcome: 'skipped', reason: 'phone number not confirmed' }
+    await pace()
+    return sendWhatsAppMessage(config, phone, announcement.body)
+  }
+  if (!phone && !email) return { outcome: 'skipped', reason: 'no confirmed contact' }
+  if (!config.DELIVERY_WEBHOOK_URL || !config.DELIVERY_WEBHOOK_SECRET) {
+    return {
+      outcome: 'failed',
+      error: 'webhook channel is not configured (DELIVERY_WEBHOOK_URL, DELIVERY_WEBHOOK_SECRET)',
+    }
+  }
+  await pace()
+  const sentAt = clock()
+  return sendSignedWebhook(
+    {
+      url: config.DELIVERY_WEBHOOK_URL,
+      secret: config.DELIVERY_WEBHOOK_SECRET,
+      allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
+    },
+    `msg_${message.dispatchId}_${message.memberId}`,
+    {
+      type: 'announcement.message',
+      timestamp: sentAt.toISOString(),
+      data: {
+        announcementId: announcement.id,
+        dispatchId: message.dispatchId,
+        communityId: announcement.communityId,
+        recipient: {
+          memberId: member.id,
+          name: member.name,
+          phone,
+          email,
+        },
+        text: announcement.body,
+      },
+    },
+    sentAt,
+    channelTimeoutMs(config),
+  )
+}
+
+/**
+ * Settles every delivery of a batch and moves each run's counters, in one D1 batch. Deliveries
+ * that ended the same way (same status and reason, no provider id) share one UPDATE, so a batch
+ * of 50 webhook deliveries settles in two or three statements. A run fully expanded whose last
+ * delivery settles here is done.
+ */
+async function settleDeliveries(
+  db: Database,
+  outcomes: Map<string, Outcome>,
+  now: Date,
+): Promise<void> {
+  const counters = new Map<
+    string,
+    { sent: number; failed: number; skipped: number; unknown: number }
+  >()
+  const alike = new Map<string, { outcome: Outcome; keys: Array<[string, string]> }>()
+  const statements: BatchItem<'sqlite'>[] = []
+  for (const [key, outcome] of outcomes) {
+    const [dispatchId, memberId] = key.split('|') as [string, string]
+    const counter = counters.get(dispatchId) ?? { sent: 0, failed: 0, skipped: 0, unknown: 0 }
+    if (outcome.status !== 'queued') counter[outcome.status] += 1
+    counters.set(dispatchId, counter)
+    if (outcome.providerMessageId) {
+      statements.push(
+        db
+          .update(deliveries)
+          .set({
+            status: outcome.status,
+            lastError: outcome.error,
+            providerMessageId: outcome.providerMessageId,
+            updatedAt: now,
+          })
+          .where(and(eq(deliveries.dispatchId, dispatchId), eq(deliveries.memberId, memberId))),
+      )
+    } else {
+      // Retries due within the same second share a statement too.
+      const due = outcome.nextAttemptAt ? Math.ceil(outcome.nextAttemptAt / 1000) * 1000 : null
+      const group = `${outcome.status}|${due ?? ''}|${outcome.error ?? ''}`
+      const entry = alike.get(group) ?? {
+        outcome: { ...outcome, ...(due ? { nextAttemptAt: due } : {}) },
+        keys: [],
+      }
+      entry.keys.push([dispatchId, memberId])
+      alike.set(group, entry)
+    }
+  }
+  for (const { outcome, keys } of alike.values()) {
+    for (const part of chunks(keys, CLAIM_CHUNK)) {
+      statements.push(
+        db
+          .update(deliveries)
+          .set({
+            status: outcome.status,
+            lastError: outcome.error,
+            updatedAt: now,
+            ...(outcome.nextAttemptAt ? { nextAttemptAt: outcome.nextAttemptAt } : {}),
+          })
+          .where(
+            sql`(${deliveries.dispatchId}, ${deliveries.memberId}) in (values ${sql.join(
+              part.map(([d, m]) => sql`(${d}, ${m})`),
+              sql`, `,
+            )})`,
+          ),
+      )
+    }
+  }
+  for (const [dispatchId, c] of counters) {
+    const settled = c.sent + c.failed + c.skipped + c.unknown
+    statements.push(
+      db
+        .update(dispatches)
+        .set({
+          queued: sql`${dispatches.queued} - ${settled}`,
+          sent: sql`${dispatches.sent} + ${c.sent}`,
+          failed: sql`${dispatches.failed} + ${c.failed}`,
+          skipped: sql`${dispatches.skipped} + ${c.skipped}`,
+          unknown: sql`${dispatches.unknown} + ${c.unknown}`,
+          progressAt: now,
+          // SET reads the row as it was: the last deliveries settling finish an expanded run.
+          status: sql`case when ${dispatches.status} = 'expanded' and ${dispatches.queued} - ${settled} <= 0 then 'done' else ${dispatches.status} end`,
+          finishedAt: sql`case when ${dispatches.status} = 'expanded' and ${dispatches.queued} - ${settled} <= 0 then ${now.getTime()} else ${dispatches.finishedAt} end`,
+        })
+        .where(eq(dispatches.id, dispatchId)),
+    )
+  }
+  if (statements.length > 0)
+    await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
+}
+
+/** One message: `deliverAnnouncements` for a batch of one. */
+export async function deliverAnnouncement(
+  db: Database,
+  config: Config,
+  message: DeliveryKey,
+  now: Date,
+): Promise<Verdict> {
+  const [verdict] = await deliverAnnouncements(db, config, [message], now)
+  return verdict!
+}
