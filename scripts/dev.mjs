@@ -3,12 +3,18 @@
 // 1. creates .dev.vars from .dev.vars.example when it is missing (the local owner token),
 // 2. applies pending D1 migrations to the local database,
 // 3. loads the demo data (idempotent; skip with SEED=0),
-// 4. starts `wrangler dev` on the port asked for (or 8787, or the next free one), with every link
-//    built for that port unless PUBLIC_BASE_URL is set, and plain-http webhooks to the local
-//    stand-ins allowed.
+// 4. starts the local stand-ins (scripts/stand-ins.mjs: a phone with WhatsApp, the Cloud API, an
+//    e-mail outbox, a webhook receiver) on 127.0.0.1:8790 or the next free port (STAND_INS=0
+//    starts none),
+// 5. starts `wrangler dev` on the port asked for (or 8787, or the next free one), with every link
+//    built for that port unless PUBLIC_BASE_URL is set, plain-http webhooks to the stand-ins
+//    allowed, and WhatsApp pointed at them unless WHATSAPP_ACCESS_TOKEN is set,
+// 6. once it is ready, subscribes the stand-ins to the events outbox (so confirmation e-mails reach
+//    the outbox) and fires the cron every minute, as Cloudflare would (CRON=0 leaves it to you).
 import { copyFileSync, existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { loadDemo } from './demo-history.mjs'
+import { EVENTS_PATH, LOCAL_WHATSAPP, startStandIns } from './stand-ins.mjs'
 import { runWranglerQuietly, spawnWrangler } from './wrangler.mjs'
 
 const DEFAULT_PORT = 8787
@@ -40,11 +46,42 @@ const port = askedPort ?? (await firstFreePort(DEFAULT_PORT))
 const baseUrl = (process.env.PUBLIC_BASE_URL ?? devVars.PUBLIC_BASE_URL ?? '').replace(/\/+$/, '')
 const publicBaseUrl = baseUrl || `http://localhost:${port}`
 const local = `http://localhost:${port}`
-// Announcements go to `npm run receiver` unless the environment or .dev.vars says otherwise.
-const deliveryWebhookUrl =
-  process.env.DELIVERY_WEBHOOK_URL ??
-  devVars.DELIVERY_WEBHOOK_URL ??
-  'http://127.0.0.1:8790/webhook'
+/** A value the developer set, in the environment or in .dev.vars: it wins over the stand-ins'. */
+const given = (name) => process.env[name] || devVars[name] || undefined
+
+// A real access token means a real WhatsApp number: then nothing of WhatsApp is redirected.
+const whatsAppStandIn = process.env.STAND_INS !== '0' && !given('WHATSAPP_ACCESS_TOKEN')
+const whatsapp = {
+  businessNumber: given('WHATSAPP_BUSINESS_NUMBER') ?? LOCAL_WHATSAPP.businessNumber,
+  phoneNumberId: given('WHATSAPP_PHONE_NUMBER_ID') ?? LOCAL_WHATSAPP.phoneNumberId,
+  accessToken: given('WHATSAPP_ACCESS_TOKEN') ?? LOCAL_WHATSAPP.accessToken,
+  appSecret: given('WHATSAPP_APP_SECRET') ?? LOCAL_WHATSAPP.appSecret,
+}
+const standIns =
+  process.env.STAND_INS === '0'
+    ? null
+    : await startStandIns({
+        avoid: [port],
+        workerUrl: local,
+        whatsapp,
+        // The Worker reads its secrets from .dev.vars (only the WhatsApp ones are passed below).
+        secrets: [devVars.DELIVERY_WEBHOOK_SECRET],
+        log: (line) => console.log(`[stand-in] ${line}`),
+      })
+const standInUrl = standIns?.url ?? 'http://127.0.0.1:8790'
+// Announcements go to the stand-ins unless the environment or .dev.vars says otherwise.
+const deliveryWebhookUrl = given('DELIVERY_WEBHOOK_URL') ?? `${standInUrl}/webhook`
+const whatsAppVars = whatsAppStandIn
+  ? {
+      WHATSAPP_API_BASE: given('WHATSAPP_API_BASE') ?? `${standInUrl}/whatsapp`,
+      WHATSAPP_PHONE_NUMBER_ID: whatsapp.phoneNumberId,
+      WHATSAPP_ACCESS_TOKEN: whatsapp.accessToken,
+      WHATSAPP_BUSINESS_NUMBER: whatsapp.businessNumber,
+      WHATSAPP_APP_SECRET: whatsapp.appSecret,
+      // The status page's "Confirm in WhatsApp" opens the stand-ins' phone instead of wa.me.
+      WHATSAPP_CHAT_LINK_BASE: given('WHATSAPP_CHAT_LINK_BASE') ?? `${standInUrl}/phone`,
+    }
+  : {}
 
 const devArgs = [
   'dev',
@@ -52,7 +89,7 @@ const devArgs = [
   ...(askedPort === undefined ? ['--port', String(port)] : []),
   '--var',
   `PUBLIC_BASE_URL:${publicBaseUrl}`,
-  // The local stand-ins (`npm run receiver`, the Cloud API stand-in) speak plain http on loopback.
+  // The local stand-ins speak plain http on loopback.
   '--var',
   'ALLOW_HTTP_WEBHOOKS:true',
   '--var',
@@ -60,13 +97,65 @@ const devArgs = [
   // A statement past D1's limits fails here as it would in production once the data grows.
   '--var',
   'D1_LIMIT_CHECKS:true',
+  ...Object.entries(whatsAppVars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
 ]
-const dev = spawnWrangler(devArgs, { onReady: printSummary })
+const dev = spawnWrangler(devArgs, { onReady: () => void whenReady() })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal))
 dev.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)))
 
-function printSummary() {
+async function whenReady() {
+  const outbox = standIns ? await subscribeStandIns() : null
+  if (process.env.CRON !== '0') fireCronEveryMinute()
+  printSummary(outbox)
+}
+
+/**
+ * Subscribes the stand-ins to every event, so confirmation e-mails reach the outbox. An endpoint's
+ * secret is shown once only, so the one of an earlier run is removed and a new one made.
+ */
+async function subscribeStandIns() {
+  const token = devVars.ADMIN_TOKEN
+  if (!token) return 'no events: set ADMIN_TOKEN in .dev.vars'
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+  // The summary waits for this: a Worker that does not answer holds it up for seconds, not forever.
+  const signal = AbortSignal.timeout(15_000)
+  try {
+    const listed = await fetch(`${local}/api/webhooks`, { headers, signal })
+    for (const endpoint of listed.ok ? (await listed.json()).data : []) {
+      const url = new URL(endpoint.url)
+      if (url.hostname === '127.0.0.1' && url.pathname === EVENTS_PATH) {
+        await fetch(`${local}/api/webhooks/${endpoint.id}`, { method: 'DELETE', headers, signal })
+      }
+    }
+    const created = await fetch(`${local}/api/webhooks`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ url: `${standInUrl}${EVENTS_PATH}`, events: ['*'] }),
+      signal,
+    })
+    if (!created.ok) return `no events: subscribing answered ${created.status}`
+    standIns.trust((await created.json()).secret)
+    return null
+  } catch (error) {
+    return `no events: ${error.message}`
+  }
+}
+
+/** What Cloudflare's Cron Trigger does in production, every minute on the minute. */
+function fireCronEveryMinute() {
+  const fire = () => fetch(`${local}/cdn-cgi/local/scheduled`).catch(() => {})
+  setTimeout(
+    () => {
+      void fire()
+      setInterval(fire, 60_000).unref()
+    },
+    60_000 - (Date.now() % 60_000),
+  ).unref()
+}
+
+function printSummary(outboxProblem) {
   const token = devVars.ADMIN_TOKEN ?? '(ADMIN_TOKEN in .dev.vars)'
+  const cron = process.env.CRON === '0' ? 'CRON=0: fire it by hand' : 'it also fires every minute'
   console.log(
     [
       '',
@@ -77,8 +166,16 @@ function printSummary() {
       `  Closed demo      ${publicBaseUrl}/i/handmademaker`,
       `  API reference    ${local}/api/docs`,
       `  Owner token      ${token}`,
-      `  Fire the cron    curl "${local}/cdn-cgi/local/scheduled"`,
-      `  Webhook receiver npm run receiver  (another terminal; announcements and events land there)`,
+      ...(standIns
+        ? [
+            whatsAppStandIn
+              ? `  Phone (WhatsApp) ${standIns.url}/phone  (confirm sign-ups, see replies)`
+              : '  Phone (WhatsApp) off: WHATSAPP_ACCESS_TOKEN is set, WhatsApp is the real one',
+            `  E-mail outbox    ${standIns.url}/outbox${outboxProblem ? `  (${outboxProblem})` : ''}`,
+            `  Webhooks         ${standIns.url}  (announcements and events, printed here)`,
+          ]
+        : ['  Stand-ins        off (STAND_INS=0)']),
+      `  Fire the cron    curl "${local}/cdn-cgi/local/scheduled"  (${cron})`,
       '',
     ].join('\n'),
   )

@@ -1,22 +1,15 @@
-// `npm run receiver`: a local webhook receiver for development. It listens on 127.0.0.1:8790
-// (DELIVERY_WEBHOOK_URL's local default), verifies each request's Standard Webhooks signature and
-// prints what arrived: announcements (signed with DELIVERY_WEBHOOK_SECRET from .dev.vars) and
-// events-outbox deliveries to an endpoint registered at http://127.0.0.1:8790/events (signed with
-// that endpoint's own secret: pass it as WEBHOOK_SECRETS, comma separated for several).
-//
-// It also stands in for the WhatsApp Cloud API (set DELIVERY_CHANNEL=whatsapp,
-// WHATSAPP_API_BASE=http://127.0.0.1:8790/whatsapp, WHATSAPP_PHONE_NUMBER_ID=1 and any
-// WHATSAPP_ACCESS_TOKEN): sends are answered with a wamid, and a moment later their statuses
-// (sent, delivered, read) come back to the Worker's /webhooks/whatsapp, signed with
-// WHATSAPP_APP_SECRET as Meta signs them. `POST /whatsapp/say {"from": "+49…", "text": "Stopp"}`
-// plays a member writing to the business number.
-import { createHmac, randomUUID } from 'node:crypto'
+// `npm run receiver`: the local stand-ins of `scripts/stand-ins.mjs` (a phone with WhatsApp, the
+// WhatsApp Cloud API, an e-mail outbox, a webhook receiver) on their own, for a Worker started
+// without `npm run dev`, which starts them itself. They listen on 127.0.0.1:8790 (PORT) and talk
+// to the Worker at WORKER_URL (http://localhost:8787 unless told). Announcements are checked
+// against DELIVERY_WEBHOOK_SECRET from .dev.vars; events of an endpoint you subscribed yourself
+// against its secret: pass it as WEBHOOK_SECRETS (comma separated for several). The WhatsApp
+// values (app secret, access token, phone number id, business number) come from the
+// environment or .dev.vars, or are the local ones `npm run dev` uses.
 import { existsSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:http'
-import { Webhook } from 'standardwebhooks'
+import { LOCAL_WHATSAPP, startStandIns } from './stand-ins.mjs'
 
-const port = Number(process.env.PORT ?? 8790)
-// Before the first `npm run dev` there is no .dev.vars yet; its template holds the same secret.
+// Before the first `npm run dev` there is no .dev.vars yet; its template holds the same secrets.
 const varsFile = ['.dev.vars', '.dev.vars.example'].find((file) => existsSync(file))
 const vars = Object.fromEntries(
   (varsFile ? readFileSync(varsFile, 'utf8') : '')
@@ -27,140 +20,27 @@ const vars = Object.fromEntries(
       line.slice(line.indexOf('=') + 1).trim(),
     ]),
 )
-const secrets = [
-  process.env.DELIVERY_WEBHOOK_SECRET ?? vars.DELIVERY_WEBHOOK_SECRET,
-  ...(process.env.WEBHOOK_SECRETS ?? '').split(','),
-].filter((secret) => secret?.startsWith('whsec_'))
-if (secrets.length === 0) {
-  console.error('Set DELIVERY_WEBHOOK_SECRET (in .dev.vars) or WEBHOOK_SECRETS first.')
-  process.exit(1)
-}
-const verifiers = secrets.map((secret) => new Webhook(secret))
+const value = (name) => process.env[name] || vars[name] || undefined
 
-/** The payload if one of the known secrets signed it, else undefined. */
-function verify(body, headers) {
-  for (const verifier of verifiers) {
-    try {
-      return verifier.verify(body, headers)
-    } catch {
-      // try the next secret
-    }
-  }
-  return undefined
-}
-
-const workerWebhook = process.env.WHATSAPP_WEBHOOK_URL ?? 'http://localhost:8787/webhooks/whatsapp'
-const appSecret = process.env.WHATSAPP_APP_SECRET ?? vars.WHATSAPP_APP_SECRET
-
-/** Posts a notification to the Worker as Meta does: the documented envelope, signed. */
-async function notifyWorker(field, value) {
-  const body = JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '0',
-        changes: [
-          {
-            field,
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '0', phone_number_id: '1' },
-              ...value,
-            },
-          },
-        ],
-      },
-    ],
-  })
-  const signature = `sha256=${createHmac('sha256', appSecret ?? '')
-    .update(body)
-    .digest('hex')}`
-  const answer = await fetch(workerWebhook, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
-    body,
-  }).catch((error) => ({ status: String(error) }))
-  console.log(`  → ${field} notification to the Worker: ${answer.status}`)
-}
-
-/** The Cloud API stand-in: a send is answered at once, its statuses follow. */
-function cloudApi(request, body, response) {
-  if (request.url === '/whatsapp/say') {
-    const { from, text } = JSON.parse(body || '{}')
-    const waId = String(from ?? '').replace(/\D/g, '')
-    const seconds = String(Math.floor(Date.now() / 1000))
-    void notifyWorker('messages', {
-      contacts: [{ profile: { name: 'Member' }, wa_id: waId }],
-      messages: [
-        {
-          from: waId,
-          id: `wamid.${randomUUID()}`,
-          timestamp: seconds,
-          type: 'text',
-          text: { body: text },
-        },
-      ],
-    })
-    return response.writeHead(202).end()
-  }
-  const message = JSON.parse(body || '{}')
-  const wamid = `wamid.${randomUUID()}`
-  const waId = String(message.to ?? '').replace(/\D/g, '')
-  console.log(
-    `✔ WhatsApp ${message.type} → ${message.to}: ${message.text?.body ?? message.template?.name ?? ''}`,
-  )
-  response.writeHead(200, { 'content-type': 'application/json' }).end(
-    JSON.stringify({
-      messaging_product: 'whatsapp',
-      contacts: [{ input: message.to, wa_id: waId }],
-      messages: [{ id: wamid }],
-    }),
-  )
-  ;['sent', 'delivered', 'read'].forEach((status, i) =>
-    setTimeout(
-      () =>
-        void notifyWorker('messages', {
-          statuses: [
-            {
-              id: wamid,
-              status,
-              timestamp: String(Math.floor(Date.now() / 1000)),
-              recipient_id: waId,
-            },
-          ],
-        }),
-      1000 * (i + 1),
-    ),
-  )
-}
-
-createServer((request, response) => {
-  let body = ''
-  request.on('data', (chunk) => (body += chunk))
-  request.on('end', () => {
-    if (request.url?.startsWith('/whatsapp/')) return cloudApi(request, body, response)
-    const payload = verify(body, request.headers)
-    if (!payload) {
-      console.log(
-        `✘ ${request.url}: no known secret signed this (for an events endpoint, restart with ` +
-          'WEBHOOK_SECRETS=<its whsec_ secret>); answered 400, the sender will retry',
-      )
-      response
-        .writeHead(400, { 'content-type': 'application/json' })
-        .end('{"error":"bad signature"}')
-      return
-    }
-    const to = payload.data?.recipient
-    console.log(
-      `✔ ${request.url} ${request.headers['webhook-id']} ${payload.type}` +
-        (to ? ` → ${to.name} <${to.phone ?? to.email}>` : ''),
-    )
-    if (payload.data?.text) console.log(`  ${payload.data.text}`)
-    else if (!to) console.log(`  ${JSON.stringify(payload.data)}`)
-    response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
-  })
-}).listen(port, '127.0.0.1', () =>
-  console.log(
-    `Receiving webhooks on http://127.0.0.1:${port}/webhook (announcements) and /events (events)`,
-  ),
+const workerUrl = (process.env.WORKER_URL ?? 'http://localhost:8787').replace(/\/+$/, '')
+const standIns = await startStandIns({
+  port: Number(process.env.PORT ?? 8790),
+  // The Worker was configured with this port: another one would receive nothing.
+  exactPort: true,
+  workerUrl,
+  whatsapp: {
+    businessNumber: value('WHATSAPP_BUSINESS_NUMBER') ?? LOCAL_WHATSAPP.businessNumber,
+    phoneNumberId: value('WHATSAPP_PHONE_NUMBER_ID') ?? LOCAL_WHATSAPP.phoneNumberId,
+    accessToken: value('WHATSAPP_ACCESS_TOKEN') ?? LOCAL_WHATSAPP.accessToken,
+    appSecret: value('WHATSAPP_APP_SECRET') ?? LOCAL_WHATSAPP.appSecret,
+  },
+  secrets: [value('DELIVERY_WEBHOOK_SECRET'), ...(process.env.WEBHOOK_SECRETS ?? '').split(',')],
+})
+console.log(
+  [
+    `Local stand-ins on ${standIns.url}, for the Worker at ${workerUrl} (WORKER_URL):`,
+    `  Phone (WhatsApp)  ${standIns.url}/phone`,
+    `  E-mail outbox     ${standIns.url}/outbox`,
+    `  Webhooks          ${standIns.url}/webhook (announcements), any other path (events)`,
+  ].join('\n'),
 )

@@ -75,6 +75,12 @@ const ConfigSchema = z.object({
     .transform((value) => value.replace(/[\s+()-]/g, ''))
     .pipe(z.string().regex(/^(\d{6,15})?$/, 'WHATSAPP_BUSINESS_NUMBER must be a phone number'))
     .default(''),
+  // Where the confirmation link opens a chat: wa.me, or locally `npm run dev`'s phone page.
+  WHATSAPP_CHAT_LINK_BASE: z
+    .url({ protocol: /^https?$/ })
+    .default('https://wa.me')
+    .transform((url) => url.replace(/\/+$/, ''))
+    .refine((url) => !/[?#]/.test(url), 'WHATSAPP_CHAT_LINK_BASE must have no query or fragment'),
   // Meta's webhook handshake token and the app secret that signs its notifications.
   WHATSAPP_VERIFY_TOKEN: z.string().min(8).optional().catch(undefined),
   WHATSAPP_APP_SECRET: z.string().min(8).optional().catch(undefined),
@@ -97,11 +103,13 @@ const ConfigSchema = z.object({
     .default('https://challenges.cloudflare.com/turnstile/v0/siteverify'),
 })
 
-/** The vars holding URLs the Worker fetches: checked by the same rule as webhook endpoints. */
+/** URLs the Worker fetches or sends people to: held to the rule for webhook endpoints. */
 const OUTBOUND_URL_VARS = [
   'DELIVERY_WEBHOOK_URL',
   'WHATSAPP_API_BASE',
   'TURNSTILE_VERIFY_URL',
+  // Not fetched, but people are sent there: held to the same rule (plain http only locally).
+  'WHATSAPP_CHAT_LINK_BASE',
 ] as const
 
 /**

@@ -34,9 +34,12 @@ export function findConfirmCodes(text: string): string[] {
     .slice(0, 5)
 }
 
-/** The prefilled chat message that carries the code (wa.me link). */
-export function waMeLink(businessNumber: string, text: string): string {
-  return `https://wa.me/${businessNumber}?text=${encodeURIComponent(text)}`
+/**
+ * The prefilled chat message that carries the code: a wa.me link, or the same path and query on
+ * another base (`WHATSAPP_CHAT_LINK_BASE`; locally, the phone page of `npm run dev`).
+ */
+export function waMeLink(businessNumber: string, text: string, base = 'https://wa.me'): string {
+  return `${base}/${businessNumber}?text=${encodeURIComponent(text)}`
 }
 
 /** The signed link an e-mail confirmation goes to. */

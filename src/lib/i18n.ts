@@ -105,6 +105,17 @@ const de = {
     `Ich möchte der Community ${community} beitreten. Code: ${code}`,
   confirmQrAlt: 'QR-Code, der WhatsApp mit der Bestätigung öffnet',
   confirmEmailText: 'Wir haben dir eine E-Mail mit einem Bestätigungslink geschickt.',
+  confirmWhatsAppSentText:
+    'Wir haben dir eine WhatsApp-Nachricht geschickt: Tippe darin auf den Knopf, um zu bestätigen.',
+  confirmNoWhatsAppText: 'Deine Nummer lässt sich hier nicht per WhatsApp bestätigen.',
+  confirmNoEmailText:
+    'Von hier werden keine E-Mails verschickt, deine Adresse lässt sich also nicht per E-Mail bestätigen.',
+  confirmNoWayText:
+    'Hier lässt sich deine Anmeldung weder per WhatsApp noch per E-Mail bestätigen.',
+  confirmInsteadWhatsAppText: 'Bitte bestätige stattdessen per WhatsApp.',
+  confirmInsteadEmailText: 'Bitte bestätige stattdessen mit dem Link aus der E-Mail.',
+  confirmAskAdminsText:
+    'Bitte wende dich an die Admins der Community, damit sie deine Bestätigung eintragen.',
   confirmUntil: (when: string) => `Gültig bis ${when} (UTC).`,
   confirmOtherText:
     'Eine deiner Kontaktangaben ist noch nicht bestätigt. Nachrichten gehen nur an bestätigte Kontakte: Bestätige sie hier, wenn du sie auch dort bekommen möchtest.',
@@ -205,6 +216,14 @@ const en: Messages = {
     `I want to join the community ${community}. Code: ${code}`,
   confirmQrAlt: 'QR code that opens WhatsApp with the confirmation',
   confirmEmailText: 'We have sent you an e-mail with a confirmation link.',
+  confirmWhatsAppSentText: 'We have sent you a WhatsApp message: tap its button to confirm.',
+  confirmNoWhatsAppText: 'Your number cannot be confirmed by WhatsApp here.',
+  confirmNoEmailText:
+    'No e-mails are sent from here, so your address cannot be confirmed by e-mail.',
+  confirmNoWayText: 'Your sign-up cannot be confirmed here, neither by WhatsApp nor by e-mail.',
+  confirmInsteadWhatsAppText: 'Please confirm in WhatsApp instead.',
+  confirmInsteadEmailText: 'Please confirm with the link in the e-mail instead.',
+  confirmAskAdminsText: 'Please ask the community’s admins: they can record your confirmation.',
   confirmUntil: (when: string) => `Valid until ${when} (UTC).`,
   confirmOtherText:
     'One of your contacts is not confirmed yet. Messages only go to confirmed contacts: confirm it here if you want them there too.',

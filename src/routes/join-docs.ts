@@ -33,7 +33,12 @@ export const JoinAnswerSchema = z
           .string()
           .nullable()
           .describe('A wa.me link carrying the code, where a business number is configured'),
-        emailSent: z.boolean().describe('Whether a confirmation link goes to the e-mail address'),
+        emailSent: z
+          .boolean()
+          .describe(
+            'Whether a confirmation link goes to the e-mail address: only when a webhook endpoint ' +
+              'receives this community’s `member.confirmation_requested` (your mail system sends it)',
+          ),
         expiresAt: z.string().describe('When the unconfirmed sign-up is deleted'),
       })
       .optional()

@@ -46,7 +46,8 @@ import {
 } from '../services/consent'
 import { z } from 'zod'
 import type { JoinAnswerSchema } from './join-docs'
-import { sendConfirmationTemplate } from '../services/whatsapp-replies'
+import { canSendConfirmationTemplate, sendConfirmationTemplate } from '../services/whatsapp-replies'
+import { hasSubscribedEndpoint } from '../services/webhooks'
 import { ErrorPage } from '../views/error-page'
 import { cspNonce } from '../middleware/security-headers'
 
@@ -259,7 +260,7 @@ joinApp.post('/i/:code/join', async (c) => {
   if (
     outcome.status === 'unconfirmed' &&
     outcome.request.phone &&
-    config.WHATSAPP_CONFIRM_TEMPLATE
+    canSendConfirmationTemplate(config)
   ) {
     // Business-initiated confirmation: sent after the answer, never holding the person up, and
     // at most once a day per number.
@@ -323,8 +324,9 @@ async function joinAnswer(
 /**
  * How the person confirms the contacts of their sign-up still waiting for a proof: the one-time
  * code for the phone number (derived from the status token they hold), the wa.me link that
- * carries it and its QR code, and whether a link was e-mailed to the address. Null once every
- * contact is confirmed, or when the sign-up expired.
+ * carries it and its QR code, whether a link was e-mailed to the address, and which contact
+ * nothing configured here can confirm. Null once every contact is confirmed, or when the
+ * sign-up expired.
  */
 async function confirmationView(
   c: Context<AppEnv>,
@@ -344,8 +346,15 @@ async function confirmationView(
       ? waMeLink(
           config.WHATSAPP_BUSINESS_NUMBER,
           MESSAGES[lang].confirmPrefill(community.name, code),
+          config.WHATSAPP_CHAT_LINK_BASE,
         )
       : null
+  // The business's own confirmation message went out at sign-up (see the join above).
+  const whatsappSent = phone && canSendConfirmationTemplate(config)
+  // The product sends no e-mail itself: the operator's mail system does, when it hears of it.
+  const emailSent =
+    email &&
+    (await hasSubscribedEndpoint(c.var.db, 'member.confirmation_requested', request.communityId))
   const svg = whatsappUrl
     ? renderQrSvg(whatsappUrl, { size: 192, margin: 4, level: 'M', fg: '000000', bg: 'ffffff' })
     : null
@@ -355,7 +364,10 @@ async function confirmationView(
     whatsappQr: svg
       ? `data:image/svg+xml;base64,${btoa(String.fromCharCode(...new TextEncoder().encode(svg)))}`
       : null,
-    emailSent: email,
+    whatsappSent,
+    emailSent,
+    phoneUnavailable: phone && !whatsappUrl && !whatsappSent,
+    emailUnavailable: email && !emailSent,
     // A sign-up confirmed by one contact no longer expires; its other contact may follow later.
     expiresAt: isUnconfirmed(request) ? request.confirmExpiresAt : null,
   }

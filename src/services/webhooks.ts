@@ -1,6 +1,12 @@
 import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { events, webhookDeliveries, webhookEndpoints, type WebhookEndpoint } from '../db/schema'
+import {
+  events,
+  webhookDeliveries,
+  webhookEndpoints,
+  type EventType,
+  type WebhookEndpoint,
+} from '../db/schema'
 import { ApiError, notFound } from '../lib/errors'
 import { shownReason } from '../lib/delivery-reasons'
 import { newId } from '../lib/ids'
@@ -62,6 +68,30 @@ export async function listWebhookEndpoints(
       ),
     )
     .orderBy(asc(webhookEndpoints.id))
+}
+
+/**
+ * Whether a live endpoint receives this community's events of this type. The product sends no
+ * e-mail itself: a `member.confirmation_requested` becomes one only in the operator's mail
+ * system, which hears of it through such an endpoint.
+ */
+export async function hasSubscribedEndpoint(
+  db: Database,
+  type: EventType,
+  communityId: string,
+): Promise<boolean> {
+  const [endpoint] = await db
+    .select({ id: webhookEndpoints.id })
+    .from(webhookEndpoints)
+    .where(
+      and(
+        isNull(webhookEndpoints.disabledAt),
+        or(isNull(webhookEndpoints.communityId), eq(webhookEndpoints.communityId, communityId)),
+        sql`exists (select 1 from json_each(${webhookEndpoints.events}) where value in ('*', ${type}))`,
+      ),
+    )
+    .limit(1)
+  return endpoint !== undefined
 }
 
 export async function disableWebhookEndpoint(

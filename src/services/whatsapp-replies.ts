@@ -11,6 +11,15 @@ export function sendWhatsAppReply(config: Config, to: string, text: string): Pro
   return postMessage(config, to, { type: 'text', text: { preview_url: false, body: text } })
 }
 
+/** Whether the business-initiated confirmation below can go out: a template and the Cloud API. */
+export function canSendConfirmationTemplate(config: Config): boolean {
+  return (
+    !!config.WHATSAPP_CONFIRM_TEMPLATE &&
+    !!config.WHATSAPP_ACCESS_TOKEN &&
+    !!config.WHATSAPP_PHONE_NUMBER_ID
+  )
+}
+
 /**
  * The business-initiated confirmation (`WHATSAPP_CONFIRM_TEMPLATE`): an approved template whose
  * quick-reply button carries the sign-up's one-time code, so tapping it confirms. The body's one

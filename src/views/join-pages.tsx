@@ -1,5 +1,5 @@
 import type { Community, JoinRequest } from '../db/schema'
-import { type Lang, MESSAGES } from '../lib/i18n'
+import { type Lang, type Messages, MESSAGES } from '../lib/i18n'
 import { Layout, type PageProps, WithUserText } from './layout'
 
 export interface JoinFormProps extends PageProps {
@@ -135,7 +135,13 @@ export interface ConfirmationView {
   /** The wa.me link with the prefilled message, and its QR code as an SVG data URL. */
   whatsappUrl: string | null
   whatsappQr: string | null
+  /** The business sent a message with a button that confirms (`WHATSAPP_CONFIRM_TEMPLATE`). */
+  whatsappSent: boolean
+  /** True only when something sends the e-mail: the operator's mail system hears of it. */
   emailSent: boolean
+  /** A contact waiting for its proof that nothing configured here can carry. */
+  phoneUnavailable: boolean
+  emailUnavailable: boolean
   /** Until when an unconfirmed sign-up waits; null once one contact is confirmed. */
   expiresAt: Date | null
 }
@@ -190,7 +196,11 @@ export function StatusPage(props: StatusPageProps) {
                 )}
               </>
             )}
+            {confirmation.whatsappSent && <p>{t.confirmWhatsAppSentText}</p>}
             {confirmation.emailSent && <p>{t.confirmEmailText}</p>}
+            {(confirmation.phoneUnavailable || confirmation.emailUnavailable) && (
+              <p>{confirmInstead(t, confirmation)}</p>
+            )}
             {confirmation.expiresAt && (
               <p class="muted small">
                 {t.confirmUntil(
@@ -263,6 +273,28 @@ export function StatusPage(props: StatusPageProps) {
       </div>
     </Layout>
   )
+}
+
+/**
+ * Said when a contact cannot be confirmed by anything configured here (no business number, no
+ * mail system listening): that it cannot, and what the person can do instead.
+ */
+function confirmInstead(t: Messages, confirmation: ConfirmationView): string {
+  const { phoneUnavailable, emailUnavailable } = confirmation
+  const cannot =
+    phoneUnavailable && emailUnavailable
+      ? t.confirmNoWayText
+      : phoneUnavailable
+        ? t.confirmNoWhatsAppText
+        : t.confirmNoEmailText
+  const whatsappOffered = confirmation.whatsappUrl !== null || confirmation.whatsappSent
+  const instead =
+    !phoneUnavailable && whatsappOffered
+      ? t.confirmInsteadWhatsAppText
+      : !emailUnavailable && confirmation.emailSent
+        ? t.confirmInsteadEmailText
+        : t.confirmAskAdminsText
+  return `${cannot} ${instead}`
 }
 
 /** Leaving: one button (a GET only shows it, so link previews cannot make anyone leave). */

@@ -1035,7 +1035,7 @@ export interface components {
         code: string | null
         /** @description A wa.me link carrying the code, where a business number is configured */
         whatsappUrl: string | null
-        /** @description Whether a confirmation link goes to the e-mail address */
+        /** @description Whether a confirmation link goes to the e-mail address: only when a webhook endpoint receives this community’s `member.confirmation_requested` (your mail system sends it) */
         emailSent: boolean
         /** @description When the unconfirmed sign-up is deleted */
         expiresAt: string

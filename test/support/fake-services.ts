@@ -26,8 +26,8 @@ import type { TestProject } from 'vitest/node'
  *   messages" (131050), 93 the spam rate limit (131048). Every accepted send gets its own
  *   `wamid`. What the Cloud API sends back to the business's webhook (statuses, members' replies,
  *   preferences, signed with the app secret) is built by `whatsapp-notifications.ts`: tests
- *   inside workerd hand it to the Worker themselves, `npm run receiver` posts it to a running
- *   `npm run dev`.
+ *   inside workerd hand it to the Worker themselves; under `npm run dev` the local stand-ins
+ *   (`scripts/stand-ins.mjs`) post the same shapes to the running Worker.
  *
  * Each recorded request carries `receivedAt` (ms), when it arrived.
  */

@@ -1,8 +1,9 @@
 /**
  * Notifications as the WhatsApp Cloud API sends them to a business's webhook: the documented
  * `whatsapp_business_account` envelope (`entry[].changes[]`, `field`, `value`), signed with the
- * app secret in `X-Hub-Signature-256`. Used by the local Cloud API stand-in and by the tests
- * that play Meta's part. Web Crypto only, so it runs in Node and in workerd alike.
+ * app secret in `X-Hub-Signature-256`. Used by the tests that play Meta's part (the local
+ * stand-ins of `npm run dev`, `scripts/stand-ins.mjs`, send the same shapes). Web Crypto only, so
+ * it runs in Node and in workerd alike.
  */
 export const APP_SECRET = 'test-app-secret-0123456789'
 export const VERIFY_TOKEN = 'test-verify-token-0123'

@@ -1,0 +1,148 @@
+// The pages of the local stand-ins (stand-ins.mjs): plain HTML, every value escaped.
+
+const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+const esc = (value) => String(value ?? '').replace(/[&<>"']/g, (char) => ESCAPES[char])
+const time = (ms) => new Date(ms).toLocaleTimeString('en-GB')
+/** Only web links become links: a value from elsewhere never runs as a script. */
+const webLink = (url) =>
+  /^https?:\/\//.test(String(url ?? ''))
+    ? `<a href="${esc(url)}">${esc(url)}</a>`
+    : esc(url ?? '(no link)')
+
+function layout(title, body, head = '') {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)} · local stand-in</title>${head}
+<style>
+body{font:16px/1.45 system-ui,sans-serif;max-width:44rem;margin:0 auto;padding:1rem;color:#1a1a1a}
+nav a{margin-right:1rem}.muted{color:#666;font-size:.9rem}.alert{color:#a40000}
+label{display:block;margin:.8rem 0 .2rem;font-weight:600}input,textarea{width:100%;box-sizing:border-box;font:inherit;padding:.4rem}
+button{font:inherit;padding:.5rem 1rem;margin-top:.6rem;cursor:pointer}
+ol.chat{list-style:none;padding:0}ol.chat li{margin:.5rem 0;padding:.5rem .7rem;border-radius:.6rem;max-width:85%;white-space:pre-wrap}
+li.in{background:#dcf8c6;margin-left:auto!important}li.out{background:#f0f0f0}
+.mail{border:1px solid #ddd;border-radius:.4rem;padding:.7rem;margin:.8rem 0}.mail dl{display:grid;grid-template-columns:auto 1fr;gap:.1rem .8rem;margin:0}
+.mail dt{color:#666}.mail dd{margin:0;overflow-wrap:anywhere}
+</style></head>
+<body><nav><a href="/phone">Phone (WhatsApp)</a><a href="/outbox">E-mail outbox</a><a href="/">About</a></nav>
+${body}</body></html>`
+}
+
+export function indexPage({ url, workerUrl }) {
+  return layout(
+    'Local stand-ins',
+    `<h1>Local stand-ins</h1>
+<p>They play the outside services for the Worker at <a href="${esc(workerUrl)}">${esc(workerUrl)}</a>,
+so every flow can be finished on this machine. Nothing here leaves it.</p>
+<ul>
+<li><a href="/phone">${esc(url)}/phone</a>: a phone with WhatsApp. Confirm a sign-up, write <q>Stopp</q>,
+see what the business sends you.</li>
+<li><a href="/outbox">${esc(url)}/outbox</a>: the e-mails the Worker asked your mail system to send.</li>
+<li>${esc(url)}/whatsapp: the WhatsApp Cloud API (<code>WHATSAPP_API_BASE</code>).</li>
+<li>${esc(url)}/webhook: the announcement webhook (<code>DELIVERY_WEBHOOK_URL</code>); events arrive at
+${esc(url)}/stand-in/events. What arrives is printed in the terminal.</li>
+</ul>`,
+  )
+}
+
+/** Someone's chat with the business: what they sent (right) and what it sent them (left). */
+export function chatList(chat) {
+  if (chat.length === 0) return '<li class="muted">No messages with this number yet.</li>'
+  return chat
+    .map((message) => {
+      const meta =
+        message.direction === 'in'
+          ? `to the business · ${time(message.at)} · ${
+              typeof message.worker === 'number'
+                ? `the Worker answered ${message.worker}`
+                : message.worker
+                  ? `the Worker was ${esc(message.worker)}`
+                  : 'on its way to the Worker'
+            }`
+          : message.kind === 'announcement'
+            ? `announcement through the webhook channel · ${time(message.at)}`
+            : `from the business · ${time(message.at)} · ${esc(message.status)}`
+      const buttons = (message.buttons ?? [])
+        .map(
+          (button) => `<form method="post" action="/phone/tap">
+<input type="hidden" name="from" value="${esc(message.number)}">
+<input type="hidden" name="payload" value="${esc(button.payload)}">
+<input type="hidden" name="text" value="${esc(button.payload)}">
+<input type="hidden" name="context" value="${esc(message.id)}">
+<button>Tap the button</button></form>`,
+        )
+        .join('')
+      return `<li class="${message.direction}">${esc(message.text)}${buttons}
+<div class="muted">${meta}</div></li>`
+    })
+    .join('\n')
+}
+
+export function phonePage({ number, text, businessNumber, workerUrl, chat, knownNumbers, error }) {
+  const others = knownNumbers
+    .filter((known) => known !== number)
+    .map((known) => `<a href="/phone?number=${esc(known)}">+${esc(known)}</a>`)
+    .join(' · ')
+  // Kept up to date while the page is open, without touching what is being typed.
+  const refresh = number
+    ? `<script>
+const chat = document.getElementById('chat')
+setInterval(async () => {
+  const answer = await fetch('/phone/chat?number=${esc(number)}').catch(() => null)
+  if (answer && answer.ok) chat.innerHTML = await answer.text()
+}, 2000)
+</script>`
+    : ''
+  return layout(
+    'Phone',
+    `<h1>Phone</h1>
+<p class="muted">A stand-in for a person's WhatsApp. What you send here reaches the Worker as a
+message to the business number ${esc(businessNumber)}, the way WhatsApp delivers it (a signed
+notification to ${esc(workerUrl)}/webhooks/whatsapp). The status page's <q>Confirm in WhatsApp</q>
+opens this page with the message filled in.</p>
+${error ? `<p class="alert">${esc(error)}</p>` : ''}
+<form method="post" action="/phone/send">
+<label for="from">Your phone number (the one you signed up with)</label>
+<input id="from" name="from" type="tel" required placeholder="+49 151 23456789" value="${number ? `+${esc(number)}` : ''}">
+<label for="text">Message to ${esc(businessNumber)}</label>
+<textarea id="text" name="text" rows="3" required>${esc(text)}</textarea>
+<button>Send</button>
+</form>
+${others ? `<p class="muted">Other numbers: ${others}</p>` : ''}
+${
+  number
+    ? `<h2>Chat of +${esc(number)}</h2>
+<p class="muted">Replies come through the Cloud API stand-in; their sent, delivered and read statuses
+go back to the Worker a second apart.</p>
+<ol class="chat" id="chat">${chatList(chat)}</ol>`
+    : ''
+}
+${refresh}`,
+  )
+}
+
+export function outboxPage({ mails, workerUrl }) {
+  const list = [...mails]
+    .reverse()
+    .map(
+      (mail) => `<article class="mail">
+<dl><dt>To</dt><dd>${esc(mail.to.name)} &lt;${esc(mail.to.email)}&gt;</dd>
+<dt>Subject</dt><dd>${esc(mail.subject)}</dd>
+<dt>Received</dt><dd>${time(mail.at)}</dd></dl>
+<p>Hello ${esc(mail.to.name)}, please confirm your sign-up: ${webLink(mail.confirmUrl)}</p>
+<p class="muted">Valid until ${esc(mail.expiresAt)}. The link opens a page with a button; only the
+button confirms.</p>
+</article>`,
+    )
+    .join('\n')
+  return layout(
+    'E-mail outbox',
+    `<h1>E-mail outbox</h1>
+<p class="muted">The e-mails the Worker asked your mail system to send: each
+<code>member.confirmation_requested</code> event, delivered as a signed webhook. Events leave the
+Worker's outbox when the cron runs (every minute under <code>npm run dev</code>).</p>
+<form method="post" action="/cron"><button>Run the cron now</button></form>
+${list || '<p>No e-mails yet. Sign up with an e-mail address, then run the cron.</p>'}
+<p class="muted">Worker: ${esc(workerUrl)}</p>`,
+    '<meta http-equiv="refresh" content="5">',
+  )
+}

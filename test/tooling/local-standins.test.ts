@@ -1,0 +1,212 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort, toolEnv } from '../support/worker-server'
+
+/**
+ * Day one with nothing but `npm run dev`: a double opt-in sign-up is confirmed by WhatsApp on the
+ * local phone page, and by e-mail through the local outbox, on a port that is not the default.
+ */
+const root = path.resolve(import.meta.dirname, '../..')
+const checkout = mkdtempSync(path.join(tmpdir(), 'standins-checkout-'))
+/** The owner token of .dev.vars.example, which `npm run dev` copies to .dev.vars. */
+const OWNER_TOKEN = 'dev-owner-token-change-me-0123456789'
+let dev: ChildProcess
+let output = ''
+let base: string
+let standIns: string
+
+beforeAll(async () => {
+  for (const entry of [
+    'package.json',
+    'tsconfig.json',
+    'wrangler.toml',
+    '.dev.vars.example',
+    'src',
+    'migrations',
+    'scripts',
+  ])
+    cpSync(path.join(root, entry), path.join(checkout, entry), { recursive: true })
+  symlinkSync(path.join(root, 'node_modules'), path.join(checkout, 'node_modules'), 'dir')
+  const port = await freePort()
+  base = `http://localhost:${port}`
+  // A newcomer's shell: nothing configured. No demo data, which this test does not need.
+  const env: Record<string, string | undefined> = { ...toolEnv, SEED: '0' }
+  for (const name of Object.keys(env)) {
+    if (/^(PUBLIC_BASE_URL|WHATSAPP_|DELIVERY_WEBHOOK_URL|STAND_INS|CRON$)/.test(name))
+      delete env[name]
+  }
+  dev = spawn('node', ['scripts/dev.mjs', '--port', String(port)], {
+    cwd: checkout,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  dev.stdout!.on('data', (chunk) => (output += chunk))
+  dev.stderr!.on('data', (chunk) => (output += chunk))
+  const deadline = Date.now() + 90_000
+  while (!output.includes('Fire the cron')) {
+    if (dev.exitCode !== null) throw new Error(`npm run dev stopped:\n${output}`)
+    if (Date.now() > deadline) throw new Error(`npm run dev not ready in 90 s:\n${output}`)
+    await sleep(200)
+  }
+  standIns = /Phone \(WhatsApp\) (http:\/\/127\.0\.0\.1:\d+)\/phone/.exec(output)?.[1] ?? ''
+}, 120_000)
+
+afterAll(async () => {
+  if (dev?.exitCode === null) {
+    const exited = new Promise((resolve) => dev.once('exit', resolve))
+    process.kill(-dev.pid!, 'SIGINT')
+    await Promise.race([exited, sleep(5000)])
+    if (dev.exitCode === null) process.kill(-dev.pid!, 'SIGKILL')
+  }
+  rmSync(checkout, { recursive: true, force: true })
+})
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Retries `check` until it holds, for what happens after an answer (queues, the cron). */
+async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return await check()
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await sleep(250)
+    }
+  }
+}
+
+async function api(method: string, pathname: string, body?: unknown): Promise<any> {
+  const response = await fetch(`${base}${pathname}`, {
+    method,
+    headers: { authorization: `Bearer ${OWNER_TOKEN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  expect(response.status, `${method} ${pathname}`).toBeLessThan(300)
+  return response.json()
+}
+
+/** A new community, double opt-in as every new one is, and a link to join it. */
+async function newCommunity(name: string): Promise<{ community: any; invite: any }> {
+  const community = await api('POST', '/api/communities', {
+    name,
+    description: 'Made by the stand-ins test',
+    visibility: 'open',
+  })
+  expect(community.consent).toBe('double')
+  const invite = await api('POST', `/api/communities/${community.id}/invites`, {})
+  return { community, invite }
+}
+
+/** The JSON join, as a marketer's own site sends it. */
+async function join(code: string, body: Record<string, unknown>): Promise<any> {
+  const response = await fetch(`${base}/i/${code}/join`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ consent: true, ...body }),
+  })
+  expect(response.status).toBe(201)
+  return response.json()
+}
+
+const text = async (url: string, init?: RequestInit) => (await fetch(url, init)).text()
+
+describe('npm run dev, with its local stand-ins', () => {
+  it('starts them next to the Worker and says where they are', () => {
+    expect(standIns).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(output).toContain(`Phone (WhatsApp) ${standIns}/phone`)
+    expect(output).toContain(`E-mail outbox    ${standIns}/outbox`)
+    expect(output).not.toMatch(/E-mail outbox.*no events/)
+  })
+
+  it('confirms a sign-up by WhatsApp on the phone page, and the welcome reply arrives there', async () => {
+    const { invite } = await newCommunity('Stand-in Runners')
+    const phone = '+49 151 2345 6789'
+    const joined = await join(invite.code, { name: 'Ada', phone })
+    expect(joined.status).toBe('unconfirmed')
+    const { code, whatsappUrl } = joined.confirmation
+    // The status page's "Confirm in WhatsApp" opens the local phone, not wa.me.
+    expect(whatsappUrl).toMatch(new RegExp(`^${standIns}/phone/49300000000\\?text=`))
+    const status = `${joined.statusUrl}?lang=en`
+    const waiting = await text(status)
+    expect(waiting).toContain('Confirm in WhatsApp')
+    expect(waiting).toContain(`href="${standIns}/phone/49300000000?text=`)
+
+    // The phone page opens with the message filled in; sending it is what the page's form does.
+    const page = await text(whatsappUrl)
+    const prefilled = /<textarea[^>]*>([^<]*)<\/textarea>/.exec(page)?.[1] ?? ''
+    expect(prefilled).toContain(code)
+    const sent = await fetch(`${standIns}/phone/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ from: phone, text: prefilled }),
+      redirect: 'manual',
+    })
+    expect(sent.status).toBe(303)
+    expect(sent.headers.get('location')).toBe('/phone?number=4915123456789')
+
+    await eventually(async () => expect(await text(status)).toContain('<h1>You are in!</h1>'))
+    // The Worker's welcome went out through the Cloud API stand-in, and was read.
+    const chat = await eventually(async () => {
+      const messages = await (
+        await fetch(`${standIns}/phone/messages.json?number=4915123456789`)
+      ).json()
+      expect(messages).toContainEqual(
+        expect.objectContaining({ direction: 'in', worker: 200, text: prefilled }),
+      )
+      expect(messages).toContainEqual(
+        expect.objectContaining({
+          direction: 'out',
+          status: 'read',
+          text: expect.stringContaining('welcome to Stand-in Runners'),
+        }),
+      )
+      return messages
+    })
+    expect(chat).toHaveLength(2)
+    expect(await text(`${standIns}/phone?number=4915123456789`)).toContain(
+      'welcome to Stand-in Runners',
+    )
+  })
+
+  it('puts the confirmation e-mail in the outbox; its link confirms the sign-up', async () => {
+    const { invite } = await newCommunity('Stand-in Makers')
+    const email = `ada-${Date.now()}@example.com`
+    const joined = await join(invite.code, { name: 'Ada', email })
+    expect(joined.confirmation.emailSent).toBe(true)
+    const status = `${joined.statusUrl}?lang=en`
+    expect(await text(status)).toContain('We have sent you an e-mail with a confirmation link.')
+
+    // Events leave the Worker with the cron: the outbox page's button fires it.
+    const cron = await fetch(`${standIns}/cron`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    })
+    expect(await cron.json()).toEqual({ worker: 200 })
+    const mail = await eventually(async () => {
+      const mails = (await (await fetch(`${standIns}/outbox.json`)).json()) as Array<{
+        to: { name: string; email: string }
+        confirmUrl: string
+      }>
+      const found = mails.find((candidate) => candidate.to.email === email)
+      expect(found).toBeDefined()
+      return found!
+    })
+    expect(mail.to.name).toBe('Ada')
+    expect(mail.confirmUrl.startsWith(`${base}/confirm/`)).toBe(true)
+    expect(await text(`${standIns}/outbox`)).toContain(`<a href="${mail.confirmUrl}">`)
+
+    // Opening the link shows a button; the button confirms.
+    expect(await text(`${mail.confirmUrl}?lang=en`)).toContain('Yes, confirm')
+    const confirmed = await text(`${mail.confirmUrl}?lang=en`, {
+      method: 'POST',
+      headers: { origin: base },
+    })
+    expect(confirmed).toContain('Thank you, you have confirmed')
+    expect(await text(status)).toContain('<h1>You are in!</h1>')
+  })
+})
