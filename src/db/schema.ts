@@ -96,6 +96,8 @@ export const communities = sqliteTable(
     maxGroups: integer('max_groups').notNull().default(50),
     // Existing communities were migrated to `single`; new ones ask for a double opt-in.
     consent: text('consent', { enum: CONSENT_MODES }).notNull().default('double'),
+    // The IANA zone its public pages tell times in, and its announcements' default.
+    timeZone: text('time_zone').notNull().default('Europe/Berlin'),
     createdAt: timestamp('created_at').notNull(),
     updatedAt: timestamp('updated_at').notNull(),
   },

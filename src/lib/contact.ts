@@ -1,8 +1,12 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/min'
+// Full metadata: `isValid()` checks a number's digits against its country's numbering plan, so
+// "12345" or "+49 123" is refused instead of passing on length alone as with `/min`. It costs
+// about 20 KiB more of the gzipped Worker (391 -> 411 KiB, measured with `wrangler deploy
+// --dry-run`); `/mobile` would cost 5 KiB but refuses landlines, which can carry WhatsApp too.
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 
 /**
- * A phone number in E.164 (`+4915112345678`), or null when it is not a valid number. Numbers
- * without a country code are read as German, the product's first market.
+ * A phone number in E.164 (`+4915112345678`), or null when it is not a number its country
+ * hands out. Numbers without a country code are read as German, the product's first market.
  */
 export function normalisePhone(input: string): string | null {
   const parsed = parsePhoneNumberFromString(input.trim(), 'DE')

@@ -1,3 +1,5 @@
+import type { Lang } from './i18n'
+
 /** The UTC calendar day of a moment, as `YYYY-MM-DD`: the unit of daily rollups and salts. */
 export function utcDay(at: Date): string {
   return at.toISOString().slice(0, 10)
@@ -7,4 +9,42 @@ export function addDays(day: string, days: number): string {
   const date = new Date(`${day}T00:00:00.000Z`)
   date.setUTCDate(date.getUTCDate() + days)
   return utcDay(date)
+}
+
+/** Where the product started: the time zone of a community that names none, and of the demo. */
+export const DEFAULT_TIME_ZONE = 'Europe/Berlin'
+
+let knownZones: string[] | undefined
+
+/**
+ * Every IANA time zone the runtime knows (workerd's ICU, as browsers'), `first` at the top, for
+ * a picker. A zone the list lacks (an old alias stored earlier) is still offered first.
+ */
+export function timeZoneChoices(first: string): string[] {
+  knownZones ??= [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC'])].sort()
+  return [first, ...knownZones.filter((zone) => zone !== first)]
+}
+
+/**
+ * A moment as the reader's language writes it ("01.07.2030, 18:30"), on the wall clock of
+ * `timeZone`; with `zone`, that zone's short name after it ("MESZ", "CEST", "GMT-4"), for pages
+ * read by people who may live elsewhere.
+ */
+export function formatMoment(
+  lang: Lang,
+  at: Date,
+  timeZone: string,
+  options: { zone?: boolean } = {},
+): string {
+  const locale = lang === 'de' ? 'de-DE' : 'en-GB'
+  const moment = new Intl.DateTimeFormat(locale, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone,
+  }).format(at)
+  if (!options.zone) return moment
+  const zone = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' })
+    .formatToParts(at)
+    .find((part) => part.type === 'timeZoneName')?.value
+  return zone ? `${moment} ${zone}` : moment
 }

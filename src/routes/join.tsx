@@ -5,6 +5,7 @@ import type { AppEnv } from '../env'
 import { signingSecret } from '../lib/config'
 import { constantTimeEqual, randomBase64Url } from '../lib/crypto'
 import { ApiError, fieldErrors } from '../lib/errors'
+import { fieldMessages, type FieldMessages } from '../lib/field-errors'
 import { inviteGoneText, MESSAGES, pickLanguage, type Lang } from '../lib/i18n'
 import { readForm } from '../lib/forms'
 import { signToken, verifyToken } from '../lib/signing'
@@ -151,7 +152,7 @@ joinApp.post('/i/:code/join', async (c) => {
     const cookie = getCookie(c, CSRF_COOKIE)
     const sent = typeof form.csrf === 'string' ? form.csrf : ''
     if (!cookie || !(await constantTimeEqual(cookie, sent))) {
-      throw new ApiError('csrf_failed', 'This form has expired. Please open the link again.')
+      throw new ApiError('csrf_failed', MESSAGES[lang].formExpiredText)
     }
     if (typeof form.website === 'string' && form.website !== '') {
       // A bot filled the hidden field: thank it and store nothing.
@@ -165,8 +166,16 @@ joinApp.post('/i/:code/join', async (c) => {
   const parsed = JoinBodySchema.safeParse(raw)
   const community = await getCommunityOrThrow(c.var.db, invite.communityId)
   const questions = community.visibility === 'closed' ? community.joinQuestions : []
-  /** The form again, with what the person typed, a message and, when asked for, the challenge. */
-  const formAgain = (error: string, status: 400 | 403, challenge: boolean) =>
+  /**
+   * The form again, with what the person typed (the consent tick too), a message above it and
+   * next to each refused field, and, when asked for, the challenge.
+   */
+  const formAgain = (
+    error: string,
+    status: 400 | 403,
+    challenge: boolean,
+    errors: FieldMessages = {},
+  ) =>
     c.html(
       <JoinFormPage
         lang={lang}
@@ -175,8 +184,9 @@ joinApp.post('/i/:code/join', async (c) => {
         action={`/i/${invite.code}/join?lang=${lang}`}
         csrfToken={getCookie(c, CSRF_COOKIE) ?? ''}
         turnstileSiteKey={challenge ? config.TURNSTILE_SITE_KEY : undefined}
-        values={raw as { name?: string; phone?: string; email?: string; answers?: string[] }}
+        values={raw as ReturnType<typeof formToJoinBody>}
         error={error}
+        errors={errors}
       />,
       status,
     )
@@ -185,12 +195,18 @@ joinApp.post('/i/:code/join', async (c) => {
     !!config.TURNSTILE_SECRET && (raw as { turnstileToken?: unknown })?.turnstileToken !== undefined
   const answersMissing = parsed.success && parsed.data.answers.length < questions.length
   if (!parsed.success || answersMissing) {
-    const errors = parsed.success
-      ? [{ path: 'answers', message: 'Please answer every question' }]
-      : fieldErrors(parsed.error.issues)
-    if (wantsJson)
+    if (wantsJson) {
+      const errors = parsed.success
+        ? [{ path: 'answers', message: 'Please answer every question' }]
+        : fieldErrors(parsed.error.issues)
       throw new ApiError('validation_failed', 'Some fields are missing or invalid.', { errors })
-    return formAgain(errors.map((error) => error.message).join(' · '), 400, challenged)
+    }
+    return formAgain(
+      MESSAGES[lang].formProblems,
+      400,
+      challenged,
+      joinFormMessages(lang, raw as ReturnType<typeof formToJoinBody>, questions.length, parsed),
+    )
   }
   const body = parsed.data
 
@@ -278,6 +294,33 @@ joinApp.post('/i/:code/join', async (c) => {
   if (wantsJson) return c.json(await joinAnswer(c, outcome), 201)
   return c.redirect(`/s/${outcome.statusToken}?lang=${lang}`, 303)
 })
+
+/**
+ * What is wrong with a sent join form, next to each field in the reader's language. zod leaves
+ * the whole-form rule (a phone or an e-mail) unchecked while a field fails, and knows nothing
+ * of the community's questions: those two are checked on what was sent, so every problem is
+ * named at once.
+ */
+function joinFormMessages(
+  lang: Lang,
+  sent: ReturnType<typeof formToJoinBody>,
+  questionCount: number,
+  parsed: ReturnType<typeof JoinBodySchema.safeParse>,
+): FieldMessages {
+  const words = MESSAGES[lang].fieldProblems
+  const messages = parsed.success
+    ? {}
+    : fieldMessages(lang, parsed.error.issues, {
+        'name:too_small': words.nameMissing,
+        'answers:too_small': words.answerMissing,
+        consent: words.consentMissing,
+      })
+  if (!sent.phone?.trim() && !sent.email?.trim()) messages.phone ??= words.contactMissing
+  for (let i = 0; i < questionCount; i++) {
+    if (!sent.answers[i]?.trim()) messages[`answers.${i}`] ??= words.answerMissing
+  }
+  return messages
+}
 
 /**
  * The JSON answer to a join: every sign-up gets one of the same shape, with a status link of

@@ -10,25 +10,13 @@ import {
 } from '../db/schema'
 import { isStalled, noDeliveries, shownStatus } from '../services/announcements'
 import { idPattern } from '../lib/ids'
-import { TimestampSchema, userText } from './common'
+import { TimestampSchema, TimeZoneSchema, userText } from './common'
 
 const FutureTime = z.iso
   .datetime({ offset: true })
   .refine((value) => Date.parse(value) > Date.now() - 60_000, 'Must be in the future')
   .transform((value) => new Date(value))
   .openapi({ type: 'string', format: 'date-time' })
-
-export const TimeZoneSchema = z
-  .string()
-  .max(64)
-  .refine((zone) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: zone })
-      return true
-    } catch {
-      return false
-    }
-  }, 'Not an IANA time zone, e.g. Europe/Berlin')
 
 export const RepeatSchema = z
   .strictObject({

@@ -40,3 +40,19 @@ export const SlugSchema = z
   .openapi({ example: 'berlin-runners' })
 
 export const TimestampSchema = z.iso.datetime().openapi({ example: '2026-11-24T09:00:00.000Z' })
+
+/** An IANA time zone name the runtime knows. The issue names its problem for the forms' words. */
+export const TimeZoneSchema = z
+  .string()
+  .max(64)
+  .refine(
+    (zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone })
+        return true
+      } catch {
+        return false
+      }
+    },
+    { message: 'Not an IANA time zone, e.g. Europe/Berlin', params: { problem: 'timeZone' } },
+  )

@@ -7,6 +7,7 @@ import {
   NameSchema,
   SlugSchema,
   TimestampSchema,
+  TimeZoneSchema,
   userText,
 } from './common'
 
@@ -35,6 +36,11 @@ export const CreateCommunitySchema = z
     consent: ConsentModeSchema.optional().describe(
       '`double` (the default): a sign-up counts only once the owner of the number or address confirms it; `single`: the form is enough',
     ),
+    timeZone: TimeZoneSchema.optional()
+      .openapi({ example: 'Europe/Berlin' })
+      .describe(
+        'IANA time zone its public pages tell times in, and the default for its announcements; Europe/Berlin when not given',
+      ),
   })
   .openapi('CreateCommunity')
 
@@ -53,6 +59,7 @@ export const CommunitySchema = z
     joinQuestions: z.array(z.string()),
     maxGroups: z.number().int(),
     consent: ConsentModeSchema,
+    timeZone: z.string().openapi({ example: 'Europe/Berlin' }),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
   })
@@ -69,6 +76,7 @@ export function serializeCommunity(community: Community): z.infer<typeof Communi
     joinQuestions: community.joinQuestions,
     maxGroups: community.maxGroups,
     consent: community.consent,
+    timeZone: community.timeZone,
     createdAt: community.createdAt.toISOString(),
     updatedAt: community.updatedAt.toISOString(),
   }

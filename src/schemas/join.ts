@@ -18,6 +18,7 @@ export const JoinBodySchema = z
         ctx.addIssue({
           code: 'custom',
           message: 'Not a valid phone number; include the country code, e.g. +49',
+          params: { problem: 'phone' },
         })
         return z.NEVER
       }
@@ -38,6 +39,7 @@ export const JoinBodySchema = z
   .refine((body) => body.phone !== null || body.email !== null, {
     message: 'Give a phone number or an e-mail address',
     path: ['phone'],
+    params: { problem: 'contactMissing' },
   })
   .openapi('JoinBody')
 

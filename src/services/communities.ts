@@ -13,6 +13,7 @@ import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT, MAX_GROUPS_PER_COMMUNITY } from '../lib/limits'
 import { toPage, type Page } from '../lib/pagination'
+import { DEFAULT_TIME_ZONE } from '../lib/time'
 import { SLUG_MAX_LENGTH, slugify } from '../lib/slug'
 import { isOwner, type Principal } from './access'
 
@@ -25,6 +26,7 @@ export interface CreateCommunityInput {
   joinQuestions?: string[]
   maxGroups?: number
   consent?: ConsentMode
+  timeZone?: string
 }
 
 export type UpdateCommunityInput = Partial<CreateCommunityInput>
@@ -55,6 +57,7 @@ export async function createCommunity(
     joinQuestions: input.joinQuestions ?? [],
     maxGroups: input.maxGroups ?? MAX_GROUPS_PER_COMMUNITY,
     consent: input.consent ?? 'double',
+    timeZone: input.timeZone ?? DEFAULT_TIME_ZONE,
     createdAt: now,
     updatedAt: now,
   }

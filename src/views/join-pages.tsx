@@ -1,5 +1,8 @@
 import type { Community, JoinRequest } from '../db/schema'
+import type { FieldMessages } from '../lib/field-errors'
 import { type Lang, type Messages, MESSAGES } from '../lib/i18n'
+import { formatMoment } from '../lib/time'
+import { FieldError, fieldAttributes, type FormState } from './form-fields'
 import { Layout, type PageProps, WithUserText } from './layout'
 
 export interface JoinFormProps extends PageProps {
@@ -8,8 +11,17 @@ export interface JoinFormProps extends PageProps {
   csrfToken: string
   turnstileSiteKey?: string
   /** What the person typed, when the form comes back with an error. */
-  values?: { name?: string; phone?: string; email?: string; answers?: string[] }
+  values?: {
+    name?: string
+    phone?: string
+    email?: string
+    answers?: string[]
+    consent?: boolean
+  }
+  /** Above the form: what to do about it as a whole. */
   error?: string
+  /** Next to each refused field (`answers.0` for the first answer), in the page's language. */
+  errors?: FieldMessages
 }
 
 /** The join form: plain HTML that works without JavaScript, with a honeypot for bots. */
@@ -22,9 +34,12 @@ export function JoinFormPage({
   turnstileSiteKey,
   values,
   error,
+  errors = {},
 }: JoinFormProps) {
   const t = MESSAGES[lang]
   const closed = community.visibility === 'closed'
+  // The field helpers take a form state; the values are rendered here, as the fields need them.
+  const form: FormState = { values: {}, errors }
   return (
     <Layout
       lang={lang}
@@ -61,16 +76,19 @@ export function JoinFormPage({
             maxlength={80}
             autocomplete="name"
             value={values?.name ?? ''}
+            {...fieldAttributes(form, 'name')}
           />
+          <FieldError form={form} field="name" />
           <label for="phone">{t.phoneLabel}</label>
           <input
             id="phone"
             name="phone"
             type="tel"
             autocomplete="tel"
-            aria-describedby="contact-hint"
             value={values?.phone ?? ''}
+            {...fieldAttributes(form, 'phone', { hint: 'contact-hint' })}
           />
+          <FieldError form={form} field="phone" />
           <p class="muted small" id="contact-hint">
             {t.phoneHint}. {t.contactHint}
           </p>
@@ -81,7 +99,9 @@ export function JoinFormPage({
             type="email"
             autocomplete="email"
             value={values?.email ?? ''}
+            {...fieldAttributes(form, 'email')}
           />
+          <FieldError form={form} field="email" />
           {closed && community.joinQuestions.length > 0 && (
             <>
               <h2>{t.questionsHeading}</h2>
@@ -90,9 +110,17 @@ export function JoinFormPage({
                   <label for={`answer-${i}`}>
                     <bdi>{question}</bdi>
                   </label>
-                  <textarea id={`answer-${i}`} name="answers" required maxlength={500} rows={2}>
+                  <textarea
+                    id={`answer-${i}`}
+                    name="answers"
+                    required
+                    maxlength={500}
+                    rows={2}
+                    {...fieldAttributes(form, `answers.${i}`)}
+                  >
                     {values?.answers?.[i] ?? ''}
                   </textarea>
+                  <FieldError form={form} field={`answers.${i}`} />
                 </>
               ))}
             </>
@@ -102,9 +130,17 @@ export function JoinFormPage({
             <input id="website" name="website" type="text" tabindex={-1} autocomplete="off" />
           </div>
           <label class="check">
-            <input type="checkbox" name="consent" value="yes" required />
+            <input
+              type="checkbox"
+              name="consent"
+              value="yes"
+              required
+              checked={values?.consent === true}
+              {...fieldAttributes(form, 'consent')}
+            />
             <span>{t.consentLabel}</span>
           </label>
+          <FieldError form={form} field="consent" />
           {turnstileSiteKey && <div class="cf-turnstile" data-sitekey={turnstileSiteKey} />}
           <button class="cta" type="submit">
             {closed ? t.submitRequest : t.submitJoin}
@@ -204,7 +240,9 @@ export function StatusPage(props: StatusPageProps) {
             {confirmation.expiresAt && (
               <p class="muted small">
                 {t.confirmUntil(
-                  confirmation.expiresAt.toISOString().slice(0, 16).replace('T', ' '),
+                  formatMoment(props.lang, confirmation.expiresAt, props.community.timeZone, {
+                    zone: true,
+                  }),
                 )}
               </p>
             )}

@@ -248,6 +248,8 @@ export interface components {
        * @enum {string}
        */
       consent: 'single' | 'double'
+      /** @example Europe/Berlin */
+      timeZone: string
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
@@ -330,6 +332,11 @@ export interface components {
        * @enum {string}
        */
       consent?: 'single' | 'double'
+      /**
+       * @description IANA time zone its public pages tell times in, and the default for its announcements; Europe/Berlin when not given
+       * @example Europe/Berlin
+       */
+      timeZone?: string
     }
     UpdateCommunity: {
       /** @example Berlin Runners */
@@ -356,6 +363,11 @@ export interface components {
        * @enum {string}
        */
       consent?: 'single' | 'double'
+      /**
+       * @description IANA time zone its public pages tell times in, and the default for its announcements; Europe/Berlin when not given
+       * @example Europe/Berlin
+       */
+      timeZone?: string
     }
     Token: {
       /** @example tok_01jd2k3m4n5p6q7r8s9t0vwxyz */

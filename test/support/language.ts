@@ -43,3 +43,17 @@ export const ENGLISH_ONLY = new Set(
 export function englishLeftIn(text: string): string[] {
   return [...new Set(wordsOf(text).filter((word) => ENGLISH_ONLY.has(word)))]
 }
+
+/**
+ * What a person reads on a page: its text and the attributes read aloud or shown, without
+ * scripts, styles, code, the people's own words (`<bdi>`) and parts marked as another language.
+ */
+export function readableText(html: string): string {
+  return html
+    .replace(/<(script|style|code|bdi)\b[^>]*>[\s\S]*?<\/\1>/g, ' ')
+    .replace(/<a\b[^>]*\blang="en"[^>]*>[\s\S]*?<\/a>/g, ' ')
+    .replace(/https?:\/\/[^\s<"]+/g, ' ')
+    .replace(/<[^>]*?\b(?:aria-label|alt|placeholder|title)="([^"]*)"[^>]*>/g, ' $1 ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&[a-z]+;|&#\d+;/g, ' ')
+}

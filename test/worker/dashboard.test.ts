@@ -191,12 +191,21 @@ describe('dashboard: approvals, members, announcements', () => {
   it('previews a repeat rule, schedules once in a time zone, and lists with send-now and cancel', async () => {
     const community = await createCommunity()
     const { cookie } = await signIn()
-    const preview = await page(
-      `/admin/communities/${community.id}/announcements?cron=0+9+*+*+1&timezone=Europe%2FBerlin`,
-      cookie,
-    )
+    const form = await page(`/admin/communities/${community.id}/announcements`, cookie)
+    const preview = await post(`/admin/communities/${community.id}/announcements`, cookie, {
+      _csrf: csrfOf(form.text),
+      intent: 'preview',
+      body: 'Draft kept',
+      cron: '0 9 * * 1',
+      timezone: 'Europe/Berlin',
+    })
+    expect(preview.status).toBe(200)
     expect(preview.text).toContain('Next runs')
     expect((preview.text.match(/<li>[^<]*09:00[^<]*<\/li>/g) ?? []).length).toBe(5)
+    expect(preview.text).toMatch(/<textarea id="body"[^>]*>Draft kept<\/textarea>/)
+    expect(
+      await query('select id from announcements where community_id = ?', community.id),
+    ).toEqual([])
 
     const csrf = csrfOf(preview.text)
     const scheduled = await post(`/admin/communities/${community.id}/announcements`, cookie, {
@@ -330,14 +339,18 @@ describe('dashboard: pending requests are visible from every page', () => {
 })
 
 describe('dashboard: bad input gets a clear answer, never a 500', () => {
-  it('refuses an unknown time zone and falls back for the preview', async () => {
+  it('refuses an unknown time zone, for the preview too', async () => {
     const community = await createCommunity()
     const { cookie } = await signIn()
-    const list = await page(
-      `/admin/communities/${community.id}/announcements?cron=0+9+*+*+1&timezone=Mars%2FOlympus`,
-      cookie,
-    )
-    expect(list.status).toBe(200)
+    const list = await page(`/admin/communities/${community.id}/announcements`, cookie)
+    const preview = await post(`/admin/communities/${community.id}/announcements`, cookie, {
+      _csrf: csrfOf(list.text),
+      intent: 'preview',
+      cron: '0 9 * * 1',
+      timezone: 'Mars/Olympus',
+    })
+    expect(preview.status).toBe(400)
+    expect(preview.text).toContain('This time zone is unknown.')
     const refused = await post(`/admin/communities/${community.id}/announcements`, cookie, {
       _csrf: csrfOf(list.text),
       body: 'Hello',
@@ -345,7 +358,7 @@ describe('dashboard: bad input gets a clear answer, never a 500', () => {
       timezone: 'Europe/Berln',
     })
     expect(refused.status).toBe(400)
-    expect(refused.text).toContain('timezone')
+    expect(refused.text).toMatch(/<p id="timezone-error" class="err">This time zone is unknown/)
   })
 
   it('converts a wall-clock time to UTC correctly on the night the clocks go back', async () => {

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
-import { signIn } from './dashboard-helpers'
+import { csrfOf, post, signIn } from './dashboard-helpers'
 import { DASHBOARD_WORDS, MESSAGES } from '../../src/lib/i18n'
-import { englishLeftIn, strings } from '../support/language'
+import { englishLeftIn, readableText, strings } from '../support/language'
 
 /**
  * Every HTML page the Worker serves, public and dashboard, in both languages: each starts with
@@ -19,6 +19,17 @@ interface Page {
 
 let pages: Page[]
 let cookie: string
+/** Every form people and admins send, filled in wrongly: it must come back in German. */
+let refusedForms: Array<{
+  /** Where the form is, and where it is sent (`?lang=de` on both, as the German pages do). */
+  page: string
+  action: string
+  fields: Record<string, string | string[]>
+  /** What the person typed, to be found again in the form sent back. */
+  kept: string[]
+  /** The join form's token is a cookie of its own. */
+  join?: boolean
+}>
 
 beforeAll(async () => {
   const open = await createCommunity({ name: 'Laufgruppe Kiez', visibility: 'open' })
@@ -51,6 +62,64 @@ beforeAll(async () => {
   })
   expect(hook.status, hook.text).toBe(201)
   cookie = (await signIn()).cookie
+  refusedForms = [
+    {
+      page: `/i/${closedInvite.code}/join?lang=de`,
+      action: `/i/${closedInvite.code}/join?lang=de`,
+      fields: { name: 'Paula', phone: '12345', email: 'paula@', answers: [''], consent: 'yes' },
+      kept: ['value="Paula"', 'value="12345"', 'value="paula@"', 'checked=""'],
+      join: true,
+    },
+    {
+      page: '/admin?lang=de',
+      action: '/admin/communities?lang=de',
+      fields: {
+        name: '',
+        description: 'Nur ein Zweck',
+        visibility: 'sometimes',
+        photoUrl: 'ftp://bild',
+        joinQuestions: 'Warum?',
+        timeZone: 'Mars/Olympus',
+      },
+      kept: ['>Nur ein Zweck</textarea>', '>Warum?</textarea>', 'value="ftp://bild"'],
+    },
+    {
+      page: `/admin/communities/${closed.id}/settings?lang=de`,
+      action: `/admin/communities/${closed.id}/settings?lang=de`,
+      fields: { name: 'x'.repeat(101), description: 'Neuer Zweck', visibility: 'closed' },
+      kept: ['>Neuer Zweck</textarea>'],
+    },
+    {
+      page: `/admin/communities/${open.id}?lang=de`,
+      action: `/admin/communities/${open.id}/links?lang=de`,
+      fields: { label: 'Plakat', maxUses: '0', groupId: 'grp_nope', code: 'a b' },
+      kept: ['value="Plakat"', 'value="a b"'],
+    },
+    {
+      page: `/admin/communities/${closed.id}/announcements?lang=de`,
+      action: `/admin/communities/${closed.id}/announcements?lang=de`,
+      fields: { body: 'Entwurf', sendAt: '2020-01-01T10:00', audience: 'grp_nope' },
+      kept: ['>Entwurf</textarea>', 'value="2020-01-01T10:00"'],
+    },
+    {
+      page: `/admin/communities/${closed.id}/announcements?lang=de`,
+      action: `/admin/communities/${closed.id}/announcements?lang=de`,
+      fields: { body: '', cron: '99 99 * * *', timezone: 'Mars/Olympus' },
+      kept: ['value="99 99 * * *"'],
+    },
+    {
+      page: `/admin/communities/${closed.id}/announcements?lang=de`,
+      action: `/admin/communities/${closed.id}/announcements?lang=de`,
+      fields: { intent: 'preview', body: 'Nur ansehen', cron: 'jeden Tag' },
+      kept: ['>Nur ansehen</textarea>', 'value="jeden Tag"'],
+    },
+    {
+      page: '/admin/webhooks?lang=de',
+      action: '/admin/webhooks?lang=de',
+      fields: { url: 'nicht-https' },
+      kept: ['value="nicht-https"'],
+    },
+  ]
 
   pages = [
     { path: `/i/${openInvite.code}` },
@@ -103,20 +172,6 @@ describe('every HTML page', () => {
   })
 })
 
-/**
- * What a person reads on a page: its text and the attributes read aloud or shown, without
- * scripts, styles, code, the people's own words (`<bdi>`) and parts marked as another language.
- */
-function readableText(html: string): string {
-  return html
-    .replace(/<(script|style|code|bdi)\b[^>]*>[\s\S]*?<\/\1>/g, ' ')
-    .replace(/<a\b[^>]*\blang="en"[^>]*>[\s\S]*?<\/a>/g, ' ')
-    .replace(/https?:\/\/[^\s<"]+/g, ' ')
-    .replace(/<[^>]*?\b(?:aria-label|alt|placeholder|title)="([^"]*)"[^>]*>/g, ' $1 ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&[a-z]+;|&#\d+;/g, ' ')
-}
-
 describe('every page in both languages', () => {
   it('has every dashboard and page string in German and English', () => {
     for (const [de, en] of [
@@ -142,6 +197,44 @@ describe('every page in both languages', () => {
       expect(text, page.path).not.toMatch(/\bundefined\b|\bnull\b|\[object Object\]/)
       const found = englishLeftIn(text)
       if (found.length > 0) leftovers.push(`${page.path}: ${found.join(', ')}`)
+    }
+    expect(leftovers).toEqual([])
+  })
+
+  it('leaves no English on a German form sent back with errors, and keeps what was typed', async () => {
+    const leftovers: string[] = []
+    for (const form of refusedForms) {
+      const opened = await call('GET', form.page, {
+        token: null,
+        headers: { accept: 'text/html', ...(form.join ? {} : { cookie }) },
+      })
+      const body = new URLSearchParams(
+        form.join
+          ? { csrf: /name="csrf" value="([^"]+)"/.exec(opened.text)![1]! }
+          : { _csrf: csrfOf(opened.text) },
+      )
+      for (const [key, value] of Object.entries(form.fields))
+        for (const v of [value].flat()) body.append(key, v)
+      const sent = form.join
+        ? await call('POST', form.action, {
+            token: null,
+            rawBody: body.toString(),
+            headers: {
+              accept: 'text/html',
+              'content-type': 'application/x-www-form-urlencoded',
+              cookie: opened.headers.get('set-cookie')!.split(';')[0]!,
+            },
+          })
+        : await post(form.action, cookie, Object.fromEntries(body), { 'accept-language': 'en' })
+      const where = `${form.action} ${JSON.stringify(form.fields)}`
+      expect(sent.status, `${where}: ${sent.text.slice(0, 300)}`).toBe(400)
+      expect(sent.text, where).toContain('<html lang="de">')
+      expect(sent.text, where).toMatch(/<p id="[\w.]+-error" class="err">/)
+      for (const typed of form.kept) expect(sent.text, where).toContain(typed)
+      const text = readableText(sent.text)
+      expect(text, where).not.toMatch(/\bundefined\b|\bnull\b|\[object Object\]/)
+      const found = englishLeftIn(text)
+      if (found.length > 0) leftovers.push(`${where}: ${found.join(', ')}`)
     }
     expect(leftovers).toEqual([])
   })

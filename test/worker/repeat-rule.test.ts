@@ -48,10 +48,19 @@ describe('the repeat-rule picker', () => {
   it('shows the next runs of the rule picked, in the chosen time zone and language', async () => {
     const community = await createCommunity()
     const { cookie } = await signIn()
-    const preview = await page(
-      `/admin/communities/${community.id}/announcements?repeat=weekly&weekdays=1&weekdays=3&time=07:30&timezone=Europe%2FBerlin`,
-      cookie,
-    )
+    const form = await page(`/admin/communities/${community.id}/announcements`, cookie)
+    const showNext = (fields: Record<string, string | string[]>, path = '') =>
+      post(`/admin/communities/${community.id}/announcements${path}`, cookie, {
+        _csrf: csrfOf(form.text),
+        intent: 'preview',
+        ...fields,
+      })
+    const preview = await showNext({
+      repeat: 'weekly',
+      weekdays: ['1', '3'],
+      time: '07:30',
+      timezone: 'Europe/Berlin',
+    })
     const runs = [...preview.text.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]!)
     expect(runs).toHaveLength(5)
     for (const run of runs) expect(run).toMatch(/07:30$/)
@@ -59,10 +68,7 @@ describe('the repeat-rule picker', () => {
     expect(preview.text).toContain('<input type="radio" name="repeat" value="weekly" checked=""/>')
     expect(preview.text).toContain('<input type="checkbox" name="weekdays" value="3" checked=""/>')
 
-    const german = await page(
-      `/admin/communities/${community.id}/announcements?repeat=monthly&monthDay=1&time=09:00&lang=de`,
-      cookie,
-    )
+    const german = await showNext({ repeat: 'monthly', monthDay: '1', time: '09:00' }, '?lang=de')
     expect(german.text).toContain('Monatlich')
     expect(german.text).toMatch(/value="1"\/> Mo\.?<\/label>/) // weekday names in German
     const dates = [...german.text.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]!)

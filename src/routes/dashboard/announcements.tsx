@@ -1,9 +1,10 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
-import { ApiError, fieldErrors } from '../../lib/errors'
+import type { FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { idPattern } from '../../lib/ids'
+import { formatMoment } from '../../lib/time'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can } from '../../services/access'
 import {
@@ -15,83 +16,47 @@ import {
   isStalled,
   isUnfinished,
   listAnnouncements,
-  previewRuns,
   sendAnnouncementNow,
   shownStatus,
 } from '../../services/announcements'
 import { resumeRun, stopRun } from '../../services/delivery/runs'
 import { getCommunityOrThrow } from '../../services/communities'
 import { listGroups } from '../../services/groups'
-import { AnnouncementBodySchema, TimeZoneSchema } from '../../schemas/announcements'
 import { communityFor } from '../community-scope'
-import { Csrf, words, DiscussionGroupOptions } from '../../views/dashboard'
-import { CommunityId, lang, idOrThrow, formText, communityShell } from './page'
-import { cronOf, describeRule, formValues, pickerValues, RepeatPicker } from './repeat-rule'
+import { Csrf, words } from '../../views/dashboard'
+import { CommunityId, lang, idOrThrow, formText, communityShell, inLanguage } from './page'
+import { describeRule } from './repeat-rule'
+import {
+  ComposeForm,
+  composedAnnouncement,
+  ScheduledNotice,
+  sentCompose,
+  serviceRefusal,
+  withPreview,
+  type ComposeState,
+} from './announcement-form'
 import { formatNumber } from '../../lib/i18n'
+
+const AnnouncementId = z.string().regex(idPattern('ann'))
 
 /** Announcements: compose, schedule once or on a repeat rule, send now, cancel. */
 export const announcementsApp = new Hono<AppEnv>()
 
-const AnnouncementForm = z
-  .object({
-    body: AnnouncementBodySchema,
-    audience: z.string().optional(),
-    sendAt: z.string().optional(),
-    timezone: TimeZoneSchema.optional(),
-    cron: z.string().trim().max(100).optional(),
-  })
-  .transform((form, ctx) => {
-    const timezone = form.timezone || 'Europe/Berlin'
-    if (form.cron)
-      return {
-        body: form.body,
-        audience: form.audience,
-        repeat: { cron: form.cron, timezone },
-        sendAt: null,
-      }
-    const local = form.sendAt ? new Date(`${form.sendAt}:00Z`) : null
-    if (!local || Number.isNaN(local.getTime())) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'Give a date and time, or a repeat rule',
-        path: ['sendAt'],
-      })
-      return z.NEVER
-    }
-    // The form's date-time is wall-clock time in the chosen zone; find the UTC instant for it.
-    // Twice: the offset at the guessed instant, not at the wall-clock time read as UTC, is the
-    // one that holds around a change of clocks.
-    const guess = new Date(local.getTime() - zoneOffsetMinutes(timezone, local) * 60_000)
-    const sendAt = new Date(local.getTime() - zoneOffsetMinutes(timezone, guess) * 60_000)
-    return { body: form.body, audience: form.audience, repeat: null, sendAt }
-  })
+announcementsApp.get('/admin/communities/:id/announcements', (c) =>
+  announcementsPage(c, idOrThrow(CommunityId, c.req.param('id'))),
+)
 
-/** How far a time zone is ahead of UTC at a moment, in minutes. */
-function zoneOffsetMinutes(timeZone: string, at: Date): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  })
-    .formatToParts(at)
-    .reduce<Record<string, string>>((all, part) => ({ ...all, [part.type]: part.value }), {})
-  const asUtc = Date.UTC(
-    Number(parts.year),
-    Number(parts.month) - 1,
-    Number(parts.day),
-    Number(parts.hour),
-    Number(parts.minute),
-  )
-  return Math.round((asUtc - at.getTime()) / 60_000)
-}
-
-announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
+/**
+ * A community's announcements: the compose form, empty or as it was sent (refused, or asked
+ * for its next dates) with `sent`, what was just scheduled, and the list.
+ */
+async function announcementsPage(
+  c: Context<AppEnv>,
+  id: string,
+  sent?: ComposeState,
+  status?: 200 | 400,
+) {
   const t = words(lang(c))
-  const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCan(c.var.principal, 'announcements.read', { communityId: id })
   const manage = can(c.var.principal, 'announcements.manage', { communityId: id })
   const community = await getCommunityOrThrow(c.var.db, id)
@@ -102,90 +67,38 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
   const summaries = await Promise.all(
     page.data.map((announcement) => deliverySummary(c.var.db, announcement.id)),
   )
-  const picker = pickerValues((key) =>
-    key === 'weekdays' ? c.req.queries('weekdays') : c.req.query(key),
-  )
-  const cron = cronOf(picker)
-  const timezone = TimeZoneSchema.catch('Europe/Berlin').parse(
-    c.req.query('timezone') || 'Europe/Berlin',
-  )
-  let preview: Date[] | string = []
-  if (cron) {
-    try {
-      preview = previewRuns({ cron, timezone }, new Date(), 5)
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error
-      preview = t.invalidRule
-    }
-  }
+  // Only an id from the redirect's query: the notice's words come from the stored announcement.
+  const scheduledId = AnnouncementId.safeParse(c.req.query('scheduled')).data
+  const scheduled = scheduledId
+    ? await getAnnouncementOrThrow(c.var.db, scheduledId).catch(() => null)
+    : null
   const csrf = await csrfTokenFor(c)
   const now = new Date()
-  const when = (date: Date | null) =>
-    date
-      ? new Intl.DateTimeFormat(lang(c) === 'de' ? 'de-DE' : 'en-GB', {
-          dateStyle: 'medium',
-          timeStyle: 'short',
-          timeZone: timezone,
-        }).format(date)
-      : '–'
+  const when = (date: Date | null) => (date ? formatMoment(lang(c), date, community.timeZone) : '–')
   return communityShell(
     c,
     community,
     '/announcements',
     `${community.name}: ${t.announcements}`,
     <>
+      {scheduled?.communityId === id && (
+        <ScheduledNotice
+          lang={lang(c)}
+          announcement={scheduled}
+          communityZone={community.timeZone}
+        />
+      )}
       {manage && (
         <section>
           <h2>{t.compose}</h2>
-          <form method="post" action={`/admin/communities/${id}/announcements`}>
-            <Csrf token={csrf} />
-            <label for="body">{t.text}</label>
-            <textarea id="body" name="body" rows={4} maxlength={4096} required />
-            <div class="grid">
-              <div>
-                <label for="audience">{t.audience}</label>
-                <select id="audience" name="audience">
-                  <option value="announcement">{t.everyone}</option>
-                  <DiscussionGroupOptions groups={groups.data} />
-                </select>
-              </div>
-              <div>
-                <label for="sendAt">{t.once}</label>
-                <input id="sendAt" name="sendAt" type="datetime-local" />
-              </div>
-              <div>
-                <label for="timezone">{t.timezone}</label>
-                <input id="timezone" name="timezone" value={timezone} />
-              </div>
-            </div>
-            <RepeatPicker lang={lang(c)} values={picker} />
-            <p>
-              <button type="submit">{t.schedule}</button>{' '}
-              <button
-                type="submit"
-                class="secondary"
-                formmethod="get"
-                formaction={`/admin/communities/${id}/announcements`}
-                formnovalidate
-              >
-                {t.preview}
-              </button>
-            </p>
-            {typeof preview === 'string' ? (
-              <p class="err">{preview}</p>
-            ) : (
-              preview.length > 0 && (
-                <div>
-                  <b>{t.nextRuns}</b>
-                  <ul>
-                    {preview.map((run) => (
-                      <li>{when(run)}</li>
-                    ))}
-                  </ul>
-                </div>
-              )
-            )}
-          </form>
+          <ComposeForm
+            lang={lang(c)}
+            action={inLanguage(c, `/admin/communities/${id}/announcements`)}
+            csrf={csrf}
+            groups={groups.data}
+            communityZone={community.timeZone}
+            sent={sent}
+          />
         </section>
       )}
       <section>
@@ -333,45 +246,39 @@ announcementsApp.get('/admin/communities/:id/announcements', async (c) => {
         </table>
       </section>
     </>,
+    status,
   )
-})
+}
 
+/**
+ * Schedules what the compose form describes, then says so on the list; or, for "Show next
+ * dates" or a refusal, shows the form again as it was sent.
+ */
 announcementsApp.post('/admin/communities/:id/announcements', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  await communityFor(c, id, 'announcements.manage')
+  const community = await communityFor(c, id, 'announcements.manage')
   const form = await readForm(c)
-  const parsed = AnnouncementForm.safeParse({
-    ...Object.fromEntries(
-      ['body', 'audience', 'sendAt', 'timezone'].map((key) => [key, formText(form, key)]),
-    ),
-    cron: cronOf(pickerValues((key) => formValues(form, key))),
-  })
-  if (!parsed.success) {
-    throw new ApiError(
-      'validation_failed',
-      fieldErrors(parsed.error.issues)
-        .map((e) => `${e.path}: ${e.message}`)
-        .join('; '),
-    )
+  const sent = sentCompose(form)
+  const now = new Date()
+  if (formText(form, 'intent') === 'preview') {
+    const shown = withPreview(lang(c), sent, community.timeZone, now)
+    return announcementsPage(c, id, shown, Object.keys(shown.form.errors).length > 0 ? 400 : 200)
   }
-  const { body, audience, repeat, sendAt } = parsed.data
-  if (sendAt && sendAt.getTime() < Date.now() - 60_000)
-    throw new ApiError('validation_failed', 'The time is in the past.')
-  await createAnnouncement(
-    c.var.db,
-    id,
-    {
-      body,
-      groupIds:
-        audience && audience !== 'announcement'
-          ? [idOrThrow(z.string().regex(idPattern('grp')), audience)]
-          : null,
-      sendAt,
-      repeat,
-    },
-    new Date(),
-  )
-  return c.redirect(`/admin/communities/${id}/announcements`, 303)
+  const refused = (errors: FieldMessages) =>
+    announcementsPage(c, id, { ...sent, form: { ...sent.form, errors } }, 400)
+  const composed = composedAnnouncement(lang(c), sent, community.timeZone, now)
+  if ('errors' in composed) return refused(composed.errors)
+  try {
+    const announcement = await createAnnouncement(c.var.db, id, composed.input, now)
+    return c.redirect(
+      inLanguage(c, `/admin/communities/${id}/announcements?scheduled=${announcement.id}`),
+      303,
+    )
+  } catch (error) {
+    const errors = serviceRefusal(lang(c), error)
+    if (errors) return refused(errors)
+    throw error
+  }
 })
 
 const ACTIONS = {

@@ -1,11 +1,14 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
+import { ApiError } from '../../lib/errors'
+import { fieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
+import { MESSAGES, type Lang } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can } from '../../services/access'
-import { createCommunity, getCommunityOrThrow, updateCommunity } from '../../services/communities'
+import { getCommunityOrThrow, updateCommunity } from '../../services/communities'
 import { listGroups } from '../../services/groups'
 import {
   demoteToGroupAdmin,
@@ -15,61 +18,138 @@ import {
 import { CreateCommunitySchema, UpdateCommunitySchema } from '../../schemas/communities'
 import { assertAllowedUrls } from '../../lib/urls'
 import { type Community } from '../../db/schema'
+import { DEFAULT_TIME_ZONE } from '../../lib/time'
 import { communityFor } from '../community-scope'
 import { Csrf, words, GroupsTable, groupLabel } from '../../views/dashboard'
-import { CommunityId, lang, idOrThrow, formText, communityShell, refuse, withNotice } from './page'
+import {
+  FieldError,
+  fieldAttributes,
+  sentText,
+  TimeZoneOptions,
+  type FormState,
+} from '../../views/form-fields'
+import {
+  CommunityId,
+  lang,
+  idOrThrow,
+  formText,
+  communityShell,
+  inLanguage,
+  withNotice,
+} from './page'
 
 /** Creating and editing communities, their groups and admins. */
 export const communitiesApp = new Hono<AppEnv>()
 
-/** Community fields from a form, in the API's shape, so the API's schema judges them. */
-function communityFromForm(form: Record<string, unknown>) {
-  const questions = formText(form, 'joinQuestions')
-  return {
-    name: formText(form, 'name') ?? '',
-    description: formText(form, 'description') ?? '',
-    visibility: formText(form, 'visibility'),
-    consent: formText(form, 'consent'),
-    photoUrl: formText(form, 'photoUrl') ?? null,
+const COMMUNITY_FIELDS = [
+  'name',
+  'description',
+  'visibility',
+  'consent',
+  'photoUrl',
+  'joinQuestions',
+  'timeZone',
+] as const
+
+/**
+ * A community form read and judged by the API's schema, in the API's shape; or, refused, the
+ * form as it was sent with a message (in `lang`) beside each field the schema or the image
+ * allow-list refused.
+ */
+export function communityFromForm<
+  S extends typeof CreateCommunitySchema | typeof UpdateCommunitySchema,
+>(
+  form: Record<string, unknown>,
+  schema: S,
+  config: { IMAGE_HOSTS: string[]; CHAT_INVITE_HOSTS: string[] },
+  lang: Lang,
+): { data: z.infer<S> } | { refused: FormState } {
+  const values = Object.fromEntries(COMMUNITY_FIELDS.map((key) => [key, formText(form, key)]))
+  const questions = values.joinQuestions
+  const parsed = schema.safeParse({
+    name: values.name ?? '',
+    description: values.description ?? '',
+    visibility: values.visibility,
+    consent: values.consent,
+    photoUrl: values.photoUrl ?? null,
     joinQuestions: questions
       ? questions
           .split(/\r?\n/)
           .map((line) => line.trim())
           .filter(Boolean)
       : [],
+    timeZone: values.timeZone,
+  })
+  if (!parsed.success)
+    return { refused: { values, errors: fieldMessages(lang, parsed.error.issues) } }
+  try {
+    assertAllowedUrls(parsed.data, config)
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error
+    const hosts = MESSAGES[lang].fieldProblems.imageHost(config.IMAGE_HOSTS.join(', '))
+    return { refused: { values, errors: { photoUrl: hosts } } }
   }
+  return { data: parsed.data as z.infer<S> }
 }
 
-export function CommunityFields(props: { t: ReturnType<typeof words>; community?: Community }) {
-  const { t, community } = props
+/** A community's fields: as stored, as sent back after a refusal, or empty for a new one. */
+export function CommunityFields(props: {
+  t: ReturnType<typeof words>
+  community?: Community
+  form?: FormState
+}) {
+  const { t, community, form } = props
+  const value = (field: (typeof COMMUNITY_FIELDS)[number], stored: string) =>
+    sentText(form, field, stored)
+  const visibility = value('visibility', community?.visibility ?? 'open')
+  const consent = value('consent', community?.consent ?? 'double')
+  const zone = value('timeZone', community?.timeZone ?? DEFAULT_TIME_ZONE)
   return (
     <>
       <div class="grid">
         <div>
           <label for="name">{t.name}</label>
-          <input id="name" name="name" required maxlength={100} value={community?.name ?? ''} />
+          <input
+            id="name"
+            name="name"
+            required
+            maxlength={100}
+            value={value('name', community?.name ?? '')}
+            {...fieldAttributes(form, 'name', { withValue: false })}
+          />
+          <FieldError form={form} field="name" />
         </div>
         <div>
           <label for="visibility">{t.status}</label>
-          <select id="visibility" name="visibility">
-            <option value="open" selected={community?.visibility === 'open'}>
+          <select
+            id="visibility"
+            name="visibility"
+            {...fieldAttributes(form, 'visibility', { withValue: false })}
+          >
+            <option value="open" selected={visibility === 'open'}>
               {t.open}
             </option>
-            <option value="closed" selected={community?.visibility === 'closed'}>
+            <option value="closed" selected={visibility === 'closed'}>
               {t.closed}
             </option>
           </select>
+          <FieldError form={form} field="visibility" />
         </div>
         <div>
           <label for="consent">{t.consentMode}</label>
-          <select id="consent" name="consent">
-            <option value="double" selected={community?.consent !== 'single'}>
+          <select
+            id="consent"
+            name="consent"
+            {...fieldAttributes(form, 'consent', { withValue: false })}
+          >
+            <option value="double" selected={consent !== 'single'}>
               {t.consentDouble}
             </option>
-            <option value="single" selected={community?.consent === 'single'}>
+            <option value="single" selected={consent === 'single'}>
               {t.consentSingle}
             </option>
           </select>
+          <FieldError form={form} field="consent" />
         </div>
         <div>
           <label for="photoUrl">{t.photo}</label>
@@ -77,35 +157,59 @@ export function CommunityFields(props: { t: ReturnType<typeof words>; community?
             id="photoUrl"
             name="photoUrl"
             type="url"
-            value={community?.photoUrl ?? ''}
+            value={value('photoUrl', community?.photoUrl ?? '')}
             placeholder="https://"
+            {...fieldAttributes(form, 'photoUrl', { withValue: false })}
           />
+          <FieldError form={form} field="photoUrl" />
+        </div>
+        <div>
+          <label for="timeZone">{t.timezone}</label>
+          <select
+            id="timeZone"
+            name="timeZone"
+            {...fieldAttributes(form, 'timeZone', { withValue: false, hint: 'timeZone-hint' })}
+          >
+            <TimeZoneOptions first={community?.timeZone ?? DEFAULT_TIME_ZONE} selected={zone} />
+          </select>
+          <div id="timeZone-hint" class="muted">
+            {t.timeZoneHint}
+          </div>
+          <FieldError form={form} field="timeZone" />
         </div>
       </div>
       <label for="description">{t.purpose}</label>
-      <textarea id="description" name="description" rows={2} maxlength={500}>
-        {community?.description ?? ''}
+      <textarea
+        id="description"
+        name="description"
+        rows={2}
+        maxlength={500}
+        {...fieldAttributes(form, 'description', { withValue: false })}
+      >
+        {value('description', community?.description ?? '')}
       </textarea>
+      <FieldError form={form} field="description" />
       <label for="joinQuestions">{t.questions}</label>
-      <textarea id="joinQuestions" name="joinQuestions" rows={3}>
-        {community?.joinQuestions.join('\n') ?? ''}
+      <textarea
+        id="joinQuestions"
+        name="joinQuestions"
+        rows={3}
+        {...fieldAttributes(form, 'joinQuestions', { withValue: false })}
+      >
+        {value('joinQuestions', community?.joinQuestions.join('\n') ?? '')}
       </textarea>
+      <FieldError form={form} field="joinQuestions" />
     </>
   )
 }
 
-communitiesApp.post('/admin/communities', async (c) => {
-  assertCan(c.var.principal, 'community.create')
-  const parsed = CreateCommunitySchema.safeParse(communityFromForm(await readForm(c)))
-  if (!parsed.success) refuse(parsed.error.issues)
-  assertAllowedUrls(parsed.data, c.var.config)
-  const { community } = await createCommunity(c.var.db, parsed.data, new Date())
-  return c.redirect(`/admin/communities/${community.id}`, 303)
-})
+communitiesApp.get('/admin/communities/:id/settings', (c) =>
+  settingsPage(c, idOrThrow(CommunityId, c.req.param('id'))),
+)
 
-communitiesApp.get('/admin/communities/:id/settings', async (c) => {
+/** A community's settings, groups and admins; after a refused save, the form as it was sent. */
+async function settingsPage(c: Context<AppEnv>, id: string, form?: FormState) {
   const t = words(lang(c))
-  const id = idOrThrow(CommunityId, c.req.param('id'))
   const scope = { communityId: id }
   assertCan(c.var.principal, 'community.read', scope)
   const edit = can(c.var.principal, 'community.update', scope)
@@ -125,9 +229,9 @@ communitiesApp.get('/admin/communities/:id/settings', async (c) => {
     <>
       {edit && (
         <section>
-          <form method="post" action={`/admin/communities/${id}/settings`}>
+          <form method="post" action={inLanguage(c, `/admin/communities/${id}/settings`)}>
             <Csrf token={csrf} />
-            <CommunityFields t={t} community={community} />
+            <CommunityFields t={t} community={community} form={form} />
             <p>
               <button type="submit">{t.save}</button>
             </p>
@@ -187,17 +291,17 @@ communitiesApp.get('/admin/communities/:id/settings', async (c) => {
         </section>
       )}
     </>,
+    form ? 400 : 200,
   )
-})
+}
 
 communitiesApp.post('/admin/communities/:id/settings', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   await communityFor(c, id, 'community.update')
-  const parsed = UpdateCommunitySchema.safeParse(communityFromForm(await readForm(c)))
-  if (!parsed.success) refuse(parsed.error.issues)
-  assertAllowedUrls(parsed.data, c.var.config)
-  await updateCommunity(c.var.db, id, parsed.data, new Date())
-  return c.redirect(withNotice(`/admin/communities/${id}/settings`, 'saved'), 303)
+  const read = communityFromForm(await readForm(c), UpdateCommunitySchema, c.var.config, lang(c))
+  if ('refused' in read) return settingsPage(c, id, read.refused)
+  await updateCommunity(c.var.db, id, read.data, new Date())
+  return c.redirect(inLanguage(c, withNotice(`/admin/communities/${id}/settings`, 'saved')), 303)
 })
 
 for (const change of ['promote', 'demote'] as const) {

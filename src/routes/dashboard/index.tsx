@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../env'
 import { readForm } from '../../lib/forms'
 import { sameOriginOnly } from '../../middleware/same-origin'
@@ -9,17 +9,19 @@ import {
   signOut,
   signOutEverywhere,
 } from '../../middleware/dashboard-session'
-import { can, ownScope, type Action } from '../../services/access'
+import { assertCan, can, ownScope, type Action } from '../../services/access'
 import { homeFigures } from '../../services/stats'
 import { addDays } from '../../lib/time'
 import { todayIn } from './stats-range'
-import { listCommunities } from '../../services/communities'
+import { createCommunity, listCommunities } from '../../services/communities'
+import { CreateCommunitySchema } from '../../schemas/communities'
+import type { FormState } from '../../views/form-fields'
 import { pendingCounts } from '../../services/join-requests'
 import { findPrincipalByToken } from '../../services/tokens'
 import { Csrf, Shell, words } from '../../views/dashboard'
-import { lang, shell } from './page'
+import { inLanguage, lang, shell } from './page'
 import { formatNumber } from '../../lib/i18n'
-import { communitiesApp, CommunityFields } from './communities'
+import { communitiesApp, CommunityFields, communityFromForm } from './communities'
 import { linksApp } from './links'
 import { approvalsApp } from './approvals'
 import { membersApp } from './members'
@@ -102,7 +104,13 @@ dashboardApp.post('/admin/logout-everywhere', async (c) => {
   return c.redirect('/admin/login', 303)
 })
 
-dashboardApp.get('/admin', async (c) => {
+dashboardApp.get('/admin', (c) => homePage(c))
+
+/**
+ * The home page: every community this admin manages with its key figures, and the form for a
+ * new one (as it was sent, after a refusal).
+ */
+async function homePage(c: Context<AppEnv>, form?: FormState) {
   const l = lang(c)
   const t = words(l)
   const now = new Date()
@@ -214,10 +222,10 @@ dashboardApp.get('/admin', async (c) => {
         </tbody>
       </table>
       {can(c.var.principal, 'community.create') && (
-        <form method="post" action="/admin/communities">
+        <form method="post" action={inLanguage(c, '/admin/communities')}>
           <Csrf token={await csrfTokenFor(c)} />
           <h2 class="spaced">{t.newCommunity}</h2>
-          <CommunityFields t={t} />
+          <CommunityFields t={t} form={form} />
           <p>
             <button type="submit">{t.create}</button>
           </p>
@@ -229,7 +237,17 @@ dashboardApp.get('/admin', async (c) => {
         </p>
       )}
     </section>,
+    undefined,
+    form ? 400 : 200,
   )
+}
+
+dashboardApp.post('/admin/communities', async (c) => {
+  assertCan(c.var.principal, 'community.create')
+  const read = communityFromForm(await readForm(c), CreateCommunitySchema, c.var.config, lang(c))
+  if ('refused' in read) return homePage(c, read.refused)
+  const { community } = await createCommunity(c.var.db, read.data, new Date())
+  return c.redirect(inLanguage(c, `/admin/communities/${community.id}`), 303)
 })
 
 // Every page after sign-in, one sub-app per thing an admin manages.

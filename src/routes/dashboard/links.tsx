@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { CODE_MAX_LENGTH, CODE_MIN_LENGTH, CODE_PATTERN, customCodeProblem } from '../../lib/codes'
 import { ApiError } from '../../lib/errors'
+import { fieldMessages, type FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
@@ -22,6 +23,7 @@ import { listRewards } from '../../services/rewards'
 import { CustomCodeSchema, InviteLabelSchema, inviteUrls, TagSchema } from '../../schemas/invites'
 import { communityFor } from '../community-scope'
 import { Csrf, words, DiscussionGroupOptions, GroupsTable } from '../../views/dashboard'
+import { FieldError, fieldAttributes, sentText, type FormState } from '../../views/form-fields'
 import { loadStatsView, StatsSections, type StatsView } from './stats-view'
 import { statsCsv } from '../../services/stats'
 import { LinksTable } from './links-table'
@@ -33,6 +35,7 @@ import {
   formText,
   communityShell,
   shell,
+  inLanguage,
   withNotice,
 } from './page'
 
@@ -44,9 +47,7 @@ linksApp.get('/admin/communities/:id', async (c) =>
 )
 
 /** The new-link form as it was sent, with a message for each field that was refused. */
-interface NewLinkFormState {
-  values: Partial<Record<NewLinkField, string>>
-  errors: Partial<Record<NewLinkField, string>>
+interface NewLinkFormState extends FormState {
   status: 400 | 409
 }
 
@@ -89,7 +90,7 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: NewLinkFormSt
             <LinksTable c={c} links={campaignLinks} stats={stats} />
           )}
           {allowed('invites.manage') && (
-            <form method="post" action={`/admin/communities/${id}/links`}>
+            <form method="post" action={inLanguage(c, `/admin/communities/${id}/links`)}>
               <Csrf token={await csrfTokenFor(c)} />
               <h2 class="spaced">{t.create}</h2>
               <div class="grid">
@@ -100,7 +101,7 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: NewLinkFormSt
                     name="label"
                     maxlength={100}
                     placeholder={t.labelPlaceholder}
-                    {...fieldState(form, 'label')}
+                    {...fieldAttributes(form, 'label')}
                   />
                   <FieldError form={form} field="label" />
                 </div>
@@ -111,7 +112,7 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: NewLinkFormSt
                     name="source"
                     maxlength={64}
                     placeholder="instagram"
-                    {...fieldState(form, 'source')}
+                    {...fieldAttributes(form, 'source')}
                   />
                   <FieldError form={form} field="source" />
                 </div>
@@ -121,7 +122,7 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: NewLinkFormSt
                     id="campaign"
                     name="campaign"
                     maxlength={64}
-                    {...fieldState(form, 'campaign')}
+                    {...fieldAttributes(form, 'campaign')}
                   />
                   <FieldError form={form} field="campaign" />
                 </div>
@@ -130,12 +131,12 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: NewLinkFormSt
                   <select
                     id="groupId"
                     name="groupId"
-                    {...fieldState(form, 'groupId', { withValue: false })}
+                    {...fieldAttributes(form, 'groupId', { withValue: false })}
                   >
                     <option value="">{t.wholeCommunity}</option>
                     <DiscussionGroupOptions
                       groups={groups?.data ?? []}
-                      selected={form?.values.groupId}
+                      selected={sentText(form, 'groupId')}
                     />
                   </select>
                   <FieldError form={form} field="groupId" />
@@ -147,7 +148,7 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: NewLinkFormSt
                     name="maxUses"
                     type="number"
                     min={1}
-                    {...fieldState(form, 'maxUses')}
+                    {...fieldAttributes(form, 'maxUses')}
                   />
                   <FieldError form={form} field="maxUses" />
                 </div>
@@ -162,7 +163,7 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: NewLinkFormSt
                     autocapitalize="none"
                     spellcheck={false}
                     placeholder={t.customCodePlaceholder}
-                    {...fieldState(form, 'code', { hint: 'code-hint' })}
+                    {...fieldAttributes(form, 'code', { hint: 'code-hint' })}
                   />
                   <div id="code-hint" class="muted">
                     {t.customCodeHint}
@@ -210,35 +211,7 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: NewLinkFormSt
   )
 }
 
-/**
- * A field's value as sent, and whether it was refused, for screen readers too: the message (and
- * the field's hint, if it has one) describes the field.
- */
-function fieldState(
-  form: NewLinkFormState | undefined,
-  field: NewLinkField,
-  options: { withValue?: boolean; hint?: string } = {},
-) {
-  const error = form?.errors[field]
-  const describedBy = [options.hint, error && `${field}-error`].filter(Boolean).join(' ')
-  return {
-    ...(options.withValue === false ? {} : { value: form?.values[field] }),
-    ...(error ? { 'aria-invalid': 'true' } : {}),
-    ...(describedBy ? { 'aria-describedby': describedBy } : {}),
-  }
-}
-
-function FieldError(props: { form: NewLinkFormState | undefined; field: NewLinkField }) {
-  const error = props.form?.errors[props.field]
-  return error ? (
-    <p id={`${props.field}-error`} class="err">
-      {error}
-    </p>
-  ) : null
-}
-
 const NEW_LINK_FIELDS = ['label', 'source', 'campaign', 'groupId', 'maxUses', 'code'] as const
-type NewLinkField = (typeof NEW_LINK_FIELDS)[number]
 
 const NewLinkForm = z.object({
   label: InviteLabelSchema.optional(),
@@ -255,15 +228,11 @@ linksApp.post('/admin/communities/:id/links', async (c) => {
   const t = words(lang(c))
   const form = await readForm(c)
   const values = Object.fromEntries(NEW_LINK_FIELDS.map((key) => [key, formText(form, key)]))
-  const refused = (errors: NewLinkFormState['errors'], status: 400 | 409) =>
+  const refused = (errors: FieldMessages, status: 400 | 409) =>
     overviewPage(c, id, { values, errors, status })
   const parsed = NewLinkForm.safeParse(values)
   if (!parsed.success) {
-    const errors: NewLinkFormState['errors'] = {}
-    for (const issue of parsed.error.issues) {
-      const field = NEW_LINK_FIELDS.find((name) => name === issue.path[0])
-      if (field) errors[field] ??= t.checkField
-    }
+    const errors = fieldMessages(lang(c), parsed.error.issues)
     // The code's own rules, said in the page's language.
     const codeProblem = values.code ? customCodeProblem(values.code) : null
     if (codeProblem) errors.code = t.codeProblems[codeProblem]
@@ -271,7 +240,7 @@ linksApp.post('/admin/communities/:id/links', async (c) => {
   }
   try {
     const invite = await createInvite(c.var.db, id, parsed.data, new Date())
-    return c.redirect(withNotice(`/admin/links/${invite.id}`, 'created'), 303)
+    return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, 'created')), 303)
   } catch (error) {
     if (error instanceof ApiError && error.code === 'code_taken')
       return refused({ code: t.codeProblems.taken }, 409)

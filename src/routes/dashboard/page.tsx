@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
-import { ApiError, ERROR_CODES, fieldErrors } from '../../lib/errors'
+import { ApiError, ERROR_CODES } from '../../lib/errors'
 import { formatNumber, pickLanguage, type Lang } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { PaginationQuerySchema } from '../../lib/pagination'
@@ -70,6 +70,17 @@ export function notice(c: Context<AppEnv>): string | undefined {
   return refused.length > 0 ? `${sentence} ${t.refusedNotice} ${refused.join(', ')}.` : sentence
 }
 
+/**
+ * A dashboard path that keeps the language chosen on this page (`?lang=`), for a form's action
+ * and the redirect after it: a form refused or confirmed answers in the language it was filled
+ * in, whatever the browser's own preference.
+ */
+export function inLanguage(c: Context<AppEnv>, path: string): string {
+  const chosen = c.req.query('lang')
+  if (chosen !== 'de' && chosen !== 'en') return path
+  return `${path}${path.includes('?') ? '&' : '?'}lang=${chosen}`
+}
+
 /** Where to send the browser after an action, with its outcome for `notice`. */
 export function withNotice(path: string, done: (typeof DONE)[number]): string {
   return `${path}${path.includes('?') ? '&' : '?'}done=${done}`
@@ -78,7 +89,8 @@ export function withNotice(path: string, done: (typeof DONE)[number]): string {
 /** The page in the other language, with the rest of its query kept (notices aside). */
 function otherLanguage(c: Context<AppEnv>): string {
   const url = new URL(c.req.url)
-  for (const key of ['decided', 'action', 'refused', 'done']) url.searchParams.delete(key)
+  for (const key of ['decided', 'action', 'refused', 'done', 'scheduled'])
+    url.searchParams.delete(key)
   url.searchParams.set('lang', lang(c) === 'de' ? 'en' : 'de')
   return `${url.pathname}${url.search}`
 }
@@ -192,15 +204,5 @@ export function NextPage(props: { cursor: string | null; c: Context<AppEnv> }) {
     <p>
       <a href={url.pathname + url.search}>{words(lang(props.c)).nextPage} →</a>
     </p>
-  )
-}
-
-/** A form the schema refused: a 400 naming each field and why. */
-export function refuse(issues: readonly z.core.$ZodIssue[]): never {
-  throw new ApiError(
-    'validation_failed',
-    fieldErrors(issues)
-      .map((e) => `${e.path}: ${e.message}`)
-      .join('; '),
   )
 }

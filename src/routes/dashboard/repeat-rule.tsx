@@ -64,8 +64,11 @@ export function cronOf(values: PickerValues): string | undefined {
   return undefined
 }
 
-/** The picker as form fields: works without script; the raw rule sits under "advanced". */
-export function RepeatPicker(props: { lang: Lang; values: PickerValues }) {
+/**
+ * The picker as form fields: works without script; the raw rule sits under "advanced". `error`
+ * says why the rule was refused, beside the picker and the raw rule it describes.
+ */
+export function RepeatPicker(props: { lang: Lang; values: PickerValues; error?: string }) {
   const t = words(props.lang)
   const { values } = props
   const weekday = new Intl.DateTimeFormat(props.lang === 'de' ? 'de-DE' : 'en-GB', {
@@ -83,6 +86,11 @@ export function RepeatPicker(props: { lang: Lang; values: PickerValues }) {
   return (
     <fieldset class="repeat">
       <legend>{t.repeatRule}</legend>
+      {props.error && (
+        <p id="cron-error" class="err">
+          {props.error}
+        </p>
+      )}
       <div class="choices">
         {REPEATS.map((repeat) => (
           <label class="plain">
@@ -130,7 +138,13 @@ export function RepeatPicker(props: { lang: Lang; values: PickerValues }) {
       <details open={Boolean(values.cron)}>
         <summary>{t.advancedRule}</summary>
         <label for="cron">{t.repeat}</label>
-        <input id="cron" name="cron" placeholder="0 9 * * 1" value={values.cron ?? ''} />
+        <input
+          id="cron"
+          name="cron"
+          placeholder="0 9 * * 1"
+          value={values.cron ?? ''}
+          {...(props.error ? { 'aria-invalid': 'true', 'aria-describedby': 'cron-error' } : {})}
+        />
         <p class="muted">{t.advancedRuleHint}</p>
       </details>
     </fieldset>

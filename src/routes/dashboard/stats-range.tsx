@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { ApiError } from '../../lib/errors'
 import { addDays } from '../../lib/time'
-import { TimeZoneSchema } from '../../schemas/announcements'
+import { TimeZoneSchema } from '../../schemas/common'
 import { words } from '../../views/dashboard'
 import { lang } from './page'
 

@@ -6,7 +6,8 @@ import { assertCan, can, ownScope } from '../../services/access'
 import { listCommunities } from '../../services/communities'
 import { EVENT_TYPES } from '../../db/schema'
 import { signingSecret } from '../../lib/config'
-import { checkOutboundUrl, type OutboundRefusal } from '../../lib/outbound'
+import { fieldMessages } from '../../lib/field-errors'
+import { checkOutboundUrl } from '../../lib/outbound'
 import { CreateWebhookSchema } from '../../schemas/announcements'
 import {
   createWebhookEndpoint,
@@ -16,20 +17,24 @@ import {
 } from '../../services/webhooks'
 import { endpointRefusedText } from '../../lib/i18n'
 import { Csrf, words } from '../../views/dashboard'
-import { lang, formText, shell, refuse } from './page'
+import { FieldError, fieldAttributes, sentText, type FormState } from '../../views/form-fields'
+import { lang, formText, shell, inLanguage } from './page'
 
 /** Webhook endpoints for the events outbox, with their secret shown once. */
 export const webhooksApp = new Hono<AppEnv>()
 
+/**
+ * The endpoints with their recent deliveries, and the form for a new one: with the new one's
+ * secret once it is made, or as it was sent, each refused field's message beside it.
+ */
 async function webhooksPage(
   c: Context<AppEnv>,
-  outcome?:
-    | { secret: { url: string; value: string } }
-    | { refused: { url: string; reason: OutboundRefusal } },
+  outcome?: { secret: { url: string; value: string } } | { refused: FormState },
 ) {
   const t = words(lang(c))
   const secret = outcome && 'secret' in outcome ? outcome.secret : undefined
-  const refused = outcome && 'refused' in outcome ? outcome.refused : undefined
+  const form = outcome && 'refused' in outcome ? outcome.refused : undefined
+  const events = form?.values.events ?? ['*', ...EVENT_TYPES]
   const principal = c.var.principal
   const scope = ownScope(principal)
   assertCan(principal, 'webhooks.manage', scope)
@@ -54,14 +59,6 @@ async function webhooksPage(
             <bdi>{secret.url}</bdi> · {t.secretOnce}
           </p>
           <p class="code">{secret.value}</p>
-        </section>
-      )}
-      {refused && (
-        <section class="err" role="alert">
-          <p>{endpointRefusedText(lang(c), refused.reason)}</p>
-          <p class="code">
-            <bdi>{refused.url}</bdi>
-          </p>
         </section>
       )}
       {endpoints.length === 0 && (
@@ -98,7 +95,7 @@ async function webhooksPage(
         </section>
       ))}
       <section>
-        <form method="post" action="/admin/webhooks">
+        <form method="post" action={inLanguage(c, '/admin/webhooks')}>
           <Csrf token={csrf} />
           <label for="url">{t.endpoint}</label>
           <input
@@ -108,24 +105,42 @@ async function webhooksPage(
             required
             class="wide"
             placeholder="https://"
-            value={refused?.url}
+            {...fieldAttributes(form, 'url')}
           />
+          <FieldError form={form} field="url" />
           <label for="communityId">{t.communities}</label>
-          <select id="communityId" name="communityId">
+          <select
+            id="communityId"
+            name="communityId"
+            {...fieldAttributes(form, 'communityId', { withValue: false })}
+          >
             {can(principal, 'webhooks.manage') && <option value="">{t.all}</option>}
             {communities.data
               .filter((community) =>
                 can(principal, 'webhooks.manage', { communityId: community.id }),
               )
               .map((community) => (
-                <option value={community.id}>{community.name}</option>
+                <option
+                  value={community.id}
+                  selected={community.id === sentText(form, 'communityId')}
+                >
+                  {community.name}
+                </option>
               ))}
           </select>
-          <fieldset>
+          <FieldError form={form} field="communityId" />
+          <fieldset aria-describedby={form?.errors.events ? 'events-error' : undefined}>
             <legend>{t.events}</legend>
+            <FieldError form={form} field="events" />
             {EVENT_TYPES.map((type) => (
               <label class="muted plain">
-                <input type="checkbox" name="events" value={type} checked /> <code>{type}</code>
+                <input
+                  type="checkbox"
+                  name="events"
+                  value={type}
+                  checked={events.includes(type) || events.includes('*')}
+                />{' '}
+                <code>{type}</code>
               </label>
             ))}
           </fieldset>
@@ -135,6 +150,8 @@ async function webhooksPage(
         </form>
       </section>
     </>,
+    undefined,
+    form ? 400 : 200,
   )
 }
 
@@ -143,12 +160,17 @@ webhooksApp.get('/admin/webhooks', (c) => webhooksPage(c))
 /** The endpoint's secret is on the answer to this POST only (no redirect): shown once. */
 webhooksApp.post('/admin/webhooks', async (c) => {
   const form = await readForm(c)
-  const parsed = CreateWebhookSchema.safeParse({
+  const values = {
     url: formText(form, 'url'),
     events: form.events === undefined ? [] : ([] as unknown[]).concat(form.events).map(String),
     communityId: formText(form, 'communityId'),
-  })
-  if (!parsed.success) refuse(parsed.error.issues)
+  }
+  const parsed = CreateWebhookSchema.safeParse(values)
+  if (!parsed.success) {
+    return webhooksPage(c, {
+      refused: { values, errors: fieldMessages(lang(c), parsed.error.issues) },
+    })
+  }
   assertCan(
     c.var.principal,
     'webhooks.manage',
@@ -159,8 +181,8 @@ webhooksApp.post('/admin/webhooks', async (c) => {
     allowLoopbackHttp: c.var.config.ALLOW_HTTP_WEBHOOKS,
   })
   if (!check.ok) {
-    c.status(400)
-    return webhooksPage(c, { refused: { url: parsed.data.url, reason: check.reason } })
+    const errors = { url: endpointRefusedText(lang(c), check.reason) }
+    return webhooksPage(c, { refused: { values, errors } })
   }
   const { secret } = await createWebhookEndpoint(
     c.var.db,

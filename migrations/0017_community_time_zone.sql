@@ -1,0 +1,1 @@
+ALTER TABLE `communities` ADD `time_zone` text DEFAULT 'Europe/Berlin' NOT NULL;
