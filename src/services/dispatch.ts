@@ -11,6 +11,7 @@ import {
   members,
   webhookDeliveries,
   type Announcement,
+  type DeliveryChannel,
 } from '../db/schema'
 import { signingSecret, type Config } from '../lib/config'
 import { chunks, ID_CHUNK } from '../lib/chunks'
@@ -66,11 +67,16 @@ export const DeliveryMessageSchema = z.discriminatedUnion('kind', [
 ])
 export type DeliveryMessage = z.infer<typeof DeliveryMessageSchema>
 
-/** Claims due announcements, starts a run of each, and schedules recurring ones again. */
+/**
+ * Claims due announcements, starts a run of each, and schedules recurring ones again. Each run
+ * records `channel` (`DELIVERY_CHANNEL`), the channel it goes out through: whether delivery and
+ * reading can be known depends on it.
+ */
 export async function dispatchDueAnnouncements(
   db: Database,
   queue: Queue,
   now: Date,
+  channel: DeliveryChannel,
 ): Promise<string[]> {
   const started: string[] = []
   for (const announcement of await claimDueAnnouncements(db, now)) {
@@ -98,6 +104,7 @@ export async function dispatchDueAnnouncements(
             announcementId: announcement.id,
             scheduledFor,
             status: 'expanding',
+            channel,
             createdAt: now,
             progressAt: now,
           })

@@ -17,7 +17,7 @@ import { listCommunities } from '../../services/communities'
 import { pendingCounts } from '../../services/join-requests'
 import { findPrincipalByToken } from '../../services/tokens'
 import { Csrf, Shell, words } from '../../views/dashboard'
-import { lang, shell } from './page'
+import { approvalsHref, lang, shell } from './page'
 import { formatNumber } from '../../lib/i18n'
 import { communitiesApp, CommunityFields } from './communities'
 import { linksApp } from './links'
@@ -140,14 +140,7 @@ dashboardApp.get('/admin', async (c) => {
         <p class="muted">{t.noCommunities}</p>
       ) : (
         <div class="grid key-figures">
-          <a
-            class="stat"
-            href={
-              pending.size > 0
-                ? `/admin/communities/${[...pending.keys()][0]}/approvals`
-                : '#communities'
-            }
-          >
+          <a class="stat" href={pending.size > 0 ? approvalsHref(pending) : '#communities'}>
             <span class="muted">{t.pendingRequests}</span>
             <b>{formatNumber(l, sum(pending.values()))}</b>
           </a>
