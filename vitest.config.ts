@@ -83,6 +83,8 @@ export default defineConfig(async () => {
                   ...testBindings,
                   DELIVERY_CHANNEL: 'whatsapp',
                   WHATSAPP_CONFIRM_TEMPLATE: 'confirm_signup',
+                  // A decision told past the 24-hour window: only approvals have a template here.
+                  WHATSAPP_APPROVED_TEMPLATE: 'join_approved',
                   // The Cloud API stand-in listens on plain http on loopback.
                   ALLOW_HTTP_WEBHOOKS: 'true',
                   DELIVERY_RATE_PER_SECOND: '1000',

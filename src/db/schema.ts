@@ -618,6 +618,10 @@ export const announcements = sqliteTable(
 export const DISPATCH_STATUSES = ['expanding', 'expanded', 'done', 'cancelled'] as const
 export type DispatchStatus = (typeof DISPATCH_STATUSES)[number]
 
+/** How announcements leave (`DELIVERY_CHANNEL`): a signed webhook, or the WhatsApp Cloud API. */
+export const DELIVERY_CHANNELS = ['webhook', 'whatsapp'] as const
+export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number]
+
 /**
  * One run of an announcement: its audience expanded in chunks (`cursor`), counts kept as it goes.
  * `expanding` and `expanded` runs have work left; `done` when every delivery is settled,
@@ -634,6 +638,8 @@ export const dispatches = sqliteTable(
       .references(() => announcements.id, { onDelete: 'cascade' }),
     scheduledFor: timestamp('scheduled_for').notNull(),
     status: text('status', { enum: DISPATCH_STATUSES }).notNull(),
+    // The channel the run went out through: only some report delivery and reading back.
+    channel: text('channel', { enum: DELIVERY_CHANNELS }).notNull().default('webhook'),
     cursor: text('cursor'),
     // Deliveries not settled yet (queued or sending).
     queued: integer('queued').notNull().default(0),

@@ -29,7 +29,12 @@ export async function handleScheduled(
   const db = createDb(env.DB, { counter, checkLimits: loadConfig(env).D1_LIMIT_CHECKS })
   const now = new Date(controller.scheduledTime)
   // Each step runs whatever happened in the one before; what fails is retried next minute.
-  const started = await dispatchDueAnnouncements(db, env.DELIVERY_QUEUE, now).catch((error) => {
+  const started = await dispatchDueAnnouncements(
+    db,
+    env.DELIVERY_QUEUE,
+    now,
+    loadConfig(env).DELIVERY_CHANNEL,
+  ).catch((error) => {
     console.error(JSON.stringify({ job: 'cron', step: 'announcements', error: String(error) }))
     return []
   })

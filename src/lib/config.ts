@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DELIVERY_CHANNELS } from '../db/schema'
 import { foldKeyword } from './keywords'
 import { checkOutboundUrl } from './outbound'
 
@@ -35,7 +36,7 @@ const ConfigSchema = z.object({
   JOIN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(300),
   TURNSTILE_SECRET: z.string().min(1).optional().catch(undefined),
   TURNSTILE_SITE_KEY: z.string().min(1).optional().catch(undefined),
-  DELIVERY_CHANNEL: z.enum(['webhook', 'whatsapp']).default('webhook'),
+  DELIVERY_CHANNEL: z.enum(DELIVERY_CHANNELS).default('webhook'),
   // Empty is unset: the webhook channel then reports itself unconfigured on each delivery.
   DELIVERY_WEBHOOK_URL: z
     .union([z.literal('').transform(() => undefined), z.url({ protocol: /^https?$/ })])
@@ -86,6 +87,10 @@ const ConfigSchema = z.object({
   WHATSAPP_APP_SECRET: z.string().min(8).optional().catch(undefined),
   // Optional: a template with a quick-reply button that asks a new sign-up to confirm.
   WHATSAPP_CONFIRM_TEMPLATE: z.string().default(''),
+  // Optional: templates that tell an applicant of an admin's decision once the 24-hour window
+  // their own message opened has closed (the community's name is their one parameter).
+  WHATSAPP_APPROVED_TEMPLATE: z.string().default(''),
+  WHATSAPP_REJECTED_TEMPLATE: z.string().default(''),
   // Chat replies that end a subscription, and those that start it again (comma separated).
   OPT_OUT_KEYWORDS: keywordList.default(['stop', 'stopp', 'abmelden', 'austragen', 'unsubscribe']),
   OPT_IN_KEYWORDS: keywordList.default(['start']),

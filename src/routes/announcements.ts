@@ -65,7 +65,8 @@ async function detailed(c: Context<AppEnv>, announcement: Announcement) {
   const summary = await deliverySummary(c.var.db, announcement.id)
   return serializeAnnouncement(announcement, {
     upcomingRuns: upcoming(announcement),
-    summary: { totals: summary.totals, runs: summary.runs, failures: summary.failures },
+    summary,
+    channel: c.var.config.DELIVERY_CHANNEL,
     now: new Date(),
   })
 }
@@ -100,7 +101,10 @@ announcementsApp.openapi(
       new Date(),
     )
     return c.json(
-      serializeAnnouncement(announcement, { upcomingRuns: upcoming(announcement) }),
+      serializeAnnouncement(announcement, {
+        upcomingRuns: upcoming(announcement),
+        channel: c.var.config.DELIVERY_CHANNEL,
+      }),
       201,
     )
   },

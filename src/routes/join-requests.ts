@@ -4,7 +4,7 @@ import { ApiError } from '../lib/errors'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { assertCan } from '../services/access'
 import { getJoinRequestOrThrow, listJoinRequests } from '../services/join-requests'
-import { approveJoinRequest, rejectJoinRequest } from '../services/joining'
+import { decideJoinRequest } from './join-decisions'
 import { confirmContact } from '../services/consent'
 import { CONTACT_KINDS } from '../db/schema'
 import { idParam } from '../schemas/common'
@@ -58,7 +58,8 @@ joinRequestsApp.openapi(
     operationId: 'approveJoinRequest',
     tags,
     summary: 'Approve a request: the person becomes a member',
-    description: 'Approving twice is harmless. A full group refuses with 409 `group_full`.',
+    description:
+      'Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`).',
     security: bearerSecurity,
     request: { params: RequestParams },
     responses: {
@@ -70,8 +71,8 @@ joinRequestsApp.openapi(
     const { id } = c.req.valid('param')
     const request = await getJoinRequestOrThrow(c.var.db, id)
     assertCan(c.var.principal, 'joinRequests.decide', { communityId: request.communityId })
-    const approved = await approveJoinRequest(c.var.db, request, new Date())
-    return c.json(serializeJoinRequest(approved.request), 200)
+    const approved = await decideJoinRequest(c, request, { action: 'approve' })
+    return c.json(serializeJoinRequest(approved), 200)
   },
 )
 
@@ -140,6 +141,8 @@ joinRequestsApp.openapi(
     operationId: 'rejectJoinRequest',
     tags,
     summary: 'Reject a request, optionally with a reason the person sees',
+    description:
+      'Rejecting twice is harmless. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text with the reason within 24 hours of their own message, later only with `WHATSAPP_REJECTED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.rejected` event (with `name`, `email`, `communityName`, `reason`).',
     security: bearerSecurity,
     request: {
       params: RequestParams,
@@ -155,10 +158,11 @@ joinRequestsApp.openapi(
     const request = await getJoinRequestOrThrow(c.var.db, id)
     assertCan(c.var.principal, 'joinRequests.decide', { communityId: request.communityId })
     const { reason } = c.req.valid('json') ?? {}
-    return c.json(
-      serializeJoinRequest(await rejectJoinRequest(c.var.db, request, reason ?? null, new Date())),
-      200,
-    )
+    const rejected = await decideJoinRequest(c, request, {
+      action: 'reject',
+      reason: reason ?? null,
+    })
+    return c.json(serializeJoinRequest(rejected), 200)
   },
 )
 
@@ -188,10 +192,11 @@ joinRequestsApp.openapi(
         const request = await getJoinRequestOrThrow(c.var.db, requestId)
         if (request.communityId !== id)
           throw new ApiError('not_found', 'Not a request of this community.')
-        const decided =
-          action === 'approve'
-            ? (await approveJoinRequest(c.var.db, request, new Date())).request
-            : await rejectJoinRequest(c.var.db, request, reason ?? null, new Date())
+        const decided = await decideJoinRequest(
+          c,
+          request,
+          action === 'approve' ? { action } : { action, reason: reason ?? null },
+        )
         results.push({ id: requestId, ok: true, status: decided.status })
       } catch (error) {
         if (!(error instanceof ApiError)) throw error

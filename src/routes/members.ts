@@ -126,7 +126,9 @@ membersApp.openapi(
     path: '/members/{id}',
     operationId: 'removeMember',
     tags: ['Members'],
-    summary: 'Remove a member from the community and all its groups',
+    summary: 'Take a member off the member list: no more messages, referral link revoked',
+    description:
+      'Ends the membership for good: out of the member list and the groups’ counts, no more announcements, their referral link revoked, `member.left` with `reason: "removed"`. It cannot take anyone out of a WhatsApp group or community: the platform sees up to the chat link only, so remove them there in WhatsApp.',
     security: bearerSecurity,
     request: { params: MemberParams },
     responses: { 204: { description: 'Removed' }, ...problemResponses(404) },

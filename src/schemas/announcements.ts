@@ -1,14 +1,25 @@
 import { z } from '@hono/zod-openapi'
 import {
   ANNOUNCEMENT_STATUSES,
+  DELIVERY_CHANNELS,
   DELIVERY_STATUSES,
   DISPATCH_STATUSES,
   EVENT_TYPES,
   PROVIDER_STATUSES,
   type Announcement,
+  type DeliveryChannel,
   type Dispatch,
 } from '../db/schema'
-import { isStalled, noDeliveries, shownStatus } from '../services/announcements'
+import {
+  isStalled,
+  noDeliveries,
+  noReceipts,
+  receiptRates,
+  reportedReceipts,
+  shownStatus,
+  type ReceiptSummary,
+} from '../services/announcements'
+import { CHANNEL_RECEIPTS } from '../services/channels'
 import { idPattern } from '../lib/ids'
 import { TimestampSchema, TimeZoneSchema, userText } from './common'
 
@@ -92,26 +103,51 @@ const Counts = z.object({
   delivered: z
     .number()
     .int()
-    .describe('Reported delivered by WhatsApp (read messages count as delivered too)'),
-  read: z.number().int().describe('Reported read by WhatsApp'),
+    .describe(
+      'Reported delivered by WhatsApp (read messages count as delivered too). Only known where `reported.delivered` is true: the webhook channel reports no delivery, and its messages count 0 here',
+    ),
+  read: z
+    .number()
+    .int()
+    .describe(
+      'Reported read by WhatsApp. Only known where `reported.read` is true: the webhook channel reports no reading, and its messages count 0 here',
+    ),
   undelivered: z.number().int().describe('Accepted, then reported failed by WhatsApp'),
 })
 
 /** Shares of what was sent, 0 to 1 (null before anything was sent). */
 const Rates = z
   .object({
-    delivered: z.number().nullable().describe('delivered / sent'),
-    read: z.number().nullable().describe('read / sent'),
+    delivered: z
+      .number()
+      .nullable()
+      .describe(
+        'delivered / sent, over the runs whose channel reports delivery; null where none does (`reported.delivered` false: not 0, unknown) or before anything was sent through one',
+      ),
+    read: z
+      .number()
+      .nullable()
+      .describe(
+        'read / sent, over the runs whose channel reports reading; null where none does (`reported.read` false: not 0, unknown) or before anything was sent through one',
+      ),
     failed: z.number().nullable().describe('(failed + undelivered) / (sent + failed)'),
   })
   .describe('Delivery and read rates over all runs')
 
-function ratesOf(counts: z.infer<typeof Counts>): z.infer<typeof Rates> {
+const Reported = z
+  .object({
+    delivered: z.boolean().describe('The channel reports whether each message was delivered'),
+    read: z.boolean().describe('The channel reports whether each message was read'),
+  })
+  .describe(
+    'What the delivery channel reports back: WhatsApp both, the webhook channel neither (its `delivered` and `read` stay 0 and mean nothing; their rates are null). Before the first run: what the configured channel will report',
+  )
+
+function ratesOf(counts: z.infer<typeof Counts>, receipts: ReceiptSummary): z.infer<typeof Rates> {
   const share = (part: number, whole: number) =>
     whole > 0 ? Math.round((part / whole) * 1000) / 1000 : null
   return {
-    delivered: share(counts.delivered, counts.sent),
-    read: share(counts.read, counts.sent),
+    ...receiptRates(counts, receipts),
     failed: share(counts.failed + counts.undelivered, counts.sent + counts.failed),
   }
 }
@@ -131,6 +167,7 @@ export const AnnouncementSchema = z
       .nullable(),
     upcomingRuns: z.array(TimestampSchema).describe('The next few runs of a repeat rule'),
     deliveries: Counts.describe('Over all runs'),
+    reported: Reported,
     rates: Rates,
     pausedAt: TimestampSchema.nullable().describe(
       'When WhatsApp’s spam rate limit (131048) paused this broadcast: nothing more is sent',
@@ -146,6 +183,10 @@ export const AnnouncementSchema = z
         stalled: z
           .boolean()
           .describe('Work left, but no progress for minutes: resume or cancel it'),
+        channel: z.enum(DELIVERY_CHANNELS).describe('The channel the run went out through'),
+        reported: Reported.describe(
+          'What this run’s channel reports back: WhatsApp both, the webhook channel neither (its `delivered` and `read` stay 0 and mean nothing)',
+        ),
         lastProgressAt: TimestampSchema.nullable(),
         finishedAt: TimestampSchema.nullable(),
         ...Counts.shape,
@@ -165,10 +206,14 @@ export function serializeAnnouncement(
       totals: z.infer<typeof Counts>
       runs: Dispatch[]
       failures: Array<{ reason: string | null; count: number }>
+      receipts: ReceiptSummary
     }
+    /** The configured `DELIVERY_CHANNEL`: what an announcement not sent yet will go out through. */
+    channel: DeliveryChannel
     now?: Date
   },
 ): z.infer<typeof AnnouncementSchema> {
+  const receipts = extra.summary?.receipts ?? noReceipts()
   return {
     id: announcement.id,
     communityId: announcement.communityId,
@@ -187,7 +232,8 @@ export function serializeAnnouncement(
       : null,
     upcomingRuns: extra.upcomingRuns.map((run) => run.toISOString()),
     deliveries: extra.summary?.totals ?? noDeliveries(),
-    rates: ratesOf(extra.summary?.totals ?? noDeliveries()),
+    reported: reportedReceipts(receipts, extra.channel),
+    rates: ratesOf(extra.summary?.totals ?? noDeliveries(), receipts),
     pausedAt: announcement.pausedAt?.toISOString() ?? null,
     pauseReason: announcement.pauseReason,
     runs: (extra.summary?.runs ?? []).map((run) => ({
@@ -195,6 +241,8 @@ export function serializeAnnouncement(
       scheduledFor: run.scheduledFor.toISOString(),
       status: run.status,
       stalled: isStalled(run, extra.now ?? new Date()),
+      channel: run.channel,
+      reported: CHANNEL_RECEIPTS[run.channel],
       lastProgressAt: run.progressAt?.toISOString() ?? null,
       finishedAt: run.finishedAt?.toISOString() ?? null,
       queued: run.queued,

@@ -9,6 +9,7 @@ import {
   groups,
   members,
   type Announcement,
+  type DeliveryChannel,
   type DeliveryStatus,
   type Dispatch,
 } from '../db/schema'
@@ -16,6 +17,7 @@ import { shownReason } from '../lib/delivery-reasons'
 import { ApiError, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
+import { CHANNEL_RECEIPTS, type Receipts } from './channels'
 
 export interface Repeat {
   cron: string
@@ -319,11 +321,22 @@ const DELIVERY_COUNT_KEYS = [
   'undelivered',
 ] as const
 
-type DeliveryCounts = Record<(typeof DELIVERY_COUNT_KEYS)[number], number>
+export type DeliveryCounts = Record<(typeof DELIVERY_COUNT_KEYS)[number], number>
 
 /** An announcement's delivery counts before any run. */
 export function noDeliveries(): DeliveryCounts {
   return Object.fromEntries(DELIVERY_COUNT_KEYS.map((key) => [key, 0])) as DeliveryCounts
+}
+
+/**
+ * What can be known of an announcement's delivery and reading: `reported` says which of the two
+ * its runs' channels report back (null before any run), `sent` how many messages went out through
+ * runs that report each, the base of its rate. A webhook endpoint reports neither: its messages
+ * are neither delivered nor read as far as anyone here can tell, and are not counted as either.
+ */
+export interface ReceiptSummary {
+  reported: Receipts | null
+  sent: Record<keyof Receipts, number>
 }
 
 /** Delivery counts over all runs, the latest run's too, and why deliveries failed. */
@@ -334,8 +347,17 @@ export async function deliverySummary(db: Database, announcementId: string) {
     .where(eq(dispatches.announcementId, announcementId))
     .orderBy(desc(dispatches.scheduledFor))
   const totals = noDeliveries()
+  const receipts: ReceiptSummary = {
+    reported: runs.length > 0 ? { delivered: false, read: false } : null,
+    sent: { delivered: 0, read: 0 },
+  }
   for (const run of runs) {
     for (const key of DELIVERY_COUNT_KEYS) totals[key] += run[key]
+    for (const kind of RECEIPT_KINDS) {
+      if (!CHANNEL_RECEIPTS[run.channel][kind]) continue
+      receipts.reported![kind] = true
+      receipts.sent[kind] += run.sent
+    }
   }
   const failures = runs.length
     ? await db
@@ -361,7 +383,40 @@ export async function deliverySummary(db: Database, announcementId: string) {
         .orderBy(desc(sql`count(*)`))
         .limit(10)
     : []
-  return { totals, runs, failures: mergeReasons(failures) }
+  return { totals, runs, failures: mergeReasons(failures), receipts }
+}
+
+const RECEIPT_KINDS = ['delivered', 'read'] as const
+
+/**
+ * Which receipts an announcement's figures can show: those its runs' channels report, or, before
+ * its first run, those of the channel it will go out through (`configured`).
+ */
+export function reportedReceipts(receipts: ReceiptSummary, configured: DeliveryChannel): Receipts {
+  return receipts.reported ?? CHANNEL_RECEIPTS[configured]
+}
+
+/**
+ * Delivered and read as shares (0 to 1) of what was sent through channels that report them;
+ * null where no run's channel reports it, or nothing was sent through one yet.
+ */
+export function receiptRates(
+  totals: DeliveryCounts,
+  receipts: ReceiptSummary,
+): Record<keyof Receipts, number | null> {
+  const share = (part: number, whole: number) =>
+    whole > 0 ? Math.round((part / whole) * 1000) / 1000 : null
+  return {
+    delivered: receipts.reported?.delivered
+      ? share(totals.delivered, receipts.sent.delivered)
+      : null,
+    read: receipts.reported?.read ? share(totals.read, receipts.sent.read) : null,
+  }
+}
+
+/** An announcement's receipts before any run. */
+export function noReceipts(): ReceiptSummary {
+  return { reported: null, sent: { delivered: 0, read: 0 } }
 }
 
 /**

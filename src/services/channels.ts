@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { DeliveryChannel } from '../db/schema'
 import type { Config } from '../lib/config'
 import { fetchOutbound } from '../lib/outbound'
 import { signWebhook } from '../lib/standard-webhooks'
@@ -14,6 +15,21 @@ export type SendResult =
   | { outcome: 'failed'; error: string; status?: number }
   /** No answer in time: the receiver may or may not have the message. */
   | { outcome: 'unknown'; error: string }
+
+/** Whether a channel tells, for each message it took, that it was delivered, and that it was read. */
+export interface Receipts {
+  delivered: boolean
+  read: boolean
+}
+
+/**
+ * What each channel reports back: the Cloud API both, as status notifications per message; a
+ * webhook endpoint neither (it answers that it took the message, and that is all anyone hears).
+ */
+export const CHANNEL_RECEIPTS: Record<DeliveryChannel, Receipts> = {
+  webhook: { delivered: false, read: false },
+  whatsapp: { delivered: true, read: true },
+}
 
 /** The reason stored for a send that got no answer in time. */
 export const TIMED_OUT_UNKNOWN = 'timed out: outcome unknown'

@@ -1,7 +1,8 @@
-import { and, asc, eq, gt, isNotNull, isNull, or, sql } from 'drizzle-orm'
+import { and, asc, eq, exists, gt, isNotNull, isNull, or, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import type { Database } from '../db/client'
 import {
+  communities,
   invites,
   joinRequests,
   members,
@@ -109,4 +110,45 @@ export async function pendingCounts(
   const results = await db.batch(queries as [(typeof queries)[number], ...typeof queries])
   communityIds.forEach((id, i) => counts.set(id, results[i]?.[0]?.count ?? 0))
   return counts
+}
+
+/**
+ * The communities with requests waiting for a decision (confirmed, not repeats), by id after
+ * `cursor`: all of them (`communityId` null, for an owner) or one. Each community is probed
+ * through the pending requests' index, so a page costs one look-up per community passed, however
+ * many requests there are.
+ */
+export async function communitiesWithPending(
+  db: Database,
+  options: { communityId: string | null; cursor?: string; limit: number },
+): Promise<Page<{ id: string; name: string; joinQuestions: string[] }>> {
+  const rows = await db
+    .select({
+      id: communities.id,
+      name: communities.name,
+      joinQuestions: communities.joinQuestions,
+    })
+    .from(communities)
+    .where(
+      and(
+        options.communityId === null ? undefined : eq(communities.id, options.communityId),
+        options.cursor ? gt(communities.id, options.cursor) : undefined,
+        exists(
+          db
+            .select({ one: sql`1` })
+            .from(joinRequests)
+            .where(
+              and(
+                eq(joinRequests.communityId, communities.id),
+                eq(joinRequests.status, 'pending'),
+                isNull(joinRequests.repeatOf),
+                confirmedSignUp,
+              ),
+            ),
+        ),
+      ),
+    )
+    .orderBy(asc(communities.id))
+    .limit(options.limit + 1)
+  return toPage(rows, options.limit)
 }

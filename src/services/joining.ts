@@ -204,13 +204,15 @@ export async function join(
 
 /**
  * Approves a pending request: the membership is created under the same conditions as an open
- * join. Approving twice is harmless; approving into a full group is refused.
+ * join. Approving twice is harmless; approving into a full group is refused. `decided` says
+ * whether this call made the decision (not an earlier one, nor another at the same moment): only
+ * then is the applicant told.
  */
 export async function approveJoinRequest(
   db: Database,
   request: JoinRequest,
   now: Date,
-): Promise<{ request: JoinRequest; member: Member }> {
+): Promise<{ request: JoinRequest; member: Member; decided: boolean }> {
   if (request.status === 'rejected') {
     throw new ApiError(
       'invalid_state',
@@ -239,20 +241,24 @@ export async function approveJoinRequest(
       where: eq(joinRequests.id, request.id),
     }))!
     if (stored.status !== 'approved') throw await refusal(db, target, null, now)
-    request = stored
+    const member = await db.query.members.findFirst({ where: eq(members.id, stored.memberId!) })
+    return { request: stored, member: member!, decided: stored.memberId === memberId }
   }
   const member = await db.query.members.findFirst({ where: eq(members.id, request.memberId!) })
-  return { request, member: member! }
+  return { request, member: member!, decided: false }
 }
 
-/** Rejects a pending request, with a reason the person sees on their status page. */
+/**
+ * Rejects a pending request, with a reason the person sees on their status page. Rejecting twice
+ * is harmless; `decided` says whether this call made the decision.
+ */
 export async function rejectJoinRequest(
   db: Database,
   request: JoinRequest,
   reason: string | null,
   now: Date,
-): Promise<JoinRequest> {
-  if (request.status === 'rejected') return request
+): Promise<{ request: JoinRequest; decided: boolean }> {
+  if (request.status === 'rejected') return { request, decided: false }
   // Not the admins' to decide yet; left alone, it is deleted with its contact data on expiry.
   if (request.confirmExpiresAt !== null && request.confirmedAt === null) {
     throw new ApiError(
@@ -267,12 +273,15 @@ export async function rejectJoinRequest(
     )
   }
   const client = db.$client
-  const pending = `exists (select 1 from join_requests where id = ?1 and status = 'pending')`
-  await client.batch([
+  const pending = `r.status = 'pending'`
+  const [, updated] = await client.batch([
     client
       .prepare(
         `insert into events (id, type, community_id, payload, created_at)
-         select ?2, 'join.rejected', ?3, json_object('joinRequestId', ?1, 'reason', ?4), ?5 where ${pending}`,
+         select ?2, 'join.rejected', ?3,
+           json_object('joinRequestId', ?1, 'reason', ?4, ${APPLICANT_FIELDS}), ?5
+         from join_requests r join communities c on c.id = r.community_id
+         where r.id = ?1 and ${pending}`,
       )
       .bind(request.id, newId('evt', now.getTime()), request.communityId, reason, now.getTime()),
     client
@@ -281,8 +290,21 @@ export async function rejectJoinRequest(
       )
       .bind(request.id, reason, now.getTime()),
   ])
-  return (await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, request.id) }))!
+  const stored = (await db.query.joinRequests.findFirst({
+    where: eq(joinRequests.id, request.id),
+  }))!
+  return { request: stored, decided: (updated?.meta.changes ?? 0) > 0 }
 }
+
+/**
+ * What a decision's event says about the applicant (`r`, a join request) and the community (`c`),
+ * so the operator's mail system can write to them: their name, their e-mail address only if its
+ * owner confirmed it (null otherwise: nothing is ever sent to an unconfirmed contact), and the
+ * community's name. Not their status link: only its hash is stored.
+ */
+const APPLICANT_FIELDS = `'name', r.name,
+  'email', case when r.email_confirmed_at is not null then r.email end,
+  'communityName', c.name`
 
 /**
  * Ends a membership for good (`left` by the member, `removed` by an admin): out of every group
@@ -735,20 +757,37 @@ function membershipStatements(
       )
       .bind(memberId, referralCode, referralInviteId, nowMs),
     rollupStatement(client, request, now, ['joins'], { table: 'members', id: memberId }),
-    client
-      .prepare(
-        `insert into events (id, type, community_id, payload, created_at)
-         select ?2, ?6, ?3, json_object('memberId', ?1, 'joinRequestId', ?4, 'inviteId', ?5), ?7 where ${memberExists}`,
-      )
-      .bind(
-        memberId,
-        newId('evt', nowMs),
-        request.communityId,
-        request.id,
-        request.inviteId,
-        open ? 'member.joined' : 'join.approved',
-        nowMs,
-      ),
+    open
+      ? client
+          .prepare(
+            `insert into events (id, type, community_id, payload, created_at)
+             select ?2, 'member.joined', ?3, json_object('memberId', ?1, 'joinRequestId', ?4, 'inviteId', ?5), ?6 where ${memberExists}`,
+          )
+          .bind(
+            memberId,
+            newId('evt', nowMs),
+            request.communityId,
+            request.id,
+            request.inviteId,
+            nowMs,
+          )
+      : // An admin's decision: the applicant is told, by e-mail through this event.
+        client
+          .prepare(
+            `insert into events (id, type, community_id, payload, created_at)
+             select ?2, 'join.approved', ?3,
+               json_object('memberId', ?1, 'joinRequestId', ?4, 'inviteId', ?5, ${APPLICANT_FIELDS}), ?6
+             from join_requests r join communities c on c.id = r.community_id
+             where r.id = ?4 and ${memberExists}`,
+          )
+          .bind(
+            memberId,
+            newId('evt', nowMs),
+            request.communityId,
+            request.id,
+            request.inviteId,
+            nowMs,
+          ),
     ...(open
       ? []
       : [

@@ -319,7 +319,13 @@ async function confirmByCode(
   const community = await db.query.communities.findFirst({
     where: eq(communities.id, request.communityId),
   })
-  await sendWhatsAppReply(deps.config, item.from, REPLIES.welcome(community?.name ?? ''))
+  // In a closed community a confirmed request still waits for an admin: no welcome yet.
+  const waiting = result.request.status === 'pending'
+  await sendWhatsAppReply(
+    deps.config,
+    item.from,
+    (waiting ? REPLIES.confirmedWaiting : REPLIES.welcome)(community?.name ?? ''),
+  )
   return result.outcome
 }
 

@@ -40,6 +40,7 @@ footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:
 .funnel ol{list-style:none;margin:0;padding:0;display:grid;gap:.6rem}.funnel .step{display:flex;justify-content:space-between;gap:1rem}.funnel .step b{font-size:1.2rem}
 .funnel p{margin:.1rem 0 0}.share{display:block;width:100%;height:.7rem}.grid.two{grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}
 header form.inline button{padding:.3rem .6rem}
+.bulk{position:sticky;bottom:0;z-index:1;display:flex;flex-wrap:wrap;gap:.4rem .75rem;align-items:center;background:#fff;border-top:1px solid #c5cec9;padding:.6rem 0;margin-top:.5rem}.bulk label{margin:0}.bulk input{flex:1 1 12rem}
 @media (max-width:40rem){.chart.wide{display:none}.chart.narrow{display:block}table{font-size:.85rem}main{padding:.5rem}section{padding:.75rem}
 header{flex-wrap:nowrap;gap:.5rem;padding:.5rem;font-size:.85rem;white-space:nowrap}
 table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0,0,0,0)}
@@ -58,7 +59,10 @@ export interface ShellProps {
   title: string
   who?: string
   pendingCount?: number
-  /** Where the pending count leads: the approvals of the community on screen. */
+  /**
+   * Where the pending count leads: the approvals of the community on screen, of the one
+   * community with pending requests, or the list across communities.
+   */
   approvalsHref?: string
   csrf?: string
   notice?: string
@@ -88,7 +92,7 @@ export function Shell(props: ShellProps) {
             </a>
             <span class="grow" />
             {props.pendingCount !== undefined && (
-              <a href={props.approvalsHref ?? '/admin'}>
+              <a href={props.approvalsHref ?? '/admin/approvals'}>
                 {t.approvals} <span class="pill">{props.pendingCount}</span>
               </a>
             )}

@@ -210,7 +210,12 @@ export function StatusPage(props: StatusPageProps) {
           <bdi>{props.community.name}</bdi>
         </p>
         <h1>{title}</h1>
-        {ended && <p>{t.endedText}</p>}
+        {ended && (
+          <>
+            <p>{t.endedText}</p>
+            <p>{t.chatStaysText}</p>
+          </>
+        )}
         {confirmation && (
           <>
             <p>{waiting ? t.confirmText : t.confirmOtherText}</p>
@@ -335,7 +340,11 @@ function confirmInstead(t: Messages, confirmation: ConfirmationView): string {
   return `${cannot} ${instead}`
 }
 
-/** Leaving: one button (a GET only shows it, so link previews cannot make anyone leave). */
+/**
+ * Leaving: one button (a GET only shows it, so link previews cannot make anyone leave). It says
+ * what leaving does here, and that the chat itself is left in the chat app: nothing here can take
+ * anyone out of a WhatsApp group.
+ */
 export function LeavePage(props: PageProps & { communityName: string; action: string | null }) {
   const reasons = MESSAGES[props.lang].leaveReasons
   const t = MESSAGES[props.lang]
@@ -349,6 +358,7 @@ export function LeavePage(props: PageProps & { communityName: string; action: st
         {props.action ? (
           <form method="post" action={props.action}>
             <p>{t.leaveText}</p>
+            <p>{t.chatStaysText}</p>
             <fieldset>
               <legend>{t.leaveReasonLabel}</legend>
               {(Object.keys(reasons) as Array<keyof typeof reasons>).map((reason) => (
@@ -363,7 +373,10 @@ export function LeavePage(props: PageProps & { communityName: string; action: st
             </button>
           </form>
         ) : (
-          <p>{t.endedText}</p>
+          <>
+            <p>{t.endedText}</p>
+            <p>{t.chatStaysText}</p>
+          </>
         )}
       </div>
     </Layout>

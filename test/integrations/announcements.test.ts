@@ -167,7 +167,12 @@ describe('recurring announcements', () => {
       new Date('2027-03-20T12:00:00Z'),
     )
     expect(created.sendAt?.toISOString()).toBe('2027-03-22T08:00:00.000Z')
-    await dispatchDueAnnouncements(db, env.DELIVERY_QUEUE, new Date('2027-03-22T08:00:30Z'))
+    await dispatchDueAnnouncements(
+      db,
+      env.DELIVERY_QUEUE,
+      new Date('2027-03-22T08:00:30Z'),
+      'webhook',
+    )
     const after = (
       await query<{ send_at: number; status: string }>(
         'select send_at, status from announcements where id = ?',
@@ -182,7 +187,12 @@ describe('recurring announcements', () => {
       Date.parse('2027-10-25T07:00:00Z'),
       created.id,
     )
-    await dispatchDueAnnouncements(db, env.DELIVERY_QUEUE, new Date('2027-10-25T07:00:30Z'))
+    await dispatchDueAnnouncements(
+      db,
+      env.DELIVERY_QUEUE,
+      new Date('2027-10-25T07:00:30Z'),
+      'webhook',
+    )
     const autumn = (
       await query<{ send_at: number }>('select send_at from announcements where id = ?', created.id)
     )[0]!

@@ -137,7 +137,12 @@ describe('a run that stops half-way finishes by itself (1,000 members)', () => {
     const announcement = await scheduleNow(community.id, 'Lost before expansion')
     const db = createDb(env.DB)
     // The run is recorded, its first `expand` message never arrives.
-    await dispatchDueAnnouncements(db, lossyQueue({ drop: true }), new Date(Date.now() + 5000))
+    await dispatchDueAnnouncements(
+      db,
+      lossyQueue({ drop: true }),
+      new Date(Date.now() + 5000),
+      'webhook',
+    )
     const before = (await call('GET', `/api/announcements/${announcement.id}`)).json
     expect(before.status).toBe('sending')
     expect(before.runs[0]).toMatchObject({ status: 'expanding', queued: 0 })
@@ -151,7 +156,12 @@ describe('a run that stops half-way finishes by itself (1,000 members)', () => {
     const { community, ids } = await communityOf(1000)
     const announcement = await scheduleNow(community.id, 'Lost mid-expansion')
     const db = createDb(env.DB)
-    await dispatchDueAnnouncements(db, lossyQueue({ drop: true }), new Date(Date.now() + 5000))
+    await dispatchDueAnnouncements(
+      db,
+      lossyQueue({ drop: true }),
+      new Date(Date.now() + 5000),
+      'webhook',
+    )
     const run = await runOf(announcement.id)
     // The first chunk's 500 rows are written, two batches of messages go out (the next step and
     // 199 recipients), then it dies: 301 members of the first chunk have no message.
@@ -173,7 +183,12 @@ describe('a run that stops half-way finishes by itself (1,000 members)', () => {
     const { community, ids } = await communityOf(1000)
     const announcement = await scheduleNow(community.id, 'Next step lost')
     const db = createDb(env.DB)
-    await dispatchDueAnnouncements(db, lossyQueue({ drop: true }), new Date(Date.now() + 5000))
+    await dispatchDueAnnouncements(
+      db,
+      lossyQueue({ drop: true }),
+      new Date(Date.now() + 5000),
+      'webhook',
+    )
     const run = await runOf(announcement.id)
     // The first step completes, but its messages (the next step among them) are all lost.
     await expandDispatch(db, lossyQueue({ drop: true }), run.id, new Date())
@@ -189,7 +204,7 @@ describe('a run that stops half-way finishes by itself (1,000 members)', () => {
     const announcement = await scheduleNow(community.id, 'Killed mid-batch')
     const db = createDb(env.DB)
     const lost = lossyQueue({ drop: true })
-    await dispatchDueAnnouncements(db, lost, new Date(Date.now() + 5000))
+    await dispatchDueAnnouncements(db, lost, new Date(Date.now() + 5000), 'webhook')
     const run = await runOf(announcement.id)
     // Expanded completely, every announce message lost.
     for (let step = 0; step < 5 && (await runOf(announcement.id)).status === 'expanding'; step++)
@@ -227,7 +242,7 @@ describe('the reconciler’s work per cron run', () => {
     for (let i = 0; i < 12; i++) {
       const { community } = await communityOf(3)
       const announcement = await scheduleNow(community.id, `Stalled ${i}`)
-      await dispatchDueAnnouncements(db, lost, new Date(Date.now() + 5000))
+      await dispatchDueAnnouncements(db, lost, new Date(Date.now() + 5000), 'webhook')
       runIds.push((await runOf(announcement.id)).id)
     }
     // Far enough ahead that these twelve are the longest stalled of all.
@@ -263,7 +278,7 @@ describe('the per-channel policy for a send whose outcome is unknown', () => {
     const announcement = await scheduleNow(community.id, 'Maybe sent')
     const db = createDb(env.DB)
     const lost = lossyQueue({ drop: true })
-    await dispatchDueAnnouncements(db, lost, new Date(Date.now() + 5000))
+    await dispatchDueAnnouncements(db, lost, new Date(Date.now() + 5000), 'webhook')
     const run = await runOf(announcement.id)
     await expandDispatch(db, lost, run.id, new Date())
     await query(
@@ -298,7 +313,12 @@ describe('an admin and a stalled run', () => {
     const { community, ids } = await communityOf(30)
     const announcement = await scheduleNow(community.id, 'Stalled for a while')
     const db = createDb(env.DB)
-    await dispatchDueAnnouncements(db, lossyQueue({ drop: true }), new Date(Date.now() + 5000))
+    await dispatchDueAnnouncements(
+      db,
+      lossyQueue({ drop: true }),
+      new Date(Date.now() + 5000),
+      'webhook',
+    )
     const run = await runOf(announcement.id)
     await query(
       'update dispatches set progress_at = ? where id = ?',
@@ -333,7 +353,12 @@ describe('an admin and a stalled run', () => {
 
     // Another run, stopped by its admin: nothing more goes out, the counts still add up.
     const second = await scheduleNow(community.id, 'Never mind')
-    await dispatchDueAnnouncements(db, lossyQueue({ drop: true }), new Date(Date.now() + 5000))
+    await dispatchDueAnnouncements(
+      db,
+      lossyQueue({ drop: true }),
+      new Date(Date.now() + 5000),
+      'webhook',
+    )
     const secondRun = await runOf(second.id)
     await expandDispatch(db, lossyQueue({ drop: true }), secondRun.id, new Date())
     const cancelled = await call(
@@ -359,6 +384,7 @@ describe('an admin and a stalled run', () => {
       createDb(env.DB),
       lossyQueue({ drop: true }),
       new Date(Date.now() + 5000),
+      'webhook',
     )
     const run = await runOf(announcement.id)
     const outsider = await createToken({ role: 'community_admin', communityId: other.id })
@@ -384,7 +410,12 @@ describe('the dashboard and a stalled run', () => {
     const { community, ids } = await communityOf(10)
     const announcement = await scheduleNow(community.id, 'Stalled, seen on the dashboard')
     const db = createDb(env.DB)
-    await dispatchDueAnnouncements(db, lossyQueue({ drop: true }), new Date(Date.now() + 5000))
+    await dispatchDueAnnouncements(
+      db,
+      lossyQueue({ drop: true }),
+      new Date(Date.now() + 5000),
+      'webhook',
+    )
     const run = await runOf(announcement.id)
     await query(
       'update dispatches set progress_at = ? where id = ?',
@@ -419,7 +450,12 @@ describe('the dashboard and a stalled run', () => {
     expect(after.text).not.toContain(`/runs/${run.id}/resume`)
 
     const second = await scheduleNow(community.id, 'Stopped from the dashboard')
-    await dispatchDueAnnouncements(db, lossyQueue({ drop: true }), new Date(Date.now() + 5000))
+    await dispatchDueAnnouncements(
+      db,
+      lossyQueue({ drop: true }),
+      new Date(Date.now() + 5000),
+      'webhook',
+    )
     const secondRun = await runOf(second.id)
     const list = await page(path, cookie)
     expect(list.text).toContain(`/admin/announcements/${second.id}/runs/${secondRun.id}/cancel`)

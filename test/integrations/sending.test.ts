@@ -43,7 +43,7 @@ async function runTo(names: string[], phones?: string[]) {
   })
   const announcementId = created.json.id as string
   const db = createDb(env.DB)
-  await dispatchDueAnnouncements(db, nowhere, new Date(Date.now() + 5000))
+  await dispatchDueAnnouncements(db, nowhere, new Date(Date.now() + 5000), 'webhook')
   const [run] = await query<{ id: string }>(
     'select id from dispatches where announcement_id = ?',
     announcementId,

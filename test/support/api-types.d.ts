@@ -107,7 +107,7 @@ export interface paths {
   '/api/join-requests/{id}/approve': {
     /**
      * Approve a request: the person becomes a member
-     * @description Approving twice is harmless. A full group refuses with 409 `group_full`.
+     * @description Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`).
      */
     post: operations['approveJoinRequest']
   }
@@ -119,7 +119,10 @@ export interface paths {
     post: operations['confirmJoinRequest']
   }
   '/api/join-requests/{id}/reject': {
-    /** Reject a request, optionally with a reason the person sees */
+    /**
+     * Reject a request, optionally with a reason the person sees
+     * @description Rejecting twice is harmless. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text with the reason within 24 hours of their own message, later only with `WHATSAPP_REJECTED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.rejected` event (with `name`, `email`, `communityName`, `reason`).
+     */
     post: operations['rejectJoinRequest']
   }
   '/api/communities/{id}/join-requests/bulk': {
@@ -142,7 +145,10 @@ export interface paths {
     get: operations['exportMembersCsv']
   }
   '/api/members/{id}': {
-    /** Remove a member from the community and all its groups */
+    /**
+     * Take a member off the member list: no more messages, referral link revoked
+     * @description Ends the membership for good: out of the member list and the groups’ counts, no more announcements, their referral link revoked, `member.left` with `reason: "removed"`. It cannot take anyone out of a WhatsApp group or community: the platform sees up to the chat link only, so remove them there in WhatsApp.
+     */
     delete: operations['removeMember']
   }
   '/api/communities/{id}/leaderboard': {
@@ -860,18 +866,25 @@ export interface components {
         unknown: number
         /** @description Not sent because the run was cancelled */
         cancelled: number
-        /** @description Reported delivered by WhatsApp (read messages count as delivered too) */
+        /** @description Reported delivered by WhatsApp (read messages count as delivered too). Only known where `reported.delivered` is true: the webhook channel reports no delivery, and its messages count 0 here */
         delivered: number
-        /** @description Reported read by WhatsApp */
+        /** @description Reported read by WhatsApp. Only known where `reported.read` is true: the webhook channel reports no reading, and its messages count 0 here */
         read: number
         /** @description Accepted, then reported failed by WhatsApp */
         undelivered: number
       }
+      /** @description What the delivery channel reports back: WhatsApp both, the webhook channel neither (its `delivered` and `read` stay 0 and mean nothing; their rates are null). Before the first run: what the configured channel will report */
+      reported: {
+        /** @description The channel reports whether each message was delivered */
+        delivered: boolean
+        /** @description The channel reports whether each message was read */
+        read: boolean
+      }
       /** @description Delivery and read rates over all runs */
       rates: {
-        /** @description delivered / sent */
+        /** @description delivered / sent, over the runs whose channel reports delivery; null where none does (`reported.delivered` false: not 0, unknown) or before anything was sent through one */
         delivered: number | null
-        /** @description read / sent */
+        /** @description read / sent, over the runs whose channel reports reading; null where none does (`reported.read` false: not 0, unknown) or before anything was sent through one */
         read: number | null
         /** @description (failed + undelivered) / (sent + failed) */
         failed: number | null
@@ -898,6 +911,18 @@ export interface components {
         /** @description Work left, but no progress for minutes: resume or cancel it */
         stalled: boolean
         /**
+         * @description The channel the run went out through
+         * @enum {string}
+         */
+        channel: 'webhook' | 'whatsapp'
+        /** @description What this run’s channel reports back: WhatsApp both, the webhook channel neither (its `delivered` and `read` stay 0 and mean nothing) */
+        reported: {
+          /** @description The channel reports whether each message was delivered */
+          delivered: boolean
+          /** @description The channel reports whether each message was read */
+          read: boolean
+        }
+        /**
          * Format: date-time
          * @example 2026-11-24T09:00:00.000Z
          */
@@ -916,9 +941,9 @@ export interface components {
         unknown: number
         /** @description Not sent because the run was cancelled */
         cancelled: number
-        /** @description Reported delivered by WhatsApp (read messages count as delivered too) */
+        /** @description Reported delivered by WhatsApp (read messages count as delivered too). Only known where `reported.delivered` is true: the webhook channel reports no delivery, and its messages count 0 here */
         delivered: number
-        /** @description Reported read by WhatsApp */
+        /** @description Reported read by WhatsApp. Only known where `reported.read` is true: the webhook channel reports no reading, and its messages count 0 here */
         read: number
         /** @description Accepted, then reported failed by WhatsApp */
         undelivered: number
@@ -2292,7 +2317,7 @@ export interface operations {
   }
   /**
    * Approve a request: the person becomes a member
-   * @description Approving twice is harmless. A full group refuses with 409 `group_full`.
+   * @description Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`).
    */
   approveJoinRequest: {
     parameters: {
@@ -2393,7 +2418,10 @@ export interface operations {
       }
     }
   }
-  /** Reject a request, optionally with a reason the person sees */
+  /**
+   * Reject a request, optionally with a reason the person sees
+   * @description Rejecting twice is harmless. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text with the reason within 24 hours of their own message, later only with `WHATSAPP_REJECTED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.rejected` event (with `name`, `email`, `communityName`, `reason`).
+   */
   rejectJoinRequest: {
     parameters: {
       path: {
@@ -2653,7 +2681,10 @@ export interface operations {
       }
     }
   }
-  /** Remove a member from the community and all its groups */
+  /**
+   * Take a member off the member list: no more messages, referral link revoked
+   * @description Ends the membership for good: out of the member list and the groups’ counts, no more announcements, their referral link revoked, `member.left` with `reason: "removed"`. It cannot take anyone out of a WhatsApp group or community: the platform sees up to the chat link only, so remove them there in WhatsApp.
+   */
   removeMember: {
     parameters: {
       path: {

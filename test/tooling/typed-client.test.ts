@@ -121,6 +121,11 @@ describe('a client generated from the OpenAPI document', () => {
       params: { path: { id: communityId } },
     })
     expect(listed.data!.data.map((item) => item.body)).toEqual(['Welcome, Tess!'])
+    // The webhook channel reports no delivery or reading: flagged, and no rate where none is known.
+    const [shown] = listed.data!.data
+    expect(shown!.reported).toEqual({ delivered: false, read: false })
+    expect(shown!.rates.delivered).toBeNull()
+    expect(shown!.rates.read).toBeNull()
   })
 
   it('documents the 429 of the public join, with Retry-After', async () => {

@@ -11,6 +11,7 @@ import {
   query,
   runCron,
 } from '../worker/helpers'
+import { page, signIn } from '../worker/dashboard-helpers'
 import {
   hubSignature,
   statusNotification,
@@ -137,6 +138,13 @@ describe('consent and hearing back, the whole loop over WhatsApp', () => {
     const status = await announcementStatus(second)
     expect(status.deliveries).toMatchObject({ sent: 1, delivered: 1, read: 1, undelivered: 0 })
     expect(status.rates).toEqual({ delivered: 1, read: 1, failed: 0 })
+    // WhatsApp reports delivery and reading: the run says so, and the dashboard shows the shares.
+    expect(status.reported).toEqual({ delivered: true, read: true })
+    expect(status.runs[0]).toMatchObject({ channel: 'whatsapp' })
+    const { cookie } = await signIn()
+    const list = (await page(`/admin/communities/${community.id}/announcements`, cookie)).text
+    expect(list).toMatch(/data-label="Delivered">1 \(100 %\)<\/td>/)
+    expect(list).toMatch(/data-label="Read">1 \(100 %\)<\/td>/)
     const [row] = await query<{ provider_status: string }>(
       'select provider_status from deliveries where provider_message_id = ?',
       wamid,

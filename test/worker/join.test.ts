@@ -297,7 +297,7 @@ describe('leaving', () => {
     const leavePath = new URL(joined.json.leaveUrl).pathname
 
     const confirm = await visit(`${leavePath}?lang=en`)
-    expect(confirm.text).toContain('Leave the community?')
+    expect(confirm.text).toContain('End your membership?')
     expect(
       (await query('select status from members where id = ?', joined.json.memberId))[0]!.status,
     ).toBe('active')
@@ -307,7 +307,7 @@ describe('leaving', () => {
       headers: { accept: 'text/html' },
     })
     expect(left.status).toBe(200)
-    expect(left.text).toContain('You have left the community')
+    expect(left.text).toContain('Your membership has ended')
     expect(
       (await query('select status from members where id = ?', joined.json.memberId))[0]!.status,
     ).toBe('left')

@@ -136,6 +136,7 @@ beforeAll(async () => {
     { path: `/admin/communities/${closed.id}`, admin: true },
     { path: `/admin/links/${openInvite.id}`, admin: true },
     { path: `/admin/links/${closedInvite.id}`, admin: true },
+    { path: '/admin/approvals', admin: true },
     { path: `/admin/communities/${closed.id}/approvals`, admin: true },
     { path: `/admin/communities/${open.id}/approvals`, admin: true },
     { path: `/admin/communities/${open.id}/members`, admin: true },
@@ -251,7 +252,7 @@ describe('every page in both languages', () => {
       '3 Anfragen abgelehnt. Nicht alle Anfragen ließen sich entscheiden: schon entschieden.',
     )
     const removed = await open({ path: '/admin?done=removed', admin: true }, 'en')
-    expect(removed).toContain('The member was removed.')
+    expect(removed).toContain('The member is off the list and gets no more messages.')
   })
 
   it('writes dates and numbers as German readers expect', async () => {

@@ -16,7 +16,11 @@ import {
   listInvites,
   retiredCodeExists,
 } from '../../src/services/invites'
-import { findJoinRequestByStatusToken, listJoinRequests } from '../../src/services/join-requests'
+import {
+  communitiesWithPending,
+  findJoinRequestByStatusToken,
+  listJoinRequests,
+} from '../../src/services/join-requests'
 import {
   exportMembersCsv,
   leaderboard,
@@ -136,6 +140,9 @@ describe('query plans of the request paths', () => {
     await getDashboardStats(db, { inviteId: invite.id }, year, '2026-12-31')
     await homeFigures(db, [community.id, 'cmt_00000000000000000000000000'], year, now)
     await listJoinRequests(db, community.id, { status: 'pending', ...page })
+    // The approvals across communities: each community probed through the pending index.
+    await communitiesWithPending(db, { communityId: community.id, limit: 10 })
+    await communitiesWithPending(db, { communityId: null, cursor: community.id, limit: 10 })
     await findJoinRequestByStatusToken(db, 'x'.repeat(43))
     await listMembers(db, community.id, page)
     await listMembers(db, community.id, { ...page, groupId: group.id, status: 'active' })
@@ -210,6 +217,7 @@ describe('query plans of the request paths', () => {
       announcementId: 'ann_00000000000000000000000000',
       scheduledFor: now,
       status: 'expanding' as const,
+      channel: 'webhook' as const,
       cursor: null,
       queued: 0,
       sent: 0,

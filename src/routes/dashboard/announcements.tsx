@@ -16,6 +16,8 @@ import {
   isStalled,
   isUnfinished,
   listAnnouncements,
+  receiptRates,
+  reportedReceipts,
   sendAnnouncementNow,
   shownStatus,
 } from '../../services/announcements'
@@ -104,6 +106,9 @@ async function announcementsPage(
       <section>
         <h2>{t.announcements}</h2>
         {page.data.length === 0 && <p class="muted">{t.noAnnouncements}</p>}
+        {summaries.some(
+          (summary) => !reportedReceipts(summary.receipts, c.var.config.DELIVERY_CHANNEL).delivered,
+        ) && <p class="muted">{t.receiptsUnknown}</p>}
         <table class="cards">
           <thead>
             <tr>
@@ -120,8 +125,11 @@ async function announcementsPage(
           </thead>
           <tbody>
             {page.data.map((announcement, i) => {
-              const runs = summaries[i]!.runs
+              const summary = summaries[i]!
+              const runs = summary.runs
               const status = shownStatus(announcement, runs)
+              const reported = reportedReceipts(summary.receipts, c.var.config.DELIVERY_CHANNEL)
+              const rates = receiptRates(summary.totals, summary.receipts)
               const open = runs.find(isUnfinished)
               const stalled = open && isStalled(open, now)
               return (
@@ -136,7 +144,8 @@ async function announcementsPage(
                       {announcement.repeatCron
                         ? `${describeRule(lang(c), announcement.repeatCron)} (${announcement.repeatTimezone})`
                         : ''}{' '}
-                      {when(announcement.sendAt)}
+                      {/* The next run, or once none is left, the latest one. */}
+                      {when(announcement.sendAt ?? runs[0]?.scheduledFor ?? null)}
                     </div>
                   </td>
                   <td data-label={t.status}>
@@ -149,24 +158,31 @@ async function announcementsPage(
                     )}
                   </td>
                   <td class="n" data-label={t.sentCount}>
-                    {formatNumber(lang(c), summaries[i]!.totals.sent)}
+                    {formatNumber(lang(c), summary.totals.sent)}
                   </td>
                   <td class="n" data-label={t.reached}>
-                    {formatNumber(lang(c), summaries[i]!.totals.delivered)}{' '}
-                    {percent(summaries[i]!.totals.delivered, summaries[i]!.totals.sent)}
+                    {reported.delivered ? (
+                      <>
+                        {formatNumber(lang(c), summary.totals.delivered)} {percent(rates.delivered)}
+                      </>
+                    ) : (
+                      <span class="muted">{t.notReported}</span>
+                    )}
                   </td>
                   <td class="n" data-label={t.readCount}>
-                    {formatNumber(lang(c), summaries[i]!.totals.read)}{' '}
-                    {percent(summaries[i]!.totals.read, summaries[i]!.totals.sent)}
+                    {reported.read ? (
+                      <>
+                        {formatNumber(lang(c), summary.totals.read)} {percent(rates.read)}
+                      </>
+                    ) : (
+                      <span class="muted">{t.notReported}</span>
+                    )}
                   </td>
                   <td class="n" data-label={t.failed}>
-                    {formatNumber(
-                      lang(c),
-                      summaries[i]!.totals.failed + summaries[i]!.totals.undelivered,
-                    )}
-                    {summaries[i]!.failures.length > 0 && (
+                    {formatNumber(lang(c), summary.totals.failed + summary.totals.undelivered)}
+                    {summary.failures.length > 0 && (
                       <ul class="muted small">
-                        {summaries[i]!.failures.map((failure) => (
+                        {summary.failures.map((failure) => (
                           <li>
                             <bdi>{failure.reason ?? '?'}</bdi>: {failure.count}
                           </li>
@@ -175,10 +191,10 @@ async function announcementsPage(
                     )}
                   </td>
                   <td class="n" data-label={t.unknown}>
-                    {formatNumber(lang(c), summaries[i]!.totals.unknown)}
+                    {formatNumber(lang(c), summary.totals.unknown)}
                   </td>
                   <td class="n" data-label={t.queued}>
-                    {formatNumber(lang(c), summaries[i]!.totals.queued)}
+                    {formatNumber(lang(c), summary.totals.queued)}
                   </td>
                   <td data-label="" class="actions">
                     {manage && announcement.pausedAt && (
@@ -324,6 +340,6 @@ for (const action of ['resume', 'cancel'] as const) {
 }
 
 /** A share as a whole percentage in brackets, or nothing before anything was sent. */
-function percent(part: number, whole: number): string {
-  return whole > 0 ? `(${Math.round((part / whole) * 100)} %)` : ''
+function percent(share: number | null): string {
+  return share === null ? '' : `(${Math.round(share * 100)} %)`
 }

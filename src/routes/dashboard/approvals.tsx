@@ -1,34 +1,58 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { ApiError } from '../../lib/errors'
 import { readForm } from '../../lib/forms'
+import { formatNumber } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
-import { assertCan, can } from '../../services/access'
+import { assertCan, can, isOwner } from '../../services/access'
 import { getCommunityOrThrow } from '../../services/communities'
-import { getJoinRequestOrThrow, listJoinRequests } from '../../services/join-requests'
-import { approveJoinRequest, rejectJoinRequest } from '../../services/joining'
+import {
+  communitiesWithPending,
+  getJoinRequestOrThrow,
+  listJoinRequests,
+  pendingCounts,
+  type JoinRequestListing,
+} from '../../services/join-requests'
+import type { JoinRequest } from '../../db/schema'
 import { ReasonSchema } from '../../schemas/members'
 import { communityFor } from '../community-scope'
-import { Csrf, words } from '../../views/dashboard'
-import { CommunityId, lang, idOrThrow, formText, communityShell, cursorOf, NextPage } from './page'
+import { decideJoinRequest } from '../join-decisions'
+import { Csrf, words, type Words } from '../../views/dashboard'
+import {
+  CommunityId,
+  lang,
+  idOrThrow,
+  formText,
+  communityShell,
+  cursorOf,
+  NextPage,
+  shell,
+} from './page'
 
-/** Pending join requests, decided one by one or in bulk. */
+/**
+ * Pending join requests, decided one by one or in bulk: a community's own page, and one page
+ * across every community the admin may decide for, each community's requests under its name.
+ */
 export const approvalsApp = new Hono<AppEnv>()
 
-approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
-  const t = words(lang(c))
-  const id = idOrThrow(CommunityId, c.req.param('id'))
-  assertCan(c.var.principal, 'joinRequests.read', { communityId: id })
-  const decide = can(c.var.principal, 'joinRequests.decide', { communityId: id })
-  const community = await getCommunityOrThrow(c.var.db, id)
-  const pending = await listJoinRequests(c.var.db, id, {
-    status: 'pending',
-    limit: 100,
-    cursor: cursorOf(c),
-  })
-  const table = (
+/** Communities on one page of the list across communities, and requests shown of each. */
+const COMMUNITIES_PER_PAGE = 10
+const REQUESTS_PER_COMMUNITY = 10
+
+/** One bulk decision takes at most this many requests (as the API's bulk endpoint). */
+const BULK_LIMIT = 100
+
+/** Pending requests as rows; with `decide`, each with a checkbox and its own two buttons. */
+function PendingTable(props: {
+  t: Words
+  requests: JoinRequestListing[]
+  questions: string[]
+  decide: boolean
+}) {
+  const { t, decide } = props
+  return (
     <table class="cards">
       <thead>
         <tr>
@@ -44,7 +68,7 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
         </tr>
       </thead>
       <tbody>
-        {pending.data.map((request) => (
+        {props.requests.map((request) => (
           <tr>
             {decide && (
               <td data-label={t.select}>
@@ -58,7 +82,7 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
               </div>
             </td>
             <td data-label={t.answers}>
-              {community.joinQuestions.map((question, i) => (
+              {props.questions.map((question, i) => (
                 <div>
                   <span class="muted">
                     <bdi>{question}</bdi>
@@ -90,6 +114,50 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
       </tbody>
     </table>
   )
+}
+
+/**
+ * The decision for every checked request, with the reason for a rejection: a bar that stays at
+ * the bottom of the screen while the list scrolls (`.bulk`), so a long list on a phone never
+ * leaves it out of reach.
+ */
+function BulkActions(props: { t: Words }) {
+  const { t } = props
+  return (
+    <div class="bulk">
+      <label for="reason">{t.reason}</label>
+      <input id="reason" name="reason" maxlength={500} />
+      <span>
+        <button type="submit" name="action" value="approve">
+          {t.approveSelected}
+        </button>{' '}
+        <button type="submit" class="danger" name="action" value="reject">
+          {t.rejectSelected}
+        </button>
+      </span>
+    </div>
+  )
+}
+
+approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
+  const t = words(lang(c))
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  assertCan(c.var.principal, 'joinRequests.read', { communityId: id })
+  const decide = can(c.var.principal, 'joinRequests.decide', { communityId: id })
+  const community = await getCommunityOrThrow(c.var.db, id)
+  const pending = await listJoinRequests(c.var.db, id, {
+    status: 'pending',
+    limit: BULK_LIMIT,
+    cursor: cursorOf(c),
+  })
+  const table = (
+    <PendingTable
+      t={t}
+      requests={pending.data}
+      questions={community.joinQuestions}
+      decide={decide}
+    />
+  )
   return communityShell(
     c,
     community,
@@ -107,16 +175,7 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
             <Csrf token={await csrfTokenFor(c)} />
             {table}
             <NextPage cursor={pending.nextCursor} c={c} />
-            <label for="reason">{t.reason}</label>
-            <input id="reason" name="reason" maxlength={500} class="wide" />
-            <p>
-              <button type="submit" name="action" value="approve">
-                {t.approveSelected}
-              </button>{' '}
-              <button type="submit" class="danger" name="action" value="reject">
-                {t.rejectSelected}
-              </button>
-            </p>
+            <BulkActions t={t} />
           </form>
         ) : (
           <>
@@ -129,19 +188,100 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
   )
 })
 
+/**
+ * Every community's pending requests on one page, under each community's name: ten communities a
+ * page, the first ten requests of each (together never more than one bulk decision takes), with
+ * a link to a community's own page when it has more.
+ */
+approvalsApp.get('/admin/approvals', async (c) => {
+  const l = lang(c)
+  const t = words(l)
+  const principal = c.var.principal
+  const owner = isOwner(principal)
+  if (!owner)
+    assertCan(principal, 'joinRequests.read', { communityId: principal.communityId ?? '' })
+  const page = await communitiesWithPending(c.var.db, {
+    communityId: owner ? null : principal.communityId,
+    cursor: cursorOf(c),
+    limit: COMMUNITIES_PER_PAGE,
+  })
+  const shown = page.data.filter((community) =>
+    can(principal, 'joinRequests.read', { communityId: community.id }),
+  )
+  const ids = shown.map((community) => community.id)
+  const [counts, lists] = await Promise.all([
+    pendingCounts(c.var.db, ids),
+    Promise.all(
+      ids.map((id) =>
+        listJoinRequests(c.var.db, id, { status: 'pending', limit: REQUESTS_PER_COMMUNITY }),
+      ),
+    ),
+  ])
+  const decidable = shown.map((community) =>
+    can(principal, 'joinRequests.decide', { communityId: community.id }),
+  )
+  const groups = shown.map((community, i) => (
+    <>
+      <h2 class="spaced">
+        <a href={`/admin/communities/${community.id}/approvals`}>
+          <bdi>{community.name}</bdi>
+        </a>{' '}
+        <span class="muted">
+          {formatNumber(l, counts.get(community.id) ?? 0)} {t.pending}
+        </span>
+      </h2>
+      <PendingTable
+        t={t}
+        requests={lists[i]!.data}
+        questions={community.joinQuestions}
+        decide={decidable[i]!}
+      />
+      {lists[i]!.nextCursor && (
+        <p>
+          <a href={`/admin/communities/${community.id}/approvals`}>
+            {t.allPendingOf(formatNumber(l, counts.get(community.id) ?? 0))} →
+          </a>
+        </p>
+      )}
+    </>
+  ))
+  return shell(
+    c,
+    t.approvals,
+    <section>
+      <h1>{t.approvals}</h1>
+      {shown.length === 0 ? (
+        <p class="muted">
+          {t.noPending} {t.noPendingNext}
+        </p>
+      ) : decidable.some(Boolean) ? (
+        <form method="post" action="/admin/approvals">
+          <Csrf token={await csrfTokenFor(c)} />
+          {groups}
+          <NextPage cursor={page.nextCursor} c={c} />
+          <BulkActions t={t} />
+        </form>
+      ) : (
+        <>
+          {groups}
+          <NextPage cursor={page.nextCursor} c={c} />
+        </>
+      )}
+    </section>,
+  )
+})
+
 const DecisionForm = z.object({
   action: z.enum(['approve', 'reject']),
   ids: z
     .array(z.string().regex(idPattern('jr')))
     .min(1)
-    .max(100),
+    .max(BULK_LIMIT),
   reason: ReasonSchema.optional(),
 })
 
-/** One decision (a row's button) or many (the checkboxes): the same services as the API. */
-approvalsApp.post('/admin/communities/:id/approvals', async (c) => {
-  const id = idOrThrow(CommunityId, c.req.param('id'))
-  await communityFor(c, id, 'joinRequests.decide')
+/** One decision (a row's button) or many (the checkboxes), from either approvals page's form. */
+async function decisionOf(c: Context<AppEnv>) {
   const form = await readForm(c)
   const only = formText(form, 'only')?.split(':')
   const ids = form.ids === undefined ? [] : ([] as unknown[]).concat(form.ids).map(String)
@@ -150,15 +290,30 @@ approvalsApp.post('/admin/communities/:id/approvals', async (c) => {
     ids: only ? [only[1]] : ids,
     reason: formText(form, 'reason'),
   })
-  if (!parsed.success) return c.redirect(`/admin/communities/${id}/approvals`, 303)
+  return parsed.success ? parsed.data : null
+}
+
+/**
+ * Decides each request with the same services as the API; answers where to go next, with how
+ * many were decided and why others were not, for the page's notice.
+ */
+async function decideEach(
+  c: Context<AppEnv>,
+  { requests, missing }: Awaited<ReturnType<typeof requestsOf>>,
+  decision: z.infer<typeof DecisionForm>,
+  back: string,
+) {
   let done = 0
-  const problems = new Set<string>()
-  for (const requestId of parsed.data.ids) {
+  const problems = new Set<string>(missing ? ['not_found'] : [])
+  for (const request of requests) {
     try {
-      const request = await getJoinRequestOrThrow(c.var.db, requestId)
-      if (request.communityId !== id) continue
-      if (parsed.data.action === 'approve') await approveJoinRequest(c.var.db, request, new Date())
-      else await rejectJoinRequest(c.var.db, request, parsed.data.reason ?? null, new Date())
+      await decideJoinRequest(
+        c,
+        request,
+        decision.action === 'approve'
+          ? { action: 'approve' }
+          : { action: 'reject', reason: decision.reason ?? null },
+      )
       done += 1
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
@@ -166,7 +321,47 @@ approvalsApp.post('/admin/communities/:id/approvals', async (c) => {
     }
   }
   return c.redirect(
-    `/admin/communities/${id}/approvals?decided=${done}&action=${parsed.data.action}&refused=${[...problems].join(',')}`,
+    `${back}?decided=${done}&action=${decision.action}&refused=${[...problems].join(',')}`,
     303,
   )
+}
+
+/** The requests behind `ids` that still exist, and whether some did not. */
+async function requestsOf(c: Context<AppEnv>, ids: string[]) {
+  const requests: JoinRequest[] = []
+  let missing = false
+  for (const id of ids) {
+    try {
+      requests.push(await getJoinRequestOrThrow(c.var.db, id))
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error
+      missing = true
+    }
+  }
+  return { requests, missing }
+}
+
+approvalsApp.post('/admin/communities/:id/approvals', async (c) => {
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  await communityFor(c, id, 'joinRequests.decide')
+  const decision = await decisionOf(c)
+  const back = `/admin/communities/${id}/approvals`
+  if (!decision) return c.redirect(back, 303)
+  const found = await requestsOf(c, decision.ids)
+  const requests = found.requests.filter((request) => request.communityId === id)
+  return decideEach(c, { ...found, requests }, decision, back)
+})
+
+/**
+ * Decisions across communities: every request must be one the admin may decide, or nothing is
+ * decided (403), as the API would refuse each of them.
+ */
+approvalsApp.post('/admin/approvals', async (c) => {
+  const decision = await decisionOf(c)
+  if (!decision) return c.redirect('/admin/approvals', 303)
+  const found = await requestsOf(c, decision.ids)
+  for (const request of found.requests) {
+    assertCan(c.var.principal, 'joinRequests.decide', { communityId: request.communityId })
+  }
+  return decideEach(c, found, decision, '/admin/approvals')
 })

@@ -19,7 +19,7 @@ import type { FormState } from '../../views/form-fields'
 import { pendingCounts } from '../../services/join-requests'
 import { findPrincipalByToken } from '../../services/tokens'
 import { Csrf, Shell, words } from '../../views/dashboard'
-import { inLanguage, lang, shell } from './page'
+import { approvalsHref, inLanguage, lang, shell } from './page'
 import { formatNumber } from '../../lib/i18n'
 import { communitiesApp, CommunityFields, communityFromForm } from './communities'
 import { linksApp } from './links'
@@ -148,14 +148,7 @@ async function homePage(c: Context<AppEnv>, form?: FormState) {
         <p class="muted">{t.noCommunities}</p>
       ) : (
         <div class="grid key-figures">
-          <a
-            class="stat"
-            href={
-              pending.size > 0
-                ? `/admin/communities/${[...pending.keys()][0]}/approvals`
-                : '#communities'
-            }
-          >
+          <a class="stat" href={pending.size > 0 ? approvalsHref(pending) : '#communities'}>
             <span class="muted">{t.pendingRequests}</span>
             <b>{formatNumber(l, sum(pending.values()))}</b>
           </a>

@@ -96,6 +96,17 @@ function otherLanguage(c: Context<AppEnv>): string {
 }
 
 /**
+ * Where a count of pending requests across communities leads: straight to the one community
+ * that has any, otherwise to the list of every community's pending requests.
+ */
+export function approvalsHref(counts: Map<string, number>): string {
+  const waiting = [...counts].filter(([, count]) => count > 0)
+  return waiting.length === 1
+    ? `/admin/communities/${waiting[0]![0]}/approvals`
+    : '/admin/approvals'
+}
+
+/**
  * The page frame. Its header shows the pending requests from every page: of the community on
  * screen, or else of every community this admin manages.
  */
@@ -125,7 +136,9 @@ export async function shell(
       title={title}
       who={principal.tokenId === null ? words(lang(c)).bootstrapOwner : principal.name}
       pendingCount={pending}
-      approvalsHref={communityId ? `/admin/communities/${communityId}/approvals` : undefined}
+      approvalsHref={
+        communityId ? `/admin/communities/${communityId}/approvals` : approvalsHref(counts)
+      }
       csrf={await csrfTokenFor(c)}
       notice={notice(c)}
       langHref={otherLanguage(c)}

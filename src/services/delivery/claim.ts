@@ -7,6 +7,7 @@ import {
   groupMembers,
   members,
   type Announcement,
+  type DeliveryChannel,
 } from '../../db/schema'
 import { newId } from '../../lib/ids'
 import { claimDueAnnouncements, nextRun } from '../announcements'
@@ -30,11 +31,16 @@ import { type DeliveryMessage } from './messages'
  */
 export const EXPAND_CHUNK = 500
 
-/** Claims due announcements, starts a run of each, and schedules recurring ones again. */
+/**
+ * Claims due announcements, starts a run of each, and schedules recurring ones again. Each run
+ * records `channel` (`DELIVERY_CHANNEL`), the channel it goes out through: whether delivery and
+ * reading can be known depends on it.
+ */
 export async function dispatchDueAnnouncements(
   db: Database,
   queue: Queue,
   now: Date,
+  channel: DeliveryChannel,
 ): Promise<string[]> {
   const started: string[] = []
   for (const announcement of await claimDueAnnouncements(db, now)) {
@@ -62,6 +68,7 @@ export async function dispatchDueAnnouncements(
             announcementId: announcement.id,
             scheduledFor,
             status: 'expanding',
+            channel,
             createdAt: now,
             progressAt: now,
           })

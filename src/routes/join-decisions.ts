@@ -1,0 +1,29 @@
+import type { Context } from 'hono'
+import type { AppEnv } from '../env'
+import type { JoinRequest } from '../db/schema'
+import { approveJoinRequest, rejectJoinRequest } from '../services/joining'
+import { tellApplicant } from '../services/decision-notices'
+
+export type Decision = { action: 'approve' } | { action: 'reject'; reason: string | null }
+
+/**
+ * An admin's decision on a join request, for the API and the dashboard alike (the caller has
+ * checked `joinRequests.decide`). The applicant is told through the contact they confirmed once
+ * the answer has gone (services/decision-notices.ts), and only by the call that decided: approving
+ * or rejecting twice tells no one twice.
+ */
+export async function decideJoinRequest(
+  c: Context<AppEnv>,
+  request: JoinRequest,
+  decision: Decision,
+): Promise<JoinRequest> {
+  const now = new Date()
+  const result =
+    decision.action === 'approve'
+      ? await approveJoinRequest(c.var.db, request, now)
+      : await rejectJoinRequest(c.var.db, request, decision.reason, now)
+  if (result.decided) {
+    c.executionCtx.waitUntil(tellApplicant(c.var.db, c.var.config, result.request, now))
+  }
+  return result.request
+}

@@ -1,0 +1,82 @@
+import type { Database } from '../db/client'
+import type { JoinRequest } from '../db/schema'
+import type { Config } from '../lib/config'
+import { REPLIES, sendCommunityTemplate, sendWhatsAppReply } from './whatsapp-replies'
+
+/**
+ * Telling an applicant how an admin decided, through the contact they confirmed, and only that:
+ *
+ * - **A confirmed phone number** hears it on WhatsApp. Within 24 hours of the person's own
+ *   message to the business number (their confirmation message or button tap: Meta's
+ *   customer-service window) as a free-form text; after that only through an approved template
+ *   (`WHATSAPP_APPROVED_TEMPLATE`, `WHATSAPP_REJECTED_TEMPLATE`; the community's name is their one
+ *   parameter), since Meta refuses free-form messages outside the window; without a template,
+ *   not at all (the status page still shows the decision).
+ * - **A confirmed e-mail address** hears it from the operator's own mail system, which receives
+ *   `join.approved` / `join.rejected` with the applicant's name, address and the community's name
+ *   (services/joining.ts). Those events cannot carry the status link: only its hash is stored.
+ * - **An unconfirmed contact** hears nothing, ever.
+ */
+
+/** Meta's customer-service window, opened by a message from the person. */
+export const SERVICE_WINDOW_MS = 24 * 3600_000
+
+export type DecisionNotice =
+  | { kind: 'text'; to: string; text: string }
+  | { kind: 'template'; to: string; template: string; communityName: string }
+
+/**
+ * The WhatsApp message that tells the applicant of a decided `request` at `now`, or null when
+ * none may or can go: no confirmed phone number, or outside the window without a template.
+ */
+export function decisionNotice(
+  config: Config,
+  request: JoinRequest,
+  communityName: string,
+  now: Date,
+): DecisionNotice | null {
+  if (request.status === 'pending' || !request.phone || !request.phoneConfirmedAt) return null
+  const approved = request.status === 'approved'
+  const theyWrote =
+    request.phoneConsentMethod === 'whatsapp_message' ||
+    request.phoneConsentMethod === 'whatsapp_button'
+  if (theyWrote && now.getTime() - request.phoneConfirmedAt.getTime() < SERVICE_WINDOW_MS) {
+    return {
+      kind: 'text',
+      to: request.phone,
+      text: approved
+        ? REPLIES.approved(communityName)
+        : REPLIES.rejected(communityName, request.reason),
+    }
+  }
+  const template = approved ? config.WHATSAPP_APPROVED_TEMPLATE : config.WHATSAPP_REJECTED_TEMPLATE
+  return template ? { kind: 'template', to: request.phone, template, communityName } : null
+}
+
+/**
+ * Tells the applicant of a request just decided (see above). Meant to run after the answer to the
+ * admin (`waitUntil`): a message that fails is logged, never retried, and never undoes the
+ * decision, which the status page shows either way.
+ */
+export async function tellApplicant(
+  db: Database,
+  config: Config,
+  request: JoinRequest,
+  now: Date,
+): Promise<void> {
+  if (!request.phone || !request.phoneConfirmedAt) return
+  try {
+    const community = await db.query.communities.findFirst({
+      where: (c, { eq }) => eq(c.id, request.communityId),
+    })
+    const notice = community ? decisionNotice(config, request, community.name, now) : null
+    if (notice?.kind === 'text') await sendWhatsAppReply(config, notice.to, notice.text)
+    if (notice?.kind === 'template') {
+      await sendCommunityTemplate(config, notice.to, notice.template, notice.communityName)
+    }
+  } catch (error) {
+    console.error(
+      JSON.stringify({ notice: 'failed', joinRequest: request.id, error: String(error) }),
+    )
+  }
+}

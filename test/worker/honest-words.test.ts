@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest'
+import { DASHBOARD_WORDS, MESSAGES } from '../../src/lib/i18n'
+import { strings } from '../support/language'
+import { call, createCommunity, createInvite, joinJson, newPhone, visit } from './helpers'
+import { page, signIn } from './dashboard-helpers'
+
+/**
+ * On WhatsApp the product sees up to the chat link: it cannot take anyone out of a group, nor see
+ * who is in one. Every sentence a person reads says what the product does, never more.
+ */
+
+/** The readable text of a page, without tags. */
+function textOf(html: string): string {
+  return html
+    .replace(/<style[^>]*>.*?<\/style>|<script[^>]*>.*?<\/script>/gs, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+}
+
+describe('leaving says what it does, and how to leave the chat itself', () => {
+  it('before and after the tap, in German and English', async () => {
+    const community = await createCommunity({ name: 'Laufgruppe Ehrlich' })
+    const invite = await createInvite(community.id)
+    const joined = await joinJson(invite.code, { name: 'Lea', phone: newPhone() })
+    const leavePath = new URL(joined.json.leaveUrl).pathname
+
+    const de = textOf((await visit(`${leavePath}?lang=de`)).text)
+    expect(de).toContain('Mitgliedschaft beenden?')
+    expect(de).toContain('keine Nachrichten mehr für diese Community')
+    expect(de).toContain('nicht mehr auf ihrer Mitgliederliste')
+    expect(de).toContain('dein persönlicher Einladungslink funktioniert nicht mehr')
+    expect(de).toContain('Aus dem WhatsApp-Chat selbst können wir niemanden entfernen')
+    expect(de).toContain('„Gruppe verlassen“')
+    expect(de).toContain('„Community verlassen“')
+    expect(de).not.toMatch(/alle Gruppen/i)
+
+    const en = textOf((await visit(`${leavePath}?lang=en`)).text)
+    expect(en).toContain('End your membership?')
+    expect(en).toContain('no more messages for this community')
+    expect(en).toContain('you are off its member list')
+    expect(en).toContain('your personal invite link stops working')
+    expect(en).toContain('We cannot take anyone out of the WhatsApp chat itself')
+    expect(en).toContain('“Exit group”')
+    expect(en).toContain('“Exit community”')
+    expect(en).not.toMatch(/all (of its )?groups/i)
+
+    const left = await call('POST', `${leavePath}?lang=en`, {
+      token: null,
+      headers: { accept: 'text/html' },
+    })
+    const after = textOf(left.text)
+    expect(after).toContain('Your membership has ended')
+    expect(after).toContain('“Exit group”')
+    // The status page of the ended membership says the same.
+    const status = textOf((await visit(`${new URL(joined.json.statusUrl).pathname}?lang=de`)).text)
+    expect(status).toContain('Du bist nicht mehr Mitglied')
+    expect(status).toContain('„Gruppe verlassen“')
+  })
+})
+
+describe('no public sentence promises what the product cannot do', () => {
+  it('claims no removal from a chat, no join before a confirmation, no message nobody sends', () => {
+    for (const lang of ['de', 'en'] as const) {
+      const all = strings(MESSAGES[lang]).join('\n')
+      // Leaving or removal takes no one out of WhatsApp groups.
+      expect(all).not.toMatch(/alle Gruppen|all (of its )?groups/i)
+      // An open community with a double opt-in lets no one in before they confirm.
+      expect(MESSAGES[lang].openCommunity).not.toMatch(/sofort|at once/i)
+      // Nothing sends the chat link later: the status page shows it once it is there.
+      expect(MESSAGES[lang].noChatYet).not.toMatch(/teilen .* mit dir|share .* with you/i)
+      // A closed community's admins decide; they do not approve everyone.
+      expect(MESSAGES[lang].closedCommunity).not.toMatch(/bestätigt|approves/i)
+    }
+  })
+
+  it('the dashboard says removing a member does not remove them from the WhatsApp chat', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    await joinJson(invite.code, { name: 'Rudi', phone: newPhone() })
+    const { cookie } = await signIn()
+    const members = await page(`/admin/communities/${community.id}/members`, cookie)
+    // The removal's confirm dialog.
+    expect(members.text).toContain(`data-confirm="${DASHBOARD_WORDS.en.confirmRemove}"`)
+    expect(DASHBOARD_WORDS.en.confirmRemove).toContain(
+      'Remove them from the WhatsApp chat yourself',
+    )
+    expect(DASHBOARD_WORDS.de.confirmRemove).toContain('Aus dem WhatsApp-Chat entfernst du es dort')
+    const docs = await call('GET', '/api/openapi.json')
+    const removal = docs.json.paths['/api/members/{id}'].delete
+    expect(removal.description).toContain('cannot take anyone out of a WhatsApp group')
+  })
+})
