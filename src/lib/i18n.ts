@@ -360,7 +360,7 @@ const dashboardDe = {
   stayed30Days: 'Nach 30 Tagen noch dabei',
   leftStep: 'Wieder ausgetreten',
   confirmedByNote: (phone: string, email: string, form: string) =>
-    `${phone} per WhatsApp, ${email} per E-Mail bestätigt, ${form} nur mit dem Formular (Single-Opt-in).`,
+    `${phone} über die Telefonnummer, ${email} über die E-Mail-Adresse bestätigt, ${form} nur mit dem Formular (Single-Opt-in).`,
   confirmedStep: 'Bestätigt',
   joinsOldEnough: (days: number) => `Beitritte vor mindestens ${days} Tagen`,
   retentionNote: (n: string, days: number) =>
@@ -615,7 +615,7 @@ const dashboardEn: Words = {
   stayed30Days: 'Still a member after 30 days',
   leftStep: 'Left again',
   confirmedByNote: (phone, email, form) =>
-    `${phone} confirmed by WhatsApp, ${email} by e-mail, ${form} by the form alone (single opt-in).`,
+    `${phone} confirmed through their phone number, ${email} through their e-mail address, ${form} by the form alone (single opt-in).`,
   confirmedStep: 'Confirmed',
   joinsOldEnough: (days) => `Joins at least ${days} days ago`,
   retentionNote: (n, days) => `Counted over ${n} joins at least ${days} days ago.`,

@@ -39,7 +39,7 @@ describe('landing page: what a prospective member sees', () => {
     const invite = await createInvite(community.id)
     const page = await visit(`/i/${invite.code}?lang=en`, { 'accept-language': 'de' })
     expect(page.text).toContain('<html lang="en">')
-    expect(page.text).toContain('Closed community: an admin approves your request.')
+    expect(page.text).toContain('Closed community: an admin decides on your request.')
     expect(page.text).toContain('Request to join')
   })
 

@@ -52,6 +52,8 @@ describe('stats for marketers', () => {
       botVisits: 1,
       joinRequests: 0,
       confirmations: 0,
+      confirmedByPhone: 0,
+      confirmedByEmail: 0,
       joins: 0,
       conversionRate: 0,
     })
