@@ -21,7 +21,7 @@ button{font:inherit;padding:.5rem 1rem;margin-top:.6rem;cursor:pointer}
 ol.chat{list-style:none;padding:0}ol.chat li{margin:.5rem 0;padding:.5rem .7rem;border-radius:.6rem;max-width:85%;white-space:pre-wrap}
 li.in{background:#dcf8c6;margin-left:auto!important}li.out{background:#f0f0f0}
 .mail{border:1px solid #ddd;border-radius:.4rem;padding:.7rem;margin:.8rem 0}.mail dl{display:grid;grid-template-columns:auto 1fr;gap:.1rem .8rem;margin:0}
-.mail dt{color:#666}.mail dd{margin:0;overflow-wrap:anywhere}
+.mail dt{color:#666}.mail dd{margin:0;overflow-wrap:anywhere}.mail p{overflow-wrap:anywhere}
 </style></head>
 <body><nav><a href="/phone">Phone (WhatsApp)</a><a href="/outbox">E-mail outbox</a><a href="/">About</a></nav>
 ${body}</body></html>`

@@ -186,6 +186,16 @@ describe('dashboard: approvals, members, announcements', () => {
     expect(
       (await query('select status from members where id = ?', other.json.memberId))[0]!.status,
     ).toBe('removed')
+    // The list shows members; whoever left or was removed is one filter away, never lost.
+    const active = await page(`/admin/communities/${community.id}/members`, cookie)
+    expect(active.text).not.toContain('Otto Other')
+    const removed = await page(`/admin/communities/${community.id}/members?status=removed`, cookie)
+    expect(removed.text).toContain('Otto Other')
+    expect(removed.text).not.toContain('Tina Trail')
+    expect(removed.text).toContain('<option value="removed" selected')
+    const unknown = await page(`/admin/communities/${community.id}/members?status=gone`, cookie)
+    expect(unknown.status).toBe(200)
+    expect(unknown.text).toContain('Tina Trail')
   })
 
   it('previews a repeat rule, schedules once in a time zone, and lists with send-now and cancel', async () => {

@@ -3,6 +3,8 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { idPattern } from '../../lib/ids'
+import { formatMoment } from '../../lib/time'
+import { MEMBER_STATUSES } from '../../db/schema'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can } from '../../services/access'
 import { getCommunityOrThrow } from '../../services/communities'
@@ -27,16 +29,18 @@ import {
   withNotice,
 } from './page'
 
-/** Members: search, filter by group, remove, export. */
+/** Members: search, filter by group and status (who left, and why), remove, export. */
 export const membersApp = new Hono<AppEnv>()
 
 const MemberFilter = z.object({
   q: userText(100).optional().catch(undefined),
   groupId: z.string().regex(idPattern('grp')).optional().catch(undefined),
+  status: z.enum(MEMBER_STATUSES).catch('active'),
 })
 
 membersApp.get('/admin/communities/:id/members', async (c) => {
-  const t = words(lang(c))
+  const l = lang(c)
+  const t = words(l)
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCan(c.var.principal, 'members.read', { communityId: id })
   const remove = can(c.var.principal, 'members.remove', { communityId: id })
@@ -45,7 +49,7 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
   const [groups, page] = await Promise.all([
     listGroups(c.var.db, id, { limit: 100 }),
     listMembers(c.var.db, id, {
-      status: 'active',
+      status: filter.status,
       search: filter.q || undefined,
       groupId: filter.groupId,
       limit: 100,
@@ -78,6 +82,16 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
                 {groups.data.map((group) => (
                   <option value={group.id} selected={group.id === filter.groupId}>
                     {groupLabel(t, group)}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div>
+              <label for="status">{t.status}</label>
+              <select id="status" name="status">
+                {MEMBER_STATUSES.map((status) => (
+                  <option value={status} selected={status === filter.status}>
+                    {t.memberStatuses[status]}
                   </option>
                 ))}
               </select>
@@ -124,7 +138,7 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
                         {contact === 'phone' ? t.consentPhone : t.consentEmail}:{' '}
                         {record ? (
                           <>
-                            {MESSAGES[lang(c)].consentMethods[record.method]},{' '}
+                            {MESSAGES[l].consentMethods[record.method]},{' '}
                             <time datetime={record.confirmedAt}>
                               {record.confirmedAt.slice(0, 16).replace('T', ' ')}
                             </time>
@@ -142,7 +156,23 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
                   })}
                 </td>
                 <td data-label="" class="actions">
-                  {remove && (
+                  {member.status !== 'active' && (
+                    <>
+                      {t.memberStatuses[member.status]}
+                      {member.endedAt && (
+                        <>
+                          {' '}
+                          <time datetime={member.endedAt.toISOString()}>
+                            {formatMoment(l, member.endedAt, community.timeZone)}
+                          </time>
+                        </>
+                      )}
+                      {member.leaveReason && (
+                        <div class="muted">{t.endReasons[member.leaveReason]}</div>
+                      )}
+                    </>
+                  )}
+                  {remove && member.status === 'active' && (
                     <form
                       method="post"
                       action={`/admin/members/${member.id}/remove`}
@@ -161,7 +191,11 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
           </tbody>
         </table>
         {page.data.length === 0 && (
-          <p class="muted">{filter.q || filter.groupId ? t.noMembersFound : t.noMembers}</p>
+          <p class="muted">
+            {filter.q || filter.groupId || filter.status !== 'active'
+              ? t.noMembersFound
+              : t.noMembers}
+          </p>
         )}
         <NextPage cursor={page.nextCursor} c={c} />
       </section>

@@ -1,0 +1,353 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { launchBrowser } from '../support/browser'
+import { englishLeftIn } from '../support/language'
+import { freePort, toolEnv } from '../support/worker-server'
+
+/**
+ * Day one, as a person does it: a fresh `npm run dev` with its demo and local stand-ins, and every
+ * flow finished by clicking in a browser on a phone-sized screen. A sign-up confirmed by WhatsApp
+ * on the stand-in's phone page (in German) and left again, one confirmed by e-mail through the
+ * outbox, and a request to a closed community that an admin approves, the applicant told on the
+ * phone. A screenshot of each step lands in test/e2e/screenshots/local-flow/; any console error
+ * or page error fails the run, and so does any English on a German page.
+ */
+
+const root = path.resolve(import.meta.dirname, '../..')
+const screenshots = path.join(import.meta.dirname, 'screenshots', 'local-flow')
+const RUNNERS = 'cmt_0000000000000000000000000b'
+/** What a phone shows: 390 px wide, touch, a sharp screen. */
+const PHONE = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+}
+
+/** A checkout as a newcomer has it: no .dev.vars, no local database, no stand-ins running. */
+const checkout = mkdtempSync(path.join(tmpdir(), 'local-flow-'))
+let dev: ChildProcess
+let output = ''
+let base: string
+let standIns: string
+let ownerToken: string
+let browser: Browser
+/** Console and page errors of every page, with the page's address. */
+const errors: string[] = []
+
+beforeAll(async () => {
+  for (const entry of [
+    'package.json',
+    'tsconfig.json',
+    'wrangler.toml',
+    '.dev.vars.example',
+    'src',
+    'migrations',
+    'scripts',
+  ])
+    cpSync(path.join(root, entry), path.join(checkout, entry), { recursive: true })
+  symlinkSync(path.join(root, 'node_modules'), path.join(checkout, 'node_modules'), 'dir')
+  const port = await freePort()
+  base = `http://localhost:${port}`
+  // A newcomer's shell: nothing of the project configured.
+  const env: Record<string, string | undefined> = { ...toolEnv }
+  for (const name of Object.keys(env)) {
+    if (/^(PUBLIC_BASE_URL|WHATSAPP_|DELIVERY_WEBHOOK_URL|STAND_INS|CRON$|SEED$)/.test(name))
+      delete env[name]
+  }
+  dev = spawn('npm', ['run', 'dev', '--', '--port', String(port)], {
+    cwd: checkout,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  dev.stdout!.on('data', (chunk) => (output += chunk))
+  dev.stderr!.on('data', (chunk) => (output += chunk))
+  const deadline = Date.now() + 100_000
+  while (!output.includes('Fire the cron')) {
+    if (dev.exitCode !== null) throw new Error(`npm run dev stopped:\n${output}`)
+    if (Date.now() > deadline) throw new Error(`npm run dev not ready in 100 s:\n${output}`)
+    await sleep(200)
+  }
+  standIns = /Phone \(WhatsApp\) (http:\/\/127\.0\.0\.1:\d+)\/phone/.exec(output)?.[1] ?? ''
+  expect(standIns, output).not.toBe('')
+  // The owner token is the one `npm run dev` wrote to .dev.vars, as the summary says.
+  ownerToken = /^ADMIN_TOKEN=(\S+)$/m.exec(
+    readFileSync(path.join(checkout, '.dev.vars'), 'utf8'),
+  )![1]!
+  expect(output).toContain(`Owner token      ${ownerToken}`)
+  browser = await launchBrowser()
+  mkdirSync(screenshots, { recursive: true })
+}, 150_000)
+
+afterAll(async () => {
+  await browser?.close()
+  if (dev?.exitCode === null) {
+    const exited = new Promise((resolve) => dev.once('exit', resolve))
+    process.kill(-dev.pid!, 'SIGINT')
+    await Promise.race([exited, sleep(10_000)])
+    if (dev.exitCode === null) process.kill(-dev.pid!, 'SIGKILL')
+  }
+  rmSync(checkout, { recursive: true, force: true })
+})
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Each test answers for its own errors; one that fails leaves a picture of every open page. */
+beforeEach(({ task, onTestFailed }) => {
+  errors.length = 0
+  onTestFailed(async () => {
+    const pages = browser.contexts().flatMap((context) => context.pages())
+    for (const [i, page] of pages.entries()) {
+      await page
+        .screenshot({
+          path: path.join(screenshots, `failed-${task.name.replace(/\W+/g, '-')}-${i}.png`),
+          fullPage: true,
+        })
+        .catch(() => {})
+    }
+  })
+})
+
+/**
+ * A browser context that records its pages' console errors and uncaught errors. Contexts stay
+ * open to the end: the packaged Chromium runs as one process, which closing its last page ends.
+ */
+async function newContext(lang: 'de' | 'en'): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    ...PHONE,
+    locale: lang === 'de' ? 'de-DE' : 'en-GB',
+  })
+  context.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`${message.page()?.url()}: ${message.text()}`)
+  })
+  context.on('weberror', (error) => errors.push(`${error.page()?.url()}: ${error.error().message}`))
+  return context
+}
+
+/** A screenshot of the step; the page must fit the screen's width (nothing to scroll sideways). */
+async function snap(page: Page, name: string) {
+  await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true })
+  const overflow = await page.evaluate<number>(
+    'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+  )
+  expect(overflow, `${name}: wider than the screen`).toBe(0)
+}
+
+const heading = (page: Page) => page.locator('h1').first().textContent()
+
+/**
+ * The page's own words, as a reader sees them: people's words (`bdi`), data (options, text
+ * areas, code) and parts marked as another language are left out.
+ */
+const OWN_WORDS = `(() => {
+  const body = document.body.cloneNode(true)
+  for (const element of body.querySelectorAll('bdi, script, style, code, option, textarea, [lang]'))
+    element.remove()
+  body.style.position = 'absolute'
+  document.body.append(body)
+  const text = body.innerText
+  body.remove()
+  return text
+})()`
+
+/** A German page: marked as German, no English left in it, nothing unfilled. */
+async function expectGerman(page: Page) {
+  expect(await page.locator('html').getAttribute('lang'), page.url()).toBe('de')
+  const text = await page.evaluate<string>(OWN_WORDS)
+  expect(englishLeftIn(text), `English on ${page.url()}`).toEqual([])
+  expect(text).not.toMatch(/\bundefined\b|\bNaN\b|\[object Object\]/)
+}
+
+/** Sends the message the phone page was opened with, from `number`; back on the chat after. */
+async function sendFromPhone(page: Page, number: string, name: string) {
+  await page.getByLabel('Your phone number').fill(number)
+  await snap(page, `${name}-phone`)
+  await page.getByRole('button', { name: 'Send' }).click()
+  await page.waitForURL(`${standIns}/phone?number=${number.replace(/\D/g, '')}`)
+  const chat = page.locator('#chat')
+  // The stand-in tells what the Worker answered the signed notification.
+  await expect.poll(() => chat.textContent()).toContain('the Worker answered 200')
+}
+
+/** Reloads until the page's heading is `title`: what happens after a message takes a moment. */
+async function reloadUntilHeading(page: Page, title: string) {
+  await expect
+    .poll(async () => {
+      await page.reload()
+      return heading(page)
+    })
+    .toBe(title)
+}
+
+async function signInToDashboard(lang: 'de' | 'en'): Promise<Page> {
+  const admin = await (await newContext(lang)).newPage()
+  await admin.goto(`${base}/admin`)
+  await admin.locator('#token').fill(ownerToken)
+  await Promise.all([admin.waitForURL(`${base}/admin`), admin.click('button[type=submit]')])
+  return admin
+}
+
+describe('day one with npm run dev, every flow finished in a browser', () => {
+  it('joins the demo community by WhatsApp on a phone, in German, and leaves again', async () => {
+    const page = await (await newContext('de')).newPage()
+    await page.goto(`${base}/i/sundayrunners`)
+    expect(await heading(page)).toBe('Berlin Runners')
+    await expectGerman(page)
+    await snap(page, 'whatsapp-1-landing')
+
+    await page.getByRole('link', { name: 'Beitreten' }).click()
+    await page.getByLabel('Dein Name').fill('Lotte')
+    await page.getByLabel('Handynummer').fill('0151 2345 6701')
+    await page.getByLabel('Ich bin einverstanden').check()
+    await expectGerman(page)
+    await snap(page, 'whatsapp-2-form')
+    await page.getByRole('button', { name: 'Jetzt beitreten' }).click()
+    await expect.poll(() => heading(page)).toBe('Bitte bestätige deine Anmeldung')
+    await expectGerman(page)
+    await snap(page, 'whatsapp-3-status')
+
+    // "Confirm in WhatsApp" opens the stand-in's phone, the message filled in.
+    const code = (await page.locator('p.code').textContent())!.trim()
+    await page.getByRole('link', { name: 'In WhatsApp bestätigen' }).click()
+    await page.waitForURL(`${standIns}/phone/**`)
+    expect(await page.locator('#text').inputValue()).toContain(code)
+    await sendFromPhone(page, '+49 151 23456701', 'whatsapp-4')
+    await expect
+      .poll(() => page.locator('#chat').textContent())
+      .toContain('Willkommen bei Berlin Runners')
+    await snap(page, 'whatsapp-5-chat')
+
+    // Back to the status page: a member.
+    await page.goBack()
+    await page.goBack()
+    expect(page.url()).toMatch(new RegExp(`^${base}/s/`))
+    await reloadUntilHeading(page, 'Du bist dabei!')
+    await expectGerman(page)
+    await snap(page, 'whatsapp-6-member')
+
+    // Leaving, from the status page, with a reason.
+    await page.getByRole('link', { name: 'Mitgliedschaft beenden' }).click()
+    await expect.poll(() => heading(page)).toBe('Mitgliedschaft beenden?')
+    await page.getByLabel('Zu viele Nachrichten').check()
+    await expectGerman(page)
+    await snap(page, 'leave-1-ask')
+    await page.getByRole('button', { name: 'Ja, beenden' }).click()
+    await expect.poll(() => heading(page)).toBe('Deine Mitgliedschaft ist beendet')
+    await expectGerman(page)
+    await snap(page, 'leave-2-done')
+
+    // The dashboard lists them among those who left, with their reason.
+    const admin = await signInToDashboard('de')
+    await admin.goto(`${base}/admin/communities/${RUNNERS}/members`)
+    await admin.getByLabel('Status').selectOption({ label: 'ausgetreten' })
+    await admin.getByLabel('Suchen').fill('Lotte')
+    await admin.getByRole('button', { name: 'Suchen' }).click()
+    const row = admin.locator('tbody tr', { hasText: 'Lotte' })
+    await expect.poll(() => row.textContent()).toContain('Zu viele Nachrichten')
+    expect(await row.textContent()).toContain('+4915123456701')
+    await expectGerman(admin)
+    await snap(admin, 'leave-3-dashboard')
+    expect(errors).toEqual([])
+  })
+
+  it('joins by e-mail and confirms with the link from the local outbox', async () => {
+    const context = await newContext('en')
+    const page = await context.newPage()
+    await page.goto(`${base}/i/sundayrunners`)
+    await page.getByRole('link', { name: 'Join' }).click()
+    const email = `mara-${Date.now()}@example.com`
+    await page.getByLabel('Your name').fill('Mara')
+    await page.getByLabel('E-mail').fill(email)
+    await page.getByLabel('I agree').check()
+    await page.getByRole('button', { name: 'Join now' }).click()
+    await expect.poll(() => heading(page)).toBe('Please confirm your sign-up')
+    expect(await page.locator('main').textContent()).toContain(
+      'We have sent you an e-mail with a confirmation link.',
+    )
+    await snap(page, 'email-1-status')
+    const statusUrl = page.url()
+
+    // The outbox, where the e-mail arrives once the cron has run.
+    const outbox = await context.newPage()
+    await outbox.goto(`${standIns}/outbox`)
+    const mail = outbox.locator('article.mail', { hasText: email })
+    // Events leave with the cron: its button runs it now, again if the e-mail is not there yet.
+    const deadline = Date.now() + 30_000
+    while ((await mail.count()) === 0 && Date.now() < deadline) {
+      await Promise.all([
+        outbox.waitForEvent('load'),
+        outbox.getByRole('button', { name: 'Run the cron now' }).click(),
+      ])
+      await sleep(500)
+    }
+    expect(await mail.count()).toBe(1)
+    await snap(outbox, 'email-2-outbox')
+    await mail.getByRole('link').click()
+    await expect.poll(() => heading(outbox)).toBe('Confirm your sign-up?')
+    await snap(outbox, 'email-3-confirm')
+    await outbox.getByRole('button', { name: 'Yes, confirm' }).click()
+    await expect.poll(() => heading(outbox)).toBe('Thank you, you have confirmed')
+    await snap(outbox, 'email-4-confirmed')
+
+    await page.goto(statusUrl)
+    expect(await heading(page)).toBe('You are in!')
+    await snap(page, 'email-5-member')
+    expect(errors).toEqual([])
+  })
+
+  it('asks to join the closed demo community, confirms by WhatsApp, is approved and told', async () => {
+    const page = await (await newContext('de')).newPage()
+    await page.goto(`${base}/i/handmademaker`)
+    expect(await heading(page)).toBe('Kiez Makers')
+    await expectGerman(page)
+    await snap(page, 'approval-1-landing')
+    await page.getByRole('link', { name: 'Beitritt anfragen' }).click()
+    await page.getByLabel('Dein Name').fill('Jule')
+    await page.getByLabel('Handynummer').fill('+49 151 23456702')
+    await page.getByLabel('What do you like to make?').fill('Schmuck aus Fahrradteilen')
+    await page.getByLabel('Which Kiez do you live in?').fill('Reuterkiez')
+    await page.getByLabel('Ich bin einverstanden').check()
+    await expectGerman(page)
+    await snap(page, 'approval-2-form')
+    await page.getByRole('button', { name: 'Anfrage senden' }).click()
+    await expect.poll(() => heading(page)).toBe('Bitte bestätige deine Anmeldung')
+    const statusUrl = page.url()
+
+    await page.getByRole('link', { name: 'In WhatsApp bestätigen' }).click()
+    await page.waitForURL(`${standIns}/phone/**`)
+    await sendFromPhone(page, '+49 151 23456702', 'approval-3')
+    await expect.poll(() => page.locator('#chat').textContent()).toContain('entscheidet ein Admin')
+    await page.goto(statusUrl)
+    await reloadUntilHeading(page, 'Deine Anfrage ist eingegangen')
+    await expectGerman(page)
+    await snap(page, 'approval-4-waiting')
+
+    // An admin approves the request on the approvals page.
+    const admin = await signInToDashboard('de')
+    await admin.goto(`${base}/admin/approvals`)
+    const row = admin.locator('tbody tr', { hasText: 'Jule' })
+    await expect.poll(() => row.textContent()).toContain('Reuterkiez')
+    await expectGerman(admin)
+    await snap(admin, 'approval-5-dashboard')
+    await row.getByRole('button', { name: 'Annehmen', exact: true }).click()
+    await expect.poll(() => row.count()).toBe(0)
+    await snap(admin, 'approval-6-approved')
+
+    // The applicant is told on WhatsApp, and the status page shows them in.
+    await page.goto(`${standIns}/phone?number=4915123456702`)
+    await expect
+      .poll(() => page.locator('#chat').textContent())
+      .toContain('Deine Anfrage bei Kiez Makers ist angenommen')
+    await snap(page, 'approval-7-told')
+    await page.goto(statusUrl)
+    expect(await heading(page)).toBe('Du bist dabei!')
+    await expectGerman(page)
+    await snap(page, 'approval-8-member')
+    expect(errors).toEqual([])
+  })
+})
