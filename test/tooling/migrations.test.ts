@@ -20,7 +20,7 @@ describe('migrations', () => {
         '--dialect',
         'sqlite',
         '--schema',
-        path.join(root, 'src/db/schema.ts'),
+        path.join(root, 'src/db/schema'),
         '--out',
         path.relative(root, copy),
       ],

@@ -1,0 +1,88 @@
+import { sql } from 'drizzle-orm'
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core'
+import { timestamp } from './common'
+import { communities, groups } from './communities'
+
+/** Who may do what: API tokens and dashboard sessions; and the rate-limit counters. */
+
+export const TOKEN_ROLES = ['owner', 'community_admin', 'group_admin'] as const
+
+export type TokenRole = (typeof TOKEN_ROLES)[number]
+
+/**
+ * API tokens are the admins of an installation. Only the SHA-256 of a token is stored. A group
+ * admin keeps `groupId` when promoted to community admin, so a demotion can put them back.
+ */
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role', { enum: TOKEN_ROLES }).notNull(),
+    communityId: text('community_id').references(() => communities.id, { onDelete: 'cascade' }),
+    groupId: text('group_id').references(() => groups.id, { onDelete: 'set null' }),
+    tokenHash: text('token_hash').notNull(),
+    tokenPrefix: text('token_prefix').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+    revokedAt: timestamp('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('api_tokens_hash_unique').on(t.tokenHash),
+    index('api_tokens_community_idx').on(t.communityId),
+    index('api_tokens_group_idx').on(t.groupId),
+    check('api_tokens_role_check', sql`${t.role} in ('owner', 'community_admin', 'group_admin')`),
+    check(
+      'api_tokens_scope_check',
+      sql`(${t.role} = 'owner' and ${t.communityId} is null)
+        or (${t.role} = 'community_admin' and ${t.communityId} is not null)
+        or (${t.role} = 'group_admin' and ${t.communityId} is not null and ${t.groupId} is not null)`,
+    ),
+  ],
+)
+
+/**
+ * Dashboard sessions, revocable on the server. The cookie carries a random session id; only its
+ * SHA-256 is stored, so a copy of the database cannot be replayed as a cookie. A session belongs
+ * to a stored token (and ends with it) or, for the bootstrap owner, to a fingerprint of the
+ * `ADMIN_TOKEN` it signed in with, so a new secret ends the old one's sessions. Deleting the row
+ * signs the session out at once, wherever its cookie was copied to.
+ */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    tokenId: text('token_id').references(() => apiTokens.id, { onDelete: 'cascade' }),
+    bootstrapKey: text('bootstrap_key'),
+    createdAt: timestamp('created_at').notNull(),
+    expiresAt: timestamp('expires_at').notNull(),
+  },
+  (t) => [
+    index('sessions_token_idx').on(t.tokenId),
+    index('sessions_bootstrap_idx').on(t.bootstrapKey),
+    index('sessions_expires_idx').on(t.expiresAt),
+    check('sessions_owner_check', sql`(${t.tokenId} is null) <> (${t.bootstrapKey} is null)`),
+  ],
+)
+
+/** Fixed-window counters for rate limits (join attempts per visitor and per contact). */
+export const rateLimits = sqliteTable(
+  'rate_limits',
+  {
+    key: text('key').notNull(),
+    windowStart: integer('window_start').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
+)
+
+export type ApiToken = typeof apiTokens.$inferSelect
+
+export type Session = typeof sessions.$inferSelect

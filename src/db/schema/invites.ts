@@ -1,0 +1,155 @@
+import { sql } from 'drizzle-orm'
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core'
+import { timestamp } from './common'
+import { communities, groups } from './communities'
+
+/** Invite links (campaign and referral), their codes, the visits they bring and the daily rollups the stats read. */
+
+/**
+ * Invite links. `code` is the link's current code; every code ever issued is also in
+ * `inviteCodes`, so a code is never handed out twice and a rotated one can answer "gone".
+ */
+export const invites = sqliteTable(
+  'invites',
+  {
+    id: text('id').primaryKey(),
+    communityId: text('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    groupId: text('group_id').references(() => groups.id, { onDelete: 'set null' }),
+    code: text('code').notNull(),
+    label: text('label'),
+    source: text('source'),
+    medium: text('medium'),
+    campaign: text('campaign'),
+    // Set on a member's personal referral link: joins through it are attributed to them.
+    referrerMemberId: text('referrer_member_id'),
+    maxUses: integer('max_uses'),
+    uses: integer('uses').notNull().default(0),
+    expiresAt: timestamp('expires_at'),
+    revokedAt: timestamp('revoked_at'),
+    createdAt: timestamp('created_at').notNull(),
+    updatedAt: timestamp('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('invites_code_unique').on(t.code),
+    index('invites_community_idx').on(t.communityId, t.id),
+    uniqueIndex('invites_referrer_unique').on(t.referrerMemberId),
+    check('invites_max_uses_check', sql`${t.maxUses} is null or ${t.maxUses} >= 1`),
+    check(
+      'invites_uses_check',
+      sql`${t.uses} >= 0 and (${t.maxUses} is null or ${t.uses} <= ${t.maxUses})`,
+    ),
+  ],
+)
+
+export const inviteCodes = sqliteTable('invite_codes', {
+  code: text('code').primaryKey(),
+  inviteId: text('invite_id')
+    .notNull()
+    .references(() => invites.id, { onDelete: 'cascade' }),
+  createdAt: timestamp('created_at').notNull(),
+  retiredAt: timestamp('retired_at'),
+})
+
+export const VISIT_VIAS = ['qr', 'link'] as const
+
+export type VisitVia = (typeof VISIT_VIAS)[number]
+
+export const DEVICE_CLASSES = ['mobile', 'tablet', 'desktop', 'bot'] as const
+
+export type DeviceClass = (typeof DEVICE_CLASSES)[number]
+
+/**
+ * One row per landing view, written after the response. Kept for audits and re-aggregation;
+ * the stats endpoints never scan it (see `inviteDailyStats`). No raw IP: only a visitor hash
+ * keyed with a salt that changes every day.
+ */
+export const visits = sqliteTable(
+  'visits',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    inviteId: text('invite_id')
+      .notNull()
+      .references(() => invites.id, { onDelete: 'cascade' }),
+    at: timestamp('at').notNull(),
+    via: text('via', { enum: VISIT_VIAS }).notNull(),
+    country: text('country').notNull(),
+    referrerHost: text('referrer_host'),
+    device: text('device', { enum: DEVICE_CLASSES }).notNull(),
+    isBot: integer('is_bot', { mode: 'boolean' }).notNull(),
+    visitorHash: text('visitor_hash').notNull(),
+  },
+  (t) => [
+    index('visits_invite_at_idx').on(t.inviteId, t.at),
+    // The retention job deletes the oldest rows first.
+    index('visits_at_idx').on(t.at),
+  ],
+)
+
+/**
+ * Daily rollups per invite and country, updated in the same batch as each visit (and, for
+ * join requests and joins, each join). Stats read these rows: a few hundred per invite a year,
+ * however many millions of visits they stand for.
+ */
+export const inviteDailyStats = sqliteTable(
+  'invite_daily_stats',
+  {
+    inviteId: text('invite_id')
+      .notNull()
+      .references(() => invites.id, { onDelete: 'cascade' }),
+    communityId: text('community_id').notNull(),
+    day: text('day').notNull(),
+    country: text('country').notNull(),
+    visits: integer('visits').notNull().default(0),
+    uniqueVisitors: integer('unique_visitors').notNull().default(0),
+    qrVisits: integer('qr_visits').notNull().default(0),
+    linkVisits: integer('link_visits').notNull().default(0),
+    botVisits: integer('bot_visits').notNull().default(0),
+    joinRequests: integer('join_requests').notNull().default(0),
+    // Sign-ups whose owner confirmed them (double opt-in), counted on the day and link of the
+    // confirmation; a single opt-in sign-up counts as confirmed when it is made.
+    confirmations: integer('confirmations').notNull().default(0),
+    // Of those, the ones whose first proof came from the phone number (WhatsApp) or the e-mail
+    // address; the rest were single opt-in sign-ups, confirmed by the form alone.
+    confirmedByPhone: integer('confirmed_by_phone').notNull().default(0),
+    confirmedByEmail: integer('confirmed_by_email').notNull().default(0),
+    joins: integer('joins').notNull().default(0),
+    // Of the people who joined on this day (a cohort): how many have left or been removed since,
+    // and how many of those within 7 and within 30 days of joining. Retention reads these.
+    leaves: integer('leaves').notNull().default(0),
+    leftWithin7Days: integer('left_within_7_days').notNull().default(0),
+    leftWithin30Days: integer('left_within_30_days').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.inviteId, t.day, t.country] }),
+    index('invite_daily_stats_community_idx').on(t.communityId, t.day),
+  ],
+)
+
+/** Who has been counted as a unique visitor of an invite on a day (hashes change daily). */
+export const dailyVisitors = sqliteTable(
+  'daily_visitors',
+  {
+    inviteId: text('invite_id').notNull(),
+    day: text('day').notNull(),
+    visitorHash: text('visitor_hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.inviteId, t.day, t.visitorHash] })],
+)
+
+/** A random salt per UTC day for visitor hashes; old ones are deleted so hashes cannot be linked. */
+export const visitorSalts = sqliteTable('visitor_salts', {
+  day: text('day').primaryKey(),
+  salt: text('salt').notNull(),
+})
+
+export type Invite = typeof invites.$inferSelect

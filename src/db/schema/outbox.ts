@@ -1,0 +1,106 @@
+import { sql } from 'drizzle-orm'
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { DELIVERY_STATUSES } from './announcements'
+import { timestamp } from './common'
+import { communities } from './communities'
+
+/** The events outbox and the webhook endpoints it is delivered to. */
+
+export const EVENT_TYPES = [
+  'join.requested',
+  'join.approved',
+  'join.rejected',
+  'member.joined',
+  'member.left',
+  'member.confirmation_requested',
+  'reward.earned',
+  'announcement.paused',
+] as const
+
+export type EventType = (typeof EVENT_TYPES)[number]
+
+/**
+ * The outbox: every state change a partner system may want, written in the same batch as the
+ * change, so none is lost. Delivery (signed webhooks) reads it in order. Not an archive: an event
+ * goes `EVENT_RETENTION_DAYS` after it was handed to delivery, once its webhook deliveries have
+ * settled, and at once with the unconfirmed sign-up it names (`member.confirmation_requested`
+ * holds a name, an e-mail address and a live link).
+ */
+export const events = sqliteTable(
+  'events',
+  {
+    id: text('id').primaryKey(),
+    type: text('type', { enum: EVENT_TYPES }).notNull(),
+    communityId: text('community_id').notNull(),
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp('created_at').notNull(),
+    deliveredAt: timestamp('delivered_at'),
+  },
+  (t) => [
+    // Also the retention job's: delivered events oldest first.
+    index('events_undelivered_idx').on(t.deliveredAt, t.id),
+    // An expired sign-up's events go with it (services/retention.ts), found by this expression.
+    // `->>`, not json_extract(): drizzle-kit splits an index expression at its commas.
+    index('events_join_request_idx').on(sql`${t.payload} ->> '$.joinRequestId'`),
+  ],
+)
+
+/** Partner endpoints that receive the events outbox as Standard Webhooks. */
+export const webhookEndpoints = sqliteTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    // Null: every community's events (owners only).
+    communityId: text('community_id').references(() => communities.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    events: text('events', { mode: 'json' }).$type<string[]>().notNull(),
+    // The signing secret, encrypted with a key derived from SIGNING_SECRET (AES-GCM).
+    secretCiphertext: text('secret_ciphertext').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+    disabledAt: timestamp('disabled_at'),
+  },
+  (t) => [index('webhook_endpoints_community_idx').on(t.communityId)],
+)
+
+/** One event to one endpoint; the key makes each happen at most once. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    eventId: text('event_id').notNull(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    responseStatus: integer('response_status'),
+    updatedAt: timestamp('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.eventId, t.endpointId] }),
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.updatedAt),
+    // The reconciler's: deliveries still open (queued or sending), oldest first; settled rows
+    // are not in it, so it stays small however long the history grows.
+    index('webhook_deliveries_open_idx')
+      .on(t.updatedAt)
+      .where(sql`status in ('queued', 'sending')`),
+  ],
+)
+
+/**
+ * Messages that failed for good, as the dead-letter queue's consumer received them: what was
+ * not delivered and why, for admins to see and act on.
+ */
+export const deadLetters = sqliteTable(
+  'dead_letters',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    queue: text('queue').notNull(),
+    body: text('body', { mode: 'json' }).$type<unknown>().notNull(),
+    error: text('error'),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [index('dead_letters_created_idx').on(t.createdAt)],
+)
+
+export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect
