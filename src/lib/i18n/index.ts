@@ -1,0 +1,102 @@
+import type { OutboundRefusal } from '../outbound'
+import { dashboardDe, type Words } from './dashboard-de'
+import { dashboardEn } from './dashboard-en'
+import { de, type Messages } from './public-de'
+import { en } from './public-en'
+
+export type { Messages, Words }
+
+/**
+ * German and English for the pages people see. German is the first market, so it is the
+ * default when a browser states no preference; a browser that asks for neither gets English.
+ */
+export const LANGUAGES = ['de', 'en'] as const
+export type Lang = (typeof LANGUAGES)[number]
+
+export function pickLanguage(
+  acceptLanguage: string | undefined,
+  override: string | undefined,
+): Lang {
+  if (override === 'de' || override === 'en') return override
+  if (!acceptLanguage?.trim()) return 'de'
+  const ranked = acceptLanguage
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';')
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='))
+      return {
+        lang: tag.trim().toLowerCase().split('-')[0],
+        q: q ? Number(q.slice(2)) || 0 : 1,
+        index,
+      }
+    })
+    .filter((entry) => entry.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index)
+  const match = ranked.find((entry) => entry.lang === 'de' || entry.lang === 'en')
+  return (match?.lang as Lang | undefined) ?? 'en'
+}
+
+/** Each language's words for the pages people see (public-de.ts, public-en.ts). */
+export const MESSAGES: Record<Lang, Messages> = { de, en }
+
+export function formatNumber(lang: Lang, n: number): string {
+  return new Intl.NumberFormat(lang === 'de' ? 'de-DE' : 'en-GB').format(n)
+}
+
+/** Why a link no longer lets people in, in words for the person holding it. */
+export function inviteGoneText(t: Messages, status: 'revoked' | 'expired' | 'used_up'): string {
+  return { revoked: t.revokedText, expired: t.expiredText, used_up: t.usedUpText }[status]
+}
+
+/** The dashboard's words, per language (dashboard-de.ts, dashboard-en.ts). */
+export const DASHBOARD_WORDS: Record<Lang, Words> = { de: dashboardDe, en: dashboardEn }
+
+/** The dashboard's answer to a webhook URL the Worker may not send to, with the reason. */
+const ENDPOINT_REFUSED: Record<Lang, { intro: string; reasons: Record<OutboundRefusal, string> }> =
+  {
+    en: {
+      intro: 'This address cannot receive webhooks, so no endpoint was added:',
+      reasons: {
+        'not a URL': 'not a URL',
+        'must be https': 'must be https',
+        'must not contain a user name or password': 'must not contain a user name or password',
+        'cloud metadata host': 'a cloud metadata host',
+        'local host name': 'a local host name',
+        'single-label host': 'a host name without a domain',
+        'loopback address': 'a loopback address',
+        'private address': 'a private address',
+        'link-local address': 'a link-local address',
+        'shared address (CGNAT)': 'a shared address (CGNAT)',
+        'unspecified address': 'an unspecified address',
+        'multicast address': 'a multicast address',
+        'broadcast address': 'a broadcast address',
+        'reserved address': 'a reserved address',
+      },
+    },
+    de: {
+      intro: 'An diese Adresse können keine Webhooks gehen, kein Endpunkt wurde angelegt:',
+      reasons: {
+        'not a URL': 'keine URL',
+        'must be https': 'nur https ist erlaubt',
+        'must not contain a user name or password':
+          'Benutzername und Passwort gehören nicht in die URL',
+        'cloud metadata host': 'ein Metadaten-Dienst einer Cloud',
+        'local host name': 'ein lokaler Hostname',
+        'single-label host': 'ein Hostname ohne Domain',
+        'loopback address': 'eine Loopback-Adresse',
+        'private address': 'eine private Adresse',
+        'link-local address': 'eine link-lokale Adresse',
+        'shared address (CGNAT)': 'eine geteilte Adresse (CGNAT)',
+        'unspecified address': 'eine unspezifizierte Adresse',
+        'multicast address': 'eine Multicast-Adresse',
+        'broadcast address': 'eine Broadcast-Adresse',
+        'reserved address': 'eine reservierte Adresse',
+      },
+    },
+  }
+
+/** Why a webhook endpoint was not added, as one sentence in `lang`. */
+export function endpointRefusedText(lang: Lang, reason: OutboundRefusal): string {
+  const words = ENDPOINT_REFUSED[lang]
+  return `${words.intro} ${words.reasons[reason]}.`
+}

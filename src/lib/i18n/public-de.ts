@@ -1,0 +1,143 @@
+/** The pages people see, in German: the first market, and the default. */
+export const de = {
+  members: (n: string) => `${n} Mitglieder`,
+  member: 'Mitglied',
+  openCommunity: 'Offene Community: Niemand muss dich freigeben.',
+  closedCommunity: 'Geschlossene Community: Ein Admin entscheidet über deine Anfrage.',
+  groupsHeading: 'Gruppen',
+  announcementGroup: 'Ankündigungen, nur Admins schreiben',
+  youJoin: 'Dieser Link führt in diese Gruppe',
+  join: 'Beitreten',
+  requestToJoin: 'Beitritt anfragen',
+  privacy:
+    'Deine Kontaktdaten sehen nur die Admins, nie andere Mitglieder. Du kannst deine Mitgliedschaft jederzeit mit einem Tipp beenden.',
+  photoAlt: (name: string) => `Foto von ${name}`,
+  notFoundTitle: 'Diesen Link gibt es nicht',
+  notFoundText: 'Prüfe, ob du ihn vollständig kopiert hast, oder frag nach einem neuen Link.',
+  goneTitle: 'Dieser Link gilt nicht mehr',
+  revokedText: 'Die Admins haben diesen Einladungslink zurückgezogen. Frag nach einem neuen Link.',
+  expiredText: 'Dieser Einladungslink ist abgelaufen. Frag nach einem neuen Link.',
+  usedUpText: 'Dieser Einladungslink wurde so oft genutzt wie erlaubt. Frag nach einem neuen Link.',
+  rotatedText: 'Dieser Einladungslink wurde ersetzt. Frag nach dem neuen Link.',
+  badRequestTitle: 'Das hat nicht geklappt',
+  errorTitle: 'Etwas ist schiefgelaufen',
+  errorText: 'Bitte versuch es gleich noch einmal.',
+  tooManyTitle: 'Zu viele Versuche',
+  crossSiteTitle: 'Von einer anderen Website abgeschickt',
+  crossSiteText:
+    'Dieses Formular kam nicht vom Dashboard selbst, darum wurde nichts geändert. Öffne das Dashboard direkt und versuch es dort noch einmal.',
+  joinTitle: (name: string) => `${name} beitreten`,
+  nameLabel: 'Dein Name',
+  phoneLabel: 'Handynummer',
+  phoneHint: 'Mit Ländervorwahl, z. B. +49 151 12345678',
+  emailLabel: 'E-Mail',
+  contactHint: 'Telefon oder E-Mail, eins davon genügt.',
+  questionsHeading: 'Ein paar Fragen der Admins',
+  consentLabel: 'Ich bin einverstanden, dass mich die Community über diese Kontaktdaten erreicht.',
+  submitJoin: 'Jetzt beitreten',
+  submitRequest: 'Anfrage senden',
+  formProblems: 'Bitte prüfe die markierten Angaben.',
+  formExpiredText: 'Das Formular war zu lange offen. Öffne den Link bitte noch einmal.',
+  /** What is wrong with a form field, public or dashboard (`lib/field-errors.ts` picks one). */
+  fieldProblems: {
+    required: 'Bitte fülle dieses Feld aus.',
+    tooShort: (min: string) => `Mindestens ${min} Zeichen.`,
+    tooLong: (max: string) => `Höchstens ${max} Zeichen.`,
+    tooFew: (min: string) => `Wähle mindestens ${min} aus.`,
+    tooMany: (max: string) => `Höchstens ${max} Einträge.`,
+    number: 'Bitte gib eine ganze Zahl ein.',
+    atLeast: (min: string) => `Mindestens ${min}.`,
+    atMost: (max: string) => `Höchstens ${max}.`,
+    url: 'Eine vollständige Adresse, die mit https:// beginnt.',
+    email: 'Das ist keine gültige E-Mail-Adresse.',
+    phone: 'Diese Nummer gibt es so nicht. Schreib sie mit Ländervorwahl, z. B. +49 151 12345678.',
+    contactMissing: 'Gib eine Telefonnummer oder eine E-Mail-Adresse an.',
+    nameMissing: 'Bitte sag uns deinen Namen.',
+    answerMissing: 'Bitte beantworte diese Frage.',
+    consentMissing: 'Bitte stimme zu, sonst kann dich die Community nicht erreichen.',
+    choice: 'Bitte wähle einen Eintrag aus der Liste.',
+    check: 'Bitte prüfe diese Angabe.',
+    timeZone: 'Diese Zeitzone kennen wir nicht. Wähle eine aus der Liste.',
+    dateOrRule: 'Gib Datum und Uhrzeit an oder wähle eine Wiederholung.',
+    inThePast: 'Dieser Zeitpunkt ist schon vorbei. Wähle einen in der Zukunft.',
+    imageHost: (hosts: string) => `Bilder nur von ${hosts}.`,
+  },
+  pendingTitle: 'Deine Anfrage ist eingegangen',
+  pendingText:
+    'Ein Admin schaut sie sich an. Speichere dir diese Seite: Hier siehst du, wie entschieden wurde.',
+  approvedTitle: 'Du bist dabei!',
+  openChat: 'Zum Gruppenchat',
+  noChatYet:
+    'Der Link zum Chat ist noch nicht hinterlegt. Schau später wieder auf diese Seite: Sobald die Admins ihn eintragen, steht er hier.',
+  rejectedTitle: 'Deine Anfrage wurde abgelehnt',
+  rejectedReason: (reason: string) => `Begründung: ${reason}`,
+  endedTitle: 'Du bist nicht mehr Mitglied',
+  endedText:
+    'Wir schicken dir keine Nachrichten mehr für diese Community, und du stehst nicht mehr auf ihrer Mitgliederliste.',
+  chatStaysText:
+    'Aus dem WhatsApp-Chat selbst können wir niemanden entfernen. Bist du dort noch drin, verlässt du ihn in WhatsApp: Gruppe öffnen, auf ihren Namen tippen, dann „Gruppe verlassen“. Für die ganze Community: in der Community-Info „Community verlassen“.',
+  referralHeading: 'Lade Freunde ein',
+  referralText: 'Dein persönlicher Link. Wer darüber beitritt, zählt für dich.',
+  referralQrAlt: 'QR-Code deines Einladungslinks',
+  rewardsHeading: 'Deine Belohnungen',
+  leaveLink: 'Mitgliedschaft beenden',
+  leaveTitle: 'Mitgliedschaft beenden?',
+  leaveText:
+    'Danach schicken wir dir keine Nachrichten mehr für diese Community, du stehst nicht mehr auf ihrer Mitgliederliste, und dein persönlicher Einladungslink funktioniert nicht mehr. Das gilt endgültig.',
+  leaveButton: 'Ja, beenden',
+  leftTitle: 'Deine Mitgliedschaft ist beendet',
+  alreadyMemberTitle: 'Du bist schon Mitglied',
+  alreadyPendingTitle: 'Deine Anfrage läuft schon',
+  alreadyPendingText:
+    'Ein Admin schaut sie sich an. Den Link zu deiner Statusseite hast du beim ersten Mal bekommen.',
+  thanksTitle: 'Danke!',
+  challengeText:
+    'Gerade treten sehr viele Menschen aus deinem Netz bei. Bitte bestätige kurz, dass du ein Mensch bist, und schick das Formular noch einmal ab.',
+  confirmTitle: 'Bitte bestätige deine Anmeldung',
+  confirmText:
+    'Erst wenn du bestätigst, dass die Nummer oder Adresse dir gehört, bist du dabei. Ohne Bestätigung löschen wir deine Anmeldung.',
+  confirmWhatsAppButton: 'In WhatsApp bestätigen',
+  confirmWhatsAppText: (code: string) =>
+    `Tippe auf den Knopf und sende die vorbereitete Nachricht mit dem Code ${code} ab. Am Computer: QR-Code mit dem Handy scannen.`,
+  confirmPrefill: (community: string, code: string) =>
+    `Ich möchte der Community ${community} beitreten. Code: ${code}`,
+  confirmQrAlt: 'QR-Code, der WhatsApp mit der Bestätigung öffnet',
+  confirmEmailText: 'Wir haben dir eine E-Mail mit einem Bestätigungslink geschickt.',
+  confirmWhatsAppSentText:
+    'Wir haben dir eine WhatsApp-Nachricht geschickt: Tippe darin auf den Knopf, um zu bestätigen.',
+  confirmNoWhatsAppText: 'Deine Nummer lässt sich hier nicht per WhatsApp bestätigen.',
+  confirmNoEmailText:
+    'Von hier werden keine E-Mails verschickt, deine Adresse lässt sich also nicht per E-Mail bestätigen.',
+  confirmNoWayText:
+    'Hier lässt sich deine Anmeldung weder per WhatsApp noch per E-Mail bestätigen.',
+  confirmInsteadWhatsAppText: 'Bitte bestätige stattdessen per WhatsApp.',
+  confirmInsteadEmailText: 'Bitte bestätige stattdessen mit dem Link aus der E-Mail.',
+  confirmAskAdminsText:
+    'Bitte wende dich an die Admins der Community, damit sie deine Bestätigung eintragen.',
+  confirmUntil: (when: string) => `Gültig bis ${when}.`,
+  confirmOtherText:
+    'Eine deiner Kontaktangaben ist noch nicht bestätigt. Nachrichten gehen nur an bestätigte Kontakte: Bestätige sie hier, wenn du sie auch dort bekommen möchtest.',
+  confirmLinkTitle: 'Anmeldung bestätigen?',
+  confirmLinkText:
+    'Mit einem Klick bestätigst du, dass diese Adresse dir gehört und du Nachrichten möchtest.',
+  confirmLinkButton: 'Ja, bestätigen',
+  confirmedTitle: 'Danke, du hast bestätigt',
+  confirmExpiredText:
+    'Diese Anmeldung ist abgelaufen. Du kannst dich über den Einladungslink neu anmelden.',
+  consentMethods: {
+    whatsapp_message: 'WhatsApp-Nachricht',
+    whatsapp_button: 'WhatsApp-Knopf',
+    email_link: 'E-Mail-Link',
+    single_opt_in: 'Formular (Single-Opt-in)',
+    admin: 'Von einem Admin erfasst',
+  },
+  leaveReasonLabel: 'Magst du uns sagen, warum? (freiwillig)',
+  leaveReasons: {
+    too_many_messages: 'Zu viele Nachrichten',
+    not_relevant: 'Nicht relevant für mich',
+    joined_by_mistake: 'Aus Versehen beigetreten',
+    other: 'Etwas anderes',
+  },
+}
+
+export type Messages = typeof de
