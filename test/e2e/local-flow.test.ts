@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { launchBrowser } from '../support/browser'
 import { englishLeftIn } from '../support/language'
-import { freePort, toolEnv } from '../support/worker-server'
+import { startNewcomerDev, type NewcomerDev } from '../support/newcomer-dev'
 
 /**
  * Day one, as a person does it: a fresh `npm run dev` with its demo and local stand-ins, and every
@@ -17,7 +15,6 @@ import { freePort, toolEnv } from '../support/worker-server'
  * or page error fails the run, and so does any English on a German page.
  */
 
-const root = path.resolve(import.meta.dirname, '../..')
 const screenshots = path.join(import.meta.dirname, 'screenshots', 'local-flow')
 const RUNNERS = 'cmt_0000000000000000000000000b'
 /** What a phone shows: 390 px wide, touch, a sharp screen. */
@@ -28,10 +25,7 @@ const PHONE = {
   hasTouch: true,
 }
 
-/** A checkout as a newcomer has it: no .dev.vars, no local database, no stand-ins running. */
-const checkout = mkdtempSync(path.join(tmpdir(), 'local-flow-'))
-let dev: ChildProcess
-let output = ''
+let dev: NewcomerDev
 let base: string
 let standIns: string
 let ownerToken: string
@@ -40,44 +34,18 @@ let browser: Browser
 const errors: string[] = []
 
 beforeAll(async () => {
-  for (const entry of [
-    'package.json',
-    'tsconfig.json',
-    'wrangler.toml',
-    '.dev.vars.example',
-    'src',
-    'migrations',
-    'scripts',
-  ])
-    cpSync(path.join(root, entry), path.join(checkout, entry), { recursive: true })
-  symlinkSync(path.join(root, 'node_modules'), path.join(checkout, 'node_modules'), 'dir')
-  const port = await freePort()
-  base = `http://localhost:${port}`
   // A newcomer's shell: nothing of the project configured.
-  const env: Record<string, string | undefined> = { ...toolEnv }
-  for (const name of Object.keys(env)) {
-    if (/^(PUBLIC_BASE_URL|WHATSAPP_|DELIVERY_WEBHOOK_URL|STAND_INS|CRON$|SEED$)/.test(name))
-      delete env[name]
-  }
-  dev = spawn('npm', ['run', 'dev', '--', '--port', String(port)], {
-    cwd: checkout,
-    env: env as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
+  dev = await startNewcomerDev({
+    unset: /^(WHATSAPP_|DELIVERY_WEBHOOK_URL|STAND_INS|CRON$|SEED$)/,
+    readyWithinMs: 100_000,
   })
-  dev.stdout!.on('data', (chunk) => (output += chunk))
-  dev.stderr!.on('data', (chunk) => (output += chunk))
-  const deadline = Date.now() + 100_000
-  while (!output.includes('Fire the cron')) {
-    if (dev.exitCode !== null) throw new Error(`npm run dev stopped:\n${output}`)
-    if (Date.now() > deadline) throw new Error(`npm run dev not ready in 100 s:\n${output}`)
-    await sleep(200)
-  }
+  base = dev.base
+  const output = dev.output()
   standIns = /Phone \(WhatsApp\) (http:\/\/127\.0\.0\.1:\d+)\/phone/.exec(output)?.[1] ?? ''
   expect(standIns, output).not.toBe('')
   // The owner token is the one `npm run dev` wrote to .dev.vars, as the summary says.
   ownerToken = /^ADMIN_TOKEN=(\S+)$/m.exec(
-    readFileSync(path.join(checkout, '.dev.vars'), 'utf8'),
+    readFileSync(path.join(dev.checkout, '.dev.vars'), 'utf8'),
   )![1]!
   expect(output).toContain(`Owner token      ${ownerToken}`)
   browser = await launchBrowser()
@@ -86,13 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close()
-  if (dev?.exitCode === null) {
-    const exited = new Promise((resolve) => dev.once('exit', resolve))
-    process.kill(-dev.pid!, 'SIGINT')
-    await Promise.race([exited, sleep(10_000)])
-    if (dev.exitCode === null) process.kill(-dev.pid!, 'SIGKILL')
-  }
-  rmSync(checkout, { recursive: true, force: true })
+  await dev?.stop()
 })
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -1,69 +1,27 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort, toolEnv } from '../support/worker-server'
+import { startNewcomerDev, type NewcomerDev } from '../support/newcomer-dev'
 
 /**
  * Day one with nothing but `npm run dev`: a double opt-in sign-up is confirmed by WhatsApp on the
  * local phone page, and by e-mail through the local outbox, on a port that is not the default.
  */
-const root = path.resolve(import.meta.dirname, '../..')
-const checkout = mkdtempSync(path.join(tmpdir(), 'standins-checkout-'))
 /** The owner token of .dev.vars.example, which `npm run dev` copies to .dev.vars. */
 const OWNER_TOKEN = 'dev-owner-token-change-me-0123456789'
-let dev: ChildProcess
-let output = ''
+let dev: NewcomerDev
 let base: string
 let standIns: string
 
 beforeAll(async () => {
-  for (const entry of [
-    'package.json',
-    'tsconfig.json',
-    'wrangler.toml',
-    '.dev.vars.example',
-    'src',
-    'migrations',
-    'scripts',
-  ])
-    cpSync(path.join(root, entry), path.join(checkout, entry), { recursive: true })
-  symlinkSync(path.join(root, 'node_modules'), path.join(checkout, 'node_modules'), 'dir')
-  const port = await freePort()
-  base = `http://localhost:${port}`
   // A newcomer's shell: nothing configured. No demo data, which this test does not need.
-  const env: Record<string, string | undefined> = { ...toolEnv, SEED: '0' }
-  for (const name of Object.keys(env)) {
-    if (/^(PUBLIC_BASE_URL|WHATSAPP_|DELIVERY_WEBHOOK_URL|STAND_INS|CRON$)/.test(name))
-      delete env[name]
-  }
-  dev = spawn('node', ['scripts/dev.mjs', '--port', String(port)], {
-    cwd: checkout,
-    env: env as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
+  dev = await startNewcomerDev({
+    env: { SEED: '0' },
+    unset: /^(WHATSAPP_|DELIVERY_WEBHOOK_URL|STAND_INS|CRON$)/,
   })
-  dev.stdout!.on('data', (chunk) => (output += chunk))
-  dev.stderr!.on('data', (chunk) => (output += chunk))
-  const deadline = Date.now() + 90_000
-  while (!output.includes('Fire the cron')) {
-    if (dev.exitCode !== null) throw new Error(`npm run dev stopped:\n${output}`)
-    if (Date.now() > deadline) throw new Error(`npm run dev not ready in 90 s:\n${output}`)
-    await sleep(200)
-  }
-  standIns = /Phone \(WhatsApp\) (http:\/\/127\.0\.0\.1:\d+)\/phone/.exec(output)?.[1] ?? ''
+  base = dev.base
+  standIns = /Phone \(WhatsApp\) (http:\/\/127\.0\.0\.1:\d+)\/phone/.exec(dev.output())?.[1] ?? ''
 }, 120_000)
 
-afterAll(async () => {
-  if (dev?.exitCode === null) {
-    const exited = new Promise((resolve) => dev.once('exit', resolve))
-    process.kill(-dev.pid!, 'SIGINT')
-    await Promise.race([exited, sleep(5000)])
-    if (dev.exitCode === null) process.kill(-dev.pid!, 'SIGKILL')
-  }
-  rmSync(checkout, { recursive: true, force: true })
-})
+afterAll(() => dev?.stop())
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -118,9 +76,9 @@ const text = async (url: string, init?: RequestInit) => (await fetch(url, init))
 describe('npm run dev, with its local stand-ins', () => {
   it('starts them next to the Worker and says where they are', () => {
     expect(standIns).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-    expect(output).toContain(`Phone (WhatsApp) ${standIns}/phone`)
-    expect(output).toContain(`E-mail outbox    ${standIns}/outbox`)
-    expect(output).not.toMatch(/E-mail outbox.*no events/)
+    expect(dev.output()).toContain(`Phone (WhatsApp) ${standIns}/phone`)
+    expect(dev.output()).toContain(`E-mail outbox    ${standIns}/outbox`)
+    expect(dev.output()).not.toMatch(/E-mail outbox.*no events/)
   })
 
   it('confirms a sign-up by WhatsApp on the phone page, and the welcome reply arrives there', async () => {
