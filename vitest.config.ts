@@ -22,6 +22,16 @@ export default defineConfig(async () => {
     test: {
       projects: [
         {
+          // Pure code from src/lib/ and the rules over the source tree, in plain Node: a change
+          // there is checked in seconds (`npm run test:lib`).
+          test: {
+            name: 'lib',
+            include: ['test/lib/**/*.test.ts'],
+            environment: 'node',
+            setupFiles: ['./test/lib/workers-crypto.ts'],
+          },
+        },
+        {
           // The Worker's own tests, inside workerd with real D1 (and, later, Queues and cron).
           plugins: [
             cloudflareTest({
