@@ -43,6 +43,9 @@ export default defineConfig(async () => {
             name: 'worker',
             include: ['test/worker/**/*.test.ts'],
             setupFiles: ['./test/worker/apply-migrations.ts'],
+            // What a test waits for after a response (a queue, `waitUntil`) it waits for until
+            // this bound (test/support/eventually.ts): generous, for a busy machine.
+            testTimeout: 30_000,
           },
         },
         {

@@ -14,6 +14,8 @@ import type {
   SuccessJson,
 } from '../support/typed-api'
 
+export { eventually } from '../support/eventually'
+
 export const OWNER_TOKEN = 'test-owner-token-0123456789abcdef'
 export const BASE = 'https://join.example.com'
 
@@ -161,19 +163,6 @@ export async function visit(path: string, headers: Record<string, string> = {}) 
       ...headers,
     },
   })
-}
-
-/** Retries an assertion until it holds: for writes that happen after the response. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      return await check()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, 25))
-    }
-  }
 }
 
 /** Joins through an invite with the JSON form of the join flow. */
