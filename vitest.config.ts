@@ -22,6 +22,16 @@ export default defineConfig(async () => {
     test: {
       projects: [
         {
+          // Pure code from src/lib/ and the rules over the source tree, in plain Node: a change
+          // there is checked in seconds (`npm run test:lib`).
+          test: {
+            name: 'lib',
+            include: ['test/lib/**/*.test.ts'],
+            environment: 'node',
+            setupFiles: ['./test/lib/workers-crypto.ts'],
+          },
+        },
+        {
           // The Worker's own tests, inside workerd with real D1 (and, later, Queues and cron).
           plugins: [
             cloudflareTest({
@@ -33,6 +43,9 @@ export default defineConfig(async () => {
             name: 'worker',
             include: ['test/worker/**/*.test.ts'],
             setupFiles: ['./test/worker/apply-migrations.ts'],
+            // What a test waits for after a response (a queue, `waitUntil`) it waits for until
+            // this bound (test/support/eventually.ts): generous, for a busy machine.
+            testTimeout: 30_000,
           },
         },
         {

@@ -99,11 +99,6 @@ export function canonicalCode(code: string): string {
   return code.toLowerCase()
 }
 
-/** Whether a code has the shape of one the product issues: the cheap check before any D1 read. */
-export function isIssuableCode(code: string): boolean {
-  return code.length >= CODE_MIN_LENGTH && code.length <= CODE_MAX_LENGTH && CODE_PATTERN.test(code)
-}
-
 export type CustomCodeProblem = 'length' | 'characters' | 'reserved'
 
 /** Why a wished-for custom code cannot be had (whether it is free is for D1 to say), or null. */

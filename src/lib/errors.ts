@@ -78,10 +78,6 @@ export class ApiError extends Error {
   }
 }
 
-export function problemTitle(code: ErrorCode): string {
-  return CATALOGUE[code].title
-}
-
 export function notFound(what: string): ApiError {
   return new ApiError('not_found', `${what} does not exist or is not visible to this token.`)
 }

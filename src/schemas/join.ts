@@ -43,8 +43,6 @@ export const JoinBodySchema = z
   })
   .openapi('JoinBody')
 
-export type JoinBody = z.infer<typeof JoinBodySchema>
-
 /** The HTML form's fields, turned into the same shape as the JSON body. */
 export function formToJoinBody(form: Record<string, string | File | (string | File)[]>) {
   const text = (key: string) => {

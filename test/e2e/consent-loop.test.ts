@@ -133,13 +133,10 @@ describe('double opt-in and hearing back, in a real browser', () => {
     const text = new URL(scanned!).searchParams.get('text')!
     await notify(textNotification('+4915123456781', text))
     await expect
-      .poll(
-        async () => {
-          await visitor!.reload()
-          return visitor!.locator('h1').textContent()
-        },
-        { timeout: 20_000 },
-      )
+      .poll(async () => {
+        await visitor!.reload()
+        return visitor!.locator('h1').textContent()
+      })
       .toBe('Du bist dabei!')
     await expect
       .poll(async () => (await sentTo('4915123456781')).map((m) => m.text?.body ?? '').join())
@@ -168,9 +165,7 @@ describe('double opt-in and hearing back, in a real browser', () => {
     await notify(statusNotification(wamid, 'read', '+4915123456781'))
     await notify(statusNotification(wamid, 'delivered', '+4915123456781'))
     await expect
-      .poll(async () => (await api('GET', `/api/announcements/${announcement.id}`)).deliveries, {
-        timeout: 20_000,
-      })
+      .poll(async () => (await api('GET', `/api/announcements/${announcement.id}`)).deliveries)
       .toMatchObject({ sent: 1, delivered: 1, read: 1 })
 
     // The admin sees it in the dashboard.
@@ -191,7 +186,6 @@ describe('double opt-in and hearing back, in a real browser', () => {
     await expect
       .poll(
         async () => (await api('GET', `/api/communities/${community.id}/members?status=left`)).data,
-        { timeout: 20_000 },
       )
       .toMatchObject([{ name: 'Uma', leaveReason: 'chat_opt_out' }])
     const after = await api('POST', `/api/communities/${community.id}/announcements`, {
@@ -201,9 +195,7 @@ describe('double opt-in and hearing back, in a real browser', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100))
     await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`)
     await expect
-      .poll(async () => (await api('GET', `/api/announcements/${after.id}`)).status, {
-        timeout: 20_000,
-      })
+      .poll(async () => (await api('GET', `/api/announcements/${after.id}`)).status)
       .toBe('sent')
     await new Promise((resolve) => setTimeout(resolve, 1000))
     expect((await sentTo('+4915123456781')).map((m) => m.text?.body)).toEqual(['Schwimmen um 7'])

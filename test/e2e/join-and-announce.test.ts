@@ -157,13 +157,10 @@ describe('a marketer, a visitor and an admin, in a real browser', () => {
       'Wanda',
     )
     await expect
-      .poll(
-        async () => {
-          await admin!.reload()
-          return admin!.locator('tbody tr td:nth-child(3)').first().textContent()
-        },
-        { timeout: 15_000 },
-      )
+      .poll(async () => {
+        await admin!.reload()
+        return admin!.locator('tbody tr td:nth-child(3)').first().textContent()
+      })
       .toBe('1')
     await admin.screenshot({ path: path.join(screenshots, 'announcements.png'), fullPage: true })
   })

@@ -62,7 +62,7 @@ async function settled(
     const status = await call('GET', `/api/announcements/${announcementId}`)
     expect(status.json.deliveries).toMatchObject(expected)
     return status.json
-  }, 20_000)
+  })
 }
 
 describe('scheduled announcements: cron, queue, signed delivery', () => {

@@ -44,7 +44,7 @@ describe('the events outbox at any size', () => {
       await runCron(new Date())
       await eventually(async () => {
         expect((await receivedFor(community.id)).size).toBe(size)
-      }, 25_000)
+      })
       const [waiting] = await query<{ n: number }>(
         'select count(*) as n from events where community_id = ? and delivered_at is null',
         community.id,

@@ -74,7 +74,7 @@ describe('figures the delivery channel cannot know', () => {
           const status = (await call('GET', `/api/announcements/${id}`)).json
           expect(status.deliveries).toMatchObject({ sent: 3, queued: 0 })
           return status
-        }, 20_000),
+        }),
       ),
     )
 

@@ -72,7 +72,7 @@ describe('outbound requests: redirects are not followed', () => {
         }),
       ])
       return log.json.data
-    }, 20_000)
+    })
     expect(delivery).toBeDefined()
     expect((await requestsTo('/redirect')).length).toBeGreaterThan(0)
     expect(await requestsTo('/redirect-target')).toEqual([])
@@ -105,7 +105,7 @@ describe('outbound requests: redirects are not followed', () => {
       const answer = await call('GET', `/api/announcements/${created.json.id}`)
       expect(answer.json.deliveries).toMatchObject({ failed: 1, queued: 0 })
       return answer.json
-    }, 20_000)
+    })
     expect(status.failureReasons).toEqual([{ reason: 'redirect not followed', count: 1 }])
     expect((await requestsTo('/redirect-target')).length).toBe(before)
   })
@@ -126,7 +126,7 @@ describe('outbound requests: what an endpoint answers never comes back', () => {
         }),
       ])
       return answer
-    }, 25_000)
+    })
     expectNoLeak(log.text)
     const { cookie } = await signIn()
     const dashboard = await page('/admin/webhooks', cookie)
@@ -154,7 +154,7 @@ describe('outbound requests: what an endpoint answers never comes back', () => {
       const answer = await call('GET', `/api/announcements/${created.json.id}`)
       expect(answer.json.deliveries).toMatchObject({ failed: 1, queued: 0 })
       return answer
-    }, 25_000)
+    })
     expect(status.json.failureReasons).toEqual([{ reason: 'HTTP 500 from the endpoint', count: 1 }])
     const deliveries = await call('GET', `/api/announcements/${created.json.id}/deliveries`)
     expect(deliveries.json.data).toEqual([

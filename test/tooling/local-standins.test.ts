@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNewcomerDev, type NewcomerDev } from '../support/newcomer-dev'
+import { eventually } from '../support/eventually'
 
 /**
  * Day one with nothing but `npm run dev`: a double opt-in sign-up is confirmed by WhatsApp on the
@@ -22,21 +23,6 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(() => dev?.stop())
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Retries `check` until it holds, for what happens after an answer (queues, the cron). */
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      return await check()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await sleep(250)
-    }
-  }
-}
 
 async function api(method: string, pathname: string, body?: unknown): Promise<any> {
   const response = await fetch(`${base}${pathname}`, {

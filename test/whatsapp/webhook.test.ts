@@ -58,32 +58,57 @@ async function snapshot() {
   }
 }
 
-/** A member who received one announcement over WhatsApp, and its message id. */
+/** An announcement as the API shows it. */
+async function announcement(id: string) {
+  const response = await call<'/api/announcements/{id}', 'get'>('GET', `/api/announcements/${id}`)
+  expect(response.status, response.text).toBe(200)
+  return response.json
+}
+
+/**
+ * A member who received one announcement over WhatsApp, and its message id. Returns once the
+ * run is over, so that nothing of the send is still being written when the test goes on.
+ */
 async function memberWithDelivery(name = 'Hanna') {
   const community = await createCommunity()
   const invite = await createInvite(community.id)
   const phone = newPhone()
   const joined = await joinJson(invite.code, { name, phone })
-  const created = await call('POST', `/api/communities/${community.id}/announcements`, {
-    body: { body: `Hello ${name}`, sendAt: new Date(Date.now() + 1000).toISOString() },
-  })
+  const created = await call<'/api/communities/{id}/announcements', 'post'>(
+    'POST',
+    `/api/communities/${community.id}/announcements`,
+    { body: { body: `Hello ${name}`, sendAt: new Date(Date.now() + 1000).toISOString() } },
+  )
+  expect(created.status, created.text).toBe(201)
   await runCron(Date.now() + 120_000)
-  const wamid = await eventually(async () => {
-    const [row] = await query<{ provider_message_id: string | null }>(
-      `select d.provider_message_id from deliveries d join dispatches r on r.id = d.dispatch_id
-       where r.announcement_id = ?`,
-      created.json.id,
-    )
-    expect(row?.provider_message_id).toBeTruthy()
-    return row!.provider_message_id!
-  }, 20_000)
+  await eventually(async () =>
+    expect(await announcement(created.json.id)).toMatchObject({
+      status: 'sent',
+      deliveries: { sent: 1, queued: 0 },
+    }),
+  )
+  const deliveries = await call<'/api/announcements/{id}/deliveries', 'get'>(
+    'GET',
+    `/api/announcements/${created.json.id}/deliveries`,
+  )
+  const wamid = deliveries.json.data[0]?.providerMessageId
+  expect(wamid).toMatch(/^wamid\./)
   return {
     community,
     phone,
     memberId: joined.json.memberId as string,
-    announcementId: created.json.id as string,
-    wamid,
+    announcementId: created.json.id,
+    wamid: wamid!,
   }
+}
+
+/** Waits until the inbound queue has applied a message: everything queued before it is too. */
+async function applied(notification: { entry: Array<{ changes: Array<{ value: unknown }> }> }) {
+  const value = notification.entry[0]!.changes[0]!.value as { messages: Array<{ id: string }> }
+  const key = `msg:${value.messages[0]!.id}`
+  await eventually(async () =>
+    expect(await query('select key from inbound_notifications where key = ?', key)).toHaveLength(1),
+  )
 }
 
 async function memberRow(id: string) {
@@ -289,7 +314,7 @@ describe('statuses and the error-code policy', () => {
       }),
     )
     const paused = await eventually(async () => {
-      const json = (await call('GET', `/api/announcements/${second.announcementId}`)).json
+      const json = await announcement(second.announcementId)
       expect(json.pausedAt).not.toBeNull()
       return json
     })
@@ -316,7 +341,7 @@ describe('statuses and the error-code policy', () => {
       )
       expect(row).toMatchObject({ status: 'sent' })
       expect(row!.provider_message_id).not.toBe(wamid)
-    }, 15_000)
+    })
     const json = (await call('GET', `/api/announcements/${announcementId}`)).json
     expect(json.deliveries).toMatchObject({ sent: 1, queued: 0, undelivered: 0 })
   })
@@ -379,15 +404,14 @@ describe('opting out and in from the chat', () => {
     const message = textNotification(phone, 'Is the run on Sunday still on?\u202E')
     await notify(message)
     await notify(message)
-    await notify(textNotification(phone, 'STOP')) // applied after both copies
-    const rows = await eventually(async () => {
-      const found = await query<{ text: string }>(
-        'select text from inbound_messages where community_id = ?',
-        community.id,
-      )
-      expect(found).toHaveLength(1)
-      return found
-    })
+    const stop = textNotification(phone, 'STOP')
+    await notify(stop)
+    await applied(stop) // and so both copies before it
+    const rows = await query<{ text: string }>(
+      'select text from inbound_messages where community_id = ?',
+      community.id,
+    )
+    expect(rows).toHaveLength(1)
     expect(rows[0]!.text).toBe('Is the run on Sunday still on?')
     const inbox = await call('GET', `/api/communities/${community.id}/messages`)
     expect(inbox.json.data).toMatchObject([
@@ -469,8 +493,9 @@ describe('business-initiated confirmation', () => {
       phone: newPhone(),
     })
     await notify(textNotification(newPhone(), `Code: ${joined.json.confirmation.code}`))
-    await notify(textNotification(newPhone(), 'STOP')) // applied after the one above
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    const later = textNotification(newPhone(), 'STOP')
+    await notify(later)
+    await applied(later) // and so the code before it
     expect((await call('GET', `/api/communities/${created.json.id}/members`)).json.data).toEqual([])
   })
 })

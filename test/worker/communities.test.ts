@@ -12,7 +12,7 @@ import {
 describe('communities: happy paths', () => {
   it('creates a community with its announcement group and a slug from its name', async () => {
     const name = `Läufer Köln ${crypto.randomUUID().slice(0, 6)}`
-    const created = await call('POST', '/api/communities', {
+    const created = await call<'/api/communities', 'post'>('POST', '/api/communities', {
       body: {
         name,
         description: 'Sunday runs along the Rhine',
@@ -33,7 +33,10 @@ describe('communities: happy paths', () => {
     expect(created.json.id).toMatch(/^cmt_[0-9a-z]{26}$/)
     expect(created.json.slug).toMatch(/^laeufer-koeln-[a-z0-9]+$/)
 
-    const groups = await call('GET', `/api/communities/${created.json.id}/groups`)
+    const groups = await call<'/api/communities/{id}/groups', 'get'>(
+      'GET',
+      `/api/communities/${created.json.id}/groups`,
+    )
     expect(groups.status).toBe(200)
     expect(groups.json.data).toHaveLength(1)
     expect(groups.json.data[0]).toMatchObject({ kind: 'announcement', memberLimit: 2000 })
@@ -49,19 +52,27 @@ describe('communities: happy paths', () => {
 
   it('reads, changes and deletes a community', async () => {
     const community = await createCommunity()
-    const read = await call('GET', `/api/communities/${community.id}`)
+    const read = await call<'/api/communities/{id}', 'get'>(
+      'GET',
+      `/api/communities/${community.id}`,
+    )
     expect(read.json).toMatchObject({ id: community.id, name: community.name })
 
-    const patched = await call('PATCH', `/api/communities/${community.id}`, {
-      body: { description: 'A new purpose', visibility: 'closed' },
-    })
+    const patched = await call<'/api/communities/{id}', 'patch'>(
+      'PATCH',
+      `/api/communities/${community.id}`,
+      { body: { description: 'A new purpose', visibility: 'closed' } },
+    )
     expect(patched.status).toBe(200)
     expect(patched.json).toMatchObject({ description: 'A new purpose', visibility: 'closed' })
     expect(Date.parse(patched.json.updatedAt)).toBeGreaterThanOrEqual(
       Date.parse(read.json.updatedAt),
     )
 
-    const deleted = await call('DELETE', `/api/communities/${community.id}`)
+    const deleted = await call<'/api/communities/{id}', 'delete'>(
+      'DELETE',
+      `/api/communities/${community.id}`,
+    )
     expect(deleted.status).toBe(204)
     expectProblem(await call('GET', `/api/communities/${community.id}`), 404, 'not_found')
   })
@@ -84,13 +95,11 @@ describe('communities: happy paths', () => {
     const seen: string[] = []
     let cursor: string | null = null
     do {
-      const page: any = await call(
-        'GET',
-        `/api/communities?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
-      )
+      const after: string = cursor ? `&cursor=${cursor}` : ''
+      const page = await call<'/api/communities', 'get'>('GET', `/api/communities?limit=2${after}`)
       expect(page.status).toBe(200)
       expect(page.json.data.length).toBeLessThanOrEqual(2)
-      seen.push(...page.json.data.map((c: { id: string }) => c.id))
+      seen.push(...page.json.data.map((c) => c.id))
       cursor = page.json.nextCursor
     } while (cursor)
     expect(seen.length).toBeGreaterThanOrEqual(3)

@@ -8,6 +8,7 @@ import { getDashboardStats } from '../../src/services/stats'
 import { DailyChart } from '../../src/views/chart'
 import { call, createCommunity, createInvite, joinJson, newPhone, query, visit } from './helpers'
 import { page, signIn } from './dashboard-helpers'
+import { timeLeftInTest } from '../support/eventually'
 
 const db = () => createDb(env.DB)
 const today = utcDay(new Date())
@@ -391,7 +392,7 @@ describe('the funnel', () => {
           (await page(`/admin/communities/${community.id}?period=90`, cookie)).text.match(
             /data-label="Visits">\d+</g,
           ),
-        { timeout: 15_000, interval: 250 },
+        { timeout: timeLeftInTest(), interval: 250 },
       )
       .toEqual(['data-label="Visits">3<', 'data-label="Visits">1<'])
     expect(await order('visits')).toEqual(['Poster', 'Podcast'])

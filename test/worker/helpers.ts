@@ -6,19 +6,53 @@ import {
 import { env, exports } from 'cloudflare:workers'
 import { expect } from 'vitest'
 import worker from '../../src/index'
+import type {
+  ApiMethod,
+  ApiPath,
+  ConcretePath,
+  RequestJson,
+  SuccessJson,
+} from '../support/typed-api'
+
+export { eventually } from '../support/eventually'
 
 export const OWNER_TOKEN = 'test-owner-token-0123456789abcdef'
 export const BASE = 'https://join.example.com'
 
-export interface CallOptions {
+export interface CallOptions<Body = unknown> {
   token?: string | null
-  body?: unknown
+  body?: Body
   rawBody?: BodyInit
   headers?: Record<string, string>
 }
 
-/** Calls the Worker as a client would, with the owner token unless told otherwise. */
-export async function call(method: string, path: string, options: CallOptions = {}) {
+/** What `call` answers: `json` is the parsed body, when it was JSON. */
+export interface Answer<Json = any> {
+  status: number
+  headers: Headers
+  json: Json
+  text: string
+}
+
+/**
+ * Calls the Worker as a client would, with the owner token unless told otherwise.
+ *
+ * Name a documented operation, `call<'/api/communities/{id}', 'get'>('GET', `/api/communities/${id}`)`,
+ * and the path, the body and the answer's `json` are typed from the OpenAPI document
+ * (test/support/api-types.d.ts): a test reading a field the API no longer has fails the type
+ * check. Without one (pages, deliberately broken requests), `json` is untyped.
+ */
+export async function call(method: string, path: string, options?: CallOptions): Promise<Answer>
+export async function call<P extends ApiPath, M extends ApiMethod<P>>(
+  method: Uppercase<M>,
+  path: ConcretePath<P>,
+  options?: CallOptions<RequestJson<P, M>>,
+): Promise<Answer<SuccessJson<P, M>>>
+export async function call(
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { ...options.headers }
   const token = options.token === undefined ? OWNER_TOKEN : options.token
   if (token) headers.authorization = `Bearer ${token}`
@@ -41,11 +75,7 @@ export async function call(method: string, path: string, options: CallOptions = 
 }
 
 /** Asserts a problem+json answer with the given status and code, and returns it. */
-export function expectProblem(
-  response: Awaited<ReturnType<typeof call>>,
-  status: number,
-  code: string,
-) {
+export function expectProblem(response: Answer, status: number, code: string) {
   expect(response.status, response.text).toBe(status)
   expect(response.headers.get('content-type')).toBe('application/problem+json')
   expect(response.json).toMatchObject({ status, code })
@@ -64,8 +94,10 @@ export function uniqueName(prefix = 'Community') {
  * A community for a test. Single opt-in unless asked otherwise: most tests are about what
  * happens after a join, and the double opt-in has tests of its own.
  */
-export async function createCommunity(overrides: Record<string, unknown> = {}) {
-  const response = await call('POST', '/api/communities', {
+export async function createCommunity(
+  overrides: Partial<RequestJson<'/api/communities', 'post'>> = {},
+) {
+  const response = await call<'/api/communities', 'post'>('POST', '/api/communities', {
     body: {
       name: uniqueName(),
       description: 'A test community',
@@ -75,21 +107,30 @@ export async function createCommunity(overrides: Record<string, unknown> = {}) {
     },
   })
   expect(response.status, response.text).toBe(201)
-  return response.json as { id: string; slug: string; name: string; maxGroups: number }
+  return response.json
 }
 
-export async function createGroup(communityId: string, overrides: Record<string, unknown> = {}) {
-  const response = await call('POST', `/api/communities/${communityId}/groups`, {
-    body: { name: uniqueName('Group'), ...overrides },
+export async function createGroup(
+  communityId: string,
+  overrides: Partial<RequestJson<'/api/communities/{id}/groups', 'post'>> = {},
+) {
+  const response = await call<'/api/communities/{id}/groups', 'post'>(
+    'POST',
+    `/api/communities/${communityId}/groups`,
+    { body: { name: uniqueName('Group'), ...overrides } },
+  )
+  expect(response.status, response.text).toBe(201)
+  return response.json
+}
+
+export async function createToken(
+  body: Omit<RequestJson<'/api/tokens', 'post'>, 'name'> & { name?: string },
+) {
+  const response = await call<'/api/tokens', 'post'>('POST', '/api/tokens', {
+    body: { name: 'test token', ...body },
   })
   expect(response.status, response.text).toBe(201)
-  return response.json as { id: string; communityId: string; kind: string }
-}
-
-export async function createToken(body: Record<string, unknown>) {
-  const response = await call('POST', '/api/tokens', { body: { name: 'test token', ...body } })
-  expect(response.status, response.text).toBe(201)
-  return response.json as { id: string; token: string; role: string }
+  return response.json
 }
 
 /** Counts rows straight from D1, to prove a refused request wrote nothing. */
@@ -98,17 +139,17 @@ export async function countRows(table: string): Promise<number> {
   return row?.n ?? 0
 }
 
-export async function createInvite(communityId: string, body: Record<string, unknown> = {}) {
-  const response = await call('POST', `/api/communities/${communityId}/invites`, { body })
+export async function createInvite(
+  communityId: string,
+  body: RequestJson<'/api/communities/{id}/invites', 'post'> = {},
+) {
+  const response = await call<'/api/communities/{id}/invites', 'post'>(
+    'POST',
+    `/api/communities/${communityId}/invites`,
+    { body },
+  )
   expect(response.status, response.text).toBe(201)
-  return response.json as {
-    id: string
-    code: string
-    url: string
-    qrSvgUrl: string
-    qrPngUrl: string
-    status: string
-  }
+  return response.json
 }
 
 /** Fetches a public page as a person's browser would. */
@@ -122,19 +163,6 @@ export async function visit(path: string, headers: Record<string, string> = {}) 
       ...headers,
     },
   })
-}
-
-/** Retries an assertion until it holds: for writes that happen after the response. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      return await check()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, 25))
-    }
-  }
 }
 
 /** Joins through an invite with the JSON form of the join flow. */

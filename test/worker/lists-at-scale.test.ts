@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '../../src/lib/slug'
 import { csrfOf, page, post, signIn } from './dashboard-helpers'
-import { call, createCommunity, createGroup, query } from './helpers'
+import { call, createCommunity, createGroup, query, type Answer } from './helpers'
 import {
   seedDeliveries,
   seedInvites,
@@ -21,7 +21,7 @@ async function walk(path: string): Promise<any[]> {
   let cursor: string | null = null
   for (;;) {
     const separator = path.includes('?') ? '&' : '?'
-    const response = await call(
+    const response: Answer = await call(
       'GET',
       `${path}${separator}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
     )

@@ -1,9 +1,20 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { call, createCommunity, createInvite, expectProblem } from './helpers'
+import worker from '../../src/index'
+import { BASE, call, createCommunity, createInvite, expectProblem } from './helpers'
 
 function qr(path: string, headers: Record<string, string> = {}) {
   return call('GET', path, { token: null, headers: { accept: 'image/*', ...headers } })
+}
+
+/** Renders an image and waits for what the Worker does after answering: it caches the image. */
+async function renderAndCache(path: string) {
+  const ctx = createExecutionContext()
+  const response = await worker.fetch(new Request(BASE + path), env, ctx)
+  const text = await response.text()
+  await waitOnExecutionContext(ctx)
+  return { status: response.status, text }
 }
 
 async function qrBytes(path: string) {
@@ -110,8 +121,7 @@ describe('QR codes', () => {
 
   it('renders a code once: later requests come from the cache, without reading D1', async () => {
     const invite = await createInvite((await createCommunity()).id)
-    const first = await qr(`/i/${invite.code}/qr.svg?size=256`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    const first = await renderAndCache(`/i/${invite.code}/qr.svg?size=256`)
     // Behind the API's back: only a D1 read would notice this, and a cached answer makes none.
     await env.DB.prepare('update invites set revoked_at = ? where id = ?')
       .bind(Date.now(), invite.id)
@@ -125,9 +135,8 @@ describe('QR codes', () => {
 
   it('stops serving a code once it is revoked, even after it was cached', async () => {
     const invite = await createInvite((await createCommunity()).id)
-    expect((await qr(`/i/${invite.code}/qr.svg`)).status).toBe(200)
-    expect((await qrBytes(`/i/${invite.code}/qr.png?size=128`)).status).toBe(200)
-    await new Promise((resolve) => setTimeout(resolve, 50)) // let the cache writes land
+    expect((await renderAndCache(`/i/${invite.code}/qr.svg`)).status).toBe(200)
+    expect((await renderAndCache(`/i/${invite.code}/qr.png?size=128`)).status).toBe(200)
     await call('POST', `/api/invites/${invite.id}/revoke`)
     expectProblem(await qr(`/i/${invite.code}/qr.svg`), 410, 'gone')
     expect((await qrBytes(`/i/${invite.code}/qr.png?size=128`)).status).toBe(410)
@@ -135,8 +144,7 @@ describe('QR codes', () => {
 
   it('stops serving a rotated-away code and serves the new one', async () => {
     const invite = await createInvite((await createCommunity()).id)
-    expect((await qr(`/i/${invite.code}/qr.svg`)).status).toBe(200)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect((await renderAndCache(`/i/${invite.code}/qr.svg`)).status).toBe(200)
     const rotated = await call('POST', `/api/invites/${invite.id}/rotate`)
     expectProblem(await qr(`/i/${invite.code}/qr.svg`), 410, 'gone')
     expect((await qr(`/i/${rotated.json.code}/qr.svg`)).status).toBe(200)

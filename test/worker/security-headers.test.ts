@@ -1,9 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { dashboardApp } from '../../src/routes/dashboard/index'
-import { call, createCommunity, createInvite, joinJson, newPhone, visit } from './helpers'
+import {
+  call,
+  createCommunity,
+  createInvite,
+  joinJson,
+  newPhone,
+  visit,
+  type Answer,
+} from './helpers'
 import { csrfOf, page, post, signIn } from './dashboard-helpers'
-
-type Answer = Awaited<ReturnType<typeof call>>
 
 /** The directives of a Content-Security-Policy header, by name. */
 function directives(csp: string): Map<string, string[]> {

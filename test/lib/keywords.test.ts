@@ -1,8 +1,10 @@
-import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/lib/config'
 import { foldKeyword } from '../../src/lib/keywords'
+import { wranglerVars } from './wrangler-vars'
 
+// The keywords as wrangler.toml deploys them.
+const env = wranglerVars()
 const { OPT_OUT_KEYWORDS, OPT_IN_KEYWORDS } = loadConfig(env)
 
 /** Which command a whole message is, as the inbound webhook decides it. */

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import { normalisePhone } from '../../src/lib/contact'
+
+describe('phone numbers are checked against their country’s numbering plan', () => {
+  it('accepts real numbers in the spellings people use', () => {
+    const valid: Array<[string, string]> = [
+      ['+49 151 23456789', '+4915123456789'],
+      ['0151 23456789', '+4915123456789'],
+      ['0151/234 567 89', '+4915123456789'],
+      ['(0151) 2345-6789', '+4915123456789'],
+      ['0049 151 23456789', '+4915123456789'],
+      ['+49 176 12345678', '+4917612345678'],
+      ['030 12345678', '+493012345678'], // a Berlin landline: WhatsApp runs on some
+      ['+43 664 1234567', '+436641234567'],
+      ['+33 6 12 34 56 78', '+33612345678'],
+      ['+44 7911 123456', '+447911123456'],
+      ['+1 415 555 2671', '+14155552671'],
+      ['+90 532 123 45 67', '+905321234567'],
+    ]
+    for (const [input, e164] of valid) expect(normalisePhone(input), input).toBe(e164)
+  })
+
+  it('refuses numbers no country hands out: too short, unallocated, too long', () => {
+    for (const input of [
+      '12345',
+      '+49 123',
+      '+49 151 1234',
+      '+4915112345678999',
+      '+49 151 123456789012',
+      '+1 555 0100',
+      'call me',
+    ])
+      expect(normalisePhone(input), input).toBeNull()
+  })
+})

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { DASHBOARD_WORDS, MESSAGES } from '../../src/lib/i18n'
+import { strings } from '../support/language'
+
+// The served pages in both languages: test/worker/pages.test.ts and honest-words.test.ts.
+
+describe('every page in both languages', () => {
+  it('has every dashboard and page string in German and English', () => {
+    for (const [de, en] of [
+      [DASHBOARD_WORDS.de, DASHBOARD_WORDS.en],
+      [MESSAGES.de, MESSAGES.en],
+    ] as const) {
+      const keys = (o: object): string[] =>
+        Object.entries(o).flatMap(([k, v]) =>
+          v && typeof v === 'object' ? keys(v).map((sub) => `${k}.${sub}`) : [k],
+        )
+      expect(keys(de).sort()).toEqual(keys(en).sort())
+      for (const text of [...strings(de), ...strings(en)]) expect(text.trim()).not.toBe('')
+    }
+  })
+})
+
+describe('no public sentence promises what the product cannot do', () => {
+  it('claims no removal from a chat, no join before a confirmation, no message nobody sends', () => {
+    for (const lang of ['de', 'en'] as const) {
+      const all = strings(MESSAGES[lang]).join('\n')
+      // Leaving or removal takes no one out of WhatsApp groups.
+      expect(all).not.toMatch(/alle Gruppen|all (of its )?groups/i)
+      // An open community with a double opt-in lets no one in before they confirm.
+      expect(MESSAGES[lang].openCommunity).not.toMatch(/sofort|at once/i)
+      // Nothing sends the chat link later: the status page shows it once it is there.
+      expect(MESSAGES[lang].noChatYet).not.toMatch(/teilen .* mit dir|share .* with you/i)
+      // A closed community's admins decide; they do not approve everyone.
+      expect(MESSAGES[lang].closedCommunity).not.toMatch(/bestätigt|approves/i)
+    }
+  })
+})
