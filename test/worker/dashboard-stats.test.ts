@@ -169,18 +169,18 @@ describe('period, time zone and CSV', () => {
   it('counts the days of the period in the admin’s time zone', async () => {
     const community = await createCommunity()
     const { cookie } = await signIn()
-    const tonga = await page(
-      `/admin/communities/${community.id}?period=7&tz=Pacific/Tongatapu`,
+    const kiritimati = await page(
+      `/admin/communities/${community.id}?period=7&tz=Pacific/Kiritimati`,
       cookie,
     )
-    const honolulu = await page(
-      `/admin/communities/${community.id}?period=7&tz=Pacific/Honolulu`,
+    const pagoPago = await page(
+      `/admin/communities/${community.id}?period=7&tz=Pacific/Pago_Pago`,
       cookie,
     )
     const lastDay = (html: string) => /name="to" type="date" value="([\d-]+)"/.exec(html)![1]!
-    // UTC+13 and UTC-10 are never on the same calendar day.
-    expect(lastDay(tonga.text)).not.toBe(lastDay(honolulu.text))
-    expect(tonga.text).toContain('<option value="Pacific/Tongatapu" selected="">')
+    // UTC+14 and UTC-11 are 25 hours apart: never on the same calendar day, whatever the hour.
+    expect(lastDay(kiritimati.text)).not.toBe(lastDay(pagoPago.text))
+    expect(kiritimati.text).toContain('<option value="Pacific/Kiritimati" selected="">')
   })
 
   it('exports every day of the period as CSV, for the community and for a link', async () => {
