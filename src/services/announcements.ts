@@ -44,8 +44,11 @@ export function nextRun(repeat: Repeat, after: Date): Date | null {
   return next
 }
 
-/** Checks a cron rule and time zone, answering with the next few runs to show before saving. */
-export function previewRuns(repeat: Repeat, after: Date, count = 5): Date[] {
+/**
+ * Checks a cron rule and time zone, answering with the next few runs to show before saving. A
+ * rule croner cannot read is refused naming `path`, the field that holds it.
+ */
+export function previewRuns(repeat: Repeat, after: Date, count = 5, path = 'repeat'): Date[] {
   try {
     const runs: Date[] = []
     let from = after
@@ -60,7 +63,7 @@ export function previewRuns(repeat: Repeat, after: Date, count = 5): Date[] {
     throw new ApiError('validation_failed', 'The repeat rule is not valid.', {
       errors: [
         {
-          path: 'repeat',
+          path,
           message: error instanceof Error ? error.message.slice(0, 200) : 'Invalid rule',
         },
       ],
