@@ -189,6 +189,24 @@ describe('the OpenAPI document, walked against the Worker', () => {
   })
 })
 
+describe('what a change leaves out', () => {
+  it('stays as it was: an announcement keeps its audience when only its text changes', async () => {
+    const created = await call('POST', `/api/communities/${world.open.id}/announcements`, {
+      body: {
+        body: 'For the group only',
+        audience: { groupIds: [world.group.id] },
+        sendAt: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+    })
+    expect(created.status, created.text).toBe(201)
+    const changed = await call('PATCH', `/api/announcements/${created.json.id}`, {
+      body: { body: 'For the group only, still' },
+    })
+    expect(changed.status, changed.text).toBe(200)
+    expect(changed.json.audience).toEqual({ groupIds: [world.group.id] })
+  })
+})
+
 describe('the problem pages', () => {
   it('list every code of the catalogue with its status and meaning, in English', async () => {
     const page = await call('GET', '/api/problems', {
