@@ -3,7 +3,10 @@ import { idPattern, type IdPrefix } from '../lib/ids'
 import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '../lib/slug'
 import { cleanText } from '../lib/text'
 
-/** A path parameter holding one kind of id; anything else is a 404 before any query runs. */
+/**
+ * A path parameter holding one kind of id; anything else is refused (400) before any query
+ * runs.
+ */
 export function idParam<N extends string = 'id'>(prefix: IdPrefix, name: N = 'id' as N) {
   const schema = z
     .string()
