@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import type { AppEnv } from './env'
 import { methodsByPath } from './lib/allowed-methods'
-import { ApiError, type ErrorCode, fieldErrors, toProblem } from './lib/errors'
+import { ApiError, ERROR_CODES, type ErrorCode, fieldErrors, toProblem } from './lib/errors'
 import { appContext } from './middleware/context'
 import { bearerAuth } from './middleware/bearer-auth'
 import { requireJsonBody } from './middleware/json-body'
@@ -28,6 +28,7 @@ import { ErrorPage } from './views/error-page'
 import { cspNonce, securityHeaders } from './middleware/security-headers'
 import { ApiDocsPage, type OpenApiDocument } from './views/api-docs'
 import { DOCTYPE } from './views/doctype'
+import { ProblemsPage } from './views/problems-page'
 
 const MAX_BODY_BYTES = 64 * 1024
 
@@ -67,7 +68,14 @@ export function createApp() {
       license: { name: 'MIT', identifier: 'MIT' },
       description:
         'Communities, groups, invite links, joins, referrals and announcements for chat communities. ' +
-        'Errors are RFC 9457 problem details with a stable `code`.',
+        'Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`: ' +
+        'each error response lists the codes it carries, and a problem’s `type` links to the ' +
+        'page explaining its code (`/api/problems/{code}`; every code at `/api/problems`). ' +
+        'A 400 `validation_failed` comes from the schema of a parameter or body, or from a rule ' +
+        'that the operation’s 400 response names (`x-validation-rules`, by field). Operations ' +
+        'under `/api` refuse query parameters they do not list. Text fields are cleaned (Unicode ' +
+        'NFC, no control or bidi characters, trimmed); their length limits count the characters ' +
+        '(code points) as sent, and a required one must keep a visible character once cleaned.',
     },
     servers: [{ url: origin }],
   })
@@ -80,6 +88,26 @@ export function createApp() {
       <>
         {DOCTYPE}
         <ApiDocsPage doc={doc as OpenApiDocument} nonce={cspNonce(c)} />
+      </>,
+    )
+  })
+
+  // What a problem's `type` links to: every code of the catalogue, or one of them.
+  app.get('/api/problems', (c) =>
+    c.html(
+      <>
+        {DOCTYPE}
+        <ProblemsPage nonce={cspNonce(c)} />
+      </>,
+    ),
+  )
+  app.get('/api/problems/:code', (c) => {
+    const code = ERROR_CODES.find((known) => known === c.req.param('code'))
+    if (!code) throw new ApiError('not_found', 'There is no problem with this code.')
+    return c.html(
+      <>
+        {DOCTYPE}
+        <ProblemsPage code={code} nonce={cspNonce(c)} />
       </>,
     )
   })
@@ -118,7 +146,11 @@ function createApi() {
   })
   api.use(limitBody())
   api.use(requireJsonBody())
-  api.use(bearerAuth({ publicPaths: ['/api/openapi.json', '/api/docs'] }))
+  api.use(
+    bearerAuth({
+      publicPaths: ['/api/openapi.json', '/api/docs', '/api/problems', '/api/problems/*'],
+    }),
+  )
 
   api.route('/', communitiesApp)
   api.route('/', groupsApp)
@@ -207,7 +239,9 @@ function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promi
                 : [t.errorTitle, t.errorText]
     return c.html(ErrorPage({ lang, nonce: cspNonce(c), title, text }), error.status, error.headers)
   }
-  const body = JSON.stringify(toProblem(error, c.var.requestId))
+  // Configuration may be what failed: the request's own origin serves the problem pages too.
+  const baseUrl = c.var.config?.PUBLIC_BASE_URL ?? new URL(c.req.url).origin
+  const body = JSON.stringify(toProblem(error, { baseUrl, requestId: c.var.requestId }))
   return new Response(body, {
     status: error.status,
     headers: { 'content-type': 'application/problem+json', ...error.headers },

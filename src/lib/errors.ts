@@ -2,39 +2,186 @@ import { z } from '@hono/zod-openapi'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
 /**
- * The error catalogue: every code the API can answer with, and its HTTP status. Clients switch on
- * `code`; the status follows from it, so one code never means two things.
+ * The error catalogue: every code the API can answer with, its HTTP status, its title and what it
+ * means. Clients switch on `code`; the status follows from it, so one code never means two
+ * things. Each code has a page (`/api/problems/{code}`), which is the problem's `type`.
  */
 const CATALOGUE = {
-  bad_request: { status: 400, title: 'Bad request' },
-  malformed_json: { status: 400, title: 'Malformed JSON' },
-  validation_failed: { status: 400, title: 'Validation failed' },
-  unauthorized: { status: 401, title: 'Unauthorized' },
-  forbidden: { status: 403, title: 'Forbidden' },
-  not_found: { status: 404, title: 'Not found' },
-  method_not_allowed: { status: 405, title: 'Method not allowed' },
-  slug_taken: { status: 409, title: 'Slug already taken' },
-  code_taken: { status: 409, title: 'Invite code already taken' },
-  group_limit_reached: { status: 409, title: 'Group limit reached' },
-  announcement_group_protected: { status: 409, title: 'Announcement group is protected' },
-  member_limit_below_members: { status: 409, title: 'Member limit below current members' },
-  invalid_role_change: { status: 409, title: 'Invalid role change' },
-  invalid_state: { status: 409, title: 'Not possible in this state' },
-  already_member: { status: 409, title: 'Already a member' },
-  group_full: { status: 409, title: 'Group is full' },
-  cooling_off: { status: 409, title: 'Cooling-off period' },
-  conflict: { status: 409, title: 'Conflict' },
-  invite_unusable: { status: 410, title: 'Invite link no longer works' },
-  csrf_failed: { status: 403, title: 'Form expired' },
-  cross_site_request: { status: 403, title: 'Request from another site refused' },
-  turnstile_failed: { status: 403, title: 'Human check failed' },
-  challenge_required: { status: 403, title: 'Human check required' },
-  gone: { status: 410, title: 'Gone' },
-  payload_too_large: { status: 413, title: 'Payload too large' },
-  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
-  rate_limited: { status: 429, title: 'Too many requests' },
-  internal_error: { status: 500, title: 'Internal server error' },
-} as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>
+  bad_request: {
+    status: 400,
+    title: 'Bad request',
+    description: 'The request could not be read, e.g. a form body that is not a form.',
+  },
+  malformed_json: {
+    status: 400,
+    title: 'Malformed JSON',
+    description: 'The body is not valid JSON. Send a JSON document as `application/json`.',
+  },
+  validation_failed: {
+    status: 400,
+    title: 'Validation failed',
+    description:
+      'A path parameter, query parameter or body field fails its schema, or a rule of the ' +
+      'operation that its description names. `errors` lists each refused field (`path`) and ' +
+      'what is wrong with it (`message`). Query parameters an API operation does not list are ' +
+      'refused too (`Unknown field`).',
+  },
+  unauthorized: {
+    status: 401,
+    title: 'Unauthorized',
+    description:
+      'The API was called without a token, or with an unknown or revoked one: send ' +
+      '`Authorization: Bearer <token>`. For the WhatsApp webhook: the notification’s signature ' +
+      'does not match, or notifications are not configured.',
+  },
+  forbidden: {
+    status: 403,
+    title: 'Forbidden',
+    description:
+      'The token is valid, but its role or its community does not allow this. For the WhatsApp ' +
+      'webhook’s handshake: the verify token does not match.',
+  },
+  not_found: {
+    status: 404,
+    title: 'Not found',
+    description:
+      'There is no such resource, or none this token may see; also the answer for a path no ' +
+      'operation answers.',
+  },
+  method_not_allowed: {
+    status: 405,
+    title: 'Method not allowed',
+    description: 'The path exists but does not answer this method; `Allow` lists those it does.',
+  },
+  slug_taken: {
+    status: 409,
+    title: 'Slug already taken',
+    description: 'Another community has this slug. Choose another one.',
+  },
+  code_taken: {
+    status: 409,
+    title: 'Invite code already taken',
+    description:
+      'A link has or had this custom code. Codes are never reused, so that a printed link ' +
+      'cannot lead somewhere else: choose another one.',
+  },
+  group_limit_reached: {
+    status: 409,
+    title: 'Group limit reached',
+    description:
+      'The community holds as many discussion groups as its `maxGroups` allows, or more than a ' +
+      'lowered `maxGroups` would allow.',
+  },
+  announcement_group_protected: {
+    status: 409,
+    title: 'Announcement group is protected',
+    description:
+      'A community’s announcement group lives as long as the community: delete the community ' +
+      'instead.',
+  },
+  max_uses_below_uses: {
+    status: 409,
+    title: 'Limit below the uses so far',
+    description:
+      'A link’s `maxUses` cannot be set below the number of joins it has had already (`uses`).',
+  },
+  invalid_role_change: {
+    status: 409,
+    title: 'Invalid role change',
+    description: 'The admin has no group to return to as a group admin: name one with `groupId`.',
+  },
+  invalid_state: {
+    status: 409,
+    title: 'Not possible in this state',
+    description:
+      'The resource’s current state does not allow this, e.g. changing an announcement that is ' +
+      'no longer scheduled, deciding on a sign-up that is not confirmed yet, or resuming a run ' +
+      'that has finished. `detail` says which state, and what to do instead.',
+  },
+  already_member: {
+    status: 409,
+    title: 'Already a member',
+    description: 'The person is an active member already, with the same phone number or e-mail.',
+  },
+  group_full: {
+    status: 409,
+    title: 'Group is full',
+    description: 'The group has as many members as its `memberLimit` allows.',
+  },
+  cooling_off: {
+    status: 409,
+    title: 'Cooling-off period',
+    description:
+      'A request with these contacts was declined recently; the person may ask again once the ' +
+      'cooling-off period (`REJECTION_COOLDOWN_DAYS`) has passed.',
+  },
+  conflict: {
+    status: 409,
+    title: 'Conflict',
+    description: 'What the request depends on changed while it was handled. Try again.',
+  },
+  invite_unusable: {
+    status: 410,
+    title: 'Invite link no longer works',
+    description: 'The invite link was revoked, has expired, was used up or was given a new code.',
+  },
+  csrf_failed: {
+    status: 403,
+    title: 'Form expired',
+    description:
+      'A form’s token is missing or does not match its cookie: load the form again and send it.',
+  },
+  cross_site_request: {
+    status: 403,
+    title: 'Request from another site refused',
+    description: 'A dashboard form was sent from another website; open the dashboard directly.',
+  },
+  turnstile_failed: {
+    status: 403,
+    title: 'Human check failed',
+    description: 'Cloudflare Turnstile refused the token sent: solve the challenge again.',
+  },
+  challenge_required: {
+    status: 403,
+    title: 'Human check required',
+    description:
+      'Many joins are coming from this network: solve a Cloudflare Turnstile challenge with ' +
+      'the problem’s `turnstileSiteKey` and send its token as `turnstileToken`.',
+  },
+  gone: {
+    status: 410,
+    title: 'Gone',
+    description:
+      'The QR code’s link was revoked, has expired, was used up or was given a new code.',
+  },
+  payload_too_large: {
+    status: 413,
+    title: 'Payload too large',
+    description:
+      'The body is larger than allowed: 64 KiB for the API and forms, 256 KiB for WhatsApp ' +
+      'notifications.',
+  },
+  unsupported_media_type: {
+    status: 415,
+    title: 'Unsupported media type',
+    description: 'The body is not JSON: send it as `application/json`.',
+  },
+  rate_limited: {
+    status: 429,
+    title: 'Too many requests',
+    description: 'Too many attempts: wait the seconds `Retry-After` says, then try again.',
+  },
+  internal_error: {
+    status: 500,
+    title: 'Internal server error',
+    description:
+      'Something failed on our side. It has been logged with the answer’s `requestId`; quote ' +
+      'it when you report the problem.',
+  },
+} as const satisfies Record<
+  string,
+  { status: ContentfulStatusCode; title: string; description: string }
+>
 
 export type ErrorCode = keyof typeof CATALOGUE
 export const ERROR_CODES = Object.keys(CATALOGUE) as [ErrorCode, ...ErrorCode[]]
@@ -78,6 +225,20 @@ export class ApiError extends Error {
   }
 }
 
+/** A code's status, title and meaning, as its page and the API document state them. */
+export function problemEntry(code: ErrorCode): {
+  status: ContentfulStatusCode
+  title: string
+  description: string
+} {
+  return CATALOGUE[code]
+}
+
+/** The page explaining a code: a problem's `type`, resolvable by anyone who gets one. */
+export function problemTypeUrl(baseUrl: string, code: ErrorCode): string {
+  return `${baseUrl}/api/problems/${code}`
+}
+
 export function notFound(what: string): ApiError {
   return new ApiError('not_found', `${what} does not exist or is not visible to this token.`)
 }
@@ -85,7 +246,11 @@ export function notFound(what: string): ApiError {
 /** RFC 9457 problem details, as every API error is sent. */
 export const ProblemSchema = z
   .object({
-    type: z.string().describe('A URI naming the kind of problem'),
+    type: z
+      .url()
+      .describe(
+        'The page explaining this kind of problem: `{PUBLIC_BASE_URL}/api/problems/{code}`',
+      ),
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
@@ -95,15 +260,29 @@ export const ProblemSchema = z
       .optional()
       .describe('Per-field validation errors'),
     requestId: z.string().optional(),
+    turnstileSiteKey: z
+      .string()
+      .optional()
+      .describe('With `challenge_required`: the site key to solve the challenge with'),
+    runId: z
+      .string()
+      .optional()
+      .describe('With `invalid_state` from send-now: the run still sending or stalled'),
+    resume: z.string().optional().describe('With `runId`: the path that resumes that run'),
+    cancel: z.string().optional().describe('With `runId`: the path that cancels that run'),
   })
   .openapi('Problem')
 
 export type Problem = z.infer<typeof ProblemSchema>
 
-export function toProblem(error: ApiError, requestId?: string): Problem {
+export function toProblem(
+  error: ApiError,
+  options: { baseUrl: string; requestId?: string },
+): Problem {
+  const { baseUrl, requestId } = options
   return {
     ...error.extensions,
-    type: `urn:problem:${error.code}`,
+    type: problemTypeUrl(baseUrl, error.code),
     title: error.title,
     status: error.status,
     detail: error.message,

@@ -6,14 +6,21 @@ export interface Page<T> {
   nextCursor: string | null
 }
 
-export const PaginationQuerySchema = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .default(20)
-    .openapi({ description: 'Items per page (1-100)', example: 20 }),
+/**
+ * An integer query parameter, written as one (`20`, not `2e1`, ` 20` or `0x14`): what a client
+ * generated from the document sends, and nothing the document does not call an integer.
+ */
+export function queryInteger(min: number, max: number, fallback: number) {
+  return z
+    .preprocess(
+      (value) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value),
+      z.number().int().min(min).max(max),
+    )
+    .default(fallback)
+}
+
+export const PaginationQuerySchema = z.strictObject({
+  limit: queryInteger(1, 100, 20).openapi({ description: 'Items per page (1-100)', example: 20 }),
   cursor: z
     .string()
     .regex(/^[a-z]{2,4}_[0-9a-z]{26}$/, 'Not a cursor returned by this API')

@@ -4,7 +4,10 @@ import { ApiError } from '../lib/errors'
 import { findPrincipalByToken } from '../services/tokens'
 
 export interface BearerAuthOptions {
-  /** Paths under the mount point that answer without a token (the API's own documentation). */
+  /**
+   * Paths under the mount point that answer without a token (the API's own documentation); one
+   * ending in `/*` stands for every path below it.
+   */
   publicPaths?: string[]
 }
 
@@ -16,9 +19,16 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i
  * one is for each route to decide (403).
  */
 export function bearerAuth(options: BearerAuthOptions = {}) {
-  const publicPaths = new Set(options.publicPaths ?? [])
+  const paths = options.publicPaths ?? []
+  const publicPaths = new Set(paths.filter((path) => !path.endsWith('/*')))
+  const publicPrefixes = paths
+    .filter((path) => path.endsWith('/*'))
+    .map((path) => path.slice(0, -1))
   return createMiddleware<AppEnv>(async function bearerAuth(c, next) {
-    if (publicPaths.has(c.req.path)) return next()
+    const path = c.req.path
+    if (publicPaths.has(path) || publicPrefixes.some((prefix) => path.startsWith(prefix))) {
+      return next()
+    }
     const match = BEARER.exec(c.req.header('authorization') ?? '')
     const challenge = { 'WWW-Authenticate': 'Bearer realm="api"' }
     if (!match?.[1]) {

@@ -6,14 +6,13 @@ import {
   cancelAnnouncement,
   createAnnouncement,
   resumeAnnouncement,
-  deliverySummary,
   getAnnouncementOrThrow,
   listAnnouncements,
-  listDeliveries,
   previewRuns,
   sendAnnouncementNow,
   updateAnnouncement,
 } from '../services/announcements'
+import { deliverySummary, listDeliveries } from '../services/announcement-deliveries'
 import { resumeRun, stopRun } from '../services/delivery/runs'
 import type { Announcement } from '../db/schema'
 import { idParam } from '../schemas/common'
@@ -28,7 +27,18 @@ import {
   UpdateAnnouncementSchema,
 } from '../schemas/announcements'
 import { communityFor } from './community-scope'
-import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+import {
+  ACTION_PROBLEMS,
+  BODY_PROBLEMS,
+  bearerSecurity,
+  CRON_RULE,
+  jsonBody,
+  jsonResponse,
+  NoQuerySchema,
+  problemResponses,
+  SCHEDULE_RULES,
+  RESOURCE_PROBLEMS,
+} from './openapi'
 import type { Context } from 'hono'
 
 export const announcementsApp = new OpenAPIHono<AppEnv>()
@@ -79,10 +89,14 @@ announcementsApp.openapi(
     tags,
     summary: 'Schedule an announcement, once (`sendAt`) or on a repeat rule in a time zone',
     security: bearerSecurity,
-    request: { params: CommunityParams, body: jsonBody(CreateAnnouncementSchema) },
+    request: {
+      query: NoQuerySchema,
+      params: CommunityParams,
+      body: jsonBody(CreateAnnouncementSchema),
+    },
     responses: {
       201: jsonResponse(AnnouncementSchema, 'The scheduled announcement'),
-      ...problemResponses(404, 413, 415),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS], { rules: SCHEDULE_RULES }),
     },
   }),
   async (c) => {
@@ -121,7 +135,7 @@ announcementsApp.openapi(
     request: { params: CommunityParams, query: PaginationQuerySchema },
     responses: {
       200: jsonResponse(pageSchema(AnnouncementSchema), 'A page of announcements'),
-      ...problemResponses(404),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {
@@ -144,12 +158,12 @@ announcementsApp.openapi(
     request: { query: PreviewQuerySchema },
     responses: {
       200: jsonResponse(z.object({ runs: z.array(z.string()) }), 'The next runs'),
-      ...problemResponses(),
+      ...problemResponses(['validation_failed', 'unauthorized'], { rules: { cron: CRON_RULE } }),
     },
   }),
   async (c) => {
     const { cron, timezone, count } = c.req.valid('query')
-    const runs = previewRuns({ cron, timezone }, new Date(), count)
+    const runs = previewRuns({ cron, timezone }, new Date(), count, 'cron')
     return c.json({ runs: runs.map((run) => run.toISOString()) }, 200)
   },
 )
@@ -163,10 +177,10 @@ announcementsApp.openapi(
     summary:
       'An announcement with its delivery counts (queued, sent, failed, skipped) and failure reasons',
     security: bearerSecurity,
-    request: { params: AnnouncementParams },
+    request: { query: NoQuerySchema, params: AnnouncementParams },
     responses: {
       200: jsonResponse(AnnouncementSchema, 'The announcement'),
-      ...problemResponses(404),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) =>
@@ -184,10 +198,19 @@ announcementsApp.openapi(
     tags,
     summary: 'Change an announcement while it is still scheduled',
     security: bearerSecurity,
-    request: { params: AnnouncementParams, body: jsonBody(UpdateAnnouncementSchema) },
+    request: {
+      query: NoQuerySchema,
+      params: AnnouncementParams,
+      body: jsonBody(UpdateAnnouncementSchema),
+    },
     responses: {
       200: jsonResponse(AnnouncementSchema, 'The changed announcement'),
-      ...problemResponses(404, 409, 413, 415),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'invalid_state'], {
+        rules: SCHEDULE_RULES,
+        notes: {
+          invalid_state: 'The announcement is no longer scheduled (sending, sent or cancelled).',
+        },
+      }),
     },
   }),
   async (c) => {
@@ -216,10 +239,12 @@ announcementsApp.openapi(
     tags,
     summary: 'Cancel a scheduled announcement (all its future runs)',
     security: bearerSecurity,
-    request: { params: AnnouncementParams },
+    request: { query: NoQuerySchema, params: AnnouncementParams },
     responses: {
       200: jsonResponse(AnnouncementSchema, 'The cancelled announcement'),
-      ...problemResponses(404, 409),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS, 'invalid_state'], {
+        notes: { invalid_state: 'The announcement is sending or sent already.' },
+      }),
     },
   }),
   async (c) => {
@@ -241,10 +266,10 @@ announcementsApp.openapi(
     description:
       'A pause (error 131048) skips the rest of the run; its later runs are sent again once resumed. Resuming one that is not paused changes nothing.',
     security: bearerSecurity,
-    request: { params: AnnouncementParams },
+    request: { query: NoQuerySchema, params: AnnouncementParams },
     responses: {
       200: jsonResponse(AnnouncementSchema, 'The announcement'),
-      ...problemResponses(404),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {
@@ -265,10 +290,15 @@ announcementsApp.openapi(
     summary:
       'Send now: the next cron run (within a minute) sends it. While a run is still sending or stalled, 409 names that run and how to resume or cancel it',
     security: bearerSecurity,
-    request: { params: AnnouncementParams },
+    request: { query: NoQuerySchema, params: AnnouncementParams },
     responses: {
       200: jsonResponse(AnnouncementSchema, 'The announcement, due now'),
-      ...problemResponses(404, 409),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS, 'invalid_state'], {
+        notes: {
+          invalid_state:
+            'A run is still sending or stalled (the problem names it in `runId`, with the paths to `resume` or `cancel` it), or the announcement is no longer scheduled.',
+        },
+      }),
     },
   }),
   async (c) => {
@@ -291,7 +321,7 @@ announcementsApp.openapi(
     request: { params: AnnouncementParams, query: DeliveryQuerySchema },
     responses: {
       200: jsonResponse(pageSchema(DeliverySchema), 'A page of deliveries'),
-      ...problemResponses(404),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {
@@ -316,10 +346,12 @@ announcementsApp.openapi(
     summary:
       'Resume a stalled run now: expansion goes on from its cursor, waiting deliveries are queued again, sends interrupted long ago are settled per channel (the cron job does this by itself after a few minutes)',
     security: bearerSecurity,
-    request: { params: RunParams },
+    request: { query: NoQuerySchema, params: RunParams },
     responses: {
       200: jsonResponse(AnnouncementSchema, 'The announcement, its run resumed'),
-      ...problemResponses(404, 409),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS, 'invalid_state'], {
+        notes: { invalid_state: 'The run has finished: nothing is left to resume.' },
+      }),
     },
   }),
   async (c) => {
@@ -346,10 +378,12 @@ announcementsApp.openapi(
     summary:
       'Cancel one run: nothing more is sent for it (sends under way settle as they end); later runs of a repeat rule stay scheduled',
     security: bearerSecurity,
-    request: { params: RunParams },
+    request: { query: NoQuerySchema, params: RunParams },
     responses: {
       200: jsonResponse(AnnouncementSchema, 'The announcement, its run cancelled'),
-      ...problemResponses(404, 409),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS, 'invalid_state'], {
+        notes: { invalid_state: 'The run has finished: nothing is left to cancel.' },
+      }),
     },
   }),
   async (c) => {

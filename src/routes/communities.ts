@@ -23,7 +23,18 @@ import {
 } from '../schemas/communities'
 import { DemoteAdminSchema, serializeToken, TokenSchema } from '../schemas/tokens'
 import { communityFor } from './community-scope'
-import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+import {
+  ACTION_PROBLEMS,
+  BODY_PROBLEMS,
+  bearerSecurity,
+  IMAGE_RULE,
+  jsonBody,
+  jsonResponse,
+  NoQuerySchema,
+  optionalJsonBody,
+  problemResponses,
+  RESOURCE_PROBLEMS,
+} from './openapi'
 
 export const communitiesApp = new OpenAPIHono<AppEnv>()
 
@@ -38,10 +49,13 @@ communitiesApp.openapi(
     tags,
     summary: 'Create a community with its announcement group',
     security: bearerSecurity,
-    request: { body: jsonBody(CreateCommunitySchema) },
+    request: { query: NoQuerySchema, body: jsonBody(CreateCommunitySchema) },
     responses: {
       201: jsonResponse(CommunitySchema, 'The new community'),
-      ...problemResponses(409, 413, 415),
+      ...problemResponses(
+        [...BODY_PROBLEMS, 'validation_failed', 'unauthorized', 'forbidden', 'slug_taken'],
+        { rules: { photoUrl: IMAGE_RULE } },
+      ),
     },
   }),
   async (c) => {
@@ -64,7 +78,7 @@ communitiesApp.openapi(
     request: { query: PaginationQuerySchema },
     responses: {
       200: jsonResponse(pageSchema(CommunitySchema), 'A page of communities, oldest first'),
-      ...problemResponses(),
+      ...problemResponses(['validation_failed', 'unauthorized']),
     },
   }),
   async (c) => {
@@ -81,10 +95,10 @@ communitiesApp.openapi(
     tags,
     summary: 'Read a community',
     security: bearerSecurity,
-    request: { params: CommunityParams },
+    request: { query: NoQuerySchema, params: CommunityParams },
     responses: {
       200: jsonResponse(CommunitySchema, 'The community'),
-      ...problemResponses(404),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {
@@ -101,10 +115,23 @@ communitiesApp.openapi(
     tags,
     summary: 'Change a community',
     security: bearerSecurity,
-    request: { params: CommunityParams, body: jsonBody(UpdateCommunitySchema) },
+    request: {
+      query: NoQuerySchema,
+      params: CommunityParams,
+      body: jsonBody(UpdateCommunitySchema),
+    },
     responses: {
       200: jsonResponse(CommunitySchema, 'The changed community'),
-      ...problemResponses(404, 409, 413, 415),
+      ...problemResponses(
+        [...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'slug_taken', 'group_limit_reached'],
+        {
+          rules: { photoUrl: IMAGE_RULE },
+          notes: {
+            group_limit_reached:
+              'A lowered `maxGroups` is below the discussion groups the community has.',
+          },
+        },
+      ),
     },
   }),
   async (c) => {
@@ -124,8 +151,11 @@ communitiesApp.openapi(
     tags,
     summary: 'Delete a community, its groups and its scoped tokens',
     security: bearerSecurity,
-    request: { params: CommunityParams },
-    responses: { 204: { description: 'Deleted' }, ...problemResponses(404) },
+    request: { query: NoQuerySchema, params: CommunityParams },
+    responses: {
+      204: { description: 'Deleted' },
+      ...problemResponses(['payload_too_large', ...RESOURCE_PROBLEMS]),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -143,10 +173,10 @@ communitiesApp.openapi(
     tags: ['Admins'],
     summary: 'List the community admins and group admins of a community',
     security: bearerSecurity,
-    request: { params: CommunityParams },
+    request: { query: NoQuerySchema, params: CommunityParams },
     responses: {
       200: jsonResponse(z.object({ data: z.array(TokenSchema) }), 'The admins'),
-      ...problemResponses(404),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {
@@ -168,10 +198,10 @@ communitiesApp.openapi(
     summary: 'Promote a group admin to community admin',
     description: 'Admins of an added group stay group admins until promoted here.',
     security: bearerSecurity,
-    request: { params: AdminParams },
+    request: { query: NoQuerySchema, params: AdminParams },
     responses: {
       200: jsonResponse(TokenSchema, 'The admin, now a community admin'),
-      ...problemResponses(404),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {
@@ -190,12 +220,15 @@ communitiesApp.openapi(
     summary: 'Demote a community admin to group admin',
     security: bearerSecurity,
     request: {
+      query: NoQuerySchema,
       params: AdminParams,
-      body: { content: { 'application/json': { schema: DemoteAdminSchema } }, required: false },
+      body: optionalJsonBody(DemoteAdminSchema),
     },
     responses: {
       200: jsonResponse(TokenSchema, 'The admin, now a group admin'),
-      ...problemResponses(404, 409, 415),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'invalid_role_change'], {
+        notes: { not_found: 'No such community, admin of it, or group of it (`groupId`).' },
+      }),
     },
   }),
   async (c) => {

@@ -18,7 +18,17 @@ import {
   UpdateGroupSchema,
 } from '../schemas/groups'
 import { communityFor } from './community-scope'
-import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+import {
+  BODY_PROBLEMS,
+  bearerSecurity,
+  CHAT_RULE,
+  IMAGE_RULE,
+  jsonBody,
+  jsonResponse,
+  NoQuerySchema,
+  problemResponses,
+  RESOURCE_PROBLEMS,
+} from './openapi'
 
 export const groupsApp = new OpenAPIHono<AppEnv>()
 
@@ -36,10 +46,12 @@ groupsApp.openapi(
     description:
       'Refused with 409 `group_limit_reached` once the community holds `maxGroups` discussion groups.',
     security: bearerSecurity,
-    request: { params: CommunityParams, body: jsonBody(CreateGroupSchema) },
+    request: { query: NoQuerySchema, params: CommunityParams, body: jsonBody(CreateGroupSchema) },
     responses: {
       201: jsonResponse(GroupSchema, 'The new group'),
-      ...problemResponses(404, 409, 413, 415),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'group_limit_reached'], {
+        rules: { iconUrl: IMAGE_RULE, chatInviteUrl: CHAT_RULE },
+      }),
     },
   }),
   async (c) => {
@@ -62,7 +74,7 @@ groupsApp.openapi(
     request: { params: CommunityParams, query: PaginationQuerySchema },
     responses: {
       200: jsonResponse(pageSchema(GroupSchema), 'A page of groups, oldest first'),
-      ...problemResponses(404),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {
@@ -81,8 +93,11 @@ groupsApp.openapi(
     tags,
     summary: 'Read a group',
     security: bearerSecurity,
-    request: { params: GroupParams },
-    responses: { 200: jsonResponse(GroupSchema, 'The group'), ...problemResponses(404) },
+    request: { query: NoQuerySchema, params: GroupParams },
+    responses: {
+      200: jsonResponse(GroupSchema, 'The group'),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
+    },
   }),
   async (c) => {
     const group = await getGroupOrThrow(c.var.db, c.req.valid('param').id)
@@ -99,10 +114,17 @@ groupsApp.openapi(
     tags,
     summary: 'Change a group',
     security: bearerSecurity,
-    request: { params: GroupParams, body: jsonBody(UpdateGroupSchema) },
+    request: { query: NoQuerySchema, params: GroupParams, body: jsonBody(UpdateGroupSchema) },
     responses: {
       200: jsonResponse(GroupSchema, 'The changed group'),
-      ...problemResponses(404, 409, 413, 415),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS], {
+        rules: {
+          memberLimit:
+            'At most 1024 for a discussion group; 2000 is for the announcement group only',
+          iconUrl: IMAGE_RULE,
+          chatInviteUrl: CHAT_RULE,
+        },
+      }),
     },
   }),
   async (c) => {
@@ -126,8 +148,15 @@ groupsApp.openapi(
     summary: 'Delete a discussion group',
     description: 'The announcement group cannot be deleted (409 `announcement_group_protected`).',
     security: bearerSecurity,
-    request: { params: GroupParams },
-    responses: { 204: { description: 'Deleted' }, ...problemResponses(404, 409) },
+    request: { query: NoQuerySchema, params: GroupParams },
+    responses: {
+      204: { description: 'Deleted' },
+      ...problemResponses([
+        'payload_too_large',
+        ...RESOURCE_PROBLEMS,
+        'announcement_group_protected',
+      ]),
+    },
   }),
   async (c) => {
     const group = await getGroupOrThrow(c.var.db, c.req.valid('param').id)

@@ -20,7 +20,18 @@ import {
 } from '../schemas/invites'
 import { StatsQuerySchema, StatsSchema } from '../schemas/stats'
 import { communityFor } from './community-scope'
-import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+import {
+  ACTION_PROBLEMS,
+  BODY_PROBLEMS,
+  bearerSecurity,
+  FUTURE_RULE,
+  jsonBody,
+  jsonResponse,
+  NoQuerySchema,
+  problemResponses,
+  STATS_RULES,
+  RESOURCE_PROBLEMS,
+} from './openapi'
 
 export const invitesApp = new OpenAPIHono<AppEnv>()
 
@@ -39,10 +50,16 @@ invitesApp.openapi(
       'The link gets a random code, or the custom `code` asked for (a vanity slug such as ' +
       '`summer-run`). A custom code that any link has or ever had is refused with 409 `code_taken`.',
     security: bearerSecurity,
-    request: { params: CommunityParams, body: jsonBody(CreateInviteSchema) },
+    request: { query: NoQuerySchema, params: CommunityParams, body: jsonBody(CreateInviteSchema) },
     responses: {
       201: jsonResponse(InviteSchema, 'The link, with its URL and QR code URLs'),
-      ...problemResponses(404, 409, 413, 415),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'code_taken'], {
+        rules: {
+          groupId: 'A group of this community',
+          expiresAt: FUTURE_RULE,
+          code: 'Not a reserved word (paths of this app such as `admin`, `api`, `join`, `qr`, and words that look official such as `login`, `support`, `whatsapp`), in any case',
+        },
+      }),
     },
   }),
   async (c) => {
@@ -65,7 +82,7 @@ invitesApp.openapi(
     request: { params: CommunityParams, query: PaginationQuerySchema },
     responses: {
       200: jsonResponse(pageSchema(InviteSchema), 'A page of links, oldest first'),
-      ...problemResponses(404),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {
@@ -88,8 +105,11 @@ invitesApp.openapi(
     tags,
     summary: 'Read an invite link',
     security: bearerSecurity,
-    request: { params: InviteParams },
-    responses: { 200: jsonResponse(InviteSchema, 'The link'), ...problemResponses(404) },
+    request: { query: NoQuerySchema, params: InviteParams },
+    responses: {
+      200: jsonResponse(InviteSchema, 'The link'),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -107,10 +127,12 @@ invitesApp.openapi(
     tags,
     summary: 'Change a link’s label or limits',
     security: bearerSecurity,
-    request: { params: InviteParams, body: jsonBody(UpdateInviteSchema) },
+    request: { query: NoQuerySchema, params: InviteParams, body: jsonBody(UpdateInviteSchema) },
     responses: {
       200: jsonResponse(InviteSchema, 'The changed link'),
-      ...problemResponses(404, 413, 415),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'max_uses_below_uses'], {
+        rules: { expiresAt: FUTURE_RULE },
+      }),
     },
   }),
   async (c) => {
@@ -131,8 +153,11 @@ invitesApp.openapi(
     tags,
     summary: 'Revoke a link: its page and QR code stop working',
     security: bearerSecurity,
-    request: { params: InviteParams },
-    responses: { 200: jsonResponse(InviteSchema, 'The revoked link'), ...problemResponses(404) },
+    request: { query: NoQuerySchema, params: InviteParams },
+    responses: {
+      200: jsonResponse(InviteSchema, 'The revoked link'),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS]),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -155,10 +180,10 @@ invitesApp.openapi(
       'The new code is always a random one, also for a link with a custom code: the old code, ' +
       'custom or not, answers 410 from now on and is never issued again, to this link or any other.',
     security: bearerSecurity,
-    request: { params: InviteParams },
+    request: { query: NoQuerySchema, params: InviteParams },
     responses: {
       200: jsonResponse(InviteSchema, 'The link with its new code'),
-      ...problemResponses(404),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {
@@ -181,7 +206,12 @@ invitesApp.openapi(
       'A link’s funnel: visits, unique visitors, scans vs clicks, joins; by day, source and country',
     security: bearerSecurity,
     request: { params: InviteParams, query: StatsQuerySchema },
-    responses: { 200: jsonResponse(StatsSchema, 'The figures'), ...problemResponses(404) },
+    responses: {
+      200: jsonResponse(StatsSchema, 'The figures'),
+      ...problemResponses([...RESOURCE_PROBLEMS], {
+        rules: STATS_RULES,
+      }),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -200,7 +230,12 @@ invitesApp.openapi(
     summary: 'A community’s funnel over all its links',
     security: bearerSecurity,
     request: { params: CommunityParams, query: StatsQuerySchema },
-    responses: { 200: jsonResponse(StatsSchema, 'The figures'), ...problemResponses(404) },
+    responses: {
+      200: jsonResponse(StatsSchema, 'The figures'),
+      ...problemResponses([...RESOURCE_PROBLEMS], {
+        rules: STATS_RULES,
+      }),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')

@@ -1,9 +1,8 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
-import { ProblemSchema } from '../lib/errors'
 import { JoinBodySchema } from '../schemas/join'
 import { CodeParamSchema } from '../schemas/public'
-import { jsonBody, jsonResponse } from './openapi'
+import { jsonResponse, problemResponses } from './openapi'
 
 /** The JSON answer to a join; `joinAnswer()` in join.tsx is typed by it. */
 export const JoinAnswerSchema = z
@@ -49,19 +48,31 @@ export const JoinAnswerSchema = z
   })
   .openapi('JoinAnswer')
 
-const problem = (
-  description: string,
-  headers?: Record<string, { description: string; schema: { type: 'integer' } }>,
-) => ({
-  content: { 'application/problem+json': { schema: ProblemSchema } },
-  description,
-  ...(headers ? { headers } : {}),
-})
+/** The join form's fields, as the landing page's form sends them. */
+const JoinFormSchema = z
+  .object({
+    name: z.string(),
+    phone: z.string().optional(),
+    email: z.string().optional(),
+    answers: z.array(z.string()).optional().describe('One per question, in order'),
+    consent: z.literal('yes'),
+    csrf: z.string().describe('The form’s token; it must match the `cg_csrf` cookie'),
+    website: z
+      .string()
+      .optional()
+      .describe('Left empty by people: a form with it filled in is thanked and dropped'),
+    'cf-turnstile-response': z.string().optional().describe('The Turnstile token, when asked'),
+  })
+  .describe('The landing page’s own form: the same fields, checked by the same rules')
 
 /**
- * The public join (`POST /i/{code}/join`) in the OpenAPI document. It is served outside `/api`
- * (it is the landing page's own form, open to any origin) and needs no token; the route lives in
- * `join.tsx`, this only describes it.
+ * The public join (`POST /i/{code}/join`) in the OpenAPI document. The route lives in
+ * `join.tsx`, a plain route rather than a `createRoute`: one path serves the landing page's HTML
+ * form (a CSRF token, answered with a redirect or the form again) and the JSON join, and it
+ * checks in an order a route's validators cannot keep, each before the next costs anything:
+ * the flood guard, the invite (404/410), the body, the join limits, then the join. It is served
+ * outside `/api` (open to any origin) and needs no token. Its answer is typed by
+ * `JoinAnswerSchema`, its problems come from the same catalogue as the API's.
  */
 export function documentPublicJoin(app: OpenAPIHono<AppEnv>) {
   app.openAPIRegistry.registerPath({
@@ -77,26 +88,83 @@ export function documentPublicJoin(app: OpenAPIHono<AppEnv>) {
       '(201, `pending`); the same contacts again answer alike, with a status link of their own ' +
       'and no private links. Joins are rate limited per address, ' +
       'per phone and per e-mail: a busy address is asked for a Cloudflare Turnstile token ' +
-      '(403 `challenge_required`) where Turnstile is configured, and refused with 429 otherwise.',
+      '(403 `challenge_required`) where Turnstile is configured, and refused with 429 otherwise. ' +
+      'The landing page’s form posts here too (`application/x-www-form-urlencoded`): it is ' +
+      'answered with a redirect to the person’s status page (303), or the form again with what ' +
+      'is wrong (400, 403, `text/html`). A browser asking for `text/html` gets every error as a ' +
+      'page. Query parameters other than `lang` are ignored.',
     security: [],
-    request: { params: CodeParamSchema, body: jsonBody(JoinBodySchema) },
+    request: {
+      params: CodeParamSchema,
+      query: z.object({
+        lang: z
+          .string()
+          .optional()
+          .describe(
+            '`de` or `en`: the language of the problem’s `detail` and of the pages; anything else falls back to `Accept-Language`',
+          ),
+      }),
+      body: {
+        required: true,
+        content: {
+          'application/json': { schema: JoinBodySchema },
+          'application/x-www-form-urlencoded': { schema: JoinFormSchema },
+        },
+      },
+    },
     responses: {
       201: jsonResponse(
         JoinAnswerSchema,
         'Signed up: waiting for confirmation, a member, or a request waiting for approval',
       ),
-      400: problem('The body is malformed or fails validation'),
-      403: problem('A Turnstile challenge is needed, or its token was refused'),
-      404: problem('No invite link with this code'),
-      409: problem('Rejected recently (cooling-off), or the group is full'),
-      410: problem('The link was revoked, expired, used up or replaced'),
-      413: problem('The body is larger than 64 KiB'),
-      429: problem('Too many joins from this address, phone or e-mail; try again later', {
-        'Retry-After': {
-          description: 'Seconds to wait before trying again',
-          schema: { type: 'integer' },
+      200: {
+        content: { 'text/html': { schema: z.string() } },
+        description: 'The form with its hidden field filled in (a bot): thanked, nothing stored',
+      },
+      303: {
+        description: 'The form was sent: on to the person’s status page',
+        headers: {
+          Location: { description: 'The status page, `/s/{token}`', schema: { type: 'string' } },
         },
-      }),
+      },
+      ...problemResponses(
+        [
+          'malformed_json',
+          'validation_failed',
+          'bad_request',
+          'csrf_failed',
+          'turnstile_failed',
+          'challenge_required',
+          'not_found',
+          'cooling_off',
+          'group_full',
+          'conflict',
+          'invite_unusable',
+          'payload_too_large',
+          'rate_limited',
+        ],
+        {
+          html: true,
+          rules: {
+            phone:
+              'A phone number with its country code (e.g. +49...), or empty; a phone number or an e-mail address is needed',
+            email: 'An e-mail address, or empty',
+            answers: 'One answer to each question of a closed community',
+          },
+          notes: {
+            bad_request: 'The form could not be read.',
+            csrf_failed: 'The form’s token is missing or does not match its cookie (forms only).',
+            not_found: 'No invite link with this code, or its community is gone.',
+            cooling_off: 'A request with these contacts was declined recently.',
+            group_full: 'The link’s group (or the announcement group) is full.',
+            conflict: 'The link or group changed while the join was handled; try again.',
+            invite_unusable: 'The link was revoked, expired, used up or replaced by a new code.',
+            payload_too_large: 'The body is larger than 64 KiB.',
+            rate_limited:
+              'Too many joins from this address, phone or e-mail (or a flood from one address).',
+          },
+        },
+      ),
     },
   })
 }

@@ -18,7 +18,17 @@ import {
   serializeJoinRequest,
 } from '../schemas/members'
 import { communityFor } from './community-scope'
-import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+import {
+  ACTION_PROBLEMS,
+  BODY_PROBLEMS,
+  bearerSecurity,
+  jsonBody,
+  jsonResponse,
+  NoQuerySchema,
+  optionalJsonBody,
+  problemResponses,
+  RESOURCE_PROBLEMS,
+} from './openapi'
 
 export const joinRequestsApp = new OpenAPIHono<AppEnv>()
 
@@ -40,7 +50,7 @@ joinRequestsApp.openapi(
     },
     responses: {
       200: jsonResponse(pageSchema(JoinRequestSchema), 'A page of requests'),
-      ...problemResponses(404),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {
@@ -61,10 +71,24 @@ joinRequestsApp.openapi(
     description:
       'Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`).',
     security: bearerSecurity,
-    request: { params: RequestParams },
+    request: { query: NoQuerySchema, params: RequestParams },
     responses: {
       200: jsonResponse(JoinRequestSchema, 'The approved request'),
-      ...problemResponses(404, 409),
+      ...problemResponses(
+        [
+          ...ACTION_PROBLEMS,
+          ...RESOURCE_PROBLEMS,
+          'invalid_state',
+          'already_member',
+          'group_full',
+          'conflict',
+        ],
+        {
+          notes: {
+            invalid_state: 'The request was rejected, or its sign-up is not confirmed yet.',
+          },
+        },
+      ),
     },
   }),
   async (c) => {
@@ -86,10 +110,18 @@ joinRequestsApp.openapi(
     description:
       'For consent given outside the app (a signed form, say), for the contacts it names: each named contact’s consent record gets the method `admin`, its proof the text sent and who sent it. Contacts confirmed already keep their record. If the named contact turns out to be confirmed on an earlier sign-up or membership of the same person, the answer is that earlier sign-up.',
     security: bearerSecurity,
-    request: { params: RequestParams, body: jsonBody(AdminConfirmSchema) },
+    request: { query: NoQuerySchema, params: RequestParams, body: jsonBody(AdminConfirmSchema) },
     responses: {
       200: jsonResponse(JoinRequestSchema, 'The confirmed request'),
-      ...problemResponses(404, 409),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'invalid_state'], {
+        rules: {
+          contacts: 'Required when the sign-up has both a phone number and an e-mail address',
+        },
+        notes: {
+          invalid_state:
+            'The sign-up expired unconfirmed, is a repeat sign-up, or has no such contact.',
+        },
+      }),
     },
   }),
   async (c) => {
@@ -145,12 +177,17 @@ joinRequestsApp.openapi(
       'Rejecting twice is harmless. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text with the reason within 24 hours of their own message, later only with `WHATSAPP_REJECTED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.rejected` event (with `name`, `email`, `communityName`, `reason`).',
     security: bearerSecurity,
     request: {
+      query: NoQuerySchema,
       params: RequestParams,
-      body: { content: { 'application/json': { schema: RejectSchema } }, required: false },
+      body: optionalJsonBody(RejectSchema),
     },
     responses: {
       200: jsonResponse(JoinRequestSchema, 'The rejected request'),
-      ...problemResponses(404, 409, 415),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'invalid_state'], {
+        notes: {
+          invalid_state: 'The request was approved already, or its sign-up is not confirmed yet.',
+        },
+      }),
     },
   }),
   async (c) => {
@@ -176,10 +213,10 @@ joinRequestsApp.openapi(
     description:
       'Each request is decided on its own; the answer says, per id, whether it worked and why not.',
     security: bearerSecurity,
-    request: { params: CommunityParams, body: jsonBody(BulkDecisionSchema) },
+    request: { query: NoQuerySchema, params: CommunityParams, body: jsonBody(BulkDecisionSchema) },
     responses: {
       200: jsonResponse(BulkResultSchema, 'One result per id'),
-      ...problemResponses(404, 413, 415),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {

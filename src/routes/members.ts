@@ -25,7 +25,15 @@ import {
 } from '../schemas/members'
 import { addDays } from '../lib/time'
 import { communityFor } from './community-scope'
-import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+import {
+  BODY_PROBLEMS,
+  bearerSecurity,
+  jsonBody,
+  jsonResponse,
+  NoQuerySchema,
+  problemResponses,
+  RESOURCE_PROBLEMS,
+} from './openapi'
 
 export const membersApp = new OpenAPIHono<AppEnv>()
 
@@ -53,7 +61,7 @@ membersApp.openapi(
     request: { params: CommunityParams, query: PaginationQuerySchema },
     responses: {
       200: jsonResponse(pageSchema(InboundMessageSchema), 'A page of messages, newest first'),
-      ...problemResponses(404),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {
@@ -79,7 +87,7 @@ membersApp.openapi(
     },
     responses: {
       200: jsonResponse(pageSchema(MemberSchema), 'A page of members, oldest first'),
-      ...problemResponses(404),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {
@@ -103,10 +111,10 @@ membersApp.openapi(
     tags: ['Members'],
     summary: 'Export all members as CSV',
     security: bearerSecurity,
-    request: { params: CommunityParams },
+    request: { query: NoQuerySchema, params: CommunityParams },
     responses: {
       200: { content: { 'text/csv': { schema: z.string() } }, description: 'The members' },
-      ...problemResponses(404),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {
@@ -130,8 +138,11 @@ membersApp.openapi(
     description:
       'Ends the membership for good: out of the member list and the groups’ counts, no more announcements, their referral link revoked, `member.left` with `reason: "removed"`. It cannot take anyone out of a WhatsApp group or community: the platform sees up to the chat link only, so remove them there in WhatsApp.',
     security: bearerSecurity,
-    request: { params: MemberParams },
-    responses: { 204: { description: 'Removed' }, ...problemResponses(404) },
+    request: { query: NoQuerySchema, params: MemberParams },
+    responses: {
+      204: { description: 'Removed' },
+      ...problemResponses(['payload_too_large', ...RESOURCE_PROBLEMS]),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -151,7 +162,12 @@ membersApp.openapi(
     summary: 'Referrers ranked by approved referrals, all time or in a period',
     security: bearerSecurity,
     request: { params: CommunityParams, query: LeaderboardQuerySchema },
-    responses: { 200: jsonResponse(LeaderboardSchema, 'The ranking'), ...problemResponses(404) },
+    responses: {
+      200: jsonResponse(LeaderboardSchema, 'The ranking'),
+      ...problemResponses([...RESOURCE_PROBLEMS], {
+        rules: { from: 'Not after `to`' },
+      }),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -174,10 +190,14 @@ membersApp.openapi(
     tags: ['Referrals'],
     summary: 'Add a reward for reaching a number of approved referrals',
     security: bearerSecurity,
-    request: { params: CommunityParams, body: jsonBody(CreateRewardRuleSchema) },
+    request: {
+      query: NoQuerySchema,
+      params: CommunityParams,
+      body: jsonBody(CreateRewardRuleSchema),
+    },
     responses: {
       201: jsonResponse(RewardRuleSchema, 'The rule'),
-      ...problemResponses(404, 413, 415),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {
@@ -196,10 +216,10 @@ membersApp.openapi(
     tags: ['Referrals'],
     summary: 'The community’s reward rules, lowest threshold first',
     security: bearerSecurity,
-    request: { params: CommunityParams },
+    request: { query: NoQuerySchema, params: CommunityParams },
     responses: {
       200: jsonResponse(z.object({ data: z.array(RewardRuleSchema) }), 'The rules'),
-      ...problemResponses(404),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {
@@ -224,7 +244,7 @@ membersApp.openapi(
     request: { params: CommunityParams, query: PaginationQuerySchema },
     responses: {
       200: jsonResponse(pageSchema(RewardSchema), 'A page of rewards'),
-      ...problemResponses(404),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {

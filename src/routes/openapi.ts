@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { ProblemSchema } from '../lib/errors'
+import { type ErrorCode, ProblemSchema, problemEntry } from '../lib/errors'
 
 /** A JSON response for an OpenAPI route definition. */
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
@@ -11,27 +11,132 @@ export function jsonBody<T extends z.ZodType>(schema: T) {
   return { content: { 'application/json': { schema } }, required: true }
 }
 
-const problem = (description: string) => ({
-  content: { 'application/problem+json': { schema: ProblemSchema } },
-  description,
-})
+/** An optional JSON request body (an action that may say more, such as a reason). */
+export function optionalJsonBody<T extends z.ZodType>(schema: T) {
+  return { content: { 'application/json': { schema } }, required: false }
+}
 
-/** The error answers every authenticated route can give, plus any the route adds. */
-export function problemResponses(...extra: Array<404 | 409 | 413 | 415 | 429>) {
-  const responses: Record<number, ReturnType<typeof problem>> = {
-    400: problem('The request is malformed or fails validation'),
-    401: problem('No token, or an unknown or revoked one'),
-    403: problem('The token lacks the role or scope for this'),
+/**
+ * The query of an operation that takes no query parameters: any sent is refused, as with every
+ * other operation under `/api` (their query schemas are strict too).
+ */
+export const NoQuerySchema = z.strictObject({})
+
+/**
+ * What any operation on a resource can answer: a parameter or query refused, no token or a bad
+ * one, a token without access, and no such resource.
+ */
+export const RESOURCE_PROBLEMS = [
+  'validation_failed',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+] as const satisfies readonly ErrorCode[]
+
+/** What a JSON body can go wrong with before its schema is even read. */
+export const BODY_PROBLEMS = [
+  'malformed_json',
+  'payload_too_large',
+  'unsupported_media_type',
+] as const satisfies readonly ErrorCode[]
+
+/**
+ * What an action without a body (a POST such as revoke) can still be refused for, when a client
+ * sends one anyway: a body that is not JSON, or too large.
+ */
+export const ACTION_PROBLEMS = [
+  'payload_too_large',
+  'unsupported_media_type',
+] as const satisfies readonly ErrorCode[]
+
+/** Rules named by several operations' 400 responses. */
+export const IMAGE_RULE = 'An https URL on a host of `IMAGE_HOSTS`, where that is set'
+export const CHAT_RULE = 'An https URL on a host of `CHAT_INVITE_HOSTS`'
+export const FUTURE_RULE = 'In the future'
+export const CRON_RULE =
+  'A five-field cron rule (minute, hour, day of month, month, day of week) that croner reads'
+export const STATS_RULES = {
+  from: 'Not after `to` (by default today), and at most 366 days before it',
+}
+export const SCHEDULE_RULES = {
+  sendAt: FUTURE_RULE,
+  repeat: CRON_RULE,
+  'repeat.until': 'In the future, and after the rule’s first run',
+  'audience.groupIds': 'Groups of this community',
+}
+
+export interface ProblemOptions {
+  /**
+   * Rules beyond the schema that answer 400 `validation_failed`, by the field they name in
+   * `errors[].path` (`from`, `audience.groupIds`, ...): listed in the 400 response's description
+   * and, for tools, as its `x-validation-rules`.
+   */
+  rules?: Record<string, string>
+  /** When a code is given here, in words of this operation (shown after the code). */
+  notes?: Partial<Record<ErrorCode, string>>
+  /** Error pages too: people's browsers (asking for `text/html`) get a page instead. */
+  html?: boolean
+}
+
+const RETRY_AFTER = {
+  'Retry-After': {
+    description: 'Seconds to wait before trying again',
+    schema: { type: 'integer' as const, minimum: 1 },
+  },
+}
+
+/**
+ * The problem answers of an operation, one response per status: its description lists the codes
+ * it carries (what each means is on its page, `/api/problems/{code}`), and its schema holds
+ * `code` to them, so a client generated from the document knows them and a test can check
+ * every answer.
+ */
+export function problemResponses(codes: readonly ErrorCode[], options: ProblemOptions = {}) {
+  const byStatus = new Map<number, ErrorCode[]>()
+  for (const code of new Set(codes)) {
+    const status = problemEntry(code).status
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code])
   }
-  const descriptions = {
-    404: 'No such resource',
-    409: 'The request conflicts with the current state or a limit',
-    413: 'The body is larger than 64 KiB',
-    415: 'The body is not JSON',
-    429: 'Too many requests',
+  const responses: Record<number, ReturnType<typeof problemResponse>> = {}
+  for (const [status, statusCodes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    responses[status] = problemResponse(status, statusCodes, options)
   }
-  for (const status of extra) responses[status] = problem(descriptions[status])
   return responses
+}
+
+function problemResponse(status: number, codes: ErrorCode[], options: ProblemOptions) {
+  const listed = codes
+    .map((code) => {
+      const note = options.notes?.[code]
+      return `\`${code}\` (${problemEntry(code).title})${note ? `: ${note}` : '.'}`
+    })
+    .join(' ')
+  const rules =
+    status === 400 && options.rules && Object.keys(options.rules).length > 0
+      ? options.rules
+      : undefined
+  const ruleText = rules
+    ? ` Rules beyond the schema, refused with \`validation_failed\` naming the field: ${Object.entries(
+        rules,
+      )
+        .map(([path, rule]) => `\`${path}\`: ${rule}`)
+        .join('; ')}.`
+    : ''
+  const schema = z.intersection(
+    ProblemSchema,
+    z.object({ code: z.enum(codes as [ErrorCode, ...ErrorCode[]]) }),
+  )
+  return {
+    description: `${listed}${ruleText} What each code means: \`/api/problems/{code}\`.`,
+    content: {
+      'application/problem+json': { schema },
+      ...(options.html
+        ? { 'text/html': { schema: z.string().describe('The error page, for a browser') } }
+        : {}),
+    },
+    ...(status === 429 ? { headers: RETRY_AFTER } : {}),
+    ...(rules ? { 'x-validation-rules': rules } : {}),
+  }
 }
 
 export const bearerSecurity = [{ bearerAuth: [] }]

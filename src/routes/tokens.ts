@@ -11,7 +11,15 @@ import {
   TokenSchema,
 } from '../schemas/tokens'
 import { getGroupOrThrow } from '../services/groups'
-import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+import {
+  BODY_PROBLEMS,
+  bearerSecurity,
+  jsonBody,
+  jsonResponse,
+  NoQuerySchema,
+  problemResponses,
+  RESOURCE_PROBLEMS,
+} from './openapi'
 
 export const tokensApp = new OpenAPIHono<AppEnv>()
 
@@ -29,18 +37,26 @@ tokensApp.openapi(
       'Owners create any token; a community admin creates admin tokens for their own community. ' +
       'The secret is in `token` in this answer only; just its SHA-256 is stored.',
     security: bearerSecurity,
-    request: { body: jsonBody(CreateTokenSchema) },
+    request: { query: NoQuerySchema, body: jsonBody(CreateTokenSchema) },
     responses: {
       201: jsonResponse(CreatedTokenSchema, 'The token, with its secret shown once'),
-      ...problemResponses(404, 413, 415),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS], {
+        rules: {
+          communityId: 'With a `group_admin` token, when given: the community of `groupId`',
+        },
+        notes: { not_found: 'No community `communityId` or group `groupId`.' },
+      }),
     },
   }),
   async (c) => {
     const input = c.req.valid('json')
     // A token is created by whoever could manage what it is scoped to.
     const communityId =
-      input.communityId ??
-      (input.groupId ? (await getGroupOrThrow(c.var.db, input.groupId)).communityId : undefined)
+      input.role === 'group_admin'
+        ? (await getGroupOrThrow(c.var.db, input.groupId)).communityId
+        : input.role === 'community_admin'
+          ? input.communityId
+          : undefined
     assertCan(
       c.var.principal,
       'tokens.manage',
@@ -62,7 +78,7 @@ tokensApp.openapi(
     request: { query: PaginationQuerySchema },
     responses: {
       200: jsonResponse(pageSchema(TokenSchema), 'A page of tokens, oldest first'),
-      ...problemResponses(),
+      ...problemResponses(['validation_failed', 'unauthorized', 'forbidden']),
     },
   }),
   async (c) => {
@@ -84,8 +100,11 @@ tokensApp.openapi(
     tags,
     summary: 'Revoke a token',
     security: bearerSecurity,
-    request: { params: TokenParams },
-    responses: { 204: { description: 'Revoked' }, ...problemResponses(404) },
+    request: { query: NoQuerySchema, params: TokenParams },
+    responses: {
+      204: { description: 'Revoked' },
+      ...problemResponses(['payload_too_large', ...RESOURCE_PROBLEMS]),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param')

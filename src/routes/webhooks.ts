@@ -15,7 +15,15 @@ import {
 } from '../services/webhooks'
 import { CreateWebhookSchema, WebhookSchema } from '../schemas/announcements'
 import { idParam } from '../schemas/common'
-import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from './openapi'
+import {
+  BODY_PROBLEMS,
+  bearerSecurity,
+  jsonBody,
+  jsonResponse,
+  NoQuerySchema,
+  problemResponses,
+  RESOURCE_PROBLEMS,
+} from './openapi'
 
 export const webhooksApp = new OpenAPIHono<AppEnv>()
 
@@ -44,13 +52,21 @@ webhooksApp.openapi(
       'never follow a redirect (a 3xx is a failed attempt); only the status and a short fixed ' +
       'reason of each attempt are kept, never what the endpoint answered.',
     security: bearerSecurity,
-    request: { body: jsonBody(CreateWebhookSchema) },
+    request: { query: NoQuerySchema, body: jsonBody(CreateWebhookSchema) },
     responses: {
       201: jsonResponse(
         WebhookSchema.extend({ secret: z.string() }),
         'The endpoint and its secret',
       ),
-      ...problemResponses(404, 413, 415),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS], {
+        rules: {
+          url: 'A public host: private, loopback, link-local and other non-public addresses, localhost, `*.local`, `*.internal`, cloud metadata hosts and single-label hosts are refused, and plain http unless `ALLOW_HTTP_WEBHOOKS` is set',
+        },
+        notes: {
+          forbidden:
+            'Only owners subscribe without a `communityId`; others only for their own community.',
+        },
+      }),
     },
   }),
   async (c) => {
@@ -76,9 +92,10 @@ webhooksApp.openapi(
     tags,
     summary: 'Endpoints this token may see',
     security: bearerSecurity,
+    request: { query: NoQuerySchema },
     responses: {
       200: jsonResponse(z.object({ data: z.array(WebhookSchema) }), 'The endpoints'),
-      ...problemResponses(),
+      ...problemResponses(['validation_failed', 'unauthorized', 'forbidden']),
     },
   }),
   async (c) => {
@@ -107,8 +124,11 @@ webhooksApp.openapi(
     tags,
     summary: 'Unsubscribe an endpoint',
     security: bearerSecurity,
-    request: { params: WebhookParams },
-    responses: { 204: { description: 'Removed' }, ...problemResponses(404) },
+    request: { query: NoQuerySchema, params: WebhookParams },
+    responses: {
+      204: { description: 'Removed' },
+      ...problemResponses(['payload_too_large', ...RESOURCE_PROBLEMS]),
+    },
   }),
   async (c) => {
     const endpoint = await endpointFor(c, c.req.valid('param').id)
@@ -125,7 +145,7 @@ webhooksApp.openapi(
     tags,
     summary: 'Recent deliveries to an endpoint, with failures and their reasons',
     security: bearerSecurity,
-    request: { params: WebhookParams },
+    request: { query: NoQuerySchema, params: WebhookParams },
     responses: {
       200: jsonResponse(
         z.object({
@@ -149,7 +169,7 @@ webhooksApp.openapi(
         }),
         'The latest 50',
       ),
-      ...problemResponses(404),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {

@@ -1,9 +1,9 @@
-import { Hono } from 'hono'
-import { z } from 'zod'
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { constantTimeEqual, hmacSha256, toHex } from '../lib/crypto'
 import { ApiError } from '../lib/errors'
 import { inboundItems, NotificationSchema, type InboundItem } from '../schemas/whatsapp'
+import { problemResponses } from './openapi'
 
 /**
  * The WhatsApp Cloud API's webhook: Meta's verification handshake, and the notifications
@@ -12,28 +12,128 @@ import { inboundItems, NotificationSchema, type InboundItem } from '../schemas/w
  * reads it; it is then queued and answered at once (Meta retries slow endpoints), and applied
  * by the inbound queue's consumer (see `services/whatsapp-inbound.ts`).
  */
-export const whatsAppWebhookApp = new Hono<AppEnv>()
+export const whatsAppWebhookApp = new OpenAPIHono<AppEnv>()
+
+const tags = ['WhatsApp']
 
 /** Meta's notifications are a few KiB; anything much larger is not one. */
 export const MAX_NOTIFICATION_BYTES = 256 * 1024
 
+const CHALLENGE = /^[A-Za-z0-9_.-]{1,200}$/
+
+// Meta sends these three; anything else it may add one day is ignored, not refused.
 const HandshakeSchema = z.object({
   'hub.mode': z.literal('subscribe'),
   'hub.verify_token': z.string().min(1).max(200),
-  'hub.challenge': z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/),
+  'hub.challenge': z.string().regex(CHALLENGE),
 })
 
-whatsAppWebhookApp.get('/webhooks/whatsapp', async (c) => {
-  const expected = c.var.config.WHATSAPP_VERIFY_TOKEN
-  const query = HandshakeSchema.safeParse(c.req.query())
-  if (
-    !expected ||
-    !query.success ||
-    !(await constantTimeEqual(query.data['hub.verify_token'], expected))
-  ) {
-    throw new ApiError('forbidden', 'The verify token does not match.')
-  }
-  return c.text(query.data['hub.challenge'], 200, { 'content-type': 'text/plain; charset=utf-8' })
+whatsAppWebhookApp.openapi(
+  createRoute({
+    method: 'get',
+    path: '/webhooks/whatsapp',
+    operationId: 'verifyWhatsAppWebhook',
+    tags,
+    summary: 'Meta’s verification handshake for the WhatsApp webhook',
+    description:
+      'Answers `hub.challenge` when `hub.verify_token` is `WHATSAPP_VERIFY_TOKEN`. Any other ' +
+      'handshake, a malformed one included, is refused with 403, as Meta expects; query ' +
+      'parameters other than these three are ignored.',
+    security: [],
+    request: { query: HandshakeSchema },
+    responses: {
+      200: {
+        content: { 'text/plain': { schema: z.string().regex(CHALLENGE) } },
+        description: 'The challenge, echoed',
+      },
+      ...problemResponses(['forbidden'], {
+        html: true,
+        notes: {
+          forbidden:
+            'The verify token does not match, none is configured, or the handshake is malformed.',
+        },
+      }),
+    },
+  }),
+  async (c) => {
+    const expected = c.var.config.WHATSAPP_VERIFY_TOKEN
+    const query = c.req.valid('query')
+    if (!expected || !(await constantTimeEqual(query['hub.verify_token'], expected))) {
+      throw refusedHandshake()
+    }
+    return c.text(query['hub.challenge'], 200, { 'content-type': 'text/plain; charset=utf-8' })
+  },
+  (result) => {
+    if (!result.success) throw refusedHandshake()
+  },
+)
+
+function refusedHandshake(): ApiError {
+  return new ApiError('forbidden', 'The verify token does not match.')
+}
+
+/** What a notification is answered with: how many of its items were queued. */
+const NotificationAnswerSchema = z
+  .object({
+    received: z
+      .number()
+      .int()
+      .min(0)
+      .describe('Items queued (statuses, messages, preferences); 0 for anything else signed'),
+  })
+  .openapi('WhatsAppNotificationAnswer')
+
+/**
+ * Documented here, served by the plain route below: a `createRoute` would read and parse the
+ * body before the handler runs, and this one must check the signature over the raw bytes (and
+ * stop reading past 256 KiB) before anything parses what an unauthenticated sender sent.
+ */
+whatsAppWebhookApp.openAPIRegistry.registerPath({
+  method: 'post',
+  path: '/webhooks/whatsapp',
+  operationId: 'receiveWhatsAppNotification',
+  tags,
+  summary: 'Notifications from the WhatsApp Cloud API (statuses, messages, preferences)',
+  description:
+    'Signed by Meta with the app secret (`WHATSAPP_APP_SECRET`): `X-Hub-Signature-256` is ' +
+    '`sha256=` and the hex HMAC-SHA256 of the raw body. Statuses of sent messages, messages ' +
+    'people send and marketing preferences are queued and applied in the background; anything ' +
+    'else signed (another `field`, an unknown shape) is acknowledged with `received: 0`, so ' +
+    'that Meta does not retry it. At most 256 KiB.',
+  security: [],
+  request: {
+    headers: z.object({
+      'x-hub-signature-256': z
+        .string()
+        .describe('`sha256=` and the hex HMAC-SHA256 of the raw body with the app secret'),
+    }),
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z
+            .any()
+            .describe(
+              'A `whatsapp_business_account` notification (`object`, `entry[].changes[]`); any JSON is accepted once signed',
+            ),
+        },
+      },
+    },
+  },
+  responses: {
+    200: {
+      content: { 'application/json': { schema: NotificationAnswerSchema } },
+      description: 'Accepted',
+    },
+    ...problemResponses(['malformed_json', 'unauthorized', 'payload_too_large'], {
+      html: true,
+      notes: {
+        malformed_json: 'The signed body is not JSON.',
+        unauthorized: 'The signature is missing or does not match, or no app secret is configured.',
+        payload_too_large: 'The body is larger than 256 KiB.',
+      },
+    }),
+  },
 })
 
 whatsAppWebhookApp.post('/webhooks/whatsapp', async (c) => {
@@ -60,7 +160,8 @@ whatsAppWebhookApp.post('/webhooks/whatsapp', async (c) => {
   for (let i = 0; i < items.length; i += 100) {
     await c.env.INBOUND_QUEUE.sendBatch(items.slice(i, i + 100).map((item) => ({ body: item })))
   }
-  return c.json({ received: items.length })
+  const answer: z.infer<typeof NotificationAnswerSchema> = { received: items.length }
+  return c.json(answer)
 })
 
 function tooLarge(): ApiError {

@@ -10,53 +10,52 @@ import {
   type DeliveryChannel,
   type Dispatch,
 } from '../db/schema'
+import { isStalled, shownStatus } from '../services/announcements'
 import {
-  isStalled,
   noDeliveries,
   noReceipts,
   receiptRates,
   reportedReceipts,
-  shownStatus,
   type ReceiptSummary,
-} from '../services/announcements'
+} from '../services/announcement-deliveries'
 import { CHANNEL_RECEIPTS } from '../services/channels'
 import { idPattern } from '../lib/ids'
-import { TimestampSchema, TimeZoneSchema, userText } from './common'
+import { queryInteger } from '../lib/pagination'
+import { DATE_TIME_PATTERN, TimestampSchema, TimeZoneSchema, userText } from './common'
 
 const FutureTime = z.iso
   .datetime({ offset: true })
   .refine((value) => Date.parse(value) > Date.now() - 60_000, 'Must be in the future')
   .transform((value) => new Date(value))
-  .openapi({ type: 'string', format: 'date-time' })
+  .openapi({ type: 'string', format: 'date-time', pattern: DATE_TIME_PATTERN })
+
+/**
+ * A cron rule: at most 100 characters as sent (the limit the document states), then trimmed.
+ * Whether croner reads it is checked with its time zone, and named in the operations' rules.
+ */
+const CronSchema = z.string().max(100).trim().min(9)
 
 export const RepeatSchema = z
   .strictObject({
-    cron: z
-      .string()
-      .trim()
-      .min(9)
-      .max(100)
-      .openapi({ example: '0 9 * * 1' })
-      .describe('Five-field cron rule'),
-    timezone: TimeZoneSchema.openapi({ example: 'Europe/Berlin' }),
+    cron: CronSchema.openapi({ example: '0 9 * * 1' }).describe('Five-field cron rule'),
+    timezone: TimeZoneSchema.describe('The time zone the rule’s times are read in'),
     until: FutureTime.optional(),
   })
   .openapi('Repeat')
 
-const Audience = z
-  .union([
-    z.literal('announcement').describe('The announcement group: every active member'),
-    z.strictObject({
-      groupIds: z
-        .array(z.string().regex(idPattern('grp'), 'Not a grp_ id'))
-        .min(1)
-        .max(50),
-    }),
-  ])
-  .default('announcement')
+const AudienceChoice = z.union([
+  z.literal('announcement').describe('The announcement group: every active member'),
+  z.strictObject({
+    groupIds: z
+      .array(z.string().regex(idPattern('grp'), 'Not a grp_ id'))
+      .min(1)
+      .max(50),
+  }),
+])
+const Audience = AudienceChoice.default('announcement')
 
 /** What members receive: text with its line breaks. */
-export const AnnouncementBodySchema = userText(4096, { multiline: true }).min(1)
+export const AnnouncementBodySchema = userText(4096, { multiline: true, required: true })
 
 const fields = {
   body: AnnouncementBodySchema,
@@ -71,17 +70,18 @@ export const CreateAnnouncementSchema = z
     message: 'Give either `sendAt` or `repeat`',
     path: ['sendAt'],
   })
-  .openapi('CreateAnnouncement')
+  .openapi('CreateAnnouncement', { oneOf: [{ required: ['sendAt'] }, { required: ['repeat'] }] })
 
 export const UpdateAnnouncementSchema = z
-  .strictObject({ ...fields, audience: Audience.optional() })
+  // No default here: an audience left out stays as it is.
+  .strictObject({ ...fields, audience: AudienceChoice.optional() })
   .partial()
   .refine((value) => !(value.sendAt && value.repeat), {
     message: 'Give either `sendAt` or `repeat`',
     path: ['sendAt'],
   })
   .refine((value) => Object.keys(value).length > 0, 'Send at least one field to change')
-  .openapi('UpdateAnnouncement')
+  .openapi('UpdateAnnouncement', { minProperties: 1, not: { required: ['sendAt', 'repeat'] } })
 
 export function audienceGroupIds(
   audience: z.infer<typeof Audience> | undefined,
@@ -261,9 +261,9 @@ export function serializeAnnouncement(
   }
 }
 
-export const DeliveryQuerySchema = z.object({
+export const DeliveryQuerySchema = z.strictObject({
   status: z.enum(DELIVERY_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: queryInteger(1, 100, 50),
   cursor: z.string().max(100).optional(),
 })
 
@@ -294,6 +294,7 @@ export const CreateWebhookSchema = z
     url: z
       .url({ protocol: /^https?$/ })
       .max(2048)
+      .openapi({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?:' })
       .describe(
         'https on a public host: private, loopback, link-local and other non-public addresses ' +
           '(in any notation), localhost, *.local, *.internal, cloud metadata hosts and ' +
@@ -322,8 +323,8 @@ export const WebhookSchema = z
   })
   .openapi('Webhook')
 
-export const PreviewQuerySchema = z.object({
-  cron: z.string().trim().min(9).max(100),
+export const PreviewQuerySchema = z.strictObject({
+  cron: CronSchema,
   timezone: TimeZoneSchema,
-  count: z.coerce.number().int().min(1).max(20).default(5),
+  count: queryInteger(1, 20, 5),
 })

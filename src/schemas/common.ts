@@ -3,7 +3,10 @@ import { idPattern, type IdPrefix } from '../lib/ids'
 import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '../lib/slug'
 import { cleanText } from '../lib/text'
 
-/** A path parameter holding one kind of id; anything else is a 404 before any query runs. */
+/**
+ * A path parameter holding one kind of id; anything else is refused (400) before any query
+ * runs.
+ */
 export function idParam<N extends string = 'id'>(prefix: IdPrefix, name: N = 'id' as N) {
   const schema = z
     .string()
@@ -15,22 +18,57 @@ export function idParam<N extends string = 'id'>(prefix: IdPrefix, name: N = 'id
 export const HttpsUrlSchema = z
   .url({ protocol: /^https$/, error: 'Must be an https URL' })
   .max(2048)
+  .openapi({ pattern: '^[Hh][Tt][Tt][Pp][Ss]:' })
 
 /**
- * Every free-text field people or admins send (names, descriptions, answers, labels, texts):
- * cleaned by `cleanText` (NFC, no bidi or control characters; line breaks kept only when
- * `multiline`), trimmed, then held to `max` characters. It stays a string schema, so callers
- * add `.min()`, `.optional()` or documentation as for any other.
+ * A character that survives `cleanText` and `trim()`: anything but white space, control
+ * characters and bidi controls. A required text must contain one, so the schema says what the
+ * Worker keeps (`" "` or a lone U+200E is empty once cleaned).
  */
-export function userText(max: number, options: { multiline?: boolean } = {}) {
-  return z
-    .string()
-    .overwrite((value) => cleanText(value, options))
-    .trim()
-    .max(max)
+const VISIBLE_CHARACTER =
+  '[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069]'
+
+/** Characters as JSON Schema's `maxLength` counts them: code points, not UTF-16 units. */
+function characterCount(value: string): number {
+  let count = 0
+  for (const _ of value) count++
+  return count
 }
 
-export const NameSchema = userText(100).min(1)
+/**
+ * Every free-text field people or admins send (names, descriptions, answers, labels, texts): at
+ * most `max` characters (code points, as JSON Schema counts) as sent, then cleaned by
+ * `cleanText` (NFC, no bidi or control characters; line breaks kept only when `multiline`) and
+ * trimmed. `required` texts must keep a visible character once cleaned (its value is the
+ * message when they do not). It stays a string schema, so callers add `.optional()` or
+ * documentation as for any other.
+ */
+export function userText(
+  max: number,
+  options: { multiline?: boolean; required?: boolean | string } = {},
+) {
+  const text = z
+    .string()
+    .check((ctx) => {
+      if (characterCount(ctx.value) > max) {
+        ctx.issues.push({
+          code: 'too_big',
+          origin: 'string',
+          maximum: max,
+          inclusive: true,
+          input: ctx.value,
+          message: `Too big: expected string to have <=${max} characters`,
+        })
+      }
+    })
+    .overwrite((value) => cleanText(value, options))
+    .trim()
+  if (!options.required) return text.openapi({ maxLength: max })
+  const message = typeof options.required === 'string' ? options.required : undefined
+  return text.min(1, message).openapi({ maxLength: max, pattern: VISIBLE_CHARACTER })
+}
+
+export const NameSchema = userText(100, { required: true })
 export const DescriptionSchema = userText(500, { multiline: true })
 export const SlugSchema = z
   .string()
@@ -41,18 +79,29 @@ export const SlugSchema = z
 
 export const TimestampSchema = z.iso.datetime().openapi({ example: '2026-11-24T09:00:00.000Z' })
 
+/**
+ * How a date-time is written to the API: RFC 3339 as JSON Schema's `date-time` has it, in the
+ * spelling zod's `iso.datetime` reads (upper-case `T` and `Z`, seconds, an offset with its
+ * colon; no leap second), which the pattern states.
+ */
+export const DATE_TIME_PATTERN =
+  '^\\d{4}-\\d{2}-\\d{2}T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d+)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$'
+
+/** Every IANA time zone the runtime knows (workerd's ICU, as the dashboard's picker offers). */
+const TIME_ZONES = [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC'])].sort() as [
+  string,
+  ...string[],
+]
+
 /** An IANA time zone name the runtime knows. The issue names its problem for the forms' words. */
 export const TimeZoneSchema = z
   .string()
-  .max(64)
-  .refine(
-    (zone) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: zone })
-        return true
-      } catch {
-        return false
-      }
-    },
-    { message: 'Not an IANA time zone, e.g. Europe/Berlin', params: { problem: 'timeZone' } },
-  )
+  .refine((zone) => TIME_ZONES.includes(zone), {
+    message: 'Not an IANA time zone, e.g. Europe/Berlin',
+    params: { problem: 'timeZone' },
+  })
+  .openapi('TimeZone', {
+    enum: TIME_ZONES,
+    description: 'An IANA time zone name, as the runtime’s ICU lists them, or `UTC`',
+    example: 'Europe/Berlin',
+  })

@@ -18,7 +18,7 @@ const ConsentModeSchema = z
   )
 
 const JoinQuestionsSchema = z
-  .array(userText(200).min(1))
+  .array(userText(200, { required: true }))
   .max(MAX_JOIN_QUESTIONS)
   .describe('Questions a person answers when asking to join a closed community')
 
@@ -36,17 +36,15 @@ export const CreateCommunitySchema = z
     consent: ConsentModeSchema.optional().describe(
       '`double` (the default): a sign-up counts only once the owner of the number or address confirms it; `single`: the form is enough',
     ),
-    timeZone: TimeZoneSchema.optional()
-      .openapi({ example: 'Europe/Berlin' })
-      .describe(
-        'IANA time zone its public pages tell times in, and the default for its announcements; Europe/Berlin when not given',
-      ),
+    timeZone: TimeZoneSchema.optional().describe(
+      'IANA time zone its public pages tell times in, and the default for its announcements; Europe/Berlin when not given',
+    ),
   })
   .openapi('CreateCommunity')
 
 export const UpdateCommunitySchema = CreateCommunitySchema.partial()
   .refine((value) => Object.keys(value).length > 0, 'Send at least one field to change')
-  .openapi('UpdateCommunity')
+  .openapi('UpdateCommunity', { minProperties: 1 })
 
 export const CommunitySchema = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { GROUP_KINDS, GROUP_ORIGINS, type Group } from '../db/schema'
-import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT } from '../lib/limits'
+import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT, DISCUSSION_GROUP_MEMBER_LIMIT } from '../lib/limits'
 import { DescriptionSchema, HttpsUrlSchema, NameSchema, TimestampSchema, userText } from './common'
 
 const groupFields = {
@@ -25,6 +25,14 @@ const groupFields = {
 export const CreateGroupSchema = z
   .strictObject({
     ...groupFields,
+    // Only discussion groups are created: the announcement group comes with its community.
+    memberLimit: z
+      .number()
+      .int()
+      .min(1)
+      .max(DISCUSSION_GROUP_MEMBER_LIMIT)
+      .optional()
+      .describe('At most 1024: a discussion group'),
     origin: z
       .enum(GROUP_ORIGINS)
       .default('created')
@@ -36,13 +44,19 @@ export const CreateGroupSchema = z
     message: 'An added group needs its chat invite URL',
     path: ['chatInviteUrl'],
   })
-  .openapi('CreateGroup')
+  .openapi('CreateGroup', {
+    // An added group needs its chat's invite URL.
+    anyOf: [
+      { not: { properties: { origin: { const: 'added' } }, required: ['origin'] } },
+      { properties: { chatInviteUrl: { type: 'string' } }, required: ['chatInviteUrl'] },
+    ],
+  })
 
 export const UpdateGroupSchema = z
   .strictObject(groupFields)
   .partial()
   .refine((value) => Object.keys(value).length > 0, 'Send at least one field to change')
-  .openapi('UpdateGroup')
+  .openapi('UpdateGroup', { minProperties: 1 })
 
 export const GroupSchema = z
   .object({

@@ -10,18 +10,23 @@ import {
 } from '../lib/codes'
 import { idPattern } from '../lib/ids'
 import { INVITE_STATUSES, inviteStatus } from '../services/invites'
-import { TimestampSchema, userText } from './common'
+import { DATE_TIME_PATTERN, TimestampSchema, userText } from './common'
 
 /** A link's own name in the dashboard. */
-export const InviteLabelSchema = userText(100).min(1)
+export const InviteLabelSchema = userText(100, { required: true })
 /** Where a link is shared: source, medium, campaign. */
-export const TagSchema = userText(64).min(1)
+export const TagSchema = userText(64, { required: true })
 
 const FutureTimestamp = z.iso
   .datetime({ offset: true })
   .refine((value) => Date.parse(value) > Date.now(), 'Must be in the future')
   .transform((value) => new Date(value))
-  .openapi({ type: 'string', format: 'date-time', example: '2027-01-31T23:59:59Z' })
+  .openapi({
+    type: 'string',
+    format: 'date-time',
+    pattern: DATE_TIME_PATTERN,
+    example: '2027-01-31T23:59:59Z',
+  })
 
 const MaxUses = z.number().int().min(1).max(1_000_000)
 
@@ -84,7 +89,7 @@ export const UpdateInviteSchema = z
   })
   .partial()
   .refine((value) => Object.keys(value).length > 0, 'Send at least one field to change')
-  .openapi('UpdateInvite')
+  .openapi('UpdateInvite', { minProperties: 1 })
 
 export const InviteSchema = z
   .object({

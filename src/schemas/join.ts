@@ -10,25 +10,28 @@ const optionalText = (max: number) =>
 /** What a person sends to join, from the HTML form or as JSON from a marketer's own site. */
 export const JoinBodySchema = z
   .strictObject({
-    name: userText(80).min(1, 'Please tell us your name'),
-    phone: optionalText(32).transform((value, ctx) => {
-      if (value === undefined) return null
-      const phone = normalisePhone(value)
-      if (!phone) {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'Not a valid phone number; include the country code, e.g. +49',
-          params: { problem: 'phone' },
-        })
-        return z.NEVER
-      }
-      return phone
-    }),
+    name: userText(80, { required: 'Please tell us your name' }),
+    phone: optionalText(32)
+      .transform((value, ctx) => {
+        if (value === undefined) return null
+        const phone = normalisePhone(value)
+        if (!phone) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'Not a valid phone number; include the country code, e.g. +49',
+            params: { problem: 'phone' },
+          })
+          return z.NEVER
+        }
+        return phone
+      })
+      .openapi({ example: '+49 151 23456789' }),
     email: optionalText(254)
       .pipe(z.email('Not a valid e-mail address').optional())
-      .transform((value) => value?.toLowerCase() ?? null),
+      .transform((value) => value?.toLowerCase() ?? null)
+      .openapi({ example: 'mia@example.com' }),
     answers: z
-      .array(userText(500, { multiline: true }).min(1, 'Please answer every question'))
+      .array(userText(500, { multiline: true, required: 'Please answer every question' }))
       .max(5)
       .default([]),
     consent: z.literal(true, {

@@ -9,6 +9,7 @@ import {
   type Member,
 } from '../db/schema'
 import { idPattern } from '../lib/ids'
+import { queryInteger } from '../lib/pagination'
 import type { JoinRequestListing } from '../services/join-requests'
 import { TimestampSchema, userText } from './common'
 
@@ -126,12 +127,12 @@ export function serializeJoinRequest(
   }
 }
 
-export const JoinRequestQuerySchema = z.object({
+export const JoinRequestQuerySchema = z.strictObject({
   status: z.enum(JOIN_REQUEST_STATUSES).default('pending'),
 })
 
 /** Why a request was declined: shown to the person on their status page. */
-export const ReasonSchema = userText(500, { multiline: true }).min(1)
+export const ReasonSchema = userText(500, { multiline: true, required: true })
 
 export const RejectSchema = z.strictObject({
   reason: ReasonSchema.optional().describe('Shown to the person on their status page'),
@@ -139,9 +140,9 @@ export const RejectSchema = z.strictObject({
 
 export const AdminConfirmSchema = z
   .strictObject({
-    proof: userText(200)
-      .min(1)
-      .describe('What proves the person’s consent, kept as the proof (e.g. “signed form, 28 Nov”)'),
+    proof: userText(200, { required: true }).describe(
+      'What proves the person’s consent, kept as the proof (e.g. “signed form, 28 Nov”)',
+    ),
     contacts: z
       .array(z.enum(CONTACT_KINDS))
       .min(1)
@@ -225,7 +226,7 @@ export function serializeMember(member: Member, groupIds: string[]): z.infer<typ
   }
 }
 
-export const MemberQuerySchema = z.object({
+export const MemberQuerySchema = z.strictObject({
   groupId: z.string().regex(idPattern('grp'), 'Not a grp_ id').optional(),
   status: z.enum(MEMBER_STATUSES).optional(),
 })
@@ -233,9 +234,11 @@ export const MemberQuerySchema = z.object({
 export const CreateRewardRuleSchema = z
   .strictObject({
     threshold: z.number().int().min(1).max(100_000).describe('Approved referrals needed'),
-    title: userText(100).min(1),
+    title: userText(100, { required: true }),
     description: userText(500, { multiline: true }).optional(),
-    code: userText(100).min(1).optional().describe('A voucher code shown to whoever earns it'),
+    code: userText(100, { required: true })
+      .optional()
+      .describe('A voucher code shown to whoever earns it'),
     minRetentionDays: z
       .number()
       .int()
@@ -274,10 +277,10 @@ export const RewardSchema = z
   .openapi('Reward')
 
 export const LeaderboardQuerySchema = z
-  .object({
+  .strictObject({
     from: z.iso.date().optional(),
     to: z.iso.date().optional().describe('Included'),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
+    limit: queryInteger(1, 100, 20),
   })
   .refine(({ from, to }) => !from || !to || from <= to, {
     message: '`from` must not be after `to`',

@@ -6,7 +6,7 @@ const MAX_RANGE_DAYS = 366
 
 /** `from` and `to` are UTC days, both included; by default the last 30 days. */
 export const StatsQuerySchema = z
-  .object({ from: Day.optional(), to: Day.optional() })
+  .strictObject({ from: Day.optional(), to: Day.optional() })
   .transform(({ from, to }) => {
     const end = to ?? utcDay(new Date())
     return { from: from ?? addDays(end, -29), to: end }

@@ -3,13 +3,34 @@ import { TOKEN_ROLES, type ApiToken } from '../db/schema'
 import { idPattern } from '../lib/ids'
 import { NameSchema, TimestampSchema } from './common'
 
+const TokenNameSchema = NameSchema.openapi({ example: 'Marketing team' })
+const CommunityIdSchema = z.string().regex(idPattern('cmt'), 'Not a cmt_ id')
+const GroupIdSchema = z.string().regex(idPattern('grp'), 'Not a grp_ id')
+
+/** A token's scope follows from its role, so each role names exactly what it manages. */
 export const CreateTokenSchema = z
-  .strictObject({
-    name: NameSchema.openapi({ example: 'Marketing team' }),
-    role: z.enum(TOKEN_ROLES),
-    communityId: z.string().regex(idPattern('cmt'), 'Not a cmt_ id').optional(),
-    groupId: z.string().regex(idPattern('grp'), 'Not a grp_ id').optional(),
-  })
+  .discriminatedUnion('role', [
+    z
+      .strictObject({ name: TokenNameSchema, role: z.literal('owner') })
+      .describe('An owner: the whole installation, no scope'),
+    z
+      .strictObject({
+        name: TokenNameSchema,
+        role: z.literal('community_admin'),
+        communityId: CommunityIdSchema,
+      })
+      .describe('An admin of one community'),
+    z
+      .strictObject({
+        name: TokenNameSchema,
+        role: z.literal('group_admin'),
+        groupId: GroupIdSchema,
+        communityId: CommunityIdSchema.optional().describe(
+          'When given, it must be the community of `groupId`',
+        ),
+      })
+      .describe('An admin of one group (and reader of its community)'),
+  ])
   .openapi('CreateToken')
 
 export const TokenSchema = z

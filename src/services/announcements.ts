@@ -1,23 +1,10 @@
 import { Cron } from 'croner'
-import { and, asc, desc, eq, gt, inArray, lte, or, sql } from 'drizzle-orm'
-import { whatsAppErrorPolicy } from '../lib/whatsapp-errors'
+import { and, asc, desc, eq, gt, inArray, lte, or } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import {
-  announcements,
-  deliveries,
-  dispatches,
-  groups,
-  members,
-  type Announcement,
-  type DeliveryChannel,
-  type DeliveryStatus,
-  type Dispatch,
-} from '../db/schema'
-import { shownReason } from '../lib/delivery-reasons'
+import { announcements, dispatches, groups, type Announcement, type Dispatch } from '../db/schema'
 import { ApiError, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
-import { CHANNEL_RECEIPTS, type Receipts } from './channels'
 
 export interface Repeat {
   cron: string
@@ -44,8 +31,11 @@ export function nextRun(repeat: Repeat, after: Date): Date | null {
   return next
 }
 
-/** Checks a cron rule and time zone, answering with the next few runs to show before saving. */
-export function previewRuns(repeat: Repeat, after: Date, count = 5): Date[] {
+/**
+ * Checks a cron rule and time zone, answering with the next few runs to show before saving. A
+ * rule croner cannot read is refused naming `path`, the field that holds it.
+ */
+export function previewRuns(repeat: Repeat, after: Date, count = 5, path = 'repeat'): Date[] {
   try {
     const runs: Date[] = []
     let from = after
@@ -60,7 +50,7 @@ export function previewRuns(repeat: Repeat, after: Date, count = 5): Date[] {
     throw new ApiError('validation_failed', 'The repeat rule is not valid.', {
       errors: [
         {
-          path: 'repeat',
+          path,
           message: error instanceof Error ? error.message.slice(0, 200) : 'Invalid rule',
         },
       ],
@@ -307,178 +297,6 @@ export async function sendAnnouncementNow(
     .returning()
   if (!due) throw new ApiError('invalid_state', 'This announcement started sending meanwhile.')
   return due
-}
-
-const DELIVERY_COUNT_KEYS = [
-  'queued',
-  'sent',
-  'failed',
-  'skipped',
-  'unknown',
-  'cancelled',
-  'delivered',
-  'read',
-  'undelivered',
-] as const
-
-export type DeliveryCounts = Record<(typeof DELIVERY_COUNT_KEYS)[number], number>
-
-/** An announcement's delivery counts before any run. */
-export function noDeliveries(): DeliveryCounts {
-  return Object.fromEntries(DELIVERY_COUNT_KEYS.map((key) => [key, 0])) as DeliveryCounts
-}
-
-/**
- * What can be known of an announcement's delivery and reading: `reported` says which of the two
- * its runs' channels report back (null before any run), `sent` how many messages went out through
- * runs that report each, the base of its rate. A webhook endpoint reports neither: its messages
- * are neither delivered nor read as far as anyone here can tell, and are not counted as either.
- */
-export interface ReceiptSummary {
-  reported: Receipts | null
-  sent: Record<keyof Receipts, number>
-}
-
-/** Delivery counts over all runs, the latest run's too, and why deliveries failed. */
-export async function deliverySummary(db: Database, announcementId: string) {
-  const runs = await db
-    .select()
-    .from(dispatches)
-    .where(eq(dispatches.announcementId, announcementId))
-    .orderBy(desc(dispatches.scheduledFor))
-  const totals = noDeliveries()
-  const receipts: ReceiptSummary = {
-    reported: runs.length > 0 ? { delivered: false, read: false } : null,
-    sent: { delivered: 0, read: 0 },
-  }
-  for (const run of runs) {
-    for (const key of DELIVERY_COUNT_KEYS) totals[key] += run[key]
-    for (const kind of RECEIPT_KINDS) {
-      if (!CHANNEL_RECEIPTS[run.channel][kind]) continue
-      receipts.reported![kind] = true
-      receipts.sent[kind] += run.sent
-    }
-  }
-  const failures = runs.length
-    ? await db
-        .select({ reason: deliveries.lastError, count: sql<number>`count(*)` })
-        .from(deliveries)
-        .where(
-          and(
-            // A recurring announcement has a run per occurrence: by subquery, not a list of ids.
-            inArray(
-              deliveries.dispatchId,
-              db
-                .select({ id: dispatches.id })
-                .from(dispatches)
-                .where(eq(dispatches.announcementId, announcementId)),
-            ),
-            or(
-              inArray(deliveries.status, ['failed', 'skipped', 'unknown']),
-              eq(deliveries.providerStatus, 'failed'),
-            ),
-          ),
-        )
-        .groupBy(deliveries.lastError)
-        .orderBy(desc(sql`count(*)`))
-        .limit(10)
-    : []
-  return { totals, runs, failures: mergeReasons(failures), receipts }
-}
-
-const RECEIPT_KINDS = ['delivered', 'read'] as const
-
-/**
- * Which receipts an announcement's figures can show: those its runs' channels report, or, before
- * its first run, those of the channel it will go out through (`configured`).
- */
-export function reportedReceipts(receipts: ReceiptSummary, configured: DeliveryChannel): Receipts {
-  return receipts.reported ?? CHANNEL_RECEIPTS[configured]
-}
-
-/**
- * Delivered and read as shares (0 to 1) of what was sent through channels that report them;
- * null where no run's channel reports it, or nothing was sent through one yet.
- */
-export function receiptRates(
-  totals: DeliveryCounts,
-  receipts: ReceiptSummary,
-): Record<keyof Receipts, number | null> {
-  const share = (part: number, whole: number) =>
-    whole > 0 ? Math.round((part / whole) * 1000) / 1000 : null
-  return {
-    delivered: receipts.reported?.delivered
-      ? share(totals.delivered, receipts.sent.delivered)
-      : null,
-    read: receipts.reported?.read ? share(totals.read, receipts.sent.read) : null,
-  }
-}
-
-/** An announcement's receipts before any run. */
-export function noReceipts(): ReceiptSummary {
-  return { reported: null, sent: { delivered: 0, read: 0 } }
-}
-
-/**
- * Failure counts by the reason shown, in plain words: a Cloud API error code becomes its
- * sentence from the error-code table, and older rows' texts collapse into their fixed reason.
- */
-function mergeReasons(failures: Array<{ reason: string | null; count: number }>) {
-  const merged = new Map<string | null, number>()
-  for (const { reason, count } of failures) {
-    const code = /\(error (\d{1,16})\)$/.exec(reason ?? '')?.[1]
-    const shown = code ? whatsAppErrorPolicy(Number(code)).reason : shownReason(reason)
-    merged.set(shown, (merged.get(shown) ?? 0) + count)
-  }
-  return [...merged].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count)
-}
-
-/** The deliveries of an announcement's runs, newest run first, with who they went to. */
-export async function listDeliveries(
-  db: Database,
-  announcementId: string,
-  options: { status?: DeliveryStatus; cursor?: string; limit: number },
-) {
-  const cursor = options.cursor ? options.cursor.split('~') : null
-  const rows = await db
-    .select({
-      dispatchId: deliveries.dispatchId,
-      memberId: deliveries.memberId,
-      memberName: members.name,
-      status: deliveries.status,
-      attempts: deliveries.attempts,
-      lastError: deliveries.lastError,
-      providerMessageId: deliveries.providerMessageId,
-      providerStatus: deliveries.providerStatus,
-      errorCode: deliveries.errorCode,
-      errorTitle: deliveries.errorTitle,
-      updatedAt: deliveries.updatedAt,
-    })
-    .from(deliveries)
-    .innerJoin(dispatches, eq(dispatches.id, deliveries.dispatchId))
-    .leftJoin(members, eq(members.id, deliveries.memberId))
-    .where(
-      and(
-        eq(dispatches.announcementId, announcementId),
-        options.status ? eq(deliveries.status, options.status) : undefined,
-        cursor
-          ? or(
-              gt(deliveries.dispatchId, cursor[0]!),
-              and(eq(deliveries.dispatchId, cursor[0]!), gt(deliveries.memberId, cursor[1] ?? '')),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(asc(deliveries.dispatchId), asc(deliveries.memberId))
-    .limit(options.limit + 1)
-  const data = rows
-    .slice(0, options.limit)
-    .map((row) => ({ ...row, lastError: shownReason(row.lastError) }))
-  const last = data.at(-1)
-  return {
-    data,
-    nextCursor: rows.length > options.limit && last ? `${last.dispatchId}~${last.memberId}` : null,
-  }
 }
 
 /**

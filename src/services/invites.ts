@@ -152,12 +152,11 @@ export async function updateInvite(
   now: Date,
 ): Promise<Invite> {
   if (input.maxUses != null && input.maxUses < invite.uses) {
+    // A state of the link, not of the request: the same body is fine for a link used less.
     throw new ApiError(
-      'validation_failed',
-      `This link has been used ${invite.uses} times already.`,
-      {
-        errors: [{ path: 'maxUses', message: `At least ${invite.uses}` }],
-      },
+      'max_uses_below_uses',
+      `This link has been used ${invite.uses} times already; maxUses cannot be lower.`,
+      { errors: [{ path: 'maxUses', message: `At least ${invite.uses}` }] },
     )
   }
   const [updated] = await db

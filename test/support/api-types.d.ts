@@ -3,7 +3,28 @@
  * Do not edit by hand: run the test with UPDATE_API_TYPES=1.
  */
 
+/** OneOf type helpers */
+type Without<T, U> = { [P in Exclude<keyof T, keyof U>]?: never }
+type XOR<T, U> = T | U extends object ? (Without<T, U> & U) | (Without<U, T> & T) : T | U
+type OneOf<T extends any[]> = T extends [infer Only]
+  ? Only
+  : T extends [infer A, infer B, ...infer Rest]
+    ? OneOf<[XOR<A, B>, ...Rest]>
+    : never
+
 export interface paths {
+  '/webhooks/whatsapp': {
+    /**
+     * Meta’s verification handshake for the WhatsApp webhook
+     * @description Answers `hub.challenge` when `hub.verify_token` is `WHATSAPP_VERIFY_TOKEN`. Any other handshake, a malformed one included, is refused with 403, as Meta expects; query parameters other than these three are ignored.
+     */
+    get: operations['verifyWhatsAppWebhook']
+    /**
+     * Notifications from the WhatsApp Cloud API (statuses, messages, preferences)
+     * @description Signed by Meta with the app secret (`WHATSAPP_APP_SECRET`): `X-Hub-Signature-256` is `sha256=` and the hex HMAC-SHA256 of the raw body. Statuses of sent messages, messages people send and marketing preferences are queued and applied in the background; anything else signed (another `field`, an unknown shape) is acknowledged with `received: 0`, so that Meta does not retry it. At most 256 KiB.
+     */
+    post: operations['receiveWhatsAppNotification']
+  }
   '/api/communities': {
     /** List the communities this token may see */
     get: operations['listCommunities']
@@ -228,7 +249,7 @@ export interface paths {
   '/i/{code}/join': {
     /**
      * Join a community through an invite link, from a marketer’s own site
-     * @description With a double opt-in (the default) every sign-up answers 201 `unconfirmed` with how to confirm it, whether or not its contacts are known. Otherwise open communities make the person a member at once (201, `active`) and closed ones file a join request for an admin (201, `pending`); the same contacts again answer alike, with a status link of their own and no private links. Joins are rate limited per address, per phone and per e-mail: a busy address is asked for a Cloudflare Turnstile token (403 `challenge_required`) where Turnstile is configured, and refused with 429 otherwise.
+     * @description With a double opt-in (the default) every sign-up answers 201 `unconfirmed` with how to confirm it, whether or not its contacts are known. Otherwise open communities make the person a member at once (201, `active`) and closed ones file a join request for an admin (201, `pending`); the same contacts again answer alike, with a status link of their own and no private links. Joins are rate limited per address, per phone and per e-mail: a busy address is asked for a Cloudflare Turnstile token (403 `challenge_required`) where Turnstile is configured, and refused with 429 otherwise. The landing page’s form posts here too (`application/x-www-form-urlencoded`): it is answered with a redirect to the person’s status page (303), or the form again with what is wrong (400, 403, `text/html`). A browser asking for `text/html` gets every error as a page. Query parameters other than `lang` are ignored.
      */
     post: operations['joinThroughInvite']
   }
@@ -238,6 +259,67 @@ export type webhooks = Record<string, never>
 
 export interface components {
   schemas: {
+    Problem: {
+      /**
+       * Format: uri
+       * @description The page explaining this kind of problem: `{PUBLIC_BASE_URL}/api/problems/{code}`
+       */
+      type: string
+      title: string
+      status: number
+      detail: string
+      /**
+       * @description Stable machine-readable code
+       * @enum {string}
+       */
+      code:
+        | 'bad_request'
+        | 'malformed_json'
+        | 'validation_failed'
+        | 'unauthorized'
+        | 'forbidden'
+        | 'not_found'
+        | 'method_not_allowed'
+        | 'slug_taken'
+        | 'code_taken'
+        | 'group_limit_reached'
+        | 'announcement_group_protected'
+        | 'max_uses_below_uses'
+        | 'invalid_role_change'
+        | 'invalid_state'
+        | 'already_member'
+        | 'group_full'
+        | 'cooling_off'
+        | 'conflict'
+        | 'invite_unusable'
+        | 'csrf_failed'
+        | 'cross_site_request'
+        | 'turnstile_failed'
+        | 'challenge_required'
+        | 'gone'
+        | 'payload_too_large'
+        | 'unsupported_media_type'
+        | 'rate_limited'
+        | 'internal_error'
+      /** @description Per-field validation errors */
+      errors?: {
+        path: string
+        message: string
+      }[]
+      requestId?: string
+      /** @description With `challenge_required`: the site key to solve the challenge with */
+      turnstileSiteKey?: string
+      /** @description With `invalid_state` from send-now: the run still sending or stalled */
+      runId?: string
+      /** @description With `runId`: the path that resumes that run */
+      resume?: string
+      /** @description With `runId`: the path that cancels that run */
+      cancel?: string
+    }
+    WhatsAppNotificationAnswer: {
+      /** @description Items queued (statuses, messages, preferences); 0 for anything else signed */
+      received: number
+    }
     Community: {
       /** @example cmt_01jd2k3m4n5p6q7r8s9t0vwxyz */
       id: string
@@ -267,52 +349,6 @@ export interface components {
        */
       updatedAt: string
     }
-    Problem: {
-      /** @description A URI naming the kind of problem */
-      type: string
-      title: string
-      status: number
-      detail: string
-      /**
-       * @description Stable machine-readable code
-       * @enum {string}
-       */
-      code:
-        | 'bad_request'
-        | 'malformed_json'
-        | 'validation_failed'
-        | 'unauthorized'
-        | 'forbidden'
-        | 'not_found'
-        | 'method_not_allowed'
-        | 'slug_taken'
-        | 'code_taken'
-        | 'group_limit_reached'
-        | 'announcement_group_protected'
-        | 'member_limit_below_members'
-        | 'invalid_role_change'
-        | 'invalid_state'
-        | 'already_member'
-        | 'group_full'
-        | 'cooling_off'
-        | 'conflict'
-        | 'invite_unusable'
-        | 'csrf_failed'
-        | 'cross_site_request'
-        | 'turnstile_failed'
-        | 'challenge_required'
-        | 'gone'
-        | 'payload_too_large'
-        | 'unsupported_media_type'
-        | 'rate_limited'
-        | 'internal_error'
-      /** @description Per-field validation errors */
-      errors?: {
-        path: string
-        message: string
-      }[]
-      requestId?: string
-    }
     CreateCommunity: {
       /** @example Berlin Runners */
       name: string
@@ -338,12 +374,433 @@ export interface components {
        * @enum {string}
        */
       consent?: 'single' | 'double'
-      /**
-       * @description IANA time zone its public pages tell times in, and the default for its announcements; Europe/Berlin when not given
-       * @example Europe/Berlin
-       */
-      timeZone?: string
+      timeZone?: components['schemas']['TimeZone']
     }
+    /**
+     * @description IANA time zone its public pages tell times in, and the default for its announcements; Europe/Berlin when not given
+     * @example Europe/Berlin
+     * @enum {string}
+     */
+    TimeZone:
+      | 'Africa/Abidjan'
+      | 'Africa/Accra'
+      | 'Africa/Addis_Ababa'
+      | 'Africa/Algiers'
+      | 'Africa/Asmera'
+      | 'Africa/Bamako'
+      | 'Africa/Bangui'
+      | 'Africa/Banjul'
+      | 'Africa/Bissau'
+      | 'Africa/Blantyre'
+      | 'Africa/Brazzaville'
+      | 'Africa/Bujumbura'
+      | 'Africa/Cairo'
+      | 'Africa/Casablanca'
+      | 'Africa/Ceuta'
+      | 'Africa/Conakry'
+      | 'Africa/Dakar'
+      | 'Africa/Dar_es_Salaam'
+      | 'Africa/Djibouti'
+      | 'Africa/Douala'
+      | 'Africa/El_Aaiun'
+      | 'Africa/Freetown'
+      | 'Africa/Gaborone'
+      | 'Africa/Harare'
+      | 'Africa/Johannesburg'
+      | 'Africa/Juba'
+      | 'Africa/Kampala'
+      | 'Africa/Khartoum'
+      | 'Africa/Kigali'
+      | 'Africa/Kinshasa'
+      | 'Africa/Lagos'
+      | 'Africa/Libreville'
+      | 'Africa/Lome'
+      | 'Africa/Luanda'
+      | 'Africa/Lubumbashi'
+      | 'Africa/Lusaka'
+      | 'Africa/Malabo'
+      | 'Africa/Maputo'
+      | 'Africa/Maseru'
+      | 'Africa/Mbabane'
+      | 'Africa/Mogadishu'
+      | 'Africa/Monrovia'
+      | 'Africa/Nairobi'
+      | 'Africa/Ndjamena'
+      | 'Africa/Niamey'
+      | 'Africa/Nouakchott'
+      | 'Africa/Ouagadougou'
+      | 'Africa/Porto-Novo'
+      | 'Africa/Sao_Tome'
+      | 'Africa/Tripoli'
+      | 'Africa/Tunis'
+      | 'Africa/Windhoek'
+      | 'America/Adak'
+      | 'America/Anchorage'
+      | 'America/Anguilla'
+      | 'America/Antigua'
+      | 'America/Araguaina'
+      | 'America/Argentina/La_Rioja'
+      | 'America/Argentina/Rio_Gallegos'
+      | 'America/Argentina/Salta'
+      | 'America/Argentina/San_Juan'
+      | 'America/Argentina/San_Luis'
+      | 'America/Argentina/Tucuman'
+      | 'America/Argentina/Ushuaia'
+      | 'America/Aruba'
+      | 'America/Asuncion'
+      | 'America/Bahia'
+      | 'America/Bahia_Banderas'
+      | 'America/Barbados'
+      | 'America/Belem'
+      | 'America/Belize'
+      | 'America/Blanc-Sablon'
+      | 'America/Boa_Vista'
+      | 'America/Bogota'
+      | 'America/Boise'
+      | 'America/Buenos_Aires'
+      | 'America/Cambridge_Bay'
+      | 'America/Campo_Grande'
+      | 'America/Cancun'
+      | 'America/Caracas'
+      | 'America/Catamarca'
+      | 'America/Cayenne'
+      | 'America/Cayman'
+      | 'America/Chicago'
+      | 'America/Chihuahua'
+      | 'America/Ciudad_Juarez'
+      | 'America/Coral_Harbour'
+      | 'America/Cordoba'
+      | 'America/Costa_Rica'
+      | 'America/Coyhaique'
+      | 'America/Creston'
+      | 'America/Cuiaba'
+      | 'America/Curacao'
+      | 'America/Danmarkshavn'
+      | 'America/Dawson'
+      | 'America/Dawson_Creek'
+      | 'America/Denver'
+      | 'America/Detroit'
+      | 'America/Dominica'
+      | 'America/Edmonton'
+      | 'America/Eirunepe'
+      | 'America/El_Salvador'
+      | 'America/Fort_Nelson'
+      | 'America/Fortaleza'
+      | 'America/Glace_Bay'
+      | 'America/Godthab'
+      | 'America/Goose_Bay'
+      | 'America/Grand_Turk'
+      | 'America/Grenada'
+      | 'America/Guadeloupe'
+      | 'America/Guatemala'
+      | 'America/Guayaquil'
+      | 'America/Guyana'
+      | 'America/Halifax'
+      | 'America/Havana'
+      | 'America/Hermosillo'
+      | 'America/Indiana/Knox'
+      | 'America/Indiana/Marengo'
+      | 'America/Indiana/Petersburg'
+      | 'America/Indiana/Tell_City'
+      | 'America/Indiana/Vevay'
+      | 'America/Indiana/Vincennes'
+      | 'America/Indiana/Winamac'
+      | 'America/Indianapolis'
+      | 'America/Inuvik'
+      | 'America/Iqaluit'
+      | 'America/Jamaica'
+      | 'America/Jujuy'
+      | 'America/Juneau'
+      | 'America/Kentucky/Monticello'
+      | 'America/Kralendijk'
+      | 'America/La_Paz'
+      | 'America/Lima'
+      | 'America/Los_Angeles'
+      | 'America/Louisville'
+      | 'America/Lower_Princes'
+      | 'America/Maceio'
+      | 'America/Managua'
+      | 'America/Manaus'
+      | 'America/Marigot'
+      | 'America/Martinique'
+      | 'America/Matamoros'
+      | 'America/Mazatlan'
+      | 'America/Mendoza'
+      | 'America/Menominee'
+      | 'America/Merida'
+      | 'America/Metlakatla'
+      | 'America/Mexico_City'
+      | 'America/Miquelon'
+      | 'America/Moncton'
+      | 'America/Monterrey'
+      | 'America/Montevideo'
+      | 'America/Montserrat'
+      | 'America/Nassau'
+      | 'America/New_York'
+      | 'America/Nome'
+      | 'America/Noronha'
+      | 'America/North_Dakota/Beulah'
+      | 'America/North_Dakota/Center'
+      | 'America/North_Dakota/New_Salem'
+      | 'America/Ojinaga'
+      | 'America/Panama'
+      | 'America/Paramaribo'
+      | 'America/Phoenix'
+      | 'America/Port-au-Prince'
+      | 'America/Port_of_Spain'
+      | 'America/Porto_Velho'
+      | 'America/Puerto_Rico'
+      | 'America/Punta_Arenas'
+      | 'America/Rankin_Inlet'
+      | 'America/Recife'
+      | 'America/Regina'
+      | 'America/Resolute'
+      | 'America/Rio_Branco'
+      | 'America/Santarem'
+      | 'America/Santiago'
+      | 'America/Santo_Domingo'
+      | 'America/Sao_Paulo'
+      | 'America/Scoresbysund'
+      | 'America/Sitka'
+      | 'America/St_Barthelemy'
+      | 'America/St_Johns'
+      | 'America/St_Kitts'
+      | 'America/St_Lucia'
+      | 'America/St_Thomas'
+      | 'America/St_Vincent'
+      | 'America/Swift_Current'
+      | 'America/Tegucigalpa'
+      | 'America/Thule'
+      | 'America/Tijuana'
+      | 'America/Toronto'
+      | 'America/Tortola'
+      | 'America/Vancouver'
+      | 'America/Whitehorse'
+      | 'America/Winnipeg'
+      | 'America/Yakutat'
+      | 'Antarctica/Casey'
+      | 'Antarctica/Davis'
+      | 'Antarctica/DumontDUrville'
+      | 'Antarctica/Macquarie'
+      | 'Antarctica/Mawson'
+      | 'Antarctica/McMurdo'
+      | 'Antarctica/Palmer'
+      | 'Antarctica/Rothera'
+      | 'Antarctica/Syowa'
+      | 'Antarctica/Troll'
+      | 'Antarctica/Vostok'
+      | 'Arctic/Longyearbyen'
+      | 'Asia/Aden'
+      | 'Asia/Almaty'
+      | 'Asia/Amman'
+      | 'Asia/Anadyr'
+      | 'Asia/Aqtau'
+      | 'Asia/Aqtobe'
+      | 'Asia/Ashgabat'
+      | 'Asia/Atyrau'
+      | 'Asia/Baghdad'
+      | 'Asia/Bahrain'
+      | 'Asia/Baku'
+      | 'Asia/Bangkok'
+      | 'Asia/Barnaul'
+      | 'Asia/Beirut'
+      | 'Asia/Bishkek'
+      | 'Asia/Brunei'
+      | 'Asia/Calcutta'
+      | 'Asia/Chita'
+      | 'Asia/Colombo'
+      | 'Asia/Damascus'
+      | 'Asia/Dhaka'
+      | 'Asia/Dili'
+      | 'Asia/Dubai'
+      | 'Asia/Dushanbe'
+      | 'Asia/Famagusta'
+      | 'Asia/Gaza'
+      | 'Asia/Hebron'
+      | 'Asia/Hong_Kong'
+      | 'Asia/Hovd'
+      | 'Asia/Irkutsk'
+      | 'Asia/Jakarta'
+      | 'Asia/Jayapura'
+      | 'Asia/Jerusalem'
+      | 'Asia/Kabul'
+      | 'Asia/Kamchatka'
+      | 'Asia/Karachi'
+      | 'Asia/Katmandu'
+      | 'Asia/Khandyga'
+      | 'Asia/Krasnoyarsk'
+      | 'Asia/Kuala_Lumpur'
+      | 'Asia/Kuching'
+      | 'Asia/Kuwait'
+      | 'Asia/Macau'
+      | 'Asia/Magadan'
+      | 'Asia/Makassar'
+      | 'Asia/Manila'
+      | 'Asia/Muscat'
+      | 'Asia/Nicosia'
+      | 'Asia/Novokuznetsk'
+      | 'Asia/Novosibirsk'
+      | 'Asia/Omsk'
+      | 'Asia/Oral'
+      | 'Asia/Phnom_Penh'
+      | 'Asia/Pontianak'
+      | 'Asia/Pyongyang'
+      | 'Asia/Qatar'
+      | 'Asia/Qostanay'
+      | 'Asia/Qyzylorda'
+      | 'Asia/Rangoon'
+      | 'Asia/Riyadh'
+      | 'Asia/Saigon'
+      | 'Asia/Sakhalin'
+      | 'Asia/Samarkand'
+      | 'Asia/Seoul'
+      | 'Asia/Shanghai'
+      | 'Asia/Singapore'
+      | 'Asia/Srednekolymsk'
+      | 'Asia/Taipei'
+      | 'Asia/Tashkent'
+      | 'Asia/Tbilisi'
+      | 'Asia/Tehran'
+      | 'Asia/Thimphu'
+      | 'Asia/Tokyo'
+      | 'Asia/Tomsk'
+      | 'Asia/Ulaanbaatar'
+      | 'Asia/Urumqi'
+      | 'Asia/Ust-Nera'
+      | 'Asia/Vientiane'
+      | 'Asia/Vladivostok'
+      | 'Asia/Yakutsk'
+      | 'Asia/Yekaterinburg'
+      | 'Asia/Yerevan'
+      | 'Atlantic/Azores'
+      | 'Atlantic/Bermuda'
+      | 'Atlantic/Canary'
+      | 'Atlantic/Cape_Verde'
+      | 'Atlantic/Faeroe'
+      | 'Atlantic/Madeira'
+      | 'Atlantic/Reykjavik'
+      | 'Atlantic/South_Georgia'
+      | 'Atlantic/St_Helena'
+      | 'Atlantic/Stanley'
+      | 'Australia/Adelaide'
+      | 'Australia/Brisbane'
+      | 'Australia/Broken_Hill'
+      | 'Australia/Darwin'
+      | 'Australia/Eucla'
+      | 'Australia/Hobart'
+      | 'Australia/Lindeman'
+      | 'Australia/Lord_Howe'
+      | 'Australia/Melbourne'
+      | 'Australia/Perth'
+      | 'Australia/Sydney'
+      | 'Europe/Amsterdam'
+      | 'Europe/Andorra'
+      | 'Europe/Astrakhan'
+      | 'Europe/Athens'
+      | 'Europe/Belgrade'
+      | 'Europe/Berlin'
+      | 'Europe/Bratislava'
+      | 'Europe/Brussels'
+      | 'Europe/Bucharest'
+      | 'Europe/Budapest'
+      | 'Europe/Busingen'
+      | 'Europe/Chisinau'
+      | 'Europe/Copenhagen'
+      | 'Europe/Dublin'
+      | 'Europe/Gibraltar'
+      | 'Europe/Guernsey'
+      | 'Europe/Helsinki'
+      | 'Europe/Isle_of_Man'
+      | 'Europe/Istanbul'
+      | 'Europe/Jersey'
+      | 'Europe/Kaliningrad'
+      | 'Europe/Kiev'
+      | 'Europe/Kirov'
+      | 'Europe/Lisbon'
+      | 'Europe/Ljubljana'
+      | 'Europe/London'
+      | 'Europe/Luxembourg'
+      | 'Europe/Madrid'
+      | 'Europe/Malta'
+      | 'Europe/Mariehamn'
+      | 'Europe/Minsk'
+      | 'Europe/Monaco'
+      | 'Europe/Moscow'
+      | 'Europe/Oslo'
+      | 'Europe/Paris'
+      | 'Europe/Podgorica'
+      | 'Europe/Prague'
+      | 'Europe/Riga'
+      | 'Europe/Rome'
+      | 'Europe/Samara'
+      | 'Europe/San_Marino'
+      | 'Europe/Sarajevo'
+      | 'Europe/Saratov'
+      | 'Europe/Simferopol'
+      | 'Europe/Skopje'
+      | 'Europe/Sofia'
+      | 'Europe/Stockholm'
+      | 'Europe/Tallinn'
+      | 'Europe/Tirane'
+      | 'Europe/Ulyanovsk'
+      | 'Europe/Vaduz'
+      | 'Europe/Vatican'
+      | 'Europe/Vienna'
+      | 'Europe/Vilnius'
+      | 'Europe/Volgograd'
+      | 'Europe/Warsaw'
+      | 'Europe/Zagreb'
+      | 'Europe/Zurich'
+      | 'Indian/Antananarivo'
+      | 'Indian/Chagos'
+      | 'Indian/Christmas'
+      | 'Indian/Cocos'
+      | 'Indian/Comoro'
+      | 'Indian/Kerguelen'
+      | 'Indian/Mahe'
+      | 'Indian/Maldives'
+      | 'Indian/Mauritius'
+      | 'Indian/Mayotte'
+      | 'Indian/Reunion'
+      | 'Pacific/Apia'
+      | 'Pacific/Auckland'
+      | 'Pacific/Bougainville'
+      | 'Pacific/Chatham'
+      | 'Pacific/Easter'
+      | 'Pacific/Efate'
+      | 'Pacific/Enderbury'
+      | 'Pacific/Fakaofo'
+      | 'Pacific/Fiji'
+      | 'Pacific/Funafuti'
+      | 'Pacific/Galapagos'
+      | 'Pacific/Gambier'
+      | 'Pacific/Guadalcanal'
+      | 'Pacific/Guam'
+      | 'Pacific/Honolulu'
+      | 'Pacific/Kiritimati'
+      | 'Pacific/Kosrae'
+      | 'Pacific/Kwajalein'
+      | 'Pacific/Majuro'
+      | 'Pacific/Marquesas'
+      | 'Pacific/Midway'
+      | 'Pacific/Nauru'
+      | 'Pacific/Niue'
+      | 'Pacific/Norfolk'
+      | 'Pacific/Noumea'
+      | 'Pacific/Pago_Pago'
+      | 'Pacific/Palau'
+      | 'Pacific/Pitcairn'
+      | 'Pacific/Ponape'
+      | 'Pacific/Port_Moresby'
+      | 'Pacific/Rarotonga'
+      | 'Pacific/Saipan'
+      | 'Pacific/Tahiti'
+      | 'Pacific/Tarawa'
+      | 'Pacific/Tongatapu'
+      | 'Pacific/Truk'
+      | 'Pacific/Wake'
+      | 'Pacific/Wallis'
+      | 'UTC'
     UpdateCommunity: {
       /** @example Berlin Runners */
       name?: string
@@ -369,11 +826,7 @@ export interface components {
        * @enum {string}
        */
       consent?: 'single' | 'double'
-      /**
-       * @description IANA time zone its public pages tell times in, and the default for its announcements; Europe/Berlin when not given
-       * @example Europe/Berlin
-       */
-      timeZone?: string
+      timeZone?: components['schemas']['TimeZone']
     }
     Token: {
       /** @example tok_01jd2k3m4n5p6q7r8s9t0vwxyz */
@@ -428,7 +881,7 @@ export interface components {
       topic?: string | null
       /** Format: uri */
       iconUrl?: string | null
-      /** @description At most 1024 for a discussion group, 2000 for the announcement group */
+      /** @description At most 1024: a discussion group */
       memberLimit?: number
       /**
        * Format: uri
@@ -461,14 +914,32 @@ export interface components {
       /** @description The secret, shown only this once */
       token: string
     }
-    CreateToken: {
-      /** @example Marketing team */
-      name: string
-      /** @enum {string} */
-      role: 'owner' | 'community_admin' | 'group_admin'
-      communityId?: string
-      groupId?: string
-    }
+    CreateToken: OneOf<
+      [
+        {
+          /** @example Marketing team */
+          name: string
+          /** @enum {string} */
+          role: 'owner'
+        },
+        {
+          /** @example Marketing team */
+          name: string
+          /** @enum {string} */
+          role: 'community_admin'
+          communityId: string
+        },
+        {
+          /** @example Marketing team */
+          name: string
+          /** @enum {string} */
+          role: 'group_admin'
+          groupId: string
+          /** @description When given, it must be the community of `groupId` */
+          communityId?: string
+        },
+      ]
+    >
     Invite: {
       /** @example inv_01jd2k3m4n5p6q7r8s9t0vwxyz */
       id: string
@@ -981,14 +1452,12 @@ export interface components {
        * @example 0 9 * * 1
        */
       cron: string
-      /** @example Europe/Berlin */
-      timezone: string
+      timezone: components['schemas']['TimeZone']
       /** Format: date-time */
       until?: string
     }
     UpdateAnnouncement: {
       body?: string
-      /** @default announcement */
       audience?:
         | 'announcement'
         | {
@@ -1086,7 +1555,9 @@ export interface components {
     }
     JoinBody: {
       name: string
+      /** @example +49 151 23456789 */
       phone?: string
+      /** @example mia@example.com */
       email?: string
       /** @default [] */
       answers?: string[]
@@ -1107,6 +1578,92 @@ export type $defs = Record<string, never>
 export type external = Record<string, never>
 
 export interface operations {
+  /**
+   * Meta’s verification handshake for the WhatsApp webhook
+   * @description Answers `hub.challenge` when `hub.verify_token` is `WHATSAPP_VERIFY_TOKEN`. Any other handshake, a malformed one included, is refused with 403, as Meta expects; query parameters other than these three are ignored.
+   */
+  verifyWhatsAppWebhook: {
+    parameters: {
+      query: {
+        'hub.mode': 'subscribe'
+        'hub.verify_token': string
+        'hub.challenge': string
+      }
+    }
+    responses: {
+      /** @description The challenge, echoed */
+      200: {
+        content: {
+          'text/plain': string
+        }
+      }
+      /** @description `forbidden` (Forbidden): The verify token does not match, none is configured, or the handshake is malformed. What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+          'text/html': string
+        }
+      }
+    }
+  }
+  /**
+   * Notifications from the WhatsApp Cloud API (statuses, messages, preferences)
+   * @description Signed by Meta with the app secret (`WHATSAPP_APP_SECRET`): `X-Hub-Signature-256` is `sha256=` and the hex HMAC-SHA256 of the raw body. Statuses of sent messages, messages people send and marketing preferences are queued and applied in the background; anything else signed (another `field`, an unknown shape) is acknowledged with `received: 0`, so that Meta does not retry it. At most 256 KiB.
+   */
+  receiveWhatsAppNotification: {
+    parameters: {
+      header: {
+        /** @description `sha256=` and the hex HMAC-SHA256 of the raw body with the app secret */
+        'x-hub-signature-256': string
+      }
+    }
+    requestBody: {
+      content: {
+        'application/json': unknown
+      }
+    }
+    responses: {
+      /** @description Accepted */
+      200: {
+        content: {
+          'application/json': components['schemas']['WhatsAppNotificationAnswer']
+        }
+      }
+      /** @description `malformed_json` (Malformed JSON): The signed body is not JSON. What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json'
+          }
+          'text/html': string
+        }
+      }
+      /** @description `unauthorized` (Unauthorized): The signature is missing or does not match, or no app secret is configured. What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+          'text/html': string
+        }
+      }
+      /** @description `payload_too_large` (Payload too large): The body is larger than 256 KiB. What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+          'text/html': string
+        }
+      }
+    }
+  }
   /** List the communities this token may see */
   listCommunities: {
     parameters: {
@@ -1127,22 +1684,22 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
-        }
-      }
-      /** @description The token lacks the role or scope for this */
-      403: {
-        content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
     }
@@ -1161,40 +1718,58 @@ export interface operations {
           'application/json': components['schemas']['Community']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `photoUrl`: An https URL on a host of `IMAGE_HOSTS`, where that is set. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description The request conflicts with the current state or a limit */
+      /** @description `slug_taken` (Slug already taken). What each code means: `/api/problems/{code}`. */
       409: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'slug_taken'
+          }
         }
       }
-      /** @description The body is larger than 64 KiB */
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
       413: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
-      /** @description The body is not JSON */
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
       415: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -1213,28 +1788,40 @@ export interface operations {
           'application/json': components['schemas']['Community']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -1251,28 +1838,49 @@ export interface operations {
       204: {
         content: never
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
     }
@@ -1296,46 +1904,67 @@ export interface operations {
           'application/json': components['schemas']['Community']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `photoUrl`: An https URL on a host of `IMAGE_HOSTS`, where that is set. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The request conflicts with the current state or a limit */
+      /** @description `slug_taken` (Slug already taken). `group_limit_reached` (Group limit reached): A lowered `maxGroups` is below the discussion groups the community has. What each code means: `/api/problems/{code}`. */
       409: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'slug_taken' | 'group_limit_reached'
+          }
         }
       }
-      /** @description The body is larger than 64 KiB */
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
       413: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
-      /** @description The body is not JSON */
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
       415: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -1356,28 +1985,40 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -1400,28 +2041,58 @@ export interface operations {
           'application/json': components['schemas']['Token']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -1446,40 +2117,67 @@ export interface operations {
           'application/json': components['schemas']['Token']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found): No such community, admin of it, or group of it (`groupId`). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The request conflicts with the current state or a limit */
+      /** @description `invalid_role_change` (Invalid role change). What each code means: `/api/problems/{code}`. */
       409: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'invalid_role_change'
+          }
         }
       }
-      /** @description The body is not JSON */
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
       415: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -1507,28 +2205,40 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -1555,46 +2265,67 @@ export interface operations {
           'application/json': components['schemas']['Group']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `iconUrl`: An https URL on a host of `IMAGE_HOSTS`, where that is set; `chatInviteUrl`: An https URL on a host of `CHAT_INVITE_HOSTS`. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The request conflicts with the current state or a limit */
+      /** @description `group_limit_reached` (Group limit reached). What each code means: `/api/problems/{code}`. */
       409: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'group_limit_reached'
+          }
         }
       }
-      /** @description The body is larger than 64 KiB */
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
       413: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
-      /** @description The body is not JSON */
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
       415: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -1613,28 +2344,40 @@ export interface operations {
           'application/json': components['schemas']['Group']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -1654,34 +2397,58 @@ export interface operations {
       204: {
         content: never
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The request conflicts with the current state or a limit */
+      /** @description `announcement_group_protected` (Announcement group is protected). What each code means: `/api/problems/{code}`. */
       409: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'announcement_group_protected'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
     }
@@ -1705,46 +2472,58 @@ export interface operations {
           'application/json': components['schemas']['Group']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `memberLimit`: At most 1024 for a discussion group; 2000 is for the announcement group only; `iconUrl`: An https URL on a host of `IMAGE_HOSTS`, where that is set; `chatInviteUrl`: An https URL on a host of `CHAT_INVITE_HOSTS`. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The request conflicts with the current state or a limit */
-      409: {
-        content: {
-          'application/problem+json': components['schemas']['Problem']
-        }
-      }
-      /** @description The body is larger than 64 KiB */
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
       413: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
-      /** @description The body is not JSON */
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
       415: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -1769,22 +2548,31 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
     }
@@ -1806,40 +2594,58 @@ export interface operations {
           'application/json': components['schemas']['CreatedToken']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `communityId`: With a `group_admin` token, when given: the community of `groupId`. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found): No community `communityId` or group `groupId`. What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The body is larger than 64 KiB */
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
       413: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
-      /** @description The body is not JSON */
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
       415: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -1856,28 +2662,49 @@ export interface operations {
       204: {
         content: never
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
     }
@@ -1905,28 +2732,40 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -1953,46 +2792,67 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `groupId`: A group of this community; `expiresAt`: In the future; `code`: Not a reserved word (paths of this app such as `admin`, `api`, `join`, `qr`, and words that look official such as `login`, `support`, `whatsapp`), in any case. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The request conflicts with the current state or a limit */
+      /** @description `code_taken` (Invite code already taken). What each code means: `/api/problems/{code}`. */
       409: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'code_taken'
+          }
         }
       }
-      /** @description The body is larger than 64 KiB */
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
       413: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
-      /** @description The body is not JSON */
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
       415: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -2011,28 +2871,40 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -2056,40 +2928,67 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `expiresAt`: In the future. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The body is larger than 64 KiB */
+      /** @description `max_uses_below_uses` (Limit below the uses so far). What each code means: `/api/problems/{code}`. */
+      409: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'max_uses_below_uses'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
       413: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
-      /** @description The body is not JSON */
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
       415: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -2108,28 +3007,58 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -2151,28 +3080,58 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -2195,28 +3154,40 @@ export interface operations {
           'application/json': components['schemas']['Stats']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -2239,28 +3210,40 @@ export interface operations {
           'application/json': components['schemas']['Stats']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -2289,28 +3272,40 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -2332,34 +3327,67 @@ export interface operations {
           'application/json': components['schemas']['JoinRequest']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The request conflicts with the current state or a limit */
+      /** @description `invalid_state` (Not possible in this state): The request was rejected, or its sign-up is not confirmed yet. `already_member` (Already a member). `group_full` (Group is full). `conflict` (Conflict). What each code means: `/api/problems/{code}`. */
       409: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'invalid_state' | 'already_member' | 'group_full' | 'conflict'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -2386,34 +3414,67 @@ export interface operations {
           'application/json': components['schemas']['JoinRequest']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `contacts`: Required when the sign-up has both a phone number and an e-mail address. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The request conflicts with the current state or a limit */
+      /** @description `invalid_state` (Not possible in this state): The sign-up expired unconfirmed, is a repeat sign-up, or has no such contact. What each code means: `/api/problems/{code}`. */
       409: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'invalid_state'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -2443,40 +3504,67 @@ export interface operations {
           'application/json': components['schemas']['JoinRequest']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The request conflicts with the current state or a limit */
+      /** @description `invalid_state` (Not possible in this state): The request was approved already, or its sign-up is not confirmed yet. What each code means: `/api/problems/{code}`. */
       409: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'invalid_state'
+          }
         }
       }
-      /** @description The body is not JSON */
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
       415: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -2503,40 +3591,58 @@ export interface operations {
           'application/json': components['schemas']['BulkResult']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The body is larger than 64 KiB */
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
       413: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
-      /** @description The body is not JSON */
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
       415: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -2564,28 +3670,40 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -2615,28 +3733,40 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -2655,28 +3785,40 @@ export interface operations {
           'text/csv': string
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -2696,28 +3838,49 @@ export interface operations {
       204: {
         content: never
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
     }
@@ -2742,28 +3905,40 @@ export interface operations {
           'application/json': components['schemas']['Leaderboard']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to`. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -2784,28 +3959,40 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -2829,40 +4016,58 @@ export interface operations {
           'application/json': components['schemas']['RewardRule']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The body is larger than 64 KiB */
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
       413: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
-      /** @description The body is not JSON */
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
       415: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -2890,28 +4095,40 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -2939,28 +4156,40 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -2984,40 +4213,58 @@ export interface operations {
           'application/json': components['schemas']['Announcement']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `sendAt`: In the future; `repeat`: A five-field cron rule (minute, hour, day of month, month, day of week) that croner reads; `repeat.until`: In the future, and after the rule’s first run; `audience.groupIds`: Groups of this community. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The body is larger than 64 KiB */
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
       413: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
-      /** @description The body is not JSON */
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
       415: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -3027,7 +4274,8 @@ export interface operations {
     parameters: {
       query: {
         cron: string
-        timezone: string
+        /** @description An IANA time zone name, as the runtime’s ICU lists them, or `UTC` */
+        timezone: components['schemas']['TimeZone']
         count?: number
       }
     }
@@ -3040,22 +4288,22 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `cron`: A five-field cron rule (minute, hour, day of month, month, day of week) that croner reads. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
-        }
-      }
-      /** @description The token lacks the role or scope for this */
-      403: {
-        content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
     }
@@ -3074,28 +4322,40 @@ export interface operations {
           'application/json': components['schemas']['Announcement']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -3119,46 +4379,67 @@ export interface operations {
           'application/json': components['schemas']['Announcement']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `sendAt`: In the future; `repeat`: A five-field cron rule (minute, hour, day of month, month, day of week) that croner reads; `repeat.until`: In the future, and after the rule’s first run; `audience.groupIds`: Groups of this community. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The request conflicts with the current state or a limit */
+      /** @description `invalid_state` (Not possible in this state): The announcement is no longer scheduled (sending, sent or cancelled). What each code means: `/api/problems/{code}`. */
       409: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'invalid_state'
+          }
         }
       }
-      /** @description The body is larger than 64 KiB */
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
       413: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
-      /** @description The body is not JSON */
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
       415: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -3177,34 +4458,67 @@ export interface operations {
           'application/json': components['schemas']['Announcement']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The request conflicts with the current state or a limit */
+      /** @description `invalid_state` (Not possible in this state): The announcement is sending or sent already. What each code means: `/api/problems/{code}`. */
       409: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'invalid_state'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -3226,28 +4540,58 @@ export interface operations {
           'application/json': components['schemas']['Announcement']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -3266,34 +4610,67 @@ export interface operations {
           'application/json': components['schemas']['Announcement']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The request conflicts with the current state or a limit */
+      /** @description `invalid_state` (Not possible in this state): A run is still sending or stalled (the problem names it in `runId`, with the paths to `resume` or `cancel` it), or the announcement is no longer scheduled. What each code means: `/api/problems/{code}`. */
       409: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'invalid_state'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -3320,28 +4697,40 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
@@ -3361,34 +4750,67 @@ export interface operations {
           'application/json': components['schemas']['Announcement']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The request conflicts with the current state or a limit */
+      /** @description `invalid_state` (Not possible in this state): The run has finished: nothing is left to resume. What each code means: `/api/problems/{code}`. */
       409: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'invalid_state'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -3408,34 +4830,67 @@ export interface operations {
           'application/json': components['schemas']['Announcement']
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The request conflicts with the current state or a limit */
+      /** @description `invalid_state` (Not possible in this state): The run has finished: nothing is left to cancel. What each code means: `/api/problems/{code}`. */
       409: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'invalid_state'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -3451,22 +4906,31 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
     }
@@ -3490,40 +4954,58 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `url`: A public host: private, loopback, link-local and other non-public addresses, localhost, `*.local`, `*.internal`, cloud metadata hosts and single-label hosts are refused, and plain http unless `ALLOW_HTTP_WEBHOOKS` is set. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden): Only owners subscribe without a `communityId`; others only for their own community. What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
-      /** @description The body is larger than 64 KiB */
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
       413: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
-      /** @description The body is not JSON */
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
       415: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
         }
       }
     }
@@ -3540,28 +5022,49 @@ export interface operations {
       204: {
         content: never
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
         }
       }
     }
@@ -3591,38 +5094,54 @@ export interface operations {
           }
         }
       }
-      /** @description The request is malformed or fails validation */
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
         }
       }
-      /** @description No token, or an unknown or revoked one */
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
       401: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
         }
       }
-      /** @description The token lacks the role or scope for this */
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
         }
       }
-      /** @description No such resource */
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
         }
       }
     }
   }
   /**
    * Join a community through an invite link, from a marketer’s own site
-   * @description With a double opt-in (the default) every sign-up answers 201 `unconfirmed` with how to confirm it, whether or not its contacts are known. Otherwise open communities make the person a member at once (201, `active`) and closed ones file a join request for an admin (201, `pending`); the same contacts again answer alike, with a status link of their own and no private links. Joins are rate limited per address, per phone and per e-mail: a busy address is asked for a Cloudflare Turnstile token (403 `challenge_required`) where Turnstile is configured, and refused with 429 otherwise.
+   * @description With a double opt-in (the default) every sign-up answers 201 `unconfirmed` with how to confirm it, whether or not its contacts are known. Otherwise open communities make the person a member at once (201, `active`) and closed ones file a join request for an admin (201, `pending`); the same contacts again answer alike, with a status link of their own and no private links. Joins are rate limited per address, per phone and per e-mail: a busy address is asked for a Cloudflare Turnstile token (403 `challenge_required`) where Turnstile is configured, and refused with 429 otherwise. The landing page’s form posts here too (`application/x-www-form-urlencoded`): it is answered with a redirect to the person’s status page (303), or the form again with what is wrong (400, 403, `text/html`). A browser asking for `text/html` gets every error as a page. Query parameters other than `lang` are ignored.
    */
   joinThroughInvite: {
     parameters: {
+      query?: {
+        /** @description `de` or `en`: the language of the problem’s `detail` and of the pages; anything else falls back to `Accept-Language` */
+        lang?: string
+      }
       path: {
         code: string
       }
@@ -3630,59 +5149,116 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': components['schemas']['JoinBody']
+        'application/x-www-form-urlencoded': {
+          name: string
+          phone?: string
+          email?: string
+          /** @description One per question, in order */
+          answers?: string[]
+          /** @enum {string} */
+          consent: 'yes'
+          /** @description The form’s token; it must match the `cg_csrf` cookie */
+          csrf: string
+          /** @description Left empty by people: a form with it filled in is thanked and dropped */
+          website?: string
+          /** @description The Turnstile token, when asked */
+          'cf-turnstile-response'?: string
+        }
       }
     }
     responses: {
+      /** @description The form with its hidden field filled in (a bot): thanked, nothing stored */
+      200: {
+        content: {
+          'text/html': string
+        }
+      }
       /** @description Signed up: waiting for confirmation, a member, or a request waiting for approval */
       201: {
         content: {
           'application/json': components['schemas']['JoinAnswer']
         }
       }
-      /** @description The body is malformed or fails validation */
+      /** @description The form was sent: on to the person’s status page */
+      303: {
+        headers: {
+          /** @description The status page, `/s/{token}` */
+          Location?: string
+        }
+        content: never
+      }
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). `bad_request` (Bad request): The form could not be read. Rules beyond the schema, refused with `validation_failed` naming the field: `phone`: A phone number with its country code (e.g. +49...), or empty; a phone number or an e-mail address is needed; `email`: An e-mail address, or empty; `answers`: One answer to each question of a closed community. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed' | 'bad_request'
+          }
+          'text/html': string
         }
       }
-      /** @description A Turnstile challenge is needed, or its token was refused */
+      /** @description `csrf_failed` (Form expired): The form’s token is missing or does not match its cookie (forms only). `turnstile_failed` (Human check failed). `challenge_required` (Human check required). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'csrf_failed' | 'turnstile_failed' | 'challenge_required'
+          }
+          'text/html': string
         }
       }
-      /** @description No invite link with this code */
+      /** @description `not_found` (Not found): No invite link with this code, or its community is gone. What each code means: `/api/problems/{code}`. */
       404: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+          'text/html': string
         }
       }
-      /** @description Rejected recently (cooling-off), or the group is full */
+      /** @description `cooling_off` (Cooling-off period): A request with these contacts was declined recently. `group_full` (Group is full): The link’s group (or the announcement group) is full. `conflict` (Conflict): The link or group changed while the join was handled; try again. What each code means: `/api/problems/{code}`. */
       409: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'cooling_off' | 'group_full' | 'conflict'
+          }
+          'text/html': string
         }
       }
-      /** @description The link was revoked, expired, used up or replaced */
+      /** @description `invite_unusable` (Invite link no longer works): The link was revoked, expired, used up or replaced by a new code. What each code means: `/api/problems/{code}`. */
       410: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'invite_unusable'
+          }
+          'text/html': string
         }
       }
-      /** @description The body is larger than 64 KiB */
+      /** @description `payload_too_large` (Payload too large): The body is larger than 64 KiB. What each code means: `/api/problems/{code}`. */
       413: {
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+          'text/html': string
         }
       }
-      /** @description Too many joins from this address, phone or e-mail; try again later */
+      /** @description `rate_limited` (Too many requests): Too many joins from this address, phone or e-mail (or a flood from one address). What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
           'Retry-After'?: number
         }
         content: {
-          'application/problem+json': components['schemas']['Problem']
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+          'text/html': string
         }
       }
     }

@@ -26,6 +26,12 @@ afterAll(async () => {
   await worker?.stop()
 })
 
+/** The JSON answer of a join, not the page its form gets. */
+function jsonAnswer<T>(data: T | string | undefined): T {
+  if (data === undefined || typeof data === 'string') throw new Error('Expected a JSON answer')
+  return data
+}
+
 async function generatedTypes(): Promise<string> {
   const document = (await (await fetch(`${worker.url}/api/openapi.json`)).json()) as OpenAPI3
   // The servers entry names the port of this run; the types must not depend on it.
@@ -79,11 +85,13 @@ describe('a client generated from the OpenAPI document', () => {
       body: { name: 'Tess Typed', phone: '+4915112345678', answers: ['Tools'], consent: true },
     })
     expect(joined.response.status).toBe(201)
+    // The same path answers the landing page's form with a page: a JSON join gets JSON.
+    const joinedAnswer = jsonAnswer(joined.data)
     // New communities ask for double opt-in: the sign-up waits for proof of consent, here one
     // the admin holds (a signed paper form).
     expect(joined.data).toMatchObject({ status: 'unconfirmed', memberId: null })
     const confirmed = await api.POST('/api/join-requests/{id}/confirm', {
-      params: { path: { id: joined.data!.joinRequestId } },
+      params: { path: { id: joinedAnswer.joinRequestId } },
       body: { proof: 'Signed form at the workshop, 29 Nov' },
     })
     expect(confirmed.response.status).toBe(200)
@@ -96,14 +104,14 @@ describe('a client generated from the OpenAPI document', () => {
     // tells whether the number is known.
     expect(again.response.status).toBe(201)
     expect(again.data).toMatchObject({ status: 'unconfirmed', memberId: null })
-    expect(again.data!.joinRequestId).not.toBe(joined.data!.joinRequestId)
+    expect(jsonAnswer(again.data).joinRequestId).not.toBe(joinedAnswer.joinRequestId)
 
     const pending = await api.GET('/api/communities/{id}/join-requests', {
       params: { path: { id: communityId }, query: { status: 'pending' } },
     })
     expect(pending.data!.data.map((request) => request.name)).toEqual(['Tess Typed'])
     const approved = await api.POST('/api/join-requests/{id}/approve', {
-      params: { path: { id: joined.data!.joinRequestId } },
+      params: { path: { id: joinedAnswer.joinRequestId } },
     })
     expect(approved.response.status).toBe(200)
     expect(approved.data!.memberId).toMatch(/^mem_/)

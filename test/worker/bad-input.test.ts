@@ -143,7 +143,7 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
 describe('error shape', () => {
   it('answers unknown routes with a 404 problem', async () => {
     const problem = expectProblem(await call('GET', '/api/nothing-here'), 404, 'not_found')
-    expect(problem.type).toBe('urn:problem:not_found')
+    expect(problem.type).toBe('https://join.example.com/api/problems/not_found')
     expect(problem.requestId).toBeTypeOf('string')
   })
 

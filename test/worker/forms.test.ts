@@ -207,7 +207,7 @@ describe('a community’s time zone', () => {
 
 describe('the announcement form', () => {
   async function compose(timeZone = 'Europe/Berlin') {
-    const community = await createCommunity({ timeZone })
+    const community = await createCommunity({ timeZone: timeZone as 'Europe/Berlin' })
     const { cookie } = await signIn()
     const form = await page(`/admin/communities/${community.id}/announcements?lang=de`, cookie)
     const send = (fields: Record<string, string | string[]>, lang = 'de') =>

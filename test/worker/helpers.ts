@@ -126,8 +126,9 @@ export async function createGroup(
 export async function createToken(
   body: Omit<RequestJson<'/api/tokens', 'post'>, 'name'> & { name?: string },
 ) {
+  // The body is a union by role; a name added to any of its members is still one of them.
   const response = await call<'/api/tokens', 'post'>('POST', '/api/tokens', {
-    body: { name: 'test token', ...body },
+    body: { name: 'test token', ...body } as RequestJson<'/api/tokens', 'post'>,
   })
   expect(response.status, response.text).toBe(201)
   return response.json

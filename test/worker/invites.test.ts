@@ -140,8 +140,8 @@ describe('invite links: errors', () => {
     await env.DB.prepare('update invites set uses = 4 where id = ?').bind(invite.id).run()
     expectProblem(
       await call('PATCH', `/api/invites/${invite.id}`, { body: { maxUses: 3 } }),
-      400,
-      'validation_failed',
+      409,
+      'max_uses_below_uses',
     )
   })
 

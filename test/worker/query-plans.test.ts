@@ -34,11 +34,8 @@ import {
   listCommunities,
 } from '../../src/services/communities'
 import { listGroups } from '../../src/services/groups'
-import {
-  claimDueAnnouncements,
-  deliverySummary,
-  listDeliveries,
-} from '../../src/services/announcements'
+import { claimDueAnnouncements } from '../../src/services/announcements'
+import { deliverySummary, listDeliveries } from '../../src/services/announcement-deliveries'
 import { fanOutEvents } from '../../src/services/webhooks'
 import { countAttempt } from '../../src/services/rate-limits'
 import { cancelRun } from '../../src/services/delivery/runs'

@@ -11,16 +11,18 @@ import {
   cancelAnnouncement,
   resumeAnnouncement,
   createAnnouncement,
-  deliverySummary,
   getAnnouncementOrThrow,
   isStalled,
   isUnfinished,
   listAnnouncements,
-  receiptRates,
-  reportedReceipts,
   sendAnnouncementNow,
   shownStatus,
 } from '../../services/announcements'
+import {
+  deliverySummary,
+  receiptRates,
+  reportedReceipts,
+} from '../../services/announcement-deliveries'
 import { resumeRun, stopRun } from '../../services/delivery/runs'
 import { getCommunityOrThrow } from '../../services/communities'
 import { listGroups } from '../../services/groups'

@@ -1,0 +1,655 @@
+import { env } from 'cloudflare:workers'
+import { expect } from 'vitest'
+import { newId } from '../../src/lib/ids'
+import { hmacSha256, toHex } from '../../src/lib/crypto'
+import type { World } from './contract-world'
+import {
+  call,
+  createCommunity,
+  createGroup,
+  createInvite,
+  createToken,
+  joinJson,
+  newPhone,
+  uniqueName,
+} from './helpers'
+import { urlOf, type Answer, type Operation, type RequestParts } from './openapi-contract'
+
+/**
+ * The contract walk's cases: for each operation of the OpenAPI document, a request that
+ * succeeds (made against resources the case creates where it changes or removes them), and the
+ * answers of its own that no generic probe reaches (a slug taken, a full group, a finished run).
+ */
+
+export interface Request extends RequestParts {
+  headers?: Record<string, string>
+  /** Default: the owner token; null: none. */
+  token?: string | null
+  /** Sent as is, instead of `body`, with its own content type in `headers`. */
+  rawBody?: string
+}
+
+export interface Case {
+  /** A request that succeeds, and its status. */
+  request: Request
+  status: number
+  /** Answers of this operation's own that no generic probe reaches. */
+  probes?: Array<{ name: string; request: Request; status: number; code?: string }>
+}
+
+const VERIFY_TOKEN = 'test-verify-token-0123'
+const APP_SECRET = 'test-app-secret-0123456789'
+
+const future = (days = 1) => new Date(Date.now() + days * 86_400_000).toISOString()
+const ip = () => `203.0.113.${Math.floor(Math.random() * 250) + 1}`
+
+async function signature(body: string): Promise<string> {
+  return `sha256=${toHex(await hmacSha256(APP_SECRET, new TextEncoder().encode(body)))}`
+}
+
+async function freshAnnouncement(communityId: string): Promise<string> {
+  const response = await call('POST', `/api/communities/${communityId}/announcements`, {
+    body: { body: 'Hello', sendAt: future() },
+  })
+  expect(response.status, response.text).toBe(201)
+  return response.json.id
+}
+
+async function freshRun(announcementId: string): Promise<string> {
+  const id = newId('dsp')
+  await env.DB.prepare(
+    `insert into dispatches (id, announcement_id, scheduled_for, status, queued, created_at, progress_at)
+     values (?, ?, ?, 'expanded', 0, ?, ?)`,
+  )
+    .bind(id, announcementId, Date.now() - Math.floor(Math.random() * 1e9), Date.now(), Date.now())
+    .run()
+  return id
+}
+
+/** One request that succeeds for each operation of the document, by its operationId. */
+export const CASES: Record<string, (w: World) => Promise<Case>> = {
+  createCommunity: async (w) => {
+    const community = { name: uniqueName(), description: 'Made by the walk', visibility: 'open' }
+    return {
+      request: body(community),
+      status: 201,
+      probes: [
+        {
+          name: 'a slug taken',
+          request: body({ ...community, slug: w.open.slug }),
+          status: 409,
+          code: 'slug_taken',
+        },
+      ],
+    }
+  },
+  listCommunities: async () => ({ request: parts(), status: 200 }),
+  getCommunity: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
+  updateCommunity: async (w) => ({
+    request: body({ description: 'Changed by the walk' }, { id: w.open.id }),
+    status: 200,
+    probes: [
+      {
+        name: 'a slug taken',
+        request: body({ slug: w.closed.slug }, { id: w.open.id }),
+        status: 409,
+        code: 'slug_taken',
+      },
+      {
+        name: 'a group limit below the groups',
+        request: body({ maxGroups: 1 }, { id: (await withGroups(2)).id }),
+        status: 409,
+        code: 'group_limit_reached',
+      },
+    ],
+  }),
+  deleteCommunity: async () => ({
+    request: parts({ id: (await createCommunity()).id }),
+    status: 204,
+  }),
+  listCommunityAdmins: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
+  promoteCommunityAdmin: async (w) => {
+    const lead = await createToken({ role: 'group_admin', groupId: w.group.id })
+    return { request: parts({ id: w.open.id, tokenId: lead.id }), status: 200 }
+  },
+  demoteCommunityAdmin: async (w) => {
+    const admin = await createToken({ role: 'community_admin', communityId: w.open.id })
+    return {
+      request: body({ groupId: w.group.id }, { id: w.open.id, tokenId: admin.id }),
+      status: 200,
+      probes: [
+        {
+          name: 'no group to return to',
+          request: parts({ id: w.open.id, tokenId: admin.id }),
+          status: 409,
+          code: 'invalid_role_change',
+        },
+      ],
+    }
+  },
+  createGroup: async (w) => ({
+    probes: [
+      {
+        name: 'the group limit reached',
+        request: body({ name: 'One too many' }, { id: (await withGroups(1, 1)).id }),
+        status: 409,
+        code: 'group_limit_reached',
+      },
+    ],
+    request: body({ name: uniqueName('Group') }, { id: w.open.id }),
+    status: 201,
+  }),
+  listGroups: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
+  getGroup: async (w) => ({ request: parts({ id: w.group.id }), status: 200 }),
+  updateGroup: async (w) => ({
+    request: body({ topic: 'Long runs' }, { id: w.group.id }),
+    status: 200,
+  }),
+  deleteGroup: async (w) => ({
+    request: parts({ id: (await createGroup(w.open.id)).id }),
+    status: 204,
+    probes: [
+      {
+        name: 'the announcement group',
+        request: parts({ id: w.announcementGroup.id }),
+        status: 409,
+        code: 'announcement_group_protected',
+      },
+    ],
+  }),
+  createToken: async () => ({
+    request: body({ name: 'Walk owner', role: 'owner' }),
+    status: 201,
+    probes: [
+      {
+        name: 'a community that does not exist',
+        request: body({ name: 'Lost', role: 'community_admin', communityId: newId('cmt') }),
+        status: 404,
+        code: 'not_found',
+      },
+    ],
+  }),
+  listTokens: async () => ({ request: parts(), status: 200 }),
+  revokeToken: async () => ({
+    request: parts({ id: (await createToken({ role: 'owner' })).id }),
+    status: 204,
+  }),
+  createInvite: async (w) => ({
+    request: body({ label: 'Walk poster', source: 'walk' }, { id: w.open.id }),
+    status: 201,
+    probes: [
+      {
+        name: 'a code taken',
+        request: body({ code: w.invite.code }, { id: w.open.id }),
+        status: 409,
+        code: 'code_taken',
+      },
+    ],
+  }),
+  listInvites: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
+  getInvite: async (w) => ({ request: parts({ id: w.invite.id }), status: 200 }),
+  updateInvite: async (w) => {
+    const used = await createInvite(w.open.id, { maxUses: 5 })
+    await env.DB.prepare('update invites set uses = 3 where id = ?').bind(used.id).run()
+    return {
+      request: body({ label: 'Renamed by the walk' }, { id: w.invite.id }),
+      status: 200,
+      probes: [
+        {
+          name: 'maxUses below the uses so far',
+          request: body({ maxUses: 2 }, { id: used.id }),
+          status: 409,
+          code: 'max_uses_below_uses',
+        },
+      ],
+    }
+  },
+  revokeInvite: async (w) => ({
+    request: parts({ id: (await createInvite(w.open.id)).id }),
+    status: 200,
+  }),
+  rotateInvite: async (w) => ({
+    request: parts({ id: (await createInvite(w.open.id)).id }),
+    status: 200,
+  }),
+  getInviteStats: async (w) => ({
+    request: parts({ id: w.invite.id }, { from: '2026-01-01', to: '2026-01-31' }),
+    status: 200,
+    probes: [
+      {
+        name: 'from after to',
+        request: parts({ id: w.invite.id }, { from: '2026-02-01', to: '2026-01-31' }),
+        status: 400,
+        code: 'validation_failed',
+      },
+    ],
+  }),
+  getCommunityStats: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
+  listJoinRequests: async (w) => ({
+    request: parts({ id: w.closed.id }, { status: 'pending' }),
+    status: 200,
+  }),
+  approveJoinRequest: async (w) => {
+    const declined = await pendingRequest(w)
+    expect((await call('POST', `/api/join-requests/${declined}/reject`)).status).toBe(200)
+    return {
+      request: parts({ id: w.pendingRequests[0]! }),
+      status: 200,
+      probes: [
+        {
+          name: 'a rejected request',
+          request: parts({ id: declined }),
+          status: 409,
+          code: 'invalid_state',
+        },
+      ],
+    }
+  },
+  confirmJoinRequest: async () => {
+    const community = await createCommunity({ consent: 'double' })
+    const invite = await createInvite(community.id)
+    const joined = await joinJson(invite.code, { name: 'Dora Double', phone: newPhone() })
+    expect(joined.status, joined.text).toBe(201)
+    return {
+      request: body({ proof: 'Signed form at the walk' }, { id: joined.json.joinRequestId }),
+      status: 200,
+      probes: [
+        {
+          name: 'a contact the sign-up does not have',
+          request: body(
+            { proof: 'Signed form', contacts: ['email'] },
+            { id: joined.json.joinRequestId },
+          ),
+          status: 409,
+          code: 'invalid_state',
+        },
+      ],
+    }
+  },
+  rejectJoinRequest: async (w) => ({
+    request: body({ reason: 'Full this season' }, { id: w.pendingRequests[1]! }),
+    status: 200,
+    probes: [
+      {
+        name: 'an approved request',
+        request: body({ reason: 'Too late' }, { id: w.pendingRequests[0]! }),
+        status: 409,
+        code: 'invalid_state',
+      },
+    ],
+  }),
+  decideJoinRequestsInBulk: async (w) => ({
+    request: body({ action: 'approve', ids: [w.pendingRequests[2]!] }, { id: w.closed.id }),
+    status: 200,
+  }),
+  listInboundMessages: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
+  listMembers: async (w) => ({
+    request: parts({ id: w.open.id }, { status: 'active' }),
+    status: 200,
+  }),
+  exportMembersCsv: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
+  removeMember: async (w) => {
+    const joined = await joinJson(w.invite.code, { name: 'Rita Removed', phone: newPhone() })
+    expect(joined.status, joined.text).toBe(201)
+    return { request: parts({ id: joined.json.memberId }), status: 204 }
+  },
+  getReferralLeaderboard: async (w) => ({
+    request: parts({ id: w.open.id }, { from: '2026-01-01', limit: '10' }),
+    status: 200,
+  }),
+  createRewardRule: async (w) => ({
+    request: body({ threshold: 5, title: 'Running shirt' }, { id: w.open.id }),
+    status: 201,
+  }),
+  listRewardRules: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
+  listRewards: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
+  createAnnouncement: async (w) => ({
+    request: body({ body: 'Run on Sunday', sendAt: future() }, { id: w.open.id }),
+    status: 201,
+  }),
+  listAnnouncements: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
+  previewRepeatRule: async () => ({
+    request: parts({}, { cron: '0 9 * * 1', timezone: 'Europe/Berlin', count: '3' }),
+    status: 200,
+  }),
+  getAnnouncement: async (w) => ({ request: parts({ id: w.announcement.id }), status: 200 }),
+  updateAnnouncement: async (w) => ({
+    request: body({ body: 'Run on Sunday, at ten' }, { id: w.announcement.id }),
+    status: 200,
+    probes: [
+      {
+        name: 'a cancelled announcement',
+        request: body({ body: 'Too late' }, { id: await cancelledAnnouncement(w) }),
+        status: 409,
+        code: 'invalid_state',
+      },
+    ],
+  }),
+  cancelAnnouncement: async (w) => {
+    const sent = await freshAnnouncement(w.open.id)
+    await env.DB.prepare(`update announcements set status = 'sent' where id = ?`).bind(sent).run()
+    return {
+      request: parts({ id: await freshAnnouncement(w.open.id) }),
+      status: 200,
+      probes: [
+        {
+          name: 'a sent announcement',
+          request: parts({ id: sent }),
+          status: 409,
+          code: 'invalid_state',
+        },
+      ],
+    }
+  },
+  resumeAnnouncement: async (w) => ({ request: parts({ id: w.announcement.id }), status: 200 }),
+  sendAnnouncementNow: async (w) => {
+    const stalled = await freshAnnouncement(w.open.id)
+    const run = await freshRun(stalled)
+    await env.DB.prepare('update dispatches set progress_at = ? where id = ?')
+      .bind(Date.now() - 3_600_000, run)
+      .run()
+    return {
+      request: parts({ id: await freshAnnouncement(w.open.id) }),
+      status: 200,
+      probes: [
+        {
+          name: 'a stalled run',
+          request: parts({ id: stalled }),
+          status: 409,
+          code: 'invalid_state',
+        },
+      ],
+    }
+  },
+  listAnnouncementDeliveries: async (w) => ({
+    request: parts({ id: w.announcement.id }, { limit: '10' }),
+    status: 200,
+  }),
+  resumeAnnouncementRun: async (w) => {
+    const done = await freshRun(w.announcement.id)
+    await env.DB.prepare(`update dispatches set status = 'done' where id = ?`).bind(done).run()
+    return {
+      request: parts({ id: w.announcement.id, runId: await freshRun(w.announcement.id) }),
+      status: 200,
+      probes: [
+        {
+          name: 'a finished run',
+          request: parts({ id: w.announcement.id, runId: done }),
+          status: 409,
+          code: 'invalid_state',
+        },
+      ],
+    }
+  },
+  cancelAnnouncementRun: async (w) => {
+    const run = await freshRun(w.announcement.id)
+    const done = await freshRun(w.announcement.id)
+    await env.DB.prepare(`update dispatches set status = 'done' where id = ?`).bind(done).run()
+    return {
+      request: parts({ id: w.announcement.id, runId: run }),
+      status: 200,
+      probes: [
+        {
+          name: 'a finished run',
+          request: parts({ id: w.announcement.id, runId: done }),
+          status: 409,
+          code: 'invalid_state',
+        },
+      ],
+    }
+  },
+  createWebhookEndpoint: async () => ({
+    request: body({ url: 'https://hooks.example.com/walk', events: ['member.joined'] }),
+    status: 201,
+    probes: [
+      {
+        name: 'a community that does not exist',
+        request: body({
+          url: 'https://hooks.example.com/walk',
+          events: ['*'],
+          communityId: newId('cmt'),
+        }),
+        status: 404,
+        code: 'not_found',
+      },
+    ],
+  }),
+  listWebhookEndpoints: async () => ({ request: parts(), status: 200 }),
+  deleteWebhookEndpoint: async (w) => {
+    const created = await call('POST', '/api/webhooks', {
+      body: { url: 'https://hooks.example.com/gone', events: ['*'], communityId: w.open.id },
+    })
+    expect(created.status, created.text).toBe(201)
+    return { request: parts({ id: created.json.id }), status: 204 }
+  },
+  listWebhookDeliveries: async (w) => ({ request: parts({ id: w.webhook.id }), status: 200 }),
+  joinThroughInvite: async (w) => {
+    const revoked = await createInvite(w.open.id)
+    expect((await call('POST', `/api/invites/${revoked.id}/revoke`)).status).toBe(200)
+    // A group of one, filled: the next join through its link finds it full.
+    const small = await createGroup(w.open.id, { memberLimit: 1 })
+    const toSmall = await createInvite(w.open.id, { groupId: small.id })
+    expect((await joinJson(toSmall.code, { name: 'First Fay', phone: newPhone() })).status).toBe(
+      201,
+    )
+    // Five attempts an hour per phone number: the sixth is one too many.
+    const busy = newPhone()
+    for (let i = 0; i < 5; i++) {
+      const attempt = await joinJson(w.invite.code, { name: 'Busy Ben', phone: busy })
+      expect(attempt.status, attempt.text).toBe(201)
+    }
+    const form = await formOf(w.invite.code)
+    const person = (request: Partial<Request>): Request => ({
+      pathParams: { code: w.invite.code },
+      query: {},
+      token: null,
+      headers: { 'cf-connecting-ip': ip() },
+      ...request,
+    })
+    return {
+      request: person({ body: { name: 'Walt Walker', phone: newPhone(), consent: true } }),
+      status: 201,
+      probes: [
+        {
+          name: 'a revoked link',
+          request: person({
+            pathParams: { code: revoked.code },
+            body: { name: 'Late Larry', phone: newPhone(), consent: true },
+          }),
+          status: 410,
+          code: 'invite_unusable',
+        },
+        {
+          name: 'no such link',
+          request: person({
+            pathParams: { code: 'no-such-link' },
+            body: { name: 'Lost Lena', phone: newPhone(), consent: true },
+          }),
+          status: 404,
+          code: 'not_found',
+        },
+        {
+          name: 'the form without its token',
+          request: person({
+            rawBody: new URLSearchParams({ name: 'Form Fred', consent: 'yes' }).toString(),
+            headers: {
+              'cf-connecting-ip': ip(),
+              'content-type': 'application/x-www-form-urlencoded',
+            },
+          }),
+          status: 403,
+          code: 'csrf_failed',
+        },
+        {
+          name: 'the form',
+          request: person({
+            rawBody: new URLSearchParams({
+              name: 'Form Fred',
+              phone: newPhone(),
+              consent: 'yes',
+              csrf: form.csrf,
+            }).toString(),
+            headers: {
+              'cf-connecting-ip': ip(),
+              'content-type': 'application/x-www-form-urlencoded',
+              cookie: form.cookie,
+            },
+          }),
+          status: 303,
+        },
+        {
+          name: 'the form with its hidden field filled in',
+          request: person({
+            rawBody: new URLSearchParams({
+              name: 'Bot Bob',
+              phone: newPhone(),
+              consent: 'yes',
+              csrf: form.csrf,
+              website: 'https://spam.example',
+            }).toString(),
+            headers: {
+              'cf-connecting-ip': ip(),
+              'content-type': 'application/x-www-form-urlencoded',
+              cookie: form.cookie,
+            },
+          }),
+          status: 200,
+        },
+        {
+          name: 'a full group',
+          request: person({
+            pathParams: { code: toSmall.code },
+            body: { name: 'Second Sam', phone: newPhone(), consent: true },
+          }),
+          status: 409,
+          code: 'group_full',
+        },
+        {
+          name: 'a sixth attempt with one phone number in an hour',
+          request: person({ body: { name: 'Busy Ben', phone: busy, consent: true } }),
+          status: 429,
+          code: 'rate_limited',
+        },
+        {
+          name: 'a phone number that is none',
+          request: person({ body: { name: 'Nora Number', phone: '12', consent: true } }),
+          status: 400,
+          code: 'validation_failed',
+        },
+      ],
+    }
+  },
+  verifyWhatsAppWebhook: async () => {
+    const handshake = (token: string): Request => ({
+      pathParams: {},
+      query: { 'hub.mode': 'subscribe', 'hub.verify_token': token, 'hub.challenge': 'c4ll3nge' },
+      token: null,
+    })
+    return {
+      request: handshake(VERIFY_TOKEN),
+      status: 200,
+      probes: [
+        {
+          name: 'a wrong verify token',
+          request: handshake('wrong-token'),
+          status: 403,
+          code: 'forbidden',
+        },
+      ],
+    }
+  },
+  receiveWhatsAppNotification: async () => {
+    const signed = async (raw: string): Promise<Request> => ({
+      pathParams: {},
+      query: {},
+      token: null,
+      rawBody: raw,
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': await signature(raw) },
+    })
+    const notification = JSON.stringify({ object: 'whatsapp_business_account', entry: [] })
+    return {
+      request: await signed(notification),
+      status: 200,
+      probes: [
+        {
+          name: 'a wrong signature',
+          request: {
+            ...(await signed(notification)),
+            headers: { 'x-hub-signature-256': 'sha256=00' },
+          },
+          status: 401,
+          code: 'unauthorized',
+        },
+        {
+          name: 'signed, not JSON',
+          request: await signed('{'),
+          status: 400,
+          code: 'malformed_json',
+        },
+        {
+          name: 'larger than 256 KiB',
+          request: await signed(JSON.stringify({ padding: 'x'.repeat(300 * 1024) })),
+          status: 413,
+          code: 'payload_too_large',
+        },
+      ],
+    }
+  },
+}
+
+/** A community with `count` discussion groups, and room for `max` (default 50). */
+async function withGroups(count: number, max = 50) {
+  const community = await createCommunity({ maxGroups: max })
+  for (let i = 0; i < count; i++) await createGroup(community.id)
+  return community
+}
+
+/** A join request waiting in the world's closed community. */
+async function pendingRequest(w: World): Promise<string> {
+  const joined = await joinJson(w.closedInvite.code, {
+    name: 'Quinn Queued',
+    phone: newPhone(),
+    answers: ['Because'],
+  })
+  expect(joined.status, joined.text).toBe(201)
+  return joined.json.joinRequestId
+}
+
+async function cancelledAnnouncement(w: World): Promise<string> {
+  const id = await freshAnnouncement(w.open.id)
+  expect((await call('POST', `/api/announcements/${id}/cancel`)).status).toBe(200)
+  return id
+}
+
+/** The join form's token and the cookie that goes with it, as a browser holds them. */
+async function formOf(code: string): Promise<{ csrf: string; cookie: string }> {
+  const page = await call('GET', `/i/${code}/join`, {
+    token: null,
+    headers: { accept: 'text/html' },
+  })
+  expect(page.status, page.text.slice(0, 200)).toBe(200)
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)?.[1]
+  const cookie = page.headers.get('set-cookie')?.split(';')[0]
+  expect(csrf && cookie).toBeTruthy()
+  return { csrf: csrf!, cookie: cookie! }
+}
+
+function parts(
+  pathParams: Record<string, string> = {},
+  query: Record<string, string> = {},
+): Request {
+  return { pathParams, query }
+}
+
+function body(value: unknown, pathParams: Record<string, string> = {}): Request {
+  return { pathParams, query: {}, body: value }
+}
+
+export async function send(operation: Operation, request: Request): Promise<Answer> {
+  return call(operation.method.toUpperCase(), urlOf(operation, request), {
+    token: request.token,
+    body: request.rawBody === undefined ? request.body : undefined,
+    rawBody: request.rawBody,
+    headers: request.headers,
+  })
+}
