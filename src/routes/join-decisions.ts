@@ -23,7 +23,7 @@ export async function decideJoinRequest(
       ? await approveJoinRequest(c.var.db, request, now)
       : await rejectJoinRequest(c.var.db, request, decision.reason, now)
   if (result.decided) {
-    c.executionCtx.waitUntil(tellApplicant(c.var.db, c.var.config, result.request, now))
+    c.executionCtx.waitUntil(tellApplicant(c.var.deferredDb, c.var.config, result.request, now))
   }
   return result.request
 }

@@ -284,7 +284,7 @@ joinApp.post('/i/:code/join', async (c) => {
     const phone = outcome.request.phone
     const limit = await confirmationTemplateLimit(secret, phone)
     c.executionCtx.waitUntil(
-      countAttempt(c.var.db, [limit], now).then((exceeded) =>
+      countAttempt(c.var.deferredDb, [limit], now).then((exceeded) =>
         exceeded.length > 0
           ? undefined
           : sendConfirmationTemplate(config, phone, code, community.name),
