@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, isNotNull, or } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
+  communities,
   groups,
   invites,
   joinRequests,
@@ -15,6 +16,7 @@ import {
 import { newInviteCode } from '../lib/codes'
 import { confirmCodeFor, confirmCodeHash, confirmLinkToken } from '../lib/confirm-codes'
 import { randomBase64Url, sha256Hex } from '../lib/crypto'
+import { firstRowOf } from '../db/rows'
 import { ApiError, isUniqueViolation } from '../lib/errors'
 import { idTimePart, newId } from '../lib/ids'
 import { utcDay } from '../lib/time'
@@ -37,7 +39,15 @@ export interface JoinInput {
  * for a repeat sign-up in a community that asks for no proof: nothing proves it is the member's.
  */
 export type JoinOutcome =
-  | { status: 'active'; request: JoinRequest; member: Member | null; statusToken: string }
+  | {
+      status: 'active'
+      request: JoinRequest
+      member: Member | null
+      statusToken: string
+      /** With a membership this sign-up made: where it landed, and the member's referral code. */
+      target?: JoinTarget
+      referralCode?: string
+    }
   | { status: 'pending'; request: JoinRequest; statusToken: string }
   | { status: 'unconfirmed'; request: JoinRequest; statusToken: string }
 
@@ -61,8 +71,18 @@ export async function getJoinTarget(
   communityId: string,
   groupId: string | null,
 ): Promise<JoinTarget> {
-  const [community, rows] = await db.batch([
-    db.query.communities.findFirst({ where: (c, { eq }) => eq(c.id, communityId) }),
+  const [[community], rows] = await db.batch(joinTargetQueries(db, communityId, groupId))
+  return joinTargetOf(community, rows, groupId)
+}
+
+/**
+ * The reads behind a `JoinTarget`, to run in a batch: the community, and its groups in play.
+ * Reads meant for a batch select lists, never `findFirst`: drizzle (0.45) cannot map a
+ * `findFirst` that finds nothing inside a batch.
+ */
+function joinTargetQueries(db: Database, communityId: string, groupId: string | null) {
+  return [
+    db.select().from(communities).where(eq(communities.id, communityId)).limit(1),
     db
       .select()
       .from(groups)
@@ -74,7 +94,14 @@ export async function getJoinTarget(
             : eq(groups.kind, 'announcement'),
         ),
       ),
-  ])
+  ] as const
+}
+
+function joinTargetOf(
+  community: Community | undefined,
+  rows: Group[],
+  groupId: string | null,
+): JoinTarget {
   const announcementGroup = rows.find((group) => group.kind === 'announcement')
   if (!community || !announcementGroup)
     throw new ApiError('not_found', 'This community no longer exists.')
@@ -100,13 +127,25 @@ export async function join(
   input: JoinInput,
   options: { now: Date; cooldownDays: number; confirmation?: ConfirmationOptions },
 ): Promise<JoinOutcome> {
-  const target = await getJoinTarget(db, invite.communityId, invite.groupId)
+  // Everything the decision reads, in one round trip, used in the order the rules apply (an
+  // earlier sign-up matters only without a double opt-in; reading it anyway costs no trip).
+  const reads = [
+    ...joinTargetQueries(db, invite.communityId, invite.groupId),
+    ...existingQueries(db, invite.communityId, input),
+    coolingOffQuery(db, invite.communityId, input, options),
+  ] as const
+  const referrerQuery = invite.referrerMemberId
+    ? db.select().from(members).where(eq(members.id, invite.referrerMemberId)).limit(1)
+    : null
+  const [[community], groupRows, [activeRequest], [pendingRequest], [rejected], [referrer]] =
+    referrerQuery ? await db.batch([...reads, referrerQuery]) : [...(await db.batch(reads)), []]
+  const target = joinTargetOf(community, groupRows, invite.groupId)
   const double = target.community.consent === 'double'
   if (!double) {
-    const existing = await findExisting(db, invite.communityId, input)
+    const existing = existingOf(activeRequest, pendingRequest)
     if (existing) return repeatSignUp(db, invite, existing, input, options.now)
   }
-  await assertNotCoolingOff(db, invite.communityId, input, options)
+  assertNotCoolingOff(rejected, options.cooldownDays)
   assertInviteUsable(invite, options.now)
 
   const statusToken = randomBase64Url(32)
@@ -115,7 +154,7 @@ export async function join(
     communityId: invite.communityId,
     inviteId: invite.id,
     groupId: target.group?.id ?? null,
-    referrerMemberId: await attributableReferrer(db, invite, input),
+    referrerMemberId: attributableReferrer(referrer, input),
     name: input.name,
     phone: input.phone,
     email: input.email,
@@ -174,16 +213,27 @@ export async function join(
   const open = target.community.visibility === 'open'
   const joinsNow = open && !double
   const memberId = newId('mem', options.now.getTime())
+  const referralCode = newInviteCode()
+  const client = db.$client
+  const writes = [
+    ...signUpStatements(
+      client,
+      request,
+      { open, announce: !double, groupIds: groupIdsOf(target) },
+      options.now,
+    ),
+    ...extra,
+    ...(joinsNow
+      ? membershipStatements(client, target, request, memberId, options.now, referralCode)
+      : []),
+  ]
+  // What the guarded writes left, read in the same batch (one transaction, one round trip).
+  let results: D1Result[]
   try {
-    await db.$client.batch([
-      ...signUpStatements(
-        db.$client,
-        request,
-        { open, announce: !double, groupIds: groupIdsOf(target) },
-        options.now,
-      ),
-      ...extra,
-      ...(joinsNow ? membershipStatements(db.$client, target, request, memberId, options.now) : []),
+    results = await client.batch([
+      ...writes,
+      client.prepare('select * from join_requests where id = ?1').bind(request.id),
+      ...(joinsNow ? [client.prepare('select * from members where id = ?1').bind(memberId)] : []),
     ])
   } catch (error) {
     // The same person signing up twice at the same moment: the second finds the first.
@@ -193,13 +243,13 @@ export async function join(
     }
     throw error
   }
-  const stored = await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, request.id) })
+  const stored = firstRowOf(joinRequests, results[writes.length])
   if (!stored || (joinsNow && stored.status !== 'approved'))
     throw await refusal(db, target, invite, options.now)
   if (double) return { status: 'unconfirmed', request: stored, statusToken }
   if (!open) return { status: 'pending', request: stored, statusToken }
-  const member = (await db.query.members.findFirst({ where: eq(members.id, memberId) }))!
-  return { status: 'active', request: stored, member, statusToken }
+  const member = firstRowOf(members, results[writes.length + 1])!
+  return { status: 'active', request: stored, member, statusToken, target, referralCode }
 }
 
 /**
@@ -228,8 +278,21 @@ export async function approveJoinRequest(
     }
     const target = await getJoinTarget(db, request.communityId, request.groupId)
     const memberId = newId('mem', now.getTime())
+    const client = db.$client
+    const writes = membershipStatements(client, target, request, memberId, now)
+    let results: D1Result[]
     try {
-      await db.$client.batch(membershipStatements(db.$client, target, request, memberId, now))
+      // The request and its member as the batch left them: whoever approved it, this call or
+      // another at the same moment.
+      results = await client.batch([
+        ...writes,
+        client.prepare('select * from join_requests where id = ?1').bind(request.id),
+        client
+          .prepare(
+            'select * from members where id = (select member_id from join_requests where id = ?1)',
+          )
+          .bind(request.id),
+      ])
     } catch (error) {
       if (!isUniqueViolation(error)) throw error
       throw new ApiError(
@@ -237,11 +300,9 @@ export async function approveJoinRequest(
         'This person is an active member already (same phone or e-mail).',
       )
     }
-    const stored = (await db.query.joinRequests.findFirst({
-      where: eq(joinRequests.id, request.id),
-    }))!
+    const stored = firstRowOf(joinRequests, results[writes.length])!
     if (stored.status !== 'approved') throw await refusal(db, target, null, now)
-    const member = await db.query.members.findFirst({ where: eq(members.id, stored.memberId!) })
+    const member = firstRowOf(members, results[writes.length + 1])
     return { request: stored, member: member!, decided: stored.memberId === memberId }
   }
   const member = await db.query.members.findFirst({ where: eq(members.id, request.memberId!) })
@@ -398,6 +459,17 @@ async function findExisting(
   communityId: string,
   input: JoinInput,
 ): Promise<Existing | null> {
+  const [[activeRequest], [pendingRequest]] = await db.batch(
+    existingQueries(db, communityId, input),
+  )
+  return existingOf(activeRequest, pendingRequest)
+}
+
+/**
+ * The reads behind `findExisting`, to run in a batch: the request that made the person's active
+ * membership, and their pending request.
+ */
+function existingQueries(db: Database, communityId: string, input: JoinInput) {
   const samePerson = (table: typeof members | typeof joinRequests) =>
     or(
       input.phone
@@ -407,27 +479,36 @@ async function findExisting(
         ? and(eq(table.email, input.email), isNotNull(table.emailConfirmedAt))
         : undefined,
     )
-  const member = await db.query.members.findFirst({
-    where: and(
-      eq(members.communityId, communityId),
-      eq(members.status, 'active'),
-      samePerson(members),
-    ),
-  })
-  if (member) {
-    const request = (await db.query.joinRequests.findFirst({
-      where: eq(joinRequests.id, member.joinRequestId),
-    }))!
-    return { status: 'active', request }
-  }
-  const request = await db.query.joinRequests.findFirst({
-    where: and(
-      eq(joinRequests.communityId, communityId),
-      eq(joinRequests.status, 'pending'),
-      samePerson(joinRequests),
-    ),
-  })
-  return request ? { status: 'pending', request } : null
+  const activeMember = db
+    .select({ joinRequestId: members.joinRequestId })
+    .from(members)
+    .where(
+      and(eq(members.communityId, communityId), eq(members.status, 'active'), samePerson(members)),
+    )
+    .limit(1)
+  return [
+    db.select().from(joinRequests).where(eq(joinRequests.id, activeMember)).limit(1),
+    db
+      .select()
+      .from(joinRequests)
+      .where(
+        and(
+          eq(joinRequests.communityId, communityId),
+          eq(joinRequests.status, 'pending'),
+          samePerson(joinRequests),
+        ),
+      )
+      .limit(1),
+  ] as const
+}
+
+/** An active membership comes first: a member may not also have a request waiting. */
+function existingOf(
+  activeRequest: JoinRequest | undefined,
+  pendingRequest: JoinRequest | undefined,
+): Existing | null {
+  if (activeRequest) return { status: 'active', request: activeRequest }
+  return pendingRequest ? { status: 'pending', request: pendingRequest } : null
 }
 
 /**
@@ -502,34 +583,42 @@ function confirmationRequestedStatement(
     )
 }
 
-/** Someone rejected may not ask again until the cooling-off period has passed. */
-async function assertNotCoolingOff(
+/** The person's latest rejection within the cooling-off period, if any. */
+function coolingOffQuery(
   db: Database,
   communityId: string,
   input: JoinInput,
   options: { now: Date; cooldownDays: number },
-): Promise<void> {
+) {
   const since = new Date(options.now.getTime() - options.cooldownDays * 86400_000)
-  const rejected = await db.query.joinRequests.findFirst({
-    where: and(
-      eq(joinRequests.communityId, communityId),
-      eq(joinRequests.status, 'rejected'),
-      gt(joinRequests.decidedAt, since),
-      // Only a proven contact: a number someone else typed into a rejected request never
-      // blocks its owner, nor tells anyone that it was rejected.
-      or(
-        input.phone
-          ? and(eq(joinRequests.phone, input.phone), isNotNull(joinRequests.phoneConfirmedAt))
-          : undefined,
-        input.email
-          ? and(eq(joinRequests.email, input.email), isNotNull(joinRequests.emailConfirmedAt))
-          : undefined,
+  return db
+    .select()
+    .from(joinRequests)
+    .where(
+      and(
+        eq(joinRequests.communityId, communityId),
+        eq(joinRequests.status, 'rejected'),
+        gt(joinRequests.decidedAt, since),
+        // Only a proven contact: a number someone else typed into a rejected request never
+        // blocks its owner, nor tells anyone that it was rejected.
+        or(
+          input.phone
+            ? and(eq(joinRequests.phone, input.phone), isNotNull(joinRequests.phoneConfirmedAt))
+            : undefined,
+          input.email
+            ? and(eq(joinRequests.email, input.email), isNotNull(joinRequests.emailConfirmedAt))
+            : undefined,
+        ),
       ),
-    ),
-    orderBy: desc(joinRequests.decidedAt),
-  })
+    )
+    .orderBy(desc(joinRequests.decidedAt))
+    .limit(1)
+}
+
+/** Someone rejected may not ask again until the cooling-off period has passed. */
+function assertNotCoolingOff(rejected: JoinRequest | undefined, cooldownDays: number): void {
   if (rejected?.decidedAt) {
-    const until = new Date(rejected.decidedAt.getTime() + options.cooldownDays * 86400_000)
+    const until = new Date(rejected.decidedAt.getTime() + cooldownDays * 86400_000)
     throw new ApiError(
       'cooling_off',
       `Your earlier request was declined. You can ask again from ${until.toISOString().slice(0, 10)}.`,
@@ -552,15 +641,7 @@ const inviteRefusal = {
  * The referrer a join through `invite` is credited to: the owner of a personal referral link,
  * as long as they are still a member and are not the person joining.
  */
-async function attributableReferrer(
-  db: Database,
-  invite: Invite,
-  input: JoinInput,
-): Promise<string | null> {
-  if (!invite.referrerMemberId) return null
-  const referrer = await db.query.members.findFirst({
-    where: eq(members.id, invite.referrerMemberId),
-  })
+function attributableReferrer(referrer: Member | undefined, input: JoinInput): string | null {
   if (!referrer || referrer.status !== 'active') return null
   const samePerson =
     (input.phone !== null && referrer.phone === input.phone) ||
@@ -692,11 +773,11 @@ function membershipStatements(
   request: JoinRequest,
   memberId: string,
   now: Date,
+  referralCode = newInviteCode(),
 ): D1PreparedStatement[] {
   const nowMs = now.getTime()
   const groupIds = groupIdsOf(target)
   const memberExists = `exists (select 1 from members where id = ?1)`
-  const referralCode = newInviteCode()
   const referralInviteId = newId('inv', nowMs)
   const open = target.community.visibility === 'open'
   return [

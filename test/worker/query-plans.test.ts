@@ -12,6 +12,7 @@ import {
 } from '../../src/services/sessions'
 import {
   findInviteByCode,
+  findInviteWithCommunity,
   findLanding,
   listInvites,
   retiredCodeExists,
@@ -119,6 +120,7 @@ describe('query plans of the request paths', () => {
     await pruneSessions(db, now)
     await findLanding(db, invite.code)
     await findInviteByCode(db, invite.code)
+    await findInviteWithCommunity(db, invite.code)
     await retiredCodeExists(db, invite.code)
     await listCommunities(
       db,
