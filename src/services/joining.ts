@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNotNull, or } from 'drizzle-orm'
+import { and, desc, eq, gt, isNotNull, isNull, or } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   communities,
@@ -17,7 +17,7 @@ import { newInviteCode } from '../lib/codes'
 import { confirmCodeFor, confirmCodeHash, confirmLinkToken } from '../lib/confirm-codes'
 import { randomBase64Url, sha256Hex } from '../lib/crypto'
 import { firstRowOf } from '../db/rows'
-import { ApiError, isUniqueViolation } from '../lib/errors'
+import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { idTimePart, newId } from '../lib/ids'
 import { utcDay } from '../lib/time'
 import { inviteStatus } from './invites'
@@ -95,6 +95,44 @@ function joinTargetQueries(db: Database, communityId: string, groupId: string | 
         ),
       ),
   ] as const
+}
+
+/**
+ * A join request an admin can decide (not a repeat sign-up) with where approving it lands, in
+ * one round trip, so that an approval waits on two: this, and its write batch. `target` is null
+ * when the community or its announcement group is gone; approving then refuses as
+ * `getJoinTarget` does.
+ */
+export async function getJoinRequestForApprovalOrThrow(
+  db: Database,
+  id: string,
+): Promise<{ request: JoinRequest; target: JoinTarget | null }> {
+  const requestColumn = (column: typeof joinRequests.communityId | typeof joinRequests.groupId) =>
+    db.select({ value: column }).from(joinRequests).where(eq(joinRequests.id, id))
+  const [[request], [community], rows] = await db.batch([
+    db
+      .select()
+      .from(joinRequests)
+      .where(and(eq(joinRequests.id, id), isNull(joinRequests.repeatOf)))
+      .limit(1),
+    db
+      .select()
+      .from(communities)
+      .where(eq(communities.id, requestColumn(joinRequests.communityId)))
+      .limit(1),
+    db
+      .select()
+      .from(groups)
+      .where(
+        and(
+          eq(groups.communityId, requestColumn(joinRequests.communityId)),
+          or(eq(groups.kind, 'announcement'), eq(groups.id, requestColumn(joinRequests.groupId))),
+        ),
+      ),
+  ])
+  if (!request) throw notFound('Join request')
+  const found = community && rows.some((group) => group.kind === 'announcement')
+  return { request, target: found ? joinTargetOf(community, rows, request.groupId) : null }
 }
 
 function joinTargetOf(
@@ -262,6 +300,8 @@ export async function approveJoinRequest(
   db: Database,
   request: JoinRequest,
   now: Date,
+  /** Where it lands, when the caller read it with the request. */
+  known: JoinTarget | null = null,
 ): Promise<{ request: JoinRequest; member: Member; decided: boolean }> {
   if (request.status === 'rejected') {
     throw new ApiError(
@@ -276,7 +316,7 @@ export async function approveJoinRequest(
         'This person has not confirmed their phone number or e-mail address yet.',
       )
     }
-    const target = await getJoinTarget(db, request.communityId, request.groupId)
+    const target = known ?? (await getJoinTarget(db, request.communityId, request.groupId))
     const memberId = newId('mem', now.getTime())
     const client = db.$client
     const writes = membershipStatements(client, target, request, memberId, now)

@@ -49,7 +49,12 @@ import {
   reconcileRuns,
 } from '../../src/services/delivery/reconcile'
 import { loadConfig } from '../../src/lib/config'
-import { endMembership, getJoinTarget, join } from '../../src/services/joining'
+import {
+  endMembership,
+  getJoinRequestForApprovalOrThrow,
+  getJoinTarget,
+  join,
+} from '../../src/services/joining'
 import { findRequestByCode, pruneUnconfirmed } from '../../src/services/consent'
 import { deleteExpiredSignUps, pruneDeliveredEvents } from '../../src/services/retention'
 import {
@@ -154,6 +159,7 @@ describe('query plans of the request paths', () => {
     await rewardsOf(db, memberId)
     await countAttempt(db, [{ key: 'plan-test', limit: 100, windowSeconds: 60 }], now)
     await getJoinTarget(db, community.id, group.id)
+    await getJoinRequestForApprovalOrThrow(db, pending.json.joinRequestId)
     await join(
       db,
       (await findInviteByCode(db, invite.code))!,
