@@ -18,6 +18,7 @@ import {
   endMembership,
   getJoinTarget,
   join,
+  readForJoin,
   type JoinOutcome,
   type JoinTarget,
 } from '../services/joining'
@@ -245,7 +246,30 @@ joinApp.post('/i/:code/join', async (c) => {
     { addressKey: address, phone: body.phone, email: body.email },
     config.JOIN_LIMIT_PER_ADDRESS,
   )
-  const exceeded = await countAttempt(c.var.db, [limits.address, ...limits.contacts], now)
+  const country = c.req.raw.cf?.country
+  const input = {
+    name: body.name,
+    phone: body.phone,
+    email: body.email,
+    answers: body.answers.slice(0, questions.length),
+    consent: body.consent,
+    country: typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : 'XX',
+  }
+  const options = {
+    now,
+    cooldownDays: config.REJECTION_COOLDOWN_DAYS,
+    confirmation: {
+      secret,
+      expiryHours: config.CONFIRM_EXPIRY_HOURS,
+      baseUrl: config.PUBLIC_BASE_URL,
+    },
+  }
+  // The attempt is counted, and what the join decides on read, in one round trip.
+  const reading = await readForJoin(c.var.db, invite, input, options, [
+    limits.address,
+    ...limits.contacts,
+  ])
+  const exceeded = reading.exceeded
   const contactExceeded = exceeded.filter((limit) => limit.key !== limits.address.key)
   if (contactExceeded.length > 0) throw tooManyAttempts(contactExceeded)
   if (exceeded.length > 0 && !human) {
@@ -259,28 +283,7 @@ joinApp.post('/i/:code/join', async (c) => {
     )
   }
 
-  const country = c.req.raw.cf?.country
-  const outcome = await join(
-    c.var.db,
-    invite,
-    {
-      name: body.name,
-      phone: body.phone,
-      email: body.email,
-      answers: body.answers.slice(0, questions.length),
-      consent: body.consent,
-      country: typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : 'XX',
-    },
-    {
-      now,
-      cooldownDays: config.REJECTION_COOLDOWN_DAYS,
-      confirmation: {
-        secret,
-        expiryHours: config.CONFIRM_EXPIRY_HOURS,
-        baseUrl: config.PUBLIC_BASE_URL,
-      },
-    },
-  )
+  const outcome = await join(c.var.db, invite, input, options, reading)
 
   if (
     outcome.status === 'unconfirmed' &&

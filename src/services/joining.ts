@@ -21,6 +21,7 @@ import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { idTimePart, newId } from '../lib/ids'
 import { utcDay } from '../lib/time'
 import { inviteStatus } from './invites'
+import { attemptQueries, exceededLimits, type ExceededLimit, type RateLimit } from './rate-limits'
 
 export interface JoinInput {
   name: string
@@ -146,6 +147,65 @@ function joinTargetOf(
   return { community, announcementGroup, group: rows.find((row) => row.id === groupId) ?? null }
 }
 
+export interface JoinOptions {
+  now: Date
+  cooldownDays: number
+  confirmation?: ConfirmationOptions
+}
+
+/** What a join decides on, and the limits its attempt went past (see `readForJoin`). */
+export interface JoinReading {
+  exceeded: ExceededLimit[]
+  community: Community | undefined
+  groupRows: Group[]
+  activeRequest: JoinRequest | undefined
+  pendingRequest: JoinRequest | undefined
+  rejected: JoinRequest | undefined
+  referrer: Member | undefined
+}
+
+/**
+ * Everything a join decides on, read in one round trip, with the attempt counted against
+ * `limits` in the same batch (as `countAttempt` counts it): the caller decides what exceeded
+ * limits mean before it joins, and the join then waits only on its write batch. Reading an
+ * earlier sign-up that a double opt-in ignores, or a referrer the link does not have, costs no
+ * round trip; it keeps the batch one shape.
+ */
+export async function readForJoin(
+  db: Database,
+  invite: Invite,
+  input: JoinInput,
+  options: JoinOptions,
+  limits: RateLimit[] = [],
+): Promise<JoinReading> {
+  const reads = [
+    ...joinTargetQueries(db, invite.communityId, invite.groupId),
+    ...existingQueries(db, invite.communityId, input),
+    coolingOffQuery(db, invite.communityId, input, options),
+    db
+      .select()
+      .from(members)
+      .where(eq(members.id, invite.referrerMemberId ?? ''))
+      .limit(1),
+  ] as const
+  const results = await db.batch([...reads, ...attemptQueries(db, limits, options.now)])
+  const [[community], groupRows, [activeRequest], [pendingRequest], [rejected], [referrer]] =
+    results
+  return {
+    exceeded: exceededLimits(
+      limits,
+      results.slice(reads.length) as { count: number }[][],
+      options.now,
+    ),
+    community,
+    groupRows,
+    activeRequest,
+    pendingRequest,
+    rejected,
+    referrer,
+  }
+}
+
 /**
  * A person asks to join through an invite link. In an open community they become a member at
  * once; in a closed one their request waits for an admin. With a double opt-in every sign-up is
@@ -163,20 +223,13 @@ export async function join(
   db: Database,
   invite: Invite,
   input: JoinInput,
-  options: { now: Date; cooldownDays: number; confirmation?: ConfirmationOptions },
+  options: JoinOptions,
+  /** What `readForJoin` read for this very join, if the caller has it. */
+  reading?: JoinReading,
 ): Promise<JoinOutcome> {
-  // Everything the decision reads, in one round trip, used in the order the rules apply (an
-  // earlier sign-up matters only without a double opt-in; reading it anyway costs no trip).
-  const reads = [
-    ...joinTargetQueries(db, invite.communityId, invite.groupId),
-    ...existingQueries(db, invite.communityId, input),
-    coolingOffQuery(db, invite.communityId, input, options),
-  ] as const
-  const referrerQuery = invite.referrerMemberId
-    ? db.select().from(members).where(eq(members.id, invite.referrerMemberId)).limit(1)
-    : null
-  const [[community], groupRows, [activeRequest], [pendingRequest], [rejected], [referrer]] =
-    referrerQuery ? await db.batch([...reads, referrerQuery]) : [...(await db.batch(reads)), []]
+  // Read in one round trip, used in the order the rules apply.
+  const { community, groupRows, activeRequest, pendingRequest, rejected, referrer } =
+    reading ?? (await readForJoin(db, invite, input, options))
   const target = joinTargetOf(community, groupRows, invite.groupId)
   const double = target.community.consent === 'double'
   if (!double) {

@@ -106,13 +106,13 @@ describe('D1 round trips per request', () => {
     const invite = await createInvite(community.id)
     const joined = await joinAndMeasure(invite.code, { phone: newPhone() })
     expect(joined.json.status).toBe('active')
-    expect(joined.trips).toBeLessThanOrEqual(4)
+    expect(joined.trips).toBeLessThanOrEqual(3)
 
     const group = await createGroup(community.id)
     const groupLink = await createInvite(community.id, { groupId: group.id })
     const intoGroup = await joinAndMeasure(groupLink.code, { email: 'group@example.com' })
     expect(intoGroup.json.status).toBe('active')
-    expect(intoGroup.trips).toBeLessThanOrEqual(4)
+    expect(intoGroup.trips).toBeLessThanOrEqual(3)
   })
 
   it('an open join through a member’s referral link', async () => {
@@ -122,7 +122,7 @@ describe('D1 round trips per request', () => {
     const code = new URL(referrer.json.referralUrl).pathname.split('/').pop()!
     const referred = await joinAndMeasure(code, { phone: newPhone() })
     expect(referred.json.status).toBe('active')
-    expect(referred.trips).toBeLessThanOrEqual(4)
+    expect(referred.trips).toBeLessThanOrEqual(3)
   })
 
   it('a closed join with a single opt-in', async () => {
@@ -130,7 +130,7 @@ describe('D1 round trips per request', () => {
     const invite = await createInvite(community.id)
     const asked = await joinAndMeasure(invite.code, { phone: newPhone() })
     expect(asked.json.status).toBe('pending')
-    expect(asked.trips).toBeLessThanOrEqual(4)
+    expect(asked.trips).toBeLessThanOrEqual(3)
   })
 
   it('joins with a double opt-in, open and closed', async () => {
@@ -138,17 +138,17 @@ describe('D1 round trips per request', () => {
     const openLink = await createInvite(open.id)
     const byPhone = await joinAndMeasure(openLink.code, { phone: newPhone() })
     expect(byPhone.json.status).toBe('unconfirmed')
-    expect(byPhone.trips).toBeLessThanOrEqual(4)
+    expect(byPhone.trips).toBeLessThanOrEqual(3)
     // An e-mail address also asks whether anything will send the confirmation link.
     const byEmail = await joinAndMeasure(openLink.code, { email: 'double@example.com' })
     expect(byEmail.json.status).toBe('unconfirmed')
-    expect(byEmail.trips).toBeLessThanOrEqual(5)
+    expect(byEmail.trips).toBeLessThanOrEqual(4)
 
     const closed = await createCommunity({ consent: 'double', visibility: 'closed' })
     const closedLink = await createInvite(closed.id)
     const asked = await joinAndMeasure(closedLink.code, { phone: newPhone() })
     expect(asked.json.status).toBe('unconfirmed')
-    expect(asked.trips).toBeLessThanOrEqual(4)
+    expect(asked.trips).toBeLessThanOrEqual(3)
   })
 
   it('an approval through the API', async () => {
