@@ -49,7 +49,7 @@ async function measure(method: string, path: string, options: CallOptions = {}) 
   await waitOnExecutionContext(ctx)
   const header = response.headers.get('x-d1-round-trips')
   expect(header, `${method} ${path} answered without a round-trip count`).toMatch(/^\d+$/)
-  return { status: response.status, trips: Number(header), text }
+  return { status: response.status, headers: response.headers, trips: Number(header), text }
 }
 
 const browser = { token: null, headers: { accept: 'text/html', 'accept-language': 'en' } }
@@ -113,6 +113,33 @@ describe('D1 round trips per request', () => {
     const intoGroup = await joinAndMeasure(groupLink.code, { email: 'group@example.com' })
     expect(intoGroup.json.status).toBe('active')
     expect(intoGroup.trips).toBeLessThanOrEqual(3)
+  })
+
+  it('the join form: the page, then a sign-up sent from it', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const form = await measure('GET', `/i/${invite.code}/join?lang=en`, browser)
+    expect(form.status).toBe(200)
+    expect(form.trips).toBe(1)
+    const cookie = form.headers.get('set-cookie')!.split(';')[0]!
+    const csrf = /name="csrf" value="([^"]+)"/.exec(form.text)![1]!
+    const sent = await measure('POST', `/i/${invite.code}/join?lang=en`, {
+      token: null,
+      rawBody: new URLSearchParams({
+        csrf,
+        name: 'Ana',
+        phone: newPhone(),
+        consent: 'yes',
+      }).toString(),
+      headers: {
+        ...browser.headers,
+        cookie,
+        'content-type': 'application/x-www-form-urlencoded',
+        'cf-connecting-ip': '203.0.113.9',
+      },
+    })
+    expect(sent.status, sent.text).toBe(303)
+    expect(sent.trips).toBeLessThanOrEqual(3) // target 2
   })
 
   it('an open join through a member’s referral link', async () => {
