@@ -23,7 +23,16 @@ interface Measurement {
   p50: number
   p99: number
   failures: number
+  /**
+   * D1 round trips per answered request, from the `x-d1-round-trips` header the Worker adds with
+   * `D1_ROUND_TRIP_HEADER` (the mean over the 2xx answers: a cache that refreshes every few
+   * seconds shows as a fraction); null for a route that never touches the database client.
+   */
+  roundTrips: number | null
 }
+
+/** What the benchmarked Worker is started with: every answer says its D1 round trips. */
+const COUNT_ROUND_TRIPS = { D1_ROUND_TRIP_HEADER: 'true' }
 
 /** A distinct IPv4 address for the n-th person, so each joins from their own address. */
 function addressOf(n: number): string {
@@ -47,6 +56,20 @@ async function load(
     connections?: number
   } = {},
 ): Promise<Measurement> {
+  let counted = 0
+  let trips = 0
+  const onResponse = (
+    status: number,
+    _body: string,
+    _context: object,
+    headers: Record<string, string | string[] | undefined> = {},
+  ) => {
+    const header = Object.entries(headers).find(([key]) => key.toLowerCase() === 'x-d1-round-trips')
+    if (status >= 200 && status < 300 && header) {
+      counted += 1
+      trips += Number(header[1])
+    }
+  }
   const result = await autocannon({
     url,
     connections: options.connections ?? CONNECTIONS,
@@ -59,11 +82,12 @@ async function load(
               const next = options.request!()
               return { ...request, ...next, headers: { ...request.headers, ...next.headers } }
             },
+            onResponse,
           },
         ]
       : options.path
-        ? [{ setupRequest: (request) => ({ ...request, path: options.path!() }) }]
-        : undefined,
+        ? [{ setupRequest: (request) => ({ ...request, path: options.path!() }), onResponse }]
+        : [{ onResponse }],
   })
   return {
     name,
@@ -71,6 +95,7 @@ async function load(
     p50: result.latency.p50,
     p99: result.latency.p99,
     failures: result.errors + result.timeouts + result.non2xx,
+    roundTrips: counted === 0 ? null : trips / counted,
   }
 }
 
@@ -80,15 +105,21 @@ function median(measurements: Measurement[]): Measurement {
   return sorted[Math.floor(sorted.length / 2)]!
 }
 
+/** Round trips as measured: whole numbers as they are, a cache's refreshes to two places. */
+function roundTripsText(value: number | null): string {
+  if (value === null) return '–'
+  return Number.isInteger(value) ? String(value) : value.toFixed(2)
+}
+
 function table(rows: Measurement[], baseline: number): string {
   const lines = [
-    '| route | req/s | vs hello | p50 ms | p99 ms | failed |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| route | req/s | vs hello | p50 ms | p99 ms | failed | D1 round trips |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ]
   for (const row of rows) {
     const ratio = `${Math.round((row.rps / baseline) * 100)}%`
     lines.push(
-      `| ${row.name} | ${row.rps} | ${ratio} | ${row.p50} | ${row.p99} | ${row.failures} |`,
+      `| ${row.name} | ${row.rps} | ${ratio} | ${row.p50} | ${row.p99} | ${row.failures} | ${roundTripsText(row.roundTrips)} |`,
     )
   }
   return lines.join('\n')
@@ -128,7 +159,9 @@ function signedStatusNotification() {
 }
 
 async function httpSuite() {
-  const worker = await startWorker({ vars: { WHATSAPP_APP_SECRET: BENCH_APP_SECRET } })
+  const worker = await startWorker({
+    vars: { WHATSAPP_APP_SECRET: BENCH_APP_SECRET, ...COUNT_ROUND_TRIPS },
+  })
   try {
     const api = apiClient(worker.url)
     const community = await api('POST', '/api/communities', {
@@ -385,7 +418,7 @@ async function statsSuite() {
     db.close()
     const loadSeconds = Math.round((performance.now() - loadStarted) / 100) / 10
 
-    const worker = await startWorker({ state })
+    const worker = await startWorker({ state, vars: COUNT_ROUND_TRIPS })
     try {
       const auth = { authorization: 'Bearer tooling-owner-token-0123456789abcdef' }
       const range = '?from=2026-01-01&to=2026-12-31'

@@ -8,6 +8,8 @@ export type AppEnv = {
   Variables: {
     config: Config
     db: Database
+    /** For work that runs after the answer (`waitUntil`); not in the answer's round trips. */
+    deferredDb: Database
     requestId: string
     principal: Principal
   }

@@ -103,6 +103,12 @@ const ConfigSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((value) => value === 'true'),
+  // Tests and benchmarks: each answer says how many D1 round trips it waited on, in an
+  // `x-d1-round-trips` header (src/middleware/context.ts). Off in production.
+  D1_ROUND_TRIP_HEADER: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   TURNSTILE_VERIFY_URL: z
     .url({ protocol: /^https?$/ })
     .default('https://challenges.cloudflare.com/turnstile/v0/siteverify'),

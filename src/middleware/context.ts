@@ -1,18 +1,33 @@
 import { createMiddleware } from 'hono/factory'
-import { createDb } from '../db/client'
+import { createRequestDbs } from '../db/client'
 import type { AppEnv } from '../env'
 import { loadConfig } from '../lib/config'
 
+/** The response header that carries a request's D1 round trips when `D1_ROUND_TRIP_HEADER` is on. */
+export const ROUND_TRIP_HEADER = 'x-d1-round-trips'
+
 /**
  * Puts what every handler needs on the context once per request: parsed configuration, the
- * drizzle client and a request id that error responses and logs share.
+ * drizzle clients and a request id that error responses and logs share.
+ *
+ * With `D1_ROUND_TRIP_HEADER=true` (tests, benchmarks; never production) every answer carries
+ * the number of D1 round trips made before it was produced in `x-d1-round-trips`: the figure
+ * that carries over to production, where each is a network round trip to the database. Work
+ * deferred past the answer (`waitUntil`, through `deferredDb`) is not in it.
  */
 export function appContext() {
   return createMiddleware<AppEnv>(async function appContext(c, next) {
     const config = loadConfig(c.env)
     c.set('config', config)
-    c.set('db', createDb(c.env.DB, { checkLimits: config.D1_LIMIT_CHECKS }))
+    const counter = config.D1_ROUND_TRIP_HEADER ? { roundTrips: 0 } : undefined
+    const { db, deferredDb } = createRequestDbs(c.env.DB, {
+      checkLimits: config.D1_LIMIT_CHECKS,
+      roundTrips: counter,
+    })
+    c.set('db', db)
+    c.set('deferredDb', deferredDb)
     c.set('requestId', c.req.header('cf-ray') ?? crypto.randomUUID())
     await next()
+    if (counter) c.res.headers.set(ROUND_TRIP_HEADER, String(counter.roundTrips))
   })
 }

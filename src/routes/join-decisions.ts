@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env'
 import type { JoinRequest } from '../db/schema'
-import { approveJoinRequest, rejectJoinRequest } from '../services/joining'
+import { approveJoinRequest, rejectJoinRequest, type JoinTarget } from '../services/joining'
 import { tellApplicant } from '../services/decision-notices'
 
 export type Decision = { action: 'approve' } | { action: 'reject'; reason: string | null }
@@ -16,14 +16,16 @@ export async function decideJoinRequest(
   c: Context<AppEnv>,
   request: JoinRequest,
   decision: Decision,
+  /** Where an approval lands, when the caller read it with the request. */
+  target: JoinTarget | null = null,
 ): Promise<JoinRequest> {
   const now = new Date()
   const result =
     decision.action === 'approve'
-      ? await approveJoinRequest(c.var.db, request, now)
+      ? await approveJoinRequest(c.var.db, request, now, target)
       : await rejectJoinRequest(c.var.db, request, decision.reason, now)
   if (result.decided) {
-    c.executionCtx.waitUntil(tellApplicant(c.var.db, c.var.config, result.request, now))
+    c.executionCtx.waitUntil(tellApplicant(c.var.deferredDb, c.var.config, result.request, now))
   }
   return result.request
 }

@@ -5,6 +5,7 @@ import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { assertCan } from '../services/access'
 import { getJoinRequestOrThrow, listJoinRequests } from '../services/join-requests'
 import { decideJoinRequest } from './join-decisions'
+import { getJoinRequestForApprovalOrThrow } from '../services/joining'
 import { confirmContact } from '../services/consent'
 import { CONTACT_KINDS } from '../db/schema'
 import { idParam } from '../schemas/common'
@@ -93,9 +94,9 @@ joinRequestsApp.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    const request = await getJoinRequestOrThrow(c.var.db, id)
+    const { request, target } = await getJoinRequestForApprovalOrThrow(c.var.db, id)
     assertCan(c.var.principal, 'joinRequests.decide', { communityId: request.communityId })
-    const approved = await decideJoinRequest(c, request, { action: 'approve' })
+    const approved = await decideJoinRequest(c, request, { action: 'approve' }, target)
     return c.json(serializeJoinRequest(approved), 200)
   },
 )

@@ -10,11 +10,18 @@ import { inviteGoneText, MESSAGES, pickLanguage, type Lang } from '../lib/i18n'
 import { readForm } from '../lib/forms'
 import { signToken, verifyToken } from '../lib/signing'
 import { isAllowedChatInviteUrl } from '../lib/urls'
-import type { Invite, JoinRequest, Member } from '../db/schema'
+import type { Community, Invite, JoinRequest, Member } from '../db/schema'
 import { getCommunityOrThrow } from '../services/communities'
-import { findInviteByCode, inviteStatus, retiredCodeExists } from '../services/invites'
+import { findInviteWithCommunity, inviteStatus, retiredCodeExists } from '../services/invites'
 import { findJoinRequestByStatusToken, getJoinRequestOrThrow } from '../services/join-requests'
-import { endMembership, getJoinTarget, join, type JoinOutcome } from '../services/joining'
+import {
+  endMembership,
+  getJoinTarget,
+  join,
+  readForJoin,
+  type JoinOutcome,
+  type JoinTarget,
+} from '../services/joining'
 import { referralInviteOf, rewardsOf } from '../services/members'
 import {
   addressKey,
@@ -76,28 +83,32 @@ function language(c: Context<AppEnv>): Lang {
   return pickLanguage(c.req.header('accept-language'), c.req.query('lang'))
 }
 
-/** The invite behind a code, read fresh (joining never trusts a cache), or a 404/410. */
-async function usableInviteOrThrow(c: Context<AppEnv>): Promise<Invite> {
+/**
+ * The invite behind a code with its community, read fresh (joining never trusts a cache), or a
+ * 404/410.
+ */
+async function usableInviteOrThrow(
+  c: Context<AppEnv>,
+): Promise<{ invite: Invite; community: Community }> {
   const param = CodeParamSchema.safeParse(c.req.param())
-  const invite = param.success ? await findInviteByCode(c.var.db, param.data.code) : null
-  if (!invite) {
+  const found = param.success ? await findInviteWithCommunity(c.var.db, param.data.code) : null
+  if (!found) {
     if (param.success && (await retiredCodeExists(c.var.db, param.data.code))) {
       throw new ApiError('invite_unusable', MESSAGES[language(c)].rotatedText)
     }
     throw new ApiError('not_found', 'There is no invite link with this code.')
   }
-  const status = inviteStatus(invite, new Date())
+  const status = inviteStatus(found.invite, new Date())
   if (status !== 'active') {
     const t = MESSAGES[language(c)]
     throw new ApiError('invite_unusable', inviteGoneText(t, status))
   }
-  return invite
+  return found
 }
 
 /** The form, with a fresh CSRF token in a SameSite cookie and the same token in the form. */
 joinApp.get('/i/:code/join', async (c) => {
-  const invite = await usableInviteOrThrow(c)
-  const community = await getCommunityOrThrow(c.var.db, invite.communityId)
+  const { invite, community } = await usableInviteOrThrow(c)
   // The same token for every tab of this browser: opening the form twice does not expire the first.
   const existing = getCookie(c, CSRF_COOKIE)
   const csrfToken =
@@ -138,7 +149,7 @@ joinApp.post('/i/:code/join', async (c) => {
   const wantsJson = (c.req.header('content-type') ?? '')
     .toLowerCase()
     .startsWith('application/json')
-  const invite = await usableInviteOrThrow(c)
+  const { invite, community } = await usableInviteOrThrow(c)
   const lang = language(c)
   const now = new Date()
 
@@ -164,7 +175,6 @@ joinApp.post('/i/:code/join', async (c) => {
   }
 
   const parsed = JoinBodySchema.safeParse(raw)
-  const community = await getCommunityOrThrow(c.var.db, invite.communityId)
   const questions = community.visibility === 'closed' ? community.joinQuestions : []
   /**
    * The form again, with what the person typed (the consent tick too), a message above it and
@@ -236,7 +246,30 @@ joinApp.post('/i/:code/join', async (c) => {
     { addressKey: address, phone: body.phone, email: body.email },
     config.JOIN_LIMIT_PER_ADDRESS,
   )
-  const exceeded = await countAttempt(c.var.db, [limits.address, ...limits.contacts], now)
+  const country = c.req.raw.cf?.country
+  const input = {
+    name: body.name,
+    phone: body.phone,
+    email: body.email,
+    answers: body.answers.slice(0, questions.length),
+    consent: body.consent,
+    country: typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : 'XX',
+  }
+  const options = {
+    now,
+    cooldownDays: config.REJECTION_COOLDOWN_DAYS,
+    confirmation: {
+      secret,
+      expiryHours: config.CONFIRM_EXPIRY_HOURS,
+      baseUrl: config.PUBLIC_BASE_URL,
+    },
+  }
+  // The attempt is counted, and what the join decides on read, in one round trip.
+  const reading = await readForJoin(c.var.db, invite, input, options, [
+    limits.address,
+    ...limits.contacts,
+  ])
+  const exceeded = reading.exceeded
   const contactExceeded = exceeded.filter((limit) => limit.key !== limits.address.key)
   if (contactExceeded.length > 0) throw tooManyAttempts(contactExceeded)
   if (exceeded.length > 0 && !human) {
@@ -250,28 +283,7 @@ joinApp.post('/i/:code/join', async (c) => {
     )
   }
 
-  const country = c.req.raw.cf?.country
-  const outcome = await join(
-    c.var.db,
-    invite,
-    {
-      name: body.name,
-      phone: body.phone,
-      email: body.email,
-      answers: body.answers.slice(0, questions.length),
-      consent: body.consent,
-      country: typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : 'XX',
-    },
-    {
-      now,
-      cooldownDays: config.REJECTION_COOLDOWN_DAYS,
-      confirmation: {
-        secret,
-        expiryHours: config.CONFIRM_EXPIRY_HOURS,
-        baseUrl: config.PUBLIC_BASE_URL,
-      },
-    },
-  )
+  const outcome = await join(c.var.db, invite, input, options, reading)
 
   if (
     outcome.status === 'unconfirmed' &&
@@ -284,14 +296,14 @@ joinApp.post('/i/:code/join', async (c) => {
     const phone = outcome.request.phone
     const limit = await confirmationTemplateLimit(secret, phone)
     c.executionCtx.waitUntil(
-      countAttempt(c.var.db, [limit], now).then((exceeded) =>
+      countAttempt(c.var.deferredDb, [limit], now).then((exceeded) =>
         exceeded.length > 0
           ? undefined
           : sendConfirmationTemplate(config, phone, code, community.name),
       ),
     )
   }
-  if (wantsJson) return c.json(await joinAnswer(c, outcome), 201)
+  if (wantsJson) return c.json(await joinAnswer(c, outcome, community), 201)
   return c.redirect(`/s/${outcome.statusToken}?lang=${lang}`, 303)
 })
 
@@ -331,6 +343,7 @@ function joinFormMessages(
 async function joinAnswer(
   c: Context<AppEnv>,
   outcome: JoinOutcome,
+  community: Community,
 ): Promise<z.infer<typeof JoinAnswerSchema>> {
   const base = c.var.config.PUBLIC_BASE_URL
   const member = outcome.status === 'active' ? outcome.member : null
@@ -341,7 +354,13 @@ async function joinAnswer(
     statusUrl: `${base}/s/${outcome.statusToken}`,
   }
   if (outcome.status === 'unconfirmed') {
-    const confirmation = await confirmationView(c, outcome.request, outcome.statusToken, 'en')
+    const confirmation = await confirmationView(
+      c,
+      outcome.request,
+      outcome.statusToken,
+      'en',
+      community,
+    )
     answer.confirmation = {
       code: confirmation?.code ?? null,
       whatsappUrl: confirmation?.whatsappUrl ?? null,
@@ -353,7 +372,7 @@ async function joinAnswer(
     // A repeat sign-up gets the community's chat link (anyone may join an open community) and
     // nothing of the member's own.
     const links = member
-      ? await memberLinks(c, outcome.request, member)
+      ? await memberLinks(c, outcome.request, member, outcome)
       : { chatInviteUrl: await chatLink(c, outcome.request), referral: null, leaveUrl: null }
     Object.assign(answer, {
       chatInviteUrl: links.chatInviteUrl,
@@ -376,13 +395,15 @@ async function confirmationView(
   request: JoinRequest,
   statusToken: string,
   lang: Lang,
+  /** The request's community, when the caller has it already. */
+  known?: Community,
 ): Promise<ConfirmationView | null> {
   const now = new Date()
   const phone = canConfirm(request, 'phone', now)
   const email = canConfirm(request, 'email', now)
   if (!phone && !email) return null
   const config = c.var.config
-  const community = await getCommunityOrThrow(c.var.db, request.communityId)
+  const community = known ?? (await getCommunityOrThrow(c.var.db, request.communityId))
   const code = phone ? await confirmCodeFor(signingSecret(config), statusToken) : null
   const whatsappUrl =
     code && config.WHATSAPP_BUSINESS_NUMBER
@@ -416,22 +437,40 @@ async function confirmationView(
   }
 }
 
-/** The chat a sign-up's group (or the announcement group) leads to, if it is an allowed one. */
-async function chatLink(c: Context<AppEnv>, request: JoinRequest): Promise<string | null> {
-  const target = await getJoinTarget(c.var.db, request.communityId, request.groupId)
+/**
+ * The chat a sign-up's group (or the announcement group) leads to, if it is an allowed one.
+ * `known`: the sign-up's target, when the join just read it.
+ */
+async function chatLink(
+  c: Context<AppEnv>,
+  request: JoinRequest,
+  known?: JoinTarget,
+): Promise<string | null> {
+  const target = known ?? (await getJoinTarget(c.var.db, request.communityId, request.groupId))
   const chat = target.group?.chatInviteUrl ?? target.announcementGroup.chatInviteUrl
   return chat && isAllowedChatInviteUrl(chat, c.var.config.CHAT_INVITE_HOSTS) ? chat : null
 }
 
-/** What an approved member is given: the chat to go on to, their referral link, a leave link. */
-async function memberLinks(c: Context<AppEnv>, request: JoinRequest, member: Member) {
+/**
+ * What an approved member is given: the chat to go on to, their referral link, a leave link.
+ * `known`: what a join that just made the membership read or wrote already (its target, the
+ * member's referral code), so nothing is read twice.
+ */
+async function memberLinks(
+  c: Context<AppEnv>,
+  request: JoinRequest,
+  member: Member,
+  known: { target?: JoinTarget; referralCode?: string } = {},
+) {
   const config = c.var.config
-  const referralInvite =
-    member.status === 'active' ? await referralInviteOf(c.var.db, member.id) : null
+  const referralCode =
+    member.status === 'active'
+      ? (known.referralCode ?? (await referralInviteOf(c.var.db, member.id))?.code)
+      : undefined
   return {
     // Stored URLs are checked again: the allow-list may have changed since. Never an open redirect.
-    chatInviteUrl: await chatLink(c, request),
-    referral: referralInvite ? inviteUrls(config.PUBLIC_BASE_URL, referralInvite.code) : null,
+    chatInviteUrl: await chatLink(c, request, known.target),
+    referral: referralCode ? inviteUrls(config.PUBLIC_BASE_URL, referralCode) : null,
     leaveUrl:
       member.status === 'active'
         ? `${config.PUBLIC_BASE_URL}/leave/${await signToken(signingSecret(config), LEAVE_PURPOSE, member.id)}`

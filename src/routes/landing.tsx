@@ -56,7 +56,7 @@ landingApp.get('/i/:code', async (c) => {
   const country = c.req.raw.cf?.country
   bufferVisit(
     c.executionCtx,
-    { db: c.var.db, queue: c.env.VISITS_QUEUE },
+    { db: c.var.deferredDb, queue: c.env.VISITS_QUEUE },
     {
       visit: {
         inviteId: landing.invite.id,

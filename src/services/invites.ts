@@ -277,6 +277,20 @@ export async function retiredCodeExists(db: Database, code: string): Promise<boo
   return row !== undefined
 }
 
+/** The current invite behind a code with its community, in one query: what joining starts from. */
+export async function findInviteWithCommunity(
+  db: Database,
+  code: string,
+): Promise<{ invite: Invite; community: typeof communities.$inferSelect } | null> {
+  const [row] = await db
+    .select({ invite: invites, community: communities })
+    .from(invites)
+    .innerJoin(communities, eq(communities.id, invites.communityId))
+    .where(eq(invites.code, code))
+    .limit(1)
+  return row ?? null
+}
+
 /** The current invite behind a code, without its community: all the QR route needs. */
 export async function findInviteByCode(db: Database, code: string): Promise<Invite | null> {
   return (await db.query.invites.findFirst({ where: eq(invites.code, code) })) ?? null

@@ -1,6 +1,7 @@
-import { and, desc, eq, gt, isNotNull, or } from 'drizzle-orm'
+import { and, desc, eq, gt, isNotNull, isNull, or } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
+  communities,
   groups,
   invites,
   joinRequests,
@@ -15,10 +16,12 @@ import {
 import { newInviteCode } from '../lib/codes'
 import { confirmCodeFor, confirmCodeHash, confirmLinkToken } from '../lib/confirm-codes'
 import { randomBase64Url, sha256Hex } from '../lib/crypto'
-import { ApiError, isUniqueViolation } from '../lib/errors'
+import { firstRowOf } from '../db/rows'
+import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { idTimePart, newId } from '../lib/ids'
 import { utcDay } from '../lib/time'
 import { inviteStatus } from './invites'
+import { attemptQueries, exceededLimits, type ExceededLimit, type RateLimit } from './rate-limits'
 
 export interface JoinInput {
   name: string
@@ -37,7 +40,15 @@ export interface JoinInput {
  * for a repeat sign-up in a community that asks for no proof: nothing proves it is the member's.
  */
 export type JoinOutcome =
-  | { status: 'active'; request: JoinRequest; member: Member | null; statusToken: string }
+  | {
+      status: 'active'
+      request: JoinRequest
+      member: Member | null
+      statusToken: string
+      /** With a membership this sign-up made: where it landed, and the member's referral code. */
+      target?: JoinTarget
+      referralCode?: string
+    }
   | { status: 'pending'; request: JoinRequest; statusToken: string }
   | { status: 'unconfirmed'; request: JoinRequest; statusToken: string }
 
@@ -61,8 +72,18 @@ export async function getJoinTarget(
   communityId: string,
   groupId: string | null,
 ): Promise<JoinTarget> {
-  const [community, rows] = await db.batch([
-    db.query.communities.findFirst({ where: (c, { eq }) => eq(c.id, communityId) }),
+  const [[community], rows] = await db.batch(joinTargetQueries(db, communityId, groupId))
+  return joinTargetOf(community, rows, groupId)
+}
+
+/**
+ * The reads behind a `JoinTarget`, to run in a batch: the community, and its groups in play.
+ * Reads meant for a batch select lists, never `findFirst`: drizzle (0.45) cannot map a
+ * `findFirst` that finds nothing inside a batch.
+ */
+function joinTargetQueries(db: Database, communityId: string, groupId: string | null) {
+  return [
+    db.select().from(communities).where(eq(communities.id, communityId)).limit(1),
     db
       .select()
       .from(groups)
@@ -74,11 +95,115 @@ export async function getJoinTarget(
             : eq(groups.kind, 'announcement'),
         ),
       ),
+  ] as const
+}
+
+/**
+ * A join request an admin can decide (not a repeat sign-up) with where approving it lands, in
+ * one round trip, so that an approval waits on two: this, and its write batch. `target` is null
+ * when the community or its announcement group is gone; approving then refuses as
+ * `getJoinTarget` does.
+ */
+export async function getJoinRequestForApprovalOrThrow(
+  db: Database,
+  id: string,
+): Promise<{ request: JoinRequest; target: JoinTarget | null }> {
+  const requestColumn = (column: typeof joinRequests.communityId | typeof joinRequests.groupId) =>
+    db.select({ value: column }).from(joinRequests).where(eq(joinRequests.id, id))
+  const [[request], [community], rows] = await db.batch([
+    db
+      .select()
+      .from(joinRequests)
+      .where(and(eq(joinRequests.id, id), isNull(joinRequests.repeatOf)))
+      .limit(1),
+    db
+      .select()
+      .from(communities)
+      .where(eq(communities.id, requestColumn(joinRequests.communityId)))
+      .limit(1),
+    db
+      .select()
+      .from(groups)
+      .where(
+        and(
+          eq(groups.communityId, requestColumn(joinRequests.communityId)),
+          or(eq(groups.kind, 'announcement'), eq(groups.id, requestColumn(joinRequests.groupId))),
+        ),
+      ),
   ])
+  if (!request) throw notFound('Join request')
+  const found = community && rows.some((group) => group.kind === 'announcement')
+  return { request, target: found ? joinTargetOf(community, rows, request.groupId) : null }
+}
+
+function joinTargetOf(
+  community: Community | undefined,
+  rows: Group[],
+  groupId: string | null,
+): JoinTarget {
   const announcementGroup = rows.find((group) => group.kind === 'announcement')
   if (!community || !announcementGroup)
     throw new ApiError('not_found', 'This community no longer exists.')
   return { community, announcementGroup, group: rows.find((row) => row.id === groupId) ?? null }
+}
+
+export interface JoinOptions {
+  now: Date
+  cooldownDays: number
+  confirmation?: ConfirmationOptions
+}
+
+/** What a join decides on, and the limits its attempt went past (see `readForJoin`). */
+export interface JoinReading {
+  exceeded: ExceededLimit[]
+  community: Community | undefined
+  groupRows: Group[]
+  activeRequest: JoinRequest | undefined
+  pendingRequest: JoinRequest | undefined
+  rejected: JoinRequest | undefined
+  referrer: Member | undefined
+}
+
+/**
+ * Everything a join decides on, read in one round trip, with the attempt counted against
+ * `limits` in the same batch (as `countAttempt` counts it): the caller decides what exceeded
+ * limits mean before it joins, and the join then waits only on its write batch. Reading an
+ * earlier sign-up that a double opt-in ignores, or a referrer the link does not have, costs no
+ * round trip; it keeps the batch one shape.
+ */
+export async function readForJoin(
+  db: Database,
+  invite: Invite,
+  input: JoinInput,
+  options: JoinOptions,
+  limits: RateLimit[] = [],
+): Promise<JoinReading> {
+  const reads = [
+    ...joinTargetQueries(db, invite.communityId, invite.groupId),
+    ...existingQueries(db, invite.communityId, input),
+    coolingOffQuery(db, invite.communityId, input, options),
+    db
+      .select()
+      .from(members)
+      .where(eq(members.id, invite.referrerMemberId ?? ''))
+      .limit(1),
+  ] as const
+  const results = await db.batch([...reads, ...attemptQueries(db, limits, options.now)])
+  const [[community], groupRows, [activeRequest], [pendingRequest], [rejected], [referrer]] =
+    results
+  return {
+    exceeded: exceededLimits(
+      limits,
+      results.slice(reads.length) as { count: number }[][],
+      options.now,
+    ),
+    community,
+    groupRows,
+    activeRequest,
+    pendingRequest,
+    rejected,
+    referrer,
+  }
 }
 
 /**
@@ -98,15 +223,20 @@ export async function join(
   db: Database,
   invite: Invite,
   input: JoinInput,
-  options: { now: Date; cooldownDays: number; confirmation?: ConfirmationOptions },
+  options: JoinOptions,
+  /** What `readForJoin` read for this very join, if the caller has it. */
+  reading?: JoinReading,
 ): Promise<JoinOutcome> {
-  const target = await getJoinTarget(db, invite.communityId, invite.groupId)
+  // Read in one round trip, used in the order the rules apply.
+  const { community, groupRows, activeRequest, pendingRequest, rejected, referrer } =
+    reading ?? (await readForJoin(db, invite, input, options))
+  const target = joinTargetOf(community, groupRows, invite.groupId)
   const double = target.community.consent === 'double'
   if (!double) {
-    const existing = await findExisting(db, invite.communityId, input)
+    const existing = existingOf(activeRequest, pendingRequest)
     if (existing) return repeatSignUp(db, invite, existing, input, options.now)
   }
-  await assertNotCoolingOff(db, invite.communityId, input, options)
+  assertNotCoolingOff(rejected, options.cooldownDays)
   assertInviteUsable(invite, options.now)
 
   const statusToken = randomBase64Url(32)
@@ -115,7 +245,7 @@ export async function join(
     communityId: invite.communityId,
     inviteId: invite.id,
     groupId: target.group?.id ?? null,
-    referrerMemberId: await attributableReferrer(db, invite, input),
+    referrerMemberId: attributableReferrer(referrer, input),
     name: input.name,
     phone: input.phone,
     email: input.email,
@@ -174,16 +304,27 @@ export async function join(
   const open = target.community.visibility === 'open'
   const joinsNow = open && !double
   const memberId = newId('mem', options.now.getTime())
+  const referralCode = newInviteCode()
+  const client = db.$client
+  const writes = [
+    ...signUpStatements(
+      client,
+      request,
+      { open, announce: !double, groupIds: groupIdsOf(target) },
+      options.now,
+    ),
+    ...extra,
+    ...(joinsNow
+      ? membershipStatements(client, target, request, memberId, options.now, referralCode)
+      : []),
+  ]
+  // What the guarded writes left, read in the same batch (one transaction, one round trip).
+  let results: D1Result[]
   try {
-    await db.$client.batch([
-      ...signUpStatements(
-        db.$client,
-        request,
-        { open, announce: !double, groupIds: groupIdsOf(target) },
-        options.now,
-      ),
-      ...extra,
-      ...(joinsNow ? membershipStatements(db.$client, target, request, memberId, options.now) : []),
+    results = await client.batch([
+      ...writes,
+      client.prepare('select * from join_requests where id = ?1').bind(request.id),
+      ...(joinsNow ? [client.prepare('select * from members where id = ?1').bind(memberId)] : []),
     ])
   } catch (error) {
     // The same person signing up twice at the same moment: the second finds the first.
@@ -193,13 +334,13 @@ export async function join(
     }
     throw error
   }
-  const stored = await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, request.id) })
+  const stored = firstRowOf(joinRequests, results[writes.length])
   if (!stored || (joinsNow && stored.status !== 'approved'))
     throw await refusal(db, target, invite, options.now)
   if (double) return { status: 'unconfirmed', request: stored, statusToken }
   if (!open) return { status: 'pending', request: stored, statusToken }
-  const member = (await db.query.members.findFirst({ where: eq(members.id, memberId) }))!
-  return { status: 'active', request: stored, member, statusToken }
+  const member = firstRowOf(members, results[writes.length + 1])!
+  return { status: 'active', request: stored, member, statusToken, target, referralCode }
 }
 
 /**
@@ -212,6 +353,8 @@ export async function approveJoinRequest(
   db: Database,
   request: JoinRequest,
   now: Date,
+  /** Where it lands, when the caller read it with the request. */
+  known: JoinTarget | null = null,
 ): Promise<{ request: JoinRequest; member: Member; decided: boolean }> {
   if (request.status === 'rejected') {
     throw new ApiError(
@@ -226,10 +369,23 @@ export async function approveJoinRequest(
         'This person has not confirmed their phone number or e-mail address yet.',
       )
     }
-    const target = await getJoinTarget(db, request.communityId, request.groupId)
+    const target = known ?? (await getJoinTarget(db, request.communityId, request.groupId))
     const memberId = newId('mem', now.getTime())
+    const client = db.$client
+    const writes = membershipStatements(client, target, request, memberId, now)
+    let results: D1Result[]
     try {
-      await db.$client.batch(membershipStatements(db.$client, target, request, memberId, now))
+      // The request and its member as the batch left them: whoever approved it, this call or
+      // another at the same moment.
+      results = await client.batch([
+        ...writes,
+        client.prepare('select * from join_requests where id = ?1').bind(request.id),
+        client
+          .prepare(
+            'select * from members where id = (select member_id from join_requests where id = ?1)',
+          )
+          .bind(request.id),
+      ])
     } catch (error) {
       if (!isUniqueViolation(error)) throw error
       throw new ApiError(
@@ -237,11 +393,9 @@ export async function approveJoinRequest(
         'This person is an active member already (same phone or e-mail).',
       )
     }
-    const stored = (await db.query.joinRequests.findFirst({
-      where: eq(joinRequests.id, request.id),
-    }))!
+    const stored = firstRowOf(joinRequests, results[writes.length])!
     if (stored.status !== 'approved') throw await refusal(db, target, null, now)
-    const member = await db.query.members.findFirst({ where: eq(members.id, stored.memberId!) })
+    const member = firstRowOf(members, results[writes.length + 1])
     return { request: stored, member: member!, decided: stored.memberId === memberId }
   }
   const member = await db.query.members.findFirst({ where: eq(members.id, request.memberId!) })
@@ -398,6 +552,17 @@ async function findExisting(
   communityId: string,
   input: JoinInput,
 ): Promise<Existing | null> {
+  const [[activeRequest], [pendingRequest]] = await db.batch(
+    existingQueries(db, communityId, input),
+  )
+  return existingOf(activeRequest, pendingRequest)
+}
+
+/**
+ * The reads behind `findExisting`, to run in a batch: the request that made the person's active
+ * membership, and their pending request.
+ */
+function existingQueries(db: Database, communityId: string, input: JoinInput) {
   const samePerson = (table: typeof members | typeof joinRequests) =>
     or(
       input.phone
@@ -407,27 +572,36 @@ async function findExisting(
         ? and(eq(table.email, input.email), isNotNull(table.emailConfirmedAt))
         : undefined,
     )
-  const member = await db.query.members.findFirst({
-    where: and(
-      eq(members.communityId, communityId),
-      eq(members.status, 'active'),
-      samePerson(members),
-    ),
-  })
-  if (member) {
-    const request = (await db.query.joinRequests.findFirst({
-      where: eq(joinRequests.id, member.joinRequestId),
-    }))!
-    return { status: 'active', request }
-  }
-  const request = await db.query.joinRequests.findFirst({
-    where: and(
-      eq(joinRequests.communityId, communityId),
-      eq(joinRequests.status, 'pending'),
-      samePerson(joinRequests),
-    ),
-  })
-  return request ? { status: 'pending', request } : null
+  const activeMember = db
+    .select({ joinRequestId: members.joinRequestId })
+    .from(members)
+    .where(
+      and(eq(members.communityId, communityId), eq(members.status, 'active'), samePerson(members)),
+    )
+    .limit(1)
+  return [
+    db.select().from(joinRequests).where(eq(joinRequests.id, activeMember)).limit(1),
+    db
+      .select()
+      .from(joinRequests)
+      .where(
+        and(
+          eq(joinRequests.communityId, communityId),
+          eq(joinRequests.status, 'pending'),
+          samePerson(joinRequests),
+        ),
+      )
+      .limit(1),
+  ] as const
+}
+
+/** An active membership comes first: a member may not also have a request waiting. */
+function existingOf(
+  activeRequest: JoinRequest | undefined,
+  pendingRequest: JoinRequest | undefined,
+): Existing | null {
+  if (activeRequest) return { status: 'active', request: activeRequest }
+  return pendingRequest ? { status: 'pending', request: pendingRequest } : null
 }
 
 /**
@@ -502,34 +676,42 @@ function confirmationRequestedStatement(
     )
 }
 
-/** Someone rejected may not ask again until the cooling-off period has passed. */
-async function assertNotCoolingOff(
+/** The person's latest rejection within the cooling-off period, if any. */
+function coolingOffQuery(
   db: Database,
   communityId: string,
   input: JoinInput,
   options: { now: Date; cooldownDays: number },
-): Promise<void> {
+) {
   const since = new Date(options.now.getTime() - options.cooldownDays * 86400_000)
-  const rejected = await db.query.joinRequests.findFirst({
-    where: and(
-      eq(joinRequests.communityId, communityId),
-      eq(joinRequests.status, 'rejected'),
-      gt(joinRequests.decidedAt, since),
-      // Only a proven contact: a number someone else typed into a rejected request never
-      // blocks its owner, nor tells anyone that it was rejected.
-      or(
-        input.phone
-          ? and(eq(joinRequests.phone, input.phone), isNotNull(joinRequests.phoneConfirmedAt))
-          : undefined,
-        input.email
-          ? and(eq(joinRequests.email, input.email), isNotNull(joinRequests.emailConfirmedAt))
-          : undefined,
+  return db
+    .select()
+    .from(joinRequests)
+    .where(
+      and(
+        eq(joinRequests.communityId, communityId),
+        eq(joinRequests.status, 'rejected'),
+        gt(joinRequests.decidedAt, since),
+        // Only a proven contact: a number someone else typed into a rejected request never
+        // blocks its owner, nor tells anyone that it was rejected.
+        or(
+          input.phone
+            ? and(eq(joinRequests.phone, input.phone), isNotNull(joinRequests.phoneConfirmedAt))
+            : undefined,
+          input.email
+            ? and(eq(joinRequests.email, input.email), isNotNull(joinRequests.emailConfirmedAt))
+            : undefined,
+        ),
       ),
-    ),
-    orderBy: desc(joinRequests.decidedAt),
-  })
+    )
+    .orderBy(desc(joinRequests.decidedAt))
+    .limit(1)
+}
+
+/** Someone rejected may not ask again until the cooling-off period has passed. */
+function assertNotCoolingOff(rejected: JoinRequest | undefined, cooldownDays: number): void {
   if (rejected?.decidedAt) {
-    const until = new Date(rejected.decidedAt.getTime() + options.cooldownDays * 86400_000)
+    const until = new Date(rejected.decidedAt.getTime() + cooldownDays * 86400_000)
     throw new ApiError(
       'cooling_off',
       `Your earlier request was declined. You can ask again from ${until.toISOString().slice(0, 10)}.`,
@@ -552,15 +734,7 @@ const inviteRefusal = {
  * The referrer a join through `invite` is credited to: the owner of a personal referral link,
  * as long as they are still a member and are not the person joining.
  */
-async function attributableReferrer(
-  db: Database,
-  invite: Invite,
-  input: JoinInput,
-): Promise<string | null> {
-  if (!invite.referrerMemberId) return null
-  const referrer = await db.query.members.findFirst({
-    where: eq(members.id, invite.referrerMemberId),
-  })
+function attributableReferrer(referrer: Member | undefined, input: JoinInput): string | null {
   if (!referrer || referrer.status !== 'active') return null
   const samePerson =
     (input.phone !== null && referrer.phone === input.phone) ||
@@ -692,11 +866,11 @@ function membershipStatements(
   request: JoinRequest,
   memberId: string,
   now: Date,
+  referralCode = newInviteCode(),
 ): D1PreparedStatement[] {
   const nowMs = now.getTime()
   const groupIds = groupIdsOf(target)
   const memberExists = `exists (select 1 from members where id = ?1)`
-  const referralCode = newInviteCode()
   const referralInviteId = newId('inv', nowMs)
   const open = target.community.visibility === 'open'
   return [

@@ -26,28 +26,45 @@ export async function countAttempt(
   limits: RateLimit[],
   now: Date,
 ): Promise<ExceededLimit[]> {
-  if (limits.length === 0) return []
-  const windows = limits.map((limit) => {
-    const size = limit.windowSeconds * 1000
-    return { ...limit, windowStart: Math.floor(now.getTime() / size) * size }
-  })
-  const upserts = windows.map((w) =>
-    db
+  const [first, ...rest] = attemptQueries(db, limits, now)
+  if (!first) return []
+  return exceededLimits(limits, await db.batch([first, ...rest]), now)
+}
+
+/** The upserts that count one attempt against each limit, to run in a batch (see above). */
+export function attemptQueries(db: Database, limits: RateLimit[], now: Date) {
+  return limits.map((limit) => {
+    const windowStart = windowStartOf(limit, now)
+    return db
       .insert(rateLimits)
-      .values({ key: w.key, windowStart: w.windowStart, count: 1 })
+      .values({ key: limit.key, windowStart, count: 1 })
       .onConflictDoUpdate({
         target: [rateLimits.key, rateLimits.windowStart],
         set: { count: sql`${rateLimits.count} + 1` },
       })
-      .returning({ count: rateLimits.count }),
-  )
-  const counts = await db.batch(upserts as [(typeof upserts)[number], ...typeof upserts])
-  return windows
-    .filter((w, i) => (counts[i]?.[0]?.count ?? 0) > w.limit)
-    .map(({ windowStart, ...limit }) => ({
+      .returning({ count: rateLimits.count })
+  })
+}
+
+/** The limits that `attemptQueries`' counts (in the same order) show exceeded. */
+export function exceededLimits(
+  limits: RateLimit[],
+  counts: Array<Array<{ count: number }>>,
+  now: Date,
+): ExceededLimit[] {
+  return limits
+    .filter((limit, i) => (counts[i]?.[0]?.count ?? 0) > limit.limit)
+    .map((limit) => ({
       ...limit,
-      retryAfter: Math.ceil((windowStart + limit.windowSeconds * 1000 - now.getTime()) / 1000),
+      retryAfter: Math.ceil(
+        (windowStartOf(limit, now) + limit.windowSeconds * 1000 - now.getTime()) / 1000,
+      ),
     }))
+}
+
+function windowStartOf(limit: RateLimit, now: Date): number {
+  const size = limit.windowSeconds * 1000
+  return Math.floor(now.getTime() / size) * size
 }
 
 /** The 429 for exceeded limits, with the longest wait as Retry-After. */

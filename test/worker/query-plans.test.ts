@@ -12,6 +12,7 @@ import {
 } from '../../src/services/sessions'
 import {
   findInviteByCode,
+  findInviteWithCommunity,
   findLanding,
   listInvites,
   retiredCodeExists,
@@ -45,7 +46,12 @@ import {
   reconcileRuns,
 } from '../../src/services/delivery/reconcile'
 import { loadConfig } from '../../src/lib/config'
-import { endMembership, getJoinTarget, join } from '../../src/services/joining'
+import {
+  endMembership,
+  getJoinRequestForApprovalOrThrow,
+  getJoinTarget,
+  join,
+} from '../../src/services/joining'
 import { findRequestByCode, pruneUnconfirmed } from '../../src/services/consent'
 import { deleteExpiredSignUps, pruneDeliveredEvents } from '../../src/services/retention'
 import {
@@ -116,6 +122,7 @@ describe('query plans of the request paths', () => {
     await pruneSessions(db, now)
     await findLanding(db, invite.code)
     await findInviteByCode(db, invite.code)
+    await findInviteWithCommunity(db, invite.code)
     await retiredCodeExists(db, invite.code)
     await listCommunities(
       db,
@@ -149,6 +156,7 @@ describe('query plans of the request paths', () => {
     await rewardsOf(db, memberId)
     await countAttempt(db, [{ key: 'plan-test', limit: 100, windowSeconds: 60 }], now)
     await getJoinTarget(db, community.id, group.id)
+    await getJoinRequestForApprovalOrThrow(db, pending.json.joinRequestId)
     await join(
       db,
       (await findInviteByCode(db, invite.code))!,
