@@ -18,9 +18,17 @@ import { confirmCodeFor, confirmCodeHash, confirmLinkToken } from '../lib/confir
 import { randomBase64Url, sha256Hex } from '../lib/crypto'
 import { firstRowOf } from '../db/rows'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
-import { idTimePart, newId } from '../lib/ids'
-import { utcDay } from '../lib/time'
+import { newId } from '../lib/ids'
 import { inviteStatus } from './invites'
+import {
+  confirmationRequestedStatement,
+  groupIdsOf,
+  leaveRollupStatement,
+  membershipStatements,
+  signUpStatements,
+  APPLICANT_FIELDS,
+  type JoinTarget,
+} from './join-statements'
 import { attemptQueries, exceededLimits, type ExceededLimit, type RateLimit } from './rate-limits'
 
 export interface JoinInput {
@@ -60,12 +68,7 @@ export interface ConfirmationOptions {
   baseUrl: string
 }
 
-/** Where a membership lands: the community, its announcement group, and maybe one group more. */
-export interface JoinTarget {
-  community: Community
-  announcementGroup: Group
-  group: Group | null
-}
+export type { JoinTarget }
 
 export async function getJoinTarget(
   db: Database,
@@ -451,16 +454,6 @@ export async function rejectJoinRequest(
 }
 
 /**
- * What a decision's event says about the applicant (`r`, a join request) and the community (`c`),
- * so the operator's mail system can write to them: their name, their e-mail address only if its
- * owner confirmed it (null otherwise: nothing is ever sent to an unconfirmed contact), and the
- * community's name. Not their status link: only its hash is stored.
- */
-const APPLICANT_FIELDS = `'name', r.name,
-  'email', case when r.email_confirmed_at is not null then r.email end,
-  'communityName', c.name`
-
-/**
  * Ends a membership for good (`left` by the member, `removed` by an admin): out of every group
  * with the counts freed, their referral link revoked, and an event for partners, in one batch.
  */
@@ -508,36 +501,6 @@ export async function endMembership(
       )
       .bind(member.id, status, now.getTime(), reason),
   ])
-}
-
-const DAY_MS = 86_400_000
-
-/**
- * Counts a leave on the rollup row of the member's join (their link, day and country), so the
- * funnel's retention reads the rollups: left at all, within 7 days, within 30 days.
- */
-function leaveRollupStatement(
-  client: D1Database,
-  member: Member,
-  now: Date,
-  active: string,
-): D1PreparedStatement {
-  const stayed = now.getTime() - member.joinedAt.getTime()
-  return client
-    .prepare(
-      `update invite_daily_stats set leaves = leaves + 1,
-         left_within_7_days = left_within_7_days + ?5, left_within_30_days = left_within_30_days + ?6
-       where invite_id = ?2 and day = ?3
-         and country = (select country from join_requests where id = ?4) and ${active}`,
-    )
-    .bind(
-      member.id,
-      member.inviteId,
-      utcDay(member.joinedAt),
-      member.joinRequestId,
-      stayed <= 7 * DAY_MS ? 1 : 0,
-      stayed <= 30 * DAY_MS ? 1 : 0,
-    )
 }
 
 /** An earlier sign-up with the same contacts, as far as they identify anyone. */
@@ -646,36 +609,6 @@ async function repeatSignUp(
     : { status: 'pending', request: row!, statusToken }
 }
 
-/**
- * The outbox event that asks the operator's mail system to send the confirmation link. It holds
- * the person's name, e-mail address and a live link, so it goes with the sign-up when that
- * expires (`deleteExpiredSignUps`), or `EVENT_RETENTION_DAYS` after delivery otherwise.
- */
-function confirmationRequestedStatement(
-  client: D1Database,
-  request: JoinRequest,
-  confirmUrl: string,
-): D1PreparedStatement {
-  const nowMs = request.createdAt.getTime()
-  return client
-    .prepare(
-      `insert into events (id, type, community_id, payload, created_at)
-       select ?2, 'member.confirmation_requested', ?3,
-         json_object('joinRequestId', ?1, 'name', ?4, 'email', ?5, 'confirmUrl', ?6, 'expiresAt', ?7), ?8
-       where exists (select 1 from join_requests where id = ?1)`,
-    )
-    .bind(
-      request.id,
-      newId('evt', nowMs),
-      request.communityId,
-      request.name,
-      request.email,
-      confirmUrl,
-      request.confirmExpiresAt!.toISOString(),
-      nowMs,
-    )
-}
-
 /** The person's latest rejection within the cooling-off period, if any. */
 function coolingOffQuery(
   db: Database,
@@ -766,272 +699,4 @@ async function refusal(
     'conflict',
     'The request changed while it was being handled; please try again.',
   )
-}
-
-function groupIdsOf(target: JoinTarget): string[] {
-  return [target.announcementGroup.id, ...(target.group ? [target.group.id] : [])]
-}
-
-/** Statements that store a sign-up, guarded by the link being usable. */
-function signUpStatements(
-  client: D1Database,
-  request: JoinRequest,
-  options: { open: boolean; announce: boolean; groupIds: string[] },
-  now: Date,
-): D1PreparedStatement[] {
-  const nowMs = now.getTime()
-  // In an open community the sign-up is the join: no room in a group, no sign-up either.
-  const room =
-    options.open && options.announce
-      ? `and (select member_count < member_limit from groups where id = ?14)
-       and (?15 is null or (select member_count < member_limit from groups where id = ?15))`
-      : `and coalesce(?14, ?15, 1) is not null` // always true; binds the same parameters
-  const statements = [
-    client
-      .prepare(
-        `insert into join_requests (id, community_id, invite_id, group_id, referrer_member_id, name, phone, email,
-           answers, consent, country, status, status_token_hash, created_at,
-           confirm_expires_at, confirmed_at, consent_method, confirm_code_hash,
-           phone_confirmed_at, phone_consent_method, email_confirmed_at, email_consent_method)
-         select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?16, ?17, ?18, ?19,
-           ?20, ?21, ?22, ?23
-         where exists (select 1 from invites where id = ?3 and revoked_at is null
-           and (expires_at is null or expires_at > ?13) and (max_uses is null or uses < max_uses)) ${room}`,
-      )
-      .bind(
-        request.id,
-        request.communityId,
-        request.inviteId,
-        request.groupId,
-        request.referrerMemberId,
-        request.name,
-        request.phone,
-        request.email,
-        JSON.stringify(request.answers),
-        request.consent ? 1 : 0,
-        request.country,
-        request.statusTokenHash,
-        nowMs,
-        options.groupIds[0],
-        options.groupIds[1] ?? null,
-        request.confirmExpiresAt?.getTime() ?? null,
-        request.confirmedAt?.getTime() ?? null,
-        request.consentMethod,
-        request.confirmCodeHash,
-        request.phoneConfirmedAt?.getTime() ?? null,
-        request.phoneConsentMethod,
-        request.emailConfirmedAt?.getTime() ?? null,
-        request.emailConsentMethod,
-      ),
-    // A link's uses count sign-ups: joins in an open community, requests in a closed one.
-    client
-      .prepare(
-        `update invites set uses = uses + 1, updated_at = ?3 where id = ?2 and exists (select 1 from join_requests where id = ?1)`,
-      )
-      .bind(request.id, request.inviteId, nowMs),
-    // A single opt-in sign-up is confirmed as it is made; a double opt-in one when its owner
-    // confirms it (services/consent.ts).
-    rollupStatement(
-      client,
-      request,
-      now,
-      request.confirmExpiresAt === null ? ['join_requests', 'confirmations'] : ['join_requests'],
-      { table: 'join_requests', id: request.id },
-    ),
-  ]
-  // An unconfirmed request reaches the admins when it is confirmed (see services/consent.ts).
-  if (!options.open && options.announce) {
-    statements.push(
-      client
-        .prepare(
-          `insert into events (id, type, community_id, payload, created_at)
-           select ?2, 'join.requested', ?3, json_object('joinRequestId', ?1, 'inviteId', ?4), ?5
-           where exists (select 1 from join_requests where id = ?1)`,
-        )
-        .bind(request.id, newId('evt', nowMs), request.communityId, request.inviteId, nowMs),
-    )
-  }
-  return statements
-}
-
-/**
- * Statements that turn a pending sign-up into a membership: the member row (guarded by the
- * request still pending and by every group having room), then, each only if that row exists:
- * the request approved, the group memberships and counts, the member's own referral link, the
- * stats, the referrer's credit and rewards, and the events.
- */
-function membershipStatements(
-  client: D1Database,
-  target: JoinTarget,
-  request: JoinRequest,
-  memberId: string,
-  now: Date,
-  referralCode = newInviteCode(),
-): D1PreparedStatement[] {
-  const nowMs = now.getTime()
-  const groupIds = groupIdsOf(target)
-  const memberExists = `exists (select 1 from members where id = ?1)`
-  const referralInviteId = newId('inv', nowMs)
-  const open = target.community.visibility === 'open'
-  return [
-    client
-      .prepare(
-        `insert into members (id, community_id, name, phone, email, consent, status, join_request_id, invite_id,
-           referred_by_member_id, referral_count, joined_at, confirmed_at, consent_method, consent_proof,
-           phone_confirmed_at, phone_consent_method, phone_consent_proof,
-           email_confirmed_at, email_consent_method, email_consent_proof)
-         select ?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?8, ?9, 0, ?10,
-           coalesce(r.confirmed_at, ?10), coalesce(r.consent_method, 'single_opt_in'), r.consent_proof,
-           r.phone_confirmed_at, r.phone_consent_method, r.phone_consent_proof,
-           r.email_confirmed_at, r.email_consent_method, r.email_consent_proof
-         from join_requests r where r.id = ?7 and exists (select 1 from join_requests where id = ?7 and status = 'pending')
-           and (select member_count < member_limit from groups where id = ?11)
-           and (?12 is null or (select member_count < member_limit from groups where id = ?12))`,
-      )
-      .bind(
-        memberId,
-        request.communityId,
-        request.name,
-        request.phone,
-        request.email,
-        request.consent ? 1 : 0,
-        request.id,
-        request.inviteId,
-        request.referrerMemberId,
-        nowMs,
-        groupIds[0],
-        groupIds[1] ?? null,
-      ),
-    client
-      .prepare(
-        `update join_requests set status = 'approved', member_id = ?1, decided_at = ?3 where id = ?2 and ${memberExists}`,
-      )
-      .bind(memberId, request.id, nowMs),
-    ...groupIds.map((groupId) =>
-      client
-        .prepare(
-          `insert into group_members (group_id, member_id, joined_at) select ?2, ?1, ?3 where ${memberExists}`,
-        )
-        .bind(memberId, groupId, nowMs),
-    ),
-    client
-      .prepare(
-        `update groups set member_count = member_count + 1 where id in (?2, ?3) and ${memberExists}`,
-      )
-      .bind(memberId, groupIds[0], groupIds[1] ?? groupIds[0]),
-    client
-      .prepare(
-        `insert into invites (id, community_id, code, label, source, medium, referrer_member_id, uses, created_at, updated_at)
-         select ?2, ?4, ?3, 'Referral link', 'referral', 'member', ?1, 0, ?5, ?5 where ${memberExists}`,
-      )
-      .bind(memberId, referralInviteId, referralCode, request.communityId, nowMs),
-    client
-      .prepare(
-        `insert into invite_codes (code, invite_id, created_at) select ?2, ?3, ?4 where ${memberExists}`,
-      )
-      .bind(memberId, referralCode, referralInviteId, nowMs),
-    rollupStatement(client, request, now, ['joins'], { table: 'members', id: memberId }),
-    open
-      ? client
-          .prepare(
-            `insert into events (id, type, community_id, payload, created_at)
-             select ?2, 'member.joined', ?3, json_object('memberId', ?1, 'joinRequestId', ?4, 'inviteId', ?5), ?6 where ${memberExists}`,
-          )
-          .bind(
-            memberId,
-            newId('evt', nowMs),
-            request.communityId,
-            request.id,
-            request.inviteId,
-            nowMs,
-          )
-      : // An admin's decision: the applicant is told, by e-mail through this event.
-        client
-          .prepare(
-            `insert into events (id, type, community_id, payload, created_at)
-             select ?2, 'join.approved', ?3,
-               json_object('memberId', ?1, 'joinRequestId', ?4, 'inviteId', ?5, ${APPLICANT_FIELDS}), ?6
-             from join_requests r join communities c on c.id = r.community_id
-             where r.id = ?4 and ${memberExists}`,
-          )
-          .bind(
-            memberId,
-            newId('evt', nowMs),
-            request.communityId,
-            request.id,
-            request.inviteId,
-            nowMs,
-          ),
-    ...(open
-      ? []
-      : [
-          client
-            .prepare(
-              `insert into events (id, type, community_id, payload, created_at)
-               select ?2, 'member.joined', ?3, json_object('memberId', ?1, 'joinRequestId', ?4, 'inviteId', ?5), ?6 where ${memberExists}`,
-            )
-            .bind(
-              memberId,
-              newId('evt', nowMs),
-              request.communityId,
-              request.id,
-              request.inviteId,
-              nowMs,
-            ),
-        ]),
-    ...(request.referrerMemberId ? referralStatements(client, request, memberId, nowMs) : []),
-  ]
-}
-
-/** Credits the referrer and grants, exactly once, every reward whose threshold they reached. */
-function referralStatements(
-  client: D1Database,
-  request: JoinRequest,
-  memberId: string,
-  nowMs: number,
-): D1PreparedStatement[] {
-  const memberExists = `exists (select 1 from members where id = ?1)`
-  const time = idTimePart(nowMs)
-  return [
-    client
-      .prepare(
-        `update members set referral_count = referral_count + 1 where id = ?2 and status = 'active' and ${memberExists}`,
-      )
-      .bind(memberId, request.referrerMemberId),
-    client
-      .prepare(
-        `insert or ignore into rewards (id, rule_id, member_id, community_id, triggered_by, earned_at)
-         select 'rwd_' || ?4 || lower(hex(randomblob(8))), r.id, m.id, m.community_id, ?3, ?5
-         from reward_rules r join members m on m.id = ?2
-         where r.community_id = m.community_id and r.min_retention_days = 0 and m.status = 'active'
-           and m.referral_count >= r.threshold and ${memberExists}`,
-      )
-      .bind(memberId, request.referrerMemberId, request.id, time, nowMs),
-    client
-      .prepare(
-        `insert into events (id, type, community_id, payload, created_at)
-         select 'evt_' || ?2 || lower(hex(randomblob(8))), 'reward.earned', w.community_id,
-           json_object('rewardId', w.id, 'ruleId', w.rule_id, 'memberId', w.member_id), ?3
-         from rewards w where w.triggered_by = ?1`,
-      )
-      .bind(request.id, time, nowMs),
-  ]
-}
-
-/** Adds one to daily rollup columns of the request's link, if the guarding row exists. */
-function rollupStatement(
-  client: D1Database,
-  request: JoinRequest,
-  now: Date,
-  columns: ('join_requests' | 'confirmations' | 'joins')[],
-  guard: { table: 'members' | 'join_requests'; id: string },
-): D1PreparedStatement {
-  return client
-    .prepare(
-      `insert into invite_daily_stats (invite_id, community_id, day, country, ${columns.join(', ')})
-       select ?1, ?2, ?3, ?4, ${columns.map(() => '1').join(', ')}
-       where ?1 is not null and exists (select 1 from ${guard.table} where id = ?5)
-       on conflict (invite_id, day, country) do update set ${columns.map((c) => `${c} = ${c} + 1`).join(', ')}`,
-    )
-    .bind(request.inviteId, request.communityId, utcDay(now), request.country, guard.id)
 }

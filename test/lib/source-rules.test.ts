@@ -16,8 +16,8 @@ const MAX_LINES = 500
  * may not grow past its number, and leaves the list once it is split.
  */
 const TO_BE_SPLIT: Record<string, number> = {
-  'services/joining.ts': 863,
-  'routes/join.tsx': 631,
+  'services/joining.ts': 702,
+  'routes/join.tsx': 554,
 }
 
 /** The Worker's own source: generated declarations are not read by people. */

@@ -1,0 +1,125 @@
+import { type Context } from 'hono'
+import type { AppEnv } from '../env'
+import { signingSecret } from '../lib/config'
+import { MESSAGES, pickLanguage, type Lang } from '../lib/i18n'
+import { signToken } from '../lib/signing'
+import { isAllowedChatInviteUrl } from '../lib/urls'
+import type { Community, JoinRequest, Member } from '../db/schema'
+import { getCommunityOrThrow } from '../services/communities'
+import { getJoinTarget, type JoinTarget } from '../services/joining'
+import { referralInviteOf } from '../services/members'
+import { inviteUrls } from '../schemas/invites'
+import { type ConfirmationView } from '../views/join-pages'
+import { confirmCodeFor, waMeLink } from '../lib/confirm-codes'
+import { renderQrSvg } from '../lib/qr'
+import { canConfirm, isUnconfirmed } from '../services/consent'
+import { canSendConfirmationTemplate } from '../services/whatsapp-replies'
+import { hasSubscribedEndpoint } from '../services/webhooks'
+
+/**
+ * What a sign-up's owner is given, for the JSON answer and the status page alike: how to confirm
+ * each contact still waiting for its proof, the chat to go on to, their referral and leave links.
+ */
+
+/** The page's language: `?lang=` first, then the browser's. */
+export function language(c: Context<AppEnv>): Lang {
+  return pickLanguage(c.req.header('accept-language'), c.req.query('lang'))
+}
+
+/** What a leave link signs: a member id, for leaving only. */
+export const LEAVE_PURPOSE = 'leave'
+
+/**
+ * How the person confirms the contacts of their sign-up still waiting for a proof: the one-time
+ * code for the phone number (derived from the status token they hold), the wa.me link that
+ * carries it and its QR code, whether a link was e-mailed to the address, and which contact
+ * nothing configured here can confirm. Null once every contact is confirmed, or when the
+ * sign-up expired.
+ */
+export async function confirmationView(
+  c: Context<AppEnv>,
+  request: JoinRequest,
+  statusToken: string,
+  lang: Lang,
+  /** The request's community, when the caller has it already. */
+  known?: Community,
+): Promise<ConfirmationView | null> {
+  const now = new Date()
+  const phone = canConfirm(request, 'phone', now)
+  const email = canConfirm(request, 'email', now)
+  if (!phone && !email) return null
+  const config = c.var.config
+  const community = known ?? (await getCommunityOrThrow(c.var.db, request.communityId))
+  const code = phone ? await confirmCodeFor(signingSecret(config), statusToken) : null
+  const whatsappUrl =
+    code && config.WHATSAPP_BUSINESS_NUMBER
+      ? waMeLink(
+          config.WHATSAPP_BUSINESS_NUMBER,
+          MESSAGES[lang].confirmPrefill(community.name, code),
+          config.WHATSAPP_CHAT_LINK_BASE,
+        )
+      : null
+  // The business's own confirmation message went out at sign-up (see the join above).
+  const whatsappSent = phone && canSendConfirmationTemplate(config)
+  // The product sends no e-mail itself: the operator's mail system does, when it hears of it.
+  const emailSent =
+    email &&
+    (await hasSubscribedEndpoint(c.var.db, 'member.confirmation_requested', request.communityId))
+  const svg = whatsappUrl
+    ? renderQrSvg(whatsappUrl, { size: 192, margin: 4, level: 'M', fg: '000000', bg: 'ffffff' })
+    : null
+  return {
+    code,
+    whatsappUrl,
+    whatsappQr: svg
+      ? `data:image/svg+xml;base64,${btoa(String.fromCharCode(...new TextEncoder().encode(svg)))}`
+      : null,
+    whatsappSent,
+    emailSent,
+    phoneUnavailable: phone && !whatsappUrl && !whatsappSent,
+    emailUnavailable: email && !emailSent,
+    // A sign-up confirmed by one contact no longer expires; its other contact may follow later.
+    expiresAt: isUnconfirmed(request) ? request.confirmExpiresAt : null,
+  }
+}
+
+/**
+ * The chat a sign-up's group (or the announcement group) leads to, if it is an allowed one.
+ * `known`: the sign-up's target, when the join just read it.
+ */
+export async function chatLink(
+  c: Context<AppEnv>,
+  request: JoinRequest,
+  known?: JoinTarget,
+): Promise<string | null> {
+  const target = known ?? (await getJoinTarget(c.var.db, request.communityId, request.groupId))
+  const chat = target.group?.chatInviteUrl ?? target.announcementGroup.chatInviteUrl
+  return chat && isAllowedChatInviteUrl(chat, c.var.config.CHAT_INVITE_HOSTS) ? chat : null
+}
+
+/**
+ * What an approved member is given: the chat to go on to, their referral link, a leave link.
+ * `known`: what a join that just made the membership read or wrote already (its target, the
+ * member's referral code), so nothing is read twice.
+ */
+export async function memberLinks(
+  c: Context<AppEnv>,
+  request: JoinRequest,
+  member: Member,
+  known: { target?: JoinTarget; referralCode?: string } = {},
+) {
+  const config = c.var.config
+  const referralCode =
+    member.status === 'active'
+      ? (known.referralCode ?? (await referralInviteOf(c.var.db, member.id))?.code)
+      : undefined
+  return {
+    // Stored URLs are checked again: the allow-list may have changed since. Never an open redirect.
+    chatInviteUrl: await chatLink(c, request, known.target),
+    referral: referralCode ? inviteUrls(config.PUBLIC_BASE_URL, referralCode) : null,
+    leaveUrl:
+      member.status === 'active'
+        ? `${config.PUBLIC_BASE_URL}/leave/${await signToken(signingSecret(config), LEAVE_PURPOSE, member.id)}`
+        : null,
+  }
+}
