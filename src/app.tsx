@@ -8,21 +8,21 @@ import { ApiError, ERROR_CODES, type ErrorCode, fieldErrors, toProblem } from '.
 import { appContext } from './middleware/context'
 import { bearerAuth } from './middleware/bearer-auth'
 import { requireJsonBody } from './middleware/json-body'
-import { communitiesApp } from './routes/communities'
-import { groupsApp } from './routes/groups'
-import { tokensApp } from './routes/tokens'
-import { invitesApp } from './routes/invites'
-import { landingApp } from './routes/landing'
-import { qrApp } from './routes/qr'
-import { joinApp } from './routes/join'
-import { whatsAppWebhookApp } from './routes/whatsapp-webhook'
-import { documentPublicJoin } from './routes/join-docs'
-import { dashboardApp } from './routes/dashboard/index'
-import { joinRequestsApp } from './routes/join-requests'
-import { membersApp } from './routes/members'
-import { announcementsApp } from './routes/announcements'
-import { webhooksApp } from './routes/webhooks'
-import { siteFilesApp } from './routes/site-files'
+import { communitiesApi } from './api/communities'
+import { groupsApi } from './api/groups'
+import { tokensApi } from './api/tokens'
+import { invitesApi } from './api/invites'
+import { landingApp } from './pages/landing'
+import { qrApp } from './pages/qr'
+import { joinApp } from './pages/join'
+import { whatsAppWebhookApp } from './platforms/whatsapp/webhook'
+import { documentPublicJoin } from './pages/join-docs'
+import { dashboardApp } from './pages/dashboard/index'
+import { joinRequestsApi } from './api/join-requests'
+import { membersApi } from './api/members'
+import { announcementsApi } from './api/announcements'
+import { webhooksApi } from './api/webhooks'
+import { siteFilesApp } from './pages/site-files'
 import { MESSAGES, pickLanguage } from './lib/i18n'
 import { ErrorPage } from './views/error-page'
 import { cspNonce, securityHeaders } from './middleware/security-headers'
@@ -152,14 +152,14 @@ function createApi() {
     }),
   )
 
-  api.route('/', communitiesApp)
-  api.route('/', groupsApp)
-  api.route('/', tokensApp)
-  api.route('/', invitesApp)
-  api.route('/', joinRequestsApp)
-  api.route('/', membersApp)
-  api.route('/', announcementsApp)
-  api.route('/', webhooksApp)
+  api.route('/', communitiesApi)
+  api.route('/', groupsApi)
+  api.route('/', tokensApi)
+  api.route('/', invitesApi)
+  api.route('/', joinRequestsApi)
+  api.route('/', membersApi)
+  api.route('/', announcementsApi)
+  api.route('/', webhooksApi)
 
   return api
 }

@@ -1,7 +1,7 @@
 import { createDb } from '../db/client'
 import { loadConfig } from '../lib/config'
-import { InboundItemSchema } from '../schemas/whatsapp'
-import { applyInboundItem } from '../services/whatsapp-inbound'
+import { InboundItemSchema } from '../platforms/whatsapp/schemas'
+import { applyInboundItem } from '../platforms/whatsapp/inbound'
 
 export const INBOUND_QUEUE_NAME = 'community-growth-whatsapp-inbound'
 

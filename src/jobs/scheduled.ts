@@ -7,7 +7,7 @@ import { fanOutEvents } from '../services/webhooks'
 import { pruneVisits } from '../services/visits'
 import { pruneUnconfirmed } from '../services/consent'
 import { pruneDeliveredEvents } from '../services/retention'
-import { pruneInboundNotifications } from '../services/whatsapp-inbound'
+import { pruneInboundNotifications } from '../platforms/whatsapp/inbound'
 import { creditRetainedReferrals } from '../services/rewards'
 import { loadConfig } from '../lib/config'
 

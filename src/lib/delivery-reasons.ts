@@ -1,5 +1,5 @@
 import { OUTBOUND_REFUSALS } from './outbound'
-import { pausedReason, WHATSAPP_REASONS } from './whatsapp-errors'
+import { pausedReason, WHATSAPP_REASONS } from '../platforms/whatsapp/errors'
 
 /**
  * Why a delivery did not go out, as stored on delivery rows and shown to admins: a small closed
@@ -30,7 +30,7 @@ const FIXED_REASONS = new Set<string>([
   'webhook channel is not configured (DELIVERY_WEBHOOK_URL, DELIVERY_WEBHOOK_SECRET)',
   'WhatsApp is not configured (WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID)',
   'delivery failed',
-  // What WhatsApp reported back, by the error-code table (src/lib/whatsapp-errors.ts).
+  // What WhatsApp reported back, by the error-code table (src/platforms/whatsapp/errors.ts).
   ...WHATSAPP_REASONS,
   ...WHATSAPP_REASONS.map(pausedReason),
 ])

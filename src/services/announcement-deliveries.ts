@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, or, sql } from 'drizzle-orm'
-import { whatsAppErrorPolicy } from '../lib/whatsapp-errors'
+import { whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
 import type { Database } from '../db/client'
 import {
   deliveries,

@@ -3,7 +3,7 @@ import type { DeliveryChannel } from '../db/schema'
 import type { Config } from '../lib/config'
 import { fetchOutbound } from '../lib/outbound'
 import { signWebhook } from '../lib/standard-webhooks'
-import { DEFER_SECONDS, whatsAppErrorPolicy } from '../lib/whatsapp-errors'
+import { DEFER_SECONDS, whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
 
 /**
  * How one attempt to deliver a message went. `error` is a short fixed reason (see

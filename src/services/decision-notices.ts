@@ -1,7 +1,7 @@
 import type { Database } from '../db/client'
 import type { JoinRequest } from '../db/schema'
 import type { Config } from '../lib/config'
-import { REPLIES, sendCommunityTemplate, sendWhatsAppReply } from './whatsapp-replies'
+import { REPLIES, sendCommunityTemplate, sendWhatsAppReply } from '../platforms/whatsapp/replies'
 
 /**
  * Telling an applicant how an admin decided, through the contact they confirmed, and only that:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dashboardApp } from '../../src/routes/dashboard/index'
+import { dashboardApp } from '../../src/pages/dashboard/index'
 import {
   BASE,
   call,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { newId, type IdPrefix } from '../../src/lib/ids'
-import { dashboardApp } from '../../src/routes/dashboard/index'
+import { dashboardApp } from '../../src/pages/dashboard/index'
 import { csrfOf, page, post, signIn } from './dashboard-helpers'
 import { call, createCommunity, createGroup, createToken, expectProblem } from './helpers'
 

@@ -58,7 +58,7 @@ import {
   applyInboundItem,
   listInboundMessages,
   pruneInboundNotifications,
-} from '../../src/services/whatsapp-inbound'
+} from '../../src/platforms/whatsapp/inbound'
 import { creditRetainedReferrals } from '../../src/services/rewards'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
 

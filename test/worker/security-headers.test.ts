@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { dashboardApp } from '../../src/routes/dashboard/index'
+import { dashboardApp } from '../../src/pages/dashboard/index'
 import {
   call,
   createCommunity,

@@ -10,8 +10,8 @@ import {
   sendWhatsAppMessage,
   type SendResult,
 } from '../channels'
-import { actOnRefusals } from '../whatsapp-inbound'
-import { pausedReason } from '../../lib/whatsapp-errors'
+import { actOnRefusals } from '../../platforms/whatsapp/inbound'
+import { pausedReason } from '../../platforms/whatsapp/errors'
 import {
   backoffSeconds,
   resendsWhenUnknown,

@@ -36,12 +36,12 @@ import {
   RESOURCE_PROBLEMS,
 } from './openapi'
 
-export const communitiesApp = new OpenAPIHono<AppEnv>()
+export const communitiesApi = new OpenAPIHono<AppEnv>()
 
 const tags = ['Communities']
 const CommunityParams = idParam('cmt')
 
-communitiesApp.openapi(
+communitiesApi.openapi(
   createRoute({
     method: 'post',
     path: '/communities',
@@ -67,7 +67,7 @@ communitiesApp.openapi(
   },
 )
 
-communitiesApp.openapi(
+communitiesApi.openapi(
   createRoute({
     method: 'get',
     path: '/communities',
@@ -87,7 +87,7 @@ communitiesApp.openapi(
   },
 )
 
-communitiesApp.openapi(
+communitiesApi.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}',
@@ -107,7 +107,7 @@ communitiesApp.openapi(
   },
 )
 
-communitiesApp.openapi(
+communitiesApi.openapi(
   createRoute({
     method: 'patch',
     path: '/communities/{id}',
@@ -143,7 +143,7 @@ communitiesApp.openapi(
   },
 )
 
-communitiesApp.openapi(
+communitiesApi.openapi(
   createRoute({
     method: 'delete',
     path: '/communities/{id}',
@@ -165,7 +165,7 @@ communitiesApp.openapi(
   },
 )
 
-communitiesApp.openapi(
+communitiesApi.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/admins',
@@ -189,7 +189,7 @@ communitiesApp.openapi(
 
 const AdminParams = CommunityParams.extend(idParam('tok', 'tokenId').shape)
 
-communitiesApp.openapi(
+communitiesApi.openapi(
   createRoute({
     method: 'post',
     path: '/communities/{id}/admins/{tokenId}/promote',
@@ -211,7 +211,7 @@ communitiesApp.openapi(
   },
 )
 
-communitiesApp.openapi(
+communitiesApi.openapi(
   createRoute({
     method: 'post',
     path: '/communities/{id}/admins/{tokenId}/demote',

@@ -1,6 +1,6 @@
-import type { Config } from '../lib/config'
-import { fetchOutbound } from '../lib/outbound'
-import { cloudApiMessageRequest } from './channels'
+import type { Config } from '../../lib/config'
+import { fetchOutbound } from '../../lib/outbound'
+import { cloudApiMessageRequest } from '../../services/channels'
 
 /**
  * A free-form text reply through the Cloud API. Allowed only inside the 24-hour window that a

@@ -17,8 +17,8 @@ import {
 } from '../../services/join-requests'
 import type { JoinRequest } from '../../db/schema'
 import { ReasonSchema } from '../../schemas/members'
-import { communityFor } from '../community-scope'
-import { decideJoinRequest } from '../join-decisions'
+import { communityFor } from '../../api/community-scope'
+import { decideJoinRequest } from '../../api/join-decisions'
 import { Csrf, words, type Words } from '../../views/dashboard'
 import {
   CommunityId,
@@ -35,7 +35,7 @@ import {
  * Pending join requests, decided one by one or in bulk: a community's own page, and one page
  * across every community the admin may decide for, each community's requests under its name.
  */
-export const approvalsApp = new Hono<AppEnv>()
+export const approvalsPages = new Hono<AppEnv>()
 
 /** Communities on one page of the list across communities, and requests shown of each. */
 const COMMUNITIES_PER_PAGE = 10
@@ -139,7 +139,7 @@ function BulkActions(props: { t: Words }) {
   )
 }
 
-approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
+approvalsPages.get('/admin/communities/:id/approvals', async (c) => {
   const t = words(lang(c))
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCan(c.var.principal, 'joinRequests.read', { communityId: id })
@@ -193,7 +193,7 @@ approvalsApp.get('/admin/communities/:id/approvals', async (c) => {
  * page, the first ten requests of each (together never more than one bulk decision takes), with
  * a link to a community's own page when it has more.
  */
-approvalsApp.get('/admin/approvals', async (c) => {
+approvalsPages.get('/admin/approvals', async (c) => {
   const l = lang(c)
   const t = words(l)
   const principal = c.var.principal
@@ -341,7 +341,7 @@ async function requestsOf(c: Context<AppEnv>, ids: string[]) {
   return { requests, missing }
 }
 
-approvalsApp.post('/admin/communities/:id/approvals', async (c) => {
+approvalsPages.post('/admin/communities/:id/approvals', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   await communityFor(c, id, 'joinRequests.decide')
   const decision = await decisionOf(c)
@@ -356,7 +356,7 @@ approvalsApp.post('/admin/communities/:id/approvals', async (c) => {
  * Decisions across communities: every request must be one the admin may decide, or nothing is
  * decided (403), as the API would refuse each of them.
  */
-approvalsApp.post('/admin/approvals', async (c) => {
+approvalsPages.post('/admin/approvals', async (c) => {
   const decision = await decisionOf(c)
   if (!decision) return c.redirect('/admin/approvals', 303)
   const found = await requestsOf(c, decision.ids)

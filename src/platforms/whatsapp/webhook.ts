@@ -1,16 +1,16 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
-import type { AppEnv } from '../env'
-import { constantTimeEqual, hmacSha256, toHex } from '../lib/crypto'
-import { ApiError } from '../lib/errors'
-import { inboundItems, NotificationSchema, type InboundItem } from '../schemas/whatsapp'
-import { problemResponses } from './openapi'
+import type { AppEnv } from '../../env'
+import { constantTimeEqual, hmacSha256, toHex } from '../../lib/crypto'
+import { ApiError } from '../../lib/errors'
+import { inboundItems, NotificationSchema, type InboundItem } from './schemas'
+import { problemResponses } from '../../api/openapi'
 
 /**
  * The WhatsApp Cloud API's webhook: Meta's verification handshake, and the notifications
  * (statuses of sent messages, messages people send, marketing preferences). A notification is
  * only accepted with a valid `X-Hub-Signature-256` over its raw body, checked before anything
  * reads it; it is then queued and answered at once (Meta retries slow endpoints), and applied
- * by the inbound queue's consumer (see `services/whatsapp-inbound.ts`).
+ * by the inbound queue's consumer (see `platforms/whatsapp/inbound.ts`).
  */
 export const whatsAppWebhookApp = new OpenAPIHono<AppEnv>()
 

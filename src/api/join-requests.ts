@@ -31,13 +31,13 @@ import {
   RESOURCE_PROBLEMS,
 } from './openapi'
 
-export const joinRequestsApp = new OpenAPIHono<AppEnv>()
+export const joinRequestsApi = new OpenAPIHono<AppEnv>()
 
 const tags = ['Join requests']
 const CommunityParams = idParam('cmt')
 const RequestParams = idParam('jr')
 
-joinRequestsApp.openapi(
+joinRequestsApi.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/join-requests',
@@ -62,7 +62,7 @@ joinRequestsApp.openapi(
   },
 )
 
-joinRequestsApp.openapi(
+joinRequestsApi.openapi(
   createRoute({
     method: 'post',
     path: '/join-requests/{id}/approve',
@@ -101,7 +101,7 @@ joinRequestsApp.openapi(
   },
 )
 
-joinRequestsApp.openapi(
+joinRequestsApi.openapi(
   createRoute({
     method: 'post',
     path: '/join-requests/{id}/confirm',
@@ -167,7 +167,7 @@ joinRequestsApp.openapi(
   },
 )
 
-joinRequestsApp.openapi(
+joinRequestsApi.openapi(
   createRoute({
     method: 'post',
     path: '/join-requests/{id}/reject',
@@ -204,7 +204,7 @@ joinRequestsApp.openapi(
   },
 )
 
-joinRequestsApp.openapi(
+joinRequestsApi.openapi(
   createRoute({
     method: 'post',
     path: '/communities/{id}/join-requests/bulk',

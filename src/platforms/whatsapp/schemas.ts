@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { cleanText } from '../lib/text'
+import { cleanText } from '../../lib/text'
 
 /**
  * Meta's `whatsapp_business_account` notifications, as far as we act on them: message

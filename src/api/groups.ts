@@ -30,13 +30,13 @@ import {
   RESOURCE_PROBLEMS,
 } from './openapi'
 
-export const groupsApp = new OpenAPIHono<AppEnv>()
+export const groupsApi = new OpenAPIHono<AppEnv>()
 
 const tags = ['Groups']
 const CommunityParams = idParam('cmt')
 const GroupParams = idParam('grp')
 
-groupsApp.openapi(
+groupsApi.openapi(
   createRoute({
     method: 'post',
     path: '/communities/{id}/groups',
@@ -63,7 +63,7 @@ groupsApp.openapi(
   },
 )
 
-groupsApp.openapi(
+groupsApi.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/groups',
@@ -85,7 +85,7 @@ groupsApp.openapi(
   },
 )
 
-groupsApp.openapi(
+groupsApi.openapi(
   createRoute({
     method: 'get',
     path: '/groups/{id}',
@@ -106,7 +106,7 @@ groupsApp.openapi(
   },
 )
 
-groupsApp.openapi(
+groupsApi.openapi(
   createRoute({
     method: 'patch',
     path: '/groups/{id}',
@@ -139,7 +139,7 @@ groupsApp.openapi(
   },
 )
 
-groupsApp.openapi(
+groupsApi.openapi(
   createRoute({
     method: 'delete',
     path: '/groups/{id}',

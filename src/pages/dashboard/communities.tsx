@@ -19,7 +19,7 @@ import { CreateCommunitySchema, UpdateCommunitySchema } from '../../schemas/comm
 import { assertAllowedUrls } from '../../lib/urls'
 import { type Community } from '../../db/schema'
 import { DEFAULT_TIME_ZONE } from '../../lib/time'
-import { communityFor } from '../community-scope'
+import { communityFor } from '../../api/community-scope'
 import { Csrf, words, GroupsTable, groupLabel } from '../../views/dashboard'
 import {
   FieldError,
@@ -39,7 +39,7 @@ import {
 } from './page'
 
 /** Creating and editing communities, their groups and admins. */
-export const communitiesApp = new Hono<AppEnv>()
+export const communitiesPages = new Hono<AppEnv>()
 
 const COMMUNITY_FIELDS = [
   'name',
@@ -203,7 +203,7 @@ export function CommunityFields(props: {
   )
 }
 
-communitiesApp.get('/admin/communities/:id/settings', (c) =>
+communitiesPages.get('/admin/communities/:id/settings', (c) =>
   settingsPage(c, idOrThrow(CommunityId, c.req.param('id'))),
 )
 
@@ -295,7 +295,7 @@ async function settingsPage(c: Context<AppEnv>, id: string, form?: FormState) {
   )
 }
 
-communitiesApp.post('/admin/communities/:id/settings', async (c) => {
+communitiesPages.post('/admin/communities/:id/settings', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   await communityFor(c, id, 'community.update')
   const read = communityFromForm(await readForm(c), UpdateCommunitySchema, c.var.config, lang(c))
@@ -305,7 +305,7 @@ communitiesApp.post('/admin/communities/:id/settings', async (c) => {
 })
 
 for (const change of ['promote', 'demote'] as const) {
-  communitiesApp.post(`/admin/communities/:id/admins/:tokenId/${change}`, async (c) => {
+  communitiesPages.post(`/admin/communities/:id/admins/:tokenId/${change}`, async (c) => {
     const id = idOrThrow(CommunityId, c.req.param('id'))
     const tokenId = idOrThrow(z.string().regex(idPattern('tok')), c.req.param('tokenId'))
     await communityFor(c, id, 'admins.change')

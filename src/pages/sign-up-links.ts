@@ -13,7 +13,7 @@ import { type ConfirmationView } from '../views/join-pages'
 import { confirmCodeFor, waMeLink } from '../lib/confirm-codes'
 import { renderQrSvg } from '../lib/qr'
 import { canConfirm, isUnconfirmed } from '../services/consent'
-import { canSendConfirmationTemplate } from '../services/whatsapp-replies'
+import { canSendConfirmationTemplate } from '../platforms/whatsapp/replies'
 import { hasSubscribedEndpoint } from '../services/webhooks'
 
 /**

@@ -26,7 +26,7 @@ import {
 import { resumeRun, stopRun } from '../../services/delivery/runs'
 import { getCommunityOrThrow } from '../../services/communities'
 import { listGroups } from '../../services/groups'
-import { communityFor } from '../community-scope'
+import { communityFor } from '../../api/community-scope'
 import { Csrf, words } from '../../views/dashboard'
 import { CommunityId, lang, idOrThrow, formText, communityShell, inLanguage } from './page'
 import { describeRule } from './repeat-rule'
@@ -44,9 +44,9 @@ import { formatNumber } from '../../lib/i18n'
 const AnnouncementId = z.string().regex(idPattern('ann'))
 
 /** Announcements: compose, schedule once or on a repeat rule, send now, cancel. */
-export const announcementsApp = new Hono<AppEnv>()
+export const announcementsPages = new Hono<AppEnv>()
 
-announcementsApp.get('/admin/communities/:id/announcements', (c) =>
+announcementsPages.get('/admin/communities/:id/announcements', (c) =>
   announcementsPage(c, idOrThrow(CommunityId, c.req.param('id'))),
 )
 
@@ -272,7 +272,7 @@ async function announcementsPage(
  * Schedules what the compose form describes, then says so on the list; or, for "Show next
  * dates" or a refusal, shows the form again as it was sent.
  */
-announcementsApp.post('/admin/communities/:id/announcements', async (c) => {
+announcementsPages.post('/admin/communities/:id/announcements', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   const community = await communityFor(c, id, 'announcements.manage')
   const form = await readForm(c)
@@ -306,7 +306,7 @@ const ACTIONS = {
 } as const
 
 for (const action of ['send-now', 'cancel', 'resume'] as const) {
-  announcementsApp.post(`/admin/announcements/:id/${action}`, async (c) => {
+  announcementsPages.post(`/admin/announcements/:id/${action}`, async (c) => {
     const announcement = await getAnnouncementOrThrow(
       c.var.db,
       idOrThrow(z.string().regex(idPattern('ann')), c.req.param('id')),
@@ -318,7 +318,7 @@ for (const action of ['send-now', 'cancel', 'resume'] as const) {
 }
 
 for (const action of ['resume', 'cancel'] as const) {
-  announcementsApp.post(`/admin/announcements/:id/runs/:runId/${action}`, async (c) => {
+  announcementsPages.post(`/admin/announcements/:id/runs/:runId/${action}`, async (c) => {
     const announcement = await getAnnouncementOrThrow(
       c.var.db,
       idOrThrow(z.string().regex(idPattern('ann')), c.req.param('id')),

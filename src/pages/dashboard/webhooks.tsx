@@ -21,7 +21,7 @@ import { FieldError, fieldAttributes, sentText, type FormState } from '../../vie
 import { lang, formText, shell, inLanguage } from './page'
 
 /** Webhook endpoints for the events outbox, with their secret shown once. */
-export const webhooksApp = new Hono<AppEnv>()
+export const webhooksPages = new Hono<AppEnv>()
 
 /**
  * The endpoints with their recent deliveries, and the form for a new one: with the new one's
@@ -155,10 +155,10 @@ async function webhooksPage(
   )
 }
 
-webhooksApp.get('/admin/webhooks', (c) => webhooksPage(c))
+webhooksPages.get('/admin/webhooks', (c) => webhooksPage(c))
 
 /** The endpoint's secret is on the answer to this POST only (no redirect): shown once. */
-webhooksApp.post('/admin/webhooks', async (c) => {
+webhooksPages.post('/admin/webhooks', async (c) => {
   const form = await readForm(c)
   const values = {
     url: formText(form, 'url'),

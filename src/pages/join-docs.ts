@@ -2,7 +2,7 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { JoinBodySchema } from '../schemas/join'
 import { CodeParamSchema } from '../schemas/public'
-import { jsonResponse, problemResponses } from './openapi'
+import { jsonResponse, problemResponses } from '../api/openapi'
 
 /** The JSON answer to a join; `joinAnswer()` in join.tsx is typed by it. */
 export const JoinAnswerSchema = z

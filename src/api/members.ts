@@ -3,7 +3,7 @@ import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { assertCan } from '../services/access'
 import { endMembership } from '../services/joining'
-import { listInboundMessages } from '../services/whatsapp-inbound'
+import { listInboundMessages } from '../platforms/whatsapp/inbound'
 import {
   exportMembersCsv,
   getMemberOrThrow,
@@ -35,7 +35,7 @@ import {
   RESOURCE_PROBLEMS,
 } from './openapi'
 
-export const membersApp = new OpenAPIHono<AppEnv>()
+export const membersApi = new OpenAPIHono<AppEnv>()
 
 const CommunityParams = idParam('cmt')
 const MemberParams = idParam('mem')
@@ -50,7 +50,7 @@ const InboundMessageSchema = z
   })
   .openapi('InboundMessage')
 
-membersApp.openapi(
+membersApi.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/messages',
@@ -73,7 +73,7 @@ membersApp.openapi(
   },
 )
 
-membersApp.openapi(
+membersApi.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/members',
@@ -103,7 +103,7 @@ membersApp.openapi(
   },
 )
 
-membersApp.openapi(
+membersApi.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/members.csv',
@@ -128,7 +128,7 @@ membersApp.openapi(
   },
 )
 
-membersApp.openapi(
+membersApi.openapi(
   createRoute({
     method: 'delete',
     path: '/members/{id}',
@@ -153,7 +153,7 @@ membersApp.openapi(
   },
 )
 
-membersApp.openapi(
+membersApi.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/leaderboard',
@@ -182,7 +182,7 @@ membersApp.openapi(
   },
 )
 
-membersApp.openapi(
+membersApi.openapi(
   createRoute({
     method: 'post',
     path: '/communities/{id}/reward-rules',
@@ -208,7 +208,7 @@ membersApp.openapi(
   },
 )
 
-membersApp.openapi(
+membersApi.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/reward-rules',
@@ -233,7 +233,7 @@ membersApp.openapi(
   },
 )
 
-membersApp.openapi(
+membersApi.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/rewards',

@@ -37,7 +37,10 @@ import {
 } from '../services/consent'
 import { z } from 'zod'
 import type { JoinAnswerSchema } from './join-docs'
-import { canSendConfirmationTemplate, sendConfirmationTemplate } from '../services/whatsapp-replies'
+import {
+  canSendConfirmationTemplate,
+  sendConfirmationTemplate,
+} from '../platforms/whatsapp/replies'
 import { ErrorPage } from '../views/error-page'
 import { cspNonce } from '../middleware/security-headers'
 

@@ -21,12 +21,12 @@ import { findPrincipalByToken } from '../../services/tokens'
 import { Csrf, Shell, words } from '../../views/dashboard'
 import { approvalsHref, inLanguage, lang, shell } from './page'
 import { formatNumber } from '../../lib/i18n'
-import { communitiesApp, CommunityFields, communityFromForm } from './communities'
-import { linksApp } from './links'
-import { approvalsApp } from './approvals'
-import { membersApp } from './members'
-import { announcementsApp } from './announcements'
-import { webhooksApp } from './webhooks'
+import { communitiesPages, CommunityFields, communityFromForm } from './communities'
+import { linksPages } from './links'
+import { approvalsPages } from './approvals'
+import { membersPages } from './members'
+import { announcementsPages } from './announcements'
+import { webhooksPages } from './webhooks'
 import { cspNonce } from '../../middleware/security-headers'
 
 /**
@@ -245,12 +245,12 @@ dashboardApp.post('/admin/communities', async (c) => {
 
 // Every page after sign-in, one sub-app per thing an admin manages.
 for (const app of [
-  communitiesApp,
-  linksApp,
-  approvalsApp,
-  membersApp,
-  announcementsApp,
-  webhooksApp,
+  communitiesPages,
+  linksPages,
+  approvalsPages,
+  membersPages,
+  announcementsPages,
+  webhooksPages,
 ]) {
   dashboardApp.route('/', app)
 }

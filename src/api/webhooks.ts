@@ -25,7 +25,7 @@ import {
   RESOURCE_PROBLEMS,
 } from './openapi'
 
-export const webhooksApp = new OpenAPIHono<AppEnv>()
+export const webhooksApi = new OpenAPIHono<AppEnv>()
 
 const tags = ['Webhooks']
 const WebhookParams = idParam('whk')
@@ -40,7 +40,7 @@ function serializeWebhook(endpoint: WebhookEndpoint) {
   }
 }
 
-webhooksApp.openapi(
+webhooksApi.openapi(
   createRoute({
     method: 'post',
     path: '/webhooks',
@@ -84,7 +84,7 @@ webhooksApp.openapi(
   },
 )
 
-webhooksApp.openapi(
+webhooksApi.openapi(
   createRoute({
     method: 'get',
     path: '/webhooks',
@@ -116,7 +116,7 @@ async function endpointFor(c: Context<AppEnv>, id: string) {
   return endpoint
 }
 
-webhooksApp.openapi(
+webhooksApi.openapi(
   createRoute({
     method: 'delete',
     path: '/webhooks/{id}',
@@ -137,7 +137,7 @@ webhooksApp.openapi(
   },
 )
 
-webhooksApp.openapi(
+webhooksApi.openapi(
   createRoute({
     method: 'get',
     path: '/webhooks/{id}/deliveries',

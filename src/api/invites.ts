@@ -33,13 +33,13 @@ import {
   RESOURCE_PROBLEMS,
 } from './openapi'
 
-export const invitesApp = new OpenAPIHono<AppEnv>()
+export const invitesApi = new OpenAPIHono<AppEnv>()
 
 const tags = ['Invite links']
 const CommunityParams = idParam('cmt')
 const InviteParams = idParam('inv')
 
-invitesApp.openapi(
+invitesApi.openapi(
   createRoute({
     method: 'post',
     path: '/communities/{id}/invites',
@@ -71,7 +71,7 @@ invitesApp.openapi(
   },
 )
 
-invitesApp.openapi(
+invitesApi.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/invites',
@@ -97,7 +97,7 @@ invitesApp.openapi(
   },
 )
 
-invitesApp.openapi(
+invitesApi.openapi(
   createRoute({
     method: 'get',
     path: '/invites/{id}',
@@ -119,7 +119,7 @@ invitesApp.openapi(
   },
 )
 
-invitesApp.openapi(
+invitesApi.openapi(
   createRoute({
     method: 'patch',
     path: '/invites/{id}',
@@ -145,7 +145,7 @@ invitesApp.openapi(
   },
 )
 
-invitesApp.openapi(
+invitesApi.openapi(
   createRoute({
     method: 'post',
     path: '/invites/{id}/revoke',
@@ -169,7 +169,7 @@ invitesApp.openapi(
   },
 )
 
-invitesApp.openapi(
+invitesApi.openapi(
   createRoute({
     method: 'post',
     path: '/invites/{id}/rotate',
@@ -196,7 +196,7 @@ invitesApp.openapi(
   },
 )
 
-invitesApp.openapi(
+invitesApi.openapi(
   createRoute({
     method: 'get',
     path: '/invites/{id}/stats',
@@ -221,7 +221,7 @@ invitesApp.openapi(
   },
 )
 
-invitesApp.openapi(
+invitesApi.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/stats',

@@ -21,12 +21,12 @@ import {
   RESOURCE_PROBLEMS,
 } from './openapi'
 
-export const tokensApp = new OpenAPIHono<AppEnv>()
+export const tokensApi = new OpenAPIHono<AppEnv>()
 
 const tags = ['Tokens']
 const TokenParams = idParam('tok')
 
-tokensApp.openapi(
+tokensApi.openapi(
   createRoute({
     method: 'post',
     path: '/tokens',
@@ -67,7 +67,7 @@ tokensApp.openapi(
   },
 )
 
-tokensApp.openapi(
+tokensApi.openapi(
   createRoute({
     method: 'get',
     path: '/tokens',
@@ -92,7 +92,7 @@ tokensApp.openapi(
   },
 )
 
-tokensApp.openapi(
+tokensApi.openapi(
   createRoute({
     method: 'delete',
     path: '/tokens/{id}',

@@ -30,7 +30,7 @@ import {
 } from './page'
 
 /** Members: search, filter by group and status (who left, and why), remove, export. */
-export const membersApp = new Hono<AppEnv>()
+export const membersPages = new Hono<AppEnv>()
 
 const MemberFilter = z.object({
   q: userText(100).optional().catch(undefined),
@@ -38,7 +38,7 @@ const MemberFilter = z.object({
   status: z.enum(MEMBER_STATUSES).catch('active'),
 })
 
-membersApp.get('/admin/communities/:id/members', async (c) => {
+membersPages.get('/admin/communities/:id/members', async (c) => {
   const l = lang(c)
   const t = words(l)
   const id = idOrThrow(CommunityId, c.req.param('id'))
@@ -203,7 +203,7 @@ membersApp.get('/admin/communities/:id/members', async (c) => {
   )
 })
 
-membersApp.get('/admin/communities/:id/members.csv', async (c) => {
+membersPages.get('/admin/communities/:id/members.csv', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCan(c.var.principal, 'members.read', { communityId: id })
   const community = await getCommunityOrThrow(c.var.db, id)
@@ -214,7 +214,7 @@ membersApp.get('/admin/communities/:id/members.csv', async (c) => {
   })
 })
 
-membersApp.post('/admin/members/:id/remove', async (c) => {
+membersPages.post('/admin/members/:id/remove', async (c) => {
   const member = await getMemberOrThrow(
     c.var.db,
     idOrThrow(z.string().regex(idPattern('mem')), c.req.param('id')),

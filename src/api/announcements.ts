@@ -41,7 +41,7 @@ import {
 } from './openapi'
 import type { Context } from 'hono'
 
-export const announcementsApp = new OpenAPIHono<AppEnv>()
+export const announcementsApi = new OpenAPIHono<AppEnv>()
 
 const tags = ['Announcements']
 const CommunityParams = idParam('cmt')
@@ -81,7 +81,7 @@ async function detailed(c: Context<AppEnv>, announcement: Announcement) {
   })
 }
 
-announcementsApp.openapi(
+announcementsApi.openapi(
   createRoute({
     method: 'post',
     path: '/communities/{id}/announcements',
@@ -124,7 +124,7 @@ announcementsApp.openapi(
   },
 )
 
-announcementsApp.openapi(
+announcementsApi.openapi(
   createRoute({
     method: 'get',
     path: '/communities/{id}/announcements',
@@ -147,7 +147,7 @@ announcementsApp.openapi(
   },
 )
 
-announcementsApp.openapi(
+announcementsApi.openapi(
   createRoute({
     method: 'get',
     path: '/announcements/preview',
@@ -168,7 +168,7 @@ announcementsApp.openapi(
   },
 )
 
-announcementsApp.openapi(
+announcementsApi.openapi(
   createRoute({
     method: 'get',
     path: '/announcements/{id}',
@@ -190,7 +190,7 @@ announcementsApp.openapi(
     ),
 )
 
-announcementsApp.openapi(
+announcementsApi.openapi(
   createRoute({
     method: 'patch',
     path: '/announcements/{id}',
@@ -231,7 +231,7 @@ announcementsApp.openapi(
   },
 )
 
-announcementsApp.openapi(
+announcementsApi.openapi(
   createRoute({
     method: 'post',
     path: '/announcements/{id}/cancel',
@@ -256,7 +256,7 @@ announcementsApp.openapi(
   },
 )
 
-announcementsApp.openapi(
+announcementsApi.openapi(
   createRoute({
     method: 'post',
     path: '/announcements/{id}/resume',
@@ -281,7 +281,7 @@ announcementsApp.openapi(
   },
 )
 
-announcementsApp.openapi(
+announcementsApi.openapi(
   createRoute({
     method: 'post',
     path: '/announcements/{id}/send-now',
@@ -310,7 +310,7 @@ announcementsApp.openapi(
   },
 )
 
-announcementsApp.openapi(
+announcementsApi.openapi(
   createRoute({
     method: 'get',
     path: '/announcements/{id}/deliveries',
@@ -337,7 +337,7 @@ announcementsApp.openapi(
   },
 )
 
-announcementsApp.openapi(
+announcementsApi.openapi(
   createRoute({
     method: 'post',
     path: '/announcements/{id}/runs/{runId}/resume',
@@ -369,7 +369,7 @@ announcementsApp.openapi(
   },
 )
 
-announcementsApp.openapi(
+announcementsApi.openapi(
   createRoute({
     method: 'post',
     path: '/announcements/{id}/runs/{runId}/cancel',

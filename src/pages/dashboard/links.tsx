@@ -21,7 +21,7 @@ import {
 import { leaderboard } from '../../services/members'
 import { listRewards } from '../../services/rewards'
 import { CustomCodeSchema, InviteLabelSchema, inviteUrls, TagSchema } from '../../schemas/invites'
-import { communityFor } from '../community-scope'
+import { communityFor } from '../../api/community-scope'
 import { Csrf, words, DiscussionGroupOptions, GroupsTable } from '../../views/dashboard'
 import { FieldError, fieldAttributes, sentText, type FormState } from '../../views/form-fields'
 import { loadStatsView, StatsSections, type StatsView } from './stats-view'
@@ -40,9 +40,9 @@ import {
 } from './page'
 
 /** A community's overview and its campaign links: funnel, QR codes, revoke and rotate. */
-export const linksApp = new Hono<AppEnv>()
+export const linksPages = new Hono<AppEnv>()
 
-linksApp.get('/admin/communities/:id', async (c) =>
+linksPages.get('/admin/communities/:id', async (c) =>
   overviewPage(c, idOrThrow(CommunityId, c.req.param('id'))),
 )
 
@@ -222,7 +222,7 @@ const NewLinkForm = z.object({
   code: CustomCodeSchema.optional(),
 })
 
-linksApp.post('/admin/communities/:id/links', async (c) => {
+linksPages.post('/admin/communities/:id/links', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   await communityFor(c, id, 'invites.manage')
   const t = words(lang(c))
@@ -254,7 +254,7 @@ linksApp.post('/admin/communities/:id/links', async (c) => {
   }
 })
 
-linksApp.get('/admin/links/:id', async (c) => {
+linksPages.get('/admin/links/:id', async (c) => {
   const t = words(lang(c))
   const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
   const scope = { communityId: invite.communityId }
@@ -337,7 +337,7 @@ linksApp.get('/admin/links/:id', async (c) => {
 })
 
 for (const action of ['revoke', 'rotate'] as const) {
-  linksApp.post(`/admin/links/:id/${action}`, async (c) => {
+  linksPages.post(`/admin/links/:id/${action}`, async (c) => {
     const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
     assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
     await (action === 'revoke' ? revokeInvite : rotateInvite)(c.var.db, invite, new Date())
@@ -357,7 +357,7 @@ function csvResponse(c: Context<AppEnv>, view: StatsView, name: string) {
   })
 }
 
-linksApp.get('/admin/communities/:id/stats.csv', async (c) => {
+linksPages.get('/admin/communities/:id/stats.csv', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCan(c.var.principal, 'stats.read', { communityId: id })
   const community = await getCommunityOrThrow(c.var.db, id)
@@ -365,7 +365,7 @@ linksApp.get('/admin/communities/:id/stats.csv', async (c) => {
   return csvResponse(c, view, community.slug)
 })
 
-linksApp.get('/admin/links/:id/stats.csv', async (c) => {
+linksPages.get('/admin/links/:id/stats.csv', async (c) => {
   const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
   assertCan(c.var.principal, 'stats.read', { communityId: invite.communityId })
   const view = await loadStatsView(c, { inviteId: invite.id }, '')
