@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import type { AppEnv } from './env'
 import { methodsByPath } from './lib/allowed-methods'
+import { logError } from './lib/log'
 import { ApiError, ERROR_CODES, type ErrorCode, fieldErrors, toProblem } from './lib/errors'
 import { appContext } from './middleware/context'
 import { bearerAuth } from './middleware/bearer-auth'
@@ -197,14 +198,14 @@ function toApiError(error: Error, c: Context<AppEnv>): ApiError {
     const code = HTTP_STATUS_CODES[error.status]
     if (code) return new ApiError(code, error.message || 'The request was refused.')
   }
-  console.error(
-    JSON.stringify({
+  logError(
+    {
       requestId: c.var.requestId,
-      error: String(error),
       // drizzle wraps the database's own error (a D1 limit, a constraint) as the cause.
       cause: error.cause === undefined ? undefined : String(error.cause),
       stack: error.stack,
-    }),
+    },
+    error,
   )
   return new ApiError('internal_error', 'Something went wrong on our side. It has been logged.')
 }

@@ -2,6 +2,7 @@ import { createDb } from '../db/client'
 import { loadConfig } from '../lib/config'
 import { InboundItemSchema } from '../platforms/whatsapp/schemas'
 import { applyInboundItem } from '../platforms/whatsapp/inbound'
+import { logError, logInfo } from '../lib/log'
 
 export const INBOUND_QUEUE_NAME = 'community-growth-whatsapp-inbound'
 
@@ -15,16 +16,16 @@ export async function applyInbound(batch: MessageBatch, env: Env): Promise<void>
   for (const message of batch.messages) {
     const parsed = InboundItemSchema.safeParse(message.body)
     if (!parsed.success) {
-      console.error(JSON.stringify({ queue: batch.queue, id: message.id, error: 'malformed item' }))
+      logError({ queue: batch.queue, id: message.id }, 'malformed item')
       message.ack()
       continue
     }
     try {
       const outcome = await applyInboundItem(db, deps, parsed.data, new Date())
-      console.log(JSON.stringify({ job: 'whatsapp-inbound', kind: parsed.data.kind, outcome }))
+      logInfo({ job: 'whatsapp-inbound', kind: parsed.data.kind, outcome })
       message.ack()
     } catch (error) {
-      console.error(JSON.stringify({ queue: batch.queue, id: message.id, error: String(error) }))
+      logError({ queue: batch.queue, id: message.id }, error)
       message.retry({ delaySeconds: 10 })
     }
   }

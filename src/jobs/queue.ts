@@ -8,6 +8,7 @@ import { recordVisits, VisitMessageSchema, type VisitMessage } from '../services
 import { deadLetters } from '../db/schema'
 import { applyInbound, INBOUND_QUEUE_NAME } from './inbound'
 import { createSharedPacer, senderKey } from '../services/send-rate'
+import { logError, logInfo } from '../lib/log'
 
 export const VISITS_QUEUE_NAME = 'community-growth-visits'
 export const DELIVERY_QUEUE_NAME = 'community-growth-deliveries'
@@ -49,7 +50,7 @@ export async function handleQueue(
     case INBOUND_QUEUE_NAME:
       return applyInbound(batch, env)
     default:
-      console.error(JSON.stringify({ queue: batch.queue, error: 'no consumer for this queue' }))
+      logError({ queue: batch.queue }, 'no consumer for this queue')
       batch.retryAll()
   }
 }
@@ -63,16 +64,13 @@ async function writeVisits(batch: MessageBatch, env: Env): Promise<void> {
   for (const message of batch.messages) {
     const parsed = VisitMessageSchema.safeParse(message.body)
     if (parsed.success) valid.push(parsed.data)
-    else
-      console.error(
-        JSON.stringify({ queue: batch.queue, id: message.id, error: 'malformed visit dropped' }),
-      )
+    else logError({ queue: batch.queue, id: message.id }, 'malformed visit dropped')
   }
   try {
     await recordVisits(createDb(env.DB, { checkLimits: loadConfig(env).D1_LIMIT_CHECKS }), valid)
     batch.ackAll()
   } catch (error) {
-    console.error(JSON.stringify({ queue: batch.queue, error: String(error) }))
+    logError({ queue: batch.queue }, error)
     batch.retryAll({ delaySeconds: 5 })
   }
 }
@@ -96,14 +94,12 @@ async function deliver(batch: MessageBatch, env: Env): Promise<void> {
       kinds[kind] = (kinds[kind] ?? 0) + 1
     }
     // One line per invocation: how much work it did and how many D1 queries that took.
-    console.log(
-      JSON.stringify({
-        job: 'deliveries',
-        messages: batch.messages.length,
-        kinds,
-        d1Queries: counter.queries,
-      }),
-    )
+    logInfo({
+      job: 'deliveries',
+      messages: batch.messages.length,
+      kinds,
+      d1Queries: counter.queries,
+    })
   }
 }
 
@@ -150,7 +146,7 @@ async function deliverBatch(
         await act(message, body, await deliverEvent(db, config, body, new Date()))
       }
     } catch (error) {
-      console.error(JSON.stringify({ queue: batch.queue, id: message.id, error: String(error) }))
+      logError({ queue: batch.queue, id: message.id }, error)
       message.retry({ delaySeconds: RETRY_AFTER_ERROR_SECONDS })
     }
   }
@@ -165,9 +161,7 @@ async function deliverBatch(
     )
     for (const [i, item] of announce.entries()) await act(item.message, item.body, verdicts[i]!)
   } catch (error) {
-    console.error(
-      JSON.stringify({ queue: batch.queue, messages: announce.length, error: String(error) }),
-    )
+    logError({ queue: batch.queue, messages: announce.length }, error)
     for (const item of announce) item.message.retry({ delaySeconds: RETRY_AFTER_ERROR_SECONDS })
   }
 }

@@ -10,6 +10,7 @@ import { pruneDeliveredEvents } from '../services/retention'
 import { pruneInboundNotifications } from '../platforms/whatsapp/inbound'
 import { creditRetainedReferrals } from '../services/rewards'
 import { loadConfig } from '../lib/config'
+import { logError, logInfo } from '../lib/log'
 
 /**
  * The Cron Trigger (every minute): start the announcements that are due, move stalled runs on
@@ -27,79 +28,56 @@ export async function handleScheduled(
 ): Promise<void> {
   const counter = { queries: 0 }
   const db = createDb(env.DB, { counter, checkLimits: loadConfig(env).D1_LIMIT_CHECKS })
+  const config = loadConfig(env)
   const now = new Date(controller.scheduledTime)
-  // Each step runs whatever happened in the one before; what fails is retried next minute.
-  const started = await dispatchDueAnnouncements(
-    db,
-    env.DELIVERY_QUEUE,
-    now,
-    loadConfig(env).DELIVERY_CHANNEL,
-  ).catch((error) => {
-    console.error(JSON.stringify({ job: 'cron', step: 'announcements', error: String(error) }))
-    return []
-  })
+  // Each step runs whatever happened in the one before; a step that fails is logged and retried
+  // next minute, and the steps after it still run.
+  const step = async <T>(name: string, fallback: T, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run()
+    } catch (error) {
+      logError({ job: 'cron', step: name }, error)
+      return fallback
+    }
+  }
+  const started = await step('announcements', [], () =>
+    dispatchDueAnnouncements(db, env.DELIVERY_QUEUE, now, config.DELIVERY_CHANNEL),
+  )
   // Runs whose progress stalled (a lost queue message, a consumer that died) move on from the
   // database's record of them.
-  const reconciled = await reconcileRuns(db, env.DELIVERY_QUEUE, loadConfig(env), now).catch(
-    (error) => {
-      console.error(JSON.stringify({ job: 'cron', step: 'reconciler', error: String(error) }))
-      return null
-    },
+  const reconciled = await step('reconciler', null, () =>
+    reconcileRuns(db, env.DELIVERY_QUEUE, config, now),
   )
   // So do webhook deliveries of events whose queue message was lost.
-  const reconciledEvents = await reconcileEventDeliveries(
-    db,
-    env.DELIVERY_QUEUE,
-    loadConfig(env),
-    now,
-  ).catch((error) => {
-    console.error(JSON.stringify({ job: 'cron', step: 'event reconciler', error: String(error) }))
-    return null
-  })
-  const events = await fanOutEvents(db, env.DELIVERY_QUEUE, now).catch((error) => {
-    console.error(JSON.stringify({ job: 'cron', step: 'events', error: String(error) }))
-    return 0
-  })
-  const prunedVisits = await pruneVisits(db, now, loadConfig(env).VISIT_RETENTION_DAYS).catch(
-    (error) => {
-      console.error(JSON.stringify({ job: 'cron', step: 'visit retention', error: String(error) }))
-      return 0
-    },
+  const reconciledEvents = await step('event reconciler', null, () =>
+    reconcileEventDeliveries(db, env.DELIVERY_QUEUE, config, now),
+  )
+  const events = await step('events', 0, () => fanOutEvents(db, env.DELIVERY_QUEUE, now))
+  const prunedVisits = await step('visit retention', 0, () =>
+    pruneVisits(db, now, config.VISIT_RETENTION_DAYS),
   )
   // Double opt-in: sign-ups nobody confirmed in time are deleted with their contact data.
-  const prunedSignUps = await pruneUnconfirmed(db, now).catch((error) => {
-    console.error(
-      JSON.stringify({ job: 'cron', step: 'unconfirmed sign-ups', error: String(error) }),
-    )
-    return 0
-  })
+  const prunedSignUps = await step('unconfirmed sign-ups', 0, () => pruneUnconfirmed(db, now))
   // Events age from when the outbox handed them on: one written long ago but handed on now stays.
-  const prunedEvents = await pruneDeliveredEvents(
-    db,
-    now,
-    loadConfig(env).EVENT_RETENTION_DAYS,
-  ).catch((error) => {
-    console.error(JSON.stringify({ job: 'cron', step: 'event retention', error: String(error) }))
-    return 0
-  })
-  if (now.getUTCMinutes() === 0) {
-    await pruneRateLimits(db, now)
-    await pruneSessions(db, now)
-    await pruneInboundNotifications(db, now)
-    await creditRetainedReferrals(db, now)
-  }
-  console.log(
-    JSON.stringify({
-      job: 'cron',
-      cron: controller.cron,
-      dispatches: started.length,
-      reconciled,
-      reconciledEvents,
-      events,
-      prunedVisits,
-      prunedSignUps,
-      prunedEvents,
-      d1Queries: counter.queries,
-    }),
+  const prunedEvents = await step('event retention', 0, () =>
+    pruneDeliveredEvents(db, now, config.EVENT_RETENTION_DAYS),
   )
+  if (now.getUTCMinutes() === 0) {
+    await step('rate-limit windows', undefined, () => pruneRateLimits(db, now))
+    await step('sessions', undefined, () => pruneSessions(db, now))
+    await step('inbound notifications', undefined, () => pruneInboundNotifications(db, now))
+    await step('referral rewards', undefined, () => creditRetainedReferrals(db, now))
+  }
+  logInfo({
+    job: 'cron',
+    cron: controller.cron,
+    dispatches: started.length,
+    reconciled,
+    reconciledEvents,
+    events,
+    prunedVisits,
+    prunedSignUps,
+    prunedEvents,
+    d1Queries: counter.queries,
+  })
 }

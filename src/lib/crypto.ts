@@ -1,3 +1,5 @@
+import { encodeBase64Url } from 'hono/utils/encode'
+
 const encoder = new TextEncoder()
 
 export async function sha256Hex(input: string): Promise<string> {
@@ -27,10 +29,9 @@ export function toHex(bytes: Uint8Array): string {
   return out
 }
 
+/** Unpadded base64url, as tokens and sealed secrets are written. */
 export function base64Url(bytes: Uint8Array): string {
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  return encodeBase64Url(bytes.slice().buffer).replace(/=+$/, '')
 }
 
 export function randomBase64Url(byteLength: number): string {

@@ -1,3 +1,4 @@
+import { decodeBase64Url } from 'hono/utils/encode'
 import { base64Url } from './crypto'
 
 /**
@@ -24,11 +25,7 @@ export async function seal(secret: string, plaintext: string): Promise<string> {
 }
 
 export async function open(secret: string, box: string): Promise<string> {
-  const [iv, data] = box
-    .split('.')
-    .map((part) =>
-      Uint8Array.from(atob(part!.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)),
-    )
+  const [iv, data] = box.split('.').map((part) => decodeBase64Url(part))
   const plain = await crypto.subtle.decrypt(
     { name: 'AES-GCM', iv: iv! },
     await keyFrom(secret),

@@ -1,3 +1,4 @@
+import { decodeBase64, encodeBase64 } from 'hono/utils/encode'
 import { hmacSha256 } from './crypto'
 
 /**
@@ -11,22 +12,18 @@ export async function signWebhook(
   timestamp: number,
   body: string,
 ): Promise<Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string>> {
-  const keyBytes = Uint8Array.from(atob(secret.replace(/^whsec_/, '')), (char) =>
-    char.charCodeAt(0),
+  const mac = await hmacSha256(
+    decodeBase64(secret.replace(/^whsec_/, '')),
+    `${id}.${timestamp}.${body}`,
   )
-  const mac = await hmacSha256(keyBytes, `${id}.${timestamp}.${body}`)
-  let binary = ''
-  for (const byte of mac) binary += String.fromCharCode(byte)
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestamp),
-    'webhook-signature': `v1,${btoa(binary)}`,
+    'webhook-signature': `v1,${encodeBase64(mac.slice().buffer)}`,
   }
 }
 
 /** A fresh `whsec_` secret: 24 random bytes, base64. */
 export function newWebhookSecret(): string {
-  let binary = ''
-  for (const byte of crypto.getRandomValues(new Uint8Array(24))) binary += String.fromCharCode(byte)
-  return `whsec_${btoa(binary)}`
+  return `whsec_${encodeBase64(crypto.getRandomValues(new Uint8Array(24)).buffer)}`
 }

@@ -2,6 +2,7 @@ import type { Database } from '../db/client'
 import type { JoinRequest } from '../db/schema'
 import type { Config } from '../lib/config'
 import { REPLIES, sendCommunityTemplate, sendWhatsAppReply } from '../platforms/whatsapp/replies'
+import { logError } from '../lib/log'
 
 /**
  * Telling an applicant how an admin decided, through the contact they confirmed, and only that:
@@ -75,8 +76,6 @@ export async function tellApplicant(
       await sendCommunityTemplate(config, notice.to, notice.template, notice.communityName)
     }
   } catch (error) {
-    console.error(
-      JSON.stringify({ notice: 'failed', joinRequest: request.id, error: String(error) }),
-    )
+    logError({ notice: 'failed', joinRequest: request.id }, error)
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { fetchOutbound } from '../lib/outbound'
+import { logError } from '../lib/log'
 
 const SiteverifyResponse = z.object({
   success: z.boolean(),
@@ -26,7 +27,7 @@ export async function verifyTurnstile(
   if (!result.ok || !result.response.ok) {
     // The status and a fixed reason only: what the service answered is not logged.
     const reason = result.ok ? `HTTP ${result.response.status}` : result.reason
-    console.error(JSON.stringify({ turnstile: 'verification failed', reason }))
+    logError({ turnstile: 'verification failed', reason })
     if (result.ok) await result.response.body?.cancel()
     return false
   }

@@ -1,5 +1,6 @@
 import type { Database } from '../db/client'
 import { visitorHash, type VisitMessage } from './visits'
+import { logError } from '../lib/log'
 
 /** A landing view before it is anonymised: the IP address never leaves this isolate's memory. */
 export interface PendingVisit {
@@ -53,6 +54,6 @@ async function flush(deps: { db: Database; queue: Queue }): Promise<void> {
     )
     await deps.queue.sendBatch(messages)
   } catch (error) {
-    console.error(JSON.stringify({ visits: batch.length, error: `not recorded: ${String(error)}` }))
+    logError({ visits: batch.length, outcome: 'not recorded' }, error)
   }
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../../lib/config'
 import { fetchOutbound } from '../../lib/outbound'
 import { cloudApiMessageRequest } from '../../services/channels'
+import { logError } from '../../lib/log'
 
 /**
  * A free-form text reply through the Cloud API. Allowed only inside the 24-hour window that a
@@ -82,12 +83,12 @@ async function postMessage(
     { timeoutMs: 10_000, allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS },
   )
   if (!result.ok) {
-    console.error(JSON.stringify({ reply: 'failed', reason: result.reason }))
+    logError({ reply: 'failed', reason: result.reason })
     return false
   }
   await result.response.body?.cancel()
   if (!result.response.ok) {
-    console.error(JSON.stringify({ reply: 'failed', status: result.response.status }))
+    logError({ reply: 'failed', status: result.response.status })
   }
   return result.response.ok
 }

@@ -12,6 +12,7 @@ import {
 import { newId } from '../../lib/ids'
 import { claimDueAnnouncements, nextRun } from '../announcements'
 import { type DeliveryMessage } from './messages'
+import { logError } from '../../lib/log'
 
 /**
  * How sending to 100,000 people is split so that no invocation runs out of its limits:
@@ -97,12 +98,7 @@ export async function dispatchDueAnnouncements(
         })
         .where(eq(announcements.id, announcement.id))
     } catch (error) {
-      console.error(
-        JSON.stringify({
-          announcement: announcement.id,
-          error: `dispatch deferred: ${String(error)}`,
-        }),
-      )
+      logError({ announcement: announcement.id, outcome: 'dispatch deferred' }, error)
     }
   }
   return started

@@ -20,6 +20,7 @@ import {
   type Pace,
   type Verdict,
 } from './messages'
+import { logError } from '../../lib/log'
 
 /** Announcement messages, sent at most once each, at the sender's pace. */
 
@@ -132,7 +133,7 @@ export async function deliverAnnouncements(
         pace,
         clock,
       ).catch((error: unknown): SendResult => {
-        console.error(JSON.stringify({ delivery: key(message), error: String(error) }))
+        logError({ delivery: key(message) }, error)
         return { outcome: 'retry', error: 'unexpected error' }
       })
       settle(message, outcome)
