@@ -1,4 +1,5 @@
-import type { Lang } from './i18n'
+import { Cron } from 'croner'
+import { LOCALES, type Lang } from './i18n'
 
 /** The UTC calendar day of a moment, as `YYYY-MM-DD`: the unit of daily rollups and salts. */
 export function utcDay(at: Date): string {
@@ -13,6 +14,20 @@ export function addDays(day: string, days: number): string {
 
 /** Where the product started: the time zone of a community that names none, and of the demo. */
 export const DEFAULT_TIME_ZONE = 'Europe/Berlin'
+
+/**
+ * The UTC instant of a `datetime-local` value ("2030-07-01T18:30") read on the wall clock of
+ * `timeZone`, or null when it is no date-time. croner reads it as a one-off run in that zone, so
+ * a time the clocks skip or repeat resolves as the announcement scheduler resolves it.
+ */
+export function wallClockToUtc(value: string, timeZone: string): Date | null {
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(value)) return null
+  try {
+    return new Cron(`${value}:00`, { timezone: timeZone, paused: true }).nextRun(new Date(0))
+  } catch {
+    return null
+  }
+}
 
 let knownZones: string[] | undefined
 
@@ -36,7 +51,7 @@ export function formatMoment(
   timeZone: string,
   options: { zone?: boolean } = {},
 ): string {
-  const locale = lang === 'de' ? 'de-DE' : 'en-GB'
+  const locale = LOCALES[lang]
   const moment = new Intl.DateTimeFormat(locale, {
     dateStyle: 'medium',
     timeStyle: 'short',

@@ -1,4 +1,4 @@
-import { formatNumber, type Lang } from '../lib/i18n'
+import { formatNumber, LOCALES, type Lang } from '../lib/i18n'
 import { words } from './dashboard'
 
 /**
@@ -68,7 +68,7 @@ export function scaleTop(totals: number[]): { top: number; broken: boolean } {
 }
 
 function dayFormat(lang: Lang, withYear: boolean) {
-  return new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : 'en-GB', {
+  return new Intl.DateTimeFormat(LOCALES[lang], {
     day: 'numeric',
     month: 'short',
     ...(withYear ? { year: 'numeric' } : {}),

@@ -1,6 +1,13 @@
 import { DOCTYPE } from './doctype'
 import type { Child } from 'hono/jsx'
-import { DASHBOARD_WORDS, formatNumber, type Lang, type Words } from '../lib/i18n'
+import {
+  DASHBOARD_WORDS,
+  formatNumber,
+  LOCALES,
+  otherLanguage,
+  type Lang,
+  type Words,
+} from '../lib/i18n'
 
 /**
  * The admin and marketer dashboard's pages: server-rendered, plain forms (works without
@@ -97,9 +104,9 @@ export function Shell(props: ShellProps) {
               </a>
             )}
             <a
-              href={props.langHref ?? `?lang=${props.lang === 'de' ? 'en' : 'de'}`}
-              lang={props.lang === 'de' ? 'en' : 'de'}
-              hreflang={props.lang === 'de' ? 'en' : 'de'}
+              href={props.langHref ?? `?lang=${otherLanguage(props.lang)}`}
+              lang={otherLanguage(props.lang)}
+              hreflang={otherLanguage(props.lang)}
             >
               {props.lang === 'de' ? 'English' : 'Deutsch'}
             </a>
@@ -158,7 +165,7 @@ export function Csrf(props: { token: string }) {
 }
 
 export function percent(value: number, lang: Lang): string {
-  return new Intl.NumberFormat(lang === 'de' ? 'de-DE' : 'en-GB', {
+  return new Intl.NumberFormat(LOCALES[lang], {
     style: 'percent',
     maximumFractionDigits: 1,
   }).format(value)

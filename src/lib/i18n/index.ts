@@ -39,8 +39,16 @@ export function pickLanguage(
 /** Each language's words for the pages people see (public-de.ts, public-en.ts). */
 export const MESSAGES: Record<Lang, Messages> = { de, en }
 
+/** The locale each language writes dates and numbers in (British English: day before month). */
+export const LOCALES: Record<Lang, string> = { de: 'de-DE', en: 'en-GB' }
+
+/** The language a page's switch offers. */
+export function otherLanguage(lang: Lang): Lang {
+  return lang === 'de' ? 'en' : 'de'
+}
+
 export function formatNumber(lang: Lang, n: number): string {
-  return new Intl.NumberFormat(lang === 'de' ? 'de-DE' : 'en-GB').format(n)
+  return new Intl.NumberFormat(LOCALES[lang]).format(n)
 }
 
 /** Why a link no longer lets people in, in words for the person holding it. */

@@ -4,7 +4,7 @@ import { ApiError } from '../../lib/errors'
 import { fieldMessages, type FieldMessages } from '../../lib/field-errors'
 import { MESSAGES, type Lang } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
-import { formatMoment } from '../../lib/time'
+import { formatMoment, wallClockToUtc } from '../../lib/time'
 import { AnnouncementBodySchema } from '../../schemas/announcements'
 import { TimeZoneSchema } from '../../schemas/common'
 import { previewRuns, type AnnouncementInput } from '../../services/announcements'
@@ -127,41 +127,6 @@ export function withPreview(
     if (!(error instanceof ApiError)) throw error
     return { ...sent, form: { ...sent.form, errors: { cron: words(lang).invalidRule } } }
   }
-}
-
-/**
- * The UTC instant of a `datetime-local` value read on the wall clock of `timeZone`, or null
- * when it is no date-time. Twice: the offset at the guessed instant, not at the wall-clock time
- * read as UTC, is the one that holds around a change of clocks.
- */
-function wallClockToUtc(value: string, timeZone: string): Date | null {
-  const local = /^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(value) ? new Date(`${value}:00Z`) : null
-  if (!local || Number.isNaN(local.getTime())) return null
-  const guess = new Date(local.getTime() - zoneOffsetMinutes(timeZone, local) * 60_000)
-  return new Date(local.getTime() - zoneOffsetMinutes(timeZone, guess) * 60_000)
-}
-
-/** How far a time zone is ahead of UTC at a moment, in minutes. */
-function zoneOffsetMinutes(timeZone: string, at: Date): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  })
-    .formatToParts(at)
-    .reduce<Record<string, string>>((all, part) => ({ ...all, [part.type]: part.value }), {})
-  const asUtc = Date.UTC(
-    Number(parts.year),
-    Number(parts.month) - 1,
-    Number(parts.day),
-    Number(parts.hour),
-    Number(parts.minute),
-  )
-  return Math.round((asUtc - at.getTime()) / 60_000)
 }
 
 /** The compose form, empty or as it was sent, with each refused field's message beside it. */

@@ -20,7 +20,7 @@ import { pendingCounts } from '../../services/join-requests'
 import { findPrincipalByToken } from '../../services/tokens'
 import { Csrf, Shell, words } from '../../views/dashboard'
 import { approvalsHref, inLanguage, lang, shell } from './page'
-import { formatNumber } from '../../lib/i18n'
+import { formatNumber, LOCALES } from '../../lib/i18n'
 import { communitiesPages, CommunityFields, communityFromForm } from './communities'
 import { linksPages } from './links'
 import { approvalsPages } from './approvals'
@@ -129,7 +129,7 @@ async function homePage(c: Context<AppEnv>, form?: FormState) {
     .filter(([id]) => mayReadAnnouncements.has(id))
     .sort(([, a], [, b]) => a.sendAt.getTime() - b.sendAt.getTime())[0]
   const when = (at: Date) =>
-    new Intl.DateTimeFormat(l === 'de' ? 'de-DE' : 'en-GB', {
+    new Intl.DateTimeFormat(LOCALES[l], {
       weekday: 'short',
       day: 'numeric',
       month: 'short',

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { ApiError, ERROR_CODES } from '../../lib/errors'
-import { formatNumber, pickLanguage, type Lang } from '../../lib/i18n'
+import { formatNumber, otherLanguage, pickLanguage, type Lang } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { PaginationQuerySchema } from '../../lib/pagination'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
@@ -87,11 +87,11 @@ export function withNotice(path: string, done: (typeof DONE)[number]): string {
 }
 
 /** The page in the other language, with the rest of its query kept (notices aside). */
-function otherLanguage(c: Context<AppEnv>): string {
+function inOtherLanguage(c: Context<AppEnv>): string {
   const url = new URL(c.req.url)
   for (const key of ['decided', 'action', 'refused', 'done', 'scheduled'])
     url.searchParams.delete(key)
-  url.searchParams.set('lang', lang(c) === 'de' ? 'en' : 'de')
+  url.searchParams.set('lang', otherLanguage(lang(c)))
   return `${url.pathname}${url.search}`
 }
 
@@ -141,7 +141,7 @@ export async function shell(
       }
       csrf={await csrfTokenFor(c)}
       notice={notice(c)}
-      langHref={otherLanguage(c)}
+      langHref={inOtherLanguage(c)}
     >
       {body as never}
     </Shell>,

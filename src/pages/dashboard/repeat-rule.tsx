@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Lang } from '../../lib/i18n'
+import { LOCALES, type Lang } from '../../lib/i18n'
 import { words } from '../../views/dashboard'
 
 /**
@@ -71,7 +71,7 @@ export function cronOf(values: PickerValues): string | undefined {
 export function RepeatPicker(props: { lang: Lang; values: PickerValues; error?: string }) {
   const t = words(props.lang)
   const { values } = props
-  const weekday = new Intl.DateTimeFormat(props.lang === 'de' ? 'de-DE' : 'en-GB', {
+  const weekday = new Intl.DateTimeFormat(LOCALES[props.lang], {
     weekday: 'short',
     timeZone: 'UTC',
   })
@@ -169,7 +169,7 @@ export function describeRule(lang: Lang, cron: string): string {
   if (monthDay !== '*' && weekdays === '*') return t.ruleMonthly(monthDay, time)
   if (monthDay !== '*') return cron
   if (weekdays === '*') return t.ruleDaily(time)
-  const weekday = new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : 'en-GB', {
+  const weekday = new Intl.DateTimeFormat(LOCALES[lang], {
     weekday: 'short',
     timeZone: 'UTC',
   })
