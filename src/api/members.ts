@@ -34,6 +34,7 @@ import {
   problemResponses,
   RESOURCE_PROBLEMS,
 } from './openapi'
+import { csvDownloadHeaders } from '../lib/csv'
 
 export const membersApi = new OpenAPIHono<AppEnv>()
 
@@ -120,11 +121,11 @@ membersApi.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const community = await communityFor(c, id, 'members.read')
-    return c.body(exportMembersCsv(c.var.db, id), 200, {
-      'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="${community.slug}-members.csv"`,
-      'cache-control': 'private, no-store',
-    })
+    return c.body(
+      exportMembersCsv(c.var.db, id),
+      200,
+      csvDownloadHeaders(`${community.slug}-members.csv`),
+    )
   },
 )
 

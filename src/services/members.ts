@@ -9,6 +9,7 @@ import {
   type Member,
   type MemberStatus,
 } from '../db/schema'
+import { csvLine } from '../lib/csv'
 import { notFound } from '../lib/errors'
 import { chunks, ID_CHUNK } from '../lib/chunks'
 import { toPage, type Page } from '../lib/pagination'
@@ -139,7 +140,7 @@ export function exportMembersCsv(db: Database, communityId: string): ReadableStr
     async pull(controller) {
       if (!started) {
         started = true
-        controller.enqueue(encoder.encode(CSV_COLUMNS.join(',') + '\r\n'))
+        controller.enqueue(encoder.encode(csvLine(CSV_COLUMNS) + '\r\n'))
       }
       const rows = await db
         .select({
@@ -155,7 +156,7 @@ export function exportMembersCsv(db: Database, communityId: string): ReadableStr
         .orderBy(asc(members.id))
         .limit(EXPORT_PAGE)
       const lines = rows.map(({ member, groups }) =>
-        [
+        csvLine([
           member.id,
           member.name,
           member.phone ?? '',
@@ -174,38 +175,13 @@ export function exportMembersCsv(db: Database, communityId: string): ReadableStr
           member.phoneConsentMethod ?? '',
           member.emailConfirmedAt?.toISOString() ?? '',
           member.emailConsentMethod ?? '',
-        ]
-          .map(csvCell)
-          .join(','),
+        ]),
       )
       if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('\r\n') + '\r\n'))
       cursor = rows.at(-1)?.member.id
       if (rows.length < EXPORT_PAGE) controller.close()
     },
   })
-}
-
-/** What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection). */
-const FORMULA_START = /^[=+\-@\t\r]/
-
-/**
- * A phone number as the product stores it: E.164, `+` then 8 to 15 digits. A spreadsheet reads
- * `+` followed by digits alone as that very number: there is no function, reference or DDE call
- * in it to run, so it cannot inject, and it is written as it is. Each way of marking it as text
- * costs more than it gives: an apostrophe becomes part of the value for every program reading
- * the file and shows in spreadsheets too; `="+49..."` is exact only in a spreadsheet that
- * evaluates it, is a formula itself, and is garbage to a CRM importing the file. Written
- * unchanged, the number is exact everywhere. A spreadsheet that guesses types may display it as
- * a number without its `+` (Excel in scientific notation); that loses no digit (E.164's at most
- * 15 are within the 15 significant digits every spreadsheet keeps), and choosing Text for the
- * column on import shows it as written. Anything else after a `+` (`+1+1`, `+49 151`,
- * `+SUM(1)`) may be an expression and keeps its apostrophe.
- */
-const E164_PHONE = /^\+\d{8,15}$/
-
-function csvCell(value: string): string {
-  const safe = FORMULA_START.test(value) && !E164_PHONE.test(value) ? `'${value}` : value
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
 }
 
 /** Referrers ranked by approved referrals: all time from the kept counts, or within a period. */

@@ -3,6 +3,7 @@ import type { Database } from '../db/client'
 import { ID_CHUNK, chunks } from '../lib/chunks'
 import { addDays } from '../lib/time'
 import { announcements, inviteDailyStats, invites } from '../db/schema'
+import { csvLine } from '../lib/csv'
 
 /** Which rollup rows a stats answer covers: one invite's, or a whole community's. */
 export type StatsScope = { inviteId: string } | { communityId: string }
@@ -301,12 +302,21 @@ export async function getDashboardStats(
 
 /** The figures of every day as CSV rows, for a spreadsheet. */
 export function statsCsv(days: DayFigures[]): string {
-  const header =
-    'day,visits,qr_scans,link_clicks,join_requests,confirmed,joins,confirmed_by_phone,confirmed_by_email'
+  const header = [
+    'day',
+    'visits',
+    'qr_scans',
+    'link_clicks',
+    'join_requests',
+    'confirmed',
+    'joins',
+    'confirmed_by_phone',
+    'confirmed_by_email',
+  ]
   return [
-    header,
+    csvLine(header),
     ...days.map((d) =>
-      [
+      csvLine([
         d.day,
         d.visits,
         d.scans,
@@ -316,7 +326,7 @@ export function statsCsv(days: DayFigures[]): string {
         d.joins,
         d.confirmedByPhone,
         d.confirmedByEmail,
-      ].join(','),
+      ]),
     ),
   ].join('\r\n')
 }

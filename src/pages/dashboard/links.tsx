@@ -38,6 +38,7 @@ import {
   inLanguage,
   withNotice,
 } from './page'
+import { csvDownloadHeaders } from '../../lib/csv'
 
 /** A community's overview and its campaign links: funnel, QR codes, revoke and rotate. */
 export const linksPages = new Hono<AppEnv>()
@@ -350,11 +351,11 @@ for (const action of ['revoke', 'rotate'] as const) {
 
 /** The figures of every day of the chosen period, as a spreadsheet opens them. */
 function csvResponse(c: Context<AppEnv>, view: StatsView, name: string) {
-  return c.body(statsCsv(view.days), 200, {
-    'content-type': 'text/csv; charset=utf-8',
-    'content-disposition': `attachment; filename="${name}-${view.range.from}-${view.range.to}.csv"`,
-    'cache-control': 'private, no-store',
-  })
+  return c.body(
+    statsCsv(view.days),
+    200,
+    csvDownloadHeaders(`${name}-${view.range.from}-${view.range.to}.csv`),
+  )
 }
 
 linksPages.get('/admin/communities/:id/stats.csv', async (c) => {

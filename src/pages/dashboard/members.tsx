@@ -28,6 +28,7 @@ import {
   NextPage,
   withNotice,
 } from './page'
+import { csvDownloadHeaders } from '../../lib/csv'
 
 /** Members: search, filter by group and status (who left, and why), remove, export. */
 export const membersPages = new Hono<AppEnv>()
@@ -207,11 +208,11 @@ membersPages.get('/admin/communities/:id/members.csv', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCan(c.var.principal, 'members.read', { communityId: id })
   const community = await getCommunityOrThrow(c.var.db, id)
-  return c.body(exportMembersCsv(c.var.db, id), 200, {
-    'content-type': 'text/csv; charset=utf-8',
-    'content-disposition': `attachment; filename="${community.slug}-members.csv"`,
-    'cache-control': 'private, no-store',
-  })
+  return c.body(
+    exportMembersCsv(c.var.db, id),
+    200,
+    csvDownloadHeaders(`${community.slug}-members.csv`),
+  )
 })
 
 membersPages.post('/admin/members/:id/remove', async (c) => {
