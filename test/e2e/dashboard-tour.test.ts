@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser } from '../support/browser'
+import { launchBrowser, signInToDashboard } from '../support/browser'
 import { englishLeftIn } from '../support/language'
 import {
   startWorker,
@@ -68,9 +68,7 @@ beforeAll(async () => {
   context = await browser.newContext({ deviceScaleFactor: 1 })
   // Stays open to the end: the context lives as long as one of its pages does.
   const anchor = await context.newPage()
-  await anchor.goto(`${worker.url}/admin/login`)
-  await anchor.fill('#token', TEST_OWNER_TOKEN)
-  await Promise.all([anchor.waitForURL(`${worker.url}/admin`), anchor.click('button[type=submit]')])
+  await signInToDashboard(anchor, worker.url, TEST_OWNER_TOKEN)
   mkdirSync(screenshots, { recursive: true })
 }, 180_000)
 

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { launchBrowser } from '../support/browser'
+import { launchBrowser, signInToDashboard } from '../support/browser'
 import { englishLeftIn } from '../support/language'
 import { startNewcomerDev, type NewcomerDev } from '../support/newcomer-dev'
 
@@ -146,11 +146,9 @@ async function reloadUntilHeading(page: Page, title: string) {
     .toBe(title)
 }
 
-async function signInToDashboard(lang: 'de' | 'en'): Promise<Page> {
+async function signedInAdmin(lang: 'de' | 'en'): Promise<Page> {
   const admin = await (await newContext(lang)).newPage()
-  await admin.goto(`${base}/admin`)
-  await admin.locator('#token').fill(ownerToken)
-  await Promise.all([admin.waitForURL(`${base}/admin`), admin.click('button[type=submit]')])
+  await signInToDashboard(admin, base, ownerToken)
   return admin
 }
 
@@ -204,7 +202,7 @@ describe('day one with npm run dev, every flow finished in a browser', () => {
     await snap(page, 'leave-2-done')
 
     // The dashboard lists them among those who left, with their reason.
-    const admin = await signInToDashboard('de')
+    const admin = await signedInAdmin('de')
     await admin.goto(`${base}/admin/communities/${RUNNERS}/members`)
     await admin.getByLabel('Status').selectOption({ label: 'ausgetreten' })
     await admin.getByLabel('Suchen').fill('Lotte')
@@ -290,7 +288,7 @@ describe('day one with npm run dev, every flow finished in a browser', () => {
     await snap(page, 'approval-4-waiting')
 
     // An admin approves the request on the approvals page.
-    const admin = await signInToDashboard('de')
+    const admin = await signedInAdmin('de')
     await admin.goto(`${base}/admin/approvals`)
     const row = admin.locator('tbody tr', { hasText: 'Jule' })
     await expect.poll(() => row.textContent()).toContain('Reuterkiez')

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 
 /** Flags that keep Chromium quiet on a machine without network beyond loopback. */
 const OFFLINE_FLAGS = [
@@ -41,4 +41,11 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
   if (!desktop)
     throw new Error('No Chromium found: install Google Chrome or set CHROMIUM_PATH to a Chromium')
   return chromium.launch({ executablePath: desktop, args: [...OFFLINE_FLAGS, ...extraArgs] })
+}
+
+/** Signs `page` in to the dashboard at `base` with `token`, as an admin types it. */
+export async function signInToDashboard(page: Page, base: string, token: string): Promise<void> {
+  await page.goto(`${base}/admin/login`)
+  await page.locator('#token').fill(token)
+  await Promise.all([page.waitForURL(`${base}/admin`), page.click('button[type=submit]')])
 }

@@ -1,8 +1,5 @@
-import { exports } from 'cloudflare:workers'
-import { describe, expect, inject, it } from 'vitest'
-import worker from '../../src/index'
+import { describe, expect, it } from 'vitest'
 import {
-  BASE,
   call,
   createInvite,
   eventually,
@@ -12,48 +9,8 @@ import {
   runCron,
 } from '../worker/helpers'
 import { page, signIn } from '../worker/dashboard-helpers'
-import {
-  hubSignature,
-  statusNotification,
-  textNotification,
-} from '../support/whatsapp-notifications'
-
-const fake = inject('fakeServicesUrl')
-
-/** What the Cloud API stand-in received for one number: sends and replies. */
-async function sentTo(phone: string) {
-  const requests = (await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{
-    body: string
-  }>
-  return requests
-    .map(
-      (request) =>
-        JSON.parse(request.body) as {
-          to: string
-          type: string
-          text?: { body: string }
-          template?: { name: string }
-        },
-    )
-    .filter((message) => message.to.replace(/\D/g, '') === phone.replace(/\D/g, ''))
-}
-
-/** Meta's part: a signed notification to the webhook. */
-export async function notify(payload: unknown) {
-  const body = JSON.stringify(payload)
-  const response = await exports.default.fetch(
-    new Request(`${BASE}/webhooks/whatsapp`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-hub-signature-256': await hubSignature(body),
-      },
-      body,
-    }),
-  )
-  expect(response.status, await response.clone().text()).toBe(200)
-  return response
-}
+import { statusNotification, textNotification } from '../support/whatsapp-notifications'
+import { notify, sentTo } from './meta'
 
 async function announce(communityId: string, body: string) {
   const created = await call('POST', `/api/communities/${communityId}/announcements`, {

@@ -1,9 +1,8 @@
-import { env, exports } from 'cloudflare:workers'
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createDb } from '../../src/db/client'
 import { pruneInboundNotifications } from '../../src/platforms/whatsapp/inbound'
 import {
-  BASE,
   createCommunity,
   createInvite,
   eventually,
@@ -13,27 +12,11 @@ import {
 } from '../worker/helpers'
 import {
   buttonNotification,
-  hubSignature,
   newWamid,
   preferenceNotification,
   textNotification,
 } from '../support/whatsapp-notifications'
-
-/** Meta's part: a signed notification to the webhook, queued for the inbound consumer. */
-async function notify(payload: unknown) {
-  const body = JSON.stringify(payload)
-  const response = await exports.default.fetch(
-    new Request(`${BASE}/webhooks/whatsapp`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-hub-signature-256': await hubSignature(body),
-      },
-      body,
-    }),
-  )
-  expect(response.status, await response.text()).toBe(200)
-}
+import { notify } from './meta'
 
 /** A new community with one active member. */
 async function subscriber(name = 'Ola') {

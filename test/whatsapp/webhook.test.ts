@@ -26,6 +26,7 @@ import {
   textNotification,
   VERIFY_TOKEN,
 } from '../support/whatsapp-notifications'
+import { notify } from './meta'
 import { csrfOf, page, post as postForm, signIn } from '../worker/dashboard-helpers'
 
 const fake = inject('fakeServicesUrl')
@@ -39,12 +40,6 @@ async function post(body: string, headers: Record<string, string>) {
     }),
   )
   return { status: response.status, text: await response.text() }
-}
-
-async function notify(payload: unknown) {
-  const body = JSON.stringify(payload)
-  const response = await post(body, { 'x-hub-signature-256': await hubSignature(body) })
-  expect(response.status, response.text).toBe(200)
 }
 
 /** Everything the webhook could change, to prove a refused notification changed nothing. */
