@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
-import { inviteGoneText, MESSAGES, pickLanguage } from '../lib/i18n'
+import { inviteGoneText, type Lang, MESSAGES, pickLanguage } from '../lib/i18n'
 import { deviceClass, isBot, referrerHost } from '../lib/visitor'
-import { getLanding, inviteStatus, retiredCodeExists } from '../services/invites'
+import { getLanding, inviteStatus, type Landing, retiredCodeExists } from '../services/invites'
 import { bufferVisit } from '../services/visit-buffer'
 import { CodeParamSchema, LandingQuerySchema } from '../schemas/public'
 import { inviteUrls } from '../schemas/invites'
@@ -73,14 +73,49 @@ landingApp.get('/i/:code', async (c) => {
     },
   )
 
-  const { url } = inviteUrls(c.var.config.PUBLIC_BASE_URL, landing.invite.code)
-  return c.html(
-    <LandingPage
-      lang={lang}
-      nonce={cspNonce(c)}
-      landing={landing}
-      url={url}
-      joinUrl={`/i/${landing.invite.code}/join?lang=${lang}`}
-    />,
-  )
+  return c.html(landingHtml(c.var.config.PUBLIC_BASE_URL, landing, lang, cspNonce(c)))
 })
+
+/**
+ * Stands for the response's CSP nonce in a rendered page kept for later requests. Random per
+ * isolate, so no community text can contain it (made on first use: the Workers runtime allows
+ * no random values at startup).
+ */
+let nonceSlot: string | undefined
+
+/**
+ * The landing pages rendered from one cached landing, by language. Keyed by the landing object
+ * itself: when the invite cache reads the invite again (every few seconds, or at once after a
+ * change in this isolate), the new object starts afresh and the old pages go with the old one.
+ */
+const renderedPages = new WeakMap<Landing, Map<Lang, string>>()
+
+/**
+ * The landing page's HTML: rendered once per landing and language, then only given this
+ * response's nonce, so a cached view does no rendering.
+ */
+async function landingHtml(
+  baseUrl: string,
+  landing: Landing,
+  lang: Lang,
+  nonce: string,
+): Promise<string> {
+  nonceSlot ??= `nonce-slot-${crypto.randomUUID()}`
+  let byLanguage = renderedPages.get(landing)
+  if (!byLanguage) renderedPages.set(landing, (byLanguage = new Map()))
+  let html = byLanguage.get(lang)
+  if (html === undefined) {
+    const { url } = inviteUrls(baseUrl, landing.invite.code)
+    html = await (
+      <LandingPage
+        lang={lang}
+        nonce={nonceSlot}
+        landing={landing}
+        url={url}
+        joinUrl={`/i/${landing.invite.code}/join?lang=${lang}`}
+      />
+    ).toString()
+    byLanguage.set(lang, html)
+  }
+  return html.replaceAll(nonceSlot, nonce)
+}
