@@ -7,20 +7,54 @@ export async function sha256Hex(input: string): Promise<string> {
   return toHex(new Uint8Array(digest))
 }
 
+/**
+ * HMAC keys imported from text secrets, kept for the isolate's life: the secrets are the
+ * installation's own few (signing, app secret), and importing one costs more than the HMAC.
+ */
+const hmacKeys = new Map<string, Promise<CryptoKey>>()
+
+function hmacKey(secret: string | Uint8Array): Promise<CryptoKey> {
+  const importKey = () =>
+    crypto.subtle.importKey(
+      'raw',
+      typeof secret === 'string' ? encoder.encode(secret) : secret,
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    )
+  if (typeof secret !== 'string') return importKey()
+  let key = hmacKeys.get(secret)
+  if (!key) {
+    // A handful of secrets at most; the bound only guards against a caller passing data here.
+    if (hmacKeys.size >= 16) hmacKeys.clear()
+    hmacKeys.set(secret, (key = importKey()))
+    key.catch(() => hmacKeys.delete(secret))
+  }
+  return key
+}
+
 /** HMAC-SHA256 of `message`, keyed with `secret` (text, or the raw key bytes). */
 export async function hmacSha256(
   secret: string | Uint8Array,
   message: string | Uint8Array,
 ): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    typeof secret === 'string' ? encoder.encode(secret) : secret,
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  )
   const data = typeof message === 'string' ? encoder.encode(message) : message
-  return new Uint8Array(await crypto.subtle.sign('HMAC', key, data))
+  return new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret), data))
+}
+
+/**
+ * Whether `hexMac` is the HMAC-SHA256 of `message` keyed with `secret`. WebCrypto's verify
+ * compares in constant time; anything that is not 64 hex digits is simply no match.
+ */
+export async function verifyHmacSha256Hex(
+  secret: string,
+  message: Uint8Array,
+  hexMac: string,
+): Promise<boolean> {
+  if (!/^[0-9a-fA-F]{64}$/.test(hexMac)) return false
+  const mac = new Uint8Array(32)
+  for (let i = 0; i < 32; i++) mac[i] = parseInt(hexMac.slice(i * 2, i * 2 + 2), 16)
+  return crypto.subtle.verify('HMAC', await hmacKey(secret), mac, message)
 }
 
 export function toHex(bytes: Uint8Array): string {
