@@ -1,6 +1,4 @@
-import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -9,7 +7,7 @@ import { englishLeftIn } from '../support/language'
 import {
   startWorker,
   TEST_OWNER_TOKEN,
-  toolEnv,
+  demoState,
   type RunningWorker,
 } from '../support/worker-server'
 
@@ -19,7 +17,6 @@ import {
  * console error, any horizontal overflow, any unfilled text, and any English on a German page.
  */
 
-const root = path.resolve(import.meta.dirname, '../..')
 const screenshots = path.join(import.meta.dirname, 'screenshots', 'tour')
 const RUNNERS = 'cmt_0000000000000000000000000b'
 const MAKERS = 'cmt_0000000000000000000000000k'
@@ -46,23 +43,7 @@ let worker: RunningWorker
 let browser: Browser
 
 beforeAll(async () => {
-  state = mkdtempSync(path.join(tmpdir(), 'tour-state-'))
-  const where = ['--local', '--persist-to', state]
-  const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', ...where], {
-    cwd: root,
-    env: toolEnv,
-    encoding: 'utf8',
-  })
-  expect(migrate.status, migrate.stderr).toBe(0)
-  const seed = spawnSync(
-    'node',
-    [
-      '-e',
-      `import('./scripts/demo-history.mjs').then((m) => m.loadDemo(${JSON.stringify(where)}))`,
-    ],
-    { cwd: root, env: toolEnv, encoding: 'utf8' },
-  )
-  expect(seed.status, seed.stderr).toBe(0)
+  state = demoState('tour-state')
   worker = await startWorker({ state })
   browser = await launchBrowser()
   context = await browser.newContext({ deviceScaleFactor: 1 })

@@ -24,6 +24,26 @@ export const toolEnv = {
   WRANGLER_SEND_METRICS: 'false',
 }
 
+/**
+ * A new local state directory with the migrations applied and the demo loaded, as `npm run dev`
+ * starts: for tests that look at the product the way a newcomer first sees it.
+ */
+export function demoState(prefix: string): string {
+  const state = mkdtempSync(path.join(tmpdir(), `${prefix}-`))
+  const where = ['--local', '--persist-to', state]
+  const run = (command: string, args: string[]) =>
+    spawnSync(command, args, { cwd: root, env: toolEnv, encoding: 'utf8' })
+  const migrate = run('wrangler', ['d1', 'migrations', 'apply', 'DB', ...where])
+  if (migrate.status !== 0)
+    throw new Error(`migrations failed:\n${migrate.stdout}${migrate.stderr}`)
+  const seed = run('node', [
+    '-e',
+    `import('./scripts/demo-history.mjs').then((m) => m.loadDemo(${JSON.stringify(where)}))`,
+  ])
+  if (seed.status !== 0) throw new Error(`the demo did not load:\n${seed.stdout}${seed.stderr}`)
+  return state
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()

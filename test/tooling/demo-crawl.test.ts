@@ -1,14 +1,11 @@
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { DatabaseSync } from 'node:sqlite'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   localD1File,
   startWorker,
   TEST_OWNER_TOKEN,
-  toolEnv,
+  demoState,
   type RunningWorker,
 } from '../support/worker-server'
 
@@ -19,7 +16,6 @@ import {
  * but members share them). Fails on any 4xx/5xx and on any `<img>` that is not an image.
  */
 
-const root = path.resolve(import.meta.dirname, '../..')
 const RUNNERS = 'cmt_0000000000000000000000000b'
 const MAKERS = 'cmt_0000000000000000000000000k'
 /** Enough for every page of the demo; a query variant of one path counts against its path. */
@@ -33,23 +29,7 @@ let cookie: string
 let demoCodes: string[]
 
 beforeAll(async () => {
-  state = mkdtempSync(path.join(tmpdir(), 'crawl-state-'))
-  const where = ['--local', '--persist-to', state]
-  const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', ...where], {
-    cwd: root,
-    env: toolEnv,
-    encoding: 'utf8',
-  })
-  expect(migrate.status, migrate.stderr).toBe(0)
-  const seed = spawnSync(
-    'node',
-    [
-      '-e',
-      `import('./scripts/demo-history.mjs').then((m) => m.loadDemo(${JSON.stringify(where)}))`,
-    ],
-    { cwd: root, env: toolEnv, encoding: 'utf8' },
-  )
-  expect(seed.status, seed.stderr).toBe(0)
+  state = demoState('crawl-state')
   const db = new DatabaseSync(localD1File(state), { readOnly: true })
   try {
     demoCodes = (
