@@ -3,6 +3,7 @@ import type { AppEnv } from '../env'
 import { JoinBodySchema } from '../schemas/join'
 import { CodeParamSchema } from '../schemas/public'
 import { jsonResponse, problemResponses } from '../api/openapi'
+import { PUBLIC_ACCESS } from '../api/operation'
 
 /** The JSON answer to a join; `joinAnswer()` in join.tsx is typed by it. */
 export const JoinAnswerSchema = z
@@ -79,6 +80,7 @@ export function documentPublicJoin(app: OpenAPIHono<AppEnv>) {
     method: 'post',
     path: '/i/{code}/join',
     operationId: 'joinThroughInvite',
+    'x-access': PUBLIC_ACCESS,
     tags: ['Joining'],
     summary: 'Join a community through an invite link, from a marketer’s own site',
     description:
