@@ -54,8 +54,13 @@ function documentOf<A extends Access>(access: A): AccessDocument<On<A>> {
   return { action, audience: POLICY[action], on: on as On<A> }
 }
 
-/** The `x-access` of an operation that needs no token, for paths documented by hand. */
+/**
+ * A public operation documented by hand (`registerPath`, for a plain route a `createRoute` cannot
+ * serve) declares itself with these: `'x-access': PUBLIC_ACCESS`, and the sentence at the end of
+ * its description.
+ */
 export const PUBLIC_ACCESS = documentOf('public')
+export const PUBLIC_ACCESS_SENTENCE = 'Access: anyone, without a token.'
 
 const WHO: Record<Audience, string> = {
   owners: 'owner tokens only',
@@ -69,7 +74,7 @@ const HIDDEN =
   'does not exist; 403 means the token sees it, but its role may not do this.'
 
 function accessSentence({ action, audience, on }: AccessDocument): string {
-  if (audience === 'anyone') return 'Access: anyone, without a token.'
+  if (audience === 'anyone') return PUBLIC_ACCESS_SENTENCE
   if (audience === 'any_token') {
     return 'Access: any valid token; the answer holds only what that token may see.'
   }
@@ -144,6 +149,7 @@ type DeclaredHandler<R extends DeclaredRoute> = RouteHandler<
 export function declaredOperations(app: OpenAPIHono<AppEnv>) {
   return function openapi<R extends DeclaredRoute>(route: R, handler: DeclaredHandler<R>) {
     const access = route['x-access']
+    if (!access) throw undeclared(route)
     app.openapi(route, (async (c: Context<AppEnv>, next: () => Promise<void>) => {
       await enforceAccess(c, access)
       return (handler as unknown as (c: Context<AppEnv>, next: () => Promise<void>) => unknown)(
@@ -204,10 +210,12 @@ export function assertEveryOperationDeclared(app: OpenAPIHono<AppEnv>): void {
   for (const definition of app.openAPIRegistry.definitions) {
     if (definition.type !== 'route') continue
     const route = definition.route as RouteConfig & { 'x-access'?: AccessDocument }
-    if (!route['x-access']) {
-      throw new Error(
-        `${route.method.toUpperCase()} ${route.path} declares no access: define it with defineOperation`,
-      )
-    }
+    if (!route['x-access']) throw undeclared(route)
   }
+}
+
+function undeclared(route: RouteConfig): Error {
+  return new Error(
+    `${route.method.toUpperCase()} ${route.path} declares no access: define it with defineOperation`,
+  )
 }

@@ -53,22 +53,17 @@ async function communityOfGroup(groupId: string): Promise<Place> {
 
 /**
  * Where a request's target lies, read straight from D1 by what the declaration names: the
- * resource of the path's `id`, the group or community the body names, the caller's own
- * community, or the installation.
+ * resource of the path's `id`, the group or community the body names, or the installation (the
+ * caller's own community, for `caller`, is for `expectedStatus` to know).
  */
-export async function placeOf(
-  access: AccessDocument,
-  request: Request,
-  caller?: Caller,
-): Promise<Place> {
+export async function placeOf(access: AccessDocument, request: Request): Promise<Place> {
   const id = request.pathParams.id
   switch (access.on) {
     case 'public':
     case 'signed_in':
     case 'installation':
-      return undefined
     case 'caller':
-      return caller?.communityId ? { communityId: caller.communityId } : undefined
+      return undefined
     case 'body': {
       const body = (request.body ?? {}) as { groupId?: string; communityId?: string }
       if (body.groupId) return communityOfGroup(body.groupId)
@@ -103,6 +98,8 @@ export function expectedStatus(
   if (access.audience === 'anyone') return success
   if (!caller) return 401
   if (access.audience === 'any_token' || caller.role === 'owner') return success
+  if (access.on === 'caller')
+    place = caller.communityId ? { communityId: caller.communityId } : undefined
   if (place && place.communityId !== caller.communityId) return 404
   const admin = caller.role === 'community_admin'
   const allowed =

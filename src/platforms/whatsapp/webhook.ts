@@ -4,7 +4,7 @@ import { constantTimeEqual, hmacSha256, toHex } from '../../lib/crypto'
 import { ApiError } from '../../lib/errors'
 import { inboundItems, NotificationSchema, type InboundItem } from './schemas'
 import { problemResponses } from '../../api/openapi'
-import { defineOperation, PUBLIC_ACCESS } from '../../api/operation'
+import { defineOperation, PUBLIC_ACCESS, PUBLIC_ACCESS_SENTENCE } from '../../api/operation'
 
 /**
  * The WhatsApp Cloud API's webhook: Meta's verification handshake, and the notifications
@@ -102,7 +102,8 @@ whatsAppWebhookApp.openAPIRegistry.registerPath({
     '`sha256=` and the hex HMAC-SHA256 of the raw body. Statuses of sent messages, messages ' +
     'people send and marketing preferences are queued and applied in the background; anything ' +
     'else signed (another `field`, an unknown shape) is acknowledged with `received: 0`, so ' +
-    'that Meta does not retry it. At most 256 KiB.',
+    'that Meta does not retry it. At most 256 KiB. ' +
+    PUBLIC_ACCESS_SENTENCE,
   security: [],
   request: {
     headers: z.object({
