@@ -71,9 +71,19 @@ const WHO: Record<Audience, string> = {
 
 const HIDDEN =
   'What belongs to a community this token may not see answers 404, exactly like an id that ' +
-  'does not exist; 403 means the token sees it, but its role may not do this.'
+  'does not exist'
+const REFUSED = '403 means the token sees it, but its role may not do this.'
 
-function accessSentence({ action, audience, on }: AccessDocument): string {
+/** Kinds of target that may be the installation's, where only owners act. */
+const BOUND: readonly string[] = ['installation', 'caller', 'body', 'webhook', 'token']
+
+/** Whether a token can be refused with 403: it sees the target, but its role may not act. */
+function refusable({ action, audience, on }: AccessDocument): boolean {
+  return action !== null && (audience !== 'community_readers' || BOUND.includes(on))
+}
+
+function accessSentence(access: AccessDocument): string {
+  const { action, audience, on } = access
   if (audience === 'anyone') return PUBLIC_ACCESS_SENTENCE
   if (audience === 'any_token') {
     return 'Access: any valid token; the answer holds only what that token may see.'
@@ -83,13 +93,12 @@ function accessSentence({ action, audience, on }: AccessDocument): string {
   if (on === 'caller') {
     return `Access (\`${action}\`), on the token’s own community (the whole installation for owners): ${who}.`
   }
+  const hidden = refusable(access) ? `${HIDDEN}; ${REFUSED}` : `${HIDDEN}.`
   if (on === 'body') {
-    return `Access (\`${action}\`), on the group or community the body names (the whole installation when it names none, which only owners may act on): ${who}. ${HIDDEN}`
+    return `Access (\`${action}\`), on the group or community the body names (the whole installation when it names none, which only owners may act on): ${who}. ${hidden}`
   }
-  return `Access (\`${action}\`), on the ${RESOLVERS[on as ResourceKind].label.toLowerCase()} of the path’s \`id\`: ${who}. ${HIDDEN}`
+  return `Access (\`${action}\`), on the ${RESOLVERS[on as ResourceKind].label.toLowerCase()} of the path’s \`id\`: ${who}. ${hidden}`
 }
-
-const BOUND: readonly string[] = ['installation', 'caller', 'body', 'webhook', 'token']
 
 /**
  * The access answers an operation can give, from its declaration: 401 for every one that needs a
@@ -100,9 +109,7 @@ function withAccessAnswers(responses: RouteConfig['responses'], access: AccessDo
   if (access.audience === 'anyone') return responses
   const answers = { ...responses }
   answers[401] ??= problemResponses(['unauthorized'])[401]!
-  const refusable =
-    access.action !== null && (access.audience !== 'community_readers' || BOUND.includes(access.on))
-  if (refusable) answers[403] ??= problemResponses(['forbidden'])[403]!
+  if (refusable(access)) answers[403] ??= problemResponses(['forbidden'])[403]!
   else delete answers[403]
   if (access.on in RESOLVERS || access.on === 'body') {
     answers[404] ??= problemResponses(['not_found'])[404]!

@@ -46,7 +46,10 @@ openapi(
         rules: {
           communityId: 'With a `group_admin` token, when given: the community of `groupId`',
         },
-        notes: { not_found: 'No community `communityId` or group `groupId`.' },
+        notes: {
+          not_found: 'No community `communityId` or group `groupId`, or none this token may see.',
+          forbidden: 'Only owners create owner tokens; group admins create none.',
+        },
       }),
     },
   }),

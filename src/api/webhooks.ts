@@ -64,8 +64,8 @@ openapi(
           url: 'A public host: private, loopback, link-local and other non-public addresses, localhost, `*.local`, `*.internal`, cloud metadata hosts and single-label hosts are refused, and plain http unless `ALLOW_HTTP_WEBHOOKS` is set',
         },
         notes: {
-          forbidden:
-            'Only owners subscribe without a `communityId`; others only for their own community.',
+          forbidden: 'Only owners subscribe without a `communityId`; group admins not at all.',
+          not_found: 'No community `communityId`, or none this token may see.',
         },
       }),
     },
