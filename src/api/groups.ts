@@ -50,7 +50,6 @@ openapi(
     },
   }),
   async (c) => {
-    const { id } = c.req.valid('param')
     const { community } = c.var
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)

@@ -102,6 +102,11 @@ describe('every operation declares its access', () => {
 })
 
 describe('the access walk', () => {
+  it('covers every operation of the document', () => {
+    const documented = contract.operations.map((operation) => operation.operationId).sort()
+    expect(Object.keys(CASES).sort()).toEqual(documented)
+  })
+
   for (const operationId of Object.keys(CASES)) {
     it(`${operationId}: each caller gets what the declared access allows`, async () => {
       const operation = contract.operation(operationId)
