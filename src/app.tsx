@@ -27,6 +27,7 @@ import { siteFilesApp } from './pages/site-files'
 import { MESSAGES, pickLanguage } from './lib/i18n'
 import { ErrorPage } from './views/error-page'
 import { cspNonce, securityHeaders } from './middleware/security-headers'
+import { assertEveryOperationDeclared } from './api/operation'
 import { ApiDocsPage, type OpenApiDocument } from './views/api-docs'
 import { DOCTYPE } from './views/doctype'
 import { ProblemsPage } from './views/problems-page'
@@ -81,6 +82,7 @@ export function createApp() {
     servers: [{ url: origin }],
   })
   documentPublicJoin(app)
+  assertEveryOperationDeclared(app)
   app.doc31('/api/openapi.json', (c) => documentConfig(new URL(c.req.url).origin))
   // The reference for people, drawn from the same document on the server: no outside script.
   app.get('/api/docs', (c) => {

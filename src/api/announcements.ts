@@ -1,12 +1,10 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import { assertCan } from '../services/access'
 import {
   cancelAnnouncement,
   createAnnouncement,
   resumeAnnouncement,
-  getAnnouncementOrThrow,
   listAnnouncements,
   previewRuns,
   sendAnnouncementNow,
@@ -26,7 +24,6 @@ import {
   serializeAnnouncement,
   UpdateAnnouncementSchema,
 } from '../schemas/announcements'
-import { communityFor } from './community-scope'
 import {
   ACTION_PROBLEMS,
   BODY_PROBLEMS,
@@ -39,25 +36,16 @@ import {
   SCHEDULE_RULES,
   RESOURCE_PROBLEMS,
 } from './openapi'
+import { declaredOperations, defineOperation } from './operation'
 import type { Context } from 'hono'
 
 export const announcementsApi = new OpenAPIHono<AppEnv>()
+const openapi = declaredOperations(announcementsApi)
 
 const tags = ['Announcements']
 const CommunityParams = idParam('cmt')
 const AnnouncementParams = idParam('ann')
 const RunParams = AnnouncementParams.extend(idParam('dsp', 'runId').shape)
-
-/** Announcement groups are admin-only: community admins and owners announce, group admins do not. */
-async function announcementFor(
-  c: Context<AppEnv>,
-  id: string,
-  action: 'announcements.read' | 'announcements.manage',
-): Promise<Announcement> {
-  const announcement = await getAnnouncementOrThrow(c.var.db, id)
-  assertCan(c.var.principal, action, { communityId: announcement.communityId })
-  return announcement
-}
 
 function upcoming(announcement: Announcement): Date[] {
   if (!announcement.repeatCron || !announcement.sendAt || announcement.status !== 'scheduled') {
@@ -71,7 +59,10 @@ function upcoming(announcement: Announcement): Date[] {
   return [announcement.sendAt, ...previewRuns(repeat, announcement.sendAt, 4)]
 }
 
-async function detailed(c: Context<AppEnv>, announcement: Announcement) {
+/** What the handlers need to describe an announcement: any context of the API will do. */
+type Describing = Pick<Context<AppEnv>, 'var'>
+
+async function detailed(c: Describing, announcement: Announcement) {
   const summary = await deliverySummary(c.var.db, announcement.id)
   return serializeAnnouncement(announcement, {
     upcomingRuns: upcoming(announcement),
@@ -81,11 +72,12 @@ async function detailed(c: Context<AppEnv>, announcement: Announcement) {
   })
 }
 
-announcementsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/communities/{id}/announcements',
     operationId: 'createAnnouncement',
+    access: { action: 'announcements.manage', on: 'community' },
     tags,
     summary: 'Schedule an announcement, once (`sendAt`) or on a repeat rule in a time zone',
     security: bearerSecurity,
@@ -101,7 +93,6 @@ announcementsApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'announcements.manage')
     const input = c.req.valid('json')
     const announcement = await createAnnouncement(
       c.var.db,
@@ -124,11 +115,12 @@ announcementsApi.openapi(
   },
 )
 
-announcementsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/announcements',
     operationId: 'listAnnouncements',
+    access: { action: 'announcements.read', on: 'community' },
     tags,
     summary: 'A community’s announcements, oldest first',
     security: bearerSecurity,
@@ -140,18 +132,18 @@ announcementsApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'announcements.read')
     const page = await listAnnouncements(c.var.db, id, c.req.valid('query'))
     const data = await Promise.all(page.data.map((announcement) => detailed(c, announcement)))
     return c.json({ data, nextCursor: page.nextCursor }, 200)
   },
 )
 
-announcementsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/announcements/preview',
     operationId: 'previewRepeatRule',
+    access: 'signed_in',
     tags,
     summary: 'The next runs of a repeat rule, to check it before saving',
     security: bearerSecurity,
@@ -168,11 +160,12 @@ announcementsApi.openapi(
   },
 )
 
-announcementsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/announcements/{id}',
     operationId: 'getAnnouncement',
+    access: { action: 'announcements.read', on: 'announcement' },
     tags,
     summary:
       'An announcement with its delivery counts (queued, sent, failed, skipped) and failure reasons',
@@ -183,18 +176,15 @@ announcementsApi.openapi(
       ...problemResponses([...RESOURCE_PROBLEMS]),
     },
   }),
-  async (c) =>
-    c.json(
-      await detailed(c, await announcementFor(c, c.req.valid('param').id, 'announcements.read')),
-      200,
-    ),
+  async (c) => c.json(await detailed(c, c.var.announcement), 200),
 )
 
-announcementsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'patch',
     path: '/announcements/{id}',
     operationId: 'updateAnnouncement',
+    access: { action: 'announcements.manage', on: 'announcement' },
     tags,
     summary: 'Change an announcement while it is still scheduled',
     security: bearerSecurity,
@@ -214,7 +204,7 @@ announcementsApi.openapi(
     },
   }),
   async (c) => {
-    const announcement = await announcementFor(c, c.req.valid('param').id, 'announcements.manage')
+    const { announcement } = c.var
     const input = c.req.valid('json')
     const updated = await updateAnnouncement(
       c.var.db,
@@ -231,11 +221,12 @@ announcementsApi.openapi(
   },
 )
 
-announcementsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/announcements/{id}/cancel',
     operationId: 'cancelAnnouncement',
+    access: { action: 'announcements.manage', on: 'announcement' },
     tags,
     summary: 'Cancel a scheduled announcement (all its future runs)',
     security: bearerSecurity,
@@ -248,7 +239,7 @@ announcementsApi.openapi(
     },
   }),
   async (c) => {
-    const announcement = await announcementFor(c, c.req.valid('param').id, 'announcements.manage')
+    const { announcement } = c.var
     return c.json(
       await detailed(c, await cancelAnnouncement(c.var.db, announcement, new Date())),
       200,
@@ -256,11 +247,12 @@ announcementsApi.openapi(
   },
 )
 
-announcementsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/announcements/{id}/resume',
     operationId: 'resumeAnnouncement',
+    access: { action: 'announcements.manage', on: 'announcement' },
     tags,
     summary: 'Resume a broadcast that WhatsApp’s spam rate limit paused',
     description:
@@ -273,7 +265,7 @@ announcementsApi.openapi(
     },
   }),
   async (c) => {
-    const announcement = await announcementFor(c, c.req.valid('param').id, 'announcements.manage')
+    const { announcement } = c.var
     return c.json(
       await detailed(c, await resumeAnnouncement(c.var.db, announcement, new Date())),
       200,
@@ -281,11 +273,12 @@ announcementsApi.openapi(
   },
 )
 
-announcementsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/announcements/{id}/send-now',
     operationId: 'sendAnnouncementNow',
+    access: { action: 'announcements.manage', on: 'announcement' },
     tags,
     summary:
       'Send now: the next cron run (within a minute) sends it. While a run is still sending or stalled, 409 names that run and how to resume or cancel it',
@@ -302,7 +295,7 @@ announcementsApi.openapi(
     },
   }),
   async (c) => {
-    const announcement = await announcementFor(c, c.req.valid('param').id, 'announcements.manage')
+    const { announcement } = c.var
     return c.json(
       await detailed(c, await sendAnnouncementNow(c.var.db, announcement, new Date())),
       200,
@@ -310,11 +303,12 @@ announcementsApi.openapi(
   },
 )
 
-announcementsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/announcements/{id}/deliveries',
     operationId: 'listAnnouncementDeliveries',
+    access: { action: 'announcements.read', on: 'announcement' },
     tags,
     summary: 'Page through an announcement’s deliveries',
     security: bearerSecurity,
@@ -325,7 +319,7 @@ announcementsApi.openapi(
     },
   }),
   async (c) => {
-    const announcement = await announcementFor(c, c.req.valid('param').id, 'announcements.read')
+    const { announcement } = c.var
     const page = await listDeliveries(c.var.db, announcement.id, c.req.valid('query'))
     return c.json(
       {
@@ -337,11 +331,12 @@ announcementsApi.openapi(
   },
 )
 
-announcementsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/announcements/{id}/runs/{runId}/resume',
     operationId: 'resumeAnnouncementRun',
+    access: { action: 'announcements.manage', on: 'announcement' },
     tags,
     summary:
       'Resume a stalled run now: expansion goes on from its cursor, waiting deliveries are queued again, sends interrupted long ago are settled per channel (the cron job does this by itself after a few minutes)',
@@ -355,8 +350,8 @@ announcementsApi.openapi(
     },
   }),
   async (c) => {
-    const { id, runId } = c.req.valid('param')
-    const announcement = await announcementFor(c, id, 'announcements.manage')
+    const { runId } = c.req.valid('param')
+    const { announcement } = c.var
     await resumeRun(
       c.var.db,
       c.env.DELIVERY_QUEUE,
@@ -369,11 +364,12 @@ announcementsApi.openapi(
   },
 )
 
-announcementsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/announcements/{id}/runs/{runId}/cancel',
     operationId: 'cancelAnnouncementRun',
+    access: { action: 'announcements.manage', on: 'announcement' },
     tags,
     summary:
       'Cancel one run: nothing more is sent for it (sends under way settle as they end); later runs of a repeat rule stay scheduled',
@@ -387,8 +383,8 @@ announcementsApi.openapi(
     },
   }),
   async (c) => {
-    const { id, runId } = c.req.valid('param')
-    const announcement = await announcementFor(c, id, 'announcements.manage')
+    const { runId } = c.req.valid('param')
+    const { announcement } = c.var
     await stopRun(c.var.db, announcement.id, runId, new Date())
     return c.json(await detailed(c, announcement), 200)
   },

@@ -1,8 +1,7 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { assertAllowedUrls } from '../lib/urls'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import { assertCan } from '../services/access'
 import {
   createCommunity,
   deleteCommunity,
@@ -22,7 +21,6 @@ import {
   UpdateCommunitySchema,
 } from '../schemas/communities'
 import { DemoteAdminSchema, serializeToken, TokenSchema } from '../schemas/tokens'
-import { communityFor } from './community-scope'
 import {
   ACTION_PROBLEMS,
   BODY_PROBLEMS,
@@ -35,17 +33,20 @@ import {
   problemResponses,
   RESOURCE_PROBLEMS,
 } from './openapi'
+import { declaredOperations, defineOperation } from './operation'
 
 export const communitiesApi = new OpenAPIHono<AppEnv>()
+const openapi = declaredOperations(communitiesApi)
 
 const tags = ['Communities']
 const CommunityParams = idParam('cmt')
 
-communitiesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/communities',
     operationId: 'createCommunity',
+    access: { action: 'community.create', on: 'installation' },
     tags,
     summary: 'Create a community with its announcement group',
     security: bearerSecurity,
@@ -59,7 +60,6 @@ communitiesApi.openapi(
     },
   }),
   async (c) => {
-    assertCan(c.var.principal, 'community.create')
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
     const { community } = await createCommunity(c.var.db, input, new Date())
@@ -67,11 +67,12 @@ communitiesApi.openapi(
   },
 )
 
-communitiesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities',
     operationId: 'listCommunities',
+    access: 'signed_in',
     tags,
     summary: 'List the communities this token may see',
     security: bearerSecurity,
@@ -87,11 +88,12 @@ communitiesApi.openapi(
   },
 )
 
-communitiesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}',
     operationId: 'getCommunity',
+    access: { action: 'community.read', on: 'community' },
     tags,
     summary: 'Read a community',
     security: bearerSecurity,
@@ -102,16 +104,16 @@ communitiesApi.openapi(
     },
   }),
   async (c) => {
-    const { id } = c.req.valid('param')
-    return c.json(serializeCommunity(await communityFor(c, id, 'community.read')), 200)
+    return c.json(serializeCommunity(c.var.community), 200)
   },
 )
 
-communitiesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'patch',
     path: '/communities/{id}',
     operationId: 'updateCommunity',
+    access: { action: 'community.update', on: 'community' },
     tags,
     summary: 'Change a community',
     security: bearerSecurity,
@@ -135,19 +137,19 @@ communitiesApi.openapi(
     },
   }),
   async (c) => {
-    const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'community.update', { communityId: id })
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
-    return c.json(serializeCommunity(await updateCommunity(c.var.db, id, input, new Date())), 200)
+    const updated = await updateCommunity(c.var.db, c.var.community, input, new Date())
+    return c.json(serializeCommunity(updated), 200)
   },
 )
 
-communitiesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'delete',
     path: '/communities/{id}',
     operationId: 'deleteCommunity',
+    access: { action: 'community.delete', on: 'community' },
     tags,
     summary: 'Delete a community, its groups and its scoped tokens',
     security: bearerSecurity,
@@ -158,18 +160,17 @@ communitiesApi.openapi(
     },
   }),
   async (c) => {
-    const { id } = c.req.valid('param')
-    assertCan(c.var.principal, 'community.delete', { communityId: id })
-    await deleteCommunity(c.var.db, id)
+    await deleteCommunity(c.var.db, c.var.community)
     return c.body(null, 204)
   },
 )
 
-communitiesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/admins',
     operationId: 'listCommunityAdmins',
+    access: { action: 'admins.read', on: 'community' },
     tags: ['Admins'],
     summary: 'List the community admins and group admins of a community',
     security: bearerSecurity,
@@ -181,7 +182,6 @@ communitiesApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'admins.read')
     const admins = await listCommunityAdmins(c.var.db, id)
     return c.json({ data: admins.map(serializeToken) }, 200)
   },
@@ -189,11 +189,12 @@ communitiesApi.openapi(
 
 const AdminParams = CommunityParams.extend(idParam('tok', 'tokenId').shape)
 
-communitiesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/communities/{id}/admins/{tokenId}/promote',
     operationId: 'promoteCommunityAdmin',
+    access: { action: 'admins.change', on: 'community' },
     tags: ['Admins'],
     summary: 'Promote a group admin to community admin',
     description: 'Admins of an added group stay group admins until promoted here.',
@@ -206,16 +207,16 @@ communitiesApi.openapi(
   }),
   async (c) => {
     const { id, tokenId } = c.req.valid('param')
-    await communityFor(c, id, 'admins.change')
     return c.json(serializeToken(await promoteToCommunityAdmin(c.var.db, id, tokenId)), 200)
   },
 )
 
-communitiesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/communities/{id}/admins/{tokenId}/demote',
     operationId: 'demoteCommunityAdmin',
+    access: { action: 'admins.change', on: 'community' },
     tags: ['Admins'],
     summary: 'Demote a community admin to group admin',
     security: bearerSecurity,
@@ -233,7 +234,6 @@ communitiesApi.openapi(
   }),
   async (c) => {
     const { id, tokenId } = c.req.valid('param')
-    await communityFor(c, id, 'admins.change')
     const { groupId } = c.req.valid('json')
     return c.json(serializeToken(await demoteToGroupAdmin(c.var.db, id, tokenId, groupId)), 200)
   },

@@ -5,20 +5,18 @@ import { assertCan, type Action } from '../services/access'
 import { getCommunityOrThrow } from '../services/communities'
 
 /**
- * The community a request under `/communities/{id}` is about, once the caller may do `action`
- * there. Every route nested under a community starts here, so none answers an empty list for a
- * community that is not there.
+ * The community a dashboard page under `/admin/communities/{id}` is about, once the caller may do
+ * `action` there (the API's router does the same for every operation declared on a community).
  *
- * Access is decided first, from the id alone: a token scoped to another community gets 403
- * whether or not the id exists, and so learns nothing about other communities. Only a caller
- * who may act there (in practice an owner: scoped tokens go with their community) is told that
- * it does not exist (404).
+ * Access is decided first, from the id alone: a token scoped to another community gets the same
+ * 404 as for an id that does not exist, and so learns nothing about other communities; 403 only
+ * when it sees the community but its role may not do `action`.
  */
 export async function communityFor(
   c: Context<AppEnv>,
   id: string,
   action: Action,
 ): Promise<Community> {
-  assertCan(c.var.principal, action, { communityId: id })
+  assertCan(c.var.principal, action, { communityId: id }, 'Community')
   return getCommunityOrThrow(c.var.db, id)
 }

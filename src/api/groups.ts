@@ -1,15 +1,8 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
+import { OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { assertAllowedUrls } from '../lib/urls'
-import { assertCan } from '../services/access'
-import {
-  createGroup,
-  deleteGroup,
-  getGroupOrThrow,
-  listGroups,
-  updateGroup,
-} from '../services/groups'
+import { createGroup, deleteGroup, listGroups, updateGroup } from '../services/groups'
 import { idParam } from '../schemas/common'
 import {
   CreateGroupSchema,
@@ -17,7 +10,6 @@ import {
   serializeGroup,
   UpdateGroupSchema,
 } from '../schemas/groups'
-import { communityFor } from './community-scope'
 import {
   BODY_PROBLEMS,
   bearerSecurity,
@@ -29,18 +21,21 @@ import {
   problemResponses,
   RESOURCE_PROBLEMS,
 } from './openapi'
+import { declaredOperations, defineOperation } from './operation'
 
 export const groupsApi = new OpenAPIHono<AppEnv>()
+const openapi = declaredOperations(groupsApi)
 
 const tags = ['Groups']
 const CommunityParams = idParam('cmt')
 const GroupParams = idParam('grp')
 
-groupsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/communities/{id}/groups',
     operationId: 'createGroup',
+    access: { action: 'group.create', on: 'community' },
     tags,
     summary: 'Create a group in a community, or add an existing chat group',
     description:
@@ -55,19 +50,19 @@ groupsApi.openapi(
     },
   }),
   async (c) => {
-    const { id } = c.req.valid('param')
-    const community = await communityFor(c, id, 'group.create')
+    const { community } = c.var
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
     return c.json(serializeGroup(await createGroup(c.var.db, community, input, new Date())), 201)
   },
 )
 
-groupsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/groups',
     operationId: 'listGroups',
+    access: { action: 'groups.read', on: 'community' },
     tags,
     summary: 'List a community’s groups, the announcement group first',
     security: bearerSecurity,
@@ -79,17 +74,17 @@ groupsApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'groups.read')
     const page = await listGroups(c.var.db, id, c.req.valid('query'))
     return c.json({ data: page.data.map(serializeGroup), nextCursor: page.nextCursor }, 200)
   },
 )
 
-groupsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/groups/{id}',
     operationId: 'getGroup',
+    access: { action: 'groups.read', on: 'group' },
     tags,
     summary: 'Read a group',
     security: bearerSecurity,
@@ -100,17 +95,16 @@ groupsApi.openapi(
     },
   }),
   async (c) => {
-    const group = await getGroupOrThrow(c.var.db, c.req.valid('param').id)
-    assertCan(c.var.principal, 'groups.read', { communityId: group.communityId })
-    return c.json(serializeGroup(group), 200)
+    return c.json(serializeGroup(c.var.group), 200)
   },
 )
 
-groupsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'patch',
     path: '/groups/{id}',
     operationId: 'updateGroup',
+    access: { action: 'group.update', on: 'group' },
     tags,
     summary: 'Change a group',
     security: bearerSecurity,
@@ -128,22 +122,19 @@ groupsApi.openapi(
     },
   }),
   async (c) => {
-    const group = await getGroupOrThrow(c.var.db, c.req.valid('param').id)
-    assertCan(c.var.principal, 'group.update', {
-      communityId: group.communityId,
-      groupId: group.id,
-    })
+    const { group } = c.var
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
     return c.json(serializeGroup(await updateGroup(c.var.db, group, input, new Date())), 200)
   },
 )
 
-groupsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'delete',
     path: '/groups/{id}',
     operationId: 'deleteGroup',
+    access: { action: 'group.delete', on: 'group' },
     tags,
     summary: 'Delete a discussion group',
     description: 'The announcement group cannot be deleted (409 `announcement_group_protected`).',
@@ -159,12 +150,7 @@ groupsApi.openapi(
     },
   }),
   async (c) => {
-    const group = await getGroupOrThrow(c.var.db, c.req.valid('param').id)
-    assertCan(c.var.principal, 'group.delete', {
-      communityId: group.communityId,
-      groupId: group.id,
-    })
-    await deleteGroup(c.var.db, group)
+    await deleteGroup(c.var.db, c.var.group)
     return c.body(null, 204)
   },
 )

@@ -1,10 +1,8 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
+import { OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import { assertCan } from '../services/access'
 import {
   createInvite,
-  getInviteOrThrow,
   listInvites,
   revokeInvite,
   rotateInvite,
@@ -19,7 +17,6 @@ import {
   UpdateInviteSchema,
 } from '../schemas/invites'
 import { StatsQuerySchema, StatsSchema } from '../schemas/stats'
-import { communityFor } from './community-scope'
 import {
   ACTION_PROBLEMS,
   BODY_PROBLEMS,
@@ -32,18 +29,21 @@ import {
   STATS_RULES,
   RESOURCE_PROBLEMS,
 } from './openapi'
+import { declaredOperations, defineOperation } from './operation'
 
 export const invitesApi = new OpenAPIHono<AppEnv>()
+const openapi = declaredOperations(invitesApi)
 
 const tags = ['Invite links']
 const CommunityParams = idParam('cmt')
 const InviteParams = idParam('inv')
 
-invitesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/communities/{id}/invites',
     operationId: 'createInvite',
+    access: { action: 'invites.manage', on: 'community' },
     tags,
     summary: 'Create an invite link (one per channel, campaign or poster)',
     description:
@@ -64,18 +64,18 @@ invitesApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'invites.manage')
     const now = new Date()
     const invite = await createInvite(c.var.db, id, c.req.valid('json'), now)
     return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now), 201)
   },
 )
 
-invitesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/invites',
     operationId: 'listInvites',
+    access: { action: 'invites.read', on: 'community' },
     tags,
     summary: 'List a community’s invite links',
     security: bearerSecurity,
@@ -87,7 +87,6 @@ invitesApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'invites.read')
     const page = await listInvites(c.var.db, id, c.req.valid('query'))
     const now = new Date()
     const data = page.data.map((invite) =>
@@ -97,11 +96,12 @@ invitesApi.openapi(
   },
 )
 
-invitesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/invites/{id}',
     operationId: 'getInvite',
+    access: { action: 'invites.read', on: 'invite' },
     tags,
     summary: 'Read an invite link',
     security: bearerSecurity,
@@ -112,18 +112,17 @@ invitesApi.openapi(
     },
   }),
   async (c) => {
-    const { id } = c.req.valid('param')
-    const invite = await getInviteOrThrow(c.var.db, id)
-    assertCan(c.var.principal, 'invites.read', { communityId: invite.communityId })
+    const { invite } = c.var
     return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, new Date()), 200)
   },
 )
 
-invitesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'patch',
     path: '/invites/{id}',
     operationId: 'updateInvite',
+    access: { action: 'invites.manage', on: 'invite' },
     tags,
     summary: 'Change a link’s label or limits',
     security: bearerSecurity,
@@ -136,20 +135,19 @@ invitesApi.openapi(
     },
   }),
   async (c) => {
-    const { id } = c.req.valid('param')
-    const invite = await getInviteOrThrow(c.var.db, id)
-    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
+    const { invite } = c.var
     const now = new Date()
     const updated = await updateInvite(c.var.db, invite, c.req.valid('json'), now)
     return c.json(serializeInvite(updated, c.var.config.PUBLIC_BASE_URL, now), 200)
   },
 )
 
-invitesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/invites/{id}/revoke',
     operationId: 'revokeInvite',
+    access: { action: 'invites.manage', on: 'invite' },
     tags,
     summary: 'Revoke a link: its page and QR code stop working',
     security: bearerSecurity,
@@ -160,20 +158,19 @@ invitesApi.openapi(
     },
   }),
   async (c) => {
-    const { id } = c.req.valid('param')
-    const invite = await getInviteOrThrow(c.var.db, id)
-    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
+    const { invite } = c.var
     const now = new Date()
     const revoked = await revokeInvite(c.var.db, invite, now)
     return c.json(serializeInvite(revoked, c.var.config.PUBLIC_BASE_URL, now), 200)
   },
 )
 
-invitesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/invites/{id}/rotate',
     operationId: 'rotateInvite',
+    access: { action: 'invites.manage', on: 'invite' },
     tags,
     summary: 'Give a link a new code; the old code stops working',
     description:
@@ -187,20 +184,19 @@ invitesApi.openapi(
     },
   }),
   async (c) => {
-    const { id } = c.req.valid('param')
-    const invite = await getInviteOrThrow(c.var.db, id)
-    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
+    const { invite } = c.var
     const now = new Date()
     const rotated = await rotateInvite(c.var.db, invite, now)
     return c.json(serializeInvite(rotated, c.var.config.PUBLIC_BASE_URL, now), 200)
   },
 )
 
-invitesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/invites/{id}/stats',
     operationId: 'getInviteStats',
+    access: { action: 'stats.read', on: 'invite' },
     tags: ['Stats'],
     summary:
       'A link’s funnel: visits, unique visitors, scans vs clicks, joins; by day, source and country',
@@ -215,17 +211,16 @@ invitesApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    const invite = await getInviteOrThrow(c.var.db, id)
-    assertCan(c.var.principal, 'stats.read', { communityId: invite.communityId })
     return c.json(await getStats(c.var.db, { inviteId: id }, c.req.valid('query')), 200)
   },
 )
 
-invitesApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/stats',
     operationId: 'getCommunityStats',
+    access: { action: 'stats.read', on: 'community' },
     tags: ['Stats'],
     summary: 'A community’s funnel over all its links',
     security: bearerSecurity,
@@ -239,7 +234,6 @@ invitesApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'stats.read')
     return c.json(await getStats(c.var.db, { communityId: id }, c.req.valid('query')), 200)
   },
 )

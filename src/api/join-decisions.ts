@@ -13,7 +13,7 @@ export type Decision = { action: 'approve' } | { action: 'reject'; reason: strin
  * or rejecting twice tells no one twice.
  */
 export async function decideJoinRequest(
-  c: Context<AppEnv>,
+  c: Pick<Context<AppEnv>, 'var' | 'executionCtx'>,
   request: JoinRequest,
   decision: Decision,
   /** Where an approval lands, when the caller read it with the request. */

@@ -1,11 +1,9 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
+import { OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { ApiError } from '../lib/errors'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import { assertCan } from '../services/access'
 import { getJoinRequestOrThrow, listJoinRequests } from '../services/join-requests'
 import { decideJoinRequest } from './join-decisions'
-import { getJoinRequestForApprovalOrThrow } from '../services/joining'
 import { confirmContact } from '../services/consent'
 import { CONTACT_KINDS } from '../db/schema'
 import { idParam } from '../schemas/common'
@@ -18,7 +16,6 @@ import {
   RejectSchema,
   serializeJoinRequest,
 } from '../schemas/members'
-import { communityFor } from './community-scope'
 import {
   ACTION_PROBLEMS,
   BODY_PROBLEMS,
@@ -30,18 +27,21 @@ import {
   problemResponses,
   RESOURCE_PROBLEMS,
 } from './openapi'
+import { declaredOperations, defineOperation } from './operation'
 
 export const joinRequestsApi = new OpenAPIHono<AppEnv>()
+const openapi = declaredOperations(joinRequestsApi)
 
 const tags = ['Join requests']
 const CommunityParams = idParam('cmt')
 const RequestParams = idParam('jr')
 
-joinRequestsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/join-requests',
     operationId: 'listJoinRequests',
+    access: { action: 'joinRequests.read', on: 'community' },
     tags,
     summary: 'Join requests in one status (pending by default), oldest first',
     security: bearerSecurity,
@@ -56,17 +56,17 @@ joinRequestsApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'joinRequests.read')
     const page = await listJoinRequests(c.var.db, id, c.req.valid('query'))
     return c.json({ data: page.data.map(serializeJoinRequest), nextCursor: page.nextCursor }, 200)
   },
 )
 
-joinRequestsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/join-requests/{id}/approve',
     operationId: 'approveJoinRequest',
+    access: { action: 'joinRequests.decide', on: 'joinRequest' },
     tags,
     summary: 'Approve a request: the person becomes a member',
     description:
@@ -93,19 +93,18 @@ joinRequestsApi.openapi(
     },
   }),
   async (c) => {
-    const { id } = c.req.valid('param')
-    const { request, target } = await getJoinRequestForApprovalOrThrow(c.var.db, id)
-    assertCan(c.var.principal, 'joinRequests.decide', { communityId: request.communityId })
+    const { request, target } = c.var.joinRequest
     const approved = await decideJoinRequest(c, request, { action: 'approve' }, target)
     return c.json(serializeJoinRequest(approved), 200)
   },
 )
 
-joinRequestsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/join-requests/{id}/confirm',
     operationId: 'confirmJoinRequest',
+    access: { action: 'joinRequests.decide', on: 'joinRequest' },
     tags,
     summary: 'Record consent an admin holds proof of, for a double opt-in sign-up',
     description:
@@ -126,9 +125,7 @@ joinRequestsApi.openapi(
     },
   }),
   async (c) => {
-    const { id } = c.req.valid('param')
-    const request = await getJoinRequestOrThrow(c.var.db, id)
-    assertCan(c.var.principal, 'joinRequests.decide', { communityId: request.communityId })
+    const { request } = c.var.joinRequest
     const who = c.var.principal.tokenId ?? 'owner'
     const body = c.req.valid('json')
     const given = CONTACT_KINDS.filter((kind) => request[kind] !== null)
@@ -167,11 +164,12 @@ joinRequestsApi.openapi(
   },
 )
 
-joinRequestsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/join-requests/{id}/reject',
     operationId: 'rejectJoinRequest',
+    access: { action: 'joinRequests.decide', on: 'joinRequest' },
     tags,
     summary: 'Reject a request, optionally with a reason the person sees',
     description:
@@ -192,9 +190,7 @@ joinRequestsApi.openapi(
     },
   }),
   async (c) => {
-    const { id } = c.req.valid('param')
-    const request = await getJoinRequestOrThrow(c.var.db, id)
-    assertCan(c.var.principal, 'joinRequests.decide', { communityId: request.communityId })
+    const { request } = c.var.joinRequest
     const { reason } = c.req.valid('json') ?? {}
     const rejected = await decideJoinRequest(c, request, {
       action: 'reject',
@@ -204,11 +200,12 @@ joinRequestsApi.openapi(
   },
 )
 
-joinRequestsApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/communities/{id}/join-requests/bulk',
     operationId: 'decideJoinRequestsInBulk',
+    access: { action: 'joinRequests.decide', on: 'community' },
     tags,
     summary: 'Approve or reject up to 100 requests at once',
     description:
@@ -222,7 +219,6 @@ joinRequestsApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'joinRequests.decide')
     const { action, ids, reason } = c.req.valid('json')
     const results = []
     for (const requestId of new Set(ids)) {

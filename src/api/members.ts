@@ -1,16 +1,9 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import { assertCan } from '../services/access'
 import { endMembership } from '../services/joining'
 import { listInboundMessages } from '../platforms/whatsapp/inbound'
-import {
-  exportMembersCsv,
-  getMemberOrThrow,
-  groupIdsOfMembers,
-  leaderboard,
-  listMembers,
-} from '../services/members'
+import { exportMembersCsv, groupIdsOfMembers, leaderboard, listMembers } from '../services/members'
 import { createRewardRule, listRewardRules, listRewards } from '../services/rewards'
 import { idParam } from '../schemas/common'
 import {
@@ -24,7 +17,6 @@ import {
   serializeMember,
 } from '../schemas/members'
 import { addDays } from '../lib/time'
-import { communityFor } from './community-scope'
 import {
   BODY_PROBLEMS,
   bearerSecurity,
@@ -35,8 +27,10 @@ import {
   RESOURCE_PROBLEMS,
 } from './openapi'
 import { csvDownloadHeaders } from '../lib/csv'
+import { declaredOperations, defineOperation } from './operation'
 
 export const membersApi = new OpenAPIHono<AppEnv>()
+const openapi = declaredOperations(membersApi)
 
 const CommunityParams = idParam('cmt')
 const MemberParams = idParam('mem')
@@ -51,11 +45,12 @@ const InboundMessageSchema = z
   })
   .openapi('InboundMessage')
 
-membersApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/messages',
     operationId: 'listInboundMessages',
+    access: { action: 'members.read', on: 'community' },
     tags: ['Members'],
     summary: 'What members wrote to the WhatsApp business number (other than commands and codes)',
     security: bearerSecurity,
@@ -67,18 +62,18 @@ membersApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'members.read')
     const page = await listInboundMessages(c.var.db, id, c.req.valid('query'))
     const data = page.data.map((row) => ({ ...row, receivedAt: row.receivedAt.toISOString() }))
     return c.json({ data, nextCursor: page.nextCursor }, 200)
   },
 )
 
-membersApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/members',
     operationId: 'listMembers',
+    access: { action: 'members.read', on: 'community' },
     tags: ['Members'],
     summary: 'A community’s members, with contact details (admins only)',
     security: bearerSecurity,
@@ -93,7 +88,6 @@ membersApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'members.read')
     const page = await listMembers(c.var.db, id, c.req.valid('query'))
     const groupsOf = await groupIdsOfMembers(
       c.var.db,
@@ -104,11 +98,12 @@ membersApi.openapi(
   },
 )
 
-membersApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/members.csv',
     operationId: 'exportMembersCsv',
+    access: { action: 'members.read', on: 'community' },
     tags: ['Members'],
     summary: 'Export all members as CSV',
     security: bearerSecurity,
@@ -120,7 +115,7 @@ membersApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    const community = await communityFor(c, id, 'members.read')
+    const { community } = c.var
     return c.body(
       exportMembersCsv(c.var.db, id),
       200,
@@ -129,11 +124,12 @@ membersApi.openapi(
   },
 )
 
-membersApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'delete',
     path: '/members/{id}',
     operationId: 'removeMember',
+    access: { action: 'members.remove', on: 'member' },
     tags: ['Members'],
     summary: 'Take a member off the member list: no more messages, referral link revoked',
     description:
@@ -146,19 +142,17 @@ membersApi.openapi(
     },
   }),
   async (c) => {
-    const { id } = c.req.valid('param')
-    const member = await getMemberOrThrow(c.var.db, id)
-    assertCan(c.var.principal, 'members.remove', { communityId: member.communityId })
-    await endMembership(c.var.db, member, 'removed', new Date())
+    await endMembership(c.var.db, c.var.member, 'removed', new Date())
     return c.body(null, 204)
   },
 )
 
-membersApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/leaderboard',
     operationId: 'getReferralLeaderboard',
+    access: { action: 'referrals.read', on: 'community' },
     tags: ['Referrals'],
     summary: 'Referrers ranked by approved referrals, all time or in a period',
     security: bearerSecurity,
@@ -172,7 +166,6 @@ membersApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'referrals.read')
     const { from, to, limit } = c.req.valid('query')
     const rows = await leaderboard(c.var.db, id, {
       from: from ? new Date(`${from}T00:00:00Z`) : undefined,
@@ -183,11 +176,12 @@ membersApi.openapi(
   },
 )
 
-membersApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/communities/{id}/reward-rules',
     operationId: 'createRewardRule',
+    access: { action: 'referrals.manage', on: 'community' },
     tags: ['Referrals'],
     summary: 'Add a reward for reaching a number of approved referrals',
     security: bearerSecurity,
@@ -203,17 +197,17 @@ membersApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'referrals.manage')
     const rule = await createRewardRule(c.var.db, id, c.req.valid('json'), new Date())
     return c.json({ ...rule, createdAt: rule.createdAt.toISOString() }, 201)
   },
 )
 
-membersApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/reward-rules',
     operationId: 'listRewardRules',
+    access: { action: 'referrals.read', on: 'community' },
     tags: ['Referrals'],
     summary: 'The community’s reward rules, lowest threshold first',
     security: bearerSecurity,
@@ -225,7 +219,6 @@ membersApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'referrals.read')
     const rules = await listRewardRules(c.var.db, id)
     return c.json(
       { data: rules.map((rule) => ({ ...rule, createdAt: rule.createdAt.toISOString() })) },
@@ -234,11 +227,12 @@ membersApi.openapi(
   },
 )
 
-membersApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/rewards',
     operationId: 'listRewards',
+    access: { action: 'referrals.read', on: 'community' },
     tags: ['Referrals'],
     summary: 'Rewards earned by the community’s referrers',
     security: bearerSecurity,
@@ -250,7 +244,6 @@ membersApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'referrals.read')
     const page = await listRewards(c.var.db, id, c.req.valid('query'))
     const data = page.data.map((reward) => ({ ...reward, earnedAt: reward.earnedAt.toISOString() }))
     return c.json({ data, nextCursor: page.nextCursor }, 200)

@@ -24,7 +24,8 @@ export const NoQuerySchema = z.strictObject({})
 
 /**
  * What any operation on a resource can answer: a parameter or query refused, no token or a bad
- * one, a token without access, and no such resource.
+ * one, a token without access, and no such resource. `defineOperation` keeps the access answers
+ * (401, 403, 404) to those its declared access can give.
  */
 export const RESOURCE_PROBLEMS = [
   'validation_failed',

@@ -1,8 +1,8 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
+import { OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import { assertCan, ownScope } from '../services/access'
-import { createToken, getTokenOrThrow, listTokens, revokeToken } from '../services/tokens'
+import { ownScope } from '../services/access'
+import { createToken, listTokens, revokeToken } from '../services/tokens'
 import { idParam } from '../schemas/common'
 import {
   CreatedTokenSchema,
@@ -10,7 +10,6 @@ import {
   serializeToken,
   TokenSchema,
 } from '../schemas/tokens'
-import { getGroupOrThrow } from '../services/groups'
 import {
   BODY_PROBLEMS,
   bearerSecurity,
@@ -20,17 +19,20 @@ import {
   problemResponses,
   RESOURCE_PROBLEMS,
 } from './openapi'
+import { declaredOperations, defineOperation } from './operation'
 
 export const tokensApi = new OpenAPIHono<AppEnv>()
+const openapi = declaredOperations(tokensApi)
 
 const tags = ['Tokens']
 const TokenParams = idParam('tok')
 
-tokensApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/tokens',
     operationId: 'createToken',
+    access: { action: 'tokens.manage', on: 'body' },
     tags,
     summary: 'Create an API token',
     description:
@@ -44,34 +46,27 @@ tokensApi.openapi(
         rules: {
           communityId: 'With a `group_admin` token, when given: the community of `groupId`',
         },
-        notes: { not_found: 'No community `communityId` or group `groupId`.' },
+        notes: {
+          not_found: 'No community `communityId` or group `groupId`, or none this token may see.',
+          forbidden: 'Only owners create owner tokens; group admins create none.',
+        },
       }),
     },
   }),
   async (c) => {
-    const input = c.req.valid('json')
-    // A token is created by whoever could manage what it is scoped to.
-    const communityId =
-      input.role === 'group_admin'
-        ? (await getGroupOrThrow(c.var.db, input.groupId)).communityId
-        : input.role === 'community_admin'
-          ? input.communityId
-          : undefined
-    assertCan(
-      c.var.principal,
-      'tokens.manage',
-      input.role === 'owner' || !communityId ? undefined : { communityId },
-    )
-    const { token, record } = await createToken(c.var.db, input, new Date())
+    // Created by whoever may manage what it is scoped to: the router checked the body's group or
+    // community, or the installation for an owner token.
+    const { token, record } = await createToken(c.var.db, c.req.valid('json'), new Date())
     return c.json({ ...serializeToken(record), token }, 201)
   },
 )
 
-tokensApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/tokens',
     operationId: 'listTokens',
+    access: { action: 'tokens.manage', on: 'caller' },
     tags,
     summary: 'List live tokens (owners: all; community admins: their community’s)',
     security: bearerSecurity,
@@ -83,7 +78,6 @@ tokensApi.openapi(
   }),
   async (c) => {
     const scope = ownScope(c.var.principal)
-    assertCan(c.var.principal, 'tokens.manage', scope)
     const page = await listTokens(c.var.db, {
       ...c.req.valid('query'),
       communityId: scope?.communityId,
@@ -92,11 +86,12 @@ tokensApi.openapi(
   },
 )
 
-tokensApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'delete',
     path: '/tokens/{id}',
     operationId: 'revokeToken',
+    access: { action: 'tokens.manage', on: 'token' },
     tags,
     summary: 'Revoke a token',
     security: bearerSecurity,
@@ -107,14 +102,7 @@ tokensApi.openapi(
     },
   }),
   async (c) => {
-    const { id } = c.req.valid('param')
-    const token = await getTokenOrThrow(c.var.db, id)
-    assertCan(
-      c.var.principal,
-      'tokens.manage',
-      token.communityId ? { communityId: token.communityId } : undefined,
-    )
-    await revokeToken(c.var.db, token.id, new Date())
+    await revokeToken(c.var.db, c.var.token.id, new Date())
     return c.body(null, 204)
   },
 )

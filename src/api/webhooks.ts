@@ -1,14 +1,12 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
-import type { Context } from 'hono'
+import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { signingSecret } from '../lib/config'
 import type { WebhookEndpoint } from '../db/schema'
-import { assertCan, ownScope } from '../services/access'
+import { ownScope } from '../services/access'
 import { getCommunityOrThrow } from '../services/communities'
 import {
   createWebhookEndpoint,
   disableWebhookEndpoint,
-  getWebhookEndpointOrThrow,
   listWebhookEndpoints,
   recentWebhookDeliveries,
   withShownReasons,
@@ -24,8 +22,10 @@ import {
   problemResponses,
   RESOURCE_PROBLEMS,
 } from './openapi'
+import { declaredOperations, defineOperation } from './operation'
 
 export const webhooksApi = new OpenAPIHono<AppEnv>()
+const openapi = declaredOperations(webhooksApi)
 
 const tags = ['Webhooks']
 const WebhookParams = idParam('whk')
@@ -40,11 +40,12 @@ function serializeWebhook(endpoint: WebhookEndpoint) {
   }
 }
 
-webhooksApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/webhooks',
     operationId: 'createWebhookEndpoint',
+    access: { action: 'webhooks.manage', on: 'body' },
     tags,
     summary: 'Subscribe an endpoint to events (Standard Webhooks, signed)',
     description:
@@ -63,17 +64,16 @@ webhooksApi.openapi(
           url: 'A public host: private, loopback, link-local and other non-public addresses, localhost, `*.local`, `*.internal`, cloud metadata hosts and single-label hosts are refused, and plain http unless `ALLOW_HTTP_WEBHOOKS` is set',
         },
         notes: {
-          forbidden:
-            'Only owners subscribe without a `communityId`; others only for their own community.',
+          forbidden: 'Only owners subscribe without a `communityId`; group admins not at all.',
+          not_found: 'No community `communityId`, or none this token may see.',
         },
       }),
     },
   }),
   async (c) => {
     const input = c.req.valid('json')
-    const scope = input.communityId ? { communityId: input.communityId } : undefined
-    assertCan(c.var.principal, 'webhooks.manage', scope)
-    if (scope) await getCommunityOrThrow(c.var.db, scope.communityId)
+    // Access to the community named was decided by the router; that it exists, here.
+    if (input.communityId) await getCommunityOrThrow(c.var.db, input.communityId)
     const { endpoint, secret } = await createWebhookEndpoint(
       c.var.db,
       { url: input.url, events: input.events, communityId: input.communityId ?? null },
@@ -84,11 +84,12 @@ webhooksApi.openapi(
   },
 )
 
-webhooksApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/webhooks',
     operationId: 'listWebhookEndpoints',
+    access: { action: 'webhooks.manage', on: 'caller' },
     tags,
     summary: 'Endpoints this token may see',
     security: bearerSecurity,
@@ -100,27 +101,17 @@ webhooksApi.openapi(
   }),
   async (c) => {
     const scope = ownScope(c.var.principal)
-    assertCan(c.var.principal, 'webhooks.manage', scope)
     const endpoints = await listWebhookEndpoints(c.var.db, scope?.communityId ?? null)
     return c.json({ data: endpoints.map(serializeWebhook) }, 200)
   },
 )
 
-async function endpointFor(c: Context<AppEnv>, id: string) {
-  const endpoint = await getWebhookEndpointOrThrow(c.var.db, id)
-  assertCan(
-    c.var.principal,
-    'webhooks.manage',
-    endpoint.communityId ? { communityId: endpoint.communityId } : undefined,
-  )
-  return endpoint
-}
-
-webhooksApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'delete',
     path: '/webhooks/{id}',
     operationId: 'deleteWebhookEndpoint',
+    access: { action: 'webhooks.manage', on: 'webhook' },
     tags,
     summary: 'Unsubscribe an endpoint',
     security: bearerSecurity,
@@ -131,17 +122,17 @@ webhooksApi.openapi(
     },
   }),
   async (c) => {
-    const endpoint = await endpointFor(c, c.req.valid('param').id)
-    await disableWebhookEndpoint(c.var.db, endpoint, new Date())
+    await disableWebhookEndpoint(c.var.db, c.var.webhook, new Date())
     return c.body(null, 204)
   },
 )
 
-webhooksApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/webhooks/{id}/deliveries',
     operationId: 'listWebhookDeliveries',
+    access: { action: 'webhooks.manage', on: 'webhook' },
     tags,
     summary: 'Recent deliveries to an endpoint, with failures and their reasons',
     security: bearerSecurity,
@@ -173,8 +164,7 @@ webhooksApi.openapi(
     },
   }),
   async (c) => {
-    const endpoint = await endpointFor(c, c.req.valid('param').id)
-    const rows = withShownReasons(await recentWebhookDeliveries(c.var.db, endpoint.id))
+    const rows = withShownReasons(await recentWebhookDeliveries(c.var.db, c.var.webhook.id))
     return c.json(
       { data: rows.map((row) => ({ ...row, updatedAt: row.updatedAt.toISOString() })) },
       200,

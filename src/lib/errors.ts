@@ -38,15 +38,17 @@ const CATALOGUE = {
     status: 403,
     title: 'Forbidden',
     description:
-      'The token is valid, but its role or its community does not allow this. For the WhatsApp ' +
-      'webhook’s handshake: the verify token does not match.',
+      'The token is valid and may see the resource, but its role does not allow this action ' +
+      '(what only owners may do, for instance). What lies in a community the token may not see ' +
+      'answers 404 instead. For the WhatsApp webhook’s handshake: the verify token does not match.',
   },
   not_found: {
     status: 404,
     title: 'Not found',
     description:
-      'There is no such resource, or none this token may see; also the answer for a path no ' +
-      'operation answers.',
+      'There is no such resource, or it belongs to a community this token may not see: both ' +
+      'answer alike, so that no token learns which ids exist elsewhere. Also the answer for a ' +
+      'path no operation answers.',
   },
   method_not_allowed: {
     status: 405,

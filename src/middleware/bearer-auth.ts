@@ -15,8 +15,9 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i
 
 /**
  * Requires `Authorization: Bearer <token>` and puts the caller on the context as `principal`.
- * A missing, malformed, unknown or revoked token is a 401; what the caller may do with a valid
- * one is for each route to decide (403).
+ * A missing, malformed, unknown or revoked token is a 401, before anything else; what the caller
+ * may do with a valid one the router decides from each operation's declared access (403, or 404
+ * for what it may not see: src/api/operation.ts).
  */
 export function bearerAuth(options: BearerAuthOptions = {}) {
   const paths = options.publicPaths ?? []

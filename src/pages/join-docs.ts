@@ -3,6 +3,7 @@ import type { AppEnv } from '../env'
 import { JoinBodySchema } from '../schemas/join'
 import { CodeParamSchema } from '../schemas/public'
 import { jsonResponse, problemResponses } from '../api/openapi'
+import { PUBLIC_ACCESS, PUBLIC_ACCESS_SENTENCE } from '../api/operation'
 
 /** The JSON answer to a join; `joinAnswer()` in join.tsx is typed by it. */
 export const JoinAnswerSchema = z
@@ -79,6 +80,7 @@ export function documentPublicJoin(app: OpenAPIHono<AppEnv>) {
     method: 'post',
     path: '/i/{code}/join',
     operationId: 'joinThroughInvite',
+    'x-access': PUBLIC_ACCESS,
     tags: ['Joining'],
     summary: 'Join a community through an invite link, from a marketer’s own site',
     description:
@@ -92,7 +94,8 @@ export function documentPublicJoin(app: OpenAPIHono<AppEnv>) {
       'The landing page’s form posts here too (`application/x-www-form-urlencoded`): it is ' +
       'answered with a redirect to the person’s status page (303), or the form again with what ' +
       'is wrong (400, 403, `text/html`). A browser asking for `text/html` gets every error as a ' +
-      'page. Query parameters other than `lang` are ignored.',
+      'page. Query parameters other than `lang` are ignored. ' +
+      PUBLIC_ACCESS_SENTENCE,
     security: [],
     request: {
       params: CodeParamSchema,

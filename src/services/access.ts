@@ -1,4 +1,4 @@
-import { ApiError } from '../lib/errors'
+import { ApiError, notFound } from '../lib/errors'
 import type { TokenRole } from '../db/schema'
 
 /**
@@ -90,17 +90,37 @@ export function can(principal: Principal, action: Action, scope?: Scope | null):
 }
 
 const REFUSALS: Record<Audience, string> = {
-  owners: 'Only an owner token may do this.',
-  community_readers: 'This token is not scoped to that community.',
-  community_admins: 'Only an owner or an admin of this community may do this.',
-  group_admins: 'Only an owner, a community admin or this group’s admin may do this.',
+  owners: 'This token may see this, but only an owner token may do it.',
+  community_readers: 'This token may see this, but not do it.',
+  community_admins:
+    'This token may see this, but only an owner or an admin of this community may do it.',
+  group_admins:
+    'This token may see this, but only an owner, a community admin or this group’s admin may do it.',
 }
 
-/** Throws 403 unless `principal` may do `action` on `scope`. */
-export function assertCan(principal: Principal, action: Action, scope?: Scope | null): void {
-  if (!can(principal, action, scope)) {
-    throw new ApiError('forbidden', scope ? REFUSALS[POLICY[action]] : REFUSALS.owners)
-  }
+/**
+ * Whether `principal` may see what lies in `scope` at all: owners everything, a scoped token its
+ * own community. The installation (no scope) is seen by every token: what only owners may do
+ * there is refused (403), not hidden.
+ */
+export function sees(principal: Principal, scope?: Scope | null): boolean {
+  return isOwner(principal) || !scope || principal.communityId === scope.communityId
+}
+
+/**
+ * Throws unless `principal` may do `action` on `scope`. What lies in a community the token may
+ * not see answers 404 exactly as an id that does not exist (`what` names it), so that no token
+ * learns which ids exist elsewhere; 403 only when the token sees it but its role may not act.
+ */
+export function assertCan(
+  principal: Principal,
+  action: Action,
+  scope?: Scope | null,
+  what = 'This resource',
+): void {
+  if (can(principal, action, scope)) return
+  if (!sees(principal, scope)) throw notFound(what)
+  throw new ApiError('forbidden', scope ? REFUSALS[POLICY[action]] : REFUSALS.owners)
 }
 
 /**

@@ -144,11 +144,12 @@ export async function listCommunities(
 
 export async function updateCommunity(
   db: Database,
-  id: string,
+  /** As the caller read it, deciding access. */
+  current: Community,
   input: UpdateCommunityInput,
   now: Date,
 ): Promise<Community> {
-  const current = await getCommunityOrThrow(db, id)
+  const id = current.id
   if (input.maxGroups !== undefined && input.maxGroups < current.maxGroups) {
     const groupCount = await countDiscussionGroups(db, id)
     if (input.maxGroups < groupCount) {
@@ -175,8 +176,9 @@ export async function updateCommunity(
  * Deletes a community with everything in it. Its tokens go first, in the same batch: left to the
  * cascades, a group admin's token would briefly lose its group and break its scope constraint.
  */
-export async function deleteCommunity(db: Database, id: string): Promise<void> {
-  await getCommunityOrThrow(db, id)
+/** `community` as the caller read it, deciding access. */
+export async function deleteCommunity(db: Database, community: Community): Promise<void> {
+  const id = community.id
   await db.batch([
     db.delete(apiTokens).where(eq(apiTokens.communityId, id)),
     db.delete(communities).where(eq(communities.id, id)),

@@ -388,8 +388,8 @@ describe('the events outbox as signed webhooks', () => {
         token: admin.token,
         body: { url: 'https://hooks.example.com/x', events: ['*'], communityId: other.id },
       }),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     )
     expectProblem(
       await call('POST', '/api/webhooks', { body: { url: 'ftp://x.example.com', events: ['*'] } }),

@@ -401,8 +401,8 @@ describe('an admin and a stalled run', () => {
         await call('POST', `/api/announcements/${announcement.id}/runs/${run.id}/${action}`, {
           token: outsider.token,
         }),
-        403,
-        'forbidden',
+        404,
+        'not_found',
       )
     }
     expectProblem(

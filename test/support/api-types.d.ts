@@ -16,240 +16,357 @@ export interface paths {
   '/webhooks/whatsapp': {
     /**
      * Meta’s verification handshake for the WhatsApp webhook
-     * @description Answers `hub.challenge` when `hub.verify_token` is `WHATSAPP_VERIFY_TOKEN`. Any other handshake, a malformed one included, is refused with 403, as Meta expects; query parameters other than these three are ignored.
+     * @description Answers `hub.challenge` when `hub.verify_token` is `WHATSAPP_VERIFY_TOKEN`. Any other handshake, a malformed one included, is refused with 403, as Meta expects; query parameters other than these three are ignored. Access: anyone, without a token.
      */
     get: operations['verifyWhatsAppWebhook']
     /**
      * Notifications from the WhatsApp Cloud API (statuses, messages, preferences)
-     * @description Signed by Meta with the app secret (`WHATSAPP_APP_SECRET`): `X-Hub-Signature-256` is `sha256=` and the hex HMAC-SHA256 of the raw body. Statuses of sent messages, messages people send and marketing preferences are queued and applied in the background; anything else signed (another `field`, an unknown shape) is acknowledged with `received: 0`, so that Meta does not retry it. At most 256 KiB.
+     * @description Signed by Meta with the app secret (`WHATSAPP_APP_SECRET`): `X-Hub-Signature-256` is `sha256=` and the hex HMAC-SHA256 of the raw body. Statuses of sent messages, messages people send and marketing preferences are queued and applied in the background; anything else signed (another `field`, an unknown shape) is acknowledged with `received: 0`, so that Meta does not retry it. At most 256 KiB. Access: anyone, without a token.
      */
     post: operations['receiveWhatsAppNotification']
   }
   '/api/communities': {
-    /** List the communities this token may see */
+    /**
+     * List the communities this token may see
+     * @description Access: any valid token; the answer holds only what that token may see.
+     */
     get: operations['listCommunities']
-    /** Create a community with its announcement group */
+    /**
+     * Create a community with its announcement group
+     * @description Access (`community.create`): owner tokens only.
+     */
     post: operations['createCommunity']
   }
   '/api/communities/{id}': {
-    /** Read a community */
+    /**
+     * Read a community
+     * @description Access (`community.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+     */
     get: operations['getCommunity']
-    /** Delete a community, its groups and its scoped tokens */
+    /**
+     * Delete a community, its groups and its scoped tokens
+     * @description Access (`community.delete`), on the community of the path’s `id`: owner tokens only. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     delete: operations['deleteCommunity']
-    /** Change a community */
+    /**
+     * Change a community
+     * @description Access (`community.update`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     patch: operations['updateCommunity']
   }
   '/api/communities/{id}/admins': {
-    /** List the community admins and group admins of a community */
+    /**
+     * List the community admins and group admins of a community
+     * @description Access (`admins.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+     */
     get: operations['listCommunityAdmins']
   }
   '/api/communities/{id}/admins/{tokenId}/promote': {
     /**
      * Promote a group admin to community admin
-     * @description Admins of an added group stay group admins until promoted here.
+     * @description Admins of an added group stay group admins until promoted here. Access (`admins.change`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['promoteCommunityAdmin']
   }
   '/api/communities/{id}/admins/{tokenId}/demote': {
-    /** Demote a community admin to group admin */
+    /**
+     * Demote a community admin to group admin
+     * @description Access (`admins.change`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     post: operations['demoteCommunityAdmin']
   }
   '/api/communities/{id}/groups': {
-    /** List a community’s groups, the announcement group first */
+    /**
+     * List a community’s groups, the announcement group first
+     * @description Access (`groups.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+     */
     get: operations['listGroups']
     /**
      * Create a group in a community, or add an existing chat group
-     * @description Refused with 409 `group_limit_reached` once the community holds `maxGroups` discussion groups.
+     * @description Refused with 409 `group_limit_reached` once the community holds `maxGroups` discussion groups. Access (`group.create`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['createGroup']
   }
   '/api/groups/{id}': {
-    /** Read a group */
+    /**
+     * Read a group
+     * @description Access (`groups.read`), on the group of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+     */
     get: operations['getGroup']
     /**
      * Delete a discussion group
-     * @description The announcement group cannot be deleted (409 `announcement_group_protected`).
+     * @description The announcement group cannot be deleted (409 `announcement_group_protected`). Access (`group.delete`), on the group of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     delete: operations['deleteGroup']
-    /** Change a group */
+    /**
+     * Change a group
+     * @description Access (`group.update`), on the group of the path’s `id`: owners, the community’s admins and the admin of that very group. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     patch: operations['updateGroup']
   }
   '/api/tokens': {
-    /** List live tokens (owners: all; community admins: their community’s) */
+    /**
+     * List live tokens (owners: all; community admins: their community’s)
+     * @description Access (`tokens.manage`), on the token’s own community (the whole installation for owners): owners and the community’s admins.
+     */
     get: operations['listTokens']
     /**
      * Create an API token
-     * @description Owners create any token; a community admin creates admin tokens for their own community. The secret is in `token` in this answer only; just its SHA-256 is stored.
+     * @description Owners create any token; a community admin creates admin tokens for their own community. The secret is in `token` in this answer only; just its SHA-256 is stored. Access (`tokens.manage`), on the group or community the body names (the whole installation when it names none, which only owners may act on): owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['createToken']
   }
   '/api/tokens/{id}': {
-    /** Revoke a token */
+    /**
+     * Revoke a token
+     * @description Access (`tokens.manage`), on the token of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     delete: operations['revokeToken']
   }
   '/api/communities/{id}/invites': {
-    /** List a community’s invite links */
+    /**
+     * List a community’s invite links
+     * @description Access (`invites.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+     */
     get: operations['listInvites']
     /**
      * Create an invite link (one per channel, campaign or poster)
-     * @description The link gets a random code, or the custom `code` asked for (a vanity slug such as `summer-run`). A custom code that any link has or ever had is refused with 409 `code_taken`.
+     * @description The link gets a random code, or the custom `code` asked for (a vanity slug such as `summer-run`). A custom code that any link has or ever had is refused with 409 `code_taken`. Access (`invites.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['createInvite']
   }
   '/api/invites/{id}': {
-    /** Read an invite link */
+    /**
+     * Read an invite link
+     * @description Access (`invites.read`), on the invite of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+     */
     get: operations['getInvite']
-    /** Change a link’s label or limits */
+    /**
+     * Change a link’s label or limits
+     * @description Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     patch: operations['updateInvite']
   }
   '/api/invites/{id}/revoke': {
-    /** Revoke a link: its page and QR code stop working */
+    /**
+     * Revoke a link: its page and QR code stop working
+     * @description Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     post: operations['revokeInvite']
   }
   '/api/invites/{id}/rotate': {
     /**
      * Give a link a new code; the old code stops working
-     * @description The new code is always a random one, also for a link with a custom code: the old code, custom or not, answers 410 from now on and is never issued again, to this link or any other.
+     * @description The new code is always a random one, also for a link with a custom code: the old code, custom or not, answers 410 from now on and is never issued again, to this link or any other. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['rotateInvite']
   }
   '/api/invites/{id}/stats': {
-    /** A link’s funnel: visits, unique visitors, scans vs clicks, joins; by day, source and country */
+    /**
+     * A link’s funnel: visits, unique visitors, scans vs clicks, joins; by day, source and country
+     * @description Access (`stats.read`), on the invite of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+     */
     get: operations['getInviteStats']
   }
   '/api/communities/{id}/stats': {
-    /** A community’s funnel over all its links */
+    /**
+     * A community’s funnel over all its links
+     * @description Access (`stats.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+     */
     get: operations['getCommunityStats']
   }
   '/api/communities/{id}/join-requests': {
-    /** Join requests in one status (pending by default), oldest first */
+    /**
+     * Join requests in one status (pending by default), oldest first
+     * @description Access (`joinRequests.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     get: operations['listJoinRequests']
   }
   '/api/join-requests/{id}/approve': {
     /**
      * Approve a request: the person becomes a member
-     * @description Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`).
+     * @description Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['approveJoinRequest']
   }
   '/api/join-requests/{id}/confirm': {
     /**
      * Record consent an admin holds proof of, for a double opt-in sign-up
-     * @description For consent given outside the app (a signed form, say), for the contacts it names: each named contact’s consent record gets the method `admin`, its proof the text sent and who sent it. Contacts confirmed already keep their record. If the named contact turns out to be confirmed on an earlier sign-up or membership of the same person, the answer is that earlier sign-up.
+     * @description For consent given outside the app (a signed form, say), for the contacts it names: each named contact’s consent record gets the method `admin`, its proof the text sent and who sent it. Contacts confirmed already keep their record. If the named contact turns out to be confirmed on an earlier sign-up or membership of the same person, the answer is that earlier sign-up. Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['confirmJoinRequest']
   }
   '/api/join-requests/{id}/reject': {
     /**
      * Reject a request, optionally with a reason the person sees
-     * @description Rejecting twice is harmless. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text with the reason within 24 hours of their own message, later only with `WHATSAPP_REJECTED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.rejected` event (with `name`, `email`, `communityName`, `reason`).
+     * @description Rejecting twice is harmless. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text with the reason within 24 hours of their own message, later only with `WHATSAPP_REJECTED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.rejected` event (with `name`, `email`, `communityName`, `reason`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['rejectJoinRequest']
   }
   '/api/communities/{id}/join-requests/bulk': {
     /**
      * Approve or reject up to 100 requests at once
-     * @description Each request is decided on its own; the answer says, per id, whether it worked and why not.
+     * @description Each request is decided on its own; the answer says, per id, whether it worked and why not. Access (`joinRequests.decide`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['decideJoinRequestsInBulk']
   }
   '/api/communities/{id}/messages': {
-    /** What members wrote to the WhatsApp business number (other than commands and codes) */
+    /**
+     * What members wrote to the WhatsApp business number (other than commands and codes)
+     * @description Access (`members.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     get: operations['listInboundMessages']
   }
   '/api/communities/{id}/members': {
-    /** A community’s members, with contact details (admins only) */
+    /**
+     * A community’s members, with contact details (admins only)
+     * @description Access (`members.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     get: operations['listMembers']
   }
   '/api/communities/{id}/members.csv': {
-    /** Export all members as CSV */
+    /**
+     * Export all members as CSV
+     * @description Access (`members.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     get: operations['exportMembersCsv']
   }
   '/api/members/{id}': {
     /**
      * Take a member off the member list: no more messages, referral link revoked
-     * @description Ends the membership for good: out of the member list and the groups’ counts, no more announcements, their referral link revoked, `member.left` with `reason: "removed"`. It cannot take anyone out of a WhatsApp group or community: the platform sees up to the chat link only, so remove them there in WhatsApp.
+     * @description Ends the membership for good: out of the member list and the groups’ counts, no more announcements, their referral link revoked, `member.left` with `reason: "removed"`. It cannot take anyone out of a WhatsApp group or community: the platform sees up to the chat link only, so remove them there in WhatsApp. Access (`members.remove`), on the member of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     delete: operations['removeMember']
   }
   '/api/communities/{id}/leaderboard': {
-    /** Referrers ranked by approved referrals, all time or in a period */
+    /**
+     * Referrers ranked by approved referrals, all time or in a period
+     * @description Access (`referrals.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     get: operations['getReferralLeaderboard']
   }
   '/api/communities/{id}/reward-rules': {
-    /** The community’s reward rules, lowest threshold first */
+    /**
+     * The community’s reward rules, lowest threshold first
+     * @description Access (`referrals.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     get: operations['listRewardRules']
-    /** Add a reward for reaching a number of approved referrals */
+    /**
+     * Add a reward for reaching a number of approved referrals
+     * @description Access (`referrals.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     post: operations['createRewardRule']
   }
   '/api/communities/{id}/rewards': {
-    /** Rewards earned by the community’s referrers */
+    /**
+     * Rewards earned by the community’s referrers
+     * @description Access (`referrals.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     get: operations['listRewards']
   }
   '/api/communities/{id}/announcements': {
-    /** A community’s announcements, oldest first */
+    /**
+     * A community’s announcements, oldest first
+     * @description Access (`announcements.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     get: operations['listAnnouncements']
-    /** Schedule an announcement, once (`sendAt`) or on a repeat rule in a time zone */
+    /**
+     * Schedule an announcement, once (`sendAt`) or on a repeat rule in a time zone
+     * @description Access (`announcements.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     post: operations['createAnnouncement']
   }
   '/api/announcements/preview': {
-    /** The next runs of a repeat rule, to check it before saving */
+    /**
+     * The next runs of a repeat rule, to check it before saving
+     * @description Access: any valid token; the answer holds only what that token may see.
+     */
     get: operations['previewRepeatRule']
   }
   '/api/announcements/{id}': {
-    /** An announcement with its delivery counts (queued, sent, failed, skipped) and failure reasons */
+    /**
+     * An announcement with its delivery counts (queued, sent, failed, skipped) and failure reasons
+     * @description Access (`announcements.read`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     get: operations['getAnnouncement']
-    /** Change an announcement while it is still scheduled */
+    /**
+     * Change an announcement while it is still scheduled
+     * @description Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     patch: operations['updateAnnouncement']
   }
   '/api/announcements/{id}/cancel': {
-    /** Cancel a scheduled announcement (all its future runs) */
+    /**
+     * Cancel a scheduled announcement (all its future runs)
+     * @description Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     post: operations['cancelAnnouncement']
   }
   '/api/announcements/{id}/resume': {
     /**
      * Resume a broadcast that WhatsApp’s spam rate limit paused
-     * @description A pause (error 131048) skips the rest of the run; its later runs are sent again once resumed. Resuming one that is not paused changes nothing.
+     * @description A pause (error 131048) skips the rest of the run; its later runs are sent again once resumed. Resuming one that is not paused changes nothing. Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['resumeAnnouncement']
   }
   '/api/announcements/{id}/send-now': {
-    /** Send now: the next cron run (within a minute) sends it. While a run is still sending or stalled, 409 names that run and how to resume or cancel it */
+    /**
+     * Send now: the next cron run (within a minute) sends it. While a run is still sending or stalled, 409 names that run and how to resume or cancel it
+     * @description Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     post: operations['sendAnnouncementNow']
   }
   '/api/announcements/{id}/deliveries': {
-    /** Page through an announcement’s deliveries */
+    /**
+     * Page through an announcement’s deliveries
+     * @description Access (`announcements.read`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     get: operations['listAnnouncementDeliveries']
   }
   '/api/announcements/{id}/runs/{runId}/resume': {
-    /** Resume a stalled run now: expansion goes on from its cursor, waiting deliveries are queued again, sends interrupted long ago are settled per channel (the cron job does this by itself after a few minutes) */
+    /**
+     * Resume a stalled run now: expansion goes on from its cursor, waiting deliveries are queued again, sends interrupted long ago are settled per channel (the cron job does this by itself after a few minutes)
+     * @description Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     post: operations['resumeAnnouncementRun']
   }
   '/api/announcements/{id}/runs/{runId}/cancel': {
-    /** Cancel one run: nothing more is sent for it (sends under way settle as they end); later runs of a repeat rule stay scheduled */
+    /**
+     * Cancel one run: nothing more is sent for it (sends under way settle as they end); later runs of a repeat rule stay scheduled
+     * @description Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     post: operations['cancelAnnouncementRun']
   }
   '/api/webhooks': {
-    /** Endpoints this token may see */
+    /**
+     * Endpoints this token may see
+     * @description Access (`webhooks.manage`), on the token’s own community (the whole installation for owners): owners and the community’s admins.
+     */
     get: operations['listWebhookEndpoints']
     /**
      * Subscribe an endpoint to events (Standard Webhooks, signed)
-     * @description The answer carries the signing secret (`whsec_...`) once. Deliveries are POSTs that never follow a redirect (a 3xx is a failed attempt); only the status and a short fixed reason of each attempt are kept, never what the endpoint answered.
+     * @description The answer carries the signing secret (`whsec_...`) once. Deliveries are POSTs that never follow a redirect (a 3xx is a failed attempt); only the status and a short fixed reason of each attempt are kept, never what the endpoint answered. Access (`webhooks.manage`), on the group or community the body names (the whole installation when it names none, which only owners may act on): owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['createWebhookEndpoint']
   }
   '/api/webhooks/{id}': {
-    /** Unsubscribe an endpoint */
+    /**
+     * Unsubscribe an endpoint
+     * @description Access (`webhooks.manage`), on the webhook endpoint of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     delete: operations['deleteWebhookEndpoint']
   }
   '/api/webhooks/{id}/deliveries': {
-    /** Recent deliveries to an endpoint, with failures and their reasons */
+    /**
+     * Recent deliveries to an endpoint, with failures and their reasons
+     * @description Access (`webhooks.manage`), on the webhook endpoint of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     get: operations['listWebhookDeliveries']
   }
   '/i/{code}/join': {
     /**
      * Join a community through an invite link, from a marketer’s own site
-     * @description With a double opt-in (the default) every sign-up answers 201 `unconfirmed` with how to confirm it, whether or not its contacts are known. Otherwise open communities make the person a member at once (201, `active`) and closed ones file a join request for an admin (201, `pending`); the same contacts again answer alike, with a status link of their own and no private links. Joins are rate limited per address, per phone and per e-mail: a busy address is asked for a Cloudflare Turnstile token (403 `challenge_required`) where Turnstile is configured, and refused with 429 otherwise. The landing page’s form posts here too (`application/x-www-form-urlencoded`): it is answered with a redirect to the person’s status page (303), or the form again with what is wrong (400, 403, `text/html`). A browser asking for `text/html` gets every error as a page. Query parameters other than `lang` are ignored.
+     * @description With a double opt-in (the default) every sign-up answers 201 `unconfirmed` with how to confirm it, whether or not its contacts are known. Otherwise open communities make the person a member at once (201, `active`) and closed ones file a join request for an admin (201, `pending`); the same contacts again answer alike, with a status link of their own and no private links. Joins are rate limited per address, per phone and per e-mail: a busy address is asked for a Cloudflare Turnstile token (403 `challenge_required`) where Turnstile is configured, and refused with 429 otherwise. The landing page’s form posts here too (`application/x-www-form-urlencoded`): it is answered with a redirect to the person’s status page (303), or the form again with what is wrong (400, 403, `text/html`). A browser asking for `text/html` gets every error as a page. Query parameters other than `lang` are ignored. Access: anyone, without a token.
      */
     post: operations['joinThroughInvite']
   }
@@ -1580,7 +1697,7 @@ export type external = Record<string, never>
 export interface operations {
   /**
    * Meta’s verification handshake for the WhatsApp webhook
-   * @description Answers `hub.challenge` when `hub.verify_token` is `WHATSAPP_VERIFY_TOKEN`. Any other handshake, a malformed one included, is refused with 403, as Meta expects; query parameters other than these three are ignored.
+   * @description Answers `hub.challenge` when `hub.verify_token` is `WHATSAPP_VERIFY_TOKEN`. Any other handshake, a malformed one included, is refused with 403, as Meta expects; query parameters other than these three are ignored. Access: anyone, without a token.
    */
   verifyWhatsAppWebhook: {
     parameters: {
@@ -1611,7 +1728,7 @@ export interface operations {
   }
   /**
    * Notifications from the WhatsApp Cloud API (statuses, messages, preferences)
-   * @description Signed by Meta with the app secret (`WHATSAPP_APP_SECRET`): `X-Hub-Signature-256` is `sha256=` and the hex HMAC-SHA256 of the raw body. Statuses of sent messages, messages people send and marketing preferences are queued and applied in the background; anything else signed (another `field`, an unknown shape) is acknowledged with `received: 0`, so that Meta does not retry it. At most 256 KiB.
+   * @description Signed by Meta with the app secret (`WHATSAPP_APP_SECRET`): `X-Hub-Signature-256` is `sha256=` and the hex HMAC-SHA256 of the raw body. Statuses of sent messages, messages people send and marketing preferences are queued and applied in the background; anything else signed (another `field`, an unknown shape) is acknowledged with `received: 0`, so that Meta does not retry it. At most 256 KiB. Access: anyone, without a token.
    */
   receiveWhatsAppNotification: {
     parameters: {
@@ -1664,7 +1781,10 @@ export interface operations {
       }
     }
   }
-  /** List the communities this token may see */
+  /**
+   * List the communities this token may see
+   * @description Access: any valid token; the answer holds only what that token may see.
+   */
   listCommunities: {
     parameters: {
       query?: {
@@ -1704,7 +1824,10 @@ export interface operations {
       }
     }
   }
-  /** Create a community with its announcement group */
+  /**
+   * Create a community with its announcement group
+   * @description Access (`community.create`): owner tokens only.
+   */
   createCommunity: {
     requestBody: {
       content: {
@@ -1774,7 +1897,10 @@ export interface operations {
       }
     }
   }
-  /** Read a community */
+  /**
+   * Read a community
+   * @description Access (`community.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+   */
   getCommunity: {
     parameters: {
       path: {
@@ -1806,15 +1932,6 @@ export interface operations {
           }
         }
       }
-      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
-      403: {
-        content: {
-          'application/problem+json': components['schemas']['Problem'] & {
-            /** @enum {string} */
-            code: 'forbidden'
-          }
-        }
-      }
       /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
@@ -1826,7 +1943,10 @@ export interface operations {
       }
     }
   }
-  /** Delete a community, its groups and its scoped tokens */
+  /**
+   * Delete a community, its groups and its scoped tokens
+   * @description Access (`community.delete`), on the community of the path’s `id`: owner tokens only. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   deleteCommunity: {
     parameters: {
       path: {
@@ -1885,7 +2005,10 @@ export interface operations {
       }
     }
   }
-  /** Change a community */
+  /**
+   * Change a community
+   * @description Access (`community.update`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   updateCommunity: {
     parameters: {
       path: {
@@ -1969,7 +2092,10 @@ export interface operations {
       }
     }
   }
-  /** List the community admins and group admins of a community */
+  /**
+   * List the community admins and group admins of a community
+   * @description Access (`admins.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+   */
   listCommunityAdmins: {
     parameters: {
       path: {
@@ -2003,15 +2129,6 @@ export interface operations {
           }
         }
       }
-      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
-      403: {
-        content: {
-          'application/problem+json': components['schemas']['Problem'] & {
-            /** @enum {string} */
-            code: 'forbidden'
-          }
-        }
-      }
       /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
@@ -2025,7 +2142,7 @@ export interface operations {
   }
   /**
    * Promote a group admin to community admin
-   * @description Admins of an added group stay group admins until promoted here.
+   * @description Admins of an added group stay group admins until promoted here. Access (`admins.change`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   promoteCommunityAdmin: {
     parameters: {
@@ -2097,7 +2214,10 @@ export interface operations {
       }
     }
   }
-  /** Demote a community admin to group admin */
+  /**
+   * Demote a community admin to group admin
+   * @description Access (`admins.change`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   demoteCommunityAdmin: {
     parameters: {
       path: {
@@ -2182,7 +2302,10 @@ export interface operations {
       }
     }
   }
-  /** List a community’s groups, the announcement group first */
+  /**
+   * List a community’s groups, the announcement group first
+   * @description Access (`groups.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+   */
   listGroups: {
     parameters: {
       query?: {
@@ -2223,15 +2346,6 @@ export interface operations {
           }
         }
       }
-      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
-      403: {
-        content: {
-          'application/problem+json': components['schemas']['Problem'] & {
-            /** @enum {string} */
-            code: 'forbidden'
-          }
-        }
-      }
       /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
@@ -2245,7 +2359,7 @@ export interface operations {
   }
   /**
    * Create a group in a community, or add an existing chat group
-   * @description Refused with 409 `group_limit_reached` once the community holds `maxGroups` discussion groups.
+   * @description Refused with 409 `group_limit_reached` once the community holds `maxGroups` discussion groups. Access (`group.create`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   createGroup: {
     parameters: {
@@ -2330,7 +2444,10 @@ export interface operations {
       }
     }
   }
-  /** Read a group */
+  /**
+   * Read a group
+   * @description Access (`groups.read`), on the group of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+   */
   getGroup: {
     parameters: {
       path: {
@@ -2362,15 +2479,6 @@ export interface operations {
           }
         }
       }
-      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
-      403: {
-        content: {
-          'application/problem+json': components['schemas']['Problem'] & {
-            /** @enum {string} */
-            code: 'forbidden'
-          }
-        }
-      }
       /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
@@ -2384,7 +2492,7 @@ export interface operations {
   }
   /**
    * Delete a discussion group
-   * @description The announcement group cannot be deleted (409 `announcement_group_protected`).
+   * @description The announcement group cannot be deleted (409 `announcement_group_protected`). Access (`group.delete`), on the group of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   deleteGroup: {
     parameters: {
@@ -2453,7 +2561,10 @@ export interface operations {
       }
     }
   }
-  /** Change a group */
+  /**
+   * Change a group
+   * @description Access (`group.update`), on the group of the path’s `id`: owners, the community’s admins and the admin of that very group. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   updateGroup: {
     parameters: {
       path: {
@@ -2528,7 +2639,10 @@ export interface operations {
       }
     }
   }
-  /** List live tokens (owners: all; community admins: their community’s) */
+  /**
+   * List live tokens (owners: all; community admins: their community’s)
+   * @description Access (`tokens.manage`), on the token’s own community (the whole installation for owners): owners and the community’s admins.
+   */
   listTokens: {
     parameters: {
       query?: {
@@ -2579,7 +2693,7 @@ export interface operations {
   }
   /**
    * Create an API token
-   * @description Owners create any token; a community admin creates admin tokens for their own community. The secret is in `token` in this answer only; just its SHA-256 is stored.
+   * @description Owners create any token; a community admin creates admin tokens for their own community. The secret is in `token` in this answer only; just its SHA-256 is stored. Access (`tokens.manage`), on the group or community the body names (the whole installation when it names none, which only owners may act on): owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   createToken: {
     requestBody: {
@@ -2612,7 +2726,7 @@ export interface operations {
           }
         }
       }
-      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      /** @description `forbidden` (Forbidden): Only owners create owner tokens; group admins create none. What each code means: `/api/problems/{code}`. */
       403: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -2621,7 +2735,7 @@ export interface operations {
           }
         }
       }
-      /** @description `not_found` (Not found): No community `communityId` or group `groupId`. What each code means: `/api/problems/{code}`. */
+      /** @description `not_found` (Not found): No community `communityId` or group `groupId`, or none this token may see. What each code means: `/api/problems/{code}`. */
       404: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -2650,7 +2764,10 @@ export interface operations {
       }
     }
   }
-  /** Revoke a token */
+  /**
+   * Revoke a token
+   * @description Access (`tokens.manage`), on the token of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   revokeToken: {
     parameters: {
       path: {
@@ -2709,7 +2826,10 @@ export interface operations {
       }
     }
   }
-  /** List a community’s invite links */
+  /**
+   * List a community’s invite links
+   * @description Access (`invites.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+   */
   listInvites: {
     parameters: {
       query?: {
@@ -2750,15 +2870,6 @@ export interface operations {
           }
         }
       }
-      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
-      403: {
-        content: {
-          'application/problem+json': components['schemas']['Problem'] & {
-            /** @enum {string} */
-            code: 'forbidden'
-          }
-        }
-      }
       /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
@@ -2772,7 +2883,7 @@ export interface operations {
   }
   /**
    * Create an invite link (one per channel, campaign or poster)
-   * @description The link gets a random code, or the custom `code` asked for (a vanity slug such as `summer-run`). A custom code that any link has or ever had is refused with 409 `code_taken`.
+   * @description The link gets a random code, or the custom `code` asked for (a vanity slug such as `summer-run`). A custom code that any link has or ever had is refused with 409 `code_taken`. Access (`invites.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   createInvite: {
     parameters: {
@@ -2857,7 +2968,10 @@ export interface operations {
       }
     }
   }
-  /** Read an invite link */
+  /**
+   * Read an invite link
+   * @description Access (`invites.read`), on the invite of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+   */
   getInvite: {
     parameters: {
       path: {
@@ -2889,15 +3003,6 @@ export interface operations {
           }
         }
       }
-      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
-      403: {
-        content: {
-          'application/problem+json': components['schemas']['Problem'] & {
-            /** @enum {string} */
-            code: 'forbidden'
-          }
-        }
-      }
       /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
@@ -2909,7 +3014,10 @@ export interface operations {
       }
     }
   }
-  /** Change a link’s label or limits */
+  /**
+   * Change a link’s label or limits
+   * @description Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   updateInvite: {
     parameters: {
       path: {
@@ -2993,7 +3101,10 @@ export interface operations {
       }
     }
   }
-  /** Revoke a link: its page and QR code stop working */
+  /**
+   * Revoke a link: its page and QR code stop working
+   * @description Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   revokeInvite: {
     parameters: {
       path: {
@@ -3065,7 +3176,7 @@ export interface operations {
   }
   /**
    * Give a link a new code; the old code stops working
-   * @description The new code is always a random one, also for a link with a custom code: the old code, custom or not, answers 410 from now on and is never issued again, to this link or any other.
+   * @description The new code is always a random one, also for a link with a custom code: the old code, custom or not, answers 410 from now on and is never issued again, to this link or any other. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   rotateInvite: {
     parameters: {
@@ -3136,7 +3247,10 @@ export interface operations {
       }
     }
   }
-  /** A link’s funnel: visits, unique visitors, scans vs clicks, joins; by day, source and country */
+  /**
+   * A link’s funnel: visits, unique visitors, scans vs clicks, joins; by day, source and country
+   * @description Access (`stats.read`), on the invite of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+   */
   getInviteStats: {
     parameters: {
       query?: {
@@ -3172,15 +3286,6 @@ export interface operations {
           }
         }
       }
-      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
-      403: {
-        content: {
-          'application/problem+json': components['schemas']['Problem'] & {
-            /** @enum {string} */
-            code: 'forbidden'
-          }
-        }
-      }
       /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
@@ -3192,7 +3297,10 @@ export interface operations {
       }
     }
   }
-  /** A community’s funnel over all its links */
+  /**
+   * A community’s funnel over all its links
+   * @description Access (`stats.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+   */
   getCommunityStats: {
     parameters: {
       query?: {
@@ -3228,15 +3336,6 @@ export interface operations {
           }
         }
       }
-      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
-      403: {
-        content: {
-          'application/problem+json': components['schemas']['Problem'] & {
-            /** @enum {string} */
-            code: 'forbidden'
-          }
-        }
-      }
       /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
       404: {
         content: {
@@ -3248,7 +3347,10 @@ export interface operations {
       }
     }
   }
-  /** Join requests in one status (pending by default), oldest first */
+  /**
+   * Join requests in one status (pending by default), oldest first
+   * @description Access (`joinRequests.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   listJoinRequests: {
     parameters: {
       query?: {
@@ -3312,7 +3414,7 @@ export interface operations {
   }
   /**
    * Approve a request: the person becomes a member
-   * @description Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`).
+   * @description Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   approveJoinRequest: {
     parameters: {
@@ -3394,7 +3496,7 @@ export interface operations {
   }
   /**
    * Record consent an admin holds proof of, for a double opt-in sign-up
-   * @description For consent given outside the app (a signed form, say), for the contacts it names: each named contact’s consent record gets the method `admin`, its proof the text sent and who sent it. Contacts confirmed already keep their record. If the named contact turns out to be confirmed on an earlier sign-up or membership of the same person, the answer is that earlier sign-up.
+   * @description For consent given outside the app (a signed form, say), for the contacts it names: each named contact’s consent record gets the method `admin`, its proof the text sent and who sent it. Contacts confirmed already keep their record. If the named contact turns out to be confirmed on an earlier sign-up or membership of the same person, the answer is that earlier sign-up. Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   confirmJoinRequest: {
     parameters: {
@@ -3481,7 +3583,7 @@ export interface operations {
   }
   /**
    * Reject a request, optionally with a reason the person sees
-   * @description Rejecting twice is harmless. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text with the reason within 24 hours of their own message, later only with `WHATSAPP_REJECTED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.rejected` event (with `name`, `email`, `communityName`, `reason`).
+   * @description Rejecting twice is harmless. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text with the reason within 24 hours of their own message, later only with `WHATSAPP_REJECTED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.rejected` event (with `name`, `email`, `communityName`, `reason`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   rejectJoinRequest: {
     parameters: {
@@ -3571,7 +3673,7 @@ export interface operations {
   }
   /**
    * Approve or reject up to 100 requests at once
-   * @description Each request is decided on its own; the answer says, per id, whether it worked and why not.
+   * @description Each request is decided on its own; the answer says, per id, whether it worked and why not. Access (`joinRequests.decide`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   decideJoinRequestsInBulk: {
     parameters: {
@@ -3647,7 +3749,10 @@ export interface operations {
       }
     }
   }
-  /** What members wrote to the WhatsApp business number (other than commands and codes) */
+  /**
+   * What members wrote to the WhatsApp business number (other than commands and codes)
+   * @description Access (`members.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   listInboundMessages: {
     parameters: {
       query?: {
@@ -3708,7 +3813,10 @@ export interface operations {
       }
     }
   }
-  /** A community’s members, with contact details (admins only) */
+  /**
+   * A community’s members, with contact details (admins only)
+   * @description Access (`members.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   listMembers: {
     parameters: {
       query?: {
@@ -3771,7 +3879,10 @@ export interface operations {
       }
     }
   }
-  /** Export all members as CSV */
+  /**
+   * Export all members as CSV
+   * @description Access (`members.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   exportMembersCsv: {
     parameters: {
       path: {
@@ -3825,7 +3936,7 @@ export interface operations {
   }
   /**
    * Take a member off the member list: no more messages, referral link revoked
-   * @description Ends the membership for good: out of the member list and the groups’ counts, no more announcements, their referral link revoked, `member.left` with `reason: "removed"`. It cannot take anyone out of a WhatsApp group or community: the platform sees up to the chat link only, so remove them there in WhatsApp.
+   * @description Ends the membership for good: out of the member list and the groups’ counts, no more announcements, their referral link revoked, `member.left` with `reason: "removed"`. It cannot take anyone out of a WhatsApp group or community: the platform sees up to the chat link only, so remove them there in WhatsApp. Access (`members.remove`), on the member of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   removeMember: {
     parameters: {
@@ -3885,7 +3996,10 @@ export interface operations {
       }
     }
   }
-  /** Referrers ranked by approved referrals, all time or in a period */
+  /**
+   * Referrers ranked by approved referrals, all time or in a period
+   * @description Access (`referrals.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   getReferralLeaderboard: {
     parameters: {
       query?: {
@@ -3943,7 +4057,10 @@ export interface operations {
       }
     }
   }
-  /** The community’s reward rules, lowest threshold first */
+  /**
+   * The community’s reward rules, lowest threshold first
+   * @description Access (`referrals.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   listRewardRules: {
     parameters: {
       path: {
@@ -3997,7 +4114,10 @@ export interface operations {
       }
     }
   }
-  /** Add a reward for reaching a number of approved referrals */
+  /**
+   * Add a reward for reaching a number of approved referrals
+   * @description Access (`referrals.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   createRewardRule: {
     parameters: {
       path: {
@@ -4072,7 +4192,10 @@ export interface operations {
       }
     }
   }
-  /** Rewards earned by the community’s referrers */
+  /**
+   * Rewards earned by the community’s referrers
+   * @description Access (`referrals.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   listRewards: {
     parameters: {
       query?: {
@@ -4133,7 +4256,10 @@ export interface operations {
       }
     }
   }
-  /** A community’s announcements, oldest first */
+  /**
+   * A community’s announcements, oldest first
+   * @description Access (`announcements.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   listAnnouncements: {
     parameters: {
       query?: {
@@ -4194,7 +4320,10 @@ export interface operations {
       }
     }
   }
-  /** Schedule an announcement, once (`sendAt`) or on a repeat rule in a time zone */
+  /**
+   * Schedule an announcement, once (`sendAt`) or on a repeat rule in a time zone
+   * @description Access (`announcements.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   createAnnouncement: {
     parameters: {
       path: {
@@ -4269,7 +4398,10 @@ export interface operations {
       }
     }
   }
-  /** The next runs of a repeat rule, to check it before saving */
+  /**
+   * The next runs of a repeat rule, to check it before saving
+   * @description Access: any valid token; the answer holds only what that token may see.
+   */
   previewRepeatRule: {
     parameters: {
       query: {
@@ -4308,7 +4440,10 @@ export interface operations {
       }
     }
   }
-  /** An announcement with its delivery counts (queued, sent, failed, skipped) and failure reasons */
+  /**
+   * An announcement with its delivery counts (queued, sent, failed, skipped) and failure reasons
+   * @description Access (`announcements.read`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   getAnnouncement: {
     parameters: {
       path: {
@@ -4360,7 +4495,10 @@ export interface operations {
       }
     }
   }
-  /** Change an announcement while it is still scheduled */
+  /**
+   * Change an announcement while it is still scheduled
+   * @description Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   updateAnnouncement: {
     parameters: {
       path: {
@@ -4444,7 +4582,10 @@ export interface operations {
       }
     }
   }
-  /** Cancel a scheduled announcement (all its future runs) */
+  /**
+   * Cancel a scheduled announcement (all its future runs)
+   * @description Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   cancelAnnouncement: {
     parameters: {
       path: {
@@ -4525,7 +4666,7 @@ export interface operations {
   }
   /**
    * Resume a broadcast that WhatsApp’s spam rate limit paused
-   * @description A pause (error 131048) skips the rest of the run; its later runs are sent again once resumed. Resuming one that is not paused changes nothing.
+   * @description A pause (error 131048) skips the rest of the run; its later runs are sent again once resumed. Resuming one that is not paused changes nothing. Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   resumeAnnouncement: {
     parameters: {
@@ -4596,7 +4737,10 @@ export interface operations {
       }
     }
   }
-  /** Send now: the next cron run (within a minute) sends it. While a run is still sending or stalled, 409 names that run and how to resume or cancel it */
+  /**
+   * Send now: the next cron run (within a minute) sends it. While a run is still sending or stalled, 409 names that run and how to resume or cancel it
+   * @description Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   sendAnnouncementNow: {
     parameters: {
       path: {
@@ -4675,7 +4819,10 @@ export interface operations {
       }
     }
   }
-  /** Page through an announcement’s deliveries */
+  /**
+   * Page through an announcement’s deliveries
+   * @description Access (`announcements.read`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   listAnnouncementDeliveries: {
     parameters: {
       query?: {
@@ -4735,7 +4882,10 @@ export interface operations {
       }
     }
   }
-  /** Resume a stalled run now: expansion goes on from its cursor, waiting deliveries are queued again, sends interrupted long ago are settled per channel (the cron job does this by itself after a few minutes) */
+  /**
+   * Resume a stalled run now: expansion goes on from its cursor, waiting deliveries are queued again, sends interrupted long ago are settled per channel (the cron job does this by itself after a few minutes)
+   * @description Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   resumeAnnouncementRun: {
     parameters: {
       path: {
@@ -4815,7 +4965,10 @@ export interface operations {
       }
     }
   }
-  /** Cancel one run: nothing more is sent for it (sends under way settle as they end); later runs of a repeat rule stay scheduled */
+  /**
+   * Cancel one run: nothing more is sent for it (sends under way settle as they end); later runs of a repeat rule stay scheduled
+   * @description Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   cancelAnnouncementRun: {
     parameters: {
       path: {
@@ -4895,7 +5048,10 @@ export interface operations {
       }
     }
   }
-  /** Endpoints this token may see */
+  /**
+   * Endpoints this token may see
+   * @description Access (`webhooks.manage`), on the token’s own community (the whole installation for owners): owners and the community’s admins.
+   */
   listWebhookEndpoints: {
     responses: {
       /** @description The endpoints */
@@ -4937,7 +5093,7 @@ export interface operations {
   }
   /**
    * Subscribe an endpoint to events (Standard Webhooks, signed)
-   * @description The answer carries the signing secret (`whsec_...`) once. Deliveries are POSTs that never follow a redirect (a 3xx is a failed attempt); only the status and a short fixed reason of each attempt are kept, never what the endpoint answered.
+   * @description The answer carries the signing secret (`whsec_...`) once. Deliveries are POSTs that never follow a redirect (a 3xx is a failed attempt); only the status and a short fixed reason of each attempt are kept, never what the endpoint answered. Access (`webhooks.manage`), on the group or community the body names (the whole installation when it names none, which only owners may act on): owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   createWebhookEndpoint: {
     requestBody: {
@@ -4972,7 +5128,7 @@ export interface operations {
           }
         }
       }
-      /** @description `forbidden` (Forbidden): Only owners subscribe without a `communityId`; others only for their own community. What each code means: `/api/problems/{code}`. */
+      /** @description `forbidden` (Forbidden): Only owners subscribe without a `communityId`; group admins not at all. What each code means: `/api/problems/{code}`. */
       403: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -4981,7 +5137,7 @@ export interface operations {
           }
         }
       }
-      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      /** @description `not_found` (Not found): No community `communityId`, or none this token may see. What each code means: `/api/problems/{code}`. */
       404: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -5010,7 +5166,10 @@ export interface operations {
       }
     }
   }
-  /** Unsubscribe an endpoint */
+  /**
+   * Unsubscribe an endpoint
+   * @description Access (`webhooks.manage`), on the webhook endpoint of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   deleteWebhookEndpoint: {
     parameters: {
       path: {
@@ -5069,7 +5228,10 @@ export interface operations {
       }
     }
   }
-  /** Recent deliveries to an endpoint, with failures and their reasons */
+  /**
+   * Recent deliveries to an endpoint, with failures and their reasons
+   * @description Access (`webhooks.manage`), on the webhook endpoint of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   listWebhookDeliveries: {
     parameters: {
       path: {
@@ -5134,7 +5296,7 @@ export interface operations {
   }
   /**
    * Join a community through an invite link, from a marketer’s own site
-   * @description With a double opt-in (the default) every sign-up answers 201 `unconfirmed` with how to confirm it, whether or not its contacts are known. Otherwise open communities make the person a member at once (201, `active`) and closed ones file a join request for an admin (201, `pending`); the same contacts again answer alike, with a status link of their own and no private links. Joins are rate limited per address, per phone and per e-mail: a busy address is asked for a Cloudflare Turnstile token (403 `challenge_required`) where Turnstile is configured, and refused with 429 otherwise. The landing page’s form posts here too (`application/x-www-form-urlencoded`): it is answered with a redirect to the person’s status page (303), or the form again with what is wrong (400, 403, `text/html`). A browser asking for `text/html` gets every error as a page. Query parameters other than `lang` are ignored.
+   * @description With a double opt-in (the default) every sign-up answers 201 `unconfirmed` with how to confirm it, whether or not its contacts are known. Otherwise open communities make the person a member at once (201, `active`) and closed ones file a join request for an admin (201, `pending`); the same contacts again answer alike, with a status link of their own and no private links. Joins are rate limited per address, per phone and per e-mail: a busy address is asked for a Cloudflare Turnstile token (403 `challenge_required`) where Turnstile is configured, and refused with 429 otherwise. The landing page’s form posts here too (`application/x-www-form-urlencoded`): it is answered with a redirect to the person’s status page (303), or the form again with what is wrong (400, 403, `text/html`). A browser asking for `text/html` gets every error as a page. Query parameters other than `lang` are ignored. Access: anyone, without a token.
    */
   joinThroughInvite: {
     parameters: {

@@ -195,18 +195,19 @@ describe('communities: security', () => {
       ).status,
     ).toBe(200)
 
+    // Another community answers as one that does not exist: its id is not even confirmed.
     expectProblem(
       await call('GET', `/api/communities/${theirs.id}`, { token: admin.token }),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     )
     expectProblem(
       await call('PATCH', `/api/communities/${theirs.id}`, {
         token: admin.token,
         body: { name: 'Hijacked' },
       }),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     )
     expect((await call('GET', `/api/communities/${theirs.id}`)).json.name).toBe(theirs.name)
   })

@@ -25,10 +25,11 @@ export interface World {
   closedInvite: { id: string; code: string }
   member: { id: string }
   pendingRequests: string[]
-  groupAdmin: { id: string; token: string }
-  communityAdmin: { id: string; token: string }
-  /** A group admin of another community: refused (403) wherever access is checked. */
-  outsider: { token: string }
+  /** The admin of `group`. */
+  groupAdmin: TokenHolder
+  communityAdmin: TokenHolder
+  /** A group admin of another community: what lies in `open` and `closed` is hidden from it. */
+  outsider: TokenHolder
   announcement: { id: string }
   run: { id: string }
   webhook: { id: string }
@@ -36,6 +37,15 @@ export interface World {
   ids: Partial<Record<IdPrefix, string[]>>
   /** Existing invite codes. */
   codes: string[]
+}
+
+/** A token as created, with its secret. */
+export interface TokenHolder {
+  id: string
+  token: string
+  role: 'owner' | 'community_admin' | 'group_admin'
+  communityId: string | null
+  groupId: string | null
 }
 
 async function ok(response: Answer, status = 201) {

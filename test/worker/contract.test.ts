@@ -4,6 +4,14 @@ import { ERROR_CODES } from '../../src/lib/errors'
 import { CASES, send, type Request } from './contract-cases'
 import { idKindOf, createWorld, type World } from './contract-world'
 import { call } from './helpers'
+import {
+  accessOf,
+  callerOf,
+  codeOf,
+  expectedStatus,
+  placeOf,
+  TokensOf,
+} from './access-expectations'
 import { Contract, loadDocument, type Answer, type Operation } from './openapi-contract'
 
 /**
@@ -19,6 +27,7 @@ import { Contract, loadDocument, type Answer, type Operation } from './openapi-c
 
 let contract: Contract
 let world: World
+const tokens = new TokensOf()
 /** Every problem `type` the walk was answered with: each must lead to its page. */
 const seenTypes = new Set<string>()
 /** `operationId status` of every answer the walk got. */
@@ -54,7 +63,7 @@ async function probe(
 }
 
 /** The probes every operation of its kind gets, built from the document and its success. */
-function genericProbes(operation: Operation, success: Request) {
+async function genericProbes(operation: Operation, success: Request) {
   const probes: Array<{ name: string; request: Request; status: number; code?: string }> = []
   const definition = operation.definition
   const documents = (status: number) => String(status) in definition.responses
@@ -67,13 +76,26 @@ function genericProbes(operation: Operation, success: Request) {
       code: 'unauthorized',
     })
   }
-  if (definition.security?.length && documents(403)) {
-    probes.push({
-      name: 'a token of another community',
-      request: { ...success, token: world.outsider.token },
-      status: 403,
-      code: 'forbidden',
-    })
+  // Refusals as the operation's declared access has them (access-expectations.ts): what lies in
+  // another community is hidden (404), what a token sees but may not do is forbidden (403).
+  const access = accessOf(operation)
+  const place = await placeOf(access, success)
+  const community = place?.communityId ?? world.open.id
+  for (const [name, holder] of [
+    ['a token of another community', world.outsider],
+    ['the admin of another group of the community', await tokens.groupAdmin(community)],
+    ['an admin of the community', await tokens.communityAdmin(community)],
+  ] as const) {
+    const caller = callerOf(holder)
+    const status = expectedStatus(access, caller, place, 0)
+    if (status >= 400) {
+      probes.push({
+        name,
+        request: { ...success, token: holder.token },
+        status,
+        code: codeOf(status),
+      })
+    }
   }
   if (underApi) {
     probes.push({
@@ -157,7 +179,7 @@ describe('the OpenAPI document, walked against the Worker', () => {
       const scenario = await CASES[operationId]!(world)
       const wrong: string[] = []
       for (const extra of [
-        ...genericProbes(operation, scenario.request),
+        ...(await genericProbes(operation, scenario.request)),
         ...(scenario.probes ?? []),
       ]) {
         wrong.push(...(await probe(operation, extra.name, extra.request, extra.status, extra.code)))

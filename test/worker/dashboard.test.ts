@@ -81,7 +81,7 @@ describe('dashboard sign-in', () => {
     const home = await page('/admin', cookie)
     expect(home.text).toContain('Mine for the dashboard')
     expect(home.text).not.toContain('Theirs for the dashboard')
-    expect((await page(`/admin/communities/${theirs.id}`, cookie)).status).toBe(403)
+    expect((await page(`/admin/communities/${theirs.id}`, cookie)).status).toBe(404)
   })
 })
 

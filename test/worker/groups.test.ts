@@ -230,25 +230,25 @@ describe('groups: security', () => {
     )
   })
 
-  it('keeps a community admin out of other communities’ groups', async () => {
+  it('hides other communities’ groups from a community admin, as if they did not exist', async () => {
     const mine = await createCommunity()
     const theirs = await createCommunity()
     const theirGroup = await createGroup(theirs.id)
     const admin = await createToken({ role: 'community_admin', communityId: mine.id })
     expectProblem(
       await call('GET', `/api/groups/${theirGroup.id}`, { token: admin.token }),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     )
     expectProblem(
       await call('DELETE', `/api/groups/${theirGroup.id}`, { token: admin.token }),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     )
     expectProblem(
       await call('GET', `/api/communities/${theirs.id}/groups`, { token: admin.token }),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     )
     expect((await call('GET', `/api/groups/${theirGroup.id}`)).status).toBe(200)
   })

@@ -160,7 +160,7 @@ describe('invite links: errors', () => {
 })
 
 describe('invite links: security', () => {
-  it('lets a community admin manage only their own community’s links', async () => {
+  it('lets a community admin manage only their own community’s links, hiding the others', async () => {
     const mine = await createCommunity()
     const theirs = await createCommunity()
     const admin = await createToken({ role: 'community_admin', communityId: mine.id })
@@ -171,28 +171,28 @@ describe('invite links: security', () => {
     ).toBe(201)
     expectProblem(
       await call('POST', `/api/communities/${theirs.id}/invites`, { token: admin.token, body: {} }),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     )
     expectProblem(
       await call('GET', `/api/invites/${theirInvite.id}`, { token: admin.token }),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     )
     expectProblem(
       await call('POST', `/api/invites/${theirInvite.id}/revoke`, { token: admin.token }),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     )
     expectProblem(
       await call('POST', `/api/invites/${theirInvite.id}/rotate`, { token: admin.token }),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     )
     expectProblem(
       await call('GET', `/api/invites/${theirInvite.id}/stats`, { token: admin.token }),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     )
     expect((await call('GET', `/api/invites/${theirInvite.id}`)).json.status).toBe('active')
   })

@@ -163,7 +163,7 @@ describe('an operation under an {id} that does not exist', () => {
     expect(wrong).toEqual([])
   })
 
-  it('refuses a token of another community with 403 before looking, so it learns nothing', async () => {
+  it('answers a token of another community as for any missing community, before looking', async () => {
     const underCommunity = operations.filter((operation) =>
       operation.path.startsWith('/api/communities/{id}'),
     )
@@ -172,8 +172,13 @@ describe('an operation under an {id} that does not exist', () => {
     for (const operation of underCommunity) {
       const { path, body } = requestFor(operation)
       const response = await call(operation.method, path, { body, token: otherCommunityAdmin })
-      if (response.status !== 403 || response.json?.code !== 'forbidden') {
-        wrong.push(`${operation.method} ${operation.path}: ${response.status}`)
+      // The same 404 whether or not the id exists: another community's ids stay unknown.
+      if (
+        response.status !== 404 ||
+        response.json?.code !== 'not_found' ||
+        response.json?.detail !== 'Community does not exist or is not visible to this token.'
+      ) {
+        wrong.push(`${operation.method} ${operation.path}: ${response.status} ${response.text}`)
       }
     }
     expect(wrong).toEqual([])

@@ -110,13 +110,14 @@ describe('tokens', () => {
       403,
       'forbidden',
     )
+    // Another community is hidden, as if it did not exist; an owner token is refused.
     expectProblem(
       await call('POST', '/api/tokens', {
         token: admin.token,
         body: { name: 'x', role: 'community_admin', communityId: theirs.id },
       }),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     )
     const listed = await call('GET', '/api/tokens', { token: admin.token })
     expect(listed.json.data.every((t: { communityId: string }) => t.communityId === mine.id)).toBe(
@@ -126,8 +127,8 @@ describe('tokens', () => {
     const theirAdmin = await createToken({ role: 'community_admin', communityId: theirs.id })
     expectProblem(
       await call('DELETE', `/api/tokens/${theirAdmin.id}`, { token: admin.token }),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     )
   })
 
@@ -233,8 +234,8 @@ describe('admins and role changes', () => {
       await call('POST', `/api/communities/${community.id}/admins/${lead.id}/promote`, {
         token: outsider.token,
       }),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     )
     expectProblem(
       await call('POST', `/api/communities/${other.id}/admins/${lead.id}/promote`),

@@ -297,10 +297,10 @@ async function settingsPage(c: Context<AppEnv>, id: string, form?: FormState) {
 
 communitiesPages.post('/admin/communities/:id/settings', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  await communityFor(c, id, 'community.update')
+  const community = await communityFor(c, id, 'community.update')
   const read = communityFromForm(await readForm(c), UpdateCommunitySchema, c.var.config, lang(c))
   if ('refused' in read) return settingsPage(c, id, read.refused)
-  await updateCommunity(c.var.db, id, read.data, new Date())
+  await updateCommunity(c.var.db, community, read.data, new Date())
   return c.redirect(inLanguage(c, withNotice(`/admin/communities/${id}/settings`, 'saved')), 303)
 })
 

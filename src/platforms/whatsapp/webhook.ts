@@ -1,9 +1,10 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../../env'
 import { constantTimeEqual, verifyHmacSha256Hex } from '../../lib/crypto'
 import { ApiError } from '../../lib/errors'
 import { inboundItems, NotificationSchema, type InboundItem } from './schemas'
 import { problemResponses } from '../../api/openapi'
+import { defineOperation, PUBLIC_ACCESS, PUBLIC_ACCESS_SENTENCE } from '../../api/operation'
 
 /**
  * The WhatsApp Cloud API's webhook: Meta's verification handshake, and the notifications
@@ -29,10 +30,11 @@ const HandshakeSchema = z.object({
 })
 
 whatsAppWebhookApp.openapi(
-  createRoute({
+  defineOperation({
     method: 'get',
     path: '/webhooks/whatsapp',
     operationId: 'verifyWhatsAppWebhook',
+    access: 'public',
     tags,
     summary: 'Meta’s verification handshake for the WhatsApp webhook',
     description:
@@ -92,6 +94,7 @@ whatsAppWebhookApp.openAPIRegistry.registerPath({
   method: 'post',
   path: '/webhooks/whatsapp',
   operationId: 'receiveWhatsAppNotification',
+  'x-access': PUBLIC_ACCESS,
   tags,
   summary: 'Notifications from the WhatsApp Cloud API (statuses, messages, preferences)',
   description:
@@ -99,7 +102,8 @@ whatsAppWebhookApp.openAPIRegistry.registerPath({
     '`sha256=` and the hex HMAC-SHA256 of the raw body. Statuses of sent messages, messages ' +
     'people send and marketing preferences are queued and applied in the background; anything ' +
     'else signed (another `field`, an unknown shape) is acknowledged with `received: 0`, so ' +
-    'that Meta does not retry it. At most 256 KiB.',
+    'that Meta does not retry it. At most 256 KiB. ' +
+    PUBLIC_ACCESS_SENTENCE,
   security: [],
   request: {
     headers: z.object({
