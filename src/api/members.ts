@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { assertCan } from '../services/access'
-import { endMembership } from '../services/joining'
+import { endMembership } from '../services/leaving'
 import { listInboundMessages } from '../platforms/whatsapp/inbound'
 import {
   exportMembersCsv,
