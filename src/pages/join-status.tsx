@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../env'
-import type { JoinRequest, Member } from '../db/schema'
+import type { Community, JoinRequest, Member } from '../db/schema'
 import { signingSecret } from '../lib/config'
 import { ApiError } from '../lib/errors'
 import { readForm } from '../lib/forms'
@@ -44,20 +44,32 @@ signUpStatusApp.get('/s/:token', async (c) => {
     ? await findJoinRequestByStatusToken(c.var.db, token)
     : null
   if (!request) throw new ApiError('not_found', 'There is no sign-up behind this link.')
+  c.header('cache-control', 'private, no-store')
+  c.header('referrer-policy', 'no-referrer')
   if (request.repeatOf) return repeatStatusPage(c, request)
-  const [community, member] = await Promise.all([
-    getCommunityOrThrow(c.var.db, request.communityId),
-    request.memberId
-      ? c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, request.memberId!) })
-      : undefined,
-  ])
+  return signUpPage(c, request, await getCommunityOrThrow(c.var.db, request.communityId), token)
+})
+
+/**
+ * A sign-up in full: its decision, how to confirm what still waits for a proof (only for the
+ * holder of its own status token), and with a membership the member's own links.
+ */
+async function signUpPage(
+  c: Context<AppEnv>,
+  request: JoinRequest,
+  community: Community,
+  statusToken: string | null,
+) {
+  const member = request.memberId
+    ? await c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, request.memberId!) })
+    : undefined
   const links = member
     ? await memberLinks(c, request, member)
     : { chatInviteUrl: null, referral: null, leaveUrl: null }
   const rewards = member?.status === 'active' ? await rewardsOf(c.var.db, member.id) : []
-  const confirmation = await confirmationView(c, request, token, language(c))
-  c.header('cache-control', 'private, no-store')
-  c.header('referrer-policy', 'no-referrer')
+  const confirmation = statusToken
+    ? await confirmationView(c, request, statusToken, language(c), { community })
+    : undefined
   return c.html(
     <StatusPage
       lang={language(c)}
@@ -72,7 +84,7 @@ signUpStatusApp.get('/s/:token', async (c) => {
       confirmation={confirmation}
     />,
   )
-})
+}
 
 /**
  * The status link of a repeat sign-up. Its holder is shown the earlier sign-up in full only when
@@ -85,32 +97,7 @@ signUpStatusApp.get('/s/:token', async (c) => {
 async function repeatStatusPage(c: Context<AppEnv>, repeat: JoinRequest) {
   const earlier = await getJoinRequestOrThrow(c.var.db, repeat.repeatOf!)
   const community = await getCommunityOrThrow(c.var.db, earlier.communityId)
-  c.header('cache-control', 'private, no-store')
-  c.header('referrer-policy', 'no-referrer')
-  if (repeat.consentMethod === 'whatsapp_message') {
-    const member = earlier.memberId
-      ? await c.var.db.query.members.findFirst({
-          where: (m, { eq }) => eq(m.id, earlier.memberId!),
-        })
-      : undefined
-    const links = member
-      ? await memberLinks(c, earlier, member)
-      : { chatInviteUrl: null, referral: null, leaveUrl: null }
-    const rewards = member?.status === 'active' ? await rewardsOf(c.var.db, member.id) : []
-    return c.html(
-      <StatusPage
-        lang={language(c)}
-        nonce={cspNonce(c)}
-        community={community}
-        request={earlier}
-        member={member ?? null}
-        chatInviteUrl={links.chatInviteUrl}
-        referral={links.referral}
-        rewards={rewards}
-        leaveUrl={links.leaveUrl}
-      />,
-    )
-  }
+  if (repeat.consentMethod === 'whatsapp_message') return signUpPage(c, earlier, community, null)
   const open = community.visibility === 'open' && repeat.status === 'approved'
   return c.html(
     <StatusPage

@@ -45,7 +45,7 @@ export async function confirmationView(
    * The request's community, and whether an endpoint e-mails its confirmation links, when the
    * caller read them already.
    */
-  known?: { community: Community; confirmationMailer: boolean },
+  known?: { community: Community; confirmationMailer?: boolean },
 ): Promise<ConfirmationView | null> {
   const now = new Date()
   const phone = canConfirm(request, 'phone', now)
