@@ -1,6 +1,6 @@
-// `npm run bench [-- http|stats]`: load tests of the hot path against a hello route, and the stats
-// endpoints at 10k, 100k and 1M visits. Everything runs on 127.0.0.1 against `wrangler dev`, is
-// bounded in time, and stops by itself. Results: printed as Markdown and written to
+// `npm run bench [-- http|stats|dispatch|pace|burst]`: load tests of the hot path against a hello
+// route, the stats endpoints at 10k, 100k and 1M visits, and a crowd's burst of joins. Everything
+// runs on 127.0.0.1 against `wrangler dev`, is bounded in time, and stops by itself. Results: printed as Markdown and written to
 // bench/results/latest.json; bench/README.md records them with the machine they ran on.
 import { createHmac } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -10,6 +10,7 @@ import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import autocannon from 'autocannon'
 import { apiClient, localD1File, startWorker } from '../test/support/worker-server.ts'
+import { burstSuite } from './burst.ts'
 
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
@@ -775,6 +776,21 @@ if (which === 'all' || which === 'pace') {
     )
   }
   console.log()
+}
+
+if (which === 'all' || which === 'burst') {
+  const burst = await burstSuite()
+  output.burst = burst
+  console.log('## A burst of joins through one link\n')
+  console.log(
+    `${burst.joins} joins from ${burst.addresses} addresses over ${burst.connections} connections in ${burst.seconds} s: ${burst.rps} req/s, p50 ${burst.p50} ms, p99 ${burst.p99} ms\n`,
+  )
+  console.log('| check | held | what was seen |')
+  console.log('|---|---|---|')
+  for (const check of burst.checks)
+    console.log(`| ${check.check} | ${check.ok ? 'yes' : '**no**'} | ${check.detail} |`)
+  console.log()
+  if (burst.checks.some((check) => !check.ok)) process.exitCode = 1
 }
 
 mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true })
