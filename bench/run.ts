@@ -1,7 +1,8 @@
 // `npm run bench [-- http|stats|dispatch|pace|burst]`: load tests of the hot path against a hello
 // route, the stats endpoints at 10k, 100k and 1M visits, and a crowd's burst of joins. Everything
-// runs on 127.0.0.1 against `wrangler dev`, is bounded in time, and stops by itself. Results: printed as Markdown and written to
-// bench/results/latest.json; bench/README.md records them with the machine they ran on.
+// runs on 127.0.0.1 against `wrangler dev`, is bounded in time, and stops by itself. Results:
+// printed as Markdown and written to bench/results/latest.json; bench/README.md records them with
+// the machine they ran on.
 import { createHmac } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
