@@ -36,6 +36,8 @@ export interface BurstResult {
   rps: number
   p50: number
   p99: number
+  /** The hello route (`/healthz`) in the same run, same connections: how busy the machine was. */
+  helloRps: number
   checks: Array<{ check: string; ok: boolean; detail: string }>
 }
 
@@ -55,6 +57,7 @@ export async function burstSuite(): Promise<BurstResult> {
   const answers: Answer[] = []
   const addresses = new Set<string>()
   let seconds = 0
+  let helloRps = 0
   let communityId = ''
   let groupCount = -1
   try {
@@ -119,6 +122,7 @@ export async function burstSuite(): Promise<BurstResult> {
       answers.push(answer)
       if (!again) answered.push(answer)
     }
+    helloRps = await helloRate(worker.url)
     const started = performance.now()
     await Promise.all(
       Array.from({ length: CONNECTIONS }, async () => {
@@ -200,6 +204,22 @@ export async function burstSuite(): Promise<BurstResult> {
     rps: Math.round(answers.length / seconds),
     p50: Math.round(percentile(latencies, 50)),
     p99: Math.round(percentile(latencies, 99)),
+    helloRps,
     checks,
   }
+}
+
+/** Requests a second the hello route answers for five seconds, sent the way the burst sends. */
+async function helloRate(base: string): Promise<number> {
+  let answered = 0
+  const until = performance.now() + 5000
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < until) {
+        await (await fetch(`${base}/healthz`)).text()
+        answered += 1
+      }
+    }),
+  )
+  return Math.round(answered / 5)
 }

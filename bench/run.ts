@@ -784,7 +784,7 @@ if (which === 'all' || which === 'burst') {
   output.burst = burst
   console.log('## A burst of joins through one link\n')
   console.log(
-    `${burst.joins} joins from ${burst.addresses} addresses over ${burst.connections} connections in ${burst.seconds} s: ${burst.rps} req/s, p50 ${burst.p50} ms, p99 ${burst.p99} ms\n`,
+    `${burst.joins} joins from ${burst.addresses} addresses over ${burst.connections} connections in ${burst.seconds} s: ${burst.rps} req/s, p50 ${burst.p50} ms, p99 ${burst.p99} ms (the hello route in the same run: ${burst.helloRps} req/s)\n`,
   )
   console.log('| check | held | what was seen |')
   console.log('|---|---|---|')
