@@ -197,12 +197,12 @@ async function httpSuite() {
     // into a fresh open community each round (an announcement group holds 2,000). Locally,
     // wrangler dev keeps a CF-Connecting-IP header the client sends.
     let person = 0
-    const joinInto = async () => {
+    const joinInto = async (consent: 'single' | 'double' = 'single') => {
       const open = await api('POST', '/api/communities', {
         name: `Join bench ${Date.now()}`,
         description: '',
         visibility: 'open',
-        consent: 'single',
+        consent,
       })
       const link = await api('POST', `/api/communities/${open.id}/invites`, {})
       return () => {
@@ -278,6 +278,11 @@ async function httpSuite() {
         'open join, JSON (a new member each request)',
         base,
         async () => ({ request: await joinInto() }),
+      ],
+      [
+        'open join, double opt-in, JSON (a new sign-up each request)',
+        base,
+        async () => ({ request: await joinInto('double') }),
       ],
       ['join-request approval', base, async () => ({ request: approve })],
       ['invite stats `/api/invites/:id/stats`', base + stats, async () => ({ headers: auth })],
