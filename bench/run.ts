@@ -1,7 +1,8 @@
-// `npm run bench [-- http|stats]`: load tests of the hot path against a hello route, and the stats
-// endpoints at 10k, 100k and 1M visits. Everything runs on 127.0.0.1 against `wrangler dev`, is
-// bounded in time, and stops by itself. Results: printed as Markdown and written to
-// bench/results/latest.json; bench/README.md records them with the machine they ran on.
+// `npm run bench [-- http|stats|dispatch|pace|burst]`: load tests of the hot path against a hello
+// route, the stats endpoints at 10k, 100k and 1M visits, and a crowd's burst of joins. Everything
+// runs on 127.0.0.1 against `wrangler dev`, is bounded in time, and stops by itself. Results:
+// printed as Markdown and written to bench/results/latest.json; bench/README.md records them with
+// the machine they ran on.
 import { createHmac } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -10,6 +11,7 @@ import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import autocannon from 'autocannon'
 import { apiClient, localD1File, startWorker } from '../test/support/worker-server.ts'
+import { burstSuite } from './burst.ts'
 
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
@@ -195,12 +197,12 @@ async function httpSuite() {
     // into a fresh open community each round (an announcement group holds 2,000). Locally,
     // wrangler dev keeps a CF-Connecting-IP header the client sends.
     let person = 0
-    const joinInto = async () => {
+    const joinInto = async (consent: 'single' | 'double' = 'single') => {
       const open = await api('POST', '/api/communities', {
         name: `Join bench ${Date.now()}`,
         description: '',
         visibility: 'open',
-        consent: 'single',
+        consent,
       })
       const link = await api('POST', `/api/communities/${open.id}/invites`, {})
       return () => {
@@ -276,6 +278,11 @@ async function httpSuite() {
         'open join, JSON (a new member each request)',
         base,
         async () => ({ request: await joinInto() }),
+      ],
+      [
+        'open join, double opt-in, JSON (a new sign-up each request)',
+        base,
+        async () => ({ request: await joinInto('double') }),
       ],
       ['join-request approval', base, async () => ({ request: approve })],
       ['invite stats `/api/invites/:id/stats`', base + stats, async () => ({ headers: auth })],
@@ -782,6 +789,21 @@ if (which === 'all' || which === 'pace') {
     )
   }
   console.log()
+}
+
+if (which === 'all' || which === 'burst') {
+  const burst = await burstSuite()
+  output.burst = burst
+  console.log('## A burst of joins through one link\n')
+  console.log(
+    `${burst.joins} joins from ${burst.addresses} addresses over ${burst.connections} connections in ${burst.seconds} s: ${burst.rps} req/s, p50 ${burst.p50} ms, p99 ${burst.p99} ms (the hello route in the same run: ${burst.helloRps} req/s)\n`,
+  )
+  console.log('| check | held | what was seen |')
+  console.log('|---|---|---|')
+  for (const check of burst.checks)
+    console.log(`| ${check.check} | ${check.ok ? 'yes' : '**no**'} | ${check.detail} |`)
+  console.log()
+  if (burst.checks.some((check) => !check.ok)) process.exitCode = 1
 }
 
 mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true })

@@ -16,6 +16,7 @@ import { invitesApi } from './api/invites'
 import { landingApp } from './pages/landing'
 import { qrApp } from './pages/qr'
 import { joinApp } from './pages/join'
+import { signUpStatusApp } from './pages/join-status'
 import { whatsAppWebhookApp } from './platforms/whatsapp/webhook'
 import { documentPublicJoin } from './pages/join-docs'
 import { dashboardApp } from './pages/dashboard/index'
@@ -51,6 +52,7 @@ export function createApp() {
   app.route('/', landingApp)
   app.route('/', qrApp)
   app.route('/', joinApp)
+  app.route('/', signUpStatusApp)
   app.route('/', whatsAppWebhookApp)
   app.route('/', dashboardApp)
 

@@ -1,7 +1,8 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env'
 import type { JoinRequest } from '../db/schema'
-import { approveJoinRequest, rejectJoinRequest, type JoinTarget } from '../services/joining'
+import { approveJoinRequest, rejectJoinRequest } from '../services/joining-decisions'
+import type { JoinTarget } from '../services/joining-target'
 import { tellApplicant } from '../services/decision-notices'
 
 export type Decision = { action: 'approve' } | { action: 'reject'; reason: string | null }

@@ -1,7 +1,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import { endMembership } from '../services/joining'
+import { endMembership } from '../services/leaving'
 import { listInboundMessages } from '../platforms/whatsapp/inbound'
 import { exportMembersCsv, groupIdsOfMembers, leaderboard, listMembers } from '../services/members'
 import { createRewardRule, listRewardRules, listRewards } from '../services/rewards'

@@ -1,7 +1,5 @@
 import { base64Url, constantTimeEqual, hmacSha256 } from './crypto'
 
-const encoder = new TextEncoder()
-
 async function sign(secret: string, message: string): Promise<string> {
   return base64Url(await hmacSha256(secret, message)).slice(0, 32)
 }

@@ -1,62 +1,45 @@
 import { Hono, type Context } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
 import { cors } from 'hono/cors'
+import { z } from 'zod'
 import type { AppEnv } from '../env'
+import type { Community, Invite } from '../db/schema'
 import { signingSecret } from '../lib/config'
+import { confirmCodeFor } from '../lib/confirm-codes'
 import { constantTimeEqual, randomBase64Url } from '../lib/crypto'
 import { ApiError, fieldErrors } from '../lib/errors'
 import { fieldMessages, type FieldMessages } from '../lib/field-errors'
-import { inviteGoneText, MESSAGES, type Lang } from '../lib/i18n'
 import { readForm } from '../lib/forms'
-import { verifyToken } from '../lib/signing'
-import type { Community, Invite, JoinRequest, Member } from '../db/schema'
-import { getCommunityOrThrow } from '../services/communities'
+import { inviteGoneText, MESSAGES, type Lang } from '../lib/i18n'
+import { cspNonce } from '../middleware/security-headers'
+import {
+  canSendConfirmationTemplate,
+  sendConfirmationTemplate,
+} from '../platforms/whatsapp/replies'
+import { formToJoinBody, JoinBodySchema } from '../schemas/join'
+import { CodeParamSchema } from '../schemas/public'
 import { findInviteWithCommunity, inviteStatus, retiredCodeExists } from '../services/invites'
-import { findJoinRequestByStatusToken, getJoinRequestOrThrow } from '../services/join-requests'
-import { endMembership, join, readForJoin, type JoinOutcome } from '../services/joining'
-import { rewardsOf } from '../services/members'
 import {
   addressKey,
   confirmationTemplateLimit,
   FLOOD_RETRY_AFTER_SECONDS,
   joinLimits,
 } from '../services/join-limits'
+import { join, readForJoin, type JoinOutcome } from '../services/joining'
 import { countAttempt, tooManyAttempts } from '../services/rate-limits'
 import { verifyTurnstile } from '../services/turnstile'
-import { formToJoinBody, JoinBodySchema } from '../schemas/join'
-import { CodeParamSchema } from '../schemas/public'
-import { ConfirmLinkPage, JoinFormPage, LeavePage, StatusPage } from '../views/join-pages'
-import { confirmCodeFor } from '../lib/confirm-codes'
-import { sameOriginOnly } from '../middleware/same-origin'
-import {
-  canConfirm,
-  confirmContact,
-  contactUnconfirmed,
-  linkProofId,
-  requestFromConfirmLink,
-} from '../services/consent'
-import { z } from 'zod'
-import type { JoinAnswerSchema } from './join-docs'
-import {
-  canSendConfirmationTemplate,
-  sendConfirmationTemplate,
-} from '../platforms/whatsapp/replies'
 import { ErrorPage } from '../views/error-page'
-import { cspNonce } from '../middleware/security-headers'
+import { JoinFormPage } from '../views/join-pages'
+import type { JoinAnswerSchema } from './join-docs'
+import { chatLink, confirmationView, language, memberLinks } from './sign-up-links'
 
-import { chatLink, confirmationView, language, LEAVE_PURPOSE, memberLinks } from './sign-up-links'
-
+/**
+ * Signing up through an invite link: the form, and the join it sends (as a form or as JSON).
+ * The pages the person comes back to later are in `join-status.tsx`.
+ */
 export const joinApp = new Hono<AppEnv>()
 
 const CSRF_COOKIE = 'cg_csrf'
-const STATUS_TOKEN = /^[A-Za-z0-9_-]{43}$/
-/** The leave page's optional reason: anything else is taken as no answer. */
-const LeaveFormReasonSchema = z.enum([
-  'too_many_messages',
-  'not_relevant',
-  'joined_by_mistake',
-  'other',
-])
 
 // Marketers embed joining in their own sites: the JSON form of the join is open to any origin
 // (no cookies are involved, so there is nothing to ride on).
@@ -74,18 +57,31 @@ async function usableInviteOrThrow(
 ): Promise<{ invite: Invite; community: Community }> {
   const param = CodeParamSchema.safeParse(c.req.param())
   const found = param.success ? await findInviteWithCommunity(c.var.db, param.data.code) : null
-  if (!found) {
-    if (param.success && (await retiredCodeExists(c.var.db, param.data.code))) {
-      throw new ApiError('invite_unusable', MESSAGES[language(c)].rotatedText)
-    }
+  const retired =
+    !found && param.success ? await retiredCodeExists(c.var.db, param.data.code) : false
+  return usableOrThrow(
+    language(c),
+    { invite: found?.invite, community: found?.community, retired },
+    new Date(),
+  )
+}
+
+/** A link that lets people in, with its community, from what was read; or the 404/410. */
+function usableOrThrow(
+  lang: Lang,
+  read: { invite: Invite | undefined; community: Community | undefined; retired: boolean },
+  now: Date,
+): { invite: Invite; community: Community } {
+  const { invite, community } = read
+  if (!invite || !community) {
+    if (read.retired) throw new ApiError('invite_unusable', MESSAGES[lang].rotatedText)
     throw new ApiError('not_found', 'There is no invite link with this code.')
   }
-  const status = inviteStatus(found.invite, new Date())
+  const status = inviteStatus(invite, now)
   if (status !== 'active') {
-    const t = MESSAGES[language(c)]
-    throw new ApiError('invite_unusable', inviteGoneText(t, status))
+    throw new ApiError('invite_unusable', inviteGoneText(MESSAGES[lang], status))
   }
-  return found
+  return { invite, community }
 }
 
 /** The form, with a fresh CSRF token in a SameSite cookie and the same token in the form. */
@@ -119,6 +115,11 @@ joinApp.get('/i/:code/join', async (c) => {
  * (answered with the membership or request). Same rules either way: the flood guard, validation,
  * CSRF for the form, a honeypot, the join limits (with a Turnstile challenge for a busy address
  * when Turnstile is configured), then the join itself. See `services/join-limits.ts`.
+ *
+ * Two D1 round trips, whatever the join turns out to be: one batch reads the link by its code
+ * with everything the decision needs and counts the attempt, one batch writes the decision. A
+ * form refused before that (malformed, expired, invalid) reads the link on its own, so an
+ * unknown or dead link is still named first.
  */
 joinApp.post('/i/:code/join', async (c) => {
   const config = c.var.config
@@ -131,13 +132,18 @@ joinApp.post('/i/:code/join', async (c) => {
   const wantsJson = (c.req.header('content-type') ?? '')
     .toLowerCase()
     .startsWith('application/json')
-  const { invite, community } = await usableInviteOrThrow(c)
+  const param = CodeParamSchema.safeParse(c.req.param())
+  if (!param.success) throw new ApiError('not_found', 'There is no invite link with this code.')
   const lang = language(c)
   const now = new Date()
+  // The link and its community: read by the join's batch, or on their own for an early refusal.
+  let found: { invite: Invite; community: Community } | undefined
+  const linkOrThrow = async () => (found ??= await usableInviteOrThrow(c))
 
   let raw: unknown
   if (wantsJson) {
-    raw = await c.req.json().catch(() => {
+    raw = await c.req.json().catch(async () => {
+      await linkOrThrow()
       throw new ApiError('malformed_json', 'The request body is not valid JSON.')
     })
   } else {
@@ -145,10 +151,12 @@ joinApp.post('/i/:code/join', async (c) => {
     const cookie = getCookie(c, CSRF_COOKIE)
     const sent = typeof form.csrf === 'string' ? form.csrf : ''
     if (!cookie || !(await constantTimeEqual(cookie, sent))) {
+      await linkOrThrow()
       throw new ApiError('csrf_failed', MESSAGES[lang].formExpiredText)
     }
     if (typeof form.website === 'string' && form.website !== '') {
       // A bot filled the hidden field: thank it and store nothing.
+      await linkOrThrow()
       return c.html(
         <ErrorPage lang={lang} nonce={cspNonce(c)} title={MESSAGES[lang].thanksTitle} text="" />,
       )
@@ -157,18 +165,18 @@ joinApp.post('/i/:code/join', async (c) => {
   }
 
   const parsed = JoinBodySchema.safeParse(raw)
-  const questions = community.visibility === 'closed' ? community.joinQuestions : []
   /**
    * The form again, with what the person typed (the consent tick too), a message above it and
    * next to each refused field, and, when asked for, the challenge.
    */
-  const formAgain = (
+  const formAgain = async (
     error: string,
     status: 400 | 403,
     challenge: boolean,
     errors: FieldMessages = {},
-  ) =>
-    c.html(
+  ) => {
+    const { invite, community } = await linkOrThrow()
+    return c.html(
       <JoinFormPage
         lang={lang}
         nonce={cspNonce(c)}
@@ -182,11 +190,12 @@ joinApp.post('/i/:code/join', async (c) => {
       />,
       status,
     )
+  }
   // A form that showed the challenge keeps showing it.
   const challenged =
     !!config.TURNSTILE_SECRET && (raw as { turnstileToken?: unknown })?.turnstileToken !== undefined
-  const answersMissing = parsed.success && parsed.data.answers.length < questions.length
-  if (!parsed.success || answersMissing) {
+  /** A sign-up refused for what was sent: missing or invalid fields, unanswered questions. */
+  const invalid = async (questionCount: number) => {
     if (wantsJson) {
       const errors = parsed.success
         ? [{ path: 'answers', message: 'Please answer every question' }]
@@ -197,9 +206,12 @@ joinApp.post('/i/:code/join', async (c) => {
       MESSAGES[lang].formProblems,
       400,
       challenged,
-      joinFormMessages(lang, raw as ReturnType<typeof formToJoinBody>, questions.length, parsed),
+      joinFormMessages(lang, raw as ReturnType<typeof formToJoinBody>, questionCount, parsed),
     )
   }
+  const questionsOf = (community: Community) =>
+    community.visibility === 'closed' ? community.joinQuestions : []
+  if (!parsed.success) return invalid(questionsOf((await linkOrThrow()).community).length)
   const body = parsed.data
 
   // A Turnstile token, when one is sent, must be good; it lets a person past a busy address.
@@ -217,6 +229,7 @@ joinApp.post('/i/:code/join', async (c) => {
     ))
   if (config.TURNSTILE_SECRET && body.turnstileToken && !human) {
     if (!wantsJson) return formAgain(MESSAGES[lang].challengeText, 403, true)
+    await linkOrThrow()
     throw new ApiError(
       'turnstile_failed',
       'We could not confirm that you are a person. Please try again.',
@@ -233,7 +246,7 @@ joinApp.post('/i/:code/join', async (c) => {
     name: body.name,
     phone: body.phone,
     email: body.email,
-    answers: body.answers.slice(0, questions.length),
+    answers: body.answers,
     consent: body.consent,
     country: typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : 'XX',
   }
@@ -246,11 +259,17 @@ joinApp.post('/i/:code/join', async (c) => {
       baseUrl: config.PUBLIC_BASE_URL,
     },
   }
-  // The attempt is counted, and what the join decides on read, in one round trip.
-  const reading = await readForJoin(c.var.db, invite, input, options, [
+  // The link, what the join decides on, and the attempt counted: one round trip.
+  const reading = await readForJoin(c.var.db, param.data.code, input, options, [
     limits.address,
     ...limits.contacts,
   ])
+  const { invite, community } = usableOrThrow(lang, reading, now)
+  found = { invite, community }
+  const questions = questionsOf(community)
+  if (body.answers.length < questions.length) return invalid(questions.length)
+  input.answers = body.answers.slice(0, questions.length)
+
   const exceeded = reading.exceeded
   const contactExceeded = exceeded.filter((limit) => limit.key !== limits.address.key)
   if (contactExceeded.length > 0) throw tooManyAttempts(contactExceeded)
@@ -285,7 +304,9 @@ joinApp.post('/i/:code/join', async (c) => {
       ),
     )
   }
-  if (wantsJson) return c.json(await joinAnswer(c, outcome, community), 201)
+  if (wantsJson) {
+    return c.json(await joinAnswer(c, outcome, community, reading.confirmationMailer), 201)
+  }
   return c.redirect(`/s/${outcome.statusToken}?lang=${lang}`, 303)
 })
 
@@ -326,6 +347,8 @@ async function joinAnswer(
   c: Context<AppEnv>,
   outcome: JoinOutcome,
   community: Community,
+  /** Whether an endpoint e-mails confirmation links, as the join read it. */
+  confirmationMailer: boolean,
 ): Promise<z.infer<typeof JoinAnswerSchema>> {
   const base = c.var.config.PUBLIC_BASE_URL
   const member = outcome.status === 'active' ? outcome.member : null
@@ -336,13 +359,10 @@ async function joinAnswer(
     statusUrl: `${base}/s/${outcome.statusToken}`,
   }
   if (outcome.status === 'unconfirmed') {
-    const confirmation = await confirmationView(
-      c,
-      outcome.request,
-      outcome.statusToken,
-      'en',
+    const confirmation = await confirmationView(c, outcome.request, outcome.statusToken, 'en', {
       community,
-    )
+      confirmationMailer,
+    })
     answer.confirmation = {
       code: confirmation?.code ?? null,
       whatsappUrl: confirmation?.whatsappUrl ?? null,
@@ -355,7 +375,11 @@ async function joinAnswer(
     // nothing of the member's own.
     const links = member
       ? await memberLinks(c, outcome.request, member, outcome)
-      : { chatInviteUrl: await chatLink(c, outcome.request), referral: null, leaveUrl: null }
+      : {
+          chatInviteUrl: await chatLink(c, outcome.request, outcome.target),
+          referral: null,
+          leaveUrl: null,
+        }
     Object.assign(answer, {
       chatInviteUrl: links.chatInviteUrl,
       referralUrl: links.referral?.url ?? null,
@@ -364,194 +388,3 @@ async function joinAnswer(
   }
   return answer
 }
-
-/** The status page a person keeps: the decision, and once in, the chat and their referral link. */
-joinApp.get('/s/:token', async (c) => {
-  const token = c.req.param('token')
-  const request = STATUS_TOKEN.test(token)
-    ? await findJoinRequestByStatusToken(c.var.db, token)
-    : null
-  if (!request) throw new ApiError('not_found', 'There is no sign-up behind this link.')
-  if (request.repeatOf) return repeatStatusPage(c, request)
-  const [community, member] = await Promise.all([
-    getCommunityOrThrow(c.var.db, request.communityId),
-    request.memberId
-      ? c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, request.memberId!) })
-      : undefined,
-  ])
-  const links = member
-    ? await memberLinks(c, request, member)
-    : { chatInviteUrl: null, referral: null, leaveUrl: null }
-  const rewards = member?.status === 'active' ? await rewardsOf(c.var.db, member.id) : []
-  const confirmation = await confirmationView(c, request, token, language(c))
-  c.header('cache-control', 'private, no-store')
-  c.header('referrer-policy', 'no-referrer')
-  return c.html(
-    <StatusPage
-      lang={language(c)}
-      nonce={cspNonce(c)}
-      community={community}
-      request={request}
-      member={member ?? null}
-      chatInviteUrl={links.chatInviteUrl}
-      referral={links.referral}
-      rewards={rewards}
-      leaveUrl={links.leaveUrl}
-      confirmation={confirmation}
-    />,
-  )
-})
-
-/**
- * The status link of a repeat sign-up. Its holder is shown the earlier sign-up in full only when
- * the proof came from this very link: the code it shows, sent from the contact's own WhatsApp. A
- * button tap, an e-mailed link or an admin's record proves the contact, not who holds this link,
- * so then (and in a community that asks for no proof) the page only says that the person is
- * signed up already, and shows the community's chat if anyone may join it: never the member's
- * own links, and nothing that changes with the earlier sign-up later.
- */
-async function repeatStatusPage(c: Context<AppEnv>, repeat: JoinRequest) {
-  const earlier = await getJoinRequestOrThrow(c.var.db, repeat.repeatOf!)
-  const community = await getCommunityOrThrow(c.var.db, earlier.communityId)
-  c.header('cache-control', 'private, no-store')
-  c.header('referrer-policy', 'no-referrer')
-  if (repeat.consentMethod === 'whatsapp_message') {
-    const member = earlier.memberId
-      ? await c.var.db.query.members.findFirst({
-          where: (m, { eq }) => eq(m.id, earlier.memberId!),
-        })
-      : undefined
-    const links = member
-      ? await memberLinks(c, earlier, member)
-      : { chatInviteUrl: null, referral: null, leaveUrl: null }
-    const rewards = member?.status === 'active' ? await rewardsOf(c.var.db, member.id) : []
-    return c.html(
-      <StatusPage
-        lang={language(c)}
-        nonce={cspNonce(c)}
-        community={community}
-        request={earlier}
-        member={member ?? null}
-        chatInviteUrl={links.chatInviteUrl}
-        referral={links.referral}
-        rewards={rewards}
-        leaveUrl={links.leaveUrl}
-      />,
-    )
-  }
-  const open = community.visibility === 'open' && repeat.status === 'approved'
-  return c.html(
-    <StatusPage
-      lang={language(c)}
-      nonce={cspNonce(c)}
-      community={community}
-      request={repeat}
-      member={null}
-      chatInviteUrl={open ? await chatLink(c, earlier) : null}
-      referral={null}
-      rewards={[]}
-      leaveUrl={null}
-      repeated
-    />,
-  )
-}
-
-async function requestFromConfirmToken(c: Context<AppEnv>): Promise<JoinRequest> {
-  const request = await requestFromConfirmLink(
-    c.var.db,
-    signingSecret(c.var.config),
-    c.req.param('token') ?? '',
-  )
-  if (!request) throw new ApiError('not_found', 'This confirmation link is not valid.')
-  return request
-}
-
-/** An e-mailed confirmation link: a GET shows a button, so previews confirm no one. */
-joinApp.get('/confirm/:token', async (c) => {
-  const request = await requestFromConfirmToken(c)
-  const community = await getCommunityOrThrow(c.var.db, request.communityId)
-  const live = canConfirm(request, 'email', new Date())
-  c.header('referrer-policy', 'no-referrer')
-  c.header('cache-control', 'private, no-store')
-  return c.html(
-    <ConfirmLinkPage
-      lang={language(c)}
-      nonce={cspNonce(c)}
-      communityName={community.name}
-      action={live ? `/confirm/${c.req.param('token')}?lang=${language(c)}` : null}
-      expired={!live && contactUnconfirmed(request, 'email')}
-    />,
-  )
-})
-
-joinApp.post('/confirm/:token', sameOriginOnly(), async (c) => {
-  const request = await requestFromConfirmToken(c)
-  const community = await getCommunityOrThrow(c.var.db, request.communityId)
-  // The link was e-mailed to the address: it proves the address, and nothing else.
-  const result =
-    request.email && request.repeatOf === null
-      ? await confirmContact(
-          c.var.db,
-          request,
-          'email',
-          { method: 'email_link', id: await linkProofId(c.req.param('token')) },
-          new Date(),
-        )
-      : ({ outcome: 'already' } as const)
-  return c.html(
-    <ConfirmLinkPage
-      lang={language(c)}
-      nonce={cspNonce(c)}
-      communityName={community.name}
-      action={null}
-      expired={result.outcome === 'expired'}
-    />,
-    result.outcome === 'expired' ? 410 : 200,
-  )
-})
-
-async function memberFromLeaveToken(c: Context<AppEnv>): Promise<Member> {
-  const memberId = await verifyToken(
-    signingSecret(c.var.config),
-    LEAVE_PURPOSE,
-    c.req.param('token') ?? '',
-  )
-  const member = memberId
-    ? await c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, memberId) })
-    : undefined
-  if (!member) throw new ApiError('not_found', 'This leave link is not valid.')
-  return member
-}
-
-joinApp.get('/leave/:token', async (c) => {
-  const member = await memberFromLeaveToken(c)
-  const community = await getCommunityOrThrow(c.var.db, member.communityId)
-  c.header('referrer-policy', 'no-referrer')
-  const action =
-    member.status === 'active' ? `/leave/${c.req.param('token')}?lang=${language(c)}` : null
-  return c.html(
-    <LeavePage
-      lang={language(c)}
-      nonce={cspNonce(c)}
-      communityName={community.name}
-      action={action}
-    />,
-  )
-})
-
-/** Leaving is one tap on the confirmation page, and final for this membership. */
-joinApp.post('/leave/:token', async (c) => {
-  const member = await memberFromLeaveToken(c)
-  const community = await getCommunityOrThrow(c.var.db, member.communityId)
-  const form = await readForm(c)
-  const reason = LeaveFormReasonSchema.safeParse(form.reason)
-  await endMembership(c.var.db, member, 'left', new Date(), reason.success ? reason.data : null)
-  return c.html(
-    <LeavePage
-      lang={language(c)}
-      nonce={cspNonce(c)}
-      communityName={community.name}
-      action={null}
-    />,
-  )
-})

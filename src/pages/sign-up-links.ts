@@ -6,7 +6,7 @@ import { signToken } from '../lib/signing'
 import { isAllowedChatInviteUrl } from '../lib/urls'
 import type { Community, JoinRequest, Member } from '../db/schema'
 import { getCommunityOrThrow } from '../services/communities'
-import { getJoinTarget, type JoinTarget } from '../services/joining'
+import { getJoinTarget, type JoinTarget } from '../services/joining-target'
 import { referralInviteOf } from '../services/members'
 import { inviteUrls } from '../schemas/invites'
 import { type ConfirmationView } from '../views/join-pages'
@@ -41,15 +41,18 @@ export async function confirmationView(
   request: JoinRequest,
   statusToken: string,
   lang: Lang,
-  /** The request's community, when the caller has it already. */
-  known?: Community,
+  /**
+   * The request's community, and whether an endpoint e-mails its confirmation links, when the
+   * caller read them already.
+   */
+  known?: { community: Community; confirmationMailer?: boolean },
 ): Promise<ConfirmationView | null> {
   const now = new Date()
   const phone = canConfirm(request, 'phone', now)
   const email = canConfirm(request, 'email', now)
   if (!phone && !email) return null
   const config = c.var.config
-  const community = known ?? (await getCommunityOrThrow(c.var.db, request.communityId))
+  const community = known?.community ?? (await getCommunityOrThrow(c.var.db, request.communityId))
   const code = phone ? await confirmCodeFor(signingSecret(config), statusToken) : null
   const whatsappUrl =
     code && config.WHATSAPP_BUSINESS_NUMBER
@@ -64,7 +67,8 @@ export async function confirmationView(
   // The product sends no e-mail itself: the operator's mail system does, when it hears of it.
   const emailSent =
     email &&
-    (await hasSubscribedEndpoint(c.var.db, 'member.confirmation_requested', request.communityId))
+    (known?.confirmationMailer ??
+      (await hasSubscribedEndpoint(c.var.db, 'member.confirmation_requested', request.communityId)))
   const svg = whatsappUrl
     ? renderQrSvg(whatsappUrl, { size: 192, margin: 4, level: 'M', fg: '000000', bg: 'ffffff' })
     : null

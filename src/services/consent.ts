@@ -7,7 +7,8 @@ import { newId } from '../lib/ids'
 import { utcDay } from '../lib/time'
 import { verifyToken } from '../lib/signing'
 import { CONFIRM_PURPOSE, confirmCodeHash } from '../lib/confirm-codes'
-import { approveJoinRequest, getJoinTarget } from './joining'
+import { approveJoinRequest } from './joining-decisions'
+import { getJoinTarget } from './joining-target'
 import { deleteExpiredSignUps } from './retention'
 
 /**

@@ -1,8 +1,7 @@
-import { and, desc, eq, gt, isNotNull, isNull, or } from 'drizzle-orm'
+import { and, desc, eq, gt, isNotNull, or, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
-  communities,
-  groups,
+  inviteCodes,
   invites,
   joinRequests,
   members,
@@ -10,26 +9,39 @@ import {
   type Group,
   type Invite,
   type JoinRequest,
-  type LeaveReason,
   type Member,
 } from '../db/schema'
 import { newInviteCode } from '../lib/codes'
 import { confirmCodeFor, confirmCodeHash, confirmLinkToken } from '../lib/confirm-codes'
 import { randomBase64Url, sha256Hex } from '../lib/crypto'
 import { firstRowOf } from '../db/rows'
-import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
+import { ApiError, isUniqueViolation } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { inviteStatus } from './invites'
 import {
   confirmationRequestedStatement,
   groupIdsOf,
-  leaveRollupStatement,
   membershipStatements,
   signUpStatements,
-  APPLICANT_FIELDS,
-  type JoinTarget,
 } from './join-statements'
+import {
+  fullGroupOf,
+  groupFull,
+  inviteRefusal,
+  joinTargetOf,
+  joinTargetQueries,
+  refusalOf,
+  refusalReads,
+  type JoinTarget,
+} from './joining-target'
 import { attemptQueries, exceededLimits, type ExceededLimit, type RateLimit } from './rate-limits'
+import { subscribedEndpointQuery } from './webhooks'
+
+/**
+ * Signing up through an invite link: what the sign-up decides on (one batch of reads), and the
+ * decision written in one guarded batch. Admins' decisions are in `joining-decisions.ts`,
+ * leaving in `leaving.ts`, proofs of contacts in `consent.ts`.
+ */
 
 export interface JoinInput {
   name: string
@@ -68,88 +80,6 @@ export interface ConfirmationOptions {
   baseUrl: string
 }
 
-export type { JoinTarget }
-
-export async function getJoinTarget(
-  db: Database,
-  communityId: string,
-  groupId: string | null,
-): Promise<JoinTarget> {
-  const [[community], rows] = await db.batch(joinTargetQueries(db, communityId, groupId))
-  return joinTargetOf(community, rows, groupId)
-}
-
-/**
- * The reads behind a `JoinTarget`, to run in a batch: the community, and its groups in play.
- * Reads meant for a batch select lists, never `findFirst`: drizzle (0.45) cannot map a
- * `findFirst` that finds nothing inside a batch.
- */
-function joinTargetQueries(db: Database, communityId: string, groupId: string | null) {
-  return [
-    db.select().from(communities).where(eq(communities.id, communityId)).limit(1),
-    db
-      .select()
-      .from(groups)
-      .where(
-        and(
-          eq(groups.communityId, communityId),
-          groupId
-            ? or(eq(groups.kind, 'announcement'), eq(groups.id, groupId))
-            : eq(groups.kind, 'announcement'),
-        ),
-      ),
-  ] as const
-}
-
-/**
- * A join request an admin can decide (not a repeat sign-up) with where approving it lands, in
- * one round trip, so that an approval waits on two: this, and its write batch. `target` is null
- * when the community or its announcement group is gone; approving then refuses as
- * `getJoinTarget` does.
- */
-export async function getJoinRequestForApprovalOrThrow(
-  db: Database,
-  id: string,
-): Promise<{ request: JoinRequest; target: JoinTarget | null }> {
-  const requestColumn = (column: typeof joinRequests.communityId | typeof joinRequests.groupId) =>
-    db.select({ value: column }).from(joinRequests).where(eq(joinRequests.id, id))
-  const [[request], [community], rows] = await db.batch([
-    db
-      .select()
-      .from(joinRequests)
-      .where(and(eq(joinRequests.id, id), isNull(joinRequests.repeatOf)))
-      .limit(1),
-    db
-      .select()
-      .from(communities)
-      .where(eq(communities.id, requestColumn(joinRequests.communityId)))
-      .limit(1),
-    db
-      .select()
-      .from(groups)
-      .where(
-        and(
-          eq(groups.communityId, requestColumn(joinRequests.communityId)),
-          or(eq(groups.kind, 'announcement'), eq(groups.id, requestColumn(joinRequests.groupId))),
-        ),
-      ),
-  ])
-  if (!request) throw notFound('Join request')
-  const found = community && rows.some((group) => group.kind === 'announcement')
-  return { request, target: found ? joinTargetOf(community, rows, request.groupId) : null }
-}
-
-function joinTargetOf(
-  community: Community | undefined,
-  rows: Group[],
-  groupId: string | null,
-): JoinTarget {
-  const announcementGroup = rows.find((group) => group.kind === 'announcement')
-  if (!community || !announcementGroup)
-    throw new ApiError('not_found', 'This community no longer exists.')
-  return { community, announcementGroup, group: rows.find((row) => row.id === groupId) ?? null }
-}
-
 export interface JoinOptions {
   now: Date
   cooldownDays: number
@@ -158,6 +88,10 @@ export interface JoinOptions {
 
 /** What a join decides on, and the limits its attempt went past (see `readForJoin`). */
 export interface JoinReading {
+  /** The link behind the code as it stands at this moment; undefined when no link has it now. */
+  invite: Invite | undefined
+  /** Whether the code was a link's once (rotated away): such a link is gone, not unknown. */
+  retired: boolean
   exceeded: ExceededLimit[]
   community: Community | undefined
   groupRows: Group[]
@@ -165,36 +99,65 @@ export interface JoinReading {
   pendingRequest: JoinRequest | undefined
   rejected: JoinRequest | undefined
   referrer: Member | undefined
+  /** Whether an endpoint turns the community's confirmation requests into e-mails. */
+  confirmationMailer: boolean
 }
 
 /**
- * Everything a join decides on, read in one round trip, with the attempt counted against
- * `limits` in the same batch (as `countAttempt` counts it): the caller decides what exceeded
- * limits mean before it joins, and the join then waits only on its write batch. Reading an
- * earlier sign-up that a double opt-in ignores, or a referrer the link does not have, costs no
- * round trip; it keeps the batch one shape.
+ * Everything a join decides on, read by the link's code in one round trip, with the attempt
+ * counted against `limits` in the same batch (as `countAttempt` counts it): the caller decides
+ * what a missing link or exceeded limits mean before it joins, and the join then waits only on
+ * its write batch. So a join is two round trips, whatever it turns out to be.
+ *
+ * Nothing here comes from a per-isolate cache: the link is read at this moment, so a link
+ * revoked, used up or pointed elsewhere a moment ago is refused at once, and the write batch
+ * checks its state again inside its INSERT. Reading an earlier sign-up that a double opt-in
+ * ignores, or a referrer the link does not have, costs no round trip; it keeps the batch one
+ * shape.
  */
 export async function readForJoin(
   db: Database,
-  invite: Invite,
+  code: string,
   input: JoinInput,
   options: JoinOptions,
   limits: RateLimit[] = [],
 ): Promise<JoinReading> {
+  // The link's columns as subqueries by its code: one batch, however the link turns out.
+  const ofLink = (column: 'community_id' | 'group_id' | 'referrer_member_id') =>
+    sql`(select ${sql.raw(column)} from invites where code = ${code})`
+  const communityId = ofLink('community_id')
   const reads = [
-    ...joinTargetQueries(db, invite.communityId, invite.groupId),
-    ...existingQueries(db, invite.communityId, input),
-    coolingOffQuery(db, invite.communityId, input, options),
+    db.select().from(invites).where(eq(invites.code, code)).limit(1),
+    db
+      .select({ code: inviteCodes.code })
+      .from(inviteCodes)
+      .where(eq(inviteCodes.code, code))
+      .limit(1),
+    ...joinTargetQueries(db, communityId, ofLink('group_id')),
+    ...existingQueries(db, communityId, input),
+    coolingOffQuery(db, communityId, input, options),
     db
       .select()
       .from(members)
-      .where(eq(members.id, invite.referrerMemberId ?? ''))
+      .where(eq(members.id, ofLink('referrer_member_id')))
       .limit(1),
+    subscribedEndpointQuery(db, 'member.confirmation_requested', communityId),
   ] as const
   const results = await db.batch([...reads, ...attemptQueries(db, limits, options.now)])
-  const [[community], groupRows, [activeRequest], [pendingRequest], [rejected], [referrer]] =
-    results
+  const [
+    [invite],
+    [retired],
+    [community],
+    groupRows,
+    [activeRequest],
+    [pendingRequest],
+    [rejected],
+    [referrer],
+    [mailer],
+  ] = results
   return {
+    invite,
+    retired: !invite && retired !== undefined,
     exceeded: exceededLimits(
       limits,
       results.slice(reads.length) as { count: number }[][],
@@ -206,6 +169,7 @@ export async function readForJoin(
     pendingRequest,
     rejected,
     referrer,
+    confirmationMailer: mailer !== undefined,
   }
 }
 
@@ -231,13 +195,15 @@ export async function join(
   reading?: JoinReading,
 ): Promise<JoinOutcome> {
   // Read in one round trip, used in the order the rules apply.
-  const { community, groupRows, activeRequest, pendingRequest, rejected, referrer } =
-    reading ?? (await readForJoin(db, invite, input, options))
+  const read = reading ?? (await readForJoin(db, invite.code, input, options))
+  const { community, groupRows, activeRequest, pendingRequest, rejected, referrer } = read
+  // The link as it stands now, not as the caller may have found it a moment ago.
+  invite = read.invite ?? invite
   const target = joinTargetOf(community, groupRows, invite.groupId)
   const double = target.community.consent === 'double'
   if (!double) {
     const existing = existingOf(activeRequest, pendingRequest)
-    if (existing) return repeatSignUp(db, invite, existing, input, options.now)
+    if (existing) return repeatSignUp(db, invite, target, existing, input, options.now)
   }
   assertNotCoolingOff(rejected, options.cooldownDays)
   assertInviteUsable(invite, options.now)
@@ -306,6 +272,10 @@ export async function join(
   }
   const open = target.community.visibility === 'open'
   const joinsNow = open && !double
+  // Full as read a moment ago: the write would refuse too, so it is not sent. Room as read
+  // proves nothing (others may be joining now): the write's own conditions decide that.
+  const full = joinsNow ? fullGroupOf(target) : undefined
+  if (full) throw groupFull(full)
   const memberId = newId('mem', options.now.getTime())
   const referralCode = newInviteCode()
   const client = db.$client
@@ -321,186 +291,31 @@ export async function join(
       ? membershipStatements(client, target, request, memberId, options.now, referralCode)
       : []),
   ]
-  // What the guarded writes left, read in the same batch (one transaction, one round trip).
+  // What the guarded writes left, and what explains a refusal, read in the same batch (one
+  // transaction, one round trip).
   let results: D1Result[]
   try {
     results = await client.batch([
       ...writes,
       client.prepare('select * from join_requests where id = ?1').bind(request.id),
-      ...(joinsNow ? [client.prepare('select * from members where id = ?1').bind(memberId)] : []),
+      client.prepare('select * from members where id = ?1').bind(memberId),
+      ...refusalReads(client, target, invite.id),
     ])
   } catch (error) {
     // The same person signing up twice at the same moment: the second finds the first.
     if (isUniqueViolation(error)) {
       const raced = await findExisting(db, invite.communityId, input)
-      if (raced) return repeatSignUp(db, invite, raced, input, options.now)
+      if (raced) return repeatSignUp(db, invite, target, raced, input, options.now)
     }
     throw error
   }
   const stored = firstRowOf(joinRequests, results[writes.length])
   if (!stored || (joinsNow && stored.status !== 'approved'))
-    throw await refusal(db, target, invite, options.now)
+    throw refusalOf(target, invite.id, results.slice(writes.length + 2), options.now)
   if (double) return { status: 'unconfirmed', request: stored, statusToken }
   if (!open) return { status: 'pending', request: stored, statusToken }
   const member = firstRowOf(members, results[writes.length + 1])!
   return { status: 'active', request: stored, member, statusToken, target, referralCode }
-}
-
-/**
- * Approves a pending request: the membership is created under the same conditions as an open
- * join. Approving twice is harmless; approving into a full group is refused. `decided` says
- * whether this call made the decision (not an earlier one, nor another at the same moment): only
- * then is the applicant told.
- */
-export async function approveJoinRequest(
-  db: Database,
-  request: JoinRequest,
-  now: Date,
-  /** Where it lands, when the caller read it with the request. */
-  known: JoinTarget | null = null,
-): Promise<{ request: JoinRequest; member: Member; decided: boolean }> {
-  if (request.status === 'rejected') {
-    throw new ApiError(
-      'invalid_state',
-      'This request was rejected; it cannot be approved any more.',
-    )
-  }
-  if (request.status === 'pending') {
-    if (request.confirmExpiresAt !== null && request.confirmedAt === null) {
-      throw new ApiError(
-        'invalid_state',
-        'This person has not confirmed their phone number or e-mail address yet.',
-      )
-    }
-    const target = known ?? (await getJoinTarget(db, request.communityId, request.groupId))
-    const memberId = newId('mem', now.getTime())
-    const client = db.$client
-    const writes = membershipStatements(client, target, request, memberId, now)
-    let results: D1Result[]
-    try {
-      // The request and its member as the batch left them: whoever approved it, this call or
-      // another at the same moment.
-      results = await client.batch([
-        ...writes,
-        client.prepare('select * from join_requests where id = ?1').bind(request.id),
-        client
-          .prepare(
-            'select * from members where id = (select member_id from join_requests where id = ?1)',
-          )
-          .bind(request.id),
-      ])
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error
-      throw new ApiError(
-        'already_member',
-        'This person is an active member already (same phone or e-mail).',
-      )
-    }
-    const stored = firstRowOf(joinRequests, results[writes.length])!
-    if (stored.status !== 'approved') throw await refusal(db, target, null, now)
-    const member = firstRowOf(members, results[writes.length + 1])
-    return { request: stored, member: member!, decided: stored.memberId === memberId }
-  }
-  const member = await db.query.members.findFirst({ where: eq(members.id, request.memberId!) })
-  return { request, member: member!, decided: false }
-}
-
-/**
- * Rejects a pending request, with a reason the person sees on their status page. Rejecting twice
- * is harmless; `decided` says whether this call made the decision.
- */
-export async function rejectJoinRequest(
-  db: Database,
-  request: JoinRequest,
-  reason: string | null,
-  now: Date,
-): Promise<{ request: JoinRequest; decided: boolean }> {
-  if (request.status === 'rejected') return { request, decided: false }
-  // Not the admins' to decide yet; left alone, it is deleted with its contact data on expiry.
-  if (request.confirmExpiresAt !== null && request.confirmedAt === null) {
-    throw new ApiError(
-      'invalid_state',
-      'This person has not confirmed their phone number or e-mail address yet.',
-    )
-  }
-  if (request.status === 'approved') {
-    throw new ApiError(
-      'invalid_state',
-      'This request was approved already; remove the member instead.',
-    )
-  }
-  const client = db.$client
-  const pending = `r.status = 'pending'`
-  const [, updated] = await client.batch([
-    client
-      .prepare(
-        `insert into events (id, type, community_id, payload, created_at)
-         select ?2, 'join.rejected', ?3,
-           json_object('joinRequestId', ?1, 'reason', ?4, ${APPLICANT_FIELDS}), ?5
-         from join_requests r join communities c on c.id = r.community_id
-         where r.id = ?1 and ${pending}`,
-      )
-      .bind(request.id, newId('evt', now.getTime()), request.communityId, reason, now.getTime()),
-    client
-      .prepare(
-        `update join_requests set status = 'rejected', reason = ?2, decided_at = ?3 where id = ?1 and status = 'pending'`,
-      )
-      .bind(request.id, reason, now.getTime()),
-  ])
-  const stored = (await db.query.joinRequests.findFirst({
-    where: eq(joinRequests.id, request.id),
-  }))!
-  return { request: stored, decided: (updated?.meta.changes ?? 0) > 0 }
-}
-
-/**
- * Ends a membership for good (`left` by the member, `removed` by an admin): out of every group
- * with the counts freed, their referral link revoked, and an event for partners, in one batch.
- */
-export async function endMembership(
-  db: Database,
-  member: Member,
-  status: 'left' | 'removed',
-  now: Date,
-  reason: LeaveReason | null = null,
-): Promise<void> {
-  if (member.status !== 'active') return
-  const client = db.$client
-  const active = `exists (select 1 from members where id = ?1 and status = 'active')`
-  await client.batch([
-    client
-      .prepare(
-        `update groups set member_count = member_count - 1
-         where id in (select group_id from group_members where member_id = ?1) and ${active}`,
-      )
-      .bind(member.id),
-    client.prepare(`delete from group_members where member_id = ?1 and ${active}`).bind(member.id),
-    client
-      .prepare(
-        `update invites set revoked_at = ?2, updated_at = ?2
-         where referrer_member_id = ?1 and revoked_at is null and ${active}`,
-      )
-      .bind(member.id, now.getTime()),
-    client
-      .prepare(
-        `insert into events (id, type, community_id, payload, created_at)
-         select ?2, 'member.left', ?3, json_object('memberId', ?1, 'reason', ?4, 'leaveReason', ?6), ?5 where ${active}`,
-      )
-      .bind(
-        member.id,
-        newId('evt', now.getTime()),
-        member.communityId,
-        status,
-        now.getTime(),
-        reason,
-      ),
-    leaveRollupStatement(client, member, now, active),
-    client
-      .prepare(
-        `update members set status = ?2, ended_at = ?3, leave_reason = ?4 where id = ?1 and status = 'active'`,
-      )
-      .bind(member.id, status, now.getTime(), reason),
-  ])
 }
 
 /** An earlier sign-up with the same contacts, as far as they identify anyone. */
@@ -525,7 +340,7 @@ async function findExisting(
  * The reads behind `findExisting`, to run in a batch: the request that made the person's active
  * membership, and their pending request.
  */
-function existingQueries(db: Database, communityId: string, input: JoinInput) {
+function existingQueries(db: Database, communityId: string | SQL, input: JoinInput) {
   const samePerson = (table: typeof members | typeof joinRequests) =>
     or(
       input.phone
@@ -576,6 +391,7 @@ function existingOf(
 async function repeatSignUp(
   db: Database,
   invite: Invite,
+  target: JoinTarget,
   existing: Existing,
   input: JoinInput,
   now: Date,
@@ -605,14 +421,14 @@ async function repeatSignUp(
       .returning(),
   ])
   return existing.status === 'active'
-    ? { status: 'active', request: row!, member: null, statusToken }
+    ? { status: 'active', request: row!, member: null, statusToken, target }
     : { status: 'pending', request: row!, statusToken }
 }
 
 /** The person's latest rejection within the cooling-off period, if any. */
 function coolingOffQuery(
   db: Database,
-  communityId: string,
+  communityId: string | SQL,
   input: JoinInput,
   options: { now: Date; cooldownDays: number },
 ) {
@@ -657,12 +473,6 @@ function assertInviteUsable(invite: Invite, now: Date): void {
   if (status !== 'active') throw new ApiError('invite_unusable', inviteRefusal[status])
 }
 
-const inviteRefusal = {
-  revoked: 'This invite link has been withdrawn.',
-  expired: 'This invite link has expired.',
-  used_up: 'This invite link has been used as often as allowed.',
-} as const
-
 /**
  * The referrer a join through `invite` is credited to: the owner of a personal referral link,
  * as long as they are still a member and are not the person joining.
@@ -673,30 +483,4 @@ function attributableReferrer(referrer: Member | undefined, input: JoinInput): s
     (input.phone !== null && referrer.phone === input.phone) ||
     (input.email !== null && referrer.email === input.email)
   return samePerson ? null : referrer.id
-}
-
-/** Why a guarded batch wrote nothing, read afresh: the link's state, or a full group. */
-async function refusal(
-  db: Database,
-  target: JoinTarget,
-  invite: Invite | null,
-  now: Date,
-): Promise<ApiError> {
-  if (invite) {
-    const current = await db.query.invites.findFirst({ where: eq(invites.id, invite.id) })
-    const status = current ? inviteStatus(current, now) : 'revoked'
-    if (status !== 'active') return new ApiError('invite_unusable', inviteRefusal[status])
-  }
-  const rows = await db
-    .select()
-    .from(groups)
-    .where(or(...groupIdsOf(target).map((id) => eq(groups.id, id))))
-  const full = rows.find((group) => group.memberCount >= group.memberLimit)
-  if (full) {
-    return new ApiError('group_full', `${full.name} is full (${full.memberLimit} members).`)
-  }
-  return new ApiError(
-    'conflict',
-    'The request changed while it was being handled; please try again.',
-  )
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   events,
@@ -80,7 +80,13 @@ export async function hasSubscribedEndpoint(
   type: EventType,
   communityId: string,
 ): Promise<boolean> {
-  const [endpoint] = await db
+  const [endpoint] = await subscribedEndpointQuery(db, type, communityId)
+  return endpoint !== undefined
+}
+
+/** The read behind `hasSubscribedEndpoint`, for a batch (the community may be a subquery). */
+export function subscribedEndpointQuery(db: Database, type: EventType, communityId: string | SQL) {
+  return db
     .select({ id: webhookEndpoints.id })
     .from(webhookEndpoints)
     .where(
@@ -91,7 +97,6 @@ export async function hasSubscribedEndpoint(
       ),
     )
     .limit(1)
-  return endpoint !== undefined
 }
 
 export async function disableWebhookEndpoint(

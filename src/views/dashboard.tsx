@@ -1,4 +1,4 @@
-import { DOCTYPE } from './doctype'
+import { HtmlDocument } from './layout'
 import type { Child } from 'hono/jsx'
 import {
   DASHBOARD_WORDS,
@@ -81,73 +81,65 @@ export interface ShellProps {
 export function Shell(props: ShellProps) {
   const t = words(props.lang)
   return (
-    <>
-      {DOCTYPE}
-      <html lang={props.lang}>
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width,initial-scale=1" />
-          <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-          <meta name="robots" content="noindex" />
-          <title>{`${props.title} · ${t.dashboard}`}</title>
-          <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: CSS }} />
-        </head>
-        <body>
-          <header>
-            <a href="/admin">
-              <b>{t.dashboard}</b>
-            </a>
-            <span class="grow" />
-            {props.pendingCount !== undefined && (
-              <a href={props.approvalsHref ?? '/admin/approvals'}>
-                {t.approvals} <span class="pill">{props.pendingCount}</span>
-              </a>
-            )}
-            <a
-              href={props.langHref ?? `?lang=${otherLanguage(props.lang)}`}
-              lang={otherLanguage(props.lang)}
-              hreflang={otherLanguage(props.lang)}
-            >
-              {props.lang === 'de' ? 'English' : 'Deutsch'}
-            </a>
-            {props.csrf && (
-              <form method="post" action="/admin/logout" class="inline">
-                <input type="hidden" name="_csrf" value={props.csrf} />
-                <button class="secondary" type="submit">
-                  {t.signOut}
-                </button>
-              </form>
-            )}
-          </header>
-          <main>
-            {props.notice && (
-              <p class="ok" role="status">
-                {props.notice}
-              </p>
-            )}
-            {props.children}
-          </main>
-          {(props.who || props.csrf) && (
-            <footer>
-              {props.who && (
-                <span>
-                  {t.signedInAs} <bdi>{props.who}</bdi>
-                </span>
-              )}
-              {props.csrf && (
-                <form method="post" action="/admin/logout-everywhere" class="inline">
-                  <input type="hidden" name="_csrf" value={props.csrf} />
-                  <button class="secondary" type="submit">
-                    {t.signOutEverywhere}
-                  </button>
-                </form>
-              )}
-            </footer>
+    <HtmlDocument
+      lang={props.lang}
+      nonce={props.nonce}
+      title={`${props.title} · ${t.dashboard}`}
+      css={CSS}
+    >
+      <header>
+        <a href="/admin">
+          <b>{t.dashboard}</b>
+        </a>
+        <span class="grow" />
+        {props.pendingCount !== undefined && (
+          <a href={props.approvalsHref ?? '/admin/approvals'}>
+            {t.approvals} <span class="pill">{props.pendingCount}</span>
+          </a>
+        )}
+        <a
+          href={props.langHref ?? `?lang=${otherLanguage(props.lang)}`}
+          lang={otherLanguage(props.lang)}
+          hreflang={otherLanguage(props.lang)}
+        >
+          {props.lang === 'de' ? 'English' : 'Deutsch'}
+        </a>
+        {props.csrf && (
+          <form method="post" action="/admin/logout" class="inline">
+            <input type="hidden" name="_csrf" value={props.csrf} />
+            <button class="secondary" type="submit">
+              {t.signOut}
+            </button>
+          </form>
+        )}
+      </header>
+      <main>
+        {props.notice && (
+          <p class="ok" role="status">
+            {props.notice}
+          </p>
+        )}
+        {props.children}
+      </main>
+      {(props.who || props.csrf) && (
+        <footer>
+          {props.who && (
+            <span>
+              {t.signedInAs} <bdi>{props.who}</bdi>
+            </span>
           )}
-          <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: SCRIPT }} />
-        </body>
-      </html>
-    </>
+          {props.csrf && (
+            <form method="post" action="/admin/logout-everywhere" class="inline">
+              <input type="hidden" name="_csrf" value={props.csrf} />
+              <button class="secondary" type="submit">
+                {t.signOutEverywhere}
+              </button>
+            </form>
+          )}
+        </footer>
+      )}
+      <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: SCRIPT }} />
+    </HtmlDocument>
   )
 }
 

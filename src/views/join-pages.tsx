@@ -1,6 +1,6 @@
 import type { Community, JoinRequest } from '../db/schema'
 import type { FieldMessages } from '../lib/field-errors'
-import { type Lang, type Messages, MESSAGES } from '../lib/i18n'
+import { type Messages, MESSAGES } from '../lib/i18n'
 import { formatMoment } from '../lib/time'
 import { FieldError, fieldAttributes, type FormState } from './form-fields'
 import { Layout, type PageProps, WithUserText } from './layout'

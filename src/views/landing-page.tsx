@@ -1,4 +1,4 @@
-import { formatNumber, type Lang, MESSAGES } from '../lib/i18n'
+import { formatNumber, MESSAGES } from '../lib/i18n'
 import type { Landing } from '../services/invites'
 import { Layout, type PageProps } from './layout'
 

@@ -46,7 +46,13 @@ export interface PageProps {
   nonce: string
 }
 
-export function Layout(props: PageProps & { title: string; head?: Child; children: Child }) {
+/**
+ * The one document shell of every HTML page, the public pages' and the dashboard's: the same
+ * head (charset, viewport, icon, noindex), the page's own stylesheet under the response's nonce.
+ */
+export function HtmlDocument(
+  props: PageProps & { title: string; css: string; head?: Child; children: Child },
+) {
   return (
     <>
       {DOCTYPE}
@@ -58,12 +64,24 @@ export function Layout(props: PageProps & { title: string; head?: Child; childre
           <meta name="robots" content="noindex" />
           <title>{props.title}</title>
           {props.head}
-          <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: CSS }} />
+          <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: props.css }} />
         </head>
-        <body>
-          <main>{props.children}</main>
-        </body>
+        <body>{props.children}</body>
       </html>
     </>
+  )
+}
+
+export function Layout(props: PageProps & { title: string; head?: Child; children: Child }) {
+  return (
+    <HtmlDocument
+      lang={props.lang}
+      nonce={props.nonce}
+      title={props.title}
+      css={CSS}
+      head={props.head}
+    >
+      <main>{props.children}</main>
+    </HtmlDocument>
   )
 }

@@ -46,12 +46,10 @@ import {
   reconcileRuns,
 } from '../../src/services/delivery/reconcile'
 import { loadConfig } from '../../src/lib/config'
-import {
-  endMembership,
-  getJoinRequestForApprovalOrThrow,
-  getJoinTarget,
-  join,
-} from '../../src/services/joining'
+import { join } from '../../src/services/joining'
+import { getJoinRequestForApprovalOrThrow } from '../../src/services/joining-decisions'
+import { getJoinTarget } from '../../src/services/joining-target'
+import { endMembership } from '../../src/services/leaving'
 import { findRequestByCode, pruneUnconfirmed } from '../../src/services/consent'
 import { deleteExpiredSignUps, pruneDeliveredEvents } from '../../src/services/retention'
 import {

@@ -9,7 +9,7 @@ import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can } from '../../services/access'
 import { getCommunityOrThrow } from '../../services/communities'
 import { listGroups } from '../../services/groups'
-import { endMembership } from '../../services/joining'
+import { endMembership } from '../../services/leaving'
 import {
   exportMembersCsv,
   getMemberOrThrow,

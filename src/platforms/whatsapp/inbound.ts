@@ -22,7 +22,7 @@ import { DEFER_SECONDS, whatsAppErrorPolicy } from './errors'
 import type { InboundItem } from './schemas'
 import { confirmContact, findRequestByCode } from '../../services/consent'
 import { backoffSeconds, type DeliveryMessage } from '../../services/delivery/messages'
-import { endMembership } from '../../services/joining'
+import { endMembership } from '../../services/leaving'
 import { REPLIES, sendWhatsAppReply } from './replies'
 
 /** What applying WhatsApp's notifications needs besides the database. */

@@ -1,0 +1,214 @@
+import { Hono, type Context } from 'hono'
+import { z } from 'zod'
+import type { AppEnv } from '../env'
+import type { Community, JoinRequest, Member } from '../db/schema'
+import { signingSecret } from '../lib/config'
+import { ApiError } from '../lib/errors'
+import { readForm } from '../lib/forms'
+import { verifyToken } from '../lib/signing'
+import { cspNonce } from '../middleware/security-headers'
+import { sameOriginOnly } from '../middleware/same-origin'
+import { getCommunityOrThrow } from '../services/communities'
+import {
+  canConfirm,
+  confirmContact,
+  contactUnconfirmed,
+  linkProofId,
+  requestFromConfirmLink,
+} from '../services/consent'
+import { findJoinRequestByStatusToken, getJoinRequestOrThrow } from '../services/join-requests'
+import { endMembership } from '../services/leaving'
+import { rewardsOf } from '../services/members'
+import { ConfirmLinkPage, LeavePage, StatusPage } from '../views/join-pages'
+import { chatLink, confirmationView, language, LEAVE_PURPOSE, memberLinks } from './sign-up-links'
+
+/**
+ * The pages a sign-up's owner comes back to through the links they were given: the status
+ * page, the e-mailed confirmation link, and the leave link. Signing up itself is `join.tsx`.
+ */
+export const signUpStatusApp = new Hono<AppEnv>()
+
+const STATUS_TOKEN = /^[A-Za-z0-9_-]{43}$/
+/** The leave page's optional reason: anything else is taken as no answer. */
+const LeaveFormReasonSchema = z.enum([
+  'too_many_messages',
+  'not_relevant',
+  'joined_by_mistake',
+  'other',
+])
+
+/** The status page a person keeps: the decision, and once in, the chat and their referral link. */
+signUpStatusApp.get('/s/:token', async (c) => {
+  const token = c.req.param('token')
+  const request = STATUS_TOKEN.test(token)
+    ? await findJoinRequestByStatusToken(c.var.db, token)
+    : null
+  if (!request) throw new ApiError('not_found', 'There is no sign-up behind this link.')
+  c.header('cache-control', 'private, no-store')
+  c.header('referrer-policy', 'no-referrer')
+  if (request.repeatOf) return repeatStatusPage(c, request)
+  return signUpPage(c, request, await getCommunityOrThrow(c.var.db, request.communityId), token)
+})
+
+/**
+ * A sign-up in full: its decision, how to confirm what still waits for a proof (only for the
+ * holder of its own status token), and with a membership the member's own links.
+ */
+async function signUpPage(
+  c: Context<AppEnv>,
+  request: JoinRequest,
+  community: Community,
+  statusToken: string | null,
+) {
+  const member = request.memberId
+    ? await c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, request.memberId!) })
+    : undefined
+  const links = member
+    ? await memberLinks(c, request, member)
+    : { chatInviteUrl: null, referral: null, leaveUrl: null }
+  const rewards = member?.status === 'active' ? await rewardsOf(c.var.db, member.id) : []
+  const confirmation = statusToken
+    ? await confirmationView(c, request, statusToken, language(c), { community })
+    : undefined
+  return c.html(
+    <StatusPage
+      lang={language(c)}
+      nonce={cspNonce(c)}
+      community={community}
+      request={request}
+      member={member ?? null}
+      chatInviteUrl={links.chatInviteUrl}
+      referral={links.referral}
+      rewards={rewards}
+      leaveUrl={links.leaveUrl}
+      confirmation={confirmation}
+    />,
+  )
+}
+
+/**
+ * The status link of a repeat sign-up. Its holder is shown the earlier sign-up in full only when
+ * the proof came from this very link: the code it shows, sent from the contact's own WhatsApp. A
+ * button tap, an e-mailed link or an admin's record proves the contact, not who holds this link,
+ * so then (and in a community that asks for no proof) the page only says that the person is
+ * signed up already, and shows the community's chat if anyone may join it: never the member's
+ * own links, and nothing that changes with the earlier sign-up later.
+ */
+async function repeatStatusPage(c: Context<AppEnv>, repeat: JoinRequest) {
+  const earlier = await getJoinRequestOrThrow(c.var.db, repeat.repeatOf!)
+  const community = await getCommunityOrThrow(c.var.db, earlier.communityId)
+  if (repeat.consentMethod === 'whatsapp_message') return signUpPage(c, earlier, community, null)
+  const open = community.visibility === 'open' && repeat.status === 'approved'
+  return c.html(
+    <StatusPage
+      lang={language(c)}
+      nonce={cspNonce(c)}
+      community={community}
+      request={repeat}
+      member={null}
+      chatInviteUrl={open ? await chatLink(c, earlier) : null}
+      referral={null}
+      rewards={[]}
+      leaveUrl={null}
+      repeated
+    />,
+  )
+}
+
+async function requestFromConfirmToken(c: Context<AppEnv>): Promise<JoinRequest> {
+  const request = await requestFromConfirmLink(
+    c.var.db,
+    signingSecret(c.var.config),
+    c.req.param('token') ?? '',
+  )
+  if (!request) throw new ApiError('not_found', 'This confirmation link is not valid.')
+  return request
+}
+
+/** An e-mailed confirmation link: a GET shows a button, so previews confirm no one. */
+signUpStatusApp.get('/confirm/:token', async (c) => {
+  const request = await requestFromConfirmToken(c)
+  const community = await getCommunityOrThrow(c.var.db, request.communityId)
+  const live = canConfirm(request, 'email', new Date())
+  c.header('referrer-policy', 'no-referrer')
+  c.header('cache-control', 'private, no-store')
+  return c.html(
+    <ConfirmLinkPage
+      lang={language(c)}
+      nonce={cspNonce(c)}
+      communityName={community.name}
+      action={live ? `/confirm/${c.req.param('token')}?lang=${language(c)}` : null}
+      expired={!live && contactUnconfirmed(request, 'email')}
+    />,
+  )
+})
+
+signUpStatusApp.post('/confirm/:token', sameOriginOnly(), async (c) => {
+  const request = await requestFromConfirmToken(c)
+  const community = await getCommunityOrThrow(c.var.db, request.communityId)
+  // The link was e-mailed to the address: it proves the address, and nothing else.
+  const result =
+    request.email && request.repeatOf === null
+      ? await confirmContact(
+          c.var.db,
+          request,
+          'email',
+          { method: 'email_link', id: await linkProofId(c.req.param('token')) },
+          new Date(),
+        )
+      : ({ outcome: 'already' } as const)
+  return c.html(
+    <ConfirmLinkPage
+      lang={language(c)}
+      nonce={cspNonce(c)}
+      communityName={community.name}
+      action={null}
+      expired={result.outcome === 'expired'}
+    />,
+    result.outcome === 'expired' ? 410 : 200,
+  )
+})
+
+async function memberFromLeaveToken(c: Context<AppEnv>): Promise<Member> {
+  const memberId = await verifyToken(
+    signingSecret(c.var.config),
+    LEAVE_PURPOSE,
+    c.req.param('token') ?? '',
+  )
+  const member = memberId
+    ? await c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, memberId) })
+    : undefined
+  if (!member) throw new ApiError('not_found', 'This leave link is not valid.')
+  return member
+}
+
+/**
+ * The leave page: its button while the membership lasts (`leaving`), the confirmation once it
+ * ended.
+ */
+async function leavePage(c: Context<AppEnv>, member: Member, leaving: boolean) {
+  const community = await getCommunityOrThrow(c.var.db, member.communityId)
+  c.header('referrer-policy', 'no-referrer')
+  return c.html(
+    <LeavePage
+      lang={language(c)}
+      nonce={cspNonce(c)}
+      communityName={community.name}
+      action={leaving ? `/leave/${c.req.param('token')}?lang=${language(c)}` : null}
+    />,
+  )
+}
+
+signUpStatusApp.get('/leave/:token', async (c) => {
+  const member = await memberFromLeaveToken(c)
+  return leavePage(c, member, member.status === 'active')
+})
+
+/** Leaving is one tap on the confirmation page, and final for this membership. */
+signUpStatusApp.post('/leave/:token', async (c) => {
+  const member = await memberFromLeaveToken(c)
+  const form = await readForm(c)
+  const reason = LeaveFormReasonSchema.safeParse(form.reason)
+  await endMembership(c.var.db, member, 'left', new Date(), reason.success ? reason.data : null)
+  return leavePage(c, member, false)
+})

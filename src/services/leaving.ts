@@ -1,0 +1,54 @@
+import type { Database } from '../db/client'
+import type { LeaveReason, Member } from '../db/schema'
+import { newId } from '../lib/ids'
+import { leaveRollupStatement } from './join-statements'
+
+/**
+ * Ends a membership for good (`left` by the member, `removed` by an admin): out of every group
+ * with the counts freed, their referral link revoked, and an event for partners, in one batch.
+ */
+export async function endMembership(
+  db: Database,
+  member: Member,
+  status: 'left' | 'removed',
+  now: Date,
+  reason: LeaveReason | null = null,
+): Promise<void> {
+  if (member.status !== 'active') return
+  const client = db.$client
+  const active = `exists (select 1 from members where id = ?1 and status = 'active')`
+  await client.batch([
+    client
+      .prepare(
+        `update groups set member_count = member_count - 1
+         where id in (select group_id from group_members where member_id = ?1) and ${active}`,
+      )
+      .bind(member.id),
+    client.prepare(`delete from group_members where member_id = ?1 and ${active}`).bind(member.id),
+    client
+      .prepare(
+        `update invites set revoked_at = ?2, updated_at = ?2
+         where referrer_member_id = ?1 and revoked_at is null and ${active}`,
+      )
+      .bind(member.id, now.getTime()),
+    client
+      .prepare(
+        `insert into events (id, type, community_id, payload, created_at)
+         select ?2, 'member.left', ?3, json_object('memberId', ?1, 'reason', ?4, 'leaveReason', ?6), ?5 where ${active}`,
+      )
+      .bind(
+        member.id,
+        newId('evt', now.getTime()),
+        member.communityId,
+        status,
+        now.getTime(),
+        reason,
+      ),
+    leaveRollupStatement(client, member, now, active),
+    client
+      .prepare(
+        `update members set status = ?2, ended_at = ?3, leave_reason = ?4 where id = ?1 and status = 'active'`,
+      )
+      .bind(member.id, status, now.getTime(), reason),
+  ])
+}
