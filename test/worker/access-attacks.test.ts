@@ -371,3 +371,61 @@ describe('dashboard decisions on another community’s requests', () => {
     ])
   })
 })
+
+describe('dashboard pages and forms with another community’s ids', () => {
+  it('answer them exactly like ids that do not exist', async () => {
+    const { cookie } = await signIn(a.admin.token)
+    const csrf = csrfOf((await page(`/admin/communities/${a.community.id}/approvals`, cookie)).text)
+    const get = (path: string) => (id: string) => page(path.replace('{id}', id), cookie)
+    const send =
+      (path: string, fields: Record<string, string | string[]> = {}) =>
+      (id: string) =>
+        post(path.replace('{id}', id), cookie, {
+          _csrf: csrf,
+          ...Object.fromEntries(
+            Object.entries(fields).map(([name, value]) => [name, value === '{id}' ? id : value]),
+          ),
+        })
+    const cases: Array<[(id: string) => Promise<Answer>, string, string]> = [
+      [get('/admin/communities/{id}'), b.community.id, 'cmt'],
+      [get('/admin/communities/{id}/members'), b.community.id, 'cmt'],
+      [get('/admin/communities/{id}/members.csv'), b.community.id, 'cmt'],
+      [get('/admin/communities/{id}/stats.csv'), b.community.id, 'cmt'],
+      [get('/admin/communities/{id}/announcements'), b.community.id, 'cmt'],
+      [get('/admin/communities/{id}/approvals'), b.community.id, 'cmt'],
+      [get('/admin/communities/{id}/settings'), b.community.id, 'cmt'],
+      [get('/admin/links/{id}'), b.invite.id, 'inv'],
+      [get('/admin/links/{id}/stats.csv'), b.invite.id, 'inv'],
+      [send('/admin/links/{id}/revoke'), b.invite.id, 'inv'],
+      [send('/admin/members/{id}/remove'), b.member, 'mem'],
+      [send('/admin/announcements/{id}/cancel'), b.announcement, 'ann'],
+      [send(`/admin/announcements/{id}/runs/${unknownId('dsp')}/cancel`), b.announcement, 'ann'],
+      [send(`/admin/communities/${a.community.id}/admins/{id}/promote`), b.groupAdmin.id, 'tok'],
+      [send('/admin/communities/{id}/links', { label: 'Smuggled' }), b.community.id, 'cmt'],
+      [send(`/admin/communities/${a.community.id}/links`, { groupId: '{id}' }), b.group.id, 'grp'],
+      [
+        send('/admin/webhooks', {
+          url: 'https://hooks.example.com/d',
+          events: '*',
+          communityId: '{id}',
+        }),
+        b.community.id,
+        'cmt',
+      ],
+    ]
+    for (const [request, id, prefix] of cases) await expectSameAsUnknown(request, id, prefix)
+    expect((await call('GET', `/api/invites/${b.invite.id}`)).json.revokedAt).toBeNull()
+  })
+
+  it('an owner naming a community that does not exist gets a 404, not an error', async () => {
+    const { cookie } = await signIn()
+    const csrf = csrfOf((await page('/admin/webhooks', cookie)).text)
+    const answer = await post('/admin/webhooks', cookie, {
+      _csrf: csrf,
+      url: 'https://hooks.example.com/owner',
+      events: '*',
+      communityId: unknownId('cmt'),
+    })
+    expect(answer.status, answer.text.slice(0, 300)).toBe(404)
+  })
+})
