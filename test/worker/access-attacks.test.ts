@@ -404,6 +404,23 @@ describe('dashboard pages and forms with another community’s ids', () => {
       [send('/admin/communities/{id}/links', { label: 'Smuggled' }), b.community.id, 'cmt'],
       [send(`/admin/communities/${a.community.id}/links`, { groupId: '{id}' }), b.group.id, 'grp'],
       [
+        send(`/admin/communities/${a.community.id}/admins/${a.groupAdmin.id}/demote`, {
+          groupId: '{id}',
+        }),
+        b.group.id,
+        'grp',
+      ],
+      [
+        send(`/admin/communities/${a.community.id}/announcements`, {
+          body: 'To the wrong group',
+          audience: '{id}',
+          sendAt: '2031-05-01T09:00',
+          timezone: 'Europe/Berlin',
+        }),
+        b.group.id,
+        'grp',
+      ],
+      [
         send('/admin/webhooks', {
           url: 'https://hooks.example.com/d',
           events: '*',
@@ -415,6 +432,12 @@ describe('dashboard pages and forms with another community’s ids', () => {
     ]
     for (const [request, id, prefix] of cases) await expectSameAsUnknown(request, id, prefix)
     expect((await call('GET', `/api/invites/${b.invite.id}`)).json.revokedAt).toBeNull()
+    expect(await query("select id from announcements where body = 'To the wrong group'")).toEqual(
+      [],
+    )
+    expect(
+      await query('select role, group_id from api_tokens where id = ?', a.groupAdmin.id),
+    ).toEqual([{ role: 'group_admin', group_id: a.group.id }])
   })
 
   it('an owner naming a community that does not exist gets a 404, not an error', async () => {
