@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
-import { ApiError } from '../lib/errors'
+import { ApiError, notFound } from '../lib/errors'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { getJoinRequestOrThrow, listJoinRequests } from '../services/join-requests'
 import { decideJoinRequest } from './join-decisions'
@@ -224,8 +224,8 @@ openapi(
     for (const requestId of new Set(ids)) {
       try {
         const request = await getJoinRequestOrThrow(c.var.db, requestId)
-        if (request.communityId !== id)
-          throw new ApiError('not_found', 'Not a request of this community.')
+        // Another community's request is answered as one that does not exist, word for word.
+        if (request.communityId !== id) throw notFound('Join request')
         const decided = await decideJoinRequest(
           c,
           request,

@@ -3,7 +3,6 @@ import type { AppEnv } from '../env'
 import { signingSecret } from '../lib/config'
 import type { WebhookEndpoint } from '../db/schema'
 import { ownScope } from '../services/access'
-import { getCommunityOrThrow } from '../services/communities'
 import {
   createWebhookEndpoint,
   disableWebhookEndpoint,
@@ -71,9 +70,8 @@ openapi(
     },
   }),
   async (c) => {
+    // Access to the community named was decided by the router; that it exists, by the service.
     const input = c.req.valid('json')
-    // Access to the community named was decided by the router; that it exists, here.
-    if (input.communityId) await getCommunityOrThrow(c.var.db, input.communityId)
     const { endpoint, secret } = await createWebhookEndpoint(
       c.var.db,
       { url: input.url, events: input.events, communityId: input.communityId ?? null },

@@ -44,14 +44,15 @@ export async function hmacSha256(
 
 /**
  * Whether `hexMac` is the HMAC-SHA256 of `message` keyed with `secret`. WebCrypto's verify
- * compares in constant time; anything that is not 64 hex digits is simply no match.
+ * compares in constant time. Only the one spelling senders use, 64 lower-case hex digits, can
+ * match: a MAC accepted in several spellings would let a replay pass a check on its exact text.
  */
 export async function verifyHmacSha256Hex(
   secret: string,
   message: Uint8Array,
   hexMac: string,
 ): Promise<boolean> {
-  if (!/^[0-9a-fA-F]{64}$/.test(hexMac)) return false
+  if (!/^[0-9a-f]{64}$/.test(hexMac)) return false
   const mac = new Uint8Array(32)
   for (let i = 0; i < 32; i++) mac[i] = parseInt(hexMac.slice(i * 2, i * 2 + 2), 16)
   return crypto.subtle.verify('HMAC', await hmacKey(secret), mac, message)

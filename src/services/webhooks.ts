@@ -13,10 +13,13 @@ import { newId } from '../lib/ids'
 import { checkOutboundUrl } from '../lib/outbound'
 import { open, seal } from '../lib/secret-box'
 import { newWebhookSecret } from '../lib/standard-webhooks'
+import { getCommunityOrThrow } from './communities'
 
 /**
  * Subscribes an endpoint; its secret is returned here only (it is stored encrypted). The URL must
- * be one the Worker may fetch (https, a public host; see `lib/outbound.ts`).
+ * be one the Worker may fetch (https, a public host; see `lib/outbound.ts`), and the community it
+ * is scoped to one that exists (404, for the API and the dashboard alike, rather than a failed
+ * insert).
  */
 export async function createWebhookEndpoint(
   db: Database,
@@ -30,6 +33,7 @@ export async function createWebhookEndpoint(
       errors: [{ path: 'url', message: check.reason }],
     })
   }
+  if (input.communityId) await getCommunityOrThrow(db, input.communityId)
   const secret = newWebhookSecret()
   const endpoint: WebhookEndpoint = {
     id: newId('whk', now.getTime()),

@@ -1,12 +1,12 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
-import { ApiError } from '../../lib/errors'
+import { ApiError, notFound } from '../../lib/errors'
 import { readForm } from '../../lib/forms'
 import { formatNumber } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
-import { assertCan, can, isOwner } from '../../services/access'
+import { assertCan, can, isOwner, sees } from '../../services/access'
 import { getCommunityOrThrow } from '../../services/communities'
 import {
   communitiesWithPending,
@@ -326,13 +326,23 @@ async function decideEach(
   )
 }
 
-/** The requests behind `ids` that still exist, and whether some did not. */
-async function requestsOf(c: Context<AppEnv>, ids: string[]) {
+/**
+ * The requests behind `ids` that exist and are the page's (`belongs`), and whether some were
+ * not. One of another community counts as missing, exactly like an id that does not exist, so
+ * that the answer tells no admin which ids exist elsewhere.
+ */
+async function requestsOf(
+  c: Context<AppEnv>,
+  ids: string[],
+  belongs: (request: JoinRequest) => boolean,
+) {
   const requests: JoinRequest[] = []
   let missing = false
   for (const id of ids) {
     try {
-      requests.push(await getJoinRequestOrThrow(c.var.db, id))
+      const request = await getJoinRequestOrThrow(c.var.db, id)
+      if (belongs(request)) requests.push(request)
+      else missing = true
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
       missing = true
@@ -347,19 +357,22 @@ approvalsPages.post('/admin/communities/:id/approvals', async (c) => {
   const decision = await decisionOf(c)
   const back = `/admin/communities/${id}/approvals`
   if (!decision) return c.redirect(back, 303)
-  const found = await requestsOf(c, decision.ids)
-  const requests = found.requests.filter((request) => request.communityId === id)
-  return decideEach(c, { ...found, requests }, decision, back)
+  const found = await requestsOf(c, decision.ids, (request) => request.communityId === id)
+  return decideEach(c, found, decision, back)
 })
 
 /**
- * Decisions across communities: every request must be one the admin may decide, or nothing is
- * decided (403), as the API would refuse each of them.
+ * Decisions across communities, all or nothing: every request must be one the admin may decide,
+ * as the API would refuse each of them. One that does not exist or lies in a community the admin
+ * may not see is not found (404), the one answer for both; one it sees but may not decide, 403.
  */
 approvalsPages.post('/admin/approvals', async (c) => {
   const decision = await decisionOf(c)
   if (!decision) return c.redirect('/admin/approvals', 303)
-  const found = await requestsOf(c, decision.ids)
+  const found = await requestsOf(c, decision.ids, (request) =>
+    sees(c.var.principal, { communityId: request.communityId }),
+  )
+  if (found.missing) throw notFound('Join request')
   for (const request of found.requests) {
     assertCan(c.var.principal, 'joinRequests.decide', { communityId: request.communityId })
   }
