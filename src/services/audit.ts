@@ -1,12 +1,18 @@
 import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { auditLog, type AuditAction, type AuditEntry } from '../db/schema'
+import { csvLine } from '../lib/csv'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
 import type { Principal } from './access'
 
 /** Entries deleted per cron run at most; the rest wait for the next minute. */
 const PRUNE_LIMIT = 5000
+
+/** Entries read per query of a CSV export: a year of a busy community stays far below D1's limits. */
+const EXPORT_PAGE = 500
+
+const CSV_COLUMNS = ['at', 'action', 'actor', 'actor_token_id', 'target_id']
 
 export interface AuditRecord {
   communityId: string
@@ -78,4 +84,39 @@ export async function pruneAuditLog(
     .where(inArray(auditLog.id, oldest))
     .returning({ id: auditLog.id })
   return deleted.length
+}
+
+/**
+ * A community's audit log as CSV, newest first, streamed a page at a time so an export of any
+ * size holds one page in memory.
+ */
+export function exportAuditCsv(
+  db: Database,
+  communityId: string,
+  action: AuditAction | undefined,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder()
+  let cursor: string | undefined
+  let started = false
+  return new ReadableStream({
+    async pull(controller) {
+      if (!started) {
+        started = true
+        controller.enqueue(encoder.encode(csvLine(CSV_COLUMNS) + '\r\n'))
+      }
+      const page = await listAudit(db, communityId, { action, cursor, limit: EXPORT_PAGE })
+      const lines = page.data.map((entry) =>
+        csvLine([
+          entry.at.toISOString(),
+          entry.action,
+          entry.actorName,
+          entry.actorTokenId ?? '',
+          entry.targetId ?? '',
+        ]),
+      )
+      if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('\r\n') + '\r\n'))
+      if (!page.nextCursor) controller.close()
+      else cursor = page.nextCursor
+    },
+  })
 }

@@ -124,7 +124,7 @@ export async function acceptInvitation(
   db: Database,
   secret: string,
   now: Date,
-): Promise<{ token: ApiToken; invitation: TeamInvitation } | null> {
+): Promise<{ token: ApiToken; invitation: TeamInvitation; created: boolean } | null> {
   const invitation = await findOpenInvitation(db, secret, now)
   if (!invitation) return null
   const stillOpen = and(eq(teamInvitations.id, invitation.id), open(now))
@@ -143,7 +143,7 @@ export async function acceptInvitation(
     const token = await db.query.apiTokens.findFirst({
       where: and(eq(apiTokens.id, invitation.tokenId), isNull(apiTokens.revokedAt)),
     })
-    return token ? { token, invitation: claimed } : null
+    return token ? { token, invitation: claimed, created: false } : null
   }
   const tokenId = newId('tok', now.getTime())
   const tokenSecret = `cg_${randomBase64Url(32)}`
@@ -181,7 +181,7 @@ export async function acceptInvitation(
   ])
   const token = inserted[0]
   const accepted = claimed[0]
-  return token && accepted ? { token, invitation: accepted } : null
+  return token && accepted ? { token, invitation: accepted, created: true } : null
 }
 
 /** Invitations of a community not yet accepted, revoked or expired, newest first. */
