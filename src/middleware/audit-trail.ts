@@ -143,7 +143,7 @@ async function communityOfRow(db: Database, rowId: string): Promise<string | nul
   return row?.communityId ?? null
 }
 
-/** The id and community of what a creation answered with, as JSON or as a redirect. */
+/** The id and community of what an API operation answered with. */
 async function created(c: Context<AppEnv>): Promise<{ id?: string; communityId?: string }> {
   if (!c.res.headers.get('content-type')?.includes('application/json')) return {}
   const body = (await c.res
@@ -201,7 +201,8 @@ export function auditTrail() {
     } else if (found.community === 'form') {
       const value = (await readForm(c)).communityId
       communityId = typeof value === 'string' && value.startsWith('cmt_') ? value : null
-    } else if (found.community === 'path' && !groups.target && c.res.status === 201) {
+    } else if (found.community === 'path' && !groups.target) {
+      // What a creation made, or the community itself for a change of its settings.
       targetId = (await created(c)).id ?? targetId
     }
     const db = c.var.deferredDb
