@@ -4,7 +4,7 @@ import type { AppEnv } from '../../env'
 import { ApiError } from '../../lib/errors'
 import { fieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
-import { MESSAGES, type Lang } from '../../lib/i18n'
+import { MESSAGES, TEAM_WORDS, type Lang } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can } from '../../services/access'
@@ -264,6 +264,13 @@ export async function settingsPage(
       {admins && (
         <section>
           <h2>{t.admins}</h2>
+          {can(c.var.principal, 'team.manage', scope) && (
+            <p>
+              <a href={inLanguage(c, `/admin/communities/${id}/team`)}>
+                {TEAM_WORDS[lang(c)].inviteTeammate} →
+              </a>
+            </p>
+          )}
           <table>
             <tbody>
               {admins.map((admin) => (
