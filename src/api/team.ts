@@ -1,8 +1,9 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
+import { csvDownloadHeaders } from '../lib/csv'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { assertCan } from '../services/access'
-import { listAudit } from '../services/audit'
+import { exportAuditCsv, listAudit } from '../services/audit'
 import {
   createInvitation,
   getPendingInvitationOrThrow,
@@ -181,5 +182,30 @@ teamApi.openapi(
     await communityFor(c, id, 'audit.read')
     const page = await listAudit(c.var.db, id, c.req.valid('query'))
     return c.json({ data: page.data.map(serializeAuditEntry), nextCursor: page.nextCursor }, 200)
+  },
+)
+
+teamApi.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/audit-log.csv',
+    operationId: 'exportAuditLogCsv',
+    tags,
+    summary: 'Export a community’s audit log as CSV, newest first',
+    security: bearerSecurity,
+    request: { params: CommunityParams, query: AuditQuerySchema.pick({ action: true }) },
+    responses: {
+      200: { content: { 'text/csv': { schema: z.string() } }, description: 'The entries' },
+      ...problemResponses([...RESOURCE_PROBLEMS]),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const community = await communityFor(c, id, 'audit.read')
+    return c.body(
+      exportAuditCsv(c.var.db, id, c.req.valid('query').action),
+      200,
+      csvDownloadHeaders(`${community.slug}-audit-log.csv`),
+    )
   },
 )

@@ -258,6 +258,13 @@ describe('reading the audit log', () => {
       'link.created',
     ])
     expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT[^,]+,settings\.changed,owner,,cmt_/)
+    // The API's export is the same file, filtered as asked.
+    const viaApi = await call(
+      'GET',
+      `/api/communities/${community.id}/audit-log.csv?action=link.created`,
+    )
+    expect(viaApi.status).toBe(200)
+    expect(viaApi.text.trim().split('\r\n')).toHaveLength(4)
   })
 
   it('is for community admins: a group admin gets neither the page nor the CSV', async () => {

@@ -202,6 +202,7 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
     request: parts({ id: w.open.id }, { action: 'link.created' }),
     status: 200,
   }),
+  exportAuditLogCsv: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
   createInvite: async (w) => ({
     request: body({ label: 'Walk poster', source: 'walk' }, { id: w.open.id }),
     status: 201,

@@ -31,22 +31,25 @@ auditLogPages.get('/admin/communities/:id/audit', async (c) => {
     '/audit',
     `${community.name}: ${tt.auditLog}`,
     <section>
-      <form method="get" action={`/admin/communities/${id}/audit`} class="inline">
+      <form method="get" action={`/admin/communities/${id}/audit`}>
         {c.req.query('lang') && <input type="hidden" name="lang" value={l} />}
-        <label for="action">{tt.what}</label>{' '}
-        <select id="action" name="action">
-          <option value="">{tt.allActions}</option>
-          {AUDIT_ACTIONS.map((kind) => (
-            <option value={kind} selected={kind === action}>
-              {tt.auditActions[kind]}
-            </option>
-          ))}
-        </select>{' '}
-        <button type="submit" class="secondary">
-          {tt.filter}
-        </button>
-      </form>{' '}
-      <a href={csv}>{tt.exportCsv}</a>
+        <div class="grid">
+          <div>
+            <label for="action">{tt.what}</label>
+            <select id="action" name="action">
+              <option value="">{tt.allActions}</option>
+              {AUDIT_ACTIONS.map((kind) => (
+                <option value={kind} selected={kind === action}>
+                  {tt.auditActions[kind]}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <p>
+          <button type="submit">{tt.filter}</button> <a href={csv}>{tt.exportCsv}</a>
+        </p>
+      </form>
       {page.data.length === 0 ? (
         <p class="muted">{tt.noEntries}</p>
       ) : (
