@@ -273,6 +273,10 @@ export interface paths {
      */
     get: operations['listAuditLog']
   }
+  '/api/communities/{id}/audit-log.csv': {
+    /** Export a community’s audit log as CSV, newest first */
+    get: operations['exportAuditLogCsv']
+  }
   '/i/{code}/join': {
     /**
      * Join a community through an invite link, from a marketer’s own site
@@ -5582,6 +5586,88 @@ export interface operations {
             data: components['schemas']['AuditEntry'][]
             nextCursor: string | null
           }
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+    }
+  }
+  /** Export a community’s audit log as CSV, newest first */
+  exportAuditLogCsv: {
+    parameters: {
+      query?: {
+        /** @description Only entries of this kind */
+        action?:
+          | 'join_request.approved'
+          | 'join_request.rejected'
+          | 'join_request.confirmed'
+          | 'member.removed'
+          | 'announcement.scheduled'
+          | 'announcement.changed'
+          | 'announcement.sent'
+          | 'announcement.cancelled'
+          | 'announcement.resumed'
+          | 'link.created'
+          | 'link.changed'
+          | 'link.revoked'
+          | 'link.rotated'
+          | 'settings.changed'
+          | 'group.created'
+          | 'group.changed'
+          | 'group.deleted'
+          | 'admin.promoted'
+          | 'admin.demoted'
+          | 'teammate.invited'
+          | 'teammate.joined'
+          | 'teammate.revoked'
+          | 'invitation.revoked'
+          | 'webhook.created'
+          | 'webhook.removed'
+          | 'reward_rule.created'
+      }
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The entries */
+      200: {
+        content: {
+          'text/csv': string
         }
       }
       /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
