@@ -51,7 +51,7 @@ export const teamDe = {
   groupLimit: 'Diese Community hat schon so viele Gruppen, wie erlaubt sind.',
   when: 'Wann',
   who: 'Wer',
-  what: 'Was',
+  what: 'Aktion',
   target: 'Betroffen',
   allActions: 'Alle Aktionen',
   filter: 'Filtern',
