@@ -16,6 +16,7 @@ export const teamDe = {
   linkField: 'Anmeldelink',
   linkExpires: (when: string) => `Er funktioniert einmal, bis ${when}.`,
   whoHasAccess: 'Wer Zugang hat',
+  noTeammates: 'Außer den Inhabern noch niemand. Lade oben ein Teammitglied ein.',
   name: 'Name',
   added: 'Hinzugefügt',
   lastUsed: 'Zuletzt aktiv',
@@ -57,7 +58,7 @@ export const teamDe = {
   filter: 'Filtern',
   exportCsv: 'Als CSV herunterladen',
   noEntries: 'Noch keine Einträge.',
-  owner: 'Owner',
+  owner: 'Inhaber',
   retention: (days: string) => `Einträge werden ${days} Tage lang aufbewahrt.`,
   auditActions: {
     'join_request.approved': 'Anfrage angenommen',

@@ -15,6 +15,7 @@ export const teamEn: TeamWords = {
   linkField: 'Sign-in link',
   linkExpires: (when) => `It works once, until ${when}.`,
   whoHasAccess: 'Who has access',
+  noTeammates: 'Nobody but the owners yet. Invite a teammate above.',
   name: 'Name',
   added: 'Added',
   lastUsed: 'Last used',

@@ -176,7 +176,8 @@ async function teamPage(
       )}
       <section>
         <h2>{tt.whoHasAccess}</h2>
-        <table class="cards">
+        {team.data.length === 0 && <p class="muted">{tt.noTeammates}</p>}
+        <table class="cards" hidden={team.data.length === 0}>
           <thead>
             <tr>
               <th>{tt.name}</th>
