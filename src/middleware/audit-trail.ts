@@ -120,6 +120,11 @@ const RULES: Rule[] = [
   rule('POST', `/admin/communities/${CMT}/team/${id('tok')}/link`, 'teammate.invited', 'path'),
 ]
 
+/** The rule a request falls under, if it is a change the audit log records. */
+export function ruleFor(method: string, path: string): Rule | undefined {
+  return RULES.find((r) => r.method === method && r.path.test(path))
+}
+
 const OWNING_TABLES = {
   grp: groups,
   inv: invites,
@@ -182,7 +187,7 @@ export function auditLater(c: Context<AppEnv>, record: AuditRecord, now = new Da
  */
 export function auditTrail() {
   return createMiddleware<AppEnv>(async function auditTrail(c, next) {
-    const found = RULES.find((r) => r.method === c.req.method && r.path.test(c.req.path))
+    const found = ruleFor(c.req.method, c.req.path)
     if (!found) return next()
     const groups = found.path.exec(c.req.path)?.groups ?? {}
     let communityId: string | null | undefined = groups.community
