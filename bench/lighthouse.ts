@@ -72,6 +72,8 @@ try {
     ['members', `${worker.url}/admin/communities/${RUNNERS}/members`, true],
     ['announcements', `${worker.url}/admin/communities/${RUNNERS}/announcements`, true],
     ['settings', `${worker.url}/admin/communities/${RUNNERS}/settings`, true],
+    ['team', `${worker.url}/admin/communities/${RUNNERS}/team`, true],
+    ['audit log', `${worker.url}/admin/communities/${RUNNERS}/audit`, true],
     ['webhooks', `${worker.url}/admin/webhooks`, true],
   ]
   const rows: string[] = []

@@ -8,6 +8,7 @@ import { logError } from './lib/log'
 import { ApiError, ERROR_CODES, type ErrorCode, fieldErrors, toProblem } from './lib/errors'
 import { appContext } from './middleware/context'
 import { bearerAuth } from './middleware/bearer-auth'
+import { auditTrail } from './middleware/audit-trail'
 import { requireJsonBody } from './middleware/json-body'
 import { communitiesApi } from './api/communities'
 import { groupsApi } from './api/groups'
@@ -24,6 +25,7 @@ import { joinRequestsApi } from './api/join-requests'
 import { membersApi } from './api/members'
 import { announcementsApi } from './api/announcements'
 import { webhooksApi } from './api/webhooks'
+import { teamApi } from './api/team'
 import { siteFilesApp } from './pages/site-files'
 import { MESSAGES, pickLanguage } from './lib/i18n'
 import { ErrorPage } from './views/error-page'
@@ -157,6 +159,9 @@ function createApi() {
     }),
   )
 
+  // After sign-in: every change through the API goes into its community's audit log.
+  api.use(auditTrail())
+
   api.route('/', communitiesApi)
   api.route('/', groupsApi)
   api.route('/', tokensApi)
@@ -165,6 +170,7 @@ function createApi() {
   api.route('/', membersApi)
   api.route('/', announcementsApi)
   api.route('/', webhooksApi)
+  api.route('/', teamApi)
 
   return api
 }

@@ -4,6 +4,7 @@ import type { JoinRequest } from '../db/schema'
 import { approveJoinRequest, rejectJoinRequest } from '../services/joining-decisions'
 import type { JoinTarget } from '../services/joining-target'
 import { tellApplicant } from '../services/decision-notices'
+import { auditLater } from '../middleware/audit-trail'
 
 export type Decision = { action: 'approve' } | { action: 'reject'; reason: string | null }
 
@@ -27,6 +28,12 @@ export async function decideJoinRequest(
       : await rejectJoinRequest(c.var.db, request, decision.reason, now)
   if (result.decided) {
     c.executionCtx.waitUntil(tellApplicant(c.var.deferredDb, c.var.config, result.request, now))
+    const action = decision.action === 'approve' ? 'join_request.approved' : 'join_request.rejected'
+    auditLater(
+      c,
+      { communityId: request.communityId, action, actor: c.var.principal, targetId: request.id },
+      now,
+    )
   }
   return result.request
 }

@@ -3,6 +3,8 @@ import { dispatchDueAnnouncements } from '../services/delivery/claim'
 import { reconcileEventDeliveries, reconcileRuns } from '../services/delivery/reconcile'
 import { pruneRateLimits } from '../services/rate-limits'
 import { pruneSessions } from '../services/sessions'
+import { pruneAuditLog } from '../services/audit'
+import { pruneInvitations } from '../services/team'
 import { fanOutEvents } from '../services/webhooks'
 import { pruneVisits } from '../services/visits'
 import { pruneUnconfirmed } from '../services/consent'
@@ -16,7 +18,7 @@ import { logError, logInfo } from '../lib/log'
  * The Cron Trigger (every minute): start the announcements that are due, move stalled runs on
  * and webhook deliveries whose queue message was lost (the reconciler, see `reconcileRuns` and
  * `reconcileEventDeliveries`), move the events outbox on to the delivery queue, delete raw
- * visits, expired sign-ups and delivered events past their retention, and, once an hour, forget
+ * visits, expired sign-ups and delivered events and audit entries past their retention, and, once an hour, forget
  * old rate-limit windows and expired sessions. Each step is bounded (claims and events are taken
  * a few dozen at a time), so one run never outgrows its limits; whatever is left waits for the
  * next minute.
@@ -62,9 +64,13 @@ export async function handleScheduled(
   const prunedEvents = await step('event retention', 0, () =>
     pruneDeliveredEvents(db, now, config.EVENT_RETENTION_DAYS),
   )
+  const prunedAudit = await step('audit log retention', 0, () =>
+    pruneAuditLog(db, now, config.AUDIT_RETENTION_DAYS),
+  )
   if (now.getUTCMinutes() === 0) {
     await step('rate-limit windows', undefined, () => pruneRateLimits(db, now))
     await step('sessions', undefined, () => pruneSessions(db, now))
+    await step('team invitations', undefined, () => pruneInvitations(db, now))
     await step('inbound notifications', undefined, () => pruneInboundNotifications(db, now))
     await step('referral rewards', undefined, () => creditRetainedReferrals(db, now))
   }
@@ -78,6 +84,7 @@ export async function handleScheduled(
     prunedVisits,
     prunedSignUps,
     prunedEvents,
+    prunedAudit,
     d1Queries: counter.queries,
   })
 }

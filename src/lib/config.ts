@@ -32,6 +32,8 @@ const ConfigSchema = z.object({
   // Delivered events (the webhook outbox) are deleted this many days after they were handed on,
   // once every webhook delivery of them has settled.
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // Entries of a community's audit log are deleted this many days after they were written.
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   REJECTION_COOLDOWN_DAYS: z.coerce.number().int().min(0).max(365).default(30),
   JOIN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(300),
   TURNSTILE_SECRET: z.string().min(1).optional().catch(undefined),

@@ -19,6 +19,8 @@ export const ID_PREFIXES = {
   dispatch: 'dsp',
   webhook: 'whk',
   inboundMessage: 'msg',
+  teamInvitation: 'tin',
+  auditEntry: 'aud',
 } as const
 
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES]

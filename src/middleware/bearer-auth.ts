@@ -1,6 +1,9 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
 import { ApiError } from '../lib/errors'
+import type { Context } from 'hono'
+import type { Principal } from '../services/access'
+import { shouldRecordUse, touchTokenUse } from '../services/team'
 import { findPrincipalByToken } from '../services/tokens'
 
 export interface BearerAuthOptions {
@@ -44,6 +47,17 @@ export function bearerAuth(options: BearerAuthOptions = {}) {
       })
     }
     c.set('principal', principal)
+    noteTokenUse(c, principal)
     await next()
   })
+}
+
+/**
+ * Writes down when a stored token was last used (for "who has access"), after the answer and
+ * at most once a minute per token, so the request itself pays nothing for it.
+ */
+export function noteTokenUse(c: Context<AppEnv>, principal: Principal): void {
+  const now = new Date()
+  if (!principal.tokenId || !shouldRecordUse(principal.tokenId, now)) return
+  c.executionCtx.waitUntil(touchTokenUse(c.var.deferredDb, principal.tokenId, now))
 }

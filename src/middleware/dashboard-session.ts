@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
+import { noteTokenUse } from './bearer-auth'
 import { signingSecret, type Config } from '../lib/config'
 import { constantTimeEqual, sha256Hex } from '../lib/crypto'
 import { readForm } from '../lib/forms'
@@ -94,6 +95,7 @@ export function dashboardSession() {
       }
     }
     c.set('principal', principal)
+    noteTokenUse(c, principal)
     await next()
   })
 }

@@ -53,6 +53,9 @@ export const POLICY = {
   'announcements.manage': 'community_admins',
   'webhooks.manage': 'community_admins',
   'tokens.manage': 'community_admins',
+  'team.read': 'community_admins',
+  'team.manage': 'community_admins',
+  'audit.read': 'community_admins',
 } as const satisfies Record<string, Audience>
 
 export type Action = keyof typeof POLICY

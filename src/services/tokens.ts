@@ -75,6 +75,7 @@ export async function createToken(
     tokenPrefix: token.slice(0, 10),
     createdAt: now,
     revokedAt: null,
+    lastUsedAt: null,
   }
   await db.insert(apiTokens).values(record)
   return { token, record }

@@ -31,6 +31,8 @@ const PAGES: Array<[name: string, path: string]> = [
   ['runners-members', `/admin/communities/${RUNNERS}/members`],
   ['runners-announcements', `/admin/communities/${RUNNERS}/announcements`],
   ['runners-settings', `/admin/communities/${RUNNERS}/settings`],
+  ['runners-team', `/admin/communities/${RUNNERS}/team`],
+  ['runners-audit-log', `/admin/communities/${RUNNERS}/audit`],
   ['webhooks', '/admin/webhooks'],
 ]
 const VIEWPORTS = [

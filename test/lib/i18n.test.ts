@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DASHBOARD_WORDS, MESSAGES } from '../../src/lib/i18n'
+import { DASHBOARD_WORDS, MESSAGES, TEAM_WORDS } from '../../src/lib/i18n'
 import { strings } from '../support/language'
 
 // The served pages in both languages: test/worker/pages.test.ts and honest-words.test.ts.
@@ -8,6 +8,7 @@ describe('every page in both languages', () => {
   it('has every dashboard and page string in German and English', () => {
     for (const [de, en] of [
       [DASHBOARD_WORDS.de, DASHBOARD_WORDS.en],
+      [TEAM_WORDS.de, TEAM_WORDS.en],
       [MESSAGES.de, MESSAGES.en],
     ] as const) {
       const keys = (o: object): string[] =>

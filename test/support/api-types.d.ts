@@ -363,6 +363,37 @@ export interface paths {
      */
     get: operations['listWebhookDeliveries']
   }
+  '/api/communities/{id}/team-invitations': {
+    /** Sign-in links not yet used, revoked or expired */
+    get: operations['listTeamInvitations']
+    /**
+     * Invite a teammate with a one-time sign-in link
+     * @description Creates a sign-in link for a community admin or an admin of one of its groups. The link (`url`) is in this answer only; it works once, for 72 hours, and signs its holder in to the dashboard with a token of the role given, without anyone seeing the token.
+     */
+    post: operations['createTeamInvitation']
+  }
+  '/api/team-invitations/{id}': {
+    /** Revoke a sign-in link before it is used */
+    delete: operations['revokeTeamInvitation']
+  }
+  '/api/communities/{id}/team': {
+    /**
+     * Who has access to a community, and when they last used it
+     * @description The community’s live tokens: its admins and the admins of its groups. Revoke one with `DELETE /api/tokens/{id}`; that also ends its dashboard sessions.
+     */
+    get: operations['listTeam']
+  }
+  '/api/communities/{id}/audit-log': {
+    /**
+     * Who changed what in a community, and when
+     * @description Approvals, rejections, removals, announcements sent and cancelled, links and settings changed, teammates invited and revoked; newest first. Entries are kept for `AUDIT_RETENTION_DAYS`.
+     */
+    get: operations['listAuditLog']
+  }
+  '/api/communities/{id}/audit-log.csv': {
+    /** Export a community’s audit log as CSV, newest first */
+    get: operations['exportAuditLogCsv']
+  }
   '/i/{code}/join': {
     /**
      * Join a community through an invite link, from a marketer’s own site
@@ -1640,6 +1671,115 @@ export interface components {
       )[]
       /** @description Only this community’s events; owners may leave it out for all */
       communityId?: string
+    }
+    CreatedTeamInvitation: components['schemas']['TeamInvitation'] & {
+      /**
+       * Format: uri
+       * @description The one-time sign-in link, shown only this once: opening it asks to confirm, confirming signs the teammate in to the dashboard
+       */
+      url: string
+    }
+    TeamInvitation: {
+      /** @example tin_01jd2k3m4n5p6q7r8s9t0vwxyz */
+      id: string
+      communityId: string
+      /** @description Who it is for, as the inviting admin wrote it */
+      name: string
+      /** @enum {string} */
+      role: 'community_admin' | 'group_admin'
+      groupId: string | null
+      /** @description The name of the token that invited */
+      invitedBy: string
+      /**
+       * Format: date-time
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      createdAt: string
+      /**
+       * Format: date-time
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      expiresAt: string
+    }
+    CreateTeamInvitation: OneOf<
+      [
+        {
+          /** @example Ana (ana@example.org) */
+          name: string
+          /** @enum {string} */
+          role: 'community_admin'
+        },
+        {
+          /** @example Ben (ben@example.org) */
+          name: string
+          /** @enum {string} */
+          role: 'group_admin'
+          /** @description One of this community’s groups */
+          groupId: string
+        },
+      ]
+    >
+    Teammate: {
+      /** @example tok_01jd2k3m4n5p6q7r8s9t0vwxyz */
+      id: string
+      name: string
+      /** @enum {string} */
+      role: 'owner' | 'community_admin' | 'group_admin'
+      groupId: string | null
+      /**
+       * Format: date-time
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      createdAt: string
+      /**
+       * Format: date-time
+       * @description When the token or a dashboard session of it was last used, to the minute; null if never
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      lastUsedAt: string | null
+    }
+    AuditEntry: {
+      /** @example aud_01jd2k3m4n5p6q7r8s9t0vwxyz */
+      id: string
+      /**
+       * Format: date-time
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      at: string
+      /** @enum {string} */
+      action:
+        | 'join_request.approved'
+        | 'join_request.rejected'
+        | 'join_request.confirmed'
+        | 'member.removed'
+        | 'announcement.scheduled'
+        | 'announcement.changed'
+        | 'announcement.sent'
+        | 'announcement.cancelled'
+        | 'announcement.resumed'
+        | 'link.created'
+        | 'link.changed'
+        | 'link.revoked'
+        | 'link.rotated'
+        | 'settings.changed'
+        | 'group.created'
+        | 'group.changed'
+        | 'group.deleted'
+        | 'admin.promoted'
+        | 'admin.demoted'
+        | 'teammate.invited'
+        | 'teammate.joined'
+        | 'teammate.revoked'
+        | 'invitation.revoked'
+        | 'webhook.created'
+        | 'webhook.removed'
+        | 'reward_rule.created'
+      /** @description The token that acted; null for the owner */
+      actorTokenId: string | null
+      /** @description Its name at the time; "owner" for the bootstrap owner */
+      actorName: string
+      /** @description What was acted on, when it has an id */
+      targetId: string | null
     }
     JoinAnswer: {
       /**
@@ -5254,6 +5394,442 @@ export interface operations {
               updatedAt: string
             }[]
           }
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+    }
+  }
+  /** Sign-in links not yet used, revoked or expired */
+  listTeamInvitations: {
+    parameters: {
+      query?: {
+        /** @description Items per page (1-100) */
+        limit?: number
+        /** @description The `nextCursor` of the previous page */
+        cursor?: string
+      }
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description A page of invitations, newest first */
+      200: {
+        content: {
+          'application/json': {
+            data: components['schemas']['TeamInvitation'][]
+            nextCursor: string | null
+          }
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Invite a teammate with a one-time sign-in link
+   * @description Creates a sign-in link for a community admin or an admin of one of its groups. The link (`url`) is in this answer only; it works once, for 72 hours, and signs its holder in to the dashboard with a token of the role given, without anyone seeing the token.
+   */
+  createTeamInvitation: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateTeamInvitation']
+      }
+    }
+    responses: {
+      /** @description The invitation, with its link shown once */
+      201: {
+        content: {
+          'application/json': components['schemas']['CreatedTeamInvitation']
+        }
+      }
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `groupId`: A group of this community. What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+    }
+  }
+  /** Revoke a sign-in link before it is used */
+  revokeTeamInvitation: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description Revoked: the link no longer works */
+      204: {
+        content: never
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): No pending invitation with this id: used, revoked or expired. What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Who has access to a community, and when they last used it
+   * @description The community’s live tokens: its admins and the admins of its groups. Revoke one with `DELETE /api/tokens/{id}`; that also ends its dashboard sessions.
+   */
+  listTeam: {
+    parameters: {
+      query?: {
+        /** @description Items per page (1-100) */
+        limit?: number
+        /** @description The `nextCursor` of the previous page */
+        cursor?: string
+      }
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description A page of everyone with access, oldest first */
+      200: {
+        content: {
+          'application/json': {
+            data: components['schemas']['Teammate'][]
+            nextCursor: string | null
+          }
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Who changed what in a community, and when
+   * @description Approvals, rejections, removals, announcements sent and cancelled, links and settings changed, teammates invited and revoked; newest first. Entries are kept for `AUDIT_RETENTION_DAYS`.
+   */
+  listAuditLog: {
+    parameters: {
+      query?: {
+        /** @description Items per page (1-100) */
+        limit?: number
+        /** @description The `nextCursor` of the previous page */
+        cursor?: string
+        /** @description Only entries of this kind */
+        action?:
+          | 'join_request.approved'
+          | 'join_request.rejected'
+          | 'join_request.confirmed'
+          | 'member.removed'
+          | 'announcement.scheduled'
+          | 'announcement.changed'
+          | 'announcement.sent'
+          | 'announcement.cancelled'
+          | 'announcement.resumed'
+          | 'link.created'
+          | 'link.changed'
+          | 'link.revoked'
+          | 'link.rotated'
+          | 'settings.changed'
+          | 'group.created'
+          | 'group.changed'
+          | 'group.deleted'
+          | 'admin.promoted'
+          | 'admin.demoted'
+          | 'teammate.invited'
+          | 'teammate.joined'
+          | 'teammate.revoked'
+          | 'invitation.revoked'
+          | 'webhook.created'
+          | 'webhook.removed'
+          | 'reward_rule.created'
+      }
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description A page of entries, newest first */
+      200: {
+        content: {
+          'application/json': {
+            data: components['schemas']['AuditEntry'][]
+            nextCursor: string | null
+          }
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+    }
+  }
+  /** Export a community’s audit log as CSV, newest first */
+  exportAuditLogCsv: {
+    parameters: {
+      query?: {
+        /** @description Only entries of this kind */
+        action?:
+          | 'join_request.approved'
+          | 'join_request.rejected'
+          | 'join_request.confirmed'
+          | 'member.removed'
+          | 'announcement.scheduled'
+          | 'announcement.changed'
+          | 'announcement.sent'
+          | 'announcement.cancelled'
+          | 'announcement.resumed'
+          | 'link.created'
+          | 'link.changed'
+          | 'link.revoked'
+          | 'link.rotated'
+          | 'settings.changed'
+          | 'group.created'
+          | 'group.changed'
+          | 'group.deleted'
+          | 'admin.promoted'
+          | 'admin.demoted'
+          | 'teammate.invited'
+          | 'teammate.joined'
+          | 'teammate.revoked'
+          | 'invitation.revoked'
+          | 'webhook.created'
+          | 'webhook.removed'
+          | 'reward_rule.created'
+      }
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The entries */
+      200: {
+        content: {
+          'text/csv': string
         }
       }
       /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */

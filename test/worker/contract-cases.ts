@@ -174,6 +174,35 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
     request: parts({ id: (await createToken({ role: 'owner' })).id }),
     status: 204,
   }),
+  createTeamInvitation: async (w) => ({
+    request: body({ name: 'Walk teammate', role: 'community_admin' }, { id: w.open.id }),
+    status: 201,
+    probes: [
+      {
+        name: 'a group of another community',
+        request: body(
+          { name: 'Walk lead', role: 'group_admin', groupId: w.group.id },
+          { id: (await createCommunity()).id },
+        ),
+        status: 400,
+        code: 'validation_failed',
+      },
+    ],
+  }),
+  listTeamInvitations: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
+  revokeTeamInvitation: async (w) => {
+    const created = await call('POST', `/api/communities/${w.open.id}/team-invitations`, {
+      body: { name: 'Walk revoked', role: 'community_admin' },
+    })
+    expect(created.status, created.text).toBe(201)
+    return { request: parts({ id: created.json.id }), status: 204 }
+  },
+  listTeam: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
+  listAuditLog: async (w) => ({
+    request: parts({ id: w.open.id }, { action: 'link.created' }),
+    status: 200,
+  }),
+  exportAuditLogCsv: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
   createInvite: async (w) => ({
     request: body({ label: 'Walk poster', source: 'walk' }, { id: w.open.id }),
     status: 201,

@@ -213,6 +213,8 @@ describe('no dashboard request is accepted from another website', () => {
         .replace(/\/admin\/(\w+)\/:id/, (_, kind: string) => `/admin/${kind}/${ids[kind]}`)
         .replace(':tokenId', admin.id)
         .replace(':runId', 'dsp_00000000000000000000000000')
+        .replace(':invitationId', 'tin_00000000000000000000000000')
+        .replace(':secret', 'a-sign-in-link-secret-that-is-not-there-000')
       expect(path, route.path).not.toContain(':')
       for (const headers of [evil, { ...evil, 'sec-fetch-site': 'cross-site' }]) {
         const response = await post(

@@ -30,6 +30,7 @@ const NOUNS: Record<string, string> = {
   ann: 'Announcement',
   whk: 'Webhook endpoint',
   tok: 'Token',
+  tin: 'Invitation',
 }
 
 /**
@@ -50,6 +51,7 @@ function validBody(operationId: string): unknown {
     createRewardRule: { threshold: 3, title: 'Sticker pack' },
     createAnnouncement: { body: 'Hello', sendAt: new Date(Date.now() + 86400_000).toISOString() },
     updateAnnouncement: { body: 'Hello again' },
+    createTeamInvitation: { name: 'Ana', role: 'community_admin' },
   }
   expect(bodies, `a valid body for ${operationId}`).toHaveProperty(operationId)
   return bodies[operationId]
@@ -209,6 +211,8 @@ const DASHBOARD_KINDS: Record<string, IdPrefix> = {
   announcements: 'ann',
   admins: 'tok',
   runs: 'dsp',
+  team: 'tok',
+  invitations: 'tin',
 }
 
 describe('a dashboard page or form under an id that does not exist', () => {

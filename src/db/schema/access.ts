@@ -33,6 +33,8 @@ export const apiTokens = sqliteTable(
     tokenPrefix: text('token_prefix').notNull(),
     createdAt: timestamp('created_at').notNull(),
     revokedAt: timestamp('revoked_at'),
+    // To the minute at best: written when a use finds it older than that (see `touchTokenUse`).
+    lastUsedAt: timestamp('last_used_at'),
   },
   (t) => [
     uniqueIndex('api_tokens_hash_unique').on(t.tokenHash),

@@ -3,6 +3,8 @@ import { dashboardDe, type Words } from './dashboard-de'
 import { dashboardEn } from './dashboard-en'
 import { de, type Messages } from './public-de'
 import { en } from './public-en'
+import { teamDe, type TeamWords } from './team-de'
+import { teamEn } from './team-en'
 
 export type { Messages, Words }
 
@@ -58,6 +60,9 @@ export function inviteGoneText(t: Messages, status: 'revoked' | 'expired' | 'use
 
 /** The dashboard's words, per language (dashboard-de.ts, dashboard-en.ts). */
 export const DASHBOARD_WORDS: Record<Lang, Words> = { de: dashboardDe, en: dashboardEn }
+
+/** The team and audit-log pages' words. */
+export const TEAM_WORDS: Record<Lang, TeamWords> = { de: teamDe, en: teamEn }
 
 /** The dashboard's answer to a webhook URL the Worker may not send to, with the reason. */
 const ENDPOINT_REFUSED: Record<Lang, { intro: string; reasons: Record<OutboundRefusal, string> }> =

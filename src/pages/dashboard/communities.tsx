@@ -4,7 +4,7 @@ import type { AppEnv } from '../../env'
 import { ApiError } from '../../lib/errors'
 import { fieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
-import { MESSAGES, type Lang } from '../../lib/i18n'
+import { MESSAGES, TEAM_WORDS, type Lang } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can } from '../../services/access'
@@ -20,6 +20,7 @@ import { assertAllowedUrls } from '../../lib/urls'
 import { type Community } from '../../db/schema'
 import { DEFAULT_TIME_ZONE } from '../../lib/time'
 import { communityFor } from '../../api/community-scope'
+import { AddGroupForm } from '../../views/add-group-form'
 import { Csrf, words, GroupsTable, groupLabel } from '../../views/dashboard'
 import {
   FieldError,
@@ -207,8 +208,16 @@ communitiesPages.get('/admin/communities/:id/settings', (c) =>
   settingsPage(c, idOrThrow(CommunityId, c.req.param('id'))),
 )
 
-/** A community's settings, groups and admins; after a refused save, the form as it was sent. */
-async function settingsPage(c: Context<AppEnv>, id: string, form?: FormState) {
+/**
+ * A community's settings, groups and admins; after a refused save, the form as it was sent (or
+ * the new group's form, `groupForm`).
+ */
+export async function settingsPage(
+  c: Context<AppEnv>,
+  id: string,
+  form?: FormState,
+  groupForm?: FormState,
+) {
   const t = words(lang(c))
   const scope = { communityId: id }
   assertCan(c.var.principal, 'community.read', scope)
@@ -242,11 +251,26 @@ async function settingsPage(c: Context<AppEnv>, id: string, form?: FormState) {
         <section>
           <h2>{t.groups}</h2>
           <GroupsTable lang={lang(c)} groups={groups.data} />
+          {can(c.var.principal, 'group.create', scope) && (
+            <AddGroupForm
+              lang={lang(c)}
+              csrf={csrf}
+              action={inLanguage(c, `/admin/communities/${id}/groups`)}
+              form={groupForm}
+            />
+          )}
         </section>
       )}
       {admins && (
         <section>
           <h2>{t.admins}</h2>
+          {can(c.var.principal, 'team.manage', scope) && (
+            <p>
+              <a href={inLanguage(c, `/admin/communities/${id}/team`)}>
+                {TEAM_WORDS[lang(c)].inviteTeammate} →
+              </a>
+            </p>
+          )}
           <table>
             <tbody>
               {admins.map((admin) => (
@@ -291,7 +315,7 @@ async function settingsPage(c: Context<AppEnv>, id: string, form?: FormState) {
         </section>
       )}
     </>,
-    form ? 400 : 200,
+    form || groupForm ? 400 : 200,
   )
 }
 

@@ -27,6 +27,10 @@ import { approvalsPages } from './approvals'
 import { membersPages } from './members'
 import { announcementsPages } from './announcements'
 import { webhooksPages } from './webhooks'
+import { ACCEPT_PATH, teamPages } from './team'
+import { auditLogPages } from './audit-log'
+import { groupFormPages } from './group-form'
+import { auditTrail } from '../../middleware/audit-trail'
 import { cspNonce } from '../../middleware/security-headers'
 
 /**
@@ -90,8 +94,12 @@ dashboardApp.post('/admin/login', async (c) => {
 
 dashboardApp.use('/admin', dashboardSession())
 dashboardApp.use('/admin/*', async (c, next) =>
-  c.req.path === '/admin/login' ? next() : dashboardSession()(c, next),
+  c.req.path === '/admin/login' || ACCEPT_PATH.test(c.req.path)
+    ? next()
+    : dashboardSession()(c, next),
 )
+// After the session check: every change made here goes into its community's audit log.
+dashboardApp.use('/admin/*', auditTrail())
 
 dashboardApp.post('/admin/logout', async (c) => {
   await signOut(c)
@@ -251,6 +259,9 @@ for (const app of [
   membersPages,
   announcementsPages,
   webhooksPages,
+  teamPages,
+  auditLogPages,
+  groupFormPages,
 ]) {
   dashboardApp.route('/', app)
 }

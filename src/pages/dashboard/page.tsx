@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { ApiError, ERROR_CODES } from '../../lib/errors'
-import { formatNumber, otherLanguage, pickLanguage, type Lang } from '../../lib/i18n'
+import { formatNumber, otherLanguage, pickLanguage, TEAM_WORDS, type Lang } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { PaginationQuerySchema } from '../../lib/pagination'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
@@ -185,6 +185,8 @@ function Tabs(props: { c: Context<AppEnv>; communityId: string; current: string 
     ['/members', t.members, 'members.read'],
     ['/announcements', t.announcements, 'announcements.read'],
     ['/settings', t.settings, 'community.read'],
+    ['/team', TEAM_WORDS[lang(props.c)].team, 'team.read'],
+    ['/audit', TEAM_WORDS[lang(props.c)].auditLog, 'audit.read'],
   ]
   const scope = { communityId: props.communityId }
   return (

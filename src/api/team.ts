@@ -1,0 +1,211 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import type { AppEnv } from '../env'
+import { csvDownloadHeaders } from '../lib/csv'
+import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import { assertCan } from '../services/access'
+import { exportAuditCsv, listAudit } from '../services/audit'
+import {
+  createInvitation,
+  getPendingInvitationOrThrow,
+  listPendingInvitations,
+  listTeam,
+  revokeInvitation,
+} from '../services/team'
+import { idParam } from '../schemas/common'
+import {
+  AuditEntrySchema,
+  AuditQuerySchema,
+  CreatedTeamInvitationSchema,
+  CreateTeamInvitationSchema,
+  serializeAuditEntry,
+  serializeInvitation,
+  serializeTeammate,
+  TeamInvitationSchema,
+  TeammateSchema,
+} from '../schemas/team'
+import { communityFor } from './community-scope'
+import {
+  BODY_PROBLEMS,
+  bearerSecurity,
+  jsonBody,
+  jsonResponse,
+  NoQuerySchema,
+  problemResponses,
+  RESOURCE_PROBLEMS,
+} from './openapi'
+
+/** A community's team (who has access, sign-in links for new teammates) and its audit log. */
+export const teamApi = new OpenAPIHono<AppEnv>()
+
+const tags = ['Team']
+const CommunityParams = idParam('cmt')
+const InvitationParams = idParam('tin')
+
+/** The link a teammate opens; its path is the dashboard's (src/pages/dashboard/team.tsx). */
+export function signInLinkUrl(baseUrl: string, secret: string): string {
+  return `${baseUrl}/admin/accept/${secret}`
+}
+
+teamApi.openapi(
+  createRoute({
+    method: 'post',
+    path: '/communities/{id}/team-invitations',
+    operationId: 'createTeamInvitation',
+    tags,
+    summary: 'Invite a teammate with a one-time sign-in link',
+    description:
+      'Creates a sign-in link for a community admin or an admin of one of its groups. The link ' +
+      '(`url`) is in this answer only; it works once, for 72 hours, and signs its holder in to the ' +
+      'dashboard with a token of the role given, without anyone seeing the token.',
+    security: bearerSecurity,
+    request: {
+      query: NoQuerySchema,
+      params: CommunityParams,
+      body: jsonBody(CreateTeamInvitationSchema),
+    },
+    responses: {
+      201: jsonResponse(CreatedTeamInvitationSchema, 'The invitation, with its link shown once'),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS], {
+        rules: { groupId: 'A group of this community' },
+      }),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    await communityFor(c, id, 'team.manage')
+    const input = c.req.valid('json')
+    const { secret, invitation } = await createInvitation(
+      c.var.db,
+      id,
+      input,
+      c.var.principal.tokenId === null ? 'owner' : c.var.principal.name,
+      new Date(),
+    )
+    const url = signInLinkUrl(c.var.config.PUBLIC_BASE_URL, secret)
+    return c.json({ ...serializeInvitation(invitation), url }, 201)
+  },
+)
+
+teamApi.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/team-invitations',
+    operationId: 'listTeamInvitations',
+    tags,
+    summary: 'Sign-in links not yet used, revoked or expired',
+    security: bearerSecurity,
+    request: { params: CommunityParams, query: PaginationQuerySchema },
+    responses: {
+      200: jsonResponse(pageSchema(TeamInvitationSchema), 'A page of invitations, newest first'),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    await communityFor(c, id, 'team.read')
+    const page = await listPendingInvitations(c.var.db, id, new Date(), c.req.valid('query'))
+    return c.json({ data: page.data.map(serializeInvitation), nextCursor: page.nextCursor }, 200)
+  },
+)
+
+teamApi.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/team-invitations/{id}',
+    operationId: 'revokeTeamInvitation',
+    tags,
+    summary: 'Revoke a sign-in link before it is used',
+    security: bearerSecurity,
+    request: { query: NoQuerySchema, params: InvitationParams },
+    responses: {
+      204: { description: 'Revoked: the link no longer works' },
+      ...problemResponses(['payload_too_large', ...RESOURCE_PROBLEMS], {
+        notes: { not_found: 'No pending invitation with this id: used, revoked or expired.' },
+      }),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const now = new Date()
+    const invitation = await getPendingInvitationOrThrow(c.var.db, id, now)
+    assertCan(c.var.principal, 'team.manage', { communityId: invitation.communityId })
+    await revokeInvitation(c.var.db, invitation.id, now)
+    return c.body(null, 204)
+  },
+)
+
+teamApi.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/team',
+    operationId: 'listTeam',
+    tags,
+    summary: 'Who has access to a community, and when they last used it',
+    description:
+      'The community’s live tokens: its admins and the admins of its groups. Revoke one with ' +
+      '`DELETE /api/tokens/{id}`; that also ends its dashboard sessions.',
+    security: bearerSecurity,
+    request: { params: CommunityParams, query: PaginationQuerySchema },
+    responses: {
+      200: jsonResponse(pageSchema(TeammateSchema), 'A page of everyone with access, oldest first'),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    await communityFor(c, id, 'team.read')
+    const page = await listTeam(c.var.db, id, c.req.valid('query'))
+    return c.json({ data: page.data.map(serializeTeammate), nextCursor: page.nextCursor }, 200)
+  },
+)
+
+teamApi.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/audit-log',
+    operationId: 'listAuditLog',
+    tags,
+    summary: 'Who changed what in a community, and when',
+    description:
+      'Approvals, rejections, removals, announcements sent and cancelled, links and settings ' +
+      'changed, teammates invited and revoked; newest first. Entries are kept for ' +
+      '`AUDIT_RETENTION_DAYS`.',
+    security: bearerSecurity,
+    request: { params: CommunityParams, query: AuditQuerySchema },
+    responses: {
+      200: jsonResponse(pageSchema(AuditEntrySchema), 'A page of entries, newest first'),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    await communityFor(c, id, 'audit.read')
+    const page = await listAudit(c.var.db, id, c.req.valid('query'))
+    return c.json({ data: page.data.map(serializeAuditEntry), nextCursor: page.nextCursor }, 200)
+  },
+)
+
+teamApi.openapi(
+  createRoute({
+    method: 'get',
+    path: '/communities/{id}/audit-log.csv',
+    operationId: 'exportAuditLogCsv',
+    tags,
+    summary: 'Export a community’s audit log as CSV, newest first',
+    security: bearerSecurity,
+    request: { params: CommunityParams, query: AuditQuerySchema.pick({ action: true }) },
+    responses: {
+      200: { content: { 'text/csv': { schema: z.string() } }, description: 'The entries' },
+      ...problemResponses([...RESOURCE_PROBLEMS]),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const community = await communityFor(c, id, 'audit.read')
+    return c.body(
+      exportAuditCsv(c.var.db, id, c.req.valid('query').action),
+      200,
+      csvDownloadHeaders(`${community.slug}-audit-log.csv`),
+    )
+  },
+)

@@ -1,0 +1,226 @@
+import { eq } from 'drizzle-orm'
+import type { Context } from 'hono'
+import { createMiddleware } from 'hono/factory'
+import type { Database } from '../db/client'
+import {
+  announcements,
+  apiTokens,
+  groups,
+  invites,
+  joinRequests,
+  members,
+  teamInvitations,
+  webhookEndpoints,
+  type AuditAction,
+} from '../db/schema'
+import type { AppEnv } from '../env'
+import { readForm } from '../lib/forms'
+import { logError } from '../lib/log'
+import { recordAudit, type AuditRecord } from '../services/audit'
+
+const ID = '[0-9a-hjkmnp-tv-z]{26}'
+const CMT = `(?<community>cmt_${ID})`
+const id = (prefix: string) => `(?<target>${prefix}_${ID})`
+
+/**
+ * Where the community an entry belongs to comes from: the path (`/communities/{id}/…`), the
+ * row the path names (read before the change for rows it deletes, after it otherwise), the
+ * JSON answer of a creation, or a field of the dashboard form.
+ */
+type CommunitySource = 'path' | 'target-before' | 'target-after' | 'answer' | 'form'
+
+interface Rule {
+  method: 'POST' | 'PATCH' | 'DELETE'
+  path: RegExp
+  action: AuditAction | ((verb: string) => AuditAction)
+  community: CommunitySource
+}
+
+const rule = (
+  method: Rule['method'],
+  path: string,
+  action: Rule['action'],
+  community: CommunitySource,
+): Rule => ({ method, path: new RegExp(`^${path}$`), action, community })
+
+const announcementVerb = (verb: string): AuditAction =>
+  verb === 'send-now'
+    ? 'announcement.sent'
+    : verb === 'cancel'
+      ? 'announcement.cancelled'
+      : 'announcement.resumed'
+
+const linkVerb = (verb: string): AuditAction =>
+  verb === 'revoke' ? 'link.revoked' : verb === 'rotate' ? 'link.rotated' : 'link.changed'
+
+const adminVerb = (verb: string): AuditAction =>
+  verb === 'promote' ? 'admin.promoted' : 'admin.demoted'
+
+const VERB = '(?<verb>[a-z-]+)'
+
+/**
+ * Every change an admin can make through the API or the dashboard, and how the audit log names
+ * it: one table, so a new operation is audited by adding a line here rather than a call in each
+ * handler. Approvals and rejections are recorded where they are decided (`decideJoinRequest`),
+ * once per request actually decided. Creating and deleting whole communities is the owner's
+ * business and outside any one community's log.
+ */
+const RULES: Rule[] = [
+  // The API.
+  rule('PATCH', `/api/communities/${CMT}`, 'settings.changed', 'path'),
+  rule('POST', `/api/communities/${CMT}/admins/${id('tok')}/${VERB}`, adminVerb, 'path'),
+  rule('POST', `/api/communities/${CMT}/groups`, 'group.created', 'path'),
+  rule('PATCH', `/api/groups/${id('grp')}`, 'group.changed', 'target-after'),
+  rule('DELETE', `/api/groups/${id('grp')}`, 'group.deleted', 'target-before'),
+  rule('POST', `/api/communities/${CMT}/invites`, 'link.created', 'path'),
+  rule('PATCH', `/api/invites/${id('inv')}`, 'link.changed', 'target-after'),
+  rule('POST', `/api/invites/${id('inv')}/${VERB}`, linkVerb, 'target-after'),
+  rule('POST', `/api/join-requests/${id('jr')}/confirm`, 'join_request.confirmed', 'target-after'),
+  rule('DELETE', `/api/members/${id('mem')}`, 'member.removed', 'target-after'),
+  rule('POST', `/api/communities/${CMT}/reward-rules`, 'reward_rule.created', 'path'),
+  rule('POST', `/api/communities/${CMT}/announcements`, 'announcement.scheduled', 'path'),
+  rule('PATCH', `/api/announcements/${id('ann')}`, 'announcement.changed', 'target-after'),
+  rule('POST', `/api/announcements/${id('ann')}/${VERB}`, announcementVerb, 'target-after'),
+  rule(
+    'POST',
+    `/api/announcements/${id('ann')}/runs/dsp_${ID}/${VERB}`,
+    announcementVerb,
+    'target-after',
+  ),
+  rule('POST', '/api/webhooks', 'webhook.created', 'answer'),
+  rule('DELETE', `/api/webhooks/${id('whk')}`, 'webhook.removed', 'target-after'),
+  rule('POST', '/api/tokens', 'teammate.invited', 'answer'),
+  rule('DELETE', `/api/tokens/${id('tok')}`, 'teammate.revoked', 'target-after'),
+  rule('POST', `/api/communities/${CMT}/team-invitations`, 'teammate.invited', 'path'),
+  rule('DELETE', `/api/team-invitations/${id('tin')}`, 'invitation.revoked', 'target-after'),
+  // The dashboard.
+  rule('POST', `/admin/communities/${CMT}/settings`, 'settings.changed', 'path'),
+  rule('POST', `/admin/communities/${CMT}/admins/${id('tok')}/${VERB}`, adminVerb, 'path'),
+  rule('POST', `/admin/communities/${CMT}/groups`, 'group.created', 'path'),
+  rule('POST', `/admin/communities/${CMT}/links`, 'link.created', 'path'),
+  rule('POST', `/admin/links/${id('inv')}/${VERB}`, linkVerb, 'target-after'),
+  rule('POST', `/admin/communities/${CMT}/announcements`, 'announcement.scheduled', 'path'),
+  rule('POST', `/admin/announcements/${id('ann')}/${VERB}`, announcementVerb, 'target-after'),
+  rule(
+    'POST',
+    `/admin/announcements/${id('ann')}/runs/dsp_${ID}/${VERB}`,
+    announcementVerb,
+    'target-after',
+  ),
+  rule('POST', `/admin/members/${id('mem')}/remove`, 'member.removed', 'target-after'),
+  rule('POST', '/admin/webhooks', 'webhook.created', 'form'),
+  rule('POST', `/admin/communities/${CMT}/team/invitations`, 'teammate.invited', 'path'),
+  rule(
+    'POST',
+    `/admin/communities/${CMT}/team/invitations/${id('tin')}/revoke`,
+    'invitation.revoked',
+    'path',
+  ),
+  rule('POST', `/admin/communities/${CMT}/team/${id('tok')}/revoke`, 'teammate.revoked', 'path'),
+  rule('POST', `/admin/communities/${CMT}/team/${id('tok')}/link`, 'teammate.invited', 'path'),
+]
+
+/** The rule a request falls under, if it is a change the audit log records. */
+export function ruleFor(method: string, path: string): Rule | undefined {
+  return RULES.find((r) => r.method === method && r.path.test(path))
+}
+
+const OWNING_TABLES = {
+  grp: groups,
+  inv: invites,
+  jr: joinRequests,
+  mem: members,
+  ann: announcements,
+  whk: webhookEndpoints,
+  tok: apiTokens,
+  tin: teamInvitations,
+} as const
+
+/** The community of the row an id names (null for an owner's webhook or token). */
+async function communityOfRow(db: Database, rowId: string): Promise<string | null> {
+  const table = OWNING_TABLES[rowId.split('_')[0] as keyof typeof OWNING_TABLES]
+  if (!table) return null
+  const [row] = await db
+    .select({ communityId: table.communityId })
+    .from(table)
+    .where(eq(table.id, rowId))
+    .limit(1)
+  return row?.communityId ?? null
+}
+
+/** The id and community of what an API operation answered with. */
+async function created(c: Context<AppEnv>): Promise<{ id?: string; communityId?: string }> {
+  if (!c.res.headers.get('content-type')?.includes('application/json')) return {}
+  const body = (await c.res
+    .clone()
+    .json()
+    .catch(() => null)) as { id?: unknown; communityId?: unknown } | null
+  return {
+    id: typeof body?.id === 'string' ? body.id : undefined,
+    communityId: typeof body?.communityId === 'string' ? body.communityId : undefined,
+  }
+}
+
+/** The id a dashboard redirect leads to after a creation (`/admin/links/inv_…`). */
+function redirectedTo(c: Context<AppEnv>): string | undefined {
+  const location = c.res.headers.get('location') ?? ''
+  return new RegExp(`/([a-z]{2,3}_${ID})(?:[/?]|$)`).exec(location)?.[1]
+}
+
+/**
+ * Writes an entry of the audit log once the answer has gone, for a change recorded where it
+ * happens rather than through `RULES`; a write that fails is logged.
+ */
+export function auditLater(c: Context<AppEnv>, record: AuditRecord, now = new Date()): void {
+  c.executionCtx.waitUntil(
+    recordAudit(c.var.deferredDb, record, now).catch((error) =>
+      logError({ job: 'audit', action: record.action }, error),
+    ),
+  )
+}
+
+/**
+ * Records each change an admin made in the community's audit log (see `RULES`), once it has
+ * succeeded: an answer below 400 that is not a form sent back with its errors. The entry is
+ * written after the answer has gone (`waitUntil`), so an audited request costs its caller no
+ * round trip; a write that fails is logged.
+ */
+export function auditTrail() {
+  return createMiddleware<AppEnv>(async function auditTrail(c, next) {
+    const found = ruleFor(c.req.method, c.req.path)
+    if (!found) return next()
+    const groups = found.path.exec(c.req.path)?.groups ?? {}
+    let communityId: string | null | undefined = groups.community
+    if (found.community === 'target-before') {
+      communityId = await communityOfRow(c.var.db, groups.target!)
+    }
+    await next()
+    if (c.error || c.res.status >= 400) return
+    const action = typeof found.action === 'string' ? found.action : found.action(groups.verb!)
+    const actor = c.var.principal
+    let targetId: string | null = groups.target ?? redirectedTo(c) ?? null
+    if (found.community === 'answer') {
+      const answer = await created(c)
+      communityId = answer.communityId
+      targetId = answer.id ?? null
+    } else if (found.community === 'form') {
+      const value = (await readForm(c)).communityId
+      communityId = typeof value === 'string' && value.startsWith('cmt_') ? value : null
+    } else if (found.community === 'path' && !groups.target) {
+      // What a creation made, or the community itself for a change of its settings.
+      targetId = (await created(c)).id ?? targetId
+    }
+    const db = c.var.deferredDb
+    const now = new Date()
+    c.executionCtx.waitUntil(
+      (async () => {
+        const community =
+          found.community === 'target-after'
+            ? await communityOfRow(db, groups.target!)
+            : communityId
+        if (!community) return
+        await recordAudit(db, { communityId: community, action, actor, targetId }, now)
+      })().catch((error) => logError({ job: 'audit', action }, error)),
+    )
+  })
+}

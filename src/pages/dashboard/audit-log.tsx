@@ -1,0 +1,99 @@
+import { Hono, type Context } from 'hono'
+import type { AppEnv } from '../../env'
+import { communityFor } from '../../api/community-scope'
+import { AUDIT_ACTIONS, type AuditAction } from '../../db/schema'
+import { csvDownloadHeaders } from '../../lib/csv'
+import { formatNumber, TEAM_WORDS } from '../../lib/i18n'
+import { formatMoment } from '../../lib/time'
+import { exportAuditCsv, listAudit } from '../../services/audit'
+import { CommunityId, communityShell, cursorOf, idOrThrow, lang, NextPage } from './page'
+
+/** A community's audit log: who changed what, and when; newest first, by kind, as CSV. */
+export const auditLogPages = new Hono<AppEnv>()
+
+/** The kind of entries asked for, if the query names a known one. */
+function actionOf(c: Context<AppEnv>): AuditAction | undefined {
+  const asked = c.req.query('action')
+  return AUDIT_ACTIONS.find((action) => action === asked)
+}
+
+auditLogPages.get('/admin/communities/:id/audit', async (c) => {
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  const community = await communityFor(c, id, 'audit.read')
+  const l = lang(c)
+  const tt = TEAM_WORDS[l]
+  const action = actionOf(c)
+  const page = await listAudit(c.var.db, id, { action, cursor: cursorOf(c), limit: 50 })
+  const csv = `/admin/communities/${id}/audit.csv${action ? `?action=${action}` : ''}`
+  return communityShell(
+    c,
+    community,
+    '/audit',
+    `${community.name}: ${tt.auditLog}`,
+    <section>
+      <form method="get" action={`/admin/communities/${id}/audit`}>
+        {c.req.query('lang') && <input type="hidden" name="lang" value={l} />}
+        <div class="grid">
+          <div>
+            <label for="action">{tt.what}</label>
+            <select id="action" name="action">
+              <option value="">{tt.allActions}</option>
+              {AUDIT_ACTIONS.map((kind) => (
+                <option value={kind} selected={kind === action}>
+                  {tt.auditActions[kind]}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <p>
+          <button type="submit">{tt.filter}</button> <a href={csv}>{tt.exportCsv}</a>
+        </p>
+      </form>
+      {page.data.length === 0 ? (
+        <p class="muted">{tt.noEntries}</p>
+      ) : (
+        <table class="cards spaced">
+          <thead>
+            <tr>
+              <th>{tt.when}</th>
+              <th>{tt.who}</th>
+              <th>{tt.what}</th>
+              <th>{tt.target}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.data.map((entry) => (
+              <tr>
+                <td data-label={tt.when}>
+                  <time datetime={entry.at.toISOString()}>
+                    {formatMoment(l, entry.at, community.timeZone)}
+                  </time>
+                </td>
+                <td data-label={tt.who}>
+                  <bdi>{entry.actorTokenId === null ? tt.owner : entry.actorName}</bdi>
+                </td>
+                <td data-label={tt.what}>{tt.auditActions[entry.action]}</td>
+                <td data-label={tt.target} class="code">
+                  {entry.targetId ?? '–'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <NextPage cursor={page.nextCursor} c={c} />
+      <p class="muted">{tt.retention(formatNumber(l, c.var.config.AUDIT_RETENTION_DAYS))}</p>
+    </section>,
+  )
+})
+
+auditLogPages.get('/admin/communities/:id/audit.csv', async (c) => {
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  const community = await communityFor(c, id, 'audit.read')
+  return c.body(
+    exportAuditCsv(c.var.db, id, actionOf(c)),
+    200,
+    csvDownloadHeaders(`${community.slug}-audit-log.csv`),
+  )
+})

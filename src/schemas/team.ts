@@ -1,0 +1,117 @@
+import { z } from '@hono/zod-openapi'
+import {
+  AUDIT_ACTIONS,
+  TEAM_ROLES,
+  TOKEN_ROLES,
+  type ApiToken,
+  type AuditEntry,
+  type TeamInvitation,
+} from '../db/schema'
+import { idPattern } from '../lib/ids'
+import { PaginationQuerySchema } from '../lib/pagination'
+import { NameSchema, TimestampSchema } from './common'
+
+export const CreateTeamInvitationSchema = z
+  .discriminatedUnion('role', [
+    z
+      .strictObject({
+        name: NameSchema.openapi({ example: 'Ana (ana@example.org)' }),
+        role: z.literal('community_admin'),
+      })
+      .describe('An admin of this community'),
+    z
+      .strictObject({
+        name: NameSchema.openapi({ example: 'Ben (ben@example.org)' }),
+        role: z.literal('group_admin'),
+        groupId: z
+          .string()
+          .regex(idPattern('grp'), 'Not a grp_ id')
+          .describe('One of this community’s groups'),
+      })
+      .describe('An admin of one of its groups'),
+  ])
+  .openapi('CreateTeamInvitation')
+
+export const TeamInvitationSchema = z
+  .object({
+    id: z.string().openapi({ example: 'tin_01jd2k3m4n5p6q7r8s9t0vwxyz' }),
+    communityId: z.string(),
+    name: z.string().describe('Who it is for, as the inviting admin wrote it'),
+    role: z.enum(TEAM_ROLES),
+    groupId: z.string().nullable(),
+    invitedBy: z.string().describe('The name of the token that invited'),
+    createdAt: TimestampSchema,
+    expiresAt: TimestampSchema,
+  })
+  .openapi('TeamInvitation')
+
+export const CreatedTeamInvitationSchema = TeamInvitationSchema.extend({
+  url: z
+    .url()
+    .describe(
+      'The one-time sign-in link, shown only this once: opening it asks to confirm, confirming signs the teammate in to the dashboard',
+    ),
+}).openapi('CreatedTeamInvitation')
+
+export const TeammateSchema = z
+  .object({
+    id: z.string().openapi({ example: 'tok_01jd2k3m4n5p6q7r8s9t0vwxyz' }),
+    name: z.string(),
+    role: z.enum(TOKEN_ROLES),
+    groupId: z.string().nullable(),
+    createdAt: TimestampSchema,
+    lastUsedAt: TimestampSchema.nullable().describe(
+      'When the token or a dashboard session of it was last used, to the minute; null if never',
+    ),
+  })
+  .openapi('Teammate')
+
+export const AuditEntrySchema = z
+  .object({
+    id: z.string().openapi({ example: 'aud_01jd2k3m4n5p6q7r8s9t0vwxyz' }),
+    at: TimestampSchema,
+    action: z.enum(AUDIT_ACTIONS),
+    actorTokenId: z.string().nullable().describe('The token that acted; null for the owner'),
+    actorName: z.string().describe('Its name at the time; "owner" for the bootstrap owner'),
+    targetId: z.string().nullable().describe('What was acted on, when it has an id'),
+  })
+  .openapi('AuditEntry')
+
+export const AuditQuerySchema = PaginationQuerySchema.extend({
+  action: z.enum(AUDIT_ACTIONS).optional().describe('Only entries of this kind'),
+})
+
+export function serializeInvitation(invitation: TeamInvitation) {
+  return {
+    id: invitation.id,
+    communityId: invitation.communityId,
+    name: invitation.name,
+    role: invitation.role,
+    groupId: invitation.groupId,
+    invitedBy: invitation.invitedBy,
+    createdAt: invitation.createdAt.toISOString(),
+    expiresAt: invitation.expiresAt.toISOString(),
+  }
+}
+
+export function serializeTeammate(token: ApiToken): z.infer<typeof TeammateSchema> {
+  return {
+    id: token.id,
+    name: token.name,
+    role: token.role,
+    groupId: token.groupId,
+    createdAt: token.createdAt.toISOString(),
+    lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
+  }
+}
+
+export function serializeAuditEntry(entry: AuditEntry): z.infer<typeof AuditEntrySchema> {
+  return {
+    id: entry.id,
+    at: entry.at.toISOString(),
+    action: entry.action,
+    actorTokenId: entry.actorTokenId,
+    actorName: entry.actorName,
+    targetId: entry.targetId,
+  }
+}

@@ -1,0 +1,122 @@
+import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm'
+import type { Database } from '../db/client'
+import { auditLog, type AuditAction, type AuditEntry } from '../db/schema'
+import { csvLine } from '../lib/csv'
+import { newId } from '../lib/ids'
+import { toPage, type Page } from '../lib/pagination'
+import type { Principal } from './access'
+
+/** Entries deleted per cron run at most; the rest wait for the next minute. */
+const PRUNE_LIMIT = 5000
+
+/** Entries read per query of a CSV export: a year of a busy community stays far below D1's limits. */
+const EXPORT_PAGE = 500
+
+const CSV_COLUMNS = ['at', 'action', 'actor', 'actor_token_id', 'target_id']
+
+export interface AuditRecord {
+  communityId: string
+  action: AuditAction
+  actor: Principal
+  targetId?: string | null
+  detail?: string | null
+}
+
+/** The actor's name as the log keeps it: the bootstrap owner is "owner". */
+export function actorName(actor: Principal): string {
+  return actor.tokenId === null ? 'owner' : actor.name
+}
+
+/** Writes one entry of a community's audit log. */
+export async function recordAudit(db: Database, record: AuditRecord, now: Date): Promise<void> {
+  await db.insert(auditLog).values({
+    id: newId('aud', now.getTime()),
+    communityId: record.communityId,
+    at: now,
+    action: record.action,
+    actorTokenId: record.actor.tokenId,
+    actorName: actorName(record.actor),
+    targetId: record.targetId ?? null,
+    detail: record.detail ?? null,
+  })
+}
+
+/** A community's audit log, newest first, of one kind of action when `action` is given. */
+export async function listAudit(
+  db: Database,
+  communityId: string,
+  options: { action?: AuditAction; cursor?: string; limit: number },
+): Promise<Page<AuditEntry>> {
+  const rows = await db
+    .select()
+    .from(auditLog)
+    .where(
+      and(
+        eq(auditLog.communityId, communityId),
+        options.action ? eq(auditLog.action, options.action) : undefined,
+        options.cursor ? lt(auditLog.id, options.cursor) : undefined,
+      ),
+    )
+    .orderBy(desc(auditLog.id))
+    .limit(options.limit + 1)
+  return toPage(rows, options.limit)
+}
+
+/**
+ * Deletes entries older than `retentionDays` (run by the scheduled job), at most `PRUNE_LIMIT` a
+ * run, oldest first. Answers how many went.
+ */
+export async function pruneAuditLog(
+  db: Database,
+  now: Date,
+  retentionDays: number,
+  limit = PRUNE_LIMIT,
+): Promise<number> {
+  const cutoff = new Date(now.getTime() - retentionDays * 86400_000)
+  const oldest = db
+    .select({ id: auditLog.id })
+    .from(auditLog)
+    .where(lt(auditLog.at, cutoff))
+    .orderBy(asc(auditLog.at))
+    .limit(limit)
+  const deleted = await db
+    .delete(auditLog)
+    .where(inArray(auditLog.id, oldest))
+    .returning({ id: auditLog.id })
+  return deleted.length
+}
+
+/**
+ * A community's audit log as CSV, newest first, streamed a page at a time so an export of any
+ * size holds one page in memory.
+ */
+export function exportAuditCsv(
+  db: Database,
+  communityId: string,
+  action: AuditAction | undefined,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder()
+  let cursor: string | undefined
+  let started = false
+  return new ReadableStream({
+    async pull(controller) {
+      if (!started) {
+        started = true
+        controller.enqueue(encoder.encode(csvLine(CSV_COLUMNS) + '\r\n'))
+      }
+      const page = await listAudit(db, communityId, { action, cursor, limit: EXPORT_PAGE })
+      const lines = page.data.map((entry) =>
+        csvLine([
+          entry.at.toISOString(),
+          entry.action,
+          entry.actorName,
+          entry.actorTokenId ?? '',
+          entry.targetId ?? '',
+        ]),
+      )
+      if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('\r\n') + '\r\n'))
+      if (!page.nextCursor) controller.close()
+      else cursor = page.nextCursor
+    },
+  })
+}

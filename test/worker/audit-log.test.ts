@@ -1,0 +1,298 @@
+import { describe, expect, it } from 'vitest'
+import { env } from 'cloudflare:workers'
+import { csrfOf, page, post, signIn } from './dashboard-helpers'
+import {
+  call,
+  createCommunity,
+  createGroup,
+  createInvite,
+  createToken,
+  eventually,
+  expectProblem,
+  joinJson,
+  newPhone,
+  query,
+  runCron,
+} from './helpers'
+
+interface Entry {
+  id: string
+  at: string
+  action: string
+  actorTokenId: string | null
+  actorName: string
+  targetId: string | null
+}
+
+async function auditOf(communityId: string, action?: string): Promise<Entry[]> {
+  const answer = await call(
+    'GET',
+    `/api/communities/${communityId}/audit-log?limit=100${action ? `&action=${action}` : ''}`,
+  )
+  expect(answer.status, answer.text).toBe(200)
+  return answer.json.data
+}
+
+/** Waits for the entry a change writes once its answer has gone. */
+async function entryFor(communityId: string, action: string, targetId?: string): Promise<Entry> {
+  return eventually(async () => {
+    const entries = await auditOf(communityId, action)
+    const entry = entries.find((e) => targetId === undefined || e.targetId === targetId)
+    expect(entry, `an entry ${action} for ${targetId}`).toBeDefined()
+    return entry!
+  })
+}
+
+async function pendingRequest(communityId: string): Promise<string> {
+  const invite = await createInvite(communityId)
+  const asked = await joinJson(invite.code, { name: 'Ana', phone: newPhone() })
+  expect(asked.status, asked.text).toBe(201)
+  return asked.json.joinRequestId
+}
+
+describe('the audit log records who changed what', () => {
+  it('approvals and rejections, with the token’s name or "owner"', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const admin = await createToken({
+      name: 'Moderator Mo',
+      role: 'community_admin',
+      communityId: community.id,
+    })
+    const approved = await pendingRequest(community.id)
+    const rejected = await pendingRequest(community.id)
+    expect(
+      (await call('POST', `/api/join-requests/${approved}/approve`, { token: admin.token })).status,
+    ).toBe(200)
+    expect((await call('POST', `/api/join-requests/${rejected}/reject`)).status).toBe(200)
+    const approval = await entryFor(community.id, 'join_request.approved', approved)
+    expect(approval).toMatchObject({ actorName: 'Moderator Mo', actorTokenId: admin.id })
+    const rejection = await entryFor(community.id, 'join_request.rejected', rejected)
+    expect(rejection).toMatchObject({ actorName: 'owner', actorTokenId: null })
+
+    // Approving again changes nothing, and records nothing more.
+    await call('POST', `/api/join-requests/${approved}/approve`)
+    const later = await pendingRequest(community.id)
+    await call('POST', `/api/join-requests/${later}/approve`)
+    await entryFor(community.id, 'join_request.approved', later)
+    const approvals = await auditOf(community.id, 'join_request.approved')
+    expect(approvals.filter((e) => e.targetId === approved)).toHaveLength(1)
+  })
+
+  it('decisions from the dashboard, each request its own entry', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const ids = [await pendingRequest(community.id), await pendingRequest(community.id)]
+    const { cookie } = await signIn()
+    const approvals = await page(`/admin/communities/${community.id}/approvals`, cookie)
+    const decided = await post(`/admin/communities/${community.id}/approvals`, cookie, {
+      _csrf: csrfOf(approvals.text),
+      action: 'approve',
+      ids,
+    })
+    expect(decided.status).toBe(303)
+    for (const id of ids) await entryFor(community.id, 'join_request.approved', id)
+  })
+
+  it('removals, announcements sent and cancelled, links and settings changed', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const joined = await joinJson(invite.code, { name: 'Ben', phone: newPhone() })
+    const [member] = await query<{ id: string }>(
+      'select id from members where community_id = ?',
+      community.id,
+    )
+    expect(joined.status).toBe(201)
+    expect((await call('DELETE', `/api/members/${member!.id}`)).status).toBe(204)
+    await entryFor(community.id, 'member.removed', member!.id)
+
+    const announced = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Hello', sendAt: new Date(Date.now() + 86400_000).toISOString() },
+    })
+    expect(announced.status).toBe(201)
+    await entryFor(community.id, 'announcement.scheduled', announced.json.id)
+    expect((await call('POST', `/api/announcements/${announced.json.id}/cancel`)).status).toBe(200)
+    await entryFor(community.id, 'announcement.cancelled', announced.json.id)
+    const sent = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Now', sendAt: new Date(Date.now() + 86400_000).toISOString() },
+    })
+    expect((await call('POST', `/api/announcements/${sent.json.id}/send-now`)).status).toBe(200)
+    await entryFor(community.id, 'announcement.sent', sent.json.id)
+
+    const link = await createInvite(community.id)
+    await entryFor(community.id, 'link.created', link.id)
+    const renamed = await call('PATCH', `/api/invites/${link.id}`, { body: { label: 'Poster' } })
+    expect(renamed.status).toBe(200)
+    await entryFor(community.id, 'link.changed', link.id)
+    expect((await call('POST', `/api/invites/${link.id}/revoke`)).status).toBe(200)
+    await entryFor(community.id, 'link.revoked', link.id)
+
+    const saved = await call('PATCH', `/api/communities/${community.id}`, {
+      body: { description: 'New purpose' },
+    })
+    expect(saved.status).toBe(200)
+    await entryFor(community.id, 'settings.changed', community.id)
+
+    const group = await createGroup(community.id)
+    await entryFor(community.id, 'group.created', group.id)
+    expect((await call('DELETE', `/api/groups/${group.id}`)).status).toBe(204)
+    await entryFor(community.id, 'group.deleted', group.id)
+  })
+
+  it('teammates invited, signed in and revoked, and links revoked, from the dashboard', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const team = await page(`/admin/communities/${community.id}/team`, cookie)
+    const invited = await post(`/admin/communities/${community.id}/team/invitations`, cookie, {
+      _csrf: csrfOf(team.text),
+      name: 'Dana',
+      role: 'community_admin',
+    })
+    expect(invited.status).toBe(200)
+    await entryFor(community.id, 'teammate.invited')
+    const url = /id="sign-in-link"[^>]*value="([^"]+)"/.exec(invited.text)![1]!
+    const accepted = await call('POST', new URL(url).pathname, {
+      token: null,
+      rawBody: '',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'https://join.example.com',
+      },
+    })
+    expect(accepted.status).toBe(303)
+    const [token] = await query<{ id: string }>(
+      'select id from api_tokens where community_id = ?',
+      community.id,
+    )
+    const joined = await entryFor(community.id, 'teammate.joined', token!.id)
+    expect(joined.actorName).toBe('Dana')
+    const revoked = await post(
+      `/admin/communities/${community.id}/team/${token!.id}/revoke`,
+      cookie,
+      {
+        _csrf: csrfOf(team.text),
+      },
+    )
+    expect(revoked.status).toBe(200)
+    const entry = await entryFor(community.id, 'teammate.revoked', token!.id)
+    expect(entry.actorName).toBe('owner')
+  })
+
+  it('writes nothing for a change that was refused', async () => {
+    const community = await createCommunity()
+    const outsider = await createToken({
+      role: 'community_admin',
+      communityId: (await createCommunity()).id,
+    })
+    expectProblem(
+      await call('PATCH', `/api/communities/${community.id}`, { body: { visibility: 'maybe' } }),
+      400,
+      'validation_failed',
+    )
+    expectProblem(
+      await call('PATCH', `/api/communities/${community.id}`, {
+        token: outsider.token,
+        body: { description: 'Hijacked' },
+      }),
+      403,
+      'forbidden',
+    )
+    const { cookie } = await signIn()
+    const settings = await page(`/admin/communities/${community.id}/settings`, cookie)
+    const refused = await post(`/admin/communities/${community.id}/settings`, cookie, {
+      _csrf: csrfOf(settings.text),
+      name: '',
+    })
+    expect(refused.status).toBe(400)
+    // A change after them is recorded; by then any entry of theirs would have been too.
+    const link = await createInvite(community.id)
+    await entryFor(community.id, 'link.created', link.id)
+    expect((await auditOf(community.id)).map((e) => e.action)).toEqual(['link.created'])
+  })
+})
+
+describe('reading the audit log', () => {
+  it('is paged newest first, filtered by action, shown in the dashboard and as CSV', async () => {
+    const community = await createCommunity()
+    const links = []
+    for (let i = 0; i < 3; i++) links.push(await createInvite(community.id))
+    await call('PATCH', `/api/communities/${community.id}`, { body: { description: 'Changed' } })
+    await entryFor(community.id, 'settings.changed')
+    await eventually(async () =>
+      expect(await auditOf(community.id, 'link.created')).toHaveLength(3),
+    )
+
+    const first = await call('GET', `/api/communities/${community.id}/audit-log?limit=2`)
+    expect(first.json.data.map((e: Entry) => e.action)).toEqual([
+      'settings.changed',
+      'link.created',
+    ])
+    const second = await call(
+      'GET',
+      `/api/communities/${community.id}/audit-log?limit=2&cursor=${first.json.nextCursor}`,
+    )
+    expect(second.json.data.map((e: Entry) => e.targetId)).toEqual([links[1]!.id, links[0]!.id])
+    expect(second.json.nextCursor).toBeNull()
+    expectProblem(
+      await call('GET', `/api/communities/${community.id}/audit-log?action=everything`),
+      400,
+      'validation_failed',
+    )
+
+    const { cookie } = await signIn()
+    const shown = await page(`/admin/communities/${community.id}/audit?action=link.created`, cookie)
+    expect(shown.status).toBe(200)
+    expect(shown.text).toContain('Link created')
+    expect(shown.text).not.toContain('Settings changed</td>')
+    expect(shown.text).toContain('Entries are kept for 365 days.')
+    const german = await page(`/admin/communities/${community.id}/audit?lang=de`, cookie)
+    expect(german.text).toContain('Einstellungen geändert')
+
+    const csv = await page(`/admin/communities/${community.id}/audit.csv`, cookie)
+    expect(csv.status).toBe(200)
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    const lines = csv.text.trim().split('\r\n')
+    expect(lines[0]).toBe('at,action,actor,actor_token_id,target_id')
+    expect(lines.slice(1).map((line) => line.split(',')[1])).toEqual([
+      'settings.changed',
+      'link.created',
+      'link.created',
+      'link.created',
+    ])
+    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT[^,]+,settings\.changed,owner,,cmt_/)
+    // The API's export is the same file, filtered as asked.
+    const viaApi = await call(
+      'GET',
+      `/api/communities/${community.id}/audit-log.csv?action=link.created`,
+    )
+    expect(viaApi.status).toBe(200)
+    expect(viaApi.text.trim().split('\r\n')).toHaveLength(4)
+  })
+
+  it('is for community admins: a group admin gets neither the page nor the CSV', async () => {
+    const community = await createCommunity()
+    const lead = await createToken({
+      role: 'group_admin',
+      groupId: (await createGroup(community.id)).id,
+    })
+    const { cookie } = await signIn(lead.token)
+    expect((await page(`/admin/communities/${community.id}/audit`, cookie)).status).toBe(403)
+    expect((await page(`/admin/communities/${community.id}/audit.csv`, cookie)).status).toBe(403)
+  })
+
+  it('forgets entries after AUDIT_RETENTION_DAYS (365), through the cron job', async () => {
+    const community = await createCommunity()
+    const now = Date.now()
+    const insert = env.DB.prepare(
+      `insert into audit_log (id, community_id, at, action, actor_name) values (?, ?, ?, 'link.created', 'owner')`,
+    )
+    await env.DB.batch([
+      insert.bind('aud_0000000000old0000000000000', community.id, now - 366 * 86400_000),
+      insert.bind('aud_0000000000new0000000000000', community.id, now - 364 * 86400_000),
+    ])
+    await runCron(now)
+    const left = await query<{ id: string }>(
+      'select id from audit_log where community_id = ?',
+      community.id,
+    )
+    expect(left.map((row) => row.id)).toEqual(['aud_0000000000new0000000000000'])
+  })
+})
