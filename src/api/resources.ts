@@ -6,6 +6,7 @@ import type {
   Group,
   Invite,
   Member,
+  TeamInvitation,
   WebhookEndpoint,
 } from '../db/schema'
 import type { Scope } from '../services/access'
@@ -15,6 +16,7 @@ import { getGroupOrThrow } from '../services/groups'
 import { getInviteOrThrow } from '../services/invites'
 import { getJoinRequestForApprovalOrThrow } from '../services/joining-decisions'
 import { getMemberOrThrow } from '../services/members'
+import { getPendingInvitationOrThrow } from '../services/team'
 import { getTokenOrThrow } from '../services/tokens'
 import { getWebhookEndpointOrThrow } from '../services/webhooks'
 
@@ -77,6 +79,12 @@ export const RESOLVERS = {
     label: 'Webhook endpoint',
     load: getWebhookEndpointOrThrow,
     scope: inCommunityOrInstallation,
+  }),
+  // Only a sign-in link still pending: one used, revoked or expired is gone, as if never made.
+  teamInvitation: resolver<TeamInvitation>({
+    label: 'Invitation',
+    load: (db, id) => getPendingInvitationOrThrow(db, id, new Date()),
+    scope: inCommunity,
   }),
   token: resolver<ApiToken>({
     label: 'Token',

@@ -1,12 +1,10 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { csvDownloadHeaders } from '../lib/csv'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
-import { assertCan } from '../services/access'
 import { exportAuditCsv, listAudit } from '../services/audit'
 import {
   createInvitation,
-  getPendingInvitationOrThrow,
   listPendingInvitations,
   listTeam,
   revokeInvitation,
@@ -23,7 +21,7 @@ import {
   TeamInvitationSchema,
   TeammateSchema,
 } from '../schemas/team'
-import { communityFor } from './community-scope'
+import { declaredOperations, defineOperation } from './operation'
 import {
   BODY_PROBLEMS,
   bearerSecurity,
@@ -36,6 +34,7 @@ import {
 
 /** A community's team (who has access, sign-in links for new teammates) and its audit log. */
 export const teamApi = new OpenAPIHono<AppEnv>()
+const openapi = declaredOperations(teamApi)
 
 const tags = ['Team']
 const CommunityParams = idParam('cmt')
@@ -46,11 +45,12 @@ export function signInLinkUrl(baseUrl: string, secret: string): string {
   return `${baseUrl}/admin/accept/${secret}`
 }
 
-teamApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'post',
     path: '/communities/{id}/team-invitations',
     operationId: 'createTeamInvitation',
+    access: { action: 'team.manage', on: 'community' },
     tags,
     summary: 'Invite a teammate with a one-time sign-in link',
     description:
@@ -72,7 +72,6 @@ teamApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'team.manage')
     const input = c.req.valid('json')
     const { secret, invitation } = await createInvitation(
       c.var.db,
@@ -86,11 +85,12 @@ teamApi.openapi(
   },
 )
 
-teamApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/team-invitations',
     operationId: 'listTeamInvitations',
+    access: { action: 'team.read', on: 'community' },
     tags,
     summary: 'Sign-in links not yet used, revoked or expired',
     security: bearerSecurity,
@@ -102,17 +102,17 @@ teamApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'team.read')
     const page = await listPendingInvitations(c.var.db, id, new Date(), c.req.valid('query'))
     return c.json({ data: page.data.map(serializeInvitation), nextCursor: page.nextCursor }, 200)
   },
 )
 
-teamApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'delete',
     path: '/team-invitations/{id}',
     operationId: 'revokeTeamInvitation',
+    access: { action: 'team.manage', on: 'teamInvitation' },
     tags,
     summary: 'Revoke a sign-in link before it is used',
     security: bearerSecurity,
@@ -125,20 +125,17 @@ teamApi.openapi(
     },
   }),
   async (c) => {
-    const { id } = c.req.valid('param')
-    const now = new Date()
-    const invitation = await getPendingInvitationOrThrow(c.var.db, id, now)
-    assertCan(c.var.principal, 'team.manage', { communityId: invitation.communityId })
-    await revokeInvitation(c.var.db, invitation.id, now)
+    await revokeInvitation(c.var.db, c.var.teamInvitation.id, new Date())
     return c.body(null, 204)
   },
 )
 
-teamApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/team',
     operationId: 'listTeam',
+    access: { action: 'team.read', on: 'community' },
     tags,
     summary: 'Who has access to a community, and when they last used it',
     description:
@@ -153,17 +150,17 @@ teamApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'team.read')
     const page = await listTeam(c.var.db, id, c.req.valid('query'))
     return c.json({ data: page.data.map(serializeTeammate), nextCursor: page.nextCursor }, 200)
   },
 )
 
-teamApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/audit-log',
     operationId: 'listAuditLog',
+    access: { action: 'audit.read', on: 'community' },
     tags,
     summary: 'Who changed what in a community, and when',
     description:
@@ -179,17 +176,17 @@ teamApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await communityFor(c, id, 'audit.read')
     const page = await listAudit(c.var.db, id, c.req.valid('query'))
     return c.json({ data: page.data.map(serializeAuditEntry), nextCursor: page.nextCursor }, 200)
   },
 )
 
-teamApi.openapi(
-  createRoute({
+openapi(
+  defineOperation({
     method: 'get',
     path: '/communities/{id}/audit-log.csv',
     operationId: 'exportAuditLogCsv',
+    access: { action: 'audit.read', on: 'community' },
     tags,
     summary: 'Export a community’s audit log as CSV, newest first',
     security: bearerSecurity,
@@ -201,7 +198,7 @@ teamApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    const community = await communityFor(c, id, 'audit.read')
+    const { community } = c.var
     return c.body(
       exportAuditCsv(c.var.db, id, c.req.valid('query').action),
       200,

@@ -171,7 +171,11 @@ function redirectedTo(c: Context<AppEnv>): string | undefined {
  * Writes an entry of the audit log once the answer has gone, for a change recorded where it
  * happens rather than through `RULES`; a write that fails is logged.
  */
-export function auditLater(c: Context<AppEnv>, record: AuditRecord, now = new Date()): void {
+export function auditLater(
+  c: Pick<Context<AppEnv>, 'var' | 'executionCtx'>,
+  record: AuditRecord,
+  now = new Date(),
+): void {
   c.executionCtx.waitUntil(
     recordAudit(c.var.deferredDb, record, now).catch((error) =>
       logError({ job: 'audit', action: record.action }, error),

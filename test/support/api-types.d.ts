@@ -364,34 +364,43 @@ export interface paths {
     get: operations['listWebhookDeliveries']
   }
   '/api/communities/{id}/team-invitations': {
-    /** Sign-in links not yet used, revoked or expired */
+    /**
+     * Sign-in links not yet used, revoked or expired
+     * @description Access (`team.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     get: operations['listTeamInvitations']
     /**
      * Invite a teammate with a one-time sign-in link
-     * @description Creates a sign-in link for a community admin or an admin of one of its groups. The link (`url`) is in this answer only; it works once, for 72 hours, and signs its holder in to the dashboard with a token of the role given, without anyone seeing the token.
+     * @description Creates a sign-in link for a community admin or an admin of one of its groups. The link (`url`) is in this answer only; it works once, for 72 hours, and signs its holder in to the dashboard with a token of the role given, without anyone seeing the token. Access (`team.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['createTeamInvitation']
   }
   '/api/team-invitations/{id}': {
-    /** Revoke a sign-in link before it is used */
+    /**
+     * Revoke a sign-in link before it is used
+     * @description Access (`team.manage`), on the invitation of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     delete: operations['revokeTeamInvitation']
   }
   '/api/communities/{id}/team': {
     /**
      * Who has access to a community, and when they last used it
-     * @description The community’s live tokens: its admins and the admins of its groups. Revoke one with `DELETE /api/tokens/{id}`; that also ends its dashboard sessions.
+     * @description The community’s live tokens: its admins and the admins of its groups. Revoke one with `DELETE /api/tokens/{id}`; that also ends its dashboard sessions. Access (`team.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     get: operations['listTeam']
   }
   '/api/communities/{id}/audit-log': {
     /**
      * Who changed what in a community, and when
-     * @description Approvals, rejections, removals, announcements sent and cancelled, links and settings changed, teammates invited and revoked; newest first. Entries are kept for `AUDIT_RETENTION_DAYS`.
+     * @description Approvals, rejections, removals, announcements sent and cancelled, links and settings changed, teammates invited and revoked; newest first. Entries are kept for `AUDIT_RETENTION_DAYS`. Access (`audit.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     get: operations['listAuditLog']
   }
   '/api/communities/{id}/audit-log.csv': {
-    /** Export a community’s audit log as CSV, newest first */
+    /**
+     * Export a community’s audit log as CSV, newest first
+     * @description Access (`audit.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
     get: operations['exportAuditLogCsv']
   }
   '/i/{code}/join': {
@@ -5434,7 +5443,10 @@ export interface operations {
       }
     }
   }
-  /** Sign-in links not yet used, revoked or expired */
+  /**
+   * Sign-in links not yet used, revoked or expired
+   * @description Access (`team.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   listTeamInvitations: {
     parameters: {
       query?: {
@@ -5497,7 +5509,7 @@ export interface operations {
   }
   /**
    * Invite a teammate with a one-time sign-in link
-   * @description Creates a sign-in link for a community admin or an admin of one of its groups. The link (`url`) is in this answer only; it works once, for 72 hours, and signs its holder in to the dashboard with a token of the role given, without anyone seeing the token.
+   * @description Creates a sign-in link for a community admin or an admin of one of its groups. The link (`url`) is in this answer only; it works once, for 72 hours, and signs its holder in to the dashboard with a token of the role given, without anyone seeing the token. Access (`team.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   createTeamInvitation: {
     parameters: {
@@ -5573,7 +5585,10 @@ export interface operations {
       }
     }
   }
-  /** Revoke a sign-in link before it is used */
+  /**
+   * Revoke a sign-in link before it is used
+   * @description Access (`team.manage`), on the invitation of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   revokeTeamInvitation: {
     parameters: {
       path: {
@@ -5634,7 +5649,7 @@ export interface operations {
   }
   /**
    * Who has access to a community, and when they last used it
-   * @description The community’s live tokens: its admins and the admins of its groups. Revoke one with `DELETE /api/tokens/{id}`; that also ends its dashboard sessions.
+   * @description The community’s live tokens: its admins and the admins of its groups. Revoke one with `DELETE /api/tokens/{id}`; that also ends its dashboard sessions. Access (`team.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   listTeam: {
     parameters: {
@@ -5698,7 +5713,7 @@ export interface operations {
   }
   /**
    * Who changed what in a community, and when
-   * @description Approvals, rejections, removals, announcements sent and cancelled, links and settings changed, teammates invited and revoked; newest first. Entries are kept for `AUDIT_RETENTION_DAYS`.
+   * @description Approvals, rejections, removals, announcements sent and cancelled, links and settings changed, teammates invited and revoked; newest first. Entries are kept for `AUDIT_RETENTION_DAYS`. Access (`audit.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   listAuditLog: {
     parameters: {
@@ -5788,7 +5803,10 @@ export interface operations {
       }
     }
   }
-  /** Export a community’s audit log as CSV, newest first */
+  /**
+   * Export a community’s audit log as CSV, newest first
+   * @description Access (`audit.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
   exportAuditLogCsv: {
     parameters: {
       query?: {

@@ -33,6 +33,7 @@ const RESOURCE_TABLES: Record<string, string> = {
   announcement: 'announcements',
   webhook: 'webhook_endpoints',
   token: 'api_tokens',
+  teamInvitation: 'team_invitations',
 }
 
 /** The operation's declaration, or why it has none that the walk can hold it to. */

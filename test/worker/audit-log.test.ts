@@ -192,8 +192,8 @@ describe('the audit log records who changed what', () => {
         token: outsider.token,
         body: { description: 'Hijacked' },
       }),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     )
     const { cookie } = await signIn()
     const settings = await page(`/admin/communities/${community.id}/settings`, cookie)
