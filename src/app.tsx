@@ -12,6 +12,7 @@ import { communitiesApi } from './api/communities'
 import { groupsApi } from './api/groups'
 import { tokensApi } from './api/tokens'
 import { invitesApi } from './api/invites'
+import { inviteActionsApi } from './api/invite-actions'
 import { landingApp } from './pages/landing'
 import { qrApp } from './pages/qr'
 import { joinApp } from './pages/join'
@@ -156,6 +157,7 @@ function createApi() {
   api.route('/', groupsApi)
   api.route('/', tokensApi)
   api.route('/', invitesApi)
+  api.route('/', inviteActionsApi)
   api.route('/', joinRequestsApi)
   api.route('/', membersApi)
   api.route('/', announcementsApi)

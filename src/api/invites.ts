@@ -14,6 +14,7 @@ import { getStats } from '../services/stats'
 import { idParam } from '../schemas/common'
 import {
   CreateInviteSchema,
+  InviteListQuerySchema,
   InviteSchema,
   serializeInvite,
   UpdateInviteSchema,
@@ -79,7 +80,10 @@ invitesApi.openapi(
     tags,
     summary: 'List a community’s invite links',
     security: bearerSecurity,
-    request: { params: CommunityParams, query: PaginationQuerySchema },
+    request: {
+      params: CommunityParams,
+      query: PaginationQuerySchema.extend(InviteListQuerySchema.shape),
+    },
     responses: {
       200: jsonResponse(pageSchema(InviteSchema), 'A page of links, oldest first'),
       ...problemResponses([...RESOURCE_PROBLEMS]),
@@ -125,14 +129,15 @@ invitesApi.openapi(
     path: '/invites/{id}',
     operationId: 'updateInvite',
     tags,
-    summary: 'Change a link’s label or limits',
+    summary: 'Change a link: label, tags, group, limits, code',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: InviteParams, body: jsonBody(UpdateInviteSchema) },
     responses: {
       200: jsonResponse(InviteSchema, 'The changed link'),
-      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'max_uses_below_uses'], {
-        rules: { expiresAt: FUTURE_RULE },
-      }),
+      ...problemResponses(
+        [...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'max_uses_below_uses', 'code_taken'],
+        { rules: { expiresAt: FUTURE_RULE, groupId: 'A group of this community' } },
+      ),
     },
   }),
   async (c) => {

@@ -28,6 +28,8 @@ const FutureTimestamp = z.iso
     example: '2027-01-31T23:59:59Z',
   })
 
+const GroupIdSchema = z.string().regex(idPattern('grp'), 'Not a grp_ id')
+
 const MaxUses = z.number().int().min(1).max(1_000_000)
 
 /** What the API says about a refused custom code; the dashboard says it in its own words. */
@@ -59,11 +61,9 @@ export const CustomCodeSchema = z
 export const CreateInviteSchema = z
   .strictObject({
     label: InviteLabelSchema.optional().openapi({ example: 'Instagram bio' }),
-    groupId: z
-      .string()
-      .regex(idPattern('grp'), 'Not a grp_ id')
-      .optional()
-      .describe('Land on this group rather than the whole community'),
+    groupId: GroupIdSchema.optional().describe(
+      'Land on this group rather than the whole community',
+    ),
     source: TagSchema.optional().openapi({ example: 'instagram' }),
     medium: TagSchema.optional().openapi({ example: 'social' }),
     campaign: TagSchema.optional().openapi({ example: 'spring-2027' }),
@@ -84,8 +84,16 @@ export const CreateInviteSchema = z
 export const UpdateInviteSchema = z
   .strictObject({
     label: InviteLabelSchema.nullable(),
-    maxUses: MaxUses.nullable(),
+    groupId: GroupIdSchema.nullable().describe('A group of this community, or null for all of it'),
+    source: TagSchema.nullable(),
+    medium: TagSchema.nullable(),
+    campaign: TagSchema.nullable(),
+    maxUses: MaxUses.nullable().describe('Not below the link’s uses so far'),
     expiresAt: FutureTimestamp.nullable(),
+    code: CustomCodeSchema.describe(
+      'A new custom code. The old code answers 410 from then on and is never issued again, so ' +
+        'printed QR codes of the old code stop working. A code any link has or had: 409 `code_taken`.',
+    ),
   })
   .partial()
   .refine((value) => Object.keys(value).length > 0, 'Send at least one field to change')
@@ -112,11 +120,31 @@ export const InviteSchema = z
     uses: z.number().int(),
     expiresAt: TimestampSchema.nullable(),
     revokedAt: TimestampSchema.nullable(),
+    archivedAt: TimestampSchema.nullable().describe(
+      'Set while the link is archived: hidden from the default list and refusing joins',
+    ),
     status: z.enum(INVITE_STATUSES),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
   })
   .openapi('Invite')
+
+export const InviteListQuerySchema = z.strictObject({
+  archived: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true')
+    .openapi({ description: '`true` lists the archived links only; without it, the others' }),
+})
+
+/** A copy of a link for another channel: its settings with a source (and code) of its own. */
+export const DuplicateInviteSchema = z
+  .strictObject({
+    source: TagSchema.openapi({ example: 'flyer' }),
+    label: InviteLabelSchema.nullable().optional().describe('Without it, the original’s label'),
+    code: CustomCodeSchema.optional().describe('A custom code; without it, a random one'),
+  })
+  .openapi('DuplicateInvite')
 
 export function inviteUrls(baseUrl: string, code: string) {
   const url = `${baseUrl}/i/${code}`
@@ -143,6 +171,7 @@ export function serializeInvite(
     uses: invite.uses,
     expiresAt: invite.expiresAt?.toISOString() ?? null,
     revokedAt: invite.revokedAt?.toISOString() ?? null,
+    archivedAt: invite.archivedAt?.toISOString() ?? null,
     status: inviteStatus(invite, now),
     createdAt: invite.createdAt.toISOString(),
     updatedAt: invite.updatedAt.toISOString(),

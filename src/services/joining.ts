@@ -19,7 +19,7 @@ import { randomBase64Url, sha256Hex } from '../lib/crypto'
 import { firstRowOf } from '../db/rows'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
-import { inviteStatus } from './invites'
+import { inviteRefusal, inviteStatus } from './invites'
 import {
   confirmationRequestedStatement,
   groupIdsOf,
@@ -656,12 +656,6 @@ function assertInviteUsable(invite: Invite, now: Date): void {
   const status = inviteStatus(invite, now)
   if (status !== 'active') throw new ApiError('invite_unusable', inviteRefusal[status])
 }
-
-const inviteRefusal = {
-  revoked: 'This invite link has been withdrawn.',
-  expired: 'This invite link has expired.',
-  used_up: 'This invite link has been used as often as allowed.',
-} as const
 
 /**
  * The referrer a join through `invite` is credited to: the owner of a personal referral link,

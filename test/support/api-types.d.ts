@@ -99,7 +99,7 @@ export interface paths {
   '/api/invites/{id}': {
     /** Read an invite link */
     get: operations['getInvite']
-    /** Change a link’s label or limits */
+    /** Change a link: label, tags, group, limits, code */
     patch: operations['updateInvite']
   }
   '/api/invites/{id}/revoke': {
@@ -120,6 +120,27 @@ export interface paths {
   '/api/communities/{id}/stats': {
     /** A community’s funnel over all its links */
     get: operations['getCommunityStats']
+  }
+  '/api/invites/{id}/archive': {
+    /**
+     * Archive a link: hidden from the list, refusing joins, restorable
+     * @description The link keeps its code and its figures; its page and QR codes answer 410 until it is restored. Archiving an archived link changes nothing.
+     */
+    post: operations['archiveInvite']
+  }
+  '/api/invites/{id}/restore': {
+    /**
+     * Restore an archived link: it is listed and works again
+     * @description A link that is also revoked, expired or used up stays so. Restoring a link that is not archived changes nothing.
+     */
+    post: operations['restoreInvite']
+  }
+  '/api/invites/{id}/duplicate': {
+    /**
+     * Copy a link for another channel: same settings, its own source and code
+     * @description The copy has the label (unless another is given), group, medium, campaign, maximum uses and expiry (if still ahead) of the original, the `source` given, no uses yet and a new code: random, or the custom `code` asked for.
+     */
+    post: operations['duplicateInvite']
   }
   '/api/communities/{id}/join-requests': {
     /** Join requests in one status (pending by default), oldest first */
@@ -972,8 +993,14 @@ export interface components {
        * @example 2026-11-24T09:00:00.000Z
        */
       revokedAt: string | null
+      /**
+       * Format: date-time
+       * @description Set while the link is archived: hidden from the default list and refusing joins
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      archivedAt: string | null
       /** @enum {string} */
-      status: 'active' | 'revoked' | 'expired' | 'used_up'
+      status: 'active' | 'revoked' | 'archived' | 'expired' | 'used_up'
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
@@ -1011,12 +1038,23 @@ export interface components {
     }
     UpdateInvite: {
       label?: string | null
+      /** @description A group of this community, or null for all of it */
+      groupId?: string | null
+      source?: string | null
+      medium?: string | null
+      campaign?: string | null
+      /** @description Not below the link’s uses so far */
       maxUses?: number | null
       /**
        * Format: date-time
        * @example 2027-01-31T23:59:59Z
        */
       expiresAt?: string
+      /**
+       * @description A new custom code. The old code answers 410 from then on and is never issued again, so printed QR codes of the old code stop working. A code any link has or had: 409 `code_taken`.
+       * @example summer-run
+       */
+      code?: string
     }
     Stats: {
       from: string
@@ -1117,6 +1155,17 @@ export interface components {
         /** @description joins / uniqueVisitors */
         conversionRate: number
       }[]
+    }
+    DuplicateInvite: {
+      /** @example flyer */
+      source: string
+      /** @description Without it, the original’s label */
+      label?: string | null
+      /**
+       * @description A custom code; without it, a random one
+       * @example summer-run
+       */
+      code?: string
     }
     JoinRequest: {
       /** @example jr_01jd2k3m4n5p6q7r8s9t0vwxyz */
@@ -2717,6 +2766,8 @@ export interface operations {
         limit?: number
         /** @description The `nextCursor` of the previous page */
         cursor?: string
+        /** @description `true` lists the archived links only; without it, the others */
+        archived?: 'true' | 'false'
       }
       path: {
         id: string
@@ -2909,7 +2960,7 @@ export interface operations {
       }
     }
   }
-  /** Change a link’s label or limits */
+  /** Change a link: label, tags, group, limits, code */
   updateInvite: {
     parameters: {
       path: {
@@ -2928,7 +2979,7 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `expiresAt`: In the future. What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `expiresAt`: In the future; `groupId`: A group of this community. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -2964,12 +3015,12 @@ export interface operations {
           }
         }
       }
-      /** @description `max_uses_below_uses` (Limit below the uses so far). What each code means: `/api/problems/{code}`. */
+      /** @description `max_uses_below_uses` (Limit below the uses so far). `code_taken` (Invite code already taken). What each code means: `/api/problems/{code}`. */
       409: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'max_uses_below_uses'
+            code: 'max_uses_below_uses' | 'code_taken'
           }
         }
       }
@@ -3243,6 +3294,239 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Archive a link: hidden from the list, refusing joins, restorable
+   * @description The link keeps its code and its figures; its page and QR codes answer 410 until it is restored. Archiving an archived link changes nothing.
+   */
+  archiveInvite: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The archived link */
+      200: {
+        content: {
+          'application/json': components['schemas']['Invite']
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Restore an archived link: it is listed and works again
+   * @description A link that is also revoked, expired or used up stays so. Restoring a link that is not archived changes nothing.
+   */
+  restoreInvite: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The restored link */
+      200: {
+        content: {
+          'application/json': components['schemas']['Invite']
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Copy a link for another channel: same settings, its own source and code
+   * @description The copy has the label (unless another is given), group, medium, campaign, maximum uses and expiry (if still ahead) of the original, the `source` given, no uses yet and a new code: random, or the custom `code` asked for.
+   */
+  duplicateInvite: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DuplicateInvite']
+      }
+    }
+    responses: {
+      /** @description The new link */
+      201: {
+        content: {
+          'application/json': components['schemas']['Invite']
+        }
+      }
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `code_taken` (Invite code already taken). What each code means: `/api/problems/{code}`. */
+      409: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'code_taken'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
           }
         }
       }

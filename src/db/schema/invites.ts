@@ -36,6 +36,9 @@ export const invites = sqliteTable(
     uses: integer('uses').notNull().default(0),
     expiresAt: timestamp('expires_at'),
     revokedAt: timestamp('revoked_at'),
+    // Archived links are out of the way: hidden from the default list and refusing joins like
+    // a revoked one, but they keep their code and can be restored.
+    archivedAt: timestamp('archived_at'),
     createdAt: timestamp('created_at').notNull(),
     updatedAt: timestamp('updated_at').notNull(),
   },

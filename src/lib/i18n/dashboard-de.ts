@@ -71,6 +71,7 @@ export const dashboardDe = {
   inviteStatuses: {
     active: 'aktiv',
     revoked: 'zurückgezogen',
+    archived: 'archiviert',
     expired: 'abgelaufen',
     used_up: 'aufgebraucht',
   },
@@ -137,7 +138,8 @@ export const dashboardDe = {
   sentNowNotice: 'Die Ankündigung wird jetzt gesendet.',
   cancelledNotice: 'Die Ankündigung ist abgesagt.',
   noCommunities: 'Noch keine Community. Lege unten die erste an.',
-  noLinks: 'Noch keine Kampagnen-Links. Lege unten einen pro Kanal an (Website, Instagram, Flyer).',
+  noLinks:
+    'Noch keine Kampagnen-Links. Lege mit „Neuer Link“ einen pro Kanal an (Website, Instagram, Flyer).',
   noMembers: 'Hier ist noch niemand. Teile einen Kampagnen-Link, damit die ersten beitreten.',
   noMembersFound: 'Niemand passt zu dieser Suche.',
   noAnnouncements: 'Noch keine Ankündigungen. Schreib oben die erste und plane sie.',
@@ -266,6 +268,30 @@ export const dashboardDe = {
   secretOnce: 'Signatur-Secret (nur jetzt sichtbar):',
   nextPage: 'Nächste Seite',
   contact: 'Kontakt',
+  newLink: 'Neuer Link',
+  editLink: 'Link bearbeiten',
+  validUntil: 'Gültig bis einschließlich',
+  validUntilHint: 'Leer: ohne Ende. Endet um Mitternacht in der Zeitzone der Community.',
+  maxUsesHint: 'Leer: unbegrenzt.',
+  maxUsesAtLeast: (n: string) => `Schon ${n}-mal genutzt: mindestens ${n}.`,
+  codeChangeHint:
+    'Ein neuer Code ersetzt den jetzigen: der alte Link und seine gedruckten QR-Codes funktionieren dann nicht mehr.',
+  inThePast: 'Dieser Tag liegt in der Vergangenheit.',
+  duplicate: 'Für einen anderen Kanal kopieren',
+  duplicateHint: 'Ein neuer Link mit diesen Einstellungen, eigener Quelle und neuem Code.',
+  duplicateButton: 'Kopie anlegen',
+  copyLabel: 'Bezeichnung der Kopie',
+  archive: 'Archivieren',
+  restore: 'Wiederherstellen',
+  archivedNote:
+    'Archiviert: nicht in der Liste; Seite und QR-Codes funktionieren erst nach dem Wiederherstellen wieder.',
+  showArchived: 'Archivierte Links zeigen',
+  showCurrent: 'Aktuelle Links zeigen',
+  archivedLinks: 'Archivierte Links',
+  noArchived: 'Keine archivierten Links.',
+  archivedNotice:
+    'Der Link ist archiviert: seine Seite und seine QR-Codes funktionieren nicht mehr.',
+  restoredNotice: 'Der Link ist wiederhergestellt und funktioniert wieder.',
 }
 
 export type Words = typeof dashboardDe

@@ -134,7 +134,7 @@ export function withPreview(
  * when it is no date-time. Twice: the offset at the guessed instant, not at the wall-clock time
  * read as UTC, is the one that holds around a change of clocks.
  */
-function wallClockToUtc(value: string, timeZone: string): Date | null {
+export function wallClockToUtc(value: string, timeZone: string): Date | null {
   const local = /^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(value) ? new Date(`${value}:00Z`) : null
   if (!local || Number.isNaN(local.getTime())) return null
   const guess = new Date(local.getTime() - zoneOffsetMinutes(timeZone, local) * 60_000)

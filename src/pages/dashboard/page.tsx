@@ -41,6 +41,8 @@ const DONE = [
   'scheduled',
   'sentNow',
   'cancelled',
+  'archived',
+  'restored',
 ] as const
 
 /**
