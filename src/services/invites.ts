@@ -320,6 +320,19 @@ export async function rotateInvite(db: Database, invite: Invite, now: Date): Pro
   })
 }
 
+/**
+ * A link's community and its groups (at most 51), in one round trip: what a link's page needs
+ * to show the link's settings for editing.
+ */
+export async function communityWithGroups(db: Database, communityId: string) {
+  const [community, rows] = await db.batch([
+    db.query.communities.findFirst({ where: eq(communities.id, communityId) }),
+    db.select().from(groups).where(eq(groups.communityId, communityId)).orderBy(asc(groups.id)),
+  ])
+  if (!community) throw notFound('Community')
+  return { community, groups: rows }
+}
+
 export interface LandingGroup {
   id: string
   kind: 'announcement' | 'discussion'

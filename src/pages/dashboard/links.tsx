@@ -13,6 +13,7 @@ import {
   listInvites,
   revokeInvite,
   rotateInvite,
+  communityWithGroups,
   duplicateInvite,
   setInviteArchived,
   updateInvite,
@@ -178,9 +179,8 @@ export async function linkPage(c: Context<AppEnv>, id: string, refused?: Refused
   const invite = await getInviteOrThrow(c.var.db, id)
   const scope = { communityId: invite.communityId }
   assertCan(c.var.principal, 'invites.read', scope)
-  const community = await getCommunityOrThrow(c.var.db, invite.communityId)
   const manage = can(c.var.principal, 'invites.manage', scope)
-  const groups = manage ? await listGroups(c.var.db, community.id, { limit: 100 }) : null
+  const { community, groups } = await communityWithGroups(c.var.db, invite.communityId)
   const urls = inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code)
   const stats = can(c.var.principal, 'stats.read', scope)
     ? await loadStatsView(c, { inviteId: invite.id }, `/admin/links/${invite.id}/stats.csv`)
@@ -257,7 +257,7 @@ export async function linkPage(c: Context<AppEnv>, id: string, refused?: Refused
           invite={invite}
           timeZone={community.timeZone}
           csrf={csrf}
-          groups={groups?.data ?? []}
+          groups={groups}
           edit={refused?.edit}
           copy={refused?.copy}
           actionPath={(action) => inLanguage(c, `/admin/links/${invite.id}/${action}`)}
