@@ -292,6 +292,30 @@ export const dashboardDe = {
   archivedNotice:
     'Der Link ist archiviert: seine Seite und seine QR-Codes funktionieren nicht mehr.',
   restoredNotice: 'Der Link ist wiederhergestellt und funktioniert wieder.',
+  recipients: 'Empfänger',
+  recipientStatuses: {
+    pending: 'wartend',
+    sent: 'gesendet',
+    delivered: 'zugestellt',
+    read: 'gelesen',
+    failed: 'fehlgeschlagen',
+    unknown: 'Ausgang unbekannt',
+    skipped: 'übersprungen',
+    stopped: 'gestoppt',
+  },
+  allRecipients: 'Alle',
+  filterRecipients: 'Nach Status filtern',
+  failureReasons: 'Warum Zustellungen scheiterten',
+  recipientsCsv: 'Empfänger als CSV',
+  failureReason: 'Grund',
+  run: 'Durchlauf',
+  deletedMember: 'gelöschtes Mitglied',
+  noRecipients: 'Keine Empfänger mit diesem Status.',
+  recipientReport: 'Bericht je Empfänger',
+  resendFailed: 'An die Fehlgeschlagenen erneut senden',
+  resendHint:
+    'Nur über WhatsApp, und nur an Mitglieder, die noch dabei sind und ihre Nummer bestätigt haben. Abgemeldete bekommen nichts.',
+  resentNotice: 'Die fehlgeschlagenen Nachrichten werden erneut gesendet.',
 }
 
 export type Words = typeof dashboardDe

@@ -26,6 +26,7 @@ import { linksPages } from './links'
 import { approvalsPages } from './approvals'
 import { membersPages } from './members'
 import { announcementsPages } from './announcements'
+import { announcementReportPages } from './announcement-report'
 import { webhooksPages } from './webhooks'
 import { cspNonce } from '../../middleware/security-headers'
 
@@ -250,6 +251,7 @@ for (const app of [
   approvalsPages,
   membersPages,
   announcementsPages,
+  announcementReportPages,
   webhooksPages,
 ]) {
   dashboardApp.route('/', app)

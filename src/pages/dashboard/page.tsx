@@ -43,6 +43,7 @@ const DONE = [
   'cancelled',
   'archived',
   'restored',
+  'resent',
 ] as const
 
 /**
