@@ -13,6 +13,7 @@ import { groupsApi } from './api/groups'
 import { tokensApi } from './api/tokens'
 import { invitesApi } from './api/invites'
 import { inviteActionsApi } from './api/invite-actions'
+import { inviteQrDesignApi } from './api/invite-qr-design'
 import { landingApp } from './pages/landing'
 import { qrApp } from './pages/qr'
 import { joinApp } from './pages/join'
@@ -158,6 +159,7 @@ function createApi() {
   api.route('/', tokensApi)
   api.route('/', invitesApi)
   api.route('/', inviteActionsApi)
+  api.route('/', inviteQrDesignApi)
   api.route('/', joinRequestsApi)
   api.route('/', membersApi)
   api.route('/', announcementsApi)

@@ -11,6 +11,8 @@ import {
   updateInvite,
 } from '../services/invites'
 import { getStats } from '../services/stats'
+import { assertQrDesignReadable, resetQrDesign, saveQrDesign } from '../services/qr-designs'
+import { logoBytes } from './invite-qr-design'
 import { idParam } from '../schemas/common'
 import {
   CreateInviteSchema,
@@ -145,7 +147,13 @@ invitesApi.openapi(
     const invite = await getInviteOrThrow(c.var.db, id)
     assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
     const now = new Date()
-    const updated = await updateInvite(c.var.db, invite, c.req.valid('json'), now)
+    const { qrDesign, ...fields } = c.req.valid('json')
+    const design = qrDesign && { ...qrDesign, logo: logoBytes(qrDesign.logoPng) }
+    // The design is checked before anything is written, so a refused one changes nothing.
+    if (design) await assertQrDesignReadable(design, 'qrDesign')
+    const updated = await updateInvite(c.var.db, invite, fields, now)
+    if (design) await saveQrDesign(c.var.db, updated, design, now)
+    else if (qrDesign === null) await resetQrDesign(c.var.db, updated)
     return c.json(serializeInvite(updated, c.var.config.PUBLIC_BASE_URL, now), 200)
   },
 )

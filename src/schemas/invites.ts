@@ -11,6 +11,15 @@ import {
 import { idPattern } from '../lib/ids'
 import { INVITE_STATUSES, inviteStatus } from '../services/invites'
 import { DATE_TIME_PATTERN, TimestampSchema, userText } from './common'
+import { HexColor } from './public'
+import { QR_ERROR_LEVELS, QR_STYLES } from '../lib/qr'
+import type { InviteQrDesign } from '../db/schema'
+import {
+  DEFAULT_QR_DESIGN,
+  MAX_LOGO_BYTES,
+  MAX_LOGO_SIDE,
+  MIN_QR_CONTRAST,
+} from '../services/qr-designs'
 
 /** A link's own name in the dashboard. */
 export const InviteLabelSchema = userText(100, { required: true })
@@ -81,6 +90,49 @@ export const CreateInviteSchema = z
   })
   .openapi('CreateInvite')
 
+const QrLevelSchema = z.enum(QR_ERROR_LEVELS)
+const QrStyleSchema = z.enum(QR_STYLES)
+
+export const QrDesignInputSchema = z
+  .strictObject({
+    fg: HexColor.describe('Foreground: a hex colour, darker than the background').openapi({
+      type: 'string',
+      example: '1d3557',
+    }),
+    bg: HexColor.describe('Background: a hex colour').openapi({
+      type: 'string',
+      example: 'f1faee',
+    }),
+    margin: z.number().int().min(0).max(16).default(4).describe('Quiet zone in modules'),
+    level: QrLevelSchema.default('M').describe(
+      'Error correction; H is used whenever there is a logo',
+    ),
+    style: QrStyleSchema.default('square').describe(
+      'Module shape; the three finder patterns stay square',
+    ),
+    logoPng: z
+      .base64()
+      .max(Math.ceil((MAX_LOGO_BYTES * 4) / 3) + 4)
+      .nullable()
+      .optional()
+      .describe(
+        `A logo for the middle: a PNG (8 bits per channel, at most ${MAX_LOGO_SIDE} by ${MAX_LOGO_SIDE} pixels, ${MAX_LOGO_BYTES / 1024} KB), base64-encoded. SVG and other formats are refused. \`null\` removes the logo; left out, the saved one stays.`,
+      ),
+  })
+  .openapi('QrDesignInput')
+
+export const QrDesignSchema = z
+  .object({
+    fg: z.string(),
+    bg: z.string(),
+    margin: z.number().int(),
+    level: QrLevelSchema,
+    style: QrStyleSchema,
+    hasLogo: z.boolean(),
+    updatedAt: TimestampSchema.nullable().describe('Null: never designed, black on white'),
+  })
+  .openapi('QrDesign')
+
 export const UpdateInviteSchema = z
   .strictObject({
     label: InviteLabelSchema.nullable(),
@@ -90,6 +142,11 @@ export const UpdateInviteSchema = z
     campaign: TagSchema.nullable(),
     maxUses: MaxUses.nullable().describe('Not below the link’s uses so far'),
     expiresAt: FutureTimestamp.nullable(),
+    qrDesign: QrDesignInputSchema.nullable().describe(
+      'The design its QR URLs serve: colours (a dark foreground on a light background with a ' +
+        `WCAG contrast of at least ${MIN_QR_CONTRAST}:1, else 400 naming \`qrDesign.fg\`), margin, error ` +
+        'correction, module style and a logo. `null` goes back to black on white.',
+    ),
     code: CustomCodeSchema.describe(
       'A new custom code. The old code answers 410 from then on and is never issued again, so ' +
         'printed QR codes of the old code stop working. A code any link has or had: 409 `code_taken`.',
@@ -175,5 +232,18 @@ export function serializeInvite(
     status: inviteStatus(invite, now),
     createdAt: invite.createdAt.toISOString(),
     updatedAt: invite.updatedAt.toISOString(),
+  }
+}
+
+export function serializeQrDesign(design: InviteQrDesign | null): z.infer<typeof QrDesignSchema> {
+  const shown = design ?? DEFAULT_QR_DESIGN
+  return {
+    fg: shown.fg,
+    bg: shown.bg,
+    margin: shown.margin,
+    level: shown.level,
+    style: shown.style,
+    hasLogo: Boolean(design?.logoPng),
+    updatedAt: design?.updatedAt.toISOString() ?? null,
   }
 }

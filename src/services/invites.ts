@@ -1,6 +1,13 @@
 import { and, asc, eq, exists, gt, isNotNull, isNull, lte, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { communities, groups, inviteCodes, invites, type Invite } from '../db/schema'
+import {
+  communities,
+  groups,
+  inviteCodes,
+  inviteQrDesigns,
+  invites,
+  type Invite,
+} from '../db/schema'
 import { canonicalCode, customCodeProblem, newInviteCode } from '../lib/codes'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
@@ -321,16 +328,21 @@ export async function rotateInvite(db: Database, invite: Invite, now: Date): Pro
 }
 
 /**
- * A link's community and its groups (at most 51), in one round trip: what a link's page needs
- * to show the link's settings for editing.
+ * A link's community, that community's groups (at most 51) and the link's QR design, in one
+ * round trip: what a link's page needs to show the link's settings for editing.
  */
-export async function communityWithGroups(db: Database, communityId: string) {
-  const [community, rows] = await db.batch([
-    db.query.communities.findFirst({ where: eq(communities.id, communityId) }),
-    db.select().from(groups).where(eq(groups.communityId, communityId)).orderBy(asc(groups.id)),
+export async function linkSettings(db: Database, invite: Invite) {
+  const [community, rows, design] = await db.batch([
+    db.query.communities.findFirst({ where: eq(communities.id, invite.communityId) }),
+    db
+      .select()
+      .from(groups)
+      .where(eq(groups.communityId, invite.communityId))
+      .orderBy(asc(groups.id)),
+    db.select().from(inviteQrDesigns).where(eq(inviteQrDesigns.inviteId, invite.id)),
   ])
   if (!community) throw notFound('Community')
-  return { community, groups: rows }
+  return { community, groups: rows, design: design[0] ?? null }
 }
 
 export interface LandingGroup {
@@ -425,7 +437,7 @@ export async function findInviteWithCommunity(
   return row ?? null
 }
 
-/** The current invite behind a code, without its community: all the QR route needs. */
+/** The current invite behind a code, without its community. */
 export async function findInviteByCode(db: Database, code: string): Promise<Invite | null> {
   return (await db.query.invites.findFirst({ where: eq(invites.code, code) })) ?? null
 }

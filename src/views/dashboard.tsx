@@ -50,7 +50,8 @@ table.cards td{overflow-wrap:anywhere}table.cards td.actions{display:flex;justif
 
 // Copy buttons and confirm dialogs; everything works without them.
 const SCRIPT = `document.addEventListener('click',function(e){var b=e.target.closest('[data-copy]');if(b){navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function(){b.textContent=b.getAttribute('data-done')})}});
-document.addEventListener('submit',function(e){var m=e.target.getAttribute('data-confirm');if(m&&!confirm(m))e.preventDefault()});`
+document.addEventListener('submit',function(e){var m=e.target.getAttribute('data-confirm');if(m&&!confirm(m))e.preventDefault()});
+document.addEventListener('input',function(e){var f=e.target.form;if(!f||!f.hasAttribute('data-qr-preview'))return;var i=document.getElementById(f.getAttribute('data-qr-preview'));if(!i)return;var q=new URLSearchParams({size:'240'});['fg','bg','margin','level','style'].forEach(function(n){var v=f.elements[n]&&f.elements[n].value;if(v)q.set(n,v.replace('#',''))});i.src=i.getAttribute('data-base')+'?'+q});`
 
 export interface ShellProps {
   lang: Lang

@@ -316,6 +316,29 @@ export const dashboardDe = {
   resendHint:
     'Nur über WhatsApp, und nur an Mitglieder, die noch dabei sind und ihre Nummer bestätigt haben. Abgemeldete bekommen nichts.',
   resentNotice: 'Die fehlgeschlagenen Nachrichten werden erneut gesendet.',
+  qrDesign: 'QR-Code gestalten',
+  qrForeground: 'Vordergrundfarbe',
+  qrBackground: 'Hintergrundfarbe',
+  qrMargin: 'Rand (in Modulen)',
+  qrLevel: 'Fehlerkorrektur',
+  qrStyle: 'Form der Module',
+  qrStyles: { square: 'Quadrate', dots: 'Punkte', rounded: 'Abgerundet' },
+  qrLogo: 'Logo in der Mitte (PNG)',
+  qrLogoHint:
+    'PNG, höchstens 40 KB und 512 × 512 Pixel; kein SVG. Mit Logo steigt die Fehlerkorrektur auf H, damit der Code lesbar bleibt.',
+  qrLogoSet: 'Ein Logo ist gespeichert.',
+  removeLogo: 'Logo entfernen',
+  qrPreview: 'Vorschau',
+  saveDesign: 'Gestaltung speichern',
+  qrContrastHint:
+    'Dunkel auf hell, mit einem Kontrast von mindestens 4,5 : 1, sonst können Handys den Code nicht lesen.',
+  qrContrastTooLow: (ratio: string) =>
+    `Kontrast ${ratio} : 1 ist zu gering: Scanner brauchen mindestens 4,5 : 1.`,
+  qrInverted:
+    'Der Vordergrund muss dunkler sein als der Hintergrund: Scanner erwarten dunkel auf hell.',
+  qrLogoRefused:
+    'Dieses Logo geht nicht: nötig ist ein PNG mit 8 Bit je Kanal, höchstens 40 KB und 512 × 512 Pixel (kein SVG).',
+  qrPreviewAlt: 'Vorschau des QR-Codes',
 }
 
 export type Words = typeof dashboardDe

@@ -301,4 +301,25 @@ export const dashboardEn: Words = {
   resendHint:
     'WhatsApp only, and only to members still in the community with a confirmed number. Anyone who opted out gets nothing.',
   resentNotice: 'The failed messages are being sent again.',
+  qrDesign: 'Design the QR code',
+  qrForeground: 'Foreground colour',
+  qrBackground: 'Background colour',
+  qrMargin: 'Margin (in modules)',
+  qrLevel: 'Error correction',
+  qrStyle: 'Module shape',
+  qrStyles: { square: 'Squares', dots: 'Dots', rounded: 'Rounded' },
+  qrLogo: 'Logo in the middle (PNG)',
+  qrLogoHint:
+    'PNG, at most 40 KB and 512 × 512 pixels; no SVG. With a logo the error correction rises to H, so the code stays readable.',
+  qrLogoSet: 'A logo is saved.',
+  removeLogo: 'Remove the logo',
+  qrPreview: 'Preview',
+  saveDesign: 'Save design',
+  qrContrastHint:
+    'Dark on light, with a contrast of at least 4.5:1, or phones cannot read the code.',
+  qrContrastTooLow: (ratio) => `A contrast of ${ratio}:1 is too low: scanners need at least 4.5:1.`,
+  qrInverted: 'The foreground must be darker than the background: scanners expect dark on light.',
+  qrLogoRefused:
+    'This logo cannot be used: it needs to be a PNG of 8 bits per channel, at most 40 KB and 512 × 512 pixels (no SVG).',
+  qrPreviewAlt: 'Preview of the QR code',
 }

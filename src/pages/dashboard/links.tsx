@@ -13,7 +13,7 @@ import {
   listInvites,
   revokeInvite,
   rotateInvite,
-  communityWithGroups,
+  linkSettings,
   duplicateInvite,
   setInviteArchived,
   updateInvite,
@@ -27,6 +27,8 @@ import type { FormState } from '../../views/form-fields'
 import { loadStatsView, StatsSections, type StatsView } from './stats-view'
 import { statsCsv } from '../../services/stats'
 import { LinksTable } from './links-table'
+import { QrDesigner, readQrDesignForm } from './qr-designer'
+import { saveQrDesign } from '../../services/qr-designs'
 import {
   LINK_FIELDS,
   linkFormRefusal,
@@ -167,7 +169,9 @@ linksPages.get('/admin/links/:id', async (c) => linkPage(c, idOrThrow(InviteId, 
 export interface RefusedLinkForms {
   edit?: FormState
   copy?: FormState
-  status: 400 | 409
+  /** The QR design form, refused or sent for a preview (`preview`, answered 200). */
+  qr?: FormState & { preview?: boolean }
+  status: 200 | 400 | 409
 }
 
 /**
@@ -180,7 +184,7 @@ export async function linkPage(c: Context<AppEnv>, id: string, refused?: Refused
   const scope = { communityId: invite.communityId }
   assertCan(c.var.principal, 'invites.read', scope)
   const manage = can(c.var.principal, 'invites.manage', scope)
-  const { community, groups } = await communityWithGroups(c.var.db, invite.communityId)
+  const { community, groups, design } = await linkSettings(c.var.db, invite)
   const urls = inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code)
   const stats = can(c.var.principal, 'stats.read', scope)
     ? await loadStatsView(c, { inviteId: invite.id }, `/admin/links/${invite.id}/stats.csv`)
@@ -211,12 +215,23 @@ export async function linkPage(c: Context<AppEnv>, id: string, refused?: Refused
         </p>
         {status === 'active' && (
           <>
-            <img
-              src={`/i/${invite.code}/qr.svg?size=240`}
-              alt={t.qrAlt(urls.url)}
-              width="240"
-              height="240"
-            />
+            {manage ? (
+              <QrDesigner
+                lang={lang(c)}
+                code={invite.code}
+                design={design}
+                form={refused?.qr}
+                action={inLanguage(c, `/admin/links/${invite.id}/qr-design`)}
+                csrf={csrf}
+              />
+            ) : (
+              <img
+                src={`/i/${invite.code}/qr.svg?size=240`}
+                alt={t.qrAlt(urls.url)}
+                width="240"
+                height="240"
+              />
+            )}
             <p>
               <a class="button" href={`/i/${invite.code}/qr.svg?download=1`}>
                 {t.downloadSvg}
@@ -315,6 +330,26 @@ linksPages.post('/admin/links/:id/duplicate', async (c) => {
     if (errors) return refused(errors.fields, errors.status)
     throw error
   }
+})
+
+linksPages.post('/admin/links/:id/qr-design', async (c) => {
+  const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
+  assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
+  const form = await readForm(c)
+  const sent = await readQrDesignForm(lang(c), form)
+  if (!sent.input)
+    return linkPage(c, invite.id, {
+      qr: { values: sent.values, errors: sent.errors ?? {} },
+      status: 400,
+    })
+  if (form.intent === 'preview') {
+    return linkPage(c, invite.id, {
+      qr: { values: sent.values, errors: {}, preview: true },
+      status: 200,
+    })
+  }
+  await saveQrDesign(c.var.db, invite, sent.input, new Date())
+  return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, 'saved')), 303)
 })
 
 for (const action of ['archive', 'restore'] as const) {

@@ -1,0 +1,50 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
+import type { AppEnv } from '../env'
+import { assertCan } from '../services/access'
+import { getInviteOrThrow } from '../services/invites'
+import { getQrDesign } from '../services/qr-designs'
+import { idParam } from '../schemas/common'
+import { QrDesignSchema, serializeQrDesign } from '../schemas/invites'
+import {
+  bearerSecurity,
+  jsonResponse,
+  NoQuerySchema,
+  problemResponses,
+  RESOURCE_PROBLEMS,
+} from './openapi'
+
+/** A link's QR design, read on its own; it is changed with the link (`PATCH`, `qrDesign`). */
+export const inviteQrDesignApi = new OpenAPIHono<AppEnv>()
+
+const InviteParams = idParam('inv')
+
+inviteQrDesignApi.openapi(
+  createRoute({
+    method: 'get',
+    path: '/invites/{id}/qr-design',
+    operationId: 'getInviteQrDesign',
+    tags: ['Invite links'],
+    summary: 'Read the design a link’s QR codes are drawn in',
+    description:
+      'Colours, margin, error correction, module style and whether a logo is set. A link never ' +
+      'designed answers black on white. Change it with `PATCH /invites/{id}` and `qrDesign`.',
+    security: bearerSecurity,
+    request: { query: NoQuerySchema, params: InviteParams },
+    responses: {
+      200: jsonResponse(QrDesignSchema, 'The design'),
+      ...problemResponses([...RESOURCE_PROBLEMS]),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const invite = await getInviteOrThrow(c.var.db, id)
+    assertCan(c.var.principal, 'invites.read', { communityId: invite.communityId })
+    return c.json(serializeQrDesign(await getQrDesign(c.var.db, invite.id)), 200)
+  },
+)
+
+/** A logo sent base64-encoded, as bytes; `null` and left out pass through. */
+export function logoBytes(logoPng: string | null | undefined): Uint8Array | null | undefined {
+  if (logoPng === undefined || logoPng === null) return logoPng
+  return Uint8Array.from(atob(logoPng), (char) => char.charCodeAt(0))
+}
