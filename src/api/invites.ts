@@ -138,7 +138,15 @@ invitesApi.openapi(
       200: jsonResponse(InviteSchema, 'The changed link'),
       ...problemResponses(
         [...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'max_uses_below_uses', 'code_taken'],
-        { rules: { expiresAt: FUTURE_RULE, groupId: 'A group of this community' } },
+        {
+          rules: {
+            expiresAt: FUTURE_RULE,
+            groupId: 'A group of this community',
+            'qrDesign.fg': 'Darker than `bg`, with a WCAG contrast of at least 4.5:1',
+            'qrDesign.logo':
+              'A PNG of 8 bits per channel, not interlaced, at most 40 KB and 512 by 512 pixels',
+          },
+        },
       ),
     },
   }),

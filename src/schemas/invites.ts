@@ -90,6 +90,7 @@ export const CreateInviteSchema = z
   })
   .openapi('CreateInvite')
 
+const HEX_COLOUR_PATTERN = '^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$'
 const QrLevelSchema = z.enum(QR_ERROR_LEVELS)
 const QrStyleSchema = z.enum(QR_STYLES)
 
@@ -97,10 +98,12 @@ export const QrDesignInputSchema = z
   .strictObject({
     fg: HexColor.describe('Foreground: a hex colour, darker than the background').openapi({
       type: 'string',
+      pattern: HEX_COLOUR_PATTERN,
       example: '1d3557',
     }),
     bg: HexColor.describe('Background: a hex colour').openapi({
       type: 'string',
+      pattern: HEX_COLOUR_PATTERN,
       example: 'f1faee',
     }),
     margin: z.number().int().min(0).max(16).default(4).describe('Quiet zone in modules'),
@@ -113,6 +116,7 @@ export const QrDesignInputSchema = z
     logoPng: z
       .base64()
       .max(Math.ceil((MAX_LOGO_BYTES * 4) / 3) + 4)
+      .openapi({ pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$' })
       .nullable()
       .optional()
       .describe(

@@ -142,6 +142,13 @@ export interface paths {
      */
     post: operations['duplicateInvite']
   }
+  '/api/invites/{id}/qr-design': {
+    /**
+     * Read the design a link’s QR codes are drawn in
+     * @description Colours, margin, error correction, module style and whether a logo is set. A link never designed answers black on white. Change it with `PATCH /invites/{id}` and `qrDesign`.
+     */
+    get: operations['getInviteQrDesign']
+  }
   '/api/communities/{id}/join-requests': {
     /** Join requests in one status (pending by default), oldest first */
     get: operations['listJoinRequests']
@@ -1050,12 +1057,45 @@ export interface components {
        * @example 2027-01-31T23:59:59Z
        */
       expiresAt?: string
+      qrDesign?: components['schemas']['QrDesignInput']
       /**
        * @description A new custom code. The old code answers 410 from then on and is never issued again, so printed QR codes of the old code stop working. A code any link has or had: 409 `code_taken`.
        * @example summer-run
        */
       code?: string
     }
+    /** @description The design its QR URLs serve: colours (a dark foreground on a light background with a WCAG contrast of at least 4.5:1, else 400 naming `qrDesign.fg`), margin, error correction, module style and a logo. `null` goes back to black on white. */
+    QrDesignInput: {
+      /**
+       * @description Foreground: a hex colour, darker than the background
+       * @example 1d3557
+       */
+      fg: string
+      /**
+       * @description Background: a hex colour
+       * @example f1faee
+       */
+      bg: string
+      /**
+       * @description Quiet zone in modules
+       * @default 4
+       */
+      margin?: number
+      /**
+       * @description Error correction; H is used whenever there is a logo
+       * @default M
+       * @enum {string}
+       */
+      level?: 'L' | 'M' | 'Q' | 'H'
+      /**
+       * @description Module shape; the three finder patterns stay square
+       * @default square
+       * @enum {string}
+       */
+      style?: 'square' | 'dots' | 'rounded'
+      /** @description A logo for the middle: a PNG (8 bits per channel, at most 512 by 512 pixels, 40 KB), base64-encoded. SVG and other formats are refused. `null` removes the logo; left out, the saved one stays. */
+      logoPng?: string | null
+    } | null
     Stats: {
       from: string
       to: string
@@ -1166,6 +1206,22 @@ export interface components {
        * @example summer-run
        */
       code?: string
+    }
+    QrDesign: {
+      fg: string
+      bg: string
+      margin: number
+      /** @enum {string} */
+      level: 'L' | 'M' | 'Q' | 'H'
+      /** @enum {string} */
+      style: 'square' | 'dots' | 'rounded'
+      hasLogo: boolean
+      /**
+       * Format: date-time
+       * @description Null: never designed, black on white
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      updatedAt: string | null
     }
     JoinRequest: {
       /** @example jr_01jd2k3m4n5p6q7r8s9t0vwxyz */
@@ -2979,7 +3035,7 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `expiresAt`: In the future; `groupId`: A group of this community. What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `expiresAt`: In the future; `groupId`: A group of this community; `qrDesign.fg`: Darker than `bg`, with a WCAG contrast of at least 4.5:1; `qrDesign.logo`: A PNG of 8 bits per channel, not interlaced, at most 40 KB and 512 by 512 pixels. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -3527,6 +3583,61 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'unsupported_media_type'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Read the design a link’s QR codes are drawn in
+   * @description Colours, margin, error correction, module style and whether a logo is set. A link never designed answers black on white. Change it with `PATCH /invites/{id}` and `qrDesign`.
+   */
+  getInviteQrDesign: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The design */
+      200: {
+        content: {
+          'application/json': components['schemas']['QrDesign']
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
           }
         }
       }

@@ -212,6 +212,7 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
     request: parts({ id: (await createInvite(w.open.id)).id }),
     status: 200,
   }),
+  getInviteQrDesign: async (w) => ({ request: parts({ id: w.invite.id }), status: 200 }),
   archiveInvite: async (w) => ({
     request: parts({ id: (await createInvite(w.open.id)).id }),
     status: 200,
