@@ -48,6 +48,13 @@ export const QrQuerySchema = z.strictObject({
   style: z.enum(QR_STYLES).optional().describe('Module shape: square, dots or rounded'),
   fg: HexColor.optional(),
   bg: HexColor.optional(),
+  v: z
+    .string()
+    .regex(/^[0-9a-z]{1,16}$/)
+    .optional()
+    .describe(
+      'A version tag of the design: a new one is a new URL, so no cache shows an old image',
+    ),
   download: z
     .enum(['0', '1', 'true', 'false'])
     .optional()

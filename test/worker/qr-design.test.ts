@@ -162,6 +162,9 @@ describe('the QR designer in the dashboard', () => {
     })
     const after = await page(`/admin/links/${invite.id}`, cookie)
     expect(after.text).toContain('A logo is saved.')
+    // A saved design is a new image URL: no browser shows the image it cached before.
+    expect(after.text).toMatch(/src="\/i\/[0-9a-z-]+\/qr\.svg\?size=240&amp;v=[0-9a-z]+"/)
+    expect(after.text).toMatch(/qr\.png\?size=1024&amp;download=1&amp;v=[0-9a-z]+"/)
     expect((await qr(invite.code, 'svg')).text).toContain('fill="#5a189a"')
   })
 })

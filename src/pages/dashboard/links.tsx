@@ -191,6 +191,8 @@ export async function linkPage(c: Context<AppEnv>, id: string, refused?: Refused
     : null
   const status = inviteStatus(invite, new Date())
   const csrf = await csrfTokenFor(c)
+  // A saved design is a new image URL, so the browser never shows the one it cached before.
+  const version = design ? `&v=${design.updatedAt.getTime().toString(36)}` : ''
   return shell(
     c,
     invite.label ?? invite.code,
@@ -233,10 +235,10 @@ export async function linkPage(c: Context<AppEnv>, id: string, refused?: Refused
               />
             )}
             <p>
-              <a class="button" href={`/i/${invite.code}/qr.svg?download=1`}>
+              <a class="button" href={`/i/${invite.code}/qr.svg?download=1${version}`}>
                 {t.downloadSvg}
               </a>{' '}
-              <a class="button" href={`/i/${invite.code}/qr.png?size=1024&download=1`}>
+              <a class="button" href={`/i/${invite.code}/qr.png?size=1024&download=1${version}`}>
                 {t.downloadPng}
               </a>
             </p>

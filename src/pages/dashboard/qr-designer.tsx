@@ -70,9 +70,11 @@ export function QrDesigner(props: {
     sentText(form, field, String(saved[field]))
   const colour = (field: 'fg' | 'bg') => `#${value(field).replace('#', '')}`
   const base = `/i/${props.code}/qr.svg`
+  const version = props.design ? props.design.updatedAt.getTime().toString(36) : ''
   const shown =
     form?.preview && Object.keys(form.errors).length === 0
       ? `${base}?${new URLSearchParams({
+          ...(version ? { v: version } : {}),
           size: '240',
           fg: value('fg').replace('#', ''),
           bg: value('bg').replace('#', ''),
@@ -80,7 +82,7 @@ export function QrDesigner(props: {
           level: value('level'),
           style: value('style'),
         })}`
-      : `${base}?size=240`
+      : `${base}?size=240${version ? `&v=${version}` : ''}`
   const error = (field: string) =>
     form?.errors[field] ? (
       <p id={`${field}-error`} class="err">
@@ -105,6 +107,7 @@ export function QrDesigner(props: {
         data-qr-preview="qr-preview"
       >
         <Csrf token={props.csrf} />
+        {version && <input type="hidden" name="v" value={version} />}
         <p class="muted" id="qr-contrast-hint">
           {t.qrContrastHint}
         </p>
