@@ -63,7 +63,7 @@ inviteActionsApi.openapi(
     summary: 'Copy a link for another channel: same settings, its own source and code',
     description:
       'The copy has the label (unless another is given), group, medium, campaign, maximum uses ' +
-      'and expiry (if still ahead) of the original, the `source` given, no uses yet and a new ' +
+      'and expiry (if still ahead) and QR design of the original, the `source` given, no uses yet and a new ' +
       'code: random, or the custom `code` asked for.',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: InviteParams, body: jsonBody(DuplicateInviteSchema) },

@@ -74,6 +74,8 @@ export async function createInvite(
   communityId: string,
   input: CreateInviteInput,
   now: Date,
+  /** A link whose QR design the new one takes, in the same batch. */
+  designOf?: string,
 ): Promise<Invite> {
   if (input.groupId) await assertGroupInCommunity(db, communityId, input.groupId)
   const invite: Invite = {
@@ -95,9 +97,25 @@ export async function createInvite(
     updatedAt: now,
   }
   const insert = async (code: string) => {
+    const design = db.insert(inviteQrDesigns).select(
+      db
+        .select({
+          inviteId: sql<string>`${invite.id}`.as('invite_id'),
+          fg: inviteQrDesigns.fg,
+          bg: inviteQrDesigns.bg,
+          margin: inviteQrDesigns.margin,
+          level: inviteQrDesigns.level,
+          style: inviteQrDesigns.style,
+          logoPng: inviteQrDesigns.logoPng,
+          updatedAt: sql<number>`${now.getTime()}`.as('updated_at'),
+        })
+        .from(inviteQrDesigns)
+        .where(eq(inviteQrDesigns.inviteId, designOf ?? '')),
+    )
     await db.batch([
       db.insert(invites).values({ ...invite, code }),
       db.insert(inviteCodes).values({ code, inviteId: invite.id, createdAt: now }),
+      ...(designOf ? [design] : []),
     ])
     return { ...invite, code }
   }
@@ -269,8 +287,8 @@ export async function setInviteArchived(
 }
 
 /**
- * A new link with the settings of `invite` (label, group, medium, campaign, limits) for another
- * channel: its own source, a fresh code (or the custom one asked for), no uses yet.
+ * A new link with the settings of `invite` (label, group, medium, campaign, limits, QR design)
+ * for another channel: its own source, a fresh code (or the custom one asked for), no uses yet.
  */
 export async function duplicateInvite(
   db: Database,
@@ -293,6 +311,7 @@ export async function duplicateInvite(
       code: input.code ?? null,
     },
     now,
+    invite.id,
   )
 }
 

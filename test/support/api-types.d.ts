@@ -138,7 +138,7 @@ export interface paths {
   '/api/invites/{id}/duplicate': {
     /**
      * Copy a link for another channel: same settings, its own source and code
-     * @description The copy has the label (unless another is given), group, medium, campaign, maximum uses and expiry (if still ahead) of the original, the `source` given, no uses yet and a new code: random, or the custom `code` asked for.
+     * @description The copy has the label (unless another is given), group, medium, campaign, maximum uses and expiry (if still ahead) and QR design of the original, the `source` given, no uses yet and a new code: random, or the custom `code` asked for.
      */
     post: operations['duplicateInvite']
   }
@@ -3503,7 +3503,7 @@ export interface operations {
   }
   /**
    * Copy a link for another channel: same settings, its own source and code
-   * @description The copy has the label (unless another is given), group, medium, campaign, maximum uses and expiry (if still ahead) of the original, the `source` given, no uses yet and a new code: random, or the custom `code` asked for.
+   * @description The copy has the label (unless another is given), group, medium, campaign, maximum uses and expiry (if still ahead) and QR design of the original, the `source` given, no uses yet and a new code: random, or the custom `code` asked for.
    */
   duplicateInvite: {
     parameters: {

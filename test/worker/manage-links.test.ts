@@ -190,6 +190,9 @@ describe('archiving, restoring and duplicating links through the API', () => {
       expiresAt,
     })
     await usedOnce(original.code)
+    await call('PATCH', `/api/invites/${original.id}`, {
+      body: { qrDesign: { fg: '1d3557', bg: 'f1faee', style: 'rounded' } },
+    })
     const response = await call('POST', `/api/invites/${original.id}/duplicate`, {
       body: { source: 'flyer' },
     })
@@ -206,6 +209,8 @@ describe('archiving, restoring and duplicating links through the API', () => {
       status: 'active',
     })
     expect(response.json.code).not.toBe(original.code)
+    const design = await call('GET', `/api/invites/${response.json.id}/qr-design`)
+    expect(design.json).toMatchObject({ fg: '1d3557', bg: 'f1faee', style: 'rounded' })
     expect((await visit(`/i/${response.json.code}`)).status).toBe(200)
 
     const custom = uniqueCode('flyer')
