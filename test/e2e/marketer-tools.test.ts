@@ -122,6 +122,7 @@ describe('a marketer’s tools in the dashboard', () => {
         await check('overview with the form open')
         await submit(page, '#new-link button[type=submit]', /\/admin\/links\/inv_/)
 
+        const linkUrl = page.url().split('?')[0]!
         // Edited on its page.
         await page.fill('#edit-label', `Flyer ${tag}, reprint`)
         await page.fill('#edit-maxUses', '300')
@@ -163,6 +164,15 @@ describe('a marketer’s tools in the dashboard', () => {
           await expect(page.locator('td[data-label]').first().isVisible()).resolves.toBe(true)
         }
         await check('report')
+
+        // Archived out of the list, and back.
+        await page.goto(linkUrl)
+        await submit(page, '#archive button', /done=archived/)
+        await expect(page.locator('[role=status]').first().textContent()).resolves.toBe(
+          t.archivedNotice,
+        )
+        await submit(page, '#archive button', /done=restored/)
+        await check('restored link')
         expect(problems).toEqual([])
         await page.close()
       })
