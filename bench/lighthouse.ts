@@ -60,6 +60,12 @@ try {
     }),
   })
   const statusUrl = ((await joined.json()) as { statusUrl: string }).statusUrl
+  // The first announcement on the list has its report per recipient.
+  const list = await fetch(`${worker.url}/admin/communities/${RUNNERS}/announcements`, {
+    headers: { cookie },
+  })
+  const report = /href="(\/admin\/announcements\/ann_[0-9a-z]+)"/.exec(await list.text())?.[1]
+  if (!report) throw new Error('no announcement in the demo to report on')
   const pages: Array<[name: string, url: string, signedIn: boolean]> = [
     ['landing page', `${worker.url}/i/sundayrunners`, false],
     ['join form', `${worker.url}/i/handmademaker/join`, false],
@@ -71,6 +77,8 @@ try {
     ['approvals', `${worker.url}/admin/communities/${MAKERS}/approvals`, true],
     ['members', `${worker.url}/admin/communities/${RUNNERS}/members`, true],
     ['announcements', `${worker.url}/admin/communities/${RUNNERS}/announcements`, true],
+    ['report per recipient', `${worker.url}${report}`, true],
+    ['archived links', `${worker.url}/admin/communities/${RUNNERS}?archived=1`, true],
     ['settings', `${worker.url}/admin/communities/${RUNNERS}/settings`, true],
     ['team', `${worker.url}/admin/communities/${RUNNERS}/team`, true],
     ['audit log', `${worker.url}/admin/communities/${RUNNERS}/audit`, true],

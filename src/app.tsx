@@ -14,6 +14,8 @@ import { communitiesApi } from './api/communities'
 import { groupsApi } from './api/groups'
 import { tokensApi } from './api/tokens'
 import { invitesApi } from './api/invites'
+import { inviteActionsApi } from './api/invite-actions'
+import { inviteQrDesignApi } from './api/invite-qr-design'
 import { landingApp } from './pages/landing'
 import { qrApp } from './pages/qr'
 import { joinApp } from './pages/join'
@@ -166,6 +168,8 @@ function createApi() {
   api.route('/', groupsApi)
   api.route('/', tokensApi)
   api.route('/', invitesApi)
+  api.route('/', inviteActionsApi)
+  api.route('/', inviteQrDesignApi)
   api.route('/', joinRequestsApi)
   api.route('/', membersApi)
   api.route('/', announcementsApi)

@@ -9,9 +9,12 @@ import {
   updateInvite,
 } from '../services/invites'
 import { getStats } from '../services/stats'
+import { assertQrDesignReadable, resetQrDesign, saveQrDesign } from '../services/qr-designs'
+import { logoBytes } from './invite-qr-design'
 import { idParam } from '../schemas/common'
 import {
   CreateInviteSchema,
+  InviteListQuerySchema,
   InviteSchema,
   serializeInvite,
   UpdateInviteSchema,
@@ -79,7 +82,10 @@ openapi(
     tags,
     summary: 'List a community’s invite links',
     security: bearerSecurity,
-    request: { params: CommunityParams, query: PaginationQuerySchema },
+    request: {
+      params: CommunityParams,
+      query: PaginationQuerySchema.extend(InviteListQuerySchema.shape),
+    },
     responses: {
       200: jsonResponse(pageSchema(InviteSchema), 'A page of links, oldest first'),
       ...problemResponses([...RESOURCE_PROBLEMS]),
@@ -124,20 +130,35 @@ openapi(
     operationId: 'updateInvite',
     access: { action: 'invites.manage', on: 'invite' },
     tags,
-    summary: 'Change a link’s label or limits',
+    summary: 'Change a link: label, tags, group, limits, code',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: InviteParams, body: jsonBody(UpdateInviteSchema) },
     responses: {
       200: jsonResponse(InviteSchema, 'The changed link'),
-      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'max_uses_below_uses'], {
-        rules: { expiresAt: FUTURE_RULE },
-      }),
+      ...problemResponses(
+        [...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'max_uses_below_uses', 'code_taken'],
+        {
+          rules: {
+            expiresAt: FUTURE_RULE,
+            groupId: 'A group of this community',
+            'qrDesign.fg': 'Darker than `bg`, with a WCAG contrast of at least 4.5:1',
+            'qrDesign.logo':
+              'A PNG of 8 bits per channel, not interlaced, at most 40 KB and 512 by 512 pixels',
+          },
+        },
+      ),
     },
   }),
   async (c) => {
     const { invite } = c.var
     const now = new Date()
-    const updated = await updateInvite(c.var.db, invite, c.req.valid('json'), now)
+    const { qrDesign, ...fields } = c.req.valid('json')
+    const design = qrDesign && { ...qrDesign, logo: logoBytes(qrDesign.logoPng) }
+    // The design is checked before anything is written, so a refused one changes nothing.
+    if (design) await assertQrDesignReadable(design, 'qrDesign')
+    const updated = await updateInvite(c.var.db, invite, fields, now)
+    if (design) await saveQrDesign(c.var.db, updated, design, now)
+    else if (qrDesign === null) await resetQrDesign(c.var.db, updated)
     return c.json(serializeInvite(updated, c.var.config.PUBLIC_BASE_URL, now), 200)
   },
 )

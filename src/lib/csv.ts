@@ -21,7 +21,7 @@ const FORMULA_START = /^[=+\-@\t\r]/
  */
 const E164_PHONE = /^\+\d{8,15}$/
 
-function csvCell(value: string): string {
+export function csvCell(value: string): string {
   const safe = FORMULA_START.test(value) && !E164_PHONE.test(value) ? `'${value}` : value
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
 }

@@ -1,10 +1,18 @@
 import { Hono, type Context } from 'hono'
+import type { z } from 'zod'
 import type { AppEnv } from '../env'
 import { sha256Hex } from '../lib/crypto'
 import { ApiError, fieldErrors } from '../lib/errors'
 import { MemoryCache } from '../lib/memory-cache'
 import { renderQrPng, renderQrSvg, type QrOptions } from '../lib/qr'
-import { findInviteByCode, inviteStatus, retiredCodeExists } from '../services/invites'
+import { inviteStatus, retiredCodeExists } from '../services/invites'
+import {
+  DEFAULT_QR_DESIGN,
+  findQrTarget,
+  logoOf,
+  MIN_QR_CONTRAST,
+  qrColourProblem,
+} from '../services/qr-designs'
 import { qrCacheKey, readCachedQr, storeCachedQr, type QrImage } from '../services/qr-cache'
 import { inviteUrls } from '../schemas/invites'
 import { CodeParamSchema, QrQuerySchema } from '../schemas/public'
@@ -15,6 +23,7 @@ export const qrApp = new Hono<AppEnv>()
 const CLIENT_CACHE_CONTROL = 'public, max-age=86400'
 
 const CONTENT_TYPES = { svg: 'image/svg+xml', png: 'image/png' } as const
+type QrQuery = Omit<z.infer<typeof QrQuerySchema>, 'download'>
 type Format = keyof typeof CONTENT_TYPES
 
 qrApp.get('/i/:code/qr.svg', (c) => serveQr(c, 'svg'))
@@ -50,7 +59,11 @@ async function serveQr(c: Context<AppEnv>, format: Format): Promise<Response> {
   }
   const { code } = param.data
   const { download, ...options } = query.data
-  const variant = `${format}?size=${options.size}&margin=${options.margin}&level=${options.level}&fg=${options.fg}&bg=${options.bg}`
+  // Only what the query sets: the rest is the link's design, which a save purges from the cache.
+  const variant = `${format}?${Object.entries(options)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&')}`
   const key = qrCacheKey(code, variant)
 
   const image = (await readCachedQr(key)) ?? (await renderFresh(c, code, format, options, key))
@@ -62,23 +75,46 @@ async function renderFresh(
   c: Context<AppEnv>,
   code: string,
   format: Format,
-  options: QrOptions,
+  asked: QrQuery,
   key: string,
 ): Promise<QrImage> {
-  const invite = await findInviteByCode(c.var.db, code)
-  if (!invite) {
+  const found = await findQrTarget(c.var.db, code)
+  if (!found) {
     if (await retiredCodeExists(c.var.db, code)) {
       throw new ApiError('gone', 'This invite link has been replaced by a new code.')
     }
     throw new ApiError('not_found', 'There is no invite link with this code.')
   }
+  const { invite, design } = found
   const status = inviteStatus(invite, new Date())
   if (status !== 'active')
     throw new ApiError('gone', `This invite link is ${status.replace('_', ' ')}.`)
+  const saved = design ?? DEFAULT_QR_DESIGN
+  const options: QrOptions = {
+    size: asked.size,
+    margin: asked.margin ?? saved.margin,
+    level: asked.level ?? saved.level,
+    style: asked.style ?? saved.style,
+    fg: asked.fg ?? saved.fg,
+    bg: asked.bg ?? saved.bg,
+    logo: await logoOf(design),
+  }
+  const colours = qrColourProblem(options.fg, options.bg)
+  if (colours) {
+    throw new ApiError('validation_failed', 'The QR code options are invalid.', {
+      errors: [
+        {
+          path: 'fg',
+          message: `Scanners need a dark foreground on a light background with a contrast of at least ${MIN_QR_CONTRAST}:1`,
+        },
+      ],
+    })
+  }
 
   const text = `${inviteUrls(c.var.config.PUBLIC_BASE_URL, code).url}?via=qr`
   const body = format === 'svg' ? renderQrSvg(text, options) : await renderQrPng(text, options)
-  const etag = `"${(await sha256Hex(`${text}|${JSON.stringify(options)}|${format}`)).slice(0, 32)}"`
+  const look = { ...options, logo: design?.logoPng ? design.updatedAt.getTime() : null }
+  const etag = `"${(await sha256Hex(`${text}|${JSON.stringify(look)}|${format}`)).slice(0, 32)}"`
   const image = { body, contentType: CONTENT_TYPES[format], etag }
   c.executionCtx.waitUntil(storeCachedQr(code, key, image))
   return image

@@ -11,6 +11,15 @@ import {
 import { idPattern } from '../lib/ids'
 import { INVITE_STATUSES, inviteStatus } from '../services/invites'
 import { DATE_TIME_PATTERN, TimestampSchema, userText } from './common'
+import { HexColor } from './public'
+import { QR_ERROR_LEVELS, QR_STYLES } from '../lib/qr'
+import type { InviteQrDesign } from '../db/schema'
+import {
+  DEFAULT_QR_DESIGN,
+  MAX_LOGO_BYTES,
+  MAX_LOGO_SIDE,
+  MIN_QR_CONTRAST,
+} from '../services/qr-designs'
 
 /** A link's own name in the dashboard. */
 export const InviteLabelSchema = userText(100, { required: true })
@@ -27,6 +36,8 @@ const FutureTimestamp = z.iso
     pattern: DATE_TIME_PATTERN,
     example: '2027-01-31T23:59:59Z',
   })
+
+const GroupIdSchema = z.string().regex(idPattern('grp'), 'Not a grp_ id')
 
 const MaxUses = z.number().int().min(1).max(1_000_000)
 
@@ -59,11 +70,9 @@ export const CustomCodeSchema = z
 export const CreateInviteSchema = z
   .strictObject({
     label: InviteLabelSchema.optional().openapi({ example: 'Instagram bio' }),
-    groupId: z
-      .string()
-      .regex(idPattern('grp'), 'Not a grp_ id')
-      .optional()
-      .describe('Land on this group rather than the whole community'),
+    groupId: GroupIdSchema.optional().describe(
+      'Land on this group rather than the whole community',
+    ),
     source: TagSchema.optional().openapi({ example: 'instagram' }),
     medium: TagSchema.optional().openapi({ example: 'social' }),
     campaign: TagSchema.optional().openapi({ example: 'spring-2027' }),
@@ -81,11 +90,71 @@ export const CreateInviteSchema = z
   })
   .openapi('CreateInvite')
 
+const HEX_COLOUR_PATTERN = '^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$'
+const QrLevelSchema = z.enum(QR_ERROR_LEVELS)
+const QrStyleSchema = z.enum(QR_STYLES)
+
+export const QrDesignInputSchema = z
+  .strictObject({
+    fg: HexColor.describe('Foreground: a hex colour, darker than the background').openapi({
+      type: 'string',
+      pattern: HEX_COLOUR_PATTERN,
+      example: '1d3557',
+    }),
+    bg: HexColor.describe('Background: a hex colour').openapi({
+      type: 'string',
+      pattern: HEX_COLOUR_PATTERN,
+      example: 'f1faee',
+    }),
+    margin: z.number().int().min(0).max(16).default(4).describe('Quiet zone in modules'),
+    level: QrLevelSchema.default('M').describe(
+      'Error correction; H is used whenever there is a logo',
+    ),
+    style: QrStyleSchema.default('square').describe(
+      'Module shape; the three finder patterns stay square',
+    ),
+    logoPng: z
+      .base64()
+      .max(Math.ceil((MAX_LOGO_BYTES * 4) / 3) + 4)
+      .openapi({ pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$' })
+      .nullable()
+      .optional()
+      .describe(
+        `A logo for the middle: a PNG (8 bits per channel, at most ${MAX_LOGO_SIDE} by ${MAX_LOGO_SIDE} pixels, ${MAX_LOGO_BYTES / 1024} KB), base64-encoded. SVG and other formats are refused. \`null\` removes the logo; left out, the saved one stays.`,
+      ),
+  })
+  .openapi('QrDesignInput')
+
+export const QrDesignSchema = z
+  .object({
+    fg: z.string(),
+    bg: z.string(),
+    margin: z.number().int(),
+    level: QrLevelSchema,
+    style: QrStyleSchema,
+    hasLogo: z.boolean(),
+    updatedAt: TimestampSchema.nullable().describe('Null: never designed, black on white'),
+  })
+  .openapi('QrDesign')
+
 export const UpdateInviteSchema = z
   .strictObject({
     label: InviteLabelSchema.nullable(),
-    maxUses: MaxUses.nullable(),
+    groupId: GroupIdSchema.nullable().describe('A group of this community, or null for all of it'),
+    source: TagSchema.nullable(),
+    medium: TagSchema.nullable(),
+    campaign: TagSchema.nullable(),
+    maxUses: MaxUses.nullable().describe('Not below the link’s uses so far'),
     expiresAt: FutureTimestamp.nullable(),
+    qrDesign: QrDesignInputSchema.nullable().describe(
+      'The design its QR URLs serve: colours (a dark foreground on a light background with a ' +
+        `WCAG contrast of at least ${MIN_QR_CONTRAST}:1, else 400 naming \`qrDesign.fg\`), margin, error ` +
+        'correction, module style and a logo. `null` goes back to black on white.',
+    ),
+    code: CustomCodeSchema.describe(
+      'A new custom code. The old code answers 410 from then on and is never issued again, so ' +
+        'printed QR codes of the old code stop working. A code any link has or had: 409 `code_taken`.',
+    ),
   })
   .partial()
   .refine((value) => Object.keys(value).length > 0, 'Send at least one field to change')
@@ -112,11 +181,31 @@ export const InviteSchema = z
     uses: z.number().int(),
     expiresAt: TimestampSchema.nullable(),
     revokedAt: TimestampSchema.nullable(),
+    archivedAt: TimestampSchema.nullable().describe(
+      'Set while the link is archived: hidden from the default list and refusing joins',
+    ),
     status: z.enum(INVITE_STATUSES),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
   })
   .openapi('Invite')
+
+export const InviteListQuerySchema = z.strictObject({
+  archived: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true')
+    .openapi({ description: '`true` lists the archived links only; without it, the others' }),
+})
+
+/** A copy of a link for another channel: its settings with a source (and code) of its own. */
+export const DuplicateInviteSchema = z
+  .strictObject({
+    source: TagSchema.openapi({ example: 'flyer' }),
+    label: InviteLabelSchema.nullable().optional().describe('Without it, the original’s label'),
+    code: CustomCodeSchema.optional().describe('A custom code; without it, a random one'),
+  })
+  .openapi('DuplicateInvite')
 
 export function inviteUrls(baseUrl: string, code: string) {
   const url = `${baseUrl}/i/${code}`
@@ -143,8 +232,22 @@ export function serializeInvite(
     uses: invite.uses,
     expiresAt: invite.expiresAt?.toISOString() ?? null,
     revokedAt: invite.revokedAt?.toISOString() ?? null,
+    archivedAt: invite.archivedAt?.toISOString() ?? null,
     status: inviteStatus(invite, now),
     createdAt: invite.createdAt.toISOString(),
     updatedAt: invite.updatedAt.toISOString(),
+  }
+}
+
+export function serializeQrDesign(design: InviteQrDesign | null): z.infer<typeof QrDesignSchema> {
+  const shown = design ?? DEFAULT_QR_DESIGN
+  return {
+    fg: shown.fg,
+    bg: shown.bg,
+    margin: shown.margin,
+    level: shown.level,
+    style: shown.style,
+    hasLogo: Boolean(design?.logoPng),
+    updatedAt: design?.updatedAt.toISOString() ?? null,
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { canonicalCode, CODE_MAX_LENGTH, CODE_MIN_LENGTH, CODE_PATTERN } from '../lib/codes'
-import { contrastRatio, QR_ERROR_LEVELS, relativeLuminance } from '../lib/qr'
+import { QR_ERROR_LEVELS, QR_STYLES } from '../lib/qr'
 
 /**
  * A code the product can issue, generated or custom, in its stored (lower-case) form. Only the
@@ -23,9 +23,7 @@ export const LandingQuerySchema = z.object({
   lang: z.enum(['de', 'en']).optional().catch(undefined),
 })
 
-export const MIN_QR_CONTRAST = 4.5
-
-const HexColor = z
+export const HexColor = z
   .string()
   .regex(/^#?([0-9a-f]{3}|[0-9a-f]{6})$/i, 'A hex colour such as 1a1a1a or #fff')
   .transform((value) => {
@@ -33,29 +31,32 @@ const HexColor = z
     return hex.length === 3 ? [...hex].map((digit) => digit + digit).join('') : hex
   })
 
-export const QrQuerySchema = z
-  .strictObject({
-    size: z.coerce
-      .number()
-      .int()
-      .min(64)
-      .max(2048)
-      .default(512)
-      .describe('PNG width and height in pixels'),
-    margin: z.coerce.number().int().min(0).max(16).default(4).describe('Quiet zone in modules'),
-    level: z.enum(QR_ERROR_LEVELS).default('M').describe('Error correction: L, M, Q or H'),
-    fg: HexColor.default('000000'),
-    bg: HexColor.default('ffffff'),
-    download: z
-      .enum(['0', '1', 'true', 'false'])
-      .optional()
-      .transform((v) => v === '1' || v === 'true'),
-  })
-  .refine(
-    ({ fg, bg }) =>
-      relativeLuminance(fg) < relativeLuminance(bg) && contrastRatio(fg, bg) >= MIN_QR_CONTRAST,
-    {
-      message: `Scanners need a dark foreground on a light background with a contrast of at least ${MIN_QR_CONTRAST}:1`,
-      path: ['fg'],
-    },
-  )
+/**
+ * QR image options. Those left out come from the link's saved design (or black on white); the
+ * colours are checked for contrast once merged with it, since one alone says nothing.
+ */
+export const QrQuerySchema = z.strictObject({
+  size: z.coerce
+    .number()
+    .int()
+    .min(64)
+    .max(2048)
+    .default(512)
+    .describe('PNG width and height in pixels'),
+  margin: z.coerce.number().int().min(0).max(16).optional().describe('Quiet zone in modules'),
+  level: z.enum(QR_ERROR_LEVELS).optional().describe('Error correction: L, M, Q or H'),
+  style: z.enum(QR_STYLES).optional().describe('Module shape: square, dots or rounded'),
+  fg: HexColor.optional(),
+  bg: HexColor.optional(),
+  v: z
+    .string()
+    .regex(/^[0-9a-z]{1,16}$/)
+    .optional()
+    .describe(
+      'A version tag of the design: a new one is a new URL, so no cache shows an old image',
+    ),
+  download: z
+    .enum(['0', '1', 'true', 'false'])
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
+})

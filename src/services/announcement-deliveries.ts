@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, getTableColumns, gt, inArray, or, sql, type SQL } from 'drizzle-orm'
 import { whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
 import type { Database } from '../db/client'
 import {
@@ -7,7 +7,9 @@ import {
   members,
   type DeliveryChannel,
   type DeliveryStatus,
+  type Dispatch,
 } from '../db/schema'
+import { UNFINISHED_RUN_STATUSES } from './announcements'
 import { shownReason } from '../lib/delivery-reasons'
 import { CHANNEL_RECEIPTS, type Receipts } from './channels'
 /** What an announcement's runs delivered: counts per status, receipts where the channel reports them, and the per-recipient list. */
@@ -90,6 +92,79 @@ export async function deliverySummary(db: Database, announcementId: string) {
 }
 
 const RECEIPT_KINDS = ['delivered', 'read'] as const
+
+/** What the list of announcements shows of each: totals, receipts, its latest and unfinished runs. */
+export interface ListedDeliveries {
+  totals: DeliveryCounts
+  receipts: ReceiptSummary
+  /** Newest first: the latest run of each channel, and every run not finished yet. */
+  runs: Dispatch[]
+}
+
+/**
+ * The delivery figures of a page of announcements in one query, however many runs a recurring
+ * one has had: each run carries the sums of its announcement's runs through the same channel
+ * (window functions), and only the latest run per channel and the unfinished ones come back, so
+ * the rows stay a few per announcement. The ids go in as one JSON parameter, whatever their
+ * number.
+ */
+export async function deliverySummaries(
+  db: Database,
+  announcementIds: string[],
+): Promise<Map<string, ListedDeliveries>> {
+  const summaries = new Map<string, ListedDeliveries>()
+  if (announcementIds.length === 0) return summaries
+  const perChannel = sql`over (partition by ${dispatches.announcementId}, ${dispatches.channel})`
+  const sums = Object.fromEntries(
+    DELIVERY_COUNT_KEYS.map((key) => [
+      `sum_${key}`,
+      sql<number>`sum(${dispatches[key]}) ${perChannel}`.as(`sum_${key}`),
+    ]),
+  ) as Record<`sum_${(typeof DELIVERY_COUNT_KEYS)[number]}`, SQL.Aliased<number>>
+  const ranked = db
+    .select({
+      ...getTableColumns(dispatches),
+      ...sums,
+      rank: sql<number>`row_number() ${sql`over (partition by ${dispatches.announcementId}, ${dispatches.channel} order by ${dispatches.scheduledFor} desc)`}`.as(
+        'rank',
+      ),
+    })
+    .from(dispatches)
+    .where(
+      sql`${dispatches.announcementId} in (select value from json_each(${JSON.stringify(announcementIds)}))`,
+    )
+    .as('ranked')
+  const rows = await db
+    .select()
+    .from(ranked)
+    .where(or(eq(ranked.rank, 1), inArray(ranked.status, [...UNFINISHED_RUN_STATUSES])))
+    .orderBy(desc(ranked.scheduledFor))
+  for (const row of rows) {
+    let summary = summaries.get(row.announcementId)
+    if (!summary) {
+      summary = {
+        totals: noDeliveries(),
+        receipts: { reported: { delivered: false, read: false }, sent: { delivered: 0, read: 0 } },
+        runs: [],
+      }
+      summaries.set(row.announcementId, summary)
+    }
+    const { rank, ...rest } = row
+    const run = Object.fromEntries(
+      Object.entries(rest).filter(([key]) => !key.startsWith('sum_')),
+    ) as Dispatch
+    summary.runs.push(run)
+    if (rank !== 1) continue
+    // The latest run of a channel: its row carries the channel's sums.
+    for (const key of DELIVERY_COUNT_KEYS) summary.totals[key] += row[`sum_${key}`]
+    for (const kind of RECEIPT_KINDS) {
+      if (!CHANNEL_RECEIPTS[row.channel][kind]) continue
+      summary.receipts.reported![kind] = true
+      summary.receipts.sent[kind] += row.sum_sent
+    }
+  }
+  return summaries
+}
 
 /**
  * Which receipts an announcement's figures can show: those its runs' channels report, or, before

@@ -1,6 +1,13 @@
-import { and, asc, eq, gt, isNull } from 'drizzle-orm'
+import { and, asc, eq, exists, gt, isNotNull, isNull, lte, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { communities, groups, inviteCodes, invites, type Invite } from '../db/schema'
+import {
+  communities,
+  groups,
+  inviteCodes,
+  inviteQrDesigns,
+  invites,
+  type Invite,
+} from '../db/schema'
 import { canonicalCode, customCodeProblem, newInviteCode } from '../lib/codes'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
@@ -8,7 +15,7 @@ import { MemoryCache } from '../lib/memory-cache'
 import { purgeCachedQr } from './qr-cache'
 import { toPage, type Page } from '../lib/pagination'
 
-export const INVITE_STATUSES = ['active', 'revoked', 'expired', 'used_up'] as const
+export const INVITE_STATUSES = ['active', 'revoked', 'archived', 'expired', 'used_up'] as const
 export type InviteStatus = (typeof INVITE_STATUSES)[number]
 
 export interface CreateInviteInput {
@@ -23,18 +30,31 @@ export interface CreateInviteInput {
   code?: string | null
 }
 
-export type UpdateInviteInput = Pick<CreateInviteInput, 'label' | 'maxUses' | 'expiresAt'>
+/**
+ * What can change on a link. A new `code` works like a rotation to a code of one's choosing:
+ * the old code answers "gone" from then on and is never issued again.
+ */
+export type UpdateInviteInput = Omit<CreateInviteInput, 'code'> & { code?: string }
 
 /** Whether a link still lets people in, and if not, why. */
 export function inviteStatus(
-  invite: Pick<Invite, 'revokedAt' | 'expiresAt' | 'maxUses' | 'uses'>,
+  invite: Pick<Invite, 'revokedAt' | 'archivedAt' | 'expiresAt' | 'maxUses' | 'uses'>,
   now: Date,
 ): InviteStatus {
   if (invite.revokedAt) return 'revoked'
+  if (invite.archivedAt) return 'archived'
   if (invite.expiresAt && invite.expiresAt.getTime() <= now.getTime()) return 'expired'
   if (invite.maxUses !== null && invite.uses >= invite.maxUses) return 'used_up'
   return 'active'
 }
+
+/** Why a link that is not active refuses a join, for the API's answer. */
+export const inviteRefusal = {
+  revoked: 'This invite link has been withdrawn.',
+  archived: 'This invite link has been withdrawn.',
+  expired: 'This invite link has expired.',
+  used_up: 'This invite link has been used as often as allowed.',
+} as const satisfies Record<Exclude<InviteStatus, 'active'>, string>
 
 export async function getInviteOrThrow(db: Database, id: string): Promise<Invite> {
   const invite = await db.query.invites.findFirst({ where: eq(invites.id, id) })
@@ -54,6 +74,8 @@ export async function createInvite(
   communityId: string,
   input: CreateInviteInput,
   now: Date,
+  /** A link whose QR design the new one takes, in the same batch. */
+  designOf?: string,
 ): Promise<Invite> {
   if (input.groupId) await assertGroupInCommunity(db, communityId, input.groupId)
   const invite: Invite = {
@@ -70,27 +92,49 @@ export async function createInvite(
     uses: 0,
     expiresAt: input.expiresAt ?? null,
     revokedAt: null,
+    archivedAt: null,
     createdAt: now,
     updatedAt: now,
   }
   const insert = async (code: string) => {
+    const design = db.insert(inviteQrDesigns).select(
+      db
+        .select({
+          inviteId: sql<string>`${invite.id}`.as('invite_id'),
+          fg: inviteQrDesigns.fg,
+          bg: inviteQrDesigns.bg,
+          margin: inviteQrDesigns.margin,
+          level: inviteQrDesigns.level,
+          style: inviteQrDesigns.style,
+          logoPng: inviteQrDesigns.logoPng,
+          updatedAt: sql<number>`${now.getTime()}`.as('updated_at'),
+        })
+        .from(inviteQrDesigns)
+        .where(eq(inviteQrDesigns.inviteId, designOf ?? '')),
+    )
     await db.batch([
       db.insert(invites).values({ ...invite, code }),
       db.insert(inviteCodes).values({ code, inviteId: invite.id, createdAt: now }),
+      ...(designOf ? [design] : []),
     ])
     return { ...invite, code }
   }
   if (!input.code) return withFreshCode(insert)
+  return withCustomCode(input.code, insert)
+}
+
+/** Runs `write` with a custom code, checked here for every caller; a code in use is `code_taken`. */
+async function withCustomCode<T>(wished: string, write: (code: string) => Promise<T>): Promise<T> {
   // The API's schema refuses these already; held here too, for every other caller.
-  const problem = customCodeProblem(input.code)
+  const problem = customCodeProblem(wished)
   if (problem) {
     throw new ApiError('validation_failed', 'This code cannot be used.', {
       errors: [{ path: 'code', message: `Not a valid custom code (${problem})` }],
     })
   }
-  const code = canonicalCode(input.code)
+  const code = canonicalCode(wished)
   try {
-    return await insert(code)
+    return await write(code)
   } catch (error) {
     if (isUniqueViolation(error, '.code')) throw codeTaken(code)
     throw error
@@ -126,10 +170,11 @@ async function assertGroupInCommunity(db: Database, communityId: string, groupId
   }
 }
 
+/** A community's links, oldest first; archived ones only when asked for (`archived: true`). */
 export async function listInvites(
   db: Database,
   communityId: string,
-  options: { cursor?: string; limit: number },
+  options: { cursor?: string; limit: number; archived?: boolean },
 ): Promise<Page<Invite>> {
   const rows = await db
     .select()
@@ -137,6 +182,7 @@ export async function listInvites(
     .where(
       and(
         eq(invites.communityId, communityId),
+        options.archived ? isNotNull(invites.archivedAt) : isNull(invites.archivedAt),
         options.cursor ? gt(invites.id, options.cursor) : undefined,
       ),
     )
@@ -145,27 +191,128 @@ export async function listInvites(
   return toPage(rows, options.limit)
 }
 
+/**
+ * Changes a link's settings. `maxUses` may not go below the uses so far: the update itself
+ * holds that condition, so a join landing at the same moment cannot slip past it. A new code
+ * retires the old one in the same batch. Either way this isolate forgets what it cached for the
+ * old code at once, as a revoke does.
+ */
 export async function updateInvite(
   db: Database,
   invite: Invite,
   input: UpdateInviteInput,
   now: Date,
 ): Promise<Invite> {
-  if (input.maxUses != null && input.maxUses < invite.uses) {
+  const { code: wished, ...fields } = input
+  if (fields.groupId) await assertGroupInCommunity(db, invite.communityId, fields.groupId)
+  const newCode = wished === undefined ? null : canonicalCode(wished)
+  const update = (code: string | null) =>
+    db
+      .update(invites)
+      .set({ ...fields, ...(code ? { code } : {}), updatedAt: now })
+      .where(
+        and(
+          eq(invites.id, invite.id),
+          fields.maxUses != null ? lte(invites.uses, fields.maxUses) : undefined,
+        ),
+      )
+      .returning()
+  let rows: Invite[]
+  if (newCode === null || newCode === invite.code) {
+    rows = await update(null)
+  } else {
+    // One batch, in this order: the link takes the code only if the uses condition holds, and
+    // the code is registered (and the old one retired) only if the link took it. A code that
+    // is any link's, now or before, breaks a unique key and the whole batch is undone.
+    rows = await withCustomCode(newCode, async (code) => {
+      const tookIt = db
+        .select({ id: invites.id })
+        .from(invites)
+        .where(and(eq(invites.id, invite.id), eq(invites.code, code)))
+      const [changed] = await db.batch([
+        update(code),
+        db.insert(inviteCodes).select(
+          db
+            .select({
+              code: sql<string>`${code}`.as('code'),
+              inviteId: invites.id,
+              createdAt: sql<number>`${now.getTime()}`.as('created_at'),
+              retiredAt: sql<null>`null`.as('retired_at'),
+            })
+            .from(invites)
+            .where(and(eq(invites.id, invite.id), eq(invites.code, code))),
+        ),
+        db
+          .update(inviteCodes)
+          .set({ retiredAt: now })
+          .where(
+            and(eq(inviteCodes.code, invite.code), isNull(inviteCodes.retiredAt), exists(tookIt)),
+          ),
+      ])
+      return changed
+    })
+  }
+  const updated = rows[0]
+  if (!updated) {
+    const current = await getInviteOrThrow(db, invite.id)
     // A state of the link, not of the request: the same body is fine for a link used less.
     throw new ApiError(
       'max_uses_below_uses',
-      `This link has been used ${invite.uses} times already; maxUses cannot be lower.`,
-      { errors: [{ path: 'maxUses', message: `At least ${invite.uses}` }] },
+      `This link has been used ${current.uses} times already; maxUses cannot be lower.`,
+      { errors: [{ path: 'maxUses', message: `At least ${current.uses}` }] },
     )
   }
-  const [updated] = await db
+  await forgetCached(invite.code)
+  return updated
+}
+
+/**
+ * Archives a link, or restores an archived one: archived links are hidden from the default list
+ * and refuse joins like revoked ones, but keep their code, so a restored link works again.
+ */
+export async function setInviteArchived(
+  db: Database,
+  invite: Invite,
+  archived: boolean,
+  now: Date,
+): Promise<Invite> {
+  if (Boolean(invite.archivedAt) === archived) return invite
+  const [changed] = await db
     .update(invites)
-    .set({ ...input, updatedAt: now })
+    .set({ archivedAt: archived ? now : null, updatedAt: now })
     .where(eq(invites.id, invite.id))
     .returning()
   await forgetCached(invite.code)
-  return updated!
+  return changed ?? invite
+}
+
+/**
+ * A new link with the settings of `invite` (label, group, medium, campaign, limits, QR design)
+ * for another channel: its own source, a fresh code (or the custom one asked for), no uses yet.
+ */
+export async function duplicateInvite(
+  db: Database,
+  invite: Invite,
+  input: { source: string; label?: string | null; code?: string | null },
+  now: Date,
+): Promise<Invite> {
+  const expiresAt = invite.expiresAt && invite.expiresAt > now ? invite.expiresAt : null
+  return createInvite(
+    db,
+    invite.communityId,
+    {
+      label: input.label === undefined ? invite.label : input.label,
+      groupId: invite.groupId,
+      source: input.source,
+      medium: invite.medium,
+      campaign: invite.campaign,
+      maxUses: invite.maxUses,
+      expiresAt,
+      code: input.code ?? null,
+    },
+    now,
+    invite.id,
+  )
 }
 
 /** Revoking is final for the code; the link's history and stats stay. Revoking twice is harmless. */
@@ -197,6 +344,24 @@ export async function rotateInvite(db: Database, invite: Invite, now: Date): Pro
     await forgetCached(invite.code)
     return rotated!
   })
+}
+
+/**
+ * A link's community, that community's groups (at most 51) and the link's QR design, in one
+ * round trip: what a link's page needs to show the link's settings for editing.
+ */
+export async function linkSettings(db: Database, invite: Invite) {
+  const [community, rows, design] = await db.batch([
+    db.query.communities.findFirst({ where: eq(communities.id, invite.communityId) }),
+    db
+      .select()
+      .from(groups)
+      .where(eq(groups.communityId, invite.communityId))
+      .orderBy(asc(groups.id)),
+    db.select().from(inviteQrDesigns).where(eq(inviteQrDesigns.inviteId, invite.id)),
+  ])
+  if (!community) throw notFound('Community')
+  return { community, groups: rows, design: design[0] ?? null }
 }
 
 export interface LandingGroup {
@@ -291,7 +456,7 @@ export async function findInviteWithCommunity(
   return row ?? null
 }
 
-/** The current invite behind a code, without its community: all the QR route needs. */
+/** The current invite behind a code, without its community. */
 export async function findInviteByCode(db: Database, code: string): Promise<Invite | null> {
   return (await db.query.invites.findFirst({ where: eq(invites.code, code) })) ?? null
 }

@@ -113,7 +113,7 @@ export function signUpStatements(
            phone_confirmed_at, phone_consent_method, email_confirmed_at, email_consent_method)
          select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?16, ?17, ?18, ?19,
            ?20, ?21, ?22, ?23
-         where exists (select 1 from invites where id = ?3 and revoked_at is null
+         where exists (select 1 from invites where id = ?3 and revoked_at is null and archived_at is null
            and (expires_at is null or expires_at > ?13) and (max_uses is null or uses < max_uses)) ${room}`,
       )
       .bind(

@@ -3,7 +3,7 @@ import type { Database } from '../db/client'
 import { firstRowOf, rowOf } from '../db/rows'
 import { communities, groups, invites, type Community, type Group } from '../db/schema'
 import { ApiError } from '../lib/errors'
-import { inviteStatus } from './invites'
+import { inviteRefusal, inviteStatus } from './invites'
 import { groupIdsOf, type JoinTarget } from './join-statements'
 
 /**
@@ -60,12 +60,6 @@ export function joinTargetOf(
     throw new ApiError('not_found', 'This community no longer exists.')
   return { community, announcementGroup, group: rows.find((row) => row.id === groupId) ?? null }
 }
-
-export const inviteRefusal = {
-  revoked: 'This invite link has been withdrawn.',
-  expired: 'This invite link has expired.',
-  used_up: 'This invite link has been used as often as allowed.',
-} as const
 
 /** The first of the target's groups with no room left (as the target was read), if any. */
 export function fullGroupOf(target: JoinTarget): Group | undefined {

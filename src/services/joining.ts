@@ -17,7 +17,7 @@ import { randomBase64Url, sha256Hex } from '../lib/crypto'
 import { firstRowOf } from '../db/rows'
 import { ApiError, isUniqueViolation } from '../lib/errors'
 import { newId } from '../lib/ids'
-import { inviteStatus } from './invites'
+import { inviteRefusal, inviteStatus } from './invites'
 import {
   confirmationRequestedStatement,
   groupIdsOf,
@@ -27,7 +27,6 @@ import {
 import {
   fullGroupOf,
   groupFull,
-  inviteRefusal,
   joinTargetOf,
   joinTargetQueries,
   refusalOf,

@@ -57,7 +57,9 @@ table.cards td{overflow-wrap:anywhere}table.cards td.actions{display:flex;justif
 
 // Copy buttons and confirm dialogs; everything works without them.
 const SCRIPT = `document.addEventListener('click',function(e){var b=e.target.closest('[data-copy]');if(b){navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function(){b.textContent=b.getAttribute('data-done')})}});
-document.addEventListener('submit',function(e){var m=e.target.getAttribute('data-confirm');if(m&&!confirm(m))e.preventDefault()});`
+document.addEventListener('submit',function(e){var m=e.target.getAttribute('data-confirm');if(m&&!confirm(m))e.preventDefault()});
+document.addEventListener('input',function(e){var f=e.target.form;if(!f||!f.hasAttribute('data-qr-preview'))return;var i=document.getElementById(f.getAttribute('data-qr-preview'));if(!i)return;var q=new URLSearchParams({size:'240'});['v','fg','bg','margin','level','style'].forEach(function(n){var v=f.elements[n]&&f.elements[n].value;if(v)q.set(n,v.replace('#',''))});var a=lum(q.get('fg')),b=lum(q.get('bg'));if(a<b&&(b+.05)/(a+.05)>=4.5)i.src=i.getAttribute('data-base')+'?'+q});
+function lum(h){if(!/^[0-9a-f]{6}$/i.test(h||''))return NaN;var c=[0,2,4].map(function(k){var v=parseInt(h.substr(k,2),16)/255;return v<=.03928?v/12.92:Math.pow((v+.055)/1.055,2.4)});return .2126*c[0]+.7152*c[1]+.0722*c[2]}`
 
 export interface ShellProps {
   lang: Lang

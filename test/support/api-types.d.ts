@@ -142,7 +142,7 @@ export interface paths {
      */
     get: operations['getInvite']
     /**
-     * Change a link’s label or limits
+     * Change a link: label, tags, group, limits, code
      * @description Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     patch: operations['updateInvite']
@@ -174,6 +174,34 @@ export interface paths {
      * @description Access (`stats.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
      */
     get: operations['getCommunityStats']
+  }
+  '/api/invites/{id}/archive': {
+    /**
+     * Archive a link: hidden from the list, refusing joins, restorable
+     * @description The link keeps its code and its figures; its page and QR codes answer 410 until it is restored. Archiving an archived link changes nothing. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
+    post: operations['archiveInvite']
+  }
+  '/api/invites/{id}/restore': {
+    /**
+     * Restore an archived link: it is listed and works again
+     * @description A link that is also revoked, expired or used up stays so. Restoring a link that is not archived changes nothing. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
+    post: operations['restoreInvite']
+  }
+  '/api/invites/{id}/duplicate': {
+    /**
+     * Copy a link for another channel: same settings, its own source and code
+     * @description The copy has the label (unless another is given), group, medium, campaign, maximum uses and expiry (if still ahead) and QR design of the original, the `source` given, no uses yet and a new code: random, or the custom `code` asked for. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
+    post: operations['duplicateInvite']
+  }
+  '/api/invites/{id}/qr-design': {
+    /**
+     * Read the design a link’s QR codes are drawn in
+     * @description Colours, margin, error correction, module style and whether a logo is set. A link never designed answers black on white. Change it with `PATCH /invites/{id}` and `qrDesign`. Access (`invites.read`), on the invite of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+     */
+    get: operations['getInviteQrDesign']
   }
   '/api/communities/{id}/join-requests': {
     /**
@@ -1129,8 +1157,14 @@ export interface components {
        * @example 2026-11-24T09:00:00.000Z
        */
       revokedAt: string | null
+      /**
+       * Format: date-time
+       * @description Set while the link is archived: hidden from the default list and refusing joins
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      archivedAt: string | null
       /** @enum {string} */
-      status: 'active' | 'revoked' | 'expired' | 'used_up'
+      status: 'active' | 'revoked' | 'archived' | 'expired' | 'used_up'
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
@@ -1168,13 +1202,57 @@ export interface components {
     }
     UpdateInvite: {
       label?: string | null
+      /** @description A group of this community, or null for all of it */
+      groupId?: string | null
+      source?: string | null
+      medium?: string | null
+      campaign?: string | null
+      /** @description Not below the link’s uses so far */
       maxUses?: number | null
       /**
        * Format: date-time
        * @example 2027-01-31T23:59:59Z
        */
       expiresAt?: string
+      qrDesign?: components['schemas']['QrDesignInput']
+      /**
+       * @description A new custom code. The old code answers 410 from then on and is never issued again, so printed QR codes of the old code stop working. A code any link has or had: 409 `code_taken`.
+       * @example summer-run
+       */
+      code?: string
     }
+    /** @description The design its QR URLs serve: colours (a dark foreground on a light background with a WCAG contrast of at least 4.5:1, else 400 naming `qrDesign.fg`), margin, error correction, module style and a logo. `null` goes back to black on white. */
+    QrDesignInput: {
+      /**
+       * @description Foreground: a hex colour, darker than the background
+       * @example 1d3557
+       */
+      fg: string
+      /**
+       * @description Background: a hex colour
+       * @example f1faee
+       */
+      bg: string
+      /**
+       * @description Quiet zone in modules
+       * @default 4
+       */
+      margin?: number
+      /**
+       * @description Error correction; H is used whenever there is a logo
+       * @default M
+       * @enum {string}
+       */
+      level?: 'L' | 'M' | 'Q' | 'H'
+      /**
+       * @description Module shape; the three finder patterns stay square
+       * @default square
+       * @enum {string}
+       */
+      style?: 'square' | 'dots' | 'rounded'
+      /** @description A logo for the middle: a PNG (8 bits per channel, at most 512 by 512 pixels, 40 KB), base64-encoded. SVG and other formats are refused. `null` removes the logo; left out, the saved one stays. */
+      logoPng?: string | null
+    } | null
     Stats: {
       from: string
       to: string
@@ -1274,6 +1352,33 @@ export interface components {
         /** @description joins / uniqueVisitors */
         conversionRate: number
       }[]
+    }
+    DuplicateInvite: {
+      /** @example flyer */
+      source: string
+      /** @description Without it, the original’s label */
+      label?: string | null
+      /**
+       * @description A custom code; without it, a random one
+       * @example summer-run
+       */
+      code?: string
+    }
+    QrDesign: {
+      fg: string
+      bg: string
+      margin: number
+      /** @enum {string} */
+      level: 'L' | 'M' | 'Q' | 'H'
+      /** @enum {string} */
+      style: 'square' | 'dots' | 'rounded'
+      hasLogo: boolean
+      /**
+       * Format: date-time
+       * @description Null: never designed, black on white
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      updatedAt: string | null
     }
     JoinRequest: {
       /** @example jr_01jd2k3m4n5p6q7r8s9t0vwxyz */
@@ -2986,6 +3091,8 @@ export interface operations {
         limit?: number
         /** @description The `nextCursor` of the previous page */
         cursor?: string
+        /** @description `true` lists the archived links only; without it, the others */
+        archived?: 'true' | 'false'
       }
       path: {
         id: string
@@ -3164,7 +3271,7 @@ export interface operations {
     }
   }
   /**
-   * Change a link’s label or limits
+   * Change a link: label, tags, group, limits, code
    * @description Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   updateInvite: {
@@ -3185,7 +3292,7 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `expiresAt`: In the future. What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `expiresAt`: In the future; `groupId`: A group of this community; `qrDesign.fg`: Darker than `bg`, with a WCAG contrast of at least 4.5:1; `qrDesign.logo`: A PNG of 8 bits per channel, not interlaced, at most 40 KB and 512 by 512 pixels. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -3221,12 +3328,12 @@ export interface operations {
           }
         }
       }
-      /** @description `max_uses_below_uses` (Limit below the uses so far). What each code means: `/api/problems/{code}`. */
+      /** @description `max_uses_below_uses` (Limit below the uses so far). `code_taken` (Invite code already taken). What each code means: `/api/problems/{code}`. */
       409: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'max_uses_below_uses'
+            code: 'max_uses_below_uses' | 'code_taken'
           }
         }
       }
@@ -3468,6 +3575,285 @@ export interface operations {
         }
       }
       /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it. What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Archive a link: hidden from the list, refusing joins, restorable
+   * @description The link keeps its code and its figures; its page and QR codes answer 410 until it is restored. Archiving an archived link changes nothing. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
+  archiveInvite: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The archived link */
+      200: {
+        content: {
+          'application/json': components['schemas']['Invite']
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Restore an archived link: it is listed and works again
+   * @description A link that is also revoked, expired or used up stays so. Restoring a link that is not archived changes nothing. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
+  restoreInvite: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The restored link */
+      200: {
+        content: {
+          'application/json': components['schemas']['Invite']
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Copy a link for another channel: same settings, its own source and code
+   * @description The copy has the label (unless another is given), group, medium, campaign, maximum uses and expiry (if still ahead) and QR design of the original, the `source` given, no uses yet and a new code: random, or the custom `code` asked for. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
+  duplicateInvite: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DuplicateInvite']
+      }
+    }
+    responses: {
+      /** @description The new link */
+      201: {
+        content: {
+          'application/json': components['schemas']['Invite']
+        }
+      }
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `code_taken` (Invite code already taken). What each code means: `/api/problems/{code}`. */
+      409: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'code_taken'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Read the design a link’s QR codes are drawn in
+   * @description Colours, margin, error correction, module style and whether a logo is set. A link never designed answers black on white. Change it with `PATCH /invites/{id}` and `qrDesign`. Access (`invites.read`), on the invite of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+   */
+  getInviteQrDesign: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The design */
+      200: {
+        content: {
+          'application/json': components['schemas']['QrDesign']
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { renderSvg, scanQrCodes } from '../support/qr-scanner'
 import { apiClient, startWorker, type RunningWorker } from '../support/worker-server'
+import { logoPng, toBase64 } from '../support/png-logo'
 
 let worker: RunningWorker
 let invite: { code: string; url: string; qrSvgUrl: string; qrPngUrl: string }
@@ -86,5 +87,30 @@ describe('QR codes decode with a real scanner', () => {
     })
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('Scan Club')
+  })
+
+  it('designs with a logo, colours and each module shape decode, as PNG and as SVG', async () => {
+    const api = apiClient(worker.url)
+    const community = await api('GET', '/api/communities?limit=1')
+    const designed = await api('POST', `/api/communities/${community.data[0].id}/invites`, {
+      source: 'designed poster',
+    })
+    const logo = toBase64(await logoPng(128))
+    for (const style of ['square', 'dots', 'rounded']) {
+      for (const colours of [
+        { fg: '1d3557', bg: 'f1faee' },
+        { fg: '5a189a', bg: 'fff8e7' },
+      ]) {
+        await api('PATCH', `/api/invites/${designed.id}`, {
+          qrDesign: { ...colours, style, margin: 3, logoPng: logo },
+        })
+        const label = `${style} ${colours.fg}`
+        const png = await download(`${designed.qrPngUrl}?size=512`)
+        expect(await scan(png), label).toBe(`${designed.url}?via=qr`)
+        const svg = await download(designed.qrSvgUrl)
+        expect(new TextDecoder().decode(svg), label).toContain('<image')
+        expect(await scan(renderSvg(svg, 600)), label).toBe(`${designed.url}?via=qr`)
+      }
+    }
   })
 })

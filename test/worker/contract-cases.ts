@@ -241,6 +241,28 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
     request: parts({ id: (await createInvite(w.open.id)).id }),
     status: 200,
   }),
+  getInviteQrDesign: async (w) => ({ request: parts({ id: w.invite.id }), status: 200 }),
+  archiveInvite: async (w) => ({
+    request: parts({ id: (await createInvite(w.open.id)).id }),
+    status: 200,
+  }),
+  restoreInvite: async (w) => {
+    const archived = await createInvite(w.open.id)
+    await env.DB.prepare('update invites set archived_at = 1 where id = ?').bind(archived.id).run()
+    return { request: parts({ id: archived.id }), status: 200 }
+  },
+  duplicateInvite: async (w) => ({
+    request: body({ source: 'walk copy' }, { id: w.invite.id }),
+    status: 201,
+    probes: [
+      {
+        name: 'a code taken',
+        request: body({ source: 'walk copy', code: w.invite.code }, { id: w.invite.id }),
+        status: 409,
+        code: 'code_taken',
+      },
+    ],
+  }),
   getInviteStats: async (w) => ({
     request: parts({ id: w.invite.id }, { from: '2026-01-01', to: '2026-01-31' }),
     status: 200,

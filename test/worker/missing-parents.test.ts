@@ -45,6 +45,7 @@ function validBody(operationId: string): unknown {
     updateGroup: { name: 'Trail runners' },
     createInvite: { label: 'Poster' },
     updateInvite: { label: 'Poster' },
+    duplicateInvite: { source: 'flyer' },
     confirmJoinRequest: { proof: 'Signed form, 28 Nov' },
     rejectJoinRequest: { reason: 'Full' },
     decideJoinRequestsInBulk: { action: 'approve', ids: [newId('jr')] },

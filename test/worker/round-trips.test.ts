@@ -15,6 +15,7 @@ import {
   OWNER_TOKEN,
   type CallOptions,
 } from './helpers'
+import { seedDeliveries, seedMembers } from './seed'
 
 /**
  * D1 round trips per request on the main routes: in production each is a network round trip to
@@ -276,5 +277,24 @@ describe('D1 round trips per request', () => {
     const overview = await measure('GET', `/admin/communities/${community.id}`, admin)
     expect(overview.status).toBe(200)
     expect(overview.trips).toBeLessThanOrEqual(9) // target 2
+  })
+
+  it('announcements: the list costs the same with one announcement or many', async () => {
+    const { cookie } = await signIn()
+    const admin = { token: null, headers: { ...browser.headers, cookie } }
+    const tripsWith = async (count: number) => {
+      const community = await createCommunity()
+      const members = await seedMembers(community.id, 3)
+      for (let i = 0; i < count; i++) {
+        const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+          body: { body: `Run ${i}`, sendAt: new Date(Date.now() + 86_400_000).toISOString() },
+        })
+        await seedDeliveries(created.json.id, { runs: 3, count: 3, memberPrefix: members })
+      }
+      const list = await measure('GET', `/admin/communities/${community.id}/announcements`, admin)
+      expect(list.status).toBe(200)
+      return list.trips
+    }
+    expect(await tripsWith(6)).toBe(await tripsWith(1))
   })
 })

@@ -146,6 +146,8 @@ export const deliveries = sqliteTable(
     providerStatus: text('provider_status', { enum: PROVIDER_STATUSES }),
     errorCode: integer('error_code'),
     errorTitle: text('error_title'),
+    // When an admin had this failed delivery sent again; a delivery is sent again at most once.
+    resentAt: timestamp('resent_at'),
   },
   (t) => [
     primaryKey({ columns: [t.dispatchId, t.memberId] }),

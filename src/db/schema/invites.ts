@@ -36,6 +36,9 @@ export const invites = sqliteTable(
     uses: integer('uses').notNull().default(0),
     expiresAt: timestamp('expires_at'),
     revokedAt: timestamp('revoked_at'),
+    // Archived links are out of the way: hidden from the default list and refusing joins like
+    // a revoked one, but they keep their code and can be restored.
+    archivedAt: timestamp('archived_at'),
     createdAt: timestamp('created_at').notNull(),
     updatedAt: timestamp('updated_at').notNull(),
   },
@@ -50,6 +53,26 @@ export const invites = sqliteTable(
     ),
   ],
 )
+
+/**
+ * A link's QR design, served by its QR URLs: colours (checked for contrast when saved), quiet
+ * zone, error correction, module style, and an optional logo: a small PNG kept here in base64
+ * (at most 64 KB as uploaded), so the Worker serves it from D1 with the code it belongs to.
+ */
+export const inviteQrDesigns = sqliteTable('invite_qr_designs', {
+  inviteId: text('invite_id')
+    .primaryKey()
+    .references(() => invites.id, { onDelete: 'cascade' }),
+  fg: text('fg').notNull(),
+  bg: text('bg').notNull(),
+  margin: integer('margin').notNull(),
+  level: text('level', { enum: ['L', 'M', 'Q', 'H'] }).notNull(),
+  style: text('style', { enum: ['square', 'dots', 'rounded'] }).notNull(),
+  logoPng: text('logo_png'),
+  updatedAt: timestamp('updated_at').notNull(),
+})
+
+export type InviteQrDesign = typeof inviteQrDesigns.$inferSelect
 
 export const inviteCodes = sqliteTable('invite_codes', {
   code: text('code').primaryKey(),

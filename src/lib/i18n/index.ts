@@ -54,8 +54,13 @@ export function formatNumber(lang: Lang, n: number): string {
 }
 
 /** Why a link no longer lets people in, in words for the person holding it. */
-export function inviteGoneText(t: Messages, status: 'revoked' | 'expired' | 'used_up'): string {
-  return { revoked: t.revokedText, expired: t.expiredText, used_up: t.usedUpText }[status]
+export function inviteGoneText(
+  t: Messages,
+  status: 'revoked' | 'archived' | 'expired' | 'used_up',
+): string {
+  // An archived link may come back, but for the person holding it now it is withdrawn.
+  const texts = { revoked: t.revokedText, archived: t.revokedText }
+  return { ...texts, expired: t.expiredText, used_up: t.usedUpText }[status]
 }
 
 /** The dashboard's words, per language (dashboard-de.ts, dashboard-en.ts). */

@@ -19,7 +19,9 @@ import {
   shownStatus,
 } from '../../services/announcements'
 import {
-  deliverySummary,
+  deliverySummaries,
+  noDeliveries,
+  noReceipts,
   receiptRates,
   reportedReceipts,
 } from '../../services/announcement-deliveries'
@@ -68,8 +70,14 @@ async function announcementsPage(
     listGroups(c.var.db, id, { limit: 100 }),
     listAnnouncements(c.var.db, id, { limit: 100 }),
   ])
-  const summaries = await Promise.all(
-    page.data.map((announcement) => deliverySummary(c.var.db, announcement.id)),
+  // One query for the whole page, however many announcements and runs it shows.
+  const listed = await deliverySummaries(
+    c.var.db,
+    page.data.map((announcement) => announcement.id),
+  )
+  const summaries = page.data.map(
+    (announcement) =>
+      listed.get(announcement.id) ?? { totals: noDeliveries(), receipts: noReceipts(), runs: [] },
   )
   // Only an id from the redirect's query: the notice's words come from the stored announcement.
   const scheduledId = AnnouncementId.safeParse(c.req.query('scheduled')).data
@@ -137,11 +145,13 @@ async function announcementsPage(
               return (
                 <tr>
                   <td data-label={t.text}>
-                    <bdi>
-                      {announcement.body.length > 80
-                        ? `${announcement.body.slice(0, 79)}…`
-                        : announcement.body}
-                    </bdi>
+                    <a href={inLanguage(c, `/admin/announcements/${announcement.id}`)}>
+                      <bdi>
+                        {announcement.body.length > 80
+                          ? `${announcement.body.slice(0, 79)}…`
+                          : announcement.body}
+                      </bdi>
+                    </a>
                     <div class="muted">
                       {announcement.repeatCron
                         ? `${describeRule(lang(c), announcement.repeatCron)} (${announcement.repeatTimezone})`
@@ -182,15 +192,6 @@ async function announcementsPage(
                   </td>
                   <td class="n" data-label={t.failed}>
                     {formatNumber(lang(c), summary.totals.failed + summary.totals.undelivered)}
-                    {summary.failures.length > 0 && (
-                      <ul class="muted small">
-                        {summary.failures.map((failure) => (
-                          <li>
-                            <bdi>{failure.reason ?? '?'}</bdi>: {failure.count}
-                          </li>
-                        ))}
-                      </ul>
-                    )}
                   </td>
                   <td class="n" data-label={t.unknown}>
                     {formatNumber(lang(c), summary.totals.unknown)}

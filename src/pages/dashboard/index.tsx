@@ -26,6 +26,7 @@ import { linksPages } from './links'
 import { approvalsPages } from './approvals'
 import { membersPages } from './members'
 import { announcementsPages } from './announcements'
+import { announcementReportPages } from './announcement-report'
 import { webhooksPages } from './webhooks'
 import { ACCEPT_PATH, teamPages } from './team'
 import { auditLogPages } from './audit-log'
@@ -258,6 +259,7 @@ for (const app of [
   approvalsPages,
   membersPages,
   announcementsPages,
+  announcementReportPages,
   webhooksPages,
   teamPages,
   auditLogPages,

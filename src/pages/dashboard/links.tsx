@@ -1,11 +1,7 @@
 import { Hono, type Context } from 'hono'
-import { z } from 'zod'
 import type { AppEnv } from '../../env'
-import { CODE_MAX_LENGTH, CODE_MIN_LENGTH, CODE_PATTERN, customCodeProblem } from '../../lib/codes'
-import { ApiError } from '../../lib/errors'
-import { fieldMessages, type FieldMessages } from '../../lib/field-errors'
+import type { FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
-import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can, type Action } from '../../services/access'
 import { getCommunityOrThrow } from '../../services/communities'
@@ -17,22 +13,35 @@ import {
   listInvites,
   revokeInvite,
   rotateInvite,
+  linkSettings,
+  duplicateInvite,
+  setInviteArchived,
+  updateInvite,
 } from '../../services/invites'
 import { leaderboard } from '../../services/members'
 import { listRewards } from '../../services/rewards'
-import { CustomCodeSchema, InviteLabelSchema, inviteUrls, TagSchema } from '../../schemas/invites'
+import { inviteUrls } from '../../schemas/invites'
 import { communityFor } from '../../api/community-scope'
-import { Csrf, words, DiscussionGroupOptions, GroupsTable } from '../../views/dashboard'
-import { FieldError, fieldAttributes, sentText, type FormState } from '../../views/form-fields'
+import { Csrf, words, GroupsTable } from '../../views/dashboard'
+import type { FormState } from '../../views/form-fields'
 import { loadStatsView, StatsSections, type StatsView } from './stats-view'
 import { statsCsv } from '../../services/stats'
 import { LinksTable } from './links-table'
+import { QrDesigner, readQrDesignForm } from './qr-designer'
+import { saveQrDesign } from '../../services/qr-designs'
+import {
+  LINK_FIELDS,
+  linkFormRefusal,
+  ManageLink,
+  NewLinkForm,
+  parseLinkForm,
+  type LinkFormState,
+} from './link-forms'
 import {
   CommunityId,
   InviteId,
   lang,
   idOrThrow,
-  formText,
   communityShell,
   shell,
   inLanguage,
@@ -47,16 +56,11 @@ linksPages.get('/admin/communities/:id', async (c) =>
   overviewPage(c, idOrThrow(CommunityId, c.req.param('id'))),
 )
 
-/** The new-link form as it was sent, with a message for each field that was refused. */
-interface NewLinkFormState extends FormState {
-  status: 400 | 409
-}
-
 /**
  * A community's overview. After a refused new-link form, the same page again with that form
  * filled in as it was sent and each message next to its field, so nothing typed is lost.
  */
-async function overviewPage(c: Context<AppEnv>, id: string, form?: NewLinkFormState) {
+async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState) {
   const t = words(lang(c))
   const scope = { communityId: id }
   assertCan(c.var.principal, 'community.read', scope)
@@ -65,9 +69,10 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: NewLinkFormSt
   const when = <T,>(action: Action, load: () => Promise<T>) =>
     allowed(action) ? load() : Promise.resolve(null)
   const community = await getCommunityOrThrow(c.var.db, id)
+  const archived = c.req.query('archived') === '1'
   const [groups, invites, stats, board, rewards] = await Promise.all([
     when('groups.read', () => listGroups(c.var.db, id, { limit: 100 })),
-    when('invites.read', () => listInvites(c.var.db, id, { limit: 100 })),
+    when('invites.read', () => listInvites(c.var.db, id, { limit: 100, archived })),
     when('stats.read', () =>
       loadStatsView(c, { communityId: id }, `/admin/communities/${id}/stats.csv`),
     ),
@@ -81,101 +86,28 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: NewLinkFormSt
     '',
     community.name,
     <>
+      {allowed('invites.manage') && (
+        <NewLinkForm
+          lang={lang(c)}
+          action={inLanguage(c, `/admin/communities/${id}/links`)}
+          csrf={await csrfTokenFor(c)}
+          groups={groups?.data ?? []}
+          form={form}
+        />
+      )}
       {stats && <StatsSections c={c} view={stats} />}
       {invites && (
         <section>
-          <h2>{t.links}</h2>
+          <h2>{archived ? t.archivedLinks : t.links}</h2>
+          <p>
+            <a href={inLanguage(c, `/admin/communities/${id}${archived ? '' : '?archived=1'}`)}>
+              {archived ? t.showCurrent : t.showArchived}
+            </a>
+          </p>
           {campaignLinks.length === 0 ? (
-            <p class="muted">{t.noLinks}</p>
+            <p class="muted">{archived ? t.noArchived : t.noLinks}</p>
           ) : (
             <LinksTable c={c} links={campaignLinks} stats={stats} />
-          )}
-          {allowed('invites.manage') && (
-            <form method="post" action={inLanguage(c, `/admin/communities/${id}/links`)}>
-              <Csrf token={await csrfTokenFor(c)} />
-              <h2 class="spaced">{t.create}</h2>
-              <div class="grid">
-                <div>
-                  <label for="label">{t.label}</label>
-                  <input
-                    id="label"
-                    name="label"
-                    maxlength={100}
-                    placeholder={t.labelPlaceholder}
-                    {...fieldAttributes(form, 'label')}
-                  />
-                  <FieldError form={form} field="label" />
-                </div>
-                <div>
-                  <label for="source">{t.source}</label>
-                  <input
-                    id="source"
-                    name="source"
-                    maxlength={64}
-                    placeholder="instagram"
-                    {...fieldAttributes(form, 'source')}
-                  />
-                  <FieldError form={form} field="source" />
-                </div>
-                <div>
-                  <label for="campaign">{t.campaign}</label>
-                  <input
-                    id="campaign"
-                    name="campaign"
-                    maxlength={64}
-                    {...fieldAttributes(form, 'campaign')}
-                  />
-                  <FieldError form={form} field="campaign" />
-                </div>
-                <div>
-                  <label for="groupId">{t.group}</label>
-                  <select
-                    id="groupId"
-                    name="groupId"
-                    {...fieldAttributes(form, 'groupId', { withValue: false })}
-                  >
-                    <option value="">{t.wholeCommunity}</option>
-                    <DiscussionGroupOptions
-                      groups={groups?.data ?? []}
-                      selected={sentText(form, 'groupId')}
-                    />
-                  </select>
-                  <FieldError form={form} field="groupId" />
-                </div>
-                <div>
-                  <label for="maxUses">{t.maxUses}</label>
-                  <input
-                    id="maxUses"
-                    name="maxUses"
-                    type="number"
-                    min={1}
-                    {...fieldAttributes(form, 'maxUses')}
-                  />
-                  <FieldError form={form} field="maxUses" />
-                </div>
-                <div>
-                  <label for="code">{t.customCode}</label>
-                  <input
-                    id="code"
-                    name="code"
-                    minlength={CODE_MIN_LENGTH}
-                    maxlength={CODE_MAX_LENGTH}
-                    pattern={CODE_PATTERN.source.slice(1, -1)}
-                    autocapitalize="none"
-                    spellcheck={false}
-                    placeholder={t.customCodePlaceholder}
-                    {...fieldAttributes(form, 'code', { hint: 'code-hint' })}
-                  />
-                  <div id="code-hint" class="muted">
-                    {t.customCodeHint}
-                  </div>
-                  <FieldError form={form} field="code" />
-                </div>
-              </div>
-              <p>
-                <button type="submit">{t.create}</button>
-              </p>
-            </form>
           )}
         </section>
       )}
@@ -212,61 +144,56 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: NewLinkFormSt
   )
 }
 
-const NEW_LINK_FIELDS = ['label', 'source', 'campaign', 'groupId', 'maxUses', 'code'] as const
-
-const NewLinkForm = z.object({
-  label: InviteLabelSchema.optional(),
-  source: TagSchema.optional(),
-  campaign: TagSchema.optional(),
-  groupId: z.string().regex(idPattern('grp')).optional(),
-  maxUses: z.coerce.number().int().min(1).max(1_000_000).optional(),
-  code: CustomCodeSchema.optional(),
-})
-
 linksPages.post('/admin/communities/:id/links', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  await communityFor(c, id, 'invites.manage')
-  const t = words(lang(c))
-  const form = await readForm(c)
-  const values = Object.fromEntries(NEW_LINK_FIELDS.map((key) => [key, formText(form, key)]))
+  const community = await communityFor(c, id, 'invites.manage')
+  const sent = parseLinkForm(lang(c), await readForm(c), LINK_FIELDS, {
+    timeZone: community.timeZone,
+    now: new Date(),
+  })
   const refused = (errors: FieldMessages, status: 400 | 409) =>
-    overviewPage(c, id, { values, errors, status })
-  const parsed = NewLinkForm.safeParse(values)
-  if (!parsed.success) {
-    const errors = fieldMessages(lang(c), parsed.error.issues)
-    // The code's own rules, said in the page's language.
-    const codeProblem = values.code ? customCodeProblem(values.code) : null
-    if (codeProblem) errors.code = t.codeProblems[codeProblem]
-    return refused(errors, 400)
-  }
+    overviewPage(c, id, { values: sent.values, errors, status })
+  if (!sent.input) return refused(sent.errors ?? {}, 400)
   try {
-    const invite = await createInvite(c.var.db, id, parsed.data, new Date())
+    const invite = await createInvite(c.var.db, id, sent.input, new Date())
     return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, 'created')), 303)
   } catch (error) {
-    if (error instanceof ApiError && error.code === 'code_taken')
-      return refused({ code: t.codeProblems.taken }, 409)
-    // A rule only the service can check, such as a group of another community.
-    const fields = (
-      error instanceof ApiError && error.code === 'validation_failed' ? (error.errors ?? []) : []
-    ).flatMap((e) => NEW_LINK_FIELDS.filter((name) => name === e.path))
-    if (fields.length > 0)
-      return refused(Object.fromEntries(fields.map((field) => [field, t.checkField])), 400)
+    const errors = linkFormRefusal(lang(c), error)
+    if (errors) return refused(errors.fields, errors.status)
     throw error
   }
 })
 
-linksPages.get('/admin/links/:id', async (c) => {
+linksPages.get('/admin/links/:id', async (c) => linkPage(c, idOrThrow(InviteId, c.req.param('id'))))
+
+/** A link's forms sent back refused: the edit or the copy, and the status to answer with. */
+export interface RefusedLinkForms {
+  edit?: FormState
+  copy?: FormState
+  /** The QR design form, refused or sent for a preview (`preview`, answered 200). */
+  qr?: FormState & { preview?: boolean }
+  status: 200 | 400 | 409
+}
+
+/**
+ * A link's page: its URL and QR codes, what can be done with it, and its figures. After a
+ * refused form, the same page with that form as it was sent and its messages.
+ */
+export async function linkPage(c: Context<AppEnv>, id: string, refused?: RefusedLinkForms) {
   const t = words(lang(c))
-  const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
+  const invite = await getInviteOrThrow(c.var.db, id)
   const scope = { communityId: invite.communityId }
   assertCan(c.var.principal, 'invites.read', scope)
-  const community = await getCommunityOrThrow(c.var.db, invite.communityId)
+  const manage = can(c.var.principal, 'invites.manage', scope)
+  const { community, groups, design } = await linkSettings(c.var.db, invite)
   const urls = inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code)
   const stats = can(c.var.principal, 'stats.read', scope)
     ? await loadStatsView(c, { inviteId: invite.id }, `/admin/links/${invite.id}/stats.csv`)
     : null
   const status = inviteStatus(invite, new Date())
   const csrf = await csrfTokenFor(c)
+  // A saved design is a new image URL, so the browser never shows the one it cached before.
+  const version = design ? `&v=${design.updatedAt.getTime().toString(36)}` : ''
   return shell(
     c,
     invite.label ?? invite.code,
@@ -291,23 +218,34 @@ linksPages.get('/admin/links/:id', async (c) => {
         </p>
         {status === 'active' && (
           <>
-            <img
-              src={`/i/${invite.code}/qr.svg?size=240`}
-              alt={t.qrAlt(urls.url)}
-              width="240"
-              height="240"
-            />
+            {manage ? (
+              <QrDesigner
+                lang={lang(c)}
+                code={invite.code}
+                design={design}
+                form={refused?.qr}
+                action={inLanguage(c, `/admin/links/${invite.id}/qr-design`)}
+                csrf={csrf}
+              />
+            ) : (
+              <img
+                src={`/i/${invite.code}/qr.svg?size=240`}
+                alt={t.qrAlt(urls.url)}
+                width="240"
+                height="240"
+              />
+            )}
             <p>
-              <a class="button" href={`/i/${invite.code}/qr.svg?download=1`}>
+              <a class="button" href={`/i/${invite.code}/qr.svg?download=1${version}`}>
                 {t.downloadSvg}
               </a>{' '}
-              <a class="button" href={`/i/${invite.code}/qr.png?size=1024&download=1`}>
+              <a class="button" href={`/i/${invite.code}/qr.png?size=1024&download=1${version}`}>
                 {t.downloadPng}
               </a>
             </p>
           </>
         )}
-        {can(c.var.principal, 'invites.manage', scope) && (
+        {manage && (
           <p>
             <form method="post" action={`/admin/links/${invite.id}/rotate`} class="inline">
               <Csrf token={csrf} />
@@ -331,11 +269,101 @@ linksPages.get('/admin/links/:id', async (c) => {
           </p>
         )}
       </section>
+      {manage && (
+        <ManageLink
+          lang={lang(c)}
+          invite={invite}
+          timeZone={community.timeZone}
+          csrf={csrf}
+          groups={groups}
+          edit={refused?.edit}
+          copy={refused?.copy}
+          actionPath={(action) => inLanguage(c, `/admin/links/${invite.id}/${action}`)}
+        />
+      )}
       {stats && <StatsSections c={c} view={stats} />}
     </>,
     invite.communityId,
+    refused?.status,
   )
+}
+
+/** Reads a link form posted on a link's page, for the link and the community it belongs to. */
+async function linkForm(c: Context<AppEnv>, fields: readonly (typeof LINK_FIELDS)[number][]) {
+  const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
+  const community = await communityFor(c, invite.communityId, 'invites.manage')
+  const now = new Date()
+  const sent = parseLinkForm(lang(c), await readForm(c), fields, {
+    timeZone: community.timeZone,
+    now,
+    current: fields.includes('maxUses') ? invite : undefined,
+  })
+  return { invite, sent, now }
+}
+
+linksPages.post('/admin/links/:id/edit', async (c) => {
+  const { invite, sent, now } = await linkForm(c, LINK_FIELDS)
+  const refused = (errors: FieldMessages, status: 400 | 409) =>
+    linkPage(c, invite.id, { edit: { values: sent.values, errors }, status })
+  if (!sent.input) return refused(sent.errors ?? {}, 400)
+  try {
+    await updateInvite(c.var.db, invite, sent.input, now)
+  } catch (error) {
+    const errors = linkFormRefusal(lang(c), error)
+    if (errors) return refused(errors.fields, errors.status)
+    throw error
+  }
+  return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, 'saved')), 303)
 })
+
+linksPages.post('/admin/links/:id/duplicate', async (c) => {
+  const { invite, sent, now } = await linkForm(c, ['source', 'label', 'code'])
+  const refused = (errors: FieldMessages, status: 400 | 409) =>
+    linkPage(c, invite.id, { copy: { values: sent.values, errors }, status })
+  const source = sent.input?.source
+  if (!sent.input || !source) {
+    const t = words(lang(c))
+    return refused({ ...sent.errors, ...(source ? {} : { source: t.checkField }) }, 400)
+  }
+  try {
+    const copy = await duplicateInvite(c.var.db, invite, { ...sent.input, source }, now)
+    return c.redirect(inLanguage(c, withNotice(`/admin/links/${copy.id}`, 'created')), 303)
+  } catch (error) {
+    const errors = linkFormRefusal(lang(c), error)
+    if (errors) return refused(errors.fields, errors.status)
+    throw error
+  }
+})
+
+linksPages.post('/admin/links/:id/qr-design', async (c) => {
+  const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
+  assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
+  const form = await readForm(c)
+  const sent = await readQrDesignForm(lang(c), form)
+  if (!sent.input)
+    return linkPage(c, invite.id, {
+      qr: { values: sent.values, errors: sent.errors ?? {} },
+      status: 400,
+    })
+  if (form.intent === 'preview') {
+    return linkPage(c, invite.id, {
+      qr: { values: sent.values, errors: {}, preview: true },
+      status: 200,
+    })
+  }
+  await saveQrDesign(c.var.db, invite, sent.input, new Date())
+  return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, 'saved')), 303)
+})
+
+for (const action of ['archive', 'restore'] as const) {
+  linksPages.post(`/admin/links/:id/${action}`, async (c) => {
+    const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
+    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
+    await setInviteArchived(c.var.db, invite, action === 'archive', new Date())
+    const done = action === 'archive' ? 'archived' : 'restored'
+    return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, done)), 303)
+  })
+}
 
 for (const action of ['revoke', 'rotate'] as const) {
   linksPages.post(`/admin/links/:id/${action}`, async (c) => {

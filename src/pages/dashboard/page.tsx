@@ -41,6 +41,9 @@ const DONE = [
   'scheduled',
   'sentNow',
   'cancelled',
+  'archived',
+  'restored',
+  'resent',
 ] as const
 
 /**

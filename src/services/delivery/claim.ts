@@ -160,6 +160,7 @@ export async function expandDispatch(
             providerStatus: sql<null>`null`.as('provider_status'),
             errorCode: sql<null>`null`.as('error_code'),
             errorTitle: sql<null>`null`.as('error_title'),
+            resentAt: sql<null>`null`.as('resent_at'),
           })
           .from(members)
           .where(inChunk ?? sql`0`),

@@ -1,0 +1,84 @@
+import { and, desc, eq, sql } from 'drizzle-orm'
+import type { Database } from '../../db/client'
+import { deliveries, dispatches, type Announcement } from '../../db/schema'
+import { chunks } from '../../lib/chunks'
+import { ApiError } from '../../lib/errors'
+import type { DeliveryChannel } from '../../db/schema'
+import type { DeliveryMessage } from './messages'
+
+/** Failed deliveries sent again per request; the rest wait for the next press. */
+const RESEND_ROWS = 500
+
+/**
+ * Sends an announcement's latest WhatsApp run again to the members it failed to reach: only
+ * deliveries that failed before reaching the phone, never sent again before (`resentAt` records
+ * it, so pressing twice sends nothing twice), and only to members still in the community whose
+ * phone number is confirmed. The send itself checks consent again, as every send does. A run that
+ * had finished is reopened; if the queue loses a message, the reconciler moves the rows on.
+ * Returns how many were queued again.
+ */
+export async function resendFailed(
+  db: Database,
+  queue: Queue,
+  channel: DeliveryChannel,
+  announcement: Announcement,
+  now: Date,
+): Promise<number> {
+  const run =
+    channel === 'whatsapp'
+      ? await db.query.dispatches.findFirst({
+          where: and(
+            eq(dispatches.announcementId, announcement.id),
+            eq(dispatches.channel, 'whatsapp'),
+          ),
+          orderBy: desc(dispatches.scheduledFor),
+        })
+      : undefined
+  if (!run || run.status === 'cancelled') {
+    throw new ApiError(
+      'invalid_state',
+      'Only a WhatsApp run that was not stopped can be sent again to those it failed to reach.',
+    )
+  }
+  const [again] = await db.batch([
+    db
+      .update(deliveries)
+      .set({
+        status: 'queued',
+        attempts: 0,
+        nextAttemptAt: now.getTime(),
+        resentAt: now,
+        updatedAt: now,
+        providerMessageId: null,
+        providerStatus: null,
+        errorCode: null,
+        errorTitle: null,
+      })
+      .where(
+        sql`(${deliveries.dispatchId}, ${deliveries.memberId}) in (
+          select d.dispatch_id, d.member_id from deliveries d join members m on m.id = d.member_id
+          where d.dispatch_id = ${run.id} and d.status = 'failed' and d.resent_at is null
+            and m.status = 'active' and m.phone_confirmed_at is not null
+          limit ${RESEND_ROWS})`,
+      )
+      .returning({ memberId: deliveries.memberId }),
+    db
+      .update(dispatches)
+      .set({
+        status: sql`case when changes() > 0 and ${dispatches.status} = 'done' then 'expanded' else ${dispatches.status} end`,
+        finishedAt: sql`case when changes() > 0 then null else ${dispatches.finishedAt} end`,
+        failed: sql`${dispatches.failed} - changes()`,
+        queued: sql`${dispatches.queued} + changes()`,
+        progressAt: now,
+      })
+      .where(eq(dispatches.id, run.id)),
+  ])
+  for (const part of chunks(again, 100)) {
+    await queue.sendBatch(
+      part.map(({ memberId }) => ({
+        body: { kind: 'announce', dispatchId: run.id, memberId } satisfies DeliveryMessage,
+      })),
+    )
+  }
+  return again.length
+}

@@ -1,0 +1,138 @@
+import { describe, expect, inject, it } from 'vitest'
+import {
+  call,
+  createCommunity,
+  createInvite,
+  eventually,
+  joinJson,
+  newPhone,
+  query,
+  runCron,
+} from '../worker/helpers'
+import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
+
+const fake = inject('fakeServicesUrl')
+
+/** The announcement messages the Cloud API stand-in received for one number. */
+async function textsTo(phone: string) {
+  const requests = (await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{
+    body: string
+  }>
+  return requests
+    .map((request) => JSON.parse(request.body) as { to: string; type: string })
+    .filter((m) => m.type === 'text' && m.to.replace(/\D/g, '') === phone.replace(/\D/g, ''))
+}
+
+/** A number the stand-in always refuses as undeliverable (error 131026). */
+function undeliverablePhone() {
+  return `+49151${100_000 + Math.floor(Math.random() * 800_000)}99`
+}
+
+async function member(code: string, name: string, phone: string) {
+  const joined = await joinJson(code, { name, phone })
+  expect(joined.status, joined.text).toBe(201)
+  return joined.json.memberId as string
+}
+
+async function announcementOf(id: string) {
+  return (await call('GET', `/api/announcements/${id}`)).json
+}
+
+describe('an announcement’s report per recipient', () => {
+  it('lists every recipient with status and reason, filters, exports, and resends once to the failed who may get it', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const okPhone = newPhone()
+    const failing = undeliverablePhone()
+    const leaving = undeliverablePhone()
+    const unconfirmed = undeliverablePhone()
+    await member(invite.code, 'Reached Rita', okPhone)
+    await member(invite.code, '=SUM(1)', failing)
+    const leaver = await member(invite.code, 'Leaving Lea', leaving)
+    const unproven = await member(invite.code, 'Unproven Udo', unconfirmed)
+
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Track night on Thursday', sendAt: new Date(Date.now() + 1000).toISOString() },
+    })
+    expect(created.status, created.text).toBe(201)
+    const id = created.json.id as string
+    await runCron(new Date(Date.now() + 120_000))
+    await eventually(async () =>
+      expect((await announcementOf(id)).deliveries).toMatchObject({ sent: 1, failed: 3 }),
+    )
+
+    const { cookie } = await signIn()
+    const list = await page(`/admin/communities/${community.id}/announcements`, cookie)
+    expect(list.text).toContain(`href="/admin/announcements/${id}"`)
+    const report = await page(`/admin/announcements/${id}`, cookie)
+    expect(report.status).toBe(200)
+    expect(report.text).toContain('All (4)')
+    expect(report.text).toContain('failed (3)')
+    expect(report.text).toContain('Why deliveries failed')
+    expect(report.text).toContain('Reached Rita')
+
+    const failedOnly = await page(`/admin/announcements/${id}?status=failed`, cookie)
+    expect(failedOnly.text).not.toContain('Reached Rita')
+    for (const name of ['Leaving Lea', 'Unproven Udo']) expect(failedOnly.text).toContain(name)
+    expect(failedOnly.text).toContain('aria-current="page">failed (3)')
+
+    const csv = await page(`/admin/announcements/${id}/recipients.csv?status=failed`, cookie)
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    const lines = csv.text.trim().split('\r\n')
+    expect(lines[0]).toBe('run,member_id,name,status,reason,updated_at')
+    expect(lines).toHaveLength(4)
+    // A name a spreadsheet would run as a formula is written as text.
+    expect(csv.text).toContain(",'=SUM(1),failed,")
+    expect(csv.text).not.toContain(',=SUM(1)')
+
+    // One left, one's number is no longer confirmed: the resend leaves both alone.
+    await query("update members set status = 'left', ended_at = ? where id = ?", Date.now(), leaver)
+    await query('update members set phone_confirmed_at = null where id = ?', unproven)
+    const resend = await post(`/admin/announcements/${id}/resend-failed`, cookie, {
+      _csrf: csrfOf(report.text),
+    })
+    expect(resend.status).toBe(303)
+    expect(resend.headers.get('location')).toBe(`/admin/announcements/${id}?done=resent`)
+    await eventually(async () => expect(await textsTo(failing)).toHaveLength(2))
+    await eventually(async () =>
+      expect((await announcementOf(id)).deliveries).toMatchObject({ queued: 0, failed: 3 }),
+    )
+    expect(await textsTo(leaving)).toHaveLength(1)
+    expect(await textsTo(unconfirmed)).toHaveLength(1)
+    expect(await textsTo(okPhone)).toHaveLength(1)
+    const recorded = await query<{ resent: number }>(
+      `select count(*) as resent from deliveries d join dispatches r on r.id = d.dispatch_id
+       where r.announcement_id = ? and d.resent_at is not null`,
+      id,
+    )
+    expect(recorded).toEqual([{ resent: 1 }])
+
+    // Pressing again sends nothing twice: each delivery is sent again at most once.
+    await post(`/admin/announcements/${id}/resend-failed`, cookie, { _csrf: csrfOf(report.text) })
+    await runCron(new Date(Date.now() + 600_000))
+    expect(await textsTo(failing)).toHaveLength(2)
+  })
+
+  it('pages through recipients 50 at a time', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    for (let i = 0; i < 51; i++) await member(invite.code, `Runner ${i}`, newPhone())
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Fifty-one', sendAt: new Date(Date.now() + 1000).toISOString() },
+    })
+    const id = created.json.id as string
+    await runCron(new Date(Date.now() + 120_000))
+    await eventually(async () =>
+      expect((await announcementOf(id)).deliveries).toMatchObject({ sent: 51 }),
+    )
+    const { cookie } = await signIn()
+    const first = await page(`/admin/announcements/${id}`, cookie)
+    expect(first.text.match(/<tr>/g)).toHaveLength(51) // the head and 50 rows
+    const next = /href="([^"]*cursor=[^"]+)">Next page/
+      .exec(first.text)![1]!
+      .replaceAll('&amp;', '&')
+    const second = await page(next, cookie)
+    expect(second.text.match(/<tr>/g)).toHaveLength(2)
+    expect(second.text).not.toContain('Next page')
+  })
+})

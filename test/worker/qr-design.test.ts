@@ -1,0 +1,170 @@
+import { exports } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { logoPng, toBase64 } from '../support/png-logo'
+import { BASE, call, createCommunity, createInvite, expectProblem } from './helpers'
+import { csrfOf, page, post, signIn } from './dashboard-helpers'
+
+async function qr(code: string, format: 'svg' | 'png', query = '') {
+  const response = await call('GET', `/i/${code}/qr.${format}${query}`, { token: null })
+  expect(response.status, response.text.slice(0, 200)).toBe(200)
+  return response
+}
+
+async function pngBytes(code: string, query = '') {
+  const response = await exports.default.fetch(new Request(`${BASE}/i/${code}/qr.png${query}`))
+  expect(response.status).toBe(200)
+  return new Uint8Array(await response.arrayBuffer())
+}
+
+function design(id: string, qrDesign: unknown, extra: Record<string, unknown> = {}) {
+  return call('PATCH', `/api/invites/${id}`, { body: { ...extra, qrDesign } })
+}
+
+describe('a link’s QR design through the API', () => {
+  it('serves the saved colours and style from the link’s QR URLs at once, cached or not', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    expect((await qr(invite.code, 'svg')).text).toContain('fill="#000000"')
+
+    const saved = await design(invite.id, { fg: '1d3557', bg: 'f1faee', style: 'dots', margin: 2 })
+    expect(saved.status, saved.text).toBe(200)
+    const svg = (await qr(invite.code, 'svg')).text
+    expect(svg).toContain('fill="#1d3557"')
+    expect(svg).toContain('fill="#f1faee"')
+    expect(svg).toContain('a.45 .45') // dots
+    const read = await call('GET', `/api/invites/${invite.id}/qr-design`)
+    expect(read.json).toMatchObject({
+      fg: '1d3557',
+      bg: 'f1faee',
+      style: 'dots',
+      margin: 2,
+      level: 'M',
+      hasLogo: false,
+    })
+    // A query still overrides one option for one image.
+    expect((await qr(invite.code, 'svg', '?style=square')).text).not.toContain('a.45 .45')
+
+    const reset = await design(invite.id, null)
+    expect(reset.status).toBe(200)
+    expect((await qr(invite.code, 'svg')).text).toContain('fill="#000000"')
+    expect((await call('GET', `/api/invites/${invite.id}/qr-design`)).json).toMatchObject({
+      fg: '000000',
+      updatedAt: null,
+    })
+  })
+
+  it('refuses unreadable colours and explains why, changing nothing else in the request', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id, { label: 'Before' })
+    const pale = expectProblem(
+      await design(invite.id, { fg: 'bbbbbb', bg: 'ffffff' }, { label: 'After' }),
+      400,
+      'validation_failed',
+    )
+    expect(pale.errors).toEqual([
+      { path: 'qrDesign.fg', message: 'Contrast 1.9:1; scanners need at least 4.5:1' },
+    ])
+    const inverted = expectProblem(
+      await design(invite.id, { fg: 'ffffff', bg: '000000' }),
+      400,
+      'validation_failed',
+    )
+    expect(inverted.errors[0].message).toBe('The foreground must be darker than the background')
+    expect((await call('GET', `/api/invites/${invite.id}`)).json.label).toBe('Before')
+    // Overriding one colour in the query is checked against the saved other.
+    const dull = await call('GET', `/i/${invite.code}/qr.png?fg=dddddd`, { token: null })
+    expect(dull.status).toBe(400)
+  })
+
+  it('takes a PNG logo, raises error correction, and draws it in both formats', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const logo = await logoPng()
+    const saved = await design(invite.id, { fg: '222222', bg: 'ffffff', logoPng: toBase64(logo) })
+    expect(saved.status, saved.text).toBe(200)
+    expect((await call('GET', `/api/invites/${invite.id}/qr-design`)).json.hasLogo).toBe(true)
+    const svg = (await qr(invite.code, 'svg')).text
+    expect(svg).toContain(`href="data:image/png;base64,${toBase64(logo)}"`)
+    const png = await pngBytes(invite.code, '?size=256')
+    expect(png[25]).toBe(2) // IHDR colour type: RGB, to carry the logo's colours
+    // Changing the colours keeps the logo; null removes it.
+    await design(invite.id, { fg: '000000', bg: 'ffffff' })
+    expect((await qr(invite.code, 'svg')).text).toContain('<image')
+    await design(invite.id, { fg: '000000', bg: 'ffffff', logoPng: null })
+    expect((await qr(invite.code, 'svg')).text).not.toContain('<image')
+  })
+
+  it('refuses an SVG, a fake PNG and an oversized logo by their bytes', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>')
+    const fake = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3])
+    for (const bytes of [svg, fake, await logoPng(600)]) {
+      const refused = expectProblem(
+        await design(invite.id, { fg: '000000', bg: 'ffffff', logoPng: toBase64(bytes) }),
+        400,
+        'validation_failed',
+      )
+      expect(refused.errors[0].path).toBe('qrDesign.logo')
+    }
+    expect((await call('GET', `/api/invites/${invite.id}/qr-design`)).json.hasLogo).toBe(false)
+  })
+})
+
+describe('the QR designer in the dashboard', () => {
+  it('previews without saving, refuses low contrast in words, and saves a design with a logo', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const { cookie } = await signIn()
+    const linkPage = await page(`/admin/links/${invite.id}`, cookie)
+    expect(linkPage.text).toContain('<h2>Design the QR code</h2>')
+    expect(linkPage.text).toContain('data-qr-preview="qr-preview"')
+    const csrf = csrfOf(linkPage.text)
+    const fields = { _csrf: csrf, fg: '#5a189a', bg: '#fff8e7', margin: '3', level: 'Q' }
+
+    const preview = await post(`/admin/links/${invite.id}/qr-design`, cookie, {
+      ...fields,
+      style: 'rounded',
+      intent: 'preview',
+    })
+    expect(preview.status).toBe(200)
+    expect(preview.text).toContain(
+      `src="/i/${invite.code}/qr.svg?size=240&amp;fg=5a189a&amp;bg=fff8e7&amp;margin=3&amp;level=Q&amp;style=rounded"`,
+    )
+    expect((await call('GET', `/api/invites/${invite.id}/qr-design`)).json.updatedAt).toBeNull()
+
+    const low = await post(`/admin/links/${invite.id}/qr-design`, cookie, {
+      ...fields,
+      fg: '#999999',
+      bg: '#ffffff',
+      style: 'square',
+      intent: 'save',
+    })
+    expect(low.status).toBe(400)
+    expect(low.text).toContain('A contrast of 2.8:1 is too low: scanners need at least 4.5:1.')
+
+    const body = new FormData()
+    for (const [key, value] of Object.entries({ ...fields, style: 'dots', intent: 'save' }))
+      body.append(key, value)
+    body.append('logo', new File([await logoPng()], 'logo.png', { type: 'image/png' }))
+    const saved = await call('POST', `/admin/links/${invite.id}/qr-design`, {
+      token: null,
+      rawBody: body,
+      headers: { cookie, origin: BASE, accept: 'text/html', 'accept-language': 'en' },
+    })
+    expect(saved.status, saved.text.slice(0, 300)).toBe(303)
+    expect((await call('GET', `/api/invites/${invite.id}/qr-design`)).json).toMatchObject({
+      fg: '5a189a',
+      bg: 'fff8e7',
+      style: 'dots',
+      level: 'Q',
+      hasLogo: true,
+    })
+    const after = await page(`/admin/links/${invite.id}`, cookie)
+    expect(after.text).toContain('A logo is saved.')
+    // A saved design is a new image URL: no browser shows the image it cached before.
+    expect(after.text).toMatch(/src="\/i\/[0-9a-z-]+\/qr\.svg\?size=240&amp;v=[0-9a-z]+"/)
+    expect(after.text).toMatch(/qr\.png\?size=1024&amp;download=1&amp;v=[0-9a-z]+"/)
+    expect((await qr(invite.code, 'svg')).text).toContain('fill="#5a189a"')
+  })
+})
