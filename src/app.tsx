@@ -16,12 +16,14 @@ import { landingApp } from './pages/landing'
 import { qrApp } from './pages/qr'
 import { joinApp } from './pages/join'
 import { whatsAppWebhookApp } from './platforms/whatsapp/webhook'
+import { telegramWebhookApp } from './platforms/telegram/webhook'
 import { documentPublicJoin } from './pages/join-docs'
 import { dashboardApp } from './pages/dashboard/index'
 import { joinRequestsApi } from './api/join-requests'
 import { membersApi } from './api/members'
 import { announcementsApi } from './api/announcements'
 import { webhooksApi } from './api/webhooks'
+import { telegramApi } from './api/telegram'
 import { siteFilesApp } from './pages/site-files'
 import { MESSAGES, pickLanguage } from './lib/i18n'
 import { ErrorPage } from './views/error-page'
@@ -50,6 +52,7 @@ export function createApp() {
   app.route('/', qrApp)
   app.route('/', joinApp)
   app.route('/', whatsAppWebhookApp)
+  app.route('/', telegramWebhookApp)
   app.route('/', dashboardApp)
 
   app.get('/', (c) => c.redirect('/admin'))
@@ -160,6 +163,7 @@ function createApi() {
   api.route('/', membersApi)
   api.route('/', announcementsApi)
   api.route('/', webhooksApi)
+  api.route('/', telegramApi)
 
   return api
 }

@@ -18,6 +18,8 @@ import {
   UpdateGroupSchema,
 } from '../schemas/groups'
 import { communityFor } from './community-scope'
+import { telegramConfig } from '../lib/config'
+import { linkTelegramChat } from './telegram'
 import {
   BODY_PROBLEMS,
   bearerSecurity,
@@ -28,6 +30,7 @@ import {
   NoQuerySchema,
   problemResponses,
   RESOURCE_PROBLEMS,
+  TELEGRAM_LINK_PROBLEMS,
 } from './openapi'
 
 export const groupsApi = new OpenAPIHono<AppEnv>()
@@ -59,7 +62,8 @@ groupsApi.openapi(
     const community = await communityFor(c, id, 'group.create')
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
-    return c.json(serializeGroup(await createGroup(c.var.db, community, input, new Date())), 201)
+    const group = await createGroup(c.var.db, community, input, new Date())
+    return c.json(serializeGroup(group, !!telegramConfig(c.var.config)), 201)
   },
 )
 
@@ -81,7 +85,9 @@ groupsApi.openapi(
     const { id } = c.req.valid('param')
     await communityFor(c, id, 'groups.read')
     const page = await listGroups(c.var.db, id, c.req.valid('query'))
-    return c.json({ data: page.data.map(serializeGroup), nextCursor: page.nextCursor }, 200)
+    const telegram = !!telegramConfig(c.var.config)
+    const data = page.data.map((group) => serializeGroup(group, telegram))
+    return c.json({ data, nextCursor: page.nextCursor }, 200)
   },
 )
 
@@ -102,7 +108,7 @@ groupsApi.openapi(
   async (c) => {
     const group = await getGroupOrThrow(c.var.db, c.req.valid('param').id)
     assertCan(c.var.principal, 'groups.read', { communityId: group.communityId })
-    return c.json(serializeGroup(group), 200)
+    return c.json(serializeGroup(group, !!telegramConfig(c.var.config)), 200)
   },
 )
 
@@ -117,12 +123,13 @@ groupsApi.openapi(
     request: { query: NoQuerySchema, params: GroupParams, body: jsonBody(UpdateGroupSchema) },
     responses: {
       200: jsonResponse(GroupSchema, 'The changed group'),
-      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS], {
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, ...TELEGRAM_LINK_PROBLEMS], {
         rules: {
           memberLimit:
             'At most 1024 for a discussion group; 2000 is for the announcement group only',
           iconUrl: IMAGE_RULE,
           chatInviteUrl: CHAT_RULE,
+          telegramChatId: 'Only when Telegram is configured (`TELEGRAM_BOT_TOKEN`)',
         },
       }),
     },
@@ -135,7 +142,10 @@ groupsApi.openapi(
     })
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
-    return c.json(serializeGroup(await updateGroup(c.var.db, group, input, new Date())), 200)
+    const now = new Date()
+    if (input.telegramChatId != null) await linkTelegramChat(c, input.telegramChatId, group.id, now)
+    const updated = await updateGroup(c.var.db, group, input, now)
+    return c.json(serializeGroup(updated, !!telegramConfig(c.var.config)), 200)
   },
 )
 

@@ -8,6 +8,7 @@ import { pruneVisits } from '../services/visits'
 import { pruneUnconfirmed } from '../services/consent'
 import { pruneDeliveredEvents } from '../services/retention'
 import { pruneInboundNotifications } from '../platforms/whatsapp/inbound'
+import { pruneTelegramUpdates } from '../platforms/telegram/apply'
 import { creditRetainedReferrals } from '../services/rewards'
 import { loadConfig } from '../lib/config'
 
@@ -86,6 +87,7 @@ export async function handleScheduled(
     await pruneRateLimits(db, now)
     await pruneSessions(db, now)
     await pruneInboundNotifications(db, now)
+    await pruneTelegramUpdates(db, now)
     await creditRetainedReferrals(db, now)
   }
   console.log(

@@ -53,6 +53,8 @@ export const POLICY = {
   'announcements.manage': 'community_admins',
   'webhooks.manage': 'community_admins',
   'tokens.manage': 'community_admins',
+  // The bot and its webhook serve the whole installation; so does the list of its chats.
+  'telegram.manage': 'owners',
 } as const satisfies Record<string, Audience>
 
 export type Action = keyof typeof POLICY

@@ -25,6 +25,13 @@ export interface paths {
      */
     post: operations['receiveWhatsAppNotification']
   }
+  '/webhooks/telegram': {
+    /**
+     * Updates from Telegram’s Bot API (joins, leaves, join requests, the bot’s rights)
+     * @description Sent by Telegram once the webhook is connected (`POST /api/telegram/connect`), with `X-Telegram-Bot-Api-Secret-Token` set to `TELEGRAM_WEBHOOK_SECRET`. `chat_member`, `my_chat_member`, `chat_join_request` and `message` updates are queued and applied in the background, each once by its `update_id`; any other update is acknowledged with `received: 0`, so that Telegram does not resend it. At most 256 KiB.
+     */
+    post: operations['receiveTelegramUpdate']
+  }
   '/api/communities': {
     /** List the communities this token may see */
     get: operations['listCommunities']
@@ -246,6 +253,27 @@ export interface paths {
     /** Recent deliveries to an endpoint, with failures and their reasons */
     get: operations['listWebhookDeliveries']
   }
+  '/api/telegram/connect': {
+    /**
+     * Point the bot’s webhook at this Worker (setWebhook)
+     * @description Calls Telegram’s `setWebhook` with this Worker’s `/webhooks/telegram`, the secret `TELEGRAM_WEBHOOK_SECRET` and `allowed_updates` `message`, `my_chat_member`, `chat_member` and `chat_join_request` (Telegram sends `chat_member` only when asked), then answers what `getWebhookInfo` reports, its last delivery error included. Calling it again is harmless. 404 when Telegram is not configured.
+     */
+    post: operations['connectTelegram']
+  }
+  '/api/telegram/connection': {
+    /**
+     * The bot’s webhook as Telegram reports it (getWebhookInfo)
+     * @description Whether updates reach this Worker, and Telegram’s last delivery error.
+     */
+    get: operations['getTelegramConnection']
+  }
+  '/api/telegram/chats': {
+    /**
+     * Chats the bot was added to, with its rights there and the group linked to each
+     * @description A chat becomes known when Telegram reports the bot added to it (`my_chat_member`). `missingRights` says, in words, what the bot still needs there. Ordered by chat id.
+     */
+    get: operations['listTelegramChats']
+  }
   '/i/{code}/join': {
     /**
      * Join a community through an invite link, from a marketer’s own site
@@ -290,6 +318,9 @@ export interface components {
         | 'already_member'
         | 'group_full'
         | 'cooling_off'
+        | 'telegram_chat_not_administered'
+        | 'telegram_rights_missing'
+        | 'telegram_chat_taken'
         | 'conflict'
         | 'invite_unusable'
         | 'csrf_failed'
@@ -300,6 +331,7 @@ export interface components {
         | 'payload_too_large'
         | 'unsupported_media_type'
         | 'rate_limited'
+        | 'telegram_unavailable'
         | 'internal_error'
       /** @description Per-field validation errors */
       errors?: {
@@ -318,6 +350,10 @@ export interface components {
     }
     WhatsAppNotificationAnswer: {
       /** @description Items queued (statuses, messages, preferences); 0 for anything else signed */
+      received: number
+    }
+    TelegramUpdateAnswer: {
+      /** @description 1: the update was queued; 0: an update type the product does not act on */
       received: number
     }
     Community: {
@@ -864,6 +900,16 @@ export interface components {
       /** @enum {string} */
       origin: 'created' | 'added'
       /**
+       * @description The chat platform the group is on; only when Telegram is configured
+       * @enum {string}
+       */
+      platform?: 'whatsapp' | 'telegram'
+      /**
+       * @description The Telegram chat the group is; only when Telegram is configured
+       * @example -1001234567890
+       */
+      telegramChatId?: number | null
+      /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
        */
@@ -909,6 +955,11 @@ export interface components {
        * @description The chat’s own invite link, e.g. https://chat.whatsapp.com/...; allow-listed hosts only
        */
       chatInviteUrl?: string | null
+      /**
+       * @description Link the group to a Telegram chat the bot administers (`GET /api/telegram/chats`); null unlinks it. Only when Telegram is configured
+       * @example -1001234567890
+       */
+      telegramChatId?: number | null
     }
     CreatedToken: components['schemas']['Token'] & {
       /** @description The secret, shown only this once */
@@ -1524,6 +1575,48 @@ export interface components {
       /** @description Only this community’s events; owners may leave it out for all */
       communityId?: string
     }
+    TelegramConnection: {
+      /** @description Telegram sends the updates to this Worker (`webhookUrl` is `expectedUrl`) */
+      connected: boolean
+      /** @description Where Telegram sends the bot’s updates now; empty: nowhere */
+      webhookUrl: string
+      /** @description This Worker’s `/webhooks/telegram` */
+      expectedUrl: string
+      allowedUpdates: string[]
+      pendingUpdateCount: number
+      /**
+       * Format: date-time
+       * @description When Telegram last failed to deliver
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      lastErrorAt: string | null
+      /** @description What Telegram said about that failure */
+      lastErrorMessage: string | null
+    }
+    TelegramChat: {
+      /** @example -1001234567890 */
+      chatId: number
+      /** @enum {string} */
+      type: 'group' | 'supergroup' | 'channel' | 'private'
+      title: string
+      username: string | null
+      /**
+       * @description The bot’s standing in the chat
+       * @enum {string}
+       */
+      botStatus: 'creator' | 'administrator' | 'member' | 'restricted' | 'left' | 'kicked'
+      canInviteUsers: boolean
+      canPostMessages: boolean
+      /** @description What the bot still needs here, in words; empty: nothing */
+      missingRights: string[]
+      /** @description The group linked to this chat */
+      groupId: string | null
+      /**
+       * Format: date-time
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      updatedAt: string
+    }
     JoinAnswer: {
       /**
        * @description `active`: a member now; `pending`: waiting for approval; `unconfirmed`: a double opt-in waiting for the owner of the number or address to confirm it
@@ -1643,6 +1736,61 @@ export interface operations {
         }
       }
       /** @description `unauthorized` (Unauthorized): The signature is missing or does not match, or no app secret is configured. What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+          'text/html': string
+        }
+      }
+      /** @description `payload_too_large` (Payload too large): The body is larger than 256 KiB. What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+          'text/html': string
+        }
+      }
+    }
+  }
+  /**
+   * Updates from Telegram’s Bot API (joins, leaves, join requests, the bot’s rights)
+   * @description Sent by Telegram once the webhook is connected (`POST /api/telegram/connect`), with `X-Telegram-Bot-Api-Secret-Token` set to `TELEGRAM_WEBHOOK_SECRET`. `chat_member`, `my_chat_member`, `chat_join_request` and `message` updates are queued and applied in the background, each once by its `update_id`; any other update is acknowledged with `received: 0`, so that Telegram does not resend it. At most 256 KiB.
+   */
+  receiveTelegramUpdate: {
+    parameters: {
+      header: {
+        /** @description The `secret_token` given to setWebhook: `TELEGRAM_WEBHOOK_SECRET` */
+        'x-telegram-bot-api-secret-token': string
+      }
+    }
+    requestBody: {
+      content: {
+        'application/json': unknown
+      }
+    }
+    responses: {
+      /** @description Accepted */
+      200: {
+        content: {
+          'application/json': components['schemas']['TelegramUpdateAnswer']
+        }
+      }
+      /** @description `malformed_json` (Malformed JSON): The body is not JSON. What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json'
+          }
+          'text/html': string
+        }
+      }
+      /** @description `unauthorized` (Unauthorized): The secret token is missing or does not match, or Telegram is not configured. What each code means: `/api/problems/{code}`. */
       401: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -2472,7 +2620,7 @@ export interface operations {
           'application/json': components['schemas']['Group']
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `memberLimit`: At most 1024 for a discussion group; 2000 is for the announcement group only; `iconUrl`: An https URL on a host of `IMAGE_HOSTS`, where that is set; `chatInviteUrl`: An https URL on a host of `CHAT_INVITE_HOSTS`. What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `memberLimit`: At most 1024 for a discussion group; 2000 is for the announcement group only; `iconUrl`: An https URL on a host of `IMAGE_HOSTS`, where that is set; `chatInviteUrl`: An https URL on a host of `CHAT_INVITE_HOSTS`; `telegramChatId`: Only when Telegram is configured (`TELEGRAM_BOT_TOKEN`). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -2508,6 +2656,16 @@ export interface operations {
           }
         }
       }
+      /** @description `telegram_chat_not_administered` (The bot does not administer this chat). `telegram_rights_missing` (The bot lacks rights in this chat). `telegram_chat_taken` (The chat is linked to another group). What each code means: `/api/problems/{code}`. */
+      409: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code:
+              'telegram_chat_not_administered' | 'telegram_rights_missing' | 'telegram_chat_taken'
+          }
+        }
+      }
       /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
       413: {
         content: {
@@ -2523,6 +2681,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `telegram_unavailable` (Telegram did not answer as expected). What each code means: `/api/problems/{code}`. */
+      502: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'telegram_unavailable'
           }
         }
       }
@@ -5122,6 +5289,203 @@ export interface operations {
         }
       }
       /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Point the bot’s webhook at this Worker (setWebhook)
+   * @description Calls Telegram’s `setWebhook` with this Worker’s `/webhooks/telegram`, the secret `TELEGRAM_WEBHOOK_SECRET` and `allowed_updates` `message`, `my_chat_member`, `chat_member` and `chat_join_request` (Telegram sends `chat_member` only when asked), then answers what `getWebhookInfo` reports, its last delivery error included. Calling it again is harmless. 404 when Telegram is not configured.
+   */
+  connectTelegram: {
+    responses: {
+      /** @description The webhook as Telegram now has it */
+      200: {
+        content: {
+          'application/json': components['schemas']['TelegramConnection']
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): Telegram is not configured. What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `telegram_unavailable` (Telegram did not answer as expected). What each code means: `/api/problems/{code}`. */
+      502: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'telegram_unavailable'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * The bot’s webhook as Telegram reports it (getWebhookInfo)
+   * @description Whether updates reach this Worker, and Telegram’s last delivery error.
+   */
+  getTelegramConnection: {
+    responses: {
+      /** @description The webhook as Telegram has it */
+      200: {
+        content: {
+          'application/json': components['schemas']['TelegramConnection']
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): Telegram is not configured. What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `telegram_unavailable` (Telegram did not answer as expected). What each code means: `/api/problems/{code}`. */
+      502: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'telegram_unavailable'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Chats the bot was added to, with its rights there and the group linked to each
+   * @description A chat becomes known when Telegram reports the bot added to it (`my_chat_member`). `missingRights` says, in words, what the bot still needs there. Ordered by chat id.
+   */
+  listTelegramChats: {
+    parameters: {
+      query?: {
+        /** @description Chats per page (1-100) */
+        limit?: number
+        /** @description The `nextCursor` of the previous page */
+        cursor?: string
+      }
+    }
+    responses: {
+      /** @description A page of chats */
+      200: {
+        content: {
+          'application/json': {
+            data: components['schemas']['TelegramChat'][]
+            nextCursor: string | null
+          }
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): Telegram is not configured. What each code means: `/api/problems/{code}`. */
       404: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {

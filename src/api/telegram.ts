@@ -1,0 +1,152 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import type { AppEnv } from '../env'
+import { telegramConfig, type TelegramConfig } from '../lib/config'
+import { ApiError } from '../lib/errors'
+import { pageSchema } from '../lib/pagination'
+import { assertCan } from '../services/access'
+import {
+  checkChatForGroup,
+  connectTelegram,
+  listTelegramChats,
+  readTelegramConnection,
+} from '../services/telegram-chats'
+import {
+  serializeChat,
+  serializeConnection,
+  TelegramChatSchema,
+  TelegramChatsQuerySchema,
+  TelegramConnectionSchema,
+} from '../schemas/telegram'
+import {
+  ACTION_PROBLEMS,
+  bearerSecurity,
+  jsonResponse,
+  NoQuerySchema,
+  problemResponses,
+} from './openapi'
+
+/** The Telegram bot: its webhook, and the chats it was added to. Owners only. */
+export const telegramApi = new OpenAPIHono<AppEnv>()
+
+const tags = ['Telegram']
+const OFF = 'Telegram is not configured (no TELEGRAM_BOT_TOKEN): there is nothing here.'
+const ACCESS = ['unauthorized', 'forbidden', 'not_found'] as const
+
+/** Telegram's settings, or 404 when it is off: then nothing of Telegram exists. */
+function telegramOrNotFound(c: Context<AppEnv>): TelegramConfig {
+  assertCan(c.var.principal, 'telegram.manage')
+  const telegram = telegramConfig(c.var.config)
+  if (!telegram) throw new ApiError('not_found', OFF)
+  return telegram
+}
+
+telegramApi.openapi(
+  createRoute({
+    method: 'post',
+    path: '/telegram/connect',
+    operationId: 'connectTelegram',
+    tags,
+    summary: 'Point the bot’s webhook at this Worker (setWebhook)',
+    description:
+      'Calls Telegram’s `setWebhook` with this Worker’s `/webhooks/telegram`, the secret ' +
+      '`TELEGRAM_WEBHOOK_SECRET` and `allowed_updates` `message`, `my_chat_member`, ' +
+      '`chat_member` and `chat_join_request` (Telegram sends `chat_member` only when asked), ' +
+      'then answers what `getWebhookInfo` reports, its last delivery error included. Calling it ' +
+      'again is harmless. 404 when Telegram is not configured.',
+    security: bearerSecurity,
+    request: { query: NoQuerySchema },
+    responses: {
+      200: jsonResponse(TelegramConnectionSchema, 'The webhook as Telegram now has it'),
+      ...problemResponses(
+        [...ACTION_PROBLEMS, 'validation_failed', ...ACCESS, 'telegram_unavailable'],
+        {
+          notes: { not_found: 'Telegram is not configured.' },
+        },
+      ),
+    },
+  }),
+  async (c) => {
+    const telegram = telegramOrNotFound(c)
+    const connection = await connectTelegram(telegram, c.var.config.PUBLIC_BASE_URL)
+    return c.json(serializeConnection(connection), 200)
+  },
+)
+
+telegramApi.openapi(
+  createRoute({
+    method: 'get',
+    path: '/telegram/connection',
+    operationId: 'getTelegramConnection',
+    tags,
+    summary: 'The bot’s webhook as Telegram reports it (getWebhookInfo)',
+    description: 'Whether updates reach this Worker, and Telegram’s last delivery error.',
+    security: bearerSecurity,
+    request: { query: NoQuerySchema },
+    responses: {
+      200: jsonResponse(TelegramConnectionSchema, 'The webhook as Telegram has it'),
+      ...problemResponses(['validation_failed', ...ACCESS, 'telegram_unavailable'], {
+        notes: { not_found: 'Telegram is not configured.' },
+      }),
+    },
+  }),
+  async (c) => {
+    const telegram = telegramOrNotFound(c)
+    const connection = await readTelegramConnection(telegram, c.var.config.PUBLIC_BASE_URL)
+    return c.json(serializeConnection(connection), 200)
+  },
+)
+
+telegramApi.openapi(
+  createRoute({
+    method: 'get',
+    path: '/telegram/chats',
+    operationId: 'listTelegramChats',
+    tags,
+    summary: 'Chats the bot was added to, with its rights there and the group linked to each',
+    description:
+      'A chat becomes known when Telegram reports the bot added to it (`my_chat_member`). ' +
+      '`missingRights` says, in words, what the bot still needs there. Ordered by chat id.',
+    security: bearerSecurity,
+    request: { query: TelegramChatsQuerySchema },
+    responses: {
+      200: jsonResponse(pageSchema(TelegramChatSchema), 'A page of chats'),
+      ...problemResponses(['validation_failed', ...ACCESS], {
+        notes: { not_found: 'Telegram is not configured.' },
+      }),
+    },
+  }),
+  async (c) => {
+    telegramOrNotFound(c)
+    const { limit, cursor } = c.req.valid('query')
+    const page = await listTelegramChats(c.var.db, {
+      limit,
+      after: cursor === undefined ? undefined : Number(cursor),
+    })
+    const answer: z.infer<ReturnType<typeof pageSchema<typeof TelegramChatSchema>>> = {
+      data: page.data.map(serializeChat),
+      nextCursor: page.nextCursor,
+    }
+    return c.json(answer, 200)
+  },
+)
+
+/**
+ * Checks that a group may be linked to `chatId` (PATCH /groups/{id} with `telegramChatId`):
+ * Telegram must be on (400 otherwise, as for any field that does not apply), and the chat one
+ * the bot administers with the rights it needs, not linked elsewhere (409, saying what is wrong).
+ */
+export async function linkTelegramChat(
+  c: Context<AppEnv>,
+  chatId: number,
+  groupId: string,
+  now: Date,
+): Promise<void> {
+  const telegram = telegramConfig(c.var.config)
+  if (!telegram) {
+    throw new ApiError('validation_failed', 'Some fields are missing or invalid.', {
+      errors: [{ path: 'telegramChatId', message: 'Telegram is not configured' }],
+    })
+  }
+  await checkChatForGroup(c.var.db, telegram, chatId, groupId, now)
+}

@@ -1,0 +1,84 @@
+import { z } from '@hono/zod-openapi'
+import { TELEGRAM_BOT_STATUSES, TELEGRAM_CHAT_TYPES } from '../db/schema'
+import type { KnownChat, TelegramConnection } from '../services/telegram-chats'
+import { missingRights } from '../services/telegram-chats'
+import { queryInteger } from '../lib/pagination'
+import { TimestampSchema } from './common'
+
+/** A Telegram chat id: negative for groups and channels, within a double's exact range. */
+export const TelegramChatIdSchema = z
+  .number()
+  .int()
+  .min(-(2 ** 53) + 1)
+  .max(2 ** 53 - 1)
+  .openapi({ example: -1001234567890 })
+
+export const TelegramConnectionSchema = z
+  .object({
+    connected: z
+      .boolean()
+      .describe('Telegram sends the updates to this Worker (`webhookUrl` is `expectedUrl`)'),
+    webhookUrl: z.string().describe('Where Telegram sends the bot’s updates now; empty: nowhere'),
+    expectedUrl: z.string().describe('This Worker’s `/webhooks/telegram`'),
+    allowedUpdates: z.array(z.string()),
+    pendingUpdateCount: z.number().int().min(0),
+    lastErrorAt: TimestampSchema.nullable().describe('When Telegram last failed to deliver'),
+    lastErrorMessage: z.string().nullable().describe('What Telegram said about that failure'),
+  })
+  .openapi('TelegramConnection')
+
+export function serializeConnection(
+  connection: TelegramConnection,
+): z.infer<typeof TelegramConnectionSchema> {
+  const { info, expectedUrl } = connection
+  return {
+    connected: info.url === expectedUrl,
+    webhookUrl: info.url,
+    expectedUrl,
+    allowedUpdates: info.allowed_updates ?? [],
+    pendingUpdateCount: info.pending_update_count,
+    lastErrorAt: info.last_error_date ? new Date(info.last_error_date * 1000).toISOString() : null,
+    lastErrorMessage: info.last_error_message ?? null,
+  }
+}
+
+export const TelegramChatSchema = z
+  .object({
+    chatId: TelegramChatIdSchema,
+    type: z.enum(TELEGRAM_CHAT_TYPES),
+    title: z.string(),
+    username: z.string().nullable(),
+    botStatus: z.enum(TELEGRAM_BOT_STATUSES).describe('The bot’s standing in the chat'),
+    canInviteUsers: z.boolean(),
+    canPostMessages: z.boolean(),
+    missingRights: z
+      .array(z.string())
+      .describe('What the bot still needs here, in words; empty: nothing'),
+    groupId: z.string().nullable().describe('The group linked to this chat'),
+    updatedAt: TimestampSchema,
+  })
+  .openapi('TelegramChat')
+
+export function serializeChat({ chat, groupId }: KnownChat): z.infer<typeof TelegramChatSchema> {
+  return {
+    chatId: chat.chatId,
+    type: chat.type,
+    title: chat.title,
+    username: chat.username,
+    botStatus: chat.botStatus,
+    canInviteUsers: chat.canInviteUsers,
+    canPostMessages: chat.canPostMessages,
+    missingRights: missingRights(chat),
+    groupId,
+    updatedAt: chat.statusAt.toISOString(),
+  }
+}
+
+export const TelegramChatsQuerySchema = z.strictObject({
+  limit: queryInteger(1, 100, 50).openapi({ description: 'Chats per page (1-100)', example: 50 }),
+  cursor: z
+    .string()
+    .regex(/^-?\d{1,16}$/, 'Not a cursor returned by this API')
+    .optional()
+    .openapi({ description: 'The `nextCursor` of the previous page' }),
+})

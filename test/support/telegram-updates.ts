@@ -1,0 +1,83 @@
+import { exports } from 'cloudflare:workers'
+import { TELEGRAM_BOT_ID, TELEGRAM_WEBHOOK_SECRET } from './fake-telegram'
+
+/**
+ * Updates as Telegram's Bot API sends them to the webhook (https://core.telegram.org/bots/api
+ * #update), for the tests to hand to the Worker as Telegram would: a POST to
+ * `/webhooks/telegram` with `X-Telegram-Bot-Api-Secret-Token`.
+ */
+
+let nextUpdateId = Math.floor(Math.random() * 1_000_000_000)
+let nextChat = Math.floor(Math.random() * 1_000_000)
+
+/** A fresh update id: update ids only grow, as Telegram's do. */
+export function newUpdateId(): number {
+  return (nextUpdateId += 1)
+}
+
+/**
+ * A fresh supergroup id whose last digit steers the stand-in (`fake-telegram.ts`): 1 the bot is
+ * an administrator with every right, 2 one who may not invite users, 3 a plain member.
+ */
+export function newChatId(lastDigit: 1 | 2 | 3 | 7 | 9): number {
+  nextChat += 1
+  return -(1_000_000_000_000 + nextChat * 10 + lastDigit)
+}
+
+export const BOT = {
+  id: TELEGRAM_BOT_ID,
+  is_bot: true,
+  first_name: 'Community Growth',
+  username: 'community_growth_test_bot',
+}
+
+const ADMIN = { id: 5000001, is_bot: false, first_name: 'Alex', username: 'alex_admin' }
+
+export function chat(id: number, title = `Chat ${id}`) {
+  return { id, type: 'supergroup' as const, title }
+}
+
+/** The bot's standing changed in a chat (`my_chat_member`), as an admin made it. */
+export function botStatusUpdate(
+  chatId: number,
+  status: 'administrator' | 'member' | 'left' | 'kicked',
+  options: { canInvite?: boolean; date?: number; updateId?: number; title?: string } = {},
+) {
+  const rights =
+    status === 'administrator'
+      ? {
+          can_be_edited: false,
+          can_manage_chat: true,
+          can_invite_users: options.canInvite ?? true,
+          can_restrict_members: true,
+        }
+      : {}
+  return {
+    update_id: options.updateId ?? newUpdateId(),
+    my_chat_member: {
+      chat: chat(chatId, options.title),
+      from: ADMIN,
+      date: options.date ?? Math.floor(Date.now() / 1000),
+      old_chat_member: { status: 'left', user: BOT },
+      new_chat_member: { status, user: BOT, ...rights },
+    },
+  }
+}
+
+export async function postUpdate(
+  update: unknown,
+  secret: string | null = TELEGRAM_WEBHOOK_SECRET,
+): Promise<{ status: number; json: any }> {
+  const response = await exports.default.fetch(
+    new Request('https://join.example.com/webhooks/telegram', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(secret === null ? {} : { 'x-telegram-bot-api-secret-token': secret }),
+      },
+      body: typeof update === 'string' ? update : JSON.stringify(update),
+    }),
+  )
+  const text = await response.text()
+  return { status: response.status, json: text ? JSON.parse(text) : undefined }
+}
