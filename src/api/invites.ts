@@ -20,6 +20,7 @@ import {
 } from '../schemas/invites'
 import { StatsQuerySchema, StatsSchema } from '../schemas/stats'
 import { communityFor } from './community-scope'
+import { retireTelegramLinksOf, telegramLinkForNewInvite, telegramLinkOfInvite } from './telegram'
 import {
   ACTION_PROBLEMS,
   BODY_PROBLEMS,
@@ -67,7 +68,8 @@ invitesApi.openapi(
     await communityFor(c, id, 'invites.manage')
     const now = new Date()
     const invite = await createInvite(c.var.db, id, c.req.valid('json'), now)
-    return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now), 201)
+    const telegram = await telegramLinkForNewInvite(c, invite, now)
+    return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now, telegram), 201)
   },
 )
 
@@ -115,7 +117,8 @@ invitesApi.openapi(
     const { id } = c.req.valid('param')
     const invite = await getInviteOrThrow(c.var.db, id)
     assertCan(c.var.principal, 'invites.read', { communityId: invite.communityId })
-    return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, new Date()), 200)
+    const telegram = await telegramLinkOfInvite(c, invite)
+    return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, new Date(), telegram), 200)
   },
 )
 
@@ -165,6 +168,7 @@ invitesApi.openapi(
     assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
     const now = new Date()
     const revoked = await revokeInvite(c.var.db, invite, now)
+    await retireTelegramLinksOf(c, invite, now)
     return c.json(serializeInvite(revoked, c.var.config.PUBLIC_BASE_URL, now), 200)
   },
 )
@@ -192,7 +196,9 @@ invitesApi.openapi(
     assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
     const now = new Date()
     const rotated = await rotateInvite(c.var.db, invite, now)
-    return c.json(serializeInvite(rotated, c.var.config.PUBLIC_BASE_URL, now), 200)
+    await retireTelegramLinksOf(c, invite, now)
+    const telegram = await telegramLinkForNewInvite(c, rotated, now)
+    return c.json(serializeInvite(rotated, c.var.config.PUBLIC_BASE_URL, now, telegram), 200)
   },
 )
 

@@ -1,6 +1,15 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { AppEnv } from '../env'
+import type { Invite, TelegramInviteLink } from '../db/schema'
+import type { TelegramLinkView } from '../schemas/invites'
+import {
+  liveTelegramLink,
+  makeTelegramLink,
+  planTelegramLink,
+  retireTelegramLinks,
+  revokeTelegramLink,
+} from '../platforms/telegram/invite-links'
 import { telegramConfig, type TelegramConfig } from '../lib/config'
 import { ApiError } from '../lib/errors'
 import { pageSchema } from '../lib/pagination'
@@ -149,4 +158,57 @@ export async function linkTelegramChat(
     })
   }
   await checkChatForGroup(c.var.db, telegram, chatId, groupId, now)
+}
+
+function linkView(link: TelegramInviteLink | null): TelegramLinkView | undefined {
+  if (!link || (link.status !== 'pending' && link.status !== 'active')) return undefined
+  return { chatInviteUrl: link.url, telegramLinkStatus: link.status }
+}
+
+/**
+ * A new (or rotated) link on a Telegram group: its Telegram link is planned now and asked for
+ * right after the answer; the cron job retries it if that fails. Without Telegram, nothing.
+ */
+export async function telegramLinkForNewInvite(
+  c: Context<AppEnv>,
+  invite: Invite,
+  now: Date,
+): Promise<TelegramLinkView | undefined> {
+  const telegram = telegramConfig(c.var.config)
+  if (!telegram) return undefined
+  const link = await planTelegramLink(c.var.db, invite, now)
+  if (link?.status === 'pending') {
+    c.executionCtx.waitUntil(
+      makeTelegramLink(c.var.deferredDb, telegram, link, now).catch((error: unknown) =>
+        console.error(JSON.stringify({ job: 'telegram-link', error: String(error) })),
+      ),
+    )
+  }
+  return linkView(link)
+}
+
+export async function telegramLinkOfInvite(
+  c: Context<AppEnv>,
+  invite: Invite,
+): Promise<TelegramLinkView | undefined> {
+  if (!telegramConfig(c.var.config)) return undefined
+  return linkView(await liveTelegramLink(c.var.db, invite.id))
+}
+
+/** Our link was revoked or rotated: Telegram's is revoked right after the answer (or by cron). */
+export async function retireTelegramLinksOf(
+  c: Context<AppEnv>,
+  invite: Invite,
+  now: Date,
+): Promise<void> {
+  const telegram = telegramConfig(c.var.config)
+  if (!telegram) return
+  const retiring = await retireTelegramLinks(c.var.db, invite.id, now)
+  for (const link of retiring) {
+    c.executionCtx.waitUntil(
+      revokeTelegramLink(c.var.deferredDb, telegram, link, now).catch((error: unknown) =>
+        console.error(JSON.stringify({ job: 'telegram-link', error: String(error) })),
+      ),
+    )
+  }
 }

@@ -10,7 +10,8 @@ import { pruneDeliveredEvents } from '../services/retention'
 import { pruneInboundNotifications } from '../platforms/whatsapp/inbound'
 import { pruneTelegramUpdates } from '../platforms/telegram/apply'
 import { creditRetainedReferrals } from '../services/rewards'
-import { loadConfig } from '../lib/config'
+import { loadConfig, telegramConfig } from '../lib/config'
+import { runDueTelegramLinks } from '../platforms/telegram/invite-links'
 
 /**
  * The Cron Trigger (every minute): start the announcements that are due, move stalled runs on
@@ -61,6 +62,15 @@ export async function handleScheduled(
     console.error(JSON.stringify({ job: 'cron', step: 'events', error: String(error) }))
     return 0
   })
+  // Telegram invite links not made yet (or not revoked yet) because a call failed or was
+  // rate limited: retried here, when Telegram said we may.
+  const telegram = telegramConfig(loadConfig(env))
+  const telegramLinks = telegram
+    ? await runDueTelegramLinks(db, telegram, now).catch((error) => {
+        console.error(JSON.stringify({ job: 'cron', step: 'telegram links', error: String(error) }))
+        return 0
+      })
+    : 0
   const prunedVisits = await pruneVisits(db, now, loadConfig(env).VISIT_RETENTION_DAYS).catch(
     (error) => {
       console.error(JSON.stringify({ job: 'cron', step: 'visit retention', error: String(error) }))
@@ -98,6 +108,7 @@ export async function handleScheduled(
       reconciled,
       reconciledEvents,
       events,
+      telegramLinks,
       prunedVisits,
       prunedSignUps,
       prunedEvents,

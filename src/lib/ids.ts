@@ -19,6 +19,7 @@ export const ID_PREFIXES = {
   dispatch: 'dsp',
   webhook: 'whk',
   inboundMessage: 'msg',
+  telegramInviteLink: 'tgl',
 } as const
 
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES]

@@ -113,10 +113,28 @@ export const InviteSchema = z
     expiresAt: TimestampSchema.nullable(),
     revokedAt: TimestampSchema.nullable(),
     status: z.enum(INVITE_STATUSES),
+    chatInviteUrl: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'Telegram only: the chat’s own invite link behind this one (the landing page’s Join ' +
+          'button leads there); null while Telegram has not made it yet',
+      ),
+    telegramLinkStatus: z
+      .enum(['pending', 'active'])
+      .optional()
+      .describe('Telegram only: `pending` until Telegram made the chat’s invite link'),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
   })
   .openapi('Invite')
+
+/** A link's Telegram invite link, as the invite's JSON shows it (links on Telegram only). */
+export interface TelegramLinkView {
+  chatInviteUrl: string | null
+  telegramLinkStatus: 'pending' | 'active'
+}
 
 export function inviteUrls(baseUrl: string, code: string) {
   const url = `${baseUrl}/i/${code}`
@@ -127,8 +145,10 @@ export function serializeInvite(
   invite: Invite,
   baseUrl: string,
   now: Date,
+  telegram?: TelegramLinkView,
 ): z.infer<typeof InviteSchema> {
   return {
+    ...telegram,
     id: invite.id,
     communityId: invite.communityId,
     groupId: invite.groupId,

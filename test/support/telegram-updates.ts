@@ -81,3 +81,45 @@ export async function postUpdate(
   const text = await response.text()
   return { status: response.status, json: text ? JSON.parse(text) : undefined }
 }
+
+let nextUser = 7_000_000_000 + Math.floor(Math.random() * 1_000_000_000)
+
+export function newUser(name = 'Mia') {
+  nextUser += 1
+  return { id: nextUser, is_bot: false, first_name: name, username: `user${nextUser}` }
+}
+
+/**
+ * Someone joined (through `inviteLink`, if given) or left a chat (`chat_member`), as Telegram
+ * reports it to a bot that administers the chat.
+ */
+export function memberUpdate(
+  chatId: number,
+  user: { id: number; first_name: string; username?: string; is_bot: boolean },
+  change: 'joined' | 'left' | 'kicked',
+  options: { inviteLink?: string; date?: number; updateId?: number } = {},
+) {
+  const member = { status: 'member', user }
+  const gone = { status: change === 'kicked' ? 'kicked' : 'left', user }
+  return {
+    update_id: options.updateId ?? newUpdateId(),
+    chat_member: {
+      chat: chat(chatId),
+      from: user,
+      date: options.date ?? Math.floor(Date.now() / 1000),
+      old_chat_member: change === 'joined' ? gone : member,
+      new_chat_member: change === 'joined' ? member : gone,
+      ...(options.inviteLink
+        ? {
+            invite_link: {
+              invite_link: options.inviteLink,
+              creator: BOT,
+              creates_join_request: false,
+              is_primary: false,
+              is_revoked: false,
+            },
+          }
+        : {}),
+    },
+  }
+}

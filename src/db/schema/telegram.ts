@@ -1,6 +1,15 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core'
 import { timestamp } from './common'
+import { invites } from './invites'
 
 /** What Telegram's Bot API tells us: the updates already applied and the chats the bot is in. */
 
@@ -68,3 +77,87 @@ export const telegramChats = sqliteTable(
 )
 
 export type TelegramChat = typeof telegramChats.$inferSelect
+
+export const TELEGRAM_LINK_STATUSES = ['pending', 'active', 'revoking', 'revoked'] as const
+
+export type TelegramLinkStatus = (typeof TELEGRAM_LINK_STATUSES)[number]
+
+/**
+ * The chat's own invite link (createChatInviteLink) behind one of our campaign links: made ahead,
+ * when our link is made, never while a visitor waits. `pending` until Telegram made it (a failed
+ * or rate-limited call is retried by the cron job at `nextAttemptAt`); `revoking` until Telegram
+ * revoked it after our link was revoked or rotated. Rows stay after revocation: a join reported
+ * late through a revoked link is still credited to the link it came through.
+ */
+export const telegramInviteLinks = sqliteTable(
+  'telegram_invite_links',
+  {
+    id: text('id').primaryKey(),
+    inviteId: text('invite_id')
+      .notNull()
+      .references(() => invites.id, { onDelete: 'cascade' }),
+    chatId: integer('chat_id').notNull(),
+    url: text('url'),
+    createsJoinRequest: integer('creates_join_request', { mode: 'boolean' }).notNull(),
+    status: text('status', { enum: TELEGRAM_LINK_STATUSES }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at'),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at').notNull(),
+    revokedAt: timestamp('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('telegram_invite_links_url_unique')
+      .on(t.url)
+      .where(sql`url is not null`),
+    // One live Telegram link per campaign link.
+    uniqueIndex('telegram_invite_links_live_unique')
+      .on(t.inviteId)
+      .where(sql`status in ('pending', 'active')`),
+    index('telegram_invite_links_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`status in ('pending', 'revoking')`),
+    check(
+      'telegram_invite_links_status_check',
+      sql`${t.status} in ('pending', 'active', 'revoking', 'revoked')`,
+    ),
+  ],
+)
+
+/**
+ * Who is in a Telegram chat, as Telegram reported it (`chat_member`): the newest report wins by
+ * its `date`, so a leave reported before the join it follows is not undone by that join.
+ * `inviteId` is our link the person joined through (null: another route).
+ */
+export const telegramMemberships = sqliteTable(
+  'telegram_memberships',
+  {
+    chatId: integer('chat_id').notNull(),
+    userId: integer('user_id').notNull(),
+    username: text('username'),
+    firstName: text('first_name').notNull(),
+    isMember: integer('is_member', { mode: 'boolean' }).notNull(),
+    inviteId: text('invite_id'),
+    joinedAt: timestamp('joined_at'),
+    leftAt: timestamp('left_at'),
+    statusAt: timestamp('status_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.chatId, t.userId] })],
+)
+
+/**
+ * Joins and leaves Telegram reported in a chat that came through no link of ours ("other"), per
+ * day: those through our links are in `invite_daily_stats`.
+ */
+export const telegramChatDailyStats = sqliteTable(
+  'telegram_chat_daily_stats',
+  {
+    chatId: integer('chat_id').notNull(),
+    day: text('day').notNull(),
+    verifiedJoins: integer('verified_joins').notNull().default(0),
+    verifiedLeaves: integer('verified_leaves').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.chatId, t.day] })],
+)
+
+export type TelegramInviteLink = typeof telegramInviteLinks.$inferSelect

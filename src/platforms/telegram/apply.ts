@@ -2,6 +2,7 @@ import { lt } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { telegramUpdates, type TelegramBotStatus } from '../../db/schema'
 import type { TelegramConfig } from '../../lib/config'
+import { utcDay } from '../../lib/time'
 import type { ChatMemberUpdated, TelegramUpdateItem } from './updates'
 
 /**
@@ -26,6 +27,10 @@ export async function applyTelegramUpdate(
   if (item.kind === 'my_chat_member') {
     effects = botStatusChange(client, telegram, item.updateId, item.update, now)
     outcome = effects.length > 0 ? 'chat updated' : 'ignored'
+  } else if (item.kind === 'chat_member') {
+    const change = await membershipChange(client, item.updateId, item.update)
+    effects = change.effects
+    outcome = change.outcome
   }
   // The mark comes last: the effects before it still see the update as not applied.
   const mark = client
@@ -94,6 +99,106 @@ function botStatusChange(
         now.getTime(),
       ),
   ]
+}
+
+type ChatMember = ChatMemberUpdated['new_chat_member']
+
+/** Whether a ChatMember is in the chat: a restricted member may be, or may have left. */
+function isIn(member: ChatMember): boolean {
+  if (member.status === 'restricted') return member.is_member === true
+  return (
+    member.status === 'creator' || member.status === 'administrator' || member.status === 'member'
+  )
+}
+
+/**
+ * Someone joined or left a chat, as Telegram saw it. A join through one of our links (its
+ * `invite_link`) is a verified join of that link, whether or not the link has been revoked
+ * since; any other join counts under "other" for the chat. A leave (left, or kicked) counts for
+ * the link the person joined through. Every report is counted once, on its own day; the
+ * membership itself follows the newest report, so a leave reported before its join stays a
+ * leave. Promotions and other changes within the chat count nothing.
+ */
+async function membershipChange(
+  client: D1Database,
+  updateId: number,
+  update: ChatMemberUpdated,
+): Promise<{ effects: D1PreparedStatement[]; outcome: string }> {
+  const person = update.new_chat_member.user
+  const joined = isIn(update.new_chat_member)
+  if (person.is_bot || isIn(update.old_chat_member) === joined) {
+    return { effects: [], outcome: 'ignored' }
+  }
+  const chatId = update.chat.id
+  const at = update.date * 1000
+  const day = utcDay(new Date(at))
+  let link: { inviteId: string; communityId: string } | null = null
+  if (joined && update.invite_link) {
+    link = await client
+      .prepare(
+        `select l.invite_id as inviteId, i.community_id as communityId
+         from telegram_invite_links l join invites i on i.id = l.invite_id
+         where l.url = ?1 and l.chat_id = ?2`,
+      )
+      .bind(update.invite_link.invite_link, chatId)
+      .first()
+  } else if (!joined) {
+    link = await client
+      .prepare(
+        `select m.invite_id as inviteId, i.community_id as communityId
+         from telegram_memberships m join invites i on i.id = m.invite_id
+         where m.chat_id = ?1 and m.user_id = ?2`,
+      )
+      .bind(chatId, person.id)
+      .first()
+  }
+  const membership = client
+    .prepare(
+      `insert into telegram_memberships (chat_id, user_id, username, first_name, is_member,
+         invite_id, joined_at, left_at, status_at)
+       select ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 where ${NOT_APPLIED}
+       on conflict (chat_id, user_id) do update set
+         username = excluded.username, first_name = excluded.first_name,
+         invite_id = coalesce(excluded.invite_id, telegram_memberships.invite_id),
+         joined_at = coalesce(excluded.joined_at, telegram_memberships.joined_at),
+         left_at = coalesce(excluded.left_at, telegram_memberships.left_at),
+         is_member = case when excluded.status_at >= telegram_memberships.status_at
+           then excluded.is_member else telegram_memberships.is_member end,
+         status_at = max(excluded.status_at, telegram_memberships.status_at)`,
+    )
+    .bind(
+      updateId,
+      chatId,
+      person.id,
+      person.username ?? null,
+      person.first_name,
+      joined ? 1 : 0,
+      joined ? (link?.inviteId ?? null) : null,
+      joined ? at : null,
+      joined ? null : at,
+      at,
+    )
+  const column = joined ? 'verified_joins' : 'verified_leaves'
+  const counted = link
+    ? client
+        .prepare(
+          `insert into invite_daily_stats (invite_id, community_id, day, country, ${column})
+           select ?2, ?3, ?4, 'XX', 1 where ${NOT_APPLIED}
+           on conflict (invite_id, day, country) do update set ${column} = ${column} + 1`,
+        )
+        .bind(updateId, link.inviteId, link.communityId, day)
+    : client
+        .prepare(
+          `insert into telegram_chat_daily_stats (chat_id, day, ${column})
+           select ?2, ?3, 1 where ${NOT_APPLIED}
+           on conflict (chat_id, day) do update set ${column} = ${column} + 1`,
+        )
+        .bind(updateId, chatId, day)
+  const through = link ? 'a link' : 'another route'
+  return {
+    effects: [membership, counted],
+    outcome: `${joined ? 'join' : 'leave'} through ${through}`,
+  }
 }
 
 /**

@@ -107,3 +107,38 @@ export function getChatMember(telegram: TelegramConfig, chatId: number, userId: 
     ChatMemberSchema,
   )
 }
+export function createChatInviteLink(
+  telegram: TelegramConfig,
+  params: {
+    chatId: number
+    name?: string
+    expireDate?: number
+    memberLimit?: number
+    createsJoinRequest: boolean
+  },
+) {
+  return callBotApi(
+    telegram,
+    'createChatInviteLink',
+    {
+      chat_id: params.chatId,
+      ...(params.name ? { name: params.name.slice(0, 32) } : {}),
+      ...(params.expireDate ? { expire_date: params.expireDate } : {}),
+      // Telegram refuses a member limit together with join requests.
+      ...(params.memberLimit && !params.createsJoinRequest
+        ? { member_limit: Math.min(params.memberLimit, 99_999) }
+        : {}),
+      creates_join_request: params.createsJoinRequest,
+    },
+    ChatInviteLinkSchema,
+  )
+}
+
+export function revokeChatInviteLink(telegram: TelegramConfig, chatId: number, inviteLink: string) {
+  return callBotApi(
+    telegram,
+    'revokeChatInviteLink',
+    { chat_id: chatId, invite_link: inviteLink },
+    ChatInviteLinkSchema,
+  )
+}
