@@ -20,7 +20,12 @@ import {
 } from '../schemas/invites'
 import { StatsQuerySchema, StatsSchema } from '../schemas/stats'
 import { communityFor } from './community-scope'
-import { retireTelegramLinksOf, telegramLinkForNewInvite, telegramLinkOfInvite } from './telegram'
+import {
+  retireTelegramLinksOf,
+  telegramLinkForNewInvite,
+  telegramLinkOfInvite,
+  telegramLinksOfInvites,
+} from './telegram'
 import {
   ACTION_PROBLEMS,
   BODY_PROBLEMS,
@@ -92,8 +97,9 @@ invitesApi.openapi(
     await communityFor(c, id, 'invites.read')
     const page = await listInvites(c.var.db, id, c.req.valid('query'))
     const now = new Date()
+    const telegram = await telegramLinksOfInvites(c, page.data)
     const data = page.data.map((invite) =>
-      serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now),
+      serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now, telegram.get(invite.id)),
     )
     return c.json({ data, nextCursor: page.nextCursor }, 200)
   },

@@ -5,6 +5,7 @@ import type { Invite, TelegramInviteLink } from '../db/schema'
 import type { TelegramLinkView } from '../schemas/invites'
 import {
   liveTelegramLink,
+  liveTelegramLinks,
   makeTelegramLink,
   planTelegramLink,
   retireTelegramLinks,
@@ -193,6 +194,24 @@ export async function telegramLinkOfInvite(
 ): Promise<TelegramLinkView | undefined> {
   if (!telegramConfig(c.var.config)) return undefined
   return linkView(await liveTelegramLink(c.var.db, invite.id))
+}
+
+/** The Telegram links of a page of links (at most 100), by link id. */
+export async function telegramLinksOfInvites(
+  c: Context<AppEnv>,
+  page: Invite[],
+): Promise<Map<string, TelegramLinkView>> {
+  const views = new Map<string, TelegramLinkView>()
+  if (!telegramConfig(c.var.config)) return views
+  const links = await liveTelegramLinks(
+    c.var.db,
+    page.map((invite) => invite.id),
+  )
+  for (const [inviteId, link] of links) {
+    const view = linkView(link)
+    if (view) views.set(inviteId, view)
+  }
+  return views
 }
 
 /** Our link was revoked or rotated: Telegram's is revoked right after the answer (or by cron). */
