@@ -23,6 +23,7 @@ CREATE TABLE `telegram_invite_links` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `telegram_invite_links_url_unique` ON `telegram_invite_links` (`url`) WHERE url is not null;--> statement-breakpoint
+CREATE INDEX `telegram_invite_links_invite_idx` ON `telegram_invite_links` (`invite_id`,`status`);--> statement-breakpoint
 CREATE UNIQUE INDEX `telegram_invite_links_live_unique` ON `telegram_invite_links` (`invite_id`) WHERE status in ('pending', 'active');--> statement-breakpoint
 CREATE INDEX `telegram_invite_links_due_idx` ON `telegram_invite_links` (`next_attempt_at`) WHERE status in ('pending', 'revoking');--> statement-breakpoint
 CREATE TABLE `telegram_memberships` (

@@ -20,6 +20,7 @@ import {
 } from '../schemas/invites'
 import { StatsQuerySchema, StatsSchema } from '../schemas/stats'
 import { communityFor } from './community-scope'
+import { telegramConfig } from '../lib/config'
 import {
   retireTelegramLinksOf,
   telegramLinkForNewInvite,
@@ -229,7 +230,9 @@ invitesApi.openapi(
     const { id } = c.req.valid('param')
     const invite = await getInviteOrThrow(c.var.db, id)
     assertCan(c.var.principal, 'stats.read', { communityId: invite.communityId })
-    return c.json(await getStats(c.var.db, { inviteId: id }, c.req.valid('query')), 200)
+    const telegram = !!telegramConfig(c.var.config)
+    const stats = await getStats(c.var.db, { inviteId: id }, c.req.valid('query'), { telegram })
+    return c.json(stats, 200)
   },
 )
 
@@ -252,6 +255,8 @@ invitesApi.openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     await communityFor(c, id, 'stats.read')
-    return c.json(await getStats(c.var.db, { communityId: id }, c.req.valid('query')), 200)
+    const telegram = !!telegramConfig(c.var.config)
+    const stats = await getStats(c.var.db, { communityId: id }, c.req.valid('query'), { telegram })
+    return c.json(stats, 200)
   },
 )

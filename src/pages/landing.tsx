@@ -80,7 +80,11 @@ landingApp.get('/i/:code', async (c) => {
       nonce={cspNonce(c)}
       landing={landing}
       url={url}
-      joinUrl={`/i/${landing.invite.code}/join?lang=${lang}`}
+      joinUrl={
+        // On Telegram the chat's own invite link is the join: Telegram then tells us who came.
+        (c.var.config.TELEGRAM_BOT_TOKEN && landing.telegramUrl) ||
+        `/i/${landing.invite.code}/join?lang=${lang}`
+      }
     />,
   )
 })

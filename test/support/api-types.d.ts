@@ -1025,6 +1025,13 @@ export interface components {
       revokedAt: string | null
       /** @enum {string} */
       status: 'active' | 'revoked' | 'expired' | 'used_up'
+      /** @description Telegram only: the chat’s own invite link behind this one (the landing page’s Join button leads there); null while Telegram has not made it yet */
+      chatInviteUrl?: string | null
+      /**
+       * @description Telegram only: `pending` until Telegram made the chat’s invite link
+       * @enum {string}
+       */
+      telegramLinkStatus?: 'pending' | 'active'
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
@@ -1091,7 +1098,12 @@ export interface components {
         confirmedByPhone: number
         /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
         confirmedByEmail: number
+        /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
         joins: number
+        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join */
+        verifiedJoins?: number
+        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left */
+        verifiedLeaves?: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
       }
@@ -1115,7 +1127,12 @@ export interface components {
         confirmedByPhone: number
         /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
         confirmedByEmail: number
+        /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
         joins: number
+        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join */
+        verifiedJoins?: number
+        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left */
+        verifiedLeaves?: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
       }[]
@@ -1139,7 +1156,12 @@ export interface components {
         confirmedByPhone: number
         /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
         confirmedByEmail: number
+        /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
         joins: number
+        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join */
+        verifiedJoins?: number
+        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left */
+        verifiedLeaves?: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
       }[]
@@ -1164,7 +1186,12 @@ export interface components {
         confirmedByPhone: number
         /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
         confirmedByEmail: number
+        /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
         joins: number
+        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join */
+        verifiedJoins?: number
+        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left */
+        verifiedLeaves?: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
       }[]

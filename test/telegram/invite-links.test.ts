@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest'
-import { call, createInvite, eventually, runCron } from '../worker/helpers'
+import { call, createInvite, eventually, runCron, visit } from '../worker/helpers'
 import { telegramCommunity, withTelegramLink } from './support'
 
 const fake = inject('fakeServicesUrl')
@@ -26,6 +26,11 @@ describe('a Telegram invite link per campaign link', () => {
     expect((created as Record<string, unknown>).telegramLinkStatus).toBeDefined()
     const url = await withTelegramLink(created.id)
     expect(url).toMatch(/^https:\/\/t\.me\/\+/)
+    // The landing page's Join button leads into the chat through it (once the cache has it).
+    await eventually(async () => {
+      const landing = await visit(`/i/${created.code}`)
+      expect(landing.text).toContain(`href="${url}"`)
+    })
     const asked = (await botCalls('createChatInviteLink')).find((p) => p.chat_id === chatId)
     expect(asked).toMatchObject({
       name: 'Flyer Kiez',

@@ -43,6 +43,10 @@ describe('joins and leaves Telegram reports', () => {
       expect(await verifiedOf(invite.id)).toEqual({ joins: 1, leaves: 1 }),
     )
     expect((await membership(chatId, mia.id))?.is_member).toBe(0)
+    // What the marketer reads: the link's stats say what Telegram saw, apart from our joins.
+    const stats = await call('GET', `/api/invites/${invite.id}/stats`)
+    expect(stats.status, stats.text).toBe(200)
+    expect(stats.json.totals).toMatchObject({ joins: 0, verifiedJoins: 1, verifiedLeaves: 1 })
   })
 
   it('counts a join by another route under "other", not under any link', async () => {

@@ -110,6 +110,8 @@ export const telegramInviteLinks = sqliteTable(
     uniqueIndex('telegram_invite_links_url_unique')
       .on(t.url)
       .where(sql`url is not null`),
+    // The landing page and the link's JSON find its Telegram link by this.
+    index('telegram_invite_links_invite_idx').on(t.inviteId, t.status),
     // One live Telegram link per campaign link.
     uniqueIndex('telegram_invite_links_live_unique')
       .on(t.inviteId)

@@ -130,7 +130,8 @@ export function createChatInviteLink(
         : {}),
       creates_join_request: params.createsJoinRequest,
     },
-    ChatInviteLinkSchema,
+    // The link people are sent to: only ever one of Telegram's own.
+    ChatInviteLinkSchema.extend({ invite_link: z.string().regex(/^https:\/\/t\.me\/[^\s"'<>]+$/) }),
   )
 }
 
