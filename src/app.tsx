@@ -24,6 +24,7 @@ import { membersApi } from './api/members'
 import { announcementsApi } from './api/announcements'
 import { webhooksApi } from './api/webhooks'
 import { telegramApi } from './api/telegram'
+import { telegramJoinRequestsApi } from './api/telegram-join-requests'
 import { siteFilesApp } from './pages/site-files'
 import { MESSAGES, pickLanguage } from './lib/i18n'
 import { ErrorPage } from './views/error-page'
@@ -164,6 +165,7 @@ function createApi() {
   api.route('/', announcementsApi)
   api.route('/', webhooksApi)
   api.route('/', telegramApi)
+  api.route('/', telegramJoinRequestsApi)
 
   return api
 }

@@ -20,6 +20,7 @@ export const ID_PREFIXES = {
   webhook: 'whk',
   inboundMessage: 'msg',
   telegramInviteLink: 'tgl',
+  telegramJoinRequest: 'tjr',
 } as const
 
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES]

@@ -1,5 +1,11 @@
 import { z } from '@hono/zod-openapi'
-import { TELEGRAM_BOT_STATUSES, TELEGRAM_CHAT_TYPES } from '../db/schema'
+import {
+  TELEGRAM_BOT_STATUSES,
+  TELEGRAM_CHAT_TYPES,
+  TELEGRAM_REQUEST_STATUSES,
+  type TelegramJoinRequest,
+} from '../db/schema'
+import { idPattern } from '../lib/ids'
 import type { KnownChat, TelegramConnection } from '../services/telegram-chats'
 import { missingRights } from '../services/telegram-chats'
 import { queryInteger } from '../lib/pagination'
@@ -82,3 +88,82 @@ export const TelegramChatsQuerySchema = z.strictObject({
     .optional()
     .openapi({ description: 'The `nextCursor` of the previous page' }),
 })
+
+export const TelegramJoinRequestSchema = z
+  .object({
+    id: z.string().openapi({ example: 'tjr_01jd2k3m4n5p6q7r8s9t0vwxyz' }),
+    communityId: z.string(),
+    chatId: TelegramChatIdSchema,
+    userId: TelegramChatIdSchema.describe('The person’s Telegram user id'),
+    username: z.string().nullable(),
+    name: z.string().describe('First and last name, as the person set them in Telegram'),
+    languageCode: z.string().nullable(),
+    bio: z.string().nullable(),
+    inviteId: z.string().nullable().describe('Our link the request came through'),
+    source: z.literal('telegram').describe('Asked in Telegram, through the chat’s invite link'),
+    status: z.enum(TELEGRAM_REQUEST_STATUSES),
+    outcome: z
+      .string()
+      .nullable()
+      .describe('With `gone`: what Telegram said (approved in the chat, withdrawn, expired)'),
+    requestedAt: TimestampSchema,
+    decidedAt: TimestampSchema.nullable(),
+  })
+  .openapi('TelegramJoinRequest')
+
+export function serializeJoinRequest(
+  row: TelegramJoinRequest,
+): z.infer<typeof TelegramJoinRequestSchema> {
+  return {
+    id: row.id,
+    communityId: row.communityId,
+    chatId: row.chatId,
+    userId: row.userId,
+    username: row.username,
+    name: [row.firstName, row.lastName].filter(Boolean).join(' '),
+    languageCode: row.languageCode,
+    bio: row.bio,
+    inviteId: row.inviteId,
+    source: 'telegram',
+    status: row.status,
+    outcome: row.outcome,
+    requestedAt: row.requestedAt.toISOString(),
+    decidedAt: row.decidedAt?.toISOString() ?? null,
+  }
+}
+
+export const TelegramJoinRequestsQuerySchema = z.strictObject({
+  status: z.enum(TELEGRAM_REQUEST_STATUSES).optional(),
+  limit: queryInteger(1, 100, 20).openapi({ description: 'Items per page (1-100)', example: 20 }),
+  cursor: z
+    .string()
+    .regex(idPattern('tjr'), 'Not a cursor returned by this API')
+    .optional()
+    .openapi({ description: 'The `nextCursor` of the previous page' }),
+})
+
+export const TelegramBulkDecisionSchema = z
+  .strictObject({
+    action: z.enum(['approve', 'decline']),
+    ids: z
+      .array(z.string().regex(idPattern('tjr'), 'Not a tjr_ id'))
+      .min(1)
+      .max(100),
+  })
+  .openapi('TelegramBulkDecision')
+
+export const TelegramBulkResultSchema = z
+  .object({
+    results: z.array(
+      z.object({
+        id: z.string(),
+        status: z
+          .enum([...TELEGRAM_REQUEST_STATUSES, 'not_found', 'not_decided'])
+          .describe(
+            '`not_decided`: Telegram asked us to wait; send these again. `not_found`: not a ' +
+              'request of this community',
+          ),
+      }),
+    ),
+  })
+  .openapi('TelegramBulkResult')

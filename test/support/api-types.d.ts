@@ -274,6 +274,31 @@ export interface paths {
      */
     get: operations['listTelegramChats']
   }
+  '/api/communities/{id}/telegram-join-requests': {
+    /** Requests to join the community’s Telegram chats, oldest first */
+    get: operations['listTelegramJoinRequests']
+  }
+  '/api/telegram-join-requests/{id}/approve': {
+    /**
+     * Let the person into the chat (approveChatJoinRequest)
+     * @description Deciding twice is harmless. When Telegram no longer has the request (approved in the chat, withdrawn, expired), the answer is the request as `gone`, with what Telegram said in `outcome`.
+     */
+    post: operations['approveTelegramJoinRequest']
+  }
+  '/api/telegram-join-requests/{id}/decline': {
+    /**
+     * Decline the request (declineChatJoinRequest)
+     * @description Deciding twice is harmless. When Telegram no longer has the request (approved in the chat, withdrawn, expired), the answer is the request as `gone`, with what Telegram said in `outcome`.
+     */
+    post: operations['declineTelegramJoinRequest']
+  }
+  '/api/communities/{id}/telegram-join-requests/bulk': {
+    /**
+     * Approve or decline up to 100 Telegram requests
+     * @description One call to Telegram per request, at most 20 a second. If Telegram asks us to wait, the requests not decided yet are answered `not_decided`: send them again later.
+     */
+    post: operations['decideTelegramJoinRequestsInBulk']
+  }
   '/i/{code}/join': {
     /**
      * Join a community through an invite link, from a marketer’s own site
@@ -1643,6 +1668,59 @@ export interface components {
        * @example 2026-11-24T09:00:00.000Z
        */
       updatedAt: string
+    }
+    TelegramJoinRequest: {
+      /** @example tjr_01jd2k3m4n5p6q7r8s9t0vwxyz */
+      id: string
+      communityId: string
+      /** @example -1001234567890 */
+      chatId: number
+      /**
+       * @description The person’s Telegram user id
+       * @example -1001234567890
+       */
+      userId: number
+      username: string | null
+      /** @description First and last name, as the person set them in Telegram */
+      name: string
+      languageCode: string | null
+      bio: string | null
+      /** @description Our link the request came through */
+      inviteId: string | null
+      /**
+       * @description Asked in Telegram, through the chat’s invite link
+       * @enum {string}
+       */
+      source: 'telegram'
+      /** @enum {string} */
+      status: 'pending' | 'approved' | 'declined' | 'gone'
+      /** @description With `gone`: what Telegram said (approved in the chat, withdrawn, expired) */
+      outcome: string | null
+      /**
+       * Format: date-time
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      requestedAt: string
+      /**
+       * Format: date-time
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      decidedAt: string | null
+    }
+    TelegramBulkResult: {
+      results: {
+        id: string
+        /**
+         * @description `not_decided`: Telegram asked us to wait; send these again. `not_found`: not a request of this community
+         * @enum {string}
+         */
+        status: 'pending' | 'approved' | 'declined' | 'gone' | 'not_found' | 'not_decided'
+      }[]
+    }
+    TelegramBulkDecision: {
+      /** @enum {string} */
+      action: 'approve' | 'decline'
+      ids: string[]
     }
     JoinAnswer: {
       /**
@@ -5518,6 +5596,310 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+    }
+  }
+  /** Requests to join the community’s Telegram chats, oldest first */
+  listTelegramJoinRequests: {
+    parameters: {
+      query?: {
+        status?: 'pending' | 'approved' | 'declined' | 'gone'
+        /** @description Items per page (1-100) */
+        limit?: number
+        /** @description The `nextCursor` of the previous page */
+        cursor?: string
+      }
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description A page of requests */
+      200: {
+        content: {
+          'application/json': {
+            data: components['schemas']['TelegramJoinRequest'][]
+            nextCursor: string | null
+          }
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): No such request, or Telegram is not configured. What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Let the person into the chat (approveChatJoinRequest)
+   * @description Deciding twice is harmless. When Telegram no longer has the request (approved in the chat, withdrawn, expired), the answer is the request as `gone`, with what Telegram said in `outcome`.
+   */
+  approveTelegramJoinRequest: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The request, decided */
+      200: {
+        content: {
+          'application/json': components['schemas']['TelegramJoinRequest']
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): No such request, or Telegram is not configured. What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `telegram_unavailable` (Telegram did not answer as expected). What each code means: `/api/problems/{code}`. */
+      502: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'telegram_unavailable'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Decline the request (declineChatJoinRequest)
+   * @description Deciding twice is harmless. When Telegram no longer has the request (approved in the chat, withdrawn, expired), the answer is the request as `gone`, with what Telegram said in `outcome`.
+   */
+  declineTelegramJoinRequest: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The request, decided */
+      200: {
+        content: {
+          'application/json': components['schemas']['TelegramJoinRequest']
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): No such request, or Telegram is not configured. What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `telegram_unavailable` (Telegram did not answer as expected). What each code means: `/api/problems/{code}`. */
+      502: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'telegram_unavailable'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Approve or decline up to 100 Telegram requests
+   * @description One call to Telegram per request, at most 20 a second. If Telegram asks us to wait, the requests not decided yet are answered `not_decided`: send them again later.
+   */
+  decideTelegramJoinRequestsInBulk: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TelegramBulkDecision']
+      }
+    }
+    responses: {
+      /** @description A result per id, in the order sent */
+      200: {
+        content: {
+          'application/json': components['schemas']['TelegramBulkResult']
+        }
+      }
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): No such request, or Telegram is not configured. What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
           }
         }
       }

@@ -10,6 +10,10 @@
  * anything else "chat not found". A chat id ending in 7 answers
  * createChatInviteLink with 429 (`retry_after` 1) on the first try.
  *
+ * Join requests (approveChatJoinRequest, declineChatJoinRequest) are steered by the user id's
+ * last digit: 5 the request is gone (HIDE_REQUESTER_MISSING), 6 the person is already in
+ * (USER_ALREADY_PARTICIPANT); any other is decided.
+ *
  * The webhook is kept as set (setWebhook, getWebhookInfo); `POST /telegram/__webhook-error`
  * with `{message}` records a delivery error as Telegram would report it.
  */
@@ -181,6 +185,15 @@ export function createFakeTelegram() {
             ...(params.member_limit ? { member_limit: params.member_limit } : {}),
           },
         })
+        return true
+      }
+      case 'approveChatJoinRequest':
+      case 'declineChatJoinRequest': {
+        if (needsChat()) return true
+        const user = String(params.user_id)
+        if (user.endsWith('5')) refuse(json, 400, 'Bad Request: HIDE_REQUESTER_MISSING')
+        else if (user.endsWith('6')) refuse(json, 400, 'Bad Request: USER_ALREADY_PARTICIPANT')
+        else json(200, { ok: true, result: true })
         return true
       }
       case 'revokeChatInviteLink':

@@ -84,9 +84,40 @@ export async function postUpdate(
 
 let nextUser = 7_000_000_000 + Math.floor(Math.random() * 1_000_000_000)
 
-export function newUser(name = 'Mia') {
-  nextUser += 1
-  return { id: nextUser, is_bot: false, first_name: name, username: `user${nextUser}` }
+/** A fresh Telegram user; `lastDigit` steers the stand-in's answers about them. */
+export function newUser(name = 'Mia', lastDigit?: number) {
+  nextUser += 10
+  const id = lastDigit === undefined ? nextUser : nextUser - (nextUser % 10) + lastDigit
+  return { id, is_bot: false, first_name: name, username: `user${id}` }
+}
+
+/** Someone asked to join a chat through a link that makes join requests. */
+export function joinRequestUpdate(
+  chatId: number,
+  user: { id: number; first_name: string; username?: string; is_bot: boolean },
+  inviteLink?: string,
+) {
+  return {
+    update_id: newUpdateId(),
+    chat_join_request: {
+      chat: chat(chatId),
+      from: { ...user, language_code: 'de' },
+      user_chat_id: user.id,
+      date: Math.floor(Date.now() / 1000),
+      bio: 'Runs on Sundays',
+      ...(inviteLink
+        ? {
+            invite_link: {
+              invite_link: inviteLink,
+              creator: BOT,
+              creates_join_request: true,
+              is_primary: false,
+              is_revoked: false,
+            },
+          }
+        : {}),
+    },
+  }
 }
 
 /**

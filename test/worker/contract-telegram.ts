@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { expect } from 'vitest'
+import { newId } from '../../src/lib/ids'
 import type { Case, Request } from './contract-cases'
 import type { World } from './contract-world'
 import { eventually, query } from './helpers'
@@ -18,6 +19,10 @@ const TELEGRAM_OPERATIONS = [
   'getTelegramConnection',
   'listTelegramChats',
   'receiveTelegramUpdate',
+  'listTelegramJoinRequests',
+  'approveTelegramJoinRequest',
+  'declineTelegramJoinRequest',
+  'decideTelegramJoinRequestsInBulk',
 ]
 
 /**
@@ -28,7 +33,9 @@ const TELEGRAM_OPERATIONS = [
 export function unreachableHere(operationId: string, status: string): boolean {
   if (!telegramOn) {
     if (operationId === 'updateGroup') return status === '409' || status === '502'
-    return TELEGRAM_OPERATIONS.includes(operationId) && !['401', '403', '404'].includes(status)
+    // The webhook refuses everything (401) before reading a body.
+    if (operationId === 'receiveTelegramUpdate') return status !== '401'
+    return TELEGRAM_OPERATIONS.includes(operationId) && ['200', '502'].includes(status)
   }
   if (['connectTelegram', 'getTelegramConnection', 'listTelegramChats'].includes(operationId))
     return status === '404' || status === '502'
@@ -47,11 +54,61 @@ async function knownChat(lastDigit: 1 | 2 | 9): Promise<number> {
 
 const owner = (): Request => ({ pathParams: {}, query: {} })
 
+/** A Telegram join request waiting in a community, as if Telegram had reported it. */
+async function waitingRequest(communityId: string, chatId: number): Promise<string> {
+  const id = newId('tjr')
+  await env.DB.prepare(
+    `insert into telegram_join_requests (id, community_id, chat_id, user_id, first_name,
+       requested_at, status) values (?, ?, ?, ?, 'Walker', ?, 'pending')`,
+  )
+    .bind(
+      id,
+      communityId,
+      chatId,
+      7_000_000_000 + Math.floor(Math.random() * 1e9) * 10 + 1,
+      Date.now(),
+    )
+    .run()
+  return id
+}
+
+const decideCase = async (w: World): Promise<Case> => ({
+  request: { pathParams: { id: await waitingRequest(w.closed.id, newChatId(1)) }, query: {} },
+  status: telegramOn ? 200 : 404,
+  probes: telegramOn
+    ? [
+        {
+          name: 'Telegram failing',
+          request: {
+            pathParams: { id: await waitingRequest(w.closed.id, newChatId(9)) },
+            query: {},
+          },
+          status: 502,
+          code: 'telegram_unavailable',
+        },
+      ]
+    : [],
+})
+
 export const TELEGRAM_CASES: Record<string, (w: World) => Promise<Case>> = {
   connectTelegram: async () => ({ request: owner(), status: telegramOn ? 200 : 404 }),
   getTelegramConnection: async () => ({ request: owner(), status: telegramOn ? 200 : 404 }),
   listTelegramChats: async () => ({
     request: { pathParams: {}, query: { limit: '10' } },
+    status: telegramOn ? 200 : 404,
+  }),
+  listTelegramJoinRequests: async (w) => ({
+    request: { pathParams: { id: w.closed.id }, query: { status: 'pending' } },
+    status: telegramOn ? 200 : 404,
+  }),
+  approveTelegramJoinRequest: decideCase,
+  declineTelegramJoinRequest: decideCase,
+  decideTelegramJoinRequestsInBulk: async (w) => ({
+    request: {
+      pathParams: { id: w.closed.id },
+      query: {},
+      body: { action: 'approve', ids: [await waitingRequest(w.closed.id, newChatId(1))] },
+    },
     status: telegramOn ? 200 : 404,
   }),
   receiveTelegramUpdate: async () => {

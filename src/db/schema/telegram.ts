@@ -9,6 +9,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core'
 import { timestamp } from './common'
+import { communities } from './communities'
 import { invites } from './invites'
 
 /** What Telegram's Bot API tells us: the updates already applied and the chats the bot is in. */
@@ -163,3 +164,46 @@ export const telegramChatDailyStats = sqliteTable(
 )
 
 export type TelegramInviteLink = typeof telegramInviteLinks.$inferSelect
+
+export const TELEGRAM_REQUEST_STATUSES = ['pending', 'approved', 'declined', 'gone'] as const
+
+export type TelegramRequestStatus = (typeof TELEGRAM_REQUEST_STATUSES)[number]
+
+/**
+ * Requests to join a closed community's chat, as Telegram reported them (`chat_join_request`):
+ * waiting for an admin, who approves or declines them through the Bot API. `gone`: Telegram no
+ * longer has the request (approved elsewhere, withdrawn, expired); `outcome` says what it said.
+ */
+export const telegramJoinRequests = sqliteTable(
+  'telegram_join_requests',
+  {
+    id: text('id').primaryKey(),
+    communityId: text('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    chatId: integer('chat_id').notNull(),
+    userId: integer('user_id').notNull(),
+    inviteId: text('invite_id'),
+    firstName: text('first_name').notNull(),
+    lastName: text('last_name'),
+    username: text('username'),
+    languageCode: text('language_code'),
+    bio: text('bio'),
+    requestedAt: timestamp('requested_at').notNull(),
+    status: text('status', { enum: TELEGRAM_REQUEST_STATUSES }).notNull(),
+    outcome: text('outcome'),
+    decidedAt: timestamp('decided_at'),
+  },
+  (t) => [
+    index('telegram_join_requests_community_idx').on(t.communityId, t.status, t.id),
+    uniqueIndex('telegram_join_requests_pending_unique')
+      .on(t.chatId, t.userId)
+      .where(sql`status = 'pending'`),
+    check(
+      'telegram_join_requests_status_check',
+      sql`${t.status} in ('pending', 'approved', 'declined', 'gone')`,
+    ),
+  ],
+)
+
+export type TelegramJoinRequest = typeof telegramJoinRequests.$inferSelect

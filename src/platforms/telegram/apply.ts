@@ -3,7 +3,8 @@ import type { Database } from '../../db/client'
 import { telegramUpdates, type TelegramBotStatus } from '../../db/schema'
 import type { TelegramConfig } from '../../lib/config'
 import { utcDay } from '../../lib/time'
-import type { ChatMemberUpdated, TelegramUpdateItem } from './updates'
+import { newId } from '../../lib/ids'
+import type { ChatJoinRequest, ChatMemberUpdated, TelegramUpdateItem } from './updates'
 
 /**
  * Applies one Telegram update, exactly once: its effects and its `update_id` are written in one
@@ -27,6 +28,9 @@ export async function applyTelegramUpdate(
   if (item.kind === 'my_chat_member') {
     effects = botStatusChange(client, telegram, item.updateId, item.update, now)
     outcome = effects.length > 0 ? 'chat updated' : 'ignored'
+  } else if (item.kind === 'chat_join_request') {
+    effects = await joinRequest(client, item.updateId, item.update, now)
+    outcome = effects.length > 0 ? 'join request' : 'ignored'
   } else if (item.kind === 'chat_member') {
     const change = await membershipChange(client, item.updateId, item.update)
     effects = change.effects
@@ -199,6 +203,55 @@ async function membershipChange(
     effects: [membership, counted],
     outcome: `${joined ? 'join' : 'leave'} through ${through}`,
   }
+}
+
+/**
+ * Someone asked to join a chat linked to a group (a closed community's link makes requests):
+ * the request waits for the community's admins, with the link it came through. A chat linked to
+ * no group is none of ours.
+ */
+async function joinRequest(
+  client: D1Database,
+  updateId: number,
+  request: ChatJoinRequest,
+  now: Date,
+): Promise<D1PreparedStatement[]> {
+  const chatId = request.chat.id
+  const group = await client
+    .prepare('select community_id as communityId from groups where telegram_chat_id = ?1')
+    .bind(chatId)
+    .first<{ communityId: string }>()
+  if (!group) return []
+  const link = request.invite_link
+    ? await client
+        .prepare('select invite_id as inviteId from telegram_invite_links where url = ?1')
+        .bind(request.invite_link.invite_link)
+        .first<{ inviteId: string }>()
+    : null
+  const person = request.from
+  return [
+    client
+      .prepare(
+        `insert into telegram_join_requests (id, community_id, chat_id, user_id, invite_id,
+           first_name, last_name, username, language_code, bio, requested_at, status)
+         select ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending' where ${NOT_APPLIED}
+         on conflict do nothing`,
+      )
+      .bind(
+        updateId,
+        newId('tjr', now.getTime()),
+        group.communityId,
+        chatId,
+        person.id,
+        link?.inviteId ?? null,
+        person.first_name,
+        person.last_name ?? null,
+        person.username ?? null,
+        person.language_code ?? null,
+        request.bio ?? null,
+        request.date * 1000,
+      ),
+  ]
 }
 
 /**

@@ -143,3 +143,21 @@ export function revokeChatInviteLink(telegram: TelegramConfig, chatId: number, i
     ChatInviteLinkSchema,
   )
 }
+
+export function approveChatJoinRequest(telegram: TelegramConfig, chatId: number, userId: number) {
+  return callBotApi(
+    telegram,
+    'approveChatJoinRequest',
+    { chat_id: chatId, user_id: userId },
+    z.literal(true),
+  )
+}
+
+export function declineChatJoinRequest(telegram: TelegramConfig, chatId: number, userId: number) {
+  return callBotApi(
+    telegram,
+    'declineChatJoinRequest',
+    { chat_id: chatId, user_id: userId },
+    z.literal(true),
+  )
+}

@@ -108,6 +108,7 @@ export const TelegramUpdateItemSchema = z.discriminatedUnion('kind', [
 
 export type TelegramUpdateItem = z.infer<typeof TelegramUpdateItemSchema>
 export type ChatMemberUpdated = z.infer<typeof ChatMemberUpdatedSchema>
+export type ChatJoinRequest = z.infer<typeof ChatJoinRequestSchema>
 
 const UPDATE_KINDS = ['my_chat_member', 'chat_member', 'chat_join_request', 'message'] as const
 
