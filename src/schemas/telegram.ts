@@ -8,6 +8,7 @@ import {
 import { idPattern } from '../lib/ids'
 import type { KnownChat, TelegramConnection } from '../services/telegram-chats'
 import { missingRights } from '../services/telegram-chats'
+import { MISSING_IN_WORDS } from '../lib/i18n/dashboard-telegram'
 import { queryInteger } from '../lib/pagination'
 import { TimestampSchema } from './common'
 
@@ -74,7 +75,7 @@ export function serializeChat({ chat, groupId }: KnownChat): z.infer<typeof Tele
     botStatus: chat.botStatus,
     canInviteUsers: chat.canInviteUsers,
     canPostMessages: chat.canPostMessages,
-    missingRights: missingRights(chat),
+    missingRights: missingRights(chat).map((right) => MISSING_IN_WORDS.en[right]),
     groupId,
     updatedAt: chat.statusAt.toISOString(),
   }

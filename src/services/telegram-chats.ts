@@ -51,14 +51,14 @@ export async function readTelegramConnection(
   return { expectedUrl: webhookUrl(publicBaseUrl), info }
 }
 
-/** What the product needs of the bot in a chat it is to serve, in plain words, if missing. */
-export function missingRights(chat: TelegramChat): string[] {
-  const missing: string[] = []
-  if (chat.botStatus !== 'administrator' && chat.botStatus !== 'creator') {
-    return ['be an administrator of the chat']
-  }
-  if (!chat.canInviteUsers) missing.push('invite users via link (also approves join requests)')
-  if (!chat.canPostMessages) missing.push('post messages (for announcements)')
+export type MissingRight = 'administrator' | 'invite_users' | 'post_messages'
+
+/** What the product needs of the bot in a chat it is to serve, if missing. */
+export function missingRights(chat: TelegramChat): MissingRight[] {
+  if (chat.botStatus !== 'administrator' && chat.botStatus !== 'creator') return ['administrator']
+  const missing: MissingRight[] = []
+  if (!chat.canInviteUsers) missing.push('invite_users')
+  if (!chat.canPostMessages) missing.push('post_messages')
   return missing
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, inject, it } from 'vitest'
 import { call, countRows, createCommunity, createToken, eventually, query } from '../worker/helpers'
 import { TELEGRAM_WEBHOOK_SECRET } from '../support/fake-telegram'
 import { botStatusUpdate, newChatId, newUpdateId, postUpdate } from '../support/telegram-updates'
+import { csrfOf, page, post as postForm, signIn } from '../worker/dashboard-helpers'
 
 const fake = inject('fakeServicesUrl')
 
@@ -146,6 +147,38 @@ describe('connecting the bot', () => {
     expect(read.status, read.text).toBe(200)
     expect(read.json.lastErrorMessage).toBe('Wrong response from the webhook: 502 Bad Gateway')
     expect(read.json.lastErrorAt).toEqual(expect.any(String))
+  })
+
+  it('has a dashboard page with the connect button, the last error and the bot’s chats', async () => {
+    const chatId = newChatId(2)
+    await postUpdate(
+      botStatusUpdate(chatId, 'administrator', { canInvite: false, title: 'Läufer' }),
+    )
+    await eventually(async () => expect(await chatRow(chatId)).toBeDefined())
+    const { cookie } = await signIn()
+    const home = await page('/admin', cookie)
+    expect(home.text).toContain('href="/admin/telegram"')
+    const before = await page('/admin/telegram', cookie)
+    expect(before.status).toBe(200)
+    const connected = await postForm('/admin/telegram/connect', cookie, {
+      _csrf: csrfOf(before.text),
+    })
+    expect(connected.status).toBe(303)
+    const after = await page('/admin/telegram', cookie)
+    expect(after.text).toContain('Connected: Telegram sends the updates to this Worker.')
+    expect(after.text).toContain('Läufer')
+    expect(after.text).toContain('invite users via link (also approves join requests)')
+    await fetch(`${fake}/telegram/__webhook-error`, {
+      method: 'POST',
+      body: JSON.stringify({ message: 'Connection timed out' }),
+    })
+    const german = await call('GET', '/admin/telegram?lang=de', {
+      token: null,
+      headers: { cookie, accept: 'text/html', 'accept-language': 'de' },
+    })
+    expect(german.text).toContain('Letzter Fehler bei Telegram')
+    expect(german.text).toContain('Connection timed out')
+    expect(german.text).toContain('Nutzer per Link einladen')
   })
 
   it('is for owners only', async () => {

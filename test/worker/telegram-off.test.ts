@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { call, createCommunity, createGroup, expectProblem } from './helpers'
+import { page, signIn } from './dashboard-helpers'
 import { botStatusUpdate, newChatId, postUpdate } from '../support/telegram-updates'
 
 /** Without TELEGRAM_BOT_TOKEN nothing of Telegram shows: answers stay what they were. */
@@ -27,5 +28,11 @@ describe('with Telegram not configured', () => {
     }
     const update = await postUpdate(botStatusUpdate(newChatId(1), 'administrator'))
     expect(update.status).toBe(401)
+  })
+
+  it('has no Telegram page in the dashboard, nor a link to one', async () => {
+    const { cookie } = await signIn()
+    expect((await page('/admin', cookie)).text).not.toContain('/admin/telegram')
+    expect((await page('/admin/telegram', cookie)).status).toBe(404)
   })
 })

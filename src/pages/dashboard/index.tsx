@@ -27,6 +27,7 @@ import { approvalsPages } from './approvals'
 import { membersPages } from './members'
 import { announcementsPages } from './announcements'
 import { webhooksPages } from './webhooks'
+import { telegramPages } from './telegram'
 import { cspNonce } from '../../middleware/security-headers'
 
 /**
@@ -229,6 +230,11 @@ async function homePage(c: Context<AppEnv>, form?: FormState) {
           <a href="/admin/webhooks">{t.webhooks}</a>
         </p>
       )}
+      {c.var.config.TELEGRAM_BOT_TOKEN && can(c.var.principal, 'telegram.manage') && (
+        <p>
+          <a href="/admin/telegram">Telegram</a>
+        </p>
+      )}
     </section>,
     undefined,
     form ? 400 : 200,
@@ -251,6 +257,7 @@ for (const app of [
   membersPages,
   announcementsPages,
   webhooksPages,
+  telegramPages,
 ]) {
   dashboardApp.route('/', app)
 }
