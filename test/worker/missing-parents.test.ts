@@ -30,6 +30,7 @@ const NOUNS: Record<string, string> = {
   ann: 'Announcement',
   whk: 'Webhook endpoint',
   tok: 'Token',
+  tjr: 'Join request',
 }
 
 /**
@@ -50,6 +51,7 @@ function validBody(operationId: string): unknown {
     createRewardRule: { threshold: 3, title: 'Sticker pack' },
     createAnnouncement: { body: 'Hello', sendAt: new Date(Date.now() + 86400_000).toISOString() },
     updateAnnouncement: { body: 'Hello again' },
+    decideTelegramJoinRequestsInBulk: { action: 'approve', ids: [newId('tjr')] },
   }
   expect(bodies, `a valid body for ${operationId}`).toHaveProperty(operationId)
   return bodies[operationId]
