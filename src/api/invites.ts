@@ -21,6 +21,7 @@ import {
 import { StatsQuerySchema, StatsSchema } from '../schemas/stats'
 import { communityFor } from './community-scope'
 import { telegramConfig } from '../lib/config'
+import { otherRouteFigures } from '../platforms/telegram/apply'
 import {
   retireTelegramLinksOf,
   telegramLinkForNewInvite,
@@ -256,7 +257,9 @@ invitesApi.openapi(
     const { id } = c.req.valid('param')
     await communityFor(c, id, 'stats.read')
     const telegram = !!telegramConfig(c.var.config)
-    const stats = await getStats(c.var.db, { communityId: id }, c.req.valid('query'), { telegram })
-    return c.json(stats, 200)
+    const range = c.req.valid('query')
+    const stats = await getStats(c.var.db, { communityId: id }, range, { telegram })
+    if (!telegram) return c.json(stats, 200)
+    return c.json({ ...stats, otherRoutes: await otherRouteFigures(c.var.db, id, range) }, 200)
   },
 )

@@ -81,5 +81,12 @@ export const StatsSchema = z
     byCountry: z.array(
       z.object({ country: z.string().describe('ISO 3166 code; XX unknown'), ...figures }),
     ),
+    otherRoutes: z
+      .object({ verifiedJoins: z.number().int(), verifiedLeaves: z.number().int() })
+      .optional()
+      .describe(
+        'Telegram only, a community’s stats: joins and leaves Telegram saw in its chats that ' +
+          'came through no link of ours (a link shared in the chat, an admin adding someone)',
+      ),
   })
   .openapi('Stats')

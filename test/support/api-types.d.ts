@@ -1220,6 +1220,11 @@ export interface components {
         /** @description joins / uniqueVisitors */
         conversionRate: number
       }[]
+      /** @description Telegram only, a community’s stats: joins and leaves Telegram saw in its chats that came through no link of ours (a link shared in the chat, an admin adding someone) */
+      otherRoutes?: {
+        verifiedJoins: number
+        verifiedLeaves: number
+      }
     }
     JoinRequest: {
       /** @example jr_01jd2k3m4n5p6q7r8s9t0vwxyz */

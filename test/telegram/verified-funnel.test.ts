@@ -50,7 +50,7 @@ describe('joins and leaves Telegram reports', () => {
   })
 
   it('counts a join by another route under "other", not under any link', async () => {
-    const { chatId, invite } = await linkOnTelegram()
+    const { chatId, invite, community } = await linkOnTelegram()
     const before = await otherOf(chatId)
     const ben = newUser('Ben')
     await postUpdate(memberUpdate(chatId, ben, 'joined'))
@@ -62,6 +62,11 @@ describe('joins and leaves Telegram reports', () => {
     expect(await verifiedOf(invite.id)).toEqual({ joins: 0, leaves: 0 })
     await postUpdate(memberUpdate(chatId, ben, 'kicked'))
     await eventually(async () => expect((await otherOf(chatId)).leaves).toBe(1))
+    // The community's stats say so, apart from every link's.
+    const stats = await call('GET', `/api/communities/${community.id}/stats`)
+    expect(stats.status, stats.text).toBe(200)
+    expect(stats.json.otherRoutes).toEqual({ verifiedJoins: before.joins + 3, verifiedLeaves: 1 })
+    expect(stats.json.totals.verifiedJoins).toBe(0)
   })
 
   it('counts a resent update once', async () => {
