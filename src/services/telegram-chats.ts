@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { groups, telegramChats, type TelegramChat } from '../db/schema'
+import { communities, groups, telegramChats, type TelegramChat } from '../db/schema'
 import type { TelegramConfig } from '../lib/config'
 import { ApiError } from '../lib/errors'
 import {
@@ -160,4 +160,14 @@ export async function checkChatForGroup(
     )
   }
   return chat
+}
+
+/** The groups an owner may link a chat to, for the dashboard's picker: a bounded list. */
+export async function groupsToLink(db: Database) {
+  return db
+    .select({ id: groups.id, name: groups.name, community: communities.name })
+    .from(groups)
+    .innerJoin(communities, eq(communities.id, groups.communityId))
+    .orderBy(asc(groups.communityId), asc(groups.id))
+    .limit(300)
 }

@@ -1,5 +1,13 @@
 import { describe, expect, inject, it } from 'vitest'
-import { call, countRows, createCommunity, createToken, eventually, query } from '../worker/helpers'
+import {
+  call,
+  countRows,
+  createCommunity,
+  createGroup,
+  createToken,
+  eventually,
+  query,
+} from '../worker/helpers'
 import { TELEGRAM_WEBHOOK_SECRET } from '../support/fake-telegram'
 import { botStatusUpdate, newChatId, newUpdateId, postUpdate } from '../support/telegram-updates'
 import { csrfOf, page, post as postForm, signIn } from '../worker/dashboard-helpers'
@@ -179,6 +187,34 @@ describe('connecting the bot', () => {
     expect(german.text).toContain('Letzter Fehler bei Telegram')
     expect(german.text).toContain('Connection timed out')
     expect(german.text).toContain('Nutzer per Link einladen')
+  })
+
+  it('links a group to a chat from the picker, and says in words why it cannot', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const good = newChatId(1)
+    const limited = newChatId(2)
+    await postUpdate(botStatusUpdate(good, 'administrator', { title: 'Good chat' }))
+    await postUpdate(botStatusUpdate(limited, 'administrator', { canInvite: false }))
+    await eventually(async () => expect(await chatRow(limited)).toBeDefined())
+    await eventually(async () => expect(await chatRow(good)).toBeDefined())
+    const { cookie } = await signIn()
+    const csrf = csrfOf((await page('/admin/telegram', cookie)).text)
+    const refused = await postForm('/admin/telegram/link', cookie, {
+      _csrf: csrf,
+      chatId: String(limited),
+      groupId: group.id,
+    })
+    expect(refused.status).toBe(409)
+    expect(refused.text).toContain('The bot may not invite users here.')
+    const linked = await postForm('/admin/telegram/link', cookie, {
+      _csrf: csrf,
+      chatId: String(good),
+      groupId: group.id,
+    })
+    expect(linked.status).toBe(303)
+    const read = await call('GET', `/api/groups/${group.id}`)
+    expect(read.json).toMatchObject({ platform: 'telegram', telegramChatId: good })
   })
 
   it('is for owners only', async () => {

@@ -22,6 +22,17 @@ const de = {
   group: 'Gruppe',
   notLinked: 'nicht verknüpft',
   connectedNotice: 'Webhook gesetzt.',
+  link: 'Verknüpfen',
+  linked: 'Gruppe mit dem Chat verknüpft.',
+  refused: {
+    telegram_chat_not_administered:
+      'Der Bot ist in diesem Chat kein Administrator. Mach ihn in Telegram zum Administrator.',
+    telegram_rights_missing:
+      'Dem Bot fehlt hier das Recht „Nutzer per Link einladen“. Gib es ihm in den Admin-Einstellungen des Chats.',
+    telegram_chat_taken:
+      'Dieser Chat ist schon mit einer anderen Gruppe verknüpft. Löse die Verknüpfung dort zuerst.',
+    telegram_unavailable: 'Telegram ist gerade nicht erreichbar. Versuch es gleich noch einmal.',
+  } as Record<string, string>,
 }
 
 const en: typeof de = {
@@ -44,6 +55,16 @@ const en: typeof de = {
   group: 'Group',
   notLinked: 'not linked',
   connectedNotice: 'Webhook set.',
+  link: 'Link',
+  linked: 'Group linked to the chat.',
+  refused: {
+    telegram_chat_not_administered:
+      'The bot is not an administrator of this chat. Make it one in Telegram.',
+    telegram_rights_missing:
+      'The bot may not invite users here. Give it “Invite users via link” in the chat’s admin settings.',
+    telegram_chat_taken: 'This chat is linked to another group. Unlink it there first.',
+    telegram_unavailable: 'Telegram cannot be reached right now. Try again in a moment.',
+  } as Record<string, string>,
 }
 
 export function telegramWords(lang: Lang): typeof de {

@@ -6,7 +6,13 @@ import { MISSING_IN_WORDS, telegramWords } from '../../lib/i18n/dashboard-telegr
 import { formatMoment } from '../../lib/time'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan } from '../../services/access'
+import { z } from 'zod'
+import { idPattern } from '../../lib/ids'
+import { readForm } from '../../lib/forms'
+import { getGroupOrThrow, updateGroup } from '../../services/groups'
 import {
+  checkChatForGroup,
+  groupsToLink,
   connectTelegram,
   listTelegramChats,
   missingRights,
@@ -14,7 +20,7 @@ import {
   type TelegramConnection,
 } from '../../services/telegram-chats'
 import { Csrf } from '../../views/dashboard'
-import { inLanguage, lang, shell } from './page'
+import { formText, inLanguage, lang, shell } from './page'
 
 /**
  * The Telegram bot, for owners: whether Telegram sends its updates here (and its last delivery
@@ -30,7 +36,9 @@ function telegramOrNotFound(c: Context<AppEnv>) {
   return telegram
 }
 
-telegramPages.get('/admin/telegram', async (c) => {
+telegramPages.get('/admin/telegram', (c) => telegramPage(c))
+
+async function telegramPage(c: Context<AppEnv>, refusal?: string) {
   const telegram = telegramOrNotFound(c)
   const language = lang(c)
   const t = telegramWords(language)
@@ -42,7 +50,11 @@ telegramPages.get('/admin/telegram', async (c) => {
     if (!(error instanceof ApiError)) throw error
     failure = error.message
   }
-  const chats = await listTelegramChats(c.var.db, { limit: 100 })
+  const [chats, groups] = await Promise.all([
+    listTelegramChats(c.var.db, { limit: 100 }),
+    groupsToLink(c.var.db),
+  ])
+  const csrf = await csrfTokenFor(c)
   const info = connection?.info
   const connected = info !== undefined && info.url === connection!.expectedUrl
   return shell(
@@ -72,12 +84,18 @@ telegramPages.get('/admin/telegram', async (c) => {
           info && <p class="muted">{t.noError}</p>
         )}
         <form method="post" action={inLanguage(c, '/admin/telegram/connect')}>
-          <Csrf token={await csrfTokenFor(c)} />
+          <Csrf token={csrf} />
           <button type="submit">{t.connect}</button>
         </form>
       </section>
       <section>
         <h2>{t.chats}</h2>
+        {refusal && (
+          <p class="error" role="alert">
+            {refusal}
+          </p>
+        )}
+        {c.req.query('done') === 'linked' && <p role="status">{t.linked}</p>}
         {chats.data.length === 0 ? (
           <p class="muted">{t.noChats}</p>
         ) : (
@@ -104,7 +122,21 @@ telegramPages.get('/admin/telegram', async (c) => {
                         ? t.nothingMissing
                         : missing.map((right) => MISSING_IN_WORDS[language][right]).join('; ')}
                     </td>
-                    <td class="code">{groupId ?? t.notLinked}</td>
+                    <td>
+                      <form method="post" action={inLanguage(c, '/admin/telegram/link')}>
+                        <Csrf token={csrf} />
+                        <input type="hidden" name="chatId" value={String(chat.chatId)} />
+                        <select name="groupId" aria-label={t.group}>
+                          {groupId === null && <option value="">{t.notLinked}</option>}
+                          {groups.map((group) => (
+                            <option value={group.id} selected={group.id === groupId}>
+                              {group.community} · {group.name}
+                            </option>
+                          ))}
+                        </select>{' '}
+                        <button type="submit">{t.link}</button>
+                      </form>
+                    </td>
                   </tr>
                 )
               })}
@@ -113,7 +145,40 @@ telegramPages.get('/admin/telegram', async (c) => {
         )}
       </section>
     </>,
+    undefined,
+    refusal ? 409 : 200,
   )
+}
+
+const LinkFormSchema = z.object({
+  chatId: z.coerce
+    .number()
+    .int()
+    .min(-(2 ** 53) + 1)
+    .max(2 ** 53 - 1),
+  groupId: z.string().regex(idPattern('grp')),
+})
+
+/** The picker: links a group to a chat, or says in the admin's language why it cannot. */
+telegramPages.post('/admin/telegram/link', async (c) => {
+  const telegram = telegramOrNotFound(c)
+  const form = await readForm(c)
+  const parsed = LinkFormSchema.safeParse({
+    chatId: formText(form, 'chatId'),
+    groupId: formText(form, 'groupId'),
+  })
+  if (!parsed.success) return c.redirect(inLanguage(c, '/admin/telegram'), 303)
+  const now = new Date()
+  const group = await getGroupOrThrow(c.var.db, parsed.data.groupId)
+  try {
+    await checkChatForGroup(c.var.db, telegram, parsed.data.chatId, group.id, now)
+    await updateGroup(c.var.db, group, { telegramChatId: parsed.data.chatId }, now)
+  } catch (error) {
+    const refused = error instanceof ApiError && telegramWords(lang(c)).refused[error.code]
+    if (!refused) throw error
+    return telegramPage(c, refused)
+  }
+  return c.redirect(inLanguage(c, '/admin/telegram?done=linked'), 303)
 })
 
 /** The connect button: setWebhook, then back to the page, which shows what Telegram reports. */
