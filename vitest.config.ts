@@ -120,6 +120,32 @@ export default defineConfig(async () => {
           },
         },
         {
+          // Telegram as a second platform: the Bot API stand-in (test/support/fake-telegram.ts)
+          // over real HTTP, its updates through the webhook and the Telegram queue.
+          plugins: [
+            cloudflareTest(async ({ inject }) => ({
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                bindings: {
+                  ...testBindings,
+                  ALLOW_HTTP_WEBHOOKS: 'true',
+                  TELEGRAM_BOT_TOKEN: '123456789:test-telegram-token-0123456789',
+                  TELEGRAM_WEBHOOK_SECRET: 'test-telegram-webhook-secret-0123',
+                  TELEGRAM_API_BASE: `${inject('fakeServicesUrl')}/telegram`,
+                },
+              },
+            })),
+          ],
+          test: {
+            name: 'telegram',
+            // The contract walk again, with Telegram on: its operations' every answer.
+            include: ['test/telegram/**/*.test.ts', 'test/worker/contract.test.ts'],
+            setupFiles: ['./test/worker/apply-migrations.ts'],
+            globalSetup: ['./test/support/fake-services.ts'],
+            testTimeout: 30_000,
+          },
+        },
+        {
           // End to end: Debian's Chromium driven by playwright-core against `wrangler dev`.
           test: {
             name: 'e2e',

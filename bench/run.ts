@@ -160,9 +160,42 @@ function signedStatusNotification() {
   }
 }
 
+const BENCH_TELEGRAM_SECRET = 'bench-telegram-webhook-secret-0123'
+let benchUpdateId = 0
+
+/** A Telegram `chat_member` update (someone joined a chat), as Telegram posts it: a new one each time. */
+function telegramJoinUpdate() {
+  benchUpdateId += 1
+  const user = { id: 8_000_000_000 + benchUpdateId, is_bot: false, first_name: 'Bench' }
+  const body = JSON.stringify({
+    update_id: benchUpdateId,
+    chat_member: {
+      chat: { id: -1001234567891, type: 'supergroup', title: 'Bench chat' },
+      from: user,
+      date: Math.floor(Date.now() / 1000),
+      old_chat_member: { status: 'left', user },
+      new_chat_member: { status: 'member', user },
+    },
+  })
+  return {
+    method: 'POST' as const,
+    path: '/webhooks/telegram',
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-telegram-bot-api-secret-token': BENCH_TELEGRAM_SECRET,
+    },
+  }
+}
+
 async function httpSuite() {
   const worker = await startWorker({
-    vars: { WHATSAPP_APP_SECRET: BENCH_APP_SECRET, ...COUNT_ROUND_TRIPS },
+    vars: {
+      WHATSAPP_APP_SECRET: BENCH_APP_SECRET,
+      TELEGRAM_BOT_TOKEN: '123456789:bench-telegram-token-0123456789',
+      TELEGRAM_WEBHOOK_SECRET: BENCH_TELEGRAM_SECRET,
+      ...COUNT_ROUND_TRIPS,
+    },
   })
   try {
     const api = apiClient(worker.url)
@@ -290,6 +323,11 @@ async function httpSuite() {
         'WhatsApp webhook, a signed status (verify, enqueue)',
         base,
         async () => ({ request: signedStatusNotification }),
+      ],
+      [
+        'Telegram webhook, a chat_member update (verify, enqueue)',
+        base,
+        async () => ({ request: telegramJoinUpdate }),
       ],
     ]
     const rounds: Measurement[][] = []

@@ -21,6 +21,7 @@ import { qrApp } from './pages/qr'
 import { joinApp } from './pages/join'
 import { signUpStatusApp } from './pages/join-status'
 import { whatsAppWebhookApp } from './platforms/whatsapp/webhook'
+import { telegramWebhookApp } from './platforms/telegram/webhook'
 import { documentPublicJoin } from './pages/join-docs'
 import { dashboardApp } from './pages/dashboard/index'
 import { joinRequestsApi } from './api/join-requests'
@@ -28,6 +29,8 @@ import { membersApi } from './api/members'
 import { announcementsApi } from './api/announcements'
 import { webhooksApi } from './api/webhooks'
 import { teamApi } from './api/team'
+import { telegramApi } from './api/telegram'
+import { telegramJoinRequestsApi } from './api/telegram-join-requests'
 import { siteFilesApp } from './pages/site-files'
 import { MESSAGES, pickLanguage } from './lib/i18n'
 import { ErrorPage } from './views/error-page'
@@ -58,6 +61,7 @@ export function createApp() {
   app.route('/', joinApp)
   app.route('/', signUpStatusApp)
   app.route('/', whatsAppWebhookApp)
+  app.route('/', telegramWebhookApp)
   app.route('/', dashboardApp)
 
   app.get('/', (c) => c.redirect('/admin'))
@@ -175,6 +179,8 @@ function createApi() {
   api.route('/', announcementsApi)
   api.route('/', webhooksApi)
   api.route('/', teamApi)
+  api.route('/', telegramApi)
+  api.route('/', telegramJoinRequestsApi)
 
   return api
 }

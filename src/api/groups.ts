@@ -10,6 +10,8 @@ import {
   serializeGroup,
   UpdateGroupSchema,
 } from '../schemas/groups'
+import { telegramConfig } from '../lib/config'
+import { linkTelegramChat } from './telegram'
 import {
   BODY_PROBLEMS,
   bearerSecurity,
@@ -20,6 +22,7 @@ import {
   NoQuerySchema,
   problemResponses,
   RESOURCE_PROBLEMS,
+  TELEGRAM_LINK_PROBLEMS,
 } from './openapi'
 import { declaredOperations, defineOperation } from './operation'
 
@@ -53,7 +56,8 @@ openapi(
     const { community } = c.var
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
-    return c.json(serializeGroup(await createGroup(c.var.db, community, input, new Date())), 201)
+    const group = await createGroup(c.var.db, community, input, new Date())
+    return c.json(serializeGroup(group, !!telegramConfig(c.var.config)), 201)
   },
 )
 
@@ -75,7 +79,9 @@ openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const page = await listGroups(c.var.db, id, c.req.valid('query'))
-    return c.json({ data: page.data.map(serializeGroup), nextCursor: page.nextCursor }, 200)
+    const telegram = !!telegramConfig(c.var.config)
+    const data = page.data.map((group) => serializeGroup(group, telegram))
+    return c.json({ data, nextCursor: page.nextCursor }, 200)
   },
 )
 
@@ -95,7 +101,7 @@ openapi(
     },
   }),
   async (c) => {
-    return c.json(serializeGroup(c.var.group), 200)
+    return c.json(serializeGroup(c.var.group, !!telegramConfig(c.var.config)), 200)
   },
 )
 
@@ -111,12 +117,13 @@ openapi(
     request: { query: NoQuerySchema, params: GroupParams, body: jsonBody(UpdateGroupSchema) },
     responses: {
       200: jsonResponse(GroupSchema, 'The changed group'),
-      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS], {
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, ...TELEGRAM_LINK_PROBLEMS], {
         rules: {
           memberLimit:
             'At most 1024 for a discussion group; 2000 is for the announcement group only',
           iconUrl: IMAGE_RULE,
           chatInviteUrl: CHAT_RULE,
+          telegramChatId: 'Only when Telegram is configured (`TELEGRAM_BOT_TOKEN`)',
         },
       }),
     },
@@ -125,7 +132,10 @@ openapi(
     const { group } = c.var
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
-    return c.json(serializeGroup(await updateGroup(c.var.db, group, input, new Date())), 200)
+    const now = new Date()
+    if (input.telegramChatId != null) await linkTelegramChat(c, input.telegramChatId, group.id, now)
+    const updated = await updateGroup(c.var.db, group, input, now)
+    return c.json(serializeGroup(updated, !!telegramConfig(c.var.config)), 200)
   },
 )
 

@@ -20,6 +20,14 @@ import {
   UpdateInviteSchema,
 } from '../schemas/invites'
 import { StatsQuerySchema, StatsSchema } from '../schemas/stats'
+import { telegramConfig } from '../lib/config'
+import { otherRouteFigures } from '../platforms/telegram/apply'
+import {
+  retireTelegramLinksOf,
+  telegramLinkForNewInvite,
+  telegramLinkOfInvite,
+  telegramLinksOfInvites,
+} from './telegram'
 import {
   ACTION_PROBLEMS,
   BODY_PROBLEMS,
@@ -69,7 +77,8 @@ openapi(
     const { id } = c.req.valid('param')
     const now = new Date()
     const invite = await createInvite(c.var.db, id, c.req.valid('json'), now)
-    return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now), 201)
+    const telegram = await telegramLinkForNewInvite(c, invite, now)
+    return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now, telegram), 201)
   },
 )
 
@@ -95,8 +104,9 @@ openapi(
     const { id } = c.req.valid('param')
     const page = await listInvites(c.var.db, id, c.req.valid('query'))
     const now = new Date()
+    const telegram = await telegramLinksOfInvites(c, page.data)
     const data = page.data.map((invite) =>
-      serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now),
+      serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now, telegram.get(invite.id)),
     )
     return c.json({ data, nextCursor: page.nextCursor }, 200)
   },
@@ -119,7 +129,8 @@ openapi(
   }),
   async (c) => {
     const { invite } = c.var
-    return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, new Date()), 200)
+    const telegram = await telegramLinkOfInvite(c, invite)
+    return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, new Date(), telegram), 200)
   },
 )
 
@@ -182,6 +193,7 @@ openapi(
     const { invite } = c.var
     const now = new Date()
     const revoked = await revokeInvite(c.var.db, invite, now)
+    await retireTelegramLinksOf(c, invite, now)
     return c.json(serializeInvite(revoked, c.var.config.PUBLIC_BASE_URL, now), 200)
   },
 )
@@ -208,7 +220,9 @@ openapi(
     const { invite } = c.var
     const now = new Date()
     const rotated = await rotateInvite(c.var.db, invite, now)
-    return c.json(serializeInvite(rotated, c.var.config.PUBLIC_BASE_URL, now), 200)
+    await retireTelegramLinksOf(c, invite, now)
+    const telegram = await telegramLinkForNewInvite(c, rotated, now)
+    return c.json(serializeInvite(rotated, c.var.config.PUBLIC_BASE_URL, now, telegram), 200)
   },
 )
 
@@ -232,7 +246,9 @@ openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    return c.json(await getStats(c.var.db, { inviteId: id }, c.req.valid('query')), 200)
+    const telegram = !!telegramConfig(c.var.config)
+    const stats = await getStats(c.var.db, { inviteId: id }, c.req.valid('query'), { telegram })
+    return c.json(stats, 200)
   },
 )
 
@@ -255,6 +271,10 @@ openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    return c.json(await getStats(c.var.db, { communityId: id }, c.req.valid('query')), 200)
+    const telegram = !!telegramConfig(c.var.config)
+    const range = c.req.valid('query')
+    const stats = await getStats(c.var.db, { communityId: id }, range, { telegram })
+    if (!telegram) return c.json(stats, 200)
+    return c.json({ ...stats, otherRoutes: await otherRouteFigures(c.var.db, id, range) }, 200)
   },
 )

@@ -50,6 +50,14 @@ export const ACTION_PROBLEMS = [
   'unsupported_media_type',
 ] as const satisfies readonly ErrorCode[]
 
+/** Why linking a group to a Telegram chat can be refused (`telegramChatId`). */
+export const TELEGRAM_LINK_PROBLEMS = [
+  'telegram_chat_not_administered',
+  'telegram_rights_missing',
+  'telegram_chat_taken',
+  'telegram_unavailable',
+] as const satisfies readonly ErrorCode[]
+
 /** Rules named by several operations' 400 responses. */
 export const IMAGE_RULE = 'An https URL on a host of `IMAGE_HOSTS`, where that is set'
 export const CHAT_RULE = 'An https URL on a host of `CHAT_INVITE_HOSTS`'

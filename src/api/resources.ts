@@ -7,6 +7,7 @@ import type {
   Invite,
   Member,
   TeamInvitation,
+  TelegramJoinRequest,
   WebhookEndpoint,
 } from '../db/schema'
 import type { Scope } from '../services/access'
@@ -18,6 +19,7 @@ import { getJoinRequestForApprovalOrThrow } from '../services/joining-decisions'
 import { getMemberOrThrow } from '../services/members'
 import { getPendingInvitationOrThrow } from '../services/team'
 import { getTokenOrThrow } from '../services/tokens'
+import { getTelegramJoinRequestOrThrow } from '../platforms/telegram/join-requests'
 import { getWebhookEndpointOrThrow } from '../services/webhooks'
 
 interface Resolver<T> {
@@ -84,6 +86,11 @@ export const RESOLVERS = {
   teamInvitation: resolver<TeamInvitation>({
     label: 'Invitation',
     load: (db, id) => getPendingInvitationOrThrow(db, id, new Date()),
+    scope: inCommunity,
+  }),
+  telegramJoinRequest: resolver<TelegramJoinRequest>({
+    label: 'Join request',
+    load: getTelegramJoinRequestOrThrow,
     scope: inCommunity,
   }),
   token: resolver<ApiToken>({

@@ -7,6 +7,7 @@ import { expandDispatch } from '../services/delivery/claim'
 import { recordVisits, VisitMessageSchema, type VisitMessage } from '../services/visits'
 import { deadLetters } from '../db/schema'
 import { applyInbound, INBOUND_QUEUE_NAME } from './inbound'
+import { applyTelegramUpdates, TELEGRAM_QUEUE_NAME } from './telegram'
 import { createSharedPacer, senderKey } from '../services/send-rate'
 import { logError, logInfo } from '../lib/log'
 
@@ -49,6 +50,8 @@ export async function handleQueue(
       return recordDeadLetters(batch, env)
     case INBOUND_QUEUE_NAME:
       return applyInbound(batch, env)
+    case TELEGRAM_QUEUE_NAME:
+      return applyTelegramUpdates(batch, env)
     default:
       logError({ queue: batch.queue }, 'no consumer for this queue')
       batch.retryAll()

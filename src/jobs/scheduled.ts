@@ -10,8 +10,10 @@ import { pruneVisits } from '../services/visits'
 import { pruneUnconfirmed } from '../services/consent'
 import { pruneDeliveredEvents } from '../services/retention'
 import { pruneInboundNotifications } from '../platforms/whatsapp/inbound'
+import { pruneTelegramUpdates } from '../platforms/telegram/apply'
+import { runDueTelegramLinks } from '../platforms/telegram/invite-links'
 import { creditRetainedReferrals } from '../services/rewards'
-import { loadConfig } from '../lib/config'
+import { loadConfig, telegramConfig } from '../lib/config'
 import { logError, logInfo } from '../lib/log'
 
 /**
@@ -55,6 +57,12 @@ export async function handleScheduled(
     reconcileEventDeliveries(db, env.DELIVERY_QUEUE, config, now),
   )
   const events = await step('events', 0, () => fanOutEvents(db, env.DELIVERY_QUEUE, now))
+  // Telegram invite links not made yet (or not revoked yet) because a call failed or was
+  // rate limited: retried here, when Telegram said we may.
+  const telegram = telegramConfig(config)
+  const telegramLinks = telegram
+    ? await step('telegram links', 0, () => runDueTelegramLinks(db, telegram, now))
+    : 0
   const prunedVisits = await step('visit retention', 0, () =>
     pruneVisits(db, now, config.VISIT_RETENTION_DAYS),
   )
@@ -72,6 +80,7 @@ export async function handleScheduled(
     await step('sessions', undefined, () => pruneSessions(db, now))
     await step('team invitations', undefined, () => pruneInvitations(db, now))
     await step('inbound notifications', undefined, () => pruneInboundNotifications(db, now))
+    await step('telegram updates', undefined, () => pruneTelegramUpdates(db, now))
     await step('referral rewards', undefined, () => creditRetainedReferrals(db, now))
   }
   logInfo({
@@ -81,6 +90,7 @@ export async function handleScheduled(
     reconciled,
     reconciledEvents,
     events,
+    telegramLinks,
     prunedVisits,
     prunedSignUps,
     prunedEvents,

@@ -114,6 +114,21 @@ const ConfigSchema = z.object({
   TURNSTILE_VERIFY_URL: z
     .url({ protocol: /^https?$/ })
     .default('https://challenges.cloudflare.com/turnstile/v0/siteverify'),
+  // Telegram: without a bot token nothing of Telegram shows anywhere. The token is BotFather's
+  // `<bot id>:<secret>`; the webhook secret is the `secret_token` given to setWebhook (Telegram
+  // allows 1-256 characters of A-Z, a-z, 0-9, _ and -).
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d{1,20}:[A-Za-z0-9_-]{20,}$/, 'TELEGRAM_BOT_TOKEN must be BotFather’s <id>:<secret>')
+    .optional(),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, 'TELEGRAM_WEBHOOK_SECRET: 16-256 of A-Z a-z 0-9 _ -')
+    .optional(),
+  TELEGRAM_API_BASE: z
+    .url({ protocol: /^https?$/ })
+    .default('https://api.telegram.org')
+    .transform((url) => url.replace(/\/+$/, '')),
 })
 
 /** URLs the Worker fetches or sends people to: held to the rule for webhook endpoints. */
@@ -121,6 +136,7 @@ const OUTBOUND_URL_VARS = [
   'DELIVERY_WEBHOOK_URL',
   'WHATSAPP_API_BASE',
   'TURNSTILE_VERIFY_URL',
+  'TELEGRAM_API_BASE',
   // Not fetched, but people are sent there: held to the same rule (plain http only locally).
   'WHATSAPP_CHAT_LINK_BASE',
 ] as const
@@ -130,6 +146,14 @@ const OUTBOUND_URL_VARS = [
  * (`ALLOW_HTTP_WEBHOOKS`), fails the configuration like a typo does.
  */
 const CheckedConfigSchema = ConfigSchema.superRefine((config, ctx) => {
+  // A bot without the webhook secret would accept updates from anyone who guesses the URL.
+  if (config.TELEGRAM_BOT_TOKEN && !config.TELEGRAM_WEBHOOK_SECRET) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TELEGRAM_WEBHOOK_SECRET'],
+      message: 'required with TELEGRAM_BOT_TOKEN',
+    })
+  }
   for (const name of OUTBOUND_URL_VARS) {
     const value = config[name]
     if (value === undefined) continue
@@ -140,6 +164,27 @@ const CheckedConfigSchema = ConfigSchema.superRefine((config, ctx) => {
 })
 
 export type Config = z.infer<typeof ConfigSchema>
+
+/** Telegram's settings once a bot token is configured; null: Telegram is off. */
+export interface TelegramConfig {
+  token: string
+  botId: number
+  webhookSecret: string
+  apiBase: string
+  allowLoopbackHttp: boolean
+}
+
+export function telegramConfig(config: Config): TelegramConfig | null {
+  const token = config.TELEGRAM_BOT_TOKEN
+  if (!token) return null
+  return {
+    token,
+    botId: Number(token.slice(0, token.indexOf(':'))),
+    webhookSecret: config.TELEGRAM_WEBHOOK_SECRET ?? '',
+    apiBase: config.TELEGRAM_API_BASE,
+    allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
+  }
+}
 
 /** The key for signed links and form tokens. */
 export function signingSecret(config: Config): string {

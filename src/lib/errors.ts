@@ -117,6 +117,28 @@ const CATALOGUE = {
       'A request with these contacts was declined recently; the person may ask again once the ' +
       'cooling-off period (`REJECTION_COOLDOWN_DAYS`) has passed.',
   },
+  telegram_chat_not_administered: {
+    status: 409,
+    title: 'The bot does not administer this chat',
+    description:
+      'A group can be linked only to a Telegram chat the bot was added to as an administrator ' +
+      '(the chats `GET /api/telegram/chats` lists). Add the bot to the chat as an admin first.',
+  },
+  telegram_rights_missing: {
+    status: 409,
+    title: 'The bot lacks rights in this chat',
+    description:
+      'The bot administers the chat but without a right the product needs: inviting users ' +
+      '(for invite links, and for approving join requests in a closed community). `detail` ' +
+      'names what is missing; grant it in the chat’s admin settings.',
+  },
+  telegram_chat_taken: {
+    status: 409,
+    title: 'The chat is linked to another group',
+    description:
+      'One Telegram chat is one group, so that its joins and leaves are counted in one place. ' +
+      'Unlink it from the other group first.',
+  },
   conflict: {
     status: 409,
     title: 'Conflict',
@@ -172,6 +194,13 @@ const CATALOGUE = {
     status: 429,
     title: 'Too many requests',
     description: 'Too many attempts: wait the seconds `Retry-After` says, then try again.',
+  },
+  telegram_unavailable: {
+    status: 502,
+    title: 'Telegram did not answer as expected',
+    description:
+      'Telegram’s Bot API could not be reached, refused the call or asked us to wait; `detail` ' +
+      'says which, in Telegram’s own words where it gave some. Nothing was changed on our side.',
   },
   internal_error: {
     status: 500,

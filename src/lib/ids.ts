@@ -21,6 +21,8 @@ export const ID_PREFIXES = {
   inboundMessage: 'msg',
   teamInvitation: 'tin',
   auditEntry: 'aud',
+  telegramInviteLink: 'tgl',
+  telegramJoinRequest: 'tjr',
 } as const
 
 export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES]

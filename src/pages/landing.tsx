@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
+import type { Config } from '../lib/config'
 import { inviteGoneText, type Lang, MESSAGES, pickLanguage } from '../lib/i18n'
 import { deviceClass, isBot, referrerHost } from '../lib/visitor'
 import { getLanding, inviteStatus, type Landing, retiredCodeExists } from '../services/invites'
@@ -73,7 +74,7 @@ landingApp.get('/i/:code', async (c) => {
     },
   )
 
-  return c.html(landingHtml(c.var.config.PUBLIC_BASE_URL, landing, lang, cspNonce(c)))
+  return c.html(landingHtml(c.var.config, landing, lang, cspNonce(c)))
 })
 
 /**
@@ -95,7 +96,7 @@ const renderedPages = new WeakMap<Landing, Map<Lang, string>>()
  * response's nonce, so a cached view does no rendering.
  */
 async function landingHtml(
-  baseUrl: string,
+  config: Config,
   landing: Landing,
   lang: Lang,
   nonce: string,
@@ -105,14 +106,18 @@ async function landingHtml(
   if (!byLanguage) renderedPages.set(landing, (byLanguage = new Map()))
   let html = byLanguage.get(lang)
   if (html === undefined) {
-    const { url } = inviteUrls(baseUrl, landing.invite.code)
+    const { url } = inviteUrls(config.PUBLIC_BASE_URL, landing.invite.code)
     html = await (
       <LandingPage
         lang={lang}
         nonce={nonceSlot}
         landing={landing}
         url={url}
-        joinUrl={`/i/${landing.invite.code}/join?lang=${lang}`}
+        joinUrl={
+          // On Telegram the chat's own invite link is the join: Telegram then tells us who came.
+          (config.TELEGRAM_BOT_TOKEN && landing.telegramUrl) ||
+          `/i/${landing.invite.code}/join?lang=${lang}`
+        }
       />
     ).toString()
     byLanguage.set(lang, html)

@@ -1,7 +1,10 @@
 import { z } from '@hono/zod-openapi'
 import { GROUP_KINDS, GROUP_ORIGINS, type Group } from '../db/schema'
 import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT, DISCUSSION_GROUP_MEMBER_LIMIT } from '../lib/limits'
+import { TelegramChatIdSchema } from './telegram'
 import { DescriptionSchema, HttpsUrlSchema, NameSchema, TimestampSchema, userText } from './common'
+
+const GROUP_PLATFORMS = ['whatsapp', 'telegram'] as const
 
 const groupFields = {
   name: NameSchema.openapi({ example: 'Sunday long runs' }),
@@ -53,7 +56,15 @@ export const CreateGroupSchema = z
   })
 
 export const UpdateGroupSchema = z
-  .strictObject(groupFields)
+  .strictObject({
+    ...groupFields,
+    telegramChatId: TelegramChatIdSchema.nullable()
+      .optional()
+      .describe(
+        'Link the group to a Telegram chat the bot administers (`GET /api/telegram/chats`); ' +
+          'null unlinks it. Only when Telegram is configured',
+      ),
+  })
   .partial()
   .refine((value) => Object.keys(value).length > 0, 'Send at least one field to change')
   .openapi('UpdateGroup', { minProperties: 1 })
@@ -71,13 +82,30 @@ export const GroupSchema = z
     memberCount: z.number().int(),
     chatInviteUrl: z.string().nullable(),
     origin: z.enum(GROUP_ORIGINS),
+    platform: z
+      .enum(GROUP_PLATFORMS)
+      .optional()
+      .describe('The chat platform the group is on; only when Telegram is configured'),
+    telegramChatId: TelegramChatIdSchema.nullable()
+      .optional()
+      .describe('The Telegram chat the group is; only when Telegram is configured'),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
   })
   .openapi('Group')
 
-export function serializeGroup(group: Group): z.infer<typeof GroupSchema> {
+/**
+ * A group as the API shows it. Its platform only when Telegram is on (`telegram`): without a
+ * bot token every group is on WhatsApp and the answers stay what they always were.
+ */
+export function serializeGroup(group: Group, telegram = false): z.infer<typeof GroupSchema> {
   return {
+    ...(telegram
+      ? {
+          platform: group.telegramChatId === null ? 'whatsapp' : 'telegram',
+          telegramChatId: group.telegramChatId,
+        }
+      : {}),
     id: group.id,
     communityId: group.communityId,
     kind: group.kind,

@@ -185,6 +185,18 @@ export const InviteSchema = z
       'Set while the link is archived: hidden from the default list and refusing joins',
     ),
     status: z.enum(INVITE_STATUSES),
+    chatInviteUrl: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'Telegram only: the chat’s own invite link behind this one (the landing page’s Join ' +
+          'button leads there); null while Telegram has not made it yet',
+      ),
+    telegramLinkStatus: z
+      .enum(['pending', 'active'])
+      .optional()
+      .describe('Telegram only: `pending` until Telegram made the chat’s invite link'),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
   })
@@ -206,6 +218,11 @@ export const DuplicateInviteSchema = z
     code: CustomCodeSchema.optional().describe('A custom code; without it, a random one'),
   })
   .openapi('DuplicateInvite')
+/** A link's Telegram invite link, as the invite's JSON shows it (links on Telegram only). */
+export interface TelegramLinkView {
+  chatInviteUrl: string | null
+  telegramLinkStatus: 'pending' | 'active'
+}
 
 export function inviteUrls(baseUrl: string, code: string) {
   const url = `${baseUrl}/i/${code}`
@@ -216,8 +233,10 @@ export function serializeInvite(
   invite: Invite,
   baseUrl: string,
   now: Date,
+  telegram?: TelegramLinkView,
 ): z.infer<typeof InviteSchema> {
   return {
+    ...telegram,
     id: invite.id,
     communityId: invite.communityId,
     groupId: invite.groupId,

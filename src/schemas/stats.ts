@@ -45,7 +45,29 @@ const figures = {
     .describe(
       'Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone',
     ),
-  joins: z.number().int(),
+  joins: z
+    .number()
+    .int()
+    .describe(
+      'On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what ' +
+        'Telegram saw in the chat, see `verifiedJoins`',
+    ),
+  verifiedJoins: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      'Telegram only (when configured): joins Telegram itself reported through this link ' +
+        '(joined, seen by Telegram), on the day of the join',
+    ),
+  verifiedLeaves: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      'Telegram only: members who joined through this link and left the chat or were removed, ' +
+        'as Telegram reported it, on the day they left',
+    ),
   conversionRate: z.number().describe('joins / uniqueVisitors'),
 }
 
@@ -59,5 +81,12 @@ export const StatsSchema = z
     byCountry: z.array(
       z.object({ country: z.string().describe('ISO 3166 code; XX unknown'), ...figures }),
     ),
+    otherRoutes: z
+      .object({ verifiedJoins: z.number().int(), verifiedLeaves: z.number().int() })
+      .optional()
+      .describe(
+        'Telegram only, a community’s stats: joins and leaves Telegram saw in its chats that ' +
+          'came through no link of ours (a link shared in the chat, an admin adding someone)',
+      ),
   })
   .openapi('Stats')

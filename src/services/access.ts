@@ -56,6 +56,8 @@ export const POLICY = {
   'team.read': 'community_admins',
   'team.manage': 'community_admins',
   'audit.read': 'community_admins',
+  // The bot and its webhook serve the whole installation; so does the list of its chats.
+  'telegram.manage': 'owners',
 } as const satisfies Record<string, Audience>
 
 export type Action = keyof typeof POLICY

@@ -73,6 +73,7 @@ export async function createCommunity(
     chatInviteUrl: null,
     origin: 'created',
     memberCount: 0,
+    telegramChatId: null,
     createdAt: now,
     updatedAt: now,
   }

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { apiTokens, groups, type Community, type Group, type GroupOrigin } from '../db/schema'
-import { ApiError, notFound } from '../lib/errors'
+import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { DISCUSSION_GROUP_MEMBER_LIMIT, maxMemberLimit } from '../lib/limits'
 import { toPage, type Page } from '../lib/pagination'
@@ -16,7 +16,9 @@ export interface CreateGroupInput {
   origin?: GroupOrigin
 }
 
-export type UpdateGroupInput = Omit<Partial<CreateGroupInput>, 'origin'>
+export type UpdateGroupInput = Omit<Partial<CreateGroupInput>, 'origin'> & {
+  telegramChatId?: number | null
+}
 
 export async function getGroupOrThrow(db: Database, id: string): Promise<Group> {
   const group = await db.query.groups.findFirst({ where: eq(groups.id, id) })
@@ -49,6 +51,7 @@ export async function createGroup(
     chatInviteUrl: input.chatInviteUrl ?? null,
     origin: input.origin ?? 'created',
     memberCount: 0,
+    telegramChatId: null,
     createdAt: now,
     updatedAt: now,
   }
@@ -100,6 +103,13 @@ export async function updateGroup(
     .set({ ...input, updatedAt: now })
     .where(eq(groups.id, group.id))
     .returning()
+    .catch((error: unknown) => {
+      // Two groups linked to one chat at the same moment: the unique index lets one through.
+      if (isUniqueViolation(error, 'telegram_chat_id')) {
+        throw new ApiError('telegram_chat_taken', 'This Telegram chat is linked to another group.')
+      }
+      throw error
+    })
   if (!updated) throw notFound('Group')
   return updated
 }

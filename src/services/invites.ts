@@ -6,6 +6,7 @@ import {
   inviteCodes,
   inviteQrDesigns,
   invites,
+  telegramInviteLinks,
   type Invite,
 } from '../db/schema'
 import { canonicalCode, customCodeProblem, newInviteCode } from '../lib/codes'
@@ -379,6 +380,8 @@ export interface Landing {
   invite: Invite
   community: typeof communities.$inferSelect
   groups: LandingGroup[]
+  /** Telegram: the chat's own invite link behind this one, once Telegram made it. */
+  telegramUrl: string | null
 }
 
 /**
@@ -425,15 +428,25 @@ export async function findLanding(db: Database, code: string): Promise<Landing |
         memberCount: groups.memberCount,
         memberLimit: groups.memberLimit,
       },
+      telegramUrl: telegramInviteLinks.url,
     })
     .from(invites)
     .innerJoin(communities, eq(communities.id, invites.communityId))
     .innerJoin(groups, eq(groups.communityId, invites.communityId))
+    .leftJoin(
+      telegramInviteLinks,
+      and(eq(telegramInviteLinks.inviteId, invites.id), eq(telegramInviteLinks.status, 'active')),
+    )
     .where(eq(invites.code, code))
     .orderBy(asc(groups.id))
   const first = rows[0]
   if (!first) return null
-  return { invite: first.invite, community: first.community, groups: rows.map((row) => row.group) }
+  return {
+    invite: first.invite,
+    community: first.community,
+    groups: rows.map((row) => row.group),
+    telegramUrl: first.telegramUrl,
+  }
 }
 
 /** Why a code that is not any link's current code does not work: rotated away, or never issued. */

@@ -24,6 +24,8 @@ export interface Figures {
   confirmedByPhone: number
   confirmedByEmail: number
   joins: number
+  verifiedJoins: number
+  verifiedLeaves: number
   conversionRate: number
 }
 
@@ -38,6 +40,8 @@ const measures = {
   confirmedByPhone: sql<number>`coalesce(sum(${inviteDailyStats.confirmedByPhone}), 0)`,
   confirmedByEmail: sql<number>`coalesce(sum(${inviteDailyStats.confirmedByEmail}), 0)`,
   joins: sql<number>`coalesce(sum(${inviteDailyStats.joins}), 0)`,
+  verifiedJoins: sql<number>`coalesce(sum(${inviteDailyStats.verifiedJoins}), 0)`,
+  verifiedLeaves: sql<number>`coalesce(sum(${inviteDailyStats.verifiedLeaves}), 0)`,
 }
 
 function scopeAndRange(scope: StatsScope, range: StatsRange) {
@@ -87,7 +91,16 @@ function withConversion<T extends Omit<Figures, 'conversionRate'>>(row: T): T & 
   return { ...row, conversionRate }
 }
 
-export async function getStats(db: Database, scope: StatsScope, range: StatsRange) {
+/**
+ * A stats answer. `telegram`: Telegram is configured, and the answer carries what Telegram saw
+ * (`verifiedJoins`, `verifiedLeaves`); without it the answer is what it always was.
+ */
+export async function getStats(
+  db: Database,
+  scope: StatsScope,
+  range: StatsRange,
+  options: { telegram?: boolean } = {},
+) {
   const queries = statsQueries(db, scope, range)
   const [byDay, byCountry, bySource] = await db.batch([
     queries.byDay,
@@ -106,6 +119,8 @@ export async function getStats(db: Database, scope: StatsScope, range: StatsRang
       confirmedByPhone: sum.confirmedByPhone + row.confirmedByPhone,
       confirmedByEmail: sum.confirmedByEmail + row.confirmedByEmail,
       joins: sum.joins + row.joins,
+      verifiedJoins: sum.verifiedJoins + row.verifiedJoins,
+      verifiedLeaves: sum.verifiedLeaves + row.verifiedLeaves,
     }),
     {
       visits: 0,
@@ -118,14 +133,23 @@ export async function getStats(db: Database, scope: StatsScope, range: StatsRang
       confirmedByPhone: 0,
       confirmedByEmail: 0,
       joins: 0,
+      verifiedJoins: 0,
+      verifiedLeaves: 0,
     },
   )
+  const shown = <T extends Figures>(row: T) => {
+    if (options.telegram) return row
+    const { verifiedJoins: _joins, verifiedLeaves: _leaves, ...rest } = row
+    return rest
+  }
   return {
     ...range,
-    totals: withConversion(totals),
-    byDay: byDay.map(withConversion),
-    byCountry: byCountry.map(withConversion),
-    bySource: bySource.map((row) => withConversion({ ...row, source: row.source ?? '(none)' })),
+    totals: shown(withConversion(totals)),
+    byDay: byDay.map((row) => shown(withConversion(row))),
+    byCountry: byCountry.map((row) => shown(withConversion(row))),
+    bySource: bySource.map((row) =>
+      shown(withConversion({ ...row, source: row.source ?? '(none)' })),
+    ),
   }
 }
 

@@ -25,6 +25,13 @@ export interface paths {
      */
     post: operations['receiveWhatsAppNotification']
   }
+  '/webhooks/telegram': {
+    /**
+     * Updates from Telegram’s Bot API (joins, leaves, join requests, the bot’s rights)
+     * @description Sent by Telegram once the webhook is connected (`POST /api/telegram/connect`), with `X-Telegram-Bot-Api-Secret-Token` set to `TELEGRAM_WEBHOOK_SECRET`. `chat_member`, `my_chat_member`, `chat_join_request` and `message` updates are queued and applied in the background, each once by its `update_id`; any other update is acknowledged with `received: 0`, so that Telegram does not resend it. At most 256 KiB. Access: anyone, without a token.
+     */
+    post: operations['receiveTelegramUpdate']
+  }
   '/api/communities': {
     /**
      * List the communities this token may see
@@ -431,6 +438,55 @@ export interface paths {
      */
     get: operations['exportAuditLogCsv']
   }
+  '/api/telegram/connect': {
+    /**
+     * Point the bot’s webhook at this Worker (setWebhook)
+     * @description Calls Telegram’s `setWebhook` with this Worker’s `/webhooks/telegram`, the secret `TELEGRAM_WEBHOOK_SECRET` and `allowed_updates` `message`, `my_chat_member`, `chat_member` and `chat_join_request` (Telegram sends `chat_member` only when asked), then answers what `getWebhookInfo` reports, its last delivery error included. Calling it again is harmless. 404 when Telegram is not configured. Access (`telegram.manage`): owner tokens only.
+     */
+    post: operations['connectTelegram']
+  }
+  '/api/telegram/connection': {
+    /**
+     * The bot’s webhook as Telegram reports it (getWebhookInfo)
+     * @description Whether updates reach this Worker, and Telegram’s last delivery error. Access (`telegram.manage`): owner tokens only.
+     */
+    get: operations['getTelegramConnection']
+  }
+  '/api/telegram/chats': {
+    /**
+     * Chats the bot was added to, with its rights there and the group linked to each
+     * @description A chat becomes known when Telegram reports the bot added to it (`my_chat_member`). `missingRights` says, in words, what the bot still needs there. Ordered by chat id. Access (`telegram.manage`): owner tokens only.
+     */
+    get: operations['listTelegramChats']
+  }
+  '/api/communities/{id}/telegram-join-requests': {
+    /**
+     * Requests to join the community’s Telegram chats, oldest first
+     * @description Access (`joinRequests.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
+    get: operations['listTelegramJoinRequests']
+  }
+  '/api/telegram-join-requests/{id}/approve': {
+    /**
+     * Let the person into the chat (approveChatJoinRequest)
+     * @description Deciding twice is harmless. When Telegram no longer has the request (approved in the chat, withdrawn, expired), the answer is the request as `gone`, with what Telegram said in `outcome`. Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
+    post: operations['approveTelegramJoinRequest']
+  }
+  '/api/telegram-join-requests/{id}/decline': {
+    /**
+     * Decline the request (declineChatJoinRequest)
+     * @description Deciding twice is harmless. When Telegram no longer has the request (approved in the chat, withdrawn, expired), the answer is the request as `gone`, with what Telegram said in `outcome`. Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
+    post: operations['declineTelegramJoinRequest']
+  }
+  '/api/communities/{id}/telegram-join-requests/bulk': {
+    /**
+     * Approve or decline up to 100 Telegram requests
+     * @description One call to Telegram per request, at most 20 a second. If Telegram asks us to wait, the requests not decided yet are answered `not_decided`: send them again later. Access (`joinRequests.decide`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
+    post: operations['decideTelegramJoinRequestsInBulk']
+  }
   '/i/{code}/join': {
     /**
      * Join a community through an invite link, from a marketer’s own site
@@ -475,6 +531,9 @@ export interface components {
         | 'already_member'
         | 'group_full'
         | 'cooling_off'
+        | 'telegram_chat_not_administered'
+        | 'telegram_rights_missing'
+        | 'telegram_chat_taken'
         | 'conflict'
         | 'invite_unusable'
         | 'csrf_failed'
@@ -485,6 +544,7 @@ export interface components {
         | 'payload_too_large'
         | 'unsupported_media_type'
         | 'rate_limited'
+        | 'telegram_unavailable'
         | 'internal_error'
       /** @description Per-field validation errors */
       errors?: {
@@ -503,6 +563,10 @@ export interface components {
     }
     WhatsAppNotificationAnswer: {
       /** @description Items queued (statuses, messages, preferences); 0 for anything else signed */
+      received: number
+    }
+    TelegramUpdateAnswer: {
+      /** @description 1: the update was queued; 0: an update type the product does not act on */
       received: number
     }
     Community: {
@@ -1049,6 +1113,16 @@ export interface components {
       /** @enum {string} */
       origin: 'created' | 'added'
       /**
+       * @description The chat platform the group is on; only when Telegram is configured
+       * @enum {string}
+       */
+      platform?: 'whatsapp' | 'telegram'
+      /**
+       * @description The Telegram chat the group is; only when Telegram is configured
+       * @example -1001234567890
+       */
+      telegramChatId?: number | null
+      /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
        */
@@ -1094,6 +1168,11 @@ export interface components {
        * @description The chat’s own invite link, e.g. https://chat.whatsapp.com/...; allow-listed hosts only
        */
       chatInviteUrl?: string | null
+      /**
+       * @description Link the group to a Telegram chat the bot administers (`GET /api/telegram/chats`); null unlinks it. Only when Telegram is configured
+       * @example -1001234567890
+       */
+      telegramChatId?: number | null
     }
     CreatedToken: components['schemas']['Token'] & {
       /** @description The secret, shown only this once */
@@ -1165,6 +1244,13 @@ export interface components {
       archivedAt: string | null
       /** @enum {string} */
       status: 'active' | 'revoked' | 'archived' | 'expired' | 'used_up'
+      /** @description Telegram only: the chat’s own invite link behind this one (the landing page’s Join button leads there); null while Telegram has not made it yet */
+      chatInviteUrl?: string | null
+      /**
+       * @description Telegram only: `pending` until Telegram made the chat’s invite link
+       * @enum {string}
+       */
+      telegramLinkStatus?: 'pending' | 'active'
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
@@ -1275,7 +1361,12 @@ export interface components {
         confirmedByPhone: number
         /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
         confirmedByEmail: number
+        /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
         joins: number
+        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join */
+        verifiedJoins?: number
+        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left */
+        verifiedLeaves?: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
       }
@@ -1299,7 +1390,12 @@ export interface components {
         confirmedByPhone: number
         /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
         confirmedByEmail: number
+        /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
         joins: number
+        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join */
+        verifiedJoins?: number
+        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left */
+        verifiedLeaves?: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
       }[]
@@ -1323,7 +1419,12 @@ export interface components {
         confirmedByPhone: number
         /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
         confirmedByEmail: number
+        /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
         joins: number
+        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join */
+        verifiedJoins?: number
+        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left */
+        verifiedLeaves?: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
       }[]
@@ -1348,10 +1449,20 @@ export interface components {
         confirmedByPhone: number
         /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
         confirmedByEmail: number
+        /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
         joins: number
+        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join */
+        verifiedJoins?: number
+        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left */
+        verifiedLeaves?: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
       }[]
+      /** @description Telegram only, a community’s stats: joins and leaves Telegram saw in its chats that came through no link of ours (a link shared in the chat, an admin adding someone) */
+      otherRoutes?: {
+        verifiedJoins: number
+        verifiedLeaves: number
+      }
     }
     DuplicateInvite: {
       /** @example flyer */
@@ -1895,6 +2006,101 @@ export interface components {
       /** @description What was acted on, when it has an id */
       targetId: string | null
     }
+    TelegramConnection: {
+      /** @description Telegram sends the updates to this Worker (`webhookUrl` is `expectedUrl`) */
+      connected: boolean
+      /** @description Where Telegram sends the bot’s updates now; empty: nowhere */
+      webhookUrl: string
+      /** @description This Worker’s `/webhooks/telegram` */
+      expectedUrl: string
+      allowedUpdates: string[]
+      pendingUpdateCount: number
+      /**
+       * Format: date-time
+       * @description When Telegram last failed to deliver
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      lastErrorAt: string | null
+      /** @description What Telegram said about that failure */
+      lastErrorMessage: string | null
+    }
+    TelegramChat: {
+      /** @example -1001234567890 */
+      chatId: number
+      /** @enum {string} */
+      type: 'group' | 'supergroup' | 'channel' | 'private'
+      title: string
+      username: string | null
+      /**
+       * @description The bot’s standing in the chat
+       * @enum {string}
+       */
+      botStatus: 'creator' | 'administrator' | 'member' | 'restricted' | 'left' | 'kicked'
+      canInviteUsers: boolean
+      canPostMessages: boolean
+      /** @description What the bot still needs here, in words; empty: nothing */
+      missingRights: string[]
+      /** @description The group linked to this chat */
+      groupId: string | null
+      /**
+       * Format: date-time
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      updatedAt: string
+    }
+    TelegramJoinRequest: {
+      /** @example tjr_01jd2k3m4n5p6q7r8s9t0vwxyz */
+      id: string
+      communityId: string
+      /** @example -1001234567890 */
+      chatId: number
+      /**
+       * @description The person’s Telegram user id
+       * @example -1001234567890
+       */
+      userId: number
+      username: string | null
+      /** @description First and last name, as the person set them in Telegram */
+      name: string
+      languageCode: string | null
+      bio: string | null
+      /** @description Our link the request came through */
+      inviteId: string | null
+      /**
+       * @description Asked in Telegram, through the chat’s invite link
+       * @enum {string}
+       */
+      source: 'telegram'
+      /** @enum {string} */
+      status: 'pending' | 'approved' | 'declined' | 'gone'
+      /** @description With `gone`: what Telegram said (approved in the chat, withdrawn, expired) */
+      outcome: string | null
+      /**
+       * Format: date-time
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      requestedAt: string
+      /**
+       * Format: date-time
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      decidedAt: string | null
+    }
+    TelegramBulkResult: {
+      results: {
+        id: string
+        /**
+         * @description `not_decided`: Telegram asked us to wait; send these again. `not_found`: not a request of this community
+         * @enum {string}
+         */
+        status: 'pending' | 'approved' | 'declined' | 'gone' | 'not_found' | 'not_decided'
+      }[]
+    }
+    TelegramBulkDecision: {
+      /** @enum {string} */
+      action: 'approve' | 'decline'
+      ids: string[]
+    }
     JoinAnswer: {
       /**
        * @description `active`: a member now; `pending`: waiting for approval; `unconfirmed`: a double opt-in waiting for the owner of the number or address to confirm it
@@ -2014,6 +2220,61 @@ export interface operations {
         }
       }
       /** @description `unauthorized` (Unauthorized): The signature is missing or does not match, or no app secret is configured. What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+          'text/html': string
+        }
+      }
+      /** @description `payload_too_large` (Payload too large): The body is larger than 256 KiB. What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+          'text/html': string
+        }
+      }
+    }
+  }
+  /**
+   * Updates from Telegram’s Bot API (joins, leaves, join requests, the bot’s rights)
+   * @description Sent by Telegram once the webhook is connected (`POST /api/telegram/connect`), with `X-Telegram-Bot-Api-Secret-Token` set to `TELEGRAM_WEBHOOK_SECRET`. `chat_member`, `my_chat_member`, `chat_join_request` and `message` updates are queued and applied in the background, each once by its `update_id`; any other update is acknowledged with `received: 0`, so that Telegram does not resend it. At most 256 KiB. Access: anyone, without a token.
+   */
+  receiveTelegramUpdate: {
+    parameters: {
+      header: {
+        /** @description The `secret_token` given to setWebhook: `TELEGRAM_WEBHOOK_SECRET` */
+        'x-telegram-bot-api-secret-token': string
+      }
+    }
+    requestBody: {
+      content: {
+        'application/json': unknown
+      }
+    }
+    responses: {
+      /** @description Accepted */
+      200: {
+        content: {
+          'application/json': components['schemas']['TelegramUpdateAnswer']
+        }
+      }
+      /** @description `malformed_json` (Malformed JSON): The body is not JSON. What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json'
+          }
+          'text/html': string
+        }
+      }
+      /** @description `unauthorized` (Unauthorized): The secret token is missing or does not match, or Telegram is not configured. What each code means: `/api/problems/{code}`. */
       401: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -2837,7 +3098,7 @@ export interface operations {
           'application/json': components['schemas']['Group']
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `memberLimit`: At most 1024 for a discussion group; 2000 is for the announcement group only; `iconUrl`: An https URL on a host of `IMAGE_HOSTS`, where that is set; `chatInviteUrl`: An https URL on a host of `CHAT_INVITE_HOSTS`. What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `memberLimit`: At most 1024 for a discussion group; 2000 is for the announcement group only; `iconUrl`: An https URL on a host of `IMAGE_HOSTS`, where that is set; `chatInviteUrl`: An https URL on a host of `CHAT_INVITE_HOSTS`; `telegramChatId`: Only when Telegram is configured (`TELEGRAM_BOT_TOKEN`). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -2873,6 +3134,16 @@ export interface operations {
           }
         }
       }
+      /** @description `telegram_chat_not_administered` (The bot does not administer this chat). `telegram_rights_missing` (The bot lacks rights in this chat). `telegram_chat_taken` (The chat is linked to another group). What each code means: `/api/problems/{code}`. */
+      409: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code:
+              'telegram_chat_not_administered' | 'telegram_rights_missing' | 'telegram_chat_taken'
+          }
+        }
+      }
       /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
       413: {
         content: {
@@ -2888,6 +3159,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `telegram_unavailable` (Telegram did not answer as expected). What each code means: `/api/problems/{code}`. */
+      502: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'telegram_unavailable'
           }
         }
       }
@@ -6269,6 +6549,510 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Point the bot’s webhook at this Worker (setWebhook)
+   * @description Calls Telegram’s `setWebhook` with this Worker’s `/webhooks/telegram`, the secret `TELEGRAM_WEBHOOK_SECRET` and `allowed_updates` `message`, `my_chat_member`, `chat_member` and `chat_join_request` (Telegram sends `chat_member` only when asked), then answers what `getWebhookInfo` reports, its last delivery error included. Calling it again is harmless. 404 when Telegram is not configured. Access (`telegram.manage`): owner tokens only.
+   */
+  connectTelegram: {
+    responses: {
+      /** @description The webhook as Telegram now has it */
+      200: {
+        content: {
+          'application/json': components['schemas']['TelegramConnection']
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): Telegram is not configured. What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `telegram_unavailable` (Telegram did not answer as expected). What each code means: `/api/problems/{code}`. */
+      502: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'telegram_unavailable'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * The bot’s webhook as Telegram reports it (getWebhookInfo)
+   * @description Whether updates reach this Worker, and Telegram’s last delivery error. Access (`telegram.manage`): owner tokens only.
+   */
+  getTelegramConnection: {
+    responses: {
+      /** @description The webhook as Telegram has it */
+      200: {
+        content: {
+          'application/json': components['schemas']['TelegramConnection']
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): Telegram is not configured. What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `telegram_unavailable` (Telegram did not answer as expected). What each code means: `/api/problems/{code}`. */
+      502: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'telegram_unavailable'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Chats the bot was added to, with its rights there and the group linked to each
+   * @description A chat becomes known when Telegram reports the bot added to it (`my_chat_member`). `missingRights` says, in words, what the bot still needs there. Ordered by chat id. Access (`telegram.manage`): owner tokens only.
+   */
+  listTelegramChats: {
+    parameters: {
+      query?: {
+        /** @description Chats per page (1-100) */
+        limit?: number
+        /** @description The `nextCursor` of the previous page */
+        cursor?: string
+      }
+    }
+    responses: {
+      /** @description A page of chats */
+      200: {
+        content: {
+          'application/json': {
+            data: components['schemas']['TelegramChat'][]
+            nextCursor: string | null
+          }
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): Telegram is not configured. What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Requests to join the community’s Telegram chats, oldest first
+   * @description Access (`joinRequests.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
+  listTelegramJoinRequests: {
+    parameters: {
+      query?: {
+        status?: 'pending' | 'approved' | 'declined' | 'gone'
+        /** @description Items per page (1-100) */
+        limit?: number
+        /** @description The `nextCursor` of the previous page */
+        cursor?: string
+      }
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description A page of requests */
+      200: {
+        content: {
+          'application/json': {
+            data: components['schemas']['TelegramJoinRequest'][]
+            nextCursor: string | null
+          }
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): No such request, or Telegram is not configured. What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Let the person into the chat (approveChatJoinRequest)
+   * @description Deciding twice is harmless. When Telegram no longer has the request (approved in the chat, withdrawn, expired), the answer is the request as `gone`, with what Telegram said in `outcome`. Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
+  approveTelegramJoinRequest: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The request, decided */
+      200: {
+        content: {
+          'application/json': components['schemas']['TelegramJoinRequest']
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): No such request, or Telegram is not configured. What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `telegram_unavailable` (Telegram did not answer as expected). What each code means: `/api/problems/{code}`. */
+      502: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'telegram_unavailable'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Decline the request (declineChatJoinRequest)
+   * @description Deciding twice is harmless. When Telegram no longer has the request (approved in the chat, withdrawn, expired), the answer is the request as `gone`, with what Telegram said in `outcome`. Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
+  declineTelegramJoinRequest: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The request, decided */
+      200: {
+        content: {
+          'application/json': components['schemas']['TelegramJoinRequest']
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): No such request, or Telegram is not configured. What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `telegram_unavailable` (Telegram did not answer as expected). What each code means: `/api/problems/{code}`. */
+      502: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'telegram_unavailable'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Approve or decline up to 100 Telegram requests
+   * @description One call to Telegram per request, at most 20 a second. If Telegram asks us to wait, the requests not decided yet are answered `not_decided`: send them again later. Access (`joinRequests.decide`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
+  decideTelegramJoinRequestsInBulk: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TelegramBulkDecision']
+      }
+    }
+    responses: {
+      /** @description A result per id, in the order sent */
+      200: {
+        content: {
+          'application/json': components['schemas']['TelegramBulkResult']
+        }
+      }
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): No such request, or Telegram is not configured. What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
           }
         }
       }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { TestProject } from 'vitest/node'
+import { createFakeTelegram } from './fake-telegram'
 
 /**
  * Stand-ins for the outside services the Worker talks to, on 127.0.0.1, speaking their
@@ -28,6 +29,8 @@ import type { TestProject } from 'vitest/node'
  *   preferences, signed with the app secret) is built by `whatsapp-notifications.ts`: tests
  *   inside workerd hand it to the Worker themselves; under `npm run dev` the local stand-ins
  *   (`scripts/stand-ins.mjs`) post the same shapes to the running Worker.
+ *
+ * - Telegram's Bot API under `/telegram`: see `fake-telegram.ts`.
  *
  * Each recorded request carries `receivedAt` (ms), when it arrived.
  */
@@ -61,6 +64,7 @@ function readBody(request: IncomingMessage): Promise<string> {
 export function startFakeServices(): Promise<{ url: string; server: Server }> {
   const recorded: Recorded[] = []
   const attempts = new Map<string, number>()
+  const telegram = createFakeTelegram()
   const server = createServer(async (request, response) => {
     const receivedAt = Date.now()
     const url = new URL(request.url ?? '/', 'http://127.0.0.1')
@@ -111,6 +115,7 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
       response.writeHead(500, { 'content-type': 'application/json' })
       response.end(LEAKY_BODY)
     }
+    if (request.method === 'POST' && telegram(url.pathname, body, json)) return
     if (request.method === 'POST' && url.pathname === '/redirect') return redirect()
     if (request.method === 'POST' && url.pathname === '/leaky') return leak()
     if (request.method === 'POST' && url.pathname === '/webhook') {

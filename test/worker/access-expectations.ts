@@ -34,6 +34,7 @@ const RESOURCE_TABLES: Record<string, string> = {
   webhook: 'webhook_endpoints',
   token: 'api_tokens',
   teamInvitation: 'team_invitations',
+  telegramJoinRequest: 'telegram_join_requests',
 }
 
 /** The operation's declaration, or why it has none that the walk can hold it to. */

@@ -53,7 +53,15 @@ describe('every operation declares its access', () => {
   it('names an action of the policy with its audience, or says it is open', () => {
     const kinds = [
       ...['community', 'group', 'invite', 'joinRequest', 'member', 'announcement'],
-      ...['webhook', 'token', 'teamInvitation', 'installation', 'caller', 'body'],
+      ...[
+        'webhook',
+        'token',
+        'teamInvitation',
+        'telegramJoinRequest',
+        'installation',
+        'caller',
+        'body',
+      ],
     ]
     const wrong = contract.operations.flatMap((operation) => {
       const access = (operation.definition as { 'x-access'?: ReturnType<typeof accessOf> })[

@@ -14,6 +14,7 @@ import {
   uniqueName,
 } from './helpers'
 import { urlOf, type Answer, type Operation, type RequestParts } from './openapi-contract'
+import { TELEGRAM_CASES, telegramLinkProbes } from './contract-telegram'
 
 /**
  * The contract walk's cases: for each operation of the OpenAPI document, a request that
@@ -144,6 +145,7 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
   updateGroup: async (w) => ({
     request: body({ topic: 'Long runs' }, { id: w.group.id }),
     status: 200,
+    probes: await telegramLinkProbes(w),
   }),
   deleteGroup: async (w) => ({
     request: parts({ id: (await createGroup(w.open.id)).id }),
@@ -646,6 +648,7 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
       ],
     }
   },
+  ...TELEGRAM_CASES,
 }
 
 /** A community with `count` discussion groups, and room for `max` (default 50). */

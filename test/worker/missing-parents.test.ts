@@ -31,6 +31,7 @@ const NOUNS: Record<string, string> = {
   whk: 'Webhook endpoint',
   tok: 'Token',
   tin: 'Invitation',
+  tjr: 'Join request',
 }
 
 /**
@@ -53,6 +54,7 @@ function validBody(operationId: string): unknown {
     createAnnouncement: { body: 'Hello', sendAt: new Date(Date.now() + 86400_000).toISOString() },
     updateAnnouncement: { body: 'Hello again' },
     createTeamInvitation: { name: 'Ana', role: 'community_admin' },
+    decideTelegramJoinRequestsInBulk: { action: 'approve', ids: [newId('tjr')] },
   }
   expect(bodies, `a valid body for ${operationId}`).toHaveProperty(operationId)
   return bodies[operationId]

@@ -70,6 +70,8 @@ export const groups = sqliteTable(
     // Kept by the joins themselves (never counted at read time), so the landing page and the
     // limit checks read one number.
     memberCount: integer('member_count').notNull().default(0),
+    // The Telegram chat this group is (a chat the bot administers); null: a WhatsApp group.
+    telegramChatId: integer('telegram_chat_id'),
     createdAt: timestamp('created_at').notNull(),
     updatedAt: timestamp('updated_at').notNull(),
   },
@@ -79,6 +81,10 @@ export const groups = sqliteTable(
     uniqueIndex('groups_one_announcement_per_community')
       .on(t.communityId)
       .where(sql`kind = 'announcement'`),
+    // One group per Telegram chat: its joins and leaves must be counted in one place.
+    uniqueIndex('groups_telegram_chat_unique')
+      .on(t.telegramChatId)
+      .where(sql`telegram_chat_id is not null`),
     check('groups_kind_check', sql`${t.kind} in ('announcement', 'discussion')`),
     check('groups_origin_check', sql`${t.origin} in ('created', 'added')`),
     check(

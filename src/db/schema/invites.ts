@@ -151,6 +151,10 @@ export const inviteDailyStats = sqliteTable(
     leaves: integer('leaves').notNull().default(0),
     leftWithin7Days: integer('left_within_7_days').notNull().default(0),
     leftWithin30Days: integer('left_within_30_days').notNull().default(0),
+    // Telegram only: joins and leaves the platform itself reported through this link
+    // (`chat_member` updates), each on the day it happened; stored under country `XX`.
+    verifiedJoins: integer('verified_joins').notNull().default(0),
+    verifiedLeaves: integer('verified_leaves').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.inviteId, t.day, t.country] }),

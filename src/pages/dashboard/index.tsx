@@ -32,6 +32,7 @@ import { ACCEPT_PATH, teamPages } from './team'
 import { auditLogPages } from './audit-log'
 import { groupFormPages } from './group-form'
 import { auditTrail } from '../../middleware/audit-trail'
+import { telegramPages } from './telegram'
 import { cspNonce } from '../../middleware/security-headers'
 
 /**
@@ -238,6 +239,11 @@ async function homePage(c: Context<AppEnv>, form?: FormState) {
           <a href="/admin/webhooks">{t.webhooks}</a>
         </p>
       )}
+      {c.var.config.TELEGRAM_BOT_TOKEN && can(c.var.principal, 'telegram.manage') && (
+        <p>
+          <a href="/admin/telegram">Telegram</a>
+        </p>
+      )}
     </section>,
     undefined,
     form ? 400 : 200,
@@ -264,6 +270,7 @@ for (const app of [
   teamPages,
   auditLogPages,
   groupFormPages,
+  telegramPages,
 ]) {
   dashboardApp.route('/', app)
 }

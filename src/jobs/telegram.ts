@@ -1,0 +1,37 @@
+import { createDb } from '../db/client'
+import { loadConfig, telegramConfig } from '../lib/config'
+import { applyTelegramUpdate } from '../platforms/telegram/apply'
+import { TelegramUpdateItemSchema } from '../platforms/telegram/updates'
+
+export const TELEGRAM_QUEUE_NAME = 'community-growth-telegram-updates'
+
+/**
+ * Telegram's updates, applied one at a time in the order they were queued, each once by its
+ * `update_id`. An item that does not parse is dropped (retrying cannot fix it); one that fails
+ * is retried on its own. Without a bot token (it was removed since) nothing is applied.
+ */
+export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promise<void> {
+  const config = loadConfig(env)
+  const telegram = telegramConfig(config)
+  if (!telegram) {
+    console.error(JSON.stringify({ queue: batch.queue, error: 'Telegram is not configured' }))
+    return batch.ackAll()
+  }
+  const db = createDb(env.DB, { checkLimits: config.D1_LIMIT_CHECKS })
+  for (const message of batch.messages) {
+    const parsed = TelegramUpdateItemSchema.safeParse(message.body)
+    if (!parsed.success) {
+      console.error(JSON.stringify({ queue: batch.queue, id: message.id, error: 'malformed item' }))
+      message.ack()
+      continue
+    }
+    try {
+      const outcome = await applyTelegramUpdate(db, telegram, parsed.data, new Date())
+      console.log(JSON.stringify({ job: 'telegram-updates', kind: parsed.data.kind, outcome }))
+      message.ack()
+    } catch (error) {
+      console.error(JSON.stringify({ queue: batch.queue, id: message.id, error: String(error) }))
+      message.retry({ delaySeconds: 10 })
+    }
+  }
+}

@@ -1,0 +1,286 @@
+import { lt } from 'drizzle-orm'
+import type { Database } from '../../db/client'
+import { telegramUpdates, type TelegramBotStatus } from '../../db/schema'
+import type { TelegramConfig } from '../../lib/config'
+import { utcDay } from '../../lib/time'
+import { newId } from '../../lib/ids'
+import type { ChatJoinRequest, ChatMemberUpdated, TelegramUpdateItem } from './updates'
+
+/**
+ * Applies one Telegram update, exactly once: its effects and its `update_id` are written in one
+ * batch (a transaction), and each effect runs only while the id is not yet recorded, so a resent
+ * or re-queued copy changes nothing, whatever the order they arrive in.
+ */
+export async function applyTelegramUpdate(
+  db: Database,
+  telegram: TelegramConfig,
+  item: TelegramUpdateItem,
+  now: Date,
+): Promise<string> {
+  const client = db.$client
+  const seen = await client
+    .prepare('select 1 from telegram_updates where update_id = ?1')
+    .bind(item.updateId)
+    .first()
+  if (seen) return 'replayed'
+  let effects: D1PreparedStatement[] = []
+  let outcome = 'ignored'
+  if (item.kind === 'my_chat_member') {
+    effects = botStatusChange(client, telegram, item.updateId, item.update, now)
+    outcome = effects.length > 0 ? 'chat updated' : 'ignored'
+  } else if (item.kind === 'chat_join_request') {
+    effects = await joinRequest(client, item.updateId, item.update, now)
+    outcome = effects.length > 0 ? 'join request' : 'ignored'
+  } else if (item.kind === 'chat_member') {
+    const change = await membershipChange(client, item.updateId, item.update)
+    effects = change.effects
+    outcome = change.outcome
+  }
+  // The mark comes last: the effects before it still see the update as not applied.
+  const mark = client
+    .prepare(
+      'insert into telegram_updates (update_id, received_at) values (?1, ?2) on conflict do nothing',
+    )
+    .bind(item.updateId, now.getTime())
+  await client.batch([...effects, mark])
+  return outcome
+}
+
+/**
+ * An effect of an update runs only if that update has not been applied yet: every effect's
+ * statement binds the update id as ?1 and ends its condition with this.
+ */
+const NOT_APPLIED = 'not exists (select 1 from telegram_updates where update_id = ?1)'
+
+/**
+ * The bot was added to a chat, promoted, given or denied rights, or removed: the chat becomes
+ * known (or is updated) with the bot's standing there. A private chat (someone started or
+ * blocked the bot) is no chat a group can be linked to.
+ */
+function botStatusChange(
+  client: D1Database,
+  telegram: TelegramConfig,
+  updateId: number,
+  update: ChatMemberUpdated,
+  now: Date,
+): D1PreparedStatement[] {
+  const { chat, new_chat_member: standing } = update
+  if (chat.type === 'private' || standing.user.id !== telegram.botId) return []
+  const status: TelegramBotStatus = standing.status
+  const creator = status === 'creator'
+  const administrator = status === 'administrator'
+  const canInvite = creator || (administrator && standing.can_invite_users === true)
+  // In a group anyone present may post; in a channel only an administrator with the right.
+  const canPost =
+    chat.type === 'channel'
+      ? creator || (administrator && standing.can_post_messages === true)
+      : creator || administrator || status === 'member'
+  const title = chat.title ?? chat.username ?? String(chat.id)
+  const at = update.date * 1000
+  return [
+    client
+      .prepare(
+        `insert into telegram_chats (chat_id, type, title, username, bot_status, can_invite_users,
+           can_post_messages, status_at, created_at)
+         select ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
+         where ${NOT_APPLIED}
+         on conflict (chat_id) do update set type = excluded.type, title = excluded.title,
+           username = excluded.username, bot_status = excluded.bot_status,
+           can_invite_users = excluded.can_invite_users,
+           can_post_messages = excluded.can_post_messages, status_at = excluded.status_at
+         where excluded.status_at >= telegram_chats.status_at`,
+      )
+      .bind(
+        updateId,
+        chat.id,
+        chat.type,
+        title,
+        chat.username ?? null,
+        status,
+        canInvite ? 1 : 0,
+        canPost ? 1 : 0,
+        at,
+        now.getTime(),
+      ),
+  ]
+}
+
+type ChatMember = ChatMemberUpdated['new_chat_member']
+
+/** Whether a ChatMember is in the chat: a restricted member may be, or may have left. */
+function isIn(member: ChatMember): boolean {
+  if (member.status === 'restricted') return member.is_member === true
+  return (
+    member.status === 'creator' || member.status === 'administrator' || member.status === 'member'
+  )
+}
+
+/**
+ * Someone joined or left a chat, as Telegram saw it. A join through one of our links (its
+ * `invite_link`) is a verified join of that link, whether or not the link has been revoked
+ * since; any other join counts under "other" for the chat. A leave (left, or kicked) counts for
+ * the link the person joined through. Every report is counted once, on its own day; the
+ * membership itself follows the newest report, so a leave reported before its join stays a
+ * leave. Promotions and other changes within the chat count nothing.
+ */
+async function membershipChange(
+  client: D1Database,
+  updateId: number,
+  update: ChatMemberUpdated,
+): Promise<{ effects: D1PreparedStatement[]; outcome: string }> {
+  const person = update.new_chat_member.user
+  const joined = isIn(update.new_chat_member)
+  if (person.is_bot || isIn(update.old_chat_member) === joined) {
+    return { effects: [], outcome: 'ignored' }
+  }
+  const chatId = update.chat.id
+  const at = update.date * 1000
+  const day = utcDay(new Date(at))
+  let link: { inviteId: string; communityId: string } | null = null
+  if (joined && update.invite_link) {
+    link = await client
+      .prepare(
+        `select l.invite_id as inviteId, i.community_id as communityId
+         from telegram_invite_links l join invites i on i.id = l.invite_id
+         where l.url = ?1 and l.chat_id = ?2`,
+      )
+      .bind(update.invite_link.invite_link, chatId)
+      .first()
+  } else if (!joined) {
+    link = await client
+      .prepare(
+        `select m.invite_id as inviteId, i.community_id as communityId
+         from telegram_memberships m join invites i on i.id = m.invite_id
+         where m.chat_id = ?1 and m.user_id = ?2`,
+      )
+      .bind(chatId, person.id)
+      .first()
+  }
+  const membership = client
+    .prepare(
+      `insert into telegram_memberships (chat_id, user_id, username, first_name, is_member,
+         invite_id, joined_at, left_at, status_at)
+       select ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 where ${NOT_APPLIED}
+       on conflict (chat_id, user_id) do update set
+         username = excluded.username, first_name = excluded.first_name,
+         invite_id = coalesce(excluded.invite_id, telegram_memberships.invite_id),
+         joined_at = coalesce(excluded.joined_at, telegram_memberships.joined_at),
+         left_at = coalesce(excluded.left_at, telegram_memberships.left_at),
+         is_member = case when excluded.status_at >= telegram_memberships.status_at
+           then excluded.is_member else telegram_memberships.is_member end,
+         status_at = max(excluded.status_at, telegram_memberships.status_at)`,
+    )
+    .bind(
+      updateId,
+      chatId,
+      person.id,
+      person.username ?? null,
+      person.first_name,
+      joined ? 1 : 0,
+      joined ? (link?.inviteId ?? null) : null,
+      joined ? at : null,
+      joined ? null : at,
+      at,
+    )
+  const column = joined ? 'verified_joins' : 'verified_leaves'
+  const counted = link
+    ? client
+        .prepare(
+          `insert into invite_daily_stats (invite_id, community_id, day, country, ${column})
+           select ?2, ?3, ?4, 'XX', 1 where ${NOT_APPLIED}
+           on conflict (invite_id, day, country) do update set ${column} = ${column} + 1`,
+        )
+        .bind(updateId, link.inviteId, link.communityId, day)
+    : client
+        .prepare(
+          `insert into telegram_chat_daily_stats (chat_id, day, ${column})
+           select ?2, ?3, 1 where ${NOT_APPLIED}
+           on conflict (chat_id, day) do update set ${column} = ${column} + 1`,
+        )
+        .bind(updateId, chatId, day)
+  const through = link ? 'a link' : 'another route'
+  return {
+    effects: [membership, counted],
+    outcome: `${joined ? 'join' : 'leave'} through ${through}`,
+  }
+}
+
+/**
+ * Someone asked to join a chat linked to a group (a closed community's link makes requests):
+ * the request waits for the community's admins, with the link it came through. A chat linked to
+ * no group is none of ours.
+ */
+async function joinRequest(
+  client: D1Database,
+  updateId: number,
+  request: ChatJoinRequest,
+  now: Date,
+): Promise<D1PreparedStatement[]> {
+  const chatId = request.chat.id
+  const group = await client
+    .prepare('select community_id as communityId from groups where telegram_chat_id = ?1')
+    .bind(chatId)
+    .first<{ communityId: string }>()
+  if (!group) return []
+  const link = request.invite_link
+    ? await client
+        .prepare('select invite_id as inviteId from telegram_invite_links where url = ?1')
+        .bind(request.invite_link.invite_link)
+        .first<{ inviteId: string }>()
+    : null
+  const person = request.from
+  return [
+    client
+      .prepare(
+        `insert into telegram_join_requests (id, community_id, chat_id, user_id, invite_id,
+           first_name, last_name, username, language_code, bio, requested_at, status)
+         select ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending' where ${NOT_APPLIED}
+         on conflict do nothing`,
+      )
+      .bind(
+        updateId,
+        newId('tjr', now.getTime()),
+        group.communityId,
+        chatId,
+        person.id,
+        link?.inviteId ?? null,
+        person.first_name,
+        person.last_name ?? null,
+        person.username ?? null,
+        person.language_code ?? null,
+        request.bio ?? null,
+        request.date * 1000,
+      ),
+  ]
+}
+
+/**
+ * Forgets applied update ids after a week: Telegram keeps an unconfirmed update for 24 hours,
+ * and our queue retries for less than a day, so no copy can arrive later.
+ */
+export async function pruneTelegramUpdates(db: Database, now: Date): Promise<void> {
+  await db
+    .delete(telegramUpdates)
+    .where(lt(telegramUpdates.receivedAt, new Date(now.getTime() - 7 * 86400_000)))
+}
+
+/**
+ * Joins and leaves Telegram reported in a community's chats through no link of ours, over a
+ * range of days (the chats its groups are linked to now; at most 51 groups).
+ */
+export async function otherRouteFigures(
+  db: Database,
+  communityId: string,
+  range: { from: string; to: string },
+): Promise<{ verifiedJoins: number; verifiedLeaves: number }> {
+  const row = await db.$client
+    .prepare(
+      `select coalesce(sum(s.verified_joins), 0) as verifiedJoins,
+         coalesce(sum(s.verified_leaves), 0) as verifiedLeaves
+       from groups g join telegram_chat_daily_stats s on s.chat_id = g.telegram_chat_id
+       where g.community_id = ?1 and g.telegram_chat_id is not null and s.day between ?2 and ?3`,
+    )
+    .bind(communityId, range.from, range.to)
+    .first<{ verifiedJoins: number; verifiedLeaves: number }>()
+  return row ?? { verifiedJoins: 0, verifiedLeaves: 0 }
+}

@@ -1,0 +1,260 @@
+import { and, eq, inArray, lte, sql } from 'drizzle-orm'
+import type { Database } from '../../db/client'
+import {
+  communities,
+  groups,
+  invites,
+  telegramInviteLinks,
+  type Invite,
+  type TelegramInviteLink,
+} from '../../db/schema'
+import type { TelegramConfig } from '../../lib/config'
+import { newId } from '../../lib/ids'
+import { createChatInviteLink, revokeChatInviteLink, type BotApiResult } from './client'
+
+/**
+ * The chat's own invite link behind each campaign link on a Telegram group: planned when our
+ * link is made (`pending`), made by Telegram right after the answer or by the cron job, never
+ * while a visitor waits, and revoked when ours is revoked or rotated.
+ */
+
+/** How long the cron job leaves a call to the request that planned it. */
+const HAND_OVER_MS = 60_000
+
+/** How long a failed call waits before the next try: doubling from 30 s, at most an hour. */
+function backoffMs(attempts: number): number {
+  return Math.min(30_000 * 2 ** Math.max(attempts - 1, 0), 3_600_000)
+}
+
+/**
+ * The Telegram chat a link leads into: its group's, or for a link without a group the
+ * announcement group's; null when that group is not on Telegram.
+ */
+async function chatOfInvite(db: Database, invite: Invite) {
+  const [row] = await db
+    .select({ chatId: groups.telegramChatId, visibility: communities.visibility })
+    .from(groups)
+    .innerJoin(communities, eq(communities.id, groups.communityId))
+    .where(
+      invite.groupId
+        ? eq(groups.id, invite.groupId)
+        : and(eq(groups.communityId, invite.communityId), eq(groups.kind, 'announcement')),
+    )
+    .limit(1)
+  return row?.chatId == null ? null : { chatId: row.chatId, closed: row.visibility === 'closed' }
+}
+
+/**
+ * Plans the Telegram link of a campaign link whose group is on Telegram (a row `pending` until
+ * Telegram made it); null for a link on WhatsApp. A closed community's links make join requests.
+ */
+export async function planTelegramLink(
+  db: Database,
+  invite: Invite,
+  now: Date,
+): Promise<TelegramInviteLink | null> {
+  const chat = await chatOfInvite(db, invite)
+  if (!chat) return null
+  const [row] = await db
+    .insert(telegramInviteLinks)
+    .values({
+      id: newId('tgl', now.getTime()),
+      inviteId: invite.id,
+      chatId: chat.chatId,
+      url: null,
+      createsJoinRequest: chat.closed,
+      status: 'pending',
+      // The caller asks Telegram right away; the cron job only if that did not get through.
+      nextAttemptAt: new Date(now.getTime() + HAND_OVER_MS),
+      createdAt: now,
+    })
+    .onConflictDoNothing()
+    .returning()
+  return row ?? (await liveTelegramLink(db, invite.id))
+}
+
+/** The link's live Telegram link (pending or made), if it has one. */
+export async function liveTelegramLink(
+  db: Database,
+  inviteId: string,
+): Promise<TelegramInviteLink | null> {
+  const row = await db.query.telegramInviteLinks.findFirst({
+    where: and(
+      eq(telegramInviteLinks.inviteId, inviteId),
+      inArray(telegramInviteLinks.status, ['pending', 'active']),
+    ),
+  })
+  return row ?? null
+}
+
+/** The live Telegram links of up to a page of campaign links, by link id. */
+export async function liveTelegramLinks(
+  db: Database,
+  inviteIds: string[],
+): Promise<Map<string, TelegramInviteLink>> {
+  if (inviteIds.length === 0) return new Map()
+  const rows = await db
+    .select()
+    .from(telegramInviteLinks)
+    .where(
+      and(
+        inArray(telegramInviteLinks.inviteId, inviteIds.slice(0, 100)),
+        inArray(telegramInviteLinks.status, ['pending', 'active']),
+      ),
+    )
+  return new Map(rows.map((row) => [row.inviteId, row]))
+}
+
+function failureText(outcome: Exclude<BotApiResult<unknown>, { ok: true }>): string {
+  if (outcome.kind === 'rate_limited') return `rate limited: retry after ${outcome.retryAfter} s`
+  if (outcome.kind === 'refused') return `${outcome.errorCode}: ${outcome.description}`
+  return outcome.reason
+}
+
+/** When to try again after a failed call: Telegram's `retry_after`, or our backoff. */
+function nextAttempt(
+  outcome: Exclude<BotApiResult<unknown>, { ok: true }>,
+  attempts: number,
+  now: Date,
+): Date {
+  const wait = outcome.kind === 'rate_limited' ? outcome.retryAfter * 1000 : backoffMs(attempts)
+  return new Date(now.getTime() + wait)
+}
+
+/** Asks Telegram for a pending link; a failure is kept, with when to try again. */
+export async function makeTelegramLink(
+  db: Database,
+  telegram: TelegramConfig,
+  link: TelegramInviteLink,
+  now: Date,
+): Promise<string> {
+  const invite = await db.query.invites.findFirst({ where: eq(invites.id, link.inviteId) })
+  if (!invite) return 'gone'
+  const outcome = await createChatInviteLink(telegram, {
+    chatId: link.chatId,
+    name: invite.label ?? invite.code,
+    expireDate: invite.expiresAt ? Math.floor(invite.expiresAt.getTime() / 1000) : undefined,
+    memberLimit: invite.maxUses ? Math.max(invite.maxUses - invite.uses, 1) : undefined,
+    createsJoinRequest: link.createsJoinRequest,
+  })
+  const pending = and(
+    eq(telegramInviteLinks.id, link.id),
+    eq(telegramInviteLinks.status, 'pending'),
+  )
+  if (outcome.ok) {
+    await db
+      .update(telegramInviteLinks)
+      .set({
+        url: outcome.result.invite_link,
+        status: 'active',
+        attempts: link.attempts + 1,
+        nextAttemptAt: null,
+        lastError: null,
+      })
+      .where(pending)
+    return 'made'
+  }
+  const attempts = link.attempts + 1
+  await db
+    .update(telegramInviteLinks)
+    .set({
+      attempts,
+      nextAttemptAt: nextAttempt(outcome, attempts, now),
+      lastError: failureText(outcome),
+    })
+    .where(pending)
+  return `failed (${outcome.kind})`
+}
+
+/**
+ * Our link was revoked or rotated: its Telegram link is to be revoked too (at once by the
+ * caller, or by the cron job). One that was never made is simply dropped.
+ */
+export async function retireTelegramLinks(
+  db: Database,
+  inviteId: string,
+  now: Date,
+): Promise<TelegramInviteLink[]> {
+  await db
+    .update(telegramInviteLinks)
+    .set({ status: 'revoked', revokedAt: now, nextAttemptAt: null })
+    .where(
+      and(eq(telegramInviteLinks.inviteId, inviteId), eq(telegramInviteLinks.status, 'pending')),
+    )
+  return db
+    .update(telegramInviteLinks)
+    .set({
+      status: 'revoking',
+      revokedAt: now,
+      nextAttemptAt: new Date(now.getTime() + HAND_OVER_MS),
+      attempts: 0,
+    })
+    .where(
+      and(eq(telegramInviteLinks.inviteId, inviteId), eq(telegramInviteLinks.status, 'active')),
+    )
+    .returning()
+}
+
+/** Revokes a retired link at Telegram. A link Telegram no longer knows is as good as revoked. */
+export async function revokeTelegramLink(
+  db: Database,
+  telegram: TelegramConfig,
+  link: TelegramInviteLink,
+  now: Date,
+): Promise<string> {
+  if (!link.url) return 'gone'
+  const outcome = await revokeChatInviteLink(telegram, link.chatId, link.url)
+  const revoking = and(
+    eq(telegramInviteLinks.id, link.id),
+    eq(telegramInviteLinks.status, 'revoking'),
+  )
+  if (outcome.ok || outcome.kind === 'refused') {
+    await db
+      .update(telegramInviteLinks)
+      .set({
+        status: 'revoked',
+        nextAttemptAt: null,
+        lastError: outcome.ok ? null : failureText(outcome),
+      })
+      .where(revoking)
+    return 'revoked'
+  }
+  const attempts = link.attempts + 1
+  await db
+    .update(telegramInviteLinks)
+    .set({
+      attempts,
+      nextAttemptAt: nextAttempt(outcome, attempts, now),
+      lastError: failureText(outcome),
+    })
+    .where(revoking)
+  return `failed (${outcome.kind})`
+}
+
+/**
+ * The cron job's part: links whose making or revoking is due, a bounded number per run (each is
+ * one call to Telegram), oldest due first. Returns how many were tried.
+ */
+export async function runDueTelegramLinks(
+  db: Database,
+  telegram: TelegramConfig,
+  now: Date,
+  limit = 20,
+): Promise<number> {
+  const due = await db
+    .select()
+    .from(telegramInviteLinks)
+    .where(
+      and(
+        inArray(telegramInviteLinks.status, ['pending', 'revoking']),
+        lte(telegramInviteLinks.nextAttemptAt, now),
+      ),
+    )
+    .orderBy(sql`${telegramInviteLinks.nextAttemptAt}`)
+    .limit(limit)
+  for (const link of due) {
+    if (link.status === 'pending') await makeTelegramLink(db, telegram, link, now)
+    else await revokeTelegramLink(db, telegram, link, now)
+  }
+  return due.length
+}

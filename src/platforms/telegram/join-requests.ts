@@ -1,0 +1,165 @@
+import { and, asc, eq, gt, inArray } from 'drizzle-orm'
+import type { Database } from '../../db/client'
+import {
+  telegramJoinRequests,
+  type TelegramJoinRequest,
+  type TelegramRequestStatus,
+} from '../../db/schema'
+import type { TelegramConfig } from '../../lib/config'
+import { ApiError, notFound } from '../../lib/errors'
+import { toPage, type Page } from '../../lib/pagination'
+import { chunks, ID_CHUNK } from '../../lib/chunks'
+import { approveChatJoinRequest, declineChatJoinRequest } from './client'
+
+/**
+ * Requests to join a Telegram chat, decided through the Bot API: approving here lets the person
+ * in. Telegram's answer is the truth: a request it no longer has (approved by someone in the
+ * chat, withdrawn, expired) is shown as gone, with what Telegram said, instead of failing.
+ */
+
+export async function getTelegramJoinRequestOrThrow(
+  db: Database,
+  id: string,
+): Promise<TelegramJoinRequest> {
+  const row = await db.query.telegramJoinRequests.findFirst({
+    where: eq(telegramJoinRequests.id, id),
+  })
+  if (!row) throw notFound('Join request')
+  return row
+}
+
+export async function listTelegramJoinRequests(
+  db: Database,
+  communityId: string,
+  options: { status?: TelegramRequestStatus; cursor?: string; limit: number },
+): Promise<Page<TelegramJoinRequest>> {
+  const rows = await db
+    .select()
+    .from(telegramJoinRequests)
+    .where(
+      and(
+        eq(telegramJoinRequests.communityId, communityId),
+        options.status ? eq(telegramJoinRequests.status, options.status) : undefined,
+        options.cursor ? gt(telegramJoinRequests.id, options.cursor) : undefined,
+      ),
+    )
+    .orderBy(asc(telegramJoinRequests.id))
+    .limit(options.limit + 1)
+  return toPage(rows, options.limit)
+}
+
+export type Decision = 'approve' | 'decline'
+
+/**
+ * Approves or declines one request at Telegram. Deciding twice is harmless (the request is
+ * answered as it is); Telegram asking us to wait is a 502 with its `Retry-After`.
+ */
+export async function decideTelegramJoinRequest(
+  db: Database,
+  telegram: TelegramConfig,
+  request: TelegramJoinRequest,
+  decision: Decision,
+  now: Date,
+): Promise<TelegramJoinRequest> {
+  if (request.status !== 'pending') return request
+  const call = decision === 'approve' ? approveChatJoinRequest : declineChatJoinRequest
+  const outcome = await call(telegram, request.chatId, request.userId)
+  if (!outcome.ok && outcome.kind === 'rate_limited') {
+    throw new ApiError(
+      'telegram_unavailable',
+      `Telegram asks us to wait ${outcome.retryAfter} s before deciding more requests.`,
+      { headers: { 'retry-after': String(outcome.retryAfter) } },
+    )
+  }
+  if (!outcome.ok && outcome.kind === 'unreachable') {
+    throw new ApiError(
+      'telegram_unavailable',
+      `Telegram could not be reached (${outcome.reason}). Nothing was decided.`,
+    )
+  }
+  const status: TelegramRequestStatus = outcome.ok
+    ? decision === 'approve'
+      ? 'approved'
+      : 'declined'
+    : 'gone'
+  const [decided] = await db
+    .update(telegramJoinRequests)
+    .set({
+      status,
+      outcome: outcome.ok ? null : goneReason(outcome.description),
+      decidedAt: now,
+    })
+    .where(and(eq(telegramJoinRequests.id, request.id), eq(telegramJoinRequests.status, 'pending')))
+    .returning()
+  return decided ?? (await getTelegramJoinRequestOrThrow(db, request.id))
+}
+
+/** What Telegram's refusal means for the request, in words an admin understands. */
+function goneReason(description: string): string {
+  if (description.includes('USER_ALREADY_PARTICIPANT')) return 'Already in the chat'
+  if (description.includes('HIDE_REQUESTER_MISSING'))
+    return 'Telegram no longer has this request (withdrawn, expired or decided in the chat)'
+  return `Telegram refused: ${description.slice(0, 200)}`
+}
+
+/** At most this many calls a second to Telegram from one bulk decision. */
+const BULK_CALLS_PER_SECOND = 20
+
+/**
+ * Decides up to 100 requests of one community, one call to Telegram each, paced to stay within
+ * Telegram's limits. A request Telegram asked us to wait for stops the run: it and the ones
+ * after it are reported not decided, to be sent again.
+ */
+export async function decideTelegramJoinRequestsInBulk(
+  db: Database,
+  telegram: TelegramConfig,
+  communityId: string,
+  ids: string[],
+  decision: Decision,
+  now: Date,
+): Promise<Array<{ id: string; status: TelegramRequestStatus | 'not_found' | 'not_decided' }>> {
+  const rows: TelegramJoinRequest[] = []
+  // Up to 100 ids, with the community: past D1's 100 bound parameters in one statement.
+  for (const part of chunks(ids.slice(0, 100), ID_CHUNK)) {
+    rows.push(
+      ...(await db
+        .select()
+        .from(telegramJoinRequests)
+        .where(
+          and(
+            eq(telegramJoinRequests.communityId, communityId),
+            inArray(telegramJoinRequests.id, part),
+          ),
+        )),
+    )
+  }
+  const byId = new Map(rows.map((row) => [row.id, row]))
+  const results: Array<{
+    id: string
+    status: TelegramRequestStatus | 'not_found' | 'not_decided'
+  }> = []
+  let stopped = false
+  for (const id of ids) {
+    const row = byId.get(id)
+    if (!row) {
+      results.push({ id, status: 'not_found' })
+      continue
+    }
+    if (stopped) {
+      results.push({ id, status: 'not_decided' })
+      continue
+    }
+    const started = Date.now()
+    try {
+      const decided = await decideTelegramJoinRequest(db, telegram, row, decision, now)
+      results.push({ id, status: decided.status })
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error
+      stopped = true
+      results.push({ id, status: 'not_decided' })
+    }
+    const wait = 1000 / BULK_CALLS_PER_SECOND - (Date.now() - started)
+    if (row.status === 'pending' && wait > 0) await new Promise((r) => setTimeout(r, wait))
+  }
+  return results
+}

@@ -1,0 +1,217 @@
+/**
+ * A stand-in for Telegram's Bot API (https://core.telegram.org/bots/api), served by the fake
+ * services under `/telegram`: `POST /telegram/bot<token>/<method>` with a JSON body, answered
+ * `{ok: true, result}` or `{ok: false, error_code, description, parameters?: {retry_after}}`
+ * as Telegram answers.
+ *
+ * What the bot is in a chat is steered by the chat id's last digit, so that each test picks its
+ * case with a fresh id: 1 an administrator with every right, 2 an administrator who may not
+ * invite users, 3 a plain member, 9 Telegram failing (500) on every call about the chat,
+ * anything else "chat not found". A chat id ending in 7 answers
+ * createChatInviteLink with 429 (`retry_after` 1) on the first try.
+ *
+ * Join requests (approveChatJoinRequest, declineChatJoinRequest) are steered by the user id's
+ * last digit: 5 the request is gone (HIDE_REQUESTER_MISSING), 6 the person is already in
+ * (USER_ALREADY_PARTICIPANT); any other is decided.
+ *
+ * The webhook is kept as set (setWebhook, getWebhookInfo); `POST /telegram/__webhook-error`
+ * with `{message}` records a delivery error as Telegram would report it.
+ */
+export const TELEGRAM_BOT_TOKEN = '123456789:test-telegram-token-0123456789'
+export const TELEGRAM_BOT_ID = 123456789
+export const TELEGRAM_WEBHOOK_SECRET = 'test-telegram-webhook-secret-0123'
+
+type Json = (status: number, value: unknown) => void
+
+interface WebhookState {
+  url: string
+  secretToken: string
+  allowedUpdates: string[]
+  lastErrorDate?: number
+  lastErrorMessage?: string
+}
+
+const BOT_USER = {
+  id: TELEGRAM_BOT_ID,
+  is_bot: true,
+  first_name: 'Community Growth',
+  username: 'community_growth_test_bot',
+}
+
+export function createFakeTelegram() {
+  let webhook: WebhookState = { url: '', secretToken: '', allowedUpdates: [] }
+  let links = 0
+  const tries = new Map<string, number>()
+
+  const refuse = (json: Json, code: number, description: string, retryAfter?: number) =>
+    json(code, {
+      ok: false,
+      error_code: code,
+      description,
+      ...(retryAfter ? { parameters: { retry_after: retryAfter } } : {}),
+    })
+
+  /** The bot's ChatMember in a chat, by the id's last digit; null: no such chat for the bot. */
+  const botIn = (chatId: unknown) => {
+    const id = String(chatId)
+    if (id.endsWith('1') || id.endsWith('7'))
+      return {
+        status: 'administrator',
+        user: BOT_USER,
+        can_be_edited: false,
+        can_manage_chat: true,
+        can_invite_users: true,
+        can_post_messages: true,
+        can_restrict_members: true,
+      }
+    if (id.endsWith('2'))
+      return {
+        status: 'administrator',
+        user: BOT_USER,
+        can_be_edited: false,
+        can_manage_chat: true,
+        can_invite_users: false,
+        can_restrict_members: false,
+      }
+    if (id.endsWith('3')) return { status: 'member', user: BOT_USER }
+    if (id.endsWith('9')) return 'failing' as const
+    return null
+  }
+
+  /** Handles a request under `/telegram`; false: not one of ours. */
+  return function handle(path: string, body: string, json: Json): boolean {
+    if (path === '/telegram/__webhook-error') {
+      const { message } = JSON.parse(body || '{}') as { message?: string }
+      webhook = {
+        ...webhook,
+        lastErrorDate: Math.floor(Date.now() / 1000),
+        lastErrorMessage: message ?? 'Connection refused',
+      }
+      json(200, { ok: true })
+      return true
+    }
+    const match = /^\/telegram\/bot([^/]+)\/([A-Za-z]+)$/.exec(path)
+    if (!match) return false
+    const [, token, method] = match
+    if (token !== TELEGRAM_BOT_TOKEN) {
+      refuse(json, 401, 'Unauthorized')
+      return true
+    }
+    let params: Record<string, unknown>
+    try {
+      params = JSON.parse(body || '{}') as Record<string, unknown>
+    } catch {
+      refuse(json, 400, 'Bad Request: can’t parse JSON')
+      return true
+    }
+    const chat = params.chat_id === undefined ? null : botIn(params.chat_id)
+    const needsChat = () => {
+      if (chat === 'failing') {
+        refuse(json, 500, 'Internal Server Error')
+        return true
+      }
+      if (chat) return false
+      refuse(json, 400, 'Bad Request: chat not found')
+      return true
+    }
+    switch (method) {
+      case 'getMe':
+        json(200, { ok: true, result: BOT_USER })
+        return true
+      case 'setWebhook':
+        if (typeof params.url !== 'string') {
+          refuse(json, 400, 'Bad Request: bad webhook: URL must be set')
+          return true
+        }
+        // What Telegram last failed to deliver stays reported until a delivery succeeds.
+        webhook = {
+          ...webhook,
+          url: params.url,
+          secretToken: String(params.secret_token ?? ''),
+          allowedUpdates: (params.allowed_updates as string[] | undefined) ?? [],
+        }
+        json(200, { ok: true, result: true, description: 'Webhook was set' })
+        return true
+      case 'getWebhookInfo':
+        json(200, {
+          ok: true,
+          result: {
+            url: webhook.url,
+            has_custom_certificate: false,
+            pending_update_count: 0,
+            ...(webhook.allowedUpdates.length ? { allowed_updates: webhook.allowedUpdates } : {}),
+            ...(webhook.lastErrorDate
+              ? {
+                  last_error_date: webhook.lastErrorDate,
+                  last_error_message: webhook.lastErrorMessage,
+                }
+              : {}),
+          },
+        })
+        return true
+      case 'getChatMember': {
+        if (needsChat()) return true
+        if (Number(params.user_id) !== TELEGRAM_BOT_ID) {
+          refuse(json, 400, 'Bad Request: user not found')
+          return true
+        }
+        json(200, { ok: true, result: chat })
+        return true
+      }
+      case 'createChatInviteLink': {
+        if (needsChat()) return true
+        if (chat === 'failing' || !chat!.can_invite_users) {
+          refuse(json, 400, 'Bad Request: not enough rights to manage chat invite link')
+          return true
+        }
+        const key = `link:${String(params.chat_id)}:${String(params.name ?? '')}`
+        const attempt = (tries.get(key) ?? 0) + 1
+        tries.set(key, attempt)
+        if (String(params.chat_id).endsWith('7') && attempt === 1) {
+          refuse(json, 429, 'Too Many Requests: retry after 1', 1)
+          return true
+        }
+        links += 1
+        json(200, {
+          ok: true,
+          result: {
+            invite_link: `https://t.me/+fake${String(links).padStart(12, '0')}`,
+            creator: BOT_USER,
+            creates_join_request: params.creates_join_request === true,
+            is_primary: false,
+            is_revoked: false,
+            ...(params.name ? { name: params.name } : {}),
+            ...(params.expire_date ? { expire_date: params.expire_date } : {}),
+            ...(params.member_limit ? { member_limit: params.member_limit } : {}),
+          },
+        })
+        return true
+      }
+      case 'approveChatJoinRequest':
+      case 'declineChatJoinRequest': {
+        if (needsChat()) return true
+        const user = String(params.user_id)
+        if (user.endsWith('5')) refuse(json, 400, 'Bad Request: HIDE_REQUESTER_MISSING')
+        else if (user.endsWith('6')) refuse(json, 400, 'Bad Request: USER_ALREADY_PARTICIPANT')
+        else json(200, { ok: true, result: true })
+        return true
+      }
+      case 'revokeChatInviteLink':
+        if (needsChat()) return true
+        json(200, {
+          ok: true,
+          result: {
+            invite_link: params.invite_link,
+            creator: BOT_USER,
+            creates_join_request: false,
+            is_primary: false,
+            is_revoked: true,
+          },
+        })
+        return true
+      default:
+        refuse(json, 404, 'Not Found')
+        return true
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { describe, expect, inject, it } from 'vitest'
+import { call, createInvite, eventually, runCron, visit } from '../worker/helpers'
+import { telegramCommunity, withTelegramLink } from './support'
+
+const fake = inject('fakeServicesUrl')
+
+/** What the Worker asked the Bot API stand-in, for one method. */
+async function botCalls(method: string) {
+  const requests = (await (await fetch(`${fake}/__requests?path=/telegram/bot`)).json()) as Array<{
+    path: string
+    body: string
+  }>
+  return requests
+    .filter((r) => r.path.endsWith(`/${method}`))
+    .map((r) => JSON.parse(r.body) as Record<string, unknown>)
+}
+
+describe('a Telegram invite link per campaign link', () => {
+  it('is made by Telegram when our link is made, named after it, and shown on the link', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const created = await createInvite(community.id, {
+      groupId: group.id,
+      label: 'Flyer Kiez',
+      maxUses: 50,
+    })
+    expect((created as Record<string, unknown>).telegramLinkStatus).toBeDefined()
+    const url = await withTelegramLink(created.id)
+    expect(url).toMatch(/^https:\/\/t\.me\/\+/)
+    // The landing page's Join button leads into the chat through it (once the cache has it).
+    await eventually(async () => {
+      const landing = await visit(`/i/${created.code}`)
+      expect(landing.text).toContain(`href="${url}"`)
+    })
+    const asked = (await botCalls('createChatInviteLink')).find((p) => p.chat_id === chatId)
+    expect(asked).toMatchObject({
+      name: 'Flyer Kiez',
+      member_limit: 50,
+      creates_join_request: false,
+    })
+  })
+
+  it('asks for join requests in a closed community', async () => {
+    const { community, group, chatId } = await telegramCommunity('closed')
+    const created = await createInvite(community.id, { groupId: group.id, label: 'Closed' })
+    await withTelegramLink(created.id)
+    const asked = (await botCalls('createChatInviteLink')).find((p) => p.chat_id === chatId)
+    expect(asked).toMatchObject({ creates_join_request: true })
+    expect(asked).not.toHaveProperty('member_limit')
+  })
+
+  it('shows "pending" while Telegram asks us to wait, and the cron job makes it when allowed', async () => {
+    // The stand-in answers the first createChatInviteLink of a chat ending in 7 with 429.
+    const { community, group } = await telegramCommunity('open', 7)
+    const created = await createInvite(community.id, { groupId: group.id, label: 'Busy' })
+    const pending = await eventually(async () => {
+      const invite = await call('GET', `/api/invites/${created.id}`)
+      expect(invite.json.telegramLinkStatus).toBe('pending')
+      // The first try is over: Telegram's retry_after is recorded as when to try again.
+      const rows = await fetch(`${fake}/__requests?path=/telegram/bot`).then((r) => r.json())
+      expect((rows as Array<{ body: string }>).some((r) => r.body.includes('"name":"Busy"'))).toBe(
+        true,
+      )
+      return invite.json
+    })
+    expect(pending.chatInviteUrl).toBeNull()
+    // Telegram said retry after 1 s; the cron job a minute later tries again.
+    await eventually(async () => {
+      await runCron(Date.now() + 61_000)
+      expect(await withTelegramLink(created.id)).toMatch(/^https:\/\/t\.me\/\+/)
+    })
+  })
+
+  it('revokes Telegram’s link with ours, and replaces it when ours is rotated', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const created = await createInvite(community.id, { groupId: group.id, label: 'Rotate me' })
+    const first = await withTelegramLink(created.id)
+    const rotated = await call('POST', `/api/invites/${created.id}/rotate`)
+    expect(rotated.status, rotated.text).toBe(200)
+    const second = await withTelegramLink(created.id)
+    expect(second).not.toBe(first)
+    await eventually(async () =>
+      expect(
+        (await botCalls('revokeChatInviteLink')).filter((p) => p.invite_link === first),
+      ).toEqual([{ chat_id: chatId, invite_link: first }]),
+    )
+    const revoked = await call('POST', `/api/invites/${created.id}/revoke`)
+    expect(revoked.json).not.toHaveProperty('chatInviteUrl')
+    await eventually(async () =>
+      expect((await botCalls('revokeChatInviteLink')).some((p) => p.invite_link === second)).toBe(
+        true,
+      ),
+    )
+  })
+})

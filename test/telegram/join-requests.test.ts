@@ -1,0 +1,131 @@
+import { describe, expect, inject, it } from 'vitest'
+import { call, createInvite, eventually } from '../worker/helpers'
+import { joinRequestUpdate, newUser, postUpdate } from '../support/telegram-updates'
+import { telegramCommunity, withTelegramLink } from './support'
+
+const fake = inject('fakeServicesUrl')
+
+async function closedChat() {
+  const world = await telegramCommunity('closed')
+  const invite = await createInvite(world.community.id, { groupId: world.group.id, label: 'Ask' })
+  return { ...world, invite, url: await withTelegramLink(invite.id) }
+}
+
+async function pending(communityId: string, count: number) {
+  return eventually(async () => {
+    const list = await call(
+      'GET',
+      `/api/communities/${communityId}/telegram-join-requests?status=pending&limit=100`,
+    )
+    expect(list.status, list.text).toBe(200)
+    expect(list.json.data).toHaveLength(count)
+    return list.json.data as Array<Record<string, any>>
+  })
+}
+
+async function decisions(method: string, chatId: number) {
+  const requests = (await (await fetch(`${fake}/__requests?path=/telegram/bot`)).json()) as Array<{
+    path: string
+    body: string
+    receivedAt: number
+  }>
+  return requests
+    .filter((r) => r.path.endsWith(`/${method}`) && JSON.parse(r.body).chat_id === chatId)
+    .map((r) => ({ ...(JSON.parse(r.body) as { user_id: number }), at: r.receivedAt }))
+}
+
+describe('join requests from Telegram', () => {
+  it('wait for the admins with who asked and through which link, and approving lets them in', async () => {
+    const { community, chatId, invite, url } = await closedChat()
+    const nina = newUser('Nina')
+    await postUpdate(joinRequestUpdate(chatId, nina, url))
+    const [request] = await pending(community.id, 1)
+    expect(request).toMatchObject({
+      source: 'telegram',
+      name: 'Nina',
+      username: nina.username,
+      languageCode: 'de',
+      bio: 'Runs on Sundays',
+      inviteId: invite.id,
+      status: 'pending',
+    })
+    const approved = await call('POST', `/api/telegram-join-requests/${request!.id}/approve`)
+    expect(approved.status, approved.text).toBe(200)
+    expect(approved.json.status).toBe('approved')
+    expect((await decisions('approveChatJoinRequest', chatId)).map((d) => d.user_id)).toEqual([
+      nina.id,
+    ])
+    // Twice is harmless, and asks Telegram nothing more.
+    const again = await call('POST', `/api/telegram-join-requests/${request!.id}/approve`)
+    expect(again.json.status).toBe('approved')
+    expect(await decisions('approveChatJoinRequest', chatId)).toHaveLength(1)
+    await pending(community.id, 0)
+  })
+
+  it('shows a request Telegram no longer has as gone, instead of failing', async () => {
+    const { community, chatId, url } = await closedChat()
+    await postUpdate(joinRequestUpdate(chatId, newUser('Gone', 5), url))
+    await postUpdate(joinRequestUpdate(chatId, newUser('Inside', 6), url))
+    const requests = await pending(community.id, 2)
+    const answers = await Promise.all(
+      requests.map((r) => call('POST', `/api/telegram-join-requests/${r.id}/approve`)),
+    )
+    expect(answers.map((a) => a.status)).toEqual([200, 200])
+    expect(answers.map((a) => a.json.status)).toEqual(['gone', 'gone'])
+    expect(answers.map((a) => a.json.outcome).sort()).toEqual([
+      'Already in the chat',
+      'Telegram no longer has this request (withdrawn, expired or decided in the chat)',
+    ])
+  })
+
+  it('declines', async () => {
+    const { community, chatId, url } = await closedChat()
+    await postUpdate(joinRequestUpdate(chatId, newUser('Sam'), url))
+    const [request] = await pending(community.id, 1)
+    const declined = await call('POST', `/api/telegram-join-requests/${request!.id}/decline`)
+    expect(declined.json.status).toBe('declined')
+    expect(await decisions('declineChatJoinRequest', chatId)).toHaveLength(1)
+  })
+
+  it('approves 200 in bulk, paced within Telegram’s limits', async () => {
+    const { community, chatId, url } = await closedChat()
+    const people = Array.from({ length: 200 }, (_, i) => newUser(`Crowd ${i}`))
+    for (let i = 0; i < people.length; i += 50) {
+      await Promise.all(
+        people.slice(i, i + 50).map((person) => postUpdate(joinRequestUpdate(chatId, person, url))),
+      )
+    }
+    const waiting = await eventually(async () => {
+      const ids: string[] = []
+      let cursor: string | null = null
+      do {
+        const page: { json: { data: Array<{ id: string }>; nextCursor: string | null } } =
+          await call(
+            'GET',
+            `/api/communities/${community.id}/telegram-join-requests?status=pending&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+          )
+        ids.push(...page.json.data.map((r) => r.id))
+        cursor = page.json.nextCursor
+      } while (cursor)
+      expect(ids).toHaveLength(200)
+      return ids
+    })
+    for (let i = 0; i < waiting.length; i += 100) {
+      const bulk = await call(
+        'POST',
+        `/api/communities/${community.id}/telegram-join-requests/bulk`,
+        {
+          body: { action: 'approve', ids: waiting.slice(i, i + 100) },
+        },
+      )
+      expect(bulk.status, bulk.text).toBe(200)
+      expect(bulk.json.results.every((r: { status: string }) => r.status === 'approved')).toBe(true)
+    }
+    const calls = await decisions('approveChatJoinRequest', chatId)
+    expect(new Set(calls.map((c) => c.user_id)).size).toBe(200)
+    // Never more than 20 calls within a second.
+    const times = calls.map((c) => c.at).sort((a, b) => a - b)
+    for (let i = 20; i < times.length; i++)
+      expect(times[i]! - times[i - 20]!).toBeGreaterThanOrEqual(950)
+  }, 60_000)
+})

@@ -1,0 +1,232 @@
+import { describe, expect, inject, it } from 'vitest'
+import {
+  call,
+  countRows,
+  createCommunity,
+  createGroup,
+  createToken,
+  eventually,
+  query,
+} from '../worker/helpers'
+import { TELEGRAM_WEBHOOK_SECRET } from '../support/fake-telegram'
+import { botStatusUpdate, newChatId, newUpdateId, postUpdate } from '../support/telegram-updates'
+import { csrfOf, page, post as postForm, signIn } from '../worker/dashboard-helpers'
+
+const fake = inject('fakeServicesUrl')
+
+async function chatRow(chatId: number) {
+  const [row] = await query<{ bot_status: string; can_invite_users: number }>(
+    'select bot_status, can_invite_users from telegram_chats where chat_id = ?',
+    chatId,
+  )
+  return row
+}
+
+async function listedChat(chatId: number) {
+  const response = await call('GET', '/api/telegram/chats?limit=100')
+  expect(response.status, response.text).toBe(200)
+  return (response.json.data as Array<Record<string, unknown>>).find((c) => c.chatId === chatId)
+}
+
+describe('the Telegram webhook', () => {
+  it('refuses an update without the secret token, or with another one, and changes nothing', async () => {
+    const chatId = newChatId(1)
+    const before = await countRows('telegram_updates')
+    for (const secret of [
+      null,
+      '',
+      'test-telegram-webhook-secret-0124',
+      `${TELEGRAM_WEBHOOK_SECRET}x`,
+    ]) {
+      const answer = await postUpdate(botStatusUpdate(chatId, 'administrator'), secret)
+      expect(answer.status).toBe(401)
+      expect(answer.json.code).toBe('unauthorized')
+    }
+    // A valid update sent after them is applied: the refused ones would have been by now.
+    const marker = newChatId(1)
+    expect((await postUpdate(botStatusUpdate(marker, 'administrator'))).status).toBe(200)
+    await eventually(async () => expect(await chatRow(marker)).toBeDefined())
+    expect(await chatRow(chatId)).toBeUndefined()
+    expect(await countRows('telegram_updates')).toBe(before + 1)
+  })
+
+  it('makes a chat known when the bot is made its administrator, with what it may do there', async () => {
+    const chatId = newChatId(1)
+    const answer = await postUpdate(
+      botStatusUpdate(chatId, 'administrator', { title: 'Kiez Chat' }),
+    )
+    expect(answer).toEqual({ status: 200, json: { received: 1 } })
+    const listed = await eventually(async () => {
+      const found = await listedChat(chatId)
+      expect(found).toBeDefined()
+      return found!
+    })
+    expect(listed).toMatchObject({
+      title: 'Kiez Chat',
+      botStatus: 'administrator',
+      canInviteUsers: true,
+      missingRights: [],
+      groupId: null,
+    })
+
+    const limited = newChatId(2)
+    await postUpdate(botStatusUpdate(limited, 'administrator', { canInvite: false }))
+    const without = await eventually(async () => {
+      const found = await listedChat(limited)
+      expect(found).toBeDefined()
+      return found!
+    })
+    expect(without.missingRights).toEqual(['invite users via link (also approves join requests)'])
+  })
+
+  it('applies a resent update once, even when a newer one of the same second came between', async () => {
+    const chatId = newChatId(1)
+    const date = Math.floor(Date.now() / 1000)
+    const added = botStatusUpdate(chatId, 'administrator', { date })
+    await postUpdate(added)
+    await eventually(async () => expect((await chatRow(chatId))?.bot_status).toBe('administrator'))
+    await postUpdate(botStatusUpdate(chatId, 'left', { date }))
+    await eventually(async () => expect((await chatRow(chatId))?.bot_status).toBe('left'))
+    // Telegram resends the first one (our answer was slow): it must not bring the bot back.
+    const marker = newChatId(1)
+    await postUpdate(added)
+    await postUpdate(botStatusUpdate(marker, 'administrator'))
+    await eventually(async () => expect(await chatRow(marker)).toBeDefined())
+    expect((await chatRow(chatId))?.bot_status).toBe('left')
+    expect(
+      await query('select 1 from telegram_updates where update_id = ?', added.update_id),
+    ).toHaveLength(1)
+  })
+
+  it('keeps the newer standing when an older update arrives late', async () => {
+    const chatId = newChatId(1)
+    const now = Math.floor(Date.now() / 1000)
+    await postUpdate(botStatusUpdate(chatId, 'kicked', { date: now }))
+    await eventually(async () => expect((await chatRow(chatId))?.bot_status).toBe('kicked'))
+    const marker = newChatId(1)
+    await postUpdate(botStatusUpdate(chatId, 'administrator', { date: now - 60 }))
+    await postUpdate(botStatusUpdate(marker, 'administrator'))
+    await eventually(async () => expect(await chatRow(marker)).toBeDefined())
+    expect((await chatRow(chatId))?.bot_status).toBe('kicked')
+  })
+
+  it('acknowledges update types it does not act on, and bodies that are no update', async () => {
+    const before = await countRows('telegram_updates')
+    const edited = {
+      update_id: newUpdateId(),
+      edited_message: { message_id: 1, date: 1, chat: { id: 1, type: 'private' }, text: 'x' },
+    }
+    expect(await postUpdate(edited)).toEqual({ status: 200, json: { received: 0 } })
+    expect(await postUpdate({ hello: 'world' })).toEqual({ status: 200, json: { received: 0 } })
+    const malformed = await postUpdate('{"update_id": 1,')
+    expect(malformed.status).toBe(400)
+    expect(malformed.json.code).toBe('malformed_json')
+    expect(await countRows('telegram_updates')).toBe(before)
+  })
+})
+
+describe('connecting the bot', () => {
+  it('sets the webhook with the secret and the updates it needs, and shows Telegram’s last error', async () => {
+    const answer = await call('POST', '/api/telegram/connect')
+    expect(answer.status, answer.text).toBe(200)
+    expect(answer.json).toMatchObject({
+      connected: true,
+      webhookUrl: 'https://join.example.com/webhooks/telegram',
+      lastErrorMessage: null,
+    })
+    const requests = (await (
+      await fetch(`${fake}/__requests?path=/telegram/bot`)
+    ).json()) as Array<{
+      path: string
+      body: string
+    }>
+    const set = requests.filter((r) => r.path.endsWith('/setWebhook')).at(-1)!
+    const params = JSON.parse(set.body)
+    expect(params.secret_token).toBe(TELEGRAM_WEBHOOK_SECRET)
+    expect(params.allowed_updates).toEqual(
+      expect.arrayContaining(['chat_member', 'chat_join_request', 'my_chat_member', 'message']),
+    )
+
+    await fetch(`${fake}/telegram/__webhook-error`, {
+      method: 'POST',
+      body: JSON.stringify({ message: 'Wrong response from the webhook: 502 Bad Gateway' }),
+    })
+    const read = await call('GET', '/api/telegram/connection')
+    expect(read.status, read.text).toBe(200)
+    expect(read.json.lastErrorMessage).toBe('Wrong response from the webhook: 502 Bad Gateway')
+    expect(read.json.lastErrorAt).toEqual(expect.any(String))
+  })
+
+  it('has a dashboard page with the connect button, the last error and the bot’s chats', async () => {
+    const chatId = newChatId(2)
+    await postUpdate(
+      botStatusUpdate(chatId, 'administrator', { canInvite: false, title: 'Läufer' }),
+    )
+    await eventually(async () => expect(await chatRow(chatId)).toBeDefined())
+    const { cookie } = await signIn()
+    const home = await page('/admin', cookie)
+    expect(home.text).toContain('href="/admin/telegram"')
+    const before = await page('/admin/telegram', cookie)
+    expect(before.status).toBe(200)
+    const connected = await postForm('/admin/telegram/connect', cookie, {
+      _csrf: csrfOf(before.text),
+    })
+    expect(connected.status).toBe(303)
+    const after = await page('/admin/telegram', cookie)
+    expect(after.text).toContain('Connected: Telegram sends the updates to this Worker.')
+    expect(after.text).toContain('Läufer')
+    expect(after.text).toContain('invite users via link (also approves join requests)')
+    await fetch(`${fake}/telegram/__webhook-error`, {
+      method: 'POST',
+      body: JSON.stringify({ message: 'Connection timed out' }),
+    })
+    const german = await call('GET', '/admin/telegram?lang=de', {
+      token: null,
+      headers: { cookie, accept: 'text/html', 'accept-language': 'de' },
+    })
+    expect(german.text).toContain('Letzter Fehler bei Telegram')
+    expect(german.text).toContain('Connection timed out')
+    expect(german.text).toContain('Nutzer per Link einladen')
+  })
+
+  it('links a group to a chat from the picker, and says in words why it cannot', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const good = newChatId(1)
+    const limited = newChatId(2)
+    await postUpdate(botStatusUpdate(good, 'administrator', { title: 'Good chat' }))
+    await postUpdate(botStatusUpdate(limited, 'administrator', { canInvite: false }))
+    await eventually(async () => expect(await chatRow(limited)).toBeDefined())
+    await eventually(async () => expect(await chatRow(good)).toBeDefined())
+    const { cookie } = await signIn()
+    const csrf = csrfOf((await page('/admin/telegram', cookie)).text)
+    const refused = await postForm('/admin/telegram/link', cookie, {
+      _csrf: csrf,
+      chatId: String(limited),
+      groupId: group.id,
+    })
+    expect(refused.status).toBe(409)
+    expect(refused.text).toContain('The bot may not invite users here.')
+    const linked = await postForm('/admin/telegram/link', cookie, {
+      _csrf: csrf,
+      chatId: String(good),
+      groupId: group.id,
+    })
+    expect(linked.status).toBe(303)
+    const read = await call('GET', `/api/groups/${group.id}`)
+    expect(read.json).toMatchObject({ platform: 'telegram', telegramChatId: good })
+  })
+
+  it('is for owners only', async () => {
+    const community = await createCommunity()
+    const admin = await createToken({ role: 'community_admin', communityId: community.id })
+    for (const [method, path] of [
+      ['POST', '/api/telegram/connect'],
+      ['GET', '/api/telegram/connection'],
+      ['GET', '/api/telegram/chats'],
+    ] as const) {
+      const answer = await call(method, path, { token: admin.token })
+      expect(answer.status, `${method} ${path}`).toBe(403)
+    }
+  })
+})
