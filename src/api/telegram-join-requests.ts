@@ -28,6 +28,7 @@ import {
   problemResponses,
   RESOURCE_PROBLEMS,
 } from './openapi'
+import { auditLater } from '../middleware/audit-trail'
 
 /**
  * Requests to join a closed community's Telegram chat (`chat_join_request`), decided through
@@ -145,6 +146,16 @@ openapi(
       action,
       new Date(),
     )
+    // Each request Telegram took the decision for goes in the audit log, as in the web queue.
+    for (const result of results) {
+      if (result.status !== 'approved' && result.status !== 'declined') continue
+      auditLater(c, {
+        communityId: id,
+        action: result.status === 'approved' ? 'join_request.approved' : 'join_request.rejected',
+        actor: c.var.principal,
+        targetId: result.id,
+      })
+    }
     return c.json({ results }, 200)
   },
 )

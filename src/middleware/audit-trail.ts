@@ -10,6 +10,7 @@ import {
   joinRequests,
   members,
   teamInvitations,
+  telegramJoinRequests,
   webhookEndpoints,
   type AuditAction,
 } from '../db/schema'
@@ -93,6 +94,12 @@ const RULES: Rule[] = [
   rule('DELETE', `/api/tokens/${id('tok')}`, 'teammate.revoked', 'target-after'),
   rule('POST', `/api/communities/${CMT}/team-invitations`, 'teammate.invited', 'path'),
   rule('DELETE', `/api/team-invitations/${id('tin')}`, 'invitation.revoked', 'target-after'),
+  rule(
+    'POST',
+    `/api/telegram-join-requests/${id('tjr')}/${VERB}`,
+    (verb) => (verb === 'approve' ? 'join_request.approved' : 'join_request.rejected'),
+    'target-after',
+  ),
   // The dashboard.
   rule('POST', `/admin/communities/${CMT}/settings`, 'settings.changed', 'path'),
   rule('POST', `/admin/communities/${CMT}/admins/${id('tok')}/${VERB}`, adminVerb, 'path'),
@@ -134,6 +141,7 @@ const OWNING_TABLES = {
   whk: webhookEndpoints,
   tok: apiTokens,
   tin: teamInvitations,
+  tjr: telegramJoinRequests,
 } as const
 
 /** The community of the row an id names (null for an owner's webhook or token). */

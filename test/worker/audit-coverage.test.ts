@@ -17,6 +17,9 @@ const EXEMPT_API = new Set([
   'POST /api/join-requests/{id}/approve',
   'POST /api/join-requests/{id}/reject',
   'POST /api/communities/{id}/join-requests/bulk',
+  'POST /api/communities/{id}/telegram-join-requests/bulk',
+  // The bot and its chats serve the whole installation, not one community.
+  'POST /api/telegram/connect',
 ])
 
 const EXEMPT_DASHBOARD = new Set([
@@ -29,6 +32,10 @@ const EXEMPT_DASHBOARD = new Set([
   // Decisions: recorded where decided, as in the API.
   '/admin/communities/:id/approvals',
   '/admin/approvals',
+  // The bot's connection serves the whole installation, outside any one community's log.
+  '/admin/telegram/connect',
+  // Recorded where the chat is linked, as a change of the group it is linked to.
+  '/admin/telegram/link',
 ])
 
 /** A path with an id of the right kind in each parameter, as a request would have it. */
@@ -38,6 +45,7 @@ function concrete(path: string): string {
     .replace(/\/communities\/(\{id\}|:id)/, `/communities/${id('cmt')}`)
     .replace(/\/groups\/(\{id\}|:id)/, `/groups/${id('grp')}`)
     .replace(/\/(invites|links)\/(\{id\}|:id)/, `/$1/${id('inv')}`)
+    .replace(/\/telegram-join-requests\/(\{id\}|:id)/, `/telegram-join-requests/${id('tjr')}`)
     .replace(/\/join-requests\/(\{id\}|:id)/, `/join-requests/${id('jr')}`)
     .replace(/\/members\/(\{id\}|:id)/, `/members/${id('mem')}`)
     .replace(/\/announcements\/(\{id\}|:id)/, `/announcements/${id('ann')}`)

@@ -21,6 +21,7 @@ import {
 } from '../../services/telegram-chats'
 import { Csrf } from '../../views/dashboard'
 import { formText, inLanguage, lang, shell } from './page'
+import { auditLater } from '../../middleware/audit-trail'
 
 /**
  * The Telegram bot, for owners: whether Telegram sends its updates here (and its last delivery
@@ -173,6 +174,13 @@ telegramPages.post('/admin/telegram/link', async (c) => {
   try {
     await checkChatForGroup(c.var.db, telegram, parsed.data.chatId, group.id, now)
     await updateGroup(c.var.db, group, { telegramChatId: parsed.data.chatId }, now)
+    auditLater(c, {
+      communityId: group.communityId,
+      action: 'group.changed',
+      actor: c.var.principal,
+      targetId: group.id,
+      detail: `telegram chat ${parsed.data.chatId}`,
+    })
   } catch (error) {
     const refused = error instanceof ApiError && telegramWords(lang(c)).refused[error.code]
     if (!refused) throw error
