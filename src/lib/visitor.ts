@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import type { DeviceClass } from '../db/schema'
 
 /**
@@ -27,4 +28,41 @@ export function referrerHost(referer: string | undefined): string | null {
   } catch {
     return null
   }
+}
+
+/** How a person came to sign up, kept on the join request so the funnel breaks down by it. */
+export interface JoinOrigin {
+  via: 'qr' | 'link' | 'unknown'
+  device: DeviceClass | 'unknown'
+  /** The host that referred them to the landing page, '' for none. */
+  referrerHost: string
+}
+
+export const UNKNOWN_ORIGIN: JoinOrigin = { via: 'unknown', device: 'unknown', referrerHost: '' }
+
+// Only a plain host name travels in the join link: nothing in it needs escaping anywhere.
+const OriginQuery = z.object({
+  via: z.enum(['qr', 'link', 'unknown']).catch('unknown'),
+  ref: z
+    .string()
+    .regex(/^[a-z0-9.-]{1,253}$/)
+    .catch(''),
+})
+
+/**
+ * The origin of a sign-up: the landing page passes its way in and referrer host on to the join
+ * form's link (`originQuery`), and the device class comes from the sign-up's own user agent.
+ */
+export function joinOrigin(
+  query: Record<string, string | undefined>,
+  userAgent: string | undefined,
+): JoinOrigin {
+  const { via, ref } = OriginQuery.parse({ via: query.via, ref: query.ref })
+  return { via, device: deviceClass(userAgent), referrerHost: ref }
+}
+
+/** The query parameters that carry a landing visit's way in and referrer to the join form. */
+export function originQuery(via: string, referrer: string | null): string {
+  const { via: v, ref } = OriginQuery.parse({ via, ref: referrer ?? '' })
+  return ref ? `via=${v}&ref=${ref}` : `via=${v}`
 }

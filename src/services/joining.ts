@@ -29,6 +29,7 @@ import {
   APPLICANT_FIELDS,
   type JoinTarget,
 } from './join-statements'
+import { UNKNOWN_ORIGIN, type JoinOrigin } from '../lib/visitor'
 import { attemptQueries, exceededLimits, type ExceededLimit, type RateLimit } from './rate-limits'
 
 export interface JoinInput {
@@ -39,6 +40,8 @@ export interface JoinInput {
   consent: boolean
   /** Where the person joins from (ISO 3166, XX unknown), for the link's stats by country. */
   country: string
+  /** How they came, for the funnel's breakdowns: the landing's QR or link, device, referrer. */
+  origin?: JoinOrigin
 }
 
 /**
@@ -255,6 +258,7 @@ export async function join(
     answers: input.answers,
     consent: input.consent,
     country: input.country,
+    ...(input.origin ?? UNKNOWN_ORIGIN),
     status: 'pending',
     reason: null,
     statusTokenHash: await sha256Hex(statusToken),
@@ -593,6 +597,7 @@ async function repeatSignUp(
         name: '',
         consent: input.consent,
         country: input.country,
+        ...(input.origin ?? UNKNOWN_ORIGIN),
         // Where the earlier sign-up stands now: what the repeat's own page says from now on.
         status: existing.status === 'active' ? 'approved' : 'pending',
         statusTokenHash: await sha256Hex(statusToken),

@@ -33,7 +33,8 @@ const VISIT_ROWS_PER_STATEMENT = 12
 const VISITOR_ROWS_PER_STATEMENT = 33
 
 /**
- * Writes a batch of visits: the raw rows, and each invite's daily rollup per country, with the
+ * Writes a batch of visits: the raw rows, and each invite's daily rollup per country, way in,
+ * device and referrer, with the
  * increments added up in memory first, so 100 visits of a popular link cost a handful of
  * statements in one D1 batch instead of 300.
  *
@@ -57,7 +58,7 @@ export async function recordVisits(db: Database, batch: VisitMessage[]): Promise
   >()
   for (const visit of batch) {
     const day = utcDay(new Date(visit.at))
-    const key = `${visit.inviteId}|${day}|${visit.country}`
+    const key = `${visit.inviteId}|${day}|${visit.country}|${visit.via}|${visit.device}|${visit.referrerHost ?? ''}`
     const group = groups.get(key) ?? { first: visit, visitors: new Set(), counts: emptyCounts() }
     groups.set(key, group)
     if (visit.isBot) {
@@ -115,11 +116,21 @@ function upsertRollup(
       communityId: visit.communityId,
       day,
       country: visit.country,
+      via: visit.via,
+      device: visit.device,
+      referrerHost: visit.referrerHost ?? '',
       uniqueVisitors,
       ...counts,
     })
     .onConflictDoUpdate({
-      target: [inviteDailyStats.inviteId, inviteDailyStats.day, inviteDailyStats.country],
+      target: [
+        inviteDailyStats.inviteId,
+        inviteDailyStats.day,
+        inviteDailyStats.country,
+        inviteDailyStats.via,
+        inviteDailyStats.device,
+        inviteDailyStats.referrerHost,
+      ],
       set: {
         visits: sql`${inviteDailyStats.visits} + excluded.visits`,
         uniqueVisitors: sql`${inviteDailyStats.uniqueVisitors} + excluded.unique_visitors`,
