@@ -58,7 +58,8 @@ export function joinOrigin(
   userAgent: string | undefined,
 ): JoinOrigin {
   const { via, ref } = OriginQuery.parse({ via: query.via, ref: query.ref })
-  return { via, device: deviceClass(userAgent), referrerHost: ref }
+  // A sign-up sent without a user agent (a script of the community's own) is not a bot's visit.
+  return { via, device: userAgent ? deviceClass(userAgent) : 'unknown', referrerHost: ref }
 }
 
 /** The query parameters that carry a landing visit's way in and referrer to the join form. */
