@@ -297,12 +297,17 @@ export async function getDashboardStats(
   )
   const index = new Map(range.days.map((day, i) => [day, i]))
   const trends = new Map<string, number[]>()
+  const joinTrends = new Map<string, number[]>()
+  const seriesOf = (map: Map<string, number[]>, inviteId: string) => {
+    let series = map.get(inviteId)
+    if (!series) map.set(inviteId, (series = range.days.map(() => 0)))
+    return series
+  }
   for (const row of byInviteAndDay) {
     const i = index.get(row.day)
     if (i === undefined) continue
-    let series = trends.get(row.inviteId)
-    if (!series) trends.set(row.inviteId, (series = range.days.map(() => 0)))
-    series[i] = row.visits
+    seriesOf(trends, row.inviteId)[i] = row.visits
+    seriesOf(joinTrends, row.inviteId)[i] = row.joins
   }
   return {
     funnel: total[0] as FunnelFigures,
@@ -311,6 +316,7 @@ export async function getDashboardStats(
       byInvite.map(({ inviteId, ...figures }) => [inviteId, figures as FunnelFigures]),
     ),
     trends,
+    joinTrends,
     breakdowns: { source, campaign, country, device, referrer, via },
   }
 }

@@ -1021,6 +1021,29 @@ export interface components {
     Stats: {
       from: string
       to: string
+      /** @description The filters the figures are under */
+      filters: {
+        source?: string
+        campaign?: string
+        country?: string
+        device?: string
+        referrer?: string
+        via?: string
+      }
+      breakdowns: {
+        /** @description The whole funnel by the link’s source, busiest first (at most 50) */
+        source: components['schemas']['StatsBreakdownRow'][]
+        /** @description The whole funnel by the link’s campaign, busiest first (at most 50) */
+        campaign: components['schemas']['StatsBreakdownRow'][]
+        /** @description The whole funnel by country (ISO 3166; XX unknown), busiest first (at most 50) */
+        country: components['schemas']['StatsBreakdownRow'][]
+        /** @description The whole funnel by device class (mobile, tablet, desktop, bot; unknown before it was kept), busiest first (at most 50) */
+        device: components['schemas']['StatsBreakdownRow'][]
+        /** @description The whole funnel by referrer host, busiest first (at most 50) */
+        referrer: components['schemas']['StatsBreakdownRow'][]
+        /** @description The whole funnel by way in: qr, link (unknown before it was kept), busiest first (at most 50) */
+        via: components['schemas']['StatsBreakdownRow'][]
+      }
       totals: {
         /** @description Views by people (bots excluded) */
         visits: number
@@ -1117,6 +1140,41 @@ export interface components {
         /** @description joins / uniqueVisitors */
         conversionRate: number
       }[]
+    }
+    StatsBreakdownRow: {
+      /** @description The dimension's value; `(none)` for none */
+      value: string
+      /** @description Views by people (bots excluded) */
+      visits: number
+      /** @description Distinct visitors per day, summed over the days */
+      uniqueVisitors: number
+      /** @description Visits that came from the QR code */
+      scans: number
+      /** @description Visits that came from the link */
+      clicks: number
+      /** @description Sign-ups (join requests), confirmed or not */
+      joinRequests: number
+      /** @description Sign-ups confirmed by their owner (double opt-in), on the day of the confirmation; single opt-in sign-ups count as confirmed when made */
+      confirmations: number
+      /** @description Of `confirmations`, the sign-ups whose first proof was for their phone number (the WhatsApp code or button, or an admin’s recorded consent naming it) */
+      confirmedByPhone: number
+      /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
+      confirmedByEmail: number
+      joins: number
+      /** @description Of the joins in the period, how many have left since */
+      leaves: number
+      /** @description Joins at least 7 days old */
+      joinedAtLeast7DaysAgo: number
+      /** @description Of those, still members 7 days after joining */
+      stayed7Days: number
+      /** @description Joins at least 30 days old */
+      joinedAtLeast30DaysAgo: number
+      /** @description Of those, still members 30 days after joining */
+      stayed30Days: number
+      /** @description The first day with a join: retention is measurable 7 (30) days after it */
+      firstJoinDay: string | null
+      /** @description joins / uniqueVisitors */
+      conversionRate: number
     }
     JoinRequest: {
       /** @example jr_01jd2k3m4n5p6q7r8s9t0vwxyz */
@@ -3142,6 +3200,18 @@ export interface operations {
       query?: {
         from?: string
         to?: string
+        /** @description Only figures of links with this source; `(none)` for links without one */
+        source?: string
+        /** @description Only figures of links with this campaign; `(none)` for links without one */
+        campaign?: string
+        /** @description Only visits and sign-ups from this country (ISO 3166; XX unknown) */
+        country?: string
+        /** @description Only visits and sign-ups from this device class */
+        device?: 'mobile' | 'tablet' | 'desktop' | 'bot' | 'unknown'
+        /** @description Only visits (and their sign-ups) referred by this host; `(none)` for none */
+        referrer?: string
+        /** @description Only visits and sign-ups that came by the QR code or by the link */
+        via?: 'qr' | 'link' | 'unknown'
       }
       path: {
         id: string
@@ -3198,6 +3268,18 @@ export interface operations {
       query?: {
         from?: string
         to?: string
+        /** @description Only figures of links with this source; `(none)` for links without one */
+        source?: string
+        /** @description Only figures of links with this campaign; `(none)` for links without one */
+        campaign?: string
+        /** @description Only visits and sign-ups from this country (ISO 3166; XX unknown) */
+        country?: string
+        /** @description Only visits and sign-ups from this device class */
+        device?: 'mobile' | 'tablet' | 'desktop' | 'bot' | 'unknown'
+        /** @description Only visits (and their sign-ups) referred by this host; `(none)` for none */
+        referrer?: string
+        /** @description Only visits and sign-ups that came by the QR code or by the link */
+        via?: 'qr' | 'link' | 'unknown'
       }
       path: {
         id: string

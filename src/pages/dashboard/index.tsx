@@ -27,6 +27,7 @@ import { approvalsPages } from './approvals'
 import { membersPages } from './members'
 import { announcementsPages } from './announcements'
 import { webhooksPages } from './webhooks'
+import { statsComparePages } from './stats-compare'
 import { cspNonce } from '../../middleware/security-headers'
 
 /**
@@ -251,6 +252,7 @@ for (const app of [
   membersPages,
   announcementsPages,
   webhooksPages,
+  statsComparePages,
 ]) {
   dashboardApp.route('/', app)
 }

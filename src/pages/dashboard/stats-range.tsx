@@ -108,11 +108,14 @@ export function RangePicker(props: {
   csvHref: string
   /** Kept when the period changes. */
   filters?: StatsFilters
+  /** More of the page's query to keep (`name=value&…`, plain names and values only). */
+  extraQuery?: string
 }) {
   const t = words(lang(props.c))
   const { range } = props
   const filters = props.filters ?? {}
-  const kept = filtersQuery(filters)
+  const kept = [filtersQuery(filters), props.extraQuery ?? ''].filter(Boolean).join('&')
+  const extra = new URLSearchParams(props.extraQuery ?? '')
   const path = new URL(props.c.req.url).pathname
   const zones = ZONES.includes(range.tz) ? ZONES : [range.tz, ...ZONES]
   return (
@@ -129,6 +132,9 @@ export function RangePicker(props: {
       </nav>
       <form method="get" action={path} class="custom-range">
         <input type="hidden" name="period" value="custom" />
+        {[...extra].map(([name, value]) => (
+          <input type="hidden" name={name} value={value} />
+        ))}
         {BREAKDOWNS.map((name) =>
           filters[name] !== undefined ? (
             <input type="hidden" name={name} value={filters[name]} />

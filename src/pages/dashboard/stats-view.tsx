@@ -30,7 +30,9 @@ export async function loadStatsView(c: Context<AppEnv>, scope: StatsScope, csvPa
   const dashboard = await getDashboardStats(c.var.db, scope, range, today, filters)
   const query = [rangeQuery(range), filtersQuery(filters)].filter(Boolean).join('&')
   const csvHref = `${csvPath}?${query}`
-  return { range, filters, ...dashboard, csvHref }
+  const compareHref =
+    'communityId' in scope ? `/admin/communities/${scope.communityId}/compare?${query}` : null
+  return { range, filters, ...dashboard, csvHref, compareHref }
 }
 
 export type StatsView = Awaited<ReturnType<typeof loadStatsView>>
@@ -113,6 +115,11 @@ export function StatsSections(props: { c: Context<AppEnv>; view: StatsView }) {
       <section>
         <RangePicker c={props.c} range={view.range} csvHref={view.csvHref} filters={view.filters} />
         <FilterChips c={props.c} filters={view.filters} base={base} />
+        {view.compareHref && view.links.size > 1 && (
+          <p>
+            <a href={view.compareHref}>{t.compare}</a>
+          </p>
+        )}
         <Funnel lang={l} figures={view.funnel} heading={t.funnel} />
       </section>
       <section>
