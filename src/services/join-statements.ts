@@ -113,9 +113,10 @@ export function signUpStatements(
         `insert into join_requests (id, community_id, invite_id, group_id, referrer_member_id, name, phone, email,
            answers, consent, country, status, status_token_hash, created_at,
            confirm_expires_at, confirmed_at, consent_method, confirm_code_hash,
-           phone_confirmed_at, phone_consent_method, email_confirmed_at, email_consent_method)
+           phone_confirmed_at, phone_consent_method, email_confirmed_at, email_consent_method,
+           via, device, referrer_host)
          select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?16, ?17, ?18, ?19,
-           ?20, ?21, ?22, ?23
+           ?20, ?21, ?22, ?23, ?24, ?25, ?26
          where exists (select 1 from invites where id = ?3 and revoked_at is null
            and (expires_at is null or expires_at > ?13) and (max_uses is null or uses < max_uses)) ${room}`,
       )
@@ -143,6 +144,9 @@ export function signUpStatements(
         request.phoneConsentMethod,
         request.emailConfirmedAt?.getTime() ?? null,
         request.emailConsentMethod,
+        request.via,
+        request.device,
+        request.referrerHost,
       ),
     // A link's uses count sign-ups: joins in an open community, requests in a closed one.
     client
