@@ -30,6 +30,7 @@ import {
   referralInviteOf,
 } from '../../src/services/members'
 import { getDashboardStats, getStats, homeFigures } from '../../src/services/stats'
+import { compareLinks, compareSources } from '../../src/services/stats-compare'
 import {
   createCommunity as createCommunityRow,
   listCommunities,
@@ -142,6 +143,20 @@ describe('query plans of the request paths', () => {
     const year = { from: '2026-01-01', to: '2026-12-31', days: ['2026-01-01'] }
     await getDashboardStats(db, { communityId: community.id }, year, '2026-12-31')
     await getDashboardStats(db, { inviteId: invite.id }, year, '2026-12-31')
+    // Every breakdown under every filter at once, and the compare page's links and sources.
+    const allFilters = {
+      source: 'instagram',
+      campaign: '(none)',
+      country: 'DE',
+      device: 'mobile' as const,
+      referrer: 't.co',
+      via: 'qr' as const,
+    }
+    await getStats(db, { communityId: community.id }, { ...year, filters: allFilters })
+    await getStats(db, { inviteId: invite.id }, { ...year, filters: allFilters })
+    await getDashboardStats(db, { communityId: community.id }, year, '2026-12-31', allFilters)
+    await compareLinks(db, community.id, [invite.id, 'inv_x'], year, '2026-12-31', allFilters)
+    await compareSources(db, community.id, ['flyer', '(none)'], year, '2026-12-31', {})
     await homeFigures(db, [community.id, 'cmt_00000000000000000000000000'], year, now)
     await listJoinRequests(db, community.id, { status: 'pending', ...page })
     // The approvals across communities: each community probed through the pending index.
