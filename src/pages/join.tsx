@@ -9,7 +9,7 @@ import { fieldMessages, type FieldMessages } from '../lib/field-errors'
 import { inviteGoneText, MESSAGES, type Lang } from '../lib/i18n'
 import { readForm } from '../lib/forms'
 import { verifyToken } from '../lib/signing'
-import { joinOrigin, originQuery } from '../lib/visitor'
+import { originQueryOf, signUpPlace } from '../lib/visitor'
 import type { Community, Invite, JoinRequest, Member } from '../db/schema'
 import { getCommunityOrThrow } from '../services/communities'
 import { findInviteWithCommunity, inviteStatus, retiredCodeExists } from '../services/invites'
@@ -89,12 +89,6 @@ async function usableInviteOrThrow(
   return found
 }
 
-/** The landing's way in and referrer, passed on from the join link to the form's action. */
-function formOrigin(c: Context<AppEnv>): string {
-  const origin = joinOrigin(c.req.query(), undefined)
-  return originQuery(origin.via, origin.referrerHost)
-}
-
 /** The form, with a fresh CSRF token in a SameSite cookie and the same token in the form. */
 joinApp.get('/i/:code/join', async (c) => {
   const { invite, community } = await usableInviteOrThrow(c)
@@ -115,7 +109,7 @@ joinApp.get('/i/:code/join', async (c) => {
       lang={language(c)}
       nonce={cspNonce(c)}
       community={community}
-      action={`/i/${invite.code}/join?lang=${language(c)}&${formOrigin(c)}`}
+      action={`/i/${invite.code}/join?lang=${language(c)}&${originQueryOf(c.req.query())}`}
       csrfToken={csrfToken}
     />,
   )
@@ -180,7 +174,7 @@ joinApp.post('/i/:code/join', async (c) => {
         lang={lang}
         nonce={cspNonce(c)}
         community={community}
-        action={`/i/${invite.code}/join?lang=${lang}&${formOrigin(c)}`}
+        action={`/i/${invite.code}/join?lang=${lang}&${originQueryOf(c.req.query())}`}
         csrfToken={getCookie(c, CSRF_COOKIE) ?? ''}
         turnstileSiteKey={challenge ? config.TURNSTILE_SITE_KEY : undefined}
         values={raw as ReturnType<typeof formToJoinBody>}
@@ -235,15 +229,13 @@ joinApp.post('/i/:code/join', async (c) => {
     { addressKey: address, phone: body.phone, email: body.email },
     config.JOIN_LIMIT_PER_ADDRESS,
   )
-  const country = c.req.raw.cf?.country
   const input = {
     name: body.name,
     phone: body.phone,
     email: body.email,
     answers: body.answers.slice(0, questions.length),
     consent: body.consent,
-    country: typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : 'XX',
-    origin: joinOrigin(c.req.query(), c.req.header('user-agent')),
+    ...signUpPlace(c.req.raw.cf?.country, c.req.query(), c.req.header('user-agent')),
   }
   const options = {
     now,

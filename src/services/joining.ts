@@ -29,19 +29,15 @@ import {
   APPLICANT_FIELDS,
   type JoinTarget,
 } from './join-statements'
-import { UNKNOWN_ORIGIN, type JoinOrigin } from '../lib/visitor'
+import { placeColumns, type SignUpPlace } from '../lib/visitor'
 import { attemptQueries, exceededLimits, type ExceededLimit, type RateLimit } from './rate-limits'
 
-export interface JoinInput {
+export interface JoinInput extends SignUpPlace {
   name: string
   phone: string | null
   email: string | null
   answers: string[]
   consent: boolean
-  /** Where the person joins from (ISO 3166, XX unknown), for the link's stats by country. */
-  country: string
-  /** How they came, for the funnel's breakdowns: the landing's QR or link, device, referrer. */
-  origin?: JoinOrigin
 }
 
 /**
@@ -257,8 +253,7 @@ export async function join(
     email: input.email,
     answers: input.answers,
     consent: input.consent,
-    country: input.country,
-    ...(input.origin ?? UNKNOWN_ORIGIN),
+    ...placeColumns(input),
     status: 'pending',
     reason: null,
     statusTokenHash: await sha256Hex(statusToken),
@@ -596,8 +591,7 @@ async function repeatSignUp(
         groupId: existing.request.groupId,
         name: '',
         consent: input.consent,
-        country: input.country,
-        ...(input.origin ?? UNKNOWN_ORIGIN),
+        ...placeColumns(input),
         // Where the earlier sign-up stands now: what the repeat's own page says from now on.
         status: existing.status === 'active' ? 'approved' : 'pending',
         statusTokenHash: await sha256Hex(statusToken),
