@@ -100,6 +100,7 @@ const BreakdownRowSchema = z
     uniqueVisitors: figures.uniqueVisitors,
     scans: figures.scans,
     clicks: figures.clicks,
+    botVisits: figures.botVisits,
     joinRequests: figures.joinRequests,
     confirmations: figures.confirmations,
     confirmedByPhone: figures.confirmedByPhone,
@@ -119,7 +120,7 @@ const BreakdownRowSchema = z
   .openapi('StatsBreakdownRow')
 
 const Breakdown = (what: string) =>
-  z.array(BreakdownRowSchema).describe(`The whole funnel by ${what}, busiest first (at most 50)`)
+  z.array(BreakdownRowSchema).describe(`The whole funnel by ${what}, busiest first (at most 100; every country)`)
 
 export const StatsSchema = z
   .object({

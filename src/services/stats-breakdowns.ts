@@ -26,8 +26,12 @@ export interface StatsRange {
   to: string
 }
 
-/** At most this many values per breakdown: the busiest ones, so a page stays small. */
-const BREAKDOWN_ROWS = 50
+/**
+ * At most this many values per breakdown: the busiest ones, so an answer stays small. Countries
+ * are bounded by the ISO list anyway: all of them are kept.
+ */
+const BREAKDOWN_ROWS = 100
+const COUNTRY_ROWS = 250
 
 const d = inviteDailyStats
 
@@ -74,6 +78,7 @@ export function funnelMeasures(today: string) {
     uniqueVisitors: sql<number>`coalesce(sum(${d.uniqueVisitors}), 0)`.as('f_unique_visitors'),
     scans: sql<number>`coalesce(sum(${d.qrVisits}), 0)`.as('f_scans'),
     clicks: sql<number>`coalesce(sum(${d.linkVisits}), 0)`.as('f_clicks'),
+    botVisits: sql<number>`coalesce(sum(${d.botVisits}), 0)`.as('f_bot_visits'),
     joinRequests: sql<number>`coalesce(sum(${d.joinRequests}), 0)`.as('f_join_requests'),
     confirmations: sql<number>`coalesce(sum(${d.confirmations}), 0)`.as('f_confirmations'),
     confirmedByPhone: sql<number>`coalesce(sum(${d.confirmedByPhone}), 0)`.as('f_by_phone'),
@@ -122,18 +127,18 @@ export function breakdownQueries(db: Database, where: SQL, today: string) {
       .groupBy(sql`value`)
       .orderBy(busiestFirst)
       .limit(BREAKDOWN_ROWS)
-  const byRow = (value: SQL.Aliased<string>) =>
+  const byRow = (value: SQL.Aliased<string>, limit = BREAKDOWN_ROWS) =>
     db
       .select({ value, ...measures })
       .from(d)
       .where(where)
       .groupBy(sql`value`)
       .orderBy(busiestFirst)
-      .limit(BREAKDOWN_ROWS)
+      .limit(limit)
   return {
     source: byLink(invites.source),
     campaign: byLink(invites.campaign),
-    country: byRow(sql<string>`${d.country}`.as('value')),
+    country: byRow(sql<string>`${d.country}`.as('value'), COUNTRY_ROWS),
     device: byRow(sql<string>`${d.device}`.as('value')),
     referrer: byRow(sql<string>`coalesce(nullif(${d.referrerHost}, ''), ${NONE})`.as('value')),
     via: byRow(sql<string>`${d.via}`.as('value')),

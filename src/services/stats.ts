@@ -1,7 +1,7 @@
-import { and, asc, between, desc, eq, gte, inArray, sql } from 'drizzle-orm'
+import { and, asc, between, eq, gte, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { ID_CHUNK, chunks } from '../lib/chunks'
-import { announcements, inviteDailyStats, invites } from '../db/schema'
+import { announcements, inviteDailyStats } from '../db/schema'
 import { csvLine } from '../lib/csv'
 import { utcDay } from '../lib/time'
 import {
@@ -63,19 +63,6 @@ export function statsQueries(
       .where(where)
       .groupBy(inviteDailyStats.day)
       .orderBy(asc(inviteDailyStats.day)),
-    byCountry: db
-      .select({ country: inviteDailyStats.country, ...measures })
-      .from(inviteDailyStats)
-      .where(where)
-      .groupBy(inviteDailyStats.country)
-      .orderBy(desc(measures.visits), asc(inviteDailyStats.country)),
-    bySource: db
-      .select({ source: invites.source, ...measures })
-      .from(inviteDailyStats)
-      .innerJoin(invites, eq(invites.id, inviteDailyStats.inviteId))
-      .where(where)
-      .groupBy(invites.source)
-      .orderBy(desc(measures.visits)),
   }
 }
 
@@ -83,6 +70,22 @@ export function statsQueries(
 function withConversion<T extends Omit<Figures, 'conversionRate'>>(row: T): T & Figures {
   const conversionRate = rateOf(row.joins, row.uniqueVisitors)
   return { ...row, conversionRate }
+}
+
+/** A breakdown row as the answer's older `bySource` and `byCountry` lists give it. */
+function figuresOf(row: BreakdownRow): Figures {
+  return withConversion({
+    visits: row.visits,
+    uniqueVisitors: row.uniqueVisitors,
+    scans: row.scans,
+    clicks: row.clicks,
+    botVisits: row.botVisits,
+    joinRequests: row.joinRequests,
+    confirmations: row.confirmations,
+    confirmedByPhone: row.confirmedByPhone,
+    confirmedByEmail: row.confirmedByEmail,
+    joins: row.joins,
+  })
 }
 
 /** A breakdown's rows with their conversion (joins per unique visitor). */
@@ -104,18 +107,15 @@ export async function getStats(
   const range = { from: query.from, to: query.to }
   const filters = query.filters ?? {}
   const q = statsQueries(db, scope, range, filters, today)
-  const [byDay, byCountry, bySource, source, campaign, country, device, referrer, via] =
-    await db.batch([
-      q.byDay,
-      q.byCountry,
-      q.bySource,
-      q.source,
-      q.campaign,
-      q.country,
-      q.device,
-      q.referrer,
-      q.via,
-    ])
+  const [byDay, source, campaign, country, device, referrer, via] = await db.batch([
+    q.byDay,
+    q.source,
+    q.campaign,
+    q.country,
+    q.device,
+    q.referrer,
+    q.via,
+  ])
   const totals = byDay.reduce(
     (sum, row) => ({
       visits: sum.visits + row.visits,
@@ -147,8 +147,9 @@ export async function getStats(
     filters,
     totals: withConversion(totals),
     byDay: byDay.map(withConversion),
-    byCountry: byCountry.map(withConversion),
-    bySource: bySource.map((row) => withConversion({ ...row, source: row.source ?? '(none)' })),
+    // The same rows as the breakdowns, in the shape these lists had before them.
+    byCountry: country.map((row) => ({ country: row.value, ...figuresOf(row) })),
+    bySource: source.map((row) => ({ source: row.value, ...figuresOf(row) })),
     breakdowns: {
       source: breakdownAnswer(source),
       campaign: breakdownAnswer(campaign),

@@ -1031,17 +1031,17 @@ export interface components {
         via?: string
       }
       breakdowns: {
-        /** @description The whole funnel by the link’s source, busiest first (at most 50) */
+        /** @description The whole funnel by the link’s source, busiest first (at most 100; every country) */
         source: components['schemas']['StatsBreakdownRow'][]
-        /** @description The whole funnel by the link’s campaign, busiest first (at most 50) */
+        /** @description The whole funnel by the link’s campaign, busiest first (at most 100; every country) */
         campaign: components['schemas']['StatsBreakdownRow'][]
-        /** @description The whole funnel by country (ISO 3166; XX unknown), busiest first (at most 50) */
+        /** @description The whole funnel by country (ISO 3166; XX unknown), busiest first (at most 100; every country) */
         country: components['schemas']['StatsBreakdownRow'][]
-        /** @description The whole funnel by device class (mobile, tablet, desktop, bot; unknown before it was kept), busiest first (at most 50) */
+        /** @description The whole funnel by device class (mobile, tablet, desktop, bot; unknown before it was kept), busiest first (at most 100; every country) */
         device: components['schemas']['StatsBreakdownRow'][]
-        /** @description The whole funnel by referrer host, busiest first (at most 50) */
+        /** @description The whole funnel by referrer host, busiest first (at most 100; every country) */
         referrer: components['schemas']['StatsBreakdownRow'][]
-        /** @description The whole funnel by way in: qr, link (unknown before it was kept), busiest first (at most 50) */
+        /** @description The whole funnel by way in: qr, link (unknown before it was kept), busiest first (at most 100; every country) */
         via: components['schemas']['StatsBreakdownRow'][]
       }
       totals: {
@@ -1152,6 +1152,8 @@ export interface components {
       scans: number
       /** @description Visits that came from the link */
       clicks: number
+      /** @description Crawlers and link-preview fetchers, reported apart */
+      botVisits: number
       /** @description Sign-ups (join requests), confirmed or not */
       joinRequests: number
       /** @description Sign-ups confirmed by their owner (double opt-in), on the day of the confirmation; single opt-in sign-ups count as confirmed when made */
