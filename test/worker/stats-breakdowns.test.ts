@@ -105,6 +105,16 @@ describe('breakdowns with the whole funnel', () => {
       insta.id,
     )
     expect(request).toEqual({ via: 'qr', device: 'mobile', referrer_host: 'www.instagram.com' })
+    // The landing page is rendered once and kept: each visitor still gets their own origin.
+    expect(await land(insta.code, DESKTOP, { referer: 'https://News.Example.org/a?b=1' })).toBe(
+      `/i/${insta.code}/join?lang=en&via=link&ref=news.example.org`,
+    )
+    expect(await land(insta.code, DESKTOP, {})).toBe(`/i/${insta.code}/join?lang=en&via=link`)
+    // The join form passes the origin on to its action; a made-up one is not kept.
+    const form = await visit(`/i/${insta.code}/join?lang=en&via=qr&ref=t.co`)
+    expect(form.text).toContain(`action="/i/${insta.code}/join?lang=en&amp;via=qr&amp;ref=t.co"`)
+    const odd = await visit(`/i/${insta.code}/join?lang=en&via=fax&ref=%3Cb%3E`)
+    expect(odd.text).toContain(`action="/i/${insta.code}/join?lang=en&amp;via=unknown"`)
   })
 
   it('counts visits, sign-ups and joins by source, campaign, country, device, referrer and way in', async () => {
