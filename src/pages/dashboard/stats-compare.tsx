@@ -157,7 +157,7 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
           <section>
             <RangePicker c={c} range={range} csvHref={csv} filters={filters} extraQuery={picked} />
             <FilterChips c={c} filters={filters} base={base} />
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex={0} role="region" aria-label={t.funnel}>
               <table class="compare">
                 <caption>{t.funnel}</caption>
                 <thead>
