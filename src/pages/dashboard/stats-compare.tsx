@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { ApiError } from '../../lib/errors'
 import { formatNumber, type Lang } from '../../lib/i18n'
-import { assertCan } from '../../services/access'
+import { assertCan, can } from '../../services/access'
 import { getCommunityOrThrow } from '../../services/communities'
 import { listInvites } from '../../services/invites'
 import { BREAKDOWNS } from '../../services/stats-breakdowns'
@@ -72,9 +72,14 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
   if (!sources.every((source) => SourceName.safeParse(source).success))
     throw new ApiError('validation_failed', t.compareTooFew)
 
-  const links = (await listInvites(c.var.db, id, { limit: 100 })).data.filter(
-    (invite) => !invite.referrerMemberId,
-  )
+  // Links (their labels and codes) only for those the API shows them to, as on the overview.
+  const scope = { communityId: id }
+  if (linkIds.length > 0) assertCan(c.var.principal, 'invites.read', scope)
+  const links = can(c.var.principal, 'invites.read', scope)
+    ? (await listInvites(c.var.db, id, { limit: 100 })).data.filter(
+        (invite) => !invite.referrerMemberId,
+      )
+    : []
   let entries: ComparedEntry[] = []
   if (linkIds.length > 0) {
     const found = await compareLinks(c.var.db, id, linkIds, range, today, filters)
