@@ -187,15 +187,13 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
                       {entries.map((entry) => {
                         const own = funnelSteps(l, entry.funnel).find((s) => s.key === step.key)!
                         const share = shareText(l, entry, step.key)
+                        // Retention not measurable yet: the date says so, not a zero.
+                        const waiting = step.key.startsWith('stayed') && own.base?.value === 0
                         return (
                           <td class="n">
-                            <b>{formatNumber(l, own.value)}</b>
-                            {share && (
-                              <>
-                                <br />
-                                <span class="muted">{share}</span>
-                              </>
-                            )}
+                            {!waiting && <b>{formatNumber(l, own.value)}</b>}
+                            {!waiting && share && <br />}
+                            {share && <span class="muted">{share}</span>}
                           </td>
                         )
                       })}
@@ -215,6 +213,7 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
                   <h2>
                     <bdi>{entry.label}</bdi>
                   </h2>
+                  <p class="muted">{t.visitsByDay}</p>
                   <DailyChart
                     lang={l}
                     days={range.days}
@@ -222,6 +221,7 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
                     dayLabel={t.day}
                     series={[{ label: t.visits, color: '#0b6e35', values: entry.visits }]}
                   />
+                  <p class="muted">{t.joinsByDay}</p>
                   <DailyChart
                     lang={l}
                     days={range.days}
