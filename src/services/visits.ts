@@ -6,6 +6,7 @@ import {
   dailyVisitors,
   DEVICE_CLASSES,
   inviteDailyStats,
+  OTHER_REFERRERS,
   VISIT_VIAS,
   visitorSalts,
   visits,
@@ -102,6 +103,24 @@ function emptyCounts(): RollupCounts {
   return { visits: 0, qrVisits: 0, linkVisits: 0, botVisits: 0 }
 }
 
+/** Distinct referrer hosts a link's rollups keep per day; the rest count as `OTHER_REFERRERS`. */
+const REFERRERS_PER_DAY = 50
+
+/**
+ * A visit's referrer host as its rollup row keeps it: itself while the link has fewer than
+ * `REFERRERS_PER_DAY` referrers that day (or already has this one), `OTHER_REFERRERS` after
+ * that, so no stream of made-up Referer headers can multiply a link's rollup rows. Decided in
+ * the upsert itself, so concurrent batches cannot both pass the bound by much.
+ */
+function cappedReferrer(inviteId: string, day: string, host: string) {
+  const d = inviteDailyStats
+  const sameDay = sql`${d.inviteId} = ${inviteId} and ${d.day} = ${day}`
+  return sql`(case when ${host} = ''
+    or exists (select 1 from ${d} where ${sameDay} and ${d.referrerHost} = ${host})
+    or (select count(distinct ${d.referrerHost}) from ${d} where ${sameDay}) < ${REFERRERS_PER_DAY}
+    then ${host} else ${OTHER_REFERRERS} end)`
+}
+
 function upsertRollup(
   db: Database,
   visit: VisitMessage,
@@ -118,7 +137,7 @@ function upsertRollup(
       country: visit.country,
       via: visit.via,
       device: visit.device,
-      referrerHost: visit.referrerHost ?? '',
+      referrerHost: cappedReferrer(visit.inviteId, day, visit.referrerHost ?? ''),
       uniqueVisitors,
       ...counts,
     })

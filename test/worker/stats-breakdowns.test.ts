@@ -4,6 +4,7 @@ import { createDb } from '../../src/db/client'
 import { addDays, utcDay } from '../../src/lib/time'
 import { findInviteByCode } from '../../src/services/invites'
 import { endMembership, join } from '../../src/services/joining'
+import { recordVisits } from '../../src/services/visits'
 import {
   call,
   createCommunity,
@@ -196,6 +197,49 @@ describe('breakdowns with the whole funnel', () => {
     expect(rowOf(b.device!, 'tablet')).toMatchObject(expected)
     expect(rowOf(b.country!, 'AT')).toMatchObject(expected)
     expect(rowOf(b.source!, 'newsletter')).toMatchObject(expected)
+  })
+})
+
+describe('a flood of made-up referrers', () => {
+  it('keeps the day’s first 50 referrer hosts of a link and counts the rest as other sites', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const at = Date.now()
+    const visitFrom = (n: number) => ({
+      inviteId: invite.id,
+      communityId: community.id,
+      at,
+      via: 'link' as const,
+      country: 'DE',
+      referrerHost: `site${n}.example`,
+      device: 'mobile' as const,
+      isBot: false,
+      visitorHash: n.toString(16).padStart(32, '0'),
+    })
+    const db = createDb(env.DB)
+    await recordVisits(
+      db,
+      Array.from({ length: 40 }, (_, n) => visitFrom(n)),
+    )
+    // A second batch: ten more hosts fit, the rest do not; a host already kept still counts.
+    await recordVisits(db, [
+      ...Array.from({ length: 15 }, (_, n) => visitFrom(40 + n)),
+      visitFrom(3),
+    ])
+    const stats = await call('GET', `/api/invites/${invite.id}/stats`)
+    const referrers = stats.json.breakdowns.referrer as Row[]
+    expect(referrers).toHaveLength(51)
+    expect(rowOf(referrers, '(other)')).toMatchObject({ visits: 5 })
+    expect(rowOf(referrers, 'site3.example')).toMatchObject({ visits: 2 })
+    expect(stats.json.totals.visits).toBe(56)
+    const [rows] = await query<{ n: number }>(
+      'select count(*) as n from invite_daily_stats where invite_id = ?',
+      invite.id,
+    )
+    expect(rows!.n).toBe(51)
+    const { cookie } = await signIn()
+    const html = await page(`/admin/links/${invite.id}`, cookie)
+    expect(html.text).toContain('other sites (past the day’s first 50)')
   })
 })
 

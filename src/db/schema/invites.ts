@@ -98,6 +98,9 @@ export const visits = sqliteTable(
 /** What the rollups store for a visit or sign-up whose device or way in is not known. */
 export const UNKNOWN_DIMENSION = 'unknown'
 
+/** The referrer host the rollups keep for a link's visits past its daily number of referrers. */
+export const OTHER_REFERRERS = '(other)'
+
 /**
  * Daily rollups per invite, country, way in (QR or link), device class and referrer host,
  * updated in the same batch as each visit (and, for join requests and joins, each join), so

@@ -76,6 +76,7 @@ export const dashboardDe = {
     unknown: 'nicht erfasst',
   } as Record<string, string>,
   viaNames: { qr: 'QR-Code', link: 'Link', unknown: 'nicht erfasst' } as Record<string, string>,
+  otherReferrers: 'andere Seiten (nach den ersten 50 des Tages)',
   noCampaign: 'keine Kampagne',
   noReferrer: 'keine (direkt)',
   activeFilters: 'Filter',

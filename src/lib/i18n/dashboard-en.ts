@@ -72,6 +72,7 @@ export const dashboardEn: Words = {
     unknown: 'not recorded',
   } as Record<string, string>,
   viaNames: { qr: 'QR code', link: 'Link', unknown: 'not recorded' } as Record<string, string>,
+  otherReferrers: 'other sites (past the day’s first 50)',
   noCampaign: 'no campaign',
   noReferrer: 'none (direct)',
   activeFilters: 'Filters',

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { ApiError } from '../../lib/errors'
 import type { Lang } from '../../lib/i18n'
+import { OTHER_REFERRERS } from '../../db/schema'
 import { filterParams } from '../../schemas/stats'
 import {
   BREAKDOWNS,
@@ -54,6 +55,7 @@ export function valueText(l: Lang, dimension: Breakdown, value: string): string 
   if (dimension === 'country') return countryName(l, value, t.unknownCountry)
   if (dimension === 'device') return t.deviceNames[value] ?? value
   if (dimension === 'via') return t.viaNames[value] ?? value
+  if (dimension === 'referrer' && value === OTHER_REFERRERS) return t.otherReferrers
   if (value !== NONE) return value
   return dimension === 'source'
     ? t.noSource
