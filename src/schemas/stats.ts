@@ -120,7 +120,9 @@ const BreakdownRowSchema = z
   .openapi('StatsBreakdownRow')
 
 const Breakdown = (what: string) =>
-  z.array(BreakdownRowSchema).describe(`The whole funnel by ${what}, busiest first (at most 100; every country)`)
+  z
+    .array(BreakdownRowSchema)
+    .describe(`The whole funnel by ${what}, busiest first (at most 100; every country)`)
 
 export const StatsSchema = z
   .object({
