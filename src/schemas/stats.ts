@@ -143,7 +143,7 @@ export const StatsSchema = z
       campaign: Breakdown('the link’s campaign'),
       country: Breakdown('country (ISO 3166; XX unknown)'),
       device: Breakdown('device class (mobile, tablet, desktop, bot; unknown before it was kept)'),
-      referrer: Breakdown('referrer host'),
+      referrer: Breakdown("referrer host (`(other)`: a link's hosts past the day's first 50)"),
       via: Breakdown('way in: qr, link (unknown before it was kept)'),
     }),
     totals: z.object(figures),

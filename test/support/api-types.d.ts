@@ -1039,7 +1039,7 @@ export interface components {
         country: components['schemas']['StatsBreakdownRow'][]
         /** @description The whole funnel by device class (mobile, tablet, desktop, bot; unknown before it was kept), busiest first (at most 100; every country) */
         device: components['schemas']['StatsBreakdownRow'][]
-        /** @description The whole funnel by referrer host, busiest first (at most 100; every country) */
+        /** @description The whole funnel by referrer host (`(other)`: a link's hosts past the day's first 50), busiest first (at most 100; every country) */
         referrer: components['schemas']['StatsBreakdownRow'][]
         /** @description The whole funnel by way in: qr, link (unknown before it was kept), busiest first (at most 100; every country) */
         via: components['schemas']['StatsBreakdownRow'][]
