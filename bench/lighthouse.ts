@@ -73,6 +73,16 @@ try {
     ['sign-in', `${worker.url}/admin/login`, false],
     ['dashboard home', `${worker.url}/admin`, true],
     ['community: links and stats', `${worker.url}/admin/communities/${RUNNERS}`, true],
+    [
+      'community: stats filtered',
+      `${worker.url}/admin/communities/${RUNNERS}?source=instagram&device=mobile`,
+      true,
+    ],
+    [
+      'compare links',
+      `${worker.url}/admin/communities/${RUNNERS}/compare?links=inv_0000000000000000000000000b,inv_000000000000000000000000b2`,
+      true,
+    ],
     ['link', `${worker.url}/admin/links/inv_0000000000000000000000000b`, true],
     ['approvals', `${worker.url}/admin/communities/${MAKERS}/approvals`, true],
     ['members', `${worker.url}/admin/communities/${RUNNERS}/members`, true],

@@ -344,15 +344,21 @@ async function httpSuite() {
   }
 }
 
-/** Loads `count` visits spread over a year, 3 invites and 30 countries, straight into SQLite. */
+/**
+ * Loads `count` visits spread over a year, 3 invites, 30 countries, 4 device classes and 5
+ * referrers, straight into SQLite.
+ */
 function loadVisits(db: DatabaseSync, communityId: string, inviteIds: string[], count: number) {
   const start = Date.UTC(2026, 0, 1)
   const countries = Array.from({ length: 30 }, (_, i) =>
     String.fromCharCode(65 + (i % 26), 65 + Math.floor(i / 26) + 3),
   )
+  // Devices and referrers vary too, so the rollups hold the breakdowns' rows a real link has.
+  const devices = ['mobile', 'mobile', 'desktop', 'tablet']
+  const referrers = ['www.instagram.com', 'l.facebook.com', 't.co', 'www.google.com', '']
   const insertVisit = db.prepare(
     `insert into visits (invite_id, at, via, country, referrer_host, device, is_bot, visitor_hash)
-     values (?, ?, ?, ?, 'www.instagram.com', 'mobile', ?, ?)`,
+     values (?, ?, ?, ?, nullif(?, ''), ?, ?, ?)`,
   )
   const rollup = new Map<string, number[]>()
   db.exec('begin')
@@ -362,8 +368,10 @@ function loadVisits(db: DatabaseSync, communityId: string, inviteIds: string[], 
     const country = countries[i % countries.length]!
     const bot = i % 20 === 0 ? 1 : 0
     const via = i % 3 === 0 ? 'qr' : 'link'
-    insertVisit.run(inviteId, at, via, country, bot, `h${i % 50000}`)
-    const key = `${inviteId}|${new Date(at).toISOString().slice(0, 10)}|${country}`
+    const device = bot ? 'bot' : devices[i % devices.length]!
+    const referrer = referrers[i % referrers.length]!
+    insertVisit.run(inviteId, at, via, country, referrer, device, bot, `h${i % 50000}`)
+    const key = `${inviteId}|${new Date(at).toISOString().slice(0, 10)}|${country}|${via}|${device}|${referrer}`
     const figures = rollup.get(key) ?? [0, 0, 0, 0, 0]
     figures[0]! += 1 - bot
     figures[1]! += bot ? 0 : 1
@@ -373,12 +381,13 @@ function loadVisits(db: DatabaseSync, communityId: string, inviteIds: string[], 
     rollup.set(key, figures)
   }
   const insertRollup = db.prepare(
-    `insert into invite_daily_stats (invite_id, community_id, day, country, visits, unique_visitors, qr_visits, link_visits, bot_visits)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `insert into invite_daily_stats (invite_id, community_id, day, country, via, device, referrer_host,
+       visits, unique_visitors, qr_visits, link_visits, bot_visits)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   for (const [key, figures] of rollup) {
-    const [inviteId, day, country] = key.split('|')
-    insertRollup.run(inviteId!, communityId, day!, country!, ...figures)
+    const [inviteId, day, country, via, device, referrer] = key.split('|')
+    insertRollup.run(inviteId!, communityId, day!, country!, via!, device!, referrer!, ...figures)
   }
   db.exec('commit')
 }
@@ -509,6 +518,13 @@ async function statsSuite() {
             await load(
               `invite stats, a year, ${label} visits (a third on the link), ${connections} conn.`,
               `${worker.url}/api/invites/${target.inviteId}/stats${range}`,
+              { seconds: 5, headers: auth, connections },
+            ),
+            // Filters on the link's source and on the visit's device and country: the rollups
+            // answer them as they answer the unfiltered page.
+            await load(
+              `community stats, a year, filtered by source, device and country, ${label} visits, ${connections} conn.`,
+              `${worker.url}/api/communities/${target.communityId}/stats${range}&source=instagram&device=mobile&country=AD`,
               { seconds: 5, headers: auth, connections },
             ),
           )

@@ -105,6 +105,35 @@ const LINKS = [
     group: 'grp_000000000000000000000000k1',
   },
 ].map((link) => ({ ...link, code: customCode(link.code) }))
+// How people come: QR codes are scanned by phones; links are tapped on phones more than clicked.
+const QR_DEVICES = [
+  ['mobile', 0.93],
+  ['tablet', 0.07],
+]
+const LINK_DEVICES = [
+  ['mobile', 0.68],
+  ['desktop', 0.26],
+  ['tablet', 0.06],
+]
+const BOT_ORIGIN = { via: 'link', device: 'bot', referrer: '' }
+/** Where a tapped link was, by the link's source ('' for none: typed in, an app, a chat). */
+const REFERRERS = {
+  instagram: [
+    ['l.instagram.com', 0.7],
+    ['www.instagram.com', 0.2],
+    ['', 0.1],
+  ],
+  website: [
+    ['sunday-runners.example', 0.8],
+    ['www.google.com', 0.1],
+    ['', 0.1],
+  ],
+  partner: [
+    ['laufladen.example', 0.5],
+    ['', 0.5],
+  ],
+}
+
 const COUNTRIES = [
   ['DE', 0.8],
   ['AT', 0.07],
@@ -215,14 +244,15 @@ export function demoHistorySql(now = new Date()) {
   const members = []
   const groupMembers = []
   const referralLinks = []
-  const rollup = (inviteId, community, day, country) => {
-    const key = `${inviteId}|${day}|${country}`
+  const rollup = (inviteId, community, day, country, origin) => {
+    const key = `${inviteId}|${day}|${country}|${origin.via}|${origin.device}|${origin.referrer}`
     if (!rollups.has(key))
       rollups.set(key, {
         inviteId,
         community,
         day,
         country,
+        ...origin,
         visits: 0,
         unique: 0,
         qr: 0,
@@ -261,14 +291,22 @@ export function demoHistorySql(now = new Date()) {
         visits = Math.round(visits * Math.min(1, (now.getTime() - dayStart) / DAY_MS + 0.1))
       for (let v = 0; v < visits; v++) {
         const country = pick(rand, COUNTRIES)
-        const row = rollup(link.id, link.community, day, country)
+        // Device and referrer from a generator of their own, so the rest of the history stays.
+        const traits = random(`${day}|${link.code}|${v}|traits`)
         if (rand() < 0.04) {
-          row.bots += 1
+          rollup(link.id, link.community, day, country, BOT_ORIGIN).bots += 1
           continue
         }
+        const via = rand() < link.qr ? 'qr' : 'link'
+        const origin = {
+          via,
+          device: pick(traits, via === 'qr' ? QR_DEVICES : LINK_DEVICES),
+          // A scanned code has no referrer; a tapped link mostly the page it was on.
+          referrer: via === 'qr' ? '' : pick(traits, REFERRERS[link.source] ?? [['', 1]]),
+        }
+        const row = rollup(link.id, link.community, day, country, origin)
         row.visits += 1
-        if (rand() < link.qr) row.qr += 1
-        else row.link += 1
+        row[via] += 1
         if (rand() > 0.86) continue // the same person again today
         row.unique += 1
         if (rand() >= link.rate * (back === 18 && link.code === 'sundayrunners' ? 0.5 : 1)) continue
@@ -290,7 +328,7 @@ export function demoHistorySql(now = new Date()) {
         const consent = random(`${requestId}|confirm`)
         const confirmedAt = Math.min(at + Math.floor(consent() * 40 * 60_000), now.getTime())
         if (consent() < 0.1) row.requests += 1
-        const confirmRow = rollup(link.id, link.community, utcDay(confirmedAt), country)
+        const confirmRow = rollup(link.id, link.community, utcDay(confirmedAt), country, origin)
         confirmRow.confirmations += 1
         confirmRow.byPhone += 1
         const decidedAt =
@@ -319,10 +357,11 @@ export function demoHistorySql(now = new Date()) {
           at,
           decidedAt,
           confirmedAt,
+          origin,
         ])
         if (!memberId) continue
         // Joins count on the day of the decision, as the Worker counts them.
-        const joinRow = rollup(link.id, link.community, utcDay(decidedAt), country)
+        const joinRow = rollup(link.id, link.community, utcDay(decidedAt), country, origin)
         joinRow.joins += 1
         let status = 'active'
         let endedAt = null
@@ -441,6 +480,9 @@ export function demoHistorySql(now = new Date()) {
         'community_id',
         'day',
         'country',
+        'via',
+        'device',
+        'referrer_host',
         'visits',
         'unique_visitors',
         'qr_visits',
@@ -459,6 +501,9 @@ export function demoHistorySql(now = new Date()) {
         r.community,
         r.day,
         r.country,
+        r.via,
+        r.device,
+        r.referrer,
         r.visits,
         r.unique,
         r.qr,
@@ -498,6 +543,9 @@ export function demoHistorySql(now = new Date()) {
         'phone_confirmed_at',
         'phone_consent_method',
         'phone_consent_proof',
+        'via',
+        'device',
+        'referrer_host',
       ],
       requests.map(
         ([
@@ -517,6 +565,7 @@ export function demoHistorySql(now = new Date()) {
           at,
           decided,
           confirmed,
+          origin,
         ]) => [
           rid,
           cmt,
@@ -541,6 +590,9 @@ export function demoHistorySql(now = new Date()) {
           confirmed,
           'whatsapp_message',
           `wamid.demo-${rid}`,
+          origin.via,
+          origin.device,
+          origin.referrer,
         ],
       ),
     ),

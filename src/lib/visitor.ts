@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import type { DeviceClass } from '../db/schema'
 
 /**
@@ -27,4 +28,71 @@ export function referrerHost(referer: string | undefined): string | null {
   } catch {
     return null
   }
+}
+
+/** How a person came to sign up, kept on the join request so the funnel breaks down by it. */
+export interface JoinOrigin {
+  via: 'qr' | 'link' | 'unknown'
+  device: DeviceClass | 'unknown'
+  /** The host that referred them to the landing page, '' for none. */
+  referrerHost: string
+}
+
+const UNKNOWN_ORIGIN: JoinOrigin = { via: 'unknown', device: 'unknown', referrerHost: '' }
+
+/** Where a sign-up comes from, as the join input carries it. */
+export interface SignUpPlace {
+  /** Where the person joins from (ISO 3166, XX unknown), for the link's stats by country. */
+  country: string
+  /** How they came, for the funnel's breakdowns; unknown when not given. */
+  origin?: JoinOrigin
+}
+
+/** A sign-up's place from its request: Cloudflare's country, the join link's origin, the agent. */
+export function signUpPlace(
+  cfCountry: unknown,
+  query: Record<string, string | undefined>,
+  userAgent: string | undefined,
+): SignUpPlace {
+  const country = typeof cfCountry === 'string' && /^[A-Z]{2}$/.test(cfCountry) ? cfCountry : 'XX'
+  return { country, origin: joinOrigin(query, userAgent) }
+}
+
+/** The join request's columns for a sign-up's place. */
+export function placeColumns(place: SignUpPlace) {
+  return { country: place.country, ...(place.origin ?? UNKNOWN_ORIGIN) }
+}
+
+// Only a plain host name travels in the join link: nothing in it needs escaping anywhere.
+const OriginQuery = z.object({
+  via: z.enum(['qr', 'link', 'unknown']).catch('unknown'),
+  ref: z
+    .string()
+    .regex(/^[a-z0-9.-]{1,253}$/)
+    .catch(''),
+})
+
+/**
+ * The origin of a sign-up: the landing page passes its way in and referrer host on to the join
+ * form's link (`originQuery`), and the device class comes from the sign-up's own user agent.
+ */
+export function joinOrigin(
+  query: Record<string, string | undefined>,
+  userAgent: string | undefined,
+): JoinOrigin {
+  const { via, ref } = OriginQuery.parse({ via: query.via, ref: query.ref })
+  // A sign-up sent without a user agent (a script of the community's own) is not a bot's visit.
+  return { via, device: userAgent ? deviceClass(userAgent) : 'unknown', referrerHost: ref }
+}
+
+/** The join link's origin parameters again, for the join form's action. */
+export function originQueryOf(query: Record<string, string | undefined>): string {
+  const origin = joinOrigin(query, undefined)
+  return originQuery(origin.via, origin.referrerHost)
+}
+
+/** The query parameters that carry a landing visit's way in and referrer to the join form. */
+export function originQuery(via: string, referrer: string | null): string {
+  const { via: v, ref } = OriginQuery.parse({ via, ref: referrer ?? '' })
+  return ref ? `via=${v}&ref=${ref}` : `via=${v}`
 }

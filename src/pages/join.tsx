@@ -18,6 +18,7 @@ import {
 } from '../platforms/whatsapp/replies'
 import { formToJoinBody, JoinBodySchema } from '../schemas/join'
 import { CodeParamSchema } from '../schemas/public'
+import { originQueryOf, signUpPlace } from '../lib/visitor'
 import { findInviteWithCommunity, inviteStatus, retiredCodeExists } from '../services/invites'
 import {
   addressKey,
@@ -104,7 +105,7 @@ joinApp.get('/i/:code/join', async (c) => {
       lang={language(c)}
       nonce={cspNonce(c)}
       community={community}
-      action={`/i/${invite.code}/join?lang=${language(c)}`}
+      action={`/i/${invite.code}/join?lang=${language(c)}&${originQueryOf(c.req.query())}`}
       csrfToken={csrfToken}
     />,
   )
@@ -181,7 +182,7 @@ joinApp.post('/i/:code/join', async (c) => {
         lang={lang}
         nonce={cspNonce(c)}
         community={community}
-        action={`/i/${invite.code}/join?lang=${lang}`}
+        action={`/i/${invite.code}/join?lang=${lang}&${originQueryOf(c.req.query())}`}
         csrfToken={getCookie(c, CSRF_COOKIE) ?? ''}
         turnstileSiteKey={challenge ? config.TURNSTILE_SITE_KEY : undefined}
         values={raw as ReturnType<typeof formToJoinBody>}
@@ -241,14 +242,13 @@ joinApp.post('/i/:code/join', async (c) => {
     { addressKey: address, phone: body.phone, email: body.email },
     config.JOIN_LIMIT_PER_ADDRESS,
   )
-  const country = c.req.raw.cf?.country
   const input = {
     name: body.name,
     phone: body.phone,
     email: body.email,
     answers: body.answers,
     consent: body.consent,
-    country: typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : 'XX',
+    ...signUpPlace(c.req.raw.cf?.country, c.req.query(), c.req.header('user-agent')),
   }
   const options = {
     now,

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import type { AppEnv } from '../env'
 import type { Config } from '../lib/config'
 import { inviteGoneText, type Lang, MESSAGES, pickLanguage } from '../lib/i18n'
-import { deviceClass, isBot, referrerHost } from '../lib/visitor'
+import { deviceClass, isBot, originQuery, referrerHost } from '../lib/visitor'
 import { getLanding, inviteStatus, type Landing, retiredCodeExists } from '../services/invites'
 import { bufferVisit } from '../services/visit-buffer'
 import { CodeParamSchema, LandingQuerySchema } from '../schemas/public'
@@ -55,6 +55,7 @@ landingApp.get('/i/:code', async (c) => {
 
   const userAgent = c.req.header('user-agent') ?? ''
   const country = c.req.raw.cf?.country
+  const referrer = referrerHost(c.req.header('referer'))
   bufferVisit(
     c.executionCtx,
     { db: c.var.deferredDb, queue: c.env.VISITS_QUEUE },
@@ -65,7 +66,7 @@ landingApp.get('/i/:code', async (c) => {
         at: now.getTime(),
         via: query.via,
         country: typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : 'XX',
-        referrerHost: referrerHost(c.req.header('referer')),
+        referrerHost: referrer,
         device: deviceClass(userAgent),
         isBot: isBot(userAgent),
       },
@@ -74,7 +75,9 @@ landingApp.get('/i/:code', async (c) => {
     },
   )
 
-  return c.html(landingHtml(c.var.config, landing, lang, cspNonce(c)))
+  // The join link carries how this person came, so their sign-up counts in the same breakdowns.
+  const origin = originQuery(query.via, referrer)
+  return c.html(landingHtml(c.var.config, landing, lang, cspNonce(c), origin))
 })
 
 /**
@@ -83,6 +86,8 @@ landingApp.get('/i/:code', async (c) => {
  * no random values at startup).
  */
 let nonceSlot: string | undefined
+/** Stands for the visitor's origin in the join link, the same way. */
+let originSlot: string | undefined
 
 /**
  * The landing pages rendered from one cached landing, by language. Keyed by the landing object
@@ -100,8 +105,10 @@ async function landingHtml(
   landing: Landing,
   lang: Lang,
   nonce: string,
+  origin: string,
 ): Promise<string> {
   nonceSlot ??= `nonce-slot-${crypto.randomUUID()}`
+  originSlot ??= `origin-slot-${crypto.randomUUID()}`
   let byLanguage = renderedPages.get(landing)
   if (!byLanguage) renderedPages.set(landing, (byLanguage = new Map()))
   let html = byLanguage.get(lang)
@@ -116,11 +123,12 @@ async function landingHtml(
         joinUrl={
           // On Telegram the chat's own invite link is the join: Telegram then tells us who came.
           (config.TELEGRAM_BOT_TOKEN && landing.telegramUrl) ||
-          `/i/${landing.invite.code}/join?lang=${lang}`
+          `/i/${landing.invite.code}/join?lang=${lang}&${originSlot}`
         }
       />
     ).toString()
     byLanguage.set(lang, html)
   }
-  return html.replaceAll(nonceSlot, nonce)
+  // `origin` holds only letters, digits, dots, dashes, '=' and '&' (escaped here for the attribute).
+  return html.replaceAll(nonceSlot, nonce).replaceAll(originSlot, origin.replaceAll('&', '&amp;'))
 }

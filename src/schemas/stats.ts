@@ -1,15 +1,59 @@
 import { z } from '@hono/zod-openapi'
+import { DEVICE_CLASSES } from '../db/schema'
 import { addDays, utcDay } from '../lib/time'
+import { NONE, type StatsFilters } from '../services/stats-breakdowns'
 
 const Day = z.iso.date().openapi({ example: '2026-11-24' })
 const MAX_RANGE_DAYS = 366
 
-/** `from` and `to` are UTC days, both included; by default the last 30 days. */
+const FilterText = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe(`Only figures of links with this ${what}; \`${NONE}\` for links without one`)
+
+/** The filters, as query parameters: one value per dimension, all must hold. */
+export const filterParams = {
+  source: FilterText('source'),
+  campaign: FilterText('campaign'),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .optional()
+    .describe('Only visits and sign-ups from this country (ISO 3166; XX unknown)'),
+  device: z
+    .enum([...DEVICE_CLASSES, 'unknown'])
+    .optional()
+    .describe('Only visits and sign-ups from this device class'),
+  referrer: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .min(1)
+    .max(253)
+    .optional()
+    .describe(`Only visits (and their sign-ups) referred by this host; \`${NONE}\` for none`),
+  via: z
+    .enum(['qr', 'link', 'unknown'])
+    .optional()
+    .describe('Only visits and sign-ups that came by the QR code or by the link'),
+}
+
+/**
+ * `from` and `to` are UTC days, both included; by default the last 30 days. The other
+ * parameters filter every figure of the answer.
+ */
 export const StatsQuerySchema = z
-  .strictObject({ from: Day.optional(), to: Day.optional() })
-  .transform(({ from, to }) => {
+  .strictObject({ from: Day.optional(), to: Day.optional(), ...filterParams })
+  .transform(({ from, to, ...given }) => {
     const end = to ?? utcDay(new Date())
-    return { from: from ?? addDays(end, -29), to: end }
+    const filters = Object.fromEntries(
+      Object.entries(given).filter(([, value]) => value !== undefined),
+    ) as StatsFilters
+    return { from: from ?? addDays(end, -29), to: end, filters }
   })
   .refine(({ from, to }) => from <= to, {
     message: '`from` must not be after `to`',
@@ -71,10 +115,59 @@ const figures = {
   conversionRate: z.number().describe('joins / uniqueVisitors'),
 }
 
+const BreakdownRowSchema = z
+  .object({
+    value: z.string().describe(`The dimension's value; \`${NONE}\` for none`),
+    visits: figures.visits,
+    uniqueVisitors: figures.uniqueVisitors,
+    scans: figures.scans,
+    clicks: figures.clicks,
+    botVisits: figures.botVisits,
+    joinRequests: figures.joinRequests,
+    confirmations: figures.confirmations,
+    confirmedByPhone: figures.confirmedByPhone,
+    confirmedByEmail: figures.confirmedByEmail,
+    joins: figures.joins,
+    leaves: z.number().int().describe('Of the joins in the period, how many have left since'),
+    joinedAtLeast7DaysAgo: z.number().int().describe('Joins at least 7 days old'),
+    stayed7Days: z.number().int().describe('Of those, still members 7 days after joining'),
+    joinedAtLeast30DaysAgo: z.number().int().describe('Joins at least 30 days old'),
+    stayed30Days: z.number().int().describe('Of those, still members 30 days after joining'),
+    firstJoinDay: z
+      .string()
+      .nullable()
+      .describe('The first day with a join: retention is measurable 7 (30) days after it'),
+    conversionRate: figures.conversionRate,
+  })
+  .openapi('StatsBreakdownRow')
+
+const Breakdown = (what: string) =>
+  z
+    .array(BreakdownRowSchema)
+    .describe(`The whole funnel by ${what}, busiest first (at most 100; every country)`)
+
 export const StatsSchema = z
   .object({
     from: z.string(),
     to: z.string(),
+    filters: z
+      .object({
+        source: z.string().optional(),
+        campaign: z.string().optional(),
+        country: z.string().optional(),
+        device: z.string().optional(),
+        referrer: z.string().optional(),
+        via: z.string().optional(),
+      })
+      .describe('The filters the figures are under'),
+    breakdowns: z.object({
+      source: Breakdown('the link’s source'),
+      campaign: Breakdown('the link’s campaign'),
+      country: Breakdown('country (ISO 3166; XX unknown)'),
+      device: Breakdown('device class (mobile, tablet, desktop, bot; unknown before it was kept)'),
+      referrer: Breakdown("referrer host (`(other)`: a link's hosts past the day's first 50)"),
+      via: Breakdown('way in: qr, link (unknown before it was kept)'),
+    }),
     totals: z.object(figures),
     byDay: z.array(z.object({ day: z.string(), ...figures })),
     bySource: z.array(z.object({ source: z.string(), ...figures })),

@@ -172,12 +172,22 @@ async function recordProof(
     // "confirmed".
     client
       .prepare(
-        `insert into invite_daily_stats (invite_id, community_id, day, country, confirmations, confirmed_by_${col})
-         select ?2, ?3, ?4, ?5, 1, 1 where ?2 is not null and ${firstProof}
-         on conflict (invite_id, day, country) do update set confirmations = confirmations + 1,
-           confirmed_by_${col} = confirmed_by_${col} + 1`,
+        `insert into invite_daily_stats (invite_id, community_id, day, country, via, device,
+           referrer_host, confirmations, confirmed_by_${col})
+         select ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 1 where ?2 is not null and ${firstProof}
+         on conflict (invite_id, day, country, via, device, referrer_host) do update set
+           confirmations = confirmations + 1, confirmed_by_${col} = confirmed_by_${col} + 1`,
       )
-      .bind(request.id, request.inviteId, request.communityId, utcDay(now), request.country),
+      .bind(
+        request.id,
+        request.inviteId,
+        request.communityId,
+        utcDay(now),
+        request.country,
+        request.via,
+        request.device,
+        request.referrerHost,
+      ),
     client
       .prepare(
         `insert into events (id, type, community_id, payload, created_at)

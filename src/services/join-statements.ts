@@ -29,7 +29,8 @@ export const APPLICANT_FIELDS = `'name', r.name,
 const DAY_MS = 86_400_000
 
 /**
- * Counts a leave on the rollup row of the member's join (their link, day and country), so the
+ * Counts a leave on the rollup row of the member's join (their link, day, country, way in,
+ * device and referrer), so the
  * funnel's retention reads the rollups: left at all, within 7 days, within 30 days.
  */
 export function leaveRollupStatement(
@@ -44,7 +45,9 @@ export function leaveRollupStatement(
       `update invite_daily_stats set leaves = leaves + 1,
          left_within_7_days = left_within_7_days + ?5, left_within_30_days = left_within_30_days + ?6
        where invite_id = ?2 and day = ?3
-         and country = (select country from join_requests where id = ?4) and ${active}`,
+         and (country, via, device, referrer_host) =
+           (select country, via, device, referrer_host from join_requests where id = ?4)
+         and ${active}`,
     )
     .bind(
       member.id,
@@ -110,9 +113,10 @@ export function signUpStatements(
         `insert into join_requests (id, community_id, invite_id, group_id, referrer_member_id, name, phone, email,
            answers, consent, country, status, status_token_hash, created_at,
            confirm_expires_at, confirmed_at, consent_method, confirm_code_hash,
-           phone_confirmed_at, phone_consent_method, email_confirmed_at, email_consent_method)
+           phone_confirmed_at, phone_consent_method, email_confirmed_at, email_consent_method,
+           via, device, referrer_host)
          select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?16, ?17, ?18, ?19,
-           ?20, ?21, ?22, ?23
+           ?20, ?21, ?22, ?23, ?24, ?25, ?26
          where exists (select 1 from invites where id = ?3 and revoked_at is null and archived_at is null
            and (expires_at is null or expires_at > ?13) and (max_uses is null or uses < max_uses)) ${room}`,
       )
@@ -140,6 +144,9 @@ export function signUpStatements(
         request.phoneConsentMethod,
         request.emailConfirmedAt?.getTime() ?? null,
         request.emailConsentMethod,
+        request.via,
+        request.device,
+        request.referrerHost,
       ),
     // A link's uses count sign-ups: joins in an open community, requests in a closed one.
     client
@@ -346,10 +353,19 @@ function rollupStatement(
 ): D1PreparedStatement {
   return client
     .prepare(
-      `insert into invite_daily_stats (invite_id, community_id, day, country, ${columns.join(', ')})
-       select ?1, ?2, ?3, ?4, ${columns.map(() => '1').join(', ')}
+      `insert into invite_daily_stats (invite_id, community_id, day, country, via, device, referrer_host, ${columns.join(', ')})
+       select ?1, ?2, ?3, ?4, ?6, ?7, ?8, ${columns.map(() => '1').join(', ')}
        where ?1 is not null and exists (select 1 from ${guard.table} where id = ?5)
-       on conflict (invite_id, day, country) do update set ${columns.map((c) => `${c} = ${c} + 1`).join(', ')}`,
+       on conflict (invite_id, day, country, via, device, referrer_host) do update set ${columns.map((c) => `${c} = ${c} + 1`).join(', ')}`,
     )
-    .bind(request.inviteId, request.communityId, utcDay(now), request.country, guard.id)
+    .bind(
+      request.inviteId,
+      request.communityId,
+      utcDay(now),
+      request.country,
+      guard.id,
+      request.via,
+      request.device,
+      request.referrerHost,
+    )
 }

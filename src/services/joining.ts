@@ -33,6 +33,7 @@ import {
   refusalReads,
   type JoinTarget,
 } from './joining-target'
+import { placeColumns, type SignUpPlace } from '../lib/visitor'
 import { attemptQueries, exceededLimits, type ExceededLimit, type RateLimit } from './rate-limits'
 import { subscribedEndpointQuery } from './webhooks'
 
@@ -42,14 +43,12 @@ import { subscribedEndpointQuery } from './webhooks'
  * leaving in `leaving.ts`, proofs of contacts in `consent.ts`.
  */
 
-export interface JoinInput {
+export interface JoinInput extends SignUpPlace {
   name: string
   phone: string | null
   email: string | null
   answers: string[]
   consent: boolean
-  /** Where the person joins from (ISO 3166, XX unknown), for the link's stats by country. */
-  country: string
 }
 
 /**
@@ -219,7 +218,7 @@ export async function join(
     email: input.email,
     answers: input.answers,
     consent: input.consent,
-    country: input.country,
+    ...placeColumns(input),
     status: 'pending',
     reason: null,
     statusTokenHash: await sha256Hex(statusToken),
@@ -407,7 +406,7 @@ async function repeatSignUp(
         groupId: existing.request.groupId,
         name: '',
         consent: input.consent,
-        country: input.country,
+        ...placeColumns(input),
         // Where the earlier sign-up stands now: what the repeat's own page says from now on.
         status: existing.status === 'active' ? 'approved' : 'pending',
         statusTokenHash: await sha256Hex(statusToken),

@@ -1,17 +1,18 @@
-import { and, asc, between, desc, eq, gte, inArray, sql } from 'drizzle-orm'
+import { and, asc, between, eq, gte, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { ID_CHUNK, chunks } from '../lib/chunks'
-import { addDays } from '../lib/time'
-import { announcements, inviteDailyStats, invites } from '../db/schema'
+import { announcements, inviteDailyStats } from '../db/schema'
 import { csvLine } from '../lib/csv'
-
-/** Which rollup rows a stats answer covers: one invite's, or a whole community's. */
-export type StatsScope = { inviteId: string } | { communityId: string }
-
-export interface StatsRange {
-  from: string
-  to: string
-}
+import { utcDay } from '../lib/time'
+import {
+  breakdownQueries,
+  funnelMeasures,
+  statsWhere,
+  type BreakdownRow,
+  type StatsFilters,
+  type StatsRange,
+  type StatsScope,
+} from './stats-breakdowns'
 
 export interface Figures {
   visits: number
@@ -24,6 +25,7 @@ export interface Figures {
   confirmedByPhone: number
   confirmedByEmail: number
   joins: number
+  /** Joins and leaves Telegram reported for links on Telegram groups (see `getStats`). */
   verifiedJoins: number
   verifiedLeaves: number
   conversionRate: number
@@ -44,68 +46,87 @@ const measures = {
   verifiedLeaves: sql<number>`coalesce(sum(${inviteDailyStats.verifiedLeaves}), 0)`,
 }
 
-function scopeAndRange(scope: StatsScope, range: StatsRange) {
-  return and(
-    'inviteId' in scope
-      ? eq(inviteDailyStats.inviteId, scope.inviteId)
-      : eq(inviteDailyStats.communityId, scope.communityId),
-    between(inviteDailyStats.day, range.from, range.to),
-  )
-}
-
 /**
- * The three queries behind a stats answer. They read the daily rollups through the
- * (invite, day) primary key or the (community, day) index, never the raw visits, so their cost
- * follows the number of days and countries, not the number of visits. Exported for the test
- * that checks their query plans.
+ * The queries behind a stats answer. They read the daily rollups through the (invite, day)
+ * primary key or the (community, day) index, never the raw visits, so their cost follows the
+ * number of days and dimension values, not the number of visits. Exported for the test that
+ * checks their query plans.
  */
-export function statsQueries(db: Database, scope: StatsScope, range: StatsRange) {
-  const where = scopeAndRange(scope, range)
+export function statsQueries(
+  db: Database,
+  scope: StatsScope,
+  range: StatsRange,
+  filters: StatsFilters = {},
+  today = range.to,
+) {
+  const where = statsWhere(scope, range, filters)
   return {
+    ...breakdownQueries(db, where, today),
     byDay: db
       .select({ day: inviteDailyStats.day, ...measures })
       .from(inviteDailyStats)
       .where(where)
       .groupBy(inviteDailyStats.day)
       .orderBy(asc(inviteDailyStats.day)),
-    byCountry: db
-      .select({ country: inviteDailyStats.country, ...measures })
-      .from(inviteDailyStats)
-      .where(where)
-      .groupBy(inviteDailyStats.country)
-      .orderBy(desc(measures.visits), asc(inviteDailyStats.country)),
-    bySource: db
-      .select({ source: invites.source, ...measures })
-      .from(inviteDailyStats)
-      .innerJoin(invites, eq(invites.id, inviteDailyStats.inviteId))
-      .where(where)
-      .groupBy(invites.source)
-      .orderBy(desc(measures.visits)),
   }
 }
 
 /** Conversion: joins per unique visitor (people, bots excluded), 0 when nobody came. */
-function withConversion<T extends Omit<Figures, 'conversionRate'>>(row: T): T & Figures {
-  const conversionRate =
-    row.uniqueVisitors > 0 ? Math.round((row.joins / row.uniqueVisitors) * 10000) / 10000 : 0
+function withConversion<T extends { joins: number; uniqueVisitors: number }>(
+  row: T,
+): T & { conversionRate: number } {
+  const conversionRate = rateOf(row.joins, row.uniqueVisitors)
   return { ...row, conversionRate }
 }
 
+/** A breakdown row as the answer's older `bySource` and `byCountry` lists give it. */
+function figuresOf(row: BreakdownRow): Omit<Figures, 'verifiedJoins' | 'verifiedLeaves'> {
+  return withConversion({
+    visits: row.visits,
+    uniqueVisitors: row.uniqueVisitors,
+    scans: row.scans,
+    clicks: row.clicks,
+    botVisits: row.botVisits,
+    joinRequests: row.joinRequests,
+    confirmations: row.confirmations,
+    confirmedByPhone: row.confirmedByPhone,
+    confirmedByEmail: row.confirmedByEmail,
+    joins: row.joins,
+  })
+}
+
+/** A breakdown's rows with their conversion (joins per unique visitor). */
+function breakdownAnswer(rows: BreakdownRow[]) {
+  return rows.map((row) => ({ ...row, conversionRate: rateOf(row.joins, row.uniqueVisitors) }))
+}
+
+function rateOf(part: number, whole: number): number {
+  return whole > 0 ? Math.round((part / whole) * 10000) / 10000 : 0
+}
+
 /**
- * A stats answer. `telegram`: Telegram is configured, and the answer carries what Telegram saw
- * (`verifiedJoins`, `verifiedLeaves`); without it the answer is what it always was.
+ * The stats API's answer: the figures of the period under the query's filters. `telegram`:
+ * Telegram is configured, and the totals and days carry what Telegram saw (`verifiedJoins`,
+ * `verifiedLeaves`); without it the answer is what it always was.
  */
 export async function getStats(
   db: Database,
   scope: StatsScope,
-  range: StatsRange,
-  options: { telegram?: boolean } = {},
+  query: StatsRange & { filters?: StatsFilters },
+  options: { telegram?: boolean; today?: string } = {},
 ) {
-  const queries = statsQueries(db, scope, range)
-  const [byDay, byCountry, bySource] = await db.batch([
-    queries.byDay,
-    queries.byCountry,
-    queries.bySource,
+  const today = options.today ?? utcDay(new Date())
+  const range = { from: query.from, to: query.to }
+  const filters = query.filters ?? {}
+  const q = statsQueries(db, scope, range, filters, today)
+  const [byDay, source, campaign, country, device, referrer, via] = await db.batch([
+    q.byDay,
+    q.source,
+    q.campaign,
+    q.country,
+    q.device,
+    q.referrer,
+    q.via,
   ])
   const totals = byDay.reduce(
     (sum, row) => ({
@@ -144,21 +165,24 @@ export async function getStats(
   }
   return {
     ...range,
+    filters,
     totals: shown(withConversion(totals)),
     byDay: byDay.map((row) => shown(withConversion(row))),
-    byCountry: byCountry.map((row) => shown(withConversion(row))),
-    bySource: bySource.map((row) =>
-      shown(withConversion({ ...row, source: row.source ?? '(none)' })),
-    ),
+    // The same rows as the breakdowns, in the shape these lists had before them.
+    byCountry: country.map((row) => ({ country: row.value, ...figuresOf(row) })),
+    bySource: source.map((row) => ({ source: row.value, ...figuresOf(row) })),
+    breakdowns: {
+      source: breakdownAnswer(source),
+      campaign: breakdownAnswer(campaign),
+      country: breakdownAnswer(country),
+      device: breakdownAnswer(device),
+      referrer: breakdownAnswer(referrer),
+      via: breakdownAnswer(via),
+    },
   }
 }
 
-/**
- * The funnel past the join, from the same rollups: of the people who joined in the period, how
- * many have left since, and how many were still members 7 and 30 days after joining. Retention
- * counts only the days of the period at least 7 (30) days before `today`: for later joins it is
- * not known yet.
- */
+/** A funnel as the rollups sum it up; see `funnelMeasures`. */
 export interface FunnelFigures {
   visits: number
   uniqueVisitors: number
@@ -172,6 +196,8 @@ export interface FunnelFigures {
   confirmedByEmail: number
   joins: number
   leaves: number
+  /** The first day of the period with a join, null without any. */
+  firstJoinDay: string | null
   /** Joins at least 7 days before today, and how many of them stayed 7 days. */
   joinedAtLeast7DaysAgo: number
   stayed7Days: number
@@ -179,44 +205,18 @@ export interface FunnelFigures {
   stayed30Days: number
 }
 
-function funnelMeasures(today: string) {
-  const cutoff7 = addDays(today, -7)
-  const cutoff30 = addDays(today, -30)
-  const d = inviteDailyStats
-  return {
-    visits: sql<number>`coalesce(sum(${d.visits}), 0)`.as('f_visits'),
-    uniqueVisitors: sql<number>`coalesce(sum(${d.uniqueVisitors}), 0)`.as('f_unique_visitors'),
-    scans: sql<number>`coalesce(sum(${d.qrVisits}), 0)`.as('f_scans'),
-    clicks: sql<number>`coalesce(sum(${d.linkVisits}), 0)`.as('f_clicks'),
-    joinRequests: sql<number>`coalesce(sum(${d.joinRequests}), 0)`.as('f_join_requests'),
-    confirmations: sql<number>`coalesce(sum(${d.confirmations}), 0)`.as('f_confirmations'),
-    confirmedByPhone: sql<number>`coalesce(sum(${d.confirmedByPhone}), 0)`.as('f_by_phone'),
-    confirmedByEmail: sql<number>`coalesce(sum(${d.confirmedByEmail}), 0)`.as('f_by_email'),
-    joins: sql<number>`coalesce(sum(${d.joins}), 0)`.as('f_joins'),
-    leaves: sql<number>`coalesce(sum(${d.leaves}), 0)`.as('f_leaves'),
-    joinedAtLeast7DaysAgo:
-      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff7} then ${d.joins} end), 0)`.as(
-        'f_joined_7',
-      ),
-    stayed7Days:
-      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff7} then ${d.joins} - ${d.leftWithin7Days} end), 0)`.as(
-        'f_stayed_7',
-      ),
-    joinedAtLeast30DaysAgo:
-      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff30} then ${d.joins} end), 0)`.as(
-        'f_joined_30',
-      ),
-    stayed30Days:
-      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff30} then ${d.joins} - ${d.leftWithin30Days} end), 0)`.as(
-        'f_stayed_30',
-      ),
-  }
-}
-
 /** The queries behind the dashboard's funnels and trends; exported for the query-plan test. */
-export function funnelQueries(db: Database, scope: StatsScope, range: StatsRange, today: string) {
-  const where = scopeAndRange(scope, range)
+export function funnelQueries(
+  db: Database,
+  scope: StatsScope,
+  range: StatsRange,
+  today: string,
+  filters: StatsFilters = {},
+  inviteIds?: string[],
+) {
+  const where = statsWhere(scope, range, filters, inviteIds)
   return {
+    ...breakdownQueries(db, where, today),
     total: db.select(funnelMeasures(today)).from(inviteDailyStats).where(where),
     byDay: db
       .select({ day: inviteDailyStats.day, ...measures })
@@ -274,12 +274,24 @@ export async function getDashboardStats(
   scope: StatsScope,
   range: StatsRange & { days: string[] },
   today: string,
+  filters: StatsFilters = {},
+  inviteIds?: string[],
 ) {
-  const queries = funnelQueries(db, scope, range, today)
-  const [total, byDay, byInvite, byInviteAndDay] =
-    'communityId' in scope
-      ? await db.batch([queries.total, queries.byDay, queries.byInvite, queries.byInviteAndDay])
-      : [...(await db.batch([queries.total, queries.byDay])), [], []]
+  const q = funnelQueries(db, scope, range, today, filters, inviteIds)
+  const perLink = 'communityId' in scope
+  const [total, byDay, byInvite, byInviteAndDay, source, campaign, country, device, referrer, via] =
+    await db.batch([
+      q.total,
+      q.byDay,
+      perLink ? q.byInvite : q.byInvite.limit(0),
+      perLink ? q.byInviteAndDay : q.byInviteAndDay.limit(0),
+      q.source,
+      q.campaign,
+      q.country,
+      q.device,
+      q.referrer,
+      q.via,
+    ])
   const zero = {
     visits: 0,
     scans: 0,
@@ -307,12 +319,17 @@ export async function getDashboardStats(
   )
   const index = new Map(range.days.map((day, i) => [day, i]))
   const trends = new Map<string, number[]>()
+  const joinTrends = new Map<string, number[]>()
+  const seriesOf = (map: Map<string, number[]>, inviteId: string) => {
+    let series = map.get(inviteId)
+    if (!series) map.set(inviteId, (series = range.days.map(() => 0)))
+    return series
+  }
   for (const row of byInviteAndDay) {
     const i = index.get(row.day)
     if (i === undefined) continue
-    let series = trends.get(row.inviteId)
-    if (!series) trends.set(row.inviteId, (series = range.days.map(() => 0)))
-    series[i] = row.visits
+    seriesOf(trends, row.inviteId)[i] = row.visits
+    seriesOf(joinTrends, row.inviteId)[i] = row.joins
   }
   return {
     funnel: total[0] as FunnelFigures,
@@ -321,6 +338,8 @@ export async function getDashboardStats(
       byInvite.map(({ inviteId, ...figures }) => [inviteId, figures as FunnelFigures]),
     ),
     trends,
+    joinTrends,
+    breakdowns: { source, campaign, country, device, referrer, via },
   }
 }
 

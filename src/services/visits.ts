@@ -6,6 +6,7 @@ import {
   dailyVisitors,
   DEVICE_CLASSES,
   inviteDailyStats,
+  OTHER_REFERRERS,
   VISIT_VIAS,
   visitorSalts,
   visits,
@@ -33,7 +34,8 @@ const VISIT_ROWS_PER_STATEMENT = 12
 const VISITOR_ROWS_PER_STATEMENT = 33
 
 /**
- * Writes a batch of visits: the raw rows, and each invite's daily rollup per country, with the
+ * Writes a batch of visits: the raw rows, and each invite's daily rollup per country, way in,
+ * device and referrer, with the
  * increments added up in memory first, so 100 visits of a popular link cost a handful of
  * statements in one D1 batch instead of 300.
  *
@@ -57,7 +59,7 @@ export async function recordVisits(db: Database, batch: VisitMessage[]): Promise
   >()
   for (const visit of batch) {
     const day = utcDay(new Date(visit.at))
-    const key = `${visit.inviteId}|${day}|${visit.country}`
+    const key = `${visit.inviteId}|${day}|${visit.country}|${visit.via}|${visit.device}|${visit.referrerHost ?? ''}`
     const group = groups.get(key) ?? { first: visit, visitors: new Set(), counts: emptyCounts() }
     groups.set(key, group)
     if (visit.isBot) {
@@ -101,6 +103,24 @@ function emptyCounts(): RollupCounts {
   return { visits: 0, qrVisits: 0, linkVisits: 0, botVisits: 0 }
 }
 
+/** Distinct referrer hosts a link's rollups keep per day; the rest count as `OTHER_REFERRERS`. */
+const REFERRERS_PER_DAY = 50
+
+/**
+ * A visit's referrer host as its rollup row keeps it: itself while the link has fewer than
+ * `REFERRERS_PER_DAY` referrers that day (or already has this one), `OTHER_REFERRERS` after
+ * that, so no stream of made-up Referer headers can multiply a link's rollup rows. Decided in
+ * the upsert itself, so concurrent batches cannot both pass the bound by much.
+ */
+function cappedReferrer(inviteId: string, day: string, host: string) {
+  const d = inviteDailyStats
+  const sameDay = sql`${d.inviteId} = ${inviteId} and ${d.day} = ${day}`
+  return sql`(case when ${host} = ''
+    or exists (select 1 from ${d} where ${sameDay} and ${d.referrerHost} = ${host})
+    or (select count(distinct ${d.referrerHost}) from ${d} where ${sameDay}) < ${REFERRERS_PER_DAY}
+    then ${host} else ${OTHER_REFERRERS} end)`
+}
+
 function upsertRollup(
   db: Database,
   visit: VisitMessage,
@@ -115,11 +135,21 @@ function upsertRollup(
       communityId: visit.communityId,
       day,
       country: visit.country,
+      via: visit.via,
+      device: visit.device,
+      referrerHost: cappedReferrer(visit.inviteId, day, visit.referrerHost ?? ''),
       uniqueVisitors,
       ...counts,
     })
     .onConflictDoUpdate({
-      target: [inviteDailyStats.inviteId, inviteDailyStats.day, inviteDailyStats.country],
+      target: [
+        inviteDailyStats.inviteId,
+        inviteDailyStats.day,
+        inviteDailyStats.country,
+        inviteDailyStats.via,
+        inviteDailyStats.device,
+        inviteDailyStats.referrerHost,
+      ],
       set: {
         visits: sql`${inviteDailyStats.visits} + excluded.visits`,
         uniqueVisitors: sql`${inviteDailyStats.uniqueVisitors} + excluded.unique_visitors`,

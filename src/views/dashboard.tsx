@@ -47,6 +47,8 @@ footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:
 .funnel ol{list-style:none;margin:0;padding:0;display:grid;gap:.6rem}.funnel .step{display:flex;justify-content:space-between;gap:1rem}.funnel .step b{font-size:1.2rem}
 .funnel p{margin:.1rem 0 0}.share{display:block;width:100%;height:.7rem}.grid.two{grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}
 header form.inline button{padding:.3rem .6rem}
+.table-scroll{overflow-x:auto}.grid.two>div{min-width:0}.chips{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin-bottom:.75rem}.chip{padding:.25rem .6rem;border-radius:999px;background:#e4ebe7;color:#0b3d22;text-decoration:none}.chip:hover{background:#c5d6cc}
+.compare-pick fieldset{border:1px solid #c5cec9;border-radius:.5rem;margin:0 0 .75rem;padding:.5rem .75rem;display:flex;flex-wrap:wrap;gap:.25rem 1rem}.compare-pick .check{margin:0}
 .bulk{position:sticky;bottom:0;z-index:1;display:flex;flex-wrap:wrap;gap:.4rem .75rem;align-items:center;background:#fff;border-top:1px solid #c5cec9;padding:.6rem 0;margin-top:.5rem}.bulk label{margin:0}.bulk input{flex:1 1 12rem}
 @media (max-width:40rem){.chart.wide{display:none}.chart.narrow{display:block}table{font-size:.85rem}main{padding:.5rem}section{padding:.75rem}
 header{flex-wrap:nowrap;gap:.5rem;padding:.5rem;font-size:.85rem;white-space:nowrap}

@@ -2,6 +2,7 @@ import { formatNumber, type Lang } from '../lib/i18n'
 import type { FunnelFigures } from '../services/stats'
 import { ShareBar } from './chart'
 import { percent, words } from './dashboard'
+import { retentionText } from './retention'
 
 /**
  * One step of the funnel. `base` is what the step is measured against: the step before it, or,
@@ -114,7 +115,9 @@ export function Funnel(props: { lang: Lang; figures: FunnelFigures; heading: str
                         step.base.label,
                         percent(1 - shareOf(step), props.lang),
                       )
-                  : t.notYetKnown}
+                  : step.key === 'stayed7Days' || step.key === 'stayed30Days'
+                    ? retentionText(props.lang, props.figures, step.key === 'stayed7Days' ? 7 : 30)
+                    : t.notYetKnown}
               </p>
             )}
             {step.note && <p class="muted">{step.note}</p>}

@@ -25,6 +25,11 @@ const PAGES: Array<[name: string, path: string]> = [
   ['runners', `/admin/communities/${RUNNERS}`],
   ['runners-90-days', `/admin/communities/${RUNNERS}?period=90&sort=retention30`],
   ['poster-link', '/admin/links/inv_0000000000000000000000000b'],
+  ['runners-filtered', `/admin/communities/${RUNNERS}?source=instagram&device=mobile`],
+  [
+    'runners-compare',
+    `/admin/communities/${RUNNERS}/compare?links=inv_0000000000000000000000000b,inv_000000000000000000000000b2`,
+  ],
   ['makers', `/admin/communities/${MAKERS}`],
   ['makers-approvals', `/admin/communities/${MAKERS}/approvals`],
   ['runners-approvals', `/admin/communities/${RUNNERS}/approvals`],

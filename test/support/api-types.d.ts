@@ -1342,6 +1342,29 @@ export interface components {
     Stats: {
       from: string
       to: string
+      /** @description The filters the figures are under */
+      filters: {
+        source?: string
+        campaign?: string
+        country?: string
+        device?: string
+        referrer?: string
+        via?: string
+      }
+      breakdowns: {
+        /** @description The whole funnel by the link’s source, busiest first (at most 100; every country) */
+        source: components['schemas']['StatsBreakdownRow'][]
+        /** @description The whole funnel by the link’s campaign, busiest first (at most 100; every country) */
+        campaign: components['schemas']['StatsBreakdownRow'][]
+        /** @description The whole funnel by country (ISO 3166; XX unknown), busiest first (at most 100; every country) */
+        country: components['schemas']['StatsBreakdownRow'][]
+        /** @description The whole funnel by device class (mobile, tablet, desktop, bot; unknown before it was kept), busiest first (at most 100; every country) */
+        device: components['schemas']['StatsBreakdownRow'][]
+        /** @description The whole funnel by referrer host (`(other)`: a link's hosts past the day's first 50), busiest first (at most 100; every country) */
+        referrer: components['schemas']['StatsBreakdownRow'][]
+        /** @description The whole funnel by way in: qr, link (unknown before it was kept), busiest first (at most 100; every country) */
+        via: components['schemas']['StatsBreakdownRow'][]
+      }
       totals: {
         /** @description Views by people (bots excluded) */
         visits: number
@@ -1463,6 +1486,44 @@ export interface components {
         verifiedJoins: number
         verifiedLeaves: number
       }
+    }
+    StatsBreakdownRow: {
+      /** @description The dimension's value; `(none)` for none */
+      value: string
+      /** @description Views by people (bots excluded) */
+      visits: number
+      /** @description Distinct visitors per day, summed over the days */
+      uniqueVisitors: number
+      /** @description Visits that came from the QR code */
+      scans: number
+      /** @description Visits that came from the link */
+      clicks: number
+      /** @description Crawlers and link-preview fetchers, reported apart */
+      botVisits: number
+      /** @description Sign-ups (join requests), confirmed or not */
+      joinRequests: number
+      /** @description Sign-ups confirmed by their owner (double opt-in), on the day of the confirmation; single opt-in sign-ups count as confirmed when made */
+      confirmations: number
+      /** @description Of `confirmations`, the sign-ups whose first proof was for their phone number (the WhatsApp code or button, or an admin’s recorded consent naming it) */
+      confirmedByPhone: number
+      /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
+      confirmedByEmail: number
+      /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
+      joins: number
+      /** @description Of the joins in the period, how many have left since */
+      leaves: number
+      /** @description Joins at least 7 days old */
+      joinedAtLeast7DaysAgo: number
+      /** @description Of those, still members 7 days after joining */
+      stayed7Days: number
+      /** @description Joins at least 30 days old */
+      joinedAtLeast30DaysAgo: number
+      /** @description Of those, still members 30 days after joining */
+      stayed30Days: number
+      /** @description The first day with a join: retention is measurable 7 (30) days after it */
+      firstJoinDay: string | null
+      /** @description joins / uniqueVisitors */
+      conversionRate: number
     }
     DuplicateInvite: {
       /** @example flyer */
@@ -3792,6 +3853,18 @@ export interface operations {
       query?: {
         from?: string
         to?: string
+        /** @description Only figures of links with this source; `(none)` for links without one */
+        source?: string
+        /** @description Only figures of links with this campaign; `(none)` for links without one */
+        campaign?: string
+        /** @description Only visits and sign-ups from this country (ISO 3166; XX unknown) */
+        country?: string
+        /** @description Only visits and sign-ups from this device class */
+        device?: 'mobile' | 'tablet' | 'desktop' | 'bot' | 'unknown'
+        /** @description Only visits (and their sign-ups) referred by this host; `(none)` for none */
+        referrer?: string
+        /** @description Only visits and sign-ups that came by the QR code or by the link */
+        via?: 'qr' | 'link' | 'unknown'
       }
       path: {
         id: string
@@ -3842,6 +3915,18 @@ export interface operations {
       query?: {
         from?: string
         to?: string
+        /** @description Only figures of links with this source; `(none)` for links without one */
+        source?: string
+        /** @description Only figures of links with this campaign; `(none)` for links without one */
+        campaign?: string
+        /** @description Only visits and sign-ups from this country (ISO 3166; XX unknown) */
+        country?: string
+        /** @description Only visits and sign-ups from this device class */
+        device?: 'mobile' | 'tablet' | 'desktop' | 'bot' | 'unknown'
+        /** @description Only visits (and their sign-ups) referred by this host; `(none)` for none */
+        referrer?: string
+        /** @description Only visits and sign-ups that came by the QR code or by the link */
+        via?: 'qr' | 'link' | 'unknown'
       }
       path: {
         id: string

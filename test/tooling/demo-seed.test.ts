@@ -83,6 +83,29 @@ describe('the demo a newcomer sees', () => {
     expect(peak!.visits).toBeGreaterThan(500)
   })
 
+  it('has devices and referrers on visits and sign-ups alike, so every breakdown has a funnel', () => {
+    const devices = rows<{ device: string; visits: number; joins: number }>(
+      `select device, sum(visits) as visits, sum(joins) as joins from invite_daily_stats
+       group by device order by device`,
+    )
+    expect(devices.map((row) => row.device)).toEqual(['bot', 'desktop', 'mobile', 'tablet'])
+    const mobile = devices.find((row) => row.device === 'mobile')!
+    expect(mobile.visits).toBeGreaterThan(devices.find((row) => row.device === 'desktop')!.visits)
+    expect(mobile.joins).toBeGreaterThan(0)
+    const [instagram] = rows<{ visits: number; joins: number }>(
+      `select sum(visits) as visits, sum(joins) as joins from invite_daily_stats
+       where referrer_host = 'l.instagram.com'`,
+    )
+    expect(instagram!.joins).toBeGreaterThan(0)
+    // Each sign-up of the history carries the origin its rollup row counts it under (the base
+    // seed's three sign-ups, with fixed ids, say nothing of theirs).
+    const [unknown] = rows<{ n: number }>(
+      `select count(*) as n from join_requests
+       where id not like 'jr_0000000000000000000000%' and via = 'unknown'`,
+    )
+    expect(unknown!.n).toBe(0)
+  })
+
   it('has joins, approvals and rejections, pending requests, leavers, and rollups that agree', () => {
     const requests = Object.fromEntries(
       rows<{ status: string; n: number }>(

@@ -186,6 +186,7 @@ describe('the dashboard shows each admin exactly what the API allows them', () =
       `/admin/communities/${c}/members`,
       `/admin/communities/${c}/members.csv`,
       `/admin/communities/${c}/announcements`,
+      `/admin/communities/${c}/compare?links=${world.invite.id},${world.invite.id}`,
       `/admin/links/${world.invite.id}`,
       '/admin/webhooks',
     ]

@@ -29,7 +29,8 @@ describe('the landing page render cache', () => {
       expect(page.status).toBe(200)
       expect(page.headers.get('content-language')).toBe(lang)
       expect(page.text).toContain(`<html lang="${lang}">`)
-      expect(page.text).toContain(`/i/${invite.code}/join?lang=${lang}"`)
+      // The join link keeps the language (and how the visitor came, for the breakdowns).
+      expect(page.text).toContain(`/i/${invite.code}/join?lang=${lang}&amp;via=`)
       expect(page.text).toContain(lang === 'de' ? 'Beitritt anfragen' : 'Request to join')
     }
   })

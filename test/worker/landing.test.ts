@@ -29,7 +29,10 @@ describe('landing page: what a prospective member sees', () => {
     expect(page.text).toContain('Sundays 9:00')
     expect(page.text).toContain('Offene Community')
     expect(page.text).toMatch(
-      new RegExp(`<a class="cta" href="/i/${invite.code}/join\\?lang=de">Beitreten</a>`),
+      // The join link carries how the person came (here: the link, no referrer) to the sign-up.
+      new RegExp(
+        `<a class="cta" href="/i/${invite.code}/join\\?lang=de&amp;via=link">Beitreten</a>`,
+      ),
     )
     expect(page.text).toContain('src="https://images.example.com/runners.jpg"')
   })

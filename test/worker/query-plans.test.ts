@@ -33,6 +33,8 @@ import {
   referralInviteOf,
 } from '../../src/services/members'
 import { getDashboardStats, getStats, homeFigures } from '../../src/services/stats'
+import { compareLinks, compareSources } from '../../src/services/stats-compare'
+import { recordVisits } from '../../src/services/visits'
 import {
   createCommunity as createCommunityRow,
   listCommunities,
@@ -149,6 +151,34 @@ describe('query plans of the request paths', () => {
     const year = { from: '2026-01-01', to: '2026-12-31', days: ['2026-01-01'] }
     await getDashboardStats(db, { communityId: community.id }, year, '2026-12-31')
     await getDashboardStats(db, { inviteId: invite.id }, year, '2026-12-31')
+    // A visit's rollup upsert, with the referrer bound looked up in the same statement.
+    await recordVisits(db, [
+      {
+        inviteId: invite.id,
+        communityId: community.id,
+        at: now.getTime(),
+        via: 'qr',
+        country: 'DE',
+        referrerHost: 't.co',
+        device: 'mobile',
+        isBot: false,
+        visitorHash: '0'.repeat(32),
+      },
+    ])
+    // Every breakdown under every filter at once, and the compare page's links and sources.
+    const allFilters = {
+      source: 'instagram',
+      campaign: '(none)',
+      country: 'DE',
+      device: 'mobile' as const,
+      referrer: 't.co',
+      via: 'qr' as const,
+    }
+    await getStats(db, { communityId: community.id }, { ...year, filters: allFilters })
+    await getStats(db, { inviteId: invite.id }, { ...year, filters: allFilters })
+    await getDashboardStats(db, { communityId: community.id }, year, '2026-12-31', allFilters)
+    await compareLinks(db, community.id, [invite.id, 'inv_x'], year, '2026-12-31', allFilters)
+    await compareSources(db, community.id, ['flyer', '(none)'], year, '2026-12-31', {})
     await homeFigures(db, [community.id, 'cmt_00000000000000000000000000'], year, now)
     await listJoinRequests(db, community.id, { status: 'pending', ...page })
     // The approvals across communities: each community probed through the pending index.

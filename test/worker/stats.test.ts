@@ -177,8 +177,15 @@ describe('stats for marketers', () => {
   it('reads rollups through indexes, never scanning a table', async () => {
     const db = createDb(env.DB, { checkLimits: true })
     const range = { from: '2026-01-01', to: '2026-12-31' }
+    const filtered = { source: 'flyer', device: 'mobile', referrer: '(none)', via: 'qr' }
     for (const scope of [{ inviteId: 'inv_x' }, { communityId: 'cmt_x' }]) {
-      for (const [name, query] of Object.entries(statsQueries(db, scope, range))) {
+      const queries = [
+        ...Object.entries(statsQueries(db, scope, range)),
+        ...Object.entries(statsQueries(db, scope, range, filtered)).map(
+          ([name, query]) => [`${name}, filtered`, query] as const,
+        ),
+      ]
+      for (const [name, query] of queries) {
         const { sql, params } = query.toSQL()
         const plan = await env.DB.prepare(`explain query plan ${sql}`)
           .bind(...params)

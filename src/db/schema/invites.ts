@@ -118,10 +118,18 @@ export const visits = sqliteTable(
   ],
 )
 
+/** What the rollups store for a visit or sign-up whose device or way in is not known. */
+export const UNKNOWN_DIMENSION = 'unknown'
+
+/** The referrer host the rollups keep for a link's visits past its daily number of referrers. */
+export const OTHER_REFERRERS = '(other)'
+
 /**
- * Daily rollups per invite and country, updated in the same batch as each visit (and, for
- * join requests and joins, each join). Stats read these rows: a few hundred per invite a year,
- * however many millions of visits they stand for.
+ * Daily rollups per invite, country, way in (QR or link), device class and referrer host,
+ * updated in the same batch as each visit (and, for join requests and joins, each join), so
+ * every breakdown counts the whole funnel and filters combine. Stats read these rows: a few
+ * thousand per invite a year, however many millions of visits they stand for. Rows from before
+ * these dimensions were kept carry `unknown` for via and device and '' for the referrer.
  */
 export const inviteDailyStats = sqliteTable(
   'invite_daily_stats',
@@ -132,6 +140,10 @@ export const inviteDailyStats = sqliteTable(
     communityId: text('community_id').notNull(),
     day: text('day').notNull(),
     country: text('country').notNull(),
+    // 'qr', 'link' or 'unknown'; device as `DEVICE_CLASSES` or 'unknown'; '' without a referrer.
+    via: text('via').notNull().default(UNKNOWN_DIMENSION),
+    device: text('device').notNull().default(UNKNOWN_DIMENSION),
+    referrerHost: text('referrer_host').notNull().default(''),
     visits: integer('visits').notNull().default(0),
     uniqueVisitors: integer('unique_visitors').notNull().default(0),
     qrVisits: integer('qr_visits').notNull().default(0),
@@ -157,7 +169,9 @@ export const inviteDailyStats = sqliteTable(
     verifiedLeaves: integer('verified_leaves').notNull().default(0),
   },
   (t) => [
-    primaryKey({ columns: [t.inviteId, t.day, t.country] }),
+    primaryKey({
+      columns: [t.inviteId, t.day, t.country, t.via, t.device, t.referrerHost],
+    }),
     index('invite_daily_stats_community_idx').on(t.communityId, t.day),
   ],
 )

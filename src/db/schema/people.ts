@@ -134,6 +134,11 @@ export const joinRequests = sqliteTable(
       .default(sql`'[]'`),
     consent: integer('consent', { mode: 'boolean' }).notNull(),
     country: text('country').notNull().default('XX'),
+    // How the person came (the landing's QR or link, their device class, the host that referred
+    // them to the landing), so the funnel's later steps break down as the visits do.
+    via: text('via').notNull().default('unknown'),
+    device: text('device').notNull().default('unknown'),
+    referrerHost: text('referrer_host').notNull().default(''),
     status: text('status', { enum: JOIN_REQUEST_STATUSES }).notNull(),
     reason: text('reason'),
     statusTokenHash: text('status_token_hash').notNull(),

@@ -33,6 +33,7 @@ import { auditLogPages } from './audit-log'
 import { groupFormPages } from './group-form'
 import { auditTrail } from '../../middleware/audit-trail'
 import { telegramPages } from './telegram'
+import { statsComparePages } from './stats-compare'
 import { cspNonce } from '../../middleware/security-headers'
 
 /**
@@ -271,6 +272,7 @@ for (const app of [
   auditLogPages,
   groupFormPages,
   telegramPages,
+  statsComparePages,
 ]) {
   dashboardApp.route('/', app)
 }

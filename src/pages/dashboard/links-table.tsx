@@ -8,6 +8,7 @@ import { DailyChart } from '../../views/chart'
 import { percent, words } from '../../views/dashboard'
 import { lang } from './page'
 import { rangeQuery } from './stats-range'
+import { retentionText } from '../../views/retention'
 import type { StatsView } from './stats-view'
 
 const SORTS = ['visits', 'joins', 'conversion', 'retention7', 'retention30'] as const
@@ -24,6 +25,7 @@ const EMPTY: FunnelFigures = {
   confirmedByEmail: 0,
   joins: 0,
   leaves: 0,
+  firstJoinDay: null,
   joinedAtLeast7DaysAgo: 0,
   stayed7Days: 0,
   joinedAtLeast30DaysAgo: 0,
@@ -73,7 +75,6 @@ export function LinksTable(props: {
       )}
     </th>
   )
-  const rate = (value: number | null) => (value === null ? '–' : percent(value, l))
   return (
     <table class="cards" id="links">
       <thead>
@@ -129,10 +130,10 @@ export function LinksTable(props: {
                 {percent(conversionOf(f), l)}
               </td>
               <td class="n" data-label={t.retention7}>
-                {rate(retentionOf(f, 7))}
+                {retentionText(l, f, 7)}
               </td>
               <td class="n" data-label={t.retention30}>
-                {rate(retentionOf(f, 30))}
+                {retentionText(l, f, 30)}
               </td>
               <td data-label={t.status}>{t.inviteStatuses[inviteStatus(invite, now)]}</td>
             </tr>

@@ -6,6 +6,8 @@ import { addDays } from '../../lib/time'
 import { TimeZoneSchema } from '../../schemas/common'
 import { words } from '../../views/dashboard'
 import { lang } from './page'
+import { BREAKDOWNS, type StatsFilters } from '../../services/stats-breakdowns'
+import { filtersQuery } from './stats-filters'
 
 /** The periods offered as one click; anything else is a custom range of at most a year. */
 export const PERIODS = ['7', '30', '90'] as const
@@ -100,9 +102,20 @@ export function rangeQuery(range: ResolvedRange): string {
  * The date-range picker above every stats view: one link per period, a custom range, the time
  * zone, and the CSV export of what is shown. Plain links and a GET form: no script needed.
  */
-export function RangePicker(props: { c: Context<AppEnv>; range: ResolvedRange; csvHref: string }) {
+export function RangePicker(props: {
+  c: Context<AppEnv>
+  range: ResolvedRange
+  csvHref: string
+  /** Kept when the period changes. */
+  filters?: StatsFilters
+  /** More of the page's query to keep (`name=value&…`, plain names and values only). */
+  extraQuery?: string
+}) {
   const t = words(lang(props.c))
   const { range } = props
+  const filters = props.filters ?? {}
+  const kept = [filtersQuery(filters), props.extraQuery ?? ''].filter(Boolean).join('&')
+  const extra = new URLSearchParams(props.extraQuery ?? '')
   const path = new URL(props.c.req.url).pathname
   const zones = ZONES.includes(range.tz) ? ZONES : [range.tz, ...ZONES]
   return (
@@ -110,7 +123,7 @@ export function RangePicker(props: { c: Context<AppEnv>; range: ResolvedRange; c
       <nav class="periods" aria-label={t.period}>
         {PERIODS.map((period) => (
           <a
-            href={`${path}?${rangeQuery({ ...range, period })}`}
+            href={`${path}?${[rangeQuery({ ...range, period }), kept].filter(Boolean).join('&')}`}
             aria-current={range.period === period ? 'true' : undefined}
           >
             {t.lastDays(period)}
@@ -119,6 +132,14 @@ export function RangePicker(props: { c: Context<AppEnv>; range: ResolvedRange; c
       </nav>
       <form method="get" action={path} class="custom-range">
         <input type="hidden" name="period" value="custom" />
+        {[...extra].map(([name, value]) => (
+          <input type="hidden" name={name} value={value} />
+        ))}
+        {BREAKDOWNS.map((name) =>
+          filters[name] !== undefined ? (
+            <input type="hidden" name={name} value={filters[name]} />
+          ) : null,
+        )}
         <span>
           <label for="range-from">{t.fromDay}</label>
           <input id="range-from" name="from" type="date" value={range.from} max={range.to} />

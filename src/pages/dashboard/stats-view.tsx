@@ -1,50 +1,125 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../env'
 import { formatNumber, type Lang } from '../../lib/i18n'
-import { getDashboardStats, getStats, type StatsScope } from '../../services/stats'
+import { getDashboardStats } from '../../services/stats'
+import {
+  BREAKDOWNS,
+  type Breakdown,
+  type BreakdownRow,
+  type StatsFilters,
+  type StatsScope,
+} from '../../services/stats-breakdowns'
 import { DailyChart } from '../../views/chart'
 import { words } from '../../views/dashboard'
 import { Funnel } from '../../views/funnel'
+import { retentionText } from '../../views/retention'
 import { lang } from './page'
+import { FilterChips, filtersQuery, pageFilters, valueText } from './stats-filters'
 import { RangePicker, rangeQuery, statsRange, todayIn } from './stats-range'
 
 /**
  * The stats of a community or a link, as every stats view shows them: the period picker, the
- * funnel, visits (QR scans and link clicks) and joins by day, and visits by source and country.
+ * filters, the funnel, visits (QR scans and link clicks) and joins by day, and the whole funnel
+ * by source, campaign, country, device, referrer and way in, all under the page's filters.
  */
 export async function loadStatsView(c: Context<AppEnv>, scope: StatsScope, csvPath: string) {
   const now = new Date()
   const range = statsRange(c, now)
+  const filters = pageFilters(c)
   const today = todayIn(range.tz, now)
-  const [dashboard, breakdown] = await Promise.all([
-    getDashboardStats(c.var.db, scope, range, today),
-    getStats(c.var.db, scope, range),
-  ])
-  const csvHref = `${csvPath}?${rangeQuery(range)}`
-  return { range, ...dashboard, breakdown, csvHref }
-}
-
-/** A country's name in the reader's language, from its ISO code (`XX`: unknown). */
-function countryName(l: Lang, code: string, unknown: string): string {
-  if (!/^[A-Z]{2}$/.test(code) || code === 'XX') return unknown
-  try {
-    return new Intl.DisplayNames([l], { type: 'region' }).of(code) ?? code
-  } catch {
-    return code
-  }
+  const dashboard = await getDashboardStats(c.var.db, scope, range, today, filters)
+  const query = [rangeQuery(range), filtersQuery(filters)].filter(Boolean).join('&')
+  const csvHref = `${csvPath}?${query}`
+  const compareHref =
+    'communityId' in scope ? `/admin/communities/${scope.communityId}/compare?${query}` : null
+  return { range, filters, ...dashboard, csvHref, compareHref }
 }
 
 export type StatsView = Awaited<ReturnType<typeof loadStatsView>>
+
+/** One breakdown: each value with its funnel, the value a link that filters the page by it. */
+function BreakdownTable(props: {
+  l: Lang
+  dimension: Breakdown
+  rows: BreakdownRow[]
+  filters: StatsFilters
+  base: string
+}) {
+  const { l, dimension, filters } = props
+  const t = words(l)
+  const heading = t.breakdownHeadings[dimension]
+  const n = (value: number) => formatNumber(l, value)
+  return (
+    <div>
+      <h2>{heading}</h2>
+      {props.rows.length === 0 ? (
+        <p class="muted">{t.noData}</p>
+      ) : (
+        <div class="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th>{t.dimensionNames[dimension]}</th>
+                <th class="n">{t.visits}</th>
+                <th class="n">{t.requests}</th>
+                <th class="n">{t.confirmedStep}</th>
+                <th class="n">{t.joins}</th>
+                <th class="n">{t.retention7}</th>
+                <th class="n">{t.leftStep}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.rows.map((row) => {
+                const text = valueText(l, dimension, row.value)
+                const selected = filters[dimension] === row.value
+                const query = filtersQuery({ ...filters, [dimension]: row.value })
+                return (
+                  <tr>
+                    <td>
+                      {selected ? (
+                        <bdi aria-current="true">{text}</bdi>
+                      ) : (
+                        <a
+                          href={`${props.base}&${query}`}
+                          aria-label={t.filterBy(t.dimensionNames[dimension], text)}
+                        >
+                          <bdi>{text}</bdi>
+                        </a>
+                      )}
+                    </td>
+                    <td class="n">{n(row.visits)}</td>
+                    <td class="n">{n(row.joinRequests)}</td>
+                    <td class="n">{n(row.confirmations)}</td>
+                    <td class="n">{n(row.joins)}</td>
+                    <td class="n">{retentionText(l, row, 7)}</td>
+                    <td class="n">{n(row.leaves)}</td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  )
+}
 
 export function StatsSections(props: { c: Context<AppEnv>; view: StatsView }) {
   const l = lang(props.c)
   const t = words(l)
   const { view } = props
   const days = view.days.map((d) => d.day)
+  const base = `${new URL(props.c.req.url).pathname}?${rangeQuery(view.range)}`
   return (
     <>
       <section>
-        <RangePicker c={props.c} range={view.range} csvHref={view.csvHref} />
+        <RangePicker c={props.c} range={view.range} csvHref={view.csvHref} filters={view.filters} />
+        <FilterChips c={props.c} filters={view.filters} base={base} />
+        {view.compareHref && view.links.size > 1 && (
+          <p>
+            <a href={view.compareHref}>{t.compare}</a>
+          </p>
+        )}
         <Funnel lang={l} figures={view.funnel} heading={t.funnel} />
       </section>
       <section>
@@ -70,47 +145,14 @@ export function StatsSections(props: { c: Context<AppEnv>; view: StatsView }) {
       </section>
       <section>
         <div class="grid two">
-          {(
-            [
-              [
-                t.bySource,
-                view.breakdown.bySource.map(
-                  (row) => [row.source === '(none)' ? t.noSource : row.source, row.visits] as const,
-                ),
-              ],
-              [
-                t.byCountry,
-                view.breakdown.byCountry.map(
-                  (row) => [countryName(l, row.country, t.unknownCountry), row.visits] as const,
-                ),
-              ],
-            ] as const
-          ).map(([heading, rows]) => (
-            <div>
-              <h2>{heading}</h2>
-              {rows.length === 0 ? (
-                <p class="muted">{t.noData}</p>
-              ) : (
-                <table>
-                  <thead>
-                    <tr>
-                      <th>{heading}</th>
-                      <th class="n">{t.visits}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {rows.map(([key, visits]) => (
-                      <tr>
-                        <td>
-                          <bdi>{key}</bdi>
-                        </td>
-                        <td class="n">{formatNumber(l, visits)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
-            </div>
+          {BREAKDOWNS.map((dimension) => (
+            <BreakdownTable
+              l={l}
+              dimension={dimension}
+              rows={view.breakdowns[dimension]}
+              filters={view.filters}
+              base={base}
+            />
           ))}
         </div>
       </section>

@@ -188,7 +188,8 @@ async function membershipChange(
         .prepare(
           `insert into invite_daily_stats (invite_id, community_id, day, country, ${column})
            select ?2, ?3, ?4, 'XX', 1 where ${NOT_APPLIED}
-           on conflict (invite_id, day, country) do update set ${column} = ${column} + 1`,
+           on conflict (invite_id, day, country, via, device, referrer_host)
+           do update set ${column} = ${column} + 1`,
         )
         .bind(updateId, link.inviteId, link.communityId, day)
     : client
