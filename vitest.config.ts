@@ -20,6 +20,10 @@ export default defineConfig(async () => {
   }
   return {
     test: {
+      // Both cores: vitest's default leaves one free, which on a two-core machine runs every
+      // file one after another. The tests wait for events, not for times, so they hold up with
+      // two files running at once.
+      maxWorkers: 2,
       projects: [
         {
           // Pure code from src/lib/ and the rules over the source tree, in plain Node: a change

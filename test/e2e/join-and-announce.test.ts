@@ -99,6 +99,8 @@ describe('a marketer, a visitor and an admin, in a real browser', () => {
     await admin.getByRole('button', { name: 'Create' }).click()
     await expect.poll(() => admin!.locator('h1').textContent()).toBe('Kiez Runners')
 
+    // The new-link form opens from the button at the top of the community's page.
+    await admin.click('#new-link summary')
     await admin.locator('#label').fill('Poster at the park')
     await admin.locator('#source').fill('poster')
     await admin.getByRole('button', { name: 'Create' }).click()
