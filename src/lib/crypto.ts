@@ -1,4 +1,4 @@
-import { encodeBase64Url } from 'hono/utils/encode'
+import { encodeBase64, encodeBase64Url } from 'hono/utils/encode'
 
 const encoder = new TextEncoder()
 
@@ -62,6 +62,11 @@ export function toHex(bytes: Uint8Array): string {
   let out = ''
   for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
   return out
+}
+
+/** Standard base64, as data: URLs and stored images are written. */
+export function base64(bytes: Uint8Array): string {
+  return encodeBase64(bytes.slice().buffer)
 }
 
 /** Unpadded base64url, as tokens and sealed secrets are written. */

@@ -1,5 +1,6 @@
 import QRCode from 'qrcode'
 import type { RgbaImage } from './png'
+import { base64 } from './crypto'
 
 export const QR_ERROR_LEVELS = ['L', 'M', 'Q', 'H'] as const
 export type QrErrorLevel = (typeof QR_ERROR_LEVELS)[number]
@@ -113,13 +114,6 @@ export function renderQrSvg(text: string, options: QrOptions): string {
     `<rect width="${total}" height="${total}" fill="#${options.bg}"/>` +
     `<path fill="#${options.fg}" d="${path}"/>${logo}</svg>`
   )
-}
-
-function base64(bytes: Uint8Array): string {
-  let binary = ''
-  for (let i = 0; i < bytes.length; i += 0x8000)
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
-  return btoa(binary)
 }
 
 /**

@@ -15,6 +15,7 @@ import { renderQrSvg } from '../lib/qr'
 import { canConfirm, isUnconfirmed } from '../services/consent'
 import { canSendConfirmationTemplate } from '../platforms/whatsapp/replies'
 import { hasSubscribedEndpoint } from '../services/webhooks'
+import { base64 } from '../lib/crypto'
 
 /**
  * What a sign-up's owner is given, for the JSON answer and the status page alike: how to confirm
@@ -75,9 +76,7 @@ export async function confirmationView(
   return {
     code,
     whatsappUrl,
-    whatsappQr: svg
-      ? `data:image/svg+xml;base64,${btoa(String.fromCharCode(...new TextEncoder().encode(svg)))}`
-      : null,
+    whatsappQr: svg ? `data:image/svg+xml;base64,${base64(new TextEncoder().encode(svg))}` : null,
     whatsappSent,
     emailSent,
     phoneUnavailable: phone && !whatsappUrl && !whatsappSent,

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env'
+import { decodeBase64 } from 'hono/utils/encode'
 
 /** The app's icon: a chat bubble on the brand green. */
 const ICON_SVG =
@@ -11,7 +12,7 @@ const ICON_PNG_BASE64 =
 
 /** An ICO file is a 6-byte header and one 16-byte directory entry in front of the PNG itself. */
 function iconIco(): Uint8Array {
-  const png = Uint8Array.from(atob(ICON_PNG_BASE64), (char) => char.charCodeAt(0))
+  const png = decodeBase64(ICON_PNG_BASE64)
   const ico = new Uint8Array(22 + png.length)
   const view = new DataView(ico.buffer)
   view.setUint16(2, 1, true) // type: icon

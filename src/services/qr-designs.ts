@@ -11,6 +11,8 @@ import {
   type QrStyle,
 } from '../lib/qr'
 import { purgeCachedQr } from './qr-cache'
+import { decodeBase64 } from 'hono/utils/encode'
+import { base64 } from '../lib/crypto'
 
 /** The design of a link that has none saved: black on white, as every QR code starts. */
 export const DEFAULT_QR_DESIGN = {
@@ -147,13 +149,6 @@ export async function findQrTarget(
 /** A saved logo, ready to draw: its PNG bytes and their pixels. */
 export async function logoOf(design: InviteQrDesign | null): Promise<QrLogo | null> {
   if (!design?.logoPng) return null
-  const png = Uint8Array.from(atob(design.logoPng), (char) => char.charCodeAt(0))
+  const png = decodeBase64(design.logoPng)
   return { png, image: await decodePng(png, MAX_LOGO_SIDE) }
-}
-
-function base64(bytes: Uint8Array): string {
-  let binary = ''
-  for (let i = 0; i < bytes.length; i += 0x8000)
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
-  return btoa(binary)
 }
