@@ -82,7 +82,24 @@ export async function startWorker(
   if (migrate.status !== 0)
     throw new Error(`migrations failed:\n${migrate.stdout}${migrate.stderr}`)
 
-  const port = await freePort()
+  // The port is free when asked for, but another process (an outgoing connection takes its
+  // port from the same range) may take it before wrangler binds it: then try another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(await freePort(), state, options)
+    } catch (error) {
+      if (attempt === 3 || !(error instanceof PortTaken)) throw error
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function launch(
+  port: number,
+  state: string,
+  options: { vars?: Record<string, string>; state?: string; config?: string },
+): Promise<RunningWorker> {
   const url = `http://127.0.0.1:${port}`
   // As `npm run dev` runs it: the local receivers speak plain http on loopback.
   const allVars = {
@@ -124,7 +141,10 @@ export async function startWorker(
 
   const deadline = Date.now() + 60_000
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`)
+    if (child.exitCode !== null) {
+      const message = `wrangler dev exited:\n${log}`
+      throw log.includes('Address already in use') ? new PortTaken(message) : new Error(message)
+    }
     try {
       const response = await fetch(`${url}/api/openapi.json`)
       if (response.ok) break
