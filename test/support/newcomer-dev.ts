@@ -37,11 +37,27 @@ export interface NewcomerDev {
 export async function startNewcomerDev(
   options: { env?: Record<string, string>; unset?: RegExp; readyWithinMs?: number } = {},
 ): Promise<NewcomerDev> {
+  // A free port can be taken by another process between finding it and binding it (other
+  // tests start servers too): try another one then, as a newcomer would.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, await freePort())
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt === 3) throw error
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOnce(
+  options: { env?: Record<string, string>; unset?: RegExp; readyWithinMs?: number },
+  port: number,
+): Promise<NewcomerDev> {
   const checkout = mkdtempSync(path.join(tmpdir(), 'newcomer-'))
   for (const entry of CHECKOUT_ENTRIES)
     cpSync(path.join(root, entry), path.join(checkout, entry), { recursive: true })
   symlinkSync(path.join(root, 'node_modules'), path.join(checkout, 'node_modules'), 'dir')
-  const port = await freePort()
   const env: Record<string, string | undefined> = { ...toolEnv, ...options.env }
   for (const name of Object.keys(env)) {
     if (name === 'PUBLIC_BASE_URL' || (options.unset?.test(name) && !options.env?.[name]))
@@ -68,13 +84,13 @@ export async function startNewcomerDev(
   const readyWithinMs = options.readyWithinMs ?? 90_000
   const deadline = Date.now() + readyWithinMs
   while (!output.includes('Fire the cron')) {
-    if (dev.exitCode !== null || Date.now() > deadline) {
+    const stopped = dev.exitCode !== null
+    if (stopped || Date.now() > deadline) {
       await stop()
-      throw new Error(
-        dev.exitCode !== null
-          ? `npm run dev stopped:\n${output}`
-          : `npm run dev not ready in ${readyWithinMs / 1000} s:\n${output}`,
-      )
+      if (!stopped)
+        throw new Error(`npm run dev not ready in ${readyWithinMs / 1000} s:\n${output}`)
+      const message = `npm run dev stopped:\n${output}`
+      throw output.includes('Address already in use') ? new PortTaken(message) : new Error(message)
     }
     await sleep(200)
   }
