@@ -12,6 +12,7 @@ import {
 } from '../services/announcements'
 import { deliverySummary, listDeliveries } from '../services/announcement-deliveries'
 import { resumeRun, stopRun } from '../services/delivery/runs'
+import { resendFailed } from '../services/delivery/resend'
 import type { Announcement } from '../db/schema'
 import { idParam } from '../schemas/common'
 import {
@@ -387,5 +388,44 @@ openapi(
     const { announcement } = c.var
     await stopRun(c.var.db, announcement.id, runId, new Date())
     return c.json(await detailed(c, announcement), 200)
+  },
+)
+
+openapi(
+  defineOperation({
+    method: 'post',
+    path: '/announcements/{id}/resend-failed',
+    operationId: 'resendAnnouncementToFailed',
+    access: { action: 'announcements.manage', on: 'announcement' },
+    tags,
+    summary:
+      'Send the latest WhatsApp run again to the members it failed to reach (refused when sent, or reported undelivered by WhatsApp later): each at most once, only to members still in the community whose number is confirmed; up to 500 per request',
+    security: bearerSecurity,
+    request: { query: NoQuerySchema, params: AnnouncementParams },
+    responses: {
+      200: jsonResponse(
+        AnnouncementSchema.extend({
+          resent: z.number().int().min(0).describe('Deliveries queued again by this request'),
+        }),
+        'The announcement, and how many deliveries were queued again',
+      ),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS, 'invalid_state'], {
+        notes: {
+          invalid_state:
+            'The announcement has no WhatsApp run, or its latest one was cancelled: there is nothing the channel could send again.',
+        },
+      }),
+    },
+  }),
+  async (c) => {
+    const { announcement } = c.var
+    const resent = await resendFailed(
+      c.var.db,
+      c.env.DELIVERY_QUEUE,
+      c.var.config.DELIVERY_CHANNEL,
+      announcement,
+      new Date(),
+    )
+    return c.json({ ...(await detailed(c, announcement)), resent }, 200)
   },
 )

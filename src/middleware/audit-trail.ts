@@ -49,7 +49,9 @@ const announcementVerb = (verb: string): AuditAction =>
     ? 'announcement.sent'
     : verb === 'cancel'
       ? 'announcement.cancelled'
-      : 'announcement.resumed'
+      : verb === 'resend-failed'
+        ? 'announcement.resent'
+        : 'announcement.resumed'
 
 const linkVerb = (verb: string): AuditAction =>
   verb === 'revoke' ? 'link.revoked' : verb === 'rotate' ? 'link.rotated' : 'link.changed'

@@ -372,6 +372,13 @@ export interface paths {
      */
     post: operations['cancelAnnouncementRun']
   }
+  '/api/announcements/{id}/resend-failed': {
+    /**
+     * Send the latest WhatsApp run again to the members it failed to reach (refused when sent, or reported undelivered by WhatsApp later): each at most once, only to members still in the community whose number is confirmed; up to 500 per request
+     * @description Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
+    post: operations['resendAnnouncementToFailed']
+  }
   '/api/webhooks': {
     /**
      * Endpoints this token may see
@@ -2043,6 +2050,7 @@ export interface components {
         | 'announcement.sent'
         | 'announcement.cancelled'
         | 'announcement.resumed'
+        | 'announcement.resent'
         | 'link.created'
         | 'link.changed'
         | 'link.revoked'
@@ -5949,6 +5957,91 @@ export interface operations {
     }
   }
   /**
+   * Send the latest WhatsApp run again to the members it failed to reach (refused when sent, or reported undelivered by WhatsApp later): each at most once, only to members still in the community whose number is confirmed; up to 500 per request
+   * @description Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
+  resendAnnouncementToFailed: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The announcement, and how many deliveries were queued again */
+      200: {
+        content: {
+          'application/json': components['schemas']['Announcement'] & {
+            /** @description Deliveries queued again by this request */
+            resent: number
+          }
+        }
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `invalid_state` (Not possible in this state): The announcement has no WhatsApp run, or its latest one was cancelled: there is nothing the channel could send again. What each code means: `/api/problems/{code}`. */
+      409: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'invalid_state'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+    }
+  }
+  /**
    * Endpoints this token may see
    * @description Access (`webhooks.manage`), on the token’s own community (the whole installation for owners): owners and the community’s admins.
    */
@@ -6484,6 +6577,7 @@ export interface operations {
           | 'announcement.sent'
           | 'announcement.cancelled'
           | 'announcement.resumed'
+          | 'announcement.resent'
           | 'link.created'
           | 'link.changed'
           | 'link.revoked'
@@ -6572,6 +6666,7 @@ export interface operations {
           | 'announcement.sent'
           | 'announcement.cancelled'
           | 'announcement.resumed'
+          | 'announcement.resent'
           | 'link.created'
           | 'link.changed'
           | 'link.revoked'

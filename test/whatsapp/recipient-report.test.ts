@@ -10,6 +10,9 @@ import {
   runCron,
 } from '../worker/helpers'
 import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
+import { statusNotification } from '../support/whatsapp-notifications'
+import { notify } from './meta'
+import { Contract, loadDocument } from '../worker/openapi-contract'
 
 const fake = inject('fakeServicesUrl')
 
@@ -111,6 +114,69 @@ describe('an announcement’s report per recipient', () => {
     await post(`/admin/announcements/${id}/resend-failed`, cookie, { _csrf: csrfOf(report.text) })
     await runCron(new Date(Date.now() + 600_000))
     expect(await textsTo(failing)).toHaveLength(2)
+  })
+
+  it('sends again, once, to those WhatsApp accepted and later reported undelivered, through the API', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const reached = newPhone()
+    const lost = newPhone()
+    await member(invite.code, 'Reached Rita', reached)
+    await member(invite.code, 'Lost Lars', lost)
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Hill repeats on Sunday', sendAt: new Date(Date.now() + 1000).toISOString() },
+    })
+    const id = created.json.id as string
+    await runCron(new Date(Date.now() + 120_000))
+    await eventually(async () =>
+      expect((await announcementOf(id)).deliveries).toMatchObject({ sent: 2, failed: 0 }),
+    )
+    const [accepted] = await query<{ wamid: string }>(
+      `select d.provider_message_id as wamid from deliveries d
+       join dispatches r on r.id = d.dispatch_id join members m on m.id = d.member_id
+       where r.announcement_id = ? and m.name = 'Lost Lars'`,
+      id,
+    )
+    // Accepted, then WhatsApp reports it could not be delivered (a final error, not retried).
+    await notify(
+      statusNotification(accepted!.wamid, 'failed', lost, {
+        code: 131026,
+        title: 'Message undeliverable',
+      }),
+    )
+    await eventually(async () =>
+      expect((await announcementOf(id)).deliveries).toMatchObject({ sent: 2, undelivered: 1 }),
+    )
+    const { cookie } = await signIn()
+    const report = await page(`/admin/announcements/${id}`, cookie)
+    expect(report.text).toContain('failed (1)')
+    expect(report.text).toContain('Send again to the failed')
+
+    const resend = await call('POST', `/api/announcements/${id}/resend-failed`)
+    expect(resend.status, resend.text).toBe(200)
+    const contract = new Contract(await loadDocument())
+    expect(
+      contract.answerProblems(contract.operation('resendAnnouncementToFailed'), resend),
+    ).toEqual([])
+    expect(resend.json.resent).toBe(1)
+    await eventually(async () => expect(await textsTo(lost)).toHaveLength(2))
+    expect(await textsTo(reached)).toHaveLength(1)
+    await eventually(async () =>
+      expect((await announcementOf(id)).deliveries).toMatchObject({
+        queued: 0,
+        sent: 2,
+        undelivered: 0,
+        failed: 0,
+      }),
+    )
+
+    // Once only: a second press finds nobody, and the audit log names what was done.
+    const again = await call('POST', `/api/announcements/${id}/resend-failed`)
+    expect(again.json.resent).toBe(0)
+    const log = await call('GET', `/api/communities/${community.id}/audit-log`)
+    expect(log.json.data.map((entry: { action: string }) => entry.action)).toContain(
+      'announcement.resent',
+    )
   })
 
   it('pages through recipients 50 at a time', async () => {

@@ -451,6 +451,13 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
       ],
     }
   },
+  // These Workers send through the webhook channel, which cannot send a message again: the
+  // answer is the 409 that says so. The 200 is walked against the document where WhatsApp sends
+  // (whatsapp/recipient-report.test.ts).
+  resendAnnouncementToFailed: async (w) => ({
+    request: parts({ id: w.announcement.id }),
+    status: 409,
+  }),
   createWebhookEndpoint: async () => ({
     request: body({ url: 'https://hooks.example.com/walk', events: ['member.joined'] }),
     status: 201,

@@ -56,6 +56,7 @@ export const AUDIT_ACTIONS = [
   'announcement.sent',
   'announcement.cancelled',
   'announcement.resumed',
+  'announcement.resent',
   'link.created',
   'link.changed',
   'link.revoked',

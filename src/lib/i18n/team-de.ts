@@ -70,6 +70,7 @@ export const teamDe = {
     'announcement.sent': 'Ankündigung gesendet',
     'announcement.cancelled': 'Ankündigung abgebrochen',
     'announcement.resumed': 'Ankündigung fortgesetzt',
+    'announcement.resent': 'An die Fehlgeschlagenen erneut gesendet',
     'link.created': 'Link erstellt',
     'link.changed': 'Link geändert',
     'link.revoked': 'Link widerrufen',

@@ -66,6 +66,7 @@ export const teamEn: TeamWords = {
     'announcement.sent': 'Announcement sent',
     'announcement.cancelled': 'Announcement cancelled',
     'announcement.resumed': 'Announcement resumed',
+    'announcement.resent': 'Sent again to the failed',
     'link.created': 'Link created',
     'link.changed': 'Link changed',
     'link.revoked': 'Link revoked',

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm'
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { deliveries, dispatches, type Announcement } from '../../db/schema'
 import { chunks } from '../../lib/chunks'
@@ -10,10 +10,11 @@ import type { DeliveryMessage } from './messages'
 const RESEND_ROWS = 500
 
 /**
- * Sends an announcement's latest WhatsApp run again to the members it failed to reach: only
- * deliveries that failed before reaching the phone, never sent again before (`resentAt` records
- * it, so pressing twice sends nothing twice), and only to members still in the community whose
- * phone number is confirmed. The send itself checks consent again, as every send does. A run that
+ * Sends an announcement's latest WhatsApp run again to the members it failed to reach: the
+ * deliveries refused when sent, and those WhatsApp accepted and later reported undelivered (the
+ * report shows both as failed; a retryable report was already retried by itself). Each is sent
+ * again at most once (`resentAt` records it, so pressing twice sends nothing twice), and only to
+ * members still in the community whose phone number is confirmed. The send itself checks consent again, as every send does. A run that
  * had finished is reopened; if the queue loses a message, the reconciler moves the rows on.
  * Returns how many were queued again.
  */
@@ -40,39 +41,54 @@ export async function resendFailed(
       'Only a WhatsApp run that was not stopped can be sent again to those it failed to reach.',
     )
   }
-  const [again] = await db.batch([
+  const reset = {
+    status: 'queued' as const,
+    attempts: 0,
+    nextAttemptAt: now.getTime(),
+    resentAt: now,
+    updatedAt: now,
+    providerMessageId: null,
+    providerStatus: null,
+    errorCode: null,
+    errorTitle: null,
+  }
+  // The same members, by which counter they leave: refused at sending, or undelivered after.
+  const failedAgain = (shown: SQL) =>
     db
       .update(deliveries)
-      .set({
-        status: 'queued',
-        attempts: 0,
-        nextAttemptAt: now.getTime(),
-        resentAt: now,
-        updatedAt: now,
-        providerMessageId: null,
-        providerStatus: null,
-        errorCode: null,
-        errorTitle: null,
-      })
+      .set(reset)
       .where(
         sql`(${deliveries.dispatchId}, ${deliveries.memberId}) in (
           select d.dispatch_id, d.member_id from deliveries d join members m on m.id = d.member_id
-          where d.dispatch_id = ${run.id} and d.status = 'failed' and d.resent_at is null
+          where d.dispatch_id = ${run.id} and ${shown} and d.resent_at is null
             and m.status = 'active' and m.phone_confirmed_at is not null
           limit ${RESEND_ROWS})`,
       )
-      .returning({ memberId: deliveries.memberId }),
+      .returning({ memberId: deliveries.memberId })
+  // changes() is the update just before each: the counters move by exactly the rows it reset.
+  const moveCounters = (from: 'refused' | 'undelivered') =>
     db
       .update(dispatches)
       .set({
         status: sql`case when changes() > 0 and ${dispatches.status} = 'done' then 'expanded' else ${dispatches.status} end`,
         finishedAt: sql`case when changes() > 0 then null else ${dispatches.finishedAt} end`,
-        failed: sql`${dispatches.failed} - changes()`,
         queued: sql`${dispatches.queued} + changes()`,
         progressAt: now,
+        ...(from === 'refused'
+          ? { failed: sql`${dispatches.failed} - changes()` }
+          : {
+              sent: sql`${dispatches.sent} - changes()`,
+              undelivered: sql`${dispatches.undelivered} - changes()`,
+            }),
       })
-      .where(eq(dispatches.id, run.id)),
+      .where(eq(dispatches.id, run.id))
+  const [refused, , undelivered] = await db.batch([
+    failedAgain(sql`d.status = 'failed'`),
+    moveCounters('refused'),
+    failedAgain(sql`d.status = 'sent' and d.provider_status = 'failed'`),
+    moveCounters('undelivered'),
   ])
+  const again = [...refused, ...undelivered]
   for (const part of chunks(again, 100)) {
     await queue.sendBatch(
       part.map(({ memberId }) => ({
