@@ -4,15 +4,22 @@ import type { AppEnv } from '../../env'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can } from '../../services/access'
-import { deliverySummary } from '../../services/announcement-deliveries'
+import { notFound } from '../../lib/errors'
+import { deliverySummaryOf, deliverySummaryQueries } from '../../services/announcement-deliveries'
 import {
   exportRecipientsCsv,
-  listRecipients,
+  listRecipientsQuery,
   recipientCounts,
+  recipientsPageOf,
   RECIPIENT_STATUSES,
 } from '../../services/announcement-recipients'
-import { getAnnouncementOrThrow } from '../../services/announcements'
-import { getCommunityOrThrow } from '../../services/communities'
+import {
+  announcementQuery,
+  communityOfAnnouncement,
+  getAnnouncementOrThrow,
+} from '../../services/announcements'
+import { communityOf, communityQuery } from '../../services/communities'
+import { pendingCountQuery, pendingCountsOf } from '../../services/join-requests'
 import { resendFailed } from '../../services/delivery/resend'
 import { words } from '../../views/dashboard'
 import { ReportPage } from '../../views/dashboard/announcement-report'
@@ -42,17 +49,34 @@ async function announcementFor(c: Context<AppEnv>, action: 'read' | 'manage') {
 }
 
 announcementReportPages.get('/admin/announcements/:id', async (c) => {
-  const announcement = await announcementFor(c, 'read')
+  const id = idOrThrow(AnnouncementId, c.req.param('id'))
   const query = RecipientQuery.parse(c.req.query())
-  const [community, summary, page] = await Promise.all([
-    getCommunityOrThrow(c.var.db, announcement.communityId),
-    deliverySummary(c.var.db, announcement.id),
-    listRecipients(c.var.db, announcement.id, {
+  // The page's reads in one round trip, its community's (and pending requests') by the
+  // announcement's id; access is decided from what it read, before anything is shown.
+  const db = c.var.db
+  const communityId = communityOfAnnouncement(id)
+  const [announcementRows, communityRows, pendingRows, ...rest] = await db.batch([
+    announcementQuery(db, id),
+    communityQuery(db, communityId),
+    pendingCountQuery(db, communityId),
+    ...deliverySummaryQueries(db, id),
+    listRecipientsQuery(db, id, {
       status: query.status,
       cursor: query.cursor,
       limit: RECIPIENTS_PER_PAGE,
     }),
   ])
+  const [runRows, failureRows, recipientRows] = rest
+  const announcement = announcementRows[0]
+  if (!announcement) throw notFound('Announcement')
+  assertCan(c.var.principal, 'announcements.read', { communityId: announcement.communityId })
+  const community = communityOf(communityRows)
+  const summary = deliverySummaryOf([runRows, failureRows])
+  const page = recipientsPageOf(recipientRows, RECIPIENTS_PER_PAGE)
+  // The header's count of this community's pending requests, read here with the page.
+  if (can(c.var.principal, 'joinRequests.read', { communityId: community.id })) {
+    c.set('pendingApprovals', pendingCountsOf(pendingRows))
+  }
   const counts = recipientCounts(summary.totals)
   const base = `/admin/announcements/${announcement.id}`
   const canResend =

@@ -10,23 +10,27 @@ import {
   cancelAnnouncement,
   resumeAnnouncement,
   createAnnouncement,
+  announcementQuery,
   getAnnouncementOrThrow,
   isStalled,
   isUnfinished,
-  listAnnouncements,
+  listAnnouncementsQuery,
+  listedAnnouncementIds,
   sendAnnouncementNow,
   shownStatus,
 } from '../../services/announcements'
 import {
-  deliverySummaries,
+  deliverySummariesOf,
+  deliverySummariesQuery,
   noDeliveries,
   noReceipts,
   receiptRates,
   reportedReceipts,
 } from '../../services/announcement-deliveries'
 import { resumeRun, stopRun } from '../../services/delivery/runs'
-import { getCommunityOrThrow } from '../../services/communities'
-import { listGroups } from '../../services/groups'
+import { communityOf, communityQuery } from '../../services/communities'
+import { toPage } from '../../lib/pagination'
+import { listGroupsQuery } from '../../services/groups'
 import { communityFor } from '../../api/community-scope'
 import { words } from '../../views/dashboard'
 import { AnnouncementsPage, type ListedAnnouncement } from '../../views/dashboard/announcements'
@@ -54,21 +58,24 @@ async function announcementsPage(
   status?: 200 | 400,
 ) {
   assertCan(c.var.principal, 'announcements.read', { communityId: id })
-  const community = await getCommunityOrThrow(c.var.db, id)
-  const [groups, page] = await Promise.all([
-    listGroups(c.var.db, id, { limit: 100 }),
-    listAnnouncements(c.var.db, id, { limit: 100 }),
-  ])
-  // One query for the whole page, however many announcements and runs it shows.
-  const listed = await deliverySummaries(
-    c.var.db,
-    page.data.map((announcement) => announcement.id),
-  )
   // Only an id from the redirect's query: the notice's words come from the stored announcement.
   const scheduledId = AnnouncementId.safeParse(c.req.query('scheduled')).data
-  const scheduled = scheduledId
-    ? await getAnnouncementOrThrow(c.var.db, scheduledId).catch(() => null)
-    : null
+  // Access decided from the id alone; then the page's reads in one round trip, the figures of
+  // every announcement on it in one query however many runs each has had.
+  const db = c.var.db
+  const listing = { limit: 100 }
+  const [communityRows, groupRows, announcementRows, runRows, scheduledRows] = await db.batch([
+    communityQuery(db, id),
+    listGroupsQuery(db, id, { limit: 100 }),
+    listAnnouncementsQuery(db, id, listing),
+    deliverySummariesQuery(db, listedAnnouncementIds(db, id, listing)),
+    announcementQuery(db, scheduledId ?? ''),
+  ])
+  const community = communityOf(communityRows)
+  const groups = toPage(groupRows, 100)
+  const page = toPage(announcementRows, listing.limit)
+  const listed = deliverySummariesOf(runRows)
+  const scheduled = scheduledId ? (scheduledRows[0] ?? null) : null
   const channel = c.var.config.DELIVERY_CHANNEL
   const now = new Date()
   const rows = page.data.map((announcement): ListedAnnouncement => {

@@ -8,8 +8,9 @@ import { MESSAGES, type Lang } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can, type Action } from '../../services/access'
-import { getCommunityOrThrow, updateCommunity } from '../../services/communities'
-import { listGroups } from '../../services/groups'
+import { communityOf, communityQuery, updateCommunity } from '../../services/communities'
+import { toPage } from '../../lib/pagination'
+import { listGroupsQuery } from '../../services/groups'
 import {
   demoteToGroupAdmin,
   listCommunityAdmins,
@@ -93,11 +94,16 @@ export async function settingsPage(
   const scope = { communityId: id }
   assertCan(c.var.principal, 'community.read', scope)
   const may = (action: Action) => can(c.var.principal, action, scope)
-  const [community, groups, admins] = await Promise.all([
-    getCommunityOrThrow(c.var.db, id),
-    may('groups.read') ? listGroups(c.var.db, id, { limit: 100 }) : null,
-    may('admins.read') ? listCommunityAdmins(c.var.db, id) : null,
+  // Access decided from the id alone; then the page's reads in one round trip.
+  const db = c.var.db
+  const [communityRows, groupRows, adminRows] = await db.batch([
+    communityQuery(db, id),
+    listGroupsQuery(db, id, { limit: 100 }),
+    listCommunityAdmins(db, id),
   ])
+  const community = communityOf(communityRows)
+  const groups = may('groups.read') ? toPage(groupRows, 100) : null
+  const admins = may('admins.read') ? adminRows : null
   return communityShell(
     c,
     community,

@@ -10,17 +10,21 @@ import {
   signOutEverywhere,
 } from '../../middleware/dashboard-session'
 import { assertCan, can, ownScope, type Action } from '../../services/access'
-import { homeFigures } from '../../services/stats'
+import { homeFigureQueries, homeFiguresOf } from '../../services/stats'
 import { addDays } from '../../lib/time'
 import { todayIn } from './stats-range'
-import { createCommunity, listCommunities } from '../../services/communities'
+import {
+  createCommunity,
+  listCommunitiesQuery,
+  listedCommunityIds,
+} from '../../services/communities'
+import { toPage } from '../../lib/pagination'
 import { CreateCommunitySchema } from '../../schemas/communities'
 import type { FormState } from '../../views/form-fields'
-import { pendingCounts } from '../../services/join-requests'
 import { findPrincipalByToken } from '../../services/tokens'
 import { words } from '../../views/dashboard'
 import { HomePage, SignInPage } from '../../views/dashboard/home'
-import { approvalsHref, inLanguage, lang, shell } from './page'
+import { approvalsHref, CommunityId, inLanguage, lang, shell } from './page'
 import { communitiesPages, communityFromForm } from './communities'
 import { linksPages } from './links'
 import { approvalsPages } from './approvals'
@@ -71,11 +75,14 @@ dashboardApp.post('/admin/login', async (c) => {
   return c.redirect(/^\/admin(\/[\w/-]*)?$/.test(next) ? next : '/admin', 303)
 })
 
-dashboardApp.use('/admin', dashboardSession())
+// The community a page's path names, whose pending requests its header shows.
+const session = dashboardSession({
+  viewedCommunity: (path) =>
+    CommunityId.safeParse(/^\/admin\/communities\/([^/]+)/.exec(path)?.[1]).data,
+})
+// `/admin/*` covers `/admin` itself: one session check (one round trip) per request.
 dashboardApp.use('/admin/*', async (c, next) =>
-  c.req.path === '/admin/login' || ACCEPT_PATH.test(c.req.path)
-    ? next()
-    : dashboardSession()(c, next),
+  c.req.path === '/admin/login' || ACCEPT_PATH.test(c.req.path) ? next() : session(c, next),
 )
 // After the session check: every change made here goes into its community's audit log.
 dashboardApp.use('/admin/*', auditTrail())
@@ -99,18 +106,26 @@ dashboardApp.get('/admin', (c) => homePage(c))
  */
 async function homePage(c: Context<AppEnv>, form?: FormState) {
   const principal = c.var.principal
+  const db = c.var.db
   const now = new Date()
-  const page = await listCommunities(c.var.db, principal, { limit: 100 })
-  const allowed = (action: Action) =>
-    page.data
-      .filter((community) => can(principal, action, { communityId: community.id }))
-      .map((community) => community.id)
   const today = todayIn('Europe/Berlin', now)
-  const [pending, figures] = await Promise.all([
-    pendingCounts(c.var.db, allowed('joinRequests.read')),
-    homeFigures(c.var.db, allowed('stats.read'), { from: addDays(today, -6), to: today }, now),
+  const week = { from: addDays(today, -6), to: today }
+  // One round trip for the page, on top of the session's (which read the pending requests).
+  const [rows, ...figureRows] = await db.batch([
+    listCommunitiesQuery(db, principal, { limit: 100 }),
+    ...homeFigureQueries(db, listedCommunityIds(db, principal, 100), week, now),
   ])
-  const mayReadAnnouncements = new Set(allowed('announcements.read'))
+  const page = toPage(rows, 100)
+  const figures = homeFiguresOf(figureRows)
+  const allowed = (action: Action) =>
+    new Set(
+      page.data
+        .filter((community) => can(principal, action, { communityId: community.id }))
+        .map((community) => community.id),
+    )
+  const mayReadStats = allowed('stats.read')
+  const mayReadAnnouncements = allowed('announcements.read')
+  const pending = c.var.pendingApprovals
   return shell(
     c,
     words(lang(c)).communities,
@@ -119,8 +134,8 @@ async function homePage(c: Context<AppEnv>, form?: FormState) {
       communities={page.data}
       pending={pending}
       approvalsHref={approvalsHref(pending)}
-      joins={figures.joins}
-      mayReadStats={new Set(allowed('stats.read'))}
+      joins={new Map([...figures.joins].filter(([id]) => mayReadStats.has(id)))}
+      mayReadStats={mayReadStats}
       next={new Map([...figures.next].filter(([id]) => mayReadAnnouncements.has(id)))}
       create={
         can(principal, 'community.create')

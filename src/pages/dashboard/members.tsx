@@ -5,14 +5,15 @@ import { idPattern } from '../../lib/ids'
 import { MEMBER_STATUSES } from '../../db/schema'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can } from '../../services/access'
-import { getCommunityOrThrow } from '../../services/communities'
-import { listGroups } from '../../services/groups'
+import { communityOf, communityQuery, getCommunityOrThrow } from '../../services/communities'
+import { toPage } from '../../lib/pagination'
+import { listGroupsQuery } from '../../services/groups'
 import { endMembership } from '../../services/leaving'
 import {
   exportMembersCsv,
   getMemberOrThrow,
-  groupIdsOfMembers,
-  listMembers,
+  memberPageOf,
+  memberPageQueries,
 } from '../../services/members'
 import { userText } from '../../schemas/common'
 import { words } from '../../views/dashboard'
@@ -40,11 +41,13 @@ const MemberFilter = z.object({
 membersPages.get('/admin/communities/:id/members', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCan(c.var.principal, 'members.read', { communityId: id })
-  const community = await getCommunityOrThrow(c.var.db, id)
   const filter = MemberFilter.parse(c.req.query())
-  const [groups, page] = await Promise.all([
-    listGroups(c.var.db, id, { limit: 100 }),
-    listMembers(c.var.db, id, {
+  // Access decided from the id alone; then the page's reads in one round trip.
+  const db = c.var.db
+  const [communityRows, groupRows, ...memberRows] = await db.batch([
+    communityQuery(db, id),
+    listGroupsQuery(db, id, { limit: 100 }),
+    ...memberPageQueries(db, id, {
       status: filter.status,
       search: filter.q || undefined,
       groupId: filter.groupId,
@@ -52,10 +55,9 @@ membersPages.get('/admin/communities/:id/members', async (c) => {
       cursor: cursorOf(c),
     }),
   ])
-  const groupsOf = await groupIdsOfMembers(
-    c.var.db,
-    page.data.map((member) => member.id),
-  )
+  const community = communityOf(communityRows)
+  const groups = toPage(groupRows, 100)
+  const { page, groupsOf } = memberPageOf(memberRows, 100)
   return communityShell(
     c,
     community,

@@ -7,7 +7,6 @@ import { idPattern } from '../../lib/ids'
 import { PaginationQuerySchema } from '../../lib/pagination'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { can, type Action } from '../../services/access'
-import { listCommunities } from '../../services/communities'
 import { pendingCounts } from '../../services/join-requests'
 import { Shell, words } from '../../views/dashboard'
 import { cspNonce } from '../../middleware/security-headers'
@@ -123,16 +122,18 @@ export async function shell(
   status?: 200 | 400 | 409,
 ) {
   const principal = c.var.principal
-  const managed = (
-    communityId
-      ? [communityId]
-      : (await listCommunities(c.var.db, principal, { limit: 100 })).data.map(
-          (community) => community.id,
-        )
-  ).filter((id) => can(principal, 'joinRequests.read', { communityId: id }))
-  const counts = await pendingCounts(c.var.db, managed)
-  const pending =
-    managed.length > 0 ? [...counts.values()].reduce((sum, n) => sum + n, 0) : undefined
+  // Read with the session (`dashboardSession`): the communities this admin decides on.
+  const counts = c.var.pendingApprovals ?? new Map<string, number>()
+  let pending: number | undefined
+  if (!communityId) {
+    pending = counts.size > 0 ? [...counts.values()].reduce((sum, n) => sum + n, 0) : undefined
+  } else if (can(principal, 'joinRequests.read', { communityId })) {
+    // A community the session did not count (not in the path, past the first 100): read now.
+    pending =
+      counts.get(communityId) ??
+      (await pendingCounts(c.var.db, [communityId])).get(communityId) ??
+      0
+  }
   return c.html(
     <Shell
       lang={lang(c)}

@@ -12,9 +12,10 @@ import { auditLater } from '../../middleware/audit-trail'
 import { csrfTokenFor, signIn } from '../../middleware/dashboard-session'
 import { cspNonce } from '../../middleware/security-headers'
 import { CreateTeamInvitationSchema } from '../../schemas/team'
-import { can } from '../../services/access'
-import { getCommunityOrThrow } from '../../services/communities'
-import { listGroups } from '../../services/groups'
+import { assertCan, can } from '../../services/access'
+import { communityOf, communityQuery, getCommunityOrThrow } from '../../services/communities'
+import { toPage } from '../../lib/pagination'
+import { listGroupsQuery } from '../../services/groups'
 import {
   acceptInvitation,
   createInvitation,
@@ -22,8 +23,8 @@ import {
   findOpenInvitation,
   getPendingInvitationOrThrow,
   getTeammateOrThrow,
-  listPendingInvitations,
-  listTeam,
+  listPendingInvitationsQuery,
+  listTeamQuery,
   revokeInvitation,
 } from '../../services/team'
 import { principalOf, revokeToken } from '../../services/tokens'
@@ -69,12 +70,21 @@ async function teamPage(
   id: string,
   extra: { shown?: ShownLink; form?: FormState; notice?: string } = {},
 ) {
-  const community = await communityFor(c, id, 'team.read')
-  const [team, pending, groups] = await Promise.all([
-    listTeam(c.var.db, id, { cursor: cursorOf(c), limit: 100 }),
-    listPendingInvitations(c.var.db, id, new Date(), { limit: 100 }),
-    listGroups(c.var.db, id, { limit: 100 }),
+  assertCan(c.var.principal, 'team.read', { communityId: id }, 'Community')
+  // Access decided from the id alone; then the page's reads in one round trip.
+  const db = c.var.db
+  const [communityRows, teamRows, pendingRows, groupRows] = await db.batch([
+    communityQuery(db, id),
+    listTeamQuery(db, id, { cursor: cursorOf(c), limit: 100 }),
+    listPendingInvitationsQuery(db, id, new Date(), { limit: 100 }),
+    listGroupsQuery(db, id, { limit: 100 }),
   ])
+  const community = communityOf(communityRows)
+  const [team, pending, groups] = [
+    toPage(teamRows, 100),
+    toPage(pendingRows, 100),
+    toPage(groupRows, 100),
+  ]
   return communityShell(
     c,
     community,
