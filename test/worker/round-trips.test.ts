@@ -358,4 +358,22 @@ describe('dashboard pages: 2 each', () => {
     const trips = await tripsOf(cookie, paths)
     for (const path of paths) expect(trips[path], path).toBe(2)
   })
+
+  it('signed in with a group admin’s token: the same, and no pending count to show', async () => {
+    const { community } = await pagesOf()
+    const group = await createGroup(community.id)
+    const token = await createToken({
+      role: 'group_admin',
+      communityId: community.id,
+      groupId: group.id,
+    })
+    const { cookie } = await signIn(token.token)
+    const admin = { token: null, headers: { ...browser.headers, cookie } }
+    for (const path of ['/admin', `/admin/communities/${community.id}/settings`]) {
+      const answer = await measure('GET', path, admin)
+      expect(answer.status, path).toBe(200)
+      expect(answer.text, path).not.toContain('class="pill"')
+      expect(answer.trips, path).toBe(2)
+    }
+  })
 })
