@@ -12,5 +12,10 @@ export type AppEnv = {
     deferredDb: Database
     requestId: string
     principal: Principal
+    /**
+     * On dashboard pages: pending requests by community, for the communities the principal
+     * decides on that the session read them for (see `dashboardSession`).
+     */
+    pendingApprovals: Map<string, number>
   }
 }

@@ -7,11 +7,11 @@ import { signingSecret, type Config } from '../lib/config'
 import { constantTimeEqual, sha256Hex } from '../lib/crypto'
 import { readForm } from '../lib/forms'
 import { signToken } from '../lib/signing'
-import type { Principal } from '../services/access'
+import { can, type Principal } from '../services/access'
 import {
   endAllSessions,
   endSession,
-  findSessionPrincipal,
+  findSession,
   SESSION_HOURS,
   startSession,
   type SessionOwner,
@@ -74,16 +74,26 @@ export async function csrfTokenFor(c: Context<AppEnv>): Promise<string> {
 
 /**
  * Requires a live dashboard session (see `sessions`: not signed out, not expired, its token not
- * revoked) and puts its principal on the context. Without one, people are sent to sign in; a
- * POST must also carry the session's form token.
+ * revoked) and puts its principal on the context, with the pending requests the header shows
+ * (`pendingApprovals`: of the communities it may decide on, read with the session in one round
+ * trip; `viewedCommunity` names the community a path is about, whose count a page shows).
+ * Without one, people are sent to sign in; a POST must also carry the session's form token.
  */
-export function dashboardSession() {
+export function dashboardSession(
+  options: { viewedCommunity?: (path: string) => string | undefined } = {},
+) {
   return createMiddleware<AppEnv>(async function dashboardSession(c, next) {
     const id = getCookie(c, COOKIE)
-    const principal = id
-      ? await findSessionPrincipal(c.var.db, id, await bootstrapKey(c.var.config), new Date())
+    const session = id
+      ? await findSession(
+          c.var.db,
+          id,
+          await bootstrapKey(c.var.config),
+          new Date(),
+          options.viewedCommunity?.(c.req.path),
+        )
       : null
-    if (!principal) {
+    if (!session) {
       deleteCookie(c, COOKIE, { path: '/admin' })
       return c.redirect(`/admin/login?next=${encodeURIComponent(c.req.path)}`, 303)
     }
@@ -94,7 +104,16 @@ export function dashboardSession() {
         return c.text('This form has expired. Go back, reload the page and try again.', 403)
       }
     }
+    const { principal } = session
     c.set('principal', principal)
+    c.set(
+      'pendingApprovals',
+      new Map(
+        [...session.pending].filter(([communityId]) =>
+          can(principal, 'joinRequests.read', { communityId }),
+        ),
+      ),
+    )
     noteTokenUse(c, principal)
     await next()
   })

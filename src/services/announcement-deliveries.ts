@@ -1,4 +1,16 @@
-import { and, asc, desc, eq, getTableColumns, gt, inArray, or, sql, type SQL } from 'drizzle-orm'
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  gt,
+  inArray,
+  or,
+  sql,
+  type SQL,
+  type SQLWrapper,
+} from 'drizzle-orm'
 import { whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
 import type { Database } from '../db/client'
 import {
@@ -46,11 +58,49 @@ export interface ReceiptSummary {
 
 /** Delivery counts over all runs, the latest run's too, and why deliveries failed. */
 export async function deliverySummary(db: Database, announcementId: string) {
-  const runs = await db
-    .select()
-    .from(dispatches)
-    .where(eq(dispatches.announcementId, announcementId))
-    .orderBy(desc(dispatches.scheduledFor))
+  return deliverySummaryOf(await db.batch(deliverySummaryQueries(db, announcementId)))
+}
+
+/**
+ * The reads behind `deliverySummary`, for a batch: the runs, and why deliveries failed (the
+ * announcement's id may be a subquery).
+ */
+export function deliverySummaryQueries(db: Database, announcementId: string | SQL) {
+  return [
+    db
+      .select()
+      .from(dispatches)
+      .where(eq(dispatches.announcementId, announcementId))
+      .orderBy(desc(dispatches.scheduledFor)),
+    db
+      .select({ reason: deliveries.lastError, count: sql<number>`count(*)` })
+      .from(deliveries)
+      .where(
+        and(
+          // A recurring announcement has a run per occurrence: by subquery, not a list of ids.
+          inArray(
+            deliveries.dispatchId,
+            db
+              .select({ id: dispatches.id })
+              .from(dispatches)
+              .where(eq(dispatches.announcementId, announcementId)),
+          ),
+          or(
+            inArray(deliveries.status, ['failed', 'skipped', 'unknown']),
+            eq(deliveries.providerStatus, 'failed'),
+          ),
+        ),
+      )
+      .groupBy(deliveries.lastError)
+      .orderBy(desc(sql`count(*)`))
+      .limit(10),
+  ] as const
+}
+
+export function deliverySummaryOf([runs, failures]: readonly [
+  Dispatch[],
+  Array<{ reason: string | null; count: number }>,
+]) {
   const totals = noDeliveries()
   const receipts: ReceiptSummary = {
     reported: runs.length > 0 ? { delivered: false, read: false } : null,
@@ -64,30 +114,6 @@ export async function deliverySummary(db: Database, announcementId: string) {
       receipts.sent[kind] += run.sent
     }
   }
-  const failures = runs.length
-    ? await db
-        .select({ reason: deliveries.lastError, count: sql<number>`count(*)` })
-        .from(deliveries)
-        .where(
-          and(
-            // A recurring announcement has a run per occurrence: by subquery, not a list of ids.
-            inArray(
-              deliveries.dispatchId,
-              db
-                .select({ id: dispatches.id })
-                .from(dispatches)
-                .where(eq(dispatches.announcementId, announcementId)),
-            ),
-            or(
-              inArray(deliveries.status, ['failed', 'skipped', 'unknown']),
-              eq(deliveries.providerStatus, 'failed'),
-            ),
-          ),
-        )
-        .groupBy(deliveries.lastError)
-        .orderBy(desc(sql`count(*)`))
-        .limit(10)
-    : []
   return { totals, runs, failures: mergeReasons(failures), receipts }
 }
 
@@ -105,15 +131,11 @@ export interface ListedDeliveries {
  * The delivery figures of a page of announcements in one query, however many runs a recurring
  * one has had: each run carries the sums of its announcement's runs through the same channel
  * (window functions), and only the latest run per channel and the unfinished ones come back, so
- * the rows stay a few per announcement. The ids go in as one JSON parameter, whatever their
- * number.
+ * the rows stay a few per announcement. The ids are a subquery (the page's, read in the same
+ * batch), so none is bound; `deliverySummariesOf` takes the rows.
  */
-export async function deliverySummaries(
-  db: Database,
-  announcementIds: string[],
-): Promise<Map<string, ListedDeliveries>> {
-  const summaries = new Map<string, ListedDeliveries>()
-  if (announcementIds.length === 0) return summaries
+export function deliverySummariesQuery(db: Database, announcementIds: SQLWrapper) {
+  const announcements = inArray(dispatches.announcementId, announcementIds)
   const perChannel = sql`over (partition by ${dispatches.announcementId}, ${dispatches.channel})`
   const sums = Object.fromEntries(
     DELIVERY_COUNT_KEYS.map((key) => [
@@ -130,15 +152,20 @@ export async function deliverySummaries(
       ),
     })
     .from(dispatches)
-    .where(
-      sql`${dispatches.announcementId} in (select value from json_each(${JSON.stringify(announcementIds)}))`,
-    )
+    .where(announcements)
     .as('ranked')
-  const rows = await db
+  return db
     .select()
     .from(ranked)
     .where(or(eq(ranked.rank, 1), inArray(ranked.status, [...UNFINISHED_RUN_STATUSES])))
     .orderBy(desc(ranked.scheduledFor))
+}
+
+/** `deliverySummariesQuery`' rows as each announcement's figures. */
+export function deliverySummariesOf(
+  rows: Awaited<ReturnType<typeof deliverySummariesQuery>>,
+): Map<string, ListedDeliveries> {
+  const summaries = new Map<string, ListedDeliveries>()
   for (const row of rows) {
     let summary = summaries.get(row.announcementId)
     if (!summary) {

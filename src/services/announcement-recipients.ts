@@ -92,10 +92,25 @@ export interface Recipient {
 export async function listRecipients(
   db: Database,
   announcementId: string,
-  options: { status?: RecipientStatus; cursor?: string; limit: number },
+  options: RecipientListOptions,
 ): Promise<{ data: Recipient[]; nextCursor: string | null }> {
+  return recipientsPageOf(await listRecipientsQuery(db, announcementId, options), options.limit)
+}
+
+interface RecipientListOptions {
+  status?: RecipientStatus
+  cursor?: string
+  limit: number
+}
+
+/** `listRecipients`' read, for a batch: one row more than `limit`; `recipientsPageOf` takes it. */
+export function listRecipientsQuery(
+  db: Database,
+  announcementId: string | SQL,
+  options: RecipientListOptions,
+) {
   const [cursorRun, cursorMember] = options.cursor?.split('~') ?? []
-  const rows = await db
+  return db
     .select({
       dispatchId: deliveries.dispatchId,
       runAt: dispatches.scheduledFor,
@@ -127,7 +142,13 @@ export async function listRecipients(
     )
     .orderBy(asc(deliveries.dispatchId), asc(deliveries.memberId))
     .limit(options.limit + 1)
-  const data = rows.slice(0, options.limit).map((row) => {
+}
+
+export function recipientsPageOf(
+  rows: Awaited<ReturnType<typeof listRecipientsQuery>>,
+  limit: number,
+): { data: Recipient[]; nextCursor: string | null } {
+  const data = rows.slice(0, limit).map((row) => {
     const status = shownStatus(row)
     const reason =
       status === 'failed' && row.errorCode !== null
@@ -148,7 +169,7 @@ export async function listRecipients(
   const last = data.at(-1)
   return {
     data,
-    nextCursor: rows.length > options.limit && last ? `${last.dispatchId}~${last.memberId}` : null,
+    nextCursor: rows.length > limit && last ? `${last.dispatchId}~${last.memberId}` : null,
   }
 }
 

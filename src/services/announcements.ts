@@ -1,5 +1,5 @@
 import { Cron } from 'croner'
-import { and, asc, desc, eq, gt, inArray, lte, or } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { announcements, dispatches, groups, type Announcement, type Dispatch } from '../db/schema'
 import { ApiError, notFound } from '../lib/errors'
@@ -131,18 +131,54 @@ export async function listAnnouncements(
   communityId: string,
   options: { cursor?: string; limit: number },
 ): Promise<Page<Announcement>> {
-  const rows = await db
+  return toPage(await listAnnouncementsQuery(db, communityId, options), options.limit)
+}
+
+/**
+ * `listAnnouncements`' read, for a batch: one row more than `limit` (see `toPage`).
+ */
+export function listAnnouncementsQuery(
+  db: Database,
+  communityId: string,
+  options: { cursor?: string; limit: number },
+) {
+  return db
     .select()
     .from(announcements)
-    .where(
-      and(
-        eq(announcements.communityId, communityId),
-        options.cursor ? gt(announcements.id, options.cursor) : undefined,
-      ),
-    )
+    .where(announcementsOf(communityId, options))
     .orderBy(asc(announcements.id))
     .limit(options.limit + 1)
-  return toPage(rows, options.limit)
+}
+
+/** The ids `listAnnouncementsQuery` reads, as a subquery. */
+export function listedAnnouncementIds(
+  db: Database,
+  communityId: string,
+  options: { cursor?: string; limit: number },
+) {
+  return db
+    .select({ id: announcements.id })
+    .from(announcements)
+    .where(announcementsOf(communityId, options))
+    .orderBy(asc(announcements.id))
+    .limit(options.limit + 1)
+}
+
+function announcementsOf(communityId: string, options: { cursor?: string }) {
+  return and(
+    eq(announcements.communityId, communityId),
+    options.cursor ? gt(announcements.id, options.cursor) : undefined,
+  )
+}
+
+/** The community of an announcement, as a subquery: to read both in one batch. */
+export function communityOfAnnouncement(id: string): SQL {
+  return sql`(select ${announcements.communityId} from ${announcements} where ${announcements.id} = ${id})`
+}
+
+/** An announcement by id, to read in a batch (none found: an empty list). */
+export function announcementQuery(db: Database, id: string) {
+  return db.select().from(announcements).where(eq(announcements.id, id)).limit(1)
 }
 
 function assertScheduled(announcement: Announcement): void {

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, lt, ne, or, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, lt, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   apiTokens,
@@ -129,18 +129,47 @@ export async function listCommunities(
   principal: Principal,
   options: { cursor?: string; limit: number },
 ): Promise<Page<Community>> {
-  const rows = await db
+  return toPage(await listCommunitiesQuery(db, principal, options), options.limit)
+}
+
+/** `listCommunities`' read, for a batch: one row more than `limit` (see `toPage`). */
+export function listCommunitiesQuery(
+  db: Database,
+  principal: Principal,
+  options: { cursor?: string; limit: number },
+) {
+  return db
     .select()
     .from(communities)
-    .where(
-      and(
-        isOwner(principal) ? undefined : eq(communities.id, principal.communityId ?? ''),
-        options.cursor ? gt(communities.id, options.cursor) : undefined,
-      ),
-    )
+    .where(and(seenBy(principal), options.cursor ? gt(communities.id, options.cursor) : undefined))
     .orderBy(asc(communities.id))
     .limit(options.limit + 1)
-  return toPage(rows, options.limit)
+}
+
+/** The ids of the first `limit` communities `listCommunities` lists, as a subquery. */
+export function listedCommunityIds(db: Database, principal: Principal, limit: number) {
+  return db
+    .select({ id: communities.id })
+    .from(communities)
+    .where(seenBy(principal))
+    .orderBy(asc(communities.id))
+    .limit(limit)
+}
+
+/** The communities a principal sees: every one for owners, its own for everyone else. */
+function seenBy(principal: Principal): SQL | undefined {
+  return isOwner(principal) ? undefined : eq(communities.id, principal.communityId ?? '')
+}
+
+/** A community by id, to read in a page's batch; `communityOf` takes its rows. */
+export function communityQuery(db: Database, id: string | SQL) {
+  return db.select().from(communities).where(eq(communities.id, id)).limit(1)
+}
+
+/** The community `communityQuery` read, or a 404. */
+export function communityOf(rows: Community[]): Community {
+  if (!rows[0]) throw notFound('Community')
+  return rows[0]
 }
 
 export async function updateCommunity(

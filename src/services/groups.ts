@@ -77,7 +77,16 @@ export async function listGroups(
   communityId: string,
   options: { cursor?: string; limit: number },
 ): Promise<Page<Group>> {
-  const rows = await db
+  return toPage(await listGroupsQuery(db, communityId, options), options.limit)
+}
+
+/** `listGroups`' read, for a batch: one row more than `limit` (see `toPage`). */
+export function listGroupsQuery(
+  db: Database,
+  communityId: string,
+  options: { cursor?: string; limit: number },
+) {
+  return db
     .select()
     .from(groups)
     .where(
@@ -88,7 +97,6 @@ export async function listGroups(
     )
     .orderBy(asc(groups.id))
     .limit(options.limit + 1)
-  return toPage(rows, options.limit)
 }
 
 export async function updateGroup(

@@ -1,4 +1,16 @@
-import { and, asc, eq, exists, gt, isNotNull, isNull, or, sql } from 'drizzle-orm'
+import {
+  and,
+  asc,
+  eq,
+  exists,
+  gt,
+  inArray,
+  isNotNull,
+  isNull,
+  or,
+  sql,
+  type SQL,
+} from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import type { Database } from '../db/client'
 import {
@@ -12,6 +24,7 @@ import {
 import { sha256Hex } from '../lib/crypto'
 import { notFound } from '../lib/errors'
 import { toPage, type Page } from '../lib/pagination'
+import { chunks, ID_CHUNK } from '../lib/chunks'
 
 /** A sign-up an admin can see and decide: a repeat sign-up is only a pointer for its owner. */
 export async function getJoinRequestOrThrow(db: Database, id: string): Promise<JoinRequest> {
@@ -92,24 +105,40 @@ export async function pendingCounts(
   db: Database,
   communityIds: string[],
 ): Promise<Map<string, number>> {
-  const counts = new Map<string, number>()
-  if (communityIds.length === 0) return counts
-  const queries = communityIds.map((id) =>
-    db
-      .select({ count: sql<number>`count(*)` })
-      .from(joinRequests)
-      .where(
-        and(
-          eq(joinRequests.communityId, id),
-          eq(joinRequests.status, 'pending'),
-          isNull(joinRequests.repeatOf),
-          confirmedSignUp,
-        ),
-      ),
+  const [first, ...rest] = chunks(communityIds, ID_CHUNK).map((ids) =>
+    pendingCountsQuery(db, inArray(communities.id, ids)),
   )
-  const results = await db.batch(queries as [(typeof queries)[number], ...typeof queries])
-  communityIds.forEach((id, i) => counts.set(id, results[i]?.[0]?.count ?? 0))
-  return counts
+  if (!first) return new Map()
+  return pendingCountsOf((await db.batch([first, ...rest])).flat())
+}
+
+/**
+ * The pending requests (confirmed, not repeats) of each community `where` picks, one indexed
+ * count each, to run in a page's batch: a row for every community picked, none or many waiting.
+ */
+export function pendingCountsQuery(db: Database, where: SQL | undefined) {
+  const waiting = and(
+    eq(joinRequests.communityId, communities.id),
+    eq(joinRequests.status, 'pending'),
+    isNull(joinRequests.repeatOf),
+    confirmedSignUp,
+  )
+  return db
+    .select({
+      id: communities.id,
+      count: sql<number>`(select count(*) from ${joinRequests} where ${waiting})`,
+    })
+    .from(communities)
+    .where(where)
+}
+
+/** `pendingCountsQuery` for one community (its id may be a subquery). */
+export function pendingCountQuery(db: Database, communityId: string | SQL) {
+  return pendingCountsQuery(db, eq(communities.id, communityId))
+}
+
+export function pendingCountsOf(rows: Array<{ id: string; count: number }>): Map<string, number> {
+  return new Map(rows.map((row) => [row.id, row.count]))
 }
 
 /**

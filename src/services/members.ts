@@ -24,41 +24,76 @@ export async function getMemberOrThrow(db: Database, id: string): Promise<Member
 export async function listMembers(
   db: Database,
   communityId: string,
-  options: {
-    groupId?: string
-    status?: MemberStatus
-    search?: string
-    cursor?: string
-    limit: number
-  },
+  options: MemberListOptions,
 ): Promise<Page<Member>> {
+  return toPage(await listMembersQuery(db, communityId, options), options.limit)
+}
+
+interface MemberListOptions {
+  groupId?: string
+  status?: MemberStatus
+  search?: string
+  cursor?: string
+  limit: number
+}
+
+function membersWhere(communityId: string, options: MemberListOptions) {
   // instr(), not LIKE: a search of any length stays within D1's 50-byte LIKE patterns, and `%`
   // or `_` are plain characters. Letters A-Z match either case, as LIKE's did.
   const needle = options.search?.replace(/[A-Z]/g, (letter) => letter.toLowerCase())
-  const where = and(
+  return and(
     eq(members.communityId, communityId),
     options.status ? eq(members.status, options.status) : undefined,
     needle
       ? sql`(instr(lower(${members.name}), ${needle}) > 0 or instr(lower(${members.phone}), ${needle}) > 0 or instr(lower(${members.email}), ${needle}) > 0)`
       : undefined,
+    // The group's members by their index; at most a group's limit of them.
+    options.groupId
+      ? sql`${members.id} in (select ${groupMembers.memberId} from ${groupMembers} where ${groupMembers.groupId} = ${options.groupId})`
+      : undefined,
     options.cursor ? gt(members.id, options.cursor) : undefined,
   )
-  const rows = options.groupId
-    ? await db
-        .select({ member: members })
-        .from(groupMembers)
-        .innerJoin(members, eq(members.id, groupMembers.memberId))
-        .where(and(eq(groupMembers.groupId, options.groupId), where))
-        .orderBy(asc(members.id))
-        .limit(options.limit + 1)
-        .then((found) => found.map((row) => row.member))
-    : await db
-        .select()
-        .from(members)
-        .where(where)
-        .orderBy(asc(members.id))
-        .limit(options.limit + 1)
-  return toPage(rows, options.limit)
+}
+
+/** `listMembers`' read, for a batch: one row more than `limit` (see `toPage`). */
+function listMembersQuery(db: Database, communityId: string, options: MemberListOptions) {
+  return db
+    .select()
+    .from(members)
+    .where(membersWhere(communityId, options))
+    .orderBy(asc(members.id))
+    .limit(options.limit + 1)
+}
+
+/**
+ * A page of members and the groups each of them is in, to read in one batch (the page's ids as
+ * a subquery, so no list of them is bound); `memberPageOf` takes the results.
+ */
+export function memberPageQueries(db: Database, communityId: string, options: MemberListOptions) {
+  const ids = db
+    .select({ id: members.id })
+    .from(members)
+    .where(membersWhere(communityId, options))
+    .orderBy(asc(members.id))
+    .limit(options.limit + 1)
+  return [
+    listMembersQuery(db, communityId, options),
+    db.select().from(groupMembers).where(inArray(groupMembers.memberId, ids)),
+  ] as const
+}
+
+export function memberPageOf(
+  [rows, memberships]: readonly [Member[], Array<{ memberId: string; groupId: string }>],
+  limit: number,
+) {
+  return { page: toPage(rows, limit), groupsOf: groupsByMember(memberships) }
+}
+
+function groupsByMember(rows: Array<{ memberId: string; groupId: string }>) {
+  const result = new Map<string, string[]>()
+  for (const row of rows)
+    result.set(row.memberId, [...(result.get(row.memberId) ?? []), row.groupId])
+  return result
 }
 
 /** The groups each of these members is in: `ID_CHUNK` ids per statement, in one batch. */
@@ -66,16 +101,11 @@ export async function groupIdsOfMembers(
   db: Database,
   memberIds: string[],
 ): Promise<Map<string, string[]>> {
-  const result = new Map<string, string[]>()
   const [first, ...rest] = chunks(memberIds, ID_CHUNK).map((ids) =>
     db.select().from(groupMembers).where(inArray(groupMembers.memberId, ids)),
   )
-  if (!first) return result
-  for (const rows of await db.batch([first, ...rest])) {
-    for (const row of rows)
-      result.set(row.memberId, [...(result.get(row.memberId) ?? []), row.groupId])
-  }
-  return result
+  if (!first) return new Map()
+  return groupsByMember((await db.batch([first, ...rest])).flat())
 }
 
 /** A member's personal referral link. */

@@ -1,8 +1,10 @@
-import { and, eq, gt, isNull, lt } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, isNull, lt, or, sql } from 'drizzle-orm'
+import type { SelectedFields } from 'drizzle-orm/sqlite-core'
 import type { Database } from '../db/client'
-import { apiTokens, sessions } from '../db/schema'
+import { apiTokens, communities, sessions } from '../db/schema'
 import { randomBase64Url, sha256Hex } from '../lib/crypto'
 import type { Principal } from './access'
+import { pendingCountQuery, pendingCountsOf, pendingCountsQuery } from './join-requests'
 import { BOOTSTRAP_OWNER, principalOf } from './tokens'
 
 export const SESSION_HOURS = 8
@@ -27,28 +29,61 @@ export async function startSession(db: Database, owner: SessionOwner, now: Date)
   return id
 }
 
+/** A live session: who it is, and the pending requests of the communities it looks after. */
+export interface LiveSession {
+  principal: Principal
+  /**
+   * Pending requests by community: of the first 100 communities the session's token sees, and
+   * of `viewed`. Every community asked about has a row; which of them the principal may read
+   * is for the caller to decide.
+   */
+  pending: Map<string, number>
+}
+
 /**
- * The principal of a live session: not signed out, not expired, its token not revoked, and for
- * the bootstrap owner started under the current `ADMIN_TOKEN` (`bootstrapKey`, null when unset).
- * One query.
+ * The principal of a live session (not signed out, not expired, its token not revoked, and for
+ * the bootstrap owner started under the current `ADMIN_TOKEN`: `bootstrapKey`, null when unset),
+ * with the pending requests every dashboard page shows in its header: one round trip.
  */
-export async function findSessionPrincipal(
+export async function findSession(
   db: Database,
   sessionId: string,
   bootstrapKey: string | null,
   now: Date,
-): Promise<Principal | null> {
+  viewed?: string,
+): Promise<LiveSession | null> {
   if (!SESSION_ID.test(sessionId)) return null
-  const [row] = await db
-    .select({ session: sessions, token: apiTokens })
-    .from(sessions)
-    .leftJoin(apiTokens, and(eq(apiTokens.id, sessions.tokenId), isNull(apiTokens.revokedAt)))
-    .where(and(eq(sessions.idHash, await sha256Hex(sessionId)), gt(sessions.expiresAt, now)))
-    .limit(1)
+  const live = and(eq(sessions.idHash, await sha256Hex(sessionId)), gt(sessions.expiresAt, now))
+  const sessionToken = <T extends SelectedFields>(fields: T) =>
+    db
+      .select(fields)
+      .from(sessions)
+      .leftJoin(apiTokens, and(eq(apiTokens.id, sessions.tokenId), isNull(apiTokens.revokedAt)))
+  // The communities the session's token sees, as `listCommunities` lists them: an owner's first
+  // 100 (an id range from '' for owners, from null, so none, for everyone else), or the token's.
+  const ownerFrom = sessionToken({ from: sql`''` }).where(
+    and(live, or(isNull(sessions.tokenId), eq(apiTokens.role, 'owner'))),
+  )
+  const ownerSees = db
+    .select({ id: communities.id })
+    .from(communities)
+    .where(gte(communities.id, sql`(${ownerFrom})`))
+    .orderBy(asc(communities.id))
+    .limit(100)
+  const [[row], ...counts] = await db.batch([
+    sessionToken({ session: sessions, token: apiTokens }).where(live).limit(1),
+    pendingCountsQuery(db, inArray(communities.id, ownerSees)),
+    pendingCountsQuery(
+      db,
+      inArray(communities.id, sessionToken({ id: apiTokens.communityId }).where(live)),
+    ),
+    pendingCountQuery(db, viewed ?? ''),
+  ])
   if (!row) return null
-  if (row.token) return principalOf(row.token)
+  const pending = pendingCountsOf(counts.flat())
+  if (row.token) return { principal: principalOf(row.token), pending }
   const bootstrap = row.session.bootstrapKey !== null && row.session.bootstrapKey === bootstrapKey
-  return bootstrap ? BOOTSTRAP_OWNER : null
+  return bootstrap ? { principal: BOOTSTRAP_OWNER, pending } : null
 }
 
 /** Signs one session out, on the server: its cookie stops working wherever it was copied to. */

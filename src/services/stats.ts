@@ -1,6 +1,5 @@
-import { and, asc, between, eq, gte, inArray, sql } from 'drizzle-orm'
+import { and, asc, between, eq, gte, inArray, sql, type SQLWrapper } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { ID_CHUNK, chunks } from '../lib/chunks'
 import { announcements, inviteDailyStats } from '../db/schema'
 import { csvLine } from '../lib/csv'
 import { utcDay } from '../lib/time'
@@ -385,49 +384,60 @@ export function retentionOf(f: FunnelFigures, days: 7 | 30): number | null {
   return base > 0 ? (days === 7 ? f.stayed7Days : f.stayed30Days) / base : null
 }
 
+interface NextAnnouncement {
+  body: string
+  sendAt: Date
+}
+
 /**
- * The dashboard home's figures across communities: each one's joins over a period (from the
- * rollups) and its next scheduled announcement.
+ * The dashboard home's figures across communities, to run in a batch: each one's joins over a
+ * period (from the rollups) and its next scheduled announcement. `communityIds` a list (at
+ * most `ID_CHUNK` of them, see `lib/chunks.ts`) or a subquery of ids.
  */
-export async function homeFigures(
+export function homeFigureQueries(
   db: Database,
-  communityIds: string[],
+  communityIds: readonly string[] | SQLWrapper,
   range: StatsRange,
   now: Date,
 ) {
-  const joins = new Map<string, number>()
-  const next = new Map<string, { body: string; sendAt: Date }>()
-  for (const ids of chunks(communityIds, ID_CHUNK)) {
-    const [joinRows, nextRows] = await db.batch([
-      db
-        .select({ communityId: inviteDailyStats.communityId, joins: measures.joins })
-        .from(inviteDailyStats)
-        .where(
-          and(
-            inArray(inviteDailyStats.communityId, ids),
-            between(inviteDailyStats.day, range.from, range.to),
-          ),
-        )
-        .groupBy(inviteDailyStats.communityId),
-      db
-        .select({
-          communityId: announcements.communityId,
-          body: announcements.body,
-          sendAt: sql<number>`min(${announcements.sendAt})`.as('next_send_at'),
-        })
-        .from(announcements)
-        .where(
-          and(
-            inArray(announcements.communityId, ids),
-            eq(announcements.status, 'scheduled'),
-            gte(announcements.sendAt, now),
-          ),
-        )
-        .groupBy(announcements.communityId),
-    ])
-    for (const row of joinRows) joins.set(row.communityId, row.joins)
-    for (const row of nextRows)
-      next.set(row.communityId, { body: row.body, sendAt: new Date(row.sendAt) })
+  return [
+    db
+      .select({ communityId: inviteDailyStats.communityId, joins: measures.joins })
+      .from(inviteDailyStats)
+      .where(
+        and(
+          inArray(inviteDailyStats.communityId, communityIds),
+          between(inviteDailyStats.day, range.from, range.to),
+        ),
+      )
+      .groupBy(inviteDailyStats.communityId),
+    db
+      .select({
+        communityId: announcements.communityId,
+        body: announcements.body,
+        sendAt: sql<number>`min(${announcements.sendAt})`.as('next_send_at'),
+      })
+      .from(announcements)
+      .where(
+        and(
+          inArray(announcements.communityId, communityIds),
+          eq(announcements.status, 'scheduled'),
+          gte(announcements.sendAt, now),
+        ),
+      )
+      .groupBy(announcements.communityId),
+  ] as const
+}
+
+/** `homeFigureQueries`' results: joins and the next announcement, by community. */
+export function homeFiguresOf([joinRows, nextRows]: readonly [
+  Array<{ communityId: string; joins: number }>,
+  Array<{ communityId: string; body: string; sendAt: number }>,
+]) {
+  return {
+    joins: new Map(joinRows.map((row) => [row.communityId, row.joins])),
+    next: new Map<string, NextAnnouncement>(
+      nextRows.map((row) => [row.communityId, { body: row.body, sendAt: new Date(row.sendAt) }]),
+    ),
   }
-  return { joins, next }
 }

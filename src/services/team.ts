@@ -191,7 +191,17 @@ export async function listPendingInvitations(
   now: Date,
   options: { cursor?: string; limit: number },
 ): Promise<Page<TeamInvitation>> {
-  const rows = await db
+  return toPage(await listPendingInvitationsQuery(db, communityId, now, options), options.limit)
+}
+
+/** `listPendingInvitations`' read, for a batch: one row more than `limit` (see `toPage`). */
+export function listPendingInvitationsQuery(
+  db: Database,
+  communityId: string,
+  now: Date,
+  options: { cursor?: string; limit: number },
+) {
+  return db
     .select()
     .from(teamInvitations)
     .where(
@@ -203,7 +213,6 @@ export async function listPendingInvitations(
     )
     .orderBy(desc(teamInvitations.id))
     .limit(options.limit + 1)
-  return toPage(rows, options.limit)
 }
 
 /** A pending invitation of this community; 404 for any other, so none leaks across. */
@@ -250,7 +259,16 @@ export async function listTeam(
   communityId: string,
   options: { cursor?: string; limit: number },
 ): Promise<Page<ApiToken>> {
-  const rows = await db
+  return toPage(await listTeamQuery(db, communityId, options), options.limit)
+}
+
+/** `listTeam`'s read, for a batch: one row more than `limit` (see `toPage`). */
+export function listTeamQuery(
+  db: Database,
+  communityId: string,
+  options: { cursor?: string; limit: number },
+) {
+  return db
     .select()
     .from(apiTokens)
     .where(
@@ -262,7 +280,6 @@ export async function listTeam(
     )
     .orderBy(asc(apiTokens.id))
     .limit(options.limit + 1)
-  return toPage(rows, options.limit)
 }
 
 /** When this isolate last wrote each token's use down, so most requests skip the write. */

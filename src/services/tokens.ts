@@ -163,7 +163,8 @@ export async function revokeToken(db: Database, tokenId: string, now: Date): Pro
 }
 
 /** Everyone who administers a community: its community admins and the admins of its groups. */
-export async function listCommunityAdmins(db: Database, communityId: string): Promise<ApiToken[]> {
+/** A community's live tokens, oldest first: a query, to await or to run in a batch. */
+export function listCommunityAdmins(db: Database, communityId: string) {
   return db
     .select()
     .from(apiTokens)

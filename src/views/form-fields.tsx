@@ -1,3 +1,4 @@
+import type { Child, JSX } from 'hono/jsx'
 import type { FieldMessages } from '../lib/field-errors'
 import { timeZoneChoices } from '../lib/time'
 
@@ -21,14 +22,17 @@ export function sentText(form: FormState | undefined, field: string, fallback = 
 /**
  * A field's attributes after a refusal: its value as sent, and, when it was refused, marked
  * invalid and described by its message (and its hint, if it has one) for screen readers.
+ * `prefix` keeps the message's id apart when a page has two forms with the same fields.
  */
 export function fieldAttributes(
   form: FormState | undefined,
   field: string,
-  options: { withValue?: boolean; hint?: string } = {},
+  options: { withValue?: boolean; hint?: string; prefix?: string } = {},
 ) {
   const error = form?.errors[field]
-  const describedBy = [options.hint, error && `${field}-error`].filter(Boolean).join(' ')
+  const describedBy = [options.hint, error && `${options.prefix ?? ''}${field}-error`]
+    .filter(Boolean)
+    .join(' ')
   const value = form?.values[field]
   return {
     ...(options.withValue === false || value === undefined ? {} : { value: String(value) }),
@@ -38,13 +42,79 @@ export function fieldAttributes(
 }
 
 /** The message next to a refused field, named by `fieldAttributes`' `aria-describedby`. */
-export function FieldError(props: { form: FormState | undefined; field: string }) {
+export function FieldError(props: { form: FormState | undefined; field: string; prefix?: string }) {
   const error = props.form?.errors[props.field]
   return error ? (
-    <p id={`${props.field}-error`} class="err">
+    <p id={`${props.prefix ?? ''}${props.field}-error`} class="err">
       {error}
     </p>
   ) : null
+}
+
+/** Where a field is and what it says: shared by `Field` and `TextField`. */
+interface FieldProps {
+  form: FormState | undefined
+  /** The name the form sends. */
+  field: string
+  /** The control's id, `field` unless the page has another control of that name. */
+  id?: string
+  /** Before the message's id, when a page has two forms with the same fields. */
+  prefix?: string
+  label: Child
+  /** A line under the control, which the control names as its description. */
+  hint?: Child
+  /** Left out, the field stands in a `<div>` of its own (a cell of a `grid`). */
+  bare?: boolean
+}
+
+/**
+ * A labelled field: the label, the control (`children`, which takes its attributes from
+ * `fieldAttributes`), its hint and, after a refusal, its message.
+ */
+export function Field(props: FieldProps & { children: Child }) {
+  const id = props.id ?? props.field
+  const parts = (
+    <>
+      <label for={id}>{props.label}</label>
+      {props.children}
+      {props.hint !== undefined && (
+        <div id={`${id}-hint`} class="muted">
+          {props.hint}
+        </div>
+      )}
+      <FieldError form={props.form} field={props.field} prefix={props.prefix} />
+    </>
+  )
+  return props.bare ? parts : <div>{parts}</div>
+}
+
+/**
+ * A labelled `<input>` with its hint and message: the value as sent back after a refusal (or
+ * `value` before one), marked invalid and described for screen readers. `describedBy` names a
+ * hint written elsewhere on the page.
+ */
+export function TextField(
+  props: FieldProps & { describedBy?: string } & Omit<
+      JSX.IntrinsicElements['input'],
+      'id' | 'form' | 'children'
+    >,
+) {
+  const { form, field, id = field, prefix, label, hint, bare, describedBy, ...input } = props
+  const hintId = hint !== undefined ? `${id}-hint` : describedBy
+  return (
+    <Field form={form} field={field} id={id} prefix={prefix} label={label} hint={hint} bare={bare}>
+      <input
+        id={id}
+        name={field}
+        {...input}
+        {...fieldAttributes(form, field, {
+          hint: hintId,
+          prefix,
+          withValue: input.value === undefined,
+        })}
+      />
+    </Field>
+  )
 }
 
 /**

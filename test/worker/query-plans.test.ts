@@ -1,6 +1,5 @@
 import { findQrTarget } from '../../src/services/qr-designs'
 import { listRecipients } from '../../src/services/announcement-recipients'
-import { deliverySummaries } from '../../src/services/announcement-deliveries'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { drizzle } from 'drizzle-orm/d1'
@@ -9,7 +8,7 @@ import { findPrincipalByToken, revokeToken } from '../../src/services/tokens'
 import {
   endAllSessions,
   endSession,
-  findSessionPrincipal,
+  findSession,
   pruneSessions,
   startSession,
 } from '../../src/services/sessions'
@@ -24,24 +23,37 @@ import {
   communitiesWithPending,
   findJoinRequestByStatusToken,
   listJoinRequests,
+  pendingCountQuery,
 } from '../../src/services/join-requests'
 import {
   exportMembersCsv,
   leaderboard,
   listMembers,
+  memberPageQueries,
   rewardsOf,
   referralInviteOf,
 } from '../../src/services/members'
-import { getDashboardStats, getStats, homeFigures } from '../../src/services/stats'
+import { getDashboardStats, getStats, homeFigureQueries } from '../../src/services/stats'
 import { compareLinks, compareSources } from '../../src/services/stats-compare'
 import { recordVisits } from '../../src/services/visits'
 import {
+  communityQuery,
   createCommunity as createCommunityRow,
   listCommunities,
+  listedCommunityIds,
 } from '../../src/services/communities'
 import { listGroups } from '../../src/services/groups'
-import { claimDueAnnouncements } from '../../src/services/announcements'
-import { deliverySummary, listDeliveries } from '../../src/services/announcement-deliveries'
+import {
+  claimDueAnnouncements,
+  communityOfAnnouncement,
+  listedAnnouncementIds,
+} from '../../src/services/announcements'
+import {
+  deliverySummariesQuery,
+  deliverySummary,
+  deliverySummaryQueries,
+  listDeliveries,
+} from '../../src/services/announcement-deliveries'
 import { fanOutEvents } from '../../src/services/webhooks'
 import { countAttempt } from '../../src/services/rate-limits'
 import { cancelRun } from '../../src/services/delivery/runs'
@@ -119,7 +131,7 @@ describe('query plans of the request paths', () => {
     const page = { limit: 20 }
     await findPrincipalByToken(db, 'cg_unknown-token-value-for-plans-0000000000', undefined)
     const session = await startSession(db, { bootstrapKey: 'plan' }, now)
-    await findSessionPrincipal(db, session, 'plan', now)
+    await findSession(db, session, 'plan', now, community.id)
     await endSession(db, session)
     await endAllSessions(db, { tokenId: 'tok_plan' })
     await endAllSessions(db, { bootstrapKey: 'plan' })
@@ -130,7 +142,6 @@ describe('query plans of the request paths', () => {
     await findQrTarget(db, invite.code)
     await listRecipients(db, 'ann_plan', { status: 'failed', limit: 50 })
     await listRecipients(db, 'ann_plan', { cursor: 'dsp_plan~mem_plan', limit: 50 })
-    await deliverySummaries(db, ['ann_plan', 'ann_plan2'])
     await findInviteWithCommunity(db, invite.code)
     await retiredCodeExists(db, invite.code)
     await listCommunities(
@@ -179,7 +190,20 @@ describe('query plans of the request paths', () => {
     await getDashboardStats(db, { communityId: community.id }, year, '2026-12-31', allFilters)
     await compareLinks(db, community.id, [invite.id, 'inv_x'], year, '2026-12-31', allFilters)
     await compareSources(db, community.id, ['flyer', '(none)'], year, '2026-12-31', {})
-    await homeFigures(db, [community.id, 'cmt_00000000000000000000000000'], year, now)
+    // The dashboard's pages, each read in one batch (ids as subqueries of the page's own reads).
+    const admin = {
+      tokenId: 't',
+      name: 'n',
+      role: 'community_admin' as const,
+      communityId: community.id,
+      groupId: null,
+    }
+    await db.batch(homeFigureQueries(db, listedCommunityIds(db, admin, 100), year, now))
+    await db.batch(memberPageQueries(db, community.id, { ...page, groupId: group.id, search: 'x' }))
+    await deliverySummariesQuery(db, listedAnnouncementIds(db, community.id, page))
+    await communityQuery(db, communityOfAnnouncement('ann_plan'))
+    await pendingCountQuery(db, communityOfAnnouncement('ann_plan'))
+    await db.batch(deliverySummaryQueries(db, 'ann_plan'))
     await listJoinRequests(db, community.id, { status: 'pending', ...page })
     // The approvals across communities: each community probed through the pending index.
     await communitiesWithPending(db, { communityId: community.id, limit: 10 })

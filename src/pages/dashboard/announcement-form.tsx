@@ -1,44 +1,23 @@
 import { z } from 'zod'
-import type { Announcement } from '../../db/schema'
 import { ApiError } from '../../lib/errors'
 import { fieldMessages, type FieldMessages } from '../../lib/field-errors'
 import { MESSAGES, type Lang } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
-import { formatMoment, wallClockToUtc } from '../../lib/time'
+import { wallClockToUtc } from '../../lib/time'
 import { AnnouncementBodySchema } from '../../schemas/announcements'
 import { TimeZoneSchema } from '../../schemas/common'
 import { previewRuns, type AnnouncementInput } from '../../services/announcements'
-import { Csrf, DiscussionGroupOptions, words } from '../../views/dashboard'
-import {
-  FieldError,
-  fieldAttributes,
-  sentText,
-  TimeZoneOptions,
-  type FormState,
-} from '../../views/form-fields'
-import { WithUserText } from '../../views/layout'
+import { words } from '../../views/dashboard'
+import type { ComposeState } from '../../views/dashboard/announcement-form'
+import { cronOf, formValues, pickerValues } from '../../views/dashboard/repeat-rule'
+import { sentText } from '../../views/form-fields'
 import { formText } from './page'
-import {
-  cronOf,
-  describeRule,
-  formValues,
-  pickerValues,
-  RepeatPicker,
-  type PickerValues,
-} from './repeat-rule'
 
 /**
- * The compose form of the announcements page: what it sent, its rules, "Show next dates" (a
- * POST that shows the form again as it was, so neither the draft nor the form's token ever
- * lands in a URL), and the notice that says what was scheduled and when.
+ * The compose form of the announcements page as sent: its rules, and "Show next dates" (a POST
+ * that shows the form again as it was, so neither the draft nor the form's token ever lands in
+ * a URL). The form itself is in `views/dashboard/announcement-form.tsx`.
  */
-
-/** The compose form as sent: its fields, the repeat picker's, and the runs asked to be shown. */
-export interface ComposeState {
-  form: FormState
-  picker: PickerValues
-  preview: Date[]
-}
 
 const FIELDS = ['body', 'audience', 'sendAt', 'timezone'] as const
 
@@ -127,122 +106,4 @@ export function withPreview(
     if (!(error instanceof ApiError)) throw error
     return { ...sent, form: { ...sent.form, errors: { cron: words(lang).invalidRule } } }
   }
-}
-
-/** The compose form, empty or as it was sent, with each refused field's message beside it. */
-export function ComposeForm(props: {
-  lang: Lang
-  action: string
-  csrf: string
-  groups: Array<{ id: string; name: string; kind: string }>
-  communityZone: string
-  sent?: ComposeState
-}) {
-  const t = words(props.lang)
-  const form = props.sent?.form
-  const zone = sentText(form, 'timezone', props.communityZone) || props.communityZone
-  const preview = props.sent?.preview ?? []
-  return (
-    <form method="post" action={props.action}>
-      <Csrf token={props.csrf} />
-      <label for="body">{t.text}</label>
-      <textarea
-        id="body"
-        name="body"
-        rows={4}
-        maxlength={4096}
-        required
-        {...fieldAttributes(form, 'body', { withValue: false })}
-      >
-        {sentText(form, 'body')}
-      </textarea>
-      <FieldError form={form} field="body" />
-      <div class="grid">
-        <div>
-          <label for="audience">{t.audience}</label>
-          <select
-            id="audience"
-            name="audience"
-            {...fieldAttributes(form, 'audience', { withValue: false })}
-          >
-            <option value="announcement">{t.everyone}</option>
-            <DiscussionGroupOptions groups={props.groups} selected={sentText(form, 'audience')} />
-          </select>
-          <FieldError form={form} field="audience" />
-        </div>
-        <div>
-          <label for="sendAt">{t.once}</label>
-          <input
-            id="sendAt"
-            name="sendAt"
-            type="datetime-local"
-            {...fieldAttributes(form, 'sendAt')}
-          />
-          <FieldError form={form} field="sendAt" />
-        </div>
-        <div>
-          <label for="timezone">{t.timezone}</label>
-          <select
-            id="timezone"
-            name="timezone"
-            {...fieldAttributes(form, 'timezone', { withValue: false })}
-          >
-            <TimeZoneOptions first={props.communityZone} selected={zone} />
-          </select>
-          <FieldError form={form} field="timezone" />
-        </div>
-      </div>
-      <RepeatPicker
-        lang={props.lang}
-        values={props.sent?.picker ?? pickerValues(() => undefined)}
-        error={form?.errors.cron}
-      />
-      <p>
-        <button type="submit">{t.schedule}</button>{' '}
-        <button type="submit" class="secondary" name="intent" value="preview" formnovalidate>
-          {t.preview}
-        </button>
-      </p>
-      {preview.length > 0 && (
-        <div>
-          <b>{t.nextRuns}</b>
-          <ul>
-            {preview.map((run) => (
-              <li>{formatMoment(props.lang, run, zone, { zone: zone !== props.communityZone })}</li>
-            ))}
-          </ul>
-        </div>
-      )}
-    </form>
-  )
-}
-
-/**
- * What was just scheduled, and when, in the reader's language and on the community's clock
- * (with the zone's name); a rule in another zone names that zone too.
- */
-export function ScheduledNotice(props: {
-  lang: Lang
-  announcement: Announcement
-  communityZone: string
-}) {
-  const t = words(props.lang)
-  const { announcement, communityZone } = props
-  if (!announcement.sendAt) return null
-  const text = announcement.body.replace(/\s+/g, ' ')
-  const excerpt = text.length > 60 ? `${text.slice(0, 59)}…` : text
-  const first = formatMoment(props.lang, announcement.sendAt, communityZone, { zone: true })
-  let sentence = (value: string) => t.scheduledOnce(value, first)
-  if (announcement.repeatCron) {
-    const described = describeRule(props.lang, announcement.repeatCron)
-    const rule =
-      (described === announcement.repeatCron ? t.byRule(described) : described) +
-      (announcement.repeatTimezone !== communityZone ? ` (${announcement.repeatTimezone})` : '')
-    sentence = (value) => t.scheduledRepeat(value, rule, first)
-  }
-  return (
-    <p class="ok" role="status">
-      <WithUserText sentence={sentence} value={excerpt} />
-    </p>
-  )
 }

@@ -4,44 +4,39 @@ import type { AppEnv } from '../../env'
 import type { FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { idPattern } from '../../lib/ids'
-import { formatMoment } from '../../lib/time'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can } from '../../services/access'
 import {
   cancelAnnouncement,
   resumeAnnouncement,
   createAnnouncement,
+  announcementQuery,
   getAnnouncementOrThrow,
   isStalled,
   isUnfinished,
-  listAnnouncements,
+  listAnnouncementsQuery,
+  listedAnnouncementIds,
   sendAnnouncementNow,
   shownStatus,
 } from '../../services/announcements'
 import {
-  deliverySummaries,
+  deliverySummariesOf,
+  deliverySummariesQuery,
   noDeliveries,
   noReceipts,
   receiptRates,
   reportedReceipts,
 } from '../../services/announcement-deliveries'
 import { resumeRun, stopRun } from '../../services/delivery/runs'
-import { getCommunityOrThrow } from '../../services/communities'
-import { listGroups } from '../../services/groups'
+import { communityOf, communityQuery } from '../../services/communities'
+import { toPage } from '../../lib/pagination'
+import { listGroupsQuery } from '../../services/groups'
 import { communityFor } from '../../api/community-scope'
-import { Csrf, words } from '../../views/dashboard'
+import { words } from '../../views/dashboard'
+import { AnnouncementsPage, type ListedAnnouncement } from '../../views/dashboard/announcements'
+import type { ComposeState } from '../../views/dashboard/announcement-form'
 import { CommunityId, lang, idOrThrow, formText, communityShell, inLanguage } from './page'
-import { describeRule } from './repeat-rule'
-import {
-  ComposeForm,
-  composedAnnouncement,
-  ScheduledNotice,
-  sentCompose,
-  serviceRefusal,
-  withPreview,
-  type ComposeState,
-} from './announcement-form'
-import { formatNumber } from '../../lib/i18n'
+import { composedAnnouncement, sentCompose, serviceRefusal, withPreview } from './announcement-form'
 
 const AnnouncementId = z.string().regex(idPattern('ann'))
 
@@ -62,209 +57,70 @@ async function announcementsPage(
   sent?: ComposeState,
   status?: 200 | 400,
 ) {
-  const t = words(lang(c))
   assertCan(c.var.principal, 'announcements.read', { communityId: id })
-  const manage = can(c.var.principal, 'announcements.manage', { communityId: id })
-  const community = await getCommunityOrThrow(c.var.db, id)
-  const [groups, page] = await Promise.all([
-    listGroups(c.var.db, id, { limit: 100 }),
-    listAnnouncements(c.var.db, id, { limit: 100 }),
-  ])
-  // One query for the whole page, however many announcements and runs it shows.
-  const listed = await deliverySummaries(
-    c.var.db,
-    page.data.map((announcement) => announcement.id),
-  )
-  const summaries = page.data.map(
-    (announcement) =>
-      listed.get(announcement.id) ?? { totals: noDeliveries(), receipts: noReceipts(), runs: [] },
-  )
   // Only an id from the redirect's query: the notice's words come from the stored announcement.
   const scheduledId = AnnouncementId.safeParse(c.req.query('scheduled')).data
-  const scheduled = scheduledId
-    ? await getAnnouncementOrThrow(c.var.db, scheduledId).catch(() => null)
-    : null
-  const csrf = await csrfTokenFor(c)
+  // Access decided from the id alone; then the page's reads in one round trip, the figures of
+  // every announcement on it in one query however many runs each has had.
+  const db = c.var.db
+  const listing = { limit: 100 }
+  const [communityRows, groupRows, announcementRows, runRows, scheduledRows] = await db.batch([
+    communityQuery(db, id),
+    listGroupsQuery(db, id, { limit: 100 }),
+    listAnnouncementsQuery(db, id, listing),
+    deliverySummariesQuery(db, listedAnnouncementIds(db, id, listing)),
+    announcementQuery(db, scheduledId ?? ''),
+  ])
+  const community = communityOf(communityRows)
+  const groups = toPage(groupRows, 100)
+  const page = toPage(announcementRows, listing.limit)
+  const listed = deliverySummariesOf(runRows)
+  const scheduled = scheduledId ? (scheduledRows[0] ?? null) : null
+  const channel = c.var.config.DELIVERY_CHANNEL
   const now = new Date()
-  const when = (date: Date | null) => (date ? formatMoment(lang(c), date, community.timeZone) : '–')
+  const rows = page.data.map((announcement): ListedAnnouncement => {
+    const summary = listed.get(announcement.id) ?? {
+      totals: noDeliveries(),
+      receipts: noReceipts(),
+      runs: [],
+    }
+    const open = summary.runs.find(isUnfinished)
+    return {
+      announcement,
+      status: shownStatus(announcement, summary.runs),
+      totals: summary.totals,
+      reported: reportedReceipts(summary.receipts, channel),
+      rates: receiptRates(summary.totals, summary.receipts),
+      open,
+      stalled: Boolean(open && isStalled(open, now)),
+      at: announcement.sendAt ?? summary.runs[0]?.scheduledFor ?? null,
+    }
+  })
+  const manage = can(c.var.principal, 'announcements.manage', { communityId: id })
   return communityShell(
     c,
     community,
     '/announcements',
-    `${community.name}: ${t.announcements}`,
-    <>
-      {scheduled?.communityId === id && (
-        <ScheduledNotice
-          lang={lang(c)}
-          announcement={scheduled}
-          communityZone={community.timeZone}
-        />
-      )}
-      {manage && (
-        <section>
-          <h2>{t.compose}</h2>
-          <ComposeForm
-            lang={lang(c)}
-            action={inLanguage(c, `/admin/communities/${id}/announcements`)}
-            csrf={csrf}
-            groups={groups.data}
-            communityZone={community.timeZone}
-            sent={sent}
-          />
-        </section>
-      )}
-      <section>
-        <h2>{t.announcements}</h2>
-        {page.data.length === 0 && <p class="muted">{t.noAnnouncements}</p>}
-        {summaries.some(
-          (summary) => !reportedReceipts(summary.receipts, c.var.config.DELIVERY_CHANNEL).delivered,
-        ) && <p class="muted">{t.receiptsUnknown}</p>}
-        <table class="cards">
-          <thead>
-            <tr>
-              <th>{t.text}</th>
-              <th>{t.status}</th>
-              <th class="n">{t.sentCount}</th>
-              <th class="n">{t.reached}</th>
-              <th class="n">{t.readCount}</th>
-              <th class="n">{t.failed}</th>
-              <th class="n">{t.unknown}</th>
-              <th class="n">{t.queued}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {page.data.map((announcement, i) => {
-              const summary = summaries[i]!
-              const runs = summary.runs
-              const status = shownStatus(announcement, runs)
-              const reported = reportedReceipts(summary.receipts, c.var.config.DELIVERY_CHANNEL)
-              const rates = receiptRates(summary.totals, summary.receipts)
-              const open = runs.find(isUnfinished)
-              const stalled = open && isStalled(open, now)
-              return (
-                <tr>
-                  <td data-label={t.text}>
-                    <a href={inLanguage(c, `/admin/announcements/${announcement.id}`)}>
-                      <bdi>
-                        {announcement.body.length > 80
-                          ? `${announcement.body.slice(0, 79)}…`
-                          : announcement.body}
-                      </bdi>
-                    </a>
-                    <div class="muted">
-                      {announcement.repeatCron
-                        ? `${describeRule(lang(c), announcement.repeatCron)} (${announcement.repeatTimezone})`
-                        : ''}{' '}
-                      {/* The next run, or once none is left, the latest one. */}
-                      {when(announcement.sendAt ?? runs[0]?.scheduledFor ?? null)}
-                    </div>
-                  </td>
-                  <td data-label={t.status}>
-                    {status === 'sending' ? t.sending : t.announcementStatuses[status]}
-                    {stalled && <div class="err">{t.stalled}</div>}
-                    {announcement.pausedAt && (
-                      <div class="err">
-                        {t.pausedBroadcast}: <bdi>{announcement.pauseReason}</bdi>
-                      </div>
-                    )}
-                  </td>
-                  <td class="n" data-label={t.sentCount}>
-                    {formatNumber(lang(c), summary.totals.sent)}
-                  </td>
-                  <td class="n" data-label={t.reached}>
-                    {reported.delivered ? (
-                      <>
-                        {formatNumber(lang(c), summary.totals.delivered)} {percent(rates.delivered)}
-                      </>
-                    ) : (
-                      <span class="muted">{t.notReported}</span>
-                    )}
-                  </td>
-                  <td class="n" data-label={t.readCount}>
-                    {reported.read ? (
-                      <>
-                        {formatNumber(lang(c), summary.totals.read)} {percent(rates.read)}
-                      </>
-                    ) : (
-                      <span class="muted">{t.notReported}</span>
-                    )}
-                  </td>
-                  <td class="n" data-label={t.failed}>
-                    {formatNumber(lang(c), summary.totals.failed + summary.totals.undelivered)}
-                  </td>
-                  <td class="n" data-label={t.unknown}>
-                    {formatNumber(lang(c), summary.totals.unknown)}
-                  </td>
-                  <td class="n" data-label={t.queued}>
-                    {formatNumber(lang(c), summary.totals.queued)}
-                  </td>
-                  <td data-label="" class="actions">
-                    {manage && announcement.pausedAt && (
-                      <form
-                        method="post"
-                        action={`/admin/announcements/${announcement.id}/resume`}
-                        class="inline"
-                      >
-                        <Csrf token={csrf} />
-                        <button type="submit">{t.resume}</button>
-                      </form>
-                    )}{' '}
-                    {manage && open && (
-                      <>
-                        {stalled && (
-                          <form
-                            method="post"
-                            action={`/admin/announcements/${announcement.id}/runs/${open.id}/resume`}
-                            class="inline"
-                          >
-                            <Csrf token={csrf} />
-                            <button type="submit">{t.resumeRun}</button>
-                          </form>
-                        )}{' '}
-                        <form
-                          method="post"
-                          action={`/admin/announcements/${announcement.id}/runs/${open.id}/cancel`}
-                          class="inline"
-                          data-confirm={t.confirmCancelRun}
-                        >
-                          <Csrf token={csrf} />
-                          <button type="submit" class="danger">
-                            {t.cancelRun}
-                          </button>
-                        </form>{' '}
-                      </>
-                    )}
-                    {manage && announcement.status === 'scheduled' && (
-                      <>
-                        <form
-                          method="post"
-                          action={`/admin/announcements/${announcement.id}/send-now`}
-                          class="inline"
-                        >
-                          <Csrf token={csrf} />
-                          <button type="submit">{t.sendNow}</button>
-                        </form>{' '}
-                        <form
-                          method="post"
-                          action={`/admin/announcements/${announcement.id}/cancel`}
-                          class="inline"
-                        >
-                          <Csrf token={csrf} />
-                          <button type="submit" class="danger">
-                            {t.cancel}
-                          </button>
-                        </form>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
-      </section>
-    </>,
+    `${community.name}: ${words(lang(c)).announcements}`,
+    <AnnouncementsPage
+      lang={lang(c)}
+      communityZone={community.timeZone}
+      csrf={await csrfTokenFor(c)}
+      scheduled={scheduled?.communityId === id ? scheduled : null}
+      compose={
+        manage
+          ? {
+              action: inLanguage(c, `/admin/communities/${id}/announcements`),
+              groups: groups.data,
+              sent,
+            }
+          : null
+      }
+      listed={rows}
+      receiptsUnknown={rows.some((row) => !row.reported.delivered)}
+      manage={manage}
+      reportHref={(announcementId) => inLanguage(c, `/admin/announcements/${announcementId}`)}
+    />,
     status,
   )
 }
@@ -340,9 +196,4 @@ for (const action of ['resume', 'cancel'] as const) {
     }
     return c.redirect(`/admin/communities/${announcement.communityId}/announcements`, 303)
   })
-}
-
-/** A share as a whole percentage in brackets, or nothing before anything was sent. */
-function percent(share: number | null): string {
-  return share === null ? '' : `(${Math.round(share * 100)} %)`
 }

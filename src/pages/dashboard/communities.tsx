@@ -4,12 +4,13 @@ import type { AppEnv } from '../../env'
 import { ApiError } from '../../lib/errors'
 import { fieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
-import { MESSAGES, TEAM_WORDS, type Lang } from '../../lib/i18n'
+import { MESSAGES, type Lang } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
-import { assertCan, can } from '../../services/access'
-import { getCommunityOrThrow, updateCommunity } from '../../services/communities'
-import { listGroups } from '../../services/groups'
+import { assertCan, can, type Action } from '../../services/access'
+import { communityOf, communityQuery, updateCommunity } from '../../services/communities'
+import { toPage } from '../../lib/pagination'
+import { listGroupsQuery } from '../../services/groups'
 import {
   demoteToGroupAdmin,
   listCommunityAdmins,
@@ -17,18 +18,11 @@ import {
 } from '../../services/tokens'
 import { CreateCommunitySchema, UpdateCommunitySchema } from '../../schemas/communities'
 import { assertAllowedUrls } from '../../lib/urls'
-import { type Community } from '../../db/schema'
-import { DEFAULT_TIME_ZONE } from '../../lib/time'
 import { communityFor } from '../../api/community-scope'
-import { AddGroupForm } from '../../views/add-group-form'
-import { Csrf, words, GroupsTable, groupLabel } from '../../views/dashboard'
-import {
-  FieldError,
-  fieldAttributes,
-  sentText,
-  TimeZoneOptions,
-  type FormState,
-} from '../../views/form-fields'
+import { words } from '../../views/dashboard'
+import { COMMUNITY_FIELDS } from '../../views/dashboard/community-fields'
+import { SettingsPage } from '../../views/dashboard/settings'
+import type { FormState } from '../../views/form-fields'
 import {
   CommunityId,
   lang,
@@ -41,16 +35,6 @@ import {
 
 /** Creating and editing communities, their groups and admins. */
 export const communitiesPages = new Hono<AppEnv>()
-
-const COMMUNITY_FIELDS = [
-  'name',
-  'description',
-  'visibility',
-  'consent',
-  'photoUrl',
-  'joinQuestions',
-  'timeZone',
-] as const
 
 /**
  * A community form read and judged by the API's schema, in the API's shape; or, refused, the
@@ -93,117 +77,6 @@ export function communityFromForm<
   return { data: parsed.data as z.infer<S> }
 }
 
-/** A community's fields: as stored, as sent back after a refusal, or empty for a new one. */
-export function CommunityFields(props: {
-  t: ReturnType<typeof words>
-  community?: Community
-  form?: FormState
-}) {
-  const { t, community, form } = props
-  const value = (field: (typeof COMMUNITY_FIELDS)[number], stored: string) =>
-    sentText(form, field, stored)
-  const visibility = value('visibility', community?.visibility ?? 'open')
-  const consent = value('consent', community?.consent ?? 'double')
-  const zone = value('timeZone', community?.timeZone ?? DEFAULT_TIME_ZONE)
-  return (
-    <>
-      <div class="grid">
-        <div>
-          <label for="name">{t.name}</label>
-          <input
-            id="name"
-            name="name"
-            required
-            maxlength={100}
-            value={value('name', community?.name ?? '')}
-            {...fieldAttributes(form, 'name', { withValue: false })}
-          />
-          <FieldError form={form} field="name" />
-        </div>
-        <div>
-          <label for="visibility">{t.status}</label>
-          <select
-            id="visibility"
-            name="visibility"
-            {...fieldAttributes(form, 'visibility', { withValue: false })}
-          >
-            <option value="open" selected={visibility === 'open'}>
-              {t.open}
-            </option>
-            <option value="closed" selected={visibility === 'closed'}>
-              {t.closed}
-            </option>
-          </select>
-          <FieldError form={form} field="visibility" />
-        </div>
-        <div>
-          <label for="consent">{t.consentMode}</label>
-          <select
-            id="consent"
-            name="consent"
-            {...fieldAttributes(form, 'consent', { withValue: false })}
-          >
-            <option value="double" selected={consent !== 'single'}>
-              {t.consentDouble}
-            </option>
-            <option value="single" selected={consent === 'single'}>
-              {t.consentSingle}
-            </option>
-          </select>
-          <FieldError form={form} field="consent" />
-        </div>
-        <div>
-          <label for="photoUrl">{t.photo}</label>
-          <input
-            id="photoUrl"
-            name="photoUrl"
-            type="url"
-            value={value('photoUrl', community?.photoUrl ?? '')}
-            placeholder="https://"
-            {...fieldAttributes(form, 'photoUrl', { withValue: false })}
-          />
-          <FieldError form={form} field="photoUrl" />
-        </div>
-        <div>
-          <label for="timeZone">{t.timezone}</label>
-          <select
-            id="timeZone"
-            name="timeZone"
-            {...fieldAttributes(form, 'timeZone', { withValue: false, hint: 'timeZone-hint' })}
-          >
-            <TimeZoneOptions first={community?.timeZone ?? DEFAULT_TIME_ZONE} selected={zone} />
-          </select>
-          <div id="timeZone-hint" class="muted">
-            {t.timeZoneHint}
-          </div>
-          <FieldError form={form} field="timeZone" />
-        </div>
-      </div>
-      <label for="description">{t.purpose}</label>
-      <textarea
-        id="description"
-        name="description"
-        rows={2}
-        maxlength={500}
-        {...fieldAttributes(form, 'description', { withValue: false })}
-      >
-        {value('description', community?.description ?? '')}
-      </textarea>
-      <FieldError form={form} field="description" />
-      <label for="joinQuestions">{t.questions}</label>
-      <textarea
-        id="joinQuestions"
-        name="joinQuestions"
-        rows={3}
-        {...fieldAttributes(form, 'joinQuestions', { withValue: false })}
-      >
-        {value('joinQuestions', community?.joinQuestions.join('\n') ?? '')}
-      </textarea>
-      <FieldError form={form} field="joinQuestions" />
-    </>
-  )
-}
-
 communitiesPages.get('/admin/communities/:id/settings', (c) =>
   settingsPage(c, idOrThrow(CommunityId, c.req.param('id'))),
 )
@@ -218,103 +91,43 @@ export async function settingsPage(
   form?: FormState,
   groupForm?: FormState,
 ) {
-  const t = words(lang(c))
   const scope = { communityId: id }
   assertCan(c.var.principal, 'community.read', scope)
-  const edit = can(c.var.principal, 'community.update', scope)
-  const changeAdmins = can(c.var.principal, 'admins.change', scope)
-  const [community, groups, admins] = await Promise.all([
-    getCommunityOrThrow(c.var.db, id),
-    can(c.var.principal, 'groups.read', scope) ? listGroups(c.var.db, id, { limit: 100 }) : null,
-    can(c.var.principal, 'admins.read', scope) ? listCommunityAdmins(c.var.db, id) : null,
+  const may = (action: Action) => can(c.var.principal, action, scope)
+  // Access decided from the id alone; then the page's reads in one round trip.
+  const db = c.var.db
+  const [communityRows, groupRows, adminRows] = await db.batch([
+    communityQuery(db, id),
+    listGroupsQuery(db, id, { limit: 100 }),
+    listCommunityAdmins(db, id),
   ])
-  const groupName = new Map((groups?.data ?? []).map((group) => [group.id, groupLabel(t, group)]))
-  const csrf = await csrfTokenFor(c)
+  const community = communityOf(communityRows)
+  const groups = may('groups.read') ? toPage(groupRows, 100) : null
+  const admins = may('admins.read') ? adminRows : null
   return communityShell(
     c,
     community,
     '/settings',
-    `${community.name}: ${t.settings}`,
-    <>
-      {edit && (
-        <section>
-          <form method="post" action={inLanguage(c, `/admin/communities/${id}/settings`)}>
-            <Csrf token={csrf} />
-            <CommunityFields t={t} community={community} form={form} />
-            <p>
-              <button type="submit">{t.save}</button>
-            </p>
-          </form>
-        </section>
-      )}
-      {groups && (
-        <section>
-          <h2>{t.groups}</h2>
-          <GroupsTable lang={lang(c)} groups={groups.data} />
-          {can(c.var.principal, 'group.create', scope) && (
-            <AddGroupForm
-              lang={lang(c)}
-              csrf={csrf}
-              action={inLanguage(c, `/admin/communities/${id}/groups`)}
-              form={groupForm}
-            />
-          )}
-        </section>
-      )}
-      {admins && (
-        <section>
-          <h2>{t.admins}</h2>
-          {can(c.var.principal, 'team.manage', scope) && (
-            <p>
-              <a href={inLanguage(c, `/admin/communities/${id}/team`)}>
-                {TEAM_WORDS[lang(c)].inviteTeammate} →
-              </a>
-            </p>
-          )}
-          <table>
-            <tbody>
-              {admins.map((admin) => (
-                <tr>
-                  <td>
-                    <bdi>{admin.name}</bdi>
-                  </td>
-                  <td>
-                    {t.roles[admin.role]}
-                    {admin.groupId && (
-                      <span class="muted">
-                        {' '}
-                        · <bdi>{groupName.get(admin.groupId)}</bdi>
-                      </span>
-                    )}
-                  </td>
-                  <td>
-                    {changeAdmins && (
-                      <form
-                        method="post"
-                        action={`/admin/communities/${id}/admins/${admin.id}/${admin.role === 'group_admin' ? 'promote' : 'demote'}`}
-                        class="inline"
-                      >
-                        <Csrf token={csrf} />
-                        {admin.role === 'community_admin' && !admin.groupId && (
-                          <select name="groupId" aria-label={t.group}>
-                            {(groups?.data ?? []).map((group) => (
-                              <option value={group.id}>{groupLabel(t, group)}</option>
-                            ))}
-                          </select>
-                        )}{' '}
-                        <button type="submit" class="secondary">
-                          {admin.role === 'group_admin' ? t.promote : t.demote}
-                        </button>
-                      </form>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
-    </>,
+    `${community.name}: ${words(lang(c)).settings}`,
+    <SettingsPage
+      lang={lang(c)}
+      community={community}
+      csrf={await csrfTokenFor(c)}
+      edit={
+        may('community.update')
+          ? { action: inLanguage(c, `/admin/communities/${id}/settings`), form }
+          : null
+      }
+      groups={groups?.data ?? null}
+      addGroup={
+        may('group.create')
+          ? { action: inLanguage(c, `/admin/communities/${id}/groups`), form: groupForm }
+          : null
+      }
+      admins={admins}
+      teamHref={may('team.manage') ? inLanguage(c, `/admin/communities/${id}/team`) : null}
+      changeAdmins={may('admins.change')}
+    />,
     form || groupForm ? 400 : 200,
   )
 }

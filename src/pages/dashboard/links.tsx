@@ -27,16 +27,11 @@ import type { FormState } from '../../views/form-fields'
 import { loadStatsView, StatsSections, type StatsView } from './stats-view'
 import { statsCsv } from '../../services/stats'
 import { LinksTable } from './links-table'
-import { QrDesigner, readQrDesignForm } from './qr-designer'
+import { readQrDesignForm } from './qr-designer'
+import { QrDesigner } from '../../views/dashboard/qr-designer'
 import { saveQrDesign } from '../../services/qr-designs'
-import {
-  LINK_FIELDS,
-  linkFormRefusal,
-  ManageLink,
-  NewLinkForm,
-  parseLinkForm,
-  type LinkFormState,
-} from './link-forms'
+import { linkFormRefusal, parseLinkForm, type LinkFormState } from './link-forms'
+import { LINK_FIELDS, ManageLink, NewLinkForm } from '../../views/dashboard/link-forms'
 import {
   CommunityId,
   InviteId,

@@ -7,10 +7,10 @@ import { idPattern } from '../../lib/ids'
 import { PaginationQuerySchema } from '../../lib/pagination'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { can, type Action } from '../../services/access'
-import { listCommunities } from '../../services/communities'
 import { pendingCounts } from '../../services/join-requests'
 import { Shell, words } from '../../views/dashboard'
 import { cspNonce } from '../../middleware/security-headers'
+import { CommunityFrame, NextPageLink, type Tab } from '../../views/dashboard/frame'
 
 // Helpers every dashboard page shares: language, ids from paths, forms, the page frame.
 
@@ -122,16 +122,18 @@ export async function shell(
   status?: 200 | 400 | 409,
 ) {
   const principal = c.var.principal
-  const managed = (
-    communityId
-      ? [communityId]
-      : (await listCommunities(c.var.db, principal, { limit: 100 })).data.map(
-          (community) => community.id,
-        )
-  ).filter((id) => can(principal, 'joinRequests.read', { communityId: id }))
-  const counts = await pendingCounts(c.var.db, managed)
-  const pending =
-    managed.length > 0 ? [...counts.values()].reduce((sum, n) => sum + n, 0) : undefined
+  // Read with the session (`dashboardSession`): the communities this admin decides on.
+  const counts = c.var.pendingApprovals ?? new Map<string, number>()
+  let pending: number | undefined
+  if (!communityId) {
+    pending = counts.size > 0 ? [...counts.values()].reduce((sum, n) => sum + n, 0) : undefined
+  } else if (can(principal, 'joinRequests.read', { communityId })) {
+    // A community the session did not count (not in the path, past the first 100): read now.
+    pending =
+      counts.get(communityId) ??
+      (await pendingCounts(c.var.db, [communityId])).get(communityId) ??
+      0
+  }
   return c.html(
     <Shell
       lang={lang(c)}
@@ -167,45 +169,29 @@ export async function communityShell(
   return shell(
     c,
     title,
-    <>
-      <h1>
-        <bdi>{community.name}</bdi>
-      </h1>
-      <Tabs c={c} communityId={community.id} current={tab} />
+    <CommunityFrame community={community} tabs={tabsOf(c, community.id)} current={tab}>
       {body as never}
-    </>,
+    </CommunityFrame>,
     community.id,
     status,
   )
 }
 
 /** The community's pages this admin may open: each tab names the action its page mirrors. */
-function Tabs(props: { c: Context<AppEnv>; communityId: string; current: string }) {
-  const t = words(lang(props.c))
-  const tabs: Array<[path: string, label: string, action: Action]> = [
+function tabsOf(c: Context<AppEnv>, communityId: string): Tab[] {
+  const t = words(lang(c))
+  const tabs: Array<[...Tab, action: Action]> = [
     ['', t.links, 'community.read'],
     ['/approvals', t.approvals, 'joinRequests.read'],
     ['/members', t.members, 'members.read'],
     ['/announcements', t.announcements, 'announcements.read'],
     ['/settings', t.settings, 'community.read'],
-    ['/team', TEAM_WORDS[lang(props.c)].team, 'team.read'],
-    ['/audit', TEAM_WORDS[lang(props.c)].auditLog, 'audit.read'],
+    ['/team', TEAM_WORDS[lang(c)].team, 'team.read'],
+    ['/audit', TEAM_WORDS[lang(c)].auditLog, 'audit.read'],
   ]
-  const scope = { communityId: props.communityId }
-  return (
-    <nav class="tabs">
-      {tabs
-        .filter(([, , action]) => can(props.c.var.principal, action, scope))
-        .map(([path, label]) => (
-          <a
-            href={`/admin/communities/${props.communityId}${path}`}
-            aria-current={props.current === path ? 'page' : undefined}
-          >
-            {label}
-          </a>
-        ))}
-    </nav>
-  )
+  return tabs
+    .filter(([, , action]) => can(c.var.principal, action, { communityId }))
+    .map(([path, label]) => [path, label])
 }
 
 /** The page cursor from the query, if it looks like one (lists are paged by id). */
@@ -213,14 +199,15 @@ export function cursorOf(c: Context<AppEnv>): string | undefined {
   return PaginationQuerySchema.shape.cursor.safeParse(c.req.query('cursor')).data
 }
 
+/** The next page of a list, keeping the other query parameters; none after the last. */
+export function nextPageHref(c: Context<AppEnv>, cursor: string | null): string | undefined {
+  if (!cursor) return undefined
+  const url = new URL(c.req.url)
+  url.searchParams.set('cursor', cursor)
+  return url.pathname + url.search
+}
+
 /** A link to the next page of a list, keeping the other query parameters. */
 export function NextPage(props: { cursor: string | null; c: Context<AppEnv> }) {
-  if (!props.cursor) return null
-  const url = new URL(props.c.req.url)
-  url.searchParams.set('cursor', props.cursor)
-  return (
-    <p>
-      <a href={url.pathname + url.search}>{words(lang(props.c)).nextPage} →</a>
-    </p>
-  )
+  return <NextPageLink lang={lang(props.c)} href={nextPageHref(props.c, props.cursor)} />
 }

@@ -8,14 +8,14 @@ import { fieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { TEAM_WORDS } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
-import { formatMoment } from '../../lib/time'
 import { auditLater } from '../../middleware/audit-trail'
 import { csrfTokenFor, signIn } from '../../middleware/dashboard-session'
 import { cspNonce } from '../../middleware/security-headers'
 import { CreateTeamInvitationSchema } from '../../schemas/team'
-import { can } from '../../services/access'
-import { getCommunityOrThrow } from '../../services/communities'
-import { listGroups } from '../../services/groups'
+import { assertCan, can } from '../../services/access'
+import { communityOf, communityQuery, getCommunityOrThrow } from '../../services/communities'
+import { toPage } from '../../lib/pagination'
+import { listGroupsQuery } from '../../services/groups'
 import {
   acceptInvitation,
   createInvitation,
@@ -23,15 +23,15 @@ import {
   findOpenInvitation,
   getPendingInvitationOrThrow,
   getTeammateOrThrow,
-  listPendingInvitations,
-  listTeam,
+  listPendingInvitationsQuery,
+  listTeamQuery,
   revokeInvitation,
 } from '../../services/team'
 import { principalOf, revokeToken } from '../../services/tokens'
-import { Csrf, groupLabel, Shell, words } from '../../views/dashboard'
-import { FieldError, fieldAttributes, sentText, type FormState } from '../../views/form-fields'
+import { AcceptGonePage, AcceptPage, TeamPage, type ShownLink } from '../../views/dashboard/team'
+import type { FormState } from '../../views/form-fields'
 import { actorName } from '../../services/audit'
-import type { Community, TeamInvitation } from '../../db/schema'
+import type { TeamInvitation } from '../../db/schema'
 import {
   CommunityId,
   communityShell,
@@ -39,7 +39,7 @@ import {
   idOrThrow,
   inLanguage,
   lang,
-  NextPage,
+  nextPageHref,
 } from './page'
 
 /**
@@ -51,13 +51,6 @@ export const teamPages = new Hono<AppEnv>()
 
 const TokenId = z.string().regex(idPattern('tok'))
 const InvitationId = z.string().regex(idPattern('tin'))
-
-/** A sign-in link just created, shown once on the answer to its POST (never in a redirect). */
-interface ShownLink {
-  name: string
-  url: string
-  expiresAt: Date
-}
 
 function teamWords(c: Context<AppEnv>) {
   return TEAM_WORDS[lang(c)]
@@ -77,233 +70,40 @@ async function teamPage(
   id: string,
   extra: { shown?: ShownLink; form?: FormState; notice?: string } = {},
 ) {
-  const t = words(lang(c))
-  const tt = teamWords(c)
-  const community = await communityFor(c, id, 'team.read')
-  const manage = can(c.var.principal, 'team.manage', { communityId: id })
-  const now = new Date()
-  const [team, pending, groups] = await Promise.all([
-    listTeam(c.var.db, id, { cursor: cursorOf(c), limit: 100 }),
-    listPendingInvitations(c.var.db, id, now, { limit: 100 }),
-    listGroups(c.var.db, id, { limit: 100 }),
+  assertCan(c.var.principal, 'team.read', { communityId: id }, 'Community')
+  // Access decided from the id alone; then the page's reads in one round trip.
+  const db = c.var.db
+  const [communityRows, teamRows, pendingRows, groupRows] = await db.batch([
+    communityQuery(db, id),
+    listTeamQuery(db, id, { cursor: cursorOf(c), limit: 100 }),
+    listPendingInvitationsQuery(db, id, new Date(), { limit: 100 }),
+    listGroupsQuery(db, id, { limit: 100 }),
   ])
-  const groupName = new Map(groups.data.map((group) => [group.id, groupLabel(t, group)]))
-  const when = (at: Date) => formatMoment(lang(c), at, community.timeZone)
-  const csrf = await csrfTokenFor(c)
-  const { shown, form, notice } = extra
-  const role = sentText(form, 'role', 'community_admin')
+  const community = communityOf(communityRows)
+  const [team, pending, groups] = [
+    toPage(teamRows, 100),
+    toPage(pendingRows, 100),
+    toPage(groupRows, 100),
+  ]
   return communityShell(
     c,
     community,
     '/team',
-    `${community.name}: ${tt.team}`,
-    <>
-      {notice && (
-        <p class="ok" role="status">
-          {notice}
-        </p>
-      )}
-      {shown && (
-        <section class="ok" role="status">
-          <p>{tt.linkOnce(shown.name)}</p>
-          <label for="sign-in-link">{tt.linkField}</label>
-          <input id="sign-in-link" class="wide code" readonly value={shown.url} />
-          <p>
-            <button type="button" class="secondary" data-copy={shown.url} data-done={t.copied}>
-              {t.copy}
-            </button>{' '}
-            <span class="muted">{tt.linkExpires(when(shown.expiresAt))}</span>
-          </p>
-        </section>
-      )}
-      {manage && (
-        <section>
-          <h2>{tt.inviteTeammate}</h2>
-          <p class="muted">{tt.inviteHint}</p>
-          <form method="post" action={inLanguage(c, `/admin/communities/${id}/team/invitations`)}>
-            <Csrf token={csrf} />
-            <div class="grid">
-              <div>
-                <label for="name">{tt.whoFor}</label>
-                <input
-                  id="name"
-                  name="name"
-                  required
-                  maxlength={100}
-                  value={sentText(form, 'name')}
-                  {...fieldAttributes(form, 'name', { withValue: false })}
-                />
-                <FieldError form={form} field="name" />
-              </div>
-              <div>
-                <label for="role">{tt.role}</label>
-                <select
-                  id="role"
-                  name="role"
-                  {...fieldAttributes(form, 'role', { withValue: false })}
-                >
-                  <option value="community_admin" selected={role !== 'group_admin'}>
-                    {tt.roles.community_admin}
-                  </option>
-                  <option value="group_admin" selected={role === 'group_admin'}>
-                    {tt.roles.group_admin}
-                  </option>
-                </select>
-                <FieldError form={form} field="role" />
-              </div>
-              <div>
-                <label for="groupId">{tt.groupForGroupAdmin}</label>
-                <select
-                  id="groupId"
-                  name="groupId"
-                  {...fieldAttributes(form, 'groupId', { withValue: false })}
-                >
-                  <option value="">–</option>
-                  {groups.data.map((group) => (
-                    <option value={group.id} selected={sentText(form, 'groupId') === group.id}>
-                      {groupLabel(t, group)}
-                    </option>
-                  ))}
-                </select>
-                <FieldError form={form} field="groupId" />
-              </div>
-            </div>
-            <p>
-              <button type="submit">{tt.createLink}</button>
-            </p>
-          </form>
-        </section>
-      )}
-      <section>
-        <h2>{tt.whoHasAccess}</h2>
-        {team.data.length === 0 && <p class="muted">{tt.noTeammates}</p>}
-        <table class="cards" hidden={team.data.length === 0}>
-          <thead>
-            <tr>
-              <th>{tt.name}</th>
-              <th>{tt.role}</th>
-              <th>{tt.added}</th>
-              <th>{tt.lastUsed}</th>
-              {manage && <th>{tt.actions}</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {team.data.map((token) => (
-              <tr>
-                <td data-label={tt.name}>
-                  <bdi>{token.name}</bdi>
-                </td>
-                <td data-label={tt.role}>
-                  {t.roles[token.role]}
-                  {token.role === 'group_admin' && token.groupId && (
-                    <span class="muted">
-                      {' '}
-                      · <bdi>{groupName.get(token.groupId)}</bdi>
-                    </span>
-                  )}
-                </td>
-                <td data-label={tt.added}>{when(token.createdAt)}</td>
-                <td data-label={tt.lastUsed}>
-                  {token.lastUsedAt ? when(token.lastUsedAt) : tt.never}
-                </td>
-                {manage && (
-                  <td data-label="" class="actions">
-                    <form
-                      method="post"
-                      action={inLanguage(c, `/admin/communities/${id}/team/${token.id}/link`)}
-                      class="inline"
-                    >
-                      <Csrf token={csrf} />
-                      <button type="submit" class="secondary">
-                        {tt.newSignInLink}
-                      </button>
-                    </form>
-                    <form
-                      method="post"
-                      action={inLanguage(c, `/admin/communities/${id}/team/${token.id}/revoke`)}
-                      class="inline"
-                      data-confirm={tt.confirmRevokeAccess}
-                    >
-                      <Csrf token={csrf} />
-                      <button type="submit" class="secondary">
-                        {tt.revokeAccess}
-                      </button>
-                    </form>
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <NextPage cursor={team.nextCursor} c={c} />
-      </section>
-      <section>
-        <h2>{tt.pendingInvitations}</h2>
-        {pending.data.length === 0 ? (
-          <p class="muted">{tt.noPending}</p>
-        ) : (
-          <PendingTable c={c} community={community} pending={pending.data} csrf={manage && csrf} />
-        )}
-      </section>
-    </>,
-    form ? 400 : 200,
-  )
-}
-
-function PendingTable(props: {
-  c: Context<AppEnv>
-  community: Community
-  pending: TeamInvitation[]
-  csrf: string | false
-}) {
-  const { c, community, csrf } = props
-  const t = words(lang(c))
-  const tt = teamWords(c)
-  return (
-    <table class="cards">
-      <thead>
-        <tr>
-          <th>{tt.name}</th>
-          <th>{tt.role}</th>
-          <th>{tt.invitedBy}</th>
-          <th>{tt.expires}</th>
-          {csrf && <th>{tt.actions}</th>}
-        </tr>
-      </thead>
-      <tbody>
-        {props.pending.map((invitation) => (
-          <tr>
-            <td data-label={tt.name}>
-              <bdi>{invitation.name}</bdi>
-            </td>
-            <td data-label={tt.role}>{t.roles[invitation.role]}</td>
-            <td data-label={tt.invitedBy}>
-              <bdi>{invitation.invitedBy === 'owner' ? tt.owner : invitation.invitedBy}</bdi>
-            </td>
-            <td data-label={tt.expires}>
-              {formatMoment(lang(c), invitation.expiresAt, community.timeZone)}
-            </td>
-            {csrf && (
-              <td data-label="" class="actions">
-                <form
-                  method="post"
-                  action={inLanguage(
-                    c,
-                    `/admin/communities/${community.id}/team/invitations/${invitation.id}/revoke`,
-                  )}
-                  class="inline"
-                >
-                  <Csrf token={csrf} />
-                  <button type="submit" class="secondary">
-                    {tt.revokeLink}
-                  </button>
-                </form>
-              </td>
-            )}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    `${community.name}: ${teamWords(c).team}`,
+    <TeamPage
+      lang={lang(c)}
+      communityId={id}
+      timeZone={community.timeZone}
+      csrf={await csrfTokenFor(c)}
+      manage={can(c.var.principal, 'team.manage', { communityId: id })}
+      team={team.data}
+      nextHref={nextPageHref(c, team.nextCursor)}
+      pending={pending.data}
+      groups={groups.data}
+      actionPath={(path) => inLanguage(c, path)}
+      {...extra}
+    />,
+    extra.form ? 400 : 200,
   )
 }
 
@@ -399,17 +199,13 @@ teamPages.get('/admin/accept/:secret', async (c) => {
   if (!invitation) return gonePage(c)
   const community = await getCommunityOrThrow(c.var.db, invitation.communityId)
   return c.html(
-    <Shell lang={lang(c)} nonce={cspNonce(c)} title={tt.acceptTitle}>
-      <section class="narrow">
-        <h1>{tt.acceptTitle}</h1>
-        <p>{tt.acceptText(invitation.name, community.name, tt.roles[invitation.role])}</p>
-        <form method="post" action={inLanguage(c, c.req.path)}>
-          <p>
-            <button type="submit">{tt.acceptButton}</button>
-          </p>
-        </form>
-      </section>
-    </Shell>,
+    <AcceptPage
+      lang={lang(c)}
+      nonce={cspNonce(c)}
+      action={inLanguage(c, c.req.path)}
+      invitation={invitation}
+      communityName={community.name}
+    />,
   )
 })
 
@@ -430,14 +226,5 @@ teamPages.post('/admin/accept/:secret', async (c) => {
 })
 
 function gonePage(c: Context<AppEnv>) {
-  const tt = teamWords(c)
-  return c.html(
-    <Shell lang={lang(c)} nonce={cspNonce(c)} title={tt.acceptGoneTitle}>
-      <section class="narrow">
-        <h1>{tt.acceptGoneTitle}</h1>
-        <p>{tt.acceptGoneText}</p>
-      </section>
-    </Shell>,
-    410,
-  )
+  return c.html(<AcceptGonePage lang={lang(c)} nonce={cspNonce(c)} />, 410)
 }

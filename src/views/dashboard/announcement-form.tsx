@@ -1,0 +1,126 @@
+import type { Announcement } from '../../db/schema'
+import type { Lang } from '../../lib/i18n'
+import { formatMoment } from '../../lib/time'
+import { Csrf, DiscussionGroupOptions, words } from '../dashboard'
+import {
+  Field,
+  fieldAttributes,
+  sentText,
+  TextField,
+  TimeZoneOptions,
+  type FormState,
+} from '../form-fields'
+import { WithUserText } from '../layout'
+import { describeRule, pickerValues, RepeatPicker, type PickerValues } from './repeat-rule'
+
+/** The compose form as sent: its fields, the repeat picker's, and the runs asked to be shown. */
+export interface ComposeState {
+  form: FormState
+  picker: PickerValues
+  preview: Date[]
+}
+
+/** The compose form, empty or as it was sent, with each refused field's message beside it. */
+export function ComposeForm(props: {
+  lang: Lang
+  action: string
+  csrf: string
+  groups: Array<{ id: string; name: string; kind: string }>
+  communityZone: string
+  sent?: ComposeState
+}) {
+  const t = words(props.lang)
+  const form = props.sent?.form
+  const zone = sentText(form, 'timezone', props.communityZone) || props.communityZone
+  const preview = props.sent?.preview ?? []
+  return (
+    <form method="post" action={props.action}>
+      <Csrf token={props.csrf} />
+      <Field form={form} field="body" label={t.text} bare>
+        <textarea
+          id="body"
+          name="body"
+          rows={4}
+          maxlength={4096}
+          required
+          {...fieldAttributes(form, 'body', { withValue: false })}
+        >
+          {sentText(form, 'body')}
+        </textarea>
+      </Field>
+      <div class="grid">
+        <Field form={form} field="audience" label={t.audience}>
+          <select
+            id="audience"
+            name="audience"
+            {...fieldAttributes(form, 'audience', { withValue: false })}
+          >
+            <option value="announcement">{t.everyone}</option>
+            <DiscussionGroupOptions groups={props.groups} selected={sentText(form, 'audience')} />
+          </select>
+        </Field>
+        <TextField form={form} field="sendAt" label={t.once} type="datetime-local" />
+        <Field form={form} field="timezone" label={t.timezone}>
+          <select
+            id="timezone"
+            name="timezone"
+            {...fieldAttributes(form, 'timezone', { withValue: false })}
+          >
+            <TimeZoneOptions first={props.communityZone} selected={zone} />
+          </select>
+        </Field>
+      </div>
+      <RepeatPicker
+        lang={props.lang}
+        values={props.sent?.picker ?? pickerValues(() => undefined)}
+        error={form?.errors.cron}
+      />
+      <p>
+        <button type="submit">{t.schedule}</button>{' '}
+        <button type="submit" class="secondary" name="intent" value="preview" formnovalidate>
+          {t.preview}
+        </button>
+      </p>
+      {preview.length > 0 && (
+        <div>
+          <b>{t.nextRuns}</b>
+          <ul>
+            {preview.map((run) => (
+              <li>{formatMoment(props.lang, run, zone, { zone: zone !== props.communityZone })}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </form>
+  )
+}
+
+/**
+ * What was just scheduled, and when, in the reader's language and on the community's clock
+ * (with the zone's name); a rule in another zone names that zone too.
+ */
+export function ScheduledNotice(props: {
+  lang: Lang
+  announcement: Announcement
+  communityZone: string
+}) {
+  const t = words(props.lang)
+  const { announcement, communityZone } = props
+  if (!announcement.sendAt) return null
+  const text = announcement.body.replace(/\s+/g, ' ')
+  const excerpt = text.length > 60 ? `${text.slice(0, 59)}…` : text
+  const first = formatMoment(props.lang, announcement.sendAt, communityZone, { zone: true })
+  let sentence = (value: string) => t.scheduledOnce(value, first)
+  if (announcement.repeatCron) {
+    const described = describeRule(props.lang, announcement.repeatCron)
+    const rule =
+      (described === announcement.repeatCron ? t.byRule(described) : described) +
+      (announcement.repeatTimezone !== communityZone ? ` (${announcement.repeatTimezone})` : '')
+    sentence = (value) => t.scheduledRepeat(value, rule, first)
+  }
+  return (
+    <p class="ok" role="status">
+      <WithUserText sentence={sentence} value={excerpt} />
+    </p>
+  )
+}

@@ -1,0 +1,132 @@
+import { formatNumber, type Lang } from '../../lib/i18n'
+import { formatMoment } from '../../lib/time'
+import {
+  RECIPIENT_STATUSES,
+  type Recipient,
+  type RecipientStatus,
+} from '../../services/announcement-recipients'
+import { Csrf, words } from '../dashboard'
+import { NextPageLink } from './frame'
+
+/** What an announcement's report shows, read and decided by its handler. */
+export interface ReportView {
+  lang: Lang
+  community: { id: string; name: string; timeZone: string }
+  body: string
+  /** The status the list is filtered by, if any. */
+  status: RecipientStatus | undefined
+  counts: Record<RecipientStatus, number>
+  failures: Array<{ reason: string | null; count: number }>
+  recipients: Recipient[]
+  nextHref: string | undefined
+  /** The form that sends the failed ones again, when this admin may and the channel can. */
+  resend: { action: string; csrf: string } | null
+  /** A path of the report's, in the page's language. */
+  href: (path: string) => string
+  /** The report's own path. */
+  base: string
+}
+
+/** An announcement's report per recipient: who got it, who read it, who did not and why. */
+export function ReportPage(props: ReportView) {
+  const l = props.lang
+  const t = words(l)
+  const { community, counts, status, base, href } = props
+  const total = Object.values(counts).reduce((sum, n) => sum + n, 0)
+  const filterHref = (shown?: RecipientStatus) => href(shown ? `${base}?status=${shown}` : base)
+  return (
+    <>
+      <p>
+        <a href={href(`/admin/communities/${community.id}/announcements`)}>
+          ← <bdi>{community.name}</bdi>: {t.announcements}
+        </a>
+      </p>
+      <h1>{t.recipientReport}</h1>
+      <blockquote>
+        <bdi>{props.body}</bdi>
+      </blockquote>
+      <section>
+        <h2>{t.filterRecipients}</h2>
+        <nav class="periods" aria-label={t.filterRecipients}>
+          <a href={filterHref()} aria-current={status ? undefined : 'page'}>
+            {t.allRecipients} ({formatNumber(l, total)})
+          </a>
+          {RECIPIENT_STATUSES.filter((shown) => counts[shown] > 0 || shown === status).map(
+            (shown) => (
+              <a href={filterHref(shown)} aria-current={status === shown ? 'page' : undefined}>
+                {t.recipientStatuses[shown]} ({formatNumber(l, counts[shown])})
+              </a>
+            ),
+          )}
+        </nav>
+        <p>
+          <a href={href(`${base}/recipients.csv${status ? `?status=${status}` : ''}`)}>
+            {t.recipientsCsv}
+          </a>
+        </p>
+      </section>
+      {props.failures.length > 0 && (
+        <section>
+          <h2>{t.failureReasons}</h2>
+          <ul>
+            {props.failures.map((failure) => (
+              <li>
+                <bdi>{failure.reason ?? '?'}</bdi>: {formatNumber(l, failure.count)}
+              </li>
+            ))}
+          </ul>
+          {props.resend && (
+            <form method="post" action={props.resend.action}>
+              <Csrf token={props.resend.csrf} />
+              <p class="muted" id="resend-hint">
+                {t.resendHint}
+              </p>
+              <button type="submit" aria-describedby="resend-hint">
+                {t.resendFailed}
+              </button>
+            </form>
+          )}
+        </section>
+      )}
+      <section>
+        <h2>
+          {t.recipients}
+          {status ? `: ${t.recipientStatuses[status]}` : ''}
+        </h2>
+        {props.recipients.length === 0 ? (
+          <p class="muted">{t.noRecipients}</p>
+        ) : (
+          <table class="cards">
+            <thead>
+              <tr>
+                <th>{t.name}</th>
+                <th>{t.status}</th>
+                <th>{t.failureReason}</th>
+                <th>{t.run}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.recipients.map((row) => (
+                <tr>
+                  <td data-label={t.name}>
+                    {row.name === null ? (
+                      <span class="muted">{t.deletedMember}</span>
+                    ) : (
+                      <bdi>{row.name}</bdi>
+                    )}
+                  </td>
+                  <td data-label={t.status}>{t.recipientStatuses[row.status]}</td>
+                  <td data-label={t.failureReason}>
+                    <bdi>{row.reason ?? '–'}</bdi>
+                  </td>
+                  <td data-label={t.run}>{formatMoment(l, row.runAt, community.timeZone)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <NextPageLink lang={l} href={props.nextHref} />
+      </section>
+    </>
+  )
+}

@@ -1,0 +1,203 @@
+import type { Announcement, Dispatch, Group } from '../../db/schema'
+import { formatNumber, type Lang } from '../../lib/i18n'
+import { formatMoment } from '../../lib/time'
+import type { DeliveryCounts } from '../../services/announcement-deliveries'
+import type { Receipts } from '../../services/channels'
+import { words } from '../dashboard'
+import { ActionButton } from './frame'
+import { ComposeForm, ScheduledNotice, type ComposeState } from './announcement-form'
+import { describeRule } from './repeat-rule'
+
+/** One announcement of the list, with what its runs add up to (worked out by the handler). */
+export interface ListedAnnouncement {
+  announcement: Announcement
+  status: Announcement['status'] | 'sending'
+  totals: DeliveryCounts
+  /** Which receipts its channel reports, and their shares of what was sent. */
+  reported: Receipts
+  rates: Record<keyof Receipts, number | null>
+  /** The run not finished yet, if any, and whether it stopped moving. */
+  open: Dispatch | undefined
+  stalled: boolean
+  /** The next run, or once none is left, the latest one. */
+  at: Date | null
+}
+
+/** What a community's announcements page shows, read and decided by its handler. */
+export interface AnnouncementsView {
+  lang: Lang
+  communityZone: string
+  csrf: string
+  /** What was just scheduled, from the redirect after the compose form. */
+  scheduled: Announcement | null
+  /** The compose form, when this admin may schedule (as sent, when shown again). */
+  compose: { action: string; groups: Group[]; sent: ComposeState | undefined } | null
+  listed: ListedAnnouncement[]
+  /** Whether any figure shown lacks receipts its channel never reports. */
+  receiptsUnknown: boolean
+  /** Whether this admin may send, cancel and resume. */
+  manage: boolean
+  /** An announcement's report, in the page's language. */
+  reportHref: (announcementId: string) => string
+}
+
+/** A community's announcements: what was just scheduled, the compose form, and the list. */
+export function AnnouncementsPage(props: AnnouncementsView) {
+  const l = props.lang
+  const t = words(l)
+  const { csrf, manage } = props
+  const when = (date: Date | null) => (date ? formatMoment(l, date, props.communityZone) : '–')
+  return (
+    <>
+      {props.scheduled && (
+        <ScheduledNotice
+          lang={l}
+          announcement={props.scheduled}
+          communityZone={props.communityZone}
+        />
+      )}
+      {props.compose && (
+        <section>
+          <h2>{t.compose}</h2>
+          <ComposeForm
+            lang={l}
+            action={props.compose.action}
+            csrf={csrf}
+            groups={props.compose.groups}
+            communityZone={props.communityZone}
+            sent={props.compose.sent}
+          />
+        </section>
+      )}
+      <section>
+        <h2>{t.announcements}</h2>
+        {props.listed.length === 0 && <p class="muted">{t.noAnnouncements}</p>}
+        {props.receiptsUnknown && <p class="muted">{t.receiptsUnknown}</p>}
+        <table class="cards">
+          <thead>
+            <tr>
+              <th>{t.text}</th>
+              <th>{t.status}</th>
+              <th class="n">{t.sentCount}</th>
+              <th class="n">{t.reached}</th>
+              <th class="n">{t.readCount}</th>
+              <th class="n">{t.failed}</th>
+              <th class="n">{t.unknown}</th>
+              <th class="n">{t.queued}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {props.listed.map(
+              ({ announcement, status, totals, reported, rates, open, stalled, at }) => (
+                <tr>
+                  <td data-label={t.text}>
+                    <a href={props.reportHref(announcement.id)}>
+                      <bdi>
+                        {announcement.body.length > 80
+                          ? `${announcement.body.slice(0, 79)}…`
+                          : announcement.body}
+                      </bdi>
+                    </a>
+                    <div class="muted">
+                      {announcement.repeatCron
+                        ? `${describeRule(l, announcement.repeatCron)} (${announcement.repeatTimezone})`
+                        : ''}{' '}
+                      {when(at)}
+                    </div>
+                  </td>
+                  <td data-label={t.status}>
+                    {status === 'sending' ? t.sending : t.announcementStatuses[status]}
+                    {stalled && <div class="err">{t.stalled}</div>}
+                    {announcement.pausedAt && (
+                      <div class="err">
+                        {t.pausedBroadcast}: <bdi>{announcement.pauseReason}</bdi>
+                      </div>
+                    )}
+                  </td>
+                  <td class="n" data-label={t.sentCount}>
+                    {formatNumber(l, totals.sent)}
+                  </td>
+                  <td class="n" data-label={t.reached}>
+                    {reported.delivered ? (
+                      <>
+                        {formatNumber(l, totals.delivered)} {percent(rates.delivered)}
+                      </>
+                    ) : (
+                      <span class="muted">{t.notReported}</span>
+                    )}
+                  </td>
+                  <td class="n" data-label={t.readCount}>
+                    {reported.read ? (
+                      <>
+                        {formatNumber(l, totals.read)} {percent(rates.read)}
+                      </>
+                    ) : (
+                      <span class="muted">{t.notReported}</span>
+                    )}
+                  </td>
+                  <td class="n" data-label={t.failed}>
+                    {formatNumber(l, totals.failed + totals.undelivered)}
+                  </td>
+                  <td class="n" data-label={t.unknown}>
+                    {formatNumber(l, totals.unknown)}
+                  </td>
+                  <td class="n" data-label={t.queued}>
+                    {formatNumber(l, totals.queued)}
+                  </td>
+                  <td data-label="" class="actions">
+                    {manage && announcement.pausedAt && (
+                      <ActionButton
+                        action={`/admin/announcements/${announcement.id}/resume`}
+                        csrf={csrf}
+                        label={t.resume}
+                      />
+                    )}{' '}
+                    {manage && open && (
+                      <>
+                        {stalled && (
+                          <ActionButton
+                            action={`/admin/announcements/${announcement.id}/runs/${open.id}/resume`}
+                            csrf={csrf}
+                            label={t.resumeRun}
+                          />
+                        )}{' '}
+                        <ActionButton
+                          action={`/admin/announcements/${announcement.id}/runs/${open.id}/cancel`}
+                          csrf={csrf}
+                          label={t.cancelRun}
+                          kind="danger"
+                          confirm={t.confirmCancelRun}
+                        />{' '}
+                      </>
+                    )}
+                    {manage && announcement.status === 'scheduled' && (
+                      <>
+                        <ActionButton
+                          action={`/admin/announcements/${announcement.id}/send-now`}
+                          csrf={csrf}
+                          label={t.sendNow}
+                        />{' '}
+                        <ActionButton
+                          action={`/admin/announcements/${announcement.id}/cancel`}
+                          csrf={csrf}
+                          label={t.cancel}
+                          kind="danger"
+                        />
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ),
+            )}
+          </tbody>
+        </table>
+      </section>
+    </>
+  )
+}
+
+/** A share as a whole percentage in brackets, or nothing before anything was sent. */
+function percent(share: number | null): string {
+  return share === null ? '' : `(${Math.round(share * 100)} %)`
+}

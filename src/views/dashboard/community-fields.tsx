@@ -1,0 +1,97 @@
+import type { Community } from '../../db/schema'
+import { DEFAULT_TIME_ZONE } from '../../lib/time'
+import type { Words } from '../dashboard'
+import {
+  Field,
+  fieldAttributes,
+  sentText,
+  TextField,
+  TimeZoneOptions,
+  type FormState,
+} from '../form-fields'
+
+/** The fields of a community's form, for a new community and the settings alike. */
+export const COMMUNITY_FIELDS = [
+  'name',
+  'description',
+  'visibility',
+  'consent',
+  'photoUrl',
+  'joinQuestions',
+  'timeZone',
+] as const
+
+/** A community's fields: as stored, as sent back after a refusal, or empty for a new one. */
+export function CommunityFields(props: { t: Words; community?: Community; form?: FormState }) {
+  const { t, community, form } = props
+  const value = (field: (typeof COMMUNITY_FIELDS)[number], stored: string) =>
+    sentText(form, field, stored)
+  const visibility = value('visibility', community?.visibility ?? 'open')
+  const consent = value('consent', community?.consent ?? 'double')
+  const zone = value('timeZone', community?.timeZone ?? DEFAULT_TIME_ZONE)
+  const attributes = (field: (typeof COMMUNITY_FIELDS)[number], hint?: string) =>
+    fieldAttributes(form, field, { withValue: false, hint })
+  return (
+    <>
+      <div class="grid">
+        <TextField
+          form={form}
+          field="name"
+          label={t.name}
+          required
+          maxlength={100}
+          value={value('name', community?.name ?? '')}
+        />
+        <Field form={form} field="visibility" label={t.status}>
+          <select id="visibility" name="visibility" {...attributes('visibility')}>
+            <option value="open" selected={visibility === 'open'}>
+              {t.open}
+            </option>
+            <option value="closed" selected={visibility === 'closed'}>
+              {t.closed}
+            </option>
+          </select>
+        </Field>
+        <Field form={form} field="consent" label={t.consentMode}>
+          <select id="consent" name="consent" {...attributes('consent')}>
+            <option value="double" selected={consent !== 'single'}>
+              {t.consentDouble}
+            </option>
+            <option value="single" selected={consent === 'single'}>
+              {t.consentSingle}
+            </option>
+          </select>
+        </Field>
+        <TextField
+          form={form}
+          field="photoUrl"
+          label={t.photo}
+          type="url"
+          value={value('photoUrl', community?.photoUrl ?? '')}
+          placeholder="https://"
+        />
+        <Field form={form} field="timeZone" label={t.timezone} hint={t.timeZoneHint}>
+          <select id="timeZone" name="timeZone" {...attributes('timeZone', 'timeZone-hint')}>
+            <TimeZoneOptions first={community?.timeZone ?? DEFAULT_TIME_ZONE} selected={zone} />
+          </select>
+        </Field>
+      </div>
+      <Field form={form} field="description" label={t.purpose} bare>
+        <textarea
+          id="description"
+          name="description"
+          rows={2}
+          maxlength={500}
+          {...attributes('description')}
+        >
+          {value('description', community?.description ?? '')}
+        </textarea>
+      </Field>
+      <Field form={form} field="joinQuestions" label={t.questions} bare>
+        <textarea id="joinQuestions" name="joinQuestions" rows={3} {...attributes('joinQuestions')}>
+          {value('joinQuestions', community?.joinQuestions.join('\n') ?? '')}
+        </textarea>
+      </Field>
+    </>
+  )
+}

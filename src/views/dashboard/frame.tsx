@@ -1,0 +1,65 @@
+import type { Child } from 'hono/jsx'
+import { Csrf, words } from '../dashboard'
+import type { Lang } from '../../lib/i18n'
+
+/** One of a community's tabs: the page's path after the community's, and its name. */
+export type Tab = [path: string, label: string]
+
+/**
+ * What stands above every page of one community: its name and the tabs this admin may open.
+ * `current` is the page's path after the community's (`''` for the overview).
+ */
+export function CommunityFrame(props: {
+  community: { id: string; name: string }
+  tabs: Tab[]
+  current: string
+  children: Child
+}) {
+  return (
+    <>
+      <h1>
+        <bdi>{props.community.name}</bdi>
+      </h1>
+      <nav class="tabs">
+        {props.tabs.map(([path, label]) => (
+          <a
+            href={`/admin/communities/${props.community.id}${path}`}
+            aria-current={props.current === path ? 'page' : undefined}
+          >
+            {label}
+          </a>
+        ))}
+      </nav>
+      {props.children}
+    </>
+  )
+}
+
+/** A link to the next page of a list, when there is one. */
+export function NextPageLink(props: { lang: Lang; href: string | undefined }) {
+  if (!props.href) return null
+  return (
+    <p>
+      <a href={props.href}>{words(props.lang).nextPage} →</a>
+    </p>
+  )
+}
+
+/** A button that carries out one action: a form of its own, with the session's form token. */
+export function ActionButton(props: {
+  action: string
+  csrf: string
+  label: Child
+  kind?: 'secondary' | 'danger'
+  /** Asked before sending, where the action cannot be undone. */
+  confirm?: string
+}) {
+  return (
+    <form method="post" action={props.action} class="inline" data-confirm={props.confirm}>
+      <Csrf token={props.csrf} />
+      <button type="submit" class={props.kind}>
+        {props.label}
+      </button>
+    </form>
+  )
+}

@@ -1,0 +1,168 @@
+import { formatNumber, LOCALES, type Lang } from '../../lib/i18n'
+import { Csrf, Shell, words } from '../dashboard'
+import type { FormState } from '../form-fields'
+import { CommunityFields } from './community-fields'
+
+/** The sign-in page: a token, once, to start a session. */
+export function SignInPage(props: { lang: Lang; nonce: string; failed: boolean; action: string }) {
+  const t = words(props.lang)
+  return (
+    <Shell lang={props.lang} nonce={props.nonce} title={t.signIn}>
+      <section class="narrow">
+        <h1>{t.signIn}</h1>
+        <p class="muted">{t.signInHint}</p>
+        {props.failed && (
+          <p class="err" role="alert">
+            {t.wrongToken}
+          </p>
+        )}
+        <form method="post" action={props.action}>
+          <label for="token">{t.token}</label>
+          <input
+            id="token"
+            name="token"
+            type="password"
+            required
+            autocomplete="current-password"
+            class="wide"
+          />
+          <p>
+            <button type="submit">{t.signIn}</button>
+          </p>
+        </form>
+      </section>
+    </Shell>
+  )
+}
+
+/** What the home page shows, read and decided by its handler. */
+export interface HomeView {
+  lang: Lang
+  communities: Array<{ id: string; name: string; visibility: string }>
+  /** Pending requests by community, for the communities whose requests this admin decides. */
+  pending: Map<string, number>
+  /** Where the pending requests' figure leads. */
+  approvalsHref: string
+  /** Joins this week by community, for those whose figures this admin reads. */
+  joins: Map<string, number>
+  mayReadStats: Set<string>
+  /** The next scheduled announcement by community, for those whose announcements this admin reads. */
+  next: Map<string, { sendAt: Date }>
+  /** The form for a new community, when this admin may create one (as sent, after a refusal). */
+  create: { action: string; csrf: string; form: FormState | undefined } | null
+  webhooks: boolean
+  telegram: boolean
+}
+
+/** The home page: every community this admin manages with its key figures, and a new one. */
+export function HomePage(props: HomeView) {
+  const l = props.lang
+  const t = words(l)
+  const { pending, joins, next } = props
+  const soonest = [...next.entries()].sort(
+    ([, a], [, b]) => a.sendAt.getTime() - b.sendAt.getTime(),
+  )[0]
+  const when = (at: Date) =>
+    new Intl.DateTimeFormat(LOCALES[l], {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone: 'Europe/Berlin',
+    }).format(at)
+  const nameOf = new Map(props.communities.map((community) => [community.id, community.name]))
+  const sum = (values: Iterable<number>) => [...values].reduce((a, b) => a + b, 0)
+  return (
+    <section>
+      <h1>{t.communities}</h1>
+      {props.communities.length === 0 ? (
+        <p class="muted">{t.noCommunities}</p>
+      ) : (
+        <div class="grid key-figures">
+          <a class="stat" href={pending.size > 0 ? props.approvalsHref : '#communities'}>
+            <span class="muted">{t.pendingRequests}</span>
+            <b>{formatNumber(l, sum(pending.values()))}</b>
+          </a>
+          <div class="stat">
+            <span class="muted">{t.joinsThisWeek}</span>
+            <b>{formatNumber(l, sum(joins.values()))}</b>
+          </div>
+          <div class="stat">
+            <span class="muted">{t.nextAnnouncement}</span>
+            {soonest ? (
+              <>
+                <b>{when(soonest[1].sendAt)}</b>
+                <a href={`/admin/communities/${soonest[0]}/announcements`}>
+                  <bdi>{nameOf.get(soonest[0])}</bdi>
+                </a>
+              </>
+            ) : (
+              <b>–</b>
+            )}
+          </div>
+        </div>
+      )}
+      <table class="cards spaced" id="communities">
+        <thead>
+          <tr>
+            <th>{t.communities}</th>
+            <th>{t.status}</th>
+            <th class="n">{t.approvals}</th>
+            <th class="n">{t.joinsThisWeek}</th>
+            <th>{t.nextAnnouncement}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.communities.map((community) => (
+            <tr>
+              <td data-label={t.communities}>
+                <a href={`/admin/communities/${community.id}`}>
+                  <bdi>{community.name}</bdi>
+                </a>
+              </td>
+              <td data-label={t.status}>{community.visibility === 'open' ? t.open : t.closed}</td>
+              <td class="n" data-label={t.approvals}>
+                {(pending.get(community.id) ?? 0) > 0 ? (
+                  <a href={`/admin/communities/${community.id}/approvals`}>
+                    {formatNumber(l, pending.get(community.id)!)} {t.pending}
+                  </a>
+                ) : (
+                  '–'
+                )}
+              </td>
+              <td class="n" data-label={t.joinsThisWeek}>
+                {joins.has(community.id) || props.mayReadStats.has(community.id)
+                  ? formatNumber(l, joins.get(community.id) ?? 0)
+                  : '–'}
+              </td>
+              <td data-label={t.nextAnnouncement}>
+                {next.has(community.id) ? when(next.get(community.id)!.sendAt) : '–'}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {props.create && (
+        <form method="post" action={props.create.action}>
+          <Csrf token={props.create.csrf} />
+          <h2 class="spaced">{t.newCommunity}</h2>
+          <CommunityFields t={t} form={props.create.form} />
+          <p>
+            <button type="submit">{t.create}</button>
+          </p>
+        </form>
+      )}
+      {props.webhooks && (
+        <p>
+          <a href="/admin/webhooks">{t.webhooks}</a>
+        </p>
+      )}
+      {props.telegram && (
+        <p>
+          <a href="/admin/telegram">Telegram</a>
+        </p>
+      )}
+    </section>
+  )
+}

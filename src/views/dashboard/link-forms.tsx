@@ -1,0 +1,222 @@
+import type { Group, Invite } from '../../db/schema'
+import { CODE_MAX_LENGTH, CODE_MIN_LENGTH, CODE_PATTERN } from '../../lib/codes'
+import { formatNumber, type Lang } from '../../lib/i18n'
+import { Csrf, DiscussionGroupOptions, words } from '../dashboard'
+import { Field, fieldAttributes, sentText, TextField, type FormState } from '../form-fields'
+
+/** The fields a link's form may send, for the new-link and the edit form alike. */
+export const LINK_FIELDS = [
+  'label',
+  'source',
+  'campaign',
+  'groupId',
+  'maxUses',
+  'validUntil',
+  'code',
+] as const
+
+/** The day a link is valid until (inclusive), on the community's calendar: `expiresAt` less 1 ms. */
+export function validUntilDay(expiresAt: Date | null, timeZone: string): string {
+  if (!expiresAt) return ''
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(new Date(expiresAt.getTime() - 1))
+}
+
+/** A link's settings as a form's starting values. */
+export function linkFormValues(invite: Invite, timeZone: string): FormState['values'] {
+  return {
+    label: invite.label ?? '',
+    source: invite.source ?? '',
+    campaign: invite.campaign ?? '',
+    groupId: invite.groupId ?? '',
+    maxUses: invite.maxUses === null ? '' : String(invite.maxUses),
+    validUntil: validUntilDay(invite.expiresAt, timeZone),
+    code: invite.code,
+  }
+}
+
+/**
+ * A link's settings as fields. `prefix` keeps ids apart when a page has two such forms;
+ * `editing` is the link being edited (its uses bound the maximum, its code is changed with care).
+ */
+function LinkFields(props: {
+  lang: Lang
+  form: FormState | undefined
+  groups: Group[]
+  prefix: string
+  editing?: Invite
+  only?: readonly (typeof LINK_FIELDS)[number][]
+}) {
+  const t = words(props.lang)
+  const { form, prefix, editing } = props
+  const shown = (field: (typeof LINK_FIELDS)[number]) => !props.only || props.only.includes(field)
+  const id = (field: string) => `${prefix}${field}`
+  const text = (field: 'label' | 'source' | 'campaign', label: string, max: number, ph?: string) =>
+    shown(field) && (
+      <TextField
+        form={form}
+        field={field}
+        id={id(field)}
+        prefix={prefix}
+        label={label}
+        maxlength={max}
+        placeholder={ph}
+      />
+    )
+  return (
+    <div class="grid">
+      {text('label', prefix === 'copy-' ? t.copyLabel : t.label, 100, t.labelPlaceholder)}
+      {text('source', t.source, 64, 'instagram')}
+      {text('campaign', t.campaign, 64)}
+      {shown('groupId') && (
+        <Field form={form} field="groupId" id={id('groupId')} prefix={prefix} label={t.group}>
+          <select
+            id={id('groupId')}
+            name="groupId"
+            {...fieldAttributes(form, 'groupId', { withValue: false, prefix })}
+          >
+            <option value="">{t.wholeCommunity}</option>
+            <DiscussionGroupOptions groups={props.groups} selected={sentText(form, 'groupId')} />
+          </select>
+        </Field>
+      )}
+      {shown('maxUses') && (
+        <TextField
+          form={form}
+          field="maxUses"
+          id={id('maxUses')}
+          prefix={prefix}
+          label={t.maxUses}
+          hint={
+            t.maxUsesHint +
+            (editing && editing.uses > 0
+              ? ` ${t.maxUsesAtLeast(formatNumber(props.lang, editing.uses))}`
+              : '')
+          }
+          type="number"
+          min={Math.max(1, editing?.uses ?? 1)}
+        />
+      )}
+      {shown('validUntil') && (
+        <TextField
+          form={form}
+          field="validUntil"
+          id={id('validUntil')}
+          prefix={prefix}
+          label={t.validUntil}
+          hint={t.validUntilHint}
+          type="date"
+        />
+      )}
+      {shown('code') && (
+        <TextField
+          form={form}
+          field="code"
+          id={id('code')}
+          prefix={prefix}
+          label={t.customCode}
+          hint={editing ? t.codeChangeHint : t.customCodeHint}
+          minlength={CODE_MIN_LENGTH}
+          maxlength={CODE_MAX_LENGTH}
+          pattern={CODE_PATTERN.source.slice(1, -1)}
+          autocapitalize="none"
+          spellcheck={false}
+          placeholder={t.customCodePlaceholder}
+        />
+      )}
+    </div>
+  )
+}
+
+/**
+ * The new-link form behind a "New link" button at the top of the overview: a `<details>`, so
+ * it opens without script, and stays open when the form comes back refused.
+ */
+export function NewLinkForm(props: {
+  lang: Lang
+  action: string
+  csrf: string
+  groups: Group[]
+  form: FormState | undefined
+}) {
+  const t = words(props.lang)
+  return (
+    <details id="new-link" class="new-link" open={Boolean(props.form)}>
+      <summary class="button">{t.newLink}</summary>
+      <form method="post" action={props.action}>
+        <Csrf token={props.csrf} />
+        <h2 class="spaced">{t.newLink}</h2>
+        <LinkFields lang={props.lang} form={props.form} groups={props.groups} prefix="" />
+        <p>
+          <button type="submit">{t.create}</button>
+        </p>
+      </form>
+    </details>
+  )
+}
+
+/** A link's edit form, its copy for another channel, and archive or restore. */
+export function ManageLink(props: {
+  lang: Lang
+  invite: Invite
+  timeZone: string
+  csrf: string
+  groups: Group[]
+  edit: FormState | undefined
+  copy: FormState | undefined
+  actionPath: (action: string) => string
+}) {
+  const t = words(props.lang)
+  const { invite } = props
+  const edit = props.edit ?? { values: linkFormValues(invite, props.timeZone), errors: {} }
+  return (
+    <>
+      <section id="edit">
+        <h2>{t.editLink}</h2>
+        <form method="post" action={props.actionPath('edit')}>
+          <Csrf token={props.csrf} />
+          <LinkFields
+            lang={props.lang}
+            form={edit}
+            groups={props.groups}
+            prefix="edit-"
+            editing={invite}
+          />
+          <p>
+            <button type="submit">{t.save}</button>
+          </p>
+        </form>
+      </section>
+      <section id="duplicate">
+        <h2>{t.duplicate}</h2>
+        <p class="muted">{t.duplicateHint}</p>
+        <form method="post" action={props.actionPath('duplicate')}>
+          <Csrf token={props.csrf} />
+          <LinkFields
+            lang={props.lang}
+            form={props.copy ?? { values: { label: invite.label ?? '' }, errors: {} }}
+            groups={props.groups}
+            prefix="copy-"
+            only={['source', 'label', 'code']}
+          />
+          <p>
+            <button type="submit">{t.duplicateButton}</button>
+          </p>
+        </form>
+      </section>
+      <section id="archive">
+        {invite.archivedAt && <p>{t.archivedNote}</p>}
+        <form method="post" action={props.actionPath(invite.archivedAt ? 'restore' : 'archive')}>
+          <Csrf token={props.csrf} />
+          <button type="submit" class="secondary">
+            {invite.archivedAt ? t.restore : t.archive}
+          </button>
+        </form>
+      </section>
+    </>
+  )
+}

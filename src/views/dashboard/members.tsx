@@ -1,0 +1,161 @@
+import { MEMBER_STATUSES, type Group, type Member, type MemberStatus } from '../../db/schema'
+import { MESSAGES, type Lang } from '../../lib/i18n'
+import { formatMoment } from '../../lib/time'
+import { contactConsentOf } from '../../schemas/members'
+import { groupLabel, words } from '../dashboard'
+import { ActionButton, NextPageLink } from './frame'
+
+/** What a community's members page shows, read and decided by its handler. */
+export interface MembersView {
+  lang: Lang
+  communityId: string
+  timeZone: string
+  csrf: string
+  filter: { q?: string; groupId?: string; status: MemberStatus }
+  groups: Group[]
+  members: Member[]
+  /** The groups each member on the page is in. */
+  groupsOf: Map<string, string[]>
+  nextHref: string | undefined
+  /** Whether this admin may remove members. */
+  remove: boolean
+}
+
+/** Members: search, filter by group and status (who left, and why), remove, export. */
+export function MembersPage(props: MembersView) {
+  const l = props.lang
+  const t = words(l)
+  const { filter, csrf } = props
+  const groupName = new Map(props.groups.map((group) => [group.id, groupLabel(t, group)]))
+  return (
+    <>
+      <section>
+        <form method="get">
+          <div class="grid">
+            <div>
+              <label for="q">{t.search}</label>
+              <input id="q" name="q" value={filter.q ?? ''} placeholder={t.nameOrContact} />
+            </div>
+            <div>
+              <label for="groupId">{t.group}</label>
+              <select id="groupId" name="groupId">
+                <option value="">{t.all}</option>
+                {props.groups.map((group) => (
+                  <option value={group.id} selected={group.id === filter.groupId}>
+                    {groupLabel(t, group)}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div>
+              <label for="status">{t.status}</label>
+              <select id="status" name="status">
+                {MEMBER_STATUSES.map((status) => (
+                  <option value={status} selected={status === filter.status}>
+                    {t.memberStatuses[status]}
+                  </option>
+                ))}
+              </select>
+            </div>
+          </div>
+          <p>
+            <button type="submit">{t.search}</button>{' '}
+            <a href={`/admin/communities/${props.communityId}/members.csv`}>{t.exportCsv}</a>
+          </p>
+        </form>
+        <table class="cards">
+          <thead>
+            <tr>
+              <th>{t.name}</th>
+              <th>{t.contact}</th>
+              <th>{t.groups}</th>
+              <th>{t.consentRecord}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {props.members.map((member) => (
+              <tr>
+                <td data-label={t.name}>
+                  <bdi>{member.name}</bdi>
+                </td>
+                <td data-label={t.contact}>
+                  <bdi>{member.phone ?? member.email}</bdi>
+                </td>
+                <td data-label={t.groups}>
+                  {(props.groupsOf.get(member.id) ?? []).map((groupId, i) => (
+                    <>
+                      {i > 0 && ', '}
+                      <bdi>{groupName.get(groupId)}</bdi>
+                    </>
+                  ))}
+                </td>
+                <td data-label={t.consentRecord}>
+                  {(['phone', 'email'] as const).map((contact) => {
+                    if (member[contact] === null) return null
+                    const record = contactConsentOf(member)[contact]
+                    return (
+                      <div>
+                        {contact === 'phone' ? t.consentPhone : t.consentEmail}:{' '}
+                        {record ? (
+                          <>
+                            {MESSAGES[l].consentMethods[record.method]},{' '}
+                            <time datetime={record.confirmedAt}>
+                              {record.confirmedAt.slice(0, 16).replace('T', ' ')}
+                            </time>
+                            {record.proofId && (
+                              <div class="muted small code">
+                                <bdi>{record.proofId}</bdi>
+                              </div>
+                            )}
+                          </>
+                        ) : (
+                          <span class="muted">{t.contactUnconfirmed}</span>
+                        )}
+                      </div>
+                    )
+                  })}
+                </td>
+                <td data-label="" class="actions">
+                  {member.status !== 'active' && (
+                    <>
+                      {t.memberStatuses[member.status]}
+                      {member.endedAt && (
+                        <>
+                          {' '}
+                          <time datetime={member.endedAt.toISOString()}>
+                            {formatMoment(l, member.endedAt, props.timeZone)}
+                          </time>
+                        </>
+                      )}
+                      {member.leaveReason && (
+                        <div class="muted">{t.endReasons[member.leaveReason]}</div>
+                      )}
+                    </>
+                  )}
+                  {props.remove && member.status === 'active' && (
+                    <ActionButton
+                      action={`/admin/members/${member.id}/remove`}
+                      csrf={csrf}
+                      label={t.remove}
+                      kind="danger"
+                      confirm={t.confirmRemove}
+                    />
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {props.members.length === 0 && (
+          <p class="muted">
+            {filter.q || filter.groupId || filter.status !== 'active'
+              ? t.noMembersFound
+              : t.noMembers}
+          </p>
+        )}
+        <NextPageLink lang={l} href={props.nextHref} />
+      </section>
+    </>
+  )
+}

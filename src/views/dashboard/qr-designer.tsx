@@ -1,0 +1,145 @@
+import type { InviteQrDesign } from '../../db/schema'
+import type { Lang } from '../../lib/i18n'
+import { QR_ERROR_LEVELS, QR_STYLES } from '../../lib/qr'
+import { DEFAULT_QR_DESIGN } from '../../services/qr-designs'
+import { Csrf, words } from '../dashboard'
+import { Field, fieldAttributes, sentText, TextField, type FormState } from '../form-fields'
+
+/**
+ * The QR designer: colours, margin, error correction, module shape and a logo, with a preview
+ * that follows the fields as they change (a small script) or on "Preview" without script.
+ */
+export function QrDesigner(props: {
+  lang: Lang
+  code: string
+  design: InviteQrDesign | null
+  form: (FormState & { preview?: boolean }) | undefined
+  action: string
+  csrf: string
+}) {
+  const t = words(props.lang)
+  const saved = props.design ?? DEFAULT_QR_DESIGN
+  const form = props.form
+  const value = (field: 'fg' | 'bg' | 'margin' | 'level' | 'style') =>
+    sentText(form, field, String(saved[field]))
+  const colour = (field: 'fg' | 'bg') => `#${value(field).replace('#', '')}`
+  const base = `/i/${props.code}/qr.svg`
+  const version = props.design ? props.design.updatedAt.getTime().toString(36) : ''
+  const shown =
+    form?.preview && Object.keys(form.errors).length === 0
+      ? `${base}?${new URLSearchParams({
+          ...(version ? { v: version } : {}),
+          size: '240',
+          fg: value('fg').replace('#', ''),
+          bg: value('bg').replace('#', ''),
+          margin: value('margin'),
+          level: value('level'),
+          style: value('style'),
+        })}`
+      : `${base}?size=240${version ? `&v=${version}` : ''}`
+  return (
+    <section id="qr-design">
+      <h2>{t.qrDesign}</h2>
+      <img
+        id="qr-preview"
+        src={shown}
+        data-base={base}
+        alt={t.qrPreviewAlt}
+        width="240"
+        height="240"
+      />
+      <form
+        method="post"
+        action={props.action}
+        enctype="multipart/form-data"
+        data-qr-preview="qr-preview"
+      >
+        <Csrf token={props.csrf} />
+        {version && <input type="hidden" name="v" value={version} />}
+        <p class="muted" id="qr-contrast-hint">
+          {t.qrContrastHint}
+        </p>
+        <div class="grid">
+          <TextField
+            form={form}
+            field="fg"
+            label={t.qrForeground}
+            type="color"
+            describedBy="qr-contrast-hint"
+            value={colour('fg')}
+          />
+          <TextField
+            form={form}
+            field="bg"
+            label={t.qrBackground}
+            type="color"
+            describedBy="qr-contrast-hint"
+            value={colour('bg')}
+          />
+          <TextField
+            form={form}
+            field="margin"
+            label={t.qrMargin}
+            type="number"
+            min={0}
+            max={16}
+            value={value('margin')}
+          />
+          <div>
+            <label for="level">{t.qrLevel}</label>
+            <select
+              id="level"
+              name="level"
+              {...fieldAttributes(form, 'level', { withValue: false })}
+            >
+              {QR_ERROR_LEVELS.map((level) => (
+                <option selected={level === value('level')}>{level}</option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label for="style">{t.qrStyle}</label>
+            <select
+              id="style"
+              name="style"
+              {...fieldAttributes(form, 'style', { withValue: false })}
+            >
+              {QR_STYLES.map((style) => (
+                <option value={style} selected={style === value('style')}>
+                  {t.qrStyles[style]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <Field form={form} field="logo" label={t.qrLogo} hint={t.qrLogoHint} bare>
+              <input
+                id="logo"
+                name="logo"
+                type="file"
+                accept="image/png"
+                {...fieldAttributes(form, 'logo', { withValue: false, hint: 'logo-hint' })}
+              />
+            </Field>
+            {props.design?.logoPng && (
+              <p>
+                {t.qrLogoSet}{' '}
+                <label class="check">
+                  <input type="checkbox" name="removeLogo" value="1" /> {t.removeLogo}
+                </label>
+              </p>
+            )}
+          </div>
+        </div>
+        <p>
+          <button type="submit" name="intent" value="preview" class="secondary">
+            {t.qrPreview}
+          </button>{' '}
+          <button type="submit" name="intent" value="save">
+            {t.saveDesign}
+          </button>
+        </p>
+      </form>
+    </section>
+  )
+}

@@ -1,0 +1,112 @@
+import type { ApiToken, Community, Group } from '../../db/schema'
+import { TEAM_WORDS, type Lang } from '../../lib/i18n'
+import { AddGroupForm } from '../add-group-form'
+import { Csrf, groupLabel, GroupsTable, words } from '../dashboard'
+import type { FormState } from '../form-fields'
+import { CommunityFields } from './community-fields'
+
+/** What a community's settings page shows, read and decided by its handler. */
+export interface SettingsView {
+  lang: Lang
+  community: Community
+  csrf: string
+  /** The settings form, when this admin may change them (as sent, after a refusal). */
+  edit: { action: string; form: FormState | undefined } | null
+  /** The groups, when this admin may read them. */
+  groups: Group[] | null
+  /** The new group's form, when this admin may add one (as sent, after a refusal). */
+  addGroup: { action: string; form: FormState | undefined } | null
+  /** The admins, when this admin may read them. */
+  admins: ApiToken[] | null
+  /** Where teammates are invited, when this admin may. */
+  teamHref: string | null
+  changeAdmins: boolean
+}
+
+/** A community's settings, groups and admins. */
+export function SettingsPage(props: SettingsView) {
+  const t = words(props.lang)
+  const { community, csrf, groups, admins } = props
+  const id = community.id
+  const groupName = new Map((groups ?? []).map((group) => [group.id, groupLabel(t, group)]))
+  return (
+    <>
+      {props.edit && (
+        <section>
+          <form method="post" action={props.edit.action}>
+            <Csrf token={csrf} />
+            <CommunityFields t={t} community={community} form={props.edit.form} />
+            <p>
+              <button type="submit">{t.save}</button>
+            </p>
+          </form>
+        </section>
+      )}
+      {groups && (
+        <section>
+          <h2>{t.groups}</h2>
+          <GroupsTable lang={props.lang} groups={groups} />
+          {props.addGroup && (
+            <AddGroupForm
+              lang={props.lang}
+              csrf={csrf}
+              action={props.addGroup.action}
+              form={props.addGroup.form}
+            />
+          )}
+        </section>
+      )}
+      {admins && (
+        <section>
+          <h2>{t.admins}</h2>
+          {props.teamHref && (
+            <p>
+              <a href={props.teamHref}>{TEAM_WORDS[props.lang].inviteTeammate} →</a>
+            </p>
+          )}
+          <table>
+            <tbody>
+              {admins.map((admin) => (
+                <tr>
+                  <td>
+                    <bdi>{admin.name}</bdi>
+                  </td>
+                  <td>
+                    {t.roles[admin.role]}
+                    {admin.groupId && (
+                      <span class="muted">
+                        {' '}
+                        · <bdi>{groupName.get(admin.groupId)}</bdi>
+                      </span>
+                    )}
+                  </td>
+                  <td>
+                    {props.changeAdmins && (
+                      <form
+                        method="post"
+                        action={`/admin/communities/${id}/admins/${admin.id}/${admin.role === 'group_admin' ? 'promote' : 'demote'}`}
+                        class="inline"
+                      >
+                        <Csrf token={csrf} />
+                        {admin.role === 'community_admin' && !admin.groupId && (
+                          <select name="groupId" aria-label={t.group}>
+                            {(groups ?? []).map((group) => (
+                              <option value={group.id}>{groupLabel(t, group)}</option>
+                            ))}
+                          </select>
+                        )}{' '}
+                        <button type="submit" class="secondary">
+                          {admin.role === 'group_admin' ? t.promote : t.demote}
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+    </>
+  )
+}
