@@ -108,41 +108,141 @@ export function funnelMeasures(today: string) {
   }
 }
 
-/**
- * One query per breakdown, each reading the same rollup rows as the funnel (so under the same
- * filters) and grouping them by the dimension's value, busiest first.
- */
-export function breakdownQueries(db: Database, where: SQL, today: string) {
-  const measures = funnelMeasures(today)
-  const busiestFirst = sql`f_visits desc, f_join_requests desc, value`
-  const byLink = (column: typeof invites.source | typeof invites.campaign) =>
-    db
-      .select({
-        value: sql<string>`coalesce(nullif(${column}, ''), ${NONE})`.as('value'),
-        ...measures,
-      })
-      .from(d)
-      .innerJoin(invites, eq(invites.id, d.inviteId))
-      .where(where)
-      .groupBy(sql`value`)
-      .orderBy(busiestFirst)
-      .limit(BREAKDOWN_ROWS)
-  const byRow = (value: SQL.Aliased<string>, limit = BREAKDOWN_ROWS) =>
-    db
-      .select({ value, ...measures })
-      .from(d)
-      .where(where)
-      .groupBy(sql`value`)
-      .orderBy(busiestFirst)
-      .limit(limit)
-  return {
-    source: byLink(invites.source),
-    campaign: byLink(invites.campaign),
-    country: byRow(sql<string>`${d.country}`.as('value'), COUNTRY_ROWS),
-    device: byRow(sql<string>`${d.device}`.as('value')),
-    referrer: byRow(sql<string>`coalesce(nullif(${d.referrerHost}, ''), ${NONE})`.as('value')),
-    via: byRow(sql<string>`${d.via}`.as('value')),
-  } satisfies Record<Breakdown, unknown>
+/** A breakdown's row: one value of the dimension with the funnel of the rollup rows that have it. */
+export interface BreakdownRow {
+  value: string
+  visits: number
+  uniqueVisitors: number
+  scans: number
+  clicks: number
+  botVisits: number
+  joinRequests: number
+  confirmations: number
+  confirmedByPhone: number
+  confirmedByEmail: number
+  joins: number
+  leaves: number
+  firstJoinDay: string | null
+  joinedAtLeast7DaysAgo: number
+  stayed7Days: number
+  joinedAtLeast30DaysAgo: number
+  stayed30Days: number
 }
 
-export type BreakdownRow = Awaited<ReturnType<typeof breakdownQueries>['country']>[number]
+/** The rollup's counters each breakdown sums, by the name the answer gives them. */
+const SUMMED = {
+  visits: d.visits,
+  uniqueVisitors: d.uniqueVisitors,
+  scans: d.qrVisits,
+  clicks: d.linkVisits,
+  botVisits: d.botVisits,
+  joinRequests: d.joinRequests,
+  confirmations: d.confirmations,
+  confirmedByPhone: d.confirmedByPhone,
+  confirmedByEmail: d.confirmedByEmail,
+  joins: d.joins,
+  leaves: d.leaves,
+}
+
+/**
+ * Every breakdown in one statement, reading the rollup rows once. A breakdown is one grouping of
+ * the same rows, and each row's figures only add up, so the rows are first summed per
+ * combination of link and dimensions (`combos`: at most one row per combination that occurred,
+ * whatever the number of days), then each dimension folds those few sums. Six queries each
+ * grouping every rollup row cost six times the reading and sorting of them (190 ms for a
+ * community's year in `npm run bench -- stats`). Answers `(dimension, value, figures)` rows,
+ * busiest first within each dimension; `breakdownsOf` splits them.
+ */
+export function breakdownsQuery(db: Database, where: SQL, today: string) {
+  const cutoff7 = addDays(today, -7)
+  const cutoff30 = addDays(today, -30)
+  const names = Object.keys(SUMMED) as (keyof typeof SUMMED)[]
+  const id = (name: string) => sql.identifier(name)
+  const perCombo = sql.join(
+    [
+      ...names.map((name) => sql`sum(${SUMMED[name]}) as ${id(name)}`),
+      sql`min(case when ${d.joins} > 0 then ${d.day} end) as "firstJoinDay"`,
+      sql`sum(case when ${d.day} <= ${cutoff7} then ${d.joins} end) as "joinedAtLeast7DaysAgo"`,
+      sql`sum(case when ${d.day} <= ${cutoff7} then ${d.joins} - ${d.leftWithin7Days} end) as "stayed7Days"`,
+      sql`sum(case when ${d.day} <= ${cutoff30} then ${d.joins} end) as "joinedAtLeast30DaysAgo"`,
+      sql`sum(case when ${d.day} <= ${cutoff30} then ${d.joins} - ${d.leftWithin30Days} end) as "stayed30Days"`,
+    ],
+    sql`, `,
+  )
+  const summed = (name: string) => sql`coalesce(sum(${id(name)}), 0) as ${id(name)}`
+  const perValue = sql.join(
+    [
+      ...names.map(summed),
+      sql`min("firstJoinDay") as "firstJoinDay"`,
+      ...['joinedAtLeast7DaysAgo', 'stayed7Days', 'joinedAtLeast30DaysAgo', 'stayed30Days'].map(
+        summed,
+      ),
+    ],
+    sql`, `,
+  )
+  const orNone = (value: SQL) => sql`coalesce(nullif(${value}, ''), ${NONE})`
+  // Raw SQL inside a select rather than `db.all`: drizzle's D1 batch cannot bind the parameters
+  // of a raw statement, and this one runs in the stats batch. Each combo meets each dimension
+  // through `json_each` rather than six `union all` terms: D1 refuses a compound select of six.
+  const ranked = sql`(
+    with combos as (
+      select ${d.inviteId} as "inviteId", ${d.country} as "country", ${d.device} as "device",
+        ${d.referrerHost} as "referrer", ${d.via} as "via", ${perCombo}
+      from ${d} where ${where}
+      group by ${d.inviteId}, ${d.country}, ${d.device}, ${d.referrerHost}, ${d.via}
+    ),
+    valued as (
+      select json_each.value as dimension,
+        case json_each.value
+          when 'source' then ${orNone(sql`${invites.source}`)}
+          when 'campaign' then ${orNone(sql`${invites.campaign}`)}
+          when 'country' then combos."country"
+          when 'device' then combos."device"
+          when 'referrer' then ${orNone(sql`combos."referrer"`)}
+          else combos."via"
+        end as value,
+        combos.*
+      from combos
+        cross join json_each(${JSON.stringify(BREAKDOWNS)})
+        left join ${invites} on ${invites.id} = combos."inviteId"
+      where ${invites.id} is not null or json_each.value not in ('source', 'campaign')
+    ),
+    grouped as (select dimension, value, ${perValue} from valued group by dimension, value)
+    select *, row_number() over (
+      partition by dimension order by "visits" desc, "joinRequests" desc, value
+    ) as position
+    from grouped
+  ) as ranked`
+  const column = <T>(name: string) => sql<T>`${id(name)}`
+  return db
+    .select({
+      dimension: column<Breakdown>('dimension'),
+      value: column<string>('value'),
+      ...(Object.fromEntries(names.map((name) => [name, column<number>(name)])) as Record<
+        keyof typeof SUMMED,
+        SQL<number>
+      >),
+      firstJoinDay: column<string | null>('firstJoinDay'),
+      joinedAtLeast7DaysAgo: column<number>('joinedAtLeast7DaysAgo'),
+      stayed7Days: column<number>('stayed7Days'),
+      joinedAtLeast30DaysAgo: column<number>('joinedAtLeast30DaysAgo'),
+      stayed30Days: column<number>('stayed30Days'),
+    })
+    .from(ranked)
+    .where(
+      sql`position <= case dimension when 'country' then ${COUNTRY_ROWS} else ${BREAKDOWN_ROWS} end`,
+    )
+    .orderBy(sql`dimension, position`)
+}
+
+/** `breakdownsQuery`'s rows, split by dimension (each list busiest first). */
+export function breakdownsOf(
+  rows: (BreakdownRow & { dimension: Breakdown })[],
+): Record<Breakdown, BreakdownRow[]> {
+  const lists = Object.fromEntries(BREAKDOWNS.map((b) => [b, [] as BreakdownRow[]])) as Record<
+    Breakdown,
+    BreakdownRow[]
+  >
+  for (const { dimension, ...row } of rows) lists[dimension]?.push(row)
+  return lists
+}

@@ -5,7 +5,8 @@ import { announcements, inviteDailyStats } from '../db/schema'
 import { csvLine } from '../lib/csv'
 import { utcDay } from '../lib/time'
 import {
-  breakdownQueries,
+  breakdownsOf,
+  breakdownsQuery,
   funnelMeasures,
   statsWhere,
   type BreakdownRow,
@@ -61,7 +62,7 @@ export function statsQueries(
 ) {
   const where = statsWhere(scope, range, filters)
   return {
-    ...breakdownQueries(db, where, today),
+    breakdowns: breakdownsQuery(db, where, today),
     byDay: db
       .select({ day: inviteDailyStats.day, ...measures })
       .from(inviteDailyStats)
@@ -119,15 +120,8 @@ export async function getStats(
   const range = { from: query.from, to: query.to }
   const filters = query.filters ?? {}
   const q = statsQueries(db, scope, range, filters, today)
-  const [byDay, source, campaign, country, device, referrer, via] = await db.batch([
-    q.byDay,
-    q.source,
-    q.campaign,
-    q.country,
-    q.device,
-    q.referrer,
-    q.via,
-  ])
+  const [byDay, breakdownRows] = await db.batch([q.byDay, q.breakdowns])
+  const { source, campaign, country, device, referrer, via } = breakdownsOf(breakdownRows)
   const totals = byDay.reduce(
     (sum, row) => ({
       visits: sum.visits + row.visits,
@@ -216,7 +210,7 @@ export function funnelQueries(
 ) {
   const where = statsWhere(scope, range, filters, inviteIds)
   return {
-    ...breakdownQueries(db, where, today),
+    breakdowns: breakdownsQuery(db, where, today),
     total: db.select(funnelMeasures(today)).from(inviteDailyStats).where(where),
     byDay: db
       .select({ day: inviteDailyStats.day, ...measures })
@@ -279,19 +273,13 @@ export async function getDashboardStats(
 ) {
   const q = funnelQueries(db, scope, range, today, filters, inviteIds)
   const perLink = 'communityId' in scope
-  const [total, byDay, byInvite, byInviteAndDay, source, campaign, country, device, referrer, via] =
-    await db.batch([
-      q.total,
-      q.byDay,
-      perLink ? q.byInvite : q.byInvite.limit(0),
-      perLink ? q.byInviteAndDay : q.byInviteAndDay.limit(0),
-      q.source,
-      q.campaign,
-      q.country,
-      q.device,
-      q.referrer,
-      q.via,
-    ])
+  const [total, byDay, byInvite, byInviteAndDay, breakdownRows] = await db.batch([
+    q.total,
+    q.byDay,
+    perLink ? q.byInvite : q.byInvite.limit(0),
+    perLink ? q.byInviteAndDay : q.byInviteAndDay.limit(0),
+    q.breakdowns,
+  ])
   const zero = {
     visits: 0,
     scans: 0,
@@ -339,7 +327,7 @@ export async function getDashboardStats(
     ),
     trends,
     joinTrends,
-    breakdowns: { source, campaign, country, device, referrer, via },
+    breakdowns: breakdownsOf(breakdownRows),
   }
 }
 

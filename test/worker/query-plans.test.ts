@@ -92,9 +92,10 @@ function linearScans(plan: string[]): string[] {
   return plan.filter(
     (line) =>
       /^SCAN (?!CONSTANT ROW)/.test(line) &&
-      // Derived tables (named subqueries such as `referred`, `ranked`) hold what an index search
-      // of their own found; their own plan lines are checked too.
-      !/^SCAN (json_each|\(subquery|referred|ranked|values)/i.test(line),
+      // Derived tables (named subqueries such as `referred`, `ranked`, the stats breakdowns'
+      // `combos`, `grouped`) hold what an index search of their own found; their own
+      // plan lines are checked too.
+      !/^SCAN (json_each|\(subquery|referred|ranked|values|combos|grouped)/i.test(line),
   )
 }
 

@@ -191,8 +191,13 @@ describe('stats for marketers', () => {
           .bind(...params)
           .all<{ detail: string }>()
         const details = plan.results.map((row) => row.detail)
+        // The breakdowns' derived tables (`combos` and the tables folded from it) hold what the
+        // rollup's index search found; a scan of any real table fails.
         expect(
-          details.filter((d) => /^SCAN /.test(d)),
+          details.filter(
+            (d) =>
+              /^SCAN /.test(d) && !/^SCAN (combos|grouped|ranked|json_each|\(subquery)/.test(d),
+          ),
           `${name}: ${details.join(' | ')}`,
         ).toEqual([])
         expect(
