@@ -1,6 +1,6 @@
 import { and, between, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { inviteDailyStats, invites } from '../db/schema'
+import { inviteDailyStats, inviteDailyTotals, invites } from '../db/schema'
 import { addDays } from '../lib/time'
 
 /**
@@ -35,25 +35,53 @@ const COUNTRY_ROWS = 250
 
 const d = inviteDailyStats
 
-/** Rows whose link has this source (or campaign); `NONE` matches links without one. */
-function linkColumnIs(column: typeof invites.source | typeof invites.campaign, value: string) {
-  const condition = value === NONE ? sql`coalesce(${column}, '') = ''` : eq(column, value)
-  return sql`exists (select 1 from ${invites} where ${invites.id} = ${d.inviteId} and ${condition})`
+/** A daily rollup the stats read: the full one, or its totals per invite and day. */
+export type Rollup = typeof inviteDailyStats | typeof inviteDailyTotals
+
+/**
+ * The narrowest rollup that answers under these filters: the totals per invite and day unless a
+ * filter names a visit's own dimension (only the full rollup keeps those). The link's source and
+ * campaign are the link's, so the totals answer them too.
+ */
+export function rollupFor(filters: StatsFilters): Rollup {
+  const { country, device, referrer, via } = filters
+  return [country, device, referrer, via].every((value) => value === undefined)
+    ? inviteDailyTotals
+    : inviteDailyStats
 }
 
-/** The WHERE of every stats query: the scope, the period, and each filter. */
+/** Rows whose link has this source (or campaign); `NONE` matches links without one. */
+function linkColumnIs(
+  rollup: Rollup,
+  column: typeof invites.source | typeof invites.campaign,
+  value: string,
+) {
+  const condition = value === NONE ? sql`coalesce(${column}, '') = ''` : eq(column, value)
+  return sql`exists (select 1 from ${invites} where ${invites.id} = ${rollup.inviteId} and ${condition})`
+}
+
+/**
+ * The WHERE of every stats query over `rollup`: the scope, the period, and each filter. The
+ * totals (see `rollupFor`) take no filter on a visit's dimension.
+ */
 export function statsWhere(
   scope: StatsScope,
   range: StatsRange,
   filters: StatsFilters = {},
   inviteIds?: string[],
+  rollup: Rollup = d,
 ): SQL {
+  if (rollup !== d && rollupFor(filters) === d)
+    throw new Error('the totals cannot take these filters')
+  const r = rollup
   const conditions: (SQL | undefined)[] = [
-    'inviteId' in scope ? eq(d.inviteId, scope.inviteId) : eq(d.communityId, scope.communityId),
-    between(d.day, range.from, range.to),
-    inviteIds ? inArray(d.inviteId, inviteIds) : undefined,
-    filters.source !== undefined ? linkColumnIs(invites.source, filters.source) : undefined,
-    filters.campaign !== undefined ? linkColumnIs(invites.campaign, filters.campaign) : undefined,
+    'inviteId' in scope ? eq(r.inviteId, scope.inviteId) : eq(r.communityId, scope.communityId),
+    between(r.day, range.from, range.to),
+    inviteIds ? inArray(r.inviteId, inviteIds) : undefined,
+    filters.source !== undefined ? linkColumnIs(r, invites.source, filters.source) : undefined,
+    filters.campaign !== undefined
+      ? linkColumnIs(r, invites.campaign, filters.campaign)
+      : undefined,
     filters.country !== undefined ? eq(d.country, filters.country) : undefined,
     filters.device !== undefined ? eq(d.device, filters.device) : undefined,
     filters.referrer !== undefined
@@ -70,9 +98,10 @@ export function statsWhere(
  * days after joining. Retention counts only the days of the period at least 7 (30) days before
  * `today`: for later joins it is not known yet.
  */
-export function funnelMeasures(today: string) {
+export function funnelMeasures(today: string, rollup: Rollup = d) {
   const cutoff7 = addDays(today, -7)
   const cutoff30 = addDays(today, -30)
+  const d = rollup
   return {
     visits: sql<number>`coalesce(sum(${d.visits}), 0)`.as('f_visits'),
     uniqueVisitors: sql<number>`coalesce(sum(${d.uniqueVisitors}), 0)`.as('f_unique_visitors'),
