@@ -1,7 +1,9 @@
-import { and, between, eq, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, between, eq, inArray, or, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { inviteDailyStats, inviteDailyTotals, invites } from '../db/schema'
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
+import { inviteDailyStats, inviteDailyTotals, inviteMonthlyStats, invites } from '../db/schema'
 import { addDays } from '../lib/time'
+import { splitPeriod } from './stats-periods'
 
 /**
  * The dimensions the stats break down and filter by. Source and campaign are the link's; the
@@ -38,31 +40,66 @@ const d = inviteDailyStats
 /** A daily rollup the stats read: the full one, or its totals per invite and day. */
 export type Rollup = typeof inviteDailyStats | typeof inviteDailyTotals
 
+/** A rollup with the visit's dimensions: the daily one or the monthly one. */
+type Dimensioned = typeof inviteDailyStats | typeof inviteMonthlyStats
+
 /**
  * The narrowest rollup that answers under these filters: the totals per invite and day unless a
  * filter names a visit's own dimension (only the full rollup keeps those). The link's source and
  * campaign are the link's, so the totals answer them too.
  */
 export function rollupFor(filters: StatsFilters): Rollup {
-  const { country, device, referrer, via } = filters
-  return [country, device, referrer, via].every((value) => value === undefined)
-    ? inviteDailyTotals
-    : inviteDailyStats
+  return rowFiltered(filters) ? inviteDailyStats : inviteDailyTotals
+}
+
+function rowFiltered({ country, device, referrer, via }: StatsFilters): boolean {
+  return [country, device, referrer, via].some((value) => value !== undefined)
 }
 
 /** Rows whose link has this source (or campaign); `NONE` matches links without one. */
 function linkColumnIs(
-  rollup: Rollup,
+  inviteId: SQLiteColumn,
   column: typeof invites.source | typeof invites.campaign,
   value: string,
 ) {
   const condition = value === NONE ? sql`coalesce(${column}, '') = ''` : eq(column, value)
-  return sql`exists (select 1 from ${invites} where ${invites.id} = ${rollup.inviteId} and ${condition})`
+  return sql`exists (select 1 from ${invites} where ${invites.id} = ${inviteId} and ${condition})`
+}
+
+/** The scope, the links and the filters over any of the rollups, with the period given. */
+function scopedWhere(
+  r: Rollup | typeof inviteMonthlyStats,
+  scope: StatsScope,
+  period: SQL | undefined,
+  filters: StatsFilters,
+  inviteIds?: string[],
+): SQL {
+  if (!('country' in r) && rowFiltered(filters))
+    throw new Error('the totals per day cannot take a filter on a visit dimension')
+  const dimensioned = r as Dimensioned
+  const conditions: (SQL | undefined)[] = [
+    'inviteId' in scope ? eq(r.inviteId, scope.inviteId) : eq(r.communityId, scope.communityId),
+    period,
+    inviteIds ? inArray(r.inviteId, inviteIds) : undefined,
+    filters.source !== undefined
+      ? linkColumnIs(r.inviteId, invites.source, filters.source)
+      : undefined,
+    filters.campaign !== undefined
+      ? linkColumnIs(r.inviteId, invites.campaign, filters.campaign)
+      : undefined,
+    filters.country !== undefined ? eq(dimensioned.country, filters.country) : undefined,
+    filters.device !== undefined ? eq(dimensioned.device, filters.device) : undefined,
+    filters.referrer !== undefined
+      ? eq(dimensioned.referrerHost, filters.referrer === NONE ? '' : filters.referrer)
+      : undefined,
+    filters.via !== undefined ? eq(dimensioned.via, filters.via) : undefined,
+  ]
+  return and(...conditions)!
 }
 
 /**
- * The WHERE of every stats query over `rollup`: the scope, the period, and each filter. The
- * totals (see `rollupFor`) take no filter on a visit's dimension.
+ * The WHERE of the stats queries over a daily rollup: the scope, the period, and each filter.
+ * The totals (see `rollupFor`) take no filter on a visit's dimension.
  */
 export function statsWhere(
   scope: StatsScope,
@@ -71,25 +108,7 @@ export function statsWhere(
   inviteIds?: string[],
   rollup: Rollup = d,
 ): SQL {
-  if (rollup !== d && rollupFor(filters) === d)
-    throw new Error('the totals cannot take these filters')
-  const r = rollup
-  const conditions: (SQL | undefined)[] = [
-    'inviteId' in scope ? eq(r.inviteId, scope.inviteId) : eq(r.communityId, scope.communityId),
-    between(r.day, range.from, range.to),
-    inviteIds ? inArray(r.inviteId, inviteIds) : undefined,
-    filters.source !== undefined ? linkColumnIs(r, invites.source, filters.source) : undefined,
-    filters.campaign !== undefined
-      ? linkColumnIs(r, invites.campaign, filters.campaign)
-      : undefined,
-    filters.country !== undefined ? eq(d.country, filters.country) : undefined,
-    filters.device !== undefined ? eq(d.device, filters.device) : undefined,
-    filters.referrer !== undefined
-      ? eq(d.referrerHost, filters.referrer === NONE ? '' : filters.referrer)
-      : undefined,
-    filters.via !== undefined ? eq(d.via, filters.via) : undefined,
-  ]
-  return and(...conditions)!
+  return scopedWhere(rollup, scope, between(rollup.day, range.from, range.to), filters, inviteIds)
 }
 
 /**
@@ -158,55 +177,100 @@ export interface BreakdownRow {
   stayed30Days: number
 }
 
-/** The rollup's counters each breakdown sums, by the name the answer gives them. */
+/** The rollups' counters each breakdown sums: the answer's name and the rollup's column. */
 const SUMMED = {
-  visits: d.visits,
-  uniqueVisitors: d.uniqueVisitors,
-  scans: d.qrVisits,
-  clicks: d.linkVisits,
-  botVisits: d.botVisits,
-  joinRequests: d.joinRequests,
-  confirmations: d.confirmations,
-  confirmedByPhone: d.confirmedByPhone,
-  confirmedByEmail: d.confirmedByEmail,
-  joins: d.joins,
-  leaves: d.leaves,
-}
+  visits: 'visits',
+  uniqueVisitors: 'uniqueVisitors',
+  scans: 'qrVisits',
+  clicks: 'linkVisits',
+  botVisits: 'botVisits',
+  joinRequests: 'joinRequests',
+  confirmations: 'confirmations',
+  confirmedByPhone: 'confirmedByPhone',
+  confirmedByEmail: 'confirmedByEmail',
+  joins: 'joins',
+  leaves: 'leaves',
+} as const
+
+const RETENTION = [
+  'joinedAtLeast7DaysAgo',
+  'stayed7Days',
+  'joinedAtLeast30DaysAgo',
+  'stayed30Days',
+] as const
 
 /**
- * Every breakdown in one statement, reading the rollup rows once. A breakdown is one grouping of
- * the same rows, and each row's figures only add up, so the rows are first summed per
- * combination of link and dimensions (`combos`: at most one row per combination that occurred,
- * whatever the number of days), then each dimension folds those few sums. Six queries each
- * grouping every rollup row cost six times the reading and sorting of them (190 ms for a
- * community's year in `npm run bench -- stats`). Answers `(dimension, value, figures)` rows,
- * busiest first within each dimension; `breakdownsOf` splits them.
+ * Every breakdown in one statement. A breakdown is one grouping of the rollup rows, and each
+ * row's figures only add up, so the rows are first summed per combination of link and
+ * dimensions (`combos`: one row per combination that occurred, whatever the number of days),
+ * then each dimension folds those few sums. The rows come from the monthly rollup for the
+ * months the period covers whole (`splitPeriod`) and from the daily one for the other days: a
+ * year is twelve monthly rows per combination plus a month or two of daily ones, not 365 daily
+ * ones. Six queries each grouping every daily row cost 190 ms for a community's year in
+ * `npm run bench -- stats`. Answers `(dimension, value, figures)` rows, busiest first within
+ * each dimension; `breakdownsOf` splits them.
  */
-export function breakdownsQuery(db: Database, where: SQL, today: string) {
+export function breakdownsQuery(
+  db: Database,
+  scope: StatsScope,
+  range: StatsRange,
+  filters: StatsFilters,
+  today: string,
+  inviteIds?: string[],
+) {
   const cutoff7 = addDays(today, -7)
   const cutoff30 = addDays(today, -30)
+  const split = splitPeriod(range.from, range.to, today)
+  const m = inviteMonthlyStats
   const names = Object.keys(SUMMED) as (keyof typeof SUMMED)[]
   const id = (name: string) => sql.identifier(name)
+  // One rollup's rows in the shape `combos` sums: the counters, the first join day, and the
+  // joins old enough for each retention figure (all of a month's, or none: see `splitPeriod`).
+  const rowsOf = (r: Dimensioned, day: SQL, firstJoinDay: SQL, where: SQL) => {
+    const old = (cutoff: string, figure: SQL) =>
+      sql`case when ${day} <= ${cutoff} then ${figure} end`
+    return sql`select ${r.inviteId} as "inviteId", ${r.country} as "country",
+        ${r.device} as "device", ${r.referrerHost} as "referrer", ${r.via} as "via",
+        ${sql.join(
+          names.map((name) => sql`${r[SUMMED[name]]} as ${id(name)}`),
+          sql`, `,
+        )},
+        ${firstJoinDay} as "firstJoinDay",
+        ${old(cutoff7, sql`${r.joins}`)} as "joinedAtLeast7DaysAgo",
+        ${old(cutoff7, sql`${r.joins} - ${r.leftWithin7Days}`)} as "stayed7Days",
+        ${old(cutoff30, sql`${r.joins}`)} as "joinedAtLeast30DaysAgo",
+        ${old(cutoff30, sql`${r.joins} - ${r.leftWithin30Days}`)} as "stayed30Days"
+      from ${r} where ${where}`
+  }
+  const monthly = rowsOf(
+    m,
+    sql`date(${m.month} || '-01', '+1 month', '-1 day')`,
+    sql`${m.firstJoinDay}`,
+    scopedWhere(m, scope, inArray(m.month, split.months), filters, inviteIds),
+  )
+  const daily = rowsOf(
+    d,
+    sql`${d.day}`,
+    sql`case when ${d.joins} > 0 then ${d.day} end`,
+    scopedWhere(
+      d,
+      scope,
+      split.days.length ? or(...split.days.map(([from, to]) => between(d.day, from, to))) : sql`0`,
+      filters,
+      inviteIds,
+    ),
+  )
+  const summed = (name: string) => sql`coalesce(sum(${id(name)}), 0) as ${id(name)}`
   const perCombo = sql.join(
     [
-      ...names.map((name) => sql`sum(${SUMMED[name]}) as ${id(name)}`),
-      sql`min(case when ${d.joins} > 0 then ${d.day} end) as "firstJoinDay"`,
-      sql`sum(case when ${d.day} <= ${cutoff7} then ${d.joins} end) as "joinedAtLeast7DaysAgo"`,
-      sql`sum(case when ${d.day} <= ${cutoff7} then ${d.joins} - ${d.leftWithin7Days} end) as "stayed7Days"`,
-      sql`sum(case when ${d.day} <= ${cutoff30} then ${d.joins} end) as "joinedAtLeast30DaysAgo"`,
-      sql`sum(case when ${d.day} <= ${cutoff30} then ${d.joins} - ${d.leftWithin30Days} end) as "stayed30Days"`,
+      ...names.map((name) => sql`sum(${id(name)}) as ${id(name)}`),
+      sql`min("firstJoinDay") as "firstJoinDay"`,
+      ...RETENTION.map((name) => sql`sum(${id(name)}) as ${id(name)}`),
     ],
     sql`, `,
   )
-  const summed = (name: string) => sql`coalesce(sum(${id(name)}), 0) as ${id(name)}`
   const perValue = sql.join(
-    [
-      ...names.map(summed),
-      sql`min("firstJoinDay") as "firstJoinDay"`,
-      ...['joinedAtLeast7DaysAgo', 'stayed7Days', 'joinedAtLeast30DaysAgo', 'stayed30Days'].map(
-        summed,
-      ),
-    ],
+    [...names.map(summed), sql`min("firstJoinDay") as "firstJoinDay"`, ...RETENTION.map(summed)],
     sql`, `,
   )
   const orNone = (value: SQL) => sql`coalesce(nullif(${value}, ''), ${NONE})`
@@ -214,11 +278,10 @@ export function breakdownsQuery(db: Database, where: SQL, today: string) {
   // of a raw statement, and this one runs in the stats batch. Each combo meets each dimension
   // through `json_each` rather than six `union all` terms: D1 refuses a compound select of six.
   const ranked = sql`(
-    with combos as (
-      select ${d.inviteId} as "inviteId", ${d.country} as "country", ${d.device} as "device",
-        ${d.referrerHost} as "referrer", ${d.via} as "via", ${perCombo}
-      from ${d} where ${where}
-      group by ${d.inviteId}, ${d.country}, ${d.device}, ${d.referrerHost}, ${d.via}
+    with picked as (${monthly} union all ${daily}),
+    combos as (
+      select "inviteId", "country", "device", "referrer", "via", ${perCombo}
+      from picked group by "inviteId", "country", "device", "referrer", "via"
     ),
     valued as (
       select json_each.value as dimension,

@@ -66,9 +66,8 @@ export function statsQueries(
   filters: StatsFilters = {},
   today = range.to,
 ) {
-  const where = statsWhere(scope, range, filters)
   return {
-    breakdowns: breakdownsQuery(db, where, today),
+    breakdowns: breakdownsQuery(db, scope, range, filters, today),
     byDay: byDayQuery(db, scope, range, filters),
   }
 }
@@ -226,7 +225,6 @@ export function funnelQueries(
   filters: StatsFilters = {},
   inviteIds?: string[],
 ) {
-  const where = statsWhere(scope, range, filters, inviteIds)
   // The funnel, the days and the links need no visit dimension: the totals answer them unless
   // a filter names one.
   const rollup = rollupFor(filters)
@@ -234,7 +232,7 @@ export function funnelQueries(
   const from = rollup as typeof inviteDailyStats
   const summed = measuresOf(rollup)
   return {
-    breakdowns: breakdownsQuery(db, where, today),
+    breakdowns: breakdownsQuery(db, scope, range, filters, today, inviteIds),
     total: db.select(funnelMeasures(today, rollup)).from(from).where(narrow),
     byDay: byDayQuery(db, scope, range, filters, inviteIds),
     byInvite: db

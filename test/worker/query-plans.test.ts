@@ -93,9 +93,9 @@ function linearScans(plan: string[]): string[] {
     (line) =>
       /^SCAN (?!CONSTANT ROW)/.test(line) &&
       // Derived tables (named subqueries such as `referred`, `ranked`, the stats breakdowns'
-      // `combos`, `grouped`) hold what an index search of their own found; their own
+      // `picked`, `combos`, `grouped`) hold what an index search of their own found; their own
       // plan lines are checked too.
-      !/^SCAN (json_each|\(subquery|referred|ranked|values|combos|grouped)/i.test(line),
+      !/^SCAN (json_each|\(subquery|referred|ranked|values|picked|combos|grouped)/i.test(line),
   )
 }
 
