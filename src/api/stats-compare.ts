@@ -41,6 +41,7 @@ openapi(
         rules: {
           ...STATS_RULES,
           links: 'Either `links` or `sources`, 2 to 6 of them; links of this community',
+          sources: 'Either `links` or `sources`, 2 to 6 of them, each at most 100 characters',
         },
       }),
     },

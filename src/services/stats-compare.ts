@@ -128,6 +128,7 @@ export function withSteps(entries: ComparedEntry[]) {
   )
   return entries.map((entry, i) => ({
     ...entry,
+    funnel: funnelOnly(entry.funnel),
     conversionRate: round(conversionOf(entry.funnel)),
     steps: STEPS.map(({ step, base }, s) => {
       const rate = rates[i]![s]!
@@ -146,6 +147,27 @@ export function withSteps(entries: ComparedEntry[]) {
       }
     }),
   }))
+}
+
+/** The funnel's own figures (the rollup's query carries a few more). */
+function funnelOnly(f: FunnelFigures): FunnelFigures {
+  return {
+    visits: f.visits,
+    uniqueVisitors: f.uniqueVisitors,
+    scans: f.scans,
+    clicks: f.clicks,
+    joinRequests: f.joinRequests,
+    confirmations: f.confirmations,
+    confirmedByPhone: f.confirmedByPhone,
+    confirmedByEmail: f.confirmedByEmail,
+    joins: f.joins,
+    leaves: f.leaves,
+    firstJoinDay: f.firstJoinDay,
+    joinedAtLeast7DaysAgo: f.joinedAtLeast7DaysAgo,
+    stayed7Days: f.stayed7Days,
+    joinedAtLeast30DaysAgo: f.joinedAtLeast30DaysAgo,
+    stayed30Days: f.stayed30Days,
+  }
 }
 
 /** Every day from `from` to `to`, both included. */

@@ -3966,7 +3966,7 @@ export interface operations {
           'application/json': components['schemas']['Stats']
         }
       }
-      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it. What each code means: `/api/problems/{code}`. */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -4028,7 +4028,7 @@ export interface operations {
           'application/json': components['schemas']['Stats']
         }
       }
-      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it. What each code means: `/api/problems/{code}`. */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -4373,7 +4373,7 @@ export interface operations {
           'application/json': components['schemas']['StatsComparison']
         }
       }
-      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it; `links`: Either `links` or `sources`, 2 to 6 of them; links of this community. What each code means: `/api/problems/{code}`. */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed; `links`: Either `links` or `sources`, 2 to 6 of them; links of this community; `sources`: Either `links` or `sources`, 2 to 6 of them, each at most 100 characters. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
