@@ -117,10 +117,9 @@ export function statsWhere(
  * days after joining. Retention counts only the days of the period at least 7 (30) days before
  * `today`: for later joins it is not known yet.
  */
-export function funnelMeasures(today: string, rollup: Rollup = d) {
+export function funnelMeasures(today: string, d: Rollup = inviteDailyStats) {
   const cutoff7 = addDays(today, -7)
   const cutoff30 = addDays(today, -30)
-  const d = rollup
   return {
     visits: sql<number>`coalesce(sum(${d.visits}), 0)`.as('f_visits'),
     uniqueVisitors: sql<number>`coalesce(sum(${d.uniqueVisitors}), 0)`.as('f_unique_visitors'),

@@ -81,12 +81,15 @@ function byDayQuery(
   inviteIds?: string[],
 ) {
   const rollup = rollupFor(filters)
-  return db
-    .select({ day: rollup.day, ...measuresOf(rollup) })
-    .from(rollup as typeof inviteDailyStats)
-    .where(statsWhere(scope, range, filters, inviteIds, rollup))
-    .groupBy(rollup.day)
-    .orderBy(asc(rollup.day))
+  return (
+    db
+      .select({ day: rollup.day, ...measuresOf(rollup) })
+      // drizzle's `from` takes one table type; both rollups have every column named here.
+      .from(rollup as typeof inviteDailyStats)
+      .where(statsWhere(scope, range, filters, inviteIds, rollup))
+      .groupBy(rollup.day)
+      .orderBy(asc(rollup.day))
+  )
 }
 
 /** Conversion: joins per unique visitor (people, bots excluded), 0 when nobody came. */
@@ -229,7 +232,7 @@ export function funnelQueries(
   // a filter names one.
   const rollup = rollupFor(filters)
   const narrow = statsWhere(scope, range, filters, inviteIds, rollup)
-  const from = rollup as typeof inviteDailyStats
+  const from = rollup as typeof inviteDailyStats // one table type for drizzle, as in `byDayQuery`
   const summed = measuresOf(rollup)
   return {
     breakdowns: breakdownsQuery(db, scope, range, filters, today, inviteIds),
