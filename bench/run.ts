@@ -440,7 +440,9 @@ async function statsSuite() {
   const state = mkdtempSync(path.join(tmpdir(), 'bench-stats-'))
   // Visits grow to 10M; people stop at 1M (a community of a million members is the target, and
   // the member tables do not grow with traffic as visits do).
-  const sizes = [10_000, 100_000, 1_000_000, 10_000_000]
+  const sizes = (process.env.BENCH_STATS_SIZES ?? '10000,100000,1000000,10000000')
+    .split(',')
+    .map(Number)
   const peopleOf = (size: number) => Math.min(size, 1_000_000)
   try {
     const setup = await startWorker({ state })

@@ -16,6 +16,7 @@ import { tokensApi } from './api/tokens'
 import { invitesApi } from './api/invites'
 import { inviteActionsApi } from './api/invite-actions'
 import { inviteQrDesignApi } from './api/invite-qr-design'
+import { statsCompareApi } from './api/stats-compare'
 import { landingApp } from './pages/landing'
 import { qrApp } from './pages/qr'
 import { joinApp } from './pages/join'
@@ -174,6 +175,7 @@ function createApi() {
   api.route('/', invitesApi)
   api.route('/', inviteActionsApi)
   api.route('/', inviteQrDesignApi)
+  api.route('/', statsCompareApi)
   api.route('/', joinRequestsApi)
   api.route('/', membersApi)
   api.route('/', announcementsApi)

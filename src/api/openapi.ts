@@ -66,6 +66,9 @@ export const CRON_RULE =
   'A five-field cron rule (minute, hour, day of month, month, day of week) that croner reads'
 export const STATS_RULES = {
   from: 'Not after `to` (by default today), and at most 366 days before it',
+  source: 'Not blank once the spaces around it are trimmed',
+  campaign: 'Not blank once the spaces around it are trimmed',
+  referrer: 'Not blank once the spaces around it are trimmed',
 }
 export const SCHEDULE_RULES = {
   sendAt: FUTURE_RULE,

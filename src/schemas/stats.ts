@@ -1,7 +1,9 @@
 import { z } from '@hono/zod-openapi'
 import { DEVICE_CLASSES } from '../db/schema'
 import { addDays, utcDay } from '../lib/time'
+import { idPattern } from '../lib/ids'
 import { NONE, type StatsFilters } from '../services/stats-breakdowns'
+import { COMPARED_STEPS, MAX_COMPARED } from '../services/stats-compare'
 
 const Day = z.iso.date().openapi({ example: '2026-11-24' })
 const MAX_RANGE_DAYS = 366
@@ -42,26 +44,95 @@ export const filterParams = {
     .describe('Only visits and sign-ups that came by the QR code or by the link'),
 }
 
+/** The period and filters of a stats query as the services take them: by default 30 days. */
+function periodAndFilters({ from, to, ...given }: { from?: string; to?: string } & StatsFilters) {
+  const end = to ?? utcDay(new Date())
+  const filters = Object.fromEntries(
+    Object.entries(given).filter(([, value]) => value !== undefined),
+  ) as StatsFilters
+  return { from: from ?? addDays(end, -29), to: end, filters }
+}
+
+/** A period that runs forwards and is at most `MAX_RANGE_DAYS` long. */
+function checkPeriod({ from, to }: { from: string; to: string }, ctx: z.RefinementCtx) {
+  if (from > to)
+    ctx.addIssue({ code: 'custom', message: '`from` must not be after `to`', path: ['from'] })
+  else if (from < addDays(to, -(MAX_RANGE_DAYS - 1)))
+    ctx.addIssue({
+      code: 'custom',
+      message: `At most ${MAX_RANGE_DAYS} days at once`,
+      path: ['from'],
+    })
+}
+
 /**
  * `from` and `to` are UTC days, both included; by default the last 30 days. The other
  * parameters filter every figure of the answer.
  */
 export const StatsQuerySchema = z
   .strictObject({ from: Day.optional(), to: Day.optional(), ...filterParams })
-  .transform(({ from, to, ...given }) => {
-    const end = to ?? utcDay(new Date())
-    const filters = Object.fromEntries(
-      Object.entries(given).filter(([, value]) => value !== undefined),
-    ) as StatsFilters
-    return { from: from ?? addDays(end, -29), to: end, filters }
+  .transform(periodAndFilters)
+  .superRefine(checkPeriod)
+
+/** How many links or sources a comparison takes. */
+export const MIN_COMPARED = 2
+
+/** `a,b,c` as a list: blanks dropped, each value once. */
+function listOf(text: string | undefined): string[] {
+  return [...new Set((text ?? '').split(',').map((value) => value.trim()))].filter(Boolean)
+}
+
+/**
+ * A comparison: the stats query's period and filters, and either links or sources, each a
+ * comma-separated list.
+ */
+export const StatsCompareQuerySchema = z
+  .strictObject({
+    from: Day.optional(),
+    to: Day.optional(),
+    ...filterParams,
+    links: z
+      .string()
+      .max(400)
+      .optional()
+      .describe(
+        `Link ids (inv_…) of the community, comma-separated, ${MIN_COMPARED} to ${MAX_COMPARED}`,
+      )
+      .openapi({ example: 'inv_01jd0000000000000000000000,inv_01jd0000000000000000000001' }),
+    sources: z
+      .string()
+      .max(700)
+      .optional()
+      .describe(
+        `Sources, comma-separated, ${MIN_COMPARED} to ${MAX_COMPARED}; \`${NONE}\` for links without one`,
+      )
+      .openapi({ example: 'instagram,flyer' }),
   })
-  .refine(({ from, to }) => from <= to, {
-    message: '`from` must not be after `to`',
-    path: ['from'],
-  })
-  .refine(({ from, to }) => from >= addDays(to, -(MAX_RANGE_DAYS - 1)), {
-    message: `At most ${MAX_RANGE_DAYS} days at once`,
-    path: ['from'],
+  .transform(({ links, sources, ...rest }) => ({
+    ...periodAndFilters(rest),
+    links: listOf(links),
+    sources: listOf(sources),
+  }))
+  .superRefine((query, ctx) => {
+    checkPeriod(query, ctx)
+    const { links, sources } = query
+    const compared = links.length > 0 ? links : sources
+    if (links.length > 0 === sources.length > 0)
+      ctx.addIssue({ code: 'custom', message: 'Give either `links` or `sources`', path: ['links'] })
+    else if (compared.length < MIN_COMPARED || compared.length > MAX_COMPARED)
+      ctx.addIssue({
+        code: 'custom',
+        message: `Compare ${MIN_COMPARED} to ${MAX_COMPARED} at once`,
+        path: [links.length > 0 ? 'links' : 'sources'],
+      })
+    else if (links.some((id) => !idPattern('inv').test(id)))
+      ctx.addIssue({ code: 'custom', message: 'Not a list of inv_ ids', path: ['links'] })
+    else if (sources.some((source) => source.length > 100))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'A source is at most 100 characters',
+        path: ['sources'],
+      })
   })
 
 const figures = {
@@ -183,3 +254,69 @@ export const StatsSchema = z
       ),
   })
   .openapi('Stats')
+
+const ComparedFunnelSchema = z.object({
+  visits: figures.visits,
+  uniqueVisitors: figures.uniqueVisitors,
+  scans: figures.scans,
+  clicks: figures.clicks,
+  joinRequests: figures.joinRequests,
+  confirmations: figures.confirmations,
+  confirmedByPhone: figures.confirmedByPhone,
+  confirmedByEmail: figures.confirmedByEmail,
+  joins: figures.joins,
+  leaves: z.number().int().describe('Of the joins in the period, how many have left since'),
+  firstJoinDay: z.string().nullable().describe('The first day of the period with a join'),
+  joinedAtLeast7DaysAgo: z.number().int().describe('Joins at least 7 days old'),
+  stayed7Days: z.number().int().describe('Of those, still members 7 days after joining'),
+  joinedAtLeast30DaysAgo: z.number().int().describe('Joins at least 30 days old'),
+  stayed30Days: z.number().int().describe('Of those, still members 30 days after joining'),
+})
+
+const ComparedStepSchema = z.object({
+  step: z.enum(COMPARED_STEPS),
+  value: z.number().int(),
+  base: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      'What the step is a share of: the step before it; for retention, the joins old enough; ' +
+        'for leaves, the joins. Null for visits',
+    ),
+  rate: z.number().nullable().describe('`value / base`; null when there is nothing to measure'),
+  differenceFromFirst: z
+    .number()
+    .nullable()
+    .describe(
+      'This entry’s `rate` minus the first entry’s (0.05: five points more); null for the ' +
+        'first entry and where either is not measurable',
+    ),
+  measurableFrom: z
+    .string()
+    .nullable()
+    .describe(
+      'Retention not measurable yet: the day it will be (7 or 30 days after the first join)',
+    ),
+})
+
+export const StatsComparisonSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    filters: StatsSchema.shape.filters,
+    compared: z.enum(['links', 'sources']),
+    days: z.array(z.string()).describe('Every day of the period, the axis of each daily series'),
+    entries: z.array(
+      z.object({
+        key: z.string().describe('The link’s id, or the source'),
+        label: z.string().describe('The link’s label (its code without one), or the source'),
+        funnel: ComparedFunnelSchema,
+        conversionRate: figures.conversionRate,
+        visits: z.array(z.number().int()).describe('Visits on each day of `days`'),
+        joins: z.array(z.number().int()).describe('Joins on each day of `days`'),
+        steps: z.array(ComparedStepSchema).describe('The funnel’s steps, in order'),
+      }),
+    ),
+  })
+  .openapi('StatsComparison')

@@ -1,7 +1,9 @@
-import { and, between, eq, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, between, eq, inArray, or, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { inviteDailyStats, invites } from '../db/schema'
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
+import { inviteDailyStats, inviteDailyTotals, inviteMonthlyStats, invites } from '../db/schema'
 import { addDays } from '../lib/time'
+import { splitPeriod } from './stats-periods'
 
 /**
  * The dimensions the stats break down and filter by. Source and campaign are the link's; the
@@ -35,33 +37,78 @@ const COUNTRY_ROWS = 250
 
 const d = inviteDailyStats
 
-/** Rows whose link has this source (or campaign); `NONE` matches links without one. */
-function linkColumnIs(column: typeof invites.source | typeof invites.campaign, value: string) {
-  const condition = value === NONE ? sql`coalesce(${column}, '') = ''` : eq(column, value)
-  return sql`exists (select 1 from ${invites} where ${invites.id} = ${d.inviteId} and ${condition})`
+/** A daily rollup the stats read: the full one, or its totals per invite and day. */
+export type Rollup = typeof inviteDailyStats | typeof inviteDailyTotals
+
+/** A rollup with the visit's dimensions: the daily one or the monthly one. */
+type Dimensioned = typeof inviteDailyStats | typeof inviteMonthlyStats
+
+/**
+ * The narrowest rollup that answers under these filters: the totals per invite and day unless a
+ * filter names a visit's own dimension (only the full rollup keeps those). The link's source and
+ * campaign are the link's, so the totals answer them too.
+ */
+export function rollupFor(filters: StatsFilters): Rollup {
+  return rowFiltered(filters) ? inviteDailyStats : inviteDailyTotals
 }
 
-/** The WHERE of every stats query: the scope, the period, and each filter. */
+function rowFiltered({ country, device, referrer, via }: StatsFilters): boolean {
+  return [country, device, referrer, via].some((value) => value !== undefined)
+}
+
+/** Rows whose link has this source (or campaign); `NONE` matches links without one. */
+function linkColumnIs(
+  inviteId: SQLiteColumn,
+  column: typeof invites.source | typeof invites.campaign,
+  value: string,
+) {
+  const condition = value === NONE ? sql`coalesce(${column}, '') = ''` : eq(column, value)
+  return sql`exists (select 1 from ${invites} where ${invites.id} = ${inviteId} and ${condition})`
+}
+
+/** The scope, the links and the filters over any of the rollups, with the period given. */
+function scopedWhere(
+  r: Rollup | typeof inviteMonthlyStats,
+  scope: StatsScope,
+  period: SQL | undefined,
+  filters: StatsFilters,
+  inviteIds?: string[],
+): SQL {
+  if (!('country' in r) && rowFiltered(filters))
+    throw new Error('the totals per day cannot take a filter on a visit dimension')
+  const dimensioned = r as Dimensioned
+  const conditions: (SQL | undefined)[] = [
+    'inviteId' in scope ? eq(r.inviteId, scope.inviteId) : eq(r.communityId, scope.communityId),
+    period,
+    inviteIds ? inArray(r.inviteId, inviteIds) : undefined,
+    filters.source !== undefined
+      ? linkColumnIs(r.inviteId, invites.source, filters.source)
+      : undefined,
+    filters.campaign !== undefined
+      ? linkColumnIs(r.inviteId, invites.campaign, filters.campaign)
+      : undefined,
+    filters.country !== undefined ? eq(dimensioned.country, filters.country) : undefined,
+    filters.device !== undefined ? eq(dimensioned.device, filters.device) : undefined,
+    filters.referrer !== undefined
+      ? eq(dimensioned.referrerHost, filters.referrer === NONE ? '' : filters.referrer)
+      : undefined,
+    filters.via !== undefined ? eq(dimensioned.via, filters.via) : undefined,
+  ]
+  return and(...conditions)!
+}
+
+/**
+ * The WHERE of the stats queries over a daily rollup: the scope, the period, and each filter.
+ * The totals (see `rollupFor`) take no filter on a visit's dimension.
+ */
 export function statsWhere(
   scope: StatsScope,
   range: StatsRange,
   filters: StatsFilters = {},
   inviteIds?: string[],
+  rollup: Rollup = d,
 ): SQL {
-  const conditions: (SQL | undefined)[] = [
-    'inviteId' in scope ? eq(d.inviteId, scope.inviteId) : eq(d.communityId, scope.communityId),
-    between(d.day, range.from, range.to),
-    inviteIds ? inArray(d.inviteId, inviteIds) : undefined,
-    filters.source !== undefined ? linkColumnIs(invites.source, filters.source) : undefined,
-    filters.campaign !== undefined ? linkColumnIs(invites.campaign, filters.campaign) : undefined,
-    filters.country !== undefined ? eq(d.country, filters.country) : undefined,
-    filters.device !== undefined ? eq(d.device, filters.device) : undefined,
-    filters.referrer !== undefined
-      ? eq(d.referrerHost, filters.referrer === NONE ? '' : filters.referrer)
-      : undefined,
-    filters.via !== undefined ? eq(d.via, filters.via) : undefined,
-  ]
-  return and(...conditions)!
+  return scopedWhere(rollup, scope, between(rollup.day, range.from, range.to), filters, inviteIds)
 }
 
 /**
@@ -70,7 +117,7 @@ export function statsWhere(
  * days after joining. Retention counts only the days of the period at least 7 (30) days before
  * `today`: for later joins it is not known yet.
  */
-export function funnelMeasures(today: string) {
+export function funnelMeasures(today: string, d: Rollup = inviteDailyStats) {
   const cutoff7 = addDays(today, -7)
   const cutoff30 = addDays(today, -30)
   return {
@@ -108,41 +155,185 @@ export function funnelMeasures(today: string) {
   }
 }
 
-/**
- * One query per breakdown, each reading the same rollup rows as the funnel (so under the same
- * filters) and grouping them by the dimension's value, busiest first.
- */
-export function breakdownQueries(db: Database, where: SQL, today: string) {
-  const measures = funnelMeasures(today)
-  const busiestFirst = sql`f_visits desc, f_join_requests desc, value`
-  const byLink = (column: typeof invites.source | typeof invites.campaign) =>
-    db
-      .select({
-        value: sql<string>`coalesce(nullif(${column}, ''), ${NONE})`.as('value'),
-        ...measures,
-      })
-      .from(d)
-      .innerJoin(invites, eq(invites.id, d.inviteId))
-      .where(where)
-      .groupBy(sql`value`)
-      .orderBy(busiestFirst)
-      .limit(BREAKDOWN_ROWS)
-  const byRow = (value: SQL.Aliased<string>, limit = BREAKDOWN_ROWS) =>
-    db
-      .select({ value, ...measures })
-      .from(d)
-      .where(where)
-      .groupBy(sql`value`)
-      .orderBy(busiestFirst)
-      .limit(limit)
-  return {
-    source: byLink(invites.source),
-    campaign: byLink(invites.campaign),
-    country: byRow(sql<string>`${d.country}`.as('value'), COUNTRY_ROWS),
-    device: byRow(sql<string>`${d.device}`.as('value')),
-    referrer: byRow(sql<string>`coalesce(nullif(${d.referrerHost}, ''), ${NONE})`.as('value')),
-    via: byRow(sql<string>`${d.via}`.as('value')),
-  } satisfies Record<Breakdown, unknown>
+/** A breakdown's row: one value of the dimension with the funnel of the rollup rows that have it. */
+export interface BreakdownRow {
+  value: string
+  visits: number
+  uniqueVisitors: number
+  scans: number
+  clicks: number
+  botVisits: number
+  joinRequests: number
+  confirmations: number
+  confirmedByPhone: number
+  confirmedByEmail: number
+  joins: number
+  leaves: number
+  firstJoinDay: string | null
+  joinedAtLeast7DaysAgo: number
+  stayed7Days: number
+  joinedAtLeast30DaysAgo: number
+  stayed30Days: number
 }
 
-export type BreakdownRow = Awaited<ReturnType<typeof breakdownQueries>['country']>[number]
+/** The rollups' counters each breakdown sums: the answer's name and the rollup's column. */
+const SUMMED = {
+  visits: 'visits',
+  uniqueVisitors: 'uniqueVisitors',
+  scans: 'qrVisits',
+  clicks: 'linkVisits',
+  botVisits: 'botVisits',
+  joinRequests: 'joinRequests',
+  confirmations: 'confirmations',
+  confirmedByPhone: 'confirmedByPhone',
+  confirmedByEmail: 'confirmedByEmail',
+  joins: 'joins',
+  leaves: 'leaves',
+} as const
+
+const RETENTION = [
+  'joinedAtLeast7DaysAgo',
+  'stayed7Days',
+  'joinedAtLeast30DaysAgo',
+  'stayed30Days',
+] as const
+
+/**
+ * Every breakdown in one statement. A breakdown is one grouping of the rollup rows, and each
+ * row's figures only add up, so the rows are first summed per combination of link and
+ * dimensions (`combos`: one row per combination that occurred, whatever the number of days),
+ * then each dimension folds those few sums. The rows come from the monthly rollup for the
+ * months the period covers whole (`splitPeriod`) and from the daily one for the other days: a
+ * year is twelve monthly rows per combination plus a month or two of daily ones, not 365 daily
+ * ones. Six queries each grouping every daily row cost 190 ms for a community's year in
+ * `npm run bench -- stats`. Answers `(dimension, value, figures)` rows, busiest first within
+ * each dimension; `breakdownsOf` splits them.
+ */
+export function breakdownsQuery(
+  db: Database,
+  scope: StatsScope,
+  range: StatsRange,
+  filters: StatsFilters,
+  today: string,
+  inviteIds?: string[],
+) {
+  const cutoff7 = addDays(today, -7)
+  const cutoff30 = addDays(today, -30)
+  const split = splitPeriod(range.from, range.to, today)
+  const m = inviteMonthlyStats
+  const names = Object.keys(SUMMED) as (keyof typeof SUMMED)[]
+  const id = (name: string) => sql.identifier(name)
+  // One rollup's rows in the shape `combos` sums: the counters, the first join day, and the
+  // joins old enough for each retention figure (all of a month's, or none: see `splitPeriod`).
+  const rowsOf = (r: Dimensioned, day: SQL, firstJoinDay: SQL, where: SQL) => {
+    const old = (cutoff: string, figure: SQL) =>
+      sql`case when ${day} <= ${cutoff} then ${figure} end`
+    return sql`select ${r.inviteId} as "inviteId", ${r.country} as "country",
+        ${r.device} as "device", ${r.referrerHost} as "referrer", ${r.via} as "via",
+        ${sql.join(
+          names.map((name) => sql`${r[SUMMED[name]]} as ${id(name)}`),
+          sql`, `,
+        )},
+        ${firstJoinDay} as "firstJoinDay",
+        ${old(cutoff7, sql`${r.joins}`)} as "joinedAtLeast7DaysAgo",
+        ${old(cutoff7, sql`${r.joins} - ${r.leftWithin7Days}`)} as "stayed7Days",
+        ${old(cutoff30, sql`${r.joins}`)} as "joinedAtLeast30DaysAgo",
+        ${old(cutoff30, sql`${r.joins} - ${r.leftWithin30Days}`)} as "stayed30Days"
+      from ${r} where ${where}`
+  }
+  const monthly = rowsOf(
+    m,
+    sql`date(${m.month} || '-01', '+1 month', '-1 day')`,
+    sql`${m.firstJoinDay}`,
+    scopedWhere(m, scope, inArray(m.month, split.months), filters, inviteIds),
+  )
+  const daily = rowsOf(
+    d,
+    sql`${d.day}`,
+    sql`case when ${d.joins} > 0 then ${d.day} end`,
+    scopedWhere(
+      d,
+      scope,
+      split.days.length ? or(...split.days.map(([from, to]) => between(d.day, from, to))) : sql`0`,
+      filters,
+      inviteIds,
+    ),
+  )
+  const summed = (name: string) => sql`coalesce(sum(${id(name)}), 0) as ${id(name)}`
+  const perCombo = sql.join(
+    [
+      ...names.map((name) => sql`sum(${id(name)}) as ${id(name)}`),
+      sql`min("firstJoinDay") as "firstJoinDay"`,
+      ...RETENTION.map((name) => sql`sum(${id(name)}) as ${id(name)}`),
+    ],
+    sql`, `,
+  )
+  const perValue = sql.join(
+    [...names.map(summed), sql`min("firstJoinDay") as "firstJoinDay"`, ...RETENTION.map(summed)],
+    sql`, `,
+  )
+  const orNone = (value: SQL) => sql`coalesce(nullif(${value}, ''), ${NONE})`
+  // Raw SQL inside a select rather than `db.all`: drizzle's D1 batch cannot bind the parameters
+  // of a raw statement, and this one runs in the stats batch. Each combo meets each dimension
+  // through `json_each` rather than six `union all` terms: D1 refuses a compound select of six.
+  const ranked = sql`(
+    with picked as (${monthly} union all ${daily}),
+    combos as (
+      select "inviteId", "country", "device", "referrer", "via", ${perCombo}
+      from picked group by "inviteId", "country", "device", "referrer", "via"
+    ),
+    valued as (
+      select json_each.value as dimension,
+        case json_each.value
+          when 'source' then ${orNone(sql`${invites.source}`)}
+          when 'campaign' then ${orNone(sql`${invites.campaign}`)}
+          when 'country' then combos."country"
+          when 'device' then combos."device"
+          when 'referrer' then ${orNone(sql`combos."referrer"`)}
+          else combos."via"
+        end as value,
+        combos.*
+      from combos
+        cross join json_each(${JSON.stringify(BREAKDOWNS)})
+        left join ${invites} on ${invites.id} = combos."inviteId"
+      where ${invites.id} is not null or json_each.value not in ('source', 'campaign')
+    ),
+    grouped as (select dimension, value, ${perValue} from valued group by dimension, value)
+    select *, row_number() over (
+      partition by dimension order by "visits" desc, "joinRequests" desc, value
+    ) as position
+    from grouped
+  ) as ranked`
+  const column = <T>(name: string) => sql<T>`${id(name)}`
+  return db
+    .select({
+      dimension: column<Breakdown>('dimension'),
+      value: column<string>('value'),
+      ...(Object.fromEntries(names.map((name) => [name, column<number>(name)])) as Record<
+        keyof typeof SUMMED,
+        SQL<number>
+      >),
+      firstJoinDay: column<string | null>('firstJoinDay'),
+      joinedAtLeast7DaysAgo: column<number>('joinedAtLeast7DaysAgo'),
+      stayed7Days: column<number>('stayed7Days'),
+      joinedAtLeast30DaysAgo: column<number>('joinedAtLeast30DaysAgo'),
+      stayed30Days: column<number>('stayed30Days'),
+    })
+    .from(ranked)
+    .where(
+      sql`position <= case dimension when 'country' then ${COUNTRY_ROWS} else ${BREAKDOWN_ROWS} end`,
+    )
+    .orderBy(sql`dimension, position`)
+}
+
+/** `breakdownsQuery`'s rows, split by dimension (each list busiest first). */
+export function breakdownsOf(
+  rows: (BreakdownRow & { dimension: Breakdown })[],
+): Record<Breakdown, BreakdownRow[]> {
+  const lists = Object.fromEntries(BREAKDOWNS.map((b) => [b, [] as BreakdownRow[]])) as Record<
+    Breakdown,
+    BreakdownRow[]
+  >
+  for (const { dimension, ...row } of rows) lists[dimension]?.push(row)
+  return lists
+}

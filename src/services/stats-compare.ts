@@ -1,7 +1,8 @@
 import { and, eq, inArray } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { invites } from '../db/schema'
-import { getDashboardStats, type FunnelFigures } from './stats'
+import { addDays } from '../lib/time'
+import { conversionOf, getDashboardStats, type FunnelFigures } from './stats'
 import type { StatsFilters, StatsRange } from './stats-breakdowns'
 
 /** At most this many links or sources side by side: a table that still fits a screen. */
@@ -92,4 +93,86 @@ export async function compareSources(
     })
   }
   return entries
+}
+
+/** The funnel's steps in order, each with the step its share is taken of (as the funnel shows). */
+const STEPS = [
+  { step: 'visits', base: null },
+  { step: 'joinRequests', base: 'visits' },
+  { step: 'confirmations', base: 'joinRequests' },
+  { step: 'joins', base: 'confirmations' },
+  { step: 'stayed7Days', base: 'joinedAtLeast7DaysAgo' },
+  { step: 'stayed30Days', base: 'joinedAtLeast30DaysAgo' },
+  { step: 'leaves', base: 'joins' },
+] as const satisfies ReadonlyArray<{
+  step: keyof FunnelFigures
+  base: keyof FunnelFigures | null
+}>
+
+export const COMPARED_STEPS = STEPS.map(({ step }) => step)
+
+const round = (value: number) => Math.round(value * 10000) / 10000
+
+/**
+ * A comparison as the API answers it: each entry's funnel steps with their share of the step
+ * before (`rate`, null with nothing to measure) and how far that share is from the first
+ * entry's (`differenceFromFirst`, a fraction: 0.05 is five points more). A retention step not
+ * measurable yet says from which day it will be (`measurableFrom`), as the page does.
+ */
+export function withSteps(entries: ComparedEntry[]) {
+  const rates = entries.map((entry) =>
+    STEPS.map(({ base, step }) => {
+      const of = base === null ? 0 : (entry.funnel[base] as number)
+      return of > 0 ? (entry.funnel[step] as number) / of : null
+    }),
+  )
+  return entries.map((entry, i) => ({
+    ...entry,
+    funnel: funnelOnly(entry.funnel),
+    conversionRate: round(conversionOf(entry.funnel)),
+    steps: STEPS.map(({ step, base }, s) => {
+      const rate = rates[i]![s]!
+      const first = rates[0]![s]!
+      const retention = step === 'stayed7Days' ? 7 : step === 'stayed30Days' ? 30 : null
+      const waiting =
+        retention !== null && rate === null && entry.funnel.joins > 0 && entry.funnel.firstJoinDay
+      return {
+        step,
+        value: entry.funnel[step] as number,
+        base: base === null ? null : (entry.funnel[base] as number),
+        rate: rate === null ? null : round(rate),
+        differenceFromFirst:
+          i === 0 || rate === null || first === null ? null : round(rate - first),
+        measurableFrom: waiting ? addDays(entry.funnel.firstJoinDay!, retention) : null,
+      }
+    }),
+  }))
+}
+
+/** The funnel's own figures (the rollup's query carries a few more). */
+function funnelOnly(f: FunnelFigures): FunnelFigures {
+  return {
+    visits: f.visits,
+    uniqueVisitors: f.uniqueVisitors,
+    scans: f.scans,
+    clicks: f.clicks,
+    joinRequests: f.joinRequests,
+    confirmations: f.confirmations,
+    confirmedByPhone: f.confirmedByPhone,
+    confirmedByEmail: f.confirmedByEmail,
+    joins: f.joins,
+    leaves: f.leaves,
+    firstJoinDay: f.firstJoinDay,
+    joinedAtLeast7DaysAgo: f.joinedAtLeast7DaysAgo,
+    stayed7Days: f.stayed7Days,
+    joinedAtLeast30DaysAgo: f.joinedAtLeast30DaysAgo,
+    stayed30Days: f.stayed30Days,
+  }
+}
+
+/** Every day from `from` to `to`, both included. */
+export function daysOf(from: string, to: string): string[] {
+  const days: string[] = []
+  for (let day = from; day <= to; day = addDays(day, 1)) days.push(day)
+  return days
 }

@@ -1,12 +1,15 @@
 import { and, asc, between, eq, gte, inArray, sql, type SQLWrapper } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { announcements, inviteDailyStats } from '../db/schema'
+import { announcements, inviteDailyStats, inviteDailyTotals } from '../db/schema'
 import { csvLine } from '../lib/csv'
 import { utcDay } from '../lib/time'
 import {
-  breakdownQueries,
+  breakdownsOf,
+  breakdownsQuery,
   funnelMeasures,
+  rollupFor,
   statsWhere,
+  type Rollup,
   type BreakdownRow,
   type StatsFilters,
   type StatsRange,
@@ -30,25 +33,29 @@ export interface Figures {
   conversionRate: number
 }
 
-const measures = {
-  visits: sql<number>`coalesce(sum(${inviteDailyStats.visits}), 0)`,
-  uniqueVisitors: sql<number>`coalesce(sum(${inviteDailyStats.uniqueVisitors}), 0)`,
-  scans: sql<number>`coalesce(sum(${inviteDailyStats.qrVisits}), 0)`,
-  clicks: sql<number>`coalesce(sum(${inviteDailyStats.linkVisits}), 0)`,
-  botVisits: sql<number>`coalesce(sum(${inviteDailyStats.botVisits}), 0)`,
-  joinRequests: sql<number>`coalesce(sum(${inviteDailyStats.joinRequests}), 0)`,
-  confirmations: sql<number>`coalesce(sum(${inviteDailyStats.confirmations}), 0)`,
-  confirmedByPhone: sql<number>`coalesce(sum(${inviteDailyStats.confirmedByPhone}), 0)`,
-  confirmedByEmail: sql<number>`coalesce(sum(${inviteDailyStats.confirmedByEmail}), 0)`,
-  joins: sql<number>`coalesce(sum(${inviteDailyStats.joins}), 0)`,
-  verifiedJoins: sql<number>`coalesce(sum(${inviteDailyStats.verifiedJoins}), 0)`,
-  verifiedLeaves: sql<number>`coalesce(sum(${inviteDailyStats.verifiedLeaves}), 0)`,
+/** The day's figures summed over rows of `rollup`. */
+function measuresOf(rollup: Rollup) {
+  return {
+    visits: sql<number>`coalesce(sum(${rollup.visits}), 0)`,
+    uniqueVisitors: sql<number>`coalesce(sum(${rollup.uniqueVisitors}), 0)`,
+    scans: sql<number>`coalesce(sum(${rollup.qrVisits}), 0)`,
+    clicks: sql<number>`coalesce(sum(${rollup.linkVisits}), 0)`,
+    botVisits: sql<number>`coalesce(sum(${rollup.botVisits}), 0)`,
+    joinRequests: sql<number>`coalesce(sum(${rollup.joinRequests}), 0)`,
+    confirmations: sql<number>`coalesce(sum(${rollup.confirmations}), 0)`,
+    confirmedByPhone: sql<number>`coalesce(sum(${rollup.confirmedByPhone}), 0)`,
+    confirmedByEmail: sql<number>`coalesce(sum(${rollup.confirmedByEmail}), 0)`,
+    joins: sql<number>`coalesce(sum(${rollup.joins}), 0)`,
+    verifiedJoins: sql<number>`coalesce(sum(${rollup.verifiedJoins}), 0)`,
+    verifiedLeaves: sql<number>`coalesce(sum(${rollup.verifiedLeaves}), 0)`,
+  }
 }
 
 /**
  * The queries behind a stats answer. They read the daily rollups through the (invite, day)
  * primary key or the (community, day) index, never the raw visits, so their cost follows the
- * number of days and dimension values, not the number of visits. Exported for the test that
+ * number of days and dimension values, not the number of visits; the figures by day read the
+ * totals per invite and day where the filters allow (`rollupFor`). Exported for the test that
  * checks their query plans.
  */
 export function statsQueries(
@@ -58,16 +65,30 @@ export function statsQueries(
   filters: StatsFilters = {},
   today = range.to,
 ) {
-  const where = statsWhere(scope, range, filters)
   return {
-    ...breakdownQueries(db, where, today),
-    byDay: db
-      .select({ day: inviteDailyStats.day, ...measures })
-      .from(inviteDailyStats)
-      .where(where)
-      .groupBy(inviteDailyStats.day)
-      .orderBy(asc(inviteDailyStats.day)),
+    breakdowns: breakdownsQuery(db, scope, range, filters, today),
+    byDay: byDayQuery(db, scope, range, filters),
   }
+}
+
+/** The figures of each day of the period that has any, from the narrowest rollup that answers. */
+function byDayQuery(
+  db: Database,
+  scope: StatsScope,
+  range: StatsRange,
+  filters: StatsFilters,
+  inviteIds?: string[],
+) {
+  const rollup = rollupFor(filters)
+  return (
+    db
+      .select({ day: rollup.day, ...measuresOf(rollup) })
+      // drizzle's `from` takes one table type; both rollups have every column named here.
+      .from(rollup as typeof inviteDailyStats)
+      .where(statsWhere(scope, range, filters, inviteIds, rollup))
+      .groupBy(rollup.day)
+      .orderBy(asc(rollup.day))
+  )
 }
 
 /** Conversion: joins per unique visitor (people, bots excluded), 0 when nobody came. */
@@ -118,15 +139,8 @@ export async function getStats(
   const range = { from: query.from, to: query.to }
   const filters = query.filters ?? {}
   const q = statsQueries(db, scope, range, filters, today)
-  const [byDay, source, campaign, country, device, referrer, via] = await db.batch([
-    q.byDay,
-    q.source,
-    q.campaign,
-    q.country,
-    q.device,
-    q.referrer,
-    q.via,
-  ])
+  const [byDay, breakdownRows] = await db.batch([q.byDay, q.breakdowns])
+  const { source, campaign, country, device, referrer, via } = breakdownsOf(breakdownRows)
   const totals = byDay.reduce(
     (sum, row) => ({
       visits: sum.visits + row.visits,
@@ -213,31 +227,31 @@ export function funnelQueries(
   filters: StatsFilters = {},
   inviteIds?: string[],
 ) {
-  const where = statsWhere(scope, range, filters, inviteIds)
+  // The funnel, the days and the links need no visit dimension: the totals answer them unless
+  // a filter names one.
+  const rollup = rollupFor(filters)
+  const narrow = statsWhere(scope, range, filters, inviteIds, rollup)
+  const from = rollup as typeof inviteDailyStats // one table type for drizzle, as in `byDayQuery`
+  const summed = measuresOf(rollup)
   return {
-    ...breakdownQueries(db, where, today),
-    total: db.select(funnelMeasures(today)).from(inviteDailyStats).where(where),
-    byDay: db
-      .select({ day: inviteDailyStats.day, ...measures })
-      .from(inviteDailyStats)
-      .where(where)
-      .groupBy(inviteDailyStats.day)
-      .orderBy(asc(inviteDailyStats.day)),
+    breakdowns: breakdownsQuery(db, scope, range, filters, today, inviteIds),
+    total: db.select(funnelMeasures(today, rollup)).from(from).where(narrow),
+    byDay: byDayQuery(db, scope, range, filters, inviteIds),
     byInvite: db
-      .select({ inviteId: inviteDailyStats.inviteId, ...funnelMeasures(today) })
-      .from(inviteDailyStats)
-      .where(where)
-      .groupBy(inviteDailyStats.inviteId),
+      .select({ inviteId: rollup.inviteId, ...funnelMeasures(today, rollup) })
+      .from(from)
+      .where(narrow)
+      .groupBy(rollup.inviteId),
     byInviteAndDay: db
       .select({
-        inviteId: inviteDailyStats.inviteId,
-        day: inviteDailyStats.day,
-        visits: measures.visits,
-        joins: measures.joins,
+        inviteId: rollup.inviteId,
+        day: rollup.day,
+        visits: summed.visits,
+        joins: summed.joins,
       })
-      .from(inviteDailyStats)
-      .where(where)
-      .groupBy(inviteDailyStats.inviteId, inviteDailyStats.day),
+      .from(from)
+      .where(narrow)
+      .groupBy(rollup.inviteId, rollup.day),
   }
 }
 
@@ -278,19 +292,13 @@ export async function getDashboardStats(
 ) {
   const q = funnelQueries(db, scope, range, today, filters, inviteIds)
   const perLink = 'communityId' in scope
-  const [total, byDay, byInvite, byInviteAndDay, source, campaign, country, device, referrer, via] =
-    await db.batch([
-      q.total,
-      q.byDay,
-      perLink ? q.byInvite : q.byInvite.limit(0),
-      perLink ? q.byInviteAndDay : q.byInviteAndDay.limit(0),
-      q.source,
-      q.campaign,
-      q.country,
-      q.device,
-      q.referrer,
-      q.via,
-    ])
+  const [total, byDay, byInvite, byInviteAndDay, breakdownRows] = await db.batch([
+    q.total,
+    q.byDay,
+    perLink ? q.byInvite : q.byInvite.limit(0),
+    perLink ? q.byInviteAndDay : q.byInviteAndDay.limit(0),
+    q.breakdowns,
+  ])
   const zero = {
     visits: 0,
     scans: 0,
@@ -338,7 +346,7 @@ export async function getDashboardStats(
     ),
     trends,
     joinTrends,
-    breakdowns: { source, campaign, country, device, referrer, via },
+    breakdowns: breakdownsOf(breakdownRows),
   }
 }
 
@@ -402,15 +410,18 @@ export function homeFigureQueries(
 ) {
   return [
     db
-      .select({ communityId: inviteDailyStats.communityId, joins: measures.joins })
-      .from(inviteDailyStats)
+      .select({
+        communityId: inviteDailyTotals.communityId,
+        joins: measuresOf(inviteDailyTotals).joins,
+      })
+      .from(inviteDailyTotals)
       .where(
         and(
-          inArray(inviteDailyStats.communityId, communityIds),
-          between(inviteDailyStats.day, range.from, range.to),
+          inArray(inviteDailyTotals.communityId, communityIds),
+          between(inviteDailyTotals.day, range.from, range.to),
         ),
       )
-      .groupBy(inviteDailyStats.communityId),
+      .groupBy(inviteDailyTotals.communityId),
     db
       .select({
         communityId: announcements.communityId,

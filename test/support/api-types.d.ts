@@ -210,6 +210,13 @@ export interface paths {
      */
     get: operations['getInviteQrDesign']
   }
+  '/api/communities/{id}/stats/compare': {
+    /**
+     * Links or sources side by side: funnels, daily series, the difference at each step
+     * @description Two to six links (`links`) or sources (`sources`) of the community over the same period and under the same filters as the stats: each one’s funnel, its visits and joins on every day, and at each step of the funnel its share of the step before and how far that is from the first entry’s. A link that is not the community’s answers 404. Access (`stats.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+     */
+    get: operations['compareCommunityStats']
+  }
   '/api/communities/{id}/join-requests': {
     /**
      * Join requests in one status (pending by default), oldest first
@@ -1558,6 +1565,88 @@ export interface components {
        * @example 2026-11-24T09:00:00.000Z
        */
       updatedAt: string | null
+    }
+    StatsComparison: {
+      from: string
+      to: string
+      /** @description The filters the figures are under */
+      filters: {
+        source?: string
+        campaign?: string
+        country?: string
+        device?: string
+        referrer?: string
+        via?: string
+      }
+      /** @enum {string} */
+      compared: 'links' | 'sources'
+      /** @description Every day of the period, the axis of each daily series */
+      days: string[]
+      entries: {
+        /** @description The link’s id, or the source */
+        key: string
+        /** @description The link’s label (its code without one), or the source */
+        label: string
+        funnel: {
+          /** @description Views by people (bots excluded) */
+          visits: number
+          /** @description Distinct visitors per day, summed over the days */
+          uniqueVisitors: number
+          /** @description Visits that came from the QR code */
+          scans: number
+          /** @description Visits that came from the link */
+          clicks: number
+          /** @description Sign-ups (join requests), confirmed or not */
+          joinRequests: number
+          /** @description Sign-ups confirmed by their owner (double opt-in), on the day of the confirmation; single opt-in sign-ups count as confirmed when made */
+          confirmations: number
+          /** @description Of `confirmations`, the sign-ups whose first proof was for their phone number (the WhatsApp code or button, or an admin’s recorded consent naming it) */
+          confirmedByPhone: number
+          /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
+          confirmedByEmail: number
+          /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
+          joins: number
+          /** @description Of the joins in the period, how many have left since */
+          leaves: number
+          /** @description The first day of the period with a join */
+          firstJoinDay: string | null
+          /** @description Joins at least 7 days old */
+          joinedAtLeast7DaysAgo: number
+          /** @description Of those, still members 7 days after joining */
+          stayed7Days: number
+          /** @description Joins at least 30 days old */
+          joinedAtLeast30DaysAgo: number
+          /** @description Of those, still members 30 days after joining */
+          stayed30Days: number
+        }
+        /** @description joins / uniqueVisitors */
+        conversionRate: number
+        /** @description Visits on each day of `days` */
+        visits: number[]
+        /** @description Joins on each day of `days` */
+        joins: number[]
+        /** @description The funnel’s steps, in order */
+        steps: {
+          /** @enum {string} */
+          step:
+            | 'visits'
+            | 'joinRequests'
+            | 'confirmations'
+            | 'joins'
+            | 'stayed7Days'
+            | 'stayed30Days'
+            | 'leaves'
+          value: number
+          /** @description What the step is a share of: the step before it; for retention, the joins old enough; for leaves, the joins. Null for visits */
+          base: number | null
+          /** @description `value / base`; null when there is nothing to measure */
+          rate: number | null
+          /** @description This entry’s `rate` minus the first entry’s (0.05: five points more); null for the first entry and where either is not measurable */
+          differenceFromFirst: number | null
+          /** @description Retention not measurable yet: the day it will be (7 or 30 days after the first join) */
+          measurableFrom: string | null
+        }[]
+      }[]
     }
     JoinRequest: {
       /** @example jr_01jd2k3m4n5p6q7r8s9t0vwxyz */
@@ -3885,7 +3974,7 @@ export interface operations {
           'application/json': components['schemas']['Stats']
         }
       }
-      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it. What each code means: `/api/problems/{code}`. */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -3947,7 +4036,7 @@ export interface operations {
           'application/json': components['schemas']['Stats']
         }
       }
-      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it. What each code means: `/api/problems/{code}`. */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -4227,6 +4316,72 @@ export interface operations {
         }
       }
       /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Links or sources side by side: funnels, daily series, the difference at each step
+   * @description Two to six links (`links`) or sources (`sources`) of the community over the same period and under the same filters as the stats: each one’s funnel, its visits and joins on every day, and at each step of the funnel its share of the step before and how far that is from the first entry’s. A link that is not the community’s answers 404. Access (`stats.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+   */
+  compareCommunityStats: {
+    parameters: {
+      query?: {
+        from?: string
+        to?: string
+        /** @description Only figures of links with this source; `(none)` for links without one */
+        source?: string
+        /** @description Only figures of links with this campaign; `(none)` for links without one */
+        campaign?: string
+        /** @description Only visits and sign-ups from this country (ISO 3166; XX unknown) */
+        country?: string
+        /** @description Only visits and sign-ups from this device class */
+        device?: 'mobile' | 'tablet' | 'desktop' | 'bot' | 'unknown'
+        /** @description Only visits (and their sign-ups) referred by this host; `(none)` for none */
+        referrer?: string
+        /** @description Only visits and sign-ups that came by the QR code or by the link */
+        via?: 'qr' | 'link' | 'unknown'
+        /** @description Link ids (inv_…) of the community, comma-separated, 2 to 6 */
+        links?: string
+        /** @description Sources, comma-separated, 2 to 6; `(none)` for links without one */
+        sources?: string
+      }
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The entries, in the order asked */
+      200: {
+        content: {
+          'application/json': components['schemas']['StatsComparison']
+        }
+      }
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed; `links`: Either `links` or `sources`, 2 to 6 of them; links of this community; `sources`: Either `links` or `sources`, 2 to 6 of them, each at most 100 characters. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {

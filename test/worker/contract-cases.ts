@@ -278,6 +278,27 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
     ],
   }),
   getCommunityStats: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
+  compareCommunityStats: async (w) => ({
+    request: parts({ id: w.open.id }, { sources: 'instagram,flyer', from: '2026-01-01' }),
+    status: 200,
+    probes: [
+      {
+        name: 'one source only',
+        request: parts({ id: w.open.id }, { sources: 'instagram' }),
+        status: 400,
+        code: 'validation_failed',
+      },
+      {
+        name: 'links and sources at once',
+        request: parts(
+          { id: w.open.id },
+          { sources: 'a,b', links: `${w.invite.id},${w.invite.id}` },
+        ),
+        status: 400,
+        code: 'validation_failed',
+      },
+    ],
+  }),
   listJoinRequests: async (w) => ({
     request: parts({ id: w.closed.id }, { status: 'pending' }),
     status: 200,

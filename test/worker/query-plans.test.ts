@@ -104,9 +104,10 @@ function linearScans(plan: string[]): string[] {
   return plan.filter(
     (line) =>
       /^SCAN (?!CONSTANT ROW)/.test(line) &&
-      // Derived tables (named subqueries such as `referred`, `ranked`) hold what an index search
-      // of their own found; their own plan lines are checked too.
-      !/^SCAN (json_each|\(subquery|referred|ranked|values)/i.test(line),
+      // Derived tables (named subqueries such as `referred`, `ranked`, the stats breakdowns'
+      // `picked`, `combos`, `grouped`) hold what an index search of their own found; their own
+      // plan lines are checked too.
+      !/^SCAN (json_each|\(subquery|referred|ranked|values|picked|combos|grouped)/i.test(line),
   )
 }
 

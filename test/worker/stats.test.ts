@@ -191,12 +191,22 @@ describe('stats for marketers', () => {
           .bind(...params)
           .all<{ detail: string }>()
         const details = plan.results.map((row) => row.detail)
+        // The breakdowns' derived tables (`combos` and the tables folded from it) hold what the
+        // rollup's index search found; a scan of any real table fails.
         expect(
-          details.filter((d) => /^SCAN /.test(d)),
+          details.filter(
+            (d) =>
+              /^SCAN /.test(d) &&
+              !/^SCAN (picked|combos|grouped|ranked|json_each|\(subquery)/.test(d),
+          ),
           `${name}: ${details.join(' | ')}`,
         ).toEqual([])
         expect(
-          details.some((d) => /SEARCH invite_daily_stats USING (INDEX|PRIMARY KEY)/.test(d)),
+          details.some((d) =>
+            /SEARCH invite_(daily_stats|daily_totals|monthly_stats) USING (INDEX|PRIMARY KEY)/.test(
+              d,
+            ),
+          ),
         ).toBe(true)
       }
     }

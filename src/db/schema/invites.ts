@@ -176,6 +176,88 @@ export const inviteDailyStats = sqliteTable(
   ],
 )
 
+/**
+ * `inviteDailyStats` summed over its dimensions: one row per invite and day. The stats read it
+ * whenever no filter names a visit's own dimension (country, device, referrer, way in), which is
+ * the unfiltered page: a year of a link is 365 rows here against thousands in the full rollup.
+ * Kept by triggers on `inviteDailyStats` (migrations/0023_stats_rollups.sql), so every writer
+ * of the rollup keeps it right in the same statement; a migration that rebuilds that table must
+ * create them again (test/worker/stats-rollups.test.ts fails otherwise).
+ */
+export const inviteDailyTotals = sqliteTable(
+  'invite_daily_totals',
+  {
+    inviteId: text('invite_id')
+      .notNull()
+      .references(() => invites.id, { onDelete: 'cascade' }),
+    communityId: text('community_id').notNull(),
+    day: text('day').notNull(),
+    visits: integer('visits').notNull().default(0),
+    uniqueVisitors: integer('unique_visitors').notNull().default(0),
+    qrVisits: integer('qr_visits').notNull().default(0),
+    linkVisits: integer('link_visits').notNull().default(0),
+    botVisits: integer('bot_visits').notNull().default(0),
+    joinRequests: integer('join_requests').notNull().default(0),
+    confirmations: integer('confirmations').notNull().default(0),
+    confirmedByPhone: integer('confirmed_by_phone').notNull().default(0),
+    confirmedByEmail: integer('confirmed_by_email').notNull().default(0),
+    joins: integer('joins').notNull().default(0),
+    leaves: integer('leaves').notNull().default(0),
+    leftWithin7Days: integer('left_within_7_days').notNull().default(0),
+    leftWithin30Days: integer('left_within_30_days').notNull().default(0),
+    verifiedJoins: integer('verified_joins').notNull().default(0),
+    verifiedLeaves: integer('verified_leaves').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.inviteId, t.day] }),
+    index('invite_daily_totals_community_idx').on(t.communityId, t.day),
+  ],
+)
+
+/**
+ * `inviteDailyStats` summed per calendar month ('2026-03'), with the same dimensions. A year of
+ * breakdowns reads twelve of these per combination of dimensions instead of 365 daily rows; the
+ * stats take a month from here only when the period covers it whole and the retention cut-offs
+ * do not fall inside it (`monthsAnswering`), the other days from the daily rollup. Kept by the
+ * same triggers as `inviteDailyTotals`. `firstJoinDay`: the month's first day with a join.
+ */
+export const inviteMonthlyStats = sqliteTable(
+  'invite_monthly_stats',
+  {
+    inviteId: text('invite_id')
+      .notNull()
+      .references(() => invites.id, { onDelete: 'cascade' }),
+    communityId: text('community_id').notNull(),
+    month: text('month').notNull(),
+    country: text('country').notNull(),
+    via: text('via').notNull(),
+    device: text('device').notNull(),
+    referrerHost: text('referrer_host').notNull(),
+    visits: integer('visits').notNull().default(0),
+    uniqueVisitors: integer('unique_visitors').notNull().default(0),
+    qrVisits: integer('qr_visits').notNull().default(0),
+    linkVisits: integer('link_visits').notNull().default(0),
+    botVisits: integer('bot_visits').notNull().default(0),
+    joinRequests: integer('join_requests').notNull().default(0),
+    confirmations: integer('confirmations').notNull().default(0),
+    confirmedByPhone: integer('confirmed_by_phone').notNull().default(0),
+    confirmedByEmail: integer('confirmed_by_email').notNull().default(0),
+    joins: integer('joins').notNull().default(0),
+    leaves: integer('leaves').notNull().default(0),
+    leftWithin7Days: integer('left_within_7_days').notNull().default(0),
+    leftWithin30Days: integer('left_within_30_days').notNull().default(0),
+    verifiedJoins: integer('verified_joins').notNull().default(0),
+    verifiedLeaves: integer('verified_leaves').notNull().default(0),
+    firstJoinDay: text('first_join_day'),
+  },
+  (t) => [
+    primaryKey({
+      columns: [t.inviteId, t.month, t.country, t.via, t.device, t.referrerHost],
+    }),
+    index('invite_monthly_stats_community_idx').on(t.communityId, t.month),
+  ],
+)
+
 /** Who has been counted as a unique visitor of an invite on a day (hashes change daily). */
 export const dailyVisitors = sqliteTable(
   'daily_visitors',

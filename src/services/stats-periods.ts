@@ -1,0 +1,49 @@
+import { addDays } from '../lib/time'
+
+/**
+ * A period split for the breakdowns: the calendar months the monthly rollup answers whole, and
+ * the days left over (ranges of days, in order) that the daily rollup answers.
+ */
+export interface SplitPeriod {
+  months: string[]
+  days: Array<[from: string, to: string]>
+}
+
+/** The last day of a month ('2026-02' -> '2026-02-28'). */
+function lastDayOf(month: string): string {
+  return addDays(`${nextMonth(month)}-01`, -1)
+}
+
+function nextMonth(month: string): string {
+  const [year, m] = month.split('-').map(Number) as [number, number]
+  return m === 12 ? `${year + 1}-01` : `${year}-${String(m + 1).padStart(2, '0')}`
+}
+
+/**
+ * Which months of `from`..`to` the monthly rollup can stand in for. A month qualifies when the
+ * period covers it whole and neither retention cut-off (`today` minus 7 and minus 30 days) falls
+ * inside it: retention counts a join only once it is that old, so within a qualifying month
+ * every day is on the same side of each cut-off. The rest are days: the period's partial first
+ * and last months and the (at most two) months a cut-off falls in.
+ */
+export function splitPeriod(from: string, to: string, today: string): SplitPeriod {
+  const cutoffs = [addDays(today, -7), addDays(today, -30)]
+  const months: string[] = []
+  const days: Array<[string, string]> = []
+  for (let month = from.slice(0, 7); month <= to.slice(0, 7); month = nextMonth(month)) {
+    const first = `${month}-01`
+    const last = lastDayOf(month)
+    const whole = first >= from && last <= to
+    const cut = cutoffs.some((cutoff) => first <= cutoff && cutoff < last)
+    if (whole && !cut) {
+      months.push(month)
+      continue
+    }
+    const start = first < from ? from : first
+    const end = last > to ? to : last
+    const previous = days.at(-1)
+    if (previous && addDays(previous[1], 1) === start) previous[1] = end
+    else days.push([start, end])
+  }
+  return { months, days }
+}
