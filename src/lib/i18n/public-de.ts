@@ -91,6 +91,11 @@ export const de = {
   alreadyPendingText:
     'Ein Admin schaut sie sich an. Den Link zu deiner Statusseite hast du beim ersten Mal bekommen.',
   thanksTitle: 'Danke!',
+  /** A join the form cannot fix: declined a moment ago, a full group, a race lost. */
+  coolingOffText: (date: string) =>
+    `Deine letzte Anfrage wurde abgelehnt. Du kannst ab ${date} wieder fragen.`,
+  groupFullText: 'Diese Gruppe ist voll. Frag die Admins nach einem Link zu einer anderen Gruppe.',
+  conflictText: 'Das hat gerade nicht geklappt. Bitte schick das Formular noch einmal ab.',
   challengeText:
     'Gerade treten sehr viele Menschen aus deinem Netz bei. Bitte bestätige kurz, dass du ein Mensch bist, und schick das Formular noch einmal ab.',
   confirmTitle: 'Bitte bestätige deine Anmeldung',

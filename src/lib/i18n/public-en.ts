@@ -91,6 +91,9 @@ export const en: Messages = {
   alreadyPendingText:
     'An admin will look at it. You got the link to your status page the first time.',
   thanksTitle: 'Thank you!',
+  coolingOffText: (date) => `Your last request was declined. You can ask again from ${date}.`,
+  groupFullText: 'This group is full. Ask the admins for a link to another group.',
+  conflictText: 'That did not work just now. Please send the form again.',
   challengeText:
     'A lot of people are joining from your network right now. Please confirm that you are a person and send the form again.',
   confirmTitle: 'Please confirm your sign-up',
