@@ -10,6 +10,7 @@ import { assertCan, can } from '../../services/access'
 import { getCommunityOrThrow } from '../../services/communities'
 import { listGroups } from '../../services/groups'
 import { endMembership } from '../../services/leaving'
+import { eraseMember } from '../../services/erasure'
 import {
   exportMembersCsv,
   getMemberOrThrow,
@@ -186,6 +187,19 @@ membersPages.get('/admin/communities/:id/members', async (c) => {
                       </button>
                     </form>
                   )}
+                  {remove && (
+                    <form
+                      method="post"
+                      action={`/admin/members/${member.id}/erase`}
+                      class="inline"
+                      data-confirm={t.confirmErase}
+                    >
+                      <Csrf token={csrf} />
+                      <button type="submit" class="danger">
+                        {t.erase}
+                      </button>
+                    </form>
+                  )}
                 </td>
               </tr>
             ))}
@@ -223,4 +237,15 @@ membersPages.post('/admin/members/:id/remove', async (c) => {
   assertCan(c.var.principal, 'members.remove', { communityId: member.communityId })
   await endMembership(c.var.db, member, 'removed', new Date())
   return c.redirect(withNotice(`/admin/communities/${member.communityId}/members`, 'removed'), 303)
+})
+
+/** Erasing on a member's request: see `eraseMember` for what goes and what stays. */
+membersPages.post('/admin/members/:id/erase', async (c) => {
+  const member = await getMemberOrThrow(
+    c.var.db,
+    idOrThrow(z.string().regex(idPattern('mem')), c.req.param('id')),
+  )
+  assertCan(c.var.principal, 'members.remove', { communityId: member.communityId })
+  await eraseMember(c.var.db, member, new Date())
+  return c.redirect(withNotice(`/admin/communities/${member.communityId}/members`, 'erased'), 303)
 })
