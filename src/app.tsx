@@ -243,21 +243,23 @@ function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promi
     const [title, text] =
       error.code === 'cross_site_request'
         ? [t.crossSiteTitle, t.crossSiteText]
-        : error.status === 404
-          ? [t.notFoundTitle, t.notFoundText]
-          : error.status === 410
-            ? [t.goneTitle, error.message]
-            : error.status === 429
-              ? [t.tooManyTitle, t.errorText]
-              : error.status < 500
-                ? [
-                    t.badRequestTitle,
-                    [
-                      error.message,
-                      ...(error.errors ?? []).map((e) => `${e.path}: ${e.message}`),
-                    ].join(' '),
-                  ]
-                : [t.errorTitle, t.errorText]
+        : error.code === 'forbidden'
+          ? [t.forbiddenTitle, t.forbiddenText]
+          : error.status === 404
+            ? [t.notFoundTitle, t.notFoundText]
+            : error.status === 410
+              ? [t.goneTitle, error.message]
+              : error.status === 429
+                ? [t.tooManyTitle, t.errorText]
+                : error.status < 500
+                  ? [
+                      t.badRequestTitle,
+                      [
+                        error.message,
+                        ...(error.errors ?? []).map((e) => `${e.path}: ${e.message}`),
+                      ].join(' '),
+                    ]
+                  : [t.errorTitle, t.errorText]
     return c.html(ErrorPage({ lang, nonce: cspNonce(c), title, text }), error.status, error.headers)
   }
   // Configuration may be what failed: the request's own origin serves the problem pages too.

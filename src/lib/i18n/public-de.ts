@@ -23,6 +23,9 @@ export const de = {
   errorTitle: 'Etwas ist schiefgelaufen',
   errorText: 'Bitte versuch es gleich noch einmal.',
   tooManyTitle: 'Zu viele Versuche',
+  forbiddenTitle: 'Dafür fehlt dir die Berechtigung',
+  forbiddenText:
+    'Deine Anmeldung erlaubt das nicht. Frag einen Admin dieser Community oder den Inhaber.',
   crossSiteTitle: 'Von einer anderen Website abgeschickt',
   crossSiteText:
     'Dieses Formular kam nicht vom Dashboard selbst, darum wurde nichts geändert. Öffne das Dashboard direkt und versuch es dort noch einmal.',

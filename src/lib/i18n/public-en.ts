@@ -25,6 +25,8 @@ export const en: Messages = {
   errorTitle: 'Something went wrong',
   errorText: 'Please try again in a moment.',
   tooManyTitle: 'Too many attempts',
+  forbiddenTitle: 'You may not do this',
+  forbiddenText: 'Your sign-in does not allow this. Ask an admin of this community or the owner.',
   crossSiteTitle: 'Sent from another website',
   crossSiteText:
     'This form did not come from the dashboard itself, so nothing was changed. Open the dashboard directly and try again there.',
