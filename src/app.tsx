@@ -32,7 +32,7 @@ import { teamApi } from './api/team'
 import { telegramApi } from './api/telegram'
 import { telegramJoinRequestsApi } from './api/telegram-join-requests'
 import { siteFilesApp } from './pages/site-files'
-import { MESSAGES, pickLanguage } from './lib/i18n'
+import { MESSAGES, pickLanguage, type Lang } from './lib/i18n'
 import { ErrorPage } from './views/error-page'
 import { cspNonce, securityHeaders } from './middleware/security-headers'
 import { assertEveryOperationDeclared } from './api/operation'
@@ -234,6 +234,20 @@ function toApiError(error: Error, c: Context<AppEnv>): ApiError {
  * API clients (and anything that does not ask for HTML, such as an image tag) get problem
  * details; people get a friendly page in their language.
  */
+/**
+ * What went wrong, for an error page in `lang`: the error's own sentence when it is in the
+ * reader's language (written so, or English for an English reader), otherwise what its code
+ * means in the reader's words, so a German page never shows the API's English.
+ */
+function readersDetail(error: ApiError, lang: Lang): string {
+  if (error.localized) return error.message
+  if (lang === 'en') {
+    return [error.message, ...(error.errors ?? []).map((e) => `${e.path}: ${e.message}`)].join(' ')
+  }
+  const t = MESSAGES[lang]
+  return t.problems[error.code] ?? t.problemFallback
+}
+
 function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promise<Response> {
   const wantsPage =
     !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html')
@@ -248,17 +262,11 @@ function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promi
           : error.status === 404
             ? [t.notFoundTitle, t.notFoundText]
             : error.status === 410
-              ? [t.goneTitle, error.message]
+              ? [t.goneTitle, readersDetail(error, lang)]
               : error.status === 429
                 ? [t.tooManyTitle, t.errorText]
                 : error.status < 500
-                  ? [
-                      t.badRequestTitle,
-                      [
-                        error.message,
-                        ...(error.errors ?? []).map((e) => `${e.path}: ${e.message}`),
-                      ].join(' '),
-                    ]
+                  ? [t.badRequestTitle, readersDetail(error, lang)]
                   : [t.errorTitle, t.errorText]
     return c.html(ErrorPage({ lang, nonce: cspNonce(c), title, text }), error.status, error.headers)
   }

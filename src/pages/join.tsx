@@ -76,12 +76,17 @@ function usableOrThrow(
 ): { invite: Invite; community: Community } {
   const { invite, community } = read
   if (!invite || !community) {
-    if (read.retired) throw new ApiError('invite_unusable', MESSAGES[lang].rotatedText)
+    if (read.retired)
+      throw new ApiError('invite_unusable', MESSAGES[lang].rotatedText, {
+        localized: true,
+      })
     throw new ApiError('not_found', 'There is no invite link with this code.')
   }
   const status = inviteStatus(invite, now)
   if (status !== 'active') {
-    throw new ApiError('invite_unusable', inviteGoneText(MESSAGES[lang], status))
+    throw new ApiError('invite_unusable', inviteGoneText(MESSAGES[lang], status), {
+      localized: true,
+    })
   }
   return { invite, community }
 }
@@ -154,7 +159,7 @@ joinApp.post('/i/:code/join', async (c) => {
     const sent = typeof form.csrf === 'string' ? form.csrf : ''
     if (!cookie || !(await constantTimeEqual(cookie, sent))) {
       await linkOrThrow()
-      throw new ApiError('csrf_failed', MESSAGES[lang].formExpiredText)
+      throw new ApiError('csrf_failed', MESSAGES[lang].formExpiredText, { localized: true })
     }
     if (typeof form.website === 'string' && form.website !== '') {
       // A bot filled the hidden field: thank it and store nothing.

@@ -253,6 +253,29 @@ describe('every page in both languages', () => {
     }
   })
 
+  it('says in German why an action no longer works, never in the API’s English', async () => {
+    const community = await createCommunity()
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Schon abgesagt', sendAt: new Date(Date.now() + 86400_000).toISOString() },
+    })
+    expect(created.status, created.text).toBe(201)
+    expect((await call('POST', `/api/announcements/${created.json.id}/cancel`)).status).toBe(200)
+    // The admin's page still showed "send now" from before the cancellation.
+    const list = await call('GET', `/admin/communities/${community.id}/announcements`, {
+      token: null,
+      headers: { cookie, accept: 'text/html' },
+    })
+    const refused = await post(
+      `/admin/announcements/${created.json.id}/send-now`,
+      cookie,
+      { _csrf: csrfOf(list.text) },
+      { 'accept-language': 'de' },
+    )
+    expect(refused.status).toBe(409)
+    expect(refused.text).toContain('Der Stand hat sich inzwischen geändert.')
+    expect(englishLeftIn(readableText(refused.text))).toEqual([])
+  })
+
   it('names the bootstrap owner and every decision in the reader’s language', async () => {
     const home = await open({ path: '/admin', admin: true }, 'de')
     expect(home).toContain('Inhaber (Start-Token)')
