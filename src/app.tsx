@@ -33,6 +33,7 @@ import { telegramApi } from './api/telegram'
 import { telegramJoinRequestsApi } from './api/telegram-join-requests'
 import { siteFilesApp } from './pages/site-files'
 import { MESSAGES, pickLanguage, type Lang } from './lib/i18n'
+import { PROBLEM_TEXTS } from './lib/i18n/problems'
 import { ErrorPage } from './views/error-page'
 import { cspNonce, securityHeaders } from './middleware/security-headers'
 import { assertEveryOperationDeclared } from './api/operation'
@@ -244,8 +245,7 @@ function readersDetail(error: ApiError, lang: Lang): string {
   if (lang === 'en') {
     return [error.message, ...(error.errors ?? []).map((e) => `${e.path}: ${e.message}`)].join(' ')
   }
-  const t = MESSAGES[lang]
-  return t.problems[error.code] ?? t.problemFallback
+  return PROBLEM_TEXTS[lang][error.code] ?? MESSAGES[lang].problemFallback
 }
 
 function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promise<Response> {

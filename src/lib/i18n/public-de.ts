@@ -1,5 +1,3 @@
-import type { ErrorCode } from '../errors'
-
 /** The pages people see, in German: the first market, and the default. */
 export const de = {
   members: (n: string) => `${n} Mitglieder`,
@@ -25,26 +23,6 @@ export const de = {
   errorTitle: 'Etwas ist schiefgelaufen',
   errorText: 'Bitte versuch es gleich noch einmal.',
   tooManyTitle: 'Zu viele Versuche',
-  /**
-   * What an error page says in German when the reason was written in English (the API's
-   * sentences): by its code, or the fallback. English pages show the API's sentence itself.
-   */
-  problems: {
-    invalid_state:
-      'Das geht nicht mehr: Der Stand hat sich inzwischen geändert. Lade die Seite neu.',
-    invalid_role_change: 'Diese Rolle lässt sich so nicht ändern.',
-    announcement_group_protected:
-      'Die Ankündigungsgruppe gehört zu jeder Community und lässt sich nicht löschen.',
-    group_limit_reached: 'Diese Community hat schon so viele Gruppen wie erlaubt.',
-    max_uses_below_uses: 'Das Limit darf nicht unter den bisherigen Nutzungen liegen.',
-    slug_taken: 'Dieser Name ist schon vergeben.',
-    code_taken: 'Dieser Code ist schon vergeben.',
-    already_member: 'Diese Person ist schon Mitglied.',
-    group_full: 'Diese Gruppe ist voll.',
-    conflict: 'Das hat gerade nicht geklappt. Bitte versuch es noch einmal.',
-    payload_too_large: 'Das war zu viel auf einmal.',
-    unauthorized: 'Bitte melde dich an.',
-  } as Partial<Record<ErrorCode, string>>,
   problemFallback: 'Das ging so nicht. Lade die Seite neu und versuch es noch einmal.',
   forbiddenTitle: 'Dafür fehlt dir die Berechtigung',
   forbiddenText:

@@ -25,8 +25,6 @@ export const en: Messages = {
   errorTitle: 'Something went wrong',
   errorText: 'Please try again in a moment.',
   tooManyTitle: 'Too many attempts',
-  // English pages show the API's own sentence.
-  problems: {},
   problemFallback: 'That did not work. Reload the page and try again.',
   forbiddenTitle: 'You may not do this',
   forbiddenText: 'Your sign-in does not allow this. Ask an admin of this community or the owner.',
