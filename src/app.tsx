@@ -232,10 +232,6 @@ function toApiError(error: Error, c: Context<AppEnv>): ApiError {
 }
 
 /**
- * API clients (and anything that does not ask for HTML, such as an image tag) get problem
- * details; people get a friendly page in their language.
- */
-/**
  * What went wrong, for an error page in `lang`: the error's own sentence when it is in the
  * reader's language (written so, or English for an English reader), otherwise what its code
  * means in the reader's words, so a German page never shows the API's English.
@@ -248,6 +244,10 @@ function readersDetail(error: ApiError, lang: Lang): string {
   return PROBLEM_TEXTS[lang][error.code] ?? MESSAGES[lang].problemFallback
 }
 
+/**
+ * API clients (and anything that does not ask for HTML, such as an image tag) get problem
+ * details; people get a friendly page in their language.
+ */
 function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promise<Response> {
   const wantsPage =
     !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html')
