@@ -33,7 +33,8 @@ import { teamApi } from './api/team'
 import { telegramApi } from './api/telegram'
 import { telegramJoinRequestsApi } from './api/telegram-join-requests'
 import { siteFilesApp } from './pages/site-files'
-import { MESSAGES, pickLanguage } from './lib/i18n'
+import { MESSAGES, pickLanguage, type Lang } from './lib/i18n'
+import { PROBLEM_TEXTS } from './lib/i18n/problems'
 import { ErrorPage } from './views/error-page'
 import { cspNonce, securityHeaders } from './middleware/security-headers'
 import { assertEveryOperationDeclared } from './api/operation'
@@ -233,6 +234,19 @@ function toApiError(error: Error, c: Context<AppEnv>): ApiError {
 }
 
 /**
+ * What went wrong, for an error page in `lang`: the error's own sentence when it is in the
+ * reader's language (written so, or English for an English reader), otherwise what its code
+ * means in the reader's words, so a German page never shows the API's English.
+ */
+function readersDetail(error: ApiError, lang: Lang): string {
+  if (error.localized) return error.message
+  if (lang === 'en') {
+    return [error.message, ...(error.errors ?? []).map((e) => `${e.path}: ${e.message}`)].join(' ')
+  }
+  return PROBLEM_TEXTS[lang][error.code] ?? MESSAGES[lang].problemFallback
+}
+
+/**
  * API clients (and anything that does not ask for HTML, such as an image tag) get problem
  * details; people get a friendly page in their language.
  */
@@ -245,21 +259,17 @@ function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promi
     const [title, text] =
       error.code === 'cross_site_request'
         ? [t.crossSiteTitle, t.crossSiteText]
-        : error.status === 404
-          ? [t.notFoundTitle, t.notFoundText]
-          : error.status === 410
-            ? [t.goneTitle, error.message]
-            : error.status === 429
-              ? [t.tooManyTitle, t.errorText]
-              : error.status < 500
-                ? [
-                    t.badRequestTitle,
-                    [
-                      error.message,
-                      ...(error.errors ?? []).map((e) => `${e.path}: ${e.message}`),
-                    ].join(' '),
-                  ]
-                : [t.errorTitle, t.errorText]
+        : error.code === 'forbidden'
+          ? [t.forbiddenTitle, t.forbiddenText]
+          : error.status === 404
+            ? [t.notFoundTitle, t.notFoundText]
+            : error.status === 410
+              ? [t.goneTitle, readersDetail(error, lang)]
+              : error.status === 429
+                ? [t.tooManyTitle, t.errorText]
+                : error.status < 500
+                  ? [t.badRequestTitle, readersDetail(error, lang)]
+                  : [t.errorTitle, t.errorText]
     return c.html(ErrorPage({ lang, nonce: cspNonce(c), title, text }), error.status, error.headers)
   }
   // Configuration may be what failed: the request's own origin serves the problem pages too.

@@ -2,6 +2,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { endMembership } from '../services/leaving'
+import { eraseMember } from '../services/erasure'
 import { listInboundMessages } from '../platforms/whatsapp/inbound'
 import { exportMembersCsv, groupIdsOfMembers, leaderboard, listMembers } from '../services/members'
 import { createRewardRule, listRewardRules, listRewards } from '../services/rewards'
@@ -143,6 +144,29 @@ openapi(
   }),
   async (c) => {
     await endMembership(c.var.db, c.var.member, 'removed', new Date())
+    return c.body(null, 204)
+  },
+)
+
+openapi(
+  defineOperation({
+    method: 'post',
+    path: '/members/{id}/erase',
+    operationId: 'eraseMember',
+    access: { action: 'members.remove', on: 'member' },
+    tags: ['Members'],
+    summary: 'Erase a member’s personal data, on their request',
+    description:
+      'For a request to erase (GDPR Art. 17): ends the membership as a removal does (`member.left` with `reason: "removed"`, naming only the id), then deletes the member with their name, phone, e-mail and consent record, their sign-ups and answers, the messages they sent, their rewards, and every outbox event naming them or their sign-ups. Past announcements keep a delivery row naming only the member id. This cannot be undone, and, like removal, cannot take anyone out of a WhatsApp group.',
+    security: bearerSecurity,
+    request: { query: NoQuerySchema, params: MemberParams },
+    responses: {
+      204: { description: 'Erased' },
+      ...problemResponses(['payload_too_large', ...RESOURCE_PROBLEMS]),
+    },
+  }),
+  async (c) => {
+    await eraseMember(c.var.db, c.var.member, new Date())
     return c.body(null, 204)
   },
 )

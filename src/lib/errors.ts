@@ -229,6 +229,12 @@ export class ApiError extends Error {
   readonly headers?: Record<string, string>
   /** More members of the problem (RFC 9457 extensions), e.g. what a challenge needs. */
   readonly extensions?: Record<string, string>
+  /**
+   * Whether `detail` is written in the reader's language (a page's own words): an error page
+   * shows it as it is. Otherwise a page in another language than English says what the code
+   * means in its own words instead.
+   */
+  readonly localized: boolean
 
   constructor(
     code: ErrorCode,
@@ -237,6 +243,7 @@ export class ApiError extends Error {
       errors?: FieldError[]
       headers?: Record<string, string>
       extensions?: Record<string, string>
+      localized?: boolean
     } = {},
   ) {
     super(detail)
@@ -245,6 +252,7 @@ export class ApiError extends Error {
     this.errors = options.errors
     this.headers = options.headers
     this.extensions = options.extensions
+    this.localized = options.localized ?? false
   }
 
   get status(): ContentfulStatusCode {

@@ -80,6 +80,8 @@ const RULES: Rule[] = [
   rule('POST', `/api/invites/${id('inv')}/${VERB}`, linkVerb, 'target-after'),
   rule('POST', `/api/join-requests/${id('jr')}/confirm`, 'join_request.confirmed', 'target-after'),
   rule('DELETE', `/api/members/${id('mem')}`, 'member.removed', 'target-after'),
+  // The member's row is gone afterwards: its community is read before.
+  rule('POST', `/api/members/${id('mem')}/erase`, 'member.erased', 'target-before'),
   rule('POST', `/api/communities/${CMT}/reward-rules`, 'reward_rule.created', 'path'),
   rule('POST', `/api/communities/${CMT}/announcements`, 'announcement.scheduled', 'path'),
   rule('PATCH', `/api/announcements/${id('ann')}`, 'announcement.changed', 'target-after'),
@@ -117,6 +119,7 @@ const RULES: Rule[] = [
     'target-after',
   ),
   rule('POST', `/admin/members/${id('mem')}/remove`, 'member.removed', 'target-after'),
+  rule('POST', `/admin/members/${id('mem')}/erase`, 'member.erased', 'target-before'),
   rule('POST', '/admin/webhooks', 'webhook.created', 'form'),
   rule('POST', `/admin/communities/${CMT}/team/invitations`, 'teammate.invited', 'path'),
   rule(

@@ -11,6 +11,7 @@ import { ApiError, fieldErrors } from '../lib/errors'
 import { fieldMessages, type FieldMessages } from '../lib/field-errors'
 import { readForm } from '../lib/forms'
 import { inviteGoneText, MESSAGES, type Lang } from '../lib/i18n'
+import { formatMoment } from '../lib/time'
 import { cspNonce } from '../middleware/security-headers'
 import {
   canSendConfirmationTemplate,
@@ -26,7 +27,7 @@ import {
   FLOOD_RETRY_AFTER_SECONDS,
   joinLimits,
 } from '../services/join-limits'
-import { join, readForJoin, type JoinOutcome } from '../services/joining'
+import { join, readForJoin, type JoinOutcome, type JoinReading } from '../services/joining'
 import { countAttempt, tooManyAttempts } from '../services/rate-limits'
 import { verifyTurnstile } from '../services/turnstile'
 import { ErrorPage } from '../views/error-page'
@@ -75,12 +76,17 @@ function usableOrThrow(
 ): { invite: Invite; community: Community } {
   const { invite, community } = read
   if (!invite || !community) {
-    if (read.retired) throw new ApiError('invite_unusable', MESSAGES[lang].rotatedText)
+    if (read.retired)
+      throw new ApiError('invite_unusable', MESSAGES[lang].rotatedText, {
+        localized: true,
+      })
     throw new ApiError('not_found', 'There is no invite link with this code.')
   }
   const status = inviteStatus(invite, now)
   if (status !== 'active') {
-    throw new ApiError('invite_unusable', inviteGoneText(MESSAGES[lang], status))
+    throw new ApiError('invite_unusable', inviteGoneText(MESSAGES[lang], status), {
+      localized: true,
+    })
   }
   return { invite, community }
 }
@@ -153,7 +159,7 @@ joinApp.post('/i/:code/join', async (c) => {
     const sent = typeof form.csrf === 'string' ? form.csrf : ''
     if (!cookie || !(await constantTimeEqual(cookie, sent))) {
       await linkOrThrow()
-      throw new ApiError('csrf_failed', MESSAGES[lang].formExpiredText)
+      throw new ApiError('csrf_failed', MESSAGES[lang].formExpiredText, { localized: true })
     }
     if (typeof form.website === 'string' && form.website !== '') {
       // A bot filled the hidden field: thank it and store nothing.
@@ -172,7 +178,7 @@ joinApp.post('/i/:code/join', async (c) => {
    */
   const formAgain = async (
     error: string,
-    status: 400 | 403,
+    status: 400 | 403 | 409,
     challenge: boolean,
     errors: FieldMessages = {},
   ) => {
@@ -284,7 +290,16 @@ joinApp.post('/i/:code/join', async (c) => {
     )
   }
 
-  const outcome = await join(c.var.db, invite, input, options, reading)
+  let outcome: JoinOutcome
+  try {
+    outcome = await join(c.var.db, invite, input, options, reading)
+  } catch (error) {
+    // A person gets the reason on the form, in their language and with what they typed kept;
+    // a script gets the problem as it is.
+    const refusal = wantsJson ? null : refusalText(lang, error, reading, community, options)
+    if (refusal) return formAgain(refusal, 409, false)
+    throw error
+  }
 
   if (
     outcome.status === 'unconfirmed' &&
@@ -309,6 +324,25 @@ joinApp.post('/i/:code/join', async (c) => {
   }
   return c.redirect(`/s/${outcome.statusToken}?lang=${lang}`, 303)
 })
+
+/** Why a join was refused for who is asking rather than what they typed, in their words. */
+function refusalText(
+  lang: Lang,
+  error: unknown,
+  reading: JoinReading,
+  community: Community,
+  options: { cooldownDays: number },
+): string | null {
+  if (!(error instanceof ApiError)) return null
+  const words = MESSAGES[lang]
+  if (error.code === 'cooling_off' && reading.rejected?.decidedAt) {
+    const until = new Date(reading.rejected.decidedAt.getTime() + options.cooldownDays * 86400_000)
+    return words.coolingOffText(formatMoment(lang, until, community.timeZone))
+  }
+  if (error.code === 'group_full') return words.groupFullText
+  if (error.code === 'conflict') return words.conflictText
+  return null
+}
 
 /**
  * What is wrong with a sent join form, next to each field in the reader's language. zod leaves

@@ -15,9 +15,22 @@ export async function endMembership(
   reason: LeaveReason | null = null,
 ): Promise<void> {
   if (member.status !== 'active') return
-  const client = db.$client
+  await db.$client.batch(endMembershipStatements(db.$client, member, status, now, reason))
+}
+
+/**
+ * The statements of `endMembership`, for a batch that does more (erasure). Each acts only while
+ * the membership is still active, so a second run, or a leave that raced it, changes nothing.
+ */
+export function endMembershipStatements(
+  client: D1Database,
+  member: Member,
+  status: 'left' | 'removed',
+  now: Date,
+  reason: LeaveReason | null = null,
+): D1PreparedStatement[] {
   const active = `exists (select 1 from members where id = ?1 and status = 'active')`
-  await client.batch([
+  return [
     client
       .prepare(
         `update groups set member_count = member_count - 1
@@ -50,5 +63,5 @@ export async function endMembership(
         `update members set status = ?2, ended_at = ?3, leave_reason = ?4 where id = ?1 and status = 'active'`,
       )
       .bind(member.id, status, now.getTime(), reason),
-  ])
+  ]
 }

@@ -133,7 +133,7 @@ describe('the dashboard of the seeded demo', () => {
     }
   }
 
-  it('keeps every action in reach on a phone: approve, reject, remove, the header on one row', async () => {
+  it('keeps every action in reach on a phone: approve, reject, remove, erase, the header on one row', async () => {
     const page = await openPage('de', { width: 360, height: 740 })
     const inView = async (selector: string) => {
       const box = await page.locator(selector).first().boundingBox()
@@ -148,6 +148,7 @@ describe('the dashboard of the seeded demo', () => {
     expect(header!.height).toBeLessThan(60)
     await page.goto(`${worker.url}/admin/communities/${RUNNERS}/members`)
     await inView('form[action$="/remove"] button')
+    await inView('form[action$="/erase"] button')
     // A decision, said in words.
     await page.goto(`${worker.url}/admin/communities/${MAKERS}/approvals`)
     await Promise.all([

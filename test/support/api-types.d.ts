@@ -280,6 +280,13 @@ export interface paths {
      */
     delete: operations['removeMember']
   }
+  '/api/members/{id}/erase': {
+    /**
+     * Erase a member’s personal data, on their request
+     * @description For a request to erase (GDPR Art. 17): ends the membership as a removal does (`member.left` with `reason: "removed"`, naming only the id), then deletes the member with their name, phone, e-mail and consent record, their sign-ups and answers, the messages they sent, their rewards, and every outbox event naming them or their sign-ups. Past announcements keep a delivery row naming only the member id. This cannot be undone, and, like removal, cannot take anyone out of a WhatsApp group. Access (`members.remove`), on the member of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
+    post: operations['eraseMember']
+  }
   '/api/communities/{id}/leaderboard': {
     /**
      * Referrers ranked by approved referrals, all time or in a period
@@ -2134,6 +2141,7 @@ export interface components {
         | 'join_request.rejected'
         | 'join_request.confirmed'
         | 'member.removed'
+        | 'member.erased'
         | 'announcement.scheduled'
         | 'announcement.changed'
         | 'announcement.sent'
@@ -5060,6 +5068,68 @@ export interface operations {
     }
   }
   /**
+   * Erase a member’s personal data, on their request
+   * @description For a request to erase (GDPR Art. 17): ends the membership as a removal does (`member.left` with `reason: "removed"`, naming only the id), then deletes the member with their name, phone, e-mail and consent record, their sign-ups and answers, the messages they sent, their rewards, and every outbox event naming them or their sign-ups. Past announcements keep a delivery row naming only the member id. This cannot be undone, and, like removal, cannot take anyone out of a WhatsApp group. Access (`members.remove`), on the member of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
+  eraseMember: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description Erased */
+      204: {
+        content: never
+      }
+      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+    }
+  }
+  /**
    * Referrers ranked by approved referrals, all time or in a period
    * @description Access (`referrals.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
@@ -6727,6 +6797,7 @@ export interface operations {
           | 'join_request.rejected'
           | 'join_request.confirmed'
           | 'member.removed'
+          | 'member.erased'
           | 'announcement.scheduled'
           | 'announcement.changed'
           | 'announcement.sent'
@@ -6816,6 +6887,7 @@ export interface operations {
           | 'join_request.rejected'
           | 'join_request.confirmed'
           | 'member.removed'
+          | 'member.erased'
           | 'announcement.scheduled'
           | 'announcement.changed'
           | 'announcement.sent'

@@ -398,6 +398,7 @@ describe('dashboard pages and forms with another community’s ids', () => {
       [get('/admin/links/{id}/stats.csv'), b.invite.id, 'inv'],
       [send('/admin/links/{id}/revoke'), b.invite.id, 'inv'],
       [send('/admin/members/{id}/remove'), b.member, 'mem'],
+      [send('/admin/members/{id}/erase'), b.member, 'mem'],
       [send('/admin/announcements/{id}/cancel'), b.announcement, 'ann'],
       [send(`/admin/announcements/{id}/runs/${unknownId('dsp')}/cancel`), b.announcement, 'ann'],
       [send(`/admin/communities/${a.community.id}/admins/{id}/promote`), b.groupAdmin.id, 'tok'],

@@ -367,6 +367,11 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
     expect(joined.status, joined.text).toBe(201)
     return { request: parts({ id: joined.json.memberId }), status: 204 }
   },
+  eraseMember: async (w) => {
+    const joined = await joinJson(w.invite.code, { name: 'Erin Erased', phone: newPhone() })
+    expect(joined.status, joined.text).toBe(201)
+    return { request: parts({ id: joined.json.memberId }), status: 204 }
+  },
   getReferralLeaderboard: async (w) => ({
     request: parts({ id: w.open.id }, { from: '2026-01-01', limit: '10' }),
     status: 200,

@@ -196,6 +196,19 @@ describe('dashboard: approvals, members, announcements', () => {
     const unknown = await page(`/admin/communities/${community.id}/members?status=gone`, cookie)
     expect(unknown.status).toBe(200)
     expect(unknown.text).toContain('Tina Trail')
+    // Erasing on request, from the list: the removed member goes with all their data
+    // (every table is searched in worker/personal-data.test.ts).
+    expect(removed.text).toContain(`action="/admin/members/${other.json.memberId}/erase"`)
+    const erased = await post(`/admin/members/${other.json.memberId}/erase`, cookie, {
+      _csrf: csrfOf(removed.text),
+    })
+    expect(erased.status).toBe(303)
+    const after = await page(erased.headers.get('location')!, cookie)
+    expect(after.text).toContain('The member and all their data are erased.')
+    expect(await query('select id from members where id = ?', other.json.memberId)).toEqual([])
+    expect(
+      await query('select id from join_requests where id = ?', other.json.joinRequestId),
+    ).toEqual([])
   })
 
   it('previews a repeat rule, schedules once in a time zone, and lists with send-now and cancel', async () => {

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest'
 import {
   call,
   createCommunity,
+  createGroup,
   createInvite,
   expectProblem,
   joinJson,
+  newPhone,
   query,
   visit,
 } from './helpers'
@@ -115,6 +117,42 @@ describe('the join form, refused, comes back as it was sent', () => {
     expect(refused.text).not.toMatch(/name="consent"[^>]*checked/)
     expect(refused.text).toContain('value="Ohne Kontakt"')
     expect(englishLeftIn(readableText(refused.text))).toEqual([])
+  })
+})
+
+describe('a join refused for who is asking, in the reader’s language', () => {
+  it('a contact declined a moment ago, and a full group, say why in German', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const invite = await createInvite(community.id)
+    const phone = newPhone()
+    const asked = await joinJson(invite.code, { name: 'Abgelehnt', phone })
+    const rejected = await call('POST', `/api/join-requests/${asked.json.joinRequestId}/reject`, {
+      body: { reason: 'Voll' },
+    })
+    expect(rejected.status, rejected.text).toBe(200)
+    const again = await sendJoinForm(invite.code, { name: 'Abgelehnt', phone, consent: 'yes' })
+    expect(again.status).toBe(409)
+    expect(again.text).toContain('<html lang="de">')
+    expect(again.text).toMatch(
+      /Deine letzte Anfrage wurde abgelehnt\. Du kannst ab \d\d\.\d\d\.\d{4}/,
+    )
+    expect(again.text).toContain('value="Abgelehnt"')
+    expect(englishLeftIn(readableText(again.text))).toEqual([])
+
+    const open = await createCommunity()
+    const small = await createGroup(open.id, { memberLimit: 1 })
+    const groupLink = await createInvite(open.id, { groupId: small.id })
+    const first = await joinJson(groupLink.code, { name: 'Erste', phone: newPhone() })
+    expect(first.status, first.text).toBe(201)
+    const full = await sendJoinForm(groupLink.code, {
+      name: 'Zweite',
+      phone: newPhone(),
+      consent: 'yes',
+    })
+    expect(full.status).toBe(409)
+    expect(full.text).toContain('Diese Gruppe ist voll.')
+    expect(full.text).toContain('value="Zweite"')
+    expect(englishLeftIn(readableText(full.text))).toEqual([])
   })
 })
 

@@ -1,5 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
+import {
+  call,
+  createCommunity,
+  createGroup,
+  createInvite,
+  createToken,
+  joinJson,
+  newPhone,
+} from './helpers'
 import { csrfOf, post, signIn } from './dashboard-helpers'
 import { englishLeftIn, readableText } from '../support/language'
 
@@ -223,6 +231,49 @@ describe('every page in both languages', () => {
       if (found.length > 0) leftovers.push(`${where}: ${found.join(', ')}`)
     }
     expect(leftovers).toEqual([])
+  })
+
+  it('tells a group admin in German what their sign-in does not allow', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const { token } = await createToken({
+      role: 'group_admin',
+      communityId: community.id,
+      groupId: group.id,
+    })
+    const { cookie: groupAdmin } = await signIn(token)
+    for (const path of [`/admin/communities/${community.id}/members`, '/admin/webhooks']) {
+      const refused = await call('GET', path, {
+        token: null,
+        headers: { cookie: groupAdmin, accept: 'text/html', 'accept-language': 'de' },
+      })
+      expect(refused.status, path).toBe(403)
+      expect(refused.text, path).toContain('Deine Anmeldung erlaubt das nicht.')
+      expect(englishLeftIn(readableText(refused.text)), path).toEqual([])
+    }
+  })
+
+  it('says in German why an action no longer works, never in the API’s English', async () => {
+    const community = await createCommunity()
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Schon abgesagt', sendAt: new Date(Date.now() + 86400_000).toISOString() },
+    })
+    expect(created.status, created.text).toBe(201)
+    expect((await call('POST', `/api/announcements/${created.json.id}/cancel`)).status).toBe(200)
+    // The admin's page still showed "send now" from before the cancellation.
+    const list = await call('GET', `/admin/communities/${community.id}/announcements`, {
+      token: null,
+      headers: { cookie, accept: 'text/html' },
+    })
+    const refused = await post(
+      `/admin/announcements/${created.json.id}/send-now`,
+      cookie,
+      { _csrf: csrfOf(list.text) },
+      { 'accept-language': 'de' },
+    )
+    expect(refused.status).toBe(409)
+    expect(refused.text).toContain('Der Stand hat sich inzwischen geändert.')
+    expect(englishLeftIn(readableText(refused.text))).toEqual([])
   })
 
   it('names the bootstrap owner and every decision in the reader’s language', async () => {

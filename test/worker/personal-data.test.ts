@@ -8,6 +8,7 @@ import {
   call,
   createCommunity,
   createInvite,
+  eventually,
   joinJson,
   newPhone,
   query,
@@ -270,6 +271,90 @@ describe('events a member leaves behind', () => {
         ...ended.map((member) => member.id),
       ),
     ).toEqual([])
+  })
+})
+
+/** Presses the button of a sign-up's e-mailed link, as its owner would: answers the link. */
+async function confirmByEmail(communityId: string, joinRequestId: string): Promise<string> {
+  const [event] = await query<{ payload: string }>(
+    `select payload from events where type = 'member.confirmation_requested'
+     and community_id = ? and payload ->> '$.joinRequestId' = ?`,
+    communityId,
+    joinRequestId,
+  )
+  const confirmUrl = JSON.parse(event!.payload).confirmUrl as string
+  const confirmed = await call('POST', new URL(confirmUrl).pathname, {
+    token: null,
+    headers: { 'sec-fetch-site': 'same-origin' },
+  })
+  expect(confirmed.status).toBe(200)
+  return confirmUrl
+}
+
+describe('a member erased on request', () => {
+  it('leaves no trace of their name, contacts, answers, messages or links in any table', async () => {
+    const { communityId, invite } = await doubleOptInCommunity()
+    const unique = crypto.randomUUID().slice(0, 8)
+    const [name, email, phone] = [
+      `Ernestine ${unique}`,
+      `erase.${unique}@mail.example.org`,
+      newPhone(),
+    ]
+    const answer = `Came for the erasure ${unique}`
+    const first = await joinJson(invite.code, { name, phone, email, answers: [answer] })
+    const firstLink = await confirmByEmail(communityId, first.json.joinRequestId)
+    // The same person signs up again and proves the address: a repeat pointing at the first.
+    const again = await joinJson(invite.code, { name: `${name} again`, email, answers: [answer] })
+    const againLink = await confirmByEmail(communityId, again.json.joinRequestId)
+    const [member] = await query<{ id: string }>(
+      'select id from members where community_id = ? and email = ?',
+      communityId,
+      email,
+    )
+    const message = `Where do we meet? ${unique}`
+    await env.DB.prepare(
+      `insert into inbound_messages (id, community_id, member_id, provider_message_id, text, received_at)
+       values (?1, ?2, ?3, ?4, ?5, ?6)`,
+    )
+      .bind(`inm_${unique}`, communityId, member!.id, `wamid.${unique}`, message, Date.now())
+      .run()
+    const bystander = await joinJson(invite.code, {
+      name: `Stays ${unique}`,
+      email: `stays.${unique}@mail.example.org`,
+    })
+    await confirmByEmail(communityId, bystander.json.joinRequestId)
+
+    const tokenOf = (url: string) => new URL(url).pathname.split('/').pop()!
+    const needles = [name, email, phone, phone.slice(1), answer, message, firstLink, againLink]
+    needles.push(...[first, again].map((joined) => tokenOf(joined.json.statusUrl)))
+    expect((await tracesOf(needles)).length).toBeGreaterThan(0)
+
+    const erased = await call('POST', `/api/members/${member!.id}/erase`)
+    expect(erased.status, erased.text).toBe(204)
+    expect(await tracesOf(needles)).toEqual([])
+    expect(await tracesOf([`Stays ${unique}`])).not.toEqual([])
+    // Partners hear that the membership ended, by its id only; the admins' log says who erased it.
+    const events = await query<{ type: string; payload: string }>(
+      `select type, payload from events where community_id = ? and payload ->> '$.memberId' = ?`,
+      communityId,
+      member!.id,
+    )
+    expect(events.map((event) => [event.type, JSON.parse(event.payload).reason])).toEqual([
+      ['member.left', 'removed'],
+    ])
+    await eventually(async () =>
+      expect(
+        await query(
+          'select actor_name from audit_log where action = ? and target_id = ?',
+          'member.erased',
+          member!.id,
+        ),
+      ).toEqual([{ actor_name: 'owner' }]),
+    )
+    expect((await call('GET', `/api/communities/${communityId}/members`)).json.data).toHaveLength(1)
+    expect((await call('POST', `/api/members/${member!.id}/erase`)).status).toBe(404)
+    // Their status links lead nowhere now.
+    expect((await visit(new URL(again.json.statusUrl).pathname)).status).toBe(404)
   })
 })
 

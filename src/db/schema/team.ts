@@ -51,6 +51,7 @@ export const AUDIT_ACTIONS = [
   'join_request.rejected',
   'join_request.confirmed',
   'member.removed',
+  'member.erased',
   'announcement.scheduled',
   'announcement.changed',
   'announcement.sent',

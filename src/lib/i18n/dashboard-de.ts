@@ -170,6 +170,7 @@ export const dashboardDe = {
   },
   removedNotice:
     'Das Mitglied steht nicht mehr auf der Liste und bekommt keine Nachrichten mehr. Aus dem WhatsApp-Chat entfernst du es dort selbst.',
+  erasedNotice: 'Das Mitglied und alle seine Daten sind gelöscht.',
   createdNotice: 'Angelegt.',
   savedNotice: 'Gespeichert.',
   revokedNotice: 'Der Link ist zurückgezogen: Seite und QR-Code funktionieren nicht mehr.',
@@ -289,6 +290,9 @@ export const dashboardDe = {
   confirmRevoke: 'Link zurückziehen? Seite und QR-Code funktionieren dann nicht mehr.',
   confirmRemove:
     'Dieses Mitglied von der Mitgliederliste nehmen? Es bekommt keine Nachrichten mehr, und sein Einladungslink hört auf zu funktionieren. Aus dem WhatsApp-Chat entfernst du es dort selbst.',
+  erase: 'Daten löschen',
+  confirmErase:
+    'Dieses Mitglied mit allen seinen Daten löschen, wie es darum gebeten hat? Name, Telefonnummer, E-Mail-Adresse, Einwilligung, Antworten und Nachrichten gehen für immer. Aus dem WhatsApp-Chat entfernst du es dort selbst.',
   signInHint: 'Mit einem API-Token anmelden. Die Sitzung gilt 8 Stunden.',
   wrongToken: 'Dieses Token ist unbekannt oder zurückgezogen.',
   all: 'Alle',

@@ -158,6 +158,7 @@ export const dashboardEn: Words = {
   },
   removedNotice:
     'The member is off the list and gets no more messages. Remove them from the WhatsApp chat yourself, in WhatsApp.',
+  erasedNotice: 'The member and all their data are erased.',
   createdNotice: 'Created.',
   savedNotice: 'Saved.',
   revokedNotice: 'The link is revoked: its page and QR code no longer work.',
@@ -275,6 +276,9 @@ export const dashboardEn: Words = {
   confirmRevoke: 'Revoke this link? Its page and QR code stop working.',
   confirmRemove:
     'Take this member off the member list? They get no more messages and their invite link stops working. Remove them from the WhatsApp chat yourself, in WhatsApp.',
+  erase: 'Erase data',
+  confirmErase:
+    'Erase this member with all their data, as they asked? Name, phone number, e-mail address, consent, answers and messages go for good. Remove them from the WhatsApp chat yourself, in WhatsApp.',
   signInHint: 'Sign in with an API token. The session lasts 8 hours.',
   wrongToken: 'This token is unknown or revoked.',
   all: 'All',

@@ -23,6 +23,10 @@ export const de = {
   errorTitle: 'Etwas ist schiefgelaufen',
   errorText: 'Bitte versuch es gleich noch einmal.',
   tooManyTitle: 'Zu viele Versuche',
+  problemFallback: 'Das ging so nicht. Lade die Seite neu und versuch es noch einmal.',
+  forbiddenTitle: 'Dafür fehlt dir die Berechtigung',
+  forbiddenText:
+    'Deine Anmeldung erlaubt das nicht. Frag einen Admin dieser Community oder den Inhaber.',
   crossSiteTitle: 'Von einer anderen Website abgeschickt',
   crossSiteText:
     'Dieses Formular kam nicht vom Dashboard selbst, darum wurde nichts geändert. Öffne das Dashboard direkt und versuch es dort noch einmal.',
@@ -91,6 +95,11 @@ export const de = {
   alreadyPendingText:
     'Ein Admin schaut sie sich an. Den Link zu deiner Statusseite hast du beim ersten Mal bekommen.',
   thanksTitle: 'Danke!',
+  /** A join the form cannot fix: declined a moment ago, a full group, a race lost. */
+  coolingOffText: (date: string) =>
+    `Deine letzte Anfrage wurde abgelehnt. Du kannst ab ${date} wieder fragen.`,
+  groupFullText: 'Diese Gruppe ist voll. Frag die Admins nach einem Link zu einer anderen Gruppe.',
+  conflictText: 'Das hat gerade nicht geklappt. Bitte schick das Formular noch einmal ab.',
   challengeText:
     'Gerade treten sehr viele Menschen aus deinem Netz bei. Bitte bestätige kurz, dass du ein Mensch bist, und schick das Formular noch einmal ab.',
   confirmTitle: 'Bitte bestätige deine Anmeldung',

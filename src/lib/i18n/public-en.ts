@@ -25,6 +25,9 @@ export const en: Messages = {
   errorTitle: 'Something went wrong',
   errorText: 'Please try again in a moment.',
   tooManyTitle: 'Too many attempts',
+  problemFallback: 'That did not work. Reload the page and try again.',
+  forbiddenTitle: 'You may not do this',
+  forbiddenText: 'Your sign-in does not allow this. Ask an admin of this community or the owner.',
   crossSiteTitle: 'Sent from another website',
   crossSiteText:
     'This form did not come from the dashboard itself, so nothing was changed. Open the dashboard directly and try again there.',
@@ -91,6 +94,9 @@ export const en: Messages = {
   alreadyPendingText:
     'An admin will look at it. You got the link to your status page the first time.',
   thanksTitle: 'Thank you!',
+  coolingOffText: (date) => `Your last request was declined. You can ask again from ${date}.`,
+  groupFullText: 'This group is full. Ask the admins for a link to another group.',
+  conflictText: 'That did not work just now. Please send the form again.',
   challengeText:
     'A lot of people are joining from your network right now. Please confirm that you are a person and send the form again.',
   confirmTitle: 'Please confirm your sign-up',

@@ -65,6 +65,7 @@ export const teamDe = {
     'join_request.rejected': 'Anfrage abgelehnt',
     'join_request.confirmed': 'Anfrage bestätigt',
     'member.removed': 'Mitglied entfernt',
+    'member.erased': 'Mitglied mit seinen Daten gelöscht',
     'announcement.scheduled': 'Ankündigung geplant',
     'announcement.changed': 'Ankündigung geändert',
     'announcement.sent': 'Ankündigung gesendet',

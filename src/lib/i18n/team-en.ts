@@ -61,6 +61,7 @@ export const teamEn: TeamWords = {
     'join_request.rejected': 'Request declined',
     'join_request.confirmed': 'Request confirmed',
     'member.removed': 'Member removed',
+    'member.erased': 'Member and their data erased',
     'announcement.scheduled': 'Announcement scheduled',
     'announcement.changed': 'Announcement changed',
     'announcement.sent': 'Announcement sent',

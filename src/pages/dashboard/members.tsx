@@ -9,6 +9,7 @@ import { communityOf, communityQuery, getCommunityOrThrow } from '../../services
 import { toPage } from '../../lib/pagination'
 import { listGroupsQuery } from '../../services/groups'
 import { endMembership } from '../../services/leaving'
+import { eraseMember } from '../../services/erasure'
 import {
   exportMembersCsv,
   getMemberOrThrow,
@@ -97,4 +98,15 @@ membersPages.post('/admin/members/:id/remove', async (c) => {
   assertCan(c.var.principal, 'members.remove', { communityId: member.communityId })
   await endMembership(c.var.db, member, 'removed', new Date())
   return c.redirect(withNotice(`/admin/communities/${member.communityId}/members`, 'removed'), 303)
+})
+
+/** Erasing on a member's request: see `eraseMember` for what goes and what stays. */
+membersPages.post('/admin/members/:id/erase', async (c) => {
+  const member = await getMemberOrThrow(
+    c.var.db,
+    idOrThrow(z.string().regex(idPattern('mem')), c.req.param('id')),
+  )
+  assertCan(c.var.principal, 'members.remove', { communityId: member.communityId })
+  await eraseMember(c.var.db, member, new Date())
+  return c.redirect(withNotice(`/admin/communities/${member.communityId}/members`, 'erased'), 303)
 })

@@ -34,6 +34,7 @@ export function formText(form: Record<string, unknown>, key: string): string | u
 
 const DONE = [
   'removed',
+  'erased',
   'created',
   'saved',
   'revoked',

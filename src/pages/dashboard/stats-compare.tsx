@@ -67,10 +67,10 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
   const linkIds = listParam(c, 'links')
   const sources = listParam(c, 'sources')
   if (linkIds.length > MAX_COMPARED || sources.length > MAX_COMPARED)
-    throw new ApiError('validation_failed', t.compareTooMany(MAX_COMPARED))
+    throw new ApiError('validation_failed', t.compareTooMany(MAX_COMPARED), { localized: true })
   for (const linkId of linkIds) idOrThrow(InviteId, linkId)
   if (!sources.every((source) => SourceName.safeParse(source).success))
-    throw new ApiError('validation_failed', t.compareTooFew)
+    throw new ApiError('validation_failed', t.compareTooFew, { localized: true })
 
   // Links (their labels and codes) only for those the API shows them to, as on the overview.
   const scope = { communityId: id }

@@ -78,9 +78,9 @@ export function statsRange(c: Context<AppEnv>, now: Date): ResolvedRange {
     const to = query.to ?? today
     const from = query.from ?? addDays(to, -29)
     const t = words(lang(c))
-    if (from > to) throw new ApiError('validation_failed', t.rangeBackwards)
+    if (from > to) throw new ApiError('validation_failed', t.rangeBackwards, { localized: true })
     if (from < addDays(to, -(MAX_DAYS - 1)))
-      throw new ApiError('validation_failed', t.rangeTooLong(MAX_DAYS))
+      throw new ApiError('validation_failed', t.rangeTooLong(MAX_DAYS), { localized: true })
     return { from, to, period: 'custom', tz: query.tz, days: everyDay(from, to) }
   }
   const period = query.period === 'custom' ? '30' : query.period

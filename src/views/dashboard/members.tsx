@@ -21,7 +21,7 @@ export interface MembersView {
   remove: boolean
 }
 
-/** Members: search, filter by group and status (who left, and why), remove, export. */
+/** Members: search, filter by group and status (who left, and why), remove, erase, export. */
 export function MembersPage(props: MembersView) {
   const l = props.lang
   const t = words(l)
@@ -140,6 +140,15 @@ export function MembersPage(props: MembersView) {
                       label={t.remove}
                       kind="danger"
                       confirm={t.confirmRemove}
+                    />
+                  )}
+                  {props.remove && (
+                    <ActionButton
+                      action={`/admin/members/${member.id}/erase`}
+                      csrf={csrf}
+                      label={t.erase}
+                      kind="danger"
+                      confirm={t.confirmErase}
                     />
                   )}
                 </td>

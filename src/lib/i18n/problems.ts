@@ -1,0 +1,26 @@
+import type { ErrorCode } from '../errors'
+import type { Lang } from './index'
+
+/**
+ * What an error page says when the error's own sentence is the API's English: what its code
+ * means, in the reader's words. English pages show the API's sentence itself, which is more
+ * precise; a code not listed gets the page's `problemFallback`.
+ */
+export const PROBLEM_TEXTS: Record<Exclude<Lang, 'en'>, Partial<Record<ErrorCode, string>>> = {
+  de: {
+    invalid_state:
+      'Das geht nicht mehr: Der Stand hat sich inzwischen geändert. Lade die Seite neu.',
+    invalid_role_change: 'Diese Rolle lässt sich so nicht ändern.',
+    announcement_group_protected:
+      'Die Ankündigungsgruppe gehört zu jeder Community und lässt sich nicht löschen.',
+    group_limit_reached: 'Diese Community hat schon so viele Gruppen wie erlaubt.',
+    max_uses_below_uses: 'Das Limit darf nicht unter den bisherigen Nutzungen liegen.',
+    slug_taken: 'Dieser Name ist schon vergeben.',
+    code_taken: 'Dieser Code ist schon vergeben.',
+    already_member: 'Diese Person ist schon Mitglied.',
+    group_full: 'Diese Gruppe ist voll.',
+    conflict: 'Das hat gerade nicht geklappt. Bitte versuch es noch einmal.',
+    payload_too_large: 'Das war zu viel auf einmal.',
+    unauthorized: 'Bitte melde dich an.',
+  },
+}

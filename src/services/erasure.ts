@@ -1,0 +1,51 @@
+import type { Database } from '../db/client'
+import type { Member } from '../db/schema'
+import { endMembershipStatements } from './leaving'
+
+/**
+ * Erases a member on request (a person's right to erasure): the membership ends as a removal
+ * would (out of every group, referral link revoked, `member.left` naming only the id), and every
+ * row that holds their contact data or what they wrote goes, in one batch:
+ *
+ * - the member's row (name, phone, e-mail, consent record), with their group places, rewards and
+ *   the messages they sent to the business number;
+ * - their sign-ups (`join_requests`: name, contacts, answers, consent record), and the repeat
+ *   sign-ups that point at those (whose status links would still show the membership);
+ * - every event naming the member or one of those sign-ups (`member.confirmation_requested` holds
+ *   the name, e-mail and link; `join.approved` the name and e-mail), with its webhook deliveries.
+ *
+ * What stays names nobody: the `member.left` event this writes (the id and `removed`), the
+ * per-recipient delivery rows of past announcements (a member id, a status), the audit entry
+ * (the id), the anonymous rollups, and ids in other people's rows (who referred them). Rows keyed
+ * by the contact rather than the member run out by themselves: join limit counters (keyed hashes,
+ * a day) and Meta's last marketing preference for the number (14 days; it is shared by every
+ * community the number is in).
+ */
+export async function eraseMember(db: Database, member: Member, now: Date): Promise<void> {
+  const client = db.$client
+  // The member's own sign-ups: the one that made the membership, any other that confirmed into
+  // it, and the repeat sign-ups pointing at either.
+  const own = `select id from join_requests where community_id = ?2 and (member_id = ?1 or id = ?3)`
+  const signUps = `select id from join_requests where community_id = ?2
+    and (member_id = ?1 or id = ?3 or repeat_of in (${own}))`
+  // Events carry no foreign key; they name people by these two fields only.
+  const theirEvents = `select id from events where community_id = ?2
+    and (payload ->> '$.memberId' = ?1 or payload ->> '$.joinRequestId' in (${signUps}))`
+  // Each statement binds the parameters it numbers, as D1 wants: ?1 member, ?2 community, ?3 sign-up.
+  const params = [member.id, member.communityId, member.joinRequestId]
+  const bind = (sql: string) => {
+    const highest = Math.max(...[...sql.matchAll(/\?(\d)/g)].map((m) => Number(m[1])))
+    return client.prepare(sql).bind(...params.slice(0, highest))
+  }
+  await client.batch([
+    bind(`delete from webhook_deliveries where event_id in (${theirEvents})`),
+    bind(`delete from events where id in (${theirEvents})`),
+    // After the events went: the `member.left` this writes tells partners the membership ended.
+    ...(member.status === 'active' ? endMembershipStatements(client, member, 'removed', now) : []),
+    bind(`delete from inbound_messages where member_id = ?1 and community_id = ?2`),
+    bind(`delete from rewards where member_id = ?1 and community_id = ?2`),
+    bind(`delete from group_members where member_id = ?1`),
+    bind(`delete from join_requests where id in (${signUps})`),
+    bind(`delete from members where id = ?1 and community_id = ?2`),
+  ])
+}
