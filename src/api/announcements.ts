@@ -12,6 +12,7 @@ import {
 } from '../services/announcements'
 import { deliverySummary, listDeliveries } from '../services/announcement-deliveries'
 import { resumeRun, stopRun } from '../services/delivery/runs'
+import { telegramPostsOf } from '../services/delivery/telegram-posts'
 import type { Announcement } from '../db/schema'
 import { idParam } from '../schemas/common'
 import {
@@ -63,10 +64,14 @@ function upcoming(announcement: Announcement): Date[] {
 type Describing = Pick<Context<AppEnv>, 'var'>
 
 async function detailed(c: Describing, announcement: Announcement) {
-  const summary = await deliverySummary(c.var.db, announcement.id)
+  const [summary, telegramPosts] = await Promise.all([
+    deliverySummary(c.var.db, announcement.id),
+    telegramPostsOf(c.var.db, announcement.id),
+  ])
   return serializeAnnouncement(announcement, {
     upcomingRuns: upcoming(announcement),
     summary,
+    telegramPosts,
     channel: c.var.config.DELIVERY_CHANNEL,
     now: new Date(),
   })

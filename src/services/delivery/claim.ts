@@ -12,6 +12,7 @@ import {
 import { newId } from '../../lib/ids'
 import { claimDueAnnouncements, nextRun } from '../announcements'
 import { type DeliveryMessage } from './messages'
+import { createTelegramPosts, enqueueTelegramPosts } from './telegram-posts'
 import { logError } from '../../lib/log'
 
 /**
@@ -128,6 +129,11 @@ export async function expandDispatch(
   const announcement = (await db.query.announcements.findFirst({
     where: eq(announcements.id, run.announcementId),
   }))!
+  // The first step also makes the run's posts to its Telegram-linked chats (none for a second
+  // copy of the step); a failed enqueue leaves them queued for the cron job.
+  if (run.cursor === null) {
+    await enqueueTelegramPosts(queue, await createTelegramPosts(db, dispatchId, announcement, now))
+  }
   const chunk = await db
     .select({ id: members.id })
     .from(members)
