@@ -34,6 +34,8 @@ const de = {
     'Eine Nachricht pro Lauf in jeden mit Telegram verknüpften Chat der Zielgruppe: Der ganze Chat sieht sie. Telegram meldet nicht, wer sie gelesen hat, darum zählt sie oben nicht mit.',
   chat: 'Chat',
   messageId: 'Nachrichten-ID',
+  status: 'Stand',
+  when: 'Gepostet',
   postStatuses: {
     queued: 'wartet',
     sending: 'wird gesendet',
@@ -101,6 +103,8 @@ const en: typeof de = {
     'One message per run to each Telegram-linked chat of the audience: the whole chat sees it. Telegram does not report who read it, so it is not counted above.',
   chat: 'Chat',
   messageId: 'Message id',
+  status: 'Status',
+  when: 'Posted',
   postStatuses: {
     queued: 'waiting',
     sending: 'sending',

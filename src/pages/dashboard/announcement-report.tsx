@@ -18,6 +18,7 @@ import { getAnnouncementOrThrow } from '../../services/announcements'
 import { getCommunityOrThrow } from '../../services/communities'
 import { resendFailed } from '../../services/delivery/resend'
 import { Csrf, words } from '../../views/dashboard'
+import { TelegramPostsSection } from './telegram-posts'
 import { idOrThrow, inLanguage, lang, NextPage, shell, withNotice } from './page'
 
 /** An announcement's report per recipient: who got it, who read it, who did not and why. */
@@ -81,6 +82,11 @@ announcementReportPages.get('/admin/announcements/:id', async (c) => {
       <blockquote>
         <bdi>{announcement.body}</bdi>
       </blockquote>
+      {await TelegramPostsSection({
+        c,
+        announcementId: announcement.id,
+        timeZone: community.timeZone,
+      })}
       <section>
         <h2>{t.filterRecipients}</h2>
         <nav class="periods" aria-label={t.filterRecipients}>

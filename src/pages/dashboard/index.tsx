@@ -24,6 +24,7 @@ import { formatNumber, LOCALES } from '../../lib/i18n'
 import { communitiesPages, CommunityFields, communityFromForm } from './communities'
 import { linksPages } from './links'
 import { approvalsPages } from './approvals'
+import { telegramApprovalsPages } from './telegram-approvals'
 import { membersPages } from './members'
 import { announcementsPages } from './announcements'
 import { announcementReportPages } from './announcement-report'
@@ -264,6 +265,7 @@ for (const app of [
   communitiesPages,
   linksPages,
   approvalsPages,
+  telegramApprovalsPages,
   membersPages,
   announcementsPages,
   announcementReportPages,

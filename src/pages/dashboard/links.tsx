@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../env'
+import { telegramConfig } from '../../lib/config'
 import type { FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
@@ -27,6 +28,7 @@ import type { FormState } from '../../views/form-fields'
 import { loadStatsView, StatsSections, type StatsView } from './stats-view'
 import { statsCsv } from '../../services/stats'
 import { LinksTable } from './links-table'
+import { pendingTelegramLinks } from '../../services/telegram-chats'
 import { QrDesigner, readQrDesignForm } from './qr-designer'
 import { saveQrDesign } from '../../services/qr-designs'
 import {
@@ -107,7 +109,14 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
           {campaignLinks.length === 0 ? (
             <p class="muted">{archived ? t.noArchived : t.noLinks}</p>
           ) : (
-            <LinksTable c={c} links={campaignLinks} stats={stats} />
+            <LinksTable
+              c={c}
+              links={campaignLinks}
+              stats={stats}
+              telegramPending={
+                telegramConfig(c.var.config) ? await pendingTelegramLinks(c.var.db, id) : undefined
+              }
+            />
           )}
         </section>
       )}
