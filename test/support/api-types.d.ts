@@ -1857,6 +1857,8 @@ export interface components {
         reason: string | null
         count: number
       }[]
+      /** @description One message per run to each Telegram-linked group of the audience (`sendMessage` to its chat), newest run first, at most 50. The whole chat sees it: Telegram reports no delivery or reading per member, so these are not counted in `deliveries` */
+      telegramPosts: components['schemas']['TelegramPost'][]
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
@@ -1867,6 +1869,35 @@ export interface components {
        * @example 2026-11-24T09:00:00.000Z
        */
       updatedAt: string
+    }
+    TelegramPost: {
+      runId: string
+      groupId: string
+      /** @description null: the group was deleted since */
+      groupName: string | null
+      /** @description The Telegram chat the group is linked to */
+      chatId: number
+      /**
+       * @description `queued` waits its turn (after a 429, the `retry_after` Telegram asked for); `sent` Telegram took it; `failed` Telegram refused it (`lastError` says why); `unknown` no answer came, and it is not posted again
+       * @enum {string}
+       */
+      status: 'queued' | 'sending' | 'sent' | 'failed' | 'unknown'
+      /** @description Telegram’s `message_id` of the post */
+      messageId: number | null
+      attempts: number
+      /** @description A short fixed reason, never Telegram’s text */
+      lastError: string | null
+      /**
+       * Format: date-time
+       * @description For a `queued` post: when it goes
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      nextAttemptAt: string | null
+      /**
+       * Format: date-time
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      sentAt: string | null
     }
     CreateAnnouncement: {
       body: string
