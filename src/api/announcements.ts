@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
+import { telegramConfig } from '../lib/config'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import {
   cancelAnnouncement,
@@ -66,7 +67,8 @@ type Describing = Pick<Context<AppEnv>, 'var'>
 async function detailed(c: Describing, announcement: Announcement) {
   const [summary, telegramPosts] = await Promise.all([
     deliverySummary(c.var.db, announcement.id),
-    telegramPostsOf(c.var.db, announcement.id),
+    // Without a bot token nothing of Telegram shows, not even an empty list.
+    telegramConfig(c.var.config) ? telegramPostsOf(c.var.db, announcement.id) : undefined,
   ])
   return serializeAnnouncement(announcement, {
     upcomingRuns: upcoming(announcement),

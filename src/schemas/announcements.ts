@@ -216,8 +216,9 @@ export const AnnouncementSchema = z
     failureReasons: z.array(z.object({ reason: z.string().nullable(), count: z.number().int() })),
     telegramPosts: z
       .array(TelegramPostSchema)
+      .optional()
       .describe(
-        'One message per run to each Telegram-linked group of the audience (`sendMessage` to its chat), newest run first, at most 50. The whole chat sees it: Telegram reports no delivery or reading per member, so these are not counted in `deliveries`',
+        'One message per run to each Telegram-linked group of the audience (`sendMessage` to its chat), newest run first, at most 50. The whole chat sees it: Telegram reports no delivery or reading per member, so these are not counted in `deliveries`. Only while Telegram is configured',
       ),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
@@ -283,11 +284,13 @@ export function serializeAnnouncement(
       undelivered: run.undelivered,
     })),
     failureReasons: extra.summary?.failures ?? [],
-    telegramPosts: (extra.telegramPosts ?? []).map((post) => ({
-      ...post,
-      nextAttemptAt: post.status === 'queued' ? new Date(post.nextAttemptAt).toISOString() : null,
-      sentAt: post.sentAt === null ? null : new Date(post.sentAt).toISOString(),
-    })),
+    ...(extra.telegramPosts && {
+      telegramPosts: extra.telegramPosts.map((post) => ({
+        ...post,
+        nextAttemptAt: post.status === 'queued' ? new Date(post.nextAttemptAt).toISOString() : null,
+        sentAt: post.sentAt === null ? null : new Date(post.sentAt).toISOString(),
+      })),
+    }),
     createdAt: announcement.createdAt.toISOString(),
     updatedAt: announcement.updatedAt.toISOString(),
   }

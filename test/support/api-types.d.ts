@@ -1857,8 +1857,8 @@ export interface components {
         reason: string | null
         count: number
       }[]
-      /** @description One message per run to each Telegram-linked group of the audience (`sendMessage` to its chat), newest run first, at most 50. The whole chat sees it: Telegram reports no delivery or reading per member, so these are not counted in `deliveries` */
-      telegramPosts: components['schemas']['TelegramPost'][]
+      /** @description One message per run to each Telegram-linked group of the audience (`sendMessage` to its chat), newest run first, at most 50. The whole chat sees it: Telegram reports no delivery or reading per member, so these are not counted in `deliveries`. Only while Telegram is configured */
+      telegramPosts?: components['schemas']['TelegramPost'][]
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z

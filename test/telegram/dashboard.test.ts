@@ -99,6 +99,17 @@ describe('Telegram join requests in the approval queue', () => {
     expect(api.json.data.map((r: { userId: number }) => r.userId)).toEqual([gone.id])
     const deutsch = await german(`${bulk.headers.get('location')!}`, cookie)
     expect(deutsch).toContain('Angenommen: 0, abgelehnt: 1, nicht mehr da: 1')
+    // The decisions Telegram took are in the community's audit log, the gone one is not.
+    await eventually(async () => {
+      const log = await call('GET', `/api/communities/${community.id}/audit-log?limit=100`)
+      const decisions = (log.json.data as Array<{ action: string; targetId: string }>)
+        .filter((e) => e.action.startsWith('join_request.'))
+        .map((e) => `${e.action} ${e.targetId}`)
+        .sort()
+      expect(decisions).toEqual(
+        [`join_request.approved ${ids[0]}`, `join_request.rejected ${ids[1]}`].sort(),
+      )
+    })
   })
 
   it('are in the approvals overview across communities, approvable from there', async () => {
