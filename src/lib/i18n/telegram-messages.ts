@@ -44,6 +44,7 @@ const de = {
     unknown: 'Ausgang unbekannt',
   },
   waitsUntil: (time: string) => `wartet bis ${time}`,
+  postedToChats: (count: string) => `und ${count}× in Telegram-Chats gepostet`,
   reasons: {
     'the bot is not in the chat any more (removed or blocked)':
       'Der Bot ist nicht mehr im Chat (entfernt oder blockiert).',
@@ -113,6 +114,7 @@ const en: typeof de = {
     unknown: 'outcome unknown',
   },
   waitsUntil: (time: string) => `waits until ${time}`,
+  postedToChats: (count: string) => `and ${count} posts to Telegram chats`,
   reasons: {
     'the bot is not in the chat any more (removed or blocked)':
       'The bot is not in the chat any more (removed or blocked).',

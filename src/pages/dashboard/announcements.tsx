@@ -1,6 +1,9 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
+import { telegramConfig } from '../../lib/config'
+import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
+import { sentTelegramPostCounts } from '../../services/delivery/telegram-posts'
 import type { FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { idPattern } from '../../lib/ids'
@@ -75,6 +78,13 @@ async function announcementsPage(
     c.var.db,
     page.data.map((announcement) => announcement.id),
   )
+  // Posts to Telegram chats are no recipients: shown beside the count, not in it.
+  const posted = telegramConfig(c.var.config)
+    ? await sentTelegramPostCounts(
+        c.var.db,
+        page.data.map((announcement) => announcement.id),
+      )
+    : new Map<string, number>()
   const summaries = page.data.map(
     (announcement) =>
       listed.get(announcement.id) ?? { totals: noDeliveries(), receipts: noReceipts(), runs: [] },
@@ -171,6 +181,13 @@ async function announcementsPage(
                   </td>
                   <td class="n" data-label={t.sentCount}>
                     {formatNumber(lang(c), summary.totals.sent)}
+                    {posted.has(announcement.id) && (
+                      <div class="muted">
+                        {telegramDashboardWords(lang(c)).postedToChats(
+                          formatNumber(lang(c), posted.get(announcement.id)!),
+                        )}
+                      </div>
+                    )}
                   </td>
                   <td class="n" data-label={t.reached}>
                     {reported.delivered ? (

@@ -254,3 +254,24 @@ export interface TelegramPostRow {
   nextAttemptAt: number
   sentAt: number | null
 }
+
+/**
+ * How many posts to Telegram chats each of a page of announcements has had go out, over all its
+ * runs: the ids go in as one JSON parameter, whatever their number.
+ */
+export async function sentTelegramPostCounts(
+  db: Database,
+  announcementIds: string[],
+): Promise<Map<string, number>> {
+  if (announcementIds.length === 0) return new Map()
+  const { results } = await db.$client
+    .prepare(
+      `select d.announcement_id as id, count(*) as n
+       from dispatches d join telegram_posts p on p.dispatch_id = d.id
+       where d.announcement_id in (select value from json_each(?1)) and p.status = 'sent'
+       group by d.announcement_id`,
+    )
+    .bind(JSON.stringify(announcementIds))
+    .all<{ id: string; n: number }>()
+  return new Map(results.map((row) => [row.id, row.n]))
+}
