@@ -20,7 +20,8 @@ CREATE INDEX `telegram_contacts_member_idx` ON `telegram_contacts` (`member_id`)
 CREATE TABLE `telegram_posts` (
 	`dispatch_id` text NOT NULL,
 	`chat_id` integer NOT NULL,
-	`group_id` text NOT NULL,
+	`group_id` text,
+	`member_id` text,
 	`status` text NOT NULL,
 	`attempts` integer DEFAULT 0 NOT NULL,
 	`message_id` integer,
@@ -30,7 +31,7 @@ CREATE TABLE `telegram_posts` (
 	`sent_at` integer,
 	PRIMARY KEY(`dispatch_id`, `chat_id`),
 	FOREIGN KEY (`dispatch_id`) REFERENCES `dispatches`(`id`) ON UPDATE no action ON DELETE cascade,
-	CONSTRAINT "telegram_posts_status_check" CHECK("telegram_posts"."status" in ('queued', 'sending', 'sent', 'failed', 'unknown'))
+	CONSTRAINT "telegram_posts_status_check" CHECK("telegram_posts"."status" in ('queued', 'sending', 'sent', 'failed', 'skipped', 'unknown'))
 );
 --> statement-breakpoint
 CREATE INDEX `telegram_posts_open_idx` ON `telegram_posts` (`status`,`next_attempt_at`) WHERE status in ('queued', 'sending');

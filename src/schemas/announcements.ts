@@ -157,13 +157,24 @@ function ratesOf(counts: z.infer<typeof Counts>, receipts: ReceiptSummary): z.in
 const TelegramPostSchema = z
   .object({
     runId: z.string(),
-    groupId: z.string(),
-    groupName: z.string().nullable().describe('null: the group was deleted since'),
-    chatId: z.number().int().describe('The Telegram chat the group is linked to'),
+    groupId: z
+      .string()
+      .nullable()
+      .describe('The Telegram-linked group posted to; null: a member’s private chat'),
+    groupName: z.string().nullable().describe('null: a private chat, or the group was deleted'),
+    memberId: z
+      .string()
+      .nullable()
+      .describe('The member who started the bot, posted to in their private chat with it'),
+    memberName: z.string().nullable(),
+    chatId: z
+      .number()
+      .int()
+      .describe('The Telegram chat: the group’s, or the member’s private chat (their user id)'),
     status: z
       .enum(TELEGRAM_POST_STATUSES)
       .describe(
-        '`queued` waits its turn (after a 429, the `retry_after` Telegram asked for); `sent` Telegram took it; `failed` Telegram refused it (`lastError` says why); `unknown` no answer came, and it is not posted again',
+        '`queued` waits its turn (after a 429, the `retry_after` Telegram asked for); `sent` Telegram took it; `failed` Telegram refused it (`lastError` says why); `skipped` the member sent /stop before it went; `unknown` no answer came, and it is not posted again',
       ),
     messageId: z.number().int().nullable().describe('Telegram’s `message_id` of the post'),
     attempts: z.number().int(),
@@ -218,7 +229,7 @@ export const AnnouncementSchema = z
       .array(TelegramPostSchema)
       .optional()
       .describe(
-        'One message per run to each Telegram-linked group of the audience (`sendMessage` to its chat), newest run first, at most 50. The whole chat sees it: Telegram reports no delivery or reading per member, so these are not counted in `deliveries`. Only while Telegram is configured',
+        'One message per run to each Telegram-linked group of the audience (`sendMessage` to its chat), and one to each member of the audience who started the bot (in their private chat with it), newest run first, at most 50. Telegram reports no delivery or reading, so these are not counted in `deliveries`. Only while Telegram is configured',
       ),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,

@@ -2,7 +2,17 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { createDb } from '../../src/db/client'
 import { dispatchDueAnnouncements, expandDispatch } from '../../src/services/delivery/claim'
-import { call, eventually, query, runCron } from '../worker/helpers'
+import {
+  call,
+  createCommunity,
+  createInvite,
+  eventually,
+  joinJson,
+  newPhone,
+  query,
+  runCron,
+} from '../worker/helpers'
+import { newUser, postUpdate, privateMessage } from '../support/telegram-updates'
 import { telegramCommunity } from './support'
 
 const fake = inject('fakeServicesUrl')
@@ -155,10 +165,10 @@ describe('announcements to a Telegram-linked group', () => {
   })
 })
 
-describe('posts whose queue message vanished', () => {
-  /** A queue that loses every message, as a crash between the write and the send would. */
-  const lost = { send: async () => {}, sendBatch: async () => {} } as unknown as Queue
+/** A queue that loses every message, as a crash between the write and the send would. */
+const lost = { send: async () => {}, sendBatch: async () => {} } as unknown as Queue
 
+describe('posts whose queue message vanished', () => {
   async function runWithLostMessages(body: string) {
     const world = await telegramCommunity()
     const id = await announce(world.community.id, body, { groupIds: [world.group.id] })
@@ -205,5 +215,74 @@ describe('posts whose queue message vanished', () => {
     expect(await query('select status from telegram_posts where dispatch_id = ?', runId)).toEqual([
       { status: 'unknown' },
     ])
+  })
+})
+
+describe('announcements to members who started the bot', () => {
+  /** A member of the community who sent `/start <their referral code>` to the bot. */
+  async function startedMember(communityId: string, inviteCode: string, name: string) {
+    const joined = await joinJson(inviteCode, { name, phone: newPhone() })
+    expect(joined.status, joined.text).toBe(201)
+    const code = new URL(joined.json.referralUrl as string).pathname.split('/')[2]!
+    const person = newUser(name)
+    await postUpdate(privateMessage(person, `/start ${code}`))
+    await eventually(async () =>
+      expect(
+        await query('select member_id from telegram_contacts where user_id = ?', person.id),
+      ).toEqual([{ member_id: joined.json.memberId }]),
+    )
+    return { memberId: joined.json.memberId as string, person }
+  }
+
+  it('reach each of them in their private chat with the bot, until they send /stop', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const ana = await startedMember(community.id, invite.code, 'Ana')
+    const ben = await startedMember(community.id, invite.code, 'Ben')
+    await postUpdate(privateMessage(ben.person, '/stop'))
+    await eventually(async () =>
+      expect(
+        await query('select status from telegram_contacts where user_id = ?', ben.person.id),
+      ).toEqual([{ status: 'stopped' }]),
+    )
+    const id = await announce(community.id, 'Club night on Friday', 'announcement')
+    await runCron(Date.now() + 2000)
+    await eventually(async () =>
+      expect((await postsOf(id)).telegramPosts).toMatchObject([
+        { memberId: ana.memberId, memberName: 'Ana', chatId: ana.person.id, status: 'sent' },
+      ]),
+    )
+    // After the bot's reply to /start, the announcement.
+    expect((await messagesTo(ana.person.id)).map((m) => m.text).slice(1)).toEqual([
+      'Club night on Friday',
+    ])
+    // Ben got the bot's replies to /start and /stop, and nothing more.
+    expect(await messagesTo(ben.person.id)).toHaveLength(2)
+  })
+
+  it('skip a member who sent /stop after the run began', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const cleo = await startedMember(community.id, invite.code, 'Cleo')
+    const id = await announce(community.id, 'Lost and stopped', 'announcement')
+    const db = createDb(env.DB)
+    const at = new Date(Date.now() + 2000)
+    const [runId] = await dispatchDueAnnouncements(db, lost, at, 'webhook')
+    await expandDispatch(db, lost, runId!, at)
+    expect((await postsOf(id)).telegramPosts).toMatchObject([{ status: 'queued' }])
+    await postUpdate(privateMessage(cleo.person, '/stop'))
+    await eventually(async () =>
+      expect(
+        await query('select status from telegram_contacts where user_id = ?', cleo.person.id),
+      ).toEqual([{ status: 'stopped' }]),
+    )
+    await runCron(at.getTime() + 4 * MINUTE)
+    await eventually(async () =>
+      expect((await postsOf(id)).telegramPosts).toMatchObject([
+        { status: 'skipped', lastError: 'stopped: the member sent /stop to the bot' },
+      ]),
+    )
+    // Only the bot's replies to /start and /stop reached Cleo.
+    expect(await messagesTo(cleo.person.id)).toHaveLength(2)
   })
 })

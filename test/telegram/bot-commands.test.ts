@@ -7,29 +7,11 @@ import {
   newPhone,
   query,
 } from '../worker/helpers'
-import { newUpdateId, newUser, postUpdate } from '../support/telegram-updates'
+import { newUser, postUpdate, privateMessage } from '../support/telegram-updates'
 
 const fake = inject('fakeServicesUrl')
 
 type Person = ReturnType<typeof newUser>
-
-/** A message someone wrote to the bot in their private chat, as Telegram sends it. */
-function privateMessage(
-  person: Person,
-  text: string,
-  options: { languageCode?: string; updateId?: number; date?: number } = {},
-) {
-  return {
-    update_id: options.updateId ?? newUpdateId(),
-    message: {
-      message_id: Math.floor(Math.random() * 1_000_000) + 1,
-      from: { ...person, language_code: options.languageCode ?? 'de' },
-      chat: { id: person.id, type: 'private', first_name: person.first_name },
-      date: options.date ?? Math.floor(Date.now() / 1000),
-      text,
-    },
-  }
-}
 
 /** What the bot wrote to a person's private chat. */
 async function repliesTo(person: Person) {

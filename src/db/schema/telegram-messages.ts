@@ -5,13 +5,22 @@ import { dispatches } from './announcements'
 
 /** What the bot says: announcements posted to chats, and the people who started the bot. */
 
-export const TELEGRAM_POST_STATUSES = ['queued', 'sending', 'sent', 'failed', 'unknown'] as const
+export const TELEGRAM_POST_STATUSES = [
+  'queued',
+  'sending',
+  'sent',
+  'failed',
+  'skipped',
+  'unknown',
+] as const
 
 export type TelegramPostStatus = (typeof TELEGRAM_POST_STATUSES)[number]
 
 /**
- * One announcement run posted to one Telegram chat (`sendMessage`): a single message the whole
- * chat sees, not one per member, so it is kept apart from the run's per-member deliveries. Like a
+ * One announcement run posted to one Telegram chat (`sendMessage`): to a linked group's chat, a
+ * single message the whole chat sees (`groupId`), or to the private chat of a member who started
+ * the bot (`memberId`; the chat id is their user id). Kept apart from the run's per-member
+ * deliveries through the announcement channel: Telegram reports neither delivery nor reading. Like a
  * delivery it is claimed (`queued` to `sending`) before it leaves, so a copy of its queue message
  * never posts twice; `messageId` is Telegram's `message_id` of the post. `nextAttemptAt` (ms):
  * when a `queued` post is due (Telegram's `retry_after` after a 429); one due long ago whose queue
@@ -25,7 +34,8 @@ export const telegramPosts = sqliteTable(
       .notNull()
       .references(() => dispatches.id, { onDelete: 'cascade' }),
     chatId: integer('chat_id').notNull(),
-    groupId: text('group_id').notNull(),
+    groupId: text('group_id'),
+    memberId: text('member_id'),
     status: text('status', { enum: TELEGRAM_POST_STATUSES }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     messageId: integer('message_id'),
@@ -42,7 +52,7 @@ export const telegramPosts = sqliteTable(
       .where(sql`status in ('queued', 'sending')`),
     check(
       'telegram_posts_status_check',
-      sql`${t.status} in ('queued', 'sending', 'sent', 'failed', 'unknown')`,
+      sql`${t.status} in ('queued', 'sending', 'sent', 'failed', 'skipped', 'unknown')`,
     ),
   ],
 )

@@ -31,7 +31,7 @@ export function botReplies(languageCode: string | undefined): BotReplies {
 const de = {
   posts: 'In Telegram gepostet',
   postsIntro:
-    'Eine Nachricht pro Lauf in jeden mit Telegram verknüpften Chat der Zielgruppe: Der ganze Chat sieht sie. Telegram meldet nicht, wer sie gelesen hat, darum zählt sie oben nicht mit.',
+    'Eine Nachricht pro Lauf in jeden mit Telegram verknüpften Chat der Zielgruppe (der ganze Chat sieht sie) und in den Privatchat jedes Mitglieds, das den Bot gestartet hat. Telegram meldet nicht, wer sie gelesen hat, darum zählen sie oben nicht mit.',
   chat: 'Chat',
   messageId: 'Nachrichten-ID',
   status: 'Stand',
@@ -41,8 +41,10 @@ const de = {
     sending: 'wird gesendet',
     sent: 'gepostet',
     failed: 'abgelehnt',
+    skipped: 'nicht gesendet',
     unknown: 'Ausgang unbekannt',
   },
+  privateChat: (name: string) => `Privatchat mit ${name}`,
   waitsUntil: (time: string) => `wartet bis ${time}`,
   postedToChats: (count: string) => `und ${count}× in Telegram-Chats gepostet`,
   reasons: {
@@ -60,6 +62,7 @@ const de = {
     'Telegram is not configured (TELEGRAM_BOT_TOKEN)':
       'Telegram ist nicht eingerichtet (TELEGRAM_BOT_TOKEN).',
     'run cancelled': 'Lauf abgebrochen.',
+    'stopped: the member sent /stop to the bot': 'Das Mitglied hat dem Bot /stop geschrieben.',
     'announcement deleted': 'Ankündigung gelöscht.',
   } as Record<string, string>,
   otherReason: 'Telegram hat sie nicht angenommen oder war nicht erreichbar',
@@ -101,7 +104,7 @@ const de = {
 const en: typeof de = {
   posts: 'Posted to Telegram',
   postsIntro:
-    'One message per run to each Telegram-linked chat of the audience: the whole chat sees it. Telegram does not report who read it, so it is not counted above.',
+    'One message per run to each Telegram-linked chat of the audience (the whole chat sees it), and to the private chat of each member who started the bot. Telegram does not report who read them, so they are not counted above.',
   chat: 'Chat',
   messageId: 'Message id',
   status: 'Status',
@@ -111,8 +114,10 @@ const en: typeof de = {
     sending: 'sending',
     sent: 'posted',
     failed: 'refused',
+    skipped: 'not sent',
     unknown: 'outcome unknown',
   },
+  privateChat: (name: string) => `Private chat with ${name}`,
   waitsUntil: (time: string) => `waits until ${time}`,
   postedToChats: (count: string) => `and ${count} posts to Telegram chats`,
   reasons: {
@@ -130,6 +135,7 @@ const en: typeof de = {
     'Telegram is not configured (TELEGRAM_BOT_TOKEN)':
       'Telegram is not configured (TELEGRAM_BOT_TOKEN).',
     'run cancelled': 'Run cancelled.',
+    'stopped: the member sent /stop to the bot': 'The member sent /stop to the bot.',
     'announcement deleted': 'Announcement deleted.',
   },
   otherReason: 'Telegram did not take it or could not be reached',

@@ -37,7 +37,16 @@ export async function TelegramPostsSection(props: {
           {posts.map((post) => (
             <tr>
               <td data-label={t.chat}>
-                {post.groupName === null ? post.chatId : <bdi>{post.groupName}</bdi>}
+                {post.memberId !== null ? (
+                  <>
+                    {t.privateChat('')}
+                    <bdi>{post.memberName ?? post.chatId}</bdi>
+                  </>
+                ) : post.groupName === null ? (
+                  post.chatId
+                ) : (
+                  <bdi>{post.groupName}</bdi>
+                )}
               </td>
               <td data-label={t.status}>
                 {t.postStatuses[post.status]}

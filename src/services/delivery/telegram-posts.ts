@@ -85,6 +85,13 @@ export function refusalReason(errorCode: number, description: string): string {
   return `Telegram refused the message (error ${errorCode})`
 }
 
+type Claimed = {
+  attempts: number
+  body: string | null
+  runStatus: string | null
+  contactStatus: string | null
+}
+
 type Settled = {
   status: TelegramPostStatus
   error: string | null
@@ -112,10 +119,12 @@ export async function postToTelegram(
        returning attempts,
          (select a.body from dispatches d join announcements a on a.id = d.announcement_id
           where d.id = ?1) as body,
-         (select status from dispatches where id = ?1) as runStatus`,
+         (select status from dispatches where id = ?1) as runStatus,
+         (select c.status from telegram_contacts c where c.user_id = ?2
+            and c.member_id = telegram_posts.member_id) as contactStatus`,
     )
     .bind(key.dispatchId, key.chatId, now.getTime())
-    .first<{ attempts: number; body: string | null; runStatus: string | null }>()
+    .first<Claimed>()
   // Not ours to send: already claimed by a copy of this message, settled, or gone.
   if (!claimed) return { action: 'ack' }
   const settled = await attemptPost(config, telegram, key, claimed, pace, now)
@@ -148,12 +157,15 @@ async function attemptPost(
   config: Config,
   telegram: TelegramConfig | null,
   key: TelegramPostKey,
-  claimed: { attempts: number; body: string | null; runStatus: string | null },
+  claimed: Claimed,
   pace: Pace,
   now: Date,
 ): Promise<Settled> {
   if (claimed.body === null) return { status: 'failed', error: 'announcement deleted' }
   if (claimed.runStatus === 'cancelled') return { status: 'failed', error: 'run cancelled' }
+  // A private chat (a positive id): only while the member's /start stands.
+  if (key.chatId > 0 && claimed.contactStatus !== 'started')
+    return { status: 'skipped', error: 'stopped: the member sent /stop to the bot' }
   if (!telegram)
     return { status: 'failed', error: 'Telegram is not configured (TELEGRAM_BOT_TOKEN)' }
   await pace()
@@ -225,15 +237,15 @@ export async function reconcileTelegramPosts(
   return { requeued: requeue.length, unknown: interrupted!.results.length }
 }
 
-/** The posts an announcement's runs made, newest run first; at most 50 (a chat per group). */
+/** The posts an announcement's runs made, newest run first; at most 50. */
 export async function telegramPostsOf(db: Database, announcementId: string) {
   const { results } = await db.$client
     .prepare(
       `select p.dispatch_id as runId, p.group_id as groupId, g.name as groupName,
-         p.chat_id as chatId, p.status, p.message_id as messageId, p.attempts,
+         p.member_id as memberId, m.name as memberName, p.chat_id as chatId, p.status, p.message_id as messageId, p.attempts,
          p.last_error as lastError, p.next_attempt_at as nextAttemptAt, p.sent_at as sentAt
        from telegram_posts p join dispatches d on d.id = p.dispatch_id
-         left join groups g on g.id = p.group_id
+         left join groups g on g.id = p.group_id left join members m on m.id = p.member_id
        where d.announcement_id = ?1
        order by d.scheduled_for desc, p.chat_id limit 50`,
     )
@@ -244,8 +256,10 @@ export async function telegramPostsOf(db: Database, announcementId: string) {
 
 export interface TelegramPostRow {
   runId: string
-  groupId: string
+  groupId: string | null
   groupName: string | null
+  memberId: string | null
+  memberName: string | null
   chatId: number
   status: TelegramPostStatus
   messageId: number | null
