@@ -15,7 +15,8 @@
  * (USER_ALREADY_PARTICIPANT); any other is decided.
  *
  * sendMessage answers a `Message` with the next `message_id` of that chat. A private chat (a
- * positive id: a person who started the bot) always takes it; in a group or channel the bot must
+ * positive id: a person who started the bot) takes it, unless the id ends in 3 (the person
+ * blocked the bot: 403); in a group or channel the bot must
  * be in the chat (steered as above), and a chat id ending in 7 answers 429 (`retry_after` 1) on
  * its first message. `POST /telegram/__chat` with `{chat_id, bot: "removed" | "muted"}` plays an
  * admin removing the bot from the chat (403, as Telegram answers) or taking its right to post
@@ -212,6 +213,10 @@ export function createFakeTelegram() {
           return true
         }
         const isPrivate = Number(params.chat_id) > 0
+        if (isPrivate && id.endsWith('3')) {
+          refuse(json, 403, 'Forbidden: bot was blocked by the user')
+          return true
+        }
         if (!isPrivate) {
           if (changed.get(id) === 'removed') {
             refuse(json, 403, 'Forbidden: bot was kicked from the supergroup chat')

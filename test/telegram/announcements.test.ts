@@ -220,11 +220,11 @@ describe('posts whose queue message vanished', () => {
 
 describe('announcements to members who started the bot', () => {
   /** A member of the community who sent `/start <their referral code>` to the bot. */
-  async function startedMember(communityId: string, inviteCode: string, name: string) {
+  async function startedMember(inviteCode: string, name: string, lastDigit?: number) {
     const joined = await joinJson(inviteCode, { name, phone: newPhone() })
     expect(joined.status, joined.text).toBe(201)
     const code = new URL(joined.json.referralUrl as string).pathname.split('/')[2]!
-    const person = newUser(name)
+    const person = newUser(name, lastDigit)
     await postUpdate(privateMessage(person, `/start ${code}`))
     await eventually(async () =>
       expect(
@@ -237,8 +237,8 @@ describe('announcements to members who started the bot', () => {
   it('reach each of them in their private chat with the bot, until they send /stop', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const ana = await startedMember(community.id, invite.code, 'Ana')
-    const ben = await startedMember(community.id, invite.code, 'Ben')
+    const ana = await startedMember(invite.code, 'Ana')
+    const ben = await startedMember(invite.code, 'Ben')
     await postUpdate(privateMessage(ben.person, '/stop'))
     await eventually(async () =>
       expect(
@@ -263,7 +263,7 @@ describe('announcements to members who started the bot', () => {
   it('skip a member who sent /stop after the run began', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const cleo = await startedMember(community.id, invite.code, 'Cleo')
+    const cleo = await startedMember(invite.code, 'Cleo')
     const id = await announce(community.id, 'Lost and stopped', 'announcement')
     const db = createDb(env.DB)
     const at = new Date(Date.now() + 2000)
@@ -284,5 +284,29 @@ describe('announcements to members who started the bot', () => {
     )
     // Only the bot's replies to /start and /stop reached Cleo.
     expect(await messagesTo(cleo.person.id)).toHaveLength(2)
+  })
+
+  it('take a person who blocked the bot as stopped, after telling the admin why it failed', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    // The stand-in answers a private chat ending in 3 with 403: the person blocked the bot.
+    const dana = await startedMember(invite.code, 'Dana', 3)
+    const id = await announce(community.id, 'Boat trip', 'announcement')
+    await runCron(Date.now() + 2000)
+    await eventually(async () =>
+      expect((await postsOf(id)).telegramPosts).toMatchObject([
+        {
+          memberName: 'Dana',
+          status: 'failed',
+          lastError: 'the bot is not in the chat any more (removed or blocked)',
+        },
+      ]),
+    )
+    expect(
+      await query(
+        'select status, stop_proof from telegram_contacts where user_id = ?',
+        dana.person.id,
+      ),
+    ).toEqual([{ status: 'stopped', stop_proof: 'telegram_blocked' }])
   })
 })

@@ -62,6 +62,7 @@ const de = {
     'Telegram is not configured (TELEGRAM_BOT_TOKEN)':
       'Telegram ist nicht eingerichtet (TELEGRAM_BOT_TOKEN).',
     'run cancelled': 'Lauf abgebrochen.',
+    'member left': 'Das Mitglied ist ausgetreten.',
     'stopped: the member sent /stop to the bot': 'Das Mitglied hat dem Bot /stop geschrieben.',
     'announcement deleted': 'Ankündigung gelöscht.',
   } as Record<string, string>,
@@ -135,6 +136,7 @@ const en: typeof de = {
     'Telegram is not configured (TELEGRAM_BOT_TOKEN)':
       'Telegram is not configured (TELEGRAM_BOT_TOKEN).',
     'run cancelled': 'Run cancelled.',
+    'member left': 'The member left.',
     'stopped: the member sent /stop to the bot': 'The member sent /stop to the bot.',
     'announcement deleted': 'Announcement deleted.',
   },

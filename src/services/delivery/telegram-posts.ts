@@ -90,6 +90,7 @@ type Claimed = {
   body: string | null
   runStatus: string | null
   contactStatus: string | null
+  memberStatus: string | null
 }
 
 type Settled = {
@@ -97,6 +98,8 @@ type Settled = {
   error: string | null
   messageId?: number
   nextAttemptAt?: number
+  /** Telegram answered 403: the bot was removed from the chat, or the person blocked it. */
+  blocked?: boolean
 }
 
 /**
@@ -121,7 +124,8 @@ export async function postToTelegram(
           where d.id = ?1) as body,
          (select status from dispatches where id = ?1) as runStatus,
          (select c.status from telegram_contacts c where c.user_id = ?2
-            and c.member_id = telegram_posts.member_id) as contactStatus`,
+            and c.member_id = telegram_posts.member_id) as contactStatus,
+         (select m.status from members m where m.id = telegram_posts.member_id) as memberStatus`,
     )
     .bind(key.dispatchId, key.chatId, now.getTime())
     .first<Claimed>()
@@ -145,6 +149,17 @@ export async function postToTelegram(
       now.getTime(),
     )
     .run()
+  // A person who blocked the bot has said stop as plainly as /stop: nothing more goes to them.
+  if (key.chatId > 0 && settled.blocked) {
+    await client
+      .prepare(
+        `update telegram_contacts set status = 'stopped', stopped_at = ?2, status_at = ?2,
+           stop_proof = 'telegram_blocked'
+         where user_id = ?1 and status = 'started'`,
+      )
+      .bind(key.chatId, now.getTime())
+      .run()
+  }
   if (settled.status === 'queued')
     return {
       action: 'retry',
@@ -164,6 +179,8 @@ async function attemptPost(
   if (claimed.body === null) return { status: 'failed', error: 'announcement deleted' }
   if (claimed.runStatus === 'cancelled') return { status: 'failed', error: 'run cancelled' }
   // A private chat (a positive id): only while the member's /start stands.
+  if (key.chatId > 0 && claimed.memberStatus !== 'active')
+    return { status: 'skipped', error: 'member left' }
   if (key.chatId > 0 && claimed.contactStatus !== 'started')
     return { status: 'skipped', error: 'stopped: the member sent /stop to the bot' }
   if (!telegram)
@@ -172,7 +189,11 @@ async function attemptPost(
   const outcome = await sendMessage(telegram, key.chatId, claimed.body)
   if (outcome.ok) return { status: 'sent', error: null, messageId: outcome.result.message_id }
   if (outcome.kind === 'refused') {
-    return { status: 'failed', error: refusalReason(outcome.errorCode, outcome.description) }
+    return {
+      status: 'failed',
+      error: refusalReason(outcome.errorCode, outcome.description),
+      blocked: outcome.errorCode === 403,
+    }
   }
   // No answer in time, or one we cannot read: it may have been posted.
   if (
