@@ -85,8 +85,9 @@ async function writeVisits(batch: MessageBatch, env: Env): Promise<void> {
 
 /**
  * Announcement runs and webhook events: expansion steps, recipient messages (delivered together,
- * in a few D1 queries per batch), posts to Telegram chats (at the bot's pace) and outbox events, paced to `DELIVERY_RATE_PER_SECOND` by the
- * sender's shared limiter, however many batches run at once. A delivery that fails for good goes to
+ * in a few D1 queries per batch) and outbox events, paced to `DELIVERY_RATE_PER_SECOND` by the
+ * sender's shared limiter, however many batches run at once, and posts to Telegram chats, at the
+ * bot's own pace. A delivery that fails for good goes to
  * the dead-letter queue with its reason, after its row is marked failed: nothing is dropped
  * silently.
  */

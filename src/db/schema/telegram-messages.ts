@@ -20,12 +20,13 @@ export type TelegramPostStatus = (typeof TELEGRAM_POST_STATUSES)[number]
  * One announcement run posted to one Telegram chat (`sendMessage`): to a linked group's chat, a
  * single message the whole chat sees (`groupId`), or to the private chat of a member who started
  * the bot (`memberId`; the chat id is their user id). Kept apart from the run's per-member
- * deliveries through the announcement channel: Telegram reports neither delivery nor reading. Like a
- * delivery it is claimed (`queued` to `sending`) before it leaves, so a copy of its queue message
- * never posts twice; `messageId` is Telegram's `message_id` of the post. `nextAttemptAt` (ms):
- * when a `queued` post is due (Telegram's `retry_after` after a 429); one due long ago whose queue
- * message was lost is enqueued again by the cron job. A post left `sending` (its outcome unknown:
- * Telegram does not deduplicate) is never sent again but settled `unknown`.
+ * deliveries through the announcement channel: Telegram reports neither delivery nor reading.
+ * Like a delivery it is claimed (`queued` to `sending`) before it leaves, so a copy of its queue
+ * message never posts twice; `messageId` is Telegram's `message_id` of the post.
+ * `nextAttemptAt` (ms): when a `queued` post is due (Telegram's `retry_after` after a 429); one
+ * due long ago whose queue message was lost is enqueued again by the cron job. A post left
+ * `sending` (its outcome unknown: Telegram does not deduplicate) is never sent again but settled
+ * `unknown`.
  */
 export const telegramPosts = sqliteTable(
   'telegram_posts',

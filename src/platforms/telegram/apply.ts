@@ -57,8 +57,8 @@ export async function applyTelegramUpdate(
     .bind(item.updateId, now.getTime())
   const written = await client.batch([...effects, mark])
   // Answered once, by the copy that applied it; a reply that fails is logged, not retried: what
-  // it confirms has happened either way.
-  // A `/start` older than the contact's newest word changed nothing, and earns no reply.
+  // it confirms has happened either way. A `/start` older than the contact's newest word changed
+  // nothing, and earns no reply.
   const acted = command?.kind === 'stop' || written[0]?.meta.changes === 1
   if (reply && acted && written.at(-1)!.meta.changes === 1) {
     const sent = await sendMessage(telegram, reply.chatId, reply.text)
