@@ -1,4 +1,4 @@
-// Sixty days of demo history for the two demo communities, as SQL: visits by channel and country
+// Sixty days of demo history for the demo communities, as SQL: visits by channel and country
 // (QR scans and link clicks) in the daily rollups, sign-ups, double opt-in confirmations and
 // joins, approvals, members who left again, referrals with a leaderboard and rewards, and past announcements with deliveries.
 //
@@ -12,6 +12,7 @@ import path from 'node:path'
 import { Cron } from 'croner'
 import { canonicalCode, customCodeProblem } from '../src/lib/codes.ts'
 import { runWranglerQuietly } from './wrangler.mjs'
+import { demoTelegramStatements } from './demo-telegram.mjs'
 
 const DAY_MS = 86_400_000
 const DAYS = 60
@@ -669,7 +670,8 @@ FROM members m WHERE m.community_id = '${RUNNERS}' AND m.referral_count >= 3 AND
     `INSERT OR IGNORE INTO reward_rules (id, community_id, threshold, title, description, code, created_at)
 VALUES ('${MARKER}', '${MAKERS}', 5, 'A free workshop place', 'For five makers brought along.', NULL, ${todayStart - DAYS * DAY_MS});`,
   ]
-  return `${statements.join('\n\n')}\n`
+  // The Telegram community, with a guard of its own (see demo-telegram.mjs).
+  return `${[...statements, ...demoTelegramStatements(now)].join('\n\n')}\n`
 }
 
 /** Past announcements with their deliveries, and the next ones on the schedule. */

@@ -8,13 +8,16 @@
 //    starts none),
 // 5. starts `wrangler dev` on the port asked for (or 8787, or the next free one), with every link
 //    built for that port unless PUBLIC_BASE_URL is set, plain-http webhooks to the stand-ins
-//    allowed, and WhatsApp pointed at them unless WHATSAPP_ACCESS_TOKEN is set,
+//    allowed, and WhatsApp pointed at them unless WHATSAPP_ACCESS_TOKEN is set (Telegram unless
+//    TELEGRAM_BOT_TOKEN is),
 // 6. once it is ready, subscribes the stand-ins to the events outbox (so confirmation e-mails reach
-//    the outbox) and fires the cron every minute, as Cloudflare would (CRON=0 leaves it to you).
+//    the outbox), connects the bot to the Telegram stand-in, and fires the cron every minute, as
+//    Cloudflare would (CRON=0 leaves it to you).
 import { copyFileSync, existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { loadDemo } from './demo-history.mjs'
 import { EVENTS_PATH, LOCAL_WHATSAPP, startStandIns } from './stand-ins.mjs'
+import { LOCAL_TELEGRAM } from './telegram-stand-in.mjs'
 import { runWranglerQuietly, spawnWrangler } from './wrangler.mjs'
 
 const DEFAULT_PORT = 8787
@@ -57,6 +60,8 @@ const whatsapp = {
   accessToken: given('WHATSAPP_ACCESS_TOKEN') ?? LOCAL_WHATSAPP.accessToken,
   appSecret: given('WHATSAPP_APP_SECRET') ?? LOCAL_WHATSAPP.appSecret,
 }
+// A real bot token means a real bot: then nothing of Telegram is redirected.
+const telegramStandIn = process.env.STAND_INS !== '0' && !given('TELEGRAM_BOT_TOKEN')
 const standIns =
   process.env.STAND_INS === '0'
     ? null
@@ -82,6 +87,13 @@ const whatsAppVars = whatsAppStandIn
       WHATSAPP_CHAT_LINK_BASE: given('WHATSAPP_CHAT_LINK_BASE') ?? `${standInUrl}/phone`,
     }
   : {}
+const telegramVars = telegramStandIn
+  ? {
+      TELEGRAM_BOT_TOKEN: LOCAL_TELEGRAM.token,
+      TELEGRAM_WEBHOOK_SECRET: LOCAL_TELEGRAM.webhookSecret,
+      TELEGRAM_API_BASE: given('TELEGRAM_API_BASE') ?? `${standInUrl}/telegram`,
+    }
+  : {}
 
 const devArgs = [
   'dev',
@@ -97,7 +109,10 @@ const devArgs = [
   // A statement past D1's limits fails here as it would in production once the data grows.
   '--var',
   'D1_LIMIT_CHECKS:true',
-  ...Object.entries(whatsAppVars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
+  ...Object.entries({ ...whatsAppVars, ...telegramVars }).flatMap(([name, value]) => [
+    '--var',
+    `${name}:${value}`,
+  ]),
 ]
 const dev = spawnWrangler(devArgs, { onReady: () => void whenReady() })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal))
@@ -105,8 +120,26 @@ dev.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)))
 
 async function whenReady() {
   const outbox = standIns ? await subscribeStandIns() : null
+  const telegram = telegramStandIn ? await connectTelegram() : null
   if (process.env.CRON !== '0') fireCronEveryMinute()
-  printSummary(outbox)
+  printSummary(outbox, telegram)
+}
+
+/** Points the bot's webhook (at the stand-in) at this Worker, as the dashboard's button does. */
+async function connectTelegram() {
+  const token = devVars.ADMIN_TOKEN
+  if (!token) return 'not connected: set ADMIN_TOKEN in .dev.vars'
+  try {
+    const answer = await fetch(`${local}/api/telegram/connect`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(15_000),
+    })
+    await answer.body?.cancel()
+    return answer.ok ? null : `not connected: the Worker answered ${answer.status}`
+  } catch (error) {
+    return `not connected: ${error.message}`
+  }
 }
 
 /**
@@ -153,7 +186,7 @@ function fireCronEveryMinute() {
   ).unref()
 }
 
-function printSummary(outboxProblem) {
+function printSummary(outboxProblem, telegramProblem) {
   const token = devVars.ADMIN_TOKEN ?? '(ADMIN_TOKEN in .dev.vars)'
   const cron = process.env.CRON === '0' ? 'CRON=0: fire it by hand' : 'it also fires every minute'
   console.log(
@@ -164,6 +197,7 @@ function printSummary(outboxProblem) {
       `  Dashboard        ${local}/admin  (sign in with the owner token below)`,
       `  Demo landing     ${publicBaseUrl}/i/sundayrunners  (QR: ${publicBaseUrl}/i/sundayrunners/qr.svg)`,
       `  Closed demo      ${publicBaseUrl}/i/handmademaker`,
+      `  Telegram demo    ${publicBaseUrl}/i/spreepaddlers`,
       `  API reference    ${local}/api/docs`,
       `  Owner token      ${token}`,
       ...(standIns
@@ -171,6 +205,9 @@ function printSummary(outboxProblem) {
             whatsAppStandIn
               ? `  Phone (WhatsApp) ${standIns.url}/phone  (confirm sign-ups, see replies)`
               : '  Phone (WhatsApp) off: WHATSAPP_ACCESS_TOKEN is set, WhatsApp is the real one',
+            telegramStandIn
+              ? `  Telegram         ${standIns.url}/telegram${telegramProblem ? `  (${telegramProblem})` : '  (join the demo chat, /start the bot)'}`
+              : '  Telegram         off: TELEGRAM_BOT_TOKEN is set, Telegram is the real one',
             `  E-mail outbox    ${standIns.url}/outbox${outboxProblem ? `  (${outboxProblem})` : ''}`,
             `  Webhooks         ${standIns.url}  (announcements and events, printed here)`,
           ]

@@ -1,7 +1,7 @@
 // The pages of the local stand-ins (stand-ins.mjs): plain HTML, every value escaped.
 
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-const esc = (value) => String(value ?? '').replace(/[&<>"']/g, (char) => ESCAPES[char])
+export const esc = (value) => String(value ?? '').replace(/[&<>"']/g, (char) => ESCAPES[char])
 const time = (ms) => new Date(ms).toLocaleTimeString('en-GB')
 /** Only web links become links: a value from elsewhere never runs as a script. */
 const webLink = (url) =>
@@ -9,7 +9,7 @@ const webLink = (url) =>
     ? `<a href="${esc(url)}">${esc(url)}</a>`
     : esc(url ?? '(no link)')
 
-function layout(title, body, head = '') {
+export function layout(title, body, head = '') {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · local stand-in</title>${head}
@@ -23,7 +23,7 @@ li.in{background:#dcf8c6;margin-left:auto!important}li.out{background:#f0f0f0}
 .mail{border:1px solid #ddd;border-radius:.4rem;padding:.7rem;margin:.8rem 0}.mail dl{display:grid;grid-template-columns:auto 1fr;gap:.1rem .8rem;margin:0}
 .mail dt{color:#666}.mail dd{margin:0;overflow-wrap:anywhere}.mail p{overflow-wrap:anywhere}
 </style></head>
-<body><nav><a href="/phone">Phone (WhatsApp)</a><a href="/outbox">E-mail outbox</a><a href="/">About</a></nav>
+<body><nav><a href="/phone">Phone (WhatsApp)</a><a href="/telegram">Telegram</a><a href="/outbox">E-mail outbox</a><a href="/">About</a></nav>
 ${body}</body></html>`
 }
 
@@ -36,6 +36,9 @@ so every flow can be finished on this machine. Nothing here leaves it.</p>
 <ul>
 <li><a href="/phone">${esc(url)}/phone</a>: a phone with WhatsApp. Confirm a sign-up, write <q>Stopp</q>,
 see what the business sends you.</li>
+<li><a href="/telegram">${esc(url)}/telegram</a>: Telegram. Join a chat through one of the bot's invite
+links (or ask to, in a closed community), leave it again, write <q>/start</q> to the bot; see what the bot
+posted. The Bot API itself is at ${esc(url)}/telegram/bot&lt;token&gt; (<code>TELEGRAM_API_BASE</code>).</li>
 <li><a href="/outbox">${esc(url)}/outbox</a>: the e-mails the Worker asked your mail system to send.</li>
 <li>${esc(url)}/whatsapp: the WhatsApp Cloud API (<code>WHATSAPP_API_BASE</code>).</li>
 <li>${esc(url)}/webhook: the announcement webhook (<code>DELIVERY_WEBHOOK_URL</code>); events arrive at

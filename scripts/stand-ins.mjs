@@ -13,10 +13,12 @@
 // - A webhook receiver for announcements (DELIVERY_WEBHOOK_URL = <stand-ins>/webhook) and events:
 //   each must carry a Standard Webhooks signature by a known secret, or it is refused (400, so the
 //   Worker retries it); what arrives is printed.
+// - Telegram (`/telegram`, and the Bot API under it: scripts/telegram-stand-in.mjs).
 import { createHmac, randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import { Webhook } from 'standardwebhooks'
 import { chatList, indexPage, outboxPage, phonePage } from './stand-in-pages.mjs'
+import { createTelegramStandIn, LOCAL_TELEGRAM } from './telegram-stand-in.mjs'
 
 /** Obviously not a real WhatsApp account: what `npm run dev` configures when nothing else is. */
 export const LOCAL_WHATSAPP = {
@@ -51,8 +53,10 @@ export async function startStandIns({
   workerUrl,
   whatsapp = LOCAL_WHATSAPP,
   secrets = [],
+  telegramToken = LOCAL_TELEGRAM.token,
   log = console.log,
 }) {
+  const telegram = createTelegramStandIn({ token: telegramToken, log })
   /** Chat messages both ways, by number (digits): `in` from the person, `out` to them. */
   const messages = []
   const mails = []
@@ -252,6 +256,7 @@ export async function startStandIns({
     const path = url.pathname
     const wantsJson = (request.headers['content-type'] ?? '').startsWith('application/json')
     try {
+      if (await telegram.handle(request, path, body, response, { json, html, redirect })) return
       if (request.method === 'GET') {
         if (path === '/') return html(response, indexPage({ url: standIns.url, workerUrl }))
         // wa.me's shape: /phone/<business number>?text=...

@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
+import { telegramConfig } from '../lib/config'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import {
   cancelAnnouncement,
@@ -13,6 +14,7 @@ import {
 import { deliverySummary, listDeliveries } from '../services/announcement-deliveries'
 import { resumeRun, stopRun } from '../services/delivery/runs'
 import { resendFailed } from '../services/delivery/resend'
+import { telegramPostsOf } from '../services/delivery/telegram-posts'
 import type { Announcement } from '../db/schema'
 import { idParam } from '../schemas/common'
 import {
@@ -64,10 +66,15 @@ function upcoming(announcement: Announcement): Date[] {
 type Describing = Pick<Context<AppEnv>, 'var'>
 
 async function detailed(c: Describing, announcement: Announcement) {
-  const summary = await deliverySummary(c.var.db, announcement.id)
+  const [summary, telegramPosts] = await Promise.all([
+    deliverySummary(c.var.db, announcement.id),
+    // Without a bot token nothing of Telegram shows, not even an empty list.
+    telegramConfig(c.var.config) ? telegramPostsOf(c.var.db, announcement.id) : undefined,
+  ])
   return serializeAnnouncement(announcement, {
     upcomingRuns: upcoming(announcement),
     summary,
+    telegramPosts,
     channel: c.var.config.DELIVERY_CHANNEL,
     now: new Date(),
   })

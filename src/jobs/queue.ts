@@ -1,9 +1,14 @@
 import { createDb } from '../db/client'
-import { loadConfig } from '../lib/config'
+import { loadConfig, telegramConfig } from '../lib/config'
 import { deliverAnnouncements } from '../services/delivery/send'
 import { deliverEvent } from '../services/delivery/events'
 import { DeliveryMessageSchema, type Pace, type Verdict } from '../services/delivery/messages'
 import { expandDispatch } from '../services/delivery/claim'
+import {
+  postToTelegram,
+  telegramSenderKey,
+  TELEGRAM_SENDS_PER_SECOND,
+} from '../services/delivery/telegram-posts'
 import { recordVisits, VisitMessageSchema, type VisitMessage } from '../services/visits'
 import { deadLetters } from '../db/schema'
 import { applyInbound, INBOUND_QUEUE_NAME } from './inbound'
@@ -81,7 +86,8 @@ async function writeVisits(batch: MessageBatch, env: Env): Promise<void> {
 /**
  * Announcement runs and webhook events: expansion steps, recipient messages (delivered together,
  * in a few D1 queries per batch) and outbox events, paced to `DELIVERY_RATE_PER_SECOND` by the
- * sender's shared limiter, however many batches run at once. A delivery that fails for good goes to
+ * sender's shared limiter, however many batches run at once, and posts to Telegram chats, at the
+ * bot's own pace. A delivery that fails for good goes to
  * the dead-letter queue with its reason, after its row is marked failed: nothing is dropped
  * silently.
  */
@@ -123,6 +129,20 @@ async function deliverBatch(
     config.DELIVERY_RATE_PER_SECOND,
     sends,
   )
+  // Posts to Telegram chats go at the bot's own pace, shared the same way.
+  const telegram = telegramConfig(config)
+  const posts = batch.messages.filter(
+    (message) => (message.body as { kind?: unknown } | null)?.kind === 'telegram-post',
+  ).length
+  const paceBot =
+    telegram && posts > 0
+      ? createSharedPacer(
+          env.SEND_RATE_LIMITER,
+          telegramSenderKey(telegram),
+          TELEGRAM_SENDS_PER_SECOND,
+          posts,
+        )
+      : async () => {}
   const act = async (message: Message, body: unknown, verdict: Verdict) => {
     if (verdict.action === 'retry') return message.retry({ delaySeconds: verdict.delaySeconds })
     if (verdict.action === 'dead-letter')
@@ -144,6 +164,12 @@ async function deliverBatch(
       else if (body.kind === 'expand') {
         await expandDispatch(db, env.DELIVERY_QUEUE, body.dispatchId, new Date())
         message.ack()
+      } else if (body.kind === 'telegram-post') {
+        await act(
+          message,
+          body,
+          await postToTelegram(db, config, telegram, body, paceBot, new Date()),
+        )
       } else {
         await pace()
         await act(message, body, await deliverEvent(db, config, body, new Date()))

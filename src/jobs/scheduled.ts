@@ -1,6 +1,12 @@
 import { createDb } from '../db/client'
 import { dispatchDueAnnouncements } from '../services/delivery/claim'
-import { reconcileEventDeliveries, reconcileRuns } from '../services/delivery/reconcile'
+import {
+  reconcileEventDeliveries,
+  reconcileRuns,
+  SENDING_STALE_MS,
+  STALL_MS,
+} from '../services/delivery/reconcile'
+import { reconcileTelegramPosts } from '../services/delivery/telegram-posts'
 import { pruneRateLimits } from '../services/rate-limits'
 import { pruneSessions } from '../services/sessions'
 import { pruneAuditLog } from '../services/audit'
@@ -56,6 +62,13 @@ export async function handleScheduled(
   const reconciledEvents = await step('event reconciler', null, () =>
     reconcileEventDeliveries(db, env.DELIVERY_QUEUE, config, now),
   )
+  // And posts to Telegram chats, which are not counted in their runs.
+  const reconciledPosts = await step('telegram posts', null, () =>
+    reconcileTelegramPosts(db, env.DELIVERY_QUEUE, now, {
+      stallMs: STALL_MS,
+      sendingStaleMs: SENDING_STALE_MS,
+    }),
+  )
   const events = await step('events', 0, () => fanOutEvents(db, env.DELIVERY_QUEUE, now))
   // Telegram invite links not made yet (or not revoked yet) because a call failed or was
   // rate limited: retried here, when Telegram said we may.
@@ -89,6 +102,7 @@ export async function handleScheduled(
     dispatches: started.length,
     reconciled,
     reconciledEvents,
+    reconciledPosts,
     events,
     telegramLinks,
     prunedVisits,

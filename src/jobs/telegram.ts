@@ -26,7 +26,10 @@ export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promi
       continue
     }
     try {
-      const outcome = await applyTelegramUpdate(db, telegram, parsed.data, new Date())
+      const outcome = await applyTelegramUpdate(db, telegram, parsed.data, new Date(), {
+        optOut: config.OPT_OUT_KEYWORDS,
+        optIn: config.OPT_IN_KEYWORDS,
+      })
       console.log(JSON.stringify({ job: 'telegram-updates', kind: parsed.data.kind, outcome }))
       message.ack()
     } catch (error) {

@@ -5,6 +5,7 @@ import {
   DELIVERY_STATUSES,
   DISPATCH_STATUSES,
   EVENT_TYPES,
+  TELEGRAM_POST_STATUSES,
   PROVIDER_STATUSES,
   type Announcement,
   type DeliveryChannel,
@@ -19,6 +20,7 @@ import {
   type ReceiptSummary,
 } from '../services/announcement-deliveries'
 import { CHANNEL_RECEIPTS } from '../services/channels'
+import type { TelegramPostRow } from '../services/delivery/telegram-posts'
 import { idPattern } from '../lib/ids'
 import { queryInteger } from '../lib/pagination'
 import { DATE_TIME_PATTERN, TimestampSchema, TimeZoneSchema, userText } from './common'
@@ -152,6 +154,36 @@ function ratesOf(counts: z.infer<typeof Counts>, receipts: ReceiptSummary): z.in
   }
 }
 
+const TelegramPostSchema = z
+  .object({
+    runId: z.string(),
+    groupId: z
+      .string()
+      .nullable()
+      .describe('The Telegram-linked group posted to; null: a member’s private chat'),
+    groupName: z.string().nullable().describe('null: a private chat, or the group was deleted'),
+    memberId: z
+      .string()
+      .nullable()
+      .describe('The member who started the bot, posted to in their private chat with it'),
+    memberName: z.string().nullable(),
+    chatId: z
+      .number()
+      .int()
+      .describe('The Telegram chat: the group’s, or the member’s private chat (their user id)'),
+    status: z
+      .enum(TELEGRAM_POST_STATUSES)
+      .describe(
+        '`queued` waits its turn (after a 429, the `retry_after` Telegram asked for); `sent` Telegram took it; `failed` Telegram refused it (`lastError` says why); `skipped` the member sent /stop before it went; `unknown` no answer came, and it is not posted again',
+      ),
+    messageId: z.number().int().nullable().describe('Telegram’s `message_id` of the post'),
+    attempts: z.number().int(),
+    lastError: z.string().nullable().describe('A short fixed reason, never Telegram’s text'),
+    nextAttemptAt: TimestampSchema.nullable().describe('For a `queued` post: when it goes'),
+    sentAt: TimestampSchema.nullable(),
+  })
+  .openapi('TelegramPost')
+
 export const AnnouncementSchema = z
   .object({
     id: z.string().openapi({ example: 'ann_01jd2k3m4n5p6q7r8s9t0vwxyz' }),
@@ -193,6 +225,12 @@ export const AnnouncementSchema = z
       }),
     ),
     failureReasons: z.array(z.object({ reason: z.string().nullable(), count: z.number().int() })),
+    telegramPosts: z
+      .array(TelegramPostSchema)
+      .optional()
+      .describe(
+        'One message per run to each Telegram-linked group of the audience (`sendMessage` to its chat), and one to each member of the audience who started the bot (in their private chat with it), newest run first, at most 50. Telegram reports no delivery or reading, so these are not counted in `deliveries`. Only while Telegram is configured',
+      ),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
   })
@@ -208,6 +246,7 @@ export function serializeAnnouncement(
       failures: Array<{ reason: string | null; count: number }>
       receipts: ReceiptSummary
     }
+    telegramPosts?: TelegramPostRow[]
     /** The configured `DELIVERY_CHANNEL`: what an announcement not sent yet will go out through. */
     channel: DeliveryChannel
     now?: Date
@@ -256,6 +295,13 @@ export function serializeAnnouncement(
       undelivered: run.undelivered,
     })),
     failureReasons: extra.summary?.failures ?? [],
+    ...(extra.telegramPosts && {
+      telegramPosts: extra.telegramPosts.map((post) => ({
+        ...post,
+        nextAttemptAt: post.status === 'queued' ? new Date(post.nextAttemptAt).toISOString() : null,
+        sentAt: post.sentAt === null ? null : new Date(post.sentAt).toISOString(),
+      })),
+    }),
     createdAt: announcement.createdAt.toISOString(),
     updatedAt: announcement.updatedAt.toISOString(),
   }

@@ -171,3 +171,23 @@ export async function groupsToLink(db: Database) {
     .orderBy(asc(groups.communityId), asc(groups.id))
     .limit(300)
 }
+
+/**
+ * A community's links whose Telegram invite link is still to be made (Telegram failed or asked
+ * us to wait; the cron job tries again), for the links page: at most the 100 newest.
+ */
+export async function pendingTelegramLinks(
+  db: Database,
+  communityId: string,
+): Promise<Set<string>> {
+  const { results } = await db.$client
+    .prepare(
+      `select l.invite_id as inviteId from telegram_invite_links l
+         join invites i on i.id = l.invite_id
+       where i.community_id = ?1 and l.status = 'pending'
+       order by l.invite_id desc limit 100`,
+    )
+    .bind(communityId)
+    .all<{ inviteId: string }>()
+  return new Set(results.map((row) => row.inviteId))
+}

@@ -1960,6 +1960,8 @@ export interface components {
         reason: string | null
         count: number
       }[]
+      /** @description One message per run to each Telegram-linked group of the audience (`sendMessage` to its chat), and one to each member of the audience who started the bot (in their private chat with it), newest run first, at most 50. Telegram reports no delivery or reading, so these are not counted in `deliveries`. Only while Telegram is configured */
+      telegramPosts?: components['schemas']['TelegramPost'][]
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
@@ -1970,6 +1972,39 @@ export interface components {
        * @example 2026-11-24T09:00:00.000Z
        */
       updatedAt: string
+    }
+    TelegramPost: {
+      runId: string
+      /** @description The Telegram-linked group posted to; null: a member’s private chat */
+      groupId: string | null
+      /** @description null: a private chat, or the group was deleted */
+      groupName: string | null
+      /** @description The member who started the bot, posted to in their private chat with it */
+      memberId: string | null
+      memberName: string | null
+      /** @description The Telegram chat: the group’s, or the member’s private chat (their user id) */
+      chatId: number
+      /**
+       * @description `queued` waits its turn (after a 429, the `retry_after` Telegram asked for); `sent` Telegram took it; `failed` Telegram refused it (`lastError` says why); `skipped` the member sent /stop before it went; `unknown` no answer came, and it is not posted again
+       * @enum {string}
+       */
+      status: 'queued' | 'sending' | 'sent' | 'failed' | 'skipped' | 'unknown'
+      /** @description Telegram’s `message_id` of the post */
+      messageId: number | null
+      attempts: number
+      /** @description A short fixed reason, never Telegram’s text */
+      lastError: string | null
+      /**
+       * Format: date-time
+       * @description For a `queued` post: when it goes
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      nextAttemptAt: string | null
+      /**
+       * Format: date-time
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      sentAt: string | null
     }
     CreateAnnouncement: {
       body: string

@@ -14,6 +14,14 @@
  * last digit: 5 the request is gone (HIDE_REQUESTER_MISSING), 6 the person is already in
  * (USER_ALREADY_PARTICIPANT); any other is decided.
  *
+ * sendMessage answers a `Message` with the next `message_id` of that chat. A private chat (a
+ * positive id: a person who started the bot) takes it, unless the id ends in 3 (the person
+ * blocked the bot: 403); in a group or channel the bot must
+ * be in the chat (steered as above), and a chat id ending in 7 answers 429 (`retry_after` 1) on
+ * its first message. `POST /telegram/__chat` with `{chat_id, bot: "removed" | "muted"}` plays an
+ * admin removing the bot from the chat (403, as Telegram answers) or taking its right to post
+ * (400 "not enough rights").
+ *
  * The webhook is kept as set (setWebhook, getWebhookInfo); `POST /telegram/__webhook-error`
  * with `{message}` records a delivery error as Telegram would report it.
  */
@@ -42,6 +50,8 @@ export function createFakeTelegram() {
   let webhook: WebhookState = { url: '', secretToken: '', allowedUpdates: [] }
   let links = 0
   const tries = new Map<string, number>()
+  const messageIds = new Map<string, number>()
+  const changed = new Map<string, 'removed' | 'muted'>()
 
   const refuse = (json: Json, code: number, description: string, retryAfter?: number) =>
     json(code, {
@@ -87,6 +97,15 @@ export function createFakeTelegram() {
         lastErrorDate: Math.floor(Date.now() / 1000),
         lastErrorMessage: message ?? 'Connection refused',
       }
+      json(200, { ok: true })
+      return true
+    }
+    if (path === '/telegram/__chat') {
+      const { chat_id: chatId, bot } = JSON.parse(body || '{}') as {
+        chat_id?: number
+        bot?: 'removed' | 'muted'
+      }
+      if (bot) changed.set(String(chatId), bot)
       json(200, { ok: true })
       return true
     }
@@ -183,6 +202,53 @@ export function createFakeTelegram() {
             ...(params.name ? { name: params.name } : {}),
             ...(params.expire_date ? { expire_date: params.expire_date } : {}),
             ...(params.member_limit ? { member_limit: params.member_limit } : {}),
+          },
+        })
+        return true
+      }
+      case 'sendMessage': {
+        const id = String(params.chat_id)
+        if (typeof params.text !== 'string' || params.text.trim() === '') {
+          refuse(json, 400, 'Bad Request: message text is empty')
+          return true
+        }
+        const isPrivate = Number(params.chat_id) > 0
+        if (isPrivate && id.endsWith('3')) {
+          refuse(json, 403, 'Forbidden: bot was blocked by the user')
+          return true
+        }
+        if (!isPrivate) {
+          if (changed.get(id) === 'removed') {
+            refuse(json, 403, 'Forbidden: bot was kicked from the supergroup chat')
+            return true
+          }
+          if (needsChat()) return true
+          if (
+            changed.get(id) === 'muted' ||
+            (chat as { status: string }).status !== 'administrator'
+          ) {
+            refuse(json, 400, 'Bad Request: not enough rights to send text messages to the chat')
+            return true
+          }
+          const attempt = (tries.get(`send:${id}`) ?? 0) + 1
+          tries.set(`send:${id}`, attempt)
+          if (id.endsWith('7') && attempt === 1) {
+            refuse(json, 429, 'Too Many Requests: retry after 1', 1)
+            return true
+          }
+        }
+        const messageId = (messageIds.get(id) ?? 0) + 1
+        messageIds.set(id, messageId)
+        json(200, {
+          ok: true,
+          result: {
+            message_id: messageId,
+            from: BOT_USER,
+            chat: isPrivate
+              ? { id: Number(params.chat_id), type: 'private', first_name: 'Someone' }
+              : { id: Number(params.chat_id), type: 'supergroup', title: `Chat ${id}` },
+            date: Math.floor(Date.now() / 1000),
+            text: params.text,
           },
         })
         return true

@@ -1,4 +1,5 @@
 import { DASHBOARD_WORDS, MESSAGES } from '../../src/lib/i18n'
+import { TELEGRAM_DASHBOARD_WORDS } from '../../src/lib/i18n/telegram-messages'
 import {
   ANNOUNCEMENT_STATUSES,
   DELIVERY_STATUSES,
@@ -23,11 +24,13 @@ export function wordsOf(text: string): string[] {
   return text.toLowerCase().match(/[a-zäöüß_]{3,}/g) ?? []
 }
 
-const german = new Set([DASHBOARD_WORDS.de, MESSAGES.de].flatMap(strings).flatMap(wordsOf))
+const german = new Set(
+  [DASHBOARD_WORDS.de, MESSAGES.de, TELEGRAM_DASHBOARD_WORDS.de].flatMap(strings).flatMap(wordsOf),
+)
 
 export const ENGLISH_ONLY = new Set(
   [
-    ...[DASHBOARD_WORDS.en, MESSAGES.en].flatMap(strings),
+    ...[DASHBOARD_WORDS.en, MESSAGES.en, TELEGRAM_DASHBOARD_WORDS.en].flatMap(strings),
     ...ANNOUNCEMENT_STATUSES,
     ...DELIVERY_STATUSES,
     ...GROUP_KINDS,

@@ -156,3 +156,21 @@ export function memberUpdate(
     },
   }
 }
+
+/** A message someone wrote to the bot in their private chat (`/start`, `/stop`, anything). */
+export function privateMessage(
+  person: { id: number; first_name: string; username?: string; is_bot: boolean },
+  text: string,
+  options: { languageCode?: string; updateId?: number; date?: number } = {},
+) {
+  return {
+    update_id: options.updateId ?? newUpdateId(),
+    message: {
+      message_id: Math.floor(Math.random() * 1_000_000) + 1,
+      from: { ...person, language_code: options.languageCode ?? 'de' },
+      chat: { id: person.id, type: 'private' as const, first_name: person.first_name },
+      date: options.date ?? Math.floor(Date.now() / 1000),
+      text,
+    },
+  }
+}

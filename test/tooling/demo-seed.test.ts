@@ -160,6 +160,40 @@ describe('the demo a newcomer sees', () => {
     expect(rows(`select id from announcements where status = 'scheduled'`).length).toBe(2)
   })
 
+  it('has a Telegram community: sixty days of verified joins and leaves, requests waiting', () => {
+    const [chat] = rows<{ title: string; status: string; linked: number }>(
+      `select c.title, c.bot_status as status,
+         (select count(*) from groups g where g.telegram_chat_id = c.chat_id
+           and g.community_id = 'cmt_0000000000000000000000000t') as linked
+       from telegram_chats c`,
+    )
+    expect(chat).toEqual({ title: 'Spree Paddlers', status: 'administrator', linked: 1 })
+    const [verified] = rows<{ days: number; joins: number; leaves: number }>(
+      `select count(distinct day) as days, sum(verified_joins) as joins,
+         sum(verified_leaves) as leaves
+       from invite_daily_stats where community_id = 'cmt_0000000000000000000000000t'`,
+    )
+    expect(verified!.days).toBe(60)
+    expect(verified!.leaves).toBeGreaterThan(0)
+    expect(verified!.joins).toBeGreaterThan(verified!.leaves)
+    // What the rollups count is what Telegram reported, person by person.
+    const [members] = rows<{ joined: number; left: number }>(
+      `select count(*) as joined, sum(is_member = 0) as left from telegram_memberships
+       where chat_id = -1001000000001`,
+    )
+    expect(members).toEqual({ joined: verified!.joins, left: verified!.leaves })
+    const links = rows<{ url: string }>(
+      `select url from telegram_invite_links where status = 'active' order by url`,
+    )
+    expect(links.map((link) => link.url)).toEqual([
+      'https://t.me/+DemoSpreePaddlersFlyer',
+      'https://t.me/+DemoSpreePaddlersInsta',
+    ])
+    expect(
+      rows(`select id from telegram_join_requests where status = 'pending'`).length,
+    ).toBeGreaterThanOrEqual(1)
+  })
+
   it('has links with real custom codes: valid, stored lower case, registered as issued', () => {
     const links = rows<{ code: string; registered: string | null; retired: number | null }>(
       `select i.code, c.invite_id as registered, c.retired_at as retired

@@ -154,3 +154,67 @@ describe('npm run dev, with its local stand-ins', () => {
     expect(await text(status)).toContain('<h1>You are in!</h1>')
   })
 })
+
+describe('npm run dev, with the Telegram stand-in', () => {
+  const telegram = async (path: string, body: Record<string, unknown>) => {
+    const response = await fetch(`${standIns}/telegram/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    expect(response.status).toBe(200)
+    return ((await response.json()) as { notice: string }).notice
+  }
+
+  it('connects the bot, and a chat, its invite link, a join request and /start work offline', async () => {
+    expect(dev.output()).toContain(`Telegram         ${standIns}/telegram  (join the demo chat`)
+    const connection = await api('GET', '/api/telegram/connection')
+    expect(connection).toMatchObject({ connected: true, webhookUrl: `${base}/webhooks/telegram` })
+    // An admin adds the bot to a group: the chat becomes known to the Worker.
+    const title = `Stand-in paddlers ${Date.now()}`
+    expect(await telegram('add-bot', { title })).toMatch(/Worker answered 200/)
+    const chat = await eventually(async () => {
+      const chats = await api('GET', '/api/telegram/chats?limit=100')
+      const found = chats.data.find((c: { title: string }) => c.title === title)
+      expect(found).toBeDefined()
+      return found as { chatId: number }
+    })
+    const community = await api('POST', '/api/communities', {
+      name: title,
+      description: 'Made by the stand-ins test',
+      visibility: 'closed',
+    })
+    const group = await api('POST', `/api/communities/${community.id}/groups`, { name: 'Chat' })
+    await api('PATCH', `/api/groups/${group.id}`, { telegramChatId: chat.chatId })
+    const invite = await api('POST', `/api/communities/${community.id}/invites`, {
+      groupId: group.id,
+      label: 'Flyer',
+    })
+    const url = await eventually(async () => {
+      const current = await api('GET', `/api/invites/${invite.id}`)
+      expect(current.chatInviteUrl).toMatch(/^https:\/\/t\.me\/\+/)
+      return current.chatInviteUrl as string
+    })
+    expect(await telegram('join', { link: url, name: 'Eve' })).toMatch(/Eve asked to join/)
+    const [request] = await eventually(async () => {
+      const list = await api(
+        'GET',
+        `/api/communities/${community.id}/telegram-join-requests?status=pending`,
+      )
+      expect(list.data).toHaveLength(1)
+      return list.data
+    })
+    expect(request.name).toBe('Eve')
+    const approved = await api('POST', `/api/telegram-join-requests/${request.id}/approve`)
+    expect(approved.status).toBe('approved')
+    // The stand-in lets Eve in, and tells the Worker as Telegram would: a verified join.
+    await eventually(async () => {
+      const stats = await api('GET', `/api/invites/${invite.id}/stats`)
+      expect(JSON.stringify(stats)).toMatch(/"verifiedJoins":1/)
+    })
+    expect(await telegram('say', { text: '/start', from: 7_200_000_010 })).toMatch(/answered 200/)
+    await eventually(async () =>
+      expect(await text(`${standIns}/telegram`)).toContain('7200000010 #1: Hallo!'),
+    )
+  }, 120_000)
+})

@@ -32,6 +32,7 @@ const EXEMPT_DASHBOARD = new Set([
   // Decisions: recorded where decided, as in the API.
   '/admin/communities/:id/approvals',
   '/admin/approvals',
+  '/admin/communities/:id/telegram-approvals',
   // The bot's connection serves the whole installation, outside any one community's log.
   '/admin/telegram/connect',
   // Recorded where the chat is linked, as a change of the group it is linked to.

@@ -21,6 +21,8 @@ import {
 import { communityOf, communityQuery } from '../../services/communities'
 import { pendingCountQuery, pendingCountsOf } from '../../services/join-requests'
 import { resendFailed } from '../../services/delivery/resend'
+import { telegramPostsOf } from '../../services/delivery/telegram-posts'
+import { telegramConfig } from '../../lib/config'
 import { words } from '../../views/dashboard'
 import { ReportPage } from '../../views/dashboard/announcement-report'
 import { idOrThrow, inLanguage, lang, nextPageHref, shell, withNotice } from './page'
@@ -77,6 +79,10 @@ announcementReportPages.get('/admin/announcements/:id', async (c) => {
   if (can(c.var.principal, 'joinRequests.read', { communityId: community.id })) {
     c.set('pendingApprovals', pendingCountsOf(pendingRows))
   }
+  // An announcement's posts to Telegram chats (one read more, only where Telegram is configured).
+  const telegramPosts = telegramConfig(c.var.config)
+    ? await telegramPostsOf(db, announcement.id)
+    : []
   const counts = recipientCounts(summary.totals)
   const base = `/admin/announcements/${announcement.id}`
   const canResend =
@@ -91,6 +97,7 @@ announcementReportPages.get('/admin/announcements/:id', async (c) => {
       lang={lang(c)}
       community={community}
       body={announcement.body}
+      telegramPosts={telegramPosts}
       status={query.status}
       counts={counts}
       failures={summary.failures}

@@ -1,6 +1,8 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
+import { telegramConfig } from '../../lib/config'
+import { sentTelegramPostCounts } from '../../services/delivery/telegram-posts'
 import type { FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { idPattern } from '../../lib/ids'
@@ -76,6 +78,14 @@ async function announcementsPage(
   const page = toPage(announcementRows, listing.limit)
   const listed = deliverySummariesOf(runRows)
   const scheduled = scheduledId ? (scheduledRows[0] ?? null) : null
+  // Posts to Telegram chats are no recipients: shown beside the count, not in it (one read more,
+  // only where Telegram is configured).
+  const posted = telegramConfig(c.var.config)
+    ? await sentTelegramPostCounts(
+        db,
+        page.data.map((announcement) => announcement.id),
+      )
+    : new Map<string, number>()
   const channel = c.var.config.DELIVERY_CHANNEL
   const now = new Date()
   const rows = page.data.map((announcement): ListedAnnouncement => {
@@ -94,6 +104,7 @@ async function announcementsPage(
       open,
       stalled: Boolean(open && isStalled(open, now)),
       at: announcement.sendAt ?? summary.runs[0]?.scheduledFor ?? null,
+      telegramPosts: posted.get(announcement.id) ?? 0,
     }
   })
   const manage = can(c.var.principal, 'announcements.manage', { communityId: id })

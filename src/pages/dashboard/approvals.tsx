@@ -20,6 +20,7 @@ import { ReasonSchema } from '../../schemas/members'
 import { communityFor } from '../../api/community-scope'
 import { decideJoinRequest } from '../../api/join-decisions'
 import { Csrf, words, type Words } from '../../views/dashboard'
+import { TelegramRequestsOverview, TelegramRequestsSection } from './telegram-approvals'
 import {
   CommunityId,
   lang,
@@ -184,6 +185,7 @@ approvalsPages.get('/admin/communities/:id/approvals', async (c) => {
           </>
         )}
       </section>
+      {await TelegramRequestsSection({ c, community })}
     </>,
   )
 })
@@ -248,26 +250,29 @@ approvalsPages.get('/admin/approvals', async (c) => {
   return shell(
     c,
     t.approvals,
-    <section>
-      <h1>{t.approvals}</h1>
-      {shown.length === 0 ? (
-        <p class="muted">
-          {t.noPending} {t.noPendingNext}
-        </p>
-      ) : decidable.some(Boolean) ? (
-        <form method="post" action="/admin/approvals">
-          <Csrf token={await csrfTokenFor(c)} />
-          {groups}
-          <NextPage cursor={page.nextCursor} c={c} />
-          <BulkActions t={t} />
-        </form>
-      ) : (
-        <>
-          {groups}
-          <NextPage cursor={page.nextCursor} c={c} />
-        </>
-      )}
-    </section>,
+    <>
+      <section>
+        <h1>{t.approvals}</h1>
+        {shown.length === 0 ? (
+          <p class="muted">
+            {t.noPending} {t.noPendingNext}
+          </p>
+        ) : decidable.some(Boolean) ? (
+          <form method="post" action="/admin/approvals">
+            <Csrf token={await csrfTokenFor(c)} />
+            {groups}
+            <NextPage cursor={page.nextCursor} c={c} />
+            <BulkActions t={t} />
+          </form>
+        ) : (
+          <>
+            {groups}
+            <NextPage cursor={page.nextCursor} c={c} />
+          </>
+        )}
+      </section>
+      {await TelegramRequestsOverview({ c })}
+    </>,
   )
 })
 

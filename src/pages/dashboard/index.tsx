@@ -28,6 +28,7 @@ import { approvalsHref, CommunityId, inLanguage, lang, shell } from './page'
 import { communitiesPages, communityFromForm } from './communities'
 import { linksPages } from './links'
 import { approvalsPages } from './approvals'
+import { telegramApprovalsPages } from './telegram-approvals'
 import { membersPages } from './members'
 import { announcementsPages } from './announcements'
 import { announcementReportPages } from './announcement-report'
@@ -163,6 +164,7 @@ for (const app of [
   communitiesPages,
   linksPages,
   approvalsPages,
+  telegramApprovalsPages,
   membersPages,
   announcementsPages,
   announcementReportPages,

@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import type { AppEnv } from '../../env'
 import type { Invite } from '../../db/schema'
 import { formatNumber } from '../../lib/i18n'
@@ -48,6 +49,8 @@ export function LinksTable(props: {
   c: Context<AppEnv>
   links: Invite[]
   stats: StatsView | null
+  /** Links on Telegram whose chat invite link Telegram has not made yet. */
+  telegramPending?: Set<string>
 }) {
   const { c, stats } = props
   const l = lang(c)
@@ -135,7 +138,14 @@ export function LinksTable(props: {
               <td class="n" data-label={t.retention30}>
                 {retentionText(l, f, 30)}
               </td>
-              <td data-label={t.status}>{t.inviteStatuses[inviteStatus(invite, now)]}</td>
+              <td data-label={t.status}>
+                {t.inviteStatuses[inviteStatus(invite, now)]}
+                {props.telegramPending?.has(invite.id) && (
+                  <div class="muted" title={telegramDashboardWords(l).telegramLinkPendingHint}>
+                    {telegramDashboardWords(l).telegramLinkPending}
+                  </div>
+                )}
+              </td>
             </tr>
           )
         })}

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../env'
+import { telegramConfig } from '../../lib/config'
 import type { FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
@@ -29,6 +30,7 @@ import { statsCsv } from '../../services/stats'
 import { LinksTable } from './links-table'
 import { readQrDesignForm } from './qr-designer'
 import { QrDesigner } from '../../views/dashboard/qr-designer'
+import { pendingTelegramLinks } from '../../services/telegram-chats'
 import { saveQrDesign } from '../../services/qr-designs'
 import { linkFormRefusal, parseLinkForm, type LinkFormState } from './link-forms'
 import { LINK_FIELDS, ManageLink, NewLinkForm } from '../../views/dashboard/link-forms'
@@ -102,7 +104,14 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
           {campaignLinks.length === 0 ? (
             <p class="muted">{archived ? t.noArchived : t.noLinks}</p>
           ) : (
-            <LinksTable c={c} links={campaignLinks} stats={stats} />
+            <LinksTable
+              c={c}
+              links={campaignLinks}
+              stats={stats}
+              telegramPending={
+                telegramConfig(c.var.config) ? await pendingTelegramLinks(c.var.db, id) : undefined
+              }
+            />
           )}
         </section>
       )}

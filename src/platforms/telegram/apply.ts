@@ -5,6 +5,9 @@ import type { TelegramConfig } from '../../lib/config'
 import { utcDay } from '../../lib/time'
 import { newId } from '../../lib/ids'
 import type { ChatJoinRequest, ChatMemberUpdated, TelegramUpdateItem } from './updates'
+import { botCommand, commandEffects, type CommandKeywords } from './commands'
+import { sendMessage } from './client'
+import { logError } from '../../lib/log'
 
 /**
  * Applies one Telegram update, exactly once: its effects and its `update_id` are written in one
@@ -16,6 +19,7 @@ export async function applyTelegramUpdate(
   telegram: TelegramConfig,
   item: TelegramUpdateItem,
   now: Date,
+  keywords: CommandKeywords = { optOut: ['stop'], optIn: ['start'] },
 ): Promise<string> {
   const client = db.$client
   const seen = await client
@@ -36,13 +40,30 @@ export async function applyTelegramUpdate(
     effects = change.effects
     outcome = change.outcome
   }
+  // `/start` and `/stop` in a private chat with the bot (see `commands.ts`).
+  let reply: { chatId: number; text: string } | null = null
+  const command = item.kind === 'message' ? botCommand(item.update, keywords) : null
+  if (item.kind === 'message' && command) {
+    const result = await commandEffects(client, item.updateId, item.update, command)
+    effects = result.effects
+    outcome = result.outcome
+    reply = { chatId: item.update.chat.id, text: result.reply }
+  }
   // The mark comes last: the effects before it still see the update as not applied.
   const mark = client
     .prepare(
       'insert into telegram_updates (update_id, received_at) values (?1, ?2) on conflict do nothing',
     )
     .bind(item.updateId, now.getTime())
-  await client.batch([...effects, mark])
+  const written = await client.batch([...effects, mark])
+  // Answered once, by the copy that applied it; a reply that fails is logged, not retried: what
+  // it confirms has happened either way. A `/start` older than the contact's newest word changed
+  // nothing, and earns no reply.
+  const acted = command?.kind === 'stop' || written[0]?.meta.changes === 1
+  if (reply && acted && written.at(-1)!.meta.changes === 1) {
+    const sent = await sendMessage(telegram, reply.chatId, reply.text)
+    if (!sent.ok) logError({ job: 'telegram-updates', reply: outcome }, sent.kind)
+  }
   return outcome
 }
 

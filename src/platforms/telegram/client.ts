@@ -161,3 +161,20 @@ export function declineChatJoinRequest(telegram: TelegramConfig, chatId: number,
     z.literal(true),
   )
 }
+
+/** What we keep of a sent `Message`: its id in the chat. */
+const SentMessageSchema = z.object({ message_id: z.number().int().min(1) })
+
+/**
+ * Posts a plain-text message to a chat (a group, a channel, or a person's private chat with the
+ * bot). No link previews: an announcement shows as written. Telegram does not deduplicate, so a
+ * call whose answer is lost may have posted.
+ */
+export function sendMessage(telegram: TelegramConfig, chatId: number, text: string) {
+  return callBotApi(
+    telegram,
+    'sendMessage',
+    { chat_id: chatId, text, link_preview_options: { is_disabled: true } },
+    SentMessageSchema,
+  )
+}

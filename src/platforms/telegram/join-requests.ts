@@ -163,3 +163,23 @@ export async function decideTelegramJoinRequestsInBulk(
   }
   return results
 }
+
+/**
+ * Communities with Telegram requests waiting (one, or with `communityId` null every one), by id:
+ * the approvals overview lists them. Each is found through the requests' index.
+ */
+export async function communitiesWithTelegramRequests(
+  db: Database,
+  options: { communityId: string | null; limit: number },
+): Promise<Array<{ id: string; name: string; timeZone: string }>> {
+  const { results } = await db.$client
+    .prepare(
+      `select c.id, c.name, c.time_zone as timeZone from communities c
+       where (?1 is null or c.id = ?1) and exists (select 1 from telegram_join_requests r
+         where r.community_id = c.id and r.status = 'pending')
+       order by c.id limit ?2`,
+    )
+    .bind(options.communityId, options.limit)
+    .all<{ id: string; name: string; timeZone: string }>()
+  return results
+}

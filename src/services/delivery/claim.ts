@@ -6,12 +6,15 @@ import {
   dispatches,
   groupMembers,
   members,
+  telegramContacts,
+  telegramPosts,
   type Announcement,
   type DeliveryChannel,
 } from '../../db/schema'
 import { newId } from '../../lib/ids'
 import { claimDueAnnouncements, nextRun } from '../announcements'
 import { type DeliveryMessage } from './messages'
+import { createTelegramPosts, enqueueTelegramPosts } from './telegram-posts'
 import { logError } from '../../lib/log'
 
 /**
@@ -128,6 +131,11 @@ export async function expandDispatch(
   const announcement = (await db.query.announcements.findFirst({
     where: eq(announcements.id, run.announcementId),
   }))!
+  // The first step also makes the run's posts to its Telegram-linked chats (none for a second
+  // copy of the step); a failed enqueue leaves them queued for the cron job.
+  if (run.cursor === null) {
+    await enqueueTelegramPosts(queue, await createTelegramPosts(db, dispatchId, announcement, now))
+  }
   const chunk = await db
     .select({ id: members.id })
     .from(members)
@@ -142,7 +150,7 @@ export async function expandDispatch(
   const inChunk = last
     ? and(audienceWhere(announcement, run.cursor), lte(members.id, last))
     : undefined
-  const [, , moved] = await db.batch([
+  const [, , moved, directPosts] = await db.batch([
     // The same members as the chunk above, by range: INSERT ... SELECT binds no list of ids.
     db
       .insert(deliveries)
@@ -186,8 +194,36 @@ export async function expandDispatch(
         ),
       )
       .returning({ id: dispatches.id }),
+    // Members of the chunk who started the bot get it in their private chat with it too.
+    db
+      .insert(telegramPosts)
+      .select(
+        db
+          .select({
+            dispatchId: sql<string>`${dispatchId}`.as('dispatch_id'),
+            chatId: sql<number>`${telegramContacts.userId}`.as('chat_id'),
+            groupId: sql<null>`null`.as('group_id'),
+            memberId: sql<string>`${members.id}`.as('member_id'),
+            status: sql<'queued'>`'queued'`.as('status'),
+            attempts: sql<number>`0`.as('attempts'),
+            messageId: sql<null>`null`.as('message_id'),
+            lastError: sql<null>`null`.as('last_error'),
+            nextAttemptAt: sql<number>`${now.getTime()}`.as('next_attempt_at'),
+            updatedAt: sql<Date>`${now.getTime()}`.as('updated_at'),
+            sentAt: sql<null>`null`.as('sent_at'),
+          })
+          .from(members)
+          .innerJoin(
+            telegramContacts,
+            and(eq(telegramContacts.memberId, members.id), eq(telegramContacts.status, 'started')),
+          )
+          .where(inChunk ?? sql`0`),
+      )
+      .onConflictDoNothing()
+      .returning({ dispatchId: telegramPosts.dispatchId, chatId: telegramPosts.chatId }),
   ])
   if (moved.length === 0) return
+  await enqueueTelegramPosts(queue, directPosts)
   if (done) await finishRuns(db, [dispatchId], now)
   // The next step goes first, ahead of this chunk's messages, so the queue never idles waiting
   // for it between chunks. Should a `sendBatch` below fail, the rows wait `queued` in the

@@ -5,7 +5,7 @@ import { type Config } from '../../lib/config'
  * What the delivery phases share: the queue messages that move the work (validated with zod when
  * a consumer reads them), what a consumer does after an attempt, and the retry rules. The phases
  * are `claim.ts` (due announcements become runs, runs expand into deliveries), `send.ts`
- * (announcement messages), `events.ts` (outbox events to webhook endpoints), `reconcile.ts`
+ * (announcement messages), `telegram-posts.ts` (one post per Telegram-linked chat), `events.ts` (outbox events to webhook endpoints), `reconcile.ts`
  * (the cron job moves stalled work on from the database) and `runs.ts` (an admin's resume and
  * stop).
  */
@@ -16,6 +16,15 @@ export const DeliveryMessageSchema = z.discriminatedUnion('kind', [
     kind: z.literal('announce'),
     dispatchId: z.string().min(1).max(40),
     memberId: z.string().min(1).max(40),
+  }),
+  z.object({
+    kind: z.literal('telegram-post'),
+    dispatchId: z.string().min(1).max(40),
+    chatId: z
+      .number()
+      .int()
+      .min(-(2 ** 53) + 1)
+      .max(2 ** 53 - 1),
   }),
   z.object({
     kind: z.literal('event'),

@@ -7,12 +7,16 @@ import {
 } from '../../services/announcement-recipients'
 import { Csrf, words } from '../dashboard'
 import { NextPageLink } from './frame'
+import { TelegramPostsSection } from './telegram-posts'
+import type { TelegramPostRow } from '../../services/delivery/telegram-posts'
 
 /** What an announcement's report shows, read and decided by its handler. */
 export interface ReportView {
   lang: Lang
   community: { id: string; name: string; timeZone: string }
   body: string
+  /** Its posts to Telegram chats, shown apart from the recipients. */
+  telegramPosts: TelegramPostRow[]
   /** The status the list is filtered by, if any. */
   status: RecipientStatus | undefined
   counts: Record<RecipientStatus, number>
@@ -45,6 +49,11 @@ export function ReportPage(props: ReportView) {
       <blockquote>
         <bdi>{props.body}</bdi>
       </blockquote>
+      <TelegramPostsSection
+        lang={props.lang}
+        posts={props.telegramPosts}
+        timeZone={props.community.timeZone}
+      />
       <section>
         <h2>{t.filterRecipients}</h2>
         <nav class="periods" aria-label={t.filterRecipients}>

@@ -1,5 +1,6 @@
 import type { Announcement, Dispatch, Group } from '../../db/schema'
 import { formatNumber, type Lang } from '../../lib/i18n'
+import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import { formatMoment } from '../../lib/time'
 import type { DeliveryCounts } from '../../services/announcement-deliveries'
 import type { Receipts } from '../../services/channels'
@@ -21,6 +22,8 @@ export interface ListedAnnouncement {
   stalled: boolean
   /** The next run, or once none is left, the latest one. */
   at: Date | null
+  /** Messages posted to Telegram chats: no recipients, so shown beside the count. */
+  telegramPosts: number
 }
 
 /** What a community's announcements page shows, read and decided by its handler. */
@@ -89,7 +92,17 @@ export function AnnouncementsPage(props: AnnouncementsView) {
           </thead>
           <tbody>
             {props.listed.map(
-              ({ announcement, status, totals, reported, rates, open, stalled, at }) => (
+              ({
+                announcement,
+                status,
+                totals,
+                reported,
+                rates,
+                open,
+                stalled,
+                at,
+                telegramPosts,
+              }) => (
                 <tr>
                   <td data-label={t.text}>
                     <a href={props.reportHref(announcement.id)}>
@@ -117,6 +130,11 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                   </td>
                   <td class="n" data-label={t.sentCount}>
                     {formatNumber(l, totals.sent)}
+                    {telegramPosts > 0 && (
+                      <div class="muted">
+                        {telegramDashboardWords(l).postedToChats(formatNumber(l, telegramPosts))}
+                      </div>
+                    )}
                   </td>
                   <td class="n" data-label={t.reached}>
                     {reported.delivered ? (

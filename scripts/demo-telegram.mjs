@@ -1,0 +1,400 @@
+// The demo's Telegram community: a closed community whose discussion group is a Telegram chat
+// the bot administers, with sixty days of what Telegram itself reported (each verified join with
+// the invite link it came through, each leave, joins by other routes) and a couple of join
+// requests waiting for an admin. Under `npm run dev` the local Telegram stand-in plays the Bot
+// API for that chat (scripts/telegram-stand-in.mjs).
+//
+// Deterministic like the rest of the demo (a seeded generator keyed by the day and the link), and
+// loaded once: every statement after the community's own inserts only while the community's
+// reward rule, inserted last, is missing.
+
+const DAY_MS = 86_400_000
+const DAYS = 60
+export const PADDLERS = 'cmt_0000000000000000000000000t'
+export const PADDLERS_CHAT_ID = -1001000000001
+const ANNOUNCEMENTS = 'grp_000000000000000000000000t0'
+const CHAT_GROUP = 'grp_000000000000000000000000t1'
+const MARKER = 'rwr_0000000000000000000000dem1'
+const NOT_LOADED = `NOT EXISTS (SELECT 1 FROM reward_rules WHERE id = '${MARKER}')`
+const FIRST_NAMES = ['Jana', 'Tom', 'Aylin', 'Ben', 'Nele', 'Kemal', 'Paula', 'Finn', 'Ida', 'Leo']
+
+/** The chat's invite links, one per campaign link, as the bot made them. */
+const LINKS = [
+  {
+    id: 'inv_00000000000000000000000t01',
+    code: 'spreepaddlers',
+    label: 'Flyer at the boathouse',
+    source: 'flyer',
+    medium: 'print',
+    qr: 0.9,
+    weight: 1.0,
+    url: 'https://t.me/+DemoSpreePaddlersFlyer',
+  },
+  {
+    id: 'inv_00000000000000000000000t02',
+    code: 'paddlersinsta',
+    label: 'Instagram bio',
+    source: 'instagram',
+    medium: 'social',
+    qr: 0.05,
+    weight: 1.4,
+    url: 'https://t.me/+DemoSpreePaddlersInsta',
+  },
+]
+
+function random(key) {
+  let seed = 2166136261
+  for (const char of key) seed = Math.imul(seed ^ char.charCodeAt(0), 16777619)
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const q = (value) =>
+  value === null || value === undefined
+    ? 'NULL'
+    : typeof value === 'number'
+      ? String(value)
+      : `'${String(value).replaceAll("'", "''")}'`
+
+function inserts(table, columns, rows) {
+  const statements = []
+  for (let i = 0; i < rows.length; i += 100) {
+    const values = rows
+      .slice(i, i + 100)
+      .map((row) => `(${row.map(q).join(', ')})`)
+      .join(',\n  ')
+    statements.push(
+      `INSERT OR IGNORE INTO ${table} (${columns.join(', ')})\nSELECT * FROM (VALUES\n  ${values})\nWHERE ${NOT_LOADED};`,
+    )
+  }
+  return statements
+}
+
+const utcDay = (ms) => new Date(ms).toISOString().slice(0, 10)
+
+/** The SQL statements of the Telegram community, up to `now`. */
+export function demoTelegramStatements(now = new Date()) {
+  const todayStart = Date.parse(`${utcDay(now.getTime())}T00:00:00.000Z`)
+  const since = todayStart - DAYS * DAY_MS
+  const rollups = []
+  const memberships = []
+  const otherRoutes = []
+  let nextUser = 7_100_000_000
+  for (let back = DAYS - 1; back >= 0; back--) {
+    const dayStart = todayStart - back * DAY_MS
+    const day = utcDay(dayStart)
+    const growth = 0.6 + (0.7 * (DAYS - back)) / DAYS
+    for (const link of LINKS) {
+      const rand = random(`${day}|${link.code}|telegram`)
+      const visits = Math.round(link.weight * 14 * growth * (0.6 + 0.8 * rand()))
+      const qr = Math.round(visits * link.qr)
+      let joins = 0
+      let leaves = 0
+      for (let v = 0; v < visits; v++) {
+        if (rand() > 0.18) continue
+        // Telegram saw the person come in through this link: a verified join.
+        const joinedAt = dayStart + Math.floor(rand() * Math.min(DAY_MS, now.getTime() - dayStart))
+        if (joinedAt > now.getTime()) continue
+        joins += 1
+        const user = (nextUser += 10)
+        const leftAt =
+          rand() < 0.22 ? joinedAt + Math.floor((3 + rand() * 30) * DAY_MS) : Number.NaN
+        const left = leftAt < now.getTime()
+        memberships.push([
+          PADDLERS_CHAT_ID,
+          user,
+          `paddler${user}`,
+          FIRST_NAMES[Math.floor(rand() * FIRST_NAMES.length)],
+          left ? 0 : 1,
+          link.id,
+          joinedAt,
+          left ? leftAt : null,
+          left ? leftAt : joinedAt,
+        ])
+        // A leave counts on the day it happened, for the link the person came through.
+        if (left) {
+          const leaveDay = utcDay(leftAt)
+          const row = rollups.find((r) => r.day === leaveDay && r.inviteId === link.id)
+          if (row) row.verifiedLeaves += 1
+          else if (leaveDay === day) leaves += 1
+          else
+            rollups.push({
+              inviteId: link.id,
+              day: leaveDay,
+              visits: 0,
+              unique: 0,
+              qr: 0,
+              link: 0,
+              verifiedJoins: 0,
+              verifiedLeaves: 1,
+            })
+        }
+      }
+      const existing = rollups.find((r) => r.day === day && r.inviteId === link.id)
+      const row = existing ?? { inviteId: link.id, day, verifiedJoins: 0, verifiedLeaves: 0 }
+      Object.assign(row, {
+        visits,
+        unique: Math.round(visits * 0.86),
+        qr,
+        link: visits - qr,
+        verifiedJoins: row.verifiedJoins + joins,
+        verifiedLeaves: row.verifiedLeaves + leaves,
+      })
+      if (!existing) rollups.push(row)
+    }
+    // People added by an admin or joining through the chat's own link: counted as "other".
+    const other = random(`${day}|telegram-other`)
+    const otherJoins = other() < 0.3 ? 1 : 0
+    if (otherJoins) otherRoutes.push([PADDLERS_CHAT_ID, day, otherJoins, other() < 0.2 ? 1 : 0])
+  }
+  const asked = todayStart - DAY_MS + 15 * 3_600_000
+  return [
+    `INSERT OR IGNORE INTO communities (id, slug, name, description, photo_url, visibility, join_questions, max_groups, created_at, updated_at)
+VALUES ('${PADDLERS}', 'spree-paddlers', 'Spree Paddlers',
+  'Canoe and kayak tours on the Spree, organised in our Telegram group. New paddlers are asked to say hello first.',
+  NULL, 'closed', '[]', 50, ${since}, ${since});`,
+    ...inserts(
+      'groups',
+      [
+        'id',
+        'community_id',
+        'kind',
+        'name',
+        'description',
+        'topic',
+        'icon_url',
+        'member_limit',
+        'chat_invite_url',
+        'origin',
+        'telegram_chat_id',
+        'created_at',
+        'updated_at',
+      ],
+      [
+        [
+          ANNOUNCEMENTS,
+          PADDLERS,
+          'announcement',
+          'Announcements',
+          'News from the Spree Paddlers. Only admins post here.',
+          null,
+          null,
+          2000,
+          null,
+          'created',
+          null,
+          since,
+          since,
+        ],
+        [
+          CHAT_GROUP,
+          PADDLERS,
+          'discussion',
+          'Paddle chat',
+          'Our Telegram group: tours, boat sharing and the weather on the Spree.',
+          'Tours',
+          null,
+          1024,
+          null,
+          'added',
+          PADDLERS_CHAT_ID,
+          since + 1,
+          since + 1,
+        ],
+      ],
+    ),
+    ...inserts(
+      'telegram_chats',
+      [
+        'chat_id',
+        'type',
+        'title',
+        'username',
+        'bot_status',
+        'can_invite_users',
+        'can_post_messages',
+        'status_at',
+        'created_at',
+      ],
+      [
+        [
+          PADDLERS_CHAT_ID,
+          'supergroup',
+          'Spree Paddlers',
+          null,
+          'administrator',
+          1,
+          1,
+          since,
+          since,
+        ],
+      ],
+    ),
+    ...inserts(
+      'invites',
+      [
+        'id',
+        'community_id',
+        'group_id',
+        'code',
+        'label',
+        'source',
+        'medium',
+        'campaign',
+        'max_uses',
+        'uses',
+        'created_at',
+        'updated_at',
+      ],
+      LINKS.map((link) => [
+        link.id,
+        PADDLERS,
+        CHAT_GROUP,
+        link.code,
+        link.label,
+        link.source,
+        link.medium,
+        'demo',
+        null,
+        0,
+        since,
+        since,
+      ]),
+    ),
+    ...inserts(
+      'invite_codes',
+      ['code', 'invite_id', 'created_at', 'retired_at'],
+      LINKS.map((link) => [link.code, link.id, since, null]),
+    ),
+    ...inserts(
+      'telegram_invite_links',
+      [
+        'id',
+        'invite_id',
+        'chat_id',
+        'url',
+        'creates_join_request',
+        'status',
+        'attempts',
+        'created_at',
+      ],
+      LINKS.map((link, i) => [
+        `tgl_00000000000000000000000t0${i + 1}`,
+        link.id,
+        PADDLERS_CHAT_ID,
+        link.url,
+        1,
+        'active',
+        1,
+        since,
+      ]),
+    ),
+    ...inserts(
+      'invite_daily_stats',
+      [
+        'invite_id',
+        'community_id',
+        'day',
+        'country',
+        'via',
+        'device',
+        'referrer_host',
+        'visits',
+        'unique_visitors',
+        'qr_visits',
+        'link_visits',
+        'verified_joins',
+        'verified_leaves',
+      ],
+      rollups.map((r) => [
+        r.inviteId,
+        PADDLERS,
+        r.day,
+        'DE',
+        r.qr >= r.link ? 'qr' : 'link',
+        'mobile',
+        '',
+        r.visits,
+        r.unique,
+        r.qr,
+        r.link,
+        r.verifiedJoins,
+        r.verifiedLeaves,
+      ]),
+    ),
+    ...inserts(
+      'telegram_memberships',
+      [
+        'chat_id',
+        'user_id',
+        'username',
+        'first_name',
+        'is_member',
+        'invite_id',
+        'joined_at',
+        'left_at',
+        'status_at',
+      ],
+      memberships,
+    ),
+    ...inserts(
+      'telegram_chat_daily_stats',
+      ['chat_id', 'day', 'verified_joins', 'verified_leaves'],
+      otherRoutes,
+    ),
+    ...inserts(
+      'telegram_join_requests',
+      [
+        'id',
+        'community_id',
+        'chat_id',
+        'user_id',
+        'invite_id',
+        'first_name',
+        'last_name',
+        'username',
+        'language_code',
+        'bio',
+        'requested_at',
+        'status',
+      ],
+      [
+        [
+          'tjr_00000000000000000000000t01',
+          PADDLERS,
+          PADDLERS_CHAT_ID,
+          7_099_999_990,
+          LINKS[0].id,
+          'Marta',
+          'K.',
+          'marta_paddelt',
+          'de',
+          'Kayak since last summer, looking for evening tours.',
+          asked,
+          'pending',
+        ],
+        [
+          'tjr_00000000000000000000000t02',
+          PADDLERS,
+          PADDLERS_CHAT_ID,
+          7_099_999_980,
+          LINKS[1].id,
+          'Sam',
+          null,
+          'samonthewater',
+          'en',
+          'New in Berlin, own a packraft.',
+          asked + 3 * 3_600_000,
+          'pending',
+        ],
+      ],
+    ),
+    // The marker, last: from now on every statement above leaves the demo as it is.
+    `INSERT OR IGNORE INTO reward_rules (id, community_id, threshold, title, description, code, created_at)
+VALUES ('${MARKER}', '${PADDLERS}', 3, 'A free guided tour', 'For three paddlers brought along.', NULL, ${since});`,
+  ]
+}

@@ -1,0 +1,115 @@
+import { canonicalCode } from '../../lib/codes'
+import { foldKeyword } from '../../lib/keywords'
+import { botReplies } from '../../lib/i18n/telegram-messages'
+import type { TelegramUpdateItem } from './updates'
+
+/**
+ * `/start` and `/stop` in a person's private chat with the bot. `/start <referral code>` (a
+ * deep link `https://t.me/<bot>?start=<code>`) links their Telegram account to the member whose
+ * referral code it is; a `/start` without one (or with a code that is no member's) records the
+ * start on its own. Either way the bot may write to them one by one from then on: the consent is
+ * their own message, kept with its method and `update_id`. `/stop`, and every opt-out keyword
+ * WhatsApp members use (`Stopp`, folded the same way), ends that; `/start` again resumes it.
+ */
+
+type Message = Extract<TelegramUpdateItem, { kind: 'message' }>['update']
+
+/** Keywords as configured (`OPT_OUT_KEYWORDS`, `OPT_IN_KEYWORDS`), already folded. */
+export interface CommandKeywords {
+  optOut: string[]
+  optIn: string[]
+}
+
+/** A deep-link payload: Telegram allows 1-64 of A-Z a-z 0-9 _ -. */
+const START = /^\/start(?:@[A-Za-z0-9_]{1,64})?(?:\s+([A-Za-z0-9_-]{1,64}))?\s*$/
+const STOP = /^\/stop(?:@[A-Za-z0-9_]{1,64})?\s*$/
+
+export type BotCommand = { kind: 'start'; payload: string | null } | { kind: 'stop' }
+
+/** The command a private message carries, if any. */
+export function botCommand(message: Message, keywords: CommandKeywords): BotCommand | null {
+  if (message.chat.type !== 'private' || !message.from || message.from.is_bot) return null
+  const text = (message.text ?? '').trim()
+  const start = START.exec(text)
+  if (start) return { kind: 'start', payload: start[1] ?? null }
+  if (STOP.test(text)) return { kind: 'stop' }
+  const folded = foldKeyword(text)
+  if (keywords.optOut.includes(folded)) return { kind: 'stop' }
+  if (keywords.optIn.includes(folded)) return { kind: 'start', payload: null }
+  return null
+}
+
+/** An effect runs only while the update is not applied yet (see `apply.ts`). */
+const NOT_APPLIED = 'not exists (select 1 from telegram_updates where update_id = ?1)'
+
+/**
+ * The statements a command writes (each binding the update id as ?1) and the reply it earns,
+ * sent once the update is applied.
+ */
+export async function commandEffects(
+  client: D1Database,
+  updateId: number,
+  message: Message,
+  command: BotCommand,
+): Promise<{ effects: D1PreparedStatement[]; outcome: string; reply: string }> {
+  const person = message.from!
+  const at = message.date * 1000
+  const replies = botReplies(person.language_code)
+  if (command.kind === 'stop') {
+    return {
+      effects: [
+        client
+          .prepare(
+            `update telegram_contacts set status = 'stopped', stopped_at = ?3, stop_proof = ?4,
+               status_at = ?3
+             where user_id = ?2 and status_at <= ?3 and ${NOT_APPLIED}`,
+          )
+          .bind(updateId, person.id, at, `telegram_update:${updateId}`),
+      ],
+      outcome: 'stopped',
+      reply: replies.stopped,
+    }
+  }
+  const member = command.payload
+    ? await client
+        .prepare(
+          `select m.id, m.name, c.name as community
+           from invites i join members m on m.id = i.referrer_member_id
+             join communities c on c.id = m.community_id
+           where i.code = ?1 and m.status = 'active'`,
+        )
+        .bind(canonicalCode(command.payload))
+        .first<{ id: string; name: string; community: string }>()
+    : null
+  return {
+    effects: [
+      client
+        .prepare(
+          `insert into telegram_contacts (user_id, member_id, first_name, username, language_code,
+             status, confirmed_at, consent_method, consent_proof, status_at, created_at)
+           select ?2, ?3, ?4, ?5, ?6, 'started', ?7, 'telegram_start', ?8, ?7, ?7
+           where ${NOT_APPLIED}
+           on conflict (user_id) do update set
+             member_id = coalesce(excluded.member_id, telegram_contacts.member_id),
+             first_name = excluded.first_name, username = excluded.username,
+             language_code = excluded.language_code, status = 'started',
+             confirmed_at = excluded.confirmed_at, consent_method = excluded.consent_method,
+             consent_proof = excluded.consent_proof, stopped_at = null, stop_proof = null,
+             status_at = excluded.status_at
+           where excluded.status_at >= telegram_contacts.status_at`,
+        )
+        .bind(
+          updateId,
+          person.id,
+          member?.id ?? null,
+          person.first_name,
+          person.username ?? null,
+          person.language_code ?? null,
+          at,
+          `telegram_update:${updateId}`,
+        ),
+    ],
+    outcome: member ? 'started for a member' : 'started',
+    reply: member ? replies.startedForMember(person.first_name, member.community) : replies.started,
+  }
+}

@@ -1,0 +1,312 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, inject, it } from 'vitest'
+import { createDb } from '../../src/db/client'
+import { dispatchDueAnnouncements, expandDispatch } from '../../src/services/delivery/claim'
+import {
+  call,
+  createCommunity,
+  createInvite,
+  eventually,
+  joinJson,
+  newPhone,
+  query,
+  runCron,
+} from '../worker/helpers'
+import { newUser, postUpdate, privateMessage } from '../support/telegram-updates'
+import { telegramCommunity } from './support'
+
+const fake = inject('fakeServicesUrl')
+const MINUTE = 60_000
+
+/** The messages the bot sent to a chat, in the order Telegram got them. */
+async function messagesTo(chatId: number) {
+  const requests = (await (await fetch(`${fake}/__requests?path=/telegram/bot`)).json()) as Array<{
+    path: string
+    body: string
+    receivedAt: number
+  }>
+  return requests
+    .filter((r) => r.path.endsWith('/sendMessage') && JSON.parse(r.body).chat_id === chatId)
+    .map((r) => ({ ...(JSON.parse(r.body) as { text: string }), at: r.receivedAt }))
+}
+
+async function announce(communityId: string, body: string, audience: unknown, extra = {}) {
+  const created = await call('POST', `/api/communities/${communityId}/announcements`, {
+    body: { body, audience, sendAt: new Date(Date.now() + 1000).toISOString(), ...extra },
+  })
+  expect(created.status, created.text).toBe(201)
+  return created.json.id as string
+}
+
+async function postsOf(announcementId: string) {
+  const answer = await call('GET', `/api/announcements/${announcementId}`)
+  expect(answer.status, answer.text).toBe(200)
+  return answer.json
+}
+
+/** Lets Telegram's stand-in change the bot's standing in a chat, as an admin would. */
+async function botIn(chatId: number, bot: 'removed' | 'muted') {
+  await fetch(`${fake}/telegram/__chat`, {
+    method: 'POST',
+    body: JSON.stringify({ chat_id: chatId, bot }),
+  })
+}
+
+describe('announcements to a Telegram-linked group', () => {
+  it('go out as one message to the chat, recorded with its message_id, not per member', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const id = await announce(community.id, 'Sunday long run at 9', { groupIds: [group.id] })
+    await runCron(Date.now() + 2000)
+    const sent = await eventually(async () => {
+      const announcement = await postsOf(id)
+      expect(announcement.telegramPosts).toMatchObject([{ status: 'sent' }])
+      return announcement
+    })
+    expect(sent.telegramPosts[0]).toMatchObject({
+      groupId: group.id,
+      groupName: group.name,
+      chatId,
+      messageId: 1,
+      attempts: 1,
+      lastError: null,
+    })
+    // One message the chat sees, not a delivery per member: nothing is counted delivered or read.
+    expect(sent.deliveries).toMatchObject({ sent: 0, delivered: 0, read: 0 })
+    expect((await messagesTo(chatId)).map((m) => m.text)).toEqual(['Sunday long run at 9'])
+  })
+
+  it('go to the announcement group’s chat, on every run of a repeat rule', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const groups = await call('GET', `/api/communities/${community.id}/groups`)
+    const announcementGroup = (groups.json.data as Array<{ id: string; kind: string }>).find(
+      (g) => g.kind === 'announcement',
+    )!
+    // The chat moves from the discussion group to the announcement group.
+    await call('PATCH', `/api/groups/${group.id}`, { body: { telegramChatId: null } })
+    const linked = await call('PATCH', `/api/groups/${announcementGroup.id}`, {
+      body: { telegramChatId: chatId },
+    })
+    expect(linked.status, linked.text).toBe(200)
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Weekly run', repeat: { cron: '* * * * *', timezone: 'Europe/Berlin' } },
+    })
+    expect(created.status, created.text).toBe(201)
+    const first = new Date(created.json.nextRunAt as string).getTime()
+    await runCron(first)
+    await eventually(async () => expect(await messagesTo(chatId)).toHaveLength(1))
+    await runCron(first + MINUTE)
+    await eventually(async () => expect(await messagesTo(chatId)).toHaveLength(2))
+    const announcement = await eventually(async () => {
+      const current = await postsOf(created.json.id)
+      expect(current.telegramPosts.map((p: { status: string }) => p.status)).toEqual([
+        'sent',
+        'sent',
+      ])
+      return current
+    })
+    expect(announcement.telegramPosts.map((p: { messageId: number }) => p.messageId)).toEqual([
+      2, 1,
+    ])
+    // Its later runs are no other test's business.
+    await call('POST', `/api/announcements/${created.json.id}/cancel`)
+  })
+
+  it('wait the retry_after Telegram asks for on a 429, then go once', async () => {
+    // The stand-in answers a chat ending in 7 with 429 (retry_after 1) on its first message.
+    const { community, group, chatId } = await telegramCommunity('open', 7)
+    const id = await announce(community.id, 'Track night moved', { groupIds: [group.id] })
+    await runCron(Date.now() + 2000)
+    await eventually(async () =>
+      expect((await postsOf(id)).telegramPosts).toMatchObject([
+        { status: 'sent', attempts: 2, lastError: null },
+      ]),
+    )
+    const [refused, accepted] = await messagesTo(chatId)
+    expect(accepted!.at - refused!.at).toBeGreaterThanOrEqual(950)
+    expect(await messagesTo(chatId)).toHaveLength(2)
+  })
+
+  it('record a refusal as failed, with a reason the admin can act on', async () => {
+    const removed = await telegramCommunity()
+    const muted = await telegramCommunity()
+    await botIn(removed.chatId, 'removed')
+    await botIn(muted.chatId, 'muted')
+    const ids = [
+      await announce(removed.community.id, 'Hello', { groupIds: [removed.group.id] }),
+      await announce(muted.community.id, 'Hello', { groupIds: [muted.group.id] }),
+    ]
+    await runCron(Date.now() + 2000)
+    const reasons = await eventually(async () => {
+      const posts = await Promise.all(ids.map(async (id) => (await postsOf(id)).telegramPosts[0]))
+      expect(posts.map((p) => p?.status)).toEqual(['failed', 'failed'])
+      return posts.map((p) => p.lastError)
+    })
+    expect(reasons).toEqual([
+      'the bot is not in the chat any more (removed or blocked)',
+      'the bot may not post in this chat (give it the right to post messages)',
+    ])
+    // A refusal is final: the cron job does not try again.
+    await runCron(Date.now() + 10 * MINUTE)
+    expect(await messagesTo(removed.chatId)).toHaveLength(1)
+  })
+
+  it('keep the bot’s pace, however many go out at once', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    for (let i = 0; i < 20; i++) await announce(community.id, `News ${i}`, { groupIds: [group.id] })
+    await runCron(Date.now() + 2000)
+    const times = await eventually(async () => {
+      const sent = await messagesTo(chatId)
+      expect(sent).toHaveLength(20)
+      return sent.map((m) => m.at).sort((a, b) => a - b)
+    })
+    // 25 a second with a bucket of 2: any 15 in a row span at least 12 intervals of 40 ms.
+    for (let i = 14; i < times.length; i++)
+      expect(times[i]! - times[i - 14]!).toBeGreaterThanOrEqual(12 * 40 - 10)
+  })
+})
+
+/** A queue that loses every message, as a crash between the write and the send would. */
+const lost = { send: async () => {}, sendBatch: async () => {} } as unknown as Queue
+
+describe('posts whose queue message vanished', () => {
+  async function runWithLostMessages(body: string) {
+    const world = await telegramCommunity()
+    const id = await announce(world.community.id, body, { groupIds: [world.group.id] })
+    const db = createDb(env.DB)
+    const at = new Date(Date.now() + 2000)
+    const [runId] = await dispatchDueAnnouncements(db, lost, at, 'webhook')
+    expect(runId).toBeDefined()
+    await expandDispatch(db, lost, runId!, at)
+    expect((await postsOf(id)).telegramPosts).toMatchObject([{ status: 'queued' }])
+    return { ...world, id, runId: runId!, at }
+  }
+
+  it('are sent by the cron job, once, and a sent post is never sent again', async () => {
+    const { chatId, id, at } = await runWithLostMessages('Lost and found')
+    expect(await messagesTo(chatId)).toHaveLength(0)
+    // The cron job waits for a post to stall before it takes it up again.
+    await runCron(at.getTime() + 4 * MINUTE)
+    await eventually(async () =>
+      expect((await postsOf(id)).telegramPosts).toMatchObject([{ status: 'sent', messageId: 1 }]),
+    )
+    await runCron(at.getTime() + 8 * MINUTE)
+    await runCron(at.getTime() + 12 * MINUTE)
+    expect((await messagesTo(chatId)).map((m) => m.text)).toEqual(['Lost and found'])
+  })
+
+  it('are settled "outcome unknown" when the send was interrupted, never sent twice', async () => {
+    const { chatId, id, runId, at } = await runWithLostMessages('Maybe sent')
+    // A consumer claimed it and died before it heard Telegram's answer.
+    await env.DB.prepare(
+      `update telegram_posts set status = 'sending', attempts = 1, updated_at = ?
+       where dispatch_id = ?`,
+    )
+      .bind(at.getTime(), runId)
+      .run()
+    await runCron(at.getTime() + 6 * MINUTE)
+    expect((await postsOf(id)).telegramPosts).toMatchObject([
+      {
+        status: 'unknown',
+        lastError: 'outcome unknown: the attempt was interrupted after it may have been sent',
+      },
+    ])
+    await runCron(at.getTime() + 12 * MINUTE)
+    expect(await messagesTo(chatId)).toHaveLength(0)
+    expect(await query('select status from telegram_posts where dispatch_id = ?', runId)).toEqual([
+      { status: 'unknown' },
+    ])
+  })
+})
+
+describe('announcements to members who started the bot', () => {
+  /** A member of the community who sent `/start <their referral code>` to the bot. */
+  async function startedMember(inviteCode: string, name: string, lastDigit?: number) {
+    const joined = await joinJson(inviteCode, { name, phone: newPhone() })
+    expect(joined.status, joined.text).toBe(201)
+    const code = new URL(joined.json.referralUrl as string).pathname.split('/')[2]!
+    const person = newUser(name, lastDigit)
+    await postUpdate(privateMessage(person, `/start ${code}`))
+    await eventually(async () =>
+      expect(
+        await query('select member_id from telegram_contacts where user_id = ?', person.id),
+      ).toEqual([{ member_id: joined.json.memberId }]),
+    )
+    return { memberId: joined.json.memberId as string, person }
+  }
+
+  it('reach each of them in their private chat with the bot, until they send /stop', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const ana = await startedMember(invite.code, 'Ana')
+    const ben = await startedMember(invite.code, 'Ben')
+    await postUpdate(privateMessage(ben.person, '/stop'))
+    await eventually(async () =>
+      expect(
+        await query('select status from telegram_contacts where user_id = ?', ben.person.id),
+      ).toEqual([{ status: 'stopped' }]),
+    )
+    const id = await announce(community.id, 'Club night on Friday', 'announcement')
+    await runCron(Date.now() + 2000)
+    await eventually(async () =>
+      expect((await postsOf(id)).telegramPosts).toMatchObject([
+        { memberId: ana.memberId, memberName: 'Ana', chatId: ana.person.id, status: 'sent' },
+      ]),
+    )
+    // After the bot's reply to /start, the announcement.
+    expect((await messagesTo(ana.person.id)).map((m) => m.text).slice(1)).toEqual([
+      'Club night on Friday',
+    ])
+    // Ben got the bot's replies to /start and /stop, and nothing more.
+    expect(await messagesTo(ben.person.id)).toHaveLength(2)
+  })
+
+  it('skip a member who sent /stop after the run began', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const cleo = await startedMember(invite.code, 'Cleo')
+    const id = await announce(community.id, 'Lost and stopped', 'announcement')
+    const db = createDb(env.DB)
+    const at = new Date(Date.now() + 2000)
+    const [runId] = await dispatchDueAnnouncements(db, lost, at, 'webhook')
+    await expandDispatch(db, lost, runId!, at)
+    expect((await postsOf(id)).telegramPosts).toMatchObject([{ status: 'queued' }])
+    await postUpdate(privateMessage(cleo.person, '/stop'))
+    await eventually(async () =>
+      expect(
+        await query('select status from telegram_contacts where user_id = ?', cleo.person.id),
+      ).toEqual([{ status: 'stopped' }]),
+    )
+    await runCron(at.getTime() + 4 * MINUTE)
+    await eventually(async () =>
+      expect((await postsOf(id)).telegramPosts).toMatchObject([
+        { status: 'skipped', lastError: 'stopped: the member sent /stop to the bot' },
+      ]),
+    )
+    // Only the bot's replies to /start and /stop reached Cleo.
+    expect(await messagesTo(cleo.person.id)).toHaveLength(2)
+  })
+
+  it('take a person who blocked the bot as stopped, after telling the admin why it failed', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    // The stand-in answers a private chat ending in 3 with 403: the person blocked the bot.
+    const dana = await startedMember(invite.code, 'Dana', 3)
+    const id = await announce(community.id, 'Boat trip', 'announcement')
+    await runCron(Date.now() + 2000)
+    await eventually(async () =>
+      expect((await postsOf(id)).telegramPosts).toMatchObject([
+        {
+          memberName: 'Dana',
+          status: 'failed',
+          lastError: 'the bot is not in the chat any more (removed or blocked)',
+        },
+      ]),
+    )
+    expect(
+      await query(
+        'select status, stop_proof from telegram_contacts where user_id = ?',
+        dana.person.id,
+      ),
+    ).toEqual([{ status: 'stopped', stop_proof: 'telegram_blocked' }])
+  })
+})

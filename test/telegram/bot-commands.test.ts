@@ -1,0 +1,149 @@
+import { describe, expect, inject, it } from 'vitest'
+import {
+  createCommunity,
+  createInvite,
+  eventually,
+  joinJson,
+  newPhone,
+  query,
+} from '../worker/helpers'
+import { newUser, postUpdate, privateMessage } from '../support/telegram-updates'
+
+const fake = inject('fakeServicesUrl')
+
+type Person = ReturnType<typeof newUser>
+
+/** What the bot wrote to a person's private chat. */
+async function repliesTo(person: Person) {
+  const requests = (await (await fetch(`${fake}/__requests?path=/telegram/bot`)).json()) as Array<{
+    path: string
+    body: string
+  }>
+  return requests
+    .filter((r) => r.path.endsWith('/sendMessage') && JSON.parse(r.body).chat_id === person.id)
+    .map((r) => JSON.parse(r.body).text as string)
+}
+
+async function contactOf(person: Person) {
+  const [row] = await query<Record<string, unknown>>(
+    'select * from telegram_contacts where user_id = ?',
+    person.id,
+  )
+  return row
+}
+
+/** A member with a referral link, in a community of that name. */
+async function memberWithReferralCode(name: string) {
+  const community = await createCommunity({ name })
+  const invite = await createInvite(community.id)
+  const joined = await joinJson(invite.code, { name: 'Ana', phone: newPhone() })
+  expect(joined.status, joined.text).toBe(201)
+  const code = new URL(joined.json.referralUrl as string).pathname.split('/')[2]!
+  return { memberId: joined.json.memberId as string, code }
+}
+
+describe('/start and /stop in a private chat with the bot', () => {
+  it('/start with a referral code links the account to its member, with the consent’s proof', async () => {
+    const { memberId, code } = await memberWithReferralCode(`Lauftreff ${Date.now()}`)
+    const mia = newUser('Mia')
+    const update = privateMessage(mia, `/start ${code.toUpperCase()}`)
+    await postUpdate(update)
+    const contact = await eventually(async () => {
+      const row = await contactOf(mia)
+      expect(row?.status).toBe('started')
+      return row!
+    })
+    expect(contact).toMatchObject({
+      member_id: memberId,
+      username: mia.username,
+      language_code: 'de',
+      consent_method: 'telegram_start',
+      consent_proof: `telegram_update:${update.update_id}`,
+      confirmed_at: update.message.date * 1000,
+    })
+    const [reply] = await eventually(async () => {
+      const replies = await repliesTo(mia)
+      expect(replies).toHaveLength(1)
+      return replies
+    })
+    expect(reply).toMatch(/^Hallo Mia! Du bekommst hier ab jetzt Nachrichten von Lauftreff/)
+    expect(reply).toContain('/stop')
+  })
+
+  it('/start without a member’s code records the start on its own, and answers in English', async () => {
+    const sam = newUser('Sam')
+    await postUpdate(privateMessage(sam, '/start not-a-code', { languageCode: 'en-GB' }))
+    await eventually(async () =>
+      expect(await contactOf(sam)).toMatchObject({ status: 'started', member_id: null }),
+    )
+    await eventually(async () =>
+      expect(await repliesTo(sam)).toEqual([
+        'Hi! From now on you get our messages here. Send /stop at any time to stop them.',
+      ]),
+    )
+  })
+
+  it('/stop ends it like “Stopp” on WhatsApp, and /start resumes it without losing the member', async () => {
+    const { memberId, code } = await memberWithReferralCode(`Chor ${Date.now()}`)
+    const lea = newUser('Lea')
+    await postUpdate(privateMessage(lea, `/start ${code}`))
+    await eventually(async () => expect((await contactOf(lea))?.status).toBe('started'))
+    const stop = privateMessage(lea, '/stop')
+    await postUpdate(stop)
+    await eventually(async () =>
+      expect(await contactOf(lea)).toMatchObject({
+        status: 'stopped',
+        stop_proof: `telegram_update:${stop.update_id}`,
+        member_id: memberId,
+      }),
+    )
+    // The keywords WhatsApp members use work here too, folded the same way.
+    await postUpdate(privateMessage(lea, 'START'))
+    await eventually(async () => expect((await contactOf(lea))?.status).toBe('started'))
+    await postUpdate(privateMessage(lea, ' Stopp! '))
+    await eventually(async () =>
+      expect(await contactOf(lea)).toMatchObject({ status: 'stopped', member_id: memberId }),
+    )
+    await eventually(async () => expect(await repliesTo(lea)).toHaveLength(4))
+    expect((await repliesTo(lea)).at(-1)).toBe(
+      'Du bekommst von uns keine Nachrichten mehr. Mit /start meldest du dich wieder an.',
+    )
+  })
+
+  it('acts once on a resent update, and a late /start does not undo a newer /stop', async () => {
+    const kai = newUser('Kai')
+    const now = Math.floor(Date.now() / 1000)
+    const start = privateMessage(kai, '/start', { date: now - 60 })
+    await postUpdate(start)
+    await postUpdate(start)
+    await eventually(async () => expect((await contactOf(kai))?.status).toBe('started'))
+    await postUpdate(privateMessage(kai, '/stop', { date: now }))
+    await eventually(async () => expect((await contactOf(kai))?.status).toBe('stopped'))
+    // An older /start arriving after the /stop (a resend): the newer word stands.
+    await postUpdate(privateMessage(kai, '/start', { date: now - 30 }))
+    const marker = newUser('Marker')
+    await postUpdate(privateMessage(marker, '/start'))
+    // Updates are applied in order: once the one after it is, it was looked at.
+    await eventually(async () => expect((await contactOf(marker))?.status).toBe('started'))
+    expect((await contactOf(kai))?.status).toBe('stopped')
+    // It changed nothing, so it earns no reply that would say otherwise.
+    expect(await repliesTo(kai)).toHaveLength(2)
+  })
+
+  it('ignores other messages and messages in groups', async () => {
+    const eli = newUser('Eli')
+    await postUpdate(privateMessage(eli, 'Can you stop by tomorrow?'))
+    const inGroup = privateMessage(eli, '/start')
+    const groupUpdate = {
+      ...inGroup,
+      message: { ...inGroup.message, chat: { id: -1001234, type: 'supergroup', title: 'Chat' } },
+    }
+    await postUpdate(groupUpdate)
+    const marker = newUser('Marker')
+    await postUpdate(privateMessage(marker, '/start'))
+    // Updates are applied in order: once the one after them is, they were looked at.
+    await eventually(async () => expect((await contactOf(marker))?.status).toBe('started'))
+    expect(await contactOf(eli)).toBeUndefined()
+    expect(await repliesTo(eli)).toEqual([])
+  })
+})

@@ -1,0 +1,196 @@
+import { describe, expect, inject, it } from 'vitest'
+import { call, createInvite, eventually, runCron } from '../worker/helpers'
+import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
+import { englishLeftIn, readableText } from '../support/language'
+import { joinRequestUpdate, newUser, postUpdate } from '../support/telegram-updates'
+import { telegramCommunity, withTelegramLink } from './support'
+
+const fake = inject('fakeServicesUrl')
+
+/** A dashboard page in German, as a browser set to German opens it. */
+async function german(path: string, cookie: string) {
+  const answer = await call('GET', path, {
+    token: null,
+    headers: { cookie, accept: 'text/html', 'accept-language': 'de' },
+  })
+  expect(answer.status, answer.text.slice(0, 300)).toBe(200)
+  return answer.text
+}
+
+/** The users Telegram was asked to let in (or turn away) in a chat. */
+async function decided(method: string, chatId: number) {
+  const requests = (await (await fetch(`${fake}/__requests?path=/telegram/bot`)).json()) as Array<{
+    path: string
+    body: string
+  }>
+  return requests
+    .filter((r) => r.path.endsWith(`/${method}`) && JSON.parse(r.body).chat_id === chatId)
+    .map((r) => JSON.parse(r.body).user_id as number)
+}
+
+async function closedChatWithRequests(people: Array<ReturnType<typeof newUser>>) {
+  const world = await telegramCommunity('closed')
+  const invite = await createInvite(world.community.id, { groupId: world.group.id, label: 'Ask' })
+  const url = await withTelegramLink(invite.id)
+  for (const person of people) await postUpdate(joinRequestUpdate(world.chatId, person, url))
+  const ids = await eventually(async () => {
+    const list = await call(
+      'GET',
+      `/api/communities/${world.community.id}/telegram-join-requests?status=pending&limit=100`,
+    )
+    expect(list.json.data).toHaveLength(people.length)
+    return (list.json.data as Array<{ id: string; userId: number }>).map((r) => r.id)
+  })
+  return { ...world, ids }
+}
+
+describe('Telegram join requests in the approval queue', () => {
+  it('are listed beside web requests, marked from Telegram, in both languages', async () => {
+    const nina = newUser('Nina')
+    const { community } = await closedChatWithRequests([nina])
+    const { cookie } = await signIn()
+    const path = `/admin/communities/${community.id}/approvals`
+    const english = await page(path, cookie)
+    expect(english.status).toBe(200)
+    expect(english.text).toContain('Join requests from Telegram')
+    expect(english.text).toContain('from Telegram')
+    expect(english.text).toContain('Nina')
+    expect(english.text).toContain(`@${nina.username}`)
+    expect(english.text).toContain('Runs on Sundays')
+    expect(english.text).toContain('Approve selected')
+    const deutsch = await german(path, cookie)
+    expect(deutsch).toContain('Beitrittsanfragen über Telegram')
+    expect(deutsch).toContain('über Telegram')
+    expect(englishLeftIn(readableText(deutsch))).toEqual([])
+  })
+
+  it('are approved one by one and declined in bulk through the Bot API, a gone one shown as gone', async () => {
+    const [ana, ben, gone] = [newUser('Ana'), newUser('Ben'), newUser('Gone', 5)]
+    const { community, chatId, ids } = await closedChatWithRequests([ana, ben, gone])
+    const { cookie } = await signIn()
+    const path = `/admin/communities/${community.id}/approvals`
+    const opened = await page(path, cookie)
+    const one = await post(`/admin/communities/${community.id}/telegram-approvals`, cookie, {
+      _csrf: csrfOf(opened.text),
+      only: `approve:${ids[0]}`,
+    })
+    expect(one.status).toBe(303)
+    expect(await decided('approveChatJoinRequest', chatId)).toEqual([ana.id])
+    const after = await page(one.headers.get('location')!, cookie)
+    expect(after.text).toContain('Approved: 1, declined: 0, gone: 0')
+    expect(after.text).not.toContain(`@${ana.username}`)
+    const bulk = await post(`/admin/communities/${community.id}/telegram-approvals`, cookie, {
+      _csrf: csrfOf(after.text),
+      action: 'decline',
+      ids: [ids[1]!, ids[2]!],
+    })
+    expect(bulk.status).toBe(303)
+    expect((await decided('declineChatJoinRequest', chatId)).sort()).toEqual(
+      [ben.id, gone.id].sort(),
+    )
+    const done = await page(bulk.headers.get('location')!, cookie)
+    // Telegram no longer had one of them: it is reported gone, not declined, not failed.
+    expect(done.text).toContain('Approved: 0, declined: 1, gone: 1')
+    expect(done.text).toContain('No open requests from Telegram.')
+    const api = await call(
+      'GET',
+      `/api/communities/${community.id}/telegram-join-requests?status=gone&limit=10`,
+    )
+    expect(api.json.data.map((r: { userId: number }) => r.userId)).toEqual([gone.id])
+    const deutsch = await german(`${bulk.headers.get('location')!}`, cookie)
+    expect(deutsch).toContain('Angenommen: 0, abgelehnt: 1, nicht mehr da: 1')
+    // The decisions Telegram took are in the community's audit log, the gone one is not.
+    await eventually(async () => {
+      const log = await call('GET', `/api/communities/${community.id}/audit-log?limit=100`)
+      const decisions = (log.json.data as Array<{ action: string; targetId: string }>)
+        .filter((e) => e.action.startsWith('join_request.'))
+        .map((e) => `${e.action} ${e.targetId}`)
+        .sort()
+      expect(decisions).toEqual(
+        [`join_request.approved ${ids[0]}`, `join_request.rejected ${ids[1]}`].sort(),
+      )
+    })
+  })
+
+  it('are in the approvals overview across communities, approvable from there', async () => {
+    const lea = newUser('Lea')
+    const { community, chatId, ids } = await closedChatWithRequests([lea])
+    const { cookie } = await signIn()
+    const overview = await page('/admin/approvals', cookie)
+    expect(overview.text).toContain('Join requests from Telegram')
+    expect(overview.text).toContain(`/admin/communities/${community.id}/approvals`)
+    expect(overview.text).toContain(`@${lea.username}`)
+    const approved = await post(
+      `/admin/communities/${community.id}/telegram-approvals?back=overview`,
+      cookie,
+      { _csrf: csrfOf(overview.text), action: 'approve', ids: [ids[0]!] },
+    )
+    expect(approved.status).toBe(303)
+    expect(approved.headers.get('location')).toMatch(/^\/admin\/approvals\?tg=1\.0\.0\.0/)
+    expect(await decided('approveChatJoinRequest', chatId)).toEqual([lea.id])
+    const deutsch = await german('/admin/approvals', cookie)
+    expect(englishLeftIn(readableText(deutsch))).toEqual([])
+  })
+})
+
+describe('the links page', () => {
+  it('says "Telegram link pending" until Telegram made the chat’s invite link', async () => {
+    // The stand-in answers the first createChatInviteLink of a chat ending in 7 with 429.
+    const { community, group } = await telegramCommunity('open', 7)
+    const invite = await createInvite(community.id, { groupId: group.id, label: 'Poster' })
+    const { cookie } = await signIn()
+    const path = `/admin/communities/${community.id}`
+    await eventually(async () => {
+      const row = await call('GET', `/api/invites/${invite.id}`)
+      expect(row.json.telegramLinkStatus).toBe('pending')
+      // The first try is over: Telegram's retry_after is recorded as when to try again.
+      const asked = await fetch(`${fake}/__requests?path=/telegram/bot`).then((r) => r.json())
+      expect(
+        (asked as Array<{ body: string }>).some((r) => r.body.includes('"name":"Poster"')),
+      ).toBe(true)
+    })
+    expect((await page(path, cookie)).text).toContain('Telegram link pending')
+    expect(await german(path, cookie)).toContain('Telegram-Link ausstehend')
+    // The cron job asks again once Telegram's retry_after has passed.
+    await eventually(async () => {
+      await runCron(Date.now() + 61_000)
+      const row = await call('GET', `/api/invites/${invite.id}`)
+      expect(row.json.telegramLinkStatus).toBe('active')
+    })
+    expect((await page(path, cookie)).text).not.toContain('Telegram link pending')
+  })
+})
+
+describe('an announcement’s report', () => {
+  it('shows the post to the chat as one message, not as recipients', async () => {
+    const { community, group } = await telegramCommunity()
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: {
+        body: 'Track night',
+        audience: { groupIds: [group.id] },
+        sendAt: new Date(Date.now() + 1000).toISOString(),
+      },
+    })
+    expect(created.status, created.text).toBe(201)
+    await runCron(Date.now() + 2000)
+    await eventually(async () => {
+      const answer = await call('GET', `/api/announcements/${created.json.id}`)
+      expect(answer.json.telegramPosts).toMatchObject([{ status: 'sent' }])
+    })
+    const { cookie } = await signIn()
+    const path = `/admin/announcements/${created.json.id}`
+    const report = await page(path, cookie)
+    expect(report.status).toBe(200)
+    expect(report.text).toContain('Posted to Telegram')
+    expect(report.text).toContain('posted')
+    expect(report.text).toContain(group.name)
+    const deutsch = await german(path, cookie)
+    expect(deutsch).toContain('In Telegram gepostet')
+    expect(englishLeftIn(readableText(deutsch))).toEqual([])
+    // The list counts it beside the recipients, not among them.
+    const list = await page(`/admin/communities/${community.id}/announcements`, cookie)
+    expect(list.text).toContain('and 1 posts to Telegram chats')
+    const liste = await german(`/admin/communities/${community.id}/announcements`, cookie)
+    expect(liste).toContain('und 1× in Telegram-Chats gepostet')
+  })
+})
