@@ -104,6 +104,9 @@ export const telegramInviteLinks = sqliteTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at'),
     lastError: text('last_error'),
+    // Set when Telegram kept refusing to make it (rights removed, chat gone): no more tries
+    // until the chat is fixed (linked again, or the bot's rights restored), `lastError` says why.
+    failedAt: timestamp('failed_at'),
     createdAt: timestamp('created_at').notNull(),
     revokedAt: timestamp('revoked_at'),
   },
@@ -143,6 +146,8 @@ export const telegramMemberships = sqliteTable(
     inviteId: text('invite_id'),
     joinedAt: timestamp('joined_at'),
     leftAt: timestamp('left_at'),
+    // How the newest leave happened: they left (`left`) or were removed (`kicked`).
+    leftAs: text('left_as', { enum: ['left', 'kicked'] }),
     statusAt: timestamp('status_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.chatId, t.userId] })],
