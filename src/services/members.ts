@@ -39,7 +39,7 @@ export async function listMembers(
     eq(members.communityId, communityId),
     options.status ? eq(members.status, options.status) : undefined,
     needle
-      ? sql`(instr(lower(${members.name}), ${needle}) > 0 or instr(lower(${members.phone}), ${needle}) > 0 or instr(lower(${members.email}), ${needle}) > 0)`
+      ? sql`(instr(lower(${members.name}), ${needle}) > 0 or instr(lower(${members.phone}), ${needle}) > 0 or instr(lower(${members.email}), ${needle}) > 0 or instr(lower(${members.telegramUsername}), ${needle}) > 0)`
       : undefined,
     options.cursor ? gt(members.id, options.cursor) : undefined,
   )
@@ -121,6 +121,11 @@ const CSV_COLUMNS = [
   'phone_consent_method',
   'email_confirmed_at',
   'email_consent_method',
+  'telegram_user_id',
+  'telegram_username',
+  'telegram_confirmed_at',
+  'telegram_consent_method',
+  'telegram_consent_proof',
 ] as const
 
 /** Members per page of the CSV export: one query each, so a million members take 1,000. */
@@ -175,6 +180,11 @@ export function exportMembersCsv(db: Database, communityId: string): ReadableStr
           member.phoneConsentMethod ?? '',
           member.emailConfirmedAt?.toISOString() ?? '',
           member.emailConsentMethod ?? '',
+          member.telegramUserId === null ? '' : String(member.telegramUserId),
+          member.telegramUsername ?? '',
+          member.telegramConfirmedAt?.toISOString() ?? '',
+          member.telegramConsentMethod ?? '',
+          member.telegramConsentProof ?? '',
         ]),
       )
       if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('\r\n') + '\r\n'))

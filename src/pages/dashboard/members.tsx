@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { idPattern } from '../../lib/ids'
 import { formatMoment } from '../../lib/time'
-import { MEMBER_STATUSES } from '../../db/schema'
+import { MEMBER_STATUSES, type Member } from '../../db/schema'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can } from '../../services/access'
 import { getCommunityOrThrow } from '../../services/communities'
@@ -120,7 +120,7 @@ membersPages.get('/admin/communities/:id/members', async (c) => {
                   <bdi>{member.name}</bdi>
                 </td>
                 <td data-label={t.contact}>
-                  <bdi>{member.phone ?? member.email}</bdi>
+                  <bdi>{member.phone ?? member.email ?? telegramContact(member)}</bdi>
                 </td>
                 <td data-label={t.groups}>
                   {(groupsOf.get(member.id) ?? []).map((groupId, i) => (
@@ -155,6 +155,20 @@ membersPages.get('/admin/communities/:id/members', async (c) => {
                       </div>
                     )
                   })}
+                  {member.telegramConsentMethod && member.telegramConfirmedAt && (
+                    <div>
+                      {t.consentTelegram}:{' '}
+                      {MESSAGES[l].consentMethods[member.telegramConsentMethod]},{' '}
+                      <time datetime={member.telegramConfirmedAt.toISOString()}>
+                        {member.telegramConfirmedAt.toISOString().slice(0, 16).replace('T', ' ')}
+                      </time>
+                      {member.telegramConsentProof && (
+                        <div class="muted small code">
+                          <bdi>{member.telegramConsentProof}</bdi>
+                        </div>
+                      )}
+                    </div>
+                  )}
                 </td>
                 <td data-label="" class="actions">
                   {member.status !== 'active' && (
@@ -224,3 +238,9 @@ membersPages.post('/admin/members/:id/remove', async (c) => {
   await endMembership(c.var.db, member, 'removed', new Date())
   return c.redirect(withNotice(`/admin/communities/${member.communityId}/members`, 'removed'), 303)
 })
+
+/** A Telegram member's contact: their user name, or their account's id without one. */
+function telegramContact(member: Member): string {
+  if (member.telegramUsername) return `@${member.telegramUsername} (Telegram)`
+  return member.telegramUserId === null ? '' : `Telegram ${member.telegramUserId}`
+}

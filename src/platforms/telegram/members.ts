@@ -317,8 +317,9 @@ export function leaveMemberStatements(
   const ending = `select id from members where telegram_chat_id = ?2 and telegram_user_id = ?3
     and status = 'active' and joined_at <= ?4`
   const referral = `select id from invites where referrer_member_id in (${ending})`
+  // ?1 to ?4 name the update and the stint; ?5 on is what a statement adds.
   const bind = (statement: D1PreparedStatement, ...more: unknown[]) =>
-    statement.bind(person.updateId, person.chatId, person.userId, person.at, nowMs, ...more)
+    statement.bind(person.updateId, person.chatId, person.userId, person.at, ...more)
   return [
     bind(
       client.prepare(
@@ -334,6 +335,7 @@ export function leaveMemberStatements(
         `update telegram_invite_links set status = 'revoked', revoked_at = ?5, next_attempt_at = null
          where status = 'pending' and invite_id in (${referral}) and ${NOT_APPLIED}`,
       ),
+      nowMs,
     ),
     bind(
       client.prepare(
@@ -341,12 +343,14 @@ export function leaveMemberStatements(
            attempts = 0
          where status = 'active' and invite_id in (${referral}) and ${NOT_APPLIED}`,
       ),
+      nowMs,
     ),
     bind(
       client.prepare(
         `update invites set revoked_at = ?5, updated_at = ?5
          where referrer_member_id in (${ending}) and revoked_at is null and ${NOT_APPLIED}`,
       ),
+      nowMs,
     ),
     bind(
       client.prepare(
@@ -355,13 +359,14 @@ export function leaveMemberStatements(
            json_object('memberId', id, 'reason', ?7, 'leaveReason', ?8, 'platform', 'telegram'), ?5
          from members where id in (${ending}) and ${NOT_APPLIED}`,
       ),
+      nowMs,
       newId('evt', nowMs),
       kicked ? 'removed' : 'left',
       kicked ? 'removed_in_chat' : 'left_chat',
     ),
     bind(
       client.prepare(
-        `update members set status = ?6, ended_at = ?4, leave_reason = ?7
+        `update members set status = ?5, ended_at = ?4, leave_reason = ?6
          where id in (${ending}) and ${NOT_APPLIED}`,
       ),
       kicked ? 'removed' : 'left',
