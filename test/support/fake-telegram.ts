@@ -15,7 +15,9 @@
  * (USER_ALREADY_PARTICIPANT); any other is decided.
  *
  * The webhook is kept as set (setWebhook, getWebhookInfo); `POST /telegram/__webhook-error`
- * with `{message}` records a delivery error as Telegram would report it.
+ * with `{message}` records a delivery error as Telegram would report it. `POST
+ * /telegram/__rights` with `{chatId, canInvite}` takes the right to invite users from the bot
+ * in one chat (or gives it back), as an admin would in the chat's settings.
  */
 export const TELEGRAM_BOT_TOKEN = '123456789:test-telegram-token-0123456789'
 export const TELEGRAM_BOT_ID = 123456789
@@ -42,6 +44,8 @@ export function createFakeTelegram() {
   let webhook: WebhookState = { url: '', secretToken: '', allowedUpdates: [] }
   let links = 0
   const tries = new Map<string, number>()
+  // Chats where an admin took the bot's right to invite users.
+  const noInvite = new Set<string>()
 
   const refuse = (json: Json, code: number, description: string, retryAfter?: number) =>
     json(code, {
@@ -54,6 +58,15 @@ export function createFakeTelegram() {
   /** The bot's ChatMember in a chat, by the id's last digit; null: no such chat for the bot. */
   const botIn = (chatId: unknown) => {
     const id = String(chatId)
+    if (noInvite.has(id))
+      return {
+        status: 'administrator',
+        user: BOT_USER,
+        can_be_edited: false,
+        can_manage_chat: true,
+        can_invite_users: false,
+        can_restrict_members: false,
+      }
     if (id.endsWith('1') || id.endsWith('7'))
       return {
         status: 'administrator',
@@ -87,6 +100,16 @@ export function createFakeTelegram() {
         lastErrorDate: Math.floor(Date.now() / 1000),
         lastErrorMessage: message ?? 'Connection refused',
       }
+      json(200, { ok: true })
+      return true
+    }
+    if (path === '/telegram/__rights') {
+      const { chatId, canInvite } = JSON.parse(body || '{}') as {
+        chatId?: number
+        canInvite?: boolean
+      }
+      if (canInvite) noInvite.delete(String(chatId))
+      else noInvite.add(String(chatId))
       json(200, { ok: true })
       return true
     }
