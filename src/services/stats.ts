@@ -13,6 +13,12 @@ import {
   type StatsRange,
   type StatsScope,
 } from './stats-breakdowns'
+import {
+  verifiedCohortMeasures,
+  verifiedQuery,
+  verifiedRetentionAnswer,
+  type VerifiedFigures,
+} from './stats-verified'
 
 export interface Figures {
   visits: number
@@ -68,6 +74,7 @@ export function statsQueries(
       .where(where)
       .groupBy(inviteDailyStats.day)
       .orderBy(asc(inviteDailyStats.day)),
+    verified: verifiedQuery(db, where, today),
   }
 }
 
@@ -119,7 +126,7 @@ export async function getStats(
   const range = { from: query.from, to: query.to }
   const filters = query.filters ?? {}
   const q = statsQueries(db, scope, range, filters, today)
-  const [byDay, source, campaign, country, device, referrer, via] = await db.batch([
+  const [byDay, source, campaign, country, device, referrer, via, verified] = await db.batch([
     q.byDay,
     q.source,
     q.campaign,
@@ -127,6 +134,7 @@ export async function getStats(
     q.device,
     q.referrer,
     q.via,
+    options.telegram ? q.verified : q.verified.limit(0),
   ])
   const totals = byDay.reduce(
     (sum, row) => ({
@@ -168,6 +176,9 @@ export async function getStats(
     filters,
     totals: shown(withConversion(totals)),
     byDay: byDay.map((row) => shown(withConversion(row))),
+    ...(options.telegram && verified[0]
+      ? { verifiedRetention: verifiedRetentionAnswer(verified[0] as VerifiedFigures) }
+      : {}),
     // The same rows as the breakdowns, in the shape these lists had before them.
     byCountry: country.map((row) => ({ country: row.value, ...figuresOf(row) })),
     bySource: source.map((row) => ({ source: row.value, ...figuresOf(row) })),
@@ -218,8 +229,9 @@ export function funnelQueries(
   return {
     ...breakdownQueries(db, where, today),
     total: db.select(funnelMeasures(today)).from(inviteDailyStats).where(where),
+    verified: verifiedQuery(db, where, today),
     byDay: db
-      .select({ day: inviteDailyStats.day, ...measures })
+      .select({ day: inviteDailyStats.day, ...measures, ...verifiedCohortMeasures })
       .from(inviteDailyStats)
       .where(where)
       .groupBy(inviteDailyStats.day)
@@ -252,6 +264,11 @@ export interface DayFigures {
   confirmedByPhone: number
   confirmedByEmail: number
   joins: number
+  /** Telegram only: joins and leaves it saw, and of that day's joins, who left within 7 / 30 days. */
+  verifiedJoins: number
+  verifiedLeaves: number
+  verifiedLeftWithin7Days: number
+  verifiedLeftWithin30Days: number
 }
 
 /** Every day of `days` with its figures, zero where nothing happened. */
@@ -279,19 +296,31 @@ export async function getDashboardStats(
 ) {
   const q = funnelQueries(db, scope, range, today, filters, inviteIds)
   const perLink = 'communityId' in scope
-  const [total, byDay, byInvite, byInviteAndDay, source, campaign, country, device, referrer, via] =
-    await db.batch([
-      q.total,
-      q.byDay,
-      perLink ? q.byInvite : q.byInvite.limit(0),
-      perLink ? q.byInviteAndDay : q.byInviteAndDay.limit(0),
-      q.source,
-      q.campaign,
-      q.country,
-      q.device,
-      q.referrer,
-      q.via,
-    ])
+  const [
+    total,
+    byDay,
+    byInvite,
+    byInviteAndDay,
+    source,
+    campaign,
+    country,
+    device,
+    referrer,
+    via,
+    verified,
+  ] = await db.batch([
+    q.total,
+    q.byDay,
+    perLink ? q.byInvite : q.byInvite.limit(0),
+    perLink ? q.byInviteAndDay : q.byInviteAndDay.limit(0),
+    q.source,
+    q.campaign,
+    q.country,
+    q.device,
+    q.referrer,
+    q.via,
+    q.verified,
+  ])
   const zero = {
     visits: 0,
     scans: 0,
@@ -301,6 +330,10 @@ export async function getDashboardStats(
     confirmedByPhone: 0,
     confirmedByEmail: 0,
     joins: 0,
+    verifiedJoins: 0,
+    verifiedLeaves: 0,
+    verifiedLeftWithin7Days: 0,
+    verifiedLeftWithin30Days: 0,
   }
   const days = fillDays<DayFigures>(
     range.days,
@@ -314,6 +347,10 @@ export async function getDashboardStats(
       confirmedByPhone: row.confirmedByPhone,
       confirmedByEmail: row.confirmedByEmail,
       joins: row.joins,
+      verifiedJoins: row.verifiedJoins,
+      verifiedLeaves: row.verifiedLeaves,
+      verifiedLeftWithin7Days: row.verifiedLeftWithin7Days,
+      verifiedLeftWithin30Days: row.verifiedLeftWithin30Days,
     })),
     zero,
   )
@@ -333,6 +370,7 @@ export async function getDashboardStats(
   }
   return {
     funnel: total[0] as FunnelFigures,
+    verified: verified[0] as VerifiedFigures,
     days,
     links: new Map(
       byInvite.map(({ inviteId, ...figures }) => [inviteId, figures as FunnelFigures]),
@@ -343,8 +381,12 @@ export async function getDashboardStats(
   }
 }
 
-/** The figures of every day as CSV rows, for a spreadsheet. */
-export function statsCsv(days: DayFigures[]): string {
+/**
+ * The figures of every day as CSV rows, for a spreadsheet. With Telegram on, what Telegram saw
+ * follows in columns named as such: joins and leaves it reported, and of that day's joins, how
+ * many left the chat within 7 and 30 days (verified retention, by the day of the join).
+ */
+export function statsCsv(days: DayFigures[], telegram = false): string {
   const header = [
     'day',
     'visits',
@@ -355,6 +397,14 @@ export function statsCsv(days: DayFigures[]): string {
     'joins',
     'confirmed_by_phone',
     'confirmed_by_email',
+    ...(telegram
+      ? [
+          'joined_seen_by_telegram',
+          'left_seen_by_telegram',
+          'of_those_joined_left_within_7_days_seen_by_telegram',
+          'of_those_joined_left_within_30_days_seen_by_telegram',
+        ]
+      : []),
   ]
   return [
     csvLine(header),
@@ -369,6 +419,14 @@ export function statsCsv(days: DayFigures[]): string {
         d.joins,
         d.confirmedByPhone,
         d.confirmedByEmail,
+        ...(telegram
+          ? [
+              d.verifiedJoins,
+              d.verifiedLeaves,
+              d.verifiedLeftWithin7Days,
+              d.verifiedLeftWithin30Days,
+            ]
+          : []),
       ]),
     ),
   ].join('\r\n')

@@ -380,7 +380,7 @@ for (const action of ['revoke', 'rotate'] as const) {
 /** The figures of every day of the chosen period, as a spreadsheet opens them. */
 function csvResponse(c: Context<AppEnv>, view: StatsView, name: string) {
   return c.body(
-    statsCsv(view.days),
+    statsCsv(view.days, view.telegram),
     200,
     csvDownloadHeaders(`${name}-${view.range.from}-${view.range.to}.csv`),
   )

@@ -13,6 +13,8 @@ import { DailyChart } from '../../views/chart'
 import { words } from '../../views/dashboard'
 import { Funnel } from '../../views/funnel'
 import { retentionText } from '../../views/retention'
+import { TelegramSeen } from '../../views/telegram-seen'
+import { telegramConfig } from '../../lib/config'
 import { lang } from './page'
 import { FilterChips, filtersQuery, pageFilters, valueText } from './stats-filters'
 import { RangePicker, rangeQuery, statsRange, todayIn } from './stats-range'
@@ -32,7 +34,8 @@ export async function loadStatsView(c: Context<AppEnv>, scope: StatsScope, csvPa
   const csvHref = `${csvPath}?${query}`
   const compareHref =
     'communityId' in scope ? `/admin/communities/${scope.communityId}/compare?${query}` : null
-  return { range, filters, ...dashboard, csvHref, compareHref }
+  const telegram = telegramConfig(c.var.config) !== null
+  return { range, filters, ...dashboard, csvHref, compareHref, telegram }
 }
 
 export type StatsView = Awaited<ReturnType<typeof loadStatsView>>
@@ -121,6 +124,9 @@ export function StatsSections(props: { c: Context<AppEnv>; view: StatsView }) {
           </p>
         )}
         <Funnel lang={l} figures={view.funnel} heading={t.funnel} />
+        {view.telegram && (view.verified.joins > 0 || view.verified.leaves > 0) && (
+          <TelegramSeen lang={l} figures={view.verified} />
+        )}
       </section>
       <section>
         <h2>{t.visitsByDay}</h2>
