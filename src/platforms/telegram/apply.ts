@@ -9,6 +9,7 @@ import {
   cohortLeaveStatement,
   groupOfChat,
   joinMemberStatements,
+  lateLeaveStatements,
   leaveMemberStatements,
   NOT_APPLIED,
   type ChatPerson,
@@ -232,20 +233,28 @@ async function membershipChange(
            on conflict (chat_id, day) do update set ${column} = ${column} + 1`,
         )
         .bind(updateId, chatId, day)
-  const cohort = cohortLeaveStatement(client, person, joined, link)
+  const cohort = [
+    cohortLeaveStatement(client, person, joined, link),
+    ...(joined && link ? lateLeaveStatements(client, person, link) : []),
+  ]
   const through = link ? 'a link' : 'another route'
   const outcome = `${joined ? 'join' : 'leave'} through ${through}`
   if (!joined) {
     return {
-      effects: [cohort, membership, counted, ...leaveMemberStatements(client, person, kicked, now)],
+      effects: [
+        ...cohort,
+        membership,
+        counted,
+        ...leaveMemberStatements(client, person, kicked, now),
+      ],
       outcome,
     }
   }
   const group = await groupOfChat(client, chatId)
   const via = link ?? (group ? await approvedRequest(client, chatId, user.id) : null)
-  if (!group || !via) return { effects: [cohort, membership, counted], outcome }
+  if (!group || !via) return { effects: [...cohort, membership, counted], outcome }
   const { statements, join } = joinMemberStatements(client, person, group, via, now)
-  return { effects: [cohort, membership, counted, ...statements], outcome, join }
+  return { effects: [...cohort, membership, counted, ...statements], outcome, join }
 }
 
 /**

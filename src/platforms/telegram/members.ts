@@ -95,6 +95,45 @@ export function cohortLeaveStatement(
     )
 }
 
+/**
+ * A leave reported before any join of the person was on record could only be counted under
+ * "other routes"; once the join it ends arrives through one of our links, the leave moves to
+ * that link, on the day it happened. Runs before the membership row is updated.
+ */
+export function lateLeaveStatements(
+  client: D1Database,
+  person: ChatPerson,
+  link: { inviteId: string; communityId: string },
+): D1PreparedStatement[] {
+  const endsThisJoin = `from telegram_memberships m
+    where m.chat_id = ?2 and m.user_id = ?3 and m.is_member = 0 and m.joined_at is null
+      and m.status_at > ?4 and m.left_at >= ?4 and ${NOT_APPLIED}`
+  const day = `strftime('%Y-%m-%d', m.left_at / 1000, 'unixepoch')`
+  return [
+    client
+      .prepare(
+        `update telegram_chat_daily_stats set verified_leaves = verified_leaves - 1
+         where chat_id = ?2 and verified_leaves > 0 and day = (select ${day} ${endsThisJoin})`,
+      )
+      .bind(person.updateId, person.chatId, person.userId, person.at),
+    client
+      .prepare(
+        `insert into invite_daily_stats (invite_id, community_id, day, country, verified_leaves)
+         select ?5, ?6, ${day}, 'XX', 1 ${endsThisJoin}
+         on conflict (invite_id, day, country, via, device, referrer_host)
+         do update set verified_leaves = verified_leaves + 1`,
+      )
+      .bind(
+        person.updateId,
+        person.chatId,
+        person.userId,
+        person.at,
+        link.inviteId,
+        link.communityId,
+      ),
+  ]
+}
+
 /** The joining person's new membership: its id, and its referral link's (if it stays a member). */
 export interface TelegramJoin {
   memberId: string
