@@ -55,10 +55,12 @@ export const ContactConsentSchema = z
   .openapi('ContactConsent')
 
 const MemberContactConsentSchema = ContactConsentSchema.extend({
-  telegram: ConsentRecordSchema.nullable().describe(
-    'Null unless they joined on Telegram: the join from their own account proves that account, ' +
-      'for that chat',
-  ),
+  telegram: ConsentRecordSchema.nullable()
+    .optional()
+    .describe(
+      'Telegram only (when configured): null unless they joined on Telegram; the join from ' +
+        'their own account proves that account, for that chat',
+    ),
 }).openapi('MemberContactConsent')
 
 /** Each contact's own consent record, for a sign-up or a membership. */
@@ -215,9 +217,11 @@ export const MemberSchema = z
         chatId: z.number().int().describe('The Telegram chat they joined'),
       })
       .nullable()
+      .optional()
       .describe(
-        'A member who joined on Telegram (seen by Telegram): their account there is their ' +
-          'contact, instead of a phone number or e-mail address; admins only',
+        'Telegram only (when configured): a member who joined on Telegram (seen by Telegram), ' +
+          'whose account there is their contact instead of a phone number or e-mail address; ' +
+          'admins only',
       ),
     leaveReason: z
       .enum(LEAVE_REASONS)
@@ -226,7 +230,11 @@ export const MemberSchema = z
   })
   .openapi('Member')
 
-export function serializeMember(member: Member, groupIds: string[]): z.infer<typeof MemberSchema> {
+export function serializeMember(
+  member: Member,
+  groupIds: string[],
+  telegram = false,
+): z.infer<typeof MemberSchema> {
   return {
     id: member.id,
     communityId: member.communityId,
@@ -244,22 +252,29 @@ export function serializeMember(member: Member, groupIds: string[]): z.infer<typ
     consentRecord: consentRecordOf(member),
     contactConsent: {
       ...contactConsentOf(member),
-      telegram: record(
-        member.telegramConfirmedAt,
-        member.telegramConsentMethod,
-        member.telegramConsentProof,
-      ),
-    },
-    telegram:
-      member.telegramUserId !== null && member.telegramChatId !== null
+      ...(telegram
         ? {
-            userId: member.telegramUserId,
-            username: member.telegramUsername,
-            chatId: member.telegramChatId,
+            telegram: record(
+              member.telegramConfirmedAt,
+              member.telegramConsentMethod,
+              member.telegramConsentProof,
+            ),
           }
-        : null,
+        : {}),
+    },
+    ...(telegram ? { telegram: telegramAccountOf(member) } : {}),
     leaveReason: member.leaveReason,
   }
+}
+
+function telegramAccountOf(member: Member) {
+  return member.telegramUserId !== null && member.telegramChatId !== null
+    ? {
+        userId: member.telegramUserId,
+        username: member.telegramUsername,
+        chatId: member.telegramChatId,
+      }
+    : null
 }
 
 export const MemberQuerySchema = z.strictObject({

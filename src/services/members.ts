@@ -121,6 +121,10 @@ const CSV_COLUMNS = [
   'phone_consent_method',
   'email_confirmed_at',
   'email_consent_method',
+] as const
+
+/** With Telegram on: a member's Telegram account, their contact there, and its consent record. */
+const TELEGRAM_CSV_COLUMNS = [
   'telegram_user_id',
   'telegram_username',
   'telegram_confirmed_at',
@@ -137,7 +141,11 @@ export const EXPORT_PAGE = 1000
  * binds no list of ids. Cells that a spreadsheet would run as a formula are prefixed with a
  * quote; phone numbers are not (see `csvCell`).
  */
-export function exportMembersCsv(db: Database, communityId: string): ReadableStream<Uint8Array> {
+export function exportMembersCsv(
+  db: Database,
+  communityId: string,
+  options: { telegram?: boolean } = {},
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder()
   let cursor: string | undefined
   let started = false
@@ -145,7 +153,8 @@ export function exportMembersCsv(db: Database, communityId: string): ReadableStr
     async pull(controller) {
       if (!started) {
         started = true
-        controller.enqueue(encoder.encode(csvLine(CSV_COLUMNS) + '\r\n'))
+        const columns = options.telegram ? [...CSV_COLUMNS, ...TELEGRAM_CSV_COLUMNS] : CSV_COLUMNS
+        controller.enqueue(encoder.encode(csvLine(columns) + '\r\n'))
       }
       const rows = await db
         .select({
@@ -180,11 +189,15 @@ export function exportMembersCsv(db: Database, communityId: string): ReadableStr
           member.phoneConsentMethod ?? '',
           member.emailConfirmedAt?.toISOString() ?? '',
           member.emailConsentMethod ?? '',
-          member.telegramUserId === null ? '' : String(member.telegramUserId),
-          member.telegramUsername ?? '',
-          member.telegramConfirmedAt?.toISOString() ?? '',
-          member.telegramConsentMethod ?? '',
-          member.telegramConsentProof ?? '',
+          ...(options.telegram
+            ? [
+                member.telegramUserId === null ? '' : String(member.telegramUserId),
+                member.telegramUsername ?? '',
+                member.telegramConfirmedAt?.toISOString() ?? '',
+                member.telegramConsentMethod ?? '',
+                member.telegramConsentProof ?? '',
+              ]
+            : []),
         ]),
       )
       if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('\r\n') + '\r\n'))
