@@ -1702,8 +1702,8 @@ export interface components {
       endedAt: string | null
       consentRecord: components['schemas']['ConsentRecord']
       contactConsent: components['schemas']['MemberContactConsent']
-      /** @description A member who joined on Telegram (seen by Telegram): their account there is their contact, instead of a phone number or e-mail address; admins only */
-      telegram: {
+      /** @description Telegram only (when configured): a member who joined on Telegram (seen by Telegram), whose account there is their contact instead of a phone number or e-mail address; admins only */
+      telegram?: {
         /** @description Their Telegram user id */
         userId: number
         /** @description Their Telegram user name, if they have one */
@@ -1729,7 +1729,27 @@ export interface components {
     }
     /** @description The consent record of each contact: a proof confirms only the contact it comes from */
     MemberContactConsent: components['schemas']['ContactConsent'] & {
-      telegram: components['schemas']['ConsentRecord']
+      /** @description Telegram only (when configured): null unless they joined on Telegram; the join from their own account proves that account, for that chat */
+      telegram?: {
+        /**
+         * Format: date-time
+         * @example 2026-11-24T09:00:00.000Z
+         */
+        confirmedAt: string
+        /**
+         * @description `whatsapp_message`: sent the one-time code from their own WhatsApp; `whatsapp_button`: tapped the confirmation template’s button; `email_link`: confirmed the e-mailed link; `single_opt_in`: the join form alone; `admin`: recorded by an admin; `telegram_join`: joined the Telegram chat from their own account (seen by Telegram)
+         * @enum {string}
+         */
+        method:
+          | 'whatsapp_message'
+          | 'whatsapp_button'
+          | 'email_link'
+          | 'single_opt_in'
+          | 'admin'
+          | 'telegram_join'
+        /** @description The WhatsApp message id (wamid), the confirmation link’s id, or the `update_id` of the Telegram update that reported the join */
+        proofId: string | null
+      } | null
     }
     Leaderboard: {
       data: {
