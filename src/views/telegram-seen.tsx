@@ -1,5 +1,6 @@
 import { formatNumber, type Lang } from '../lib/i18n'
 import { telegramWords } from '../lib/i18n/dashboard-telegram'
+import type { TelegramInviteLink } from '../db/schema'
 import type { VerifiedFigures } from '../services/stats-verified'
 import { retentionText } from './retention'
 
@@ -37,5 +38,36 @@ export function TelegramSeen(props: { lang: Lang; figures: VerifiedFigures }) {
         </tbody>
       </table>
     </div>
+  )
+}
+
+/**
+ * A link's Telegram link on its dashboard page: the `t.me` link once made, "pending" until then,
+ * or, when Telegram kept refusing it, what it said and what fixes it.
+ */
+export function TelegramLinkLine(props: { lang: Lang; link: TelegramInviteLink }) {
+  const t = telegramWords(props.lang)
+  const { link } = props
+  return (
+    <p class="telegram-link">
+      {t.telegramLink}:{' '}
+      {link.url ? (
+        <a href={link.url} class="code">
+          {link.url}
+        </a>
+      ) : link.failedAt ? (
+        <>
+          <b>{t.linkFailed}</b>
+          {link.lastError && (
+            <span class="muted">
+              {' '}
+              (<bdi>{link.lastError}</bdi>)
+            </span>
+          )}
+        </>
+      ) : (
+        <span class="muted">{t.linkPending}</span>
+      )}
+    </p>
   )
 }

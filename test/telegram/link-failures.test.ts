@@ -2,6 +2,7 @@ import { describe, expect, inject, it } from 'vitest'
 import { call, createInvite, eventually, runCron } from '../worker/helpers'
 import { botStatusUpdate, postUpdate } from '../support/telegram-updates'
 import { telegramCommunity, withTelegramLink } from './support'
+import { page, signIn } from '../worker/dashboard-helpers'
 
 const fake = inject('fakeServicesUrl')
 const HOUR = 3_600_000
@@ -48,6 +49,11 @@ describe('a Telegram link Telegram keeps refusing', () => {
       chatInviteUrl: null,
       telegramLinkError: '400: Bad Request: not enough rights to manage chat invite link',
     })
+    // The admin reads it on the link's page, with what fixes it.
+    const { cookie } = await signIn()
+    const linkPage = await page(`/admin/links/${invite.id}?lang=en`, cookie)
+    expect(linkPage.text).toContain('Telegram refuses the link. Check the bot’s rights in the chat')
+    expect(linkPage.text).toContain('not enough rights to manage chat invite link')
     // Hourly forever is what it must not do.
     await runCron(at + 24 * HOUR)
     expect(await triesIn(chatId)).toBe(6)

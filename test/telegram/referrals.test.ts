@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest'
-import { call, createInvite, eventually, runCron } from '../worker/helpers'
+import { call, createInvite, eventually, runCron, visit } from '../worker/helpers'
 import { memberUpdate, newUser, postUpdate } from '../support/telegram-updates'
 import { telegramCommunity, withTelegramLink } from './support'
 
@@ -67,6 +67,11 @@ describe('referrals on Telegram', () => {
     expect(url).toMatch(/^https:\/\/t\.me\/\+/)
     expect(invite.groupId).toBe(group.id)
     expect((await linksAskedFor(chatId)).map((body) => body.name)).toContain('Mia (referral)')
+    // Her link's landing page leads into the chat through her own Telegram link.
+    await eventually(async () => {
+      const landing = await visit(`/i/${invite.code}`)
+      expect(landing.text).toContain(`href="${url}"`)
+    })
   })
 
   it('credit the referrer only when Telegram reports the join through their link', async () => {

@@ -48,6 +48,9 @@ import {
   withNotice,
 } from './page'
 import { csvDownloadHeaders } from '../../lib/csv'
+import { telegramConfig } from '../../lib/config'
+import { liveTelegramLink } from '../../platforms/telegram/invite-links'
+import { TelegramLinkLine } from '../../views/telegram-seen'
 
 /** A community's overview and its campaign links: funnel, QR codes, revoke and rotate. */
 export const linksPages = new Hono<AppEnv>()
@@ -191,6 +194,9 @@ export async function linkPage(c: Context<AppEnv>, id: string, refused?: Refused
     ? await loadStatsView(c, { inviteId: invite.id }, `/admin/links/${invite.id}/stats.csv`)
     : null
   const status = inviteStatus(invite, new Date())
+  const telegramLink = telegramConfig(c.var.config)
+    ? await liveTelegramLink(c.var.db, invite.id)
+    : null
   const csrf = await csrfTokenFor(c)
   // A saved design is a new image URL, so the browser never shows the one it cached before.
   const version = design ? `&v=${design.updatedAt.getTime().toString(36)}` : ''
@@ -216,6 +222,7 @@ export async function linkPage(c: Context<AppEnv>, id: string, refused?: Refused
         <p>
           {t.status}: <b>{t.inviteStatuses[status]}</b>
         </p>
+        {telegramLink && <TelegramLinkLine lang={lang(c)} link={telegramLink} />}
         {status === 'active' && (
           <>
             {manage ? (
