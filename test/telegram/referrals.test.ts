@@ -18,6 +18,19 @@ async function linksAskedFor(chatId: number) {
     .filter((body) => body.chat_id === chatId)
 }
 
+/** The links the Worker asked Telegram to revoke in one chat. */
+async function revokedIn(chatId: number) {
+  const requests = (await (await fetch(`${fake}/__requests?path=/telegram/bot`)).json()) as Array<{
+    path: string
+    body: string
+  }>
+  return requests
+    .filter((r) => r.path.endsWith('/revokeChatInviteLink'))
+    .map((r) => JSON.parse(r.body) as { chat_id: number; invite_link: string })
+    .filter((body) => body.chat_id === chatId)
+    .map((body) => body.invite_link)
+}
+
 async function members(communityId: string): Promise<Array<Record<string, any>>> {
   const page = await call('GET', `/api/communities/${communityId}/members?limit=100`)
   expect(page.status, page.text).toBe(200)
@@ -71,6 +84,23 @@ describe('referrals on Telegram', () => {
     await eventually(async () => {
       const landing = await visit(`/i/${invite.code}`)
       expect(landing.text).toContain(`href="${url}"`)
+    })
+  })
+
+  it('go with the member: revoked at Telegram when they leave the chat or an admin removes them', async () => {
+    const { chatId, community, campaignUrl } = await world()
+    const leaver = await joinedMember(chatId, community.id, campaignUrl, 'Leaver')
+    const removed = await joinedMember(chatId, community.id, campaignUrl, 'Removed')
+    const leaverLink = await referralLinkOf(community.id, leaver.member.id)
+    const removedLink = await referralLinkOf(community.id, removed.member.id)
+    await postUpdate(memberUpdate(chatId, leaver.person, 'left'))
+    const gone = await call('DELETE', `/api/members/${removed.member.id}`)
+    expect(gone.status, gone.text).toBe(204)
+    await eventually(async () => {
+      await runCron(Date.now())
+      expect(await revokedIn(chatId)).toEqual(
+        expect.arrayContaining([leaverLink.url, removedLink.url]),
+      )
     })
   })
 
