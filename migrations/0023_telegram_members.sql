@@ -62,4 +62,6 @@ CREATE UNIQUE INDEX `members_active_telegram_unique` ON `members` (`telegram_cha
 ALTER TABLE `invite_daily_stats` ADD `verified_left_within_7_days` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `invite_daily_stats` ADD `verified_left_within_30_days` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `telegram_invite_links` ADD `failed_at` integer;--> statement-breakpoint
-ALTER TABLE `telegram_memberships` ADD `left_as` text;
+CREATE INDEX `telegram_invite_links_failed_idx` ON `telegram_invite_links` (`chat_id`,`invite_id`) WHERE failed_at is not null;--> statement-breakpoint
+ALTER TABLE `telegram_memberships` ADD `left_as` text;--> statement-breakpoint
+CREATE INDEX `telegram_join_requests_person_idx` ON `telegram_join_requests` (`chat_id`,`user_id`,`decided_at`);

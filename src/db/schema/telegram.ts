@@ -120,6 +120,10 @@ export const telegramInviteLinks = sqliteTable(
     uniqueIndex('telegram_invite_links_live_unique')
       .on(t.inviteId)
       .where(sql`status in ('pending', 'active')`),
+    // Links given up on, found again when their chat is fixed: only they are in this index.
+    index('telegram_invite_links_failed_idx')
+      .on(t.chatId, t.inviteId)
+      .where(sql`failed_at is not null`),
     index('telegram_invite_links_due_idx')
       .on(t.nextAttemptAt)
       .where(sql`status in ('pending', 'revoking')`),
@@ -201,6 +205,8 @@ export const telegramJoinRequests = sqliteTable(
   },
   (t) => [
     index('telegram_join_requests_community_idx').on(t.communityId, t.status, t.id),
+    // A join Telegram reports finds the person's approved request by this.
+    index('telegram_join_requests_person_idx').on(t.chatId, t.userId, t.decidedAt),
     uniqueIndex('telegram_join_requests_pending_unique')
       .on(t.chatId, t.userId)
       .where(sql`status = 'pending'`),

@@ -215,9 +215,9 @@ export async function retryFailedTelegramLinks(
           `update telegram_invite_links set chat_id = ?1, failed_at = null, attempts = 0,
              next_attempt_at = ?3
            where status = 'pending' and failed_at is not null
-             and invite_id in (select id from invites where group_id = ?2 or (group_id is null
-               and community_id = (select community_id from groups
-                 where id = ?2 and kind = 'announcement')))`,
+             and exists (select 1 from invites i where i.id = telegram_invite_links.invite_id
+               and (i.group_id = ?2 or (i.group_id is null and i.community_id =
+                 (select community_id from groups where id = ?2 and kind = 'announcement'))))`,
         )
         .bind(target.chatId, target.groupId, now.getTime()),
     )
