@@ -22,6 +22,7 @@ import { leaderboard } from '../../services/members'
 import { listRewards } from '../../services/rewards'
 import { inviteUrls } from '../../schemas/invites'
 import { communityFor } from '../../api/community-scope'
+import { retireTelegramLinksOf, telegramLinkForNewInvite } from '../../api/telegram'
 import { Csrf, words, GroupsTable } from '../../views/dashboard'
 import type { FormState } from '../../views/form-fields'
 import { loadStatsView, StatsSections, type StatsView } from './stats-view'
@@ -158,7 +159,10 @@ linksPages.post('/admin/communities/:id/links', async (c) => {
     overviewPage(c, id, { values: sent.values, errors, status })
   if (!sent.input) return refused(sent.errors ?? {}, 400)
   try {
-    const invite = await createInvite(c.var.db, id, sent.input, new Date())
+    const now = new Date()
+    const invite = await createInvite(c.var.db, id, sent.input, now)
+    // On a Telegram group, the chat's own link is asked for right after the answer, as in the API.
+    await telegramLinkForNewInvite(c, invite, now)
     return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, 'created')), 303)
   } catch (error) {
     const errors = linkFormRefusal(lang(c), error)
@@ -334,6 +338,7 @@ linksPages.post('/admin/links/:id/duplicate', async (c) => {
   }
   try {
     const copy = await duplicateInvite(c.var.db, invite, { ...sent.input, source }, now)
+    await telegramLinkForNewInvite(c, copy, now)
     return c.redirect(inLanguage(c, withNotice(`/admin/links/${copy.id}`, 'created')), 303)
   } catch (error) {
     const errors = linkFormRefusal(lang(c), error)
@@ -376,7 +381,10 @@ for (const action of ['revoke', 'rotate'] as const) {
   linksPages.post(`/admin/links/:id/${action}`, async (c) => {
     const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
     assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
-    await (action === 'revoke' ? revokeInvite : rotateInvite)(c.var.db, invite, new Date())
+    const now = new Date()
+    const changed = await (action === 'revoke' ? revokeInvite : rotateInvite)(c.var.db, invite, now)
+    await retireTelegramLinksOf(c, invite, now)
+    if (action === 'rotate') await telegramLinkForNewInvite(c, changed, now)
     return c.redirect(
       withNotice(`/admin/links/${invite.id}`, action === 'revoke' ? 'revoked' : 'rotated'),
       303,
