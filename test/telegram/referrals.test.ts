@@ -1,7 +1,16 @@
 import { describe, expect, inject, it } from 'vitest'
-import { call, createInvite, eventually, runCron, visit } from '../worker/helpers'
+import {
+  call,
+  createCommunity,
+  createInvite,
+  eventually,
+  joinJson,
+  newPhone,
+  runCron,
+  visit,
+} from '../worker/helpers'
 import { memberUpdate, newUser, postUpdate } from '../support/telegram-updates'
-import { telegramCommunity, withTelegramLink } from './support'
+import { adminChat, telegramCommunity, withTelegramLink } from './support'
 
 const fake = inject('fakeServicesUrl')
 const DAY = 86_400
@@ -102,6 +111,34 @@ describe('referrals on Telegram', () => {
         expect.arrayContaining([leaverLink.url, removedLink.url]),
       )
     })
+  })
+
+  it('give a member who joined on the web a Telegram link too, when the announcement group is on Telegram', async () => {
+    const community = await createCommunity()
+    const groups = await call('GET', `/api/communities/${community.id}/groups`)
+    const announcement = groups.json.data.find((g: any) => g.kind === 'announcement')
+    const chatId = await adminChat()
+    const linked = await call('PATCH', `/api/groups/${announcement.id}`, {
+      body: { telegramChatId: chatId },
+    })
+    expect(linked.status, linked.text).toBe(200)
+    const invite = await createInvite(community.id, { label: 'Web' })
+    const joined = await joinJson(invite.code, { name: 'Web Person', phone: newPhone() })
+    expect(joined.status, joined.text).toBeLessThan(300)
+    const member = await eventually(async () => {
+      const [found] = await members(community.id)
+      expect(found).toBeDefined()
+      return found!
+    })
+    const referral = await eventually(async () => {
+      const list = await call('GET', `/api/communities/${community.id}/invites?limit=100`)
+      const found = list.json.data.find((i: any) => i.referrerMemberId === member.id)
+      expect(found).toBeDefined()
+      return found
+    })
+    // Planned with the join, made by the cron job.
+    await runCron(Date.now())
+    expect(await withTelegramLink(referral.id)).toMatch(/^https:\/\/t\.me\/\+/)
   })
 
   it('credit the referrer only when Telegram reports the join through their link', async () => {
