@@ -94,6 +94,9 @@ describe('retention on Telegram, from verified membership', () => {
     expect(view.text).toContain('Still in the chat after 7 days (seen by Telegram)')
     expect(view.text).toMatch(/60\s*%/)
     expect(view.text).toMatch(/25\s*%/)
+    // The joins chart shows what Telegram saw beside our own joins, named as such.
+    // (the block above names it once; the chart's legend again)
+    expect(view.text.split('Joined (seen by Telegram)').length - 1).toBeGreaterThanOrEqual(2)
     const csv = await page(`/admin/links/${invite.id}/stats.csv?period=90`, cookie)
     const [header, ...rows] = csv.text.split('\r\n')
     const columns = header!.split(',')

@@ -15,6 +15,7 @@ import { Funnel } from '../../views/funnel'
 import { retentionText } from '../../views/retention'
 import { TelegramSeen } from '../../views/telegram-seen'
 import { telegramConfig } from '../../lib/config'
+import { telegramWords } from '../../lib/i18n/dashboard-telegram'
 import { lang } from './page'
 import { FilterChips, filtersQuery, pageFilters, valueText } from './stats-filters'
 import { RangePicker, rangeQuery, statsRange, todayIn } from './stats-range'
@@ -146,7 +147,19 @@ export function StatsSections(props: { c: Context<AppEnv>; view: StatsView }) {
           days={days}
           title={t.joinsByDay}
           dayLabel={t.day}
-          series={[{ label: t.joins, color: '#8a5a00', values: view.days.map((d) => d.joins) }]}
+          series={[
+            { label: t.joins, color: '#8a5a00', values: view.days.map((d) => d.joins) },
+            // Beside our own figure, never added to it: what Telegram saw, labelled so.
+            ...(view.telegram && view.verified.joins > 0
+              ? [
+                  {
+                    label: telegramWords(l).joinedSeen,
+                    color: '#1c6ea4',
+                    values: view.days.map((d) => d.verifiedJoins),
+                  },
+                ]
+              : []),
+          ]}
         />
       </section>
       <section>
