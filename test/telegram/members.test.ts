@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { call, createInvite, eventually, query } from '../worker/helpers'
+import {
+  call,
+  createCommunity,
+  createGroup,
+  createInvite,
+  eventually,
+  query,
+} from '../worker/helpers'
 import { joinRequestUpdate, memberUpdate, newUser, postUpdate } from '../support/telegram-updates'
-import { telegramCommunity, withTelegramLink } from './support'
+import { adminChat, telegramCommunity, withTelegramLink } from './support'
 
 /** A campaign link on a Telegram group, with the chat's invite link Telegram made for it. */
 async function linkOnTelegram(options: { maxUses?: number } = {}) {
@@ -151,7 +158,7 @@ describe('Telegram people are members', () => {
     expect(await memberWith(community.id, nina.id)).toMatchObject({ inviteId: null })
   })
 
-  it('holds the group’s and the link’s limits', async () => {
+  it('holds the link’s limit of uses', async () => {
     const { community, chatId, url, invite } = await linkOnTelegram({ maxUses: 2 })
     const people = [newUser('One'), newUser('Two'), newUser('Three')]
     for (const person of people) {
@@ -164,6 +171,27 @@ describe('Telegram people are members', () => {
     // What Telegram saw is still counted as seen.
     const stats = await call('GET', `/api/invites/${invite.id}/stats`)
     expect(stats.json.totals.verifiedJoins).toBe(3)
+  })
+
+  it('never takes a group past its limit, however many Telegram lets in', async () => {
+    const community = await createCommunity()
+    const small = await createGroup(community.id, { memberLimit: 2 })
+    const chatId = await adminChat()
+    const linked = await call('PATCH', `/api/groups/${small.id}`, {
+      body: { telegramChatId: chatId },
+    })
+    expect(linked.status, linked.text).toBe(200)
+    const invite = await createInvite(community.id, { groupId: small.id, label: 'Crowd' })
+    const url = await withTelegramLink(invite.id)
+    const crowd = Array.from({ length: 5 }, (_, i) => newUser(`Crowd ${i}`))
+    await Promise.all(
+      crowd.map((person) =>
+        postUpdate(memberUpdate(chatId, person, 'joined', { inviteLink: url })),
+      ),
+    )
+    await settled(chatId, community.id)
+    expect((await membersOf(community.id)).filter((m) => m.telegram)).toHaveLength(2)
+    expect((await group(small.id)).memberCount).toBe(2)
   })
 
   it('exports their Telegram user id and user name instead of a phone number', async () => {
