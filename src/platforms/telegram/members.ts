@@ -18,7 +18,8 @@ export interface ChatGroup {
   groupId: string
   communityId: string
   announcementGroupId: string
-  closed: boolean
+  /** 1 in a closed community (its links make join requests), as SQLite answers a comparison. */
+  closed: 0 | 1
 }
 
 export async function groupOfChat(client: D1Database, chatId: number): Promise<ChatGroup | null> {
@@ -290,7 +291,7 @@ function referralLinkStatements(
         join.referralLinkId,
         join.referralInviteId,
         person.chatId,
-        group.closed ? 1 : 0,
+        group.closed,
         // The consumer asks first; the cron job only if that did not get through.
         nowMs + 60_000,
         nowMs,
