@@ -9,6 +9,7 @@ import {
 } from '../worker/helpers'
 import { joinRequestUpdate, memberUpdate, newUser, postUpdate } from '../support/telegram-updates'
 import { adminChat, telegramCommunity, withTelegramLink } from './support'
+import { page, signIn } from '../worker/dashboard-helpers'
 
 /** A campaign link on a Telegram group, with the chat's invite link Telegram made for it. */
 async function linkOnTelegram(options: { maxUses?: number } = {}) {
@@ -211,5 +212,11 @@ describe('Telegram people are members', () => {
     expect(cell('telegram_username')).toBe(ida.username)
     expect(cell('telegram_consent_method')).toBe('telegram_join')
     expect(cell('telegram_consent_proof')).toBe(String(update.update_id))
+    // The dashboard's members page names them by their account, with its consent record.
+    const { cookie } = await signIn()
+    const listed = await page(`/admin/communities/${community.id}/members?lang=en`, cookie)
+    expect(listed.status).toBe(200)
+    expect(listed.text).toContain(`@${ida.username} (Telegram)`)
+    expect(listed.text).toContain('Joined on Telegram (seen by Telegram)')
   })
 })
