@@ -139,6 +139,13 @@ describe('referrals on Telegram', () => {
     // Planned with the join, made by the cron job.
     await runCron(Date.now())
     expect(await withTelegramLink(referral.id)).toMatch(/^https:\/\/t\.me\/\+/)
+    // From now on only Telegram's report credits her: a sign-up on the web through the code
+    // does not.
+    const friend = await joinJson(referral.code, { name: 'Web Friend', phone: newPhone() })
+    expect(friend.status, friend.text).toBeLessThan(300)
+    const after = await members(community.id)
+    expect(after.find((m) => m.name === 'Web Friend')).toMatchObject({ referredByMemberId: null })
+    expect(after.find((m) => m.id === member.id)!.referralCount).toBe(0)
   })
 
   it('credit the referrer only when Telegram reports the join through their link', async () => {
