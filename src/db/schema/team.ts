@@ -73,6 +73,7 @@ export const AUDIT_ACTIONS = [
   'teammate.invited',
   'teammate.joined',
   'teammate.revoked',
+  'teammate.changed',
   'invitation.revoked',
   'webhook.created',
   'webhook.removed',

@@ -58,7 +58,7 @@ function teamWords(c: Context<AppEnv>) {
 
 function inviteFormValues(form: Record<string, unknown>) {
   const text = (key: string) => (typeof form[key] === 'string' ? (form[key] as string) : '')
-  return { name: text('name'), role: text('role'), groupId: text('groupId') }
+  return { name: text('name'), email: text('email'), role: text('role'), groupId: text('groupId') }
 }
 
 teamPages.get('/admin/communities/:id/team', (c) =>
@@ -113,12 +113,14 @@ teamPages.post('/admin/communities/:id/team/invitations', async (c) => {
   const values = inviteFormValues(await readForm(c))
   const parsed = CreateTeamInvitationSchema.safeParse({
     name: values.name,
+    ...(values.email.trim() ? { email: values.email } : {}),
     role: values.role,
     ...(values.role === 'group_admin' ? { groupId: values.groupId } : {}),
   })
   if (!parsed.success) {
     const errors = fieldMessages(lang(c), parsed.error.issues, {
       groupId: teamWords(c).groupMissing,
+      email: teamWords(c).emailInvalid,
     })
     return teamPage(c, id, { form: { values, errors } })
   }
@@ -133,9 +135,12 @@ teamPages.post('/admin/communities/:id/team/invitations', async (c) => {
     )
     return teamPage(c, id, { shown: shownLink(c, secret, invitation) })
   } catch (error) {
-    // A group of another community (a crafted form) is refused like a missing one.
-    const errors = { groupId: teamWords(c).groupMissing }
     if (error instanceof ApiError && error.code === 'validation_failed') {
+      // A group of another community (a crafted form) is refused like a missing one.
+      const emailTaken = error.errors?.some((problem) => problem.path === 'email')
+      const errors: Record<string, string> = emailTaken
+        ? { email: teamWords(c).emailTaken }
+        : { groupId: teamWords(c).groupMissing }
       return teamPage(c, id, { form: { values, errors } })
     }
     throw error

@@ -78,6 +78,15 @@ export function TeamPage(props: TeamView) {
                 maxlength={100}
                 value={sentText(form, 'name')}
               />
+              <TextField
+                form={form}
+                field="email"
+                type="email"
+                label={tt.emailField}
+                maxlength={254}
+                autocomplete="off"
+                value={sentText(form, 'email')}
+              />
               <Field form={form} field="role" label={tt.role}>
                 <select
                   id="role"
@@ -131,6 +140,12 @@ export function TeamPage(props: TeamView) {
               <tr>
                 <td data-label={tt.name}>
                   <bdi>{token.name}</bdi>
+                  {token.email && (
+                    <span class="muted">
+                      {' '}
+                      · <bdi>{token.email}</bdi>
+                    </span>
+                  )}
                 </td>
                 <td data-label={tt.role}>
                   {t.roles[token.role]}
