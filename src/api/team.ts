@@ -69,7 +69,10 @@ openapi(
     responses: {
       201: jsonResponse(CreatedTeamInvitationSchema, 'The invitation, with its link shown once'),
       ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS], {
-        rules: { groupId: 'A group of this community' },
+        rules: {
+          groupId: 'A group of this community',
+          email: 'An e-mail address, not on another live teammate of the community',
+        },
       }),
     },
   }),
@@ -175,7 +178,10 @@ openapi(
     responses: {
       200: jsonResponse(TeammateSchema, 'The teammate, with the address'),
       ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS], {
-        rules: { email: 'Not on another live token of the community; not for owner tokens' },
+        rules: {
+          email:
+            'An e-mail address, not on another live token of the community; not for owner tokens',
+        },
       }),
     },
   }),
