@@ -1,4 +1,6 @@
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import { accessConfig, loadConfig } from '../../src/lib/config'
 import { generateSigningKey, signJwt } from '../support/access-jwt'
 import { csrfOf, page, post, signIn } from './dashboard-helpers'
 import {
@@ -163,5 +165,36 @@ describe('without ACCESS_TEAM_DOMAIN and ACCESS_AUD', () => {
     expect(chooser.status).toBe(303)
     expect(chooser.headers.get('location')).toBe('/admin/login')
     expect(await countRows('sessions')).toBe(before)
+  })
+})
+
+describe('the Access settings', () => {
+  const base = { ...env, ACCESS_TEAM_DOMAIN: undefined, ACCESS_AUD: undefined }
+  const load = (vars: Record<string, string>) => () => loadConfig({ ...base, ...vars } as Env)
+
+  it('go together, and the certs URL is held to the rule for outbound URLs', () => {
+    expect(load({ ACCESS_TEAM_DOMAIN: 'https://team.cloudflareaccess.com' })).toThrow(/ACCESS_AUD/)
+    expect(load({ ACCESS_AUD: 'aud-0123456789abcdef' })).toThrow(/ACCESS_TEAM_DOMAIN/)
+    expect(
+      load({ ACCESS_TEAM_DOMAIN: 'http://team.cloudflareaccess.com', ACCESS_AUD: 'aud-01234567' }),
+    ).toThrow(/ACCESS_TEAM_DOMAIN/)
+    expect(
+      load({
+        ACCESS_TEAM_DOMAIN: 'https://team.cloudflareaccess.com',
+        ACCESS_AUD: 'aud-0123456789abcdef',
+        ACCESS_CERTS_URL: 'https://169.254.169.254/certs',
+      }),
+    ).toThrow(/ACCESS_CERTS_URL: refused/)
+    const config = load({
+      ACCESS_TEAM_DOMAIN: 'https://team.cloudflareaccess.com/',
+      ACCESS_AUD: 'aud-0123456789abcdef',
+    })()
+    expect(accessConfig(config)).toEqual({
+      teamDomain: 'https://team.cloudflareaccess.com',
+      audience: 'aud-0123456789abcdef',
+      certsUrl: 'https://team.cloudflareaccess.com/cdn-cgi/access/certs',
+      allowLoopbackHttp: false,
+    })
+    expect(accessConfig(loadConfig(env))).toBeNull()
   })
 })
