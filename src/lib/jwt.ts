@@ -9,6 +9,7 @@ import { z } from 'zod'
 const B64URL = /^[A-Za-z0-9_-]+$/
 // Access tokens are a few kilobytes; anything far larger is not one.
 const MAX_TOKEN_LENGTH = 16_384
+const MIN_MODULUS_BYTES = 256
 
 /** One RSA signing key as a JWKS lists it; keys of other kinds are skipped, not refused. */
 const JwkSchema = z.looseObject({
@@ -36,6 +37,8 @@ export async function importJwks(document: z.infer<typeof JwksSchema>) {
     if (!jwk.success) continue
     const { kid, kty, alg, use, n, e } = jwk.data
     if (kty !== 'RSA' || !n || !e || (alg && alg !== 'RS256') || (use && use !== 'sig')) continue
+    // Cloudflare's keys are 2048-bit; a shorter modulus is not one of theirs, and forgeable.
+    if (Math.floor((n.length * 3) / 4) < MIN_MODULUS_BYTES) continue
     try {
       const key = await crypto.subtle.importKey(
         'jwk',
