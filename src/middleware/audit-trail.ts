@@ -131,6 +131,7 @@ const RULES: Rule[] = [
   ),
   rule('POST', `/admin/communities/${CMT}/team/${id('tok')}/revoke`, 'teammate.revoked', 'path'),
   rule('POST', `/admin/communities/${CMT}/team/${id('tok')}/link`, 'teammate.invited', 'path'),
+  rule('POST', `/admin/communities/${CMT}/team/${id('tok')}/email`, 'teammate.changed', 'path'),
 ]
 
 /** The rule a request falls under, if it is a change the audit log records. */

@@ -127,6 +127,45 @@ describe('a teammate’s e-mail address', () => {
   })
 })
 
+describe('a teammate’s address on the team page', () => {
+  it('is saved, refused when wrong or taken (in the row, nothing changed), and cleared', async () => {
+    const community = await createCommunity()
+    const first = await createToken({ role: 'community_admin', communityId: community.id })
+    const second = await createToken({ role: 'community_admin', communityId: community.id })
+    const { cookie } = await signIn()
+    const path = `/admin/communities/${community.id}/team`
+    const csrf = csrfOf((await page(path, cookie)).text)
+    const save = (tokenId: string, email: string) =>
+      post(`${path}/${tokenId}/email`, cookie, { _csrf: csrf, email })
+    const stored = async (tokenId: string) =>
+      (
+        await query<{ email: string | null }>('select email from api_tokens where id = ?', tokenId)
+      )[0]!.email
+
+    const saved = await save(first.id, ' Lea@Example.org ')
+    expect(saved.status).toBe(200)
+    expect(saved.text).toContain('The address is saved.')
+    expect(await stored(first.id)).toBe('lea@example.org')
+
+    const taken = await save(second.id, 'lea@example.org')
+    expect(taken.status).toBe(400)
+    expect(taken.text).toContain('Another teammate of this community has this address.')
+    const wrong = await save(second.id, 'lea@')
+    expect(wrong.status).toBe(400)
+    expect(wrong.text).toContain('That is not a valid e-mail address.')
+    expect(await stored(second.id)).toBeNull()
+    await eventually(async () => {
+      const log = await call('GET', `/api/communities/${community.id}/audit-log`)
+      expect(log.json.data).toContainEqual(
+        expect.objectContaining({ action: 'teammate.changed', targetId: first.id }),
+      )
+    })
+
+    expect((await save(first.id, '')).status).toBe(200)
+    expect(await stored(first.id)).toBeNull()
+  })
+})
+
 describe('without ACCESS_TEAM_DOMAIN and ACCESS_AUD', () => {
   it('ignores the Access header: nobody signs in by sending it', async () => {
     const community = await createCommunity()

@@ -47,6 +47,8 @@ export const teamDe = {
   emailField: 'E-Mail-Adresse (optional, für die Anmeldung über Cloudflare Access)',
   emailInvalid: 'Das ist keine gültige E-Mail-Adresse.',
   emailTaken: 'Diese Adresse hat schon ein anderes Teammitglied dieser Community.',
+  saveEmail: 'Adresse speichern',
+  emailSavedNotice: 'Die Adresse ist gespeichert.',
   email: 'E-Mail',
   accessChooseTitle: 'Welche Community?',
   accessChooseText: (email: string) =>

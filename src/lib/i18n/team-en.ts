@@ -43,6 +43,8 @@ export const teamEn: TeamWords = {
   emailField: 'E-mail address (optional, to sign in through Cloudflare Access)',
   emailInvalid: 'That is not a valid e-mail address.',
   emailTaken: 'Another teammate of this community has this address.',
+  saveEmail: 'Save address',
+  emailSavedNotice: 'The address is saved.',
   email: 'E-mail',
   accessChooseTitle: 'Which community?',
   accessChooseText: (email) =>

@@ -11,7 +11,7 @@ import { idPattern } from '../../lib/ids'
 import { auditLater } from '../../middleware/audit-trail'
 import { csrfTokenFor, signIn } from '../../middleware/dashboard-session'
 import { cspNonce } from '../../middleware/security-headers'
-import { CreateTeamInvitationSchema } from '../../schemas/team'
+import { CreateTeamInvitationSchema, UpdateTeammateSchema } from '../../schemas/team'
 import { assertCan, can } from '../../services/access'
 import { communityOf, communityQuery, getCommunityOrThrow } from '../../services/communities'
 import { toPage } from '../../lib/pagination'
@@ -26,6 +26,7 @@ import {
   listPendingInvitationsQuery,
   listTeamQuery,
   revokeInvitation,
+  setTeammateEmail,
 } from '../../services/team'
 import { principalOf, revokeToken } from '../../services/tokens'
 import { AcceptGonePage, AcceptPage, TeamPage, type ShownLink } from '../../views/dashboard/team'
@@ -68,7 +69,12 @@ teamPages.get('/admin/communities/:id/team', (c) =>
 async function teamPage(
   c: Context<AppEnv>,
   id: string,
-  extra: { shown?: ShownLink; form?: FormState; notice?: string } = {},
+  extra: {
+    shown?: ShownLink
+    form?: FormState
+    notice?: string
+    emailRefused?: { tokenId: string; sent: string; message: string }
+  } = {},
 ) {
   assertCan(c.var.principal, 'team.read', { communityId: id }, 'Community')
   // Access decided from the id alone; then the page's reads in one round trip.
@@ -103,7 +109,7 @@ async function teamPage(
       actionPath={(path) => inLanguage(c, path)}
       {...extra}
     />,
-    extra.form ? 400 : 200,
+    extra.form || extra.emailRefused ? 400 : 200,
   )
 }
 
@@ -167,6 +173,29 @@ teamPages.post('/admin/communities/:id/team/:tokenId/link', async (c) => {
     new Date(),
   )
   return teamPage(c, id, { shown: shownLink(c, secret, invitation) })
+})
+
+/** Sets or clears the address a teammate signs in with through Cloudflare Access. */
+teamPages.post('/admin/communities/:id/team/:tokenId/email', async (c) => {
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  const tokenId = idOrThrow(TokenId, c.req.param('tokenId'))
+  await communityFor(c, id, 'team.manage')
+  const token = await getTeammateOrThrow(c.var.db, id, tokenId)
+  const sent = (await readForm(c)).email
+  const text = typeof sent === 'string' ? sent.trim() : ''
+  const parsed = UpdateTeammateSchema.safeParse({ email: text === '' ? null : text })
+  const refused = (message: string) =>
+    teamPage(c, id, { emailRefused: { tokenId: token.id, sent: text, message } })
+  if (!parsed.success) return refused(teamWords(c).emailInvalid)
+  try {
+    await setTeammateEmail(c.var.db, token, parsed.data.email)
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'validation_failed') {
+      return refused(teamWords(c).emailTaken)
+    }
+    throw error
+  }
+  return teamPage(c, id, { notice: teamWords(c).emailSavedNotice })
 })
 
 teamPages.post('/admin/communities/:id/team/:tokenId/revoke', async (c) => {

@@ -29,6 +29,8 @@ export interface TeamView {
   shown?: ShownLink
   form?: FormState
   notice?: string
+  /** A teammate's address refused, shown in their row with what was sent. */
+  emailRefused?: { tokenId: string; sent: string; message: string }
 }
 
 /**
@@ -162,6 +164,37 @@ export function TeamPage(props: TeamView) {
                 </td>
                 {manage && (
                   <td data-label="" class="actions">
+                    <form
+                      method="post"
+                      action={actionPath(`/admin/communities/${id}/team/${token.id}/email`)}
+                      class="inline"
+                    >
+                      <Csrf token={csrf} />
+                      <input
+                        type="email"
+                        name="email"
+                        maxlength={254}
+                        aria-label={`${tt.email}: ${token.name}`}
+                        placeholder={tt.email}
+                        value={
+                          props.emailRefused?.tokenId === token.id
+                            ? props.emailRefused.sent
+                            : (token.email ?? '')
+                        }
+                        aria-invalid={props.emailRefused?.tokenId === token.id ? 'true' : undefined}
+                        aria-describedby={
+                          props.emailRefused?.tokenId === token.id ? 'email-refused' : undefined
+                        }
+                      />{' '}
+                      <button type="submit" class="secondary">
+                        {tt.saveEmail}
+                      </button>
+                      {props.emailRefused?.tokenId === token.id && (
+                        <p id="email-refused" class="err" role="alert">
+                          {props.emailRefused.message}
+                        </p>
+                      )}
+                    </form>
                     <ActionButton
                       action={actionPath(`/admin/communities/${id}/team/${token.id}/link`)}
                       csrf={csrf}
