@@ -127,6 +127,34 @@ describe('a teammate’s e-mail address', () => {
   })
 })
 
+describe('an invitation naming an address', () => {
+  it('is refused when a teammate has it, and creates no second one when accepted late', async () => {
+    const community = await createCommunity()
+    const invite = (email: string) =>
+      call('POST', `/api/communities/${community.id}/team-invitations`, {
+        body: { name: 'Late', role: 'community_admin', email },
+      })
+    const created = await invite('late@example.org')
+    expect(created.status, created.text).toBe(201)
+    // Meanwhile another teammate is given the address.
+    const other = await createToken({ role: 'community_admin', communityId: community.id })
+    expect((await setEmail(other.id, 'late@example.org')).status).toBe(200)
+    expectProblem(await invite('LATE@example.org'), 400, 'validation_failed')
+
+    const tokens = await countRows('api_tokens')
+    const accepted = await call('POST', new URL(created.json.url).pathname, {
+      token: null,
+      rawBody: '',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'https://join.example.com',
+      },
+    })
+    expect(accepted.status).toBe(410)
+    expect(await countRows('api_tokens')).toBe(tokens)
+  })
+})
+
 describe('a teammate’s address on the team page', () => {
   it('is saved, refused when wrong or taken (in the row, nothing changed), and cleared', async () => {
     const community = await createCommunity()
