@@ -34,7 +34,8 @@ import {
   rewardsOf,
   referralInviteOf,
 } from '../../src/services/members'
-import { getDashboardStats, getStats, homeFigureQueries } from '../../src/services/stats'
+import { getDashboardStats, getStats } from '../../src/services/stats'
+import { homeFigureQueries } from '../../src/services/home-figures'
 import { compareLinks, compareSources } from '../../src/services/stats-compare'
 import { recordVisits } from '../../src/services/visits'
 import {

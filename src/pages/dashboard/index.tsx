@@ -10,7 +10,7 @@ import {
   signOutEverywhere,
 } from '../../middleware/dashboard-session'
 import { assertCan, can, ownScope, type Action } from '../../services/access'
-import { homeFigureQueries, homeFiguresOf } from '../../services/stats'
+import { homeFigureQueries, homeFiguresOf } from '../../services/home-figures'
 import { addDays } from '../../lib/time'
 import { todayIn } from './stats-range'
 import {
