@@ -278,27 +278,40 @@ export function fillDays<T extends { day: string }>(
 }
 
 /**
- * Everything a dashboard stats view shows, in one batch over the rollups: the funnel, the
- * figures of every day of the period, and (for a community) each link's funnel and daily trend.
- * Its cost follows days × links × countries, never visits or members.
+ * Everything a dashboard stats view shows, as the queries of one batch over the rollups: the
+ * funnel, the figures of every day of the period, and (for a community) each link's funnel and
+ * daily trend. Its cost follows days × links × countries, never visits or members. A page puts
+ * them in its own batch and reads their rows with `dashboardStatsOf`.
  */
-export async function getDashboardStats(
+export function dashboardStatsQueries(
   db: Database,
   scope: StatsScope,
-  range: StatsRange & { days: string[] },
+  range: StatsRange,
   today: string,
   filters: StatsFilters = {},
   inviteIds?: string[],
 ) {
   const q = funnelQueries(db, scope, range, today, filters, inviteIds)
   const perLink = 'communityId' in scope
-  const [total, byDay, byInvite, byInviteAndDay, breakdownRows] = await db.batch([
+  return [
     q.total,
     q.byDay,
     perLink ? q.byInvite : q.byInvite.limit(0),
     perLink ? q.byInviteAndDay : q.byInviteAndDay.limit(0),
     q.breakdowns,
-  ])
+  ] as const
+}
+
+/** The rows a batch of `queries` answers, one list per query. */
+type RowsOf<Queries extends readonly unknown[]> = { [K in keyof Queries]: Awaited<Queries[K]> }
+
+type DashboardStatsRows = RowsOf<ReturnType<typeof dashboardStatsQueries>>
+
+/** What `dashboardStatsQueries` read, as the stats view shows it, for the days of `range`. */
+export function dashboardStatsOf(
+  range: { days: string[] },
+  [total, byDay, byInvite, byInviteAndDay, breakdownRows]: DashboardStatsRows,
+) {
   const zero = {
     visits: 0,
     scans: 0,
@@ -348,6 +361,19 @@ export async function getDashboardStats(
     joinTrends,
     breakdowns: breakdownsOf(breakdownRows),
   }
+}
+
+/** `dashboardStatsQueries` in a batch of their own, and their rows as `dashboardStatsOf` reads them. */
+export async function getDashboardStats(
+  db: Database,
+  scope: StatsScope,
+  range: StatsRange & { days: string[] },
+  today: string,
+  filters: StatsFilters = {},
+  inviteIds?: string[],
+) {
+  const rows = await db.batch(dashboardStatsQueries(db, scope, range, today, filters, inviteIds))
+  return dashboardStatsOf(range, rows)
 }
 
 /** The figures of every day as CSV rows, for a spreadsheet. */
