@@ -67,7 +67,16 @@ export async function listJoinRequests(
   communityId: string,
   options: { status: JoinRequestStatus; cursor?: string; limit: number },
 ): Promise<Page<JoinRequestListing>> {
-  const rows = await db
+  return joinRequestsPageOf(await listJoinRequestsQuery(db, communityId, options), options.limit)
+}
+
+/** `listJoinRequests`' read, for a batch: one row more than `limit` (see `toPage`). */
+export function listJoinRequestsQuery(
+  db: Database,
+  communityId: string,
+  options: { status: JoinRequestStatus; cursor?: string; limit: number },
+) {
+  return db
     .select({
       request: joinRequests,
       inviteLabel: invites.label,
@@ -89,6 +98,13 @@ export async function listJoinRequests(
     )
     .orderBy(asc(joinRequests.id))
     .limit(options.limit + 1)
+}
+
+/** The page of requests `listJoinRequestsQuery` read, `limit` a page. */
+export function joinRequestsPageOf(
+  rows: Awaited<ReturnType<typeof listJoinRequestsQuery>>,
+  limit: number,
+): Page<JoinRequestListing> {
   return toPage(
     rows.map((row) => ({
       ...row.request,
@@ -96,7 +112,7 @@ export async function listJoinRequests(
       inviteSource: row.inviteSource,
       referrerName: row.referrerName,
     })),
-    options.limit,
+    limit,
   )
 }
 
@@ -130,6 +146,11 @@ export function pendingCountsQuery(db: Database, where: SQL | undefined) {
     })
     .from(communities)
     .where(where)
+}
+
+/** `pendingCountsQuery` for a few communities (at most `ID_CHUNK` ids: see `pendingCounts`). */
+export function pendingCountsOfIdsQuery(db: Database, communityIds: readonly string[]) {
+  return pendingCountsQuery(db, inArray(communities.id, communityIds))
 }
 
 /** `pendingCountsQuery` for one community (its id may be a subquery). */

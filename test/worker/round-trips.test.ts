@@ -390,3 +390,43 @@ describe('dashboard pages: 2 each', () => {
     }
   })
 })
+
+// The pages an admin opens less often, each at its own count: what is left above 2 is why.
+describe('the other dashboard pages', () => {
+  it('approvals, the audit log, webhooks and the compare page', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    await seedJoinRequests(community.id, 2)
+    const other = await createCommunity({ visibility: 'closed' })
+    await seedJoinRequests(other.id, 3)
+    const a = await createInvite(community.id, { source: 'flyer' })
+    const b = await createInvite(community.id, { source: 'instagram' })
+    for (const url of ['https://hooks.example.com/a', 'https://hooks.example.com/b']) {
+      const endpoint = await call('POST', '/api/webhooks', {
+        body: { url, communityId: community.id, events: ['*'] },
+      })
+      expect(endpoint.status, endpoint.text).toBe(201)
+    }
+    const { cookie } = await signIn()
+    const admin = { token: null, headers: { ...browser.headers, cookie } }
+    const at = `/admin/communities/${community.id}`
+    const expected: Array<[path: string, trips: number, text: string]> = [
+      // The community and its pending requests in one batch.
+      [`${at}/approvals`, 2, 'name="ids"'],
+      [`${at}/audit`, 2, 'name="action"'],
+      // The communities with requests first, then their counts and requests in one batch,
+      // however many communities the page lists.
+      ['/admin/approvals', 3, other.id],
+      // The endpoints with the communities, then every endpoint's deliveries in one batch.
+      ['/admin/webhooks', 3, 'hooks.example.com/b'],
+      [`${at}/compare`, 3, 'name="links"'],
+      [`${at}/compare?links=${a.id},${b.id}`, 5, 'flyer'],
+      [`${at}/compare?sources=flyer,instagram,none`, 6, 'instagram'],
+    ]
+    for (const [path, trips, text] of expected) {
+      const answer = await measure('GET', path, admin)
+      expect(answer.status, `${path}: ${answer.text.slice(0, 300)}`).toBe(200)
+      expect(answer.text, path).toContain(text)
+      expect(answer.trips, path).toBe(trips)
+    }
+  })
+})
