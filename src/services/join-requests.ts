@@ -70,7 +70,11 @@ export async function listJoinRequests(
   return joinRequestsPageOf(await listJoinRequestsQuery(db, communityId, options), options.limit)
 }
 
-/** `listJoinRequests`' read, for a batch: one row more than `limit` (see `toPage`). */
+/**
+ * `listJoinRequests`' read, for a batch: one row more than `limit` (see `toPage`). The joined
+ * columns carry names of their own: a batch answers rows keyed by column name, where the
+ * referrer's `name` would overwrite the request's.
+ */
 export function listJoinRequestsQuery(
   db: Database,
   communityId: string,
@@ -79,9 +83,9 @@ export function listJoinRequestsQuery(
   return db
     .select({
       request: joinRequests,
-      inviteLabel: invites.label,
-      inviteSource: invites.source,
-      referrerName: referrers.name,
+      inviteLabel: sql<string | null>`${invites.label}`.as('invite_label'),
+      inviteSource: sql<string | null>`${invites.source}`.as('invite_source'),
+      referrerName: sql<string | null>`${referrers.name}`.as('referrer_name'),
     })
     .from(joinRequests)
     .leftJoin(invites, eq(invites.id, joinRequests.inviteId))
