@@ -303,9 +303,11 @@ export function dashboardStatsQueries(
 }
 
 /** The rows a batch of `queries` answers, one list per query. */
-type RowsOf<Queries extends readonly unknown[]> = { [K in keyof Queries]: Awaited<Queries[K]> }
+export type RowsOf<Queries extends readonly unknown[]> = {
+  [K in keyof Queries]: Awaited<Queries[K]>
+}
 
-type DashboardStatsRows = RowsOf<ReturnType<typeof dashboardStatsQueries>>
+export type DashboardStatsRows = RowsOf<ReturnType<typeof dashboardStatsQueries>>
 
 /** What `dashboardStatsQueries` read, as the stats view shows it, for the days of `range`. */
 export function dashboardStatsOf(

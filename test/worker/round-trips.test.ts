@@ -418,9 +418,10 @@ describe('the other dashboard pages', () => {
       ['/admin/approvals', 3, other.id],
       // The endpoints with the communities, then every endpoint's deliveries in one batch.
       ['/admin/webhooks', 3, 'hooks.example.com/b'],
-      [`${at}/compare`, 3, 'name="links"'],
-      [`${at}/compare?links=${a.id},${b.id}`, 5, 'flyer'],
-      [`${at}/compare?sources=flyer,instagram,none`, 6, 'instagram'],
+      // The community, its links to pick from and the figures of each link or source compared.
+      [`${at}/compare`, 2, 'name="links"'],
+      [`${at}/compare?links=${a.id},${b.id}`, 2, 'flyer'],
+      [`${at}/compare?sources=flyer,instagram,none`, 2, 'instagram'],
     ]
     for (const [path, trips, text] of expected) {
       const answer = await measure('GET', path, admin)
