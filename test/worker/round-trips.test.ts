@@ -429,5 +429,36 @@ describe('the other dashboard pages', () => {
       expect(answer.text, path).toContain(text)
       expect(answer.trips, path).toBe(trips)
     }
+
+    // The QR designer: a preview, and a design refused for its contrast, are the link's page
+    // again (2); saving reads the link, writes, and sends the browser back to it (3).
+    const linkPage = await measure('GET', `/admin/links/${a.id}`, admin)
+    const _csrf = /name="_csrf" value="([^"]+)"/.exec(linkPage.text)![1]!
+    const design = (fields: Record<string, string>) =>
+      measure('POST', `/admin/links/${a.id}/qr-design`, {
+        token: null,
+        rawBody: new URLSearchParams({
+          _csrf,
+          margin: '3',
+          level: 'Q',
+          style: 'rounded',
+          ...fields,
+        }).toString(),
+        headers: {
+          ...admin.headers,
+          origin: BASE,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+      })
+    const preview = await design({ fg: '#5a189a', bg: '#fff8e7', intent: 'preview' })
+    expect(preview.status, preview.text.slice(0, 300)).toBe(200)
+    expect(preview.text).toContain('fg=5a189a')
+    expect(preview.trips).toBe(2)
+    const refused = await design({ fg: '#777777', bg: '#888888' })
+    expect(refused.status).toBe(400)
+    expect(refused.trips).toBe(2)
+    const saved = await design({ fg: '#5a189a', bg: '#fff8e7' })
+    expect(saved.status).toBe(303)
+    expect(saved.trips).toBe(3)
   })
 })

@@ -196,7 +196,13 @@ export interface RefusedLinkForms {
  * A link's page: its URL and QR codes, what can be done with it, and its figures. After a
  * refused form, the same page with that form as it was sent and its messages.
  */
-export async function linkPage(c: Context<AppEnv>, id: string, refused?: RefusedLinkForms) {
+export async function linkPage(
+  c: Context<AppEnv>,
+  id: string,
+  refused?: RefusedLinkForms,
+  /** What this admin must be allowed to do with the link to see the page. */
+  access: 'invites.read' | 'invites.manage' = 'invites.read',
+) {
   const t = words(lang(c))
   const statsReads = statsViewReads(c, { inviteId: id }, `/admin/links/${id}/stats.csv`)
   // The page's reads in one round trip, its community's (and its pending requests') by the
@@ -215,7 +221,7 @@ export async function linkPage(c: Context<AppEnv>, id: string, refused?: Refused
     designRows,
   ])
   const scope = { communityId: invite.communityId }
-  assertCan(c.var.principal, 'invites.read', scope)
+  assertCan(c.var.principal, access, scope)
   const manage = can(c.var.principal, 'invites.manage', scope)
   // The header's count of this community's pending requests, read here with the page.
   if (can(c.var.principal, 'joinRequests.read', scope)) {
@@ -369,21 +375,21 @@ linksPages.post('/admin/links/:id/duplicate', async (c) => {
 })
 
 linksPages.post('/admin/links/:id/qr-design', async (c) => {
-  const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
-  assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
+  const id = idOrThrow(InviteId, c.req.param('id'))
   const form = await readForm(c)
   const sent = await readQrDesignForm(lang(c), form)
-  if (!sent.input)
-    return linkPage(c, invite.id, {
-      qr: { values: sent.values, errors: sent.errors ?? {} },
-      status: 400,
-    })
-  if (form.intent === 'preview') {
-    return linkPage(c, invite.id, {
-      qr: { values: sent.values, errors: {}, preview: true },
-      status: 200,
-    })
+  // A design refused or sent for a preview is the link's page again: it reads the link and
+  // decides access (to manage it) in its own round trip, before anything is shown.
+  if (!sent.input) {
+    const qr = { values: sent.values, errors: sent.errors ?? {} }
+    return linkPage(c, id, { qr, status: 400 }, 'invites.manage')
   }
+  if (form.intent === 'preview') {
+    const qr = { values: sent.values, errors: {}, preview: true }
+    return linkPage(c, id, { qr, status: 200 }, 'invites.manage')
+  }
+  const invite = await getInviteOrThrow(c.var.db, id)
+  assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
   await saveQrDesign(c.var.db, invite, sent.input, new Date())
   return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, 'saved')), 303)
 })
