@@ -13,11 +13,9 @@ import {
   startSession,
 } from '../../src/services/sessions'
 import {
-  communityOfInvite,
   findInviteByCode,
   findInviteWithCommunity,
   findLanding,
-  linkSettingsQueries,
   listInvites,
   listInvitesQuery,
   retiredCodeExists,
@@ -77,6 +75,7 @@ import {
   listInboundMessages,
   pruneInboundNotifications,
 } from '../../src/platforms/whatsapp/inbound'
+import { communityOfInvite, linkSettingsQueries } from '../../src/services/link-settings'
 import { creditRetainedReferrals, rewardsQuery } from '../../src/services/rewards'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
 

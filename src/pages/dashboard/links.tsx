@@ -9,19 +9,21 @@ import { communityOf, communityQuery, getCommunityOrThrow } from '../../services
 import { listGroupsQuery } from '../../services/groups'
 import { pendingCountQuery, pendingCountsOf } from '../../services/join-requests'
 import {
-  communityOfInvite,
   createInvite,
   getInviteOrThrow,
   inviteStatus,
   listInvitesQuery,
   revokeInvite,
   rotateInvite,
-  linkSettingsOf,
-  linkSettingsQueries,
   duplicateInvite,
   setInviteArchived,
   updateInvite,
 } from '../../services/invites'
+import {
+  communityOfInvite,
+  linkSettingsOf,
+  linkSettingsQueries,
+} from '../../services/link-settings'
 import { leaderboardQuery } from '../../services/members'
 import { rewardsQuery } from '../../services/rewards'
 import { toPage } from '../../lib/pagination'
