@@ -18,7 +18,7 @@ import type {
   TelegramOutcome,
   TelegramOverviewView,
   TelegramRequestsView,
-} from '../../views/dashboard/approvals'
+} from '../../views/dashboard/telegram-requests'
 import { CommunityId, formText, idOrThrow, inLanguage, lang } from './page'
 
 /**
