@@ -3,7 +3,6 @@ import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { ApiError, notFound } from '../../lib/errors'
 import { readForm } from '../../lib/forms'
-import { formatNumber } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can, isOwner, sees } from '../../services/access'
@@ -21,8 +20,9 @@ import type { JoinRequest } from '../../db/schema'
 import { ReasonSchema } from '../../schemas/members'
 import { communityFor } from '../../api/community-scope'
 import { decideJoinRequest } from '../../api/join-decisions'
-import { Csrf, words, type Words } from '../../views/dashboard'
-import { TelegramRequestsOverview, TelegramRequestsSection } from './telegram-approvals'
+import { words } from '../../views/dashboard'
+import { ApprovalsOverview, ApprovalsPage } from '../../views/dashboard/approvals'
+import { telegramOverviewOf, telegramRequestsOf } from './telegram-approvals'
 import {
   CommunityId,
   lang,
@@ -30,7 +30,7 @@ import {
   formText,
   communityShell,
   cursorOf,
-  NextPage,
+  nextPageHref,
   shell,
 } from './page'
 
@@ -47,101 +47,6 @@ const REQUESTS_PER_COMMUNITY = 10
 /** One bulk decision takes at most this many requests (as the API's bulk endpoint). */
 const BULK_LIMIT = 100
 
-/** Pending requests as rows; with `decide`, each with a checkbox and its own two buttons. */
-function PendingTable(props: {
-  t: Words
-  requests: JoinRequestListing[]
-  questions: string[]
-  decide: boolean
-}) {
-  const { t, decide } = props
-  return (
-    <table class="cards">
-      <thead>
-        <tr>
-          {decide && (
-            <th>
-              <span class="muted">✓</span>
-            </th>
-          )}
-          <th>{t.name}</th>
-          <th>{t.answers}</th>
-          <th>{t.source}</th>
-          {decide && <th />}
-        </tr>
-      </thead>
-      <tbody>
-        {props.requests.map((request) => (
-          <tr>
-            {decide && (
-              <td data-label={t.select}>
-                <input type="checkbox" name="ids" value={request.id} aria-label={request.name} />
-              </td>
-            )}
-            <td data-label={t.name}>
-              <bdi>{request.name}</bdi>
-              <div class="muted">
-                <bdi>{request.phone ?? request.email}</bdi>
-              </div>
-            </td>
-            <td data-label={t.answers}>
-              {props.questions.map((question, i) => (
-                <div>
-                  <span class="muted">
-                    <bdi>{question}</bdi>
-                  </span>{' '}
-                  <bdi>{request.answers[i] ?? '–'}</bdi>
-                </div>
-              ))}
-            </td>
-            <td data-label={t.source}>
-              <bdi>{request.inviteLabel ?? request.inviteSource ?? '–'}</bdi>
-              {request.referrerName && (
-                <div class="muted">
-                  {t.referredBy} <bdi>{request.referrerName}</bdi>
-                </div>
-              )}
-            </td>
-            {decide && (
-              <td data-label="" class="actions">
-                <button type="submit" name="only" value={`approve:${request.id}`}>
-                  {t.approve}
-                </button>{' '}
-                <button type="submit" class="danger" name="only" value={`reject:${request.id}`}>
-                  {t.reject}
-                </button>
-              </td>
-            )}
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  )
-}
-
-/**
- * The decision for every checked request, with the reason for a rejection: a bar that stays at
- * the bottom of the screen while the list scrolls (`.bulk`), so a long list on a phone never
- * leaves it out of reach.
- */
-function BulkActions(props: { t: Words }) {
-  const { t } = props
-  return (
-    <div class="bulk">
-      <label for="reason">{t.reason}</label>
-      <input id="reason" name="reason" maxlength={500} />
-      <span>
-        <button type="submit" name="action" value="approve">
-          {t.approveSelected}
-        </button>{' '}
-        <button type="submit" class="danger" name="action" value="reject">
-          {t.rejectSelected}
-        </button>
-      </span>
-    </div>
-  )
-}
-
 approvalsPages.get('/admin/communities/:id/approvals', async (c) => {
   const t = words(lang(c))
   const id = idOrThrow(CommunityId, c.req.param('id'))
@@ -156,42 +61,21 @@ approvalsPages.get('/admin/communities/:id/approvals', async (c) => {
   ])
   const community = communityOf(communityRows)
   const pending = joinRequestsPageOf(requestRows, BULK_LIMIT)
-  const table = (
-    <PendingTable
-      t={t}
-      requests={pending.data}
-      questions={community.joinQuestions}
-      decide={decide}
-    />
-  )
   return communityShell(
     c,
     community,
     '/approvals',
     `${community.name}: ${t.approvals}`,
-    <>
-      <section>
-        <h2>{t.approvals}</h2>
-        {pending.data.length === 0 ? (
-          <p class="muted">
-            {t.noPending} {t.noPendingNext}
-          </p>
-        ) : decide ? (
-          <form method="post" action={`/admin/communities/${id}/approvals`}>
-            <Csrf token={await csrfTokenFor(c)} />
-            {table}
-            <NextPage cursor={pending.nextCursor} c={c} />
-            <BulkActions t={t} />
-          </form>
-        ) : (
-          <>
-            {table}
-            <NextPage cursor={pending.nextCursor} c={c} />
-          </>
-        )}
-      </section>
-      {await TelegramRequestsSection({ c, community })}
-    </>,
+    <ApprovalsPage
+      lang={lang(c)}
+      communityId={id}
+      csrf={await csrfTokenFor(c)}
+      requests={pending.data}
+      questions={community.joinQuestions}
+      decide={decide}
+      nextHref={nextPageHref(c, pending.nextCursor)}
+      telegram={await telegramRequestsOf(c, community)}
+    />,
   )
 })
 
@@ -230,60 +114,22 @@ approvalsPages.get('/admin/approvals', async (c) => {
       : [[]]
   const counts = pendingCountsOf(countRows)
   const lists = listRows.map((rows) => joinRequestsPageOf(rows, REQUESTS_PER_COMMUNITY))
-  const decidable = shown.map((community) =>
-    can(principal, 'joinRequests.decide', { communityId: community.id }),
-  )
-  const groups = shown.map((community, i) => (
-    <>
-      <h2 class="spaced">
-        <a href={`/admin/communities/${community.id}/approvals`}>
-          <bdi>{community.name}</bdi>
-        </a>{' '}
-        <span class="muted">
-          {formatNumber(l, counts.get(community.id) ?? 0)} {t.pending}
-        </span>
-      </h2>
-      <PendingTable
-        t={t}
-        requests={lists[i]!.data}
-        questions={community.joinQuestions}
-        decide={decidable[i]!}
-      />
-      {lists[i]!.nextCursor && (
-        <p>
-          <a href={`/admin/communities/${community.id}/approvals`}>
-            {t.allPendingOf(formatNumber(l, counts.get(community.id) ?? 0))} →
-          </a>
-        </p>
-      )}
-    </>
-  ))
   return shell(
     c,
     t.approvals,
-    <>
-      <section>
-        <h1>{t.approvals}</h1>
-        {shown.length === 0 ? (
-          <p class="muted">
-            {t.noPending} {t.noPendingNext}
-          </p>
-        ) : decidable.some(Boolean) ? (
-          <form method="post" action="/admin/approvals">
-            <Csrf token={await csrfTokenFor(c)} />
-            {groups}
-            <NextPage cursor={page.nextCursor} c={c} />
-            <BulkActions t={t} />
-          </form>
-        ) : (
-          <>
-            {groups}
-            <NextPage cursor={page.nextCursor} c={c} />
-          </>
-        )}
-      </section>
-      {await TelegramRequestsOverview({ c })}
-    </>,
+    <ApprovalsOverview
+      lang={l}
+      csrf={await csrfTokenFor(c)}
+      communities={shown.map((community, i) => ({
+        community,
+        count: counts.get(community.id) ?? 0,
+        requests: lists[i]!.data,
+        more: lists[i]!.nextCursor !== null,
+        decide: can(principal, 'joinRequests.decide', { communityId: community.id }),
+      }))}
+      nextHref={nextPageHref(c, page.nextCursor)}
+      telegram={await telegramOverviewOf(c)}
+    />,
   )
 })
 

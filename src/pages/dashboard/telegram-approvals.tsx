@@ -1,14 +1,10 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
-import type { TelegramJoinRequest } from '../../db/schema'
 import { telegramConfig } from '../../lib/config'
 import { notFound } from '../../lib/errors'
 import { readForm } from '../../lib/forms'
-import { formatNumber } from '../../lib/i18n'
-import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import { idPattern } from '../../lib/ids'
-import { formatMoment } from '../../lib/time'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { auditLater } from '../../middleware/audit-trail'
 import { communityFor } from '../../api/community-scope'
@@ -18,7 +14,11 @@ import {
   decideTelegramJoinRequestsInBulk,
   listTelegramJoinRequests,
 } from '../../platforms/telegram/join-requests'
-import { Csrf } from '../../views/dashboard'
+import type {
+  TelegramOutcome,
+  TelegramOverviewView,
+  TelegramRequestsView,
+} from '../../views/dashboard/telegram-requests'
 import { CommunityId, formText, idOrThrow, inLanguage, lang } from './page'
 
 /**
@@ -44,10 +44,10 @@ const OutcomeQuery = z.object({
   tgError: z.literal('unavailable').optional().catch(undefined),
 })
 
-function DecisionNotice(props: { c: Context<AppEnv> }) {
-  const t = telegramDashboardWords(lang(props.c))
-  const query = OutcomeQuery.parse(props.c.req.query())
-  if (query.tgError) return <p role="status">{t.telegramUnavailable}</p>
+/** What the last decision did, from the redirect's query. */
+function outcomeOf(c: Context<AppEnv>): TelegramOutcome {
+  const query = OutcomeQuery.parse(c.req.query())
+  if (query.tgError) return { unavailable: true }
   if (!query.tg) return null
   const [approved, declined, gone, open] = query.tg.split('.').map(Number) as [
     number,
@@ -55,150 +55,36 @@ function DecisionNotice(props: { c: Context<AppEnv> }) {
     number,
     number,
   ]
-  return <p role="status">{t.decidedNotice(approved, declined, gone, open)}</p>
+  return { approved, declined, gone, open }
 }
 
-function RequestsTable(props: {
-  c: Context<AppEnv>
-  requests: TelegramJoinRequest[]
-  decide: boolean
-  timeZone: string
-}) {
-  const l = lang(props.c)
-  const t = telegramDashboardWords(l)
-  const { decide } = props
-  return (
-    <table class="cards">
-      <thead>
-        <tr>
-          {decide && (
-            <th>
-              <span class="muted">✓</span>
-            </th>
-          )}
-          <th>{t.chat}</th>
-          <th>{t.username}</th>
-          <th>{t.language}</th>
-          <th>{t.bio}</th>
-          <th>{t.requestedAt}</th>
-          {decide && <th />}
-        </tr>
-      </thead>
-      <tbody>
-        {props.requests.map((request) => {
-          const name = [request.firstName, request.lastName].filter(Boolean).join(' ')
-          return (
-            <tr>
-              {decide && (
-                <td data-label={t.select}>
-                  <input type="checkbox" name="ids" value={request.id} aria-label={name} />
-                </td>
-              )}
-              <td data-label={t.chat}>
-                <bdi>{name}</bdi>
-                <div class="muted">{t.fromTelegram}</div>
-              </td>
-              <td data-label={t.username}>
-                {request.username ? <bdi>@{request.username}</bdi> : '–'}
-              </td>
-              <td data-label={t.language}>
-                {request.languageCode ? <bdi>{request.languageCode}</bdi> : '–'}
-              </td>
-              <td data-label={t.bio}>{request.bio ? <bdi>{request.bio}</bdi> : '–'}</td>
-              <td data-label={t.requestedAt}>
-                {formatMoment(l, request.requestedAt, props.timeZone)}
-              </td>
-              {decide && (
-                <td data-label="" class="actions">
-                  <button type="submit" name="only" value={`approve:${request.id}`}>
-                    {t.approve}
-                  </button>{' '}
-                  <button type="submit" class="danger" name="only" value={`decline:${request.id}`}>
-                    {t.decline}
-                  </button>
-                </td>
-              )}
-            </tr>
-          )
-        })}
-      </tbody>
-    </table>
-  )
-}
-
-/** The form around a community's requests: the rows' own buttons and one for the checked. */
-async function DecisionForm(props: {
-  c: Context<AppEnv>
-  communityId: string
-  back: 'community' | 'overview'
-  children: unknown
-}) {
-  const t = telegramDashboardWords(lang(props.c))
-  return (
-    <form
-      method="post"
-      action={inLanguage(
-        props.c,
-        `/admin/communities/${props.communityId}/telegram-approvals?back=${props.back}`,
-      )}
-    >
-      <Csrf token={await csrfTokenFor(props.c)} />
-      {props.children as never}
-      <p>
-        <button type="submit" name="action" value="approve">
-          {t.approveSelected}
-        </button>{' '}
-        <button type="submit" class="danger" name="action" value="decline">
-          {t.declineSelected}
-        </button>
-      </p>
-    </form>
-  )
-}
-
-/** A community's Telegram requests, for its approvals page; nothing while Telegram is off. */
-export async function TelegramRequestsSection(props: {
-  c: Context<AppEnv>
-  community: { id: string; timeZone: string }
-}) {
-  const { c, community } = props
+/** A community's Telegram requests, for its approvals page; null while Telegram is off. */
+export async function telegramRequestsOf(
+  c: Context<AppEnv>,
+  community: { id: string; timeZone: string },
+): Promise<TelegramRequestsView | null> {
   if (!telegramConfig(c.var.config)) return null
-  const t = telegramDashboardWords(lang(c))
-  const decide = can(c.var.principal, 'joinRequests.decide', { communityId: community.id })
   const pending = await listTelegramJoinRequests(c.var.db, community.id, {
     status: 'pending',
     limit: REQUESTS_SHOWN,
   })
-  const table = (
-    <RequestsTable c={c} requests={pending.data} decide={decide} timeZone={community.timeZone} />
-  )
-  return (
-    <section id="telegram-requests">
-      <h2>{t.telegramRequests}</h2>
-      <DecisionNotice c={c} />
-      <p class="muted">{t.telegramRequestsIntro}</p>
-      {pending.data.length === 0 ? (
-        <p class="muted">{t.noTelegramRequests}</p>
-      ) : decide ? (
-        <DecisionForm c={c} communityId={community.id} back="community">
-          {table}
-        </DecisionForm>
-      ) : (
-        table
-      )}
-    </section>
-  )
+  return {
+    lang: lang(c),
+    csrf: await csrfTokenFor(c),
+    href: (path) => inLanguage(c, path),
+    outcome: outcomeOf(c),
+    community,
+    requests: pending.data,
+    decide: can(c.var.principal, 'joinRequests.decide', { communityId: community.id }),
+  }
 }
 
 /**
  * Every community's Telegram requests the admin may see, for the approvals overview: ten
- * communities, the first ten requests of each, with a link to the community's own page.
+ * communities, the first ten requests of each; null while Telegram is off.
  */
-export async function TelegramRequestsOverview(props: { c: Context<AppEnv> }) {
-  const { c } = props
+export async function telegramOverviewOf(c: Context<AppEnv>): Promise<TelegramOverviewView | null> {
   if (!telegramConfig(c.var.config)) return null
-  const l = lang(c)
-  const t = telegramDashboardWords(l)
   const principal = c.var.principal
   const communities = (
     await communitiesWithTelegramRequests(c.var.db, {
@@ -214,49 +100,18 @@ export async function TelegramRequestsOverview(props: { c: Context<AppEnv> }) {
       }),
     ),
   )
-  return (
-    <section id="telegram-requests">
-      <h2>{t.telegramRequests}</h2>
-      <DecisionNotice c={c} />
-      {communities.length === 0 ? (
-        <p class="muted">{t.noTelegramRequests}</p>
-      ) : (
-        await Promise.all(
-          communities.map(async (community, i) => {
-            const decide = can(principal, 'joinRequests.decide', { communityId: community.id })
-            const table = (
-              <RequestsTable
-                c={c}
-                requests={lists[i]!.data}
-                decide={decide}
-                timeZone={community.timeZone}
-              />
-            )
-            return (
-              <>
-                <h3>
-                  <a href={inLanguage(c, `/admin/communities/${community.id}/approvals`)}>
-                    <bdi>{community.name}</bdi>
-                  </a>{' '}
-                  <span class="muted">
-                    {t.telegramWaiting(formatNumber(l, lists[i]!.data.length))}
-                    {lists[i]!.nextCursor ? '+' : ''}
-                  </span>
-                </h3>
-                {decide ? (
-                  <DecisionForm c={c} communityId={community.id} back="overview">
-                    {table}
-                  </DecisionForm>
-                ) : (
-                  table
-                )}
-              </>
-            )
-          }),
-        )
-      )}
-    </section>
-  )
+  return {
+    lang: lang(c),
+    csrf: await csrfTokenFor(c),
+    href: (path) => inLanguage(c, path),
+    outcome: outcomeOf(c),
+    communities: communities.map((community, i) => ({
+      community,
+      requests: lists[i]!.data,
+      more: lists[i]!.nextCursor !== null,
+      decide: can(principal, 'joinRequests.decide', { communityId: community.id }),
+    })),
+  }
 }
 
 const Decision = z.object({

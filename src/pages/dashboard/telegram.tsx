@@ -2,8 +2,7 @@ import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../env'
 import { telegramConfig } from '../../lib/config'
 import { ApiError } from '../../lib/errors'
-import { MISSING_IN_WORDS, telegramWords } from '../../lib/i18n/dashboard-telegram'
-import { formatMoment } from '../../lib/time'
+import { telegramWords } from '../../lib/i18n/dashboard-telegram'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan } from '../../services/access'
 import { z } from 'zod'
@@ -20,7 +19,7 @@ import {
   readTelegramConnection,
   type TelegramConnection,
 } from '../../services/telegram-chats'
-import { Csrf } from '../../views/dashboard'
+import { TelegramPage } from '../../views/dashboard/telegram'
 import { formText, inLanguage, lang, shell } from './page'
 import { auditLater } from '../../middleware/audit-trail'
 
@@ -56,97 +55,22 @@ async function telegramPage(c: Context<AppEnv>, refusal?: string) {
     listTelegramChats(c.var.db, { limit: 100 }),
     groupsToLink(c.var.db),
   ])
-  const csrf = await csrfTokenFor(c)
   const info = connection?.info
-  const connected = info !== undefined && info.url === connection!.expectedUrl
   return shell(
     c,
     t.title,
-    <>
-      <h1>{t.title}</h1>
-      <section>
-        <p class="muted">{t.intro}</p>
-        <h2>{t.webhook}</h2>
-        {failure ? (
-          <p role="status">
-            {t.unreachable} {failure}
-          </p>
-        ) : (
-          <p role="status">{connected ? t.connected : t.notConnected}</p>
-        )}
-        {info?.last_error_message ? (
-          <p>
-            {t.lastError} (
-            {formatMoment(language, new Date((info.last_error_date ?? 0) * 1000), 'UTC', {
-              zone: true,
-            })}
-            ): <bdi>{info.last_error_message}</bdi>
-          </p>
-        ) : (
-          info && <p class="muted">{t.noError}</p>
-        )}
-        <form method="post" action={inLanguage(c, '/admin/telegram/connect')}>
-          <Csrf token={csrf} />
-          <button type="submit">{t.connect}</button>
-        </form>
-      </section>
-      <section>
-        <h2>{t.chats}</h2>
-        {refusal && (
-          <p class="error" role="alert">
-            {refusal}
-          </p>
-        )}
-        {c.req.query('done') === 'linked' && <p role="status">{t.linked}</p>}
-        {chats.data.length === 0 ? (
-          <p class="muted">{t.noChats}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>{t.chat}</th>
-                <th>{t.botStatus}</th>
-                <th>{t.missing}</th>
-                <th>{t.group}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {chats.data.map(({ chat, groupId }) => {
-                const missing = missingRights(chat)
-                return (
-                  <tr>
-                    <td>
-                      <bdi>{chat.title}</bdi> <span class="muted code">{chat.chatId}</span>
-                    </td>
-                    <td>{chat.botStatus}</td>
-                    <td>
-                      {missing.length === 0
-                        ? t.nothingMissing
-                        : missing.map((right) => MISSING_IN_WORDS[language][right]).join('; ')}
-                    </td>
-                    <td>
-                      <form method="post" action={inLanguage(c, '/admin/telegram/link')}>
-                        <Csrf token={csrf} />
-                        <input type="hidden" name="chatId" value={String(chat.chatId)} />
-                        <select name="groupId" aria-label={t.group}>
-                          {groupId === null && <option value="">{t.notLinked}</option>}
-                          {groups.map((group) => (
-                            <option value={group.id} selected={group.id === groupId}>
-                              {group.community} · {group.name}
-                            </option>
-                          ))}
-                        </select>{' '}
-                        <button type="submit">{t.link}</button>
-                      </form>
-                    </td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
-        )}
-      </section>
-    </>,
+    <TelegramPage
+      lang={language}
+      csrf={await csrfTokenFor(c)}
+      href={(path) => inLanguage(c, path)}
+      failure={failure}
+      info={info}
+      connected={info !== undefined && info.url === connection!.expectedUrl}
+      refusal={refusal}
+      linked={c.req.query('done') === 'linked'}
+      chats={chats.data.map((known) => ({ ...known, missing: missingRights(known.chat) }))}
+      groups={groups}
+    />,
     undefined,
     refusal ? 409 : 200,
   )

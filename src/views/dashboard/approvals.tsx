@@ -1,0 +1,249 @@
+import type { Child } from 'hono/jsx'
+import { formatNumber, type Lang } from '../../lib/i18n'
+import type { JoinRequestListing } from '../../services/join-requests'
+import { Csrf, words, type Words } from '../dashboard'
+import { NextPageLink } from './frame'
+import {
+  TelegramRequestsOverview,
+  TelegramRequestsSection,
+  type TelegramOverviewView,
+  type TelegramRequestsView,
+} from './telegram-requests'
+
+/** Pending requests as rows; with `decide`, each with a checkbox and its own two buttons. */
+function PendingTable(props: {
+  t: Words
+  requests: JoinRequestListing[]
+  questions: string[]
+  decide: boolean
+}) {
+  const { t, decide } = props
+  return (
+    <table class="cards">
+      <thead>
+        <tr>
+          {decide && (
+            <th>
+              <span class="muted">✓</span>
+            </th>
+          )}
+          <th>{t.name}</th>
+          <th>{t.answers}</th>
+          <th>{t.source}</th>
+          {decide && <th />}
+        </tr>
+      </thead>
+      <tbody>
+        {props.requests.map((request) => (
+          <tr>
+            {decide && (
+              <td data-label={t.select}>
+                <input type="checkbox" name="ids" value={request.id} aria-label={request.name} />
+              </td>
+            )}
+            <td data-label={t.name}>
+              <bdi>{request.name}</bdi>
+              <div class="muted">
+                <bdi>{request.phone ?? request.email}</bdi>
+              </div>
+            </td>
+            <td data-label={t.answers}>
+              {props.questions.map((question, i) => (
+                <div>
+                  <span class="muted">
+                    <bdi>{question}</bdi>
+                  </span>{' '}
+                  <bdi>{request.answers[i] ?? '–'}</bdi>
+                </div>
+              ))}
+            </td>
+            <td data-label={t.source}>
+              <bdi>{request.inviteLabel ?? request.inviteSource ?? '–'}</bdi>
+              {request.referrerName && (
+                <div class="muted">
+                  {t.referredBy} <bdi>{request.referrerName}</bdi>
+                </div>
+              )}
+            </td>
+            {decide && (
+              <td data-label="" class="actions">
+                <button type="submit" name="only" value={`approve:${request.id}`}>
+                  {t.approve}
+                </button>{' '}
+                <button type="submit" class="danger" name="only" value={`reject:${request.id}`}>
+                  {t.reject}
+                </button>
+              </td>
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+/**
+ * The decision for every checked request, with the reason for a rejection: a bar that stays at
+ * the bottom of the screen while the list scrolls (`.bulk`), so a long list on a phone never
+ * leaves it out of reach.
+ */
+function BulkActions(props: { t: Words }) {
+  const { t } = props
+  return (
+    <div class="bulk">
+      <label for="reason">{t.reason}</label>
+      <input id="reason" name="reason" maxlength={500} />
+      <span>
+        <button type="submit" name="action" value="approve">
+          {t.approveSelected}
+        </button>{' '}
+        <button type="submit" class="danger" name="action" value="reject">
+          {t.rejectSelected}
+        </button>
+      </span>
+    </div>
+  )
+}
+
+/**
+ * A list of pending requests: in one form with the bulk bar when this admin may decide some,
+ * otherwise as it is. Without any, a line saying there are none and what comes next.
+ */
+function PendingList(props: {
+  t: Words
+  empty: boolean
+  decide: boolean
+  action: string
+  csrf: string
+  children: Child
+}) {
+  const { t } = props
+  if (props.empty)
+    return (
+      <p class="muted">
+        {t.noPending} {t.noPendingNext}
+      </p>
+    )
+  if (!props.decide) return <>{props.children}</>
+  return (
+    <form method="post" action={props.action}>
+      <Csrf token={props.csrf} />
+      {props.children}
+      <BulkActions t={t} />
+    </form>
+  )
+}
+
+/** What a community's approvals page shows, read and decided by its handler. */
+export interface ApprovalsView {
+  lang: Lang
+  communityId: string
+  csrf: string
+  requests: JoinRequestListing[]
+  questions: string[]
+  /** Whether this admin may decide the community's requests. */
+  decide: boolean
+  nextHref: string | undefined
+  /** The community's Telegram requests; null while Telegram is off. */
+  telegram: TelegramRequestsView | null
+}
+
+/** A community's pending join requests, decided one by one or in bulk. */
+export function ApprovalsPage(props: ApprovalsView) {
+  const t = words(props.lang)
+  return (
+    <>
+      <section>
+        <h2>{t.approvals}</h2>
+        <PendingList
+          t={t}
+          empty={props.requests.length === 0}
+          decide={props.decide}
+          action={`/admin/communities/${props.communityId}/approvals`}
+          csrf={props.csrf}
+        >
+          <PendingTable
+            t={t}
+            requests={props.requests}
+            questions={props.questions}
+            decide={props.decide}
+          />
+          <NextPageLink lang={props.lang} href={props.nextHref} />
+        </PendingList>
+      </section>
+      {props.telegram && <TelegramRequestsSection {...props.telegram} />}
+    </>
+  )
+}
+
+/** One community's share of the approvals overview. */
+export interface PendingOfCommunity {
+  community: { id: string; name: string; joinQuestions: string[] }
+  /** All its pending requests, of which `requests` are the first. */
+  count: number
+  requests: JoinRequestListing[]
+  /** Whether it has more than are shown. */
+  more: boolean
+  decide: boolean
+}
+
+/** What the approvals overview shows, read and decided by its handler. */
+export interface ApprovalsOverviewView {
+  lang: Lang
+  csrf: string
+  communities: PendingOfCommunity[]
+  nextHref: string | undefined
+  /** Telegram requests across communities; null while Telegram is off. */
+  telegram: TelegramOverviewView | null
+}
+
+/**
+ * Every community's pending requests on one page, under each community's name, with a link to a
+ * community's own page when it has more.
+ */
+export function ApprovalsOverview(props: ApprovalsOverviewView) {
+  const l = props.lang
+  const t = words(l)
+  return (
+    <>
+      <section>
+        <h1>{t.approvals}</h1>
+        <PendingList
+          t={t}
+          empty={props.communities.length === 0}
+          decide={props.communities.some((entry) => entry.decide)}
+          action="/admin/approvals"
+          csrf={props.csrf}
+        >
+          {props.communities.map(({ community, count, requests, more, decide }) => (
+            <>
+              <h2 class="spaced">
+                <a href={`/admin/communities/${community.id}/approvals`}>
+                  <bdi>{community.name}</bdi>
+                </a>{' '}
+                <span class="muted">
+                  {formatNumber(l, count)} {t.pending}
+                </span>
+              </h2>
+              <PendingTable
+                t={t}
+                requests={requests}
+                questions={community.joinQuestions}
+                decide={decide}
+              />
+              {more && (
+                <p>
+                  <a href={`/admin/communities/${community.id}/approvals`}>
+                    {t.allPendingOf(formatNumber(l, count))} →
+                  </a>
+                </p>
+              )}
+            </>
+          ))}
+          <NextPageLink lang={l} href={props.nextHref} />
+        </PendingList>
+      </section>
+      {props.telegram && <TelegramRequestsOverview {...props.telegram} />}
+    </>
+  )
+}

@@ -1,0 +1,195 @@
+import type { Child } from 'hono/jsx'
+import { formatNumber, type Lang } from '../../lib/i18n'
+import { BREAKDOWNS, type StatsFilters } from '../../services/stats-breakdowns'
+import type { ComparedEntry } from '../../services/stats-compare'
+import { DailyChart } from '../chart'
+import { percent, words } from '../dashboard'
+import { funnelSteps, shareOf } from '../funnel'
+import { retentionText } from '../retention'
+
+/** A step's share of the step before it, as a cell says it; retention says when it will be known. */
+function shareText(l: Lang, entry: ComparedEntry, key: string): string {
+  if (key === 'stayed7Days' || key === 'stayed30Days')
+    return retentionText(l, entry.funnel, key === 'stayed7Days' ? 7 : 30)
+  const step = funnelSteps(l, entry.funnel).find((s) => s.key === key)!
+  return step.base ? percent(shareOf(step), l) : ''
+}
+
+/** How much more (or less) of the step before a step kept than the first entry, in points. */
+function differenceText(l: Lang, entry: ComparedEntry, first: ComparedEntry, key: string) {
+  const t = words(l)
+  const mine = funnelSteps(l, entry.funnel).find((s) => s.key === key)!
+  const theirs = funnelSteps(l, first.funnel).find((s) => s.key === key)!
+  if (!mine.base || !theirs.base || mine.base.value === 0 || theirs.base.value === 0) return ''
+  const points = (shareOf(mine) - shareOf(theirs)) * 100
+  const text = new Intl.NumberFormat(l, {
+    maximumFractionDigits: 1,
+    signDisplay: 'exceptZero',
+  }).format(points)
+  return t.pointsDifference(text)
+}
+
+/** What the compare page shows, read and decided by its handler. */
+export interface CompareView {
+  lang: Lang
+  /** The page's own path, where the choice of links or sources goes. */
+  path: string
+  range: { period: string; tz: string; from: string; to: string; days: string[] }
+  filters: StatsFilters
+  /** The community's links this admin may see, to choose from. */
+  links: Array<{ id: string; label: string | null; code: string; source: string | null }>
+  /** The links, or else the sources, chosen. */
+  linkIds: string[]
+  sources: string[]
+  /** What is compared, side by side; fewer than two compare nothing. */
+  entries: ComparedEntry[]
+  /** The period picker and the filters in force, above the comparison (as on the stats page). */
+  controls: Child
+}
+
+/** The compare page: links (or sources) of a community side by side. */
+export function ComparePage(props: CompareView) {
+  const l = props.lang
+  const t = words(l)
+  const { path, range, filters, linkIds, sources, entries } = props
+  const knownSources = [
+    ...new Set(props.links.map((invite) => invite.source).filter(Boolean)),
+  ] as string[]
+  const first = entries[0]
+  const steps = first ? funnelSteps(l, first.funnel) : []
+  return (
+    <>
+      <section>
+        <h2>{t.compare}</h2>
+        <p class="muted">{t.compareIntro}</p>
+        <form method="get" action={path} class="compare-pick">
+          <input type="hidden" name="period" value={range.period} />
+          <input type="hidden" name="tz" value={range.tz} />
+          {range.period === 'custom' && (
+            <>
+              <input type="hidden" name="from" value={range.from} />
+              <input type="hidden" name="to" value={range.to} />
+            </>
+          )}
+          {BREAKDOWNS.map((name) =>
+            filters[name] !== undefined ? (
+              <input type="hidden" name={name} value={filters[name]} />
+            ) : null,
+          )}
+          <fieldset>
+            <legend>{t.links}</legend>
+            {props.links.map((invite) => (
+              <label class="check">
+                <input
+                  type="checkbox"
+                  name="links"
+                  value={invite.id}
+                  checked={linkIds.includes(invite.id)}
+                />{' '}
+                <bdi>{invite.label ?? invite.code}</bdi>
+              </label>
+            ))}
+          </fieldset>
+          {knownSources.length > 1 && (
+            <fieldset>
+              <legend>{t.dimensionNames.source}</legend>
+              {knownSources.map((source) => (
+                <label class="check">
+                  <input
+                    type="checkbox"
+                    name="sources"
+                    value={source}
+                    checked={sources.includes(source)}
+                  />{' '}
+                  <bdi>{source}</bdi>
+                </label>
+              ))}
+            </fieldset>
+          )}
+          <button type="submit">{t.compareSubmit}</button>
+        </form>
+      </section>
+      {entries.length < 2 ? (
+        <section>
+          <p class="muted">{t.compareTooFew}</p>
+        </section>
+      ) : (
+        <>
+          <section>
+            {props.controls}
+            <div class="table-scroll" tabindex={0} role="region" aria-label={t.funnel}>
+              <table class="compare">
+                <caption>{t.funnel}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t.step}</th>
+                    {entries.map((entry) => (
+                      <th scope="col" class="n">
+                        <bdi>{entry.label}</bdi>
+                      </th>
+                    ))}
+                    {entries.slice(1).map((entry) => (
+                      <th scope="col" class="n">
+                        <bdi>{entry.label}</bdi>: {t.differenceTo(first!.label)}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {steps.map((step) => (
+                    <tr>
+                      <th scope="row">{step.label}</th>
+                      {entries.map((entry) => {
+                        const own = funnelSteps(l, entry.funnel).find((s) => s.key === step.key)!
+                        const share = shareText(l, entry, step.key)
+                        // Retention not measurable yet: the date says so, not a zero.
+                        const waiting = step.key.startsWith('stayed') && own.base?.value === 0
+                        return (
+                          <td class="n">
+                            {!waiting && <b>{formatNumber(l, own.value)}</b>}
+                            {!waiting && share && <br />}
+                            {share && <span class="muted">{share}</span>}
+                          </td>
+                        )
+                      })}
+                      {entries.slice(1).map((entry) => (
+                        <td class="n">{differenceText(l, entry, first!, step.key)}</td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+          <section>
+            <div class="grid two">
+              {entries.map((entry) => (
+                <div>
+                  <h2>
+                    <bdi>{entry.label}</bdi>
+                  </h2>
+                  <p class="muted">{t.visitsByDay}</p>
+                  <DailyChart
+                    lang={l}
+                    days={range.days}
+                    title={`${entry.label}: ${t.visitsByDay}`}
+                    dayLabel={t.day}
+                    series={[{ label: t.visits, color: '#0b6e35', values: entry.visits }]}
+                  />
+                  <p class="muted">{t.joinsByDay}</p>
+                  <DailyChart
+                    lang={l}
+                    days={range.days}
+                    title={`${entry.label}: ${t.joinsByDay}`}
+                    dayLabel={t.day}
+                    series={[{ label: t.joins, color: '#8a5a00', values: entry.joins }]}
+                  />
+                </div>
+              ))}
+            </div>
+          </section>
+        </>
+      )}
+    </>
+  )
+}

@@ -1,0 +1,124 @@
+import type { TelegramChat } from '../../db/schema'
+import type { Lang } from '../../lib/i18n'
+import { MISSING_IN_WORDS, telegramWords } from '../../lib/i18n/dashboard-telegram'
+import { formatMoment } from '../../lib/time'
+import type { WebhookInfo } from '../../platforms/telegram'
+import type { MissingRight } from '../../services/telegram-chats'
+import { Csrf } from '../dashboard'
+
+/** What the Telegram page shows, read and decided by its handler. */
+export interface TelegramView {
+  lang: Lang
+  csrf: string
+  /** A dashboard path in the page's language. */
+  href: (path: string) => string
+  /** Why Telegram could not be asked about the webhook, if it could not. */
+  failure: string | null
+  /** The webhook as Telegram reports it, when it could be asked. */
+  info: WebhookInfo | undefined
+  /** Whether Telegram sends its updates to this Worker. */
+  connected: boolean
+  /** Why the last link was refused, in the admin's language. */
+  refusal: string | undefined
+  /** Whether the last action linked a chat. */
+  linked: boolean
+  /** The chats the bot is in, with the group each is linked to and what the bot still needs. */
+  chats: Array<{ chat: TelegramChat; groupId: string | null; missing: MissingRight[] }>
+  /** The groups a chat can be linked to. */
+  groups: Array<{ id: string; name: string; community: string }>
+}
+
+/**
+ * The Telegram bot, for owners: whether Telegram sends its updates here (and its last delivery
+ * error), the button that connects it, and the chats the bot administers with what it still
+ * needs there.
+ */
+export function TelegramPage(props: TelegramView) {
+  const language = props.lang
+  const t = telegramWords(language)
+  const { csrf, info, failure, refusal } = props
+  return (
+    <>
+      <h1>{t.title}</h1>
+      <section>
+        <p class="muted">{t.intro}</p>
+        <h2>{t.webhook}</h2>
+        {failure ? (
+          <p role="status">
+            {t.unreachable} {failure}
+          </p>
+        ) : (
+          <p role="status">{props.connected ? t.connected : t.notConnected}</p>
+        )}
+        {info?.last_error_message ? (
+          <p>
+            {t.lastError} (
+            {formatMoment(language, new Date((info.last_error_date ?? 0) * 1000), 'UTC', {
+              zone: true,
+            })}
+            ): <bdi>{info.last_error_message}</bdi>
+          </p>
+        ) : (
+          info && <p class="muted">{t.noError}</p>
+        )}
+        <form method="post" action={props.href('/admin/telegram/connect')}>
+          <Csrf token={csrf} />
+          <button type="submit">{t.connect}</button>
+        </form>
+      </section>
+      <section>
+        <h2>{t.chats}</h2>
+        {refusal && (
+          <p class="error" role="alert">
+            {refusal}
+          </p>
+        )}
+        {props.linked && <p role="status">{t.linked}</p>}
+        {props.chats.length === 0 ? (
+          <p class="muted">{t.noChats}</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>{t.chat}</th>
+                <th>{t.botStatus}</th>
+                <th>{t.missing}</th>
+                <th>{t.group}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.chats.map(({ chat, groupId, missing }) => (
+                <tr>
+                  <td>
+                    <bdi>{chat.title}</bdi> <span class="muted code">{chat.chatId}</span>
+                  </td>
+                  <td>{chat.botStatus}</td>
+                  <td>
+                    {missing.length === 0
+                      ? t.nothingMissing
+                      : missing.map((right) => MISSING_IN_WORDS[language][right]).join('; ')}
+                  </td>
+                  <td>
+                    <form method="post" action={props.href('/admin/telegram/link')}>
+                      <Csrf token={csrf} />
+                      <input type="hidden" name="chatId" value={String(chat.chatId)} />
+                      <select name="groupId" aria-label={t.group}>
+                        {groupId === null && <option value="">{t.notLinked}</option>}
+                        {props.groups.map((group) => (
+                          <option value={group.id} selected={group.id === groupId}>
+                            {group.community} · {group.name}
+                          </option>
+                        ))}
+                      </select>{' '}
+                      <button type="submit">{t.link}</button>
+                    </form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </>
+  )
+}
