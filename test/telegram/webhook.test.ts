@@ -11,6 +11,7 @@ import {
 import { TELEGRAM_WEBHOOK_SECRET } from '../support/fake-telegram'
 import { botStatusUpdate, newChatId, newUpdateId, postUpdate } from '../support/telegram-updates'
 import { csrfOf, page, post as postForm, signIn } from '../worker/dashboard-helpers'
+import { englishLeftIn, readableText } from '../support/language'
 
 const fake = inject('fakeServicesUrl')
 
@@ -187,6 +188,9 @@ describe('connecting the bot', () => {
     expect(german.text).toContain('Letzter Fehler bei Telegram')
     expect(german.text).toContain('Connection timed out')
     expect(german.text).toContain('Nutzer per Link einladen')
+    // The bot's standing is said in words, not as Telegram's status value.
+    expect(german.text).toContain('<td data-label="Bot">Administrator</td>')
+    expect(englishLeftIn(readableText(german.text))).toEqual([])
   })
 
   it('links a group to a chat from the picker, and says in words why it cannot', async () => {

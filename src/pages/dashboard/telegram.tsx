@@ -100,7 +100,7 @@ async function telegramPage(c: Context<AppEnv>, refusal?: string) {
         {chats.data.length === 0 ? (
           <p class="muted">{t.noChats}</p>
         ) : (
-          <table>
+          <table class="cards">
             <thead>
               <tr>
                 <th>{t.chat}</th>
@@ -114,16 +114,16 @@ async function telegramPage(c: Context<AppEnv>, refusal?: string) {
                 const missing = missingRights(chat)
                 return (
                   <tr>
-                    <td>
+                    <td data-label={t.chat}>
                       <bdi>{chat.title}</bdi> <span class="muted code">{chat.chatId}</span>
                     </td>
-                    <td>{chat.botStatus}</td>
-                    <td>
+                    <td data-label={t.botStatus}>{t.botStatuses[chat.botStatus]}</td>
+                    <td data-label={t.missing}>
                       {missing.length === 0
                         ? t.nothingMissing
                         : missing.map((right) => MISSING_IN_WORDS[language][right]).join('; ')}
                     </td>
-                    <td>
+                    <td data-label={t.group}>
                       <form method="post" action={inLanguage(c, '/admin/telegram/link')}>
                         <Csrf token={csrf} />
                         <input type="hidden" name="chatId" value={String(chat.chatId)} />
