@@ -12,6 +12,7 @@ import {
 } from '../schemas/groups'
 import { telegramConfig } from '../lib/config'
 import { linkTelegramChat } from './telegram'
+import { retryFailedTelegramLinks } from '../platforms/telegram/invite-links'
 import {
   BODY_PROBLEMS,
   bearerSecurity,
@@ -135,6 +136,13 @@ openapi(
     const now = new Date()
     if (input.telegramChatId != null) await linkTelegramChat(c, input.telegramChatId, group.id, now)
     const updated = await updateGroup(c.var.db, group, input, now)
+    if (input.telegramChatId != null) {
+      await retryFailedTelegramLinks(
+        c.var.db,
+        { chatId: input.telegramChatId, groupId: group.id },
+        now,
+      )
+    }
     return c.json(serializeGroup(updated, !!telegramConfig(c.var.config)), 200)
   },
 )

@@ -3,6 +3,7 @@ import type { AppEnv } from '../env'
 import { duplicateInvite, setInviteArchived } from '../services/invites'
 import { idParam } from '../schemas/common'
 import { DuplicateInviteSchema, InviteSchema, serializeInvite } from '../schemas/invites'
+import { telegramLinkForNewInvite } from './telegram'
 import {
   ACTION_PROBLEMS,
   BODY_PROBLEMS,
@@ -75,6 +76,8 @@ openapi(
   async (c) => {
     const now = new Date()
     const copy = await duplicateInvite(c.var.db, c.var.invite, c.req.valid('json'), now)
-    return c.json(serializeInvite(copy, c.var.config.PUBLIC_BASE_URL, now), 201)
+    // A copy on a Telegram group gets the chat's own link, as a new link does.
+    const telegram = await telegramLinkForNewInvite(c, copy, now)
+    return c.json(serializeInvite(copy, c.var.config.PUBLIC_BASE_URL, now, telegram), 201)
   },
 )

@@ -18,6 +18,7 @@ import {
   serializeMember,
 } from '../schemas/members'
 import { addDays } from '../lib/time'
+import { telegramConfig } from '../lib/config'
 import {
   BODY_PROBLEMS,
   bearerSecurity,
@@ -94,7 +95,10 @@ openapi(
       c.var.db,
       page.data.map((member) => member.id),
     )
-    const data = page.data.map((member) => serializeMember(member, groupsOf.get(member.id) ?? []))
+    const telegram = telegramConfig(c.var.config) !== null
+    const data = page.data.map((member) =>
+      serializeMember(member, groupsOf.get(member.id) ?? [], telegram),
+    )
     return c.json({ data, nextCursor: page.nextCursor }, 200)
   },
 )
@@ -118,7 +122,7 @@ openapi(
     const { id } = c.req.valid('param')
     const { community } = c.var
     return c.body(
-      exportMembersCsv(c.var.db, id),
+      exportMembersCsv(c.var.db, id, { telegram: telegramConfig(c.var.config) !== null }),
       200,
       csvDownloadHeaders(`${community.slug}-members.csv`),
     )

@@ -166,7 +166,11 @@ export async function linkTelegramChat(
 
 function linkView(link: TelegramInviteLink | null): TelegramLinkView | undefined {
   if (!link || (link.status !== 'pending' && link.status !== 'active')) return undefined
-  return { chatInviteUrl: link.url, telegramLinkStatus: link.status }
+  return {
+    chatInviteUrl: link.url,
+    telegramLinkStatus: link.failedAt ? 'failed' : link.status,
+    telegramLinkError: link.lastError,
+  }
 }
 
 /**

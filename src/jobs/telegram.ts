@@ -1,5 +1,8 @@
-import { createDb } from '../db/client'
-import { loadConfig, telegramConfig } from '../lib/config'
+import { and, eq } from 'drizzle-orm'
+import { createDb, type Database } from '../db/client'
+import { telegramInviteLinks } from '../db/schema'
+import { loadConfig, telegramConfig, type TelegramConfig } from '../lib/config'
+import { makeTelegramLink } from '../platforms/telegram/invite-links'
 import { applyTelegramUpdate } from '../platforms/telegram/apply'
 import { TelegramUpdateItemSchema } from '../platforms/telegram/updates'
 
@@ -18,6 +21,8 @@ export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promi
     return batch.ackAll()
   }
   const db = createDb(env.DB, { checkLimits: config.D1_LIMIT_CHECKS })
+  // New members' referral links, asked of Telegram once the batch is applied.
+  const referralLinks: string[] = []
   for (const message of batch.messages) {
     const parsed = TelegramUpdateItemSchema.safeParse(message.body)
     if (!parsed.success) {
@@ -26,15 +31,37 @@ export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promi
       continue
     }
     try {
-      const outcome = await applyTelegramUpdate(db, telegram, parsed.data, new Date(), {
+      const { outcome, join } = await applyTelegramUpdate(db, telegram, parsed.data, new Date(), {
         optOut: config.OPT_OUT_KEYWORDS,
         optIn: config.OPT_IN_KEYWORDS,
       })
       console.log(JSON.stringify({ job: 'telegram-updates', kind: parsed.data.kind, outcome }))
+      if (join) referralLinks.push(join.referralLinkId)
       message.ack()
     } catch (error) {
       console.error(JSON.stringify({ queue: batch.queue, id: message.id, error: String(error) }))
       message.retry({ delaySeconds: 10 })
+    }
+  }
+  await makeReferralLinks(db, telegram, referralLinks)
+}
+
+/**
+ * Asks Telegram for the referral links planned by the batch's joins, until it asks us to wait
+ * (a crowd joining at once): what is left, the cron job makes when Telegram allows.
+ */
+async function makeReferralLinks(db: Database, telegram: TelegramConfig, ids: string[]) {
+  for (const id of ids) {
+    const link = await db.query.telegramInviteLinks.findFirst({
+      where: and(eq(telegramInviteLinks.id, id), eq(telegramInviteLinks.status, 'pending')),
+    })
+    if (!link) continue
+    try {
+      const outcome = await makeTelegramLink(db, telegram, link, new Date())
+      if (outcome !== 'made') return
+    } catch (error) {
+      console.error(JSON.stringify({ job: 'telegram-referral-link', error: String(error) }))
+      return
     }
   }
 }

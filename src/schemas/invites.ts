@@ -194,9 +194,18 @@ export const InviteSchema = z
           'button leads there); null while Telegram has not made it yet',
       ),
     telegramLinkStatus: z
-      .enum(['pending', 'active'])
+      .enum(['pending', 'active', 'failed'])
       .optional()
-      .describe('Telegram only: `pending` until Telegram made the chat’s invite link'),
+      .describe(
+        'Telegram only: `pending` until Telegram made the chat’s invite link; `failed` when ' +
+          'Telegram kept refusing it (see `telegramLinkError`): tried again once the chat is ' +
+          'fixed (the group linked again, or the bot given back its rights there)',
+      ),
+    telegramLinkError: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('Telegram only: what Telegram last answered when making the link failed'),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
   })
@@ -221,7 +230,8 @@ export const DuplicateInviteSchema = z
 /** A link's Telegram invite link, as the invite's JSON shows it (links on Telegram only). */
 export interface TelegramLinkView {
   chatInviteUrl: string | null
-  telegramLinkStatus: 'pending' | 'active'
+  telegramLinkStatus: 'pending' | 'active' | 'failed'
+  telegramLinkError: string | null
 }
 
 export function inviteUrls(baseUrl: string, code: string) {

@@ -19,12 +19,15 @@ export const ConsentRecordSchema = z
     method: z
       .enum(CONSENT_METHODS)
       .describe(
-        '`whatsapp_message`: sent the one-time code from their own WhatsApp; `whatsapp_button`: tapped the confirmation template’s button; `email_link`: confirmed the e-mailed link; `single_opt_in`: the join form alone; `admin`: recorded by an admin',
+        '`whatsapp_message`: sent the one-time code from their own WhatsApp; `whatsapp_button`: tapped the confirmation template’s button; `email_link`: confirmed the e-mailed link; `single_opt_in`: the join form alone; `admin`: recorded by an admin; `telegram_join`: joined the Telegram chat from their own account (seen by Telegram)',
       ),
     proofId: z
       .string()
       .nullable()
-      .describe('The WhatsApp message id (wamid) or the confirmation link’s id'),
+      .describe(
+        'The WhatsApp message id (wamid), the confirmation link’s id, or the `update_id` of ' +
+          'the Telegram update that reported the join',
+      ),
   })
   .openapi('ConsentRecord')
 
@@ -50,6 +53,15 @@ export const ContactConsentSchema = z
   })
   .describe('The consent record of each contact: a proof confirms only the contact it comes from')
   .openapi('ContactConsent')
+
+const MemberContactConsentSchema = ContactConsentSchema.extend({
+  telegram: ConsentRecordSchema.nullable()
+    .optional()
+    .describe(
+      'Telegram only (when configured): null unless they joined on Telegram; the join from ' +
+        'their own account proves that account, for that chat',
+    ),
+}).openapi('MemberContactConsent')
 
 /** Each contact's own consent record, for a sign-up or a membership. */
 export function contactConsentOf(
@@ -197,7 +209,20 @@ export const MemberSchema = z
     consentRecord: ConsentRecordSchema.nullable().describe(
       'The first consent: a member is confirmed once any of their contacts is',
     ),
-    contactConsent: ContactConsentSchema,
+    contactConsent: MemberContactConsentSchema,
+    telegram: z
+      .object({
+        userId: z.number().int().describe('Their Telegram user id'),
+        username: z.string().nullable().describe('Their Telegram user name, if they have one'),
+        chatId: z.number().int().describe('The Telegram chat they joined'),
+      })
+      .nullable()
+      .optional()
+      .describe(
+        'Telegram only (when configured): a member who joined on Telegram (seen by Telegram), ' +
+          'whose account there is their contact instead of a phone number or e-mail address; ' +
+          'admins only',
+      ),
     leaveReason: z
       .enum(LEAVE_REASONS)
       .nullable()
@@ -205,7 +230,11 @@ export const MemberSchema = z
   })
   .openapi('Member')
 
-export function serializeMember(member: Member, groupIds: string[]): z.infer<typeof MemberSchema> {
+export function serializeMember(
+  member: Member,
+  groupIds: string[],
+  telegram = false,
+): z.infer<typeof MemberSchema> {
   return {
     id: member.id,
     communityId: member.communityId,
@@ -221,9 +250,31 @@ export function serializeMember(member: Member, groupIds: string[]): z.infer<typ
     joinedAt: member.joinedAt.toISOString(),
     endedAt: member.endedAt?.toISOString() ?? null,
     consentRecord: consentRecordOf(member),
-    contactConsent: contactConsentOf(member),
+    contactConsent: {
+      ...contactConsentOf(member),
+      ...(telegram
+        ? {
+            telegram: record(
+              member.telegramConfirmedAt,
+              member.telegramConsentMethod,
+              member.telegramConsentProof,
+            ),
+          }
+        : {}),
+    },
+    ...(telegram ? { telegram: telegramAccountOf(member) } : {}),
     leaveReason: member.leaveReason,
   }
+}
+
+function telegramAccountOf(member: Member) {
+  return member.telegramUserId !== null && member.telegramChatId !== null
+    ? {
+        userId: member.telegramUserId,
+        username: member.telegramUsername,
+        chatId: member.telegramChatId,
+      }
+    : null
 }
 
 export const MemberQuerySchema = z.strictObject({

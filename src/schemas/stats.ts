@@ -245,6 +245,44 @@ export const StatsSchema = z
     byCountry: z.array(
       z.object({ country: z.string().describe('ISO 3166 code; XX unknown'), ...figures }),
     ),
+    verifiedRetention: z
+      .object({
+        observedBy: z
+          .literal('telegram')
+          .describe('Seen by Telegram: who is still in the chat, as Telegram reported it'),
+        joins: z
+          .number()
+          .int()
+          .describe('Joins Telegram reported through the links, in the period'),
+        joinedAtLeast7DaysAgo: z.number().int().describe('Of those, the ones at least 7 days old'),
+        stayed7Days: z
+          .number()
+          .int()
+          .describe('Of those, still in the chat 7 days after joining (seen by Telegram)'),
+        retention7Days: z
+          .number()
+          .nullable()
+          .describe('stayed7Days / joinedAtLeast7DaysAgo; null while no join is old enough'),
+        joinedAtLeast30DaysAgo: z.number().int().describe('Joins at least 30 days old'),
+        stayed30Days: z
+          .number()
+          .int()
+          .describe('Of those, still in the chat 30 days after joining (seen by Telegram)'),
+        retention30Days: z
+          .number()
+          .nullable()
+          .describe('stayed30Days / joinedAtLeast30DaysAgo; null while no join is old enough'),
+        firstJoinDay: z
+          .string()
+          .nullable()
+          .describe('The first day with a verified join: retention is measurable 7 (30) days on'),
+      })
+      .optional()
+      .describe(
+        'Telegram only (when configured): retention after 7 and 30 days from verified ' +
+          'membership, apart from the breakdowns’ retention, which on WhatsApp is what our ' +
+          'own forms and messages saw',
+      ),
     otherRoutes: z
       .object({ verifiedJoins: z.number().int(), verifiedLeaves: z.number().int() })
       .optional()

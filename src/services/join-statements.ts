@@ -255,6 +255,25 @@ export function membershipStatements(
         `insert into invite_codes (code, invite_id, created_at) select ?2, ?3, ?4 where ${memberExists}`,
       )
       .bind(memberId, referralCode, referralInviteId, nowMs),
+    // With the announcement group on Telegram, the referral link leads into its chat through a
+    // Telegram link of its own, planned here and made by the cron job (never while anyone waits),
+    // so that referrals are credited by what Telegram reports.
+    client
+      .prepare(
+        `insert into telegram_invite_links (id, invite_id, chat_id, url, creates_join_request,
+           status, attempts, next_attempt_at, created_at)
+         select ?2, ?3, g.telegram_chat_id, null, ?5, 'pending', 0, ?6, ?6
+         from groups g where g.id = ?4 and g.telegram_chat_id is not null
+           and exists (select 1 from invites where id = ?3) and ${memberExists}`,
+      )
+      .bind(
+        memberId,
+        newId('tgl', nowMs),
+        referralInviteId,
+        target.announcementGroup.id,
+        open ? 0 : 1,
+        nowMs,
+      ),
     rollupStatement(client, request, now, ['joins'], { table: 'members', id: memberId }),
     open
       ? client

@@ -134,10 +134,18 @@ export async function readForJoin(
     ...joinTargetQueries(db, communityId, ofLink('group_id')),
     ...existingQueries(db, communityId, input),
     coolingOffQuery(db, communityId, input, options),
+    // A referral link on Telegram credits only joins Telegram reports through it: a sign-up on
+    // the web through its code credits no referrer.
     db
       .select()
       .from(members)
-      .where(eq(members.id, ofLink('referrer_member_id')))
+      .where(
+        and(
+          eq(members.id, ofLink('referrer_member_id')),
+          sql`not exists (select 1 from telegram_invite_links t join invites i on i.id = t.invite_id
+            where i.code = ${code} and t.status in ('pending', 'active'))`,
+        ),
+      )
       .limit(1),
     subscribedEndpointQuery(db, 'member.confirmation_requested', communityId),
   ] as const

@@ -38,6 +38,23 @@ export function endMembershipStatements(
       )
       .bind(member.id),
     client.prepare(`delete from group_members where member_id = ?1 and ${active}`).bind(member.id),
+    // A referral link on Telegram has the chat's own link behind it: revoked there too (the cron
+    // job asks Telegram), or, not made yet, never made.
+    client
+      .prepare(
+        `update telegram_invite_links set status = 'revoked', revoked_at = ?2, next_attempt_at = null
+         where status = 'pending' and ${active}
+           and invite_id in (select id from invites where referrer_member_id = ?1)`,
+      )
+      .bind(member.id, now.getTime()),
+    client
+      .prepare(
+        `update telegram_invite_links set status = 'revoking', revoked_at = ?2,
+           next_attempt_at = ?2, attempts = 0
+         where status = 'active' and ${active}
+           and invite_id in (select id from invites where referrer_member_id = ?1)`,
+      )
+      .bind(member.id, now.getTime()),
     client
       .prepare(
         `update invites set revoked_at = ?2, updated_at = ?2

@@ -45,7 +45,7 @@ function membersWhere(communityId: string, options: MemberListOptions) {
     eq(members.communityId, communityId),
     options.status ? eq(members.status, options.status) : undefined,
     needle
-      ? sql`(instr(lower(${members.name}), ${needle}) > 0 or instr(lower(${members.phone}), ${needle}) > 0 or instr(lower(${members.email}), ${needle}) > 0)`
+      ? sql`(instr(lower(${members.name}), ${needle}) > 0 or instr(lower(${members.phone}), ${needle}) > 0 or instr(lower(${members.email}), ${needle}) > 0 or instr(lower(${members.telegramUsername}), ${needle}) > 0)`
       : undefined,
     // The group's members by their index; at most a group's limit of them.
     options.groupId
@@ -153,6 +153,15 @@ const CSV_COLUMNS = [
   'email_consent_method',
 ] as const
 
+/** With Telegram on: a member's Telegram account, their contact there, and its consent record. */
+const TELEGRAM_CSV_COLUMNS = [
+  'telegram_user_id',
+  'telegram_username',
+  'telegram_confirmed_at',
+  'telegram_consent_method',
+  'telegram_consent_proof',
+] as const
+
 /** Members per page of the CSV export: one query each, so a million members take 1,000. */
 export const EXPORT_PAGE = 1000
 
@@ -162,7 +171,11 @@ export const EXPORT_PAGE = 1000
  * binds no list of ids. Cells that a spreadsheet would run as a formula are prefixed with a
  * quote; phone numbers are not (see `csvCell`).
  */
-export function exportMembersCsv(db: Database, communityId: string): ReadableStream<Uint8Array> {
+export function exportMembersCsv(
+  db: Database,
+  communityId: string,
+  options: { telegram?: boolean } = {},
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder()
   let cursor: string | undefined
   let started = false
@@ -170,7 +183,8 @@ export function exportMembersCsv(db: Database, communityId: string): ReadableStr
     async pull(controller) {
       if (!started) {
         started = true
-        controller.enqueue(encoder.encode(csvLine(CSV_COLUMNS) + '\r\n'))
+        const columns = options.telegram ? [...CSV_COLUMNS, ...TELEGRAM_CSV_COLUMNS] : CSV_COLUMNS
+        controller.enqueue(encoder.encode(csvLine(columns) + '\r\n'))
       }
       const rows = await db
         .select({
@@ -205,6 +219,15 @@ export function exportMembersCsv(db: Database, communityId: string): ReadableStr
           member.phoneConsentMethod ?? '',
           member.emailConfirmedAt?.toISOString() ?? '',
           member.emailConsentMethod ?? '',
+          ...(options.telegram
+            ? [
+                member.telegramUserId === null ? '' : String(member.telegramUserId),
+                member.telegramUsername ?? '',
+                member.telegramConfirmedAt?.toISOString() ?? '',
+                member.telegramConsentMethod ?? '',
+                member.telegramConsentProof ?? '',
+              ]
+            : []),
         ]),
       )
       if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('\r\n') + '\r\n'))

@@ -15,6 +15,12 @@ import {
   type StatsRange,
   type StatsScope,
 } from './stats-breakdowns'
+import {
+  verifiedCohortMeasures,
+  verifiedQuery,
+  verifiedRetentionAnswer,
+  type VerifiedFigures,
+} from './stats-verified'
 
 export interface Figures {
   visits: number
@@ -68,6 +74,8 @@ export function statsQueries(
   return {
     breakdowns: breakdownsQuery(db, scope, range, filters, today),
     byDay: byDayQuery(db, scope, range, filters),
+    // What Telegram saw reads the daily rollup: its cohort columns are in no narrower one.
+    verified: verifiedQuery(db, statsWhere(scope, range, filters), today),
   }
 }
 
@@ -139,7 +147,11 @@ export async function getStats(
   const range = { from: query.from, to: query.to }
   const filters = query.filters ?? {}
   const q = statsQueries(db, scope, range, filters, today)
-  const [byDay, breakdownRows] = await db.batch([q.byDay, q.breakdowns])
+  const [byDay, breakdownRows, verified] = await db.batch([
+    q.byDay,
+    q.breakdowns,
+    options.telegram ? q.verified : q.verified.limit(0),
+  ])
   const { source, campaign, country, device, referrer, via } = breakdownsOf(breakdownRows)
   const totals = byDay.reduce(
     (sum, row) => ({
@@ -181,6 +193,9 @@ export async function getStats(
     filters,
     totals: shown(withConversion(totals)),
     byDay: byDay.map((row) => shown(withConversion(row))),
+    ...(options.telegram && verified[0]
+      ? { verifiedRetention: verifiedRetentionAnswer(verified[0] as VerifiedFigures) }
+      : {}),
     // The same rows as the breakdowns, in the shape these lists had before them.
     byCountry: country.map((row) => ({ country: row.value, ...figuresOf(row) })),
     bySource: source.map((row) => ({ source: row.value, ...figuresOf(row) })),
@@ -237,6 +252,13 @@ export function funnelQueries(
     breakdowns: breakdownsQuery(db, scope, range, filters, today, inviteIds),
     total: db.select(funnelMeasures(today, rollup)).from(from).where(narrow),
     byDay: byDayQuery(db, scope, range, filters, inviteIds),
+    // What Telegram saw, from the daily rollup (its cohort columns are in no narrower one).
+    verified: verifiedQuery(db, statsWhere(scope, range, filters, inviteIds), today),
+    verifiedByDay: db
+      .select({ day: inviteDailyStats.day, ...verifiedCohortMeasures })
+      .from(inviteDailyStats)
+      .where(statsWhere(scope, range, filters, inviteIds))
+      .groupBy(inviteDailyStats.day),
     byInvite: db
       .select({ inviteId: rollup.inviteId, ...funnelMeasures(today, rollup) })
       .from(from)
@@ -265,6 +287,22 @@ export interface DayFigures {
   confirmedByPhone: number
   confirmedByEmail: number
   joins: number
+  /** Telegram only: joins and leaves it saw, and of that day's joins, who left within 7 / 30 days. */
+  verifiedJoins: number
+  verifiedLeaves: number
+  verifiedLeftWithin7Days: number
+  verifiedLeftWithin30Days: number
+}
+
+/** What Telegram saw where it is not configured: nothing. */
+const noneSeen: VerifiedFigures = {
+  joins: 0,
+  leaves: 0,
+  firstJoinDay: null,
+  joinedAtLeast7DaysAgo: 0,
+  stayed7Days: 0,
+  joinedAtLeast30DaysAgo: 0,
+  stayed30Days: 0,
 }
 
 /** Every day of `days` with its figures, zero where nothing happened. */
@@ -289,16 +327,22 @@ export async function getDashboardStats(
   today: string,
   filters: StatsFilters = {},
   inviteIds?: string[],
+  /** Whether Telegram is configured: only then is what it saw read. */
+  telegram = false,
 ) {
   const q = funnelQueries(db, scope, range, today, filters, inviteIds)
   const perLink = 'communityId' in scope
-  const [total, byDay, byInvite, byInviteAndDay, breakdownRows] = await db.batch([
-    q.total,
-    q.byDay,
-    perLink ? q.byInvite : q.byInvite.limit(0),
-    perLink ? q.byInviteAndDay : q.byInviteAndDay.limit(0),
-    q.breakdowns,
-  ])
+  const [total, byDay, byInvite, byInviteAndDay, breakdownRows, verified, verifiedByDay] =
+    await db.batch([
+      q.total,
+      q.byDay,
+      perLink ? q.byInvite : q.byInvite.limit(0),
+      perLink ? q.byInviteAndDay : q.byInviteAndDay.limit(0),
+      q.breakdowns,
+      telegram ? q.verified : q.verified.limit(0),
+      telegram ? q.verifiedByDay : q.verifiedByDay.limit(0),
+    ])
+  const cohorts = new Map(verifiedByDay.map((row) => [row.day, row]))
   const zero = {
     visits: 0,
     scans: 0,
@@ -308,6 +352,10 @@ export async function getDashboardStats(
     confirmedByPhone: 0,
     confirmedByEmail: 0,
     joins: 0,
+    verifiedJoins: 0,
+    verifiedLeaves: 0,
+    verifiedLeftWithin7Days: 0,
+    verifiedLeftWithin30Days: 0,
   }
   const days = fillDays<DayFigures>(
     range.days,
@@ -321,6 +369,10 @@ export async function getDashboardStats(
       confirmedByPhone: row.confirmedByPhone,
       confirmedByEmail: row.confirmedByEmail,
       joins: row.joins,
+      verifiedJoins: row.verifiedJoins,
+      verifiedLeaves: row.verifiedLeaves,
+      verifiedLeftWithin7Days: cohorts.get(row.day)?.verifiedLeftWithin7Days ?? 0,
+      verifiedLeftWithin30Days: cohorts.get(row.day)?.verifiedLeftWithin30Days ?? 0,
     })),
     zero,
   )
@@ -340,6 +392,7 @@ export async function getDashboardStats(
   }
   return {
     funnel: total[0] as FunnelFigures,
+    verified: (verified[0] ?? noneSeen) as VerifiedFigures,
     days,
     links: new Map(
       byInvite.map(({ inviteId, ...figures }) => [inviteId, figures as FunnelFigures]),
@@ -350,8 +403,12 @@ export async function getDashboardStats(
   }
 }
 
-/** The figures of every day as CSV rows, for a spreadsheet. */
-export function statsCsv(days: DayFigures[]): string {
+/**
+ * The figures of every day as CSV rows, for a spreadsheet. With Telegram on, what Telegram saw
+ * follows in columns named as such: joins and leaves it reported, and of that day's joins, how
+ * many left the chat within 7 and 30 days (verified retention, by the day of the join).
+ */
+export function statsCsv(days: DayFigures[], telegram = false): string {
   const header = [
     'day',
     'visits',
@@ -362,6 +419,14 @@ export function statsCsv(days: DayFigures[]): string {
     'joins',
     'confirmed_by_phone',
     'confirmed_by_email',
+    ...(telegram
+      ? [
+          'joined_seen_by_telegram',
+          'left_seen_by_telegram',
+          'of_those_joined_left_within_7_days_seen_by_telegram',
+          'of_those_joined_left_within_30_days_seen_by_telegram',
+        ]
+      : []),
   ]
   return [
     csvLine(header),
@@ -376,6 +441,14 @@ export function statsCsv(days: DayFigures[]): string {
         d.joins,
         d.confirmedByPhone,
         d.confirmedByEmail,
+        ...(telegram
+          ? [
+              d.verifiedJoins,
+              d.verifiedLeaves,
+              d.verifiedLeftWithin7Days,
+              d.verifiedLeftWithin30Days,
+            ]
+          : []),
       ]),
     ),
   ].join('\r\n')

@@ -1268,10 +1268,12 @@ export interface components {
       /** @description Telegram only: the chat’s own invite link behind this one (the landing page’s Join button leads there); null while Telegram has not made it yet */
       chatInviteUrl?: string | null
       /**
-       * @description Telegram only: `pending` until Telegram made the chat’s invite link
+       * @description Telegram only: `pending` until Telegram made the chat’s invite link; `failed` when Telegram kept refusing it (see `telegramLinkError`): tried again once the chat is fixed (the group linked again, or the bot given back its rights there)
        * @enum {string}
        */
-      telegramLinkStatus?: 'pending' | 'active'
+      telegramLinkStatus?: 'pending' | 'active' | 'failed'
+      /** @description Telegram only: what Telegram last answered when making the link failed */
+      telegramLinkError?: string | null
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
@@ -1502,6 +1504,30 @@ export interface components {
         /** @description joins / uniqueVisitors */
         conversionRate: number
       }[]
+      /** @description Telegram only (when configured): retention after 7 and 30 days from verified membership, apart from the breakdowns’ retention, which on WhatsApp is what our own forms and messages saw */
+      verifiedRetention?: {
+        /**
+         * @description Seen by Telegram: who is still in the chat, as Telegram reported it
+         * @enum {string}
+         */
+        observedBy: 'telegram'
+        /** @description Joins Telegram reported through the links, in the period */
+        joins: number
+        /** @description Of those, the ones at least 7 days old */
+        joinedAtLeast7DaysAgo: number
+        /** @description Of those, still in the chat 7 days after joining (seen by Telegram) */
+        stayed7Days: number
+        /** @description stayed7Days / joinedAtLeast7DaysAgo; null while no join is old enough */
+        retention7Days: number | null
+        /** @description Joins at least 30 days old */
+        joinedAtLeast30DaysAgo: number
+        /** @description Of those, still in the chat 30 days after joining (seen by Telegram) */
+        stayed30Days: number
+        /** @description stayed30Days / joinedAtLeast30DaysAgo; null while no join is old enough */
+        retention30Days: number | null
+        /** @description The first day with a verified join: retention is measurable 7 (30) days on */
+        firstJoinDay: string | null
+      }
       /** @description Telegram only, a community’s stats: joins and leaves Telegram saw in its chats that came through no link of ours (a link shared in the chat, an admin adding someone) */
       otherRoutes?: {
         verifiedJoins: number
@@ -1708,11 +1734,17 @@ export interface components {
        */
       confirmedAt: string
       /**
-       * @description `whatsapp_message`: sent the one-time code from their own WhatsApp; `whatsapp_button`: tapped the confirmation template’s button; `email_link`: confirmed the e-mailed link; `single_opt_in`: the join form alone; `admin`: recorded by an admin
+       * @description `whatsapp_message`: sent the one-time code from their own WhatsApp; `whatsapp_button`: tapped the confirmation template’s button; `email_link`: confirmed the e-mailed link; `single_opt_in`: the join form alone; `admin`: recorded by an admin; `telegram_join`: joined the Telegram chat from their own account (seen by Telegram)
        * @enum {string}
        */
-      method: 'whatsapp_message' | 'whatsapp_button' | 'email_link' | 'single_opt_in' | 'admin'
-      /** @description The WhatsApp message id (wamid) or the confirmation link’s id */
+      method:
+        | 'whatsapp_message'
+        | 'whatsapp_button'
+        | 'email_link'
+        | 'single_opt_in'
+        | 'admin'
+        | 'telegram_join'
+      /** @description The WhatsApp message id (wamid), the confirmation link’s id, or the `update_id` of the Telegram update that reported the join */
       proofId: string | null
     } | null
     AdminConfirm: {
@@ -1772,7 +1804,16 @@ export interface components {
        */
       endedAt: string | null
       consentRecord: components['schemas']['ConsentRecord']
-      contactConsent: components['schemas']['ContactConsent']
+      contactConsent: components['schemas']['MemberContactConsent']
+      /** @description Telegram only (when configured): a member who joined on Telegram (seen by Telegram), whose account there is their contact instead of a phone number or e-mail address; admins only */
+      telegram?: {
+        /** @description Their Telegram user id */
+        userId: number
+        /** @description Their Telegram user name, if they have one */
+        username: string | null
+        /** @description The Telegram chat they joined */
+        chatId: number
+      } | null
       /**
        * @description Why the membership ended, when the person said so (or their chat app did)
        * @enum {string|null}
@@ -1785,7 +1826,33 @@ export interface components {
         | 'chat_opt_out'
         | 'marketing_opt_out'
         | 'undeliverable'
+        | 'left_chat'
+        | 'removed_in_chat'
         | null
+    }
+    /** @description The consent record of each contact: a proof confirms only the contact it comes from */
+    MemberContactConsent: components['schemas']['ContactConsent'] & {
+      /** @description Telegram only (when configured): null unless they joined on Telegram; the join from their own account proves that account, for that chat */
+      telegram?: {
+        /**
+         * Format: date-time
+         * @example 2026-11-24T09:00:00.000Z
+         */
+        confirmedAt: string
+        /**
+         * @description `whatsapp_message`: sent the one-time code from their own WhatsApp; `whatsapp_button`: tapped the confirmation template’s button; `email_link`: confirmed the e-mailed link; `single_opt_in`: the join form alone; `admin`: recorded by an admin; `telegram_join`: joined the Telegram chat from their own account (seen by Telegram)
+         * @enum {string}
+         */
+        method:
+          | 'whatsapp_message'
+          | 'whatsapp_button'
+          | 'email_link'
+          | 'single_opt_in'
+          | 'admin'
+          | 'telegram_join'
+        /** @description The WhatsApp message id (wamid), the confirmation link’s id, or the `update_id` of the Telegram update that reported the join */
+        proofId: string | null
+      } | null
     }
     Leaderboard: {
       data: {

@@ -23,7 +23,9 @@
  * (400 "not enough rights").
  *
  * The webhook is kept as set (setWebhook, getWebhookInfo); `POST /telegram/__webhook-error`
- * with `{message}` records a delivery error as Telegram would report it.
+ * with `{message}` records a delivery error as Telegram would report it. `POST
+ * /telegram/__rights` with `{chatId, canInvite}` takes the right to invite users from the bot
+ * in one chat (or gives it back), as an admin would in the chat's settings.
  */
 export const TELEGRAM_BOT_TOKEN = '123456789:test-telegram-token-0123456789'
 export const TELEGRAM_BOT_ID = 123456789
@@ -52,6 +54,8 @@ export function createFakeTelegram() {
   const tries = new Map<string, number>()
   const messageIds = new Map<string, number>()
   const changed = new Map<string, 'removed' | 'muted'>()
+  // Chats where an admin took the bot's right to invite users.
+  const noInvite = new Set<string>()
 
   const refuse = (json: Json, code: number, description: string, retryAfter?: number) =>
     json(code, {
@@ -64,6 +68,15 @@ export function createFakeTelegram() {
   /** The bot's ChatMember in a chat, by the id's last digit; null: no such chat for the bot. */
   const botIn = (chatId: unknown) => {
     const id = String(chatId)
+    if (noInvite.has(id))
+      return {
+        status: 'administrator',
+        user: BOT_USER,
+        can_be_edited: false,
+        can_manage_chat: true,
+        can_invite_users: false,
+        can_restrict_members: false,
+      }
     if (id.endsWith('1') || id.endsWith('7'))
       return {
         status: 'administrator',
@@ -106,6 +119,16 @@ export function createFakeTelegram() {
         bot?: 'removed' | 'muted'
       }
       if (bot) changed.set(String(chatId), bot)
+      json(200, { ok: true })
+      return true
+    }
+    if (path === '/telegram/__rights') {
+      const { chatId, canInvite } = JSON.parse(body || '{}') as {
+        chatId?: number
+        canInvite?: boolean
+      }
+      if (canInvite) noInvite.delete(String(chatId))
+      else noInvite.add(String(chatId))
       json(200, { ok: true })
       return true
     }

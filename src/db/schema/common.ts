@@ -9,6 +9,8 @@ export const CONSENT_METHODS = [
   'email_link',
   'single_opt_in',
   'admin',
+  // Joined a Telegram chat from their own account: proves that account, for that chat.
+  'telegram_join',
 ] as const
 
 export type ConsentMethod = (typeof CONSENT_METHODS)[number]

@@ -167,6 +167,10 @@ export const inviteDailyStats = sqliteTable(
     // (`chat_member` updates), each on the day it happened; stored under country `XX`.
     verifiedJoins: integer('verified_joins').notNull().default(0),
     verifiedLeaves: integer('verified_leaves').notNull().default(0),
+    // Telegram only: of the verified joins on this day (a cohort), how many left the chat within
+    // 7 and within 30 days, as Telegram reported it. Verified retention reads these.
+    verifiedLeftWithin7Days: integer('verified_left_within_7_days').notNull().default(0),
+    verifiedLeftWithin30Days: integer('verified_left_within_30_days').notNull().default(0),
   },
   (t) => [
     primaryKey({

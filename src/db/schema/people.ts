@@ -23,6 +23,9 @@ export const LEAVE_REASONS = [
   'chat_opt_out',
   'marketing_opt_out',
   'undeliverable',
+  // Telegram reported it: the person left the chat, or was removed from it there.
+  'left_chat',
+  'removed_in_chat',
 ] as const
 
 export type LeaveReason = (typeof LEAVE_REASONS)[number]
@@ -34,7 +37,8 @@ export type MemberStatus = (typeof MEMBER_STATUSES)[number]
 /**
  * A person's membership of a community. Contact details are for admins only. Leaving or being
  * removed ends a membership for good; the same person joining again gets a new one. At most one
- * active membership per phone number and per e-mail address in a community.
+ * active membership per phone number and per e-mail address in a community, and per Telegram
+ * account in a Telegram chat (a member who joined there, seen by Telegram: no sign-up behind it).
  */
 export const members = sqliteTable(
   'members',
@@ -48,7 +52,8 @@ export const members = sqliteTable(
     email: text('email'),
     consent: integer('consent', { mode: 'boolean' }).notNull(),
     status: text('status', { enum: MEMBER_STATUSES }).notNull().default('active'),
-    joinRequestId: text('join_request_id').notNull(),
+    // The sign-up the membership came from; null for a join Telegram reported (no sign-up).
+    joinRequestId: text('join_request_id'),
     inviteId: text('invite_id'),
     referredByMemberId: text('referred_by_member_id'),
     // Approved referrals, kept by the joins themselves so the leaderboard reads an index.
@@ -62,6 +67,14 @@ export const members = sqliteTable(
     consentProof: text('consent_proof'),
     ...contactConsentColumns,
     leaveReason: text('leave_reason', { enum: LEAVE_REASONS }),
+    // Telegram: the chat they joined and their account there, which is their contact; its
+    // consent record is the join itself (`telegram_join`, the update id as proof).
+    telegramChatId: integer('telegram_chat_id'),
+    telegramUserId: integer('telegram_user_id'),
+    telegramUsername: text('telegram_username'),
+    telegramConfirmedAt: timestamp('telegram_confirmed_at'),
+    telegramConsentMethod: text('telegram_consent_method', { enum: CONSENT_METHODS }),
+    telegramConsentProof: text('telegram_consent_proof'),
   },
   (t) => [
     index('members_community_idx').on(t.communityId, t.status, t.id),
@@ -84,7 +97,17 @@ export const members = sqliteTable(
     // The chat's sender is a phone number: inbound messages find their member by it.
     index('members_phone_idx').on(t.phone, t.status),
     check('members_status_check', sql`${t.status} in ('active', 'left', 'removed')`),
-    check('members_contact_check', sql`${t.phone} is not null or ${t.email} is not null`),
+    // A Telegram member's stints in a chat, newest last: joins and leaves find theirs by this.
+    index('members_telegram_idx')
+      .on(t.telegramChatId, t.telegramUserId, t.joinedAt)
+      .where(sql`telegram_user_id is not null`),
+    uniqueIndex('members_active_telegram_unique')
+      .on(t.telegramChatId, t.telegramUserId)
+      .where(sql`status = 'active' and telegram_user_id is not null`),
+    check(
+      'members_contact_check',
+      sql`${t.phone} is not null or ${t.email} is not null or ${t.telegramUserId} is not null`,
+    ),
   ],
 )
 

@@ -104,6 +104,9 @@ export const telegramInviteLinks = sqliteTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at'),
     lastError: text('last_error'),
+    // Set when Telegram kept refusing to make it (rights removed, chat gone): no more tries
+    // until the chat is fixed (linked again, or the bot's rights restored), `lastError` says why.
+    failedAt: timestamp('failed_at'),
     createdAt: timestamp('created_at').notNull(),
     revokedAt: timestamp('revoked_at'),
   },
@@ -117,6 +120,10 @@ export const telegramInviteLinks = sqliteTable(
     uniqueIndex('telegram_invite_links_live_unique')
       .on(t.inviteId)
       .where(sql`status in ('pending', 'active')`),
+    // Links given up on, found again when their chat is fixed: only they are in this index.
+    index('telegram_invite_links_failed_idx')
+      .on(t.chatId, t.inviteId)
+      .where(sql`failed_at is not null`),
     index('telegram_invite_links_due_idx')
       .on(t.nextAttemptAt)
       .where(sql`status in ('pending', 'revoking')`),
@@ -143,6 +150,8 @@ export const telegramMemberships = sqliteTable(
     inviteId: text('invite_id'),
     joinedAt: timestamp('joined_at'),
     leftAt: timestamp('left_at'),
+    // How the newest leave happened: they left (`left`) or were removed (`kicked`).
+    leftAs: text('left_as', { enum: ['left', 'kicked'] }),
     statusAt: timestamp('status_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.chatId, t.userId] })],
@@ -196,6 +205,8 @@ export const telegramJoinRequests = sqliteTable(
   },
   (t) => [
     index('telegram_join_requests_community_idx').on(t.communityId, t.status, t.id),
+    // A join Telegram reports finds the person's approved request by this.
+    index('telegram_join_requests_person_idx').on(t.chatId, t.userId, t.decidedAt),
     uniqueIndex('telegram_join_requests_pending_unique')
       .on(t.chatId, t.userId)
       .where(sql`status = 'pending'`),

@@ -255,6 +255,7 @@ export const dashboardDe = {
   consentRecord: 'Einwilligung',
   consentPhone: 'Telefon',
   consentEmail: 'E-Mail',
+  consentTelegram: 'Telegram',
   contactUnconfirmed: 'nicht bestätigt: bekommt nichts',
   memberStatuses: { active: 'aktiv', left: 'ausgetreten', removed: 'entfernt' },
   /** Why a membership ended, as the dashboard names it. */
@@ -266,6 +267,8 @@ export const dashboardDe = {
     chat_opt_out: 'STOPP im Chat',
     marketing_opt_out: 'Werbenachrichten abbestellt',
     undeliverable: 'Nicht erreichbar',
+    left_chat: 'Chat verlassen (von Telegram gemeldet)',
+    removed_in_chat: 'Im Chat entfernt (von Telegram gemeldet)',
   },
   status: 'Status',
   compose: 'Neue Ankündigung',

@@ -242,6 +242,7 @@ export const dashboardEn: Words = {
   consentRecord: 'Consent',
   consentPhone: 'Phone',
   consentEmail: 'E-mail',
+  consentTelegram: 'Telegram',
   contactUnconfirmed: 'not confirmed: receives nothing',
   memberStatuses: { active: 'active', left: 'left', removed: 'removed' },
   endReasons: {
@@ -252,6 +253,8 @@ export const dashboardEn: Words = {
     chat_opt_out: 'STOP in the chat',
     marketing_opt_out: 'Opted out of marketing messages',
     undeliverable: 'Unreachable',
+    left_chat: 'Left the chat (seen by Telegram)',
+    removed_in_chat: 'Removed in the chat (seen by Telegram)',
   },
   status: 'Status',
   compose: 'New announcement',

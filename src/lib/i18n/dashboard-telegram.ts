@@ -42,6 +42,17 @@ const de = {
       'Dieser Chat ist schon mit einer anderen Gruppe verknüpft. Löse die Verknüpfung dort zuerst.',
     telegram_unavailable: 'Telegram ist gerade nicht erreichbar. Versuch es gleich noch einmal.',
   } as Record<string, string>,
+  seenByTelegram: 'Von Telegram gesehen',
+  seenNote:
+    'Beitritte und Austritte, die Telegram selbst über diese Links gemeldet hat, und wer danach noch im Chat war: beobachtet, nicht aus unseren Formularen geschlossen.',
+  joinedSeen: 'Beigetreten (von Telegram gesehen)',
+  leftSeen: 'Ausgetreten oder entfernt (von Telegram gesehen)',
+  stayed7Seen: 'Nach 7 Tagen noch im Chat (von Telegram gesehen)',
+  stayed30Seen: 'Nach 30 Tagen noch im Chat (von Telegram gesehen)',
+  telegramLink: 'Telegram-Link',
+  linkPending: 'Telegram-Link ausstehend',
+  linkFailed:
+    'Telegram verweigert den Link. Prüfe die Rechte des Bots im Chat oder verknüpfe die Gruppe neu.',
 }
 
 const en: typeof de = {
@@ -82,6 +93,17 @@ const en: typeof de = {
     telegram_chat_taken: 'This chat is linked to another group. Unlink it there first.',
     telegram_unavailable: 'Telegram cannot be reached right now. Try again in a moment.',
   } as Record<string, string>,
+  seenByTelegram: 'Seen by Telegram',
+  seenNote:
+    'Joins and leaves Telegram itself reported through these links, and who was still in the chat afterwards: observed, not inferred from our forms.',
+  joinedSeen: 'Joined (seen by Telegram)',
+  leftSeen: 'Left or removed (seen by Telegram)',
+  stayed7Seen: 'Still in the chat after 7 days (seen by Telegram)',
+  stayed30Seen: 'Still in the chat after 30 days (seen by Telegram)',
+  telegramLink: 'Telegram link',
+  linkPending: 'Telegram link pending',
+  linkFailed:
+    'Telegram refuses the link. Check the bot’s rights in the chat, or link the group again.',
 }
 
 export function telegramWords(lang: Lang): typeof de {

@@ -139,6 +139,7 @@ export const de = {
     email_link: 'E-Mail-Link',
     single_opt_in: 'Formular (Single-Opt-in)',
     admin: 'Von einem Admin erfasst',
+    telegram_join: 'Telegram-Beitritt (von Telegram gemeldet)',
   },
   leaveReasonLabel: 'Magst du uns sagen, warum? (freiwillig)',
   leaveReasons: {

@@ -131,6 +131,7 @@ export const en: Messages = {
     email_link: 'E-mail link',
     single_opt_in: 'Form (single opt-in)',
     admin: 'Recorded by an admin',
+    telegram_join: 'Joined on Telegram (seen by Telegram)',
   },
   leaveReasonLabel: 'Would you tell us why? (optional)',
   leaveReasons: {

@@ -23,6 +23,7 @@ import { leaderboard } from '../../services/members'
 import { listRewards } from '../../services/rewards'
 import { inviteUrls } from '../../schemas/invites'
 import { communityFor } from '../../api/community-scope'
+import { retireTelegramLinksOf, telegramLinkForNewInvite } from '../../api/telegram'
 import { Csrf, words, GroupsTable } from '../../views/dashboard'
 import type { FormState } from '../../views/form-fields'
 import { loadStatsView, StatsSections, type StatsView } from './stats-view'
@@ -45,6 +46,8 @@ import {
   withNotice,
 } from './page'
 import { csvDownloadHeaders } from '../../lib/csv'
+import { liveTelegramLink } from '../../platforms/telegram/invite-links'
+import { TelegramLinkLine } from '../../views/telegram-seen'
 
 /** A community's overview and its campaign links: funnel, QR codes, revoke and rotate. */
 export const linksPages = new Hono<AppEnv>()
@@ -159,7 +162,10 @@ linksPages.post('/admin/communities/:id/links', async (c) => {
     overviewPage(c, id, { values: sent.values, errors, status })
   if (!sent.input) return refused(sent.errors ?? {}, 400)
   try {
-    const invite = await createInvite(c.var.db, id, sent.input, new Date())
+    const now = new Date()
+    const invite = await createInvite(c.var.db, id, sent.input, now)
+    // On a Telegram group, the chat's own link is asked for right after the answer, as in the API.
+    await telegramLinkForNewInvite(c, invite, now)
     return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, 'created')), 303)
   } catch (error) {
     const errors = linkFormRefusal(lang(c), error)
@@ -195,6 +201,9 @@ export async function linkPage(c: Context<AppEnv>, id: string, refused?: Refused
     ? await loadStatsView(c, { inviteId: invite.id }, `/admin/links/${invite.id}/stats.csv`)
     : null
   const status = inviteStatus(invite, new Date())
+  const telegramLink = telegramConfig(c.var.config)
+    ? await liveTelegramLink(c.var.db, invite.id)
+    : null
   const csrf = await csrfTokenFor(c)
   // A saved design is a new image URL, so the browser never shows the one it cached before.
   const version = design ? `&v=${design.updatedAt.getTime().toString(36)}` : ''
@@ -220,6 +229,7 @@ export async function linkPage(c: Context<AppEnv>, id: string, refused?: Refused
         <p>
           {t.status}: <b>{t.inviteStatuses[status]}</b>
         </p>
+        {telegramLink && <TelegramLinkLine lang={lang(c)} link={telegramLink} />}
         {status === 'active' && (
           <>
             {manage ? (
@@ -331,6 +341,7 @@ linksPages.post('/admin/links/:id/duplicate', async (c) => {
   }
   try {
     const copy = await duplicateInvite(c.var.db, invite, { ...sent.input, source }, now)
+    await telegramLinkForNewInvite(c, copy, now)
     return c.redirect(inLanguage(c, withNotice(`/admin/links/${copy.id}`, 'created')), 303)
   } catch (error) {
     const errors = linkFormRefusal(lang(c), error)
@@ -373,7 +384,10 @@ for (const action of ['revoke', 'rotate'] as const) {
   linksPages.post(`/admin/links/:id/${action}`, async (c) => {
     const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
     assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
-    await (action === 'revoke' ? revokeInvite : rotateInvite)(c.var.db, invite, new Date())
+    const now = new Date()
+    const changed = await (action === 'revoke' ? revokeInvite : rotateInvite)(c.var.db, invite, now)
+    await retireTelegramLinksOf(c, invite, now)
+    if (action === 'rotate') await telegramLinkForNewInvite(c, changed, now)
     return c.redirect(
       withNotice(`/admin/links/${invite.id}`, action === 'revoke' ? 'revoked' : 'rotated'),
       303,
@@ -384,7 +398,7 @@ for (const action of ['revoke', 'rotate'] as const) {
 /** The figures of every day of the chosen period, as a spreadsheet opens them. */
 function csvResponse(c: Context<AppEnv>, view: StatsView, name: string) {
   return c.body(
-    statsCsv(view.days),
+    statsCsv(view.days, view.telegram),
     200,
     csvDownloadHeaders(`${name}-${view.range.from}-${view.range.to}.csv`),
   )

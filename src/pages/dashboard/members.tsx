@@ -29,6 +29,7 @@ import {
   withNotice,
 } from './page'
 import { csvDownloadHeaders } from '../../lib/csv'
+import { telegramConfig } from '../../lib/config'
 
 /** Members: search, filter by group and status (who left, and why), remove, export. */
 export const membersPages = new Hono<AppEnv>()
@@ -84,7 +85,7 @@ membersPages.get('/admin/communities/:id/members.csv', async (c) => {
   assertCan(c.var.principal, 'members.read', { communityId: id })
   const community = await getCommunityOrThrow(c.var.db, id)
   return c.body(
-    exportMembersCsv(c.var.db, id),
+    exportMembersCsv(c.var.db, id, { telegram: telegramConfig(c.var.config) !== null }),
     200,
     csvDownloadHeaders(`${community.slug}-members.csv`),
   )

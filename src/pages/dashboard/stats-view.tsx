@@ -13,6 +13,9 @@ import { DailyChart } from '../../views/chart'
 import { words } from '../../views/dashboard'
 import { Funnel } from '../../views/funnel'
 import { retentionText } from '../../views/retention'
+import { TelegramSeen } from '../../views/telegram-seen'
+import { telegramConfig } from '../../lib/config'
+import { telegramWords } from '../../lib/i18n/dashboard-telegram'
 import { lang } from './page'
 import { FilterChips, filtersQuery, pageFilters, valueText } from './stats-filters'
 import { RangePicker, rangeQuery, statsRange, todayIn } from './stats-range'
@@ -27,12 +30,21 @@ export async function loadStatsView(c: Context<AppEnv>, scope: StatsScope, csvPa
   const range = statsRange(c, now)
   const filters = pageFilters(c)
   const today = todayIn(range.tz, now)
-  const dashboard = await getDashboardStats(c.var.db, scope, range, today, filters)
+  const telegram = telegramConfig(c.var.config) !== null
+  const dashboard = await getDashboardStats(
+    c.var.db,
+    scope,
+    range,
+    today,
+    filters,
+    undefined,
+    telegram,
+  )
   const query = [rangeQuery(range), filtersQuery(filters)].filter(Boolean).join('&')
   const csvHref = `${csvPath}?${query}`
   const compareHref =
     'communityId' in scope ? `/admin/communities/${scope.communityId}/compare?${query}` : null
-  return { range, filters, ...dashboard, csvHref, compareHref }
+  return { range, filters, ...dashboard, csvHref, compareHref, telegram }
 }
 
 export type StatsView = Awaited<ReturnType<typeof loadStatsView>>
@@ -121,6 +133,9 @@ export function StatsSections(props: { c: Context<AppEnv>; view: StatsView }) {
           </p>
         )}
         <Funnel lang={l} figures={view.funnel} heading={t.funnel} />
+        {view.telegram && (view.verified.joins > 0 || view.verified.leaves > 0) && (
+          <TelegramSeen lang={l} figures={view.verified} />
+        )}
       </section>
       <section>
         <h2>{t.visitsByDay}</h2>
@@ -140,7 +155,19 @@ export function StatsSections(props: { c: Context<AppEnv>; view: StatsView }) {
           days={days}
           title={t.joinsByDay}
           dayLabel={t.day}
-          series={[{ label: t.joins, color: '#8a5a00', values: view.days.map((d) => d.joins) }]}
+          series={[
+            { label: t.joins, color: '#8a5a00', values: view.days.map((d) => d.joins) },
+            // Beside our own figure, never added to it: what Telegram saw, labelled so.
+            ...(view.telegram && view.verified.joins > 0
+              ? [
+                  {
+                    label: telegramWords(l).joinedSeen,
+                    color: '#1c6ea4',
+                    values: view.days.map((d) => d.verifiedJoins),
+                  },
+                ]
+              : []),
+          ]}
         />
       </section>
       <section>

@@ -10,6 +10,7 @@ import { z } from 'zod'
 import { idPattern } from '../../lib/ids'
 import { readForm } from '../../lib/forms'
 import { getGroupOrThrow, updateGroup } from '../../services/groups'
+import { retryFailedTelegramLinks } from '../../platforms/telegram/invite-links'
 import {
   checkChatForGroup,
   groupsToLink,
@@ -174,6 +175,7 @@ telegramPages.post('/admin/telegram/link', async (c) => {
   try {
     await checkChatForGroup(c.var.db, telegram, parsed.data.chatId, group.id, now)
     await updateGroup(c.var.db, group, { telegramChatId: parsed.data.chatId }, now)
+    await retryFailedTelegramLinks(c.var.db, { chatId: parsed.data.chatId, groupId: group.id }, now)
     auditLater(c, {
       communityId: group.communityId,
       action: 'group.changed',

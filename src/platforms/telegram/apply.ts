@@ -8,6 +8,16 @@ import type { ChatJoinRequest, ChatMemberUpdated, TelegramUpdateItem } from './u
 import { botCommand, commandEffects, type CommandKeywords } from './commands'
 import { sendMessage } from './client'
 import { logError } from '../../lib/log'
+import {
+  cohortLeaveStatement,
+  groupOfChat,
+  joinMemberStatements,
+  lateLeaveStatements,
+  leaveMemberStatements,
+  NOT_APPLIED,
+  type ChatPerson,
+  type TelegramJoin,
+} from './members'
 
 /**
  * Applies one Telegram update, exactly once: its effects and its `update_id` are written in one
@@ -20,15 +30,16 @@ export async function applyTelegramUpdate(
   item: TelegramUpdateItem,
   now: Date,
   keywords: CommandKeywords = { optOut: ['stop'], optIn: ['start'] },
-): Promise<string> {
+): Promise<{ outcome: string; join?: TelegramJoin }> {
   const client = db.$client
   const seen = await client
     .prepare('select 1 from telegram_updates where update_id = ?1')
     .bind(item.updateId)
     .first()
-  if (seen) return 'replayed'
+  if (seen) return { outcome: 'replayed' }
   let effects: D1PreparedStatement[] = []
   let outcome = 'ignored'
+  let join: TelegramJoin | undefined
   if (item.kind === 'my_chat_member') {
     effects = botStatusChange(client, telegram, item.updateId, item.update, now)
     outcome = effects.length > 0 ? 'chat updated' : 'ignored'
@@ -36,9 +47,10 @@ export async function applyTelegramUpdate(
     effects = await joinRequest(client, item.updateId, item.update, now)
     outcome = effects.length > 0 ? 'join request' : 'ignored'
   } else if (item.kind === 'chat_member') {
-    const change = await membershipChange(client, item.updateId, item.update)
+    const change = await membershipChange(client, item.updateId, item.update, now)
     effects = change.effects
     outcome = change.outcome
+    join = change.join
   }
   // `/start` and `/stop` in a private chat with the bot (see `commands.ts`).
   let reply: { chatId: number; text: string } | null = null
@@ -64,14 +76,8 @@ export async function applyTelegramUpdate(
     const sent = await sendMessage(telegram, reply.chatId, reply.text)
     if (!sent.ok) logError({ job: 'telegram-updates', reply: outcome }, sent.kind)
   }
-  return outcome
+  return { outcome, join }
 }
-
-/**
- * An effect of an update runs only if that update has not been applied yet: every effect's
- * statement binds the update id as ?1 and ends its condition with this.
- */
-const NOT_APPLIED = 'not exists (select 1 from telegram_updates where update_id = ?1)'
 
 /**
  * The bot was added to a chat, promoted, given or denied rights, or removed: the chat becomes
@@ -123,6 +129,14 @@ function botStatusChange(
         at,
         now.getTime(),
       ),
+    // Rights given back: the links Telegram refused for want of them are tried again at once.
+    client
+      .prepare(
+        `update telegram_invite_links set failed_at = null, attempts = 0, next_attempt_at = ?3
+         where chat_id = ?2 and status = 'pending' and failed_at is not null and ?4 = 1
+           and ${NOT_APPLIED}`,
+      )
+      .bind(updateId, chat.id, now.getTime(), canInvite ? 1 : 0),
   ]
 }
 
@@ -142,26 +156,38 @@ function isIn(member: ChatMember): boolean {
  * since; any other join counts under "other" for the chat. A leave (left, or kicked) counts for
  * the link the person joined through. Every report is counted once, on its own day; the
  * membership itself follows the newest report, so a leave reported before its join stays a
- * leave. Promotions and other changes within the chat count nothing.
+ * leave. A join through our link, or after a join request our admins approved, makes the person
+ * a member of the chat's group; their leave ends it (`members.ts`). Promotions and other
+ * changes within the chat count nothing.
  */
 async function membershipChange(
   client: D1Database,
   updateId: number,
   update: ChatMemberUpdated,
-): Promise<{ effects: D1PreparedStatement[]; outcome: string }> {
-  const person = update.new_chat_member.user
+  now: Date,
+): Promise<{ effects: D1PreparedStatement[]; outcome: string; join?: TelegramJoin }> {
+  const user = update.new_chat_member.user
   const joined = isIn(update.new_chat_member)
-  if (person.is_bot || isIn(update.old_chat_member) === joined) {
+  if (user.is_bot || isIn(update.old_chat_member) === joined) {
     return { effects: [], outcome: 'ignored' }
   }
   const chatId = update.chat.id
   const at = update.date * 1000
   const day = utcDay(new Date(at))
-  let link: { inviteId: string; communityId: string } | null = null
+  const person: ChatPerson = {
+    updateId,
+    chatId,
+    userId: user.id,
+    name: [user.first_name, user.last_name].filter(Boolean).join(' ').slice(0, 200),
+    username: user.username ?? null,
+    at,
+  }
+  let link: { inviteId: string; communityId: string; referrerMemberId: string | null } | null = null
   if (joined && update.invite_link) {
     link = await client
       .prepare(
-        `select l.invite_id as inviteId, i.community_id as communityId
+        `select l.invite_id as inviteId, i.community_id as communityId,
+           i.referrer_member_id as referrerMemberId
          from telegram_invite_links l join invites i on i.id = l.invite_id
          where l.url = ?1 and l.chat_id = ?2`,
       )
@@ -170,23 +196,30 @@ async function membershipChange(
   } else if (!joined) {
     link = await client
       .prepare(
-        `select m.invite_id as inviteId, i.community_id as communityId
+        `select m.invite_id as inviteId, i.community_id as communityId,
+           i.referrer_member_id as referrerMemberId
          from telegram_memberships m join invites i on i.id = m.invite_id
          where m.chat_id = ?1 and m.user_id = ?2`,
       )
-      .bind(chatId, person.id)
+      .bind(chatId, user.id)
       .first()
   }
+  const kicked = update.new_chat_member.status === 'kicked'
   const membership = client
     .prepare(
       `insert into telegram_memberships (chat_id, user_id, username, first_name, is_member,
-         invite_id, joined_at, left_at, status_at)
-       select ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 where ${NOT_APPLIED}
+         invite_id, joined_at, left_at, left_as, status_at)
+       select ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 where ${NOT_APPLIED}
        on conflict (chat_id, user_id) do update set
          username = excluded.username, first_name = excluded.first_name,
-         invite_id = coalesce(excluded.invite_id, telegram_memberships.invite_id),
-         joined_at = coalesce(excluded.joined_at, telegram_memberships.joined_at),
-         left_at = coalesce(excluded.left_at, telegram_memberships.left_at),
+         invite_id = case when excluded.joined_at >= coalesce(telegram_memberships.joined_at, 0)
+           then excluded.invite_id else telegram_memberships.invite_id end,
+         joined_at = nullif(max(coalesce(excluded.joined_at, 0),
+           coalesce(telegram_memberships.joined_at, 0)), 0),
+         left_at = nullif(max(coalesce(excluded.left_at, 0),
+           coalesce(telegram_memberships.left_at, 0)), 0),
+         left_as = case when excluded.left_at >= coalesce(telegram_memberships.left_at, 0)
+           then excluded.left_as else telegram_memberships.left_as end,
          is_member = case when excluded.status_at >= telegram_memberships.status_at
            then excluded.is_member else telegram_memberships.is_member end,
          status_at = max(excluded.status_at, telegram_memberships.status_at)`,
@@ -194,13 +227,14 @@ async function membershipChange(
     .bind(
       updateId,
       chatId,
-      person.id,
-      person.username ?? null,
-      person.first_name,
+      user.id,
+      user.username ?? null,
+      user.first_name,
       joined ? 1 : 0,
       joined ? (link?.inviteId ?? null) : null,
       joined ? at : null,
       joined ? null : at,
+      joined ? null : kicked ? 'kicked' : 'left',
       at,
     )
   const column = joined ? 'verified_joins' : 'verified_leaves'
@@ -220,11 +254,48 @@ async function membershipChange(
            on conflict (chat_id, day) do update set ${column} = ${column} + 1`,
         )
         .bind(updateId, chatId, day)
+  const cohort = [
+    cohortLeaveStatement(client, person, joined, link),
+    ...(joined && link ? lateLeaveStatements(client, person, link) : []),
+  ]
   const through = link ? 'a link' : 'another route'
-  return {
-    effects: [membership, counted],
-    outcome: `${joined ? 'join' : 'leave'} through ${through}`,
+  const outcome = `${joined ? 'join' : 'leave'} through ${through}`
+  if (!joined) {
+    return {
+      effects: [
+        ...cohort,
+        membership,
+        counted,
+        ...leaveMemberStatements(client, person, kicked, now),
+      ],
+      outcome,
+    }
   }
+  const group = await groupOfChat(client, chatId)
+  const via = link ?? (group ? await approvedRequest(client, chatId, user.id) : null)
+  if (!group || !via) return { effects: [...cohort, membership, counted], outcome }
+  const { statements, join } = joinMemberStatements(client, person, group, via, now)
+  return { effects: [...cohort, membership, counted, ...statements], outcome, join }
+}
+
+/**
+ * A join by another route is still a member's when our admins approved their join request to
+ * the chat: credited to the link the request came through, if any.
+ */
+async function approvedRequest(
+  client: D1Database,
+  chatId: number,
+  userId: number,
+): Promise<{ inviteId: string | null; referrerMemberId: string | null } | null> {
+  return client
+    .prepare(
+      `select r.invite_id as inviteId, i.referrer_member_id as referrerMemberId
+       from telegram_join_requests r left join invites i on i.id = r.invite_id
+       where r.chat_id = ?1 and r.user_id = ?2 and r.status = 'approved'
+       order by r.decided_at desc limit 1`,
+    )
+    .bind(chatId, userId)
+    .first()
 }
 
 /**

@@ -2,6 +2,7 @@ import { canonicalCode } from '../../lib/codes'
 import { foldKeyword } from '../../lib/keywords'
 import { botReplies } from '../../lib/i18n/telegram-messages'
 import type { TelegramUpdateItem } from './updates'
+import { NOT_APPLIED } from './members'
 
 /**
  * `/start` and `/stop` in a person's private chat with the bot. `/start <referral code>` (a
@@ -38,9 +39,6 @@ export function botCommand(message: Message, keywords: CommandKeywords): BotComm
   if (keywords.optIn.includes(folded)) return { kind: 'start', payload: null }
   return null
 }
-
-/** An effect runs only while the update is not applied yet (see `apply.ts`). */
-const NOT_APPLIED = 'not exists (select 1 from telegram_updates where update_id = ?1)'
 
 /**
  * The statements a command writes (each binding the update id as ?1) and the reply it earns,

@@ -4,6 +4,7 @@ import {
   communities,
   groups,
   invites,
+  members,
   telegramInviteLinks,
   type Invite,
   type TelegramInviteLink,
@@ -25,6 +26,13 @@ const HAND_OVER_MS = 60_000
 function backoffMs(attempts: number): number {
   return Math.min(30_000 * 2 ** Math.max(attempts - 1, 0), 3_600_000)
 }
+
+/**
+ * Tries before a link Telegram keeps refusing (or that cannot be reached) is given up, about a
+ * quarter of an hour of backoff: rights removed or a chat gone do not mend by themselves. A 429
+ * is Telegram asking us to wait, not a refusal: it never ends the tries.
+ */
+export const MAX_LINK_ATTEMPTS = 6
 
 /**
  * The Telegram chat a link leads into: its group's, or for a link without a group the
@@ -132,7 +140,7 @@ export async function makeTelegramLink(
   if (!invite) return 'gone'
   const outcome = await createChatInviteLink(telegram, {
     chatId: link.chatId,
-    name: invite.label ?? invite.code,
+    name: await linkName(db, invite),
     expireDate: invite.expiresAt ? Math.floor(invite.expiresAt.getTime() / 1000) : undefined,
     memberLimit: invite.maxUses ? Math.max(invite.maxUses - invite.uses, 1) : undefined,
     createsJoinRequest: link.createsJoinRequest,
@@ -155,15 +163,67 @@ export async function makeTelegramLink(
     return 'made'
   }
   const attempts = link.attempts + 1
+  const givenUp = outcome.kind !== 'rate_limited' && attempts >= MAX_LINK_ATTEMPTS
   await db
     .update(telegramInviteLinks)
     .set({
       attempts,
-      nextAttemptAt: nextAttempt(outcome, attempts, now),
+      nextAttemptAt: givenUp ? null : nextAttempt(outcome, attempts, now),
+      failedAt: givenUp ? now : null,
       lastError: failureText(outcome),
     })
     .where(pending)
-  return `failed (${outcome.kind})`
+  return givenUp ? 'given up' : `failed (${outcome.kind})`
+}
+
+/**
+ * What Telegram shows as the link's name: a campaign link's label, or for a member's referral
+ * link the member's name, so admins can tell them apart in the chat's list of links.
+ */
+async function linkName(db: Database, invite: Invite): Promise<string> {
+  if (!invite.referrerMemberId) return invite.label ?? invite.code
+  const member = await db.query.members.findFirst({
+    where: eq(members.id, invite.referrerMemberId),
+    columns: { name: true },
+  })
+  return member ? `${member.name} (referral)` : (invite.label ?? invite.code)
+}
+
+/**
+ * The chat was fixed (a group linked to it again, or the bot given its rights back): links that
+ * failed for good there are tried again at once, from a fresh count. A link on a group linked to
+ * another chat now follows it there.
+ */
+export async function retryFailedTelegramLinks(
+  db: Database,
+  target: { chatId: number; groupId?: string },
+  now: Date,
+): Promise<number> {
+  const client = db.$client
+  const statements = [
+    client
+      .prepare(
+        `update telegram_invite_links set failed_at = null, attempts = 0, next_attempt_at = ?2
+         where status = 'pending' and failed_at is not null and chat_id = ?1`,
+      )
+      .bind(target.chatId, now.getTime()),
+  ]
+  if (target.groupId) {
+    statements.push(
+      client
+        .prepare(
+          `update telegram_invite_links set chat_id = ?1, failed_at = null, attempts = 0,
+             next_attempt_at = ?3
+           where status = 'pending' and failed_at is not null
+             and exists (select 1 from invites i where i.id = telegram_invite_links.invite_id
+               and (i.group_id = ?2 or (i.group_id is null and i.community_id =
+                 (select community_id from groups where id = ?2 and kind = 'announcement'))))`,
+        )
+        .bind(target.chatId, target.groupId, now.getTime()),
+    )
+  }
+  const results = await client.batch(statements)
+  return results.reduce((sum, result) => sum + result.meta.changes, 0)
 }
 
 /**

@@ -80,7 +80,7 @@ export function MembersPage(props: MembersView) {
                   <bdi>{member.name}</bdi>
                 </td>
                 <td data-label={t.contact}>
-                  <bdi>{member.phone ?? member.email}</bdi>
+                  <bdi>{member.phone ?? member.email ?? telegramContact(member)}</bdi>
                 </td>
                 <td data-label={t.groups}>
                   {(props.groupsOf.get(member.id) ?? []).map((groupId, i) => (
@@ -115,6 +115,20 @@ export function MembersPage(props: MembersView) {
                       </div>
                     )
                   })}
+                  {member.telegramConsentMethod && member.telegramConfirmedAt && (
+                    <div>
+                      {t.consentTelegram}:{' '}
+                      {MESSAGES[l].consentMethods[member.telegramConsentMethod]},{' '}
+                      <time datetime={member.telegramConfirmedAt.toISOString()}>
+                        {member.telegramConfirmedAt.toISOString().slice(0, 16).replace('T', ' ')}
+                      </time>
+                      {member.telegramConsentProof && (
+                        <div class="muted small code">
+                          <bdi>{member.telegramConsentProof}</bdi>
+                        </div>
+                      )}
+                    </div>
+                  )}
                 </td>
                 <td data-label="" class="actions">
                   {member.status !== 'active' && (
@@ -167,4 +181,10 @@ export function MembersPage(props: MembersView) {
       </section>
     </>
   )
+}
+
+/** A Telegram member's contact: their user name, or their account's id without one. */
+function telegramContact(member: Member): string {
+  if (member.telegramUsername) return `@${member.telegramUsername} (Telegram)`
+  return member.telegramUserId === null ? '' : `Telegram ${member.telegramUserId}`
 }

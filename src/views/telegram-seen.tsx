@@ -1,0 +1,73 @@
+import { formatNumber, type Lang } from '../lib/i18n'
+import { telegramWords } from '../lib/i18n/dashboard-telegram'
+import type { TelegramInviteLink } from '../db/schema'
+import type { VerifiedFigures } from '../services/stats-verified'
+import { retentionText } from './retention'
+
+/**
+ * What Telegram itself saw through the links, apart from the funnel (which on WhatsApp is what
+ * our own forms saw): verified joins and leaves, and retention after 7 and 30 days from
+ * verified membership, each labelled as seen by Telegram.
+ */
+export function TelegramSeen(props: { lang: Lang; figures: VerifiedFigures }) {
+  const t = telegramWords(props.lang)
+  const f = props.figures
+  const n = (value: number) => formatNumber(props.lang, value)
+  return (
+    <div class="telegram-seen">
+      <h2>{t.seenByTelegram}</h2>
+      <p class="muted">{t.seenNote}</p>
+      <table>
+        <tbody>
+          <tr>
+            <th scope="row">{t.joinedSeen}</th>
+            <td class="n">{n(f.joins)}</td>
+          </tr>
+          <tr>
+            <th scope="row">{t.leftSeen}</th>
+            <td class="n">{n(f.leaves)}</td>
+          </tr>
+          <tr>
+            <th scope="row">{t.stayed7Seen}</th>
+            <td class="n">{retentionText(props.lang, f, 7)}</td>
+          </tr>
+          <tr>
+            <th scope="row">{t.stayed30Seen}</th>
+            <td class="n">{retentionText(props.lang, f, 30)}</td>
+          </tr>
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+/**
+ * A link's Telegram link on its dashboard page: the `t.me` link once made, "pending" until then,
+ * or, when Telegram kept refusing it, what it said and what fixes it.
+ */
+export function TelegramLinkLine(props: { lang: Lang; link: TelegramInviteLink }) {
+  const t = telegramWords(props.lang)
+  const { link } = props
+  return (
+    <p class="telegram-link">
+      {t.telegramLink}:{' '}
+      {link.url ? (
+        <a href={link.url} class="code">
+          {link.url}
+        </a>
+      ) : link.failedAt ? (
+        <>
+          <b>{t.linkFailed}</b>
+          {link.lastError && (
+            <span class="muted">
+              {' '}
+              (<bdi>{link.lastError}</bdi>)
+            </span>
+          )}
+        </>
+      ) : (
+        <span class="muted">{t.linkPending}</span>
+      )}
+    </p>
+  )
+}

@@ -1,0 +1,88 @@
+import { describe, expect, inject, it } from 'vitest'
+import { call, createInvite, eventually, runCron } from '../worker/helpers'
+import { botStatusUpdate, postUpdate } from '../support/telegram-updates'
+import { telegramCommunity, withTelegramLink } from './support'
+import { page, signIn } from '../worker/dashboard-helpers'
+
+const fake = inject('fakeServicesUrl')
+const HOUR = 3_600_000
+
+/** How often the Worker asked Telegram to make a link in this chat. */
+async function triesIn(chatId: number): Promise<number> {
+  const requests = (await (await fetch(`${fake}/__requests?path=/telegram/bot`)).json()) as Array<{
+    path: string
+    body: string
+  }>
+  return requests.filter(
+    (r) => r.path.endsWith('/createChatInviteLink') && JSON.parse(r.body).chat_id === chatId,
+  ).length
+}
+
+/** An admin takes the bot's right to invite users in the chat, or gives it back. */
+async function setInviteRight(chatId: number, canInvite: boolean) {
+  const answer = await fetch(`${fake}/telegram/__rights`, {
+    method: 'POST',
+    body: JSON.stringify({ chatId, canInvite }),
+  })
+  expect(answer.status).toBe(200)
+}
+
+/** A link on a chat where the bot lost its right to invite, tried until Telegram's refusals stop it. */
+async function failedLink() {
+  const world = await telegramCommunity()
+  await setInviteRight(world.chatId, false)
+  const invite = await createInvite(world.community.id, { groupId: world.group.id, label: 'No' })
+  await eventually(async () => expect(await triesIn(world.chatId)).toBe(1))
+  // Each cron run an hour later finds the next try due (the backoff never waits longer).
+  let at = Date.now()
+  for (let run = 0; run < 8; run++) await runCron((at += HOUR))
+  return { ...world, invite, at }
+}
+
+describe('a Telegram link Telegram keeps refusing', () => {
+  it('stops after a bounded number of tries, marked failed with Telegram’s reason', async () => {
+    const { chatId, invite, at } = await failedLink()
+    expect(await triesIn(chatId)).toBe(6)
+    const shown = await call('GET', `/api/invites/${invite.id}`)
+    expect(shown.json).toMatchObject({
+      telegramLinkStatus: 'failed',
+      chatInviteUrl: null,
+      telegramLinkError: '400: Bad Request: not enough rights to manage chat invite link',
+    })
+    // The admin reads it on the link's page, with what fixes it.
+    const { cookie } = await signIn()
+    const linkPage = await page(`/admin/links/${invite.id}?lang=en`, cookie)
+    expect(linkPage.text).toContain('Telegram refuses the link. Check the bot’s rights in the chat')
+    expect(linkPage.text).toContain('not enough rights to manage chat invite link')
+    // Hourly forever is what it must not do.
+    await runCron(at + 24 * HOUR)
+    expect(await triesIn(chatId)).toBe(6)
+  })
+
+  it('is made once the bot has its rights back (my_chat_member)', async () => {
+    const { chatId, invite, at } = await failedLink()
+    await setInviteRight(chatId, true)
+    await postUpdate(botStatusUpdate(chatId, 'administrator', { canInvite: true }))
+    // Once the update is applied, the link is due again at once.
+    await eventually(async () =>
+      expect((await call('GET', `/api/invites/${invite.id}`)).json.telegramLinkStatus).toBe(
+        'pending',
+      ),
+    )
+    await runCron(at + HOUR)
+    expect(await withTelegramLink(invite.id)).toMatch(/^https:\/\/t\.me\/\+/)
+    expect((await call('GET', `/api/invites/${invite.id}`)).json.telegramLinkError).toBeNull()
+  })
+
+  it('is made once an admin links the group to the chat again', async () => {
+    const { chatId, group, invite, at } = await failedLink()
+    await setInviteRight(chatId, true)
+    const relinked = await call('PATCH', `/api/groups/${group.id}`, {
+      body: { telegramChatId: chatId },
+    })
+    expect(relinked.status, relinked.text).toBe(200)
+    expect((await call('GET', `/api/invites/${invite.id}`)).json.telegramLinkStatus).toBe('pending')
+    await runCron(at + HOUR)
+    expect(await withTelegramLink(invite.id)).toMatch(/^https:\/\/t\.me\/\+/)
+  })
+})

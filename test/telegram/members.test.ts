@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest'
+import {
+  call,
+  createCommunity,
+  createGroup,
+  createInvite,
+  eventually,
+  query,
+} from '../worker/helpers'
+import { joinRequestUpdate, memberUpdate, newUser, postUpdate } from '../support/telegram-updates'
+import { adminChat, telegramCommunity, withTelegramLink } from './support'
+import { page, signIn } from '../worker/dashboard-helpers'
+
+/** A campaign link on a Telegram group, with the chat's invite link Telegram made for it. */
+async function linkOnTelegram(options: { maxUses?: number } = {}) {
+  const world = await telegramCommunity()
+  const invite = await createInvite(world.community.id, {
+    groupId: world.group.id,
+    label: 'Poster',
+    ...options,
+  })
+  return { ...world, invite, url: await withTelegramLink(invite.id) }
+}
+
+type ApiMember = Record<string, any>
+
+/** The community's members as the API lists them, every status. */
+async function membersOf(communityId: string): Promise<ApiMember[]> {
+  const page = await call('GET', `/api/communities/${communityId}/members?limit=100`)
+  expect(page.status, page.text).toBe(200)
+  return page.json.data
+}
+
+/** The one member of the community with this Telegram account, once there. */
+async function memberWith(communityId: string, userId: number, status = 'active') {
+  return eventually(async () => {
+    const found = (await membersOf(communityId)).filter(
+      (m) => m.telegram?.userId === userId && m.status === status,
+    )
+    expect(found).toHaveLength(1)
+    return found[0]!
+  })
+}
+
+async function group(id: string) {
+  const answer = await call('GET', `/api/groups/${id}`)
+  expect(answer.status, answer.text).toBe(200)
+  return answer.json
+}
+
+/** Waits until every update sent so far to the chat is applied: one sent after them is. */
+async function settled(chatId: number, communityId: string) {
+  const marker = newUser('Marker')
+  await postUpdate(memberUpdate(chatId, marker, 'joined'))
+  await eventually(async () => {
+    const [row] = await query('select 1 from telegram_memberships where user_id = ?', marker.id)
+    expect(row, `not applied yet in ${communityId}`).toBeDefined()
+  })
+}
+
+describe('Telegram people are members', () => {
+  it('a join through our link makes a member, with their account as the contact and the join as its consent', async () => {
+    const { community, group: discussion, chatId, invite, url } = await linkOnTelegram()
+    const mia = newUser('Mia')
+    const update = memberUpdate(chatId, mia, 'joined', { inviteLink: url })
+    await postUpdate(update)
+    const member = await memberWith(community.id, mia.id)
+    expect(member).toMatchObject({
+      name: 'Mia',
+      phone: null,
+      email: null,
+      status: 'active',
+      inviteId: invite.id,
+      telegram: { userId: mia.id, username: mia.username, chatId },
+      consentRecord: { method: 'telegram_join', proofId: String(update.update_id) },
+      contactConsent: {
+        phone: null,
+        email: null,
+        telegram: { method: 'telegram_join', proofId: String(update.update_id) },
+      },
+    })
+    expect(member.groupIds).toContain(discussion.id)
+    expect(member.groupIds).toHaveLength(2)
+    // It counts toward the group and the link like a join on the web.
+    expect((await group(discussion.id)).memberCount).toBe(1)
+    expect((await call('GET', `/api/invites/${invite.id}`)).json.uses).toBe(1)
+    // Telegram resending the update changes nothing.
+    await postUpdate(update)
+    await settled(chatId, community.id)
+    expect(
+      (await membersOf(community.id)).filter((m) => m.telegram?.userId === mia.id),
+    ).toHaveLength(1)
+    expect((await group(discussion.id)).memberCount).toBe(1)
+  })
+
+  it('a verified leave ends the membership, as of when Telegram saw it, and why', async () => {
+    const { community, group: discussion, chatId, url } = await linkOnTelegram()
+    const ben = newUser('Ben')
+    const cem = newUser('Cem')
+    await postUpdate(memberUpdate(chatId, ben, 'joined', { inviteLink: url }))
+    await postUpdate(memberUpdate(chatId, cem, 'joined', { inviteLink: url }))
+    await memberWith(community.id, ben.id)
+    await memberWith(community.id, cem.id)
+    const leftAt = Math.floor(Date.now() / 1000) + 5
+    await postUpdate(memberUpdate(chatId, ben, 'left', { date: leftAt }))
+    await postUpdate(memberUpdate(chatId, cem, 'kicked'))
+    const left = await memberWith(community.id, ben.id, 'left')
+    expect(left).toMatchObject({ leaveReason: 'left_chat', groupIds: [] })
+    expect(left.endedAt).toBe(new Date(leftAt * 1000).toISOString())
+    expect(await memberWith(community.id, cem.id, 'removed')).toMatchObject({
+      leaveReason: 'removed_in_chat',
+    })
+    expect((await group(discussion.id)).memberCount).toBe(0)
+    // Their referral links go with them.
+    const links = await call('GET', `/api/communities/${community.id}/invites?limit=100`)
+    const referral = links.json.data.find((i: any) => i.referrerMemberId === left.id)
+    expect(referral.status).toBe('revoked')
+  })
+
+  it('a leave reported before its join ends as left', async () => {
+    const { community, group: discussion, chatId, url } = await linkOnTelegram()
+    const ola = newUser('Ola')
+    const now = Math.floor(Date.now() / 1000)
+    await postUpdate(memberUpdate(chatId, ola, 'left', { date: now }))
+    await postUpdate(memberUpdate(chatId, ola, 'joined', { inviteLink: url, date: now - 30 }))
+    const member = await memberWith(community.id, ola.id, 'left')
+    expect(member.endedAt).toBe(new Date(now * 1000).toISOString())
+    expect(member.joinedAt).toBe(new Date((now - 30) * 1000).toISOString())
+    expect((await group(discussion.id)).memberCount).toBe(0)
+    // Joining again later is a new membership.
+    await postUpdate(memberUpdate(chatId, ola, 'joined', { inviteLink: url, date: now + 60 }))
+    await memberWith(community.id, ola.id)
+    await memberWith(community.id, ola.id, 'left')
+  })
+
+  it('a join by another route is no member of ours; one after an approved request is', async () => {
+    const world = await telegramCommunity('closed')
+    const { community, chatId } = world
+    const stranger = newUser('Stranger')
+    await postUpdate(memberUpdate(chatId, stranger, 'joined'))
+    await settled(chatId, community.id)
+    expect(
+      (await membersOf(community.id)).filter((m) => m.telegram?.userId === stranger.id),
+    ).toEqual([])
+    // A request our admins approved, then the join Telegram reports (no link of ours on it).
+    const nina = newUser('Nina')
+    await postUpdate(joinRequestUpdate(chatId, nina))
+    const request = await eventually(async () => {
+      const list = await call(
+        'GET',
+        `/api/communities/${community.id}/telegram-join-requests?status=pending`,
+      )
+      expect(list.json.data).toHaveLength(1)
+      return list.json.data[0]
+    })
+    const approved = await call('POST', `/api/telegram-join-requests/${request.id}/approve`)
+    expect(approved.json.status).toBe('approved')
+    await postUpdate(memberUpdate(chatId, nina, 'joined'))
+    expect(await memberWith(community.id, nina.id)).toMatchObject({ inviteId: null })
+  })
+
+  it('holds the link’s limit of uses', async () => {
+    const { community, chatId, url, invite } = await linkOnTelegram({ maxUses: 2 })
+    const people = [newUser('One'), newUser('Two'), newUser('Three')]
+    for (const person of people) {
+      await postUpdate(memberUpdate(chatId, person, 'joined', { inviteLink: url }))
+    }
+    await settled(chatId, community.id)
+    const members = (await membersOf(community.id)).filter((m) => m.telegram)
+    expect(members).toHaveLength(2)
+    expect((await call('GET', `/api/invites/${invite.id}`)).json.uses).toBe(2)
+    // What Telegram saw is still counted as seen.
+    const stats = await call('GET', `/api/invites/${invite.id}/stats`)
+    expect(stats.json.totals.verifiedJoins).toBe(3)
+  })
+
+  it('never takes a group past its limit, however many Telegram lets in', async () => {
+    const community = await createCommunity()
+    const small = await createGroup(community.id, { memberLimit: 2 })
+    const chatId = await adminChat()
+    const linked = await call('PATCH', `/api/groups/${small.id}`, {
+      body: { telegramChatId: chatId },
+    })
+    expect(linked.status, linked.text).toBe(200)
+    const invite = await createInvite(community.id, { groupId: small.id, label: 'Crowd' })
+    const url = await withTelegramLink(invite.id)
+    const crowd = Array.from({ length: 5 }, (_, i) => newUser(`Crowd ${i}`))
+    await Promise.all(
+      crowd.map((person) =>
+        postUpdate(memberUpdate(chatId, person, 'joined', { inviteLink: url })),
+      ),
+    )
+    await settled(chatId, community.id)
+    expect((await membersOf(community.id)).filter((m) => m.telegram)).toHaveLength(2)
+    expect((await group(small.id)).memberCount).toBe(2)
+  })
+
+  it('exports their Telegram user id and user name instead of a phone number', async () => {
+    const { community, chatId, url } = await linkOnTelegram()
+    const ida = newUser('Ida')
+    const update = memberUpdate(chatId, ida, 'joined', { inviteLink: url })
+    await postUpdate(update)
+    const member = await memberWith(community.id, ida.id)
+    const csv = await call('GET', `/api/communities/${community.id}/members.csv`)
+    expect(csv.status).toBe(200)
+    const [header, ...rows] = csv.text.trim().split('\r\n')
+    const columns = header!.split(',')
+    const row = rows.find((line) => line.startsWith(member.id))!.split(',')
+    const cell = (name: string) => row[columns.indexOf(name)]
+    expect(cell('phone')).toBe('')
+    expect(cell('telegram_user_id')).toBe(String(ida.id))
+    expect(cell('telegram_username')).toBe(ida.username)
+    expect(cell('telegram_consent_method')).toBe('telegram_join')
+    expect(cell('telegram_consent_proof')).toBe(String(update.update_id))
+    // The dashboard's members page names them by their account, with its consent record.
+    const { cookie } = await signIn()
+    const listed = await page(`/admin/communities/${community.id}/members?lang=en`, cookie)
+    expect(listed.status).toBe(200)
+    expect(listed.text).toContain(`@${ida.username} (Telegram)`)
+    expect(listed.text).toContain('Joined on Telegram (seen by Telegram)')
+  })
+})
