@@ -76,6 +76,10 @@ export default defineConfig(async () => {
                   WHATSAPP_API_BASE: `${inject('fakeServicesUrl')}/whatsapp`,
                   WHATSAPP_PHONE_NUMBER_ID: '1234567890',
                   WHATSAPP_ACCESS_TOKEN: 'test-whatsapp-token',
+                  // The dashboard behind Cloudflare Access, its keys served by the stand-in.
+                  ACCESS_TEAM_DOMAIN: 'https://test-team.cloudflareaccess.com',
+                  ACCESS_AUD: 'test-access-aud-0123456789abcdef',
+                  ACCESS_CERTS_URL: `${inject('fakeServicesUrl')}/access/cdn-cgi/access/certs`,
                 },
               },
             })),

@@ -8,6 +8,7 @@ import {
   listPendingInvitations,
   listTeam,
   revokeInvitation,
+  setTeammateEmail,
 } from '../services/team'
 import { idParam } from '../schemas/common'
 import {
@@ -20,6 +21,7 @@ import {
   serializeTeammate,
   TeamInvitationSchema,
   TeammateSchema,
+  UpdateTeammateSchema,
 } from '../schemas/team'
 import { declaredOperations, defineOperation } from './operation'
 import {
@@ -39,6 +41,7 @@ const openapi = declaredOperations(teamApi)
 const tags = ['Team']
 const CommunityParams = idParam('cmt')
 const InvitationParams = idParam('tin')
+const TokenParams = idParam('tok')
 
 /** The link a teammate opens; its path is the dashboard's (src/pages/dashboard/team.tsx). */
 export function signInLinkUrl(baseUrl: string, secret: string): string {
@@ -66,7 +69,10 @@ openapi(
     responses: {
       201: jsonResponse(CreatedTeamInvitationSchema, 'The invitation, with its link shown once'),
       ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS], {
-        rules: { groupId: 'A group of this community' },
+        rules: {
+          groupId: 'A group of this community',
+          email: 'An e-mail address, not on another live teammate of the community',
+        },
       }),
     },
   }),
@@ -152,6 +158,37 @@ openapi(
     const { id } = c.req.valid('param')
     const page = await listTeam(c.var.db, id, c.req.valid('query'))
     return c.json({ data: page.data.map(serializeTeammate), nextCursor: page.nextCursor }, 200)
+  },
+)
+
+openapi(
+  defineOperation({
+    method: 'patch',
+    path: '/tokens/{id}',
+    operationId: 'updateTeammate',
+    access: { action: 'team.manage', on: 'token' },
+    tags,
+    summary: 'Set the e-mail address a teammate signs in with through Cloudflare Access',
+    description:
+      'Behind Cloudflare Access (`ACCESS_TEAM_DOMAIN`, `ACCESS_AUD`), a teammate whose identity ' +
+      'provider vouches for this address is signed in to the dashboard as this token. One live ' +
+      'token per address and community; owner tokens sign in with their secret only.',
+    security: bearerSecurity,
+    request: { query: NoQuerySchema, params: TokenParams, body: jsonBody(UpdateTeammateSchema) },
+    responses: {
+      200: jsonResponse(TeammateSchema, 'The teammate, with the address'),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS], {
+        rules: {
+          email:
+            'An e-mail address, not on another live token of the community; not for owner tokens',
+        },
+      }),
+    },
+  }),
+  async (c) => {
+    const { email } = c.req.valid('json')
+    const token = await setTeammateEmail(c.var.db, c.var.token, email)
+    return c.json(serializeTeammate(token), 200)
   },
 )
 

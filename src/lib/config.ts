@@ -129,6 +129,19 @@ const ConfigSchema = z.object({
     .url({ protocol: /^https?$/ })
     .default('https://api.telegram.org')
     .transform((url) => url.replace(/\/+$/, '')),
+  // Cloudflare Access in front of the dashboard: its team domain (the JWT's issuer) and the
+  // application's audience tag. Both or neither; without them the Access header is never read.
+  ACCESS_TEAM_DOMAIN: z
+    .url({ protocol: /^https$/ })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .refine((url) => new URL(url).pathname === '/', 'ACCESS_TEAM_DOMAIN is an origin, no path')
+    .optional(),
+  ACCESS_AUD: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,128}$/, 'ACCESS_AUD is the application’s audience tag')
+    .optional(),
+  // Where the team's signing keys are read; unset: `<team domain>/cdn-cgi/access/certs`.
+  ACCESS_CERTS_URL: z.url({ protocol: /^https?$/ }).optional(),
 })
 
 /** URLs the Worker fetches or sends people to: held to the rule for webhook endpoints. */
@@ -137,6 +150,7 @@ const OUTBOUND_URL_VARS = [
   'WHATSAPP_API_BASE',
   'TURNSTILE_VERIFY_URL',
   'TELEGRAM_API_BASE',
+  'ACCESS_CERTS_URL',
   // Not fetched, but people are sent there: held to the same rule (plain http only locally).
   'WHATSAPP_CHAT_LINK_BASE',
 ] as const
@@ -152,6 +166,21 @@ const CheckedConfigSchema = ConfigSchema.superRefine((config, ctx) => {
       code: 'custom',
       path: ['TELEGRAM_WEBHOOK_SECRET'],
       message: 'required with TELEGRAM_BOT_TOKEN',
+    })
+  }
+  // Half a configuration would either trust tokens meant for another application or none at all.
+  if (Boolean(config.ACCESS_TEAM_DOMAIN) !== Boolean(config.ACCESS_AUD)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [config.ACCESS_TEAM_DOMAIN ? 'ACCESS_AUD' : 'ACCESS_TEAM_DOMAIN'],
+      message: 'ACCESS_TEAM_DOMAIN and ACCESS_AUD go together',
+    })
+  }
+  if (config.ACCESS_CERTS_URL && !config.ACCESS_TEAM_DOMAIN) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ACCESS_CERTS_URL'],
+      message: 'only with ACCESS_TEAM_DOMAIN',
     })
   }
   for (const name of OUTBOUND_URL_VARS) {
@@ -182,6 +211,26 @@ export function telegramConfig(config: Config): TelegramConfig | null {
     botId: Number(token.slice(0, token.indexOf(':'))),
     webhookSecret: config.TELEGRAM_WEBHOOK_SECRET ?? '',
     apiBase: config.TELEGRAM_API_BASE,
+    allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
+  }
+}
+
+/** Cloudflare Access's settings once a team domain and audience are configured; null: off. */
+export interface AccessConfig {
+  teamDomain: string
+  audience: string
+  certsUrl: string
+  allowLoopbackHttp: boolean
+}
+
+export function accessConfig(config: Config): AccessConfig | null {
+  const teamDomain = config.ACCESS_TEAM_DOMAIN
+  const audience = config.ACCESS_AUD
+  if (!teamDomain || !audience) return null
+  return {
+    teamDomain,
+    audience,
+    certsUrl: config.ACCESS_CERTS_URL ?? `${teamDomain}/cdn-cgi/access/certs`,
     allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
   }
 }

@@ -96,6 +96,7 @@ const RULES: Rule[] = [
   rule('DELETE', `/api/webhooks/${id('whk')}`, 'webhook.removed', 'target-after'),
   rule('POST', '/api/tokens', 'teammate.invited', 'answer'),
   rule('DELETE', `/api/tokens/${id('tok')}`, 'teammate.revoked', 'target-after'),
+  rule('PATCH', `/api/tokens/${id('tok')}`, 'teammate.changed', 'target-after'),
   rule('POST', `/api/communities/${CMT}/team-invitations`, 'teammate.invited', 'path'),
   rule('DELETE', `/api/team-invitations/${id('tin')}`, 'invitation.revoked', 'target-after'),
   rule(
@@ -130,6 +131,7 @@ const RULES: Rule[] = [
   ),
   rule('POST', `/admin/communities/${CMT}/team/${id('tok')}/revoke`, 'teammate.revoked', 'path'),
   rule('POST', `/admin/communities/${CMT}/team/${id('tok')}/link`, 'teammate.invited', 'path'),
+  rule('POST', `/admin/communities/${CMT}/team/${id('tok')}/email`, 'teammate.changed', 'path'),
 ]
 
 /** The rule a request falls under, if it is a change the audit log records. */

@@ -80,7 +80,14 @@ export async function csrfTokenFor(c: Context<AppEnv>): Promise<string> {
  * Without one, people are sent to sign in; a POST must also carry the session's form token.
  */
 export function dashboardSession(
-  options: { viewedCommunity?: (path: string) => string | undefined } = {},
+  options: {
+    viewedCommunity?: (path: string) => string | undefined
+    /**
+     * Asked when a request has no live session: an answer of its own (another way of signing
+     * in, e.g. Cloudflare Access), or null to send the browser to the sign-in page.
+     */
+    withoutSession?: (c: Context<AppEnv>) => Promise<Response | null>
+  } = {},
 ) {
   return createMiddleware<AppEnv>(async function dashboardSession(c, next) {
     const id = getCookie(c, COOKIE)
@@ -95,6 +102,8 @@ export function dashboardSession(
       : null
     if (!session) {
       deleteCookie(c, COOKIE, { path: '/admin' })
+      const answer = await options.withoutSession?.(c)
+      if (answer) return answer
       return c.redirect(`/admin/login?next=${encodeURIComponent(c.req.path)}`, 303)
     }
     if (c.req.method === 'POST') {

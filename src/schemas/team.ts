@@ -11,12 +11,25 @@ import { idPattern } from '../lib/ids'
 import { PaginationQuerySchema } from '../lib/pagination'
 import { NameSchema, TimestampSchema } from './common'
 
+/** A teammate's address as Cloudflare Access asserts it: compared lower-cased. */
+const TeammateEmailSchema = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email('Not a valid e-mail address'))
+  .transform((value) => value.toLowerCase())
+  .describe(
+    'The teammate’s e-mail address: behind Cloudflare Access, signing in with it opens this access',
+  )
+  .openapi({ example: 'ana@example.org' })
+
 export const CreateTeamInvitationSchema = z
   .discriminatedUnion('role', [
     z
       .strictObject({
         name: NameSchema.openapi({ example: 'Ana (ana@example.org)' }),
         role: z.literal('community_admin'),
+        email: TeammateEmailSchema.optional(),
       })
       .describe('An admin of this community'),
     z
@@ -27,6 +40,7 @@ export const CreateTeamInvitationSchema = z
           .string()
           .regex(idPattern('grp'), 'Not a grp_ id')
           .describe('One of this community’s groups'),
+        email: TeammateEmailSchema.optional(),
       })
       .describe('An admin of one of its groups'),
   ])
@@ -39,6 +53,7 @@ export const TeamInvitationSchema = z
     name: z.string().describe('Who it is for, as the inviting admin wrote it'),
     role: z.enum(TEAM_ROLES),
     groupId: z.string().nullable(),
+    email: z.string().nullable().describe('The address the teammate’s access will carry'),
     invitedBy: z.string().describe('The name of the token that invited'),
     createdAt: TimestampSchema,
     expiresAt: TimestampSchema,
@@ -59,12 +74,21 @@ export const TeammateSchema = z
     name: z.string(),
     role: z.enum(TOKEN_ROLES),
     groupId: z.string().nullable(),
+    email: z.string().nullable().describe('The address that signs in through Cloudflare Access'),
     createdAt: TimestampSchema,
     lastUsedAt: TimestampSchema.nullable().describe(
       'When the token or a dashboard session of it was last used, to the minute; null if never',
     ),
   })
   .openapi('Teammate')
+
+export const UpdateTeammateSchema = z
+  .strictObject({
+    email: TeammateEmailSchema.nullable().describe(
+      'The address that signs in through Cloudflare Access; null removes it',
+    ),
+  })
+  .openapi('UpdateTeammate')
 
 export const AuditEntrySchema = z
   .object({
@@ -88,6 +112,7 @@ export function serializeInvitation(invitation: TeamInvitation) {
     name: invitation.name,
     role: invitation.role,
     groupId: invitation.groupId,
+    email: invitation.email,
     invitedBy: invitation.invitedBy,
     createdAt: invitation.createdAt.toISOString(),
     expiresAt: invitation.expiresAt.toISOString(),
@@ -100,6 +125,7 @@ export function serializeTeammate(token: ApiToken): z.infer<typeof TeammateSchem
     name: token.name,
     role: token.role,
     groupId: token.groupId,
+    email: token.email,
     createdAt: token.createdAt.toISOString(),
     lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
   }

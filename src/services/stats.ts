@@ -1,6 +1,6 @@
-import { and, asc, between, eq, gte, inArray, sql, type SQLWrapper } from 'drizzle-orm'
+import { asc, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { announcements, inviteDailyStats, inviteDailyTotals } from '../db/schema'
+import { inviteDailyStats } from '../db/schema'
 import { csvLine } from '../lib/csv'
 import { utcDay } from '../lib/time'
 import {
@@ -40,7 +40,7 @@ export interface Figures {
 }
 
 /** The day's figures summed over rows of `rollup`. */
-function measuresOf(rollup: Rollup) {
+export function measuresOf(rollup: Rollup) {
   return {
     visits: sql<number>`coalesce(sum(${rollup.visits}), 0)`,
     uniqueVisitors: sql<number>`coalesce(sum(${rollup.uniqueVisitors}), 0)`,
@@ -463,65 +463,4 @@ export function conversionOf(f: Pick<FunnelFigures, 'joins' | 'uniqueVisitors'>)
 export function retentionOf(f: FunnelFigures, days: 7 | 30): number | null {
   const base = days === 7 ? f.joinedAtLeast7DaysAgo : f.joinedAtLeast30DaysAgo
   return base > 0 ? (days === 7 ? f.stayed7Days : f.stayed30Days) / base : null
-}
-
-interface NextAnnouncement {
-  body: string
-  sendAt: Date
-}
-
-/**
- * The dashboard home's figures across communities, to run in a batch: each one's joins over a
- * period (from the rollups) and its next scheduled announcement. `communityIds` a list (at
- * most `ID_CHUNK` of them, see `lib/chunks.ts`) or a subquery of ids.
- */
-export function homeFigureQueries(
-  db: Database,
-  communityIds: readonly string[] | SQLWrapper,
-  range: StatsRange,
-  now: Date,
-) {
-  return [
-    db
-      .select({
-        communityId: inviteDailyTotals.communityId,
-        joins: measuresOf(inviteDailyTotals).joins,
-      })
-      .from(inviteDailyTotals)
-      .where(
-        and(
-          inArray(inviteDailyTotals.communityId, communityIds),
-          between(inviteDailyTotals.day, range.from, range.to),
-        ),
-      )
-      .groupBy(inviteDailyTotals.communityId),
-    db
-      .select({
-        communityId: announcements.communityId,
-        body: announcements.body,
-        sendAt: sql<number>`min(${announcements.sendAt})`.as('next_send_at'),
-      })
-      .from(announcements)
-      .where(
-        and(
-          inArray(announcements.communityId, communityIds),
-          eq(announcements.status, 'scheduled'),
-          gte(announcements.sendAt, now),
-        ),
-      )
-      .groupBy(announcements.communityId),
-  ] as const
-}
-
-/** `homeFigureQueries`' results: joins and the next announcement, by community. */
-export function homeFiguresOf([joinRows, nextRows]: readonly [
-  Array<{ communityId: string; joins: number }>,
-  Array<{ communityId: string; body: string; sendAt: number }>,
-]) {
-  return {
-    joins: new Map(joinRows.map((row) => [row.communityId, row.joins])),
-    next: new Map<string, NextAnnouncement>(
-      nextRows.map((row) => [row.communityId, { body: row.body, sendAt: new Date(row.sendAt) }]),
-    ),
-  }
 }

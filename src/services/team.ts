@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, isNull, lt, or, sql, type SQLWrapper } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   apiTokens,
@@ -25,6 +25,22 @@ export interface InvitationInput {
   name: string
   role: TeamRole
   groupId?: string
+  email?: string
+}
+
+/** A live token of `communityId` carrying `email`: one per address and community. */
+function emailTaken(
+  communityId: string | SQLWrapper,
+  email: string | SQLWrapper,
+  exceptTokenId?: string,
+) {
+  return sql`exists (select 1 from ${apiTokens} where ${apiTokens.communityId} = ${communityId} and ${apiTokens.email} = ${email} and ${apiTokens.revokedAt} is null${exceptTokenId ? sql` and ${apiTokens.id} <> ${exceptTokenId}` : sql``})`
+}
+
+function emailTakenError(): ApiError {
+  return new ApiError('validation_failed', 'Another teammate of this community has this address.', {
+    errors: [{ path: 'email', message: 'Already on another teammate of this community' }],
+  })
 }
 
 /**
@@ -53,6 +69,22 @@ export async function createInvitation(
     }
     groupId = group.id
   }
+  const email = input.email ?? null
+  if (email) {
+    // Read before the write; accepting re-checks in its own statement (see `acceptInvitation`).
+    const [taken] = await db
+      .select({ id: apiTokens.id })
+      .from(apiTokens)
+      .where(
+        and(
+          eq(apiTokens.communityId, communityId),
+          eq(apiTokens.email, email),
+          isNull(apiTokens.revokedAt),
+        ),
+      )
+      .limit(1)
+    if (taken) throw emailTakenError()
+  }
   const secret = randomBase64Url(32)
   const invitation: TeamInvitation = {
     id: newId('tin', now.getTime()),
@@ -60,6 +92,7 @@ export async function createInvitation(
     groupId,
     role: input.role,
     name: input.name,
+    email,
     secretHash: await sha256Hex(secret),
     tokenId: input.tokenId ?? null,
     invitedBy,
@@ -166,9 +199,17 @@ export async function acceptInvitation(
             createdAt: sql<number>`${now.getTime()}`.as('created_at'),
             revokedAt: sql<null>`null`.as('revoked_at'),
             lastUsedAt: sql<number>`${now.getTime()}`.as('last_used_at'),
+            email: teamInvitations.email,
           })
           .from(teamInvitations)
-          .where(and(stillOpen, groupStillThere)),
+          .where(
+            and(
+              stillOpen,
+              groupStillThere,
+              // Another teammate given the address since the invitation: no token, no clash.
+              sql`(${teamInvitations.email} is null or not ${emailTaken(teamInvitations.communityId, teamInvitations.email)})`,
+            ),
+          ),
       )
       .returning(),
     db
@@ -251,6 +292,36 @@ export async function getTeammateOrThrow(
   })
   if (!token) throw notFound('Teammate')
   return token
+}
+
+/**
+ * Gives a teammate's token the address Cloudflare Access signs them in with (null: none). One
+ * statement, so two teammates cannot be given one address of a community at the same moment.
+ */
+export async function setTeammateEmail(
+  db: Database,
+  token: ApiToken,
+  email: string | null,
+): Promise<ApiToken> {
+  if (token.role === 'owner' || !token.communityId) {
+    throw new ApiError('validation_failed', 'Owners sign in with their token.', {
+      errors: [{ path: 'email', message: 'Only a teammate of a community signs in by address' }],
+    })
+  }
+  const [updated] = await db
+    .update(apiTokens)
+    .set({ email })
+    .where(
+      and(
+        eq(apiTokens.id, token.id),
+        isNull(apiTokens.revokedAt),
+        email === null ? undefined : sql`not ${emailTaken(token.communityId, email, token.id)}`,
+      ),
+    )
+    .returning()
+  if (updated) return updated
+  if (email !== null) throw emailTakenError()
+  throw notFound('Token')
 }
 
 /** Who has access to a community: its live tokens, oldest first. */

@@ -76,6 +76,7 @@ export async function createToken(
     createdAt: now,
     revokedAt: null,
     lastUsedAt: null,
+    email: null,
   }
   await db.insert(apiTokens).values(record)
   return { token, record }

@@ -129,6 +129,11 @@ export interface paths {
      * @description Access (`tokens.manage`), on the token of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     delete: operations['revokeToken']
+    /**
+     * Set the e-mail address a teammate signs in with through Cloudflare Access
+     * @description Behind Cloudflare Access (`ACCESS_TEAM_DOMAIN`, `ACCESS_AUD`), a teammate whose identity provider vouches for this address is signed in to the dashboard as this token. One live token per address and community; owner tokens sign in with their secret only. Access (`team.manage`), on the token of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
+    patch: operations['updateTeammate']
   }
   '/api/communities/{id}/invites': {
     /**
@@ -2179,6 +2184,8 @@ export interface components {
       /** @enum {string} */
       role: 'community_admin' | 'group_admin'
       groupId: string | null
+      /** @description The address the teammate’s access will carry */
+      email: string | null
       /** @description The name of the token that invited */
       invitedBy: string
       /**
@@ -2199,6 +2206,11 @@ export interface components {
           name: string
           /** @enum {string} */
           role: 'community_admin'
+          /**
+           * @description The teammate’s e-mail address: behind Cloudflare Access, signing in with it opens this access
+           * @example ana@example.org
+           */
+          email?: string
         },
         {
           /** @example Ben (ben@example.org) */
@@ -2207,6 +2219,11 @@ export interface components {
           role: 'group_admin'
           /** @description One of this community’s groups */
           groupId: string
+          /**
+           * @description The teammate’s e-mail address: behind Cloudflare Access, signing in with it opens this access
+           * @example ana@example.org
+           */
+          email?: string
         },
       ]
     >
@@ -2217,6 +2234,8 @@ export interface components {
       /** @enum {string} */
       role: 'owner' | 'community_admin' | 'group_admin'
       groupId: string | null
+      /** @description The address that signs in through Cloudflare Access */
+      email: string | null
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
@@ -2228,6 +2247,13 @@ export interface components {
        * @example 2026-11-24T09:00:00.000Z
        */
       lastUsedAt: string | null
+    }
+    UpdateTeammate: {
+      /**
+       * @description The address that signs in through Cloudflare Access; null removes it
+       * @example ana@example.org
+       */
+      email: string | null
     }
     AuditEntry: {
       /** @example aud_01jd2k3m4n5p6q7r8s9t0vwxyz */
@@ -2263,6 +2289,7 @@ export interface components {
         | 'teammate.invited'
         | 'teammate.joined'
         | 'teammate.revoked'
+        | 'teammate.changed'
         | 'invitation.revoked'
         | 'webhook.created'
         | 'webhook.removed'
@@ -3623,6 +3650,84 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'payload_too_large'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Set the e-mail address a teammate signs in with through Cloudflare Access
+   * @description Behind Cloudflare Access (`ACCESS_TEAM_DOMAIN`, `ACCESS_AUD`), a teammate whose identity provider vouches for this address is signed in to the dashboard as this token. One live token per address and community; owner tokens sign in with their secret only. Access (`team.manage`), on the token of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
+  updateTeammate: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateTeammate']
+      }
+    }
+    responses: {
+      /** @description The teammate, with the address */
+      200: {
+        content: {
+          'application/json': components['schemas']['Teammate']
+        }
+      }
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `email`: An e-mail address, not on another live token of the community; not for owner tokens. What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
           }
         }
       }
@@ -6700,7 +6805,7 @@ export interface operations {
           'application/json': components['schemas']['CreatedTeamInvitation']
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `groupId`: A group of this community. What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `groupId`: A group of this community; `email`: An e-mail address, not on another live teammate of the community. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -6919,6 +7024,7 @@ export interface operations {
           | 'teammate.invited'
           | 'teammate.joined'
           | 'teammate.revoked'
+          | 'teammate.changed'
           | 'invitation.revoked'
           | 'webhook.created'
           | 'webhook.removed'
@@ -7009,6 +7115,7 @@ export interface operations {
           | 'teammate.invited'
           | 'teammate.joined'
           | 'teammate.revoked'
+          | 'teammate.changed'
           | 'invitation.revoked'
           | 'webhook.created'
           | 'webhook.removed'

@@ -31,6 +31,10 @@ import { createFakeTelegram } from './fake-telegram'
  *   (`scripts/stand-ins.mjs`) post the same shapes to the running Worker.
  *
  * - Telegram's Bot API under `/telegram`: see `fake-telegram.ts`.
+ * - Cloudflare Access's signing keys: `GET /access/cdn-cgi/access/certs` answers the team's
+ *   certs document as Cloudflare documents it (`keys`: the JWKS; `public_cert` and
+ *   `public_certs`: the same keys as X.509 certificates). The tests sign tokens with keys they
+ *   generate, and publish them with `PUT /access/keys` (the document's body, as JSON).
  *
  * Each recorded request carries `receivedAt` (ms), when it arrived.
  */
@@ -65,6 +69,7 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
   const recorded: Recorded[] = []
   const attempts = new Map<string, number>()
   const telegram = createFakeTelegram()
+  let accessCerts: unknown = { keys: [], public_cert: null, public_certs: [] }
   const server = createServer(async (request, response) => {
     const receivedAt = Date.now()
     const url = new URL(request.url ?? '/', 'http://127.0.0.1')
@@ -114,6 +119,13 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
     const leak = () => {
       response.writeHead(500, { 'content-type': 'application/json' })
       response.end(LEAKY_BODY)
+    }
+    if (request.method === 'PUT' && url.pathname === '/access/keys') {
+      accessCerts = JSON.parse(body)
+      return json(200, { ok: true })
+    }
+    if (request.method === 'GET' && url.pathname === '/access/cdn-cgi/access/certs') {
+      return json(200, accessCerts)
     }
     if (request.method === 'POST' && telegram(url.pathname, body, json)) return
     if (request.method === 'POST' && url.pathname === '/redirect') return redirect()

@@ -28,6 +28,7 @@ const EXEMPT_DASHBOARD = new Set([
   '/admin/logout',
   '/admin/logout-everywhere',
   '/admin/accept/:secret',
+  '/admin/access/choose',
   '/admin/communities',
   // Decisions: recorded where decided, as in the API.
   '/admin/communities/:id/approvals',

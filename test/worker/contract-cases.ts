@@ -200,6 +200,24 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
     return { request: parts({ id: created.json.id }), status: 204 }
   },
   listTeam: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
+  updateTeammate: async (w) => {
+    const teammate = () => createToken({ role: 'community_admin', communityId: w.open.id })
+    const email = `${crypto.randomUUID()}@example.org`
+    const holder = await teammate()
+    await call('PATCH', `/api/tokens/${holder.id}`, { body: { email } })
+    return {
+      request: body({ email: `walk-${email}` }, { id: (await teammate()).id }),
+      status: 200,
+      probes: [
+        {
+          name: 'an address on another teammate of the community',
+          request: body({ email }, { id: (await teammate()).id }),
+          status: 400,
+          code: 'validation_failed',
+        },
+      ],
+    }
+  },
   listAuditLog: async (w) => ({
     request: parts({ id: w.open.id }, { action: 'link.created' }),
     status: 200,

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { drizzle } from 'drizzle-orm/d1'
 import * as schema from '../../src/db/schema'
 import { findPrincipalByToken, revokeToken } from '../../src/services/tokens'
+import { teammatesByEmail } from '../../src/services/access-sign-in'
 import {
   endAllSessions,
   endSession,
@@ -33,7 +34,8 @@ import {
   rewardsOf,
   referralInviteOf,
 } from '../../src/services/members'
-import { getDashboardStats, getStats, homeFigureQueries } from '../../src/services/stats'
+import { getDashboardStats, getStats } from '../../src/services/stats'
+import { homeFigureQueries } from '../../src/services/home-figures'
 import { compareLinks, compareSources } from '../../src/services/stats-compare'
 import { recordVisits } from '../../src/services/visits'
 import {
@@ -137,6 +139,7 @@ describe('query plans of the request paths', () => {
     await endAllSessions(db, { tokenId: 'tok_plan' })
     await endAllSessions(db, { bootstrapKey: 'plan' })
     await revokeToken(db, 'tok_plan', now)
+    await teammatesByEmail(db, 'plan@example.org')
     await pruneSessions(db, now)
     await findLanding(db, invite.code)
     await findInviteByCode(db, invite.code)

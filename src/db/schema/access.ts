@@ -35,11 +35,17 @@ export const apiTokens = sqliteTable(
     revokedAt: timestamp('revoked_at'),
     // To the minute at best: written when a use finds it older than that (see `touchTokenUse`).
     lastUsedAt: timestamp('last_used_at'),
+    // The teammate's address, lower-cased: signing in through Cloudflare Access maps it here.
+    email: text('email'),
   },
   (t) => [
     uniqueIndex('api_tokens_hash_unique').on(t.tokenHash),
     index('api_tokens_community_idx').on(t.communityId),
     index('api_tokens_group_idx').on(t.groupId),
+    // One live token per address and community; an address may be on one in each community.
+    uniqueIndex('api_tokens_email_community_unique')
+      .on(t.email, t.communityId)
+      .where(sql`email is not null and revoked_at is null`),
     check('api_tokens_role_check', sql`${t.role} in ('owner', 'community_admin', 'group_admin')`),
     check(
       'api_tokens_scope_check',

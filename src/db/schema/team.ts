@@ -25,6 +25,8 @@ export const teamInvitations = sqliteTable(
     groupId: text('group_id').references(() => groups.id, { onDelete: 'cascade' }),
     role: text('role', { enum: TEAM_ROLES }).notNull(),
     name: text('name').notNull(),
+    // Given to the token the link creates, lower-cased (see `apiTokens.email`).
+    email: text('email'),
     secretHash: text('secret_hash').notNull(),
     tokenId: text('token_id').references(() => apiTokens.id, { onDelete: 'cascade' }),
     invitedBy: text('invited_by').notNull(),
@@ -71,6 +73,7 @@ export const AUDIT_ACTIONS = [
   'teammate.invited',
   'teammate.joined',
   'teammate.revoked',
+  'teammate.changed',
   'invitation.revoked',
   'webhook.created',
   'webhook.removed',

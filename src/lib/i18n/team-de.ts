@@ -44,6 +44,19 @@ export const teamDe = {
   acceptGoneTitle: 'Dieser Anmeldelink funktioniert nicht mehr',
   acceptGoneText:
     'Er wurde schon benutzt, widerrufen oder ist abgelaufen. Bitte die Person, die ihn geschickt hat, um einen neuen.',
+  emailField: 'E-Mail-Adresse (optional, für die Anmeldung über Cloudflare Access)',
+  emailInvalid: 'Das ist keine gültige E-Mail-Adresse.',
+  emailTaken: 'Diese Adresse hat schon ein anderes Teammitglied dieser Community.',
+  saveEmail: 'Adresse speichern',
+  emailSavedNotice: 'Die Adresse ist gespeichert.',
+  email: 'E-Mail',
+  accessChooseTitle: 'Welche Community?',
+  accessChooseText: (email: string) =>
+    `Die Adresse ${email} hat Zugang zu mehreren Communitys. Wähle, wo du dich anmeldest:`,
+  accessChooseButton: 'Hier anmelden',
+  accessNoneTitle: 'Kein Zugang mit dieser Adresse',
+  accessNoneText: (email: string) =>
+    `Du bist als ${email} angemeldet, aber diese Adresse hat keinen Zugang zum Dashboard. Bitte einen Admin deiner Community, sie bei deinem Zugang im Team einzutragen, oder dich einzuladen.`,
   addGroup: 'Gruppe hinzufügen',
   groupName: 'Name der Gruppe',
   chatInviteUrl: 'Einladungslink des Chats (optional)',
@@ -85,6 +98,7 @@ export const teamDe = {
     'teammate.invited': 'Teammitglied eingeladen',
     'teammate.joined': 'Teammitglied angemeldet',
     'teammate.revoked': 'Zugang entzogen',
+    'teammate.changed': 'Zugang geändert',
     'invitation.revoked': 'Anmeldelink widerrufen',
     'webhook.created': 'Webhook angelegt',
     'webhook.removed': 'Webhook entfernt',

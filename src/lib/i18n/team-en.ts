@@ -40,6 +40,19 @@ export const teamEn: TeamWords = {
   acceptGoneTitle: 'This sign-in link no longer works',
   acceptGoneText:
     'It was used already, revoked, or has expired. Ask whoever sent it to you for a new one.',
+  emailField: 'E-mail address (optional, to sign in through Cloudflare Access)',
+  emailInvalid: 'That is not a valid e-mail address.',
+  emailTaken: 'Another teammate of this community has this address.',
+  saveEmail: 'Save address',
+  emailSavedNotice: 'The address is saved.',
+  email: 'E-mail',
+  accessChooseTitle: 'Which community?',
+  accessChooseText: (email) =>
+    `The address ${email} has access to several communities. Choose where to sign in:`,
+  accessChooseButton: 'Sign in here',
+  accessNoneTitle: 'No access with this address',
+  accessNoneText: (email) =>
+    `You are signed in as ${email}, but this address has no access to the dashboard. Ask an admin of your community to add it to your access on the Team page, or to invite you.`,
   addGroup: 'Add a group',
   groupName: 'Group name',
   chatInviteUrl: 'The chat’s invite link (optional)',
@@ -81,6 +94,7 @@ export const teamEn: TeamWords = {
     'teammate.invited': 'Teammate invited',
     'teammate.joined': 'Teammate signed in',
     'teammate.revoked': 'Access revoked',
+    'teammate.changed': 'Access changed',
     'invitation.revoked': 'Sign-in link revoked',
     'webhook.created': 'Webhook added',
     'webhook.removed': 'Webhook removed',

@@ -10,7 +10,7 @@ import {
   signOutEverywhere,
 } from '../../middleware/dashboard-session'
 import { assertCan, can, ownScope, type Action } from '../../services/access'
-import { homeFigureQueries, homeFiguresOf } from '../../services/stats'
+import { homeFigureQueries, homeFiguresOf } from '../../services/home-figures'
 import { addDays } from '../../lib/time'
 import { todayIn } from './stats-range'
 import {
@@ -40,6 +40,7 @@ import { auditTrail } from '../../middleware/audit-trail'
 import { telegramPages } from './telegram'
 import { statsComparePages } from './stats-compare'
 import { cspNonce } from '../../middleware/security-headers'
+import { ACCESS_CHOOSE_PATH, accessPages, signInThroughAccess } from './access'
 
 /**
  * The dashboard at `/admin`: the same services as the API behind a session cookie, for people
@@ -80,10 +81,13 @@ dashboardApp.post('/admin/login', async (c) => {
 const session = dashboardSession({
   viewedCommunity: (path) =>
     CommunityId.safeParse(/^\/admin\/communities\/([^/]+)/.exec(path)?.[1]).data,
+  withoutSession: signInThroughAccess,
 })
 // `/admin/*` covers `/admin` itself: one session check (one round trip) per request.
 dashboardApp.use('/admin/*', async (c, next) =>
-  c.req.path === '/admin/login' || ACCEPT_PATH.test(c.req.path) ? next() : session(c, next),
+  c.req.path === '/admin/login' || c.req.path === ACCESS_CHOOSE_PATH || ACCEPT_PATH.test(c.req.path)
+    ? next()
+    : session(c, next),
 )
 // After the session check: every change made here goes into its community's audit log.
 dashboardApp.use('/admin/*', auditTrail())
@@ -161,6 +165,7 @@ dashboardApp.post('/admin/communities', async (c) => {
 
 // Every page after sign-in, one sub-app per thing an admin manages.
 for (const app of [
+  accessPages,
   communitiesPages,
   linksPages,
   approvalsPages,

@@ -11,7 +11,7 @@ import { idPattern } from '../../lib/ids'
 import { auditLater } from '../../middleware/audit-trail'
 import { csrfTokenFor, signIn } from '../../middleware/dashboard-session'
 import { cspNonce } from '../../middleware/security-headers'
-import { CreateTeamInvitationSchema } from '../../schemas/team'
+import { CreateTeamInvitationSchema, UpdateTeammateSchema } from '../../schemas/team'
 import { assertCan, can } from '../../services/access'
 import { communityOf, communityQuery, getCommunityOrThrow } from '../../services/communities'
 import { toPage } from '../../lib/pagination'
@@ -26,6 +26,7 @@ import {
   listPendingInvitationsQuery,
   listTeamQuery,
   revokeInvitation,
+  setTeammateEmail,
 } from '../../services/team'
 import { principalOf, revokeToken } from '../../services/tokens'
 import { AcceptGonePage, AcceptPage, TeamPage, type ShownLink } from '../../views/dashboard/team'
@@ -58,7 +59,7 @@ function teamWords(c: Context<AppEnv>) {
 
 function inviteFormValues(form: Record<string, unknown>) {
   const text = (key: string) => (typeof form[key] === 'string' ? (form[key] as string) : '')
-  return { name: text('name'), role: text('role'), groupId: text('groupId') }
+  return { name: text('name'), email: text('email'), role: text('role'), groupId: text('groupId') }
 }
 
 teamPages.get('/admin/communities/:id/team', (c) =>
@@ -68,7 +69,12 @@ teamPages.get('/admin/communities/:id/team', (c) =>
 async function teamPage(
   c: Context<AppEnv>,
   id: string,
-  extra: { shown?: ShownLink; form?: FormState; notice?: string } = {},
+  extra: {
+    shown?: ShownLink
+    form?: FormState
+    notice?: string
+    emailRefused?: { tokenId: string; sent: string; message: string }
+  } = {},
 ) {
   assertCan(c.var.principal, 'team.read', { communityId: id }, 'Community')
   // Access decided from the id alone; then the page's reads in one round trip.
@@ -103,7 +109,7 @@ async function teamPage(
       actionPath={(path) => inLanguage(c, path)}
       {...extra}
     />,
-    extra.form ? 400 : 200,
+    extra.form || extra.emailRefused ? 400 : 200,
   )
 }
 
@@ -113,12 +119,14 @@ teamPages.post('/admin/communities/:id/team/invitations', async (c) => {
   const values = inviteFormValues(await readForm(c))
   const parsed = CreateTeamInvitationSchema.safeParse({
     name: values.name,
+    ...(values.email.trim() ? { email: values.email } : {}),
     role: values.role,
     ...(values.role === 'group_admin' ? { groupId: values.groupId } : {}),
   })
   if (!parsed.success) {
     const errors = fieldMessages(lang(c), parsed.error.issues, {
       groupId: teamWords(c).groupMissing,
+      email: teamWords(c).emailInvalid,
     })
     return teamPage(c, id, { form: { values, errors } })
   }
@@ -133,9 +141,12 @@ teamPages.post('/admin/communities/:id/team/invitations', async (c) => {
     )
     return teamPage(c, id, { shown: shownLink(c, secret, invitation) })
   } catch (error) {
-    // A group of another community (a crafted form) is refused like a missing one.
-    const errors = { groupId: teamWords(c).groupMissing }
     if (error instanceof ApiError && error.code === 'validation_failed') {
+      // A group of another community (a crafted form) is refused like a missing one.
+      const emailTaken = error.errors?.some((problem) => problem.path === 'email')
+      const errors: Record<string, string> = emailTaken
+        ? { email: teamWords(c).emailTaken }
+        : { groupId: teamWords(c).groupMissing }
       return teamPage(c, id, { form: { values, errors } })
     }
     throw error
@@ -162,6 +173,29 @@ teamPages.post('/admin/communities/:id/team/:tokenId/link', async (c) => {
     new Date(),
   )
   return teamPage(c, id, { shown: shownLink(c, secret, invitation) })
+})
+
+/** Sets or clears the address a teammate signs in with through Cloudflare Access. */
+teamPages.post('/admin/communities/:id/team/:tokenId/email', async (c) => {
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  const tokenId = idOrThrow(TokenId, c.req.param('tokenId'))
+  await communityFor(c, id, 'team.manage')
+  const token = await getTeammateOrThrow(c.var.db, id, tokenId)
+  const sent = (await readForm(c)).email
+  const text = typeof sent === 'string' ? sent.trim() : ''
+  const parsed = UpdateTeammateSchema.safeParse({ email: text === '' ? null : text })
+  const refused = (message: string) =>
+    teamPage(c, id, { emailRefused: { tokenId: token.id, sent: text, message } })
+  if (!parsed.success) return refused(teamWords(c).emailInvalid)
+  try {
+    await setTeammateEmail(c.var.db, token, parsed.data.email)
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'validation_failed') {
+      return refused(teamWords(c).emailTaken)
+    }
+    throw error
+  }
+  return teamPage(c, id, { notice: teamWords(c).emailSavedNotice })
 })
 
 teamPages.post('/admin/communities/:id/team/:tokenId/revoke', async (c) => {

@@ -29,6 +29,8 @@ export interface TeamView {
   shown?: ShownLink
   form?: FormState
   notice?: string
+  /** A teammate's address refused, shown in their row with what was sent. */
+  emailRefused?: { tokenId: string; sent: string; message: string }
 }
 
 /**
@@ -77,6 +79,15 @@ export function TeamPage(props: TeamView) {
                 required
                 maxlength={100}
                 value={sentText(form, 'name')}
+              />
+              <TextField
+                form={form}
+                field="email"
+                type="email"
+                label={tt.emailField}
+                maxlength={254}
+                autocomplete="off"
+                value={sentText(form, 'email')}
               />
               <Field form={form} field="role" label={tt.role}>
                 <select
@@ -131,6 +142,12 @@ export function TeamPage(props: TeamView) {
               <tr>
                 <td data-label={tt.name}>
                   <bdi>{token.name}</bdi>
+                  {token.email && (
+                    <span class="muted">
+                      {' '}
+                      · <bdi>{token.email}</bdi>
+                    </span>
+                  )}
                 </td>
                 <td data-label={tt.role}>
                   {t.roles[token.role]}
@@ -147,6 +164,37 @@ export function TeamPage(props: TeamView) {
                 </td>
                 {manage && (
                   <td data-label="" class="actions">
+                    <form
+                      method="post"
+                      action={actionPath(`/admin/communities/${id}/team/${token.id}/email`)}
+                      class="inline"
+                    >
+                      <Csrf token={csrf} />
+                      <input
+                        type="email"
+                        name="email"
+                        maxlength={254}
+                        aria-label={`${tt.email}: ${token.name}`}
+                        placeholder={tt.email}
+                        value={
+                          props.emailRefused?.tokenId === token.id
+                            ? props.emailRefused.sent
+                            : (token.email ?? '')
+                        }
+                        aria-invalid={props.emailRefused?.tokenId === token.id ? 'true' : undefined}
+                        aria-describedby={
+                          props.emailRefused?.tokenId === token.id ? 'email-refused' : undefined
+                        }
+                      />{' '}
+                      <button type="submit" class="secondary">
+                        {tt.saveEmail}
+                      </button>
+                      {props.emailRefused?.tokenId === token.id && (
+                        <p id="email-refused" class="err" role="alert">
+                          {props.emailRefused.message}
+                        </p>
+                      )}
+                    </form>
                     <ActionButton
                       action={actionPath(`/admin/communities/${id}/team/${token.id}/link`)}
                       csrf={csrf}
