@@ -141,7 +141,9 @@ describe('a Telegram community clicked through from npm run dev', () => {
         return chatRow.count()
       })
       .toBe(1)
-    expect(await chatRow.textContent()).toContain('nichts')
+    // The bot's standing and what it still lacks there, in words.
+    expect(await chatRow.locator('td[data-label="Bot"]').textContent()).toBe('Administrator')
+    expect(await chatRow.locator('td[data-label="Fehlt"]').textContent()).toBe('nichts')
     await chatRow.getByRole('combobox').selectOption({ label: `${name} · Samstagspaddler` })
     await chatRow.getByRole('button', { name: 'Verknüpfen' }).click()
     await expect
