@@ -144,6 +144,11 @@ describe('a Telegram community clicked through from npm run dev', () => {
     // The bot's standing and what it still lacks there, in words.
     expect(await chatRow.locator('td[data-label="Bot"]').textContent()).toBe('Administrator')
     expect(await chatRow.locator('td[data-label="Fehlt"]').textContent()).toBe('nichts')
+    // The new community's groups to pick from, its announcement group named in German too.
+    expect(await chatRow.locator('option', { hasText: name }).allTextContents()).toEqual([
+      `${name} · Ankündigungsgruppe`,
+      `${name} · Samstagspaddler`,
+    ])
     await chatRow.getByRole('combobox').selectOption({ label: `${name} · Samstagspaddler` })
     await chatRow.getByRole('button', { name: 'Verknüpfen' }).click()
     await expect

@@ -159,6 +159,7 @@ describe('connecting the bot', () => {
   })
 
   it('has a dashboard page with the connect button, the last error and the bot’s chats', async () => {
+    await createCommunity({ name: 'Picker Club' })
     const chatId = newChatId(2)
     await postUpdate(
       botStatusUpdate(chatId, 'administrator', { canInvite: false, title: 'Läufer' }),
@@ -190,6 +191,10 @@ describe('connecting the bot', () => {
     expect(german.text).toContain('Nutzer per Link einladen')
     // The bot's standing is said in words, not as Telegram's status value.
     expect(german.text).toContain('<td data-label="Bot">Administrator</td>')
+    // The picker names a community's announcement group in the admin's language.
+    expect(german.text).toContain('Picker Club · Ankündigungsgruppe')
+    expect(after.text).toContain('Picker Club · Announcement group')
+    expect(german.text).not.toContain('Picker Club · Announcements')
     expect(englishLeftIn(readableText(german.text))).toEqual([])
   })
 

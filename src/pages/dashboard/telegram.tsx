@@ -20,7 +20,7 @@ import {
   readTelegramConnection,
   type TelegramConnection,
 } from '../../services/telegram-chats'
-import { Csrf } from '../../views/dashboard'
+import { Csrf, groupLabel, words } from '../../views/dashboard'
 import { formText, inLanguage, lang, shell } from './page'
 import { auditLater } from '../../middleware/audit-trail'
 
@@ -132,7 +132,7 @@ async function telegramPage(c: Context<AppEnv>, refusal?: string) {
                           {groupId === null && <option value="">{t.notLinked}</option>}
                           {groups.map((group) => (
                             <option value={group.id} selected={group.id === groupId}>
-                              {group.community} · {group.name}
+                              {group.community} · {groupLabel(words(language), group)}
                             </option>
                           ))}
                         </select>{' '}
