@@ -213,6 +213,20 @@ describe('a Telegram community clicked through from npm run dev', () => {
     await expectGerman(admin)
     await snap(admin, '8-leave-seen')
 
+    // The community's members: Ida, by her Telegram account, gone from the chat as Telegram said.
+    await admin.goto(`${communityUrl}/members`)
+    await admin.getByLabel('Status').selectOption({ label: 'ausgetreten' })
+    await admin.getByRole('button', { name: 'Suchen' }).click()
+    const ida = admin.locator('tbody tr', { hasText: 'Ida' })
+    await expect.poll(() => ida.textContent()).toContain('Chat verlassen (von Telegram gemeldet)')
+    expect(await ida.textContent()).toMatch(/@local\d+ \(Telegram\)/)
+    // Her consent and her leave told in the same clock, the community's.
+    const times = await ida.locator('time').allTextContents()
+    expect(times).toHaveLength(2)
+    for (const time of times) expect(time).toMatch(/^\d\d\.\d\d\.\d{4}, \d\d:\d\d$/)
+    await expectGerman(admin)
+    await snap(admin, '9-members')
+
     // The same page on a desktop, in English: the same figures, and nothing wider than the screen.
     const desktop = await (await newContext('en', DESKTOP)).newPage()
     await signInToDashboard(desktop, base, ownerToken)
@@ -220,7 +234,7 @@ describe('a Telegram community clicked through from npm run dev', () => {
     expect(await desktop.locator('.telegram-link a').getAttribute('href')).toBe(inviteLink)
     expect(await seenFigure(desktop, 'Joined (seen by Telegram)')()).toBe('1')
     expect(await seenFigure(desktop, 'Left or removed (seen by Telegram)')()).toBe('1')
-    await snap(desktop, '9-desktop')
+    await snap(desktop, '10-desktop')
     expect(errors).toEqual([])
   })
 })
