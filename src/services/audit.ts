@@ -47,7 +47,16 @@ export async function listAudit(
   communityId: string,
   options: { action?: AuditAction; cursor?: string; limit: number },
 ): Promise<Page<AuditEntry>> {
-  const rows = await db
+  return toPage(await listAuditQuery(db, communityId, options), options.limit)
+}
+
+/** `listAudit`'s read, for a batch: one row more than `limit` (see `toPage`). */
+export function listAuditQuery(
+  db: Database,
+  communityId: string,
+  options: { action?: AuditAction; cursor?: string; limit: number },
+) {
+  return db
     .select()
     .from(auditLog)
     .where(
@@ -59,7 +68,6 @@ export async function listAudit(
     )
     .orderBy(desc(auditLog.id))
     .limit(options.limit + 1)
-  return toPage(rows, options.limit)
 }
 
 /**

@@ -177,7 +177,16 @@ export async function listInvites(
   communityId: string,
   options: { cursor?: string; limit: number; archived?: boolean },
 ): Promise<Page<Invite>> {
-  const rows = await db
+  return toPage(await listInvitesQuery(db, communityId, options), options.limit)
+}
+
+/** `listInvites`' read, for a batch: one row more than `limit` (see `toPage`). */
+export function listInvitesQuery(
+  db: Database,
+  communityId: string,
+  options: { cursor?: string; limit: number; archived?: boolean },
+) {
+  return db
     .select()
     .from(invites)
     .where(
@@ -189,7 +198,6 @@ export async function listInvites(
     )
     .orderBy(asc(invites.id))
     .limit(options.limit + 1)
-  return toPage(rows, options.limit)
 }
 
 /**
@@ -351,20 +359,6 @@ export async function rotateInvite(db: Database, invite: Invite, now: Date): Pro
  * A link's community, that community's groups (at most 51) and the link's QR design, in one
  * round trip: what a link's page needs to show the link's settings for editing.
  */
-export async function linkSettings(db: Database, invite: Invite) {
-  const [community, rows, design] = await db.batch([
-    db.query.communities.findFirst({ where: eq(communities.id, invite.communityId) }),
-    db
-      .select()
-      .from(groups)
-      .where(eq(groups.communityId, invite.communityId))
-      .orderBy(asc(groups.id)),
-    db.select().from(inviteQrDesigns).where(eq(inviteQrDesigns.inviteId, invite.id)),
-  ])
-  if (!community) throw notFound('Community')
-  return { community, groups: rows, design: design[0] ?? null }
-}
-
 export interface LandingGroup {
   id: string
   kind: 'announcement' | 'discussion'

@@ -67,12 +67,25 @@ export async function listJoinRequests(
   communityId: string,
   options: { status: JoinRequestStatus; cursor?: string; limit: number },
 ): Promise<Page<JoinRequestListing>> {
-  const rows = await db
+  return joinRequestsPageOf(await listJoinRequestsQuery(db, communityId, options), options.limit)
+}
+
+/**
+ * `listJoinRequests`' read, for a batch: one row more than `limit` (see `toPage`). The joined
+ * columns carry names of their own: a batch answers rows keyed by column name, where the
+ * referrer's `name` would overwrite the request's.
+ */
+export function listJoinRequestsQuery(
+  db: Database,
+  communityId: string,
+  options: { status: JoinRequestStatus; cursor?: string; limit: number },
+) {
+  return db
     .select({
       request: joinRequests,
-      inviteLabel: invites.label,
-      inviteSource: invites.source,
-      referrerName: referrers.name,
+      inviteLabel: sql<string | null>`${invites.label}`.as('invite_label'),
+      inviteSource: sql<string | null>`${invites.source}`.as('invite_source'),
+      referrerName: sql<string | null>`${referrers.name}`.as('referrer_name'),
     })
     .from(joinRequests)
     .leftJoin(invites, eq(invites.id, joinRequests.inviteId))
@@ -89,6 +102,13 @@ export async function listJoinRequests(
     )
     .orderBy(asc(joinRequests.id))
     .limit(options.limit + 1)
+}
+
+/** The page of requests `listJoinRequestsQuery` read, `limit` a page. */
+export function joinRequestsPageOf(
+  rows: Awaited<ReturnType<typeof listJoinRequestsQuery>>,
+  limit: number,
+): Page<JoinRequestListing> {
   return toPage(
     rows.map((row) => ({
       ...row.request,
@@ -96,7 +116,7 @@ export async function listJoinRequests(
       inviteSource: row.inviteSource,
       referrerName: row.referrerName,
     })),
-    options.limit,
+    limit,
   )
 }
 
@@ -130,6 +150,11 @@ export function pendingCountsQuery(db: Database, where: SQL | undefined) {
     })
     .from(communities)
     .where(where)
+}
+
+/** `pendingCountsQuery` for a few communities (at most `ID_CHUNK` ids: see `pendingCounts`). */
+export function pendingCountsOfIdsQuery(db: Database, communityIds: readonly string[]) {
+  return pendingCountsQuery(db, inArray(communities.id, communityIds))
 }
 
 /** `pendingCountsQuery` for one community (its id may be a subquery). */

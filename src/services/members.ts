@@ -237,20 +237,23 @@ export function exportMembersCsv(
   })
 }
 
+/** `leaderboard` of all time, for a batch: the `limit` first referrers by their kept counts. */
+export function leaderboardQuery(db: Database, communityId: string, limit: number) {
+  return db
+    .select({ memberId: members.id, name: members.name, referrals: members.referralCount })
+    .from(members)
+    .where(and(eq(members.communityId, communityId), gt(members.referralCount, 0)))
+    .orderBy(sql`${members.referralCount} desc`, asc(members.id))
+    .limit(limit)
+}
+
 /** Referrers ranked by approved referrals: all time from the kept counts, or within a period. */
 export async function leaderboard(
   db: Database,
   communityId: string,
   options: { from?: Date; to?: Date; limit: number },
 ) {
-  if (!options.from && !options.to) {
-    return db
-      .select({ memberId: members.id, name: members.name, referrals: members.referralCount })
-      .from(members)
-      .where(and(eq(members.communityId, communityId), gt(members.referralCount, 0)))
-      .orderBy(sql`${members.referralCount} desc`, asc(members.id))
-      .limit(options.limit)
-  }
+  if (!options.from && !options.to) return leaderboardQuery(db, communityId, options.limit)
   const referred = db
     .select({
       referrerId: members.referredByMemberId,

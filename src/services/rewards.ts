@@ -44,7 +44,20 @@ export async function listRewards(
   communityId: string,
   options: { cursor?: string; limit: number },
 ) {
-  const rows = await db
+  const rows = await rewardsQuery(db, communityId, {
+    cursor: options.cursor,
+    rows: options.limit + 1,
+  })
+  return toPage(rows, options.limit) as Page<(typeof rows)[number]>
+}
+
+/** `listRewards`' read, for a batch: at most `rows` rows (a page is read with one more). */
+export function rewardsQuery(
+  db: Database,
+  communityId: string,
+  options: { cursor?: string; rows: number },
+) {
+  return db
     .select({
       id: rewards.id,
       ruleId: rewards.ruleId,
@@ -64,8 +77,7 @@ export async function listRewards(
       ),
     )
     .orderBy(asc(rewards.id))
-    .limit(options.limit + 1)
-  return toPage(rows, options.limit) as Page<(typeof rows)[number]>
+    .limit(options.rows)
 }
 
 /**

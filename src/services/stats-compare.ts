@@ -2,7 +2,14 @@ import { and, eq, inArray } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { invites } from '../db/schema'
 import { addDays } from '../lib/time'
-import { conversionOf, getDashboardStats, type FunnelFigures } from './stats'
+import {
+  conversionOf,
+  dashboardStatsOf,
+  dashboardStatsQueries,
+  type DashboardStatsRows,
+  type FunnelFigures,
+  type RowsOf,
+} from './stats'
 import type { StatsFilters, StatsRange } from './stats-breakdowns'
 
 /** At most this many links or sources side by side: a table that still fits a screen. */
@@ -49,13 +56,38 @@ export async function compareLinks(
   today: string,
   filters: StatsFilters,
 ): Promise<ComparedEntry[] | null> {
+  const queries = compareLinksQueries(db, communityId, inviteIds, range, today, filters)
+  return compareLinksOf(inviteIds, range, await db.batch(queries))
+}
+
+/** `compareLinks`' reads, for a batch: the links (to check they are the community's), their stats. */
+export function compareLinksQueries(
+  db: Database,
+  communityId: string,
+  inviteIds: string[],
+  range: StatsRange,
+  today: string,
+  filters: StatsFilters,
+) {
   const ids = inviteIds.slice(0, MAX_COMPARED)
-  const found = await db
-    .select({ id: invites.id, code: invites.code, label: invites.label })
-    .from(invites)
-    .where(and(eq(invites.communityId, communityId), inArray(invites.id, ids)))
+  return [
+    db
+      .select({ id: invites.id, code: invites.code, label: invites.label })
+      .from(invites)
+      .where(and(eq(invites.communityId, communityId), inArray(invites.id, ids))),
+    ...dashboardStatsQueries(db, { communityId }, range, today, filters, ids),
+  ] as const
+}
+
+/** The links `compareLinksQueries` read, side by side; null when one is not the community's. */
+export function compareLinksOf(
+  inviteIds: string[],
+  range: Period,
+  [found, ...statsRows]: RowsOf<ReturnType<typeof compareLinksQueries>>,
+): ComparedEntry[] | null {
+  const ids = inviteIds.slice(0, MAX_COMPARED)
   if (found.length !== new Set(ids).size) return null
-  const stats = await getDashboardStats(db, { communityId }, range, today, filters, ids)
+  const stats = dashboardStatsOf(range, statsRows)
   const zeros = range.days.map(() => 0)
   return ids.map((id) => {
     const invite = found.find((row) => row.id === id)!
@@ -78,21 +110,52 @@ export async function compareSources(
   today: string,
   filters: StatsFilters,
 ): Promise<ComparedEntry[]> {
-  const entries: ComparedEntry[] = []
-  for (const source of sources.slice(0, MAX_COMPARED)) {
-    const stats = await getDashboardStats(db, { communityId }, range, today, {
-      ...filters,
-      source,
-    })
-    entries.push({
+  const [first, ...rest] = compareSourcesQueries(db, communityId, sources, range, today, filters)
+  if (!first) return []
+  return compareSourcesOf(sources, range, await db.batch([first, ...rest]))
+}
+
+/**
+ * `compareSources`' reads, for a batch: each source's stats queries, one source after the other
+ * (`compareSourcesOf` takes their rows in the same order).
+ */
+export function compareSourcesQueries(
+  db: Database,
+  communityId: string,
+  sources: string[],
+  range: StatsRange,
+  today: string,
+  filters: StatsFilters,
+) {
+  return sources
+    .slice(0, MAX_COMPARED)
+    .flatMap((source) => [
+      ...dashboardStatsQueries(db, { communityId }, range, today, { ...filters, source }),
+    ])
+}
+
+/** The sources `compareSourcesQueries` read, side by side, from their rows in its order. */
+export function compareSourcesOf(
+  sources: string[],
+  range: Period,
+  rows: readonly DashboardStatsRows[number][],
+): ComparedEntry[] {
+  const shown = sources.slice(0, MAX_COMPARED)
+  const size = rows.length / Math.max(shown.length, 1)
+  return shown.map((source, i) => {
+    // Each source's rows are the answers to its own `dashboardStatsQueries`, in their order.
+    const stats = dashboardStatsOf(
+      range,
+      rows.slice(i * size, (i + 1) * size) as unknown as DashboardStatsRows,
+    )
+    return {
       key: source,
       label: source,
       funnel: stats.funnel,
       visits: stats.days.map((d) => d.visits),
       joins: stats.days.map((d) => d.joins),
-    })
-  }
-  return entries
+    }
+  })
 }
 
 /** The funnel's steps in order, each with the step its share is taken of (as the funnel shows). */

@@ -1,7 +1,6 @@
 import { asc, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { inviteDailyStats } from '../db/schema'
-import { csvLine } from '../lib/csv'
 import { utcDay } from '../lib/time'
 import {
   breakdownsOf,
@@ -316,14 +315,15 @@ export function fillDays<T extends { day: string }>(
 }
 
 /**
- * Everything a dashboard stats view shows, in one batch over the rollups: the funnel, the
- * figures of every day of the period, and (for a community) each link's funnel and daily trend.
- * Its cost follows days × links × countries, never visits or members.
+ * Everything a dashboard stats view shows, as the queries of one batch over the rollups: the
+ * funnel, the figures of every day of the period, and (for a community) each link's funnel and
+ * daily trend. Its cost follows days × links × countries, never visits or members. A page puts
+ * them in its own batch and reads their rows with `dashboardStatsOf`.
  */
-export async function getDashboardStats(
+export function dashboardStatsQueries(
   db: Database,
   scope: StatsScope,
-  range: StatsRange & { days: string[] },
+  range: StatsRange,
   today: string,
   filters: StatsFilters = {},
   inviteIds?: string[],
@@ -332,16 +332,37 @@ export async function getDashboardStats(
 ) {
   const q = funnelQueries(db, scope, range, today, filters, inviteIds)
   const perLink = 'communityId' in scope
-  const [total, byDay, byInvite, byInviteAndDay, breakdownRows, verified, verifiedByDay] =
-    await db.batch([
-      q.total,
-      q.byDay,
-      perLink ? q.byInvite : q.byInvite.limit(0),
-      perLink ? q.byInviteAndDay : q.byInviteAndDay.limit(0),
-      q.breakdowns,
-      telegram ? q.verified : q.verified.limit(0),
-      telegram ? q.verifiedByDay : q.verifiedByDay.limit(0),
-    ])
+  return [
+    q.total,
+    q.byDay,
+    perLink ? q.byInvite : q.byInvite.limit(0),
+    perLink ? q.byInviteAndDay : q.byInviteAndDay.limit(0),
+    q.breakdowns,
+    telegram ? q.verified : q.verified.limit(0),
+    telegram ? q.verifiedByDay : q.verifiedByDay.limit(0),
+  ] as const
+}
+
+/** The rows a batch of `queries` answers, one list per query. */
+export type RowsOf<Queries extends readonly unknown[]> = {
+  [K in keyof Queries]: Awaited<Queries[K]>
+}
+
+export type DashboardStatsRows = RowsOf<ReturnType<typeof dashboardStatsQueries>>
+
+/** What `dashboardStatsQueries` read, as the stats view shows it, for the days of `range`. */
+export function dashboardStatsOf(
+  range: { days: string[] },
+  [
+    total,
+    byDay,
+    byInvite,
+    byInviteAndDay,
+    breakdownRows,
+    verified,
+    verifiedByDay,
+  ]: DashboardStatsRows,
+) {
   const cohorts = new Map(verifiedByDay.map((row) => [row.day, row]))
   const zero = {
     visits: 0,
@@ -403,55 +424,20 @@ export async function getDashboardStats(
   }
 }
 
-/**
- * The figures of every day as CSV rows, for a spreadsheet. With Telegram on, what Telegram saw
- * follows in columns named as such: joins and leaves it reported, and of that day's joins, how
- * many left the chat within 7 and 30 days (verified retention, by the day of the join).
- */
-export function statsCsv(days: DayFigures[], telegram = false): string {
-  const header = [
-    'day',
-    'visits',
-    'qr_scans',
-    'link_clicks',
-    'join_requests',
-    'confirmed',
-    'joins',
-    'confirmed_by_phone',
-    'confirmed_by_email',
-    ...(telegram
-      ? [
-          'joined_seen_by_telegram',
-          'left_seen_by_telegram',
-          'of_those_joined_left_within_7_days_seen_by_telegram',
-          'of_those_joined_left_within_30_days_seen_by_telegram',
-        ]
-      : []),
-  ]
-  return [
-    csvLine(header),
-    ...days.map((d) =>
-      csvLine([
-        d.day,
-        d.visits,
-        d.scans,
-        d.clicks,
-        d.joinRequests,
-        d.confirmations,
-        d.joins,
-        d.confirmedByPhone,
-        d.confirmedByEmail,
-        ...(telegram
-          ? [
-              d.verifiedJoins,
-              d.verifiedLeaves,
-              d.verifiedLeftWithin7Days,
-              d.verifiedLeftWithin30Days,
-            ]
-          : []),
-      ]),
-    ),
-  ].join('\r\n')
+/** `dashboardStatsQueries` in a batch of their own, and their rows as `dashboardStatsOf` reads them. */
+export async function getDashboardStats(
+  db: Database,
+  scope: StatsScope,
+  range: StatsRange & { days: string[] },
+  today: string,
+  filters: StatsFilters = {},
+  inviteIds?: string[],
+  telegram = false,
+) {
+  const rows = await db.batch(
+    dashboardStatsQueries(db, scope, range, today, filters, inviteIds, telegram),
+  )
+  return dashboardStatsOf(range, rows)
 }
 
 /** Joins per unique visitor, as the API's `conversionRate`; 0 when nobody came. */

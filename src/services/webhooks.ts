@@ -58,10 +58,7 @@ export async function getWebhookEndpointOrThrow(
 }
 
 /** Live endpoints: all of them, or those a community admin may see. */
-export async function listWebhookEndpoints(
-  db: Database,
-  communityId: string | null,
-): Promise<WebhookEndpoint[]> {
+export function listWebhookEndpoints(db: Database, communityId: string | null) {
   return db
     .select()
     .from(webhookEndpoints)

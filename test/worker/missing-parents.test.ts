@@ -55,9 +55,15 @@ function validBody(operationId: string): unknown {
     updateAnnouncement: { body: 'Hello again' },
     createTeamInvitation: { name: 'Ana', role: 'community_admin' },
     decideTelegramJoinRequestsInBulk: { action: 'approve', ids: [newId('tjr')] },
+    updateTeammate: { email: 'ana@example.com' },
   }
   expect(bodies, `a valid body for ${operationId}`).toHaveProperty(operationId)
   return bodies[operationId]
+}
+
+/** The query an operation needs besides its optional parameters (one rule asks for one of two). */
+const VALID_QUERIES: Record<string, Record<string, string>> = {
+  compareCommunityStats: { sources: 'flyer,poster' },
 }
 
 /** The id kind a path parameter takes, read from its pattern (`^cmt_...$`). */
@@ -114,8 +120,9 @@ function requestFor(operation: Operation) {
     const id = parameter.name === 'id' ? newId(kind) : (existing[kind] ?? newId(kind))
     path = path.replace(`{${parameter.name}}`, id)
   }
+  const query = VALID_QUERIES[operation.operationId]
   return {
-    path: `/api${path}`,
+    path: `/api${path}${query ? `?${new URLSearchParams(query)}` : ''}`,
     missingKind: missingKind!,
     body: operation.hasBody ? validBody(operation.operationId) : undefined,
   }

@@ -18,6 +18,7 @@ import {
   findInviteWithCommunity,
   findLanding,
   listInvites,
+  listInvitesQuery,
   retiredCodeExists,
 } from '../../src/services/invites'
 import {
@@ -76,7 +77,8 @@ import {
   listInboundMessages,
   pruneInboundNotifications,
 } from '../../src/platforms/whatsapp/inbound'
-import { creditRetainedReferrals } from '../../src/services/rewards'
+import { communityOfInvite, linkSettingsQueries } from '../../src/services/link-settings'
+import { creditRetainedReferrals, rewardsQuery } from '../../src/services/rewards'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
 
 /** A drizzle client over D1 that remembers every statement it prepares. */
@@ -206,6 +208,11 @@ describe('query plans of the request paths', () => {
     await db.batch(memberPageQueries(db, community.id, { ...page, groupId: group.id, search: 'x' }))
     await deliverySummariesQuery(db, listedAnnouncementIds(db, community.id, page))
     await communityQuery(db, communityOfAnnouncement('ann_plan'))
+    // A link's page (its community, groups and pending count by subquery) and the overview's.
+    await db.batch(linkSettingsQueries(db, invite.id))
+    await pendingCountQuery(db, communityOfInvite(invite.id))
+    await listInvitesQuery(db, community.id, { ...page, archived: true })
+    await rewardsQuery(db, community.id, { rows: 20 })
     await pendingCountQuery(db, communityOfAnnouncement('ann_plan'))
     await db.batch(deliverySummaryQueries(db, 'ann_plan'))
     await listJoinRequests(db, community.id, { status: 'pending', ...page })

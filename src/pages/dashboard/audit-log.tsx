@@ -5,7 +5,10 @@ import { AUDIT_ACTIONS, type AuditAction } from '../../db/schema'
 import { csvDownloadHeaders } from '../../lib/csv'
 import { formatNumber, TEAM_WORDS } from '../../lib/i18n'
 import { formatMoment } from '../../lib/time'
-import { exportAuditCsv, listAudit } from '../../services/audit'
+import { exportAuditCsv, listAuditQuery } from '../../services/audit'
+import { assertCan } from '../../services/access'
+import { communityOf, communityQuery } from '../../services/communities'
+import { toPage } from '../../lib/pagination'
 import { CommunityId, communityShell, cursorOf, idOrThrow, lang, NextPage } from './page'
 
 /** A community's audit log: who changed what, and when; newest first, by kind, as CSV. */
@@ -19,11 +22,18 @@ function actionOf(c: Context<AppEnv>): AuditAction | undefined {
 
 auditLogPages.get('/admin/communities/:id/audit', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
-  const community = await communityFor(c, id, 'audit.read')
+  assertCan(c.var.principal, 'audit.read', { communityId: id }, 'Community')
   const l = lang(c)
   const tt = TEAM_WORDS[l]
   const action = actionOf(c)
-  const page = await listAudit(c.var.db, id, { action, cursor: cursorOf(c), limit: 50 })
+  // Access decided from the id alone; then the page's reads in one round trip.
+  const db = c.var.db
+  const [communityRows, entryRows] = await db.batch([
+    communityQuery(db, id),
+    listAuditQuery(db, id, { action, cursor: cursorOf(c), limit: 50 }),
+  ])
+  const community = communityOf(communityRows)
+  const page = toPage(entryRows, 50)
   const csv = `/admin/communities/${id}/audit.csv${action ? `?action=${action}` : ''}`
   return communityShell(
     c,

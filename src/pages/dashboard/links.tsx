@@ -5,29 +5,35 @@ import type { FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can, type Action } from '../../services/access'
-import { getCommunityOrThrow } from '../../services/communities'
-import { listGroups } from '../../services/groups'
+import { communityOf, communityQuery, getCommunityOrThrow } from '../../services/communities'
+import { listGroupsQuery } from '../../services/groups'
+import { pendingCountQuery, pendingCountsOf } from '../../services/join-requests'
 import {
   createInvite,
   getInviteOrThrow,
   inviteStatus,
-  listInvites,
+  listInvitesQuery,
   revokeInvite,
   rotateInvite,
-  linkSettings,
   duplicateInvite,
   setInviteArchived,
   updateInvite,
 } from '../../services/invites'
-import { leaderboard } from '../../services/members'
-import { listRewards } from '../../services/rewards'
+import {
+  communityOfInvite,
+  linkSettingsOf,
+  linkSettingsQueries,
+} from '../../services/link-settings'
+import { leaderboardQuery } from '../../services/members'
+import { rewardsQuery } from '../../services/rewards'
+import { toPage } from '../../lib/pagination'
 import { inviteUrls } from '../../schemas/invites'
 import { communityFor } from '../../api/community-scope'
 import { retireTelegramLinksOf, telegramLinkForNewInvite } from '../../api/telegram'
 import { Csrf, words, GroupsTable } from '../../views/dashboard'
 import type { FormState } from '../../views/form-fields'
-import { loadStatsView, StatsSections, type StatsView } from './stats-view'
-import { statsCsv } from '../../services/stats'
+import { loadStatsView, StatsSections, statsViewReads, type StatsView } from './stats-view'
+import { statsCsv } from '../../services/stats-csv'
 import { LinksTable } from './links-table'
 import { readQrDesignForm } from './qr-designer'
 import { QrDesigner } from '../../views/dashboard/qr-designer'
@@ -64,21 +70,29 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
   const t = words(lang(c))
   const scope = { communityId: id }
   assertCan(c.var.principal, 'community.read', scope)
-  // Each section is loaded and shown only when the API would answer this admin the same.
+  // Each section is shown only when the API would answer this admin the same; the referral
+  // sections (for community admins only) are not even read for anyone else.
   const allowed = (action: Action) => can(c.var.principal, action, scope)
-  const when = <T,>(action: Action, load: () => Promise<T>) =>
-    allowed(action) ? load() : Promise.resolve(null)
-  const community = await getCommunityOrThrow(c.var.db, id)
+  const referrals = allowed('referrals.read')
   const archived = c.req.query('archived') === '1'
-  const [groups, invites, stats, board, rewards] = await Promise.all([
-    when('groups.read', () => listGroups(c.var.db, id, { limit: 100 })),
-    when('invites.read', () => listInvites(c.var.db, id, { limit: 100, archived })),
-    when('stats.read', () =>
-      loadStatsView(c, { communityId: id }, `/admin/communities/${id}/stats.csv`),
-    ),
-    when('referrals.read', () => leaderboard(c.var.db, id, { limit: 10 })),
-    when('referrals.read', () => listRewards(c.var.db, id, { limit: 20 })),
-  ])
+  const statsReads = statsViewReads(c, scope, `/admin/communities/${id}/stats.csv`)
+  // Access decided from the id alone; then the page's reads in one round trip.
+  const db = c.var.db
+  const [communityRows, groupRows, inviteRows, boardRows, rewardRows, ...statsRows] =
+    await db.batch([
+      communityQuery(db, id),
+      listGroupsQuery(db, id, { limit: 100 }),
+      listInvitesQuery(db, id, { limit: 100, archived }),
+      leaderboardQuery(db, id, referrals ? 10 : 0),
+      rewardsQuery(db, id, { rows: referrals ? 20 : 0 }),
+      ...statsReads.queries,
+    ])
+  const community = communityOf(communityRows)
+  const groups = allowed('groups.read') ? toPage(groupRows, 100) : null
+  const invites = allowed('invites.read') ? toPage(inviteRows, 100) : null
+  const stats = allowed('stats.read') ? statsReads.view(statsRows) : null
+  const board = referrals ? boardRows : null
+  const rewards = referrals ? rewardRows : null
   const campaignLinks = (invites?.data ?? []).filter((invite) => !invite.referrerMemberId)
   return communityShell(
     c,
@@ -112,7 +126,8 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
               links={campaignLinks}
               stats={stats}
               telegramPending={
-                telegramConfig(c.var.config) ? await pendingTelegramLinks(c.var.db, id) : undefined
+                // Links still waiting for Telegram: one read more, only where Telegram is on.
+                telegramConfig(c.var.config) ? await pendingTelegramLinks(db, id) : undefined
               }
             />
           )}
@@ -136,9 +151,9 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
             ))}
           </ol>
           <h2>{t.rewards}</h2>
-          {rewards.data.length === 0 && <p class="muted">{t.noRewards}</p>}
+          {rewards.length === 0 && <p class="muted">{t.noRewards}</p>}
           <ul>
-            {rewards.data.map((reward) => (
+            {rewards.map((reward) => (
               <li>
                 <bdi>{reward.memberName}</bdi>: <bdi>{reward.title}</bdi>
               </li>
@@ -189,17 +204,39 @@ export interface RefusedLinkForms {
  * A link's page: its URL and QR codes, what can be done with it, and its figures. After a
  * refused form, the same page with that form as it was sent and its messages.
  */
-export async function linkPage(c: Context<AppEnv>, id: string, refused?: RefusedLinkForms) {
+export async function linkPage(
+  c: Context<AppEnv>,
+  id: string,
+  refused?: RefusedLinkForms,
+  /** What this admin must be allowed to do with the link to see the page. */
+  access: 'invites.read' | 'invites.manage' = 'invites.read',
+) {
   const t = words(lang(c))
-  const invite = await getInviteOrThrow(c.var.db, id)
+  const statsReads = statsViewReads(c, { inviteId: id }, `/admin/links/${id}/stats.csv`)
+  // The page's reads in one round trip, its community's (and its pending requests') by the
+  // link's id; access is decided from what it read, before anything is shown.
+  const db = c.var.db
+  const [inviteRows, communityRows, groupRows, designRows, pendingRows, ...statsRows] =
+    await db.batch([
+      ...linkSettingsQueries(db, id),
+      pendingCountQuery(db, communityOfInvite(id)),
+      ...statsReads.queries,
+    ])
+  const { invite, community, groups, design } = linkSettingsOf([
+    inviteRows,
+    communityRows,
+    groupRows,
+    designRows,
+  ])
   const scope = { communityId: invite.communityId }
-  assertCan(c.var.principal, 'invites.read', scope)
+  assertCan(c.var.principal, access, scope)
   const manage = can(c.var.principal, 'invites.manage', scope)
-  const { community, groups, design } = await linkSettings(c.var.db, invite)
+  // The header's count of this community's pending requests, read here with the page.
+  if (can(c.var.principal, 'joinRequests.read', scope)) {
+    c.set('pendingApprovals', pendingCountsOf(pendingRows))
+  }
+  const stats = can(c.var.principal, 'stats.read', scope) ? statsReads.view(statsRows) : null
   const urls = inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code)
-  const stats = can(c.var.principal, 'stats.read', scope)
-    ? await loadStatsView(c, { inviteId: invite.id }, `/admin/links/${invite.id}/stats.csv`)
-    : null
   const status = inviteStatus(invite, new Date())
   const telegramLink = telegramConfig(c.var.config)
     ? await liveTelegramLink(c.var.db, invite.id)
@@ -351,21 +388,21 @@ linksPages.post('/admin/links/:id/duplicate', async (c) => {
 })
 
 linksPages.post('/admin/links/:id/qr-design', async (c) => {
-  const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
-  assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
+  const id = idOrThrow(InviteId, c.req.param('id'))
   const form = await readForm(c)
   const sent = await readQrDesignForm(lang(c), form)
-  if (!sent.input)
-    return linkPage(c, invite.id, {
-      qr: { values: sent.values, errors: sent.errors ?? {} },
-      status: 400,
-    })
-  if (form.intent === 'preview') {
-    return linkPage(c, invite.id, {
-      qr: { values: sent.values, errors: {}, preview: true },
-      status: 200,
-    })
+  // A design refused or sent for a preview is the link's page again: it reads the link and
+  // decides access (to manage it) in its own round trip, before anything is shown.
+  if (!sent.input) {
+    const qr = { values: sent.values, errors: sent.errors ?? {} }
+    return linkPage(c, id, { qr, status: 400 }, 'invites.manage')
   }
+  if (form.intent === 'preview') {
+    const qr = { values: sent.values, errors: {}, preview: true }
+    return linkPage(c, id, { qr, status: 200 }, 'invites.manage')
+  }
+  const invite = await getInviteOrThrow(c.var.db, id)
+  assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
   await saveQrDesign(c.var.db, invite, sent.input, new Date())
   return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, 'saved')), 303)
 })

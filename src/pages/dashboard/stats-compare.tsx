@@ -4,12 +4,15 @@ import type { AppEnv } from '../../env'
 import { ApiError } from '../../lib/errors'
 import { formatNumber, type Lang } from '../../lib/i18n'
 import { assertCan, can } from '../../services/access'
-import { getCommunityOrThrow } from '../../services/communities'
-import { listInvites } from '../../services/invites'
+import { communityOf, communityQuery } from '../../services/communities'
+import { listInvitesQuery } from '../../services/invites'
+import { toPage } from '../../lib/pagination'
 import { BREAKDOWNS } from '../../services/stats-breakdowns'
 import {
-  compareLinks,
-  compareSources,
+  compareLinksOf,
+  compareLinksQueries,
+  compareSourcesOf,
+  compareSourcesQueries,
   MAX_COMPARED,
   type ComparedEntry,
 } from '../../services/stats-compare'
@@ -59,7 +62,6 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
   assertCan(c.var.principal, 'stats.read', { communityId: id })
   const l = lang(c)
   const t = words(l)
-  const community = await getCommunityOrThrow(c.var.db, id)
   const now = new Date()
   const range = statsRange(c, now)
   const today = todayIn(range.tz, now)
@@ -75,19 +77,31 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
   // Links (their labels and codes) only for those the API shows them to, as on the overview.
   const scope = { communityId: id }
   if (linkIds.length > 0) assertCan(c.var.principal, 'invites.read', scope)
+  // Access decided from the id alone; then the page's reads in one round trip: the community,
+  // its links to pick from, and the figures of what is compared.
+  const db = c.var.db
+  const page = [communityQuery(db, id), listInvitesQuery(db, id, { limit: 100 })] as const
+  const [communityRows, inviteRows, entries] =
+    linkIds.length > 0
+      ? await db
+          .batch([...page, ...compareLinksQueries(db, id, linkIds, range, today, filters)])
+          .then(([community, invites, ...rows]) => {
+            // The community is named first if it is gone, then a link not of it.
+            communityOf(community)
+            const found = compareLinksOf(linkIds, range, rows)
+            if (!found) throw new ApiError('not_found', 'No such link in this community.')
+            return [community, invites, found] as const
+          })
+      : await db
+          .batch([...page, ...compareSourcesQueries(db, id, sources, range, today, filters)])
+          .then(
+            ([community, invites, ...rows]) =>
+              [community, invites, compareSourcesOf(sources, range, rows)] as const,
+          )
+  const community = communityOf(communityRows)
   const links = can(c.var.principal, 'invites.read', scope)
-    ? (await listInvites(c.var.db, id, { limit: 100 })).data.filter(
-        (invite) => !invite.referrerMemberId,
-      )
+    ? toPage(inviteRows, 100).data.filter((invite) => !invite.referrerMemberId)
     : []
-  let entries: ComparedEntry[] = []
-  if (linkIds.length > 0) {
-    const found = await compareLinks(c.var.db, id, linkIds, range, today, filters)
-    if (!found) throw new ApiError('not_found', 'No such link in this community.')
-    entries = found
-  } else if (sources.length > 0) {
-    entries = await compareSources(c.var.db, id, sources, range, today, filters)
-  }
   const path = `/admin/communities/${id}/compare`
   const picked = linkIds.length > 0 ? `links=${linkIds.join(',')}` : `sources=${sources.join(',')}`
   const base = `${path}?${rangeQuery(range)}&${picked}`

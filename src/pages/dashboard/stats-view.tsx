@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../../env'
 import { formatNumber, type Lang } from '../../lib/i18n'
-import { getDashboardStats } from '../../services/stats'
+import { dashboardStatsOf, dashboardStatsQueries } from '../../services/stats'
 import {
   BREAKDOWNS,
   type Breakdown,
@@ -24,30 +24,39 @@ import { RangePicker, rangeQuery, statsRange, todayIn } from './stats-range'
  * The stats of a community or a link, as every stats view shows them: the period picker, the
  * filters, the funnel, visits (QR scans and link clicks) and joins by day, and the whole funnel
  * by source, campaign, country, device, referrer and way in, all under the page's filters.
+ * `queries` go into the page's own batch; `view` makes the stats view of their rows. The
+ * period and filters are checked here, before anything is read (a bad one is a 400).
  */
-export async function loadStatsView(c: Context<AppEnv>, scope: StatsScope, csvPath: string) {
+export function statsViewReads(c: Context<AppEnv>, scope: StatsScope, csvPath: string) {
   const now = new Date()
   const range = statsRange(c, now)
   const filters = pageFilters(c)
   const today = todayIn(range.tz, now)
   const telegram = telegramConfig(c.var.config) !== null
-  const dashboard = await getDashboardStats(
-    c.var.db,
-    scope,
-    range,
-    today,
-    filters,
-    undefined,
-    telegram,
-  )
   const query = [rangeQuery(range), filtersQuery(filters)].filter(Boolean).join('&')
   const csvHref = `${csvPath}?${query}`
   const compareHref =
     'communityId' in scope ? `/admin/communities/${scope.communityId}/compare?${query}` : null
-  return { range, filters, ...dashboard, csvHref, compareHref, telegram }
+  return {
+    queries: dashboardStatsQueries(c.var.db, scope, range, today, filters, undefined, telegram),
+    view: (rows: Parameters<typeof dashboardStatsOf>[1]) => ({
+      range,
+      filters,
+      ...dashboardStatsOf(range, rows),
+      csvHref,
+      compareHref,
+      telegram,
+    }),
+  }
 }
 
-export type StatsView = Awaited<ReturnType<typeof loadStatsView>>
+/** The stats view in a round trip of its own (the CSV downloads). */
+export async function loadStatsView(c: Context<AppEnv>, scope: StatsScope, csvPath: string) {
+  const reads = statsViewReads(c, scope, csvPath)
+  return reads.view(await c.var.db.batch(reads.queries))
+}
+
+export type StatsView = ReturnType<ReturnType<typeof statsViewReads>['view']>
 
 /** One breakdown: each value with its funnel, the value a link that filters the page by it. */
 function BreakdownTable(props: {

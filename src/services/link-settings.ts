@@ -1,0 +1,49 @@
+import { asc, eq, sql, type SQL } from 'drizzle-orm'
+import type { Database } from '../db/client'
+import {
+  communities,
+  groups,
+  inviteQrDesigns,
+  invites,
+  type Community,
+  type Group,
+  type Invite,
+  type InviteQrDesign,
+} from '../db/schema'
+import { notFound } from '../lib/errors'
+
+// What a link's dashboard page reads of the link, in the page's one batch.
+
+/** The community of a link, as a subquery: to read both in one batch. */
+export function communityOfInvite(id: string): SQL {
+  return sql`(select ${invites.communityId} from ${invites} where ${invites.id} = ${id})`
+}
+
+/**
+ * What a link's page shows of the link, as queries for one batch, all by the link's id: the
+ * link, its community, the community's groups (each a target the link may send to) and its QR
+ * design. `linkSettingsOf` reads their rows.
+ */
+export function linkSettingsQueries(db: Database, inviteId: string) {
+  const communityId = communityOfInvite(inviteId)
+  return [
+    db.select().from(invites).where(eq(invites.id, inviteId)).limit(1),
+    db.select().from(communities).where(eq(communities.id, communityId)).limit(1),
+    db.select().from(groups).where(eq(groups.communityId, communityId)).orderBy(asc(groups.id)),
+    db.select().from(inviteQrDesigns).where(eq(inviteQrDesigns.inviteId, inviteId)),
+  ] as const
+}
+
+/** The link `linkSettingsQueries` read (a 404 without it), its community, groups and design. */
+export function linkSettingsOf([inviteRows, communityRows, groupRows, designRows]: [
+  Invite[],
+  Community[],
+  Group[],
+  InviteQrDesign[],
+]) {
+  const invite = inviteRows[0]
+  if (!invite) throw notFound('Invite')
+  const community = communityRows[0]
+  if (!community) throw notFound('Community')
+  return { invite, community, groups: groupRows, design: designRows[0] ?? null }
+}
