@@ -165,7 +165,7 @@ export async function checkChatForGroup(
 /** The groups an owner may link a chat to, for the dashboard's picker: a bounded list. */
 export async function groupsToLink(db: Database) {
   return db
-    .select({ id: groups.id, name: groups.name, community: communities.name })
+    .select({ id: groups.id, name: groups.name, kind: groups.kind, community: communities.name })
     .from(groups)
     .innerJoin(communities, eq(communities.id, groups.communityId))
     .orderBy(asc(groups.communityId), asc(groups.id))

@@ -154,27 +154,31 @@ export function DailyChart(props: DailyChartProps) {
           ))}
         </figcaption>
       )}
-      <table class="sr-only">
-        <caption>{props.title}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{props.dayLabel ?? ''}</th>
-            {series.map((s) => (
-              <th scope="col">{s.label}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {days.map((day, i) => (
+      {/* The box is clipped, not the table: a table is as wide as its cells whatever its width
+          says, and a long column heading would widen the page on a phone. */}
+      <div class="sr-only">
+        <table>
+          <caption>{props.title}</caption>
+          <thead>
             <tr>
-              <th scope="row">{longDay.format(asDate(day))}</th>
+              <th scope="col">{props.dayLabel ?? ''}</th>
               {series.map((s) => (
-                <td>{number(s.values[i] ?? 0)}</td>
+                <th scope="col">{s.label}</th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {days.map((day, i) => (
+              <tr>
+                <th scope="row">{longDay.format(asDate(day))}</th>
+                {series.map((s) => (
+                  <td>{number(s.values[i] ?? 0)}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <span id={after} tabindex={-1} />
     </figure>
   )

@@ -3,7 +3,7 @@ import path from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { launchBrowser, signInToDashboard } from '../support/browser'
-import { englishLeftIn } from '../support/language'
+import { expectGerman, PHONE, sidewaysOverflow } from '../support/page-checks'
 import { startNewcomerDev, type NewcomerDev } from '../support/newcomer-dev'
 
 /**
@@ -17,13 +17,6 @@ import { startNewcomerDev, type NewcomerDev } from '../support/newcomer-dev'
 
 const screenshots = path.join(import.meta.dirname, 'screenshots', 'local-flow')
 const RUNNERS = 'cmt_0000000000000000000000000b'
-/** What a phone shows: 390 px wide, touch, a sharp screen. */
-const PHONE = {
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-}
 
 let dev: NewcomerDev
 let base: string
@@ -94,36 +87,10 @@ async function newContext(lang: 'de' | 'en'): Promise<BrowserContext> {
 /** A screenshot of the step; the page must fit the screen's width (nothing to scroll sideways). */
 async function snap(page: Page, name: string) {
   await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true })
-  const overflow = await page.evaluate<number>(
-    'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-  )
-  expect(overflow, `${name}: wider than the screen`).toBe(0)
+  expect(await sidewaysOverflow(page), `${name}: wider than the screen`).toBe(0)
 }
 
 const heading = (page: Page) => page.locator('h1').first().textContent()
-
-/**
- * The page's own words, as a reader sees them: people's words (`bdi`), data (options, text
- * areas, code) and parts marked as another language are left out.
- */
-const OWN_WORDS = `(() => {
-  const body = document.body.cloneNode(true)
-  for (const element of body.querySelectorAll('bdi, script, style, code, option, textarea, [lang]'))
-    element.remove()
-  body.style.position = 'absolute'
-  document.body.append(body)
-  const text = body.innerText
-  body.remove()
-  return text
-})()`
-
-/** A German page: marked as German, no English left in it, nothing unfilled. */
-async function expectGerman(page: Page) {
-  expect(await page.locator('html').getAttribute('lang'), page.url()).toBe('de')
-  const text = await page.evaluate<string>(OWN_WORDS)
-  expect(englishLeftIn(text), `English on ${page.url()}`).toEqual([])
-  expect(text).not.toMatch(/\bundefined\b|\bNaN\b|\[object Object\]/)
-}
 
 /** Sends the message the phone page was opened with, from `number`; back on the chat after. */
 async function sendFromPhone(page: Page, number: string, name: string) {

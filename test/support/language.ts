@@ -1,9 +1,11 @@
 import { DASHBOARD_WORDS, MESSAGES } from '../../src/lib/i18n'
 import { TELEGRAM_DASHBOARD_WORDS } from '../../src/lib/i18n/telegram-messages'
+import { MISSING_IN_WORDS, telegramWords } from '../../src/lib/i18n/dashboard-telegram'
 import {
   ANNOUNCEMENT_STATUSES,
   DELIVERY_STATUSES,
   GROUP_KINDS,
+  TELEGRAM_BOT_STATUSES,
   TOKEN_ROLES,
 } from '../../src/db/schema'
 
@@ -25,16 +27,31 @@ export function wordsOf(text: string): string[] {
 }
 
 const german = new Set(
-  [DASHBOARD_WORDS.de, MESSAGES.de, TELEGRAM_DASHBOARD_WORDS.de].flatMap(strings).flatMap(wordsOf),
+  [
+    DASHBOARD_WORDS.de,
+    MESSAGES.de,
+    TELEGRAM_DASHBOARD_WORDS.de,
+    telegramWords('de'),
+    MISSING_IN_WORDS.de,
+  ]
+    .flatMap(strings)
+    .flatMap(wordsOf),
 )
 
 export const ENGLISH_ONLY = new Set(
   [
-    ...[DASHBOARD_WORDS.en, MESSAGES.en, TELEGRAM_DASHBOARD_WORDS.en].flatMap(strings),
+    ...[
+      DASHBOARD_WORDS.en,
+      MESSAGES.en,
+      TELEGRAM_DASHBOARD_WORDS.en,
+      telegramWords('en'),
+      MISSING_IN_WORDS.en,
+    ].flatMap(strings),
     ...ANNOUNCEMENT_STATUSES,
     ...DELIVERY_STATUSES,
     ...GROUP_KINDS,
     ...TOKEN_ROLES,
+    ...TELEGRAM_BOT_STATUSES,
     'bootstrap owner',
     'pending approved rejected active revoked expired used_up left removed',
   ]

@@ -11,6 +11,7 @@ import {
 import { TELEGRAM_WEBHOOK_SECRET } from '../support/fake-telegram'
 import { botStatusUpdate, newChatId, newUpdateId, postUpdate } from '../support/telegram-updates'
 import { csrfOf, page, post as postForm, signIn } from '../worker/dashboard-helpers'
+import { englishLeftIn, readableText } from '../support/language'
 
 const fake = inject('fakeServicesUrl')
 
@@ -158,6 +159,7 @@ describe('connecting the bot', () => {
   })
 
   it('has a dashboard page with the connect button, the last error and the bot’s chats', async () => {
+    await createCommunity({ name: 'Picker Club' })
     const chatId = newChatId(2)
     await postUpdate(
       botStatusUpdate(chatId, 'administrator', { canInvite: false, title: 'Läufer' }),
@@ -187,6 +189,13 @@ describe('connecting the bot', () => {
     expect(german.text).toContain('Letzter Fehler bei Telegram')
     expect(german.text).toContain('Connection timed out')
     expect(german.text).toContain('Nutzer per Link einladen')
+    // The bot's standing is said in words, not as Telegram's status value.
+    expect(german.text).toContain('<td data-label="Bot">Administrator</td>')
+    // The picker names a community's announcement group in the admin's language.
+    expect(german.text).toContain('Picker Club · Ankündigungsgruppe')
+    expect(after.text).toContain('Picker Club · Announcement group')
+    expect(german.text).not.toContain('Picker Club · Announcements')
+    expect(englishLeftIn(readableText(german.text))).toEqual([])
   })
 
   it('links a group to a chat from the picker, and says in words why it cannot', async () => {

@@ -65,7 +65,7 @@ describe('the chart', () => {
     expect(chartDays(visitsChart!)).toBe(30) // the default: the last 30 days
     // The scale is labelled, each day names its values, and the hidden table repeats them.
     expect(visitsChart).toMatch(/<text[^>]*text-anchor="end"[^>]*>0<\/text>/)
-    expect(visitsChart).toContain('<table class="sr-only">')
+    expect(visitsChart).toContain('<div class="sr-only"><table><caption>')
     expect((visitsChart!.match(/<th scope="row">/g) ?? []).length).toBe(30)
     expect(visitsChart).toMatch(/<title>[^<]*: 0 QR scans, 0 Link clicks<\/title>/)
 

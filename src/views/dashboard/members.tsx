@@ -101,7 +101,7 @@ export function MembersPage(props: MembersView) {
                           <>
                             {MESSAGES[l].consentMethods[record.method]},{' '}
                             <time datetime={record.confirmedAt}>
-                              {record.confirmedAt.slice(0, 16).replace('T', ' ')}
+                              {formatMoment(l, new Date(record.confirmedAt), props.timeZone)}
                             </time>
                             {record.proofId && (
                               <div class="muted small code">
@@ -120,7 +120,7 @@ export function MembersPage(props: MembersView) {
                       {t.consentTelegram}:{' '}
                       {MESSAGES[l].consentMethods[member.telegramConsentMethod]},{' '}
                       <time datetime={member.telegramConfirmedAt.toISOString()}>
-                        {member.telegramConfirmedAt.toISOString().slice(0, 16).replace('T', ' ')}
+                        {formatMoment(l, member.telegramConfirmedAt, props.timeZone)}
                       </time>
                       {member.telegramConsentProof && (
                         <div class="muted small code">

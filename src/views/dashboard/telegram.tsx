@@ -4,7 +4,7 @@ import { MISSING_IN_WORDS, telegramWords } from '../../lib/i18n/dashboard-telegr
 import { formatMoment } from '../../lib/time'
 import type { WebhookInfo } from '../../platforms/telegram'
 import type { MissingRight } from '../../services/telegram-chats'
-import { Csrf } from '../dashboard'
+import { Csrf, groupLabel, words } from '../dashboard'
 
 /** What the Telegram page shows, read and decided by its handler. */
 export interface TelegramView {
@@ -25,7 +25,7 @@ export interface TelegramView {
   /** The chats the bot is in, with the group each is linked to and what the bot still needs. */
   chats: Array<{ chat: TelegramChat; groupId: string | null; missing: MissingRight[] }>
   /** The groups a chat can be linked to. */
-  groups: Array<{ id: string; name: string; community: string }>
+  groups: Array<{ id: string; name: string; kind: string; community: string }>
 }
 
 /**
@@ -77,7 +77,7 @@ export function TelegramPage(props: TelegramView) {
         {props.chats.length === 0 ? (
           <p class="muted">{t.noChats}</p>
         ) : (
-          <table>
+          <table class="cards">
             <thead>
               <tr>
                 <th>{t.chat}</th>
@@ -89,16 +89,16 @@ export function TelegramPage(props: TelegramView) {
             <tbody>
               {props.chats.map(({ chat, groupId, missing }) => (
                 <tr>
-                  <td>
+                  <td data-label={t.chat}>
                     <bdi>{chat.title}</bdi> <span class="muted code">{chat.chatId}</span>
                   </td>
-                  <td>{chat.botStatus}</td>
-                  <td>
+                  <td data-label={t.botStatus}>{t.botStatuses[chat.botStatus]}</td>
+                  <td data-label={t.missing}>
                     {missing.length === 0
                       ? t.nothingMissing
                       : missing.map((right) => MISSING_IN_WORDS[language][right]).join('; ')}
                   </td>
-                  <td>
+                  <td data-label={t.group}>
                     <form method="post" action={props.href('/admin/telegram/link')}>
                       <Csrf token={csrf} />
                       <input type="hidden" name="chatId" value={String(chat.chatId)} />
@@ -106,7 +106,7 @@ export function TelegramPage(props: TelegramView) {
                         {groupId === null && <option value="">{t.notLinked}</option>}
                         {props.groups.map((group) => (
                           <option value={group.id} selected={group.id === groupId}>
-                            {group.community} · {group.name}
+                            {group.community} · {groupLabel(words(language), group)}
                           </option>
                         ))}
                       </select>{' '}
