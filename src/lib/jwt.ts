@@ -1,3 +1,4 @@
+import { decodeBase64Url } from 'hono/utils/encode'
 import { z } from 'zod'
 
 /**
@@ -95,15 +96,14 @@ export interface JwtExpectations {
   keyFor: (kid: string) => Promise<CryptoKey | null>
 }
 
-function decodeBase64Url(part: string): Uint8Array<ArrayBuffer> {
-  const base64 = part.replace(/-/g, '+').replace(/_/g, '/')
-  const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4))
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0))
+/** A base64url part as bytes (hono's decoder; padding is optional, as JWTs leave it off). */
+function bytesOf(part: string): Uint8Array<ArrayBuffer> {
+  return decodeBase64Url(part) as Uint8Array<ArrayBuffer>
 }
 
 function decodeJson(part: string): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(decodeBase64Url(part)))
+    return JSON.parse(new TextDecoder().decode(bytesOf(part)))
   } catch {
     return undefined
   }
@@ -131,7 +131,7 @@ export async function verifyJwt(token: string, expect: JwtExpectations): Promise
   if (!key) return { ok: false, reason: 'unknown key' }
   let signature: Uint8Array<ArrayBuffer>
   try {
-    signature = decodeBase64Url(signaturePart)
+    signature = bytesOf(signaturePart)
   } catch {
     return { ok: false, reason: 'malformed' }
   }
