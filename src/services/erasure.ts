@@ -12,7 +12,10 @@ import { endMembershipStatements } from './leaving'
  * - their sign-ups (`join_requests`: name, contacts, answers, consent record), and the repeat
  *   sign-ups that point at those (whose status links would still show the membership);
  * - every event naming the member or one of those sign-ups (`member.confirmation_requested` holds
- *   the name, e-mail and link; `join.approved` the name and e-mail), with its webhook deliveries.
+ *   the name, e-mail and link; `join.approved` the name and e-mail), with its webhook deliveries;
+ * - on Telegram, the account's start of the bot (`telegram_contacts`), and the name and user name
+ *   kept with its membership of the chat (the row itself stays, without them: it orders late
+ *   updates, so that an old join Telegram resends cannot bring the member back).
  *
  * What stays names nobody: the `member.left` event this writes (the id and `removed`), the
  * per-recipient delivery rows of past announcements (a member id, a status), the audit entry
@@ -43,6 +46,10 @@ export async function eraseMember(db: Database, member: Member, now: Date): Prom
     // After the events went: the `member.left` this writes tells partners the membership ended.
     ...(member.status === 'active' ? endMembershipStatements(client, member, 'removed', now) : []),
     bind(`delete from inbound_messages where member_id = ?1 and community_id = ?2`),
+    bind(`delete from telegram_contacts where member_id = ?1`),
+    bind(`update telegram_memberships set first_name = '', username = null
+      where (chat_id, user_id) in (select telegram_chat_id, telegram_user_id from members
+        where id = ?1 and community_id = ?2 and telegram_user_id is not null)`),
     bind(`delete from rewards where member_id = ?1 and community_id = ?2`),
     bind(`delete from group_members where member_id = ?1`),
     bind(`delete from join_requests where id in (${signUps})`),

@@ -195,6 +195,25 @@ describe('Telegram people are members', () => {
     expect((await group(small.id)).memberCount).toBe(2)
   })
 
+  it('erased on request, leaves their name and user name nowhere', async () => {
+    const { community, chatId, url } = await linkOnTelegram()
+    const eva = { ...newUser('Evangelina'), username: `evangelina${Date.now()}` }
+    await postUpdate(memberUpdate(chatId, eva, 'joined', { inviteLink: url }))
+    const member = await memberWith(community.id, eva.id)
+    const erased = await call('POST', `/api/members/${member.id}/erase`)
+    expect(erased.status, erased.text).toBe(204)
+    const tables = await query<{ name: string }>(
+      `select name from sqlite_master where type = 'table' and name not like 'sqlite_%'
+         and name not like '_cf_%' and name not like 'd1_%'`,
+    )
+    for (const { name } of tables) {
+      const rows = await query(`select * from "${name}"`)
+      const text = JSON.stringify(rows)
+      expect(text, name).not.toContain('Evangelina')
+      expect(text, name).not.toContain(eva.username)
+    }
+  })
+
   it('exports their Telegram user id and user name instead of a phone number', async () => {
     const { community, chatId, url } = await linkOnTelegram()
     const ida = newUser('Ida')
