@@ -8,7 +8,7 @@ import { DESKTOP, expectGerman, PHONE, sidewaysOverflow } from '../support/page-
 import { startNewcomerDev, type NewcomerDev } from '../support/newcomer-dev'
 
 /**
- * Issue 20's day one on Telegram, as an admin clicks it through a fresh `npm run dev`: connect
+ * Day one on Telegram, as an admin clicks it through a fresh `npm run dev`: connect
  * the bot, add it to a new group on the stand-in's Telegram page, link that chat to a group of
  * a community made in the dashboard, make a campaign link for it and wait for its Telegram
  * link, then join through that link as a new person and leave again, and see both in the
