@@ -1,16 +1,13 @@
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { rmSync } from 'node:fs'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DASHBOARD_WORDS } from '../../src/lib/i18n'
 import { launchBrowser } from '../support/browser'
 import { englishLeftIn } from '../support/language'
 import {
+  demoState,
   startWorker,
   TEST_OWNER_TOKEN,
-  toolEnv,
   type RunningWorker,
 } from '../support/worker-server'
 
@@ -20,7 +17,6 @@ import {
  * the fields), and opens an announcement's report per recipient, filtered to the failed.
  */
 
-const root = path.resolve(import.meta.dirname, '../..')
 const RUNNERS = 'cmt_0000000000000000000000000b'
 const VIEWPORTS = [
   { name: 'phone', width: 390, height: 844 },
@@ -33,23 +29,7 @@ let browser: Browser
 let context: BrowserContext
 
 beforeAll(async () => {
-  state = mkdtempSync(path.join(tmpdir(), 'marketer-state-'))
-  const where = ['--local', '--persist-to', state]
-  const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', ...where], {
-    cwd: root,
-    env: toolEnv,
-    encoding: 'utf8',
-  })
-  expect(migrate.status, migrate.stderr).toBe(0)
-  const seed = spawnSync(
-    'node',
-    [
-      '-e',
-      `import('./scripts/demo-history.mjs').then((m) => m.loadDemo(${JSON.stringify(where)}))`,
-    ],
-    { cwd: root, env: toolEnv, encoding: 'utf8' },
-  )
-  expect(seed.status, seed.stderr).toBe(0)
+  state = demoState('marketer-state')
   worker = await startWorker({ state })
   browser = await launchBrowser()
   context = await browser.newContext({ deviceScaleFactor: 1 })

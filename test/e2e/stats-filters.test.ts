@@ -1,16 +1,13 @@
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { rmSync } from 'node:fs'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DASHBOARD_WORDS } from '../../src/lib/i18n'
 import type { Breakdown } from '../../src/services/stats-breakdowns'
 import { launchBrowser } from '../support/browser'
 import {
+  demoState,
   startWorker,
   TEST_OWNER_TOKEN,
-  toolEnv,
   type RunningWorker,
 } from '../support/worker-server'
 
@@ -21,7 +18,6 @@ import {
  * reloaded, shows the same view.
  */
 
-const root = path.resolve(import.meta.dirname, '../..')
 // The runners' Instagram link of the demo: sixty days of visits by country, device and referrer.
 const LINK = 'inv_0000000000000000000000000b'
 const VIEWPORTS = [
@@ -35,23 +31,7 @@ let browser: Browser
 let context: BrowserContext
 
 beforeAll(async () => {
-  state = mkdtempSync(path.join(tmpdir(), 'stats-filters-state-'))
-  const where = ['--local', '--persist-to', state]
-  const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', ...where], {
-    cwd: root,
-    env: toolEnv,
-    encoding: 'utf8',
-  })
-  expect(migrate.status, migrate.stderr).toBe(0)
-  const seed = spawnSync(
-    'node',
-    [
-      '-e',
-      `import('./scripts/demo-history.mjs').then((m) => m.loadDemo(${JSON.stringify(where)}))`,
-    ],
-    { cwd: root, env: toolEnv, encoding: 'utf8' },
-  )
-  expect(seed.status, seed.stderr).toBe(0)
+  state = demoState('stats-filters-state')
   worker = await startWorker({ state })
   browser = await launchBrowser()
   context = await browser.newContext({ deviceScaleFactor: 1 })
