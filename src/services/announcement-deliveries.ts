@@ -22,7 +22,7 @@ import {
   type Dispatch,
 } from '../db/schema'
 import { UNFINISHED_RUN_STATUSES } from './announcements'
-import { shownReason } from '../lib/delivery-reasons'
+import { shownReason } from './delivery/reasons'
 import { CHANNEL_RECEIPTS, type Receipts } from './channels'
 /** What an announcement's runs delivered: counts per status, receipts where the channel reports them, and the per-recipient list. */
 

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, isNull, or, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { deliveries, dispatches, members } from '../db/schema'
-import { shownReason } from '../lib/delivery-reasons'
+import { shownReason } from './delivery/reasons'
 import { whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
 import type { DeliveryCounts } from './announcement-deliveries'
 import { csvCell } from '../lib/csv'

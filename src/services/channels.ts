@@ -7,7 +7,7 @@ import { DEFER_SECONDS, whatsAppErrorPolicy } from '../platforms/whatsapp/errors
 
 /**
  * How one attempt to deliver a message went. `error` is a short fixed reason (see
- * `lib/delivery-reasons.ts`), never what the endpoint answered; `status` its HTTP status.
+ * `services/delivery/reasons.ts`), never what the endpoint answered; `status` its HTTP status.
  */
 export type SendResult =
   | { outcome: 'sent'; providerMessageId: string | null }

@@ -8,7 +8,7 @@ import {
   type WebhookEndpoint,
 } from '../db/schema'
 import { ApiError, notFound } from '../lib/errors'
-import { shownReason } from '../lib/delivery-reasons'
+import { shownReason } from './delivery/reasons'
 import { newId } from '../lib/ids'
 import { checkOutboundUrl } from '../lib/outbound'
 import { open, seal } from '../lib/secret-box'

@@ -1,5 +1,5 @@
-import { OUTBOUND_REFUSALS } from './outbound'
-import { pausedReason, WHATSAPP_REASONS } from '../platforms/whatsapp/errors'
+import { OUTBOUND_REFUSALS } from '../../lib/outbound'
+import { pausedReason, WHATSAPP_REASONS } from '../../platforms/whatsapp/errors'
 
 /**
  * Why a delivery did not go out, as stored on delivery rows and shown to admins: a small closed
