@@ -1,7 +1,7 @@
 import { createDb } from '../db/client'
 import { loadConfig } from '../lib/config'
 import { InboundItemSchema } from '../platforms/whatsapp/schemas'
-import { applyInboundItem } from '../platforms/whatsapp/inbound'
+import { applyInboundItem } from '../services/whatsapp-inbound'
 import { logError, logInfo } from '../lib/log'
 
 export const INBOUND_QUEUE_NAME = 'community-growth-whatsapp-inbound'

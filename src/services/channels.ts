@@ -3,6 +3,7 @@ import type { DeliveryChannel } from '../db/schema'
 import type { Config } from '../lib/config'
 import { fetchOutbound } from '../lib/outbound'
 import { signWebhook } from '../lib/standard-webhooks'
+import { cloudApiMessageRequest } from '../platforms/whatsapp/cloud-api'
 import { DEFER_SECONDS, whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
 
 /**
@@ -133,32 +134,6 @@ const CloudApiError = z.object({
  * another try later.
  */
 const RETRYABLE_CLOUD_API_CODES = new Set([4, 80007, 130429, 131056, 133016])
-
-/**
- * The Cloud API's send-message request to `to`: `POST {base}/{version}/{phone-number-id}/messages`
- * with the bearer token, for announcements and replies alike.
- */
-export function cloudApiMessageRequest(
-  config: Config,
-  to: string,
-  message: Record<string, unknown>,
-): { url: string; init: RequestInit } {
-  return {
-    url: `${config.WHATSAPP_API_BASE}/${config.WHATSAPP_API_VERSION}/${config.WHATSAPP_PHONE_NUMBER_ID}/messages`,
-    init: {
-      headers: {
-        authorization: `Bearer ${config.WHATSAPP_ACCESS_TOKEN}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        messaging_product: 'whatsapp',
-        recipient_type: 'individual',
-        to,
-        ...message,
-      }),
-    },
-  }
-}
 
 /**
  * Sends a text (or, when a template is configured, a template) message through the WhatsApp

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createDb } from '../../src/db/client'
-import { pruneInboundNotifications } from '../../src/platforms/whatsapp/inbound'
+import { pruneInboundNotifications } from '../../src/services/whatsapp-inbound'
 import {
   createCommunity,
   createInvite,

@@ -76,7 +76,7 @@ import {
   applyInboundItem,
   listInboundMessages,
   pruneInboundNotifications,
-} from '../../src/platforms/whatsapp/inbound'
+} from '../../src/services/whatsapp-inbound'
 import { communityOfInvite, linkSettingsQueries } from '../../src/services/link-settings'
 import { creditRetainedReferrals, rewardsQuery } from '../../src/services/rewards'
 import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'

@@ -1,6 +1,6 @@
 import type { Config } from '../../lib/config'
 import { fetchOutbound } from '../../lib/outbound'
-import { cloudApiMessageRequest } from '../../services/channels'
+import { cloudApiMessageRequest } from './cloud-api'
 import { logError } from '../../lib/log'
 
 /**

@@ -11,7 +11,7 @@ import { defineOperation, PUBLIC_ACCESS, PUBLIC_ACCESS_SENTENCE } from '../../ap
  * (statuses of sent messages, messages people send, marketing preferences). A notification is
  * only accepted with a valid `X-Hub-Signature-256` over its raw body, checked before anything
  * reads it; it is then queued and answered at once (Meta retries slow endpoints), and applied
- * by the inbound queue's consumer (see `platforms/whatsapp/inbound.ts`).
+ * by the inbound queue's consumer (see `services/whatsapp-inbound.ts`).
  */
 export const whatsAppWebhookApp = new OpenAPIHono<AppEnv>()
 

@@ -10,7 +10,7 @@ import {
   sendWhatsAppMessage,
   type SendResult,
 } from '../channels'
-import { actOnRefusals } from '../../platforms/whatsapp/inbound'
+import { actOnRefusals } from '../whatsapp-inbound'
 import { pausedReason } from '../../platforms/whatsapp/errors'
 import {
   backoffSeconds,

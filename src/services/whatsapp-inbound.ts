@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm'
-import { toPage } from '../../lib/pagination'
-import type { Database } from '../../db/client'
+import { toPage } from '../lib/pagination'
+import type { Database } from '../db/client'
 import {
   communities,
   deliveries,
@@ -12,18 +12,18 @@ import {
   type LeaveReason,
   type Member,
   type ProviderStatus,
-} from '../../db/schema'
-import { signingSecret, type Config } from '../../lib/config'
-import { findConfirmCodes } from '../../lib/confirm-codes'
-import { newId } from '../../lib/ids'
-import { foldKeyword } from '../../lib/keywords'
-import { cleanText } from '../../lib/text'
-import { DEFER_SECONDS, whatsAppErrorPolicy } from './errors'
-import type { InboundItem } from './schemas'
-import { confirmContact, findRequestByCode } from '../../services/consent'
-import { backoffSeconds, type DeliveryMessage } from '../../services/delivery/messages'
-import { endMembership } from '../../services/leaving'
-import { REPLIES, sendWhatsAppReply } from './replies'
+} from '../db/schema'
+import { signingSecret, type Config } from '../lib/config'
+import { findConfirmCodes } from '../lib/confirm-codes'
+import { newId } from '../lib/ids'
+import { foldKeyword } from '../lib/keywords'
+import { cleanText } from '../lib/text'
+import { DEFER_SECONDS, whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
+import type { InboundItem } from '../platforms/whatsapp/schemas'
+import { confirmContact, findRequestByCode } from './consent'
+import { backoffSeconds, type DeliveryMessage } from './delivery/messages'
+import { endMembership } from './leaving'
+import { REPLIES, sendWhatsAppReply } from '../platforms/whatsapp/replies'
 
 /** What applying WhatsApp's notifications needs besides the database. */
 export interface InboundDeps {
