@@ -1,15 +1,13 @@
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, signInToDashboard } from '../support/browser'
-import { englishLeftIn } from '../support/language'
 import {
-  startWorker,
-  TEST_OWNER_TOKEN,
-  demoState,
-  type RunningWorker,
-} from '../support/worker-server'
+  HORIZONTAL_OVERFLOW,
+  openDemoDashboard,
+  VIEWPORTS,
+  type DemoDashboard,
+} from '../support/demo-dashboard'
+import { englishLeftIn } from '../support/language'
 
 /**
  * Every dashboard page of the seeded demo, as a marketer sees it on a phone (390 px) and a
@@ -40,40 +38,18 @@ const PAGES: Array<[name: string, path: string]> = [
   ['runners-audit-log', `/admin/communities/${RUNNERS}/audit`],
   ['webhooks', '/admin/webhooks'],
 ]
-const VIEWPORTS = [
-  { name: 'phone', width: 390, height: 844 },
-  { name: 'desktop', width: 1280, height: 900 },
-]
 
-let state: string
-let worker: RunningWorker
-let browser: Browser
+let demo: DemoDashboard
 
 beforeAll(async () => {
-  state = demoState('tour-state')
-  worker = await startWorker({ state })
-  browser = await launchBrowser()
-  context = await browser.newContext({ deviceScaleFactor: 1 })
-  // Stays open to the end: the context lives as long as one of its pages does.
-  const anchor = await context.newPage()
-  await signInToDashboard(anchor, worker.url, TEST_OWNER_TOKEN)
+  demo = await openDemoDashboard('tour-state')
   mkdirSync(screenshots, { recursive: true })
 }, 180_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await worker?.stop()
-  if (state) rmSync(state, { recursive: true, force: true })
-})
-
-/**
- * One signed-in context for every page (the packaged Chromium runs as a single process, and
- * closing its last page or context ends it): each page sets its own size and language.
- */
-let context: BrowserContext
+afterAll(() => demo?.close())
 
 async function openPage(lang: 'de' | 'en', viewport: { width: number; height: number }) {
-  const page = await context.newPage()
+  const page = await demo.context.newPage()
   await page.setViewportSize(viewport)
   await page.setExtraHTTPHeaders({ 'accept-language': lang === 'de' ? 'de-DE,de' : 'en-GB,en' })
   return page
@@ -93,7 +69,6 @@ const OWN_WORDS = `(() => {
   body.remove()
   return text
 })()`
-const OVERFLOW = 'document.documentElement.scrollWidth - document.documentElement.clientWidth'
 
 describe('the dashboard of the seeded demo', () => {
   for (const lang of ['de', 'en'] as const) {
@@ -109,14 +84,14 @@ describe('the dashboard of the seeded demo', () => {
             })
             page.on('pageerror', (error) => errors.push(error.message))
             if (process.env.TOUR_DEBUG) console.log(lang, viewport.width, name)
-            const response = await page.goto(worker.url + pathname)
+            const response = await page.goto(demo.url + pathname)
             await page.screenshot({
               path: path.join(screenshots, `${lang}-${viewport.width}-${name}.png`),
               fullPage: true,
             })
             if (response?.status() !== 200) problems.push(`${name}: status ${response?.status()}`)
             for (const error of errors) problems.push(`${name}: console error ${error}`)
-            const overflow = await page.evaluate<number>(OVERFLOW)
+            const overflow = await page.evaluate<number>(HORIZONTAL_OVERFLOW)
             if (overflow > 0) problems.push(`${name}: ${overflow} px wider than the screen`)
             const text = await page.evaluate<string>(OWN_WORDS)
             if (/\bundefined\b|\bNaN\b|\[object Object\]/.test(text))
@@ -141,16 +116,16 @@ describe('the dashboard of the seeded demo', () => {
       expect(box!.x).toBeGreaterThanOrEqual(0)
       expect(box!.x + box!.width).toBeLessThanOrEqual(360)
     }
-    await page.goto(`${worker.url}/admin/communities/${MAKERS}/approvals`)
+    await page.goto(`${demo.url}/admin/communities/${MAKERS}/approvals`)
     await inView('button[value^="approve:"]')
     await inView('button[value^="reject:"]')
     const header = await page.locator('header').boundingBox()
     expect(header!.height).toBeLessThan(60)
-    await page.goto(`${worker.url}/admin/communities/${RUNNERS}/members`)
+    await page.goto(`${demo.url}/admin/communities/${RUNNERS}/members`)
     await inView('form[action$="/remove"] button')
     await inView('form[action$="/erase"] button')
     // A decision, said in words.
-    await page.goto(`${worker.url}/admin/communities/${MAKERS}/approvals`)
+    await page.goto(`${demo.url}/admin/communities/${MAKERS}/approvals`)
     await Promise.all([
       page.waitForURL(/decided=1/),
       page.locator('button[value^="approve:"]').first().click(),

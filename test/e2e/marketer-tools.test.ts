@@ -1,15 +1,13 @@
-import { rmSync } from 'node:fs'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DASHBOARD_WORDS } from '../../src/lib/i18n'
-import { launchBrowser } from '../support/browser'
-import { englishLeftIn } from '../support/language'
 import {
-  demoState,
-  startWorker,
-  TEST_OWNER_TOKEN,
-  type RunningWorker,
-} from '../support/worker-server'
+  HORIZONTAL_OVERFLOW,
+  openDemoDashboard,
+  VIEWPORTS,
+  type DemoDashboard,
+} from '../support/demo-dashboard'
+import { DASHBOARD_WORDS } from '../../src/lib/i18n'
+import { englishLeftIn } from '../support/language'
 
 /**
  * What a marketer does first with the demo, on a phone and a desktop, in German and English:
@@ -18,35 +16,15 @@ import {
  */
 
 const RUNNERS = 'cmt_0000000000000000000000000b'
-const VIEWPORTS = [
-  { name: 'phone', width: 390, height: 844 },
-  { name: 'desktop', width: 1280, height: 900 },
-]
 
-let state: string
-let worker: RunningWorker
-let browser: Browser
-let context: BrowserContext
+let demo: DemoDashboard
 
 beforeAll(async () => {
-  state = demoState('marketer-state')
-  worker = await startWorker({ state })
-  browser = await launchBrowser()
-  context = await browser.newContext({ deviceScaleFactor: 1 })
-  // Stays open to the end: the context lives as long as one of its pages does.
-  const anchor = await context.newPage()
-  await anchor.goto(`${worker.url}/admin/login`)
-  await anchor.fill('#token', TEST_OWNER_TOKEN)
-  await Promise.all([anchor.waitForURL(`${worker.url}/admin`), anchor.click('button[type=submit]')])
+  demo = await openDemoDashboard('marketer-state')
 }, 180_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await worker?.stop()
-  if (state) rmSync(state, { recursive: true, force: true })
-})
+afterAll(() => demo?.close())
 
-const OVERFLOW = 'document.documentElement.scrollWidth - document.documentElement.clientWidth'
 const OWN_WORDS = `(() => {
   const body = document.body.cloneNode(true)
   for (const element of body.querySelectorAll('bdi, script, style, code, option, textarea, blockquote, [lang]'))
@@ -60,7 +38,7 @@ const OWN_WORDS = `(() => {
 
 /** A page in one language and size that collects what a reader would call broken. */
 async function openPage(lang: 'de' | 'en', viewport: { width: number; height: number }) {
-  const page = await context.newPage()
+  const page = await demo.context.newPage()
   await page.setViewportSize(viewport)
   await page.setExtraHTTPHeaders({ 'accept-language': lang === 'de' ? 'de-DE,de' : 'en-GB,en' })
   const problems: string[] = []
@@ -72,7 +50,7 @@ async function openPage(lang: 'de' | 'en', viewport: { width: number; height: nu
   })
   page.on('pageerror', (error) => problems.push(error.message))
   const check = async (where: string) => {
-    const overflow = await page.evaluate<number>(OVERFLOW)
+    const overflow = await page.evaluate<number>(HORIZONTAL_OVERFLOW)
     if (overflow > 0) problems.push(`${where}: ${overflow} px wider than the screen`)
     if (lang === 'de') {
       const english = englishLeftIn(await page.evaluate<string>(OWN_WORDS))
@@ -95,7 +73,7 @@ describe('a marketer’s tools in the dashboard', () => {
         const tag = `${lang}-${viewport.name}`
 
         // A new link from the button at the top of the overview.
-        await page.goto(`${worker.url}/admin/communities/${RUNNERS}`)
+        await page.goto(`${demo.url}/admin/communities/${RUNNERS}`)
         await page.click('#new-link summary')
         await page.fill('#label', `Flyer ${tag}`)
         await page.fill('#source', 'flyer')
@@ -118,7 +96,7 @@ describe('a marketer’s tools in the dashboard', () => {
         await check('link page')
         await submit(page, `button[value=save]`, /done=saved/)
         const image = await page.request.get(
-          worker.url + (await page.getAttribute('#qr-preview', 'src'))!,
+          demo.url + (await page.getAttribute('#qr-preview', 'src'))!,
         )
         expect(image.status()).toBe(200)
         expect(await image.text()).toContain('fill="#1d3557"')
@@ -135,7 +113,7 @@ describe('a marketer’s tools in the dashboard', () => {
         expected.refusal = false
 
         // An announcement's report per recipient, filtered to those who did not get it.
-        await page.goto(`${worker.url}/admin/communities/${RUNNERS}/announcements`)
+        await page.goto(`${demo.url}/admin/communities/${RUNNERS}/announcements`)
         await submit(page, 'table a[href^="/admin/announcements/ann_"]', /\/admin\/announcements\//)
         await expect(page.locator('h1').textContent()).resolves.toBe(t.recipientReport)
         const failed = page.locator('nav.periods a', { hasText: t.recipientStatuses.failed })

@@ -1,15 +1,13 @@
-import { rmSync } from 'node:fs'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  HORIZONTAL_OVERFLOW,
+  openDemoDashboard,
+  VIEWPORTS,
+  type DemoDashboard,
+} from '../support/demo-dashboard'
 import { DASHBOARD_WORDS } from '../../src/lib/i18n'
 import type { Breakdown } from '../../src/services/stats-breakdowns'
-import { launchBrowser } from '../support/browser'
-import {
-  demoState,
-  startWorker,
-  TEST_OWNER_TOKEN,
-  type RunningWorker,
-} from '../support/worker-server'
 
 /**
  * A marketer narrowing a link's figures down, on a phone and a desktop, in German and English:
@@ -20,34 +18,14 @@ import {
 
 // The runners' Instagram link of the demo: sixty days of visits by country, device and referrer.
 const LINK = 'inv_0000000000000000000000000b'
-const VIEWPORTS = [
-  { name: 'phone', width: 390, height: 844 },
-  { name: 'desktop', width: 1280, height: 900 },
-]
 
-let state: string
-let worker: RunningWorker
-let browser: Browser
-let context: BrowserContext
+let demo: DemoDashboard
 
 beforeAll(async () => {
-  state = demoState('stats-filters-state')
-  worker = await startWorker({ state })
-  browser = await launchBrowser()
-  context = await browser.newContext({ deviceScaleFactor: 1 })
-  const anchor = await context.newPage()
-  await anchor.goto(`${worker.url}/admin/login`)
-  await anchor.fill('#token', TEST_OWNER_TOKEN)
-  await Promise.all([anchor.waitForURL(`${worker.url}/admin`), anchor.click('button[type=submit]')])
+  demo = await openDemoDashboard('stats-filters-state')
 }, 180_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await worker?.stop()
-  if (state) rmSync(state, { recursive: true, force: true })
-})
-
-const OVERFLOW = 'document.documentElement.scrollWidth - document.documentElement.clientWidth'
+afterAll(() => demo?.close())
 
 /** What the funnel's first step (visits) says. */
 function funnelVisits(page: Page) {
@@ -82,7 +60,7 @@ describe('filtering a link’s stats', () => {
 
     for (const viewport of VIEWPORTS) {
       it(`clicks a value, adds a filter, removes one and reloads, ${lang} at ${viewport.width} px`, async () => {
-        const page = await context.newPage()
+        const page = await demo.context.newPage()
         await page.setViewportSize(viewport)
         await page.setExtraHTTPHeaders({
           'accept-language': lang === 'de' ? 'de-DE,de' : 'en-GB,en',
@@ -91,7 +69,7 @@ describe('filtering a link’s stats', () => {
         page.on('pageerror', (error) => problems.push(error.message))
         page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
 
-        await page.goto(`${worker.url}/admin/links/${LINK}`)
+        await page.goto(`${demo.url}/admin/links/${LINK}`)
         await expect(chips(page).count()).resolves.toBe(0)
         const unfiltered = await funnelVisits(page)
 
@@ -126,7 +104,7 @@ describe('filtering a link’s stats', () => {
         await expect(chipOf(page, 'country', country.value).count()).resolves.toBe(1)
         await expect(chips(page).count()).resolves.toBe(1)
         await expect(funnelVisits(page)).resolves.toBe(countryAlone)
-        expect(await page.evaluate<number>(OVERFLOW)).toBeLessThanOrEqual(0)
+        expect(await page.evaluate<number>(HORIZONTAL_OVERFLOW)).toBeLessThanOrEqual(0)
         expect(problems).toEqual([])
         await page.close()
       })
