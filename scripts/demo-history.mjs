@@ -13,8 +13,8 @@ import { Cron } from 'croner'
 import { canonicalCode, customCodeProblem } from '../src/lib/codes.ts'
 import { runWranglerQuietly } from './wrangler.mjs'
 import { demoTelegramStatements } from './demo-telegram.mjs'
+import { DAY_MS, insertsUnlessLoaded, q, random, utcDay } from './demo-sql.mjs'
 
-const DAY_MS = 86_400_000
 const DAYS = 60
 const RUNNERS = 'cmt_0000000000000000000000000b'
 const MAKERS = 'cmt_0000000000000000000000000k'
@@ -22,6 +22,7 @@ const RUNNERS_ANNOUNCEMENTS = 'grp_000000000000000000000000b0'
 const MAKERS_ANNOUNCEMENTS = 'grp_000000000000000000000000k0'
 const MARKER = 'rwr_0000000000000000000000dem0'
 const NOT_LOADED = `NOT EXISTS (SELECT 1 FROM reward_rules WHERE id = '${MARKER}')`
+const inserts = insertsUnlessLoaded(NOT_LOADED)
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz'
 
 /**
@@ -184,18 +185,6 @@ const ANSWERS = [
 ]
 const LEAVE_ERRORS = ['Recipient phone number not on WhatsApp', 'Message undeliverable']
 
-/** A small seeded generator (mulberry32), keyed by a string. */
-function random(key) {
-  let seed = 2166136261
-  for (const char of key) seed = Math.imul(seed ^ char.charCodeAt(0), 16777619)
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** A time-sortable id as the Worker makes them: 10 characters of time, 16 of (seeded) chance. */
 function id(prefix, ms, rand) {
   let time = ''
@@ -205,36 +194,10 @@ function id(prefix, ms, rand) {
   return `${prefix}_${time}${tail}`
 }
 
-const q = (value) =>
-  value === null || value === undefined
-    ? 'NULL'
-    : typeof value === 'number'
-      ? String(value)
-      : `'${String(value).replaceAll("'", "''")}'`
-
-/** Multi-row inserts of at most 100 rows each, only while the demo history is not loaded. */
-function inserts(table, columns, rows) {
-  const statements = []
-  for (let i = 0; i < rows.length; i += 100) {
-    const values = rows
-      .slice(i, i + 100)
-      .map((row) => `(${row.map(q).join(', ')})`)
-      .join(',\n  ')
-    statements.push(
-      `INSERT OR IGNORE INTO ${table} (${columns.join(', ')})\nSELECT * FROM (VALUES\n  ${values})\nWHERE ${NOT_LOADED};`,
-    )
-  }
-  return statements
-}
-
 function pick(rand, weighted) {
   let r = rand()
   for (const [value, weight] of weighted) if ((r -= weight) < 0) return value
   return weighted.at(-1)[0]
-}
-
-function utcDay(ms) {
-  return new Date(ms).toISOString().slice(0, 10)
 }
 
 /** The SQL for sixty days of history up to `now`. */

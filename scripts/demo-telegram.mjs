@@ -8,7 +8,8 @@
 // loaded once: every statement after the community's own inserts only while the community's
 // reward rule, inserted last, is missing.
 
-const DAY_MS = 86_400_000
+import { DAY_MS, insertsUnlessLoaded, q, random, utcDay } from './demo-sql.mjs'
+
 const DAYS = 60
 export const PADDLERS = 'cmt_0000000000000000000000000t'
 export const PADDLERS_CHAT_ID = -1001000000001
@@ -16,6 +17,7 @@ const ANNOUNCEMENTS = 'grp_000000000000000000000000t0'
 const CHAT_GROUP = 'grp_000000000000000000000000t1'
 const MARKER = 'rwr_0000000000000000000000dem1'
 const NOT_LOADED = `NOT EXISTS (SELECT 1 FROM reward_rules WHERE id = '${MARKER}')`
+const inserts = insertsUnlessLoaded(NOT_LOADED)
 const FIRST_NAMES = ['Jana', 'Tom', 'Aylin', 'Ben', 'Nele', 'Kemal', 'Paula', 'Finn', 'Ida', 'Leo']
 
 /** The chat's invite links, one per campaign link, as the bot made them. */
@@ -41,40 +43,6 @@ const LINKS = [
     url: 'https://t.me/+DemoSpreePaddlersInsta',
   },
 ]
-
-function random(key) {
-  let seed = 2166136261
-  for (const char of key) seed = Math.imul(seed ^ char.charCodeAt(0), 16777619)
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const q = (value) =>
-  value === null || value === undefined
-    ? 'NULL'
-    : typeof value === 'number'
-      ? String(value)
-      : `'${String(value).replaceAll("'", "''")}'`
-
-function inserts(table, columns, rows) {
-  const statements = []
-  for (let i = 0; i < rows.length; i += 100) {
-    const values = rows
-      .slice(i, i + 100)
-      .map((row) => `(${row.map(q).join(', ')})`)
-      .join(',\n  ')
-    statements.push(
-      `INSERT OR IGNORE INTO ${table} (${columns.join(', ')})\nSELECT * FROM (VALUES\n  ${values})\nWHERE ${NOT_LOADED};`,
-    )
-  }
-  return statements
-}
-
-const utcDay = (ms) => new Date(ms).toISOString().slice(0, 10)
 
 /** The SQL statements of the Telegram community, up to `now`. */
 export function demoTelegramStatements(now = new Date()) {

@@ -1,0 +1,46 @@
+// Pieces both demo histories (scripts/demo-history.mjs, scripts/demo-telegram.mjs) write their
+// SQL with: a seeded generator, SQL literals, and multi-row inserts that run only while that
+// history is not loaded yet.
+
+export const DAY_MS = 86_400_000
+
+/** The UTC day of a moment, as the rollups key it (`YYYY-MM-DD`). */
+export const utcDay = (ms) => new Date(ms).toISOString().slice(0, 10)
+
+/** A small seeded generator (mulberry32), keyed by a string. */
+export function random(key) {
+  let seed = 2166136261
+  for (const char of key) seed = Math.imul(seed ^ char.charCodeAt(0), 16777619)
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** A value as an SQL literal. */
+export const q = (value) =>
+  value === null || value === undefined
+    ? 'NULL'
+    : typeof value === 'number'
+      ? String(value)
+      : `'${String(value).replaceAll("'", "''")}'`
+
+/**
+ * A writer of multi-row inserts of at most 100 rows each (far inside D1's limit on one
+ * statement), each only while `notLoaded` (an SQL condition) holds, so loading twice adds nothing.
+ */
+export const insertsUnlessLoaded = (notLoaded) => (table, columns, rows) => {
+  const statements = []
+  for (let i = 0; i < rows.length; i += 100) {
+    const values = rows
+      .slice(i, i + 100)
+      .map((row) => `(${row.map(q).join(', ')})`)
+      .join(',\n  ')
+    statements.push(
+      `INSERT OR IGNORE INTO ${table} (${columns.join(', ')})\nSELECT * FROM (VALUES\n  ${values})\nWHERE ${notLoaded};`,
+    )
+  }
+  return statements
+}
