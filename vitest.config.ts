@@ -139,6 +139,7 @@ export default defineConfig(async () => {
                   ALLOW_HTTP_WEBHOOKS: 'true',
                   TELEGRAM_BOT_TOKEN: '123456789:test-telegram-token-0123456789',
                   TELEGRAM_WEBHOOK_SECRET: 'test-telegram-webhook-secret-0123',
+                  TELEGRAM_BOT_USERNAME: 'community_growth_test_bot',
                   TELEGRAM_API_BASE: `${inject('fakeServicesUrl')}/telegram`,
                 },
               },

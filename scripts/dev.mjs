@@ -91,6 +91,7 @@ const telegramVars = telegramStandIn
   ? {
       TELEGRAM_BOT_TOKEN: LOCAL_TELEGRAM.token,
       TELEGRAM_WEBHOOK_SECRET: LOCAL_TELEGRAM.webhookSecret,
+      TELEGRAM_BOT_USERNAME: given('TELEGRAM_BOT_USERNAME') ?? LOCAL_TELEGRAM.username,
       TELEGRAM_API_BASE: given('TELEGRAM_API_BASE') ?? `${standInUrl}/telegram`,
     }
   : {}

@@ -16,13 +16,14 @@ import { esc, layout } from './stand-in-pages.mjs'
 export const LOCAL_TELEGRAM = {
   token: '1000000001:local-telegram-stand-in-token-0123',
   webhookSecret: 'local-telegram-webhook-secret-0123',
+  username: 'local_community_growth_bot',
 }
 
 const BOT = {
   id: Number(LOCAL_TELEGRAM.token.split(':')[0]),
   is_bot: true,
   first_name: 'Community Growth (local)',
-  username: 'local_community_growth_bot',
+  username: LOCAL_TELEGRAM.username,
 }
 const KEEP = 500
 

@@ -125,6 +125,19 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{16,256}$/, 'TELEGRAM_WEBHOOK_SECRET: 16-256 of A-Z a-z 0-9 _ -')
     .optional(),
+  // The bot's user name (BotFather shows it with the token): members are offered a deep link
+  // `https://t.me/<name>?start=<their referral code>` to get messages from the bot one by one.
+  TELEGRAM_BOT_USERNAME: z
+    .union([
+      z.literal(''),
+      z
+        .string()
+        .regex(
+          /^[A-Za-z][A-Za-z0-9_]{3,31}$/,
+          'TELEGRAM_BOT_USERNAME: the bot’s user name, without @',
+        ),
+    ])
+    .default(''),
   TELEGRAM_API_BASE: z
     .url({ protocol: /^https?$/ })
     .default('https://api.telegram.org')
@@ -201,6 +214,8 @@ export interface TelegramConfig {
   webhookSecret: string
   apiBase: string
   allowLoopbackHttp: boolean
+  /** Where members start the bot; null when `TELEGRAM_BOT_USERNAME` is not set. */
+  botUsername: string | null
 }
 
 export function telegramConfig(config: Config): TelegramConfig | null {
@@ -212,6 +227,7 @@ export function telegramConfig(config: Config): TelegramConfig | null {
     webhookSecret: config.TELEGRAM_WEBHOOK_SECRET ?? '',
     apiBase: config.TELEGRAM_API_BASE,
     allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
+    botUsername: config.TELEGRAM_BOT_USERNAME || null,
   }
 }
 

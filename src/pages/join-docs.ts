@@ -46,6 +46,13 @@ export const JoinAnswerSchema = z
     chatInviteUrl: z.string().nullable().optional().describe('The chat to go on to, once a member'),
     referralUrl: z.string().nullable().optional().describe('Their own invite link to share'),
     leaveUrl: z.string().nullable().optional().describe('Leaves the community for good'),
+    telegramStartUrl: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'Where the group is a Telegram chat and `TELEGRAM_BOT_USERNAME` is set: the bot’s deep link with the member’s referral code; its `/start` lets the bot send announcements to them one by one',
+      ),
   })
   .openapi('JoinAnswer')
 

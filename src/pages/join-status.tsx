@@ -65,7 +65,7 @@ async function signUpPage(
     : undefined
   const links = member
     ? await memberLinks(c, request, member)
-    : { chatInviteUrl: null, referral: null, leaveUrl: null }
+    : { chatInviteUrl: null, referral: null, leaveUrl: null, telegramStartUrl: null }
   const rewards = member?.status === 'active' ? await rewardsOf(c.var.db, member.id) : []
   const confirmation = statusToken
     ? await confirmationView(c, request, statusToken, language(c), { community })
@@ -81,6 +81,7 @@ async function signUpPage(
       referral={links.referral}
       rewards={rewards}
       leaveUrl={links.leaveUrl}
+      telegramStartUrl={links.telegramStartUrl}
       confirmation={confirmation}
     />,
   )

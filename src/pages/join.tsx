@@ -413,11 +413,13 @@ async function joinAnswer(
           chatInviteUrl: await chatLink(c, outcome.request, outcome.target),
           referral: null,
           leaveUrl: null,
+          telegramStartUrl: null,
         }
     Object.assign(answer, {
       chatInviteUrl: links.chatInviteUrl,
       referralUrl: links.referral?.url ?? null,
       leaveUrl: links.leaveUrl,
+      telegramStartUrl: links.telegramStartUrl,
     })
   }
   return answer

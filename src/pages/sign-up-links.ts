@@ -1,6 +1,6 @@
 import { type Context } from 'hono'
 import type { AppEnv } from '../env'
-import { signingSecret } from '../lib/config'
+import { signingSecret, telegramConfig } from '../lib/config'
 import { MESSAGES, pickLanguage, type Lang } from '../lib/i18n'
 import { signToken } from '../lib/signing'
 import { isAllowedChatInviteUrl } from '../lib/urls'
@@ -101,7 +101,9 @@ export async function chatLink(
 }
 
 /**
- * What an approved member is given: the chat to go on to, their referral link, a leave link.
+ * What an approved member is given: the chat to go on to, their referral link, a leave link,
+ * and where their group is a Telegram chat the bot's deep link with their referral code (its
+ * `/start` lets the bot write to them one by one, see platforms/telegram/commands.ts).
  * `known`: what a join that just made the membership read or wrote already (its target, the
  * member's referral code), so nothing is read twice.
  */
@@ -116,9 +118,15 @@ export async function memberLinks(
     member.status === 'active'
       ? (known.referralCode ?? (await referralInviteOf(c.var.db, member.id))?.code)
       : undefined
+  const target =
+    known.target ?? (await getJoinTarget(c.var.db, request.communityId, request.groupId))
+  const bot = telegramConfig(config)?.botUsername
+  const onTelegram = (target.group ?? target.announcementGroup).telegramChatId !== null
   return {
     // Stored URLs are checked again: the allow-list may have changed since. Never an open redirect.
-    chatInviteUrl: await chatLink(c, request, known.target),
+    chatInviteUrl: await chatLink(c, request, target),
+    telegramStartUrl:
+      bot && onTelegram && referralCode ? `https://t.me/${bot}?start=${referralCode}` : null,
     referral: referralCode ? inviteUrls(config.PUBLIC_BASE_URL, referralCode) : null,
     leaveUrl:
       member.status === 'active'

@@ -160,6 +160,8 @@ export interface StatusPageProps extends PageProps {
   referral: { url: string; qrSvgUrl: string } | null
   rewards: Array<{ title: string; description: string; code: string | null }>
   leaveUrl: string | null
+  /** The bot's deep link with the member's referral code, where their group is on Telegram. */
+  telegramStartUrl?: string | null
   /** Shown to someone who signed up again: no private links then. */
   repeated?: boolean
   /** A double opt-in still to be confirmed: how the person does it. */
@@ -304,6 +306,17 @@ export function StatusPage(props: StatusPageProps) {
                     </li>
                   ))}
                 </ul>
+              </>
+            )}
+            {props.telegramStartUrl && (
+              <>
+                <h2>{t.telegramStartHeading}</h2>
+                <p class="muted">{t.telegramStartText}</p>
+                <p>
+                  <a href={props.telegramStartUrl} rel="noopener noreferrer">
+                    {t.telegramStartLink}
+                  </a>
+                </p>
               </>
             )}
             {props.leaveUrl && (

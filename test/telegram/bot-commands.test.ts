@@ -1,3 +1,4 @@
+import { exports } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import {
   createCommunity,
@@ -8,6 +9,7 @@ import {
   query,
 } from '../worker/helpers'
 import { newUser, postUpdate, privateMessage } from '../support/telegram-updates'
+import { telegramCommunity } from './support'
 
 const fake = inject('fakeServicesUrl')
 
@@ -145,5 +147,45 @@ describe('/start and /stop in a private chat with the bot', () => {
     await eventually(async () => expect((await contactOf(marker))?.status).toBe('started'))
     expect(await contactOf(eli)).toBeUndefined()
     expect(await repliesTo(eli)).toEqual([])
+  })
+})
+
+describe('the bot’s deep link on a member’s own pages', () => {
+  it('a member of a Telegram group is offered the bot with their referral code, and following it links them', async () => {
+    const { community, group } = await telegramCommunity('open')
+    const invite = await createInvite(community.id, { groupId: group.id })
+    const joined = await joinJson(invite.code, { name: 'Ana', phone: newPhone() })
+    expect(joined.status, joined.text).toBe(201)
+    const code = new URL(joined.json.referralUrl as string).pathname.split('/')[2]!
+    const startUrl = `https://t.me/community_growth_test_bot?start=${code}`
+    expect(joined.json.telegramStartUrl).toBe(startUrl)
+
+    const status = await exports.default.fetch(joined.json.statusUrl as string, {
+      headers: { 'accept-language': 'en' },
+    })
+    const html = await status.text()
+    expect(html).toContain(`href="${startUrl}"`)
+    expect(html).toContain('Start the bot on Telegram')
+
+    // What Telegram sends when the member taps it: `/start <payload>` in their private chat.
+    const ana = newUser('Ana')
+    await postUpdate(privateMessage(ana, `/start ${new URL(startUrl).searchParams.get('start')}`))
+    await eventually(async () =>
+      expect(await contactOf(ana)).toMatchObject({
+        status: 'started',
+        member_id: joined.json.memberId,
+      }),
+    )
+  })
+
+  it('a member of a WhatsApp group is offered no bot', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const joined = await joinJson(invite.code, { name: 'Ben', phone: newPhone() })
+    expect(joined.status, joined.text).toBe(201)
+    expect(joined.json.referralUrl).toBeTruthy()
+    expect(joined.json.telegramStartUrl).toBeNull()
+    const html = await (await exports.default.fetch(joined.json.statusUrl as string)).text()
+    expect(html).not.toContain('t.me/community_growth_test_bot')
   })
 })

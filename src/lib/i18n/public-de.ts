@@ -83,6 +83,10 @@ export const de = {
   referralHeading: 'Lade Freunde ein',
   referralText: 'Dein persönlicher Link. Wer darüber beitritt, zählt für dich.',
   referralQrAlt: 'QR-Code deines Einladungslinks',
+  telegramStartHeading: 'Unsere Nachrichten auf Telegram',
+  telegramStartText:
+    'Starte unseren Bot auf Telegram, und er schickt dir unsere Ankündigungen in einem privaten Chat. Mit /stop hörst du jederzeit auf.',
+  telegramStartLink: 'Bot auf Telegram starten',
   rewardsHeading: 'Deine Belohnungen',
   leaveLink: 'Mitgliedschaft beenden',
   leaveTitle: 'Mitgliedschaft beenden?',

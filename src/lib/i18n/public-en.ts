@@ -82,6 +82,10 @@ export const en: Messages = {
   referralHeading: 'Invite your friends',
   referralText: 'Your personal link. Everyone who joins through it counts for you.',
   referralQrAlt: 'QR code of your invite link',
+  telegramStartHeading: 'Our messages on Telegram',
+  telegramStartText:
+    'Start our bot on Telegram and it sends you our announcements in a private chat. Send it /stop at any time.',
+  telegramStartLink: 'Start the bot on Telegram',
   rewardsHeading: 'Your rewards',
   leaveLink: 'End your membership',
   leaveTitle: 'End your membership?',
