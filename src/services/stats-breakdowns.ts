@@ -3,7 +3,7 @@ import type { Database } from '../db/client'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import { inviteDailyStats, inviteDailyTotals, inviteMonthlyStats, invites } from '../db/schema'
 import { addDays } from '../lib/time'
-import { splitPeriod } from './stats-periods'
+import { cohortMeasures, splitPeriod } from './stats-periods'
 
 /**
  * The dimensions the stats break down and filter by. Source and campaign are the link's; the
@@ -118,8 +118,6 @@ export function statsWhere(
  * `today`: for later joins it is not known yet.
  */
 export function funnelMeasures(today: string, d: Rollup = inviteDailyStats) {
-  const cutoff7 = addDays(today, -7)
-  const cutoff30 = addDays(today, -30)
   return {
     visits: sql<number>`coalesce(sum(${d.visits}), 0)`.as('f_visits'),
     uniqueVisitors: sql<number>`coalesce(sum(${d.uniqueVisitors}), 0)`.as('f_unique_visitors'),
@@ -132,26 +130,8 @@ export function funnelMeasures(today: string, d: Rollup = inviteDailyStats) {
     confirmedByEmail: sql<number>`coalesce(sum(${d.confirmedByEmail}), 0)`.as('f_by_email'),
     joins: sql<number>`coalesce(sum(${d.joins}), 0)`.as('f_joins'),
     leaves: sql<number>`coalesce(sum(${d.leaves}), 0)`.as('f_leaves'),
-    // When retention becomes measurable: 7 (30) days after this.
-    firstJoinDay: sql<string | null>`min(case when ${d.joins} > 0 then ${d.day} end)`.as(
-      'f_first_join_day',
-    ),
-    joinedAtLeast7DaysAgo:
-      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff7} then ${d.joins} end), 0)`.as(
-        'f_joined_7',
-      ),
-    stayed7Days:
-      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff7} then ${d.joins} - ${d.leftWithin7Days} end), 0)`.as(
-        'f_stayed_7',
-      ),
-    joinedAtLeast30DaysAgo:
-      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff30} then ${d.joins} end), 0)`.as(
-        'f_joined_30',
-      ),
-    stayed30Days:
-      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff30} then ${d.joins} - ${d.leftWithin30Days} end), 0)`.as(
-        'f_stayed_30',
-      ),
+    // When retention becomes measurable: 7 (30) days after its first join day.
+    ...cohortMeasures(today, d.day, d, 'f'),
   }
 }
 

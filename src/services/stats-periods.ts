@@ -1,4 +1,37 @@
+import { sql, type SQL } from 'drizzle-orm'
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import { addDays } from '../lib/time'
+
+/**
+ * Of the people who joined on the rollup rows' days (a cohort), the first day with a join and
+ * how many were still members 7 and 30 days later. Retention counts only the days at least 7
+ * (30) days before `today`: for later joins it is not known yet. `joins` and the leaves within
+ * 7 and 30 days are the rollup's columns for the kind of join counted (our forms' or
+ * Telegram's); `prefix` keeps the aliases apart from other measures of the same select.
+ */
+export function cohortMeasures(
+  today: string,
+  day: SQLiteColumn,
+  cohort: { joins: SQLiteColumn; leftWithin7Days: SQLiteColumn; leftWithin30Days: SQLiteColumn },
+  prefix: string,
+) {
+  const old = (cutoff: string, figure: SQL) =>
+    sql<number>`coalesce(sum(case when ${day} <= ${cutoff} then ${figure} end), 0)`
+  const cutoff7 = addDays(today, -7)
+  const cutoff30 = addDays(today, -30)
+  const { joins } = cohort
+  return {
+    firstJoinDay: sql<string | null>`min(case when ${joins} > 0 then ${day} end)`.as(
+      `${prefix}_first_join_day`,
+    ),
+    joinedAtLeast7DaysAgo: old(cutoff7, sql`${joins}`).as(`${prefix}_joined_7`),
+    stayed7Days: old(cutoff7, sql`${joins} - ${cohort.leftWithin7Days}`).as(`${prefix}_stayed_7`),
+    joinedAtLeast30DaysAgo: old(cutoff30, sql`${joins}`).as(`${prefix}_joined_30`),
+    stayed30Days: old(cutoff30, sql`${joins} - ${cohort.leftWithin30Days}`).as(
+      `${prefix}_stayed_30`,
+    ),
+  }
+}
 
 /**
  * A period split for the breakdowns: the calendar months the monthly rollup answers whole, and

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { inviteDailyStats } from '../db/schema'
-import { addDays } from '../lib/time'
+import { cohortMeasures } from './stats-periods'
 
 /**
  * What Telegram itself saw, apart from what our own forms saw: joins and leaves it reported
@@ -24,32 +24,21 @@ export interface VerifiedFigures {
   stayed30Days: number
 }
 
-/** Retention counts only joins at least 7 (30) days before `today`: later ones are not known. */
+/** Telegram's joins and leaves, and its cohorts' retention, measured as the funnel's are. */
 function verifiedMeasures(today: string) {
-  const cutoff7 = addDays(today, -7)
-  const cutoff30 = addDays(today, -30)
   return {
     joins: sql<number>`coalesce(sum(${d.verifiedJoins}), 0)`.as('v_joins'),
     leaves: sql<number>`coalesce(sum(${d.verifiedLeaves}), 0)`.as('v_leaves'),
-    firstJoinDay: sql<string | null>`min(case when ${d.verifiedJoins} > 0 then ${d.day} end)`.as(
-      'v_first_join_day',
+    ...cohortMeasures(
+      today,
+      d.day,
+      {
+        joins: d.verifiedJoins,
+        leftWithin7Days: d.verifiedLeftWithin7Days,
+        leftWithin30Days: d.verifiedLeftWithin30Days,
+      },
+      'v',
     ),
-    joinedAtLeast7DaysAgo:
-      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff7} then ${d.verifiedJoins} end), 0)`.as(
-        'v_joined_7',
-      ),
-    stayed7Days:
-      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff7} then ${d.verifiedJoins} - ${d.verifiedLeftWithin7Days} end), 0)`.as(
-        'v_stayed_7',
-      ),
-    joinedAtLeast30DaysAgo:
-      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff30} then ${d.verifiedJoins} end), 0)`.as(
-        'v_joined_30',
-      ),
-    stayed30Days:
-      sql<number>`coalesce(sum(case when ${d.day} <= ${cutoff30} then ${d.verifiedJoins} - ${d.verifiedLeftWithin30Days} end), 0)`.as(
-        'v_stayed_30',
-      ),
   }
 }
 
