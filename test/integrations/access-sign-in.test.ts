@@ -8,7 +8,7 @@ import {
   unsignedJwt,
   type SigningKey,
 } from '../support/access-jwt'
-import { page } from '../worker/dashboard-helpers'
+import { page, referencedTexts } from '../worker/dashboard-helpers'
 import { BASE, call, countRows, createCommunity, createToken, type Answer } from '../worker/helpers'
 
 // As configured for this project in vitest.config.ts.
@@ -168,6 +168,10 @@ describe('signing in through Cloudflare Access', () => {
     expect(sessionCookie(chooser)).toBeUndefined()
     expect(chooser.text).toContain(first.community.name)
     expect(chooser.text).toContain(second.community.name)
+    // The buttons all read the same; each is described by the community it opens.
+    expect(referencedTexts(chooser.text, 'button', 'aria-describedby').sort()).toEqual(
+      [first.community.name, second.community.name].sort(),
+    )
 
     const choose = (tokenId: string, headers: Record<string, string> = {}) =>
       call('POST', '/admin/access/choose', {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { TestProject } from 'vitest/node'
-import { createFakeTelegram } from './fake-telegram'
+import { createFakeTelegram } from './fake-telegram.ts'
 
 /**
  * Stand-ins for the outside services the Worker talks to, on 127.0.0.1, speaking their

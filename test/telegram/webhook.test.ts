@@ -10,7 +10,13 @@ import {
 } from '../worker/helpers'
 import { TELEGRAM_WEBHOOK_SECRET } from '../support/fake-telegram'
 import { botStatusUpdate, newChatId, newUpdateId, postUpdate } from '../support/telegram-updates'
-import { csrfOf, page, post as postForm, signIn } from '../worker/dashboard-helpers'
+import {
+  csrfOf,
+  page,
+  post as postForm,
+  referencedTexts,
+  signIn,
+} from '../worker/dashboard-helpers'
 import { englishLeftIn, readableText } from '../support/language'
 
 const fake = inject('fakeServicesUrl')
@@ -178,6 +184,9 @@ describe('connecting the bot', () => {
     expect(after.text).toContain('Connected: Telegram sends the updates to this Worker.')
     expect(after.text).toContain('Läufer')
     expect(after.text).toContain('invite users via link (also approves join requests)')
+    // Every row has the same picker and button: each is named or described by its chat.
+    expect(referencedTexts(after.text, 'select', 'aria-labelledby')).toContain('Group Läufer')
+    expect(referencedTexts(after.text, 'button', 'aria-describedby')).toContain('Läufer')
     await fetch(`${fake}/telegram/__webhook-error`, {
       method: 'POST',
       body: JSON.stringify({ message: 'Connection timed out' }),
@@ -215,7 +224,8 @@ describe('connecting the bot', () => {
       groupId: group.id,
     })
     expect(refused.status).toBe(409)
-    expect(refused.text).toContain('The bot may not invite users here.')
+    // Shown as the dashboard shows every refusal, and read out at once.
+    expect(refused.text).toContain('<p class="err" role="alert">The bot may not invite users here.')
     const linked = await postForm('/admin/telegram/link', cookie, {
       _csrf: csrf,
       chatId: String(good),

@@ -52,3 +52,21 @@ export async function post(
     },
   })
 }
+
+/**
+ * What a screen reader reads from `aria-labelledby` or `aria-describedby` on each element of
+ * `tag` that carries `attribute`: the text of the elements it names, in order, joined by spaces.
+ */
+export function referencedTexts(
+  html: string,
+  tag: string,
+  attribute: 'aria-labelledby' | 'aria-describedby',
+): string[] {
+  const textOf = (id: string) => {
+    const element = new RegExp(`<(\\w+)[^>]*\\bid="${id}"[^>]*>([\\s\\S]*?)</\\1>`).exec(html)
+    expect(element, `no element with id="${id}"`).not.toBeNull()
+    return element![2]!.replace(/<[^>]+>/g, '').trim()
+  }
+  const uses = html.matchAll(new RegExp(`<${tag}\\b[^>]*\\b${attribute}="([^"]+)"`, 'g'))
+  return [...uses].map(([, ids]) => ids!.split(/\s+/).map(textOf).join(' '))
+}

@@ -2,7 +2,7 @@ import { exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { logoPng, toBase64 } from '../support/png-logo'
 import { BASE, call, createCommunity, createInvite, expectProblem } from './helpers'
-import { csrfOf, page, post, signIn } from './dashboard-helpers'
+import { csrfOf, page, post, referencedTexts, signIn } from './dashboard-helpers'
 
 async function qr(code: string, format: 'svg' | 'png', query = '') {
   const response = await call('GET', `/i/${code}/qr.${format}${query}`, { token: null })
@@ -142,6 +142,23 @@ describe('the QR designer in the dashboard', () => {
     })
     expect(low.status).toBe(400)
     expect(low.text).toContain('A contrast of 2.8:1 is too low: scanners need at least 4.5:1.')
+    // The colour field is described by the hint and by why it was refused.
+    expect(referencedTexts(low.text, 'input', 'aria-describedby')).toContain(
+      'Dark on light, with a contrast of at least 4.5:1, or phones cannot read the code. A contrast of 2.8:1 is too low: scanners need at least 4.5:1.',
+    )
+
+    // A choice no browser offers (a changed request) is refused beside its own field.
+    const tampered = await post(`/admin/links/${invite.id}/qr-design`, cookie, {
+      ...fields,
+      level: 'X',
+      style: 'stars',
+      intent: 'preview',
+    })
+    expect(tampered.status).toBe(400)
+    expect(referencedTexts(tampered.text, 'select', 'aria-describedby')).toEqual([
+      'Please check this field.',
+      'Please check this field.',
+    ])
 
     const body = new FormData()
     for (const [key, value] of Object.entries({ ...fields, style: 'dots', intent: 'save' }))

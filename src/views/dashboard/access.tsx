@@ -29,9 +29,13 @@ export function AccessChooserPage(props: {
               <form method="post" action={props.action}>
                 <input type="hidden" name="tokenId" value={choice.tokenId} />
                 <input type="hidden" name="next" value={props.next} />
-                <bdi>{choice.communityName}</bdi>{' '}
+                <bdi id={`choice-${choice.tokenId}`}>{choice.communityName}</bdi>{' '}
                 {choice.role !== 'owner' && <span class="muted">({tt.roles[choice.role]})</span>}{' '}
-                <button type="submit">{tt.accessChooseButton}</button>
+                {/* Every button reads the same; moving from button to button, a screen reader
+                    says which community each one opens. */}
+                <button type="submit" aria-describedby={`choice-${choice.tokenId}`}>
+                  {tt.accessChooseButton}
+                </button>
               </form>
             </li>
           ))}

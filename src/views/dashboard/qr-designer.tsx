@@ -85,8 +85,7 @@ export function QrDesigner(props: {
             max={16}
             value={value('margin')}
           />
-          <div>
-            <label for="level">{t.qrLevel}</label>
+          <Field form={form} field="level" label={t.qrLevel}>
             <select
               id="level"
               name="level"
@@ -96,9 +95,8 @@ export function QrDesigner(props: {
                 <option selected={level === value('level')}>{level}</option>
               ))}
             </select>
-          </div>
-          <div>
-            <label for="style">{t.qrStyle}</label>
+          </Field>
+          <Field form={form} field="style" label={t.qrStyle}>
             <select
               id="style"
               name="style"
@@ -110,7 +108,7 @@ export function QrDesigner(props: {
                 </option>
               ))}
             </select>
-          </div>
+          </Field>
           <div>
             <Field form={form} field="logo" label={t.qrLogo} hint={t.qrLogoHint} bare>
               <input

@@ -69,7 +69,7 @@ export function TelegramPage(props: TelegramView) {
       <section>
         <h2>{t.chats}</h2>
         {refusal && (
-          <p class="error" role="alert">
+          <p class="err" role="alert">
             {refusal}
           </p>
         )}
@@ -83,14 +83,15 @@ export function TelegramPage(props: TelegramView) {
                 <th>{t.chat}</th>
                 <th>{t.botStatus}</th>
                 <th>{t.missing}</th>
-                <th>{t.group}</th>
+                <th id="telegram-group">{t.group}</th>
               </tr>
             </thead>
             <tbody>
               {props.chats.map(({ chat, groupId, missing }) => (
                 <tr>
                   <td data-label={t.chat}>
-                    <bdi>{chat.title}</bdi> <span class="muted code">{chat.chatId}</span>
+                    <bdi id={`telegram-chat${chat.chatId}`}>{chat.title}</bdi>{' '}
+                    <span class="muted code">{chat.chatId}</span>
                   </td>
                   <td data-label={t.botStatus}>{t.botStatuses[chat.botStatus]}</td>
                   <td data-label={t.missing}>
@@ -102,7 +103,12 @@ export function TelegramPage(props: TelegramView) {
                     <form method="post" action={props.href('/admin/telegram/link')}>
                       <Csrf token={csrf} />
                       <input type="hidden" name="chatId" value={String(chat.chatId)} />
-                      <select name="groupId" aria-label={t.group}>
+                      {/* Named by its column and its chat: a screen reader going from field to
+                          field hears which chat each picker and button is for. */}
+                      <select
+                        name="groupId"
+                        aria-labelledby={`telegram-group telegram-chat${chat.chatId}`}
+                      >
                         {groupId === null && <option value="">{t.notLinked}</option>}
                         {props.groups.map((group) => (
                           <option value={group.id} selected={group.id === groupId}>
@@ -110,7 +116,9 @@ export function TelegramPage(props: TelegramView) {
                           </option>
                         ))}
                       </select>{' '}
-                      <button type="submit">{t.link}</button>
+                      <button type="submit" aria-describedby={`telegram-chat${chat.chatId}`}>
+                        {t.link}
+                      </button>
                     </form>
                   </td>
                 </tr>
