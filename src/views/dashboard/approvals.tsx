@@ -2,6 +2,7 @@ import type { Child } from 'hono/jsx'
 import { formatNumber, type Lang } from '../../lib/i18n'
 import type { JoinRequestListing } from '../../services/join-requests'
 import { Csrf, words, type Words } from '../dashboard'
+import { BulkDecisionBar, DecisionTable, type DecisionWords } from './decision-table'
 import { NextPageLink } from './frame'
 import {
   TelegramRequestsOverview,
@@ -10,6 +11,15 @@ import {
   type TelegramRequestsView,
 } from './telegram-requests'
 
+/** The web's words for the two decisions. */
+const decisionWords = (t: Words): DecisionWords => ({
+  select: t.select,
+  approve: t.approve,
+  refuse: t.reject,
+  approveSelected: t.approveSelected,
+  refuseSelected: t.rejectSelected,
+})
+
 /** Pending requests as rows; with `decide`, each with a checkbox and its own two buttons. */
 function PendingTable(props: {
   t: Words
@@ -17,91 +27,42 @@ function PendingTable(props: {
   questions: string[]
   decide: boolean
 }) {
-  const { t, decide } = props
-  return (
-    <table class="cards">
-      <thead>
-        <tr>
-          {decide && (
-            <th>
-              <span class="muted">✓</span>
-            </th>
-          )}
-          <th>{t.name}</th>
-          <th>{t.answers}</th>
-          <th>{t.source}</th>
-          {decide && <th />}
-        </tr>
-      </thead>
-      <tbody>
-        {props.requests.map((request) => (
-          <tr>
-            {decide && (
-              <td data-label={t.select}>
-                <input type="checkbox" name="ids" value={request.id} aria-label={request.name} />
-              </td>
-            )}
-            <td data-label={t.name}>
-              <bdi>{request.name}</bdi>
-              <div class="muted">
-                <bdi>{request.phone ?? request.email}</bdi>
-              </div>
-            </td>
-            <td data-label={t.answers}>
-              {props.questions.map((question, i) => (
-                <div>
-                  <span class="muted">
-                    <bdi>{question}</bdi>
-                  </span>{' '}
-                  <bdi>{request.answers[i] ?? '–'}</bdi>
-                </div>
-              ))}
-            </td>
-            <td data-label={t.source}>
-              <bdi>{request.inviteLabel ?? request.inviteSource ?? '–'}</bdi>
-              {request.referrerName && (
-                <div class="muted">
-                  {t.referredBy} <bdi>{request.referrerName}</bdi>
-                </div>
-              )}
-            </td>
-            {decide && (
-              <td data-label="" class="actions">
-                <button type="submit" name="only" value={`approve:${request.id}`}>
-                  {t.approve}
-                </button>{' '}
-                <button type="submit" class="danger" name="only" value={`reject:${request.id}`}>
-                  {t.reject}
-                </button>
-              </td>
-            )}
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  )
-}
-
-/**
- * The decision for every checked request, with the reason for a rejection: a bar that stays at
- * the bottom of the screen while the list scrolls (`.bulk`), so a long list on a phone never
- * leaves it out of reach.
- */
-function BulkActions(props: { t: Words }) {
   const { t } = props
   return (
-    <div class="bulk">
-      <label for="reason">{t.reason}</label>
-      <input id="reason" name="reason" maxlength={500} />
-      <span>
-        <button type="submit" name="action" value="approve">
-          {t.approveSelected}
-        </button>{' '}
-        <button type="submit" class="danger" name="action" value="reject">
-          {t.rejectSelected}
-        </button>
-      </span>
-    </div>
+    <DecisionTable
+      words={decisionWords(t)}
+      refusal="reject"
+      decide={props.decide}
+      columns={[t.name, t.answers, t.source]}
+      rows={props.requests.map((request) => ({
+        id: request.id,
+        name: request.name,
+        cells: [
+          <>
+            <bdi>{request.name}</bdi>
+            <div class="muted">
+              <bdi>{request.phone ?? request.email}</bdi>
+            </div>
+          </>,
+          props.questions.map((question, i) => (
+            <div>
+              <span class="muted">
+                <bdi>{question}</bdi>
+              </span>{' '}
+              <bdi>{request.answers[i] ?? '–'}</bdi>
+            </div>
+          )),
+          <>
+            <bdi>{request.inviteLabel ?? request.inviteSource ?? '–'}</bdi>
+            {request.referrerName && (
+              <div class="muted">
+                {t.referredBy} <bdi>{request.referrerName}</bdi>
+              </div>
+            )}
+          </>,
+        ],
+      }))}
+    />
   )
 }
 
@@ -129,7 +90,7 @@ function PendingList(props: {
     <form method="post" action={props.action}>
       <Csrf token={props.csrf} />
       {props.children}
-      <BulkActions t={t} />
+      <BulkDecisionBar words={decisionWords(t)} refusal="reject" reason={t.reason} />
     </form>
   )
 }

@@ -3,6 +3,7 @@ import { formatNumber, type Lang } from '../../lib/i18n'
 import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import { formatMoment } from '../../lib/time'
 import { Csrf } from '../dashboard'
+import { BulkDecisionBar, DecisionTable, type DecisionWords } from './decision-table'
 
 // Requests to join a community's Telegram chats, in the approval queue beside the web's: marked
 // as from Telegram, with what Telegram tells of the person, decided one by one or in bulk.
@@ -23,6 +24,15 @@ function DecisionNotice(props: { lang: Lang; outcome: TelegramOutcome }) {
   )
 }
 
+/** Telegram's words for the two decisions. */
+const decisionWords = (t: ReturnType<typeof telegramDashboardWords>): DecisionWords => ({
+  select: t.select,
+  approve: t.approve,
+  refuse: t.decline,
+  approveSelected: t.approveSelected,
+  refuseSelected: t.declineSelected,
+})
+
 function RequestsTable(props: {
   lang: Lang
   requests: TelegramJoinRequest[]
@@ -31,63 +41,30 @@ function RequestsTable(props: {
 }) {
   const l = props.lang
   const t = telegramDashboardWords(l)
-  const { decide } = props
   return (
-    <table class="cards">
-      <thead>
-        <tr>
-          {decide && (
-            <th>
-              <span class="muted">✓</span>
-            </th>
-          )}
-          <th>{t.chat}</th>
-          <th>{t.username}</th>
-          <th>{t.language}</th>
-          <th>{t.bio}</th>
-          <th>{t.requestedAt}</th>
-          {decide && <th />}
-        </tr>
-      </thead>
-      <tbody>
-        {props.requests.map((request) => {
-          const name = [request.firstName, request.lastName].filter(Boolean).join(' ')
-          return (
-            <tr>
-              {decide && (
-                <td data-label={t.select}>
-                  <input type="checkbox" name="ids" value={request.id} aria-label={name} />
-                </td>
-              )}
-              <td data-label={t.chat}>
-                <bdi>{name}</bdi>
-                <div class="muted">{t.fromTelegram}</div>
-              </td>
-              <td data-label={t.username}>
-                {request.username ? <bdi>@{request.username}</bdi> : '–'}
-              </td>
-              <td data-label={t.language}>
-                {request.languageCode ? <bdi>{request.languageCode}</bdi> : '–'}
-              </td>
-              <td data-label={t.bio}>{request.bio ? <bdi>{request.bio}</bdi> : '–'}</td>
-              <td data-label={t.requestedAt}>
-                {formatMoment(l, request.requestedAt, props.timeZone)}
-              </td>
-              {decide && (
-                <td data-label="" class="actions">
-                  <button type="submit" name="only" value={`approve:${request.id}`}>
-                    {t.approve}
-                  </button>{' '}
-                  <button type="submit" class="danger" name="only" value={`decline:${request.id}`}>
-                    {t.decline}
-                  </button>
-                </td>
-              )}
-            </tr>
-          )
-        })}
-      </tbody>
-    </table>
+    <DecisionTable
+      words={decisionWords(t)}
+      refusal="decline"
+      decide={props.decide}
+      columns={[t.chat, t.username, t.language, t.bio, t.requestedAt]}
+      rows={props.requests.map((request) => {
+        const name = [request.firstName, request.lastName].filter(Boolean).join(' ')
+        return {
+          id: request.id,
+          name,
+          cells: [
+            <>
+              <bdi>{name}</bdi>
+              <div class="muted">{t.fromTelegram}</div>
+            </>,
+            request.username ? <bdi>@{request.username}</bdi> : '–',
+            request.languageCode ? <bdi>{request.languageCode}</bdi> : '–',
+            request.bio ? <bdi>{request.bio}</bdi> : '–',
+            formatMoment(l, request.requestedAt, props.timeZone),
+          ],
+        }
+      })}
+    />
   )
 }
 
@@ -121,14 +98,7 @@ function TelegramRequests(props: {
     >
       <Csrf token={props.csrf} />
       {table}
-      <p>
-        <button type="submit" name="action" value="approve">
-          {t.approveSelected}
-        </button>{' '}
-        <button type="submit" class="danger" name="action" value="decline">
-          {t.declineSelected}
-        </button>
-      </p>
+      <BulkDecisionBar words={decisionWords(t)} refusal="decline" />
     </form>
   )
 }
