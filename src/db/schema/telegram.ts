@@ -154,7 +154,13 @@ export const telegramMemberships = sqliteTable(
     leftAs: text('left_as', { enum: ['left', 'kicked'] }),
     statusAt: timestamp('status_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.chatId, t.userId] })],
+  (t) => [
+    primaryKey({ columns: [t.chatId, t.userId] }),
+    // The cron job finds ended memberships past their retention by this (telegram-retention.ts).
+    index('telegram_memberships_ended_idx')
+      .on(t.statusAt)
+      .where(sql`is_member = 0`),
+  ],
 )
 
 /**
@@ -207,6 +213,10 @@ export const telegramJoinRequests = sqliteTable(
     index('telegram_join_requests_community_idx').on(t.communityId, t.status, t.id),
     // A join Telegram reports finds the person's approved request by this.
     index('telegram_join_requests_person_idx').on(t.chatId, t.userId, t.decidedAt),
+    // The cron job finds declined and gone requests past their retention by this.
+    index('telegram_join_requests_decided_idx')
+      .on(t.decidedAt)
+      .where(sql`status in ('declined', 'gone')`),
     uniqueIndex('telegram_join_requests_pending_unique')
       .on(t.chatId, t.userId)
       .where(sql`status = 'pending'`),
