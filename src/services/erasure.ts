@@ -18,7 +18,7 @@ import { forgetTelegramContacts } from './telegram-retention'
  *   as the proof, with its user id and dates only), their join requests to the chat (name, user
  *   name, bio), and the name and user name kept with their membership of the chat (the row
  *   itself stays, without them: it orders late updates, so that an old join Telegram resends
- *   cannot bring the member back; it goes `TELEGRAM_REPORT_RETENTION_DAYS` after they leave).
+ *   cannot bring the member back; it goes `TELEGRAM_ENDED_MEMBERSHIP_DAYS` after they leave).
  *
  * What stays names nobody: the `member.left` event this writes (the id and `removed`), the
  * per-recipient delivery rows of past announcements (a member id, a status), the audit entry

@@ -1,4 +1,6 @@
+import { and, eq, inArray, isNotNull, ne } from 'drizzle-orm'
 import type { Database } from '../db/client'
+import { groups, telegramMemberships } from '../db/schema'
 
 /**
  * How long what Telegram told us about people is kept (docs/security.md, "What is kept, and for
@@ -9,14 +11,12 @@ import type { Database } from '../db/client'
 const DAY_MS = 86_400_000
 
 /**
- * Days a Telegram report is kept once nothing reads it any more: an ended membership (the
- * person left or was removed), or any membership of a chat no group follows. Resent and late
- * updates arrive within a day (their ids are kept a week, `pruneTelegramUpdates`), and the
- * verified funnel counts each join and leave into its daily rollups when it is reported, so an
- * ended membership orders nothing after that; a month leaves room for a chat unlinked by mistake
- * to be linked again.
+ * Days an ended membership (the person left or was removed) is kept after its last report.
+ * Resent and late updates arrive within a day (their ids are kept a week, `pruneTelegramUpdates`),
+ * and the verified funnel counts each join and leave into its daily rollups when it is reported,
+ * so after that the row orders nothing and nothing reads it; a month is a wide margin.
  */
-export const TELEGRAM_REPORT_RETENTION_DAYS = 30
+const TELEGRAM_ENDED_MEMBERSHIP_DAYS = 30
 
 /**
  * Days a declined join request, or one Telegram no longer had (`gone`), is kept after the
@@ -24,39 +24,30 @@ export const TELEGRAM_REPORT_RETENTION_DAYS = 30
  * stays as long as the community: it is the record of the admission, and the person's join by
  * another route is credited through it.
  */
-export const TELEGRAM_DECIDED_REQUEST_DAYS = 30
+const TELEGRAM_DECIDED_REQUEST_DAYS = 30
 
 /** Rows each statement deletes per cron run at most; the rest wait for the next hour. */
 const PRUNE_LIMIT = 1000
 
 /**
- * The hourly sweep, one batch (a transaction): ended memberships and memberships of chats linked
- * to no group whose last report is older than `TELEGRAM_REPORT_RETENTION_DAYS`, and declined or
- * gone join requests decided more than `TELEGRAM_DECIDED_REQUEST_DAYS` ago. Each statement is
- * bounded and found through an index (`telegram_memberships_ended_idx`, the memberships' key by
- * chat, `telegram_join_requests_decided_idx`). Answers how many rows went.
+ * The hourly sweep, one batch (a transaction): ended memberships whose last report is older than
+ * `TELEGRAM_ENDED_MEMBERSHIP_DAYS`, and declined or gone join requests decided more than
+ * `TELEGRAM_DECIDED_REQUEST_DAYS` ago, oldest first. Each statement is bounded and searches its
+ * own index (`telegram_memberships_ended_idx`, `telegram_join_requests_decided_idx`). Answers how
+ * many rows went.
  */
 export async function pruneTelegramPeople(
   db: Database,
   now: Date,
 ): Promise<{ memberships: number; joinRequests: number }> {
   const client = db.$client
-  const reports = now.getTime() - TELEGRAM_REPORT_RETENTION_DAYS * DAY_MS
+  const reports = now.getTime() - TELEGRAM_ENDED_MEMBERSHIP_DAYS * DAY_MS
   const decisions = now.getTime() - TELEGRAM_DECIDED_REQUEST_DAYS * DAY_MS
-  const [ended, unfollowed, requests] = await client.batch([
+  const [ended, requests] = await client.batch([
     client
       .prepare(
         `delete from telegram_memberships where rowid in (select rowid from telegram_memberships
            where is_member = 0 and status_at < ?1 order by status_at limit ${PRUNE_LIMIT})`,
-      )
-      .bind(reports),
-    // The chats the bot knows (a handful) that no group is linked to, then their members by key.
-    client
-      .prepare(
-        `delete from telegram_memberships where rowid in (select m.rowid
-           from telegram_chats t join telegram_memberships m on m.chat_id = t.chat_id
-           where not exists (select 1 from groups g where g.telegram_chat_id = t.chat_id)
-             and m.status_at < ?1 limit ${PRUNE_LIMIT})`,
       )
       .bind(reports),
     client
@@ -67,10 +58,7 @@ export async function pruneTelegramPeople(
       )
       .bind(decisions),
   ])
-  return {
-    memberships: ended!.meta.changes + unfollowed!.meta.changes,
-    joinRequests: requests!.meta.changes,
-  }
+  return { memberships: ended!.meta.changes, joinRequests: requests!.meta.changes }
 }
 
 /**
@@ -100,8 +88,9 @@ export function forgetTelegramContacts(
 }
 
 /**
- * What Telegram reported about the chats a community's groups are linked to, deleted with the
- * community (one statement, before its groups go): who joined and left them, with their names.
+ * Who Telegram reported joining and leaving the chats a community's groups are linked to, with
+ * their names, deleted with the community (one statement, before its groups go): once no group
+ * follows a chat, nothing reads them.
  */
 export function forgetCommunityChats(client: D1Database, communityId: string): D1PreparedStatement {
   return client
@@ -110,4 +99,24 @@ export function forgetCommunityChats(client: D1Database, communityId: string): D
          where community_id = ?1 and telegram_chat_id is not null)`,
     )
     .bind(communityId)
+}
+
+/**
+ * Who Telegram reported joining and leaving the chat a group is linked to, deleted when the group
+ * goes or is linked elsewhere (`keep`: the chat it is linked to now, whose reports stay): no
+ * group follows that chat any more. Reads the group's link in the statement itself, so it runs
+ * in the batch before the change.
+ */
+export function forgetChatOfGroup(db: Database, groupId: string, keep: number | null) {
+  const linkedChat = db
+    .select({ chatId: groups.telegramChatId })
+    .from(groups)
+    .where(
+      and(
+        eq(groups.id, groupId),
+        isNotNull(groups.telegramChatId),
+        keep === null ? undefined : ne(groups.telegramChatId, keep),
+      ),
+    )
+  return db.delete(telegramMemberships).where(inArray(telegramMemberships.chatId, linkedChat))
 }

@@ -173,6 +173,48 @@ describe('deleting a community', () => {
   })
 })
 
+describe('unlinking a group from its Telegram chat', () => {
+  it('forgets who Telegram reported in the chat, and records no one there any more', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const invite = await createInvite(community.id, { groupId: group.id, label: 'Flyer' })
+    const url = await withTelegramLink(invite.id)
+    const member = person('Linda')
+    const passer = person('Lorenz')
+    await stint(chatId, member, 3, { inviteLink: url })
+    await stint(chatId, passer, 2, { leftDaysAgo: 1 })
+    expect(await membershipsIn(chatId)).toHaveLength(2)
+
+    const unlinked = await call('PATCH', `/api/groups/${group.id}`, {
+      body: { telegramChatId: null },
+    })
+    expect(unlinked.status, unlinked.text).toBe(200)
+    expect(await membershipsIn(chatId)).toEqual([])
+    expect(await tracesOf([passer.first_name, passer.username])).toEqual([])
+    // Telegram still reports the chat to the bot; nothing about its people is kept now.
+    const later = person('Later')
+    const update = memberUpdate(chatId, later, 'joined')
+    await postUpdate(update)
+    await eventually(async () =>
+      expect(
+        await query('select 1 from telegram_updates where update_id = ?', update.update_id),
+      ).toHaveLength(1),
+    )
+    expect(await membershipsIn(chatId)).toEqual([])
+  })
+
+  it('deleting the group forgets them too; another group’s chat keeps its own', async () => {
+    const { group, chatId } = await telegramCommunity()
+    const other = await telegramCommunity()
+    const inChat = person('Greta')
+    const inOther = person('Gustav')
+    await stint(chatId, inChat, 2)
+    await stint(other.chatId, inOther, 2)
+    expect((await call('DELETE', `/api/groups/${group.id}`)).status).toBe(204)
+    expect(await membershipsIn(chatId)).toEqual([])
+    expect(await membershipsIn(other.chatId)).toEqual([inOther.id])
+  })
+})
+
 describe('a Telegram member erased on request', () => {
   it('leaves their join request and their start of the bot nowhere, and a /stop only as its proof', async () => {
     const { community, group, chatId } = await telegramCommunity('closed')
@@ -241,7 +283,7 @@ describe('a Telegram member erased on request', () => {
 })
 
 describe('the hourly cron job', () => {
-  it('forgets memberships that ended 30 days ago and those of chats no group follows; keeps who is in a linked chat', async () => {
+  it('forgets memberships that ended 30 days ago; keeps who is still in the chat', async () => {
     const linked = await telegramCommunity()
     const invite = await createInvite(linked.community.id, {
       groupId: linked.group.id,
@@ -256,25 +298,10 @@ describe('the hourly cron job', () => {
     await stint(linked.chatId, leftLongAgo, 60, { inviteLink: url, leftDaysAgo: 31 })
     await stint(linked.chatId, leftLately, 60, { inviteLink: url, leftDaysAgo: 20 })
     await stint(linked.chatId, otherRoute, 60)
-    // A chat its admins unlinked: no group follows it any more.
-    const unlinked = await telegramCommunity()
-    const oldReport = person('Oldreport')
-    const newReport = person('Newreport')
-    await stint(unlinked.chatId, oldReport, 31)
-    await stint(unlinked.chatId, newReport, 5)
-    const unlink = await call('PATCH', `/api/groups/${unlinked.group.id}`, {
-      body: { telegramChatId: null },
-    })
-    expect(unlink.status, unlink.text).toBe(200)
-
     await runHourlyCron(Date.now())
     expect(await membershipsIn(linked.chatId)).toEqual(
       [stays.id, leftLately.id, otherRoute.id].sort((a, b) => a - b),
     )
-    expect(await membershipsIn(unlinked.chatId)).toEqual([newReport.id])
-    // Someone who never became a member is named nowhere now; a member who left is still listed
-    // for the admins (`members`, as long as the community), but not in the chat's reports.
-    expect(await tracesOf([oldReport.first_name, oldReport.username])).toEqual([])
     // The verified funnel keeps what it counted: three joins and two leaves through the link.
     const [counted] = await query<{ joins: number; leaves: number }>(
       `select sum(verified_joins) as joins, sum(verified_leaves) as leaves
