@@ -137,7 +137,9 @@ export const telegramInviteLinks = sqliteTable(
 /**
  * Who is in a Telegram chat, as Telegram reported it (`chat_member`): the newest report wins by
  * its `date`, so a leave reported before the join it follows is not undone by that join.
- * `inviteId` is our link the person joined through (null: another route).
+ * `inviteId` is our link the person joined through (null: another route). Kept only while a
+ * group follows the chat; an ended membership goes 30 days after its last report
+ * (`services/telegram-retention.ts`).
  */
 export const telegramMemberships = sqliteTable(
   'telegram_memberships',
@@ -188,6 +190,7 @@ export type TelegramRequestStatus = (typeof TELEGRAM_REQUEST_STATUSES)[number]
  * Requests to join a closed community's chat, as Telegram reported them (`chat_join_request`):
  * waiting for an admin, who approves or declines them through the Bot API. `gone`: Telegram no
  * longer has the request (approved elsewhere, withdrawn, expired); `outcome` says what it said.
+ * Declined and gone ones go 30 days after the decision (`services/telegram-retention.ts`).
  */
 export const telegramJoinRequests = sqliteTable(
   'telegram_join_requests',
