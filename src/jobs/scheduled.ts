@@ -14,7 +14,8 @@ import { pruneInvitations } from '../services/team'
 import { fanOutEvents } from '../services/webhooks'
 import { pruneVisits } from '../services/visits'
 import { pruneUnconfirmed } from '../services/consent'
-import { pruneDeliveredEvents } from '../services/retention'
+import { pruneDeadLetters, pruneDeliveredEvents } from '../services/retention'
+import { pruneTelegramPeople } from '../services/telegram-retention'
 import { pruneInboundNotifications } from '../services/whatsapp-inbound'
 import { pruneTelegramUpdates } from '../platforms/telegram/apply'
 import { runDueTelegramLinks } from '../platforms/telegram/invite-links'
@@ -26,8 +27,9 @@ import { logError, logInfo } from '../lib/log'
  * The Cron Trigger (every minute): start the announcements that are due, move stalled runs on
  * and webhook deliveries whose queue message was lost (the reconciler, see `reconcileRuns` and
  * `reconcileEventDeliveries`), move the events outbox on to the delivery queue, delete raw
- * visits, expired sign-ups and delivered events and audit entries past their retention, and, once an hour, forget
- * old rate-limit windows and expired sessions. Each step is bounded (claims and events are taken
+ * visits, expired sign-ups, delivered events, audit entries and dead letters past their retention,
+ * and, once an hour, forget old rate-limit windows, expired sessions and what Telegram reported
+ * about people once nothing reads it. Each step is bounded (claims and events are taken
  * a few dozen at a time), so one run never outgrows its limits; whatever is left waits for the
  * next minute.
  */
@@ -88,12 +90,18 @@ export async function handleScheduled(
   const prunedAudit = await step('audit log retention', 0, () =>
     pruneAuditLog(db, now, config.AUDIT_RETENTION_DAYS),
   )
+  const prunedDeadLetters = await step('dead letter retention', 0, () =>
+    pruneDeadLetters(db, now, config.DEAD_LETTER_RETENTION_DAYS),
+  )
   if (now.getUTCMinutes() === 0) {
     await step('rate-limit windows', undefined, () => pruneRateLimits(db, now))
     await step('sessions', undefined, () => pruneSessions(db, now))
     await step('team invitations', undefined, () => pruneInvitations(db, now))
     await step('inbound notifications', undefined, () => pruneInboundNotifications(db, now))
     await step('telegram updates', undefined, () => pruneTelegramUpdates(db, now))
+    // Telegram's reports about people once nothing reads them: ended memberships, memberships of
+    // chats no group follows, declined join requests. Whether Telegram is configured or not.
+    await step('telegram people', undefined, () => pruneTelegramPeople(db, now))
     await step('referral rewards', undefined, () => creditRetainedReferrals(db, now))
   }
   logInfo({
@@ -109,6 +117,7 @@ export async function handleScheduled(
     prunedSignUps,
     prunedEvents,
     prunedAudit,
+    prunedDeadLetters,
     d1Queries: counter.queries,
   })
 }

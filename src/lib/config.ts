@@ -34,6 +34,9 @@ const ConfigSchema = z.object({
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   // Entries of a community's audit log are deleted this many days after they were written.
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  // Queue messages that failed for good (ids and a fixed reason) are deleted this many days after
+  // they were dead-lettered.
+  DEAD_LETTER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   REJECTION_COOLDOWN_DAYS: z.coerce.number().int().min(0).max(365).default(30),
   JOIN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(300),
   TURNSTILE_SECRET: z.string().min(1).optional().catch(undefined),

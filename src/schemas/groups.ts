@@ -62,7 +62,9 @@ export const UpdateGroupSchema = z
       .optional()
       .describe(
         'Link the group to a Telegram chat the bot administers (`GET /api/telegram/chats`); ' +
-          'null unlinks it. Only when Telegram is configured',
+          'null unlinks it. Unlinking (or linking another chat) deletes who Telegram reported ' +
+          'joining and leaving the old chat; members and counts stay. Only when Telegram is ' +
+          'configured',
       ),
   })
   .partial()

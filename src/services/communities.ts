@@ -1,7 +1,6 @@
 import { and, asc, eq, gt, gte, lt, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
-  apiTokens,
   communities,
   groups,
   type Community,
@@ -16,6 +15,7 @@ import { toPage, type Page } from '../lib/pagination'
 import { DEFAULT_TIME_ZONE } from '../lib/time'
 import { SLUG_MAX_LENGTH, slugify } from '../lib/slug'
 import { isOwner, type Principal } from './access'
+import { forgetCommunityChats, forgetTelegramContacts } from './telegram-retention'
 
 export interface CreateCommunityInput {
   name: string
@@ -203,15 +203,24 @@ export async function updateCommunity(
 }
 
 /**
- * Deletes a community with everything in it. Its tokens go first, in the same batch: left to the
+ * Deletes a community with everything in it, in one batch. Its tokens go first: left to the
  * cascades, a group admin's token would briefly lose its group and break its scope constraint.
+ * Rows keyed by Telegram chat or account, which no cascade reaches, go before the groups and
+ * members that lead to them: who joined and left its groups' chats, and the bot starts of its
+ * members (a `/stop` stays as its proof, naming nobody; see `forgetTelegramContacts`).
  */
 /** `community` as the caller read it, deciding access. */
 export async function deleteCommunity(db: Database, community: Community): Promise<void> {
+  const client = db.$client
   const id = community.id
-  await db.batch([
-    db.delete(apiTokens).where(eq(apiTokens.communityId, id)),
-    db.delete(communities).where(eq(communities.id, id)),
+  await client.batch([
+    forgetCommunityChats(client, id),
+    ...forgetTelegramContacts(client, {
+      sql: 'select id from members where community_id = ?1',
+      params: [id],
+    }),
+    client.prepare('delete from api_tokens where community_id = ?1').bind(id),
+    client.prepare('delete from communities where id = ?1').bind(id),
   ])
 }
 

@@ -1,6 +1,7 @@
 import type { Database } from '../db/client'
 import type { Member } from '../db/schema'
 import { endMembershipStatements } from './leaving'
+import { forgetTelegramContacts } from './telegram-retention'
 
 /**
  * Erases a member on request (a person's right to erasure): the membership ends as a removal
@@ -13,9 +14,11 @@ import { endMembershipStatements } from './leaving'
  *   sign-ups that point at those (whose status links would still show the membership);
  * - every event naming the member or one of those sign-ups (`member.confirmation_requested` holds
  *   the name, e-mail and link; `join.approved` the name and e-mail), with its webhook deliveries;
- * - on Telegram, the account's start of the bot (`telegram_contacts`), and the name and user name
- *   kept with its membership of the chat (the row itself stays, without them: it orders late
- *   updates, so that an old join Telegram resends cannot bring the member back).
+ * - on Telegram, the account's start of the bot (`telegram_contacts`; one that said `/stop` stays
+ *   as the proof, with its user id and dates only), their join requests to the chat (name, user
+ *   name, bio), and the name and user name kept with their membership of the chat (the row
+ *   itself stays, without them: it orders late updates, so that an old join Telegram resends
+ *   cannot bring the member back; it goes `TELEGRAM_ENDED_MEMBERSHIP_DAYS` after they leave).
  *
  * What stays names nobody: the `member.left` event this writes (the id and `removed`), the
  * per-recipient delivery rows of past announcements (a member id, a status), the audit entry
@@ -34,6 +37,9 @@ export async function eraseMember(db: Database, member: Member, now: Date): Prom
   // Events carry no foreign key; they name people by these two fields only.
   const theirEvents = `select id from events where community_id = ?2
     and (payload ->> '$.memberId' = ?1 or payload ->> '$.joinRequestId' in (${signUps}))`
+  // A Telegram member's account in the chat they joined.
+  const telegramAccount = `select telegram_chat_id, telegram_user_id from members
+    where id = ?1 and community_id = ?2 and telegram_user_id is not null`
   // Each statement binds the parameters it numbers, as D1 wants: ?1 member, ?2 community, ?3 sign-up.
   const params = [member.id, member.communityId, member.joinRequestId]
   const bind = (sql: string) => {
@@ -46,10 +52,11 @@ export async function eraseMember(db: Database, member: Member, now: Date): Prom
     // After the events went: the `member.left` this writes tells partners the membership ended.
     ...(member.status === 'active' ? endMembershipStatements(client, member, 'removed', now) : []),
     bind(`delete from inbound_messages where member_id = ?1 and community_id = ?2`),
-    bind(`delete from telegram_contacts where member_id = ?1`),
+    ...forgetTelegramContacts(client, { sql: 'select ?1', params: [member.id] }),
     bind(`update telegram_memberships set first_name = '', username = null
-      where (chat_id, user_id) in (select telegram_chat_id, telegram_user_id from members
-        where id = ?1 and community_id = ?2 and telegram_user_id is not null)`),
+      where (chat_id, user_id) in (${telegramAccount})`),
+    bind(`delete from telegram_join_requests where community_id = ?2
+      and (chat_id, user_id) in (${telegramAccount})`),
     bind(`delete from rewards where member_id = ?1 and community_id = ?2`),
     bind(`delete from group_members where member_id = ?1`),
     bind(`delete from join_requests where id in (${signUps})`),

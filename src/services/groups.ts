@@ -5,6 +5,7 @@ import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { DISCUSSION_GROUP_MEMBER_LIMIT, maxMemberLimit } from '../lib/limits'
 import { toPage, type Page } from '../lib/pagination'
+import { forgetChatOfGroup } from './telegram-retention'
 
 export interface CreateGroupInput {
   name: string
@@ -106,25 +107,38 @@ export async function updateGroup(
   now: Date,
 ): Promise<Group> {
   assertMemberLimitFits(group.kind, input.memberLimit)
-  const [updated] = await db
+  const update = db
     .update(groups)
     .set({ ...input, updatedAt: now })
     .where(eq(groups.id, group.id))
     .returning()
-    .catch((error: unknown) => {
-      // Two groups linked to one chat at the same moment: the unique index lets one through.
-      if (isUniqueViolation(error, 'telegram_chat_id')) {
-        throw new ApiError('telegram_chat_taken', 'This Telegram chat is linked to another group.')
-      }
-      throw error
-    })
+  // Unlinked from its Telegram chat (or linked to another): what Telegram reported about the
+  // people in the old chat goes with the link, in the same batch.
+  const unlinks =
+    input.telegramChatId !== undefined &&
+    group.telegramChatId !== null &&
+    input.telegramChatId !== group.telegramChatId
+  const [updated] = await (
+    unlinks
+      ? db
+          .batch([forgetChatOfGroup(db, group.id, input.telegramChatId ?? null), update])
+          .then(([, rows]) => rows)
+      : update
+  ).catch((error: unknown) => {
+    // Two groups linked to one chat at the same moment: the unique index lets one through.
+    if (isUniqueViolation(error, 'telegram_chat_id')) {
+      throw new ApiError('telegram_chat_taken', 'This Telegram chat is linked to another group.')
+    }
+    throw error
+  })
   if (!updated) throw notFound('Group')
   return updated
 }
 
 /**
- * Deletes a discussion group and the group-admin tokens scoped to it, in one batch. The
- * announcement group lives as long as its community.
+ * Deletes a discussion group and the group-admin tokens scoped to it, in one batch, with what
+ * Telegram reported about the people of its chat. The announcement group lives as long as its
+ * community.
  */
 export async function deleteGroup(db: Database, group: Group): Promise<void> {
   if (group.kind === 'announcement') {
@@ -137,6 +151,7 @@ export async function deleteGroup(db: Database, group: Group): Promise<void> {
     db
       .delete(apiTokens)
       .where(and(eq(apiTokens.groupId, group.id), eq(apiTokens.role, 'group_admin'))),
+    forgetChatOfGroup(db, group.id, null),
     db.delete(groups).where(eq(groups.id, group.id)),
   ])
 }

@@ -12,7 +12,7 @@ import {
   sql,
 } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { events, joinRequests, webhookDeliveries } from '../db/schema'
+import { deadLetters, events, joinRequests, webhookDeliveries } from '../db/schema'
 import { ID_CHUNK, chunks } from '../lib/chunks'
 
 /**
@@ -145,4 +145,34 @@ export async function pruneDeliveredEvents(
     (deleted, result, i) => deleted + (i % 2 === 0 ? (result as unknown[]).length : 0),
     0,
   )
+}
+
+/** Dead letters deleted per cron run at most. */
+const DEAD_LETTER_PRUNE_LIMIT = 1000
+
+/**
+ * Deletes dead letters (queue messages that failed for good: the ids of a run and member, or of
+ * an event and endpoint, and a fixed reason) `retentionDays` after they were dead-lettered, oldest
+ * first, at most `limit` a run (`dead_letters_created_idx` finds them); the rest wait for the
+ * next minute. They are read while a failure is fresh; kept longer they would only keep the
+ * member ids they name alive after the member was erased.
+ */
+export async function pruneDeadLetters(
+  db: Database,
+  now: Date,
+  retentionDays: number,
+  limit = DEAD_LETTER_PRUNE_LIMIT,
+): Promise<number> {
+  const cutoff = new Date(now.getTime() - retentionDays * 86400_000)
+  const oldest = db
+    .select({ id: deadLetters.id })
+    .from(deadLetters)
+    .where(lt(deadLetters.createdAt, cutoff))
+    .orderBy(asc(deadLetters.createdAt))
+    .limit(limit)
+  const deleted = await db
+    .delete(deadLetters)
+    .where(inArray(deadLetters.id, oldest))
+    .returning({ id: deadLetters.id })
+  return deleted.length
 }

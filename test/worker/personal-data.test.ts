@@ -318,6 +318,23 @@ describe('a member erased on request', () => {
     )
       .bind(`inm_${unique}`, communityId, member!.id, `wamid.${unique}`, message, Date.now())
       .run()
+    // Their Telegram account started the bot with their referral code, as `/start <code>`
+    // records it (the bot is off in this project): its name and user name are theirs too.
+    const telegramName = `Ernie ${unique}`
+    const telegramUsername = `ernie_${unique}`
+    await env.DB.prepare(
+      `insert into telegram_contacts (user_id, member_id, first_name, username, language_code,
+         status, confirmed_at, consent_method, consent_proof, status_at, created_at)
+       values (?1, ?2, ?3, ?4, 'de', 'started', ?5, 'telegram_start', 'telegram_update:1', ?5, ?5)`,
+    )
+      .bind(
+        7_100_000_000 + Math.floor(Math.random() * 1e8),
+        member!.id,
+        telegramName,
+        telegramUsername,
+        Date.now(),
+      )
+      .run()
     const bystander = await joinJson(invite.code, {
       name: `Stays ${unique}`,
       email: `stays.${unique}@mail.example.org`,
@@ -326,6 +343,7 @@ describe('a member erased on request', () => {
 
     const tokenOf = (url: string) => new URL(url).pathname.split('/').pop()!
     const needles = [name, email, phone, phone.slice(1), answer, message, firstLink, againLink]
+    needles.push(telegramName, telegramUsername)
     needles.push(...[first, again].map((joined) => tokenOf(joined.json.statusUrl)))
     expect((await tracesOf(needles)).length).toBeGreaterThan(0)
 

@@ -71,7 +71,12 @@ import { getJoinRequestForApprovalOrThrow } from '../../src/services/joining-dec
 import { getJoinTarget } from '../../src/services/joining-target'
 import { endMembership } from '../../src/services/leaving'
 import { findRequestByCode, pruneUnconfirmed } from '../../src/services/consent'
-import { deleteExpiredSignUps, pruneDeliveredEvents } from '../../src/services/retention'
+import {
+  deleteExpiredSignUps,
+  pruneDeadLetters,
+  pruneDeliveredEvents,
+} from '../../src/services/retention'
+import { pruneTelegramPeople } from '../../src/services/telegram-retention'
 import {
   applyInboundItem,
   listInboundMessages,
@@ -324,6 +329,9 @@ describe('query plans of the request paths', () => {
     // A month on, the events just handed on are past their retention and go.
     const later = new Date(now.getTime() + 31 * 86400_000)
     expect(await pruneDeliveredEvents(db, later, 30)).toBeGreaterThan(0)
+    await pruneDeadLetters(db, later, 30)
+    // The hourly sweep of what Telegram reported about people.
+    await pruneTelegramPeople(db, later)
     // A leave counts on its join's rollup row, found by key.
     const leaving = (await db.query.members.findFirst({
       where: (m, { eq }) => eq(m.id, memberId),

@@ -71,6 +71,8 @@ export type TelegramContactStatus = (typeof TELEGRAM_CONTACT_STATUSES)[number]
  * it (a `/start` from their own account proves that account). `memberId`: the member whose
  * referral code came with it (null: a start without one). `statusAt` is the Telegram `date` of
  * the message that set the status, so a `/stop` applied after a later `/start` does not win.
+ * Erasing the member, or deleting their community, deletes a start; a `/stop` stays as its proof,
+ * without name, user name, language or member (`forgetTelegramContacts`).
  */
 export const telegramContacts = sqliteTable(
   'telegram_contacts',

@@ -137,7 +137,9 @@ export const telegramInviteLinks = sqliteTable(
 /**
  * Who is in a Telegram chat, as Telegram reported it (`chat_member`): the newest report wins by
  * its `date`, so a leave reported before the join it follows is not undone by that join.
- * `inviteId` is our link the person joined through (null: another route).
+ * `inviteId` is our link the person joined through (null: another route). Kept only while a
+ * group follows the chat; an ended membership goes 30 days after its last report
+ * (`services/telegram-retention.ts`).
  */
 export const telegramMemberships = sqliteTable(
   'telegram_memberships',
@@ -154,7 +156,13 @@ export const telegramMemberships = sqliteTable(
     leftAs: text('left_as', { enum: ['left', 'kicked'] }),
     statusAt: timestamp('status_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.chatId, t.userId] })],
+  (t) => [
+    primaryKey({ columns: [t.chatId, t.userId] }),
+    // The cron job finds ended memberships past their retention by this (telegram-retention.ts).
+    index('telegram_memberships_ended_idx')
+      .on(t.statusAt)
+      .where(sql`is_member = 0`),
+  ],
 )
 
 /**
@@ -182,6 +190,7 @@ export type TelegramRequestStatus = (typeof TELEGRAM_REQUEST_STATUSES)[number]
  * Requests to join a closed community's chat, as Telegram reported them (`chat_join_request`):
  * waiting for an admin, who approves or declines them through the Bot API. `gone`: Telegram no
  * longer has the request (approved elsewhere, withdrawn, expired); `outcome` says what it said.
+ * Declined and gone ones go 30 days after the decision (`services/telegram-retention.ts`).
  */
 export const telegramJoinRequests = sqliteTable(
   'telegram_join_requests',
@@ -207,6 +216,10 @@ export const telegramJoinRequests = sqliteTable(
     index('telegram_join_requests_community_idx').on(t.communityId, t.status, t.id),
     // A join Telegram reports finds the person's approved request by this.
     index('telegram_join_requests_person_idx').on(t.chatId, t.userId, t.decidedAt),
+    // The cron job finds declined and gone requests past their retention by this.
+    index('telegram_join_requests_decided_idx')
+      .on(t.decidedAt)
+      .where(sql`status in ('declined', 'gone')`),
     uniqueIndex('telegram_join_requests_pending_unique')
       .on(t.chatId, t.userId)
       .where(sql`status = 'pending'`),

@@ -1,0 +1,2 @@
+CREATE INDEX `telegram_join_requests_decided_idx` ON `telegram_join_requests` (`decided_at`) WHERE status in ('declined', 'gone');--> statement-breakpoint
+CREATE INDEX `telegram_memberships_ended_idx` ON `telegram_memberships` (`status_at`) WHERE is_member = 0;

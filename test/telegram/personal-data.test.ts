@@ -1,0 +1,387 @@
+import { describe, expect, it } from 'vitest'
+import {
+  call,
+  createInvite,
+  eventually,
+  joinJson,
+  newPhone,
+  query,
+  runCron,
+} from '../worker/helpers'
+import {
+  joinRequestUpdate,
+  memberUpdate,
+  newUser,
+  postUpdate,
+  privateMessage,
+} from '../support/telegram-updates'
+import { telegramCommunity, withTelegramLink } from './support'
+
+/**
+ * What Telegram tells us about people (who joined and left a chat, who asked to join, who
+ * started the bot) does not outlive its use: it goes with the community, with an erased member,
+ * and through the hourly cron job once nothing reads it (docs/security.md, "What is kept").
+ */
+
+const HOUR = 3600_000
+const DAY = 86400_000
+
+type Person = ReturnType<typeof newUser>
+
+/** The hourly part of the cron job runs at minute 0: the last such run at or before `at`. */
+async function runHourlyCron(at: number) {
+  await runCron(Math.floor(at / HOUR) * HOUR)
+}
+
+/** A Telegram user with a name and user name no other test uses. */
+function person(name: string, lastDigit?: number): Person {
+  const unique = crypto.randomUUID().slice(0, 8)
+  const user = newUser(`${name} ${unique}`, lastDigit)
+  return { ...user, username: `${name.toLowerCase()}_${unique}` }
+}
+
+/** Every row of every table in which any of these strings occur (case-insensitive). */
+async function tracesOf(needles: string[]): Promise<string[]> {
+  const tables = await query<{ name: string }>(
+    `select name from sqlite_master where type = 'table' and name not like '\\_cf\\_%' escape '\\'`,
+  )
+  const lowered = needles.map((needle) => needle.toLowerCase())
+  const traces: string[] = []
+  for (const { name } of tables) {
+    for (const row of await query(`select * from "${name.replace(/"/g, '""')}"`)) {
+      const text = JSON.stringify(row).toLowerCase()
+      if (lowered.some((needle) => text.includes(needle))) traces.push(`${name}: ${text}`)
+    }
+  }
+  return traces
+}
+
+/** The membership Telegram reported, once the report dated `at` (seconds) is applied. */
+async function reported(chatId: number, user: Person, at: number) {
+  await eventually(async () => {
+    const [row] = await query<{ status_at: number }>(
+      'select status_at from telegram_memberships where chat_id = ? and user_id = ?',
+      chatId,
+      user.id,
+    )
+    expect(row?.status_at).toBe(at * 1000)
+  })
+}
+
+/** Joins (through `inviteLink`, if given) `joinedDaysAgo`, and leaves `leftDaysAgo`, if given. */
+async function stint(
+  chatId: number,
+  user: Person,
+  joinedDaysAgo: number,
+  options: { leftDaysAgo?: number; inviteLink?: string } = {},
+) {
+  const now = Math.floor(Date.now() / 1000)
+  const joined = now - joinedDaysAgo * 86_400
+  await postUpdate(
+    memberUpdate(chatId, user, 'joined', { inviteLink: options.inviteLink, date: joined }),
+  )
+  await reported(chatId, user, joined)
+  if (options.leftDaysAgo === undefined) return
+  const left = now - options.leftDaysAgo * 86_400
+  await postUpdate(memberUpdate(chatId, user, 'left', { date: left }))
+  await reported(chatId, user, left)
+}
+
+async function membershipsIn(chatId: number): Promise<number[]> {
+  const rows = await query<{ user_id: number }>(
+    'select user_id from telegram_memberships where chat_id = ? order by user_id',
+    chatId,
+  )
+  return rows.map((row) => row.user_id)
+}
+
+/** A web member of the community who sent `/start <their referral code>` to the bot. */
+async function startedTheBot(inviteCode: string, user: Person) {
+  const joined = await joinJson(inviteCode, { name: user.first_name, phone: newPhone() })
+  expect(joined.status, joined.text).toBe(201)
+  const code = new URL(joined.json.referralUrl as string).pathname.split('/')[2]!
+  await postUpdate(privateMessage(user, `/start ${code}`))
+  await eventually(async () =>
+    expect(
+      await query('select member_id from telegram_contacts where user_id = ?', user.id),
+    ).toEqual([{ member_id: joined.json.memberId }]),
+  )
+  return joined.json.memberId as string
+}
+
+/** Sends `/stop` to the bot, and answers its update id once applied. */
+async function stopTheBot(user: Person): Promise<number> {
+  const update = privateMessage(user, '/stop')
+  await postUpdate(update)
+  await eventually(async () =>
+    expect(await query('select status from telegram_contacts where user_id = ?', user.id)).toEqual([
+      { status: 'stopped' },
+    ]),
+  )
+  return update.update_id
+}
+
+async function contactOf(user: Person) {
+  return query(
+    `select member_id, first_name, username, language_code, status, stop_proof
+     from telegram_contacts where user_id = ?`,
+    user.id,
+  )
+}
+
+describe('deleting a community', () => {
+  it('deletes who joined and left its chats, and its members’ starts of the bot; a /stop stays, naming nobody', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const invite = await createInvite(community.id, { groupId: group.id, label: 'Poster' })
+    const url = await withTelegramLink(invite.id)
+    const joiner = person('Joanna')
+    const passer = person('Pascal')
+    await stint(chatId, joiner, 2, { inviteLink: url })
+    await stint(chatId, passer, 3, { leftDaysAgo: 1 })
+    const web = await createInvite(community.id)
+    const starter = person('Stella')
+    const stopper = person('Stefan')
+    await startedTheBot(web.code, starter)
+    await startedTheBot(web.code, stopper)
+    const stop = await stopTheBot(stopper)
+    // Another community's chat, and its member: not this community's to delete.
+    const other = await telegramCommunity()
+    const stranger = person('Otto')
+    await stint(other.chatId, stranger, 1)
+
+    const people = [joiner, passer, starter, stopper]
+    const needles = people.flatMap((p) => [p.first_name, p.username])
+    expect((await tracesOf(needles)).length).toBeGreaterThan(0)
+    const deleted = await call('DELETE', `/api/communities/${community.id}`)
+    expect(deleted.status, deleted.text).toBe(204)
+
+    expect(await tracesOf(needles)).toEqual([])
+    expect(await membershipsIn(chatId)).toEqual([])
+    expect(await contactOf(starter)).toEqual([])
+    // The proof that this account said stop, and nothing about who it is.
+    expect(await contactOf(stopper)).toEqual([
+      {
+        member_id: null,
+        first_name: '',
+        username: null,
+        language_code: null,
+        status: 'stopped',
+        stop_proof: `telegram_update:${stop}`,
+      },
+    ])
+    expect(await membershipsIn(other.chatId)).toEqual([stranger.id])
+  })
+})
+
+describe('unlinking a group from its Telegram chat', () => {
+  it('forgets who Telegram reported in the chat, and records no one there any more', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const invite = await createInvite(community.id, { groupId: group.id, label: 'Flyer' })
+    const url = await withTelegramLink(invite.id)
+    const member = person('Linda')
+    const passer = person('Lorenz')
+    await stint(chatId, member, 3, { inviteLink: url })
+    await stint(chatId, passer, 2, { leftDaysAgo: 1 })
+    expect(await membershipsIn(chatId)).toHaveLength(2)
+
+    const unlinked = await call('PATCH', `/api/groups/${group.id}`, {
+      body: { telegramChatId: null },
+    })
+    expect(unlinked.status, unlinked.text).toBe(200)
+    expect(await membershipsIn(chatId)).toEqual([])
+    expect(await tracesOf([passer.first_name, passer.username])).toEqual([])
+    // Telegram still reports the chat to the bot; nothing about its people is kept now.
+    const later = person('Later')
+    const update = memberUpdate(chatId, later, 'joined')
+    await postUpdate(update)
+    await eventually(async () =>
+      expect(
+        await query('select 1 from telegram_updates where update_id = ?', update.update_id),
+      ).toHaveLength(1),
+    )
+    expect(await membershipsIn(chatId)).toEqual([])
+  })
+
+  it('deleting the group forgets them too; another group’s chat keeps its own', async () => {
+    const { group, chatId } = await telegramCommunity()
+    const other = await telegramCommunity()
+    const inChat = person('Greta')
+    const inOther = person('Gustav')
+    await stint(chatId, inChat, 2)
+    await stint(other.chatId, inOther, 2)
+    expect((await call('DELETE', `/api/groups/${group.id}`)).status).toBe(204)
+    expect(await membershipsIn(chatId)).toEqual([])
+    expect(await membershipsIn(other.chatId)).toEqual([inOther.id])
+  })
+})
+
+describe('a Telegram member erased on request', () => {
+  it('leaves their join request and their start of the bot nowhere, and a /stop only as its proof', async () => {
+    const { community, group, chatId } = await telegramCommunity('closed')
+    const invite = await createInvite(community.id, { groupId: group.id, label: 'Ask' })
+    const url = await withTelegramLink(invite.id)
+    const rosa = person('Rosalind')
+    const waiting = person('Wanda')
+    await postUpdate(joinRequestUpdate(chatId, rosa, url))
+    await postUpdate(joinRequestUpdate(chatId, waiting, url))
+    const requests = await eventually(async () => {
+      const rows = await query<{ id: string; user_id: number }>(
+        'select id, user_id from telegram_join_requests where community_id = ?',
+        community.id,
+      )
+      expect(rows).toHaveLength(2)
+      return rows
+    })
+    const request = requests.find((r) => r.user_id === rosa.id)!
+    const approved = await call('POST', `/api/telegram-join-requests/${request.id}/approve`)
+    expect(approved.json.status, approved.text).toBe('approved')
+    await postUpdate(memberUpdate(chatId, rosa, 'joined', { inviteLink: url }))
+    const member = await eventually(async () => {
+      const [row] = await query<{ id: string }>(
+        'select id from members where community_id = ? and telegram_user_id = ?',
+        community.id,
+        rosa.id,
+      )
+      expect(row).toBeDefined()
+      return row!
+    })
+    // Their own referral link's code links their private chat with the bot to them.
+    const [referral] = await query<{ code: string }>(
+      'select code from invites where referrer_member_id = ?',
+      member.id,
+    )
+    await postUpdate(privateMessage(rosa, `/start ${referral!.code}`))
+    await eventually(async () =>
+      expect(await contactOf(rosa)).toMatchObject([{ member_id: member.id, status: 'started' }]),
+    )
+    const stop = await stopTheBot(rosa)
+    const needles = [rosa.first_name, rosa.username]
+    expect((await tracesOf(needles)).length).toBeGreaterThan(0)
+
+    const erased = await call('POST', `/api/members/${member.id}/erase`)
+    expect(erased.status, erased.text).toBe(204)
+
+    expect(await tracesOf(needles)).toEqual([])
+    expect(await contactOf(rosa)).toEqual([
+      {
+        member_id: null,
+        first_name: '',
+        username: null,
+        language_code: null,
+        status: 'stopped',
+        stop_proof: `telegram_update:${stop}`,
+      },
+    ])
+    // Someone else's request to the same chat is theirs, and stays.
+    const left = await query<{ user_id: number }>(
+      'select user_id from telegram_join_requests where community_id = ?',
+      community.id,
+    )
+    expect(left).toEqual([{ user_id: waiting.id }])
+    expect(await tracesOf([waiting.first_name])).not.toEqual([])
+  })
+})
+
+describe('the hourly cron job', () => {
+  it('forgets memberships that ended 30 days ago; keeps who is still in the chat', async () => {
+    const linked = await telegramCommunity()
+    const invite = await createInvite(linked.community.id, {
+      groupId: linked.group.id,
+      label: 'Fair',
+    })
+    const url = await withTelegramLink(invite.id)
+    const stays = person('Stays')
+    const leftLongAgo = person('Leftlong')
+    const leftLately = person('Leftlately')
+    const otherRoute = person('Otherroute')
+    await stint(linked.chatId, stays, 60, { inviteLink: url })
+    await stint(linked.chatId, leftLongAgo, 60, { inviteLink: url, leftDaysAgo: 31 })
+    await stint(linked.chatId, leftLately, 60, { inviteLink: url, leftDaysAgo: 20 })
+    await stint(linked.chatId, otherRoute, 60)
+    await runHourlyCron(Date.now())
+    expect(await membershipsIn(linked.chatId)).toEqual(
+      [stays.id, leftLately.id, otherRoute.id].sort((a, b) => a - b),
+    )
+    // The verified funnel keeps what it counted: three joins and two leaves through the link.
+    const [counted] = await query<{ joins: number; leaves: number }>(
+      `select sum(verified_joins) as joins, sum(verified_leaves) as leaves
+       from invite_daily_stats where invite_id = ?`,
+      invite.id,
+    )
+    expect(counted).toEqual({ joins: 3, leaves: 2 })
+  })
+
+  it('forgets at most 1,000 ended memberships a run: 1,001 take two runs', async () => {
+    const chatId = -(2_000_000_000_000 + Math.floor(Math.random() * 1_000_000))
+    const old = Date.now() - 400 * DAY
+    await query(
+      `insert into telegram_memberships (chat_id, user_id, username, first_name, is_member,
+         joined_at, left_at, left_as, status_at)
+       with recursive n(i) as (select 1 union all select i + 1 from n where i < 1001)
+       select ?1, i, null, 'Ended', 0, ?2 - 86400000, ?2 + i, 'left', ?2 + i from n`,
+      chatId,
+      old,
+    )
+    const now = Date.now()
+    await runHourlyCron(now)
+    expect(await membershipsIn(chatId)).toEqual([1001])
+    await runHourlyCron(now + HOUR)
+    expect(await membershipsIn(chatId)).toEqual([])
+  })
+
+  it('forgets declined and gone join requests 30 days after the decision; keeps approved and pending ones', async () => {
+    const { community, group, chatId } = await telegramCommunity('closed')
+    const invite = await createInvite(community.id, { groupId: group.id, label: 'Door' })
+    const url = await withTelegramLink(invite.id)
+    // The stand-in answers for a user id ending in 5 that the request is gone.
+    const asking = {
+      declined: person('Declined'),
+      gone: person('Gone', 5),
+      approved: person('Approved'),
+      pending: person('Pending'),
+    }
+    for (const user of Object.values(asking)) await postUpdate(joinRequestUpdate(chatId, user, url))
+    const idOf = await eventually(async () => {
+      const rows = await query<{ id: string; user_id: number }>(
+        'select id, user_id from telegram_join_requests where community_id = ?',
+        community.id,
+      )
+      expect(rows).toHaveLength(4)
+      return (user: Person) => rows.find((row) => row.user_id === user.id)!.id
+    })
+    const decide = async (user: Person, action: 'approve' | 'decline', expected: string) => {
+      const decided = await call('POST', `/api/telegram-join-requests/${idOf(user)}/${action}`)
+      expect(decided.json.status, decided.text).toBe(expected)
+    }
+    await decide(asking.declined, 'decline', 'declined')
+    await decide(asking.gone, 'approve', 'gone')
+    await decide(asking.approved, 'approve', 'approved')
+    const left = async () => {
+      const rows = await query<{ status: string }>(
+        'select status from telegram_join_requests where community_id = ? order by status',
+        community.id,
+      )
+      return rows.map((row) => row.status)
+    }
+    const decidedAt = Date.now()
+    await runHourlyCron(decidedAt + 29 * DAY)
+    expect(await left()).toEqual(['approved', 'declined', 'gone', 'pending'])
+    await runHourlyCron(decidedAt + 31 * DAY)
+    expect(await left()).toEqual(['approved', 'pending'])
+    expect(await tracesOf([asking.declined.username, asking.gone.username])).toEqual([])
+  })
+
+  it('forgets applied update ids after 7 days', async () => {
+    const { chatId } = await telegramCommunity()
+    const update = memberUpdate(chatId, person('Marker'), 'joined')
+    await postUpdate(update)
+    const kept = () =>
+      query('select update_id from telegram_updates where update_id = ?', update.update_id)
+    await eventually(async () => expect(await kept()).toHaveLength(1))
+    const applied = Date.now()
+    await runHourlyCron(applied + 6 * DAY)
+    expect(await kept()).toHaveLength(1)
+    await runHourlyCron(applied + 8 * DAY)
+    expect(await kept()).toEqual([])
+  })
+})
