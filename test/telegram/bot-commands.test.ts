@@ -72,7 +72,7 @@ describe('/start and /stop in a private chat with the bot', () => {
     expect(reply).toContain('/stop')
   })
 
-  it('/start without a member’s code records the start on its own, and answers in English', async () => {
+  it('/start without a member’s code records the start on its own, and says in English that no messages come yet', async () => {
     const sam = newUser('Sam')
     await postUpdate(privateMessage(sam, '/start not-a-code', { languageCode: 'en-GB' }))
     await eventually(async () =>
@@ -80,7 +80,7 @@ describe('/start and /stop in a private chat with the bot', () => {
     )
     await eventually(async () =>
       expect(await repliesTo(sam)).toEqual([
-        'Hi! From now on you get our messages here. Send /stop at any time to stop them.',
+        'Hi! We do not know yet which community you belong to. Open the Telegram link on your status page (it carries your personal code) to get its messages here. Send /stop at any time.',
       ]),
     )
   })
@@ -107,7 +107,12 @@ describe('/start and /stop in a private chat with the bot', () => {
       expect(await contactOf(lea)).toMatchObject({ status: 'stopped', member_id: memberId }),
     )
     await eventually(async () => expect(await repliesTo(lea)).toHaveLength(4))
-    expect((await repliesTo(lea)).at(-1)).toBe(
+    const replies = await repliesTo(lea)
+    // A START without the code resumes the linked account, and says so.
+    expect(replies[2]).toBe(
+      'Hallo! Du bekommst hier ab jetzt unsere Nachrichten. Mit /stop meldest du dich jederzeit ab.',
+    )
+    expect(replies.at(-1)).toBe(
       'Du bekommst von uns keine Nachrichten mehr. Mit /start meldest du dich wieder an.',
     )
   })

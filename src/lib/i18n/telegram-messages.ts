@@ -11,12 +11,16 @@ const BOT_REPLIES = {
     started:
       'Hallo! Du bekommst hier ab jetzt unsere Nachrichten. Mit /stop meldest du dich jederzeit ab.',
     stopped: 'Du bekommst von uns keine Nachrichten mehr. Mit /start meldest du dich wieder an.',
+    startedUnknown:
+      'Hallo! Wir wissen noch nicht, zu welcher Community du gehörst. Öffne den Telegram-Link auf deiner Statusseite (er trägt deinen persönlichen Code), dann bekommst du ihre Nachrichten hier. Mit /stop meldest du dich jederzeit ab.',
   },
   en: {
     startedForMember: (name: string, community: string) =>
       `Hi ${name}! From now on you get messages from ${community} here. Send /stop at any time to stop them.`,
     started: 'Hi! From now on you get our messages here. Send /stop at any time to stop them.',
     stopped: 'You will get no more messages from us. Send /start to get them again.',
+    startedUnknown:
+      'Hi! We do not know yet which community you belong to. Open the Telegram link on your status page (it carries your personal code) to get its messages here. Send /stop at any time.',
   },
 }
 

@@ -40,6 +40,15 @@ export function botCommand(message: Message, keywords: CommandKeywords): BotComm
   return null
 }
 
+/** Whether an earlier `/start` with a member's code linked this account (it keeps that link). */
+async function linkedToMember(client: D1Database, userId: number): Promise<boolean> {
+  const row = await client
+    .prepare('select 1 from telegram_contacts where user_id = ?1 and member_id is not null')
+    .bind(userId)
+    .first()
+  return row !== null
+}
+
 /**
  * The statements a command writes (each binding the update id as ?1) and the reply it earns,
  * sent once the update is applied.
@@ -108,6 +117,11 @@ export async function commandEffects(
         ),
     ],
     outcome: member ? 'started for a member' : 'started',
-    reply: member ? replies.startedForMember(person.first_name, member.community) : replies.started,
+    reply: member
+      ? replies.startedForMember(person.first_name, member.community)
+      : // Nothing goes to an account linked to no member: say so rather than promise messages.
+        (await linkedToMember(client, person.id))
+        ? replies.started
+        : replies.startedUnknown,
   }
 }
