@@ -18,7 +18,8 @@ import {
 import { words } from '../../views/dashboard'
 import { ComparePage } from '../../views/dashboard/compare'
 import { CommunityId, communityShell, idOrThrow, InviteId, lang } from './page'
-import { FilterChips, filtersQuery, pageFilters } from './stats-filters'
+import { pageFilters } from './stats-filters'
+import { FilterChips, filtersQuery } from '../../views/dashboard/stats-filters'
 import { RangePicker, rangeQuery, statsRange, todayIn } from './stats-range'
 
 /** The compare page: links (or sources) of a community side by side. */
@@ -98,7 +99,7 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
       controls={
         <>
           <RangePicker c={c} range={range} csvHref={csv} filters={filters} extraQuery={picked} />
-          <FilterChips c={c} filters={filters} base={base} />
+          <FilterChips lang={l} filters={filters} base={base} />
         </>
       }
     />,

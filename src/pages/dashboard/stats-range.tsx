@@ -7,7 +7,7 @@ import { TimeZoneSchema } from '../../schemas/common'
 import { words } from '../../views/dashboard'
 import { lang } from './page'
 import { BREAKDOWNS, type StatsFilters } from '../../services/stats-breakdowns'
-import { filtersQuery } from './stats-filters'
+import { filtersQuery } from '../../views/dashboard/stats-filters'
 
 /** The periods offered as one click; anything else is a custom range of at most a year. */
 export const PERIODS = ['7', '30', '90'] as const

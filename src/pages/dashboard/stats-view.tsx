@@ -17,7 +17,8 @@ import { TelegramSeen } from '../../views/telegram-seen'
 import { telegramConfig } from '../../lib/config'
 import { telegramWords } from '../../lib/i18n/dashboard-telegram'
 import { lang } from './page'
-import { FilterChips, filtersQuery, pageFilters, valueText } from './stats-filters'
+import { pageFilters } from './stats-filters'
+import { FilterChips, filtersQuery, valueText } from '../../views/dashboard/stats-filters'
 import { RangePicker, rangeQuery, statsRange, todayIn } from './stats-range'
 
 /**
@@ -135,7 +136,7 @@ export function StatsSections(props: { c: Context<AppEnv>; view: StatsView }) {
     <>
       <section>
         <RangePicker c={props.c} range={view.range} csvHref={view.csvHref} filters={view.filters} />
-        <FilterChips c={props.c} filters={view.filters} base={base} />
+        <FilterChips lang={l} filters={view.filters} base={base} />
         {view.compareHref && view.links.size > 1 && (
           <p>
             <a href={view.compareHref}>{t.compare}</a>
