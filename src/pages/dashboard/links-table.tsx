@@ -8,7 +8,7 @@ import { conversionOf, retentionOf, type FunnelFigures } from '../../services/st
 import { DailyChart } from '../../views/chart'
 import { percent, words } from '../../views/dashboard'
 import { lang } from './page'
-import { rangeQuery } from './stats-range'
+import { rangeQuery } from '../../views/dashboard/stats-range'
 import { retentionText } from '../../views/retention'
 import type { StatsView } from './stats-view'
 

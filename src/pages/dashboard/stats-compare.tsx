@@ -20,7 +20,8 @@ import { ComparePage } from '../../views/dashboard/compare'
 import { CommunityId, communityShell, idOrThrow, InviteId, lang } from './page'
 import { pageFilters } from './stats-filters'
 import { FilterChips, filtersQuery } from '../../views/dashboard/stats-filters'
-import { RangePicker, rangeQuery, statsRange, todayIn } from './stats-range'
+import { statsRange, todayIn } from './stats-range'
+import { RangePicker, rangeQuery } from '../../views/dashboard/stats-range'
 
 /** The compare page: links (or sources) of a community side by side. */
 export const statsComparePages = new Hono<AppEnv>()
@@ -98,7 +99,14 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
       entries={entries}
       controls={
         <>
-          <RangePicker c={c} range={range} csvHref={csv} filters={filters} extraQuery={picked} />
+          <RangePicker
+            lang={l}
+            path={path}
+            range={range}
+            csvHref={csv}
+            filters={filters}
+            extraQuery={picked}
+          />
           <FilterChips lang={l} filters={filters} base={base} />
         </>
       }

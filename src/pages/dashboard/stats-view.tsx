@@ -19,7 +19,8 @@ import { telegramWords } from '../../lib/i18n/dashboard-telegram'
 import { lang } from './page'
 import { pageFilters } from './stats-filters'
 import { FilterChips, filtersQuery, valueText } from '../../views/dashboard/stats-filters'
-import { RangePicker, rangeQuery, statsRange, todayIn } from './stats-range'
+import { statsRange, todayIn } from './stats-range'
+import { RangePicker, rangeQuery } from '../../views/dashboard/stats-range'
 
 /**
  * The stats of a community or a link, as every stats view shows them: the period picker, the
@@ -135,7 +136,13 @@ export function StatsSections(props: { c: Context<AppEnv>; view: StatsView }) {
   return (
     <>
       <section>
-        <RangePicker c={props.c} range={view.range} csvHref={view.csvHref} filters={view.filters} />
+        <RangePicker
+          lang={l}
+          path={new URL(props.c.req.url).pathname}
+          range={view.range}
+          csvHref={view.csvHref}
+          filters={view.filters}
+        />
         <FilterChips lang={l} filters={view.filters} base={base} />
         {view.compareHref && view.links.size > 1 && (
           <p>
