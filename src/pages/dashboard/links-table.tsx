@@ -10,7 +10,7 @@ import { percent, words } from '../../views/dashboard'
 import { lang } from './page'
 import { rangeQuery } from '../../views/dashboard/stats-range'
 import { retentionText } from '../../views/retention'
-import type { StatsView } from './stats-view'
+import type { StatsView } from '../../views/dashboard/stats'
 
 const SORTS = ['visits', 'joins', 'conversion', 'retention7', 'retention30'] as const
 type Sort = (typeof SORTS)[number]

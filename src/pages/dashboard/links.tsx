@@ -32,7 +32,8 @@ import { communityFor } from '../../api/community-scope'
 import { retireTelegramLinksOf, telegramLinkForNewInvite } from '../../api/telegram'
 import { Csrf, words, GroupsTable } from '../../views/dashboard'
 import type { FormState } from '../../views/form-fields'
-import { loadStatsView, StatsSections, statsViewReads, type StatsView } from './stats-view'
+import { loadStatsView, statsViewReads } from './stats-view'
+import { StatsSections, type StatsView } from '../../views/dashboard/stats'
 import { statsCsv } from '../../services/stats-csv'
 import { LinksTable } from './links-table'
 import { readQrDesignForm } from './qr-designer'
@@ -109,7 +110,7 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
           form={form}
         />
       )}
-      {stats && <StatsSections c={c} view={stats} />}
+      {stats && <StatsSections lang={lang(c)} path={new URL(c.req.url).pathname} view={stats} />}
       {invites && (
         <section>
           <h2>{archived ? t.archivedLinks : t.links}</h2>
@@ -332,7 +333,7 @@ export async function linkPage(
           actionPath={(action) => inLanguage(c, `/admin/links/${invite.id}/${action}`)}
         />
       )}
-      {stats && <StatsSections c={c} view={stats} />}
+      {stats && <StatsSections lang={lang(c)} path={new URL(c.req.url).pathname} view={stats} />}
     </>,
     invite.communityId,
     refused?.status,
