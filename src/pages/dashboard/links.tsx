@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono'
+import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { telegramConfig } from '../../lib/config'
 import type { FieldMessages } from '../../lib/field-errors'
@@ -35,7 +36,7 @@ import type { FormState } from '../../views/form-fields'
 import { loadStatsView, statsViewReads } from './stats-view'
 import { StatsSections, type StatsView } from '../../views/dashboard/stats'
 import { statsCsv } from '../../services/stats-csv'
-import { LinksTable } from './links-table'
+import { LINK_SORTS, LinksTable } from '../../views/dashboard/links-table'
 import { readQrDesignForm } from './qr-designer'
 import { QrDesigner } from '../../views/dashboard/qr-designer'
 import { pendingTelegramLinks } from '../../services/telegram-chats'
@@ -55,6 +56,9 @@ import {
 import { csvDownloadHeaders } from '../../lib/csv'
 import { liveTelegramLink } from '../../platforms/telegram/invite-links'
 import { TelegramLinkLine } from '../../views/telegram-seen'
+
+/** How the links table is sorted: by visits unless the page asks for another of its figures. */
+const LinkSort = z.enum(LINK_SORTS).catch('visits')
 
 /** A community's overview and its campaign links: funnel, QR codes, revoke and rotate. */
 export const linksPages = new Hono<AppEnv>()
@@ -123,7 +127,10 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
             <p class="muted">{archived ? t.noArchived : t.noLinks}</p>
           ) : (
             <LinksTable
-              c={c}
+              lang={lang(c)}
+              path={new URL(c.req.url).pathname}
+              sort={LinkSort.parse(c.req.query('sort'))}
+              now={new Date()}
               links={campaignLinks}
               stats={stats}
               telegramPending={

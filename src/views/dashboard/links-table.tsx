@@ -1,19 +1,17 @@
-import type { Context } from 'hono'
 import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
-import type { AppEnv } from '../../env'
 import type { Invite } from '../../db/schema'
-import { formatNumber } from '../../lib/i18n'
+import { formatNumber, type Lang } from '../../lib/i18n'
 import { inviteStatus } from '../../services/invites'
 import { conversionOf, retentionOf, type FunnelFigures } from '../../services/stats'
-import { DailyChart } from '../../views/chart'
-import { percent, words } from '../../views/dashboard'
-import { lang } from './page'
-import { rangeQuery } from '../../views/dashboard/stats-range'
-import { retentionText } from '../../views/retention'
-import type { StatsView } from '../../views/dashboard/stats'
+import { DailyChart } from '../chart'
+import { percent, words } from '../dashboard'
+import { retentionText } from '../retention'
+import type { StatsView } from './stats'
+import { rangeQuery } from './stats-range'
 
-const SORTS = ['visits', 'joins', 'conversion', 'retention7', 'retention30'] as const
-type Sort = (typeof SORTS)[number]
+/** The figures the links table sorts by (best first); visits unless the page asks for another. */
+export const LINK_SORTS = ['visits', 'joins', 'conversion', 'retention7', 'retention30'] as const
+type LinkSort = (typeof LINK_SORTS)[number]
 
 const EMPTY: FunnelFigures = {
   visits: 0,
@@ -33,7 +31,7 @@ const EMPTY: FunnelFigures = {
   stayed30Days: 0,
 }
 
-function sortValue(sort: Sort, f: FunnelFigures): number {
+function sortValue(sort: LinkSort, f: FunnelFigures): number {
   if (sort === 'conversion') return conversionOf(f)
   if (sort === 'retention7') return retentionOf(f, 7) ?? -1
   if (sort === 'retention30') return retentionOf(f, 30) ?? -1
@@ -46,27 +44,28 @@ function sortValue(sort: Sort, f: FunnelFigures): number {
  * links, so it works without script.
  */
 export function LinksTable(props: {
-  c: Context<AppEnv>
+  lang: Lang
+  /** The page's own path, where the sorting links lead. */
+  path: string
+  sort: LinkSort
   links: Invite[]
   stats: StatsView | null
+  /** When the links' states are told. */
+  now: Date
   /** Links on Telegram whose chat invite link Telegram has not made yet. */
   telegramPending?: Set<string>
 }) {
-  const { c, stats } = props
-  const l = lang(c)
+  const { stats, sort, now, path } = props
+  const l = props.lang
   const t = words(l)
-  const requested = c.req.query('sort')
-  const sort: Sort = SORTS.find((s) => s === requested) ?? 'visits'
   const figuresOf = (invite: Invite) => stats?.links.get(invite.id) ?? EMPTY
   const links = stats
     ? [...props.links].sort((a, b) => sortValue(sort, figuresOf(b)) - sortValue(sort, figuresOf(a)))
     : props.links
-  const path = new URL(c.req.url).pathname
-  const sortHref = (to: Sort) =>
+  const sortHref = (to: LinkSort) =>
     `${path}?${stats ? `${rangeQuery(stats.range)}&` : ''}sort=${to}#links`
   const days = stats?.days.map((d) => d.day) ?? []
-  const now = new Date()
-  const Sortable = (p: { by: Sort; label: string }) => (
+  const Sortable = (p: { by: LinkSort; label: string }) => (
     <th class="n" aria-sort={sort === p.by ? 'descending' : undefined}>
       {stats ? (
         <a href={sortHref(p.by)} title={t.sortBy(p.label)}>
