@@ -11,7 +11,7 @@ import { rangeQuery } from './stats-range'
 
 /** The figures the links table sorts by (best first); visits unless the page asks for another. */
 export const LINK_SORTS = ['visits', 'joins', 'conversion', 'retention7', 'retention30'] as const
-type LinkSort = (typeof LINK_SORTS)[number]
+export type LinkSort = (typeof LINK_SORTS)[number]
 
 const EMPTY: FunnelFigures = {
   visits: 0,
