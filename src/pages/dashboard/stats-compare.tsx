@@ -15,7 +15,7 @@ import {
   MAX_COMPARED,
   type ComparedEntry,
 } from '../../services/stats-compare'
-import { words } from '../../views/dashboard'
+import { words } from '../../views/dashboard/shell'
 import { ComparePage } from '../../views/dashboard/compare'
 import { CommunityId, communityShell, idOrThrow, InviteId, lang } from './page'
 import { pageFilters } from './stats-filters'

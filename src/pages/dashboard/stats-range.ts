@@ -4,7 +4,7 @@ import type { AppEnv } from '../../env'
 import { ApiError } from '../../lib/errors'
 import { addDays } from '../../lib/time'
 import { TimeZoneSchema } from '../../schemas/common'
-import { words } from '../../views/dashboard'
+import { words } from '../../views/dashboard/shell'
 import { PERIODS, type ResolvedRange } from '../../views/dashboard/stats-range'
 import { lang } from './page'
 

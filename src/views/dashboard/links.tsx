@@ -1,7 +1,7 @@
 import type { Group, Invite, InviteQrDesign, TelegramInviteLink } from '../../db/schema'
 import type { Lang } from '../../lib/i18n'
 import type { InviteStatus } from '../../services/invites'
-import { GroupsTable, words } from '../dashboard'
+import { GroupsTable, words } from './shell'
 import type { FormState } from '../form-fields'
 import { TelegramLinkLine } from '../telegram-seen'
 import { ActionButton } from './frame'

@@ -6,7 +6,7 @@ import {
   type Breakdown,
   type StatsFilters,
 } from '../../services/stats-breakdowns'
-import { words } from '../dashboard'
+import { words } from './shell'
 
 /** The query string of some filters (empty without any), in a stable order. */
 export function filtersQuery(filters: StatsFilters): string {

@@ -1,6 +1,6 @@
 import type { Lang } from '../../lib/i18n'
 import { BREAKDOWNS, type StatsFilters } from '../../services/stats-breakdowns'
-import { words } from '../dashboard'
+import { words } from './shell'
 import { filtersQuery } from './stats-filters'
 
 /** The periods offered as one click; anything else is a custom range of at most a year. */

@@ -8,7 +8,7 @@ import {
   type StatsFilters,
 } from '../../services/stats-breakdowns'
 import { DailyChart } from '../chart'
-import { words } from '../dashboard'
+import { words } from './shell'
 import { Funnel } from '../funnel'
 import { retentionText } from '../retention'
 import { TelegramSeen } from '../telegram-seen'
