@@ -38,7 +38,7 @@ import { statsCsv } from '../../services/stats-csv'
 import { LINK_SORTS } from '../../views/dashboard/links-table'
 import { readQrDesignForm } from './qr-designer'
 import { CommunityOverview, LinkPage, type RefusedLinkForms } from '../../views/dashboard/links'
-import { pendingTelegramLinks } from '../../services/telegram-chats'
+import { telegramLinksOfPageQuery } from '../../services/telegram-chats'
 import { saveQrDesign } from '../../services/qr-designs'
 import { linkFormRefusal, parseLinkForm, type LinkFormState } from './link-forms'
 import { LINK_FIELDS } from '../../views/dashboard/link-forms'
@@ -80,13 +80,16 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
   const statsReads = statsViewReads(c, scope, `/admin/communities/${id}/stats.csv`)
   // Access decided from the id alone; then the page's reads in one round trip.
   const db = c.var.db
-  const [communityRows, groupRows, inviteRows, boardRows, rewardRows, ...statsRows] =
+  const telegram = telegramConfig(c.var.config) !== null
+  const [communityRows, groupRows, inviteRows, boardRows, rewardRows, telegramRows, ...statsRows] =
     await db.batch([
       communityQuery(db, id),
       listGroupsQuery(db, id, { limit: 100 }),
       listInvitesQuery(db, id, { limit: 100, archived }),
       leaderboardQuery(db, id, referrals ? 10 : 0),
       rewardsQuery(db, id, { rows: referrals ? 20 : 0 }),
+      // The links' Telegram invite links, read only where Telegram is configured.
+      telegramLinksOfPageQuery(db, id, { limit: telegram ? 100 : 0, archived }),
       ...statsReads.queries,
     ])
   const community = communityOf(communityRows)
@@ -96,11 +99,8 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
   const board = referrals ? boardRows : null
   const rewards = referrals ? rewardRows : null
   const campaignLinks = (invites?.data ?? []).filter((invite) => !invite.referrerMemberId)
-  // Links still waiting for Telegram: one read more, only where Telegram is on.
-  const telegramPending =
-    campaignLinks.length > 0 && telegramConfig(c.var.config)
-      ? await pendingTelegramLinks(db, id)
-      : undefined
+  // A Telegram column only in a community with a group on Telegram (up to 50, all read here).
+  const onTelegram = telegram && groupRows.some((group) => group.telegramChatId !== null)
   return communityShell(
     c,
     community,
@@ -120,7 +120,14 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
           campaign: campaignLinks,
           sort: LinkSort.parse(c.req.query('sort')),
           now: new Date(),
-          telegramPending,
+          telegram: onTelegram
+            ? new Map(
+                telegramRows.map((row) => [
+                  row.inviteId,
+                  { url: row.url, failed: row.failedAt !== null },
+                ]),
+              )
+            : undefined,
         }
       }
       groups={groups?.data ?? null}

@@ -1,3 +1,4 @@
+import { telegramWords } from '../../lib/i18n/dashboard-telegram'
 import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import type { Invite } from '../../db/schema'
 import { formatNumber, type Lang } from '../../lib/i18n'
@@ -38,6 +39,43 @@ function sortValue(sort: LinkSort, f: FunnelFigures): number {
   return f[sort]
 }
 
+/** A link's Telegram invite link as the links table shows it. */
+export interface TelegramLinkCell {
+  /** The `t.me` link, once Telegram made it. */
+  url: string | null
+  /** Whether Telegram kept refusing to make it (tried again once the chat is fixed). */
+  failed: boolean
+}
+
+/**
+ * A link's Telegram invite link in its row: the `t.me` link to copy, "pending" while Telegram
+ * has not made it, refused when Telegram kept refusing; a dash for a link not on Telegram.
+ */
+function TelegramCell(props: { lang: Lang; link: TelegramLinkCell | undefined }) {
+  const { link } = props
+  const t = words(props.lang)
+  const tg = telegramWords(props.lang)
+  if (!link) return <>–</>
+  if (link.url)
+    return (
+      <>
+        <a href={link.url} class="code">
+          {link.url}
+        </a>{' '}
+        <button type="button" class="secondary" data-copy={link.url} data-done={t.copied}>
+          {t.copy}
+        </button>
+      </>
+    )
+  if (link.failed) return <span title={tg.linkFailed}>{tg.linkRefused}</span>
+  const pending = telegramDashboardWords(props.lang)
+  return (
+    <span class="muted" title={pending.telegramLinkPendingHint}>
+      {pending.telegramLinkPending}
+    </span>
+  )
+}
+
 /**
  * A community's campaign links side by side: each link's trend over the period (a sparkline),
  * its visits, joins, conversion and retention, sortable by each figure (best first) with plain
@@ -52,12 +90,16 @@ export function LinksTable(props: {
   stats: StatsView | null
   /** When the links' states are told. */
   now: Date
-  /** Links on Telegram whose chat invite link Telegram has not made yet. */
-  telegramPending?: Set<string>
+  /**
+   * Where the community has a Telegram-linked group: each link's Telegram invite link by link id
+   * (its `url` null while Telegram has not made it), shown in a column of its own.
+   */
+  telegram?: Map<string, TelegramLinkCell>
 }) {
   const { stats, sort, now, path } = props
   const l = props.lang
   const t = words(l)
+  const tg = telegramWords(l)
   const figuresOf = (invite: Invite) => stats?.links.get(invite.id) ?? EMPTY
   const links = stats
     ? [...props.links].sort((a, b) => sortValue(sort, figuresOf(b)) - sortValue(sort, figuresOf(a)))
@@ -90,6 +132,7 @@ export function LinksTable(props: {
           <Sortable by="retention7" label={t.retention7} />
           <Sortable by="retention30" label={t.retention30} />
           <th>{t.status}</th>
+          {props.telegram && <th>{tg.linksColumn}</th>}
         </tr>
       </thead>
       <tbody>
@@ -137,14 +180,12 @@ export function LinksTable(props: {
               <td class="n" data-label={t.retention30}>
                 {retentionText(l, f, 30)}
               </td>
-              <td data-label={t.status}>
-                {t.inviteStatuses[inviteStatus(invite, now)]}
-                {props.telegramPending?.has(invite.id) && (
-                  <div class="muted" title={telegramDashboardWords(l).telegramLinkPendingHint}>
-                    {telegramDashboardWords(l).telegramLinkPending}
-                  </div>
-                )}
-              </td>
+              <td data-label={t.status}>{t.inviteStatuses[inviteStatus(invite, now)]}</td>
+              {props.telegram && (
+                <td data-label={tg.linksColumn}>
+                  <TelegramCell lang={l} link={props.telegram.get(invite.id)} />
+                </td>
+              )}
             </tr>
           )
         })}

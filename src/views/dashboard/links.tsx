@@ -6,7 +6,7 @@ import type { FormState } from '../form-fields'
 import { TelegramLinkLine } from '../telegram-seen'
 import { ActionButton } from './frame'
 import { ManageLink, NewLinkForm } from './link-forms'
-import { LinksTable, type LinkSort } from './links-table'
+import { LinksTable, type LinkSort, type TelegramLinkCell } from './links-table'
 import { QrDesigner } from './qr-designer'
 import { StatsSections, type StatsView } from './stats'
 
@@ -30,8 +30,11 @@ export interface OverviewView {
     sort: LinkSort
     /** When the links' states are told. */
     now: Date
-    /** Links on Telegram whose chat invite link Telegram has not made yet. */
-    telegramPending: Set<string> | undefined
+    /**
+     * Each link's Telegram invite link, where the community has a Telegram-linked group (and
+     * Telegram is configured); left out, no Telegram column.
+     */
+    telegram: Map<string, TelegramLinkCell> | undefined
   } | null
   groups: Group[] | null
   /** The referral leaderboard and the rewards earned, for community admins. */
@@ -76,7 +79,7 @@ export function CommunityOverview(props: OverviewView) {
               now={links.now}
               links={links.campaign}
               stats={props.stats}
-              telegramPending={links.telegramPending}
+              telegram={links.telegram}
             />
           )}
         </section>
