@@ -145,8 +145,9 @@ describe('the links table of a community with a group on Telegram', () => {
     expect(rowOf(german.text, 'Flyer')).toContain('Telegram-Link ausstehend')
     expect(rowOf(german.text, 'Bühne')).toContain(`data-copy="${url}"`)
     expect(englishLeftIn(readableText(linksTableOf(german.text)))).toEqual([])
-    // Read in the page's one batch: the session's round trip and the page's, as without Telegram.
+    // Read in the pages' one batch: the session's round trip and the page's, as without Telegram.
     expect(await roundTrips(path, cookie)).toBe(2)
+    expect(await roundTrips(`/admin/links/${made.id}`, cookie)).toBe(2)
   })
 
   it('is not there in a community without a group on Telegram', async () => {

@@ -38,7 +38,7 @@ import { statsCsv } from '../../services/stats-csv'
 import { LINK_SORTS } from '../../views/dashboard/links-table'
 import { readQrDesignForm } from './qr-designer'
 import { CommunityOverview, LinkPage, type RefusedLinkForms } from '../../views/dashboard/links'
-import { telegramLinksOfPageQuery } from '../../services/telegram-chats'
+import { telegramLinkOfInviteQuery, telegramLinksOfPageQuery } from '../../services/telegram-chats'
 import { saveQrDesign } from '../../services/qr-designs'
 import { linkFormRefusal, parseLinkForm, type LinkFormState } from './link-forms'
 import { LINK_FIELDS } from '../../views/dashboard/link-forms'
@@ -53,7 +53,6 @@ import {
   withNotice,
 } from './page'
 import { csvDownloadHeaders } from '../../lib/csv'
-import { liveTelegramLink } from '../../platforms/telegram/invite-links'
 
 /** How the links table is sorted: by visits unless the page asks for another of its figures. */
 const LinkSort = z.enum(LINK_SORTS).catch('visits')
@@ -177,12 +176,22 @@ export async function linkPage(
   // The page's reads in one round trip, its community's (and its pending requests') by the
   // link's id; access is decided from what it read, before anything is shown.
   const db = c.var.db
-  const [inviteRows, communityRows, groupRows, designRows, pendingRows, ...statsRows] =
-    await db.batch([
-      ...linkSettingsQueries(db, id),
-      pendingCountQuery(db, communityOfInvite(id)),
-      ...statsReads.queries,
-    ])
+  const telegram = telegramConfig(c.var.config) !== null
+  const [
+    inviteRows,
+    communityRows,
+    groupRows,
+    designRows,
+    pendingRows,
+    telegramRows,
+    ...statsRows
+  ] = await db.batch([
+    ...linkSettingsQueries(db, id),
+    pendingCountQuery(db, communityOfInvite(id)),
+    // Its Telegram link, read only where Telegram is configured.
+    telegramLinkOfInviteQuery(db, id, telegram),
+    ...statsReads.queries,
+  ])
   const { invite, community, groups, design } = linkSettingsOf([
     inviteRows,
     communityRows,
@@ -196,9 +205,6 @@ export async function linkPage(
     c.set('pendingApprovals', pendingCountsOf(pendingRows))
   }
   const stats = can(c.var.principal, 'stats.read', scope) ? statsReads.view(statsRows) : null
-  const telegramLink = telegramConfig(c.var.config)
-    ? await liveTelegramLink(c.var.db, invite.id)
-    : null
   return shell(
     c,
     invite.label ?? invite.code,
@@ -213,7 +219,7 @@ export async function linkPage(
       design={design}
       url={inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code).url}
       status={inviteStatus(invite, new Date())}
-      telegramLink={telegramLink}
+      telegramLink={telegram ? (telegramRows[0] ?? null) : null}
       manage={can(c.var.principal, 'invites.manage', scope)}
       refused={refused}
       stats={stats}
