@@ -19,8 +19,10 @@ export interface OverviewView {
   href: (path: string) => string
   csrf: string
   communityId: string
-  /** The new-link form, for who may make links: the groups a link can lead into, and the form
-   * as it was sent after a refusal. */
+  /**
+   * The new-link form, for who may make links: the groups a link can lead into, and the form as
+   * it was sent after a refusal.
+   */
   newLink: { groups: Group[]; form: FormState | undefined } | null
   stats: StatsView | null
   /** The campaign links, for who may see them: current or archived ones. */
