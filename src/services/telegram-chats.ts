@@ -1,6 +1,13 @@
-import { and, asc, eq, gt, inArray } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNotNull, isNull } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { communities, groups, telegramChats, type TelegramChat } from '../db/schema'
+import {
+  communities,
+  groups,
+  invites,
+  telegramChats,
+  telegramInviteLinks,
+  type TelegramChat,
+} from '../db/schema'
 import type { TelegramConfig } from '../lib/config'
 import { ApiError } from '../lib/errors'
 import {
@@ -173,21 +180,55 @@ export async function groupsToLink(db: Database) {
 }
 
 /**
- * A community's links whose Telegram invite link is still to be made (Telegram failed or asked
- * us to wait; the cron job tries again), for the links page: at most the 100 newest.
+ * The live Telegram links (made, or still to be made) of the page of a community's links that
+ * `listInvitesQuery` reads (the same links, order and bound), for the links page's batch.
+ * `limit` 0 reads none.
  */
-export async function pendingTelegramLinks(
+export function telegramLinksOfPageQuery(
   db: Database,
   communityId: string,
-): Promise<Set<string>> {
-  const { results } = await db.$client
-    .prepare(
-      `select l.invite_id as inviteId from telegram_invite_links l
-         join invites i on i.id = l.invite_id
-       where i.community_id = ?1 and l.status = 'pending'
-       order by l.invite_id desc limit 100`,
+  options: { limit: number; archived: boolean },
+) {
+  const page = db
+    .select({ id: invites.id })
+    .from(invites)
+    .where(
+      and(
+        eq(invites.communityId, communityId),
+        options.archived ? isNotNull(invites.archivedAt) : isNull(invites.archivedAt),
+      ),
     )
-    .bind(communityId)
-    .all<{ inviteId: string }>()
-  return new Set(results.map((row) => row.inviteId))
+    .orderBy(asc(invites.id))
+    .limit(options.limit + 1)
+  return db
+    .select({
+      inviteId: telegramInviteLinks.inviteId,
+      url: telegramInviteLinks.url,
+      failedAt: telegramInviteLinks.failedAt,
+    })
+    .from(telegramInviteLinks)
+    .where(
+      and(
+        inArray(telegramInviteLinks.inviteId, page),
+        inArray(telegramInviteLinks.status, ['pending', 'active']),
+      ),
+    )
+    .limit(options.limit === 0 ? 0 : options.limit + 1)
+}
+
+/**
+ * A link's live Telegram link (made, or still to be made), for its page's batch. `read` false
+ * reads none (Telegram not configured).
+ */
+export function telegramLinkOfInviteQuery(db: Database, inviteId: string, read: boolean) {
+  return db
+    .select()
+    .from(telegramInviteLinks)
+    .where(
+      and(
+        eq(telegramInviteLinks.inviteId, inviteId),
+        inArray(telegramInviteLinks.status, ['pending', 'active']),
+      ),
+    )
+    .limit(read ? 1 : 0)
 }

@@ -1,5 +1,5 @@
 import { TEAM_WORDS, type Lang } from '../lib/i18n'
-import { Csrf } from './dashboard'
+import { Csrf } from './dashboard/shell'
 import { sentText, TextField, type FormState } from './form-fields'
 
 /** The form on a community's settings page; after a refusal, as it was sent. */

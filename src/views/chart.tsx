@@ -1,5 +1,5 @@
 import { formatNumber, LOCALES, type Lang } from '../lib/i18n'
-import { words } from './dashboard'
+import { words } from './dashboard/shell'
 
 /**
  * The one chart of the dashboard: bars by day as inline SVG, drawn on the server (no script, no

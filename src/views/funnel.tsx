@@ -1,7 +1,7 @@
 import { formatNumber, type Lang } from '../lib/i18n'
 import type { FunnelFigures } from '../services/stats'
 import { ShareBar } from './chart'
-import { percent, words } from './dashboard'
+import { percent, words } from './dashboard/shell'
 import { retentionText } from './retention'
 
 /**

@@ -1,7 +1,7 @@
 import type { Lang } from '../lib/i18n'
 import { addDays } from '../lib/time'
 import type { FunnelFigures } from '../services/stats'
-import { percent, words } from './dashboard'
+import { percent, words } from './dashboard/shell'
 
 type RetentionFigures = Pick<
   FunnelFigures,

@@ -11,7 +11,7 @@ import { startNewcomerDev, type NewcomerDev } from '../support/newcomer-dev'
  * Day one on Telegram, as an admin clicks it through a fresh `npm run dev`: connect
  * the bot, add it to a new group on the stand-in's Telegram page, link that chat to a group of
  * a community made in the dashboard, make a campaign link for it and wait for its Telegram
- * link, then join through that link as a new person and leave again, and see both in the
+ * link (on the link's page and in the community's links table), then join through that link as a new person and leave again, and see both in the
  * link's funnel as Telegram saw them. On a phone in German (any English left fails it), then
  * the same page on a desktop in English. A screenshot of each step lands in
  * test/e2e/screenshots/telegram-flow/.
@@ -186,6 +186,14 @@ describe('a Telegram community clicked through from npm run dev', () => {
     await expectGerman(admin)
     await snap(admin, '5-telegram-link')
 
+    // The community's links table shows it too, in a column of its own, within the phone's width.
+    await admin.goto(communityUrl)
+    const column = admin.locator('#links td[data-label="Telegram"]')
+    expect(await column.locator('a').getAttribute('href')).toBe(inviteLink)
+    expect(await column.getByRole('button').textContent()).toBe('Kopieren')
+    await expectGerman(admin)
+    await snap(admin, '5-links-table')
+
     // A new person joins the chat through that invite link, in Telegram.
     await telegram.goto(`${standIns}/telegram`)
     await telegram.getByLabel('Through the invite link').selectOption(inviteLink)
@@ -235,6 +243,11 @@ describe('a Telegram community clicked through from npm run dev', () => {
     expect(await seenFigure(desktop, 'Joined (seen by Telegram)')()).toBe('1')
     expect(await seenFigure(desktop, 'Left or removed (seen by Telegram)')()).toBe('1')
     await snap(desktop, '10-desktop')
+    await desktop.goto(communityUrl)
+    expect(await desktop.locator('#links td[data-label="Telegram"] a').textContent()).toBe(
+      inviteLink,
+    )
+    await snap(desktop, '11-desktop-links')
     expect(errors).toEqual([])
   })
 })

@@ -1,6 +1,17 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
-import { call, eventually } from '../worker/helpers'
+import worker from '../../src/index'
+import {
+  BASE,
+  call,
+  createCommunity,
+  createGroup,
+  createInvite,
+  eventually,
+} from '../worker/helpers'
 import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
+import { englishLeftIn, readableText } from '../support/language'
 import { telegramCommunity, withTelegramLink } from './support'
 
 const fake = inject('fakeServicesUrl')
@@ -56,5 +67,96 @@ describe('links made on the dashboard for a Telegram group', () => {
     expect(copy.json.telegramLinkStatus).toBeDefined()
     const urls = [await withTelegramLink(original.json.id), await withTelegramLink(copy.json.id)]
     expect(new Set(urls).size).toBe(2)
+  })
+})
+
+/** An admin takes the bot's right to invite users in the chat, as in the chat's settings. */
+async function takeInviteRight(chatId: number) {
+  const answer = await fetch(`${fake}/telegram/__rights`, {
+    method: 'POST',
+    body: JSON.stringify({ chatId, canInvite: false }),
+  })
+  expect(answer.status).toBe(200)
+}
+
+/** The links table of a community's overview, as HTML. */
+function linksTableOf(html: string): string {
+  const start = html.indexOf('id="links"')
+  expect(start, 'no links table').toBeGreaterThan(-1)
+  return html.slice(start, html.indexOf('</table>', start))
+}
+
+/** The links table's row of the link labelled `label`, as HTML. */
+function rowOf(html: string, label: string): string {
+  const row = linksTableOf(html)
+    .split('<tr>')
+    .find((cells) => cells.includes(`<bdi>${label}</bdi>`))
+  expect(row, `no row for ${label}`).toBeDefined()
+  return row!
+}
+
+/** The D1 round trips of a dashboard page, as the Worker counts them when asked to. */
+async function roundTrips(path: string, cookie: string): Promise<number> {
+  const ctx = createExecutionContext()
+  const response = await worker.fetch(
+    new Request(BASE + path, { headers: { cookie, accept: 'text/html' } }),
+    { ...env, D1_ROUND_TRIP_HEADER: 'true' },
+    ctx,
+  )
+  await response.arrayBuffer()
+  await waitOnExecutionContext(ctx)
+  expect(response.status).toBe(200)
+  return Number(response.headers.get('x-d1-round-trips'))
+}
+
+describe('the links table of a community with a group on Telegram', () => {
+  it('shows each link’s Telegram link to copy, or that it is pending, read with the page', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const made = await createInvite(community.id, { label: 'Bühne', groupId: group.id })
+    const url = await withTelegramLink(made.id)
+    // Then the bot loses its right to invite: Telegram refuses the next link, which waits.
+    await takeInviteRight(chatId)
+    const refused = await createInvite(community.id, { label: 'Flyer', groupId: group.id })
+    await eventually(async () =>
+      expect(await botCalls('createChatInviteLink', chatId)).toHaveLength(2),
+    )
+    expect((await call('GET', `/api/invites/${refused.id}`)).json).toMatchObject({
+      telegramLinkStatus: 'pending',
+      chatInviteUrl: null,
+    })
+    const whatsapp = await createGroup(community.id)
+    await createInvite(community.id, { label: 'Chatgruppe', groupId: whatsapp.id })
+
+    const { cookie } = await signIn()
+    const path = `/admin/communities/${community.id}`
+    const english = (await page(path, cookie)).text
+    expect(english).toContain('<th>Telegram</th>')
+    const shown = rowOf(english, 'Bühne')
+    expect(shown).toContain(`<a href="${url}" class="code">${url}</a>`)
+    expect(shown).toContain(`data-copy="${url}"`)
+    expect(shown).not.toContain('Telegram link pending')
+    expect(rowOf(english, 'Flyer')).toContain('Telegram link pending')
+    expect(rowOf(english, 'Flyer')).not.toContain('t.me')
+    expect(rowOf(english, 'Chatgruppe')).not.toMatch(/t\.me|Telegram link pending/)
+    const german = await call('GET', path, {
+      token: null,
+      headers: { cookie, accept: 'text/html', 'accept-language': 'de' },
+    })
+    expect(rowOf(german.text, 'Flyer')).toContain('Telegram-Link ausstehend')
+    expect(rowOf(german.text, 'Bühne')).toContain(`data-copy="${url}"`)
+    expect(englishLeftIn(readableText(linksTableOf(german.text)))).toEqual([])
+    // Read in the pages' one batch: the session's round trip and the page's, as without Telegram.
+    expect(await roundTrips(path, cookie)).toBe(2)
+    expect(await roundTrips(`/admin/links/${made.id}`, cookie)).toBe(2)
+  })
+
+  it('is not there in a community without a group on Telegram', async () => {
+    const community = await createCommunity()
+    await createInvite(community.id, { label: 'Website' })
+    const { cookie } = await signIn()
+    const overview = (await page(`/admin/communities/${community.id}`, cookie)).text
+    expect(rowOf(overview, 'Website')).toBeDefined()
+    expect(overview).not.toContain('<th>Telegram</th>')
+    expect(overview).not.toContain('Telegram link pending')
   })
 })

@@ -54,6 +54,10 @@ describe('a Telegram link Telegram keeps refusing', () => {
     const linkPage = await page(`/admin/links/${invite.id}?lang=en`, cookie)
     expect(linkPage.text).toContain('Telegram refuses the link. Check the bot’s rights in the chat')
     expect(linkPage.text).toContain('not enough rights to manage chat invite link')
+    // And in the links table, beside the link, without a promise that it is coming.
+    const overview = await page(`/admin/communities/${invite.communityId}?lang=en`, cookie)
+    expect(overview.text).toContain('Refused by Telegram')
+    expect(overview.text).not.toContain('Telegram link pending')
     // Hourly forever is what it must not do.
     await runCron(at + 24 * HOUR)
     expect(await triesIn(chatId)).toBe(6)

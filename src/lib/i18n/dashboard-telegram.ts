@@ -53,6 +53,9 @@ const de = {
   linkPending: 'Telegram-Link ausstehend',
   linkFailed:
     'Telegram verweigert den Link. Prüfe die Rechte des Bots im Chat oder verknüpfe die Gruppe neu.',
+  /** The links table's column of each link's Telegram invite link. */
+  linksColumn: 'Telegram',
+  linkRefused: 'Von Telegram verweigert',
 }
 
 const en: typeof de = {
@@ -104,6 +107,8 @@ const en: typeof de = {
   linkPending: 'Telegram link pending',
   linkFailed:
     'Telegram refuses the link. Check the bot’s rights in the chat, or link the group again.',
+  linksColumn: 'Telegram',
+  linkRefused: 'Refused by Telegram',
 }
 
 export function telegramWords(lang: Lang): typeof de {

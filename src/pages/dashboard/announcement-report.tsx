@@ -23,7 +23,7 @@ import { pendingCountQuery, pendingCountsOf } from '../../services/join-requests
 import { resendFailed } from '../../services/delivery/resend'
 import { telegramPostsOf } from '../../services/delivery/telegram-posts'
 import { telegramConfig } from '../../lib/config'
-import { words } from '../../views/dashboard'
+import { words } from '../../views/dashboard/shell'
 import { ReportPage } from '../../views/dashboard/announcement-report'
 import { idOrThrow, inLanguage, lang, nextPageHref, shell, withNotice } from './page'
 

@@ -20,7 +20,7 @@ import type { JoinRequest } from '../../db/schema'
 import { ReasonSchema } from '../../schemas/members'
 import { communityFor } from '../../api/community-scope'
 import { decideJoinRequest } from '../../api/join-decisions'
-import { words } from '../../views/dashboard'
+import { words } from '../../views/dashboard/shell'
 import { ApprovalsOverview, ApprovalsPage } from '../../views/dashboard/approvals'
 import { telegramOverviewOf, telegramRequestsOf } from './telegram-approvals'
 import {

@@ -19,7 +19,7 @@ import {
 import { CreateCommunitySchema, UpdateCommunitySchema } from '../../schemas/communities'
 import { assertAllowedUrls } from '../../lib/urls'
 import { communityFor } from '../../api/community-scope'
-import { words } from '../../views/dashboard'
+import { words } from '../../views/dashboard/shell'
 import { COMMUNITY_FIELDS } from '../../views/dashboard/community-fields'
 import { SettingsPage } from '../../views/dashboard/settings'
 import type { FormState } from '../../views/form-fields'

@@ -9,7 +9,7 @@ import { CustomCodeSchema, InviteLabelSchema, TagSchema } from '../../schemas/in
 import { wallClockToUtc } from '../../lib/time'
 import { formText } from './page'
 import type { Lang } from '../../lib/i18n'
-import { words } from '../../views/dashboard'
+import { words } from '../../views/dashboard/shell'
 import { LINK_FIELDS, validUntilDay } from '../../views/dashboard/link-forms'
 import type { FormState } from '../../views/form-fields'
 

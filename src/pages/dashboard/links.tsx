@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono'
+import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { telegramConfig } from '../../lib/config'
 import type { FieldMessages } from '../../lib/field-errors'
@@ -30,17 +31,17 @@ import { toPage } from '../../lib/pagination'
 import { inviteUrls } from '../../schemas/invites'
 import { communityFor } from '../../api/community-scope'
 import { retireTelegramLinksOf, telegramLinkForNewInvite } from '../../api/telegram'
-import { Csrf, words, GroupsTable } from '../../views/dashboard'
-import type { FormState } from '../../views/form-fields'
-import { loadStatsView, StatsSections, statsViewReads, type StatsView } from './stats-view'
+import { words } from '../../views/dashboard/shell'
+import { loadStatsView, statsViewReads } from './stats-view'
+import type { StatsView } from '../../views/dashboard/stats'
 import { statsCsv } from '../../services/stats-csv'
-import { LinksTable } from './links-table'
+import { LINK_SORTS } from '../../views/dashboard/links-table'
 import { readQrDesignForm } from './qr-designer'
-import { QrDesigner } from '../../views/dashboard/qr-designer'
-import { pendingTelegramLinks } from '../../services/telegram-chats'
+import { CommunityOverview, LinkPage, type RefusedLinkForms } from '../../views/dashboard/links'
+import { telegramLinkOfInviteQuery, telegramLinksOfPageQuery } from '../../services/telegram-chats'
 import { saveQrDesign } from '../../services/qr-designs'
 import { linkFormRefusal, parseLinkForm, type LinkFormState } from './link-forms'
-import { LINK_FIELDS, ManageLink, NewLinkForm } from '../../views/dashboard/link-forms'
+import { LINK_FIELDS } from '../../views/dashboard/link-forms'
 import {
   CommunityId,
   InviteId,
@@ -52,8 +53,9 @@ import {
   withNotice,
 } from './page'
 import { csvDownloadHeaders } from '../../lib/csv'
-import { liveTelegramLink } from '../../platforms/telegram/invite-links'
-import { TelegramLinkLine } from '../../views/telegram-seen'
+
+/** How the links table is sorted: by visits unless the page asks for another of its figures. */
+const LinkSort = z.enum(LINK_SORTS).catch('visits')
 
 /** A community's overview and its campaign links: funnel, QR codes, revoke and rotate. */
 export const linksPages = new Hono<AppEnv>()
@@ -67,7 +69,6 @@ linksPages.get('/admin/communities/:id', async (c) =>
  * filled in as it was sent and each message next to its field, so nothing typed is lost.
  */
 async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState) {
-  const t = words(lang(c))
   const scope = { communityId: id }
   assertCan(c.var.principal, 'community.read', scope)
   // Each section is shown only when the API would answer this admin the same; the referral
@@ -78,13 +79,16 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
   const statsReads = statsViewReads(c, scope, `/admin/communities/${id}/stats.csv`)
   // Access decided from the id alone; then the page's reads in one round trip.
   const db = c.var.db
-  const [communityRows, groupRows, inviteRows, boardRows, rewardRows, ...statsRows] =
+  const telegram = telegramConfig(c.var.config) !== null
+  const [communityRows, groupRows, inviteRows, boardRows, rewardRows, telegramRows, ...statsRows] =
     await db.batch([
       communityQuery(db, id),
       listGroupsQuery(db, id, { limit: 100 }),
       listInvitesQuery(db, id, { limit: 100, archived }),
       leaderboardQuery(db, id, referrals ? 10 : 0),
       rewardsQuery(db, id, { rows: referrals ? 20 : 0 }),
+      // The links' Telegram invite links, read only where Telegram is configured.
+      telegramLinksOfPageQuery(db, id, { limit: telegram ? 100 : 0, archived }),
       ...statsReads.queries,
     ])
   const community = communityOf(communityRows)
@@ -94,74 +98,40 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
   const board = referrals ? boardRows : null
   const rewards = referrals ? rewardRows : null
   const campaignLinks = (invites?.data ?? []).filter((invite) => !invite.referrerMemberId)
+  // A Telegram column only in a community with a group on Telegram (up to 50, all read here).
+  const onTelegram = telegram && groupRows.some((group) => group.telegramChatId !== null)
   return communityShell(
     c,
     community,
     '',
     community.name,
-    <>
-      {allowed('invites.manage') && (
-        <NewLinkForm
-          lang={lang(c)}
-          action={inLanguage(c, `/admin/communities/${id}/links`)}
-          csrf={await csrfTokenFor(c)}
-          groups={groups?.data ?? []}
-          form={form}
-        />
-      )}
-      {stats && <StatsSections c={c} view={stats} />}
-      {invites && (
-        <section>
-          <h2>{archived ? t.archivedLinks : t.links}</h2>
-          <p>
-            <a href={inLanguage(c, `/admin/communities/${id}${archived ? '' : '?archived=1'}`)}>
-              {archived ? t.showCurrent : t.showArchived}
-            </a>
-          </p>
-          {campaignLinks.length === 0 ? (
-            <p class="muted">{archived ? t.noArchived : t.noLinks}</p>
-          ) : (
-            <LinksTable
-              c={c}
-              links={campaignLinks}
-              stats={stats}
-              telegramPending={
-                // Links still waiting for Telegram: one read more, only where Telegram is on.
-                telegramConfig(c.var.config) ? await pendingTelegramLinks(db, id) : undefined
-              }
-            />
-          )}
-        </section>
-      )}
-      {groups && (
-        <section>
-          <h2>{t.groups}</h2>
-          <GroupsTable lang={lang(c)} groups={groups.data} />
-        </section>
-      )}
-      {board && rewards && (
-        <section>
-          <h2>{t.leaderboard}</h2>
-          {board.length === 0 && <p class="muted">{t.noLeaders}</p>}
-          <ol>
-            {board.map((row) => (
-              <li>
-                <bdi>{row.name}</bdi>: {row.referrals}
-              </li>
-            ))}
-          </ol>
-          <h2>{t.rewards}</h2>
-          {rewards.length === 0 && <p class="muted">{t.noRewards}</p>}
-          <ul>
-            {rewards.map((reward) => (
-              <li>
-                <bdi>{reward.memberName}</bdi>: <bdi>{reward.title}</bdi>
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
-    </>,
+    <CommunityOverview
+      lang={lang(c)}
+      path={new URL(c.req.url).pathname}
+      href={(path) => inLanguage(c, path)}
+      csrf={await csrfTokenFor(c)}
+      communityId={id}
+      newLink={allowed('invites.manage') ? { groups: groups?.data ?? [], form } : null}
+      stats={stats}
+      links={
+        invites && {
+          archived,
+          campaign: campaignLinks,
+          sort: LinkSort.parse(c.req.query('sort')),
+          now: new Date(),
+          telegram: onTelegram
+            ? new Map(
+                telegramRows.map((row) => [
+                  row.inviteId,
+                  { url: row.url, failed: row.failedAt !== null },
+                ]),
+              )
+            : undefined,
+        }
+      }
+      groups={groups?.data ?? null}
+      referrals={board && rewards ? { board, rewards } : null}
+    />,
     form?.status,
   )
 }
@@ -191,15 +161,6 @@ linksPages.post('/admin/communities/:id/links', async (c) => {
 
 linksPages.get('/admin/links/:id', async (c) => linkPage(c, idOrThrow(InviteId, c.req.param('id'))))
 
-/** A link's forms sent back refused: the edit or the copy, and the status to answer with. */
-export interface RefusedLinkForms {
-  edit?: FormState
-  copy?: FormState
-  /** The QR design form, refused or sent for a preview (`preview`, answered 200). */
-  qr?: FormState & { preview?: boolean }
-  status: 200 | 400 | 409
-}
-
 /**
  * A link's page: its URL and QR codes, what can be done with it, and its figures. After a
  * refused form, the same page with that form as it was sent and its messages.
@@ -211,17 +172,26 @@ export async function linkPage(
   /** What this admin must be allowed to do with the link to see the page. */
   access: 'invites.read' | 'invites.manage' = 'invites.read',
 ) {
-  const t = words(lang(c))
   const statsReads = statsViewReads(c, { inviteId: id }, `/admin/links/${id}/stats.csv`)
   // The page's reads in one round trip, its community's (and its pending requests') by the
   // link's id; access is decided from what it read, before anything is shown.
   const db = c.var.db
-  const [inviteRows, communityRows, groupRows, designRows, pendingRows, ...statsRows] =
-    await db.batch([
-      ...linkSettingsQueries(db, id),
-      pendingCountQuery(db, communityOfInvite(id)),
-      ...statsReads.queries,
-    ])
+  const telegram = telegramConfig(c.var.config) !== null
+  const [
+    inviteRows,
+    communityRows,
+    groupRows,
+    designRows,
+    pendingRows,
+    telegramRows,
+    ...statsRows
+  ] = await db.batch([
+    ...linkSettingsQueries(db, id),
+    pendingCountQuery(db, communityOfInvite(id)),
+    // Its Telegram link, read only where Telegram is configured.
+    telegramLinkOfInviteQuery(db, id, telegram),
+    ...statsReads.queries,
+  ])
   const { invite, community, groups, design } = linkSettingsOf([
     inviteRows,
     communityRows,
@@ -230,110 +200,30 @@ export async function linkPage(
   ])
   const scope = { communityId: invite.communityId }
   assertCan(c.var.principal, access, scope)
-  const manage = can(c.var.principal, 'invites.manage', scope)
   // The header's count of this community's pending requests, read here with the page.
   if (can(c.var.principal, 'joinRequests.read', scope)) {
     c.set('pendingApprovals', pendingCountsOf(pendingRows))
   }
   const stats = can(c.var.principal, 'stats.read', scope) ? statsReads.view(statsRows) : null
-  const urls = inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code)
-  const status = inviteStatus(invite, new Date())
-  const telegramLink = telegramConfig(c.var.config)
-    ? await liveTelegramLink(c.var.db, invite.id)
-    : null
-  const csrf = await csrfTokenFor(c)
-  // A saved design is a new image URL, so the browser never shows the one it cached before.
-  const version = design ? `&v=${design.updatedAt.getTime().toString(36)}` : ''
   return shell(
     c,
     invite.label ?? invite.code,
-    <>
-      <p>
-        <a href={`/admin/communities/${community.id}`}>
-          ← <bdi>{community.name}</bdi>
-        </a>
-      </p>
-      <h1>
-        <bdi>{invite.label ?? invite.code}</bdi>
-      </h1>
-      <section>
-        <p class="code">
-          <a href={urls.url}>{urls.url}</a>{' '}
-          <button type="button" class="secondary" data-copy={urls.url} data-done={t.copied}>
-            {t.copy}
-          </button>
-        </p>
-        <p>
-          {t.status}: <b>{t.inviteStatuses[status]}</b>
-        </p>
-        {telegramLink && <TelegramLinkLine lang={lang(c)} link={telegramLink} />}
-        {status === 'active' && (
-          <>
-            {manage ? (
-              <QrDesigner
-                lang={lang(c)}
-                code={invite.code}
-                design={design}
-                form={refused?.qr}
-                action={inLanguage(c, `/admin/links/${invite.id}/qr-design`)}
-                csrf={csrf}
-              />
-            ) : (
-              <img
-                src={`/i/${invite.code}/qr.svg?size=240`}
-                alt={t.qrAlt(urls.url)}
-                width="240"
-                height="240"
-              />
-            )}
-            <p>
-              <a class="button" href={`/i/${invite.code}/qr.svg?download=1${version}`}>
-                {t.downloadSvg}
-              </a>{' '}
-              <a class="button" href={`/i/${invite.code}/qr.png?size=1024&download=1${version}`}>
-                {t.downloadPng}
-              </a>
-            </p>
-          </>
-        )}
-        {manage && (
-          <p>
-            <form method="post" action={`/admin/links/${invite.id}/rotate`} class="inline">
-              <Csrf token={csrf} />
-              <button type="submit" class="secondary">
-                {t.rotate}
-              </button>
-            </form>{' '}
-            {!invite.revokedAt && (
-              <form
-                method="post"
-                action={`/admin/links/${invite.id}/revoke`}
-                class="inline"
-                data-confirm={t.confirmRevoke}
-              >
-                <Csrf token={csrf} />
-                <button type="submit" class="danger">
-                  {t.revoke}
-                </button>
-              </form>
-            )}
-          </p>
-        )}
-      </section>
-      {manage && (
-        <ManageLink
-          lang={lang(c)}
-          invite={invite}
-          timeZone={community.timeZone}
-          csrf={csrf}
-          groups={groups}
-          edit={refused?.edit}
-          copy={refused?.copy}
-          actionPath={(action) => inLanguage(c, `/admin/links/${invite.id}/${action}`)}
-        />
-      )}
-      {stats && <StatsSections c={c} view={stats} />}
-    </>,
+    <LinkPage
+      lang={lang(c)}
+      path={new URL(c.req.url).pathname}
+      href={(path) => inLanguage(c, path)}
+      csrf={await csrfTokenFor(c)}
+      invite={invite}
+      community={community}
+      groups={groups}
+      design={design}
+      url={inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code).url}
+      status={inviteStatus(invite, new Date())}
+      telegramLink={telegram ? (telegramRows[0] ?? null) : null}
+      manage={can(c.var.principal, 'invites.manage', scope)}
+      refused={refused}
+      stats={stats}
+    />,
     invite.communityId,
     refused?.status,
   )

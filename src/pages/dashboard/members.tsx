@@ -17,7 +17,7 @@ import {
   memberPageQueries,
 } from '../../services/members'
 import { userText } from '../../schemas/common'
-import { words } from '../../views/dashboard'
+import { words } from '../../views/dashboard/shell'
 import { MembersPage } from '../../views/dashboard/members'
 import {
   CommunityId,

@@ -8,7 +8,7 @@ import { PaginationQuerySchema } from '../../lib/pagination'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { can, type Action } from '../../services/access'
 import { pendingCounts } from '../../services/join-requests'
-import { Shell, words } from '../../views/dashboard'
+import { Shell, words } from '../../views/dashboard/shell'
 import { cspNonce } from '../../middleware/security-headers'
 import { CommunityFrame, NextPageLink, type Tab } from '../../views/dashboard/frame'
 

@@ -4,7 +4,7 @@ import type { Lang } from '../../lib/i18n'
 import { QR_ERROR_LEVELS, QR_STYLES } from '../../lib/qr'
 import { HexColor } from '../../schemas/public'
 import { qrColourProblem, qrLogoProblem, type QrDesignInput } from '../../services/qr-designs'
-import { words } from '../../views/dashboard'
+import { words } from '../../views/dashboard/shell'
 import type { FormState } from '../../views/form-fields'
 
 const QrDesignForm = z.object({

@@ -15,11 +15,13 @@ import {
   MAX_COMPARED,
   type ComparedEntry,
 } from '../../services/stats-compare'
-import { words } from '../../views/dashboard'
+import { words } from '../../views/dashboard/shell'
 import { ComparePage } from '../../views/dashboard/compare'
 import { CommunityId, communityShell, idOrThrow, InviteId, lang } from './page'
-import { FilterChips, filtersQuery, pageFilters } from './stats-filters'
-import { RangePicker, rangeQuery, statsRange, todayIn } from './stats-range'
+import { pageFilters } from './stats-filters'
+import { FilterChips, filtersQuery } from '../../views/dashboard/stats-filters'
+import { statsRange, todayIn } from './stats-range'
+import { RangePicker, rangeQuery } from '../../views/dashboard/stats-range'
 
 /** The compare page: links (or sources) of a community side by side. */
 export const statsComparePages = new Hono<AppEnv>()
@@ -97,8 +99,15 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
       entries={entries}
       controls={
         <>
-          <RangePicker c={c} range={range} csvHref={csv} filters={filters} extraQuery={picked} />
-          <FilterChips c={c} filters={filters} base={base} />
+          <RangePicker
+            lang={l}
+            path={path}
+            range={range}
+            csvHref={csv}
+            filters={filters}
+            extraQuery={picked}
+          />
+          <FilterChips lang={l} filters={filters} base={base} />
         </>
       }
     />,

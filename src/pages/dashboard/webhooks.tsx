@@ -17,7 +17,7 @@ import {
   withShownReasons,
 } from '../../services/webhooks'
 import { endpointRefusedText } from '../../lib/i18n'
-import { Csrf, words } from '../../views/dashboard'
+import { Csrf, words } from '../../views/dashboard/shell'
 import { FieldError, fieldAttributes, sentText, type FormState } from '../../views/form-fields'
 import { lang, formText, shell, inLanguage } from './page'
 

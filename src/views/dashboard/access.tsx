@@ -1,5 +1,5 @@
 import { TEAM_WORDS, type Lang } from '../../lib/i18n'
-import { Shell } from '../dashboard'
+import { Shell } from './shell'
 
 /** One community the signed-in address may open, as the chooser lists it. */
 export interface AccessChoice {

@@ -1,7 +1,7 @@
 import type { Announcement } from '../../db/schema'
 import type { Lang } from '../../lib/i18n'
 import { formatMoment } from '../../lib/time'
-import { Csrf, DiscussionGroupOptions, words } from '../dashboard'
+import { Csrf, DiscussionGroupOptions, words } from './shell'
 import {
   Field,
   fieldAttributes,

@@ -5,7 +5,7 @@ import {
   type Recipient,
   type RecipientStatus,
 } from '../../services/announcement-recipients'
-import { Csrf, words } from '../dashboard'
+import { Csrf, words } from './shell'
 import { NextPageLink } from './frame'
 import { TelegramPostsSection } from './telegram-posts'
 import type { TelegramPostRow } from '../../services/delivery/telegram-posts'

@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx'
 import { formatNumber, type Lang } from '../../lib/i18n'
 import type { JoinRequestListing } from '../../services/join-requests'
-import { Csrf, words, type Words } from '../dashboard'
+import { Csrf, words, type Words } from './shell'
 import { BulkDecisionBar, DecisionTable, type DecisionWords } from './decision-table'
 import { NextPageLink } from './frame'
 import {

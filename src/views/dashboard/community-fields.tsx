@@ -1,6 +1,6 @@
 import type { Community } from '../../db/schema'
 import { DEFAULT_TIME_ZONE } from '../../lib/time'
-import type { Words } from '../dashboard'
+import type { Words } from './shell'
 import {
   Field,
   fieldAttributes,

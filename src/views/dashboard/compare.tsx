@@ -3,7 +3,7 @@ import { formatNumber, type Lang } from '../../lib/i18n'
 import { BREAKDOWNS, type StatsFilters } from '../../services/stats-breakdowns'
 import type { ComparedEntry } from '../../services/stats-compare'
 import { DailyChart } from '../chart'
-import { percent, words } from '../dashboard'
+import { percent, words } from './shell'
 import { funnelSteps, shareOf } from '../funnel'
 import { retentionText } from '../retention'
 

@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx'
-import { Csrf, words } from '../dashboard'
+import { Csrf, words } from './shell'
 import type { Lang } from '../../lib/i18n'
 
 /** One of a community's tabs: the page's path after the community's, and its name. */

@@ -1,5 +1,5 @@
 import { formatNumber, LOCALES, type Lang } from '../../lib/i18n'
-import { Csrf, Shell, words } from '../dashboard'
+import { Csrf, Shell, words } from './shell'
 import type { FormState } from '../form-fields'
 import { CommunityFields } from './community-fields'
 

@@ -1,7 +1,7 @@
 import type { Group, Invite } from '../../db/schema'
 import { CODE_MAX_LENGTH, CODE_MIN_LENGTH, CODE_PATTERN } from '../../lib/codes'
 import { formatNumber, type Lang } from '../../lib/i18n'
-import { Csrf, DiscussionGroupOptions, words } from '../dashboard'
+import { Csrf, DiscussionGroupOptions, words } from './shell'
 import { Field, fieldAttributes, sentText, TextField, type FormState } from '../form-fields'
 
 /** The fields a link's form may send, for the new-link and the edit form alike. */

@@ -2,7 +2,7 @@ import { MEMBER_STATUSES, type Group, type Member, type MemberStatus } from '../
 import { MESSAGES, type Lang } from '../../lib/i18n'
 import { formatMoment } from '../../lib/time'
 import { contactConsentOf } from '../../schemas/members'
-import { groupLabel, words } from '../dashboard'
+import { groupLabel, words } from './shell'
 import { ActionButton, NextPageLink } from './frame'
 
 /** What a community's members page shows, read and decided by its handler. */

@@ -2,7 +2,7 @@ import type { InviteQrDesign } from '../../db/schema'
 import type { Lang } from '../../lib/i18n'
 import { QR_ERROR_LEVELS, QR_STYLES } from '../../lib/qr'
 import { DEFAULT_QR_DESIGN } from '../../services/qr-designs'
-import { Csrf, words } from '../dashboard'
+import { Csrf, words } from './shell'
 import { Field, fieldAttributes, sentText, TextField, type FormState } from '../form-fields'
 
 /**

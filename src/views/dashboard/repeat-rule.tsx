@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { LOCALES, type Lang } from '../../lib/i18n'
-import { words } from '../dashboard'
+import { words } from './shell'
 
 /**
  * The repeat-rule picker of the announcement form: daily, weekly on chosen days, or monthly on a

@@ -1,7 +1,7 @@
 import type { ApiToken, Community, Group } from '../../db/schema'
 import { TEAM_WORDS, type Lang } from '../../lib/i18n'
 import { AddGroupForm } from '../add-group-form'
-import { Csrf, groupLabel, GroupsTable, words } from '../dashboard'
+import { Csrf, groupLabel, GroupsTable, words } from './shell'
 import type { FormState } from '../form-fields'
 import { CommunityFields } from './community-fields'
 

@@ -1,7 +1,7 @@
 import type { ApiToken, Group, TeamInvitation } from '../../db/schema'
 import { TEAM_WORDS, type Lang } from '../../lib/i18n'
 import { formatMoment } from '../../lib/time'
-import { Csrf, groupLabel, Shell, words } from '../dashboard'
+import { Csrf, groupLabel, Shell, words } from './shell'
 import { Field, fieldAttributes, sentText, TextField, type FormState } from '../form-fields'
 import { ActionButton, NextPageLink } from './frame'
 

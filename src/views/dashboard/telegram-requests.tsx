@@ -2,7 +2,7 @@ import type { TelegramJoinRequest } from '../../db/schema'
 import { formatNumber, type Lang } from '../../lib/i18n'
 import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import { formatMoment } from '../../lib/time'
-import { Csrf } from '../dashboard'
+import { Csrf } from './shell'
 import { BulkDecisionBar, DecisionTable, type DecisionWords } from './decision-table'
 
 // Requests to join a community's Telegram chats, in the approval queue beside the web's: marked

@@ -4,7 +4,7 @@ import { MISSING_IN_WORDS, telegramWords } from '../../lib/i18n/dashboard-telegr
 import { formatMoment } from '../../lib/time'
 import type { WebhookInfo } from '../../platforms/telegram'
 import type { MissingRight } from '../../services/telegram-chats'
-import { Csrf, groupLabel, words } from '../dashboard'
+import { Csrf, groupLabel, words } from './shell'
 
 /** What the Telegram page shows, read and decided by its handler. */
 export interface TelegramView {

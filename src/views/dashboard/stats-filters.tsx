@@ -1,43 +1,12 @@
-import type { Context } from 'hono'
-import { z } from 'zod'
-import type { AppEnv } from '../../env'
-import { ApiError } from '../../lib/errors'
-import type { Lang } from '../../lib/i18n'
 import { OTHER_REFERRERS } from '../../db/schema'
-import { filterParams } from '../../schemas/stats'
+import type { Lang } from '../../lib/i18n'
 import {
   BREAKDOWNS,
   NONE,
   type Breakdown,
   type StatsFilters,
 } from '../../services/stats-breakdowns'
-import { words } from '../../views/dashboard'
-import { lang } from './page'
-
-const PageFilters = z.object(filterParams)
-
-/**
- * The filters of a stats page, from its query (the same parameters as the stats API). An empty
- * parameter means no filter; a value the API would refuse is refused here too, with a 400.
- */
-export function pageFilters(c: Context<AppEnv>): StatsFilters {
-  const given: Record<string, string> = {}
-  for (const name of BREAKDOWNS) {
-    const value = c.req.query(name)
-    if (value) given[name] = value
-  }
-  const parsed = PageFilters.safeParse(given)
-  if (!parsed.success) {
-    const field = String(parsed.error.issues[0]?.path[0] ?? 'filter')
-    throw new ApiError('validation_failed', `The filter “${field}” has a value we do not know.`)
-  }
-  const filters: StatsFilters = {}
-  for (const name of BREAKDOWNS) {
-    const value = parsed.data[name]
-    if (value !== undefined) filters[name] = value
-  }
-  return filters
-}
+import { words } from './shell'
 
 /** The query string of some filters (empty without any), in a stable order. */
 export function filtersQuery(filters: StatsFilters): string {
@@ -77,10 +46,10 @@ function countryName(l: Lang, code: string, unknown: string): string {
 /**
  * The filters in force, each a link that removes it (the chip says which filter in words, not
  * only with its cross), and one that removes them all. Without filters, a line saying how to
- * set one.
+ * set one. `base` is the page's path with its period, the filters' links go there.
  */
-export function FilterChips(props: { c: Context<AppEnv>; filters: StatsFilters; base: string }) {
-  const l = lang(props.c)
+export function FilterChips(props: { lang: Lang; filters: StatsFilters; base: string }) {
+  const l = props.lang
   const t = words(l)
   const active = BREAKDOWNS.filter((name) => props.filters[name] !== undefined)
   if (active.length === 0) return <p class="muted">{t.filterHint}</p>

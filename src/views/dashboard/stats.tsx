@@ -1,62 +1,31 @@
-import type { Context } from 'hono'
-import type { AppEnv } from '../../env'
 import { formatNumber, type Lang } from '../../lib/i18n'
-import { dashboardStatsOf, dashboardStatsQueries } from '../../services/stats'
+import { telegramWords } from '../../lib/i18n/dashboard-telegram'
+import type { dashboardStatsOf } from '../../services/stats'
 import {
   BREAKDOWNS,
   type Breakdown,
   type BreakdownRow,
   type StatsFilters,
-  type StatsScope,
 } from '../../services/stats-breakdowns'
-import { DailyChart } from '../../views/chart'
-import { words } from '../../views/dashboard'
-import { Funnel } from '../../views/funnel'
-import { retentionText } from '../../views/retention'
-import { TelegramSeen } from '../../views/telegram-seen'
-import { telegramConfig } from '../../lib/config'
-import { telegramWords } from '../../lib/i18n/dashboard-telegram'
-import { lang } from './page'
-import { FilterChips, filtersQuery, pageFilters, valueText } from './stats-filters'
-import { RangePicker, rangeQuery, statsRange, todayIn } from './stats-range'
+import { DailyChart } from '../chart'
+import { words } from './shell'
+import { Funnel } from '../funnel'
+import { retentionText } from '../retention'
+import { TelegramSeen } from '../telegram-seen'
+import { FilterChips, filtersQuery, valueText } from './stats-filters'
+import { RangePicker, rangeQuery, type ResolvedRange } from './stats-range'
 
-/**
- * The stats of a community or a link, as every stats view shows them: the period picker, the
- * filters, the funnel, visits (QR scans and link clicks) and joins by day, and the whole funnel
- * by source, campaign, country, device, referrer and way in, all under the page's filters.
- * `queries` go into the page's own batch; `view` makes the stats view of their rows. The
- * period and filters are checked here, before anything is read (a bad one is a 400).
- */
-export function statsViewReads(c: Context<AppEnv>, scope: StatsScope, csvPath: string) {
-  const now = new Date()
-  const range = statsRange(c, now)
-  const filters = pageFilters(c)
-  const today = todayIn(range.tz, now)
-  const telegram = telegramConfig(c.var.config) !== null
-  const query = [rangeQuery(range), filtersQuery(filters)].filter(Boolean).join('&')
-  const csvHref = `${csvPath}?${query}`
-  const compareHref =
-    'communityId' in scope ? `/admin/communities/${scope.communityId}/compare?${query}` : null
-  return {
-    queries: dashboardStatsQueries(c.var.db, scope, range, today, filters, undefined, telegram),
-    view: (rows: Parameters<typeof dashboardStatsOf>[1]) => ({
-      range,
-      filters,
-      ...dashboardStatsOf(range, rows),
-      csvHref,
-      compareHref,
-      telegram,
-    }),
-  }
+/** The stats of a community or a link, read and decided by its page's handler. */
+export type StatsView = ReturnType<typeof dashboardStatsOf> & {
+  range: ResolvedRange
+  filters: StatsFilters
+  /** The CSV export of what is shown. */
+  csvHref: string
+  /** The compare page of the community's links, for a community's stats. */
+  compareHref: string | null
+  /** Whether Telegram is configured: what it saw is shown beside our own figures. */
+  telegram: boolean
 }
-
-/** The stats view in a round trip of its own (the CSV downloads). */
-export async function loadStatsView(c: Context<AppEnv>, scope: StatsScope, csvPath: string) {
-  const reads = statsViewReads(c, scope, csvPath)
-  return reads.view(await c.var.db.batch(reads.queries))
-}
-
-export type StatsView = ReturnType<ReturnType<typeof statsViewReads>['view']>
 
 /** One breakdown: each value with its funnel, the value a link that filters the page by it. */
 function BreakdownTable(props: {
@@ -125,17 +94,29 @@ function BreakdownTable(props: {
   )
 }
 
-export function StatsSections(props: { c: Context<AppEnv>; view: StatsView }) {
-  const l = lang(props.c)
+/**
+ * The stats of a community or a link, as every stats view shows them: the period picker, the
+ * filters, the funnel, visits (QR scans and link clicks) and joins by day, and the whole funnel
+ * by source, campaign, country, device, referrer and way in, all under the page's filters.
+ * `path` is the page's own, where the picker's and the filters' links lead.
+ */
+export function StatsSections(props: { lang: Lang; path: string; view: StatsView }) {
+  const l = props.lang
   const t = words(l)
   const { view } = props
   const days = view.days.map((d) => d.day)
-  const base = `${new URL(props.c.req.url).pathname}?${rangeQuery(view.range)}`
+  const base = `${props.path}?${rangeQuery(view.range)}`
   return (
     <>
       <section>
-        <RangePicker c={props.c} range={view.range} csvHref={view.csvHref} filters={view.filters} />
-        <FilterChips c={props.c} filters={view.filters} base={base} />
+        <RangePicker
+          lang={l}
+          path={props.path}
+          range={view.range}
+          csvHref={view.csvHref}
+          filters={view.filters}
+        />
+        <FilterChips lang={l} filters={view.filters} base={base} />
         {view.compareHref && view.links.size > 1 && (
           <p>
             <a href={view.compareHref}>{t.compare}</a>

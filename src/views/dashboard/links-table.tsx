@@ -1,19 +1,18 @@
-import type { Context } from 'hono'
+import { telegramWords } from '../../lib/i18n/dashboard-telegram'
 import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
-import type { AppEnv } from '../../env'
 import type { Invite } from '../../db/schema'
-import { formatNumber } from '../../lib/i18n'
+import { formatNumber, type Lang } from '../../lib/i18n'
 import { inviteStatus } from '../../services/invites'
 import { conversionOf, retentionOf, type FunnelFigures } from '../../services/stats'
-import { DailyChart } from '../../views/chart'
-import { percent, words } from '../../views/dashboard'
-import { lang } from './page'
+import { DailyChart } from '../chart'
+import { percent, words } from './shell'
+import { retentionText } from '../retention'
+import type { StatsView } from './stats'
 import { rangeQuery } from './stats-range'
-import { retentionText } from '../../views/retention'
-import type { StatsView } from './stats-view'
 
-const SORTS = ['visits', 'joins', 'conversion', 'retention7', 'retention30'] as const
-type Sort = (typeof SORTS)[number]
+/** The figures the links table sorts by (best first); visits unless the page asks for another. */
+export const LINK_SORTS = ['visits', 'joins', 'conversion', 'retention7', 'retention30'] as const
+export type LinkSort = (typeof LINK_SORTS)[number]
 
 const EMPTY: FunnelFigures = {
   visits: 0,
@@ -33,11 +32,48 @@ const EMPTY: FunnelFigures = {
   stayed30Days: 0,
 }
 
-function sortValue(sort: Sort, f: FunnelFigures): number {
+function sortValue(sort: LinkSort, f: FunnelFigures): number {
   if (sort === 'conversion') return conversionOf(f)
   if (sort === 'retention7') return retentionOf(f, 7) ?? -1
   if (sort === 'retention30') return retentionOf(f, 30) ?? -1
   return f[sort]
+}
+
+/** A link's Telegram invite link as the links table shows it. */
+export interface TelegramLinkCell {
+  /** The `t.me` link, once Telegram made it. */
+  url: string | null
+  /** Whether Telegram kept refusing to make it (tried again once the chat is fixed). */
+  failed: boolean
+}
+
+/**
+ * A link's Telegram invite link in its row: the `t.me` link to copy, "pending" while Telegram
+ * has not made it, refused when Telegram kept refusing; a dash for a link not on Telegram.
+ */
+function TelegramCell(props: { lang: Lang; link: TelegramLinkCell | undefined }) {
+  const { link } = props
+  const t = words(props.lang)
+  const tg = telegramWords(props.lang)
+  if (!link) return <>–</>
+  if (link.url)
+    return (
+      <>
+        <a href={link.url} class="code">
+          {link.url}
+        </a>{' '}
+        <button type="button" class="secondary" data-copy={link.url} data-done={t.copied}>
+          {t.copy}
+        </button>
+      </>
+    )
+  if (link.failed) return <span title={tg.linkFailed}>{tg.linkRefused}</span>
+  const pending = telegramDashboardWords(props.lang)
+  return (
+    <span class="muted" title={pending.telegramLinkPendingHint}>
+      {pending.telegramLinkPending}
+    </span>
+  )
 }
 
 /**
@@ -46,27 +82,32 @@ function sortValue(sort: Sort, f: FunnelFigures): number {
  * links, so it works without script.
  */
 export function LinksTable(props: {
-  c: Context<AppEnv>
+  lang: Lang
+  /** The page's own path, where the sorting links lead. */
+  path: string
+  sort: LinkSort
   links: Invite[]
   stats: StatsView | null
-  /** Links on Telegram whose chat invite link Telegram has not made yet. */
-  telegramPending?: Set<string>
+  /** When the links' states are told. */
+  now: Date
+  /**
+   * Where the community has a Telegram-linked group: each link's Telegram invite link by link id
+   * (its `url` null while Telegram has not made it), shown in a column of its own.
+   */
+  telegram?: Map<string, TelegramLinkCell>
 }) {
-  const { c, stats } = props
-  const l = lang(c)
+  const { stats, sort, now, path } = props
+  const l = props.lang
   const t = words(l)
-  const requested = c.req.query('sort')
-  const sort: Sort = SORTS.find((s) => s === requested) ?? 'visits'
+  const tg = telegramWords(l)
   const figuresOf = (invite: Invite) => stats?.links.get(invite.id) ?? EMPTY
   const links = stats
     ? [...props.links].sort((a, b) => sortValue(sort, figuresOf(b)) - sortValue(sort, figuresOf(a)))
     : props.links
-  const path = new URL(c.req.url).pathname
-  const sortHref = (to: Sort) =>
+  const sortHref = (to: LinkSort) =>
     `${path}?${stats ? `${rangeQuery(stats.range)}&` : ''}sort=${to}#links`
   const days = stats?.days.map((d) => d.day) ?? []
-  const now = new Date()
-  const Sortable = (p: { by: Sort; label: string }) => (
+  const Sortable = (p: { by: LinkSort; label: string }) => (
     <th class="n" aria-sort={sort === p.by ? 'descending' : undefined}>
       {stats ? (
         <a href={sortHref(p.by)} title={t.sortBy(p.label)}>
@@ -91,6 +132,7 @@ export function LinksTable(props: {
           <Sortable by="retention7" label={t.retention7} />
           <Sortable by="retention30" label={t.retention30} />
           <th>{t.status}</th>
+          {props.telegram && <th>{tg.linksColumn}</th>}
         </tr>
       </thead>
       <tbody>
@@ -138,14 +180,12 @@ export function LinksTable(props: {
               <td class="n" data-label={t.retention30}>
                 {retentionText(l, f, 30)}
               </td>
-              <td data-label={t.status}>
-                {t.inviteStatuses[inviteStatus(invite, now)]}
-                {props.telegramPending?.has(invite.id) && (
-                  <div class="muted" title={telegramDashboardWords(l).telegramLinkPendingHint}>
-                    {telegramDashboardWords(l).telegramLinkPending}
-                  </div>
-                )}
-              </td>
+              <td data-label={t.status}>{t.inviteStatuses[inviteStatus(invite, now)]}</td>
+              {props.telegram && (
+                <td data-label={tg.linksColumn}>
+                  <TelegramCell lang={l} link={props.telegram.get(invite.id)} />
+                </td>
+              )}
             </tr>
           )
         })}

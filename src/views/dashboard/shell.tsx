@@ -1,4 +1,4 @@
-import { HtmlDocument } from './layout'
+import { HtmlDocument } from '../layout'
 import type { Child } from 'hono/jsx'
 import {
   DASHBOARD_WORDS,
@@ -7,7 +7,7 @@ import {
   otherLanguage,
   type Lang,
   type Words,
-} from '../lib/i18n'
+} from '../../lib/i18n'
 
 /**
  * The admin and marketer dashboard's pages: server-rendered, plain forms (works without

@@ -1,0 +1,63 @@
+import type { Context } from 'hono'
+import { z } from 'zod'
+import type { AppEnv } from '../../env'
+import { ApiError } from '../../lib/errors'
+import { addDays } from '../../lib/time'
+import { TimeZoneSchema } from '../../schemas/common'
+import { words } from '../../views/dashboard/shell'
+import { PERIODS, type ResolvedRange } from '../../views/dashboard/stats-range'
+import { lang } from './page'
+
+const MAX_DAYS = 366
+const DEFAULT_ZONE = 'Europe/Berlin'
+
+const Day = z.iso.date()
+const RangeQuery = z.object({
+  period: z.enum([...PERIODS, 'custom']).catch('30'),
+  from: Day.optional().catch(undefined),
+  to: Day.optional().catch(undefined),
+  tz: TimeZoneSchema.catch(DEFAULT_ZONE),
+})
+
+/** Today's calendar day where the admin is. */
+export function todayIn(timeZone: string, now: Date): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now)
+}
+
+export function everyDay(from: string, to: string): string[] {
+  const days: string[] = []
+  for (let day = from; day <= to && days.length <= MAX_DAYS; day = addDays(day, 1)) days.push(day)
+  return days
+}
+
+/**
+ * The period the stats views show, from the page's query: the last 7, 30 (the default) or 90
+ * days up to today in the admin's time zone, or a custom range of days. A custom range that is
+ * back to front or longer than a year is refused with a 400 that says so.
+ */
+export function statsRange(c: Context<AppEnv>, now: Date): ResolvedRange {
+  const query = RangeQuery.parse({
+    period: c.req.query('period') ?? '30',
+    from: c.req.query('from') || undefined,
+    to: c.req.query('to') || undefined,
+    tz: c.req.query('tz') || DEFAULT_ZONE,
+  })
+  const today = todayIn(query.tz, now)
+  if (query.period === 'custom' && (query.from || query.to)) {
+    const to = query.to ?? today
+    const from = query.from ?? addDays(to, -29)
+    const t = words(lang(c))
+    if (from > to) throw new ApiError('validation_failed', t.rangeBackwards, { localized: true })
+    if (from < addDays(to, -(MAX_DAYS - 1)))
+      throw new ApiError('validation_failed', t.rangeTooLong(MAX_DAYS), { localized: true })
+    return { from, to, period: 'custom', tz: query.tz, days: everyDay(from, to) }
+  }
+  const period = query.period === 'custom' ? '30' : query.period
+  const from = addDays(today, -(Number(period) - 1))
+  return { from, to: today, period, tz: query.tz, days: everyDay(from, today) }
+}

@@ -1,0 +1,44 @@
+import type { Context } from 'hono'
+import type { AppEnv } from '../../env'
+import { dashboardStatsOf, dashboardStatsQueries } from '../../services/stats'
+import type { StatsScope } from '../../services/stats-breakdowns'
+import { telegramConfig } from '../../lib/config'
+import type { StatsView } from '../../views/dashboard/stats'
+import { filtersQuery } from '../../views/dashboard/stats-filters'
+import { rangeQuery } from '../../views/dashboard/stats-range'
+import { pageFilters } from './stats-filters'
+import { statsRange, todayIn } from './stats-range'
+
+/**
+ * The reads of a community's or a link's stats view (`StatsSections`): `queries` go into the
+ * page's own batch; `view` makes the stats view of their rows. The period and filters are
+ * checked here, before anything is read (a bad one is a 400).
+ */
+export function statsViewReads(c: Context<AppEnv>, scope: StatsScope, csvPath: string) {
+  const now = new Date()
+  const range = statsRange(c, now)
+  const filters = pageFilters(c)
+  const today = todayIn(range.tz, now)
+  const telegram = telegramConfig(c.var.config) !== null
+  const query = [rangeQuery(range), filtersQuery(filters)].filter(Boolean).join('&')
+  const csvHref = `${csvPath}?${query}`
+  const compareHref =
+    'communityId' in scope ? `/admin/communities/${scope.communityId}/compare?${query}` : null
+  return {
+    queries: dashboardStatsQueries(c.var.db, scope, range, today, filters, undefined, telegram),
+    view: (rows: Parameters<typeof dashboardStatsOf>[1]): StatsView => ({
+      range,
+      filters,
+      ...dashboardStatsOf(range, rows),
+      csvHref,
+      compareHref,
+      telegram,
+    }),
+  }
+}
+
+/** The stats view in a round trip of its own (the CSV downloads). */
+export async function loadStatsView(c: Context<AppEnv>, scope: StatsScope, csvPath: string) {
+  const reads = statsViewReads(c, scope, csvPath)
+  return reads.view(await c.var.db.batch(reads.queries))
+}

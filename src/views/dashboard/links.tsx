@@ -1,0 +1,249 @@
+import type { Group, Invite, InviteQrDesign, TelegramInviteLink } from '../../db/schema'
+import type { Lang } from '../../lib/i18n'
+import type { InviteStatus } from '../../services/invites'
+import { GroupsTable, words } from './shell'
+import type { FormState } from '../form-fields'
+import { TelegramLinkLine } from '../telegram-seen'
+import { ActionButton } from './frame'
+import { ManageLink, NewLinkForm } from './link-forms'
+import { LinksTable, type LinkSort, type TelegramLinkCell } from './links-table'
+import { QrDesigner } from './qr-designer'
+import { StatsSections, type StatsView } from './stats'
+
+/** What a community's overview shows, read and decided by its handler. */
+export interface OverviewView {
+  lang: Lang
+  /** The page's own path, where its sorting, period and filter links lead. */
+  path: string
+  /** A dashboard path in the page's language. */
+  href: (path: string) => string
+  csrf: string
+  communityId: string
+  /**
+   * The new-link form, for who may make links: the groups a link can lead into, and the form as
+   * it was sent after a refusal.
+   */
+  newLink: { groups: Group[]; form: FormState | undefined } | null
+  stats: StatsView | null
+  /** The campaign links, for who may see them: current or archived ones. */
+  links: {
+    archived: boolean
+    campaign: Invite[]
+    sort: LinkSort
+    /** When the links' states are told. */
+    now: Date
+    /**
+     * Each link's Telegram invite link, where the community has a Telegram-linked group (and
+     * Telegram is configured); left out, no Telegram column.
+     */
+    telegram: Map<string, TelegramLinkCell> | undefined
+  } | null
+  groups: Group[] | null
+  /** The referral leaderboard and the rewards earned, for community admins. */
+  referrals: {
+    board: Array<{ name: string; referrals: number }>
+    rewards: Array<{ memberName: string; title: string }>
+  } | null
+}
+
+/** A community's overview: a new link, its stats, its campaign links, groups and referrals. */
+export function CommunityOverview(props: OverviewView) {
+  const l = props.lang
+  const t = words(l)
+  const { links, referrals, communityId: id } = props
+  return (
+    <>
+      {props.newLink && (
+        <NewLinkForm
+          lang={l}
+          action={props.href(`/admin/communities/${id}/links`)}
+          csrf={props.csrf}
+          groups={props.newLink.groups}
+          form={props.newLink.form}
+        />
+      )}
+      {props.stats && <StatsSections lang={l} path={props.path} view={props.stats} />}
+      {links && (
+        <section>
+          <h2>{links.archived ? t.archivedLinks : t.links}</h2>
+          <p>
+            <a href={props.href(`/admin/communities/${id}${links.archived ? '' : '?archived=1'}`)}>
+              {links.archived ? t.showCurrent : t.showArchived}
+            </a>
+          </p>
+          {links.campaign.length === 0 ? (
+            <p class="muted">{links.archived ? t.noArchived : t.noLinks}</p>
+          ) : (
+            <LinksTable
+              lang={l}
+              path={props.path}
+              sort={links.sort}
+              now={links.now}
+              links={links.campaign}
+              stats={props.stats}
+              telegram={links.telegram}
+            />
+          )}
+        </section>
+      )}
+      {props.groups && (
+        <section>
+          <h2>{t.groups}</h2>
+          <GroupsTable lang={l} groups={props.groups} />
+        </section>
+      )}
+      {referrals && (
+        <section>
+          <h2>{t.leaderboard}</h2>
+          {referrals.board.length === 0 && <p class="muted">{t.noLeaders}</p>}
+          <ol>
+            {referrals.board.map((row) => (
+              <li>
+                <bdi>{row.name}</bdi>: {row.referrals}
+              </li>
+            ))}
+          </ol>
+          <h2>{t.rewards}</h2>
+          {referrals.rewards.length === 0 && <p class="muted">{t.noRewards}</p>}
+          <ul>
+            {referrals.rewards.map((reward) => (
+              <li>
+                <bdi>{reward.memberName}</bdi>: <bdi>{reward.title}</bdi>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </>
+  )
+}
+
+/** A link's forms sent back refused: the edit or the copy, and the status to answer with. */
+export interface RefusedLinkForms {
+  edit?: FormState
+  copy?: FormState
+  /** The QR design form, refused or sent for a preview (`preview`, answered 200). */
+  qr?: FormState & { preview?: boolean }
+  status: 200 | 400 | 409
+}
+
+/** What a link's page shows, read and decided by its handler. */
+export interface LinkView {
+  lang: Lang
+  /** The page's own path, where its period and filter links lead. */
+  path: string
+  /** A dashboard path in the page's language. */
+  href: (path: string) => string
+  csrf: string
+  invite: Invite
+  community: { id: string; name: string; timeZone: string }
+  /** The community's groups, for the edit form. */
+  groups: Group[]
+  design: InviteQrDesign | null
+  /** The link to share. */
+  url: string
+  status: InviteStatus
+  /** Its Telegram link, where Telegram is configured and the link leads into a Telegram chat. */
+  telegramLink: TelegramInviteLink | null
+  /** Whether this admin may change the link. */
+  manage: boolean
+  refused: RefusedLinkForms | undefined
+  stats: StatsView | null
+}
+
+/**
+ * A link's page: its URL and QR codes, what can be done with it, and its figures. After a
+ * refused form, that form as it was sent, with its messages.
+ */
+export function LinkPage(props: LinkView) {
+  const l = props.lang
+  const t = words(l)
+  const { invite, community, design, csrf, url, status, refused, manage } = props
+  // A saved design is a new image URL, so the browser never shows the one it cached before.
+  const version = design ? `&v=${design.updatedAt.getTime().toString(36)}` : ''
+  return (
+    <>
+      <p>
+        <a href={`/admin/communities/${community.id}`}>
+          ← <bdi>{community.name}</bdi>
+        </a>
+      </p>
+      <h1>
+        <bdi>{invite.label ?? invite.code}</bdi>
+      </h1>
+      <section>
+        <p class="code">
+          <a href={url}>{url}</a>{' '}
+          <button type="button" class="secondary" data-copy={url} data-done={t.copied}>
+            {t.copy}
+          </button>
+        </p>
+        <p>
+          {t.status}: <b>{t.inviteStatuses[status]}</b>
+        </p>
+        {props.telegramLink && <TelegramLinkLine lang={l} link={props.telegramLink} />}
+        {status === 'active' && (
+          <>
+            {manage ? (
+              <QrDesigner
+                lang={l}
+                code={invite.code}
+                design={design}
+                form={refused?.qr}
+                action={props.href(`/admin/links/${invite.id}/qr-design`)}
+                csrf={csrf}
+              />
+            ) : (
+              <img
+                src={`/i/${invite.code}/qr.svg?size=240`}
+                alt={t.qrAlt(url)}
+                width="240"
+                height="240"
+              />
+            )}
+            <p>
+              <a class="button" href={`/i/${invite.code}/qr.svg?download=1${version}`}>
+                {t.downloadSvg}
+              </a>{' '}
+              <a class="button" href={`/i/${invite.code}/qr.png?size=1024&download=1${version}`}>
+                {t.downloadPng}
+              </a>
+            </p>
+          </>
+        )}
+        {manage && (
+          <p>
+            <ActionButton
+              action={`/admin/links/${invite.id}/rotate`}
+              csrf={csrf}
+              label={t.rotate}
+              kind="secondary"
+            />{' '}
+            {!invite.revokedAt && (
+              <ActionButton
+                action={`/admin/links/${invite.id}/revoke`}
+                csrf={csrf}
+                label={t.revoke}
+                kind="danger"
+                confirm={t.confirmRevoke}
+              />
+            )}
+          </p>
+        )}
+      </section>
+      {manage && (
+        <ManageLink
+          lang={l}
+          invite={invite}
+          timeZone={community.timeZone}
+          csrf={csrf}
+          groups={props.groups}
+          edit={refused?.edit}
+          copy={refused?.copy}
+          actionPath={(action) => props.href(`/admin/links/${invite.id}/${action}`)}
+        />
+      )}
+      {props.stats && <StatsSections lang={l} path={props.path} view={props.stats} />}
+    </>
+  )
+}
