@@ -1,10 +1,10 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
-import type { AppEnv } from '../../env'
-import { constantTimeEqual, verifyHmacSha256Hex } from '../../lib/crypto'
-import { ApiError } from '../../lib/errors'
-import { inboundItems, NotificationSchema, type InboundItem } from './schemas'
-import { problemResponses } from '../../api/openapi'
-import { defineOperation, PUBLIC_ACCESS, PUBLIC_ACCESS_SENTENCE } from '../../api/operation'
+import type { AppEnv } from '../env'
+import { constantTimeEqual, verifyHmacSha256Hex } from '../lib/crypto'
+import { ApiError } from '../lib/errors'
+import { inboundItems, NotificationSchema, type InboundItem } from '../platforms/whatsapp/schemas'
+import { problemResponses } from './openapi'
+import { defineOperation, PUBLIC_ACCESS, PUBLIC_ACCESS_SENTENCE } from './operation'
 
 /**
  * The WhatsApp Cloud API's webhook: Meta's verification handshake, and the notifications

@@ -1,12 +1,12 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import { bodyLimit } from 'hono/body-limit'
-import type { AppEnv } from '../../env'
-import { telegramConfig } from '../../lib/config'
-import { constantTimeEqual } from '../../lib/crypto'
-import { ApiError } from '../../lib/errors'
-import { problemResponses } from '../../api/openapi'
-import { PUBLIC_ACCESS, PUBLIC_ACCESS_SENTENCE } from '../../api/operation'
-import { updateItem } from './updates'
+import type { AppEnv } from '../env'
+import { telegramConfig } from '../lib/config'
+import { constantTimeEqual } from '../lib/crypto'
+import { ApiError } from '../lib/errors'
+import { problemResponses } from './openapi'
+import { PUBLIC_ACCESS, PUBLIC_ACCESS_SENTENCE } from './operation'
+import { updateItem } from '../platforms/telegram/updates'
 
 /**
  * Telegram's webhook (setWebhook): each update is one POST whose `X-Telegram-Bot-Api-Secret-Token`
