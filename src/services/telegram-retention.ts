@@ -26,24 +26,34 @@ const TELEGRAM_ENDED_MEMBERSHIP_DAYS = 30
  */
 const TELEGRAM_DECIDED_REQUEST_DAYS = 30
 
+/**
+ * Days a start of the bot linked to no member (a `/start` without a member's code) is kept after
+ * its last status change. Nothing is sent to such an account (the bot tells them so) and nothing
+ * else reads the row; it only orders a late `/stop` against the start, and Telegram resends
+ * within a day. A later `/start` with a code links it and keeps it; a `/stop` stays as its proof.
+ */
+const TELEGRAM_UNLINKED_START_DAYS = 30
+
 /** Rows each statement deletes per cron run at most; the rest wait for the next hour. */
 const PRUNE_LIMIT = 1000
 
 /**
  * The hourly sweep, one batch (a transaction): ended memberships whose last report is older than
- * `TELEGRAM_ENDED_MEMBERSHIP_DAYS`, and declined or gone join requests decided more than
- * `TELEGRAM_DECIDED_REQUEST_DAYS` ago, oldest first. Each statement is bounded and searches its
- * own index (`telegram_memberships_ended_idx`, `telegram_join_requests_decided_idx`). Answers how
- * many rows went.
+ * `TELEGRAM_ENDED_MEMBERSHIP_DAYS`, declined or gone join requests decided more than
+ * `TELEGRAM_DECIDED_REQUEST_DAYS` ago, and starts of the bot linked to no member whose status
+ * is older than `TELEGRAM_UNLINKED_START_DAYS`, oldest first. Each statement is bounded and
+ * searches its own index (`telegram_memberships_ended_idx`, `telegram_join_requests_decided_idx`,
+ * `telegram_contacts_unlinked_idx`). Answers how many rows went.
  */
 export async function pruneTelegramPeople(
   db: Database,
   now: Date,
-): Promise<{ memberships: number; joinRequests: number }> {
+): Promise<{ memberships: number; joinRequests: number; unlinkedStarts: number }> {
   const client = db.$client
   const reports = now.getTime() - TELEGRAM_ENDED_MEMBERSHIP_DAYS * DAY_MS
   const decisions = now.getTime() - TELEGRAM_DECIDED_REQUEST_DAYS * DAY_MS
-  const [ended, requests] = await client.batch([
+  const starts = now.getTime() - TELEGRAM_UNLINKED_START_DAYS * DAY_MS
+  const [ended, requests, unlinked] = await client.batch([
     client
       .prepare(
         `delete from telegram_memberships where rowid in (select rowid from telegram_memberships
@@ -57,8 +67,19 @@ export async function pruneTelegramPeople(
            order by decided_at limit ${PRUNE_LIMIT})`,
       )
       .bind(decisions),
+    client
+      .prepare(
+        `delete from telegram_contacts where user_id in (select user_id from telegram_contacts
+           where member_id is null and status = 'started' and status_at < ?1
+           order by status_at limit ${PRUNE_LIMIT})`,
+      )
+      .bind(starts),
   ])
-  return { memberships: ended!.meta.changes, joinRequests: requests!.meta.changes }
+  return {
+    memberships: ended!.meta.changes,
+    joinRequests: requests!.meta.changes,
+    unlinkedStarts: unlinked!.meta.changes,
+  }
 }
 
 /**
