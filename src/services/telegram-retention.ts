@@ -26,24 +26,36 @@ const TELEGRAM_ENDED_MEMBERSHIP_DAYS = 30
  */
 const TELEGRAM_DECIDED_REQUEST_DAYS = 30
 
+/**
+ * Days an account that started the bot with no member's code (linked to no member) is kept as it
+ * is after its last status change. Nothing is sent to it (the bot tells them so) and nothing
+ * reads the row but the ordering of a late `/stop` against the start, which Telegram resends
+ * within a day. Then a start goes, and a `/stop` keeps only what proves it (user id, dates,
+ * update ids), as an erased member's does. A later `/start` with a code links the account.
+ */
+const TELEGRAM_UNLINKED_DAYS = 30
+
 /** Rows each statement deletes per cron run at most; the rest wait for the next hour. */
 const PRUNE_LIMIT = 1000
 
 /**
  * The hourly sweep, one batch (a transaction): ended memberships whose last report is older than
- * `TELEGRAM_ENDED_MEMBERSHIP_DAYS`, and declined or gone join requests decided more than
- * `TELEGRAM_DECIDED_REQUEST_DAYS` ago, oldest first. Each statement is bounded and searches its
- * own index (`telegram_memberships_ended_idx`, `telegram_join_requests_decided_idx`). Answers how
- * many rows went.
+ * `TELEGRAM_ENDED_MEMBERSHIP_DAYS`, declined or gone join requests decided more than
+ * `TELEGRAM_DECIDED_REQUEST_DAYS` ago, and, for accounts that started the bot linked to no
+ * member and whose status is older than `TELEGRAM_UNLINKED_DAYS`, the start, or the name kept
+ * with a `/stop`; oldest first. Each statement is bounded and searches its own index
+ * (`telegram_memberships_ended_idx`, `telegram_join_requests_decided_idx`,
+ * `telegram_contacts_unlinked_idx`). Answers how many rows went or were emptied.
  */
 export async function pruneTelegramPeople(
   db: Database,
   now: Date,
-): Promise<{ memberships: number; joinRequests: number }> {
+): Promise<{ memberships: number; joinRequests: number; starts: number; stops: number }> {
   const client = db.$client
   const reports = now.getTime() - TELEGRAM_ENDED_MEMBERSHIP_DAYS * DAY_MS
   const decisions = now.getTime() - TELEGRAM_DECIDED_REQUEST_DAYS * DAY_MS
-  const [ended, requests] = await client.batch([
+  const unlinked = now.getTime() - TELEGRAM_UNLINKED_DAYS * DAY_MS
+  const [ended, requests, starts, stops] = await client.batch([
     client
       .prepare(
         `delete from telegram_memberships where rowid in (select rowid from telegram_memberships
@@ -57,8 +69,28 @@ export async function pruneTelegramPeople(
            order by decided_at limit ${PRUNE_LIMIT})`,
       )
       .bind(decisions),
+    client
+      .prepare(
+        `delete from telegram_contacts where user_id in (select user_id from telegram_contacts
+           where member_id is null and status = 'started' and status_at < ?1
+           order by status_at limit ${PRUNE_LIMIT})`,
+      )
+      .bind(unlinked),
+    client
+      .prepare(
+        `update telegram_contacts set first_name = '', username = null, language_code = null
+         where user_id in (select user_id from telegram_contacts
+           where member_id is null and status = 'stopped' and first_name <> '' and status_at < ?1
+           order by status_at limit ${PRUNE_LIMIT})`,
+      )
+      .bind(unlinked),
   ])
-  return { memberships: ended!.meta.changes, joinRequests: requests!.meta.changes }
+  return {
+    memberships: ended!.meta.changes,
+    joinRequests: requests!.meta.changes,
+    starts: starts!.meta.changes,
+    stops: stops!.meta.changes,
+  }
 }
 
 /**

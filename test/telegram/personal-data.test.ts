@@ -371,6 +371,84 @@ describe('the hourly cron job', () => {
     expect(await tracesOf([asking.declined.username, asking.gone.username])).toEqual([])
   })
 
+  it('forgets a start of the bot linked to no member 30 days on, and a /stop’s name; keeps a linked start', async () => {
+    const { community } = await telegramCommunity()
+    const web = await createInvite(community.id)
+    const unlinked = person('Unlinked')
+    const linked = person('Linked')
+    const stopped = person('Stopped')
+    const startedAt = Date.now()
+    for (const user of [unlinked, stopped]) {
+      await postUpdate(privateMessage(user, '/start', { date: Math.floor(startedAt / 1000) }))
+      await eventually(async () =>
+        expect(await contactOf(user)).toMatchObject([{ member_id: null, status: 'started' }]),
+      )
+    }
+    const stop = await stopTheBot(stopped)
+    const member = await startedTheBot(web.code, linked)
+    const kept = async () => {
+      const rows = await query<{ user_id: number }>(
+        'select user_id from telegram_contacts where user_id in (?, ?, ?) order by user_id',
+        unlinked.id,
+        linked.id,
+        stopped.id,
+      )
+      return rows.map((row) => row.user_id)
+    }
+    const everyone = [unlinked.id, linked.id, stopped.id].sort((a, b) => a - b)
+
+    await runHourlyCron(startedAt + 29 * DAY)
+    expect(await kept()).toEqual(everyone)
+    expect(await contactOf(stopped)).toMatchObject([{ first_name: stopped.first_name }])
+    await runHourlyCron(startedAt + 31 * DAY)
+    expect(await kept()).toEqual(everyone.filter((id) => id !== unlinked.id))
+    expect(
+      await tracesOf([
+        unlinked.first_name,
+        unlinked.username,
+        stopped.first_name,
+        stopped.username,
+      ]),
+    ).toEqual([])
+    // The member's start still reaches them; the /stop still proves that nothing may be sent.
+    expect(await contactOf(linked)).toMatchObject([{ member_id: member, status: 'started' }])
+    expect(await contactOf(stopped)).toEqual([
+      {
+        member_id: null,
+        first_name: '',
+        username: null,
+        language_code: null,
+        status: 'stopped',
+        stop_proof: `telegram_update:${stop}`,
+      },
+    ])
+  })
+
+  it('forgets at most 1,000 unlinked starts a run: 1,001 take two runs', async () => {
+    const base = 3_000_000_000 + Math.floor(Math.random() * 1_000_000) * 10_000
+    const old = Date.now() - 400 * DAY
+    await query(
+      `insert into telegram_contacts (user_id, member_id, first_name, status, confirmed_at,
+         consent_method, consent_proof, status_at, created_at)
+       with recursive n(i) as (select 1 union all select i + 1 from n where i < 1001)
+       select ?1 + i, null, 'Unlinked', 'started', ?2 + i, 'telegram_start', 'telegram_update:' || i,
+         ?2 + i, ?2 + i from n`,
+      base,
+      old,
+    )
+    const left = async () =>
+      query<{ user_id: number }>(
+        'select user_id from telegram_contacts where user_id > ? and user_id <= ?',
+        base,
+        base + 1001,
+      )
+    const now = Date.now()
+    await runHourlyCron(now)
+    expect(await left()).toEqual([{ user_id: base + 1001 }])
+    await runHourlyCron(now + HOUR)
+    expect(await left()).toEqual([])
+  })
+
   it('forgets applied update ids after 7 days', async () => {
     const { chatId } = await telegramCommunity()
     const update = memberUpdate(chatId, person('Marker'), 'joined')

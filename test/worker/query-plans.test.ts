@@ -42,10 +42,12 @@ import { recordVisits } from '../../src/services/visits'
 import {
   communityQuery,
   createCommunity as createCommunityRow,
+  deleteCommunity,
   listCommunities,
   listedCommunityIds,
 } from '../../src/services/communities'
-import { listGroups } from '../../src/services/groups'
+import { deleteGroup, listGroups } from '../../src/services/groups'
+import { eraseMember } from '../../src/services/erasure'
 import {
   claimDueAnnouncements,
   communityOfAnnouncement,
@@ -134,6 +136,13 @@ describe('query plans of the request paths', () => {
     const memberId = (await env.DB.prepare('select id from members where community_id = ?')
       .bind(community.id)
       .first<{ id: string }>())!.id
+
+    // A community to delete, with a group, a link and a member, and a member to erase there.
+    const doomed = await createCommunity()
+    const doomedGroup = await createGroup(doomed.id)
+    const doomedInvite = await createInvite(doomed.id, { groupId: doomedGroup.id })
+    const erased = await joinJson(doomedInvite.code, { name: 'Erased', phone: newPhone() })
+    expect(erased.status, erased.text).toBe(201)
 
     const seen = new Set<string>()
     const db = recordingDb(seen)
@@ -332,6 +341,21 @@ describe('query plans of the request paths', () => {
     await pruneDeadLetters(db, later, 30)
     // The hourly sweep of what Telegram reported about people.
     await pruneTelegramPeople(db, later)
+    // Erasing a member (their events found through the payload's indexes), deleting a group,
+    // and deleting a community with its tokens.
+    const erasable = await db.query.members.findFirst({
+      where: (m, { eq }) => eq(m.id, erased.json.memberId as string),
+    })
+    await eraseMember(db, erasable!, now)
+    const otherGroup = await createGroup(doomed.id)
+    await deleteGroup(
+      db,
+      (await db.query.groups.findFirst({ where: (g, { eq }) => eq(g.id, otherGroup.id) }))!,
+    )
+    const doomedRow = await db.query.communities.findFirst({
+      where: (c, { eq }) => eq(c.id, doomed.id),
+    })
+    await deleteCommunity(db, doomedRow!)
     // A leave counts on its join's rollup row, found by key.
     const leaving = (await db.query.members.findFirst({
       where: (m, { eq }) => eq(m.id, memberId),
@@ -353,6 +377,40 @@ describe('query plans of the request paths', () => {
         )
       if (scans.length)
         offenders.push(`${scans.join(' | ')}\n    ${query.replace(/\s+/g, ' ').slice(0, 240)}`)
+    }
+    expect(offenders, offenders.join('\n')).toEqual([])
+  })
+})
+
+describe('query plans of deletions', () => {
+  it('every row a deleted row’s foreign keys reach is found through an index', async () => {
+    // A deletion's cascades (and SET NULL actions) run a statement per deleted row on each table
+    // whose foreign key names it: each must search, or deleting a community scans every table
+    // once per member, link and group. The plan of deleting one parent row lists each of them.
+    const tables = await env.DB.prepare(
+      `select name from sqlite_master where type = 'table' and name not like '\\_cf\\_%' escape '\\'
+         and name not like 'sqlite\\_%' escape '\\' and name not like 'd1\\_%' escape '\\'`,
+    ).all<{ name: string }>()
+    const parents = new Set<string>()
+    for (const { name } of tables.results) {
+      const keys = await env.DB.prepare(`pragma foreign_key_list("${name}")`).all<{
+        table: string
+      }>()
+      for (const key of keys.results) parents.add(key.table)
+    }
+    expect([...parents]).toEqual(
+      expect.arrayContaining(['communities', 'groups', 'invites', 'members', 'api_tokens']),
+    )
+    const offenders: string[] = []
+    for (const parent of parents) {
+      const explained = await env.DB.prepare(
+        `explain query plan delete from "${parent}" where rowid = ?`,
+      )
+        .bind(null)
+        .all<{ detail: string }>()
+      const details = explained.results.map((row) => row.detail)
+      const scans = details.filter((line) => line.startsWith('SCAN '))
+      if (scans.length) offenders.push(`${parent}: ${scans.join(' | ')}`)
     }
     expect(offenders, offenders.join('\n')).toEqual([])
   })

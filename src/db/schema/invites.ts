@@ -46,6 +46,8 @@ export const invites = sqliteTable(
     uniqueIndex('invites_code_unique').on(t.code),
     index('invites_community_idx').on(t.communityId, t.id),
     uniqueIndex('invites_referrer_unique').on(t.referrerMemberId),
+    // A deleted group unsets its links' group (the foreign key's action) through this.
+    index('invites_group_idx').on(t.groupId),
     check('invites_max_uses_check', sql`${t.maxUses} is null or ${t.maxUses} >= 1`),
     check(
       'invites_uses_check',
@@ -74,14 +76,19 @@ export const inviteQrDesigns = sqliteTable('invite_qr_designs', {
 
 export type InviteQrDesign = typeof inviteQrDesigns.$inferSelect
 
-export const inviteCodes = sqliteTable('invite_codes', {
-  code: text('code').primaryKey(),
-  inviteId: text('invite_id')
-    .notNull()
-    .references(() => invites.id, { onDelete: 'cascade' }),
-  createdAt: timestamp('created_at').notNull(),
-  retiredAt: timestamp('retired_at'),
-})
+export const inviteCodes = sqliteTable(
+  'invite_codes',
+  {
+    code: text('code').primaryKey(),
+    inviteId: text('invite_id')
+      .notNull()
+      .references(() => invites.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at').notNull(),
+    retiredAt: timestamp('retired_at'),
+  },
+  // A deleted link's codes go with it (the foreign key's cascade) through this.
+  (t) => [index('invite_codes_invite_idx').on(t.inviteId)],
+)
 
 export const VISIT_VIAS = ['qr', 'link'] as const
 

@@ -42,6 +42,9 @@ export const events = sqliteTable(
     // An expired sign-up's events go with it (services/retention.ts), found by this expression.
     // `->>`, not json_extract(): drizzle-kit splits an index expression at its commas.
     index('events_join_request_idx').on(sql`${t.payload} ->> '$.joinRequestId'`),
+    // An erased member's events go with them (services/erasure.ts). Every writer stores JSON
+    // (json_object() or drizzle's JSON mode), which the index above already requires.
+    index('events_member_idx').on(sql`${t.payload} ->> '$.memberId'`),
   ],
 )
 

@@ -192,6 +192,8 @@ export const joinRequests = sqliteTable(
       .where(sql`status = 'pending' and email is not null and email_confirmed_at is not null`),
     index('join_requests_phone_idx').on(t.communityId, t.phone, t.decidedAt),
     index('join_requests_email_idx').on(t.communityId, t.email, t.decidedAt),
+    // A deleted link unsets its sign-ups' link (the foreign key's action) through this.
+    index('join_requests_invite_idx').on(t.inviteId),
     check('join_requests_status_check', sql`${t.status} in ('pending', 'approved', 'rejected')`),
     uniqueIndex('join_requests_confirm_code_unique')
       .on(t.confirmCodeHash)

@@ -39,6 +39,9 @@ export const teamInvitations = sqliteTable(
     uniqueIndex('team_invitations_secret_unique').on(t.secretHash),
     index('team_invitations_community_idx').on(t.communityId, t.id),
     index('team_invitations_expires_idx').on(t.expiresAt),
+    // The cascades from a deleted token or group find their invitations through these.
+    index('team_invitations_token_idx').on(t.tokenId),
+    index('team_invitations_group_idx').on(t.groupId),
     check('team_invitations_role_check', sql`${t.role} in ('community_admin', 'group_admin')`),
     check(
       'team_invitations_group_check',

@@ -72,7 +72,9 @@ export type TelegramContactStatus = (typeof TELEGRAM_CONTACT_STATUSES)[number]
  * referral code came with it (null: a start without one). `statusAt` is the Telegram `date` of
  * the message that set the status, so a `/stop` applied after a later `/start` does not win.
  * Erasing the member, or deleting their community, deletes a start; a `/stop` stays as its proof,
- * without name, user name, language or member (`forgetTelegramContacts`).
+ * without name, user name, language or member (`forgetTelegramContacts`). Linked to no member,
+ * nothing is sent to the account: 30 days after its last status change a start goes and a `/stop`
+ * loses its name, user name and language (`pruneTelegramPeople`).
  */
 export const telegramContacts = sqliteTable(
   'telegram_contacts',
@@ -95,6 +97,11 @@ export const telegramContacts = sqliteTable(
     index('telegram_contacts_member_idx')
       .on(t.memberId)
       .where(sql`member_id is not null`),
+    // Accounts linked to no member that still hold something the hourly cron job forgets after
+    // a while: a start (the row goes), or a `/stop` that still has a name (the name goes).
+    index('telegram_contacts_unlinked_idx')
+      .on(t.statusAt)
+      .where(sql`member_id is null and (status = 'started' or first_name <> '')`),
     check('telegram_contacts_status_check', sql`${t.status} in ('started', 'stopped')`),
     check('telegram_contacts_method_check', sql`${t.consentMethod} in ('telegram_start')`),
   ],

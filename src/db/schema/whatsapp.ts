@@ -35,6 +35,8 @@ export const inboundMessages = sqliteTable(
   (t) => [
     uniqueIndex('inbound_messages_provider_unique').on(t.providerMessageId, t.communityId),
     index('inbound_messages_community_idx').on(t.communityId, t.id),
+    // Deleting or erasing a member deletes their messages (the foreign key's cascade, too).
+    index('inbound_messages_member_idx').on(t.memberId),
   ],
 )
 
