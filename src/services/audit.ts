@@ -1,10 +1,11 @@
-import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm'
+import { and, desc, eq, lt } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { auditLog, type AuditAction, type AuditEntry } from '../db/schema'
 import { csvLine } from '../lib/csv'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
 import type { Principal } from './access'
+import { deleteOldest } from './retention'
 
 /** Entries deleted per cron run at most; the rest wait for the next minute. */
 const PRUNE_LIMIT = 5000
@@ -74,24 +75,14 @@ export function listAuditQuery(
  * Deletes entries older than `retentionDays` (run by the scheduled job), at most `PRUNE_LIMIT` a
  * run, oldest first. Answers how many went.
  */
-export async function pruneAuditLog(
+export function pruneAuditLog(
   db: Database,
   now: Date,
   retentionDays: number,
   limit = PRUNE_LIMIT,
 ): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionDays * 86400_000)
-  const oldest = db
-    .select({ id: auditLog.id })
-    .from(auditLog)
-    .where(lt(auditLog.at, cutoff))
-    .orderBy(asc(auditLog.at))
-    .limit(limit)
-  const deleted = await db
-    .delete(auditLog)
-    .where(inArray(auditLog.id, oldest))
-    .returning({ id: auditLog.id })
-  return deleted.length
+  return deleteOldest(db, auditLog, auditLog.id, auditLog.at, cutoff, limit)
 }
 
 /**

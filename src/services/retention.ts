@@ -11,6 +11,7 @@ import {
   notExists,
   sql,
 } from 'drizzle-orm'
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { Database } from '../db/client'
 import { deadLetters, events, joinRequests, webhookDeliveries } from '../db/schema'
 import { ID_CHUNK, chunks } from '../lib/chunks'
@@ -157,22 +158,30 @@ const DEAD_LETTER_PRUNE_LIMIT = 1000
  * next minute. They are read while a failure is fresh; kept longer they would only keep the
  * member ids they name alive after the member was erased.
  */
-export async function pruneDeadLetters(
+export function pruneDeadLetters(
   db: Database,
   now: Date,
   retentionDays: number,
   limit = DEAD_LETTER_PRUNE_LIMIT,
 ): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionDays * 86400_000)
-  const oldest = db
-    .select({ id: deadLetters.id })
-    .from(deadLetters)
-    .where(lt(deadLetters.createdAt, cutoff))
-    .orderBy(asc(deadLetters.createdAt))
-    .limit(limit)
-  const deleted = await db
-    .delete(deadLetters)
-    .where(inArray(deadLetters.id, oldest))
-    .returning({ id: deadLetters.id })
-  return deleted.length
+  return deleteOldest(db, deadLetters, deadLetters.id, deadLetters.createdAt, cutoff, limit)
+}
+
+/**
+ * Deletes the rows of `table` whose time `at` is before `cutoff`, oldest first, at most `limit`
+ * (one statement; the rest wait for the next run). Answers how many went. `at` needs an index,
+ * or each run reads the whole table (the query-plan test holds the callers to it).
+ */
+export async function deleteOldest(
+  db: Database,
+  table: SQLiteTable,
+  id: SQLiteColumn,
+  at: SQLiteColumn,
+  cutoff: Date,
+  limit: number,
+): Promise<number> {
+  const oldest = db.select({ id }).from(table).where(lt(at, cutoff)).orderBy(asc(at)).limit(limit)
+  const result = await db.delete(table).where(inArray(id, oldest))
+  return result.meta.changes
 }

@@ -12,6 +12,7 @@ import { randomBase64Url, sha256Hex } from '../lib/crypto'
 import { ApiError, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
+import { getTeammateOrThrow } from './tokens'
 
 /** How long a sign-in link works. */
 export const INVITATION_HOURS = 72
@@ -275,23 +276,6 @@ export async function revokeInvitation(db: Database, invitationId: string, now: 
     .update(teamInvitations)
     .set({ revokedAt: now })
     .where(and(eq(teamInvitations.id, invitationId), open(now)))
-}
-
-/** A live token of this community (a community or group admin); 404 otherwise. */
-export async function getTeammateOrThrow(
-  db: Database,
-  communityId: string,
-  tokenId: string,
-): Promise<ApiToken> {
-  const token = await db.query.apiTokens.findFirst({
-    where: and(
-      eq(apiTokens.id, tokenId),
-      eq(apiTokens.communityId, communityId),
-      isNull(apiTokens.revokedAt),
-    ),
-  })
-  if (!token) throw notFound('Teammate')
-  return token
 }
 
 /**

@@ -173,10 +173,12 @@ export function listCommunityAdmins(db: Database, communityId: string) {
     .orderBy(asc(apiTokens.id))
 }
 
-async function getCommunityTokenOrThrow(
+/** A live token of this community (a community or group admin); 404 naming `what` otherwise. */
+export async function getTeammateOrThrow(
   db: Database,
   communityId: string,
   tokenId: string,
+  what: 'Teammate' | 'Admin' = 'Teammate',
 ): Promise<ApiToken> {
   const token = await db.query.apiTokens.findFirst({
     where: and(
@@ -185,7 +187,7 @@ async function getCommunityTokenOrThrow(
       isNull(apiTokens.revokedAt),
     ),
   })
-  if (!token) throw notFound('Admin')
+  if (!token) throw notFound(what)
   return token
 }
 
@@ -198,7 +200,7 @@ export async function promoteToCommunityAdmin(
   communityId: string,
   tokenId: string,
 ): Promise<ApiToken> {
-  const token = await getCommunityTokenOrThrow(db, communityId, tokenId)
+  const token = await getTeammateOrThrow(db, communityId, tokenId, 'Admin')
   if (token.role === 'community_admin') return token
   const [promoted] = await db
     .update(apiTokens)
@@ -215,7 +217,7 @@ export async function demoteToGroupAdmin(
   tokenId: string,
   groupId: string | undefined,
 ): Promise<ApiToken> {
-  const token = await getCommunityTokenOrThrow(db, communityId, tokenId)
+  const token = await getTeammateOrThrow(db, communityId, tokenId, 'Admin')
   const targetGroupId = groupId ?? token.groupId
   if (!targetGroupId) {
     throw new ApiError(

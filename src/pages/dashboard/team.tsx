@@ -22,13 +22,12 @@ import {
   createSignInLink,
   findOpenInvitation,
   getPendingInvitationOrThrow,
-  getTeammateOrThrow,
   listPendingInvitationsQuery,
   listTeamQuery,
   revokeInvitation,
   setTeammateEmail,
 } from '../../services/team'
-import { principalOf, revokeToken } from '../../services/tokens'
+import { getTeammateOrThrow, principalOf, revokeToken } from '../../services/tokens'
 import { AcceptGonePage, AcceptPage, TeamPage, type ShownLink } from '../../views/dashboard/team'
 import type { FormState } from '../../views/form-fields'
 import { actorName } from '../../services/audit'
