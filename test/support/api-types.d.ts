@@ -2424,7 +2424,7 @@ export interface components {
       referralUrl?: string | null
       /** @description Leaves the community for good */
       leaveUrl?: string | null
-      /** @description Where the group is a Telegram chat and `TELEGRAM_BOT_USERNAME` is set: the bot’s deep link with the member’s referral code; its `/start` lets the bot send announcements to them one by one */
+      /** @description Where the group is a Telegram chat and `TELEGRAM_BOT_USERNAME` is set: the bot’s deep link made for this member (their id, signed: not their shareable referral code); its `/start` lets the bot send announcements to them one by one */
       telegramStartUrl?: string | null
     }
     JoinBody: {

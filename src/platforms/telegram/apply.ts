@@ -30,6 +30,7 @@ export async function applyTelegramUpdate(
   item: TelegramUpdateItem,
   now: Date,
   keywords: CommandKeywords = { optOut: ['stop'], optIn: ['start'] },
+  startSecret: string | null = null,
 ): Promise<{ outcome: string; join?: TelegramJoin }> {
   const client = db.$client
   const seen = await client
@@ -56,7 +57,7 @@ export async function applyTelegramUpdate(
   let reply: { chatId: number; text: string } | null = null
   const command = item.kind === 'message' ? botCommand(item.update, keywords) : null
   if (item.kind === 'message' && command) {
-    const result = await commandEffects(client, item.updateId, item.update, command)
+    const result = await commandEffects(client, item.updateId, item.update, command, startSecret)
     effects = result.effects
     outcome = result.outcome
     reply = { chatId: item.update.chat.id, text: result.reply }
