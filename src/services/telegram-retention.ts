@@ -62,17 +62,22 @@ export async function pruneTelegramPeople(
 }
 
 /**
- * Forgets the Telegram accounts linked to the members `members` selects (a subquery, with the
- * parameters it binds), for an erasure or the deletion of their community: an account still
- * `started` goes, so the bot writes to it no more; one that sent `/stop` (or blocked the bot)
- * stays as the proof of that opt-out, with its user id, the dates and update ids of its start
- * and stop, and nothing else: no name, user name, language or member.
+ * Forgets the Telegram accounts of the members `members` selects (a subquery, with the
+ * parameters it binds), for an erasure or the deletion of their community: those linked to them
+ * by their deep link, and the start of a member who joined in the chat itself (their account,
+ * `members.telegram_user_id`) that is linked to no member: a plain `/start` is all such a member
+ * can send, and it carries their name. An account still `started` goes, so the bot writes to it
+ * no more; one that sent `/stop` (or blocked the bot) stays as the proof of that opt-out, with
+ * its user id, the dates and update ids of its start and stop, and nothing else: no name, user
+ * name, language or member.
  */
 export function forgetTelegramContacts(
   client: D1Database,
   members: { sql: string; params: unknown[] },
 ): D1PreparedStatement[] {
-  const linked = `member_id is not null and member_id in (${members.sql})`
+  const linked = `(member_id is not null and member_id in (${members.sql}) or member_id is null
+    and user_id in (select telegram_user_id from members
+      where telegram_user_id is not null and id in (${members.sql})))`
   return [
     client
       .prepare(`delete from telegram_contacts where status = 'started' and ${linked}`)

@@ -95,12 +95,12 @@ async function membershipsIn(chatId: number): Promise<number[]> {
   return rows.map((row) => row.user_id)
 }
 
-/** A web member of the community who sent `/start <their referral code>` to the bot. */
+/** A web member of the community who followed the deep link to the bot on their status page. */
 async function startedTheBot(inviteCode: string, user: Person) {
   const joined = await joinJson(inviteCode, { name: user.first_name, phone: newPhone() })
   expect(joined.status, joined.text).toBe(201)
-  const code = new URL(joined.json.referralUrl as string).pathname.split('/')[2]!
-  await postUpdate(privateMessage(user, `/start ${code}`))
+  const payload = new URL(joined.json.telegramStartUrl as string).searchParams.get('start')
+  await postUpdate(privateMessage(user, `/start ${payload}`))
   await eventually(async () =>
     expect(
       await query('select member_id from telegram_contacts where user_id = ?', user.id),
@@ -138,7 +138,12 @@ describe('deleting a community', () => {
     const passer = person('Pascal')
     await stint(chatId, joiner, 2, { inviteLink: url })
     await stint(chatId, passer, 3, { leftDaysAgo: 1 })
-    const web = await createInvite(community.id)
+    // A member who joined in the chat starts the bot as they can: without a deep link.
+    await postUpdate(privateMessage(joiner, '/start'))
+    await eventually(async () =>
+      expect(await contactOf(joiner)).toMatchObject([{ member_id: null, status: 'started' }]),
+    )
+    const web = await createInvite(community.id, { groupId: group.id })
     const starter = person('Stella')
     const stopper = person('Stefan')
     await startedTheBot(web.code, starter)
@@ -158,6 +163,7 @@ describe('deleting a community', () => {
     expect(await tracesOf(needles)).toEqual([])
     expect(await membershipsIn(chatId)).toEqual([])
     expect(await contactOf(starter)).toEqual([])
+    expect(await contactOf(joiner)).toEqual([])
     // The proof that this account said stop, and nothing about who it is.
     expect(await contactOf(stopper)).toEqual([
       {
@@ -245,14 +251,11 @@ describe('a Telegram member erased on request', () => {
       expect(row).toBeDefined()
       return row!
     })
-    // Their own referral link's code links their private chat with the bot to them.
-    const [referral] = await query<{ code: string }>(
-      'select code from invites where referrer_member_id = ?',
-      member.id,
-    )
-    await postUpdate(privateMessage(rosa, `/start ${referral!.code}`))
+    // Joined in the chat, they have no status page and no deep link: a plain /start is what
+    // they can send, linked to no member, with their name.
+    await postUpdate(privateMessage(rosa, '/start'))
     await eventually(async () =>
-      expect(await contactOf(rosa)).toMatchObject([{ member_id: member.id, status: 'started' }]),
+      expect(await contactOf(rosa)).toMatchObject([{ member_id: null, status: 'started' }]),
     )
     const stop = await stopTheBot(rosa)
     const needles = [rosa.first_name, rosa.username]
