@@ -1,6 +1,6 @@
-import { and, eq, inArray, isNotNull, ne } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull, ne, notExists, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { groups, telegramMemberships } from '../db/schema'
+import { groups, members, telegramMemberships } from '../db/schema'
 
 /**
  * How long what Telegram told us about people is kept (docs/security.md, "What is kept, and for
@@ -109,8 +109,11 @@ export function forgetCommunityChats(client: D1Database, communityId: string): D
 /**
  * Who Telegram reported joining and leaving the chat a group is linked to, deleted when the group
  * goes or is linked elsewhere (`keep`: the chat it is linked to now, whose reports stay): no
- * group follows that chat any more. Reads the group's link in the statement itself, so it runs
- * in the batch before the change.
+ * group follows that chat any more. The row of a person who is still one of our members through
+ * that chat stays until they leave it: their leave, whenever it comes, is counted for the link
+ * they joined through and in its retention (a chat linked again counts on as before), and the
+ * hourly sweep takes the row 30 days after. Reads the group's link in the statement itself, so
+ * it runs in the batch before the change.
  */
 export function forgetChatOfGroup(db: Database, groupId: string, keep: number | null) {
   const linkedChat = db
@@ -123,5 +126,17 @@ export function forgetChatOfGroup(db: Database, groupId: string, keep: number | 
         keep === null ? undefined : ne(groups.telegramChatId, keep),
       ),
     )
-  return db.delete(telegramMemberships).where(inArray(telegramMemberships.chatId, linkedChat))
+  const stillAMember = db
+    .select({ one: sql`1` })
+    .from(members)
+    .where(
+      and(
+        eq(members.telegramChatId, telegramMemberships.chatId),
+        eq(members.telegramUserId, telegramMemberships.userId),
+        eq(members.status, 'active'),
+      ),
+    )
+  return db
+    .delete(telegramMemberships)
+    .where(and(inArray(telegramMemberships.chatId, linkedChat), notExists(stillAMember)))
 }

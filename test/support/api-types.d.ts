@@ -1195,7 +1195,7 @@ export interface components {
        */
       chatInviteUrl?: string | null
       /**
-       * @description Link the group to a Telegram chat the bot administers (`GET /api/telegram/chats`); null unlinks it. Unlinking (or linking another chat) deletes who Telegram reported joining and leaving the old chat; members and counts stay. Only when Telegram is configured
+       * @description Link the group to a Telegram chat the bot administers (`GET /api/telegram/chats`); null unlinks it. Unlinking (or linking another chat) deletes who Telegram reported joining and leaving the old chat, but for our members still in it (their leave is counted for their link); members and counts stay. Only when Telegram is configured
        * @example -1001234567890
        */
       telegramChatId?: number | null

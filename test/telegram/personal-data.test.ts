@@ -15,7 +15,7 @@ import {
   postUpdate,
   privateMessage,
 } from '../support/telegram-updates'
-import { telegramCommunity, withTelegramLink } from './support'
+import { telegramCommunity, verifiedOf, withTelegramLink } from './support'
 
 /**
  * What Telegram tells us about people (who joined and left a chat, who asked to join, who
@@ -194,7 +194,8 @@ describe('unlinking a group from its Telegram chat', () => {
       body: { telegramChatId: null },
     })
     expect(unlinked.status, unlinked.text).toBe(200)
-    expect(await membershipsIn(chatId)).toEqual([])
+    // The passer-by is forgotten; the member's row stays while they are one (their leave counts).
+    expect(await membershipsIn(chatId)).toEqual([member.id])
     expect(await tracesOf([passer.first_name, passer.username])).toEqual([])
     // Telegram still reports the chat to the bot; nothing about its people is kept now.
     const later = person('Later')
@@ -205,7 +206,47 @@ describe('unlinking a group from its Telegram chat', () => {
         await query('select 1 from telegram_updates where update_id = ?', update.update_id),
       ).toHaveLength(1),
     )
-    expect(await membershipsIn(chatId)).toEqual([])
+    expect(await membershipsIn(chatId)).toEqual([member.id])
+  })
+
+  it('a member’s leave, while unlinked or once linked again, still counts for their link and in its retention', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const invite = await createInvite(community.id, { groupId: group.id, label: 'Relinked' })
+    const url = await withTelegramLink(invite.id)
+    const early = person('Emil')
+    const late = person('Lotte')
+    await stint(chatId, early, 3, { inviteLink: url })
+    await stint(chatId, late, 2, { inviteLink: url })
+    const link = (telegramChatId: number | null) =>
+      call('PATCH', `/api/groups/${group.id}`, { body: { telegramChatId } })
+    expect((await link(null)).status).toBe(200)
+    // Emil leaves while no group follows the chat; Lotte once it is linked again.
+    const now = Math.floor(Date.now() / 1000)
+    await postUpdate(memberUpdate(chatId, early, 'left', { date: now - 60 }))
+    await reported(chatId, early, now - 60)
+    expect((await link(chatId)).status).toBe(200)
+    await postUpdate(memberUpdate(chatId, late, 'left', { date: now }))
+    await reported(chatId, late, now)
+    expect(await verifiedOf(invite.id)).toEqual({ joins: 2, leaves: 2 })
+    const [cohort] = await query<{ within7: number }>(
+      `select sum(verified_left_within_7_days) as within7 from invite_daily_stats
+       where invite_id = ?`,
+      invite.id,
+    )
+    expect(cohort!.within7).toBe(2)
+    const [chat] = await query<{ leaves: number }>(
+      `select coalesce(sum(verified_leaves), 0) as leaves from telegram_chat_daily_stats
+       where chat_id = ?`,
+      chatId,
+    )
+    expect(chat!.leaves).toBe(0)
+    const statuses = await query<{ status: string }>(
+      'select status from members where community_id = ? and telegram_user_id in (?, ?)',
+      community.id,
+      early.id,
+      late.id,
+    )
+    expect(statuses).toEqual([{ status: 'left' }, { status: 'left' }])
   })
 
   it('deleting the group forgets them too; another group’s chat keeps its own', async () => {

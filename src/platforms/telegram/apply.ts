@@ -160,7 +160,9 @@ function isIn(member: ChatMember): boolean {
  * leave. A join through our link, or after a join request our admins approved, makes the person
  * a member of the chat's group; their leave ends it (`members.ts`). Promotions and other
  * changes within the chat count nothing. Who is in a chat (`telegram_memberships`, with their
- * name) is kept only while a group follows the chat: nothing reads it otherwise.
+ * name) is kept only while a group follows the chat: nothing reads it otherwise. Once none does,
+ * only the leave of someone whose row stayed (one of our members, `forgetChatOfGroup`) is
+ * recorded, so that the sweep can take it.
  */
 async function membershipChange(
   client: D1Database,
@@ -212,7 +214,9 @@ async function membershipChange(
       `insert into telegram_memberships (chat_id, user_id, username, first_name, is_member,
          invite_id, joined_at, left_at, left_as, status_at)
        select ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 where ${NOT_APPLIED}
-         and exists (select 1 from groups where telegram_chat_id = ?2)
+         and (exists (select 1 from groups where telegram_chat_id = ?2)
+           or ?6 = 0 and exists (select 1 from telegram_memberships
+             where chat_id = ?2 and user_id = ?3))
        on conflict (chat_id, user_id) do update set
          username = excluded.username, first_name = excluded.first_name,
          invite_id = case when excluded.joined_at >= coalesce(telegram_memberships.joined_at, 0)
