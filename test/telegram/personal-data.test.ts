@@ -199,14 +199,19 @@ describe('unlinking a group from its Telegram chat', () => {
     expect(await tracesOf([passer.first_name, passer.username])).toEqual([])
     // Telegram still reports the chat to the bot; nothing about its people is kept now.
     const later = person('Later')
-    const update = memberUpdate(chatId, later, 'joined')
-    await postUpdate(update)
+    const asker = person('Asker')
+    const passerAgain = memberUpdate(chatId, passer, 'joined', { inviteLink: url })
+    await postUpdate(memberUpdate(chatId, later, 'joined'))
+    await postUpdate(joinRequestUpdate(chatId, asker, url))
+    await postUpdate(passerAgain)
     await eventually(async () =>
       expect(
-        await query('select 1 from telegram_updates where update_id = ?', update.update_id),
+        await query('select 1 from telegram_updates where update_id = ?', passerAgain.update_id),
       ).toHaveLength(1),
     )
     expect(await membershipsIn(chatId)).toEqual([member.id])
+    const strangers = [later, asker, passer].flatMap((p) => [p.first_name, p.username])
+    expect(await tracesOf(strangers)).toEqual([])
   })
 
   it('a member’s leave, while unlinked or once linked again, still counts for their link and in its retention', async () => {
