@@ -94,16 +94,31 @@ export function forgetTelegramContacts(
 
 /**
  * Who Telegram reported joining and leaving the chats a community's groups are linked to, with
- * their names, deleted with the community (one statement, before its groups go): once no group
- * follows a chat, nothing reads them.
+ * their names, deleted with the community (before its groups and members go): once no group
+ * follows a chat, nothing reads them. So are its members' rows in chats it no longer follows
+ * (kept for their leave, `forgetChatOfGroup`), unless another community's group follows it now.
  */
-export function forgetCommunityChats(client: D1Database, communityId: string): D1PreparedStatement {
-  return client
-    .prepare(
-      `delete from telegram_memberships where chat_id in (select telegram_chat_id from groups
-         where community_id = ?1 and telegram_chat_id is not null)`,
-    )
-    .bind(communityId)
+export function forgetCommunityChats(
+  client: D1Database,
+  communityId: string,
+): D1PreparedStatement[] {
+  return [
+    client
+      .prepare(
+        `delete from telegram_memberships where chat_id in (select telegram_chat_id from groups
+           where community_id = ?1 and telegram_chat_id is not null)`,
+      )
+      .bind(communityId),
+    client
+      .prepare(
+        `delete from telegram_memberships
+         where (chat_id, user_id) in (select telegram_chat_id, telegram_user_id from members
+             where community_id = ?1 and telegram_user_id is not null)
+           and not exists (select 1 from groups
+             where telegram_chat_id = telegram_memberships.chat_id and community_id <> ?1)`,
+      )
+      .bind(communityId),
+  ]
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   call,
+  createCommunity,
   createInvite,
   eventually,
   joinJson,
@@ -254,6 +255,35 @@ describe('unlinking a group from its Telegram chat', () => {
     expect(statuses).toEqual([{ status: 'left' }, { status: 'left' }])
   })
 
+  it('a member’s row kept for their leave goes when an admin removes them, or with the community', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const invite = await createInvite(community.id, { groupId: group.id, label: 'Kept' })
+    const url = await withTelegramLink(invite.id)
+    const removed = person('Rémy')
+    const stays = person('Stine')
+    await stint(chatId, removed, 3, { inviteLink: url })
+    await stint(chatId, stays, 2, { inviteLink: url })
+    const memberOf = async (user: Person) =>
+      (
+        await query<{ id: string }>(
+          'select id from members where community_id = ? and telegram_user_id = ?',
+          community.id,
+          user.id,
+        )
+      )[0]!.id
+    const unlinked = await call('PATCH', `/api/groups/${group.id}`, {
+      body: { telegramChatId: null },
+    })
+    expect(unlinked.status, unlinked.text).toBe(200)
+    expect(await membershipsIn(chatId)).toHaveLength(2)
+    const removal = await call('DELETE', `/api/members/${await memberOf(removed)}`)
+    expect(removal.status, removal.text).toBe(204)
+    expect(await membershipsIn(chatId)).toEqual([stays.id])
+    expect((await call('DELETE', `/api/communities/${community.id}`)).status).toBe(204)
+    expect(await membershipsIn(chatId)).toEqual([])
+    expect(await tracesOf([stays.first_name, stays.username])).toEqual([])
+  })
+
   it('deleting the group forgets them too; another group’s chat keeps its own', async () => {
     const { group, chatId } = await telegramCommunity()
     const other = await telegramCommunity()
@@ -418,6 +448,33 @@ describe('the hourly cron job', () => {
     await runHourlyCron(decidedAt + 31 * DAY)
     expect(await left()).toEqual(['approved', 'pending'])
     expect(await tracesOf([asking.declined.username, asking.gone.username])).toEqual([])
+  })
+
+  it('forgets at most 1,000 declined join requests a run: 1,001 take two runs', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const chatId = -(2_000_000_000_000 + Math.floor(Math.random() * 1_000_000))
+    const old = Date.now() - 400 * DAY
+    await query(
+      `insert into telegram_join_requests (id, community_id, chat_id, user_id, first_name,
+         requested_at, status, decided_at)
+       with recursive n(i) as (select 1 union all select i + 1 from n where i < 1001)
+       select 'tjr_' || ?1 || i, ?1, ?2, i, 'Declined', ?3, 'declined', ?3 + i from n`,
+      community.id,
+      chatId,
+      old,
+    )
+    const count = async () =>
+      (
+        await query<{ n: number }>(
+          'select count(*) as n from telegram_join_requests where community_id = ?',
+          community.id,
+        )
+      )[0]!.n
+    const now = Date.now()
+    await runHourlyCron(now)
+    expect(await count()).toBe(1)
+    await runHourlyCron(now + HOUR)
+    expect(await count()).toBe(0)
   })
 
   it('forgets applied update ids after 7 days', async () => {
