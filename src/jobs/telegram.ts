@@ -21,6 +21,8 @@ export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promi
     return batch.ackAll()
   }
   const db = createDb(env.DB, { checkLimits: config.D1_LIMIT_CHECKS })
+  // What signed the members' deep links to the bot (start-link.ts); without it none was given.
+  const startSecret = config.SIGNING_SECRET ?? config.ADMIN_TOKEN ?? null
   // New members' referral links, asked of Telegram once the batch is applied.
   const referralLinks: string[] = []
   for (const message of batch.messages) {
@@ -31,10 +33,17 @@ export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promi
       continue
     }
     try {
-      const { outcome, join } = await applyTelegramUpdate(db, telegram, parsed.data, new Date(), {
-        optOut: config.OPT_OUT_KEYWORDS,
-        optIn: config.OPT_IN_KEYWORDS,
-      })
+      const { outcome, join } = await applyTelegramUpdate(
+        db,
+        telegram,
+        parsed.data,
+        new Date(),
+        {
+          optOut: config.OPT_OUT_KEYWORDS,
+          optIn: config.OPT_IN_KEYWORDS,
+        },
+        startSecret,
+      )
       console.log(JSON.stringify({ job: 'telegram-updates', kind: parsed.data.kind, outcome }))
       if (join) referralLinks.push(join.referralLinkId)
       message.ack()

@@ -129,7 +129,7 @@ const ConfigSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{16,256}$/, 'TELEGRAM_WEBHOOK_SECRET: 16-256 of A-Z a-z 0-9 _ -')
     .optional(),
   // The bot's user name (BotFather shows it with the token): members are offered a deep link
-  // `https://t.me/<name>?start=<their referral code>` to get messages from the bot one by one.
+  // `https://t.me/<name>?start=<their signed member id>` to get messages from the bot one by one.
   TELEGRAM_BOT_USERNAME: z
     .union([
       z.literal(''),

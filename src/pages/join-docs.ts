@@ -51,7 +51,7 @@ export const JoinAnswerSchema = z
       .nullable()
       .optional()
       .describe(
-        'Where the group is a Telegram chat and `TELEGRAM_BOT_USERNAME` is set: the bot’s deep link with the member’s referral code; its `/start` lets the bot send announcements to them one by one',
+        'Where the group is a Telegram chat and `TELEGRAM_BOT_USERNAME` is set: the bot’s deep link made for this member (their id, signed: not their shareable referral code); its `/start` lets the bot send announcements to them one by one',
       ),
   })
   .openapi('JoinAnswer')

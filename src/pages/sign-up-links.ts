@@ -16,6 +16,7 @@ import { canConfirm, isUnconfirmed } from '../services/consent'
 import { canSendConfirmationTemplate } from '../platforms/whatsapp/replies'
 import { hasSubscribedEndpoint } from '../services/webhooks'
 import { base64 } from '../lib/crypto'
+import { telegramStartPayload } from '../platforms/telegram/start-link'
 
 /**
  * What a sign-up's owner is given, for the JSON answer and the status page alike: how to confirm
@@ -102,7 +103,7 @@ export async function chatLink(
 
 /**
  * What an approved member is given: the chat to go on to, their referral link, a leave link,
- * and where their group is a Telegram chat the bot's deep link with their referral code (its
+ * and where their group is a Telegram chat the bot's deep link made for them (its
  * `/start` lets the bot write to them one by one, see platforms/telegram/commands.ts).
  * `known`: what a join that just made the membership read or wrote already (its target, the
  * member's referral code), so nothing is read twice.
@@ -125,8 +126,11 @@ export async function memberLinks(
   return {
     // Stored URLs are checked again: the allow-list may have changed since. Never an open redirect.
     chatInviteUrl: await chatLink(c, request, target),
+    // Signed for this member: their referral code is public (they share it), this is not.
     telegramStartUrl:
-      bot && onTelegram && referralCode ? `https://t.me/${bot}?start=${referralCode}` : null,
+      bot && onTelegram && member.status === 'active'
+        ? `https://t.me/${bot}?start=${await telegramStartPayload(signingSecret(config), member.id)}`
+        : null,
     referral: referralCode ? inviteUrls(config.PUBLIC_BASE_URL, referralCode) : null,
     leaveUrl:
       member.status === 'active'

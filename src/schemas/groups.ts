@@ -63,8 +63,8 @@ export const UpdateGroupSchema = z
       .describe(
         'Link the group to a Telegram chat the bot administers (`GET /api/telegram/chats`); ' +
           'null unlinks it. Unlinking (or linking another chat) deletes who Telegram reported ' +
-          'joining and leaving the old chat; members and counts stay. Only when Telegram is ' +
-          'configured',
+          'joining and leaving the old chat, but for our members still in it (their leave is ' +
+          'counted for their link); members and counts stay. Only when Telegram is configured',
       ),
   })
   .partial()

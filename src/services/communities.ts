@@ -214,7 +214,7 @@ export async function deleteCommunity(db: Database, community: Community): Promi
   const client = db.$client
   const id = community.id
   await client.batch([
-    forgetCommunityChats(client, id),
+    ...forgetCommunityChats(client, id),
     ...forgetTelegramContacts(client, {
       sql: 'select id from members where community_id = ?1',
       params: [id],

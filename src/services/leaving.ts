@@ -61,6 +61,18 @@ export function endMembershipStatements(
          where referrer_member_id = ?1 and revoked_at is null and ${active}`,
       )
       .bind(member.id, now.getTime()),
+    // In a chat no group follows, a Telegram member's row was kept only to count their leave
+    // (`forgetChatOfGroup`): it goes with the membership.
+    client
+      .prepare(
+        `delete from telegram_memberships
+         where (chat_id, user_id) in (select telegram_chat_id, telegram_user_id from members
+             where id = ?1 and telegram_user_id is not null)
+           and not exists (select 1 from groups
+             where telegram_chat_id = telegram_memberships.chat_id)
+           and ${active}`,
+      )
+      .bind(member.id),
     client
       .prepare(
         `insert into events (id, type, community_id, payload, created_at)

@@ -1,6 +1,6 @@
-import { and, eq, inArray, isNotNull, ne } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull, ne, notExists, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { groups, telegramMemberships } from '../db/schema'
+import { groups, members, telegramMemberships } from '../db/schema'
 
 /**
  * How long what Telegram told us about people is kept (docs/security.md, "What is kept, and for
@@ -94,17 +94,22 @@ export async function pruneTelegramPeople(
 }
 
 /**
- * Forgets the Telegram accounts linked to the members `members` selects (a subquery, with the
- * parameters it binds), for an erasure or the deletion of their community: an account still
- * `started` goes, so the bot writes to it no more; one that sent `/stop` (or blocked the bot)
- * stays as the proof of that opt-out, with its user id, the dates and update ids of its start
- * and stop, and nothing else: no name, user name, language or member.
+ * Forgets the Telegram accounts of the members `members` selects (a subquery, with the
+ * parameters it binds), for an erasure or the deletion of their community: those linked to them
+ * by their deep link, and the start of a member who joined in the chat itself (their account,
+ * `members.telegram_user_id`) that is linked to no member: a plain `/start` is all such a member
+ * can send, and it carries their name. An account still `started` goes, so the bot writes to it
+ * no more; one that sent `/stop` (or blocked the bot) stays as the proof of that opt-out, with
+ * its user id, the dates and update ids of its start and stop, and nothing else: no name, user
+ * name, language or member.
  */
 export function forgetTelegramContacts(
   client: D1Database,
   members: { sql: string; params: unknown[] },
 ): D1PreparedStatement[] {
-  const linked = `member_id is not null and member_id in (${members.sql})`
+  const linked = `(member_id is not null and member_id in (${members.sql}) or member_id is null
+    and user_id in (select telegram_user_id from members
+      where telegram_user_id is not null and id in (${members.sql})))`
   return [
     client
       .prepare(`delete from telegram_contacts where status = 'started' and ${linked}`)
@@ -121,23 +126,41 @@ export function forgetTelegramContacts(
 
 /**
  * Who Telegram reported joining and leaving the chats a community's groups are linked to, with
- * their names, deleted with the community (one statement, before its groups go): once no group
- * follows a chat, nothing reads them.
+ * their names, deleted with the community (before its groups and members go): once no group
+ * follows a chat, nothing reads them. So are its members' rows in chats it no longer follows
+ * (kept for their leave, `forgetChatOfGroup`), unless another community's group follows it now.
  */
-export function forgetCommunityChats(client: D1Database, communityId: string): D1PreparedStatement {
-  return client
-    .prepare(
-      `delete from telegram_memberships where chat_id in (select telegram_chat_id from groups
-         where community_id = ?1 and telegram_chat_id is not null)`,
-    )
-    .bind(communityId)
+export function forgetCommunityChats(
+  client: D1Database,
+  communityId: string,
+): D1PreparedStatement[] {
+  return [
+    client
+      .prepare(
+        `delete from telegram_memberships where chat_id in (select telegram_chat_id from groups
+           where community_id = ?1 and telegram_chat_id is not null)`,
+      )
+      .bind(communityId),
+    client
+      .prepare(
+        `delete from telegram_memberships
+         where (chat_id, user_id) in (select telegram_chat_id, telegram_user_id from members
+             where community_id = ?1 and telegram_user_id is not null)
+           and not exists (select 1 from groups
+             where telegram_chat_id = telegram_memberships.chat_id and community_id <> ?1)`,
+      )
+      .bind(communityId),
+  ]
 }
 
 /**
  * Who Telegram reported joining and leaving the chat a group is linked to, deleted when the group
  * goes or is linked elsewhere (`keep`: the chat it is linked to now, whose reports stay): no
- * group follows that chat any more. Reads the group's link in the statement itself, so it runs
- * in the batch before the change.
+ * group follows that chat any more. The row of a person who is still one of our members through
+ * that chat stays until they leave it: their leave, whenever it comes, is counted for the link
+ * they joined through and in its retention (a chat linked again counts on as before), and the
+ * hourly sweep takes the row 30 days after. Reads the group's link in the statement itself, so
+ * it runs in the batch before the change.
  */
 export function forgetChatOfGroup(db: Database, groupId: string, keep: number | null) {
   const linkedChat = db
@@ -150,5 +173,17 @@ export function forgetChatOfGroup(db: Database, groupId: string, keep: number | 
         keep === null ? undefined : ne(groups.telegramChatId, keep),
       ),
     )
-  return db.delete(telegramMemberships).where(inArray(telegramMemberships.chatId, linkedChat))
+  const stillAMember = db
+    .select({ one: sql`1` })
+    .from(members)
+    .where(
+      and(
+        eq(members.telegramChatId, telegramMemberships.chatId),
+        eq(members.telegramUserId, telegramMemberships.userId),
+        eq(members.status, 'active'),
+      ),
+    )
+  return db
+    .delete(telegramMemberships)
+    .where(and(inArray(telegramMemberships.chatId, linkedChat), notExists(stillAMember)))
 }

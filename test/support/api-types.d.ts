@@ -1195,7 +1195,7 @@ export interface components {
        */
       chatInviteUrl?: string | null
       /**
-       * @description Link the group to a Telegram chat the bot administers (`GET /api/telegram/chats`); null unlinks it. Unlinking (or linking another chat) deletes who Telegram reported joining and leaving the old chat; members and counts stay. Only when Telegram is configured
+       * @description Link the group to a Telegram chat the bot administers (`GET /api/telegram/chats`); null unlinks it. Unlinking (or linking another chat) deletes who Telegram reported joining and leaving the old chat, but for our members still in it (their leave is counted for their link); members and counts stay. Only when Telegram is configured
        * @example -1001234567890
        */
       telegramChatId?: number | null
@@ -2424,7 +2424,7 @@ export interface components {
       referralUrl?: string | null
       /** @description Leaves the community for good */
       leaveUrl?: string | null
-      /** @description Where the group is a Telegram chat and `TELEGRAM_BOT_USERNAME` is set: the bot’s deep link with the member’s referral code; its `/start` lets the bot send announcements to them one by one */
+      /** @description Where the group is a Telegram chat and `TELEGRAM_BOT_USERNAME` is set: the bot’s deep link made for this member (their id, signed: not their shareable referral code); its `/start` lets the bot send announcements to them one by one */
       telegramStartUrl?: string | null
     }
     JoinBody: {

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { createDb } from '../../src/db/client'
+import { telegramStartPayload } from '../../src/platforms/telegram/start-link'
 import { dispatchDueAnnouncements, expandDispatch } from '../../src/services/delivery/claim'
 import {
   call,
@@ -227,13 +228,13 @@ describe('posts whose queue message vanished', () => {
 })
 
 describe('announcements to members who started the bot', () => {
-  /** A member of the community who sent `/start <their referral code>` to the bot. */
+  /** A member of the community who followed their own deep link to the bot. */
   async function startedMember(inviteCode: string, name: string, lastDigit?: number) {
     const joined = await joinJson(inviteCode, { name, phone: newPhone() })
     expect(joined.status, joined.text).toBe(201)
-    const code = new URL(joined.json.referralUrl as string).pathname.split('/')[2]!
+    const payload = await telegramStartPayload(env.SIGNING_SECRET, joined.json.memberId as string)
     const person = newUser(name, lastDigit)
-    await postUpdate(privateMessage(person, `/start ${code}`))
+    await postUpdate(privateMessage(person, `/start ${payload}`))
     await eventually(async () =>
       expect(
         await query('select member_id from telegram_contacts where user_id = ?', person.id),

@@ -1,6 +1,7 @@
 import { exports } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import {
+  call,
   createCommunity,
   createInvite,
   eventually,
@@ -34,21 +35,26 @@ async function contactOf(person: Person) {
   return row
 }
 
-/** A member with a referral link, in a community of that name. */
-async function memberWithReferralCode(name: string) {
-  const community = await createCommunity({ name })
-  const invite = await createInvite(community.id)
+/** A member of a Telegram group, with the bot's deep link their status page offers. */
+async function memberWithStartLink() {
+  const { community, group } = await telegramCommunity('open')
+  const invite = await createInvite(community.id, { groupId: group.id })
   const joined = await joinJson(invite.code, { name: 'Ana', phone: newPhone() })
   expect(joined.status, joined.text).toBe(201)
-  const code = new URL(joined.json.referralUrl as string).pathname.split('/')[2]!
-  return { memberId: joined.json.memberId as string, code }
+  const startUrl = new URL(joined.json.telegramStartUrl as string)
+  return {
+    memberId: joined.json.memberId as string,
+    community: community.name,
+    payload: startUrl.searchParams.get('start')!,
+    referralCode: new URL(joined.json.referralUrl as string).pathname.split('/')[2]!,
+  }
 }
 
 describe('/start and /stop in a private chat with the bot', () => {
-  it('/start with a referral code links the account to its member, with the consent’s proof', async () => {
-    const { memberId, code } = await memberWithReferralCode(`Lauftreff ${Date.now()}`)
+  it('/start from a member’s deep link links the account to them, with the consent’s proof', async () => {
+    const { memberId, community, payload } = await memberWithStartLink()
     const mia = newUser('Mia')
-    const update = privateMessage(mia, `/start ${code.toUpperCase()}`)
+    const update = privateMessage(mia, `/start ${payload}`)
     await postUpdate(update)
     const contact = await eventually(async () => {
       const row = await contactOf(mia)
@@ -68,7 +74,9 @@ describe('/start and /stop in a private chat with the bot', () => {
       expect(replies).toHaveLength(1)
       return replies
     })
-    expect(reply).toMatch(/^Hallo Mia! Du bekommst hier ab jetzt Nachrichten von Lauftreff/)
+    expect(reply).toBe(
+      `Hallo Mia! Du bekommst hier ab jetzt Nachrichten von ${community}. Mit /stop meldest du dich jederzeit ab.`,
+    )
     expect(reply).toContain('/stop')
   })
 
@@ -86,9 +94,9 @@ describe('/start and /stop in a private chat with the bot', () => {
   })
 
   it('/stop ends it like “Stopp” on WhatsApp, and /start resumes it without losing the member', async () => {
-    const { memberId, code } = await memberWithReferralCode(`Chor ${Date.now()}`)
+    const { memberId, payload } = await memberWithStartLink()
     const lea = newUser('Lea')
-    await postUpdate(privateMessage(lea, `/start ${code}`))
+    await postUpdate(privateMessage(lea, `/start ${payload}`))
     await eventually(async () => expect((await contactOf(lea))?.status).toBe('started'))
     const stop = privateMessage(lea, '/stop')
     await postUpdate(stop)
@@ -156,14 +164,16 @@ describe('/start and /stop in a private chat with the bot', () => {
 })
 
 describe('the bot’s deep link on a member’s own pages', () => {
-  it('a member of a Telegram group is offered the bot with their referral code, and following it links them', async () => {
+  it('a member of a Telegram group is offered the bot with a link made for them, and following it links them', async () => {
     const { community, group } = await telegramCommunity('open')
     const invite = await createInvite(community.id, { groupId: group.id })
     const joined = await joinJson(invite.code, { name: 'Ana', phone: newPhone() })
     expect(joined.status, joined.text).toBe(201)
-    const code = new URL(joined.json.referralUrl as string).pathname.split('/')[2]!
-    const startUrl = `https://t.me/community_growth_test_bot?start=${code}`
-    expect(joined.json.telegramStartUrl).toBe(startUrl)
+    const startUrl = joined.json.telegramStartUrl as string
+    // Not their referral code: they share that with anyone they invite.
+    expect(startUrl).toMatch(
+      /^https:\/\/t\.me\/community_growth_test_bot\?start=mem_[0-9a-z]{26}-[\w-]{32}$/,
+    )
 
     const status = await exports.default.fetch(joined.json.statusUrl as string, {
       headers: { 'accept-language': 'en' },
@@ -192,5 +202,63 @@ describe('the bot’s deep link on a member’s own pages', () => {
     expect(joined.json.telegramStartUrl).toBeNull()
     const html = await (await exports.default.fetch(joined.json.statusUrl as string)).text()
     expect(html).not.toContain('t.me/community_growth_test_bot')
+  })
+
+  it('a stranger holding a member’s shared referral link, or a forged link, is linked to no member', async () => {
+    const { memberId, referralCode } = await memberWithStartLink()
+    const eve = newUser('Eve')
+    await postUpdate(privateMessage(eve, `/start ${referralCode}`, { languageCode: 'en' }))
+    const mallory = newUser('Mallory')
+    await postUpdate(privateMessage(mallory, `/start ${memberId}-${'A'.repeat(32)}`))
+    for (const stranger of [eve, mallory]) {
+      await eventually(async () =>
+        expect(await contactOf(stranger)).toMatchObject({ status: 'started', member_id: null }),
+      )
+    }
+    await eventually(async () =>
+      expect(await repliesTo(eve)).toEqual([
+        'Hi! We do not know yet which community you belong to. Open the Telegram link on your status page (it carries your personal code) to get its messages here. Send /stop at any time.',
+      ]),
+    )
+  })
+
+  it('no link for a repeat sign-up of a member’s number, a sign-up still waiting, or a member who left', async () => {
+    const open = await telegramCommunity('open')
+    const invite = await createInvite(open.community.id, { groupId: open.group.id })
+    const phone = newPhone()
+    const first = await joinJson(invite.code, { name: 'Ana', phone })
+    expect(first.json.telegramStartUrl).toBeTruthy()
+    // Anyone can type a member's number: the repeat learns nothing of the member.
+    const repeat = await joinJson(invite.code, { name: 'Eve', phone })
+    expect(repeat.status, repeat.text).toBe(201)
+    expect(repeat.json.telegramStartUrl ?? null).toBeNull()
+
+    const closed = await telegramCommunity('closed')
+    const closedInvite = await createInvite(closed.community.id, { groupId: closed.group.id })
+    const pending = await joinJson(closedInvite.code, { name: 'Pia', phone: newPhone() })
+    expect(pending.json.status, pending.text).toBe('pending')
+
+    const doubleOptIn = await telegramCommunity('open')
+    const patched = await call('PATCH', `/api/communities/${doubleOptIn.community.id}`, {
+      body: { consent: 'double' },
+    })
+    expect(patched.status, patched.text).toBe(200)
+    const unconfirmedInvite = await createInvite(doubleOptIn.community.id, {
+      groupId: doubleOptIn.group.id,
+    })
+    const unconfirmed = await joinJson(unconfirmedInvite.code, { name: 'Uli', phone: newPhone() })
+    expect(unconfirmed.json.status, unconfirmed.text).toBe('unconfirmed')
+
+    const leaver = await joinJson(invite.code, { name: 'Leo', phone: newPhone() })
+    const left = await exports.default.fetch(leaver.json.leaveUrl as string, { method: 'POST' })
+    expect(left.status).toBe(200)
+
+    for (const answer of [pending, unconfirmed])
+      expect(answer.json.telegramStartUrl ?? null).toBeNull()
+    for (const answer of [repeat, pending, unconfirmed, leaver]) {
+      const page = await exports.default.fetch(answer.json.statusUrl as string)
+      expect(page.status).toBe(200)
+      expect(await page.text()).not.toContain('t.me/community_growth_test_bot')
+    }
   })
 })

@@ -1,8 +1,14 @@
 import { describe, expect, inject, it } from 'vitest'
-import { call, createInvite, eventually, runCron } from '../worker/helpers'
+import { call, createInvite, eventually, query, runCron } from '../worker/helpers'
 import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
 import { englishLeftIn, readableText } from '../support/language'
-import { joinRequestUpdate, newUser, postUpdate } from '../support/telegram-updates'
+import {
+  botStatusUpdate,
+  joinRequestUpdate,
+  newChatId,
+  newUser,
+  postUpdate,
+} from '../support/telegram-updates'
 import { telegramCommunity, withTelegramLink } from './support'
 
 const fake = inject('fakeServicesUrl')
@@ -130,6 +136,87 @@ describe('Telegram join requests in the approval queue', () => {
     expect(await decided('approveChatJoinRequest', chatId)).toEqual([lea.id])
     const deutsch = await german('/admin/approvals', cookie)
     expect(englishLeftIn(readableText(deutsch))).toEqual([])
+  })
+})
+
+/** An attribute's value as a browser reads it: its entities decoded. */
+function attributeText(value: string): string {
+  return value
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+}
+
+describe('what Telegram tells of people and chats, on the dashboard', () => {
+  it('shows markup and quotes in a name, a bio and a chat’s title as text, also to screen readers', async () => {
+    const name = `Eve<script>alert(1)</script>" autofocus onfocus="alert(2)`
+    const eve = { ...newUser('x'), first_name: name }
+    const world = await telegramCommunity('closed')
+    const invite = await createInvite(world.community.id, { groupId: world.group.id })
+    const url = await withTelegramLink(invite.id)
+    const request = joinRequestUpdate(world.chatId, eve, url)
+    request.chat_join_request.bio = `<img src=x onerror=alert(3)>'`
+    await postUpdate(request)
+    const title = `<script>alert(4)</script>" onclick="alert(5)`
+    const titled = newChatId(1)
+    await postUpdate(botStatusUpdate(titled, 'administrator', { title }))
+    await eventually(async () =>
+      expect(await query('select 1 from telegram_chats where chat_id = ?', titled)).toHaveLength(1),
+    )
+    const { cookie } = await signIn()
+    const approvals = await eventually(async () => {
+      const opened = await page(`/admin/communities/${world.community.id}/approvals`, cookie)
+      expect(opened.text).toContain('Eve&lt;script&gt;')
+      return opened.text
+    })
+    const telegram = (await page('/admin/telegram', cookie)).text
+    for (const html of [approvals, telegram]) {
+      expect(html).not.toMatch(/<script>alert|<img src=x|" (autofocus|onfocus|onclick)=/)
+    }
+    expect(approvals).toContain('&lt;img src=x onerror=alert(3)&gt;')
+    // The row's checkbox is named by the whole name, quotes and all.
+    const labels = [
+      ...approvals.matchAll(/type="checkbox" name="ids" value="[^"]+" aria-label="([^"]*)"/g),
+    ]
+    expect(labels.map(([, label]) => attributeText(label!))).toContain(name)
+    expect(telegram).toContain('&lt;script&gt;alert(4)&lt;/script&gt;')
+  })
+})
+
+describe('the Telegram forms, forged', () => {
+  it('refuse a post from another site or without the form token: nothing is decided or linked', async () => {
+    const asker = newUser('Asker')
+    const { community, group, chatId, ids } = await closedChatWithRequests([asker])
+    const other = newChatId(1)
+    await postUpdate(botStatusUpdate(other, 'administrator'))
+    const { cookie } = await signIn()
+    const token = csrfOf((await page('/admin/telegram', cookie)).text)
+    const forms: Array<[string, Record<string, string>]> = [
+      [`/admin/communities/${community.id}/telegram-approvals`, { only: `approve:${ids[0]}` }],
+      ['/admin/telegram/link', { chatId: String(other), groupId: group.id }],
+    ]
+    for (const [path, fields] of forms) {
+      const withoutToken = await post(path, cookie, fields)
+      expect(withoutToken.status, path).toBe(403)
+      const crossSite = await post(
+        path,
+        cookie,
+        { ...fields, _csrf: token },
+        {
+          'sec-fetch-site': 'cross-site',
+          origin: 'https://attacker.example',
+        },
+      )
+      expect(crossSite.status, path).toBe(403)
+    }
+    expect(await decided('approveChatJoinRequest', chatId)).toEqual([])
+    const [linked] = await query<{ chat: number }>(
+      'select telegram_chat_id as chat from groups where id = ?',
+      group.id,
+    )
+    expect(linked!.chat).toBe(chatId)
   })
 })
 

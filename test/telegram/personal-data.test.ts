@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   call,
+  createCommunity,
   createInvite,
   eventually,
   joinJson,
@@ -15,7 +16,7 @@ import {
   postUpdate,
   privateMessage,
 } from '../support/telegram-updates'
-import { telegramCommunity, withTelegramLink } from './support'
+import { telegramCommunity, verifiedOf, withTelegramLink } from './support'
 
 /**
  * What Telegram tells us about people (who joined and left a chat, who asked to join, who
@@ -95,12 +96,12 @@ async function membershipsIn(chatId: number): Promise<number[]> {
   return rows.map((row) => row.user_id)
 }
 
-/** A web member of the community who sent `/start <their referral code>` to the bot. */
+/** A web member of the community who followed the deep link to the bot on their status page. */
 async function startedTheBot(inviteCode: string, user: Person) {
   const joined = await joinJson(inviteCode, { name: user.first_name, phone: newPhone() })
   expect(joined.status, joined.text).toBe(201)
-  const code = new URL(joined.json.referralUrl as string).pathname.split('/')[2]!
-  await postUpdate(privateMessage(user, `/start ${code}`))
+  const payload = new URL(joined.json.telegramStartUrl as string).searchParams.get('start')
+  await postUpdate(privateMessage(user, `/start ${payload}`))
   await eventually(async () =>
     expect(
       await query('select member_id from telegram_contacts where user_id = ?', user.id),
@@ -138,7 +139,12 @@ describe('deleting a community', () => {
     const passer = person('Pascal')
     await stint(chatId, joiner, 2, { inviteLink: url })
     await stint(chatId, passer, 3, { leftDaysAgo: 1 })
-    const web = await createInvite(community.id)
+    // A member who joined in the chat starts the bot as they can: without a deep link.
+    await postUpdate(privateMessage(joiner, '/start'))
+    await eventually(async () =>
+      expect(await contactOf(joiner)).toMatchObject([{ member_id: null, status: 'started' }]),
+    )
+    const web = await createInvite(community.id, { groupId: group.id })
     const starter = person('Stella')
     const stopper = person('Stefan')
     await startedTheBot(web.code, starter)
@@ -158,6 +164,7 @@ describe('deleting a community', () => {
     expect(await tracesOf(needles)).toEqual([])
     expect(await membershipsIn(chatId)).toEqual([])
     expect(await contactOf(starter)).toEqual([])
+    expect(await contactOf(joiner)).toEqual([])
     // The proof that this account said stop, and nothing about who it is.
     expect(await contactOf(stopper)).toEqual([
       {
@@ -188,18 +195,93 @@ describe('unlinking a group from its Telegram chat', () => {
       body: { telegramChatId: null },
     })
     expect(unlinked.status, unlinked.text).toBe(200)
-    expect(await membershipsIn(chatId)).toEqual([])
+    // The passer-by is forgotten; the member's row stays while they are one (their leave counts).
+    expect(await membershipsIn(chatId)).toEqual([member.id])
     expect(await tracesOf([passer.first_name, passer.username])).toEqual([])
     // Telegram still reports the chat to the bot; nothing about its people is kept now.
     const later = person('Later')
-    const update = memberUpdate(chatId, later, 'joined')
-    await postUpdate(update)
+    const asker = person('Asker')
+    const passerAgain = memberUpdate(chatId, passer, 'joined', { inviteLink: url })
+    await postUpdate(memberUpdate(chatId, later, 'joined'))
+    await postUpdate(joinRequestUpdate(chatId, asker, url))
+    await postUpdate(passerAgain)
     await eventually(async () =>
       expect(
-        await query('select 1 from telegram_updates where update_id = ?', update.update_id),
+        await query('select 1 from telegram_updates where update_id = ?', passerAgain.update_id),
       ).toHaveLength(1),
     )
+    expect(await membershipsIn(chatId)).toEqual([member.id])
+    const strangers = [later, asker, passer].flatMap((p) => [p.first_name, p.username])
+    expect(await tracesOf(strangers)).toEqual([])
+  })
+
+  it('a member’s leave, while unlinked or once linked again, still counts for their link and in its retention', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const invite = await createInvite(community.id, { groupId: group.id, label: 'Relinked' })
+    const url = await withTelegramLink(invite.id)
+    const early = person('Emil')
+    const late = person('Lotte')
+    await stint(chatId, early, 3, { inviteLink: url })
+    await stint(chatId, late, 2, { inviteLink: url })
+    const link = (telegramChatId: number | null) =>
+      call('PATCH', `/api/groups/${group.id}`, { body: { telegramChatId } })
+    expect((await link(null)).status).toBe(200)
+    // Emil leaves while no group follows the chat; Lotte once it is linked again.
+    const now = Math.floor(Date.now() / 1000)
+    await postUpdate(memberUpdate(chatId, early, 'left', { date: now - 60 }))
+    await reported(chatId, early, now - 60)
+    expect((await link(chatId)).status).toBe(200)
+    await postUpdate(memberUpdate(chatId, late, 'left', { date: now }))
+    await reported(chatId, late, now)
+    expect(await verifiedOf(invite.id)).toEqual({ joins: 2, leaves: 2 })
+    const [cohort] = await query<{ within7: number }>(
+      `select sum(verified_left_within_7_days) as within7 from invite_daily_stats
+       where invite_id = ?`,
+      invite.id,
+    )
+    expect(cohort!.within7).toBe(2)
+    const [chat] = await query<{ leaves: number }>(
+      `select coalesce(sum(verified_leaves), 0) as leaves from telegram_chat_daily_stats
+       where chat_id = ?`,
+      chatId,
+    )
+    expect(chat!.leaves).toBe(0)
+    const statuses = await query<{ status: string }>(
+      'select status from members where community_id = ? and telegram_user_id in (?, ?)',
+      community.id,
+      early.id,
+      late.id,
+    )
+    expect(statuses).toEqual([{ status: 'left' }, { status: 'left' }])
+  })
+
+  it('a member’s row kept for their leave goes when an admin removes them, or with the community', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const invite = await createInvite(community.id, { groupId: group.id, label: 'Kept' })
+    const url = await withTelegramLink(invite.id)
+    const removed = person('Rémy')
+    const stays = person('Stine')
+    await stint(chatId, removed, 3, { inviteLink: url })
+    await stint(chatId, stays, 2, { inviteLink: url })
+    const memberOf = async (user: Person) =>
+      (
+        await query<{ id: string }>(
+          'select id from members where community_id = ? and telegram_user_id = ?',
+          community.id,
+          user.id,
+        )
+      )[0]!.id
+    const unlinked = await call('PATCH', `/api/groups/${group.id}`, {
+      body: { telegramChatId: null },
+    })
+    expect(unlinked.status, unlinked.text).toBe(200)
+    expect(await membershipsIn(chatId)).toHaveLength(2)
+    const removal = await call('DELETE', `/api/members/${await memberOf(removed)}`)
+    expect(removal.status, removal.text).toBe(204)
+    expect(await membershipsIn(chatId)).toEqual([stays.id])
+    expect((await call('DELETE', `/api/communities/${community.id}`)).status).toBe(204)
     expect(await membershipsIn(chatId)).toEqual([])
+    expect(await tracesOf([stays.first_name, stays.username])).toEqual([])
   })
 
   it('deleting the group forgets them too; another group’s chat keeps its own', async () => {
@@ -245,14 +327,11 @@ describe('a Telegram member erased on request', () => {
       expect(row).toBeDefined()
       return row!
     })
-    // Their own referral link's code links their private chat with the bot to them.
-    const [referral] = await query<{ code: string }>(
-      'select code from invites where referrer_member_id = ?',
-      member.id,
-    )
-    await postUpdate(privateMessage(rosa, `/start ${referral!.code}`))
+    // Joined in the chat, they have no status page and no deep link: a plain /start is what
+    // they can send, linked to no member, with their name.
+    await postUpdate(privateMessage(rosa, '/start'))
     await eventually(async () =>
-      expect(await contactOf(rosa)).toMatchObject([{ member_id: member.id, status: 'started' }]),
+      expect(await contactOf(rosa)).toMatchObject([{ member_id: null, status: 'started' }]),
     )
     const stop = await stopTheBot(rosa)
     const needles = [rosa.first_name, rosa.username]
@@ -372,8 +451,8 @@ describe('the hourly cron job', () => {
   })
 
   it('forgets a start of the bot linked to no member 30 days on, and a /stop’s name; keeps a linked start', async () => {
-    const { community } = await telegramCommunity()
-    const web = await createInvite(community.id)
+    const { community, group } = await telegramCommunity()
+    const web = await createInvite(community.id, { groupId: group.id })
     const unlinked = person('Unlinked')
     const linked = person('Linked')
     const stopped = person('Stopped')
@@ -447,6 +526,33 @@ describe('the hourly cron job', () => {
     expect(await left()).toEqual([{ user_id: base + 1001 }])
     await runHourlyCron(now + HOUR)
     expect(await left()).toEqual([])
+  })
+
+  it('forgets at most 1,000 declined join requests a run: 1,001 take two runs', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const chatId = -(2_000_000_000_000 + Math.floor(Math.random() * 1_000_000))
+    const old = Date.now() - 400 * DAY
+    await query(
+      `insert into telegram_join_requests (id, community_id, chat_id, user_id, first_name,
+         requested_at, status, decided_at)
+       with recursive n(i) as (select 1 union all select i + 1 from n where i < 1001)
+       select 'tjr_' || ?1 || i, ?1, ?2, i, 'Declined', ?3, 'declined', ?3 + i from n`,
+      community.id,
+      chatId,
+      old,
+    )
+    const count = async () =>
+      (
+        await query<{ n: number }>(
+          'select count(*) as n from telegram_join_requests where community_id = ?',
+          community.id,
+        )
+      )[0]!.n
+    const now = Date.now()
+    await runHourlyCron(now)
+    expect(await count()).toBe(1)
+    await runHourlyCron(now + HOUR)
+    expect(await count()).toBe(0)
   })
 
   it('forgets applied update ids after 7 days', async () => {

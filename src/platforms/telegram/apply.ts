@@ -30,6 +30,7 @@ export async function applyTelegramUpdate(
   item: TelegramUpdateItem,
   now: Date,
   keywords: CommandKeywords = { optOut: ['stop'], optIn: ['start'] },
+  startSecret: string | null = null,
 ): Promise<{ outcome: string; join?: TelegramJoin }> {
   const client = db.$client
   const seen = await client
@@ -56,7 +57,7 @@ export async function applyTelegramUpdate(
   let reply: { chatId: number; text: string } | null = null
   const command = item.kind === 'message' ? botCommand(item.update, keywords) : null
   if (item.kind === 'message' && command) {
-    const result = await commandEffects(client, item.updateId, item.update, command)
+    const result = await commandEffects(client, item.updateId, item.update, command, startSecret)
     effects = result.effects
     outcome = result.outcome
     reply = { chatId: item.update.chat.id, text: result.reply }
@@ -159,7 +160,9 @@ function isIn(member: ChatMember): boolean {
  * leave. A join through our link, or after a join request our admins approved, makes the person
  * a member of the chat's group; their leave ends it (`members.ts`). Promotions and other
  * changes within the chat count nothing. Who is in a chat (`telegram_memberships`, with their
- * name) is kept only while a group follows the chat: nothing reads it otherwise.
+ * name) is kept only while a group follows the chat: nothing reads it otherwise. Once none does,
+ * only the leave of someone whose row stayed (one of our members, `forgetChatOfGroup`) is
+ * recorded, so that the sweep can take it.
  */
 async function membershipChange(
   client: D1Database,
@@ -211,7 +214,9 @@ async function membershipChange(
       `insert into telegram_memberships (chat_id, user_id, username, first_name, is_member,
          invite_id, joined_at, left_at, left_as, status_at)
        select ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 where ${NOT_APPLIED}
-         and exists (select 1 from groups where telegram_chat_id = ?2)
+         and (exists (select 1 from groups where telegram_chat_id = ?2)
+           or ?6 = 0 and exists (select 1 from telegram_memberships
+             where chat_id = ?2 and user_id = ?3))
        on conflict (chat_id, user_id) do update set
          username = excluded.username, first_name = excluded.first_name,
          invite_id = case when excluded.joined_at >= coalesce(telegram_memberships.joined_at, 0)

@@ -1,15 +1,16 @@
-import { canonicalCode } from '../../lib/codes'
 import { foldKeyword } from '../../lib/keywords'
 import { botReplies } from '../../lib/i18n/telegram-messages'
 import type { TelegramUpdateItem } from './updates'
 import { NOT_APPLIED } from './members'
+import { memberOfStartPayload } from './start-link'
 
 /**
- * `/start` and `/stop` in a person's private chat with the bot. `/start <referral code>` (a
- * deep link `https://t.me/<bot>?start=<code>`) links their Telegram account to the member whose
- * referral code it is; a `/start` without one (or with a code that is no member's) records the
- * start on its own. Either way the bot may write to them one by one from then on: the consent is
- * their own message, kept with its method and `update_id`. `/stop`, and every opt-out keyword
+ * `/start` and `/stop` in a person's private chat with the bot. `/start <payload>` (the deep link
+ * `https://t.me/<bot>?start=<payload>` on a member's status page, `start-link.ts`) links their
+ * Telegram account to the member it was made for; a `/start` without one (or with anything else,
+ * a referral code too: anyone invited holds one) records the start on its own. Either way the
+ * bot may write to them one by one from then on: the consent is their own message, kept with its
+ * method and `update_id`. `/stop`, and every opt-out keyword
  * WhatsApp members use (`Stopp`, folded the same way), ends that; `/start` again resumes it.
  */
 
@@ -58,6 +59,8 @@ export async function commandEffects(
   updateId: number,
   message: Message,
   command: BotCommand,
+  /** What signs the deep links' payloads; null: none was handed out, none links an account. */
+  startSecret: string | null,
 ): Promise<{ effects: D1PreparedStatement[]; outcome: string; reply: string }> {
   const person = message.from!
   const at = message.date * 1000
@@ -77,16 +80,17 @@ export async function commandEffects(
       reply: replies.stopped,
     }
   }
-  const member = command.payload
+  const memberId =
+    command.payload && startSecret ? await memberOfStartPayload(startSecret, command.payload) : null
+  const member = memberId
     ? await client
         .prepare(
-          `select m.id, m.name, c.name as community
-           from invites i join members m on m.id = i.referrer_member_id
-             join communities c on c.id = m.community_id
-           where i.code = ?1 and m.status = 'active'`,
+          `select m.id, c.name as community
+           from members m join communities c on c.id = m.community_id
+           where m.id = ?1 and m.status = 'active'`,
         )
-        .bind(canonicalCode(command.payload))
-        .first<{ id: string; name: string; community: string }>()
+        .bind(memberId)
+        .first<{ id: string; community: string }>()
     : null
   return {
     effects: [
