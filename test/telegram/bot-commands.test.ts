@@ -9,8 +9,8 @@ import {
   newPhone,
   query,
 } from '../worker/helpers'
-import { newUser, postUpdate, privateMessage } from '../support/telegram-updates'
-import { telegramCommunity } from './support'
+import { memberUpdate, newUser, postUpdate, privateMessage } from '../support/telegram-updates'
+import { telegramCommunity, withTelegramLink } from './support'
 
 const fake = inject('fakeServicesUrl')
 
@@ -204,8 +204,21 @@ describe('the bot’s deep link on a member’s own pages', () => {
     expect(html).not.toContain('t.me/community_growth_test_bot')
   })
 
-  it('a stranger holding a member’s shared referral link, or a forged link, is linked to no member', async () => {
-    const { memberId, referralCode } = await memberWithStartLink()
+  it('a stranger holding a closed community member’s shared referral link, or a forged link, is linked to no member', async () => {
+    const { community, group } = await telegramCommunity('closed')
+    const invite = await createInvite(community.id, { groupId: group.id })
+    const asked = await joinJson(invite.code, { name: 'Ana', phone: newPhone() })
+    expect(asked.json.status, asked.text).toBe('pending')
+    const approved = await call('POST', `/api/join-requests/${asked.json.joinRequestId}/approve`)
+    expect(approved.status, approved.text).toBe(200)
+    const [row] = await query<{ memberId: string; referralCode: string }>(
+      `select m.id as memberId, i.code as referralCode
+       from join_requests r join members m on m.id = r.member_id
+         join invites i on i.referrer_member_id = m.id
+       where r.id = ?`,
+      asked.json.joinRequestId,
+    )
+    const { memberId, referralCode } = row!
     const eve = newUser('Eve')
     await postUpdate(privateMessage(eve, `/start ${referralCode}`, { languageCode: 'en' }))
     const mallory = newUser('Mallory')
@@ -219,6 +232,41 @@ describe('the bot’s deep link on a member’s own pages', () => {
       expect(await repliesTo(eve)).toEqual([
         'Hi! We do not know yet which community you belong to. Open the Telegram link on your status page (it carries your personal code) to get its messages here. Send /stop at any time.',
       ]),
+    )
+  })
+
+  it('in an open community a member’s referral link works as a deep link too: anyone may join there', async () => {
+    const { memberId, referralCode } = await memberWithStartLink()
+    const ida = newUser('Ida')
+    await postUpdate(privateMessage(ida, `/start ${referralCode.toUpperCase()}`))
+    await eventually(async () =>
+      expect(await contactOf(ida)).toMatchObject({ status: 'started', member_id: memberId }),
+    )
+  })
+
+  it('a member who joined in the chat itself is linked by their own account, whatever they start with', async () => {
+    const { community, group, chatId } = await telegramCommunity('closed')
+    const invite = await createInvite(community.id, { groupId: group.id })
+    const url = await withTelegramLink(invite.id)
+    const kim = newUser('Kim')
+    await postUpdate(memberUpdate(chatId, kim, 'joined', { inviteLink: url }))
+    const memberId = await eventually(async () => {
+      const [row] = await query<{ id: string }>(
+        'select id from members where telegram_user_id = ? and status = ?',
+        kim.id,
+        'active',
+      )
+      expect(row).toBeDefined()
+      return row!.id
+    })
+    await postUpdate(privateMessage(kim, '/start'))
+    await eventually(async () =>
+      expect(await contactOf(kim)).toMatchObject({ status: 'started', member_id: memberId }),
+    )
+    await eventually(async () =>
+      expect((await repliesTo(kim)).at(-1)).toBe(
+        `Hallo Kim! Du bekommst hier ab jetzt Nachrichten von ${community.name}. Mit /stop meldest du dich jederzeit ab.`,
+      ),
     )
   })
 

@@ -1,3 +1,4 @@
+import { canonicalCode, GENERATED_CODE_PATTERN } from '../../lib/codes'
 import { foldKeyword } from '../../lib/keywords'
 import { botReplies } from '../../lib/i18n/telegram-messages'
 import type { TelegramUpdateItem } from './updates'
@@ -7,11 +8,12 @@ import { memberOfStartPayload } from './start-link'
 /**
  * `/start` and `/stop` in a person's private chat with the bot. `/start <payload>` (the deep link
  * `https://t.me/<bot>?start=<payload>` on a member's status page, `start-link.ts`) links their
- * Telegram account to the member it was made for; a `/start` without one (or with anything else,
- * a referral code too: anyone invited holds one) records the start on its own. Either way the
- * bot may write to them one by one from then on: the consent is their own message, kept with its
- * method and `update_id`. `/stop`, and every opt-out keyword
- * WhatsApp members use (`Stopp`, folded the same way), ends that; `/start` again resumes it.
+ * Telegram account to the member it was made for; so does a member's referral code in an open
+ * community (see `openReferrer`), and any `/start` from the account of a member who joined in a
+ * chat of ours. Otherwise the start is recorded on its own, linked to no member, and nothing is
+ * sent to it. The consent is the person's own message, kept with its method and `update_id`.
+ * `/stop`, and every opt-out keyword WhatsApp members use (`Stopp`, folded the same way), ends
+ * that; `/start` again resumes it.
  */
 
 type Message = Extract<TelegramUpdateItem, { kind: 'message' }>['update']
@@ -48,6 +50,51 @@ async function linkedToMember(client: D1Database, userId: number): Promise<boole
     .bind(userId)
     .first()
   return row !== null
+}
+
+/**
+ * The member whose referral code a payload is, in an open community only. Members share their
+ * referral link with anyone they invite, so it proves nothing about who starts the bot with it:
+ * in an open community that costs nothing, as anyone may join and read its announcements, and
+ * the link keeps working as a deep link. In a closed one only the member's own signed deep link
+ * (`start-link.ts`) links an account: its announcements are for approved members.
+ */
+async function openReferrer(
+  client: D1Database,
+  payload: string,
+): Promise<{ id: string; community: string } | null> {
+  if (!GENERATED_CODE_PATTERN.test(canonicalCode(payload))) return null
+  return client
+    .prepare(
+      `select m.id, c.name as community
+       from invites i join members m on m.id = i.referrer_member_id
+         join communities c on c.id = m.community_id
+       where i.code = ?1 and m.status = 'active' and c.visibility = 'open'`,
+    )
+    .bind(canonicalCode(payload))
+    .first<{ id: string; community: string }>()
+}
+
+/**
+ * The member this very Telegram account is, where it joined a chat one of our groups follows:
+ * Telegram reported that join, so the account proves itself (such a member has no status page
+ * and so no deep link). The latest such membership, if the account is in several.
+ */
+function memberOfAccount(
+  client: D1Database,
+  userId: number,
+): Promise<{ id: string; community: string } | null> {
+  return client
+    .prepare(
+      `select m.id, c.name as community
+       from members m join communities c on c.id = m.community_id
+       where m.telegram_chat_id in (select telegram_chat_id from groups
+           where telegram_chat_id is not null)
+         and m.telegram_user_id = ?1 and m.status = 'active'
+       order by m.joined_at desc limit 1`,
+    )
+    .bind(userId)
+    .first<{ id: string; community: string }>()
 }
 
 /**
@@ -91,7 +138,8 @@ export async function commandEffects(
         )
         .bind(memberId)
         .first<{ id: string; community: string }>()
-    : null
+    : ((command.payload ? await openReferrer(client, command.payload) : null) ??
+      (await memberOfAccount(client, person.id)))
   return {
     effects: [
       client
