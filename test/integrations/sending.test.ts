@@ -94,9 +94,11 @@ describe('each attempt is signed when it is sent', () => {
     // Signed per request: the timestamps follow the sends, across more than the tolerance.
     expect(Math.max(...stamps) - Math.min(...stamps)).toBeGreaterThan(6)
     for (const request of requests) {
+      // Each inside the receiver's tolerance when it arrived (signed at the start of the batch,
+      // the last ones would be 8 s old); a busy machine may add a second or two on the way.
       expect(
         Math.abs(request.receivedAt / 1000 - Number(request.headers['webhook-timestamp'])),
-      ).toBeLessThanOrEqual(2)
+      ).toBeLessThan(6)
       expect(() => new Webhook(SECRET).verify(request.body, request.headers)).not.toThrow()
     }
   }, 30_000)
@@ -189,11 +191,12 @@ describe('the sender’s rate, shared by concurrent consumers', () => {
     // 40 sends at 20 a second (and a bucket of 2) take at least 37 intervals of 50 ms; two
     // unshared paces would take half that.
     expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(37 * 50 * 0.95)
-    // And no second holds more than the rate and the bucket, 22 (one more for timer jitter);
-    // two unshared paces would put 40 in one second.
+    // And no second holds much more than the rate and the bucket, 22: two unshared paces would
+    // put all 40 in one second. Arrivals, not permits, are counted, and on a busy machine a few
+    // sends held up on the way arrive together with the next ones: 30 leaves room for that.
     for (const start of arrivals) {
       expect(arrivals.filter((at) => at >= start && at < start + 1000).length).toBeLessThanOrEqual(
-        23,
+        30,
       )
     }
     const status = (await call('GET', `/api/announcements/${announcementId}`)).json
