@@ -33,6 +33,9 @@ export default defineConfig(async () => {
             include: ['test/lib/**/*.test.ts'],
             environment: 'node',
             setupFiles: ['./test/lib/workers-crypto.ts'],
+            // Importing every lib file takes 2-3 s quietly and twice that on a busy machine:
+            // the default 5 s would make a timing check of it.
+            testTimeout: 30_000,
           },
         },
         {
