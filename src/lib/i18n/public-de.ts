@@ -109,6 +109,8 @@ export const de = {
   confirmTitle: 'Bitte bestätige deine Anmeldung',
   confirmText:
     'Erst wenn du bestätigst, dass die Nummer oder Adresse dir gehört, bist du dabei. Ohne Bestätigung löschen wir deine Anmeldung.',
+  confirmClosedText:
+    'Sobald du bestätigst, dass die Nummer oder Adresse dir gehört, geht deine Anfrage an die Admins. Ohne Bestätigung löschen wir deine Anmeldung.',
   confirmWhatsAppButton: 'In WhatsApp bestätigen',
   confirmWhatsAppText: (code: string) =>
     `Tippe auf den Knopf und sende die vorbereitete Nachricht mit dem Code ${code} ab. Am Computer: QR-Code mit dem Handy scannen.`,
@@ -135,6 +137,10 @@ export const de = {
     'Mit einem Klick bestätigst du, dass diese Adresse dir gehört und du Nachrichten möchtest.',
   confirmLinkButton: 'Ja, bestätigen',
   confirmedTitle: 'Danke, du hast bestätigt',
+  confirmedInText:
+    'Du bist dabei. Deinen persönlichen Einladungslink und den Link zum Austreten findest du auf der Seite, die du nach der Anmeldung gesehen hast.',
+  confirmedWaitingText:
+    'Deine Anfrage ist jetzt bei den Admins. Wie sie entscheiden, siehst du auf der Seite, die du nach der Anmeldung gesehen hast.',
   confirmExpiredText:
     'Diese Anmeldung ist abgelaufen. Du kannst dich über den Einladungslink neu anmelden.',
   consentMethods: {

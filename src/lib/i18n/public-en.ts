@@ -106,6 +106,8 @@ export const en: Messages = {
   confirmTitle: 'Please confirm your sign-up',
   confirmText:
     'You are in once you confirm that the number or address is yours. Without confirmation, your sign-up is deleted.',
+  confirmClosedText:
+    'Your request goes to the admins once you confirm that the number or address is yours. Without confirmation, your sign-up is deleted.',
   confirmWhatsAppButton: 'Confirm in WhatsApp',
   confirmWhatsAppText: (code: string) =>
     `Tap the button and send the prepared message with the code ${code}. On a computer: scan the QR code with your phone.`,
@@ -128,6 +130,10 @@ export const en: Messages = {
   confirmLinkText: 'One click confirms that this address is yours and that you want messages.',
   confirmLinkButton: 'Yes, confirm',
   confirmedTitle: 'Thank you, you have confirmed',
+  confirmedInText:
+    'You are in. Your personal invite link and the link to leave are on the page you were shown after signing up.',
+  confirmedWaitingText:
+    'Your request is with the admins now. The page you were shown after signing up tells you their decision.',
   confirmExpiredText: 'This sign-up has expired. You can sign up again through the invite link.',
   consentMethods: {
     whatsapp_message: 'WhatsApp message',
