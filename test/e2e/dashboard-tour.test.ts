@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import {
   HORIZONTAL_OVERFLOW,
   openDemoDashboard,
@@ -8,6 +10,7 @@ import {
   type DemoDashboard,
 } from '../support/demo-dashboard'
 import { englishLeftIn } from '../support/language'
+import { TEST_OWNER_TOKEN } from '../support/worker-server'
 
 /**
  * Every dashboard page of the seeded demo, as a marketer sees it on a phone (390 px) and a
@@ -133,6 +136,79 @@ describe('the dashboard of the seeded demo', () => {
     await expect(page.locator('p.ok[role=status]').textContent()).resolves.toBe(
       '1 Anfrage angenommen.',
     )
+    await page.close()
+  })
+
+  it('gives every box to tick and every header link a target a thumb can hit on a phone', async () => {
+    const page = await openPage('de', { width: 390, height: 844 })
+    // WCAG 2.2's minimum target: 24 by 24 CSS pixels. A box inside its label counts as the label.
+    const TOO_SMALL = `[...document.querySelectorAll('input[type=checkbox], input[type=radio], header a')]
+      .map((element) => {
+        const own = element.getBoundingClientRect()
+        const target = own.width >= 24 && own.height >= 24 ? own : (element.closest('label') ?? element).getBoundingClientRect()
+        return target.width < 24 || target.height < 24
+          ? element.outerHTML.slice(0, 60) + ' ' + Math.round(own.width) + 'x' + Math.round(own.height)
+          : null
+      })
+      .filter((problem) => problem !== null)`
+    const tooSmall = () => page.evaluate<string[]>(TOO_SMALL)
+    const problems: string[] = []
+    for (const pathname of [
+      `/admin/communities/${MAKERS}/approvals`,
+      `/admin/communities/${RUNNERS}/announcements`,
+      `/admin/communities/${RUNNERS}/compare`,
+      '/admin/webhooks',
+      '/i/sundayrunners/join',
+    ]) {
+      await page.goto(demo.url + pathname)
+      for (const problem of await tooSmall()) problems.push(`${pathname}: ${problem}`)
+    }
+    expect(problems).toEqual([])
+    await page.close()
+  })
+
+  it('fits an endpoint’s deliveries on a phone, the longest event name included', async () => {
+    const page = await openPage('de', { width: 390, height: 844 })
+    const api = (method: string, pathname: string, body?: unknown) =>
+      fetch(demo.url + pathname, {
+        method,
+        headers: {
+          authorization: `Bearer ${TEST_OWNER_TOKEN}`,
+          'content-type': 'application/json',
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    // A receiver that takes every event, as a mail system subscribed to the outbox does.
+    const receiver = createServer((request, response) => {
+      request.resume()
+      request.on('end', () => response.writeHead(200).end())
+    })
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+    onTestFinished(() => new Promise<void>((resolve) => receiver.close(() => resolve())))
+    const { port } = receiver.address() as AddressInfo
+    const endpoint = await api('POST', '/api/webhooks', {
+      url: `http://127.0.0.1:${port}/events`,
+      events: ['member.confirmation_requested'],
+    })
+    expect(endpoint.status).toBe(201)
+    await page.goto(`${demo.url}/i/sundayrunners/join`)
+    await page.fill('#name', 'Wera')
+    await page.fill('#email', 'wera@example.org')
+    await page.check('input[name=consent]')
+    await Promise.all([page.waitForURL(/\/s\//), page.click('button[type=submit]')])
+    // Delivered at the cron's next run: the row then shows the receiver's answer.
+    await expect
+      .poll(async () => {
+        await fetch(`${demo.url}/__scheduled?cron=*+*+*+*+*`)
+        await page.goto(`${demo.url}/admin/webhooks`)
+        return page.locator('main table tr', { hasText: '200' }).count()
+      })
+      .toBeGreaterThan(0)
+    expect(await page.evaluate<number>(HORIZONTAL_OVERFLOW)).toBe(0)
+    // Every column is on the screen: nothing hides behind a sideways scroll.
+    const row = page.locator('main table tr', { hasText: '200' }).first()
+    const right = await row.evaluate((tr) => tr.getBoundingClientRect().right)
+    expect(right).toBeLessThanOrEqual(390)
     await page.close()
   })
 })
