@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import {
   HORIZONTAL_OVERFLOW,
@@ -11,6 +12,7 @@ import {
 } from '../support/demo-dashboard'
 import { englishLeftIn } from '../support/language'
 import { TEST_OWNER_TOKEN } from '../support/worker-server'
+import { signInToDashboard } from '../support/browser'
 
 /**
  * Every dashboard page of the seeded demo, as a marketer sees it on a phone (390 px) and a
@@ -210,5 +212,27 @@ describe('the dashboard of the seeded demo', () => {
     const right = await row.evaluate((tr) => tr.getBoundingClientRect().right)
     expect(right).toBeLessThanOrEqual(390)
     await page.close()
+  })
+
+  it('offers a copy button only where it copies: with JavaScript, not without', async () => {
+    const pathname = '/admin/links/inv_0000000000000000000000000b'
+    const copy = (page: Page) => page.getByRole('button', { name: 'Kopieren', exact: true })
+
+    const page = await openPage('de', { width: 390, height: 844 })
+    await demo.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: demo.url })
+    await page.goto(demo.url + pathname)
+    await copy(page).click()
+    await expect.poll(() => page.getByRole('button', { name: 'Kopiert' }).count()).toBe(1)
+    await page.close()
+
+    // Left open with the browser: the packaged Chromium ends when a context's last page closes.
+    const plain = await demo.context.browser()!.newContext({ javaScriptEnabled: false })
+    const noScript = await plain.newPage()
+    await signInToDashboard(noScript, demo.url, TEST_OWNER_TOKEN)
+    await noScript.setExtraHTTPHeaders({ 'accept-language': 'de-DE,de' })
+    await noScript.goto(demo.url + pathname)
+    // The link itself is there to select and copy by hand; no button that would do nothing.
+    await expect(noScript.locator('main a[href*="/i/"]').first().isVisible()).resolves.toBe(true)
+    expect(await copy(noScript).isVisible()).toBe(false)
   })
 })

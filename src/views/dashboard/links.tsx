@@ -174,7 +174,7 @@ export function LinkPage(props: LinkView) {
       <section>
         <p class="code">
           <a href={url}>{url}</a>{' '}
-          <button type="button" class="secondary" data-copy={url} data-done={t.copied}>
+          <button type="button" class="secondary" hidden data-copy={url} data-done={t.copied}>
             {t.copy}
           </button>
         </p>
