@@ -155,6 +155,7 @@ export const dashboardDe = {
     taken: 'Dieser Code ist schon vergeben oder war es einmal. Bitte wähle einen anderen.',
   },
   checkField: 'Bitte prüfe diese Angabe.',
+  notSavedCheck: 'Nicht gespeichert. Bitte prüfe:',
   invalidRule: 'Diese Regel verstehen wir nicht.',
   timeZoneHint: 'Für die Uhrzeiten auf den öffentlichen Seiten und als Vorgabe für Ankündigungen.',
   approvedNotice: (n: string) =>

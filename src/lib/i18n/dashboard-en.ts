@@ -144,6 +144,7 @@ export const dashboardEn: Words = {
     taken: 'This code is already taken, or was once. Please choose another.',
   },
   checkField: 'Please check this field.',
+  notSavedCheck: 'Not saved. Please check:',
   invalidRule: 'This rule is not one we understand.',
   timeZoneHint: 'For the times on the public pages, and the default for announcements.',
   approvedNotice: (n) => (n === '1' ? '1 request approved.' : `${n} requests approved.`),
