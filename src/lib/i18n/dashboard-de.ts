@@ -368,6 +368,8 @@ export const dashboardDe = {
   resendHint:
     'Nur über WhatsApp, und nur an Mitglieder, die noch dabei sind und ihre Nummer bestätigt haben. Abgemeldete bekommen nichts.',
   resentNotice: 'Die fehlgeschlagenen Nachrichten werden erneut gesendet.',
+  noneSelectedNotice:
+    'Nichts entschieden: Es war keine Anfrage ausgewählt. Hake die Anfragen an, über die du entscheiden willst.',
   qrDesign: 'QR-Code gestalten',
   qrForeground: 'Vordergrundfarbe',
   qrBackground: 'Hintergrundfarbe',

@@ -353,6 +353,8 @@ export const dashboardEn: Words = {
   resendHint:
     'WhatsApp only, and only to members still in the community with a confirmed number. Anyone who opted out gets nothing.',
   resentNotice: 'The failed messages are being sent again.',
+  noneSelectedNotice:
+    'Nothing decided: no request was selected. Tick the requests you want to decide on.',
   qrDesign: 'Design the QR code',
   qrForeground: 'Foreground colour',
   qrBackground: 'Background colour',
