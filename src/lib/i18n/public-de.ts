@@ -14,6 +14,9 @@ export const de = {
   photoAlt: (name: string) => `Foto von ${name}`,
   notFoundTitle: 'Diesen Link gibt es nicht',
   notFoundText: 'Prüfe, ob du ihn vollständig kopiert hast, oder frag nach einem neuen Link.',
+  dashboardNotFoundText:
+    'Was hier stand, gibt es nicht (mehr): Vielleicht wurde es gelöscht, oder der Link ist unvollständig.',
+  backToDashboard: 'Zum Dashboard',
   goneTitle: 'Dieser Link gilt nicht mehr',
   revokedText: 'Die Admins haben diesen Einladungslink zurückgezogen. Frag nach einem neuen Link.',
   expiredText: 'Dieser Einladungslink ist abgelaufen. Frag nach einem neuen Link.',

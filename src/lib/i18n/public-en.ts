@@ -16,6 +16,9 @@ export const en: Messages = {
   photoAlt: (name) => `Photo of ${name}`,
   notFoundTitle: 'This link does not exist',
   notFoundText: 'Check that you copied all of it, or ask for a new link.',
+  dashboardNotFoundText:
+    'What was here does not exist (any more): it may have been deleted, or the link is incomplete.',
+  backToDashboard: 'To the dashboard',
   goneTitle: 'This link no longer works',
   revokedText: 'The admins have withdrawn this invite link. Ask for a new one.',
   expiredText: 'This invite link has expired. Ask for a new one.',
