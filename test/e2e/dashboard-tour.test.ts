@@ -235,4 +235,24 @@ describe('the dashboard of the seeded demo', () => {
     await expect(noScript.locator('main a[href*="/i/"]').first().isVisible()).resolves.toBe(true)
     expect(await copy(noScript).isVisible()).toBe(false)
   })
+
+  it('fits the settings’ list of admins on a phone, with the button to change one', async () => {
+    const created = await fetch(`${demo.url}/api/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_OWNER_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'Kim (Laufgruppe)',
+        role: 'community_admin',
+        communityId: RUNNERS,
+      }),
+    })
+    expect(created.status).toBe(201)
+    const page = await openPage('de', { width: 390, height: 844 })
+    await page.goto(`${demo.url}/admin/communities/${RUNNERS}/settings`)
+    expect(await page.evaluate<number>(HORIZONTAL_OVERFLOW)).toBe(0)
+    const change = page.getByRole('button', { name: 'Zum Gruppen-Admin machen' })
+    const box = (await change.boundingBox())!
+    expect(box.x + box.width).toBeLessThanOrEqual(390)
+    await page.close()
+  })
 })
