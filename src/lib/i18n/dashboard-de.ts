@@ -300,6 +300,7 @@ export const dashboardDe = {
   signInHint: 'Mit einem API-Token anmelden. Die Sitzung gilt 8 Stunden.',
   wrongToken: 'Dieses Token ist unbekannt oder zurückgezogen.',
   all: 'Alle',
+  allEvents: 'alle Ereignisse, auch künftige',
   active: 'aktiv',
   open: 'offen',
   closed: 'geschlossen',

@@ -286,6 +286,7 @@ export const dashboardEn: Words = {
   signInHint: 'Sign in with an API token. The session lasts 8 hours.',
   wrongToken: 'This token is unknown or revoked.',
   all: 'All',
+  allEvents: 'every event, future ones too',
   active: 'active',
   open: 'open',
   closed: 'closed',

@@ -78,7 +78,8 @@ async function webhooksPage(
             {endpoint.events.map((type, i) => (
               <>
                 {i > 0 && ', '}
-                <code>{type}</code>
+                {/* The subscription to everything, said in words rather than as its wildcard. */}
+                {type === '*' ? t.allEvents : <code>{type}</code>}
               </>
             ))}
           </p>
