@@ -67,7 +67,12 @@ export function TeamPage(props: TeamView) {
             >
               {t.copy}
             </button>{' '}
-            <span class="muted">{tt.linkExpires(when(shown.expiresAt))}</span>
+            <span class="muted">
+              {/* Relayed to someone who may live elsewhere: the time says its zone. */}
+              {tt.linkExpires(
+                formatMoment(props.lang, shown.expiresAt, props.timeZone, { zone: true }),
+              )}
+            </span>
           </p>
         </section>
       )}
