@@ -232,8 +232,13 @@ export function StatusPage(props: StatusPageProps) {
                 <a class="cta" href={confirmation.whatsappUrl} rel="noopener noreferrer">
                   {t.confirmWhatsAppButton}
                 </a>
-                <p class="muted">{t.confirmWhatsAppText(confirmation.code)}</p>
-                <p class="code">{confirmation.code}</p>
+                {/* The code is no word of any language: isolated, and marked so. */}
+                <p class="muted">
+                  <WithUserText sentence={t.confirmWhatsAppText} value={confirmation.code} />
+                </p>
+                <p class="code" lang="zxx" translate="no">
+                  {confirmation.code}
+                </p>
                 {confirmation.whatsappQr && (
                   <img
                     class="qr"

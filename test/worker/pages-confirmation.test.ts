@@ -136,3 +136,14 @@ it('a closed community’s phone sign-up is told the admins decide after the con
   const page = words((await visit(`${new URL(joined.json.statusUrl).pathname}?lang=en`)).text)
   expect(page).toContain(MESSAGES.en.confirmClosedText)
 })
+
+// The code is letters and digits, no word: a translator or screen reader must not take it for
+// German or English (nor may a check of the page's language).
+it('isolates the WhatsApp code from the sentence around it and marks it as no language', async () => {
+  const { invite } = await doubleOptIn('open')
+  const joined = await joinJson(invite.code, { name: 'Eda', phone: newPhone() })
+  const code = joined.json.confirmation.code as string
+  const html = (await visit(`${new URL(joined.json.statusUrl).pathname}?lang=de`)).text
+  expect(html).toContain(`<bdi>${code}</bdi>`)
+  expect(html).toContain(`<p class="code" lang="zxx" translate="no">${code}</p>`)
+})
