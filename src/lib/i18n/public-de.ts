@@ -11,6 +11,8 @@ export const de = {
   requestToJoin: 'Beitritt anfragen',
   privacy:
     'Deine Kontaktdaten sehen nur die Admins, nie andere Mitglieder. Du kannst deine Mitgliedschaft jederzeit mit einem Tipp beenden.',
+  telegramPrivacy:
+    'Du trittst in Telegram bei: Was die anderen Mitglieder dort von dir sehen, bestimmen deine Telegram-Einstellungen. Verlassen kannst du die Gruppe jederzeit in Telegram.',
   photoAlt: (name: string) => `Foto von ${name}`,
   notFoundTitle: 'Diesen Link gibt es nicht',
   notFoundText: 'Prüfe, ob du ihn vollständig kopiert hast, oder frag nach einem neuen Link.',

@@ -13,6 +13,8 @@ export const en: Messages = {
   requestToJoin: 'Request to join',
   privacy:
     'Only admins see your contact details, never other members. You can end your membership at any time with one tap.',
+  telegramPrivacy:
+    'You join in Telegram: what the other members see of you there is up to your Telegram settings. You can leave the group at any time in Telegram.',
   photoAlt: (name) => `Photo of ${name}`,
   notFoundTitle: 'This link does not exist',
   notFoundText: 'Check that you copied all of it, or ask for a new link.',
