@@ -256,13 +256,15 @@ function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promi
   if (wantsPage) {
     const lang = pickLanguage(c.req.header('accept-language'), c.req.query('lang'))
     const t = MESSAGES[lang]
+    // In the dashboard there is somewhere to go back to, and a link was not handed to a member.
+    const dashboard = c.req.path === '/admin' || c.req.path.startsWith('/admin/')
     const [title, text] =
       error.code === 'cross_site_request'
         ? [t.crossSiteTitle, t.crossSiteText]
         : error.code === 'forbidden'
           ? [t.forbiddenTitle, t.forbiddenText]
           : error.status === 404
-            ? [t.notFoundTitle, t.notFoundText]
+            ? [t.notFoundTitle, dashboard ? t.dashboardNotFoundText : t.notFoundText]
             : error.status === 410
               ? [t.goneTitle, readersDetail(error, lang)]
               : error.status === 429
@@ -270,7 +272,12 @@ function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promi
                 : error.status < 500
                   ? [t.badRequestTitle, readersDetail(error, lang)]
                   : [t.errorTitle, t.errorText]
-    return c.html(ErrorPage({ lang, nonce: cspNonce(c), title, text }), error.status, error.headers)
+    const back = dashboard ? { href: '/admin', label: t.backToDashboard } : undefined
+    return c.html(
+      ErrorPage({ lang, nonce: cspNonce(c), title, text, back }),
+      error.status,
+      error.headers,
+    )
   }
   // Configuration may be what failed: the request's own origin serves the problem pages too.
   const baseUrl = c.var.config?.PUBLIC_BASE_URL ?? new URL(c.req.url).origin

@@ -19,7 +19,7 @@ import {
 import { findJoinRequestByStatusToken, getJoinRequestOrThrow } from '../services/join-requests'
 import { endMembership } from '../services/leaving'
 import { rewardsOf } from '../services/members'
-import { ConfirmLinkPage, LeavePage, StatusPage } from '../views/join-pages'
+import { type AfterConfirmation, ConfirmLinkPage, LeavePage, StatusPage } from '../views/join-pages'
 import { chatLink, confirmationView, language, LEAVE_PURPOSE, memberLinks } from './sign-up-links'
 
 /**
@@ -140,6 +140,7 @@ signUpStatusApp.get('/confirm/:token', async (c) => {
       communityName={community.name}
       action={live ? `/confirm/${c.req.param('token')}?lang=${language(c)}` : null}
       expired={!live && contactUnconfirmed(request, 'email')}
+      after={live ? null : await afterConfirmation(c, request, community)}
     />,
   )
 })
@@ -165,10 +166,36 @@ signUpStatusApp.post('/confirm/:token', sameOriginOnly(), async (c) => {
       communityName={community.name}
       action={null}
       expired={result.outcome === 'expired'}
+      after={
+        result.outcome === 'expired'
+          ? null
+          : await afterConfirmation(c, 'request' in result ? result.request : request, community)
+      }
     />,
     result.outcome === 'expired' ? 410 : 200,
   )
 })
+
+/**
+ * What a confirmed sign-up's owner does next. The chat is shown only where anyone with the
+ * invite may join it (an open community), as the status page of a repeat sign-up does: the
+ * member's own links stay on the status page, whose token only the person who signed up holds.
+ */
+async function afterConfirmation(
+  c: Context<AppEnv>,
+  request: JoinRequest,
+  community: Community,
+): Promise<AfterConfirmation | null> {
+  if (request.status === 'pending' && request.confirmedAt !== null) return { next: 'waiting' }
+  if (request.status !== 'approved') return null
+  const member = request.memberId
+    ? await c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, request.memberId!) })
+    : undefined
+  // A membership that ended since: "you are in" would no longer be true.
+  if (member && member.status !== 'active') return null
+  const open = community.visibility === 'open'
+  return { next: 'in', chatUrl: open ? await chatLink(c, request) : null }
+}
 
 async function memberFromLeaveToken(c: Context<AppEnv>): Promise<Member> {
   const memberId = await verifyToken(

@@ -114,17 +114,16 @@ async function landingHtml(
   let html = byLanguage.get(lang)
   if (html === undefined) {
     const { url } = inviteUrls(config.PUBLIC_BASE_URL, landing.invite.code)
+    // On Telegram the chat's own invite link is the join: Telegram then tells us who came.
+    const telegramJoin = (config.TELEGRAM_BOT_TOKEN && landing.telegramUrl) || null
     html = await (
       <LandingPage
         lang={lang}
         nonce={nonceSlot}
         landing={landing}
         url={url}
-        joinUrl={
-          // On Telegram the chat's own invite link is the join: Telegram then tells us who came.
-          (config.TELEGRAM_BOT_TOKEN && landing.telegramUrl) ||
-          `/i/${landing.invite.code}/join?lang=${lang}&${originSlot}`
-        }
+        joinUrl={telegramJoin ?? `/i/${landing.invite.code}/join?lang=${lang}&${originSlot}`}
+        joinsInTelegram={telegramJoin !== null}
       />
     ).toString()
     byLanguage.set(lang, html)

@@ -1,12 +1,22 @@
 import { Layout, type PageProps } from './layout'
 
-/** The friendly page a person gets instead of an error: what happened and what to do. */
-export function ErrorPage(props: PageProps & { title: string; text: string }) {
+/**
+ * The friendly page a person gets instead of an error: what happened and what to do, and where
+ * there is a place to go back to (the dashboard), a way there.
+ */
+export function ErrorPage(
+  props: PageProps & { title: string; text: string; back?: { href: string; label: string } },
+) {
   return (
     <Layout lang={props.lang} nonce={props.nonce} title={props.title}>
       <div class="card err">
         <h1>{props.title}</h1>
         <p class="muted">{props.text}</p>
+        {props.back && (
+          <a class="cta" href={props.back.href}>
+            {props.back.label}
+          </a>
+        )}
       </div>
     </Layout>
   )

@@ -220,14 +220,25 @@ export function StatusPage(props: StatusPageProps) {
         )}
         {confirmation && (
           <>
-            <p>{waiting ? t.confirmText : t.confirmOtherText}</p>
+            <p>
+              {!waiting
+                ? t.confirmOtherText
+                : props.community.visibility === 'closed'
+                  ? t.confirmClosedText
+                  : t.confirmText}
+            </p>
             {confirmation.whatsappUrl && confirmation.code && (
               <>
                 <a class="cta" href={confirmation.whatsappUrl} rel="noopener noreferrer">
                   {t.confirmWhatsAppButton}
                 </a>
-                <p class="muted">{t.confirmWhatsAppText(confirmation.code)}</p>
-                <p class="code">{confirmation.code}</p>
+                {/* The code is no word of any language: isolated, and marked so. */}
+                <p class="muted">
+                  <WithUserText sentence={t.confirmWhatsAppText} value={confirmation.code} />
+                </p>
+                <p class="code" lang="zxx" translate="no">
+                  {confirmation.code}
+                </p>
                 {confirmation.whatsappQr && (
                   <img
                     class="qr"
@@ -396,15 +407,25 @@ export function LeavePage(props: PageProps & { communityName: string; action: st
   )
 }
 
+/** What follows a confirmation: in (with the chat, where anyone may join it) or waiting. */
+export type AfterConfirmation = { next: 'in'; chatUrl: string | null } | { next: 'waiting' }
+
 /**
  * The page an e-mailed confirmation link opens: a button, since only its POST confirms (mail
- * scanners and link previews open links, and must not confirm anyone).
+ * scanners and link previews open links, and must not confirm anyone). Once confirmed it says
+ * what comes next, so the person is not left on a thank-you with nowhere to go.
  */
 export function ConfirmLinkPage(
-  props: PageProps & { communityName: string; action: string | null; expired?: boolean },
+  props: PageProps & {
+    communityName: string
+    action: string | null
+    expired?: boolean
+    after?: AfterConfirmation | null
+  },
 ) {
   const t = MESSAGES[props.lang]
   const title = props.action ? t.confirmLinkTitle : props.expired ? t.goneTitle : t.confirmedTitle
+  const after = props.action || props.expired ? null : props.after
   return (
     <Layout lang={props.lang} nonce={props.nonce} title={title}>
       <div class="card">
@@ -422,6 +443,17 @@ export function ConfirmLinkPage(
         ) : (
           props.expired && <p>{t.confirmExpiredText}</p>
         )}
+        {after?.next === 'in' && (
+          <>
+            {after.chatUrl && (
+              <a class="cta" href={after.chatUrl} rel="noopener noreferrer">
+                {t.openChat}
+              </a>
+            )}
+            <p>{t.confirmedInText}</p>
+          </>
+        )}
+        {after?.next === 'waiting' && <p>{t.confirmedWaitingText}</p>}
       </div>
     </Layout>
   )

@@ -7,13 +7,19 @@ export interface LandingPageProps extends PageProps {
   /** The canonical URL of this invite (for link previews). */
   url: string
   joinUrl: string
+  /**
+   * The join is the Telegram chat's own invite link: no form, and in a Telegram group the other
+   * members see one another, so the form's privacy promise would not be true there.
+   */
+  joinsInTelegram?: boolean
 }
 
 /**
  * What a prospective member sees after scanning a poster or tapping a link. Community text is
  * rendered through JSX, which escapes it: a name like `<script>` shows as text.
  */
-export function LandingPage({ lang, nonce, landing, url, joinUrl }: LandingPageProps) {
+export function LandingPage(props: LandingPageProps) {
+  const { lang, nonce, landing, url, joinUrl } = props
   const t = MESSAGES[lang]
   const { community, invite } = landing
   const announcement = landing.groups.find((group) => group.kind === 'announcement')
@@ -95,7 +101,7 @@ export function LandingPage({ lang, nonce, landing, url, joinUrl }: LandingPageP
             </li>
           ))}
         </ul>
-        <p class="muted">{t.privacy}</p>
+        <p class="muted">{props.joinsInTelegram ? t.telegramPrivacy : t.privacy}</p>
       </div>
     </Layout>
   )

@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import {
   HORIZONTAL_OVERFLOW,
   openDemoDashboard,
@@ -8,6 +11,8 @@ import {
   type DemoDashboard,
 } from '../support/demo-dashboard'
 import { englishLeftIn } from '../support/language'
+import { TEST_OWNER_TOKEN } from '../support/worker-server'
+import { signInToDashboard } from '../support/browser'
 
 /**
  * Every dashboard page of the seeded demo, as a marketer sees it on a phone (390 px) and a
@@ -133,6 +138,121 @@ describe('the dashboard of the seeded demo', () => {
     await expect(page.locator('p.ok[role=status]').textContent()).resolves.toBe(
       '1 Anfrage angenommen.',
     )
+    await page.close()
+  })
+
+  it('gives every box to tick and every header link a target a thumb can hit on a phone', async () => {
+    const page = await openPage('de', { width: 390, height: 844 })
+    // WCAG 2.2's minimum target: 24 by 24 CSS pixels. A box inside its label counts as the label.
+    const TOO_SMALL = `[...document.querySelectorAll('input[type=checkbox], input[type=radio], header a')]
+      .map((element) => {
+        const own = element.getBoundingClientRect()
+        const target = own.width >= 24 && own.height >= 24 ? own : (element.closest('label') ?? element).getBoundingClientRect()
+        return target.width < 24 || target.height < 24
+          ? element.outerHTML.slice(0, 60) + ' ' + Math.round(own.width) + 'x' + Math.round(own.height)
+          : null
+      })
+      .filter((problem) => problem !== null)`
+    const tooSmall = () => page.evaluate<string[]>(TOO_SMALL)
+    const problems: string[] = []
+    for (const pathname of [
+      `/admin/communities/${MAKERS}/approvals`,
+      `/admin/communities/${RUNNERS}/announcements`,
+      `/admin/communities/${RUNNERS}/compare`,
+      '/admin/webhooks',
+      '/i/sundayrunners/join',
+    ]) {
+      await page.goto(demo.url + pathname)
+      for (const problem of await tooSmall()) problems.push(`${pathname}: ${problem}`)
+    }
+    expect(problems).toEqual([])
+    await page.close()
+  })
+
+  it('fits an endpoint’s deliveries on a phone, the longest event name included', async () => {
+    const page = await openPage('de', { width: 390, height: 844 })
+    const api = (method: string, pathname: string, body?: unknown) =>
+      fetch(demo.url + pathname, {
+        method,
+        headers: {
+          authorization: `Bearer ${TEST_OWNER_TOKEN}`,
+          'content-type': 'application/json',
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    // A receiver that takes every event, as a mail system subscribed to the outbox does.
+    const receiver = createServer((request, response) => {
+      request.resume()
+      request.on('end', () => response.writeHead(200).end())
+    })
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+    onTestFinished(() => new Promise<void>((resolve) => receiver.close(() => resolve())))
+    const { port } = receiver.address() as AddressInfo
+    const endpoint = await api('POST', '/api/webhooks', {
+      url: `http://127.0.0.1:${port}/events`,
+      events: ['member.confirmation_requested'],
+    })
+    expect(endpoint.status).toBe(201)
+    await page.goto(`${demo.url}/i/sundayrunners/join`)
+    await page.fill('#name', 'Wera')
+    await page.fill('#email', 'wera@example.org')
+    await page.check('input[name=consent]')
+    await Promise.all([page.waitForURL(/\/s\//), page.click('button[type=submit]')])
+    // Delivered at the cron's next run: the row then shows the receiver's answer.
+    await expect
+      .poll(async () => {
+        await fetch(`${demo.url}/__scheduled?cron=*+*+*+*+*`)
+        await page.goto(`${demo.url}/admin/webhooks`)
+        return page.locator('main table tr', { hasText: '200' }).count()
+      })
+      .toBeGreaterThan(0)
+    expect(await page.evaluate<number>(HORIZONTAL_OVERFLOW)).toBe(0)
+    // Every column is on the screen: nothing hides behind a sideways scroll.
+    const row = page.locator('main table tr', { hasText: '200' }).first()
+    const right = await row.evaluate((tr) => tr.getBoundingClientRect().right)
+    expect(right).toBeLessThanOrEqual(390)
+    await page.close()
+  })
+
+  it('offers a copy button only where it copies: with JavaScript, not without', async () => {
+    const pathname = '/admin/links/inv_0000000000000000000000000b'
+    const copy = (page: Page) => page.getByRole('button', { name: 'Kopieren', exact: true })
+
+    const page = await openPage('de', { width: 390, height: 844 })
+    await demo.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: demo.url })
+    await page.goto(demo.url + pathname)
+    await copy(page).click()
+    await expect.poll(() => page.getByRole('button', { name: 'Kopiert' }).count()).toBe(1)
+    await page.close()
+
+    // Left open with the browser: the packaged Chromium ends when a context's last page closes.
+    const plain = await demo.context.browser()!.newContext({ javaScriptEnabled: false })
+    const noScript = await plain.newPage()
+    await signInToDashboard(noScript, demo.url, TEST_OWNER_TOKEN)
+    await noScript.setExtraHTTPHeaders({ 'accept-language': 'de-DE,de' })
+    await noScript.goto(demo.url + pathname)
+    // The link itself is there to select and copy by hand; no button that would do nothing.
+    await expect(noScript.locator('main a[href*="/i/"]').first().isVisible()).resolves.toBe(true)
+    expect(await copy(noScript).isVisible()).toBe(false)
+  })
+
+  it('fits the settings’ list of admins on a phone, with the button to change one', async () => {
+    const created = await fetch(`${demo.url}/api/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_OWNER_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'Kim (Laufgruppe)',
+        role: 'community_admin',
+        communityId: RUNNERS,
+      }),
+    })
+    expect(created.status).toBe(201)
+    const page = await openPage('de', { width: 390, height: 844 })
+    await page.goto(`${demo.url}/admin/communities/${RUNNERS}/settings`)
+    expect(await page.evaluate<number>(HORIZONTAL_OVERFLOW)).toBe(0)
+    const change = page.getByRole('button', { name: 'Zum Gruppen-Admin machen' })
+    const box = (await change.boundingBox())!
+    expect(box.x + box.width).toBeLessThanOrEqual(390)
     await page.close()
   })
 })

@@ -117,7 +117,7 @@ describe('a Telegram community clicked through from npm run dev', () => {
     // The Telegram page: connected already (npm run dev did it), and connecting again is harmless.
     await admin.goto(`${base}/admin`)
     await admin.getByRole('link', { name: 'Telegram', exact: true }).click()
-    await admin.getByRole('button', { name: 'Telegram verbinden' }).click()
+    await admin.getByRole('button', { name: 'Erneut verbinden' }).click()
     await expect
       .poll(() => admin.locator('p[role=status]').first().textContent())
       .toContain('Verbunden: Telegram schickt die Updates an diesen Worker.')

@@ -155,6 +155,7 @@ export const dashboardDe = {
     taken: 'Dieser Code ist schon vergeben oder war es einmal. Bitte wähle einen anderen.',
   },
   checkField: 'Bitte prüfe diese Angabe.',
+  notSavedCheck: 'Nicht gespeichert. Bitte prüfe:',
   invalidRule: 'Diese Regel verstehen wir nicht.',
   timeZoneHint: 'Für die Uhrzeiten auf den öffentlichen Seiten und als Vorgabe für Ankündigungen.',
   approvedNotice: (n: string) =>
@@ -299,6 +300,7 @@ export const dashboardDe = {
   signInHint: 'Mit einem API-Token anmelden. Die Sitzung gilt 8 Stunden.',
   wrongToken: 'Dieses Token ist unbekannt oder zurückgezogen.',
   all: 'Alle',
+  allEvents: 'alle Ereignisse, auch künftige',
   active: 'aktiv',
   open: 'offen',
   closed: 'geschlossen',
@@ -367,6 +369,8 @@ export const dashboardDe = {
   resendHint:
     'Nur über WhatsApp, und nur an Mitglieder, die noch dabei sind und ihre Nummer bestätigt haben. Abgemeldete bekommen nichts.',
   resentNotice: 'Die fehlgeschlagenen Nachrichten werden erneut gesendet.',
+  noneSelectedNotice:
+    'Nichts entschieden: Es war keine Anfrage ausgewählt. Hake die Anfragen an, über die du entscheiden willst.',
   qrDesign: 'QR-Code gestalten',
   qrForeground: 'Vordergrundfarbe',
   qrBackground: 'Hintergrundfarbe',

@@ -144,6 +144,7 @@ export const dashboardEn: Words = {
     taken: 'This code is already taken, or was once. Please choose another.',
   },
   checkField: 'Please check this field.',
+  notSavedCheck: 'Not saved. Please check:',
   invalidRule: 'This rule is not one we understand.',
   timeZoneHint: 'For the times on the public pages, and the default for announcements.',
   approvedNotice: (n) => (n === '1' ? '1 request approved.' : `${n} requests approved.`),
@@ -285,6 +286,7 @@ export const dashboardEn: Words = {
   signInHint: 'Sign in with an API token. The session lasts 8 hours.',
   wrongToken: 'This token is unknown or revoked.',
   all: 'All',
+  allEvents: 'every event, future ones too',
   active: 'active',
   open: 'open',
   closed: 'closed',
@@ -352,6 +354,8 @@ export const dashboardEn: Words = {
   resendHint:
     'WhatsApp only, and only to members still in the community with a confirmed number. Anyone who opted out gets nothing.',
   resentNotice: 'The failed messages are being sent again.',
+  noneSelectedNotice:
+    'Nothing decided: no request was selected. Tick the requests you want to decide on.',
   qrDesign: 'Design the QR code',
   qrForeground: 'Foreground colour',
   qrBackground: 'Background colour',

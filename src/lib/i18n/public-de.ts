@@ -11,9 +11,14 @@ export const de = {
   requestToJoin: 'Beitritt anfragen',
   privacy:
     'Deine Kontaktdaten sehen nur die Admins, nie andere Mitglieder. Du kannst deine Mitgliedschaft jederzeit mit einem Tipp beenden.',
+  telegramPrivacy:
+    'Du trittst in Telegram bei: Was die anderen Mitglieder dort von dir sehen, bestimmen deine Telegram-Einstellungen. Verlassen kannst du die Gruppe jederzeit in Telegram.',
   photoAlt: (name: string) => `Foto von ${name}`,
   notFoundTitle: 'Diesen Link gibt es nicht',
   notFoundText: 'Prüfe, ob du ihn vollständig kopiert hast, oder frag nach einem neuen Link.',
+  dashboardNotFoundText:
+    'Was hier stand, gibt es nicht (mehr): Vielleicht wurde es gelöscht, oder der Link ist unvollständig.',
+  backToDashboard: 'Zum Dashboard',
   goneTitle: 'Dieser Link gilt nicht mehr',
   revokedText: 'Die Admins haben diesen Einladungslink zurückgezogen. Frag nach einem neuen Link.',
   expiredText: 'Dieser Einladungslink ist abgelaufen. Frag nach einem neuen Link.',
@@ -109,6 +114,8 @@ export const de = {
   confirmTitle: 'Bitte bestätige deine Anmeldung',
   confirmText:
     'Erst wenn du bestätigst, dass die Nummer oder Adresse dir gehört, bist du dabei. Ohne Bestätigung löschen wir deine Anmeldung.',
+  confirmClosedText:
+    'Sobald du bestätigst, dass die Nummer oder Adresse dir gehört, geht deine Anfrage an die Admins. Ohne Bestätigung löschen wir deine Anmeldung.',
   confirmWhatsAppButton: 'In WhatsApp bestätigen',
   confirmWhatsAppText: (code: string) =>
     `Tippe auf den Knopf und sende die vorbereitete Nachricht mit dem Code ${code} ab. Am Computer: QR-Code mit dem Handy scannen.`,
@@ -135,6 +142,10 @@ export const de = {
     'Mit einem Klick bestätigst du, dass diese Adresse dir gehört und du Nachrichten möchtest.',
   confirmLinkButton: 'Ja, bestätigen',
   confirmedTitle: 'Danke, du hast bestätigt',
+  confirmedInText:
+    'Du bist dabei. Deinen persönlichen Einladungslink und den Link zum Austreten findest du auf der Seite, die du nach der Anmeldung gesehen hast.',
+  confirmedWaitingText:
+    'Deine Anfrage ist jetzt bei den Admins. Wie sie entscheiden, siehst du auf der Seite, die du nach der Anmeldung gesehen hast.',
   confirmExpiredText:
     'Diese Anmeldung ist abgelaufen. Du kannst dich über den Einladungslink neu anmelden.',
   consentMethods: {

@@ -13,9 +13,14 @@ export const en: Messages = {
   requestToJoin: 'Request to join',
   privacy:
     'Only admins see your contact details, never other members. You can end your membership at any time with one tap.',
+  telegramPrivacy:
+    'You join in Telegram: what the other members see of you there is up to your Telegram settings. You can leave the group at any time in Telegram.',
   photoAlt: (name) => `Photo of ${name}`,
   notFoundTitle: 'This link does not exist',
   notFoundText: 'Check that you copied all of it, or ask for a new link.',
+  dashboardNotFoundText:
+    'What was here does not exist (any more): it may have been deleted, or the link is incomplete.',
+  backToDashboard: 'To the dashboard',
   goneTitle: 'This link no longer works',
   revokedText: 'The admins have withdrawn this invite link. Ask for a new one.',
   expiredText: 'This invite link has expired. Ask for a new one.',
@@ -106,6 +111,8 @@ export const en: Messages = {
   confirmTitle: 'Please confirm your sign-up',
   confirmText:
     'You are in once you confirm that the number or address is yours. Without confirmation, your sign-up is deleted.',
+  confirmClosedText:
+    'Your request goes to the admins once you confirm that the number or address is yours. Without confirmation, your sign-up is deleted.',
   confirmWhatsAppButton: 'Confirm in WhatsApp',
   confirmWhatsAppText: (code: string) =>
     `Tap the button and send the prepared message with the code ${code}. On a computer: scan the QR code with your phone.`,
@@ -128,6 +135,10 @@ export const en: Messages = {
   confirmLinkText: 'One click confirms that this address is yours and that you want messages.',
   confirmLinkButton: 'Yes, confirm',
   confirmedTitle: 'Thank you, you have confirmed',
+  confirmedInText:
+    'You are in. Your personal invite link and the link to leave are on the page you were shown after signing up.',
+  confirmedWaitingText:
+    'Your request is with the admins now. The page you were shown after signing up tells you their decision.',
   confirmExpiredText: 'This sign-up has expired. You can sign up again through the invite link.',
   consentMethods: {
     whatsapp_message: 'WhatsApp message',

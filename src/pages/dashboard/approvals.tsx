@@ -32,6 +32,7 @@ import {
   cursorOf,
   nextPageHref,
   shell,
+  withNotice,
 } from './page'
 
 /**
@@ -152,7 +153,9 @@ async function decisionOf(c: Context<AppEnv>) {
     ids: only ? [only[1]] : ids,
     reason: formText(form, 'reason'),
   })
-  return parsed.success ? parsed.data : null
+  if (parsed.success) return parsed.data
+  // The bulk buttons tapped with no box ticked: said so, rather than a page that looks unchanged.
+  return !only && ids.length === 0 ? 'none' : null
 }
 
 /**
@@ -218,6 +221,7 @@ approvalsPages.post('/admin/communities/:id/approvals', async (c) => {
   await communityFor(c, id, 'joinRequests.decide')
   const decision = await decisionOf(c)
   const back = `/admin/communities/${id}/approvals`
+  if (decision === 'none') return c.redirect(withNotice(back, 'noneSelected'), 303)
   if (!decision) return c.redirect(back, 303)
   const found = await requestsOf(c, decision.ids, (request) => request.communityId === id)
   return decideEach(c, found, decision, back)
@@ -230,6 +234,7 @@ approvalsPages.post('/admin/communities/:id/approvals', async (c) => {
  */
 approvalsPages.post('/admin/approvals', async (c) => {
   const decision = await decisionOf(c)
+  if (decision === 'none') return c.redirect(withNotice('/admin/approvals', 'noneSelected'), 303)
   if (!decision) return c.redirect('/admin/approvals', 303)
   const found = await requestsOf(c, decision.ids, (request) =>
     sees(c.var.principal, { communityId: request.communityId }),

@@ -45,6 +45,7 @@ const DONE = [
   'archived',
   'restored',
   'resent',
+  'noneSelected',
 ] as const
 
 /**

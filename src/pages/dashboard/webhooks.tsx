@@ -78,25 +78,28 @@ async function webhooksPage(
             {endpoint.events.map((type, i) => (
               <>
                 {i > 0 && ', '}
-                <code>{type}</code>
+                {/* The subscription to everything, said in words rather than as its wildcard. */}
+                {type === '*' ? t.allEvents : <code>{type}</code>}
               </>
             ))}
           </p>
           {logs[i]!.length === 0 && <p class="muted">{t.noDeliveries}</p>}
-          <table>
-            <tbody>
-              {withShownReasons(logs[i]!).map((row) => (
-                <tr>
-                  <td>
-                    <code>{row.type}</code>
-                  </td>
-                  <td>{t.deliveryStatuses[row.status]}</td>
-                  <td class="n">{row.responseStatus ?? '–'}</td>
-                  <td class="muted">{row.lastError ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div class="table-scroll">
+            <table class="deliveries">
+              <tbody>
+                {withShownReasons(logs[i]!).map((row) => (
+                  <tr>
+                    <td>
+                      <code>{row.type}</code>
+                    </td>
+                    <td>{t.deliveryStatuses[row.status]}</td>
+                    <td class="n">{row.responseStatus ?? '–'}</td>
+                    <td class="muted">{row.lastError ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </section>
       ))}
       <section>

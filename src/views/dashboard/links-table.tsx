@@ -62,7 +62,7 @@ function TelegramCell(props: { lang: Lang; link: TelegramLinkCell | undefined })
         <a href={link.url} class="code">
           {link.url}
         </a>{' '}
-        <button type="button" class="secondary" data-copy={link.url} data-done={t.copied}>
+        <button type="button" class="secondary" hidden data-copy={link.url} data-done={t.copied}>
           {t.copy}
         </button>
       </>

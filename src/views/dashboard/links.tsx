@@ -171,10 +171,11 @@ export function LinkPage(props: LinkView) {
       <h1>
         <bdi>{invite.label ?? invite.code}</bdi>
       </h1>
+      {refused && refused.status !== 200 && <RefusedSummary lang={l} refused={refused} />}
       <section>
         <p class="code">
           <a href={url}>{url}</a>{' '}
-          <button type="button" class="secondary" data-copy={url} data-done={t.copied}>
+          <button type="button" class="secondary" hidden data-copy={url} data-done={t.copied}>
             {t.copy}
           </button>
         </p>
@@ -245,5 +246,34 @@ export function LinkPage(props: LinkView) {
       )}
       {props.stats && <StatsSections lang={l} path={props.path} view={props.stats} />}
     </>
+  )
+}
+
+/**
+ * The page's forms sit far apart on a phone: after a refusal, the top of the page, where the
+ * reader lands, says so and links to each refused field next to its message.
+ */
+function RefusedSummary(props: { lang: Lang; refused: RefusedLinkForms }) {
+  const t = words(props.lang)
+  const forms: Array<[FormState | undefined, string]> = [
+    [props.refused.qr?.preview ? undefined : props.refused.qr, ''],
+    [props.refused.edit, 'edit-'],
+    [props.refused.copy, 'copy-'],
+  ]
+  const fields = forms.flatMap(([form, prefix]) =>
+    Object.entries(form?.errors ?? {}).map(([field, message]) => ({ id: prefix + field, message })),
+  )
+  if (fields.length === 0) return null
+  return (
+    <div class="err" role="alert">
+      <p>{t.notSavedCheck}</p>
+      <ul>
+        {fields.map((field) => (
+          <li>
+            <a href={`#${field.id}`}>{field.message}</a>
+          </li>
+        ))}
+      </ul>
+    </div>
   )
 }

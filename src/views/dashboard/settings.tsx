@@ -64,14 +64,15 @@ export function SettingsPage(props: SettingsView) {
               <a href={props.teamHref}>{TEAM_WORDS[props.lang].inviteTeammate} →</a>
             </p>
           )}
-          <table>
+          {/* On a phone each admin is a card: name, role, then the change, one under the other. */}
+          <table class="cards">
             <tbody>
               {admins.map((admin) => (
                 <tr>
-                  <td>
+                  <td data-label="">
                     <bdi>{admin.name}</bdi>
                   </td>
-                  <td>
+                  <td data-label="">
                     {t.roles[admin.role]}
                     {admin.groupId && (
                       <span class="muted">
@@ -80,7 +81,7 @@ export function SettingsPage(props: SettingsView) {
                       </span>
                     )}
                   </td>
-                  <td>
+                  <td data-label="">
                     {props.changeAdmins && (
                       <form
                         method="post"

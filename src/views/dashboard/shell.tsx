@@ -22,7 +22,7 @@ export function words(lang: Lang): Words {
 
 const CSS = `*{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#f3f5f4}
 header{background:#0b3d22;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}
-header a{color:#fff}header .grow{flex:1}.pill{background:#ffbf47;color:#1a1a1a;border-radius:999px;padding:0 .5rem;font-weight:700}
+header a{color:#fff;display:inline-block;padding:.15rem 0}header .grow{flex:1}.pill{background:#ffbf47;color:#1a1a1a;border-radius:999px;padding:0 .5rem;font-weight:700}
 main{max-width:64rem;margin:0 auto;padding:1rem}section{background:#fff;border-radius:.75rem;padding:1rem;margin-bottom:1rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 h1{font-size:1.4rem;margin:.25rem 0 1rem}h2{font-size:1.1rem;margin:0 0 .75rem}nav.tabs{display:flex;flex-wrap:wrap;gap:.25rem;margin-bottom:1rem}
 nav.tabs a{padding:.35rem .7rem;border-radius:.5rem;background:#e4ebe7;color:#0b3d22;text-decoration:none}nav.tabs a[aria-current]{background:#0b6e35;color:#fff}
@@ -35,7 +35,7 @@ button.secondary{background:#4a5450}button.danger{background:#a61b1b}.muted{colo
 .err{background:#fde7e7;color:#8a1010;padding:.5rem;border-radius:.4rem}[aria-invalid=true]{border-color:#a61b1b}.ok{background:#e6f4ea;color:#0b5c2b;padding:.5rem;border-radius:.4rem}
 .wide{width:100%}.spaced{margin-top:1rem}.chart{width:100%;height:auto}.narrow{max-width:28rem;margin:2rem auto}label.plain{font-weight:400}
 fieldset.repeat{border:1px solid #c5cec9;border-radius:.5rem;margin:1rem 0 0;padding:.5rem .75rem}.choices{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center;margin:.25rem 0}.choices label{margin:0}
-summary{cursor:pointer;margin-top:.5rem}
+summary{cursor:pointer;margin-top:.5rem}[hidden]{display:none!important}
 footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;color:#4a5450;font-size:.9rem}
 .skip{position:absolute;left:-9999px}.skip:focus{position:static;display:inline-block;margin-bottom:.5rem}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
@@ -47,18 +47,20 @@ footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:
 .funnel ol{list-style:none;margin:0;padding:0;display:grid;gap:.6rem}.funnel .step{display:flex;justify-content:space-between;gap:1rem}.funnel .step b{font-size:1.2rem}
 .funnel p{margin:.1rem 0 0}.share{display:block;width:100%;height:.7rem}.grid.two{grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}
 header form.inline button{padding:.3rem .6rem}
-.table-scroll{overflow-x:auto}.grid.two>div{min-width:0}.chips{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin-bottom:.75rem}.chip{padding:.25rem .6rem;border-radius:999px;background:#e4ebe7;color:#0b3d22;text-decoration:none}.chip:hover{background:#c5d6cc}
+.table-scroll{overflow-x:auto}.deliveries code{overflow-wrap:anywhere}.grid.two>div{min-width:0}.chips{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin-bottom:.75rem}.chip{padding:.25rem .6rem;border-radius:999px;background:#e4ebe7;color:#0b3d22;text-decoration:none}.chip:hover{background:#c5d6cc}
 .compare-pick fieldset{border:1px solid #c5cec9;border-radius:.5rem;margin:0 0 .75rem;padding:.5rem .75rem;display:flex;flex-wrap:wrap;gap:.25rem 1rem}.compare-pick .check{margin:0}
 .bulk{position:sticky;bottom:0;z-index:1;display:flex;flex-wrap:wrap;gap:.4rem .75rem;align-items:center;background:#fff;border-top:1px solid #c5cec9;padding:.6rem 0;margin-top:.5rem}.bulk label{margin:0}.bulk input{flex:1 1 12rem}
-@media (max-width:40rem){.chart.wide{display:none}.chart.narrow{display:block}table{font-size:.85rem}main{padding:.5rem}section{padding:.75rem}
+@media (max-width:40rem){input[type=checkbox],input[type=radio]{width:1.5rem;height:1.5rem;flex:none;vertical-align:middle;margin:.1rem .25rem .1rem 0}.chart.wide{display:none}.chart.narrow{display:block}table{font-size:.85rem}main{padding:.5rem}section{padding:.75rem}
 header{flex-wrap:nowrap;gap:.5rem;padding:.5rem;font-size:.85rem;white-space:nowrap}
 table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0,0,0,0)}
 table.cards tr{display:block;border-bottom:1px solid #c5cec9;padding:.4rem 0}table.cards td{display:block;position:relative;border:0;padding:.25rem .1rem .25rem 42%;text-align:left;min-height:1.8rem}
 table.cards td::before{content:attr(data-label);position:absolute;left:.1rem;width:40%;font-weight:600;color:#4a5450;overflow-wrap:normal}table.cards td[data-label=""]{padding-left:.1rem}table.cards td[data-label=""]::before{content:none}
 table.cards td{overflow-wrap:anywhere}table.cards td.actions{display:flex;justify-content:flex-end;flex-wrap:wrap;gap:.5rem}table.cards td:first-child{font-weight:600}}`
 
-// Copy buttons and confirm dialogs; everything works without them.
-const SCRIPT = `document.addEventListener('click',function(e){var b=e.target.closest('[data-copy]');if(b){navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function(){b.textContent=b.getAttribute('data-done')})}});
+// Copy buttons and confirm dialogs; everything works without them. A copy button is hidden until
+// this script shows it, where the browser lets it copy: without it, it would do nothing.
+const SCRIPT = `if(navigator.clipboard)document.querySelectorAll('[data-copy]').forEach(function(b){b.hidden=false});
+document.addEventListener('click',function(e){var b=e.target.closest('[data-copy]');if(b){navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function(){b.textContent=b.getAttribute('data-done')})}});
 document.addEventListener('submit',function(e){var m=e.target.getAttribute('data-confirm');if(m&&!confirm(m))e.preventDefault()});
 document.addEventListener('input',function(e){var f=e.target.form;if(!f||!f.hasAttribute('data-qr-preview'))return;var i=document.getElementById(f.getAttribute('data-qr-preview'));if(!i)return;var q=new URLSearchParams({size:'240'});['v','fg','bg','margin','level','style'].forEach(function(n){var v=f.elements[n]&&f.elements[n].value;if(v)q.set(n,v.replace('#',''))});var a=lum(q.get('fg')),b=lum(q.get('bg'));if(a<b&&(b+.05)/(a+.05)>=4.5)i.src=i.getAttribute('data-base')+'?'+q});
 function lum(h){if(!/^[0-9a-f]{6}$/i.test(h||''))return NaN;var c=[0,2,4].map(function(k){var v=parseInt(h.substr(k,2),16)/255;return v<=.03928?v/12.92:Math.pow((v+.055)/1.055,2.4)});return .2126*c[0]+.7152*c[1]+.0722*c[2]}`

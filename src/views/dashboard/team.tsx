@@ -58,10 +58,21 @@ export function TeamPage(props: TeamView) {
           <label for="sign-in-link">{tt.linkField}</label>
           <input id="sign-in-link" class="wide code" readonly value={shown.url} />
           <p>
-            <button type="button" class="secondary" data-copy={shown.url} data-done={t.copied}>
+            <button
+              type="button"
+              class="secondary"
+              hidden
+              data-copy={shown.url}
+              data-done={t.copied}
+            >
               {t.copy}
             </button>{' '}
-            <span class="muted">{tt.linkExpires(when(shown.expiresAt))}</span>
+            <span class="muted">
+              {/* Relayed to someone who may live elsewhere: the time says its zone. */}
+              {tt.linkExpires(
+                formatMoment(props.lang, shown.expiresAt, props.timeZone, { zone: true }),
+              )}
+            </span>
           </p>
         </section>
       )}

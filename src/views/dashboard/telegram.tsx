@@ -63,7 +63,8 @@ export function TelegramPage(props: TelegramView) {
         )}
         <form method="post" action={props.href('/admin/telegram/connect')}>
           <Csrf token={csrf} />
-          <button type="submit">{t.connect}</button>
+          {/* Connected already: the same button sets the webhook again, and says so. */}
+          <button type="submit">{props.connected ? t.reconnect : t.connect}</button>
         </form>
       </section>
       <section>
