@@ -22,6 +22,8 @@ export const MAX_NOTIFICATION_BYTES = 256 * 1024
 
 const CHALLENGE = /^[A-Za-z0-9_.-]{1,200}$/
 
+const utf8 = new TextDecoder()
+
 // Meta sends these three; anything else it may add one day is ignored, not refused.
 const HandshakeSchema = z.object({
   'hub.mode': z.literal('subscribe'),
@@ -153,7 +155,7 @@ whatsAppWebhookApp.post('/webhooks/whatsapp', async (c) => {
   }
   let json: unknown
   try {
-    json = JSON.parse(new TextDecoder().decode(body))
+    json = JSON.parse(utf8.decode(body))
   } catch {
     throw new ApiError('malformed_json', 'The request body is not valid JSON.')
   }
