@@ -34,8 +34,11 @@ qrApp.get('/i/:code/qr.png', (c) => serveQr(c, 'png'))
  * so scans and clicks are told apart. A cached image is served without touching D1; see
  * `services/qr-cache.ts` for how revoked and rotated codes stop being served.
  */
+/** Longer URLs than any the product makes are answered without being remembered. */
+const MAX_KEPT_URL = 300
+
 /**
- * Requests already answered, by their exact path and query: the same text always parses to the
+ * Requests already answered, by their exact URL: the same text always parses to the
  * same options, so a repeat skips validation and goes straight to the cached image.
  */
 const answered = new MemoryCache<{ key: string; code: string; size: number; download: boolean }>({
@@ -44,8 +47,9 @@ const answered = new MemoryCache<{ key: string; code: string; size: number; down
 })
 
 async function serveQr(c: Context<AppEnv>, format: Format): Promise<Response> {
-  const url = new URL(c.req.url)
-  const known = answered.get(url.pathname + url.search)
+  // Keyed by the URL's text as it came: a repeat builds no URL object.
+  const url = c.req.url
+  const known = answered.get(url)
   const cached = known && (await readCachedQr(known.key))
   if (known && cached) return respondWithImage(c, cached, { ...known, format })
 
@@ -67,7 +71,7 @@ async function serveQr(c: Context<AppEnv>, format: Format): Promise<Response> {
   const key = qrCacheKey(code, variant)
 
   const image = (await readCachedQr(key)) ?? (await renderFresh(c, code, format, options, key))
-  answered.set(url.pathname + url.search, { key, code, size: options.size, download })
+  if (url.length <= MAX_KEPT_URL) answered.set(url, { key, code, size: options.size, download })
   return respondWithImage(c, image, { code, format, size: options.size, download })
 }
 
