@@ -22,6 +22,8 @@ export const qrApp = new Hono<AppEnv>()
 /** What browsers and CDNs may keep: the bytes for one code and options never change. */
 const CLIENT_CACHE_CONTROL = 'public, max-age=86400'
 
+const utf8 = new TextEncoder()
+
 const CONTENT_TYPES = { svg: 'image/svg+xml', png: 'image/png' } as const
 type QrQuery = Omit<z.infer<typeof QrQuerySchema>, 'download'>
 type Format = keyof typeof CONTENT_TYPES
@@ -116,7 +118,9 @@ async function renderFresh(
   }
 
   const text = `${inviteUrls(c.var.config.PUBLIC_BASE_URL, code).url}?via=qr`
-  const body = format === 'svg' ? renderQrSvg(text, options) : await renderQrPng(text, options)
+  // UTF-8 once: a cached SVG is then sent as the same bytes each time, not encoded again.
+  const body =
+    format === 'svg' ? utf8.encode(renderQrSvg(text, options)) : await renderQrPng(text, options)
   const look = { ...options, logo: design?.logoPng ? design.updatedAt.getTime() : null }
   const etag = `"${(await sha256Hex(`${text}|${JSON.stringify(look)}|${format}`)).slice(0, 32)}"`
   const image = { body, contentType: CONTENT_TYPES[format], etag }
