@@ -143,7 +143,7 @@ whatsAppWebhookApp.openAPIRegistry.registerPath({
 })
 
 whatsAppWebhookApp.post('/webhooks/whatsapp', async (c) => {
-  const secret = c.var.config.WHATSAPP_APP_SECRET
+  const secret = c.get('config').WHATSAPP_APP_SECRET
   if (!secret) throw new ApiError('unauthorized', 'WhatsApp notifications are not configured.')
   const declared = Number(c.req.header('content-length') ?? 0)
   if (declared > MAX_NOTIFICATION_BYTES) throw tooLarge()
