@@ -31,14 +31,14 @@ type Format = keyof typeof CONTENT_TYPES
 qrApp.get('/i/:code/qr.svg', (c) => serveQr(c, 'svg'))
 qrApp.get('/i/:code/qr.png', (c) => serveQr(c, 'png'))
 
+/** Longer URLs than any the product makes are answered without being remembered. */
+const MAX_KEPT_URL = 300
+
 /**
  * QR codes for print (SVG) and social (PNG). The image encodes the landing URL with `?via=qr`,
  * so scans and clicks are told apart. A cached image is served without touching D1; see
  * `services/qr-cache.ts` for how revoked and rotated codes stop being served.
  */
-/** Longer URLs than any the product makes are answered without being remembered. */
-const MAX_KEPT_URL = 300
-
 /**
  * Requests already answered, by their exact URL: the same text always parses to the
  * same options, so a repeat skips validation and goes straight to the cached image.
