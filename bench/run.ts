@@ -129,8 +129,11 @@ function table(rows: Measurement[], baseline: number): string {
 
 const BENCH_APP_SECRET = 'bench-app-secret-0123456789'
 
-/** A signed WhatsApp status notification, as Meta posts it (for a message id we never sent). */
-function signedStatusNotification() {
+/**
+ * A signed WhatsApp status notification, as Meta posts it (for a message id we never sent).
+ * Made once: signing it for every request measured the load generator, not the Worker.
+ */
+const signedStatusNotification = (() => {
   const body = JSON.stringify({
     object: 'whatsapp_business_account',
     entry: [
@@ -152,13 +155,14 @@ function signedStatusNotification() {
     ],
   })
   const signature = `sha256=${createHmac('sha256', BENCH_APP_SECRET).update(body).digest('hex')}`
-  return {
+  const request = {
     method: 'POST' as const,
     path: '/webhooks/whatsapp',
     body,
     headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
   }
-}
+  return () => request
+})()
 
 const BENCH_TELEGRAM_SECRET = 'bench-telegram-webhook-secret-0123'
 let benchUpdateId = 0

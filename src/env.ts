@@ -11,6 +11,8 @@ export type AppEnv = {
     /** For work that runs after the answer (`waitUntil`); not in the answer's round trips. */
     deferredDb: Database
     requestId: string
+    /** This response's CSP nonce (`cspNonce(c)`), set by `securityHeaders`. */
+    cspNonce: string
     principal: Principal
     /**
      * On dashboard pages: pending requests by community, for the communities the principal

@@ -22,6 +22,8 @@ export const MAX_NOTIFICATION_BYTES = 256 * 1024
 
 const CHALLENGE = /^[A-Za-z0-9_.-]{1,200}$/
 
+const utf8 = new TextDecoder()
+
 // Meta sends these three; anything else it may add one day is ignored, not refused.
 const HandshakeSchema = z.object({
   'hub.mode': z.literal('subscribe'),
@@ -141,7 +143,7 @@ whatsAppWebhookApp.openAPIRegistry.registerPath({
 })
 
 whatsAppWebhookApp.post('/webhooks/whatsapp', async (c) => {
-  const secret = c.var.config.WHATSAPP_APP_SECRET
+  const secret = c.get('config').WHATSAPP_APP_SECRET
   if (!secret) throw new ApiError('unauthorized', 'WhatsApp notifications are not configured.')
   const declared = Number(c.req.header('content-length') ?? 0)
   if (declared > MAX_NOTIFICATION_BYTES) throw tooLarge()
@@ -153,7 +155,7 @@ whatsAppWebhookApp.post('/webhooks/whatsapp', async (c) => {
   }
   let json: unknown
   try {
-    json = JSON.parse(new TextDecoder().decode(body))
+    json = JSON.parse(utf8.decode(body))
   } catch {
     throw new ApiError('malformed_json', 'The request body is not valid JSON.')
   }

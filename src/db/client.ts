@@ -3,9 +3,11 @@ import {
   type ExtractTablesWithRelations,
   extractTablesRelationalConfig,
   type RelationalSchemaConfig,
+  type TableRelationalConfig,
 } from 'drizzle-orm'
 import { drizzle, DrizzleD1Database, SQLiteD1Session } from 'drizzle-orm/d1'
-import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core'
+import { SQLiteAsyncDialect, type SQLiteTable } from 'drizzle-orm/sqlite-core'
+import { RelationalQueryBuilder } from 'drizzle-orm/sqlite-core/query-builders/query'
 import { checkedD1, type QueryCounter } from './d1-limits'
 import { countRoundTrips, type RoundTripCounter } from './round-trips'
 import * as schema from './schema'
@@ -25,14 +27,19 @@ export interface DbOptions {
 
 type Drizzle = ReturnType<typeof drizzle<typeof schema>>
 
+/** SQL generation holds no per-client state: one dialect serves every client. */
+const dialect = new SQLiteAsyncDialect()
+
 /** The relational view of the schema (`db.query.*`): the same for every client, so made once. */
 let relationalSchema: RelationalSchemaConfig<ExtractTablesWithRelations<typeof schema>> | undefined
 
 /**
  * `drizzle(client, { schema })` as drizzle-orm's own D1 driver builds it, but with the schema's
- * relational view made once per isolate instead of once per client. Every request makes its own
- * clients (each with its own counters), and working the view out costs 0.1-0.25 ms each time
- * (measured in Node on the benchmark machine): twice on every request, the hot path included.
+ * relational view made once per isolate instead of once per client, and its per-table query
+ * builders (`db.query.*`) made on first use. Every request makes its own clients (each with its
+ * own counters), and drizzle's constructor builds a relational builder for every table each
+ * time: on the hot path (a cached landing page or QR code, a webhook) no query runs at all, yet
+ * that was the largest single cost of such a request in a CPU profile of the Worker.
  */
 function drizzleOver(client: D1Database): Drizzle {
   if (!relationalSchema) {
@@ -46,11 +53,43 @@ function drizzleOver(client: D1Database): Drizzle {
       tableNamesMap: tables.tableNamesMap,
     }
   }
-  const dialect = new SQLiteAsyncDialect()
-  const session = new SQLiteD1Session(client, dialect, relationalSchema, {})
-  const db = new DrizzleD1Database('async', dialect, session, relationalSchema) as Drizzle
+  const view = relationalSchema
+  const session = new SQLiteD1Session(client, dialect, view, {})
+  // Without the schema the constructor builds no relational builders; they come on first use.
+  const db = new DrizzleD1Database('async', dialect, session, undefined) as unknown as Drizzle
+  Object.assign(db, {
+    _: { schema: view.schema, fullSchema: view.fullSchema, tableNamesMap: view.tableNamesMap },
+    query: relationalQueries(view, session),
+  })
   db.$client = client
   return db
+}
+
+/**
+ * `db.query.<table>` for every table, as drizzle's constructor makes them, each made when first
+ * asked for. A proxy, as a getter defined on each client showed in CPU profiles itself.
+ */
+function relationalQueries(
+  view: NonNullable<typeof relationalSchema>,
+  session: SQLiteD1Session<Record<string, unknown>, ExtractTablesWithRelations<typeof schema>>,
+): Drizzle['query'] {
+  const tables: Record<string, TableRelationalConfig> = view.schema
+  const made: Record<string, unknown> = {}
+  return new Proxy(made, {
+    get(_, name) {
+      if (typeof name !== 'string' || !Object.hasOwn(tables, name)) return undefined
+      return (made[name] ??= new RelationalQueryBuilder(
+        'async',
+        view.fullSchema,
+        view.schema,
+        view.tableNamesMap,
+        view.fullSchema[name as keyof typeof schema] as SQLiteTable,
+        tables[name]!,
+        dialect,
+        session,
+      ))
+    },
+  }) as Drizzle['query']
 }
 
 export function createDb(d1: D1Database, options: DbOptions = {}) {

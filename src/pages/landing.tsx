@@ -1,7 +1,9 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
+import type { z } from 'zod'
 import type { AppEnv } from '../env'
 import type { Config } from '../lib/config'
 import { inviteGoneText, type Lang, MESSAGES, pickLanguage } from '../lib/i18n'
+import { MemoryCache } from '../lib/memory-cache'
 import { deviceClass, isBot, originQuery, referrerHost } from '../lib/visitor'
 import { getLanding, inviteStatus, type Landing, retiredCodeExists } from '../services/invites'
 import { bufferVisit } from '../services/visit-buffer'
@@ -19,15 +21,15 @@ export const landingApp = new Hono<AppEnv>()
  * after the response, so neither a slow nor a failing write touches what the visitor sees.
  */
 landingApp.get('/i/:code', async (c) => {
-  const query = LandingQuerySchema.parse(c.req.query())
+  const { code, query } = parseLandingUrl(c)
   const lang = pickLanguage(c.req.header('accept-language'), query.lang)
   const t = MESSAGES[lang]
+  const db = c.get('db')
   c.header('cache-control', 'private, no-store')
   c.header('content-language', lang)
-  const param = CodeParamSchema.safeParse(c.req.param())
-  const landing = param.success ? await getLanding(c.var.db, param.data.code) : null
+  const landing = code === null ? null : await getLanding(db, code)
   if (!landing) {
-    const rotated = param.success && (await retiredCodeExists(c.var.db, param.data.code))
+    const rotated = code !== null && (await retiredCodeExists(db, code))
     return rotated
       ? c.html(
           <ErrorPage lang={lang} nonce={cspNonce(c)} title={t.goneTitle} text={t.rotatedText} />,
@@ -58,7 +60,7 @@ landingApp.get('/i/:code', async (c) => {
   const referrer = referrerHost(c.req.header('referer'))
   bufferVisit(
     c.executionCtx,
-    { db: c.var.deferredDb, queue: c.env.VISITS_QUEUE },
+    { db: c.get('deferredDb'), queue: c.env.VISITS_QUEUE },
     {
       visit: {
         inviteId: landing.invite.id,
@@ -76,9 +78,48 @@ landingApp.get('/i/:code', async (c) => {
   )
 
   // The join link carries how this person came, so their sign-up counts in the same breakdowns.
-  const origin = originQuery(query.via, referrer)
-  return c.html(landingHtml(c.var.config, landing, lang, cspNonce(c), origin))
+  const origin = originOf(query.via, referrer)
+  return c.html(landingHtml(c.get('config'), landing, lang, cspNonce(c), origin))
 })
+
+type LandingQuery = z.infer<typeof LandingQuerySchema>
+
+/** Longer URLs than any link we make are parsed each time, not kept. */
+const MAX_KEPT_URL = 300
+
+/**
+ * What the landing URLs parsed to, by their exact text: the same text always parses the same,
+ * and a link shared in a chat is opened by many people, so a repeat skips the schemas (as the
+ * QR route does). Bounded, as anyone can make up URLs.
+ */
+const parsedUrls = new MemoryCache<{ code: string | null; query: LandingQuery }>({
+  maxEntries: 2000,
+  ttlMs: 60_000,
+})
+
+function parseLandingUrl(c: Context<AppEnv>): { code: string | null; query: LandingQuery } {
+  const url = c.req.url
+  let parsed = url.length <= MAX_KEPT_URL ? parsedUrls.get(url) : undefined
+  if (!parsed) {
+    const param = CodeParamSchema.safeParse(c.req.param())
+    parsed = {
+      code: param.success ? param.data.code : null,
+      query: LandingQuerySchema.parse(c.req.query()),
+    }
+    if (url.length <= MAX_KEPT_URL) parsedUrls.set(url, parsed)
+  }
+  return parsed
+}
+
+/** The join link's origin parameters by way in and referrer host, kept the same way. */
+const origins = new MemoryCache<string>({ maxEntries: 2000, ttlMs: 60_000 })
+
+function originOf(via: string, referrer: string | null): string {
+  const key = `${via} ${referrer ?? ''}`
+  let origin = origins.get(key)
+  if (origin === undefined) origins.set(key, (origin = originQuery(via, referrer)))
+  return origin
+}
 
 /**
  * Stands for the response's CSP nonce in a rendered page kept for later requests. Random per

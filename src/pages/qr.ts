@@ -22,6 +22,8 @@ export const qrApp = new Hono<AppEnv>()
 /** What browsers and CDNs may keep: the bytes for one code and options never change. */
 const CLIENT_CACHE_CONTROL = 'public, max-age=86400'
 
+const utf8 = new TextEncoder()
+
 const CONTENT_TYPES = { svg: 'image/svg+xml', png: 'image/png' } as const
 type QrQuery = Omit<z.infer<typeof QrQuerySchema>, 'download'>
 type Format = keyof typeof CONTENT_TYPES
@@ -29,13 +31,16 @@ type Format = keyof typeof CONTENT_TYPES
 qrApp.get('/i/:code/qr.svg', (c) => serveQr(c, 'svg'))
 qrApp.get('/i/:code/qr.png', (c) => serveQr(c, 'png'))
 
+/** Longer URLs than any the product makes are answered without being remembered. */
+const MAX_KEPT_URL = 300
+
 /**
  * QR codes for print (SVG) and social (PNG). The image encodes the landing URL with `?via=qr`,
  * so scans and clicks are told apart. A cached image is served without touching D1; see
  * `services/qr-cache.ts` for how revoked and rotated codes stop being served.
  */
 /**
- * Requests already answered, by their exact path and query: the same text always parses to the
+ * Requests already answered, by their exact URL: the same text always parses to the
  * same options, so a repeat skips validation and goes straight to the cached image.
  */
 const answered = new MemoryCache<{ key: string; code: string; size: number; download: boolean }>({
@@ -44,8 +49,9 @@ const answered = new MemoryCache<{ key: string; code: string; size: number; down
 })
 
 async function serveQr(c: Context<AppEnv>, format: Format): Promise<Response> {
-  const url = new URL(c.req.url)
-  const known = answered.get(url.pathname + url.search)
+  // Keyed by the URL's text as it came: a repeat builds no URL object.
+  const url = c.req.url
+  const known = answered.get(url)
   const cached = known && (await readCachedQr(known.key))
   if (known && cached) return respondWithImage(c, cached, { ...known, format })
 
@@ -67,7 +73,7 @@ async function serveQr(c: Context<AppEnv>, format: Format): Promise<Response> {
   const key = qrCacheKey(code, variant)
 
   const image = (await readCachedQr(key)) ?? (await renderFresh(c, code, format, options, key))
-  answered.set(url.pathname + url.search, { key, code, size: options.size, download })
+  if (url.length <= MAX_KEPT_URL) answered.set(url, { key, code, size: options.size, download })
   return respondWithImage(c, image, { code, format, size: options.size, download })
 }
 
@@ -112,7 +118,9 @@ async function renderFresh(
   }
 
   const text = `${inviteUrls(c.var.config.PUBLIC_BASE_URL, code).url}?via=qr`
-  const body = format === 'svg' ? renderQrSvg(text, options) : await renderQrPng(text, options)
+  // UTF-8 once: a cached SVG is then sent as the same bytes each time, not encoded again.
+  const body =
+    format === 'svg' ? utf8.encode(renderQrSvg(text, options)) : await renderQrPng(text, options)
   const look = { ...options, logo: design?.logoPng ? design.updatedAt.getTime() : null }
   const etag = `"${(await sha256Hex(`${text}|${JSON.stringify(look)}|${format}`)).slice(0, 32)}"`
   const image = { body, contentType: CONTENT_TYPES[format], etag }

@@ -21,6 +21,20 @@ export function pickLanguage(
 ): Lang {
   if (override === 'de' || override === 'en') return override
   if (!acceptLanguage?.trim()) return 'de'
+  if (acceptLanguage.length > 200) return rankedLanguage(acceptLanguage)
+  let lang = byAcceptLanguage.get(acceptLanguage)
+  if (lang === undefined) {
+    // Browsers send a handful of distinct headers; anything else that comes is kept bounded.
+    if (byAcceptLanguage.size >= 500) byAcceptLanguage.clear()
+    byAcceptLanguage.set(acceptLanguage, (lang = rankedLanguage(acceptLanguage)))
+  }
+  return lang
+}
+
+/** The language each `Accept-Language` header seen in this isolate asked for. */
+const byAcceptLanguage = new Map<string, Lang>()
+
+function rankedLanguage(acceptLanguage: string): Lang {
   const ranked = acceptLanguage
     .split(',')
     .map((part, index) => {
