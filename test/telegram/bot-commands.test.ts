@@ -9,8 +9,8 @@ import {
   newPhone,
   query,
 } from '../worker/helpers'
-import { memberUpdate, newUser, postUpdate, privateMessage } from '../support/telegram-updates'
-import { telegramCommunity, withTelegramLink } from './support'
+import { newUser, postUpdate, privateMessage } from '../support/telegram-updates'
+import { telegramCommunity } from './support'
 
 const fake = inject('fakeServicesUrl')
 
@@ -241,32 +241,6 @@ describe('the bot’s deep link on a member’s own pages', () => {
     await postUpdate(privateMessage(ida, `/start ${referralCode.toUpperCase()}`))
     await eventually(async () =>
       expect(await contactOf(ida)).toMatchObject({ status: 'started', member_id: memberId }),
-    )
-  })
-
-  it('a member who joined in the chat itself is linked by their own account, whatever they start with', async () => {
-    const { community, group, chatId } = await telegramCommunity('closed')
-    const invite = await createInvite(community.id, { groupId: group.id })
-    const url = await withTelegramLink(invite.id)
-    const kim = newUser('Kim')
-    await postUpdate(memberUpdate(chatId, kim, 'joined', { inviteLink: url }))
-    const memberId = await eventually(async () => {
-      const [row] = await query<{ id: string }>(
-        'select id from members where telegram_user_id = ? and status = ?',
-        kim.id,
-        'active',
-      )
-      expect(row).toBeDefined()
-      return row!.id
-    })
-    await postUpdate(privateMessage(kim, '/start'))
-    await eventually(async () =>
-      expect(await contactOf(kim)).toMatchObject({ status: 'started', member_id: memberId }),
-    )
-    await eventually(async () =>
-      expect((await repliesTo(kim)).at(-1)).toBe(
-        `Hallo Kim! Du bekommst hier ab jetzt Nachrichten von ${community.name}. Mit /stop meldest du dich jederzeit ab.`,
-      ),
     )
   })
 

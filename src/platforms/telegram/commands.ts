@@ -9,9 +9,8 @@ import { memberOfStartPayload } from './start-link'
  * `/start` and `/stop` in a person's private chat with the bot. `/start <payload>` (the deep link
  * `https://t.me/<bot>?start=<payload>` on a member's status page, `start-link.ts`) links their
  * Telegram account to the member it was made for; so does a member's referral code in an open
- * community (see `openReferrer`), and any `/start` from the account of a member who joined in a
- * chat of ours. Otherwise the start is recorded on its own, linked to no member, and nothing is
- * sent to it. The consent is the person's own message, kept with its method and `update_id`.
+ * community (see `openReferrer`). Otherwise the start is recorded on its own, linked to no
+ * member, and nothing is sent to it. The consent is the person's own message, kept with its method and `update_id`.
  * `/stop`, and every opt-out keyword WhatsApp members use (`Stopp`, folded the same way), ends
  * that; `/start` again resumes it.
  */
@@ -76,28 +75,6 @@ async function openReferrer(
 }
 
 /**
- * The member this very Telegram account is, where it joined a chat one of our groups follows:
- * Telegram reported that join, so the account proves itself (such a member has no status page
- * and so no deep link). The latest such membership, if the account is in several.
- */
-function memberOfAccount(
-  client: D1Database,
-  userId: number,
-): Promise<{ id: string; community: string } | null> {
-  return client
-    .prepare(
-      `select m.id, c.name as community
-       from members m join communities c on c.id = m.community_id
-       where m.telegram_chat_id in (select telegram_chat_id from groups
-           where telegram_chat_id is not null)
-         and m.telegram_user_id = ?1 and m.status = 'active'
-       order by m.joined_at desc limit 1`,
-    )
-    .bind(userId)
-    .first<{ id: string; community: string }>()
-}
-
-/**
  * The statements a command writes (each binding the update id as ?1) and the reply it earns,
  * sent once the update is applied.
  */
@@ -138,8 +115,9 @@ export async function commandEffects(
         )
         .bind(memberId)
         .first<{ id: string; community: string }>()
-    : ((command.payload ? await openReferrer(client, command.payload) : null) ??
-      (await memberOfAccount(client, person.id)))
+    : command.payload
+      ? await openReferrer(client, command.payload)
+      : null
   return {
     effects: [
       client
