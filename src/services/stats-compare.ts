@@ -6,6 +6,7 @@ import {
   conversionOf,
   dashboardStatsOf,
   dashboardStatsQueries,
+  NO_FUNNEL,
   type DashboardStatsRows,
   type FunnelFigures,
   type RowsOf,
@@ -22,24 +23,6 @@ export interface ComparedEntry {
   funnel: FunnelFigures
   visits: number[]
   joins: number[]
-}
-
-const NO_FUNNEL: FunnelFigures = {
-  visits: 0,
-  uniqueVisitors: 0,
-  scans: 0,
-  clicks: 0,
-  joinRequests: 0,
-  confirmations: 0,
-  confirmedByPhone: 0,
-  confirmedByEmail: 0,
-  joins: 0,
-  leaves: 0,
-  firstJoinDay: null,
-  joinedAtLeast7DaysAgo: 0,
-  stayed7Days: 0,
-  joinedAtLeast30DaysAgo: 0,
-  stayed30Days: 0,
 }
 
 type Period = StatsRange & { days: string[] }

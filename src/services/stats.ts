@@ -232,6 +232,25 @@ export interface FunnelFigures {
   stayed30Days: number
 }
 
+/** A link's funnel before anyone came: every figure 0, no join day yet. */
+export const NO_FUNNEL: FunnelFigures = {
+  visits: 0,
+  uniqueVisitors: 0,
+  scans: 0,
+  clicks: 0,
+  joinRequests: 0,
+  confirmations: 0,
+  confirmedByPhone: 0,
+  confirmedByEmail: 0,
+  joins: 0,
+  leaves: 0,
+  firstJoinDay: null,
+  joinedAtLeast7DaysAgo: 0,
+  stayed7Days: 0,
+  joinedAtLeast30DaysAgo: 0,
+  stayed30Days: 0,
+}
+
 /** The queries behind the dashboard's funnels and trends; exported for the query-plan test. */
 export function funnelQueries(
   db: Database,

@@ -3,7 +3,7 @@ import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import type { Invite } from '../../db/schema'
 import { formatNumber, type Lang } from '../../lib/i18n'
 import { inviteStatus } from '../../services/invites'
-import { conversionOf, retentionOf, type FunnelFigures } from '../../services/stats'
+import { conversionOf, NO_FUNNEL, retentionOf, type FunnelFigures } from '../../services/stats'
 import { DailyChart } from '../chart'
 import { percent, words } from './shell'
 import { retentionText } from '../retention'
@@ -13,24 +13,6 @@ import { rangeQuery } from './stats-range'
 /** The figures the links table sorts by (best first); visits unless the page asks for another. */
 export const LINK_SORTS = ['visits', 'joins', 'conversion', 'retention7', 'retention30'] as const
 export type LinkSort = (typeof LINK_SORTS)[number]
-
-const EMPTY: FunnelFigures = {
-  visits: 0,
-  uniqueVisitors: 0,
-  scans: 0,
-  clicks: 0,
-  joinRequests: 0,
-  confirmations: 0,
-  confirmedByPhone: 0,
-  confirmedByEmail: 0,
-  joins: 0,
-  leaves: 0,
-  firstJoinDay: null,
-  joinedAtLeast7DaysAgo: 0,
-  stayed7Days: 0,
-  joinedAtLeast30DaysAgo: 0,
-  stayed30Days: 0,
-}
 
 function sortValue(sort: LinkSort, f: FunnelFigures): number {
   if (sort === 'conversion') return conversionOf(f)
@@ -100,7 +82,7 @@ export function LinksTable(props: {
   const l = props.lang
   const t = words(l)
   const tg = telegramWords(l)
-  const figuresOf = (invite: Invite) => stats?.links.get(invite.id) ?? EMPTY
+  const figuresOf = (invite: Invite) => stats?.links.get(invite.id) ?? NO_FUNNEL
   const links = stats
     ? [...props.links].sort((a, b) => sortValue(sort, figuresOf(b)) - sortValue(sort, figuresOf(a)))
     : props.links
