@@ -47,6 +47,11 @@ export function burstSize(ratePerSecond: number): number {
  * A pace for one consumer batch of at most `budget` sends, drawing its slots from the sender's
  * shared limiter a block at a time (one call per block, not per send), never more than the batch
  * can use: a batch that books slots it does not send would slow the sender down.
+ *
+ * A send goes out within the bucket's reach of its slot or not on that slot at all: a slot already
+ * further behind than `burst` intervals (this consumer was held up, or its isolate stalled while
+ * waiting) is given up and a fresh one booked, so a consumer that falls behind never fires its
+ * stale slots together with the slots other consumers are sending on now.
  */
 export function createSharedPacer(
   limiter: DurableObjectNamespace<SendRateLimiter>,
@@ -56,22 +61,36 @@ export function createSharedPacer(
 ): Pace {
   const stub = limiter.get(limiter.idFromName(sender))
   const interval = 1000 / ratePerSecond
+  const burst = burstSize(ratePerSecond)
+  const reach = burst * interval
   let remaining = budget
   let slots: number[] = []
   let booking: Promise<void> | null = null
   const book = async () => {
     const count = Math.max(1, Math.min(remaining, blockSize(ratePerSecond)))
     remaining -= count
-    const start = await stub.reserve(count, interval, burstSize(ratePerSecond))
+    const start = await stub.reserve(count, interval, burst)
     slots.push(...Array.from({ length: count }, (_, i) => start + i * interval))
   }
-  return async () => {
-    while (slots.length === 0) {
+  const nextSlot = async (): Promise<number> => {
+    for (;;) {
+      const stale = slots.filter((slot) => slot < Date.now() - reach).length
+      if (stale > 0) {
+        slots = slots.slice(stale)
+        remaining += stale
+      }
+      if (slots.length > 0) return slots.shift()!
       booking ??= book().finally(() => (booking = null))
       await booking
     }
-    const slot = slots.shift()!
-    const wait = slot - Date.now()
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+  }
+  return async () => {
+    for (;;) {
+      const slot = await nextSlot()
+      const wait = slot - Date.now()
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+      if (Date.now() - slot <= reach) return
+      remaining += 1
+    }
   }
 }
