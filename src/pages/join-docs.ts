@@ -17,7 +17,9 @@ export const JoinAnswerSchema = z
     memberId: z
       .string()
       .nullable()
-      .describe('Only when this sign-up made the membership; null for a repeat sign-up'),
+      .describe(
+        'Only when this sign-up made the membership, and in a community that asks for no proof only once a contact of it is proven; null for a repeat sign-up',
+      ),
     statusUrl: z
       .string()
       .describe(
@@ -39,10 +41,14 @@ export const JoinAnswerSchema = z
             'Whether a confirmation link goes to the e-mail address: only when a webhook endpoint ' +
               'receives this community’s `member.confirmation_requested` (your mail system sends it)',
           ),
-        expiresAt: z.string().describe('When the unconfirmed sign-up is deleted'),
+        expiresAt: z
+          .string()
+          .describe('When the proof is no longer taken (an unconfirmed sign-up is then deleted)'),
       })
       .optional()
-      .describe('Only with `unconfirmed`: how the person confirms'),
+      .describe(
+        'With `unconfirmed`: how the person confirms. In a community that asks for no proof (single opt-in), on every sign-up, new or not: how the person proves a contact is theirs, which shows them their own links (referral, leave, the bot’s deep link) on the status page',
+      ),
     chatInviteUrl: z.string().nullable().optional().describe('The chat to go on to, once a member'),
     referralUrl: z.string().nullable().optional().describe('Their own invite link to share'),
     leaveUrl: z.string().nullable().optional().describe('Leaves the community for good'),

@@ -20,7 +20,15 @@ import { findJoinRequestByStatusToken, getJoinRequestOrThrow } from '../services
 import { endMembership } from '../services/leaving'
 import { rewardsOf } from '../services/members'
 import { type AfterConfirmation, ConfirmLinkPage, LeavePage, StatusPage } from '../views/join-pages'
-import { chatLink, confirmationView, language, LEAVE_PURPOSE, memberLinks } from './sign-up-links'
+import {
+  asNewSignUp,
+  chatLink,
+  confirmationView,
+  language,
+  LEAVE_PURPOSE,
+  linksAwaitProof,
+  memberLinks,
+} from './sign-up-links'
 
 /**
  * The pages a sign-up's owner comes back to through the links they were given: the status
@@ -52,24 +60,36 @@ signUpStatusApp.get('/s/:token', async (c) => {
 
 /**
  * A sign-up in full: its decision, how to confirm what still waits for a proof (only for the
- * holder of its own status token), and with a membership the member's own links.
+ * holder of its own status token), and with a membership the member's own links, unless they
+ * wait for that proof (`linksAwaitProof`). `proven`: the holder proved the contact already (a
+ * repeat sign-up's code sent from it), so the links are shown whatever this sign-up waits for.
  */
 async function signUpPage(
   c: Context<AppEnv>,
-  request: JoinRequest,
+  signUp: JoinRequest,
   community: Community,
   statusToken: string | null,
+  proven = false,
 ) {
+  const request = asNewSignUp(signUp, community) ?? signUp
   const member = request.memberId
     ? await c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, request.memberId!) })
     : undefined
-  const links = member
-    ? await memberLinks(c, request, member)
-    : { chatInviteUrl: null, referral: null, leaveUrl: null, telegramStartUrl: null }
-  const rewards = member?.status === 'active' ? await rewardsOf(c.var.db, member.id) : []
   const confirmation = statusToken
-    ? await confirmationView(c, request, statusToken, language(c), { community })
+    ? await confirmationView(c, signUp, statusToken, language(c), { community })
     : undefined
+  const awaitsProof = !proven && linksAwaitProof(request, confirmation)
+  const links =
+    member && !awaitsProof
+      ? await memberLinks(c, request, member)
+      : {
+          chatInviteUrl: member || request !== signUp ? await chatLink(c, request) : null,
+          referral: null,
+          leaveUrl: null,
+          telegramStartUrl: null,
+        }
+  const rewards =
+    member?.status === 'active' && !awaitsProof ? await rewardsOf(c.var.db, member.id) : []
   return c.html(
     <StatusPage
       lang={language(c)}
@@ -83,6 +103,7 @@ async function signUpPage(
       leaveUrl={links.leaveUrl}
       telegramStartUrl={links.telegramStartUrl}
       confirmation={confirmation}
+      linksAwaitProof={awaitsProof}
     />,
   )
 }
@@ -98,7 +119,9 @@ async function signUpPage(
 async function repeatStatusPage(c: Context<AppEnv>, repeat: JoinRequest) {
   const earlier = await getJoinRequestOrThrow(c.var.db, repeat.repeatOf!)
   const community = await getCommunityOrThrow(c.var.db, earlier.communityId)
-  if (repeat.consentMethod === 'whatsapp_message') return signUpPage(c, earlier, community, null)
+  if (repeat.consentMethod === 'whatsapp_message') {
+    return signUpPage(c, earlier, community, null, true)
+  }
   const open = community.visibility === 'open' && repeat.status === 'approved'
   return c.html(
     <StatusPage

@@ -33,7 +33,14 @@ import { verifyTurnstile } from '../services/turnstile'
 import { ErrorPage } from '../views/error-page'
 import { JoinFormPage } from '../views/join-pages'
 import type { JoinAnswerSchema } from './join-docs'
-import { chatLink, confirmationView, language, memberLinks } from './sign-up-links'
+import {
+  asNewSignUp,
+  chatLink,
+  confirmationView,
+  language,
+  linksAwaitProof,
+  memberLinks,
+} from './sign-up-links'
 
 /**
  * Signing up through an invite link: the form, and the join it sends (as a form or as JSON).
@@ -373,9 +380,10 @@ function joinFormMessages(
 
 /**
  * The JSON answer to a join: every sign-up gets one of the same shape, with a status link of
- * its own, whether or not its contacts were known. Private links (leave link, referral) come
- * only with a membership this sign-up made; with a double opt-in a known contact learns nothing
- * until its owner proves it (then the status link shows the earlier sign-up).
+ * its own, whether or not its contacts were known. Private links (leave link, referral, the
+ * bot's deep link) and the member's id come only with a membership this sign-up made, and where
+ * they wait for a proof (`linksAwaitProof`: a single opt-in) only once it came; until then the
+ * answer says how to give it, as it does for a double opt-in's confirmation.
  */
 async function joinAnswer(
   c: Context<AppEnv>,
@@ -385,28 +393,32 @@ async function joinAnswer(
   confirmationMailer: boolean,
 ): Promise<z.infer<typeof JoinAnswerSchema>> {
   const base = c.var.config.PUBLIC_BASE_URL
-  const member = outcome.status === 'active' ? outcome.member : null
+  const confirmation = await confirmationView(c, outcome.request, outcome.statusToken, 'en', {
+    community,
+    confirmationMailer,
+  })
+  const awaitsProof = linksAwaitProof(
+    asNewSignUp(outcome.request, community) ?? outcome.request,
+    confirmation,
+  )
+  const member = outcome.status === 'active' && !awaitsProof ? outcome.member : null
   const answer: z.infer<typeof JoinAnswerSchema> = {
     status: outcome.status,
     joinRequestId: outcome.request.id,
     memberId: member?.id ?? null,
     statusUrl: `${base}/s/${outcome.statusToken}`,
   }
-  if (outcome.status === 'unconfirmed') {
-    const confirmation = await confirmationView(c, outcome.request, outcome.statusToken, 'en', {
-      community,
-      confirmationMailer,
-    })
+  if (confirmation && (outcome.status === 'unconfirmed' || awaitsProof)) {
     answer.confirmation = {
-      code: confirmation?.code ?? null,
-      whatsappUrl: confirmation?.whatsappUrl ?? null,
-      emailSent: confirmation?.emailSent ?? false,
+      code: confirmation.code,
+      whatsappUrl: confirmation.whatsappUrl,
+      emailSent: confirmation.emailSent,
       expiresAt: outcome.request.confirmExpiresAt!.toISOString(),
     }
   }
   if (outcome.status === 'active') {
-    // A repeat sign-up gets the community's chat link (anyone may join an open community) and
-    // nothing of the member's own.
+    // A repeat sign-up, or one whose links wait for a proof, gets the community's chat link
+    // (anyone may join an open community) and nothing of the member's own.
     const links = member
       ? await memberLinks(c, outcome.request, member, outcome)
       : {

@@ -12,7 +12,7 @@ import { inviteUrls } from '../schemas/invites'
 import { type ConfirmationView } from '../views/join-pages'
 import { confirmCodeFor, waMeLink } from '../lib/confirm-codes'
 import { renderQrSvg } from '../lib/qr'
-import { canConfirm, isUnconfirmed } from '../services/consent'
+import { canConfirm, isUnconfirmed, ownerProven, proofExpires } from '../services/consent'
 import { canSendConfirmationTemplate } from '../platforms/whatsapp/replies'
 import { hasSubscribedEndpoint } from '../services/webhooks'
 import { base64 } from '../lib/crypto'
@@ -64,8 +64,10 @@ export async function confirmationView(
           config.WHATSAPP_CHAT_LINK_BASE,
         )
       : null
-  // The business's own confirmation message went out at sign-up (see the join above).
-  const whatsappSent = phone && canSendConfirmationTemplate(config)
+  // The business's own confirmation message went out at sign-up (see the join), for a double
+  // opt-in only: a single opt-in's proof is the member's to ask for, not a message to everyone.
+  const whatsappSent =
+    phone && community.consent === 'double' && canSendConfirmationTemplate(config)
   // The product sends no e-mail itself: the operator's mail system does, when it hears of it.
   const emailSent =
     email &&
@@ -83,7 +85,44 @@ export async function confirmationView(
     phoneUnavailable: phone && !whatsappUrl && !whatsappSent,
     emailUnavailable: email && !emailSent,
     // A sign-up confirmed by one contact no longer expires; its other contact may follow later.
-    expiresAt: isUnconfirmed(request) ? request.confirmExpiresAt : null,
+    expiresAt: proofExpires(request) ? request.confirmExpiresAt : null,
+  }
+}
+
+/**
+ * Whether the member's own links (referral, leave, the bot's deep link) wait for a proof. In a
+ * community that asks for no proof, the form's word makes the membership, but whoever types a
+ * number must not learn from the answer whether it belongs to a member: a known contact's
+ * sign-up cannot be shown that member's links, so a new one is not shown its own either until
+ * a contact of it is proven (the proof it is offered, see `confirmationView`). Where nothing
+ * configured here can prove its contacts, and for sign-ups from before proofs were offered to
+ * them (no expiry), the links are shown at once, as nothing else could ever show them.
+ */
+export function linksAwaitProof(
+  request: JoinRequest,
+  confirmation: ConfirmationView | null | undefined,
+): boolean {
+  return (
+    request.consentMethod === 'single_opt_in' &&
+    request.confirmExpiresAt !== null &&
+    !ownerProven(request) &&
+    confirmation != null &&
+    (confirmation.whatsappUrl !== null || confirmation.emailSent)
+  )
+}
+
+/**
+ * A repeat sign-up of a known contact in a community that asks for no proof (see
+ * services/joining.ts `repeatSignUp`), as long as no proof came: shown as a new sign-up there
+ * would be (in, or waiting for the admins), so that its holder learns nothing of the member.
+ */
+export function asNewSignUp(request: JoinRequest, community: Community): JoinRequest | null {
+  if (community.consent !== 'single' || !isUnconfirmed(request)) return null
+  return {
+    ...request,
+    status: community.visibility === 'open' ? 'approved' : 'pending',
+    confirmedAt: request.createdAt,
+    consentMethod: 'single_opt_in',
   }
 }
 

@@ -20,6 +20,11 @@ import { deleteExpiredSignUps } from './retention'
  * proof lets the sign-up go on: the membership begins (open communities) or the request reaches
  * the admins (closed ones). Nothing is ever sent to a contact that is not confirmed. Unconfirmed
  * sign-ups are deleted when they expire.
+ *
+ * In a community that asks for no proof (single opt-in) the form's word confirms each contact,
+ * and the same proofs back it afterwards: a proof upgrades the contact's consent record, and it
+ * is what shows the member their own links (pages/sign-up-links.ts), so that whoever types a
+ * number learns nothing about its owner.
  */
 
 export async function requestFromConfirmLink(
@@ -42,17 +47,44 @@ export function isUnconfirmed(request: JoinRequest): boolean {
   return request.confirmExpiresAt !== null && request.confirmedAt === null
 }
 
-/** Whether this contact of the sign-up still waits for its proof (it has one to prove). */
+/**
+ * Whether this contact of the sign-up still waits for its proof (it has one to prove): not
+ * confirmed at all, or taken on the form's word alone (single opt-in), which a proof may still
+ * back.
+ */
 export function contactUnconfirmed(request: JoinRequest, contact: ContactKind): boolean {
   return contact === 'phone'
-    ? request.phone !== null && request.phoneConfirmedAt === null
-    : request.email !== null && request.emailConfirmedAt === null
+    ? request.phone !== null &&
+        (request.phoneConfirmedAt === null || request.phoneConsentMethod === 'single_opt_in')
+    : request.email !== null &&
+        (request.emailConfirmedAt === null || request.emailConsentMethod === 'single_opt_in')
 }
 
-/** Whether a proof for this contact can still be taken: unconfirmed sign-ups expire. */
+/** Whether a proof backs one of the sign-up's contacts: more than the form's word. */
+export function ownerProven(request: JoinRequest): boolean {
+  const proven = (method: ConsentMethod | null) => method !== null && method !== 'single_opt_in'
+  return (
+    (request.phone !== null && proven(request.phoneConsentMethod)) ||
+    (request.email !== null && proven(request.emailConsentMethod))
+  )
+}
+
+/**
+ * Whether the sign-up's offer of a proof ends at `confirmExpiresAt`: for a sign-up still waiting
+ * for its first proof, and for the proof a single opt-in offers its member (it shows them their
+ * own links, see pages/sign-up-links.ts). A member may prove their other contact at any time.
+ */
+export function proofExpires(request: JoinRequest): boolean {
+  return (
+    request.confirmExpiresAt !== null &&
+    (request.confirmedAt === null || request.consentMethod === 'single_opt_in')
+  )
+}
+
+/** Whether a proof for this contact can still be taken. */
 export function canConfirm(request: JoinRequest, contact: ContactKind, now: Date): boolean {
   if (request.repeatOf !== null || !contactUnconfirmed(request, contact)) return false
-  return !isUnconfirmed(request) || request.confirmExpiresAt! > now
+  return !proofExpires(request) || request.confirmExpiresAt! > now
 }
 
 /**
@@ -203,16 +235,19 @@ async function recordProof(
            consent_method = coalesce(consent_method, ?3),
            consent_proof = case when confirmed_at is null then ?4 else consent_proof end,
            confirmed_at = coalesce(confirmed_at, ?2)
-         where id = ?1 and ${col} is not null and ${col}_confirmed_at is null and repeat_of is null
+         where id = ?1 and ${col} is not null and repeat_of is null
+           and (${col}_confirmed_at is null or ${col}_consent_method = 'single_opt_in')
          returning confirmed_at = ?2 as first`,
       )
       .bind(request.id, nowMs, proof.method, proof.id.slice(0, 200), contact),
-    // A member's later proof of their other contact: recorded on the membership too.
+    // A member's later proof of their other contact, or of a contact a single opt-in took on the
+    // form's word: recorded on the membership too.
     client
       .prepare(
         `update members set ${col}_confirmed_at = ?2, ${col}_consent_method = ?3, ${col}_consent_proof = ?4
          where id = (select member_id from join_requests where id = ?1) and status = 'active'
-           and ${col} = (select ${col} from join_requests where id = ?1) and ${col}_confirmed_at is null`,
+           and ${col} = (select ${col} from join_requests where id = ?1)
+           and (${col}_confirmed_at is null or ${col}_consent_method = 'single_opt_in')`,
       )
       .bind(request.id, nowMs, proof.method, proof.id.slice(0, 200)),
   ])

@@ -207,12 +207,20 @@ export async function join(
   invite = read.invite ?? invite
   const target = joinTargetOf(community, groupRows, invite.groupId)
   const double = target.community.consent === 'double'
-  if (!double) {
-    const existing = existingOf(activeRequest, pendingRequest)
-    if (existing) return repeatSignUp(db, invite, target, existing, input, options.now)
-  }
   assertNotCoolingOff(rejected, options.cooldownDays)
   assertInviteUsable(invite, options.now)
+  const open = target.community.visibility === 'open'
+  const joinsNow = open && !double
+  // Full as read a moment ago: the write would refuse too, so it is not sent. Room as read
+  // proves nothing (others may be joining now): the write's own conditions decide that.
+  const full = joinsNow ? fullGroupOf(target) : undefined
+  if (full) throw groupFull(full)
+  // A known contact, where the form's word is proof enough: answered as a new sign-up would be,
+  // after the same refusals (a known number on a revoked link or into a full group is refused
+  // like any other).
+  if (!double && existingOf(activeRequest, pendingRequest)) {
+    return repeatSignUp(db, invite, target, input, options)
+  }
 
   const statusToken = randomBase64Url(32)
   const request: JoinRequest = {
@@ -247,41 +255,20 @@ export async function join(
     confirmCodeHash: null,
     repeatOf: null,
   }
-  const extra: D1PreparedStatement[] = []
+  if (double && !options.confirmation) throw new Error('a double opt-in needs ConfirmationOptions')
   if (double) {
-    const confirmation = options.confirmation
-    if (!confirmation) throw new Error('a double opt-in needs ConfirmationOptions')
     Object.assign(request, {
-      confirmExpiresAt: new Date(options.now.getTime() + confirmation.expiryHours * 3600_000),
       confirmedAt: null,
       consentMethod: null,
       phoneConfirmedAt: null,
       phoneConsentMethod: null,
       emailConfirmedAt: null,
       emailConsentMethod: null,
-      confirmCodeHash: request.phone
-        ? await confirmCodeHash(
-            confirmation.secret,
-            await confirmCodeFor(confirmation.secret, statusToken),
-          )
-        : null,
     })
-    if (request.email) {
-      extra.push(
-        confirmationRequestedStatement(
-          db.$client,
-          request,
-          `${confirmation.baseUrl}/confirm/${await confirmLinkToken(confirmation.secret, request.id)}`,
-        ),
-      )
-    }
   }
-  const open = target.community.visibility === 'open'
-  const joinsNow = open && !double
-  // Full as read a moment ago: the write would refuse too, so it is not sent. Room as read
-  // proves nothing (others may be joining now): the write's own conditions decide that.
-  const full = joinsNow ? fullGroupOf(target) : undefined
-  if (full) throw groupFull(full)
+  const extra = options.confirmation
+    ? await offerProof(db, request, statusToken, options.confirmation, options.now)
+    : []
   const memberId = newId('mem', options.now.getTime())
   const referralCode = newInviteCode()
   const client = db.$client
@@ -311,7 +298,7 @@ export async function join(
     // The same person signing up twice at the same moment: the second finds the first.
     if (isUniqueViolation(error)) {
       const raced = await findExisting(db, invite.communityId, input)
-      if (raced) return repeatSignUp(db, invite, target, raced, input, options.now)
+      if (raced) return repeatSignUp(db, invite, target, input, options)
     }
     throw error
   }
@@ -390,45 +377,95 @@ function existingOf(
 
 /**
  * A sign-up with contacts that already belong to a member or a waiting request, in a community
- * that asks for no proof: it gets a status link of its own, like any sign-up, that points at the
- * earlier one without showing its private links (whoever typed the contacts proved nothing). It
- * holds no contact data, counts no use of the link and no sign-up in the stats.
+ * that asks for no proof. The form's word made the first sign-up, but it cannot show anyone
+ * that person's membership: this one is stored as a sign-up waiting for a proof, offered the
+ * same proof a new sign-up is, and answered as a new one is (`active` in an open community,
+ * `pending` in a closed one, no member's links). Whoever proves the contact with it learns the
+ * rest on its status page (`confirmContact` turns it into a pointer at the first); unproven, it
+ * is deleted with its contact data when the proof expires. It counts no use of the link and no
+ * sign-up in the stats.
  */
 async function repeatSignUp(
   db: Database,
   invite: Invite,
   target: JoinTarget,
-  existing: Existing,
   input: JoinInput,
-  now: Date,
+  options: JoinOptions,
 ): Promise<JoinOutcome> {
   const statusToken = randomBase64Url(32)
-  const id = newId('jr', now.getTime())
-  const [[row]] = await db.batch([
-    db
-      .insert(joinRequests)
-      .values({
-        id,
-        communityId: invite.communityId,
-        inviteId: invite.id,
-        groupId: existing.request.groupId,
-        name: '',
-        consent: input.consent,
-        ...placeColumns(input),
-        // Where the earlier sign-up stands now: what the repeat's own page says from now on.
-        status: existing.status === 'active' ? 'approved' : 'pending',
-        statusTokenHash: await sha256Hex(statusToken),
-        createdAt: now,
-        decidedAt: now,
-        confirmedAt: now,
-        consentMethod: 'single_opt_in',
-        repeatOf: existing.request.id,
-      })
-      .returning(),
+  const now = options.now
+  const row: JoinRequest = {
+    id: newId('jr', now.getTime()),
+    communityId: invite.communityId,
+    inviteId: invite.id,
+    groupId: target.group?.id ?? null,
+    referrerMemberId: null,
+    name: input.name,
+    phone: input.phone,
+    email: input.email,
+    answers: [],
+    consent: input.consent,
+    ...placeColumns(input),
+    status: 'pending',
+    reason: null,
+    statusTokenHash: await sha256Hex(statusToken),
+    memberId: null,
+    createdAt: now,
+    decidedAt: null,
+    confirmExpiresAt: null,
+    confirmedAt: null,
+    consentMethod: null,
+    consentProof: null,
+    phoneConfirmedAt: null,
+    phoneConsentMethod: null,
+    phoneConsentProof: null,
+    emailConfirmedAt: null,
+    emailConsentMethod: null,
+    emailConsentProof: null,
+    confirmCodeHash: null,
+    repeatOf: null,
+  }
+  const proof = options.confirmation
+    ? await offerProof(db, row, statusToken, options.confirmation, now)
+    : []
+  const insert = db.insert(joinRequests).values(row).returning().toSQL()
+  const client = db.$client
+  const [inserted] = await client.batch([
+    client.prepare(insert.sql).bind(...insert.params),
+    ...proof,
   ])
-  return existing.status === 'active'
-    ? { status: 'active', request: row!, member: null, statusToken, target }
-    : { status: 'pending', request: row!, statusToken }
+  const stored = firstRowOf(joinRequests, inserted)!
+  return target.community.visibility === 'open'
+    ? { status: 'active', request: stored, member: null, statusToken, target }
+    : { status: 'pending', request: stored, statusToken }
+}
+
+/**
+ * Offers the sign-up a proof of its contacts until `expiryHours` from now: the one-time code for
+ * the phone number (its hash kept; the code itself is derived from the status token the person
+ * holds) and, for an e-mail address, the request for a confirmation e-mail (the statement
+ * returned, for the caller's batch). With a double opt-in the sign-up waits for this proof; with
+ * a single one the member's own links do (see pages/sign-up-links.ts).
+ */
+async function offerProof(
+  db: Database,
+  request: JoinRequest,
+  statusToken: string,
+  confirmation: ConfirmationOptions,
+  now: Date,
+): Promise<D1PreparedStatement[]> {
+  request.confirmExpiresAt = new Date(now.getTime() + confirmation.expiryHours * 3600_000)
+  request.confirmCodeHash = request.phone
+    ? await confirmCodeHash(
+        confirmation.secret,
+        await confirmCodeFor(confirmation.secret, statusToken),
+      )
+    : null
+  if (!request.email) return []
+  const token = await confirmLinkToken(confirmation.secret, request.id)
+  return [
+    confirmationRequestedStatement(db.$client, request, `${confirmation.baseUrl}/confirm/${token}`),
+  ]
 }
 
 /** The person's latest rejection within the cooling-off period, if any. */

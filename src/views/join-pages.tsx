@@ -1,6 +1,6 @@
 import type { Community, JoinRequest } from '../db/schema'
 import type { FieldMessages } from '../lib/field-errors'
-import { type Messages, MESSAGES } from '../lib/i18n'
+import { type Lang, type Messages, MESSAGES } from '../lib/i18n'
 import { formatMoment } from '../lib/time'
 import { FieldError, fieldAttributes, type FormState } from './form-fields'
 import { Layout, type PageProps, WithUserText } from './layout'
@@ -164,8 +164,13 @@ export interface StatusPageProps extends PageProps {
   telegramStartUrl?: string | null
   /** Shown to someone who signed up again: no private links then. */
   repeated?: boolean
-  /** A double opt-in still to be confirmed: how the person does it. */
+  /** A contact still to be proven: how the person does it. */
   confirmation?: ConfirmationView | null
+  /**
+   * The member's own links wait for that proof (a single opt-in, see pages/sign-up-links.ts):
+   * it is offered where the links would be.
+   */
+  linksAwaitProof?: boolean
 }
 
 export interface ConfirmationView {
@@ -218,7 +223,7 @@ export function StatusPage(props: StatusPageProps) {
             <p>{t.chatStaysText}</p>
           </>
         )}
-        {confirmation && (
+        {confirmation && !props.linksAwaitProof && (
           <>
             <p>
               {!waiting
@@ -227,43 +232,12 @@ export function StatusPage(props: StatusPageProps) {
                   ? t.confirmClosedText
                   : t.confirmText}
             </p>
-            {confirmation.whatsappUrl && confirmation.code && (
-              <>
-                <a class="cta" href={confirmation.whatsappUrl} rel="noopener noreferrer">
-                  {t.confirmWhatsAppButton}
-                </a>
-                {/* The code is no word of any language: isolated, and marked so. */}
-                <p class="muted">
-                  <WithUserText sentence={t.confirmWhatsAppText} value={confirmation.code} />
-                </p>
-                <p class="code" lang="zxx" translate="no">
-                  {confirmation.code}
-                </p>
-                {confirmation.whatsappQr && (
-                  <img
-                    class="qr"
-                    src={confirmation.whatsappQr}
-                    alt={t.confirmQrAlt}
-                    width="192"
-                    height="192"
-                  />
-                )}
-              </>
-            )}
-            {confirmation.whatsappSent && <p>{t.confirmWhatsAppSentText}</p>}
-            {confirmation.emailSent && <p>{t.confirmEmailText}</p>}
-            {(confirmation.phoneUnavailable || confirmation.emailUnavailable) && (
-              <p>{confirmInstead(t, confirmation)}</p>
-            )}
-            {confirmation.expiresAt && (
-              <p class="muted small">
-                {t.confirmUntil(
-                  formatMoment(props.lang, confirmation.expiresAt, props.community.timeZone, {
-                    zone: true,
-                  }),
-                )}
-              </p>
-            )}
+            <ProofSteps
+              t={t}
+              lang={props.lang}
+              community={props.community}
+              confirmation={confirmation}
+            />
           </>
         )}
         {!ended && !(waiting && confirmation) && request.status === 'pending' && (
@@ -337,8 +311,71 @@ export function StatusPage(props: StatusPageProps) {
             )}
           </>
         )}
+        {confirmation && props.linksAwaitProof && (
+          <>
+            <h2>{t.referralHeading}</h2>
+            <p>{t.proofForLinksText}</p>
+            <ProofSteps
+              t={t}
+              lang={props.lang}
+              community={props.community}
+              confirmation={confirmation}
+            />
+          </>
+        )}
       </div>
     </Layout>
+  )
+}
+
+/** How a contact is proven: the code to send from WhatsApp (with its link and QR code), what went out, and until when. */
+function ProofSteps(props: {
+  t: Messages
+  lang: Lang
+  community: Community
+  confirmation: ConfirmationView
+}) {
+  const { t, confirmation } = props
+  return (
+    <>
+      {confirmation.whatsappUrl && confirmation.code && (
+        <>
+          <a class="cta" href={confirmation.whatsappUrl} rel="noopener noreferrer">
+            {t.confirmWhatsAppButton}
+          </a>
+          {/* The code is no word of any language: isolated, and marked so. */}
+          <p class="muted">
+            <WithUserText sentence={t.confirmWhatsAppText} value={confirmation.code} />
+          </p>
+          <p class="code" lang="zxx" translate="no">
+            {confirmation.code}
+          </p>
+          {confirmation.whatsappQr && (
+            <img
+              class="qr"
+              src={confirmation.whatsappQr}
+              alt={t.confirmQrAlt}
+              width="192"
+              height="192"
+            />
+          )}
+        </>
+      )}
+      {confirmation.whatsappSent && <p>{t.confirmWhatsAppSentText}</p>}
+      {confirmation.emailSent && <p>{t.confirmEmailText}</p>}
+      {(confirmation.phoneUnavailable || confirmation.emailUnavailable) && (
+        <p>{confirmInstead(t, confirmation)}</p>
+      )}
+      {confirmation.expiresAt && (
+        <p class="muted small">
+          {t.confirmUntil(
+            formatMoment(props.lang, confirmation.expiresAt, props.community.timeZone, {
+              zone: true,
+            }),
+          )}
+        </p>
+      )}
+    </>
   )
 }
 

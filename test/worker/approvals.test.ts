@@ -9,6 +9,7 @@ import {
   newPhone,
   query,
   visit,
+  joinAsMember,
 } from './helpers'
 import { page, signIn } from './dashboard-helpers'
 
@@ -34,7 +35,7 @@ async function closedCommunity(options: { memberLimit?: number } = {}) {
 describe('closed communities: asking and waiting', () => {
   it('stores a pending request with the answers, and a status page to come back to', async () => {
     const { community, invite } = await closedCommunity()
-    const response = await joinJson(invite.code, {
+    const response = await joinAsMember(invite.code, {
       name: 'Hana',
       phone: newPhone(),
       answers: ['Wooden toys'],
@@ -205,11 +206,11 @@ describe('members for admins', () => {
     const group = await createGroup(community.id)
     const groupInvite = await createInvite(community.id, { groupId: group.id })
     const plainInvite = await createInvite(community.id)
-    const inGroup = await joinJson(groupInvite.code, {
+    const inGroup = await joinAsMember(groupInvite.code, {
       name: '=HYPERLINK("http://evil")',
       phone: newPhone(),
     })
-    const notInGroup = await joinJson(plainInvite.code, {
+    const notInGroup = await joinAsMember(plainInvite.code, {
       name: 'Olga, "the" maker',
       email: 'olga@example.com',
     })
@@ -252,7 +253,7 @@ describe('members for admins', () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
     const phone = newPhone()
-    const phoneOnly = await joinJson(invite.code, { name: 'Phil Phone', phone })
+    const phoneOnly = await joinAsMember(invite.code, { name: 'Phil Phone', phone })
     expect(phoneOnly.status, phoneOnly.text).toBe(201)
     const formulas = [
       '=HYPERLINK("http://evil")',
@@ -268,7 +269,10 @@ describe('members for admins', () => {
       expect(joined.status, joined.text).toBe(201)
     }
     // Stored values the join form would clean away: a leading tab or carriage return.
-    const planted = await joinJson(invite.code, { name: 'Planted', email: 'planted@example.com' })
+    const planted = await joinAsMember(invite.code, {
+      name: 'Planted',
+      email: 'planted@example.com',
+    })
     await query(
       `update members set name = ?, leave_reason = ? where id = ?`,
       '\t=1+1',

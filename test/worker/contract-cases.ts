@@ -12,6 +12,7 @@ import {
   joinJson,
   newPhone,
   uniqueName,
+  joinAsMember,
 } from './helpers'
 import { urlOf, type Answer, type Operation, type RequestParts } from './openapi-contract'
 import { TELEGRAM_CASES, telegramLinkProbes } from './contract-telegram'
@@ -340,7 +341,7 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
   confirmJoinRequest: async () => {
     const community = await createCommunity({ consent: 'double' })
     const invite = await createInvite(community.id)
-    const joined = await joinJson(invite.code, { name: 'Dora Double', phone: newPhone() })
+    const joined = await joinAsMember(invite.code, { name: 'Dora Double', phone: newPhone() })
     expect(joined.status, joined.text).toBe(201)
     return {
       request: body({ proof: 'Signed form at the walk' }, { id: joined.json.joinRequestId }),
@@ -381,12 +382,12 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
   }),
   exportMembersCsv: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
   removeMember: async (w) => {
-    const joined = await joinJson(w.invite.code, { name: 'Rita Removed', phone: newPhone() })
+    const joined = await joinAsMember(w.invite.code, { name: 'Rita Removed', phone: newPhone() })
     expect(joined.status, joined.text).toBe(201)
     return { request: parts({ id: joined.json.memberId }), status: 204 }
   },
   eraseMember: async (w) => {
-    const joined = await joinJson(w.invite.code, { name: 'Erin Erased', phone: newPhone() })
+    const joined = await joinAsMember(w.invite.code, { name: 'Erin Erased', phone: newPhone() })
     expect(joined.status, joined.text).toBe(201)
     return { request: parts({ id: joined.json.memberId }), status: 204 }
   },
@@ -711,7 +712,7 @@ async function withGroups(count: number, max = 50) {
 
 /** A join request waiting in the world's closed community. */
 async function pendingRequest(w: World): Promise<string> {
-  const joined = await joinJson(w.closedInvite.code, {
+  const joined = await joinAsMember(w.closedInvite.code, {
     name: 'Quinn Queued',
     phone: newPhone(),
     answers: ['Because'],

@@ -10,6 +10,7 @@ import {
   joinJson,
   newPhone,
   type Answer,
+  joinAsMember,
 } from './helpers'
 
 /**
@@ -66,7 +67,7 @@ export async function createWorld(): Promise<World> {
   const closedInvite = await createInvite(closed.id, { label: 'Flyer' })
   const groupInvite = await createInvite(open.id, { groupId: group.id })
 
-  const joined = await joinJson(invite.code, { name: 'Mia Member', phone: newPhone() })
+  const joined = await joinAsMember(invite.code, { name: 'Mia Member', phone: newPhone() })
   expect(joined.status, joined.text).toBe(201)
   const pendingRequests: string[] = []
   for (const name of ['Pia Pending', 'Paul Pending', 'Petra Pending']) {

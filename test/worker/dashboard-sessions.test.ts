@@ -11,6 +11,7 @@ import {
   newPhone,
   OWNER_TOKEN,
   query,
+  joinAsMember,
 } from './helpers'
 import { csrfOf, page, post, signIn } from './dashboard-helpers'
 
@@ -180,7 +181,7 @@ describe('no dashboard request is accepted from another website', () => {
     const invite = await createInvite(community.id)
     const pending = await joinJson(invite.code, { name: 'Forged Approval', phone: newPhone() })
     const admin = await createToken({ role: 'group_admin', groupId: group.id })
-    const member = await joinJson((await createInvite((await createCommunity()).id)).code, {
+    const member = await joinAsMember((await createInvite((await createCommunity()).id)).code, {
       name: 'Forged Removal',
       phone: newPhone(),
     })

@@ -14,7 +14,10 @@ import type {
   SuccessJson,
 } from '../support/typed-api'
 
-export { eventually } from '../support/eventually'
+import { eventually } from '../support/eventually'
+import { hubSignature, textNotification } from '../support/whatsapp-notifications'
+
+export { eventually }
 
 export const OWNER_TOKEN = 'test-owner-token-0123456789abcdef'
 export const BASE = 'https://join.example.com'
@@ -181,6 +184,58 @@ export async function joinJson(
       ...headers,
     },
   })
+}
+
+/**
+ * Joins as `joinJson` does and, where the member's own links wait for a proof (a single opt-in
+ * answers with `confirmation` instead of them), gives it the way the number's owner does: the
+ * prefilled message sent from that number's WhatsApp. The answer's `memberId`, `referralUrl`
+ * and `leaveUrl` are then the member's, as their status page shows them after the proof.
+ */
+export async function joinAsMember(
+  code: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
+  const joined = await joinJson(code, body, headers)
+  const proof = joined.json?.confirmation
+  if (joined.status !== 201 || joined.json.status !== 'active' || !proof?.whatsappUrl) {
+    return joined
+  }
+  const message = decodeURIComponent(new URL(proof.whatsappUrl).searchParams.get('text')!)
+  await notifyWhatsApp(textNotification(String(body.phone), message))
+  const request = await eventually(async () => {
+    const [row] = await query<{ member_id: string | null; method: string | null }>(
+      'select member_id, phone_consent_method as method from join_requests where id = ?',
+      joined.json.joinRequestId,
+    )
+    expect(row?.method).toBe('whatsapp_message')
+    return row!
+  })
+  const page = await visit(new URL(joined.json.statusUrl).pathname + '?lang=en')
+  const href = (pattern: RegExp) => page.text.match(pattern)?.[1] ?? null
+  joined.json = {
+    ...joined.json,
+    confirmation: undefined,
+    memberId: request.member_id,
+    referralUrl: href(/<p class="code"><a href="([^"]+)"/),
+    leaveUrl: href(/<a href="(https:\/\/[^"]+\/leave\/[^"]+)"/),
+  }
+  return joined
+}
+
+/** Hands the Worker a WhatsApp webhook notification, signed as Meta signs it. */
+export async function notifyWhatsApp(payload: unknown): Promise<void> {
+  const body = JSON.stringify(payload)
+  const response = await call('POST', '/webhooks/whatsapp', {
+    token: null,
+    rawBody: body,
+    headers: {
+      'content-type': 'application/json',
+      'x-hub-signature-256': await hubSignature(body),
+    },
+  })
+  expect(response.status, response.text).toBe(200)
 }
 
 let phoneCounter = 0

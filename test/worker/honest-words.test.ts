@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { DASHBOARD_WORDS } from '../../src/lib/i18n'
-import { call, createCommunity, createInvite, joinJson, newPhone, visit } from './helpers'
+import {
+  call,
+  createCommunity,
+  createInvite,
+  joinJson,
+  newPhone,
+  visit,
+  joinAsMember,
+} from './helpers'
 import { page, signIn } from './dashboard-helpers'
 
 /**
@@ -20,7 +28,7 @@ describe('leaving says what it does, and how to leave the chat itself', () => {
   it('before and after the tap, in German and English', async () => {
     const community = await createCommunity({ name: 'Laufgruppe Ehrlich' })
     const invite = await createInvite(community.id)
-    const joined = await joinJson(invite.code, { name: 'Lea', phone: newPhone() })
+    const joined = await joinAsMember(invite.code, { name: 'Lea', phone: newPhone() })
     const leavePath = new URL(joined.json.leaveUrl).pathname
 
     const de = textOf((await visit(`${leavePath}?lang=de`)).text)

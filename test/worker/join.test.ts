@@ -6,12 +6,17 @@ import {
   createGroup,
   createInvite,
   createToken,
+  eventually,
   expectProblem,
+  joinAsMember,
   joinJson,
   newPhone,
+  notifyWhatsApp,
   query,
+  runCron,
   visit,
 } from './helpers'
+import { textNotification } from '../support/whatsapp-notifications'
 
 const CHAT = 'https://chat.whatsapp.com/RunnersGroup123'
 
@@ -64,9 +69,23 @@ describe('joining an open community through the form', () => {
     const location = response.headers.get('location')!
     expect(location).toMatch(/^\/s\/[A-Za-z0-9_-]{43}\?lang=en$/)
 
-    const status = await visit(location)
+    const before = await visit(location)
+    expect(before.text).toContain('You are in!')
+    expect(before.text).toContain(`href="${CHAT}"`)
+    // The form's word made the membership; the member's own links wait for a proof that the
+    // number is theirs (whoever typed it learns nothing of a member), offered on the page.
+    expect(before.text).not.toMatch(/\/leave\//)
+    expect(before.text).toContain('Confirm in WhatsApp')
+    const wa = /href="(https:\/\/wa\.me\/[^"]+)"/.exec(before.text)![1]!.replaceAll('&amp;', '&')
+    await notifyWhatsApp(textNotification('+4915123456789', new URL(wa).searchParams.get('text')!))
+    const status = await eventually(async () => {
+      const page = await visit(location)
+      expect(page.text).toMatch(/\/leave\//)
+      return page
+    })
     expect(status.text).toContain('You are in!')
     expect(status.text).toContain(`href="${CHAT}"`)
+    expect(status.text).not.toContain('Confirm in WhatsApp')
     const referral = /https:\/\/join\.example\.com\/i\/([a-z2-9]{13})/.exec(status.text)!
     expect(referral[1]).not.toBe(invite.code)
     expect(status.text).toContain(`src="https://join.example.com/i/${referral[1]}/qr.svg"`)
@@ -135,7 +154,7 @@ describe('joining through JSON', () => {
   it('answers an open join with the membership and its private links', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const response = await joinJson(invite.code, { name: 'Ben', email: 'Ben@Example.com' })
+    const response = await joinAsMember(invite.code, { name: 'Ben', email: 'Ben@Example.com' })
     expect(response.status).toBe(201)
     expect(response.json).toMatchObject({
       status: 'active',
@@ -153,38 +172,98 @@ describe('joining through JSON', () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
     const phone = newPhone()
-    const first = await joinJson(invite.code, { name: 'Cara', phone })
-    const second = await joinJson(invite.code, {
-      name: 'Cara again',
-      phone,
-      email: 'cara@example.com',
+    const member = await joinAsMember(invite.code, { name: 'Cara', phone })
+    expect(member.json.leaveUrl).toMatch(/\/leave\//)
+    // Whoever types a number: once a member's, once nobody's.
+    const known = await joinJson(invite.code, { name: 'Mallory', phone, email: 'm@example.com' })
+    const fresh = await joinJson(invite.code, {
+      name: 'Mallory',
+      phone: newPhone(),
+      email: 'n@example.com',
     })
-    // Same status code and shape as a new member's answer: nothing tells that the number is known.
-    expect(second.status).toBe(first.status)
-    expect(Object.keys(second.json).sort()).toEqual(Object.keys(first.json).sort())
-    expect(second.json).toMatchObject({
+    // Same status code, shape and values: nothing tells that the number is known.
+    expect(known.status).toBe(201)
+    expect(fresh.status).toBe(201)
+    expect(Object.keys(known.json).sort()).toEqual(Object.keys(fresh.json).sort())
+    const shown = (answer: typeof known) => ({
+      ...answer.json,
+      joinRequestId: typeof answer.json.joinRequestId,
+      statusUrl: typeof answer.json.statusUrl,
+      confirmation: Object.keys(answer.json.confirmation).sort(),
+    })
+    expect(shown(known)).toEqual(shown(fresh))
+    expect(known.json).toMatchObject({
       status: 'active',
       memberId: null,
       referralUrl: null,
       leaveUrl: null,
     })
-    expect(second.json.joinRequestId).not.toBe(first.json.joinRequestId)
-    expect(second.json.memberId).not.toBe(first.json.memberId)
+    expect(known.json.confirmation.code).not.toBe(fresh.json.confirmation.code)
     expect(await query('select id from members where community_id = ?', community.id)).toHaveLength(
-      1,
+      2,
     )
-    // The repeat's status page shows no leave link and no referral link of the member.
-    const page = await call('GET', new URL(second.json.statusUrl).pathname + '?lang=en')
-    expect(page.status).toBe(200)
-    expect(page.text).toContain('You are a member already')
-    expect(page.text).not.toContain('/leave/')
-    expect(page.text).not.toContain(new URL(first.json.referralUrl).pathname)
-    // The repeat holds no contact data of its own.
+    // Their status pages say the same, and neither shows a leave or referral link.
+    const pageOf = async (answer: typeof known) =>
+      (await visit(new URL(answer.json.statusUrl).pathname + '?lang=en')).text
+        .replaceAll(answer.json.confirmation.code, 'CODE')
+        .replace(/wa\.me\/[^"]+/g, 'wa.me')
+        .replace(/data:image\/svg\+xml;base64,[^"]+/g, 'QR')
+        .replace(/nonce="[^"]+"/g, 'nonce')
+        .replace(/Valid until [^<]+/g, 'Valid until')
+    const knownPage = await pageOf(known)
+    expect(knownPage).toEqual(await pageOf(fresh))
+    expect(knownPage).toContain('You are in!')
+    expect(knownPage).not.toContain('/leave/')
+    expect(knownPage).not.toContain(new URL(member.json.referralUrl).pathname)
+
+    // The owner of the number, sending the code shown, is shown their own membership there.
+    const message = new URL(known.json.confirmation.whatsappUrl).searchParams.get('text')!
+    await notifyWhatsApp(textNotification(phone, message))
+    const proven = await eventually(async () => {
+      const page = await visit(new URL(known.json.statusUrl).pathname + '?lang=en')
+      expect(page.text).toContain(new URL(member.json.referralUrl).pathname)
+      return page.text
+    })
+    expect(proven).toMatch(/\/leave\//)
+    // Still one membership for the number; the repeat keeps no contact data of its own.
+    const members = await query<{ phone: string }>(
+      'select phone from members where community_id = ? and phone = ?',
+      community.id,
+      phone,
+    )
+    expect(members).toHaveLength(1)
     const [repeat] = await query<{ name: string; phone: string | null; email: string | null }>(
       'select name, phone, email from join_requests where id = ?',
-      second.json.joinRequestId,
+      known.json.joinRequestId,
     )
     expect(repeat).toEqual({ name: '', phone: null, email: null })
+  })
+
+  it('deletes an unproven repeat sign-up with the contacts typed into it when its proof expires', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const phone = newPhone()
+    await joinAsMember(invite.code, { name: 'Cara', phone })
+    const email = `typed-${crypto.randomUUID()}@example.com`
+    const known = await joinJson(invite.code, { name: 'Typed Name', phone, email })
+    expect(known.status).toBe(201)
+    await runCron(new Date(known.json.confirmation.expiresAt).getTime() + 3600_000)
+    expect(
+      await query('select id from join_requests where id = ?', known.json.joinRequestId),
+    ).toEqual([])
+    for (const table of ['join_requests', 'events']) {
+      const rows = await query(`select * from ${table} where community_id = ?`, community.id)
+      expect(JSON.stringify(rows)).not.toContain(email)
+      expect(JSON.stringify(rows)).not.toContain('Typed Name')
+    }
+    // The member it pointed at is untouched.
+    expect(
+      await query(
+        "select id from members where community_id = ? and phone = ? and status = 'active'",
+        community.id,
+        phone,
+      ),
+    ).toHaveLength(1)
   })
 
   it('refuses bad input with problem details and writes nothing', async () => {
@@ -293,7 +372,7 @@ describe('leaving', () => {
     const community = await createCommunity()
     const group = await createGroup(community.id)
     const invite = await createInvite(community.id, { groupId: group.id })
-    const joined = await joinJson(invite.code, { name: 'Dana', phone: newPhone() })
+    const joined = await joinAsMember(invite.code, { name: 'Dana', phone: newPhone() })
     const leavePath = new URL(joined.json.leaveUrl).pathname
 
     const confirm = await visit(`${leavePath}?lang=en`)
@@ -330,7 +409,7 @@ describe('leaving', () => {
 
   it('refuses a forged leave link', async () => {
     const invite = await createInvite((await createCommunity()).id)
-    const joined = await joinJson(invite.code, { name: 'Eli', phone: newPhone() })
+    const joined = await joinAsMember(invite.code, { name: 'Eli', phone: newPhone() })
     const forged = `/leave/${joined.json.memberId}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`
     expect((await call('POST', forged, { token: null })).status).toBe(404)
     expect(
@@ -341,9 +420,9 @@ describe('leaving', () => {
   it('lets the same person join again later as a new membership', async () => {
     const invite = await createInvite((await createCommunity()).id)
     const phone = newPhone()
-    const first = await joinJson(invite.code, { name: 'Finn', phone })
+    const first = await joinAsMember(invite.code, { name: 'Finn', phone })
     await call('POST', new URL(first.json.leaveUrl).pathname, { token: null })
-    const again = await joinJson(invite.code, { name: 'Finn', phone })
+    const again = await joinAsMember(invite.code, { name: 'Finn', phone })
     expect(again.status).toBe(201)
     expect(again.json.memberId).not.toBe(first.json.memberId)
   })

@@ -7,6 +7,7 @@ import {
   createToken,
   joinJson,
   newPhone,
+  joinAsMember,
 } from './helpers'
 import { csrfOf, post, signIn } from './dashboard-helpers'
 import { englishLeftIn, readableText } from '../support/language'
@@ -48,7 +49,7 @@ beforeAll(async () => {
   const group = await createGroup(closed.id, { name: 'Löten und Schrauben' })
   const openInvite = await createInvite(open.id, { label: 'Plakat Bäckerei', source: 'plakat' })
   const closedInvite = await createInvite(closed.id, { label: 'Flyer Markt', groupId: group.id })
-  const joined = await joinJson(openInvite.code, { name: 'Jana Läufer', phone: newPhone() })
+  const joined = await joinAsMember(openInvite.code, { name: 'Jana Läufer', phone: newPhone() })
   expect(joined.status, joined.text).toBe(201)
   const pending = await joinJson(closedInvite.code, {
     name: 'Paul Wartend',

@@ -14,6 +14,7 @@ import {
   query,
   runCron,
   visit,
+  joinAsMember,
 } from './helpers'
 
 const HOUR = 3600_000
@@ -238,9 +239,9 @@ describe('events a member leaves behind', () => {
     const email = `ids.${unique}@mail.example.org`
     const phone = newPhone()
     const invite = await createInvite(community.id)
-    const leaver = await joinJson(invite.code, { name, phone, email })
+    const leaver = await joinAsMember(invite.code, { name, phone, email })
     await call('POST', new URL(leaver.json.leaveUrl).pathname, { token: null })
-    const removed = await joinJson(invite.code, { name, phone, email })
+    const removed = await joinAsMember(invite.code, { name, phone, email })
     expect((await call('DELETE', `/api/members/${removed.json.memberId}`)).status).toBe(204)
     const events = await query<{ type: string; payload: string }>(
       'select type, payload from events where community_id = ? order by id',

@@ -86,7 +86,15 @@ import {
 } from '../../src/services/whatsapp-inbound'
 import { communityOfInvite, linkSettingsQueries } from '../../src/services/link-settings'
 import { creditRetainedReferrals, rewardsQuery } from '../../src/services/rewards'
-import { call, createCommunity, createGroup, createInvite, joinJson, newPhone } from './helpers'
+import {
+  call,
+  createCommunity,
+  createGroup,
+  createInvite,
+  joinJson,
+  newPhone,
+  joinAsMember,
+} from './helpers'
 
 /** A drizzle client over D1 that remembers every statement it prepares. */
 function recordingDb(seen: Set<string>) {
@@ -141,7 +149,7 @@ describe('query plans of the request paths', () => {
     const doomed = await createCommunity()
     const doomedGroup = await createGroup(doomed.id)
     const doomedInvite = await createInvite(doomed.id, { groupId: doomedGroup.id })
-    const erased = await joinJson(doomedInvite.code, { name: 'Erased', phone: newPhone() })
+    const erased = await joinAsMember(doomedInvite.code, { name: 'Erased', phone: newPhone() })
     expect(erased.status, erased.text).toBe(201)
 
     const seen = new Set<string>()

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { call, createCommunity, createInvite, joinJson, newPhone, query, visit } from './helpers'
+import {
+  call,
+  createCommunity,
+  createInvite,
+  joinJson,
+  newPhone,
+  query,
+  visit,
+  joinAsMember,
+} from './helpers'
 
 function codeOf(url: string) {
   return new URL(url).pathname.split('/')[2]!
@@ -9,8 +18,8 @@ describe('referrals and rewards', () => {
   it('credits the referrer once the referred person is a member, and ranks referrers', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const ana = await joinJson(invite.code, { name: 'Ana', phone: newPhone() })
-    const bo = await joinJson(invite.code, { name: 'Bo', phone: newPhone() })
+    const ana = await joinAsMember(invite.code, { name: 'Ana', phone: newPhone() })
+    const bo = await joinAsMember(invite.code, { name: 'Bo', phone: newPhone() })
     const anaCode = codeOf(ana.json.referralUrl)
     for (let i = 0; i < 2; i++)
       await joinJson(anaCode, { name: `Friend of Ana ${i}`, phone: newPhone() })
@@ -37,7 +46,7 @@ describe('referrals and rewards', () => {
   it('does not let a person refer themselves', async () => {
     const invite = await createInvite((await createCommunity()).id)
     const phone = newPhone()
-    const me = await joinJson(invite.code, { name: 'Me', phone })
+    const me = await joinAsMember(invite.code, { name: 'Me', phone })
     const again = await joinJson(codeOf(me.json.referralUrl), { name: 'Me', phone })
     expect(again.json).toMatchObject({ status: 'active', memberId: null })
     expect(
@@ -92,7 +101,7 @@ describe('referrals and rewards', () => {
       },
     })
     expect(rule.status).toBe(201)
-    const star = await joinJson(invite.code, { name: 'Star', phone: newPhone() })
+    const star = await joinAsMember(invite.code, { name: 'Star', phone: newPhone() })
     const code = codeOf(star.json.referralUrl)
     const joins = await Promise.all(
       Array.from({ length: 6 }, (_, i) => joinJson(code, { name: `Fan ${i}`, phone: newPhone() })),

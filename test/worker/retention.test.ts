@@ -8,6 +8,7 @@ import {
   query,
   runCron,
   visit,
+  joinAsMember,
 } from './helpers'
 
 const DAY = 86400_000
@@ -32,7 +33,7 @@ async function referralCount(memberId: string) {
 describe('leaving, with a reason', () => {
   it('offers optional reasons on the leave page and keeps the one chosen', async () => {
     const community = await createCommunity()
-    const joined = await joinJson((await createInvite(community.id)).code, {
+    const joined = await joinAsMember((await createInvite(community.id)).code, {
       name: 'Ola',
       phone: newPhone(),
     })
@@ -57,7 +58,7 @@ describe('leaving, with a reason', () => {
 
   it('takes an unknown reason as no answer, and leaving without one still works', async () => {
     const community = await createCommunity()
-    const joined = await joinJson((await createInvite(community.id)).code, {
+    const joined = await joinAsMember((await createInvite(community.id)).code, {
       name: 'Pia',
       phone: newPhone(),
     })
@@ -79,7 +80,7 @@ describe('referral credit counts confirmed members only', () => {
     })
     await call('PATCH', `/api/communities/${created.json.id}`, { body: { consent: 'single' } })
     const invite = await createInvite(created.json.id)
-    const host = await joinJson(invite.code, { name: 'Host', phone: newPhone() })
+    const host = await joinAsMember(invite.code, { name: 'Host', phone: newPhone() })
     await call('PATCH', `/api/communities/${created.json.id}`, { body: { consent: 'double' } })
     await call('POST', `/api/communities/${created.json.id}/reward-rules`, {
       body: { threshold: 1, title: 'Coffee' },
@@ -112,7 +113,7 @@ describe('rewards for referred members who stay', () => {
   it('credits once after N days, never for a member who left before', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const host = await joinJson(invite.code, { name: 'Host', phone: newPhone() })
+    const host = await joinAsMember(invite.code, { name: 'Host', phone: newPhone() })
     const stays = await call('POST', `/api/communities/${community.id}/reward-rules`, {
       body: { threshold: 1, title: 'Stayed a week', minRetentionDays: 7 },
     })
@@ -122,7 +123,7 @@ describe('rewards for referred members who stay', () => {
     })
     const code = codeOf(host.json.referralUrl)
     await joinJson(code, { name: 'Stays', phone: newPhone() })
-    const leaver = await joinJson(code, { name: 'Leaves', phone: newPhone() })
+    const leaver = await joinAsMember(code, { name: 'Leaves', phone: newPhone() })
     await call('POST', new URL(leaver.json.leaveUrl).pathname, { token: null })
     // The immediate count is unchanged; the retention rules wait.
     expect(await referralCount(host.json.memberId)).toBe(2)

@@ -8,6 +8,7 @@ import {
   newPhone,
   visit,
   type Answer,
+  joinAsMember,
 } from './helpers'
 import { csrfOf, page, post, signIn } from './dashboard-helpers'
 
@@ -70,7 +71,7 @@ let code: string
 beforeAll(async () => {
   const community = await createCommunity({ visibility: 'open' })
   const invite = await createInvite(community.id, { label: 'Headers' })
-  const joined = await joinJson(invite.code, { name: 'Heidi Headers', phone: newPhone() })
+  const joined = await joinAsMember(invite.code, { name: 'Heidi Headers', phone: newPhone() })
   expect(joined.status).toBe(201)
   statusUrl = new URL(joined.json.statusUrl).pathname
   leaveUrl = new URL(joined.json.leaveUrl).pathname

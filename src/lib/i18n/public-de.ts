@@ -137,6 +137,8 @@ export const de = {
   confirmUntil: (when: string) => `Gültig bis ${when}.`,
   confirmOtherText:
     'Eine deiner Kontaktangaben ist noch nicht bestätigt. Nachrichten gehen nur an bestätigte Kontakte: Bestätige sie hier, wenn du sie auch dort bekommen möchtest.',
+  proofForLinksText:
+    'Deinen persönlichen Einladungslink (wer darüber beitritt, zählt für dich) und den Link zum Austreten zeigen wir dir hier, sobald du bestätigst, dass diese Anmeldung von dir ist.',
   confirmLinkTitle: 'Anmeldung bestätigen?',
   confirmLinkText:
     'Mit einem Klick bestätigst du, dass diese Adresse dir gehört und du Nachrichten möchtest.',

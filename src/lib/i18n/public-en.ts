@@ -131,6 +131,8 @@ export const en: Messages = {
   confirmUntil: (when: string) => `Valid until ${when}.`,
   confirmOtherText:
     'One of your contacts is not confirmed yet. Messages only go to confirmed contacts: confirm it here if you want them there too.',
+  proofForLinksText:
+    'Your personal invite link (everyone who joins through it counts for you) and the link to leave are shown here once you confirm that this sign-up is yours.',
   confirmLinkTitle: 'Confirm your sign-up?',
   confirmLinkText: 'One click confirms that this address is yours and that you want messages.',
   confirmLinkButton: 'Yes, confirm',
