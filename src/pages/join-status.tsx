@@ -102,7 +102,9 @@ async function signUpPage(
       rewards={rewards}
       leaveUrl={links.leaveUrl}
       telegramStartUrl={links.telegramStartUrl}
-      confirmation={confirmation}
+      // With a single opt-in a proof only ever shows the member's links: offered while they
+      // wait for it, never as a step of the sign-up itself.
+      confirmation={request.consentMethod === 'single_opt_in' && !awaitsProof ? null : confirmation}
       linksAwaitProof={awaitsProof}
     />,
   )

@@ -160,7 +160,7 @@ export function signUpStatements(
       client,
       request,
       now,
-      request.confirmExpiresAt === null ? ['join_requests', 'confirmations'] : ['join_requests'],
+      request.confirmedAt !== null ? ['join_requests', 'confirmations'] : ['join_requests'],
       { table: 'join_requests', id: request.id },
     ),
   ]

@@ -219,7 +219,7 @@ export async function join(
   // after the same refusals (a known number on a revoked link or into a full group is refused
   // like any other).
   if (!double && existingOf(activeRequest, pendingRequest)) {
-    return repeatSignUp(db, invite, target, input, options)
+    return repeatSignUp(db, invite, target, input, options, read.confirmationMailer)
   }
 
   const statusToken = randomBase64Url(32)
@@ -266,8 +266,11 @@ export async function join(
       emailConsentMethod: null,
     })
   }
+  // A double opt-in's confirmation e-mail is asked for whoever listens now or later; a single
+  // opt-in's only where a mail system listens (the answer says whether one does).
+  const mail = double || read.confirmationMailer
   const extra = options.confirmation
-    ? await offerProof(db, request, statusToken, options.confirmation, options.now)
+    ? await offerProof(db, request, statusToken, options.confirmation, mail)
     : []
   const memberId = newId('mem', options.now.getTime())
   const referralCode = newInviteCode()
@@ -298,7 +301,7 @@ export async function join(
     // The same person signing up twice at the same moment: the second finds the first.
     if (isUniqueViolation(error)) {
       const raced = await findExisting(db, invite.communityId, input)
-      if (raced) return repeatSignUp(db, invite, target, input, options)
+      if (raced) return repeatSignUp(db, invite, target, input, options, read.confirmationMailer)
     }
     throw error
   }
@@ -391,6 +394,8 @@ async function repeatSignUp(
   target: JoinTarget,
   input: JoinInput,
   options: JoinOptions,
+  /** Whether a mail system listens for the community's confirmation e-mails. */
+  mail: boolean,
 ): Promise<JoinOutcome> {
   const statusToken = randomBase64Url(32)
   const now = options.now
@@ -426,7 +431,7 @@ async function repeatSignUp(
     repeatOf: null,
   }
   const proof = options.confirmation
-    ? await offerProof(db, row, statusToken, options.confirmation, now)
+    ? await offerProof(db, row, statusToken, options.confirmation, mail)
     : []
   const insert = db.insert(joinRequests).values(row).returning().toSQL()
   const client = db.$client
@@ -441,27 +446,29 @@ async function repeatSignUp(
 }
 
 /**
- * Offers the sign-up a proof of its contacts until `expiryHours` from now: the one-time code for
- * the phone number (its hash kept; the code itself is derived from the status token the person
- * holds) and, for an e-mail address, the request for a confirmation e-mail (the statement
- * returned, for the caller's batch). With a double opt-in the sign-up waits for this proof; with
- * a single one the member's own links do (see pages/sign-up-links.ts).
+ * Offers the sign-up a proof of its contacts until `expiryHours` after it was made: the one-time
+ * code for the phone number (its hash kept; the code itself is derived from the status token the
+ * person holds) and, for an e-mail address when `mail`, the request for a confirmation e-mail
+ * (the statement returned, for the caller's batch). With a double opt-in the sign-up waits for
+ * this proof; with a single one the member's own links do (see pages/sign-up-links.ts).
  */
 async function offerProof(
   db: Database,
   request: JoinRequest,
   statusToken: string,
   confirmation: ConfirmationOptions,
-  now: Date,
+  mail: boolean,
 ): Promise<D1PreparedStatement[]> {
-  request.confirmExpiresAt = new Date(now.getTime() + confirmation.expiryHours * 3600_000)
+  request.confirmExpiresAt = new Date(
+    request.createdAt.getTime() + confirmation.expiryHours * 3600_000,
+  )
   request.confirmCodeHash = request.phone
     ? await confirmCodeHash(
         confirmation.secret,
         await confirmCodeFor(confirmation.secret, statusToken),
       )
     : null
-  if (!request.email) return []
+  if (!request.email || !mail) return []
   const token = await confirmLinkToken(confirmation.secret, request.id)
   return [
     confirmationRequestedStatement(db.$client, request, `${confirmation.baseUrl}/confirm/${token}`),

@@ -13,7 +13,7 @@ import {
   createCommunity,
   createInvite,
   eventually,
-  joinJson,
+  joinAsMember,
   newPhone,
   query,
   runCron,
@@ -166,7 +166,9 @@ describe('per-recipient deliveries of announcements (`deliveries`)', () => {
     const unique = crypto.randomUUID().slice(0, 8)
     const names = [`Delia ${unique}`, `Dorian ${unique}`]
     const joined = []
-    for (const name of names) joined.push(await joinJson(invite.code, { name, phone: newPhone() }))
+    for (const name of names) {
+      joined.push(await joinAsMember(invite.code, { name, phone: newPhone() }))
+    }
     const created = await call('POST', `/api/communities/${community.id}/announcements`, {
       body: { body: 'Track session moved', sendAt: new Date(Date.now() + 1000).toISOString() },
     })
