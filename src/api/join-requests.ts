@@ -149,6 +149,7 @@ openapi(
         contact,
         { method: 'admin', id: `${who}: ${body.proof}` },
         new Date(),
+        c.var.config.REJECTION_COOLDOWN_DAYS,
       )
       if (result.outcome === 'expired') {
         throw new ApiError(

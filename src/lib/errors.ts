@@ -110,13 +110,6 @@ const CATALOGUE = {
     title: 'Group is full',
     description: 'The group has as many members as its `memberLimit` allows.',
   },
-  cooling_off: {
-    status: 409,
-    title: 'Cooling-off period',
-    description:
-      'A request with these contacts was declined recently; the person may ask again once the ' +
-      'cooling-off period (`REJECTION_COOLDOWN_DAYS`) has passed.',
-  },
   telegram_chat_not_administered: {
     status: 409,
     title: 'The bot does not administer this chat',

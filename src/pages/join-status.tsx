@@ -106,8 +106,16 @@ async function signUpPage(
       // wait for it, never as a step of the sign-up itself.
       confirmation={request.consentMethod === 'single_opt_in' && !awaitsProof ? null : confirmation}
       linksAwaitProof={awaitsProof}
+      askAgainFrom={askAgainFrom(request, c.var.config.REJECTION_COOLDOWN_DAYS)}
     />,
   )
+}
+
+/** When a declined request's contacts may ask again, while that is still to come. */
+function askAgainFrom(request: JoinRequest, cooldownDays: number): Date | null {
+  if (request.status !== 'rejected' || !request.decidedAt) return null
+  const until = new Date(request.decidedAt.getTime() + cooldownDays * 86400_000)
+  return until > new Date() ? until : null
 }
 
 /**
@@ -182,6 +190,7 @@ signUpStatusApp.post('/confirm/:token', sameOriginOnly(), async (c) => {
           'email',
           { method: 'email_link', id: await linkProofId(c.req.param('token')) },
           new Date(),
+          c.var.config.REJECTION_COOLDOWN_DAYS,
         )
       : ({ outcome: 'already' } as const)
   return c.html(

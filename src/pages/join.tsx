@@ -303,7 +303,7 @@ joinApp.post('/i/:code/join', async (c) => {
   } catch (error) {
     // A person gets the reason on the form, in their language and with what they typed kept;
     // a script gets the problem as it is.
-    const refusal = wantsJson ? null : refusalText(lang, error, reading, community, options)
+    const refusal = wantsJson ? null : refusalText(lang, error)
     if (refusal) return formAgain(refusal, 409, false)
     throw error
   }
@@ -333,19 +333,9 @@ joinApp.post('/i/:code/join', async (c) => {
 })
 
 /** Why a join was refused for who is asking rather than what they typed, in their words. */
-function refusalText(
-  lang: Lang,
-  error: unknown,
-  reading: JoinReading,
-  community: Community,
-  options: { cooldownDays: number },
-): string | null {
+function refusalText(lang: Lang, error: unknown): string | null {
   if (!(error instanceof ApiError)) return null
   const words = MESSAGES[lang]
-  if (error.code === 'cooling_off' && reading.rejected?.decidedAt) {
-    const until = new Date(reading.rejected.decidedAt.getTime() + options.cooldownDays * 86400_000)
-    return words.coolingOffText(formatMoment(lang, until, community.timeZone))
-  }
   if (error.code === 'group_full') return words.groupFullText
   if (error.code === 'conflict') return words.conflictText
   return null

@@ -133,7 +133,10 @@ export async function confirmContact(
   contact: ContactKind,
   proof: Proof,
   now: Date,
+  /** How long a declined request keeps its proven contacts from asking again. */
+  cooldownDays: number,
 ): Promise<ConfirmResult> {
+  const declinedSince = now.getTime() - cooldownDays * 86400_000
   const value = contact === 'phone' ? request.phone : request.email
   if (value === null || request.repeatOf !== null) {
     throw new ApiError(
@@ -148,7 +151,7 @@ export async function confirmContact(
   }
   if (isUnconfirmed(request)) {
     if (request.confirmExpiresAt! <= now) return { outcome: 'expired' }
-    const earlier = await earlierSignUp(db, request, contact, value)
+    const earlier = await earlierSignUp(db, request, contact, value, declinedSince)
     if (earlier) return markRepeat(db, request, earlier, proof, now)
   }
   let first: boolean
@@ -158,7 +161,7 @@ export async function confirmContact(
     // Someone else's sign-up proved the same contact at the same moment: the proof decides,
     // and it says this person signed up twice.
     if (!isUniqueViolation(error)) throw error
-    const earlier = await earlierSignUp(db, request, contact, value)
+    const earlier = await earlierSignUp(db, request, contact, value, declinedSince)
     if (earlier && isUnconfirmed(request)) return markRepeat(db, request, earlier, proof, now)
     return { outcome: 'already', request, memberId: request.memberId }
   }
@@ -174,7 +177,7 @@ export async function confirmContact(
   } catch (error) {
     // Another sign-up of the same person became the membership between our look and our proof.
     if (!(error instanceof ApiError) || error.code !== 'already_member') throw error
-    const earlier = await earlierSignUp(db, fresh, contact, value)
+    const earlier = await earlierSignUp(db, fresh, contact, value, declinedSince)
     if (!earlier) throw error
     return markRepeat(db, fresh, earlier, proof, now)
   }
@@ -254,26 +257,44 @@ async function recordProof(
   return marked!.results[0]?.first === 1
 }
 
-/** The same person's earlier sign-up, found by the contact just proven. */
+/** Where an earlier sign-up of the same person stands: what a repeat pointing at it shows. */
+type Earlier = {
+  requestId: string
+  memberId: string | null
+  status: 'approved' | 'pending' | 'rejected'
+}
+
+/**
+ * The same person's earlier sign-up, found by the contact just proven: their membership, their
+ * request waiting for the admins, or their request declined since `declinedSince` (the
+ * cooling-off period: the proof then shows them that decision, and no new request reaches the
+ * admins). A declined request counts only by a contact a proof backed: a number someone else
+ * typed into it never keeps its owner out.
+ */
 async function earlierSignUp(
   db: Database,
   request: JoinRequest,
   contact: ContactKind,
   value: string,
-): Promise<{ requestId: string; memberId: string | null } | null> {
+  declinedSince: number,
+): Promise<Earlier | null> {
   const col = contact
   const row = await db.$client
     .prepare(
-      `select join_request_id as requestId, id as memberId from members
+      `select join_request_id as requestId, id as memberId, 'approved' as status from members
          where community_id = ?1 and ${col} = ?2 and ${col}_confirmed_at is not null and status = 'active'
        union all
-       select id, null from join_requests
+       select id, null, 'pending' from join_requests
          where community_id = ?1 and ${col} = ?2 and ${col}_confirmed_at is not null
            and status = 'pending' and id != ?3
+       union all
+       select id, null, 'rejected' from join_requests
+         where community_id = ?1 and ${col} = ?2 and ${col}_consent_method != 'single_opt_in'
+           and status = 'rejected' and decided_at > ?4 and id != ?3
        limit 1`,
     )
-    .bind(request.communityId, value, request.id)
-    .first<{ requestId: string; memberId: string | null }>()
+    .bind(request.communityId, value, request.id, declinedSince)
+    .first<Earlier>()
   return row ?? null
 }
 
@@ -285,7 +306,7 @@ async function earlierSignUp(
 async function markRepeat(
   db: Database,
   request: JoinRequest,
-  earlier: { requestId: string; memberId: string | null },
+  earlier: Earlier,
   proof: Proof,
   now: Date,
 ): Promise<ConfirmResult> {
@@ -305,7 +326,7 @@ async function markRepeat(
         proof.method,
         proof.id.slice(0, 200),
         // Where the earlier sign-up stood: what the repeat's own page says, whatever comes later.
-        earlier.memberId ? 'approved' : 'pending',
+        earlier.status,
       ),
     // Its request for a confirmation e-mail held the name and address as typed: gone with it,
     // unless it is already on its way (then it goes with the events' retention).

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNotNull, or, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gt, isNotNull, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   inviteCodes,
@@ -207,7 +207,6 @@ export async function join(
   invite = read.invite ?? invite
   const target = joinTargetOf(community, groupRows, invite.groupId)
   const double = target.community.consent === 'double'
-  assertNotCoolingOff(rejected, options.cooldownDays)
   assertInviteUsable(invite, options.now)
   const open = target.community.visibility === 'open'
   const joinsNow = open && !double
@@ -215,10 +214,12 @@ export async function join(
   // proves nothing (others may be joining now): the write's own conditions decide that.
   const full = joinsNow ? fullGroupOf(target) : undefined
   if (full) throw groupFull(full)
-  // A known contact, where the form's word is proof enough: answered as a new sign-up would be,
-  // after the same refusals (a known number on a revoked link or into a full group is refused
-  // like any other).
-  if (!double && existingOf(activeRequest, pendingRequest)) {
+  // A known contact (a member's, a waiting request's, or one declined within the cooling-off
+  // period), where the form's word is proof enough otherwise: answered as a new sign-up would
+  // be, after the same refusals (a known number on a revoked link or into a full group is
+  // refused like any other). With a double opt-in every sign-up is new until its proof, which
+  // finds the earlier one (services/consent.ts).
+  if (!double && (existingOf(activeRequest, pendingRequest) || rejected)) {
     return repeatSignUp(db, invite, target, input, options, read.confirmationMailer)
   }
 
@@ -475,7 +476,11 @@ async function offerProof(
   ]
 }
 
-/** The person's latest rejection within the cooling-off period, if any. */
+/**
+ * The person's latest rejection within the cooling-off period, if any. It refuses nothing at
+ * the sign-up (that would tell whoever typed the contact that it was declined): a single opt-in
+ * takes the sign-up as a repeat, and the proof shows the decision to the contact's owner only.
+ */
 function coolingOffQuery(
   db: Database,
   communityId: string | SQL,
@@ -491,31 +496,26 @@ function coolingOffQuery(
         eq(joinRequests.communityId, communityId),
         eq(joinRequests.status, 'rejected'),
         gt(joinRequests.decidedAt, since),
-        // Only a proven contact: a number someone else typed into a rejected request never
-        // blocks its owner, nor tells anyone that it was rejected.
+        // Only a contact a proof backed: a number someone else typed into a rejected request
+        // never keeps its owner out.
         or(
           input.phone
-            ? and(eq(joinRequests.phone, input.phone), isNotNull(joinRequests.phoneConfirmedAt))
+            ? and(
+                eq(joinRequests.phone, input.phone),
+                ne(joinRequests.phoneConsentMethod, 'single_opt_in'),
+              )
             : undefined,
           input.email
-            ? and(eq(joinRequests.email, input.email), isNotNull(joinRequests.emailConfirmedAt))
+            ? and(
+                eq(joinRequests.email, input.email),
+                ne(joinRequests.emailConsentMethod, 'single_opt_in'),
+              )
             : undefined,
         ),
       ),
     )
     .orderBy(desc(joinRequests.decidedAt))
     .limit(1)
-}
-
-/** Someone rejected may not ask again until the cooling-off period has passed. */
-function assertNotCoolingOff(rejected: JoinRequest | undefined, cooldownDays: number): void {
-  if (rejected?.decidedAt) {
-    const until = new Date(rejected.decidedAt.getTime() + cooldownDays * 86400_000)
-    throw new ApiError(
-      'cooling_off',
-      `Your earlier request was declined. You can ask again from ${until.toISOString().slice(0, 10)}.`,
-    )
-  }
 }
 
 function assertInviteUsable(invite: Invite, now: Date): void {

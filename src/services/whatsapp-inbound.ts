@@ -324,18 +324,21 @@ async function confirmByCode(
     'phone',
     { method: item.type === 'button' ? 'whatsapp_button' : 'whatsapp_message', id: item.wamid },
     now,
+    deps.config.REJECTION_COOLDOWN_DAYS,
   )
   if (result.outcome !== 'confirmed' && result.outcome !== 'repeat') return result.outcome
   const community = await db.query.communities.findFirst({
     where: eq(communities.id, request.communityId),
   })
-  // In a closed community a confirmed request still waits for an admin: no welcome yet.
-  const waiting = result.request.status === 'pending'
-  await sendWhatsAppReply(
-    deps.config,
-    item.from,
-    (waiting ? REPLIES.confirmedWaiting : REPLIES.welcome)(community?.name ?? ''),
-  )
+  // In a closed community a confirmed request still waits for an admin: no welcome yet. A
+  // proof that showed a request declined a short while ago welcomes nobody either: the status
+  // page says so, to the one holding it.
+  const reply = {
+    pending: REPLIES.confirmedWaiting,
+    rejected: REPLIES.confirmedSeeStatus,
+    approved: REPLIES.welcome,
+  }[result.request.status]
+  await sendWhatsAppReply(deps.config, item.from, reply(community?.name ?? ''))
   return result.outcome
 }
 

@@ -171,6 +171,8 @@ export interface StatusPageProps extends PageProps {
    * it is offered where the links would be.
    */
   linksAwaitProof?: boolean
+  /** A request declined within the cooling-off period: when the person may ask again. */
+  askAgainFrom?: Date | null
 }
 
 export interface ConfirmationView {
@@ -246,6 +248,13 @@ export function StatusPage(props: StatusPageProps) {
         {!ended && request.status === 'rejected' && request.reason && (
           <p>
             <WithUserText sentence={t.rejectedReason} value={request.reason} />
+          </p>
+        )}
+        {!ended && request.status === 'rejected' && props.askAgainFrom && (
+          <p>
+            {t.coolingOffText(
+              formatMoment(props.lang, props.askAgainFrom, props.community.timeZone),
+            )}
           </p>
         )}
         {!ended && request.status === 'approved' && (

@@ -556,7 +556,6 @@ export interface components {
         | 'invalid_state'
         | 'already_member'
         | 'group_full'
-        | 'cooling_off'
         | 'telegram_chat_not_administered'
         | 'telegram_rights_missing'
         | 'telegram_chat_taken'
@@ -2403,11 +2402,11 @@ export interface components {
        */
       status: 'active' | 'pending' | 'unconfirmed'
       joinRequestId: string
-      /** @description Only when this sign-up made the membership; null for a repeat sign-up */
+      /** @description Only when this sign-up made the membership, and in a community that asks for no proof only once a contact of it is proven; null for a repeat sign-up */
       memberId: string | null
       /** @description The person’s own status page, on every sign-up: it shows where the sign-up stands and, once its owner proved a contact that was signed up before, that earlier sign-up */
       statusUrl: string
-      /** @description Only with `unconfirmed`: how the person confirms */
+      /** @description With `unconfirmed`: how the person confirms. In a community that asks for no proof (single opt-in), on every sign-up, new or not: how the person proves a contact is theirs, which shows them their own links (referral, leave, the bot’s deep link) on the status page */
       confirmation?: {
         /** @description The one-time code to send from the phone number’s own WhatsApp */
         code: string | null
@@ -2415,7 +2414,7 @@ export interface components {
         whatsappUrl: string | null
         /** @description Whether a confirmation link goes to the e-mail address: only when a webhook endpoint receives this community’s `member.confirmation_requested` (your mail system sends it) */
         emailSent: boolean
-        /** @description When the unconfirmed sign-up is deleted */
+        /** @description When the proof is no longer taken (an unconfirmed sign-up is then deleted) */
         expiresAt: string
       }
       /** @description The chat to go on to, once a member */
@@ -7761,12 +7760,12 @@ export interface operations {
           'text/html': string
         }
       }
-      /** @description `cooling_off` (Cooling-off period): A request with these contacts was declined recently. `group_full` (Group is full): The link’s group (or the announcement group) is full. `conflict` (Conflict): The link or group changed while the join was handled; try again. What each code means: `/api/problems/{code}`. */
+      /** @description `group_full` (Group is full): The link’s group (or the announcement group) is full. `conflict` (Conflict): The link or group changed while the join was handled; try again. What each code means: `/api/problems/{code}`. */
       409: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'cooling_off' | 'group_full' | 'conflict'
+            code: 'group_full' | 'conflict'
           }
           'text/html': string
         }

@@ -5,12 +5,15 @@ import {
   createGroup,
   createInvite,
   expectProblem,
+  eventually,
+  joinAsMember,
   joinJson,
   newPhone,
+  notifyWhatsApp,
   query,
   visit,
-  joinAsMember,
 } from './helpers'
+import { textNotification } from '../support/whatsapp-notifications'
 import { page, signIn } from './dashboard-helpers'
 
 const CHAT = 'https://chat.whatsapp.com/MakersClosed42'
@@ -30,6 +33,21 @@ async function closedCommunity(options: { memberLimit?: number } = {}) {
     source: 'instagram',
   })
   return { community, group, invite }
+}
+
+/** Sends the code a sign-up's answer offers from `phone`'s own WhatsApp, and waits for it. */
+async function proveFrom(phone: string, answer: { json: any }) {
+  const text = new URL(answer.json.confirmation.whatsappUrl).searchParams.get('text')!
+  await notifyWhatsApp(textNotification(phone, text))
+  await eventually(async () => {
+    // Proven: its own phone's record, or (a repeat, which keeps no contacts) the sign-up's.
+    const [row] = await query<{ method: string | null }>(
+      `select case when repeat_of is null then phone_consent_method else consent_method end
+         as method from join_requests where id = ?`,
+      answer.json.joinRequestId,
+    )
+    expect(row?.method).toBe('whatsapp_message')
+  })
 }
 
 describe('closed communities: asking and waiting', () => {
@@ -148,9 +166,11 @@ describe('approving and rejecting', () => {
   })
 
   it('rejection shows the reason, and the person cannot ask again while cooling off', async () => {
-    const { invite } = await closedCommunity()
+    const { community, invite } = await closedCommunity()
     const phone = newPhone()
     const asked = await joinJson(invite.code, { name: 'Nia', phone, answers: ['Spam'] })
+    // She proves her number while she waits (it is offered for her own links, once she is in).
+    await proveFrom(phone, asked)
     const rejected = await call('POST', `/api/join-requests/${asked.json.joinRequestId}/reject`, {
       body: { reason: 'Only makers from Neukölln' },
     })
@@ -158,17 +178,49 @@ describe('approving and rejecting', () => {
     const page = await visit(`${new URL(asked.json.statusUrl).pathname}?lang=en`)
     expect(page.text).toContain('Your request was declined')
     expect(page.text).toContain('Reason: <bdi>Only makers from Neukölln</bdi>')
-    const retry = expectProblem(
-      await joinJson(invite.code, { name: 'Nia', phone, answers: ['Really'] }),
-      409,
-      'cooling_off',
-    )
-    expect(retry.detail).toMatch(/\d{4}-\d{2}-\d{2}/)
+    expect(page.text).toMatch(/You can ask again from \d+ \w+ \d{4}/)
+
+    // Asking again is answered as anyone's sign-up is: nothing tells whoever typed the number
+    // that it was declined. Nothing reaches the admins.
+    const retry = await joinJson(invite.code, { name: 'Nia', phone, answers: ['Really'] })
+    const stranger = await joinJson(invite.code, { name: 'Ola', phone: newPhone(), answers: ['x'] })
+    expect(retry.status).toBe(201)
+    expect(Object.keys(retry.json).sort()).toEqual(Object.keys(stranger.json).sort())
+    expect(retry.json).toMatchObject({ status: 'pending', memberId: null })
+    const waiting = async () =>
+      (await call('GET', `/api/communities/${community.id}/join-requests`)).json.data.map(
+        (r: { id: string }) => r.id,
+      )
+    expect(await waiting()).toEqual([stranger.json.joinRequestId])
+    // Her proof shows her, and only her, the decision and when she may ask again.
+    await proveFrom(phone, retry)
+    const shown = await eventually(async () => {
+      const text = (await visit(`${new URL(retry.json.statusUrl).pathname}?lang=en`)).text
+      expect(text).toContain('Your request was declined')
+      return text
+    })
+    expect(shown).toContain('Reason: <bdi>Only makers from Neukölln</bdi>')
+    expect(shown).toMatch(/You can ask again from/)
+    expect(await waiting()).toEqual([stranger.json.joinRequestId])
     expectProblem(
       await call('POST', `/api/join-requests/${asked.json.joinRequestId}/approve`),
       409,
       'invalid_state',
     )
+  })
+
+  it('a number someone else typed into a declined request keeps its owner out of nothing', async () => {
+    const { community, invite } = await closedCommunity()
+    const phone = newPhone()
+    const typed = await joinJson(invite.code, { name: 'Prank', phone, answers: ['Spam'] })
+    await call('POST', `/api/join-requests/${typed.json.joinRequestId}/reject`, {
+      body: { reason: 'Spam' },
+    })
+    // The owner asks; their request reaches the admins as anyone's does.
+    const owner = await joinJson(invite.code, { name: 'Owner', phone, answers: ['Quilts'] })
+    expect(owner.json.status).toBe('pending')
+    const pending = await call('GET', `/api/communities/${community.id}/join-requests`)
+    expect(pending.json.data.map((r: { id: string }) => r.id)).toEqual([owner.json.joinRequestId])
   })
 
   it('decides up to 100 requests in bulk, saying per id what happened', async () => {

@@ -99,6 +99,8 @@ export const REPLIES = {
     `Danke, du hast bestätigt: Willkommen bei ${community}! Mit STOPP meldest du dich jederzeit ab.\n\nThank you for confirming: welcome to ${community}! Reply STOP at any time to unsubscribe.`,
   confirmedWaiting: (community: string) =>
     `Danke, du hast bestätigt. Über deine Anfrage bei ${community} entscheidet ein Admin; die Entscheidung siehst du auf deiner Statusseite.\n\nThank you for confirming. An admin decides on your request to join ${community}; your status page shows the decision.`,
+  confirmedSeeStatus: (community: string) =>
+    `Danke, du hast bestätigt. Wie es um deine Anmeldung bei ${community} steht, siehst du auf deiner Statusseite.\n\nThank you for confirming. Your status page shows where your sign-up to ${community} stands.`,
   codeUnknown:
     'Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Bitte melde dich über den Einladungslink neu an.\n\nThis code has expired or belongs to another number. Please sign up again through the invite link.',
   stopped:
