@@ -12,6 +12,7 @@ import {
   newPhone,
   query,
   runCron,
+  joinAsMember,
 } from '../worker/helpers'
 import { newUser, postUpdate, privateMessage } from '../support/telegram-updates'
 import { telegramCommunity } from './support'
@@ -230,7 +231,7 @@ describe('posts whose queue message vanished', () => {
 describe('announcements to members who started the bot', () => {
   /** A member of the community who followed their own deep link to the bot. */
   async function startedMember(inviteCode: string, name: string, lastDigit?: number) {
-    const joined = await joinJson(inviteCode, { name, phone: newPhone() })
+    const joined = await joinAsMember(inviteCode, { name, phone: newPhone() })
     expect(joined.status, joined.text).toBe(201)
     const payload = await telegramStartPayload(env.SIGNING_SECRET, joined.json.memberId as string)
     const person = newUser(name, lastDigit)

@@ -8,6 +8,7 @@ import {
   joinJson,
   newPhone,
   query,
+  joinAsMember,
 } from '../worker/helpers'
 import { newUser, postUpdate, privateMessage } from '../support/telegram-updates'
 import { telegramCommunity } from './support'
@@ -39,7 +40,7 @@ async function contactOf(person: Person) {
 async function memberWithStartLink() {
   const { community, group } = await telegramCommunity('open')
   const invite = await createInvite(community.id, { groupId: group.id })
-  const joined = await joinJson(invite.code, { name: 'Ana', phone: newPhone() })
+  const joined = await joinAsMember(invite.code, { name: 'Ana', phone: newPhone() })
   expect(joined.status, joined.text).toBe(201)
   const startUrl = new URL(joined.json.telegramStartUrl as string)
   return {
@@ -167,7 +168,7 @@ describe('the bot’s deep link on a member’s own pages', () => {
   it('a member of a Telegram group is offered the bot with a link made for them, and following it links them', async () => {
     const { community, group } = await telegramCommunity('open')
     const invite = await createInvite(community.id, { groupId: group.id })
-    const joined = await joinJson(invite.code, { name: 'Ana', phone: newPhone() })
+    const joined = await joinAsMember(invite.code, { name: 'Ana', phone: newPhone() })
     expect(joined.status, joined.text).toBe(201)
     const startUrl = joined.json.telegramStartUrl as string
     // Not their referral code: they share that with anyone they invite.
@@ -196,7 +197,7 @@ describe('the bot’s deep link on a member’s own pages', () => {
   it('a member of a WhatsApp group is offered no bot', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const joined = await joinJson(invite.code, { name: 'Ben', phone: newPhone() })
+    const joined = await joinAsMember(invite.code, { name: 'Ben', phone: newPhone() })
     expect(joined.status, joined.text).toBe(201)
     expect(joined.json.referralUrl).toBeTruthy()
     expect(joined.json.telegramStartUrl).toBeNull()
@@ -271,7 +272,7 @@ describe('the bot’s deep link on a member’s own pages', () => {
     const unconfirmed = await joinJson(unconfirmedInvite.code, { name: 'Uli', phone: newPhone() })
     expect(unconfirmed.json.status, unconfirmed.text).toBe('unconfirmed')
 
-    const leaver = await joinJson(invite.code, { name: 'Leo', phone: newPhone() })
+    const leaver = await joinAsMember(invite.code, { name: 'Leo', phone: newPhone() })
     const left = await exports.default.fetch(leaver.json.leaveUrl as string, { method: 'POST' })
     expect(left.status).toBe(200)
 

@@ -8,6 +8,7 @@ import {
   newPhone,
   query,
   runCron,
+  joinAsMember,
 } from '../worker/helpers'
 import {
   joinRequestUpdate,
@@ -98,7 +99,7 @@ async function membershipsIn(chatId: number): Promise<number[]> {
 
 /** A web member of the community who followed the deep link to the bot on their status page. */
 async function startedTheBot(inviteCode: string, user: Person) {
-  const joined = await joinJson(inviteCode, { name: user.first_name, phone: newPhone() })
+  const joined = await joinAsMember(inviteCode, { name: user.first_name, phone: newPhone() })
   expect(joined.status, joined.text).toBe(201)
   const payload = new URL(joined.json.telegramStartUrl as string).searchParams.get('start')
   await postUpdate(privateMessage(user, `/start ${payload}`))

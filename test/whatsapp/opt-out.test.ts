@@ -9,6 +9,7 @@ import {
   joinJson,
   newPhone,
   query,
+  joinAsMember,
 } from '../worker/helpers'
 import {
   buttonNotification,
@@ -23,7 +24,7 @@ async function subscriber(name = 'Ola') {
   const community = await createCommunity()
   const invite = await createInvite(community.id)
   const phone = newPhone()
-  const joined = await joinJson(invite.code, { name, phone })
+  const joined = await joinAsMember(invite.code, { name, phone })
   expect(joined.status, joined.text).toBe(201)
   return {
     communityId: community.id,
@@ -160,7 +161,7 @@ describe('Meta’s marketing preferences act in the order the person made them',
     const stop = preferenceNotification(phone, 'stop', seconds())
     await notify(stop)
     await eventually(async () => expect((await memberRow(memberId)).status).toBe('left'))
-    const again = await joinJson(inviteCode, { name: 'Ola', phone })
+    const again = await joinAsMember(inviteCode, { name: 'Ola', phone })
     expect(again.status, again.text).toBe(201)
     expect(await memberRow(again.json.memberId)).toMatchObject({ status: 'active' })
 

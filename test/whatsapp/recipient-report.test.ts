@@ -8,6 +8,7 @@ import {
   newPhone,
   query,
   runCron,
+  joinAsMember,
 } from '../worker/helpers'
 import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
 import { statusNotification } from '../support/whatsapp-notifications'
@@ -32,7 +33,7 @@ function undeliverablePhone() {
 }
 
 async function member(code: string, name: string, phone: string) {
-  const joined = await joinJson(code, { name, phone })
+  const joined = await joinAsMember(code, { name, phone })
   expect(joined.status, joined.text).toBe(201)
   return joined.json.memberId as string
 }

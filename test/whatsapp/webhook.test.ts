@@ -17,6 +17,7 @@ import {
   newPhone,
   query,
   runCron,
+  joinAsMember,
 } from '../worker/helpers'
 import {
   buttonNotification,
@@ -68,7 +69,7 @@ async function memberWithDelivery(name = 'Hanna') {
   const community = await createCommunity()
   const invite = await createInvite(community.id)
   const phone = newPhone()
-  const joined = await joinJson(invite.code, { name, phone })
+  const joined = await joinAsMember(invite.code, { name, phone })
   const created = await call<'/api/communities/{id}/announcements', 'post'>(
     'POST',
     `/api/communities/${community.id}/announcements`,
@@ -239,7 +240,7 @@ describe('statuses and the error-code policy', () => {
   it('a send refused with 131050 ends the subscription; with 131048 it pauses the broadcast', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const stopped = await joinJson(invite.code, { name: 'Vic', phone: '+4915112345694' })
+    const stopped = await joinAsMember(invite.code, { name: 'Vic', phone: '+4915112345694' })
     const created = await call('POST', `/api/communities/${community.id}/announcements`, {
       body: { body: 'Hello Vic', sendAt: new Date(Date.now() + 1000).toISOString() },
     })
@@ -347,7 +348,10 @@ describe('opting out and in from the chat', () => {
     for (const word of ['STOP', 'abmelden', 'Austragen', ' Unsubscribe ', 'Stópp']) {
       const community = await createCommunity()
       const phone = newPhone()
-      const joined = await joinJson((await createInvite(community.id)).code, { name: 'L', phone })
+      const joined = await joinAsMember((await createInvite(community.id)).code, {
+        name: 'L',
+        phone,
+      })
       await notify(textNotification(phone, word))
       await eventually(async () =>
         expect(await memberRow(joined.json.memberId)).toEqual({
@@ -374,7 +378,7 @@ describe('opting out and in from the chat', () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
     const phone = newPhone()
-    const joined = await joinJson(invite.code, { name: 'Mo', phone })
+    const joined = await joinAsMember(invite.code, { name: 'Mo', phone })
     await notify(buttonNotification(phone, 'Stop promotions'))
     await eventually(async () =>
       expect(await memberRow(joined.json.memberId)).toEqual({
@@ -450,7 +454,7 @@ describe('business-initiated confirmation', () => {
       body: { name: `Button ${crypto.randomUUID()}`, description: 'x', visibility: 'open' },
     })
     const phone = newPhone()
-    const joined = await joinJson((await createInvite(created.json.id)).code, {
+    const joined = await joinAsMember((await createInvite(created.json.id)).code, {
       name: 'Ria',
       phone,
     })
@@ -483,7 +487,7 @@ describe('business-initiated confirmation', () => {
     const created = await call('POST', '/api/communities', {
       body: { name: `Other ${crypto.randomUUID()}`, description: 'x', visibility: 'open' },
     })
-    const joined = await joinJson((await createInvite(created.json.id)).code, {
+    const joined = await joinAsMember((await createInvite(created.json.id)).code, {
       name: 'Sam',
       phone: newPhone(),
     })
