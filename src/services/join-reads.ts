@@ -21,16 +21,20 @@ const LINK_BY_CODE = 'select * from invites where code = ?1 limit 1'
 /** Whether the code was a link's once: a rotated link is gone, not unknown. */
 const CODE_EVER_USED = 'select code from invite_codes where code = ?1 limit 1'
 
-const TARGET = joinTargetSql(LINK_COMMUNITY, LINK_GROUP)
+const TARGET = joinTargetSql(LINK_COMMUNITY, LINK_GROUP, '?2')
 
 /**
  * The same person, by contacts as far as they identify anyone: a phone number (?2) or e-mail
  * address (?3) whose owner confirmed it (in a community without double opt-in: as given). A
  * contact not given is bound as null and matches nothing; every sign-up gives at least one.
+ * With `community` (its id as SQL), each contact is looked up within it, so that SQLite can
+ * search each contact's index (community, contact) instead of scanning the table for each.
  */
-const samePerson = (table: string) =>
-  `((${table}.phone = ?2 and ${table}.phone_confirmed_at is not null)
-    or (${table}.email = ?3 and ${table}.email_confirmed_at is not null))`
+const samePerson = (table: string, community?: string) => {
+  const within = community ? `${table}.community_id = ${community} and ` : ''
+  return `((${within}${table}.phone = ?2 and ${table}.phone_confirmed_at is not null)
+    or (${within}${table}.email = ?3 and ${table}.email_confirmed_at is not null))`
+}
 
 /** The request that made the person's active membership in a community (its id as SQL). */
 const activeRequestSql = (community: string) => `select * from join_requests where id = (
@@ -54,7 +58,7 @@ const PENDING_REQUEST = pendingRequestSql(LINK_COMMUNITY)
  */
 const RECENT_REJECTION = `select * from join_requests r
   where r.community_id = ${LINK_COMMUNITY} and r.status = 'rejected' and r.decided_at > ?4
-    and ${samePerson('r')}
+    and ${samePerson('r', LINK_COMMUNITY)}
   order by r.decided_at desc
   limit 1`
 
@@ -94,7 +98,7 @@ export function joinReadStatements(
     client.prepare(LINK_BY_CODE).bind(code),
     client.prepare(CODE_EVER_USED).bind(code),
     client.prepare(TARGET.community).bind(code),
-    client.prepare(TARGET.groups).bind(code),
+    client.prepare(TARGET.groups).bind(code, 'announcement'),
     client.prepare(ACTIVE_REQUEST).bind(code, phone, email),
     client.prepare(PENDING_REQUEST).bind(code, phone, email),
     client.prepare(RECENT_REJECTION).bind(code, phone, email, values.rejectedSince.getTime()),

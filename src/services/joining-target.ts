@@ -21,7 +21,7 @@ export async function getJoinTarget(
   const client = db.$client
   const [community, rows] = await client.batch([
     client.prepare(TARGET_COMMUNITY).bind(communityId),
-    client.prepare(TARGET_GROUPS).bind(communityId, groupId),
+    client.prepare(TARGET_GROUPS).bind(communityId, groupId, 'announcement'),
   ])
   return joinTargetOf(firstRowOf(communities, community), rowsOf(groups, rows), groupId)
 }
@@ -31,17 +31,19 @@ export async function getJoinTarget(
  * in play (its announcement group, and the one group more if there is one). `community` and
  * `group` are their ids as SQL: parameters, or subqueries (a join reads them by the link's code
  * in the same batch). A null group matches no row, so the announcement group alone is read.
+ * `announcement` is the parameter bound to 'announcement': written as a literal, it lets SQLite
+ * read the whole one-announcement-group-per-community index instead of the community's groups.
  * Made once per isolate by their callers; only the values are bound per request.
  */
-export function joinTargetSql(community: string, group: string) {
+export function joinTargetSql(community: string, group: string, announcement: string) {
   return {
     community: `select * from communities where id = ${community} limit 1`,
     groups: `select * from groups
-      where community_id = ${community} and (kind = 'announcement' or id = ${group})`,
+      where community_id = ${community} and (kind = ${announcement} or id = ${group})`,
   }
 }
 
-const { community: TARGET_COMMUNITY, groups: TARGET_GROUPS } = joinTargetSql('?1', '?2')
+const { community: TARGET_COMMUNITY, groups: TARGET_GROUPS } = joinTargetSql('?1', '?2', '?3')
 
 export function joinTargetOf(
   community: Community | undefined,
