@@ -4,7 +4,7 @@ import { subscribedEndpointSql } from './webhooks'
 /**
  * The reads a sign-up decides on (`readForJoin` in `joining.ts`), as plain SQL. Their text
  * depends on nothing a request brings, only their bound values do, so it is written out once
- * per isolate: building it with drizzle's query builder on every join cost about a third of the
+ * per isolate: building it with drizzle's query builder on every join was a large share of the
  * join's CPU in the Worker.
  *
  * Every read finds the link by its code, ?1, in the same batch: a link revoked or pointed
@@ -27,25 +27,29 @@ const TARGET = joinTargetSql(LINK_COMMUNITY, LINK_GROUP, '?2')
  * The same person, by contacts as far as they identify anyone: a phone number (?2) or e-mail
  * address (?3) whose owner confirmed it (in a community without double opt-in: as given). A
  * contact not given is bound as null and matches nothing; every sign-up gives at least one.
- * With `community` (its id as SQL), each contact is looked up within it, so that SQLite can
- * search each contact's index (community, contact) instead of scanning the table for each.
  */
-const samePerson = (table: string, community?: string) => {
-  const within = community ? `${table}.community_id = ${community} and ` : ''
-  return `((${within}${table}.phone = ?2 and ${table}.phone_confirmed_at is not null)
-    or (${within}${table}.email = ?3 and ${table}.email_confirmed_at is not null))`
-}
+
+/**
+ * The `column` of the person's row of `table` in a state, in a community (its id as SQL): by
+ * their phone number, or else by their e-mail address. One lookup per contact, so that each
+ * searches that contact's index; a condition on either contact at once (an OR) would read every
+ * row of the community in that state instead.
+ */
+const samePersonIn = (table: string, column: string, community: string, status: string) =>
+  `coalesce(
+    (select ${column} from ${table} where community_id = ${community} and status = '${status}'
+      and phone = ?2 and phone_confirmed_at is not null limit 1),
+    (select ${column} from ${table} where community_id = ${community} and status = '${status}'
+      and email = ?3 and email_confirmed_at is not null limit 1))`
 
 /** The request that made the person's active membership in a community (its id as SQL). */
-const activeRequestSql = (community: string) => `select * from join_requests where id = (
-    select m.join_request_id from members m
-    where m.community_id = ${community} and m.status = 'active' and ${samePerson('m')}
-    limit 1)
+const activeRequestSql = (community: string) => `select * from join_requests
+  where id = ${samePersonIn('members', 'join_request_id', community, 'active')}
   limit 1`
 
 /** The person's request waiting for an admin in a community (its id as SQL). */
-const pendingRequestSql = (community: string) => `select * from join_requests r
-  where r.community_id = ${community} and r.status = 'pending' and ${samePerson('r')}
+const pendingRequestSql = (community: string) => `select * from join_requests
+  where id = ${samePersonIn('join_requests', 'id', community, 'pending')}
   limit 1`
 
 const ACTIVE_REQUEST = activeRequestSql(LINK_COMMUNITY)
@@ -54,11 +58,13 @@ const PENDING_REQUEST = pendingRequestSql(LINK_COMMUNITY)
 /**
  * The person's latest rejection since ?4 (the start of the cooling-off period). Only a proven
  * contact counts: a number someone else typed into a rejected request never blocks its owner,
- * nor tells anyone that it was rejected.
+ * nor tells anyone that it was rejected. Each contact is looked up within the community, so
+ * that each searches its (community, contact, decided_at) index.
  */
 const RECENT_REJECTION = `select * from join_requests r
   where r.community_id = ${LINK_COMMUNITY} and r.status = 'rejected' and r.decided_at > ?4
-    and ${samePerson('r', LINK_COMMUNITY)}
+    and ((r.community_id = ${LINK_COMMUNITY} and r.phone = ?2 and r.phone_confirmed_at is not null)
+      or (r.community_id = ${LINK_COMMUNITY} and r.email = ?3 and r.email_confirmed_at is not null))
   order by r.decided_at desc
   limit 1`
 
