@@ -1,4 +1,16 @@
-import { getTableColumns, type Table } from 'drizzle-orm'
+import { getTableColumns, type Column, type Table } from 'drizzle-orm'
+
+/** Each table's fields with their columns, listed once per isolate (rows are mapped per request). */
+const fieldsOfTable = new WeakMap<Table, Array<[field: string, column: Column]>>()
+
+function fieldsOf(table: Table): Array<[string, Column]> {
+  let fields = fieldsOfTable.get(table)
+  if (!fields) {
+    fields = Object.entries(getTableColumns(table))
+    fieldsOfTable.set(table, fields)
+  }
+  return fields
+}
 
 /**
  * A row read by a plain statement (`select * from <table>` at the end of a batch of raw
@@ -7,7 +19,7 @@ import { getTableColumns, type Table } from 'drizzle-orm'
  */
 export function rowOf<T extends Table>(table: T, raw: Record<string, unknown>): T['$inferSelect'] {
   const row: Record<string, unknown> = {}
-  for (const [field, column] of Object.entries(getTableColumns(table))) {
+  for (const [field, column] of fieldsOf(table)) {
     const value = raw[column.name]
     row[field] = value === null || value === undefined ? null : column.mapFromDriverValue(value)
   }
@@ -21,4 +33,12 @@ export function firstRowOf<T extends Table>(
 ): T['$inferSelect'] | undefined {
   const raw = result?.results[0] as Record<string, unknown> | undefined
   return raw ? rowOf(table, raw) : undefined
+}
+
+/** Every row a statement of a batch read. */
+export function rowsOf<T extends Table>(
+  table: T,
+  result: D1Result | undefined,
+): Array<T['$inferSelect']> {
+  return (result?.results ?? []).map((raw) => rowOf(table, raw as Record<string, unknown>))
 }

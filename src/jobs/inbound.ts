@@ -2,12 +2,14 @@ import { createDb } from '../db/client'
 import { loadConfig } from '../lib/config'
 import { InboundItemSchema } from '../platforms/whatsapp/schemas'
 import { applyInboundItem } from '../services/whatsapp-inbound'
+import { deliveriesOfStatuses } from '../services/whatsapp-statuses'
 import { logError, logInfo } from '../lib/log'
 
 export const INBOUND_QUEUE_NAME = 'community-growth-whatsapp-inbound'
 
 /**
- * WhatsApp's notifications, applied one at a time in the order they were queued. An item that
+ * WhatsApp's notifications, applied one at a time in the order they were queued (the deliveries
+ * their statuses are about read ahead in one statement). An item that
  * does not parse is dropped (retrying cannot fix it); one that fails is retried on its own.
  * What the batch did is logged once, as counts by kind and outcome: a broadcast's statuses
  * arrive by the thousand, Workers Logs counts every line, and locally (`wrangler dev`) a line
@@ -17,15 +19,21 @@ export async function applyInbound(batch: MessageBatch, env: Env): Promise<void>
   const db = createDb(env.DB)
   const deps = { config: loadConfig(env), deliveryQueue: env.DELIVERY_QUEUE }
   const outcomes: Record<string, number> = {}
-  for (const message of batch.messages) {
-    const parsed = InboundItemSchema.safeParse(message.body)
+  const parsedItems = batch.messages.map((message) => InboundItemSchema.safeParse(message.body))
+  // The statuses' deliveries read in one go; each item is still applied, and acknowledged, alone.
+  const lookup = await deliveriesOfStatuses(
+    db,
+    parsedItems.flatMap((parsed) => (parsed.success ? [parsed.data] : [])),
+  )
+  for (const [i, message] of batch.messages.entries()) {
+    const parsed = parsedItems[i]!
     if (!parsed.success) {
       logError({ queue: batch.queue, id: message.id }, 'malformed item')
       message.ack()
       continue
     }
     try {
-      const outcome = await applyInboundItem(db, deps, parsed.data, new Date())
+      const outcome = await applyInboundItem(db, deps, parsed.data, new Date(), lookup)
       const key = `${parsed.data.kind}:${outcome}`
       outcomes[key] = (outcomes[key] ?? 0) + 1
       message.ack()

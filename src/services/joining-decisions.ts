@@ -1,6 +1,6 @@
-import { and, eq, isNull, or } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { firstRowOf } from '../db/rows'
+import { firstRowOf, rowsOf } from '../db/rows'
 import {
   communities,
   groups,
@@ -15,6 +15,7 @@ import { APPLICANT_FIELDS, membershipStatements } from './join-statements'
 import {
   getJoinTarget,
   joinTargetOf,
+  joinTargetSql,
   refusalOf,
   refusalReads,
   type JoinTarget,
@@ -32,33 +33,30 @@ export async function getJoinRequestForApprovalOrThrow(
   db: Database,
   id: string,
 ): Promise<{ request: JoinRequest; target: JoinTarget | null }> {
-  const requestColumn = (column: typeof joinRequests.communityId | typeof joinRequests.groupId) =>
-    db.select({ value: column }).from(joinRequests).where(eq(joinRequests.id, id))
-  const [[request], [community], rows] = await db.batch([
-    db
-      .select()
-      .from(joinRequests)
-      .where(and(eq(joinRequests.id, id), isNull(joinRequests.repeatOf)))
-      .limit(1),
-    db
-      .select()
-      .from(communities)
-      .where(eq(communities.id, requestColumn(joinRequests.communityId)))
-      .limit(1),
-    db
-      .select()
-      .from(groups)
-      .where(
-        and(
-          eq(groups.communityId, requestColumn(joinRequests.communityId)),
-          or(eq(groups.kind, 'announcement'), eq(groups.id, requestColumn(joinRequests.groupId))),
-        ),
-      ),
+  const client = db.$client
+  const [requestRead, communityRead, groupsRead] = await client.batch([
+    client.prepare(DECIDABLE_REQUEST).bind(id),
+    client.prepare(REQUEST_TARGET.community).bind(id),
+    client.prepare(REQUEST_TARGET.groups).bind(id, 'announcement'),
   ])
+  const request = firstRowOf(joinRequests, requestRead)
   if (!request) throw notFound('Join request')
+  const community = firstRowOf(communities, communityRead)
+  const rows = rowsOf(groups, groupsRead)
   const found = community && rows.some((group) => group.kind === 'announcement')
   return { request, target: found ? joinTargetOf(community, rows, request.groupId) : null }
 }
+
+/**
+ * The reads behind `getJoinRequestForApprovalOrThrow` as plain SQL, made once per isolate: the
+ * request by its id (?1), unless it is a repeat sign-up, and where it would land.
+ */
+const DECIDABLE_REQUEST = 'select * from join_requests where id = ?1 and repeat_of is null limit 1'
+const REQUEST_TARGET = joinTargetSql(
+  '(select community_id from join_requests where id = ?1)',
+  '(select group_id from join_requests where id = ?1)',
+  '?2',
+)
 
 /**
  * Approves a pending request: the membership is created under the same conditions as an open

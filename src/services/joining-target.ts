@@ -1,6 +1,5 @@
-import { and, eq, or, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { firstRowOf, rowOf } from '../db/rows'
+import { firstRowOf, rowsOf } from '../db/rows'
 import { communities, groups, invites, type Community, type Group } from '../db/schema'
 import { ApiError } from '../lib/errors'
 import { inviteRefusal, inviteStatus } from './invites'
@@ -19,36 +18,32 @@ export async function getJoinTarget(
   communityId: string,
   groupId: string | null,
 ): Promise<JoinTarget> {
-  const [[community], rows] = await db.batch(joinTargetQueries(db, communityId, groupId))
-  return joinTargetOf(community, rows, groupId)
+  const client = db.$client
+  const [community, rows] = await client.batch([
+    client.prepare(TARGET_COMMUNITY).bind(communityId),
+    client.prepare(TARGET_GROUPS).bind(communityId, groupId, 'announcement'),
+  ])
+  return joinTargetOf(firstRowOf(communities, community), rowsOf(groups, rows), groupId)
 }
 
 /**
- * The reads behind a `JoinTarget`, to run in a batch: the community, and its groups in play.
- * The ids may be subqueries (a join reads them by the link's code in the same batch). Reads
- * meant for a batch select lists, never `findFirst`: drizzle (0.45) cannot map a `findFirst`
- * that finds nothing inside a batch.
+ * The reads behind a `JoinTarget`, as plain SQL to run in a batch: the community, and its groups
+ * in play (its announcement group, and the one group more if there is one). `community` and
+ * `group` are their ids as SQL: parameters, or subqueries (a join reads them by the link's code
+ * in the same batch). A null group matches no row, so the announcement group alone is read.
+ * `announcement` is the parameter bound to 'announcement': written as a literal, it lets SQLite
+ * read the whole one-announcement-group-per-community index instead of the community's groups.
+ * Made once per isolate by their callers; only the values are bound per request.
  */
-export function joinTargetQueries(
-  db: Database,
-  communityId: string | SQL,
-  groupId: string | SQL | null,
-) {
-  return [
-    db.select().from(communities).where(eq(communities.id, communityId)).limit(1),
-    db
-      .select()
-      .from(groups)
-      .where(
-        and(
-          eq(groups.communityId, communityId),
-          groupId
-            ? or(eq(groups.kind, 'announcement'), eq(groups.id, groupId))
-            : eq(groups.kind, 'announcement'),
-        ),
-      ),
-  ] as const
+export function joinTargetSql(community: string, group: string, announcement: string) {
+  return {
+    community: `select * from communities where id = ${community} limit 1`,
+    groups: `select * from groups
+      where community_id = ${community} and (kind = ${announcement} or id = ${group})`,
+  }
 }
+
+const { community: TARGET_COMMUNITY, groups: TARGET_GROUPS } = joinTargetSql('?1', '?2', '?3')
 
 export function joinTargetOf(
   community: Community | undefined,
@@ -103,9 +98,7 @@ export function refusalOf(
     const status = current ? inviteStatus(current, now) : 'revoked'
     if (status !== 'active') return new ApiError('invite_unusable', inviteRefusal[status])
   }
-  const rows = (groupsRead?.results ?? []).map((raw) =>
-    rowOf(groups, raw as Record<string, unknown>),
-  )
+  const rows = rowsOf(groups, groupsRead)
   const full = rows.find((group) => group.memberCount >= group.memberLimit)
   if (full) return groupFull(full)
   return new ApiError(

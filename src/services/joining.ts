@@ -1,7 +1,7 @@
-import { and, desc, eq, gt, isNotNull, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
-  inviteCodes,
+  communities,
+  groups,
   invites,
   joinRequests,
   members,
@@ -14,7 +14,7 @@ import {
 import { newInviteCode } from '../lib/codes'
 import { confirmCodeFor, confirmCodeHash, confirmLinkToken } from '../lib/confirm-codes'
 import { randomBase64Url, sha256Hex } from '../lib/crypto'
-import { firstRowOf } from '../db/rows'
+import { firstRowOf, rowsOf } from '../db/rows'
 import { ApiError, isUniqueViolation } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { inviteRefusal, inviteStatus } from './invites'
@@ -28,14 +28,18 @@ import {
   fullGroupOf,
   groupFull,
   joinTargetOf,
-  joinTargetQueries,
   refusalOf,
   refusalReads,
   type JoinTarget,
 } from './joining-target'
 import { placeColumns, type SignUpPlace } from '../lib/visitor'
-import { attemptQueries, exceededLimits, type ExceededLimit, type RateLimit } from './rate-limits'
-import { subscribedEndpointQuery } from './webhooks'
+import { existingStatements, joinReadStatements } from './join-reads'
+import {
+  attemptStatements,
+  exceededLimits,
+  type ExceededLimit,
+  type RateLimit,
+} from './rate-limits'
 
 /**
  * Signing up through an invite link: what the sign-up decides on (one batch of reads), and the
@@ -120,62 +124,34 @@ export async function readForJoin(
   options: JoinOptions,
   limits: RateLimit[] = [],
 ): Promise<JoinReading> {
-  // The link's columns as subqueries by its code: one batch, however the link turns out.
-  const ofLink = (column: 'community_id' | 'group_id' | 'referrer_member_id') =>
-    sql`(select ${sql.raw(column)} from invites where code = ${code})`
-  const communityId = ofLink('community_id')
-  const reads = [
-    db.select().from(invites).where(eq(invites.code, code)).limit(1),
-    db
-      .select({ code: inviteCodes.code })
-      .from(inviteCodes)
-      .where(eq(inviteCodes.code, code))
-      .limit(1),
-    ...joinTargetQueries(db, communityId, ofLink('group_id')),
-    ...existingQueries(db, communityId, input),
-    coolingOffQuery(db, communityId, input, options),
-    // A referral link on Telegram credits only joins Telegram reports through it: a sign-up on
-    // the web through its code credits no referrer.
-    db
-      .select()
-      .from(members)
-      .where(
-        and(
-          eq(members.id, ofLink('referrer_member_id')),
-          sql`not exists (select 1 from telegram_invite_links t join invites i on i.id = t.invite_id
-            where i.code = ${code} and t.status in ('pending', 'active'))`,
-        ),
-      )
-      .limit(1),
-    subscribedEndpointQuery(db, 'member.confirmation_requested', communityId),
-  ] as const
-  const results = await db.batch([...reads, ...attemptQueries(db, limits, options.now)])
+  // One batch, however the link turns out: the reads by the link's code, then the attempt.
+  const client = db.$client
+  const since = new Date(options.now.getTime() - options.cooldownDays * 86400_000)
+  const reads = joinReadStatements(client, code, { ...input, rejectedSince: since })
+  const results = await client.batch([...reads, ...attemptStatements(client, limits, options.now)])
   const [
-    [invite],
-    [retired],
-    [community],
-    groupRows,
-    [activeRequest],
-    [pendingRequest],
-    [rejected],
-    [referrer],
-    [mailer],
-  ] = results
-  return {
     invite,
-    retired: !invite && retired !== undefined,
-    exceeded: exceededLimits(
-      limits,
-      results.slice(reads.length) as { count: number }[][],
-      options.now,
-    ),
+    retired,
     community,
     groupRows,
     activeRequest,
     pendingRequest,
     rejected,
     referrer,
-    confirmationMailer: mailer !== undefined,
+    mailer,
+  ] = results
+  const link = firstRowOf(invites, invite)
+  return {
+    invite: link,
+    retired: !link && (retired?.results.length ?? 0) > 0,
+    exceeded: exceededLimits(limits, results.slice(reads.length), options.now),
+    community: firstRowOf(communities, community),
+    groupRows: rowsOf(groups, groupRows),
+    activeRequest: firstRowOf(joinRequests, activeRequest),
+    pendingRequest: firstRowOf(joinRequests, pendingRequest),
+    rejected: firstRowOf(joinRequests, rejected),
+    referrer: firstRowOf(members, referrer),
+    confirmationMailer: (mailer?.results.length ?? 0) > 0,
   }
 }
 
@@ -327,47 +303,13 @@ async function findExisting(
   communityId: string,
   input: JoinInput,
 ): Promise<Existing | null> {
-  const [[activeRequest], [pendingRequest]] = await db.batch(
-    existingQueries(db, communityId, input),
+  const [activeRequest, pendingRequest] = await db.$client.batch(
+    existingStatements(db.$client, communityId, input),
   )
-  return existingOf(activeRequest, pendingRequest)
-}
-
-/**
- * The reads behind `findExisting`, to run in a batch: the request that made the person's active
- * membership, and their pending request.
- */
-function existingQueries(db: Database, communityId: string | SQL, input: JoinInput) {
-  const samePerson = (table: typeof members | typeof joinRequests) =>
-    or(
-      input.phone
-        ? and(eq(table.phone, input.phone), isNotNull(table.phoneConfirmedAt))
-        : undefined,
-      input.email
-        ? and(eq(table.email, input.email), isNotNull(table.emailConfirmedAt))
-        : undefined,
-    )
-  const activeMember = db
-    .select({ joinRequestId: members.joinRequestId })
-    .from(members)
-    .where(
-      and(eq(members.communityId, communityId), eq(members.status, 'active'), samePerson(members)),
-    )
-    .limit(1)
-  return [
-    db.select().from(joinRequests).where(eq(joinRequests.id, activeMember)).limit(1),
-    db
-      .select()
-      .from(joinRequests)
-      .where(
-        and(
-          eq(joinRequests.communityId, communityId),
-          eq(joinRequests.status, 'pending'),
-          samePerson(joinRequests),
-        ),
-      )
-      .limit(1),
-  ] as const
+  return existingOf(
+    firstRowOf(joinRequests, activeRequest),
+    firstRowOf(joinRequests, pendingRequest),
+  )
 }
 
 /** An active membership comes first: a member may not also have a request waiting. */
@@ -474,48 +416,6 @@ async function offerProof(
   return [
     confirmationRequestedStatement(db.$client, request, `${confirmation.baseUrl}/confirm/${token}`),
   ]
-}
-
-/**
- * The person's latest rejection within the cooling-off period, if any. It refuses nothing at
- * the sign-up (that would tell whoever typed the contact that it was declined): a single opt-in
- * takes the sign-up as a repeat, and the proof shows the decision to the contact's owner only.
- */
-function coolingOffQuery(
-  db: Database,
-  communityId: string | SQL,
-  input: JoinInput,
-  options: { now: Date; cooldownDays: number },
-) {
-  const since = new Date(options.now.getTime() - options.cooldownDays * 86400_000)
-  return db
-    .select()
-    .from(joinRequests)
-    .where(
-      and(
-        eq(joinRequests.communityId, communityId),
-        eq(joinRequests.status, 'rejected'),
-        gt(joinRequests.decidedAt, since),
-        // Only a contact a proof backed: a number someone else typed into a rejected request
-        // never keeps its owner out.
-        or(
-          input.phone
-            ? and(
-                eq(joinRequests.phone, input.phone),
-                ne(joinRequests.phoneConsentMethod, 'single_opt_in'),
-              )
-            : undefined,
-          input.email
-            ? and(
-                eq(joinRequests.email, input.email),
-                ne(joinRequests.emailConsentMethod, 'single_opt_in'),
-              )
-            : undefined,
-        ),
-      ),
-    )
-    .orderBy(desc(joinRequests.decidedAt))
-    .limit(1)
 }
 
 function assertInviteUsable(invite: Invite, now: Date): void {

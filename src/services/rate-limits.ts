@@ -26,34 +26,39 @@ export async function countAttempt(
   limits: RateLimit[],
   now: Date,
 ): Promise<ExceededLimit[]> {
-  const [first, ...rest] = attemptQueries(db, limits, now)
+  const [first, ...rest] = attemptStatements(db.$client, limits, now)
   if (!first) return []
-  return exceededLimits(limits, await db.batch([first, ...rest]), now)
+  return exceededLimits(limits, await db.$client.batch([first, ...rest]), now)
 }
+
+/**
+ * One attempt counted in a limit's window (?1 its key, ?2 the window's start), answering the
+ * window's count so far. Plain SQL made once: it runs on every join.
+ */
+const COUNT_ATTEMPT = `insert into rate_limits (key, window_start, count) values (?1, ?2, 1)
+  on conflict (key, window_start) do update set count = count + 1
+  returning count`
 
 /** The upserts that count one attempt against each limit, to run in a batch (see above). */
-export function attemptQueries(db: Database, limits: RateLimit[], now: Date) {
-  return limits.map((limit) => {
-    const windowStart = windowStartOf(limit, now)
-    return db
-      .insert(rateLimits)
-      .values({ key: limit.key, windowStart, count: 1 })
-      .onConflictDoUpdate({
-        target: [rateLimits.key, rateLimits.windowStart],
-        set: { count: sql`${rateLimits.count} + 1` },
-      })
-      .returning({ count: rateLimits.count })
-  })
+export function attemptStatements(
+  client: D1Database,
+  limits: RateLimit[],
+  now: Date,
+): D1PreparedStatement[] {
+  return limits.map((limit) =>
+    client.prepare(COUNT_ATTEMPT).bind(limit.key, windowStartOf(limit, now)),
+  )
 }
 
-/** The limits that `attemptQueries`' counts (in the same order) show exceeded. */
+/** The limits that `attemptStatements`' results (in the same order) show exceeded. */
 export function exceededLimits(
   limits: RateLimit[],
-  counts: Array<Array<{ count: number }>>,
+  counts: D1Result[],
   now: Date,
 ): ExceededLimit[] {
+  const countOf = (i: number) => (counts[i]?.results[0] as { count: number } | undefined)?.count
   return limits
-    .filter((limit, i) => (counts[i]?.[0]?.count ?? 0) > limit.limit)
+    .filter((limit, i) => (countOf(i) ?? 0) > limit.limit)
     .map((limit) => ({
       ...limit,
       retryAfter: Math.ceil(

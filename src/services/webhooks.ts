@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   events,
@@ -85,8 +85,8 @@ export async function hasSubscribedEndpoint(
   return endpoint !== undefined
 }
 
-/** The read behind `hasSubscribedEndpoint`, for a batch (the community may be a subquery). */
-export function subscribedEndpointQuery(db: Database, type: EventType, communityId: string | SQL) {
+/** The read behind `hasSubscribedEndpoint`. */
+function subscribedEndpointQuery(db: Database, type: EventType, communityId: string) {
   return db
     .select({ id: webhookEndpoints.id })
     .from(webhookEndpoints)
@@ -98,6 +98,18 @@ export function subscribedEndpointQuery(db: Database, type: EventType, community
       ),
     )
     .limit(1)
+}
+
+/**
+ * `hasSubscribedEndpoint`'s read as plain SQL, for a batch of raw statements: ?2 is the event
+ * type, `community` the community's id as SQL (a parameter, or a subquery such as the link's).
+ * Callers make it once per isolate and bind the values per request.
+ */
+export function subscribedEndpointSql(community: string): string {
+  return `select id from webhook_endpoints
+    where disabled_at is null and (community_id is null or community_id = ${community})
+      and exists (select 1 from json_each(events) where value in ('*', ?2))
+    limit 1`
 }
 
 export async function disableWebhookEndpoint(

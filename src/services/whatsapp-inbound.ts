@@ -10,29 +10,17 @@ import {
   members,
   type LeaveReason,
   type Member,
-  type ProviderStatus,
 } from '../db/schema'
-import { signingSecret, type Config } from '../lib/config'
+import { signingSecret } from '../lib/config'
 import { findConfirmCodes } from '../lib/confirm-codes'
 import { newId } from '../lib/ids'
 import { foldKeyword } from '../lib/keywords'
 import { cleanText } from '../lib/text'
-import { DEFER_SECONDS, whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
 import type { InboundItem } from '../platforms/whatsapp/schemas'
 import { confirmContact, findRequestByCode } from './consent'
-import { backoffSeconds, type DeliveryMessage } from './delivery/messages'
 import { endMembership } from './leaving'
 import { REPLIES, sendWhatsAppReply } from '../platforms/whatsapp/replies'
-
-/** What applying WhatsApp's notifications needs besides the database. */
-export interface InboundDeps {
-  config: Config
-  /** Where a message that failed for a passing reason is queued again. */
-  deliveryQueue: Queue
-}
-
-/** Reported statuses only move forward: `read` never returns to `delivered`. */
-const RANK: Record<ProviderStatus, number> = { sent: 1, delivered: 2, failed: 2, read: 3 }
+import { applyStatus, type DeliveryLookup, type InboundDeps } from './whatsapp-statuses'
 
 /** Meta's marketing opt-out quick reply, as its button text arrives (folded like any message). */
 const MARKETING_OPT_OUT_BUTTONS = new Set(['Stop promotions', 'Werbung stoppen'].map(foldKeyword))
@@ -43,8 +31,10 @@ export async function applyInboundItem(
   deps: InboundDeps,
   item: InboundItem,
   now: Date,
+  /** Deliveries read ahead for the batch this item came in (`deliveriesOfStatuses`). */
+  lookup?: DeliveryLookup,
 ): Promise<string> {
-  if (item.kind === 'status') return applyStatus(db, deps, item, now)
+  if (item.kind === 'status') return applyStatus(db, deps, item, now, lookup?.take(item.wamid))
   if (item.kind === 'preference') return applyPreference(db, item, now)
   return applyMessage(db, deps, item, now)
 }
@@ -100,166 +90,6 @@ async function applyPreference(
     )
   if (!changed) return 'ignored'
   return item.value === 'stop' ? 'unsubscribed' : 'resubscribed'
-}
-
-/**
- * A sent message's status. Unknown message ids (not ours, or pruned) are ignored. A failure is
- * handled by the error-code policy: sent again later, deferred, the broadcast paused, or final
- * (and the subscription ended when the person opted out of marketing).
- */
-async function applyStatus(
-  db: Database,
-  deps: InboundDeps,
-  item: Extract<InboundItem, { kind: 'status' }>,
-  now: Date,
-): Promise<string> {
-  // A plain statement: a broadcast's statuses arrive by the thousand, and building this lookup
-  // with drizzle's relational builder took more of the consumer's CPU than running it.
-  const delivery = await db.$client
-    .prepare(
-      `select dispatch_id as dispatchId, member_id as memberId, provider_status as providerStatus,
-         attempts from deliveries where provider_message_id = ?1 limit 1`,
-    )
-    .bind(item.wamid)
-    .first<{
-      dispatchId: string
-      memberId: string
-      providerStatus: ProviderStatus | null
-      attempts: number
-    }>()
-  if (!delivery) return 'unknown'
-  const old = delivery.providerStatus
-  if (old && RANK[item.status] <= RANK[old]) return 'stale'
-  const client = db.$client
-  const nowMs = now.getTime()
-  const where = `dispatch_id = ?1 and member_id = ?2 and provider_message_id = ?3 and provider_status is ?4`
-  const keys = [delivery.dispatchId, delivery.memberId, item.wamid, old] as const
-  const policy = item.status === 'failed' ? whatsAppErrorPolicy(item.errorCode) : null
-
-  if (
-    policy &&
-    (policy.action === 'retry' || policy.action === 'defer') &&
-    delivery.attempts < deps.config.DELIVERY_MAX_ATTEMPTS
-  ) {
-    // Sent again: the delivery is queued once more, and counted as such.
-    const [requeued] = await client.batch([
-      client
-        .prepare(
-          `update deliveries set status = 'queued', provider_status = null, provider_message_id = null,
-             error_code = ?5, error_title = ?6, last_error = ?7, updated_at = ?8
-           where ${where} and status = 'sent'`,
-        )
-        .bind(...keys, item.errorCode, item.errorTitle, policy.reason, nowMs),
-      client
-        .prepare(
-          `update dispatches set sent = sent - changes(), queued = queued + changes() where id = ?1`,
-        )
-        .bind(delivery.dispatchId),
-    ])
-    if (requeued!.meta.changes === 0) return 'stale'
-    const delaySeconds =
-      policy.action === 'defer'
-        ? DEFER_SECONDS
-        : backoffSeconds(deps.config.DELIVERY_RETRY_BASE_SECONDS, delivery.attempts)
-    await deps.deliveryQueue.send(
-      {
-        kind: 'announce',
-        dispatchId: delivery.dispatchId,
-        memberId: delivery.memberId,
-      } satisfies DeliveryMessage,
-      { delaySeconds },
-    )
-    return policy.action === 'defer' ? 'deferred' : 'retrying'
-  }
-
-  const reachedNow = item.status === 'delivered' || item.status === 'read'
-  const deliveredBefore = old === 'delivered' || old === 'read'
-  const [updated] = await client.batch([
-    client
-      .prepare(
-        `update deliveries set provider_status = ?5, error_code = coalesce(?6, error_code),
-           error_title = coalesce(?7, error_title), last_error = coalesce(?8, last_error), updated_at = ?9
-         where ${where}`,
-      )
-      .bind(...keys, item.status, item.errorCode, item.errorTitle, policy?.reason ?? null, nowMs),
-    // changes(): the counters move only if the status above did (a racing copy moves nothing).
-    client
-      .prepare(
-        `update dispatches set delivered = delivered + ?2 * changes(), read = read + ?3 * changes(),
-           undelivered = undelivered + ?4 * changes() where id = ?1`,
-      )
-      .bind(
-        delivery.dispatchId,
-        reachedNow && !deliveredBefore ? 1 : 0,
-        item.status === 'read' ? 1 : 0,
-        item.status === 'failed' ? 1 : 0,
-      ),
-  ])
-  if (updated!.meta.changes === 0) return 'stale'
-  if (policy?.action === 'pause') await pauseBroadcast(db, delivery.dispatchId, policy.reason, now)
-  if (policy?.endsSubscription) {
-    const member = await db.query.members.findFirst({ where: eq(members.id, delivery.memberId) })
-    if (member) await endMembership(db, member, 'left', now, 'marketing_opt_out')
-  }
-  return item.status
-}
-
-/**
- * What a refusal at send time means beyond the one message, by the same error-code table: the
- * person opted out of marketing (131050: the subscription ends), or the business hit the spam
- * rate limit (131048: the broadcast pauses). `outcomes` are a batch's settled deliveries, keyed
- * `dispatchId|memberId`.
- */
-export async function actOnRefusals(
-  db: Database,
-  outcomes: Map<string, { status: string; error: string | null }>,
-  now: Date,
-): Promise<void> {
-  for (const [key, outcome] of outcomes) {
-    const code =
-      outcome.status === 'failed'
-        ? /\(error (\d{1,16})\)$/.exec(outcome.error ?? '')?.[1]
-        : undefined
-    if (!code) continue
-    const policy = whatsAppErrorPolicy(Number(code))
-    const [dispatchId, memberId] = key.split('|') as [string, string]
-    if (policy.action === 'pause') await pauseBroadcast(db, dispatchId, policy.reason, now)
-    if (policy.endsSubscription) {
-      const member = await db.query.members.findFirst({ where: eq(members.id, memberId) })
-      if (member) await endMembership(db, member, 'left', now, 'marketing_opt_out')
-    }
-  }
-}
-
-/**
- * Stops a broadcast that hit WhatsApp's spam rate limit: nothing more of it is sent, and the
- * admins hear of it through the events outbox (`announcement.paused`).
- */
-async function pauseBroadcast(
-  db: Database,
-  dispatchId: string,
-  reason: string,
-  now: Date,
-): Promise<void> {
-  const client = db.$client
-  const nowMs = now.getTime()
-  await client.batch([
-    client
-      .prepare(
-        `update announcements set paused_at = ?2, pause_reason = ?3, updated_at = ?2
-         where id = (select announcement_id from dispatches where id = ?1) and paused_at is null`,
-      )
-      .bind(dispatchId, nowMs, reason),
-    client
-      .prepare(
-        `insert into events (id, type, community_id, payload, created_at)
-         select ?2, 'announcement.paused', a.community_id,
-           json_object('announcementId', a.id, 'dispatchId', ?1, 'reason', ?3), ?4
-         from announcements a where a.id = (select announcement_id from dispatches where id = ?1)
-           and changes() = 1`,
-      )
-      .bind(dispatchId, newId('evt', nowMs), reason, nowMs),
-  ])
 }
 
 /**

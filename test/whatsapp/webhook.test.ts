@@ -211,6 +211,34 @@ describe('statuses and the error-code policy', () => {
     })
   })
 
+  it('applies every status of one notification, several of the same message among them', async () => {
+    const first = await memberWithDelivery('Ida')
+    const second = await memberWithDelivery('Jan')
+    // Meta often reports delivered and read together; the consumer reads the deliveries of a
+    // batch in one go, and must still apply the second status of a message after the first.
+    const statusesOf = (notification: ReturnType<typeof statusNotification>) =>
+      (notification.entry[0]!.changes[0]!.value as unknown as { statuses: unknown[] }).statuses
+    const notification = statusNotification(first.wamid, 'delivered', first.phone)
+    for (const [wamid, status, phone] of [
+      [first.wamid, 'read', first.phone],
+      [second.wamid, 'delivered', second.phone],
+      ['wamid.never-sent', 'read', second.phone],
+    ] as const) {
+      statusesOf(notification).push(...statusesOf(statusNotification(wamid, status, phone)))
+    }
+    await notify(notification)
+    await eventually(async () => {
+      expect((await announcement(first.announcementId)).deliveries).toMatchObject({
+        delivered: 1,
+        read: 1,
+      })
+      expect((await announcement(second.announcementId)).deliveries).toMatchObject({
+        delivered: 1,
+        read: 0,
+      })
+    })
+  })
+
   it('shows a send refused with 131026 in plain words too', async () => {
     const community = await createCommunity()
     await joinJson((await createInvite(community.id)).code, {

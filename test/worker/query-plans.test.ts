@@ -84,6 +84,7 @@ import {
   listInboundMessages,
   pruneInboundNotifications,
 } from '../../src/services/whatsapp-inbound'
+import { deliveriesOfStatuses } from '../../src/services/whatsapp-statuses'
 import { communityOfInvite, linkSettingsQueries } from '../../src/services/link-settings'
 import { creditRetainedReferrals, rewardsQuery } from '../../src/services/rewards'
 import {
@@ -270,6 +271,9 @@ describe('query plans of the request paths', () => {
     await deleteExpiredSignUps(db, ['jr_00000000000000000000000000'], now)
     await findRequestByCode(db, 'plan-secret', ['ABCD-EFGH'], '+4915112345678', now)
     const deps = { config: loadConfig(env), deliveryQueue: env.DELIVERY_QUEUE }
+    await deliveriesOfStatuses(db, [
+      { kind: 'status', wamid: 'wamid.plan', status: 'read', errorCode: null, errorTitle: null },
+    ])
     await applyInboundItem(
       db,
       deps,

@@ -10,7 +10,7 @@ import {
   sendWhatsAppMessage,
   type SendResult,
 } from '../channels'
-import { actOnRefusals } from '../whatsapp-inbound'
+import { actOnRefusals } from '../whatsapp-statuses'
 import { pausedReason } from '../../platforms/whatsapp/errors'
 import {
   backoffSeconds,

@@ -1,0 +1,136 @@
+import { joinTargetSql } from './joining-target'
+import { subscribedEndpointSql } from './webhooks'
+
+/**
+ * The reads a sign-up decides on (`readForJoin` in `joining.ts`), as plain SQL. Their text
+ * depends on nothing a request brings, only their bound values do, so it is written out once
+ * per isolate: building it with drizzle's query builder on every join was a large share of the
+ * join's CPU in the Worker.
+ *
+ * Every read finds the link by its code, ?1, in the same batch: a link revoked or pointed
+ * elsewhere a moment ago is read as it is now.
+ */
+
+/** The link's community and group, as subqueries by its code. */
+const LINK_COMMUNITY = '(select community_id from invites where code = ?1)'
+const LINK_GROUP = '(select group_id from invites where code = ?1)'
+
+/** The link behind the code at this moment. */
+const LINK_BY_CODE = 'select * from invites where code = ?1 limit 1'
+
+/** Whether the code was a link's once: a rotated link is gone, not unknown. */
+const CODE_EVER_USED = 'select code from invite_codes where code = ?1 limit 1'
+
+const TARGET = joinTargetSql(LINK_COMMUNITY, LINK_GROUP, '?2')
+
+/**
+ * The same person, by contacts as far as they identify anyone: a phone number (?2) or e-mail
+ * address (?3) whose owner confirmed it (in a community without double opt-in: as given). A
+ * contact not given is bound as null and matches nothing; every sign-up gives at least one.
+ */
+
+/**
+ * The `column` of the person's row of `table` in a state, in a community (its id as SQL): by
+ * their phone number, or else by their e-mail address. One lookup per contact, so that each
+ * searches that contact's index; a condition on either contact at once (an OR) would read every
+ * row of the community in that state instead.
+ */
+const samePersonIn = (table: string, column: string, community: string, status: string) =>
+  `coalesce(
+    (select ${column} from ${table} where community_id = ${community} and status = '${status}'
+      and phone = ?2 and phone_confirmed_at is not null limit 1),
+    (select ${column} from ${table} where community_id = ${community} and status = '${status}'
+      and email = ?3 and email_confirmed_at is not null limit 1))`
+
+/** The request that made the person's active membership in a community (its id as SQL). */
+const activeRequestSql = (community: string) => `select * from join_requests
+  where id = ${samePersonIn('members', 'join_request_id', community, 'active')}
+  limit 1`
+
+/** The person's request waiting for an admin in a community (its id as SQL). */
+const pendingRequestSql = (community: string) => `select * from join_requests
+  where id = ${samePersonIn('join_requests', 'id', community, 'pending')}
+  limit 1`
+
+const ACTIVE_REQUEST = activeRequestSql(LINK_COMMUNITY)
+const PENDING_REQUEST = pendingRequestSql(LINK_COMMUNITY)
+
+/**
+ * The person's latest rejection since ?4 (the start of the cooling-off period). It refuses
+ * nothing at the sign-up (that would tell whoever typed the contact that it was declined): a
+ * single opt-in takes the sign-up as a repeat, and its proof shows the decision to the contact's
+ * owner only (services/consent.ts). Only a contact a proof backed counts: a number someone else
+ * typed into a rejected request never keeps its owner out. Each contact is looked up within the
+ * community, so that each searches its (community, contact, decided_at) index.
+ */
+const RECENT_REJECTION = `select * from join_requests r
+  where r.community_id = ${LINK_COMMUNITY} and r.status = 'rejected' and r.decided_at > ?4
+    and ((r.community_id = ${LINK_COMMUNITY} and r.phone = ?2 and r.phone_confirmed_at is not null
+          and r.phone_consent_method != 'single_opt_in')
+      or (r.community_id = ${LINK_COMMUNITY} and r.email = ?3 and r.email_confirmed_at is not null
+          and r.email_consent_method != 'single_opt_in'))
+  order by r.decided_at desc
+  limit 1`
+
+/**
+ * The owner of a referral link. A referral link on Telegram credits only joins Telegram reports
+ * through it: a sign-up on the web through its code credits no referrer.
+ */
+const REFERRER = `select * from members
+  where id = (select referrer_member_id from invites where code = ?1)
+    and not exists (select 1 from telegram_invite_links t join invites i on i.id = t.invite_id
+      where i.code = ?1 and t.status in ('pending', 'active'))
+  limit 1`
+
+/** Whether an endpoint turns the community's confirmation requests (?2) into e-mails. */
+const CONFIRMATION_MAILER = subscribedEndpointSql(LINK_COMMUNITY)
+
+/** The contacts a sign-up gives, and when a rejection still holds it back. */
+export interface JoinReadValues {
+  phone: string | null
+  email: string | null
+  rejectedSince: Date
+}
+
+/**
+ * The reads of a sign-up through the link with `code`, in the order `readForJoin` takes their
+ * results: the link, whether its code was ever used, the community, its groups in play, the
+ * person's active membership's request, their pending request, their recent rejection, the
+ * link's referrer and the confirmation mailer.
+ */
+export function joinReadStatements(
+  client: D1Database,
+  code: string,
+  values: JoinReadValues,
+): D1PreparedStatement[] {
+  const { phone, email } = values
+  return [
+    client.prepare(LINK_BY_CODE).bind(code),
+    client.prepare(CODE_EVER_USED).bind(code),
+    client.prepare(TARGET.community).bind(code),
+    client.prepare(TARGET.groups).bind(code, 'announcement'),
+    client.prepare(ACTIVE_REQUEST).bind(code, phone, email),
+    client.prepare(PENDING_REQUEST).bind(code, phone, email),
+    client.prepare(RECENT_REJECTION).bind(code, phone, email, values.rejectedSince.getTime()),
+    client.prepare(REFERRER).bind(code),
+    client.prepare(CONFIRMATION_MAILER).bind(code, 'member.confirmation_requested'),
+  ]
+}
+
+/**
+ * The person's active membership's request and pending request in a community (?1 its id), by
+ * the same contacts: what a sign-up that lost a race to the same person's finds.
+ */
+const EXISTING_ACTIVE_REQUEST = activeRequestSql('?1')
+const EXISTING_PENDING_REQUEST = pendingRequestSql('?1')
+
+export function existingStatements(
+  client: D1Database,
+  communityId: string,
+  contacts: { phone: string | null; email: string | null },
+): D1PreparedStatement[] {
+  return [
+    client.prepare(EXISTING_ACTIVE_REQUEST).bind(communityId, contacts.phone, contacts.email),
+    client.prepare(EXISTING_PENDING_REQUEST).bind(communityId, contacts.phone, contacts.email),
+  ]
+}

@@ -1,0 +1,242 @@
+import { eq } from 'drizzle-orm'
+import type { Database } from '../db/client'
+import { members, type ProviderStatus } from '../db/schema'
+import type { Config } from '../lib/config'
+import { newId } from '../lib/ids'
+import { DEFER_SECONDS, whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
+import type { InboundItem } from '../platforms/whatsapp/schemas'
+import { backoffSeconds, type DeliveryMessage } from './delivery/messages'
+import { endMembership } from './leaving'
+
+/**
+ * What WhatsApp reports about the messages we sent: a status applied to its delivery (see
+ * `whatsapp-inbound.ts` for the rest of the notifications), and what a refusal means beyond
+ * the one message.
+ */
+
+/** What applying WhatsApp's notifications needs besides the database. */
+export interface InboundDeps {
+  config: Config
+  /** Where a message that failed for a passing reason is queued again. */
+  deliveryQueue: Queue
+}
+
+/** Reported statuses only move forward: `read` never returns to `delivered`. */
+const RANK: Record<ProviderStatus, number> = { sent: 1, delivered: 2, failed: 2, read: 3 }
+
+/** The delivery a status is about, as `applyStatus` reads it by the message id. */
+interface StatusDelivery {
+  dispatchId: string
+  memberId: string
+  providerStatus: ProviderStatus | null
+  attempts: number
+}
+
+const DELIVERY_COLUMNS = `dispatch_id as dispatchId, member_id as memberId,
+  provider_status as providerStatus, attempts`
+
+/** The delivery of one message id (?1). */
+const DELIVERY_BY_MESSAGE = `select ${DELIVERY_COLUMNS} from deliveries
+  where provider_message_id = ?1 limit 1`
+
+/** The deliveries of many message ids at once (?1, a JSON array of them). */
+const DELIVERIES_BY_MESSAGES = `select provider_message_id as wamid, ${DELIVERY_COLUMNS}
+  from deliveries
+  where provider_message_id is not null and provider_message_id in (select value from json_each(?1))`
+
+/** The most message ids looked up in one statement (a queue batch holds at most 100 items). */
+const MAX_LOOKUP = 100
+
+/**
+ * The deliveries a batch's statuses are about, read in one statement per 100 statuses instead
+ * of one each: a broadcast's statuses arrive by the thousand, and the lookup per status was
+ * the largest share of the consumer's work. Each entry serves the first status of its message
+ * id only (`take`); a later status of the same message in the batch reads the delivery again,
+ * as the first may have changed it. A lookup that fails leaves every status to read its own.
+ */
+export async function deliveriesOfStatuses(
+  db: Database,
+  items: InboundItem[],
+): Promise<DeliveryLookup> {
+  const wamids = [...new Set(items.flatMap((item) => (item.kind === 'status' ? [item.wamid] : [])))]
+  const found = new Map<string, StatusDelivery | null>()
+  try {
+    for (let i = 0; i < wamids.length; i += MAX_LOOKUP) {
+      const chunk = wamids.slice(i, i + MAX_LOOKUP)
+      const { results } = await db.$client
+        .prepare(DELIVERIES_BY_MESSAGES)
+        .bind(JSON.stringify(chunk))
+        .all<StatusDelivery & { wamid: string }>()
+      for (const wamid of chunk) found.set(wamid, null)
+      for (const { wamid, ...delivery } of results) found.set(wamid, delivery)
+    }
+  } catch {
+    // Each status then reads its own delivery, as without the lookup.
+  }
+  return {
+    take(wamid) {
+      const delivery = found.get(wamid)
+      found.delete(wamid)
+      return delivery
+    },
+  }
+}
+
+/** Deliveries read ahead for a batch's statuses: `undefined` when a status must read its own. */
+export interface DeliveryLookup {
+  take(wamid: string): StatusDelivery | null | undefined
+}
+
+/**
+ * A sent message's status. Unknown message ids (not ours, or pruned) are ignored. A failure is
+ * handled by the error-code policy: sent again later, deferred, the broadcast paused, or final
+ * (and the subscription ended when the person opted out of marketing).
+ */
+export async function applyStatus(
+  db: Database,
+  deps: InboundDeps,
+  item: Extract<InboundItem, { kind: 'status' }>,
+  now: Date,
+  /** The delivery as read ahead for the batch (null: none); undefined to read it here. */
+  known?: StatusDelivery | null,
+): Promise<string> {
+  // A plain statement: a broadcast's statuses arrive by the thousand, and building this lookup
+  // with drizzle's relational builder took more of the consumer's CPU than running it.
+  const delivery =
+    known !== undefined
+      ? known
+      : await db.$client.prepare(DELIVERY_BY_MESSAGE).bind(item.wamid).first<StatusDelivery>()
+  if (!delivery) return 'unknown'
+  const old = delivery.providerStatus
+  if (old && RANK[item.status] <= RANK[old]) return 'stale'
+  const client = db.$client
+  const nowMs = now.getTime()
+  const where = `dispatch_id = ?1 and member_id = ?2 and provider_message_id = ?3 and provider_status is ?4`
+  const keys = [delivery.dispatchId, delivery.memberId, item.wamid, old] as const
+  const policy = item.status === 'failed' ? whatsAppErrorPolicy(item.errorCode) : null
+
+  if (
+    policy &&
+    (policy.action === 'retry' || policy.action === 'defer') &&
+    delivery.attempts < deps.config.DELIVERY_MAX_ATTEMPTS
+  ) {
+    // Sent again: the delivery is queued once more, and counted as such.
+    const [requeued] = await client.batch([
+      client
+        .prepare(
+          `update deliveries set status = 'queued', provider_status = null, provider_message_id = null,
+             error_code = ?5, error_title = ?6, last_error = ?7, updated_at = ?8
+           where ${where} and status = 'sent'`,
+        )
+        .bind(...keys, item.errorCode, item.errorTitle, policy.reason, nowMs),
+      client
+        .prepare(
+          `update dispatches set sent = sent - changes(), queued = queued + changes() where id = ?1`,
+        )
+        .bind(delivery.dispatchId),
+    ])
+    if (requeued!.meta.changes === 0) return 'stale'
+    const delaySeconds =
+      policy.action === 'defer'
+        ? DEFER_SECONDS
+        : backoffSeconds(deps.config.DELIVERY_RETRY_BASE_SECONDS, delivery.attempts)
+    await deps.deliveryQueue.send(
+      {
+        kind: 'announce',
+        dispatchId: delivery.dispatchId,
+        memberId: delivery.memberId,
+      } satisfies DeliveryMessage,
+      { delaySeconds },
+    )
+    return policy.action === 'defer' ? 'deferred' : 'retrying'
+  }
+
+  const reachedNow = item.status === 'delivered' || item.status === 'read'
+  const deliveredBefore = old === 'delivered' || old === 'read'
+  const [updated] = await client.batch([
+    client
+      .prepare(
+        `update deliveries set provider_status = ?5, error_code = coalesce(?6, error_code),
+           error_title = coalesce(?7, error_title), last_error = coalesce(?8, last_error), updated_at = ?9
+         where ${where}`,
+      )
+      .bind(...keys, item.status, item.errorCode, item.errorTitle, policy?.reason ?? null, nowMs),
+    // changes(): the counters move only if the status above did (a racing copy moves nothing).
+    client
+      .prepare(
+        `update dispatches set delivered = delivered + ?2 * changes(), read = read + ?3 * changes(),
+           undelivered = undelivered + ?4 * changes() where id = ?1`,
+      )
+      .bind(
+        delivery.dispatchId,
+        reachedNow && !deliveredBefore ? 1 : 0,
+        item.status === 'read' ? 1 : 0,
+        item.status === 'failed' ? 1 : 0,
+      ),
+  ])
+  if (updated!.meta.changes === 0) return 'stale'
+  if (policy?.action === 'pause') await pauseBroadcast(db, delivery.dispatchId, policy.reason, now)
+  if (policy?.endsSubscription) {
+    const member = await db.query.members.findFirst({ where: eq(members.id, delivery.memberId) })
+    if (member) await endMembership(db, member, 'left', now, 'marketing_opt_out')
+  }
+  return item.status
+}
+
+/**
+ * What a refusal at send time means beyond the one message, by the same error-code table: the
+ * person opted out of marketing (131050: the subscription ends), or the business hit the spam
+ * rate limit (131048: the broadcast pauses). `outcomes` are a batch's settled deliveries, keyed
+ * `dispatchId|memberId`.
+ */
+export async function actOnRefusals(
+  db: Database,
+  outcomes: Map<string, { status: string; error: string | null }>,
+  now: Date,
+): Promise<void> {
+  for (const [key, outcome] of outcomes) {
+    const code =
+      outcome.status === 'failed'
+        ? /\(error (\d{1,16})\)$/.exec(outcome.error ?? '')?.[1]
+        : undefined
+    if (!code) continue
+    const policy = whatsAppErrorPolicy(Number(code))
+    const [dispatchId, memberId] = key.split('|') as [string, string]
+    if (policy.action === 'pause') await pauseBroadcast(db, dispatchId, policy.reason, now)
+    if (policy.endsSubscription) {
+      const member = await db.query.members.findFirst({ where: eq(members.id, memberId) })
+      if (member) await endMembership(db, member, 'left', now, 'marketing_opt_out')
+    }
+  }
+}
+
+/**
+ * Stops a broadcast that hit WhatsApp's spam rate limit: nothing more of it is sent, and the
+ * admins hear of it through the events outbox (`announcement.paused`).
+ */
+async function pauseBroadcast(
+  db: Database,
+  dispatchId: string,
+  reason: string,
+  now: Date,
+): Promise<void> {
+  const client = db.$client
+  const nowMs = now.getTime()
+  await client.batch([
+    client
+      .prepare(
+        `update announcements set paused_at = ?2, pause_reason = ?3, updated_at = ?2
+         where id = (select announcement_id from dispatches where id = ?1) and paused_at is null`,
+      )
+      .bind(dispatchId, nowMs, reason),
+    client
+      .prepare(
+        `insert into events (id, type, community_id, payload, created_at)
+         select ?2, 'announcement.paused', a.community_id,
+           json_object('announcementId', a.id, 'dispatchId', ?1, 'reason', ?3), ?4
+         from announcements a where a.id = (select announcement_id from dispatches where id = ?1)
+           and changes() = 1`,
+      )
+      .bind(dispatchId, newId('evt', nowMs), reason, nowMs),
+  ])
+}
