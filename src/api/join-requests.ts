@@ -108,7 +108,7 @@ openapi(
     tags,
     summary: 'Record consent an admin holds proof of, for a double opt-in sign-up',
     description:
-      'For consent given outside the app (a signed form, say), for the contacts it names: each named contact’s consent record gets the method `admin`, its proof the text sent and who sent it. Contacts confirmed already keep their record. If the named contact turns out to be confirmed on an earlier sign-up or membership of the same person, the answer is that earlier sign-up.',
+      'For consent given outside the app (a signed form, say), for the contacts it names: each named contact’s consent record gets the method `admin`, its proof the text sent and who sent it. Contacts proven already keep their record; one a single opt-in took on the form’s word gets this proof. If the named contact turns out to be confirmed on an earlier sign-up or membership of the same person, the answer is that earlier sign-up.',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: RequestParams, body: jsonBody(AdminConfirmSchema) },
     responses: {

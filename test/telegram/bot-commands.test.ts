@@ -249,7 +249,7 @@ describe('the bot’s deep link on a member’s own pages', () => {
     const open = await telegramCommunity('open')
     const invite = await createInvite(open.community.id, { groupId: open.group.id })
     const phone = newPhone()
-    const first = await joinJson(invite.code, { name: 'Ana', phone })
+    const first = await joinAsMember(invite.code, { name: 'Ana', phone })
     expect(first.json.telegramStartUrl).toBeTruthy()
     // Anyone can type a member's number: the repeat learns nothing of the member.
     const repeat = await joinJson(invite.code, { name: 'Eve', phone })

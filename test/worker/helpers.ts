@@ -190,7 +190,8 @@ export async function joinJson(
  * Joins as `joinJson` does and, where the member's own links wait for a proof (a single opt-in
  * answers with `confirmation` instead of them), gives it the way the number's owner does: the
  * prefilled message sent from that number's WhatsApp. The answer's `memberId`, `referralUrl`
- * and `leaveUrl` are then the member's, as their status page shows them after the proof.
+ * `leaveUrl` and `telegramStartUrl` are then the member's, as their status page shows them after
+ * the proof.
  */
 export async function joinAsMember(
   code: string,
@@ -220,6 +221,7 @@ export async function joinAsMember(
     memberId: request.member_id,
     referralUrl: href(/<p class="code"><a href="([^"]+)"/),
     leaveUrl: href(/<a href="(https:\/\/[^"]+\/leave\/[^"]+)"/),
+    telegramStartUrl: href(/<a href="(https:\/\/t\.me\/[^"?]+\?start=[^"]+)"/),
   }
   return joined
 }

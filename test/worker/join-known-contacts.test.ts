@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  createCommunity,
-  createInvite,
-  expectProblem,
-  joinJson,
-  newPhone,
-  query,
-} from './helpers'
+import { call, createCommunity, createInvite, joinJson, newPhone, query } from './helpers'
 
 /**
  * A sign-up is matched with the person's earlier one by either contact on its own: the number,
@@ -35,26 +27,31 @@ describe('a sign-up known by one of its contacts', () => {
     expect(first.json).toMatchObject({ status: 'pending' })
     const second = await joinJson(invite.code, { name: 'Jan', phone: newPhone(), email })
     expect(second.json).toMatchObject({ status: 'pending' })
-    const [repeat] = await query<{ repeat_of: string | null }>(
-      'select repeat_of from join_requests where id = ?',
-      second.json.joinRequestId,
-    )
-    expect(repeat!.repeat_of).toBe(first.json.joinRequestId)
+    // The admins see the first request only: the second waits for a proof of its contacts.
+    expect(await waitingIds(community.id)).toEqual([first.json.joinRequestId])
   })
 
-  it('is held back while cooling off by a rejection of its e-mail address', async () => {
+  it('is held back while cooling off by a rejection of its proven e-mail address', async () => {
     const community = await createCommunity({ visibility: 'closed' })
     const invite = await createInvite(community.id)
     const email = `kai-${crypto.randomUUID()}@example.com`
     const asked = await joinJson(invite.code, { name: 'Kai', email })
+    const proven = await call('POST', `/api/join-requests/${asked.json.joinRequestId}/confirm`, {
+      body: { proof: 'Signed the paper form at the market stall' },
+    })
+    expect(proven.status, proven.text).toBe(200)
     const rejected = await call('POST', `/api/join-requests/${asked.json.joinRequestId}/reject`, {
       body: { reason: 'Not now' },
     })
     expect(rejected.status, rejected.text).toBe(200)
-    expectProblem(
-      await joinJson(invite.code, { name: 'Kai', phone: newPhone(), email }),
-      409,
-      'cooling_off',
-    )
+    const again = await joinJson(invite.code, { name: 'Kai', phone: newPhone(), email })
+    // Answered as anyone's sign-up is, and no new request reaches the admins.
+    expect(again.json).toMatchObject({ status: 'pending', memberId: null })
+    expect(await waitingIds(community.id)).toEqual([])
   })
 })
+
+async function waitingIds(communityId: string): Promise<string[]> {
+  const waiting = await call('GET', `/api/communities/${communityId}/join-requests`)
+  return waiting.json.data.map((request: { id: string }) => request.id)
+}
