@@ -3,6 +3,7 @@ import type { FieldMessages } from '../lib/field-errors'
 import { type Lang, type Messages, MESSAGES } from '../lib/i18n'
 import { formatMoment } from '../lib/time'
 import { FieldError, fieldAttributes, type FormState } from './form-fields'
+import { type ConfirmationView, ProofSteps } from './proof-steps'
 import { Layout, type PageProps, WithUserText } from './layout'
 
 export interface JoinFormProps extends PageProps {
@@ -175,22 +176,6 @@ export interface StatusPageProps extends PageProps {
   askAgainFrom?: Date | null
 }
 
-export interface ConfirmationView {
-  code: string | null
-  /** The wa.me link with the prefilled message, and its QR code as an SVG data URL. */
-  whatsappUrl: string | null
-  whatsappQr: string | null
-  /** The business sent a message with a button that confirms (`WHATSAPP_CONFIRM_TEMPLATE`). */
-  whatsappSent: boolean
-  /** True only when something sends the e-mail: the operator's mail system hears of it. */
-  emailSent: boolean
-  /** A contact waiting for its proof that nothing configured here can carry. */
-  phoneUnavailable: boolean
-  emailUnavailable: boolean
-  /** Until when an unconfirmed sign-up waits; null once one contact is confirmed. */
-  expiresAt: Date | null
-}
-
 /** Where a person follows their sign-up: pending, approved (with what to do next), or declined. */
 export function StatusPage(props: StatusPageProps) {
   const t = MESSAGES[props.lang]
@@ -335,79 +320,6 @@ export function StatusPage(props: StatusPageProps) {
       </div>
     </Layout>
   )
-}
-
-/** How a contact is proven: the code to send from WhatsApp (with its link and QR code), what went out, and until when. */
-function ProofSteps(props: {
-  t: Messages
-  lang: Lang
-  community: Community
-  confirmation: ConfirmationView
-}) {
-  const { t, confirmation } = props
-  return (
-    <>
-      {confirmation.whatsappUrl && confirmation.code && (
-        <>
-          <a class="cta" href={confirmation.whatsappUrl} rel="noopener noreferrer">
-            {t.confirmWhatsAppButton}
-          </a>
-          {/* The code is no word of any language: isolated, and marked so. */}
-          <p class="muted">
-            <WithUserText sentence={t.confirmWhatsAppText} value={confirmation.code} />
-          </p>
-          <p class="code" lang="zxx" translate="no">
-            {confirmation.code}
-          </p>
-          {confirmation.whatsappQr && (
-            <img
-              class="qr"
-              src={confirmation.whatsappQr}
-              alt={t.confirmQrAlt}
-              width="192"
-              height="192"
-            />
-          )}
-        </>
-      )}
-      {confirmation.whatsappSent && <p>{t.confirmWhatsAppSentText}</p>}
-      {confirmation.emailSent && <p>{t.confirmEmailText}</p>}
-      {(confirmation.phoneUnavailable || confirmation.emailUnavailable) && (
-        <p>{confirmInstead(t, confirmation)}</p>
-      )}
-      {confirmation.expiresAt && (
-        <p class="muted small">
-          {t.confirmUntil(
-            formatMoment(props.lang, confirmation.expiresAt, props.community.timeZone, {
-              zone: true,
-            }),
-          )}
-        </p>
-      )}
-    </>
-  )
-}
-
-/**
- * Said when a contact cannot be confirmed by anything configured here (no business number, no
- * mail system listening): that it cannot, and what the person can do instead.
- */
-function confirmInstead(t: Messages, confirmation: ConfirmationView): string {
-  const { phoneUnavailable, emailUnavailable } = confirmation
-  const cannot =
-    phoneUnavailable && emailUnavailable
-      ? t.confirmNoWayText
-      : phoneUnavailable
-        ? t.confirmNoWhatsAppText
-        : t.confirmNoEmailText
-  const whatsappOffered = confirmation.whatsappUrl !== null || confirmation.whatsappSent
-  const instead =
-    !phoneUnavailable && whatsappOffered
-      ? t.confirmInsteadWhatsAppText
-      : !emailUnavailable && confirmation.emailSent
-        ? t.confirmInsteadEmailText
-        : t.confirmAskAdminsText
-  return `${cannot} ${instead}`
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   eventually,
   expectProblem,
   joinJson,
+  memberIdOf,
   newPhone,
   query,
   runCron,
@@ -41,7 +42,7 @@ async function communityWith(names: string[]) {
   for (const name of names) {
     const joined = await joinJson(invite.code, { name, phone: newPhone(), turnstileToken: HUMAN })
     expect(joined.status).toBe(201)
-    memberIds.push(joined.json.memberId)
+    memberIds.push((await memberIdOf(joined))!)
   }
   return { community, invite, memberIds }
 }
@@ -343,11 +344,11 @@ describe('the events outbox as signed webhooks', () => {
       phone: newPhone(),
       turnstileToken: HUMAN,
     })
+    const joinedId = await memberIdOf(joined)
     await runCron(new Date())
     const [delivery] = await eventually(async () => {
       const requests = await received(
-        (payload) =>
-          payload.type === 'member.joined' && payload.data?.memberId === joined.json.memberId,
+        (payload) => payload.type === 'member.joined' && payload.data?.memberId === joinedId,
       )
       expect(requests).toHaveLength(1)
       return requests
@@ -358,7 +359,7 @@ describe('the events outbox as signed webhooks', () => {
     ) as any
     expect(payload).toMatchObject({
       type: 'member.joined',
-      data: { communityId: community.id, memberId: joined.json.memberId },
+      data: { communityId: community.id, memberId: joinedId },
     })
     expect(delivery!.headers['webhook-id']).toMatch(/^evt_/)
 

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/lib/config'
 import { deliverAnnouncement, deliverAnnouncements } from '../../src/services/delivery/send'
 import { reconcileRuns } from '../../src/services/delivery/reconcile'
 import { sendWhatsAppMessage } from '../../src/services/channels'
-import { createCommunity, createInvite, joinJson, query } from '../worker/helpers'
+import { createCommunity, createInvite, joinJson, memberIdOf, query } from '../worker/helpers'
 
 const fake = inject('fakeServicesUrl')
 const config = () => ({ ...loadConfig(env), DELIVERY_CHANNEL: 'whatsapp' as const })
@@ -61,11 +61,12 @@ async function expandedRun(
       phone: person.phone,
       turnstileToken: 'human-token',
     })
-    memberIds.push(joined.json.memberId)
+    const memberId = (await memberIdOf(joined))!
+    memberIds.push(memberId)
     await query(
       `insert into deliveries (dispatch_id, member_id, status, attempts, updated_at) values (?, ?, ?, ?, ?)`,
       dispatchId,
-      joined.json.memberId,
+      memberId,
       person.status ?? 'queued',
       person.status === 'sending' ? 1 : 0,
       now - (person.updatedAgoMs ?? 0),

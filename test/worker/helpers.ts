@@ -226,6 +226,18 @@ export async function joinAsMember(
   return joined
 }
 
+/**
+ * The membership a sign-up made, by its answer: a single opt-in answer keeps the member's id until
+ * a proof (see `joinAsMember`), the sign-up knows it. Null when it made none.
+ */
+export async function memberIdOf(answer: { json: { joinRequestId?: string } }) {
+  const [row] = await query<{ member_id: string | null }>(
+    'select member_id from join_requests where id = ?',
+    answer.json.joinRequestId ?? '',
+  )
+  return row?.member_id ?? null
+}
+
 /** Hands the Worker a WhatsApp webhook notification, signed as Meta signs it. */
 export async function notifyWhatsApp(payload: unknown): Promise<void> {
   const body = JSON.stringify(payload)
