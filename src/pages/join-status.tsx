@@ -13,6 +13,7 @@ import {
   canConfirm,
   confirmContact,
   contactUnconfirmed,
+  isUnconfirmed,
   linkProofId,
   requestFromConfirmLink,
 } from '../services/consent'
@@ -78,7 +79,7 @@ async function signUpPage(
   const confirmation = statusToken
     ? await confirmationView(c, signUp, statusToken, language(c), { community })
     : undefined
-  const awaitsProof = !proven && linksAwaitProof(request, confirmation)
+  const awaitsProof = !proven && linksAwaitProof(request)
   const links =
     member && !awaitsProof
       ? await memberLinks(c, request, member)
@@ -172,7 +173,7 @@ signUpStatusApp.get('/confirm/:token', async (c) => {
       nonce={cspNonce(c)}
       communityName={community.name}
       action={live ? `/confirm/${c.req.param('token')}?lang=${language(c)}` : null}
-      expired={!live && contactUnconfirmed(request, 'email')}
+      expired={!live && linkExpired(request)}
       after={live ? null : await afterConfirmation(c, request, community)}
     />,
   )
@@ -181,18 +182,18 @@ signUpStatusApp.get('/confirm/:token', async (c) => {
 signUpStatusApp.post('/confirm/:token', sameOriginOnly(), async (c) => {
   const request = await requestFromConfirmToken(c)
   const community = await getCommunityOrThrow(c.var.db, request.communityId)
+  const now = new Date()
   // The link was e-mailed to the address: it proves the address, and nothing else.
-  const result =
-    request.email && request.repeatOf === null
-      ? await confirmContact(
-          c.var.db,
-          request,
-          'email',
-          { method: 'email_link', id: await linkProofId(c.req.param('token')) },
-          new Date(),
-          c.var.config.REJECTION_COOLDOWN_DAYS,
-        )
-      : ({ outcome: 'already' } as const)
+  const result = canConfirm(request, 'email', now)
+    ? await confirmContact(
+        c.var.db,
+        request,
+        'email',
+        { method: 'email_link', id: await linkProofId(c.req.param('token')) },
+        now,
+        c.var.config.REJECTION_COOLDOWN_DAYS,
+      )
+    : ({ outcome: linkExpired(request) ? 'expired' : 'already' } as const)
   return c.html(
     <ConfirmLinkPage
       lang={language(c)}
@@ -209,6 +210,14 @@ signUpStatusApp.post('/confirm/:token', sameOriginOnly(), async (c) => {
     result.outcome === 'expired' ? 410 : 200,
   )
 })
+
+/**
+ * Whether a confirmation link that can no longer confirm came too late: its address still waits
+ * for the proof, or its sign-up does (one erased when its time was up keeps no address).
+ */
+function linkExpired(request: JoinRequest): boolean {
+  return contactUnconfirmed(request, 'email') || isUnconfirmed(request)
+}
 
 /**
  * What a confirmed sign-up's owner does next. The chat is shown only where anyone with the

@@ -387,10 +387,7 @@ async function joinAnswer(
     community,
     confirmationMailer,
   })
-  const awaitsProof = linksAwaitProof(
-    asNewSignUp(outcome.request, community) ?? outcome.request,
-    confirmation,
-  )
+  const awaitsProof = linksAwaitProof(asNewSignUp(outcome.request, community) ?? outcome.request)
   const member = outcome.status === 'active' && !awaitsProof ? outcome.member : null
   const answer: z.infer<typeof JoinAnswerSchema> = {
     status: outcome.status,

@@ -94,20 +94,16 @@ export async function confirmationView(
  * community that asks for no proof, the form's word makes the membership, but whoever types a
  * number must not learn from the answer whether it belongs to a member: a known contact's
  * sign-up cannot be shown that member's links, so a new one is not shown its own either until
- * a contact of it is proven (the proof it is offered, see `confirmationView`). Where nothing
- * configured here can prove its contacts, and for sign-ups from before proofs were offered to
- * them (no expiry), the links are shown at once, as nothing else could ever show them.
+ * a contact of it is proven. That holds however the proof may come (see `confirmationView`),
+ * where nothing configured here can carry one (an admin's recorded consent still can), and after
+ * the offer expired (signing up again brings a new code, and the proof then shows the
+ * membership). Sign-ups from before proofs were offered to them (no expiry) show the links.
  */
-export function linksAwaitProof(
-  request: JoinRequest,
-  confirmation: ConfirmationView | null | undefined,
-): boolean {
+export function linksAwaitProof(request: JoinRequest): boolean {
   return (
     request.consentMethod === 'single_opt_in' &&
     request.confirmExpiresAt !== null &&
-    !ownerProven(request) &&
-    confirmation != null &&
-    (confirmation.whatsappUrl !== null || confirmation.emailSent)
+    !ownerProven(request)
   )
 }
 

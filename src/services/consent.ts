@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, isNull, lt } from 'drizzle-orm'
+import { and, eq, isNotNull } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { joinRequests, type ConsentMethod, type ContactKind, type JoinRequest } from '../db/schema'
 import { sha256Hex } from '../lib/crypto'
@@ -9,7 +9,7 @@ import { verifyToken } from '../lib/signing'
 import { CONFIRM_PURPOSE, confirmCodeHash } from '../lib/confirm-codes'
 import { approveJoinRequest } from './joining-decisions'
 import { getJoinTarget } from './joining-target'
-import { deleteExpiredSignUps } from './retention'
+import { eraseExpiredSignUps, stillExpiring } from './retention'
 
 /**
  * Double opt-in, per contact. A sign-up in a community with `consent: 'double'` is stored
@@ -351,8 +351,8 @@ async function markRepeat(
 }
 
 /**
- * Deletes expired unconfirmed sign-ups with their contact data, wherever it is (the sign-up and
- * the events naming it, see `deleteExpiredSignUps`), a bounded number per run. Their link's use
+ * Erases expired unconfirmed sign-ups with their contact data, wherever it is (the sign-up and
+ * the events naming it, see `eraseExpiredSignUps`), a bounded number per run. Their link's use
  * and the request rollup stay: they count as sign-ups that never confirmed.
  */
 export async function pruneUnconfirmed(db: Database, now: Date, limit = 500): Promise<number> {
@@ -360,16 +360,11 @@ export async function pruneUnconfirmed(db: Database, now: Date, limit = 500): Pr
     .select({ id: joinRequests.id })
     .from(joinRequests)
     .where(
-      and(
-        isNull(joinRequests.confirmedAt),
-        isNotNull(joinRequests.confirmExpiresAt),
-        lt(joinRequests.confirmExpiresAt, now),
-        // Only these are deleted: others left in the look-up would fill it run after run.
-        eq(joinRequests.status, 'pending'),
-      ),
+      // Only these are erased: others left in the look-up would fill it run after run.
+      and(isNotNull(joinRequests.confirmExpiresAt), stillExpiring(now)),
     )
     .limit(limit)
-  return deleteExpiredSignUps(
+  return eraseExpiredSignUps(
     db,
     expired.map((row) => row.id),
     now,

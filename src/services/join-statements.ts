@@ -62,7 +62,7 @@ export function leaveRollupStatement(
 /**
  * The outbox event that asks the operator's mail system to send the confirmation link. It holds
  * the person's name, e-mail address and a live link, so it goes with the sign-up when that
- * expires (`deleteExpiredSignUps`), or `EVENT_RETENTION_DAYS` after delivery otherwise.
+ * expires (`eraseExpiredSignUps`), or `EVENT_RETENTION_DAYS` after delivery otherwise.
  */
 export function confirmationRequestedStatement(
   client: D1Database,

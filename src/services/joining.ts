@@ -200,48 +200,11 @@ export async function join(
   }
 
   const statusToken = randomBase64Url(32)
-  const request: JoinRequest = {
-    id: newId('jr', options.now.getTime()),
-    communityId: invite.communityId,
-    inviteId: invite.id,
-    groupId: target.group?.id ?? null,
-    referrerMemberId: attributableReferrer(referrer, input),
-    name: input.name,
-    phone: input.phone,
-    email: input.email,
-    answers: input.answers,
-    consent: input.consent,
-    ...placeColumns(input),
-    status: 'pending',
-    reason: null,
-    statusTokenHash: await sha256Hex(statusToken),
-    memberId: null,
-    createdAt: options.now,
-    decidedAt: null,
-    confirmExpiresAt: null,
-    confirmedAt: options.now,
-    consentMethod: 'single_opt_in',
-    consentProof: null,
-    // Without a double opt-in the form is all the community asks for, for each contact given.
-    phoneConfirmedAt: input.phone ? options.now : null,
-    phoneConsentMethod: input.phone ? 'single_opt_in' : null,
-    phoneConsentProof: null,
-    emailConfirmedAt: input.email ? options.now : null,
-    emailConsentMethod: input.email ? 'single_opt_in' : null,
-    emailConsentProof: null,
-    confirmCodeHash: null,
-    repeatOf: null,
-  }
   if (double && !options.confirmation) throw new Error('a double opt-in needs ConfirmationOptions')
-  if (double) {
-    Object.assign(request, {
-      confirmedAt: null,
-      consentMethod: null,
-      phoneConfirmedAt: null,
-      phoneConsentMethod: null,
-      emailConfirmedAt: null,
-      emailConsentMethod: null,
-    })
+  const request: JoinRequest = {
+    ...(await signUpRow(invite, target, input, statusToken, options.now)),
+    referrerMemberId: attributableReferrer(referrer, input),
+    ...(double ? {} : formsWord(input, options.now)),
   }
   // A double opt-in's confirmation e-mail is asked for whoever listens now or later; a single
   // opt-in's only where a mail system listens (the answer says whether one does).
@@ -341,8 +304,35 @@ async function repeatSignUp(
   mail: boolean,
 ): Promise<JoinOutcome> {
   const statusToken = randomBase64Url(32)
-  const now = options.now
-  const row: JoinRequest = {
+  // What they answered stays with the first sign-up: this one holds only what a proof needs.
+  const row = { ...(await signUpRow(invite, target, input, statusToken, options.now)), answers: [] }
+  const proof = options.confirmation
+    ? await offerProof(db, row, statusToken, options.confirmation, mail)
+    : []
+  const insert = db.insert(joinRequests).values(row).returning().toSQL()
+  const client = db.$client
+  const [inserted] = await client.batch([
+    client.prepare(insert.sql).bind(...insert.params),
+    ...proof,
+  ])
+  const stored = firstRowOf(joinRequests, inserted)!
+  return target.community.visibility === 'open'
+    ? { status: 'active', request: stored, member: null, statusToken, target }
+    : { status: 'pending', request: stored, statusToken }
+}
+
+/**
+ * A sign-up as the form gave it, waiting for a proof of any contact, with nobody credited for it
+ * and only the hash of its status token.
+ */
+async function signUpRow(
+  invite: Invite,
+  target: JoinTarget,
+  input: JoinInput,
+  statusToken: string,
+  now: Date,
+): Promise<JoinRequest> {
+  return {
     id: newId('jr', now.getTime()),
     communityId: invite.communityId,
     inviteId: invite.id,
@@ -351,7 +341,7 @@ async function repeatSignUp(
     name: input.name,
     phone: input.phone,
     email: input.email,
-    answers: [],
+    answers: input.answers,
     consent: input.consent,
     ...placeColumns(input),
     status: 'pending',
@@ -373,19 +363,21 @@ async function repeatSignUp(
     confirmCodeHash: null,
     repeatOf: null,
   }
-  const proof = options.confirmation
-    ? await offerProof(db, row, statusToken, options.confirmation, mail)
-    : []
-  const insert = db.insert(joinRequests).values(row).returning().toSQL()
-  const client = db.$client
-  const [inserted] = await client.batch([
-    client.prepare(insert.sql).bind(...insert.params),
-    ...proof,
-  ])
-  const stored = firstRowOf(joinRequests, inserted)!
-  return target.community.visibility === 'open'
-    ? { status: 'active', request: stored, member: null, statusToken, target }
-    : { status: 'pending', request: stored, statusToken }
+}
+
+/**
+ * The consent record of a sign-up where the community asks for no proof: the form is all it
+ * asks for, for each contact given.
+ */
+function formsWord(input: JoinInput, now: Date) {
+  return {
+    confirmedAt: now,
+    consentMethod: 'single_opt_in',
+    phoneConfirmedAt: input.phone ? now : null,
+    phoneConsentMethod: input.phone ? 'single_opt_in' : null,
+    emailConfirmedAt: input.email ? now : null,
+    emailConsentMethod: input.email ? 'single_opt_in' : null,
+  } satisfies Partial<JoinRequest>
 }
 
 /**

@@ -9,11 +9,12 @@ import {
   lt,
   lte,
   notExists,
+  or,
   sql,
 } from 'drizzle-orm'
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { Database } from '../db/client'
-import { deadLetters, events, joinRequests, webhookDeliveries } from '../db/schema'
+import { communities, deadLetters, events, joinRequests, webhookDeliveries } from '../db/schema'
 import { ID_CHUNK, chunks } from '../lib/chunks'
 
 /**
@@ -29,23 +30,39 @@ const joinRequestIdOf = sql`${events.payload} ->> '$.joinRequestId'`
 const OPEN_DELIVERY = ['queued', 'sending'] as const
 
 /**
- * Deletes unconfirmed sign-ups past their time, with every event that names them: the
- * `member.confirmation_requested` event holds the person's name, e-mail address and confirmation
- * link, and would otherwise outlive them in the outbox. Their webhook deliveries go too, so a
- * queued send finds nothing to claim. Each statement re-checks that the sign-up is still
- * unconfirmed and expired, so one confirmed a moment ago keeps its events. Answers how many
- * sign-ups were deleted. Their link's use and the request rollup stay: they count as sign-ups
- * that never confirmed.
+ * An unconfirmed sign-up past its time that still holds the contacts typed into it: what
+ * `eraseExpiredSignUps` erases, and `join_requests_unconfirmed_idx` indexes.
  */
-export async function deleteExpiredSignUps(
-  db: Database,
-  ids: string[],
-  now: Date,
-): Promise<number> {
-  const expired = and(
+export const stillExpiring = (now: Date) =>
+  and(
     eq(joinRequests.status, 'pending'),
     isNull(joinRequests.confirmedAt),
     lte(joinRequests.confirmExpiresAt, now),
+    or(isNotNull(joinRequests.phone), isNotNull(joinRequests.email)),
+  )
+
+/**
+ * Erases unconfirmed sign-ups past their time, with every event that names them: the
+ * `member.confirmation_requested` event holds the person's name, e-mail address and confirmation
+ * link, and would otherwise outlive them in the outbox. Their webhook deliveries go too, so a
+ * queued send finds nothing to claim. Each statement re-checks that the sign-up is still
+ * unconfirmed and expired, so one confirmed a moment ago keeps its events. Their link's use
+ * and the request rollup stay: they count as sign-ups that never confirmed. Answers how many
+ * sign-ups were erased.
+ *
+ * Most are deleted. In a community that asks for no proof, an unconfirmed sign-up is a known
+ * contact's repeat (services/joining.ts `repeatSignUp`), and its status link must go on showing
+ * what a new member's shows once their proof's time is up (pages/sign-up-links.ts): it is kept,
+ * with nothing typed into it (no name, contacts, answers or code), and leaves the index of those
+ * still to erase.
+ */
+export async function eraseExpiredSignUps(db: Database, ids: string[], now: Date): Promise<number> {
+  const expired = stillExpiring(now)
+  const askedForNoProof = exists(
+    db
+      .select({ one: sql`1` })
+      .from(communities)
+      .where(and(eq(communities.id, joinRequests.communityId), eq(communities.consent, 'single'))),
   )
   const statements = chunks(ids, ID_CHUNK).flatMap((part) => {
     const theirEvents = db
@@ -66,6 +83,18 @@ export async function deleteExpiredSignUps(
       db.delete(webhookDeliveries).where(inArray(webhookDeliveries.eventId, theirEvents)),
       db.delete(events).where(inArray(events.id, theirEvents)),
       db
+        .update(joinRequests)
+        .set({
+          name: '',
+          phone: null,
+          email: null,
+          answers: [],
+          referrerMemberId: null,
+          confirmCodeHash: null,
+        })
+        .where(and(inArray(joinRequests.id, part), expired, askedForNoProof))
+        .returning({ id: joinRequests.id }),
+      db
         .delete(joinRequests)
         .where(and(inArray(joinRequests.id, part), expired))
         .returning({ id: joinRequests.id }),
@@ -75,7 +104,7 @@ export async function deleteExpiredSignUps(
   if (!first) return 0
   const results = await db.batch([first, ...rest])
   return results.reduce(
-    (deleted, result, i) => deleted + (i % 3 === 2 ? (result as unknown[]).length : 0),
+    (erased, result, i) => erased + (i % 4 >= 2 ? (result as unknown[]).length : 0),
     0,
   )
 }

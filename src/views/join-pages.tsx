@@ -305,16 +305,20 @@ export function StatusPage(props: StatusPageProps) {
             )}
           </>
         )}
-        {confirmation && props.linksAwaitProof && (
+        {!ended && request.status !== 'rejected' && props.linksAwaitProof && (
           <>
             <h2>{t.referralHeading}</h2>
             <p>{t.proofForLinksText}</p>
-            <ProofSteps
-              t={t}
-              lang={props.lang}
-              community={props.community}
-              confirmation={confirmation}
-            />
+            {confirmation ? (
+              <ProofSteps
+                t={t}
+                lang={props.lang}
+                community={props.community}
+                confirmation={confirmation}
+              />
+            ) : (
+              <p>{t.proofOfferEndedText}</p>
+            )}
           </>
         )}
       </div>

@@ -10,6 +10,7 @@ import {
   newPhone,
   OWNER_TOKEN,
   query,
+  memberIdOf,
 } from './helpers'
 import { csrfOf, page, post, signIn } from './dashboard-helpers'
 
@@ -168,6 +169,7 @@ describe('dashboard: approvals, members, announcements', () => {
       name: 'Otto Other',
       email: 'otto@example.com',
     })
+    const otherId = await memberIdOf(other)
     const { cookie } = await signIn()
     const searched = await page(`/admin/communities/${community.id}/members?q=otto`, cookie)
     expect(searched.text).toContain('Otto Other')
@@ -180,12 +182,12 @@ describe('dashboard: approvals, members, announcements', () => {
     expect(filtered.text).not.toContain('Otto Other')
     const csv = await page(`/admin/communities/${community.id}/members.csv`, cookie)
     expect(csv.text.split('\r\n')[0]).toContain('id,name,phone,email')
-    await post(`/admin/members/${other.json.memberId}/remove`, cookie, {
+    await post(`/admin/members/${otherId}/remove`, cookie, {
       _csrf: csrfOf(searched.text),
     })
-    expect(
-      (await query('select status from members where id = ?', other.json.memberId))[0]!.status,
-    ).toBe('removed')
+    expect((await query('select status from members where id = ?', otherId))[0]!.status).toBe(
+      'removed',
+    )
     // The list shows members; whoever left or was removed is one filter away, never lost.
     const active = await page(`/admin/communities/${community.id}/members`, cookie)
     expect(active.text).not.toContain('Otto Other')
@@ -198,14 +200,14 @@ describe('dashboard: approvals, members, announcements', () => {
     expect(unknown.text).toContain('Tina Trail')
     // Erasing on request, from the list: the removed member goes with all their data
     // (every table is searched in worker/personal-data.test.ts).
-    expect(removed.text).toContain(`action="/admin/members/${other.json.memberId}/erase"`)
-    const erased = await post(`/admin/members/${other.json.memberId}/erase`, cookie, {
+    expect(removed.text).toContain(`action="/admin/members/${otherId}/erase"`)
+    const erased = await post(`/admin/members/${otherId}/erase`, cookie, {
       _csrf: csrfOf(removed.text),
     })
     expect(erased.status).toBe(303)
     const after = await page(erased.headers.get('location')!, cookie)
     expect(after.text).toContain('The member and all their data are erased.')
-    expect(await query('select id from members where id = ?', other.json.memberId)).toEqual([])
+    expect(await query('select id from members where id = ?', otherId)).toEqual([])
     expect(
       await query('select id from join_requests where id = ?', other.json.joinRequestId),
     ).toEqual([])

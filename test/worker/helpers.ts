@@ -188,10 +188,10 @@ export async function joinJson(
 
 /**
  * Joins as `joinJson` does and, where the member's own links wait for a proof (a single opt-in
- * answers with `confirmation` instead of them), gives it the way the number's owner does: the
- * prefilled message sent from that number's WhatsApp. The answer's `memberId`, `referralUrl`
- * `leaveUrl` and `telegramStartUrl` are then the member's, as their status page shows them after
- * the proof.
+ * answers with `confirmation` instead of them), gives it the way the contact's owner does: the
+ * prefilled message sent from that number's WhatsApp or, for an address nothing here can e-mail,
+ * an admin recording the member's consent. The answer's `memberId`, `referralUrl`, `leaveUrl`
+ * and `telegramStartUrl` are then the member's, as their status page shows them after the proof.
  */
 export async function joinAsMember(
   code: string,
@@ -200,17 +200,27 @@ export async function joinAsMember(
 ) {
   const joined = await joinJson(code, body, headers)
   const proof = joined.json?.confirmation
-  if (joined.status !== 201 || joined.json.status !== 'active' || !proof?.whatsappUrl) {
-    return joined
+  if (joined.status !== 201 || joined.json.status !== 'active' || !proof) return joined
+  if (proof.whatsappUrl) {
+    const message = decodeURIComponent(new URL(proof.whatsappUrl).searchParams.get('text')!)
+    await notifyWhatsApp(textNotification(String(body.phone), message))
+  } else {
+    const recorded = await call('POST', `/api/join-requests/${joined.json.joinRequestId}/confirm`, {
+      body: {
+        proof: 'Confirmed in person at the sign-up desk',
+        contacts: [body.email ? 'email' : 'phone'],
+      },
+    })
+    expect(recorded.status, recorded.text).toBe(200)
   }
-  const message = decodeURIComponent(new URL(proof.whatsappUrl).searchParams.get('text')!)
-  await notifyWhatsApp(textNotification(String(body.phone), message))
   const request = await eventually(async () => {
-    const [row] = await query<{ member_id: string | null; method: string | null }>(
-      'select member_id, phone_consent_method as method from join_requests where id = ?',
+    const [row] = await query<{ member_id: string | null; proven: number }>(
+      `select member_id, coalesce(phone_consent_method, 'single_opt_in') != 'single_opt_in'
+         or coalesce(email_consent_method, 'single_opt_in') != 'single_opt_in' as proven
+       from join_requests where id = ?`,
       joined.json.joinRequestId,
     )
-    expect(row?.method).toBe('whatsapp_message')
+    expect(row?.proven).toBe(1)
     return row!
   })
   const page = await visit(new URL(joined.json.statusUrl).pathname + '?lang=en')

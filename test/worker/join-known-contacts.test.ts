@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import { call, createCommunity, createInvite, joinJson, newPhone, query } from './helpers'
+import {
+  call,
+  createCommunity,
+  createInvite,
+  eventually,
+  joinAsMember,
+  joinJson,
+  memberIdOf,
+  newPhone,
+  notifyWhatsApp,
+  query,
+  runCron,
+  visit,
+} from './helpers'
+import { textNotification } from '../support/whatsapp-notifications'
 
 /**
  * A sign-up is matched with the person's earlier one by either contact on its own: the number,
@@ -50,6 +64,122 @@ describe('a sign-up known by one of its contacts', () => {
     expect(await waitingIds(community.id)).toEqual([])
   })
 })
+
+/**
+ * In a single opt-in community the form's word makes the membership, and only a proof shows a
+ * member their own links: so a sign-up with a member's number and one with a new number look
+ * alike to whoever typed them, also where nothing can prove them and after the time to do so.
+ */
+describe('a single opt-in sign-up nobody proved', () => {
+  it('where nothing here can prove an address, shows no member their links until an admin records their consent', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const email = `ida-${crypto.randomUUID()}@example.com`
+    // No endpoint turns this community's confirmation requests into e-mails.
+    const first = await joinJson(invite.code, { name: 'Ida', email })
+    const known = await joinJson(invite.code, { name: 'Mallory', email })
+    const fresh = await joinJson(invite.code, {
+      name: 'Mallory',
+      email: `nobody-${crypto.randomUUID()}@example.com`,
+    })
+    for (const answer of [first, known, fresh]) {
+      expect(answer.status, answer.text).toBe(201)
+      expect(answer.json).toMatchObject({
+        status: 'active',
+        memberId: null,
+        referralUrl: null,
+        leaveUrl: null,
+        confirmation: { code: null, whatsappUrl: null, emailSent: false },
+      })
+    }
+    const knownPage = await statusPageOf(known)
+    expect(knownPage).toEqual(await statusPageOf(fresh))
+    expect(knownPage).toEqual(await statusPageOf(first))
+    expect(knownPage).toContain('they can record your confirmation')
+    expect(knownPage).not.toContain('/leave/')
+
+    // An admin's recorded consent is the proof: the member's page shows their links.
+    const recorded = await call('POST', `/api/join-requests/${first.json.joinRequestId}/confirm`, {
+      body: { proof: 'Signed the paper form at the market stall' },
+    })
+    expect(recorded.status, recorded.text).toBe(200)
+    const proven = await statusPageOf(first)
+    expect(proven).toContain(await referralPathOf(first))
+    expect(proven).toMatch(/\/leave\//)
+    expect(await statusPageOf(known)).not.toContain(await referralPathOf(first))
+  })
+
+  it('once its time is up, keeps a known number’s sign-up without what was typed, shown as an expired new member’s', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const phone = newPhone()
+    const member = await joinAsMember(invite.code, { name: 'Cara', phone })
+    const typedEmail = `typed-${crypto.randomUUID()}@example.com`
+    const known = await joinJson(invite.code, { name: 'Typed Name', phone, email: typedEmail })
+    const freshPhone = newPhone()
+    const fresh = await joinJson(invite.code, { name: 'Finn', phone: freshPhone })
+    await query(
+      'update join_requests set confirm_expires_at = ? where id in (?, ?)',
+      Date.now() - 1000,
+      known.json.joinRequestId,
+      fresh.json.joinRequestId,
+    )
+    await runCron(Date.now())
+
+    const [kept] = await query(
+      'select name, phone, email, answers, confirm_code_hash from join_requests where id = ?',
+      known.json.joinRequestId,
+    )
+    expect(kept).toEqual({
+      name: '',
+      phone: null,
+      email: null,
+      answers: '[]',
+      confirm_code_hash: null,
+    })
+    for (const table of ['join_requests', 'events', 'members']) {
+      const rows = await query(`select * from ${table} where community_id = ?`, community.id)
+      expect(JSON.stringify(rows)).not.toContain(typedEmail)
+      expect(JSON.stringify(rows)).not.toContain('Typed Name')
+    }
+    // Both status links still work and say the same: sign up again for a new code.
+    const knownPage = await statusPageOf(known)
+    expect(knownPage).toEqual(await statusPageOf(fresh))
+    expect(knownPage).toContain('The time to confirm it has passed')
+    expect(knownPage).not.toContain('/leave/')
+    expect(knownPage).not.toContain(new URL(member.json.referralUrl).pathname)
+
+    // The new member does so: the code of the new sign-up, sent from their number, shows them
+    // their own links there.
+    const again = await joinJson(invite.code, { name: 'Finn', phone: freshPhone })
+    const message = new URL(again.json.confirmation.whatsappUrl).searchParams.get('text')!
+    await notifyWhatsApp(textNotification(freshPhone, message))
+    const referral = await referralPathOf(fresh)
+    await eventually(async () => expect(await statusPageOf(again)).toContain(referral))
+  })
+})
+
+/** A sign-up's status page as its holder sees it, without what differs on every view. */
+async function statusPageOf(answer: { json: { statusUrl: string } }): Promise<string> {
+  const page = await visit(new URL(answer.json.statusUrl).pathname + '?lang=en')
+  expect(page.status).toBe(200)
+  return page.text
+    .replace(/nonce="[^"]+"/g, 'nonce')
+    .replace(/Valid until [^<]+/g, 'Valid until')
+    .replace(/<p class="code" lang="zxx" translate="no">[^<]+/g, 'CODE')
+    .replace(/wa\.me\/[^"]+/g, 'wa.me')
+    .replace(/data:image\/svg\+xml;base64,[^"]+/g, 'QR')
+    .replace(/the code [A-Z0-9-]+/g, 'the code')
+}
+
+/** The path of the referral link of the membership a sign-up made. */
+async function referralPathOf(answer: { json: { joinRequestId?: string } }): Promise<string> {
+  const [referral] = await query<{ code: string }>(
+    'select code from invites where referrer_member_id = ?',
+    await memberIdOf(answer),
+  )
+  return `/i/${referral!.code}`
+}
 
 async function waitingIds(communityId: string): Promise<string[]> {
   const waiting = await call('GET', `/api/communities/${communityId}/join-requests`)

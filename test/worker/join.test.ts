@@ -239,33 +239,6 @@ describe('joining through JSON', () => {
     expect(repeat).toEqual({ name: '', phone: null, email: null })
   })
 
-  it('deletes an unproven repeat sign-up with the contacts typed into it when its proof expires', async () => {
-    const community = await createCommunity()
-    const invite = await createInvite(community.id)
-    const phone = newPhone()
-    await joinAsMember(invite.code, { name: 'Cara', phone })
-    const email = `typed-${crypto.randomUUID()}@example.com`
-    const known = await joinJson(invite.code, { name: 'Typed Name', phone, email })
-    expect(known.status).toBe(201)
-    await runCron(new Date(known.json.confirmation.expiresAt).getTime() + 3600_000)
-    expect(
-      await query('select id from join_requests where id = ?', known.json.joinRequestId),
-    ).toEqual([])
-    for (const table of ['join_requests', 'events']) {
-      const rows = await query(`select * from ${table} where community_id = ?`, community.id)
-      expect(JSON.stringify(rows)).not.toContain(email)
-      expect(JSON.stringify(rows)).not.toContain('Typed Name')
-    }
-    // The member it pointed at is untouched.
-    expect(
-      await query(
-        "select id from members where community_id = ? and phone = ? and status = 'active'",
-        community.id,
-        phone,
-      ),
-    ).toHaveLength(1)
-  })
-
   it('refuses bad input with problem details and writes nothing', async () => {
     const invite = await createInvite((await createCommunity()).id)
     const before = [await countRows('members'), await countRows('join_requests')]

@@ -74,7 +74,7 @@ import { getJoinTarget } from '../../src/services/joining-target'
 import { endMembership } from '../../src/services/leaving'
 import { findRequestByCode, pruneUnconfirmed } from '../../src/services/consent'
 import {
-  deleteExpiredSignUps,
+  eraseExpiredSignUps,
   pruneDeadLetters,
   pruneDeliveredEvents,
 } from '../../src/services/retention'
@@ -268,7 +268,7 @@ describe('query plans of the request paths', () => {
     // Double opt-in and WhatsApp's notifications (an unknown message id, an unknown sender).
     await pruneUnconfirmed(db, now)
     // An expired sign-up goes with the events naming it (found through the payload's index).
-    await deleteExpiredSignUps(db, ['jr_00000000000000000000000000'], now)
+    await eraseExpiredSignUps(db, ['jr_00000000000000000000000000'], now)
     await findRequestByCode(db, 'plan-secret', ['ABCD-EFGH'], '+4915112345678', now)
     const deps = { config: loadConfig(env), deliveryQueue: env.DELIVERY_QUEUE }
     await deliveriesOfStatuses(db, [

@@ -12,6 +12,7 @@ import {
   createGroup,
   createInvite,
   createToken,
+  memberIdOf,
   newPhone,
   OWNER_TOKEN,
   type CallOptions,
@@ -167,7 +168,12 @@ describe('D1 round trips per request', () => {
       expect(intoGroup.json.status).toBe('active')
       expect(intoGroup.trips).toBeLessThanOrEqual(2)
 
-      const code = new URL(intoGroup.json.referralUrl).pathname.split('/').pop()!
+      // The member's referral link, as their status page shows it after a proof.
+      const [referral] = await query<{ code: string }>(
+        'select code from invites where referrer_member_id = ?',
+        await memberIdOf(intoGroup),
+      )
+      const code = referral!.code
       const referred = await joinAndMeasure(code, contactsOf('phone'))
       expect(referred.json.status).toBe('active')
       expect(referred.trips).toBeLessThanOrEqual(2)

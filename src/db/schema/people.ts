@@ -198,9 +198,13 @@ export const joinRequests = sqliteTable(
     uniqueIndex('join_requests_confirm_code_unique')
       .on(t.confirmCodeHash)
       .where(sql`confirm_code_hash is not null`),
+    // Sign-ups still to erase when their proof's time is up (services/retention.ts): one
+    // erased and kept without its contacts leaves it.
     index('join_requests_unconfirmed_idx')
       .on(t.confirmExpiresAt)
-      .where(sql`confirmed_at is null and confirm_expires_at is not null`),
+      .where(
+        sql`confirmed_at is null and confirm_expires_at is not null and (phone is not null or email is not null)`,
+      ),
   ],
 )
 

@@ -139,6 +139,8 @@ export const de = {
     'Eine deiner Kontaktangaben ist noch nicht bestätigt. Nachrichten gehen nur an bestätigte Kontakte: Bestätige sie hier, wenn du sie auch dort bekommen möchtest.',
   proofForLinksText:
     'Deinen persönlichen Einladungslink (wer darüber beitritt, zählt für dich) und den Link zum Austreten zeigen wir dir hier, sobald du bestätigst, dass diese Anmeldung von dir ist.',
+  proofOfferEndedText:
+    'Die Zeit zum Bestätigen ist abgelaufen. Melde dich über den Einladungslink noch einmal mit derselben Nummer oder Adresse an: Du bekommst einen neuen Code, und mit seiner Bestätigung siehst du deine Links.',
   confirmLinkTitle: 'Anmeldung bestätigen?',
   confirmLinkText:
     'Mit einem Klick bestätigst du, dass diese Adresse dir gehört und du Nachrichten möchtest.',

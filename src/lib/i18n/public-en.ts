@@ -133,6 +133,8 @@ export const en: Messages = {
     'One of your contacts is not confirmed yet. Messages only go to confirmed contacts: confirm it here if you want them there too.',
   proofForLinksText:
     'Your personal invite link (everyone who joins through it counts for you) and the link to leave are shown here once you confirm that this sign-up is yours.',
+  proofOfferEndedText:
+    'The time to confirm it has passed. Sign up again through the invite link with the same number or address: you are given a new code, and confirming it shows you your links.',
   confirmLinkTitle: 'Confirm your sign-up?',
   confirmLinkText: 'One click confirms that this address is yours and that you want messages.',
   confirmLinkButton: 'Yes, confirm',

@@ -1,0 +1,2 @@
+DROP INDEX `join_requests_unconfirmed_idx`;--> statement-breakpoint
+CREATE INDEX `join_requests_unconfirmed_idx` ON `join_requests` (`confirm_expires_at`) WHERE confirmed_at is null and confirm_expires_at is not null and (phone is not null or email is not null);
