@@ -10,6 +10,7 @@ import { CONFIRM_PURPOSE, confirmCodeHash } from '../lib/confirm-codes'
 import { approveJoinRequest } from './joining-decisions'
 import { getJoinTarget } from './joining-target'
 import { eraseExpiredSignUps, stillExpiring } from './retention'
+import { REFERRED_PROVEN, referralStatements } from './join-statements'
 
 /**
  * Double opt-in, per contact. A sign-up in a community with `consent: 'double'` is stored
@@ -152,7 +153,7 @@ export async function confirmContact(
   if (isUnconfirmed(request)) {
     if (request.confirmExpiresAt! <= now) return { outcome: 'expired' }
     const earlier = await earlierSignUp(db, request, contact, value, declinedSince)
-    if (earlier) return markRepeat(db, request, earlier, proof, now)
+    if (earlier) return markRepeat(db, request, contact, earlier, proof, now)
   }
   let first: boolean
   try {
@@ -162,7 +163,8 @@ export async function confirmContact(
     // and it says this person signed up twice.
     if (!isUniqueViolation(error)) throw error
     const earlier = await earlierSignUp(db, request, contact, value, declinedSince)
-    if (earlier && isUnconfirmed(request)) return markRepeat(db, request, earlier, proof, now)
+    if (earlier && isUnconfirmed(request))
+      return markRepeat(db, request, contact, earlier, proof, now)
     return { outcome: 'already', request, memberId: request.memberId }
   }
   const fresh = (await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, request.id) }))!
@@ -179,7 +181,7 @@ export async function confirmContact(
     if (!(error instanceof ApiError) || error.code !== 'already_member') throw error
     const earlier = await earlierSignUp(db, fresh, contact, value, declinedSince)
     if (!earlier) throw error
-    return markRepeat(db, fresh, earlier, proof, now)
+    return markRepeat(db, fresh, contact, earlier, proof, now)
   }
 }
 
@@ -200,7 +202,21 @@ async function recordProof(
   // The first proof of a still unconfirmed sign-up, before the update below marks it.
   const firstProof = `exists (select 1 from join_requests where id = ?1 and confirmed_at is null
     and status = 'pending' and ${col} is not null and ${col}_confirmed_at is null)`
-  const [, , marked] = await client.batch<{ first: number }>([
+  // A single opt-in member's first proof is what credits their referrer (see REFERRED_PROVEN),
+  // checked before the proof below is recorded.
+  const credit =
+    request.referrerMemberId && request.consentMethod === 'single_opt_in'
+      ? referralStatements(
+          client,
+          request.id,
+          nowMs,
+          `exists (select 1 from join_requests r join members m on m.id = r.member_id
+             where r.id = ?1 and m.status = 'active' and r.${col} is not null
+               and r.repeat_of is null and not ${REFERRED_PROVEN})`,
+        )
+      : []
+  const results = await client.batch<{ first: number }>([
+    ...credit,
     // The confirmation counts in the daily rollups on the day it happens, on the sign-up's link
     // and country: the same rule as joins (counted when the membership begins), so in an open
     // community "confirmed" and "joined" land on the same day and "joined" never outgrows
@@ -254,7 +270,8 @@ async function recordProof(
       )
       .bind(request.id, nowMs, proof.method, proof.id.slice(0, 200)),
   ])
-  return marked!.results[0]?.first === 1
+  const marked = results[credit.length + 2]!
+  return marked.results[0]?.first === 1
 }
 
 /** Where an earlier sign-up of the same person stands: what a repeat pointing at it shows. */
@@ -306,6 +323,7 @@ async function earlierSignUp(
 async function markRepeat(
   db: Database,
   request: JoinRequest,
+  contact: ContactKind,
   earlier: Earlier,
   proof: Proof,
   now: Date,
@@ -344,9 +362,16 @@ async function markRepeat(
     }))!
     return { outcome: 'already', request: current, memberId: current.memberId }
   }
-  const shown = (await db.query.joinRequests.findFirst({
-    where: eq(joinRequests.id, earlier.requestId),
-  }))!
+  const find = () =>
+    db.query.joinRequests.findFirst({ where: eq(joinRequests.id, earlier.requestId) })
+  let shown = (await find())!
+  // The proof backs the earlier sign-up's contact too, where the form's word alone made it
+  // (single opt-in): its consent record, and its referrer's credit, follow as they would have
+  // with its own code. A declined request keeps its decision, and gains nothing.
+  if (earlier.status !== 'rejected' && contactUnconfirmed(shown, contact)) {
+    await recordProof(db, shown, contact, proof, now)
+    shown = (await find())!
+  }
   return { outcome: 'repeat', request: shown, memberId: earlier.memberId }
 }
 

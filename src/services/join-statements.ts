@@ -323,42 +323,73 @@ export function membershipStatements(
               nowMs,
             ),
         ]),
-    ...(request.referrerMemberId ? referralStatements(client, request, memberId, nowMs) : []),
+    ...(request.referrerMemberId
+      ? referralStatements(
+          client,
+          request.id,
+          nowMs,
+          // The membership made above, as the approved request now names it.
+          `exists (select 1 from join_requests where id = ?1 and member_id is not null)
+             and ${REFERRED_PROVEN}`,
+        )
+      : []),
   ]
 }
 
-/** Credits the referrer and grants, exactly once, every reward whose threshold they reached. */
-function referralStatements(
+/**
+ * Whether sign-up ?1's contacts are more than the form's word: a proof backs one, or its
+ * community asked for none when proofs were not offered yet (no `confirm_expires_at`). Only then
+ * does the referrer get the credit, so that a number typed into a member's referral link earns
+ * them nothing the number's owner did not prove, and the referrer's rewards never tell them
+ * whether the number was a member's (services/consent.ts gives the credit at the proof).
+ */
+export const REFERRED_PROVEN = `exists (select 1 from join_requests r where r.id = ?1
+  and ${referredProven('r')})`
+
+/** `REFERRED_PROVEN` of the join request the alias `r` names. */
+export function referredProven(r: string): string {
+  return `(${r}.confirm_expires_at is null or ${r}.consent_method is not 'single_opt_in'
+    or coalesce(${r}.phone_consent_method, 'single_opt_in') != 'single_opt_in'
+    or coalesce(${r}.email_consent_method, 'single_opt_in') != 'single_opt_in')`
+}
+
+/**
+ * Credits the referrer of sign-up ?1 with the membership it made, and grants, exactly once, every
+ * reward whose threshold they reached, each statement only `when` (SQL on ?1) holds: run where
+ * the credit is due, it holds once per sign-up.
+ */
+export function referralStatements(
   client: D1Database,
-  request: JoinRequest,
-  memberId: string,
+  requestId: string,
   nowMs: number,
+  when: string,
 ): D1PreparedStatement[] {
-  const memberExists = `exists (select 1 from members where id = ?1)`
   const time = idTimePart(nowMs)
+  const referrer = `(select referrer_member_id from join_requests where id = ?1)`
   return [
     client
       .prepare(
-        `update members set referral_count = referral_count + 1 where id = ?2 and status = 'active' and ${memberExists}`,
+        `update members set referral_count = referral_count + 1
+         where id = ${referrer} and status = 'active' and ${when}`,
       )
-      .bind(memberId, request.referrerMemberId),
+      .bind(requestId),
     client
       .prepare(
         `insert or ignore into rewards (id, rule_id, member_id, community_id, triggered_by, earned_at)
-         select 'rwd_' || ?4 || lower(hex(randomblob(8))), r.id, m.id, m.community_id, ?3, ?5
-         from reward_rules r join members m on m.id = ?2
+         select 'rwd_' || ?2 || lower(hex(randomblob(8))), r.id, m.id, m.community_id, ?1, ?3
+         from reward_rules r join members m on m.id = ${referrer}
          where r.community_id = m.community_id and r.min_retention_days = 0 and m.status = 'active'
-           and m.referral_count >= r.threshold and ${memberExists}`,
+           and m.referral_count >= r.threshold and ${when}`,
       )
-      .bind(memberId, request.referrerMemberId, request.id, time, nowMs),
+      .bind(requestId, time, nowMs),
     client
       .prepare(
         `insert into events (id, type, community_id, payload, created_at)
          select 'evt_' || ?2 || lower(hex(randomblob(8))), 'reward.earned', w.community_id,
            json_object('rewardId', w.id, 'ruleId', w.rule_id, 'memberId', w.member_id), ?3
-         from rewards w where w.triggered_by = ?1`,
+         from rewards w where w.triggered_by = ?1 and ${when}`,
       )
-      .bind(request.id, time, nowMs),
+      .bind(requestId, time, nowMs),
   ]
 }
 

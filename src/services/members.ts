@@ -13,6 +13,7 @@ import { csvLine } from '../lib/csv'
 import { notFound } from '../lib/errors'
 import { chunks, ID_CHUNK } from '../lib/chunks'
 import { toPage, type Page } from '../lib/pagination'
+import { referredProven } from './join-statements'
 
 export async function getMemberOrThrow(db: Database, id: string): Promise<Member> {
   const member = await db.query.members.findFirst({ where: eq(members.id, id) })
@@ -247,7 +248,7 @@ export function leaderboardQuery(db: Database, communityId: string, limit: numbe
     .limit(limit)
 }
 
-/** Referrers ranked by approved referrals: all time from the kept counts, or within a period. */
+/** Referrers ranked by credited referrals (see REFERRED_PROVEN): all time from the kept counts, or within a period. */
 export async function leaderboard(
   db: Database,
   communityId: string,
@@ -264,6 +265,9 @@ export async function leaderboard(
       and(
         eq(members.communityId, communityId),
         sql`${members.referredByMemberId} is not null`,
+        // Credited as the kept counts are: not while the sign-up awaits its proof.
+        sql`not exists (select 1 from join_requests r where r.id = ${members.joinRequestId}
+          and not ${sql.raw(referredProven('r'))})`,
         options.from ? sql`${members.joinedAt} >= ${options.from.getTime()}` : undefined,
         options.to ? sql`${members.joinedAt} < ${options.to.getTime()}` : undefined,
       ),

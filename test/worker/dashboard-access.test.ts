@@ -73,6 +73,11 @@ beforeAll(async () => {
     phone: newPhone(),
     answers: ['Cake'],
   })
+  // Ray's consent, on record, is what credits Rita with him.
+  const recorded = await call('POST', `/api/join-requests/${ray.json.joinRequestId}/confirm`, {
+    body: { proof: 'Signed the form at the counter' },
+  })
+  expect(recorded.status, recorded.text).toBe(200)
   await approve(ray.json.joinRequestId)
   const pennyPhone = newPhone()
   await joinJson(invite.code, {

@@ -8,22 +8,30 @@ import {
   query,
   visit,
   joinAsMember,
+  eventually,
+  memberIdOf,
+  notifyWhatsApp,
 } from './helpers'
+import { textNotification } from '../support/whatsapp-notifications'
 
 function codeOf(url: string) {
   return new URL(url).pathname.split('/')[2]!
 }
 
 describe('referrals and rewards', () => {
-  it('credits the referrer once the referred person is a member, and ranks referrers', async () => {
+  it('credits the referrer once the referred person proved their number, and ranks referrers', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
     const ana = await joinAsMember(invite.code, { name: 'Ana', phone: newPhone() })
     const bo = await joinAsMember(invite.code, { name: 'Bo', phone: newPhone() })
     const anaCode = codeOf(ana.json.referralUrl)
     for (let i = 0; i < 2; i++)
-      await joinJson(anaCode, { name: `Friend of Ana ${i}`, phone: newPhone() })
-    await joinJson(codeOf(bo.json.referralUrl), { name: 'Friend of Bo', phone: newPhone() })
+      await joinAsMember(anaCode, { name: `Friend of Ana ${i}`, phone: newPhone() })
+    await joinAsMember(codeOf(bo.json.referralUrl), { name: 'Friend of Bo', phone: newPhone() })
+    // Numbers typed into Bo's link that nobody proved: members on the form's word, no credit.
+    const typed = await joinJson(codeOf(bo.json.referralUrl), { name: 'Typed', phone: newPhone() })
+    expect(typed.json.status).toBe('active')
+    await joinJson(codeOf(bo.json.referralUrl), { name: 'Typed', email: 'typed@example.com' })
 
     const board = await call('GET', `/api/communities/${community.id}/leaderboard`)
     expect(board.json.data).toEqual([
@@ -55,7 +63,7 @@ describe('referrals and rewards', () => {
     ).toBe(0)
   })
 
-  it('counts a referral into a closed community only once it is approved', async () => {
+  it('counts a referral into a closed community once it is approved and its number proven, in either order', async () => {
     const community = await createCommunity({ visibility: 'closed' })
     const invite = await createInvite(community.id)
     const host = await joinJson(invite.code, { name: 'Host', phone: newPhone() })
@@ -66,20 +74,39 @@ describe('referrals and rewards', () => {
         host.json.joinRequestId,
       )
     )[0]!.code
+    const hostId = (await memberIdOf(host))!
+    const credits = async () =>
+      (
+        await query<{ n: number }>('select referral_count as n from members where id = ?', hostId)
+      )[0]!.n
+    const approve = async (answer: { json: { joinRequestId: string } }) => {
+      const approved = await call('POST', `/api/join-requests/${answer.json.joinRequestId}/approve`)
+      expect(approved.status, approved.text).toBe(200)
+    }
+
+    // Approved first, proven after.
     const guest = await joinJson(referral, { name: 'Guest', phone: newPhone() })
-    const hostId = (
-      await query<{ member_id: string }>(
-        'select member_id from join_requests where id = ?',
-        host.json.joinRequestId,
+    expect(guest.json.status).toBe('pending')
+    expect(await credits()).toBe(0)
+    await approve(guest)
+    expect(await credits()).toBe(0)
+    await proveNumber(guest)
+    await eventually(async () => expect(await credits()).toBe(1))
+
+    // Proven first, approved after.
+    const second = await joinJson(referral, { name: 'Second guest', phone: newPhone() })
+    await proveNumber(second)
+    await eventually(async () => {
+      const [row] = await query(
+        'select phone_consent_method from join_requests where id = ?',
+        second.json.joinRequestId,
       )
-    )[0]!.member_id
-    expect(
-      (await query('select referral_count from members where id = ?', hostId))[0]!.referral_count,
-    ).toBe(0)
-    await call('POST', `/api/join-requests/${guest.json.joinRequestId}/approve`)
-    expect(
-      (await query('select referral_count from members where id = ?', hostId))[0]!.referral_count,
-    ).toBe(1)
+      expect(row).toEqual({ phone_consent_method: 'whatsapp_message' })
+    })
+    expect(await credits()).toBe(1)
+    await approve(second)
+    expect(await credits()).toBe(2)
+
     const listed = await call(
       'GET',
       `/api/communities/${community.id}/join-requests?status=approved`,
@@ -87,6 +114,34 @@ describe('referrals and rewards', () => {
     expect(
       listed.json.data.find((r: { id: string }) => r.id === guest.json.joinRequestId),
     ).toMatchObject({ referrerMemberId: hostId, referrerName: 'Host' })
+  })
+
+  it('credits the referrer when a member whose time to prove ran out signs up again and proves it', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const host = await joinAsMember(invite.code, { name: 'Host', phone: newPhone() })
+    const phone = newPhone()
+    const friend = await joinJson(codeOf(host.json.referralUrl), { name: 'Friend', phone })
+    await query(
+      'update join_requests set confirm_expires_at = ? where id = ?',
+      Date.now() - 1000,
+      friend.json.joinRequestId,
+    )
+    const again = await joinJson(invite.code, { name: 'Friend', phone })
+    await proveNumber(again, phone)
+    await eventually(async () => {
+      const [row] = await query(
+        'select referral_count from members where id = ?',
+        host.json.memberId,
+      )
+      expect(row).toEqual({ referral_count: 1 })
+    })
+    // The proof backs the membership's consent record too.
+    const [member] = await query(
+      'select phone_consent_method from members where id = ?',
+      await memberIdOf(friend),
+    )
+    expect(member).toEqual({ phone_consent_method: 'whatsapp_message' })
   })
 
   it('grants a reward exactly once when the threshold is reached, even with joins at the same moment', async () => {
@@ -104,7 +159,9 @@ describe('referrals and rewards', () => {
     const star = await joinAsMember(invite.code, { name: 'Star', phone: newPhone() })
     const code = codeOf(star.json.referralUrl)
     const joins = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => joinJson(code, { name: `Fan ${i}`, phone: newPhone() })),
+      Array.from({ length: 6 }, (_, i) =>
+        joinAsMember(code, { name: `Fan ${i}`, phone: newPhone() }),
+      ),
     )
     expect(joins.every((j) => j.status === 201)).toBe(true)
 
@@ -128,3 +185,21 @@ describe('referrals and rewards', () => {
     expect(page.text).toContain('SHIRT-2027')
   })
 })
+
+/** The number's owner sends the code a sign-up's answer shows from their own WhatsApp. */
+async function proveNumber(
+  answer: { json: { joinRequestId: string; confirmation: { whatsappUrl: string } } },
+  phone?: string,
+): Promise<void> {
+  const url = new URL(answer.json.confirmation.whatsappUrl)
+  const sender = phone ?? (await phoneOf(answer))
+  await notifyWhatsApp(textNotification(sender, url.searchParams.get('text')!))
+}
+
+async function phoneOf(answer: { json: { joinRequestId?: string } }): Promise<string> {
+  const [row] = await query<{ phone: string }>(
+    'select phone from join_requests where id = ?',
+    answer.json.joinRequestId ?? '',
+  )
+  return row!.phone
+}

@@ -122,7 +122,7 @@ describe('rewards for referred members who stay', () => {
       body: { threshold: 2, title: 'Two stayed a week', minRetentionDays: 7 },
     })
     const code = codeOf(host.json.referralUrl)
-    await joinJson(code, { name: 'Stays', phone: newPhone() })
+    await joinAsMember(code, { name: 'Stays', phone: newPhone() })
     const leaver = await joinAsMember(code, { name: 'Leaves', phone: newPhone() })
     await call('POST', new URL(leaver.json.leaveUrl).pathname, { token: null })
     // The immediate count is unchanged; the retention rules wait.
