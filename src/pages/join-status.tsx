@@ -104,8 +104,9 @@ async function signUpPage(
       leaveUrl={links.leaveUrl}
       telegramStartUrl={links.telegramStartUrl}
       // With a single opt-in a proof only ever shows the member's links: offered while they
-      // wait for it, never as a step of the sign-up itself.
-      confirmation={request.consentMethod === 'single_opt_in' && !awaitsProof ? null : confirmation}
+      // wait for it, never as a step of the sign-up itself, nor for a second contact (whether
+      // one is offered would tell which contacts a proof made a membership of its own).
+      confirmation={community.consent === 'single' && !awaitsProof ? null : confirmation}
       linksAwaitProof={awaitsProof}
       askAgainFrom={askAgainFrom(request, c.var.config.REJECTION_COOLDOWN_DAYS)}
     />,

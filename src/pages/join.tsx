@@ -383,10 +383,14 @@ async function joinAnswer(
   confirmationMailer: boolean,
 ): Promise<z.infer<typeof JoinAnswerSchema>> {
   const base = c.var.config.PUBLIC_BASE_URL
-  const confirmation = await confirmationView(c, outcome.request, outcome.statusToken, 'en', {
-    community,
-    confirmationMailer,
-  })
+  const confirmation = await confirmationView(
+    c,
+    outcome.request,
+    outcome.statusToken,
+    'en',
+    { community, confirmationMailer },
+    false,
+  )
   const awaitsProof = linksAwaitProof(asNewSignUp(outcome.request, community) ?? outcome.request)
   const member = outcome.status === 'active' && !awaitsProof ? outcome.member : null
   const answer: z.infer<typeof JoinAnswerSchema> = {

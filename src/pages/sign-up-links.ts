@@ -48,6 +48,8 @@ export async function confirmationView(
    * caller read them already.
    */
   known?: { community: Community; confirmationMailer?: boolean },
+  /** Whether the view carries the wa.me link's QR code: a page shows it, a JSON answer not. */
+  withQr = true,
 ): Promise<ConfirmationView | null> {
   const now = new Date()
   const phone = canConfirm(request, 'phone', now)
@@ -73,9 +75,10 @@ export async function confirmationView(
     email &&
     (known?.confirmationMailer ??
       (await hasSubscribedEndpoint(c.var.db, 'member.confirmation_requested', request.communityId)))
-  const svg = whatsappUrl
-    ? renderQrSvg(whatsappUrl, { size: 192, margin: 4, level: 'M', fg: '000000', bg: 'ffffff' })
-    : null
+  const svg =
+    whatsappUrl && withQr
+      ? renderQrSvg(whatsappUrl, { size: 192, margin: 4, level: 'M', fg: '000000', bg: 'ffffff' })
+      : null
   return {
     code,
     whatsappUrl,

@@ -153,7 +153,7 @@ export async function confirmContact(
   if (isUnconfirmed(request)) {
     if (request.confirmExpiresAt! <= now) return { outcome: 'expired' }
     const earlier = await earlierSignUp(db, request, contact, value, declinedSince)
-    if (earlier) return markRepeat(db, request, contact, earlier, proof, now)
+    if (earlier) return markRepeat(db, request, earlier, proof, now)
   }
   let first: boolean
   try {
@@ -163,8 +163,7 @@ export async function confirmContact(
     // and it says this person signed up twice.
     if (!isUniqueViolation(error)) throw error
     const earlier = await earlierSignUp(db, request, contact, value, declinedSince)
-    if (earlier && isUnconfirmed(request))
-      return markRepeat(db, request, contact, earlier, proof, now)
+    if (earlier && isUnconfirmed(request)) return markRepeat(db, request, earlier, proof, now)
     return { outcome: 'already', request, memberId: request.memberId }
   }
   const fresh = (await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, request.id) }))!
@@ -181,7 +180,7 @@ export async function confirmContact(
     if (!(error instanceof ApiError) || error.code !== 'already_member') throw error
     const earlier = await earlierSignUp(db, fresh, contact, value, declinedSince)
     if (!earlier) throw error
-    return markRepeat(db, fresh, contact, earlier, proof, now)
+    return markRepeat(db, fresh, earlier, proof, now)
   }
 }
 
@@ -323,7 +322,6 @@ async function earlierSignUp(
 async function markRepeat(
   db: Database,
   request: JoinRequest,
-  contact: ContactKind,
   earlier: Earlier,
   proof: Proof,
   now: Date,
@@ -362,16 +360,12 @@ async function markRepeat(
     }))!
     return { outcome: 'already', request: current, memberId: current.memberId }
   }
-  const find = () =>
-    db.query.joinRequests.findFirst({ where: eq(joinRequests.id, earlier.requestId) })
-  let shown = (await find())!
-  // The proof backs the earlier sign-up's contact too, where the form's word alone made it
-  // (single opt-in): its consent record, and its referrer's credit, follow as they would have
-  // with its own code. A declined request keeps its decision, and gains nothing.
-  if (earlier.status !== 'rejected' && contactUnconfirmed(shown, contact)) {
-    await recordProof(db, shown, contact, proof, now)
-    shown = (await find())!
-  }
+  // The earlier sign-up itself stays as it was: whoever holds its status link may not be the
+  // person who just proved the contact (someone may have typed their number into it), so this
+  // proof opens nothing there, and credits its referrer nothing.
+  const shown = (await db.query.joinRequests.findFirst({
+    where: eq(joinRequests.id, earlier.requestId),
+  }))!
   return { outcome: 'repeat', request: shown, memberId: earlier.memberId }
 }
 

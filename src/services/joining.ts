@@ -195,15 +195,16 @@ export async function join(
   // be, after the same refusals (a known number on a revoked link or into a full group is
   // refused like any other). With a double opt-in every sign-up is new until its proof, which
   // finds the earlier one (services/consent.ts).
+  const referrerId = attributableReferrer(referrer, input)
   if (!double && (existingOf(activeRequest, pendingRequest) || rejected)) {
-    return repeatSignUp(db, invite, target, input, options, read.confirmationMailer)
+    return repeatSignUp(db, invite, target, input, options, read.confirmationMailer, referrerId)
   }
 
   const statusToken = randomBase64Url(32)
   if (double && !options.confirmation) throw new Error('a double opt-in needs ConfirmationOptions')
   const request: JoinRequest = {
     ...(await signUpRow(invite, target, input, statusToken, options.now)),
-    referrerMemberId: attributableReferrer(referrer, input),
+    referrerMemberId: referrerId,
     ...(double ? {} : formsWord(input, options.now)),
   }
   // A double opt-in's confirmation e-mail is asked for whoever listens now or later; a single
@@ -241,7 +242,9 @@ export async function join(
     // The same person signing up twice at the same moment: the second finds the first.
     if (isUniqueViolation(error)) {
       const raced = await findExisting(db, invite.communityId, input)
-      if (raced) return repeatSignUp(db, invite, target, input, options, read.confirmationMailer)
+      if (raced) {
+        return repeatSignUp(db, invite, target, input, options, read.confirmationMailer, referrerId)
+      }
     }
     throw error
   }
@@ -291,8 +294,8 @@ function existingOf(
  * same proof a new sign-up is, and answered as a new one is (`active` in an open community,
  * `pending` in a closed one, no member's links). Whoever proves the contact with it learns the
  * rest on its status page (`confirmContact` turns it into a pointer at the first); unproven, it
- * is deleted with its contact data when the proof expires. It counts no use of the link and no
- * sign-up in the stats.
+ * is kept without its contact data when the proof expires (services/retention.ts). It counts no
+ * use of the link and no sign-up in the stats.
  */
 async function repeatSignUp(
   db: Database,
@@ -302,10 +305,19 @@ async function repeatSignUp(
   options: JoinOptions,
   /** Whether a mail system listens for the community's confirmation e-mails. */
   mail: boolean,
+  /**
+   * Whom the link credits, as a new sign-up's would: should a proof of another contact of it
+   * make it a membership of its own, the referrer is credited then, as for anyone.
+   */
+  referrerMemberId: string | null,
 ): Promise<JoinOutcome> {
   const statusToken = randomBase64Url(32)
   // What they answered stays with the first sign-up: this one holds only what a proof needs.
-  const row = { ...(await signUpRow(invite, target, input, statusToken, options.now)), answers: [] }
+  const row = {
+    ...(await signUpRow(invite, target, input, statusToken, options.now)),
+    answers: [],
+    referrerMemberId,
+  }
   const proof = options.confirmation
     ? await offerProof(db, row, statusToken, options.confirmation, mail)
     : []

@@ -3,6 +3,7 @@ import type { Database } from '../db/client'
 import { members, rewardRules, rewards, type RewardRule } from '../db/schema'
 import { idTimePart, newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
+import { referredProven } from './join-statements'
 
 export async function createRewardRule(
   db: Database,
@@ -106,6 +107,9 @@ export async function creditRetainedReferrals(db: Database, now: Date): Promise<
            from members m join members referrer on referrer.id = m.referred_by_member_id
            where m.community_id = ?2 and m.joined_at <= ?3 and m.referred_by_member_id is not null
              and m.status = 'active' and m.confirmed_at is not null and referrer.status = 'active'
+             -- Credited as the kept counts are: not while the sign-up awaits its proof.
+             and not exists (select 1 from join_requests r where r.id = m.join_request_id
+               and not ${referredProven('r')})
              and not exists (select 1 from rewards w where w.rule_id = ?1 and w.member_id = m.referred_by_member_id)
            group by m.referred_by_member_id having count(*) >= ?7`,
         )

@@ -159,6 +159,39 @@ describe('a single opt-in sign-up nobody proved', () => {
   })
 })
 
+describe('a single opt-in sign-up proven by the typist’s own number', () => {
+  it('looks and counts the same whether the address typed next to it was a member’s or nobody’s', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const host = await joinAsMember(invite.code, { name: 'Host', phone: newPhone() })
+    const membersAddress = `ida-${crypto.randomUUID()}@example.com`
+    await joinJson(invite.code, { name: 'Ida', email: membersAddress })
+    const referralCode = new URL(host.json.referralUrl).pathname.split('/')[2]!
+    const signUpWith = async (email: string) => {
+      const phone = newPhone()
+      const answer = await joinJson(referralCode, { name: 'Mallory', phone, email })
+      const message = new URL(answer.json.confirmation.whatsappUrl).searchParams.get('text')!
+      await notifyWhatsApp(textNotification(phone, message))
+      return answer
+    }
+    const known = await signUpWith(membersAddress)
+    const fresh = await signUpWith(`nobody-${crypto.randomUUID()}@example.com`)
+    const shown = async (answer: typeof known) =>
+      eventually(async () => {
+        const page = await statusPageOf(answer)
+        expect(page).toMatch(/\/leave\//)
+        return page
+          .replace(/\/i\/[a-z2-9]{13}/g, '/i/CODE')
+          .replace(/\/leave\/[^"]+/g, '/leave/TOKEN')
+          .replace(/\/i\/CODE\/qr\.svg[^"]*/g, 'QR')
+      })
+    expect(await shown(known)).toEqual(await shown(fresh))
+    // Both made a membership through the host's link, and both count for the host.
+    const [row] = await query('select referral_count from members where id = ?', host.json.memberId)
+    expect(row).toEqual({ referral_count: 2 })
+  })
+})
+
 /** A sign-up's status page as its holder sees it, without what differs on every view. */
 async function statusPageOf(answer: { json: { statusUrl: string } }): Promise<string> {
   const page = await visit(new URL(answer.json.statusUrl).pathname + '?lang=en')

@@ -116,32 +116,37 @@ describe('referrals and rewards', () => {
     ).toMatchObject({ referrerMemberId: hostId, referrerName: 'Host' })
   })
 
-  it('credits the referrer when a member whose time to prove ran out signs up again and proves it', async () => {
+  it('opens nothing to whoever typed a number when its owner proves it on a sign-up of their own', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const host = await joinAsMember(invite.code, { name: 'Host', phone: newPhone() })
+    // Mallory, a member, types Vera's number into Mallory's own referral link.
+    const mallory = await joinAsMember(invite.code, { name: 'Mallory', phone: newPhone() })
     const phone = newPhone()
-    const friend = await joinJson(codeOf(host.json.referralUrl), { name: 'Friend', phone })
+    const typed = await joinJson(codeOf(mallory.json.referralUrl), { name: 'Vera?', phone })
     await query(
       'update join_requests set confirm_expires_at = ? where id = ?',
       Date.now() - 1000,
-      friend.json.joinRequestId,
+      typed.json.joinRequestId,
     )
-    const again = await joinJson(invite.code, { name: 'Friend', phone })
-    await proveNumber(again, phone)
-    await eventually(async () => {
-      const [row] = await query(
-        'select referral_count from members where id = ?',
-        host.json.memberId,
-      )
-      expect(row).toEqual({ referral_count: 1 })
+    // Vera signs up herself, and proves her number with the code her own sign-up shows.
+    const vera = await joinJson(invite.code, { name: 'Vera', phone })
+    await proveNumber(vera, phone)
+    const veraReferral = await eventually(async () => {
+      const page = (await visit(`${new URL(vera.json.statusUrl).pathname}?lang=en`)).text
+      const referral = /<p class="code"><a href="([^"]+)"/.exec(page)?.[1]
+      expect(referral).toBeDefined()
+      return new URL(referral!).pathname
     })
-    // The proof backs the membership's consent record too.
-    const [member] = await query(
-      'select phone_consent_method from members where id = ?',
-      await memberIdOf(friend),
+    // Vera is shown her membership; the sign-up Mallory holds shows nothing of it, and Mallory
+    // is credited with nothing.
+    const typedPage = (await visit(`${new URL(typed.json.statusUrl).pathname}?lang=en`)).text
+    expect(typedPage).not.toContain(veraReferral)
+    expect(typedPage).not.toMatch(/\/leave\//)
+    const [row] = await query(
+      'select referral_count from members where id = ?',
+      mallory.json.memberId,
     )
-    expect(member).toEqual({ phone_consent_method: 'whatsapp_message' })
+    expect(row).toEqual({ referral_count: 0 })
   })
 
   it('grants a reward exactly once when the threshold is reached, even with joins at the same moment', async () => {

@@ -123,6 +123,8 @@ describe('rewards for referred members who stay', () => {
     })
     const code = codeOf(host.json.referralUrl)
     await joinAsMember(code, { name: 'Stays', phone: newPhone() })
+    // A number typed into the link and never proven: a member on the form's word, no credit.
+    await joinJson(code, { name: 'Typed', phone: newPhone() })
     const leaver = await joinAsMember(code, { name: 'Leaves', phone: newPhone() })
     await call('POST', new URL(leaver.json.leaveUrl).pathname, { token: null })
     // The immediate count is unchanged; the retention rules wait.
