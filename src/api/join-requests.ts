@@ -106,7 +106,7 @@ openapi(
     operationId: 'confirmJoinRequest',
     access: { action: 'joinRequests.decide', on: 'joinRequest' },
     tags,
-    summary: 'Record consent an admin holds proof of, for a double opt-in sign-up',
+    summary: 'Record consent an admin holds proof of, for a sign-up’s contacts',
     description:
       'For consent given outside the app (a signed form, say), for the contacts it names: each named contact’s consent record gets the method `admin`, its proof the text sent and who sent it. Contacts proven already keep their record; one a single opt-in took on the form’s word gets this proof. If the named contact turns out to be confirmed on an earlier sign-up or membership of the same person, the answer is that earlier sign-up.',
     security: bearerSecurity,

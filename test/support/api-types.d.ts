@@ -238,7 +238,7 @@ export interface paths {
   }
   '/api/join-requests/{id}/confirm': {
     /**
-     * Record consent an admin holds proof of, for a double opt-in sign-up
+     * Record consent an admin holds proof of, for a sign-up’s contacts
      * @description For consent given outside the app (a signed form, say), for the contacts it names: each named contact’s consent record gets the method `admin`, its proof the text sent and who sent it. Contacts proven already keep their record; one a single opt-in took on the form’s word gets this proof. If the named contact turns out to be confirmed on an earlier sign-up or membership of the same person, the answer is that earlier sign-up. Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['confirmJoinRequest']
@@ -4774,7 +4774,7 @@ export interface operations {
     }
   }
   /**
-   * Record consent an admin holds proof of, for a double opt-in sign-up
+   * Record consent an admin holds proof of, for a sign-up’s contacts
    * @description For consent given outside the app (a signed form, say), for the contacts it names: each named contact’s consent record gets the method `admin`, its proof the text sent and who sent it. Contacts proven already keep their record; one a single opt-in took on the form’s word gets this proof. If the named contact turns out to be confirmed on an earlier sign-up or membership of the same person, the answer is that earlier sign-up. Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   confirmJoinRequest: {
