@@ -18,7 +18,7 @@ export const JoinAnswerSchema = z
       .string()
       .nullable()
       .describe(
-        'Only when this sign-up made the membership, and in a community that asks for no proof only once a contact of it is proven; null for a repeat sign-up',
+        'Only when this sign-up made the membership, and in a community that asks for no proof never (the status page shows the member’s links once its code came from the number); null for a repeat sign-up',
       ),
     statusUrl: z
       .string()
@@ -47,7 +47,7 @@ export const JoinAnswerSchema = z
       })
       .optional()
       .describe(
-        'With `unconfirmed`: how the person confirms. In a community that asks for no proof (single opt-in), on every sign-up, new or not: how the person proves a contact is theirs, which shows them their own links (referral, leave, the bot’s deep link) on the status page',
+        'With `unconfirmed`: how the person confirms. In a community that asks for no proof (single opt-in), on every sign-up, new or not: how the person proves a contact is theirs, which shows them their own links (referral, leave, the bot’s deep link): the code sent from the number on the status page, the e-mailed link on the page it opens',
       ),
     chatInviteUrl: z.string().nullable().optional().describe('The chat to go on to, once a member'),
     referralUrl: z.string().nullable().optional().describe('Their own invite link to share'),

@@ -15,6 +15,7 @@ import {
   contactUnconfirmed,
   isUnconfirmed,
   linkProofId,
+  ownerProven,
   requestFromConfirmLink,
 } from '../services/consent'
 import { findJoinRequestByStatusToken, getJoinRequestOrThrow } from '../services/join-requests'
@@ -108,6 +109,13 @@ async function signUpPage(
       // one is offered would tell which contacts a proof made a membership of its own).
       confirmation={community.consent === 'single' && !awaitsProof ? null : confirmation}
       linksAwaitProof={awaitsProof}
+      linksElsewhere={
+        !awaitsProof || !ownerProven(signUp)
+          ? null
+          : signUp.emailConsentMethod === 'email_link'
+            ? 'email_page'
+            : 'not_here'
+      }
       askAgainFrom={askAgainFrom(request, c.var.config.REJECTION_COOLDOWN_DAYS)}
     />,
   )
@@ -175,7 +183,7 @@ signUpStatusApp.get('/confirm/:token', async (c) => {
       communityName={community.name}
       action={live ? `/confirm/${c.req.param('token')}?lang=${language(c)}` : null}
       expired={!live && linkExpired(request)}
-      after={live ? null : await afterConfirmation(c, request, community)}
+      after={live ? null : await afterConfirmation(c, request, community, true)}
     />,
   )
 })
@@ -195,6 +203,9 @@ signUpStatusApp.post('/confirm/:token', sameOriginOnly(), async (c) => {
         c.var.config.REJECTION_COOLDOWN_DAYS,
       )
     : ({ outcome: linkExpired(request) ? 'expired' : 'already' } as const)
+  // The page may show the member's own links: kept out of caches and referrers like the status page.
+  c.header('referrer-policy', 'no-referrer')
+  c.header('cache-control', 'private, no-store')
   return c.html(
     <ConfirmLinkPage
       lang={language(c)}
@@ -205,7 +216,12 @@ signUpStatusApp.post('/confirm/:token', sameOriginOnly(), async (c) => {
       after={
         result.outcome === 'expired'
           ? null
-          : await afterConfirmation(c, 'request' in result ? result.request : request, community)
+          : await afterConfirmation(
+              c,
+              'request' in result ? result.request : request,
+              community,
+              result.outcome !== 'repeat',
+            )
       }
     />,
     result.outcome === 'expired' ? 410 : 200,
@@ -221,14 +237,18 @@ function linkExpired(request: JoinRequest): boolean {
 }
 
 /**
- * What a confirmed sign-up's owner does next. The chat is shown only where anyone with the
- * invite may join it (an open community), as the status page of a repeat sign-up does: the
- * member's own links stay on the status page, whose token only the person who signed up holds.
+ * What a confirmed sign-up's owner does next. The link was e-mailed to the address, so whoever
+ * opens it holds that inbox: where it confirmed its own sign-up (`own`, not a repeat pointing at
+ * an earlier one) and the membership is active, the page shows the member's own links, which the
+ * status page keeps for the holder of the code (see pages/sign-up-links.ts `linksAwaitProof`).
+ * Otherwise the chat is shown only where anyone with the invite may join it (an open community),
+ * as the status page of a repeat sign-up does.
  */
 async function afterConfirmation(
   c: Context<AppEnv>,
   request: JoinRequest,
   community: Community,
+  own: boolean,
 ): Promise<AfterConfirmation | null> {
   if (request.status === 'pending' && request.confirmedAt !== null) return { next: 'waiting' }
   if (request.status !== 'approved') return null
@@ -237,8 +257,16 @@ async function afterConfirmation(
     : undefined
   // A membership that ended since: "you are in" would no longer be true.
   if (member && member.status !== 'active') return null
+  if (member && own && !contactUnconfirmed(request, 'email') && request.email !== null) {
+    const { chatInviteUrl, ...links } = await memberLinks(c, request, member)
+    return {
+      next: 'in',
+      chatUrl: chatInviteUrl,
+      links: { ...links, rewards: await rewardsOf(c.var.db, member.id) },
+    }
+  }
   const open = community.visibility === 'open'
-  return { next: 'in', chatUrl: open ? await chatLink(c, request) : null }
+  return { next: 'in', chatUrl: open ? await chatLink(c, request) : null, links: null }
 }
 
 async function memberFromLeaveToken(c: Context<AppEnv>): Promise<Member> {

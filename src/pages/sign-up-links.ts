@@ -12,7 +12,7 @@ import { inviteUrls } from '../schemas/invites'
 import { type ConfirmationView } from '../views/proof-steps'
 import { confirmCodeFor, waMeLink } from '../lib/confirm-codes'
 import { renderQrSvg } from '../lib/qr'
-import { canConfirm, isUnconfirmed, ownerProven, proofExpires } from '../services/consent'
+import { canConfirm, holderProven, isUnconfirmed, proofExpires } from '../services/consent'
 import { canSendConfirmationTemplate } from '../platforms/whatsapp/replies'
 import { hasSubscribedEndpoint } from '../services/webhooks'
 import { base64 } from '../lib/crypto'
@@ -69,7 +69,10 @@ export async function confirmationView(
   // The business's own confirmation message went out at sign-up (see the join), for a double
   // opt-in only: a single opt-in's proof is the member's to ask for, not a message to everyone.
   const whatsappSent =
-    phone && community.consent === 'double' && canSendConfirmationTemplate(config)
+    phone &&
+    request.phoneConfirmedAt === null &&
+    community.consent === 'double' &&
+    canSendConfirmationTemplate(config)
   // The product sends no e-mail itself: the operator's mail system does, when it hears of it.
   const emailSent =
     email &&
@@ -93,21 +96,19 @@ export async function confirmationView(
 }
 
 /**
- * Whether the member's own links (referral, leave, the bot's deep link) wait for a proof. In a
- * community that asks for no proof, the form's word makes the membership, but whoever types a
- * number must not learn from the answer whether it belongs to a member: a known contact's
- * sign-up cannot be shown that member's links, so a new one is not shown its own either until
- * a contact of it is proven. That holds however the proof may come (see `confirmationView`),
- * where nothing configured here can carry one (an admin's recorded consent still can), and after
- * the offer expired (signing up again brings a new code, and the proof then shows the
- * membership). Sign-ups from before proofs were offered to them (no expiry) show the links.
+ * Whether the member's own links (referral, leave, the bot's deep link) wait, on the status page,
+ * for its holder to prove that the sign-up is theirs: the one-time code it shows, sent from the
+ * number's own WhatsApp (`holderProven`). Whoever types a number or an address into the form holds
+ * the status link, so no other proof opens it: an e-mailed link shows the member's links on the
+ * page it opens (pages/join-status.tsx), and a template's button or an admin's record shows them
+ * nowhere until the code comes. In a community that asks for no proof this also keeps the answer
+ * to a sign-up the same whether its contact belongs to a member or not (a known contact's sign-up
+ * cannot be shown that member's links, so a new one is not shown its own). Sign-ups from before
+ * proofs were offered (no expiry) show the links, as do sign-ups not yet confirmed at all (they
+ * have none).
  */
 export function linksAwaitProof(request: JoinRequest): boolean {
-  return (
-    request.consentMethod === 'single_opt_in' &&
-    request.confirmExpiresAt !== null &&
-    !ownerProven(request)
-  )
+  return request.confirmExpiresAt !== null && request.confirmedAt !== null && !holderProven(request)
 }
 
 /**

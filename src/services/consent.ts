@@ -61,6 +61,36 @@ export function contactUnconfirmed(request: JoinRequest, contact: ContactKind): 
         (request.emailConfirmedAt === null || request.emailConsentMethod === 'single_opt_in')
 }
 
+/**
+ * Whether a proof by `method` would add to this contact's consent record: it has none yet, or
+ * only the form's word (single opt-in), or, for the one-time code, a record by any other proof.
+ * The code alone also proves who holds the sign-up's status link (see `holderProven`), so it
+ * still backs a number that a template's button or an admin's record confirmed.
+ */
+export function contactAwaitsProof(
+  request: JoinRequest,
+  contact: ContactKind,
+  method: ConsentMethod,
+): boolean {
+  if (contactUnconfirmed(request, contact)) return true
+  return (
+    contact === 'phone' &&
+    method === 'whatsapp_message' &&
+    request.phone !== null &&
+    request.phoneConsentMethod !== 'whatsapp_message'
+  )
+}
+
+/**
+ * Whether the holder of the sign-up's status link proved a contact of it. Only the one-time code
+ * does: the status page shows it, and it counts only sent from the number's own WhatsApp. An
+ * e-mailed link, a template's button or an admin's record proves the contact, not who holds the
+ * status link (someone may have typed another person's number or address into the form).
+ */
+export function holderProven(request: JoinRequest): boolean {
+  return request.phone !== null && request.phoneConsentMethod === 'whatsapp_message'
+}
+
 /** Whether a proof backs one of the sign-up's contacts: more than the form's word. */
 export function ownerProven(request: JoinRequest): boolean {
   const proven = (method: ConsentMethod | null) => method !== null && method !== 'single_opt_in'
@@ -82,9 +112,18 @@ export function proofExpires(request: JoinRequest): boolean {
   )
 }
 
-/** Whether a proof for this contact can still be taken. */
-export function canConfirm(request: JoinRequest, contact: ContactKind, now: Date): boolean {
-  if (request.repeatOf !== null || !contactUnconfirmed(request, contact)) return false
+/**
+ * Whether a proof for this contact can still be taken: the one-time code for the number (a
+ * template's button, which carries that code, only where `contactUnconfirmed`), the link for the
+ * address.
+ */
+export function canConfirm(
+  request: JoinRequest,
+  contact: ContactKind,
+  now: Date,
+  method: ConsentMethod = contact === 'phone' ? 'whatsapp_message' : 'email_link',
+): boolean {
+  if (request.repeatOf !== null || !contactAwaitsProof(request, contact, method)) return false
   return !proofExpires(request) || request.confirmExpiresAt! > now
 }
 
@@ -98,12 +137,16 @@ export async function findRequestByCode(
   codes: string[],
   phone: string,
   now: Date,
+  /** The message typed the code, or tapped the template's button that carries it. */
+  method: 'whatsapp_message' | 'whatsapp_button' = 'whatsapp_message',
 ): Promise<JoinRequest | null> {
   for (const code of codes) {
     const request = await db.query.joinRequests.findFirst({
       where: eq(joinRequests.confirmCodeHash, await confirmCodeHash(secret, code)),
     })
-    if (request && request.phone === phone && canConfirm(request, 'phone', now)) return request
+    if (request && request.phone === phone && canConfirm(request, 'phone', now, method)) {
+      return request
+    }
   }
   return null
 }
@@ -125,8 +168,9 @@ type Proof = { method: ConsentMethod; id: string }
  * Records the proof of one contact (when, how, the proof's id) on the sign-up, and on its
  * membership if it has one. The first proof of a sign-up lets it go on: in an open community the
  * membership begins at once (with its `member.joined` event, referral credit and rewards); in a
- * closed one the request now reaches the admins (`join.requested`). A proven phone number clears
- * the code, so a code confirms once.
+ * closed one the request now reaches the admins (`join.requested`). The code, once sent, is
+ * cleared, so it confirms once; a template's button (which carries it) leaves it for the holder
+ * of the status link, to prove that the sign-up is theirs.
  */
 export async function confirmContact(
   db: Database,
@@ -147,7 +191,7 @@ export async function confirmContact(
         : 'This sign-up has no e-mail address to confirm.',
     )
   }
-  if (!contactUnconfirmed(request, contact)) {
+  if (!contactAwaitsProof(request, contact, proof.method)) {
     return { outcome: 'already', request, memberId: request.memberId }
   }
   if (isUnconfirmed(request)) {
@@ -198,6 +242,9 @@ async function recordProof(
   const client = db.$client
   const nowMs = now.getTime()
   const col = contact // only ever 'phone' or 'email': safe to name columns by it
+  // What the proof may still add to (see `contactAwaitsProof`), in SQL: ?3 is its method.
+  const awaits = `(${col}_confirmed_at is null or ${col}_consent_method = 'single_opt_in'
+    or (?3 = 'whatsapp_message' and '${col}' = 'phone' and ${col}_consent_method != 'whatsapp_message'))`
   // The first proof of a still unconfirmed sign-up, before the update below marks it.
   const firstProof = `exists (select 1 from join_requests where id = ?1 and confirmed_at is null
     and status = 'pending' and ${col} is not null and ${col}_confirmed_at is null)`
@@ -249,23 +296,21 @@ async function recordProof(
       .prepare(
         `update join_requests set ${col}_confirmed_at = ?2, ${col}_consent_method = ?3,
            ${col}_consent_proof = ?4,
-           confirm_code_hash = case when ?5 = 'phone' then null else confirm_code_hash end,
+           confirm_code_hash = case when ?3 = 'whatsapp_message' then null else confirm_code_hash end,
            consent_method = coalesce(consent_method, ?3),
            consent_proof = case when confirmed_at is null then ?4 else consent_proof end,
            confirmed_at = coalesce(confirmed_at, ?2)
-         where id = ?1 and ${col} is not null and repeat_of is null
-           and (${col}_confirmed_at is null or ${col}_consent_method = 'single_opt_in')
+         where id = ?1 and ${col} is not null and repeat_of is null and ${awaits}
          returning confirmed_at = ?2 as first`,
       )
-      .bind(request.id, nowMs, proof.method, proof.id.slice(0, 200), contact),
+      .bind(request.id, nowMs, proof.method, proof.id.slice(0, 200)),
     // A member's later proof of their other contact, or of a contact a single opt-in took on the
     // form's word: recorded on the membership too.
     client
       .prepare(
         `update members set ${col}_confirmed_at = ?2, ${col}_consent_method = ?3, ${col}_consent_proof = ?4
          where id = (select member_id from join_requests where id = ?1) and status = 'active'
-           and ${col} = (select ${col} from join_requests where id = ?1)
-           and (${col}_confirmed_at is null or ${col}_consent_method = 'single_opt_in')`,
+           and ${col} = (select ${col} from join_requests where id = ?1) and ${awaits}`,
       )
       .bind(request.id, nowMs, proof.method, proof.id.slice(0, 200)),
   ])

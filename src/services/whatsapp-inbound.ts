@@ -143,7 +143,8 @@ async function confirmByCode(
   now: Date,
 ): Promise<string> {
   const secret = signingSecret(deps.config)
-  const request = await findRequestByCode(db, secret, codes, `+${item.from}`, now)
+  const method = item.type === 'button' ? 'whatsapp_button' : 'whatsapp_message'
+  const request = await findRequestByCode(db, secret, codes, `+${item.from}`, now, method)
   if (!request) {
     await sendWhatsAppReply(deps.config, item.from, REPLIES.codeUnknown)
     return 'code_refused'
@@ -152,7 +153,7 @@ async function confirmByCode(
     db,
     request,
     'phone',
-    { method: item.type === 'button' ? 'whatsapp_button' : 'whatsapp_message', id: item.wamid },
+    { method, id: item.wamid },
     now,
     deps.config.REJECTION_COOLDOWN_DAYS,
   )

@@ -172,6 +172,12 @@ export interface StatusPageProps extends PageProps {
    * it is offered where the links would be.
    */
   linksAwaitProof?: boolean
+  /**
+   * Where the member's links are while they wait for the code: on the page the e-mailed link
+   * opens (it proved the address), or nowhere, since another proof (a template's button, an
+   * admin's record) came but says nothing of who holds this page. Unset: no proof came.
+   */
+  linksElsewhere?: 'email_page' | 'not_here' | null
   /** A request declined within the cooling-off period: when the person may ask again. */
   askAgainFrom?: Date | null
 }
@@ -251,78 +257,97 @@ export function StatusPage(props: StatusPageProps) {
             ) : (
               <p>{t.noChatYet}</p>
             )}
-            {props.referral && (
-              <>
-                <h2>{t.referralHeading}</h2>
-                <p class="muted">{t.referralText}</p>
-                <p class="code">
-                  <a href={props.referral.url}>{props.referral.url}</a>
-                </p>
-                <img
-                  class="qr"
-                  src={props.referral.qrSvgUrl}
-                  alt={t.referralQrAlt}
-                  width="192"
-                  height="192"
-                />
-              </>
-            )}
-            {props.rewards.length > 0 && (
-              <>
-                <h2>{t.rewardsHeading}</h2>
-                <ul>
-                  {props.rewards.map((reward) => (
-                    <li>
-                      <div class="g">
-                        <bdi>{reward.title}</bdi>
-                      </div>
-                      {reward.description && (
-                        <div class="muted">
-                          <bdi>{reward.description}</bdi>
-                        </div>
-                      )}
-                      {reward.code && <div class="code">{reward.code}</div>}
-                    </li>
-                  ))}
-                </ul>
-              </>
-            )}
-            {props.telegramStartUrl && (
-              <>
-                <h2>{t.telegramStartHeading}</h2>
-                <p class="muted">{t.telegramStartText}</p>
-                <p>
-                  <a href={props.telegramStartUrl} rel="noopener noreferrer">
-                    {t.telegramStartLink}
-                  </a>
-                </p>
-              </>
-            )}
-            {props.leaveUrl && (
-              <p class="small">
-                <a href={props.leaveUrl}>{t.leaveLink}</a>
-              </p>
-            )}
+            <MemberLinksSection
+              t={t}
+              referral={props.referral}
+              rewards={props.rewards}
+              telegramStartUrl={props.telegramStartUrl ?? null}
+              leaveUrl={props.leaveUrl}
+            />
           </>
         )}
         {!ended && request.status !== 'rejected' && props.linksAwaitProof && (
           <>
             <h2>{t.referralHeading}</h2>
-            <p>{t.proofForLinksText}</p>
-            {confirmation ? (
-              <ProofSteps
-                t={t}
-                lang={props.lang}
-                community={props.community}
-                confirmation={confirmation}
-              />
-            ) : (
-              <p>{t.proofOfferEndedText}</p>
+            {confirmation && (
+              <>
+                <p>{t.proofForLinksText}</p>
+                <ProofSteps
+                  t={t}
+                  lang={props.lang}
+                  community={props.community}
+                  confirmation={confirmation}
+                />
+              </>
             )}
+            {props.linksElsewhere === 'email_page' && <p>{t.linksOnEmailPageText}</p>}
+            {props.linksElsewhere === 'not_here' && !confirmation && <p>{t.linksNotHereText}</p>}
+            {!confirmation && !props.linksElsewhere && <p>{t.proofOfferEndedText}</p>}
           </>
         )}
       </div>
     </Layout>
+  )
+}
+
+/** A member's own links: their referral link with its QR code, rewards, the bot's deep link, leaving. */
+function MemberLinksSection(props: MemberLinksView & { t: Messages }) {
+  const { t } = props
+  return (
+    <>
+      {props.referral && (
+        <>
+          <h2>{t.referralHeading}</h2>
+          <p class="muted">{t.referralText}</p>
+          <p class="code">
+            <a href={props.referral.url}>{props.referral.url}</a>
+          </p>
+          <img
+            class="qr"
+            src={props.referral.qrSvgUrl}
+            alt={t.referralQrAlt}
+            width="192"
+            height="192"
+          />
+        </>
+      )}
+      {props.rewards.length > 0 && (
+        <>
+          <h2>{t.rewardsHeading}</h2>
+          <ul>
+            {props.rewards.map((reward) => (
+              <li>
+                <div class="g">
+                  <bdi>{reward.title}</bdi>
+                </div>
+                {reward.description && (
+                  <div class="muted">
+                    <bdi>{reward.description}</bdi>
+                  </div>
+                )}
+                {reward.code && <div class="code">{reward.code}</div>}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {props.telegramStartUrl && (
+        <>
+          <h2>{t.telegramStartHeading}</h2>
+          <p class="muted">{t.telegramStartText}</p>
+          <p>
+            <a href={props.telegramStartUrl} rel="noopener noreferrer">
+              {t.telegramStartLink}
+            </a>
+          </p>
+        </>
+      )}
+      {props.leaveUrl && (
+        <p class="small">
+          <a href={props.leaveUrl}>{t.leaveLink}</a>
+        </p>
+      )}
+    </>
   )
 }
 
@@ -369,8 +394,20 @@ export function LeavePage(props: PageProps & { communityName: string; action: st
   )
 }
 
-/** What follows a confirmation: in (with the chat, where anyone may join it) or waiting. */
-export type AfterConfirmation = { next: 'in'; chatUrl: string | null } | { next: 'waiting' }
+/**
+ * What follows a confirmation: in (with the chat, where anyone may join it, and the member's own
+ * links when the link confirmed their own sign-up) or waiting.
+ */
+export type AfterConfirmation =
+  { next: 'in'; chatUrl: string | null; links: MemberLinksView | null } | { next: 'waiting' }
+
+/** A member's own links, as a page shows them. */
+export interface MemberLinksView {
+  referral: { url: string; qrSvgUrl: string } | null
+  rewards: Array<{ title: string; description: string; code: string | null }>
+  telegramStartUrl: string | null
+  leaveUrl: string | null
+}
 
 /**
  * The page an e-mailed confirmation link opens: a button, since only its POST confirms (mail
@@ -412,7 +449,14 @@ export function ConfirmLinkPage(
                 {t.openChat}
               </a>
             )}
-            <p>{t.confirmedInText}</p>
+            {after.links ? (
+              <>
+                <p>{t.confirmedInLinksText}</p>
+                <MemberLinksSection t={t} {...after.links} />
+              </>
+            ) : (
+              <p>{t.confirmedInText}</p>
+            )}
           </>
         )}
         {after?.next === 'waiting' && <p>{t.confirmedWaitingText}</p>}

@@ -2402,11 +2402,11 @@ export interface components {
        */
       status: 'active' | 'pending' | 'unconfirmed'
       joinRequestId: string
-      /** @description Only when this sign-up made the membership, and in a community that asks for no proof only once a contact of it is proven; null for a repeat sign-up */
+      /** @description Only when this sign-up made the membership, and in a community that asks for no proof never (the status page shows the member’s links once its code came from the number); null for a repeat sign-up */
       memberId: string | null
       /** @description The person’s own status page, on every sign-up: it shows where the sign-up stands and, once its owner proved a contact that was signed up before, that earlier sign-up */
       statusUrl: string
-      /** @description With `unconfirmed`: how the person confirms. In a community that asks for no proof (single opt-in), on every sign-up, new or not: how the person proves a contact is theirs, which shows them their own links (referral, leave, the bot’s deep link) on the status page */
+      /** @description With `unconfirmed`: how the person confirms. In a community that asks for no proof (single opt-in), on every sign-up, new or not: how the person proves a contact is theirs, which shows them their own links (referral, leave, the bot’s deep link): the code sent from the number on the status page, the e-mailed link on the page it opens */
       confirmation?: {
         /** @description The one-time code to send from the phone number’s own WhatsApp */
         code: string | null

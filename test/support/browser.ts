@@ -32,10 +32,22 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
 
   if (process.platform === 'linux') {
     const { default: packaged } = await import('@sparticuz/chromium')
-    return chromium.launch({
-      executablePath: await packaged.executablePath(),
-      args: [...packaged.args, ...OFFLINE_FLAGS, ...extraArgs],
-    })
+    const launch = async () =>
+      chromium.launch({
+        executablePath: await packaged.executablePath(),
+        args: [...packaged.args, ...OFFLINE_FLAGS, ...extraArgs],
+      })
+    // On a fresh machine the browser files run side by side, and each unpacks Chromium to the
+    // same place: one may find the executable there while another is still writing it (the
+    // spawn then fails with ETXTBSY). Once written, it starts.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await launch()
+      } catch (error) {
+        if (attempt >= 20 || !String(error).includes('ETXTBSY')) throw error
+        await new Promise((resolve) => setTimeout(resolve, 500))
+      }
+    }
   }
   const desktop = DESKTOP_CHROME.find((candidate) => existsSync(candidate))
   if (!desktop)

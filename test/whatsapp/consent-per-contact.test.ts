@@ -290,6 +290,87 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
   })
 })
 
+/**
+ * Whoever types a number or an address into the form holds the sign-up's status link. Only the
+ * code that page shows, sent from the number's own WhatsApp, proves both the contact and who holds
+ * the page; every other proof shows the member's own links only to the contact's owner.
+ */
+describe('the status page opens the member’s links only to the holder of its code', () => {
+  it('a stranger’s number confirmed by the template’s button shows the typist nothing of theirs; the code from that number does', async () => {
+    const { community, invite } = await doubleOptIn()
+    const strangersPhone = newPhone()
+    const typed = await joinJson(invite.code, { name: 'Mallory', phone: strangersPhone })
+    expect(typed.json.status).toBe('unconfirmed')
+    const statusPath = new URL(typed.json.statusUrl).pathname + '?lang=en'
+    // The stranger taps "confirm" in the template the business sent them.
+    await notify(buttonNotification(strangersPhone, 'Ja, anmelden', typed.json.confirmation.code))
+    await eventually(async () => expect(await membersOf(community.id)).toHaveLength(1))
+    const [member] = await membersOf(community.id)
+    expect(member!.contactConsent.phone?.method).toBe('whatsapp_button')
+
+    const typistsPage = (await visit(statusPath)).text
+    expect(typistsPage).toContain('You are in')
+    expect(typistsPage).not.toContain('/leave/')
+    expect(typistsPage).not.toMatch(/<p class="code"><a href="[^"]*\/i\//)
+    // The code on the page still opens the links, but only sent from the number itself.
+    await notify(textNotification(newPhone(), `Code: ${typed.json.confirmation.code}`))
+    await confirmByWhatsApp(strangersPhone, typed)
+    await eventually(async () =>
+      expect((await membersOf(community.id))[0]!.contactConsent.phone?.method).toBe(
+        'whatsapp_message',
+      ),
+    )
+    const ownersPage = (await visit(statusPath)).text
+    expect(ownersPage).toMatch(/href="https:\/\/join\.example\.com\/leave\//)
+    expect(ownersPage).toMatch(/<p class="code"><a href="https:\/\/join\.example\.com\/i\//)
+  })
+
+  it('a single opt-in’s stranger’s address confirmed from its inbox shows the links in the inbox’s page, not to the typist', async () => {
+    const created = await call('POST', '/api/communities', {
+      body: {
+        name: `Single ${crypto.randomUUID()}`,
+        description: 'x',
+        visibility: 'open',
+        consent: 'single',
+      },
+    })
+    expect(created.status, created.text).toBe(201)
+    const invite = await createInvite(created.json.id)
+    // The operator's mail system e-mails the confirmation links.
+    const mailer = await call('POST', '/api/webhooks', {
+      body: {
+        url: 'https://mail.example.com/hooks',
+        events: ['member.confirmation_requested'],
+        communityId: created.json.id,
+      },
+    })
+    expect(mailer.status, mailer.text).toBe(201)
+    const typed = await joinJson(invite.code, {
+      name: 'Mallory',
+      email: `stranger-${crypto.randomUUID()}@example.com`,
+    })
+    expect(typed.json).toMatchObject({ status: 'active', memberId: null, leaveUrl: null })
+    const [event] = await query<{ payload: string }>(
+      `select payload from events where type = 'member.confirmation_requested'
+       and json_extract(payload, '$.joinRequestId') = ?`,
+      typed.json.joinRequestId,
+    )
+    const confirmPath = new URL(JSON.parse(event!.payload).confirmUrl).pathname
+    const inbox = await call('POST', `${confirmPath}?lang=en`, {
+      token: null,
+      headers: { accept: 'text/html', 'sec-fetch-site': 'same-origin' },
+    })
+    expect(inbox.status).toBe(200)
+    const leave = inbox.text.match(/href="(https:\/\/join\.example\.com\/leave\/[^"]+)"/)?.[1]
+    expect(leave).toBeDefined()
+
+    const typistsPage = (await visit(new URL(typed.json.statusUrl).pathname + '?lang=en')).text
+    expect(typistsPage).not.toContain(leave!)
+    expect(typistsPage).not.toContain('/leave/')
+    expect(typistsPage).toContain('on the page it opens')
+  })
+})
+
 describe('the funnel says which contact confirmed', () => {
   it('counts each sign-up’s first proof once, by the contact it came from', async () => {
     const { community, invite } = await doubleOptIn()

@@ -71,7 +71,7 @@ describe('a sign-up known by one of its contacts', () => {
  * alike to whoever typed them, also where nothing can prove them and after the time to do so.
  */
 describe('a single opt-in sign-up nobody proved', () => {
-  it('where nothing here can prove an address, shows no member their links until an admin records their consent', async () => {
+  it('where nothing here can prove an address, shows the links to nobody: an admin’s record proves the address, not who holds the page', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
     const email = `ida-${crypto.randomUUID()}@example.com`
@@ -98,14 +98,21 @@ describe('a single opt-in sign-up nobody proved', () => {
     expect(knownPage).toContain('they can record your confirmation')
     expect(knownPage).not.toContain('/leave/')
 
-    // An admin's recorded consent is the proof: the member's page shows their links.
+    // An admin records the owner's consent (they signed a paper form): the address is proven,
+    // but whoever typed it into the web form holds this status page, so it still shows no link.
     const recorded = await call('POST', `/api/join-requests/${first.json.joinRequestId}/confirm`, {
       body: { proof: 'Signed the paper form at the market stall' },
     })
     expect(recorded.status, recorded.text).toBe(200)
+    const [proof] = await query<{ method: string }>(
+      'select email_consent_method as method from members where email = ?',
+      email,
+    )
+    expect(proof?.method).toBe('admin')
     const proven = await statusPageOf(first)
-    expect(proven).toContain(await referralPathOf(first))
-    expect(proven).toMatch(/\/leave\//)
+    expect(proven).not.toContain(await referralPathOf(first))
+    expect(proven).not.toMatch(/\/leave\//)
+    expect(proven).toContain('not from this page')
     expect(await statusPageOf(known)).not.toContain(await referralPathOf(first))
   })
 

@@ -89,19 +89,31 @@ describe('the status page before the confirmation', () => {
 })
 
 describe('the e-mailed link, once confirmed', () => {
-  it('in an open community leads on to the chat and says where the member’s links are', async () => {
-    const { confirmPath } = await signUp('open')
+  it('in an open community leads on to the chat and shows the member’s own links there, not on the status page', async () => {
+    const { confirmPath, statusPath } = await signUp('open')
     const page = await confirmByLink(confirmPath, 'en')
     expect(words(page)).toContain(MESSAGES.en.confirmedTitle)
     expect(page).toContain(`href="${CHAT}"`)
     expect(words(page)).toContain(MESSAGES.en.openChat)
-    expect(words(page)).toContain(MESSAGES.en.confirmedInText)
+    expect(words(page)).toContain(MESSAGES.en.confirmedInLinksText)
+    const referral = page.match(/<p class="code"><a href="([^"]+)"/)?.[1]
+    expect(referral).toMatch(/^https:\/\/join\.example\.com\/i\/[a-z2-9]{13}$/)
+    expect(page).toMatch(/href="https:\/\/join\.example\.com\/leave\//)
 
-    // Opened again later, the link still says so, in German too.
+    // Whoever typed the address holds the status page: it says where the links are, and shows
+    // none of them.
+    const status = (await visit(`${statusPath}?lang=en`)).text
+    expect(words(status)).toContain(MESSAGES.en.linksOnEmailPageText)
+    expect(status).not.toContain(referral!)
+    expect(status).not.toContain('/leave/')
+
+    // Opened again later, the link still shows them, in German too.
     const again = await visit(`${confirmPath}?lang=de`)
     expect(again.status).toBe(200)
+    expect(again.headers.get('cache-control')).toBe('private, no-store')
     expect(again.text).toContain(`href="${CHAT}"`)
-    expect(words(again.text)).toContain(MESSAGES.de.confirmedInText)
+    expect(again.text).toContain(referral!)
+    expect(words(again.text)).toContain(MESSAGES.de.confirmedInLinksText)
   })
 
   it('in a closed community says the request is with the admins, and shows no chat', async () => {
@@ -114,9 +126,8 @@ describe('the e-mailed link, once confirmed', () => {
 
   it('says nothing of being in once the membership has ended', async () => {
     const { confirmPath, statusPath } = await signUp('open')
-    await confirmByLink(confirmPath, 'en')
-    const status = await visit(`${statusPath}?lang=en`)
-    const leavePath = status.text.match(/href="[^"]*?(\/leave\/[^"?]+)/)![1]!
+    const confirmed = await confirmByLink(confirmPath, 'en')
+    const leavePath = confirmed.match(/href="[^"]*?(\/leave\/[^"?]+)/)![1]!
     const left = await call('POST', leavePath, {
       token: null,
       headers: { accept: 'text/html', 'sec-fetch-site': 'same-origin' },
@@ -124,7 +135,10 @@ describe('the e-mailed link, once confirmed', () => {
     expect(left.status).toBe(200)
     const later = words((await visit(`${confirmPath}?lang=en`)).text)
     expect(later).not.toContain(MESSAGES.en.confirmedInText)
+    expect(later).not.toContain(MESSAGES.en.confirmedInLinksText)
+    expect(later).not.toContain('/leave/')
     expect(later).not.toContain(CHAT)
+    expect(words((await visit(`${statusPath}?lang=en`)).text)).toContain(MESSAGES.en.endedTitle)
   })
 })
 

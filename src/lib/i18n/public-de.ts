@@ -139,6 +139,10 @@ export const de = {
     'Eine deiner Kontaktangaben ist noch nicht bestätigt. Nachrichten gehen nur an bestätigte Kontakte: Bestätige sie hier, wenn du sie auch dort bekommen möchtest.',
   proofForLinksText:
     'Deinen persönlichen Einladungslink (wer darüber beitritt, zählt für dich) und den Link zum Austreten zeigen wir dir hier, sobald du bestätigst, dass diese Anmeldung von dir ist.',
+  linksOnEmailPageText:
+    'Du hast mit dem Link in deiner E-Mail bestätigt: Deinen persönlichen Einladungslink und den Link zum Austreten findest du auf der Seite, die er öffnet.',
+  linksNotHereText:
+    'Deine Kontaktangabe ist bestätigt, aber nicht von dieser Seite aus: Deinen persönlichen Einladungslink und den Link zum Austreten zeigt diese Seite nur, wer mit ihrem Code bestätigt, und von hier aus lässt sich kein Code senden.',
   proofOfferEndedText:
     'Die Zeit zum Bestätigen ist abgelaufen. Melde dich über den Einladungslink noch einmal mit derselben Nummer oder Adresse an: Du bekommst einen neuen Code, und mit seiner Bestätigung siehst du deine Links.',
   confirmLinkTitle: 'Anmeldung bestätigen?',
@@ -146,6 +150,8 @@ export const de = {
     'Mit einem Klick bestätigst du, dass diese Adresse dir gehört und du Nachrichten möchtest.',
   confirmLinkButton: 'Ja, bestätigen',
   confirmedTitle: 'Danke, du hast bestätigt',
+  confirmedInLinksText:
+    'Du bist dabei. Bewahre die E-Mail auf: Ihr Link führt dich wieder hierher, zu deinem persönlichen Einladungslink und dem Link zum Austreten.',
   confirmedInText:
     'Du bist dabei. Deinen persönlichen Einladungslink und den Link zum Austreten findest du auf der Seite, die du nach der Anmeldung gesehen hast.',
   confirmedWaitingText:

@@ -133,12 +133,18 @@ export const en: Messages = {
     'One of your contacts is not confirmed yet. Messages only go to confirmed contacts: confirm it here if you want them there too.',
   proofForLinksText:
     'Your personal invite link (everyone who joins through it counts for you) and the link to leave are shown here once you confirm that this sign-up is yours.',
+  linksOnEmailPageText:
+    'You confirmed with the link in your e-mail: your personal invite link and the link to leave are on the page it opens.',
+  linksNotHereText:
+    'Your contact is confirmed, but not from this page: your personal invite link and the link to leave are shown here only to whoever confirms with the code this page shows, and no code can be sent from here.',
   proofOfferEndedText:
     'The time to confirm it has passed. Sign up again through the invite link with the same number or address: you are given a new code, and confirming it shows you your links.',
   confirmLinkTitle: 'Confirm your sign-up?',
   confirmLinkText: 'One click confirms that this address is yours and that you want messages.',
   confirmLinkButton: 'Yes, confirm',
   confirmedTitle: 'Thank you, you have confirmed',
+  confirmedInLinksText:
+    'You are in. Keep the e-mail: its link brings you back to this page, with your personal invite link and the link to leave.',
   confirmedInText:
     'You are in. Your personal invite link and the link to leave are on the page you were shown after signing up.',
   confirmedWaitingText:
