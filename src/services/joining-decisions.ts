@@ -100,7 +100,7 @@ export async function approveJoinRequest(
             'select * from members where id = (select member_id from join_requests where id = ?1)',
           )
           .bind(request.id),
-        ...refusalReads(client, target, null),
+        ...refusalReads(client, target, null, { table: 'members', id: memberId }),
       ])
     } catch (error) {
       if (!isUniqueViolation(error)) throw error

@@ -78,11 +78,22 @@ export function refusalReads(
   client: D1Database,
   target: JoinTarget,
   inviteId: string | null,
+  /**
+   * The row whose existence says the batch wrote what it meant to: the reads then return
+   * nothing, so a batch that went through does not carry the link and groups back for nothing.
+   */
+  written: { table: 'join_requests' | 'members'; id: string },
 ): D1PreparedStatement[] {
   const [first, second] = groupIdsOf(target)
+  const unlessWritten = (param: string) =>
+    `not exists (select 1 from ${written.table} where id = ${param})`
   return [
-    client.prepare('select * from invites where id = ?1').bind(inviteId ?? ''),
-    client.prepare('select * from groups where id in (?1, ?2)').bind(first!, second ?? first!),
+    client
+      .prepare(`select * from invites where id = ?1 and ${unlessWritten('?2')}`)
+      .bind(inviteId ?? '', written.id),
+    client
+      .prepare(`select * from groups where id in (?1, ?2) and ${unlessWritten('?3')}`)
+      .bind(first!, second ?? first!, written.id),
   ]
 }
 

@@ -14,7 +14,7 @@ import {
 import { newInviteCode } from '../lib/codes'
 import { confirmCodeFor, confirmCodeHash, confirmLinkToken } from '../lib/confirm-codes'
 import { randomBase64Url, sha256Hex } from '../lib/crypto'
-import { firstRowOf, rowsOf } from '../db/rows'
+import { firstRowOf, rowOf, rowsOf } from '../db/rows'
 import { ApiError, isUniqueViolation } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { inviteRefusal, inviteStatus } from './invites'
@@ -22,6 +22,7 @@ import {
   confirmationRequestedStatement,
   groupIdsOf,
   membershipStatements,
+  signUpCounts,
   signUpStatements,
 } from './join-statements'
 import {
@@ -33,7 +34,7 @@ import {
   type JoinTarget,
 } from './joining-target'
 import { placeColumns, type SignUpPlace } from '../lib/visitor'
-import { existingStatements, joinReadStatements } from './join-reads'
+import { existingStatements, joinReadStatements, type KnownAs } from './join-reads'
 import {
   attemptStatements,
   exceededLimits,
@@ -129,27 +130,21 @@ export async function readForJoin(
   const since = new Date(options.now.getTime() - options.cooldownDays * 86400_000)
   const reads = joinReadStatements(client, code, { ...input, rejectedSince: since })
   const results = await client.batch([...reads, ...attemptStatements(client, limits, options.now)])
-  const [
-    invite,
-    retired,
-    community,
-    groupRows,
-    activeRequest,
-    pendingRequest,
-    rejected,
-    referrer,
-    mailer,
-  ] = results
+  const [invite, retired, community, groupRows, known, referrer, mailer] = results
   const link = firstRowOf(invites, invite)
+  const knownAs = (kind: KnownAs) => {
+    const raw = known?.results.find((row) => (row as { known_as: KnownAs }).known_as === kind)
+    return raw ? rowOf(joinRequests, raw as Record<string, unknown>) : undefined
+  }
   return {
     invite: link,
     retired: !link && (retired?.results.length ?? 0) > 0,
     exceeded: exceededLimits(limits, results.slice(reads.length), options.now),
     community: firstRowOf(communities, community),
     groupRows: rowsOf(groups, groupRows),
-    activeRequest: firstRowOf(joinRequests, activeRequest),
-    pendingRequest: firstRowOf(joinRequests, pendingRequest),
-    rejected: firstRowOf(joinRequests, rejected),
+    activeRequest: knownAs('active'),
+    pendingRequest: knownAs('pending'),
+    rejected: knownAs('rejected'),
     referrer: firstRowOf(members, referrer),
     confirmationMailer: (mailer?.results.length ?? 0) > 0,
   }
@@ -225,7 +220,15 @@ export async function join(
     ),
     ...extra,
     ...(joinsNow
-      ? membershipStatements(client, target, request, memberId, options.now, referralCode)
+      ? membershipStatements(
+          client,
+          target,
+          request,
+          memberId,
+          options.now,
+          referralCode,
+          signUpCounts(request),
+        )
       : []),
   ]
   // What the guarded writes left, and what explains a refusal, read in the same batch (one
@@ -236,7 +239,12 @@ export async function join(
       ...writes,
       client.prepare('select * from join_requests where id = ?1').bind(request.id),
       client.prepare('select * from members where id = ?1').bind(memberId),
-      ...refusalReads(client, target, invite.id),
+      ...refusalReads(
+        client,
+        target,
+        invite.id,
+        joinsNow ? { table: 'members', id: memberId } : { table: 'join_requests', id: request.id },
+      ),
     ])
   } catch (error) {
     // The same person signing up twice at the same moment: the second finds the first.
