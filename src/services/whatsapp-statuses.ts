@@ -50,9 +50,10 @@ const MAX_LOOKUP = 100
 /**
  * The deliveries a batch's statuses are about, read in one statement per 100 statuses instead
  * of one each: a broadcast's statuses arrive by the thousand, and the lookup per status was
- * the largest share of the consumer's work. Each entry serves the first status of its message
- * id only (`take`); a later status of the same message in the batch reads the delivery again,
- * as the first may have changed it. A lookup that fails leaves every status to read its own.
+ * the largest share of the consumer's work. Each delivery found serves the first status of its
+ * message id only (`take`); a later status of the same message in the batch reads the delivery
+ * again, as the first may have changed it. A lookup that fails leaves every status to read its
+ * own.
  */
 export async function deliveriesOfStatuses(
   db: Database,
@@ -76,7 +77,9 @@ export async function deliveriesOfStatuses(
   return {
     take(wamid) {
       const delivery = found.get(wamid)
-      found.delete(wamid)
+      // A message id with no delivery (not ours, or pruned) stays so for the whole batch: its
+      // later statuses are not looked up again, since applying the first changed nothing.
+      if (delivery !== null) found.delete(wamid)
       return delivery
     },
   }
