@@ -23,6 +23,7 @@ import { endMembership } from '../services/leaving'
 import { rewardsOf } from '../services/members'
 import { type AfterConfirmation, ConfirmLinkPage, LeavePage, StatusPage } from '../views/join-pages'
 import {
+  asJustMade,
   asNewSignUp,
   chatLink,
   confirmationView,
@@ -81,11 +82,18 @@ async function signUpPage(
     ? await confirmationView(c, signUp, statusToken, language(c), { community })
     : undefined
   const awaitsProof = !proven && linksAwaitProof(request)
+  // With a single opt-in only the proof tells whose sign-up this is: until it comes, the page
+  // shows what every sign-up's shows at once (see `asJustMade`).
+  const masked = community.consent === 'single' && awaitsProof
+  const shown = masked ? asJustMade(request, community) : request
   const links =
     member && !awaitsProof
       ? await memberLinks(c, request, member)
       : {
-          chatInviteUrl: member || request !== signUp ? await chatLink(c, request) : null,
+          chatInviteUrl:
+            shown.status === 'approved' && (member || request !== signUp)
+              ? await chatLink(c, request)
+              : null,
           referral: null,
           leaveUrl: null,
           telegramStartUrl: null,
@@ -97,8 +105,8 @@ async function signUpPage(
       lang={language(c)}
       nonce={cspNonce(c)}
       community={community}
-      request={request}
-      member={member ?? null}
+      request={shown}
+      member={masked && member ? { status: 'active' } : (member ?? null)}
       chatInviteUrl={links.chatInviteUrl}
       referral={links.referral}
       rewards={rewards}
@@ -116,7 +124,7 @@ async function signUpPage(
             ? 'email_page'
             : 'not_here'
       }
-      askAgainFrom={askAgainFrom(request, c.var.config.REJECTION_COOLDOWN_DAYS)}
+      askAgainFrom={askAgainFrom(shown, c.var.config.REJECTION_COOLDOWN_DAYS)}
     />,
   )
 }

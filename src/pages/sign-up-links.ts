@@ -119,10 +119,25 @@ export function linksAwaitProof(request: JoinRequest): boolean {
 export function asNewSignUp(request: JoinRequest, community: Community): JoinRequest | null {
   if (community.consent !== 'single' || !isUnconfirmed(request)) return null
   return {
-    ...request,
-    status: community.visibility === 'open' ? 'approved' : 'pending',
+    ...asJustMade(request, community),
     confirmedAt: request.createdAt,
     consentMethod: 'single_opt_in',
+  }
+}
+
+/**
+ * A sign-up in a community that asks for no proof, as its status page shows it while the
+ * member's links wait for the proof: as any sign-up there stands the moment it is made (in, in
+ * an open community; waiting for the admins, in a closed one). Never the admins' decision nor a
+ * membership ended since: a known contact's sign-up (`asNewSignUp`) can show neither, so a new
+ * one's would tell whoever typed the number that it was not a member's.
+ */
+export function asJustMade(request: JoinRequest, community: Community): JoinRequest {
+  return {
+    ...request,
+    status: community.visibility === 'open' ? 'approved' : 'pending',
+    reason: null,
+    decidedAt: null,
   }
 }
 

@@ -206,8 +206,7 @@ export async function joinAsMember(
   if (joined.status !== 201 || joined.json.status !== 'active' || !proof) return joined
   let page: string
   if (proof.whatsappUrl) {
-    const message = decodeURIComponent(new URL(proof.whatsappUrl).searchParams.get('text')!)
-    await notifyWhatsApp(textNotification(String(body.phone), message))
+    await sendCodeFrom(joined, String(body.phone))
     await eventually(async () => {
       const [row] = await query<{ method: string | null }>(
         'select phone_consent_method as method from join_requests where id = ?',
@@ -239,6 +238,23 @@ export async function joinAsMember(
     telegramStartUrl: href(/<a href="(https:\/\/t\.me\/[^"?]+\?start=[^"]+)"/),
   }
   return joined
+}
+
+/**
+ * Sends a sign-up's prefilled confirmation message (it carries the code its status page shows)
+ * from a number's own WhatsApp, as the number's owner does: by default the number the sign-up
+ * gave. The inbound queue applies it a moment later: callers wait for what it changes.
+ */
+export async function sendCodeFrom(
+  answer: { json: { joinRequestId: string; confirmation: { whatsappUrl: string } } },
+  phone?: string,
+): Promise<void> {
+  const url = new URL(answer.json.confirmation.whatsappUrl)
+  const [row] = await query<{ phone: string }>(
+    'select phone from join_requests where id = ?',
+    answer.json.joinRequestId,
+  )
+  await notifyWhatsApp(textNotification(phone ?? row!.phone, url.searchParams.get('text')!))
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   notifyWhatsApp,
   query,
   runCron,
+  sendCodeFrom,
   visit,
 } from './helpers'
 import { textNotification } from '../support/whatsapp-notifications'
@@ -199,6 +200,63 @@ describe('a single opt-in sign-up proven by the typist’s own number', () => {
   })
 })
 
+/**
+ * Whoever typed a number holds its sign-up's status page. Until the number's owner proves it
+ * with the page's code, the page shows what every sign-up shows the moment it is made: an
+ * admin's decision, or a membership that ended since, would tell the typist that the number was
+ * nobody's (a member's own number can show neither).
+ */
+describe('a single opt-in sign-up’s page before the proof', () => {
+  it('in a closed community shows no decision of the admins; the owner’s proof then does', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const invite = await createInvite(community.id)
+    const membersPhone = newPhone()
+    const member = await joinJson(invite.code, { name: 'Lea', phone: membersPhone })
+    const approved = await call('POST', `/api/join-requests/${member.json.joinRequestId}/approve`)
+    expect(approved.status, approved.text).toBe(200)
+
+    const known = await joinJson(invite.code, { name: 'Mallory', phone: membersPhone })
+    const strangersPhone = newPhone()
+    const fresh = await joinJson(invite.code, { name: 'Mallory', phone: strangersPhone })
+    const declined = await call('POST', `/api/join-requests/${fresh.json.joinRequestId}/reject`, {
+      body: { reason: 'Only for people from the club' },
+    })
+    expect(declined.status, declined.text).toBe(200)
+
+    const freshPage = await statusPageOf(fresh)
+    expect(freshPage).toEqual(await statusPageOf(known))
+    expect(freshPage).toContain('Your request has arrived')
+    expect(freshPage).not.toContain('Only for people from the club')
+
+    // The number's owner sends the page's code from it: the page now shows the decision.
+    await sendCodeFrom(fresh)
+    await eventually(async () =>
+      expect(await statusPageOf(fresh)).toContain('Only for people from the club'),
+    )
+  })
+
+  it('in an open community shows no membership ended since; the owner’s proof then does', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const strangersPhone = newPhone()
+    const fresh = await joinJson(invite.code, { name: 'Mallory', phone: strangersPhone })
+    const removed = await call('DELETE', `/api/members/${await memberIdOf(fresh)}`)
+    expect(removed.status, removed.text).toBe(204)
+    const membersPhone = newPhone()
+    await joinAsMember(invite.code, { name: 'Lea', phone: membersPhone })
+    const known = await joinJson(invite.code, { name: 'Mallory', phone: membersPhone })
+
+    const freshPage = await statusPageOf(fresh)
+    expect(freshPage).toEqual(await statusPageOf(known))
+    expect(freshPage).toContain('You are in!')
+
+    await sendCodeFrom(fresh)
+    await eventually(async () =>
+      expect(await statusPageOf(fresh)).toContain('You are no longer a member'),
+    )
+  })
+})
+
 /** A sign-up's status page as its holder sees it, without what differs on every view. */
 async function statusPageOf(answer: { json: { statusUrl: string } }): Promise<string> {
   const page = await visit(new URL(answer.json.statusUrl).pathname + '?lang=en')
@@ -210,6 +268,7 @@ async function statusPageOf(answer: { json: { statusUrl: string } }): Promise<st
     .replace(/wa\.me\/[^"]+/g, 'wa.me')
     .replace(/data:image\/svg\+xml;base64,[^"]+/g, 'QR')
     .replace(/the code [A-Z0-9-]+/g, 'the code')
+    .replace(/<bdi>[A-Z0-9]{4}-[A-Z0-9]{4}<\/bdi>/g, '<bdi>CODE</bdi>')
 }
 
 /** The path of the referral link of the membership a sign-up made. */

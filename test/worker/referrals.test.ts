@@ -10,9 +10,8 @@ import {
   joinAsMember,
   eventually,
   memberIdOf,
-  notifyWhatsApp,
+  sendCodeFrom,
 } from './helpers'
-import { textNotification } from '../support/whatsapp-notifications'
 
 function codeOf(url: string) {
   return new URL(url).pathname.split('/')[2]!
@@ -90,12 +89,12 @@ describe('referrals and rewards', () => {
     expect(await credits()).toBe(0)
     await approve(guest)
     expect(await credits()).toBe(0)
-    await proveNumber(guest)
+    await sendCodeFrom(guest)
     await eventually(async () => expect(await credits()).toBe(1))
 
     // Proven first, approved after.
     const second = await joinJson(referral, { name: 'Second guest', phone: newPhone() })
-    await proveNumber(second)
+    await sendCodeFrom(second)
     await eventually(async () => {
       const [row] = await query(
         'select phone_consent_method from join_requests where id = ?',
@@ -130,7 +129,7 @@ describe('referrals and rewards', () => {
     )
     // Vera signs up herself, and proves her number with the code her own sign-up shows.
     const vera = await joinJson(invite.code, { name: 'Vera', phone })
-    await proveNumber(vera, phone)
+    await sendCodeFrom(vera, phone)
     const veraReferral = await eventually(async () => {
       const page = (await visit(`${new URL(vera.json.statusUrl).pathname}?lang=en`)).text
       const referral = /<p class="code"><a href="([^"]+)"/.exec(page)?.[1]
@@ -192,19 +191,3 @@ describe('referrals and rewards', () => {
 })
 
 /** The number's owner sends the code a sign-up's answer shows from their own WhatsApp. */
-async function proveNumber(
-  answer: { json: { joinRequestId: string; confirmation: { whatsappUrl: string } } },
-  phone?: string,
-): Promise<void> {
-  const url = new URL(answer.json.confirmation.whatsappUrl)
-  const sender = phone ?? (await phoneOf(answer))
-  await notifyWhatsApp(textNotification(sender, url.searchParams.get('text')!))
-}
-
-async function phoneOf(answer: { json: { joinRequestId?: string } }): Promise<string> {
-  const [row] = await query<{ phone: string }>(
-    'select phone from join_requests where id = ?',
-    answer.json.joinRequestId ?? '',
-  )
-  return row!.phone
-}

@@ -10,6 +10,8 @@ import {
   newPhone,
   query,
   visit,
+  eventually,
+  sendCodeFrom,
 } from './helpers'
 import { csrfOf, page, post, signIn } from './dashboard-helpers'
 
@@ -237,9 +239,13 @@ describe('people’s text is isolated where it sits next to other text', () => {
     await call('POST', `/api/join-requests/${joined.json.joinRequestId}/reject`, {
       body: { reason: 'No room left' },
     })
-    const status = await visit(new URL(joined.json.statusUrl, BASE).pathname, {
-      'accept-language': 'en',
+    // The decision shows once the number's owner sent the page's code.
+    await sendCodeFrom(joined)
+    await eventually(async () => {
+      const status = await visit(new URL(joined.json.statusUrl, BASE).pathname, {
+        'accept-language': 'en',
+      })
+      expect(status.text).toContain('Reason: <bdi>No room left</bdi>')
     })
-    expect(status.text).toContain('Reason: <bdi>No room left</bdi>')
   })
 })
