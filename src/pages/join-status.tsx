@@ -21,6 +21,7 @@ import {
 import { findJoinRequestByStatusToken, getJoinRequestOrThrow } from '../services/join-requests'
 import { endMembership } from '../services/leaving'
 import { rewardsOf } from '../services/members'
+import { hasSubscribedEndpoint } from '../services/webhooks'
 import { type AfterConfirmation, ConfirmLinkPage, LeavePage, StatusPage } from '../views/join-pages'
 import {
   asJustMade,
@@ -83,8 +84,11 @@ async function signUpPage(
     : undefined
   const awaitsProof = !proven && linksAwaitProof(request)
   // With a single opt-in only the proof tells whose sign-up this is: until it comes, the page
-  // shows what every sign-up's shows at once (see `asJustMade`).
-  const masked = community.consent === 'single' && awaitsProof
+  // shows what every sign-up's shows at once (see `asJustMade`), wherever something configured
+  // here can carry that proof. Where nothing can, the page is the only place a closed
+  // community's applicant learns the admins' decision and finds the chat.
+  const masked =
+    community.consent === 'single' && awaitsProof && (await proofCanCome(c, signUp))
   const shown = masked ? asJustMade(request, community) : request
   const links =
     member && !awaitsProof
@@ -126,6 +130,19 @@ async function signUpPage(
       }
       askAgainFrom={askAgainFrom(shown, c.var.config.REJECTION_COOLDOWN_DAYS)}
     />,
+  )
+}
+
+/**
+ * Whether something configured here can prove a contact of the sign-up: the business number its
+ * code is sent to, for a phone number; a mail system receiving the confirmation requests, for an
+ * address.
+ */
+async function proofCanCome(c: Context<AppEnv>, request: JoinRequest): Promise<boolean> {
+  if (request.phone !== null && c.var.config.WHATSAPP_BUSINESS_NUMBER) return true
+  return (
+    request.email !== null &&
+    (await hasSubscribedEndpoint(c.var.db, 'member.confirmation_requested', request.communityId))
   )
 }
 
