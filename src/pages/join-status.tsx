@@ -87,8 +87,7 @@ async function signUpPage(
   // shows what every sign-up's shows at once (see `asJustMade`), wherever something configured
   // here can carry that proof. Where nothing can, the page is the only place a closed
   // community's applicant learns the admins' decision and finds the chat.
-  const masked =
-    community.consent === 'single' && awaitsProof && (await proofCanCome(c, signUp))
+  const masked = community.consent === 'single' && awaitsProof && (await proofCanCome(c, signUp))
   const shown = masked ? asJustMade(request, community) : request
   const links =
     member && !awaitsProof
