@@ -14,6 +14,7 @@ import {
   confirmContact,
   contactUnconfirmed,
   isUnconfirmed,
+  holderProven,
   linkProofId,
   ownerProven,
   requestFromConfirmLink,
@@ -84,10 +85,12 @@ async function signUpPage(
     : undefined
   const awaitsProof = !proven && linksAwaitProof(request)
   // With a single opt-in only the proof tells whose sign-up this is: until it comes, the page
-  // shows what every sign-up's shows at once (see `asJustMade`), wherever something configured
-  // here can carry that proof. Where nothing can, the page is the only place a closed
-  // community's applicant learns the admins' decision and finds the chat.
-  const masked = community.consent === 'single' && awaitsProof && (await proofCanCome(c, signUp))
+  // shows what every sign-up's shows at once (see `asJustMade`), as long as something configured
+  // here can still take that proof. Where nothing can (no channel, or its time is up), the page
+  // is the only place a closed community's applicant learns the admins' decision and finds the
+  // chat.
+  const masked =
+    community.consent === 'single' && awaitsProof && (await proofStillPossible(c, signUp))
   const shown = masked ? asJustMade(request, community) : request
   const links =
     member && !awaitsProof
@@ -133,14 +136,15 @@ async function signUpPage(
 }
 
 /**
- * Whether something configured here can prove a contact of the sign-up: the business number its
- * code is sent to, for a phone number; a mail system receiving the confirmation requests, for an
- * address.
+ * Whether a contact of the sign-up can still be proven here: its code, while it is taken, sent
+ * to the business number; its e-mailed link, while it is taken, where a mail system receives the
+ * confirmation requests.
  */
-async function proofCanCome(c: Context<AppEnv>, request: JoinRequest): Promise<boolean> {
-  if (request.phone !== null && c.var.config.WHATSAPP_BUSINESS_NUMBER) return true
+async function proofStillPossible(c: Context<AppEnv>, request: JoinRequest): Promise<boolean> {
+  const now = new Date()
+  if (c.var.config.WHATSAPP_BUSINESS_NUMBER && canConfirm(request, 'phone', now)) return true
   return (
-    request.email !== null &&
+    canConfirm(request, 'email', now) &&
     (await hasSubscribedEndpoint(c.var.db, 'member.confirmation_requested', request.communityId))
   )
 }
@@ -281,7 +285,15 @@ async function afterConfirmation(
     : undefined
   // A membership that ended since: "you are in" would no longer be true.
   if (member && member.status !== 'active') return null
-  if (member && own && !contactUnconfirmed(request, 'email') && request.email !== null) {
+  // Not where the status page's own code proved the number: whoever holds that page has the
+  // links, and the address may be someone else's, typed next to that number.
+  if (
+    member &&
+    own &&
+    !holderProven(request) &&
+    !contactUnconfirmed(request, 'email') &&
+    request.email !== null
+  ) {
     const { chatInviteUrl, ...links } = await memberLinks(c, request, member)
     return {
       next: 'in',

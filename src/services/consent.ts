@@ -65,7 +65,7 @@ export function contactUnconfirmed(request: JoinRequest, contact: ContactKind): 
  * Whether a proof by `method` would add to this contact's consent record: it has none yet, or
  * only the form's word (single opt-in), or, for the one-time code, a record by any other proof.
  * The code alone also proves who holds the sign-up's status link (see `holderProven`), so it
- * still backs a number that a template's button or an admin's record confirmed.
+ * still backs a number that the template's button confirmed (its message becomes the record).
  */
 export function contactAwaitsProof(
   request: JoinRequest,
@@ -73,11 +73,14 @@ export function contactAwaitsProof(
   method: ConsentMethod,
 ): boolean {
   if (contactUnconfirmed(request, contact)) return true
+  // Only over the button's record (an admin's evidence stays as it is), and only while the
+  // sign-up still has its code.
   return (
     contact === 'phone' &&
     method === 'whatsapp_message' &&
     request.phone !== null &&
-    request.phoneConsentMethod !== 'whatsapp_message'
+    request.phoneConsentMethod === 'whatsapp_button' &&
+    request.confirmCodeHash !== null
   )
 }
 
@@ -88,7 +91,15 @@ export function contactAwaitsProof(
  * status link (someone may have typed another person's number or address into the form).
  */
 export function holderProven(request: JoinRequest): boolean {
-  return request.phone !== null && request.phoneConsentMethod === 'whatsapp_message'
+  if (request.phone === null) return false
+  if (request.phoneConsentMethod === 'whatsapp_message') return true
+  // A number proven by the button or an admin before the code outlived such proofs: its code
+  // was cleared then and can never come, so its links show as they did.
+  return (
+    request.phoneConsentMethod !== null &&
+    request.phoneConsentMethod !== 'single_opt_in' &&
+    request.confirmCodeHash === null
+  )
 }
 
 /** Whether a proof backs one of the sign-up's contacts: more than the form's word. */
@@ -244,7 +255,7 @@ async function recordProof(
   const col = contact // only ever 'phone' or 'email': safe to name columns by it
   // What the proof may still add to (see `contactAwaitsProof`), in SQL: ?3 is its method.
   const awaits = `(${col}_confirmed_at is null or ${col}_consent_method = 'single_opt_in'
-    or (?3 = 'whatsapp_message' and '${col}' = 'phone' and ${col}_consent_method != 'whatsapp_message'))`
+    or (?3 = 'whatsapp_message' and '${col}' = 'phone' and ${col}_consent_method = 'whatsapp_button'))`
   // The first proof of a still unconfirmed sign-up, before the update below marks it.
   const firstProof = `exists (select 1 from join_requests where id = ?1 and confirmed_at is null
     and status = 'pending' and ${col} is not null and ${col}_confirmed_at is null)`

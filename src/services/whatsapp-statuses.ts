@@ -75,19 +75,21 @@ export async function deliveriesOfStatuses(
     // Each status then reads its own delivery, as without the lookup.
   }
   return {
-    take(wamid) {
+    take(wamid, status) {
       const delivery = found.get(wamid)
       // A message id with no delivery (not ours, or pruned) stays so for the whole batch: its
-      // later statuses are not looked up again, since applying the first changed nothing.
+      // later statuses are not looked up again, since applying the first changed nothing. A
+      // failure reads its own: its message may have been stored a moment after the look-up, and
+      // a failure decides a retry or an opt-out.
       if (delivery !== null) found.delete(wamid)
-      return delivery
+      return delivery === null && status === 'failed' ? undefined : delivery
     },
   }
 }
 
 /** Deliveries read ahead for a batch's statuses: `undefined` when a status must read its own. */
 export interface DeliveryLookup {
-  take(wamid: string): StatusDelivery | null | undefined
+  take(wamid: string, status: ProviderStatus): StatusDelivery | null | undefined
 }
 
 /**

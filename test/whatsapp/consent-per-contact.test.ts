@@ -325,6 +325,38 @@ describe('the status page opens the member’s links only to the holder of its c
     expect(ownersPage).toMatch(/<p class="code"><a href="https:\/\/join\.example\.com\/i\//)
   })
 
+  it('an address typed next to a number its owner proved by the code shows the address’s owner none of the member’s links', async () => {
+    const { community, invite } = await doubleOptIn()
+    const phone = newPhone()
+    const joined = await joinJson(invite.code, {
+      name: 'Ada',
+      phone,
+      email: `someone-else-${crypto.randomUUID()}@example.com`,
+    })
+    await confirmByWhatsApp(phone, joined)
+    await eventually(async () => expect(await membersOf(community.id)).toHaveLength(1))
+    const [event] = await query<{ payload: string }>(
+      `select payload from events where type = 'member.confirmation_requested'
+       and json_extract(payload, '$.joinRequestId') = ?`,
+      joined.json.joinRequestId,
+    )
+    const inbox = await call(
+      'POST',
+      `${new URL(JSON.parse(event!.payload).confirmUrl).pathname}?lang=en`,
+      {
+        token: null,
+        headers: { accept: 'text/html', 'sec-fetch-site': 'same-origin' },
+      },
+    )
+    expect(inbox.status).toBe(200)
+    expect(inbox.text).toContain('Thank you, you have confirmed')
+    expect(inbox.text).not.toContain('/leave/')
+    expect(inbox.text).not.toMatch(/<p class="code"><a href="[^"]*\/i\//)
+    // The member who proved the number keeps them on the status page.
+    const own = (await visit(new URL(joined.json.statusUrl).pathname + '?lang=en')).text
+    expect(own).toContain('/leave/')
+  })
+
   it('a single opt-in’s stranger’s address confirmed from its inbox shows the links in the inbox’s page, not to the typist', async () => {
     const created = await call('POST', '/api/communities', {
       body: {

@@ -235,6 +235,21 @@ describe('a single opt-in sign-up’s page before the proof', () => {
     )
   })
 
+  it('once the time for the proof is up, shows the admins’ decision: the page is then the only place to learn it', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const invite = await createInvite(community.id)
+    const joined = await joinJson(invite.code, { name: 'Nils', phone: newPhone() })
+    const approved = await call('POST', `/api/join-requests/${joined.json.joinRequestId}/approve`)
+    expect(approved.status, approved.text).toBe(200)
+    expect(await statusPageOf(joined)).toContain('Your request has arrived')
+    await query(
+      'update join_requests set confirm_expires_at = ? where id = ?',
+      Date.now() - 1000,
+      joined.json.joinRequestId,
+    )
+    expect(await statusPageOf(joined)).toContain('You are in!')
+  })
+
   it('in an open community shows no membership ended since; the owner’s proof then does', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
