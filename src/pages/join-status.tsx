@@ -16,14 +16,20 @@ import {
   isUnconfirmed,
   holderProven,
   linkProofId,
-  ownerProven,
   requestFromConfirmLink,
 } from '../services/consent'
 import { findJoinRequestByStatusToken, getJoinRequestOrThrow } from '../services/join-requests'
 import { endMembership } from '../services/leaving'
 import { rewardsOf } from '../services/members'
 import { hasSubscribedEndpoint } from '../services/webhooks'
-import { type AfterConfirmation, ConfirmLinkPage, LeavePage, StatusPage } from '../views/join-pages'
+import {
+  type AfterConfirmation,
+  ConfirmLinkPage,
+  LeavePage,
+  StatusPage,
+  type StatusPageProps,
+} from '../views/join-pages'
+import type { ConfirmationView } from '../views/proof-steps'
 import {
   asJustMade,
   asNewSignUp,
@@ -121,14 +127,16 @@ async function signUpPage(
       // With a single opt-in a proof only ever shows the member's links: offered while they
       // wait for it, never as a step of the sign-up itself, nor for a second contact (whether
       // one is offered would tell which contacts a proof made a membership of its own).
-      confirmation={community.consent === 'single' && !awaitsProof ? null : confirmation}
+      confirmation={
+        awaitsProof
+          ? linksOffer(confirmation)
+          : community.consent === 'single'
+            ? null
+            : confirmation
+      }
       linksAwaitProof={awaitsProof}
       linksElsewhere={
-        !awaitsProof || !ownerProven(signUp)
-          ? null
-          : signUp.emailConsentMethod === 'email_link'
-            ? 'email_page'
-            : 'not_here'
+        awaitsProof ? await whereLinksOpen(c, signUp, linksOffer(confirmation)) : null
       }
       askAgainFrom={askAgainFrom(shown, c.var.config.REJECTION_COOLDOWN_DAYS)}
     />,
@@ -147,6 +155,40 @@ async function proofStillPossible(c: Context<AppEnv>, request: JoinRequest): Pro
     canConfirm(request, 'email', now) &&
     (await hasSubscribedEndpoint(c.var.db, 'member.confirmation_requested', request.communityId))
   )
+}
+
+/**
+ * The proofs that open a member's links on their status page: its code sent to the business
+ * number, or the e-mailed link (whose page shows them). A template's button or an admin's record
+ * proves the contact but not who holds the page, so neither is offered for the links.
+ */
+function linksOffer(confirmation: ConfirmationView | null | undefined): ConfirmationView | null {
+  if (!confirmation || !(confirmation.whatsappUrl || confirmation.emailSent)) return null
+  return { ...confirmation, whatsappSent: false, phoneUnavailable: false, emailUnavailable: false }
+}
+
+/**
+ * Where a member whose links wait for the holder's proof finds them, besides what this page
+ * offers: on the e-mailed link's page where that link proved the address; through a new sign-up
+ * where this page can no longer take the proof (the new one offers its own code, or its own
+ * link); nowhere where nothing configured here carries a proof. The same for a contact proven by
+ * a button or an admin as for one never proven: the page does not tell its holder what the
+ * contact's owner did.
+ */
+async function whereLinksOpen(
+  c: Context<AppEnv>,
+  signUp: JoinRequest,
+  offer: ConfirmationView | null,
+): Promise<StatusPageProps['linksElsewhere']> {
+  if (signUp.email !== null && signUp.emailConsentMethod === 'email_link') return 'email_page'
+  if (offer) return null
+  // A sign-up erased when its time was up kept neither contact: either may have been given.
+  const erased = signUp.phone === null && signUp.email === null
+  const carried =
+    (c.var.config.WHATSAPP_BUSINESS_NUMBER !== '' && (erased || signUp.phone !== null)) ||
+    ((erased || signUp.email !== null) &&
+      (await hasSubscribedEndpoint(c.var.db, 'member.confirmation_requested', signUp.communityId)))
+  return carried ? 'sign_up_again' : 'not_here'
 }
 
 /** When a declined request's contacts may ask again, while that is still to come. */
@@ -211,7 +253,7 @@ signUpStatusApp.get('/confirm/:token', async (c) => {
       communityName={community.name}
       action={live ? `/confirm/${c.req.param('token')}?lang=${language(c)}` : null}
       expired={!live && linkExpired(request)}
-      after={live ? null : await afterConfirmation(c, request, community, true)}
+      after={live ? null : await afterConfirmation(c, ...(await signUpOfLink(c, request)), community)}
     />,
   )
 })
@@ -244,12 +286,14 @@ signUpStatusApp.post('/confirm/:token', sameOriginOnly(), async (c) => {
       after={
         result.outcome === 'expired'
           ? null
-          : await afterConfirmation(
-              c,
-              'request' in result ? result.request : request,
-              community,
-              result.outcome !== 'repeat',
-            )
+          : result.outcome === 'repeat'
+            ? // The earlier sign-up, whose address this link just proved.
+              await afterConfirmation(c, result.request, true, community)
+            : await afterConfirmation(
+                c,
+                ...(await signUpOfLink(c, 'request' in result ? result.request : request)),
+                community,
+              )
       }
     />,
     result.outcome === 'expired' ? 410 : 200,
@@ -265,18 +309,32 @@ function linkExpired(request: JoinRequest): boolean {
 }
 
 /**
+ * The sign-up an e-mailed link stands for once used, and whether the link proved its address:
+ * its own sign-up, or for a repeat sign-up that this link proved, the earlier one with the same
+ * address (a repeat keeps no contact data of its own).
+ */
+async function signUpOfLink(
+  c: Context<AppEnv>,
+  request: JoinRequest,
+): Promise<[signUp: JoinRequest, addressProven: boolean]> {
+  if (request.repeatOf === null) return [request, !contactUnconfirmed(request, 'email')]
+  if (request.consentMethod !== 'email_link') return [request, false]
+  return [await getJoinRequestOrThrow(c.var.db, request.repeatOf), true]
+}
+
+/**
  * What a confirmed sign-up's owner does next. The link was e-mailed to the address, so whoever
- * opens it holds that inbox: where it confirmed its own sign-up (`own`, not a repeat pointing at
- * an earlier one) and the membership is active, the page shows the member's own links, which the
- * status page keeps for the holder of the code (see pages/sign-up-links.ts `linksAwaitProof`).
- * Otherwise the chat is shown only where anyone with the invite may join it (an open community),
- * as the status page of a repeat sign-up does.
+ * opens it holds that inbox: where it proved the sign-up's address (`addressProven`) and the
+ * membership is active, the page shows the member's own links, which the status page keeps for
+ * the holder of the code (see pages/sign-up-links.ts `linksAwaitProof`). Otherwise the chat is
+ * shown only where anyone with the invite may join it (an open community), as the status page
+ * of a repeat sign-up does.
  */
 async function afterConfirmation(
   c: Context<AppEnv>,
   request: JoinRequest,
+  addressProven: boolean,
   community: Community,
-  own: boolean,
 ): Promise<AfterConfirmation | null> {
   if (request.status === 'pending' && request.confirmedAt !== null) return { next: 'waiting' }
   if (request.status !== 'approved') return null
@@ -287,13 +345,7 @@ async function afterConfirmation(
   if (member && member.status !== 'active') return null
   // Not where the status page's own code proved the number: whoever holds that page has the
   // links, and the address may be someone else's, typed next to that number.
-  if (
-    member &&
-    own &&
-    !holderProven(request) &&
-    !contactUnconfirmed(request, 'email') &&
-    request.email !== null
-  ) {
+  if (member && addressProven && request.email !== null && !holderProven(request)) {
     const { chatInviteUrl, ...links } = await memberLinks(c, request, member)
     return {
       next: 'in',
@@ -302,7 +354,11 @@ async function afterConfirmation(
     }
   }
   const open = community.visibility === 'open'
-  return { next: 'in', chatUrl: open ? await chatLink(c, request) : null, links: null }
+  return {
+    next: 'in',
+    chatUrl: open ? await chatLink(c, request) : null,
+    links: holderProven(request) ? 'on_status_page' : null,
+  }
 }
 
 async function memberFromLeaveToken(c: Context<AppEnv>): Promise<Member> {

@@ -3,7 +3,7 @@ import type { FieldMessages } from '../lib/field-errors'
 import { type Lang, type Messages, MESSAGES } from '../lib/i18n'
 import { formatMoment } from '../lib/time'
 import { FieldError, fieldAttributes, type FormState } from './form-fields'
-import { type ConfirmationView, ProofSteps } from './proof-steps'
+import { type ConfirmationView, ProofOffer } from './proof-steps'
 import { Layout, type PageProps, WithUserText } from './layout'
 
 export interface JoinFormProps extends PageProps {
@@ -173,11 +173,11 @@ export interface StatusPageProps extends PageProps {
    */
   linksAwaitProof?: boolean
   /**
-   * Where the member's links are while they wait for the code: on the page the e-mailed link
-   * opens (it proved the address), or nowhere, since another proof (a template's button, an
-   * admin's record) came but says nothing of who holds this page. Unset: no proof came.
+   * Where the member's links are while they wait for the holder's proof, besides what this page
+   * offers: on the page the e-mailed link opens (it proved the address), through a new sign-up
+   * (this page can no longer take the proof), or nowhere (nothing here carries one).
    */
-  linksElsewhere?: 'email_page' | 'not_here' | null
+  linksElsewhere?: 'email_page' | 'sign_up_again' | 'not_here' | null
   /** A request declined within the cooling-off period: when the person may ask again. */
   askAgainFrom?: Date | null
 }
@@ -217,21 +217,19 @@ export function StatusPage(props: StatusPageProps) {
           </>
         )}
         {confirmation && !props.linksAwaitProof && (
-          <>
-            <p>
-              {!waiting
+          <ProofOffer
+            intro={
+              !waiting
                 ? t.confirmOtherText
                 : props.community.visibility === 'closed'
                   ? t.confirmClosedText
-                  : t.confirmText}
-            </p>
-            <ProofSteps
-              t={t}
-              lang={props.lang}
-              community={props.community}
-              confirmation={confirmation}
-            />
-          </>
+                  : t.confirmText
+            }
+            t={t}
+            lang={props.lang}
+            community={props.community}
+            confirmation={confirmation}
+          />
         )}
         {!ended && !(waiting && confirmation) && request.status === 'pending' && (
           <p>{props.repeated ? t.alreadyPendingText : t.pendingText}</p>
@@ -270,19 +268,17 @@ export function StatusPage(props: StatusPageProps) {
           <>
             <h2>{t.referralHeading}</h2>
             {confirmation && (
-              <>
-                <p>{t.proofForLinksText}</p>
-                <ProofSteps
-                  t={t}
-                  lang={props.lang}
-                  community={props.community}
-                  confirmation={confirmation}
-                />
-              </>
+              <ProofOffer
+                intro={t.proofForLinksText}
+                t={t}
+                lang={props.lang}
+                community={props.community}
+                confirmation={confirmation}
+              />
             )}
             {props.linksElsewhere === 'email_page' && <p>{t.linksOnEmailPageText}</p>}
-            {props.linksElsewhere === 'not_here' && !confirmation && <p>{t.linksNotHereText}</p>}
-            {!confirmation && !props.linksElsewhere && <p>{t.proofOfferEndedText}</p>}
+            {props.linksElsewhere === 'sign_up_again' && <p>{t.proofOfferEndedText}</p>}
+            {props.linksElsewhere === 'not_here' && <p>{t.linksNotHereText}</p>}
           </>
         )}
       </div>
@@ -398,8 +394,13 @@ export function LeavePage(props: PageProps & { communityName: string; action: st
  * What follows a confirmation: in (with the chat, where anyone may join it, and the member's own
  * links when the link confirmed their own sign-up) or waiting.
  */
+/**
+ * What an e-mailed link's page says once it confirmed: in (with the member's links, or where they
+ * are: on the status page its code proved), or waiting for the admins.
+ */
 export type AfterConfirmation =
-  { next: 'in'; chatUrl: string | null; links: MemberLinksView | null } | { next: 'waiting' }
+  | { next: 'in'; chatUrl: string | null; links: MemberLinksView | 'on_status_page' | null }
+  | { next: 'waiting' }
 
 /** A member's own links, as a page shows them. */
 export interface MemberLinksView {
@@ -449,13 +450,15 @@ export function ConfirmLinkPage(
                 {t.openChat}
               </a>
             )}
-            {after.links ? (
+            {after.links === 'on_status_page' ? (
+              <p>{t.confirmedInText}</p>
+            ) : after.links ? (
               <>
                 <p>{t.confirmedInLinksText}</p>
                 <MemberLinksSection t={t} {...after.links} />
               </>
             ) : (
-              <p>{t.confirmedInText}</p>
+              <p>{t.confirmedInNoLinksText}</p>
             )}
           </>
         )}

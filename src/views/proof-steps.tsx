@@ -23,11 +23,22 @@ export interface ConfirmationView {
   expiresAt: Date | null
 }
 
+/** What the proof is for, in one sentence, then how to give it. */
+export function ProofOffer(props: Parameters<typeof ProofSteps>[0] & { intro: string }) {
+  const { intro, ...steps } = props
+  return (
+    <>
+      <p>{intro}</p>
+      <ProofSteps {...steps} />
+    </>
+  )
+}
+
 /**
  * How a contact is proven: the code to send from WhatsApp (with its link and QR code), what went
  * out, and until when.
  */
-export function ProofSteps(props: {
+function ProofSteps(props: {
   t: Messages
   lang: Lang
   community: Community

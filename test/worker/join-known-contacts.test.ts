@@ -15,6 +15,7 @@ import {
   visit,
 } from './helpers'
 import { textNotification } from '../support/whatsapp-notifications'
+import { MESSAGES } from '../../src/lib/i18n'
 
 /**
  * A sign-up is matched with the person's earlier one by either contact on its own: the number,
@@ -96,7 +97,10 @@ describe('a single opt-in sign-up nobody proved', () => {
     const knownPage = await statusPageOf(known)
     expect(knownPage).toEqual(await statusPageOf(fresh))
     expect(knownPage).toEqual(await statusPageOf(first))
-    expect(knownPage).toContain('they can record your confirmation')
+    // No proof that would show the links can be taken here, and the page offers none (an
+    // admin's record, which it could ask for, shows them to nobody).
+    expect(knownPage).toContain(MESSAGES.en.linksNotHereText)
+    expect(knownPage).not.toContain('they can record your confirmation')
     expect(knownPage).not.toContain('/leave/')
 
     // An admin records the owner's consent (they signed a paper form): the address is proven,
@@ -113,8 +117,40 @@ describe('a single opt-in sign-up nobody proved', () => {
     const proven = await statusPageOf(first)
     expect(proven).not.toContain(await referralPathOf(first))
     expect(proven).not.toMatch(/\/leave\//)
-    expect(proven).toContain('not from this page')
+    // Nor does it tell its holder what the address's owner did.
+    expect(proven).toEqual(knownPage)
     expect(await statusPageOf(known)).not.toContain(await referralPathOf(first))
+  })
+
+  it('with a number an admin recorded, says to sign up again: the new sign-up’s code shows the links', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const phone = newPhone()
+    const first = await joinJson(invite.code, { name: 'Olga', phone })
+    const fresh = await joinJson(invite.code, { name: 'Olga', phone: newPhone() })
+    const recorded = await call('POST', `/api/join-requests/${first.json.joinRequestId}/confirm`, {
+      body: { proof: 'Said yes on the phone' },
+    })
+    expect(recorded.status, recorded.text).toBe(200)
+    // The admin's record keeps its evidence, so this page's code can no longer prove the number;
+    // it says how to get the links, in words that do not tell the record from an expired offer.
+    const page = await statusPageOf(first)
+    expect(page).toContain(MESSAGES.en.proofOfferEndedText)
+    expect(page).not.toContain(MESSAGES.en.linksNotHereText)
+    expect(page).not.toContain('wa.me')
+    expect(page).not.toContain(await referralPathOf(first))
+    await query(
+      'update join_requests set confirm_expires_at = ? where id = ?',
+      Date.now() - 1000,
+      fresh.json.joinRequestId,
+    )
+    expect(page).toEqual(await statusPageOf(fresh))
+
+    // The advice holds: the owner signs up again and sends the new page's code from the number.
+    const again = await joinJson(invite.code, { name: 'Olga', phone })
+    await sendCodeFrom(again, phone)
+    const referral = await referralPathOf(first)
+    await eventually(async () => expect(await statusPageOf(again)).toContain(referral))
   })
 
   it('once its time is up, keeps a known number’s sign-up without what was typed, shown as an expired new member’s', async () => {
@@ -153,7 +189,7 @@ describe('a single opt-in sign-up nobody proved', () => {
     // Both status links still work and say the same: sign up again for a new code.
     const knownPage = await statusPageOf(known)
     expect(knownPage).toEqual(await statusPageOf(fresh))
-    expect(knownPage).toContain('The time to confirm it has passed')
+    expect(knownPage).toContain(MESSAGES.en.proofOfferEndedText)
     expect(knownPage).not.toContain('/leave/')
     expect(knownPage).not.toContain(new URL(member.json.referralUrl).pathname)
 

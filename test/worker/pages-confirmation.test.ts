@@ -142,6 +142,59 @@ describe('the e-mailed link, once confirmed', () => {
   })
 })
 
+describe('a single opt-in member who never confirmed their address', () => {
+  it('signs up again once the time is up, and the new e-mailed link shows their own links', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const endpoint = await call('POST', '/api/webhooks', {
+      body: {
+        url: 'https://mail.example.com/hooks',
+        events: ['member.confirmation_requested'],
+        communityId: community.id,
+      },
+    })
+    expect(endpoint.status, endpoint.text).toBe(201)
+    const email = `uma-${crypto.randomUUID()}@example.com`
+    const first = await joinJson(invite.code, { name: 'Uma', email })
+    expect(first.json).toMatchObject({ status: 'active' })
+    await query(
+      'update join_requests set confirm_expires_at = ? where id = ?',
+      Date.now() - 1000,
+      first.json.joinRequestId,
+    )
+    const status = words((await visit(`${new URL(first.json.statusUrl).pathname}?lang=en`)).text)
+    expect(status).toContain(MESSAGES.en.proofOfferEndedText)
+    expect(status).not.toContain('/leave/')
+
+    const again = await joinJson(invite.code, { name: 'Uma', email })
+    expect(again.status, again.text).toBe(201)
+    const [event] = await query<{ payload: string }>(
+      `select payload from events where type = 'member.confirmation_requested'
+         and json_extract(payload, '$.joinRequestId') = ?`,
+      again.json.joinRequestId,
+    )
+    const confirmPath = new URL(JSON.parse(event!.payload).confirmUrl).pathname
+    const [referral] = await query<{ code: string }>(
+      `select i.code from invites i join join_requests r on r.member_id = i.referrer_member_id
+         where r.id = ?`,
+      first.json.joinRequestId,
+    )
+    const page = await confirmByLink(confirmPath, 'en')
+    expect(words(page)).toContain(MESSAGES.en.confirmedInLinksText)
+    expect(page).toContain(`/i/${referral!.code}`)
+    expect(page).toMatch(/href="https:\/\/join\.example\.com\/leave\//)
+    // Opened again, it still does; the new sign-up's status page, held by whoever typed the
+    // address, shows none of it.
+    expect((await visit(`${confirmPath}?lang=en`)).text).toContain(`/i/${referral!.code}`)
+    const repeatPage = (await visit(`${new URL(again.json.statusUrl).pathname}?lang=en`)).text
+    expect(repeatPage).not.toContain(`/i/${referral!.code}`)
+    expect(repeatPage).not.toContain('/leave/')
+    expect(await query('select id from members where community_id = ?', community.id)).toHaveLength(
+      1,
+    )
+  })
+})
+
 // A phone sign-up is confirmed from WhatsApp, not on these pages: its status page is checked
 // above through the e-mail; this keeps the closed wording for a number too.
 it('a closed community’s phone sign-up is told the admins decide after the confirmation', async () => {

@@ -142,9 +142,9 @@ export const de = {
   linksOnEmailPageText:
     'Du hast mit dem Link in deiner E-Mail bestätigt: Deinen persönlichen Einladungslink und den Link zum Austreten findest du auf der Seite, die er öffnet.',
   linksNotHereText:
-    'Deine Kontaktangabe ist bestätigt, aber nicht von dieser Seite aus: Deinen persönlichen Einladungslink und den Link zum Austreten zeigt diese Seite nur, wer mit ihrem Code bestätigt, und von hier aus lässt sich kein Code senden.',
+    'Deinen persönlichen Einladungslink und den Link zum Austreten sieht nur, wer diese Anmeldung über das WhatsApp ihrer Nummer oder mit einem an ihre Adresse geschickten Link bestätigt, und beides ist hier nicht eingerichtet.',
   proofOfferEndedText:
-    'Die Zeit zum Bestätigen ist abgelaufen. Melde dich über den Einladungslink noch einmal mit derselben Nummer oder Adresse an: Du bekommst einen neuen Code, und mit seiner Bestätigung siehst du deine Links.',
+    'Diese Seite kann das nicht mehr bestätigen. Melde dich über den Einladungslink noch einmal mit derselben Nummer oder Adresse an: Die neue Anmeldung gibt dir einen neuen Weg zur Bestätigung, und mit ihr siehst du deine Links.',
   confirmLinkTitle: 'Anmeldung bestätigen?',
   confirmLinkText:
     'Mit einem Klick bestätigst du, dass diese Adresse dir gehört und du Nachrichten möchtest.',
@@ -154,6 +154,7 @@ export const de = {
     'Du bist dabei. Bewahre die E-Mail auf: Ihr Link führt dich wieder hierher, zu deinem persönlichen Einladungslink und dem Link zum Austreten.',
   confirmedInText:
     'Du bist dabei. Deinen persönlichen Einladungslink und den Link zum Austreten findest du auf der Seite, die du nach der Anmeldung gesehen hast.',
+  confirmedInNoLinksText: 'Du bist dabei.',
   confirmedWaitingText:
     'Deine Anfrage ist jetzt bei den Admins. Wie sie entscheiden, siehst du auf der Seite, die du nach der Anmeldung gesehen hast.',
   confirmExpiredText:

@@ -136,9 +136,9 @@ export const en: Messages = {
   linksOnEmailPageText:
     'You confirmed with the link in your e-mail: your personal invite link and the link to leave are on the page it opens.',
   linksNotHereText:
-    'Your contact is confirmed, but not from this page: your personal invite link and the link to leave are shown here only to whoever confirms with the code this page shows, and no code can be sent from here.',
+    'Your personal invite link and the link to leave are shown only to whoever confirms this sign-up from its number’s WhatsApp or with a link e-mailed to its address, and neither is set up here.',
   proofOfferEndedText:
-    'The time to confirm it has passed. Sign up again through the invite link with the same number or address: you are given a new code, and confirming it shows you your links.',
+    'This page can no longer confirm it. Sign up again through the invite link with the same number or address: the new sign-up gives you a new way to confirm, and confirming shows you your links.',
   confirmLinkTitle: 'Confirm your sign-up?',
   confirmLinkText: 'One click confirms that this address is yours and that you want messages.',
   confirmLinkButton: 'Yes, confirm',
@@ -147,6 +147,7 @@ export const en: Messages = {
     'You are in. Keep the e-mail: its link brings you back to this page, with your personal invite link and the link to leave.',
   confirmedInText:
     'You are in. Your personal invite link and the link to leave are on the page you were shown after signing up.',
+  confirmedInNoLinksText: 'You are in.',
   confirmedWaitingText:
     'Your request is with the admins now. The page you were shown after signing up tells you their decision.',
   confirmExpiredText: 'This sign-up has expired. You can sign up again through the invite link.',
