@@ -253,7 +253,9 @@ signUpStatusApp.get('/confirm/:token', async (c) => {
       communityName={community.name}
       action={live ? `/confirm/${c.req.param('token')}?lang=${language(c)}` : null}
       expired={!live && linkExpired(request)}
-      after={live ? null : await afterConfirmation(c, ...(await signUpOfLink(c, request)), community)}
+      after={
+        live ? null : await afterConfirmation(c, ...(await signUpOfLink(c, request)), community)
+      }
     />,
   )
 })
