@@ -202,9 +202,10 @@ function askAgainFrom(request: JoinRequest, cooldownDays: number): Date | null {
  * The status link of a repeat sign-up. Its holder is shown the earlier sign-up in full only when
  * the proof came from this very link: the code it shows, sent from the contact's own WhatsApp. A
  * button tap, an e-mailed link or an admin's record proves the contact, not who holds this link,
- * so then (and in a community that asks for no proof) the page only says that the person is
- * signed up already, and shows the community's chat if anyone may join it: never the member's
- * own links, and nothing that changes with the earlier sign-up later.
+ * so then the page shows what a new sign-up's shows right after the same proof: in (an open
+ * community, with its chat) or waiting for the admins (a closed one), the member's links waiting
+ * for a proof of the holder. Never "a member already", nor the earlier sign-up's decision or
+ * anything that changes with it later: whoever typed the contact would learn that it was known.
  */
 async function repeatStatusPage(c: Context<AppEnv>, repeat: JoinRequest) {
   const earlier = await getJoinRequestOrThrow(c.var.db, repeat.repeatOf!)
@@ -212,19 +213,22 @@ async function repeatStatusPage(c: Context<AppEnv>, repeat: JoinRequest) {
   if (repeat.consentMethod === 'whatsapp_message') {
     return signUpPage(c, earlier, community, null, true)
   }
-  const open = community.visibility === 'open' && repeat.status === 'approved'
+  const shown = asJustMade(repeat, community)
   return c.html(
     <StatusPage
       lang={language(c)}
       nonce={cspNonce(c)}
       community={community}
-      request={repeat}
+      request={shown}
       member={null}
-      chatInviteUrl={open ? await chatLink(c, earlier) : null}
+      chatInviteUrl={shown.status === 'approved' ? await chatLink(c, earlier) : null}
       referral={null}
       rewards={[]}
       leaveUrl={null}
-      repeated
+      linksAwaitProof
+      // The e-mailed link's page shows the earlier membership's links (see `signUpOfLink`); this
+      // page's code is spent, so the number's owner gets them through a new sign-up's.
+      linksElsewhere={repeat.consentMethod === 'email_link' ? 'email_page' : 'sign_up_again'}
     />,
   )
 }

@@ -163,8 +163,6 @@ export interface StatusPageProps extends PageProps {
   leaveUrl: string | null
   /** The bot's deep link with the member's referral code, where their group is on Telegram. */
   telegramStartUrl?: string | null
-  /** Shown to someone who signed up again: no private links then. */
-  repeated?: boolean
   /** A contact still to be proven: how the person does it. */
   confirmation?: ConfirmationView | null
   /**
@@ -195,14 +193,10 @@ export function StatusPage(props: StatusPageProps) {
     : waiting && confirmation
       ? t.confirmTitle
       : request.status === 'pending'
-        ? props.repeated
-          ? t.alreadyPendingTitle
-          : t.pendingTitle
+        ? t.pendingTitle
         : request.status === 'rejected'
           ? t.rejectedTitle
-          : props.repeated
-            ? t.alreadyMemberTitle
-            : t.approvedTitle
+          : t.approvedTitle
   return (
     <Layout lang={props.lang} nonce={props.nonce} title={`${props.community.name}: ${title}`}>
       <div class="card">
@@ -232,7 +226,7 @@ export function StatusPage(props: StatusPageProps) {
           />
         )}
         {!ended && !(waiting && confirmation) && request.status === 'pending' && (
-          <p>{props.repeated ? t.alreadyPendingText : t.pendingText}</p>
+          <p>{t.pendingText}</p>
         )}
         {!ended && request.status === 'rejected' && request.reason && (
           <p>

@@ -214,8 +214,12 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
       )
       expect(row!.repeat_of).toBe(first.json.joinRequestId)
     })
+    // It reads as a new member's page right after the button: in, the links waiting for a proof
+    // of whoever holds it. Nothing says the number was a member's already.
     const page = await visit(new URL(probe.json.statusUrl).pathname + '?lang=en')
-    expect(page.text).toContain('You are a member already')
+    expect(page.text).toContain('You are in!')
+    expect(page.text).not.toMatch(/already/i)
+    expect(page.text).toContain('Sign up again through the invite link')
     expect(page.text).not.toContain('/leave/')
     expect(page.text).not.toContain('/i/') // no referral link
     expect(await membersOf(community.id)).toHaveLength(1)
@@ -226,6 +230,34 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
       probe.json.joinRequestId,
     )
     expect(events).toEqual([])
+  })
+
+  it('a closed community’s approved member tapping the button for a stranger’s sign-up shows the stranger a request like any other', async () => {
+    const { community, invite } = await doubleOptIn('closed')
+    await call('PATCH', `/api/communities/${community.id}`, { body: { joinQuestions: [] } })
+    const phone = newPhone()
+    const first = await joinJson(invite.code, { name: 'Wim', phone, answers: [] })
+    await confirmByWhatsApp(phone, first)
+    await eventually(async () => {
+      const approved = await call('POST', `/api/join-requests/${first.json.joinRequestId}/approve`)
+      expect(approved.status, approved.text).toBe(200)
+    })
+    const probe = await joinJson(invite.code, { name: 'Probe', phone, answers: [] })
+    await notify(buttonNotification(phone, 'Ja, anmelden', probe.json.confirmation.code))
+    await eventually(async () => {
+      const [row] = await query<{ repeat_of: string | null }>(
+        'select repeat_of from join_requests where id = ?',
+        probe.json.joinRequestId,
+      )
+      expect(row!.repeat_of).toBe(first.json.joinRequestId)
+    })
+    // A new applicant's request, proven by the same button, waits for the admins: so does this
+    // one's page, though the number's owner is in (their own code would show them that).
+    const page = await visit(new URL(probe.json.statusUrl).pathname + '?lang=en')
+    expect(page.text).toContain('Your request has arrived')
+    expect(page.text).not.toContain('You are in')
+    expect(page.text).not.toMatch(/already/i)
+    expect(page.text).not.toContain('chat.whatsapp.com')
   })
 
   it('a number typed into a rejected request neither blocks its owner nor tells of the rejection', async () => {

@@ -99,10 +99,6 @@ export const de = {
     'Danach schicken wir dir keine Nachrichten mehr für diese Community, du stehst nicht mehr auf ihrer Mitgliederliste, und dein persönlicher Einladungslink funktioniert nicht mehr. Das gilt endgültig.',
   leaveButton: 'Ja, beenden',
   leftTitle: 'Deine Mitgliedschaft ist beendet',
-  alreadyMemberTitle: 'Du bist schon Mitglied',
-  alreadyPendingTitle: 'Deine Anfrage läuft schon',
-  alreadyPendingText:
-    'Ein Admin schaut sie sich an. Den Link zu deiner Statusseite hast du beim ersten Mal bekommen.',
   thanksTitle: 'Danke!',
   /** A join the form cannot fix: declined a moment ago, a full group, a race lost. */
   coolingOffText: (date: string) =>

@@ -98,10 +98,6 @@ export const en: Messages = {
     'After this we send you no more messages for this community, you are off its member list, and your personal invite link stops working. This is for good.',
   leaveButton: 'Yes, end it',
   leftTitle: 'Your membership has ended',
-  alreadyMemberTitle: 'You are a member already',
-  alreadyPendingTitle: 'Your request is already waiting',
-  alreadyPendingText:
-    'An admin will look at it. You got the link to your status page the first time.',
   thanksTitle: 'Thank you!',
   coolingOffText: (date) => `Your last request was declined. You can ask again from ${date}.`,
   groupFullText: 'This group is full. Ask the admins for a link to another group.',
