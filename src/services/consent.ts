@@ -102,15 +102,6 @@ export function holderProven(request: JoinRequest): boolean {
   )
 }
 
-/** Whether a proof backs one of the sign-up's contacts: more than the form's word. */
-export function ownerProven(request: JoinRequest): boolean {
-  const proven = (method: ConsentMethod | null) => method !== null && method !== 'single_opt_in'
-  return (
-    (request.phone !== null && proven(request.phoneConsentMethod)) ||
-    (request.email !== null && proven(request.emailConsentMethod))
-  )
-}
-
 /**
  * Whether the sign-up's offer of a proof ends at `confirmExpiresAt`: for a sign-up still waiting
  * for its first proof, and for the proof a single opt-in offers its member (it shows them their
