@@ -315,7 +315,7 @@ joinApp.post('/i/:code/join', async (c) => {
   ) {
     // Business-initiated confirmation: sent after the answer, never holding the person up, and
     // at most once a day per number.
-    const code = await confirmCodeFor(secret, outcome.statusToken)
+    const code = outcome.confirmCode ?? (await confirmCodeFor(secret, outcome.statusToken))
     const phone = outcome.request.phone
     const limit = await confirmationTemplateLimit(secret, phone)
     c.executionCtx.waitUntil(
@@ -388,7 +388,7 @@ async function joinAnswer(
     outcome.request,
     outcome.statusToken,
     'en',
-    { community, confirmationMailer },
+    { community, confirmationMailer, code: outcome.confirmCode },
     false,
   )
   const awaitsProof = linksAwaitProof(asNewSignUp(outcome.request, community) ?? outcome.request)

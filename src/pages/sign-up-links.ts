@@ -47,7 +47,7 @@ export async function confirmationView(
    * The request's community, and whether an endpoint e-mails its confirmation links, when the
    * caller read them already.
    */
-  known?: { community: Community; confirmationMailer?: boolean },
+  known?: { community: Community; confirmationMailer?: boolean; code?: string | null },
   /** Whether the view carries the wa.me link's QR code: a page shows it, a JSON answer not. */
   withQr = true,
 ): Promise<ConfirmationView | null> {
@@ -57,7 +57,9 @@ export async function confirmationView(
   if (!phone && !email) return null
   const config = c.var.config
   const community = known?.community ?? (await getCommunityOrThrow(c.var.db, request.communityId))
-  const code = phone ? await confirmCodeFor(signingSecret(config), statusToken) : null
+  const code = phone
+    ? (known?.code ?? (await confirmCodeFor(signingSecret(config), statusToken)))
+    : null
   const whatsappUrl =
     code && config.WHATSAPP_BUSINESS_NUMBER
       ? waMeLink(

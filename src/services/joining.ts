@@ -59,21 +59,30 @@ export interface JoinInput extends SignUpPlace {
 /**
  * What a join ends in. Every sign-up gets its own status link (`statusToken`, shown once),
  * whether or not its contacts were known: the answer never tells whether a number is a member.
- * `unconfirmed`: a double opt-in waits for the owner of the number or address. `member` is null
- * for a repeat sign-up in a community that asks for no proof: nothing proves it is the member's.
+ * `unconfirmed`: a double opt-in waits for the owner of the number or address. `member` is the
+ * membership this sign-up made, read back only where nothing waits for a proof (no
+ * `ConfirmationOptions`); null where the member's links wait for one, and for a repeat sign-up
+ * in a community that asks for no proof (nothing proves it is the member's).
  */
-export type JoinOutcome =
-  | {
-      status: 'active'
-      request: JoinRequest
-      member: Member | null
-      statusToken: string
-      /** With a membership this sign-up made: where it landed, and the member's referral code. */
-      target?: JoinTarget
-      referralCode?: string
-    }
-  | { status: 'pending'; request: JoinRequest; statusToken: string }
-  | { status: 'unconfirmed'; request: JoinRequest; statusToken: string }
+export type JoinOutcome = SignUpMade &
+  (
+    | {
+        status: 'active'
+        member: Member | null
+        /** With a membership this sign-up made: where it landed, and the member's referral code. */
+        target?: JoinTarget
+        referralCode?: string
+      }
+    | { status: 'pending' | 'unconfirmed' }
+  )
+
+/** The sign-up a join stored, and what its person is given once to come back to it. */
+interface SignUpMade {
+  request: JoinRequest
+  statusToken: string
+  /** The one-time code for its number (derived from the status token; kept here, not stored). */
+  confirmCode: string | null
+}
 
 /** How a double opt-in is asked for: the secret codes and links are made with, and for how long. */
 export interface ConfirmationOptions {
@@ -205,9 +214,9 @@ export async function join(
   // A double opt-in's confirmation e-mail is asked for whoever listens now or later; a single
   // opt-in's only where a mail system listens (the answer says whether one does).
   const mail = double || read.confirmationMailer
-  const extra = options.confirmation
+  const { statements: extra, code: confirmCode } = options.confirmation
     ? await offerProof(db, request, statusToken, options.confirmation, mail)
-    : []
+    : NO_PROOF
   const memberId = newId('mem', options.now.getTime())
   const referralCode = newInviteCode()
   const client = db.$client
@@ -232,13 +241,18 @@ export async function join(
       : []),
   ]
   // What the guarded writes left, and what explains a refusal, read in the same batch (one
-  // transaction, one round trip).
+  // transaction, one round trip). The member's row only where the answer shows their links at
+  // once: where a proof is offered, they wait for it (pages/sign-up-links.ts `linksAwaitProof`).
+  const readsMember = joinsNow && !options.confirmation
+  const reads = readsMember ? 2 : 1
   let results: D1Result[]
   try {
     results = await client.batch([
       ...writes,
       client.prepare('select * from join_requests where id = ?1').bind(request.id),
-      client.prepare('select * from members where id = ?1').bind(memberId),
+      ...(readsMember
+        ? [client.prepare('select * from members where id = ?1').bind(memberId)]
+        : []),
       ...refusalReads(
         client,
         target,
@@ -258,11 +272,12 @@ export async function join(
   }
   const stored = firstRowOf(joinRequests, results[writes.length])
   if (!stored || (joinsNow && stored.status !== 'approved'))
-    throw refusalOf(target, invite.id, results.slice(writes.length + 2), options.now)
-  if (double) return { status: 'unconfirmed', request: stored, statusToken }
-  if (!open) return { status: 'pending', request: stored, statusToken }
-  const member = firstRowOf(members, results[writes.length + 1])!
-  return { status: 'active', request: stored, member, statusToken, target, referralCode }
+    throw refusalOf(target, invite.id, results.slice(writes.length + reads), options.now)
+  const made = { request: stored, statusToken, confirmCode }
+  if (double) return { status: 'unconfirmed', ...made }
+  if (!open) return { status: 'pending', ...made }
+  const member = readsMember ? firstRowOf(members, results[writes.length + 1])! : null
+  return { status: 'active', ...made, member, target, referralCode }
 }
 
 /** An earlier sign-up with the same contacts, as far as they identify anyone. */
@@ -326,19 +341,19 @@ async function repeatSignUp(
     answers: [],
     referrerMemberId,
   }
-  const proof = options.confirmation
+  const { statements: proof, code: confirmCode } = options.confirmation
     ? await offerProof(db, row, statusToken, options.confirmation, mail)
-    : []
+    : NO_PROOF
   const insert = db.insert(joinRequests).values(row).returning().toSQL()
   const client = db.$client
   const [inserted] = await client.batch([
     client.prepare(insert.sql).bind(...insert.params),
     ...proof,
   ])
-  const stored = firstRowOf(joinRequests, inserted)!
+  const made = { request: firstRowOf(joinRequests, inserted)!, statusToken, confirmCode }
   return target.community.visibility === 'open'
-    ? { status: 'active', request: stored, member: null, statusToken, target }
-    : { status: 'pending', request: stored, statusToken }
+    ? { status: 'active', ...made, member: null, target }
+    : { status: 'pending', ...made }
 }
 
 /**
@@ -413,22 +428,25 @@ async function offerProof(
   statusToken: string,
   confirmation: ConfirmationOptions,
   mail: boolean,
-): Promise<D1PreparedStatement[]> {
+): Promise<OfferedProof> {
   request.confirmExpiresAt = new Date(
     request.createdAt.getTime() + confirmation.expiryHours * 3600_000,
   )
-  request.confirmCodeHash = request.phone
-    ? await confirmCodeHash(
-        confirmation.secret,
-        await confirmCodeFor(confirmation.secret, statusToken),
-      )
-    : null
-  if (!request.email || !mail) return []
+  const code = request.phone ? await confirmCodeFor(confirmation.secret, statusToken) : null
+  request.confirmCodeHash = code ? await confirmCodeHash(confirmation.secret, code) : null
+  if (!request.email || !mail) return { statements: [], code }
   const token = await confirmLinkToken(confirmation.secret, request.id)
-  return [
-    confirmationRequestedStatement(db.$client, request, `${confirmation.baseUrl}/confirm/${token}`),
-  ]
+  const url = `${confirmation.baseUrl}/confirm/${token}`
+  return { statements: [confirmationRequestedStatement(db.$client, request, url)], code }
 }
+
+/** The statements that ask for the confirmation e-mail, and the number's one-time code. */
+interface OfferedProof {
+  statements: D1PreparedStatement[]
+  code: string | null
+}
+
+const NO_PROOF: OfferedProof = { statements: [], code: null }
 
 function assertInviteUsable(invite: Invite, now: Date): void {
   const status = inviteStatus(invite, now)
