@@ -90,13 +90,17 @@ async function signUpPage(
     ? await confirmationView(c, signUp, statusToken, language(c), { community })
     : undefined
   const awaitsProof = !proven && linksAwaitProof(request)
-  // With a single opt-in only the proof tells whose sign-up this is: until it comes, the page
-  // shows what every sign-up's shows at once (see `asJustMade`), as long as something configured
-  // here can still take that proof. Where nothing can (no channel, or its time is up), the page
-  // is the only place a closed community's applicant learns the admins' decision and finds the
-  // chat.
+  // Only the holder's proof tells whose sign-up this is: until it comes, the page shows what
+  // every sign-up's shows at once (see `asJustMade`; with a double opt-in, at once after its
+  // proof), never the admins' decision, a closed community's chat or a membership ended since,
+  // as long as the person can learn them elsewhere: by the proof this page still takes, or on
+  // the page of the e-mailed link that proved the address. Where neither is possible (no channel,
+  // or its time is up), the page is the only place a closed community's applicant learns the
+  // decision and finds the chat.
   const masked =
-    community.consent === 'single' && awaitsProof && (await proofStillPossible(c, signUp))
+    awaitsProof &&
+    ((signUp.email !== null && signUp.emailConsentMethod === 'email_link') ||
+      (await proofStillPossible(c, signUp)))
   const shown = masked ? asJustMade(request, community) : request
   const links =
     member && !awaitsProof
@@ -169,11 +173,9 @@ function linksOffer(confirmation: ConfirmationView | null | undefined): Confirma
 
 /**
  * Where a member whose links wait for the holder's proof finds them, besides what this page
- * offers: on the e-mailed link's page where that link proved the address; through a new sign-up
- * where this page can no longer take the proof (the new one offers its own code, or its own
- * link); nowhere where nothing configured here carries a proof. The same for a contact proven by
- * a button or an admin as for one never proven: the page does not tell its holder what the
- * contact's owner did.
+ * offers: on the e-mailed link's page where that link proved the address, else through a new
+ * sign-up (`throughNewSignUp`). The same for a contact proven by a button or an admin as for one
+ * never proven: the page does not tell its holder what the contact's owner did.
  */
 async function whereLinksOpen(
   c: Context<AppEnv>,
@@ -181,13 +183,22 @@ async function whereLinksOpen(
   offer: ConfirmationView | null,
 ): Promise<StatusPageProps['linksElsewhere']> {
   if (signUp.email !== null && signUp.emailConsentMethod === 'email_link') return 'email_page'
-  if (offer) return null
-  // A sign-up erased when its time was up kept neither contact: either may have been given.
-  const erased = signUp.phone === null && signUp.email === null
+  return offer ? null : throughNewSignUp(c, signUp.communityId)
+}
+
+/**
+ * Where this page can no longer take the proof: a new sign-up may, where anything configured
+ * here carries one (its code to a business number, its link by a mail system); else nothing can.
+ * Decided by the configuration alone, never by the sign-up's own contacts: a known contact's
+ * sign-up keeps none once its time is up, and must read as a new one's.
+ */
+async function throughNewSignUp(
+  c: Context<AppEnv>,
+  communityId: string,
+): Promise<'sign_up_again' | 'not_here'> {
   const carried =
-    (c.var.config.WHATSAPP_BUSINESS_NUMBER !== '' && (erased || signUp.phone !== null)) ||
-    ((erased || signUp.email !== null) &&
-      (await hasSubscribedEndpoint(c.var.db, 'member.confirmation_requested', signUp.communityId)))
+    c.var.config.WHATSAPP_BUSINESS_NUMBER !== '' ||
+    (await hasSubscribedEndpoint(c.var.db, 'member.confirmation_requested', communityId))
   return carried ? 'sign_up_again' : 'not_here'
 }
 
@@ -221,14 +232,20 @@ async function repeatStatusPage(c: Context<AppEnv>, repeat: JoinRequest) {
       community={community}
       request={shown}
       member={null}
-      chatInviteUrl={shown.status === 'approved' ? await chatLink(c, earlier) : null}
+      // The group this sign-up's link leads to, as a new sign-up's page shows it: not the one
+      // the earlier sign-up joined, which would tell where the member is.
+      chatInviteUrl={shown.status === 'approved' ? await chatLink(c, repeat) : null}
       referral={null}
       rewards={[]}
       leaveUrl={null}
       linksAwaitProof
       // The e-mailed link's page shows the earlier membership's links (see `signUpOfLink`); this
       // page's code is spent, so the number's owner gets them through a new sign-up's.
-      linksElsewhere={repeat.consentMethod === 'email_link' ? 'email_page' : 'sign_up_again'}
+      linksElsewhere={
+        repeat.consentMethod === 'email_link'
+          ? 'email_page'
+          : await throughNewSignUp(c, repeat.communityId)
+      }
     />,
   )
 }
@@ -258,7 +275,9 @@ signUpStatusApp.get('/confirm/:token', async (c) => {
       action={live ? `/confirm/${c.req.param('token')}?lang=${language(c)}` : null}
       expired={!live && linkExpired(request)}
       after={
-        live ? null : await afterConfirmation(c, ...(await signUpOfLink(c, request)), community)
+        live
+          ? null
+          : await afterConfirmation(c, ...(await signUpOfLink(c, request, community)), community)
       }
     />,
   )
@@ -297,7 +316,11 @@ signUpStatusApp.post('/confirm/:token', sameOriginOnly(), async (c) => {
               await afterConfirmation(c, result.request, true, community)
             : await afterConfirmation(
                 c,
-                ...(await signUpOfLink(c, 'request' in result ? result.request : request)),
+                ...(await signUpOfLink(
+                  c,
+                  'request' in result ? result.request : request,
+                  community,
+                )),
                 community,
               )
       }
@@ -322,9 +345,12 @@ function linkExpired(request: JoinRequest): boolean {
 async function signUpOfLink(
   c: Context<AppEnv>,
   request: JoinRequest,
+  community: Community,
 ): Promise<[signUp: JoinRequest, addressProven: boolean]> {
   if (request.repeatOf === null) return [request, !contactUnconfirmed(request, 'email')]
-  if (request.consentMethod !== 'email_link') return [request, false]
+  // Proven by the number (its button) or an admin: whoever holds this inbox may have typed the
+  // number, so the link tells them only what any sign-up's says once confirmed.
+  if (request.consentMethod !== 'email_link') return [asJustMade(request, community), false]
   return [await getJoinRequestOrThrow(c.var.db, request.repeatOf), true]
 }
 
@@ -363,7 +389,7 @@ async function afterConfirmation(
   return {
     next: 'in',
     chatUrl: open ? await chatLink(c, request) : null,
-    links: holderProven(request) ? 'on_status_page' : null,
+    links: null,
   }
 }
 

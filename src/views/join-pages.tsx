@@ -388,13 +388,9 @@ export function LeavePage(props: PageProps & { communityName: string; action: st
  * What follows a confirmation: in (with the chat, where anyone may join it, and the member's own
  * links when the link confirmed their own sign-up) or waiting.
  */
-/**
- * What an e-mailed link's page says once it confirmed: in (with the member's links, or where they
- * are: on the status page its code proved), or waiting for the admins.
- */
+/** What an e-mailed link's page says once it confirmed: in (maybe with the member's links), or waiting for the admins. */
 export type AfterConfirmation =
-  | { next: 'in'; chatUrl: string | null; links: MemberLinksView | 'on_status_page' | null }
-  | { next: 'waiting' }
+  { next: 'in'; chatUrl: string | null; links: MemberLinksView | null } | { next: 'waiting' }
 
 /** A member's own links, as a page shows them. */
 export interface MemberLinksView {
@@ -444,9 +440,7 @@ export function ConfirmLinkPage(
                 {t.openChat}
               </a>
             )}
-            {after.links === 'on_status_page' ? (
-              <p>{t.confirmedInText}</p>
-            ) : after.links ? (
+            {after.links ? (
               <>
                 <p>{t.confirmedInLinksText}</p>
                 <MemberLinksSection t={t} {...after.links} />

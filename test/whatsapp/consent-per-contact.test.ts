@@ -6,12 +6,14 @@ import {
   expectProblem,
   joinJson,
   newPhone,
+  pressEmailLink,
   query,
   runCron,
   visit,
 } from '../worker/helpers'
 import { buttonNotification, textNotification } from '../support/whatsapp-notifications'
 import { notify, sentTo } from './meta'
+import { MESSAGES } from '../../src/lib/i18n'
 
 /**
  * Consent is proven per contact: a proof confirms the contact it comes from and nothing else.
@@ -260,6 +262,93 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
     expect(page.text).not.toContain('chat.whatsapp.com')
   })
 
+  it('a closed community’s chat and decision reach the owner who confirmed, not whoever typed the contact', async () => {
+    const { community, invite } = await doubleOptIn('closed')
+    await call('PATCH', `/api/communities/${community.id}`, { body: { joinQuestions: [] } })
+    const chat = 'https://chat.whatsapp.com/ClosedCircle77'
+    const groups = await call('GET', `/api/communities/${community.id}/groups`)
+    const announcement = groups.json.data.find((g: { kind: string }) => g.kind === 'announcement')
+    const linked = await call('PATCH', `/api/groups/${announcement.id}`, {
+      body: { chatInviteUrl: chat },
+    })
+    expect(linked.status, linked.text).toBe(200)
+    // Mallory types a stranger's number, and a stranger's address, each on its own sign-up; the
+    // owners confirm them (the number by the template's button, the address by its link) and
+    // the admins approve both.
+    const phone = newPhone()
+    const byPhone = await joinJson(invite.code, { name: 'Mallory', phone, answers: [] })
+    await notify(buttonNotification(phone, 'Ja, anmelden', byPhone.json.confirmation.code))
+    const email = `owner-${crypto.randomUUID()}@example.com`
+    const byEmail = await joinJson(invite.code, { name: 'Mallory', email, answers: [] })
+    await confirmByEmail(byEmail.json.joinRequestId)
+    for (const signUp of [byPhone, byEmail]) {
+      await eventually(async () => {
+        const approved = await call(
+          'POST',
+          `/api/join-requests/${signUp.json.joinRequestId}/approve`,
+        )
+        expect(approved.status, approved.text).toBe(200)
+      })
+      // Mallory's status pages still read as a request just confirmed: no chat, no decision.
+      const page = await visit(new URL(signUp.json.statusUrl).pathname + '?lang=en')
+      expect(page.text).toContain('Your request has arrived')
+      expect(page.text).not.toContain(chat)
+      expect(page.text).not.toContain('You are in')
+    }
+    // The address's owner finds the chat on the page of the link in their inbox …
+    const [event] = await query<{ payload: string }>(
+      `select payload from events where type = 'member.confirmation_requested'
+       and json_extract(payload, '$.joinRequestId') = ?`,
+      byEmail.json.joinRequestId,
+    )
+    const inbox = await visit(new URL(JSON.parse(event!.payload).confirmUrl).pathname + '?lang=en')
+    expect(inbox.text).toContain(chat)
+    // … and the number's owner by the status page's code, sent from the number.
+    await confirmByWhatsApp(phone, byPhone)
+    await eventually(async () => {
+      const page = await visit(new URL(byPhone.json.statusUrl).pathname + '?lang=en')
+      expect(page.text).toContain(chat)
+    })
+  })
+
+  it('the typist’s own e-mailed link tells nothing of the member whose number its owner confirmed by the button', async () => {
+    const { community, invite } = await doubleOptIn('closed')
+    await call('PATCH', `/api/communities/${community.id}`, { body: { joinQuestions: [] } })
+    const member = newPhone()
+    const first = await joinJson(invite.code, { name: 'Vic', phone: member, answers: [] })
+    await confirmByWhatsApp(member, first)
+    await eventually(async () => {
+      const approved = await call('POST', `/api/join-requests/${first.json.joinRequestId}/approve`)
+      expect(approved.status, approved.text).toBe(200)
+    })
+    // Mallory types a number next to her own address; its owner taps the template's button.
+    const typeIn = async (phone: string) => {
+      const answer = await joinJson(invite.code, {
+        name: 'Mallory',
+        phone,
+        email: `mallory-${crypto.randomUUID()}@example.com`,
+        answers: [],
+      })
+      await notify(buttonNotification(phone, 'Ja, anmelden', answer.json.confirmation.code))
+      await eventually(async () => {
+        const [row] = await query<{ confirmed_at: number | null }>(
+          'select confirmed_at from join_requests where id = ?',
+          answer.json.joinRequestId,
+        )
+        expect(row!.confirmed_at).not.toBeNull()
+      })
+      return answer
+    }
+    const known = await typeIn(member)
+    const fresh = await typeIn(newPhone())
+    // The link in her own inbox says of either what a confirmed request says: with the admins.
+    for (const answer of [known, fresh]) {
+      const page = await pressEmailLink(answer.json.joinRequestId)
+      expect(page).toContain(MESSAGES.en.confirmedWaitingText)
+      expect(page).not.toContain(MESSAGES.en.confirmedInNoLinksText)
+    }
+  })
+
   it('a number typed into a rejected request neither blocks its owner nor tells of the rejection', async () => {
     const { invite } = await doubleOptIn('closed')
     const victim = newPhone()
@@ -431,7 +520,7 @@ describe('the status page opens the member’s links only to the holder of its c
     const typistsPage = (await visit(new URL(typed.json.statusUrl).pathname + '?lang=en')).text
     expect(typistsPage).not.toContain(leave!)
     expect(typistsPage).not.toContain('/leave/')
-    expect(typistsPage).toContain('on the page it opens')
+    expect(typistsPage).toContain('the page it opens keeps you up to date')
   })
 })
 

@@ -216,13 +216,7 @@ export async function joinAsMember(
     })
     page = (await visit(new URL(joined.json.statusUrl).pathname + '?lang=en')).text
   } else {
-    const token = await signToken(env.SIGNING_SECRET, CONFIRM_PURPOSE, joined.json.joinRequestId)
-    const confirmed = await call('POST', `/confirm/${token}?lang=en`, {
-      token: null,
-      headers: { accept: 'text/html', 'sec-fetch-site': 'same-origin' },
-    })
-    expect(confirmed.status, confirmed.text).toBe(200)
-    page = confirmed.text
+    page = await pressEmailLink(joined.json.joinRequestId)
   }
   const [request] = await query<{ member_id: string | null }>(
     'select member_id from join_requests where id = ?',
@@ -238,6 +232,38 @@ export async function joinAsMember(
     telegramStartUrl: href(/<a href="(https:\/\/t\.me\/[^"?]+\?start=[^"]+)"/),
   }
   return joined
+}
+
+/**
+ * Presses the button of a sign-up's e-mailed confirmation link, as the address's owner does (the
+ * link signed here as the Worker signs it): the page it then shows.
+ */
+export async function pressEmailLink(joinRequestId: string): Promise<string> {
+  const token = await signToken(env.SIGNING_SECRET, CONFIRM_PURPOSE, joinRequestId)
+  const confirmed = await call('POST', `/confirm/${token}?lang=en`, {
+    token: null,
+    headers: { accept: 'text/html', 'sec-fetch-site': 'same-origin' },
+  })
+  expect(confirmed.status, confirmed.text).toBe(200)
+  return confirmed.text
+}
+
+/**
+ * A sign-up's status page as its holder sees it, without what differs on every view (nonce,
+ * code, its link and QR code, the time it is valid until): two pages that must read the same
+ * compare equal.
+ */
+export async function statusPageOf(answer: { json: { statusUrl: string } }): Promise<string> {
+  const page = await visit(new URL(answer.json.statusUrl).pathname + '?lang=en')
+  expect(page.status).toBe(200)
+  return page.text
+    .replace(/nonce="[^"]+"/g, 'nonce')
+    .replace(/Valid until [^<]+/g, 'Valid until')
+    .replace(/<p class="code" lang="zxx" translate="no">[^<]+/g, 'CODE')
+    .replace(/wa\.me\/[^"]+/g, 'wa.me')
+    .replace(/data:image\/svg\+xml;base64,[^"]+/g, 'QR')
+    .replace(/the code [A-Z0-9-]+/g, 'the code')
+    .replace(/<bdi>[A-Z0-9]{4}-[A-Z0-9]{4}<\/bdi>/g, '<bdi>CODE</bdi>')
 }
 
 /**

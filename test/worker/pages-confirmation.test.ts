@@ -134,11 +134,16 @@ describe('the e-mailed link, once confirmed', () => {
     })
     expect(left.status).toBe(200)
     const later = words((await visit(`${confirmPath}?lang=en`)).text)
-    expect(later).not.toContain(MESSAGES.en.confirmedInText)
+    expect(later).not.toContain(MESSAGES.en.confirmedInNoLinksText)
     expect(later).not.toContain(MESSAGES.en.confirmedInLinksText)
     expect(later).not.toContain('/leave/')
     expect(later).not.toContain(CHAT)
-    expect(words((await visit(`${statusPath}?lang=en`)).text)).toContain(MESSAGES.en.endedTitle)
+    // Whoever typed the address holds the status page, and the link proved only the address: it
+    // goes on reading as the sign-up did when it was confirmed, and says where to look instead.
+    const status = words((await visit(`${statusPath}?lang=en`)).text)
+    expect(status).not.toContain(MESSAGES.en.endedTitle)
+    expect(status).toContain(MESSAGES.en.approvedTitle)
+    expect(status).toContain(MESSAGES.en.linksOnEmailPageText)
   })
 })
 

@@ -136,11 +136,11 @@ export const de = {
   proofForLinksText:
     'Deinen persönlichen Einladungslink (wer darüber beitritt, zählt für dich) und den Link zum Austreten zeigen wir dir hier, sobald du bestätigst, dass diese Anmeldung von dir ist.',
   linksOnEmailPageText:
-    'Du hast mit dem Link in deiner E-Mail bestätigt: Deinen persönlichen Einladungslink und den Link zum Austreten findest du auf der Seite, die er öffnet.',
+    'Du hast mit dem Link in deiner E-Mail bestätigt: Die Seite, die er öffnet, hält dich auf dem Laufenden und zeigt dir, sobald du dabei bist, den Chat, deinen persönlichen Einladungslink und den Link zum Austreten.',
   linksNotHereText:
     'Deinen persönlichen Einladungslink und den Link zum Austreten sieht nur, wer diese Anmeldung über das WhatsApp ihrer Nummer oder mit einem an ihre Adresse geschickten Link bestätigt, und beides ist hier nicht eingerichtet.',
   proofOfferEndedText:
-    'Diese Seite kann das nicht mehr bestätigen. Melde dich über den Einladungslink noch einmal mit derselben Nummer oder Adresse an: Die neue Anmeldung gibt dir einen neuen Weg zur Bestätigung, und mit ihr siehst du deine Links.',
+    'Diese Seite kann das nicht mehr bestätigen. Melde dich über den Einladungslink noch einmal mit derselben Nummer oder Adresse an: Wo sich dafür ein neuer Code oder eine E-Mail senden lässt, zeigt dir deren Bestätigung deine Links.',
   confirmLinkTitle: 'Anmeldung bestätigen?',
   confirmLinkText:
     'Mit einem Klick bestätigst du, dass diese Adresse dir gehört und du Nachrichten möchtest.',
@@ -148,8 +148,6 @@ export const de = {
   confirmedTitle: 'Danke, du hast bestätigt',
   confirmedInLinksText:
     'Du bist dabei. Bewahre die E-Mail auf: Ihr Link führt dich wieder hierher, zu deinem persönlichen Einladungslink und dem Link zum Austreten.',
-  confirmedInText:
-    'Du bist dabei. Deinen persönlichen Einladungslink und den Link zum Austreten findest du auf der Seite, die du nach der Anmeldung gesehen hast.',
   confirmedInNoLinksText: 'Du bist dabei.',
   confirmedWaitingText:
     'Deine Anfrage ist jetzt bei den Admins. Wie sie entscheiden, siehst du auf der Seite, die du nach der Anmeldung gesehen hast.',

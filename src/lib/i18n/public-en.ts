@@ -130,19 +130,17 @@ export const en: Messages = {
   proofForLinksText:
     'Your personal invite link (everyone who joins through it counts for you) and the link to leave are shown here once you confirm that this sign-up is yours.',
   linksOnEmailPageText:
-    'You confirmed with the link in your e-mail: your personal invite link and the link to leave are on the page it opens.',
+    'You confirmed with the link in your e-mail: the page it opens keeps you up to date, and once you are in it shows the chat, your personal invite link and the link to leave.',
   linksNotHereText:
     'Your personal invite link and the link to leave are shown only to whoever confirms this sign-up from its number’s WhatsApp or with a link e-mailed to its address, and neither is set up here.',
   proofOfferEndedText:
-    'This page can no longer confirm it. Sign up again through the invite link with the same number or address: the new sign-up gives you a new way to confirm, and confirming shows you your links.',
+    'This page can no longer confirm it. Sign up again through the invite link with the same number or address: where a new code or e-mail can be sent for it, confirming that shows you your links.',
   confirmLinkTitle: 'Confirm your sign-up?',
   confirmLinkText: 'One click confirms that this address is yours and that you want messages.',
   confirmLinkButton: 'Yes, confirm',
   confirmedTitle: 'Thank you, you have confirmed',
   confirmedInLinksText:
     'You are in. Keep the e-mail: its link brings you back to this page, with your personal invite link and the link to leave.',
-  confirmedInText:
-    'You are in. Your personal invite link and the link to leave are on the page you were shown after signing up.',
   confirmedInNoLinksText: 'You are in.',
   confirmedWaitingText:
     'Your request is with the admins now. The page you were shown after signing up tells you their decision.',
