@@ -97,10 +97,8 @@ async function signUpPage(
   // the page of the e-mailed link that proved the address. Where neither is possible (no channel,
   // or its time is up), the page is the only place a closed community's applicant learns the
   // decision and finds the chat.
-  const masked =
-    awaitsProof &&
-    ((signUp.email !== null && signUp.emailConsentMethod === 'email_link') ||
-      (await proofStillPossible(c, signUp)))
+  const masked = awaitsProof && (linkProvedAddress(signUp) || (await proofStillPossible(c, signUp)))
+  const offer = awaitsProof ? linksOffer(confirmation) : null
   const shown = masked ? asJustMade(request, community) : request
   const links =
     member && !awaitsProof
@@ -131,17 +129,9 @@ async function signUpPage(
       // With a single opt-in a proof only ever shows the member's links: offered while they
       // wait for it, never as a step of the sign-up itself, nor for a second contact (whether
       // one is offered would tell which contacts a proof made a membership of its own).
-      confirmation={
-        awaitsProof
-          ? linksOffer(confirmation)
-          : community.consent === 'single'
-            ? null
-            : confirmation
-      }
+      confirmation={awaitsProof ? offer : community.consent === 'single' ? null : confirmation}
       linksAwaitProof={awaitsProof}
-      linksElsewhere={
-        awaitsProof ? await whereLinksOpen(c, signUp, linksOffer(confirmation)) : null
-      }
+      linksElsewhere={awaitsProof ? await whereLinksOpen(c, signUp, offer) : null}
       askAgainFrom={askAgainFrom(shown, c.var.config.REJECTION_COOLDOWN_DAYS)}
     />,
   )
@@ -159,6 +149,11 @@ async function proofStillPossible(c: Context<AppEnv>, request: JoinRequest): Pro
     canConfirm(request, 'email', now) &&
     (await hasSubscribedEndpoint(c.var.db, 'member.confirmation_requested', request.communityId))
   )
+}
+
+/** Whether the e-mailed link proved the sign-up's address: its page shows the member's links. */
+function linkProvedAddress(signUp: JoinRequest): boolean {
+  return signUp.email !== null && signUp.emailConsentMethod === 'email_link'
 }
 
 /**
@@ -182,7 +177,7 @@ async function whereLinksOpen(
   signUp: JoinRequest,
   offer: ConfirmationView | null,
 ): Promise<StatusPageProps['linksElsewhere']> {
-  if (signUp.email !== null && signUp.emailConsentMethod === 'email_link') return 'email_page'
+  if (linkProvedAddress(signUp)) return 'email_page'
   return offer ? null : throughNewSignUp(c, signUp.communityId)
 }
 
@@ -386,11 +381,7 @@ async function afterConfirmation(
     }
   }
   const open = community.visibility === 'open'
-  return {
-    next: 'in',
-    chatUrl: open ? await chatLink(c, request) : null,
-    links: null,
-  }
+  return { next: 'in', chatUrl: open ? await chatLink(c, request) : null, links: null }
 }
 
 async function memberFromLeaveToken(c: Context<AppEnv>): Promise<Member> {

@@ -5,7 +5,6 @@ import { z } from 'zod'
 import type { AppEnv } from '../env'
 import type { Community, Invite } from '../db/schema'
 import { signingSecret } from '../lib/config'
-import { confirmCodeFor } from '../lib/confirm-codes'
 import { constantTimeEqual, randomBase64Url } from '../lib/crypto'
 import { ApiError, fieldErrors } from '../lib/errors'
 import { fieldMessages, type FieldMessages } from '../lib/field-errors'
@@ -311,11 +310,12 @@ joinApp.post('/i/:code/join', async (c) => {
   if (
     outcome.status === 'unconfirmed' &&
     outcome.request.phone &&
+    outcome.confirmCode &&
     canSendConfirmationTemplate(config)
   ) {
     // Business-initiated confirmation: sent after the answer, never holding the person up, and
     // at most once a day per number.
-    const code = outcome.confirmCode ?? (await confirmCodeFor(secret, outcome.statusToken))
+    const code = outcome.confirmCode
     const phone = outcome.request.phone
     const limit = await confirmationTemplateLimit(secret, phone)
     c.executionCtx.waitUntil(

@@ -103,11 +103,11 @@ export async function confirmationView(
  * number's own WhatsApp (`holderProven`). Whoever types a number or an address into the form holds
  * the status link, so no other proof opens it: an e-mailed link shows the member's links on the
  * page it opens (pages/join-status.tsx), and a template's button or an admin's record shows them
- * nowhere (after a button the page's code still can; after an admin's record a new sign-up's). In a community that asks for no proof this also keeps the answer
- * to a sign-up the same whether its contact belongs to a member or not (a known contact's sign-up
- * cannot be shown that member's links, so a new one is not shown its own). Sign-ups from before
- * proofs were offered (no expiry) show the links, as do sign-ups not yet confirmed at all (they
- * have none).
+ * nowhere (after a button the page's code still can; after an admin's record a new sign-up's).
+ * In a community that asks for no proof this also keeps the answer to a sign-up the same whether
+ * its contact belongs to a member or not (a known contact's sign-up cannot be shown that
+ * member's links, so a new one is not shown its own). Sign-ups from before proofs were offered
+ * (no expiry) show the links, as do sign-ups not yet confirmed at all (they have none).
  */
 export function linksAwaitProof(request: JoinRequest): boolean {
   return request.confirmExpiresAt !== null && request.confirmedAt !== null && !holderProven(request)

@@ -49,6 +49,29 @@ async function confirmByWhatsApp(phone: string, joined: { json: any }) {
   await notify(textNotification(phone, prefilled))
 }
 
+/**
+ * A stranger signs a member's number up again and keeps the status link; the member taps the
+ * confirmation template's button this sends them (it proves the number, not who holds the link),
+ * and the new sign-up becomes a pointer at the member's first one.
+ */
+async function signedUpAgainByButton(
+  code: string,
+  phone: string,
+  first: { json: { joinRequestId: string } },
+  extra: Record<string, unknown>,
+) {
+  const probe = await joinJson(code, { name: 'Probe', phone, ...extra })
+  await notify(buttonNotification(phone, 'Ja, anmelden', probe.json.confirmation.code))
+  await eventually(async () => {
+    const [row] = await query<{ repeat_of: string | null }>(
+      'select repeat_of from join_requests where id = ?',
+      probe.json.joinRequestId,
+    )
+    expect(row!.repeat_of).toBe(first.json.joinRequestId)
+  })
+  return probe
+}
+
 async function membersOf(communityId: string) {
   return (await call('GET', `/api/communities/${communityId}/members?status=active`)).json
     .data as Array<{
@@ -204,18 +227,7 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
     const first = await joinJson(invite.code, { name: 'Vic', phone })
     await confirmByWhatsApp(phone, first)
     await eventually(async () => expect(await membersOf(community.id)).toHaveLength(1))
-    // A stranger signs the member's number up again and keeps the status link; the member taps
-    // the confirmation template's button that this sends them (it proves the number, not who
-    // holds the link).
-    const probe = await joinJson(invite.code, { name: 'Probe', phone })
-    await notify(buttonNotification(phone, 'Ja, anmelden', probe.json.confirmation.code))
-    await eventually(async () => {
-      const [row] = await query<{ repeat_of: string | null }>(
-        'select repeat_of from join_requests where id = ?',
-        probe.json.joinRequestId,
-      )
-      expect(row!.repeat_of).toBe(first.json.joinRequestId)
-    })
+    const probe = await signedUpAgainByButton(invite.code, phone, first, {})
     // It reads as a new member's page right after the button: in, the links waiting for a proof
     // of whoever holds it. Nothing says the number was a member's already.
     const page = await visit(new URL(probe.json.statusUrl).pathname + '?lang=en')
@@ -244,15 +256,7 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
       const approved = await call('POST', `/api/join-requests/${first.json.joinRequestId}/approve`)
       expect(approved.status, approved.text).toBe(200)
     })
-    const probe = await joinJson(invite.code, { name: 'Probe', phone, answers: [] })
-    await notify(buttonNotification(phone, 'Ja, anmelden', probe.json.confirmation.code))
-    await eventually(async () => {
-      const [row] = await query<{ repeat_of: string | null }>(
-        'select repeat_of from join_requests where id = ?',
-        probe.json.joinRequestId,
-      )
-      expect(row!.repeat_of).toBe(first.json.joinRequestId)
-    })
+    const probe = await signedUpAgainByButton(invite.code, phone, first, { answers: [] })
     // A new applicant's request, proven by the same button, waits for the admins: so does this
     // one's page, though the number's owner is in (their own code would show them that).
     const page = await visit(new URL(probe.json.statusUrl).pathname + '?lang=en')

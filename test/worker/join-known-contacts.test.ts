@@ -3,6 +3,7 @@ import {
   call,
   createCommunity,
   createInvite,
+  endProofTime,
   eventually,
   joinAsMember,
   joinJson,
@@ -11,8 +12,8 @@ import {
   notifyWhatsApp,
   query,
   runCron,
-  statusPageOf,
   sendCodeFrom,
+  statusPageOf,
 } from './helpers'
 import { textNotification } from '../support/whatsapp-notifications'
 import { MESSAGES } from '../../src/lib/i18n'
@@ -140,11 +141,7 @@ describe('a single opt-in sign-up nobody proved', () => {
     expect(page).not.toContain(MESSAGES.en.linksNotHereText)
     expect(page).not.toContain('wa.me')
     expect(page).not.toContain(await referralPathOf(first))
-    await query(
-      'update join_requests set confirm_expires_at = ? where id = ?',
-      Date.now() - 1000,
-      fresh.json.joinRequestId,
-    )
+    await endProofTime(fresh.json.joinRequestId)
     expect(page).toEqual(await statusPageOf(fresh))
 
     // The advice holds: the owner signs up again and sends the new page's code from the number.
@@ -163,12 +160,7 @@ describe('a single opt-in sign-up nobody proved', () => {
     const known = await joinJson(invite.code, { name: 'Typed Name', phone, email: typedEmail })
     const freshPhone = newPhone()
     const fresh = await joinJson(invite.code, { name: 'Finn', phone: freshPhone })
-    await query(
-      'update join_requests set confirm_expires_at = ? where id in (?, ?)',
-      Date.now() - 1000,
-      known.json.joinRequestId,
-      fresh.json.joinRequestId,
-    )
+    await endProofTime(known.json.joinRequestId, fresh.json.joinRequestId)
     await runCron(Date.now())
 
     const [kept] = await query(
@@ -279,11 +271,7 @@ describe('a single opt-in sign-up’s page before the proof', () => {
     const approved = await call('POST', `/api/join-requests/${joined.json.joinRequestId}/approve`)
     expect(approved.status, approved.text).toBe(200)
     expect(await statusPageOf(joined)).toContain('Your request has arrived')
-    await query(
-      'update join_requests set confirm_expires_at = ? where id = ?',
-      Date.now() - 1000,
-      joined.json.joinRequestId,
-    )
+    await endProofTime(joined.json.joinRequestId)
     expect(await statusPageOf(joined)).toContain('You are in!')
   })
 

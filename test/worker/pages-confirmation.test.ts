@@ -5,6 +5,7 @@ import {
   createCommunity,
   createGroup,
   createInvite,
+  endProofTime,
   joinJson,
   newPhone,
   query,
@@ -27,15 +28,20 @@ async function doubleOptIn(visibility: 'open' | 'closed') {
   })
   const group = await createGroup(community.id, { chatInviteUrl: CHAT })
   const invite = await createInvite(community.id, { groupId: group.id })
+  await listenForConfirmationMail(community.id)
+  return { community, invite }
+}
+
+/** The operator's mail system, subscribed to the community's requests for confirmation e-mails. */
+async function listenForConfirmationMail(communityId: string) {
   const endpoint = await call('POST', '/api/webhooks', {
     body: {
       url: 'https://mail.example.com/hooks',
       events: ['member.confirmation_requested'],
-      communityId: community.id,
+      communityId,
     },
   })
   expect(endpoint.status, endpoint.text).toBe(201)
-  return { community, invite }
 }
 
 async function signUp(visibility: 'open' | 'closed') {
@@ -151,22 +157,11 @@ describe('a single opt-in member who never confirmed their address', () => {
   it('signs up again once the time is up, and the new e-mailed link shows their own links', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const endpoint = await call('POST', '/api/webhooks', {
-      body: {
-        url: 'https://mail.example.com/hooks',
-        events: ['member.confirmation_requested'],
-        communityId: community.id,
-      },
-    })
-    expect(endpoint.status, endpoint.text).toBe(201)
+    await listenForConfirmationMail(community.id)
     const email = `uma-${crypto.randomUUID()}@example.com`
     const first = await joinJson(invite.code, { name: 'Uma', email })
     expect(first.json).toMatchObject({ status: 'active' })
-    await query(
-      'update join_requests set confirm_expires_at = ? where id = ?',
-      Date.now() - 1000,
-      first.json.joinRequestId,
-    )
+    await endProofTime(first.json.joinRequestId)
     const status = words((await visit(`${new URL(first.json.statusUrl).pathname}?lang=en`)).text)
     expect(status).toContain(MESSAGES.en.proofOfferEndedText)
     expect(status).not.toContain('/leave/')

@@ -3,14 +3,15 @@ import {
   call,
   createCommunity,
   createInvite,
+  endProofTime,
+  eventually,
+  joinAsMember,
   joinJson,
+  memberIdOf,
   newPhone,
   query,
-  visit,
-  joinAsMember,
-  eventually,
-  memberIdOf,
   sendCodeFrom,
+  visit,
 } from './helpers'
 
 function codeOf(url: string) {
@@ -122,11 +123,7 @@ describe('referrals and rewards', () => {
     const mallory = await joinAsMember(invite.code, { name: 'Mallory', phone: newPhone() })
     const phone = newPhone()
     const typed = await joinJson(codeOf(mallory.json.referralUrl), { name: 'Vera?', phone })
-    await query(
-      'update join_requests set confirm_expires_at = ? where id = ?',
-      Date.now() - 1000,
-      typed.json.joinRequestId,
-    )
+    await endProofTime(typed.json.joinRequestId)
     // Vera signs up herself, and proves her number with the code her own sign-up shows.
     const vera = await joinJson(invite.code, { name: 'Vera', phone })
     await sendCodeFrom(vera, phone)

@@ -4,6 +4,7 @@ import {
   createCommunity,
   createGroup,
   createInvite,
+  endProofTime,
   joinAsMember,
   joinJson,
   newPhone,
@@ -56,12 +57,7 @@ describe('a sign-up of a member’s address and one of nobody’s', () => {
     await joinJson(invite.code, { name: 'Member', email })
     const known = await joinJson(invite.code, { name: 'Mallory', email })
     const fresh = await joinJson(invite.code, { name: 'Mallory', email: nobodysAddress() })
-    await query(
-      'update join_requests set confirm_expires_at = ? where id in (?, ?)',
-      Date.now() - 1000,
-      known.json.joinRequestId,
-      fresh.json.joinRequestId,
-    )
+    await endProofTime(known.json.joinRequestId, fresh.json.joinRequestId)
     await runCron(Date.now())
     // The known one kept no address; what the page says comes from the configuration alone.
     const [erased] = await query<{ email: string | null }>(
