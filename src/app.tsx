@@ -6,7 +6,7 @@ import type { AppEnv } from './env'
 import { methodsByPath } from './lib/allowed-methods'
 import { logError } from './lib/log'
 import { ApiError, ERROR_CODES, type ErrorCode, fieldErrors, toProblem } from './lib/errors'
-import { appContext } from './middleware/context'
+import { appContext, requestIdOf } from './middleware/context'
 import { bearerAuth } from './middleware/bearer-auth'
 import { auditTrail } from './middleware/audit-trail'
 import { requireJsonBody } from './middleware/json-body'
@@ -223,7 +223,7 @@ function toApiError(error: Error, c: Context<AppEnv>): ApiError {
   }
   logError(
     {
-      requestId: c.var.requestId,
+      requestId: requestIdOf(c),
       // drizzle wraps the database's own error (a D1 limit, a constraint) as the cause.
       cause: error.cause === undefined ? undefined : String(error.cause),
       stack: error.stack,
@@ -281,7 +281,7 @@ function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promi
   }
   // Configuration may be what failed: the request's own origin serves the problem pages too.
   const baseUrl = c.var.config?.PUBLIC_BASE_URL ?? new URL(c.req.url).origin
-  const body = JSON.stringify(toProblem(error, { baseUrl, requestId: c.var.requestId }))
+  const body = JSON.stringify(toProblem(error, { baseUrl, requestId: requestIdOf(c) }))
   return new Response(body, {
     status: error.status,
     headers: { 'content-type': 'application/problem+json', ...error.headers },

@@ -10,9 +10,10 @@ export type AppEnv = {
     db: Database
     /** For work that runs after the answer (`waitUntil`); not in the answer's round trips. */
     deferredDb: Database
-    requestId: string
-    /** This response's CSP nonce (`cspNonce(c)`), set by `securityHeaders`. */
-    cspNonce: string
+    /** Shared by an error's answer and its log line: `requestIdOf(c)` makes it when needed. */
+    requestId: string | undefined
+    /** This response's CSP nonce, made by `cspNonce(c)` when a page first asks for it. */
+    cspNonce: string | undefined
     principal: Principal
     /**
      * On dashboard pages: pending requests by community, for the communities the principal

@@ -1,5 +1,6 @@
 import { createMiddleware } from 'hono/factory'
 import { createRequestDbs } from '../db/client'
+import type { Context } from 'hono'
 import type { AppEnv } from '../env'
 import { loadConfig } from '../lib/config'
 
@@ -7,8 +8,8 @@ import { loadConfig } from '../lib/config'
 export const ROUND_TRIP_HEADER = 'x-d1-round-trips'
 
 /**
- * Puts what every handler needs on the context once per request: parsed configuration, the
- * drizzle clients and a request id that error responses and logs share.
+ * Puts what every handler needs on the context once per request: parsed configuration and the
+ * drizzle clients.
  *
  * With `D1_ROUND_TRIP_HEADER=true` (tests, benchmarks; never production) every answer carries
  * the number of D1 round trips made before it was produced in `x-d1-round-trips`: the figure
@@ -26,8 +27,17 @@ export function appContext() {
     })
     c.set('db', db)
     c.set('deferredDb', deferredDb)
-    c.set('requestId', c.req.header('cf-ray') ?? crypto.randomUUID())
     await next()
     if (counter) c.res.headers.set(ROUND_TRIP_HEADER, String(counter.roundTrips))
   })
+}
+
+/**
+ * The id that an error's answer and its log line share: Cloudflare's ray id where there is one.
+ * Made when an error first asks for it, as most requests never do.
+ */
+export function requestIdOf(c: Context<AppEnv>): string {
+  let id = c.get('requestId')
+  if (id === undefined) c.set('requestId', (id = c.req.header('cf-ray') ?? crypto.randomUUID()))
+  return id
 }

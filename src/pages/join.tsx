@@ -260,7 +260,7 @@ joinApp.post('/i/:code/join', async (c) => {
     email: body.email,
     answers: body.answers,
     consent: body.consent,
-    ...signUpPlace(c.req.raw.cf?.country, c.req.query(), c.req.header('user-agent')),
+    ...signUpPlace(c.req.raw, c.req.query(), c.req.header('user-agent')),
   }
   const options = {
     now,

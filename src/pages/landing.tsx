@@ -4,14 +4,14 @@ import type { AppEnv } from '../env'
 import type { Config } from '../lib/config'
 import { inviteGoneText, type Lang, MESSAGES, pickLanguage } from '../lib/i18n'
 import { MemoryCache } from '../lib/memory-cache'
-import { deviceClass, isBot, originQuery, referrerHost } from '../lib/visitor'
+import { deviceClass, isBot, originQuery, referrerHost, visitorCountry } from '../lib/visitor'
 import { getLanding, inviteStatus, type Landing, retiredCodeExists } from '../services/invites'
 import { bufferVisit } from '../services/visit-buffer'
 import { CodeParamSchema, LandingQuerySchema } from '../schemas/public'
 import { inviteUrls } from '../schemas/invites'
 import { ErrorPage } from '../views/error-page'
 import { LandingPage } from '../views/landing-page'
-import { cspNonce } from '../middleware/security-headers'
+import { cspNonce, securedResponse } from '../middleware/security-headers'
 
 export const landingApp = new Hono<AppEnv>()
 
@@ -25,38 +25,21 @@ landingApp.get('/i/:code', async (c) => {
   const lang = pickLanguage(c.req.header('accept-language'), query.lang)
   const t = MESSAGES[lang]
   const db = c.get('db')
-  c.header('cache-control', 'private, no-store')
-  c.header('content-language', lang)
   const landing = code === null ? null : await getLanding(db, code)
+  const errorPage = (status: 404 | 410, title: string, text: string) =>
+    c.html(<ErrorPage lang={lang} nonce={cspNonce(c)} title={title} text={text} />, status, {
+      'content-language': lang,
+    })
   if (!landing) {
-    const rotated = code !== null && (await retiredCodeExists(db, code))
-    return rotated
-      ? c.html(
-          <ErrorPage lang={lang} nonce={cspNonce(c)} title={t.goneTitle} text={t.rotatedText} />,
-          410,
-        )
-      : c.html(
-          <ErrorPage
-            lang={lang}
-            nonce={cspNonce(c)}
-            title={t.notFoundTitle}
-            text={t.notFoundText}
-          />,
-          404,
-        )
+    return code !== null && (await retiredCodeExists(db, code))
+      ? errorPage(410, t.goneTitle, t.rotatedText)
+      : errorPage(404, t.notFoundTitle, t.notFoundText)
   }
   const now = new Date()
   const status = inviteStatus(landing.invite, now)
-  if (status !== 'active') {
-    const text = inviteGoneText(t, status)
-    return c.html(
-      <ErrorPage lang={lang} nonce={cspNonce(c)} title={t.goneTitle} text={text} />,
-      410,
-    )
-  }
+  if (status !== 'active') return errorPage(410, t.goneTitle, inviteGoneText(t, status))
 
   const userAgent = c.req.header('user-agent') ?? ''
-  const country = c.req.raw.cf?.country
   const referrer = referrerHost(c.req.header('referer'))
   bufferVisit(
     c.executionCtx,
@@ -67,7 +50,7 @@ landingApp.get('/i/:code', async (c) => {
         communityId: landing.community.id,
         at: now.getTime(),
         via: query.via,
-        country: typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : 'XX',
+        country: visitorCountry(c.req.raw),
         referrerHost: referrer,
         device: deviceClass(userAgent),
         isBot: isBot(userAgent),
@@ -79,7 +62,14 @@ landingApp.get('/i/:code', async (c) => {
 
   // The join link carries how this person came, so their sign-up counts in the same breakdowns.
   const origin = originOf(query.via, referrer)
-  return c.html(landingHtml(c.get('config'), landing, lang, cspNonce(c), origin))
+  const html = landingHtml(c.get('config'), landing, lang, cspNonce(c), origin)
+  const page = (text: string) =>
+    securedResponse(c, text, 200, {
+      'content-type': 'text/html; charset=UTF-8',
+      'content-language': lang,
+      'cache-control': 'private, no-store',
+    })
+  return typeof html === 'string' ? page(html) : html.then(page)
 })
 
 type LandingQuery = z.infer<typeof LandingQuerySchema>
@@ -111,13 +101,18 @@ function parseLandingUrl(c: Context<AppEnv>): { code: string | null; query: Land
   return parsed
 }
 
-/** The join link's origin parameters by way in and referrer host, kept the same way. */
+/**
+ * The join link's origin parameters by way in and referrer host, kept the same way, escaped for
+ * the page's HTML: they hold only letters, digits, dots, dashes, '=' and '&'.
+ */
 const origins = new MemoryCache<string>({ maxEntries: 2000, ttlMs: 60_000 })
 
 function originOf(via: string, referrer: string | null): string {
   const key = `${via} ${referrer ?? ''}`
   let origin = origins.get(key)
-  if (origin === undefined) origins.set(key, (origin = originQuery(via, referrer)))
+  if (origin === undefined) {
+    origins.set(key, (origin = originQuery(via, referrer).replaceAll('&', '&amp;')))
+  }
   return origin
 }
 
@@ -131,44 +126,82 @@ let nonceSlot: string | undefined
 let originSlot: string | undefined
 
 /**
+ * A rendered landing page cut at its slots: `text[0]`, a slot, `text[1]`, … Filling it is a few
+ * concatenations, where replacing the slots would scan the whole page once per kind of slot.
+ */
+interface PageTemplate {
+  text: string[]
+  /** The slot after each piece of text but the last: true for the nonce, false for the origin. */
+  isNonce: boolean[]
+}
+
+/**
  * The landing pages rendered from one cached landing, by language. Keyed by the landing object
  * itself: when the invite cache reads the invite again (every few seconds, or at once after a
  * change in this isolate), the new object starts afresh and the old pages go with the old one.
  */
-const renderedPages = new WeakMap<Landing, Map<Lang, string>>()
+const renderedPages = new WeakMap<Landing, Map<Lang, PageTemplate>>()
 
 /**
  * The landing page's HTML: rendered once per landing and language, then only given this
- * response's nonce, so a cached view does no rendering.
+ * response's nonce and the visitor's origin, so a cached view neither renders nor waits.
  */
-async function landingHtml(
+function landingHtml(
   config: Config,
   landing: Landing,
   lang: Lang,
   nonce: string,
   origin: string,
-): Promise<string> {
+): string | Promise<string> {
+  const page = renderedPages.get(landing)?.get(lang)
+  if (page) return fill(page, nonce, origin)
+  return renderLanding(config, landing, lang).then((made) => fill(made, nonce, origin))
+}
+
+async function renderLanding(config: Config, landing: Landing, lang: Lang): Promise<PageTemplate> {
   nonceSlot ??= `nonce-slot-${crypto.randomUUID()}`
   originSlot ??= `origin-slot-${crypto.randomUUID()}`
+  const { url } = inviteUrls(config.PUBLIC_BASE_URL, landing.invite.code)
+  // On Telegram the chat's own invite link is the join: Telegram then tells us who came.
+  const telegramJoin = (config.TELEGRAM_BOT_TOKEN && landing.telegramUrl) || null
+  const html = await (
+    <LandingPage
+      lang={lang}
+      nonce={nonceSlot}
+      landing={landing}
+      url={url}
+      joinUrl={telegramJoin ?? `/i/${landing.invite.code}/join?lang=${lang}&${originSlot}`}
+      joinsInTelegram={telegramJoin !== null}
+    />
+  ).toString()
+  const page = cutAtSlots(html, nonceSlot, originSlot)
   let byLanguage = renderedPages.get(landing)
   if (!byLanguage) renderedPages.set(landing, (byLanguage = new Map()))
-  let html = byLanguage.get(lang)
-  if (html === undefined) {
-    const { url } = inviteUrls(config.PUBLIC_BASE_URL, landing.invite.code)
-    // On Telegram the chat's own invite link is the join: Telegram then tells us who came.
-    const telegramJoin = (config.TELEGRAM_BOT_TOKEN && landing.telegramUrl) || null
-    html = await (
-      <LandingPage
-        lang={lang}
-        nonce={nonceSlot}
-        landing={landing}
-        url={url}
-        joinUrl={telegramJoin ?? `/i/${landing.invite.code}/join?lang=${lang}&${originSlot}`}
-        joinsInTelegram={telegramJoin !== null}
-      />
-    ).toString()
-    byLanguage.set(lang, html)
+  byLanguage.set(lang, page)
+  return page
+}
+
+function cutAtSlots(html: string, nonce: string, origin: string): PageTemplate {
+  const page: PageTemplate = { text: [], isNonce: [] }
+  let from = 0
+  for (;;) {
+    const atNonce = html.indexOf(nonce, from)
+    const atOrigin = html.indexOf(origin, from)
+    const next = atNonce === -1 ? atOrigin : atOrigin === -1 ? atNonce : Math.min(atNonce, atOrigin)
+    if (next === -1) break
+    const isNonce = next === atNonce
+    page.text.push(html.slice(from, next))
+    page.isNonce.push(isNonce)
+    from = next + (isNonce ? nonce : origin).length
   }
-  // `origin` holds only letters, digits, dots, dashes, '=' and '&' (escaped here for the attribute).
-  return html.replaceAll(nonceSlot, nonce).replaceAll(originSlot, origin.replaceAll('&', '&amp;'))
+  page.text.push(html.slice(from))
+  return page
+}
+
+function fill(page: PageTemplate, nonce: string, origin: string): string {
+  let html = page.text[0]!
+  for (let i = 0; i < page.isNonce.length; i++) {
+    html += (page.isNonce[i] ? nonce : origin) + page.text[i + 1]!
+  }
+  return html
 }

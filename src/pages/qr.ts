@@ -16,6 +16,7 @@ import {
 import { qrCacheKey, readCachedQr, storeCachedQr, type QrImage } from '../services/qr-cache'
 import { inviteUrls } from '../schemas/invites'
 import { CodeParamSchema, QrQuerySchema } from '../schemas/public'
+import { securedResponse } from '../middleware/security-headers'
 
 export const qrApp = new Hono<AppEnv>()
 
@@ -134,24 +135,23 @@ function respondWithImage(
   image: QrImage,
   meta: { code: string; format: Format; size: number; download: boolean },
 ): Response {
-  const headers = new Headers({
+  const headers: Record<string, string> = {
     'content-type': image.contentType,
     etag: image.etag,
     'cache-control': CLIENT_CACHE_CONTROL,
-    'x-content-type-options': 'nosniff',
     // Marketers put the code on their own sites: the image may be embedded anywhere.
     'cross-origin-resource-policy': 'cross-origin',
-  })
+  }
   const ifNoneMatch = c.req.header('if-none-match')
   if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === image.etag)) {
-    return new Response(null, { status: 304, headers })
+    return securedResponse(c, null, 304, headers)
   }
   if (meta.download) {
     const name =
       meta.format === 'png'
         ? `invite-${meta.code}-qr-${meta.size}px.png`
         : `invite-${meta.code}-qr.svg`
-    headers.set('content-disposition', `attachment; filename="${name}"`)
+    headers['content-disposition'] = `attachment; filename="${name}"`
   }
-  return new Response(image.body, { status: 200, headers })
+  return securedResponse(c, image.body, 200, headers)
 }

@@ -1,15 +1,12 @@
 import { eq, lt, sql } from 'drizzle-orm'
-import type { BatchItem } from 'drizzle-orm/batch'
 import { z } from 'zod'
 import type { Database } from '../db/client'
 import {
   dailyVisitors,
   DEVICE_CLASSES,
-  inviteDailyStats,
   OTHER_REFERRERS,
   VISIT_VIAS,
   visitorSalts,
-  visits,
 } from '../db/schema'
 import { randomBase64Url, toHex } from '../lib/crypto'
 import { utcDay } from '../lib/time'
@@ -35,33 +32,49 @@ const VISITOR_ROWS_PER_STATEMENT = 33
 
 /**
  * Writes a batch of visits: the raw rows, and each invite's daily rollup per country, way in,
- * device and referrer, with the
- * increments added up in memory first, so 100 visits of a popular link cost a handful of
- * statements in one D1 batch instead of 300.
+ * device and referrer, with the increments added up in memory first, so 100 visits of a popular
+ * link cost a handful of statements in one D1 batch instead of 300.
  *
  * Unique visitors: the visitor hashes of a rollup row go into that day's set with INSERT OR
  * IGNORE, and the rollup upsert right after it adds `changes()`, which is how many of them were
  * new. Bots count in `bot_visits` only.
+ *
+ * Plain statements, not drizzle's builder: this runs for every batch of landing views, and
+ * building 800 bound values a batch through the builder took more CPU than the rest of the
+ * consumer together (the same isolate serves the landing page).
  */
 export async function recordVisits(db: Database, batch: VisitMessage[]): Promise<void> {
   if (batch.length === 0) return
-  const statements: BatchItem<'sqlite'>[] = []
+  const client = db.$client
+  const statements: D1PreparedStatement[] = []
   for (let i = 0; i < batch.length; i += VISIT_ROWS_PER_STATEMENT) {
     const rows = batch.slice(i, i + VISIT_ROWS_PER_STATEMENT)
-    statements.push(
-      db.insert(visits).values(rows.map((visit) => ({ ...visit, at: new Date(visit.at) }))),
-    )
+    const values: (string | number | null)[] = []
+    for (const visit of rows) {
+      values.push(
+        visit.inviteId,
+        visit.at,
+        visit.via,
+        visit.country,
+        visit.referrerHost,
+        visit.device,
+        visit.isBot ? 1 : 0,
+        visit.visitorHash,
+      )
+    }
+    statements.push(client.prepare(insertVisitsSql(rows.length)).bind(...values))
   }
 
   const groups = new Map<
     string,
-    { first: VisitMessage; visitors: Set<string>; counts: RollupCounts }
+    { first: VisitMessage; day: string; visitors: Set<string>; counts: RollupCounts }
   >()
   for (const visit of batch) {
     const day = utcDay(new Date(visit.at))
     const key = `${visit.inviteId}|${day}|${visit.country}|${visit.via}|${visit.device}|${visit.referrerHost ?? ''}`
-    const group = groups.get(key) ?? { first: visit, visitors: new Set(), counts: emptyCounts() }
-    groups.set(key, group)
+    let group = groups.get(key)
+    if (!group)
+      groups.set(key, (group = { first: visit, day, visitors: new Set(), counts: emptyCounts() }))
     if (visit.isBot) {
       group.counts.botVisits += 1
     } else {
@@ -70,27 +83,53 @@ export async function recordVisits(db: Database, batch: VisitMessage[]): Promise
       group.visitors.add(visit.visitorHash)
     }
   }
-  for (const { first, visitors, counts } of groups.values()) {
-    const day = utcDay(new Date(first.at))
+  for (const { first, day, visitors, counts } of groups.values()) {
     const hashes = [...visitors]
     if (hashes.length === 0) {
-      statements.push(upsertRollup(db, first, day, counts, 0))
+      statements.push(upsertRollup(client, first, day, counts, false))
       continue
     }
     for (let i = 0; i < hashes.length; i += VISITOR_ROWS_PER_STATEMENT) {
       const chunk = hashes.slice(i, i + VISITOR_ROWS_PER_STATEMENT)
       statements.push(
-        db
-          .insert(dailyVisitors)
-          .values(chunk.map((visitorHash) => ({ inviteId: first.inviteId, day, visitorHash })))
-          .onConflictDoNothing(),
+        client
+          .prepare(insertVisitorsSql(chunk.length))
+          .bind(...chunk.flatMap((hash) => [first.inviteId, day, hash])),
         // The visit counts go with the first chunk only; every chunk adds its new visitors.
-        upsertRollup(db, first, day, i === 0 ? counts : emptyCounts(), sql`changes()`),
+        upsertRollup(client, first, day, i === 0 ? counts : emptyCounts(), true),
       )
     }
   }
-  await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
+  await client.batch(statements)
 }
+
+/** `n` rows of `width` bound values: `(?, ?), (?, ?)`. */
+function rowPlaceholders(n: number, width: number): string {
+  const row = `(${Array.from({ length: width }, () => '?').join(', ')})`
+  return Array.from({ length: n }, () => row).join(', ')
+}
+
+/** The statement text for each number of rows, made once: the text is all that varies. */
+function bySize(make: (rows: number) => string): (rows: number) => string {
+  const made = new Map<number, string>()
+  return (rows) => {
+    let text = made.get(rows)
+    if (text === undefined) made.set(rows, (text = make(rows)))
+    return text
+  }
+}
+
+const insertVisitsSql = bySize(
+  (rows) =>
+    `insert into visits (invite_id, at, via, country, referrer_host, device, is_bot, visitor_hash)
+     values ${rowPlaceholders(rows, 8)}`,
+)
+
+const insertVisitorsSql = bySize(
+  (rows) =>
+    `insert into daily_visitors (invite_id, day, visitor_hash) values ${rowPlaceholders(rows, 3)}
+     on conflict do nothing`,
+)
 
 interface RollupCounts {
   visits: number
@@ -107,57 +146,55 @@ function emptyCounts(): RollupCounts {
 const REFERRERS_PER_DAY = 50
 
 /**
- * A visit's referrer host as its rollup row keeps it: itself while the link has fewer than
- * `REFERRERS_PER_DAY` referrers that day (or already has this one), `OTHER_REFERRERS` after
- * that, so no stream of made-up Referer headers can multiply a link's rollup rows. Decided in
- * the upsert itself, so concurrent batches cannot both pass the bound by much.
+ * Adds a group's counts to its rollup row. The referrer host is kept as itself while the link
+ * has fewer than `REFERRERS_PER_DAY` referrers that day (or already has this one), and counts as
+ * `OTHER_REFERRERS` after that, so no stream of made-up Referer headers can multiply a link's
+ * rollup rows. Decided in the upsert itself, so concurrent batches cannot both pass the bound by
+ * much. With `addChanges`, the visitors the statement before it inserted (`changes()`) are new
+ * unique visitors.
  */
-function cappedReferrer(inviteId: string, day: string, host: string) {
-  const d = inviteDailyStats
-  const sameDay = sql`${d.inviteId} = ${inviteId} and ${d.day} = ${day}`
-  return sql`(case when ${host} = ''
-    or exists (select 1 from ${d} where ${sameDay} and ${d.referrerHost} = ${host})
-    or (select count(distinct ${d.referrerHost}) from ${d} where ${sameDay}) < ${REFERRERS_PER_DAY}
-    then ${host} else ${OTHER_REFERRERS} end)`
-}
+const UPSERT_ROLLUP = (addChanges: boolean) =>
+  `insert into invite_daily_stats (invite_id, community_id, day, country, via, device,
+     referrer_host, visits, unique_visitors, qr_visits, link_visits, bot_visits)
+   values (?1, ?2, ?3, ?4, ?5, ?6,
+     (case when ?7 = ''
+       or exists (select 1 from invite_daily_stats where invite_id = ?1 and day = ?3 and referrer_host = ?7)
+       or (select count(distinct referrer_host) from invite_daily_stats where invite_id = ?1 and day = ?3) < ?12
+       then ?7 else ?13 end),
+     ?8, ${addChanges ? 'changes()' : '0'}, ?9, ?10, ?11)
+   on conflict (invite_id, day, country, via, device, referrer_host) do update set
+     visits = visits + excluded.visits,
+     unique_visitors = unique_visitors + excluded.unique_visitors,
+     qr_visits = qr_visits + excluded.qr_visits,
+     link_visits = link_visits + excluded.link_visits,
+     bot_visits = bot_visits + excluded.bot_visits`
+const UPSERT_ROLLUP_ADDING_CHANGES = UPSERT_ROLLUP(true)
+const UPSERT_ROLLUP_WITHOUT_VISITORS = UPSERT_ROLLUP(false)
 
 function upsertRollup(
-  db: Database,
+  client: D1Database,
   visit: VisitMessage,
   day: string,
   counts: RollupCounts,
-  uniqueVisitors: number | ReturnType<typeof sql>,
-) {
-  return db
-    .insert(inviteDailyStats)
-    .values({
-      inviteId: visit.inviteId,
-      communityId: visit.communityId,
+  addChanges: boolean,
+): D1PreparedStatement {
+  return client
+    .prepare(addChanges ? UPSERT_ROLLUP_ADDING_CHANGES : UPSERT_ROLLUP_WITHOUT_VISITORS)
+    .bind(
+      visit.inviteId,
+      visit.communityId,
       day,
-      country: visit.country,
-      via: visit.via,
-      device: visit.device,
-      referrerHost: cappedReferrer(visit.inviteId, day, visit.referrerHost ?? ''),
-      uniqueVisitors,
-      ...counts,
-    })
-    .onConflictDoUpdate({
-      target: [
-        inviteDailyStats.inviteId,
-        inviteDailyStats.day,
-        inviteDailyStats.country,
-        inviteDailyStats.via,
-        inviteDailyStats.device,
-        inviteDailyStats.referrerHost,
-      ],
-      set: {
-        visits: sql`${inviteDailyStats.visits} + excluded.visits`,
-        uniqueVisitors: sql`${inviteDailyStats.uniqueVisitors} + excluded.unique_visitors`,
-        qrVisits: sql`${inviteDailyStats.qrVisits} + excluded.qr_visits`,
-        linkVisits: sql`${inviteDailyStats.linkVisits} + excluded.link_visits`,
-        botVisits: sql`${inviteDailyStats.botVisits} + excluded.bot_visits`,
-      },
-    })
+      visit.country,
+      visit.via,
+      visit.device,
+      visit.referrerHost ?? '',
+      counts.visits,
+      counts.qrVisits,
+      counts.linkVisits,
+      counts.botVisits,
+      REFERRERS_PER_DAY,
+      OTHER_REFERRERS,
+    )
 }
 
 /** The day's HMAC key, once derived, for as long as this isolate lives. */

@@ -1,6 +1,16 @@
-import { env } from 'cloudflare:workers'
+import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { call, createCommunity, createGroup, createInvite, eventually, visit } from './helpers'
+import {
+  BASE,
+  call,
+  createCommunity,
+  createGroup,
+  createInvite,
+  eventually,
+  joinJson,
+  newPhone,
+  visit,
+} from './helpers'
 
 async function visitsOf(inviteId: string) {
   const { results } = await env.DB.prepare('select * from visits where invite_id = ? order by id')
@@ -170,6 +180,45 @@ describe('visit tracking', () => {
     expect(row!.country).toMatch(/^[A-Z]{2}$/)
     expect(row!.visitor_hash).toMatch(/^[0-9a-f]{32}$/)
     expect(JSON.stringify(row)).not.toContain('203.0.113.7')
+  })
+
+  it('places visits and sign-ups in the country Cloudflare names: CF-IPCountry, else request.cf', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const fromEdge = (headers: Record<string, string>, cf?: { country: string }) =>
+      exports.default.fetch(
+        new Request(`${BASE}/i/${invite.code}`, {
+          headers: { 'user-agent': `Mozilla/5.0 (iPhone) ${Object.values(headers)}`, ...headers },
+          cf,
+        }),
+      )
+    // The header where the zone adds it, `request.cf` where it does not, XX for neither or junk.
+    for (const [headers, cf] of [
+      [{ 'cf-ipcountry': 'DE' }, { country: 'FR' }],
+      [{}, { country: 'FR' }],
+      [{}, undefined],
+      [{ 'cf-ipcountry': 'de; drop' }, { country: 'FR' }],
+    ] as const) {
+      expect((await fromEdge(headers, cf)).status).toBe(200)
+    }
+    const rows = await eventually(async () => {
+      const rows = await visitsOf(invite.id)
+      expect(rows).toHaveLength(4)
+      return rows
+    })
+    expect(rows.map((row) => row.country).sort()).toEqual(['DE', 'FR', 'XX', 'XX'])
+
+    const joined = await joinJson(
+      invite.code,
+      { name: 'Anna Abroad', phone: newPhone() },
+      { 'cf-ipcountry': 'AT' },
+    )
+    expect(joined.status, joined.text).toBe(201)
+    const request = await env.DB.prepare(
+      'select country from join_requests where invite_id = ? order by created_at desc',
+    )
+      .bind(invite.id)
+      .first<{ country: string }>()
+    expect(request?.country).toBe('AT')
   })
 
   it('tells link-preview fetchers and crawlers from people', async () => {

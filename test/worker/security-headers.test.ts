@@ -201,6 +201,14 @@ describe('security headers on every page', () => {
     expect(qr.headers.get('cache-control')).not.toContain('no-store')
     expect(qr.headers.get('cross-origin-resource-policy')).toBe('cross-origin')
     expect(qr.headers.get('x-content-type-options')).toBe('nosniff')
-    expect(qr.headers.get('content-security-policy')).toContain("default-src 'none'")
+    // An SVG opened on its own is a document: it asked for no nonce, so no inline code runs.
+    const csp = directives(qr.headers.get('content-security-policy') ?? '')
+    expect(csp.get('default-src')).toEqual(["'none'"])
+    expect(csp.get('script-src')).toEqual(["'none'"])
+    expect(csp.get('style-src')).toEqual(["'none'"])
+    const answer = await call('GET', `/api/communities/${ids.communities}`)
+    expect(
+      directives(answer.headers.get('content-security-policy') ?? '').get('script-src'),
+    ).toEqual(["'none'"])
   })
 })
