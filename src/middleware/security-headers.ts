@@ -98,24 +98,42 @@ export function securityHeaders() {
 }
 
 /**
- * A response with every security header `securityHeaders` gives, made in one step: `own`
- * (lower-case names) adds to them or replaces them, as a route's own headers do.
+ * A route's fixed headers together with every security header but the CSP (whose nonce is the
+ * response's own), made once per route and copied into each of its responses: copying a
+ * `Headers` is one call, where naming 17 headers is 17 of them, each checked again.
+ */
+export class SecuredHeaders {
+  #template: Headers | undefined
+  constructor(private readonly own: Readonly<Record<string, string>>) {}
+
+  /** Made on first use: a Worker builds nothing but plain values at startup. */
+  get template(): Headers {
+    return (this.#template ??= new Headers({
+      ...STATIC_HEADERS,
+      'cache-control': 'no-store',
+      ...this.own,
+    }))
+  }
+}
+
+/**
+ * A response with every header `securityHeaders` gives, made in one step from a route's
+ * `SecuredHeaders` (and its CSP): `perResponse` adds or replaces what varies by response.
  */
 export function securedResponse(
   c: Context<AppEnv>,
   body: BodyInit | null,
   status: number,
-  own: Record<string, string>,
+  fixed: SecuredHeaders,
+  perResponse: Record<string, string> = {},
 ): Response {
-  const response = new Response(body, {
-    status,
-    headers: {
-      ...STATIC_HEADERS,
-      'content-security-policy': contentSecurityPolicy(c.get('cspNonce'), turnstileSource(c)),
-      'cache-control': 'no-store',
-      ...own,
-    },
-  })
+  const headers = new Headers(fixed.template)
+  headers.set(
+    'content-security-policy',
+    contentSecurityPolicy(c.get('cspNonce'), turnstileSource(c)),
+  )
+  for (const name in perResponse) headers.set(name, perResponse[name]!)
+  const response = new Response(body, { status, headers })
   secured.add(response)
   return response
 }

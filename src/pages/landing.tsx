@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono'
 import type { z } from 'zod'
 import type { AppEnv } from '../env'
 import type { Config } from '../lib/config'
-import { inviteGoneText, type Lang, MESSAGES, pickLanguage } from '../lib/i18n'
+import { inviteGoneText, type Lang, LANGUAGES, MESSAGES, pickLanguage } from '../lib/i18n'
 import { MemoryCache } from '../lib/memory-cache'
 import { deviceClass, isBot, originQuery, referrerHost, visitorCountry } from '../lib/visitor'
 import { getLanding, inviteStatus, type Landing, retiredCodeExists } from '../services/invites'
@@ -11,7 +11,7 @@ import { CodeParamSchema, LandingQuerySchema } from '../schemas/public'
 import { inviteUrls } from '../schemas/invites'
 import { ErrorPage } from '../views/error-page'
 import { LandingPage } from '../views/landing-page'
-import { cspNonce, securedResponse } from '../middleware/security-headers'
+import { cspNonce, SecuredHeaders, securedResponse } from '../middleware/security-headers'
 
 export const landingApp = new Hono<AppEnv>()
 
@@ -63,14 +63,21 @@ landingApp.get('/i/:code', async (c) => {
   // The join link carries how this person came, so their sign-up counts in the same breakdowns.
   const origin = originOf(query.via, referrer)
   const html = landingHtml(c.get('config'), landing, lang, cspNonce(c), origin)
-  const page = (text: string) =>
-    securedResponse(c, text, 200, {
+  const page = (text: string) => securedResponse(c, text, 200, PAGE_HEADERS[lang])
+  return typeof html === 'string' ? page(html) : html.then(page)
+})
+
+/** The landing page's own headers, by language, with the security headers. */
+const PAGE_HEADERS = Object.fromEntries(
+  LANGUAGES.map((lang) => [
+    lang,
+    new SecuredHeaders({
       'content-type': 'text/html; charset=UTF-8',
       'content-language': lang,
       'cache-control': 'private, no-store',
-    })
-  return typeof html === 'string' ? page(html) : html.then(page)
-})
+    }),
+  ]),
+) as Record<Lang, SecuredHeaders>
 
 type LandingQuery = z.infer<typeof LandingQuerySchema>
 

@@ -16,12 +16,19 @@ import {
 import { qrCacheKey, readCachedQr, storeCachedQr, type QrImage } from '../services/qr-cache'
 import { inviteUrls } from '../schemas/invites'
 import { CodeParamSchema, QrQuerySchema } from '../schemas/public'
-import { securedResponse } from '../middleware/security-headers'
+import { SecuredHeaders, securedResponse } from '../middleware/security-headers'
 
 export const qrApp = new Hono<AppEnv>()
 
 /** What browsers and CDNs may keep: the bytes for one code and options never change. */
 const CLIENT_CACHE_CONTROL = 'public, max-age=86400'
+
+/** A QR image's own headers, with the security headers. */
+const IMAGE_HEADERS = new SecuredHeaders({
+  'cache-control': CLIENT_CACHE_CONTROL,
+  // Marketers put the code on their own sites: the image may be embedded anywhere.
+  'cross-origin-resource-policy': 'cross-origin',
+})
 
 const utf8 = new TextEncoder()
 
@@ -135,16 +142,10 @@ function respondWithImage(
   image: QrImage,
   meta: { code: string; format: Format; size: number; download: boolean },
 ): Response {
-  const headers: Record<string, string> = {
-    'content-type': image.contentType,
-    etag: image.etag,
-    'cache-control': CLIENT_CACHE_CONTROL,
-    // Marketers put the code on their own sites: the image may be embedded anywhere.
-    'cross-origin-resource-policy': 'cross-origin',
-  }
+  const headers: Record<string, string> = { 'content-type': image.contentType, etag: image.etag }
   const ifNoneMatch = c.req.header('if-none-match')
   if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === image.etag)) {
-    return securedResponse(c, null, 304, headers)
+    return securedResponse(c, null, 304, IMAGE_HEADERS, headers)
   }
   if (meta.download) {
     const name =
@@ -153,5 +154,5 @@ function respondWithImage(
         : `invite-${meta.code}-qr.svg`
     headers['content-disposition'] = `attachment; filename="${name}"`
   }
-  return securedResponse(c, image.body, 200, headers)
+  return securedResponse(c, image.body, 200, IMAGE_HEADERS, headers)
 }
