@@ -51,15 +51,19 @@ export interface SignUpPlace {
 /**
  * The visitor's country (ISO 3166 alpha-2, XX unknown), as Cloudflare's edge geolocates the IP
  * address: in the `CF-IPCountry` header where the zone has IP Geolocation on, and always in
- * `request.cf`. The header is read first: reading `request.cf` builds the whole cf object (TLS,
- * bot management, location), which was a tenth of a landing page's CPU. It feeds the stats and
- * nothing else, so a visitor who could set the header themselves would only misplace their own
- * visit, as a VPN does.
+ * `request.cf`, read only when the header is missing or not a code: reading `request.cf` builds
+ * the whole cf object (TLS, bot management, location), which was a tenth of a landing page's
+ * CPU. It feeds the stats and nothing else, so a visitor who could set the header themselves
+ * would only misplace their own visit, as a VPN does.
  */
 export function visitorCountry(request: Request): string {
-  const country = request.headers.get('cf-ipcountry') ?? request.cf?.country
-  return typeof country === 'string' && /^[A-Z]{2}$/.test(country) ? country : 'XX'
+  const header = request.headers.get('cf-ipcountry')
+  if (header !== null && COUNTRY_CODE.test(header)) return header
+  const country = request.cf?.country
+  return typeof country === 'string' && COUNTRY_CODE.test(country) ? country : 'XX'
 }
+
+const COUNTRY_CODE = /^[A-Z]{2}$/
 
 /** A sign-up's place from its request: its country, the join link's origin, the agent. */
 export function signUpPlace(

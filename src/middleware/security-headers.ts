@@ -60,7 +60,9 @@ function newNonce(): string {
     nonceBytes = crypto.getRandomValues(new Uint8Array(NONCE_BYTES * 64))
     nonceBytesUsed = 0
   }
-  return toHex(nonceBytes.subarray(nonceBytesUsed, (nonceBytesUsed += NONCE_BYTES)))
+  const bytes = nonceBytes.subarray(nonceBytesUsed, nonceBytesUsed + NONCE_BYTES)
+  nonceBytesUsed += NONCE_BYTES
+  return toHex(bytes)
 }
 
 /** Responses built with every security header already (`securedResponse`). */
@@ -118,7 +120,8 @@ export class SecuredHeaders {
 
 /**
  * A response with every header `securityHeaders` gives, made in one step from a route's
- * `SecuredHeaders` (and its CSP): `perResponse` adds or replaces what varies by response.
+ * `SecuredHeaders` (and its CSP): `perResponse` adds or replaces what varies by response. The
+ * CSP is fixed here, so a page must have asked for its nonce (`cspNonce`) before.
  */
 export function securedResponse(
   c: Context<AppEnv>,

@@ -35,9 +35,9 @@ const VISITOR_ROWS_PER_STATEMENT = 33
  * device and referrer, with the increments added up in memory first, so 100 visits of a popular
  * link cost a handful of statements in one D1 batch instead of 300.
  *
- * Unique visitors: the visitor hashes of a rollup row go into that day's set with INSERT OR
- * IGNORE, and the rollup upsert right after it adds `changes()`, which is how many of them were
- * new. Bots count in `bot_visits` only.
+ * Unique visitors: the visitor hashes of a rollup row go into that day's set (a hash already
+ * there is skipped), and the rollup upsert right after it adds `changes()`, which is how many
+ * of them were new. Bots count in `bot_visits` only.
  *
  * Plain statements, not drizzle's builder: this runs for every batch of landing views, and
  * building 800 bound values a batch through the builder took more CPU than the rest of the

@@ -191,7 +191,7 @@ describe('visit tracking', () => {
           cf,
         }),
       )
-    // The header where the zone adds it, `request.cf` where it does not, XX for neither or junk.
+    // The header where the zone adds it, `request.cf` where it does not or sends junk, else XX.
     for (const [headers, cf] of [
       [{ 'cf-ipcountry': 'DE' }, { country: 'FR' }],
       [{}, { country: 'FR' }],
@@ -205,7 +205,7 @@ describe('visit tracking', () => {
       expect(rows).toHaveLength(4)
       return rows
     })
-    expect(rows.map((row) => row.country).sort()).toEqual(['DE', 'FR', 'XX', 'XX'])
+    expect(rows.map((row) => row.country).sort()).toEqual(['DE', 'FR', 'FR', 'XX'])
 
     const joined = await joinJson(
       invite.code,

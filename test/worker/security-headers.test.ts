@@ -195,6 +195,41 @@ describe('security headers on every page', () => {
     expect(problem.headers.get('x-content-type-options')).toBe('nosniff')
   })
 
+  it('the landing page and QR images, made with their headers at once, carry every header the rest gets', async () => {
+    // What the middleware gives a page it did not build: the same names must be on the hot path.
+    const notFound = await visit('/i/no-such-link-here')
+    expect(notFound.status).toBe(404)
+    const perResponse = new Set(['content-type', 'content-length', 'content-language', 'etag'])
+    const expected = [...notFound.headers.keys()].filter((name) => !perResponse.has(name))
+    for (const name of [
+      'strict-transport-security',
+      'cross-origin-opener-policy',
+      'cross-origin-resource-policy',
+      'permissions-policy',
+      'origin-agent-cluster',
+      'x-frame-options',
+    ]) {
+      expect(expected, name).toContain(name)
+    }
+    const svg = await call('GET', `/i/${code}/qr.svg`, { token: null })
+    const unchanged = await call('GET', `/i/${code}/qr.png`, {
+      token: null,
+      headers: {
+        'if-none-match': (await call('GET', `/i/${code}/qr.png`, { token: null })).headers.get(
+          'etag',
+        )!,
+      },
+    })
+    expect(unchanged.status).toBe(304)
+    for (const [what, answer] of [
+      ['landing page', await visit(`/i/${code}`)],
+      ['QR SVG', svg],
+      ['QR PNG, not modified', unchanged],
+    ] as const) {
+      for (const name of expected) expect(answer.headers.has(name), `${what}: ${name}`).toBe(true)
+    }
+  })
+
   it('QR codes stay cacheable and embeddable on other sites', async () => {
     const qr = await call('GET', `/i/${code}/qr.svg`, { token: null })
     expect(qr.status).toBe(200)
