@@ -31,6 +31,12 @@ interface Measurement {
    * seconds shows as a fraction); null for a route that never touches the database client.
    */
   roundTrips: number | null
+  /**
+   * Milliseconds of the worker's CPU (wrangler's and workerd's processes, from /proc) per
+   * answered request, null where it cannot be read. Less moved than req/s by load outside the
+   * worker: waiting for a core adds no CPU time (cache and clock effects still do).
+   */
+  cpuMs: number | null
 }
 
 /** What the benchmarked Worker is started with: every answer says its D1 round trips. */
@@ -56,6 +62,8 @@ async function load(
     seconds?: number
     headers?: Record<string, string>
     connections?: number
+    /** The worker's CPU seconds so far (`RunningWorker.cpuSeconds`), for the CPU column. */
+    cpuSeconds?: () => number | null
   } = {},
 ): Promise<Measurement> {
   let counted = 0
@@ -72,6 +80,7 @@ async function load(
       trips += Number(header[1])
     }
   }
+  const cpuBefore = options.cpuSeconds?.() ?? null
   const result = await autocannon({
     url,
     connections: options.connections ?? CONNECTIONS,
@@ -98,7 +107,20 @@ async function load(
     p99: result.latency.p99,
     failures: result.errors + result.timeouts + result.non2xx,
     roundTrips: counted === 0 ? null : trips / counted,
+    cpuMs: cpuPerRequest(cpuBefore, options.cpuSeconds?.() ?? null, result.requests.total),
   }
+}
+
+function cpuPerRequest(before: number | null, after: number | null, requests: number) {
+  return before === null || after === null || requests === 0
+    ? null
+    : ((after - before) * 1000) / requests
+}
+
+/** The median of the values there are, null if there are none. */
+function medianOf(values: Array<number | null>): number | null {
+  const known = values.filter((value) => value !== null).sort((a, b) => a - b)
+  return known.length === 0 ? null : known[Math.floor(known.length / 2)]!
 }
 
 /** The measurement with the median throughput. */
@@ -113,15 +135,24 @@ function roundTripsText(value: number | null): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(2)
 }
 
+/**
+ * The Markdown table of a suite. The first row is the hello route: the ratios are against it,
+ * of throughput (higher is better) and of CPU per request (hello's over the route's, so higher
+ * is better too).
+ */
 function table(rows: Measurement[], baseline: number): string {
+  const helloCpu = rows[0]?.cpuMs ?? null
   const lines = [
-    '| route | req/s | vs hello | p50 ms | p99 ms | failed | D1 round trips |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| route | req/s | vs hello | p50 ms | p99 ms | failed | D1 round trips | CPU ms/req | CPU vs hello |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ]
   for (const row of rows) {
     const ratio = `${Math.round((row.rps / baseline) * 100)}%`
+    const cpu = row.cpuMs === null ? '–' : row.cpuMs.toFixed(2)
+    const cpuRatio =
+      row.cpuMs === null || helloCpu === null ? '–' : `${Math.round((helloCpu / row.cpuMs) * 100)}%`
     lines.push(
-      `| ${row.name} | ${row.rps} | ${ratio} | ${row.p50} | ${row.p99} | ${row.failures} | ${roundTripsText(row.roundTrips)} |`,
+      `| ${row.name} | ${row.rps} | ${ratio} | ${row.p50} | ${row.p99} | ${row.failures} | ${roundTripsText(row.roundTrips)} | ${cpu} | ${cpuRatio} |`,
     )
   }
   return lines.join('\n')
@@ -201,6 +232,7 @@ async function httpSuite() {
       ...COUNT_ROUND_TRIPS,
     },
   })
+  const cpuSeconds = () => worker.cpuSeconds()
   try {
     const api = apiClient(worker.url)
     const community = await api('POST', '/api/communities', {
@@ -350,10 +382,13 @@ async function httpSuite() {
     for (let round = 0; round < ROUNDS; round++) {
       const measured: Measurement[] = []
       for (const [name, url, prepare] of routes)
-        measured.push(await load(name, url, await prepare()))
+        measured.push(await load(name, url, { ...(await prepare()), cpuSeconds }))
       rounds.push(measured)
     }
-    const rows = routes.map((_, i) => median(rounds.map((round) => round[i]!)))
+    const rows = routes.map((_, i) => {
+      const row = median(rounds.map((round) => round[i]!))
+      return { ...row, cpuMs: medianOf(rounds.map((round) => round[i]!.cpuMs)) }
+    })
     return { baseline: rows[0]!.rps, rounds: ROUNDS, rows }
   } finally {
     await worker.stop()

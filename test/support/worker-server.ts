@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -13,6 +13,11 @@ export interface RunningWorker {
   url: string
   /** Everything the worker printed so far. */
   logs(): string
+  /**
+   * CPU seconds (user and system) the worker's processes (wrangler and workerd) have used so
+   * far, from /proc; null where there is no /proc (not Linux).
+   */
+  cpuSeconds(): number | null
   stop(): Promise<void>
 }
 
@@ -157,7 +162,7 @@ async function launch(
     }
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
-  return { url, logs: () => log, stop }
+  return { url, logs: () => log, cpuSeconds: () => processTreeCpuSeconds(child.pid!), stop }
 }
 
 /** A small client for the running Worker's API, with the owner token. */
@@ -182,4 +187,41 @@ export function localD1File(state: string): string {
   const [file] = globSync('v3/d1/*/*.sqlite', { cwd: state })
   if (!file) throw new Error(`no local D1 database under ${state}`)
   return path.join(state, file)
+}
+
+/** Clock ticks per second of /proc's CPU times: 100 on every Linux this runs on. */
+const TICKS_PER_SECOND = 100
+
+/** CPU seconds used by a process and every process below it, from /proc; null without /proc. */
+function processTreeCpuSeconds(rootPid: number): number | null {
+  let names: string[]
+  try {
+    names = readdirSync('/proc').filter((name) => /^\d+$/.test(name))
+  } catch {
+    return null
+  }
+  const processes = new Map<number, { parent: number; ticks: number }>()
+  for (const name of names) {
+    try {
+      // The command name (field 2) may hold spaces and parentheses: fields count after its ')'.
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      processes.set(Number(name), {
+        parent: Number(fields[1]),
+        ticks: Number(fields[11]) + Number(fields[12]),
+      })
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let current = pid, hops = 0; current > 1 && hops < 64; hops++) {
+      if (current === rootPid) return true
+      current = processes.get(current)?.parent ?? 0
+    }
+    return false
+  }
+  let ticks = 0
+  for (const [pid, { ticks: own }] of processes) if (inTree(pid)) ticks += own
+  return ticks / TICKS_PER_SECOND
 }
