@@ -17,48 +17,63 @@ export interface ExceededLimit extends RateLimit {
 
 /**
  * Counts one attempt against each limit and answers which were exceeded (fixed windows in D1:
- * one upsert per limit, in one batch, so the count is exact under concurrency). Joins are rare
- * next to page views, so a write per attempt is affordable, and unlike the Workers
- * rate-limiting binding it allows windows of ten minutes or an hour and is exact.
+ * one upsert for all the limits, so the count is exact under concurrency). Joins are rare next to
+ * page views, so a write per attempt is affordable, and unlike the Workers rate-limiting binding
+ * it allows windows of ten minutes or an hour and is exact.
  */
 export async function countAttempt(
   db: Database,
   limits: RateLimit[],
   now: Date,
 ): Promise<ExceededLimit[]> {
-  const [first, ...rest] = attemptStatements(db.$client, limits, now)
-  if (!first) return []
-  return exceededLimits(limits, await db.$client.batch([first, ...rest]), now)
+  const [statement] = attemptStatements(db.$client, limits, now)
+  if (!statement) return []
+  return exceededLimits(limits, await db.$client.batch([statement]), now)
 }
 
 /**
- * One attempt counted in a limit's window (?1 its key, ?2 the window's start), answering the
- * window's count so far. Plain SQL made once: it runs on every join.
+ * One attempt counted in each limit's window (a key and the window's start per row), answering
+ * each window's count so far. One statement for every limit of a join: each statement of a
+ * batch costs the database a round of its own work. The text is made once per number of limits.
  */
-const COUNT_ATTEMPT = `insert into rate_limits (key, window_start, count) values (?1, ?2, 1)
-  on conflict (key, window_start) do update set count = count + 1
-  returning count`
+const countAttemptsSql = (rows: number) =>
+  `insert into rate_limits (key, window_start, count)
+   values ${Array.from({ length: rows }, () => '(?, ?, 1)').join(', ')}
+   on conflict (key, window_start) do update set count = count + 1
+   returning key, window_start as windowStart, count`
+const COUNT_ATTEMPTS = [1, 2, 3, 4].map(countAttemptsSql)
 
-/** The upserts that count one attempt against each limit, to run in a batch (see above). */
+/**
+ * The upsert that counts one attempt against each limit, to run in a batch (see above): one
+ * statement, or none without limits.
+ */
 export function attemptStatements(
   client: D1Database,
   limits: RateLimit[],
   now: Date,
 ): D1PreparedStatement[] {
-  return limits.map((limit) =>
-    client.prepare(COUNT_ATTEMPT).bind(limit.key, windowStartOf(limit, now)),
-  )
+  if (limits.length === 0) return []
+  const text = COUNT_ATTEMPTS[limits.length - 1] ?? countAttemptsSql(limits.length)
+  const values = limits.flatMap((limit) => [limit.key, windowStartOf(limit, now)])
+  return [client.prepare(text).bind(...values)]
 }
 
-/** The limits that `attemptStatements`' results (in the same order) show exceeded. */
+/** The limits that `attemptStatements`' result (RETURNING rows come in no set order) shows exceeded. */
 export function exceededLimits(
   limits: RateLimit[],
-  counts: D1Result[],
+  [counted]: D1Result[],
   now: Date,
 ): ExceededLimit[] {
-  const countOf = (i: number) => (counts[i]?.results[0] as { count: number } | undefined)?.count
+  const rows = (counted?.results ?? []) as Array<{
+    key: string
+    windowStart: number
+    count: number
+  }>
+  const countOf = (limit: RateLimit) =>
+    rows.find((row) => row.key === limit.key && row.windowStart === windowStartOf(limit, now))
+      ?.count
   return limits
-    .filter((limit, i) => (countOf(i) ?? 0) > limit.limit)
+    .filter((limit) => (countOf(limit) ?? 0) > limit.limit)
     .map((limit) => ({
       ...limit,
       retryAfter: Math.ceil(
