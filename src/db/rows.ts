@@ -42,3 +42,21 @@ export function rowsOf<T extends Table>(
 ): Array<T['$inferSelect']> {
   return (result?.results ?? []).map((raw) => rowOf(table, raw as Record<string, unknown>))
 }
+
+/**
+ * The text of a plain multi-row statement for each number of rows, made once per number (the
+ * text is all that varies): `make` gets the VALUES list, `row` repeated, e.g. `(?, ?), (?, ?)`.
+ */
+export function textByRowCount(
+  row: string,
+  make: (values: string) => string,
+): (rows: number) => string {
+  const made = new Map<number, string>()
+  return (rows) => {
+    let text = made.get(rows)
+    if (text === undefined) {
+      made.set(rows, (text = make(Array.from({ length: rows }, () => row).join(', '))))
+    }
+    return text
+  }
+}

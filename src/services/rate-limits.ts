@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
+import { textByRowCount } from '../db/rows'
 import { rateLimits } from '../db/schema'
 import { ApiError } from '../lib/errors'
 
@@ -34,14 +35,14 @@ export async function countAttempt(
 /**
  * One attempt counted in each limit's window (a key and the window's start per row), answering
  * each window's count so far. One statement for every limit of a join: each statement of a
- * batch costs the database a round of its own work. The text is made once per number of limits.
+ * batch costs the database a round of its own work.
  */
-const countAttemptsSql = (rows: number) =>
-  `insert into rate_limits (key, window_start, count)
-   values ${Array.from({ length: rows }, () => '(?, ?, 1)').join(', ')}
+const countAttemptsSql = textByRowCount(
+  '(?, ?, 1)',
+  (values) => `insert into rate_limits (key, window_start, count) values ${values}
    on conflict (key, window_start) do update set count = count + 1
-   returning key, window_start as windowStart, count`
-const COUNT_ATTEMPTS = [1, 2, 3, 4].map(countAttemptsSql)
+   returning key, window_start as windowStart, count`,
+)
 
 /**
  * The upsert that counts one attempt against each limit, to run in a batch (see above): one
@@ -53,9 +54,8 @@ export function attemptStatements(
   now: Date,
 ): D1PreparedStatement[] {
   if (limits.length === 0) return []
-  const text = COUNT_ATTEMPTS[limits.length - 1] ?? countAttemptsSql(limits.length)
   const values = limits.flatMap((limit) => [limit.key, windowStartOf(limit, now)])
-  return [client.prepare(text).bind(...values)]
+  return [client.prepare(countAttemptsSql(limits.length)).bind(...values)]
 }
 
 /** The limits that `attemptStatements`' result (RETURNING rows come in no set order) shows exceeded. */

@@ -1,6 +1,7 @@
 import { eq, lt, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Database } from '../db/client'
+import { textByRowCount } from '../db/rows'
 import {
   dailyVisitors,
   DEVICE_CLASSES,
@@ -103,31 +104,17 @@ export async function recordVisits(db: Database, batch: VisitMessage[]): Promise
   await client.batch(statements)
 }
 
-/** `n` rows of `width` bound values: `(?, ?), (?, ?)`. */
-function rowPlaceholders(n: number, width: number): string {
-  const row = `(${Array.from({ length: width }, () => '?').join(', ')})`
-  return Array.from({ length: n }, () => row).join(', ')
-}
-
-/** The statement text for each number of rows, made once: the text is all that varies. */
-function bySize(make: (rows: number) => string): (rows: number) => string {
-  const made = new Map<number, string>()
-  return (rows) => {
-    let text = made.get(rows)
-    if (text === undefined) made.set(rows, (text = make(rows)))
-    return text
-  }
-}
-
-const insertVisitsSql = bySize(
-  (rows) =>
+const insertVisitsSql = textByRowCount(
+  '(?, ?, ?, ?, ?, ?, ?, ?)',
+  (values) =>
     `insert into visits (invite_id, at, via, country, referrer_host, device, is_bot, visitor_hash)
-     values ${rowPlaceholders(rows, 8)}`,
+     values ${values}`,
 )
 
-const insertVisitorsSql = bySize(
-  (rows) =>
-    `insert into daily_visitors (invite_id, day, visitor_hash) values ${rowPlaceholders(rows, 3)}
+const insertVisitorsSql = textByRowCount(
+  '(?, ?, ?)',
+  (values) =>
+    `insert into daily_visitors (invite_id, day, visitor_hash) values ${values}
      on conflict do nothing`,
 )
 

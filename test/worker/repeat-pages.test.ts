@@ -39,8 +39,7 @@ describe('a sign-up of a member’s address and one of nobody’s', () => {
         )
         expect(approved.status, approved.text).toBe(200)
       }
-      const known = await joinJson(invite.code, { name: 'Mallory', email })
-      const fresh = await joinJson(invite.code, { name: 'Mallory', email: nobodysAddress() })
+      const { known, fresh } = await typistsSignUps(invite.code, email)
       expect(await statusPageOf(known)).toEqual(await statusPageOf(fresh))
       const ownersPage = await pressEmailLink(known.json.joinRequestId)
       await pressEmailLink(fresh.json.joinRequestId)
@@ -55,8 +54,7 @@ describe('a sign-up of a member’s address and one of nobody’s', () => {
     const invite = await createInvite(community.id)
     const email = `member-${crypto.randomUUID()}@example.com`
     await joinJson(invite.code, { name: 'Member', email })
-    const known = await joinJson(invite.code, { name: 'Mallory', email })
-    const fresh = await joinJson(invite.code, { name: 'Mallory', email: nobodysAddress() })
+    const { known, fresh } = await typistsSignUps(invite.code, email)
     await endProofTime(known.json.joinRequestId, fresh.json.joinRequestId)
     await runCron(Date.now())
     // The known one kept no address; what the page says comes from the configuration alone.
@@ -80,8 +78,7 @@ describe('a sign-up of a member’s address and one of nobody’s', () => {
     const email = `member-${crypto.randomUUID()}@example.com`
     const member = await joinJson(invite.code, { name: 'Member', email })
     await record(member.json.joinRequestId)
-    const known = await joinJson(invite.code, { name: 'Mallory', email })
-    const fresh = await joinJson(invite.code, { name: 'Mallory', email: nobodysAddress() })
+    const { known, fresh } = await typistsSignUps(invite.code, email)
     await record(known.json.joinRequestId)
     await record(fresh.json.joinRequestId)
     expect(await statusPageOf(known)).toEqual(await statusPageOf(fresh))
@@ -100,8 +97,7 @@ describe('a sign-up of a member’s address and one of nobody’s', () => {
     const email = `member-${crypto.randomUUID()}@example.com`
     const member = await joinJson(membersInvite.code, { name: 'Member', email })
     await pressEmailLink(member.json.joinRequestId)
-    const known = await joinJson(otherInvite.code, { name: 'Mallory', email })
-    const fresh = await joinJson(otherInvite.code, { name: 'Mallory', email: nobodysAddress() })
+    const { known, fresh } = await typistsSignUps(otherInvite.code, email)
     await pressEmailLink(known.json.joinRequestId)
     await pressEmailLink(fresh.json.joinRequestId)
     const knownPage = await statusPageOf(known)
@@ -128,6 +124,13 @@ it('an address typed next to a number its holder proved gets no links from a lat
   expect(page).not.toContain(new URL(typist.json.referralUrl).pathname)
   expect(page).not.toContain('/leave/')
 })
+
+/** What the typist signs up through a link: a member's address, and one of nobody's. */
+async function typistsSignUps(code: string, memberEmail: string) {
+  const known = await joinJson(code, { name: 'Mallory', email: memberEmail })
+  const fresh = await joinJson(code, { name: 'Mallory', email: nobodysAddress() })
+  return { known, fresh }
+}
 
 function nobodysAddress() {
   return `nobody-${crypto.randomUUID()}@example.com`
