@@ -289,6 +289,8 @@ async function httpSuite() {
             accept: 'application/json',
             'user-agent': `${PHONE} bench/${person}`,
             'cf-connecting-ip': addressOf(person),
+            // As Cloudflare's edge adds it with IP Geolocation on (see the landing page's row).
+            'cf-ipcountry': 'DE',
           },
         }
       }

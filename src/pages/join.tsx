@@ -11,7 +11,7 @@ import { fieldMessages, type FieldMessages } from '../lib/field-errors'
 import { readForm } from '../lib/forms'
 import { inviteGoneText, MESSAGES, type Lang } from '../lib/i18n'
 import { formatMoment } from '../lib/time'
-import { cspNonce } from '../middleware/security-headers'
+import { cspNonce, SecuredHeaders, securedResponse } from '../middleware/security-headers'
 import {
   canSendConfirmationTemplate,
   sendConfirmationTemplate,
@@ -327,10 +327,14 @@ joinApp.post('/i/:code/join', async (c) => {
     )
   }
   if (wantsJson) {
-    return c.json(await joinAnswer(c, outcome, community, reading.confirmationMailer), 201)
+    const answer = await joinAnswer(c, outcome, community, reading.confirmationMailer)
+    return securedResponse(c, JSON.stringify(answer), 201, JOIN_ANSWER_HEADERS)
   }
   return c.redirect(`/s/${outcome.statusToken}?lang=${lang}`, 303)
 })
+
+/** The JSON answer's headers, with every security header, made once (the busiest write). */
+const JOIN_ANSWER_HEADERS = new SecuredHeaders({ 'content-type': 'application/json' })
 
 /** Why a join was refused for who is asking rather than what they typed, in their words. */
 function refusalText(lang: Lang, error: unknown): string | null {

@@ -93,11 +93,16 @@ export function groupIdsOf(target: JoinTarget): string[] {
   return [target.announcementGroup.id, ...(target.group ? [target.group.id] : [])]
 }
 
-/** Statements that store a sign-up, guarded by the link being usable. */
+/**
+ * Statements that store a sign-up, guarded by the link being usable. The first returns the row
+ * it stored (none when the link or a group refused it). With `memberId`, the sign-up is the join
+ * itself (`membershipStatements` with `withSignUp` follows in the same batch): it is stored
+ * approved, as that membership's, instead of being updated to it a statement later.
+ */
 export function signUpStatements(
   client: D1Database,
   request: JoinRequest,
-  options: { open: boolean; announce: boolean; groupIds: string[] },
+  options: { open: boolean; announce: boolean; groupIds: string[]; memberId?: string },
   now: Date,
 ): D1PreparedStatement[] {
   const nowMs = now.getTime()
@@ -114,11 +119,13 @@ export function signUpStatements(
            answers, consent, country, status, status_token_hash, created_at,
            confirm_expires_at, confirmed_at, consent_method, confirm_code_hash,
            phone_confirmed_at, phone_consent_method, email_confirmed_at, email_consent_method,
-           via, device, referrer_host)
-         select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', ?12, ?13, ?16, ?17, ?18, ?19,
-           ?20, ?21, ?22, ?23, ?24, ?25, ?26
+           via, device, referrer_host, member_id, decided_at)
+         select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+           case when ?27 is null then 'pending' else 'approved' end, ?12, ?13, ?16, ?17, ?18, ?19,
+           ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, case when ?27 is null then null else ?13 end
          where exists (select 1 from invites where id = ?3 and revoked_at is null and archived_at is null
-           and (expires_at is null or expires_at > ?13) and (max_uses is null or uses < max_uses)) ${room}`,
+           and (expires_at is null or expires_at > ?13) and (max_uses is null or uses < max_uses)) ${room}
+         returning *`,
       )
       .bind(
         request.id,
@@ -147,6 +154,7 @@ export function signUpStatements(
         request.via,
         request.device,
         request.referrerHost,
+        options.memberId ?? null,
       ),
     // A link's uses count sign-ups: joins in an open community, requests in a closed one.
     client
@@ -188,11 +196,22 @@ export function signUpCounts(request: JoinRequest): RollupColumn[] {
   return request.confirmedAt !== null ? ['join_requests', 'confirmations'] : ['join_requests']
 }
 
+/** A sign-up made in the same batch as its membership (see `signUpStatements`' `memberId`). */
+export interface WithSignUp {
+  /** The member's own referral link's code. */
+  referralCode: string
+  /** What the sign-up adds to the rollup row, counted with the join on the same row. */
+  counted: RollupColumn[]
+  /** Whether the member row is returned whole; otherwise only its id (that it was made). */
+  returnsMember: boolean
+}
+
 /**
  * Statements that turn a pending sign-up into a membership: the member row (guarded by the
  * request still pending and by every group having room), then, each only if that row exists:
  * the request approved, the group memberships and counts, the member's own referral link, the
- * stats, the referrer's credit and rewards, and the events.
+ * stats, the referrer's credit and rewards, and the events. `withSignUp`: the sign-up was stored
+ * approved as this membership's in the same batch; the member row (or its id) is returned.
  */
 export function membershipStatements(
   client: D1Database,
@@ -200,15 +219,17 @@ export function membershipStatements(
   request: JoinRequest,
   memberId: string,
   now: Date,
-  referralCode = newInviteCode(),
-  /** A sign-up made in the same batch counts here too (see `signUpStatements`). */
-  signUpCounted: RollupColumn[] = [],
+  withSignUp?: WithSignUp,
 ): D1PreparedStatement[] {
   const nowMs = now.getTime()
   const groupIds = groupIdsOf(target)
   const memberExists = `exists (select 1 from members where id = ?1)`
   const referralInviteId = newId('inv', nowMs)
+  const referralCode = withSignUp?.referralCode ?? newInviteCode()
   const open = target.community.visibility === 'open'
+  const requestReady = withSignUp
+    ? `r.status = 'approved' and r.member_id = ?1`
+    : `r.status = 'pending'`
   return [
     client
       .prepare(
@@ -220,9 +241,10 @@ export function membershipStatements(
            coalesce(r.confirmed_at, ?10), coalesce(r.consent_method, 'single_opt_in'), r.consent_proof,
            r.phone_confirmed_at, r.phone_consent_method, r.phone_consent_proof,
            r.email_confirmed_at, r.email_consent_method, r.email_consent_proof
-         from join_requests r where r.id = ?7 and exists (select 1 from join_requests where id = ?7 and status = 'pending')
+         from join_requests r where r.id = ?7 and ${requestReady}
            and (select member_count < member_limit from groups where id = ?11)
-           and (?12 is null or (select member_count < member_limit from groups where id = ?12))`,
+           and (?12 is null or (select member_count < member_limit from groups where id = ?12))
+         ${withSignUp ? `returning ${withSignUp.returnsMember ? '*' : 'id'}` : ''}`,
       )
       .bind(
         memberId,
@@ -238,18 +260,21 @@ export function membershipStatements(
         groupIds[0],
         groupIds[1] ?? null,
       ),
+    ...(withSignUp
+      ? []
+      : [
+          client
+            .prepare(
+              `update join_requests set status = 'approved', member_id = ?1, decided_at = ?3 where id = ?2 and ${memberExists}`,
+            )
+            .bind(memberId, request.id, nowMs),
+        ]),
     client
       .prepare(
-        `update join_requests set status = 'approved', member_id = ?1, decided_at = ?3 where id = ?2 and ${memberExists}`,
+        `insert into group_members (group_id, member_id, joined_at)
+         select id, ?1, ?4 from groups where id in (?2, ?3) and ${memberExists}`,
       )
-      .bind(memberId, request.id, nowMs),
-    ...groupIds.map((groupId) =>
-      client
-        .prepare(
-          `insert into group_members (group_id, member_id, joined_at) select ?2, ?1, ?3 where ${memberExists}`,
-        )
-        .bind(memberId, groupId, nowMs),
-    ),
+      .bind(memberId, groupIds[0], groupIds[1] ?? groupIds[0], nowMs),
     client
       .prepare(
         `update groups set member_count = member_count + 1 where id in (?2, ?3) and ${memberExists}`,
@@ -290,7 +315,7 @@ export function membershipStatements(
               nowMs,
             ),
         ]),
-    rollupStatement(client, request, now, [...signUpCounted, 'joins'], {
+    rollupStatement(client, request, now, [...(withSignUp?.counted ?? []), 'joins'], {
       table: 'members',
       id: memberId,
     }),

@@ -17,7 +17,7 @@ import {
   joinTargetOf,
   joinTargetSql,
   refusalOf,
-  refusalReads,
+  refusalRead,
   type JoinTarget,
 } from './joining-target'
 
@@ -100,7 +100,7 @@ export async function approveJoinRequest(
             'select * from members where id = (select member_id from join_requests where id = ?1)',
           )
           .bind(request.id),
-        ...refusalReads(client, target, null, { table: 'members', id: memberId }),
+        refusalRead(client, target, null, { table: 'members', id: memberId }),
       ])
     } catch (error) {
       if (!isUniqueViolation(error)) throw error
@@ -110,8 +110,7 @@ export async function approveJoinRequest(
       )
     }
     const stored = firstRowOf(joinRequests, results[writes.length])!
-    if (stored.status !== 'approved')
-      throw refusalOf(target, null, results.slice(writes.length + 2), now)
+    if (stored.status !== 'approved') throw refusalOf(null, results[writes.length + 2], now)
     const member = firstRowOf(members, results[writes.length + 1])
     return { request: stored, member: member!, decided: stored.memberId === memberId }
   }

@@ -1,6 +1,6 @@
 import type { Database } from '../db/client'
 import { firstRowOf, rowsOf } from '../db/rows'
-import { communities, groups, invites, type Community, type Group } from '../db/schema'
+import { communities, groups, type Community, type Group } from '../db/schema'
 import { ApiError } from '../lib/errors'
 import { inviteRefusal, inviteStatus } from './invites'
 import { groupIdsOf, type JoinTarget } from './join-statements'
@@ -65,53 +65,81 @@ export function fullGroupOf(target: JoinTarget): Group | undefined {
   )
 }
 
-export function groupFull(group: Group): ApiError {
+export function groupFull(group: Pick<Group, 'name' | 'memberLimit'>): ApiError {
   return new ApiError('group_full', `${group.name} is full (${group.memberLimit} members).`)
 }
 
 /**
- * Statements that read, at the end of a guarded write batch (one transaction), what the batch
- * decided on: the link (when a sign-up used one) and the target's groups. `refusalOf` then
- * explains a write that wrote nothing without another round trip.
+ * The statement that reads, at the end of a guarded write batch (one transaction), what the
+ * batch decided on: the link (when a sign-up used one) and the target's groups, in one result
+ * (`RefusalRow`s). `refusalOf` then explains a write that wrote nothing without another round
+ * trip.
  */
-export function refusalReads(
+export function refusalRead(
   client: D1Database,
   target: JoinTarget,
   inviteId: string | null,
   /**
-   * The row whose existence says the batch wrote what it meant to: the reads then return
+   * The row whose existence says the batch wrote what it meant to: the read then returns
    * nothing, so a batch that went through does not carry the link and groups back for nothing.
    */
   written: { table: 'join_requests' | 'members'; id: string },
-): D1PreparedStatement[] {
+): D1PreparedStatement {
   const [first, second] = groupIdsOf(target)
-  const unlessWritten = (param: string) =>
-    `not exists (select 1 from ${written.table} where id = ${param})`
-  return [
-    client
-      .prepare(`select * from invites where id = ?1 and ${unlessWritten('?2')}`)
-      .bind(inviteId ?? '', written.id),
-    client
-      .prepare(`select * from groups where id in (?1, ?2) and ${unlessWritten('?3')}`)
-      .bind(first!, second ?? first!, written.id),
-  ]
+  const unlessWritten = `not exists (select 1 from ${written.table} where id = ?4)`
+  return client
+    .prepare(
+      `select 'invite' as kind, revoked_at, archived_at, expires_at, max_uses, uses,
+         null as name, null as member_count, null as member_limit
+       from invites where id = ?1 and ${unlessWritten}
+       union all
+       select 'group', null, null, null, null, null, name, member_count, member_limit
+       from groups where id in (?2, ?3) and ${unlessWritten}`,
+    )
+    .bind(inviteId ?? '', first!, second ?? first!, written.id)
 }
 
-/** Why a guarded batch wrote nothing, from `refusalReads`' results: the link, or a full group. */
+/** A row of `refusalRead`: the link's state, or one of the groups' room. */
+type RefusalRow =
+  | {
+      kind: 'invite'
+      revoked_at: number | null
+      archived_at: number | null
+      expires_at: number | null
+      max_uses: number | null
+      uses: number
+    }
+  | { kind: 'group'; name: string; member_count: number; member_limit: number }
+
+const dateOf = (ms: number | null) => (ms === null ? null : new Date(ms))
+
+/** Why a guarded batch wrote nothing, from `refusalRead`'s result: the link, or a full group. */
 export function refusalOf(
-  target: JoinTarget,
   inviteId: string | null,
-  [inviteRead, groupsRead]: D1Result[],
+  read: D1Result | undefined,
   now: Date,
 ): ApiError {
+  const rows = (read?.results ?? []) as RefusalRow[]
   if (inviteId) {
-    const current = firstRowOf(invites, inviteRead)
-    const status = current ? inviteStatus(current, now) : 'revoked'
+    const current = rows.find((row) => row.kind === 'invite')
+    const status = current
+      ? inviteStatus(
+          {
+            revokedAt: dateOf(current.revoked_at),
+            archivedAt: dateOf(current.archived_at),
+            expiresAt: dateOf(current.expires_at),
+            maxUses: current.max_uses,
+            uses: current.uses,
+          },
+          now,
+        )
+      : 'revoked'
     if (status !== 'active') return new ApiError('invite_unusable', inviteRefusal[status])
   }
-  const rows = rowsOf(groups, groupsRead)
-  const full = rows.find((group) => group.memberCount >= group.memberLimit)
-  if (full) return groupFull(full)
+  for (const row of rows) {
+    if (row.kind === 'group' && row.member_count >= row.member_limit)
+      return groupFull({ name: row.name, memberLimit: row.member_limit })
+  }
   return new ApiError(
     'conflict',
     'The request changed while it was being handled; please try again.',

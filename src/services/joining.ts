@@ -30,7 +30,7 @@ import {
   groupFull,
   joinTargetOf,
   refusalOf,
-  refusalReads,
+  refusalRead,
   type JoinTarget,
 } from './joining-target'
 import { placeColumns, type SignUpPlace } from '../lib/visitor'
@@ -220,40 +220,33 @@ export async function join(
   const memberId = newId('mem', options.now.getTime())
   const referralCode = newInviteCode()
   const client = db.$client
-  const writes = [
-    ...signUpStatements(
-      client,
-      request,
-      { open, announce: !double, groupIds: groupIdsOf(target) },
-      options.now,
-    ),
-    ...extra,
-    ...(joinsNow
-      ? membershipStatements(
-          client,
-          target,
-          request,
-          memberId,
-          options.now,
-          referralCode,
-          signUpCounts(request),
-        )
-      : []),
-  ]
-  // What the guarded writes left, and what explains a refusal, read in the same batch (one
-  // transaction, one round trip). The member's row only where the answer shows their links at
-  // once: where a proof is offered, they wait for it (pages/sign-up-links.ts `linksAwaitProof`).
-  const readsMember = joinsNow && !options.confirmation
-  const reads = readsMember ? 2 : 1
+  // The sign-up's statement returns the row it stored, and a membership's its member: what the
+  // guarded writes left, read in the same batch (one transaction, one round trip).
+  const signUp = signUpStatements(
+    client,
+    request,
+    {
+      open,
+      announce: !double,
+      groupIds: groupIdsOf(target),
+      memberId: joinsNow ? memberId : undefined,
+    },
+    options.now,
+  )
+  const membership = joinsNow
+    ? membershipStatements(client, target, request, memberId, options.now, {
+        referralCode,
+        counted: signUpCounts(request),
+        returnsMember: !options.confirmation,
+      })
+    : []
+  const writes = [...signUp, ...extra, ...membership]
   let results: D1Result[]
   try {
     results = await client.batch([
       ...writes,
-      client.prepare('select * from join_requests where id = ?1').bind(request.id),
-      ...(readsMember
-        ? [client.prepare('select * from members where id = ?1').bind(memberId)]
-        : []),
-      ...refusalReads(
+      // What explains a refusal, read in the same batch.
+      refusalRead(
         client,
         target,
         invite.id,
@@ -270,14 +263,23 @@ export async function join(
     }
     throw error
   }
-  const stored = firstRowOf(joinRequests, results[writes.length])
-  if (!stored || (joinsNow && stored.status !== 'approved'))
-    throw refusalOf(target, invite.id, results.slice(writes.length + reads), options.now)
+  const stored = firstRowOf(joinRequests, results[0])
+  // The member row (or its id alone) comes right after the sign-up's statements and the proof's.
+  const memberMade = joinsNow ? results[signUp.length + extra.length]?.results[0] : undefined
+  if (!stored || (joinsNow && !memberMade))
+    throw refusalOf(invite.id, results[writes.length], options.now)
   const made = { request: stored, statusToken, confirmCode }
   if (double) return { status: 'unconfirmed', ...made }
   if (!open) return { status: 'pending', ...made }
-  const member = readsMember ? firstRowOf(members, results[writes.length + 1])! : null
-  return { status: 'active', ...made, member, target, referralCode }
+  // Where a proof is offered, the member's links wait for it (pages/sign-up-links.ts
+  // `linksAwaitProof`): the answer then carries no member.
+  return {
+    status: 'active',
+    ...made,
+    member: options.confirmation ? null : rowOf(members, memberMade as Record<string, unknown>),
+    target,
+    referralCode,
+  }
 }
 
 /** An earlier sign-up with the same contacts, as far as they identify anyone. */
