@@ -201,7 +201,7 @@ export async function confirmContact(
     const earlier = await earlierSignUp(db, request, contact, value, declinedSince)
     if (earlier) return markRepeat(db, request, earlier, proof, now)
   }
-  let first: boolean
+  let first: boolean | null
   try {
     first = await recordProof(db, request, contact, proof, now)
   } catch (error) {
@@ -212,6 +212,9 @@ export async function confirmContact(
     if (earlier && isUnconfirmed(request)) return markRepeat(db, request, earlier, proof, now)
     return { outcome: 'already', request, memberId: request.memberId }
   }
+  // Nothing recorded: another proof of it came first, or the contact is someone else's and its
+  // membership left it out (see `recordProof`): either way, this proof adds nothing.
+  if (first === null) return { outcome: 'already', request, memberId: request.memberId }
   const fresh = (await db.query.joinRequests.findFirst({ where: eq(joinRequests.id, request.id) }))!
   if (!first) return { outcome: 'confirmed', request: fresh, memberId: fresh.memberId }
   const target = await getJoinTarget(db, request.communityId, request.groupId)
@@ -232,7 +235,10 @@ export async function confirmContact(
 
 /**
  * The proof in one batch (a transaction). Returns whether it was the sign-up's first: only then
- * does the confirmation count in the rollups and a closed community's request reach the admins.
+ * does the confirmation count in the rollups and a closed community's request reach the admins;
+ * null where nothing was recorded. A sign-up whose membership left this contact out (another
+ * member's, see `contactOfOwn` in join-statements.ts) records no proof of it: the proof is its
+ * owner's consent to their own membership, not to this one, and shows them nothing of it.
  */
 async function recordProof(
   db: Database,
@@ -240,7 +246,7 @@ async function recordProof(
   contact: ContactKind,
   proof: Proof,
   now: Date,
-): Promise<boolean> {
+): Promise<boolean | null> {
   const client = db.$client
   const nowMs = now.getTime()
   const col = contact // only ever 'phone' or 'email': safe to name columns by it
@@ -303,6 +309,8 @@ async function recordProof(
            consent_proof = case when confirmed_at is null then ?4 else consent_proof end,
            confirmed_at = coalesce(confirmed_at, ?2)
          where id = ?1 and ${col} is not null and repeat_of is null and ${awaits}
+           and not exists (select 1 from members m where m.id = join_requests.member_id
+             and m.${col} is null)
          returning confirmed_at = ?2 as first`,
       )
       .bind(request.id, nowMs, proof.method, proof.id.slice(0, 200)),
@@ -316,8 +324,8 @@ async function recordProof(
       )
       .bind(request.id, nowMs, proof.method, proof.id.slice(0, 200)),
   ])
-  const marked = results[credit.length + 2]!
-  return marked.results[0]?.first === 1
+  const marked = results[credit.length + 2]!.results[0]
+  return marked === undefined ? null : marked.first === 1
 }
 
 /** Where an earlier sign-up of the same person stands: what a repeat pointing at it shows. */

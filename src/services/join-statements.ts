@@ -1,4 +1,10 @@
-import { type Community, type Group, type JoinRequest, type Member } from '../db/schema'
+import {
+  type Community,
+  type ContactKind,
+  type Group,
+  type JoinRequest,
+  type Member,
+} from '../db/schema'
 import { newInviteCode } from '../lib/codes'
 import { idTimePart, newId } from '../lib/ids'
 import { utcDay } from '../lib/time'
@@ -106,12 +112,13 @@ export function signUpStatements(
   now: Date,
 ): D1PreparedStatement[] {
   const nowMs = now.getTime()
-  // In an open community the sign-up is the join: no room in a group, no sign-up either.
-  const room =
-    options.open && options.announce
-      ? `and (select member_count < member_limit from groups where id = ?14)
+  // A sign-up that is the join itself needs room in its groups, as its membership does (the same
+  // conditions in the same transaction): no room, no sign-up either.
+  const joinsNow = options.memberId !== undefined
+  const room = joinsNow
+    ? `and (select member_count < member_limit from groups where id = ?14)
        and (?15 is null or (select member_count < member_limit from groups where id = ?15))`
-      : `and coalesce(?14, ?15, 1) is not null` // always true; binds the same parameters
+    : `and coalesce(?14, ?15, 1) is not null` // always true; binds the same parameters
   const statements = [
     client
       .prepare(
@@ -164,7 +171,7 @@ export function signUpStatements(
       .bind(request.id, request.inviteId, nowMs),
     // A sign-up that is a membership at once is counted with the join, on the same rollup row
     // (`membershipStatements`): one statement fewer on the busiest write.
-    ...(options.open && options.announce
+    ...(joinsNow
       ? []
       : [
           rollupStatement(client, request, now, signUpCounts(request), {
@@ -237,7 +244,7 @@ export function membershipStatements(
            referred_by_member_id, referral_count, joined_at, confirmed_at, consent_method, consent_proof,
            phone_confirmed_at, phone_consent_method, phone_consent_proof,
            email_confirmed_at, email_consent_method, email_consent_proof)
-         select ?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?8, ?9, 0, ?10,
+         select ?1, ?2, ?3, ${contactOfOwn('phone', '?4')}, ${contactOfOwn('email', '?5')}, ?6, 'active', ?7, ?8, ?9, 0, ?10,
            coalesce(r.confirmed_at, ?10), coalesce(r.consent_method, 'single_opt_in'), r.consent_proof,
            r.phone_confirmed_at, r.phone_consent_method, r.phone_consent_proof,
            r.email_confirmed_at, r.email_consent_method, r.email_consent_proof
@@ -372,12 +379,33 @@ export function membershipStatements(
           client,
           request.id,
           nowMs,
-          // The membership made above, as the approved request now names it.
-          `exists (select 1 from join_requests where id = ?1 and member_id is not null)
+          // The membership made above, as the approved request names it.
+          `exists (select 1 from join_requests j join members m on m.id = j.member_id
+               where j.id = ?1)
              and ${REFERRED_PROVEN}`,
         )
       : []),
   ]
+}
+
+/**
+ * The sign-up `r`'s `contact` as its membership takes it: left out where its owner never proved
+ * it here and it is someone else's, a contact another active membership or waiting request of
+ * the community has proven (a member's address typed next to the typist's own new number, proven
+ * by its code). The membership carries only what is its owner's; the sign-up keeps what was
+ * typed, so that its status page shows whoever holds it the same either way (nothing tells them
+ * the address was a member's). `given` is the parameter holding the contact.
+ */
+function contactOfOwn(contact: ContactKind, given: string): string {
+  // Column names from the two contact kinds only, never from input.
+  return `case when r.${contact}_confirmed_at is null and (
+      exists (select 1 from members m where m.community_id = r.community_id
+        and m.${contact} = r.${contact} and m.${contact}_confirmed_at is not null
+        and m.status = 'active')
+      or exists (select 1 from join_requests p where p.community_id = r.community_id
+        and p.${contact} = r.${contact} and p.${contact}_confirmed_at is not null
+        and p.status = 'pending' and p.id != r.id))
+    then null else ${given} end`
 }
 
 /**

@@ -164,6 +164,101 @@ describe('a proof confirms the contact it proves, and nothing else', () => {
     expect(after!.contactConsent.phone).toMatchObject({ method: 'whatsapp_message' })
   })
 
+  it('a member’s address typed next to a new number its owner proved: the membership carries the number alone, and the typist learns nothing', async () => {
+    const { community, invite } = await doubleOptIn()
+    const membersAddress = `member-${crypto.randomUUID()}@example.com`
+    const first = await joinJson(invite.code, { name: 'Mia', email: membersAddress })
+    await confirmByEmail(first.json.joinRequestId)
+    await eventually(async () => expect(await membersOf(community.id)).toHaveLength(1))
+
+    // Tom types Mia's address next to his own number, Una an address nobody holds; each proves
+    // their number by its code (Tim below by the confirmation template's button).
+    const typed = async (name: string, email: string, proof: 'code' | 'button' = 'code') => {
+      const phone = newPhone()
+      const joined = await joinJson(invite.code, { name, phone, email })
+      if (proof === 'code') await confirmByWhatsApp(phone, joined)
+      else await notify(buttonNotification(phone, 'Ja, anmelden', joined.json.confirmation.code))
+      const member = await eventually(async () => {
+        const found = (await membersOf(community.id)).find((row) => row.phone === phone)
+        expect(found).toBeDefined()
+        return found!
+      })
+      const page = (await visit(new URL(joined.json.statusUrl).pathname + '?lang=en')).text
+      // What the holder reads: the page's text, with the typed address and the referral link
+      // (each person's own) set aside.
+      const text = page
+        .replace(/<style[^]*?<\/style>/g, '')
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+      return {
+        member,
+        joinRequestId: joined.json.joinRequestId as string,
+        page: text.replaceAll(email, 'ADDRESS').replace(/\/i\/[a-z0-9]+/g, '/i/LINK'),
+      }
+    }
+    const tom = await typed('Tom', membersAddress)
+    const una = await typed('Tom', `nobody-${crypto.randomUUID()}@example.com`)
+    expect(tom.member.email).toBeNull()
+    expect(una.member.email).not.toBeNull()
+    const members = await membersOf(community.id)
+    expect(members.filter((member) => member.email === membersAddress)).toHaveLength(1)
+    // Both status pages offer to confirm the address, word for word: the page never tells
+    // whether an address belongs to a member.
+    expect(tom.page).toContain(MESSAGES.en.confirmOtherText)
+    expect(tom.page).toBe(una.page)
+
+    // Mia opening the confirmation e-mail that Tim's sign-up (his number proven by the button,
+    // which says nothing of who holds the sign-up) asked for: her address is proven for her own
+    // membership, not for his; his stays without it, and her page shows nothing of his.
+    const tim = await typed('Tim', membersAddress, 'button')
+    expect(tim.member.email).toBeNull()
+    const [asked] = await query<{ payload: string }>(
+      `select payload from events where type = 'member.confirmation_requested'
+       and json_extract(payload, '$.joinRequestId') = ?`,
+      tim.joinRequestId,
+    )
+    const inbox = await call(
+      'POST',
+      `${new URL(JSON.parse(asked!.payload).confirmUrl).pathname}?lang=en`,
+      { token: null, headers: { accept: 'text/html', 'sec-fetch-site': 'same-origin' } },
+    )
+    expect(inbox.status).toBe(200)
+    expect(inbox.text).not.toContain('/leave/')
+    expect(inbox.text).not.toMatch(/<p class="code"><a href="[^"]*\/i\//)
+    const after = (await membersOf(community.id)).find((member) => member.id === tim.member.id)!
+    expect(after.email).toBeNull()
+    expect(after.contactConsent.email).toBeNull()
+    const [signUp] = await query<{ email_confirmed_at: number | null }>(
+      'select email_confirmed_at from join_requests where id = ?',
+      tim.joinRequestId,
+    )
+    expect(signUp!.email_confirmed_at).toBeNull()
+  })
+
+  it('a member’s number typed next to a new address its owner proved: the membership carries the address alone', async () => {
+    const { community, invite } = await doubleOptIn()
+    const membersPhone = newPhone()
+    const first = await joinJson(invite.code, { name: 'Mia', phone: membersPhone })
+    await confirmByWhatsApp(membersPhone, first)
+    await eventually(async () => expect(await membersOf(community.id)).toHaveLength(1))
+
+    const typistsAddress = `typist-${crypto.randomUUID()}@example.com`
+    const typed = await joinJson(invite.code, {
+      name: 'Tom',
+      phone: membersPhone,
+      email: typistsAddress,
+    })
+    await confirmByEmail(typed.json.joinRequestId)
+    const members = await eventually(async () => {
+      const found = await membersOf(community.id)
+      expect(found).toHaveLength(2)
+      return found
+    })
+    const toms = members.find((member) => member.email === typistsAddress)!
+    expect(toms.phone).toBeNull()
+    expect(members.filter((member) => member.phone === membersPhone)).toHaveLength(1)
+  })
+
   it('an admin’s recorded consent confirms only the contacts it names', async () => {
     const { community, invite } = await doubleOptIn()
     const joined = await joinJson(invite.code, {
