@@ -105,13 +105,24 @@ export function holderProven(request: JoinRequest): boolean {
 /**
  * Whether the sign-up's offer of a proof ends at `confirmExpiresAt`: for a sign-up still waiting
  * for its first proof, and for the proof a single opt-in offers its member (it shows them their
- * own links, see pages/sign-up-links.ts). A member may prove their other contact at any time.
+ * own links, see pages/sign-up-links.ts) until one of their contacts is proven. Once one is, the
+ * other may be proven at any time, however the sign-up began: a single opt-in member's and a
+ * known contact's sign-up proven by the same proof must read alike (its page shows whether the
+ * offer ends), or the typist would learn that the number next to their own address was a
+ * member's.
  */
 export function proofExpires(request: JoinRequest): boolean {
   return (
     request.confirmExpiresAt !== null &&
-    (request.confirmedAt === null || request.consentMethod === 'single_opt_in')
+    (request.confirmedAt === null ||
+      (request.consentMethod === 'single_opt_in' && !anyContactProven(request)))
   )
+}
+
+/** Whether a proof (more than the form's word) backs a contact of the sign-up. */
+function anyContactProven(request: JoinRequest): boolean {
+  const proven = (method: string | null) => method !== null && method !== 'single_opt_in'
+  return proven(request.phoneConsentMethod) || proven(request.emailConsentMethod)
 }
 
 /**

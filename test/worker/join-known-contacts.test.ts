@@ -10,6 +10,7 @@ import {
   memberIdOf,
   newPhone,
   notifyWhatsApp,
+  pressEmailLink,
   query,
   runCron,
   sendCodeFrom,
@@ -227,6 +228,33 @@ describe('a single opt-in sign-up proven by the typist’s own number', () => {
     const [row] = await query('select referral_count from members where id = ?', host.json.memberId)
     expect(row).toEqual({ referral_count: 2 })
   })
+})
+
+describe('a single opt-in sign-up proven by the typist’s own address', () => {
+  it.each(['open', 'closed'] as const)(
+    'reads the same in an %s community whether the number typed next to it was a member’s or nobody’s',
+    async (visibility) => {
+      const community = await createCommunity({ visibility })
+      const invite = await createInvite(community.id)
+      const membersPhone = newPhone()
+      await joinJson(invite.code, { name: 'Ida', phone: membersPhone })
+      const signUpWith = async (phone: string) => {
+        const email = `mallory-${crypto.randomUUID()}@example.com`
+        const answer = await joinJson(invite.code, { name: 'Mallory', phone, email })
+        await pressEmailLink(answer.json.joinRequestId)
+        return answer
+      }
+      const known = await signUpWith(membersPhone)
+      const fresh = await signUpWith(newPhone())
+      const shown = async (answer: typeof known) =>
+        (await statusPageOf(answer))
+          .replace(/\/i\/[a-z2-9]{13}/g, '/i/CODE')
+          .replace(/\/leave\/[^"]+/g, '/leave/TOKEN')
+          .replace(/\/i\/CODE\/qr\.svg[^"]*/g, 'QR')
+      // The code offered for the number, and how long it is valid, read the same too.
+      expect(await shown(known)).toEqual(await shown(fresh))
+    },
+  )
 })
 
 /**
