@@ -325,6 +325,7 @@ async function recordProof(
          returning confirmed_at = ?2 as first`,
       )
       .bind(request.id, nowMs, proof.method, proof.id.slice(0, 200)),
+    ownersLatestProof(client, request.id, contact),
     // A member's later proof of their other contact, or of a contact a single opt-in took on the
     // form's word: recorded on the membership too.
     client
@@ -337,6 +338,41 @@ async function recordProof(
   ])
   const marked = results[credit.length + 2]!.results[0]
   return marked === undefined ? null : marked.first === 1
+}
+
+/**
+ * The owner's latest proof of a contact decides which membership has it. A contact nobody had
+ * proven can be typed into several sign-ups (a member's address next to a stranger's own
+ * number), and each asks its owner for a proof: opened on the stranger's, it proves the address
+ * for the stranger's membership. Opened later on a sign-up whose membership carries it unproven
+ * (the member's own), the proof takes it from the other membership (the unique index allows it
+ * on one active membership only), so that the owner can always put it where they mean it and no
+ * typist can keep it. Runs right after the proof is recorded on sign-up ?1 (`changes()` is that
+ * update's), before the membership's own update. A membership it would leave without a contact
+ * keeps it: the proof then changes nothing on the membership.
+ */
+function ownersLatestProof(
+  client: D1Database,
+  requestId: string,
+  contact: ContactKind,
+): D1PreparedStatement {
+  // Column names from the two contact kinds only, never from input.
+  const col = contact
+  const other = contact === 'phone' ? 'email' : 'phone'
+  return client
+    .prepare(
+      `update members set ${col} = null, ${col}_confirmed_at = null,
+           ${col}_consent_method = null, ${col}_consent_proof = null
+         where changes() = 1
+           and community_id = (select community_id from join_requests where id = ?1)
+           and ${col} = (select ${col} from join_requests where id = ?1)
+           and ${col}_confirmed_at is not null and status = 'active'
+           and (${other} is not null or telegram_user_id is not null)
+           and exists (select 1 from join_requests r join members t on t.id = r.member_id
+             where r.id = ?1 and t.id != members.id and t.status = 'active'
+               and t.${col} = r.${col} and t.${col}_confirmed_at is null)`,
+    )
+    .bind(requestId)
 }
 
 /** Where an earlier sign-up of the same person stands: what a repeat pointing at it shows. */

@@ -259,6 +259,51 @@ describe('a proof confirms the contact it proves, and nothing else', () => {
     expect(members.filter((member) => member.phone === membersPhone)).toHaveLength(1)
   })
 
+  it('a member’s unproven address typed next to a stranger’s number: the member’s own e-mail, opened last, takes it back', async () => {
+    const { community, invite } = await doubleOptIn()
+    const membersPhone = newPhone()
+    const membersAddress = `mia-${crypto.randomUUID()}@example.com`
+    const mine = await joinJson(invite.code, {
+      name: 'Mia',
+      phone: membersPhone,
+      email: membersAddress,
+    })
+    await confirmByWhatsApp(membersPhone, mine)
+    await eventually(async () => expect(await membersOf(community.id)).toHaveLength(1))
+
+    // Her address is nobody's proven contact yet: a stranger's membership carries it too.
+    const strangersPhone = newPhone()
+    const theirs = await joinJson(invite.code, {
+      name: 'Stranger',
+      phone: strangersPhone,
+      email: membersAddress,
+    })
+    await confirmByWhatsApp(strangersPhone, theirs)
+    await eventually(async () => expect(await membersOf(community.id)).toHaveLength(2))
+    const contactsOf = async () => {
+      const members = await membersOf(community.id)
+      return {
+        mia: members.find((member) => member.phone === membersPhone)!,
+        stranger: members.find((member) => member.phone === strangersPhone)!,
+      }
+    }
+
+    // Mia opens the stranger's e-mail first: the address is proven there.
+    await confirmByEmail(theirs.json.joinRequestId)
+    const first = await contactsOf()
+    expect(first.stranger.contactConsent.email).toMatchObject({ method: 'email_link' })
+    expect(first.mia.contactConsent.email).toBeNull()
+
+    // Then her own: her latest proof decides, and the stranger's membership no longer has it.
+    await confirmByEmail(mine.json.joinRequestId)
+    const last = await contactsOf()
+    expect(last.mia.email).toBe(membersAddress)
+    expect(last.mia.contactConsent.email).toMatchObject({ method: 'email_link' })
+    expect(last.stranger.email).toBeNull()
+    expect(last.stranger.contactConsent.email).toBeNull()
+    expect(last.stranger.contactConsent.phone).toMatchObject({ method: 'whatsapp_message' })
+  })
+
   it('an admin’s recorded consent confirms only the contacts it names', async () => {
     const { community, invite } = await doubleOptIn()
     const joined = await joinJson(invite.code, {
