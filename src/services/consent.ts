@@ -325,7 +325,7 @@ async function recordProof(
          returning confirmed_at = ?2 as first`,
       )
       .bind(request.id, nowMs, proof.method, proof.id.slice(0, 200)),
-    ownersLatestProof(client, request.id, contact),
+    ...(proof.method === 'admin' ? [] : ownersLatestProof(client, request.id, contact)),
     // A member's later proof of their other contact, or of a contact a single opt-in took on the
     // form's word: recorded on the membership too.
     client
@@ -343,36 +343,42 @@ async function recordProof(
 /**
  * The owner's latest proof of a contact decides which membership has it. A contact nobody had
  * proven can be typed into several sign-ups (a member's address next to a stranger's own
- * number), and each asks its owner for a proof: opened on the stranger's, it proves the address
- * for the stranger's membership. Opened later on a sign-up whose membership carries it unproven
- * (the member's own), the proof takes it from the other membership (the unique index allows it
- * on one active membership only), so that the owner can always put it where they mean it and no
- * typist can keep it. Runs right after the proof is recorded on sign-up ?1 (`changes()` is that
- * update's), before the membership's own update. A membership it would leave without a contact
- * keeps it: the proof then changes nothing on the membership.
+ * number), and each asks its owner for a proof, in messages alike. Proven through sign-up ?1,
+ * whose membership carries it unproven, it is taken from the other active membership that has
+ * it proven (the unique index allows one): that membership and its sign-up keep the contact,
+ * unproven, so that a later proof through them takes it back. Whichever message the owner acts
+ * on last, the contact is where they last meant it, and no typist can keep it. Only where the
+ * other membership keeps a proven contact of its own; an admin's record moves nothing (it backs
+ * a contact, it does not outweigh its owner's proof). Runs after the proof is recorded on ?1
+ * and before its membership's own update, in the same batch.
  */
 function ownersLatestProof(
   client: D1Database,
   requestId: string,
   contact: ContactKind,
-): D1PreparedStatement {
+): D1PreparedStatement[] {
   // Column names from the two contact kinds only, never from input.
   const col = contact
   const other = contact === 'phone' ? 'email' : 'phone'
-  return client
-    .prepare(
-      `update members set ${col} = null, ${col}_confirmed_at = null,
-           ${col}_consent_method = null, ${col}_consent_proof = null
-         where changes() = 1
-           and community_id = (select community_id from join_requests where id = ?1)
-           and ${col} = (select ${col} from join_requests where id = ?1)
-           and ${col}_confirmed_at is not null and status = 'active'
-           and (${other} is not null or telegram_user_id is not null)
-           and exists (select 1 from join_requests r join members t on t.id = r.member_id
-             where r.id = ?1 and t.id != members.id and t.status = 'active'
-               and t.${col} = r.${col} and t.${col}_confirmed_at is null)`,
-    )
-    .bind(requestId)
+  // The memberships that hold the contact proven while ?1 has just proven it for its own: ?1's
+  // record is set and its member's not yet, which is true only between the two updates.
+  const holders = `select m.id from members m
+    where m.community_id = (select community_id from join_requests where id = ?1)
+      and m.${col} = (select ${col} from join_requests where id = ?1)
+      and m.${col}_confirmed_at is not null and m.status = 'active'
+      and (m.${other}_confirmed_at is not null or m.telegram_user_id is not null)
+      and exists (select 1 from join_requests r join members t on t.id = r.member_id
+        where r.id = ?1 and t.id != m.id and t.status = 'active' and t.${col} = r.${col}
+          and r.${col}_confirmed_at is not null and t.${col}_confirmed_at is null)`
+  const unproven = `${col}_confirmed_at = null, ${col}_consent_method = null,
+    ${col}_consent_proof = null`
+  return [
+    // The holders' sign-ups first: the second statement changes who the holders are.
+    client
+      .prepare(`update join_requests set ${unproven} where member_id in (${holders})`)
+      .bind(requestId),
+    client.prepare(`update members set ${unproven} where id in (${holders})`).bind(requestId),
+  ]
 }
 
 /** Where an earlier sign-up of the same person stands: what a repeat pointing at it shows. */

@@ -294,14 +294,27 @@ describe('a proof confirms the contact it proves, and nothing else', () => {
     expect(first.stranger.contactConsent.email).toMatchObject({ method: 'email_link' })
     expect(first.mia.contactConsent.email).toBeNull()
 
-    // Then her own: her latest proof decides, and the stranger's membership no longer has it.
+    // Then her own: her latest proof decides. The stranger's membership keeps the address
+    // unproven (nothing goes to it), and so does its sign-up.
     await confirmByEmail(mine.json.joinRequestId)
     const last = await contactsOf()
     expect(last.mia.email).toBe(membersAddress)
     expect(last.mia.contactConsent.email).toMatchObject({ method: 'email_link' })
-    expect(last.stranger.email).toBeNull()
     expect(last.stranger.contactConsent.email).toBeNull()
     expect(last.stranger.contactConsent.phone).toMatchObject({ method: 'whatsapp_message' })
+    const [strangersSignUp] = await query<{ email_confirmed_at: number | null }>(
+      'select email_confirmed_at from join_requests where id = ?',
+      theirs.json.joinRequestId,
+    )
+    expect(strangersSignUp!.email_confirmed_at).toBeNull()
+
+    // Whichever e-mail she acts on last: opened again on the stranger's, then on her own.
+    await confirmByEmail(theirs.json.joinRequestId)
+    expect((await contactsOf()).mia.contactConsent.email).toBeNull()
+    await confirmByEmail(mine.json.joinRequestId)
+    const again = await contactsOf()
+    expect(again.mia.contactConsent.email).toMatchObject({ method: 'email_link' })
+    expect(again.stranger.contactConsent.email).toBeNull()
   })
 
   it('an admin’s recorded consent confirms only the contacts it names', async () => {
