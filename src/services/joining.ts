@@ -255,19 +255,23 @@ export async function join(
     ])
   } catch (error) {
     // The same person signing up twice at the same moment: the second finds the first.
-    if (isUniqueViolation(error)) {
-      const raced = await findExisting(db, invite.communityId, input)
-      if (raced) {
-        return repeatSignUp(db, invite, target, input, options, read.confirmationMailer, referrerId)
-      }
+    if (isUniqueViolation(error) && (await findExisting(db, invite.communityId, input))) {
+      return repeatSignUp(db, invite, target, input, options, read.confirmationMailer, referrerId)
     }
     throw error
   }
   const stored = firstRowOf(joinRequests, results[0])
   // The member row (or its id alone) comes right after the sign-up's statements and the proof's.
   const memberMade = joinsNow ? results[signUp.length + extra.length]?.results[0] : undefined
-  if (!stored || (joinsNow && !memberMade))
-    throw refusalOf(invite.id, results[writes.length], options.now)
+  if (!stored || (joinsNow && !memberMade)) {
+    const refusal = refusalOf(invite.id, results[writes.length], options.now)
+    // Neither the link nor a group refused it: the same person's sign-up got in first (a join
+    // that is a membership at once checks for their waiting request, see `signUpStatements`).
+    if (refusal.code === 'conflict' && (await findExisting(db, invite.communityId, input))) {
+      return repeatSignUp(db, invite, target, input, options, read.confirmationMailer, referrerId)
+    }
+    throw refusal
+  }
   const made = { request: stored, statusToken, confirmCode }
   if (double) return { status: 'unconfirmed', ...made }
   if (!open) return { status: 'pending', ...made }

@@ -1,4 +1,7 @@
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import { createDb } from '../../src/db/client'
+import { join, readForJoin } from '../../src/services/joining'
 import {
   call,
   createCommunity,
@@ -74,6 +77,41 @@ describe('a sign-up known by one of its contacts', () => {
  * member their own links: so a sign-up with a member's number and one with a new number look
  * alike to whoever typed them, also where nothing can prove them and after the time to do so.
  */
+describe('a join that read the community open, while the same person asked in it closed', () => {
+  it('waits with that request instead of making a membership beside it', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const phone = newPhone()
+    const db = createDb(env.DB, { checkLimits: true })
+    const input = { name: 'Ola', phone, email: null, answers: [], consent: true, country: 'DE' }
+    const options = {
+      now: new Date(),
+      cooldownDays: 30,
+      confirmation: { secret: env.SIGNING_SECRET, expiryHours: 48, baseUrl: 'https://x.example' },
+    }
+    // The join reads the community open; before it writes, the community closes and the same
+    // person's request in it gets in first.
+    const reading = await readForJoin(db, invite.code, input, options)
+    expect(reading.community?.visibility).toBe('open')
+    const closed = await call('PATCH', `/api/communities/${community.id}`, {
+      body: { visibility: 'closed' },
+    })
+    expect(closed.status, closed.text).toBe(200)
+    const asked = await joinJson(invite.code, { name: 'Ola', phone })
+    expect(asked.json).toMatchObject({ status: 'pending' })
+
+    const late = await join(db, reading.invite!, input, options, reading)
+    expect(late).toMatchObject({ status: 'active', member: null })
+    expect(late.request.status).toBe('pending')
+    expect(await query('select id from members where phone = ?', phone)).toEqual([])
+    // The admins decide on the one request, and its approval makes the one membership.
+    expect(await waitingIds(community.id)).toEqual([asked.json.joinRequestId])
+    const approved = await call('POST', `/api/join-requests/${asked.json.joinRequestId}/approve`)
+    expect(approved.status, approved.text).toBe(200)
+    expect(await query('select id from members where phone = ?', phone)).toHaveLength(1)
+  })
+})
+
 describe('a single opt-in sign-up nobody proved', () => {
   it('where nothing here can prove an address, shows the links to nobody: an admin’s record proves the address, not who holds the page', async () => {
     const community = await createCommunity()
