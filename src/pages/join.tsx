@@ -27,6 +27,7 @@ import {
   joinLimits,
 } from '../services/join-limits'
 import { join, readForJoin, type JoinOutcome, type JoinReading } from '../services/joining'
+import { stopsOf } from '../services/opt-outs'
 import { countAttempt, tooManyAttempts } from '../services/rate-limits'
 import { verifyTurnstile } from '../services/turnstile'
 import { ErrorPage } from '../views/error-page'
@@ -313,17 +314,19 @@ joinApp.post('/i/:code/join', async (c) => {
     outcome.confirmCode &&
     canSendConfirmationTemplate(config)
   ) {
-    // Business-initiated confirmation: sent after the answer, never holding the person up, and
-    // at most once a day per number.
+    // Business-initiated confirmation: sent after the answer, never holding the person up, at
+    // most once a day per number, and never to a number that sent STOP (its owner can still
+    // send the code themselves).
     const code = outcome.confirmCode
     const phone = outcome.request.phone
     const limit = await confirmationTemplateLimit(secret, phone)
+    const db = c.var.deferredDb
     c.executionCtx.waitUntil(
-      countAttempt(c.var.deferredDb, [limit], now).then((exceeded) =>
-        exceeded.length > 0
-          ? undefined
-          : sendConfirmationTemplate(config, phone, code, community.name),
-      ),
+      (async () => {
+        if ((await stopsOf(db, [phone])).has(phone)) return
+        if ((await countAttempt(db, [limit], now)).length > 0) return
+        await sendConfirmationTemplate(config, phone, code, community.name)
+      })(),
     )
   }
   if (wantsJson) {

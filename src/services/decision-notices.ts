@@ -3,6 +3,7 @@ import type { JoinRequest } from '../db/schema'
 import type { Config } from '../lib/config'
 import { REPLIES, sendCommunityTemplate, sendWhatsAppReply } from '../platforms/whatsapp/replies'
 import { logError } from '../lib/log'
+import { reachableAfterStop, stopsOf } from './opt-outs'
 
 /**
  * Telling an applicant how an admin decided, through the contact they confirmed, and only that:
@@ -16,7 +17,8 @@ import { logError } from '../lib/log'
  * - **A confirmed e-mail address** hears it from the operator's own mail system, which receives
  *   `join.approved` / `join.rejected` with the applicant's name, address and the community's name
  *   (services/joining.ts). Those events cannot carry the status link: only its hash is stored.
- * - **An unconfirmed contact** hears nothing, ever.
+ * - **An unconfirmed contact** hears nothing, ever; nor does a number that sent STOP after it
+ *   was proven (services/opt-outs.ts).
  */
 
 /** Meta's customer-service window, opened by a message from the person. */
@@ -67,6 +69,9 @@ export async function tellApplicant(
 ): Promise<void> {
   if (!request.phone || !request.phoneConfirmedAt) return
   try {
+    // A number that sent STOP since it was proven hears nothing, not even the approval.
+    const stop = (await stopsOf(db, [request.phone])).get(request.phone)
+    if (!reachableAfterStop(stop, request)) return
     const community = await db.query.communities.findFirst({
       where: (c, { eq }) => eq(c.id, request.communityId),
     })

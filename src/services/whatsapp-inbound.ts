@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNotNull, lt } from 'drizzle-orm'
 import { toPage } from '../lib/pagination'
 import type { Database } from '../db/client'
 import {
@@ -6,7 +6,6 @@ import {
   groups,
   inboundMessages,
   inboundNotifications,
-  marketingPreferences,
   members,
   type LeaveReason,
   type Member,
@@ -21,6 +20,13 @@ import { confirmContact, findRequestByCode } from './consent'
 import { endMembership } from './leaving'
 import { REPLIES, sendWhatsAppReply } from '../platforms/whatsapp/replies'
 import { applyStatus, type DeliveryLookup, type InboundDeps } from './whatsapp-statuses'
+import {
+  markOptChoiceApplied,
+  pruneOptIns,
+  recordOptChoice,
+  stopsOf,
+  type OptChoice,
+} from './opt-outs'
 
 /** Meta's marketing opt-out quick reply, as its button text arrives (folded like any message). */
 const MARKETING_OPT_OUT_BUTTONS = new Set(['Stop promotions', 'Werbung stoppen'].map(foldKeyword))
@@ -41,12 +47,9 @@ export async function applyInboundItem(
 }
 
 /**
- * The person stopped or resumed marketing messages in WhatsApp. Meta may deliver these late and
- * more than once, so they act in the order of Meta's timestamps, each once: a preference is
- * recorded only if it is newer than the number's recorded one (a conditional upsert, so an older
- * one never overwrites a newer one, whatever the order of arrival), acts only while it is the
- * recorded one, and is marked applied when done, after which its copies do nothing. Between a
- * "stop" and a "resume" of the same second, the "stop" wins.
+ * The person stopped or resumed marketing messages in WhatsApp. It acts in the order of Meta's
+ * timestamps among the number's choices, each once (`recordOptChoice`): a late "resume" never
+ * undoes a newer STOP, and a copy of one that acted does nothing.
  */
 async function applyPreference(
   db: Database,
@@ -55,42 +58,53 @@ async function applyPreference(
 ): Promise<string> {
   const phone = `+${item.waId}`
   const at = new Date(item.timestamp * 1000)
-  await db
-    .insert(marketingPreferences)
-    .values({ phone, value: item.value, timestamp: at, applied: false })
-    .onConflictDoUpdate({
-      target: marketingPreferences.phone,
-      set: { value: item.value, timestamp: at, applied: false },
-      setWhere: sql`excluded.timestamp > ${marketingPreferences.timestamp}
-        or (excluded.timestamp = ${marketingPreferences.timestamp}
-          and excluded.value = 'stop' and ${marketingPreferences.value} = 'resume')`,
-    })
-  const recorded = await db.query.marketingPreferences.findFirst({
-    where: eq(marketingPreferences.phone, phone),
-  })
-  if (recorded?.value !== item.value || recorded.timestamp.getTime() !== at.getTime()) {
-    return 'stale'
-  }
-  // Recorded but not applied: this copy, or one that failed half-way, still has to act. Each
-  // membership changes in a statement conditional on its state, so a copy racing this one (or a
-  // retry finishing a half-done stop) ends or restores each membership once.
-  if (recorded.applied) return 'replayed'
+  const state = await recordOptChoice(db, phone, item.value, at)
+  if (state !== 'act') return state
+  // Each membership changes in a statement conditional on its state, so a copy racing this one
+  // (or a retry finishing a half-done stop) ends or restores each membership once.
   const changed =
     item.value === 'stop'
       ? await unsubscribe(db, phone, 'marketing_opt_out', now)
       : await resubscribe(db, phone, now)
-  await db
-    .update(marketingPreferences)
-    .set({ applied: true })
-    .where(
-      and(
-        eq(marketingPreferences.phone, phone),
-        eq(marketingPreferences.timestamp, at),
-        eq(marketingPreferences.value, item.value),
-      ),
-    )
+  await markOptChoiceApplied(db, phone, item.value, at)
   if (!changed) return 'ignored'
   return item.value === 'stop' ? 'unsubscribed' : 'resubscribed'
+}
+
+/**
+ * A STOP (a keyword, or Meta's opt-out button) or START sent in the chat, ordered with the
+ * number's other choices by Meta's time of the message, as a preference is. A STOP is answered
+ * unless a newer START stands; a START when it lifted a standing STOP or brought memberships
+ * back (a STOP also holds for memberships made after it, see services/opt-outs.ts).
+ */
+async function applyChatChoice(
+  db: Database,
+  config: InboundDeps['config'],
+  item: Extract<InboundItem, { kind: 'message' }>,
+  value: OptChoice,
+  reason: LeaveReason,
+  now: Date,
+): Promise<string> {
+  const phone = `+${item.from}`
+  const at = new Date((item.timestamp ?? Math.floor(now.getTime() / 1000)) * 1000)
+  const stoppedBefore = value === 'resume' && (await stopsOf(db, [phone])).has(phone)
+  const state = await recordOptChoice(db, phone, value, at)
+  let changed = 0
+  if (state === 'act') {
+    changed =
+      value === 'stop'
+        ? await unsubscribe(db, phone, reason, now)
+        : await resubscribe(db, phone, now)
+    await markOptChoiceApplied(db, phone, value, at)
+  }
+  if (value === 'stop') {
+    if (state === 'stale') return 'stale'
+    await sendWhatsAppReply(config, item.from, REPLIES.stopped)
+    return 'unsubscribed'
+  }
+  const back = changed > 0 || (state === 'act' && stoppedBefore)
+  if (back) await sendWhatsAppReply(config, item.from, REPLIES.started)
+  return back ? 'resubscribed' : state === 'stale' ? 'stale' : 'ignored'
 }
 
 /**
@@ -111,17 +125,11 @@ async function applyMessage(
   const config = deps.config
   let outcome: string
   if (item.type === 'button' && MARKETING_OPT_OUT_BUTTONS.has(folded)) {
-    await unsubscribe(db, phone, 'marketing_opt_out', now)
-    await sendWhatsAppReply(config, item.from, REPLIES.stopped)
-    outcome = 'unsubscribed'
+    outcome = await applyChatChoice(db, config, item, 'stop', 'marketing_opt_out', now)
   } else if (config.OPT_OUT_KEYWORDS.includes(folded)) {
-    await unsubscribe(db, phone, 'chat_opt_out', now)
-    await sendWhatsAppReply(config, item.from, REPLIES.stopped)
-    outcome = 'unsubscribed'
+    outcome = await applyChatChoice(db, config, item, 'stop', 'chat_opt_out', now)
   } else if (config.OPT_IN_KEYWORDS.includes(folded)) {
-    const back = await resubscribe(db, phone, now)
-    if (back) await sendWhatsAppReply(config, item.from, REPLIES.started)
-    outcome = back ? 'resubscribed' : 'ignored'
+    outcome = await applyChatChoice(db, config, item, 'resume', 'chat_opt_out', now)
   } else if (findConfirmCodes(item.text).length > 0) {
     outcome = await confirmByCode(db, deps, item, findConfirmCodes(item.text), now)
   } else {
@@ -290,21 +298,14 @@ async function resubscribe(db: Database, phone: string, now: Date): Promise<numb
 }
 
 /**
- * How long a number's last marketing preference is kept: past Meta's re-deliveries (up to 7
- * days) and our inbound queue's retention (up to 4 days), no older preference can arrive, so
- * the row has nothing left to order and only holds a phone number. Whether it was "stop" or
- * "resume" does not matter: the memberships already carry the outcome.
+ * Forgets handled notification keys after a week (Meta re-delivers within days, not weeks), and
+ * numbers' opt-ins once no older choice can arrive (`pruneOptIns`).
  */
-const PREFERENCE_RETENTION_MS = 14 * 86400_000
-
-/** Forgets handled notification keys after a week: Meta re-delivers within days, not weeks. */
 export async function pruneInboundNotifications(db: Database, now: Date): Promise<void> {
   await db
     .delete(inboundNotifications)
     .where(lt(inboundNotifications.receivedAt, new Date(now.getTime() - 7 * 86400_000)))
-  await db
-    .delete(marketingPreferences)
-    .where(lt(marketingPreferences.timestamp, new Date(now.getTime() - PREFERENCE_RETENTION_MS)))
+  await pruneOptIns(db, now)
 }
 
 /** Messages members sent that were no command, newest first, with who sent them. */

@@ -60,12 +60,22 @@ export function statusNotification(
   })
 }
 
-/** A text a person sent to the business number from their own WhatsApp account. */
-export function textNotification(from: string, text: string, wamid = newWamid()) {
+/**
+ * A text a person sent to the business number from their own WhatsApp account, at `sentAt` (Unix
+ * seconds as Meta writes them, now unless given: Meta may deliver it much later).
+ */
+export function textNotification(
+  from: string,
+  text: string,
+  wamid = newWamid(),
+  sentAt: number = Math.floor(Date.now() / 1000),
+) {
   const waId = from.replace(/\D/g, '')
   return envelope('messages', {
     contacts: [{ profile: { name: 'Someone' }, wa_id: waId }],
-    messages: [{ from: waId, id: wamid, timestamp: seconds(), type: 'text', text: { body: text } }],
+    messages: [
+      { from: waId, id: wamid, timestamp: String(sentAt), type: 'text', text: { body: text } },
+    ],
   })
 }
 

@@ -8,11 +8,10 @@ import {
   newPhone,
   pressEmailLink,
   query,
-  runCron,
   visit,
 } from '../worker/helpers'
 import { buttonNotification, textNotification } from '../support/whatsapp-notifications'
-import { notify, sentTo } from './meta'
+import { announceAndWait, notify, sentTo } from './meta'
 import { MESSAGES } from '../../src/lib/i18n'
 
 /**
@@ -80,18 +79,6 @@ async function membersOf(communityId: string) {
     email: string | null
     contactConsent: { phone: { method: string } | null; email: { method: string } | null }
   }>
-}
-
-async function announceAndWait(communityId: string, body: string) {
-  const created = await call('POST', `/api/communities/${communityId}/announcements`, {
-    body: { body, sendAt: new Date(Date.now() + 1000).toISOString() },
-  })
-  expect(created.status, created.text).toBe(201)
-  await runCron(new Date(Date.now() + 120_000))
-  await eventually(async () =>
-    expect((await call('GET', `/api/announcements/${created.json.id}`)).json.status).toBe('sent'),
-  )
-  return (await call('GET', `/api/announcements/${created.json.id}/deliveries`)).json
 }
 
 describe('a proof confirms the contact it proves, and nothing else', () => {

@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers'
 import { expect, inject } from 'vitest'
-import { BASE } from '../worker/helpers'
+import { BASE, call, eventually, runCron } from '../worker/helpers'
 import { hubSignature } from '../support/whatsapp-notifications'
 
 /** Meta's part of a test: signed notifications in, and what the Cloud API stand-in received. */
@@ -36,4 +36,20 @@ export async function sentTo(
   return requests
     .map((request) => JSON.parse(request.body))
     .filter((message) => message.to.replace(/\D/g, '') === phone.replace(/\D/g, ''))
+}
+
+/**
+ * Schedules an announcement to the community, runs the cron past its time and waits until its
+ * run is over: its deliveries, each sent or why not.
+ */
+export async function announceAndWait(communityId: string, body: string) {
+  const created = await call('POST', `/api/communities/${communityId}/announcements`, {
+    body: { body, sendAt: new Date(Date.now() + 1000).toISOString() },
+  })
+  expect(created.status, created.text).toBe(201)
+  await runCron(new Date(Date.now() + 120_000))
+  await eventually(async () =>
+    expect((await call('GET', `/api/announcements/${created.json.id}`)).json.status).toBe('sent'),
+  )
+  return (await call('GET', `/api/announcements/${created.json.id}/deliveries`)).json
 }

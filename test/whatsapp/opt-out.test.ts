@@ -92,7 +92,7 @@ describe('an opt-out however it is typed ends the subscription', () => {
     const { phone, memberId } = await subscriber()
     await notify(textNotification(phone, 'ＳＴＯＰ!'))
     await eventually(async () => expect((await memberRow(memberId)).status).toBe('left'))
-    await notify(textNotification(phone, 'Start! ✅'))
+    await notify(textNotification(phone, 'Start! ✅', newWamid(), seconds() + 1))
     await eventually(async () => expect((await memberRow(memberId)).status).toBe('active'))
   })
 
@@ -119,6 +119,45 @@ describe('what only mentions stopping is kept for the admins, and ends nothing',
       expect(await memberRow(memberId)).toEqual({ status: 'active', leave_reason: null })
     },
   )
+})
+
+describe('a STOP or START in the chat is ordered with Meta’s preferences by when it was made', () => {
+  it('a resume made before a STOP in the chat, delivered after it, changes nothing', async () => {
+    const { phone, memberId } = await subscriber()
+    const stoppedAt = seconds()
+    await notify(textNotification(phone, 'STOP', newWamid(), stoppedAt))
+    await eventually(async () =>
+      expect(await memberRow(memberId)).toEqual({ status: 'left', leave_reason: 'chat_opt_out' }),
+    )
+    await notify(preferenceNotification(phone, 'resume', stoppedAt - 60))
+    await notify(preferenceNotification(phone, 'resume', stoppedAt - 86_400))
+    await handled(phone)
+    expect(await memberRow(memberId)).toEqual({ status: 'left', leave_reason: 'chat_opt_out' })
+  })
+
+  it('a marketing stop made before a START in the chat, delivered after it, changes nothing', async () => {
+    const { communityId, phone, memberId } = await subscriber()
+    const startedAt = seconds() + 1
+    await notify(textNotification(phone, 'STOP', newWamid(), startedAt - 1))
+    await eventually(async () => expect((await memberRow(memberId)).status).toBe('left'))
+    await notify(textNotification(phone, 'START', newWamid(), startedAt))
+    await eventually(async () => expect((await memberRow(memberId)).status).toBe('active'))
+
+    await notify(preferenceNotification(phone, 'stop', startedAt - 1))
+    await handled(phone)
+    expect(await memberRow(memberId)).toEqual({ status: 'active', leave_reason: null })
+    expect(await leaveEvents(communityId)).toHaveLength(1)
+  })
+
+  it('a STOP in the chat made before a resume, delivered after it, ends nothing', async () => {
+    const { phone, memberId } = await subscriber()
+    const resumedAt = seconds()
+    await notify(preferenceNotification(phone, 'resume', resumedAt))
+    await handled(phone)
+    await notify(textNotification(phone, 'STOP', newWamid(), resumedAt - 60))
+    await handled(phone)
+    expect(await memberRow(memberId)).toEqual({ status: 'active', leave_reason: null })
+  })
 })
 
 describe('Meta’s marketing preferences act in the order the person made them', () => {
@@ -183,13 +222,16 @@ describe('Meta’s marketing preferences act in the order the person made them',
     ).toEqual([{ value: 'stop', applied: 1 }])
   })
 
-  it('keeps a number’s last preference only while an older one can still arrive', async () => {
+  it('keeps a resume only while an older choice can still arrive, and a stop while it stands', async () => {
     const old = await subscriber()
     const recent = await subscriber()
+    const longAgo = await subscriber()
     const now = Date.now()
     await notify(preferenceNotification(old.phone, 'resume', seconds() - 15 * 86_400))
     await notify(preferenceNotification(recent.phone, 'stop', seconds() - 86_400))
+    await notify(preferenceNotification(longAgo.phone, 'stop', seconds() - 400 * 86_400))
     await eventually(async () => expect((await memberRow(recent.memberId)).status).toBe('left'))
+    await eventually(async () => expect((await memberRow(longAgo.memberId)).status).toBe('left'))
     await handled(old.phone)
 
     await pruneInboundNotifications(createDb(env.DB), new Date(now))
@@ -197,6 +239,8 @@ describe('Meta’s marketing preferences act in the order the person made them',
       (row) => row.phone,
     )
     expect(phones).toContain(recent.phone)
+    // The proof that nothing may go to the number, however old.
+    expect(phones).toContain(longAgo.phone)
     expect(phones).not.toContain(old.phone)
   })
 })

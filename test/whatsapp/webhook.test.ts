@@ -22,6 +22,7 @@ import {
 import {
   buttonNotification,
   hubSignature,
+  newWamid,
   preferenceNotification,
   statusNotification,
   textNotification,
@@ -388,7 +389,11 @@ describe('opting out and in from the chat', () => {
         }),
       )
       if (word === 'STOP') {
-        await notify(textNotification(phone, 'Start'))
+        // A second later, as Meta stamps it: of a STOP and a START in the same second, the STOP
+        // stands.
+        await notify(
+          textNotification(phone, 'Start', newWamid(), Math.floor(Date.now() / 1000) + 1),
+        )
         await eventually(async () =>
           expect((await memberRow(joined.json.memberId)).status).toBe('active'),
         )

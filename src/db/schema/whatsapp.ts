@@ -41,16 +41,17 @@ export const inboundMessages = sqliteTable(
 )
 
 /**
- * The newest marketing preference Meta reported for a phone number (`user_preferences`: the
- * person stopped or resumed marketing messages in WhatsApp), by Meta's own timestamp: one arriving
- * late (Meta re-delivers for days, and our queue retries) is applied only if it is newer, so a
- * stale "resume" never undoes a newer "stop". `applied` is set once its effect on the memberships
- * is done: a retry after a failure finishes it, a copy of it does nothing.
+ * A phone number's newest opt-out or opt-in on WhatsApp, from any of the ways it comes: a STOP or
+ * START in the chat, Meta's opt-out button, or Meta's marketing preference (`user_preferences`),
+ * by Meta's own timestamp of each (services/opt-outs.ts). One arriving late (Meta re-delivers
+ * for days, and our queue retries) is recorded only if it is newer, so a stale "resume" never
+ * undoes a newer "stop". `applied` is set once its effect on the memberships is done: a retry
+ * after a failure finishes it, a copy of it does nothing.
  *
- * A phone number is personal data, and this row is needed only while an older preference can
- * still arrive: rows are deleted some days after their timestamp, whatever the value
- * (`pruneInboundNotifications`). What the person decided stays where it matters, on the
- * memberships (`leave_reason`) and in the `member.left` / `member.joined` events.
+ * A standing "stop" is kept: it is the proof that nothing may go to the number until the number
+ * itself says otherwise, whatever sign-ups, approvals or forms come later (`reachableAfterStop`).
+ * A "resume" is needed only while an older choice can still arrive, and is deleted some days
+ * after its timestamp (`pruneOptIns`).
  */
 export const marketingPreferences = sqliteTable(
   'marketing_preferences',

@@ -100,6 +100,12 @@ export const InboundItemSchema = z.discriminatedUnion('kind', [
     from: z.string().regex(/^\d{6,15}$/),
     type: z.string().max(40),
     text: z.string().max(4096),
+    /**
+     * Meta's time of the message, in Unix seconds: a STOP or START acts in this order among the
+     * number's opt-outs and opt-ins, not in arrival order. Absent in items queued before it was
+     * kept; those count as sent when they are handled.
+     */
+    timestamp: z.number().int().min(0).max(1e11).optional(),
   }),
   z.object({
     kind: z.literal('preference'),
@@ -139,12 +145,14 @@ export function inboundItems(
             message.button?.text ??
             message.interactive?.button_reply?.title ??
             ''
+          const sent = SecondsSchema.safeParse(message.timestamp)
           items.push({
             kind: 'message',
             wamid: message.id,
             from: message.from,
             type: message.type,
             text,
+            timestamp: sent.success ? sent.data : Math.floor(receivedAt.getTime() / 1000),
           })
         }
       } else if (change.field === 'user_preferences') {

@@ -22,6 +22,7 @@ const FIXED_REASONS = new Set<string>([
   'member left',
   'no phone number',
   'phone number not confirmed',
+  'the number sent STOP',
   'no confirmed contact',
   'announcement deleted',
   'event not found',

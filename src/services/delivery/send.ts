@@ -11,6 +11,7 @@ import {
   type SendResult,
 } from '../channels'
 import { actOnRefusals } from '../whatsapp-statuses'
+import { reachableAfterStop, stopsOf } from '../opt-outs'
 import { pausedReason } from '../../platforms/whatsapp/errors'
 import {
   backoffSeconds,
@@ -60,6 +61,11 @@ export async function deliverAnnouncements(
     for (const member of await db.select().from(members).where(inArray(members.id, ids)))
       people.set(member.id, member)
   }
+  // Numbers that sent STOP since: nothing goes to them (services/opt-outs.ts).
+  const stops = await stopsOf(
+    db,
+    [...people.values()].flatMap((member) => (member.phone ? [member.phone] : [])),
+  )
   const announcementOf = new Map<string, Announcement>()
   for (const ids of chunks([...new Set(unique.map((m) => m.dispatchId))], ID_CHUNK)) {
     const runs = await db
@@ -125,9 +131,11 @@ export async function deliverAnnouncements(
   const sender = async () => {
     while (next < claimed.length) {
       const message = claimed[next++]!
+      const member = people.get(message.memberId)
       const outcome = await attempt(
         config,
-        people.get(message.memberId),
+        member,
+        member?.phone ? stops.get(member.phone) : undefined,
         announcementOf.get(message.dispatchId),
         message,
         pace,
@@ -159,6 +167,8 @@ type SkipResult = { outcome: 'skipped'; reason: string }
 async function attempt(
   config: Config,
   member: typeof members.$inferSelect | undefined,
+  /** When the member's number last sent STOP, if that still stands. */
+  stop: Date | undefined,
   announcement: Announcement | undefined,
   message: DeliveryKey,
   pace: Pace,
@@ -169,12 +179,16 @@ async function attempt(
   if (announcement.pausedAt) {
     return { outcome: 'skipped', reason: pausedReason(announcement.pauseReason) }
   }
-  // Consent is per contact: only a contact its owner confirmed is ever written to or passed on.
-  const phone = member.phoneConfirmedAt ? member.phone : null
+  // Consent is per contact: only a contact its owner confirmed, and whose owner has not taken
+  // it back since, is ever written to or passed on.
+  const stopped = !reachableAfterStop(stop, member)
+  const phone = member.phoneConfirmedAt && !stopped ? member.phone : null
   const email = member.emailConfirmedAt ? member.email : null
   if (config.DELIVERY_CHANNEL === 'whatsapp') {
     if (!member.phone) return { outcome: 'skipped', reason: 'no phone number' }
-    if (!phone) return { outcome: 'skipped', reason: 'phone number not confirmed' }
+    if (!member.phoneConfirmedAt)
+      return { outcome: 'skipped', reason: 'phone number not confirmed' }
+    if (!phone) return { outcome: 'skipped', reason: 'the number sent STOP' }
     await pace()
     return sendWhatsAppMessage(config, phone, announcement.body)
   }
