@@ -21,11 +21,12 @@ import { forgetTelegramContacts } from './telegram-retention'
  *   cannot bring the member back; it goes `TELEGRAM_ENDED_MEMBERSHIP_DAYS` after they leave).
  *
  * What stays names nobody: the `member.left` event this writes (the id and `removed`), the
- * per-recipient delivery rows of past announcements (a member id, a status), the audit entry
+ * per-recipient delivery rows of past announcements (a member id, a status; not Meta's message
+ * id, which holds the number, nor what Meta reported of it), the audit entry
  * (the id), the anonymous rollups, and ids in other people's rows (who referred them). Rows keyed
  * by the contact rather than the member run out by themselves: join limit counters (keyed hashes,
- * a day) and Meta's last marketing preference for the number (14 days; it is shared by every
- * community the number is in).
+ * a day) and the number's last opt-in (14 days; it is shared by every community the number is
+ * in). A STOP the number sent stays, as the proof that nothing may be sent to it.
  */
 export async function eraseMember(db: Database, member: Member, now: Date): Promise<void> {
   const client = db.$client
@@ -56,6 +57,11 @@ export async function eraseMember(db: Database, member: Member, now: Date): Prom
     // After the events went: the `member.left` this writes tells partners the membership ended.
     ...(member.status === 'active' ? endMembershipStatements(client, member, 'removed', now) : []),
     bind(`delete from inbound_messages where member_id = ?1 and community_id = ?2`),
+    // Their deliveries stay as a status, without Meta's message id (which holds the number) or
+    // what Meta said of it; found run by run of the community's announcements, by key.
+    bind(`update deliveries set provider_message_id = null, error_code = null, error_title = null
+      where member_id = ?1 and dispatch_id in (select d.id from dispatches d
+        join announcements a on a.id = d.announcement_id where a.community_id = ?2)`),
     ...forgetTelegramContacts(client, { sql: 'select ?1', params: [member.id] }),
     bind(`update telegram_memberships set first_name = '', username = null
       where (chat_id, user_id) in (${telegramAccount})`),

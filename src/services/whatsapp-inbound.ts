@@ -11,6 +11,7 @@ import {
   type Member,
 } from '../db/schema'
 import { signingSecret } from '../lib/config'
+import { keyedHash } from '../lib/signing'
 import { findConfirmCodes } from '../lib/confirm-codes'
 import { newId } from '../lib/ids'
 import { foldKeyword } from '../lib/keywords'
@@ -117,9 +118,13 @@ async function applyMessage(
   item: Extract<InboundItem, { kind: 'message' }>,
   now: Date,
 ): Promise<string> {
-  const key = `msg:${item.wamid}`
-  if (await db.query.inboundNotifications.findFirst({ where: eq(inboundNotifications.key, key) }))
-    return 'replayed'
+  // Meta's message id holds the sender's number: the key is a keyed hash of it. Keys stored
+  // plain before that are looked up too, until they are pruned.
+  const key = `msg:${await keyedHash(signingSecret(deps.config), 'wamid', item.wamid)}`
+  const handled = await db.query.inboundNotifications.findFirst({
+    where: inArray(inboundNotifications.key, [key, `msg:${item.wamid}`]),
+  })
+  if (handled) return 'replayed'
   const phone = `+${item.from}`
   const folded = foldKeyword(item.text)
   const config = deps.config

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { TestProject } from 'vitest/node'
 import { createFakeTelegram } from './fake-telegram.ts'
+import { metaWamid } from './whatsapp-notifications.ts'
 
 /**
  * Stand-ins for the outside services the Worker talks to, on 127.0.0.1, speaking their
@@ -223,7 +224,7 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
       return json(200, {
         messaging_product: 'whatsapp',
         contacts: [{ input: message.to, wa_id: waId }],
-        messages: [{ id: `wamid.${waId}.${tries}` }],
+        messages: [{ id: metaWamid(waId) }],
       })
     }
     json(404, { error: 'no such endpoint' })

@@ -9,6 +9,7 @@ import {
   pressEmailLink,
   query,
   visit,
+  handledMessageKey,
 } from '../worker/helpers'
 import { buttonNotification, textNotification } from '../support/whatsapp-notifications'
 import { announceAndWait, notify, sentTo } from './meta'
@@ -527,7 +528,10 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
     // Wait for the message to be handled, then look.
     await eventually(async () =>
       expect(
-        await query('select key from inbound_notifications where key = ?', `msg:${wamid}`),
+        await query(
+          'select key from inbound_notifications where key = ?',
+          await handledMessageKey(wamid),
+        ),
       ).toHaveLength(1),
     )
     const [member] = await membersOf(community.id)

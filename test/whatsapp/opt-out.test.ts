@@ -10,6 +10,7 @@ import {
   newPhone,
   query,
   joinAsMember,
+  handledMessageKey,
 } from '../worker/helpers'
 import {
   buttonNotification,
@@ -62,7 +63,10 @@ async function handled(phone: string) {
   await notify(textNotification(phone, 'Are you still there?', wamid))
   await eventually(async () =>
     expect(
-      await query('select key from inbound_notifications where key = ?', `msg:${wamid}`),
+      await query(
+        'select key from inbound_notifications where key = ?',
+        await handledMessageKey(wamid),
+      ),
     ).toHaveLength(1),
   )
 }

@@ -18,6 +18,7 @@ import {
   query,
   runCron,
   joinAsMember,
+  handledMessageKey,
 } from '../worker/helpers'
 import {
   buttonNotification,
@@ -102,7 +103,7 @@ async function memberWithDelivery(name = 'Hanna') {
 /** Waits until the inbound queue has applied a message: everything queued before it is too. */
 async function applied(notification: { entry: Array<{ changes: Array<{ value: unknown }> }> }) {
   const value = notification.entry[0]!.changes[0]!.value as { messages: Array<{ id: string }> }
-  const key = `msg:${value.messages[0]!.id}`
+  const key = await handledMessageKey(value.messages[0]!.id)
   await eventually(async () =>
     expect(await query('select key from inbound_notifications where key = ?', key)).toHaveLength(1),
   )

@@ -17,6 +17,7 @@ import {
   newPhone,
   query,
   runCron,
+  handledMessageKey,
 } from './helpers'
 
 /**
@@ -104,7 +105,8 @@ describe('WhatsApp notification ids (`inbound_notifications`)', () => {
       }),
     )
     expect(response.status).toBe(200)
-    const kept = () => query('select key from inbound_notifications where key = ?', `msg:${wamid}`)
+    const key = await handledMessageKey(wamid)
+    const kept = () => query('select key from inbound_notifications where key = ?', key)
     await eventually(async () => expect(await kept()).toHaveLength(1))
     const received = Date.now()
     await runHourlyCron(received + 6 * DAY)

@@ -7,7 +7,7 @@ import { env, exports } from 'cloudflare:workers'
 import { expect } from 'vitest'
 import worker from '../../src/index'
 import { CONFIRM_PURPOSE } from '../../src/lib/confirm-codes'
-import { signToken } from '../../src/lib/signing'
+import { keyedHash, signToken } from '../../src/lib/signing'
 import type {
   ApiMethod,
   ApiPath,
@@ -357,4 +357,9 @@ export async function runCron(at: Date | number): Promise<void> {
     ctx,
   )
   await waitOnExecutionContext(ctx)
+}
+
+/** The key a handled WhatsApp message is remembered by: a keyed hash of Meta's message id. */
+export async function handledMessageKey(wamid: string): Promise<string> {
+  return `msg:${await keyedHash(env.SIGNING_SECRET, 'wamid', wamid)}`
 }

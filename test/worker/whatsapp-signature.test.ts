@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { BASE, eventually, newPhone, query } from './helpers'
+import { BASE, eventually, handledMessageKey, newPhone, query } from './helpers'
 import { hubSignature, newWamid, textNotification } from '../support/whatsapp-notifications'
 
 /**
@@ -20,7 +20,8 @@ async function post(body: string, signature: string | null) {
 
 async function appliedKeys(wamids: string[]) {
   const rows = await query<{ key: string }>('select key from inbound_notifications')
-  return rows.map((row) => row.key).filter((key) => wamids.some((id) => key === `msg:${id}`))
+  const keys = await Promise.all(wamids.map(handledMessageKey))
+  return rows.map((row) => row.key).filter((key) => keys.includes(key))
 }
 
 describe('the WhatsApp webhook signature', () => {

@@ -8,7 +8,8 @@ import { members } from './people'
 
 /**
  * WhatsApp notifications already handled, by a key of their content: Meta delivers the same one
- * more than once. Old keys are pruned by the cron job.
+ * more than once. A message's key is a keyed hash of Meta's message id, which holds the sender's
+ * number. Old keys are pruned by the cron job.
  */
 export const inboundNotifications = sqliteTable(
   'inbound_notifications',
