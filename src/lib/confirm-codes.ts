@@ -22,16 +22,18 @@ export function confirmCodeHash(secret: string, code: string): Promise<string> {
   return keyedHash(secret, 'confirm-code', code.toUpperCase())
 }
 
+/** The most codes one message is searched for (a longest chat message holds about 400). */
+const MAX_CODES_PER_MESSAGE = 50
+
 /**
- * What may be a confirmation code in a chat message, last first (the prefilled text ends with
- * it; a community's name before it may hold something that looks alike).
+ * What may be a confirmation code in a chat message, each once, last first (the prefilled text
+ * ends with it; a community's name before it may hold something that looks alike). All of them
+ * are looked up, so the sender's own code counts wherever it stands among others.
  */
 export function findConfirmCodes(text: string): string[] {
   const matches = text.toUpperCase().matchAll(/\b([A-Z0-9]{4})-([A-Z0-9]{4})\b/g)
-  return [...matches]
-    .map((match) => `${match[1]}-${match[2]}`)
-    .reverse()
-    .slice(0, 5)
+  const codes = [...new Set([...matches].map((match) => `${match[1]}-${match[2]}`))]
+  return codes.reverse().slice(0, MAX_CODES_PER_MESSAGE)
 }
 
 /**

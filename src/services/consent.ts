@@ -1,4 +1,4 @@
-import { and, eq, isNotNull } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { joinRequests, type ConsentMethod, type ContactKind, type JoinRequest } from '../db/schema'
 import { sha256Hex } from '../lib/crypto'
@@ -9,7 +9,6 @@ import { verifyToken } from '../lib/signing'
 import { CONFIRM_PURPOSE, confirmCodeHash } from '../lib/confirm-codes'
 import { approveJoinRequest } from './joining-decisions'
 import { getJoinTarget } from './joining-target'
-import { eraseExpiredSignUps, stillExpiring } from './retention'
 import { REFERRED_PROVEN, referralStatements } from './join-statements'
 
 /**
@@ -153,13 +152,21 @@ export async function findRequestByCode(
   /** The message typed the code, or tapped the template's button that carries it. */
   method: 'whatsapp_message' | 'whatsapp_button' = 'whatsapp_message',
 ): Promise<JoinRequest | null> {
-  for (const code of codes) {
-    const request = await db.query.joinRequests.findFirst({
-      where: eq(joinRequests.confirmCodeHash, await confirmCodeHash(secret, code)),
-    })
-    if (request && request.phone === phone && canConfirm(request, 'phone', now, method)) {
-      return request
-    }
+  if (codes.length === 0) return null
+  // Every code of the message in one read; the first in the message's order that is a sign-up
+  // of the sender's own number wins.
+  const hashes = await Promise.all(codes.map((code) => confirmCodeHash(secret, code)))
+  const found = await db.query.joinRequests.findMany({
+    where: and(
+      isNotNull(joinRequests.confirmCodeHash),
+      inArray(joinRequests.confirmCodeHash, hashes),
+      eq(joinRequests.phone, phone),
+    ),
+    limit: hashes.length,
+  })
+  for (const hash of hashes) {
+    const request = found.find((row) => row.confirmCodeHash === hash)
+    if (request && canConfirm(request, 'phone', now, method)) return request
   }
   return null
 }
@@ -475,25 +482,4 @@ async function markRepeat(
     where: eq(joinRequests.id, earlier.requestId),
   }))!
   return { outcome: 'repeat', request: shown, memberId: earlier.memberId }
-}
-
-/**
- * Erases expired unconfirmed sign-ups with their contact data, wherever it is (the sign-up and
- * the events naming it, see `eraseExpiredSignUps`), a bounded number per run. Their link's use
- * and the request rollup stay: they count as sign-ups that never confirmed.
- */
-export async function pruneUnconfirmed(db: Database, now: Date, limit = 500): Promise<number> {
-  const expired = await db
-    .select({ id: joinRequests.id })
-    .from(joinRequests)
-    .where(
-      // Only these are erased: others left in the look-up would fill it run after run.
-      and(isNotNull(joinRequests.confirmExpiresAt), stillExpiring(now)),
-    )
-    .limit(limit)
-  return eraseExpiredSignUps(
-    db,
-    expired.map((row) => row.id),
-    now,
-  )
 }

@@ -32,39 +32,6 @@ export const APPLICANT_FIELDS = `'name', r.name,
   'email', case when r.email_confirmed_at is not null then r.email end,
   'communityName', c.name`
 
-const DAY_MS = 86_400_000
-
-/**
- * Counts a leave on the rollup row of the member's join (their link, day, country, way in,
- * device and referrer), so the
- * funnel's retention reads the rollups: left at all, within 7 days, within 30 days.
- */
-export function leaveRollupStatement(
-  client: D1Database,
-  member: Member,
-  now: Date,
-  active: string,
-): D1PreparedStatement {
-  const stayed = now.getTime() - member.joinedAt.getTime()
-  return client
-    .prepare(
-      `update invite_daily_stats set leaves = leaves + 1,
-         left_within_7_days = left_within_7_days + ?5, left_within_30_days = left_within_30_days + ?6
-       where invite_id = ?2 and day = ?3
-         and (country, via, device, referrer_host) =
-           (select country, via, device, referrer_host from join_requests where id = ?4)
-         and ${active}`,
-    )
-    .bind(
-      member.id,
-      member.inviteId,
-      utcDay(member.joinedAt),
-      member.joinRequestId,
-      stayed <= 7 * DAY_MS ? 1 : 0,
-      stayed <= 30 * DAY_MS ? 1 : 0,
-    )
-}
-
 /**
  * The outbox event that asks the operator's mail system to send the confirmation link. It holds
  * the person's name, e-mail address and a live link, so it goes with the sign-up when that

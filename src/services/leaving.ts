@@ -1,7 +1,7 @@
 import type { Database } from '../db/client'
 import type { LeaveReason, Member } from '../db/schema'
 import { newId } from '../lib/ids'
-import { leaveRollupStatement } from './join-statements'
+import { utcDay } from '../lib/time'
 
 /**
  * Ends a membership for good (`left` by the member, `removed` by an admin): out of every group
@@ -93,4 +93,37 @@ export function endMembershipStatements(
       )
       .bind(member.id, status, now.getTime(), reason),
   ]
+}
+
+const DAY_MS = 86_400_000
+
+/**
+ * Counts a leave on the rollup row of the member's join (their link, day, country, way in,
+ * device and referrer), so the
+ * funnel's retention reads the rollups: left at all, within 7 days, within 30 days.
+ */
+function leaveRollupStatement(
+  client: D1Database,
+  member: Member,
+  now: Date,
+  active: string,
+): D1PreparedStatement {
+  const stayed = now.getTime() - member.joinedAt.getTime()
+  return client
+    .prepare(
+      `update invite_daily_stats set leaves = leaves + 1,
+         left_within_7_days = left_within_7_days + ?5, left_within_30_days = left_within_30_days + ?6
+       where invite_id = ?2 and day = ?3
+         and (country, via, device, referrer_host) =
+           (select country, via, device, referrer_host from join_requests where id = ?4)
+         and ${active}`,
+    )
+    .bind(
+      member.id,
+      member.inviteId,
+      utcDay(member.joinedAt),
+      member.joinRequestId,
+      stayed <= 7 * DAY_MS ? 1 : 0,
+      stayed <= 30 * DAY_MS ? 1 : 0,
+    )
 }

@@ -214,3 +214,24 @@ export async function deleteOldest(
   const result = await db.delete(table).where(inArray(id, oldest))
   return result.meta.changes
 }
+
+/**
+ * Erases expired unconfirmed sign-ups with their contact data, wherever it is (the sign-up and
+ * the events naming it, see `eraseExpiredSignUps`), a bounded number per run. Their link's use
+ * and the request rollup stay: they count as sign-ups that never confirmed.
+ */
+export async function pruneUnconfirmed(db: Database, now: Date, limit = 500): Promise<number> {
+  const expired = await db
+    .select({ id: joinRequests.id })
+    .from(joinRequests)
+    .where(
+      // Only these are erased: others left in the look-up would fill it run after run.
+      and(isNotNull(joinRequests.confirmExpiresAt), stillExpiring(now)),
+    )
+    .limit(limit)
+  return eraseExpiredSignUps(
+    db,
+    expired.map((row) => row.id),
+    now,
+  )
+}

@@ -36,6 +36,17 @@ describe('an opt-out however it is typed', () => {
     ['AUSTRAGEN.', 'austragen'],
     ['unsubscribe 🙏', 'unsubscribe'],
     ['Ｕｎｓｕｂｓｃｒｉｂｅ', 'unsubscribe'],
+    ['STOP\u3164', 'stop'], // the Hangul filler pasted as a "blank" character
+    ['\u115FSTOP\uFFA0', 'stop'], // other Hangul fillers
+    ['st\uFE0Fop\u034F', 'stop'], // a variation selector and the grapheme joiner inside
+    ['ST\u041EP', 'stop'], // a Cyrillic О among Latin letters
+    ['\u0455\u0442op', 'stop'], // Cyrillic ѕ and т with Latin letters
+    ['ΑΒΜΕLDΕΝ', 'abmelden'], // Greek capitals that look Latin, with Latin L and D
+    ['ꜱᴛᴏᴘ', 'stop'], // small capitals, as "fancy text" generators write
+    ['STOP STOP STOP', 'stop'],
+    ['stop, stop!', 'stop'],
+    ['S T O P', 'stop'],
+    ['S.T.O.P.', 'stop'],
   ])('%j is the opt-out keyword %s', (typed, keyword) => {
     expect(foldKeyword(typed)).toBe(keyword)
     expect(commandOf(typed)).toBe('opt-out')
@@ -62,11 +73,12 @@ describe('what only looks like an opt-out stays a message', () => {
     'bitte nicht stop sagen',
     'Can you stop by tomorrow?',
     'stop it',
-    'S T O P',
-    'S.T.O.P',
+    'stop start',
     'Stoppt',
-    'stop stop',
     'Startseite',
+    'стоп', // Russian for stop: a keyword only where one configures it
+    'СТОП',
+    'ΣΤΟΠ',
     'Start the run at 9?',
     '🛑',
     '',
@@ -88,5 +100,12 @@ describe('configured keywords', () => {
     for (const typed of ['opt out', 'OPT-OUT!', 'Opt_Out', 'désinscrire.']) {
       expect(config.OPT_OUT_KEYWORDS, typed).toContain(foldKeyword(typed))
     }
+  })
+
+  it('in another script match as configured, and are not taken for look-alikes', () => {
+    const config = loadConfig({ ...env, OPT_OUT_KEYWORDS: 'STOP, Стоп' })
+    expect(config.OPT_OUT_KEYWORDS).toEqual(['stop', 'стоп'])
+    expect(config.OPT_OUT_KEYWORDS).toContain(foldKeyword('СТОП!'))
+    expect(config.OPT_OUT_KEYWORDS).toContain(foldKeyword('ST\u041EP'))
   })
 })

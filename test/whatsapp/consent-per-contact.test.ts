@@ -557,6 +557,17 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
     )
     expect(theirRequest!.confirmed_at).toBeNull()
   })
+
+  it('the sender’s own code counts wherever it stands among many that look like codes', async () => {
+    const { community, invite } = await doubleOptIn()
+    const mine = newPhone()
+    const me = await joinJson(invite.code, { name: 'Me', phone: mine })
+    const noise = Array.from({ length: 12 }, (_, i) => `AAA${i % 10}-BBB${i % 10}`).join(' ')
+    await notify(textNotification(mine, `${me.json.confirmation.code} ${noise}`))
+    await eventually(async () =>
+      expect((await membersOf(community.id)).map((m) => m.phone)).toEqual([mine]),
+    )
+  })
 })
 
 /**

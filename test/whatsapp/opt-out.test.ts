@@ -82,6 +82,8 @@ describe('an opt-out however it is typed ends the subscription', () => {
     'STOP 🛑',
     '\u200BAbmelden 🙏',
     '"Unsubscribe"',
+    'STOP\u3164',
+    'ST\u041EP',
   ])('%j', async (typed) => {
     const { communityId, phone, memberId } = await subscriber()
     await notify(textNotification(phone, typed))

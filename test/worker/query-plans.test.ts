@@ -72,8 +72,9 @@ import { join } from '../../src/services/joining'
 import { getJoinRequestForApprovalOrThrow } from '../../src/services/joining-decisions'
 import { getJoinTarget } from '../../src/services/joining-target'
 import { endMembership } from '../../src/services/leaving'
-import { findRequestByCode, pruneUnconfirmed } from '../../src/services/consent'
+import { findRequestByCode } from '../../src/services/consent'
 import {
+  pruneUnconfirmed,
   eraseExpiredSignUps,
   pruneDeadLetters,
   pruneDeliveredEvents,
