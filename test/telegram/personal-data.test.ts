@@ -181,6 +181,16 @@ describe('deleting a community', () => {
   })
 })
 
+describe('who Telegram reports in a followed chat', () => {
+  it('is kept by user id and times only: a passer-by’s name and user name are nowhere', async () => {
+    const { chatId } = await telegramCommunity()
+    const passer = person('Petra')
+    await stint(chatId, passer, 2, { leftDaysAgo: 1 })
+    expect(await membershipsIn(chatId)).toEqual([passer.id])
+    expect(await tracesOf([passer.first_name, passer.username])).toEqual([])
+  })
+})
+
 describe('unlinking a group from its Telegram chat', () => {
   it('forgets who Telegram reported in the chat, and records no one there any more', async () => {
     const { community, group, chatId } = await telegramCommunity()

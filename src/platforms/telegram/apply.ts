@@ -159,8 +159,8 @@ function isIn(member: ChatMember): boolean {
  * membership itself follows the newest report, so a leave reported before its join stays a
  * leave. A join through our link, or after a join request our admins approved, makes the person
  * a member of the chat's group; their leave ends it (`members.ts`). Promotions and other
- * changes within the chat count nothing. Who is in a chat (`telegram_memberships`, with their
- * name) is kept only while a group follows the chat: nothing reads it otherwise. Once none does,
+ * changes within the chat count nothing. Who is in a chat (`telegram_memberships`: user ids and
+ * times, not names) is kept only while a group follows the chat: nothing reads it otherwise. Once none does,
  * only the leave of someone whose row stayed (one of our members, `forgetChatOfGroup`) is
  * recorded, so that the sweep can take it.
  */
@@ -235,8 +235,10 @@ async function membershipChange(
       updateId,
       chatId,
       user.id,
-      user.username ?? null,
-      user.first_name,
+      // Nothing reads who someone in the chat is by name: their name and user name are not kept
+      // (an update clears what rows from before this kept).
+      null,
+      '',
       joined ? 1 : 0,
       joined ? (link?.inviteId ?? null) : null,
       joined ? at : null,
