@@ -11,7 +11,7 @@
  * message "opt out!" meet in the middle ("opt out").
  */
 export function foldKeyword(value: string): string {
-  const words = value
+  let words = lettersOfSymbols(value.normalize('NFKC'))
     // Full-width and other compatibility forms to their plain letters (ＳＴＯＰＰ to STOPP).
     .normalize('NFKC')
     // Lower case before the accents go: "İ" lowers to "i" and a combining dot.
@@ -29,26 +29,43 @@ export function foldKeyword(value: string): string {
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim()
     .split(' ')
-    .map(plainLetters)
-  // A word said again and again is said once ("STOP STOP STOP"); a word spelled out letter by
-  // letter is that word ("S T O P", "S.T.O.P."). Neither has another meaning.
+  // A word spelled out letter by letter is that word ("S T O P", "S.T.O.P."), and a word said
+  // again and again is said once ("STOP STOP STOP"): neither has another meaning.
+  if (words.length > 1 && words.every((word) => [...word].length === 1)) words = [words.join('')]
+  words = words.map(plainLetters)
   if (words.length > 1 && words.every((word) => word === words[0])) return words[0]!
-  if (words.length > 1 && words.every((word) => [...word].length === 1)) return words.join('')
   return words.join(' ')
 }
 
 /**
- * Latin small capitals ("ꜱᴛᴏᴘ", as "fancy text" generators write), and in a word that mixes
- * Latin letters with Cyrillic or Greek ones (`ST\u041EP`, a Cyrillic О), the Cyrillic and Greek
- * letters that look like Latin ones: to those Latin letters. A word wholly in another script is
- * left alone: "стоп" is Russian for stop, and becomes a keyword only by configuring it.
+ * Letters drawn as symbols, to the letters: the negative circled and squared ones (🅾, 🆂), and
+ * regional indicators (🇸🇹🇴🇵) where the message is nothing else: next to words, a pair of them
+ * is a flag ("STOP 🇩🇪").
  */
-function plainLetters(word: string): string {
-  let plain = word.replace(SMALL_CAPITAL, (letter) => SMALL_CAPITALS[letter]!)
-  if (/[a-z]/.test(plain) && LOOK_ALIKE.test(plain)) {
-    plain = plain.replace(LOOK_ALIKE_ALL, (letter) => LOOK_ALIKES[letter]!)
+function lettersOfSymbols(text: string): string {
+  const letter = (symbol: string, first: number) =>
+    String.fromCharCode(97 + symbol.codePointAt(0)! - first)
+  let plain = text
+    .replace(/[\u{1F150}-\u{1F169}]/gu, (symbol) => letter(symbol, 0x1f150))
+    .replace(/[\u{1F170}-\u{1F189}]/gu, (symbol) => letter(symbol, 0x1f170))
+  if (/^[^\p{L}\p{N}]*$/u.test(plain.replace(/[\u{1F1E6}-\u{1F1FF}]/gu, ''))) {
+    plain = plain.replace(/[\u{1F1E6}-\u{1F1FF}]/gu, (symbol) => letter(symbol, 0x1f1e6))
   }
   return plain
+}
+
+/**
+ * Latin small capitals ("ꜱᴛᴏᴘ", as "fancy text" generators write), and Cyrillic and Greek letters
+ * that look like Latin ones in a word that mixes them with Latin letters (`ST\u041EP`, a Cyrillic
+ * О) or is made of nothing else (`ЅТОР`): to those Latin letters. A word of another script that
+ * has a letter of its own is left alone: "стоп" is Russian for stop, and becomes a keyword only by
+ * configuring it.
+ */
+function plainLetters(word: string): string {
+  const plain = word.replace(SMALL_CAPITAL, (letter) => SMALL_CAPITALS[letter]!)
+  if (!LOOK_ALIKE.test(plain)) return plain
+  const lookAlikesOnly = [...plain].every((letter) => letter in LOOK_ALIKES || /[a-z]/.test(letter))
+  return lookAlikesOnly ? plain.replace(LOOK_ALIKE_ALL, (letter) => LOOK_ALIKES[letter]!) : plain
 }
 
 const SMALL_CAPITALS: Record<string, string> = Object.fromEntries(

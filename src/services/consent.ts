@@ -153,8 +153,8 @@ export async function findRequestByCode(
   method: 'whatsapp_message' | 'whatsapp_button' = 'whatsapp_message',
 ): Promise<JoinRequest | null> {
   if (codes.length === 0) return null
-  // Every code of the message in one read; the first in the message's order that is a sign-up
-  // of the sender's own number wins.
+  // Every code of the message in one read; the first of `codes` (the message's last code
+  // first, see `findConfirmCodes`) that is a sign-up of the sender's own number wins.
   const hashes = await Promise.all(codes.map((code) => confirmCodeHash(secret, code)))
   const found = await db.query.joinRequests.findMany({
     where: and(

@@ -26,7 +26,8 @@ import { forgetTelegramContacts } from './telegram-retention'
  * (the id), the anonymous rollups, and ids in other people's rows (who referred them). Rows keyed
  * by the contact rather than the member run out by themselves: join limit counters (keyed hashes,
  * a day) and the number's last opt-in (14 days; it is shared by every community the number is
- * in). A STOP the number sent stays, as the proof that nothing may be sent to it.
+ * in). A STOP the number sent stays (the number and two dates): it is the record that nothing
+ * may be sent to that number, whoever signs it up next.
  */
 export async function eraseMember(db: Database, member: Member, now: Date): Promise<void> {
   const client = db.$client

@@ -82,19 +82,21 @@ export function signUpStatements(
   // A sign-up that is the join itself needs room in its groups, as its membership does (the same
   // conditions in the same transaction): no room, no sign-up either.
   const joinsNow = options.memberId !== undefined
-  // It also needs its proven contacts to be nobody's waiting request: a closed community's
-  // sign-up by the same person, stored after this join read the community open, would leave a
-  // membership and a request side by side. Stored pending, the sign-up would meet that request
-  // in the pending-unique index; stored approved, it meets it here (and `join` then takes it as
-  // the repeat sign-up it is). Each lookup reads that index.
-  const room = joinsNow
-    ? `and (select member_count < member_limit from groups where id = ?14)
-       and (?15 is null or (select member_count < member_limit from groups where id = ?15))
-       and (?20 is null or not exists (select 1 from join_requests where community_id = ?2
-         and status = 'pending' and phone = ?7 and phone_confirmed_at is not null))
-       and (?22 is null or not exists (select 1 from join_requests where community_id = ?2
-         and status = 'pending' and email = ?8 and email_confirmed_at is not null))`
-    : `and coalesce(?14, ?15, 1) is not null` // always true; binds the same parameters
+  // Its proven contacts must not be the same person's in the state it does not meet in a
+  // unique index: stored approved, a waiting request of theirs; stored pending, their active
+  // membership. Otherwise a join that read the community open (or closed) a moment before it
+  // closed (or opened) would leave a membership and a request side by side; refused here, it is
+  // taken as the repeat sign-up it is (`join`). Each lookup reads that state's unique index.
+  const [table, state] = joinsNow ? ['join_requests', 'pending'] : ['members', 'active']
+  const nobodyElses = (contact: ContactKind, value: string, provenAt: string) =>
+    `and (${provenAt} is null or not exists (select 1 from ${table} where community_id = ?2
+       and status = '${state}' and ${contact} = ${value} and ${contact}_confirmed_at is not null))`
+  const room = `${
+    joinsNow
+      ? `and (select member_count < member_limit from groups where id = ?14)
+         and (?15 is null or (select member_count < member_limit from groups where id = ?15))`
+      : `and coalesce(?14, ?15, 1) is not null` // always true; binds the same parameters
+  } ${nobodyElses('phone', '?7', '?20')} ${nobodyElses('email', '?8', '?22')}`
   const statements = [
     client
       .prepare(

@@ -265,8 +265,8 @@ export async function join(
   const memberMade = joinsNow ? results[signUp.length + extra.length]?.results[0] : undefined
   if (!stored || (joinsNow && !memberMade)) {
     const refusal = refusalOf(invite.id, results[writes.length], options.now)
-    // Neither the link nor a group refused it: the same person's sign-up got in first (a join
-    // that is a membership at once checks for their waiting request, see `signUpStatements`).
+    // Neither the link nor a group refused it: the same person got in first, as a member or a
+    // waiting request (each checks for the other, see `signUpStatements`).
     if (refusal.code === 'conflict' && (await findExisting(db, invite.communityId, input))) {
       return repeatSignUp(db, invite, target, input, options, read.confirmationMailer, referrerId)
     }

@@ -1,7 +1,14 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { marketingPreferences, type ConsentMethod } from '../db/schema'
+import {
+  marketingPreferences,
+  members,
+  type ConsentMethod,
+  type LeaveReason,
+  type Member,
+} from '../db/schema'
 import { chunks, ID_CHUNK } from '../lib/chunks'
+import { endMembership } from './leaving'
 
 /**
  * A number's opt-outs and opt-ins on WhatsApp (a STOP or START in the chat, Meta's opt-out
@@ -95,10 +102,10 @@ const NUMBERS_OWN_PROOFS: ReadonlySet<ConsentMethod | null> = new Set([
 /**
  * Whether a membership or sign-up whose number was proven as `proof` may be written to at that
  * number, given the number's standing stop (if any). A STOP holds until the number itself says
- * otherwise: a START (which replaces the stop), or a code sent from it after the stop, which
- * opts in for that sign-up only. Nothing else lifts it: not a form filled in by whoever typed
- * the number, not an e-mail link, not an admin's record, not the approval of a request made
- * before the stop.
+ * otherwise: a START or Meta's resume (which replace the stop), or a code sent from it after the
+ * stop, which opts in for that sign-up only. Nothing else lifts it: not a form filled in by
+ * whoever typed the number, not an e-mail link, not an admin's record, not the approval of a
+ * request made before the stop.
  */
 export function reachableAfterStop(
   stop: Date | undefined,
@@ -130,4 +137,29 @@ export async function pruneOptIns(db: Database, now: Date): Promise<void> {
         lt(marketingPreferences.timestamp, new Date(now.getTime() - OPT_IN_RETENTION_MS)),
       ),
     )
+}
+
+function activeMembersByPhone(db: Database, phone: string): Promise<Member[]> {
+  return db
+    .select()
+    .from(members)
+    .where(and(eq(members.phone, phone), eq(members.status, 'active')))
+    .limit(100)
+}
+
+/** The members who proved this number is theirs: only they speak through it. */
+export async function membersWithProvenPhone(db: Database, phone: string): Promise<Member[]> {
+  return (await activeMembersByPhone(db, phone)).filter((member) => member.phoneConfirmedAt)
+}
+
+/** Ends every subscription of this number at once (one business number serves them all). */
+export async function unsubscribe(
+  db: Database,
+  phone: string,
+  reason: LeaveReason,
+  now: Date,
+): Promise<number> {
+  const active = await membersWithProvenPhone(db, phone)
+  for (const member of active) await endMembership(db, member, 'left', now, reason)
+  return active.length
 }

@@ -8,7 +8,6 @@ import {
   inboundNotifications,
   members,
   type LeaveReason,
-  type Member,
 } from '../db/schema'
 import { signingSecret } from '../lib/config'
 import { keyedHash } from '../lib/signing'
@@ -18,14 +17,15 @@ import { foldKeyword } from '../lib/keywords'
 import { cleanText } from '../lib/text'
 import type { InboundItem } from '../platforms/whatsapp/schemas'
 import { confirmContact, findRequestByCode } from './consent'
-import { endMembership } from './leaving'
 import { REPLIES, sendWhatsAppReply } from '../platforms/whatsapp/replies'
 import { applyStatus, type DeliveryLookup, type InboundDeps } from './whatsapp-statuses'
 import {
   markOptChoiceApplied,
+  membersWithProvenPhone,
   pruneOptIns,
   recordOptChoice,
   stopsOf,
+  unsubscribe,
   type OptChoice,
 } from './opt-outs'
 
@@ -87,7 +87,7 @@ async function applyChatChoice(
   now: Date,
 ): Promise<string> {
   const phone = `+${item.from}`
-  const at = new Date((item.timestamp ?? Math.floor(now.getTime() / 1000)) * 1000)
+  const at = sentAtOf(item, now)
   const stoppedBefore = value === 'resume' && (await stopsOf(db, [phone])).has(phone)
   const state = await recordOptChoice(db, phone, value, at)
   let changed = 0
@@ -144,6 +144,11 @@ async function applyMessage(
   return outcome
 }
 
+/** When the person sent a message, as Meta stamps it (to the second); if Meta did not, now. */
+function sentAtOf(item: Extract<InboundItem, { kind: 'message' }>, now: Date): Date {
+  return new Date((item.timestamp ?? Math.floor(now.getTime() / 1000)) * 1000)
+}
+
 /**
  * The sender's own WhatsApp account sent the code: their number is proven, if it is the number
  * they signed up with, and only that number (an e-mail address given with it waits for its own
@@ -156,9 +161,15 @@ async function confirmByCode(
   codes: string[],
   now: Date,
 ): Promise<string> {
+  // A code sent before the number's standing STOP, delivered after it (Meta delivers late and
+  // more than once), is outdone by it: the STOP was the number's last word. It proves nothing and
+  // is not answered; the code sent again, after the STOP, proves its sign-up.
+  const phone = `+${item.from}`
+  const stop = (await stopsOf(db, [phone])).get(phone)
+  if (stop && sentAtOf(item, now).getTime() <= stop.getTime()) return 'stale'
   const secret = signingSecret(deps.config)
   const method = item.type === 'button' ? 'whatsapp_button' : 'whatsapp_message'
-  const request = await findRequestByCode(db, secret, codes, `+${item.from}`, now, method)
+  const request = await findRequestByCode(db, secret, codes, phone, now, method)
   if (!request) {
     await sendWhatsAppReply(deps.config, item.from, REPLIES.codeUnknown)
     return 'code_refused'
@@ -214,31 +225,6 @@ async function keepForAdmins(
       .onConflictDoNothing()
   }
   return 'stored'
-}
-
-function activeMembersByPhone(db: Database, phone: string): Promise<Member[]> {
-  return db
-    .select()
-    .from(members)
-    .where(and(eq(members.phone, phone), eq(members.status, 'active')))
-    .limit(100)
-}
-
-/** The members who proved this number is theirs: only they speak through it. */
-async function membersWithProvenPhone(db: Database, phone: string): Promise<Member[]> {
-  return (await activeMembersByPhone(db, phone)).filter((member) => member.phoneConfirmedAt)
-}
-
-/** Ends every subscription of this number at once (one business number serves them all). */
-async function unsubscribe(
-  db: Database,
-  phone: string,
-  reason: LeaveReason,
-  now: Date,
-): Promise<number> {
-  const active = await membersWithProvenPhone(db, phone)
-  for (const member of active) await endMembership(db, member, 'left', now, reason)
-  return active.length
 }
 
 /**

@@ -47,6 +47,12 @@ describe('an opt-out however it is typed', () => {
     ['stop, stop!', 'stop'],
     ['S T O P', 'stop'],
     ['S.T.O.P.', 'stop'],
+    ['S T \u041E P', 'stop'], // spelled out, with a Cyrillic О
+    ['\u0405\u0422\u041E\u0420', 'stop'], // ЅТОР: every letter a Cyrillic look-alike
+    ['🆂🆃🅾🅿', 'stop'], // negative squared letters
+    ['🅢🅣🅞🅟', 'stop'], // negative circled letters
+    ['🇸🇹🇴🇵', 'stop'], // regional indicators, and nothing else
+    ['STOP 🇩🇪', 'stop'], // next to words, a pair of them is a flag
   ])('%j is the opt-out keyword %s', (typed, keyword) => {
     expect(foldKeyword(typed)).toBe(keyword)
     expect(commandOf(typed)).toBe('opt-out')
@@ -79,6 +85,7 @@ describe('what only looks like an opt-out stays a message', () => {
     'стоп', // Russian for stop: a keyword only where one configures it
     'СТОП',
     'ΣΤΟΠ',
+    '🇩🇪',
     'Start the run at 9?',
     '🛑',
     '',

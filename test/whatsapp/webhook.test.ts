@@ -19,6 +19,7 @@ import {
   runCron,
   joinAsMember,
   handledMessageKey,
+  memberIdOf,
 } from '../worker/helpers'
 import {
   buttonNotification,
@@ -271,6 +272,10 @@ describe('statuses and the error-code policy', () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
     const stopped = await joinAsMember(invite.code, { name: 'Vic', phone: '+4915112345694' })
+    const elsewhere = await joinAsMember((await createInvite((await createCommunity()).id)).code, {
+      name: 'Vic',
+      phone: '+4915112345694',
+    })
     const created = await call('POST', `/api/communities/${community.id}/announcements`, {
       body: { body: 'Hello Vic', sendAt: new Date(Date.now() + 1000).toISOString() },
     })
@@ -288,6 +293,14 @@ describe('statuses and the error-code policy', () => {
       }),
     )
     expect((await call('GET', `/api/announcements/${created.json.id}`)).json.pausedAt).toBeNull()
+    // Meta said the person stopped marketing messages: a stop of the number, everywhere.
+    expect(await memberRow((await memberIdOf(elsewhere))!)).toEqual({
+      status: 'left',
+      leave_reason: 'marketing_opt_out',
+    })
+    expect(
+      await query('select value from marketing_preferences where phone = ?', '+4915112345694'),
+    ).toEqual([{ value: 'stop' }])
 
     const limited = await createCommunity()
     await joinJson((await createInvite(limited.id)).code, { name: 'Wim', phone: '+4915112345693' })

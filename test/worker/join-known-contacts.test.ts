@@ -110,6 +110,34 @@ describe('a join that read the community open, while the same person asked in it
     expect(approved.status, approved.text).toBe(200)
     expect(await query('select id from members where phone = ?', phone)).toHaveLength(1)
   })
+
+  it('the other way round: a join that read it closed waits for nothing beside the membership', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const invite = await createInvite(community.id)
+    const phone = newPhone()
+    const db = createDb(env.DB, { checkLimits: true })
+    const input = { name: 'Pit', phone, email: null, answers: [], consent: true, country: 'DE' }
+    const options = {
+      now: new Date(),
+      cooldownDays: 30,
+      confirmation: { secret: env.SIGNING_SECRET, expiryHours: 48, baseUrl: 'https://x.example' },
+    }
+    const reading = await readForJoin(db, invite.code, input, options)
+    expect(reading.community?.visibility).toBe('closed')
+    const opened = await call('PATCH', `/api/communities/${community.id}`, {
+      body: { visibility: 'open' },
+    })
+    expect(opened.status, opened.text).toBe(200)
+    const member = await joinJson(invite.code, { name: 'Pit', phone })
+    expect(member.json).toMatchObject({ status: 'active' })
+
+    const late = await join(db, reading.invite!, input, options, reading)
+    expect(late.status).toBe('pending')
+    // A repeat sign-up: it holds no proof of the number until its owner sends the code.
+    expect(late.request.phoneConfirmedAt).toBeNull()
+    // Nothing waits for the admins: the one sign-up they would see is the membership's.
+    expect(await waitingIds(community.id)).toEqual([])
+  })
 })
 
 describe('a single opt-in sign-up nobody proved', () => {
