@@ -146,6 +146,12 @@ export function metaWamid(waId: string, unique = randomHex(18)): string {
   return `wamid.${btoa(String.fromCharCode(...bytes))}`
 }
 
+/** The WhatsApp number a message id made as Meta makes them holds (see `metaWamid`). */
+export function numberInWamid(wamid: string): string {
+  const bytes = atob(wamid.replace(/^wamid\./, ''))
+  return bytes.slice(3, 3 + bytes.charCodeAt(2))
+}
+
 function randomHex(length: number): string {
   return crypto.randomUUID().replace(/-/g, '').slice(0, length).toUpperCase()
 }
