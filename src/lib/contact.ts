@@ -9,6 +9,14 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
  * hands out. Numbers without a country code are read as German, the product's first market.
  */
 export function normalisePhone(input: string): string | null {
-  const parsed = parsePhoneNumberFromString(input.trim(), 'DE')
+  // Full-width and other compatibility forms to plain ones first (`＋４９…`, as East Asian
+  // keyboards type it, and the small and superscript plus), and the heavy plus emoji to a plus:
+  // the parser skips a plus it does not know and would read the country code as part of a
+  // German number, someone else's.
+  const plain = input
+    .normalize('NFKC')
+    .replace(/\u2795/g, '+')
+    .trim()
+  const parsed = parsePhoneNumberFromString(plain, 'DE')
   return parsed?.isValid() ? parsed.number : null
 }

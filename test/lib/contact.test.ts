@@ -16,6 +16,12 @@ describe('phone numbers are checked against their country’s numbering plan', (
       ['+44 7911 123456', '+447911123456'],
       ['+1 415 555 2671', '+14155552671'],
       ['+90 532 123 45 67', '+905321234567'],
+      // Full-width, as East Asian keyboards type it, and other plus signs: never read as a
+      // German number with the country code in it (+49 49…).
+      ['＋４９ １５１ ２３４５６７８９', '+4915123456789'],
+      ['﹢49 151 23456789', '+4915123456789'],
+      ['⁺49 151 23456789', '+4915123456789'],
+      ['➕49 151 23456789', '+4915123456789'],
     ]
     for (const [input, e164] of valid) expect(normalisePhone(input), input).toBe(e164)
   })
