@@ -1,6 +1,7 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
+  groups,
   marketingPreferences,
   members,
   type ConsentMethod,
@@ -8,6 +9,7 @@ import {
   type Member,
 } from '../db/schema'
 import { chunks, ID_CHUNK } from '../lib/chunks'
+import { newId } from '../lib/ids'
 import { endMembership } from './leaving'
 
 /**
@@ -32,7 +34,7 @@ export type OptChoiceState = 'act' | 'replayed' | 'stale'
  * once, and a chat keyword and a preference come through different notifications: only their
  * own times order them.
  */
-export async function recordOptChoice(
+async function recordOptChoice(
   db: Database,
   phone: string,
   value: OptChoice,
@@ -56,8 +58,31 @@ export async function recordOptChoice(
   return recorded.applied ? 'replayed' : 'act'
 }
 
+/**
+ * Records the number's choice made at `at` (`recordOptChoice`) and, while it is the newest and
+ * not yet done, acts on the number's memberships: a stop ends every one of them (for `reason`),
+ * a resume brings back those an opt-out ended. `changed` counts them. Each membership changes in
+ * a statement conditional on its state, so a copy racing this one, or a retry finishing a
+ * half-done one, changes each once.
+ */
+export async function applyOptChoice(
+  db: Database,
+  phone: string,
+  value: OptChoice,
+  at: Date,
+  reason: LeaveReason,
+  now: Date,
+): Promise<{ state: OptChoiceState; changed: number }> {
+  const state = await recordOptChoice(db, phone, value, at)
+  if (state !== 'act') return { state, changed: 0 }
+  const changed =
+    value === 'stop' ? await unsubscribe(db, phone, reason, now) : await resubscribe(db, phone, now)
+  await markOptChoiceApplied(db, phone, value, at)
+  return { state, changed }
+}
+
 /** The choice's effect on the memberships is done: its copies do nothing. */
-export async function markOptChoiceApplied(
+async function markOptChoiceApplied(
   db: Database,
   phone: string,
   value: OptChoice,
@@ -153,7 +178,7 @@ export async function membersWithProvenPhone(db: Database, phone: string): Promi
 }
 
 /** Ends every subscription of this number at once (one business number serves them all). */
-export async function unsubscribe(
+async function unsubscribe(
   db: Database,
   phone: string,
   reason: LeaveReason,
@@ -162,4 +187,65 @@ export async function unsubscribe(
   const active = await membersWithProvenPhone(db, phone)
   for (const member of active) await endMembership(db, member, 'left', now, reason)
   return active.length
+}
+
+/**
+ * START after a chat opt-out: each membership that ended that way comes back, into the
+ * announcement group (if it has room and the person has no newer membership there).
+ */
+async function resubscribe(db: Database, phone: string, now: Date): Promise<number> {
+  const optedOut = await db
+    .select()
+    .from(members)
+    .where(
+      and(
+        eq(members.phone, phone),
+        isNotNull(members.phoneConfirmedAt),
+        eq(members.status, 'left'),
+        inArray(members.leaveReason, ['chat_opt_out', 'marketing_opt_out']),
+      ),
+    )
+    .limit(100)
+  const client = db.$client
+  const nowMs = now.getTime()
+  let back = 0
+  for (const member of optedOut) {
+    const group = await db.query.groups.findFirst({
+      where: and(eq(groups.communityId, member.communityId), eq(groups.kind, 'announcement')),
+    })
+    if (!group) continue
+    const [reactivated] = await client.batch([
+      client
+        .prepare(
+          `update members set status = 'active', ended_at = null, leave_reason = null
+           where id = ?1 and status = 'left'
+             and not exists (select 1 from members other where other.community_id = members.community_id
+               and other.status = 'active' and (
+                 (other.phone = members.phone and other.phone_confirmed_at is not null)
+                 or (other.email = members.email and other.email_confirmed_at is not null
+                   and members.email_confirmed_at is not null)))
+             and (select member_count < member_limit from groups where id = ?2)`,
+        )
+        .bind(member.id, group.id),
+      client
+        .prepare(
+          `insert into events (id, type, community_id, payload, created_at)
+           select ?2, 'member.joined', ?3, json_object('memberId', ?1, 'resubscribed', json('true')), ?4
+           where changes() = 1`,
+        )
+        .bind(member.id, newId('evt', nowMs), member.communityId, nowMs),
+      client
+        .prepare(
+          `insert into group_members (group_id, member_id, joined_at) select ?2, ?1, ?3
+           where exists (select 1 from members where id = ?1 and status = 'active')
+           on conflict do nothing`,
+        )
+        .bind(member.id, group.id, nowMs),
+      client
+        .prepare(`update groups set member_count = member_count + changes() where id = ?1`)
+        .bind(group.id),
+    ])
+    back += reactivated!.meta.changes
+  }
+  return back
 }

@@ -1,9 +1,8 @@
-import { and, desc, eq, inArray, isNotNull, lt } from 'drizzle-orm'
+import { and, desc, eq, inArray, lt } from 'drizzle-orm'
 import { toPage } from '../lib/pagination'
 import type { Database } from '../db/client'
 import {
   communities,
-  groups,
   inboundMessages,
   inboundNotifications,
   members,
@@ -20,12 +19,10 @@ import { confirmContact, findRequestByCode } from './consent'
 import { REPLIES, sendWhatsAppReply } from '../platforms/whatsapp/replies'
 import { applyStatus, type DeliveryLookup, type InboundDeps } from './whatsapp-statuses'
 import {
-  markOptChoiceApplied,
+  applyOptChoice,
   membersWithProvenPhone,
   pruneOptIns,
-  recordOptChoice,
   stopsOf,
-  unsubscribe,
   type OptChoice,
 } from './opt-outs'
 
@@ -59,15 +56,15 @@ async function applyPreference(
 ): Promise<string> {
   const phone = `+${item.waId}`
   const at = new Date(item.timestamp * 1000)
-  const state = await recordOptChoice(db, phone, item.value, at)
+  const { state, changed } = await applyOptChoice(
+    db,
+    phone,
+    item.value,
+    at,
+    'marketing_opt_out',
+    now,
+  )
   if (state !== 'act') return state
-  // Each membership changes in a statement conditional on its state, so a copy racing this one
-  // (or a retry finishing a half-done stop) ends or restores each membership once.
-  const changed =
-    item.value === 'stop'
-      ? await unsubscribe(db, phone, 'marketing_opt_out', now)
-      : await resubscribe(db, phone, now)
-  await markOptChoiceApplied(db, phone, item.value, at)
   if (!changed) return 'ignored'
   return item.value === 'stop' ? 'unsubscribed' : 'resubscribed'
 }
@@ -89,15 +86,7 @@ async function applyChatChoice(
   const phone = `+${item.from}`
   const at = sentAtOf(item, now)
   const stoppedBefore = value === 'resume' && (await stopsOf(db, [phone])).has(phone)
-  const state = await recordOptChoice(db, phone, value, at)
-  let changed = 0
-  if (state === 'act') {
-    changed =
-      value === 'stop'
-        ? await unsubscribe(db, phone, reason, now)
-        : await resubscribe(db, phone, now)
-    await markOptChoiceApplied(db, phone, value, at)
-  }
+  const { state, changed } = await applyOptChoice(db, phone, value, at, reason, now)
   if (value === 'stop') {
     if (state === 'stale') return 'stale'
     await sendWhatsAppReply(config, item.from, REPLIES.stopped)
@@ -225,67 +214,6 @@ async function keepForAdmins(
       .onConflictDoNothing()
   }
   return 'stored'
-}
-
-/**
- * START after a chat opt-out: each membership that ended that way comes back, into the
- * announcement group (if it has room and the person has no newer membership there).
- */
-async function resubscribe(db: Database, phone: string, now: Date): Promise<number> {
-  const optedOut = await db
-    .select()
-    .from(members)
-    .where(
-      and(
-        eq(members.phone, phone),
-        isNotNull(members.phoneConfirmedAt),
-        eq(members.status, 'left'),
-        inArray(members.leaveReason, ['chat_opt_out', 'marketing_opt_out']),
-      ),
-    )
-    .limit(100)
-  const client = db.$client
-  const nowMs = now.getTime()
-  let back = 0
-  for (const member of optedOut) {
-    const group = await db.query.groups.findFirst({
-      where: and(eq(groups.communityId, member.communityId), eq(groups.kind, 'announcement')),
-    })
-    if (!group) continue
-    const [reactivated] = await client.batch([
-      client
-        .prepare(
-          `update members set status = 'active', ended_at = null, leave_reason = null
-           where id = ?1 and status = 'left'
-             and not exists (select 1 from members other where other.community_id = members.community_id
-               and other.status = 'active' and (
-                 (other.phone = members.phone and other.phone_confirmed_at is not null)
-                 or (other.email = members.email and other.email_confirmed_at is not null
-                   and members.email_confirmed_at is not null)))
-             and (select member_count < member_limit from groups where id = ?2)`,
-        )
-        .bind(member.id, group.id),
-      client
-        .prepare(
-          `insert into events (id, type, community_id, payload, created_at)
-           select ?2, 'member.joined', ?3, json_object('memberId', ?1, 'resubscribed', json('true')), ?4
-           where changes() = 1`,
-        )
-        .bind(member.id, newId('evt', nowMs), member.communityId, nowMs),
-      client
-        .prepare(
-          `insert into group_members (group_id, member_id, joined_at) select ?2, ?1, ?3
-           where exists (select 1 from members where id = ?1 and status = 'active')
-           on conflict do nothing`,
-        )
-        .bind(member.id, group.id, nowMs),
-      client
-        .prepare(`update groups set member_count = member_count + changes() where id = ?1`)
-        .bind(group.id),
-    ])
-    back += reactivated!.meta.changes
-  }
-  return back
 }
 
 /**

@@ -7,7 +7,7 @@ import { DEFER_SECONDS, whatsAppErrorPolicy } from '../platforms/whatsapp/errors
 import type { InboundItem } from '../platforms/whatsapp/schemas'
 import { backoffSeconds, type DeliveryMessage } from './delivery/messages'
 import { endMembership } from './leaving'
-import { markOptChoiceApplied, recordOptChoice, unsubscribe } from './opt-outs'
+import { applyOptChoice } from './opt-outs'
 
 /**
  * What WhatsApp reports about the messages we sent: a status applied to its delivery (see
@@ -215,11 +215,7 @@ export async function actOnRefusals(
       // Meta says the person stopped marketing messages: a stop of the number, as their own
       // preference would be, for every membership of it and whatever comes later.
       if (member?.phone) {
-        const state = await recordOptChoice(db, member.phone, 'stop', now)
-        if (state === 'act') {
-          await unsubscribe(db, member.phone, 'marketing_opt_out', now)
-          await markOptChoiceApplied(db, member.phone, 'stop', now)
-        }
+        await applyOptChoice(db, member.phone, 'stop', now, 'marketing_opt_out', now)
       }
     }
   }

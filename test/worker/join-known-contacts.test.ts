@@ -77,66 +77,55 @@ describe('a sign-up known by one of its contacts', () => {
  * member their own links: so a sign-up with a member's number and one with a new number look
  * alike to whoever typed them, also where nothing can prove them and after the time to do so.
  */
+/**
+ * A join that read a community as `visibility` and writes after it switched to the other, while
+ * the same person (by number) signed up through the form in between: it returns the late join's
+ * outcome, with the form's answer.
+ */
+async function joinAcrossASwitch(visibility: 'open' | 'closed', name: string) {
+  const community = await createCommunity({ visibility })
+  const invite = await createInvite(community.id)
+  const phone = newPhone()
+  const db = createDb(env.DB, { checkLimits: true })
+  const input = { name, phone, email: null, answers: [], consent: true, country: 'DE' }
+  const options = {
+    now: new Date(),
+    cooldownDays: 30,
+    confirmation: { secret: env.SIGNING_SECRET, expiryHours: 48, baseUrl: 'https://x.example' },
+  }
+  const reading = await readForJoin(db, invite.code, input, options)
+  expect(reading.community?.visibility).toBe(visibility)
+  const switched = await call('PATCH', `/api/communities/${community.id}`, {
+    body: { visibility: visibility === 'open' ? 'closed' : 'open' },
+  })
+  expect(switched.status, switched.text).toBe(200)
+  const first = await joinJson(invite.code, { name, phone })
+  const late = await join(db, reading.invite!, input, options, reading)
+  return { communityId: community.id, phone, first, late }
+}
+
 describe('a join that read the community open, while the same person asked in it closed', () => {
   it('waits with that request instead of making a membership beside it', async () => {
-    const community = await createCommunity()
-    const invite = await createInvite(community.id)
-    const phone = newPhone()
-    const db = createDb(env.DB, { checkLimits: true })
-    const input = { name: 'Ola', phone, email: null, answers: [], consent: true, country: 'DE' }
-    const options = {
-      now: new Date(),
-      cooldownDays: 30,
-      confirmation: { secret: env.SIGNING_SECRET, expiryHours: 48, baseUrl: 'https://x.example' },
-    }
-    // The join reads the community open; before it writes, the community closes and the same
-    // person's request in it gets in first.
-    const reading = await readForJoin(db, invite.code, input, options)
-    expect(reading.community?.visibility).toBe('open')
-    const closed = await call('PATCH', `/api/communities/${community.id}`, {
-      body: { visibility: 'closed' },
-    })
-    expect(closed.status, closed.text).toBe(200)
-    const asked = await joinJson(invite.code, { name: 'Ola', phone })
-    expect(asked.json).toMatchObject({ status: 'pending' })
-
-    const late = await join(db, reading.invite!, input, options, reading)
+    const { communityId, phone, first, late } = await joinAcrossASwitch('open', 'Ola')
+    expect(first.json).toMatchObject({ status: 'pending' })
     expect(late).toMatchObject({ status: 'active', member: null })
     expect(late.request.status).toBe('pending')
     expect(await query('select id from members where phone = ?', phone)).toEqual([])
     // The admins decide on the one request, and its approval makes the one membership.
-    expect(await waitingIds(community.id)).toEqual([asked.json.joinRequestId])
-    const approved = await call('POST', `/api/join-requests/${asked.json.joinRequestId}/approve`)
+    expect(await waitingIds(communityId)).toEqual([first.json.joinRequestId])
+    const approved = await call('POST', `/api/join-requests/${first.json.joinRequestId}/approve`)
     expect(approved.status, approved.text).toBe(200)
     expect(await query('select id from members where phone = ?', phone)).toHaveLength(1)
   })
 
   it('the other way round: a join that read it closed waits for nothing beside the membership', async () => {
-    const community = await createCommunity({ visibility: 'closed' })
-    const invite = await createInvite(community.id)
-    const phone = newPhone()
-    const db = createDb(env.DB, { checkLimits: true })
-    const input = { name: 'Pit', phone, email: null, answers: [], consent: true, country: 'DE' }
-    const options = {
-      now: new Date(),
-      cooldownDays: 30,
-      confirmation: { secret: env.SIGNING_SECRET, expiryHours: 48, baseUrl: 'https://x.example' },
-    }
-    const reading = await readForJoin(db, invite.code, input, options)
-    expect(reading.community?.visibility).toBe('closed')
-    const opened = await call('PATCH', `/api/communities/${community.id}`, {
-      body: { visibility: 'open' },
-    })
-    expect(opened.status, opened.text).toBe(200)
-    const member = await joinJson(invite.code, { name: 'Pit', phone })
-    expect(member.json).toMatchObject({ status: 'active' })
-
-    const late = await join(db, reading.invite!, input, options, reading)
+    const { communityId, first, late } = await joinAcrossASwitch('closed', 'Pit')
+    expect(first.json).toMatchObject({ status: 'active' })
     expect(late.status).toBe('pending')
     // A repeat sign-up: it holds no proof of the number until its owner sends the code.
     expect(late.request.phoneConfirmedAt).toBeNull()
     // Nothing waits for the admins: the one sign-up they would see is the membership's.
-    expect(await waitingIds(community.id)).toEqual([])
+    expect(await waitingIds(communityId)).toEqual([])
   })
 })
 
