@@ -154,7 +154,9 @@ export default defineConfig(async () => {
             include: ['test/telegram/**/*.test.ts', 'test/worker/contract.test.ts'],
             setupFiles: ['./test/worker/apply-migrations.ts'],
             globalSetup: ['./test/support/fake-services.ts'],
-            testTimeout: 30_000,
+            // Updates, posts and announcements go through real queues: on two busy cores (two
+            // suites at once) a /stop waited for its queue past 30 s. Waits end on the event.
+            testTimeout: 60_000,
           },
         },
         {
