@@ -15,13 +15,32 @@ import { subscribedEndpointSql } from './webhooks'
 const LINK_COMMUNITY = '(select community_id from invites where code = ?1)'
 const LINK_GROUP = '(select group_id from invites where code = ?1)'
 
-/** The link behind the code at this moment. */
-const LINK_BY_CODE = 'select * from invites where code = ?1 limit 1'
-
-/** Whether the code was a link's once: a rotated link is gone, not unknown. */
-const CODE_EVER_USED = 'select code from invite_codes where code = ?1 limit 1'
+/**
+ * The link behind the code at this moment, in one row whatever it turns out to be: the link's
+ * columns (null where no link has the code now), whether the code was ever a link's (a rotated
+ * link is gone, not unknown), and the owner of a referral link (`referrer_*`, null where there is
+ * none). A referral link on Telegram credits only joins Telegram reports through it: a sign-up on
+ * the web through its code credits no referrer. One statement where three were: every statement
+ * of a batch costs its own round of work in D1, however small its result.
+ */
+const LINK = `select i.*,
+    exists (select 1 from invite_codes where code = ?1) as code_ever_used,
+    r.id as referrer_id, r.status as referrer_status,
+    r.phone as referrer_phone, r.email as referrer_email
+  from (select 1) left join invites i on i.code = ?1
+    left join members r on r.id = i.referrer_member_id
+      and not exists (select 1 from telegram_invite_links t
+        where t.invite_id = i.id and t.status in ('pending', 'active'))
+  limit 1`
 
 const TARGET = joinTargetSql(LINK_COMMUNITY, LINK_GROUP, '?2')
+
+/**
+ * The link's community, with whether an endpoint turns its confirmation requests (?2) into
+ * e-mails (`confirmation_mailer`).
+ */
+const COMMUNITY = `select c.*, exists (${subscribedEndpointSql('c.id')}) as confirmation_mailer
+  from (${TARGET.community}) c`
 
 /**
  * The same person, by contacts as far as they identify anyone: a phone number (?2) or e-mail
@@ -84,19 +103,6 @@ const KNOWN_CONTACT = `select 'active' as known_as, * from (${ACTIVE_REQUEST})
 /** How `KNOWN_CONTACT` names its rows. */
 export type KnownAs = 'active' | 'pending' | 'rejected'
 
-/**
- * The owner of a referral link. A referral link on Telegram credits only joins Telegram reports
- * through it: a sign-up on the web through its code credits no referrer.
- */
-const REFERRER = `select * from members
-  where id = (select referrer_member_id from invites where code = ?1)
-    and not exists (select 1 from telegram_invite_links t join invites i on i.id = t.invite_id
-      where i.code = ?1 and t.status in ('pending', 'active'))
-  limit 1`
-
-/** Whether an endpoint turns the community's confirmation requests (?2) into e-mails. */
-const CONFIRMATION_MAILER = subscribedEndpointSql(LINK_COMMUNITY)
-
 /** The contacts a sign-up gives, and when a rejection still holds it back. */
 export interface JoinReadValues {
   phone: string | null
@@ -106,9 +112,8 @@ export interface JoinReadValues {
 
 /**
  * The reads of a sign-up through the link with `code`, in the order `readForJoin` takes their
- * results: the link, whether its code was ever used, the community, its groups in play, the
- * person's active membership's request, pending request and recent rejection (`KnownAs`), the
- * link's referrer and the confirmation mailer.
+ * results: the link (`LINK`), the community (`COMMUNITY`), its groups in play, and the person's
+ * active membership's request, pending request and recent rejection (`KnownAs`).
  */
 export function joinReadStatements(
   client: D1Database,
@@ -117,13 +122,10 @@ export function joinReadStatements(
 ): D1PreparedStatement[] {
   const { phone, email } = values
   return [
-    client.prepare(LINK_BY_CODE).bind(code),
-    client.prepare(CODE_EVER_USED).bind(code),
-    client.prepare(TARGET.community).bind(code),
+    client.prepare(LINK).bind(code),
+    client.prepare(COMMUNITY).bind(code, 'member.confirmation_requested'),
     client.prepare(TARGET.groups).bind(code, 'announcement'),
     client.prepare(KNOWN_CONTACT).bind(code, phone, email, values.rejectedSince.getTime()),
-    client.prepare(REFERRER).bind(code),
-    client.prepare(CONFIRMATION_MAILER).bind(code, 'member.confirmation_requested'),
   ]
 }
 

@@ -110,7 +110,7 @@ export interface JoinReading {
   activeRequest: JoinRequest | undefined
   pendingRequest: JoinRequest | undefined
   rejected: JoinRequest | undefined
-  referrer: Member | undefined
+  referrer: Referrer | undefined
   /** Whether an endpoint turns the community's confirmation requests into e-mails. */
   confirmationMailer: boolean
 }
@@ -139,25 +139,49 @@ export async function readForJoin(
   const since = new Date(options.now.getTime() - options.cooldownDays * 86400_000)
   const reads = joinReadStatements(client, code, { ...input, rejectedSince: since })
   const results = await client.batch([...reads, ...attemptStatements(client, limits, options.now)])
-  const [invite, retired, community, groupRows, known, referrer, mailer] = results
-  const link = firstRowOf(invites, invite)
+  const [linkRead, community, groupRows, known] = results
+  const linkRow = linkRead?.results[0] as LinkRow | undefined
+  const link = linkRow?.id == null ? undefined : rowOf(invites, linkRow)
+  const communityRow = community?.results[0] as
+    (Record<string, unknown> & { confirmation_mailer: number }) | undefined
   const knownAs = (kind: KnownAs) => {
     const raw = known?.results.find((row) => (row as { known_as: KnownAs }).known_as === kind)
     return raw ? rowOf(joinRequests, raw as Record<string, unknown>) : undefined
   }
   return {
     invite: link,
-    retired: !link && (retired?.results.length ?? 0) > 0,
+    retired: !link && linkRow?.code_ever_used === 1,
     exceeded: exceededLimits(limits, results.slice(reads.length), options.now),
-    community: firstRowOf(communities, community),
+    community: communityRow && rowOf(communities, communityRow),
     groupRows: rowsOf(groups, groupRows),
     activeRequest: knownAs('active'),
     pendingRequest: knownAs('pending'),
     rejected: knownAs('rejected'),
-    referrer: firstRowOf(members, referrer),
-    confirmationMailer: (mailer?.results.length ?? 0) > 0,
+    referrer:
+      linkRow?.referrer_id == null
+        ? undefined
+        : {
+            id: linkRow.referrer_id,
+            status: linkRow.referrer_status as Member['status'],
+            phone: linkRow.referrer_phone,
+            email: linkRow.referrer_email,
+          },
+    confirmationMailer: communityRow?.confirmation_mailer === 1,
   }
 }
+
+/** The row `joinReadStatements` reads the link in: its columns, and what else it reads with it. */
+type LinkRow = Record<string, unknown> & {
+  id: string | null
+  code_ever_used: number
+  referrer_id: string | null
+  referrer_status: string | null
+  referrer_phone: string | null
+  referrer_email: string | null
+}
+
+/** The owner of a referral link, as far as a join needs them: to credit them, or not. */
+type Referrer = Pick<Member, 'id' | 'status' | 'phone' | 'email'>
 
 /**
  * A person asks to join through an invite link. In an open community they become a member at
@@ -463,7 +487,7 @@ function assertInviteUsable(invite: Invite, now: Date): void {
  * The referrer a join through `invite` is credited to: the owner of a personal referral link,
  * as long as they are still a member and are not the person joining.
  */
-function attributableReferrer(referrer: Member | undefined, input: JoinInput): string | null {
+function attributableReferrer(referrer: Referrer | undefined, input: JoinInput): string | null {
   if (!referrer || referrer.status !== 'active') return null
   const samePerson =
     (input.phone !== null && referrer.phone === input.phone) ||

@@ -97,6 +97,19 @@ describe('custom codes: happy paths', () => {
     expect(rotated.json.code).toMatch(GENERATED_CODE_PATTERN)
     expect((await visit(`/i/${code}`)).status).toBe(410)
     expect((await visit(`/i/${rotated.json.code}`)).status).toBe(200)
+    // Someone joining through the old code is told it was given a new one, not that it never was.
+    const joined = await joinJson(
+      code,
+      { name: 'Late', phone: newPhone() },
+      { 'accept-language': 'en' },
+    )
+    expectProblem(joined, 410, 'invite_unusable')
+    expect(joined.json.detail).toMatch(/replaced/i)
+    expectProblem(
+      await joinJson(uniqueCode('never-made'), { name: 'Lost', phone: newPhone() }),
+      404,
+      'not_found',
+    )
     // Not for this link, nor any other: a printed poster must never lead somewhere else.
     expectProblem(await createWithCode(community.id, code), 409, 'code_taken')
   })
