@@ -96,7 +96,7 @@ const RECENT_REJECTION = `select * from join_requests r
  * named by `known_as`, at most one of each): fewer statements in the join's read batch, whose
  * every result the D1 binding carries back with its own metadata.
  */
-const KNOWN_CONTACT = `select 'active' as known_as, * from (${ACTIVE_REQUEST})
+export const KNOWN_CONTACT = `select 'active' as known_as, * from (${ACTIVE_REQUEST})
   union all select 'pending', * from (${PENDING_REQUEST})
   union all select 'rejected', * from (${RECENT_REJECTION})`
 

@@ -62,6 +62,18 @@ export function confirmationRequestedStatement(
     )
 }
 
+/**
+ * A condition more of a sign-up's INSERT: SQL starting with `and`, whose parameters are
+ * numbered from ?28 on (the INSERT's own are ?1 to ?27) and bound in that order.
+ */
+export interface SqlCondition {
+  sql: string
+  params: unknown[]
+}
+
+/** The first parameter number a `SqlCondition` may use. */
+export const CONDITION_FIRST_PARAMETER = 28
+
 export function groupIdsOf(target: JoinTarget): string[] {
   return [target.announcementGroup.id, ...(target.group ? [target.group.id] : [])]
 }
@@ -75,7 +87,13 @@ export function groupIdsOf(target: JoinTarget): string[] {
 export function signUpStatements(
   client: D1Database,
   request: JoinRequest,
-  options: { open: boolean; announce: boolean; groupIds: string[]; memberId?: string },
+  options: {
+    open: boolean
+    announce: boolean
+    groupIds: string[]
+    memberId?: string
+    condition?: SqlCondition
+  },
   now: Date,
 ): D1PreparedStatement[] {
   const nowMs = now.getTime()
@@ -110,6 +128,7 @@ export function signUpStatements(
            ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, case when ?27 is null then null else ?13 end
          where exists (select 1 from invites where id = ?3 and revoked_at is null and archived_at is null
            and (expires_at is null or expires_at > ?13) and (max_uses is null or uses < max_uses)) ${room}
+           ${options.condition?.sql ?? ''}
          returning *`,
       )
       .bind(
@@ -140,6 +159,7 @@ export function signUpStatements(
         request.device,
         request.referrerHost,
         options.memberId ?? null,
+        ...(options.condition?.params ?? []),
       ),
     // A link's uses count sign-ups: joins in an open community, requests in a closed one.
     client

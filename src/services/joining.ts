@@ -11,20 +11,11 @@ import {
   type JoinRequest,
   type Member,
 } from '../db/schema'
-import { newInviteCode } from '../lib/codes'
-import { confirmCodeFor, confirmCodeHash, confirmLinkToken } from '../lib/confirm-codes'
-import { randomBase64Url, sha256Hex } from '../lib/crypto'
+import { randomBase64Url } from '../lib/crypto'
 import { firstRowOf, rowOf, rowsOf } from '../db/rows'
 import { ApiError, isUniqueViolation } from '../lib/errors'
-import { newId } from '../lib/ids'
 import { inviteRefusal, inviteStatus } from './invites'
-import {
-  confirmationRequestedStatement,
-  groupIdsOf,
-  membershipStatements,
-  signUpCounts,
-  signUpStatements,
-} from './join-statements'
+import { groupIdsOf } from './join-statements'
 import {
   fullGroupOf,
   groupFull,
@@ -33,8 +24,18 @@ import {
   refusalRead,
   type JoinTarget,
 } from './joining-target'
-import { placeColumns, type SignUpPlace } from '../lib/visitor'
 import { existingStatements, joinReadStatements, type KnownAs } from './join-reads'
+import { planAtOnce, rememberLink, type AtOnceWrite, type SeenLink } from './join-at-once'
+import {
+  landedSignUp,
+  type JoinInput,
+  type JoinOptions,
+  NO_PROOF,
+  offerProof,
+  signUpRow,
+  signUpWrite,
+  type SignUpWrite,
+} from './sign-up-write'
 import {
   attemptStatements,
   exceededLimits,
@@ -47,14 +48,6 @@ import {
  * decision written in one guarded batch. Admins' decisions are in `joining-decisions.ts`,
  * leaving in `leaving.ts`, proofs of contacts in `consent.ts`.
  */
-
-export interface JoinInput extends SignUpPlace {
-  name: string
-  phone: string | null
-  email: string | null
-  answers: string[]
-  consent: boolean
-}
 
 /**
  * What a join ends in. Every sign-up gets its own status link (`statusToken`, shown once),
@@ -84,20 +77,6 @@ interface SignUpMade {
   confirmCode: string | null
 }
 
-/** How a double opt-in is asked for: the secret codes and links are made with, and for how long. */
-export interface ConfirmationOptions {
-  secret: string
-  expiryHours: number
-  /** Where the e-mailed confirmation link points: `${baseUrl}/confirm/<token>`. */
-  baseUrl: string
-}
-
-export interface JoinOptions {
-  now: Date
-  cooldownDays: number
-  confirmation?: ConfirmationOptions
-}
-
 /** What a join decides on, and the limits its attempt went past (see `readForJoin`). */
 export interface JoinReading {
   /** The link behind the code as it stands at this moment; undefined when no link has it now. */
@@ -113,19 +92,22 @@ export interface JoinReading {
   referrer: Referrer | undefined
   /** Whether an endpoint turns the community's confirmation requests into e-mails. */
   confirmationMailer: boolean
+  /** The join's write sent with these reads (`join-at-once.ts`), and whether it landed. */
+  atOnce?: AtOnceWrite & { landed: ReturnType<typeof landedSignUp> }
 }
 
 /**
  * Everything a join decides on, read by the link's code in one round trip, with the attempt
  * counted against `limits` in the same batch (as `countAttempt` counts it): the caller decides
- * what a missing link or exceeded limits mean before it joins, and the join then waits only on
- * its write batch. So a join is two round trips, whatever it turns out to be.
+ * what a missing link or exceeded limits mean before it joins, and the join then waits at most
+ * on its write batch. So a join is two round trips at most, whatever it turns out to be; one
+ * where the same code was joined through before in this isolate and the join is the crowd's
+ * (see `join-at-once.ts`): its write then goes with these reads, guarded by them in SQL.
  *
- * Nothing here comes from a per-isolate cache: the link is read at this moment, so a link
- * revoked, used up or pointed elsewhere a moment ago is refused at once, and the write batch
- * checks its state again inside its INSERT. Reading an earlier sign-up that a double opt-in
- * ignores, or a referrer the link does not have, costs no round trip; it keeps the batch one
- * shape.
+ * What is read comes from no per-isolate cache: the link is read at this moment, so a link
+ * revoked, used up or pointed elsewhere a moment ago is refused at once, and every write checks
+ * its state again inside its INSERT. Reading an earlier sign-up that a double opt-in ignores,
+ * or a referrer the link does not have, costs no round trip; it keeps the batch one shape.
  */
 export async function readForJoin(
   db: Database,
@@ -138,7 +120,17 @@ export async function readForJoin(
   const client = db.$client
   const since = new Date(options.now.getTime() - options.cooldownDays * 86400_000)
   const reads = joinReadStatements(client, code, { ...input, rejectedSince: since })
-  const results = await client.batch([...reads, ...attemptStatements(client, limits, options.now)])
+  const attempt = attemptStatements(client, limits, options.now)
+  const planned = await planAtOnce(db, code, input, options, limits, since)
+  let results: D1Result[]
+  try {
+    results = await client.batch([...reads, ...attempt, ...(planned?.write.statements ?? [])])
+  } catch (error) {
+    // The same person at the same moment in another join: decided on the reads, as any join is.
+    if (!planned || !isUniqueViolation(error)) throw error
+    rememberLink(code, undefined)
+    return readForJoin(db, code, input, options, limits)
+  }
   const [linkRead, community, groupRows, known] = results
   const linkRow = linkRead?.results[0] as LinkRow | undefined
   const link = linkRow?.id == null ? undefined : rowOf(invites, linkRow)
@@ -148,7 +140,7 @@ export async function readForJoin(
     const raw = known?.results.find((row) => (row as { known_as: KnownAs }).known_as === kind)
     return raw ? rowOf(joinRequests, raw as Record<string, unknown>) : undefined
   }
-  return {
+  const reading: JoinReading = {
     invite: link,
     retired: !link && linkRow?.code_ever_used === 1,
     exceeded: exceededLimits(limits, results.slice(reads.length), options.now),
@@ -167,6 +159,25 @@ export async function readForJoin(
             email: linkRow.referrer_email,
           },
     confirmationMailer: communityRow?.confirmation_mailer === 1,
+  }
+  if (planned) {
+    const landed = landedSignUp(planned.write, results, reads.length + attempt.length)
+    reading.atOnce = { ...planned, landed }
+  }
+  rememberLink(code, seenLinkOf(reading))
+  return reading
+}
+
+/** What a join through a link may be written from next time, if the reading shows it whole. */
+function seenLinkOf(reading: JoinReading): SeenLink | undefined {
+  const { invite, community, groupRows } = reading
+  const announcementGroup = groupRows.find((group) => group.kind === 'announcement')
+  if (!invite || !community || !announcementGroup) return undefined
+  const group = groupRows.find((row) => row.id === invite.groupId) ?? null
+  return {
+    invite,
+    target: { community, announcementGroup, group },
+    confirmationMailer: reading.confirmationMailer,
   }
 }
 
@@ -228,53 +239,37 @@ export async function join(
     return repeatSignUp(db, invite, target, input, options, read.confirmationMailer, referrerId)
   }
 
-  const statusToken = randomBase64Url(32)
-  if (double && !options.confirmation) throw new Error('a double opt-in needs ConfirmationOptions')
-  const request: JoinRequest = {
-    ...(await signUpRow(invite, target, input, statusToken, options.now)),
-    referrerMemberId: referrerId,
-    ...(double ? {} : formsWord(input, options.now)),
-  }
   // A double opt-in's confirmation e-mail is asked for whoever listens now or later; a single
   // opt-in's only where a mail system listens (the answer says whether one does).
   const mail = double || read.confirmationMailer
-  const { statements: extra, code: confirmCode } = options.confirmation
-    ? await offerProof(db, request, statusToken, options.confirmation, mail)
-    : NO_PROOF
-  const memberId = newId('mem', options.now.getTime())
-  const referralCode = newInviteCode()
+  const atOnce = read.atOnce
+  if (atOnce?.landed) {
+    // Written with the reads: its condition held what the rules above found, so it is this join.
+    const same =
+      joinsNow &&
+      referrerId === null &&
+      atOnce.seen.invite.id === invite.id &&
+      groupIdsOf(atOnce.seen.target).join() === groupIdsOf(target).join() &&
+      (atOnce.seen.target.announcementGroup.telegramChatId === null) ===
+        (target.announcementGroup.telegramChatId === null) &&
+      (input.email === null || mail === atOnce.seen.confirmationMailer)
+    if (!same) throw new Error('a join was written with its reads where the reads refuse it')
+    return madeSignUp(atOnce.write, atOnce.landed, target, options)
+  }
+  const write = await signUpWrite(db, { invite, target, input, options, referrerId, mail })
   const client = db.$client
-  // The sign-up's statement returns the row it stored, and a membership's its member: what the
-  // guarded writes left, read in the same batch (one transaction, one round trip).
-  const signUp = signUpStatements(
-    client,
-    request,
-    {
-      open,
-      announce: !double,
-      groupIds: groupIdsOf(target),
-      memberId: joinsNow ? memberId : undefined,
-    },
-    options.now,
-  )
-  const membership = joinsNow
-    ? membershipStatements(client, target, request, memberId, options.now, {
-        referralCode,
-        counted: signUpCounts(request),
-        returnsMember: !options.confirmation,
-      })
-    : []
-  const writes = [...signUp, ...extra, ...membership]
   let results: D1Result[]
   try {
     results = await client.batch([
-      ...writes,
+      ...write.statements,
       // What explains a refusal, read in the same batch.
       refusalRead(
         client,
         target,
         invite.id,
-        joinsNow ? { table: 'members', id: memberId } : { table: 'join_requests', id: request.id },
+        write.memberId
+          ? { table: 'members', id: write.memberId }
+          : { table: 'join_requests', id: write.request.id },
       ),
     ])
   } catch (error) {
@@ -284,11 +279,9 @@ export async function join(
     }
     throw error
   }
-  const stored = firstRowOf(joinRequests, results[0])
-  // The member row (or its id alone) comes right after the sign-up's statements and the proof's.
-  const memberMade = joinsNow ? results[signUp.length + extra.length]?.results[0] : undefined
-  if (!stored || (joinsNow && !memberMade)) {
-    const refusal = refusalOf(invite.id, results[writes.length], options.now)
+  const landed = landedSignUp(write, results)
+  if (!landed) {
+    const refusal = refusalOf(invite.id, results[write.statements.length], options.now)
     // Neither the link nor a group refused it: the same person got in first, as a member or a
     // waiting request (each checks for the other, see `signUpStatements`).
     if (refusal.code === 'conflict' && (await findExisting(db, invite.communityId, input))) {
@@ -296,17 +289,27 @@ export async function join(
     }
     throw refusal
   }
-  const made = { request: stored, statusToken, confirmCode }
-  if (double) return { status: 'unconfirmed', ...made }
-  if (!open) return { status: 'pending', ...made }
+  return madeSignUp(write, landed, target, options)
+}
+
+/** The outcome of a new sign-up whose write landed. */
+function madeSignUp(
+  write: SignUpWrite,
+  { stored, memberMade }: NonNullable<ReturnType<typeof landedSignUp>>,
+  target: JoinTarget,
+  options: JoinOptions,
+): JoinOutcome {
+  const made = { request: stored, statusToken: write.statusToken, confirmCode: write.confirmCode }
+  if (target.community.consent === 'double') return { status: 'unconfirmed', ...made }
+  if (target.community.visibility !== 'open') return { status: 'pending', ...made }
   // Where a proof is offered, the member's links wait for it (pages/sign-up-links.ts
   // `linksAwaitProof`): the answer then carries no member.
   return {
     status: 'active',
     ...made,
-    member: options.confirmation ? null : rowOf(members, memberMade as Record<string, unknown>),
+    member: options.confirmation ? null : rowOf(members, memberMade!),
     target,
-    referralCode,
+    referralCode: write.referralCode,
   }
 }
 
@@ -385,98 +388,6 @@ async function repeatSignUp(
     ? { status: 'active', ...made, member: null, target }
     : { status: 'pending', ...made }
 }
-
-/**
- * A sign-up as the form gave it, waiting for a proof of any contact, with nobody credited for it
- * and only the hash of its status token.
- */
-async function signUpRow(
-  invite: Invite,
-  target: JoinTarget,
-  input: JoinInput,
-  statusToken: string,
-  now: Date,
-): Promise<JoinRequest> {
-  return {
-    id: newId('jr', now.getTime()),
-    communityId: invite.communityId,
-    inviteId: invite.id,
-    groupId: target.group?.id ?? null,
-    referrerMemberId: null,
-    name: input.name,
-    phone: input.phone,
-    email: input.email,
-    answers: input.answers,
-    consent: input.consent,
-    ...placeColumns(input),
-    status: 'pending',
-    reason: null,
-    statusTokenHash: await sha256Hex(statusToken),
-    memberId: null,
-    createdAt: now,
-    decidedAt: null,
-    confirmExpiresAt: null,
-    confirmedAt: null,
-    consentMethod: null,
-    consentProof: null,
-    phoneConfirmedAt: null,
-    phoneConsentMethod: null,
-    phoneConsentProof: null,
-    emailConfirmedAt: null,
-    emailConsentMethod: null,
-    emailConsentProof: null,
-    confirmCodeHash: null,
-    repeatOf: null,
-  }
-}
-
-/**
- * The consent record of a sign-up where the community asks for no proof: the form is all it
- * asks for, for each contact given.
- */
-function formsWord(input: JoinInput, now: Date) {
-  return {
-    confirmedAt: now,
-    consentMethod: 'single_opt_in',
-    phoneConfirmedAt: input.phone ? now : null,
-    phoneConsentMethod: input.phone ? 'single_opt_in' : null,
-    emailConfirmedAt: input.email ? now : null,
-    emailConsentMethod: input.email ? 'single_opt_in' : null,
-  } satisfies Partial<JoinRequest>
-}
-
-/**
- * Offers the sign-up a proof of its contacts until `expiryHours` after it was made: the one-time
- * code for the phone number (its hash kept; the code itself is derived from the status token the
- * person holds) and, for an e-mail address when `mail`, the request for a confirmation e-mail
- * (the statement returned, for the caller's batch). With a double opt-in the sign-up waits for
- * this proof; with a single one the member's own links do (see pages/sign-up-links.ts).
- */
-async function offerProof(
-  db: Database,
-  request: JoinRequest,
-  statusToken: string,
-  confirmation: ConfirmationOptions,
-  mail: boolean,
-): Promise<OfferedProof> {
-  request.confirmExpiresAt = new Date(
-    request.createdAt.getTime() + confirmation.expiryHours * 3600_000,
-  )
-  const code = request.phone ? await confirmCodeFor(confirmation.secret, statusToken) : null
-  request.confirmCodeHash = code ? await confirmCodeHash(confirmation.secret, code) : null
-  if (!request.email || !mail) return { statements: [], code }
-  const token = await confirmLinkToken(confirmation.secret, request.id)
-  const url = `${confirmation.baseUrl}/confirm/${token}`
-  return { statements: [confirmationRequestedStatement(db.$client, request, url)], code }
-}
-
-/** The statements that ask for the confirmation e-mail, and the number's one-time code. */
-interface OfferedProof {
-  statements: D1PreparedStatement[]
-  code: string | null
-}
-
-const NO_PROOF: OfferedProof = { statements: [], code: null }
 
 function assertInviteUsable(invite: Invite, now: Date): void {
   const status = inviteStatus(invite, now)

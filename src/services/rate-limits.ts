@@ -82,7 +82,8 @@ export function exceededLimits(
     }))
 }
 
-function windowStartOf(limit: RateLimit, now: Date): number {
+/** When the window of `limit` that `now` falls in began, as the counters key it. */
+export function windowStartOf(limit: RateLimit, now: Date): number {
   const size = limit.windowSeconds * 1000
   return Math.floor(now.getTime() / size) * size
 }

@@ -144,6 +144,88 @@ describe('D1 round trips per request', () => {
       })
     }
 
+    it('the crowd’s join: one round trip through a link joined a moment ago, two after it changed', async () => {
+      const community = await createCommunity()
+      const group = await createGroup(community.id)
+      const invite = await createInvite(community.id)
+      expect((await joinAndMeasure(invite.code, contactsOf('phone'))).trips).toBe(2)
+      for (const kind of ['phone', 'email', 'both'] as const) {
+        const joined = await joinAndMeasure(invite.code, contactsOf(kind))
+        expect(joined.json.status, kind).toBe('active')
+        expect(joined.trips, kind).toBe(1)
+        const [member] = await query<{ status: string; groups: number }>(
+          `select m.status, (select count(*) from group_members g where g.member_id = m.id) as groups
+           from members m join join_requests r on r.member_id = m.id where r.id = ?`,
+          joined.json.joinRequestId,
+        )
+        expect(member, kind).toEqual({ status: 'active', groups: 1 })
+      }
+      // An open community asks nothing: answers sent anyway are not kept, in one trip as in two.
+      const answered = await joinAndMeasure(invite.code, {
+        ...contactsOf('phone'),
+        answers: ['not asked for'],
+      } as Contact)
+      expect(answered.trips).toBe(1)
+      const [kept] = await query<{ answers: string }>(
+        'select answers from join_requests where id = ?',
+        answered.json.joinRequestId,
+      )
+      expect(kept!.answers).toBe('[]')
+
+      // The same person again is a repeat sign-up, as through any link, and makes no member.
+      const again = contactsOf('phone')
+      await joinAndMeasure(invite.code, again)
+      const repeat = await joinAndMeasure(invite.code, again)
+      expect(repeat.json.memberId).toBeNull()
+      expect(await query('select id from members where phone = ?', again.phone)).toHaveLength(1)
+
+      // A mail system starts listening: e-mail addresses are asked to confirm from the first join on.
+      const endpoint = await call('POST', '/api/webhooks', {
+        body: {
+          url: 'https://mail.example.com/hooks',
+          communityId: community.id,
+          events: ['member.confirmation_requested'],
+        },
+      })
+      expect(endpoint.status, endpoint.text).toBe(201)
+      for (const trips of [2, 1]) {
+        const joined = await joinAndMeasure(invite.code, contactsOf('email'))
+        expect(joined.trips).toBe(trips)
+        expect(joined.json.confirmation.emailSent).toBe(true)
+        const asked = await query(
+          `select id from events where type = 'member.confirmation_requested'
+             and payload ->> '$.joinRequestId' = ?`,
+          joined.json.joinRequestId,
+        )
+        expect(asked).toHaveLength(1)
+      }
+
+      // The link now leads into a group: the first join after it finds that, then one trip again.
+      const moved = await call('PATCH', `/api/invites/${invite.id}`, {
+        body: { groupId: group.id },
+      })
+      expect(moved.status, moved.text).toBe(200)
+      for (const trips of [2, 1]) {
+        const joined = await joinAndMeasure(invite.code, contactsOf('phone'))
+        expect(joined.trips).toBe(trips)
+        const [row] = await query<{ group_id: string; places: number }>(
+          `select r.group_id, (select count(*) from group_members g where g.member_id = r.member_id) as places
+           from join_requests r where r.id = ?`,
+          joined.json.joinRequestId,
+        )
+        expect(row).toEqual({ group_id: group.id, places: 2 })
+      }
+
+      // The community closes: the next sign-up waits for an admin, however the link was seen.
+      const closed = await call('PATCH', `/api/communities/${community.id}`, {
+        body: { visibility: 'closed' },
+      })
+      expect(closed.status, closed.text).toBe(200)
+      const asked = await joinAndMeasure(invite.code, contactsOf('phone'))
+      expect(asked.json.status).toBe('pending')
+      expect(asked.trips).toBe(2)
+    })
+
     it('a double opt-in by e-mail with a mail system listening', async () => {
       const community = await createCommunity({ consent: 'double' })
       const invite = await createInvite(community.id)

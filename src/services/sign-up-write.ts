@@ -1,0 +1,231 @@
+import type { Database } from '../db/client'
+import { firstRowOf } from '../db/rows'
+import { joinRequests, type Invite, type JoinRequest } from '../db/schema'
+import { newInviteCode } from '../lib/codes'
+import { confirmCodeFor, confirmCodeHash, confirmLinkToken } from '../lib/confirm-codes'
+import { randomBase64Url, sha256Hex } from '../lib/crypto'
+import { newId } from '../lib/ids'
+import { placeColumns, type SignUpPlace } from '../lib/visitor'
+import {
+  confirmationRequestedStatement,
+  groupIdsOf,
+  membershipStatements,
+  signUpCounts,
+  signUpStatements,
+  type JoinTarget,
+  type SqlCondition,
+} from './join-statements'
+
+/** What a person sends to join through an invite link, and where they came from. */
+export interface JoinInput extends SignUpPlace {
+  name: string
+  phone: string | null
+  email: string | null
+  answers: string[]
+  consent: boolean
+}
+
+/** How a double opt-in is asked for: the secret codes and links are made with, and for how long. */
+export interface ConfirmationOptions {
+  secret: string
+  expiryHours: number
+  /** Where the e-mailed confirmation link points: `${baseUrl}/confirm/<token>`. */
+  baseUrl: string
+}
+
+export interface JoinOptions {
+  now: Date
+  cooldownDays: number
+  confirmation?: ConfirmationOptions
+}
+
+/**
+ * The write of a new sign-up, made in one place for both ways a join sends it: after its reads
+ * (`join` in `joining.ts`), or in the same batch as them (`join-at-once.ts`). Its statements,
+ * and what it gives the person once: the status token and the number's one-time code.
+ */
+export interface SignUpWrite {
+  statements: D1PreparedStatement[]
+  request: JoinRequest
+  statusToken: string
+  confirmCode: string | null
+  /** Set where the sign-up is a membership at once: the member's id and referral code. */
+  memberId?: string
+  referralCode?: string
+  /** Where in `statements` the member row (or its id) comes back. */
+  memberAt: number
+}
+
+/** What a new sign-up writes depends on: where it lands, and how. */
+export interface SignUpPlan {
+  invite: Invite
+  target: JoinTarget
+  input: JoinInput
+  options: JoinOptions
+  /** Whom the link credits (see `attributableReferrer`), or null. */
+  referrerId: string | null
+  /** Whether the confirmation e-mail is asked for (a mail system listens, or double opt-in). */
+  mail: boolean
+  /** A condition more of the sign-up's INSERT (`join-at-once.ts`), with its own parameters. */
+  condition?: SqlCondition
+}
+
+/**
+ * The guarded statements of a new sign-up: the sign-up itself (a waiting request, or with a
+ * single opt-in in an open community the membership at once), the proof it is offered, and
+ * the membership's statements. Each depends on the sign-up's row, so nothing lands without it.
+ */
+export async function signUpWrite(db: Database, plan: SignUpPlan): Promise<SignUpWrite> {
+  const { invite, target, input, options } = plan
+  const double = target.community.consent === 'double'
+  if (double && !options.confirmation) throw new Error('a double opt-in needs ConfirmationOptions')
+  const open = target.community.visibility === 'open'
+  const joinsNow = open && !double
+  const statusToken = randomBase64Url(32)
+  const request: JoinRequest = {
+    ...(await signUpRow(invite, target, input, statusToken, options.now)),
+    referrerMemberId: plan.referrerId,
+    ...(double ? {} : formsWord(input, options.now)),
+  }
+  const { statements: proof, code: confirmCode } = options.confirmation
+    ? await offerProof(db, request, statusToken, options.confirmation, plan.mail)
+    : NO_PROOF
+  const memberId = joinsNow ? newId('mem', options.now.getTime()) : undefined
+  const referralCode = joinsNow ? newInviteCode() : undefined
+  const client = db.$client
+  // The sign-up's statement returns the row it stored, and a membership's its member: what the
+  // guarded writes left, read in the same batch (one transaction, one round trip).
+  const signUp = signUpStatements(
+    client,
+    request,
+    { open, announce: !double, groupIds: groupIdsOf(target), memberId, condition: plan.condition },
+    options.now,
+  )
+  const membership =
+    memberId && referralCode
+      ? membershipStatements(client, target, request, memberId, options.now, {
+          referralCode,
+          counted: signUpCounts(request),
+          returnsMember: !options.confirmation,
+        })
+      : []
+  return {
+    statements: [...signUp, ...proof, ...membership],
+    request,
+    statusToken,
+    confirmCode,
+    memberId,
+    referralCode,
+    memberAt: signUp.length + proof.length,
+  }
+}
+
+/**
+ * What a sign-up's write left, from the results of its statements (the batch's from `first`
+ * on): the stored sign-up and, for a membership at once, its member row (or id); undefined
+ * where the guards refused it.
+ */
+export function landedSignUp(
+  write: SignUpWrite,
+  results: D1Result[],
+  first = 0,
+): { stored: JoinRequest; memberMade: Record<string, unknown> | undefined } | undefined {
+  const stored = firstRowOf(joinRequests, results[first])
+  const memberMade = write.memberId
+    ? (results[first + write.memberAt]?.results[0] as Record<string, unknown> | undefined)
+    : undefined
+  if (!stored || (write.memberId && !memberMade)) return undefined
+  return { stored, memberMade }
+}
+
+/**
+ * A sign-up as the form gave it, waiting for a proof of any contact, with nobody credited for it
+ * and only the hash of its status token.
+ */
+export async function signUpRow(
+  invite: Invite,
+  target: JoinTarget,
+  input: JoinInput,
+  statusToken: string,
+  now: Date,
+): Promise<JoinRequest> {
+  return {
+    id: newId('jr', now.getTime()),
+    communityId: invite.communityId,
+    inviteId: invite.id,
+    groupId: target.group?.id ?? null,
+    referrerMemberId: null,
+    name: input.name,
+    phone: input.phone,
+    email: input.email,
+    answers: input.answers,
+    consent: input.consent,
+    ...placeColumns(input),
+    status: 'pending',
+    reason: null,
+    statusTokenHash: await sha256Hex(statusToken),
+    memberId: null,
+    createdAt: now,
+    decidedAt: null,
+    confirmExpiresAt: null,
+    confirmedAt: null,
+    consentMethod: null,
+    consentProof: null,
+    phoneConfirmedAt: null,
+    phoneConsentMethod: null,
+    phoneConsentProof: null,
+    emailConfirmedAt: null,
+    emailConsentMethod: null,
+    emailConsentProof: null,
+    confirmCodeHash: null,
+    repeatOf: null,
+  }
+}
+
+/**
+ * The consent record of a sign-up where the community asks for no proof: the form is all it
+ * asks for, for each contact given.
+ */
+function formsWord(input: JoinInput, now: Date) {
+  return {
+    confirmedAt: now,
+    consentMethod: 'single_opt_in',
+    phoneConfirmedAt: input.phone ? now : null,
+    phoneConsentMethod: input.phone ? 'single_opt_in' : null,
+    emailConfirmedAt: input.email ? now : null,
+    emailConsentMethod: input.email ? 'single_opt_in' : null,
+  } satisfies Partial<JoinRequest>
+}
+
+/**
+ * Offers the sign-up a proof of its contacts until `expiryHours` after it was made: the one-time
+ * code for the phone number (its hash kept; the code itself is derived from the status token the
+ * person holds) and, for an e-mail address when `mail`, the request for a confirmation e-mail
+ * (the statement returned, for the caller's batch). With a double opt-in the sign-up waits for
+ * this proof; with a single one the member's own links do (see pages/sign-up-links.ts).
+ */
+export async function offerProof(
+  db: Database,
+  request: JoinRequest,
+  statusToken: string,
+  confirmation: ConfirmationOptions,
+  mail: boolean,
+): Promise<OfferedProof> {
+  request.confirmExpiresAt = new Date(
+    request.createdAt.getTime() + confirmation.expiryHours * 3600_000,
+  )
+  const code = request.phone ? await confirmCodeFor(confirmation.secret, statusToken) : null
+  request.confirmCodeHash = code ? await confirmCodeHash(confirmation.secret, code) : null
+  if (!request.email || !mail) return { statements: [], code }
+  const token = await confirmLinkToken(confirmation.secret, request.id)
+  const url = `${confirmation.baseUrl}/confirm/${token}`
+  return { statements: [confirmationRequestedStatement(db.$client, request, url)], code }
+}
+
+/** The statements that ask for the confirmation e-mail, and the number's one-time code. */
+interface OfferedProof {
+  statements: D1PreparedStatement[]
+  code: string | null
+}
+
+export const NO_PROOF: OfferedProof = { statements: [], code: null }
