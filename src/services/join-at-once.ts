@@ -1,22 +1,29 @@
 import type { Database } from '../db/client'
 import type { Invite } from '../db/schema'
-import { CONDITION_FIRST_PARAMETER, type JoinTarget } from './join-statements'
+import type { JoinTarget, SqlCondition } from './join-statements'
 import { KNOWN_CONTACT } from './join-reads'
 import { fullGroupOf } from './joining-target'
 import { windowStartOf, type RateLimit } from './rate-limits'
-import { signUpWrite, type JoinInput, type JoinOptions, type SignUpWrite } from './sign-up-write'
+import {
+  repeatSignUpWrite,
+  signUpWrite,
+  type JoinInput,
+  type JoinOptions,
+  type SignUpWrite,
+} from './sign-up-write'
 import { subscribedEndpointSql } from './webhooks'
 
 /**
  * A join in one round trip: the crowd's case, a single opt-in into an open community through a
- * link with nobody to credit, where the join's write goes in the same batch as its reads.
+ * link with nobody to credit, where the join's writes go in the same batch as its reads.
  *
- * What the write needs to be made (the link's id, community and groups) is what the last join
- * through the same code read, kept per isolate. It only shapes the write: the write lands only
- * where, in the same transaction, everything the join would refuse on reading it is absent, in
- * SQL (`atOnceCondition`). So where anything changed, or the person is known, or a limit is
- * exceeded, nothing is written, and the join goes on as every other does: it decides on the
- * reads of this very batch and sends its write after them, the second and last round trip.
+ * What the writes need to be made (the link's id, community and groups) is what the last join
+ * through the same code read, kept per isolate. It only shapes them: a write lands only where,
+ * in the same transaction, what the join decides on reading it holds, in SQL
+ * (`atOnceCondition`): the new member's where the person is new, the repeat sign-up's where they
+ * are known. Where anything changed since, or the join is refused, nothing is written, and the
+ * join goes on as every other does: it decides on the reads of this very batch, and a sign-up
+ * it still makes is written after them, the second and last round trip.
  */
 
 /** What the last reading of a link showed, where its joins become memberships at once. */
@@ -48,13 +55,20 @@ export function rememberLink(code: string, seen: SeenLink | undefined): void {
   seenLinks.set(code, seen)
 }
 
-/** A join's write, planned from what an earlier join through the same code read. */
+/**
+ * A join's writes, planned from what an earlier join through the same code read: the new
+ * member's, and the repeat sign-up's for a person known there. At most one lands: each holds
+ * only where the other does not (the repeat's goes first in the batch, as the new member's
+ * makes the person known), so a known number is answered in as many round trips as a new one,
+ * and how long the answer takes tells nobody which it was.
+ */
 export interface AtOnceWrite {
   seen: SeenLink
   write: SignUpWrite
+  repeat: SignUpWrite
 }
 
-/** The write of a join through `code` to send with its reads, if the link was seen before. */
+/** The writes of a join through `code` to send with its reads, if the link was seen before. */
 export async function planAtOnce(
   db: Database,
   code: string,
@@ -65,18 +79,21 @@ export async function planAtOnce(
 ): Promise<AtOnceWrite | undefined> {
   const seen = seenLinks.get(code)
   if (!seen) return undefined
-  const write = await signUpWrite(db, {
+  const plan = {
     invite: seen.invite,
     target: seen.target,
-    // An open community asks no questions: nothing answered is kept (as `join` keeps it).
     // An open community asks no questions: nothing answered is kept (as `join` keeps it).
     input: { ...input, answers: [] },
     options,
     referrerId: null,
     mail: seen.confirmationMailer,
-    condition: atOnceCondition(code, seen, input, limits, rejectedSince, options.now),
-  })
-  return { seen, write }
+  }
+  const given = { code, seen, input, limits, rejectedSince, now: options.now }
+  return {
+    seen,
+    write: await signUpWrite(db, { ...plan, condition: atOnceCondition(given, false) }),
+    repeat: await repeatSignUpWrite(db, { ...plan, condition: atOnceCondition(given, true) }),
+  }
 }
 
 /**
@@ -88,60 +105,74 @@ function shifted(sql: string, by: number): string {
 }
 
 /**
- * Everything that would stop the join on reading it, as a condition of the sign-up's INSERT:
- * the link is still the one seen, nobody's referral link, in the same community and group; the
- * community still open, with a single opt-in, and its announcement group the same, on the same
- * platform (on Telegram, the member's referral link gets a Telegram link planned); the person
- * unknown there (the reads' `KNOWN_CONTACT`: no active membership or waiting request by a
- * proven contact, no proven rejection in the cooling-off period); no limit of this attempt
- * exceeded (counted earlier in the same batch); and for an e-mail address, a mail system
- * listening as it did. The link's own state and each group's room are the INSERT's own
- * conditions, as for every sign-up.
+ * Everything the join decides on reading it, as a condition of a write's INSERT: the link is
+ * still the one seen (nobody's referral link, in the same community and group) and usable
+ * (not revoked, archived, expired or used up); the community still open, with a single opt-in;
+ * its announcement group the same, on the same platform (on Telegram, the member's referral
+ * link gets a Telegram link planned); each group with room; no limit of this attempt exceeded
+ * (counted earlier in the same batch); for an e-mail address, a mail system listening as it
+ * did; and the person `known` there or not (the reads' `KNOWN_CONTACT`: an active membership or
+ * waiting request by a proven contact, or a proven rejection in the cooling-off period).
  */
 function atOnceCondition(
-  code: string,
-  seen: SeenLink,
-  input: JoinInput,
-  limits: RateLimit[],
-  rejectedSince: Date,
-  now: Date,
-): { sql: string; params: unknown[] } {
+  given: {
+    code: string
+    seen: SeenLink
+    input: JoinInput
+    limits: RateLimit[]
+    rejectedSince: Date
+    now: Date
+  },
+  /** Whether the person is known there: the repeat sign-up's write, or the new member's. */
+  known: boolean,
+): SqlCondition {
+  const { code, seen, input, limits, rejectedSince, now } = given
   const { invite, target } = seen
-  const params: unknown[] = []
-  /** The next parameter, bound to `value`. */
-  const p = (value: unknown) => {
-    params.push(value)
-    return `?${CONDITION_FIRST_PARAMETER + params.length - 1}`
+  return (first) => {
+    const params: unknown[] = []
+    /** The next parameter, bound to `value`. */
+    const p = (value: unknown) => {
+      params.push(value)
+      return `?${first + params.length - 1}`
+    }
+    /** Where a read written with ?1 onwards starts, as the parameters bound next. */
+    const nextFrom = () => first + params.length - 1
+    const group = target.group?.id ?? null
+    const [codeAt, communityAt, groupAt] = [p(code), p(invite.communityId), p(group)]
+    const roomIn = (id: string) =>
+      `(select member_count < member_limit from groups where id = ${id})`
+    let sql = `and exists (select 1 from invites i join communities c on c.id = i.community_id
+        where i.code = ${codeAt} and i.id = ${p(invite.id)} and i.community_id = ${communityAt}
+          and i.group_id is ${groupAt} and i.referrer_member_id is null
+          and i.revoked_at is null and i.archived_at is null
+          and (i.expires_at is null or i.expires_at > ${p(now.getTime())})
+          and (i.max_uses is null or i.uses < i.max_uses)
+          and c.visibility = 'open' and c.consent = 'single')
+      and exists (select 1 from groups where id = ${p(target.announcementGroup.id)}
+        and community_id = ${communityAt} and kind = 'announcement'
+        and (telegram_chat_id is null) = ${p(target.announcementGroup.telegramChatId === null ? 1 : 0)})
+      and ${roomIn(p(target.announcementGroup.id))}
+      and (${groupAt} is null or (exists (select 1 from groups
+        where id = ${groupAt} and community_id = ${communityAt}) and ${roomIn(groupAt)}))`
+    // The reads' own text, its ?1 to ?4 (code, phone, e-mail, cooling-off start) bound next.
+    const knownFrom = nextFrom()
+    p(code)
+    p(input.phone)
+    p(input.email)
+    p(rejectedSince.getTime())
+    sql += ` and ${known ? '' : 'not '}exists (${shifted(KNOWN_CONTACT, knownFrom)})`
+    if (input.email) {
+      const mailerFrom = nextFrom()
+      p(invite.communityId)
+      p('member.confirmation_requested')
+      sql += ` and (exists (${shifted(subscribedEndpointSql('?1'), mailerFrom)})) = ${p(
+        seen.confirmationMailer ? 1 : 0,
+      )}`
+    }
+    for (const limit of limits) {
+      sql += ` and not exists (select 1 from rate_limits where key = ${p(limit.key)}
+        and window_start = ${p(windowStartOf(limit, now))} and count > ${p(limit.limit)})`
+    }
+    return { sql, params }
   }
-  const group = target.group?.id ?? null
-  const [codeAt, communityAt, groupAt] = [p(code), p(invite.communityId), p(group)]
-  let sql = `and exists (select 1 from invites i join communities c on c.id = i.community_id
-      where i.code = ${codeAt} and i.id = ${p(invite.id)} and i.community_id = ${communityAt}
-        and i.group_id is ${groupAt} and i.referrer_member_id is null
-        and c.visibility = 'open' and c.consent = 'single')
-    and exists (select 1 from groups where id = ${p(target.announcementGroup.id)}
-      and community_id = ${communityAt} and kind = 'announcement'
-      and (telegram_chat_id is null) = ${p(target.announcementGroup.telegramChatId === null ? 1 : 0)})
-    and (${groupAt} is null
-      or exists (select 1 from groups where id = ${groupAt} and community_id = ${communityAt}))`
-  // The reads' own text, its ?1 to ?4 (code, phone, e-mail, cooling-off start) bound here next.
-  const knownFrom = CONDITION_FIRST_PARAMETER + params.length - 1
-  p(code)
-  p(input.phone)
-  p(input.email)
-  p(rejectedSince.getTime())
-  sql += ` and not exists (${shifted(KNOWN_CONTACT, knownFrom)})`
-  if (input.email) {
-    const mailerFrom = CONDITION_FIRST_PARAMETER + params.length - 1
-    p(invite.communityId)
-    p('member.confirmation_requested')
-    sql += ` and (exists (${shifted(subscribedEndpointSql('?1'), mailerFrom)})) = ${p(
-      seen.confirmationMailer ? 1 : 0,
-    )}`
-  }
-  for (const limit of limits) {
-    sql += ` and not exists (select 1 from rate_limits where key = ${p(limit.key)}
-      and window_start = ${p(windowStartOf(limit, now))} and count > ${p(limit.limit)})`
-  }
-  return { sql, params }
 }

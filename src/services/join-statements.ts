@@ -63,16 +63,10 @@ export function confirmationRequestedStatement(
 }
 
 /**
- * A condition more of a sign-up's INSERT: SQL starting with `and`, whose parameters are
- * numbered from ?28 on (the INSERT's own are ?1 to ?27) and bound in that order.
+ * A condition more of a sign-up's INSERT, made for the parameter number it may start at (the
+ * INSERT's own come first): SQL starting with `and`, and its parameters in their order.
  */
-export interface SqlCondition {
-  sql: string
-  params: unknown[]
-}
-
-/** The first parameter number a `SqlCondition` may use. */
-export const CONDITION_FIRST_PARAMETER = 28
+export type SqlCondition = (firstParameter: number) => { sql: string; params: unknown[] }
 
 export function groupIdsOf(target: JoinTarget): string[] {
   return [target.announcementGroup.id, ...(target.group ? [target.group.id] : [])]
@@ -115,6 +109,7 @@ export function signUpStatements(
          and (?15 is null or (select member_count < member_limit from groups where id = ?15))`
       : `and coalesce(?14, ?15, 1) is not null` // always true; binds the same parameters
   } ${nobodyElses('phone', '?7', '?20')} ${nobodyElses('email', '?8', '?22')}`
+  const condition = options.condition?.(28)
   const statements = [
     client
       .prepare(
@@ -128,7 +123,7 @@ export function signUpStatements(
            ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, case when ?27 is null then null else ?13 end
          where exists (select 1 from invites where id = ?3 and revoked_at is null and archived_at is null
            and (expires_at is null or expires_at > ?13) and (max_uses is null or uses < max_uses)) ${room}
-           ${options.condition?.sql ?? ''}
+           ${condition?.sql ?? ''}
          returning *`,
       )
       .bind(
@@ -159,7 +154,7 @@ export function signUpStatements(
         request.device,
         request.referrerHost,
         options.memberId ?? null,
-        ...(options.condition?.params ?? []),
+        ...(condition?.params ?? []),
       ),
     // A link's uses count sign-ups: joins in an open community, requests in a closed one.
     client

@@ -11,7 +11,6 @@ import {
   type JoinRequest,
   type Member,
 } from '../db/schema'
-import { randomBase64Url } from '../lib/crypto'
 import { firstRowOf, rowOf, rowsOf } from '../db/rows'
 import { ApiError, isUniqueViolation } from '../lib/errors'
 import { inviteRefusal, inviteStatus } from './invites'
@@ -28,11 +27,10 @@ import { existingStatements, joinReadStatements, type KnownAs } from './join-rea
 import { planAtOnce, rememberLink, type AtOnceWrite, type SeenLink } from './join-at-once'
 import {
   landedSignUp,
+  repeatSignUpWrite,
   type JoinInput,
+  type LandedSignUp,
   type JoinOptions,
-  NO_PROOF,
-  offerProof,
-  signUpRow,
   signUpWrite,
   type SignUpWrite,
 } from './sign-up-write'
@@ -92,8 +90,8 @@ export interface JoinReading {
   referrer: Referrer | undefined
   /** Whether an endpoint turns the community's confirmation requests into e-mails. */
   confirmationMailer: boolean
-  /** The join's write sent with these reads (`join-at-once.ts`), and whether it landed. */
-  atOnce?: AtOnceWrite & { landed: ReturnType<typeof landedSignUp> }
+  /** The join's writes sent with these reads (`join-at-once.ts`), and which landed. */
+  atOnce?: AtOnceWrite & { landed: LandedSignUp | undefined; repeated: LandedSignUp | undefined }
 }
 
 /**
@@ -124,7 +122,12 @@ export async function readForJoin(
   const planned = await planAtOnce(db, code, input, options, limits, since)
   let results: D1Result[]
   try {
-    results = await client.batch([...reads, ...attempt, ...(planned?.write.statements ?? [])])
+    results = await client.batch([
+      ...reads,
+      ...attempt,
+      // The repeat first: once the new member's write landed, the person is known.
+      ...(planned ? [...planned.repeat.statements, ...planned.write.statements] : []),
+    ])
   } catch (error) {
     // The same person at the same moment in another join: decided on the reads, as any join is.
     if (!planned || !isUniqueViolation(error)) throw error
@@ -161,8 +164,12 @@ export async function readForJoin(
     confirmationMailer: communityRow?.confirmation_mailer === 1,
   }
   if (planned) {
-    const landed = landedSignUp(planned.write, results, reads.length + attempt.length)
-    reading.atOnce = { ...planned, landed }
+    const first = reads.length + attempt.length
+    reading.atOnce = {
+      ...planned,
+      repeated: landedSignUp(planned.repeat, results, first),
+      landed: landedSignUp(planned.write, results, first + planned.repeat.statements.length),
+    }
   }
   rememberLink(code, seenLinkOf(reading))
   return reading
@@ -235,17 +242,14 @@ export async function join(
   // refused like any other). With a double opt-in every sign-up is new until its proof, which
   // finds the earlier one (services/consent.ts).
   const referrerId = attributableReferrer(referrer, input)
-  if (!double && (existingOf(activeRequest, pendingRequest) || rejected)) {
-    return repeatSignUp(db, invite, target, input, options, read.confirmationMailer, referrerId)
-  }
-
   // A double opt-in's confirmation e-mail is asked for whoever listens now or later; a single
   // opt-in's only where a mail system listens (the answer says whether one does).
   const mail = double || read.confirmationMailer
+  const repeat = !double && (existingOf(activeRequest, pendingRequest) || rejected)
+  // Written with the reads (`join-at-once.ts`): its condition held what the rules here find.
   const atOnce = read.atOnce
-  if (atOnce?.landed) {
-    // Written with the reads: its condition held what the rules above found, so it is this join.
-    const same =
+  if (atOnce && (atOnce.landed || atOnce.repeated)) {
+    const asSeen =
       joinsNow &&
       referrerId === null &&
       atOnce.seen.invite.id === invite.id &&
@@ -253,9 +257,17 @@ export async function join(
       (atOnce.seen.target.announcementGroup.telegramChatId === null) ===
         (target.announcementGroup.telegramChatId === null) &&
       (input.email === null || mail === atOnce.seen.confirmationMailer)
-    if (!same) throw new Error('a join was written with its reads where the reads refuse it')
-    return madeSignUp(atOnce.write, atOnce.landed, target, options)
+    if (!asSeen || (repeat ? !atOnce.repeated : !atOnce.landed)) {
+      throw new Error('a join was written with its reads where the reads decide otherwise')
+    }
+    return atOnce.repeated
+      ? repeatMade(atOnce.repeat, atOnce.repeated, target)
+      : madeSignUp(atOnce.write, atOnce.landed!, target, options)
   }
+  if (repeat) {
+    return repeatSignUp(db, invite, target, input, options, read.confirmationMailer, referrerId)
+  }
+
   const write = await signUpWrite(db, { invite, target, input, options, referrerId, mail })
   const client = db.$client
   let results: D1Result[]
@@ -295,7 +307,7 @@ export async function join(
 /** The outcome of a new sign-up whose write landed. */
 function madeSignUp(
   write: SignUpWrite,
-  { stored, memberMade }: NonNullable<ReturnType<typeof landedSignUp>>,
+  { stored, memberMade }: LandedSignUp,
   target: JoinTarget,
   options: JoinOptions,
 ): JoinOutcome {
@@ -367,23 +379,21 @@ async function repeatSignUp(
    */
   referrerMemberId: string | null,
 ): Promise<JoinOutcome> {
-  const statusToken = randomBase64Url(32)
-  // What they answered stays with the first sign-up: this one holds only what a proof needs.
-  const row = {
-    ...(await signUpRow(invite, target, input, statusToken, options.now)),
-    answers: [],
-    referrerMemberId,
-  }
-  const { statements: proof, code: confirmCode } = options.confirmation
-    ? await offerProof(db, row, statusToken, options.confirmation, mail)
-    : NO_PROOF
-  const insert = db.insert(joinRequests).values(row).returning().toSQL()
-  const client = db.$client
-  const [inserted] = await client.batch([
-    client.prepare(insert.sql).bind(...insert.params),
-    ...proof,
-  ])
-  const made = { request: firstRowOf(joinRequests, inserted)!, statusToken, confirmCode }
+  const write = await repeatSignUpWrite(db, {
+    invite,
+    target,
+    input,
+    options,
+    referrerId: referrerMemberId,
+    mail,
+  })
+  const results = await db.$client.batch(write.statements)
+  return repeatMade(write, landedSignUp(write, results)!, target)
+}
+
+/** The outcome of a repeat sign-up whose write landed: answered as a new sign-up would be. */
+function repeatMade(write: SignUpWrite, { stored }: LandedSignUp, target: JoinTarget): JoinOutcome {
+  const made = { request: stored, statusToken: write.statusToken, confirmCode: write.confirmCode }
   return target.community.visibility === 'open'
     ? { status: 'active', ...made, member: null, target }
     : { status: 'pending', ...made }

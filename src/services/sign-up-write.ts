@@ -26,7 +26,7 @@ export interface JoinInput extends SignUpPlace {
 }
 
 /** How a double opt-in is asked for: the secret codes and links are made with, and for how long. */
-export interface ConfirmationOptions {
+interface ConfirmationOptions {
   secret: string
   expiryHours: number
   /** Where the e-mailed confirmation link points: `${baseUrl}/confirm/<token>`. */
@@ -121,6 +121,72 @@ export async function signUpWrite(db: Database, plan: SignUpPlan): Promise<SignU
 }
 
 /**
+ * The write of a repeat sign-up (see `repeatSignUp` in `joining.ts`): what they answered stays
+ * with the first sign-up, this one holds only what a proof needs, and is offered the proof.
+ */
+export async function repeatSignUpWrite(db: Database, plan: SignUpPlan): Promise<SignUpWrite> {
+  const { invite, target, input, options } = plan
+  const statusToken = randomBase64Url(32)
+  const request = {
+    ...(await signUpRow(invite, target, input, statusToken, options.now)),
+    answers: [],
+    referrerMemberId: plan.referrerId,
+  }
+  const { statements: proof, code: confirmCode } = options.confirmation
+    ? await offerProof(db, request, statusToken, options.confirmation, plan.mail)
+    : NO_PROOF
+  return {
+    statements: [repeatSignUpStatement(db.$client, request, plan.condition), ...proof],
+    request,
+    statusToken,
+    confirmCode,
+    memberAt: 0,
+  }
+}
+
+/**
+ * A repeat sign-up (see `repeatSignUp` in `joining.ts`): only what a proof needs, waiting for
+ * one, counted nowhere. Returns the row it stored, if `condition` held.
+ */
+function repeatSignUpStatement(
+  client: D1Database,
+  request: JoinRequest,
+  condition?: SqlCondition,
+): D1PreparedStatement {
+  const more = condition?.(19)
+  return client
+    .prepare(
+      `insert into join_requests (id, community_id, invite_id, group_id, referrer_member_id, name,
+         phone, email, answers, consent, country, via, device, referrer_host, status,
+         status_token_hash, created_at, confirm_expires_at, confirm_code_hash)
+       select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'pending', ?15, ?16, ?17, ?18
+       where 1 ${more?.sql ?? ''}
+       returning *`,
+    )
+    .bind(
+      request.id,
+      request.communityId,
+      request.inviteId,
+      request.groupId,
+      request.referrerMemberId,
+      request.name,
+      request.phone,
+      request.email,
+      JSON.stringify(request.answers),
+      request.consent ? 1 : 0,
+      request.country,
+      request.via,
+      request.device,
+      request.referrerHost,
+      request.statusTokenHash,
+      request.createdAt.getTime(),
+      request.confirmExpiresAt?.getTime() ?? null,
+      request.confirmCodeHash,
+      ...(more?.params ?? []),
+    )
+}
+
+/**
  * What a sign-up's write left, from the results of its statements (the batch's from `first`
  * on): the stored sign-up and, for a membership at once, its member row (or id); undefined
  * where the guards refused it.
@@ -129,7 +195,7 @@ export function landedSignUp(
   write: SignUpWrite,
   results: D1Result[],
   first = 0,
-): { stored: JoinRequest; memberMade: Record<string, unknown> | undefined } | undefined {
+): LandedSignUp | undefined {
   const stored = firstRowOf(joinRequests, results[first])
   const memberMade = write.memberId
     ? (results[first + write.memberAt]?.results[0] as Record<string, unknown> | undefined)
@@ -138,11 +204,17 @@ export function landedSignUp(
   return { stored, memberMade }
 }
 
+/** A sign-up's write that landed: the row stored and, for a membership at once, its member. */
+export interface LandedSignUp {
+  stored: JoinRequest
+  memberMade: Record<string, unknown> | undefined
+}
+
 /**
  * A sign-up as the form gave it, waiting for a proof of any contact, with nobody credited for it
  * and only the hash of its status token.
  */
-export async function signUpRow(
+async function signUpRow(
   invite: Invite,
   target: JoinTarget,
   input: JoinInput,
@@ -204,7 +276,7 @@ function formsWord(input: JoinInput, now: Date) {
  * (the statement returned, for the caller's batch). With a double opt-in the sign-up waits for
  * this proof; with a single one the member's own links do (see pages/sign-up-links.ts).
  */
-export async function offerProof(
+async function offerProof(
   db: Database,
   request: JoinRequest,
   statusToken: string,
@@ -228,4 +300,4 @@ interface OfferedProof {
   code: string | null
 }
 
-export const NO_PROOF: OfferedProof = { statements: [], code: null }
+const NO_PROOF: OfferedProof = { statements: [], code: null }

@@ -173,11 +173,19 @@ describe('D1 round trips per request', () => {
       expect(kept!.answers).toBe('[]')
 
       // The same person again is a repeat sign-up, as through any link, and makes no member.
+      // Its answer takes as many round trips as a new person's: the time tells nobody which it was.
       const again = contactsOf('phone')
       await joinAndMeasure(invite.code, again)
       const repeat = await joinAndMeasure(invite.code, again)
       expect(repeat.json.memberId).toBeNull()
+      expect(repeat.json.status).toBe('active')
+      expect(repeat.trips).toBe(1)
       expect(await query('select id from members where phone = ?', again.phone)).toHaveLength(1)
+      const [repeats] = await query<{ count: number }>(
+        `select count(*) as count from join_requests where phone = ? and member_id is null`,
+        again.phone,
+      )
+      expect(repeats!.count).toBe(1)
 
       // A mail system starts listening: e-mail addresses are asked to confirm from the first join on.
       const endpoint = await call('POST', '/api/webhooks', {
