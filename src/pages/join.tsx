@@ -273,10 +273,14 @@ joinApp.post('/i/:code/join', async (c) => {
     },
   }
   // The link, what the join decides on, and the attempt counted: one round trip.
-  const reading = await readForJoin(c.var.db, param.data.code, input, options, [
-    limits.address,
-    ...limits.contacts,
-  ])
+  const reading = await readForJoin(
+    c.var.db,
+    param.data.code,
+    input,
+    options,
+    [limits.address, ...limits.contacts],
+    human ? [limits.address] : [],
+  )
   const { invite, community } = usableOrThrow(lang, reading, now)
   found = { invite, community }
   const questions = questionsOf(community)

@@ -2,6 +2,7 @@ import type { Database } from '../db/client'
 import type { Invite } from '../db/schema'
 import type { JoinTarget, SqlCondition } from './join-statements'
 import { KNOWN_CONTACT } from './join-reads'
+import { inviteStatus } from './invites'
 import { fullGroupOf } from './joining-target'
 import { windowStartOf, type RateLimit } from './rate-limits'
 import {
@@ -39,9 +40,12 @@ const seenLinks = new Map<string, SeenLink>()
 const SEEN_LINKS_KEPT = 1000
 
 /** Keeps what a join read of a link whose joins can be written at once; forgets it otherwise. */
-export function rememberLink(code: string, seen: SeenLink | undefined): void {
+export function rememberLink(code: string, seen: SeenLink | undefined, now?: Date): void {
   const atOnce =
     seen &&
+    now &&
+    // A link that no longer works refuses every join: those joins send only their reads.
+    inviteStatus(seen.invite, now) === 'active' &&
     seen.invite.referrerMemberId === null &&
     seen.target.community.visibility === 'open' &&
     seen.target.community.consent === 'single' &&
@@ -51,7 +55,9 @@ export function rememberLink(code: string, seen: SeenLink | undefined): void {
     seenLinks.delete(code)
     return
   }
-  if (seenLinks.size >= SEEN_LINKS_KEPT && !seenLinks.has(code)) seenLinks.clear()
+  // The link seen longest ago makes room (a Map keeps its keys in the order they were set).
+  seenLinks.delete(code)
+  if (seenLinks.size >= SEEN_LINKS_KEPT) seenLinks.delete(seenLinks.keys().next().value!)
   seenLinks.set(code, seen)
 }
 
@@ -76,6 +82,8 @@ export async function planAtOnce(
   options: JoinOptions,
   limits: RateLimit[],
   rejectedSince: Date,
+  /** Limits the caller lets this person past when exceeded (see `readForJoin`). */
+  waived: RateLimit[],
 ): Promise<AtOnceWrite | undefined> {
   const seen = seenLinks.get(code)
   if (!seen) return undefined
@@ -88,7 +96,8 @@ export async function planAtOnce(
     referrerId: null,
     mail: seen.confirmationMailer,
   }
-  const given = { code, seen, input, limits, rejectedSince, now: options.now }
+  const held = limits.filter((limit) => !waived.includes(limit))
+  const given = { code, seen, input, limits: held, rejectedSince, now: options.now }
   return {
     seen,
     write: await signUpWrite(db, { ...plan, condition: atOnceCondition(given, false) }),

@@ -113,13 +113,18 @@ export async function readForJoin(
   input: JoinInput,
   options: JoinOptions,
   limits: RateLimit[] = [],
+  /**
+   * Limits the caller lets this person past when exceeded (an address's, for someone who solved
+   * the challenge): counted all the same, and no reason not to write the join at once.
+   */
+  waived: RateLimit[] = [],
 ): Promise<JoinReading> {
   // One batch, however the link turns out: the reads by the link's code, then the attempt.
   const client = db.$client
   const since = new Date(options.now.getTime() - options.cooldownDays * 86400_000)
   const reads = joinReadStatements(client, code, { ...input, rejectedSince: since })
   const attempt = attemptStatements(client, limits, options.now)
-  const planned = await planAtOnce(db, code, input, options, limits, since)
+  const planned = await planAtOnce(db, code, input, options, limits, since, waived)
   let results: D1Result[]
   try {
     results = await client.batch([
@@ -132,7 +137,7 @@ export async function readForJoin(
     // The same person at the same moment in another join: decided on the reads, as any join is.
     if (!planned || !isUniqueViolation(error)) throw error
     rememberLink(code, undefined)
-    return readForJoin(db, code, input, options, limits)
+    return readForJoin(db, code, input, options, limits, waived)
   }
   const [linkRead, community, groupRows, known] = results
   const linkRow = linkRead?.results[0] as LinkRow | undefined
@@ -171,7 +176,7 @@ export async function readForJoin(
       landed: landedSignUp(planned.write, results, first + planned.repeat.statements.length),
     }
   }
-  rememberLink(code, seenLinkOf(reading))
+  rememberLink(code, seenLinkOf(reading), options.now)
   return reading
 }
 
@@ -258,11 +263,13 @@ export async function join(
         (target.announcementGroup.telegramChatId === null) &&
       (input.email === null || mail === atOnce.seen.confirmationMailer)
     if (!asSeen || (repeat ? !atOnce.repeated : !atOnce.landed)) {
-      throw new Error('a join was written with its reads where the reads decide otherwise')
+      // Never, while the condition mirrors these rules. What landed is kept and answered as it
+      // is, so a retry does not make the person a repeat of themselves.
+      console.error(JSON.stringify({ job: 'join', error: 'written at once against its reads' }))
     }
     return atOnce.repeated
-      ? repeatMade(atOnce.repeat, atOnce.repeated, target)
-      : madeSignUp(atOnce.write, atOnce.landed!, target, options)
+      ? repeatMade(atOnce.repeat, atOnce.repeated, atOnce.seen.target)
+      : madeSignUp(atOnce.write, atOnce.landed!, atOnce.seen.target, options)
   }
   if (repeat) {
     return repeatSignUp(db, invite, target, input, options, read.confirmationMailer, referrerId)
