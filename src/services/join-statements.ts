@@ -73,6 +73,26 @@ export function groupIdsOf(target: JoinTarget): string[] {
 }
 
 /**
+ * What a sign-up's INSERT stores first, as ?1 to ?11 (its id, community, link, group, referrer,
+ * then what the form gave): the same for a new sign-up and a repeat one.
+ */
+export function formValues(request: JoinRequest): unknown[] {
+  return [
+    request.id,
+    request.communityId,
+    request.inviteId,
+    request.groupId,
+    request.referrerMemberId,
+    request.name,
+    request.phone,
+    request.email,
+    JSON.stringify(request.answers),
+    request.consent ? 1 : 0,
+    request.country,
+  ]
+}
+
+/**
  * Statements that store a sign-up, guarded by the link being usable. The first returns the row
  * it stored (none when the link or a group refused it). With `memberId`, the sign-up is the join
  * itself (`membershipStatements` with `withSignUp` follows in the same batch): it is stored
@@ -127,17 +147,7 @@ export function signUpStatements(
          returning *`,
       )
       .bind(
-        request.id,
-        request.communityId,
-        request.inviteId,
-        request.groupId,
-        request.referrerMemberId,
-        request.name,
-        request.phone,
-        request.email,
-        JSON.stringify(request.answers),
-        request.consent ? 1 : 0,
-        request.country,
+        ...formValues(request),
         request.statusTokenHash,
         nowMs,
         options.groupIds[0],

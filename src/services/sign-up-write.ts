@@ -8,6 +8,7 @@ import { newId } from '../lib/ids'
 import { placeColumns, type SignUpPlace } from '../lib/visitor'
 import {
   confirmationRequestedStatement,
+  formValues,
   groupIdsOf,
   membershipStatements,
   signUpCounts,
@@ -164,17 +165,7 @@ function repeatSignUpStatement(
        returning *`,
     )
     .bind(
-      request.id,
-      request.communityId,
-      request.inviteId,
-      request.groupId,
-      request.referrerMemberId,
-      request.name,
-      request.phone,
-      request.email,
-      JSON.stringify(request.answers),
-      request.consent ? 1 : 0,
-      request.country,
+      ...formValues(request),
       request.via,
       request.device,
       request.referrerHost,

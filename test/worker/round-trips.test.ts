@@ -79,6 +79,18 @@ async function joinAndMeasure(code: string, contact: Contact) {
   return answer
 }
 
+/** A mail system subscribed to a community's confirmation requests, as an operator adds one. */
+async function listenForConfirmations(communityId: string) {
+  const endpoint = await call('POST', '/api/webhooks', {
+    body: {
+      url: 'https://mail.example.com/hooks',
+      communityId,
+      events: ['member.confirmation_requested'],
+    },
+  })
+  expect(endpoint.status, endpoint.text).toBe(201)
+}
+
 let emails = 0
 function contactsOf(kind: 'phone' | 'email' | 'both'): Contact {
   const email = `trips${++emails}-${Math.random().toString(36).slice(2, 8)}@example.com`
@@ -188,14 +200,7 @@ describe('D1 round trips per request', () => {
       expect(repeats!.count).toBe(1)
 
       // A mail system starts listening: e-mail addresses are asked to confirm from the first join on.
-      const endpoint = await call('POST', '/api/webhooks', {
-        body: {
-          url: 'https://mail.example.com/hooks',
-          communityId: community.id,
-          events: ['member.confirmation_requested'],
-        },
-      })
-      expect(endpoint.status, endpoint.text).toBe(201)
+      await listenForConfirmations(community.id)
       for (const trips of [2, 1]) {
         const joined = await joinAndMeasure(invite.code, contactsOf('email'))
         expect(joined.trips).toBe(trips)
@@ -237,14 +242,7 @@ describe('D1 round trips per request', () => {
     it('a double opt-in by e-mail with a mail system listening', async () => {
       const community = await createCommunity({ consent: 'double' })
       const invite = await createInvite(community.id)
-      const endpoint = await call('POST', '/api/webhooks', {
-        body: {
-          url: 'https://mail.example.com/hooks',
-          communityId: community.id,
-          events: ['member.confirmation_requested'],
-        },
-      })
-      expect(endpoint.status, endpoint.text).toBe(201)
+      await listenForConfirmations(community.id)
       const joined = await joinAndMeasure(invite.code, contactsOf('email'))
       expect(joined.json.confirmation.emailSent).toBe(true)
       expect(joined.trips).toBeLessThanOrEqual(2)
