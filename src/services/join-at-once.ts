@@ -1,15 +1,19 @@
 import type { Database } from '../db/client'
 import type { Invite } from '../db/schema'
-import type { JoinTarget, SqlCondition } from './join-statements'
+import type { JoinTarget } from './join-statements'
+import type { SqlCondition } from './sign-up-statements'
 import { KNOWN_CONTACT } from './join-reads'
 import { inviteStatus } from './invites'
 import { fullGroupOf } from './joining-target'
 import { windowStartOf, type RateLimit } from './rate-limits'
+import { firstRowOf } from '../db/rows'
+import { joinRequests } from '../db/schema'
 import {
-  repeatSignUpWrite,
+  landedSignUp,
   signUpWrite,
   type JoinInput,
   type JoinOptions,
+  type LandedSignUp,
   type SignUpWrite,
 } from './sign-up-write'
 import { subscribedEndpointSql } from './webhooks'
@@ -22,7 +26,8 @@ import { subscribedEndpointSql } from './webhooks'
  * through the same code read, kept per isolate. It only shapes them: a write lands only where,
  * in the same transaction, what the join decides on reading it holds, in SQL
  * (`atOnceCondition`): the new member's where the person is new, the repeat sign-up's where they
- * are known. Where anything changed since, or the join is refused, nothing is written, and the
+ * are known, both by one INSERT. Where anything changed since, or the join is refused, nothing
+ * is written, and the
  * join goes on as every other does: it decides on the reads of this very batch, and a sign-up
  * it still makes is written after them, the second and last round trip.
  */
@@ -62,19 +67,17 @@ export function rememberLink(code: string, seen: SeenLink | undefined, now?: Dat
 }
 
 /**
- * A join's writes, planned from what an earlier join through the same code read: the new
- * member's, and the repeat sign-up's for a person known there. At most one lands: each holds
- * only where the other does not (the repeat's goes first in the batch, as the new member's
- * makes the person known), so a known number is answered in as many round trips as a new one,
- * and how long the answer takes tells nobody which it was.
+ * A join's write, planned from what an earlier join through the same code read: the new
+ * member's, or for a person known there the repeat sign-up's, whichever its INSERT finds in SQL.
+ * So a known number is answered in as many round trips and statements as a new one, and how
+ * long the answer takes tells nobody which it was.
  */
 export interface AtOnceWrite {
   seen: SeenLink
   write: SignUpWrite
-  repeat: SignUpWrite
 }
 
-/** The writes of a join through `code` to send with its reads, if the link was seen before. */
+/** The write of a join through `code` to send with its reads, if the link was seen before. */
 export async function planAtOnce(
   db: Database,
   code: string,
@@ -98,11 +101,22 @@ export async function planAtOnce(
   }
   const held = limits.filter((limit) => !waived.includes(limit))
   const given = { code, seen, input, limits: held, rejectedSince, now: options.now }
-  return {
-    seen,
-    write: await signUpWrite(db, { ...plan, condition: atOnceCondition(given, false) }),
-    repeat: await repeatSignUpWrite(db, { ...plan, condition: atOnceCondition(given, true) }),
-  }
+  return { seen, write: await signUpWrite(db, { ...plan, condition: atOnceCondition(given) }) }
+}
+
+/**
+ * What the write sent with a join's reads left (the batch's results from `first` on): the new
+ * member's sign-up and member, or the repeat sign-up (stored with no member), or neither.
+ */
+export function landedAtOnce(
+  write: SignUpWrite,
+  results: D1Result[],
+  first: number,
+): { landed: LandedSignUp | undefined; repeated: LandedSignUp | undefined } {
+  const stored = firstRowOf(joinRequests, results[first])
+  return stored && stored.memberId === null
+    ? { landed: undefined, repeated: { stored, memberMade: undefined } }
+    : { landed: landedSignUp(write, results, first), repeated: undefined }
 }
 
 /**
@@ -120,21 +134,18 @@ function shifted(sql: string, by: number): string {
  * its announcement group the same, on the same platform (on Telegram, the member's referral
  * link gets a Telegram link planned); each group with room; no limit of this attempt exceeded
  * (counted earlier in the same batch); for an e-mail address, a mail system listening as it
- * did; and the person `known` there or not (the reads' `KNOWN_CONTACT`: an active membership or
- * waiting request by a proven contact, or a proven rejection in the cooling-off period).
+ * did. And, as `known`, whether the person is known there, which makes the INSERT a repeat
+ * sign-up (the reads' `KNOWN_CONTACT`: an active membership or waiting request by a proven
+ * contact, or a proven rejection in the cooling-off period).
  */
-function atOnceCondition(
-  given: {
-    code: string
-    seen: SeenLink
-    input: JoinInput
-    limits: RateLimit[]
-    rejectedSince: Date
-    now: Date
-  },
-  /** Whether the person is known there: the repeat sign-up's write, or the new member's. */
-  known: boolean,
-): SqlCondition {
+function atOnceCondition(given: {
+  code: string
+  seen: SeenLink
+  input: JoinInput
+  limits: RateLimit[]
+  rejectedSince: Date
+  now: Date
+}): SqlCondition {
   const { code, seen, input, limits, rejectedSince, now } = given
   const { invite, target } = seen
   return (first) => {
@@ -169,7 +180,7 @@ function atOnceCondition(
     p(input.phone)
     p(input.email)
     p(rejectedSince.getTime())
-    sql += ` and ${known ? '' : 'not '}exists (${shifted(KNOWN_CONTACT, knownFrom)})`
+    const known = `exists (${shifted(KNOWN_CONTACT, knownFrom)})`
     if (input.email) {
       const mailerFrom = nextFrom()
       p(invite.communityId)
@@ -182,6 +193,6 @@ function atOnceCondition(
       sql += ` and not exists (select 1 from rate_limits where key = ${p(limit.key)}
         and window_start = ${p(windowStartOf(limit, now))} and count > ${p(limit.limit)})`
     }
-    return { sql, params }
+    return { sql, params, known }
   }
 }

@@ -24,7 +24,13 @@ import {
   type JoinTarget,
 } from './joining-target'
 import { existingStatements, joinReadStatements, type KnownAs } from './join-reads'
-import { planAtOnce, rememberLink, type AtOnceWrite, type SeenLink } from './join-at-once'
+import {
+  landedAtOnce,
+  planAtOnce,
+  rememberLink,
+  type AtOnceWrite,
+  type SeenLink,
+} from './join-at-once'
 import {
   landedSignUp,
   repeatSignUpWrite,
@@ -127,12 +133,7 @@ export async function readForJoin(
   const planned = await planAtOnce(db, code, input, options, limits, since, waived)
   let results: D1Result[]
   try {
-    results = await client.batch([
-      ...reads,
-      ...attempt,
-      // The repeat first: once the new member's write landed, the person is known.
-      ...(planned ? [...planned.repeat.statements, ...planned.write.statements] : []),
-    ])
+    results = await client.batch([...reads, ...attempt, ...(planned?.write.statements ?? [])])
   } catch (error) {
     // The same person at the same moment in another join: decided on the reads, as any join is.
     if (!planned || !isUniqueViolation(error)) throw error
@@ -170,11 +171,7 @@ export async function readForJoin(
   }
   if (planned) {
     const first = reads.length + attempt.length
-    reading.atOnce = {
-      ...planned,
-      repeated: landedSignUp(planned.repeat, results, first),
-      landed: landedSignUp(planned.write, results, first + planned.repeat.statements.length),
-    }
+    reading.atOnce = { ...planned, ...landedAtOnce(planned.write, results, first) }
   }
   rememberLink(code, seenLinkOf(reading), options.now)
   return reading
@@ -268,7 +265,7 @@ export async function join(
       console.error(JSON.stringify({ job: 'join', error: 'written at once against its reads' }))
     }
     return atOnce.repeated
-      ? repeatMade(atOnce.repeat, atOnce.repeated, atOnce.seen.target)
+      ? repeatMade(atOnce.write, atOnce.repeated, atOnce.seen.target)
       : madeSignUp(atOnce.write, atOnce.landed!, atOnce.seen.target, options)
   }
   if (repeat) {

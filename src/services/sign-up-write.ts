@@ -6,16 +6,14 @@ import { confirmCodeFor, confirmCodeHash, confirmLinkToken } from '../lib/confir
 import { randomBase64Url, sha256Hex } from '../lib/crypto'
 import { newId } from '../lib/ids'
 import { placeColumns, type SignUpPlace } from '../lib/visitor'
+import { groupIdsOf, membershipStatements, type JoinTarget } from './join-statements'
 import {
   confirmationRequestedStatement,
   formValues,
-  groupIdsOf,
-  membershipStatements,
   signUpCounts,
   signUpStatements,
-  type JoinTarget,
   type SqlCondition,
-} from './join-statements'
+} from './sign-up-statements'
 
 /** What a person sends to join through an invite link, and where they came from. */
 export interface JoinInput extends SignUpPlace {
@@ -137,7 +135,7 @@ export async function repeatSignUpWrite(db: Database, plan: SignUpPlan): Promise
     ? await offerProof(db, request, statusToken, options.confirmation, plan.mail)
     : NO_PROOF
   return {
-    statements: [repeatSignUpStatement(db.$client, request, plan.condition), ...proof],
+    statements: [repeatSignUpStatement(db.$client, request), ...proof],
     request,
     statusToken,
     confirmCode,
@@ -147,21 +145,16 @@ export async function repeatSignUpWrite(db: Database, plan: SignUpPlan): Promise
 
 /**
  * A repeat sign-up (see `repeatSignUp` in `joining.ts`): only what a proof needs, waiting for
- * one, counted nowhere. Returns the row it stored, if `condition` held.
+ * one, counted nowhere. Returns the row it stored. (The crowd's join stores the same row with
+ * the INSERT of `signUpStatements`, where its condition finds the person known.)
  */
-function repeatSignUpStatement(
-  client: D1Database,
-  request: JoinRequest,
-  condition?: SqlCondition,
-): D1PreparedStatement {
-  const more = condition?.(19)
+function repeatSignUpStatement(client: D1Database, request: JoinRequest): D1PreparedStatement {
   return client
     .prepare(
       `insert into join_requests (id, community_id, invite_id, group_id, referrer_member_id, name,
          phone, email, answers, consent, country, via, device, referrer_host, status,
          status_token_hash, created_at, confirm_expires_at, confirm_code_hash)
-       select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'pending', ?15, ?16, ?17, ?18
-       where 1 ${more?.sql ?? ''}
+       values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'pending', ?15, ?16, ?17, ?18)
        returning *`,
     )
     .bind(
@@ -173,7 +166,6 @@ function repeatSignUpStatement(
       request.createdAt.getTime(),
       request.confirmExpiresAt?.getTime() ?? null,
       request.confirmCodeHash,
-      ...(more?.params ?? []),
     )
 }
 

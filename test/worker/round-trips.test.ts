@@ -188,16 +188,40 @@ describe('D1 round trips per request', () => {
       // Its answer takes as many round trips as a new person's: the time tells nobody which it was.
       const again = contactsOf('phone')
       await joinAndMeasure(invite.code, again)
+      const counted = () =>
+        query<{ uses: number; signUps: number; joins: number; events: number }>(
+          `select uses, (select sum(join_requests) from invite_daily_stats where invite_id = i.id) as signUps,
+             (select sum(joins) from invite_daily_stats where invite_id = i.id) as joins,
+             (select count(*) from events) as events
+           from invites i where i.id = ?`,
+          invite.id,
+        )
+      const before = await counted()
       const repeat = await joinAndMeasure(invite.code, again)
       expect(repeat.json.memberId).toBeNull()
       expect(repeat.json.status).toBe('active')
       expect(repeat.trips).toBe(1)
       expect(await query('select id from members where phone = ?', again.phone)).toHaveLength(1)
-      const [repeats] = await query<{ count: number }>(
-        `select count(*) as count from join_requests where phone = ? and member_id is null`,
+      // Stored as a repeat is: waiting for a proof, with no consent of its own, counted nowhere.
+      const repeats = await query(
+        `select status, member_id, decided_at, confirmed_at, consent_method, phone_confirmed_at,
+           phone_consent_method, confirm_code_hash is not null as code_offered
+         from join_requests where phone = ? and member_id is null`,
         again.phone,
       )
-      expect(repeats!.count).toBe(1)
+      expect(repeats).toEqual([
+        {
+          status: 'pending',
+          member_id: null,
+          decided_at: null,
+          confirmed_at: null,
+          consent_method: null,
+          phone_confirmed_at: null,
+          phone_consent_method: null,
+          code_offered: 1,
+        },
+      ])
+      expect(await counted()).toEqual(before)
 
       // A mail system starts listening: e-mail addresses are asked to confirm from the first join on.
       await listenForConfirmations(community.id)
