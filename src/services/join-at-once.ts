@@ -2,7 +2,7 @@ import type { Database } from '../db/client'
 import type { Invite } from '../db/schema'
 import type { JoinTarget } from './join-statements'
 import type { SqlCondition } from './sign-up-statements'
-import { KNOWN_CONTACT } from './join-reads'
+import { KNOWN_CONTACT_EXISTS } from './join-reads'
 import { inviteStatus } from './invites'
 import { fullGroupOf } from './joining-target'
 import { windowStartOf, type RateLimit } from './rate-limits'
@@ -135,8 +135,8 @@ function shifted(sql: string, by: number): string {
  * link gets a Telegram link planned); each group with room; no limit of this attempt exceeded
  * (counted earlier in the same batch); for an e-mail address, a mail system listening as it
  * did. And, as `known`, whether the person is known there, which makes the INSERT a repeat
- * sign-up (the reads' `KNOWN_CONTACT`: an active membership or waiting request by a proven
- * contact, or a proven rejection in the cooling-off period).
+ * sign-up (the reads' `KNOWN_CONTACT_EXISTS`: an active membership or waiting request by a
+ * proven contact, or a proven rejection in the cooling-off period).
  */
 function atOnceCondition(given: {
   code: string
@@ -174,13 +174,14 @@ function atOnceCondition(given: {
       and ${roomIn(p(target.announcementGroup.id))}
       and (${groupAt} is null or (exists (select 1 from groups
         where id = ${groupAt} and community_id = ${communityAt}) and ${roomIn(groupAt)}))`
-    // The reads' own text, its ?1 to ?4 (code, phone, e-mail, cooling-off start) bound next.
+    // The reads' own rules, their ?1 to ?4 (community, phone, e-mail, cooling-off start) bound
+    // next. The community is the link's: the condition above holds the code to it.
     const knownFrom = nextFrom()
-    p(code)
+    p(invite.communityId)
     p(input.phone)
     p(input.email)
     p(rejectedSince.getTime())
-    const known = `exists (${shifted(KNOWN_CONTACT, knownFrom)})`
+    const known = shifted(KNOWN_CONTACT_EXISTS, knownFrom)
     if (input.email) {
       const mailerFrom = nextFrom()
       p(invite.communityId)

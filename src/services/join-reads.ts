@@ -61,44 +61,49 @@ const samePersonIn = (table: string, column: string, community: string, status: 
     (select ${column} from ${table} where community_id = ${community} and status = '${status}'
       and email = ?3 and email_confirmed_at is not null limit 1))`
 
-/** The request that made the person's active membership in a community (its id as SQL). */
-const activeRequestSql = (community: string) => `select * from join_requests
-  where id = ${samePersonIn('members', 'join_request_id', community, 'active')}
-  limit 1`
-
-/** The person's request waiting for an admin in a community (its id as SQL). */
-const pendingRequestSql = (community: string) => `select * from join_requests
-  where id = ${samePersonIn('join_requests', 'id', community, 'pending')}
-  limit 1`
-
-const ACTIVE_REQUEST = activeRequestSql(LINK_COMMUNITY)
-const PENDING_REQUEST = pendingRequestSql(LINK_COMMUNITY)
-
 /**
- * The person's latest rejection since ?4 (the start of the cooling-off period). It refuses
- * nothing at the sign-up (that would tell whoever typed the contact that it was declined): a
- * single opt-in takes the sign-up as a repeat, and its proof shows the decision to the contact's
- * owner only (services/consent.ts). Only a contact a proof backed counts: a number someone else
- * typed into a rejected request never keeps its owner out. Each contact is looked up within the
- * community, so that each searches its (community, contact, decided_at) index.
+ * The ids of the person's requests by which they are known in a community (its id as SQL), each
+ * null where there is none: the request that made their active membership, their request
+ * waiting for an admin, and their latest rejection since ?4 (the start of the cooling-off
+ * period).
+ *
+ * A rejection refuses nothing at the sign-up (that would tell whoever typed the contact that it
+ * was declined): a single opt-in takes the sign-up as a repeat, and its proof shows the decision
+ * to the contact's owner only (services/consent.ts). Only a contact a proof backed counts: a
+ * number someone else typed into a rejected request never keeps its owner out. Each contact is
+ * looked up within the community, so that each searches its (community, contact, decided_at)
+ * index.
  */
-const RECENT_REJECTION = `select * from join_requests r
-  where r.community_id = ${LINK_COMMUNITY} and r.status = 'rejected' and r.decided_at > ?4
-    and ((r.community_id = ${LINK_COMMUNITY} and r.phone = ?2 and r.phone_confirmed_at is not null
-          and r.phone_consent_method != 'single_opt_in')
-      or (r.community_id = ${LINK_COMMUNITY} and r.email = ?3 and r.email_confirmed_at is not null
-          and r.email_consent_method != 'single_opt_in'))
-  order by r.decided_at desc
-  limit 1`
+const knownRequestIds = (community: string): Record<KnownAs, string> => ({
+  active: samePersonIn('members', 'join_request_id', community, 'active'),
+  pending: samePersonIn('join_requests', 'id', community, 'pending'),
+  rejected: `(select r.id from join_requests r
+    where r.community_id = ${community} and r.status = 'rejected' and r.decided_at > ?4
+      and ((r.community_id = ${community} and r.phone = ?2 and r.phone_confirmed_at is not null
+            and r.phone_consent_method != 'single_opt_in')
+        or (r.community_id = ${community} and r.email = ?3 and r.email_confirmed_at is not null
+            and r.email_consent_method != 'single_opt_in'))
+    order by r.decided_at desc
+    limit 1)`,
+})
 
 /**
  * The three ways the person may be known here, in one statement (each a row of `join_requests`
- * named by `known_as`, at most one of each): fewer statements in the join's read batch, whose
- * every result the D1 binding carries back with its own metadata.
+ * named by `known_as`, at most one of each, found by its primary key): fewer statements in the
+ * join's read batch, whose every result the D1 binding carries back with its own metadata.
  */
-export const KNOWN_CONTACT = `select 'active' as known_as, * from (${ACTIVE_REQUEST})
-  union all select 'pending', * from (${PENDING_REQUEST})
-  union all select 'rejected', * from (${RECENT_REJECTION})`
+export const KNOWN_CONTACT = Object.entries(knownRequestIds(LINK_COMMUNITY))
+  .map(([kind, id]) => `select '${kind}' as known_as, * from join_requests where id = ${id}`)
+  .join('\n  union all ')
+
+/**
+ * Whether `KNOWN_CONTACT` would find the person, in a community given by its id (?1; ?2 to ?4 as
+ * there): the condition of a write that depends on it (join-at-once.ts). It names no column:
+ * SQLite compiles every column a `*` names, and D1 prepares a statement afresh for each call
+ * (locally at least), so the union in a condition cost a join several times more.
+ */
+export const KNOWN_CONTACT_EXISTS = `exists (select 1 from join_requests
+  where id in (${Object.values(knownRequestIds('?1')).join(', ')}))`
 
 /** How `KNOWN_CONTACT` names its rows. */
 export type KnownAs = 'active' | 'pending' | 'rejected'
@@ -133,8 +138,9 @@ export function joinReadStatements(
  * The person's active membership's request and pending request in a community (?1 its id), by
  * the same contacts: what a sign-up that lost a race to the same person's finds.
  */
-const EXISTING_ACTIVE_REQUEST = activeRequestSql('?1')
-const EXISTING_PENDING_REQUEST = pendingRequestSql('?1')
+const EXISTING = knownRequestIds('?1')
+const EXISTING_ACTIVE_REQUEST = `select * from join_requests where id = ${EXISTING.active}`
+const EXISTING_PENDING_REQUEST = `select * from join_requests where id = ${EXISTING.pending}`
 
 export function existingStatements(
   client: D1Database,

@@ -128,7 +128,11 @@ export function signUpStatements(
            ${['?17', '?18'].map(unlessKnown).join(', ')}, ?19,
            ${['?20', '?21', '?22', '?23'].map(unlessKnown).join(', ')}, ?24, ?25, ?26,
            ${unlessKnown('?27')}, case when ${unlessKnown('?27')} is null then null else ?13 end
-         ${known ? `from (select ${condition!.known} as known) k` : ''}
+         ${
+           // LIMIT keeps SQLite from copying the subquery into each column that reads it, where
+           // it would be compiled, and run, once per column.
+           known ? `from (select ${condition!.known} as known limit 1) k` : ''
+         }
          where exists (select 1 from invites where id = ?3 and revoked_at is null and archived_at is null
            and (expires_at is null or expires_at > ?13) and (max_uses is null or uses < max_uses)) ${room}
            ${known ? `and (${known} or (1 ${nobodyElse}))` : nobodyElse}

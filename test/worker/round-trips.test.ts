@@ -263,6 +263,38 @@ describe('D1 round trips per request', () => {
       expect(asked.trips).toBe(2)
     })
 
+    it('the crowd’s join: someone declined a moment ago is answered as anyone, in one trip, and not let in', async () => {
+      const community = await createCommunity({ visibility: 'closed' })
+      const invite = await createInvite(community.id)
+      const declined = contactsOf('email')
+      const asked = await joinAndMeasure(invite.code, declined)
+      for (const [action, body] of [
+        ['confirm', { proof: 'Signed the paper form at the market stall' }],
+        ['reject', { reason: 'Not now' }],
+      ] as const) {
+        const decided = await call(
+          'POST',
+          `/api/join-requests/${asked.json.joinRequestId}/${action}`,
+          {
+            body,
+          },
+        )
+        expect(decided.status, decided.text).toBe(200)
+      }
+      const opened = await call('PATCH', `/api/communities/${community.id}`, {
+        body: { visibility: 'open' },
+      })
+      expect(opened.status, opened.text).toBe(200)
+      // Others join: the link is read once, then joined through in one trip.
+      expect((await joinAndMeasure(invite.code, contactsOf('phone'))).trips).toBe(2)
+      expect((await joinAndMeasure(invite.code, contactsOf('phone'))).trips).toBe(1)
+
+      const again = await joinAndMeasure(invite.code, { ...declined, phone: newPhone() })
+      expect(again.trips).toBe(1)
+      expect(again.json).toMatchObject({ status: 'active', memberId: null })
+      expect(await query('select id from members where email = ?', declined.email)).toEqual([])
+    })
+
     it('a double opt-in by e-mail with a mail system listening', async () => {
       const community = await createCommunity({ consent: 'double' })
       const invite = await createInvite(community.id)
