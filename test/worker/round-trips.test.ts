@@ -354,6 +354,32 @@ describe('D1 round trips per request', () => {
       expect(revoked.status, revoked.text).toBe(410)
       expect(revoked.trips).toBeLessThanOrEqual(2)
 
+      // A link joined through a moment ago, so that the next join's write goes with its reads,
+      // then revoked: refused in one trip, with nothing written for the person.
+      const busy = await createInvite(community.id)
+      await joinAndMeasure(busy.code, contactsOf('phone'))
+      expect((await call('POST', `/api/invites/${busy.id}/revoke`)).status).toBe(200)
+      const late = contactsOf('phone')
+      const lateAnswer = await joinMeasured(busy.code, late)
+      expect(lateAnswer.status, lateAnswer.text).toBe(410)
+      expect(lateAnswer.trips).toBe(1)
+      expect(await query('select id from join_requests where phone = ?', late.phone)).toEqual([])
+
+      // A group filled by one-trip joins: the join that finds it full writes nothing either.
+      const small = await createCommunity()
+      await query(
+        `update groups set member_limit = 2 where community_id = ? and kind = 'announcement'`,
+        small.id,
+      )
+      const smallLink = await createInvite(small.id)
+      await joinAndMeasure(smallLink.code, contactsOf('phone'))
+      expect((await joinAndMeasure(smallLink.code, contactsOf('phone'))).trips).toBe(1)
+      const third = contactsOf('phone')
+      const over = await joinMeasured(smallLink.code, third)
+      expect(over.status, over.text).toBe(409)
+      expect(over.trips).toBe(1)
+      expect(await query('select id from join_requests where phone = ?', third.phone)).toEqual([])
+
       const unknown = await joinMeasured('nosuchcode1', contactsOf('phone'))
       expect(unknown.status, unknown.text).toBe(404)
       expect(unknown.trips).toBeLessThanOrEqual(2)
