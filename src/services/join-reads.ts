@@ -74,7 +74,7 @@ const samePersonIn = (table: string, column: string, community: string, status: 
  * looked up within the community, so that each searches its (community, contact, decided_at)
  * index.
  */
-const knownRequestIds = (community: string): Record<KnownAs, string> => ({
+const knownRequestIds = (community: string) => ({
   active: samePersonIn('members', 'join_request_id', community, 'active'),
   pending: samePersonIn('join_requests', 'id', community, 'pending'),
   rejected: `(select r.id from join_requests r
@@ -88,25 +88,22 @@ const knownRequestIds = (community: string): Record<KnownAs, string> => ({
 })
 
 /**
- * The three ways the person may be known here, in one statement (each a row of `join_requests`
- * named by `known_as`, at most one of each, found by its primary key): fewer statements in the
- * join's read batch, whose every result the D1 binding carries back with its own metadata.
+ * Whether the person is known in a community (its id as SQL): one of the requests of
+ * `knownRequestIds` exists. Only whether, not which: that is all a sign-up decides on (a known
+ * person's single opt-in is a repeat sign-up), and a statement that names no column is the
+ * cheapest to compile, which D1 does for every statement it runs (locally, for every call).
  */
-export const KNOWN_CONTACT = Object.entries(knownRequestIds(LINK_COMMUNITY))
-  .map(([kind, id]) => `select '${kind}' as known_as, * from join_requests where id = ${id}`)
-  .join('\n  union all ')
+const knownContactSql = (community: string) => `exists (select 1 from join_requests
+  where id in (${Object.values(knownRequestIds(community)).join(', ')}))`
+
+/** Whether the person is known where the link with code ?1 leads (`known`, 1 or 0). */
+export const KNOWN_CONTACT = `select ${knownContactSql(LINK_COMMUNITY)} as known`
 
 /**
- * Whether `KNOWN_CONTACT` would find the person, in a community given by its id (?1; ?2 to ?4 as
- * there): the condition of a write that depends on it (join-at-once.ts). It names no column:
- * SQLite compiles every column a `*` names, and D1 prepares a statement afresh for each call
- * (locally at least), so the union in a condition cost a join several times more.
+ * `KNOWN_CONTACT` in a community given by its id (?1; ?2 to ?4 as there), as an expression: the
+ * condition of a write that depends on it (join-at-once.ts).
  */
-export const KNOWN_CONTACT_EXISTS = `exists (select 1 from join_requests
-  where id in (${Object.values(knownRequestIds('?1')).join(', ')}))`
-
-/** How `KNOWN_CONTACT` names its rows. */
-export type KnownAs = 'active' | 'pending' | 'rejected'
+export const KNOWN_CONTACT_EXISTS = knownContactSql('?1')
 
 /** The contacts a sign-up gives, and when a rejection still holds it back. */
 export interface JoinReadValues {
@@ -117,8 +114,8 @@ export interface JoinReadValues {
 
 /**
  * The reads of a sign-up through the link with `code`, in the order `readForJoin` takes their
- * results: the link (`LINK`), the community (`COMMUNITY`), its groups in play, and the person's
- * active membership's request, pending request and recent rejection (`KnownAs`).
+ * results: the link (`LINK`), the community (`COMMUNITY`), its groups in play, and whether the
+ * person is known there (`KNOWN_CONTACT`).
  */
 export function joinReadStatements(
   client: D1Database,

@@ -23,7 +23,7 @@ import {
   refusalRead,
   type JoinTarget,
 } from './joining-target'
-import { existingStatements, joinReadStatements, type KnownAs } from './join-reads'
+import { existingStatements, joinReadStatements } from './join-reads'
 import {
   landedAtOnce,
   planAtOnce,
@@ -90,9 +90,11 @@ export interface JoinReading {
   exceeded: ExceededLimit[]
   community: Community | undefined
   groupRows: Group[]
-  activeRequest: JoinRequest | undefined
-  pendingRequest: JoinRequest | undefined
-  rejected: JoinRequest | undefined
+  /**
+   * Whether the person is known in the community: an active membership or a waiting request by
+   * a proven contact of theirs, or a proven rejection in the cooling-off period.
+   */
+  known: boolean
   referrer: Referrer | undefined
   /** Whether an endpoint turns the community's confirmation requests into e-mails. */
   confirmationMailer: boolean
@@ -145,19 +147,13 @@ export async function readForJoin(
   const link = linkRow?.id == null ? undefined : rowOf(invites, linkRow)
   const communityRow = community?.results[0] as
     (Record<string, unknown> & { confirmation_mailer: number }) | undefined
-  const knownAs = (kind: KnownAs) => {
-    const raw = known?.results.find((row) => (row as { known_as: KnownAs }).known_as === kind)
-    return raw ? rowOf(joinRequests, raw as Record<string, unknown>) : undefined
-  }
   const reading: JoinReading = {
     invite: link,
     retired: !link && linkRow?.code_ever_used === 1,
     exceeded: exceededLimits(limits, results.slice(reads.length), options.now),
     community: communityRow && rowOf(communities, communityRow),
     groupRows: rowsOf(groups, groupRows),
-    activeRequest: knownAs('active'),
-    pendingRequest: knownAs('pending'),
-    rejected: knownAs('rejected'),
+    known: (known?.results[0] as { known: number } | undefined)?.known === 1,
     referrer:
       linkRow?.referrer_id == null
         ? undefined
@@ -226,7 +222,7 @@ export async function join(
 ): Promise<JoinOutcome> {
   // Read in one round trip, used in the order the rules apply.
   const read = reading ?? (await readForJoin(db, invite.code, input, options))
-  const { community, groupRows, activeRequest, pendingRequest, rejected, referrer } = read
+  const { community, groupRows, referrer } = read
   // The link as it stands now, not as the caller may have found it a moment ago.
   invite = read.invite ?? invite
   const target = joinTargetOf(community, groupRows, invite.groupId)
@@ -247,7 +243,7 @@ export async function join(
   // A double opt-in's confirmation e-mail is asked for whoever listens now or later; a single
   // opt-in's only where a mail system listens (the answer says whether one does).
   const mail = double || read.confirmationMailer
-  const repeat = !double && (existingOf(activeRequest, pendingRequest) || rejected)
+  const repeat = !double && read.known
   // Written with the reads (`join-at-once.ts`): its condition held what the rules here find.
   const atOnce = read.atOnce
   if (atOnce && (atOnce.landed || atOnce.repeated)) {
