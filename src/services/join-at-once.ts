@@ -27,9 +27,8 @@ import { subscribedEndpointSql } from './webhooks'
  * in the same transaction, what the join decides on reading it holds, in SQL
  * (`atOnceCondition`): the new member's where the person is new, the repeat sign-up's where they
  * are known, both by one INSERT. Where anything changed since, or the join is refused, nothing
- * is written, and the
- * join goes on as every other does: it decides on the reads of this very batch, and a sign-up
- * it still makes is written after them, the second and last round trip.
+ * is written, and the join goes on as every other does: it decides on the reads of this very
+ * batch, and a sign-up it still makes is written after them, the second and last round trip.
  */
 
 /** What the last reading of a link showed, where its joins become memberships at once. */
@@ -106,7 +105,9 @@ export async function planAtOnce(
 
 /**
  * What the write sent with a join's reads left (the batch's results from `first` on): the new
- * member's sign-up and member, or the repeat sign-up (stored with no member), or neither.
+ * member's sign-up and member, or the repeat sign-up (stored with no member), or neither. Only
+ * the crowd's join is written this way, a membership at once, so a sign-up stored without a
+ * member is a repeat.
  */
 export function landedAtOnce(
   write: SignUpWrite,

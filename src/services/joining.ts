@@ -98,7 +98,7 @@ export interface JoinReading {
   referrer: Referrer | undefined
   /** Whether an endpoint turns the community's confirmation requests into e-mails. */
   confirmationMailer: boolean
-  /** The join's writes sent with these reads (`join-at-once.ts`), and which landed. */
+  /** The join's write sent with these reads (`join-at-once.ts`), and what it left. */
   atOnce?: AtOnceWrite & { landed: LandedSignUp | undefined; repeated: LandedSignUp | undefined }
 }
 

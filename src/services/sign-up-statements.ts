@@ -112,7 +112,9 @@ export function signUpStatements(
   // does: waiting for a proof, no consent, no membership) and the membership's sign-up for a
   // new one, so a join sends one statement whichever it is. A repeat's row has no `member_id`:
   // nothing that follows, all guarded by the membership, is written for it.
-  const known = joinsNow && condition?.known ? 'k.known' : undefined
+  // Only where the sign-up is the membership does a repeat differ from it by what is stored.
+  if (condition?.known && !joinsNow) throw new Error('a repeat is told apart only from a member')
+  const known = condition?.known ? 'k.known' : undefined
   const unlessKnown = (value: string) =>
     known ? `case when ${known} then null else ${value} end` : value
   const statements = [
