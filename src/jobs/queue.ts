@@ -9,7 +9,7 @@ import {
   telegramSenderKey,
   TELEGRAM_SENDS_PER_SECOND,
 } from '../services/delivery/telegram-posts'
-import { recordVisits, VisitMessageSchema, type VisitMessage } from '../services/visits'
+import { recordVisits, type VisitMessage, visitsOfMessage } from '../services/visits'
 import { deadLetters } from '../db/schema'
 import { applyInbound, INBOUND_QUEUE_NAME } from './inbound'
 import { applyTelegramUpdates, TELEGRAM_QUEUE_NAME } from './telegram'
@@ -64,15 +64,22 @@ export async function handleQueue(
 }
 
 /**
- * Landing views, up to 100 at a time, written in one D1 batch. A message that does not parse is
- * logged and dropped (retrying cannot fix it); a failed write is retried as a whole.
+ * Landing views, up to 10 messages of up to 100 each, written in one D1 batch: one transaction
+ * for up to 1,000 views, where the database commits once for what a crowd's page views sent in
+ * about two seconds. A view that does not parse is logged and dropped (retrying cannot fix it);
+ * a failed write is retried as a whole.
  */
 async function writeVisits(batch: MessageBatch, env: Env): Promise<void> {
   const valid: VisitMessage[] = []
   for (const message of batch.messages) {
-    const parsed = VisitMessageSchema.safeParse(message.body)
-    if (parsed.success) valid.push(parsed.data)
-    else logError({ queue: batch.queue, id: message.id }, 'malformed visit dropped')
+    const { visits, malformed } = visitsOfMessage(message.body)
+    valid.push(...visits)
+    if (malformed > 0) {
+      logError(
+        { queue: batch.queue, id: message.id, dropped: malformed },
+        'malformed visit dropped',
+      )
+    }
   }
   try {
     await recordVisits(createDb(env.DB, { checkLimits: loadConfig(env).D1_LIMIT_CHECKS }), valid)

@@ -27,6 +27,39 @@ export const VisitMessageSchema = z.object({
 
 export type VisitMessage = z.infer<typeof VisitMessageSchema>
 
+/** The most landing views one visits-queue message carries: an isolate's buffer, flushed. */
+export const VISITS_PER_MESSAGE = 100
+
+/**
+ * A visits-queue message: the landing views one isolate flushed together, each parsed on its
+ * own (`VisitMessageSchema`), so one that does not parse costs only itself. One message for up
+ * to 100 views, where a message each made the queue store, deliver and acknowledge 100.
+ */
+export const VisitsMessageSchema = z.object({
+  visits: z.array(z.unknown()).min(1).max(VISITS_PER_MESSAGE),
+})
+
+/** What the landing page's isolate sends (services/visit-buffer.ts). */
+export interface VisitsMessage {
+  visits: VisitMessage[]
+}
+
+/**
+ * The visits a queue message carries that parse, and how many did not: a message of several
+ * (`VisitsMessageSchema`), or of one view, as versions before sent them (a deploy can find such
+ * messages still in the queue).
+ */
+export function visitsOfMessage(body: unknown): { visits: VisitMessage[]; malformed: number } {
+  const several = VisitsMessageSchema.safeParse(body)
+  const candidates = several.success ? several.data.visits : [body]
+  const visits: VisitMessage[] = []
+  for (const candidate of candidates) {
+    const parsed = VisitMessageSchema.safeParse(candidate)
+    if (parsed.success) visits.push(parsed.data)
+  }
+  return { visits, malformed: candidates.length - visits.length }
+}
+
 // D1 binds at most 100 parameters per statement: 8 per visit row, 3 per visitor row.
 const VISIT_ROWS_PER_STATEMENT = 12
 const VISITOR_ROWS_PER_STATEMENT = 33
@@ -104,11 +137,15 @@ export async function recordVisits(db: Database, batch: VisitMessage[]): Promise
   await client.batch(statements)
 }
 
+/**
+ * A view of a link deleted since (with its community) is left out, not refused: one such view
+ * would otherwise fail the whole batch, up to 1,000 views of other links, until it is dropped.
+ */
 const insertVisitsSql = textByRowCount(
   '(?, ?, ?, ?, ?, ?, ?, ?)',
   (values) =>
     `insert into visits (invite_id, at, via, country, referrer_host, device, is_bot, visitor_hash)
-     values ${values}`,
+     select * from (values ${values}) where column1 in (select id from invites)`,
 )
 
 const insertVisitorsSql = textByRowCount(
@@ -138,17 +175,18 @@ const REFERRERS_PER_DAY = 50
  * `OTHER_REFERRERS` after that, so no stream of made-up Referer headers can multiply a link's
  * rollup rows. Decided in the upsert itself, so concurrent batches cannot both pass the bound by
  * much. With `addChanges`, the visitors the statement before it inserted (`changes()`) are new
- * unique visitors.
+ * unique visitors. Nothing is added for a link deleted since (as `insertVisitsSql`).
  */
 const UPSERT_ROLLUP = (addChanges: boolean) =>
   `insert into invite_daily_stats (invite_id, community_id, day, country, via, device,
      referrer_host, visits, unique_visitors, qr_visits, link_visits, bot_visits)
-   values (?1, ?2, ?3, ?4, ?5, ?6,
+   select ?1, ?2, ?3, ?4, ?5, ?6,
      (case when ?7 = ''
        or exists (select 1 from invite_daily_stats where invite_id = ?1 and day = ?3 and referrer_host = ?7)
        or (select count(distinct referrer_host) from invite_daily_stats where invite_id = ?1 and day = ?3) < ?12
        then ?7 else ?13 end),
-     ?8, ${addChanges ? 'changes()' : '0'}, ?9, ?10, ?11)
+     ?8, ${addChanges ? 'changes()' : '0'}, ?9, ?10, ?11
+   where exists (select 1 from invites where id = ?1)
    on conflict (invite_id, day, country, via, device, referrer_host) do update set
      visits = visits + excluded.visits,
      unique_visitors = unique_visitors + excluded.unique_visitors,

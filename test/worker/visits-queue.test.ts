@@ -98,6 +98,72 @@ describe('the visits queue consumer', () => {
     expect(stats.json.totals).toMatchObject({ visits: 1, scans: 1 })
   })
 
+  it('takes the views an isolate sent together in one message, and a message of one view as before', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const view = (visitorHash: string, via: 'qr' | 'link') => ({
+      inviteId: invite.id,
+      communityId: community.id,
+      at: Date.now(),
+      via,
+      country: 'DE',
+      referrerHost: null,
+      device: 'mobile',
+      isBot: false,
+      visitorHash,
+    })
+    const result = await deliver([
+      { visits: [view('1'.repeat(32), 'qr'), view('2'.repeat(32), 'link')] },
+      // What a version before sent, still in the queue when this one is deployed.
+      view('3'.repeat(32), 'link'),
+      {
+        visits: [view('4'.repeat(32), 'qr'), { ...view('5'.repeat(32), 'qr'), country: 'Germany' }],
+      },
+    ])
+    expect(result.ackAll).toBe(true)
+    const stats = await call('GET', `/api/invites/${invite.id}/stats`)
+    // The view with a country that is no country code is dropped; the rest of its message stays.
+    expect(stats.json.totals).toMatchObject({ visits: 4, uniqueVisitors: 4, scans: 2, clicks: 2 })
+  })
+
+  it('writes the views of live links when a view in the same batch is of a community deleted meanwhile', async () => {
+    const gone = await createCommunity()
+    const goneInvite = await createInvite(gone.id)
+    const live = await createCommunity()
+    const liveInvite = await createInvite(live.id)
+    expect((await call('DELETE', `/api/communities/${gone.id}`)).status).toBe(204)
+    const view = (inviteId: string, communityId: string, visitorHash: string) => ({
+      inviteId,
+      communityId,
+      at: Date.now(),
+      via: 'link',
+      country: 'FR',
+      referrerHost: 'www.example.org',
+      device: 'desktop',
+      isBot: false,
+      visitorHash,
+    })
+    const result = await deliver([
+      {
+        visits: [
+          view(goneInvite.id, gone.id, 'e'.repeat(32)),
+          view(liveInvite.id, live.id, 'f'.repeat(32)),
+        ],
+      },
+      { visits: [view(liveInvite.id, live.id, '9'.repeat(32))] },
+    ])
+    expect(result.ackAll).toBe(true)
+    const stats = await call('GET', `/api/invites/${liveInvite.id}/stats`)
+    expect(stats.json.totals).toMatchObject({ visits: 2, uniqueVisitors: 2 })
+    const leftOfGone = await env.DB.prepare(
+      `select (select count(*) from visits where invite_id = ?1)
+         + (select count(*) from invite_daily_stats where invite_id = ?1) as n`,
+    )
+      .bind(goneInvite.id)
+      .first<{ n: number }>()
+    expect(leftOfGone!.n).toBe(0)
+  })
+
   it('asks for the batch again when the database write fails', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
