@@ -16,7 +16,8 @@ import { utcDay } from '../lib/time'
 export const VisitMessageSchema = z.object({
   inviteId: z.string().min(1).max(40),
   communityId: z.string().min(1).max(40),
-  at: z.number().int().positive(),
+  // At most the last instant a Date holds: past it a view has no day, and the write would fail.
+  at: z.number().int().positive().max(8.64e15),
   via: z.enum(VISIT_VIAS),
   country: z.string().regex(/^[A-Z]{2}$/),
   referrerHost: z.string().max(253).nullable(),
@@ -51,13 +52,20 @@ export interface VisitsMessage {
  */
 export function visitsOfMessage(body: unknown): { visits: VisitMessage[]; malformed: number } {
   const several = VisitsMessageSchema.safeParse(body)
-  const candidates = several.success ? several.data.visits : [body]
+  if (!several.success) {
+    const one = VisitMessageSchema.safeParse(body)
+    if (one.success) return { visits: [one.data], malformed: 0 }
+    // Neither (a list of more views than a flush holds, or of none): dropped as a whole, and
+    // counted as the views it held.
+    const held = (body as { visits?: unknown } | null | undefined)?.visits
+    return { visits: [], malformed: Array.isArray(held) ? Math.max(held.length, 1) : 1 }
+  }
   const visits: VisitMessage[] = []
-  for (const candidate of candidates) {
+  for (const candidate of several.data.visits) {
     const parsed = VisitMessageSchema.safeParse(candidate)
     if (parsed.success) visits.push(parsed.data)
   }
-  return { visits, malformed: candidates.length - visits.length }
+  return { visits, malformed: several.data.visits.length - visits.length }
 }
 
 // D1 binds at most 100 parameters per statement: 8 per visit row, 3 per visitor row.
@@ -138,8 +146,10 @@ export async function recordVisits(db: Database, batch: VisitMessage[]): Promise
 }
 
 /**
- * A view of a link deleted since (with its community) is left out, not refused: one such view
- * would otherwise fail the whole batch, up to 1,000 views of other links, until it is dropped.
+ * A view of a link deleted since (with its community) is left out of the visits and rollups,
+ * not refused: one such view would otherwise fail the whole batch, up to 1,000 views of other
+ * links, until it is dropped. (Its visitor hash may still go into the day's set, which has no
+ * link to delete with and goes with the day's salt.)
  */
 const insertVisitsSql = textByRowCount(
   '(?, ?, ?, ?, ?, ?, ?, ?)',

@@ -30,7 +30,6 @@ beforeAll(async () => {
   // A newcomer's shell: nothing of the project configured.
   dev = await startNewcomerDev({
     unset: /^(WHATSAPP_|DELIVERY_WEBHOOK_URL|STAND_INS|CRON$|SEED$)/,
-    readyWithinMs: 100_000,
   })
   base = dev.base
   const output = dev.output()
@@ -43,7 +42,7 @@ beforeAll(async () => {
   expect(output).toContain(`Owner token      ${ownerToken}`)
   browser = await launchBrowser()
   mkdirSync(screenshots, { recursive: true })
-}, 150_000)
+}, 300_000)
 
 afterAll(async () => {
   await browser?.close()

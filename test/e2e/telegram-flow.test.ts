@@ -30,7 +30,6 @@ beforeAll(async () => {
   // A newcomer's shell: nothing of the project configured, so the bot is the local stand-in's.
   dev = await startNewcomerDev({
     unset: /^(WHATSAPP_|TELEGRAM_|DELIVERY_WEBHOOK_URL|STAND_INS|CRON$|SEED$)/,
-    readyWithinMs: 100_000,
   })
   base = dev.base
   const output = dev.output()
@@ -41,7 +40,7 @@ beforeAll(async () => {
   )![1]!
   browser = await launchBrowser()
   mkdirSync(screenshots, { recursive: true })
-}, 150_000)
+}, 300_000)
 
 afterAll(async () => {
   await browser?.close()

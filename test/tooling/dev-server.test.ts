@@ -8,7 +8,7 @@ let base: string
 beforeAll(async () => {
   dev = await startNewcomerDev()
   base = dev.base
-}, 120_000)
+}, 300_000)
 
 afterAll(() => dev?.stop())
 

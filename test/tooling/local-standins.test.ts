@@ -20,7 +20,7 @@ beforeAll(async () => {
   })
   base = dev.base
   standIns = /Phone \(WhatsApp\) (http:\/\/127\.0\.0\.1:\d+)\/phone/.exec(dev.output())?.[1] ?? ''
-}, 120_000)
+}, 300_000)
 
 afterAll(() => dev?.stop())
 

@@ -92,6 +92,11 @@ describe('the visits queue consumer', () => {
       { ...good, via: 'carrier-pigeon' },
       'not even an object',
       { ...good, ip: undefined, visitorHash: '203.0.113.9' },
+      // Past the last instant a Date holds: a view with no day, which would fail the write.
+      { visits: [{ ...good, at: 9e15 }] },
+      // More views than a flush holds, or none: dropped as a whole.
+      { visits: Array.from({ length: 101 }, () => good) },
+      { visits: [] },
     ])
     expect(result.ackAll).toBe(true)
     const stats = await call('GET', `/api/invites/${invite.id}/stats`)
