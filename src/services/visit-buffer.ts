@@ -17,7 +17,7 @@ let flushScheduled = false
 
 /**
  * Collects landing views in the isolate and sends them to the visits queue together: under load
- * one message carries up to 100 views (`VisitsMessageSchema`; about 50 KB at most, of the 128 KB
+ * one message carries up to 100 views (`VisitsMessageSchema`; under 80 KB at most, of the 128 KB
  * a message may hold) instead of 100 sends, and the page itself only appends to an array. The
  * first view of a batch keeps its request alive (`waitUntil`) until the flush, a quarter of a
  * second later, so nothing waits in memory without a request to carry it out.
