@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+import { unstable_getMiniflareWorkerOptions } from 'wrangler'
 
 const root = import.meta.dirname
 
@@ -18,6 +19,7 @@ export default defineConfig(async () => {
     // Any statement past D1's limits fails the test that makes it (src/db/d1-limits.ts).
     D1_LIMIT_CHECKS: 'true',
   }
+  const queueConsumers = fastQueueConsumers()
   return {
     test: {
       // Both cores: vitest's default leaves one free, which on a two-core machine runs every
@@ -43,7 +45,7 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: './wrangler.toml' },
-              miniflare: { bindings: testBindings },
+              miniflare: { bindings: testBindings, queueConsumers },
             }),
           ],
           test: {
@@ -62,6 +64,7 @@ export default defineConfig(async () => {
             cloudflareTest(async ({ inject }) => ({
               wrangler: { configPath: './wrangler.toml' },
               miniflare: {
+                queueConsumers,
                 bindings: {
                   ...testBindings,
                   TURNSTILE_SECRET: 'test-turnstile-secret',
@@ -103,6 +106,7 @@ export default defineConfig(async () => {
             cloudflareTest(async ({ inject }) => ({
               wrangler: { configPath: './wrangler.toml' },
               miniflare: {
+                queueConsumers,
                 bindings: {
                   ...testBindings,
                   DELIVERY_CHANNEL: 'whatsapp',
@@ -137,6 +141,7 @@ export default defineConfig(async () => {
             cloudflareTest(async ({ inject }) => ({
               wrangler: { configPath: './wrangler.toml' },
               miniflare: {
+                queueConsumers,
                 bindings: {
                   ...testBindings,
                   ALLOW_HTTP_WEBHOOKS: 'true',
@@ -185,3 +190,21 @@ export default defineConfig(async () => {
     },
   }
 })
+
+/**
+ * The queue consumers of wrangler.toml, each waiting at most 50 ms for a batch to fill instead
+ * of its 1-5 s. A queue delivers a batch when it is full or when that wait ends; the tests send
+ * a few messages and wait for them, so in production's settings most of their time would be that
+ * wait. Sizes, retries and dead-letter queues stay as deployed.
+ */
+function fastQueueConsumers() {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, 'wrangler.toml'))
+  const consumers = workerOptions.queueConsumers ?? {}
+  if (Array.isArray(consumers)) throw new Error('wrangler.toml: queue consumers without settings')
+  return Object.fromEntries(
+    Object.entries(consumers).map(([queue, consumer]) => [
+      queue,
+      { ...consumer, maxBatchTimeout: 0.05 },
+    ]),
+  )
+}

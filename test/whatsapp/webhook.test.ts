@@ -433,11 +433,13 @@ describe('opting out and in from the chat', () => {
         leave_reason: 'marketing_opt_out',
       }),
     )
-    await notify(preferenceNotification(phone, 'resume'))
+    // A second apart each, as a person makes them (within one second, a stop outdoes a resume).
+    const tapped = Math.floor(Date.now() / 1000)
+    await notify(preferenceNotification(phone, 'resume', tapped + 1))
     await eventually(async () =>
       expect((await memberRow(joined.json.memberId)).status).toBe('active'),
     )
-    await notify(preferenceNotification(phone, 'stop'))
+    await notify(preferenceNotification(phone, 'stop', tapped + 2))
     await eventually(async () =>
       expect((await memberRow(joined.json.memberId)).status).toBe('left'),
     )
