@@ -1,7 +1,7 @@
+import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
-import { unstable_getMiniflareWorkerOptions } from 'wrangler'
 
 const root = import.meta.dirname
 
@@ -195,12 +195,23 @@ export default defineConfig(async () => {
  * The queue consumers of wrangler.toml, each waiting at most 50 ms for a batch to fill instead
  * of its 1-5 s. A queue delivers a batch when it is full or when that wait ends; the tests send
  * a few messages and wait for them, so in production's settings most of their time would be that
- * wait. Sizes, retries and dead-letter queues stay as deployed.
+ * wait. Sizes, retries and dead-letter queues stay as deployed. wrangler reads them in a Node of
+ * its own: it does not load under the TypeScript loaders some tools (knip) read this file with.
  */
-function fastQueueConsumers() {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, 'wrangler.toml'))
-  const consumers = workerOptions.queueConsumers ?? {}
-  if (Array.isArray(consumers)) throw new Error('wrangler.toml: queue consumers without settings')
+function fastQueueConsumers(): Record<string, Record<string, unknown>> {
+  const read = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const { unstable_getMiniflareWorkerOptions } = await import('wrangler')
+       const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml')
+       console.log(JSON.stringify(workerOptions.queueConsumers))`,
+    ],
+    { cwd: root, encoding: 'utf8' },
+  )
+  if (read.status !== 0) throw new Error(`wrangler.toml's queue consumers:\n${read.stderr}`)
+  const consumers = JSON.parse(read.stdout) as Record<string, Record<string, unknown>>
   return Object.fromEntries(
     Object.entries(consumers).map(([queue, consumer]) => [
       queue,

@@ -3,10 +3,8 @@
 // Chromium the browser tests use. Fails (exit 1) below accessibility 100 or best practices 95.
 // Telegram and Cloudflare Access are configured, against the tests' local stand-ins, so that
 // the pages only they bring (the Telegram page, the Access chooser) exist.
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import lighthouse from 'lighthouse'
 import { certsDocument, generateSigningKey, signJwt } from '../test/support/access-jwt.ts'
@@ -14,7 +12,7 @@ import { launchBrowser } from '../test/support/browser.ts'
 import { startFakeServices } from '../test/support/fake-services.ts'
 import { TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET } from '../test/support/fake-telegram.ts'
 import { logoPng, toBase64 } from '../test/support/png-logo.ts'
-import { startWorker, TEST_OWNER_TOKEN, toolEnv } from '../test/support/worker-server.ts'
+import { demoState, startWorker, TEST_OWNER_TOKEN } from '../test/support/worker-server.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const RUNNERS = 'cmt_0000000000000000000000000b'
@@ -32,19 +30,7 @@ async function freePort(): Promise<number> {
   })
 }
 
-const state = mkdtempSync(path.join(tmpdir(), 'lighthouse-state-'))
-const where = ['--local', '--persist-to', state]
-for (const args of [
-  ['wrangler', 'd1', 'migrations', 'apply', 'DB', ...where],
-  [
-    'node',
-    '-e',
-    `import('./scripts/demo-history.mjs').then((m) => m.loadDemo(${JSON.stringify(where)}))`,
-  ],
-]) {
-  const run = spawnSync(args[0]!, args.slice(1), { cwd: root, env: toolEnv, encoding: 'utf8' })
-  if (run.status !== 0) throw new Error(`${args.join(' ')} failed:\n${run.stdout}${run.stderr}`)
-}
+const state = demoState('lighthouse-state')
 const services = await startFakeServices()
 const worker = await startWorker({
   state,

@@ -1,6 +1,4 @@
 /** The SQL for sixty days of demo history up to `now` (see demo-history.mjs). */
 export function demoHistorySql(now?: Date): string
-/** Writes the history SQL to a scratch file and returns its path. */
-export function writeDemoHistory(now?: Date): string
 /** Loads seed.sql and the history into the database wrangler's `where` flags name. */
 export function loadDemo(where?: string[]): void

@@ -6,7 +6,7 @@
 // link, so the same day always gets the same history. Loaded once: every statement only inserts
 // while the demo's history marker (a reward rule inserted last) is missing, so loading the demo
 // again on a later day changes nothing.
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Cron } from 'croner'
@@ -731,18 +731,19 @@ WHERE id = ${q(dspId)};`,
   ]
 }
 
-/** Writes the history SQL to a scratch file and returns its path, for `wrangler d1 execute`. */
-export function writeDemoHistory(now = new Date()) {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'demo-history-')), 'history.sql')
-  writeFileSync(file, demoHistorySql(now))
-  return file
-}
-
 /**
  * Loads the demo into the local database (`where`: wrangler's location flags): the communities,
- * groups and links of seed.sql, then sixty days of history up to today.
+ * groups and links of seed.sql, then sixty days of history up to today. Both go through one
+ * `wrangler d1 execute`, which starts a local runtime for each file it runs.
  */
 export function loadDemo(where = ['--local']) {
-  runWranglerQuietly(['d1', 'execute', 'DB', ...where, '--file', 'scripts/seed.sql'])
-  runWranglerQuietly(['d1', 'execute', 'DB', ...where, '--file', writeDemoHistory()])
+  const scratch = mkdtempSync(path.join(tmpdir(), 'demo-history-'))
+  try {
+    const file = path.join(scratch, 'demo.sql')
+    const seed = readFileSync(path.join(import.meta.dirname, 'seed.sql'), 'utf8')
+    writeFileSync(file, `${seed}\n${demoHistorySql(new Date())}`)
+    runWranglerQuietly(['d1', 'execute', 'DB', ...where, '--file', file])
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
+  }
 }

@@ -16,9 +16,10 @@
 import { copyFileSync, existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { loadDemo } from './demo-history.mjs'
+import { applyLocalMigrations } from './local-migrations.mjs'
 import { EVENTS_PATH, LOCAL_WHATSAPP, startStandIns } from './stand-ins.mjs'
 import { LOCAL_TELEGRAM } from './telegram-stand-in.mjs'
-import { runWranglerQuietly, spawnWrangler } from './wrangler.mjs'
+import { spawnWrangler } from './wrangler.mjs'
 
 const DEFAULT_PORT = 8787
 
@@ -33,9 +34,7 @@ const args = process.argv.slice(2)
 const persistTo = optionValue(args, ['--persist-to'])
 const where = ['--local', ...(persistTo ? ['--persist-to', persistTo] : [])]
 
-const migrations = runWranglerQuietly(['d1', 'migrations', 'apply', 'DB', ...where])
-// wrangler reprints its table after each migration: count the names once.
-const applied = new Set(migrations.match(/\d{4}_\w+\.sql/g)).size
+const applied = applyLocalMigrations(where).length
 console.log(
   applied > 0 ? `Database: ${applied} migration(s) applied.` : 'Database: migrations up to date.',
 )

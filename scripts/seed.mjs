@@ -2,8 +2,8 @@
 // Safe to run again: the demo rows have fixed ids and are inserted only when missing, and the
 // sixty days of history (scripts/demo-history.mjs) are loaded once.
 import { loadDemo } from './demo-history.mjs'
-import { runWranglerQuietly } from './wrangler.mjs'
+import { applyLocalMigrations } from './local-migrations.mjs'
 
-runWranglerQuietly(['d1', 'migrations', 'apply', 'DB', '--local'])
+applyLocalMigrations(['--local'])
 loadDemo(['--local'])
 console.log('Demo data loaded into the local database.')

@@ -13,18 +13,27 @@ export const wranglerEnv = {
  * CI is set) and returns what it printed; prints it all and exits the script when it fails.
  */
 export function runWranglerQuietly(args) {
+  const result = runWrangler(args)
+  return `${result.stdout ?? ''}${result.stderr ?? ''}`
+}
+
+/** Runs `wrangler <args> --json` as `runWranglerQuietly` does; returns what it printed, parsed. */
+export function runWranglerForJson(args) {
+  return JSON.parse(runWrangler([...args, '--json']).stdout)
+}
+
+function runWrangler(args) {
   const result = spawnSync('wrangler', args, {
     env: { ...wranglerEnv, CI: 'true' },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`
   if (result.status !== 0) {
-    console.error(output)
+    console.error(`${result.stdout ?? ''}${result.stderr ?? ''}`)
     console.error(`wrangler ${args.join(' ')} failed`)
     process.exit(result.status ?? 1)
   }
-  return output
+  return result
 }
 
 /**

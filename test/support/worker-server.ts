@@ -35,18 +35,31 @@ export const toolEnv = {
  */
 export function demoState(prefix: string): string {
   const state = mkdtempSync(path.join(tmpdir(), `${prefix}-`))
-  const where = ['--local', '--persist-to', state]
-  const run = (command: string, args: string[]) =>
-    spawnSync(command, args, { cwd: root, env: toolEnv, encoding: 'utf8' })
-  const migrate = run('wrangler', ['d1', 'migrations', 'apply', 'DB', ...where])
-  if (migrate.status !== 0)
-    throw new Error(`migrations failed:\n${migrate.stdout}${migrate.stderr}`)
-  const seed = run('node', [
-    '-e',
-    `import('./scripts/demo-history.mjs').then((m) => m.loadDemo(${JSON.stringify(where)}))`,
-  ])
-  if (seed.status !== 0) throw new Error(`the demo did not load:\n${seed.stdout}${seed.stderr}`)
+  prepareLocalDatabase(['--local', '--persist-to', state], { demo: true })
   return state
+}
+
+/**
+ * Applies the pending migrations to the local database `where` names (wrangler's location
+ * flags) and, with `demo`, loads the demo, with the scripts `npm run dev` runs. They run in a
+ * Node of their own: a failing wrangler ends the script's process.
+ */
+export function prepareLocalDatabase(where: string[], { demo = false } = {}): void {
+  const script = [
+    `const where = ${JSON.stringify(where)}`,
+    `const { applyLocalMigrations } = await import('./scripts/local-migrations.mjs')`,
+    `applyLocalMigrations(where)`,
+    ...(demo
+      ? [`const { loadDemo } = await import('./scripts/demo-history.mjs')`, `loadDemo(where)`]
+      : []),
+  ].join('\n')
+  const run = spawnSync('node', ['--input-type=module', '-e', script], {
+    cwd: root,
+    env: toolEnv,
+    encoding: 'utf8',
+  })
+  if (run.status !== 0)
+    throw new Error(`preparing the local database failed:\n${run.stdout}${run.stderr}`)
 }
 
 export async function freePort(): Promise<number> {
@@ -70,22 +83,12 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   // A given state directory outlives the worker (benchmarks restart on the same data).
   const state = options.state ?? mkdtempSync(path.join(tmpdir(), 'worker-state-'))
-  const migrate = spawnSync(
-    'wrangler',
-    [
-      'd1',
-      'migrations',
-      'apply',
-      'DB',
-      '--local',
-      '--persist-to',
-      state,
-      ...(options.config ? ['--config', options.config] : []),
-    ],
-    { cwd: root, env: toolEnv, encoding: 'utf8' },
-  )
-  if (migrate.status !== 0)
-    throw new Error(`migrations failed:\n${migrate.stdout}${migrate.stderr}`)
+  prepareLocalDatabase([
+    '--local',
+    '--persist-to',
+    state,
+    ...(options.config ? ['--config', options.config] : []),
+  ])
 
   // The port is free when asked for, but another process (an outgoing connection takes its
   // port from the same range) may take it before wrangler binds it: then try another.

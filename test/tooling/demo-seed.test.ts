@@ -6,18 +6,12 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { demoHistorySql } from '../../scripts/demo-history.mjs'
 import { canonicalCode, customCodeProblem } from '../../src/lib/codes'
-import { toolEnv } from '../support/worker-server'
+import { prepareLocalDatabase, toolEnv } from '../support/worker-server'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const scratch = mkdtempSync(path.join(tmpdir(), 'demo-seed-'))
 const where = ['--local', '--persist-to', scratch]
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
-
-function wrangler(args: string[]) {
-  const run = spawnSync('wrangler', args, { cwd: root, env: toolEnv, encoding: 'utf8' })
-  expect(run.status, run.stdout + run.stderr).toBe(0)
-  return run.stdout
-}
 
 /** Rows of a query, read straight from the local database's SQLite file. */
 function rows<T = Record<string, number | string>>(sql: string): T[] {
@@ -51,7 +45,7 @@ function loadDemo() {
 }
 
 beforeAll(() => {
-  wrangler(['d1', 'migrations', 'apply', 'DB', ...where])
+  prepareLocalDatabase(where)
   expect(loadDemo()).toBe('') // quiet
 }, 120_000)
 
