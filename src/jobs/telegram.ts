@@ -5,30 +5,35 @@ import { loadConfig, telegramConfig, type TelegramConfig } from '../lib/config'
 import { makeTelegramLink } from '../platforms/telegram/invite-links'
 import { applyTelegramUpdate } from '../platforms/telegram/apply'
 import { TelegramUpdateItemSchema } from '../platforms/telegram/updates'
+import { logError, logInfo } from '../lib/log'
 
 export const TELEGRAM_QUEUE_NAME = 'community-growth-telegram-updates'
 
 /**
  * Telegram's updates, applied one at a time in the order they were queued, each once by its
  * `update_id`. An item that does not parse is dropped (retrying cannot fix it); one that fails
- * is retried on its own. Without a bot token (it was removed since) nothing is applied.
+ * is retried on its own. Without a bot token (it was removed since) nothing is applied. What the
+ * batch did is logged once, as counts by kind and outcome, as for WhatsApp's notifications
+ * (`inbound.ts`): a crowd joining through a link sends an update per person.
  */
 export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promise<void> {
   const config = loadConfig(env)
   const telegram = telegramConfig(config)
   if (!telegram) {
-    console.error(JSON.stringify({ queue: batch.queue, error: 'Telegram is not configured' }))
+    logError({ queue: batch.queue }, 'Telegram is not configured')
     return batch.ackAll()
   }
   const db = createDb(env.DB, { checkLimits: config.D1_LIMIT_CHECKS })
   // What signed the members' deep links to the bot (start-link.ts); without it none was given.
   const startSecret = config.SIGNING_SECRET ?? config.ADMIN_TOKEN ?? null
+  const keywords = { optOut: config.OPT_OUT_KEYWORDS, optIn: config.OPT_IN_KEYWORDS }
   // New members' referral links, asked of Telegram once the batch is applied.
   const referralLinks: string[] = []
+  const outcomes: Record<string, number> = {}
   for (const message of batch.messages) {
     const parsed = TelegramUpdateItemSchema.safeParse(message.body)
     if (!parsed.success) {
-      console.error(JSON.stringify({ queue: batch.queue, id: message.id, error: 'malformed item' }))
+      logError({ queue: batch.queue, id: message.id }, 'malformed item')
       message.ack()
       continue
     }
@@ -38,20 +43,19 @@ export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promi
         telegram,
         parsed.data,
         new Date(),
-        {
-          optOut: config.OPT_OUT_KEYWORDS,
-          optIn: config.OPT_IN_KEYWORDS,
-        },
+        keywords,
         startSecret,
       )
-      console.log(JSON.stringify({ job: 'telegram-updates', kind: parsed.data.kind, outcome }))
+      const key = `${parsed.data.kind}:${outcome}`
+      outcomes[key] = (outcomes[key] ?? 0) + 1
       if (join) referralLinks.push(join.referralLinkId)
       message.ack()
     } catch (error) {
-      console.error(JSON.stringify({ queue: batch.queue, id: message.id, error: String(error) }))
+      logError({ queue: batch.queue, id: message.id }, error)
       message.retry({ delaySeconds: 10 })
     }
   }
+  if (Object.keys(outcomes).length > 0) logInfo({ job: 'telegram-updates', outcomes })
   await makeReferralLinks(db, telegram, referralLinks)
 }
 
@@ -69,7 +73,7 @@ async function makeReferralLinks(db: Database, telegram: TelegramConfig, ids: st
       const outcome = await makeTelegramLink(db, telegram, link, new Date())
       if (outcome !== 'made') return
     } catch (error) {
-      console.error(JSON.stringify({ job: 'telegram-referral-link', error: String(error) }))
+      logError({ job: 'telegram-referral-link' }, error)
       return
     }
   }
