@@ -3,7 +3,7 @@ import { createDb, type Database } from '../db/client'
 import { telegramInviteLinks } from '../db/schema'
 import { loadConfig, telegramConfig, type TelegramConfig } from '../lib/config'
 import { makeTelegramLink } from '../platforms/telegram/invite-links'
-import { applyTelegramUpdate } from '../platforms/telegram/apply'
+import { applyTelegramUpdate, appliedUpdateIds } from '../platforms/telegram/apply'
 import { TelegramUpdateItemSchema } from '../platforms/telegram/updates'
 import { logError, logInfo } from '../lib/log'
 
@@ -30,8 +30,15 @@ export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promi
   // New members' referral links, asked of Telegram once the batch is applied.
   const referralLinks: string[] = []
   const outcomes: Record<string, number> = {}
-  for (const message of batch.messages) {
-    const parsed = TelegramUpdateItemSchema.safeParse(message.body)
+  const items = batch.messages.map((message) => TelegramUpdateItemSchema.safeParse(message.body))
+  // Recorded before this batch, read in one go; and, as the batch goes, the ones it applies, so
+  // that a second copy within it is not applied again either.
+  const applied = await appliedUpdateIds(
+    db,
+    items.flatMap((parsed) => (parsed.success ? [parsed.data.updateId] : [])),
+  )
+  for (const [i, message] of batch.messages.entries()) {
+    const parsed = items[i]!
     if (!parsed.success) {
       logError({ queue: batch.queue, id: message.id }, 'malformed item')
       message.ack()
@@ -43,9 +50,11 @@ export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promi
         telegram,
         parsed.data,
         new Date(),
+        applied,
         keywords,
         startSecret,
       )
+      applied.add(parsed.data.updateId)
       const key = `${parsed.data.kind}:${outcome}`
       outcomes[key] = (outcomes[key] ?? 0) + 1
       if (join) referralLinks.push(join.referralLinkId)

@@ -93,6 +93,24 @@ describe('Telegram people are members', () => {
     expect((await group(discussion.id)).memberCount).toBe(1)
   })
 
+  it('two copies of a join arriving together make one member, counted once', async () => {
+    const { community, group: discussion, chatId, invite, url } = await linkOnTelegram()
+    const ola = newUser('Ola')
+    const update = memberUpdate(chatId, ola, 'joined', { inviteLink: url })
+    // Sent together, they reach the consumer in one batch, where the applied ids are read ahead.
+    await Promise.all([postUpdate(update), postUpdate(update)])
+    await memberWith(community.id, ola.id)
+    await settled(chatId, community.id)
+    expect(
+      (await membersOf(community.id)).filter((m) => m.telegram?.userId === ola.id),
+    ).toHaveLength(1)
+    expect((await group(discussion.id)).memberCount).toBe(1)
+    expect((await call('GET', `/api/invites/${invite.id}`)).json.uses).toBe(1)
+    expect(
+      await query('select 1 from telegram_updates where update_id = ?', update.update_id),
+    ).toHaveLength(1)
+  })
+
   it('a verified leave ends the membership, as of when Telegram saw it, and why', async () => {
     const { community, group: discussion, chatId, url } = await linkOnTelegram()
     const ben = newUser('Ben')
