@@ -26,14 +26,17 @@ const MIGRATIONS_TABLE = [
 
 /**
  * Applies the migrations not yet applied to the local database `where` names (wrangler's location
- * flags: `--local`, `--persist-to <dir>`, `--config <file>`), in the order of their names, as
- * wrangler orders them. Returns their names.
+ * flags: `--local`, `--persist-to <dir>`, `--config <file>`), in wrangler's order. Returns
+ * their names.
  */
 export function applyLocalMigrations(where = ['--local']) {
   const applied = appliedMigrations(where)
-  const pending = readdirSync(MIGRATIONS_DIR)
-    .filter((name) => name.endsWith('.sql') && !applied.has(name))
-    .sort()
+  // The files wrangler takes: `*.sql`, no hidden ones (an editor's lock files), no directories.
+  const pending = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && !entry.name.startsWith('.') && entry.name.endsWith('.sql'))
+    .map((entry) => entry.name)
+    .filter((name) => !applied.has(name))
+    .sort(inMigrationOrder)
   if (pending.length === 0) return []
   const scratch = mkdtempSync(path.join(tmpdir(), 'migrations-'))
   try {
@@ -49,6 +52,17 @@ export function applyLocalMigrations(where = ['--local']) {
     rmSync(scratch, { recursive: true, force: true })
   }
   return pending
+}
+
+/** Wrangler's order: by the number a name starts with, numbered ones first, then by name. */
+function inMigrationOrder(a, b) {
+  const [x, y] = [Number.parseInt(a, 10), Number.parseInt(b, 10)]
+  if (x !== y && !(Number.isNaN(x) && Number.isNaN(y))) {
+    if (Number.isNaN(x)) return 1
+    if (Number.isNaN(y)) return -1
+    return x - y
+  }
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 /** The names in wrangler's table of applied migrations (created, empty, on a new database). */

@@ -33,10 +33,17 @@ export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promi
   const items = batch.messages.map((message) => TelegramUpdateItemSchema.safeParse(message.body))
   // Recorded before this batch, read in one go; and, as the batch goes, the ones it applies, so
   // that a second copy within it is not applied again either.
-  const applied = await appliedUpdateIds(
-    db,
-    items.flatMap((parsed) => (parsed.success ? [parsed.data.updateId] : [])),
-  )
+  let applied: Set<number>
+  try {
+    applied = await appliedUpdateIds(
+      db,
+      items.flatMap((parsed) => (parsed.success ? [parsed.data.updateId] : [])),
+    )
+  } catch (error) {
+    // Nothing applied yet: the whole batch again, after the same pause a failed update gets.
+    logError({ queue: batch.queue, messages: batch.messages.length }, error)
+    return batch.retryAll({ delaySeconds: 10 })
+  }
   for (const [i, message] of batch.messages.entries()) {
     const parsed = items[i]!
     if (!parsed.success) {

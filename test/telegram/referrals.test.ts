@@ -1,4 +1,9 @@
+import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
+import { createDb } from '../../src/db/client'
+import { loadConfig, telegramConfig } from '../../src/lib/config'
+import { applyTelegramUpdate } from '../../src/platforms/telegram/apply'
+import { updateItem } from '../../src/platforms/telegram/updates'
 import {
   call,
   createCommunity,
@@ -6,6 +11,7 @@ import {
   eventually,
   joinJson,
   newPhone,
+  query,
   runCron,
   visit,
 } from '../worker/helpers'
@@ -169,6 +175,38 @@ describe('referrals on Telegram', () => {
     expect(rewards.json.data).toEqual([
       expect.objectContaining({ memberId: mia.id, title: 'Sticker' }),
     ])
+  })
+
+  it('credit and reward a referral once, even for a copy of its join another consumer let through', async () => {
+    const { chatId, community, campaignUrl } = await world()
+    const rule = await call('POST', `/api/communities/${community.id}/reward-rules`, {
+      body: { threshold: 1, title: 'Sticker' },
+    })
+    expect(rule.status, rule.text).toBe(201)
+    const { member: mia } = await joinedMember(chatId, community.id, campaignUrl, 'Mia')
+    const { url } = await referralLinkOf(community.id, mia.id)
+    const friend = newUser('Friend')
+    const join = memberUpdate(chatId, friend, 'joined', { inviteLink: url })
+    await postUpdate(join)
+    await eventually(async () =>
+      expect((await members(community.id)).find((m) => m.id === mia.id)!.referralCount).toBe(1),
+    )
+    // A copy the consumer's read-ahead did not see as applied (another consumer recorded it in
+    // between) is stopped by the statements' own conditions.
+    const telegram = telegramConfig(loadConfig(env))!
+    await applyTelegramUpdate(createDb(env.DB), telegram, updateItem(join)!, new Date(), new Set())
+    const after = await members(community.id)
+    expect(after.filter((m) => m.telegram?.userId === friend.id)).toHaveLength(1)
+    expect(after.find((m) => m.id === mia.id)!.referralCount).toBe(1)
+    expect((await call('GET', `/api/communities/${community.id}/rewards`)).json.data).toHaveLength(
+      1,
+    )
+    expect(
+      await query(
+        "select id from events where type = 'reward.earned' and community_id = ?",
+        community.id,
+      ),
+    ).toHaveLength(1)
   })
 
   it('reward after the retention period only for referred members still in the chat', async () => {

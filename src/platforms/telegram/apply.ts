@@ -47,7 +47,8 @@ export async function appliedUpdateIds(
  * batch (a transaction), and each effect runs only while the id is not yet recorded, so a resent
  * or re-queued copy changes nothing, whatever the order they arrive in. `applied` (from
  * `appliedUpdateIds`, read before) only spares the work of one already recorded then: a copy
- * recorded since is still stopped by the effects' own condition.
+ * that gets past it (recorded since, by another consumer) is stopped by the effects' own
+ * conditions, as a copy was between a read of its own and its batch before.
  */
 export async function applyTelegramUpdate(
   db: Database,

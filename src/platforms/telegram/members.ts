@@ -330,14 +330,16 @@ function referralCreditStatements(
            and m.referral_count >= r.threshold and ${made}`,
       )
       .bind(person.updateId, join.memberId, referrerMemberId, trigger, time, nowMs),
+    // Only with the member this copy made: the rewards are there already for a copy that comes
+    // after the one that earned them.
     client
       .prepare(
         `insert into events (id, type, community_id, payload, created_at)
-         select 'evt_' || ?2 || lower(hex(randomblob(8))), 'reward.earned', w.community_id,
-           json_object('rewardId', w.id, 'ruleId', w.rule_id, 'memberId', w.member_id), ?3
-         from rewards w where w.triggered_by = ?1`,
+         select 'evt_' || ?5 || lower(hex(randomblob(8))), 'reward.earned', w.community_id,
+           json_object('rewardId', w.id, 'ruleId', w.rule_id, 'memberId', w.member_id), ?6
+         from rewards w where w.triggered_by = ?4 and ${made}`,
       )
-      .bind(trigger, time, nowMs),
+      .bind(person.updateId, join.memberId, referrerMemberId, trigger, time, nowMs),
   ]
 }
 
