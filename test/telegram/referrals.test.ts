@@ -87,6 +87,23 @@ async function world() {
   return { ...base, campaignUrl: await withTelegramLink(campaign.id) }
 }
 
+/** A community with a reward for one referral, and Mia, a member with her referral link. */
+async function referrerWithReward() {
+  const base = await world()
+  const rule = await call('POST', `/api/communities/${base.community.id}/reward-rules`, {
+    body: { threshold: 1, title: 'Sticker' },
+  })
+  expect(rule.status, rule.text).toBe(201)
+  const { member: mia } = await joinedMember(
+    base.chatId,
+    base.community.id,
+    base.campaignUrl,
+    'Mia',
+  )
+  const { url } = await referralLinkOf(base.community.id, mia.id)
+  return { ...base, mia, url }
+}
+
 describe('referrals on Telegram', () => {
   it('give each member a Telegram link of their own, named after them, made ahead of need', async () => {
     const { chatId, community, group, campaignUrl } = await world()
@@ -158,13 +175,7 @@ describe('referrals on Telegram', () => {
   })
 
   it('credit the referrer only when Telegram reports the join through their link', async () => {
-    const { chatId, community, campaignUrl } = await world()
-    const rule = await call('POST', `/api/communities/${community.id}/reward-rules`, {
-      body: { threshold: 1, title: 'Sticker' },
-    })
-    expect(rule.status, rule.text).toBe(201)
-    const { member: mia } = await joinedMember(chatId, community.id, campaignUrl, 'Mia')
-    const { url } = await referralLinkOf(community.id, mia.id)
+    const { chatId, community, campaignUrl, mia, url } = await referrerWithReward()
     // Someone joining by the campaign link is no referral of hers.
     await joinedMember(chatId, community.id, campaignUrl, 'Walk-in')
     expect((await members(community.id)).find((m) => m.id === mia.id)!.referralCount).toBe(0)
@@ -178,13 +189,7 @@ describe('referrals on Telegram', () => {
   })
 
   it('credit and reward a referral once, even for a copy of its join another consumer let through', async () => {
-    const { chatId, community, campaignUrl } = await world()
-    const rule = await call('POST', `/api/communities/${community.id}/reward-rules`, {
-      body: { threshold: 1, title: 'Sticker' },
-    })
-    expect(rule.status, rule.text).toBe(201)
-    const { member: mia } = await joinedMember(chatId, community.id, campaignUrl, 'Mia')
-    const { url } = await referralLinkOf(community.id, mia.id)
+    const { chatId, community, mia, url } = await referrerWithReward()
     const friend = newUser('Friend')
     const join = memberUpdate(chatId, friend, 'joined', { inviteLink: url })
     await postUpdate(join)
