@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+import { withBindings, workerOfWranglerToml } from './test/support/test-worker.ts'
 
 const root = import.meta.dirname
 
@@ -19,7 +19,7 @@ export default defineConfig(async () => {
     // Any statement past D1's limits fails the test that makes it (src/db/d1-limits.ts).
     D1_LIMIT_CHECKS: 'true',
   }
-  const queueConsumers = fastQueueConsumers()
+  const worker = workerOfWranglerToml(root)
   return {
     test: {
       // Both cores: vitest's default leaves one free, which on a two-core machine runs every
@@ -42,12 +42,7 @@ export default defineConfig(async () => {
         },
         {
           // The Worker's own tests, inside workerd with real D1 (and, later, Queues and cron).
-          plugins: [
-            cloudflareTest({
-              wrangler: { configPath: './wrangler.toml' },
-              miniflare: { bindings: testBindings, queueConsumers },
-            }),
-          ],
+          plugins: [cloudflareTest(withBindings(worker, testBindings))],
           test: {
             name: 'worker',
             include: ['test/worker/**/*.test.ts'],
@@ -61,34 +56,30 @@ export default defineConfig(async () => {
           // The Worker with its outside services switched on (Turnstile, delivery channels),
           // talking real HTTP to local stand-ins that speak those services' protocols.
           plugins: [
-            cloudflareTest(async ({ inject }) => ({
-              wrangler: { configPath: './wrangler.toml' },
-              miniflare: {
-                queueConsumers,
-                bindings: {
-                  ...testBindings,
-                  TURNSTILE_SECRET: 'test-turnstile-secret',
-                  TURNSTILE_SITE_KEY: 'test-site-key',
-                  TURNSTILE_VERIFY_URL: `${inject('fakeServicesUrl')}/turnstile/v0/siteverify`,
-                  // A small venue, so a test fills an address's join limit with a few requests.
-                  JOIN_LIMIT_PER_ADDRESS: '25',
-                  DELIVERY_CHANNEL: 'webhook',
-                  DELIVERY_WEBHOOK_URL: `${inject('fakeServicesUrl')}/webhook`,
-                  DELIVERY_WEBHOOK_SECRET: 'whsec_dGVzdC1kZWxpdmVyeS1zZWNyZXQtMDEyMzQ1Njc4OQ==',
-                  DELIVERY_RATE_PER_SECOND: '1000',
-                  DELIVERY_MAX_ATTEMPTS: '3',
-                  DELIVERY_RETRY_BASE_SECONDS: '1',
-                  ALLOW_HTTP_WEBHOOKS: 'true',
-                  WHATSAPP_API_BASE: `${inject('fakeServicesUrl')}/whatsapp`,
-                  WHATSAPP_PHONE_NUMBER_ID: '1234567890',
-                  WHATSAPP_ACCESS_TOKEN: 'test-whatsapp-token',
-                  // The dashboard behind Cloudflare Access, its keys served by the stand-in.
-                  ACCESS_TEAM_DOMAIN: 'https://test-team.cloudflareaccess.com',
-                  ACCESS_AUD: 'test-access-aud-0123456789abcdef',
-                  ACCESS_CERTS_URL: `${inject('fakeServicesUrl')}/access/cdn-cgi/access/certs`,
-                },
-              },
-            })),
+            cloudflareTest(async ({ inject }) =>
+              withBindings(worker, {
+                ...testBindings,
+                TURNSTILE_SECRET: 'test-turnstile-secret',
+                TURNSTILE_SITE_KEY: 'test-site-key',
+                TURNSTILE_VERIFY_URL: `${inject('fakeServicesUrl')}/turnstile/v0/siteverify`,
+                // A small venue, so a test fills an address's join limit with a few requests.
+                JOIN_LIMIT_PER_ADDRESS: '25',
+                DELIVERY_CHANNEL: 'webhook',
+                DELIVERY_WEBHOOK_URL: `${inject('fakeServicesUrl')}/webhook`,
+                DELIVERY_WEBHOOK_SECRET: 'whsec_dGVzdC1kZWxpdmVyeS1zZWNyZXQtMDEyMzQ1Njc4OQ==',
+                DELIVERY_RATE_PER_SECOND: '1000',
+                DELIVERY_MAX_ATTEMPTS: '3',
+                DELIVERY_RETRY_BASE_SECONDS: '1',
+                ALLOW_HTTP_WEBHOOKS: 'true',
+                WHATSAPP_API_BASE: `${inject('fakeServicesUrl')}/whatsapp`,
+                WHATSAPP_PHONE_NUMBER_ID: '1234567890',
+                WHATSAPP_ACCESS_TOKEN: 'test-whatsapp-token',
+                // The dashboard behind Cloudflare Access, its keys served by the stand-in.
+                ACCESS_TEAM_DOMAIN: 'https://test-team.cloudflareaccess.com',
+                ACCESS_AUD: 'test-access-aud-0123456789abcdef',
+                ACCESS_CERTS_URL: `${inject('fakeServicesUrl')}/access/cdn-cgi/access/certs`,
+              }),
+            ),
           ],
           test: {
             name: 'integrations',
@@ -103,27 +94,23 @@ export default defineConfig(async () => {
           // The WhatsApp channel both ways: announcements through the Cloud API stand-in, and
           // its signed notifications (statuses, replies) back through the webhook and queue.
           plugins: [
-            cloudflareTest(async ({ inject }) => ({
-              wrangler: { configPath: './wrangler.toml' },
-              miniflare: {
-                queueConsumers,
-                bindings: {
-                  ...testBindings,
-                  DELIVERY_CHANNEL: 'whatsapp',
-                  WHATSAPP_CONFIRM_TEMPLATE: 'confirm_signup',
-                  // A decision told past the 24-hour window: only approvals have a template here.
-                  WHATSAPP_APPROVED_TEMPLATE: 'join_approved',
-                  // The Cloud API stand-in listens on plain http on loopback.
-                  ALLOW_HTTP_WEBHOOKS: 'true',
-                  DELIVERY_RATE_PER_SECOND: '1000',
-                  DELIVERY_MAX_ATTEMPTS: '3',
-                  DELIVERY_RETRY_BASE_SECONDS: '1',
-                  WHATSAPP_API_BASE: `${inject('fakeServicesUrl')}/whatsapp`,
-                  WHATSAPP_PHONE_NUMBER_ID: '1234567890',
-                  WHATSAPP_ACCESS_TOKEN: 'test-whatsapp-token',
-                },
-              },
-            })),
+            cloudflareTest(async ({ inject }) =>
+              withBindings(worker, {
+                ...testBindings,
+                DELIVERY_CHANNEL: 'whatsapp',
+                WHATSAPP_CONFIRM_TEMPLATE: 'confirm_signup',
+                // A decision told past the 24-hour window: only approvals have a template here.
+                WHATSAPP_APPROVED_TEMPLATE: 'join_approved',
+                // The Cloud API stand-in listens on plain http on loopback.
+                ALLOW_HTTP_WEBHOOKS: 'true',
+                DELIVERY_RATE_PER_SECOND: '1000',
+                DELIVERY_MAX_ATTEMPTS: '3',
+                DELIVERY_RETRY_BASE_SECONDS: '1',
+                WHATSAPP_API_BASE: `${inject('fakeServicesUrl')}/whatsapp`,
+                WHATSAPP_PHONE_NUMBER_ID: '1234567890',
+                WHATSAPP_ACCESS_TOKEN: 'test-whatsapp-token',
+              }),
+            ),
           ],
           test: {
             name: 'whatsapp',
@@ -138,20 +125,16 @@ export default defineConfig(async () => {
           // Telegram as a second platform: the Bot API stand-in (test/support/fake-telegram.ts)
           // over real HTTP, its updates through the webhook and the Telegram queue.
           plugins: [
-            cloudflareTest(async ({ inject }) => ({
-              wrangler: { configPath: './wrangler.toml' },
-              miniflare: {
-                queueConsumers,
-                bindings: {
-                  ...testBindings,
-                  ALLOW_HTTP_WEBHOOKS: 'true',
-                  TELEGRAM_BOT_TOKEN: '123456789:test-telegram-token-0123456789',
-                  TELEGRAM_WEBHOOK_SECRET: 'test-telegram-webhook-secret-0123',
-                  TELEGRAM_BOT_USERNAME: 'community_growth_test_bot',
-                  TELEGRAM_API_BASE: `${inject('fakeServicesUrl')}/telegram`,
-                },
-              },
-            })),
+            cloudflareTest(async ({ inject }) =>
+              withBindings(worker, {
+                ...testBindings,
+                ALLOW_HTTP_WEBHOOKS: 'true',
+                TELEGRAM_BOT_TOKEN: '123456789:test-telegram-token-0123456789',
+                TELEGRAM_WEBHOOK_SECRET: 'test-telegram-webhook-secret-0123',
+                TELEGRAM_BOT_USERNAME: 'community_growth_test_bot',
+                TELEGRAM_API_BASE: `${inject('fakeServicesUrl')}/telegram`,
+              }),
+            ),
           ],
           test: {
             name: 'telegram',
@@ -190,32 +173,3 @@ export default defineConfig(async () => {
     },
   }
 })
-
-/**
- * The queue consumers of wrangler.toml, each waiting at most 50 ms for a batch to fill instead
- * of its 1-5 s. A queue delivers a batch when it is full or when that wait ends; the tests send
- * a few messages and wait for them, so in production's settings most of their time would be that
- * wait. Sizes, retries and dead-letter queues stay as deployed. wrangler reads them in a Node of
- * its own: it does not load under the TypeScript loaders some tools (knip) read this file with.
- */
-function fastQueueConsumers(): Record<string, Record<string, unknown>> {
-  const read = spawnSync(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      `const { unstable_getMiniflareWorkerOptions } = await import('wrangler')
-       const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml')
-       console.log(JSON.stringify(workerOptions.queueConsumers))`,
-    ],
-    { cwd: root, encoding: 'utf8' },
-  )
-  if (read.status !== 0) throw new Error(`wrangler.toml's queue consumers:\n${read.stderr}`)
-  const consumers = JSON.parse(read.stdout) as Record<string, Record<string, unknown>>
-  return Object.fromEntries(
-    Object.entries(consumers).map(([queue, consumer]) => [
-      queue,
-      { ...consumer, maxBatchTimeout: 0.05 },
-    ]),
-  )
-}

@@ -130,13 +130,15 @@ export function securedResponse(
   fixed: SecuredHeaders,
   perResponse: Record<string, string> = {},
 ): Response {
-  const headers = new Headers(fixed.template)
+  // The response copies the template itself: copying it first into a Headers of our own
+  // copied every header twice.
+  const response = new Response(body, { status, headers: fixed.template })
+  const headers = response.headers
   headers.set(
     'content-security-policy',
     contentSecurityPolicy(c.get('cspNonce'), turnstileSource(c)),
   )
   for (const name in perResponse) headers.set(name, perResponse[name]!)
-  const response = new Response(body, { status, headers })
   secured.add(response)
   return response
 }

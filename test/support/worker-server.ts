@@ -6,6 +6,8 @@ import path from 'node:path'
 import { globSync } from 'node:fs'
 
 const root = path.resolve(import.meta.dirname, '../..')
+/** What the Workers the tests start read their secrets from instead of `.dev.vars`. */
+export const NO_SECRETS_FILE = path.join(root, 'test/no-secrets.env')
 
 export const TEST_OWNER_TOKEN = 'tooling-owner-token-0123456789abcdef'
 
@@ -128,6 +130,9 @@ async function launch(
       state,
       '--show-interactive-dev-session=false',
       '--test-scheduled',
+      // Secrets from the tests' own (empty) file, not from a developer's .dev.vars.
+      '--env-file',
+      NO_SECRETS_FILE,
       ...(options.config ? ['--config', options.config] : []),
       ...Object.entries(allVars).flatMap(([key, value]) => ['--var', `${key}:${value}`]),
     ],
