@@ -23,6 +23,8 @@ export interface DbOptions {
    * `D1_LIMIT_CHECKS`). One client per invocation: the query limit counts per client.
    */
   checkLimits?: boolean
+  /** Counts the invocation's D1 round trips (`round-trips.ts`), for the job logs. */
+  roundTrips?: RoundTripCounter
 }
 
 type Drizzle = ReturnType<typeof drizzle<typeof schema>>
@@ -93,7 +95,8 @@ function relationalQueries(
 }
 
 export function createDb(d1: D1Database, options: DbOptions = {}) {
-  return drizzleOver(limitedD1(d1, options))
+  const limited = limitedD1(d1, options)
+  return drizzleOver(options.roundTrips ? countRoundTrips(limited, options.roundTrips) : limited)
 }
 
 function limitedD1(d1: D1Database, options: DbOptions): D1Database {

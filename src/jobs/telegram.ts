@@ -1,9 +1,8 @@
-import { and, eq } from 'drizzle-orm'
 import { createDb, type Database } from '../db/client'
-import { telegramInviteLinks } from '../db/schema'
 import { loadConfig, telegramConfig, type TelegramConfig } from '../lib/config'
-import { makeTelegramLink } from '../platforms/telegram/invite-links'
-import { applyTelegramUpdate, appliedUpdateIds } from '../platforms/telegram/apply'
+import { makeTelegramLink, pendingTelegramLinks } from '../platforms/telegram/invite-links'
+import { applyTelegramUpdate } from '../platforms/telegram/apply'
+import { readAhead, type BatchReads } from '../platforms/telegram/batch-reads'
 import { TelegramUpdateItemSchema } from '../platforms/telegram/updates'
 import { logError, logInfo } from '../lib/log'
 
@@ -14,7 +13,9 @@ export const TELEGRAM_QUEUE_NAME = 'community-growth-telegram-updates'
  * `update_id`. An item that does not parse is dropped (retrying cannot fix it); one that fails
  * is retried on its own. Without a bot token (it was removed since) nothing is applied. What the
  * batch did is logged once, as counts by kind and outcome, as for WhatsApp's notifications
- * (`inbound.ts`): a crowd joining through a link sends an update per person.
+ * (`inbound.ts`): a crowd joining through a link sends an update per person. The line carries
+ * the D1 round trips the batch made: in production each is a trip to the database's primary,
+ * and a crowd's updates are applied one after another.
  */
 export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promise<void> {
   const config = loadConfig(env)
@@ -23,7 +24,8 @@ export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promi
     logError({ queue: batch.queue }, 'Telegram is not configured')
     return batch.ackAll()
   }
-  const db = createDb(env.DB, { checkLimits: config.D1_LIMIT_CHECKS })
+  const trips = { roundTrips: 0 }
+  const db = createDb(env.DB, { checkLimits: config.D1_LIMIT_CHECKS, roundTrips: trips })
   // What signed the members' deep links to the bot (start-link.ts); without it none was given.
   const startSecret = config.SIGNING_SECRET ?? config.ADMIN_TOKEN ?? null
   const keywords = { optOut: config.OPT_OUT_KEYWORDS, optIn: config.OPT_IN_KEYWORDS }
@@ -31,13 +33,14 @@ export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promi
   const referralLinks: string[] = []
   const outcomes: Record<string, number> = {}
   const items = batch.messages.map((message) => TelegramUpdateItemSchema.safeParse(message.body))
-  // Recorded before this batch, read in one go; and, as the batch goes, the ones it applies, so
+  // What the updates read, read for the whole batch in one go (which were applied before it, the
+  // links and groups of their chats); as the batch goes, the ones it applies join `applied`, so
   // that a second copy within it is not applied again either.
-  let applied: Set<number>
+  let reads: BatchReads
   try {
-    applied = await appliedUpdateIds(
+    reads = await readAhead(
       db,
-      items.flatMap((parsed) => (parsed.success ? [parsed.data.updateId] : [])),
+      items.flatMap((parsed) => (parsed.success ? [parsed.data] : [])),
     )
   } catch (error) {
     // Nothing applied yet: the whole batch again, after the same pause a failed update gets.
@@ -57,11 +60,11 @@ export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promi
         telegram,
         parsed.data,
         new Date(),
-        applied,
+        reads,
         keywords,
         startSecret,
       )
-      applied.add(parsed.data.updateId)
+      reads.applied.add(parsed.data.updateId)
       const key = `${parsed.data.kind}:${outcome}`
       outcomes[key] = (outcomes[key] ?? 0) + 1
       if (join) referralLinks.push(join.referralLinkId)
@@ -71,8 +74,18 @@ export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promi
       message.retry({ delaySeconds: 10 })
     }
   }
-  if (Object.keys(outcomes).length > 0) logInfo({ job: 'telegram-updates', outcomes })
-  await makeReferralLinks(db, telegram, referralLinks)
+  try {
+    await makeReferralLinks(db, telegram, referralLinks)
+  } finally {
+    if (Object.keys(outcomes).length > 0) {
+      logInfo({
+        job: 'telegram-updates',
+        updates: batch.messages.length,
+        outcomes,
+        d1RoundTrips: trips.roundTrips,
+      })
+    }
+  }
 }
 
 /**
@@ -80,11 +93,8 @@ export async function applyTelegramUpdates(batch: MessageBatch, env: Env): Promi
  * (a crowd joining at once): what is left, the cron job makes when Telegram allows.
  */
 async function makeReferralLinks(db: Database, telegram: TelegramConfig, ids: string[]) {
-  for (const id of ids) {
-    const link = await db.query.telegramInviteLinks.findFirst({
-      where: and(eq(telegramInviteLinks.id, id), eq(telegramInviteLinks.status, 'pending')),
-    })
-    if (!link) continue
+  if (ids.length === 0) return
+  for (const link of await pendingTelegramLinks(db, ids)) {
     try {
       const outcome = await makeTelegramLink(db, telegram, link, new Date())
       if (outcome !== 'made') return

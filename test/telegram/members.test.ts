@@ -1,4 +1,14 @@
-import { describe, expect, it } from 'vitest'
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it, vi } from 'vitest'
+import worker from '../../src/index'
+import { TELEGRAM_QUEUE_NAME } from '../../src/jobs/telegram'
+import { updateItem } from '../../src/platforms/telegram/updates'
 import {
   call,
   createCommunity,
@@ -110,6 +120,83 @@ describe('Telegram people are members', () => {
     expect(
       await query('select 1 from telegram_updates where update_id = ?', update.update_id),
     ).toHaveLength(1)
+  })
+
+  it('a crowd through one link, some leaving at once, applied together: each join and leave where it belongs', async () => {
+    const { community, group: discussion, chatId, invite, url } = await linkOnTelegram()
+    // Our link's URL reported in a chat it is not of counts there, under other routes.
+    const elsewhere = await adminChat()
+    const stays = Array.from({ length: 15 }, (_, i) => newUser(`Stays ${i}`))
+    const leaves = Array.from({ length: 5 }, (_, i) => newUser(`Leaves ${i}`))
+    const joined = Math.floor(Date.now() / 1000)
+    // Sent at once, so the consumer gets them in batches of many, read ahead together; a leave
+    // right behind its join (most often in the same batch) still finds the link of that join.
+    await Promise.all([
+      ...stays.map((person) =>
+        postUpdate(memberUpdate(chatId, person, 'joined', { inviteLink: url, date: joined })),
+      ),
+      ...leaves.map(async (person) => {
+        await postUpdate(memberUpdate(chatId, person, 'joined', { inviteLink: url, date: joined }))
+        await postUpdate(memberUpdate(chatId, person, 'left', { date: joined + 1 }))
+      }),
+      postUpdate(memberUpdate(elsewhere, newUser('Stray'), 'joined', { inviteLink: url })),
+    ])
+    await settled(chatId, community.id)
+
+    const people = (await membersOf(community.id)).filter((m) => m.telegram)
+    expect(people.filter((m) => m.status === 'active').map((m) => m.name)).toHaveLength(15)
+    expect(
+      people
+        .filter((m) => m.status === 'left')
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(leaves.map((person) => person.first_name).sort())
+    expect((await group(discussion.id)).memberCount).toBe(15)
+    const stats = await call('GET', `/api/invites/${invite.id}/stats`)
+    expect(stats.json.totals).toMatchObject({ verifiedJoins: 20, verifiedLeaves: 5 })
+    await eventually(async () =>
+      expect(
+        await query(
+          'select verified_joins from telegram_chat_daily_stats where chat_id = ?',
+          elsewhere,
+        ),
+      ).toEqual([{ verified_joins: 1 }]),
+    )
+  })
+
+  it('a crowd’s batch costs a read ahead and three D1 round trips a join: its write and its referral link’s two', async () => {
+    const { community, group: discussion, chatId, invite, url } = await linkOnTelegram()
+    const crowd = Array.from({ length: 40 }, (_, i) => newUser(`Crowd ${i}`))
+    const logged: string[] = []
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void logged.push(String(line)))
+    const batch = createMessageBatch(
+      TELEGRAM_QUEUE_NAME,
+      crowd.map((person, i) => ({
+        id: `crowd-${i}-${crypto.randomUUID()}`,
+        timestamp: new Date(),
+        attempts: 1,
+        body: updateItem(memberUpdate(chatId, person, 'joined', { inviteLink: url })),
+      })),
+    )
+    const ctx = createExecutionContext()
+    try {
+      await worker.queue(batch, env, ctx)
+      await waitOnExecutionContext(ctx)
+    } finally {
+      vi.restoreAllMocks()
+    }
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(40)
+    expect((await membersOf(community.id)).filter((m) => m.telegram)).toHaveLength(40)
+    expect((await group(discussion.id)).memberCount).toBe(40)
+    expect((await call('GET', `/api/invites/${invite.id}`)).json.uses).toBe(40)
+    // In production every D1 call is a trip to the database's primary, and the updates of a
+    // batch go one after another. Before the read-ahead a join took seven.
+    const line = logged.find((text) => text.includes('"job":"telegram-updates"'))
+    expect(JSON.parse(line!)).toMatchObject({
+      updates: 40,
+      outcomes: { 'chat_member:join through a link': 40 },
+    })
+    expect(JSON.parse(line!).d1RoundTrips).toBeLessThanOrEqual(1 + 40 * 3 + 1)
   })
 
   it('a verified leave ends the membership, as of when Telegram saw it, and why', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, inject, it } from 'vitest'
 import { createDb } from '../../src/db/client'
 import { loadConfig, telegramConfig } from '../../src/lib/config'
 import { applyTelegramUpdate } from '../../src/platforms/telegram/apply'
+import { BatchReads } from '../../src/platforms/telegram/batch-reads'
 import { updateItem } from '../../src/platforms/telegram/updates'
 import {
   call,
@@ -199,7 +200,14 @@ describe('referrals on Telegram', () => {
     // A copy the consumer's read-ahead did not see as applied (another consumer recorded it in
     // between) is stopped by the statements' own conditions.
     const telegram = telegramConfig(loadConfig(env))!
-    await applyTelegramUpdate(createDb(env.DB), telegram, updateItem(join)!, new Date(), new Set())
+    const db = createDb(env.DB)
+    await applyTelegramUpdate(
+      db,
+      telegram,
+      updateItem(join)!,
+      new Date(),
+      new BatchReads(db.$client),
+    )
     const after = await members(community.id)
     expect(after.filter((m) => m.telegram?.userId === friend.id)).toHaveLength(1)
     expect(after.find((m) => m.id === mia.id)!.referralCount).toBe(1)

@@ -4,14 +4,12 @@ import { telegramUpdates, type TelegramBotStatus } from '../../db/schema'
 import type { TelegramConfig } from '../../lib/config'
 import { utcDay } from '../../lib/time'
 import { newId } from '../../lib/ids'
-import { chunks, ID_CHUNK } from '../../lib/chunks'
 import type { ChatJoinRequest, ChatMemberUpdated, TelegramUpdateItem } from './updates'
 import { botCommand, commandEffects, type CommandKeywords } from './commands'
 import { sendMessage } from './client'
 import { logError } from '../../lib/log'
 import {
   cohortLeaveStatement,
-  groupOfChat,
   joinMemberStatements,
   lateLeaveStatements,
   leaveMemberStatements,
@@ -19,48 +17,27 @@ import {
   type ChatPerson,
   type TelegramJoin,
 } from './members'
-
-/**
- * Which of these updates were applied already (recorded in `telegram_updates`): read for a
- * whole batch in one go, so that a crowd's updates cost one read here, not one each.
- */
-export async function appliedUpdateIds(
-  db: Database,
-  updateIds: readonly number[],
-): Promise<Set<number>> {
-  const applied = new Set<number>()
-  for (const chunk of chunks([...new Set(updateIds)], ID_CHUNK)) {
-    const { results } = await db.$client
-      .prepare(
-        `select update_id from telegram_updates
-         where update_id in (${chunk.map((_, i) => `?${i + 1}`).join(', ')})`,
-      )
-      .bind(...chunk)
-      .all<{ update_id: number }>()
-    for (const row of results) applied.add(row.update_id)
-  }
-  return applied
-}
+import type { BatchReads } from './batch-reads'
 
 /**
  * Applies one Telegram update, exactly once: its effects and its `update_id` are written in one
  * batch (a transaction), and each effect runs only while the id is not yet recorded, so a resent
- * or re-queued copy changes nothing, whatever the order they arrive in. `applied` (from
- * `appliedUpdateIds`, read before) only spares the work of one already recorded then: a copy
- * that gets past it (recorded since, by another consumer) is stopped by the effects' own
- * conditions, as a copy was between a read of its own and its batch before.
+ * or re-queued copy changes nothing, whatever the order they arrive in. What it reads comes from
+ * `reads` (mostly read ahead for its whole batch, `batch-reads.ts`): its `applied` only spares the
+ * work of a copy recorded before, and one that gets past it (recorded since, by another consumer)
+ * is stopped by the effects' own conditions.
  */
 export async function applyTelegramUpdate(
   db: Database,
   telegram: TelegramConfig,
   item: TelegramUpdateItem,
   now: Date,
-  applied: ReadonlySet<number>,
+  reads: BatchReads,
   keywords: CommandKeywords = { optOut: ['stop'], optIn: ['start'] },
   startSecret: string | null = null,
 ): Promise<{ outcome: string; join?: TelegramJoin }> {
   const client = db.$client
-  if (applied.has(item.updateId)) return { outcome: 'replayed' }
+  if (reads.applied.has(item.updateId)) return { outcome: 'replayed' }
   let effects: D1PreparedStatement[] = []
   let outcome = 'ignored'
   let join: TelegramJoin | undefined
@@ -68,10 +45,10 @@ export async function applyTelegramUpdate(
     effects = botStatusChange(client, telegram, item.updateId, item.update, now)
     outcome = effects.length > 0 ? 'chat updated' : 'ignored'
   } else if (item.kind === 'chat_join_request') {
-    effects = await joinRequest(client, item.updateId, item.update, now)
+    effects = await joinRequest(client, reads, item.updateId, item.update, now)
     outcome = effects.length > 0 ? 'join request' : 'ignored'
   } else if (item.kind === 'chat_member') {
-    const change = await membershipChange(client, item.updateId, item.update, now)
+    const change = await membershipChange(client, reads, item.updateId, item.update, now)
     effects = change.effects
     outcome = change.outcome
     join = change.join
@@ -189,6 +166,7 @@ function isIn(member: ChatMember): boolean {
  */
 async function membershipChange(
   client: D1Database,
+  reads: BatchReads,
   updateId: number,
   update: ChatMemberUpdated,
   now: Date,
@@ -211,15 +189,8 @@ async function membershipChange(
   }
   let link: { inviteId: string; communityId: string; referrerMemberId: string | null } | null = null
   if (joined && update.invite_link) {
-    link = await client
-      .prepare(
-        `select l.invite_id as inviteId, i.community_id as communityId,
-           i.referrer_member_id as referrerMemberId
-         from telegram_invite_links l join invites i on i.id = l.invite_id
-         where l.url = ?1 and l.chat_id = ?2`,
-      )
-      .bind(update.invite_link.invite_link, chatId)
-      .first()
+    const ours = await reads.link(update.invite_link.invite_link)
+    link = ours?.chatId === chatId ? ours : null
   } else if (!joined) {
     link = await client
       .prepare(
@@ -303,7 +274,7 @@ async function membershipChange(
       outcome,
     }
   }
-  const group = await groupOfChat(client, chatId)
+  const group = await reads.group(chatId)
   const via = link ?? (group ? await approvedRequest(client, chatId, user.id) : null)
   if (!group || !via) return { effects: [...cohort, membership, counted], outcome }
   const { statements, join } = joinMemberStatements(client, person, group, via, now)
@@ -337,22 +308,15 @@ async function approvedRequest(
  */
 async function joinRequest(
   client: D1Database,
+  reads: BatchReads,
   updateId: number,
   request: ChatJoinRequest,
   now: Date,
 ): Promise<D1PreparedStatement[]> {
   const chatId = request.chat.id
-  const group = await client
-    .prepare('select community_id as communityId from groups where telegram_chat_id = ?1')
-    .bind(chatId)
-    .first<{ communityId: string }>()
+  const group = await reads.group(chatId)
   if (!group) return []
-  const link = request.invite_link
-    ? await client
-        .prepare('select invite_id as inviteId from telegram_invite_links where url = ?1')
-        .bind(request.invite_link.invite_link)
-        .first<{ inviteId: string }>()
-    : null
+  const link = request.invite_link ? await reads.link(request.invite_link.invite_link) : null
   const person = request.from
   return [
     client

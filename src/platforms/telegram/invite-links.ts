@@ -11,6 +11,7 @@ import {
 } from '../../db/schema'
 import type { TelegramConfig } from '../../lib/config'
 import { newId } from '../../lib/ids'
+import { chunks, ID_CHUNK } from '../../lib/chunks'
 import { createChatInviteLink, revokeChatInviteLink, type BotApiResult } from './client'
 
 /**
@@ -136,11 +137,18 @@ export async function makeTelegramLink(
   link: TelegramInviteLink,
   now: Date,
 ): Promise<string> {
-  const invite = await db.query.invites.findFirst({ where: eq(invites.id, link.inviteId) })
-  if (!invite) return 'gone'
+  // The invite with its referrer's name, for the link's name, in one read.
+  const [found] = await db
+    .select({ invite: invites, referrerName: members.name })
+    .from(invites)
+    .leftJoin(members, eq(members.id, invites.referrerMemberId))
+    .where(eq(invites.id, link.inviteId))
+    .limit(1)
+  if (!found) return 'gone'
+  const { invite } = found
   const outcome = await createChatInviteLink(telegram, {
     chatId: link.chatId,
-    name: await linkName(db, invite),
+    name: linkName(invite, found.referrerName),
     expireDate: invite.expiresAt ? Math.floor(invite.expiresAt.getTime() / 1000) : undefined,
     memberLimit: invite.maxUses ? Math.max(invite.maxUses - invite.uses, 1) : undefined,
     createsJoinRequest: link.createsJoinRequest,
@@ -180,13 +188,28 @@ export async function makeTelegramLink(
  * What Telegram shows as the link's name: a campaign link's label, or for a member's referral
  * link the member's name, so admins can tell them apart in the chat's list of links.
  */
-async function linkName(db: Database, invite: Invite): Promise<string> {
+function linkName(invite: Invite, referrerName: string | null): string {
   if (!invite.referrerMemberId) return invite.label ?? invite.code
-  const member = await db.query.members.findFirst({
-    where: eq(members.id, invite.referrerMemberId),
-    columns: { name: true },
-  })
-  return member ? `${member.name} (referral)` : (invite.label ?? invite.code)
+  return referrerName !== null ? `${referrerName} (referral)` : (invite.label ?? invite.code)
+}
+
+/**
+ * The links with these ids that still wait to be made, in the order of the ids: read together,
+ * a chunk of ids at a time (a crowd's joins plan a referral link each).
+ */
+export async function pendingTelegramLinks(
+  db: Database,
+  ids: readonly string[],
+): Promise<TelegramInviteLink[]> {
+  const found = new Map<string, TelegramInviteLink>()
+  for (const chunk of chunks([...new Set(ids)], ID_CHUNK)) {
+    const rows = await db
+      .select()
+      .from(telegramInviteLinks)
+      .where(and(inArray(telegramInviteLinks.id, chunk), eq(telegramInviteLinks.status, 'pending')))
+    for (const row of rows) found.set(row.id, row)
+  }
+  return ids.flatMap((id) => found.get(id) ?? [])
 }
 
 /**

@@ -22,19 +22,6 @@ export interface ChatGroup {
   closed: 0 | 1
 }
 
-export async function groupOfChat(client: D1Database, chatId: number): Promise<ChatGroup | null> {
-  return client
-    .prepare(
-      `select g.id as groupId, g.community_id as communityId, a.id as announcementGroupId,
-         c.visibility = 'closed' as closed
-       from groups g join communities c on c.id = g.community_id
-         join groups a on a.community_id = g.community_id and a.kind = 'announcement'
-       where g.telegram_chat_id = ?1`,
-    )
-    .bind(chatId)
-    .first<ChatGroup>()
-}
-
 /** The person a `chat_member` update is about, and when Telegram saw the change. */
 export interface ChatPerson {
   updateId: number
