@@ -97,7 +97,7 @@ async function makeReferralLinks(db: Database, telegram: TelegramConfig, ids: st
   for (const link of await pendingTelegramLinks(db, ids)) {
     try {
       const outcome = await makeTelegramLink(db, telegram, link, new Date())
-      if (outcome !== 'made') return
+      if (outcome !== 'made' && outcome !== 'made elsewhere') return
     } catch (error) {
       logError({ job: 'telegram-referral-link' }, error)
       return

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import type { cloudflareTest } from '@cloudflare/vitest-plugin'
-import { NO_SECRETS_FILE } from './worker-server.ts'
+import { NO_SECRETS_FILE, toolEnv } from './worker-server.ts'
 
 /** The Worker as the test projects run it: `cloudflareTest` options. */
 export interface TestWorker {
@@ -39,11 +39,13 @@ export function workerOfWranglerToml(root: string): TestWorker {
        })
        console.log(${JSON.stringify(marker)} + JSON.stringify({ workerOptions, main }))`,
     ],
-    { cwd: root, encoding: 'utf8' },
+    { cwd: root, encoding: 'utf8', env: toolEnv },
   )
   const answer = read.stdout.split('\n').find((line) => line.startsWith(marker))
   if (read.status !== 0 || !answer) {
-    throw new Error(`wrangler.toml as miniflare options:\n${read.stdout}${read.stderr}`)
+    throw new Error(
+      `wrangler.toml as miniflare options:\n${read.error ?? ''}${read.stdout}${read.stderr}`,
+    )
   }
   const { workerOptions, main } = JSON.parse(answer.slice(marker.length)) as {
     workerOptions: Record<string, unknown> & {

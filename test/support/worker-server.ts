@@ -29,6 +29,8 @@ export const toolEnv = {
   PATH: `${path.join(root, 'node_modules/.bin')}${path.delimiter}${process.env.PATH}`,
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
   WRANGLER_SEND_METRICS: 'false',
+  // Secrets come from NO_SECRETS_FILE only, never from the shell that runs the tests.
+  CLOUDFLARE_INCLUDE_PROCESS_ENV: 'false',
 }
 
 /**

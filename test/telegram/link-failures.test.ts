@@ -1,4 +1,10 @@
+import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
+import { createDb } from '../../src/db/client'
+import { eq } from 'drizzle-orm'
+import { telegramInviteLinks } from '../../src/db/schema'
+import { loadConfig, telegramConfig } from '../../src/lib/config'
+import { makeTelegramLink } from '../../src/platforms/telegram/invite-links'
 import { call, createInvite, eventually, runCron } from '../worker/helpers'
 import { botStatusUpdate, postUpdate } from '../support/telegram-updates'
 import { telegramCommunity, withTelegramLink } from './support'
@@ -88,5 +94,46 @@ describe('a Telegram link Telegram keeps refusing', () => {
     expect((await call('GET', `/api/invites/${invite.id}`)).json.telegramLinkStatus).toBe('pending')
     await runCron(at + HOUR)
     expect(await withTelegramLink(invite.id)).toMatch(/^https:\/\/t\.me\/\+/)
+  })
+})
+
+describe('a Telegram link made twice at once', () => {
+  it('keeps the one saved first and revokes the other at Telegram', async () => {
+    const world = await telegramCommunity()
+    const invite = await createInvite(world.community.id, { groupId: world.group.id })
+    const saved = await withTelegramLink(invite.id)
+    // A maker that read the link while it still waited (the cron job, say) and asks Telegram
+    // after the first one saved it.
+    const db = createDb(env.DB)
+    const row = await db.query.telegramInviteLinks.findFirst({
+      where: eq(telegramInviteLinks.inviteId, invite.id),
+    })
+    const waiting = { ...row!, status: 'pending' as const, url: null, attempts: 0 }
+    const outcome = await makeTelegramLink(
+      db,
+      telegramConfig(loadConfig(env))!,
+      waiting,
+      new Date(),
+    )
+    expect(outcome).toBe('made elsewhere')
+    const requests = (await (
+      await fetch(`${fake}/__requests?path=/telegram/bot`)
+    ).json()) as Array<{
+      path: string
+      body: string
+    }>
+    const made = requests.filter(
+      (r) =>
+        r.path.endsWith('/createChatInviteLink') && JSON.parse(r.body).chat_id === world.chatId,
+    )
+    expect(made).toHaveLength(2)
+    const revoked = requests.filter(
+      (r) =>
+        r.path.endsWith('/revokeChatInviteLink') && JSON.parse(r.body).chat_id === world.chatId,
+    )
+    expect(revoked).toHaveLength(1)
+    expect(JSON.parse(revoked[0]!.body).invite_link).not.toBe(saved)
+    // The link people were given stays the one on record.
+    expect((await call('GET', `/api/invites/${invite.id}`)).json.chatInviteUrl).toBe(saved)
   })
 })

@@ -31,27 +31,29 @@ const APPLIED_OF_IDS = (params: string) =>
  * What the updates of one batch read before they are applied, read for the whole batch in one
  * round trip (`readAhead`): which of them were applied already, the links their joins and join
  * requests came through, and the groups that follow their chats. A crowd joining through one
- * link then costs one write batch per person instead of three round trips. Anything not read
- * ahead (an update applied on its own) is read when asked for.
+ * link then costs one write batch per person instead of three round trips.
  *
- * None of these is changed by applying an update (links and groups change through the API and
- * the cron job), so a read made at the start of the batch is as good as one made just before
- * the update: the race with an admin's change is the one a read of its own had too. `applied`
- * only spares the work of a copy: the effects' own condition stops one recorded since.
+ * Only what was found is kept: a link or group not found ahead (or not read ahead at all, for an
+ * update applied on its own) is read again when asked for, so a chat linked to a group while
+ * the batch runs is followed from then on, as the update before each read of its own saw it.
+ * What was found is not changed by applying an update (links and groups change through the API
+ * and the cron job); an admin unlinking a chat during the batch leaves its last joins to the
+ * group it followed when they were read. `applied` only spares the work of a copy: the effects'
+ * own condition stops one recorded since.
  */
 export class BatchReads {
   constructor(
     private readonly client: D1Database,
     /** Update ids recorded as applied; the consumer adds the ones the batch applies. */
     readonly applied = new Set<number>(),
-    private readonly links = new Map<string, ChatLink | null>(),
-    private readonly groups = new Map<number, ChatGroup | null>(),
+    private readonly links = new Map<string, ChatLink>(),
+    private readonly groups = new Map<number, ChatGroup>(),
   ) {}
 
   /** Our link with this URL, or null: the URL of a link we did not make. */
   async link(url: string): Promise<ChatLink | null> {
     const known = this.links.get(url)
-    if (known !== undefined) return known
+    if (known) return known
     const row = await this.client
       .prepare(LINKS_OF_URLS('?1'))
       .bind(url)
@@ -62,7 +64,7 @@ export class BatchReads {
   /** The group that follows this chat, or null: a chat none of ours follows. */
   async group(chatId: number): Promise<ChatGroup | null> {
     const known = this.groups.get(chatId)
-    if (known !== undefined) return known
+    if (known) return known
     const row = await this.client
       .prepare(GROUPS_OF_CHATS('?1'))
       .bind(chatId)
@@ -102,9 +104,8 @@ export async function readAhead(
     }
   }
   const applied = new Set<number>()
-  // Every URL and chat asked for is known afterwards: found, or null.
-  const links = new Map<string, ChatLink | null>([...urls].map((url) => [url, null]))
-  const groups = new Map<number, ChatGroup | null>([...chats].map((chat) => [chat, null]))
+  const links = new Map<string, ChatLink>()
+  const groups = new Map<number, ChatGroup>()
   read<{ update_id: number }, number>(ids, APPLIED_OF_IDS, (row) => applied.add(row.update_id))
   read<ChatLink & { url: string }, string>(urls, LINKS_OF_URLS, (row) =>
     links.set(row.url, withoutUrl(row)),

@@ -158,7 +158,7 @@ export async function makeTelegramLink(
     eq(telegramInviteLinks.status, 'pending'),
   )
   if (outcome.ok) {
-    await db
+    const saved = await db
       .update(telegramInviteLinks)
       .set({
         url: outcome.result.invite_link,
@@ -168,7 +168,12 @@ export async function makeTelegramLink(
         lastError: null,
       })
       .where(pending)
-    return 'made'
+      .returning({ id: telegramInviteLinks.id })
+    if (saved.length > 0) return 'made'
+    // Made or dropped meanwhile by someone else (the cron job, the consumer): the link Telegram
+    // just made would be one nobody counts or revokes, so it goes again at once.
+    await revokeChatInviteLink(telegram, link.chatId, outcome.result.invite_link)
+    return 'made elsewhere'
   }
   const attempts = link.attempts + 1
   const givenUp = outcome.kind !== 'rate_limited' && attempts >= MAX_LINK_ATTEMPTS
