@@ -35,7 +35,7 @@ const APPLIED_OF_IDS = (params: string) =>
  *
  * Only what was found is kept: a link or group not found ahead (or not read ahead at all, for an
  * update applied on its own) is read again when asked for, so a chat linked to a group while
- * the batch runs is followed from then on, as the update before each read of its own saw it.
+ * the batch runs is followed from the next update on, as it was when each update read its own.
  * What was found is not changed by applying an update (links and groups change through the API
  * and the cron job); an admin unlinking a chat during the batch leaves its last joins to the
  * group it followed when they were read. `applied` only spares the work of a copy: the effects'
