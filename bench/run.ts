@@ -56,6 +56,17 @@ interface Measurement {
   donePerSecond?: number
   /** For such a route: the D1 round trips its work afterwards made per answered request. */
   laterRoundTrips?: number
+  /**
+   * Against the hellos measured around it in the same round (`httpSuite`): the median over the
+   * rounds of its req/s over theirs, and of their CPU per request over its own. Where absent,
+   * the table divides by the suite's one hello row.
+   */
+  vsHello?: number
+  cpuVsHello?: number | null
+  /** What the slices of a measurement add up from (`combined`): requests, seconds, CPU seconds. */
+  requests: number
+  seconds: number
+  cpuSecondsUsed: number | null
 }
 
 /** What the benchmarked Worker is started with: every answer says its D1 round trips. */
@@ -133,6 +144,7 @@ async function load(
     laterRoundTrips = (await options.settled(answered)).roundTripsEach
     donePerSecond = Math.round(answered / ((performance.now() - started) / 1000))
   }
+  const cpuAfter = options.cpuSeconds?.() ?? null
   return {
     name,
     donePerSecond,
@@ -142,7 +154,46 @@ async function load(
     p99: result.latency.p99,
     failures: result.errors + result.timeouts + result.non2xx,
     roundTrips: counted === 0 ? null : trips / counted,
-    cpuMs: cpuPerRequest(cpuBefore, options.cpuSeconds?.() ?? null, result.requests.total),
+    cpuMs: cpuPerRequest(cpuBefore, cpuAfter, result.requests.total),
+    requests: result.requests.total,
+    seconds: result.duration,
+    cpuSecondsUsed: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
+  }
+}
+
+/**
+ * The slices of one route in one round as one measurement: requests over seconds, CPU over
+ * requests, round trips weighted by requests, and the worse of the slices' latencies.
+ */
+function combined(slices: Measurement[]): Measurement {
+  const sum = (of: (slice: Measurement) => number) =>
+    slices.reduce((total, slice) => total + of(slice), 0)
+  const requests = sum((slice) => slice.requests)
+  const seconds = sum((slice) => slice.seconds)
+  const cpu = slices.every((slice) => slice.cpuSecondsUsed !== null)
+    ? sum((slice) => slice.cpuSecondsUsed!)
+    : null
+  const counted = slices.filter((slice) => slice.roundTrips !== null)
+  const done = slices.filter((slice) => slice.donePerSecond !== undefined)
+  const later = slices.filter((slice) => slice.laterRoundTrips !== undefined)
+  return {
+    name: slices[0]!.name,
+    rps: Math.round(requests / seconds),
+    p50: Math.max(...slices.map((slice) => slice.p50)),
+    p99: Math.max(...slices.map((slice) => slice.p99)),
+    failures: sum((slice) => slice.failures),
+    roundTrips: counted.length
+      ? counted.reduce((total, slice) => total + slice.roundTrips! * slice.requests, 0) /
+        counted.reduce((total, slice) => total + slice.requests, 0)
+      : null,
+    cpuMs: cpu === null || requests === 0 ? null : (cpu * 1000) / requests,
+    donePerSecond: done.length ? medianOf(done.map((slice) => slice.donePerSecond!))! : undefined,
+    laterRoundTrips: later.length
+      ? medianOf(later.map((slice) => slice.laterRoundTrips!))!
+      : undefined,
+    requests,
+    seconds,
+    cpuSecondsUsed: cpu,
   }
 }
 
@@ -181,11 +232,17 @@ function table(rows: Measurement[], baseline: number): string {
     '| route | req/s | vs hello | p50 ms | p99 ms | failed | D1 round trips | CPU ms/req | CPU vs hello |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ]
+  const percent = (ratio: number | null) => (ratio === null ? '–' : `${Math.round(ratio * 100)}%`)
   for (const row of rows) {
-    const ratio = `${Math.round((row.rps / baseline) * 100)}%`
+    const ratio = percent(row.vsHello ?? row.rps / baseline)
     const cpu = row.cpuMs === null ? '–' : row.cpuMs.toFixed(2)
-    const cpuRatio =
-      row.cpuMs === null || helloCpu === null ? '–' : `${Math.round((helloCpu / row.cpuMs) * 100)}%`
+    const cpuRatio = percent(
+      row.cpuVsHello !== undefined
+        ? row.cpuVsHello
+        : row.cpuMs === null || helloCpu === null
+          ? null
+          : helloCpu / row.cpuMs,
+    )
     lines.push(
       `| ${row.name} | ${row.rps} | ${ratio} | ${row.p50} | ${row.p99} | ${row.failures} | ${roundTripsText(row.roundTrips)} | ${cpu} | ${cpuRatio} |`,
     )
@@ -324,16 +381,21 @@ async function telegramJoinsInto(
     })
   }
   // Every join answered is counted on the link once its update is applied; the consumer's log
-  // lines of those batches say how many D1 round trips they made.
-  const logged = logs().length
+  // lines of those batches say how many D1 round trips they made. A route is measured in more
+  // than one slice: each waits for the joins of every slice so far, and reads its own lines.
+  let logged = logs().length
+  let joined = 0
   const settled = async (answered: number) => {
+    joined += answered
     await until(async () => {
       const stats = await api('GET', `/api/invites/${invite.id}/stats`)
-      return stats.totals.verifiedJoins >= answered
+      return stats.totals.verifiedJoins >= joined
     }, 300_000)
+    const lines = logs().slice(logged)
+    logged += lines.length
     let updates = 0
     let trips = 0
-    for (const line of logs().slice(logged).split('\n')) {
+    for (const line of lines.split('\n')) {
       if (!line.includes('"job":"telegram-updates"')) continue
       const batch = JSON.parse(line.slice(line.indexOf('{'))) as {
         updates: number
@@ -470,8 +532,6 @@ async function httpSuite() {
       headers: auth,
     })
 
-    // Routes are measured in rounds, each round hello first, and the median of the rounds is
-    // reported: on a shared 2-core machine one run of any route can be off by 20%.
     const routes: Array<[string, string, () => Promise<Parameters<typeof load>[2]>]> = [
       ['hello (`/healthz`)', `${base}/healthz`, async () => ({})],
       // As Cloudflare's edge sends a landing view where the zone has IP Geolocation on; without
@@ -519,18 +579,59 @@ async function httpSuite() {
       )
       routes.splice(0, routes.length, ...kept)
     }
-    const rounds: Measurement[][] = []
+    // Routes are measured in rounds, and the median of the rounds is reported: on a shared
+    // 2-core machine one run of any route can be off by 20%. The machine's own speed drifts by
+    // as much within half a minute (hello alone, 4-second runs back to back: 500 to 740 a
+    // second, its CPU per request moving with it), more than the routes differ. So within a
+    // round each route is measured between two hellos of its own, in half-slices: hello, route,
+    // route, hello, which cancels a steady drift either way, and judged against those two. The
+    // load never stops between slices: a worker left idle for a moment serves its next seconds
+    // faster, which would judge each slice by how long the one before it waited. What a route
+    // leaves for later (the landing page's visits, written within about 2 s; a queue's
+    // consumer) partly runs during the hello after it, which flatters such a route a little.
+    const [[helloName, helloUrl], ...measuredRoutes] = routes as [
+      (typeof routes)[0],
+      ...typeof routes,
+    ]
+    const slice = { seconds: DURATION_SECONDS / 2, cpuSeconds }
+    const hellos: Measurement[] = []
+    const pairs: Array<Array<{ hello: Measurement; route: Measurement }>> = measuredRoutes.map(
+      () => [],
+    )
     for (let round = 0; round < ROUNDS; round++) {
-      const measured: Measurement[] = []
-      for (const [name, url, prepare] of routes)
-        measured.push(await load(name, url, { ...(await prepare()), cpuSeconds }))
-      rounds.push(measured)
+      for (const [i, [name, url, prepare]] of measuredRoutes.entries()) {
+        const prepared = { ...(await prepare()), ...slice }
+        const helloFirst = await load(helloName, helloUrl, slice)
+        const routeFirst = await load(name, url, prepared)
+        const routeSecond = await load(name, url, prepared)
+        const helloSecond = await load(helloName, helloUrl, slice)
+        const hello = combined([helloFirst, helloSecond])
+        hellos.push(hello)
+        pairs[i]!.push({ hello, route: combined([routeFirst, routeSecond]) })
+      }
     }
-    const rows = routes.map((_, i) => {
-      const row = median(rounds.map((round) => round[i]!))
-      return { ...row, cpuMs: medianOf(rounds.map((round) => round[i]!.cpuMs)) }
-    })
-    return { baseline: rows[0]!.rps, rounds: ROUNDS, rows }
+    const helloRow = { ...median(hellos), cpuMs: medianOf(hellos.map((hello) => hello.cpuMs)) }
+    const rows: Measurement[] = [
+      { ...helloRow, vsHello: 1, cpuVsHello: helloRow.cpuMs === null ? null : 1 },
+      ...pairs.map((rounds) => {
+        const row = median(rounds.map(({ route }) => route))
+        const cpuRatios = rounds.map(({ hello, route }) =>
+          hello.cpuMs === null || route.cpuMs === null ? null : hello.cpuMs / route.cpuMs,
+        )
+        return {
+          ...row,
+          cpuMs: medianOf(rounds.map(({ route }) => route.cpuMs)),
+          vsHello: medianOf(rounds.map(({ hello, route }) => route.rps / hello.rps))!,
+          cpuVsHello: medianOf(cpuRatios),
+        }
+      }),
+    ]
+    // Each round's hello and route in the results file: how far the rounds spread.
+    const eachRound = pairs.map((rounds, i) => ({
+      route: measuredRoutes[i]![0],
+      helloThenRoute: rounds.map(({ hello, route }) => [hello.rps, route.rps]),
+    }))
+    return { baseline: helloRow.rps, rounds: ROUNDS, rows, eachRound }
   } finally {
     await worker.stop()
     standIns.server.close()
