@@ -168,31 +168,38 @@ async function load(
 function combined(slices: Measurement[]): Measurement {
   const sum = (of: (slice: Measurement) => number) =>
     slices.reduce((total, slice) => total + of(slice), 0)
+  /** The mean of a figure over the slices that have it, each weighted by its requests. */
+  const perRequest = (of: (slice: Measurement) => number | null | undefined) => {
+    const known = slices.filter((slice) => of(slice) != null)
+    const requests = known.reduce((total, slice) => total + slice.requests, 0)
+    return known.length === 0 || requests === 0
+      ? undefined
+      : known.reduce((total, slice) => total + of(slice)! * slice.requests, 0) / requests
+  }
   const requests = sum((slice) => slice.requests)
-  const seconds = sum((slice) => slice.seconds)
   const cpu = slices.every((slice) => slice.cpuSecondsUsed !== null)
     ? sum((slice) => slice.cpuSecondsUsed!)
     : null
-  const counted = slices.filter((slice) => slice.roundTrips !== null)
-  const done = slices.filter((slice) => slice.donePerSecond !== undefined)
-  const later = slices.filter((slice) => slice.laterRoundTrips !== undefined)
+  // Done a second: all the slices' requests over their time from first request to last done.
+  const done = slices.filter((slice) => slice.donePerSecond)
+  const doneSeconds = done.reduce(
+    (total, slice) => total + slice.requests / slice.donePerSecond!,
+    0,
+  )
   return {
     name: slices[0]!.name,
-    rps: Math.round(requests / seconds),
+    rps: Math.round(requests / sum((slice) => slice.seconds)),
     p50: Math.max(...slices.map((slice) => slice.p50)),
     p99: Math.max(...slices.map((slice) => slice.p99)),
     failures: sum((slice) => slice.failures),
-    roundTrips: counted.length
-      ? counted.reduce((total, slice) => total + slice.roundTrips! * slice.requests, 0) /
-        counted.reduce((total, slice) => total + slice.requests, 0)
-      : null,
+    roundTrips: perRequest((slice) => slice.roundTrips) ?? null,
     cpuMs: cpu === null || requests === 0 ? null : (cpu * 1000) / requests,
-    donePerSecond: done.length ? medianOf(done.map((slice) => slice.donePerSecond!))! : undefined,
-    laterRoundTrips: later.length
-      ? medianOf(later.map((slice) => slice.laterRoundTrips!))!
+    donePerSecond: done.length
+      ? Math.round(done.reduce((total, slice) => total + slice.requests, 0) / doneSeconds)
       : undefined,
+    laterRoundTrips: perRequest((slice) => slice.laterRoundTrips),
     requests,
-    seconds,
+    seconds: sum((slice) => slice.seconds),
     cpuSecondsUsed: cpu,
   }
 }
