@@ -137,11 +137,7 @@ openapi(
     if (input.telegramChatId != null) await linkTelegramChat(c, input.telegramChatId, group.id, now)
     const updated = await updateGroup(c.var.db, group, input, now)
     if (input.telegramChatId != null) {
-      await retryFailedTelegramLinks(
-        c.var.db,
-        { chatId: input.telegramChatId, groupId: group.id },
-        now,
-      )
+      await retryFailedTelegramLinks(c.var.db, input.telegramChatId, now)
     }
     return c.json(serializeGroup(updated, !!telegramConfig(c.var.config)), 200)
   },

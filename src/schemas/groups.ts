@@ -62,9 +62,11 @@ export const UpdateGroupSchema = z
       .optional()
       .describe(
         'Link the group to a Telegram chat the bot administers (`GET /api/telegram/chats`); ' +
-          'null unlinks it. Unlinking (or linking another chat) deletes who Telegram reported ' +
-          'joining and leaving the old chat, but for our members still in it (their leave is ' +
-          'counted for their link); members and counts stay. Only when Telegram is configured',
+          "null unlinks it. Linking gives the group's live links a Telegram link into the chat " +
+          '(made by the cron job); unlinking (or linking another chat) revokes their links into ' +
+          'the old chat and deletes who Telegram reported joining and leaving it, but for our ' +
+          'members still in it (their leave is counted for their link); members and counts ' +
+          'stay. Only when Telegram is configured',
       ),
   })
   .partial()

@@ -5,6 +5,7 @@ import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { DISCUSSION_GROUP_MEMBER_LIMIT, maxMemberLimit } from '../lib/limits'
 import { toPage, type Page } from '../lib/pagination'
+import { followChatStatements } from '../platforms/telegram/invite-links'
 import { forgetChatOfGroup } from './telegram-retention'
 
 export interface CreateGroupInput {
@@ -112,17 +113,17 @@ export async function updateGroup(
     .set({ ...input, updatedAt: now })
     .where(eq(groups.id, group.id))
     .returning()
-  // Unlinked from its Telegram chat (or linked to another): what Telegram reported about the
-  // people in the old chat goes with the link, in the same batch.
-  const unlinks =
-    input.telegramChatId !== undefined &&
-    group.telegramChatId !== null &&
-    input.telegramChatId !== group.telegramChatId
+  // Linked to a Telegram chat, unlinked, or linked to another: what Telegram reported about the
+  // people in the old chat goes with the link, and the group's links follow it, in one batch.
+  const chatChanges =
+    input.telegramChatId !== undefined && input.telegramChatId !== group.telegramChatId
+  const chatId = input.telegramChatId ?? null
+  const links = followChatStatements(db, group.id, chatId, now)
   const [updated] = await (
-    unlinks
+    chatChanges
       ? db
-          .batch([forgetChatOfGroup(db, group.id, input.telegramChatId ?? null), update])
-          .then(([, rows]) => rows)
+          .batch([forgetChatOfGroup(db, group.id, chatId), links.retire, update, links.plan])
+          .then(([, , rows]) => rows)
       : update
   ).catch((error: unknown) => {
     // Two groups linked to one chat at the same moment: the unique index lets one through.

@@ -1,6 +1,14 @@
 import { describe, expect, inject, it } from 'vitest'
-import { call, createInvite, eventually, runCron, visit } from '../worker/helpers'
-import { telegramCommunity, withTelegramLink } from './support'
+import {
+  call,
+  createCommunity,
+  createGroup,
+  createInvite,
+  eventually,
+  runCron,
+  visit,
+} from '../worker/helpers'
+import { adminChat, telegramCommunity, withTelegramLink } from './support'
 
 const fake = inject('fakeServicesUrl')
 
@@ -90,5 +98,97 @@ describe('a Telegram invite link per campaign link', () => {
         true,
       ),
     )
+  })
+})
+
+/** The link's Telegram link once the cron job made it (it makes 20 due ones a run). */
+async function madeByCron(inviteId: string): Promise<string> {
+  return eventually(async () => {
+    await runCron(Date.now())
+    const invite = await call('GET', `/api/invites/${inviteId}`)
+    expect(invite.json.telegramLinkStatus, invite.text).toBe('active')
+    return invite.json.chatInviteUrl as string
+  })
+}
+
+async function linkChat(groupId: string, chatId: number | null) {
+  const linked = await call('PATCH', `/api/groups/${groupId}`, { body: { telegramChatId: chatId } })
+  expect(linked.status, linked.text).toBe(200)
+}
+
+describe('a group’s links follow its chat', () => {
+  it('links made before the group was linked lead into the chat once it is', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const flyer = await createInvite(community.id, { groupId: group.id, label: 'Old flyer' })
+    const general = await createInvite(community.id, { label: 'General' })
+    const revoked = await createInvite(community.id, { groupId: group.id, label: 'Gone' })
+    expect((await call('POST', `/api/invites/${revoked.id}/revoke`)).status).toBe(200)
+    const chatId = await adminChat()
+    await linkChat(group.id, chatId)
+    const url = await madeByCron(flyer.id)
+    await eventually(async () =>
+      expect((await visit(`/i/${flyer.code}`)).text).toContain(`href="${url}"`),
+    )
+    expect((await botCalls('createChatInviteLink')).filter((p) => p.name === 'Old flyer')).toEqual([
+      expect.objectContaining({ chat_id: chatId }),
+    ])
+    // A link without a group leads into the announcement group, which is not on Telegram; a
+    // revoked link leads nowhere.
+    expect((await call('GET', `/api/invites/${general.id}`)).json).not.toHaveProperty(
+      'telegramLinkStatus',
+    )
+    expect((await call('GET', `/api/invites/${revoked.id}`)).json).not.toHaveProperty(
+      'telegramLinkStatus',
+    )
+    // Linking the announcement group brings the links without a group along.
+    const announcement = (
+      await call('GET', `/api/communities/${community.id}/groups`)
+    ).json.data.find((g: { kind: string }) => g.kind === 'announcement')
+    await linkChat(announcement.id, await adminChat())
+    await madeByCron(general.id)
+  })
+
+  it('unlinking retires them: the landing page no longer leads into the chat, and Telegram revokes them', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const created = await createInvite(community.id, { groupId: group.id, label: 'Unlinked' })
+    const url = await withTelegramLink(created.id)
+    await linkChat(group.id, null)
+    expect((await call('GET', `/api/invites/${created.id}`)).json).not.toHaveProperty(
+      'chatInviteUrl',
+    )
+    await eventually(async () =>
+      expect((await visit(`/i/${created.code}`)).text).not.toContain(url),
+    )
+    await eventually(async () => {
+      await runCron(Date.now())
+      expect((await botCalls('revokeChatInviteLink')).filter((p) => p.invite_link === url)).toEqual(
+        [{ chat_id: chatId, invite_link: url }],
+      )
+    })
+  })
+
+  it('linking another chat moves them: new Telegram links into it, the old ones revoked', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const created = await createInvite(community.id, { groupId: group.id, label: 'Moved' })
+    const first = await withTelegramLink(created.id)
+    const next = await adminChat()
+    await linkChat(group.id, next)
+    const second = await madeByCron(created.id)
+    expect(second).not.toBe(first)
+    expect(
+      (await botCalls('createChatInviteLink'))
+        .filter((p) => p.name === 'Moved')
+        .map((p) => p.chat_id),
+    ).toEqual([chatId, next])
+    await eventually(async () => {
+      await runCron(Date.now())
+      expect(
+        (await botCalls('revokeChatInviteLink')).filter((p) => p.invite_link === first),
+      ).toEqual([{ chat_id: chatId, invite_link: first }])
+    })
+    // Linking the same chat again changes nothing.
+    await linkChat(group.id, next)
+    expect((await call('GET', `/api/invites/${created.id}`)).json.chatInviteUrl).toBe(second)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest'
-import { call, createInvite, eventually } from '../worker/helpers'
+import { call, createCommunity, createGroup, createInvite, eventually } from '../worker/helpers'
 import { joinRequestUpdate, newUser, postUpdate } from '../support/telegram-updates'
 import { telegramCommunity, withTelegramLink } from './support'
 
@@ -35,6 +35,25 @@ async function decisions(method: string, chatId: number) {
 }
 
 describe('join requests from Telegram', () => {
+  it('through the link of a group that left the chat wait for the community that follows it now, without that link', async () => {
+    const { community, group: left, chatId, url } = await closedChat()
+    const unlinked = await call('PATCH', `/api/groups/${left.id}`, {
+      body: { telegramChatId: null },
+    })
+    expect(unlinked.status, unlinked.text).toBe(200)
+    const other = await createCommunity({ visibility: 'closed' })
+    const follower = await createGroup(other.id)
+    const linked = await call('PATCH', `/api/groups/${follower.id}`, {
+      body: { telegramChatId: chatId },
+    })
+    expect(linked.status, linked.text).toBe(200)
+    const olga = newUser('Olga')
+    await postUpdate(joinRequestUpdate(chatId, olga, url))
+    const [request] = await pending(other.id, 1)
+    expect(request).toMatchObject({ name: 'Olga', inviteId: null })
+    await pending(community.id, 0)
+  })
+
   it('wait for the admins with who asked and through which link, and approving lets them in', async () => {
     const { community, chatId, invite, url } = await closedChat()
     const nina = newUser('Nina')

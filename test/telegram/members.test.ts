@@ -18,7 +18,11 @@ import {
   query,
 } from '../worker/helpers'
 import { joinRequestUpdate, memberUpdate, newUser, postUpdate } from '../support/telegram-updates'
-import { adminChat, telegramCommunity, withTelegramLink } from './support'
+import { adminChat, otherOf, telegramCommunity, verifiedOf, withTelegramLink } from './support'
+import { createDb } from '../../src/db/client'
+import { loadConfig, telegramConfig } from '../../src/lib/config'
+import { applyTelegramUpdate } from '../../src/platforms/telegram/apply'
+import { readAhead } from '../../src/platforms/telegram/batch-reads'
 import { page, signIn } from '../worker/dashboard-helpers'
 
 /** A campaign link on a Telegram group, with the chat's invite link Telegram made for it. */
@@ -278,6 +282,52 @@ describe('Telegram people are members', () => {
     // What Telegram saw is still counted as seen.
     const stats = await call('GET', `/api/invites/${invite.id}/stats`)
     expect(stats.json.totals.verifiedJoins).toBe(3)
+  })
+
+  it('a join through the link of a group that left the chat, now another community’s, is no member of either', async () => {
+    const { community, group: left, chatId, invite, url } = await linkOnTelegram()
+    const unlinked = await call('PATCH', `/api/groups/${left.id}`, {
+      body: { telegramChatId: null },
+    })
+    expect(unlinked.status, unlinked.text).toBe(200)
+    const other = await createCommunity()
+    const follower = await createGroup(other.id)
+    const linked = await call('PATCH', `/api/groups/${follower.id}`, {
+      body: { telegramChatId: chatId },
+    })
+    expect(linked.status, linked.text).toBe(200)
+    // Telegram revokes the old link within a minute (the cron job); someone is quicker.
+    const quick = newUser('Quick')
+    await postUpdate(memberUpdate(chatId, quick, 'joined', { inviteLink: url }))
+    await settled(chatId, other.id)
+    for (const id of [community.id, other.id]) {
+      expect((await membersOf(id)).filter((m) => m.telegram?.userId === quick.id)).toEqual([])
+    }
+    expect(await verifiedOf(invite.id)).toEqual({ joins: 0, leaves: 0 })
+    expect((await otherOf(chatId)).joins).toBeGreaterThanOrEqual(1)
+  })
+
+  it('a join read ahead before its chat moved to another group is no member of the old one', async () => {
+    const { community, group: left, chatId, url } = await linkOnTelegram()
+    const mover = newUser('Mover')
+    const item = updateItem(memberUpdate(chatId, mover, 'joined', { inviteLink: url }))!
+    const db = createDb(env.DB)
+    // The consumer read its batch ahead; then an admin moves the chat to another group.
+    const reads = await readAhead(db, [item])
+    const unlinked = await call('PATCH', `/api/groups/${left.id}`, {
+      body: { telegramChatId: null },
+    })
+    expect(unlinked.status, unlinked.text).toBe(200)
+    const follower = await createGroup(community.id)
+    const linked = await call('PATCH', `/api/groups/${follower.id}`, {
+      body: { telegramChatId: chatId },
+    })
+    expect(linked.status, linked.text).toBe(200)
+    await applyTelegramUpdate(db, telegramConfig(loadConfig(env))!, item, new Date(), reads)
+    expect((await membersOf(community.id)).filter((m) => m.telegram?.userId === mover.id)).toEqual(
+      [],
+    )
+    expect((await group(left.id)).memberCount).toBe(0)
   })
 
   it('never takes a group past its limit, however many Telegram lets in', async () => {

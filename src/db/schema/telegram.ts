@@ -120,6 +120,10 @@ export const telegramInviteLinks = sqliteTable(
     uniqueIndex('telegram_invite_links_live_unique')
       .on(t.inviteId)
       .where(sql`status in ('pending', 'active')`),
+    // The live links into a chat, retired when its group leaves it (`followChatStatements`).
+    index('telegram_invite_links_chat_live_idx')
+      .on(t.chatId)
+      .where(sql`status in ('pending', 'active')`),
     // Links given up on, found again when their chat is fixed: only they are in this index.
     index('telegram_invite_links_failed_idx')
       .on(t.chatId, t.inviteId)

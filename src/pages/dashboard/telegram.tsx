@@ -99,7 +99,7 @@ telegramPages.post('/admin/telegram/link', async (c) => {
   try {
     await checkChatForGroup(c.var.db, telegram, parsed.data.chatId, group.id, now)
     await updateGroup(c.var.db, group, { telegramChatId: parsed.data.chatId }, now)
-    await retryFailedTelegramLinks(c.var.db, { chatId: parsed.data.chatId, groupId: group.id }, now)
+    await retryFailedTelegramLinks(c.var.db, parsed.data.chatId, now)
     auditLater(c, {
       communityId: group.communityId,
       action: 'group.changed',

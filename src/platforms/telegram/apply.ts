@@ -17,7 +17,8 @@ import {
   type ChatPerson,
   type TelegramJoin,
 } from './members'
-import type { BatchReads } from './batch-reads'
+import type { BatchReads, ChatLink } from './batch-reads'
+import type { ChatGroup } from './members'
 
 /**
  * Applies one Telegram update, exactly once: its effects and its `update_id` are written in one
@@ -188,9 +189,9 @@ async function membershipChange(
     at,
   }
   let link: { inviteId: string; communityId: string; referrerMemberId: string | null } | null = null
+  const group = joined ? await reads.group(chatId) : null
   if (joined && update.invite_link) {
-    const ours = await reads.link(update.invite_link.invite_link)
-    link = ours?.chatId === chatId ? ours : null
+    link = ourLinkInto(chatId, group, await reads.link(update.invite_link.invite_link))
   } else if (!joined) {
     link = await client
       .prepare(
@@ -274,11 +275,24 @@ async function membershipChange(
       outcome,
     }
   }
-  const group = await reads.group(chatId)
   const via = link ?? (group ? await approvedRequest(client, chatId, user.id) : null)
   if (!group || !via) return { effects: [...cohort, membership, counted], outcome }
   const { statements, join } = joinMemberStatements(client, person, group, via, now)
   return { effects: [...cohort, membership, counted, ...statements], outcome, join }
+}
+
+/**
+ * Our link a join or a join request came through, if it leads into this chat and the chat is not
+ * another community's now: a group that left the chat has its links revoked at Telegram (by the
+ * cron job, `followChatStatements`), and one used before that counts as another route there.
+ */
+function ourLinkInto(
+  chatId: number,
+  group: ChatGroup | null,
+  ours: ChatLink | null,
+): ChatLink | null {
+  if (!ours || ours.chatId !== chatId) return null
+  return group && group.communityId !== ours.communityId ? null : ours
 }
 
 /**
@@ -316,7 +330,9 @@ async function joinRequest(
   const chatId = request.chat.id
   const group = await reads.group(chatId)
   if (!group) return []
-  const link = request.invite_link ? await reads.link(request.invite_link.invite_link) : null
+  const link = request.invite_link
+    ? ourLinkInto(chatId, group, await reads.link(request.invite_link.invite_link))
+    : null
   const person = request.from
   return [
     client
@@ -324,6 +340,7 @@ async function joinRequest(
         `insert into telegram_join_requests (id, community_id, chat_id, user_id, invite_id,
            first_name, last_name, username, language_code, bio, requested_at, status)
          select ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending' where ${NOT_APPLIED}
+           and exists (select 1 from groups where community_id = ?3 and telegram_chat_id = ?4)
          on conflict do nothing`,
       )
       .bind(

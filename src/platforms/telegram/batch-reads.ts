@@ -37,9 +37,9 @@ const APPLIED_OF_IDS = (params: string) =>
  * update applied on its own) is read again when asked for, so a chat linked to a group while
  * the batch runs is followed from the next update on, as it was when each update read its own.
  * What was found is not changed by applying an update (links and groups change through the API
- * and the cron job); an admin unlinking a chat during the batch leaves its last joins to the
- * group it followed when they were read. `applied` only spares the work of a copy: the effects'
- * own condition stops one recorded since.
+ * and the cron job); a chat an admin unlinks during the batch stops its joins and join requests
+ * in the statements that write them, which check the group still follows it. `applied` only
+ * spares the work of a copy: the effects' own condition stops one recorded since.
  */
 export class BatchReads {
   constructor(

@@ -1,4 +1,4 @@
-import { and, eq, inArray, lte, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull, lte, ne, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import {
   communities,
@@ -10,7 +10,7 @@ import {
   type TelegramInviteLink,
 } from '../../db/schema'
 import type { TelegramConfig } from '../../lib/config'
-import { newId } from '../../lib/ids'
+import { idTimePart, newId } from '../../lib/ids'
 import { chunks, ID_CHUNK } from '../../lib/chunks'
 import { createChatInviteLink, revokeChatInviteLink, type BotApiResult } from './client'
 
@@ -219,39 +219,25 @@ export async function pendingTelegramLinks(
 
 /**
  * The chat was fixed (a group linked to it again, or the bot given its rights back): links that
- * failed for good there are tried again at once, from a fresh count. A link on a group linked to
- * another chat now follows it there.
+ * failed for good there are tried again at once, from a fresh count. (Links of a group linked to
+ * another chat are replaced by ones into it: `followChatStatements`.)
  */
 export async function retryFailedTelegramLinks(
   db: Database,
-  target: { chatId: number; groupId?: string },
+  chatId: number,
   now: Date,
 ): Promise<number> {
-  const client = db.$client
-  const statements = [
-    client
-      .prepare(
-        `update telegram_invite_links set failed_at = null, attempts = 0, next_attempt_at = ?2
-         where status = 'pending' and failed_at is not null and chat_id = ?1`,
-      )
-      .bind(target.chatId, now.getTime()),
-  ]
-  if (target.groupId) {
-    statements.push(
-      client
-        .prepare(
-          `update telegram_invite_links set chat_id = ?1, failed_at = null, attempts = 0,
-             next_attempt_at = ?3
-           where status = 'pending' and failed_at is not null
-             and exists (select 1 from invites i where i.id = telegram_invite_links.invite_id
-               and (i.group_id = ?2 or (i.group_id is null and i.community_id =
-                 (select community_id from groups where id = ?2 and kind = 'announcement'))))`,
-        )
-        .bind(target.chatId, target.groupId, now.getTime()),
+  const result = await db
+    .update(telegramInviteLinks)
+    .set({ failedAt: null, attempts: 0, nextAttemptAt: now })
+    .where(
+      and(
+        eq(telegramInviteLinks.status, 'pending'),
+        isNotNull(telegramInviteLinks.failedAt),
+        eq(telegramInviteLinks.chatId, chatId),
+      ),
     )
-  }
-  const results = await client.batch(statements)
-  return results.reduce((sum, result) => sum + result.meta.changes, 0)
+  return result.meta.changes
 }
 
 /**
@@ -317,6 +303,62 @@ export async function revokeTelegramLink(
     })
     .where(revoking)
   return `failed (${outcome.kind})`
+}
+
+/**
+ * A group's campaign links follow its chat, in the batch that links, unlinks or relinks it
+ * (`updateGroup`), around the group's own change:
+ * - `retire` (before it): the Telegram links into the chat it followed are revoked (at Telegram
+ *   by the cron job; one never made is dropped), so no landing page leads into a chat the
+ *   community left, perhaps another community's now.
+ * - `plan` (after it): its live links without one get a Telegram link into the chat it follows
+ *   now (the announcement group's: links without a group too), made by the cron job, oldest
+ *   due first. Links printed before the group moved to Telegram then lead into the chat.
+ * Each is one statement, whatever the number of links: a chat belongs to one group at a time,
+ * and a group's links are bounded by its members' referral links and the campaign's own.
+ */
+export function followChatStatements(
+  db: Database,
+  groupId: string,
+  chatId: number | null,
+  now: Date,
+) {
+  const at = now.getTime()
+  const live = inArray(telegramInviteLinks.status, ['pending', 'active'])
+  const wasActive = sql`${telegramInviteLinks.status} = 'active'`
+  const retire = db
+    .update(telegramInviteLinks)
+    .set({
+      status: sql`case when ${wasActive} then 'revoking' else 'revoked' end`,
+      revokedAt: now,
+      nextAttemptAt: sql`case when ${wasActive} then ${at} else null end`,
+      attempts: 0,
+    })
+    .where(
+      and(
+        live,
+        eq(
+          telegramInviteLinks.chatId,
+          sql`(select telegram_chat_id from groups where id = ${groupId})`,
+        ),
+        chatId === null ? undefined : ne(telegramInviteLinks.chatId, chatId),
+      ),
+    )
+  // Every column in the table's order. Ids as `newId` makes them: the time part, then 16
+  // random digits (hex digits are base32 digits too).
+  const plan = db.insert(telegramInviteLinks).select(sql`
+    select ${`tgl_${idTimePart(at)}`} || lower(hex(randomblob(8))), i.id, g.telegram_chat_id,
+      null, c.visibility = 'closed', 'pending', 0, ${at}, null, null, ${at}, null
+    from groups g join communities c on c.id = g.community_id
+      join invites i on i.id in (select id from invites where group_id = g.id
+        union all select id from invites where g.kind = 'announcement'
+          and community_id = g.community_id and group_id is null)
+    where g.id = ${groupId} and g.telegram_chat_id is not null and i.revoked_at is null
+      and (i.expires_at is null or i.expires_at > ${at})
+      and (i.max_uses is null or i.uses < i.max_uses)
+      and not exists (select 1 from telegram_invite_links t where t.invite_id = i.id
+        and t.status in ('pending', 'active'))`)
+  return { retire, plan }
 }
 
 /**

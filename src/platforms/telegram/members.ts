@@ -133,7 +133,8 @@ export interface TelegramJoin {
  * A verified join makes a member, after the membership row is written (it says whether a newer
  * leave is already on record: then the member is made as having left). Idempotent per account
  * and chat: none is made while the person has an active membership there, or one that started
- * later. The group's and the link's limits hold inside the statement, as for a join on the web.
+ * later. The group's and the link's limits hold inside the statement, as for a join on the web,
+ * and so does the group's link to the chat (read ahead for the batch, it may have changed since).
  * Then, each only if that member row exists: the link's use, and, while a member, their groups
  * and counts, their own referral link with its Telegram link (made by the consumer right after,
  * or the cron job), the referrer's credit and rewards, and the event.
@@ -175,7 +176,8 @@ export function joinMemberStatements(
            and (m.is_member = 0 or ((select member_count < member_limit from groups where id = ?11)
              and (select member_count < member_limit from groups where id = ?12)))
            and (?8 is null or exists (select 1 from invites where id = ?8
-             and (max_uses is null or uses < max_uses)))`,
+             and (max_uses is null or uses < max_uses)))
+           and exists (select 1 from groups where id = ?14 and telegram_chat_id = ?4)`,
       )
       .bind(
         person.updateId,
@@ -191,6 +193,7 @@ export function joinMemberStatements(
         groupIds[0],
         groupIds[1] ?? groupIds[0],
         proof,
+        group.groupId,
       ),
     client
       .prepare(`update invites set uses = uses + 1, updated_at = ?3 where id = ?4 and ${made}`)
