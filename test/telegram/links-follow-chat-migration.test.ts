@@ -1,0 +1,61 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { idPattern } from '../../src/lib/ids'
+import { createCommunity, createGroup, createInvite, query } from '../worker/helpers'
+import { adminChat, telegramCommunity, withTelegramLink } from './support'
+
+/**
+ * Migration 0031: before a group's links followed its chat, unlinking left their Telegram links
+ * into the old chat live, and links made before the group was linked never got one. A file of
+ * its own: the migration runs over every row of the database, and storage is shared only
+ * within a file.
+ */
+
+async function runMigration() {
+  const migration = env.TEST_MIGRATIONS.find(
+    (m) => m.name === '0031_telegram_links_follow_chat.sql',
+  )!
+  // Its statements after the index, which the tests' database has already.
+  const data = migration.queries.filter((sql) => !sql.startsWith('CREATE INDEX'))
+  expect(data).toHaveLength(2)
+  await env.DB.batch(data.map((sql) => env.DB.prepare(sql)))
+}
+
+const linksOf = (inviteId: string) =>
+  query<{ id: string; status: string; chat_id: number; next_attempt_at: number | null }>(
+    'select id, status, chat_id, next_attempt_at from telegram_invite_links where invite_id = ?',
+    inviteId,
+  )
+
+describe('migration 0031: links follow their group’s chat', () => {
+  it('retires Telegram links into a chat their group left, and plans them where a linked group’s link has none', async () => {
+    // Unlinked the old way: the group's chat cleared, its link's Telegram link left live.
+    const left = await telegramCommunity()
+    const stale = await createInvite(left.community.id, { groupId: left.group.id })
+    await withTelegramLink(stale.id)
+    await query('update groups set telegram_chat_id = null where id = ?', left.group.id)
+    // Linked the old way, after its link was made: no Telegram link for it.
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const before = await createInvite(community.id, { groupId: group.id })
+    const revoked = await createInvite(community.id, { groupId: group.id })
+    await query('update invites set revoked_at = ? where id = ?', Date.now(), revoked.id)
+    const chatId = await adminChat()
+    await query('update groups set telegram_chat_id = ? where id = ?', chatId, group.id)
+    // Linked and made as it should be: left alone.
+    const healthy = await telegramCommunity()
+    const fine = await createInvite(healthy.community.id, { groupId: healthy.group.id })
+    await withTelegramLink(fine.id)
+
+    const started = Date.now()
+    await runMigration()
+    const [retired] = await linksOf(stale.id)
+    expect(retired).toMatchObject({ status: 'revoking', chat_id: left.chatId })
+    expect(retired!.next_attempt_at).toBeGreaterThanOrEqual(started - 1000)
+    const [planned] = await linksOf(before.id)
+    expect(planned).toMatchObject({ status: 'pending', chat_id: chatId })
+    expect(planned!.id).toMatch(idPattern('tgl'))
+    expect(await linksOf(revoked.id)).toEqual([])
+    expect(await linksOf(fine.id)).toEqual([expect.objectContaining({ status: 'active' })])
+  })
+})
