@@ -151,7 +151,11 @@ openapi(
     access: { action: 'group.delete', on: 'group' },
     tags,
     summary: 'Delete a discussion group',
-    description: 'The announcement group cannot be deleted (409 `announcement_group_protected`).',
+    description:
+      'The announcement group cannot be deleted (409 `announcement_group_protected`). The ' +
+      'group’s links stay and lead to the announcement group; with Telegram, their Telegram ' +
+      'links into the deleted group’s chat are revoked, and they get ones into the ' +
+      'announcement group’s chat if it has one.',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: GroupParams },
     responses: {
@@ -164,7 +168,7 @@ openapi(
     },
   }),
   async (c) => {
-    await deleteGroup(c.var.db, c.var.group)
+    await deleteGroup(c.var.db, c.var.group, new Date())
     return c.body(null, 204)
   },
 )

@@ -5,7 +5,7 @@ import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { DISCUSSION_GROUP_MEMBER_LIMIT, maxMemberLimit } from '../lib/limits'
 import { toPage, type Page } from '../lib/pagination'
-import { followChatStatements } from '../platforms/telegram/invite-links'
+import { planLinksIntoChatOf, retireLinksIntoChatOf } from '../platforms/telegram/invite-links'
 import { forgetChatOfGroup } from './telegram-retention'
 
 export interface CreateGroupInput {
@@ -118,11 +118,15 @@ export async function updateGroup(
   const chatChanges =
     input.telegramChatId !== undefined && input.telegramChatId !== group.telegramChatId
   const chatId = input.telegramChatId ?? null
-  const links = followChatStatements(db, group.id, chatId, now)
   const [updated] = await (
     chatChanges
       ? db
-          .batch([forgetChatOfGroup(db, group.id, chatId), links.retire, update, links.plan])
+          .batch([
+            forgetChatOfGroup(db, group.id, chatId),
+            retireLinksIntoChatOf(db, group.id, chatId, now),
+            update,
+            planLinksIntoChatOf(db, { groupId: group.id }, now),
+          ])
           .then(([, , rows]) => rows)
       : update
   ).catch((error: unknown) => {
@@ -138,10 +142,11 @@ export async function updateGroup(
 
 /**
  * Deletes a discussion group and the group-admin tokens scoped to it, in one batch, with what
- * Telegram reported about the people of its chat. The announcement group lives as long as its
- * community.
+ * Telegram reported about the people of its chat. Its links stay, on the announcement group
+ * now: their Telegram links into its chat go, and they get ones into the announcement group's
+ * chat if it has one. The announcement group lives as long as its community.
  */
-export async function deleteGroup(db: Database, group: Group): Promise<void> {
+export async function deleteGroup(db: Database, group: Group, now: Date): Promise<void> {
   if (group.kind === 'announcement') {
     throw new ApiError(
       'announcement_group_protected',
@@ -153,7 +158,9 @@ export async function deleteGroup(db: Database, group: Group): Promise<void> {
       .delete(apiTokens)
       .where(and(eq(apiTokens.groupId, group.id), eq(apiTokens.role, 'group_admin'))),
     forgetChatOfGroup(db, group.id, null),
+    retireLinksIntoChatOf(db, group.id, null, now),
     db.delete(groups).where(eq(groups.id, group.id)),
+    planLinksIntoChatOf(db, { announcementGroupOf: group.communityId }, now),
   ])
 }
 

@@ -102,7 +102,7 @@ export interface paths {
     get: operations['getGroup']
     /**
      * Delete a discussion group
-     * @description The announcement group cannot be deleted (409 `announcement_group_protected`). Access (`group.delete`), on the group of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description The announcement group cannot be deleted (409 `announcement_group_protected`). The group’s links stay and lead to the announcement group; with Telegram, their Telegram links into the deleted group’s chat are revoked, and they get ones into the announcement group’s chat if it has one. Access (`group.delete`), on the group of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     delete: operations['deleteGroup']
     /**
@@ -3303,7 +3303,7 @@ export interface operations {
   }
   /**
    * Delete a discussion group
-   * @description The announcement group cannot be deleted (409 `announcement_group_protected`). Access (`group.delete`), on the group of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description The announcement group cannot be deleted (409 `announcement_group_protected`). The group’s links stay and lead to the announcement group; with Telegram, their Telegram links into the deleted group’s chat are revoked, and they get ones into the announcement group’s chat if it has one. Access (`group.delete`), on the group of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   deleteGroup: {
     parameters: {

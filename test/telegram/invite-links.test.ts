@@ -191,4 +191,30 @@ describe('a group’s links follow its chat', () => {
     await linkChat(group.id, next)
     expect((await call('GET', `/api/invites/${created.id}`)).json.chatInviteUrl).toBe(second)
   })
+
+  it('deleting the group moves its links to the announcement group, out of the old chat and into its chat', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const created = await createInvite(community.id, { groupId: group.id, label: 'Orphan' })
+    const first = await withTelegramLink(created.id)
+    const announcement = (
+      await call('GET', `/api/communities/${community.id}/groups`)
+    ).json.data.find((g: { kind: string }) => g.kind === 'announcement')
+    const announcementChat = await adminChat()
+    await linkChat(announcement.id, announcementChat)
+    const deleted = await call('DELETE', `/api/groups/${group.id}`)
+    expect(deleted.status, deleted.text).toBe(204)
+    const second = await madeByCron(created.id)
+    expect(second).not.toBe(first)
+    expect(
+      (await botCalls('createChatInviteLink'))
+        .filter((p) => p.name === 'Orphan')
+        .map((p) => p.chat_id),
+    ).toEqual([chatId, announcementChat])
+    await eventually(async () => {
+      await runCron(Date.now())
+      expect(
+        (await botCalls('revokeChatInviteLink')).filter((p) => p.invite_link === first),
+      ).toEqual([{ chat_id: chatId, invite_link: first }])
+    })
+  })
 })

@@ -46,7 +46,7 @@ import {
   listCommunities,
   listedCommunityIds,
 } from '../../src/services/communities'
-import { deleteGroup, listGroups } from '../../src/services/groups'
+import { deleteGroup, listGroups, updateGroup } from '../../src/services/groups'
 import { eraseMember } from '../../src/services/erasure'
 import {
   claimDueAnnouncements,
@@ -361,10 +361,12 @@ describe('query plans of the request paths', () => {
     })
     await eraseMember(db, erasable!, now)
     const otherGroup = await createGroup(doomed.id)
-    await deleteGroup(
-      db,
-      (await db.query.groups.findFirst({ where: (g, { eq }) => eq(g.id, otherGroup.id) }))!,
-    )
+    // Linking a group to a Telegram chat and unlinking it (its links follow the chat).
+    const groupRow = async () =>
+      (await db.query.groups.findFirst({ where: (g, { eq }) => eq(g.id, otherGroup.id) }))!
+    await updateGroup(db, await groupRow(), { telegramChatId: -1009990001 }, now)
+    await updateGroup(db, await groupRow(), { telegramChatId: null }, now)
+    await deleteGroup(db, await groupRow(), now)
     const doomedRow = await db.query.communities.findFirst({
       where: (c, { eq }) => eq(c.id, doomed.id),
     })

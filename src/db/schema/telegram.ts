@@ -120,7 +120,7 @@ export const telegramInviteLinks = sqliteTable(
     uniqueIndex('telegram_invite_links_live_unique')
       .on(t.inviteId)
       .where(sql`status in ('pending', 'active')`),
-    // The live links into a chat, retired when its group leaves it (`followChatStatements`).
+    // The live links into a chat, retired when its group leaves it (`retireLinksIntoChatOf`).
     index('telegram_invite_links_chat_live_idx')
       .on(t.chatId)
       .where(sql`status in ('pending', 'active')`),

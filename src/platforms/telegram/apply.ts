@@ -284,7 +284,7 @@ async function membershipChange(
 /**
  * Our link a join or a join request came through, if it leads into this chat and the chat is not
  * another community's now: a group that left the chat has its links revoked at Telegram (by the
- * cron job, `followChatStatements`), and one used before that counts as another route there.
+ * cron job, `retireLinksIntoChatOf`), and one used before that counts as another route there.
  */
 function ourLinkInto(
   chatId: number,

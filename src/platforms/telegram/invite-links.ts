@@ -220,7 +220,7 @@ export async function pendingTelegramLinks(
 /**
  * The chat was fixed (a group linked to it again, or the bot given its rights back): links that
  * failed for good there are tried again at once, from a fresh count. (Links of a group linked to
- * another chat are replaced by ones into it: `followChatStatements`.)
+ * another chat are replaced by ones into it: `planLinksIntoChatOf`.)
  */
 export async function retryFailedTelegramLinks(
   db: Database,
@@ -305,28 +305,27 @@ export async function revokeTelegramLink(
   return `failed (${outcome.kind})`
 }
 
-/**
- * A group's campaign links follow its chat, in the batch that links, unlinks or relinks it
- * (`updateGroup`), around the group's own change:
- * - `retire` (before it): the Telegram links into the chat it followed are revoked (at Telegram
- *   by the cron job; one never made is dropped), so no landing page leads into a chat the
- *   community left, perhaps another community's now.
- * - `plan` (after it): its live links without one get a Telegram link into the chat it follows
- *   now (the announcement group's: links without a group too), made by the cron job, oldest
- *   due first. Links printed before the group moved to Telegram then lead into the chat.
- * Each is one statement, whatever the number of links: a chat belongs to one group at a time,
- * and a group's links are bounded by its members' referral links and the campaign's own.
+/*
+ * A group's campaign links follow its chat. The statements below go into the batch that links,
+ * unlinks or relinks a group (`updateGroup`) or deletes it (`deleteGroup`), around the group's
+ * own change. Each is one statement, whatever the number of links: a chat belongs to one group
+ * at a time, and a group's links are bounded by its members' referral links and its campaign's.
  */
-export function followChatStatements(
+
+/**
+ * Before the change: the Telegram links into the chat the group follows (but `keep`, the chat it
+ * will follow) are revoked, at Telegram by the cron job (one never made is dropped), so that no
+ * landing page leads into a chat the community left, perhaps another community's now.
+ */
+export function retireLinksIntoChatOf(
   db: Database,
   groupId: string,
-  chatId: number | null,
+  keep: number | null,
   now: Date,
 ) {
   const at = now.getTime()
-  const live = inArray(telegramInviteLinks.status, ['pending', 'active'])
   const wasActive = sql`${telegramInviteLinks.status} = 'active'`
-  const retire = db
+  return db
     .update(telegramInviteLinks)
     .set({
       status: sql`case when ${wasActive} then 'revoking' else 'revoked' end`,
@@ -336,29 +335,47 @@ export function followChatStatements(
     })
     .where(
       and(
-        live,
+        // Written out, not bound: only then may SQLite use the partial index of live links.
+        sql`${telegramInviteLinks.status} in ('pending', 'active')`,
         eq(
           telegramInviteLinks.chatId,
           sql`(select telegram_chat_id from groups where id = ${groupId})`,
         ),
-        chatId === null ? undefined : ne(telegramInviteLinks.chatId, chatId),
+        keep === null ? undefined : ne(telegramInviteLinks.chatId, keep),
       ),
     )
+}
+
+/**
+ * After the change: the live links of a group on Telegram (one group, or a community's
+ * announcement group) that have no Telegram link get one into its chat, made by the cron job,
+ * oldest due first; the announcement group's include the links without a group. Links printed
+ * before the group moved to Telegram then lead into the chat.
+ */
+export function planLinksIntoChatOf(
+  db: Database,
+  group: { groupId: string } | { announcementGroupOf: string },
+  now: Date,
+) {
+  const at = now.getTime()
+  const which =
+    'groupId' in group
+      ? sql`g.id = ${group.groupId}`
+      : sql`g.community_id = ${group.announcementGroupOf} and g.kind = 'announcement'`
   // Every column in the table's order. Ids as `newId` makes them: the time part, then 16
   // random digits (hex digits are base32 digits too).
-  const plan = db.insert(telegramInviteLinks).select(sql`
+  return db.insert(telegramInviteLinks).select(sql`
     select ${`tgl_${idTimePart(at)}`} || lower(hex(randomblob(8))), i.id, g.telegram_chat_id,
       null, c.visibility = 'closed', 'pending', 0, ${at}, null, null, ${at}, null
     from groups g join communities c on c.id = g.community_id
       join invites i on i.id in (select id from invites where group_id = g.id
         union all select id from invites where g.kind = 'announcement'
           and community_id = g.community_id and group_id is null)
-    where g.id = ${groupId} and g.telegram_chat_id is not null and i.revoked_at is null
+    where ${which} and g.telegram_chat_id is not null and i.revoked_at is null
       and (i.expires_at is null or i.expires_at > ${at})
       and (i.max_uses is null or i.uses < i.max_uses)
       and not exists (select 1 from telegram_invite_links t where t.invite_id = i.id
         and t.status in ('pending', 'active'))`)
-  return { retire, plan }
 }
 
 /**
