@@ -111,6 +111,21 @@ async function madeByCron(inviteId: string): Promise<string> {
   })
 }
 
+/** Telegram was asked to revoke this link of the chat (the cron job does it). */
+async function revokedAtTelegram(chatId: number, url: string) {
+  await eventually(async () => {
+    await runCron(Date.now())
+    expect((await botCalls('revokeChatInviteLink')).filter((p) => p.invite_link === url)).toEqual([
+      { chat_id: chatId, invite_link: url },
+    ])
+  })
+}
+
+async function announcementGroupOf(communityId: string): Promise<{ id: string }> {
+  const groups = await call('GET', `/api/communities/${communityId}/groups`)
+  return groups.json.data.find((g: { kind: string }) => g.kind === 'announcement')
+}
+
 async function linkChat(groupId: string, chatId: number | null) {
   const linked = await call('PATCH', `/api/groups/${groupId}`, { body: { telegramChatId: chatId } })
   expect(linked.status, linked.text).toBe(200)
@@ -142,9 +157,7 @@ describe('a group’s links follow its chat', () => {
       'telegramLinkStatus',
     )
     // Linking the announcement group brings the links without a group along.
-    const announcement = (
-      await call('GET', `/api/communities/${community.id}/groups`)
-    ).json.data.find((g: { kind: string }) => g.kind === 'announcement')
+    const announcement = await announcementGroupOf(community.id)
     await linkChat(announcement.id, await adminChat())
     await madeByCron(general.id)
   })
@@ -160,12 +173,7 @@ describe('a group’s links follow its chat', () => {
     await eventually(async () =>
       expect((await visit(`/i/${created.code}`)).text).not.toContain(url),
     )
-    await eventually(async () => {
-      await runCron(Date.now())
-      expect((await botCalls('revokeChatInviteLink')).filter((p) => p.invite_link === url)).toEqual(
-        [{ chat_id: chatId, invite_link: url }],
-      )
-    })
+    await revokedAtTelegram(chatId, url)
   })
 
   it('linking another chat moves them: new Telegram links into it, the old ones revoked', async () => {
@@ -181,12 +189,7 @@ describe('a group’s links follow its chat', () => {
         .filter((p) => p.name === 'Moved')
         .map((p) => p.chat_id),
     ).toEqual([chatId, next])
-    await eventually(async () => {
-      await runCron(Date.now())
-      expect(
-        (await botCalls('revokeChatInviteLink')).filter((p) => p.invite_link === first),
-      ).toEqual([{ chat_id: chatId, invite_link: first }])
-    })
+    await revokedAtTelegram(chatId, first)
     // Linking the same chat again changes nothing.
     await linkChat(group.id, next)
     expect((await call('GET', `/api/invites/${created.id}`)).json.chatInviteUrl).toBe(second)
@@ -196,9 +199,7 @@ describe('a group’s links follow its chat', () => {
     const { community, group, chatId } = await telegramCommunity()
     const created = await createInvite(community.id, { groupId: group.id, label: 'Orphan' })
     const first = await withTelegramLink(created.id)
-    const announcement = (
-      await call('GET', `/api/communities/${community.id}/groups`)
-    ).json.data.find((g: { kind: string }) => g.kind === 'announcement')
+    const announcement = await announcementGroupOf(community.id)
     const announcementChat = await adminChat()
     await linkChat(announcement.id, announcementChat)
     const deleted = await call('DELETE', `/api/groups/${group.id}`)
@@ -210,11 +211,6 @@ describe('a group’s links follow its chat', () => {
         .filter((p) => p.name === 'Orphan')
         .map((p) => p.chat_id),
     ).toEqual([chatId, announcementChat])
-    await eventually(async () => {
-      await runCron(Date.now())
-      expect(
-        (await botCalls('revokeChatInviteLink')).filter((p) => p.invite_link === first),
-      ).toEqual([{ chat_id: chatId, invite_link: first }])
-    })
+    await revokedAtTelegram(chatId, first)
   })
 })
