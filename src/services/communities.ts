@@ -16,6 +16,7 @@ import { DEFAULT_TIME_ZONE } from '../lib/time'
 import { SLUG_MAX_LENGTH, slugify } from '../lib/slug'
 import { isOwner, type Principal } from './access'
 import { forgetCommunityChats, forgetTelegramContacts } from './telegram-retention'
+import { planLinksIntoChatOf, retireLinksOfCommunity } from '../platforms/telegram/invite-links'
 
 export interface CreateCommunityInput {
   name: string
@@ -190,12 +191,24 @@ export async function updateCommunity(
       )
     }
   }
+  const update = db
+    .update(communities)
+    .set({ ...input, updatedAt: now })
+    .where(eq(communities.id, id))
+    .returning()
+  // Opened or closed: its Telegram links are replaced by ones that make join requests or not.
+  const visibilityChanges =
+    input.visibility !== undefined && input.visibility !== current.visibility
   try {
-    const [updated] = await db
-      .update(communities)
-      .set({ ...input, updatedAt: now })
-      .where(eq(communities.id, id))
-      .returning()
+    const [updated] = visibilityChanges
+      ? await db
+          .batch([
+            retireLinksOfCommunity(db, id, now),
+            update,
+            planLinksIntoChatOf(db, { groupsOf: id }, now),
+          ])
+          .then(([, rows]) => rows)
+      : await update
     return updated!
   } catch (error) {
     throw slugTakenOr(error, input.slug ?? current.slug)

@@ -195,6 +195,31 @@ describe('a group’s links follow its chat', () => {
     expect((await call('GET', `/api/invites/${created.id}`)).json.chatInviteUrl).toBe(second)
   })
 
+  it('closing the community replaces its Telegram links by ones that make join requests, and opening it again by ones that do not', async () => {
+    const { community, group, chatId } = await telegramCommunity('open')
+    const created = await createInvite(community.id, { groupId: group.id, label: 'Gate' })
+    const open = await withTelegramLink(created.id)
+    const asked = async () =>
+      (await botCalls('createChatInviteLink'))
+        .filter((p) => p.name === 'Gate')
+        .map((p) => p.creates_join_request)
+    const visibility = async (value: 'open' | 'closed') => {
+      const changed = await call('PATCH', `/api/communities/${community.id}`, {
+        body: { visibility: value },
+      })
+      expect(changed.status, changed.text).toBe(200)
+    }
+    await visibility('closed')
+    const closed = await madeByCron(created.id)
+    expect(closed).not.toBe(open)
+    expect(await asked()).toEqual([false, true])
+    await revokedAtTelegram(chatId, open)
+    await visibility('open')
+    expect(await madeByCron(created.id)).not.toBe(closed)
+    expect(await asked()).toEqual([false, true, false])
+    await revokedAtTelegram(chatId, closed)
+  })
+
   it('deleting the group moves its links to the announcement group, out of the old chat and into its chat', async () => {
     const { community, group, chatId } = await telegramCommunity()
     const created = await createInvite(community.id, { groupId: group.id, label: 'Orphan' })

@@ -307,6 +307,22 @@ describe('Telegram people are members', () => {
     expect((await otherOf(chatId)).joins).toBeGreaterThanOrEqual(1)
   })
 
+  it('in a community closed since, a join through a link that let people in unasked is counted but makes no member', async () => {
+    const { community, chatId, invite, url } = await linkOnTelegram()
+    const closed = await call('PATCH', `/api/communities/${community.id}`, {
+      body: { visibility: 'closed' },
+    })
+    expect(closed.status, closed.text).toBe(200)
+    // Telegram revokes the open link within minutes (the cron job); someone is quicker.
+    const early = newUser('Early')
+    await postUpdate(memberUpdate(chatId, early, 'joined', { inviteLink: url }))
+    await settled(chatId, community.id)
+    expect((await membersOf(community.id)).filter((m) => m.telegram?.userId === early.id)).toEqual(
+      [],
+    )
+    expect(await verifiedOf(invite.id)).toEqual({ joins: 1, leaves: 0 })
+  })
+
   it('a join read ahead before its chat moved to another group is no member of the old one', async () => {
     const { community, group: left, chatId, url } = await linkOnTelegram()
     const mover = newUser('Mover')

@@ -45,6 +45,7 @@ import {
   deleteCommunity,
   listCommunities,
   listedCommunityIds,
+  updateCommunity,
 } from '../../src/services/communities'
 import { deleteGroup, listGroups, updateGroup } from '../../src/services/groups'
 import { eraseMember } from '../../src/services/erasure'
@@ -370,6 +371,8 @@ describe('query plans of the request paths', () => {
     const doomedRow = await db.query.communities.findFirst({
       where: (c, { eq }) => eq(c.id, doomed.id),
     })
+    // Closing a community (its Telegram links are replaced).
+    await updateCommunity(db, doomedRow!, { visibility: 'closed' }, now)
     await deleteCommunity(db, doomedRow!)
     // A leave counts on its join's rollup row, found by key.
     const leaving = (await db.query.members.findFirst({

@@ -190,8 +190,15 @@ async function membershipChange(
   }
   let link: { inviteId: string; communityId: string; referrerMemberId: string | null } | null = null
   const group = joined ? await reads.group(chatId) : null
+  // Whether the link lets its people in as members: in a closed community only one that made a
+  // join request does. One made while the community was open (revoked at Telegram by the cron
+  // job since it closed, `retireLinksOfCommunity`) let them in unasked: their join is counted
+  // for it, but only an approved request makes them members.
+  let linkAdmits = false
   if (joined && update.invite_link) {
-    link = ourLinkInto(chatId, group, await reads.link(update.invite_link.invite_link))
+    const ours = ourLinkInto(chatId, group, await reads.link(update.invite_link.invite_link))
+    link = ours
+    linkAdmits = ours !== null && (!group?.closed || ours.createsJoinRequest === 1)
   } else if (!joined) {
     link = await client
       .prepare(
@@ -275,7 +282,8 @@ async function membershipChange(
       outcome,
     }
   }
-  const via = link ?? (group ? await approvedRequest(client, chatId, user.id) : null)
+  const via =
+    (linkAdmits ? link : null) ?? (group ? await approvedRequest(client, chatId, user.id) : null)
   if (!group || !via) return { effects: [...cohort, membership, counted], outcome }
   const { statements, join } = joinMemberStatements(client, person, group, via, now)
   return { effects: [...cohort, membership, counted, ...statements], outcome, join }

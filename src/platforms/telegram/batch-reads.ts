@@ -9,11 +9,13 @@ export interface ChatLink {
   inviteId: string
   communityId: string
   referrerMemberId: string | null
+  /** 1 when Telegram made it to ask for join requests (a closed community's), else 0. */
+  createsJoinRequest: 0 | 1
 }
 
 const LINKS_OF_URLS = (params: string) =>
   `select l.url, l.chat_id as chatId, l.invite_id as inviteId, i.community_id as communityId,
-     i.referrer_member_id as referrerMemberId
+     i.referrer_member_id as referrerMemberId, l.creates_join_request as createsJoinRequest
    from telegram_invite_links l join invites i on i.id = l.invite_id
    where l.url in (${params})`
 

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, lte, ne, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull, lte, ne, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import {
   communities,
@@ -323,45 +323,69 @@ export function retireLinksIntoChatOf(
   keep: number | null,
   now: Date,
 ) {
-  const at = now.getTime()
+  return retireLive(
+    db,
+    now,
+    eq(
+      telegramInviteLinks.chatId,
+      sql`(select telegram_chat_id from groups where id = ${groupId})`,
+    ),
+    keep === null ? undefined : ne(telegramInviteLinks.chatId, keep),
+  )
+}
+
+/**
+ * Before a community's visibility changes: every Telegram link of its links is revoked, to be
+ * replaced (`planLinksIntoChatOf`) by one that makes join requests when it is closed, and lets
+ * people in when it is open. Left alone, a closed community's old links would let anyone in.
+ */
+export function retireLinksOfCommunity(db: Database, communityId: string, now: Date) {
+  return retireLive(
+    db,
+    now,
+    inArray(
+      telegramInviteLinks.inviteId,
+      db.select({ id: invites.id }).from(invites).where(eq(invites.communityId, communityId)),
+    ),
+  )
+}
+
+/**
+ * The live links that match `which` retired: one made is revoked at Telegram by the cron job,
+ * one never made dropped. The live statuses are written out, not bound: only then may SQLite use
+ * the partial indexes of live links.
+ */
+function retireLive(db: Database, now: Date, ...which: Array<SQL | undefined>) {
   const wasActive = sql`${telegramInviteLinks.status} = 'active'`
   return db
     .update(telegramInviteLinks)
     .set({
       status: sql`case when ${wasActive} then 'revoking' else 'revoked' end`,
       revokedAt: now,
-      nextAttemptAt: sql`case when ${wasActive} then ${at} else null end`,
+      nextAttemptAt: sql`case when ${wasActive} then ${now.getTime()} else null end`,
       attempts: 0,
     })
-    .where(
-      and(
-        // Written out, not bound: only then may SQLite use the partial index of live links.
-        sql`${telegramInviteLinks.status} in ('pending', 'active')`,
-        eq(
-          telegramInviteLinks.chatId,
-          sql`(select telegram_chat_id from groups where id = ${groupId})`,
-        ),
-        keep === null ? undefined : ne(telegramInviteLinks.chatId, keep),
-      ),
-    )
+    .where(and(sql`${telegramInviteLinks.status} in ('pending', 'active')`, ...which))
 }
 
 /**
- * After the change: the live links of a group on Telegram (one group, or a community's
- * announcement group) that have no Telegram link get one into its chat, made by the cron job,
- * oldest due first; the announcement group's include the links without a group. Links printed
- * before the group moved to Telegram then lead into the chat.
+ * After the change: the live links of a group on Telegram (one group, a community's
+ * announcement group, or all of a community's groups) that have no Telegram link get one into
+ * its chat, made by the cron job, oldest due first; the announcement group's include the links
+ * without a group. Links printed before the group moved to Telegram then lead into the chat.
  */
 export function planLinksIntoChatOf(
   db: Database,
-  group: { groupId: string } | { announcementGroupOf: string },
+  group: { groupId: string } | { announcementGroupOf: string } | { groupsOf: string },
   now: Date,
 ) {
   const at = now.getTime()
   const which =
     'groupId' in group
       ? sql`g.id = ${group.groupId}`
-      : sql`g.community_id = ${group.announcementGroupOf} and g.kind = 'announcement'`
+      : 'groupsOf' in group
+        ? sql`g.community_id = ${group.groupsOf}`
+        : sql`g.community_id = ${group.announcementGroupOf} and g.kind = 'announcement'`
   // Every column in the table's order. Ids as `newId` makes them: the time part, then 16
   // random digits (hex digits are base32 digits too).
   return db.insert(telegramInviteLinks).select(sql`
