@@ -6,7 +6,8 @@ import { adminChat, telegramCommunity, withTelegramLink } from './support'
 
 /**
  * Migration 0031: before a group's links followed its chat, unlinking left their Telegram links
- * into the old chat live, and links made before the group was linked never got one. A file of
+ * into the old chat live, links made before the group was linked never got one, and closing a
+ * community left its links' Telegram links letting people in unasked. A file of
  * its own: the migration runs over every row of the database, and storage is shared only
  * within a file.
  */
@@ -23,12 +24,13 @@ async function runMigration() {
 
 const linksOf = (inviteId: string) =>
   query<{ id: string; status: string; chat_id: number; next_attempt_at: number | null }>(
-    'select id, status, chat_id, next_attempt_at from telegram_invite_links where invite_id = ?',
+    `select id, status, chat_id, next_attempt_at, creates_join_request from telegram_invite_links
+     where invite_id = ? order by status = 'pending', id`,
     inviteId,
   )
 
 describe('migration 0031: links follow their group’s chat', () => {
-  it('retires Telegram links into a chat their group left, and plans them where a linked group’s link has none', async () => {
+  it('retires Telegram links into a chat their group left or made for another visibility, and plans them where a linked group’s link has none', async () => {
     // Unlinked the old way: the group's chat cleared, its link's Telegram link left live.
     const left = await telegramCommunity()
     const stale = await createInvite(left.community.id, { groupId: left.group.id })
@@ -42,6 +44,11 @@ describe('migration 0031: links follow their group’s chat', () => {
     await query('update invites set revoked_at = ? where id = ?', Date.now(), revoked.id)
     const chatId = await adminChat()
     await query('update groups set telegram_chat_id = ? where id = ?', chatId, group.id)
+    // Closed the old way, after its link was made: its Telegram link lets people in unasked.
+    const closed = await telegramCommunity()
+    const unasked = await createInvite(closed.community.id, { groupId: closed.group.id })
+    await withTelegramLink(unasked.id)
+    await query(`update communities set visibility = 'closed' where id = ?`, closed.community.id)
     // Linked and made as it should be: left alone.
     const healthy = await telegramCommunity()
     const fine = await createInvite(healthy.community.id, { groupId: healthy.group.id })
@@ -56,6 +63,10 @@ describe('migration 0031: links follow their group’s chat', () => {
     expect(planned).toMatchObject({ status: 'pending', chat_id: chatId })
     expect(planned!.id).toMatch(idPattern('tgl'))
     expect(await linksOf(revoked.id)).toEqual([])
+    expect(await linksOf(unasked.id)).toEqual([
+      expect.objectContaining({ status: 'revoking', creates_join_request: 0 }),
+      expect.objectContaining({ status: 'pending', creates_join_request: 1 }),
+    ])
     expect(await linksOf(fine.id)).toEqual([expect.objectContaining({ status: 'active' })])
   })
 })
