@@ -14,6 +14,7 @@ import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { MemoryCache } from '../lib/memory-cache'
 import { purgeCachedQr } from './qr-cache'
+import { planLinksIntoChatOf, retireLinkOfInvite } from '../platforms/telegram/invite-links'
 import { toPage, type Page } from '../lib/pagination'
 
 export const INVITE_STATUSES = ['active', 'revoked', 'archived', 'expired', 'used_up'] as const
@@ -201,6 +202,34 @@ export function listInvitesQuery(
 }
 
 /**
+ * A link's Telegram link carries its group's chat, its uses left and its expiry: when one of
+ * them changes, it is replaced in the batch of the change (if the change is made: its
+ * `updated_at` is this one's), and nothing is done otherwise.
+ */
+function telegramLinkFollows(
+  db: Database,
+  invite: Invite,
+  fields: Omit<UpdateInviteInput, 'code'>,
+  now: Date,
+) {
+  const comparable = (value: string | number | Date | null) =>
+    value instanceof Date ? value.getTime() : value
+  const changes = (key: 'groupId' | 'maxUses' | 'expiresAt') =>
+    fields[key] !== undefined && comparable(fields[key]) !== comparable(invite[key])
+  if (!changes('groupId') && !changes('maxUses') && !changes('expiresAt')) return []
+  const changed = exists(
+    db
+      .select({ id: invites.id })
+      .from(invites)
+      .where(and(eq(invites.id, invite.id), eq(invites.updatedAt, now))),
+  )
+  return [
+    retireLinkOfInvite(db, invite.id, changed, now),
+    planLinksIntoChatOf(db, { groupOfInvite: invite.id }, now),
+  ] as const
+}
+
+/**
  * Changes a link's settings. `maxUses` may not go below the uses so far: the update itself
  * holds that condition, so a join landing at the same moment cannot slip past it. A new code
  * retires the old one in the same batch. Either way this isolate forgets what it cached for the
@@ -214,6 +243,7 @@ export async function updateInvite(
 ): Promise<Invite> {
   const { code: wished, ...fields } = input
   if (fields.groupId) await assertGroupInCommunity(db, invite.communityId, fields.groupId)
+  const telegramLink = telegramLinkFollows(db, invite, fields, now)
   const newCode = wished === undefined ? null : canonicalCode(wished)
   const update = (code: string | null) =>
     db
@@ -228,7 +258,7 @@ export async function updateInvite(
       .returning()
   let rows: Invite[]
   if (newCode === null || newCode === invite.code) {
-    rows = await update(null)
+    rows = await db.batch([update(null), ...telegramLink]).then(([changed]) => changed)
   } else {
     // One batch, in this order: the link takes the code only if the uses condition holds, and
     // the code is registered (and the old one retired) only if the link took it. A code that
@@ -257,6 +287,7 @@ export async function updateInvite(
           .where(
             and(eq(inviteCodes.code, invite.code), isNull(inviteCodes.retiredAt), exists(tookIt)),
           ),
+        ...telegramLink,
       ])
       return changed
     })

@@ -5,6 +5,7 @@ import {
   createGroup,
   createInvite,
   eventually,
+  query,
   runCron,
   visit,
 } from '../worker/helpers'
@@ -218,6 +219,45 @@ describe('a group’s links follow its chat', () => {
     expect(await madeByCron(created.id)).not.toBe(closed)
     expect(await asked()).toEqual([false, true, false])
     await revokedAtTelegram(chatId, closed)
+  })
+
+  it('a link whose uses, expiry or group change gets a Telegram link that carries them', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const created = await createInvite(community.id, {
+      groupId: group.id,
+      label: 'Limits',
+      maxUses: 50,
+    })
+    const first = await withTelegramLink(created.id)
+    /** The link as the API shows it after the change. */
+    const edit = async (body: Record<string, unknown>) => {
+      const edited = await call('PATCH', `/api/invites/${created.id}`, { body })
+      expect(edited.status, edited.text).toBe(200)
+      return (await call('GET', `/api/invites/${created.id}`)).json
+    }
+    // A new label changes nothing at Telegram, nor does a limit refused.
+    expect((await edit({ label: 'Limits' })).chatInviteUrl).toBe(first)
+    await query('update invites set uses = 10 where id = ?', created.id)
+    const refused = await call('PATCH', `/api/invites/${created.id}`, { body: { maxUses: 5 } })
+    expect(refused.status, refused.text).toBe(409)
+    expect((await call('GET', `/api/invites/${created.id}`)).json.chatInviteUrl).toBe(first)
+    const expiresAt = new Date(Date.now() + 7 * 86_400_000)
+    await edit({ maxUses: 500, expiresAt: expiresAt.toISOString() })
+    const second = await madeByCron(created.id)
+    expect(second).not.toBe(first)
+    expect(
+      (await botCalls('createChatInviteLink'))
+        .filter((p) => p.name === 'Limits')
+        .map((p) => [p.member_limit, p.expire_date]),
+    ).toEqual([
+      [50, undefined],
+      [490, Math.floor(expiresAt.getTime() / 1000)],
+    ])
+    await revokedAtTelegram(chatId, first)
+    // Moved to a group on WhatsApp: no Telegram link any more.
+    const whatsapp = await createGroup(community.id)
+    expect(await edit({ groupId: whatsapp.id })).not.toHaveProperty('telegramLinkStatus')
+    await revokedAtTelegram(chatId, second)
   })
 
   it('deleting the group moves its links to the announcement group, out of the old chat and into its chat', async () => {

@@ -20,6 +20,7 @@ import {
   listInvites,
   listInvitesQuery,
   retiredCodeExists,
+  updateInvite,
 } from '../../src/services/invites'
 import {
   communitiesWithPending,
@@ -371,6 +372,11 @@ describe('query plans of the request paths', () => {
     const doomedRow = await db.query.communities.findFirst({
       where: (c, { eq }) => eq(c.id, doomed.id),
     })
+    // Changing a link's limit, and its group (its Telegram link is replaced).
+    const linkRow = async () =>
+      (await db.query.invites.findFirst({ where: (i, { eq }) => eq(i.id, doomedInvite.id) }))!
+    await updateInvite(db, await linkRow(), { maxUses: 100 }, now)
+    await updateInvite(db, await linkRow(), { groupId: null }, new Date(now.getTime() + 1))
     // Closing a community (its Telegram links are replaced).
     await updateCommunity(db, doomedRow!, { visibility: 'closed' }, now)
     await deleteCommunity(db, doomedRow!)

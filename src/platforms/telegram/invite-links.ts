@@ -351,6 +351,16 @@ export function retireLinksOfCommunity(db: Database, communityId: string, now: D
 }
 
 /**
+ * With a link's change (`updateInvite`), when what its Telegram link carries changed: the group
+ * it leads into, its uses or its expiry. Its Telegram link is revoked (if `changed` holds: the
+ * change was made), to be replaced by one into the group's chat with the new limits
+ * (`planLinksIntoChatOf`). Left alone, Telegram would stop at the old limit or date.
+ */
+export function retireLinkOfInvite(db: Database, inviteId: string, changed: SQL, now: Date) {
+  return retireLive(db, now, eq(telegramInviteLinks.inviteId, inviteId), changed)
+}
+
+/**
  * The live links that match `which` retired: one made is revoked at Telegram by the cron job,
  * one never made dropped. The live statuses are written out, not bound: only then may SQLite use
  * the partial indexes of live links.
@@ -370,13 +380,18 @@ function retireLive(db: Database, now: Date, ...which: Array<SQL | undefined>) {
 
 /**
  * After the change: the live links of a group on Telegram (one group, a community's
- * announcement group, or all of a community's groups) that have no Telegram link get one into
- * its chat, made by the cron job, oldest due first; the announcement group's include the links
- * without a group. Links printed before the group moved to Telegram then lead into the chat.
+ * announcement group, all of a community's groups, or the group one link leads into: that link
+ * only) that have no Telegram link get one into its chat, made by the cron job, oldest due
+ * first; the announcement group's include the links without a group. Links printed before the
+ * group moved to Telegram then lead into the chat.
  */
 export function planLinksIntoChatOf(
   db: Database,
-  group: { groupId: string } | { announcementGroupOf: string } | { groupsOf: string },
+  group:
+    | { groupId: string }
+    | { announcementGroupOf: string }
+    | { groupsOf: string }
+    | { groupOfInvite: string },
   now: Date,
 ) {
   const at = now.getTime()
@@ -385,7 +400,11 @@ export function planLinksIntoChatOf(
       ? sql`g.id = ${group.groupId}`
       : 'groupsOf' in group
         ? sql`g.community_id = ${group.groupsOf}`
-        : sql`g.community_id = ${group.announcementGroupOf} and g.kind = 'announcement'`
+        : 'groupOfInvite' in group
+          ? sql`i.id = ${group.groupOfInvite} and g.id = (select coalesce(v.group_id,
+              (select a.id from groups a where a.community_id = v.community_id
+                and a.kind = 'announcement')) from invites v where v.id = ${group.groupOfInvite})`
+          : sql`g.community_id = ${group.announcementGroupOf} and g.kind = 'announcement'`
   // Every column in the table's order. Ids as `newId` makes them: the time part, then 16
   // random digits (hex digits are base32 digits too).
   return db.insert(telegramInviteLinks).select(sql`
