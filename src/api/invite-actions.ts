@@ -36,9 +36,10 @@ for (const archived of [true, false]) {
         : 'Restore an archived link: it is listed and works again',
       description: archived
         ? 'The link keeps its code and its figures; its page and QR codes answer 410 until it ' +
-          'is restored. Archiving an archived link changes nothing.'
-        : 'A link that is also revoked, expired or used up stays so. Restoring a link that is ' +
-          'not archived changes nothing.',
+          'is restored, and its Telegram link is revoked. Archiving an archived link changes ' +
+          'nothing.'
+        : 'A link that is also revoked, expired or used up stays so. On a group on Telegram it ' +
+          'gets a new Telegram link. Restoring a link that is not archived changes nothing.',
       security: bearerSecurity,
       request: { query: NoQuerySchema, params: InviteParams },
       responses: {

@@ -224,7 +224,7 @@ function telegramLinkFollows(
       .where(and(eq(invites.id, invite.id), eq(invites.updatedAt, now))),
   )
   return [
-    retireLinkOfInvite(db, invite.id, changed, now),
+    retireLinkOfInvite(db, invite.id, now, changed),
     planLinksIntoChatOf(db, { groupOfInvite: invite.id }, now),
   ] as const
 }
@@ -317,11 +317,17 @@ export async function setInviteArchived(
   now: Date,
 ): Promise<Invite> {
   if (Boolean(invite.archivedAt) === archived) return invite
-  const [changed] = await db
+  const update = db
     .update(invites)
     .set({ archivedAt: archived ? now : null, updatedAt: now })
     .where(eq(invites.id, invite.id))
     .returning()
+  // Its Telegram link goes with it (Telegram would let people in) and comes back new with it.
+  const [changed] = archived
+    ? await db.batch([retireLinkOfInvite(db, invite.id, now), update]).then(([, rows]) => rows)
+    : await db
+        .batch([update, planLinksIntoChatOf(db, { groupOfInvite: invite.id }, now)])
+        .then(([rows]) => rows)
   await forgetCached(invite.code)
   return changed ?? invite
 }

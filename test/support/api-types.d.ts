@@ -190,14 +190,14 @@ export interface paths {
   '/api/invites/{id}/archive': {
     /**
      * Archive a link: hidden from the list, refusing joins, restorable
-     * @description The link keeps its code and its figures; its page and QR codes answer 410 until it is restored. Archiving an archived link changes nothing. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description The link keeps its code and its figures; its page and QR codes answer 410 until it is restored, and its Telegram link is revoked. Archiving an archived link changes nothing. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['archiveInvite']
   }
   '/api/invites/{id}/restore': {
     /**
      * Restore an archived link: it is listed and works again
-     * @description A link that is also revoked, expired or used up stays so. Restoring a link that is not archived changes nothing. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description A link that is also revoked, expired or used up stays so. On a group on Telegram it gets a new Telegram link. Restoring a link that is not archived changes nothing. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['restoreInvite']
   }
@@ -4283,7 +4283,7 @@ export interface operations {
   }
   /**
    * Archive a link: hidden from the list, refusing joins, restorable
-   * @description The link keeps its code and its figures; its page and QR codes answer 410 until it is restored. Archiving an archived link changes nothing. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description The link keeps its code and its figures; its page and QR codes answer 410 until it is restored, and its Telegram link is revoked. Archiving an archived link changes nothing. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   archiveInvite: {
     parameters: {
@@ -4356,7 +4356,7 @@ export interface operations {
   }
   /**
    * Restore an archived link: it is listed and works again
-   * @description A link that is also revoked, expired or used up stays so. Restoring a link that is not archived changes nothing. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description A link that is also revoked, expired or used up stays so. On a group on Telegram it gets a new Telegram link. Restoring a link that is not archived changes nothing. Access (`invites.manage`), on the invite of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   restoreInvite: {
     parameters: {

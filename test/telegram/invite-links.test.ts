@@ -260,6 +260,21 @@ describe('a group’s links follow its chat', () => {
     await revokedAtTelegram(chatId, second)
   })
 
+  it('archiving a link revokes its Telegram link, and restoring it makes a new one', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const created = await createInvite(community.id, { groupId: group.id, label: 'Shelved' })
+    const first = await withTelegramLink(created.id)
+    const archived = await call('POST', `/api/invites/${created.id}/archive`)
+    expect(archived.status, archived.text).toBe(200)
+    expect((await call('GET', `/api/invites/${created.id}`)).json).not.toHaveProperty(
+      'chatInviteUrl',
+    )
+    await revokedAtTelegram(chatId, first)
+    const restored = await call('POST', `/api/invites/${created.id}/restore`)
+    expect(restored.status, restored.text).toBe(200)
+    expect(await madeByCron(created.id)).not.toBe(first)
+  })
+
   it('deleting the group moves its links to the announcement group, out of the old chat and into its chat', async () => {
     const { community, group, chatId } = await telegramCommunity()
     const created = await createInvite(community.id, { groupId: group.id, label: 'Orphan' })

@@ -30,7 +30,7 @@ const linksOf = (inviteId: string) =>
   )
 
 describe('migration 0031: links follow their group’s chat', () => {
-  it('retires Telegram links into a chat their group left or made for another visibility, and plans them where a linked group’s link has none', async () => {
+  it('retires Telegram links into a chat their group left, made for another visibility or of archived links, and plans them where a live link on a linked group has none', async () => {
     // Unlinked the old way: the group's chat cleared, its link's Telegram link left live.
     const left = await telegramCommunity()
     const stale = await createInvite(left.community.id, { groupId: left.group.id })
@@ -53,6 +53,10 @@ describe('migration 0031: links follow their group’s chat', () => {
     const healthy = await telegramCommunity()
     const fine = await createInvite(healthy.community.id, { groupId: healthy.group.id })
     await withTelegramLink(fine.id)
+    // Archived the old way: its Telegram link still lets people in.
+    const shelved = await createInvite(healthy.community.id, { groupId: healthy.group.id })
+    await withTelegramLink(shelved.id)
+    await query('update invites set archived_at = ? where id = ?', Date.now(), shelved.id)
 
     const started = Date.now()
     await runMigration()
@@ -68,5 +72,6 @@ describe('migration 0031: links follow their group’s chat', () => {
       expect.objectContaining({ status: 'pending', creates_join_request: 1 }),
     ])
     expect(await linksOf(fine.id)).toEqual([expect.objectContaining({ status: 'active' })])
+    expect(await linksOf(shelved.id)).toEqual([expect.objectContaining({ status: 'revoking' })])
   })
 })

@@ -20,6 +20,7 @@ import {
   listInvites,
   listInvitesQuery,
   retiredCodeExists,
+  setInviteArchived,
   updateInvite,
 } from '../../src/services/invites'
 import {
@@ -372,11 +373,14 @@ describe('query plans of the request paths', () => {
     const doomedRow = await db.query.communities.findFirst({
       where: (c, { eq }) => eq(c.id, doomed.id),
     })
-    // Changing a link's limit, and its group (its Telegram link is replaced).
+    // Changing a link's limit and its group, archiving and restoring it (its Telegram link
+    // follows).
     const linkRow = async () =>
       (await db.query.invites.findFirst({ where: (i, { eq }) => eq(i.id, doomedInvite.id) }))!
     await updateInvite(db, await linkRow(), { maxUses: 100 }, now)
     await updateInvite(db, await linkRow(), { groupId: null }, new Date(now.getTime() + 1))
+    await setInviteArchived(db, await linkRow(), true, now)
+    await setInviteArchived(db, await linkRow(), false, now)
     // Closing a community (its Telegram links are replaced).
     await updateCommunity(db, doomedRow!, { visibility: 'closed' }, now)
     await deleteCommunity(db, doomedRow!)

@@ -354,9 +354,10 @@ export function retireLinksOfCommunity(db: Database, communityId: string, now: D
  * With a link's change (`updateInvite`), when what its Telegram link carries changed: the group
  * it leads into, its uses or its expiry. Its Telegram link is revoked (if `changed` holds: the
  * change was made), to be replaced by one into the group's chat with the new limits
- * (`planLinksIntoChatOf`). Left alone, Telegram would stop at the old limit or date.
+ * (`planLinksIntoChatOf`). Left alone, Telegram would stop at the old limit or date. Archiving
+ * the link retires it too (`setInviteArchived`); restoring it plans a new one.
  */
-export function retireLinkOfInvite(db: Database, inviteId: string, changed: SQL, now: Date) {
+export function retireLinkOfInvite(db: Database, inviteId: string, now: Date, changed?: SQL) {
   return retireLive(db, now, eq(telegramInviteLinks.inviteId, inviteId), changed)
 }
 
@@ -415,6 +416,7 @@ export function planLinksIntoChatOf(
         union all select id from invites where g.kind = 'announcement'
           and community_id = g.community_id and group_id is null)
     where ${which} and g.telegram_chat_id is not null and i.revoked_at is null
+      and i.archived_at is null
       and (i.expires_at is null or i.expires_at > ${at})
       and (i.max_uses is null or i.uses < i.max_uses)
       and not exists (select 1 from telegram_invite_links t where t.invite_id = i.id
