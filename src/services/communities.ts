@@ -197,18 +197,18 @@ export async function updateCommunity(
     .where(eq(communities.id, id))
     .returning()
   // Opened or closed: its Telegram links are replaced by ones that make join requests or not.
-  const visibilityChanges =
-    input.visibility !== undefined && input.visibility !== current.visibility
+  // Those that do not match its visibility once changed are, whatever the caller read before.
   try {
-    const [updated] = visibilityChanges
-      ? await db
-          .batch([
-            retireLinksOfCommunity(db, id, now),
-            update,
-            planLinksIntoChatOf(db, { groupsOf: id }, now),
-          ])
-          .then(([, rows]) => rows)
-      : await update
+    const [updated] =
+      input.visibility !== undefined
+        ? await db
+            .batch([
+              update,
+              retireLinksOfCommunity(db, id, now),
+              planLinksIntoChatOf(db, { groupsOf: id }, now),
+            ])
+            .then(([rows]) => rows)
+        : await update
     return updated!
   } catch (error) {
     throw slugTakenOr(error, input.slug ?? current.slug)

@@ -115,11 +115,11 @@ export async function updateGroup(
     .returning()
   // Linked to a Telegram chat, unlinked, or linked to another: what Telegram reported about the
   // people in the old chat goes with the link, and the group's links follow it, in one batch.
-  const chatChanges =
-    input.telegramChatId !== undefined && input.telegramChatId !== group.telegramChatId
+  // Each statement reads the group's chat itself, so they run whenever a chat is given: the
+  // caller's copy of the group may be older, and for the same chat they change nothing.
   const chatId = input.telegramChatId ?? null
   const [updated] = await (
-    chatChanges
+    input.telegramChatId !== undefined
       ? db
           .batch([
             forgetChatOfGroup(db, group.id, chatId),

@@ -148,7 +148,9 @@ export function membershipStatements(
             .prepare(
               `insert into telegram_invite_links (id, invite_id, chat_id, url, creates_join_request,
            status, attempts, next_attempt_at, created_at)
-         select ?2, ?3, g.telegram_chat_id, null, ?5, 'pending', 0, ?6, ?6
+         select ?2, ?3, g.telegram_chat_id, null,
+           (select c.visibility = 'closed' from communities c where c.id = g.community_id),
+           'pending', 0, ?5, ?5
          from groups g where g.id = ?4 and g.telegram_chat_id is not null
            and exists (select 1 from invites where id = ?3) and ${memberExists}`,
             )
@@ -157,7 +159,6 @@ export function membershipStatements(
               newId('tgl', nowMs),
               referralInviteId,
               target.announcementGroup.id,
-              open ? 0 : 1,
               nowMs,
             ),
         ]),

@@ -215,20 +215,3 @@ export function telegramLinksOfPageQuery(
     )
     .limit(options.limit === 0 ? 0 : options.limit + 1)
 }
-
-/**
- * A link's live Telegram link (made, or still to be made), for its page's batch. `read` false
- * reads none (Telegram not configured).
- */
-export function telegramLinkOfInviteQuery(db: Database, inviteId: string, read: boolean) {
-  return db
-    .select()
-    .from(telegramInviteLinks)
-    .where(
-      and(
-        eq(telegramInviteLinks.inviteId, inviteId),
-        inArray(telegramInviteLinks.status, ['pending', 'active']),
-      ),
-    )
-    .limit(read ? 1 : 0)
-}

@@ -25,7 +25,9 @@
  * The webhook is kept as set (setWebhook, getWebhookInfo); `POST /telegram/__webhook-error`
  * with `{message}` records a delivery error as Telegram would report it. `POST
  * /telegram/__rights` with `{chatId, canInvite}` takes the right to invite users from the bot
- * in one chat (or gives it back), as an admin would in the chat's settings.
+ * in one chat (or gives it back), as an admin would in the chat's settings. `POST
+ * /telegram/__revoke-busy` with `{chatId, busy}` makes revokeChatInviteLink answer 429
+ * (`retry_after` 1) in one chat until it is called again with `busy: false`.
  */
 export const TELEGRAM_BOT_TOKEN = '123456789:test-telegram-token-0123456789'
 export const TELEGRAM_BOT_ID = 123456789
@@ -56,6 +58,8 @@ export function createFakeTelegram() {
   const changed = new Map<string, 'removed' | 'muted'>()
   // Chats where an admin took the bot's right to invite users.
   const noInvite = new Set<string>()
+  // Chats whose revokeChatInviteLink answers 429 (`__revoke-busy`).
+  const revokeBusy = new Set<string>()
 
   const refuse = (json: Json, code: number, description: string, retryAfter?: number) =>
     json(code, {
@@ -119,6 +123,13 @@ export function createFakeTelegram() {
         bot?: 'removed' | 'muted'
       }
       if (bot) changed.set(String(chatId), bot)
+      json(200, { ok: true })
+      return true
+    }
+    if (path === '/telegram/__revoke-busy') {
+      const { chatId, busy } = JSON.parse(body || '{}') as { chatId?: number; busy?: boolean }
+      if (busy) revokeBusy.add(String(chatId))
+      else revokeBusy.delete(String(chatId))
       json(200, { ok: true })
       return true
     }
@@ -287,6 +298,10 @@ export function createFakeTelegram() {
       }
       case 'revokeChatInviteLink':
         if (needsChat()) return true
+        if (revokeBusy.has(String(params.chat_id))) {
+          refuse(json, 429, 'Too Many Requests: retry after 1', 1)
+          return true
+        }
         json(200, {
           ok: true,
           result: {

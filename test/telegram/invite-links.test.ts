@@ -270,6 +270,10 @@ describe('a group’s links follow its chat', () => {
       'chatInviteUrl',
     )
     await revokedAtTelegram(chatId, first)
+    // Rotated while archived, it still gets none.
+    const rotated = await call('POST', `/api/invites/${created.id}/rotate`)
+    expect(rotated.status, rotated.text).toBe(200)
+    expect(rotated.json).not.toHaveProperty('telegramLinkStatus')
     const restored = await call('POST', `/api/invites/${created.id}/restore`)
     expect(restored.status, restored.text).toBe(200)
     expect(await madeByCron(created.id)).not.toBe(first)

@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm'
 import { telegramInviteLinks } from '../../src/db/schema'
 import { loadConfig, telegramConfig } from '../../src/lib/config'
 import { makeTelegramLink } from '../../src/platforms/telegram/invite-links'
-import { call, createInvite, eventually, runCron } from '../worker/helpers'
+import { call, createInvite, eventually, query, runCron } from '../worker/helpers'
 import { botStatusUpdate, postUpdate } from '../support/telegram-updates'
 import { telegramCommunity, withTelegramLink } from './support'
 import { page, signIn } from '../worker/dashboard-helpers'
@@ -135,5 +135,60 @@ describe('a Telegram link made twice at once', () => {
     expect(JSON.parse(revoked[0]!.body).invite_link).not.toBe(saved)
     // The link people were given stays the one on record.
     expect((await call('GET', `/api/invites/${invite.id}`)).json.chatInviteUrl).toBe(saved)
+  })
+})
+
+describe('a Telegram link made after its row was retired', () => {
+  it('is kept on its row for the cron job to revoke while Telegram is busy', async () => {
+    const world = await telegramCommunity()
+    const invite = await createInvite(world.community.id, { groupId: world.group.id })
+    await withTelegramLink(invite.id)
+    // A maker that read the link while it still waited; meanwhile a change retired it (a
+    // pending link retired is dropped: revoked, with no URL).
+    await query(
+      `update telegram_invite_links set status = 'revoked', url = null where invite_id = ?`,
+      invite.id,
+    )
+    const db = createDb(env.DB)
+    const row = await db.query.telegramInviteLinks.findFirst({
+      where: eq(telegramInviteLinks.inviteId, invite.id),
+    })
+    const busy = (value: boolean) =>
+      fetch(`${fake}/telegram/__revoke-busy`, {
+        method: 'POST',
+        body: JSON.stringify({ chatId: world.chatId, busy: value }),
+      })
+    await busy(true)
+    const outcome = await makeTelegramLink(
+      db,
+      telegramConfig(loadConfig(env))!,
+      { ...row!, status: 'pending', attempts: 0 },
+      new Date(),
+    )
+    expect(outcome).toBe('made elsewhere')
+    const [kept] = await query<{ status: string; url: string }>(
+      'select status, url from telegram_invite_links where invite_id = ?',
+      invite.id,
+    )
+    expect(kept).toMatchObject({
+      status: 'revoking',
+      url: expect.stringMatching(/^https:\/\/t\.me\/\+/),
+    })
+    await busy(false)
+    await eventually(async () => {
+      await runCron(Date.now() + 2000)
+      const requests = (await (
+        await fetch(`${fake}/__requests?path=/telegram/bot`)
+      ).json()) as Array<{ path: string; body: string; status?: number }>
+      const revoked = requests
+        .filter((r) => r.path.endsWith('/revokeChatInviteLink'))
+        .map((r) => JSON.parse(r.body).invite_link)
+      expect(revoked.filter((url) => url === kept!.url).length).toBeGreaterThanOrEqual(2)
+      const [after] = await query<{ status: string }>(
+        'select status from telegram_invite_links where invite_id = ?',
+        invite.id,
+      )
+      expect(after!.status).toBe('revoked')
+    })
   })
 })

@@ -323,6 +323,38 @@ describe('Telegram people are members', () => {
     expect(await verifiedOf(invite.id)).toEqual({ joins: 1, leaves: 0 })
   })
 
+  it('a request another community approved, before the chat moved to this one, admits no one here', async () => {
+    const before = await telegramCommunity('closed')
+    const { chatId } = before
+    const nina = newUser('Nina')
+    await postUpdate(joinRequestUpdate(chatId, nina))
+    const request = await eventually(async () => {
+      const list = await call(
+        'GET',
+        `/api/communities/${before.community.id}/telegram-join-requests?status=pending`,
+      )
+      expect(list.json.data).toHaveLength(1)
+      return list.json.data[0]
+    })
+    const approved = await call('POST', `/api/telegram-join-requests/${request.id}/approve`)
+    expect(approved.json.status).toBe('approved')
+    const unlinked = await call('PATCH', `/api/groups/${before.group.id}`, {
+      body: { telegramChatId: null },
+    })
+    expect(unlinked.status, unlinked.text).toBe(200)
+    const now = await createCommunity({ visibility: 'closed' })
+    const follower = await createGroup(now.id)
+    const linked = await call('PATCH', `/api/groups/${follower.id}`, {
+      body: { telegramChatId: chatId },
+    })
+    expect(linked.status, linked.text).toBe(200)
+    await postUpdate(memberUpdate(chatId, nina, 'joined'))
+    await settled(chatId, now.id)
+    for (const id of [before.community.id, now.id]) {
+      expect((await membersOf(id)).filter((m) => m.telegram?.userId === nina.id)).toEqual([])
+    }
+  })
+
   it('a join read ahead before its chat moved to another group is no member of the old one', async () => {
     const { community, group: left, chatId, url } = await linkOnTelegram()
     const mover = newUser('Mover')

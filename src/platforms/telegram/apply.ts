@@ -283,7 +283,8 @@ async function membershipChange(
     }
   }
   const via =
-    (linkAdmits ? link : null) ?? (group ? await approvedRequest(client, chatId, user.id) : null)
+    (linkAdmits ? link : null) ??
+    (group ? await approvedRequest(client, chatId, user.id, group.communityId) : null)
   if (!group || !via) return { effects: [...cohort, membership, counted], outcome }
   const { statements, join } = joinMemberStatements(client, person, group, via, now)
   return { effects: [...cohort, membership, counted, ...statements], outcome, join }
@@ -304,22 +305,24 @@ function ourLinkInto(
 }
 
 /**
- * A join by another route is still a member's when our admins approved their join request to
- * the chat: credited to the link the request came through, if any.
+ * A join by another route is still a member's when the admins of the community that follows the
+ * chat approved their join request to it (not another community's, which followed it before):
+ * credited to the link the request came through, if any.
  */
 async function approvedRequest(
   client: D1Database,
   chatId: number,
   userId: number,
+  communityId: string,
 ): Promise<{ inviteId: string | null; referrerMemberId: string | null } | null> {
   return client
     .prepare(
       `select r.invite_id as inviteId, i.referrer_member_id as referrerMemberId
        from telegram_join_requests r left join invites i on i.id = r.invite_id
-       where r.chat_id = ?1 and r.user_id = ?2 and r.status = 'approved'
+       where r.chat_id = ?1 and r.user_id = ?2 and r.community_id = ?3 and r.status = 'approved'
        order by r.decided_at desc limit 1`,
     )
-    .bind(chatId, userId)
+    .bind(chatId, userId, communityId)
     .first()
 }
 

@@ -1,8 +1,6 @@
 import { and, eq, inArray, isNotNull, lte, ne, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import {
-  communities,
-  groups,
   invites,
   members,
   telegramInviteLinks,
@@ -10,7 +8,7 @@ import {
   type TelegramInviteLink,
 } from '../../db/schema'
 import type { TelegramConfig } from '../../lib/config'
-import { idTimePart, newId } from '../../lib/ids'
+import { idTimePart } from '../../lib/ids'
 import { chunks, ID_CHUNK } from '../../lib/chunks'
 import { createChatInviteLink, revokeChatInviteLink, type BotApiResult } from './client'
 
@@ -36,50 +34,28 @@ function backoffMs(attempts: number): number {
 export const MAX_LINK_ATTEMPTS = 6
 
 /**
- * The Telegram chat a link leads into: its group's, or for a link without a group the
- * announcement group's; null when that group is not on Telegram.
- */
-async function chatOfInvite(db: Database, invite: Invite) {
-  const [row] = await db
-    .select({ chatId: groups.telegramChatId, visibility: communities.visibility })
-    .from(groups)
-    .innerJoin(communities, eq(communities.id, groups.communityId))
-    .where(
-      invite.groupId
-        ? eq(groups.id, invite.groupId)
-        : and(eq(groups.communityId, invite.communityId), eq(groups.kind, 'announcement')),
-    )
-    .limit(1)
-  return row?.chatId == null ? null : { chatId: row.chatId, closed: row.visibility === 'closed' }
-}
-
-/**
  * Plans the Telegram link of a campaign link whose group is on Telegram (a row `pending` until
- * Telegram made it); null for a link on WhatsApp. A closed community's links make join requests.
+ * Telegram made it), unless it has one; null for a link on WhatsApp, or archived or revoked. A
+ * closed community's links make join requests. The chat and the visibility are read in the
+ * statement that writes the row, so a group unlinked or a community closed a moment before is
+ * seen.
  */
 export async function planTelegramLink(
   db: Database,
   invite: Invite,
   now: Date,
 ): Promise<TelegramInviteLink | null> {
-  const chat = await chatOfInvite(db, invite)
-  if (!chat) return null
-  const [row] = await db
-    .insert(telegramInviteLinks)
-    .values({
-      id: newId('tgl', now.getTime()),
-      inviteId: invite.id,
-      chatId: chat.chatId,
-      url: null,
-      createsJoinRequest: chat.closed,
-      status: 'pending',
-      // The caller asks Telegram right away; the cron job only if that did not get through.
-      nextAttemptAt: new Date(now.getTime() + HAND_OVER_MS),
-      createdAt: now,
-    })
-    .onConflictDoNothing()
-    .returning()
-  return row ?? (await liveTelegramLink(db, invite.id))
+  const [, [row]] = await db.batch([
+    // The caller asks Telegram right away; the cron job only if that did not get through.
+    planLinksIntoChatOf(
+      db,
+      { groupOfInvite: invite.id },
+      now,
+      new Date(now.getTime() + HAND_OVER_MS),
+    ),
+    telegramLinkOfInviteQuery(db, invite.id),
+  ])
+  return row ?? null
 }
 
 /** The link's live Telegram link (pending or made), if it has one. */
@@ -87,13 +63,25 @@ export async function liveTelegramLink(
   db: Database,
   inviteId: string,
 ): Promise<TelegramInviteLink | null> {
-  const row = await db.query.telegramInviteLinks.findFirst({
-    where: and(
-      eq(telegramInviteLinks.inviteId, inviteId),
-      inArray(telegramInviteLinks.status, ['pending', 'active']),
-    ),
-  })
+  const [row] = await telegramLinkOfInviteQuery(db, inviteId)
   return row ?? null
+}
+
+/**
+ * A link's live Telegram link (made, or still to be made), for a batch. `read` false reads none
+ * (Telegram not configured).
+ */
+export function telegramLinkOfInviteQuery(db: Database, inviteId: string, read = true) {
+  return db
+    .select()
+    .from(telegramInviteLinks)
+    .where(
+      and(
+        eq(telegramInviteLinks.inviteId, inviteId),
+        inArray(telegramInviteLinks.status, ['pending', 'active']),
+      ),
+    )
+    .limit(read ? 1 : 0)
 }
 
 /** The live Telegram links of up to a page of campaign links, by link id. */
@@ -170,9 +158,28 @@ export async function makeTelegramLink(
       .where(pending)
       .returning({ id: telegramInviteLinks.id })
     if (saved.length > 0) return 'made'
-    // Made or dropped meanwhile by someone else (the cron job, the consumer): the link Telegram
-    // just made would be one nobody counts or revokes, so it goes again at once.
-    await revokeChatInviteLink(telegram, link.chatId, outcome.result.invite_link)
+    // Made or dropped meanwhile by someone else (the cron job, the consumer, a change that
+    // retired it): the link Telegram just made would be one nobody counts, so it goes again at
+    // once. If Telegram cannot revoke it now, a row dropped before it was made keeps it as one
+    // to revoke, for the cron job.
+    const revoked = await revokeChatInviteLink(telegram, link.chatId, outcome.result.invite_link)
+    if (!revoked.ok && revoked.kind !== 'refused') {
+      await db
+        .update(telegramInviteLinks)
+        .set({
+          url: outcome.result.invite_link,
+          status: 'revoking',
+          nextAttemptAt: nextAttempt(revoked, 1, now),
+          attempts: 1,
+        })
+        .where(
+          and(
+            eq(telegramInviteLinks.id, link.id),
+            eq(telegramInviteLinks.status, 'revoked'),
+            sql`${telegramInviteLinks.url} is null`,
+          ),
+        )
+    }
     return 'made elsewhere'
   }
   const attempts = link.attempts + 1
@@ -308,8 +315,10 @@ export async function revokeTelegramLink(
 /*
  * A group's campaign links follow its chat. The statements below go into the batch that links,
  * unlinks or relinks a group (`updateGroup`) or deletes it (`deleteGroup`), around the group's
- * own change. Each is one statement, whatever the number of links: a chat belongs to one group
- * at a time, and a group's links are bounded by its members' referral links and its campaign's.
+ * own change, or into the batch that changes a community's visibility or a link's settings.
+ * Each is one statement, whatever the number of links (a group's campaign links and its
+ * members' referral links): its rows are found through indexes, and Telegram is asked by the
+ * cron job, a bounded number a run (`runDueTelegramLinks`).
  */
 
 /**
@@ -335,9 +344,10 @@ export function retireLinksIntoChatOf(
 }
 
 /**
- * Before a community's visibility changes: every Telegram link of its links is revoked, to be
- * replaced (`planLinksIntoChatOf`) by one that makes join requests when it is closed, and lets
- * people in when it is open. Left alone, a closed community's old links would let anyone in.
+ * After a community's visibility changed: every Telegram link of its links made for the other
+ * visibility is revoked, to be replaced (`planLinksIntoChatOf`) by one that makes join requests
+ * when it is closed, and lets people in when it is open. Left alone, a closed community's old
+ * links would let anyone in.
  */
 export function retireLinksOfCommunity(db: Database, communityId: string, now: Date) {
   return retireLive(
@@ -347,6 +357,8 @@ export function retireLinksOfCommunity(db: Database, communityId: string, now: D
       telegramInviteLinks.inviteId,
       db.select({ id: invites.id }).from(invites).where(eq(invites.communityId, communityId)),
     ),
+    sql`${telegramInviteLinks.createsJoinRequest} is not
+      (select visibility = 'closed' from communities where id = ${communityId})`,
   )
 }
 
@@ -394,6 +406,7 @@ export function planLinksIntoChatOf(
     | { groupsOf: string }
     | { groupOfInvite: string },
   now: Date,
+  dueAt = now,
 ) {
   const at = now.getTime()
   const which =
@@ -410,7 +423,7 @@ export function planLinksIntoChatOf(
   // random digits (hex digits are base32 digits too).
   return db.insert(telegramInviteLinks).select(sql`
     select ${`tgl_${idTimePart(at)}`} || lower(hex(randomblob(8))), i.id, g.telegram_chat_id,
-      null, c.visibility = 'closed', 'pending', 0, ${at}, null, null, ${at}, null
+      null, c.visibility = 'closed', 'pending', 0, ${dueAt.getTime()}, null, null, ${at}, null
     from groups g join communities c on c.id = g.community_id
       join invites i on i.id in (select id from invites where group_id = g.id
         union all select id from invites where g.kind = 'announcement'
@@ -433,20 +446,28 @@ export async function runDueTelegramLinks(
   now: Date,
   limit = 20,
 ): Promise<number> {
-  const due = await db
-    .select()
-    .from(telegramInviteLinks)
-    .where(
-      and(
-        inArray(telegramInviteLinks.status, ['pending', 'revoking']),
-        lte(telegramInviteLinks.nextAttemptAt, now),
-      ),
-    )
-    .orderBy(sql`${telegramInviteLinks.nextAttemptAt}`)
-    .limit(limit)
-  for (const link of due) {
-    if (link.status === 'pending') await makeTelegramLink(db, telegram, link, now)
-    else await revokeTelegramLink(db, telegram, link, now)
-  }
-  return due.length
+  // Revocations first, with a budget of their own: after a community closes, each of its old
+  // links lets people into the chat unasked until Telegram has revoked it.
+  const due = (status: 'pending' | 'revoking', count: number) =>
+    db
+      .select()
+      .from(telegramInviteLinks)
+      .where(
+        and(
+          // Written out, not bound, so that the partial index of due links is used.
+          sql`${telegramInviteLinks.status} in ('pending', 'revoking')`,
+          eq(telegramInviteLinks.status, status),
+          lte(telegramInviteLinks.nextAttemptAt, now),
+        ),
+      )
+      .orderBy(sql`${telegramInviteLinks.nextAttemptAt}`)
+      .limit(count)
+  const revoking = await due('revoking', REVOCATIONS_PER_LINK_MADE * limit)
+  for (const link of revoking) await revokeTelegramLink(db, telegram, link, now)
+  const pending = await due('pending', limit)
+  for (const link of pending) await makeTelegramLink(db, telegram, link, now)
+  return revoking.length + pending.length
 }
+
+/** How many revocations a cron run may ask Telegram for, for each link it may make. */
+const REVOCATIONS_PER_LINK_MADE = 3

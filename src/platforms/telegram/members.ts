@@ -272,7 +272,8 @@ function referralLinkStatements(
       .prepare(
         `insert into telegram_invite_links (id, invite_id, chat_id, url, creates_join_request,
            status, attempts, next_attempt_at, created_at)
-         select ?3, ?4, ?5, null, ?6, 'pending', 0, ?7, ?8
+         select ?3, ?4, ?5, null,
+           (select visibility = 'closed' from communities where id = ?6), 'pending', 0, ?7, ?8
          where exists (select 1 from invites where id = ?4)`,
       )
       .bind(
@@ -281,7 +282,8 @@ function referralLinkStatements(
         join.referralLinkId,
         join.referralInviteId,
         person.chatId,
-        group.closed,
+        // Its visibility now, not as read ahead: one closed since gets a link that asks.
+        group.communityId,
         // The consumer asks first; the cron job only if that did not get through.
         nowMs + 60_000,
         nowMs,
