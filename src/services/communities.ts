@@ -16,7 +16,7 @@ import { DEFAULT_TIME_ZONE } from '../lib/time'
 import { SLUG_MAX_LENGTH, slugify } from '../lib/slug'
 import { isOwner, type Principal } from './access'
 import { forgetCommunityChats, forgetTelegramContacts } from './telegram-retention'
-import { planLinksIntoChatOf, retireLinksOfCommunity } from '../platforms/telegram/invite-links'
+import { planLinksIntoChatOf, retireLinksOfCommunity } from '../platforms/telegram/links-follow'
 
 export interface CreateCommunityInput {
   name: string

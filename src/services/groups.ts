@@ -5,7 +5,7 @@ import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { DISCUSSION_GROUP_MEMBER_LIMIT, maxMemberLimit } from '../lib/limits'
 import { toPage, type Page } from '../lib/pagination'
-import { planLinksIntoChatOf, retireLinksIntoChatOf } from '../platforms/telegram/invite-links'
+import { planLinksIntoChatOf, retireLinksIntoChatOf } from '../platforms/telegram/links-follow'
 import { forgetChatOfGroup } from './telegram-retention'
 
 export interface CreateGroupInput {

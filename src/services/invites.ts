@@ -14,7 +14,11 @@ import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { MemoryCache } from '../lib/memory-cache'
 import { purgeCachedQr } from './qr-cache'
-import { planLinksIntoChatOf, retireLinkOfInvite } from '../platforms/telegram/invite-links'
+import {
+  planLinksIntoChatOf,
+  retireLinkOfInvite,
+  telegramLinkFollows,
+} from '../platforms/telegram/links-follow'
 import { toPage, type Page } from '../lib/pagination'
 
 export const INVITE_STATUSES = ['active', 'revoked', 'archived', 'expired', 'used_up'] as const
@@ -199,34 +203,6 @@ export function listInvitesQuery(
     )
     .orderBy(asc(invites.id))
     .limit(options.limit + 1)
-}
-
-/**
- * A link's Telegram link carries its group's chat, its uses left and its expiry: when one of
- * them changes, it is replaced in the batch of the change (if the change is made: its
- * `updated_at` is this one's), and nothing is done otherwise.
- */
-function telegramLinkFollows(
-  db: Database,
-  invite: Invite,
-  fields: Omit<UpdateInviteInput, 'code'>,
-  now: Date,
-) {
-  const comparable = (value: string | number | Date | null) =>
-    value instanceof Date ? value.getTime() : value
-  const changes = (key: 'groupId' | 'maxUses' | 'expiresAt') =>
-    fields[key] !== undefined && comparable(fields[key]) !== comparable(invite[key])
-  if (!changes('groupId') && !changes('maxUses') && !changes('expiresAt')) return []
-  const changed = exists(
-    db
-      .select({ id: invites.id })
-      .from(invites)
-      .where(and(eq(invites.id, invite.id), eq(invites.updatedAt, now))),
-  )
-  return [
-    retireLinkOfInvite(db, invite.id, now, changed),
-    planLinksIntoChatOf(db, { groupOfInvite: invite.id }, now),
-  ] as const
 }
 
 /**
