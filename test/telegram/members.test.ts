@@ -72,6 +72,20 @@ async function settled(chatId: number, communityId: string) {
   })
 }
 
+/** The community's one pending Telegram join request, once there, approved by its admins. */
+async function approveOnlyRequest(communityId: string) {
+  const request = await eventually(async () => {
+    const list = await call(
+      'GET',
+      `/api/communities/${communityId}/telegram-join-requests?status=pending`,
+    )
+    expect(list.json.data).toHaveLength(1)
+    return list.json.data[0]
+  })
+  const approved = await call('POST', `/api/telegram-join-requests/${request.id}/approve`)
+  expect(approved.json.status).toBe('approved')
+}
+
 describe('Telegram people are members', () => {
   it('a join through our link makes a member, with their account as the contact and the join as its consent', async () => {
     const { community, group: discussion, chatId, invite, url } = await linkOnTelegram()
@@ -255,16 +269,7 @@ describe('Telegram people are members', () => {
     // A request our admins approved, then the join Telegram reports (no link of ours on it).
     const nina = newUser('Nina')
     await postUpdate(joinRequestUpdate(chatId, nina))
-    const request = await eventually(async () => {
-      const list = await call(
-        'GET',
-        `/api/communities/${community.id}/telegram-join-requests?status=pending`,
-      )
-      expect(list.json.data).toHaveLength(1)
-      return list.json.data[0]
-    })
-    const approved = await call('POST', `/api/telegram-join-requests/${request.id}/approve`)
-    expect(approved.json.status).toBe('approved')
+    await approveOnlyRequest(community.id)
     await postUpdate(memberUpdate(chatId, nina, 'joined'))
     expect(await memberWith(community.id, nina.id)).toMatchObject({ inviteId: null })
   })
@@ -328,16 +333,7 @@ describe('Telegram people are members', () => {
     const { chatId } = before
     const nina = newUser('Nina')
     await postUpdate(joinRequestUpdate(chatId, nina))
-    const request = await eventually(async () => {
-      const list = await call(
-        'GET',
-        `/api/communities/${before.community.id}/telegram-join-requests?status=pending`,
-      )
-      expect(list.json.data).toHaveLength(1)
-      return list.json.data[0]
-    })
-    const approved = await call('POST', `/api/telegram-join-requests/${request.id}/approve`)
-    expect(approved.json.status).toBe('approved')
+    await approveOnlyRequest(before.community.id)
     const unlinked = await call('PATCH', `/api/groups/${before.group.id}`, {
       body: { telegramChatId: null },
     })
