@@ -260,6 +260,32 @@ describe('a group’s links follow its chat', () => {
     await revokedAtTelegram(chatId, second)
   })
 
+  it('in a closed community a change of uses alone keeps the Telegram link: it takes no member limit there', async () => {
+    const { community, group } = await telegramCommunity('closed')
+    const created = await createInvite(community.id, {
+      groupId: group.id,
+      label: 'Closed limits',
+      maxUses: 50,
+    })
+    const first = await withTelegramLink(created.id)
+    const edit = async (body: Record<string, unknown>) => {
+      const edited = await call('PATCH', `/api/invites/${created.id}`, { body })
+      expect(edited.status, edited.text).toBe(200)
+    }
+    await edit({ maxUses: 500 })
+    await runCron(Date.now())
+    expect((await call('GET', `/api/invites/${created.id}`)).json).toMatchObject({
+      telegramLinkStatus: 'active',
+      chatInviteUrl: first,
+    })
+    expect((await botCalls('revokeChatInviteLink')).filter((p) => p.invite_link === first)).toEqual(
+      [],
+    )
+    // An expiry is something Telegram keeps: that change still replaces it.
+    await edit({ maxUses: 100, expiresAt: new Date(Date.now() + 86_400_000).toISOString() })
+    expect(await madeByCron(created.id)).not.toBe(first)
+  })
+
   it('archiving a link revokes its Telegram link, and restoring it makes a new one', async () => {
     const { community, group, chatId } = await telegramCommunity()
     const created = await createInvite(community.id, { groupId: group.id, label: 'Shelved' })

@@ -143,6 +143,10 @@ export function telegramLinkFollows(
   const changes = (key: 'groupId' | 'maxUses' | 'expiresAt') =>
     fields[key] !== undefined && comparable(fields[key]) !== comparable(invite[key])
   if (!changes('groupId') && !changes('maxUses') && !changes('expiresAt')) return []
+  // Telegram takes no member limit on a link that makes join requests (a closed community's):
+  // a change of uses alone leaves such a link as it is, and its URL with it. Our own count of
+  // uses decides there (`members.ts`).
+  const usesOnly = !changes('groupId') && !changes('expiresAt')
   const changed = exists(
     db
       .select({ id: invites.id })
@@ -150,7 +154,12 @@ export function telegramLinkFollows(
       .where(and(eq(invites.id, invite.id), eq(invites.updatedAt, now))),
   )
   return [
-    retireLinkOfInvite(db, invite.id, now, changed),
+    retireLinkOfInvite(
+      db,
+      invite.id,
+      now,
+      usesOnly ? and(changed, eq(telegramInviteLinks.createsJoinRequest, false)) : changed,
+    ),
     planLinksIntoChatOf(db, { groupOfInvite: invite.id }, now),
   ] as const
 }
