@@ -57,6 +57,21 @@ describe('a Telegram invite link per campaign link', () => {
     expect(asked).not.toHaveProperty('member_limit')
   })
 
+  it('shows each link’s Telegram link on a full page of 100 links', async () => {
+    const { community, group } = await telegramCommunity()
+    for (let i = 0; i < 100; i += 10) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) =>
+          createInvite(community.id, { groupId: group.id, label: `Page ${i + j}` }),
+        ),
+      )
+    }
+    const page = await call('GET', `/api/communities/${community.id}/invites?limit=100`)
+    expect(page.status, page.text).toBe(200)
+    expect(page.json.data).toHaveLength(100)
+    for (const invite of page.json.data) expect(invite.telegramLinkStatus).toBeDefined()
+  })
+
   it('shows "pending" while Telegram asks us to wait, and the cron job makes it when allowed', async () => {
     // The stand-in answers the first createChatInviteLink of a chat ending in 7 with 429.
     const { community, group } = await telegramCommunity('open', 7)

@@ -84,22 +84,28 @@ export function telegramLinkOfInviteQuery(db: Database, inviteId: string, read =
     .limit(read ? 1 : 0)
 }
 
-/** The live Telegram links of up to a page of campaign links, by link id. */
+/**
+ * The live Telegram links of a page of campaign links, by link id: a chunk of ids a statement,
+ * so no page size can pass the bound values a D1 statement may have.
+ */
 export async function liveTelegramLinks(
   db: Database,
   inviteIds: string[],
 ): Promise<Map<string, TelegramInviteLink>> {
-  if (inviteIds.length === 0) return new Map()
-  const rows = await db
-    .select()
-    .from(telegramInviteLinks)
-    .where(
-      and(
-        inArray(telegramInviteLinks.inviteId, inviteIds.slice(0, 100)),
-        inArray(telegramInviteLinks.status, ['pending', 'active']),
-      ),
-    )
-  return new Map(rows.map((row) => [row.inviteId, row]))
+  const found = new Map<string, TelegramInviteLink>()
+  for (const chunk of chunks(inviteIds, ID_CHUNK)) {
+    const rows = await db
+      .select()
+      .from(telegramInviteLinks)
+      .where(
+        and(
+          inArray(telegramInviteLinks.inviteId, chunk),
+          inArray(telegramInviteLinks.status, ['pending', 'active']),
+        ),
+      )
+    for (const row of rows) found.set(row.inviteId, row)
+  }
+  return found
 }
 
 function failureText(outcome: Exclude<BotApiResult<unknown>, { ok: true }>): string {
