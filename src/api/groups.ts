@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { assertAllowedUrls } from '../lib/urls'
+import { assertCan } from '../services/access'
 import { createGroup, deleteGroup, listGroups, updateGroup } from '../services/groups'
 import { idParam } from '../schemas/common'
 import {
@@ -132,6 +133,9 @@ openapi(
   async (c) => {
     const { group } = c.var
     const input = c.req.valid('json')
+    // Which chat a group is belongs to the installation's bot, as on the dashboard's Telegram
+    // page: only owners link and unlink chats (the chats are every community's).
+    if (input.telegramChatId !== undefined) assertCan(c.var.principal, 'telegram.manage')
     assertAllowedUrls(input, c.var.config)
     const now = new Date()
     if (input.telegramChatId != null) await linkTelegramChat(c, input.telegramChatId, group.id, now)

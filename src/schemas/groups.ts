@@ -66,7 +66,8 @@ export const UpdateGroupSchema = z
           '(made by the cron job); unlinking (or linking another chat) revokes their links into ' +
           'the old chat and deletes who Telegram reported joining and leaving it, but for our ' +
           'members still in it (their leave is counted for their link); members and counts ' +
-          'stay. Only when Telegram is configured',
+          'stay. Only when Telegram is configured, and only with an owner token (403 otherwise), ' +
+          'as the chats are the whole installation’s',
       ),
   })
   .partial()

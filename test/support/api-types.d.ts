@@ -1194,7 +1194,7 @@ export interface components {
        */
       chatInviteUrl?: string | null
       /**
-       * @description Link the group to a Telegram chat the bot administers (`GET /api/telegram/chats`); null unlinks it. Linking gives the group's live links a Telegram link into the chat (made by the cron job); unlinking (or linking another chat) revokes their links into the old chat and deletes who Telegram reported joining and leaving it, but for our members still in it (their leave is counted for their link); members and counts stay. Only when Telegram is configured
+       * @description Link the group to a Telegram chat the bot administers (`GET /api/telegram/chats`); null unlinks it. Linking gives the group's live links a Telegram link into the chat (made by the cron job); unlinking (or linking another chat) revokes their links into the old chat and deletes who Telegram reported joining and leaving it, but for our members still in it (their leave is counted for their link); members and counts stay. Only when Telegram is configured, and only with an owner token (403 otherwise), as the chats are the whole installation’s
        * @example -1001234567890
        */
       telegramChatId?: number | null

@@ -3,6 +3,7 @@ import {
   call,
   createCommunity,
   createGroup,
+  createToken,
   eventually,
   expectProblem,
   query,
@@ -65,6 +66,38 @@ describe('linking a group to a Telegram chat', () => {
       group.id,
     )
     expect(row!.telegram_chat_id).toBeNull()
+  })
+
+  it('lets only owners link or unlink a chat: the chats are the whole installation’s', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const chatId = await knownChat(1)
+    const communityAdmin = await createToken({ role: 'community_admin', communityId: community.id })
+    const groupAdmin = await createToken({ role: 'group_admin', groupId: group.id })
+    for (const { token } of [communityAdmin, groupAdmin]) {
+      for (const telegramChatId of [chatId, null]) {
+        const refused = await call('PATCH', `/api/groups/${group.id}`, {
+          token,
+          body: { telegramChatId },
+        })
+        expectProblem(refused, 403, 'forbidden')
+      }
+      // The group's own fields stay theirs to change.
+      const renamed = await call('PATCH', `/api/groups/${group.id}`, {
+        token,
+        body: { topic: 'Still ours' },
+      })
+      expect(renamed.status, renamed.text).toBe(200)
+    }
+    const [row] = await query<{ telegram_chat_id: number | null }>(
+      'select telegram_chat_id from groups where id = ?',
+      group.id,
+    )
+    expect(row!.telegram_chat_id).toBeNull()
+    const linked = await call('PATCH', `/api/groups/${group.id}`, {
+      body: { telegramChatId: chatId },
+    })
+    expect(linked.status, linked.text).toBe(200)
   })
 
   it('keeps one chat to one group', async () => {
