@@ -152,6 +152,9 @@ openapi(
     access: { action: 'community.delete', on: 'community' },
     tags,
     summary: 'Delete a community, its groups and its scoped tokens',
+    description:
+      'Everything of the community goes with it. With Telegram, its links’ Telegram links are ' +
+      'revoked at Telegram by the cron job afterwards.',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: CommunityParams },
     responses: {

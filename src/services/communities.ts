@@ -223,10 +223,25 @@ export async function updateCommunity(
  * members (a `/stop` stays as its proof, naming nobody; see `forgetTelegramContacts`).
  */
 /** `community` as the caller read it, deciding access. */
-export async function deleteCommunity(db: Database, community: Community): Promise<void> {
+export async function deleteCommunity(
+  db: Database,
+  community: Community,
+  now = new Date(),
+): Promise<void> {
   const client = db.$client
   const id = community.id
   await client.batch([
+    // Its links' Telegram links outlive it, to be revoked by the cron job (the rows that track
+    // them go with the links).
+    client
+      .prepare(
+        `insert into telegram_link_revocations (url, chat_id, attempts, next_attempt_at)
+         select url, chat_id, 0, ?2 from telegram_invite_links
+         where invite_id in (select id from invites where community_id = ?1)
+           and status in ('active', 'revoking') and url is not null
+         on conflict (url) do nothing`,
+      )
+      .bind(id, now.getTime()),
     ...forgetCommunityChats(client, id),
     ...forgetTelegramContacts(client, {
       sql: 'select id from members where community_id = ?1',

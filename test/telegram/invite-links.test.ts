@@ -320,6 +320,16 @@ describe('a group’s links follow its chat', () => {
     expect(await madeByCron(created.id)).not.toBe(first)
   })
 
+  it('deleting the community revokes its links’ Telegram links, which would otherwise let anyone into the chat for good', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const created = await createInvite(community.id, { groupId: group.id, label: 'Doomed' })
+    const url = await withTelegramLink(created.id)
+    const deleted = await call('DELETE', `/api/communities/${community.id}`)
+    expect(deleted.status, deleted.text).toBe(204)
+    await revokedAtTelegram(chatId, url)
+    expect(await query('select * from telegram_link_revocations where url = ?', url)).toEqual([])
+  })
+
   it('deleting the group moves its links to the announcement group, out of the old chat and into its chat', async () => {
     const { community, group, chatId } = await telegramCommunity()
     const created = await createInvite(community.id, { groupId: group.id, label: 'Orphan' })

@@ -192,3 +192,33 @@ describe('a Telegram link made after its row was retired', () => {
     })
   })
 })
+
+describe('a Telegram link of a deleted community', () => {
+  it('waits for the cron job to revoke it while Telegram is busy, and is forgotten once revoked', async () => {
+    const world = await telegramCommunity()
+    const invite = await createInvite(world.community.id, { groupId: world.group.id })
+    const url = await withTelegramLink(invite.id)
+    const busy = (value: boolean) =>
+      fetch(`${fake}/telegram/__revoke-busy`, {
+        method: 'POST',
+        body: JSON.stringify({ chatId: world.chatId, busy: value }),
+      })
+    await busy(true)
+    const deleted = await call('DELETE', `/api/communities/${world.community.id}`)
+    expect(deleted.status, deleted.text).toBe(204)
+    await runCron(Date.now())
+    const [waiting] = await query<{ attempts: number; last_error: string }>(
+      'select attempts, last_error from telegram_link_revocations where url = ?',
+      url,
+    )
+    expect(waiting).toMatchObject({
+      attempts: 1,
+      last_error: expect.stringMatching(/rate limited/),
+    })
+    await busy(false)
+    await eventually(async () => {
+      await runCron(Date.now() + 3_600_000)
+      expect(await query('select 1 from telegram_link_revocations where url = ?', url)).toEqual([])
+    })
+  })
+})

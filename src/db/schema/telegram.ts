@@ -139,6 +139,26 @@ export const telegramInviteLinks = sqliteTable(
 )
 
 /**
+ * Telegram links to revoke whose campaign link went with its community: deleting a community
+ * moves its links' made Telegram links here (nothing here refers back to it), and the cron job
+ * revokes them at Telegram with the other revocations. Left alone they would let anyone into
+ * the chat for good, whichever community follows it next.
+ */
+export const telegramLinkRevocations = sqliteTable(
+  'telegram_link_revocations',
+  {
+    url: text('url').primaryKey(),
+    chatId: integer('chat_id').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+  },
+  (t) => [index('telegram_link_revocations_due_idx').on(t.nextAttemptAt)],
+)
+
+export type TelegramLinkRevocation = typeof telegramLinkRevocations.$inferSelect
+
+/**
  * Who is in a Telegram chat, as Telegram reported it (`chat_member`): the newest report wins by
  * its `date`, so a leave reported before the join it follows is not undone by that join.
  * `inviteId` is our link the person joined through (null: another route). Kept only while a

@@ -4,8 +4,10 @@ import {
   invites,
   members,
   telegramInviteLinks,
+  telegramLinkRevocations,
   type Invite,
   type TelegramInviteLink,
+  type TelegramLinkRevocation,
 } from '../../db/schema'
 import type { TelegramConfig } from '../../lib/config'
 import { chunks, ID_CHUNK } from '../../lib/chunks'
@@ -344,11 +346,48 @@ export async function runDueTelegramLinks(
       )
       .orderBy(sql`${telegramInviteLinks.nextAttemptAt}`)
       .limit(count)
-  const revoking = await due('revoking', REVOCATIONS_PER_LINK_MADE * limit)
+  const budget = REVOCATIONS_PER_LINK_MADE * limit
+  // Those of deleted communities first: no row of ours refers to them any more.
+  const orphaned = await db
+    .select()
+    .from(telegramLinkRevocations)
+    .where(lte(telegramLinkRevocations.nextAttemptAt, now))
+    .orderBy(telegramLinkRevocations.nextAttemptAt)
+    .limit(budget)
+  for (const link of orphaned) await revokeOrphanedLink(db, telegram, link, now)
+  const revoking = await due('revoking', budget - orphaned.length)
   for (const link of revoking) await revokeTelegramLink(db, telegram, link, now)
   const pending = await due('pending', limit)
   for (const link of pending) await makeTelegramLink(db, telegram, link, now)
-  return revoking.length + pending.length
+  return orphaned.length + revoking.length + pending.length
+}
+
+/**
+ * Revokes a Telegram link whose campaign link went with its community (`deleteCommunity`): done
+ * once Telegram revoked it or refused (it no longer knows the link, or the bot lost the chat).
+ */
+async function revokeOrphanedLink(
+  db: Database,
+  telegram: TelegramConfig,
+  link: TelegramLinkRevocation,
+  now: Date,
+): Promise<string> {
+  const outcome = await revokeChatInviteLink(telegram, link.chatId, link.url)
+  const row = eq(telegramLinkRevocations.url, link.url)
+  if (outcome.ok || outcome.kind === 'refused') {
+    await db.delete(telegramLinkRevocations).where(row)
+    return 'revoked'
+  }
+  const attempts = link.attempts + 1
+  await db
+    .update(telegramLinkRevocations)
+    .set({
+      attempts,
+      nextAttemptAt: nextAttempt(outcome, attempts, now),
+      lastError: failureText(outcome),
+    })
+    .where(row)
+  return `failed (${outcome.kind})`
 }
 
 /** How many revocations a cron run may ask Telegram for, for each link it may make. */
