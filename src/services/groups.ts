@@ -7,6 +7,7 @@ import { DISCUSSION_GROUP_MEMBER_LIMIT, maxMemberLimit } from '../lib/limits'
 import { toPage, type Page } from '../lib/pagination'
 import { planLinksIntoChatOf, retireLinksIntoChatOf } from '../platforms/telegram/links-follow'
 import { forgetChatOfGroup } from './telegram-retention'
+import { endRequestsIntoChatOf } from '../platforms/telegram/join-requests'
 
 export interface CreateGroupInput {
   name: string
@@ -124,10 +125,11 @@ export async function updateGroup(
           .batch([
             forgetChatOfGroup(db, group.id, chatId),
             retireLinksIntoChatOf(db, group.id, chatId, now),
+            endRequestsIntoChatOf(db, group.id, chatId, now),
             update,
             planLinksIntoChatOf(db, { groupId: group.id }, now),
           ])
-          .then(([, , rows]) => rows)
+          .then(([, , , rows]) => rows)
       : update
   ).catch((error: unknown) => {
     // Two groups linked to one chat at the same moment: the unique index lets one through.
@@ -159,6 +161,7 @@ export async function deleteGroup(db: Database, group: Group, now: Date): Promis
       .where(and(eq(apiTokens.groupId, group.id), eq(apiTokens.role, 'group_admin'))),
     forgetChatOfGroup(db, group.id, null),
     retireLinksIntoChatOf(db, group.id, null, now),
+    endRequestsIntoChatOf(db, group.id, null, now),
     db.delete(groups).where(eq(groups.id, group.id)),
     planLinksIntoChatOf(db, { announcementGroupOf: group.communityId }, now),
   ])

@@ -54,6 +54,36 @@ describe('join requests from Telegram', () => {
     await pending(community.id, 0)
   })
 
+  it('still waiting when their group leaves the chat end as gone: no one is let into a chat the community left, and the next community hears the person ask', async () => {
+    const { community, group: left, chatId, url } = await closedChat()
+    const marta = newUser('Marta')
+    await postUpdate(joinRequestUpdate(chatId, marta, url))
+    const [waiting] = await pending(community.id, 1)
+    const unlinked = await call('PATCH', `/api/groups/${left.id}`, {
+      body: { telegramChatId: null },
+    })
+    expect(unlinked.status, unlinked.text).toBe(200)
+    await pending(community.id, 0)
+    const approved = await call('POST', `/api/telegram-join-requests/${waiting!.id}/approve`)
+    expect(approved.status, approved.text).toBe(200)
+    expect(approved.json).toMatchObject({
+      status: 'gone',
+      outcome: 'The group no longer follows this chat',
+    })
+    expect(await decisions('approveChatJoinRequest', chatId)).toEqual([])
+    // Another community follows the chat now: Marta asking again waits for its admins.
+    const other = await createCommunity({ visibility: 'closed' })
+    const follower = await createGroup(other.id)
+    const linked = await call('PATCH', `/api/groups/${follower.id}`, {
+      body: { telegramChatId: chatId },
+    })
+    expect(linked.status, linked.text).toBe(200)
+    const theirs = await createInvite(other.id, { groupId: follower.id })
+    await postUpdate(joinRequestUpdate(chatId, marta, await withTelegramLink(theirs.id)))
+    const [request] = await pending(other.id, 1)
+    expect(request).toMatchObject({ name: 'Marta', inviteId: theirs.id })
+  })
+
   it('wait for the admins with who asked and through which link, and approving lets them in', async () => {
     const { community, chatId, invite, url } = await closedChat()
     const nina = newUser('Nina')

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, ne, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import {
   telegramJoinRequests,
@@ -46,6 +46,42 @@ export async function listTelegramJoinRequests(
     .orderBy(asc(telegramJoinRequests.id))
     .limit(options.limit + 1)
   return toPage(rows, options.limit)
+}
+
+/** Why a request ended when its group left the chat, as the approvals list shows it. */
+export const GROUP_LEFT_CHAT = 'The group no longer follows this chat'
+
+/**
+ * Before a group leaves its chat (unlinked, linked to another, deleted; `keep` is the chat it
+ * follows next): its community's requests to join that chat still waiting end as gone, in the
+ * batch of the change. Approving one would let someone into a chat the community left, perhaps
+ * another community's next, and one left waiting would keep the person's next request, through
+ * the link of whoever follows the chat then, from being recorded (one waits per person and chat).
+ */
+export function endRequestsIntoChatOf(
+  db: Database,
+  groupId: string,
+  keep: number | null,
+  now: Date,
+) {
+  return db
+    .update(telegramJoinRequests)
+    .set({ status: 'gone', outcome: GROUP_LEFT_CHAT, decidedAt: now })
+    .where(
+      and(
+        // Written out, not bound: only then may SQLite use the partial index of waiting ones.
+        sql`${telegramJoinRequests.status} = 'pending'`,
+        eq(
+          telegramJoinRequests.chatId,
+          sql`(select telegram_chat_id from groups where id = ${groupId})`,
+        ),
+        eq(
+          telegramJoinRequests.communityId,
+          sql`(select community_id from groups where id = ${groupId})`,
+        ),
+        keep === null ? undefined : ne(telegramJoinRequests.chatId, keep),
+      ),
+    )
 }
 
 export type Decision = 'approve' | 'decline'
