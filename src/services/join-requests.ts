@@ -18,6 +18,7 @@ import {
   invites,
   joinRequests,
   members,
+  telegramJoinRequests,
   type JoinRequest,
   type JoinRequestStatus,
 } from '../db/schema'
@@ -133,8 +134,9 @@ export async function pendingCounts(
 }
 
 /**
- * The pending requests (confirmed, not repeats) of each community `where` picks, one indexed
- * count each, to run in a page's batch: a row for every community picked, none or many waiting.
+ * The pending requests (confirmed, not repeats) of each community `where` picks, and its
+ * Telegram join requests waiting, one indexed count of each, to run in a page's batch: a row for
+ * every community picked, none or many waiting.
  */
 export function pendingCountsQuery(db: Database, where: SQL | undefined) {
   const waiting = and(
@@ -143,10 +145,16 @@ export function pendingCountsQuery(db: Database, where: SQL | undefined) {
     isNull(joinRequests.repeatOf),
     confirmedSignUp,
   )
+  const waitingInTelegram = and(
+    eq(telegramJoinRequests.communityId, communities.id),
+    eq(telegramJoinRequests.status, 'pending'),
+  )
   return db
     .select({
       id: communities.id,
       count: sql<number>`(select count(*) from ${joinRequests} where ${waiting})`,
+      telegram: sql<number>`(select count(*) from ${telegramJoinRequests}
+        where ${waitingInTelegram})`,
     })
     .from(communities)
     .where(where)
@@ -162,8 +170,14 @@ export function pendingCountQuery(db: Database, communityId: string | SQL) {
   return pendingCountsQuery(db, eq(communities.id, communityId))
 }
 
-export function pendingCountsOf(rows: Array<{ id: string; count: number }>): Map<string, number> {
-  return new Map(rows.map((row) => [row.id, row.count]))
+/**
+ * Everything waiting for a decision in each community, by id: its join requests and its
+ * Telegram join requests (the dashboard's approvals badge and home).
+ */
+export function pendingCountsOf(
+  rows: Array<{ id: string; count: number; telegram: number }>,
+): Map<string, number> {
+  return new Map(rows.map((row) => [row.id, row.count + row.telegram]))
 }
 
 /**

@@ -70,6 +70,18 @@ describe('Telegram join requests in the approval queue', () => {
     expect(englishLeftIn(readableText(deutsch))).toEqual([])
   })
 
+  it('count in the header’s approvals on the community’s pages, until decided', async () => {
+    const { community, ids } = await closedChatWithRequests([newUser('Olli'), newUser('Pia')])
+    const { cookie } = await signIn()
+    const waiting = (html: string) => /<span class="pill">(\d+)<\/span>/.exec(html)?.[1]
+    const approvals = `/admin/communities/${community.id}/approvals`
+    expect(waiting((await page(approvals, cookie)).text)).toBe('2')
+    expect(waiting((await page(`/admin/communities/${community.id}`, cookie)).text)).toBe('2')
+    const decided = await call('POST', `/api/telegram-join-requests/${ids[0]}/decline`)
+    expect(decided.status, decided.text).toBe(200)
+    expect(waiting((await page(approvals, cookie)).text)).toBe('1')
+  })
+
   it('are approved one by one and declined in bulk through the Bot API, a gone one shown as gone', async () => {
     const [ana, ben, gone] = [newUser('Ana'), newUser('Ben'), newUser('Gone', 5)]
     const { community, chatId, ids } = await closedChatWithRequests([ana, ben, gone])

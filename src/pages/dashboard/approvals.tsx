@@ -12,7 +12,6 @@ import {
   getJoinRequestOrThrow,
   joinRequestsPageOf,
   listJoinRequestsQuery,
-  pendingCountsOf,
   pendingCountsOfIdsQuery,
   type JoinRequestListing,
 } from '../../services/join-requests'
@@ -113,7 +112,8 @@ approvalsPages.get('/admin/approvals', async (c) => {
           ),
         ])
       : [[]]
-  const counts = pendingCountsOf(countRows)
+  // The join requests listed here; Telegram's have their own part of the page.
+  const counts = new Map(countRows.map((row) => [row.id, row.count]))
   const lists = listRows.map((rows) => joinRequestsPageOf(rows, REQUESTS_PER_COMMUNITY))
   return shell(
     c,
