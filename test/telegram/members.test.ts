@@ -374,6 +374,24 @@ describe('Telegram people are members', () => {
     expect((await group(left.id)).memberCount).toBe(0)
   })
 
+  it('a join read ahead before its community closed, through a link that asked no one, makes no member', async () => {
+    const { community, group: joined, chatId, url } = await linkOnTelegram()
+    const early = newUser('Early')
+    const item = updateItem(memberUpdate(chatId, early, 'joined', { inviteLink: url }))!
+    const db = createDb(env.DB)
+    // The consumer read its batch ahead, the community still open; then an admin closes it.
+    const reads = await readAhead(db, [item])
+    const closed = await call('PATCH', `/api/communities/${community.id}`, {
+      body: { visibility: 'closed' },
+    })
+    expect(closed.status, closed.text).toBe(200)
+    await applyTelegramUpdate(db, telegramConfig(loadConfig(env))!, item, new Date(), reads)
+    expect((await membersOf(community.id)).filter((m) => m.telegram?.userId === early.id)).toEqual(
+      [],
+    )
+    expect((await group(joined.id)).memberCount).toBe(0)
+  })
+
   it('never takes a group past its limit, however many Telegram lets in', async () => {
     const community = await createCommunity()
     const small = await createGroup(community.id, { memberLimit: 2 })

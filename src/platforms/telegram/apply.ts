@@ -195,10 +195,14 @@ async function membershipChange(
   // job since it closed, `retireLinksOfCommunity`) let them in unasked: their join is counted
   // for it, but only an approved request makes them members.
   let linkAdmits = false
+  // A link that asked no one admits only while the community is open: the member row checks
+  // that again when it is written, for a community closed after this batch was read.
+  let unasked = false
   if (joined && update.invite_link) {
     const ours = ourLinkInto(chatId, group, await reads.link(update.invite_link.invite_link))
     link = ours
     linkAdmits = ours !== null && (!group?.closed || ours.createsJoinRequest === 1)
+    unasked = ours?.createsJoinRequest === 0
   } else if (!joined) {
     link = await client
       .prepare(
@@ -283,7 +287,7 @@ async function membershipChange(
     }
   }
   const via =
-    (linkAdmits ? link : null) ??
+    (linkAdmits && link ? { ...link, unasked } : null) ??
     (group ? await approvedRequest(client, chatId, user.id, group.communityId) : null)
   if (!group || !via) return { effects: [...cohort, membership, counted], outcome }
   const { statements, join } = joinMemberStatements(client, person, group, via, now)

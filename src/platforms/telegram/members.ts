@@ -143,7 +143,7 @@ export function joinMemberStatements(
   client: D1Database,
   person: ChatPerson,
   group: ChatGroup,
-  via: { inviteId: string | null; referrerMemberId: string | null },
+  via: { inviteId: string | null; referrerMemberId: string | null; unasked?: boolean },
   now: Date,
 ): { statements: D1PreparedStatement[]; join: TelegramJoin } {
   const nowMs = now.getTime()
@@ -177,7 +177,9 @@ export function joinMemberStatements(
              and (select member_count < member_limit from groups where id = ?12)))
            and (?8 is null or exists (select 1 from invites where id = ?8
              and (max_uses is null or uses < max_uses)))
-           and exists (select 1 from groups where id = ?14 and telegram_chat_id = ?4)`,
+           and exists (select 1 from groups where id = ?14 and telegram_chat_id = ?4)
+           and (?15 = 0 or exists (select 1 from communities where id = ?3
+             and visibility = 'open'))`,
       )
       .bind(
         person.updateId,
@@ -194,6 +196,9 @@ export function joinMemberStatements(
         groupIds[1] ?? groupIds[0],
         proof,
         group.groupId,
+        // Let in by a link that asked no one: a member only while the community is still open
+        // (one closed after the batch was read admits through approved requests alone).
+        via.unasked ? 1 : 0,
       ),
     client
       .prepare(`update invites set uses = uses + 1, updated_at = ?3 where id = ?4 and ${made}`)
