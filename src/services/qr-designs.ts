@@ -6,6 +6,7 @@ import { decodePng, isPng, PngError } from '../lib/png'
 import {
   contrastRatio,
   relativeLuminance,
+  renderQrSvg,
   type QrErrorLevel,
   type QrLogo,
   type QrStyle,
@@ -151,4 +152,37 @@ export async function logoOf(design: InviteQrDesign | null): Promise<QrLogo | nu
   if (!design?.logoPng) return null
   const png = decodeBase64(design.logoPng)
   return { png, image: await decodePng(png, MAX_LOGO_SIDE) }
+}
+
+/**
+ * A design with a logo chosen but not saved yet, as its preview: an SVG data URL (the page's
+ * policy allows `data:` images), since the QR route draws only saved logos. `landingUrl` is the
+ * link's, which the code encodes (with `?via=qr`, as the route's).
+ */
+export async function qrPreviewWithLogo(
+  landingUrl: string,
+  input: QrDesignInput,
+  logo: Uint8Array,
+  size: number,
+): Promise<string> {
+  const svg = renderQrSvg(`${landingUrl}?via=qr`, {
+    size,
+    margin: input.margin,
+    level: input.level,
+    style: input.style,
+    fg: input.fg,
+    bg: input.bg,
+    logo: { png: logo, image: await decodePng(logo, MAX_LOGO_SIDE) },
+  })
+  return `data:image/svg+xml;base64,${base64(new TextEncoder().encode(svg))}`
+}
+
+/** A logo carried by the designer's page from a preview (base64), or null if it is not one. */
+export function keptLogoOf(text: string): Uint8Array | null {
+  if (text.length > Math.ceil(MAX_LOGO_BYTES / 3) * 4) return null
+  try {
+    return decodeBase64(text)
+  } catch {
+    return null
+  }
 }

@@ -112,6 +112,49 @@ describe('a link’s QR design through the API', () => {
 })
 
 describe('the QR designer in the dashboard', () => {
+  it('previews a logo chosen but not saved, and saves it with the design from that preview', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const { cookie } = await signIn()
+    const csrf = csrfOf((await page(`/admin/links/${invite.id}`, cookie)).text)
+    const logo = await logoPng()
+    const send = (fields: Record<string, string>, file?: Uint8Array) => {
+      const body = new FormData()
+      const all = { _csrf: csrf, fg: '#1a1a1a', bg: '#ffffff', margin: '4', level: 'M', ...fields }
+      for (const [key, value] of Object.entries(all)) body.append(key, value)
+      if (file) body.append('logo', new File([file], 'logo.png', { type: 'image/png' }))
+      return call('POST', `/admin/links/${invite.id}/qr-design`, {
+        token: null,
+        rawBody: body,
+        headers: { cookie, origin: BASE, accept: 'text/html', 'accept-language': 'en' },
+      })
+    }
+    const preview = await send({ style: 'square', intent: 'preview' }, logo)
+    expect(preview.status, preview.text.slice(0, 300)).toBe(200)
+    const shown = /<img id="qr-preview" src="data:image\/svg\+xml;base64,([^"]+)"/.exec(
+      preview.text,
+    )
+    expect(shown).not.toBeNull()
+    expect(atob(shown![1]!)).toContain(`href="data:image/png;base64,${toBase64(logo)}"`)
+    expect(preview.text).toContain(
+      'The logo you chose is in the preview and is saved with the design.',
+    )
+    // The script that redraws the preview from the fields would draw it without the logo.
+    expect(preview.text).not.toContain('data-qr-preview="qr-preview"')
+    const kept = /name="keptLogo" value="([^"]+)"/.exec(preview.text)![1]!
+    expect((await call('GET', `/api/invites/${invite.id}/qr-design`)).json.updatedAt).toBeNull()
+
+    // What the page carries is checked again: anything but a sound PNG is refused.
+    const forged = await send({ style: 'square', intent: 'save', keptLogo: btoa('<svg/>') })
+    expect(forged.status).toBe(400)
+    expect((await call('GET', `/api/invites/${invite.id}/qr-design`)).json.updatedAt).toBeNull()
+
+    const saved = await send({ style: 'square', intent: 'save', keptLogo: kept })
+    expect(saved.status, saved.text.slice(0, 300)).toBe(303)
+    expect((await call('GET', `/api/invites/${invite.id}/qr-design`)).json.hasLogo).toBe(true)
+    expect((await qr(invite.code, 'svg')).text).toContain(toBase64(logo))
+  })
+
   it('previews without saving, refuses low contrast in words, and saves a design with a logo', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)

@@ -381,6 +381,7 @@ export const dashboardDe = {
   qrLogo: 'Logo in der Mitte (PNG)',
   qrLogoHint:
     'PNG, höchstens 40 KB und 512 × 512 Pixel; kein SVG. Mit Logo steigt die Fehlerkorrektur auf H, damit der Code lesbar bleibt.',
+  qrLogoKept: 'Das gewählte Logo ist in der Vorschau und wird mit der Gestaltung gespeichert.',
   qrLogoSet: 'Ein Logo ist gespeichert.',
   removeLogo: 'Logo entfernen',
   qrPreview: 'Vorschau',

@@ -366,6 +366,7 @@ export const dashboardEn: Words = {
   qrLogo: 'Logo in the middle (PNG)',
   qrLogoHint:
     'PNG, at most 40 KB and 512 × 512 pixels; no SVG. With a logo the error correction rises to H, so the code stays readable.',
+  qrLogoKept: 'The logo you chose is in the preview and is saved with the design.',
   qrLogoSet: 'A logo is saved.',
   removeLogo: 'Remove the logo',
   qrPreview: 'Preview',

@@ -40,7 +40,9 @@ import { readQrDesignForm } from './qr-designer'
 import { CommunityOverview, LinkPage, type RefusedLinkForms } from '../../views/dashboard/links'
 import { telegramLinksOfPageQuery } from '../../services/telegram-chats'
 import { telegramLinkOfInviteQuery } from '../../platforms/telegram/invite-links'
-import { saveQrDesign } from '../../services/qr-designs'
+import { qrPreviewWithLogo, saveQrDesign, type QrDesignInput } from '../../services/qr-designs'
+import { base64 } from '../../lib/crypto'
+import { QR_PREVIEW_SIZE } from '../../views/dashboard/qr-designer'
 import { linkFormRefusal, parseLinkForm, type LinkFormState } from './link-forms'
 import { LINK_FIELDS } from '../../views/dashboard/link-forms'
 import {
@@ -289,7 +291,12 @@ linksPages.post('/admin/links/:id/qr-design', async (c) => {
     return linkPage(c, id, { qr, status: 400 }, 'invites.manage')
   }
   if (form.intent === 'preview') {
-    const qr = { values: sent.values, errors: {}, preview: true }
+    const qr = {
+      values: sent.values,
+      errors: {},
+      preview: true,
+      ...(await chosenLogo(c, id, sent.input)),
+    }
     return linkPage(c, id, { qr, status: 200 }, 'invites.manage')
   }
   const invite = await getInviteOrThrow(c.var.db, id)
@@ -297,6 +304,25 @@ linksPages.post('/admin/links/:id/qr-design', async (c) => {
   await saveQrDesign(c.var.db, invite, sent.input, new Date())
   return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, 'saved')), 303)
 })
+
+/**
+ * A logo chosen for a preview, not saved yet: the preview drawn with it, and the logo for the
+ * page to carry to the save (a file field is empty when the page comes back).
+ */
+async function chosenLogo(
+  c: Context<AppEnv>,
+  id: string,
+  input: QrDesignInput,
+): Promise<{ previewSrc: string; keptLogo: string } | undefined> {
+  if (!(input.logo instanceof Uint8Array)) return undefined
+  const invite = await getInviteOrThrow(c.var.db, id)
+  assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
+  const landing = inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code).url
+  return {
+    previewSrc: await qrPreviewWithLogo(landing, input, input.logo, QR_PREVIEW_SIZE),
+    keptLogo: base64(input.logo),
+  }
+}
 
 for (const action of ['archive', 'restore'] as const) {
   linksPages.post(`/admin/links/:id/${action}`, async (c) => {

@@ -3,7 +3,12 @@ import type { FieldMessages } from '../../lib/field-errors'
 import type { Lang } from '../../lib/i18n'
 import { QR_ERROR_LEVELS, QR_STYLES } from '../../lib/qr'
 import { HexColor } from '../../schemas/public'
-import { qrColourProblem, qrLogoProblem, type QrDesignInput } from '../../services/qr-designs'
+import {
+  keptLogoOf,
+  qrColourProblem,
+  qrLogoProblem,
+  type QrDesignInput,
+} from '../../services/qr-designs'
 import { words } from '../../views/dashboard/shell'
 import type { FormState } from '../../views/form-fields'
 
@@ -41,6 +46,14 @@ export async function readQrDesignForm(
   if (file instanceof File && file.size > 0) {
     logo = new Uint8Array(await file.arrayBuffer())
     if (await qrLogoProblem(logo)) return { values, errors: { logo: t.qrLogoRefused } }
-  } else if (form.removeLogo === '1') logo = null
+  } else if (form.removeLogo === '1') {
+    logo = null
+  } else if (typeof form.keptLogo === 'string' && form.keptLogo !== '') {
+    // A logo chosen before a preview, carried by the page (a browser empties a file field when
+    // it shows a page again): checked again, as if uploaded now.
+    const kept = keptLogoOf(form.keptLogo)
+    if (!kept || (await qrLogoProblem(kept))) return { values, errors: { logo: t.qrLogoRefused } }
+    logo = kept
+  }
   return { values, input: { ...parsed.data, logo } }
 }

@@ -7,7 +7,7 @@ import { TelegramLinkLine } from '../telegram-seen'
 import { ActionButton } from './frame'
 import { ManageLink, NewLinkForm } from './link-forms'
 import { LinksTable, type LinkSort, type TelegramLinkCell } from './links-table'
-import { QrDesigner } from './qr-designer'
+import { QrDesigner, type QrDesignForm } from './qr-designer'
 import { StatsSections, type StatsView } from './stats'
 
 /** What a community's overview shows, read and decided by its handler. */
@@ -123,7 +123,7 @@ export interface RefusedLinkForms {
   edit?: FormState
   copy?: FormState
   /** The QR design form, refused or sent for a preview (`preview`, answered 200). */
-  qr?: FormState & { preview?: boolean }
+  qr?: QrDesignForm
   status: 200 | 400 | 409
 }
 

@@ -5,6 +5,15 @@ import { DEFAULT_QR_DESIGN } from '../../services/qr-designs'
 import { Csrf, words } from './shell'
 import { Field, fieldAttributes, sentText, TextField, type FormState } from '../form-fields'
 
+/** The side of the designer's preview, in pixels. */
+export const QR_PREVIEW_SIZE = 240
+
+/**
+ * The designer's form as sent back: refused, or for a preview (`preview`), then with a logo
+ * chosen but not saved drawn into it (`previewSrc`) and carried to the save (`keptLogo`).
+ */
+export type QrDesignForm = FormState & { preview?: boolean; previewSrc?: string; keptLogo?: string }
+
 /**
  * The QR designer: colours, margin, error correction, module shape and a logo, with a preview
  * that follows the fields as they change (a small script) or on "Preview" without script.
@@ -13,7 +22,7 @@ export function QrDesigner(props: {
   lang: Lang
   code: string
   design: InviteQrDesign | null
-  form: (FormState & { preview?: boolean }) | undefined
+  form: QrDesignForm | undefined
   action: string
   csrf: string
 }) {
@@ -26,7 +35,8 @@ export function QrDesigner(props: {
   const base = `/i/${props.code}/qr.svg`
   const version = props.design ? props.design.updatedAt.getTime().toString(36) : ''
   const shown =
-    form?.preview && Object.keys(form.errors).length === 0
+    form?.previewSrc ??
+    (form?.preview && Object.keys(form.errors).length === 0
       ? `${base}?${new URLSearchParams({
           ...(version ? { v: version } : {}),
           size: '240',
@@ -36,7 +46,7 @@ export function QrDesigner(props: {
           level: value('level'),
           style: value('style'),
         })}`
-      : `${base}?size=240${version ? `&v=${version}` : ''}`
+      : `${base}?size=240${version ? `&v=${version}` : ''}`)
   return (
     <section id="qr-design">
       <h2>{t.qrDesign}</h2>
@@ -52,7 +62,8 @@ export function QrDesigner(props: {
         method="post"
         action={props.action}
         enctype="multipart/form-data"
-        data-qr-preview="qr-preview"
+        // The script redraws the preview from the saved logo's URL: not over a chosen one.
+        data-qr-preview={form?.keptLogo ? undefined : 'qr-preview'}
       >
         <Csrf token={props.csrf} />
         {version && <input type="hidden" name="v" value={version} />}
@@ -119,6 +130,12 @@ export function QrDesigner(props: {
                 {...fieldAttributes(form, 'logo', { withValue: false, hint: 'logo-hint' })}
               />
             </Field>
+            {form?.keptLogo && (
+              <p>
+                <input type="hidden" name="keptLogo" value={form.keptLogo} />
+                {t.qrLogoKept}
+              </p>
+            )}
             {props.design?.logoPng && (
               <p>
                 {t.qrLogoSet}{' '}
