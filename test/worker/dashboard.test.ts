@@ -248,10 +248,17 @@ describe('dashboard: approvals, members, announcements', () => {
     expect(new Date(row!.send_at).toISOString()).toBe('2030-07-01T16:30:00.000Z') // 18:30 in Berlin summer time
     const list = await page(`/admin/communities/${community.id}/announcements`, cookie)
     expect(list.text).toContain('Summer party on Saturday')
-    await post(`/admin/announcements/${row!.id}/cancel`, cookie, { _csrf: csrf })
+    // Cancelling cannot be undone: the button asks first.
+    expect(list.text).toContain(
+      `action="/admin/announcements/${row!.id}/cancel" class="inline" data-confirm="Cancel this announcement?`,
+    )
+    const cancelled = await post(`/admin/announcements/${row!.id}/cancel`, cookie, { _csrf: csrf })
     expect((await query('select status from announcements where id = ?', row!.id))[0]!.status).toBe(
       'cancelled',
     )
+    // Back on the list, the page says what was done.
+    const after = await page(cancelled.headers.get('location')!, cookie)
+    expect(after.text).toContain('The announcement is cancelled.')
   })
 
   it('works in German too', async () => {

@@ -330,7 +330,12 @@ describe('managing links in the dashboard', () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id, { label: 'Stage', source: 'event' })
     const { cookie } = await signIn()
-    const csrf = csrfOf((await page(`/admin/links/${invite.id}`, cookie)).text)
+    const linkPage = (await page(`/admin/links/${invite.id}`, cookie)).text
+    // A new code breaks what was printed: the button asks first, as revoking does.
+    expect(linkPage).toContain(
+      `action="/admin/links/${invite.id}/rotate" class="inline" data-confirm="Give this link a new code?`,
+    )
+    const csrf = csrfOf(linkPage)
     const copied = await post(`/admin/links/${invite.id}/duplicate`, cookie, {
       _csrf: csrf,
       source: 'radio',

@@ -9,6 +9,10 @@ export const dashboardDe = {
   cancelRun: 'Diesen Durchlauf stoppen',
   confirmCancelRun:
     'Diesen Durchlauf stoppen? Wer noch nicht erreicht wurde, bekommt diese Ankündigung nicht.',
+  confirmCancelAnnouncement:
+    'Diese Ankündigung absagen? Sie wird nicht gesendet, und das lässt sich nicht rückgängig machen.',
+  confirmRotate:
+    'Dem Link einen neuen Code geben? Der alte Link und bereits gedruckte oder geteilte QR-Codes führen dann nicht mehr hierher.',
   skipChart: 'Diagramm überspringen',
   rangeBackwards: 'Der Zeitraum endet vor seinem Beginn. Wähle ein „Von“ vor dem „Bis“.',
   rangeTooLong: (days: number) =>
@@ -183,6 +187,7 @@ export const dashboardDe = {
   byRule: (rule: string) => `nach der Regel ${rule}`,
   sentNowNotice: 'Die Ankündigung wird jetzt gesendet.',
   cancelledNotice: 'Die Ankündigung ist abgesagt.',
+  resumedNotice: 'Die Ankündigung wird fortgesetzt.',
   noCommunities: 'Noch keine Community. Lege unten die erste an.',
   noLinks:
     'Noch keine Kampagnen-Links. Lege mit „Neuer Link“ einen pro Kanal an (Website, Instagram, Flyer).',

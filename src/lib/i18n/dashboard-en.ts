@@ -9,6 +9,10 @@ export const dashboardEn: Words = {
   resumeRun: 'Resume',
   cancelRun: 'Stop this run',
   confirmCancelRun: 'Stop this run? Members not reached yet will not get this announcement.',
+  confirmCancelAnnouncement:
+    'Cancel this announcement? It will not be sent, and this cannot be undone.',
+  confirmRotate:
+    'Give this link a new code? The old link and QR codes already printed or shared stop leading here.',
   skipChart: 'Skip the chart',
   rangeBackwards: 'The period ends before it begins. Choose a “From” before the “To”.',
   rangeTooLong: (days) => `At most ${days} days at once. Choose a shorter period.`,
@@ -171,6 +175,7 @@ export const dashboardEn: Words = {
   byRule: (rule) => `by the rule ${rule}`,
   sentNowNotice: 'The announcement is being sent now.',
   cancelledNotice: 'The announcement is cancelled.',
+  resumedNotice: 'The announcement is resumed.',
   noCommunities: 'No community yet. Create the first one below.',
   noLinks:
     'No campaign links yet. Create one per channel with “New link” (website, Instagram, flyer).',

@@ -37,7 +37,15 @@ import { communityFor } from '../../api/community-scope'
 import { words } from '../../views/dashboard/shell'
 import { AnnouncementsPage, type ListedAnnouncement } from '../../views/dashboard/announcements'
 import type { ComposeState } from '../../views/dashboard/announcement-form'
-import { CommunityId, lang, idOrThrow, formText, communityShell, inLanguage } from './page'
+import {
+  CommunityId,
+  lang,
+  idOrThrow,
+  formText,
+  communityShell,
+  inLanguage,
+  withNotice,
+} from './page'
 import { composedAnnouncement, sentCompose, serviceRefusal, withPreview } from './announcement-form'
 
 const AnnouncementId = z.string().regex(idPattern('ann'))
@@ -173,6 +181,9 @@ const ACTIONS = {
   resume: resumeAnnouncement,
 } as const
 
+/** What the list says after each action, at the top of the page it comes back to. */
+const DONE_BY_ACTION = { 'send-now': 'sentNow', cancel: 'cancelled', resume: 'resumed' } as const
+
 for (const action of ['send-now', 'cancel', 'resume'] as const) {
   announcementsPages.post(`/admin/announcements/:id/${action}`, async (c) => {
     const announcement = await getAnnouncementOrThrow(
@@ -181,7 +192,8 @@ for (const action of ['send-now', 'cancel', 'resume'] as const) {
     )
     assertCan(c.var.principal, 'announcements.manage', { communityId: announcement.communityId })
     await ACTIONS[action](c.var.db, announcement, new Date())
-    return c.redirect(`/admin/communities/${announcement.communityId}/announcements`, 303)
+    const list = inLanguage(c, `/admin/communities/${announcement.communityId}/announcements`)
+    return c.redirect(withNotice(list, DONE_BY_ACTION[action]), 303)
   })
 }
 

@@ -42,6 +42,7 @@ const DONE = [
   'scheduled',
   'sentNow',
   'cancelled',
+  'resumed',
   'archived',
   'restored',
   'resent',

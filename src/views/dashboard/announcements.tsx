@@ -201,6 +201,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                           csrf={csrf}
                           label={t.cancel}
                           kind="danger"
+                          confirm={t.confirmCancelAnnouncement}
                         />
                       </>
                     )}

@@ -219,6 +219,7 @@ export function LinkPage(props: LinkView) {
               csrf={csrf}
               label={t.rotate}
               kind="secondary"
+              confirm={t.confirmRotate}
             />{' '}
             {!invite.revokedAt && (
               <ActionButton
