@@ -60,7 +60,7 @@ describe('double opt-in', () => {
       consent: 'single',
     })
     expect(created.status).toBe(303)
-    const id = created.headers.get('location')!.split('/').pop()!
+    const id = /cmt_[0-9a-z]+/.exec(created.headers.get('location')!)![0]
     expect((await call('GET', `/api/communities/${id}`)).json.consent).toBe('single')
     const settings = await page(`/admin/communities/${id}/settings?lang=en`, cookie)
     expect(settings.text).toMatch(/<option value="single" selected="">Single opt-in/)

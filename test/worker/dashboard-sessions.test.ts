@@ -50,6 +50,12 @@ describe('dashboard sessions end on the server', () => {
     const out = await post('/admin/logout', cookie, { _csrf: csrfOf(home.text) })
     expect(out.status).toBe(303)
     expect(out.headers.get('set-cookie')).toMatch(/cg_session=;/)
+    // The sign-in page it leads to says so.
+    const signInPage = await call('GET', out.headers.get('location')!, {
+      token: null,
+      headers: { accept: 'text/html', 'accept-language': 'en' },
+    })
+    expect(signInPage.text).toContain('You are signed out.')
     const replayed = await page('/admin', copied)
     expect(replayed.status).toBe(303)
     expect(replayed.headers.get('location')).toBe('/admin/login?next=%2Fadmin')

@@ -287,7 +287,9 @@ describe('dashboard: communities, admins and webhooks', () => {
       joinQuestions: 'Why?\nWhere from?',
     })
     expect(created.status).toBe(303)
-    const id = created.headers.get('location')!.split('/').pop()!
+    const id = /cmt_[0-9a-z]+/.exec(created.headers.get('location')!)![0]
+    // Its page says it was made.
+    expect((await page(created.headers.get('location')!, cookie)).text).toContain('Created.')
     const [row] = await query<{ visibility: string; join_questions: string }>(
       'select visibility, join_questions from communities where id = ?',
       id,

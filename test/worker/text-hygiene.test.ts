@@ -176,7 +176,7 @@ describe('free text is cleaned at every edge', () => {
       joinQuestions: `First\u2066\nSecond\u0085`,
     })
     expect(created.status, created.text).toBe(303)
-    const id = created.headers.get('location')!.split('/').pop()!
+    const id = /cmt_[0-9a-z]+/.exec(created.headers.get('location')!)![0]
     const link = await post(`/admin/communities/${id}/links`, cookie, {
       _csrf: csrf,
       label: `Flyer ${SPOOFED}`,

@@ -176,6 +176,9 @@ export const dashboardDe = {
   removedNotice:
     'Das Mitglied steht nicht mehr auf der Liste und bekommt keine Nachrichten mehr. Aus dem WhatsApp-Chat entfernst du es dort selbst.',
   erasedNotice: 'Das Mitglied und alle seine Daten sind gelöscht.',
+  signedOutNotice: 'Du bist abgemeldet.',
+  signedOutEverywhereNotice:
+    'Du bist abgemeldet, auf allen Geräten, auf denen dieses Token angemeldet war.',
   createdNotice: 'Angelegt.',
   savedNotice: 'Gespeichert.',
   revokedNotice: 'Der Link ist zurückgezogen: Seite und QR-Code funktionieren nicht mehr.',

@@ -164,6 +164,8 @@ export const dashboardEn: Words = {
   removedNotice:
     'The member is off the list and gets no more messages. Remove them from the WhatsApp chat yourself, in WhatsApp.',
   erasedNotice: 'The member and all their data are erased.',
+  signedOutNotice: 'You are signed out.',
+  signedOutEverywhereNotice: 'You are signed out, on every device this token was signed in on.',
   createdNotice: 'Created.',
   savedNotice: 'Saved.',
   revokedNotice: 'The link is revoked: its page and QR code no longer work.',

@@ -24,7 +24,7 @@ import type { FormState } from '../../views/form-fields'
 import { findPrincipalByToken } from '../../services/tokens'
 import { words } from '../../views/dashboard/shell'
 import { HomePage, SignInPage } from '../../views/dashboard/home'
-import { approvalsHref, CommunityId, inLanguage, lang, shell } from './page'
+import { approvalsHref, CommunityId, inLanguage, lang, shell, withNotice } from './page'
 import { communitiesPages, communityFromForm } from './communities'
 import { linksPages } from './links'
 import { approvalsPages } from './approvals'
@@ -53,12 +53,16 @@ export const dashboardApp = new Hono<AppEnv>()
 dashboardApp.use('/admin', sameOriginOnly())
 dashboardApp.use('/admin/*', sameOriginOnly())
 
+/** Where the sign-in page says a sign-out ended sessions (`?out=`). */
+const SIGNED_OUT = ['here', 'everywhere'] as const
+
 dashboardApp.get('/admin/login', (c) =>
   c.html(
     <SignInPage
       lang={lang(c)}
       nonce={cspNonce(c)}
       failed={c.req.query('failed') === '1'}
+      signedOut={SIGNED_OUT.find((where) => where === c.req.query('out'))}
       action={`/admin/login?next=${encodeURIComponent(c.req.query('next') ?? '/admin')}`}
     />,
   ),
@@ -94,13 +98,13 @@ dashboardApp.use('/admin/*', auditTrail())
 
 dashboardApp.post('/admin/logout', async (c) => {
   await signOut(c)
-  return c.redirect('/admin/login', 303)
+  return c.redirect(inLanguage(c, '/admin/login?out=here'), 303)
 })
 
 /** Ends every session of this token: for a lost laptop, or a cookie that may have been copied. */
 dashboardApp.post('/admin/logout-everywhere', async (c) => {
   await signOutEverywhere(c)
-  return c.redirect('/admin/login', 303)
+  return c.redirect(inLanguage(c, '/admin/login?out=everywhere'), 303)
 })
 
 dashboardApp.get('/admin', (c) => homePage(c))
@@ -160,7 +164,7 @@ dashboardApp.post('/admin/communities', async (c) => {
   const read = communityFromForm(await readForm(c), CreateCommunitySchema, c.var.config, lang(c))
   if ('refused' in read) return homePage(c, read.refused)
   const { community } = await createCommunity(c.var.db, read.data, new Date())
-  return c.redirect(inLanguage(c, `/admin/communities/${community.id}`), 303)
+  return c.redirect(withNotice(inLanguage(c, `/admin/communities/${community.id}`), 'created'), 303)
 })
 
 // Every page after sign-in, one sub-app per thing an admin manages.

@@ -4,10 +4,23 @@ import type { FormState } from '../form-fields'
 import { CommunityFields } from './community-fields'
 
 /** The sign-in page: a token, once, to start a session. */
-export function SignInPage(props: { lang: Lang; nonce: string; failed: boolean; action: string }) {
+export function SignInPage(props: {
+  lang: Lang
+  nonce: string
+  failed: boolean
+  /** After signing out: of this browser, or of every session of the token. */
+  signedOut?: 'here' | 'everywhere'
+  action: string
+}) {
   const t = words(props.lang)
+  const notice =
+    props.signedOut === 'here'
+      ? t.signedOutNotice
+      : props.signedOut === 'everywhere'
+        ? t.signedOutEverywhereNotice
+        : undefined
   return (
-    <Shell lang={props.lang} nonce={props.nonce} title={t.signIn}>
+    <Shell lang={props.lang} nonce={props.nonce} title={t.signIn} notice={notice}>
       <section class="narrow">
         <h1>{t.signIn}</h1>
         <p class="muted">{t.signInHint}</p>
