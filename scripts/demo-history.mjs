@@ -13,7 +13,7 @@ import { Cron } from 'croner'
 import { canonicalCode, customCodeProblem } from '../src/lib/codes.ts'
 import { runWranglerQuietly } from './wrangler.mjs'
 import { demoTelegramStatements } from './demo-telegram.mjs'
-import { DAY_MS, insertsUnlessLoaded, q, random, utcDay } from './demo-sql.mjs'
+import { CROCKFORD, DAY_MS, id, insertsUnlessLoaded, q, random, utcDay } from './demo-sql.mjs'
 
 const DAYS = 60
 const RUNNERS = 'cmt_0000000000000000000000000b'
@@ -23,7 +23,6 @@ const MAKERS_ANNOUNCEMENTS = 'grp_000000000000000000000000k0'
 const MARKER = 'rwr_0000000000000000000000dem0'
 const NOT_LOADED = `NOT EXISTS (SELECT 1 FROM reward_rules WHERE id = '${MARKER}')`
 const inserts = insertsUnlessLoaded(NOT_LOADED)
-const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz'
 
 /**
  * The demo's codes are custom codes, as an admin would choose them: held to the rules the API
@@ -184,15 +183,6 @@ const ANSWERS = [
   ['Woodwork', 'Moabit'],
 ]
 const LEAVE_ERRORS = ['Recipient phone number not on WhatsApp', 'Message undeliverable']
-
-/** A time-sortable id as the Worker makes them: 10 characters of time, 16 of (seeded) chance. */
-function id(prefix, ms, rand) {
-  let time = ''
-  for (let i = 0, n = ms; i < 10; i++, n = Math.floor(n / 32)) time = CROCKFORD[n % 32] + time
-  let tail = ''
-  for (let i = 0; i < 16; i++) tail += CROCKFORD[Math.floor(rand() * 32)]
-  return `${prefix}_${time}${tail}`
-}
 
 function pick(rand, weighted) {
   let r = rand()

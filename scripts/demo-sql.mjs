@@ -3,6 +3,16 @@
 // history is not loaded yet.
 
 export const DAY_MS = 86_400_000
+export const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz'
+
+/** A time-sortable id as the Worker makes them: 10 characters of time, 16 of (seeded) chance. */
+export function id(prefix, ms, rand) {
+  let time = ''
+  for (let i = 0, n = ms; i < 10; i++, n = Math.floor(n / 32)) time = CROCKFORD[n % 32] + time
+  let tail = ''
+  for (let i = 0; i < 16; i++) tail += CROCKFORD[Math.floor(rand() * 32)]
+  return `${prefix}_${time}${tail}`
+}
 
 /** The UTC day of a moment, as the rollups key it (`YYYY-MM-DD`). */
 export const utcDay = (ms) => new Date(ms).toISOString().slice(0, 10)

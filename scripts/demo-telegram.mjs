@@ -1,14 +1,15 @@
 // The demo's Telegram community: a closed community whose discussion group is a Telegram chat
 // the bot administers, with sixty days of what Telegram itself reported (each verified join with
-// the invite link it came through, each leave, joins by other routes) and a couple of join
-// requests waiting for an admin. Under `npm run dev` the local Telegram stand-in plays the Bot
+// the invite link it came through, each leave, joins by other routes), the members those joins
+// made (as the Worker makes them, src/platforms/telegram/members.ts: their Telegram account is
+// their contact and their join its proof) and a couple of join requests waiting for an admin. Under `npm run dev` the local Telegram stand-in plays the Bot
 // API for that chat (scripts/telegram-stand-in.mjs).
 //
 // Deterministic like the rest of the demo (a seeded generator keyed by the day and the link), and
 // loaded once: every statement after the community's own inserts only while the community's
 // reward rule, inserted last, is missing.
 
-import { DAY_MS, insertsUnlessLoaded, q, random, utcDay } from './demo-sql.mjs'
+import { DAY_MS, id, insertsUnlessLoaded, random, utcDay } from './demo-sql.mjs'
 
 const DAYS = 60
 export const PADDLERS = 'cmt_0000000000000000000000000t'
@@ -44,12 +45,97 @@ const LINKS = [
   },
 ]
 
+/**
+ * The member a verified join through one of our links made, as the Worker writes it: named as in
+ * Telegram, the Telegram account as the contact, the join (its `update_id`) as the proof of
+ * consent, and, after a leave, `left` as of when Telegram saw it. Its own generator, keyed by the
+ * account, so the rest of the history stays as it was.
+ */
+function telegramMember(user, firstName, inviteId, joinedAt, leftAt) {
+  const rand = random(`telegram-member|${user}`)
+  const proof = String(Math.floor(joinedAt / 1000) * 100 + Math.floor(rand() * 100))
+  return {
+    id: id('mem', joinedAt, rand),
+    user,
+    row: [
+      firstName,
+      1,
+      leftAt === null ? 'active' : 'left',
+      inviteId,
+      0,
+      joinedAt,
+      leftAt,
+      leftAt === null ? null : 'left_chat',
+      joinedAt,
+      'telegram_join',
+      proof,
+      PADDLERS_CHAT_ID,
+      user,
+      `paddler${user}`,
+      joinedAt,
+      'telegram_join',
+      proof,
+    ],
+    active: leftAt === null,
+    joinedAt,
+  }
+}
+
+/**
+ * The members, those still in the chat in the announcement group and the chat's group, and the
+ * counts the Worker keeps with them: each group's members, each link's uses.
+ */
+function membersStatements(members) {
+  return [
+    ...inserts(
+      'members',
+      [
+        'id',
+        'community_id',
+        'name',
+        'consent',
+        'status',
+        'invite_id',
+        'referral_count',
+        'joined_at',
+        'ended_at',
+        'leave_reason',
+        'confirmed_at',
+        'consent_method',
+        'consent_proof',
+        'telegram_chat_id',
+        'telegram_user_id',
+        'telegram_username',
+        'telegram_confirmed_at',
+        'telegram_consent_method',
+        'telegram_consent_proof',
+      ],
+      members.map((member) => [member.id, PADDLERS, ...member.row]),
+    ),
+    ...inserts(
+      'group_members',
+      ['group_id', 'member_id', 'joined_at'],
+      members
+        .filter((member) => member.active)
+        .flatMap((member) => [
+          [ANNOUNCEMENTS, member.id, member.joinedAt],
+          [CHAT_GROUP, member.id, member.joinedAt],
+        ]),
+    ),
+    `UPDATE groups SET member_count = (SELECT count(*) FROM group_members WHERE group_id = groups.id)
+WHERE community_id = '${PADDLERS}' AND ${NOT_LOADED};`,
+    `UPDATE invites SET uses = (SELECT count(*) FROM members m WHERE m.invite_id = invites.id)
+WHERE community_id = '${PADDLERS}' AND ${NOT_LOADED};`,
+  ]
+}
+
 /** The SQL statements of the Telegram community, up to `now`. */
 export function demoTelegramStatements(now = new Date()) {
   const todayStart = Date.parse(`${utcDay(now.getTime())}T00:00:00.000Z`)
   const since = todayStart - DAYS * DAY_MS
   const rollups = []
   const memberships = []
+  const members = []
   const otherRoutes = []
   let nextUser = 7_100_000_000
   for (let back = DAYS - 1; back >= 0; back--) {
@@ -72,17 +158,19 @@ export function demoTelegramStatements(now = new Date()) {
         const leftAt =
           rand() < 0.22 ? joinedAt + Math.floor((3 + rand() * 30) * DAY_MS) : Number.NaN
         const left = leftAt < now.getTime()
+        const firstName = FIRST_NAMES[Math.floor(rand() * FIRST_NAMES.length)]
         memberships.push([
           PADDLERS_CHAT_ID,
           user,
           `paddler${user}`,
-          FIRST_NAMES[Math.floor(rand() * FIRST_NAMES.length)],
+          firstName,
           left ? 0 : 1,
           link.id,
           joinedAt,
           left ? leftAt : null,
           left ? leftAt : joinedAt,
         ])
+        members.push(telegramMember(user, firstName, link.id, joinedAt, left ? leftAt : null))
         // A leave counts on the day it happened, for the link the person came through.
         if (left) {
           const leaveDay = utcDay(leftAt)
@@ -309,6 +397,7 @@ VALUES ('${PADDLERS}', 'spree-paddlers', 'Spree Paddlers',
       ],
       memberships,
     ),
+    ...membersStatements(members),
     ...inserts(
       'telegram_chat_daily_stats',
       ['chat_id', 'day', 'verified_joins', 'verified_leaves'],

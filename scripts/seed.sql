@@ -1,5 +1,8 @@
 -- Demo data for local development: an open and a closed community with a few groups.
 -- Fixed ids and INSERT OR IGNORE make it safe to load on every `npm run dev`.
+-- Every group people land in has a chat link, so every join ends at one. They are placeholders
+-- (`chat.whatsapp.com/Demo…`): WhatsApp itself answers that the link is not valid; a real
+-- group's invite link goes in their place (the README says so).
 INSERT OR IGNORE INTO communities (id, slug, name, description, photo_url, visibility, join_questions, max_groups, created_at, updated_at) VALUES
   ('cmt_0000000000000000000000000b', 'berlin-runners', 'Berlin Runners',
    'Easy runs, long runs and race days in Berlin. Everyone is welcome, whatever the pace.',
@@ -10,13 +13,13 @@ INSERT OR IGNORE INTO communities (id, slug, name, description, photo_url, visib
 
 INSERT OR IGNORE INTO groups (id, community_id, kind, name, description, topic, icon_url, member_limit, chat_invite_url, origin, created_at, updated_at) VALUES
   ('grp_000000000000000000000000b0', 'cmt_0000000000000000000000000b', 'announcement', 'Announcements',
-   'News from Berlin Runners. Only admins post here.', NULL, NULL, 2000, NULL, 'created', 1767225600000, 1767225600000),
+   'News from Berlin Runners. Only admins post here.', NULL, NULL, 2000, 'https://chat.whatsapp.com/DemoBerlinRunners', 'created', 1767225600000, 1767225600000),
   ('grp_000000000000000000000000b1', 'cmt_0000000000000000000000000b', 'discussion', 'Sunday long run',
    'Every Sunday at 9:00, Tempelhofer Feld.', 'Long runs', NULL, 1024, 'https://chat.whatsapp.com/DemoSundayLongRun', 'created', 1767225600001, 1767225600001),
   ('grp_000000000000000000000000b2', 'cmt_0000000000000000000000000b', 'discussion', 'Track Tuesdays',
    'Intervals on the track, all levels.', 'Speed work', NULL, 1024, 'https://chat.whatsapp.com/DemoTrackTuesdays', 'added', 1767225600002, 1767225600002),
   ('grp_000000000000000000000000k0', 'cmt_0000000000000000000000000k', 'announcement', 'Announcements',
-   'News from Kiez Makers. Only admins post here.', NULL, NULL, 2000, NULL, 'created', 1767225600000, 1767225600000),
+   'News from Kiez Makers. Only admins post here.', NULL, NULL, 2000, 'https://chat.whatsapp.com/DemoKiezMakers', 'created', 1767225600000, 1767225600000),
   ('grp_000000000000000000000000k1', 'cmt_0000000000000000000000000k', 'discussion', 'Repair café',
    'Bring something broken, leave with it fixed.', 'Repairs', NULL, 200, 'https://chat.whatsapp.com/DemoRepairCafe', 'created', 1767225600001, 1767225600001);
 

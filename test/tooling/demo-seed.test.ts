@@ -100,6 +100,7 @@ describe('the demo a newcomer sees', () => {
     expect(unknown!.n).toBe(0)
   })
 
+  // Joins on the web; Telegram's, verified, are counted apart (below).
   it('has joins, approvals and rejections, pending requests, leavers, and rollups that agree', () => {
     const requests = Object.fromEntries(
       rows<{ status: string; n: number }>(
@@ -111,9 +112,10 @@ describe('the demo a newcomer sees', () => {
     expect(requests.approved).toBeGreaterThan(300)
     const [agree] = rows<{ joins: number; members: number; leaves: number; ended: number }>(
       `select (select sum(joins) from invite_daily_stats) as joins,
-         (select count(*) from members where invite_id is not null and joined_at > 1767225600000) as members,
+         (select count(*) from members where invite_id is not null and joined_at > 1767225600000
+           and telegram_user_id is null) as members,
          (select sum(leaves) from invite_daily_stats) as leaves,
-         (select count(*) from members where status <> 'active') as ended`,
+         (select count(*) from members where status <> 'active' and telegram_user_id is null) as ended`,
     )
     expect(agree!.joins).toBe(agree!.members)
     expect(agree!.leaves).toBe(agree!.ended)
@@ -186,6 +188,55 @@ describe('the demo a newcomer sees', () => {
     expect(
       rows(`select id from telegram_join_requests where status = 'pending'`).length,
     ).toBeGreaterThanOrEqual(1)
+  })
+
+  it('has the members those Telegram joins made, so every page counts the same people', () => {
+    const TELEGRAM = 'cmt_0000000000000000000000000t'
+    // One member per verified join, as the Worker makes it: the account as the contact, the
+    // join as the proof; the ones who left, left as Telegram saw it.
+    const [members] = rows<{ joined: number; left: number; wrong: number }>(
+      `select count(*) as joined, sum(m.status = 'left') as left,
+         sum(t.user_id is null or m.consent_method <> 'telegram_join'
+           or m.telegram_consent_method <> 'telegram_join' or m.telegram_consent_proof is null
+           or m.telegram_chat_id <> -1001000000001 or m.invite_id is not t.invite_id
+           or m.joined_at <> t.joined_at or (m.status = 'left') <> (t.is_member = 0)
+           or m.ended_at is not t.left_at) as wrong
+       from members m left join telegram_memberships t
+         on t.chat_id = m.telegram_chat_id and t.user_id = m.telegram_user_id
+       where m.community_id = '${TELEGRAM}'`,
+    )
+    const [verified] = rows<{ joins: number; leaves: number }>(
+      `select sum(verified_joins) as joins, sum(verified_leaves) as leaves
+       from invite_daily_stats where community_id = '${TELEGRAM}'`,
+    )
+    expect(members).toEqual({ joined: verified!.joins, left: verified!.leaves, wrong: 0 })
+    // Those still in the chat are in both of its groups; each group and link counts them.
+    const groups = rows<{ count: number; inside: number }>(
+      `select g.member_count as count,
+         (select count(*) from group_members x join members m on m.id = x.member_id
+          where x.group_id = g.id and m.status = 'active') as inside
+       from groups g where g.community_id = '${TELEGRAM}'`,
+    )
+    expect(groups).toHaveLength(2)
+    for (const group of groups)
+      expect(group).toEqual({ count: verified!.joins - verified!.leaves, inside: group.count })
+    const links = rows<{ uses: number; joins: number }>(
+      `select i.uses, (select sum(verified_joins) from invite_daily_stats s
+         where s.invite_id = i.id) as joins
+       from invites i where i.community_id = '${TELEGRAM}'`,
+    )
+    for (const link of links) expect(link.uses).toBe(link.joins)
+  })
+
+  it('ends every join on WhatsApp at a chat link: each group people land in has one', () => {
+    // A sign-up without a group lands in the community's announcement group.
+    const missing = rows<{ code: string }>(
+      `select i.code from invites i join communities c on c.id = i.community_id
+         join groups g on g.id = coalesce(i.group_id,
+           (select a.id from groups a where a.community_id = c.id and a.kind = 'announcement'))
+       where g.telegram_chat_id is null and g.chat_invite_url is null`,
+    )
+    expect(missing).toEqual([])
   })
 
   it('has links with real custom codes: valid, stored lower case, registered as issued', () => {
