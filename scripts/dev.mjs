@@ -4,8 +4,9 @@
 // 2. applies pending D1 migrations to the local database,
 // 3. loads the demo data (idempotent; skip with SEED=0),
 // 4. starts the local stand-ins (scripts/stand-ins.mjs: a phone with WhatsApp, the Cloud API, an
-//    e-mail outbox, a webhook receiver) on 127.0.0.1:8790 or the next free port (STAND_INS=0
-//    starts none),
+//    e-mail outbox, a webhook receiver, Telegram) on 127.0.0.1:8790 or the next free port
+//    (STAND_INS=0 starts none), and hands the Telegram one the invite links the bot made before
+//    (the demo's, an earlier run's), so people can join through them on its page,
 // 5. starts `wrangler dev` on the port asked for (or 8787, or the next free one), with every link
 //    built for that port unless PUBLIC_BASE_URL is set, plain-http webhooks to the stand-ins
 //    allowed, and WhatsApp pointed at them unless WHATSAPP_ACCESS_TOKEN is set (Telegram unless
@@ -19,7 +20,7 @@ import { loadDemo } from './demo-history.mjs'
 import { applyLocalMigrations } from './local-migrations.mjs'
 import { EVENTS_PATH, LOCAL_WHATSAPP, startStandIns } from './stand-ins.mjs'
 import { LOCAL_TELEGRAM } from './telegram-stand-in.mjs'
-import { spawnWrangler } from './wrangler.mjs'
+import { runWranglerForJson, spawnWrangler } from './wrangler.mjs'
 
 const DEFAULT_PORT = 8787
 
@@ -72,6 +73,7 @@ const standIns =
         secrets: [devVars.DELIVERY_WEBHOOK_SECRET],
         log: (line) => console.log(`[stand-in] ${line}`),
       })
+if (standIns && telegramStandIn) standIns.adoptTelegram(liveTelegramLinks(where))
 const standInUrl = standIns?.url ?? 'http://127.0.0.1:8790'
 // Announcements go to the stand-ins unless the environment or .dev.vars says otherwise.
 const deliveryWebhookUrl = given('DELIVERY_WEBHOOK_URL') ?? `${standInUrl}/webhook`
@@ -123,6 +125,27 @@ async function whenReady() {
   const telegram = telegramStandIn ? await connectTelegram() : null
   if (process.env.CRON !== '0') fireCronEveryMinute()
   printSummary(outbox, telegram)
+}
+
+/**
+ * The chats and the invite links of the bot that are live at Telegram (made and not revoked yet),
+ * from the local database, named as the Worker names them (src/platforms/telegram/invite-links.ts).
+ */
+function liveTelegramLinks(location) {
+  const [chats, links] = runWranglerForJson([
+    'd1',
+    'execute',
+    'DB',
+    ...location,
+    '--command',
+    `SELECT chat_id AS chatId, title FROM telegram_chats;
+SELECT l.url, l.chat_id AS chatId, l.creates_join_request AS createsJoinRequest,
+  CASE WHEN r.name IS NOT NULL THEN r.name || ' (referral)' ELSE coalesce(i.label, i.code) END AS name
+FROM telegram_invite_links l JOIN invites i ON i.id = l.invite_id
+  LEFT JOIN members r ON r.id = i.referrer_member_id
+WHERE l.status IN ('active', 'revoking') AND l.url IS NOT NULL ORDER BY l.created_at, l.id;`,
+  ])
+  return { chats: chats?.results ?? [], links: links?.results ?? [] }
 }
 
 /** Points the bot's webhook (at the stand-in) at this Worker, as the dashboard's button does. */

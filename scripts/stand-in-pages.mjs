@@ -15,9 +15,12 @@ export function layout(title, body, head = '') {
 <title>${esc(title)} · local stand-in</title>${head}
 <style>
 body{font:16px/1.45 system-ui,sans-serif;max-width:44rem;margin:0 auto;padding:1rem;color:#1a1a1a}
-nav a{margin-right:1rem}.muted{color:#666;font-size:.9rem}.alert{color:#a40000}
-label{display:block;margin:.8rem 0 .2rem;font-weight:600}input,textarea{width:100%;box-sizing:border-box;font:inherit;padding:.4rem}
-button{font:inherit;padding:.5rem 1rem;margin-top:.6rem;cursor:pointer}
+nav{display:flex;flex-wrap:wrap;gap:0 1rem}nav a{display:inline-flex;align-items:center;min-height:44px}
+.muted{color:#666;font-size:.9rem}.alert{color:#a40000}
+.notice{background:#e6f4ea;border-left:4px solid #1e7e34;padding:.6rem .8rem;border-radius:.3rem}
+label{display:block;margin:.8rem 0 .2rem;font-weight:600}
+input,textarea,select{width:100%;max-width:100%;box-sizing:border-box;font:inherit;padding:.4rem}
+button{font:inherit;padding:.5rem 1rem;margin-top:.6rem;cursor:pointer;min-height:44px}
 ol.chat{list-style:none;padding:0}ol.chat li{margin:.5rem 0;padding:.5rem .7rem;border-radius:.6rem;max-width:85%;white-space:pre-wrap}
 li.in{background:#dcf8c6;margin-left:auto!important}li.out{background:#f0f0f0}
 .mail{border:1px solid #ddd;border-radius:.4rem;padding:.7rem;margin:.8rem 0}.mail dl{display:grid;grid-template-columns:auto 1fr;gap:.1rem .8rem;margin:0}

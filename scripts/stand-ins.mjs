@@ -339,6 +339,8 @@ export async function startStandIns({
   const standIns = {
     url: `http://127.0.0.1:${boundPort}`,
     trust,
+    /** Hands the Telegram stand-in the chats and invite links the bot has (see `adopt`). */
+    adoptTelegram: telegram.adopt,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   }
   return standIns

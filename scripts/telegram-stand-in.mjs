@@ -9,7 +9,8 @@
 //
 // Here the bot administers every group and channel with every right (an admin cannot add it to
 // a real chat offline), and takes a decision on any join request, including ones made before
-// the stand-in started (the demo's).
+// the stand-in started (the demo's). The invite links the bot made before (the demo's, or an
+// earlier run's) are handed to it with `adopt`, so people can join through them here too.
 import { esc, layout } from './stand-in-pages.mjs'
 
 /** Obviously not a real bot: what `npm run dev` configures when no token is set. */
@@ -38,6 +39,7 @@ export function createTelegramStandIn({ token = LOCAL_TELEGRAM.token, log = cons
   const posts = []
   const members = new Map()
   const messageIds = new Map()
+  const titles = new Map()
   const now = () => Math.floor(Date.now() / 1000)
 
   const person = (name) => {
@@ -45,7 +47,12 @@ export function createTelegramStandIn({ token = LOCAL_TELEGRAM.token, log = cons
     const first = String(name || 'Local person').slice(0, 64)
     return { id: nextUser, is_bot: false, first_name: first, username: `local${nextUser}` }
   }
-  const chat = (id) => ({ id: Number(id), type: 'supergroup', title: `Local chat ${id}` })
+  const chat = (id) => ({
+    id: Number(id),
+    type: 'supergroup',
+    title: titles.get(Number(id)) ?? `Local chat ${id}`,
+  })
+  const chatName = (id) => titles.get(Number(id)) ?? String(id)
   const linkObject = (url, link) => ({
     invite_link: url,
     creator: BOT,
@@ -193,6 +200,7 @@ export function createTelegramStandIn({ token = LOCAL_TELEGRAM.token, log = cons
       // An admin adds the bot to a new group as an administrator with every right.
       const chatId = -(1_002_000_000_000 + (nextChat += 1))
       const title = String(form.title || 'Local group').slice(0, 128)
+      titles.set(chatId, title)
       const admin = { id: 7_000_000_001, is_bot: false, first_name: 'Local admin' }
       const status = await deliver('my_chat_member', {
         chat: { id: chatId, type: 'supergroup', title },
@@ -257,13 +265,35 @@ export function createTelegramStandIn({ token = LOCAL_TELEGRAM.token, log = cons
     return null
   }
 
+  /**
+   * Chats the bot is in and invite links it made before this stand-in started, as the Worker's
+   * database holds them: `chats` [{chatId, title}], `links` [{url, chatId, name,
+   * createsJoinRequest}]. A link the stand-in knows already stays as it is.
+   */
+  function adopt({ chats = [], links: made = [] }) {
+    for (const { chatId, title } of chats) if (title) titles.set(Number(chatId), String(title))
+    for (const link of made) {
+      if (!link.url || links.has(link.url)) continue
+      links.set(link.url, {
+        chatId: Number(link.chatId),
+        name: link.name ? String(link.name) : '',
+        createsJoinRequest: Boolean(link.createsJoinRequest),
+        revoked: false,
+        pending: new Map(),
+      })
+    }
+  }
+
   function page(notice) {
     const open = [...links.entries()].filter(([, link]) => !link.revoked)
+    const waiting = [...links.values()].flatMap((link) =>
+      [...link.pending.values()].map((user) => [user, link.chatId]),
+    )
     return layout(
       'Telegram',
       `<h1>Telegram</h1>
 <p class="muted">The bot's webhook: ${webhook.url ? esc(webhook.url) : 'not set yet: press <q>Connect Telegram</q> on the dashboard’s Telegram page'}.</p>
-${notice ? `<p role="status">${esc(notice)}</p>` : ''}
+${notice ? `<p role="status" class="notice">${esc(notice)}</p>` : ''}
 <h2>Add the bot to a group</h2>
 <form method="post" action="/telegram/add-bot"><label for="title">Group name</label>
 <input id="title" name="title" value="Local group"><button type="submit">Add the bot as an administrator</button></form>
@@ -271,16 +301,19 @@ ${notice ? `<p role="status">${esc(notice)}</p>` : ''}
 ${
   open.length === 0
     ? '<p class="muted">The bot has made no invite links yet: create a link for a group on Telegram.</p>'
-    : `<form method="post" action="/telegram/join"><label for="link">Through the invite link</label>
-<select id="link" name="link">${open.map(([url, link]) => `<option value="${esc(url)}">${esc(link.name || url)} (${esc(url)})${link.createsJoinRequest ? ', asks to join' : ''}</option>`).join('')}</select>
+    : `<p class="muted">A t.me link on a landing page opens the real Telegram; here you join through it
+as a local person, and the bot tells the Worker as Telegram would.</p>
+<form method="post" action="/telegram/join"><label for="link">Through the invite link</label>
+<select id="link" name="link">${open.map(([url, link]) => `<option value="${esc(url)}">${esc(link.name || url)} · ${esc(chatName(link.chatId))}${link.createsJoinRequest ? ' · asks to join' : ''} (${esc(url)})</option>`).join('')}</select>
 <label for="name">As</label><input id="name" name="name" value="Local person">
 <button type="submit">Join</button></form>`
 }
 <h2>In the chats</h2>
+${waiting.length === 0 ? '' : `<p class="muted">Waiting for an admin: ${waiting.map(([user, chatId]) => `${esc(user.first_name)} (${esc(chatName(chatId))})`).join(', ')}.</p>`}
 ${
   members.size === 0
     ? '<p class="muted">Nobody joined here since the stand-ins started.</p>'
-    : `<ul>${[...members.entries()].map(([key, m]) => `<li>${esc(m.user.first_name)} in ${esc(m.chatId)} <form method="post" action="/telegram/leave" style="display:inline"><input type="hidden" name="member" value="${esc(key)}"><button type="submit">Leave</button></form></li>`).join('')}</ul>`
+    : `<ul>${[...members.entries()].map(([key, m]) => `<li>${esc(m.user.first_name)} in ${esc(chatName(m.chatId))} <form method="post" action="/telegram/leave" style="display:inline"><input type="hidden" name="member" value="${esc(key)}"><button type="submit">Leave</button></form></li>`).join('')}</ul>`
 }
 <h2>Write to the bot</h2>
 <form method="post" action="/telegram/say"><label for="text">Message</label>
@@ -299,6 +332,7 @@ ${
   }
 
   return {
+    adopt,
     /** Handles a request under `/telegram`; false: not one of ours. */
     async handle(request, path, body, response, { json, html, redirect }) {
       if (!path.startsWith('/telegram')) return false

@@ -131,6 +131,21 @@ describe('a Telegram community clicked through from npm run dev', () => {
     await telegram.getByRole('button', { name: 'Add the bot as an administrator' }).click()
     await expect.poll(() => standInNotice(telegram)).toContain('(Worker answered 200)')
     await snap(telegram, '3-bot-added')
+    // On a phone: the demo's invite links fit the screen (snap), the top links are tall enough
+    // to tap, and what the form did stands out from the page.
+    const heights = await telegram.evaluate<number[]>(
+      `[...document.querySelectorAll('nav a')].map((link) => link.getBoundingClientRect().height)`,
+    )
+    expect(heights.length).toBeGreaterThan(0)
+    for (const height of heights) expect(height).toBeGreaterThanOrEqual(44)
+    expect(
+      await telegram.evaluate<string>(
+        `getComputedStyle(document.querySelector('p[role=status]')).backgroundColor`,
+      ),
+    ).not.toBe('rgba(0, 0, 0, 0)')
+    expect(await telegram.getByLabel('Through the invite link').textContent()).toContain(
+      'Spree Paddlers',
+    )
 
     // The chat shows up on the dashboard's Telegram page; it is linked to the new group.
     const chatRow = admin.locator('tbody tr', { hasText: chatTitle })

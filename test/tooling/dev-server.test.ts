@@ -1,12 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { eventually } from '../support/eventually'
 import { startNewcomerDev, type NewcomerDev } from '../support/newcomer-dev'
+
+/** The owner token of .dev.vars.example, which `npm run dev` copies to .dev.vars. */
+const OWNER_TOKEN = 'dev-owner-token-change-me-0123456789'
+const PADDLERS = 'cmt_0000000000000000000000000t'
 
 let dev: NewcomerDev
 let base: string
 
 /** `npm run dev -- --port <port>` as a newcomer starts it: no terminal to answer questions. */
 beforeAll(async () => {
-  dev = await startNewcomerDev()
+  // A newcomer's shell: nothing of the project configured, so Telegram is the local stand-in.
+  dev = await startNewcomerDev({
+    unset: /^(WHATSAPP_|TELEGRAM_|DELIVERY_WEBHOOK_URL|STAND_INS|CRON$|SEED$)/,
+  })
   base = dev.base
 }, 300_000)
 
@@ -43,5 +51,49 @@ describe('npm run dev, the first time', () => {
     expect(icon.headers.get('content-type')).toBe('image/x-icon')
     const robots = await fetch(`${base}/robots.txt`)
     expect(await robots.text()).toContain('Disallow: /admin')
+  })
+
+  it('lets the demo’s Telegram community be joined on the stand-in, through its own links', async () => {
+    const standIns = /Telegram {9}(http:\/\/127\.0\.0\.1:\d+)\/telegram/.exec(dev.output())?.[1]
+    expect(standIns, dev.output()).toBeDefined()
+    const page = await (await fetch(`${standIns}/telegram`)).text()
+    expect(page).toContain('<option value="https://t.me/+DemoSpreePaddlersFlyer">')
+    expect(page).toContain('Flyer at the boathouse · Spree Paddlers · asks to join')
+    const joined = await fetch(`${standIns}/telegram/join`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ link: 'https://t.me/+DemoSpreePaddlersFlyer', name: 'Uwe' }),
+    })
+    expect(((await joined.json()) as { notice: string }).notice).toBe(
+      'Uwe asked to join (Worker answered 200).',
+    )
+    // The community is closed: Uwe waits for an admin, asked through the flyer's link.
+    await eventually(async () => {
+      const answer = await fetch(
+        `${base}/api/communities/${PADDLERS}/telegram-join-requests?status=pending`,
+        { headers: { authorization: `Bearer ${OWNER_TOKEN}` } },
+      )
+      const { data } = (await answer.json()) as { data: Array<{ name: string; inviteId: string }> }
+      expect(data).toContainEqual(
+        expect.objectContaining({ name: 'Uwe', inviteId: 'inv_00000000000000000000000t01' }),
+      )
+    })
+  })
+
+  it('shows the Telegram community with the members its verified joins made', async () => {
+    const landing = await (await fetch(`${base}/i/spreepaddlers?lang=en`)).text()
+    const shown = Number(/(\d+) members/.exec(landing)?.[1])
+    expect(shown).toBeGreaterThan(100)
+    // All of the demo's sixty days (the stats show thirty unless asked).
+    const day = (back: number) =>
+      new Date(Date.now() - back * 86_400_000).toISOString().slice(0, 10)
+    const period = `from=${day(61)}&to=${day(0)}`
+    const answer = await fetch(`${base}/api/communities/${PADDLERS}/stats?${period}`, {
+      headers: { authorization: `Bearer ${OWNER_TOKEN}` },
+    })
+    const stats = (await answer.json()) as {
+      totals: { verifiedJoins: number; verifiedLeaves: number }
+    }
+    expect(shown).toBe(stats.totals.verifiedJoins - stats.totals.verifiedLeaves)
   })
 })
