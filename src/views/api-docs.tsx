@@ -62,7 +62,11 @@ code{font-family:ui-monospace,monospace;font-size:.9em;background:#eef2f0;border
 .m.post{background:#1f5fa8}.m.patch{background:#8a5a00}.m.delete{background:#a61b1b}
 .muted{color:#4a5450}dl{margin:.25rem 0 .5rem}dt{margin-top:.35rem}dd{margin:0 0 0 1.25rem}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.3rem;border-bottom:1px solid #e4e8e6;vertical-align:top}nav ul{columns:2 18rem;padding-left:1rem}
-a{color:#0b5c2b}`
+a{color:#0b5c2b}nav a{display:inline-block;padding:.2rem 0}code,td,dt,dd{overflow-wrap:anywhere}table.responses td:first-child{white-space:nowrap}
+@media (max-width:40rem){main{padding:.5rem}section.op{padding:.75rem}dd{margin-left:.75rem}
+table.params thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0,0,0,0)}
+table.params tr{display:block;border-bottom:1px solid #e4e8e6;padding:.3rem 0}table.params td{display:block;border:0;padding:.1rem 0}
+table.params td[data-label]::before{content:attr(data-label) ": ";font-weight:600}}`
 
 /** Text with `backticks` shown as code, as the API's descriptions write it. */
 function Prose(props: { text?: string }) {
@@ -216,7 +220,7 @@ export function ApiDocsPage(props: { doc: OpenApiDocument; nonce: string }) {
                       </p>
                     )}
                     {operation.parameters && operation.parameters.length > 0 && (
-                      <table>
+                      <table class="params">
                         <thead>
                           <tr>
                             <th>Parameter</th>
@@ -232,8 +236,8 @@ export function ApiDocsPage(props: { doc: OpenApiDocument; nonce: string }) {
                                 <code>{parameter.name}</code>
                                 {parameter.required ? <b> required</b> : ''}
                               </td>
-                              <td>{parameter.in}</td>
-                              <td>
+                              <td data-label="In">{parameter.in}</td>
+                              <td data-label="Type">
                                 <TypeOf schema={parameter.schema} />
                               </td>
                               <td>
@@ -254,7 +258,7 @@ export function ApiDocsPage(props: { doc: OpenApiDocument; nonce: string }) {
                         <Fields schema={body.schema} />
                       </>
                     ))}
-                    <table>
+                    <table class="responses">
                       <tbody>
                         {Object.entries(operation.responses ?? {}).map(([status, response]) => (
                           <tr>
