@@ -5,8 +5,11 @@ import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import {
+  DEMO_PAGES,
   HORIZONTAL_OVERFLOW,
+  MAKERS,
   openDemoDashboard,
+  RUNNERS,
   VIEWPORTS,
   type DemoDashboard,
 } from '../support/demo-dashboard'
@@ -21,29 +24,6 @@ import { signInToDashboard } from '../support/browser'
  */
 
 const screenshots = path.join(import.meta.dirname, 'screenshots', 'tour')
-const RUNNERS = 'cmt_0000000000000000000000000b'
-const MAKERS = 'cmt_0000000000000000000000000k'
-const PAGES: Array<[name: string, path: string]> = [
-  ['home', '/admin'],
-  ['runners', `/admin/communities/${RUNNERS}`],
-  ['runners-90-days', `/admin/communities/${RUNNERS}?period=90&sort=retention30`],
-  ['poster-link', '/admin/links/inv_0000000000000000000000000b'],
-  ['runners-filtered', `/admin/communities/${RUNNERS}?source=instagram&device=mobile`],
-  [
-    'runners-compare',
-    `/admin/communities/${RUNNERS}/compare?links=inv_0000000000000000000000000b,inv_000000000000000000000000b2`,
-  ],
-  ['makers', `/admin/communities/${MAKERS}`],
-  ['makers-approvals', `/admin/communities/${MAKERS}/approvals`],
-  ['runners-approvals', `/admin/communities/${RUNNERS}/approvals`],
-  ['runners-members', `/admin/communities/${RUNNERS}/members`],
-  ['runners-announcements', `/admin/communities/${RUNNERS}/announcements`],
-  ['runners-settings', `/admin/communities/${RUNNERS}/settings`],
-  ['runners-team', `/admin/communities/${RUNNERS}/team`],
-  ['runners-audit-log', `/admin/communities/${RUNNERS}/audit`],
-  ['webhooks', '/admin/webhooks'],
-]
-
 let demo: DemoDashboard
 
 beforeAll(async () => {
@@ -81,7 +61,7 @@ describe('the dashboard of the seeded demo', () => {
       it(`reads well in ${lang} at ${viewport.width} px`, async () => {
         const problems: string[] = []
         {
-          for (const [name, pathname] of PAGES) {
+          for (const [name, pathname] of DEMO_PAGES) {
             const page = await openPage(lang, viewport)
             const errors: string[] = []
             page.on('console', (message) => {

@@ -9,6 +9,33 @@ export const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 900 },
 ]
 
+/** The demo's open community, Berlin Runners, and its closed one, Kiez Makers. */
+export const RUNNERS = 'cmt_0000000000000000000000000b'
+export const MAKERS = 'cmt_0000000000000000000000000k'
+
+/** Every dashboard page of the seeded demo worth a look, by a name for its screenshot. */
+export const DEMO_PAGES: Array<[name: string, path: string]> = [
+  ['home', '/admin'],
+  ['approvals', '/admin/approvals'],
+  ['runners', `/admin/communities/${RUNNERS}`],
+  ['runners-90-days', `/admin/communities/${RUNNERS}?period=90&sort=retention30`],
+  ['poster-link', '/admin/links/inv_0000000000000000000000000b'],
+  ['runners-filtered', `/admin/communities/${RUNNERS}?source=instagram&device=mobile`],
+  [
+    'runners-compare',
+    `/admin/communities/${RUNNERS}/compare?links=inv_0000000000000000000000000b,inv_000000000000000000000000b2`,
+  ],
+  ['makers', `/admin/communities/${MAKERS}`],
+  ['makers-approvals', `/admin/communities/${MAKERS}/approvals`],
+  ['runners-approvals', `/admin/communities/${RUNNERS}/approvals`],
+  ['runners-members', `/admin/communities/${RUNNERS}/members`],
+  ['runners-announcements', `/admin/communities/${RUNNERS}/announcements`],
+  ['runners-settings', `/admin/communities/${RUNNERS}/settings`],
+  ['runners-team', `/admin/communities/${RUNNERS}/team`],
+  ['runners-audit-log', `/admin/communities/${RUNNERS}/audit`],
+  ['webhooks', '/admin/webhooks'],
+]
+
 /** How many pixels a page is wider than its window: above 0, the reader scrolls sideways. */
 export const HORIZONTAL_OVERFLOW =
   'document.documentElement.scrollWidth - document.documentElement.clientWidth'

@@ -308,15 +308,15 @@ describe('compare', () => {
     )
     expect(compared.status, compared.text).toBe(200)
     const table = compared.text.slice(
-      compared.text.indexOf('<table class="compare">'),
-      compared.text.indexOf('</table>', compared.text.indexOf('<table class="compare">')),
+      compared.text.indexOf('<table class="cards compare">'),
+      compared.text.indexOf('</table>', compared.text.indexOf('<table class="cards compare">')),
     )
     expect(table).toContain('<bdi>Insta bio</bdi>')
     expect(table).toContain('Flyer</bdi>: Difference to “Insta bio”')
     // Join requests per visit: Insta 1 of 3, Flyer 0 of 1: 33.3 points fewer.
     expect(table).toContain('-33.3 percentage points')
     expect(table).toMatch(
-      /<th scope="row">Join requests<\/th><td class="n"><b>1<\/b><br\/?><span class="muted">33.3%<\/span>/,
+      /<th scope="row">Join requests<\/th><td class="n" data-label="Insta bio"><b>1<\/b><br\/?><span class="muted">33.3%<\/span>/,
     )
     // Each link's daily figures, over the same days.
     expect(compared.text).toContain('Insta bio: Visits by day')

@@ -101,6 +101,7 @@ export const dashboardDe = {
   retention30: 'Bindung 30 Tage',
   retention7: 'Bindung 7 Tage',
   sortBy: (column: string) => `Nach ${column} sortieren`,
+  sortByHeading: 'Sortieren nach',
   period: 'Zeitraum',
   lastDays: (n: string) => `${n} Tage`,
   fromDay: 'Von',

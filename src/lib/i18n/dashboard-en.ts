@@ -97,6 +97,7 @@ export const dashboardEn: Words = {
   retention30: '30-day retention',
   retention7: '7-day retention',
   sortBy: (column) => `Sort by ${column}`,
+  sortByHeading: 'Sort by',
   period: 'Period',
   lastDays: (n) => `${n} days`,
   fromDay: 'From',

@@ -48,7 +48,7 @@ export function ComposeForm(props: {
           {sentText(form, 'body')}
         </textarea>
       </Field>
-      <div class="grid">
+      <div class="grid fields">
         <Field form={form} field="audience" label={t.audience}>
           <select
             id="audience"

@@ -118,7 +118,7 @@ export function ComparePage(props: CompareView) {
           <section>
             {props.controls}
             <div class="table-scroll" tabindex={0} role="region" aria-label={t.funnel}>
-              <table class="compare">
+              <table class="cards compare">
                 <caption>{t.funnel}</caption>
                 <thead>
                   <tr>
@@ -145,7 +145,7 @@ export function ComparePage(props: CompareView) {
                         // Retention not measurable yet: the date says so, not a zero.
                         const waiting = step.key.startsWith('stayed') && own.base?.value === 0
                         return (
-                          <td class="n">
+                          <td class="n" data-label={entry.label}>
                             {!waiting && <b>{formatNumber(l, own.value)}</b>}
                             {!waiting && share && <br />}
                             {share && <span class="muted">{share}</span>}
@@ -153,7 +153,12 @@ export function ComparePage(props: CompareView) {
                         )
                       })}
                       {entries.slice(1).map((entry) => (
-                        <td class="n">{differenceText(l, entry, first!, step.key)}</td>
+                        <td
+                          class="n"
+                          data-label={`${entry.label}: ${t.differenceTo(first!.label)}`}
+                        >
+                          {differenceText(l, entry, first!, step.key)}
+                        </td>
                       ))}
                     </tr>
                   ))}

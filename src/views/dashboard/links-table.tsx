@@ -101,77 +101,95 @@ export function LinksTable(props: {
       )}
     </th>
   )
+  const sorts: Array<[by: LinkSort, label: string]> = [
+    ['visits', t.visits],
+    ['joins', t.joins],
+    ['conversion', t.conversion],
+    ['retention7', t.retention7],
+    ['retention30', t.retention30],
+  ]
   return (
-    <table class="cards" id="links">
-      <thead>
-        <tr>
-          <th>{t.label}</th>
-          <th>{t.source}</th>
-          {stats && <th>{t.trend}</th>}
-          <Sortable by="visits" label={t.visits} />
-          <Sortable by="joins" label={t.joins} />
-          <Sortable by="conversion" label={t.conversion} />
-          <Sortable by="retention7" label={t.retention7} />
-          <Sortable by="retention30" label={t.retention30} />
-          <th>{t.status}</th>
-          {props.telegram && <th>{tg.linksColumn}</th>}
-        </tr>
-      </thead>
-      <tbody>
-        {links.map((invite) => {
-          const f = figuresOf(invite)
-          return (
-            <tr>
-              <td data-label={t.label}>
-                <a href={`/admin/links/${invite.id}`}>
-                  <bdi>{invite.label ?? invite.code}</bdi>
-                </a>
-              </td>
-              <td data-label={t.source}>
-                <bdi>{invite.source ?? '–'}</bdi>
-              </td>
-              {stats && (
-                <td data-label={t.trend}>
-                  <DailyChart
-                    spark
-                    lang={l}
-                    days={days}
-                    title={`${invite.label ?? invite.code} · ${t.visits}`}
-                    series={[
-                      {
-                        label: t.visits,
-                        color: '#0b6e35',
-                        values: stats.trends.get(invite.id) ?? days.map(() => 0),
-                      },
-                    ]}
-                  />
+    <div id="links">
+      {stats && (
+        // The cards hide the table's header, and its sorting links with it: the same links here.
+        <nav class="sort-by" aria-labelledby="links-sort-by">
+          <span id="links-sort-by">{t.sortByHeading}</span>
+          {sorts.map(([by, label]) => (
+            <a href={sortHref(by)} aria-current={sort === by ? 'true' : undefined}>
+              {label}
+            </a>
+          ))}
+        </nav>
+      )}
+      <table class="cards">
+        <thead>
+          <tr>
+            <th>{t.label}</th>
+            <th>{t.source}</th>
+            {stats && <th>{t.trend}</th>}
+            {sorts.map(([by, label]) => (
+              <Sortable by={by} label={label} />
+            ))}
+            <th>{t.status}</th>
+            {props.telegram && <th>{tg.linksColumn}</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {links.map((invite) => {
+            const f = figuresOf(invite)
+            return (
+              <tr>
+                <td data-label={t.label}>
+                  <a href={`/admin/links/${invite.id}`}>
+                    <bdi>{invite.label ?? invite.code}</bdi>
+                  </a>
                 </td>
-              )}
-              <td class="n" data-label={t.visits}>
-                {formatNumber(l, f.visits)}
-              </td>
-              <td class="n" data-label={t.joins}>
-                {formatNumber(l, f.joins)}
-              </td>
-              <td class="n" data-label={t.conversion}>
-                {percent(conversionOf(f), l)}
-              </td>
-              <td class="n" data-label={t.retention7}>
-                {retentionText(l, f, 7)}
-              </td>
-              <td class="n" data-label={t.retention30}>
-                {retentionText(l, f, 30)}
-              </td>
-              <td data-label={t.status}>{t.inviteStatuses[inviteStatus(invite, now)]}</td>
-              {props.telegram && (
-                <td data-label={tg.linksColumn}>
-                  <TelegramCell lang={l} link={props.telegram.get(invite.id)} />
+                <td data-label={t.source}>
+                  <bdi>{invite.source ?? '–'}</bdi>
                 </td>
-              )}
-            </tr>
-          )
-        })}
-      </tbody>
-    </table>
+                {stats && (
+                  <td data-label={t.trend}>
+                    <DailyChart
+                      spark
+                      lang={l}
+                      days={days}
+                      title={`${invite.label ?? invite.code} · ${t.visits}`}
+                      series={[
+                        {
+                          label: t.visits,
+                          color: '#0b6e35',
+                          values: stats.trends.get(invite.id) ?? days.map(() => 0),
+                        },
+                      ]}
+                    />
+                  </td>
+                )}
+                <td class="n" data-label={t.visits}>
+                  {formatNumber(l, f.visits)}
+                </td>
+                <td class="n" data-label={t.joins}>
+                  {formatNumber(l, f.joins)}
+                </td>
+                <td class="n" data-label={t.conversion}>
+                  {percent(conversionOf(f), l)}
+                </td>
+                <td class="n" data-label={t.retention7}>
+                  {retentionText(l, f, 7)}
+                </td>
+                <td class="n" data-label={t.retention30}>
+                  {retentionText(l, f, 30)}
+                </td>
+                <td data-label={t.status}>{t.inviteStatuses[inviteStatus(invite, now)]}</td>
+                {props.telegram && (
+                  <td data-label={tg.linksColumn}>
+                    <TelegramCell lang={l} link={props.telegram.get(invite.id)} />
+                  </td>
+                )}
+              </tr>
+            )
+          })}
+        </tbody>
+      </table>
+    </div>
   )
 }

@@ -20,6 +20,10 @@ export function words(lang: Lang): Words {
   return DASHBOARD_WORDS[lang]
 }
 
+// On a phone a `cards` table shows each row as a card. A labelled cell is a one-row table of its
+// own, the label (`data-label`, as `::before`) one cell and the content another, so a label that
+// wraps makes its row taller; positioned beside the content, it ran into the next row instead.
+// A box that scrolls sideways shows a shadow at the edge where more is.
 const CSS = `*{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#f3f5f4}
 header{background:#0b3d22;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}
 header a{color:#fff;display:inline-block;padding:.15rem 0}header .grow{flex:1}.pill{background:#ffbf47;color:#1a1a1a;border-radius:999px;padding:0 .5rem;font-weight:700}
@@ -42,19 +46,24 @@ footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:
 .chart-box{margin:0}.chart.narrow{display:none}.chart g.day:focus{outline:none}.chart g.day:focus rect:first-child,.chart g.day:hover rect:first-child{fill:rgba(11,110,53,.12)}
 .legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;font-size:.9rem;color:#4a5450}.spark{display:block}
 .picker{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end;margin-bottom:1rem}.picker p{margin:0;flex-basis:100%}
-.periods{display:flex;gap:.25rem}.periods a{padding:.35rem .7rem;border-radius:.5rem;background:#e4ebe7;color:#0b3d22;text-decoration:none}.periods a[aria-current]{background:#0b6e35;color:#fff}
+.periods{display:flex;gap:.25rem}.periods a,.sort-by a{padding:.35rem .7rem;border-radius:.5rem;background:#e4ebe7;color:#0b3d22;text-decoration:none}.periods a[aria-current],.sort-by a[aria-current]{background:#0b6e35;color:#fff}
+.sort-by{display:none}.stat a,h2>a{display:inline-block;padding:.25rem 0}.chips a{padding-block:.25rem}
+.grid.fields{grid-template-columns:repeat(auto-fit,minmax(17rem,1fr))}.grid.fields input,.grid.fields select{width:100%}
 .custom-range{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}.custom-range label{margin-top:0}
 .funnel ol{list-style:none;margin:0;padding:0;display:grid;gap:.6rem}.funnel .step{display:flex;justify-content:space-between;gap:1rem}.funnel .step b{font-size:1.2rem}
 .funnel p{margin:.1rem 0 0}.share{display:block;width:100%;height:.7rem}.grid.two{grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}
 header form.inline button{padding:.3rem .6rem}
-.table-scroll{overflow-x:auto}.deliveries code{overflow-wrap:anywhere}.grid.two>div{min-width:0}.chips{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin-bottom:.75rem}.chip{padding:.25rem .6rem;border-radius:999px;background:#e4ebe7;color:#0b3d22;text-decoration:none}.chip:hover{background:#c5d6cc}
+.table-scroll{overflow-x:auto;background:linear-gradient(90deg,#fff 30%,rgba(255,255,255,0)) 0 0/2rem 100% no-repeat local,linear-gradient(270deg,#fff 30%,rgba(255,255,255,0)) 100% 0/2rem 100% no-repeat local,radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.3),rgba(0,0,0,0)) 0 0/.9rem 100% no-repeat scroll,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.3),rgba(0,0,0,0)) 100% 0/.9rem 100% no-repeat scroll}
+.deliveries code{overflow-wrap:anywhere}.grid.two>div{min-width:0}.chips{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin-bottom:.75rem}.chip{padding:.25rem .6rem;border-radius:999px;background:#e4ebe7;color:#0b3d22;text-decoration:none}.chip:hover{background:#c5d6cc}
 .compare-pick fieldset{border:1px solid #c5cec9;border-radius:.5rem;margin:0 0 .75rem;padding:.5rem .75rem;display:flex;flex-wrap:wrap;gap:.25rem 1rem}.compare-pick .check{margin:0}
 .bulk{position:sticky;bottom:0;z-index:1;display:flex;flex-wrap:wrap;gap:.4rem .75rem;align-items:center;background:#fff;border-top:1px solid #c5cec9;padding:.6rem 0;margin-top:.5rem}.bulk label{margin:0}.bulk input{flex:1 1 12rem}
 @media (max-width:40rem){input[type=checkbox],input[type=radio]{width:1.5rem;height:1.5rem;flex:none;vertical-align:middle;margin:.1rem .25rem .1rem 0}.chart.wide{display:none}.chart.narrow{display:block}table{font-size:.85rem}main{padding:.5rem}section{padding:.75rem}
-header{flex-wrap:nowrap;gap:.5rem;padding:.5rem;font-size:.85rem;white-space:nowrap}
+header{flex-wrap:nowrap;gap:.35rem;padding:.5rem;font-size:.85rem;white-space:nowrap}header form.inline button{padding:.3rem .5rem}header .pill{padding:0 .35rem}header>a:first-child{min-width:0;overflow:hidden;text-overflow:ellipsis}
+.sort-by{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:0 0 .5rem}
 table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0,0,0,0)}
-table.cards tr{display:block;border-bottom:1px solid #c5cec9;padding:.4rem 0}table.cards td{display:block;position:relative;border:0;padding:.25rem .1rem .25rem 42%;text-align:left;min-height:1.8rem}
-table.cards td::before{content:attr(data-label);position:absolute;left:.1rem;width:40%;font-weight:600;color:#4a5450;overflow-wrap:normal}table.cards td[data-label=""]{padding-left:.1rem}table.cards td[data-label=""]::before{content:none}
+table.cards tr{display:block;border-bottom:1px solid #c5cec9;padding:.4rem 0}table.cards td,table.cards tbody th{display:block;border:0;padding:.25rem .1rem;text-align:left}
+table.cards td[data-label]:not([data-label=""]){display:table;width:100%;table-layout:fixed;border-collapse:separate}
+table.cards td[data-label]:not([data-label=""])::before{content:attr(data-label);display:table-cell;width:42%;vertical-align:top;padding-right:.5rem;font-weight:600;color:#4a5450;overflow-wrap:break-word}
 table.cards td{overflow-wrap:anywhere}table.cards td.actions{display:flex;justify-content:flex-end;flex-wrap:wrap;gap:.5rem}table.cards td:first-child{font-weight:600}}`
 
 // Copy buttons and confirm dialogs; everything works without them. A copy button is hidden until
@@ -176,15 +185,17 @@ export function GroupsTable(props: {
 }) {
   const t = words(props.lang)
   return (
-    <table>
+    <table class="cards">
       <tbody>
         {props.groups.map((group) => (
           <tr>
-            <td>
+            <td data-label={t.group}>
               <bdi>{groupLabel(t, group)}</bdi>
             </td>
-            <td>{t.groupKinds[group.kind as keyof Words['groupKinds']] ?? group.kind}</td>
-            <td class="n">
+            <td data-label={t.kind}>
+              {t.groupKinds[group.kind as keyof Words['groupKinds']] ?? group.kind}
+            </td>
+            <td class="n" data-label={t.members}>
               {formatNumber(props.lang, group.memberCount)} /{' '}
               {formatNumber(props.lang, group.memberLimit)} <span class="muted">{t.limit}</span>
             </td>
