@@ -355,7 +355,9 @@ async function signUpOfLink(
  * membership is active, the page shows the member's own links, which the status page keeps for
  * the holder of the code (see pages/sign-up-links.ts `linksAwaitProof`). Otherwise the chat is
  * shown only where anyone with the invite may join it (an open community), as the status page
- * of a repeat sign-up does.
+ * of a repeat sign-up does. The status page of a sign-up whose address the link proved never
+ * shows the admins' decision (its holder may be whoever typed the address), so this page does:
+ * a declined request as declined, with the admins' reason where the member's links would be shown.
  */
 async function afterConfirmation(
   c: Context<AppEnv>,
@@ -364,6 +366,14 @@ async function afterConfirmation(
   community: Community,
 ): Promise<AfterConfirmation | null> {
   if (request.status === 'pending' && request.confirmedAt !== null) return { next: 'waiting' }
+  if (request.status === 'rejected' && addressProven) {
+    return {
+      next: 'declined',
+      reason: request.email !== null && !holderProven(request) ? request.reason : null,
+      askAgainFrom: askAgainFrom(request, c.var.config.REJECTION_COOLDOWN_DAYS),
+      timeZone: community.timeZone,
+    }
+  }
   if (request.status !== 'approved') return null
   const member = request.memberId
     ? await c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, request.memberId!) })

@@ -226,7 +226,7 @@ export function StatusPage(props: StatusPageProps) {
           />
         )}
         {!ended && !(waiting && confirmation) && request.status === 'pending' && (
-          <p>{t.pendingText}</p>
+          <p>{pendingText(t, props, confirmation)}</p>
         )}
         {!ended && request.status === 'rejected' && request.reason && (
           <p>
@@ -260,7 +260,7 @@ export function StatusPage(props: StatusPageProps) {
         )}
         {!ended && request.status !== 'rejected' && props.linksAwaitProof && (
           <>
-            <h2>{t.referralHeading}</h2>
+            <h2>{t.linksAwaitHeading}</h2>
             {confirmation && (
               <ProofOffer
                 intro={t.proofForLinksText}
@@ -270,7 +270,13 @@ export function StatusPage(props: StatusPageProps) {
                 confirmation={confirmation}
               />
             )}
-            {props.linksElsewhere === 'email_page' && <p>{t.linksOnEmailPageText}</p>}
+            {props.linksElsewhere === 'email_page' && (
+              <p>
+                {request.status === 'approved'
+                  ? t.linksOnEmailPageText
+                  : t.linksOnEmailPageLaterText}
+              </p>
+            )}
             {props.linksElsewhere === 'sign_up_again' && <p>{t.proofOfferEndedText}</p>}
             {props.linksElsewhere === 'not_here' && <p>{t.linksNotHereText}</p>}
           </>
@@ -278,6 +284,20 @@ export function StatusPage(props: StatusPageProps) {
       </div>
     </Layout>
   )
+}
+
+/**
+ * What a pending request's page says of the decision: that it shows it, unless it waits for the
+ * holder's proof (`linksAwaitProof`), which shows it here or on the e-mailed link's page.
+ */
+function pendingText(
+  t: Messages,
+  props: StatusPageProps,
+  confirmation: ConfirmationView | null | undefined,
+): string {
+  if (!props.linksAwaitProof) return t.pendingText
+  if (props.linksElsewhere === 'email_page') return t.pendingEmailPageText
+  return confirmation ? t.pendingProofText : t.pendingAdminText
 }
 
 /** A member's own links: their referral link with its QR code, rewards, the bot's deep link, leaving. */
@@ -385,12 +405,15 @@ export function LeavePage(props: PageProps & { communityName: string; action: st
 }
 
 /**
- * What follows a confirmation: in (with the chat, where anyone may join it, and the member's own
- * links when the link confirmed their own sign-up) or waiting.
+ * What an e-mailed link's page says once it confirmed: in (with the chat, where anyone may join
+ * it, and the member's own links when the link confirmed their own sign-up), waiting for the
+ * admins, or declined by them (with their reason where the page may show it, and when the
+ * person may ask again).
  */
-/** What an e-mailed link's page says once it confirmed: in (maybe with the member's links), or waiting for the admins. */
 export type AfterConfirmation =
-  { next: 'in'; chatUrl: string | null; links: MemberLinksView | null } | { next: 'waiting' }
+  | { next: 'in'; chatUrl: string | null; links: MemberLinksView | null }
+  | { next: 'waiting' }
+  | { next: 'declined'; reason: string | null; askAgainFrom: Date | null; timeZone: string }
 
 /** A member's own links, as a page shows them. */
 export interface MemberLinksView {
@@ -451,6 +474,21 @@ export function ConfirmLinkPage(
           </>
         )}
         {after?.next === 'waiting' && <p>{t.confirmedWaitingText}</p>}
+        {after?.next === 'declined' && (
+          <>
+            <p>{t.confirmedDeclinedText}</p>
+            {after.reason && (
+              <p>
+                <WithUserText sentence={t.rejectedReason} value={after.reason} />
+              </p>
+            )}
+            {after.askAgainFrom && (
+              <p>
+                {t.coolingOffText(formatMoment(props.lang, after.askAgainFrom, after.timeZone))}
+              </p>
+            )}
+          </>
+        )}
       </div>
     </Layout>
   )

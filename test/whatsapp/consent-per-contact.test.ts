@@ -434,12 +434,19 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
         )
         expect(approved.status, approved.text).toBe(200)
       })
-      // Mallory's status pages still read as a request just confirmed: no chat, no decision.
+      // Mallory's status pages still read as a request just confirmed: no chat, no decision,
+      // and no promise that they show it.
       const page = await visit(new URL(signUp.json.statusUrl).pathname + '?lang=en')
       expect(page.text).toContain('Your request has arrived')
       expect(page.text).not.toContain(chat)
       expect(page.text).not.toContain('You are in')
+      expect(page.text).not.toContain('Keep this page: it shows you the decision')
     }
+    // Each says where the decision is: behind the number's code, on the e-mail's page.
+    const pageOf = async (signUp: { json: { statusUrl: string } }) =>
+      (await visit(new URL(signUp.json.statusUrl).pathname + '?lang=en')).text
+    expect(await pageOf(byPhone)).toContain(MESSAGES.en.pendingProofText)
+    expect(await pageOf(byEmail)).toContain(MESSAGES.en.pendingEmailPageText)
     // The address's owner finds the chat on the page of the link in their inbox …
     const [event] = await query<{ payload: string }>(
       `select payload from events where type = 'member.confirmation_requested'
@@ -679,7 +686,7 @@ describe('the status page opens the member’s links only to the holder of its c
     const typistsPage = (await visit(new URL(typed.json.statusUrl).pathname + '?lang=en')).text
     expect(typistsPage).not.toContain(leave!)
     expect(typistsPage).not.toContain('/leave/')
-    expect(typistsPage).toContain('the page it opens keeps you up to date')
+    expect(typistsPage).toContain(MESSAGES.en.linksOnEmailPageText)
   })
 })
 

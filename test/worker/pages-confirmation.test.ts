@@ -57,7 +57,11 @@ async function signUp(visibility: 'open' | 'closed') {
     community.id,
   )
   const confirmPath = new URL(JSON.parse(event!.payload).confirmUrl).pathname
-  return { statusPath: new URL(joined.json.statusUrl).pathname, confirmPath }
+  return {
+    id: joined.json.joinRequestId as string,
+    statusPath: new URL(joined.json.statusUrl).pathname,
+    confirmPath,
+  }
 }
 
 /** The page's text as a person reads it. */
@@ -107,11 +111,18 @@ describe('the e-mailed link, once confirmed', () => {
     expect(page).toMatch(/href="https:\/\/join\.example\.com\/leave\//)
 
     // Whoever typed the address holds the status page: it says where the links are, and shows
-    // none of them.
+    // none of them, nor a heading that asks to invite friends with a link it does not show.
     const status = (await visit(`${statusPath}?lang=en`)).text
     expect(words(status)).toContain(MESSAGES.en.linksOnEmailPageText)
     expect(status).not.toContain(referral!)
     expect(status).not.toContain('/leave/')
+    const german = words((await visit(`${statusPath}?lang=de`)).text)
+    expect(german).toContain('Du bist dabei!')
+    expect(german).not.toContain('Lade Freunde ein')
+    expect(german).not.toContain('sobald du dabei bist')
+    expect(german).toContain(
+      'Deinen persönlichen Einladungslink und den Link zum Austreten findest du auf der Seite, die der Link in deiner E-Mail öffnet.',
+    )
 
     // Opened again later, the link still shows them, in German too.
     const again = await visit(`${confirmPath}?lang=de`)
@@ -128,6 +139,42 @@ describe('the e-mailed link, once confirmed', () => {
     expect(words(page)).toContain(MESSAGES.de.confirmedWaitingText)
     expect(page).not.toContain(CHAT)
     expect(words((await visit(`${statusPath}?lang=de`)).text)).toContain(MESSAGES.de.pendingTitle)
+  })
+
+  it('in a closed community shows the admins’ decision, and the status page says it is there', async () => {
+    const approved = await signUp('closed')
+    const declined = await signUp('closed')
+    for (const { confirmPath } of [approved, declined]) {
+      const page = words(await confirmByLink(confirmPath, 'en'))
+      expect(page).not.toContain('The page you were shown after signing up')
+      expect(page).toContain('Keep the e-mail: its link brings you back to this page')
+    }
+    const yes = await call('POST', `/api/join-requests/${approved.id}/approve`)
+    expect(yes.status, yes.text).toBe(200)
+    const no = await call('POST', `/api/join-requests/${declined.id}/reject`, {
+      body: { reason: 'Only for makers from Neukölln' },
+    })
+    expect(no.status, no.text).toBe(200)
+
+    // The status page goes on reading as a request just confirmed (whoever typed the address
+    // holds it), and no longer claims to show the decision: it sends them to the e-mail's page.
+    for (const { statusPath } of [approved, declined]) {
+      const status = words((await visit(`${statusPath}?lang=en`)).text)
+      expect(status).toContain(MESSAGES.en.pendingTitle)
+      expect(status).not.toContain('Keep this page: it shows you the decision')
+      expect(status).toContain('the page it opens shows you the decision')
+    }
+    const inPage = words((await visit(`${approved.confirmPath}?lang=en`)).text)
+    expect(inPage).toContain('You are in')
+    expect((await visit(`${approved.confirmPath}?lang=en`)).text).toContain(`href="${CHAT}"`)
+
+    const noPage = words((await visit(`${declined.confirmPath}?lang=en`)).text)
+    expect(noPage).toContain('The admins have declined your request.')
+    expect(noPage).toContain('Reason: Only for makers from Neukölln')
+    expect(noPage).not.toContain(CHAT)
+    const neinPage = words((await visit(`${declined.confirmPath}?lang=de`)).text)
+    expect(neinPage).toContain('Die Admins haben deine Anfrage abgelehnt.')
+    expect(neinPage).toContain('Begründung: Only for makers from Neukölln')
   })
 
   it('says nothing of being in once the membership has ended', async () => {

@@ -74,6 +74,11 @@ export const de = {
   pendingTitle: 'Deine Anfrage ist eingegangen',
   pendingText:
     'Ein Admin schaut sie sich an. Speichere dir diese Seite: Hier siehst du, wie entschieden wurde.',
+  pendingEmailPageText:
+    'Ein Admin schaut sie sich an. Du hast mit dem Link in deiner E-Mail bestätigt: Auf der Seite, die er öffnet, siehst du, wie entschieden wurde.',
+  pendingProofText:
+    'Ein Admin schaut sie sich an. Bestätige unten, dass diese Anmeldung von dir ist, dann erfährst du, wie entschieden wurde.',
+  pendingAdminText: 'Ein Admin schaut sie sich an.',
   approvedTitle: 'Du bist dabei!',
   openChat: 'Zum Gruppenchat',
   noChatYet:
@@ -135,8 +140,11 @@ export const de = {
     'Eine deiner Kontaktangaben ist noch nicht bestätigt. Nachrichten gehen nur an bestätigte Kontakte: Bestätige sie hier, wenn du sie auch dort bekommen möchtest.',
   proofForLinksText:
     'Deinen persönlichen Einladungslink (wer darüber beitritt, zählt für dich) und den Link zum Austreten zeigen wir dir hier, sobald du bestätigst, dass diese Anmeldung von dir ist.',
+  linksAwaitHeading: 'Dein Einladungslink',
   linksOnEmailPageText:
-    'Du hast mit dem Link in deiner E-Mail bestätigt: Die Seite, die er öffnet, hält dich auf dem Laufenden und zeigt dir, sobald du dabei bist, den Chat, deinen persönlichen Einladungslink und den Link zum Austreten.',
+    'Deinen persönlichen Einladungslink und den Link zum Austreten findest du auf der Seite, die der Link in deiner E-Mail öffnet.',
+  linksOnEmailPageLaterText:
+    'Sobald du dabei bist, zeigt dir die Seite, die der Link in deiner E-Mail öffnet, den Chat, deinen persönlichen Einladungslink und den Link zum Austreten.',
   linksNotHereText:
     'Deinen persönlichen Einladungslink und den Link zum Austreten sieht nur, wer diese Anmeldung über das WhatsApp ihrer Nummer oder mit einem an ihre Adresse geschickten Link bestätigt, und beides ist hier nicht eingerichtet.',
   proofOfferEndedText:
@@ -150,7 +158,8 @@ export const de = {
     'Du bist dabei. Bewahre die E-Mail auf: Ihr Link führt dich wieder hierher, zu deinem persönlichen Einladungslink und dem Link zum Austreten.',
   confirmedInNoLinksText: 'Du bist dabei.',
   confirmedWaitingText:
-    'Deine Anfrage ist jetzt bei den Admins. Wie sie entscheiden, siehst du auf der Seite, die du nach der Anmeldung gesehen hast.',
+    'Deine Anfrage ist jetzt bei den Admins. Bewahre die E-Mail auf: Ihr Link führt dich wieder auf diese Seite, und hier siehst du, wie sie entschieden haben.',
+  confirmedDeclinedText: 'Die Admins haben deine Anfrage abgelehnt.',
   confirmExpiredText:
     'Diese Anmeldung ist abgelaufen. Du kannst dich über den Einladungslink neu anmelden.',
   consentMethods: {

@@ -74,6 +74,11 @@ export const en: Messages = {
   },
   pendingTitle: 'Your request has arrived',
   pendingText: 'An admin will look at it. Keep this page: it shows you the decision.',
+  pendingEmailPageText:
+    'An admin will look at it. You confirmed with the link in your e-mail: the page it opens shows you the decision.',
+  pendingProofText:
+    'An admin will look at it. Confirm below that this sign-up is yours, and you are shown the decision.',
+  pendingAdminText: 'An admin will look at it.',
   approvedTitle: 'You are in!',
   openChat: 'Open the group chat',
   noChatYet:
@@ -129,8 +134,11 @@ export const en: Messages = {
     'One of your contacts is not confirmed yet. Messages only go to confirmed contacts: confirm it here if you want them there too.',
   proofForLinksText:
     'Your personal invite link (everyone who joins through it counts for you) and the link to leave are shown here once you confirm that this sign-up is yours.',
+  linksAwaitHeading: 'Your invite link',
   linksOnEmailPageText:
-    'You confirmed with the link in your e-mail: the page it opens keeps you up to date, and once you are in it shows the chat, your personal invite link and the link to leave.',
+    'Your personal invite link and the link to leave are on the page that the link in your e-mail opens.',
+  linksOnEmailPageLaterText:
+    'Once you are in, the page that the link in your e-mail opens shows the chat, your personal invite link and the link to leave.',
   linksNotHereText:
     'Your personal invite link and the link to leave are shown only to whoever confirms this sign-up from its number’s WhatsApp or with a link e-mailed to its address, and neither is set up here.',
   proofOfferEndedText:
@@ -143,7 +151,8 @@ export const en: Messages = {
     'You are in. Keep the e-mail: its link brings you back to this page, with your personal invite link and the link to leave.',
   confirmedInNoLinksText: 'You are in.',
   confirmedWaitingText:
-    'Your request is with the admins now. The page you were shown after signing up tells you their decision.',
+    'Your request is with the admins now. Keep the e-mail: its link brings you back to this page, which shows their decision.',
+  confirmedDeclinedText: 'The admins have declined your request.',
   confirmExpiredText: 'This sign-up has expired. You can sign up again through the invite link.',
   consentMethods: {
     whatsapp_message: 'WhatsApp message',
