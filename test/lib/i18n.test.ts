@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { DASHBOARD_WORDS, MESSAGES, TEAM_WORDS } from '../../src/lib/i18n'
+import { TELEGRAM_DASHBOARD_WORDS } from '../../src/lib/i18n/telegram-messages'
 import { strings } from '../support/language'
 
 // The served pages in both languages: test/worker/pages.test.ts and honest-words.test.ts.
@@ -34,5 +35,18 @@ describe('no public sentence promises what the product cannot do', () => {
       // A closed community's admins decide; they do not approve everyone.
       expect(MESSAGES[lang].closedCommunity).not.toMatch(/bestätigt|approves/i)
     }
+  })
+})
+
+describe('the approval queue', () => {
+  it('words the bulk buttons of web and Telegram requests alike', () => {
+    for (const lang of ['de', 'en'] as const) {
+      expect(TELEGRAM_DASHBOARD_WORDS[lang].approveSelected).toBe(
+        DASHBOARD_WORDS[lang].approveSelected,
+      )
+    }
+    // Both refusals read alike in German; English keeps each list's own verb (rejected on the
+    // web, declined on Telegram), as their statuses say.
+    expect(TELEGRAM_DASHBOARD_WORDS.de.declineSelected).toBe(DASHBOARD_WORDS.de.rejectSelected)
   })
 })

@@ -64,7 +64,13 @@ describe('Telegram join requests in the approval queue', () => {
     expect(english.text).toContain(`@${nina.username}`)
     expect(english.text).toContain('Runs on Sundays')
     expect(english.text).toContain('Approve selected')
+    // The person's name is labelled as a name (a phone shows each cell under its label).
+    expect(english.text).toContain('<td data-label="Name"><bdi>Nina')
+    expect(english.text).not.toContain('<td data-label="Chat"><bdi>Nina')
     const deutsch = await german(path, cookie)
+    expect(deutsch).toContain('<td data-label="Name"><bdi>Nina')
+    // The same words as the web requests' bulk buttons.
+    expect(deutsch).toContain('Ausgewählte annehmen')
     expect(deutsch).toContain('Beitrittsanfragen über Telegram')
     expect(deutsch).toContain('über Telegram')
     expect(englishLeftIn(readableText(deutsch))).toEqual([])
@@ -250,6 +256,13 @@ describe('the links page', () => {
     })
     expect((await page(path, cookie)).text).toContain('Telegram link pending')
     expect(await german(path, cookie)).toContain('Telegram-Link ausstehend')
+    // The link's own page names the Telegram link once: "Telegram link: pending (…)".
+    const text = (html: string) => readableText(html).replace(/\s+/g, ' ')
+    const linkPage = text(await german(`/admin/links/${invite.id}`, cookie))
+    expect(linkPage).toContain('Telegram-Link: ausstehend')
+    expect(linkPage).not.toContain('Telegram-Link: Telegram-Link')
+    const english = text((await page(`/admin/links/${invite.id}`, cookie)).text)
+    expect(english).toContain('Telegram link: pending')
     // The cron job asks again once Telegram's retry_after has passed.
     await eventually(async () => {
       await runCron(Date.now() + 61_000)

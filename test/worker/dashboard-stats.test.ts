@@ -9,7 +9,7 @@ import { getDashboardStats } from '../../src/services/stats'
 import { DailyChart } from '../../src/views/chart'
 import { call, createCommunity, createInvite, joinJson, newPhone, query, visit } from './helpers'
 import { page, signIn } from './dashboard-helpers'
-import { timeLeftInTest } from '../support/eventually'
+import { eventually, timeLeftInTest } from '../support/eventually'
 
 const db = () => createDb(env.DB)
 const today = utcDay(new Date())
@@ -244,6 +244,31 @@ describe('the funnel', () => {
     expect(funnel).toContain('75% of “Joins at least 7 days ago” · drop-off 25%')
     expect(funnel).toContain('33.3% of “Joins at least 30 days ago” · drop-off 66.7%')
     expect(funnel).toContain('Counted over 3 joins at least 30 days ago.')
+  })
+
+  it('says how many of the visits were QR scans and link clicks, one in the singular', async () => {
+    const community = await createCommunity({ name: 'One Scan Club' })
+    const invite = await createInvite(community.id, { label: 'Poster' })
+    await visit(`/i/${invite.code}?via=qr`, { 'cf-connecting-ip': '198.51.100.31' })
+    await visit(`/i/${invite.code}`, { 'cf-connecting-ip': '198.51.100.32' })
+    await eventually(async () => {
+      const stats = await call('GET', `/api/invites/${invite.id}/stats`)
+      expect(stats.json.totals).toMatchObject({ scans: 1, clicks: 1 })
+    })
+    const { cookie } = await signIn()
+    for (const [lang, note] of [
+      ['en', 'of which 1 QR scan, 1 link click'],
+      ['de', 'davon 1 QR-Scan, 1 Link-Klick'],
+    ] as const) {
+      const html = (await page(`/admin/links/${invite.id}?lang=${lang}`, cookie)).text
+      const funnel = html.slice(html.indexOf('<div class="funnel">'), html.indexOf('</ol>'))
+      expect(funnel, lang).toContain(note)
+    }
+    await visit(`/i/${invite.code}?via=qr`, { 'cf-connecting-ip': '198.51.100.33' })
+    await eventually(async () => {
+      const html = (await page(`/admin/links/${invite.id}?lang=de`, cookie)).text
+      expect(html).toContain('davon 2 QR-Scans, 1 Link-Klick')
+    })
   })
 
   it('shows the confirmed step of a double opt-in, with the drop-off on each side', async () => {

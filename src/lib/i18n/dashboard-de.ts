@@ -39,8 +39,9 @@ export const dashboardDe = {
   noSource: 'ohne Quelle',
   unknownCountry: 'unbekannt',
   funnel: 'Trichter',
+  /** The figures as written (`formatNumber`): "1" takes the singular. */
   scansAndClicks: (scans: string, clicks: string) =>
-    `davon ${scans} QR-Scans, ${clicks} Link-Klicks`,
+    `davon ${scans} ${scans === '1' ? 'QR-Scan' : 'QR-Scans'}, ${clicks} ${clicks === '1' ? 'Link-Klick' : 'Link-Klicks'}`,
   stayed7Days: 'Nach 7 Tagen noch dabei',
   stayed30Days: 'Nach 30 Tagen noch dabei',
   leftStep: 'Wieder ausgetreten',
@@ -241,8 +242,8 @@ export const dashboardDe = {
   byCountry: 'Nach Land',
   approve: 'Annehmen',
   reject: 'Ablehnen',
-  approveSelected: 'Auswahl annehmen',
-  rejectSelected: 'Auswahl ablehnen',
+  approveSelected: 'Ausgewählte annehmen',
+  rejectSelected: 'Ausgewählte ablehnen',
   reason: 'Begründung (optional)',
   noPending: 'Keine offenen Anfragen.',
   allPendingOf: (n: string) => `Alle ${n} offenen Anfragen dieser Community`,

@@ -38,7 +38,8 @@ export const dashboardEn: Words = {
   noSource: 'no source',
   unknownCountry: 'unknown',
   funnel: 'Funnel',
-  scansAndClicks: (scans, clicks) => `of which ${scans} QR scans, ${clicks} link clicks`,
+  scansAndClicks: (scans, clicks) =>
+    `of which ${scans} ${scans === '1' ? 'QR scan' : 'QR scans'}, ${clicks} ${clicks === '1' ? 'link click' : 'link clicks'}`,
   stayed7Days: 'Still a member after 7 days',
   stayed30Days: 'Still a member after 30 days',
   leftStep: 'Left again',

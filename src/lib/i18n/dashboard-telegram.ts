@@ -51,7 +51,7 @@ const de = {
   stayed7Seen: 'Nach 7 Tagen noch im Chat (von Telegram gesehen)',
   stayed30Seen: 'Nach 30 Tagen noch im Chat (von Telegram gesehen)',
   telegramLink: 'Telegram-Link',
-  linkPending: 'Telegram-Link ausstehend',
+  linkPending: 'ausstehend (Telegram hat ihn noch nicht erstellt; der Cron-Job versucht es erneut)',
   linkFailed:
     'Telegram verweigert den Link. Prüfe die Rechte des Bots im Chat oder verknüpfe die Gruppe neu.',
   /** The links table's column of each link's Telegram invite link. */
@@ -106,7 +106,7 @@ const en: typeof de = {
   stayed7Seen: 'Still in the chat after 7 days (seen by Telegram)',
   stayed30Seen: 'Still in the chat after 30 days (seen by Telegram)',
   telegramLink: 'Telegram link',
-  linkPending: 'Telegram link pending',
+  linkPending: 'pending (Telegram has not made it yet; the cron job tries again)',
   linkFailed:
     'Telegram refuses the link. Check the bot’s rights in the chat, or link the group again.',
   linksColumn: 'Telegram',

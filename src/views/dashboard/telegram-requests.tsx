@@ -46,7 +46,7 @@ function RequestsTable(props: {
       words={decisionWords(t)}
       refusal="decline"
       decide={props.decide}
-      columns={[t.chat, t.username, t.language, t.bio, t.requestedAt]}
+      columns={[t.name, t.username, t.language, t.bio, t.requestedAt]}
       rows={props.requests.map((request) => {
         const name = [request.firstName, request.lastName].filter(Boolean).join(' ')
         return {
