@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { DASHBOARD_WORDS, MESSAGES, TEAM_WORDS } from '../../src/lib/i18n'
 import { TELEGRAM_DASHBOARD_WORDS } from '../../src/lib/i18n/telegram-messages'
+import { deliveryReasonText } from '../../src/lib/i18n/delivery-reasons'
+import { FIXED_DELIVERY_REASONS, isDeliveryReason } from '../../src/services/delivery/reasons'
 import { strings } from '../support/language'
 
 // The served pages in both languages: test/worker/pages.test.ts and honest-words.test.ts.
@@ -48,5 +50,34 @@ describe('the approval queue', () => {
     // Both refusals read alike in German; English keeps each list's own verb (rejected on the
     // web, declined on Telegram), as their statuses say.
     expect(TELEGRAM_DASHBOARD_WORDS.de.declineSelected).toBe(DASHBOARD_WORDS.de.rejectSelected)
+  })
+})
+
+describe('why a delivery did not go out', () => {
+  it('reads in German on German pages, every stored phrase, and as stored in English', () => {
+    const varying = [
+      'HTTP 503 from the endpoint',
+      'HTTP 400 from the endpoint (error 131008)',
+      'WhatsApp could not deliver it (error 131000)',
+    ]
+    for (const reason of [...FIXED_DELIVERY_REASONS, ...varying]) {
+      expect(isDeliveryReason(reason), reason).toBe(true)
+      expect(deliveryReasonText('en', reason)).toBe(reason)
+      const german = deliveryReasonText('de', reason)
+      expect(german, reason).not.toBe(reason)
+      expect(german, reason).not.toMatch(/\b(from|the|outcome|could|refused|paused|address)\b/)
+    }
+    expect(deliveryReasonText('de', 'HTTP 400 from the endpoint (error 131008)')).toBe(
+      'HTTP 400 vom Endpunkt (Fehler 131008)',
+    )
+    expect(deliveryReasonText('de', 'refused: private address')).toBe(
+      'Adresse abgelehnt: eine private Adresse',
+    )
+    expect(
+      deliveryReasonText(
+        'de',
+        'broadcast paused: Spam rate limit reached: the broadcast was paused',
+      ),
+    ).toBe('Versand angehalten: Spam-Grenze erreicht: Der Versand wurde angehalten')
   })
 })

@@ -322,7 +322,9 @@ describe('statuses and the error-code policy', () => {
     // The admins see the pause with its reason, and resume it from the dashboard.
     const { cookie } = await signIn()
     const list = await page(`/admin/communities/${limited.id}/announcements?lang=en`, cookie)
-    expect(list.text).toContain('Paused: <bdi>Spam rate limit reached')
+    expect(list.text).toContain('Paused: Spam rate limit reached')
+    const liste = await page(`/admin/communities/${limited.id}/announcements?lang=de`, cookie)
+    expect(liste.text).toContain('Pausiert: Spam-Grenze erreicht')
     const resumed = await postForm(`/admin/announcements/${second.json.id}/resume`, cookie, {
       _csrf: csrfOf(list.text),
     })

@@ -4,6 +4,7 @@ import { newId } from '../../src/lib/ids'
 import { call, createCommunity, createToken } from './helpers'
 import { page, signIn } from './dashboard-helpers'
 import { seedMembers } from './seed'
+import { englishLeftIn, readableText } from '../support/language'
 
 /** One recipient per shown status, as the rows of a run hold them. */
 const ROWS: Array<[name: string, status: string, provider: string | null, error: string | null]> = [
@@ -92,6 +93,32 @@ describe('the report per recipient', () => {
     const odd = await page(`/admin/announcements/${announcementId}?status=nonsense`, cookie)
     expect(odd.status).toBe(200)
     expect(odd.text).toContain('Waiting Wim')
+  })
+
+  it('gives the reasons in the reader’s language, and keeps the stored ones in the CSV', async () => {
+    const { announcementId } = await seededAnnouncement()
+    const { cookie } = await signIn()
+    const path = `/admin/announcements/${announcementId}`
+    const german = (await page(`${path}?lang=de`, cookie)).text
+    expect(german).toContain('Warum Zustellungen scheiterten')
+    for (const [english, deutsch] of [
+      ['HTTP 410 from the endpoint', 'HTTP 410 vom Endpunkt'],
+      ['timed out: outcome unknown', 'Zeitüberschreitung: Ausgang unbekannt'],
+      ['no confirmed contact', 'Kein bestätigter Kontakt'],
+      ['run cancelled', 'Durchlauf abgebrochen'],
+    ]) {
+      expect(german, deutsch).toContain(deutsch)
+      expect(german, english).not.toContain(english)
+    }
+    const failed = (await page(`${path}?status=failed&lang=de`, cookie)).text
+    expect(failed).toMatch(/<li>HTTP 410 vom Endpunkt: 1<\/li>/)
+    expect(englishLeftIn(readableText(failed))).toEqual([])
+    // English readers, and machines, get the stored phrases.
+    expect((await page(path, cookie)).text).toContain('HTTP 410 from the endpoint')
+    const csv = (await page(`${path}/recipients.csv?lang=de`, cookie)).text
+    expect(csv).toContain('HTTP 410 from the endpoint')
+    expect(csv).toContain('no confirmed contact')
+    expect(csv).not.toContain('vom Endpunkt')
   })
 
   it('exports every recipient as CSV and is refused to whoever may not read announcements', async () => {

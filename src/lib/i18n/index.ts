@@ -127,6 +127,11 @@ const ENDPOINT_REFUSED: Record<Lang, { intro: string; reasons: Record<OutboundRe
     },
   }
 
+/** A refusal of an address, in `lang`'s words (`a private address`). */
+export function outboundRefusalText(lang: Lang, reason: OutboundRefusal): string {
+  return ENDPOINT_REFUSED[lang].reasons[reason]
+}
+
 /** Why a webhook endpoint was not added, as one sentence in `lang`. */
 export function endpointRefusedText(lang: Lang, reason: OutboundRefusal): string {
   const words = ENDPOINT_REFUSED[lang]

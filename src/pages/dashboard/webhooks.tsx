@@ -17,6 +17,7 @@ import {
   withShownReasons,
 } from '../../services/webhooks'
 import { endpointRefusedText } from '../../lib/i18n'
+import { deliveryReasonText } from '../../lib/i18n/delivery-reasons'
 import { Csrf, words } from '../../views/dashboard/shell'
 import { FieldError, fieldAttributes, sentText, type FormState } from '../../views/form-fields'
 import { lang, formText, shell, inLanguage } from './page'
@@ -94,7 +95,9 @@ async function webhooksPage(
                     </td>
                     <td>{t.deliveryStatuses[row.status]}</td>
                     <td class="n">{row.responseStatus ?? '–'}</td>
-                    <td class="muted">{row.lastError ?? ''}</td>
+                    <td class="muted">
+                      {row.lastError === null ? '' : deliveryReasonText(lang(c), row.lastError)}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -5,9 +5,11 @@ import { pausedReason, WHATSAPP_REASONS } from '../../platforms/whatsapp/errors'
  * Why a delivery did not go out, as stored on delivery rows and shown to admins: a small closed
  * set of fixed phrases plus `HTTP <status> from the endpoint` (with a provider's numeric error
  * code, e.g. the WhatsApp Cloud API's). Never anything the endpoint wrote: an endpoint is chosen
- * by an admin, and what it answers must not come back to them through us.
+ * by an admin, and what it answers must not come back to them through us. The phrases are stable
+ * English, as the API and the CSV give them; the dashboard shows them in its reader's language
+ * (lib/i18n/delivery-reasons.ts).
  */
-const FIXED_REASONS = new Set<string>([
+export const FIXED_DELIVERY_REASONS: readonly string[] = [
   'redirect not followed',
   'timed out',
   'network error',
@@ -34,7 +36,8 @@ const FIXED_REASONS = new Set<string>([
   // What WhatsApp reported back, by the error-code table (src/platforms/whatsapp/errors.ts).
   ...WHATSAPP_REASONS,
   ...WHATSAPP_REASONS.map(pausedReason),
-])
+]
+const FIXED_REASONS = new Set(FIXED_DELIVERY_REASONS)
 
 const HTTP_REASON = /^HTTP \d{3} from the endpoint( \(error \d{1,16}\))?$/
 const WHATSAPP_CODE_REASON = /^WhatsApp could not deliver it \(error \d{1,16}\)$/

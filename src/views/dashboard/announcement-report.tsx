@@ -1,4 +1,5 @@
 import { formatNumber, type Lang } from '../../lib/i18n'
+import { deliveryReasonText } from '../../lib/i18n/delivery-reasons'
 import { formatMoment } from '../../lib/time'
 import {
   RECIPIENT_STATUSES,
@@ -80,7 +81,8 @@ export function ReportPage(props: ReportView) {
           <ul>
             {props.failures.map((failure) => (
               <li>
-                <bdi>{failure.reason ?? '?'}</bdi>: {formatNumber(l, failure.count)}
+                {failure.reason === null ? '?' : deliveryReasonText(l, failure.reason)}:{' '}
+                {formatNumber(l, failure.count)}
               </li>
             ))}
           </ul>
@@ -126,7 +128,7 @@ export function ReportPage(props: ReportView) {
                   </td>
                   <td data-label={t.status}>{t.recipientStatuses[row.status]}</td>
                   <td data-label={t.failureReason}>
-                    <bdi>{row.reason ?? '–'}</bdi>
+                    {row.reason === null ? '–' : deliveryReasonText(l, row.reason)}
                   </td>
                   <td data-label={t.run}>{formatMoment(l, row.runAt, community.timeZone)}</td>
                 </tr>

@@ -1,6 +1,7 @@
 import type { Announcement, Dispatch, Group } from '../../db/schema'
 import { formatNumber, type Lang } from '../../lib/i18n'
 import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
+import { deliveryReasonText } from '../../lib/i18n/delivery-reasons'
 import { formatMoment } from '../../lib/time'
 import type { DeliveryCounts } from '../../services/announcement-deliveries'
 import type { Receipts } from '../../services/channels'
@@ -124,7 +125,9 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                     {stalled && <div class="err">{t.stalled}</div>}
                     {announcement.pausedAt && (
                       <div class="err">
-                        {t.pausedBroadcast}: <bdi>{announcement.pauseReason}</bdi>
+                        {t.pausedBroadcast}:{' '}
+                        {announcement.pauseReason &&
+                          deliveryReasonText(l, announcement.pauseReason)}
                       </div>
                     )}
                   </td>
