@@ -12,6 +12,8 @@ import { words } from './dashboard/shell'
 
 export interface ChartSeries {
   label: string
+  /** The label after a count of one ("1 QR scan"), where it differs from `label`. */
+  one?: string
   /** A fill colour with enough contrast on white. */
   color: string
   /** One value per day of `days`, in the same order. */
@@ -96,7 +98,10 @@ export function DailyChart(props: DailyChartProps) {
   const number = (n: number) => formatNumber(lang, n)
   const describe = (i: number) =>
     `${longDay.format(asDate(days[i]!))}: ${series
-      .map((s) => `${number(s.values[i] ?? 0)} ${s.label}`)
+      .map((s) => {
+        const value = s.values[i] ?? 0
+        return `${number(value)} ${value === 1 ? (s.one ?? s.label) : s.label}`
+      })
       .join(', ')}`
 
   if (props.spark) {

@@ -263,6 +263,9 @@ describe('the funnel', () => {
       const html = (await page(`/admin/links/${invite.id}?lang=${lang}`, cookie)).text
       const funnel = html.slice(html.indexOf('<div class="funnel">'), html.indexOf('</ol>'))
       expect(funnel, lang).toContain(note)
+      // The day's bar in the chart says it the same way.
+      const [scan, click] = lang === 'en' ? ['QR scan', 'Link click'] : ['QR-Scan', 'Link-Klick']
+      expect(html, lang).toMatch(new RegExp(`aria-label="[^"]*: 1 ${scan}, 1 ${click}"`))
     }
     await visit(`/i/${invite.code}?via=qr`, { 'cf-connecting-ip': '198.51.100.33' })
     await eventually(async () => {

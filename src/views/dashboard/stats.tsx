@@ -135,8 +135,18 @@ export function StatsSections(props: { lang: Lang; path: string; view: StatsView
           title={t.visitsByDay}
           dayLabel={t.day}
           series={[
-            { label: t.scans, color: '#0b6e35', values: view.days.map((d) => d.scans) },
-            { label: t.clicks, color: '#6fb08a', values: view.days.map((d) => d.clicks) },
+            {
+              label: t.scans,
+              one: t.scan,
+              color: '#0b6e35',
+              values: view.days.map((d) => d.scans),
+            },
+            {
+              label: t.clicks,
+              one: t.click,
+              color: '#6fb08a',
+              values: view.days.map((d) => d.clicks),
+            },
           ]}
         />
         <h2 class="spaced">{t.joinsByDay}</h2>
@@ -146,7 +156,12 @@ export function StatsSections(props: { lang: Lang; path: string; view: StatsView
           title={t.joinsByDay}
           dayLabel={t.day}
           series={[
-            { label: t.joins, color: '#8a5a00', values: view.days.map((d) => d.joins) },
+            {
+              label: t.joins,
+              one: t.join,
+              color: '#8a5a00',
+              values: view.days.map((d) => d.joins),
+            },
             // Beside our own figure, never added to it: what Telegram saw, labelled so.
             ...(view.telegram && view.verified.joins > 0
               ? [
