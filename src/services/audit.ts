@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from 'drizzle-orm'
+import { and, desc, eq, getTableColumns, lt, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { auditLog, type AuditAction, type AuditEntry } from '../db/schema'
 import { csvLine } from '../lib/csv'
@@ -42,12 +42,31 @@ export async function recordAudit(db: Database, record: AuditRecord, now: Date):
   })
 }
 
+/**
+ * What an entry acted on, by name, while it exists (a link's label or code, a token's,
+ * teammate's, group's or member's name, a request's applicant, an announcement's first words, a
+ * webhook's URL): one look-up by primary key, chosen by the id's prefix. Null once it is gone,
+ * and for what has no name; the id stays beside it.
+ */
+const TARGET_NAME = sql<string | null>`case substr(${auditLog.targetId}, 1,
+    instr(${auditLog.targetId}, '_'))
+  when 'inv_' then (select coalesce(label, code) from invites where id = ${auditLog.targetId})
+  when 'tok_' then (select name from api_tokens where id = ${auditLog.targetId})
+  when 'grp_' then (select name from groups where id = ${auditLog.targetId})
+  when 'mem_' then (select name from members where id = ${auditLog.targetId})
+  when 'jr_' then (select name from join_requests where id = ${auditLog.targetId})
+  when 'tjr_' then (select trim(first_name || ' ' || coalesce(last_name, ''))
+    from telegram_join_requests where id = ${auditLog.targetId})
+  when 'ann_' then (select substr(body, 1, 60) from announcements where id = ${auditLog.targetId})
+  when 'whk_' then (select url from webhook_endpoints where id = ${auditLog.targetId})
+  end`
+
 /** A community's audit log, newest first, of one kind of action when `action` is given. */
 export async function listAudit(
   db: Database,
   communityId: string,
   options: { action?: AuditAction; cursor?: string; limit: number },
-): Promise<Page<AuditEntry>> {
+): Promise<Page<AuditEntry & { targetName: string | null }>> {
   return toPage(await listAuditQuery(db, communityId, options), options.limit)
 }
 
@@ -58,7 +77,7 @@ export function listAuditQuery(
   options: { action?: AuditAction; cursor?: string; limit: number },
 ) {
   return db
-    .select()
+    .select({ ...getTableColumns(auditLog), targetName: TARGET_NAME })
     .from(auditLog)
     .where(
       and(

@@ -84,8 +84,14 @@ auditLogPages.get('/admin/communities/:id/audit', async (c) => {
                   <bdi>{entry.actorTokenId === null ? tt.owner : entry.actorName}</bdi>
                 </td>
                 <td data-label={tt.what}>{tt.auditActions[entry.action]}</td>
-                <td data-label={tt.target} class="code">
-                  {entry.targetId ?? '–'}
+                <td data-label={tt.target}>
+                  {entry.targetName ? (
+                    <>
+                      <bdi>{entry.targetName}</bdi> <span class="muted code">{entry.targetId}</span>
+                    </>
+                  ) : (
+                    <span class="code">{entry.targetId ?? '–'}</span>
+                  )}
                 </td>
               </tr>
             ))}
