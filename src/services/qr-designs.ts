@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { eq } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { inviteQrDesigns, invites, type Invite, type InviteQrDesign } from '../db/schema'
@@ -177,12 +178,11 @@ export async function qrPreviewWithLogo(
   return `data:image/svg+xml;base64,${base64(new TextEncoder().encode(svg))}`
 }
 
-/** A logo carried by the designer's page from a preview (base64), or null if it is not one. */
+/** A logo carried by the designer's page from a preview: base64, no longer than a logo may be. */
+const KeptLogoSchema = z.base64().max(Math.ceil(MAX_LOGO_BYTES / 3) * 4)
+
+/** The logo a designer's page carried from a preview, or null if it is not one. */
 export function keptLogoOf(text: string): Uint8Array | null {
-  if (text.length > Math.ceil(MAX_LOGO_BYTES / 3) * 4) return null
-  try {
-    return decodeBase64(text)
-  } catch {
-    return null
-  }
+  const parsed = KeptLogoSchema.safeParse(text)
+  return parsed.success ? decodeBase64(parsed.data) : null
 }

@@ -88,15 +88,15 @@ export function telegramLinkOfInviteQuery(db: Database, inviteId: string, read =
 
 /**
  * The live Telegram links of a page of campaign links, by link id: a chunk of ids a statement,
- * so no page size can pass the bound values a D1 statement may have.
+ * so no page size can pass the bound values a D1 statement may have, and the chunks in one
+ * round trip.
  */
 export async function liveTelegramLinks(
   db: Database,
   inviteIds: string[],
 ): Promise<Map<string, TelegramInviteLink>> {
-  const found = new Map<string, TelegramInviteLink>()
-  for (const chunk of chunks(inviteIds, ID_CHUNK)) {
-    const rows = await db
+  const [first, ...rest] = chunks(inviteIds, ID_CHUNK).map((chunk) =>
+    db
       .select()
       .from(telegramInviteLinks)
       .where(
@@ -104,10 +104,11 @@ export async function liveTelegramLinks(
           inArray(telegramInviteLinks.inviteId, chunk),
           inArray(telegramInviteLinks.status, ['pending', 'active']),
         ),
-      )
-    for (const row of rows) found.set(row.inviteId, row)
-  }
-  return found
+      ),
+  )
+  if (!first) return new Map()
+  const rows = (await db.batch([first, ...rest])).flat()
+  return new Map(rows.map((row) => [row.inviteId, row]))
 }
 
 function failureText(outcome: Exclude<BotApiResult<unknown>, { ok: true }>): string {
