@@ -1,9 +1,20 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import {
+  cpSync,
+  existsSync,
+  globSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { globSync } from 'node:fs'
 
 const root = path.resolve(import.meta.dirname, '../..')
 /** What the Workers the tests start read their secrets from instead of `.dev.vars`. */
@@ -38,9 +49,73 @@ export const toolEnv = {
  * starts: for tests that look at the product the way a newcomer first sees it.
  */
 export function demoState(prefix: string): string {
+  return copyOfPreparedState(prefix, { demo: true })
+}
+
+/**
+ * A new local state directory prepared by the scripts `npm run dev` runs (the migrations, and
+ * with `demo` the demo), copied from one they prepared once for these migrations and scripts.
+ * Preparing starts wrangler and a local runtime for each step, 5 to 9 s of both cores; a copy
+ * takes milliseconds, and every test file that starts a Worker needs one. The prepared state is
+ * kept under node_modules/.cache, named by a hash of everything that goes into it, so a changed
+ * migration or demo script prepares a new one on the next run and no test sees an old one.
+ */
+function copyOfPreparedState(prefix: string, { demo }: { demo: boolean }): string {
+  const key = preparedStateKey()
+  const prepared = path.join(PREPARED_STATES, `${demo ? 'demo' : 'migrated'}-${key}`)
+  if (!existsSync(prepared)) {
+    mkdirSync(PREPARED_STATES, { recursive: true })
+    // Prepared beside its final name and renamed into place: a test file running at the same
+    // time either finds the whole directory or prepares its own, never a half-written one.
+    const fresh = mkdtempSync(`${prepared}.preparing-`)
+    try {
+      prepareLocalDatabase(['--local', '--persist-to', fresh], { demo })
+      renameSync(fresh, prepared)
+      removeOldPreparedStates(key)
+    } catch (error) {
+      rmSync(fresh, { recursive: true, force: true })
+      if (!existsSync(prepared)) throw error
+    }
+  }
   const state = mkdtempSync(path.join(tmpdir(), `${prefix}-`))
-  prepareLocalDatabase(['--local', '--persist-to', state], { demo: true })
+  cpSync(prepared, state, { recursive: true })
+  copiesOfPreparedStates.add(state)
   return state
+}
+
+/** Prepared states of other days or sources, once no run can still be copying them. */
+function removeOldPreparedStates(currentKey: string): void {
+  for (const entry of readdirSync(PREPARED_STATES)) {
+    const full = path.join(PREPARED_STATES, entry)
+    if (entry.includes(currentKey)) continue
+    if (Date.now() - statSync(full).mtimeMs > 3_600_000)
+      rmSync(full, { recursive: true, force: true })
+  }
+}
+
+/** The state directories this process copied from a prepared one: nothing left to migrate. */
+const copiesOfPreparedStates = new Set<string>()
+
+const PREPARED_STATES = path.join(root, 'node_modules/.cache/prepared-test-states')
+
+/**
+ * A hash of the migrations, the scripts that apply them and load the demo (with the source file
+ * they import), wrangler.toml, and the UTC day: the demo's history is dated back from its day.
+ */
+function preparedStateKey(): string {
+  const hash = createHash('sha256').update(new Date().toISOString().slice(0, 10))
+  const files = [
+    ...globSync('migrations/**/*', { cwd: root }),
+    ...globSync('scripts/*.mjs', { cwd: root }),
+    'src/lib/codes.ts',
+    'wrangler.toml',
+  ].sort()
+  for (const file of files) {
+    const full = path.join(root, file)
+    if (!statSync(full).isFile()) continue
+    hash.update(file).update('\0').update(readFileSync(full)).update('\0')
+  }
+  return hash.digest('hex').slice(0, 16)
 }
 
 /**
@@ -85,14 +160,16 @@ export async function freePort(): Promise<number> {
 export async function startWorker(
   options: { vars?: Record<string, string>; state?: string; config?: string } = {},
 ): Promise<RunningWorker> {
-  // A given state directory outlives the worker (benchmarks restart on the same data).
-  const state = options.state ?? mkdtempSync(path.join(tmpdir(), 'worker-state-'))
-  prepareLocalDatabase([
-    '--local',
-    '--persist-to',
-    state,
-    ...(options.config ? ['--config', options.config] : []),
-  ])
+  // A given state directory outlives the worker (benchmarks restart on the same data), and its
+  // pending migrations are applied unless it is a copy of a prepared one.
+  const state = options.state ?? copyOfPreparedState('worker-state', { demo: false })
+  if (!copiesOfPreparedStates.has(state))
+    prepareLocalDatabase([
+      '--local',
+      '--persist-to',
+      state,
+      ...(options.config ? ['--config', options.config] : []),
+    ])
 
   // The port is free when asked for, but another process (an outgoing connection takes its
   // port from the same range) may take it before wrangler binds it: then try another.
