@@ -2,14 +2,16 @@
 // the bot administers, with sixty days of what Telegram itself reported (each verified join with
 // the invite link it came through, each leave, joins by other routes), the members those joins
 // made (as the Worker makes them, src/platforms/telegram/members.ts: their Telegram account is
-// their contact and their join its proof) and a couple of join requests waiting for an admin. Under `npm run dev` the local Telegram stand-in plays the Bot
-// API for that chat (scripts/telegram-stand-in.mjs).
+// their contact and their join its proof), and the join requests behind them, approved, with a
+// few waiting for an admin (scripts/demo-telegram-requests.mjs). Under `npm run dev` the local
+// Telegram stand-in plays the Bot API for that chat (scripts/telegram-stand-in.mjs).
 //
 // Deterministic like the rest of the demo (a seeded generator keyed by the day and the link), and
 // loaded once: every statement after the community's own inserts only while the community's
 // reward rule, inserted last, is missing.
 
 import { DAY_MS, id, insertsUnlessLoaded, random, utcDay } from './demo-sql.mjs'
+import { telegramRequestStatements } from './demo-telegram-requests.mjs'
 
 const DAYS = 60
 export const PADDLERS = 'cmt_0000000000000000000000000t'
@@ -78,6 +80,8 @@ function telegramMember(user, firstName, inviteId, joinedAt, leftAt) {
     ],
     active: leftAt === null,
     joinedAt,
+    firstName,
+    inviteId,
   }
 }
 
@@ -207,7 +211,6 @@ export function demoTelegramStatements(now = new Date()) {
     const otherJoins = other() < 0.3 ? 1 : 0
     if (otherJoins) otherRoutes.push([PADDLERS_CHAT_ID, day, otherJoins, other() < 0.2 ? 1 : 0])
   }
-  const asked = todayStart - DAY_MS + 15 * 3_600_000
   return [
     `INSERT OR IGNORE INTO communities (id, slug, name, description, photo_url, visibility, join_questions, max_groups, created_at, updated_at)
 VALUES ('${PADDLERS}', 'spree-paddlers', 'Spree Paddlers',
@@ -403,53 +406,14 @@ VALUES ('${PADDLERS}', 'spree-paddlers', 'Spree Paddlers',
       ['chat_id', 'day', 'verified_joins', 'verified_leaves'],
       otherRoutes,
     ),
-    ...inserts(
-      'telegram_join_requests',
-      [
-        'id',
-        'community_id',
-        'chat_id',
-        'user_id',
-        'invite_id',
-        'first_name',
-        'last_name',
-        'username',
-        'language_code',
-        'bio',
-        'requested_at',
-        'status',
-      ],
-      [
-        [
-          'tjr_00000000000000000000000t01',
-          PADDLERS,
-          PADDLERS_CHAT_ID,
-          7_099_999_990,
-          LINKS[0].id,
-          'Marta',
-          'K.',
-          'marta_paddelt',
-          'de',
-          'Kayak since last summer, looking for evening tours.',
-          asked,
-          'pending',
-        ],
-        [
-          'tjr_00000000000000000000000t02',
-          PADDLERS,
-          PADDLERS_CHAT_ID,
-          7_099_999_980,
-          LINKS[1].id,
-          'Sam',
-          null,
-          'samonthewater',
-          'en',
-          'New in Berlin, own a packraft.',
-          asked + 3 * 3_600_000,
-          'pending',
-        ],
-      ],
-    ),
+    ...telegramRequestStatements({
+      communityId: PADDLERS,
+      chatId: PADDLERS_CHAT_ID,
+      links: LINKS.map((link) => link.id),
+      members,
+      todayStart,
+      inserts,
+    }),
     // The marker, last: from now on every statement above leaves the demo as it is.
     `INSERT OR IGNORE INTO reward_rules (id, community_id, threshold, title, description, code, created_at)
 VALUES ('${MARKER}', '${PADDLERS}', 3, 'A free guided tour', 'For three paddlers brought along.', NULL, ${since});`,

@@ -18,6 +18,7 @@ import {
 
 const RUNNERS = 'cmt_0000000000000000000000000b'
 const MAKERS = 'cmt_0000000000000000000000000k'
+const PADDLERS = 'cmt_0000000000000000000000000t'
 /** Enough for every page of the demo; a query variant of one path counts against its path. */
 const MAX_URLS = 600
 const MAX_VARIANTS_PER_PATH = 8
@@ -215,6 +216,9 @@ describe('the seeded demo, crawled', () => {
         `/admin/communities/${RUNNERS}/announcements`,
         `/admin/communities/${MAKERS}/approvals`,
         `/admin/communities/${MAKERS}/settings`,
+        // The Telegram community's approvals, and its audit log with the decisions behind them.
+        `/admin/communities/${PADDLERS}/approvals`,
+        `/admin/communities/${PADDLERS}/audit`,
         '/admin/links/inv_000000000000000000000000b2',
         '/admin/links/inv_000000000000000000000000k2',
       ])

@@ -228,6 +228,58 @@ describe('the demo a newcomer sees', () => {
     for (const link of links) expect(link.uses).toBe(link.joins)
   })
 
+  it('has an approved Telegram join request behind each of those members, and the audit entry', () => {
+    const TELEGRAM = 'cmt_0000000000000000000000000t'
+    // The community is closed: each member came in through a request the owner approved on the
+    // dashboard (in the audit log as such, at the decision), a moment before Telegram reported
+    // the join through the link the request came through.
+    const [behind] = rows<{ members: number; approved: number; wrong: number }>(
+      `select count(*) as members, count(r.id) as approved,
+         sum(r.id is null or r.invite_id is not m.invite_id or r.outcome is not null
+           or r.requested_at < c.created_at or r.decided_at <= r.requested_at
+           or r.decided_at > m.joined_at or m.joined_at - r.decided_at > 60000
+           or a.id is null or a.at <> r.decided_at or a.actor_name <> 'owner'
+           or a.actor_token_id is not null) as wrong
+       from members m join communities c on c.id = m.community_id
+         left join telegram_join_requests r on r.community_id = m.community_id
+           and r.chat_id = m.telegram_chat_id and r.user_id = m.telegram_user_id
+           and r.status = 'approved'
+         left join audit_log a on a.target_id = r.id and a.community_id = m.community_id
+           and a.action = 'join_request.approved'
+       where m.community_id = '${TELEGRAM}'`,
+    )
+    expect(behind!.members).toBeGreaterThan(100)
+    expect(behind).toEqual({ members: behind!.members, approved: behind!.members, wrong: 0 })
+    // Approved ones are only those: one audit entry each, and none without a member.
+    const [decisions] = rows<{ approved: number; entries: number }>(
+      `select (select count(*) from telegram_join_requests
+           where community_id = '${TELEGRAM}' and status = 'approved') as approved,
+         (select count(*) from audit_log
+           where community_id = '${TELEGRAM}' and action = 'join_request.approved') as entries`,
+    )
+    expect(decisions).toEqual({ approved: behind!.members, entries: behind!.members })
+    // What is left to do: a few waiting, from people who are not members; and one declined a
+    // few days ago (within the 30 days declined requests are kept), by the owner, on record.
+    const waiting = rows<{ user: number; member: number }>(
+      `select r.user_id as user, exists (select 1 from members m
+         where m.telegram_chat_id = r.chat_id and m.telegram_user_id = r.user_id) as member
+       from telegram_join_requests r where r.community_id = '${TELEGRAM}' and r.status = 'pending'`,
+    )
+    expect(waiting.length).toBeGreaterThanOrEqual(3)
+    for (const request of waiting) expect(request.member, String(request.user)).toBe(0)
+    const declined = rows<{ days: number; actor: string; member: number }>(
+      `select (${Date.now()} - r.decided_at) / 86400000.0 as days, a.actor_name as actor,
+         exists (select 1 from members m where m.telegram_user_id = r.user_id) as member
+       from telegram_join_requests r join audit_log a on a.target_id = r.id
+         and a.action = 'join_request.rejected' and a.at = r.decided_at
+       where r.community_id = '${TELEGRAM}' and r.status = 'declined'`,
+    )
+    expect(declined).toHaveLength(1)
+    expect(declined[0]).toMatchObject({ actor: 'owner', member: 0 })
+    expect(declined[0]!.days).toBeGreaterThan(0)
+    expect(declined[0]!.days).toBeLessThan(30)
+  })
+
   it('ends every join on WhatsApp at a chat link: each group people land in has one', () => {
     // A sign-up without a group lands in the community's announcement group.
     const missing = rows<{ code: string }>(
@@ -260,7 +312,8 @@ describe('the demo a newcomer sees', () => {
     const count = () =>
       rows<{ n: number }>(
         `select (select count(*) from members) + (select count(*) from invite_daily_stats)
-           + (select count(*) from deliveries) + (select count(*) from announcements) as n`,
+           + (select count(*) from deliveries) + (select count(*) from announcements)
+           + (select count(*) from telegram_join_requests) + (select count(*) from audit_log) as n`,
       )[0]!.n
     const before = count()
     loadDemo()
