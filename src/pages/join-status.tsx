@@ -28,7 +28,7 @@ import {
   LeavePage,
   StatusPage,
   type StatusPageProps,
-} from '../views/join-pages'
+} from '../views/join-status-pages'
 import type { ConfirmationView } from '../views/proof-steps'
 import {
   asJustMade,

@@ -31,7 +31,7 @@ import { stopsOf } from '../services/opt-outs'
 import { countAttempt, tooManyAttempts } from '../services/rate-limits'
 import { verifyTurnstile } from '../services/turnstile'
 import { ErrorPage } from '../views/error-page'
-import { JoinFormPage } from '../views/join-pages'
+import { JoinFormPage } from '../views/join-form'
 import type { JoinAnswerSchema } from './join-docs'
 import {
   asNewSignUp,
