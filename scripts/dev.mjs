@@ -16,7 +16,7 @@
 //    Cloudflare would (CRON=0 leaves it to you).
 import { copyFileSync, existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { loadDemo } from './demo-history.mjs'
+import { loadDemo } from './demo-load.mjs'
 import { applyLocalMigrations } from './local-migrations.mjs'
 import { EVENTS_PATH, LOCAL_WHATSAPP, startStandIns } from './stand-ins.mjs'
 import { LOCAL_TELEGRAM } from './telegram-stand-in.mjs'

@@ -129,7 +129,7 @@ export function prepareLocalDatabase(where: string[], { demo = false } = {}): vo
     `const { applyLocalMigrations } = await import('./scripts/local-migrations.mjs')`,
     `applyLocalMigrations(where)`,
     ...(demo
-      ? [`const { loadDemo } = await import('./scripts/demo-history.mjs')`, `loadDemo(where)`]
+      ? [`const { loadDemo } = await import('./scripts/demo-load.mjs')`, `loadDemo(where)`]
       : []),
   ].join('\n')
   const run = spawnSync('node', ['--input-type=module', '-e', script], {

@@ -34,10 +34,7 @@ function databaseFile(): string {
 function loadDemo() {
   const run = spawnSync(
     'node',
-    [
-      '-e',
-      `import('./scripts/demo-history.mjs').then((m) => m.loadDemo(${JSON.stringify(where)}))`,
-    ],
+    ['-e', `import('./scripts/demo-load.mjs').then((m) => m.loadDemo(${JSON.stringify(where)}))`],
     { cwd: root, env: toolEnv, encoding: 'utf8' },
   )
   expect(run.status, run.stdout + run.stderr).toBe(0)

@@ -1,0 +1,102 @@
+// The demo's announcements: past ones with their runs and each member's delivery (a few failed,
+// with the errors WhatsApp gives for a number that is gone), and the next ones on the schedule.
+// Written with the history's guard, so they are loaded once with it (scripts/demo-history.mjs).
+import { Cron } from 'croner'
+import { DAY_MS, id, q, random } from './demo-sql.mjs'
+import { MAKERS, NOT_LOADED, RUNNERS, inserts } from './demo-communities.mjs'
+
+const LEAVE_ERRORS = ['Recipient phone number not on WhatsApp', 'Message undeliverable']
+
+/** Past announcements with their deliveries, and the next ones on the schedule. */
+export function announcementsSql(now, todayStart) {
+  const past = [
+    [
+      RUNNERS,
+      52,
+      'Welcome to Berlin Runners! Sunday long run: 9:00 at the Tempelhofer Feld entrance Columbiadamm.',
+    ],
+    [
+      RUNNERS,
+      38,
+      'Track Tuesdays move to 18:30 from next week. Bring a light, it gets dark early.',
+    ],
+    [RUNNERS, 19, 'Race day tomorrow! Meet at 8:15 by the start banner. Good luck everyone.'],
+    [RUNNERS, 6, 'Photos from race day are up. Thank you for 640 visits in one morning!'],
+    [MAKERS, 44, 'Repair café this Saturday, 14:00, Weserstraße. Bring a broken toaster.'],
+    [MAKERS, 12, 'New workshop: soldering basics, limited to 8 people. Reply to book a place.'],
+  ]
+  const rows = []
+  const statements = []
+  for (const [community, back, body] of past) {
+    const rand = random(`announcement|${community}|${back}`)
+    const at = todayStart - back * DAY_MS + 17 * 3_600_000
+    const annId = id('ann', at - 3 * DAY_MS, rand)
+    const dspId = id('dsp', at, rand)
+    rows.push([annId, community, body, null, at, null, null, 'sent', at, at - 3 * DAY_MS, at])
+    statements.push(
+      `INSERT OR IGNORE INTO dispatches (id, announcement_id, scheduled_for, status, cursor, queued, sent, failed, skipped, created_at)
+SELECT ${q(dspId)}, ${q(annId)}, ${at}, 'expanded', NULL, 0, 0, 0, 0, ${at} WHERE ${NOT_LOADED};`,
+      `INSERT OR IGNORE INTO deliveries (dispatch_id, member_id, status, attempts, last_error, provider_message_id, updated_at)
+SELECT ${q(dspId)}, m.id,
+  CASE WHEN abs(unicode(substr(m.id, -1)) * 7 + unicode(substr(m.id, -2, 1))) % 29 = 0 THEN 'failed' ELSE 'sent' END,
+  1, NULL, NULL, ${at + 60_000}
+FROM members m WHERE m.community_id = ${q(community)} AND m.joined_at < ${at}
+  AND (m.ended_at IS NULL OR m.ended_at > ${at}) AND ${NOT_LOADED};`,
+      `UPDATE deliveries SET last_error = CASE WHEN unicode(substr(member_id, -3, 1)) % 2 = 0 THEN ${q(LEAVE_ERRORS[0])} ELSE ${q(LEAVE_ERRORS[1])} END
+WHERE dispatch_id = ${q(dspId)} AND status = 'failed' AND last_error IS NULL;`,
+      `UPDATE dispatches SET
+  sent = (SELECT count(*) FROM deliveries WHERE dispatch_id = ${q(dspId)} AND status = 'sent'),
+  failed = (SELECT count(*) FROM deliveries WHERE dispatch_id = ${q(dspId)} AND status = 'failed')
+WHERE id = ${q(dspId)};`,
+    )
+  }
+  const weekly = new Cron('0 18 * * 5', { timezone: 'Europe/Berlin' }).nextRun(now)
+  const rand = random('announcement|upcoming')
+  rows.push([
+    id('ann', todayStart - 2 * DAY_MS, rand),
+    RUNNERS,
+    'Weekend plan: long run Sunday 9:00, easy pace, coffee afterwards.',
+    null,
+    weekly.getTime(),
+    '0 18 * * 5',
+    'Europe/Berlin',
+    'scheduled',
+    null,
+    todayStart - 2 * DAY_MS,
+    todayStart - 2 * DAY_MS,
+  ])
+  const soon = todayStart + 3 * DAY_MS + 16 * 3_600_000
+  rows.push([
+    id('ann', todayStart - DAY_MS, rand),
+    MAKERS,
+    'Tool library opens on Saturday: borrow drills, saws and sewing machines for free.',
+    null,
+    soon,
+    null,
+    null,
+    'scheduled',
+    null,
+    todayStart - DAY_MS,
+    todayStart - DAY_MS,
+  ])
+  return [
+    ...inserts(
+      'announcements',
+      [
+        'id',
+        'community_id',
+        'body',
+        'audience_group_ids',
+        'send_at',
+        'repeat_cron',
+        'repeat_timezone',
+        'status',
+        'claimed_at',
+        'created_at',
+        'updated_at',
+      ],
+      rows,
+    ),
+    ...statements,
+  ]
+}
