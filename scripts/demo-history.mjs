@@ -1,7 +1,7 @@
 // Sixty days of demo history for the demo communities, as SQL: visits by channel and country
 // (QR scans and link clicks) in the daily rollups, sign-ups, double opt-in confirmations and
-// joins, approvals, members who left again, referrals with a leaderboard and rewards
-// (scripts/demo-visitors.mjs), past announcements with deliveries
+// joins, approvals and rejections (each in the audit log), members who left again, referrals
+// with a leaderboard and rewards (scripts/demo-visitors.mjs), past announcements with deliveries
 // (scripts/demo-announcements.mjs), and the Telegram community (scripts/demo-telegram.mjs).
 //
 // Deterministic: every figure comes from a seeded generator keyed by the calendar day and the
@@ -10,14 +10,14 @@
 // again on a later day changes nothing (scripts/demo-load.mjs loads it).
 import { announcementsSql } from './demo-announcements.mjs'
 import { DAYS, LINKS, MAKERS, MARKER, NOT_LOADED, RUNNERS, inserts } from './demo-communities.mjs'
-import { DAY_MS, utcDay } from './demo-sql.mjs'
+import { AUDIT_COLUMNS, DAY_MS, decisionAuditEntry, random, utcDay } from './demo-sql.mjs'
 import { demoTelegramStatements } from './demo-telegram.mjs'
 import { visitorHistory } from './demo-visitors.mjs'
 
 /** The SQL for sixty days of history up to `now`. */
 export function demoHistorySql(now = new Date()) {
   const todayStart = Date.parse(`${utcDay(now.getTime())}T00:00:00.000Z`)
-  const { rollups, requests, members, groupMembers, referralLinks } = visitorHistory(
+  const { rollups, requests, decisions, members, groupMembers, referralLinks } = visitorHistory(
     now,
     todayStart,
   )
@@ -187,6 +187,19 @@ export function demoHistorySql(now = new Date()) {
           origin.device,
           origin.referrer,
         ],
+      ),
+    ),
+    // The admins' decisions, in the audit log as the dashboard records them; each entry's id from
+    // a generator of its own, so the rest of the history stays as it was.
+    ...inserts(
+      'audit_log',
+      AUDIT_COLUMNS,
+      decisions.map((decision) =>
+        decisionAuditEntry(
+          decision.communityId,
+          decision,
+          random(`${decision.requestId}|decision`),
+        ),
       ),
     ),
     ...inserts(

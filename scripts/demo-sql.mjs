@@ -1,6 +1,6 @@
 // Pieces both demo histories (scripts/demo-history.mjs, scripts/demo-telegram.mjs) write their
-// SQL with: a seeded generator, SQL literals, and multi-row inserts that run only while that
-// history is not loaded yet.
+// SQL with: a seeded generator, SQL literals, multi-row inserts that run only while that history
+// is not loaded yet, and the audit log entry of a join request's decision.
 
 export const DAY_MS = 86_400_000
 export const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz'
@@ -53,4 +53,36 @@ export const insertsUnlessLoaded = (notLoaded) => (table, columns, rows) => {
     )
   }
   return statements
+}
+
+export const AUDIT_COLUMNS = [
+  'id',
+  'community_id',
+  'at',
+  'action',
+  'actor_token_id',
+  'actor_name',
+  'target_id',
+  'detail',
+]
+
+/**
+ * The audit log entry of a join request decided on the dashboard, as the Worker writes it
+ * (src/api/join-decisions.ts for a web request, src/pages/dashboard/telegram-approvals.tsx for a
+ * Telegram one): the bootstrap owner (no token), the one person signed in to a fresh
+ * `npm run dev`, as the actor, the request as the target, at the moment of the decision. `status`:
+ * `approved`, or `rejected` / `declined`.
+ */
+export function decisionAuditEntry(communityId, request, rand) {
+  const { requestId, decidedAt, status } = request
+  return [
+    id('aud', decidedAt, rand),
+    communityId,
+    decidedAt,
+    status === 'approved' ? 'join_request.approved' : 'join_request.rejected',
+    null,
+    'owner',
+    requestId,
+    null,
+  ]
 }

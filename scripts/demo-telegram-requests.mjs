@@ -8,7 +8,7 @@
 // Each approved request has its own generator, keyed by the account, so the rest of the history
 // stays as it was.
 
-import { DAY_MS, id, random } from './demo-sql.mjs'
+import { AUDIT_COLUMNS, DAY_MS, decisionAuditEntry, id, random } from './demo-sql.mjs'
 
 const HOUR_MS = 3_600_000
 
@@ -42,35 +42,6 @@ const REQUEST_COLUMNS = [
   'decided_at',
 ]
 
-const AUDIT_COLUMNS = [
-  'id',
-  'community_id',
-  'at',
-  'action',
-  'actor_token_id',
-  'actor_name',
-  'target_id',
-  'detail',
-]
-
-/**
- * The audit log entry of a decision taken on the dashboard: the bootstrap owner (no token) as the
- * actor, the request as the target, at the moment of the decision.
- */
-function decisionEntry(communityId, request, rand) {
-  const { requestId, decidedAt, status } = request
-  return [
-    id('aud', decidedAt, rand),
-    communityId,
-    decidedAt,
-    status === 'approved' ? 'join_request.approved' : 'join_request.rejected',
-    null,
-    'owner',
-    requestId,
-    null,
-  ]
-}
-
 /**
  * The approved request behind a member: asked through the link the member came through, decided
  * within the day (ten minutes to twenty hours later), and a few seconds before the join Telegram
@@ -99,7 +70,7 @@ function approvedRequest(communityId, chatId, member) {
   ]
   return {
     row,
-    audit: decisionEntry(communityId, { requestId, decidedAt, status: 'approved' }, rand),
+    audit: decisionAuditEntry(communityId, { requestId, decidedAt, status: 'approved' }, rand),
   }
 }
 
@@ -177,7 +148,7 @@ export function telegramRequestStatements({
     ]),
     ...inserts('audit_log', AUDIT_COLUMNS, [
       ...approved.map((request) => request.audit),
-      decisionEntry(communityId, declined, random('telegram-request|declined')),
+      decisionAuditEntry(communityId, declined, random('telegram-request|declined')),
     ]),
   ]
 }

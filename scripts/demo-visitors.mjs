@@ -102,8 +102,9 @@ function pick(rand, weighted) {
 
 /**
  * The history up to `now` (`todayStart`: the start of its UTC day): the daily rollups by link,
- * day, country and way in; the sign-ups and the members they made (as rows in the order
- * demo-history.mjs writes them), their groups, and the referral links members were given.
+ * day, country and way in; the sign-ups (as rows in the order demo-history.mjs writes them), the
+ * admins' decisions among them (`communityId`, `requestId`, `decidedAt`, `status`), the members
+ * they made, their groups, and the referral links members were given.
  */
 export function visitorHistory(now, todayStart) {
   const rollups = new Map()
@@ -111,6 +112,7 @@ export function visitorHistory(now, todayStart) {
   const members = []
   const groupMembers = []
   const referralLinks = []
+  const decisions = []
   const rollup = (inviteId, community, day, country, origin) => {
     const key = `${inviteId}|${day}|${country}|${origin.via}|${origin.device}|${origin.referrer}`
     if (!rollups.has(key))
@@ -225,6 +227,10 @@ export function visitorHistory(now, todayStart) {
           confirmedAt,
           origin,
         ])
+        // An admin decided the closed community's requests, on the dashboard; the open one's are
+        // approved as they are confirmed, by no one.
+        if (closed && decidedAt !== null)
+          decisions.push({ communityId: link.community, requestId, decidedAt, status: outcome })
         if (!memberId) continue
         // Joins count on the day of the decision, as the Worker counts them.
         const joinRow = rollup(link.id, link.community, utcDay(decidedAt), country, origin)
@@ -293,5 +299,5 @@ export function visitorHistory(now, todayStart) {
       }
     }
   }
-  return { rollups, requests, members, groupMembers, referralLinks }
+  return { rollups, requests, decisions, members, groupMembers, referralLinks }
 }

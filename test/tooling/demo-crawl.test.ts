@@ -216,6 +216,8 @@ describe('the seeded demo, crawled', () => {
         `/admin/communities/${RUNNERS}/announcements`,
         `/admin/communities/${MAKERS}/approvals`,
         `/admin/communities/${MAKERS}/settings`,
+        // The closed community's audit log, with its approvals and rejections.
+        `/admin/communities/${MAKERS}/audit`,
         // The Telegram community's approvals, and its audit log with the decisions behind them.
         `/admin/communities/${PADDLERS}/approvals`,
         `/admin/communities/${PADDLERS}/audit`,

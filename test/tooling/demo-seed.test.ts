@@ -134,6 +134,47 @@ describe('the demo a newcomer sees', () => {
     expect(groups!.wrong).toBe(0)
   })
 
+  it('has the audit entry of each web request an admin decided, at the decision, by the owner', () => {
+    const MAKERS = 'cmt_0000000000000000000000000k'
+    // The closed community's requests were approved or rejected on the dashboard, which records
+    // each decision (src/api/join-decisions.ts); the open one's were approved as they were
+    // confirmed, which no entry records.
+    const decided = rows<{
+      community: string
+      status: string
+      requests: number
+      entries: number
+      wrong: number
+    }>(
+      `select r.community_id as community, r.status, count(distinct r.id) as requests,
+         sum(a.id is null or a.at <> r.decided_at or a.actor_name <> 'owner'
+           or a.actor_token_id is not null or a.detail is not null) as wrong,
+         count(a.id) as entries
+       from join_requests r join communities c on c.id = r.community_id
+         left join audit_log a on a.target_id = r.id and a.community_id = r.community_id
+           and a.action = case r.status when 'approved' then 'join_request.approved'
+             else 'join_request.rejected' end
+       where c.visibility = 'closed' and r.status in ('approved', 'rejected')
+       group by r.community_id, r.status order by r.status`,
+    )
+    expect(decided).toEqual([
+      expect.objectContaining({ community: MAKERS, status: 'approved', wrong: 0 }),
+      expect.objectContaining({ community: MAKERS, status: 'rejected', wrong: 0 }),
+    ])
+    // One entry each: as many as there are requests decided.
+    for (const row of decided) {
+      expect(row.requests, row.status).toBeGreaterThan(0)
+      expect(row, row.status).toMatchObject({ entries: row.requests })
+    }
+    // And none for a request no admin decided: the open community's, or one still waiting.
+    const [undecided] = rows<{ n: number }>(
+      `select count(*) as n from audit_log a join join_requests r on r.id = a.target_id
+         join communities c on c.id = r.community_id
+       where c.visibility <> 'closed' or r.status not in ('approved', 'rejected')`,
+    )
+    expect(undecided!.n).toBe(0)
+  })
+
   it('has a referral leaderboard with rewards, and announcements sent with delivery counts', () => {
     const board = rows<{ referrals: number }>(
       `select referral_count as referrals from members
