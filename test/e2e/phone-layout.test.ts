@@ -9,7 +9,8 @@ import { phoneLayoutProblems } from '../support/phone-layout'
 
 /**
  * The dashboard, the public pages and the API reference on the narrow phones people hold upright
- * (360 and 390 px wide): nothing scrolls sideways, neither the page nor a box in it; a card's
+ * (360 and 390 px wide): nothing scrolls sideways, neither the page nor a box in it, and no
+ * table's figures lie past the screen's edge (a shadow there is no excuse); a card's
  * label never runs into its value or the next card, however it wraps; every target that stands on
  * its own is at least 24 px each way (WCAG 2.2); and what the desktop's table header offers, the
  * cards offer too.

@@ -22,6 +22,27 @@ const SIDEWAYS_BOXES = `[...document.querySelectorAll('body *')]
     (element.scrollWidth - element.clientWidth) + ' px')`
 
 /**
+ * Tables read by swiping: a body cell that ends past the screen's right edge, whether the page
+ * or a box around the table scrolls to it, shadow or not. On a phone a table's figures fit the
+ * screen (as cards, each labelled); one found only by swiping is read without its label.
+ * The header row is left out: cards hide it, clipped to a pixel, with its cells laid out wide.
+ */
+const TABLES_PAST_THE_EDGE = `(() => {
+  const edge = document.documentElement.clientWidth
+  const problems = []
+  for (const table of document.querySelectorAll('table')) {
+    if (table.getClientRects().length === 0) continue
+    const cells = [...table.tBodies].flatMap((body) => [...body.querySelectorAll('td, th')])
+    const past = Math.max(0, ...cells.map((cell) => cell.getBoundingClientRect().right - edge))
+    if (past <= 1) continue
+    const heading = table.caption || table.closest(':has(> h2)')?.querySelector(':scope > h2')
+    const name = (heading?.textContent || cells[0]?.textContent || '').trim().slice(0, 30)
+    problems.push('"' + name + '" ends ' + Math.round(past) + ' px past the screen')
+  }
+  return problems
+})()`
+
+/**
  * Tables shown as cards: a row's label (the cell's `::before`, from `data-label`) that runs out of
  * its cell, into the cell's value or the next row, and cells or rows that lie over each other.
  */
@@ -79,6 +100,8 @@ export async function phoneLayoutProblems(page: Page): Promise<string[]> {
   if (overflow > 0) problems.push(`${overflow} px wider than the screen`)
   for (const box of await page.evaluate<string[]>(SIDEWAYS_BOXES))
     problems.push(`a box scrolls sideways: ${box}`)
+  for (const table of await page.evaluate<string[]>(TABLES_PAST_THE_EDGE))
+    problems.push(`a table is read by swiping: ${table}`)
   for (const overlap of await page.evaluate<string[]>(CARD_OVERLAPS))
     problems.push(`cards: ${overlap}`)
   for (const target of await page.evaluate<string[]>(SMALL_TARGETS))

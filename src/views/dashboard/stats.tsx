@@ -27,7 +27,10 @@ export type StatsView = ReturnType<typeof dashboardStatsOf> & {
   telegram: boolean
 }
 
-/** One breakdown: each value with its funnel, the value a link that filters the page by it. */
+/**
+ * One breakdown: each value with its funnel, the value a link that filters the page by it. On a
+ * phone each value is a card, its figures labelled: seven columns do not fit a phone's width.
+ */
 function BreakdownTable(props: {
   l: Lang
   dimension: Breakdown
@@ -39,6 +42,7 @@ function BreakdownTable(props: {
   const t = words(l)
   const heading = t.breakdownHeadings[dimension]
   const n = (value: number) => formatNumber(l, value)
+  const name = t.dimensionNames[dimension]
   return (
     <div>
       <h2>{heading}</h2>
@@ -46,10 +50,10 @@ function BreakdownTable(props: {
         <p class="muted">{t.noData}</p>
       ) : (
         <div class="table-scroll">
-          <table>
+          <table class="cards">
             <thead>
               <tr>
-                <th>{t.dimensionNames[dimension]}</th>
+                <th>{name}</th>
                 <th class="n">{t.visits}</th>
                 <th class="n">{t.requests}</th>
                 <th class="n">{t.confirmedStep}</th>
@@ -65,24 +69,33 @@ function BreakdownTable(props: {
                 const query = filtersQuery({ ...filters, [dimension]: row.value })
                 return (
                   <tr>
-                    <td>
+                    <td data-label={name}>
                       {selected ? (
                         <bdi aria-current="true">{text}</bdi>
                       ) : (
-                        <a
-                          href={`${props.base}&${query}`}
-                          aria-label={t.filterBy(t.dimensionNames[dimension], text)}
-                        >
+                        <a href={`${props.base}&${query}`} aria-label={t.filterBy(name, text)}>
                           <bdi>{text}</bdi>
                         </a>
                       )}
                     </td>
-                    <td class="n">{n(row.visits)}</td>
-                    <td class="n">{n(row.joinRequests)}</td>
-                    <td class="n">{n(row.confirmations)}</td>
-                    <td class="n">{n(row.joins)}</td>
-                    <td class="n">{retentionText(l, row, 7)}</td>
-                    <td class="n">{n(row.leaves)}</td>
+                    <td class="n" data-label={t.visits}>
+                      {n(row.visits)}
+                    </td>
+                    <td class="n" data-label={t.requests}>
+                      {n(row.joinRequests)}
+                    </td>
+                    <td class="n" data-label={t.confirmedStep}>
+                      {n(row.confirmations)}
+                    </td>
+                    <td class="n" data-label={t.joins}>
+                      {n(row.joins)}
+                    </td>
+                    <td class="n" data-label={t.retention7}>
+                      {retentionText(l, row, 7)}
+                    </td>
+                    <td class="n" data-label={t.leftStep}>
+                      {n(row.leaves)}
+                    </td>
                   </tr>
                 )
               })}
