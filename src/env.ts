@@ -17,8 +17,14 @@ export type AppEnv = {
     principal: Principal
     /**
      * On dashboard pages: pending requests by community, for the communities the principal
-     * decides on that the session read them for (see `dashboardSession`).
+     * decides on that the session read them for (see `dashboardSession`): the header's count is
+     * their sum, the same on every page.
      */
     pendingApprovals: Map<string, number>
+    /**
+     * On a community's dashboard pages: its pending requests, where the principal decides on it
+     * (its approvals tab shows them); empty elsewhere.
+     */
+    viewedApprovals: Map<string, number>
   }
 }

@@ -74,9 +74,9 @@ export async function csrfTokenFor(c: Context<AppEnv>): Promise<string> {
 
 /**
  * Requires a live dashboard session (see `sessions`: not signed out, not expired, its token not
- * revoked) and puts its principal on the context, with the pending requests the header shows
- * (`pendingApprovals`: of the communities it may decide on, read with the session in one round
- * trip; `viewedCommunity` names the community a path is about, whose count a page shows).
+ * revoked) and puts its principal on the context, with the pending requests read with it in one
+ * round trip: `pendingApprovals`, of the communities it may decide on (the header sums them), and
+ * `viewedApprovals`, of the community a path is about (`viewedCommunity`), for its approvals tab.
  * Without one, people are sent to sign in; a POST must also carry the session's form token.
  */
 export function dashboardSession(
@@ -114,15 +114,13 @@ export function dashboardSession(
       }
     }
     const { principal } = session
-    c.set('principal', principal)
-    c.set(
-      'pendingApprovals',
+    const decidesOn = (counts: Map<string, number>) =>
       new Map(
-        [...session.pending].filter(([communityId]) =>
-          can(principal, 'joinRequests.read', { communityId }),
-        ),
-      ),
-    )
+        [...counts].filter(([communityId]) => can(principal, 'joinRequests.read', { communityId })),
+      )
+    c.set('principal', principal)
+    c.set('pendingApprovals', decidesOn(session.pending))
+    c.set('viewedApprovals', decidesOn(session.viewedPending))
     noteTokenUse(c, principal)
     await next()
   })

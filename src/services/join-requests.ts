@@ -25,7 +25,6 @@ import {
 import { sha256Hex } from '../lib/crypto'
 import { notFound } from '../lib/errors'
 import { toPage, type Page } from '../lib/pagination'
-import { chunks, ID_CHUNK } from '../lib/chunks'
 
 /** A sign-up an admin can see and decide: a repeat sign-up is only a pointer for its owner. */
 export async function getJoinRequestOrThrow(db: Database, id: string): Promise<JoinRequest> {
@@ -121,18 +120,6 @@ export function joinRequestsPageOf(
   )
 }
 
-/** Pending requests per community, for the dashboard's badges (one indexed count each). */
-export async function pendingCounts(
-  db: Database,
-  communityIds: string[],
-): Promise<Map<string, number>> {
-  const [first, ...rest] = chunks(communityIds, ID_CHUNK).map((ids) =>
-    pendingCountsQuery(db, inArray(communities.id, ids)),
-  )
-  if (!first) return new Map()
-  return pendingCountsOf((await db.batch([first, ...rest])).flat())
-}
-
 /**
  * The pending requests (confirmed, not repeats) of each community `where` picks, and its
  * Telegram join requests waiting, one indexed count of each, to run in a page's batch: a row for
@@ -160,7 +147,10 @@ export function pendingCountsQuery(db: Database, where: SQL | undefined) {
     .where(where)
 }
 
-/** `pendingCountsQuery` for a few communities (at most `ID_CHUNK` ids: see `pendingCounts`). */
+/**
+ * `pendingCountsQuery` for a few communities: at most `ID_CHUNK` ids (`lib/chunks`), as D1 binds
+ * at most 100 values a statement.
+ */
 export function pendingCountsOfIdsQuery(db: Database, communityIds: readonly string[]) {
   return pendingCountsQuery(db, inArray(communities.id, communityIds))
 }

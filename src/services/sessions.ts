@@ -33,11 +33,16 @@ export async function startSession(db: Database, owner: SessionOwner, now: Date)
 export interface LiveSession {
   principal: Principal
   /**
-   * Pending requests by community: of the first 100 communities the session's token sees, and
-   * of `viewed`. Every community asked about has a row; which of them the principal may read
-   * is for the caller to decide.
+   * Pending requests by community: of the first 100 communities the session's token sees (the
+   * header sums them). Every community asked about has a row; which of them the principal may
+   * read is for the caller to decide.
    */
   pending: Map<string, number>
+  /**
+   * The pending requests of `viewed` alone (its approvals tab shows them), kept apart: a
+   * community past those 100 would change the header's sum on its own pages only.
+   */
+  viewedPending: Map<string, number>
 }
 
 /**
@@ -70,7 +75,7 @@ export async function findSession(
     .where(gte(communities.id, sql`(${ownerFrom})`))
     .orderBy(asc(communities.id))
     .limit(100)
-  const [[row], ...counts] = await db.batch([
+  const [[row], ownerCounts, tokenCounts, viewedCounts] = await db.batch([
     sessionToken({ session: sessions, token: apiTokens }).where(live).limit(1),
     pendingCountsQuery(db, inArray(communities.id, ownerSees)),
     pendingCountsQuery(
@@ -80,10 +85,11 @@ export async function findSession(
     pendingCountQuery(db, viewed ?? ''),
   ])
   if (!row) return null
-  const pending = pendingCountsOf(counts.flat())
-  if (row.token) return { principal: principalOf(row.token), pending }
+  const pending = pendingCountsOf([...ownerCounts, ...tokenCounts])
+  const viewedPending = pendingCountsOf(viewedCounts)
+  if (row.token) return { principal: principalOf(row.token), pending, viewedPending }
   const bootstrap = row.session.bootstrapKey !== null && row.session.bootstrapKey === bootstrapKey
-  return bootstrap ? { principal: BOOTSTRAP_OWNER, pending } : null
+  return bootstrap ? { principal: BOOTSTRAP_OWNER, pending, viewedPending } : null
 }
 
 /** Signs one session out, on the server: its cookie stops working wherever it was copied to. */

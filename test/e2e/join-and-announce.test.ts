@@ -132,12 +132,19 @@ describe('a marketer, a visitor and an admin, in a real browser', () => {
       .poll(() => visitor!.locator('h1').textContent())
       .toBe('Deine Anfrage ist eingegangen')
 
-    // The admin sees the request waiting and approves it.
-    await admin.getByRole('link', { name: /^Approvals/ }).click()
-    await expect.poll(() => admin!.locator('.pill').textContent()).toBe('1')
+    // The admin sees the request waiting and approves it: the header counts every community's
+    // requests, the community's approvals tab its own (here the same one).
+    await admin.getByRole('link', { name: '← Kiez Runners' }).click()
+    await admin
+      .locator('nav.tabs')
+      .getByRole('link', { name: /^Approvals/ })
+      .click()
+    await expect.poll(() => admin!.locator('header .pill').textContent()).toBe('1')
+    await expect.poll(() => admin!.locator('nav.tabs .pill').textContent()).toBe('1')
     await expect.poll(() => admin!.locator('tbody').textContent()).toContain('10 km')
     await admin.getByRole('button', { name: 'Approve', exact: true }).click()
-    await expect.poll(() => admin!.locator('.pill').textContent()).toBe('0')
+    await expect.poll(() => admin!.locator('header .pill').textContent()).toBe('0')
+    await expect.poll(() => admin!.locator('nav.tabs .pill').count()).toBe(0)
     await visitor.reload()
     await expect.poll(() => visitor!.locator('h1').textContent()).toBe('Du bist dabei!')
 

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest'
 import { call, createInvite, eventually, query, runCron } from '../worker/helpers'
-import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
+import { csrfOf, headerPending, page, post, signIn, tabPending } from '../worker/dashboard-helpers'
 import { englishLeftIn, readableText } from '../support/language'
 import {
   botStatusUpdate,
@@ -76,16 +76,22 @@ describe('Telegram join requests in the approval queue', () => {
     expect(englishLeftIn(readableText(deutsch))).toEqual([])
   })
 
-  it('count in the header’s approvals on the community’s pages, until decided', async () => {
+  it('count on the community’s approvals tab and in the header’s sum, until decided', async () => {
     const { community, ids } = await closedChatWithRequests([newUser('Olli'), newUser('Pia')])
     const { cookie } = await signIn()
-    const waiting = (html: string) => /<span class="pill">(\d+)<\/span>/.exec(html)?.[1]
     const approvals = `/admin/communities/${community.id}/approvals`
-    expect(waiting((await page(approvals, cookie)).text)).toBe('2')
-    expect(waiting((await page(`/admin/communities/${community.id}`, cookie)).text)).toBe('2')
+    const before = headerPending((await page('/admin', cookie)).text)!
+    expect(before.count).toBeGreaterThanOrEqual(2)
+    for (const path of [approvals, `/admin/communities/${community.id}`]) {
+      const html = (await page(path, cookie)).text
+      expect(tabPending(html), path).toBe(2)
+      expect(headerPending(html), path).toEqual(before)
+    }
     const decided = await call('POST', `/api/telegram-join-requests/${ids[0]}/decline`)
     expect(decided.status, decided.text).toBe(200)
-    expect(waiting((await page(approvals, cookie)).text)).toBe('1')
+    const after = (await page(approvals, cookie)).text
+    expect(tabPending(after)).toBe(1)
+    expect(headerPending(after)).toEqual({ ...before, count: before.count - 1 })
   })
 
   it('are approved one by one and declined in bulk through the Bot API, a gone one shown as gone', async () => {

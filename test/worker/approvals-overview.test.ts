@@ -9,7 +9,7 @@ import {
   newPhone,
   query,
 } from './helpers'
-import { csrfOf, page, post, signIn } from './dashboard-helpers'
+import { csrfOf, headerPending, page, post, signIn } from './dashboard-helpers'
 import { seedJoinRequests } from './seed'
 
 /** A closed community with `names` waiting for a decision, each through the real join flow. */
@@ -40,7 +40,7 @@ async function statusOf(requestId: string) {
 /** The href of the header's "Approvals" link and of the home page's pending card. */
 function approvalLinks(html: string) {
   return {
-    header: /<header>.*?<a href="([^"]+)">Approvals <span class="pill">/s.exec(html)?.[1],
+    header: headerPending(html)?.href,
     card: /<a class="stat" href="([^"]+)"><span class="muted">Pending requests/.exec(html)?.[1],
   }
 }

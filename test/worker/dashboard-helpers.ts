@@ -24,6 +24,23 @@ export async function page(path: string, cookie: string) {
   })
 }
 
+/**
+ * The header's count of pending requests (every one this admin decides on, in any community)
+ * and where it leads; undefined where the header shows none.
+ */
+export function headerPending(html: string) {
+  const header = /<header>.*?<\/header>/s.exec(html)?.[0] ?? ''
+  const link = /<a href="([^"]+)"[^>]*>[^<]* <span class="pill">(\d+)<\/span>/.exec(header)
+  return link ? { count: Number(link[2]), href: link[1] } : undefined
+}
+
+/** The count on a community's approvals tab (its own pending requests); undefined at none. */
+export function tabPending(html: string): number | undefined {
+  const tabs = /<nav class="tabs">.*?<\/nav>/s.exec(html)?.[0] ?? ''
+  const count = /<span class="pill">(\d+)<\/span>/.exec(tabs)?.[1]
+  return count === undefined ? undefined : Number(count)
+}
+
 /** The session's form token, from any page that carries a form. */
 export function csrfOf(html: string): string {
   return /name="_csrf" value="([^"]+)"/.exec(html)![1]!

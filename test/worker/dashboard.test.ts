@@ -12,7 +12,7 @@ import {
   query,
   memberIdOf,
 } from './helpers'
-import { csrfOf, page, post, signIn } from './dashboard-helpers'
+import { csrfOf, headerPending, page, post, signIn, tabPending } from './dashboard-helpers'
 
 describe('dashboard sign-in', () => {
   it('sends people without a session to sign in, and signs in with a token into a safe cookie', async () => {
@@ -138,7 +138,7 @@ describe('dashboard: approvals, members, announcements', () => {
       ids.push((await joinJson(invite.code, { name, phone: newPhone() })).json.joinRequestId)
     const { cookie } = await signIn()
     const approvals = await page(`/admin/communities/${community.id}/approvals`, cookie)
-    expect(approvals.text).toContain('<span class="pill">3</span>')
+    expect(tabPending(approvals.text)).toBe(3)
     const csrf = csrfOf(approvals.text)
     await post(`/admin/communities/${community.id}/approvals`, cookie, {
       _csrf: csrf,
@@ -367,8 +367,49 @@ describe('dashboard: pending requests are visible from every page', () => {
       `/admin/communities/${community.id}/members`,
       '/admin/webhooks',
     ]) {
-      expect((await page(path, cookie)).text, path).toContain('<span class="pill">1</span>')
+      expect(headerPending((await page(path, cookie)).text), path).toEqual({
+        count: 1,
+        href: `/admin/communities/${community.id}/approvals`,
+      })
     }
+  })
+
+  it('counts the same in the header on every page, a community’s own on its approvals tab', async () => {
+    const waitingIn = async (names: string[]) => {
+      const community = await createCommunity({ visibility: 'closed' })
+      const invite = await createInvite(community.id)
+      const requests: string[] = []
+      for (const name of names)
+        requests.push((await joinJson(invite.code, { name, phone: newPhone() })).json.joinRequestId)
+      return { community, invite, requests }
+    }
+    const one = await waitingIn(['Ada Waiting'])
+    const two = await waitingIn(['Ben Waiting', 'Cem Waiting'])
+    const { cookie } = await signIn()
+    // An owner decides on every community: the header counts them all, at home as anywhere.
+    const home = headerPending((await page('/admin', cookie)).text)!
+    expect(home.count).toBeGreaterThanOrEqual(3)
+    expect(home.href).toBe('/admin/approvals')
+    const at = (community: { id: string }) => `/admin/communities/${community.id}`
+    for (const [path, own] of [
+      [at(one.community), 1],
+      [`${at(one.community)}/approvals`, 1],
+      [`${at(one.community)}/members`, 1],
+      [`${at(two.community)}/approvals`, 2],
+      [`${at(two.community)}/settings`, 2],
+      [`/admin/links/${two.invite.id}`, undefined],
+      ['/admin/webhooks', undefined],
+    ] as const) {
+      const html = (await page(path, cookie)).text
+      expect(headerPending(html), path).toEqual(home)
+      expect(tabPending(html), path).toBe(own)
+    }
+    // Decided, a request leaves its community's tab and the header's count alike.
+    const rejected = await call('POST', `/api/join-requests/${one.requests[0]}/reject`)
+    expect(rejected.status, rejected.text).toBe(200)
+    const after = (await page(`${at(one.community)}/approvals`, cookie)).text
+    expect(tabPending(after)).toBeUndefined()
+    expect(headerPending(after)).toEqual({ ...home, count: home.count - 1 })
   })
 })
 

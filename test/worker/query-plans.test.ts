@@ -27,7 +27,6 @@ import {
   communitiesWithPending,
   findJoinRequestByStatusToken,
   listJoinRequests,
-  pendingCountQuery,
 } from '../../src/services/join-requests'
 import {
   exportMembersCsv,
@@ -89,7 +88,7 @@ import {
   pruneInboundNotifications,
 } from '../../src/services/whatsapp-inbound'
 import { deliveriesOfStatuses } from '../../src/services/whatsapp-statuses'
-import { communityOfInvite, linkSettingsQueries } from '../../src/services/link-settings'
+import { linkSettingsQueries } from '../../src/services/link-settings'
 import { creditRetainedReferrals, rewardsQuery } from '../../src/services/rewards'
 import {
   call,
@@ -235,12 +234,10 @@ describe('query plans of the request paths', () => {
     await db.batch(memberPageQueries(db, community.id, { ...page, groupId: group.id, search: 'x' }))
     await deliverySummariesQuery(db, listedAnnouncementIds(db, community.id, page))
     await communityQuery(db, communityOfAnnouncement('ann_plan'))
-    // A link's page (its community, groups and pending count by subquery) and the overview's.
+    // A link's page (its community and groups by subquery) and the overview's.
     await db.batch(linkSettingsQueries(db, invite.id))
-    await pendingCountQuery(db, communityOfInvite(invite.id))
     await listInvitesQuery(db, community.id, { ...page, archived: true })
     await rewardsQuery(db, community.id, { rows: 20 })
-    await pendingCountQuery(db, communityOfAnnouncement('ann_plan'))
     await db.batch(deliverySummaryQueries(db, 'ann_plan'))
     await listJoinRequests(db, community.id, { status: 'pending', ...page })
     // The approvals across communities: each community probed through the pending index.

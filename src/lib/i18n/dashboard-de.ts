@@ -32,6 +32,7 @@ export const dashboardDe = {
   advancedRuleHint:
     'Minute, Stunde, Tag, Monat, Wochentag, z. B. „0 9 * * 1“ für montags um 9:00. Eine Regel hier gilt statt der Auswahl oben.',
   pendingRequests: 'Offene Anfragen',
+  pendingEverywhere: 'Offene Anfragen in allen deinen Communities',
   joinsThisWeek: 'Beitritte, 7 Tage',
   nextAnnouncement: 'Nächste Ankündigung',
   select: 'Auswählen',

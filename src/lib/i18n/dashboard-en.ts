@@ -31,6 +31,7 @@ export const dashboardEn: Words = {
   advancedRuleHint:
     'Minute, hour, day, month, weekday, e.g. “0 9 * * 1” for Mondays at 9:00. A rule here is used instead of the choices above.',
   pendingRequests: 'Pending requests',
+  pendingEverywhere: 'Pending requests in all your communities',
   joinsThisWeek: 'Joins, 7 days',
   nextAnnouncement: 'Next announcement',
   select: 'Select',

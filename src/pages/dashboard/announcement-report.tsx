@@ -19,7 +19,6 @@ import {
   getAnnouncementOrThrow,
 } from '../../services/announcements'
 import { communityOf, communityQuery } from '../../services/communities'
-import { pendingCountQuery, pendingCountsOf } from '../../services/join-requests'
 import { resendFailed } from '../../services/delivery/resend'
 import { telegramPostsOf } from '../../services/delivery/telegram-posts'
 import { telegramConfig } from '../../lib/config'
@@ -53,14 +52,13 @@ async function announcementFor(c: Context<AppEnv>, action: 'read' | 'manage') {
 announcementReportPages.get('/admin/announcements/:id', async (c) => {
   const id = idOrThrow(AnnouncementId, c.req.param('id'))
   const query = RecipientQuery.parse(c.req.query())
-  // The page's reads in one round trip, its community's (and pending requests') by the
-  // announcement's id; access is decided from what it read, before anything is shown.
+  // The page's reads in one round trip, its community's by the announcement's id; access is
+  // decided from what it read, before anything is shown.
   const db = c.var.db
   const communityId = communityOfAnnouncement(id)
-  const [announcementRows, communityRows, pendingRows, ...rest] = await db.batch([
+  const [announcementRows, communityRows, ...rest] = await db.batch([
     announcementQuery(db, id),
     communityQuery(db, communityId),
-    pendingCountQuery(db, communityId),
     ...deliverySummaryQueries(db, id),
     listRecipientsQuery(db, id, {
       status: query.status,
@@ -75,10 +73,6 @@ announcementReportPages.get('/admin/announcements/:id', async (c) => {
   const community = communityOf(communityRows)
   const summary = deliverySummaryOf([runRows, failureRows])
   const page = recipientsPageOf(recipientRows, RECIPIENTS_PER_PAGE)
-  // The header's count of this community's pending requests, read here with the page.
-  if (can(c.var.principal, 'joinRequests.read', { communityId: community.id })) {
-    c.set('pendingApprovals', pendingCountsOf(pendingRows))
-  }
   // An announcement's posts to Telegram chats (one read more, only where Telegram is configured).
   const telegramPosts = telegramConfig(c.var.config)
     ? await telegramPostsOf(db, announcement.id)
@@ -111,7 +105,6 @@ announcementReportPages.get('/admin/announcements/:id', async (c) => {
       href={(path) => inLanguage(c, path)}
       base={base}
     />,
-    community.id,
   )
 })
 

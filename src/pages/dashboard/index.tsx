@@ -154,7 +154,6 @@ async function homePage(c: Context<AppEnv>, form?: FormState) {
       webhooks={can(principal, 'webhooks.manage', ownScope(principal))}
       telegram={Boolean(c.var.config.TELEGRAM_BOT_TOKEN) && can(principal, 'telegram.manage')}
     />,
-    undefined,
     form ? 400 : 200,
   )
 }

@@ -8,7 +8,6 @@ import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can, type Action } from '../../services/access'
 import { communityOf, communityQuery, getCommunityOrThrow } from '../../services/communities'
 import { listGroupsQuery } from '../../services/groups'
-import { pendingCountQuery, pendingCountsOf } from '../../services/join-requests'
 import {
   createInvite,
   getInviteOrThrow,
@@ -20,11 +19,7 @@ import {
   setInviteArchived,
   updateInvite,
 } from '../../services/invites'
-import {
-  communityOfInvite,
-  linkSettingsOf,
-  linkSettingsQueries,
-} from '../../services/link-settings'
+import { linkSettingsOf, linkSettingsQueries } from '../../services/link-settings'
 import { leaderboardQuery } from '../../services/members'
 import { rewardsQuery } from '../../services/rewards'
 import { toPage } from '../../lib/pagination'
@@ -176,25 +171,17 @@ export async function linkPage(
   access: 'invites.read' | 'invites.manage' = 'invites.read',
 ) {
   const statsReads = statsViewReads(c, { inviteId: id }, `/admin/links/${id}/stats.csv`)
-  // The page's reads in one round trip, its community's (and its pending requests') by the
-  // link's id; access is decided from what it read, before anything is shown.
+  // The page's reads in one round trip, its community's by the link's id; access is decided from
+  // what it read, before anything is shown.
   const db = c.var.db
   const telegram = telegramConfig(c.var.config) !== null
-  const [
-    inviteRows,
-    communityRows,
-    groupRows,
-    designRows,
-    pendingRows,
-    telegramRows,
-    ...statsRows
-  ] = await db.batch([
-    ...linkSettingsQueries(db, id),
-    pendingCountQuery(db, communityOfInvite(id)),
-    // Its Telegram link, read only where Telegram is configured.
-    telegramLinkOfInviteQuery(db, id, telegram),
-    ...statsReads.queries,
-  ])
+  const [inviteRows, communityRows, groupRows, designRows, telegramRows, ...statsRows] =
+    await db.batch([
+      ...linkSettingsQueries(db, id),
+      // Its Telegram link, read only where Telegram is configured.
+      telegramLinkOfInviteQuery(db, id, telegram),
+      ...statsReads.queries,
+    ])
   const { invite, community, groups, design } = linkSettingsOf([
     inviteRows,
     communityRows,
@@ -203,10 +190,6 @@ export async function linkPage(
   ])
   const scope = { communityId: invite.communityId }
   assertCan(c.var.principal, access, scope)
-  // The header's count of this community's pending requests, read here with the page.
-  if (can(c.var.principal, 'joinRequests.read', scope)) {
-    c.set('pendingApprovals', pendingCountsOf(pendingRows))
-  }
   const stats = can(c.var.principal, 'stats.read', scope) ? statsReads.view(statsRows) : null
   return shell(
     c,
@@ -227,7 +210,6 @@ export async function linkPage(
       refused={refused}
       stats={stats}
     />,
-    invite.communityId,
     refused?.status,
   )
 }

@@ -7,7 +7,6 @@ import { idPattern } from '../../lib/ids'
 import { PaginationQuerySchema } from '../../lib/pagination'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { can, type Action } from '../../services/access'
-import { pendingCounts } from '../../services/join-requests'
 import { Shell, words } from '../../views/dashboard/shell'
 import { cspNonce } from '../../middleware/security-headers'
 import { CommunityFrame, NextPageLink, type Tab } from '../../views/dashboard/frame'
@@ -113,30 +112,21 @@ export function approvalsHref(counts: Map<string, number>): string {
 }
 
 /**
- * The page frame. Its header shows the pending requests from every page: of the community on
- * screen, or else of every community this admin manages.
+ * The page frame. Its header shows, on every page alike, every pending request this admin
+ * decides on, across communities: a count that changed with the page (a community's own inside
+ * it) read as if requests came and went. A community's own count is on its approvals tab.
  */
 export async function shell(
   c: Context<AppEnv>,
   title: string,
   body: unknown,
-  communityId?: string,
   // Left out, the status set with `c.status()` before (or 200) stands.
   status?: 200 | 400 | 409,
 ) {
   const principal = c.var.principal
   // Read with the session (`dashboardSession`): the communities this admin decides on.
   const counts = c.var.pendingApprovals ?? new Map<string, number>()
-  let pending: number | undefined
-  if (!communityId) {
-    pending = counts.size > 0 ? [...counts.values()].reduce((sum, n) => sum + n, 0) : undefined
-  } else if (can(principal, 'joinRequests.read', { communityId })) {
-    // A community the session did not count (not in the path, past the first 100): read now.
-    pending =
-      counts.get(communityId) ??
-      (await pendingCounts(c.var.db, [communityId])).get(communityId) ??
-      0
-  }
+  const pending = counts.size > 0 ? [...counts.values()].reduce((sum, n) => sum + n, 0) : undefined
   return c.html(
     <Shell
       lang={lang(c)}
@@ -144,9 +134,7 @@ export async function shell(
       title={title}
       who={principal.tokenId === null ? words(lang(c)).bootstrapOwner : principal.name}
       pendingCount={pending}
-      approvalsHref={
-        communityId ? `/admin/communities/${communityId}/approvals` : approvalsHref(counts)
-      }
+      approvalsHref={approvalsHref(counts)}
       csrf={await csrfTokenFor(c)}
       notice={notice(c)}
       langHref={inOtherLanguage(c)}
@@ -175,17 +163,20 @@ export async function communityShell(
     <CommunityFrame community={community} tabs={tabsOf(c, community.id)} current={tab}>
       {body as never}
     </CommunityFrame>,
-    community.id,
     status,
   )
 }
 
-/** The community's pages this admin may open: each tab names the action its page mirrors. */
+/**
+ * The community's pages this admin may open: each tab names the action its page mirrors. The
+ * approvals tab counts the community's own pending requests, read with the session.
+ */
 function tabsOf(c: Context<AppEnv>, communityId: string): Tab[] {
   const t = words(lang(c))
-  const tabs: Array<[...Tab, action: Action]> = [
+  const pending = c.var.viewedApprovals?.get(communityId)
+  const tabs: Array<[path: string, label: string, action: Action, count?: number]> = [
     ['', t.links, 'community.read'],
-    ['/approvals', t.approvals, 'joinRequests.read'],
+    ['/approvals', t.approvals, 'joinRequests.read', pending],
     ['/members', t.members, 'members.read'],
     ['/announcements', t.announcements, 'announcements.read'],
     ['/settings', t.settings, 'community.read'],
@@ -194,7 +185,7 @@ function tabsOf(c: Context<AppEnv>, communityId: string): Tab[] {
   ]
   return tabs
     .filter(([, , action]) => can(c.var.principal, action, { communityId }))
-    .map(([path, label]) => [path, label])
+    .map(([path, label, , count]) => [path, label, count])
 }
 
 /** The page cursor from the query, if it looks like one (lists are paged by id). */

@@ -71,7 +71,6 @@ async function telegramPage(c: Context<AppEnv>, refusal?: string) {
       chats={chats.data.map((known) => ({ ...known, missing: missingRights(known.chat) }))}
       groups={groups}
     />,
-    undefined,
     refusal ? 409 : 200,
   )
 }

@@ -161,7 +161,6 @@ async function webhooksPage(
         </form>
       </section>
     </>,
-    undefined,
     form ? 400 : 200,
   )
 }

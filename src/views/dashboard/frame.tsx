@@ -2,8 +2,11 @@ import type { Child } from 'hono/jsx'
 import { Csrf, words } from './shell'
 import type { Lang } from '../../lib/i18n'
 
-/** One of a community's tabs: the page's path after the community's, and its name. */
-export type Tab = [path: string, label: string]
+/**
+ * One of a community's tabs: the page's path after the community's, its name, and a count of
+ * what waits there for this admin (shown when above 0).
+ */
+export type Tab = [path: string, label: string, count?: number]
 
 /**
  * What stands above every page of one community: its name and the tabs this admin may open.
@@ -21,12 +24,18 @@ export function CommunityFrame(props: {
         <bdi>{props.community.name}</bdi>
       </h1>
       <nav class="tabs">
-        {props.tabs.map(([path, label]) => (
+        {props.tabs.map(([path, label, count]) => (
           <a
             href={`/admin/communities/${props.community.id}${path}`}
             aria-current={props.current === path ? 'page' : undefined}
           >
             {label}
+            {count ? (
+              <>
+                {' '}
+                <span class="pill">{count}</span>
+              </>
+            ) : null}
           </a>
         ))}
       </nav>

@@ -80,10 +80,11 @@ export interface ShellProps {
   nonce: string
   title: string
   who?: string
+  /** Every pending request this admin decides on, across communities: the same on every page. */
   pendingCount?: number
   /**
-   * Where the pending count leads: the approvals of the community on screen, of the one
-   * community with pending requests, or the list across communities.
+   * Where the pending count leads: the approvals of the one community with pending requests, or
+   * the list across communities.
    */
   approvalsHref?: string
   csrf?: string
@@ -108,7 +109,7 @@ export function Shell(props: ShellProps) {
         </a>
         <span class="grow" />
         {props.pendingCount !== undefined && (
-          <a href={props.approvalsHref ?? '/admin/approvals'}>
+          <a href={props.approvalsHref ?? '/admin/approvals'} title={t.pendingEverywhere}>
             {t.approvals} <span class="pill">{props.pendingCount}</span>
           </a>
         )}
