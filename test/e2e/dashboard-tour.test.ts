@@ -10,6 +10,7 @@ import {
   MAKERS,
   openDemoDashboard,
   RUNNERS,
+  TABLES_CUT_OFF,
   VIEWPORTS,
   type DemoDashboard,
 } from '../support/demo-dashboard'
@@ -20,7 +21,8 @@ import { signInToDashboard } from '../support/browser'
 /**
  * Every dashboard page of the seeded demo, as a marketer sees it on a phone (390 px) and a
  * desktop (1280 px), in German and English: a screenshot of each, and the test fails on any
- * console error, any horizontal overflow, any unfilled text, and any English on a German page.
+ * console error, any horizontal overflow, any table cut off by its box, any unfilled text, and
+ * any English on a German page.
  */
 
 const screenshots = path.join(import.meta.dirname, 'screenshots', 'tour')
@@ -78,6 +80,8 @@ describe('the dashboard of the seeded demo', () => {
             for (const error of errors) problems.push(`${name}: console error ${error}`)
             const overflow = await page.evaluate<number>(HORIZONTAL_OVERFLOW)
             if (overflow > 0) problems.push(`${name}: ${overflow} px wider than the screen`)
+            for (const table of await page.evaluate<string[]>(TABLES_CUT_OFF))
+              problems.push(`${name}: ${table}`)
             const text = await page.evaluate<string>(OWN_WORDS)
             if (/\bundefined\b|\bNaN\b|\[object Object\]/.test(text))
               problems.push(`${name}: unfilled text`)

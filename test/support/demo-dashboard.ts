@@ -40,6 +40,32 @@ export const DEMO_PAGES: Array<[name: string, path: string]> = [
 export const HORIZONTAL_OVERFLOW =
   'document.documentElement.scrollWidth - document.documentElement.clientWidth'
 
+/**
+ * Tables whose figures are cut off by the box around them: a body cell that ends past the right
+ * edge of a box that scrolls sideways. The reader sees the first columns and has to find the
+ * rest by scrolling inside the page, on a screen that had room for them.
+ */
+export const TABLES_CUT_OFF = `(() => {
+  const problems = []
+  for (const table of document.querySelectorAll('table')) {
+    if (table.getClientRects().length === 0) continue
+    let box = table.parentElement
+    while (box && !['auto', 'scroll', 'hidden'].includes(getComputedStyle(box).overflowX))
+      box = box.parentElement
+    if (!box || box === document.body || box === document.documentElement) continue
+    // A box of a pixel is for screen readers (a chart's figures), seen by nobody.
+    if (box.clientWidth <= 1) continue
+    const edge = box.getBoundingClientRect().right
+    const cells = [...table.tBodies].flatMap((body) => [...body.querySelectorAll('td, th')])
+    const past = Math.max(0, ...cells.map((cell) => cell.getBoundingClientRect().right - edge))
+    if (past <= 1) continue
+    const heading = table.caption || table.closest(':has(> h2)')?.querySelector(':scope > h2')
+    const name = (heading?.textContent || cells[0]?.textContent || '').trim().slice(0, 30)
+    problems.push('"' + name + '" cut off by ' + Math.round(past) + ' px')
+  }
+  return problems
+})()`
+
 export interface DemoDashboard {
   /** Where the Worker serves the demo. */
   url: string

@@ -189,7 +189,8 @@ export function StatsSections(props: { lang: Lang; path: string; view: StatsView
         />
       </section>
       <section>
-        <div class="grid two">
+        {/* One breakdown a row on a desktop: its seven columns fill the page's width. */}
+        <div class="grid breakdowns">
           {BREAKDOWNS.map((dimension) => (
             <BreakdownTable
               l={l}
