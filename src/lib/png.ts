@@ -17,6 +17,9 @@ export interface RgbaImage {
 /** Why a PNG cannot be used, in words for the person who uploaded it. */
 export class PngError extends Error {}
 
+/** Bytes in the header chunk: width, height, depth, colour type, compression, filter, interlace. */
+const IHDR_LENGTH = 13
+
 /** Channels per pixel by colour type: grey, RGB, palette, grey + alpha, RGBA. */
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }
 
@@ -40,6 +43,8 @@ export async function decodePng(bytes: Uint8Array, maxSide: number): Promise<Rgb
     const body = bytes.subarray(offset + 8, offset + 8 + length)
     if (body.length !== length) throw new PngError('the PNG image is cut short')
     if (type === 'IHDR') {
+      // Read from the chunk itself: a header cut short must not read what follows it.
+      if (length !== IHDR_LENGTH) throw new PngError('the PNG image is damaged')
       width = view.getUint32(offset + 8)
       height = view.getUint32(offset + 12)
       const [depth, colour, , , interlace] = body.subarray(8, 13)
@@ -104,13 +109,30 @@ function paeth(a: number, b: number, c: number): number {
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c
 }
 
+/**
+ * The image data, inflated: exactly `expected` bytes, or a `PngError`. Inflating stops as soon as
+ * there is more than the pixels need, so a few KB that inflate to many MB (a deflate bomb) cost
+ * no more memory and time than a sound logo.
+ */
 async function inflate(data: Uint8Array, expected: number): Promise<Uint8Array> {
+  const reader = new Blob([data])
+    .stream()
+    .pipeThrough(new DecompressionStream('deflate'))
+    .getReader()
   try {
-    const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream('deflate'))
-    const out = new Uint8Array(await new Response(stream).arrayBuffer())
-    if (out.length < expected) throw new PngError('the PNG image is cut short')
+    const out = new Uint8Array(expected)
+    let size = 0
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      if (size + value.length > expected) throw new PngError('the PNG image is damaged')
+      out.set(value, size)
+      size += value.length
+    }
+    if (size < expected) throw new PngError('the PNG image is cut short')
     return out
   } catch (error) {
+    await reader.cancel().catch(() => {})
     if (error instanceof PngError) throw error
     throw new PngError('the PNG image is damaged')
   }

@@ -148,11 +148,19 @@ export async function findQrTarget(
   return row ?? null
 }
 
-/** A saved logo, ready to draw: its PNG bytes and their pixels. */
+/**
+ * A saved logo, ready to draw: its PNG bytes and their pixels. One that no longer decodes (saved
+ * before a check it would fail now) is left out: a printed code without its logo still scans.
+ */
 export async function logoOf(design: InviteQrDesign | null): Promise<QrLogo | null> {
   if (!design?.logoPng) return null
   const png = decodeBase64(design.logoPng)
-  return { png, image: await decodePng(png, MAX_LOGO_SIDE) }
+  try {
+    return { png, image: await decodePng(png, MAX_LOGO_SIDE) }
+  } catch (error) {
+    if (error instanceof PngError) return null
+    throw error
+  }
 }
 
 /**

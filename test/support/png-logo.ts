@@ -16,9 +16,17 @@ export async function logoPng(side = 64, rgb: [number, number, number] = [200, 3
       if (!inside) raw[at + 3] = 0
     }
   }
+  return pngOf(side, side, raw)
+}
+
+/**
+ * An RGBA PNG of `width` by `height` pixels whose image data is `raw` (filter bytes included),
+ * deflated: `raw` need not be the size the pixels take, to make unsound PNGs.
+ */
+export async function pngOf(width: number, height: number, raw: Uint8Array) {
   const header = new Uint8Array(13)
-  new DataView(header.buffer).setUint32(0, side)
-  new DataView(header.buffer).setUint32(4, side)
+  new DataView(header.buffer).setUint32(0, width)
+  new DataView(header.buffer).setUint32(4, height)
   header.set([8, 6, 0, 0, 0], 8)
   const deflated = new Uint8Array(
     await new Response(

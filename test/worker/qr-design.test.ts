@@ -1,6 +1,6 @@
-import { exports } from 'cloudflare:workers'
+import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { logoPng, toBase64 } from '../support/png-logo'
+import { logoPng, pngOf, toBase64 } from '../support/png-logo'
 import { BASE, call, createCommunity, createInvite, expectProblem } from './helpers'
 import { csrfOf, page, post, referencedTexts, signIn } from './dashboard-helpers'
 
@@ -108,6 +108,42 @@ describe('a link’s QR design through the API', () => {
       expect(refused.errors[0].path).toBe('qrDesign.logo')
     }
     expect((await call('GET', `/api/invites/${invite.id}/qr-design`)).json.hasLogo).toBe(false)
+  })
+
+  it('refuses a PNG whose header is cut short, and one whose data inflates past its pixels', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
+    const headerType = [0x49, 0x48, 0x44, 0x52] // IHDR
+    const cutHeaders = [
+      new Uint8Array([...signature, 0, 0, 0, 0, ...headerType]),
+      new Uint8Array([...signature, 0, 0, 0, 4, ...headerType, 0, 0, 0, 1]),
+    ]
+    // A 1 by 1 pixel logo whose 2 KB of data inflate to 2 MB: a bomb, not a logo.
+    const bomb = await pngOf(1, 1, new Uint8Array(2_000_000))
+    for (const bytes of [...cutHeaders, bomb]) {
+      const refused = expectProblem(
+        await design(invite.id, { fg: '000000', bg: 'ffffff', logoPng: toBase64(bytes) }),
+        400,
+        'validation_failed',
+      )
+      expect(refused.errors[0].path).toBe('qrDesign.logo')
+    }
+    expect((await call('GET', `/api/invites/${invite.id}/qr-design`)).json.hasLogo).toBe(false)
+  })
+
+  it('still serves the QR code of a link whose saved logo no longer decodes, without the logo', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const bomb = await pngOf(1, 1, new Uint8Array(200_000))
+    await env.DB.prepare(
+      `insert into invite_qr_designs (invite_id, fg, bg, margin, level, style, logo_png, updated_at)
+       values (?, '000000', 'ffffff', 4, 'H', 'square', ?, ?)`,
+    )
+      .bind(invite.id, toBase64(bomb), Date.now())
+      .run()
+    expect((await qr(invite.code, 'svg')).text).not.toContain('<image')
+    expect((await pngBytes(invite.code, '?size=256')).length).toBeGreaterThan(0)
   })
 })
 
