@@ -49,10 +49,11 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>()
   // Liveness for monitors, and the baseline the benchmarks compare every route against.
   app.get('/healthz', (c) => c.text('ok'))
-  app.route('/', siteFilesApp)
   app.use(appContext())
   // Every page and answer: a strict CSP with per-response nonces, no framing, no caching.
   app.use(securityHeaders())
+  // The icons too: an SVG opened on its own is a document, and needs the policy as a page does.
+  app.route('/', siteFilesApp)
 
   // Forms people and admins send are as bounded as API bodies.
   for (const path of ['/i/*', '/leave/*', '/confirm/*', '/admin/*']) app.use(path, limitBody())

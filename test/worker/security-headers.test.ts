@@ -230,6 +230,26 @@ describe('security headers on every page', () => {
     }
   })
 
+  it('the files every site serves (icons, robots.txt) carry them too, with their own caching', async () => {
+    const page = await visit('/i/no-such-link-here')
+    const perResponse = new Set([
+      'content-type',
+      'content-length',
+      'content-language',
+      'cache-control',
+    ])
+    const expected = [...page.headers.keys()].filter((name) => !perResponse.has(name))
+    for (const path of ['/favicon.svg', '/favicon.ico', '/robots.txt']) {
+      const answer = await visit(path)
+      expect(answer.status, path).toBe(200)
+      for (const name of expected) expect(answer.headers.has(name), `${path}: ${name}`).toBe(true)
+      expect(answer.headers.get('cache-control'), path).toMatch(/^public, max-age=\d+$/)
+    }
+    // An SVG opened on its own is a document: no script or style of it runs.
+    const icon = directives((await visit('/favicon.svg')).headers.get('content-security-policy')!)
+    expect(icon.get('script-src')).toEqual(["'none'"])
+  })
+
   it('QR codes stay cacheable and embeddable on other sites', async () => {
     const qr = await call('GET', `/i/${code}/qr.svg`, { token: null })
     expect(qr.status).toBe(200)
