@@ -372,74 +372,114 @@ describe('dashboard decisions on another community’s requests', () => {
   })
 })
 
+/** A QR design the form accepts. */
+const QR_DESIGN = { fg: '#000000', bg: '#ffffff', margin: '4', level: 'M', style: 'square' }
+
 describe('dashboard pages and forms with another community’s ids', () => {
-  it('answer them exactly like ids that do not exist', async () => {
-    const { cookie } = await signIn(a.admin.token)
-    const csrf = csrfOf((await page(`/admin/communities/${a.community.id}/approvals`, cookie)).text)
-    const get = (path: string) => (id: string) => page(path.replace('{id}', id), cookie)
-    const send =
-      (path: string, fields: Record<string, string | string[]> = {}) =>
-      (id: string) =>
-        post(path.replace('{id}', id), cookie, {
-          _csrf: csrf,
-          ...Object.fromEntries(
-            Object.entries(fields).map(([name, value]) => [name, value === '{id}' ? id : value]),
-          ),
+  // A browser gets the error page; a script sending the same cookie, problem details: neither
+  // may tell an id of another community from one that does not exist.
+  it.each(['text/html', 'application/json'])(
+    'answer them exactly like ids that do not exist (%s)',
+    async (accept) => {
+      const { cookie } = await signIn(a.admin.token)
+      const csrf = csrfOf(
+        (await page(`/admin/communities/${a.community.id}/approvals`, cookie)).text,
+      )
+      const get = (path: string) => (id: string) =>
+        call('GET', path.replace('{id}', id), {
+          token: null,
+          headers: { cookie, accept, 'accept-language': 'en' },
         })
-    const cases: Array<[(id: string) => Promise<Answer>, string, string]> = [
-      [get('/admin/communities/{id}'), b.community.id, 'cmt'],
-      [get('/admin/communities/{id}/members'), b.community.id, 'cmt'],
-      [get('/admin/communities/{id}/members.csv'), b.community.id, 'cmt'],
-      [get('/admin/communities/{id}/stats.csv'), b.community.id, 'cmt'],
-      [get('/admin/communities/{id}/announcements'), b.community.id, 'cmt'],
-      [get('/admin/communities/{id}/approvals'), b.community.id, 'cmt'],
-      [get('/admin/communities/{id}/settings'), b.community.id, 'cmt'],
-      [get('/admin/links/{id}'), b.invite.id, 'inv'],
-      [get('/admin/links/{id}/stats.csv'), b.invite.id, 'inv'],
-      [send('/admin/links/{id}/revoke'), b.invite.id, 'inv'],
-      [send('/admin/members/{id}/remove'), b.member, 'mem'],
-      [send('/admin/members/{id}/erase'), b.member, 'mem'],
-      [send('/admin/announcements/{id}/cancel'), b.announcement, 'ann'],
-      [send(`/admin/announcements/{id}/runs/${unknownId('dsp')}/cancel`), b.announcement, 'ann'],
-      [send(`/admin/communities/${a.community.id}/admins/{id}/promote`), b.groupAdmin.id, 'tok'],
-      [send('/admin/communities/{id}/links', { label: 'Smuggled' }), b.community.id, 'cmt'],
-      [send(`/admin/communities/${a.community.id}/links`, { groupId: '{id}' }), b.group.id, 'grp'],
-      [
-        send(`/admin/communities/${a.community.id}/admins/${a.groupAdmin.id}/demote`, {
-          groupId: '{id}',
-        }),
-        b.group.id,
-        'grp',
-      ],
-      [
-        send(`/admin/communities/${a.community.id}/announcements`, {
-          body: 'To the wrong group',
-          audience: '{id}',
-          sendAt: '2031-05-01T09:00',
-          timezone: 'Europe/Berlin',
-        }),
-        b.group.id,
-        'grp',
-      ],
-      [
-        send('/admin/webhooks', {
-          url: 'https://hooks.example.com/d',
-          events: '*',
-          communityId: '{id}',
-        }),
-        b.community.id,
-        'cmt',
-      ],
-    ]
-    for (const [request, id, prefix] of cases) await expectSameAsUnknown(request, id, prefix)
-    expect((await call('GET', `/api/invites/${b.invite.id}`)).json.revokedAt).toBeNull()
-    expect(await query("select id from announcements where body = 'To the wrong group'")).toEqual(
-      [],
-    )
-    expect(
-      await query('select role, group_id from api_tokens where id = ?', a.groupAdmin.id),
-    ).toEqual([{ role: 'group_admin', group_id: a.group.id }])
-  })
+      const send =
+        (path: string, fields: Record<string, string | string[]> = {}) =>
+        (id: string) =>
+          post(
+            path.replace('{id}', id),
+            cookie,
+            {
+              _csrf: csrf,
+              ...Object.fromEntries(
+                Object.entries(fields).map(([name, value]) => [
+                  name,
+                  value === '{id}' ? id : value,
+                ]),
+              ),
+            },
+            { accept },
+          )
+      const cases: Array<[(id: string) => Promise<Answer>, string, string]> = [
+        [get('/admin/communities/{id}'), b.community.id, 'cmt'],
+        [get('/admin/communities/{id}/members'), b.community.id, 'cmt'],
+        [get('/admin/communities/{id}/members.csv'), b.community.id, 'cmt'],
+        [get('/admin/communities/{id}/stats.csv'), b.community.id, 'cmt'],
+        [get('/admin/communities/{id}/announcements'), b.community.id, 'cmt'],
+        [get('/admin/communities/{id}/approvals'), b.community.id, 'cmt'],
+        [get('/admin/communities/{id}/settings'), b.community.id, 'cmt'],
+        [get('/admin/links/{id}'), b.invite.id, 'inv'],
+        [get('/admin/links/{id}/stats.csv'), b.invite.id, 'inv'],
+        [send('/admin/links/{id}/revoke'), b.invite.id, 'inv'],
+        [send('/admin/links/{id}/rotate'), b.invite.id, 'inv'],
+        [send('/admin/links/{id}/archive'), b.invite.id, 'inv'],
+        [send('/admin/links/{id}/edit', { label: 'Smuggled' }), b.invite.id, 'inv'],
+        [send('/admin/links/{id}/duplicate', { source: 'smuggled' }), b.invite.id, 'inv'],
+        [send('/admin/links/{id}/qr-design', QR_DESIGN), b.invite.id, 'inv'],
+        [
+          send('/admin/links/{id}/qr-design', { ...QR_DESIGN, intent: 'preview' }),
+          b.invite.id,
+          'inv',
+        ],
+        [get('/admin/announcements/{id}'), b.announcement, 'ann'],
+        [get('/admin/announcements/{id}/recipients.csv'), b.announcement, 'ann'],
+        [send('/admin/announcements/{id}/resend-failed'), b.announcement, 'ann'],
+        [send('/admin/announcements/{id}/send-now'), b.announcement, 'ann'],
+        [send('/admin/members/{id}/remove'), b.member, 'mem'],
+        [send('/admin/members/{id}/erase'), b.member, 'mem'],
+        [send('/admin/announcements/{id}/cancel'), b.announcement, 'ann'],
+        [send(`/admin/announcements/{id}/runs/${unknownId('dsp')}/cancel`), b.announcement, 'ann'],
+        [send(`/admin/communities/${a.community.id}/admins/{id}/promote`), b.groupAdmin.id, 'tok'],
+        [send('/admin/communities/{id}/links', { label: 'Smuggled' }), b.community.id, 'cmt'],
+        [
+          send(`/admin/communities/${a.community.id}/links`, { groupId: '{id}' }),
+          b.group.id,
+          'grp',
+        ],
+        [
+          send(`/admin/communities/${a.community.id}/admins/${a.groupAdmin.id}/demote`, {
+            groupId: '{id}',
+          }),
+          b.group.id,
+          'grp',
+        ],
+        [
+          send(`/admin/communities/${a.community.id}/announcements`, {
+            body: 'To the wrong group',
+            audience: '{id}',
+            sendAt: '2031-05-01T09:00',
+            timezone: 'Europe/Berlin',
+          }),
+          b.group.id,
+          'grp',
+        ],
+        [
+          send('/admin/webhooks', {
+            url: 'https://hooks.example.com/d',
+            events: '*',
+            communityId: '{id}',
+          }),
+          b.community.id,
+          'cmt',
+        ],
+      ]
+      for (const [request, id, prefix] of cases) await expectSameAsUnknown(request, id, prefix)
+      expect((await call('GET', `/api/invites/${b.invite.id}`)).json.revokedAt).toBeNull()
+      expect(await query("select id from announcements where body = 'To the wrong group'")).toEqual(
+        [],
+      )
+      expect(
+        await query('select role, group_id from api_tokens where id = ?', a.groupAdmin.id),
+      ).toEqual([{ role: 'group_admin', group_id: a.group.id }])
+    },
+  )
 
   it('an owner naming a community that does not exist gets a 404, not an error', async () => {
     const { cookie } = await signIn()

@@ -45,7 +45,12 @@ async function announcementFor(c: Context<AppEnv>, action: 'read' | 'manage') {
     c.var.db,
     idOrThrow(AnnouncementId, c.req.param('id')),
   )
-  assertCan(c.var.principal, `announcements.${action}`, { communityId: announcement.communityId })
+  assertCan(
+    c.var.principal,
+    `announcements.${action}`,
+    { communityId: announcement.communityId },
+    'Announcement',
+  )
   return announcement
 }
 
@@ -69,7 +74,12 @@ announcementReportPages.get('/admin/announcements/:id', async (c) => {
   const [runRows, failureRows, recipientRows] = rest
   const announcement = announcementRows[0]
   if (!announcement) throw notFound('Announcement')
-  assertCan(c.var.principal, 'announcements.read', { communityId: announcement.communityId })
+  assertCan(
+    c.var.principal,
+    'announcements.read',
+    { communityId: announcement.communityId },
+    'Announcement',
+  )
   const community = communityOf(communityRows)
   const summary = deliverySummaryOf([runRows, failureRows])
   const page = recipientsPageOf(recipientRows, RECIPIENTS_PER_PAGE)

@@ -190,7 +190,12 @@ for (const action of ['send-now', 'cancel', 'resume'] as const) {
       c.var.db,
       idOrThrow(z.string().regex(idPattern('ann')), c.req.param('id')),
     )
-    assertCan(c.var.principal, 'announcements.manage', { communityId: announcement.communityId })
+    assertCan(
+      c.var.principal,
+      'announcements.manage',
+      { communityId: announcement.communityId },
+      'Announcement',
+    )
     await ACTIONS[action](c.var.db, announcement, new Date())
     const list = inLanguage(c, `/admin/communities/${announcement.communityId}/announcements`)
     return c.redirect(withNotice(list, DONE_BY_ACTION[action]), 303)
@@ -203,7 +208,12 @@ for (const action of ['resume', 'cancel'] as const) {
       c.var.db,
       idOrThrow(z.string().regex(idPattern('ann')), c.req.param('id')),
     )
-    assertCan(c.var.principal, 'announcements.manage', { communityId: announcement.communityId })
+    assertCan(
+      c.var.principal,
+      'announcements.manage',
+      { communityId: announcement.communityId },
+      'Announcement',
+    )
     const runId = idOrThrow(z.string().regex(idPattern('dsp')), c.req.param('runId'))
     if (action === 'resume') {
       await resumeRun(

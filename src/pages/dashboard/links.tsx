@@ -189,7 +189,7 @@ export async function linkPage(
     designRows,
   ])
   const scope = { communityId: invite.communityId }
-  assertCan(c.var.principal, access, scope)
+  assertCan(c.var.principal, access, scope, 'Invite')
   const stats = can(c.var.principal, 'stats.read', scope) ? statsReads.view(statsRows) : null
   return shell(
     c,
@@ -217,7 +217,9 @@ export async function linkPage(
 /** Reads a link form posted on a link's page, for the link and the community it belongs to. */
 async function linkForm(c: Context<AppEnv>, fields: readonly (typeof LINK_FIELDS)[number][]) {
   const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
-  const community = await communityFor(c, invite.communityId, 'invites.manage')
+  // Named as the link, as one that does not exist is: another community's is no different.
+  assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId }, 'Invite')
+  const community = await getCommunityOrThrow(c.var.db, invite.communityId)
   const now = new Date()
   const sent = parseLinkForm(lang(c), await readForm(c), fields, {
     timeZone: community.timeZone,
@@ -282,7 +284,7 @@ linksPages.post('/admin/links/:id/qr-design', async (c) => {
     return linkPage(c, id, { qr, status: 200 }, 'invites.manage')
   }
   const invite = await getInviteOrThrow(c.var.db, id)
-  assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
+  assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId }, 'Invite')
   await saveQrDesign(c.var.db, invite, sent.input, new Date())
   return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, 'saved')), 303)
 })
@@ -298,7 +300,7 @@ async function chosenLogo(
 ): Promise<{ previewSrc: string; keptLogo: string } | undefined> {
   if (!(input.logo instanceof Uint8Array)) return undefined
   const invite = await getInviteOrThrow(c.var.db, id)
-  assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
+  assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId }, 'Invite')
   const landing = inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code).url
   return {
     previewSrc: await qrPreviewWithLogo(landing, input, input.logo, QR_PREVIEW_SIZE),
@@ -309,7 +311,7 @@ async function chosenLogo(
 for (const action of ['archive', 'restore'] as const) {
   linksPages.post(`/admin/links/:id/${action}`, async (c) => {
     const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
-    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
+    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId }, 'Invite')
     await setInviteArchived(c.var.db, invite, action === 'archive', new Date())
     const done = action === 'archive' ? 'archived' : 'restored'
     return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, done)), 303)
@@ -319,7 +321,7 @@ for (const action of ['archive', 'restore'] as const) {
 for (const action of ['revoke', 'rotate'] as const) {
   linksPages.post(`/admin/links/:id/${action}`, async (c) => {
     const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
-    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId })
+    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId }, 'Invite')
     const now = new Date()
     const changed = await (action === 'revoke' ? revokeInvite : rotateInvite)(c.var.db, invite, now)
     await retireTelegramLinksOf(c, invite, now)
@@ -350,7 +352,7 @@ linksPages.get('/admin/communities/:id/stats.csv', async (c) => {
 
 linksPages.get('/admin/links/:id/stats.csv', async (c) => {
   const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
-  assertCan(c.var.principal, 'stats.read', { communityId: invite.communityId })
+  assertCan(c.var.principal, 'stats.read', { communityId: invite.communityId }, 'Invite')
   const view = await loadStatsView(c, { inviteId: invite.id }, '')
   return csvResponse(c, view, invite.code)
 })

@@ -96,7 +96,7 @@ membersPages.post('/admin/members/:id/remove', async (c) => {
     c.var.db,
     idOrThrow(z.string().regex(idPattern('mem')), c.req.param('id')),
   )
-  assertCan(c.var.principal, 'members.remove', { communityId: member.communityId })
+  assertCan(c.var.principal, 'members.remove', { communityId: member.communityId }, 'Member')
   await endMembership(c.var.db, member, 'removed', new Date())
   return c.redirect(withNotice(`/admin/communities/${member.communityId}/members`, 'removed'), 303)
 })
@@ -107,7 +107,7 @@ membersPages.post('/admin/members/:id/erase', async (c) => {
     c.var.db,
     idOrThrow(z.string().regex(idPattern('mem')), c.req.param('id')),
   )
-  assertCan(c.var.principal, 'members.remove', { communityId: member.communityId })
+  assertCan(c.var.principal, 'members.remove', { communityId: member.communityId }, 'Member')
   await eraseMember(c.var.db, member, new Date())
   return c.redirect(withNotice(`/admin/communities/${member.communityId}/members`, 'erased'), 303)
 })
