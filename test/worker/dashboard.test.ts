@@ -62,13 +62,22 @@ describe('dashboard sign-in', () => {
     expect(out.headers.get('set-cookie')).toMatch(/cg_session=;/)
   })
 
-  it('refuses a form without the session’s form token', async () => {
+  it('refuses a form without the session’s form token, or with another session’s', async () => {
     const community = await createCommunity()
     const { cookie } = await signIn()
     const forged = await post(`/admin/communities/${community.id}/links`, cookie, {
       label: 'Forged',
     })
     expect(forged.status).toBe(403)
+    // A form token is good for its own session only, even one of the same token.
+    const other = await signIn()
+    const othersToken = csrfOf((await page('/admin', other.cookie)).text)
+    expect(othersToken).not.toBe(csrfOf((await page('/admin', cookie)).text))
+    const borrowed = await post(`/admin/communities/${community.id}/links`, cookie, {
+      _csrf: othersToken,
+      label: 'Forged',
+    })
+    expect(borrowed.status).toBe(403)
     expect(await query('select id from invites where community_id = ?', community.id)).toHaveLength(
       0,
     )
