@@ -83,7 +83,7 @@ openapi(
       c.var.db,
       id,
       input,
-      c.var.principal.tokenId === null ? 'owner' : c.var.principal.name,
+      c.var.principal,
       new Date(),
     )
     const url = signInLinkUrl(c.var.config.PUBLIC_BASE_URL, secret)

@@ -12,6 +12,8 @@ import { randomBase64Url, sha256Hex } from '../lib/crypto'
 import { ApiError, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
+import type { Principal } from './access'
+import { actorName } from './audit'
 import { getTeammateOrThrow } from './tokens'
 
 /** How long a sign-in link works. */
@@ -47,13 +49,13 @@ function emailTakenError(): ApiError {
 /**
  * Creates a one-time sign-in link for a new teammate (or, with `tokenId`, a fresh link for one
  * already on the team) and returns its secret once: only its hash is kept. A group admin's group
- * must be one of this community's.
+ * must be one of this community's. The link works only while `inviter` may manage the team.
  */
 export async function createInvitation(
   db: Database,
   communityId: string,
   input: InvitationInput & { tokenId?: string },
-  invitedBy: string,
+  inviter: Principal,
   now: Date,
 ): Promise<{ secret: string; invitation: TeamInvitation }> {
   let groupId: string | null = null
@@ -96,7 +98,8 @@ export async function createInvitation(
     email,
     secretHash: await sha256Hex(secret),
     tokenId: input.tokenId ?? null,
-    invitedBy,
+    invitedBy: actorName(inviter),
+    invitedByTokenId: inviter.tokenId,
     createdAt: now,
     expiresAt: new Date(now.getTime() + INVITATION_HOURS * 3600_000),
     acceptedAt: null,
@@ -111,7 +114,7 @@ export async function createSignInLink(
   db: Database,
   communityId: string,
   tokenId: string,
-  invitedBy: string,
+  inviter: Principal,
   now: Date,
 ): Promise<{ secret: string; invitation: TeamInvitation }> {
   const token = await getTeammateOrThrow(db, communityId, tokenId)
@@ -120,16 +123,28 @@ export async function createSignInLink(
     db,
     communityId,
     { name: token.name, role: token.role, groupId: token.groupId ?? undefined, tokenId: token.id },
-    invitedBy,
+    inviter,
     now,
   )
 }
 
+/**
+ * Whether the token that made an invitation may still manage its community's team (`team.manage`:
+ * an owner, or an admin of that community): an admin removed or demoted keeps no way back in
+ * through the links they made. The bootstrap owner's links (no token) always may.
+ */
+const inviterMayManageTeam = sql`(${teamInvitations.invitedByTokenId} is null or exists (select 1 from ${apiTokens} where ${apiTokens.id} = ${teamInvitations.invitedByTokenId} and ${apiTokens.revokedAt} is null and (${apiTokens.role} = 'owner' or (${apiTokens.role} = 'community_admin' and ${apiTokens.communityId} = ${teamInvitations.communityId}))))`
+
+/**
+ * Whether an invitation can still be accepted. Read with `select()`, never `db.query`: the
+ * relational builder names every column of `inviterMayManageTeam` after its own table's alias.
+ */
 function open(now: Date) {
   return and(
     isNull(teamInvitations.acceptedAt),
     isNull(teamInvitations.revokedAt),
     gt(teamInvitations.expiresAt, now),
+    inviterMayManageTeam,
   )
 }
 
@@ -140,9 +155,11 @@ export async function findOpenInvitation(
   now: Date,
 ): Promise<TeamInvitation | null> {
   if (!SECRET.test(secret)) return null
-  const row = await db.query.teamInvitations.findFirst({
-    where: and(eq(teamInvitations.secretHash, await sha256Hex(secret)), open(now)),
-  })
+  const [row] = await db
+    .select()
+    .from(teamInvitations)
+    .where(and(eq(teamInvitations.secretHash, await sha256Hex(secret)), open(now)))
+    .limit(1)
   return row ?? null
 }
 
@@ -263,9 +280,11 @@ export async function getPendingInvitationOrThrow(
   invitationId: string,
   now: Date,
 ): Promise<TeamInvitation> {
-  const row = await db.query.teamInvitations.findFirst({
-    where: and(eq(teamInvitations.id, invitationId), open(now)),
-  })
+  const [row] = await db
+    .select()
+    .from(teamInvitations)
+    .where(and(eq(teamInvitations.id, invitationId), open(now)))
+    .limit(1)
   if (!row) throw notFound('Invitation')
   return row
 }

@@ -306,6 +306,48 @@ describe('who has access', () => {
     expect(after.headers.get('location')).toMatch(/^\/admin\/login/)
   })
 
+  it('links an admin made stop working once the admin is removed or demoted', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    /** An admin of the community who makes a sign-in link for a new admin, and keeps it. */
+    async function adminWithLink() {
+      const admin = await createToken({ role: 'community_admin', communityId: community.id })
+      const { cookie } = await signIn(admin.token)
+      const { answer } = await inviteThroughDashboard(
+        community.id,
+        { name: 'Way back in', role: 'community_admin' },
+        cookie,
+      )
+      expect(answer.status, answer.text.slice(0, 300)).toBe(200)
+      return { admin, url: shownLink(answer.text) }
+    }
+    const removed = await adminWithLink()
+    const demoted = await adminWithLink()
+    const kept = await adminWithLink()
+    expect((await call('DELETE', `/api/tokens/${removed.admin.id}`)).status).toBe(204)
+    const demotion = await call(
+      'POST',
+      `/api/communities/${community.id}/admins/${demoted.admin.id}/demote`,
+      { body: { groupId: group.id } },
+    )
+    expect(demotion.status, demotion.text).toBe(200)
+    for (const { url } of [removed, demoted]) {
+      expect((await open(url)).status).toBe(410)
+      expect((await confirm(url)).status).toBe(410)
+    }
+    const pending = await call('GET', `/api/communities/${community.id}/team-invitations`)
+    expect(pending.json.data).toHaveLength(1)
+    // The link of an admin still on the team works as before.
+    const accepted = await confirm(kept.url)
+    expect(accepted.status).toBe(303)
+    expect(
+      await query(
+        "select id from api_tokens where community_id = ? and name = 'Way back in'",
+        community.id,
+      ),
+    ).toHaveLength(1)
+  })
+
   it('gives a teammate a fresh sign-in link to the same access', async () => {
     const community = await createCommunity()
     const admin = await createToken({

@@ -30,6 +30,11 @@ export const teamInvitations = sqliteTable(
     secretHash: text('secret_hash').notNull(),
     tokenId: text('token_id').references(() => apiTokens.id, { onDelete: 'cascade' }),
     invitedBy: text('invited_by').notNull(),
+    // The token that made the link (null for the bootstrap owner): the link works only while
+    // that token may still manage the team (see `services/team.ts`).
+    invitedByTokenId: text('invited_by_token_id').references(() => apiTokens.id, {
+      onDelete: 'cascade',
+    }),
     createdAt: timestamp('created_at').notNull(),
     expiresAt: timestamp('expires_at').notNull(),
     acceptedAt: timestamp('accepted_at'),
@@ -42,6 +47,7 @@ export const teamInvitations = sqliteTable(
     // The cascades from a deleted token or group find their invitations through these.
     index('team_invitations_token_idx').on(t.tokenId),
     index('team_invitations_group_idx').on(t.groupId),
+    index('team_invitations_invited_by_idx').on(t.invitedByTokenId),
     check('team_invitations_role_check', sql`${t.role} in ('community_admin', 'group_admin')`),
     check(
       'team_invitations_group_check',

@@ -30,7 +30,6 @@ import {
 import { getTeammateOrThrow, principalOf, revokeToken } from '../../services/tokens'
 import { AcceptGonePage, AcceptPage, TeamPage, type ShownLink } from '../../views/dashboard/team'
 import type { FormState } from '../../views/form-fields'
-import { actorName } from '../../services/audit'
 import type { TeamInvitation } from '../../db/schema'
 import {
   CommunityId,
@@ -135,7 +134,7 @@ teamPages.post('/admin/communities/:id/team/invitations', async (c) => {
       c.var.db,
       id,
       parsed.data,
-      actorName(c.var.principal),
+      c.var.principal,
       now,
     )
     return teamPage(c, id, { shown: shownLink(c, secret, invitation) })
@@ -168,7 +167,7 @@ teamPages.post('/admin/communities/:id/team/:tokenId/link', async (c) => {
     c.var.db,
     id,
     tokenId,
-    actorName(c.var.principal),
+    c.var.principal,
     new Date(),
   )
   return teamPage(c, id, { shown: shownLink(c, secret, invitation) })
