@@ -48,6 +48,39 @@ describe('dashboard sign-in', () => {
     expect(response.headers.get('location')).toBe('/admin')
   })
 
+  it('limits sign-ins from one network: past twenty in ten minutes even the right token is refused, with when to try again', async () => {
+    const tryToken = (token: string, ip: string) =>
+      call('POST', '/admin/login?next=/admin', {
+        token: null,
+        rawBody: new URLSearchParams({ token }).toString(),
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          origin: BASE,
+          'cf-connecting-ip': ip,
+          'accept-language': 'en',
+        },
+      })
+    // A guesser behind one address, then behind another of the same IPv6 /64.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const wrong = await tryToken(`guess-${attempt}-0123456789abcdef`, '2001:db8:5:7::1')
+      expect(wrong.headers.get('location')).toBe('/admin/login?failed=1')
+    }
+    const refused = await tryToken(OWNER_TOKEN, '2001:db8:5:7::2')
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('set-cookie')).toBeNull()
+    const retryAfter = Number(refused.headers.get('retry-after'))
+    expect(retryAfter).toBeGreaterThan(0)
+    expect(retryAfter).toBeLessThanOrEqual(600)
+    expect(refused.text).toMatch(
+      /Too many sign-ins from this network\. Try again in \d+ minutes?\./,
+    )
+    expect(refused.text).toContain('action="/admin/login?next=%2Fadmin"')
+    // Another network signs in as ever.
+    const elsewhere = await tryToken(OWNER_TOKEN, '203.0.113.9')
+    expect(elsewhere.status).toBe(303)
+    expect(elsewhere.headers.get('set-cookie')).toMatch(/cg_session=/)
+  })
+
   it('ends the session on sign-out and when the token is revoked', async () => {
     const token = await createToken({ role: 'owner', name: 'Temp' })
     const { cookie } = await signIn(token.token)

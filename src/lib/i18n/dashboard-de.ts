@@ -312,6 +312,8 @@ export const dashboardDe = {
   confirmErase:
     'Dieses Mitglied mit allen seinen Daten löschen, wie es darum gebeten hat? Name, Telefonnummer, E-Mail-Adresse, Einwilligung, Antworten und Nachrichten gehen für immer. Aus dem WhatsApp-Chat entfernst du es dort selbst.',
   signInHint: 'Mit einem API-Token anmelden. Die Sitzung gilt 8 Stunden.',
+  tooManySignIns: (minutes: number) =>
+    `Zu viele Anmeldeversuche aus diesem Netz. Versuche es in ${minutes === 1 ? 'einer Minute' : `${minutes} Minuten`} wieder.`,
   wrongToken: 'Dieses Token ist unbekannt oder zurückgezogen.',
   all: 'Alle',
   allEvents: 'alle Ereignisse, auch künftige',

@@ -297,6 +297,8 @@ export const dashboardEn: Words = {
   confirmErase:
     'Erase this member with all their data, as they asked? Name, phone number, e-mail address, consent, answers and messages go for good. Remove them from the WhatsApp chat yourself, in WhatsApp.',
   signInHint: 'Sign in with an API token. The session lasts 8 hours.',
+  tooManySignIns: (minutes: number) =>
+    `Too many sign-ins from this network. Try again in ${minutes === 1 ? '1 minute' : `${minutes} minutes`}.`,
   wrongToken: 'This token is unknown or revoked.',
   all: 'All',
   allEvents: 'every event, future ones too',

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono'
+import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { readForm } from '../../lib/forms'
 import { sameOriginOnly } from '../../middleware/same-origin'
@@ -22,6 +23,9 @@ import { toPage } from '../../lib/pagination'
 import { CreateCommunitySchema } from '../../schemas/communities'
 import type { FormState } from '../../views/form-fields'
 import { findPrincipalByToken } from '../../services/tokens'
+import { countAttempt } from '../../services/rate-limits'
+import { signInLimit } from '../../services/sign-in-limits'
+import { signingSecret } from '../../lib/config'
 import { words } from '../../views/dashboard/shell'
 import { HomePage, SignInPage } from '../../views/dashboard/home'
 import { approvalsHref, CommunityId, inLanguage, lang, shell, withNotice } from './page'
@@ -63,14 +67,39 @@ dashboardApp.get('/admin/login', (c) =>
       nonce={cspNonce(c)}
       failed={c.req.query('failed') === '1'}
       signedOut={SIGNED_OUT.find((where) => where === c.req.query('out'))}
-      action={`/admin/login?next=${encodeURIComponent(c.req.query('next') ?? '/admin')}`}
+      action={signInAction(c)}
     />,
   ),
 )
 
+/** Where the sign-in form posts: here again, with the page to go on to after it. */
+function signInAction(c: Context<AppEnv>): string {
+  return `/admin/login?next=${encodeURIComponent(c.req.query('next') ?? '/admin')}`
+}
+
+/** The sign-in form: a token, as typed (a space copied with it is not part of it). */
+const SignInForm = z.object({ token: z.string().trim().catch('') })
+
 dashboardApp.post('/admin/login', async (c) => {
-  const form = await readForm(c)
-  const token = typeof form.token === 'string' ? form.token.trim() : ''
+  const { token } = SignInForm.parse(await readForm(c))
+  const limit = await signInLimit(
+    signingSecret(c.var.config),
+    c.req.header('cf-connecting-ip') ?? 'unknown',
+  )
+  const [exceeded] = await countAttempt(c.var.db, [limit], new Date())
+  if (exceeded) {
+    c.header('Retry-After', String(exceeded.retryAfter))
+    return c.html(
+      <SignInPage
+        lang={lang(c)}
+        nonce={cspNonce(c)}
+        failed={false}
+        retryInMinutes={Math.ceil(exceeded.retryAfter / 60)}
+        action={signInAction(c)}
+      />,
+      429,
+    )
+  }
   const principal = token
     ? await findPrincipalByToken(c.var.db, token, c.var.config.ADMIN_TOKEN)
     : null

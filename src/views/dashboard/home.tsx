@@ -10,6 +10,8 @@ export function SignInPage(props: {
   failed: boolean
   /** After signing out: of this browser, or of every session of the token. */
   signedOut?: 'here' | 'everywhere'
+  /** Too many sign-ins from this network: when to try again. */
+  retryInMinutes?: number
   action: string
 }) {
   const t = words(props.lang)
@@ -27,6 +29,11 @@ export function SignInPage(props: {
         {props.failed && (
           <p class="err" role="alert">
             {t.wrongToken}
+          </p>
+        )}
+        {props.retryInMinutes !== undefined && (
+          <p class="err" role="alert">
+            {t.tooManySignIns(props.retryInMinutes)}
           </p>
         )}
         <form method="post" action={props.action}>
