@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm'
 import { createDb } from '../db/client'
+import { chunks } from '../lib/chunks'
 import { loadConfig, telegramConfig } from '../lib/config'
 import { deliverAnnouncements } from '../services/delivery/send'
 import { deliverEvent } from '../services/delivery/events'
@@ -202,20 +204,26 @@ async function deliverBatch(
   }
 }
 
-/** Keeps every dead letter in D1, with its reason when we sent it there ourselves. */
+/**
+ * Keeps every dead letter in D1, with its reason when we sent it there ourselves: all of the
+ * batch's in one D1 batch, so that a failed write, retried, keeps none twice. A body that is
+ * JSON `null` (or none: a malformed message may be just that) is kept as `null`; the column
+ * refuses SQL NULL, and one such row failed the whole batch until its retries ran out.
+ */
 async function recordDeadLetters(batch: MessageBatch, env: Env): Promise<void> {
   const db = createDb(env.DB, { checkLimits: loadConfig(env).D1_LIMIT_CHECKS })
   const rows = batch.messages.map((message) => {
     const body = message.body as { body?: unknown; error?: unknown } | null
     const ours = body !== null && typeof body === 'object' && 'error' in body
+    const kept = ours ? body.body : message.body
     return {
       queue: DELIVERY_QUEUE_NAME,
-      body: ours ? (body.body ?? null) : message.body,
+      body: kept ?? sql`'null'`,
       error: ours ? String(body.error).slice(0, 500) : 'retries exhausted',
       createdAt: new Date(),
     }
   })
-  for (let i = 0; i < rows.length; i += 20)
-    await db.insert(deadLetters).values(rows.slice(i, i + 20))
+  const [first, ...rest] = chunks(rows, 20).map((chunk) => db.insert(deadLetters).values(chunk))
+  if (first) await db.batch([first, ...rest])
   batch.ackAll()
 }
