@@ -1,11 +1,17 @@
 import {
   createExecutionContext,
+  createMessageBatch,
   createScheduledController,
+  getQueueResult,
   waitOnExecutionContext,
 } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
+import fc from 'fast-check'
 import { describe, expect, inject, it } from 'vitest'
 import worker from '../../src/index'
+import { MAX_NOTIFICATION_BYTES } from '../../src/api/whatsapp-webhook'
+import { INBOUND_QUEUE_NAME } from '../../src/jobs/inbound'
+import { inboundItems, NotificationSchema } from '../../src/platforms/whatsapp/schemas'
 import {
   BASE,
   call,
@@ -547,5 +553,153 @@ describe('business-initiated confirmation', () => {
     await notify(later)
     await applied(later) // and so the code before it
     expect((await call('GET', `/api/communities/${created.json.id}/members`)).json.data).toEqual([])
+  })
+})
+
+describe('signed notifications that are hostile in shape', () => {
+  it('applies the good items of a notification beside malformed entries and changes', async () => {
+    const { wamid, phone, announcementId } = await memberWithDelivery('Ola')
+    const text = textNotification(newPhone(), 'Hello there')
+    const status = statusNotification(wamid, 'read', phone)
+    const notification = {
+      object: 'whatsapp_business_account',
+      entry: [
+        { id: 'no changes' },
+        { changes: 'nope' },
+        42,
+        null,
+        {
+          changes: [
+            { field: 7, value: {} },
+            { value: { statuses: [] } },
+            null,
+            ...status.entry[0]!.changes,
+          ],
+        },
+        ...text.entry,
+      ],
+    }
+    const body = JSON.stringify(notification)
+    const response = await post(body, { 'x-hub-signature-256': await hubSignature(body) })
+    expect(response).toEqual({ status: 200, text: JSON.stringify({ received: 2 }) })
+    await applied(text)
+    await eventually(async () =>
+      expect((await announcement(announcementId)).deliveries).toMatchObject({ read: 1 }),
+    )
+  })
+
+  it('answers notifications drawn hostile with 200, and their items never fail the consumer', async () => {
+    const number = fc.constantFrom('+4930123456', '0049301234567', '', 'abc', '1'.repeat(16), 49)
+    const seconds = fc.constantFrom(-1, 1e20, 'abc', '', '99999999999', '1e3', 1.5, null, [])
+    const odd = fc.oneof(fc.jsonValue({ maxDepth: 2 }), number, seconds)
+    const hostileMessage = fc.record(
+      {
+        from: fc.oneof(fc.constant(newPhone().replace(/\D/g, '')), number),
+        id: fc.oneof(fc.constant(newWamid()), fc.string({ maxLength: 250 }), odd),
+        timestamp: fc.oneof(seconds, fc.constant(String(Math.floor(Date.now() / 1000)))),
+        type: fc.constantFrom('text', 'button', 'sticker', 'reaction', 'x'.repeat(41), 7),
+        text: fc.oneof(
+          fc.record({ body: fc.string({ unit: 'binary', maxLength: 300 }) }),
+          fc.constant({ body: '\u0000STOP\u202E' }),
+          odd,
+        ),
+        button: fc.oneof(fc.record({ text: fc.string(), payload: fc.string() }), odd),
+      },
+      { requiredKeys: [] },
+    )
+    const hostileStatus = fc.record(
+      {
+        id: fc.oneof(fc.constant('wamid.never-sent'), odd),
+        status: fc.constantFrom('sent', 'delivered', 'read', 'failed', 'deleted', 3),
+        timestamp: seconds,
+        errors: fc.oneof(
+          fc.constant([{ code: 131026, title: '\u0000'.repeat(600) }]),
+          fc.constant([{ code: 2 ** 60 }]),
+          odd,
+        ),
+      },
+      { requiredKeys: [] },
+    )
+    const hostilePreference = fc.record(
+      {
+        wa_id: number,
+        category: fc.constantFrom('marketing_messages', 'other'),
+        value: fc.constantFrom('stop', 'resume', 'pause'),
+        timestamp: seconds,
+      },
+      { requiredKeys: [] },
+    )
+    const many = <T>(item: fc.Arbitrary<T>) =>
+      fc.oneof(fc.array(fc.oneof(item, odd), { maxLength: 5 }), odd)
+    const change = fc.oneof(
+      fc.record({
+        field: fc.constant('messages'),
+        value: fc.record(
+          { statuses: many(hostileStatus), messages: many(hostileMessage), contacts: odd },
+          { requiredKeys: [] },
+        ),
+      }),
+      fc.record({
+        field: fc.constant('user_preferences'),
+        value: fc.record({ user_preferences: many(hostilePreference) }),
+      }),
+      odd,
+    )
+    const entry = fc.oneof(fc.record({ id: odd, changes: many(change) }), odd)
+    const notification = fc.record({
+      object: fc.constantFrom('whatsapp_business_account', 'whatsapp_business_account', 'page'),
+      entry: fc.oneof(fc.array(entry, { maxLength: 4 }), odd),
+    })
+    await fc.assert(
+      fc.asyncProperty(notification, async (drawn) => {
+        // A good message beside whatever was drawn: it must be queued, and applied.
+        const good = textNotification(newPhone(), 'Hello there')
+        const payload =
+          Array.isArray(drawn.entry) && drawn.object === 'whatsapp_business_account'
+            ? { ...drawn, entry: [...drawn.entry, ...good.entry] }
+            : drawn
+        const body = JSON.stringify(payload)
+        const signature = await hubSignature(body)
+        for (const _copy of [1, 2]) {
+          const response = await post(body, { 'x-hub-signature-256': signature })
+          expect(response.status, response.text).toBe(200)
+          if (payload !== drawn) expect(JSON.parse(response.text).received).toBeGreaterThan(0)
+        }
+        // What the webhook queued, handed to the consumer as a batch of its own: nothing in
+        // it is retried (an item that fails would be), nothing throws.
+        const parsed = NotificationSchema.safeParse(payload)
+        const items = parsed.success ? inboundItems(parsed.data, new Date()) : []
+        if (items.length === 0) return
+        const batch = createMessageBatch(
+          INBOUND_QUEUE_NAME,
+          items.map((item, i) => ({
+            id: `drawn-${i}`,
+            timestamp: new Date(),
+            attempts: 1,
+            body: item,
+          })),
+        )
+        const ctx = createExecutionContext()
+        await worker.queue(batch, env, ctx)
+        await waitOnExecutionContext(ctx)
+        expect((await getQueueResult(batch, ctx)).retryMessages).toEqual([])
+        if (payload !== drawn) await applied(good)
+      }),
+      { seed: 20_261_206, numRuns: 25 },
+    )
+  })
+
+  it('takes a notification of the largest size, nested deep or not, without a 5xx', async () => {
+    const envelope = '{"object":"whatsapp_business_account","entry":[{"changes":[],"pad":"'
+    const exact = envelope + 'x'.repeat(MAX_NOTIFICATION_BYTES - envelope.length - 4) + '"}]}'
+    expect(exact).toHaveLength(MAX_NOTIFICATION_BYTES)
+    const deep =
+      envelope.replace('"pad":"', '"pad":') + '['.repeat(100_000) + ']'.repeat(100_000) + '}]}'
+    for (const body of [exact, deep]) {
+      const response = await post(body, { 'x-hub-signature-256': await hubSignature(body) })
+      expect(response).toEqual({ status: 200, text: JSON.stringify({ received: 0 }) })
+    }
+    const over = exact.replace('"pad":"', '"pad":"x')
+    expect((await post(over, { 'x-hub-signature-256': await hubSignature(over) })).status).toBe(413)
   })
 })

@@ -65,7 +65,10 @@ function titleOf(value: string | undefined): string | null {
   return title || null
 }
 
-/** Parses one change, keeping what is valid: one bad item does not hide the others. */
+/**
+ * Parses a list (entries, changes, a change's items), keeping what is valid: one bad item does
+ * not hide the others.
+ */
 function itemsOf<T>(schema: z.ZodType<T>, value: unknown): T[] {
   if (!Array.isArray(value)) return []
   return value.slice(0, 1000).flatMap((item) => {
@@ -74,16 +77,18 @@ function itemsOf<T>(schema: z.ZodType<T>, value: unknown): T[] {
   })
 }
 
+/**
+ * The envelope only: its entries and their changes are parsed one by one (`itemsOf`), as the
+ * items in them are, so that a malformed entry or change does not hide the good ones beside it.
+ */
 export const NotificationSchema = z.looseObject({
   object: z.literal('whatsapp_business_account'),
-  entry: z
-    .array(
-      z.looseObject({
-        changes: z.array(z.looseObject({ field: z.string(), value: z.unknown() })).max(100),
-      }),
-    )
-    .max(100),
+  entry: z.array(z.unknown()),
 })
+
+const EntrySchema = z.looseObject({ changes: z.array(z.unknown()) })
+
+const ChangeSchema = z.looseObject({ field: z.string(), value: z.unknown() })
 
 /** One thing to apply, as it travels through the inbound queue. */
 export const InboundItemSchema = z.discriminatedUnion('kind', [
@@ -123,8 +128,8 @@ export function inboundItems(
   receivedAt: Date,
 ): InboundItem[] {
   const items: InboundItem[] = []
-  for (const entry of notification.entry) {
-    for (const change of entry.changes) {
+  for (const entry of itemsOf(EntrySchema, notification.entry)) {
+    for (const change of itemsOf(ChangeSchema, entry.changes)) {
       const value = (change.value ?? {}) as Record<string, unknown>
       if (change.field === 'messages') {
         for (const status of itemsOf(StatusSchema, value.statuses)) {
