@@ -1,4 +1,15 @@
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import fc from 'fast-check'
 import { describe, expect, inject, it } from 'vitest'
+import worker from '../../src/index'
+import { TELEGRAM_QUEUE_NAME } from '../../src/jobs/telegram'
+import { updateItem } from '../../src/platforms/telegram/updates'
 import {
   call,
   countRows,
@@ -9,7 +20,17 @@ import {
   query,
 } from '../worker/helpers'
 import { TELEGRAM_WEBHOOK_SECRET } from '../support/fake-telegram'
-import { botStatusUpdate, newChatId, newUpdateId, postUpdate } from '../support/telegram-updates'
+import {
+  botStatusUpdate,
+  joinRequestUpdate,
+  memberUpdate,
+  newChatId,
+  newUpdateId,
+  newUser,
+  postUpdate,
+  privateMessage,
+} from '../support/telegram-updates'
+import { telegramCommunity } from './support'
 import {
   csrfOf,
   page,
@@ -249,3 +270,115 @@ describe('connecting the bot', () => {
     }
   })
 })
+
+describe('updates that are hostile in shape, with the right secret', () => {
+  it('acknowledges an update dated past what a date holds and applies nothing of it', async () => {
+    const { community, chatId } = await telegramCommunity('closed')
+    const far = 10 ** 13 // seconds: the year 318,857, past the last day a Date holds
+    const chat = newChatId(1)
+    const person = newUser('Far')
+    for (const update of [
+      botStatusUpdate(chat, 'administrator', { date: far }),
+      memberUpdate(chatId, person, 'joined', { date: far }),
+      {
+        update_id: newUpdateId(),
+        chat_join_request: { ...joinRequestUpdate(chatId, person).chat_join_request, date: far },
+      },
+    ]) {
+      const answer = await postUpdate(update)
+      expect(answer.status).toBe(200)
+    }
+    const marker = newChatId(1)
+    await postUpdate(botStatusUpdate(marker, 'administrator'))
+    await eventually(async () => expect(await chatRow(marker)).toBeDefined())
+    expect(await chatRow(chat)).toBeUndefined()
+    // What lists chats and requests still answers (a chat dated so far failed it with a 500).
+    const chats = await call('GET', '/api/telegram/chats?limit=100')
+    expect(chats.status, chats.text).toBe(200)
+    const requests = await call('GET', `/api/communities/${community.id}/telegram-join-requests`)
+    expect(requests.status, requests.text).toBe(200)
+    expect(requests.json.data).toEqual([])
+  })
+
+  it('answers updates drawn hostile with 200, and their items never fail the consumer', async () => {
+    const { community, chatId } = await telegramCommunity('closed')
+    const odd = fc.oneof(
+      fc.constantFrom(2 ** 53, -(2 ** 53), 1e20, -1, 1.5, '', 'x'.repeat(600), null, [], {}),
+      fc.constantFrom('https://t.me/+', 'javascript:alert(1)', 'https://t.me/+\u0000\u202E'),
+      fc.jsonValue({ maxDepth: 2 }),
+    )
+    const updates = fc.constantFrom(
+      () => botStatusUpdate(newChatId(1), 'administrator'),
+      () => memberUpdate(chatId, newUser('Drawn'), 'joined', { inviteLink: 'https://t.me/+x' }),
+      () => memberUpdate(chatId, newUser('Drawn'), 'left'),
+      () => memberUpdate(newChatId(1), newUser('Elsewhere'), 'joined'),
+      () => joinRequestUpdate(chatId, newUser('Asker'), 'https://t.me/+y'),
+      () => joinRequestUpdate(newChatId(1), newUser('Asker')),
+      () => privateMessage(newUser('Writer'), '/start'),
+      () => privateMessage(newUser('Writer'), '/stop\u0000'),
+    )
+    // An update dated drawn (Telegram's dates are Unix seconds), and a copy of it under another
+    // update id with one value replaced or left out.
+    const dates = fc.constantFrom(Math.floor(Date.now() / 1000), 0, -1, 1e11, 1e13, 2 ** 53 - 1)
+    const drawn = fc
+      .tuple(updates, dates, fc.nat(), odd, fc.boolean())
+      .map(([make, date, at, value, drop]) => {
+        const made = make() as Record<string, unknown>
+        const kind = Object.keys(made).find((key) => key !== 'update_id')!
+        const dated = setAt(made, [kind, 'date'], date)
+        const paths = pathsOf(dated)
+        const changed = setAt(
+          { ...dated, update_id: newUpdateId() },
+          paths[at % paths.length]!,
+          drop ? undefined : value,
+        )
+        return [dated, changed]
+      })
+    await fc.assert(
+      fc.asyncProperty(drawn, async (bodies) => {
+        for (const body of bodies) {
+          // Twice: Telegram resends an update it had no answer to.
+          for (const _copy of [1, 2]) expect((await postUpdate(body)).status).toBe(200)
+        }
+        const items = [...bodies, ...bodies].flatMap((body) => updateItem(body) ?? [])
+        if (items.length === 0) return
+        const batch = createMessageBatch(
+          TELEGRAM_QUEUE_NAME,
+          items.map((body, i) => ({ id: `drawn-${i}`, timestamp: new Date(), attempts: 1, body })),
+        )
+        const ctx = createExecutionContext()
+        await worker.queue(batch, env, ctx)
+        await waitOnExecutionContext(ctx)
+        expect((await getQueueResult(batch, ctx)).retryMessages).toEqual([])
+        // What it wrote is shown as any other update's.
+        const chats = await call('GET', '/api/telegram/chats?limit=100')
+        expect(chats.status, chats.text).toBe(200)
+      }),
+      { seed: 20_261_206, numRuns: 25 },
+    )
+    const requests = await call('GET', `/api/communities/${community.id}/telegram-join-requests`)
+    expect(requests.status, requests.text).toBe(200)
+  })
+})
+
+/** Every path to a value in a JSON object, its own root's keys first. */
+function pathsOf(value: unknown, prefix: string[] = []): string[][] {
+  if (value === null || typeof value !== 'object') return []
+  return Object.entries(value).flatMap(([key, inner]) => [
+    [...prefix, key],
+    ...pathsOf(inner, [...prefix, key]),
+  ])
+}
+
+/** A copy of `value` with the value at `path` replaced (`undefined`: left out). */
+function setAt<T>(value: T, path: string[], replacement: unknown): T {
+  const copy = structuredClone(value) as Record<string, unknown>
+  let at = copy
+  for (const key of path.slice(0, -1)) {
+    if (at[key] === null || typeof at[key] !== 'object') return copy as T
+    at = at[key] as Record<string, unknown>
+  }
+  if (replacement === undefined) delete at[path.at(-1)!]
+  else at[path.at(-1)!] = replacement
+  return copy as T
+}

@@ -13,8 +13,11 @@ const TelegramId = z
   .int()
   .min(-(2 ** 53) + 1)
   .max(2 ** 53 - 1)
-/** Telegram's `date`: Unix time in seconds. */
-const UnixTime = z.number().int().min(0)
+/**
+ * Telegram's `date`: Unix time in seconds, within what a Date holds once in milliseconds (as
+ * WhatsApp's times are): a date past that was stored, and failed every list that shows it.
+ */
+const UnixTime = z.number().int().min(0).max(1e11)
 
 export const TelegramUserSchema = z.object({
   id: TelegramId,
