@@ -588,6 +588,53 @@ describe('signed notifications that are hostile in shape', () => {
     )
   })
 
+  it('applies a status, a STOP and a preference whose time or error is odd', async () => {
+    const { wamid, phone, announcementId } = await memberWithDelivery('Pia')
+    const failed = statusNotification(wamid, 'failed', phone, {
+      code: 131026,
+      title: 'Message undeliverable '.repeat(40),
+    })
+    const status = (failed.entry[0]!.changes[0]!.value as unknown as { statuses: object[] })
+      .statuses[0]!
+    Object.assign(status, {
+      timestamp: Math.floor(Date.now() / 1000),
+      recipient_id: `+${'4'.repeat(50)}`,
+      errors: [
+        { code: 131026, title: 'Message undeliverable '.repeat(40) },
+        ...Array.from({ length: 12 }, () => 'more'),
+      ],
+    })
+    await notify(failed)
+
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const stopper = newPhone()
+    const stopping = await joinAsMember(invite.code, { name: 'Quinn', phone: stopper })
+    // Meta writes a message's time as a string; one written as a number is still a STOP.
+    const stop = textNotification(stopper, 'STOP')
+    const message = (stop.entry[0]!.changes[0]!.value as unknown as { messages: object[] })
+      .messages[0]!
+    Object.assign(message, { timestamp: Math.floor(Date.now() / 1000) })
+    await notify(stop)
+    const preferring = newPhone()
+    const preferred = await joinAsMember(invite.code, { name: 'Rae', phone: preferring })
+    await notify(preferenceNotification(preferring, 'stop', 'yesterday' as unknown as number))
+
+    await eventually(async () => {
+      expect((await announcement(announcementId)).deliveries).toMatchObject({ undelivered: 1 })
+      expect(await memberRow(stopping.json.memberId)).toEqual({
+        status: 'left',
+        leave_reason: 'chat_opt_out',
+      })
+      expect(await memberRow(preferred.json.memberId)).toEqual({
+        status: 'left',
+        leave_reason: 'marketing_opt_out',
+      })
+    })
+    const deliveries = await call('GET', `/api/announcements/${announcementId}/deliveries`)
+    expect(deliveries.json.data[0]).toMatchObject({ errorCode: 131026 })
+  })
+
   it('answers notifications drawn hostile with 200, and their items never fail the consumer', async () => {
     const number = fc.constantFrom('+4930123456', '0049301234567', '', 'abc', '1'.repeat(16), 49)
     const seconds = fc.constantFrom(-1, 1e20, 'abc', '', '99999999999', '1e3', 1.5, null, [])
@@ -651,7 +698,7 @@ describe('signed notifications that are hostile in shape', () => {
       entry: fc.oneof(fc.array(entry, { maxLength: 4 }), odd),
     })
     await fc.assert(
-      fc.asyncProperty(notification, async (drawn) => {
+      fc.asyncProperty(notification, fc.array(odd, { maxLength: 3 }), async (drawn, junk) => {
         // A good message beside whatever was drawn: it must be queued, and applied.
         const good = textNotification(newPhone(), 'Hello there')
         const payload =
@@ -665,14 +712,14 @@ describe('signed notifications that are hostile in shape', () => {
           expect(response.status, response.text).toBe(200)
           if (payload !== drawn) expect(JSON.parse(response.text).received).toBeGreaterThan(0)
         }
-        // What the webhook queued, handed to the consumer as a batch of its own: nothing in
-        // it is retried (an item that fails would be), nothing throws.
+        // What the webhook queued, handed to the consumer as a batch of its own with queue
+        // messages that are no item among them: nothing in it is retried (an item that fails
+        // would be), nothing throws.
         const parsed = NotificationSchema.safeParse(payload)
         const items = parsed.success ? inboundItems(parsed.data, new Date()) : []
-        if (items.length === 0) return
         const batch = createMessageBatch(
           INBOUND_QUEUE_NAME,
-          items.map((item, i) => ({
+          [...junk, ...items].map((item, i) => ({
             id: `drawn-${i}`,
             timestamp: new Date(),
             attempts: 1,

@@ -4,26 +4,24 @@ import { cleanText } from '../../lib/text'
 /**
  * Meta's `whatsapp_business_account` notifications, as far as we act on them: message
  * statuses, messages people send, and marketing preferences. Everything else (unknown fields,
- * other `field`s, other message types) passes through untouched and is ignored.
+ * other `field`s, other message types) passes through untouched and is ignored. A field that is
+ * only read with a fallback (a time, an error's code and title) is parsed on its own, so that an
+ * odd one costs only itself, not the status, the STOP or the preference it came with.
  */
 const ErrorSchema = z.looseObject({
-  code: z.number().int(),
-  title: z.string().max(500).optional(),
-  message: z.string().max(1000).optional(),
+  code: z.number().int().optional(),
+  title: z.string().optional(),
+  message: z.string().optional(),
 })
 
 const StatusSchema = z.looseObject({
   id: z.string().min(1).max(200),
   status: z.string().max(40),
-  timestamp: z.string().max(20).optional(),
-  recipient_id: z.string().max(40).optional(),
-  errors: z.array(ErrorSchema).max(10).optional(),
 })
 
 const MessageSchema = z.looseObject({
   id: z.string().min(1).max(200),
   from: z.string().regex(/^\d{6,15}$/),
-  timestamp: z.string().max(20).optional(),
   type: z.string().max(40),
   text: z.looseObject({ body: z.string().max(4096) }).optional(),
   button: z
@@ -54,10 +52,6 @@ const PreferenceSchema = z.looseObject({
   wa_id: z.string().regex(/^\d{6,15}$/),
   category: z.string().max(60),
   value: z.string().max(20),
-  // When the person changed it: preferences are applied in this order, not in arrival order.
-  // Meta documents it; should one ever come without, it counts as received now, since a stop
-  // must never be dropped.
-  timestamp: SecondsSchema.optional(),
 })
 
 function titleOf(value: string | undefined): string | null {
@@ -133,13 +127,16 @@ export function inboundItems(
       const value = (change.value ?? {}) as Record<string, unknown>
       if (change.field === 'messages') {
         for (const status of itemsOf(StatusSchema, value.statuses)) {
+          const error = ErrorSchema.safeParse(
+            Array.isArray(status.errors) ? status.errors[0] : undefined,
+          ).data
           const parsed = InboundItemSchema.safeParse({
             kind: 'status',
             wamid: status.id,
             status: status.status,
-            errorCode: status.errors?.[0]?.code ?? null,
+            errorCode: error?.code ?? null,
             // Meta's documented title of the code, cleaned like any text from outside.
-            errorTitle: titleOf(status.errors?.[0]?.title ?? status.errors?.[0]?.message),
+            errorTitle: titleOf(error?.title ?? error?.message),
           })
           if (parsed.success) items.push(parsed.data)
         }
@@ -164,11 +161,15 @@ export function inboundItems(
         for (const preference of itemsOf(PreferenceSchema, value.user_preferences)) {
           if (preference.category !== 'marketing_messages') continue
           if (preference.value !== 'stop' && preference.value !== 'resume') continue
+          // When the person changed it: preferences are applied in this order, not in arrival
+          // order. Meta documents it; should one come without, or with one that is no time, it
+          // counts as received now, since a stop must never be dropped.
+          const changed = SecondsSchema.safeParse(preference.timestamp)
           items.push({
             kind: 'preference',
             waId: preference.wa_id,
             value: preference.value,
-            timestamp: preference.timestamp ?? Math.floor(receivedAt.getTime() / 1000),
+            timestamp: changed.success ? changed.data : Math.floor(receivedAt.getTime() / 1000),
           })
         }
       }
