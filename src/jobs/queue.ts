@@ -155,7 +155,7 @@ async function deliverBatch(
   const act = async (message: Message, body: unknown, verdict: Verdict) => {
     if (verdict.action === 'retry') return message.retry({ delaySeconds: verdict.delaySeconds })
     if (verdict.action === 'dead-letter')
-      await env.DEAD_LETTER_QUEUE.send({ body, error: verdict.error })
+      await deadLetter(env.DEAD_LETTER_QUEUE, body, verdict.error)
     message.ack()
   }
 
@@ -163,7 +163,7 @@ async function deliverBatch(
   for (const message of batch.messages) {
     const parsed = DeliveryMessageSchema.safeParse(message.body)
     if (!parsed.success) {
-      await env.DEAD_LETTER_QUEUE.send({ body: message.body, error: 'malformed message' })
+      await deadLetter(env.DEAD_LETTER_QUEUE, message.body, 'malformed message')
       message.ack()
       continue
     }
@@ -202,6 +202,32 @@ async function deliverBatch(
     logError({ queue: batch.queue, messages: announce.length }, error)
     for (const item of announce) item.message.retry({ delaySeconds: RETRY_AFTER_ERROR_SECONDS })
   }
+}
+
+/** The most bytes of JSON a dead letter's body carries whole: a queue message holds 128 KB. */
+const DEAD_LETTER_BODY_BYTES = 120_000
+
+/** What is kept of a body too large to travel whole: its JSON text, cut (at most 4 bytes each). */
+const DEAD_LETTER_CUT_CHARS = 30_000
+
+const utf8 = new TextEncoder()
+
+/**
+ * Sends a message to the dead-letter queue with its reason. A body too large to travel with the
+ * reason (a malformed message near the queue's limit) goes as its JSON text, cut: sending it whole
+ * failed, and the whole batch with it, so that the good messages after it were tried again and
+ * again beside it.
+ */
+async function deadLetter(queue: Queue, body: unknown, error: string): Promise<void> {
+  const text = JSON.stringify(body) ?? 'null'
+  if (utf8.encode(text).byteLength <= DEAD_LETTER_BODY_BYTES) {
+    await queue.send({ body, error })
+    return
+  }
+  await queue.send({
+    body: text.slice(0, DEAD_LETTER_CUT_CHARS),
+    error: `${error} (its body cut to ${DEAD_LETTER_CUT_CHARS} characters of JSON)`,
+  })
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   DELIVERY_QUEUE_NAME,
   VISITS_QUEUE_NAME,
 } from '../../src/jobs/queue'
-import { call, createCommunity, createInvite, query } from './helpers'
+import { call, createCommunity, createInvite, eventually, query } from './helpers'
 
 /**
  * Queue messages drawn at random (any JSON, old versions' shapes, shapes off by one field) in batches with a good message among them: the
@@ -109,6 +109,24 @@ describe('queue messages drawn at random', () => {
       }),
       { seed: SEED, numRuns: RUNS },
     )
+  })
+
+  it('the deliveries consumer dead-letters a malformed message as large as a message can be', async () => {
+    // As large as a message may be: sent on with its reason, it was larger than that.
+    const huge = 'x'.repeat(127_990)
+    const batch = batchOf(DELIVERY_QUEUE_NAME, [huge, { kind: 'expand', dispatchId: 'dsp_none' }])
+    const ctx = createExecutionContext()
+    await worker.queue(batch, env, ctx)
+    // Both acknowledged: the good message after it is not held back by it.
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(2)
+    const [kept] = await eventually(async () => {
+      const rows = await query<{ body: string; error: string }>(
+        `select body, error from dead_letters where error like 'malformed message (its body cut%'`,
+      )
+      expect(rows).toHaveLength(1)
+      return rows
+    })
+    expect(JSON.parse(kept!.body)).toBe(JSON.stringify(huge).slice(0, 30_000))
   })
 
   it('the dead-letter consumer keeps every dead letter, whatever its body', async () => {
