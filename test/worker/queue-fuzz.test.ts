@@ -11,8 +11,9 @@ import {
 import { call, createCommunity, createInvite, eventually, query } from './helpers'
 
 /**
- * Queue messages drawn at random (any JSON, old versions' shapes, shapes off by one field) in batches with a good message among them: the
- * consumer never throws, never retries what cannot parse, and still applies the good message.
+ * Queue messages drawn at random (any JSON, old versions' shapes, shapes off by one field) in
+ * batches with a good message among them: the consumer never throws, never retries what cannot
+ * parse, and still applies the good message.
  */
 
 const SEED = 20_261_206
