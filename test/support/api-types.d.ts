@@ -21,7 +21,7 @@ export interface paths {
     get: operations['verifyWhatsAppWebhook']
     /**
      * Notifications from the WhatsApp Cloud API (statuses, messages, preferences)
-     * @description Signed by Meta with the app secret (`WHATSAPP_APP_SECRET`): `X-Hub-Signature-256` is `sha256=` and the hex HMAC-SHA256 of the raw body. Statuses of sent messages, messages people send and marketing preferences are queued and applied in the background; anything else signed (another `field`, an unknown shape) is acknowledged with `received: 0`, so that Meta does not retry it. At most 256 KiB. Access: anyone, without a token.
+     * @description Signed by Meta with the app secret (`WHATSAPP_APP_SECRET`): `X-Hub-Signature-256` is `sha256=` and the hex HMAC-SHA256 of the raw body. Statuses of sent messages, messages people send and marketing preferences are queued and applied in the background; anything else signed (another `field`, an unknown shape) is acknowledged with `received: 0`, so that Meta does not retry it. At most 3 MiB, the most Meta documents sending. Access: anyone, without a token.
      */
     post: operations['receiveWhatsAppNotification']
   }
@@ -2484,7 +2484,7 @@ export interface operations {
   }
   /**
    * Notifications from the WhatsApp Cloud API (statuses, messages, preferences)
-   * @description Signed by Meta with the app secret (`WHATSAPP_APP_SECRET`): `X-Hub-Signature-256` is `sha256=` and the hex HMAC-SHA256 of the raw body. Statuses of sent messages, messages people send and marketing preferences are queued and applied in the background; anything else signed (another `field`, an unknown shape) is acknowledged with `received: 0`, so that Meta does not retry it. At most 256 KiB. Access: anyone, without a token.
+   * @description Signed by Meta with the app secret (`WHATSAPP_APP_SECRET`): `X-Hub-Signature-256` is `sha256=` and the hex HMAC-SHA256 of the raw body. Statuses of sent messages, messages people send and marketing preferences are queued and applied in the background; anything else signed (another `field`, an unknown shape) is acknowledged with `received: 0`, so that Meta does not retry it. At most 3 MiB, the most Meta documents sending. Access: anyone, without a token.
    */
   receiveWhatsAppNotification: {
     parameters: {
@@ -2525,7 +2525,7 @@ export interface operations {
           'text/html': string
         }
       }
-      /** @description `payload_too_large` (Payload too large): The body is larger than 256 KiB. What each code means: `/api/problems/{code}`. */
+      /** @description `payload_too_large` (Payload too large): The body is larger than 3 MiB. What each code means: `/api/problems/{code}`. */
       413: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {

@@ -165,7 +165,10 @@ describe('notifications that are refused or ignored change nothing', () => {
       (await post(body.replace('"read"', '"delivered"'), { 'x-hub-signature-256': signature }))
         .status,
     ).toBe(401)
-    const huge = JSON.stringify({ object: 'whatsapp_business_account', pad: 'x'.repeat(300_000) })
+    const huge = JSON.stringify({
+      object: 'whatsapp_business_account',
+      pad: 'x'.repeat(MAX_NOTIFICATION_BYTES),
+    })
     expect((await post(huge, { 'x-hub-signature-256': await hubSignature(huge) })).status).toBe(413)
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(await snapshot()).toEqual(before)
@@ -734,6 +737,31 @@ describe('signed notifications that are hostile in shape', () => {
       }),
       { seed: 20_261_206, numRuns: 25 },
     )
+  })
+
+  it('queues a notification of hundreds of long texts whole, in batches a queue takes', async () => {
+    // Meta batches up to 1,000 changes in notifications of up to 3 MB: 300 texts of 4,000
+    // characters are 1.2 MB, several times what one `sendBatch` may carry.
+    const notification = textNotification(newPhone(), 'x'.repeat(4_000))
+    const value = notification.entry[0]!.changes[0]!.value as unknown as {
+      contacts: unknown[]
+      messages: unknown[]
+    }
+    for (let i = 1; i < 300; i++) {
+      const waId = newPhone().replace(/\D/g, '')
+      value.contacts.push({ profile: { name: 'Someone' }, wa_id: waId })
+      value.messages.push({
+        from: waId,
+        id: newWamid(),
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        type: 'text',
+        text: { body: String(i % 10).repeat(4_000) },
+      })
+    }
+    const body = JSON.stringify(notification)
+    expect(body.length).toBeGreaterThan(1_200_000)
+    const response = await post(body, { 'x-hub-signature-256': await hubSignature(body) })
+    expect(response).toEqual({ status: 200, text: JSON.stringify({ received: 300 }) })
   })
 
   it('takes a notification of the largest size, nested deep or not, without a 5xx', async () => {

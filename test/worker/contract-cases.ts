@@ -692,8 +692,8 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
           code: 'malformed_json',
         },
         {
-          name: 'larger than 256 KiB',
-          request: await signed(JSON.stringify({ padding: 'x'.repeat(300 * 1024) })),
+          name: 'larger than 3 MiB',
+          request: await signed(JSON.stringify({ padding: 'x'.repeat(3 * 1024 * 1024) })),
           status: 413,
           code: 'payload_too_large',
         },
