@@ -16,6 +16,19 @@ async function pngBytes(code: string, query = '') {
   return new Uint8Array(await response.arrayBuffer())
 }
 
+/** Each logo refused on its field, and the link left without a logo. */
+async function expectLogosRefused(inviteId: string, logos: Uint8Array[]) {
+  for (const bytes of logos) {
+    const refused = expectProblem(
+      await design(inviteId, { fg: '000000', bg: 'ffffff', logoPng: toBase64(bytes) }),
+      400,
+      'validation_failed',
+    )
+    expect(refused.errors[0].path).toBe('qrDesign.logo')
+  }
+  expect((await call('GET', `/api/invites/${inviteId}/qr-design`)).json.hasLogo).toBe(false)
+}
+
 function design(id: string, qrDesign: unknown, extra: Record<string, unknown> = {}) {
   return call('PATCH', `/api/invites/${id}`, { body: { ...extra, qrDesign } })
 }
@@ -99,15 +112,7 @@ describe('a link’s QR design through the API', () => {
     const invite = await createInvite(community.id)
     const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>')
     const fake = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3])
-    for (const bytes of [svg, fake, await logoPng(600)]) {
-      const refused = expectProblem(
-        await design(invite.id, { fg: '000000', bg: 'ffffff', logoPng: toBase64(bytes) }),
-        400,
-        'validation_failed',
-      )
-      expect(refused.errors[0].path).toBe('qrDesign.logo')
-    }
-    expect((await call('GET', `/api/invites/${invite.id}/qr-design`)).json.hasLogo).toBe(false)
+    await expectLogosRefused(invite.id, [svg, fake, await logoPng(600)])
   })
 
   it('refuses a PNG whose header is cut short, and one whose data inflates past its pixels', async () => {
@@ -121,15 +126,7 @@ describe('a link’s QR design through the API', () => {
     ]
     // A 1 by 1 pixel logo whose 2 KB of data inflate to 2 MB: a bomb, not a logo.
     const bomb = await pngOf(1, 1, new Uint8Array(2_000_000))
-    for (const bytes of [...cutHeaders, bomb]) {
-      const refused = expectProblem(
-        await design(invite.id, { fg: '000000', bg: 'ffffff', logoPng: toBase64(bytes) }),
-        400,
-        'validation_failed',
-      )
-      expect(refused.errors[0].path).toBe('qrDesign.logo')
-    }
-    expect((await call('GET', `/api/invites/${invite.id}/qr-design`)).json.hasLogo).toBe(false)
+    await expectLogosRefused(invite.id, [...cutHeaders, bomb])
   })
 
   it('still serves the QR code of a link whose saved logo no longer decodes, without the logo', async () => {
