@@ -38,12 +38,14 @@ async function sessionOwner(c: Context<AppEnv>, principal: Principal): Promise<S
 /**
  * Starts a dashboard session for a token that signed in: a row in `sessions` and a cookie with
  * its random id (never the token), HttpOnly, SameSite=Strict and Secure on https. A session this
- * browser had before ends: a new sign-in never inherits an old session id.
+ * browser had before ends: a new sign-in never inherits an old session id. The session keeps
+ * who made the sign-in link used (`Principal.linkMadeBy`).
  */
 export async function signIn(c: Context<AppEnv>, principal: Principal): Promise<void> {
   const previous = getCookie(c, COOKIE)
   if (previous) await endSession(c.var.db, previous)
-  const id = await startSession(c.var.db, await sessionOwner(c, principal), new Date())
+  const owner = await sessionOwner(c, principal)
+  const id = await startSession(c.var.db, owner, new Date(), principal.linkMadeBy ?? null)
   setCookie(c, COOKIE, id, {
     httpOnly: true,
     sameSite: 'Strict',

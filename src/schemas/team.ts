@@ -97,6 +97,13 @@ export const AuditEntrySchema = z
     action: z.enum(AUDIT_ACTIONS),
     actorTokenId: z.string().nullable().describe('The token that acted; null for the owner'),
     actorName: z.string().describe('Its name at the time; "owner" for the bootstrap owner'),
+    actorLinkMadeBy: z
+      .string()
+      .nullable()
+      .describe(
+        'Who made the sign-in link the actor’s dashboard session started from, when someone ' +
+          'else did (they held that link too); null otherwise',
+      ),
     targetId: z.string().nullable().describe('What was acted on, when it has an id'),
   })
   .openapi('AuditEntry')
@@ -138,6 +145,7 @@ export function serializeAuditEntry(entry: AuditEntry): z.infer<typeof AuditEntr
     action: entry.action,
     actorTokenId: entry.actorTokenId,
     actorName: entry.actorName,
+    actorLinkMadeBy: entry.actorLinkMadeBy,
     targetId: entry.targetId,
   }
 }

@@ -12,6 +12,11 @@ export interface Principal {
   role: TokenRole
   communityId: string | null
   groupId: string | null
+  /**
+   * For a dashboard session started from a sign-in link someone else made: their name (see
+   * `sessions.linkMadeBy`). The audit log keeps it next to the actor.
+   */
+  linkMadeBy?: string | null
 }
 
 /**

@@ -13,7 +13,7 @@ const PRUNE_LIMIT = 5000
 /** Entries read per query of a CSV export: a year of a busy community stays far below D1's limits. */
 const EXPORT_PAGE = 500
 
-const CSV_COLUMNS = ['at', 'action', 'actor', 'actor_token_id', 'target_id']
+const CSV_COLUMNS = ['at', 'action', 'actor', 'actor_token_id', 'actor_link_made_by', 'target_id']
 
 export interface AuditRecord {
   communityId: string
@@ -37,6 +37,7 @@ export async function recordAudit(db: Database, record: AuditRecord, now: Date):
     action: record.action,
     actorTokenId: record.actor.tokenId,
     actorName: actorName(record.actor),
+    actorLinkMadeBy: record.actor.linkMadeBy ?? null,
     targetId: record.targetId ?? null,
     detail: record.detail ?? null,
   })
@@ -129,6 +130,7 @@ export function exportAuditCsv(
           entry.action,
           entry.actorName,
           entry.actorTokenId ?? '',
+          entry.actorLinkMadeBy ?? '',
           entry.targetId ?? '',
         ]),
       )

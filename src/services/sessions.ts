@@ -16,13 +16,22 @@ const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
  */
 export type SessionOwner = { tokenId: string } | { bootstrapKey: string }
 
-/** Starts a session and returns its id, for the cookie only: the database keeps its hash. */
-export async function startSession(db: Database, owner: SessionOwner, now: Date): Promise<string> {
+/**
+ * Starts a session and returns its id, for the cookie only: the database keeps its hash.
+ * `linkMadeBy` names who made the sign-in link it started from, when that was someone else.
+ */
+export async function startSession(
+  db: Database,
+  owner: SessionOwner,
+  now: Date,
+  linkMadeBy: string | null = null,
+): Promise<string> {
   const id = randomBase64Url(32)
   await db.insert(sessions).values({
     idHash: await sha256Hex(id),
     tokenId: 'tokenId' in owner ? owner.tokenId : null,
     bootstrapKey: 'bootstrapKey' in owner ? owner.bootstrapKey : null,
+    linkMadeBy,
     createdAt: now,
     expiresAt: new Date(now.getTime() + SESSION_HOURS * 3600_000),
   })
@@ -87,7 +96,10 @@ export async function findSession(
   if (!row) return null
   const pending = pendingCountsOf([...ownerCounts, ...tokenCounts])
   const viewedPending = pendingCountsOf(viewedCounts)
-  if (row.token) return { principal: principalOf(row.token), pending, viewedPending }
+  if (row.token) {
+    const principal = { ...principalOf(row.token), linkMadeBy: row.session.linkMadeBy }
+    return { principal, pending, viewedPending }
+  }
   const bootstrap = row.session.bootstrapKey !== null && row.session.bootstrapKey === bootstrapKey
   return bootstrap ? { principal: BOOTSTRAP_OWNER, pending, viewedPending } : null
 }

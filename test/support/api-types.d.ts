@@ -2297,6 +2297,8 @@ export interface components {
       actorTokenId: string | null
       /** @description Its name at the time; "owner" for the bootstrap owner */
       actorName: string
+      /** @description Who made the sign-in link the actor’s dashboard session started from, when someone else did (they held that link too); null otherwise */
+      actorLinkMadeBy: string | null
       /** @description What was acted on, when it has an id */
       targetId: string | null
     }

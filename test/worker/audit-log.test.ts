@@ -21,6 +21,7 @@ interface Entry {
   action: string
   actorTokenId: string | null
   actorName: string
+  actorLinkMadeBy: string | null
   targetId: string | null
 }
 
@@ -163,7 +164,7 @@ describe('the audit log records who changed what', () => {
       community.id,
     )
     const joined = await entryFor(community.id, 'teammate.joined', token!.id)
-    expect(joined.actorName).toBe('Dana')
+    expect(joined).toMatchObject({ actorName: 'Dana', actorLinkMadeBy: 'owner' })
     const revoked = await post(
       `/admin/communities/${community.id}/team/${token!.id}/revoke`,
       cookie,
@@ -173,7 +174,76 @@ describe('the audit log records who changed what', () => {
     )
     expect(revoked.status).toBe(200)
     const entry = await entryFor(community.id, 'teammate.revoked', token!.id)
-    expect(entry.actorName).toBe('owner')
+    expect(entry).toMatchObject({ actorName: 'owner', actorLinkMadeBy: null })
+  })
+
+  it('names who made the sign-in link a teammate acted through, as they could have used it', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const alice = await createToken({
+      name: 'Alice',
+      role: 'community_admin',
+      communityId: community.id,
+    })
+    const bob = await createToken({
+      name: 'Bob',
+      role: 'community_admin',
+      communityId: community.id,
+    })
+    // Alice makes a fresh sign-in link for Bob, and whoever holds it signs in as Bob.
+    const { cookie: hers } = await signIn(alice.token)
+    const team = await page(`/admin/communities/${community.id}/team`, hers)
+    const fresh = await post(`/admin/communities/${community.id}/team/${bob.id}/link`, hers, {
+      _csrf: csrfOf(team.text),
+    })
+    expect(fresh.status).toBe(200)
+    const url = /id="sign-in-link"[^>]*value="([^"]+)"/.exec(fresh.text)![1]!
+    const accepted = await call('POST', new URL(url).pathname, {
+      token: null,
+      rawBody: '',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'https://join.example.com',
+      },
+    })
+    expect(accepted.status).toBe(303)
+    const throughLink = accepted.headers.get('set-cookie')!.split(';')[0]!
+
+    const decide = async (cookie: string) => {
+      const id = await pendingRequest(community.id)
+      const approvals = await page(`/admin/communities/${community.id}/approvals`, cookie)
+      const decided = await post(`/admin/communities/${community.id}/approvals`, cookie, {
+        _csrf: csrfOf(approvals.text),
+        action: 'approve',
+        ids: [id],
+      })
+      expect(decided.status).toBe(303)
+      return entryFor(community.id, 'join_request.approved', id)
+    }
+    expect(await decide(throughLink)).toMatchObject({
+      actorTokenId: bob.id,
+      actorName: 'Bob',
+      actorLinkMadeBy: 'Alice',
+    })
+    // Bob signed in with his own token, and through the API: his name alone.
+    const { cookie: his } = await signIn(bob.token)
+    expect(await decide(his)).toMatchObject({ actorName: 'Bob', actorLinkMadeBy: null })
+    const id = await pendingRequest(community.id)
+    const viaApi = await call('POST', `/api/join-requests/${id}/approve`, { token: bob.token })
+    expect(viaApi.status, viaApi.text).toBe(200)
+    expect(await entryFor(community.id, 'join_request.approved', id)).toMatchObject({
+      actorLinkMadeBy: null,
+    })
+
+    const shown = await page(`/admin/communities/${community.id}/audit`, his)
+    expect(shown.text).toContain(
+      '<bdi>Bob</bdi><span class="muted"> (signed in with a link from <bdi>Alice</bdi>)</span>',
+    )
+    const german = await page(`/admin/communities/${community.id}/audit?lang=de`, his)
+    expect(german.text).toContain('angemeldet mit einem Link von <bdi>Alice</bdi>')
+    const csv = await page(`/admin/communities/${community.id}/audit.csv`, his)
+    const lines = csv.text.trim().split('\r\n')
+    expect(lines.filter((line) => line.includes(`,Bob,${bob.id},Alice,`))).toHaveLength(1)
+    expect(lines.filter((line) => line.includes(`,Bob,${bob.id},,`))).toHaveLength(2)
   })
 
   it('writes nothing for a change that was refused', async () => {
@@ -254,14 +324,14 @@ describe('reading the audit log', () => {
     expect(csv.status).toBe(200)
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8')
     const lines = csv.text.trim().split('\r\n')
-    expect(lines[0]).toBe('at,action,actor,actor_token_id,target_id')
+    expect(lines[0]).toBe('at,action,actor,actor_token_id,actor_link_made_by,target_id')
     expect(lines.slice(1).map((line) => line.split(',')[1])).toEqual([
       'settings.changed',
       'link.created',
       'link.created',
       'link.created',
     ])
-    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT[^,]+,settings\.changed,owner,,cmt_/)
+    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT[^,]+,settings\.changed,owner,,,cmt_/)
     // The API's export is the same file, filtered as asked.
     const viaApi = await call(
       'GET',

@@ -69,6 +69,11 @@ export const sessions = sqliteTable(
     idHash: text('id_hash').primaryKey(),
     tokenId: text('token_id').references(() => apiTokens.id, { onDelete: 'cascade' }),
     bootstrapKey: text('bootstrap_key'),
+    /**
+     * Who made the sign-in link this session started from, when someone other than the
+     * teammate did: whoever held the link could have used it, so the audit log names them too.
+     */
+    linkMadeBy: text('link_made_by'),
     createdAt: timestamp('created_at').notNull(),
     expiresAt: timestamp('expires_at').notNull(),
   },

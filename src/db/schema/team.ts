@@ -106,6 +106,8 @@ export const auditLog = sqliteTable(
     action: text('action', { enum: AUDIT_ACTIONS }).notNull(),
     actorTokenId: text('actor_token_id'),
     actorName: text('actor_name').notNull(),
+    /** The maker of the sign-in link the actor's dashboard session started from (`sessions`). */
+    actorLinkMadeBy: text('actor_link_made_by'),
     targetId: text('target_id'),
     detail: text('detail'),
   },

@@ -72,6 +72,7 @@ export const teamDe = {
   exportCsv: 'Als CSV herunterladen',
   noEntries: 'Noch keine Einträge.',
   owner: 'Inhaber',
+  throughLinkFrom: 'angemeldet mit einem Link von',
   retention: (days: string) => `Einträge werden ${days} Tage lang aufbewahrt.`,
   auditActions: {
     'join_request.approved': 'Anfrage angenommen',

@@ -68,6 +68,7 @@ export const teamEn: TeamWords = {
   exportCsv: 'Download as CSV',
   noEntries: 'No entries yet.',
   owner: 'Owner',
+  throughLinkFrom: 'signed in with a link from',
   retention: (days) => `Entries are kept for ${days} days.`,
   auditActions: {
     'join_request.approved': 'Request approved',

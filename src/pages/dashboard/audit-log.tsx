@@ -82,6 +82,12 @@ auditLogPages.get('/admin/communities/:id/audit', async (c) => {
                 </td>
                 <td data-label={tt.who}>
                   <bdi>{entry.actorTokenId === null ? tt.owner : entry.actorName}</bdi>
+                  {entry.actorLinkMadeBy && (
+                    <span class="muted">
+                      {' '}
+                      ({tt.throughLinkFrom} <bdi>{entry.actorLinkMadeBy}</bdi>)
+                    </span>
+                  )}
                 </td>
                 <td data-label={tt.what}>{tt.auditActions[entry.action]}</td>
                 <td data-label={tt.target}>

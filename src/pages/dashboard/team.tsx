@@ -244,17 +244,20 @@ teamPages.get('/admin/accept/:secret', async (c) => {
 teamPages.post('/admin/accept/:secret', async (c) => {
   const accepted = await acceptInvitation(c.var.db, c.req.param('secret'), new Date())
   if (!accepted) return gonePage(c)
-  const principal = principalOf(accepted.token)
+  const { invitation, token } = accepted
+  // Whoever made the link could have used it: the session's entries in the audit log say so.
+  const linkMadeBy = invitation.invitedByTokenId === token.id ? null : invitation.invitedBy
+  const principal = { ...principalOf(token), linkMadeBy }
   await signIn(c, principal)
   if (accepted.created) {
     auditLater(c, {
-      communityId: accepted.invitation.communityId,
+      communityId: invitation.communityId,
       action: 'teammate.joined',
       actor: principal,
-      targetId: accepted.token.id,
+      targetId: token.id,
     })
   }
-  return c.redirect(inLanguage(c, `/admin/communities/${accepted.invitation.communityId}`), 303)
+  return c.redirect(inLanguage(c, `/admin/communities/${invitation.communityId}`), 303)
 })
 
 function gonePage(c: Context<AppEnv>) {
