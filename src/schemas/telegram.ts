@@ -10,6 +10,7 @@ import type { KnownChat, TelegramConnection } from '../services/telegram-chats'
 import { missingRights } from '../services/telegram-chats'
 import { MISSING_IN_WORDS } from '../lib/i18n/dashboard-telegram'
 import { queryInteger } from '../lib/pagination'
+import { personName } from '../platforms/telegram/updates'
 import { TimestampSchema } from './common'
 
 /** A Telegram chat id: negative for groups and channels, within a double's exact range. */
@@ -121,7 +122,7 @@ export function serializeJoinRequest(
     chatId: row.chatId,
     userId: row.userId,
     username: row.username,
-    name: [row.firstName, row.lastName].filter(Boolean).join(' '),
+    name: personName({ ...row, id: row.userId }),
     languageCode: row.languageCode,
     bio: row.bio,
     inviteId: row.inviteId,

@@ -111,6 +111,23 @@ describe('join requests from Telegram', () => {
     await pending(community.id, 0)
   })
 
+  it('keep names and bios as cleaned as any text people send: no bidi or control characters', async () => {
+    const { community, chatId, url } = await closedChat()
+    const spoofing = { ...newUser('Bob\u202Ekcatta\u0007'), last_name: '\u2066Ng\u2069' }
+    const update = joinRequestUpdate(chatId, spoofing, url)
+    update.chat_join_request.bio = 'Runs\r\non\u0000 Sundays\u200F'
+    await postUpdate(update)
+    // A name of nothing but invisible characters is shown by the username instead.
+    const invisible = newUser('\u202E\u200E')
+    await postUpdate(joinRequestUpdate(chatId, invisible, url))
+    const requests = await pending(community.id, 2)
+    expect(requests.find((r) => r.userId === spoofing.id)).toMatchObject({
+      name: 'Bobkcatta Ng',
+      bio: 'Runs\non Sundays',
+    })
+    expect(requests.find((r) => r.userId === invisible.id)!.name).toBe(invisible.username)
+  })
+
   it('shows a request Telegram no longer has as gone, instead of failing', async () => {
     const { community, chatId, url } = await closedChat()
     await postUpdate(joinRequestUpdate(chatId, newUser('Gone', 5), url))

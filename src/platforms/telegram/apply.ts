@@ -4,7 +4,12 @@ import { telegramUpdates, type TelegramBotStatus } from '../../db/schema'
 import type { TelegramConfig } from '../../lib/config'
 import { utcDay } from '../../lib/time'
 import { newId } from '../../lib/ids'
-import type { ChatJoinRequest, ChatMemberUpdated, TelegramUpdateItem } from './updates'
+import {
+  personName,
+  type ChatJoinRequest,
+  type ChatMemberUpdated,
+  type TelegramUpdateItem,
+} from './updates'
 import { botCommand, commandEffects, type CommandKeywords } from './commands'
 import { sendMessage } from './client'
 import { logError } from '../../lib/log'
@@ -104,7 +109,7 @@ function botStatusChange(
     chat.type === 'channel'
       ? creator || (administrator && standing.can_post_messages === true)
       : creator || administrator || status === 'member'
-  const title = chat.title ?? chat.username ?? String(chat.id)
+  const title = chat.title || chat.username || String(chat.id)
   const at = update.date * 1000
   return [
     client
@@ -184,7 +189,12 @@ async function membershipChange(
     updateId,
     chatId,
     userId: user.id,
-    name: [user.first_name, user.last_name].filter(Boolean).join(' ').slice(0, 200),
+    name: personName({
+      firstName: user.first_name,
+      lastName: user.last_name,
+      username: user.username,
+      id: user.id,
+    }),
     username: user.username ?? null,
     at,
   }

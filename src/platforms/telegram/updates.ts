@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { TELEGRAM_BOT_STATUSES, TELEGRAM_CHAT_TYPES } from '../../db/schema'
+import { cleanText } from '../../lib/text'
 
 /**
  * The parts of Telegram's Bot API updates the product uses (https://core.telegram.org/bots/api
@@ -19,11 +20,36 @@ const TelegramId = z
  */
 const UnixTime = z.number().int().min(0).max(1e11)
 
+/**
+ * A name, title or bio people chose on Telegram, cleaned as every text people send us is
+ * (`cleanText`: no bidi or control characters, NFC) before it is stored or shown to an admin.
+ * Never refused for its characters: the update is a real join all the same.
+ */
+const PeopleText = (max: number, options: { multiline?: boolean } = {}) =>
+  z
+    .string()
+    .max(max)
+    .overwrite((value) => cleanText(value, options).trim())
+
+/**
+ * How a Telegram user is named to admins: first and last name, or, where those were nothing but
+ * invisible characters (empty once cleaned), the username, or the id.
+ */
+export function personName(person: {
+  firstName: string
+  lastName?: string | null
+  username?: string | null
+  id: number
+}): string {
+  const name = [person.firstName, person.lastName].filter(Boolean).join(' ')
+  return (name || person.username || String(person.id)).slice(0, 200)
+}
+
 export const TelegramUserSchema = z.object({
   id: TelegramId,
   is_bot: z.boolean(),
-  first_name: z.string().max(256),
-  last_name: z.string().max(256).optional(),
+  first_name: PeopleText(256),
+  last_name: PeopleText(256).optional(),
   username: z.string().max(64).optional(),
   language_code: z.string().max(35).optional(),
 })
@@ -31,7 +57,7 @@ export const TelegramUserSchema = z.object({
 const ChatSchema = z.object({
   id: TelegramId,
   type: z.enum(TELEGRAM_CHAT_TYPES),
-  title: z.string().max(256).optional(),
+  title: PeopleText(256).optional(),
   username: z.string().max(64).optional(),
 })
 
@@ -70,7 +96,7 @@ const ChatJoinRequestSchema = z.object({
   from: TelegramUserSchema,
   user_chat_id: TelegramId,
   date: UnixTime,
-  bio: z.string().max(512).optional(),
+  bio: PeopleText(512, { multiline: true }).optional(),
   invite_link: ChatInviteLinkSchema.optional(),
 })
 

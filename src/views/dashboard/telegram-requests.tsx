@@ -2,6 +2,7 @@ import type { TelegramJoinRequest } from '../../db/schema'
 import { formatNumber, type Lang } from '../../lib/i18n'
 import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import { formatMoment } from '../../lib/time'
+import { personName } from '../../platforms/telegram/updates'
 import { Csrf } from './shell'
 import { BulkDecisionBar, DecisionTable, type DecisionWords } from './decision-table'
 
@@ -48,7 +49,7 @@ function RequestsTable(props: {
       decide={props.decide}
       columns={[t.name, t.username, t.language, t.bio, t.requestedAt]}
       rows={props.requests.map((request) => {
-        const name = [request.firstName, request.lastName].filter(Boolean).join(' ')
+        const name = personName({ ...request, id: request.userId })
         return {
           id: request.id,
           name,
