@@ -13,6 +13,19 @@ export function addDays(day: string, days: number): string {
 }
 
 /** Where the product started: the time zone of a community that names none, and of the demo. */
+/** How far ahead of ours another service's clock may run before its times are not believed. */
+const CLOCK_SKEW_SECONDS = 300
+
+/**
+ * A time another service stamped an event with (Unix seconds), as we keep it: as sent, unless it
+ * is more than a few minutes ahead of our clock (`now`, seconds), which no event can be; then
+ * `now`. A date years ahead would otherwise sort first in every list, or outrank every later
+ * change of the same person (a STOP over each START until then).
+ */
+export function notAhead(seconds: number, now: number): number {
+  return seconds > now + CLOCK_SKEW_SECONDS ? now : seconds
+}
+
 export const DEFAULT_TIME_ZONE = 'Europe/Berlin'
 
 /**

@@ -128,6 +128,18 @@ describe('join requests from Telegram', () => {
     expect(requests.find((r) => r.userId === invisible.id)!.name).toBe(invisible.username)
   })
 
+  it('dated years ahead count as asked when received, not first in the list until then', async () => {
+    const { community, chatId, url } = await closedChat()
+    const update = joinRequestUpdate(chatId, newUser('Ahead'), url)
+    update.chat_join_request.date = 9_999_999_999
+    const sent = Date.now()
+    await postUpdate(update)
+    const [request] = await pending(community.id, 1)
+    const asked = Date.parse(request!.requestedAt)
+    expect(asked).toBeGreaterThanOrEqual(Math.floor(sent / 1000) * 1000)
+    expect(asked).toBeLessThanOrEqual(Date.now())
+  })
+
   it('shows a request Telegram no longer has as gone, instead of failing', async () => {
     const { community, chatId, url } = await closedChat()
     await postUpdate(joinRequestUpdate(chatId, newUser('Gone', 5), url))

@@ -186,6 +186,16 @@ describe('Meta’s marketing preferences act in the order the person made them',
     await eventually(async () => expect((await memberRow(memberId)).status).toBe('active'))
   })
 
+  it('a stop dated years ahead counts as received: the resume after it brings them back', async () => {
+    const { phone, memberId } = await subscriber()
+    const inTenYears = seconds() + 10 * 365 * 86400
+    await notify(preferenceNotification(phone, 'stop', inTenYears))
+    await eventually(async () => expect((await memberRow(memberId)).status).toBe('left'))
+    // A clock a minute ahead is still believed.
+    await notify(preferenceNotification(phone, 'resume', seconds() + 60))
+    await eventually(async () => expect((await memberRow(memberId)).status).toBe('active'))
+  })
+
   it('a stop replayed after a newer resume does not unsubscribe again', async () => {
     const { communityId, phone, memberId } = await subscriber()
     const t2 = seconds()

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { TELEGRAM_BOT_STATUSES, TELEGRAM_CHAT_TYPES } from '../../db/schema'
 import { cleanText } from '../../lib/text'
+import { notAhead } from '../../lib/time'
 
 /**
  * The parts of Telegram's Bot API updates the product uses (https://core.telegram.org/bots/api
@@ -19,6 +20,12 @@ const TelegramId = z
  * WhatsApp's times are): a date past that was stored, and failed every list that shows it.
  */
 const UnixTime = z.number().int().min(0).max(1e11)
+
+/**
+ * When something happened, by Telegram's clock, but not ahead of ours (`notAhead`): read again
+ * when the queued update is applied, later still.
+ */
+const EventTime = UnixTime.overwrite((seconds) => notAhead(seconds, Math.floor(Date.now() / 1000)))
 
 /**
  * A name, title or bio people chose on Telegram, cleaned as every text people send us is
@@ -84,7 +91,7 @@ export const ChatInviteLinkSchema = z.object({
 const ChatMemberUpdatedSchema = z.object({
   chat: ChatSchema,
   from: TelegramUserSchema,
-  date: UnixTime,
+  date: EventTime,
   old_chat_member: ChatMemberSchema,
   new_chat_member: ChatMemberSchema,
   invite_link: ChatInviteLinkSchema.optional(),
@@ -95,7 +102,7 @@ const ChatJoinRequestSchema = z.object({
   chat: ChatSchema,
   from: TelegramUserSchema,
   user_chat_id: TelegramId,
-  date: UnixTime,
+  date: EventTime,
   bio: PeopleText(512, { multiline: true }).optional(),
   invite_link: ChatInviteLinkSchema.optional(),
 })
@@ -104,7 +111,7 @@ const MessageSchema = z.object({
   message_id: z.number().int(),
   from: TelegramUserSchema.optional(),
   chat: ChatSchema,
-  date: UnixTime,
+  date: EventTime,
   text: z.string().max(4096).optional(),
 })
 

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { cleanText } from '../../lib/text'
+import { notAhead } from '../../lib/time'
 
 /**
  * Meta's `whatsapp_business_account` notifications, as far as we act on them: message
@@ -122,6 +123,13 @@ export function inboundItems(
   receivedAt: Date,
 ): InboundItem[] {
   const items: InboundItem[] = []
+  // Meta's time of an item (`notAhead` of ours), or when it was received where it has none or
+  // one that is no time.
+  const received = Math.floor(receivedAt.getTime() / 1000)
+  const timeOf = (value: unknown) => {
+    const parsed = SecondsSchema.safeParse(value)
+    return parsed.success ? notAhead(parsed.data, received) : received
+  }
   for (const entry of itemsOf(EntrySchema, notification.entry)) {
     for (const change of itemsOf(ChangeSchema, entry.changes)) {
       const value = (change.value ?? {}) as Record<string, unknown>
@@ -147,14 +155,13 @@ export function inboundItems(
             message.button?.text ??
             message.interactive?.button_reply?.title ??
             ''
-          const sent = SecondsSchema.safeParse(message.timestamp)
           items.push({
             kind: 'message',
             wamid: message.id,
             from: message.from,
             type: message.type,
             text,
-            timestamp: sent.success ? sent.data : Math.floor(receivedAt.getTime() / 1000),
+            timestamp: timeOf(message.timestamp),
           })
         }
       } else if (change.field === 'user_preferences') {
@@ -164,12 +171,11 @@ export function inboundItems(
           // When the person changed it: preferences are applied in this order, not in arrival
           // order. Meta documents it; should one come without, or with one that is no time, it
           // counts as received now, since a stop must never be dropped.
-          const changed = SecondsSchema.safeParse(preference.timestamp)
           items.push({
             kind: 'preference',
             waId: preference.wa_id,
             value: preference.value,
-            timestamp: changed.success ? changed.data : Math.floor(receivedAt.getTime() / 1000),
+            timestamp: timeOf(preference.timestamp),
           })
         }
       }
