@@ -56,7 +56,8 @@ openapi(
   async (c) => {
     // Created by whoever may manage what it is scoped to: the router checked the body's group or
     // community, or the installation for an owner token.
-    const { token, record } = await createToken(c.var.db, c.req.valid('json'), new Date())
+    const input = c.req.valid('json')
+    const { token, record } = await createToken(c.var.db, input, c.var.principal, new Date())
     return c.json({ ...serializeToken(record), token }, 201)
   },
 )

@@ -42,6 +42,13 @@ export const TokenSchema = z
     groupId: z.string().nullable(),
     tokenPrefix: z.string().describe('The first characters of the token, to recognise it by'),
     createdAt: TimestampSchema,
+    createdByTokenId: z
+      .string()
+      .nullable()
+      .describe(
+        'The token that made this one; a community admin’s tokens are revoked with it, and when ' +
+          'it is demoted. Null for a teammate, or made by the bootstrap owner',
+      ),
   })
   .openapi('Token')
 
@@ -68,5 +75,6 @@ export function serializeToken(token: ApiToken): z.infer<typeof TokenSchema> {
     groupId: token.groupId,
     tokenPrefix: token.tokenPrefix,
     createdAt: token.createdAt.toISOString(),
+    createdByTokenId: token.createdByTokenId,
   }
 }

@@ -218,6 +218,8 @@ export async function acceptInvitation(
             revokedAt: sql<null>`null`.as('revoked_at'),
             lastUsedAt: sql<number>`${now.getTime()}`.as('last_used_at'),
             email: teamInvitations.email,
+            // A teammate is a person, not a token someone made: they stay when their inviter goes.
+            createdByTokenId: sql<null>`null`.as('created_by_token_id'),
           })
           .from(teamInvitations)
           .where(

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { apiTokens, groups, sessions, type ApiToken, type TokenRole } from '../db/schema'
 import { constantTimeEqual, randomBase64Url, sha256Hex } from '../lib/crypto'
@@ -62,6 +62,7 @@ export function principalOf(row: ApiToken): Principal {
 export async function createToken(
   db: Database,
   input: CreateTokenInput,
+  creator: Principal,
   now: Date,
 ): Promise<{ token: string; record: ApiToken }> {
   const scope = await resolveScope(db, input)
@@ -77,6 +78,7 @@ export async function createToken(
     revokedAt: null,
     lastUsedAt: null,
     email: null,
+    createdByTokenId: creator.tokenId,
   }
   await db.insert(apiTokens).values(record)
   return { token, record }
@@ -151,16 +153,42 @@ export async function getTokenOrThrow(db: Database, tokenId: string): Promise<Ap
 
 /**
  * Revoking keeps the row (who had access, and when) but the token stops working at once, and
- * every dashboard session signed in with it ends in the same batch.
+ * every dashboard session signed in with it ends in the same batch. The tokens it made go with it
+ * (`madeBy`), unless it is an owner's: what an admin made is theirs, and an admin removed for
+ * cause keeps no way back in through a token they made before. An owner's tokens are the
+ * installation's, and survive the owner's token being replaced.
  */
 export async function revokeToken(db: Database, tokenId: string, now: Date): Promise<void> {
+  const revoked = and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt))
+  const notAnOwners = sql`not exists (select 1 from ${apiTokens} where ${apiTokens.id} = ${tokenId} and ${apiTokens.role} = 'owner')`
   await db.batch([
+    ...revokeMadeBy(db, tokenId, now, notAnOwners),
+    db.update(apiTokens).set({ revokedAt: now }).where(revoked),
+    db.delete(sessions).where(eq(sessions.tokenId, tokenId)),
+  ])
+}
+
+/**
+ * The tokens `tokenId` made through the API, and those they made, and so on: a query of their ids.
+ * Made by an admin, they are admin tokens of the same community, so the chain stays short.
+ */
+function madeBy(tokenId: string) {
+  return sql`(with recursive made(id) as (
+      select ${apiTokens.id} from ${apiTokens} where ${apiTokens.createdByTokenId} = ${tokenId}
+      union
+      select t.id from ${apiTokens} t join made on t.created_by_token_id = made.id
+    ) select id from made)`
+}
+
+/** Revokes the live tokens `tokenId` made (`madeBy`) where `condition` holds, and ends their sessions. */
+function revokeMadeBy(db: Database, tokenId: string, now: Date, condition: SQL) {
+  return [
     db
       .update(apiTokens)
       .set({ revokedAt: now })
-      .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt))),
-    db.delete(sessions).where(eq(sessions.tokenId, tokenId)),
-  ])
+      .where(and(inArray(apiTokens.id, madeBy(tokenId)), isNull(apiTokens.revokedAt), condition)),
+    db.delete(sessions).where(and(inArray(sessions.tokenId, madeBy(tokenId)), condition)),
+  ] as const
 }
 
 /** Everyone who administers a community: its community admins and the admins of its groups. */
@@ -230,10 +258,14 @@ export async function demoteToGroupAdmin(
   })
   if (!group) throw notFound('Group')
   if (token.role === 'group_admin' && token.groupId === group.id) return token
-  const [demoted] = await db
-    .update(apiTokens)
-    .set({ role: 'group_admin', groupId: group.id })
-    .where(eq(apiTokens.id, token.id))
-    .returning()
+  // A group admin makes no tokens: those made as a community admin go (`revokeToken`).
+  const [[demoted]] = await db.batch([
+    db
+      .update(apiTokens)
+      .set({ role: 'group_admin', groupId: group.id })
+      .where(eq(apiTokens.id, token.id))
+      .returning(),
+    ...revokeMadeBy(db, token.id, new Date(), sql`1`),
+  ])
   return demoted!
 }

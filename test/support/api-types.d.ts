@@ -1117,6 +1117,8 @@ export interface components {
        * @example 2026-11-24T09:00:00.000Z
        */
       createdAt: string
+      /** @description The token that made this one; a community admin’s tokens are revoked with it, and when it is demoted. Null for a teammate, or made by the bootstrap owner */
+      createdByTokenId: string | null
     }
     DemoteAdmin: {
       /** @description The group they administer afterwards; defaults to the one they came from */

@@ -132,6 +132,75 @@ describe('tokens', () => {
     )
   })
 
+  it('revokes the tokens a community admin made with the admin, and when the admin is demoted', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const works = async (token: string) =>
+      (await call('GET', `/api/communities/${community.id}`, { token })).status
+    /** An admin, a token the admin made, and a token that one made in turn. */
+    async function adminWithTokens() {
+      const admin = await createToken({ role: 'community_admin', communityId: community.id })
+      const make = async (by: string) => {
+        const made = await call('POST', '/api/tokens', {
+          token: by,
+          body: { name: 'Kept for later', role: 'community_admin', communityId: community.id },
+        })
+        expect(made.status, made.text).toBe(201)
+        return made.json
+      }
+      const child = await make(admin.token)
+      expect(child.createdByTokenId).toBe(admin.id)
+      const grandchild = await make(child.token)
+      return { admin, made: [child, grandchild] }
+    }
+    const removed = await adminWithTokens()
+    const demoted = await adminWithTokens()
+    const kept = await adminWithTokens()
+    // A teammate the removed admin invited is a person, not a token they made, and stays.
+    const invited = await call('POST', `/api/communities/${community.id}/team-invitations`, {
+      token: removed.admin.token,
+      body: { name: 'Invited', role: 'community_admin' },
+    })
+    expect(invited.status, invited.text).toBe(201)
+    const accepted = await call('POST', new URL(invited.json.url).pathname, {
+      token: null,
+      rawBody: '',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'https://join.example.com',
+      },
+    })
+    expect(accepted.status).toBe(303)
+    const teammate = accepted.headers.get('set-cookie')!.split(';')[0]!
+
+    expect((await call('DELETE', `/api/tokens/${removed.admin.id}`)).status).toBe(204)
+    const demotion = await call(
+      'POST',
+      `/api/communities/${community.id}/admins/${demoted.admin.id}/demote`,
+      { body: { groupId: group.id } },
+    )
+    expect(demotion.status, demotion.text).toBe(200)
+
+    for (const { token } of [...removed.made, ...demoted.made]) expect(await works(token)).toBe(401)
+    expect(await works(demoted.admin.token)).toBe(200) // as the group admin they are now
+    for (const { token } of [kept.admin, ...kept.made]) expect(await works(token)).toBe(200)
+    const overview = await call('GET', `/admin/communities/${community.id}`, {
+      token: null,
+      headers: { cookie: teammate, accept: 'text/html' },
+    })
+    expect(overview.status).toBe(200)
+
+    // An owner's tokens are the installation's: they survive the owner's token being replaced.
+    const owner = await createToken({ name: 'Old owner', role: 'owner' })
+    const ownerMade = await call('POST', '/api/tokens', {
+      token: owner.token,
+      body: { name: 'Integration', role: 'community_admin', communityId: community.id },
+    })
+    expect(ownerMade.status).toBe(201)
+    expect((await call('DELETE', `/api/tokens/${owner.id}`)).status).toBe(204)
+    expect(await works(ownerMade.json.token)).toBe(200)
+  })
+
   it('keeps group admins away from tokens', async () => {
     const community = await createCommunity()
     const group = await createGroup(community.id)

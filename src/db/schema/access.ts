@@ -37,9 +37,15 @@ export const apiTokens = sqliteTable(
     lastUsedAt: timestamp('last_used_at'),
     // The teammate's address, lower-cased: signing in through Cloudflare Access maps it here.
     email: text('email'),
+    /**
+     * The token that made this one through the API (null: the bootstrap owner, or a teammate
+     * who accepted a sign-in link). A community admin's tokens go with them (`revokeToken`).
+     */
+    createdByTokenId: text('created_by_token_id'),
   },
   (t) => [
     uniqueIndex('api_tokens_hash_unique').on(t.tokenHash),
+    index('api_tokens_created_by_idx').on(t.createdByTokenId),
     index('api_tokens_community_idx').on(t.communityId),
     index('api_tokens_group_idx').on(t.groupId),
     // One live token per address and community; an address may be on one in each community.

@@ -23,7 +23,8 @@ export const teamDe = {
   never: 'nie',
   actions: 'Aktionen',
   revokeAccess: 'Zugang entziehen',
-  confirmRevokeAccess: 'Zugang entziehen? Alle Sitzungen dieser Person enden sofort.',
+  confirmRevokeAccess:
+    'Zugang entziehen? Alle Sitzungen dieser Person enden sofort, und die API-Tokens, die sie erstellt hat, werden mit entzogen.',
   newSignInLink: 'Neuer Anmeldelink',
   pendingInvitations: 'Offene Anmeldelinks',
   noPending: 'Keine offenen Anmeldelinks.',

@@ -22,7 +22,8 @@ export const teamEn: TeamWords = {
   never: 'never',
   actions: 'Actions',
   revokeAccess: 'Revoke access',
-  confirmRevokeAccess: 'Revoke this access? Every session of it ends at once.',
+  confirmRevokeAccess:
+    'Revoke this access? Every session of it ends at once, and the API tokens it made are revoked with it.',
   newSignInLink: 'New sign-in link',
   pendingInvitations: 'Sign-in links not yet used',
   noPending: 'No sign-in links waiting.',
