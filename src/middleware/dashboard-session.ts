@@ -64,7 +64,7 @@ export async function signOut(c: Context<AppEnv>): Promise<void> {
 
 /** Ends every session of the signed-in token, in every browser, this one included. */
 export async function signOutEverywhere(c: Context<AppEnv>): Promise<void> {
-  await endAllSessions(c.var.db, await sessionOwner(c, c.var.principal))
+  await endAllSessions(c.var.db, await sessionOwner(c, c.var.principal), new Date())
   deleteCookie(c, COOKIE, { path: '/admin' })
 }
 

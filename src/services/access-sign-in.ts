@@ -74,9 +74,13 @@ async function keyFor(access: AccessConfig, kid: string, now: Date): Promise<Cry
   return keys.get(kid) ?? null
 }
 
-export type AccessIdentity = { ok: true; email: string } | { ok: false; reason: JwtRefusal }
+export type AccessIdentity =
+  { ok: true; email: string; issuedAt: Date } | { ok: false; reason: JwtRefusal }
 
-/** The e-mail address an Access assertion vouches for, lower-cased, once it checks out. */
+/**
+ * The e-mail address an Access assertion vouches for, lower-cased, once it checks out, and when
+ * Access issued it (`iat`; the epoch where it says nothing, which no sign-out is before).
+ */
 export async function verifyAccessAssertion(
   access: AccessConfig,
   assertion: string,
@@ -90,7 +94,8 @@ export async function verifyAccessAssertion(
     keyFor: (kid) => keyFor(access, kid, now),
   })
   if (!check.ok) return check
-  return { ok: true, email: check.claims.email.trim().toLowerCase() }
+  const email = check.claims.email.trim().toLowerCase()
+  return { ok: true, email, issuedAt: new Date((check.claims.iat ?? 0) * 1000) }
 }
 
 /** A teammate's token with the name of its community, as the chooser lists it. */
@@ -112,4 +117,13 @@ export async function teammatesByEmail(db: Database, email: string): Promise<Tea
     .orderBy(asc(communities.name), asc(apiTokens.id))
     .limit(100)
   return rows
+}
+
+/**
+ * Whether an assertion issued at `issuedAt` may still sign `token` in: not when its teammate
+ * signed out everywhere since (`api_tokens.signed_out_at`), or the device that signed out would
+ * be signed straight back in by the Access cookie it keeps.
+ */
+export function assertionStillSignsIn(token: ApiToken, issuedAt: Date): boolean {
+  return token.signedOutAt === null || token.signedOutAt.getTime() <= issuedAt.getTime()
 }

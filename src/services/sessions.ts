@@ -111,14 +111,17 @@ export async function endSession(db: Database, sessionId: string): Promise<void>
 }
 
 /** "Sign out everywhere": ends every session of the token (or bootstrap secret) behind `owner`. */
-export async function endAllSessions(db: Database, owner: SessionOwner): Promise<void> {
-  await db
-    .delete(sessions)
-    .where(
-      'tokenId' in owner
-        ? eq(sessions.tokenId, owner.tokenId)
-        : eq(sessions.bootstrapKey, owner.bootstrapKey),
-    )
+export async function endAllSessions(db: Database, owner: SessionOwner, now: Date): Promise<void> {
+  if (!('tokenId' in owner)) {
+    await db.delete(sessions).where(eq(sessions.bootstrapKey, owner.bootstrapKey))
+    return
+  }
+  // A device behind Cloudflare Access keeps its Access cookie: what it asserts from before now
+  // signs this token in no more (`teammatesByEmail`).
+  await db.batch([
+    db.delete(sessions).where(eq(sessions.tokenId, owner.tokenId)),
+    db.update(apiTokens).set({ signedOutAt: now }).where(eq(apiTokens.id, owner.tokenId)),
+  ])
 }
 
 /** Forgets expired sessions (run by the scheduled job). */

@@ -220,6 +220,7 @@ export async function acceptInvitation(
             email: teamInvitations.email,
             // A teammate is a person, not a token someone made: they stay when their inviter goes.
             createdByTokenId: sql<null>`null`.as('created_by_token_id'),
+            signedOutAt: sql<null>`null`.as('signed_out_at'),
           })
           .from(teamInvitations)
           .where(

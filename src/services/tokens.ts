@@ -79,6 +79,7 @@ export async function createToken(
     lastUsedAt: null,
     email: null,
     createdByTokenId: creator.tokenId,
+    signedOutAt: null,
   }
   await db.insert(apiTokens).values(record)
   return { token, record }

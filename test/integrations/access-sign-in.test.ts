@@ -8,7 +8,7 @@ import {
   unsignedJwt,
   type SigningKey,
 } from '../support/access-jwt'
-import { page, referencedTexts } from '../worker/dashboard-helpers'
+import { csrfOf, page, post, referencedTexts } from '../worker/dashboard-helpers'
 import { BASE, call, countRows, createCommunity, createToken, type Answer } from '../worker/helpers'
 
 // As configured for this project in vitest.config.ts.
@@ -238,6 +238,53 @@ describe('signing in through Cloudflare Access', () => {
     })
     expect(after.status).toBe(403)
     expect(sessionCookie(after)).toBeUndefined()
+  })
+})
+
+describe('signing out behind Cloudflare Access', () => {
+  const now = () => Math.floor(Date.now() / 1000)
+
+  it('signs this browser out of Access too, or its cookie would sign it straight back in', async () => {
+    await teammateWithEmail('leaving@example.org')
+    const cookie = sessionCookie(
+      await openThroughAccess('/admin', await signJwt(current, claims('leaving@example.org'))),
+    )
+    const home = await page('/admin', cookie!)
+    const out = await post('/admin/logout', cookie!, { _csrf: csrfOf(home.text) })
+    expect(out.status).toBe(303)
+    expect(out.headers.get('location')).toBe('/cdn-cgi/access/logout')
+    expect((await page('/admin', cookie!)).status).toBe(303)
+  })
+
+  it('everywhere: no device signs back in with an assertion from before, a fresh one does', async () => {
+    const { community } = await teammateWithEmail('lost-laptop@example.org')
+    const before = await signJwt(
+      current,
+      claims('lost-laptop@example.org', { iat: now() - 60, nbf: now() - 60 }),
+    )
+    const laptop = sessionCookie(await openThroughAccess('/admin', before))
+    const phone = sessionCookie(await openThroughAccess('/admin', before))
+    expect(laptop && phone).toBeTruthy()
+    const home = await page(`/admin/communities/${community.id}`, phone!)
+    const out = await post('/admin/logout-everywhere', phone!, { _csrf: csrfOf(home.text) })
+    expect(out.status).toBe(303)
+    expect(out.headers.get('location')).toBe('/cdn-cgi/access/logout')
+
+    // The lost laptop still sends its Access cookie: it opens nothing, and is sent to sign in
+    // to Access again.
+    const sessions = await countRows('sessions')
+    const again = await openThroughAccess('/admin', before, 'cookie')
+    expect(again.status).toBe(303)
+    expect(again.headers.get('location')).toBe('/cdn-cgi/access/logout')
+    expect(sessionCookie(again)).toBeUndefined()
+    expect(await countRows('sessions')).toBe(sessions)
+    expect((await page('/admin', laptop!)).status).toBe(303)
+
+    // Signed in to Access again, later: the session opens.
+    const fresh = await signJwt(current, claims('lost-laptop@example.org', { iat: now() + 2 }))
+    const back = await openThroughAccess('/admin', fresh)
+    expect(back.status).toBe(303)
+    expect(sessionCookie(back)).toBeDefined()
   })
 })
 

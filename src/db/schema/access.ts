@@ -42,6 +42,11 @@ export const apiTokens = sqliteTable(
      * who accepted a sign-in link). A community admin's tokens go with them (`revokeToken`).
      */
     createdByTokenId: text('created_by_token_id'),
+    /**
+     * When its teammate last signed out everywhere: a Cloudflare Access assertion issued before
+     * then signs nobody in with it (a device keeps its Access cookie).
+     */
+    signedOutAt: timestamp('signed_out_at'),
   },
   (t) => [
     uniqueIndex('api_tokens_hash_unique').on(t.tokenHash),

@@ -8,7 +8,11 @@ import { idPattern } from '../../lib/ids'
 import { logInfo } from '../../lib/log'
 import { signIn } from '../../middleware/dashboard-session'
 import { cspNonce } from '../../middleware/security-headers'
-import { teammatesByEmail, verifyAccessAssertion } from '../../services/access-sign-in'
+import {
+  assertionStillSignsIn,
+  teammatesByEmail,
+  verifyAccessAssertion,
+} from '../../services/access-sign-in'
 import { principalOf } from '../../services/tokens'
 import { AccessChooserPage, AccessRefusedPage } from '../../views/dashboard/access'
 import { lang } from './page'
@@ -37,8 +41,19 @@ function dashboardPath(value: unknown): string {
   return typeof value === 'string' && /^\/admin(\/[\w/-]*)?$/.test(value) ? value : '/admin'
 }
 
-/** The address Access vouches for on this request; null when Access is off or it does not. */
-async function accessEmail(c: Context<AppEnv>): Promise<string | null> {
+/**
+ * Where a browser behind Access signs out of Access itself (on the application's own domain):
+ * otherwise its Access cookie signs it straight back in.
+ */
+export const ACCESS_LOGOUT_PATH = '/cdn-cgi/access/logout'
+
+/**
+ * The address Access vouches for on this request, and when Access issued the assertion; null
+ * when Access is off or it does not.
+ */
+async function accessIdentity(
+  c: Context<AppEnv>,
+): Promise<{ email: string; issuedAt: Date } | null> {
   const access = accessConfig(c.var.config)
   const assertion = access && assertionOf(c)
   if (!access || !assertion) return null
@@ -48,7 +63,17 @@ async function accessEmail(c: Context<AppEnv>): Promise<string | null> {
     logInfo({ access: 'assertion refused', reason: identity.reason })
     return null
   }
-  return identity.email
+  return { email: identity.email, issuedAt: identity.issuedAt }
+}
+
+/**
+ * The teammates an assertion may sign in: those with its address, except any who signed out
+ * everywhere after Access issued it. `signedOut`: some were left out for that alone.
+ */
+async function teammatesOf(c: Context<AppEnv>, identity: { email: string; issuedAt: Date }) {
+  const all = await teammatesByEmail(c.var.db, identity.email)
+  const teammates = all.filter(({ token }) => assertionStillSignsIn(token, identity.issuedAt))
+  return { teammates, signedOut: teammates.length < all.length }
 }
 
 /**
@@ -58,10 +83,13 @@ async function accessEmail(c: Context<AppEnv>): Promise<string | null> {
  * Null, so the sign-in page follows, when Access is off or the assertion does not check out.
  */
 export async function signInThroughAccess(c: Context<AppEnv>): Promise<Response | null> {
-  const email = await accessEmail(c)
-  if (!email) return null
-  const teammates = await teammatesByEmail(c.var.db, email)
+  const identity = await accessIdentity(c)
+  if (!identity) return null
+  const { email } = identity
+  const { teammates, signedOut } = await teammatesOf(c, identity)
   const nonce = cspNonce(c)
+  // Signed out everywhere since Access vouched: signing in to Access again opens the session.
+  if (teammates.length === 0 && signedOut) return c.redirect(ACCESS_LOGOUT_PATH, 303)
   if (teammates.length === 0) {
     return c.html(<AccessRefusedPage lang={lang(c)} nonce={nonce} email={email} />, 403)
   }
@@ -92,11 +120,12 @@ const Choice = z.object({ tokenId: z.string().regex(idPattern('tok')), next: z.u
 /** The chooser's choice: the assertion is checked again, and the token must carry its address. */
 accessPages.post(ACCESS_CHOOSE_PATH, async (c) => {
   const choice = Choice.safeParse(await readForm(c))
-  const email = choice.success ? await accessEmail(c) : null
-  if (!choice.success || !email) return c.redirect('/admin/login', 303)
-  const teammates = await teammatesByEmail(c.var.db, email)
+  const identity = choice.success ? await accessIdentity(c) : null
+  if (!choice.success || !identity) return c.redirect('/admin/login', 303)
+  const { teammates } = await teammatesOf(c, identity)
   const chosen = teammates.find(({ token }) => token.id === choice.data.tokenId)
   if (!chosen) {
+    const email = identity.email
     return c.html(<AccessRefusedPage lang={lang(c)} nonce={cspNonce(c)} email={email} />, 403)
   }
   await signIn(c, principalOf(chosen.token))

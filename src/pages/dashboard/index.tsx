@@ -25,7 +25,7 @@ import type { FormState } from '../../views/form-fields'
 import { findPrincipalByToken } from '../../services/tokens'
 import { countAttempt } from '../../services/rate-limits'
 import { signInLimit } from '../../services/sign-in-limits'
-import { signingSecret } from '../../lib/config'
+import { accessConfig, signingSecret } from '../../lib/config'
 import { words } from '../../views/dashboard/shell'
 import { HomePage, SignInPage } from '../../views/dashboard/home'
 import { approvalsHref, CommunityId, inLanguage, lang, shell, withNotice } from './page'
@@ -44,7 +44,7 @@ import { auditTrail } from '../../middleware/audit-trail'
 import { telegramPages } from './telegram'
 import { statsComparePages } from './stats-compare'
 import { cspNonce } from '../../middleware/security-headers'
-import { ACCESS_CHOOSE_PATH, accessPages, signInThroughAccess } from './access'
+import { ACCESS_CHOOSE_PATH, ACCESS_LOGOUT_PATH, accessPages, signInThroughAccess } from './access'
 
 /**
  * The dashboard at `/admin`: the same services as the API behind a session cookie, for people
@@ -125,15 +125,24 @@ dashboardApp.use('/admin/*', async (c, next) =>
 // After the session check: every change made here goes into its community's audit log.
 dashboardApp.use('/admin/*', auditTrail())
 
+/**
+ * Behind Cloudflare Access, signing out ends this browser's Access session too: its Access
+ * cookie would sign it straight back in. Elsewhere, the sign-in page says what happened.
+ */
+function afterSignOut(c: Context<AppEnv>, out: 'here' | 'everywhere') {
+  if (accessConfig(c.var.config)) return c.redirect(ACCESS_LOGOUT_PATH, 303)
+  return c.redirect(inLanguage(c, `/admin/login?out=${out}`), 303)
+}
+
 dashboardApp.post('/admin/logout', async (c) => {
   await signOut(c)
-  return c.redirect(inLanguage(c, '/admin/login?out=here'), 303)
+  return afterSignOut(c, 'here')
 })
 
 /** Ends every session of this token: for a lost laptop, or a cookie that may have been copied. */
 dashboardApp.post('/admin/logout-everywhere', async (c) => {
   await signOutEverywhere(c)
-  return c.redirect(inLanguage(c, '/admin/login?out=everywhere'), 303)
+  return afterSignOut(c, 'everywhere')
 })
 
 dashboardApp.get('/admin', (c) => homePage(c))
