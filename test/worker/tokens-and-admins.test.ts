@@ -8,6 +8,7 @@ import {
   createToken,
   expectProblem,
 } from './helpers'
+import { page, signIn } from './dashboard-helpers'
 
 async function sha256Hex(value: string) {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value))
@@ -138,8 +139,8 @@ describe('tokens', () => {
     const works = async (token: string) =>
       (await call('GET', `/api/communities/${community.id}`, { token })).status
     /** An admin, a token the admin made, and a token that one made in turn. */
-    async function adminWithTokens() {
-      const admin = await createToken({ role: 'community_admin', communityId: community.id })
+    async function adminWithTokens(name: string) {
+      const admin = await createToken({ name, role: 'community_admin', communityId: community.id })
       const make = async (by: string) => {
         const made = await call('POST', '/api/tokens', {
           token: by,
@@ -153,9 +154,14 @@ describe('tokens', () => {
       const grandchild = await make(child.token)
       return { admin, made: [child, grandchild] }
     }
-    const removed = await adminWithTokens()
-    const demoted = await adminWithTokens()
-    const kept = await adminWithTokens()
+    const removed = await adminWithTokens('Removed Rae')
+    const demoted = await adminWithTokens('Demoted Dee')
+    const kept = await adminWithTokens('Kept Kai')
+    // The team page says whose each token is.
+    const { cookie } = await signIn()
+    const team = await page(`/admin/communities/${community.id}/team`, cookie)
+    for (const name of ['Removed Rae', 'Demoted Dee', 'Kept Kai'])
+      expect(team.text).toContain(`made by <bdi>${name}</bdi>`)
     // A teammate the removed admin invited is a person, not a token they made, and stays.
     const invited = await call('POST', `/api/communities/${community.id}/team-invitations`, {
       token: removed.admin.token,

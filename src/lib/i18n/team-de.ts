@@ -19,6 +19,7 @@ export const teamDe = {
   noTeammates: 'Außer den Inhabern noch niemand. Lade oben ein Teammitglied ein.',
   name: 'Name',
   added: 'Hinzugefügt',
+  madeBy: 'erstellt von',
   lastUsed: 'Zuletzt aktiv',
   never: 'nie',
   actions: 'Aktionen',

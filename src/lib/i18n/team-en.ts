@@ -18,6 +18,7 @@ export const teamEn: TeamWords = {
   noTeammates: 'Nobody but the owners yet. Invite a teammate above.',
   name: 'Name',
   added: 'Added',
+  madeBy: 'made by',
   lastUsed: 'Last used',
   never: 'never',
   actions: 'Actions',

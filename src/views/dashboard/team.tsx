@@ -43,6 +43,9 @@ export function TeamPage(props: TeamView) {
   const { team, groups, csrf, manage, shown, form, notice, actionPath } = props
   const id = props.communityId
   const groupName = new Map(groups.map((group) => [group.id, groupLabel(t, group)]))
+  // Who made a token through the API: a teammate here, or else an owner (a community admin's
+  // tokens go when they go, so a maker missing from this team was an owner).
+  const teammateName = new Map(team.map((token) => [token.id, token.name]))
   const when = (at: Date) => formatMoment(props.lang, at, props.timeZone)
   const role = sentText(form, 'role', 'community_admin')
   return (
@@ -169,7 +172,16 @@ export function TeamPage(props: TeamView) {
                     </span>
                   )}
                 </td>
-                <td data-label={tt.added}>{when(token.createdAt)}</td>
+                <td data-label={tt.added}>
+                  {when(token.createdAt)}
+                  {token.createdByTokenId && (
+                    <span class="muted">
+                      {' '}
+                      · {tt.madeBy}{' '}
+                      <bdi>{teammateName.get(token.createdByTokenId) ?? tt.owner}</bdi>
+                    </span>
+                  )}
+                </td>
                 <td data-label={tt.lastUsed}>
                   {token.lastUsedAt ? when(token.lastUsedAt) : tt.never}
                 </td>
