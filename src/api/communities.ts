@@ -222,6 +222,9 @@ openapi(
     access: { action: 'admins.change', on: 'community' },
     tags: ['Admins'],
     summary: 'Demote a community admin to group admin',
+    description:
+      'A group admin makes no tokens: the tokens this admin made (`createdByTokenId`), and ' +
+      'those they made, are revoked.',
     security: bearerSecurity,
     request: {
       query: NoQuerySchema,

@@ -95,6 +95,9 @@ openapi(
     access: { action: 'tokens.manage', on: 'token' },
     tags,
     summary: 'Revoke a token',
+    description:
+      'It stops working at once and its dashboard sessions end. The tokens a community admin ' +
+      'made (`createdByTokenId`), and those they made, are revoked with it; an owner’s are not.',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: TokenParams },
     responses: {

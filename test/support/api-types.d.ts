@@ -78,7 +78,7 @@ export interface paths {
   '/api/communities/{id}/admins/{tokenId}/demote': {
     /**
      * Demote a community admin to group admin
-     * @description Access (`admins.change`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description A group admin makes no tokens: the tokens this admin made (`createdByTokenId`), and those they made, are revoked. Access (`admins.change`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['demoteCommunityAdmin']
   }
@@ -126,7 +126,7 @@ export interface paths {
   '/api/tokens/{id}': {
     /**
      * Revoke a token
-     * @description Access (`tokens.manage`), on the token of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description It stops working at once and its dashboard sessions end. The tokens a community admin made (`createdByTokenId`), and those they made, are revoked with it; an owner’s are not. Access (`tokens.manage`), on the token of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     delete: operations['revokeToken']
     /**
@@ -3031,7 +3031,7 @@ export interface operations {
   }
   /**
    * Demote a community admin to group admin
-   * @description Access (`admins.change`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description A group admin makes no tokens: the tokens this admin made (`createdByTokenId`), and those they made, are revoked. Access (`admins.change`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   demoteCommunityAdmin: {
     parameters: {
@@ -3600,7 +3600,7 @@ export interface operations {
   }
   /**
    * Revoke a token
-   * @description Access (`tokens.manage`), on the token of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description It stops working at once and its dashboard sessions end. The tokens a community admin made (`createdByTokenId`), and those they made, are revoked with it; an owner’s are not. Access (`tokens.manage`), on the token of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   revokeToken: {
     parameters: {
