@@ -13,7 +13,8 @@ const PRUNE_LIMIT = 5000
 /** Entries read per query of a CSV export: a year of a busy community stays far below D1's limits. */
 const EXPORT_PAGE = 500
 
-const CSV_COLUMNS = ['at', 'action', 'actor', 'actor_token_id', 'actor_link_made_by', 'target_id']
+// New columns go at the end: tools read the file by position.
+const CSV_COLUMNS = ['at', 'action', 'actor', 'actor_token_id', 'target_id', 'actor_link_made_by']
 
 export interface AuditRecord {
   communityId: string
@@ -130,8 +131,8 @@ export function exportAuditCsv(
           entry.action,
           entry.actorName,
           entry.actorTokenId ?? '',
-          entry.actorLinkMadeBy ?? '',
           entry.targetId ?? '',
+          entry.actorLinkMadeBy ?? '',
         ]),
       )
       if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('\r\n') + '\r\n'))

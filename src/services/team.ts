@@ -100,6 +100,7 @@ export async function createInvitation(
     tokenId: input.tokenId ?? null,
     invitedBy: actorName(inviter),
     invitedByTokenId: inviter.tokenId,
+    inviterLinkMadeBy: inviter.linkMadeBy ?? null,
     createdAt: now,
     expiresAt: new Date(now.getTime() + INVITATION_HOURS * 3600_000),
     acceptedAt: null,
@@ -244,6 +245,16 @@ export async function acceptInvitation(
   const token = inserted[0]
   const accepted = claimed[0]
   return token && accepted ? { token, invitation: accepted, created: true } : null
+}
+
+/**
+ * Who else held the sign-in link `token` was signed in with (`sessions.linkMadeBy`): whoever was
+ * behind the session that made it, where that session itself started from someone else's link;
+ * else its inviter, unless that is the teammate themselves. Null: nobody but the teammate.
+ */
+export function linkMakerOf(invitation: TeamInvitation, token: ApiToken): string | null {
+  if (invitation.inviterLinkMadeBy) return invitation.inviterLinkMadeBy
+  return invitation.invitedByTokenId === token.id ? null : invitation.invitedBy
 }
 
 /** Invitations of a community not yet accepted, revoked or expired, newest first. */

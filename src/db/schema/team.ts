@@ -35,6 +35,9 @@ export const teamInvitations = sqliteTable(
     invitedByTokenId: text('invited_by_token_id').references(() => apiTokens.id, {
       onDelete: 'cascade',
     }),
+    // Made in a session started from someone else's sign-in link: that person, who held this
+    // link as much as the inviter (`sessions.linkMadeBy`); the session it opens names them.
+    inviterLinkMadeBy: text('inviter_link_made_by'),
     createdAt: timestamp('created_at').notNull(),
     expiresAt: timestamp('expires_at').notNull(),
     acceptedAt: timestamp('accepted_at'),

@@ -85,7 +85,11 @@ auditLogPages.get('/admin/communities/:id/audit', async (c) => {
                   {entry.actorLinkMadeBy && (
                     <span class="muted">
                       {' '}
-                      ({tt.throughLinkFrom} <bdi>{entry.actorLinkMadeBy}</bdi>)
+                      ({tt.throughLinkFrom}{' '}
+                      <bdi>
+                        {entry.actorLinkMadeBy === 'owner' ? tt.owner : entry.actorLinkMadeBy}
+                      </bdi>
+                      )
                     </span>
                   )}
                 </td>

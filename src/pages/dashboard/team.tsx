@@ -22,6 +22,7 @@ import {
   createSignInLink,
   findOpenInvitation,
   getPendingInvitationOrThrow,
+  linkMakerOf,
   listPendingInvitationsQuery,
   listTeamQuery,
   revokeInvitation,
@@ -246,8 +247,7 @@ teamPages.post('/admin/accept/:secret', async (c) => {
   if (!accepted) return gonePage(c)
   const { invitation, token } = accepted
   // Whoever made the link could have used it: the session's entries in the audit log say so.
-  const linkMadeBy = invitation.invitedByTokenId === token.id ? null : invitation.invitedBy
-  const principal = { ...principalOf(token), linkMadeBy }
+  const principal = { ...principalOf(token), linkMadeBy: linkMakerOf(invitation, token) }
   await signIn(c, principal)
   if (accepted.created) {
     auditLater(c, {

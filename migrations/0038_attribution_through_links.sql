@@ -1,0 +1,1 @@
+ALTER TABLE `team_invitations` ADD `inviter_link_made_by` text;
