@@ -81,7 +81,27 @@ export async function createToken(
     createdByTokenId: creator.tokenId,
     signedOutAt: null,
   }
-  await db.insert(apiTokens).values(record)
+  if (creator.tokenId === null) {
+    await db.insert(apiTokens).values(record)
+    return { token, record }
+  }
+  // Written only while its maker may still make it, checked in the same statement: a maker
+  // revoked or demoted between the access check and this write would otherwise leave a token
+  // behind that their revocation did not find (`revokeToken`).
+  const makerMayStill = sql`exists (select 1 from ${apiTokens} where ${apiTokens.id} = ${creator.tokenId}
+    and ${apiTokens.revokedAt} is null
+    and (${apiTokens.role} = 'owner'
+      or (${apiTokens.role} = 'community_admin' and ${apiTokens.communityId} = ${record.communityId})))`
+  const written = await db.run(sql`insert into ${apiTokens} (id, name, role, community_id, group_id,
+      token_hash, token_prefix, created_at, revoked_at, last_used_at, email, created_by_token_id,
+      signed_out_at)
+    select ${record.id}, ${record.name}, ${record.role}, ${record.communityId}, ${record.groupId},
+      ${record.tokenHash}, ${record.tokenPrefix}, ${now.getTime()}, null, null, null,
+      ${creator.tokenId}, null
+    where ${makerMayStill}`)
+  if (written.meta.changes === 0) {
+    throw new ApiError('unauthorized', 'This token was revoked or lost its role meanwhile.')
+  }
   return { token, record }
 }
 

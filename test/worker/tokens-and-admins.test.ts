@@ -9,6 +9,8 @@ import {
   expectProblem,
 } from './helpers'
 import { page, signIn } from './dashboard-helpers'
+import { createDb } from '../../src/db/client'
+import { createToken as writeToken } from '../../src/services/tokens'
 
 async function sha256Hex(value: string) {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value))
@@ -205,6 +207,36 @@ describe('tokens', () => {
     expect(ownerMade.status).toBe(201)
     expect((await call('DELETE', `/api/tokens/${owner.id}`)).status).toBe(204)
     expect(await works(ownerMade.json.token)).toBe(200)
+  })
+
+  it('writes no token for a maker revoked or demoted after the access check, before the write', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const input = { name: 'Late', role: 'community_admin' as const, communityId: community.id }
+    for (const change of ['revoked', 'demoted']) {
+      const admin = await createToken({ role: 'community_admin', communityId: community.id })
+      // What the request's access check saw, before the change landed.
+      const maker = {
+        tokenId: admin.id,
+        name: admin.name,
+        role: 'community_admin' as const,
+        communityId: community.id,
+        groupId: null,
+      }
+      const landed =
+        change === 'revoked'
+          ? await call('DELETE', `/api/tokens/${admin.id}`)
+          : await call('POST', `/api/communities/${community.id}/admins/${admin.id}/demote`, {
+              body: { groupId: group.id },
+            })
+      expect(landed.status, landed.text).toBeLessThan(300)
+      const before = await countRows('api_tokens')
+      await expect(
+        writeToken(createDb(env.DB), input, maker, new Date()),
+        change,
+      ).rejects.toMatchObject({ code: 'unauthorized' })
+      expect(await countRows('api_tokens')).toBe(before)
+    }
   })
 
   it('keeps group admins away from tokens', async () => {
