@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNull, lt, or, sql, type SQLWrapper } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql, type SQLWrapper } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   apiTokens,
@@ -368,6 +368,22 @@ export function listTeamQuery(
     )
     .orderBy(asc(apiTokens.id))
     .limit(options.limit + 1)
+}
+
+/**
+ * The names of the tokens that made those of a page of `listTeamQuery` (through the API),
+ * wherever they are listed (an owner's are not): a query, for the same batch.
+ */
+export function teamMakersQuery(
+  db: Database,
+  communityId: string,
+  options: { cursor?: string; limit: number },
+) {
+  const page = listTeamQuery(db, communityId, options).as('page')
+  return db
+    .select({ id: apiTokens.id, name: apiTokens.name })
+    .from(apiTokens)
+    .where(inArray(apiTokens.id, db.select({ id: page.createdByTokenId }).from(page)))
 }
 
 /** When this isolate last wrote each token's use down, so most requests skip the write. */

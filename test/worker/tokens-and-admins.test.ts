@@ -205,6 +205,9 @@ describe('tokens', () => {
       body: { name: 'Integration', role: 'community_admin', communityId: community.id },
     })
     expect(ownerMade.status).toBe(201)
+    // Its maker is named though not on the community's team.
+    const listed = await page(`/admin/communities/${community.id}/team`, cookie)
+    expect(listed.text).toContain('made by <bdi>Old owner</bdi>')
     expect((await call('DELETE', `/api/tokens/${owner.id}`)).status).toBe(204)
     expect(await works(ownerMade.json.token)).toBe(200)
   })

@@ -25,6 +25,7 @@ import {
   linkMakerOf,
   listPendingInvitationsQuery,
   listTeamQuery,
+  teamMakersQuery,
   revokeInvitation,
   setTeammateEmail,
 } from '../../services/team'
@@ -78,9 +79,11 @@ async function teamPage(
   assertCan(c.var.principal, 'team.read', { communityId: id }, 'Community')
   // Access decided from the id alone; then the page's reads in one round trip.
   const db = c.var.db
-  const [communityRows, teamRows, pendingRows, groupRows] = await db.batch([
+  const teamPage = { cursor: cursorOf(c), limit: 100 }
+  const [communityRows, teamRows, makers, pendingRows, groupRows] = await db.batch([
     communityQuery(db, id),
-    listTeamQuery(db, id, { cursor: cursorOf(c), limit: 100 }),
+    listTeamQuery(db, id, teamPage),
+    teamMakersQuery(db, id, teamPage),
     listPendingInvitationsQuery(db, id, new Date(), { limit: 100 }),
     listGroupsQuery(db, id, { limit: 100 }),
   ])
@@ -102,6 +105,7 @@ async function teamPage(
       csrf={await csrfTokenFor(c)}
       manage={can(c.var.principal, 'team.manage', { communityId: id })}
       team={team.data}
+      makers={new Map(makers.map((maker) => [maker.id, maker.name]))}
       nextHref={nextPageHref(c, team.nextCursor)}
       pending={pending.data}
       groups={groups.data}

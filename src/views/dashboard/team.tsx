@@ -21,6 +21,8 @@ export interface TeamView {
   /** Whether this admin may invite, renew and revoke (the forms show only then). */
   manage: boolean
   team: ApiToken[]
+  /** The names of the tokens that made those of `team` through the API, by id (`teamMakersQuery`). */
+  makers: Map<string, string>
   nextHref: string | undefined
   pending: TeamInvitation[]
   groups: Group[]
@@ -43,9 +45,6 @@ export function TeamPage(props: TeamView) {
   const { team, groups, csrf, manage, shown, form, notice, actionPath } = props
   const id = props.communityId
   const groupName = new Map(groups.map((group) => [group.id, groupLabel(t, group)]))
-  // Who made a token through the API: a teammate here, or else an owner (a community admin's
-  // tokens go when they go, so a maker missing from this team was an owner).
-  const teammateName = new Map(team.map((token) => [token.id, token.name]))
   const when = (at: Date) => formatMoment(props.lang, at, props.timeZone)
   const role = sentText(form, 'role', 'community_admin')
   return (
@@ -178,7 +177,7 @@ export function TeamPage(props: TeamView) {
                     <span class="muted">
                       {' '}
                       · {tt.madeBy}{' '}
-                      <bdi>{teammateName.get(token.createdByTokenId) ?? tt.owner}</bdi>
+                      <bdi>{props.makers.get(token.createdByTokenId) ?? tt.owner}</bdi>
                     </span>
                   )}
                 </td>
