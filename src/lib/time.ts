@@ -12,7 +12,6 @@ export function addDays(day: string, days: number): string {
   return utcDay(date)
 }
 
-/** Where the product started: the time zone of a community that names none, and of the demo. */
 /** How far ahead of ours another service's clock may run before its times are not believed. */
 const CLOCK_SKEW_SECONDS = 300
 
@@ -26,6 +25,7 @@ export function notAhead(seconds: number, now: number): number {
   return seconds > now + CLOCK_SKEW_SECONDS ? now : seconds
 }
 
+/** Where the product started: the time zone of a community that names none, and of the demo. */
 export const DEFAULT_TIME_ZONE = 'Europe/Berlin'
 
 /**

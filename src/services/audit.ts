@@ -57,7 +57,8 @@ const TARGET_NAME = sql<string | null>`case substr(${auditLog.targetId}, 1,
   when 'grp_' then (select name from groups where id = ${auditLog.targetId})
   when 'mem_' then (select name from members where id = ${auditLog.targetId})
   when 'jr_' then (select name from join_requests where id = ${auditLog.targetId})
-  when 'tjr_' then (select trim(first_name || ' ' || coalesce(last_name, ''))
+  when 'tjr_' then (select coalesce(nullif(trim(first_name || ' ' || coalesce(last_name, '')), ''),
+      username, cast(user_id as text))
     from telegram_join_requests where id = ${auditLog.targetId})
   when 'ann_' then (select substr(body, 1, 60) from announcements where id = ${auditLog.targetId})
   when 'whk_' then (select url from webhook_endpoints where id = ${auditLog.targetId})

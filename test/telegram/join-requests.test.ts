@@ -2,6 +2,7 @@ import { describe, expect, inject, it } from 'vitest'
 import { call, createCommunity, createGroup, createInvite, eventually } from '../worker/helpers'
 import { joinRequestUpdate, newUser, postUpdate } from '../support/telegram-updates'
 import { telegramCommunity, withTelegramLink } from './support'
+import { page, signIn } from '../worker/dashboard-helpers'
 
 const fake = inject('fakeServicesUrl')
 
@@ -125,7 +126,16 @@ describe('join requests from Telegram', () => {
       name: 'Bobkcatta Ng',
       bio: 'Runs\non Sundays',
     })
-    expect(requests.find((r) => r.userId === invisible.id)!.name).toBe(invisible.username)
+    const unnamed = requests.find((r) => r.userId === invisible.id)!
+    expect(unnamed.name).toBe(invisible.username)
+    // And so in the audit log, once decided.
+    const approved = await call('POST', `/api/telegram-join-requests/${unnamed.id}/approve`)
+    expect(approved.status, approved.text).toBe(200)
+    const { cookie } = await signIn()
+    await eventually(async () => {
+      const audit = await page(`/admin/communities/${community.id}/audit`, cookie)
+      expect(audit.text).toContain(`<bdi>${invisible.username}</bdi>`)
+    })
   })
 
   it('dated years ahead count as asked when received, not first in the list until then', async () => {
