@@ -219,8 +219,10 @@ export async function acceptInvitation(
             revokedAt: sql<null>`null`.as('revoked_at'),
             lastUsedAt: sql<number>`${now.getTime()}`.as('last_used_at'),
             email: teamInvitations.email,
-            // A teammate is a person, not a token someone made: they stay when their inviter goes.
+            // A teammate is a person, not a token someone made: they stay when their inviter goes,
+            // who is named on the team page.
             createdByTokenId: sql<null>`null`.as('created_by_token_id'),
+            invitedByTokenId: teamInvitations.invitedByTokenId,
             signedOutAt: sql<null>`null`.as('signed_out_at'),
           })
           .from(teamInvitations)
@@ -371,8 +373,8 @@ export function listTeamQuery(
 }
 
 /**
- * The names of the tokens that made those of a page of `listTeamQuery` (through the API),
- * wherever they are listed (an owner's are not): a query, for the same batch.
+ * The names of the tokens that made or invited those of a page of `listTeamQuery`, wherever they
+ * are listed (an owner's are not), revoked ones too: a query, for the same batch.
  */
 export function teamMakersQuery(
   db: Database,
@@ -383,7 +385,12 @@ export function teamMakersQuery(
   return db
     .select({ id: apiTokens.id, name: apiTokens.name })
     .from(apiTokens)
-    .where(inArray(apiTokens.id, db.select({ id: page.createdByTokenId }).from(page)))
+    .where(
+      or(
+        inArray(apiTokens.id, db.select({ id: page.createdByTokenId }).from(page)),
+        inArray(apiTokens.id, db.select({ id: page.invitedByTokenId }).from(page)),
+      ),
+    )
 }
 
 /** When this isolate last wrote each token's use down, so most requests skip the write. */

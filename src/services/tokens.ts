@@ -79,6 +79,7 @@ export async function createToken(
     lastUsedAt: null,
     email: null,
     createdByTokenId: creator.tokenId,
+    invitedByTokenId: null,
     signedOutAt: null,
   }
   if (creator.tokenId === null) {

@@ -182,6 +182,9 @@ describe('tokens', () => {
     const teammate = accepted.headers.get('set-cookie')!.split(';')[0]!
 
     expect((await call('DELETE', `/api/tokens/${removed.admin.id}`)).status).toBe(204)
+    // The teammate stays, named as theirs for whoever reviews the team.
+    const reviewed = await page(`/admin/communities/${community.id}/team`, cookie)
+    expect(reviewed.text).toMatch(/<bdi>Invited<\/bdi>[\s\S]*?invited by <bdi>Removed Rae<\/bdi>/)
     const demotion = await call(
       'POST',
       `/api/communities/${community.id}/admins/${demoted.admin.id}/demote`,

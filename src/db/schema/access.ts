@@ -43,6 +43,11 @@ export const apiTokens = sqliteTable(
      */
     createdByTokenId: text('created_by_token_id'),
     /**
+     * For a teammate who accepted a sign-in link: the token that invited them (null: the bootstrap
+     * owner). They stay when it goes, as people do; the team page names it for whoever reviews.
+     */
+    invitedByTokenId: text('invited_by_token_id'),
+    /**
      * When its teammate last signed out everywhere: a Cloudflare Access assertion issued before
      * then signs nobody in with it (a device keeps its Access cookie).
      */

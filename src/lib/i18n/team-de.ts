@@ -20,6 +20,7 @@ export const teamDe = {
   name: 'Name',
   added: 'Hinzugefügt',
   madeBy: 'erstellt von',
+  invitedByInline: 'eingeladen von',
   lastUsed: 'Zuletzt aktiv',
   never: 'nie',
   actions: 'Aktionen',

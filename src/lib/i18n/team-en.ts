@@ -19,6 +19,7 @@ export const teamEn: TeamWords = {
   name: 'Name',
   added: 'Added',
   madeBy: 'made by',
+  invitedByInline: 'invited by',
   lastUsed: 'Last used',
   never: 'never',
   actions: 'Actions',

@@ -21,7 +21,7 @@ export interface TeamView {
   /** Whether this admin may invite, renew and revoke (the forms show only then). */
   manage: boolean
   team: ApiToken[]
-  /** The names of the tokens that made those of `team` through the API, by id (`teamMakersQuery`). */
+  /** The names of the tokens that made or invited those of `team`, by id (`teamMakersQuery`). */
   makers: Map<string, string>
   nextHref: string | undefined
   pending: TeamInvitation[]
@@ -178,6 +178,13 @@ export function TeamPage(props: TeamView) {
                       {' '}
                       · {tt.madeBy}{' '}
                       <bdi>{props.makers.get(token.createdByTokenId) ?? tt.owner}</bdi>
+                    </span>
+                  )}
+                  {token.invitedByTokenId && (
+                    <span class="muted">
+                      {' '}
+                      · {tt.invitedByInline}{' '}
+                      <bdi>{props.makers.get(token.invitedByTokenId) ?? tt.owner}</bdi>
                     </span>
                   )}
                 </td>

@@ -1,0 +1,1 @@
+ALTER TABLE `api_tokens` ADD `invited_by_token_id` text;
