@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { env } from 'cloudflare:workers'
-import { csrfOf, page, post, signIn } from './dashboard-helpers'
+import { confirm, csrfOf, page, post, sessionOf, shownLink, signIn } from './dashboard-helpers'
 import {
   call,
   createCommunity,
@@ -149,15 +149,7 @@ describe('the audit log records who changed what', () => {
     })
     expect(invited.status).toBe(200)
     await entryFor(community.id, 'teammate.invited')
-    const url = /id="sign-in-link"[^>]*value="([^"]+)"/.exec(invited.text)![1]!
-    const accepted = await call('POST', new URL(url).pathname, {
-      token: null,
-      rawBody: '',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        origin: 'https://join.example.com',
-      },
-    })
+    const accepted = await confirm(shownLink(invited.text))
     expect(accepted.status).toBe(303)
     const [token] = await query<{ id: string }>(
       'select id from api_tokens where community_id = ?',
@@ -196,17 +188,9 @@ describe('the audit log records who changed what', () => {
         _csrf: csrfOf(team.text),
       })
       expect(fresh.status).toBe(200)
-      const url = /id="sign-in-link"[^>]*value="([^"]+)"/.exec(fresh.text)![1]!
-      const accepted = await call('POST', new URL(url).pathname, {
-        token: null,
-        rawBody: '',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          origin: 'https://join.example.com',
-        },
-      })
+      const accepted = await confirm(shownLink(fresh.text))
       expect(accepted.status).toBe(303)
-      return accepted.headers.get('set-cookie')!.split(';')[0]!
+      return sessionOf(accepted)
     }
     // Alice makes a fresh sign-in link for Bob, and whoever holds it signs in as Bob.
     const { cookie: hers } = await signIn(alice.token)

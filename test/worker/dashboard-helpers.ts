@@ -1,6 +1,32 @@
 import { expect } from 'vitest'
 import { BASE, call, OWNER_TOKEN } from './helpers'
 
+/** A sign-in link as the dashboard shows it once: the read-only field's value. */
+export function shownLink(html: string): string {
+  const url = /id="sign-in-link"[^>]*value="([^"]+)"/.exec(html)?.[1]
+  expect(url, 'the page shows the sign-in link').toBeTruthy()
+  return url!
+}
+
+/** Confirms a sign-in link on its page: the form posts back to the same address, same origin. */
+export function confirm(url: string) {
+  return call('POST', new URL(url).pathname, {
+    token: null,
+    rawBody: '',
+    headers: {
+      accept: 'text/html',
+      'accept-language': 'en',
+      'content-type': 'application/x-www-form-urlencoded',
+      origin: BASE,
+    },
+  })
+}
+
+/** The session cookie an answer set (a confirmed sign-in link's, for one). */
+export function sessionOf(answer: { headers: Headers }): string {
+  return answer.headers.get('set-cookie')!.split(';')[0]!
+}
+
 /** Signs in to the dashboard with a token, as the sign-in form does, and returns the cookie. */
 export async function signIn(token = OWNER_TOKEN) {
   const response = await call('POST', '/admin/login?next=/admin', {

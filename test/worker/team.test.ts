@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { csrfOf, page, post, signIn } from './dashboard-helpers'
+import { confirm, csrfOf, page, post, sessionOf, shownLink, signIn } from './dashboard-helpers'
 import {
   BASE,
   call,
@@ -12,32 +12,11 @@ import {
   query,
 } from './helpers'
 
-/** A sign-in link as the dashboard shows it once: the read-only field's value. */
-function shownLink(html: string): string {
-  const url = /id="sign-in-link"[^>]*value="([^"]+)"/.exec(html)?.[1]
-  expect(url, 'the page shows the sign-in link').toBeTruthy()
-  return url!
-}
-
 /** Opens a sign-in link as the teammate's browser does: the confirmation page. */
 function open(url: string) {
   return call('GET', new URL(url).pathname, {
     token: null,
     headers: { accept: 'text/html', 'accept-language': 'en' },
-  })
-}
-
-/** Confirms on that page: the form posts back to the same address, from the same origin. */
-function confirm(url: string) {
-  return call('POST', new URL(url).pathname, {
-    token: null,
-    rawBody: '',
-    headers: {
-      accept: 'text/html',
-      'accept-language': 'en',
-      'content-type': 'application/x-www-form-urlencoded',
-      origin: BASE,
-    },
   })
 }
 
@@ -89,7 +68,7 @@ describe('inviting a teammate with a one-time sign-in link', () => {
     const accepted = await confirm(url)
     expect(accepted.status, accepted.text.slice(0, 300)).toBe(303)
     expect(accepted.headers.get('location')).toBe(`/admin/communities/${community.id}`)
-    const cookie = accepted.headers.get('set-cookie')!.split(';')[0]!
+    const cookie = sessionOf(accepted)
     const overview = await page(`/admin/communities/${community.id}`, cookie)
     expect(overview.status).toBe(200)
     expect(overview.text).toContain('Ana (ana@example.org)')
@@ -132,7 +111,7 @@ describe('inviting a teammate with a one-time sign-in link', () => {
     expect(created.status, created.text).toBe(201)
     const accepted = await confirm(created.json.url)
     expect(accepted.status).toBe(303)
-    const cookie = accepted.headers.get('set-cookie')!.split(';')[0]!
+    const cookie = sessionOf(accepted)
     const [token] = await query<{ role: string; group_id: string }>(
       'select role, group_id from api_tokens where community_id = ?',
       community.id,
@@ -284,7 +263,7 @@ describe('who has access', () => {
       body: { name: 'Leaving', role: 'community_admin' },
     })
     const accepted = await confirm(created.json.url)
-    const theirs = accepted.headers.get('set-cookie')!.split(';')[0]!
+    const theirs = sessionOf(accepted)
     expect((await page(`/admin/communities/${community.id}`, theirs)).status).toBe(200)
 
     const { cookie } = await signIn()
@@ -363,7 +342,7 @@ describe('who has access', () => {
     expect(fresh.status).toBe(200)
     const accepted = await confirm(shownLink(fresh.text))
     expect(accepted.status).toBe(303)
-    const theirs = accepted.headers.get('set-cookie')!.split(';')[0]!
+    const theirs = sessionOf(accepted)
     const overview = await page(`/admin/communities/${community.id}`, theirs)
     expect(overview.text).toContain('Returning')
     const tokens = await query('select id from api_tokens where community_id = ?', community.id)

@@ -8,7 +8,7 @@ import {
   createToken,
   expectProblem,
 } from './helpers'
-import { page, signIn } from './dashboard-helpers'
+import { confirm, page, sessionOf, signIn } from './dashboard-helpers'
 import { createDb } from '../../src/db/client'
 import { createToken as writeToken } from '../../src/services/tokens'
 
@@ -170,16 +170,9 @@ describe('tokens', () => {
       body: { name: 'Invited', role: 'community_admin' },
     })
     expect(invited.status, invited.text).toBe(201)
-    const accepted = await call('POST', new URL(invited.json.url).pathname, {
-      token: null,
-      rawBody: '',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        origin: 'https://join.example.com',
-      },
-    })
+    const accepted = await confirm(invited.json.url)
     expect(accepted.status).toBe(303)
-    const teammate = accepted.headers.get('set-cookie')!.split(';')[0]!
+    const teammate = sessionOf(accepted)
 
     expect((await call('DELETE', `/api/tokens/${removed.admin.id}`)).status).toBe(204)
     // The teammate stays, named as theirs for whoever reviews the team.

@@ -46,6 +46,14 @@ export function TeamPage(props: TeamView) {
   const id = props.communityId
   const groupName = new Map(groups.map((group) => [group.id, groupLabel(t, group)]))
   const when = (at: Date) => formatMoment(props.lang, at, props.timeZone)
+  // "made by …", "invited by …"; a maker no longer stored reads as an owner.
+  const byWhom = (words: string, tokenId: string | null) =>
+    tokenId && (
+      <span class="muted">
+        {' '}
+        · {words} <bdi>{props.makers.get(tokenId) ?? tt.owner}</bdi>
+      </span>
+    )
   const role = sentText(form, 'role', 'community_admin')
   return (
     <>
@@ -173,20 +181,8 @@ export function TeamPage(props: TeamView) {
                 </td>
                 <td data-label={tt.added}>
                   {when(token.createdAt)}
-                  {token.createdByTokenId && (
-                    <span class="muted">
-                      {' '}
-                      · {tt.madeBy}{' '}
-                      <bdi>{props.makers.get(token.createdByTokenId) ?? tt.owner}</bdi>
-                    </span>
-                  )}
-                  {token.invitedByTokenId && (
-                    <span class="muted">
-                      {' '}
-                      · {tt.invitedByInline}{' '}
-                      <bdi>{props.makers.get(token.invitedByTokenId) ?? tt.owner}</bdi>
-                    </span>
-                  )}
+                  {byWhom(tt.madeBy, token.createdByTokenId)}
+                  {byWhom(tt.invitedByInline, token.invitedByTokenId)}
                 </td>
                 <td data-label={tt.lastUsed}>
                   {token.lastUsedAt ? when(token.lastUsedAt) : tt.never}
