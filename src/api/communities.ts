@@ -153,8 +153,9 @@ openapi(
     tags,
     summary: 'Delete a community, its groups and its scoped tokens',
     description:
-      'Everything of the community goes with it. With Telegram, its links’ Telegram links are ' +
-      'revoked at Telegram by the cron job afterwards.',
+      'Everything of the community goes with it, but its links’ codes stay taken: they answer ' +
+      '410 from then on and are never issued again, so no poster of it leads elsewhere. With ' +
+      'Telegram, its links’ Telegram links are revoked at Telegram by the cron job afterwards.',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: CommunityParams },
     responses: {

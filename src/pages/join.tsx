@@ -19,7 +19,12 @@ import {
 import { formToJoinBody, JoinBodySchema } from '../schemas/join'
 import { CodeParamSchema } from '../schemas/public'
 import { originQueryOf, signUpPlace } from '../lib/visitor'
-import { findInviteWithCommunity, inviteStatus, retiredCodeExists } from '../services/invites'
+import {
+  findInviteWithCommunity,
+  inviteStatus,
+  retiredCode,
+  type RetiredCode,
+} from '../services/invites'
 import {
   addressKey,
   confirmationTemplateLimit,
@@ -66,8 +71,7 @@ async function usableInviteOrThrow(
 ): Promise<{ invite: Invite; community: Community }> {
   const param = CodeParamSchema.safeParse(c.req.param())
   const found = param.success ? await findInviteWithCommunity(c.var.db, param.data.code) : null
-  const retired =
-    !found && param.success ? await retiredCodeExists(c.var.db, param.data.code) : false
+  const retired = !found && param.success ? await retiredCode(c.var.db, param.data.code) : null
   return usableOrThrow(
     language(c),
     { invite: found?.invite, community: found?.community, retired },
@@ -78,15 +82,23 @@ async function usableInviteOrThrow(
 /** A link that lets people in, with its community, from what was read; or the 404/410. */
 function usableOrThrow(
   lang: Lang,
-  read: { invite: Invite | undefined; community: Community | undefined; retired: boolean },
+  read: {
+    invite: Invite | undefined
+    community: Community | undefined
+    retired: RetiredCode | null
+  },
   now: Date,
 ): { invite: Invite; community: Community } {
   const { invite, community } = read
   if (!invite || !community) {
-    if (read.retired)
-      throw new ApiError('invite_unusable', MESSAGES[lang].rotatedText, {
-        localized: true,
-      })
+    if (read.retired) {
+      const t = MESSAGES[lang]
+      throw new ApiError(
+        'invite_unusable',
+        read.retired === 'deleted' ? t.deletedText : t.rotatedText,
+        { localized: true },
+      )
+    }
     throw new ApiError('not_found', 'There is no invite link with this code.')
   }
   const status = inviteStatus(invite, now)

@@ -5,7 +5,7 @@ import type { Config } from '../lib/config'
 import { inviteGoneText, type Lang, LANGUAGES, MESSAGES, pickLanguage } from '../lib/i18n'
 import { MemoryCache } from '../lib/memory-cache'
 import { deviceClass, isBot, originQuery, referrerHost, visitorCountry } from '../lib/visitor'
-import { getLanding, inviteStatus, type Landing, retiredCodeExists } from '../services/invites'
+import { getLanding, inviteStatus, type Landing, retiredCode } from '../services/invites'
 import { bufferVisit } from '../services/visit-buffer'
 import { CodeParamSchema, LandingQuerySchema } from '../schemas/public'
 import { inviteUrls } from '../schemas/invites'
@@ -31,9 +31,9 @@ landingApp.get('/i/:code', async (c) => {
       'content-language': lang,
     })
   if (!landing) {
-    return code !== null && (await retiredCodeExists(db, code))
-      ? errorPage(410, t.goneTitle, t.rotatedText)
-      : errorPage(404, t.notFoundTitle, t.notFoundText)
+    const retired = code === null ? null : await retiredCode(db, code)
+    if (retired === null) return errorPage(404, t.notFoundTitle, t.notFoundText)
+    return errorPage(410, t.goneTitle, retired === 'deleted' ? t.deletedText : t.rotatedText)
   }
   const now = new Date()
   const status = inviteStatus(landing.invite, now)

@@ -5,7 +5,7 @@ import { sha256Hex } from '../lib/crypto'
 import { ApiError, fieldErrors } from '../lib/errors'
 import { MemoryCache } from '../lib/memory-cache'
 import { renderQrPng, renderQrSvg, type QrOptions } from '../lib/qr'
-import { inviteStatus, retiredCodeExists } from '../services/invites'
+import { inviteStatus, retiredCode } from '../services/invites'
 import {
   DEFAULT_QR_DESIGN,
   findQrTarget,
@@ -94,8 +94,12 @@ async function renderFresh(
 ): Promise<QrImage> {
   const found = await findQrTarget(c.var.db, code)
   if (!found) {
-    if (await retiredCodeExists(c.var.db, code)) {
+    const retired = await retiredCode(c.var.db, code)
+    if (retired === 'rotated') {
       throw new ApiError('gone', 'This invite link has been replaced by a new code.')
+    }
+    if (retired === 'deleted') {
+      throw new ApiError('gone', 'The community of this invite link has been deleted.')
     }
     throw new ApiError('not_found', 'There is no invite link with this code.')
   }

@@ -16,6 +16,7 @@ import { DEFAULT_TIME_ZONE } from '../lib/time'
 import { SLUG_MAX_LENGTH, slugify } from '../lib/slug'
 import { isOwner, type Principal } from './access'
 import { forgetCommunityChats, forgetTelegramContacts } from './telegram-retention'
+import { forgetCachedCodes } from './invites'
 import { planLinksIntoChatOf, retireLinksOfCommunity } from '../platforms/telegram/links-follow'
 
 export interface CreateCommunityInput {
@@ -230,7 +231,24 @@ export async function deleteCommunity(
 ): Promise<void> {
   const client = db.$client
   const id = community.id
-  await client.batch([
+  const [campaignCodes] = await client.batch([
+    // Read first: the campaign links (the ones on posters) whose landings and QR images this
+    // isolate may hold. Members' own links and any past the first thousand expire from the
+    // caches within seconds (landings) or five minutes (QR images), behind a page that says gone.
+    client
+      .prepare(
+        `select code from invites where community_id = ?1 and referrer_member_id is null
+         limit 1000`,
+      )
+      .bind(id),
+    // The codes stay taken for good: a poster or QR code of this community must never lead to
+    // another one (the rows outlive their links, `invite_codes.invite_id` set to null).
+    client
+      .prepare(
+        `update invite_codes set retired_at = ?2 where retired_at is null
+         and invite_id in (select id from invites where community_id = ?1)`,
+      )
+      .bind(id, now.getTime()),
     // Its links' Telegram links outlive it, to be revoked by the cron job (the rows that track
     // them go with the links).
     client
@@ -250,6 +268,9 @@ export async function deleteCommunity(
     client.prepare('delete from api_tokens where community_id = ?1').bind(id),
     client.prepare('delete from communities where id = ?1').bind(id),
   ])
+  await forgetCachedCodes(
+    (campaignCodes!.results as Array<{ code: string }>).map((row) => row.code),
+  )
 }
 
 /** The announcement group does not count towards a community's group limit. */

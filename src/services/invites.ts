@@ -417,6 +417,19 @@ async function forgetCached(code: string): Promise<void> {
 }
 
 /**
+ * The QR images purged at once when a community goes: each code costs the Cache API a lookup
+ * and a delete per variant. Images left cached expire within five minutes and only lead to a
+ * page that says the link is gone.
+ */
+const QR_PURGES_PER_DELETION = 50
+
+/** Forgets the landings of a deleted community's links in this isolate, and their QR images. */
+export async function forgetCachedCodes(codes: string[]): Promise<void> {
+  for (const code of codes) landingCache.delete(code)
+  await Promise.all(codes.slice(0, QR_PURGES_PER_DELETION).map(purgeCachedQr))
+}
+
+/**
  * Everything the landing page shows, in one D1 query: the invite joined to its community and
  * that community's groups (one row per group, at most 51).
  */
@@ -456,10 +469,14 @@ export async function findLanding(db: Database, code: string): Promise<Landing |
   }
 }
 
-/** Why a code that is not any link's current code does not work: rotated away, or never issued. */
-export async function retiredCodeExists(db: Database, code: string): Promise<boolean> {
+/** Why a code that is no link's current code was issued once: its link has another code now, or its community was deleted. */
+export type RetiredCode = 'rotated' | 'deleted'
+
+/** Why a code that is not any link's current code does not work; null for one never issued. */
+export async function retiredCode(db: Database, code: string): Promise<RetiredCode | null> {
   const row = await db.query.inviteCodes.findFirst({ where: eq(inviteCodes.code, code) })
-  return row !== undefined
+  if (!row) return null
+  return row.inviteId === null ? 'deleted' : 'rotated'
 }
 
 /** The current invite behind a code with its community, in one query: what joining starts from. */

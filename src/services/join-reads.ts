@@ -17,14 +17,15 @@ const LINK_GROUP = '(select group_id from invites where code = ?1)'
 
 /**
  * The link behind the code at this moment, in one row whatever it turns out to be: the link's
- * columns (null where no link has the code now), whether the code was ever a link's (a rotated
- * link is gone, not unknown), and the owner of a referral link (`referrer_*`, null where there is
+ * columns (null where no link has the code now), why a code no link has now was a link's
+ * once (rotated away, or its community deleted: such a link is gone, not unknown), and the owner of a referral link (`referrer_*`, null where there is
  * none). A referral link on Telegram credits only joins Telegram reports through it: a sign-up on
  * the web through its code credits no referrer. One statement where three were: every statement
  * of a batch costs its own round of work in D1, however small its result.
  */
 const LINK = `select i.*,
-    exists (select 1 from invite_codes where code = ?1) as code_ever_used,
+    (select case when invite_id is null then 'deleted' else 'rotated' end
+      from invite_codes where code = ?1) as retired_code,
     r.id as referrer_id, r.status as referrer_status,
     r.phone as referrer_phone, r.email as referrer_email
   from (select 1) left join invites i on i.code = ?1

@@ -13,7 +13,7 @@ import {
 } from '../db/schema'
 import { firstRowOf, rowOf, rowsOf } from '../db/rows'
 import { ApiError, isUniqueViolation } from '../lib/errors'
-import { inviteRefusal, inviteStatus } from './invites'
+import { inviteRefusal, inviteStatus, type RetiredCode } from './invites'
 import { groupIdsOf } from './join-statements'
 import {
   fullGroupOf,
@@ -85,8 +85,8 @@ interface SignUpMade {
 export interface JoinReading {
   /** The link behind the code as it stands at this moment; undefined when no link has it now. */
   invite: Invite | undefined
-  /** Whether the code was a link's once (rotated away): such a link is gone, not unknown. */
-  retired: boolean
+  /** Why a code no link has now was a link's once: such a link is gone, not unknown. */
+  retired: RetiredCode | null
   exceeded: ExceededLimit[]
   community: Community | undefined
   groupRows: Group[]
@@ -149,7 +149,7 @@ export async function readForJoin(
     (Record<string, unknown> & { confirmation_mailer: number }) | undefined
   const reading: JoinReading = {
     invite: link,
-    retired: !link && linkRow?.code_ever_used === 1,
+    retired: link ? null : (linkRow?.retired_code ?? null),
     exceeded: exceededLimits(limits, results.slice(reads.length), options.now),
     community: communityRow && rowOf(communities, communityRow),
     groupRows: rowsOf(groups, groupRows),
@@ -189,7 +189,7 @@ function seenLinkOf(reading: JoinReading): SeenLink | undefined {
 /** The row `joinReadStatements` reads the link in: its columns, and what else it reads with it. */
 type LinkRow = Record<string, unknown> & {
   id: string | null
-  code_ever_used: number
+  retired_code: RetiredCode | null
   referrer_id: string | null
   referrer_status: string | null
   referrer_phone: string | null

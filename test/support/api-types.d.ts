@@ -52,7 +52,7 @@ export interface paths {
     get: operations['getCommunity']
     /**
      * Delete a community, its groups and its scoped tokens
-     * @description Everything of the community goes with it. With Telegram, its links’ Telegram links are revoked at Telegram by the cron job afterwards. Access (`community.delete`), on the community of the path’s `id`: owner tokens only. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description Everything of the community goes with it, but its links’ codes stay taken: they answer 410 from then on and are never issued again, so no poster of it leads elsewhere. With Telegram, its links’ Telegram links are revoked at Telegram by the cron job afterwards. Access (`community.delete`), on the community of the path’s `id`: owner tokens only. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     delete: operations['deleteCommunity']
     /**
@@ -2760,7 +2760,7 @@ export interface operations {
   }
   /**
    * Delete a community, its groups and its scoped tokens
-   * @description Everything of the community goes with it. With Telegram, its links’ Telegram links are revoked at Telegram by the cron job afterwards. Access (`community.delete`), on the community of the path’s `id`: owner tokens only. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description Everything of the community goes with it, but its links’ codes stay taken: they answer 410 from then on and are never issued again, so no poster of it leads elsewhere. With Telegram, its links’ Telegram links are revoked at Telegram by the cron job afterwards. Access (`community.delete`), on the community of the path’s `id`: owner tokens only. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   deleteCommunity: {
     parameters: {

@@ -141,6 +141,41 @@ describe('custom codes: errors', () => {
     expectProblem(await createWithCode(community.id, invite.code.toUpperCase()), 409, 'code_taken')
   })
 
+  it('keeps a deleted community’s codes taken: its posters say the community is gone, never lead elsewhere', async () => {
+    const deleted = await createCommunity()
+    const code = uniqueCode('spring-poster')
+    expect((await createWithCode(deleted.id, code)).status).toBe(201)
+    // Seen before the deletion: the landing and the QR image are in this isolate's caches.
+    expect((await visit(`/i/${code}`)).status).toBe(200)
+    expect((await call('GET', `/i/${code}/qr.svg`, { token: null })).status).toBe(200)
+    expect((await call('DELETE', `/api/communities/${deleted.id}`)).status).toBe(204)
+
+    const other = await createCommunity()
+    expectProblem(await createWithCode(other.id, code), 409, 'code_taken')
+    expect(await query('select code from invites where code = ?', code)).toEqual([])
+    const [kept] = await query(
+      'select invite_id, retired_at from invite_codes where code = ?',
+      code,
+    )
+    expect(kept).toMatchObject({ invite_id: null })
+    expect(kept!.retired_at).not.toBeNull()
+
+    // At once, not once the caches expire.
+    const landing = await visit(`/i/${code}`, { 'accept-language': 'en' })
+    expect(landing.status).toBe(410)
+    expect(landing.text).toContain('The community this invite link was for no longer exists here.')
+    const german = await visit(`/i/${code}`, { 'accept-language': 'de' })
+    expect(german.text).toContain('Die Community, zu der dieser Einladungslink gehörte')
+    expect((await call('GET', `/i/${code}/qr.svg`, { token: null })).status).toBe(410)
+    const join = await joinJson(
+      code,
+      { name: 'Late', phone: newPhone() },
+      { 'accept-language': 'en' },
+    )
+    expectProblem(join, 410, 'invite_unusable')
+    expect(join.json.detail).toBe('The community this invite link was for no longer exists here.')
+  })
+
   it('refuses reserved words with 400, whatever their case', async () => {
     const community = await createCommunity()
     for (const code of [

@@ -19,7 +19,7 @@ import {
   findLanding,
   listInvites,
   listInvitesQuery,
-  retiredCodeExists,
+  retiredCode,
   setInviteArchived,
   updateInvite,
 } from '../../src/services/invites'
@@ -177,7 +177,7 @@ describe('query plans of the request paths', () => {
     await listRecipients(db, 'ann_plan', { status: 'failed', limit: 50 })
     await listRecipients(db, 'ann_plan', { cursor: 'dsp_plan~mem_plan', limit: 50 })
     await findInviteWithCommunity(db, invite.code)
-    await retiredCodeExists(db, invite.code)
+    await retiredCode(db, invite.code)
     await listCommunities(
       db,
       {

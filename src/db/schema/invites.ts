@@ -80,13 +80,12 @@ export const inviteCodes = sqliteTable(
   'invite_codes',
   {
     code: text('code').primaryKey(),
-    inviteId: text('invite_id')
-      .notNull()
-      .references(() => invites.id, { onDelete: 'cascade' }),
+    // Null once the link is gone with its community: the code stays taken, as printed posters
+    // and QR codes still carry it, and answers "gone" instead of leading to whoever asks next.
+    inviteId: text('invite_id').references(() => invites.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at').notNull(),
     retiredAt: timestamp('retired_at'),
   },
-  // A deleted link's codes go with it (the foreign key's cascade) through this.
   (t) => [index('invite_codes_invite_idx').on(t.inviteId)],
 )
 

@@ -24,6 +24,7 @@ export const de = {
   expiredText: 'Dieser Einladungslink ist abgelaufen. Frag nach einem neuen Link.',
   usedUpText: 'Dieser Einladungslink wurde so oft genutzt wie erlaubt. Frag nach einem neuen Link.',
   rotatedText: 'Dieser Einladungslink wurde ersetzt. Frag nach dem neuen Link.',
+  deletedText: 'Die Community, zu der dieser Einladungslink gehörte, gibt es hier nicht mehr.',
   badRequestTitle: 'Das hat nicht geklappt',
   errorTitle: 'Etwas ist schiefgelaufen',
   errorText: 'Bitte versuch es gleich noch einmal.',

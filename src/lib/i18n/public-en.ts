@@ -26,6 +26,7 @@ export const en: Messages = {
   expiredText: 'This invite link has expired. Ask for a new one.',
   usedUpText: 'This invite link has been used as often as allowed. Ask for a new one.',
   rotatedText: 'This invite link has been replaced. Ask for the new one.',
+  deletedText: 'The community this invite link was for no longer exists here.',
   badRequestTitle: 'That did not work',
   errorTitle: 'Something went wrong',
   errorText: 'Please try again in a moment.',
