@@ -325,6 +325,48 @@ describe('a proof confirms the contact it proves, and nothing else', () => {
     const [member] = await membersOf(community.id)
     expect(member!.contactConsent.phone).toBeNull()
   })
+
+  it('once a community asks for confirmation, a number with only a ticked box gets nothing until its owner proves it', async () => {
+    const created = await call('POST', '/api/communities', {
+      body: {
+        name: `Switching ${crypto.randomUUID()}`,
+        description: 'x',
+        visibility: 'open',
+        consent: 'single',
+      },
+    })
+    const community = created.json as { id: string }
+    const invite = await createInvite(community.id)
+    const ticked = newPhone()
+    expect((await joinJson(invite.code, { name: 'Ticked', phone: ticked })).status).toBe(201)
+    const switched = await call('PATCH', `/api/communities/${community.id}`, {
+      body: { consent: 'double' },
+    })
+    expect(switched.status, switched.text).toBe(200)
+    const proven = newPhone()
+    const joined = await joinJson(invite.code, { name: 'Proven', phone: proven })
+    await confirmByWhatsApp(proven, joined)
+    await eventually(async () => expect(await membersOf(community.id)).toHaveLength(2))
+
+    const deliveries = await announceAndWait(community.id, 'After the switch')
+    const byName = Object.fromEntries(
+      deliveries.data.map(
+        (row: { memberName: string; status: string; lastError: string | null }) => [
+          row.memberName,
+          row,
+        ],
+      ),
+    )
+    expect(byName.Ticked).toMatchObject({
+      status: 'skipped',
+      lastError: 'phone number not confirmed',
+    })
+    expect(byName.Proven.status).toBe('sent')
+    expect((await sentTo(ticked)).filter((m) => m.text?.body === 'After the switch')).toEqual([])
+    expect((await sentTo(proven)).filter((m) => m.text?.body === 'After the switch')).toHaveLength(
+      1,
+    )
+  })
 })
 
 describe('nobody holds someone else’s number hostage, or learns who is a member', () => {

@@ -1,7 +1,15 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { Database } from '../../db/client'
-import { announcements, deliveries, dispatches, members, type Announcement } from '../../db/schema'
+import {
+  announcements,
+  communities,
+  deliveries,
+  dispatches,
+  members,
+  type Announcement,
+  type ConsentMethod,
+} from '../../db/schema'
 import { type Config } from '../../lib/config'
 import { chunks, ID_CHUNK } from '../../lib/chunks'
 import {
@@ -66,14 +74,24 @@ export async function deliverAnnouncements(
     db,
     [...people.values()].flatMap((member) => (member.phone ? [member.phone] : [])),
   )
-  const announcementOf = new Map<string, Announcement>()
+  const announcementOf = new Map<string, RunToSend>()
   for (const ids of chunks([...new Set(unique.map((m) => m.dispatchId))], ID_CHUNK)) {
     const runs = await db
-      .select({ id: dispatches.id, announcement: announcements })
+      .select({
+        id: dispatches.id,
+        announcement: announcements,
+        consent: communities.consent,
+      })
       .from(dispatches)
       .innerJoin(announcements, eq(announcements.id, dispatches.announcementId))
+      .innerJoin(communities, eq(communities.id, announcements.communityId))
       .where(inArray(dispatches.id, ids))
-    for (const run of runs) announcementOf.set(run.id, run.announcement)
+    for (const run of runs) {
+      announcementOf.set(run.id, {
+        announcement: run.announcement,
+        asksForProof: run.consent === 'double',
+      })
+    }
   }
 
   const attempts = new Map<string, number>()
@@ -163,31 +181,60 @@ export async function deliverAnnouncements(
 
 type SkipResult = { outcome: 'skipped'; reason: string }
 
+/** An announcement's run, and whether its community asks members to prove their contacts. */
+interface RunToSend {
+  announcement: Announcement
+  asksForProof: boolean
+}
+
+/**
+ * Whether a contact's consent stands for this community now. A single opt-in is a ticked box,
+ * no proof: once the community asks for confirmation (switched to double opt-in), it no longer
+ * counts, and the member is written to again only after proving the contact.
+ */
+function consentStands(
+  confirmedAt: Date | null,
+  method: ConsentMethod | null,
+  asksForProof: boolean,
+): boolean {
+  return confirmedAt !== null && !(asksForProof && method === 'single_opt_in')
+}
+
 /** One message to one member, or why not; signed when its turn comes. */
 async function attempt(
   config: Config,
   member: typeof members.$inferSelect | undefined,
   /** When the member's number last sent STOP, if that still stands. */
   stop: Date | undefined,
-  announcement: Announcement | undefined,
+  run: RunToSend | undefined,
   message: DeliveryKey,
   pace: Pace,
   clock: () => Date,
 ): Promise<SendResult | SkipResult> {
   if (!member || member.status !== 'active') return { outcome: 'skipped', reason: 'member left' }
-  if (!announcement) return { outcome: 'failed', error: 'announcement deleted' }
+  if (!run) return { outcome: 'failed', error: 'announcement deleted' }
+  const { announcement, asksForProof } = run
   if (announcement.pausedAt) {
     return { outcome: 'skipped', reason: pausedReason(announcement.pauseReason) }
   }
   // Consent is per contact: only a contact its owner confirmed, and whose owner has not taken
   // it back since, is ever written to or passed on.
   const stopped = !reachableAfterStop(stop, member)
-  const phone = member.phoneConfirmedAt && !stopped ? member.phone : null
-  const email = member.emailConfirmedAt ? member.email : null
+  const phoneConsent = consentStands(
+    member.phoneConfirmedAt,
+    member.phoneConsentMethod,
+    asksForProof,
+  )
+  const emailConsent = consentStands(
+    member.emailConfirmedAt,
+    member.emailConsentMethod,
+    asksForProof,
+  )
+  const phone = phoneConsent && !stopped ? member.phone : null
+  const email = emailConsent ? member.email : null
   if (config.DELIVERY_CHANNEL === 'whatsapp') {
     if (!member.phone) return { outcome: 'skipped', reason: 'no phone number' }
-    if (!member.phoneConfirmedAt)
-      return { outcome: 'skipped', reason: 'phone number not confirmed' }
+    if (!phoneConsent) return { outcome: 'skipped', reason: 'phone number not confirmed' }
     if (!phone) return { outcome: 'skipped', reason: 'the number sent STOP' }
     await pace()
     return sendWhatsAppMessage(config, phone, announcement.body)
