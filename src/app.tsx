@@ -89,8 +89,9 @@ export function createApp() {
         'A 400 `validation_failed` comes from the schema of a parameter or body, or from a rule ' +
         'that the operation’s 400 response names (`x-validation-rules`, by field). Operations ' +
         'under `/api` refuse query parameters they do not list. Text fields are cleaned (Unicode ' +
-        'NFC, no control or bidi characters, trimmed); their length limits count the characters ' +
-        '(code points) as sent, and a required one must keep a visible character once cleaned.',
+        'NFC, no control or bidi characters or halves of surrogate pairs, trimmed); their length ' +
+        'limits count the characters (code points) as sent and again once cleaned, and a ' +
+        'required one must keep a visible character once cleaned.',
     },
     servers: [{ url: origin }],
   })

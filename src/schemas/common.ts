@@ -47,22 +47,28 @@ export function userText(
   max: number,
   options: { multiline?: boolean; required?: boolean | string } = {},
 ) {
+  // Counted as sent, as the document's maxLength says, and again once cleaned: NFC spells a few
+  // characters with two (U+0958 becomes U+0915 U+093C), and what is stored must fit the limit
+  // that a client writing it back is held to.
+  const atMost = (ctx: z.core.ParsePayload<string>) => {
+    // Once is enough: a text too long as sent is not told so twice.
+    if (ctx.issues.length === 0 && characterCount(ctx.value) > max) {
+      ctx.issues.push({
+        code: 'too_big',
+        origin: 'string',
+        maximum: max,
+        inclusive: true,
+        input: ctx.value,
+        message: `Too big: expected string to have <=${max} characters`,
+      })
+    }
+  }
   const text = z
     .string()
-    .check((ctx) => {
-      if (characterCount(ctx.value) > max) {
-        ctx.issues.push({
-          code: 'too_big',
-          origin: 'string',
-          maximum: max,
-          inclusive: true,
-          input: ctx.value,
-          message: `Too big: expected string to have <=${max} characters`,
-        })
-      }
-    })
+    .check(atMost)
     .overwrite((value) => cleanText(value, options))
     .trim()
+    .check(atMost)
   if (!options.required) return text.openapi({ maxLength: max })
   const message = typeof options.required === 'string' ? options.required : undefined
   return text.min(1, message).openapi({ maxLength: max, pattern: VISIBLE_CHARACTER })

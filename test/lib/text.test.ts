@@ -21,4 +21,11 @@ describe('cleanText', () => {
       '👩\u200d💻 \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645',
     )
   })
+
+  it('drops halves of surrogate pairs and keeps whole pairs', () => {
+    expect(cleanText('a\uD800b\uDC00c\uDBFF')).toBe('abc')
+    expect(cleanText('\uDC00\uD800')).toBe('')
+    expect(cleanText('🏃\uD83C')).toBe('🏃')
+    expect(cleanText('🏃🏽‍♀️')).toBe('🏃🏽‍♀️')
+  })
 })

@@ -135,6 +135,44 @@ describe('free text is cleaned at every edge', () => {
     )
   })
 
+  it('stores what it answers: no half characters, and no text that grew past its limit once normalised', async () => {
+    const community = await createCommunity()
+    // Halves of surrogate pairs are no characters: gone, or the name is empty and refused.
+    const half = await call('POST', `/api/communities/${community.id}/groups`, {
+      body: { name: 'Run\uD800ners\uDC00' },
+    })
+    expect(half.status, half.text).toBe(201)
+    expect(half.json.name).toBe('Runners')
+    expect(await query('select name from groups where id = ?', half.json.id)).toEqual([
+      { name: 'Runners' },
+    ])
+    expectProblem(
+      await call('POST', `/api/communities/${community.id}/groups`, {
+        body: { name: '\uD800'.repeat(100) },
+      }),
+      400,
+      'validation_failed',
+    )
+    // U+0958 is spelled with two characters in NFC: 100 of them would be stored as 200.
+    const grown = await call('POST', `/api/communities/${community.id}/groups`, {
+      body: { name: '\u0958'.repeat(100) },
+    })
+    expect(expectProblem(grown, 400, 'validation_failed').errors).toEqual([
+      { path: 'name', message: 'Too big: expected string to have <=100 characters' },
+    ])
+    const fits = await call('POST', `/api/communities/${community.id}/groups`, {
+      body: { name: '\u0958'.repeat(50) },
+    })
+    expect(fits.status, fits.text).toBe(201)
+    expect([...fits.json.name]).toHaveLength(100)
+    // What a client read, written back unchanged, is accepted again.
+    const read = await call('GET', `/api/groups/${fits.json.id}`)
+    const again = await call('PATCH', `/api/groups/${fits.json.id}`, {
+      body: { name: read.json.name },
+    })
+    expect(again.status, again.text).toBe(200)
+  })
+
   it('through the join form', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
