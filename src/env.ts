@@ -26,5 +26,7 @@ export type AppEnv = {
      * (its approvals tab shows them); empty elsewhere.
      */
     viewedApprovals: Map<string, number>
+    /** Set by `changedNothing`: the audit log records no entry for this request. */
+    changedNothing: boolean | undefined
   }
 }

@@ -199,8 +199,17 @@ export function auditLater(
 }
 
 /**
+ * Says that a request the audit log would record made no change after all (a form's preview,
+ * shown again without saving): the log holds what was done, never what was only looked at.
+ */
+export function changedNothing(c: Context<AppEnv>): void {
+  c.set('changedNothing', true)
+}
+
+/**
  * Records each change an admin made in the community's audit log (see `RULES`), once it has
- * succeeded: an answer below 400 that is not a form sent back with its errors. The entry is
+ * succeeded: an answer below 400 that is not a form sent back with its errors, nor one that
+ * changed nothing (`changedNothing`). The entry is
  * written after the answer has gone (`waitUntil`), so an audited request costs its caller no
  * round trip; a write that fails is logged.
  */
@@ -214,7 +223,7 @@ export function auditTrail() {
       communityId = await communityOfRow(c.var.db, groups.target!)
     }
     await next()
-    if (c.error || c.res.status >= 400) return
+    if (c.error || c.res.status >= 400 || c.var.changedNothing) return
     const action = typeof found.action === 'string' ? found.action : found.action(groups.verb!)
     const actor = c.var.principal
     let targetId: string | null = groups.target ?? redirectedTo(c) ?? null

@@ -270,6 +270,39 @@ describe('the audit log records who changed what', () => {
     await entryFor(community.id, 'link.created', link.id)
     expect((await auditOf(community.id)).map((e) => e.action)).toEqual(['link.created'])
   })
+
+  it('writes nothing for what was only looked at: next dates of an announcement, a QR design before saving', async () => {
+    const community = await createCommunity()
+    const link = await createInvite(community.id)
+    const { cookie } = await signIn()
+    const announcements = await page(`/admin/communities/${community.id}/announcements`, cookie)
+    const nextDates = await post(`/admin/communities/${community.id}/announcements`, cookie, {
+      _csrf: csrfOf(announcements.text),
+      intent: 'preview',
+      body: 'Only a look',
+      sendAt: '2031-03-01T10:00',
+    })
+    expect(nextDates.status).toBe(200)
+    const linkPage = await page(`/admin/links/${link.id}`, cookie)
+    const design = { fg: '#5a189a', bg: '#fff8e7', margin: '3', level: 'Q', style: 'rounded' }
+    const shown = await post(`/admin/links/${link.id}/qr-design`, cookie, {
+      _csrf: csrfOf(linkPage.text),
+      ...design,
+      intent: 'preview',
+    })
+    expect(shown.status).toBe(200)
+    // Saving is a change, and the only one.
+    const saved = await post(`/admin/links/${link.id}/qr-design`, cookie, {
+      _csrf: csrfOf(linkPage.text),
+      ...design,
+    })
+    expect(saved.status).toBe(303)
+    await entryFor(community.id, 'link.changed', link.id)
+    expect((await auditOf(community.id)).map((e) => e.action)).toEqual([
+      'link.changed',
+      'link.created',
+    ])
+  })
 })
 
 describe('reading the audit log', () => {

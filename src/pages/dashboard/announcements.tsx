@@ -7,6 +7,7 @@ import type { FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
+import { changedNothing } from '../../middleware/audit-trail'
 import { assertCan, can } from '../../services/access'
 import {
   cancelAnnouncement,
@@ -155,6 +156,7 @@ announcementsPages.post('/admin/communities/:id/announcements', async (c) => {
   const sent = sentCompose(form)
   const now = new Date()
   if (formText(form, 'intent') === 'preview') {
+    changedNothing(c)
     const shown = withPreview(lang(c), sent, community.timeZone, now)
     return announcementsPage(c, id, shown, Object.keys(shown.form.errors).length > 0 ? 400 : 200)
   }

@@ -5,6 +5,7 @@ import { telegramConfig } from '../../lib/config'
 import type { FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
+import { changedNothing } from '../../middleware/audit-trail'
 import { assertCan, can, type Action } from '../../services/access'
 import { communityOf, communityQuery, getCommunityOrThrow } from '../../services/communities'
 import { listGroupsQuery } from '../../services/groups'
@@ -275,6 +276,7 @@ linksPages.post('/admin/links/:id/qr-design', async (c) => {
     return linkPage(c, id, { qr, status: 400 }, 'invites.manage')
   }
   if (form.intent === 'preview') {
+    changedNothing(c)
     const qr = {
       values: sent.values,
       errors: {},
