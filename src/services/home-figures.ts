@@ -1,6 +1,6 @@
-import { and, between, eq, gte, inArray, sql, type SQLWrapper } from 'drizzle-orm'
+import { and, between, eq, gte, inArray, isNull, sql, type SQLWrapper } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { announcements, inviteDailyTotals } from '../db/schema'
+import { announcements, groups, inviteDailyTotals } from '../db/schema'
 import type { StatsRange } from './stats-breakdowns'
 import { measuresOf } from './stats'
 
@@ -13,7 +13,8 @@ interface NextAnnouncement {
 
 /**
  * The dashboard home's figures across communities, to run in a batch: each one's joins over a
- * period (from the rollups) and its next scheduled announcement. `communityIds` a list (at
+ * period (from the rollups), its next scheduled announcement, and whether it has a group on
+ * WhatsApp (whose joins are what our forms saw). `communityIds` a list (at
  * most `ID_CHUNK` of them, see `lib/chunks.ts`) or a subquery of ids.
  */
 export function homeFigureQueries(
@@ -51,18 +52,27 @@ export function homeFigureQueries(
         ),
       )
       .groupBy(announcements.communityId),
+    db
+      .selectDistinct({ communityId: groups.communityId })
+      .from(groups)
+      .where(and(inArray(groups.communityId, communityIds), isNull(groups.telegramChatId))),
   ] as const
 }
 
-/** `homeFigureQueries`' results: joins and the next announcement, by community. */
-export function homeFiguresOf([joinRows, nextRows]: readonly [
+/**
+ * `homeFigureQueries`' results: joins and the next announcement, by community, and the
+ * communities with a group on WhatsApp.
+ */
+export function homeFiguresOf([joinRows, nextRows, whatsappRows]: readonly [
   Array<{ communityId: string; joins: number }>,
   Array<{ communityId: string; body: string; sendAt: number }>,
+  Array<{ communityId: string }>,
 ]) {
   return {
     joins: new Map(joinRows.map((row) => [row.communityId, row.joins])),
     next: new Map<string, NextAnnouncement>(
       nextRows.map((row) => [row.communityId, { body: row.body, sendAt: new Date(row.sendAt) }]),
     ),
+    onWhatsApp: new Set(whatsappRows.map((row) => row.communityId)),
   }
 }

@@ -381,6 +381,8 @@ export interface LandingGroup {
   iconUrl: string | null
   memberCount: number
   memberLimit: number
+  /** The Telegram chat it is; null: a WhatsApp group, whose members we know only as sign-ups. */
+  telegramChatId: number | null
 }
 
 export interface Landing {
@@ -447,6 +449,7 @@ export async function findLanding(db: Database, code: string): Promise<Landing |
         iconUrl: groups.iconUrl,
         memberCount: groups.memberCount,
         memberLimit: groups.memberLimit,
+        telegramChatId: groups.telegramChatId,
       },
       telegramUrl: telegramInviteLinks.url,
     })

@@ -74,7 +74,12 @@ export function LandingPage(props: LandingPageProps) {
         )}
         <p>
           <span class="badge">
-            {memberCount === 1 ? `1 ${t.member}` : t.members(formatNumber(lang, memberCount))}
+            {/* WhatsApp does not tell us who is in its groups: only who signed up through us. */}
+            {announcement && announcement.telegramChatId === null
+              ? t.signedUpThroughUs(formatNumber(lang, memberCount))
+              : memberCount === 1
+                ? `1 ${t.member}`
+                : t.members(formatNumber(lang, memberCount))}
           </span>
         </p>
         <p class="muted">{community.visibility === 'open' ? t.openCommunity : t.closedCommunity}</p>

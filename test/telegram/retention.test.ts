@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { DASHBOARD_WORDS } from '../../src/lib/i18n'
 import { addDays, utcDay } from '../../src/lib/time'
 import { call, createInvite, eventually, query } from '../worker/helpers'
 import { page, signIn } from '../worker/dashboard-helpers'
@@ -91,6 +92,8 @@ describe('retention on Telegram, from verified membership', () => {
     const view = await page(`/admin/links/${invite.id}?period=90&lang=en`, cookie)
     expect(view.status).toBe(200)
     expect(view.text).toContain('Seen by Telegram')
+    // A link into a Telegram chat: no word that its figures are inferred, as WhatsApp's are.
+    expect(view.text).not.toContain(DASHBOARD_WORDS.en.whatsappInferred)
     expect(view.text).toContain('Still in the chat after 7 days (seen by Telegram)')
     expect(view.text).toMatch(/60\s*%/)
     expect(view.text).toMatch(/25\s*%/)

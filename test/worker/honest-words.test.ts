@@ -8,6 +8,7 @@ import {
   newPhone,
   visit,
   joinAsMember,
+  query,
 } from './helpers'
 import { page, signIn } from './dashboard-helpers'
 
@@ -81,5 +82,68 @@ describe('no public sentence promises what the product cannot do', () => {
     const docs = await call('GET', '/api/openapi.json')
     const removal = docs.json.paths['/api/members/{id}'].delete
     expect(removal.description).toContain('cannot take anyone out of a WhatsApp group')
+  })
+})
+
+describe('figures of people in WhatsApp groups say they are inferred from our own forms', () => {
+  const note = DASHBOARD_WORDS.en.whatsappInferred
+
+  it('on every dashboard page that shows joins, members, retention or leaves', async () => {
+    const community = await createCommunity()
+    const first = await createInvite(community.id, { label: 'Poster' })
+    const second = await createInvite(community.id, { label: 'Flyer' })
+    await joinAsMember(first.code, { name: 'Wanda', phone: newPhone() })
+    const { cookie } = await signIn()
+    for (const path of [
+      '/admin',
+      `/admin/communities/${community.id}`,
+      `/admin/links/${first.id}`,
+      `/admin/communities/${community.id}/compare?links=${first.id},${second.id}`,
+      `/admin/communities/${community.id}/members`,
+      `/admin/communities/${community.id}/settings`,
+    ]) {
+      const answer = await page(path, cookie)
+      expect(answer.status, path).toBe(200)
+      expect(textOf(answer.text), path).toContain(note)
+    }
+    const german = await call('GET', `/admin/communities/${community.id}`, {
+      token: null,
+      headers: { cookie, accept: 'text/html', 'accept-language': 'de' },
+    })
+    expect(textOf(german.text)).toContain(DASHBOARD_WORDS.de.whatsappInferred)
+  })
+
+  it('not where every group is a Telegram chat, whose figures the bot observes', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id, { label: 'Stage' })
+    await query(
+      `update groups set telegram_chat_id = -1000000000000 - abs(random() % 1000000000000)
+       where community_id = ?`,
+      community.id,
+    )
+    const { cookie } = await signIn()
+    for (const path of [
+      `/admin/communities/${community.id}`,
+      `/admin/links/${invite.id}`,
+      `/admin/communities/${community.id}/members`,
+    ]) {
+      const answer = await page(path, cookie)
+      expect(answer.status, path).toBe(200)
+      expect(textOf(answer.text), path).not.toContain(note)
+    }
+  })
+})
+
+describe('the landing page counts who signed up through us, not who is in a WhatsApp group', () => {
+  it('in German and English', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    await joinAsMember(invite.code, { name: 'Zoe', phone: newPhone() })
+    const en = textOf((await visit(`/i/${invite.code}?lang=en`)).text)
+    expect(en).toContain('1 signed up through us')
+    expect(en).not.toMatch(/\b1 member\b/)
+    const de = textOf((await visit(`/i/${invite.code}?lang=de`)).text)
+    expect(de).toContain('1 über uns angemeldet')
+    expect(de).not.toMatch(/\b1 Mitglied\b/)
   })
 })

@@ -34,6 +34,9 @@ export const dashboardDe = {
   pendingRequests: 'Offene Anfragen',
   pendingEverywhere: 'Offene Anfragen in allen deinen Communities',
   joinsThisWeek: 'Beitritte, 7 Tage',
+  /** Beside every figure of people in a WhatsApp group: what it is counted from. */
+  whatsappInferred:
+    'WhatsApp verrät uns nicht, wer in einer Gruppe ist. Bei WhatsApp-Gruppen stammen Beitritte, Mitgliederzahlen, Bindung und Austritte hier aus unserem Anmeldeformular, unserer Austrittsseite und den Antworten der Mitglieder auf unsere Nachrichten, nicht aus dem Chat selbst.',
   nextAnnouncement: 'Nächste Ankündigung',
   select: 'Auswählen',
   signedInAs: 'Angemeldet als',

@@ -33,6 +33,8 @@ export const dashboardEn: Words = {
   pendingRequests: 'Pending requests',
   pendingEverywhere: 'Pending requests in all your communities',
   joinsThisWeek: 'Joins, 7 days',
+  whatsappInferred:
+    'WhatsApp does not tell us who is in a group. For WhatsApp groups, the joins, member counts, retention and leaves here come from our own sign-up form, our leave page and members’ replies to our messages, not from the chat itself.',
   nextAnnouncement: 'Next announcement',
   select: 'Select',
   signedInAs: 'Signed in as',

@@ -2,6 +2,8 @@
 export const de = {
   members: (n: string) => `${n} Mitglieder`,
   member: 'Mitglied',
+  /** A WhatsApp group's count: who signed up through our links, not who is in the chat. */
+  signedUpThroughUs: (n: string) => `${n} über uns angemeldet`,
   openCommunity: 'Offene Community: Niemand muss dich freigeben.',
   closedCommunity: 'Geschlossene Community: Ein Admin entscheidet über deine Anfrage.',
   groupsHeading: 'Gruppen',

@@ -3,6 +3,7 @@ import type { Messages } from './public-de'
 /** The pages people see, in English. */
 export const en: Messages = {
   members: (n) => `${n} members`,
+  signedUpThroughUs: (n) => `${n} signed up through us`,
   member: 'member',
   openCommunity: 'Open community: nobody has to approve you.',
   closedCommunity: 'Closed community: an admin decides on your request.',

@@ -183,6 +183,7 @@ async function homePage(c: Context<AppEnv>, form?: FormState) {
       approvalsHref={approvalsHref(pending)}
       joins={new Map([...figures.joins].filter(([id]) => mayReadStats.has(id)))}
       mayReadStats={mayReadStats}
+      onWhatsApp={figures.onWhatsApp}
       next={new Map([...figures.next].filter(([id]) => mayReadAnnouncements.has(id)))}
       create={
         can(principal, 'community.create')

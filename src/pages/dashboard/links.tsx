@@ -34,6 +34,7 @@ import { statsCsv } from '../../services/stats-csv'
 import { LINK_SORTS } from '../../views/dashboard/links-table'
 import { readQrDesignForm } from './qr-designer'
 import { CommunityOverview, LinkPage, type RefusedLinkForms } from '../../views/dashboard/links'
+import { onWhatsApp } from '../../views/whatsapp-inferred'
 import { telegramLinksOfPageQuery } from '../../services/telegram-chats'
 import { telegramLinkOfInviteQuery } from '../../platforms/telegram/invite-links'
 import { qrPreviewWithLogo, saveQrDesign, type QrDesignInput } from '../../services/qr-designs'
@@ -129,6 +130,7 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
         }
       }
       groups={groups?.data ?? null}
+      whatsapp={onWhatsApp(groupRows)}
       referrals={board && rewards ? { board, rewards } : null}
     />,
     form?.status,

@@ -5,6 +5,8 @@ import { ApiError } from '../../lib/errors'
 import { assertCan, can } from '../../services/access'
 import { communityOf, communityQuery } from '../../services/communities'
 import { listInvitesQuery } from '../../services/invites'
+import { listGroupsQuery } from '../../services/groups'
+import { onWhatsApp } from '../../views/whatsapp-inferred'
 import { toPage } from '../../lib/pagination'
 import { BREAKDOWNS } from '../../services/stats-breakdowns'
 import {
@@ -57,23 +59,28 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
   // Access decided from the id alone; then the page's reads in one round trip: the community,
   // its links to pick from, and the figures of what is compared.
   const db = c.var.db
-  const page = [communityQuery(db, id), listInvitesQuery(db, id, { limit: 100 })] as const
-  const [communityRows, inviteRows, entries] =
+  // Its groups too: on WhatsApp, the page says what its figures are counted from.
+  const page = [
+    communityQuery(db, id),
+    listInvitesQuery(db, id, { limit: 100 }),
+    listGroupsQuery(db, id, { limit: 100 }),
+  ] as const
+  const [communityRows, inviteRows, groupRows, entries] =
     linkIds.length > 0
       ? await db
           .batch([...page, ...compareLinksQueries(db, id, linkIds, range, today, filters)])
-          .then(([community, invites, ...rows]) => {
+          .then(([community, invites, groups, ...rows]) => {
             // The community is named first if it is gone, then a link not of it.
             communityOf(community)
             const found = compareLinksOf(linkIds, range, rows)
             if (!found) throw new ApiError('not_found', 'No such link in this community.')
-            return [community, invites, found] as const
+            return [community, invites, groups, found] as const
           })
       : await db
           .batch([...page, ...compareSourcesQueries(db, id, sources, range, today, filters)])
           .then(
-            ([community, invites, ...rows]) =>
-              [community, invites, compareSourcesOf(sources, range, rows)] as const,
+            ([community, invites, groups, ...rows]) =>
+              [community, invites, groups, compareSourcesOf(sources, range, rows)] as const,
           )
   const community = communityOf(communityRows)
   const links = can(c.var.principal, 'invites.read', scope)
@@ -97,6 +104,7 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
       linkIds={linkIds}
       sources={sources}
       entries={entries}
+      whatsapp={onWhatsApp(groupRows)}
       controls={
         <>
           <RangePicker

@@ -6,6 +6,7 @@ import { DailyChart } from '../chart'
 import { percent, words } from './shell'
 import { funnelSteps, shareOf } from '../funnel'
 import { retentionText } from '../retention'
+import { WhatsAppInferredNote } from '../whatsapp-inferred'
 
 /** A step's share of the step before it, as a cell says it; retention says when it will be known. */
 function shareText(l: Lang, entry: ComparedEntry, key: string): string {
@@ -45,6 +46,8 @@ export interface CompareView {
   entries: ComparedEntry[]
   /** The period picker and the filters in force, above the comparison (as on the stats page). */
   controls: Child
+  /** Whether any of the community's groups is on WhatsApp (its figures then inferred). */
+  whatsapp: boolean
 }
 
 /** The compare page: links (or sources) of a community side by side. */
@@ -165,6 +168,7 @@ export function ComparePage(props: CompareView) {
                 </tbody>
               </table>
             </div>
+            {props.whatsapp && <WhatsAppInferredNote lang={l} />}
           </section>
           <section>
             <div class="grid two">

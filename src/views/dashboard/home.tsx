@@ -2,6 +2,7 @@ import { formatNumber, LOCALES, type Lang } from '../../lib/i18n'
 import { Csrf, Shell, words } from './shell'
 import type { FormState } from '../form-fields'
 import { CommunityFields } from './community-fields'
+import { WhatsAppInferredNote } from '../whatsapp-inferred'
 
 /** The sign-in page: a token, once, to start a session. */
 export function SignInPage(props: {
@@ -66,6 +67,8 @@ export interface HomeView {
   /** Joins this week by community, for those whose figures this admin reads. */
   joins: Map<string, number>
   mayReadStats: Set<string>
+  /** The communities with a group on WhatsApp, whose joins are what our own forms saw. */
+  onWhatsApp: Set<string>
   /** The next scheduled announcement by community, for those whose announcements this admin reads. */
   next: Map<string, { sendAt: Date }>
   /** The form for a new community, when this admin may create one (as sent, after a refusal). */
@@ -163,6 +166,11 @@ export function HomePage(props: HomeView) {
           ))}
         </tbody>
       </table>
+      {props.communities.some(
+        (community) =>
+          props.onWhatsApp.has(community.id) &&
+          (joins.has(community.id) || props.mayReadStats.has(community.id)),
+      ) && <WhatsAppInferredNote lang={l} />}
       {props.create && (
         <form method="post" action={props.create.action}>
           <Csrf token={props.create.csrf} />

@@ -9,6 +9,7 @@ import { ManageLink, NewLinkForm } from './link-forms'
 import { LinksTable, type LinkSort, type TelegramLinkCell } from './links-table'
 import { QrDesigner, type QrDesignForm } from './qr-designer'
 import { StatsSections, type StatsView } from './stats'
+import { onWhatsApp } from '../whatsapp-inferred'
 
 /** What a community's overview shows, read and decided by its handler. */
 export interface OverviewView {
@@ -39,6 +40,8 @@ export interface OverviewView {
     telegram: Map<string, TelegramLinkCell> | undefined
   } | null
   groups: Group[] | null
+  /** Whether any of the community's groups is on WhatsApp (its figures then inferred). */
+  whatsapp: boolean
   /** The referral leaderboard and the rewards earned, for community admins. */
   referrals: {
     board: Array<{ name: string; referrals: number }>
@@ -62,7 +65,9 @@ export function CommunityOverview(props: OverviewView) {
           form={props.newLink.form}
         />
       )}
-      {props.stats && <StatsSections lang={l} path={props.path} view={props.stats} />}
+      {props.stats && (
+        <StatsSections lang={l} path={props.path} view={props.stats} whatsapp={props.whatsapp} />
+      )}
       {links && (
         <section>
           <h2>{links.archived ? t.archivedLinks : t.links}</h2>
@@ -245,9 +250,24 @@ export function LinkPage(props: LinkView) {
           actionPath={(action) => props.href(`/admin/links/${invite.id}/${action}`)}
         />
       )}
-      {props.stats && <StatsSections lang={l} path={props.path} view={props.stats} />}
+      {props.stats && (
+        <StatsSections
+          lang={l}
+          path={props.path}
+          view={props.stats}
+          whatsapp={onWhatsApp(linkTarget(invite, props.groups))}
+        />
+      )}
     </>
   )
+}
+
+/** The group a link leads into: its own, or the community's announcement group (none if gone). */
+function linkTarget(invite: Invite, groups: Group[]): Group[] {
+  const target = invite.groupId
+    ? groups.find((group) => group.id === invite.groupId)
+    : groups.find((group) => group.kind === 'announcement')
+  return target ? [target] : []
 }
 
 /**

@@ -4,6 +4,7 @@ import { formatMoment } from '../../lib/time'
 import { contactConsentOf } from '../../schemas/members'
 import { groupLabel, words } from './shell'
 import { ActionButton, NextPageLink } from './frame'
+import { onWhatsApp, WhatsAppInferredNote } from '../whatsapp-inferred'
 
 /** What a community's members page shows, read and decided by its handler. */
 export interface MembersView {
@@ -63,6 +64,7 @@ export function MembersPage(props: MembersView) {
             <a href={`/admin/communities/${props.communityId}/members.csv`}>{t.exportCsv}</a>
           </p>
         </form>
+        {onWhatsApp(props.groups) && <WhatsAppInferredNote lang={l} />}
         <table class="cards">
           <thead>
             <tr>

@@ -1,4 +1,5 @@
 import { HtmlDocument } from '../layout'
+import { onWhatsApp, WhatsAppInferredNote } from '../whatsapp-inferred'
 import type { Child } from 'hono/jsx'
 import {
   DASHBOARD_WORDS,
@@ -179,31 +180,43 @@ export function percent(value: number, lang: Lang): string {
   }).format(value)
 }
 
-/** A community's groups with their member counts against their limits. */
+/**
+ * A community's groups with their member counts against their limits; below them, for groups
+ * on WhatsApp, that those counts are who signed up through us, not who is in the chat.
+ */
 export function GroupsTable(props: {
   lang: Lang
-  groups: Array<{ name: string; kind: string; memberCount: number; memberLimit: number }>
+  groups: Array<{
+    name: string
+    kind: string
+    memberCount: number
+    memberLimit: number
+    telegramChatId: number | null
+  }>
 }) {
   const t = words(props.lang)
   return (
-    <table class="cards">
-      <tbody>
-        {props.groups.map((group) => (
-          <tr>
-            <td data-label={t.group}>
-              <bdi>{groupLabel(t, group)}</bdi>
-            </td>
-            <td data-label={t.kind}>
-              {t.groupKinds[group.kind as keyof Words['groupKinds']] ?? group.kind}
-            </td>
-            <td class="n" data-label={t.members}>
-              {formatNumber(props.lang, group.memberCount)} /{' '}
-              {formatNumber(props.lang, group.memberLimit)} <span class="muted">{t.limit}</span>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <>
+      <table class="cards">
+        <tbody>
+          {props.groups.map((group) => (
+            <tr>
+              <td data-label={t.group}>
+                <bdi>{groupLabel(t, group)}</bdi>
+              </td>
+              <td data-label={t.kind}>
+                {t.groupKinds[group.kind as keyof Words['groupKinds']] ?? group.kind}
+              </td>
+              <td class="n" data-label={t.members}>
+                {formatNumber(props.lang, group.memberCount)} /{' '}
+                {formatNumber(props.lang, group.memberLimit)} <span class="muted">{t.limit}</span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {onWhatsApp(props.groups) && <WhatsAppInferredNote lang={props.lang} />}
+    </>
   )
 }
 

@@ -12,6 +12,7 @@ import { words } from './shell'
 import { Funnel } from '../funnel'
 import { retentionText } from '../retention'
 import { TelegramSeen } from '../telegram-seen'
+import { WhatsAppInferredNote } from '../whatsapp-inferred'
 import { FilterChips, filtersQuery, valueText } from './stats-filters'
 import { RangePicker, rangeQuery, type ResolvedRange } from './stats-range'
 
@@ -111,9 +112,15 @@ function BreakdownTable(props: {
  * The stats of a community or a link, as every stats view shows them: the period picker, the
  * filters, the funnel, visits (QR scans and link clicks) and joins by day, and the whole funnel
  * by source, campaign, country, device, referrer and way in, all under the page's filters.
- * `path` is the page's own, where the picker's and the filters' links lead.
+ * `path` is the page's own, where the picker's and the filters' links lead. `whatsapp`: the
+ * figures are of WhatsApp groups, counted from our own forms, and the page says so.
  */
-export function StatsSections(props: { lang: Lang; path: string; view: StatsView }) {
+export function StatsSections(props: {
+  lang: Lang
+  path: string
+  view: StatsView
+  whatsapp: boolean
+}) {
   const l = props.lang
   const t = words(l)
   const { view } = props
@@ -136,6 +143,7 @@ export function StatsSections(props: { lang: Lang; path: string; view: StatsView
           </p>
         )}
         <Funnel lang={l} figures={view.funnel} heading={t.funnel} />
+        {props.whatsapp && <WhatsAppInferredNote lang={l} />}
         {view.telegram && (view.verified.joins > 0 || view.verified.leaves > 0) && (
           <TelegramSeen lang={l} figures={view.verified} />
         )}
