@@ -76,6 +76,22 @@ describe('Telegram join requests in the approval queue', () => {
     expect(englishLeftIn(readableText(deutsch))).toEqual([])
   })
 
+  it('above them, says none came through the form, not that none are pending', async () => {
+    const { community } = await closedChatWithRequests([newUser('Quinn')])
+    const { cookie } = await signIn()
+    // (The overview of all communities says the same while no community has a web request.)
+    for (const path of [`/admin/communities/${community.id}/approvals`]) {
+      const english = readableText((await page(path, cookie)).text)
+      expect(english, path).toContain(
+        'No pending requests through the sign-up form. The join requests from Telegram are waiting below.',
+      )
+      expect(english, path).not.toContain('No pending requests. New requests show up here')
+      expect(readableText(await german(path, cookie)), path).toContain(
+        'Keine offenen Anfragen über das Anmeldeformular.',
+      )
+    }
+  })
+
   it('count on the community’s approvals tab and in the header’s sum, until decided', async () => {
     const { community, ids } = await closedChatWithRequests([newUser('Olli'), newUser('Pia')])
     const { cookie } = await signIn()

@@ -209,6 +209,9 @@ export const dashboardDe = {
   noWebhooks: 'Noch keine Endpunkte. Trag unten eine URL ein, die Ereignisse empfangen soll.',
   noDeliveries: 'Noch nichts gesendet.',
   noPendingNext: 'Neue Anfragen erscheinen hier, sobald jemand über einen Link beitreten möchte.',
+  /** Above Telegram's join requests, when none came through the form: where to look instead. */
+  noPendingButTelegram:
+    'Keine offenen Anfragen über das Anmeldeformular. Die Beitrittsanfragen über Telegram warten weiter unten.',
   dashboard: 'Dashboard',
   signIn: 'Anmelden',
   signOut: 'Abmelden',

@@ -194,6 +194,8 @@ export const dashboardEn: Words = {
   noWebhooks: 'No endpoints yet. Enter a URL below that should receive events.',
   noDeliveries: 'Nothing sent yet.',
   noPendingNext: 'New requests show up here as soon as someone asks to join through a link.',
+  noPendingButTelegram:
+    'No pending requests through the sign-up form. The join requests from Telegram are waiting below.',
   dashboard: 'Dashboard',
   signIn: 'Sign in',
   signOut: 'Sign out',

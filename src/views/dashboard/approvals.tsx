@@ -68,11 +68,13 @@ function PendingTable(props: {
 
 /**
  * A list of pending requests: in one form with the bulk bar when this admin may decide some,
- * otherwise as it is. Without any, a line saying there are none and what comes next.
+ * otherwise as it is. Without any, a line saying there are none and what comes next, or, with
+ * Telegram's requests waiting below (`telegramBelow`), that none came through the form.
  */
 function PendingList(props: {
   t: Words
   empty: boolean
+  telegramBelow: boolean
   decide: boolean
   action: string
   csrf: string
@@ -82,7 +84,7 @@ function PendingList(props: {
   if (props.empty)
     return (
       <p class="muted">
-        {t.noPending} {t.noPendingNext}
+        {props.telegramBelow ? t.noPendingButTelegram : `${t.noPending} ${t.noPendingNext}`}
       </p>
     )
   if (!props.decide) return <>{props.children}</>
@@ -119,6 +121,7 @@ export function ApprovalsPage(props: ApprovalsView) {
         <PendingList
           t={t}
           empty={props.requests.length === 0}
+          telegramBelow={(props.telegram?.requests.length ?? 0) > 0}
           decide={props.decide}
           action={`/admin/communities/${props.communityId}/approvals`}
           csrf={props.csrf}
@@ -172,6 +175,7 @@ export function ApprovalsOverview(props: ApprovalsOverviewView) {
         <PendingList
           t={t}
           empty={props.communities.length === 0}
+          telegramBelow={(props.telegram?.communities.length ?? 0) > 0}
           decide={props.communities.some((entry) => entry.decide)}
           action="/admin/approvals"
           csrf={props.csrf}
