@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DASHBOARD_WORDS, MESSAGES, TEAM_WORDS } from '../../src/lib/i18n'
+import { DASHBOARD_WORDS, inviteGoneText, MESSAGES, TEAM_WORDS } from '../../src/lib/i18n'
 import { TELEGRAM_DASHBOARD_WORDS } from '../../src/lib/i18n/telegram-messages'
 import { deliveryReasonText } from '../../src/lib/i18n/delivery-reasons'
 import { FIXED_DELIVERY_REASONS, isDeliveryReason } from '../../src/services/delivery/reasons'
@@ -25,6 +25,21 @@ describe('every page in both languages', () => {
 })
 
 describe('no public sentence promises what the product cannot do', () => {
+  it('never says the admins revoked a member’s personal link that ended with their membership', () => {
+    const referral = { referrerMemberId: 'mem_01' }
+    expect(inviteGoneText(MESSAGES.en, 'revoked', referral)).toBe(
+      'This was a member’s personal invite link. It no longer works because they are no longer a member or the admins withdrew it. Ask for a new one.',
+    )
+    expect(inviteGoneText(MESSAGES.de, 'revoked', referral)).toContain(
+      'weil die Person kein Mitglied mehr ist',
+    )
+    // A campaign link the admins revoked still says so.
+    expect(inviteGoneText(MESSAGES.en, 'revoked', { referrerMemberId: null })).toBe(
+      MESSAGES.en.revokedText,
+    )
+    expect(inviteGoneText(MESSAGES.en, 'expired', referral)).toBe(MESSAGES.en.expiredText)
+  })
+
   it('claims no removal from a chat, no join before a confirmation, no message nobody sends', () => {
     for (const lang of ['de', 'en'] as const) {
       const all = strings(MESSAGES[lang]).join('\n')

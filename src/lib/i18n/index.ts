@@ -67,11 +67,17 @@ export function formatNumber(lang: Lang, n: number): string {
   return new Intl.NumberFormat(LOCALES[lang]).format(n)
 }
 
-/** Why a link no longer lets people in, in words for the person holding it. */
+/**
+ * Why a link no longer lets people in, in words for the person holding it. With the `invite`,
+ * a member's personal (referral) link that is revoked says so: its membership ending revokes
+ * it, and nobody may read that the admins withdrew it when the member left.
+ */
 export function inviteGoneText(
   t: Messages,
   status: 'revoked' | 'archived' | 'expired' | 'used_up',
+  invite?: { referrerMemberId: string | null },
 ): string {
+  if (status === 'revoked' && invite?.referrerMemberId) return t.referralGoneText
   // An archived link may come back, but for the person holding it now it is withdrawn.
   const texts = { revoked: t.revokedText, archived: t.revokedText }
   return { ...texts, expired: t.expiredText, used_up: t.usedUpText }[status]

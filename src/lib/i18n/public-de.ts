@@ -23,6 +23,9 @@ export const de = {
   backToDashboard: 'Zum Dashboard',
   goneTitle: 'Dieser Link gilt nicht mehr',
   revokedText: 'Die Admins haben diesen Einladungslink zurückgezogen. Frag nach einem neuen Link.',
+  /** A member's personal link, revoked: ended with their membership, or withdrawn by the admins. */
+  referralGoneText:
+    'Das war der persönliche Einladungslink eines Mitglieds. Er gilt nicht mehr, weil die Person kein Mitglied mehr ist oder die Admins ihn zurückgezogen haben. Frag nach einem neuen Link.',
   expiredText: 'Dieser Einladungslink ist abgelaufen. Frag nach einem neuen Link.',
   usedUpText: 'Dieser Einladungslink wurde so oft genutzt wie erlaubt. Frag nach einem neuen Link.',
   rotatedText: 'Dieser Einladungslink wurde ersetzt. Frag nach dem neuen Link.',

@@ -24,6 +24,8 @@ export const en: Messages = {
   backToDashboard: 'To the dashboard',
   goneTitle: 'This link no longer works',
   revokedText: 'The admins have withdrawn this invite link. Ask for a new one.',
+  referralGoneText:
+    'This was a member’s personal invite link. It no longer works because they are no longer a member or the admins withdrew it. Ask for a new one.',
   expiredText: 'This invite link has expired. Ask for a new one.',
   usedUpText: 'This invite link has been used as often as allowed. Ask for a new one.',
   rotatedText: 'This invite link has been replaced. Ask for the new one.',
