@@ -259,3 +259,20 @@ describe('visit tracking', () => {
     }
   })
 })
+
+describe('the landing and join pages say how leaving works, not that it is one tap', () => {
+  it('in German and English', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    for (const path of [`/i/${invite.code}`, `/i/${invite.code}/join`]) {
+      const en = (await visit(`${path}?lang=en`)).text
+      expect(en, path).toContain('tap “End your membership” on the page you get after joining')
+      expect(en, path).toContain('You leave the group chat itself separately')
+      expect(en, path).not.toContain('with one tap')
+      const de = (await visit(`${path}?lang=de`)).text
+      expect(de, path).toContain('auf „Mitgliedschaft beenden“ und bestätige')
+      expect(de, path).toContain('Den Gruppenchat selbst verlässt du separat')
+      expect(de, path).not.toContain('mit einem Tipp')
+    }
+  })
+})

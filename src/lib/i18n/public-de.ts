@@ -12,7 +12,7 @@ export const de = {
   join: 'Beitreten',
   requestToJoin: 'Beitritt anfragen',
   privacy:
-    'Deine Kontaktdaten sehen nur die Admins, nie andere Mitglieder. Du kannst deine Mitgliedschaft jederzeit mit einem Tipp beenden.',
+    'Deine Kontaktdaten sehen nur die Admins, nie andere Mitglieder. Du kannst deine Mitgliedschaft jederzeit beenden: Tippe auf der Seite, die du nach dem Beitritt bekommst, auf „Mitgliedschaft beenden“ und bestätige. Den Gruppenchat selbst verlässt du separat in WhatsApp oder Telegram.',
   telegramPrivacy:
     'Du trittst in Telegram bei: Was die anderen Mitglieder dort von dir sehen, bestimmen deine Telegram-Einstellungen. Verlassen kannst du die Gruppe jederzeit in Telegram.',
   photoAlt: (name: string) => `Foto von ${name}`,

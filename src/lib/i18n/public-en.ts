@@ -13,7 +13,7 @@ export const en: Messages = {
   join: 'Join',
   requestToJoin: 'Request to join',
   privacy:
-    'Only admins see your contact details, never other members. You can end your membership at any time with one tap.',
+    'Only admins see your contact details, never other members. You can end your membership at any time: tap “End your membership” on the page you get after joining, then confirm. You leave the group chat itself separately, in WhatsApp or Telegram.',
   telegramPrivacy:
     'You join in Telegram: what the other members see of you there is up to your Telegram settings. You can leave the group at any time in Telegram.',
   photoAlt: (name) => `Photo of ${name}`,
