@@ -338,10 +338,12 @@ describe('reading the audit log', () => {
     expect(shown.status).toBe(200)
     expect(shown.text).toContain('Link created')
     expect(shown.text).not.toContain('Settings changed</td>')
-    // What was acted on, by its name (a link's code here, as it has no label), with its id.
+    // What was acted on, by its name (a link's code here, as it has no label), with its id on a
+    // muted line of its own, never run into the name.
     expect(shown.text).toContain(
-      `<bdi>${links[0]!.code}</bdi> <span class="muted code">${links[0]!.id}</span>`,
+      `<bdi>${links[0]!.code}</bdi><div class="muted code">${links[0]!.id}</div>`,
     )
+    expect(shown.text).not.toContain(`${links[0]!.code}</bdi> <span`)
     expect(shown.text).toContain('Entries are kept for 365 days.')
     const german = await page(`/admin/communities/${community.id}/audit?lang=de`, cookie)
     expect(german.text).toContain('Einstellungen geändert')

@@ -95,9 +95,11 @@ auditLogPages.get('/admin/communities/:id/audit', async (c) => {
                 </td>
                 <td data-label={tt.what}>{tt.auditActions[entry.action]}</td>
                 <td data-label={tt.target}>
+                  {/* The id on a line of its own: beside the name, the two ran together. */}
                   {entry.targetName ? (
                     <>
-                      <bdi>{entry.targetName}</bdi> <span class="muted code">{entry.targetId}</span>
+                      <bdi>{entry.targetName}</bdi>
+                      <div class="muted code">{entry.targetId}</div>
                     </>
                   ) : (
                     <span class="code">{entry.targetId ?? '–'}</span>
