@@ -155,7 +155,21 @@ describe('dashboard: campaign links', () => {
       _csrf: csrfOf(linkPage.text),
     })
     expect(revoked.status).toBe(303)
-    expect((await page(`/admin/links/${invite!.id}`, cookie)).text).toContain('<b>revoked</b>')
+    const after = (await page(`/admin/links/${invite!.id}`, cookie)).text
+    expect(after).toContain('<b>revoked</b>')
+    // Revoking is final: neither a new code nor revoking again is offered.
+    expect(after).toContain(`href="https://join.example.com/i/${invite!.code}"`)
+    expect(after).not.toContain(`action="/admin/links/${invite!.id}/rotate"`)
+    expect(after).not.toContain(`action="/admin/links/${invite!.id}/revoke"`)
+    expect(after).not.toContain('>New code</button>')
+  })
+
+  it('names each row of the home page’s list a community, not “Communities”', async () => {
+    await createCommunity({ name: 'Row Label Club' })
+    const { cookie } = await signIn()
+    const home = (await page('/admin', cookie)).text
+    expect(home).toContain('<td data-label="Community"><a href="/admin/communities/')
+    expect(home).not.toContain('<td data-label="Communities">')
   })
 
   it('shows each link’s funnel and a chart by day', async () => {

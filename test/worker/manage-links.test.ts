@@ -352,6 +352,9 @@ describe('managing links in the dashboard', () => {
     const archivedPage = await page(`/admin/links/${invite.id}?done=archived`, cookie)
     expect(archivedPage.text).toContain('The link is archived')
     expect(archivedPage.text).toContain('>Restore</button>')
+    // Archived: restoring is what applies; a new code or revoking waits until it is restored.
+    expect(archivedPage.text).not.toContain(`action="/admin/links/${invite.id}/rotate"`)
+    expect(archivedPage.text).not.toContain(`action="/admin/links/${invite.id}/revoke"`)
 
     const overview = (await page(`/admin/communities/${community.id}`, cookie)).text
     expect(overview).not.toContain(`href="/admin/links/${invite.id}"`)

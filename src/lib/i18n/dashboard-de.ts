@@ -218,6 +218,8 @@ export const dashboardDe = {
   signOutEverywhere: 'Überall abmelden',
   token: 'API-Token',
   communities: 'Communities',
+  /** One community, as each row of the home page's list names it on a phone. */
+  community: 'Community',
   pending: 'offen',
   links: 'Kampagnen-Links',
   groups: 'Gruppen',

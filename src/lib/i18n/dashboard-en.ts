@@ -202,6 +202,7 @@ export const dashboardEn: Words = {
   signOutEverywhere: 'Sign out everywhere',
   token: 'API token',
   communities: 'Communities',
+  community: 'Community',
   pending: 'pending',
   links: 'Campaign links',
   groups: 'Groups',

@@ -139,7 +139,7 @@ export function HomePage(props: HomeView) {
         <tbody>
           {props.communities.map((community) => (
             <tr>
-              <td data-label={t.communities}>
+              <td data-label={t.community}>
                 <a href={`/admin/communities/${community.id}`}>
                   <bdi>{community.name}</bdi>
                 </a>

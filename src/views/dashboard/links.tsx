@@ -217,7 +217,9 @@ export function LinkPage(props: LinkView) {
             </p>
           </>
         )}
-        {manage && (
+        {/* A revoked link is final, so a new code or revoking again does nothing; an archived
+            one is restored first (below), as its page and QR codes do not work until then. */}
+        {manage && !invite.revokedAt && !invite.archivedAt && (
           <p>
             <ActionButton
               action={`/admin/links/${invite.id}/rotate`}
@@ -226,15 +228,13 @@ export function LinkPage(props: LinkView) {
               kind="secondary"
               confirm={t.confirmRotate}
             />{' '}
-            {!invite.revokedAt && (
-              <ActionButton
-                action={`/admin/links/${invite.id}/revoke`}
-                csrf={csrf}
-                label={t.revoke}
-                kind="danger"
-                confirm={t.confirmRevoke}
-              />
-            )}
+            <ActionButton
+              action={`/admin/links/${invite.id}/revoke`}
+              csrf={csrf}
+              label={t.revoke}
+              kind="danger"
+              confirm={t.confirmRevoke}
+            />
           </p>
         )}
       </section>
