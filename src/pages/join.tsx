@@ -103,7 +103,7 @@ function usableOrThrow(
   }
   const status = inviteStatus(invite, now)
   if (status !== 'active') {
-    throw new ApiError('invite_unusable', inviteGoneText(MESSAGES[lang], status), {
+    throw new ApiError('invite_unusable', inviteGoneText(MESSAGES[lang], status, invite), {
       localized: true,
     })
   }

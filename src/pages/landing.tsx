@@ -37,7 +37,8 @@ landingApp.get('/i/:code', async (c) => {
   }
   const now = new Date()
   const status = inviteStatus(landing.invite, now)
-  if (status !== 'active') return errorPage(410, t.goneTitle, inviteGoneText(t, status))
+  if (status !== 'active')
+    return errorPage(410, t.goneTitle, inviteGoneText(t, status, landing.invite))
 
   const userAgent = c.req.header('user-agent') ?? ''
   const referrer = referrerHost(c.req.header('referer'))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DASHBOARD_WORDS } from '../../src/lib/i18n'
+import { DASHBOARD_WORDS, MESSAGES } from '../../src/lib/i18n'
 import {
   call,
   createCommunity,
@@ -63,6 +63,11 @@ describe('leaving says what it does, and how to leave the chat itself', () => {
     const status = textOf((await visit(`${new URL(joined.json.statusUrl).pathname}?lang=de`)).text)
     expect(status).toContain('Du bist nicht mehr Mitglied')
     expect(status).toContain('„Gruppe verlassen“')
+    // Their personal link does not say that the admins withdrew it.
+    const personal = await visit(`${new URL(joined.json.referralUrl).pathname}?lang=en`)
+    expect(personal.status).toBe(410)
+    expect(textOf(personal.text)).toContain(MESSAGES.en.referralGoneText)
+    expect(personal.text).not.toContain(MESSAGES.en.revokedText)
   })
 })
 
