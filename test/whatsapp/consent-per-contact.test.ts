@@ -489,6 +489,8 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
       (await visit(new URL(signUp.json.statusUrl).pathname + '?lang=en')).text
     expect(await pageOf(byPhone)).toContain(MESSAGES.en.pendingProofText)
     expect(await pageOf(byEmail)).toContain(MESSAGES.en.pendingEmailPageText)
+    // … without saying that the admins have yet to decide, which they have.
+    expect(await pageOf(byEmail)).not.toContain('An admin will look at it')
     // The address's owner finds the chat on the page of the link in their inbox …
     const [event] = await query<{ payload: string }>(
       `select payload from events where type = 'member.confirmation_requested'

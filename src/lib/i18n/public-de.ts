@@ -81,7 +81,7 @@ export const de = {
   pendingText:
     'Ein Admin schaut sie sich an. Speichere dir diese Seite: Hier siehst du, wie entschieden wurde.',
   pendingEmailPageText:
-    'Ein Admin schaut sie sich an. Du hast mit dem Link in deiner E-Mail bestätigt: Auf der Seite, die er öffnet, siehst du, wie entschieden wurde.',
+    'Du hast mit dem Link in deiner E-Mail bestätigt: Auf der Seite, die er öffnet, siehst du, wie die Admins entschieden haben, sobald sie entschieden haben, und den Weg in den Chat. Diese Seite zeigt es nicht, denn hier hätte jeder deine Adresse eintippen können.',
   pendingProofText:
     'Ein Admin schaut sie sich an. Bestätige unten, dass diese Anmeldung von dir ist, dann erfährst du, wie entschieden wurde.',
   pendingAdminText: 'Ein Admin schaut sie sich an.',

@@ -79,7 +79,7 @@ export const en: Messages = {
   pendingTitle: 'Your request has arrived',
   pendingText: 'An admin will look at it. Keep this page: it shows you the decision.',
   pendingEmailPageText:
-    'An admin will look at it. You confirmed with the link in your e-mail: the page it opens shows you the decision.',
+    'You confirmed with the link in your e-mail: the page it opens shows you the admins’ decision as soon as there is one, and the way into the chat. This page does not show it, as anyone could have typed your address here.',
   pendingProofText:
     'An admin will look at it. Confirm below that this sign-up is yours, and you are shown the decision.',
   pendingAdminText: 'An admin will look at it.',
