@@ -109,6 +109,7 @@ const RULES: Rule[] = [
   rule('POST', `/admin/communities/${CMT}/settings`, 'settings.changed', 'path'),
   rule('POST', `/admin/communities/${CMT}/admins/${id('tok')}/${VERB}`, adminVerb, 'path'),
   rule('POST', `/admin/communities/${CMT}/groups`, 'group.created', 'path'),
+  rule('POST', `/admin/groups/${id('grp')}/chat-link`, 'group.changed', 'target-after'),
   rule('POST', `/admin/communities/${CMT}/links`, 'link.created', 'path'),
   rule('POST', `/admin/links/${id('inv')}/${VERB}`, linkVerb, 'target-after'),
   rule('POST', `/admin/communities/${CMT}/announcements`, 'announcement.scheduled', 'path'),

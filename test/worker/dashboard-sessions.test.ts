@@ -196,6 +196,7 @@ describe('no dashboard request is accepted from another website', () => {
     })
     const ids: Record<string, string> = {
       communities: community.id,
+      groups: group.id,
       links: invite.id,
       members: member.json.memberId,
       announcements: announcement.json.id,

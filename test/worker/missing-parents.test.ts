@@ -216,6 +216,7 @@ describe('an operation under an {id} that does not exist', () => {
 /** The id kind of a dashboard path parameter, by the path segment before it. */
 const DASHBOARD_KINDS: Record<string, IdPrefix> = {
   communities: 'cmt',
+  groups: 'grp',
   links: 'inv',
   members: 'mem',
   announcements: 'ann',

@@ -371,4 +371,62 @@ describe('adding a group from the dashboard', () => {
     const groups = await call('GET', `/api/communities/${community.id}/groups`)
     expect(groups.json.data.map((g: { name: string }) => g.name)).toContain('Trail runs')
   })
+
+  it('sets, changes and removes where joining a group leads, the announcement group’s too', async () => {
+    const community = await createCommunity()
+    const trail = await createGroup(community.id, { name: 'Trail runs' })
+    const groupsOf = async () =>
+      (await call('GET', `/api/communities/${community.id}/groups`)).json.data as Array<{
+        id: string
+        kind: string
+        chatInviteUrl: string | null
+      }>
+    const announcement = (await groupsOf()).find((g) => g.kind === 'announcement')!
+    const { cookie } = await signIn()
+    const settings = await page(`/admin/communities/${community.id}/settings?lang=en`, cookie)
+    expect(settings.text).toContain('Where joining leads')
+    expect(settings.text).toContain(`action="/admin/groups/${announcement.id}/chat-link?lang=en"`)
+    const setLink = (groupId: string, chatInviteUrl: string, as = cookie) =>
+      post(`/admin/groups/${groupId}/chat-link?lang=en`, as, {
+        _csrf: csrfOf(settings.text),
+        chatInviteUrl,
+      })
+
+    const refused = await setLink(announcement.id, 'https://evil.example.com/x')
+    expect(refused.status).toBe(400)
+    expect(refused.text).toContain('Chat invite links may point to')
+    expect(refused.text).toContain('value="https://evil.example.com/x"')
+    expect((await groupsOf()).find((g) => g.id === announcement.id)!.chatInviteUrl).toBeNull()
+
+    const chat = 'https://chat.whatsapp.com/AnnouncementsOfTheRunners'
+    const saved = await setLink(announcement.id, chat)
+    expect(saved.status).toBe(303)
+    expect(saved.headers.get('location')).toBe(
+      `/admin/communities/${community.id}/settings?done=saved&lang=en`,
+    )
+    expect((await groupsOf()).find((g) => g.id === announcement.id)!.chatInviteUrl).toBe(chat)
+    expect((await page(`/admin/communities/${community.id}/settings`, cookie)).text).toContain(
+      `value="${chat}"`,
+    )
+    expect((await setLink(announcement.id, '')).status).toBe(303)
+    expect((await groupsOf()).find((g) => g.id === announcement.id)!.chatInviteUrl).toBeNull()
+
+    // A group admin changes their own group's, and no other.
+    const admin = await createToken({ role: 'group_admin', groupId: trail.id })
+    const theirs = (await signIn(admin.token)).cookie
+    const theirSettings = await page(`/admin/communities/${community.id}/settings`, theirs)
+    expect(theirSettings.text).toContain(`/admin/groups/${trail.id}/chat-link`)
+    expect(theirSettings.text).not.toContain(`/admin/groups/${announcement.id}/chat-link`)
+    const own = await post(`/admin/groups/${trail.id}/chat-link`, theirs, {
+      _csrf: csrfOf(theirSettings.text),
+      chatInviteUrl: 'https://chat.whatsapp.com/TrailRunnersChat',
+    })
+    expect(own.status).toBe(303)
+    const other = await post(`/admin/groups/${announcement.id}/chat-link`, theirs, {
+      _csrf: csrfOf(theirSettings.text),
+      chatInviteUrl: 'https://chat.whatsapp.com/Hijacked',
+    })
+    expect(other.status).toBe(403)
+    expect((await groupsOf()).find((g) => g.id === announcement.id)!.chatInviteUrl).toBeNull()
+  })
 })

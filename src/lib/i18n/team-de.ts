@@ -65,6 +65,10 @@ export const teamDe = {
   chatInviteUrl: 'Einladungslink des Chats (optional)',
   addGroupButton: 'Gruppe anlegen',
   chatHostOnly: (hosts: string) => `Einladungslinks von Chats sind nur auf ${hosts} möglich.`,
+  chatLinksHeading: 'Wohin der Beitritt führt',
+  chatLinksText:
+    'Der Einladungslink jedes Gruppenchats: Wer beigetreten ist, kommt darüber in den Chat. Ohne Link sagt die Seite nach dem Beitritt, dass er noch fehlt. Leer lassen entfernt ihn.',
+  chatLinkOf: (group: string) => `Einladungslink des Chats von ${group}`,
   groupLimit: 'Diese Community hat schon so viele Gruppen, wie erlaubt sind.',
   when: 'Wann',
   who: 'Wer',

@@ -61,6 +61,10 @@ export const teamEn: TeamWords = {
   chatInviteUrl: 'The chat’s invite link (optional)',
   addGroupButton: 'Add group',
   chatHostOnly: (hosts) => `Chat invite links may point to ${hosts} only.`,
+  chatLinksHeading: 'Where joining leads',
+  chatLinksText:
+    'Each group chat’s own invite link: people who joined are sent into the chat through it. Without one, the page after joining says it is not set yet. Leave it empty to remove it.',
+  chatLinkOf: (group) => `Chat invite link of ${group}`,
   groupLimit: 'This community already has as many groups as it may.',
   when: 'When',
   who: 'Who',

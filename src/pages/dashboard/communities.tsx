@@ -23,6 +23,7 @@ import { words } from '../../views/dashboard/shell'
 import { COMMUNITY_FIELDS } from '../../views/dashboard/community-fields'
 import { SettingsPage } from '../../views/dashboard/settings'
 import type { FormState } from '../../views/form-fields'
+import type { RefusedChatLink } from '../../views/dashboard/group-chat-links'
 import {
   CommunityId,
   lang,
@@ -90,6 +91,7 @@ export async function settingsPage(
   id: string,
   form?: FormState,
   groupForm?: FormState,
+  chatLinkForm?: RefusedChatLink,
 ) {
   const scope = { communityId: id }
   assertCan(c.var.principal, 'community.read', scope)
@@ -119,6 +121,17 @@ export async function settingsPage(
           : null
       }
       groups={groups?.data ?? null}
+      chatLinks={
+        groups
+          ? {
+              groups: groups.data.filter((group) =>
+                can(c.var.principal, 'group.update', { communityId: id, groupId: group.id }),
+              ),
+              actionFor: (groupId) => inLanguage(c, `/admin/groups/${groupId}/chat-link`),
+              refused: chatLinkForm,
+            }
+          : null
+      }
       addGroup={
         may('group.create')
           ? { action: inLanguage(c, `/admin/communities/${id}/groups`), form: groupForm }
@@ -128,7 +141,7 @@ export async function settingsPage(
       teamHref={may('team.manage') ? inLanguage(c, `/admin/communities/${id}/team`) : null}
       changeAdmins={may('admins.change')}
     />,
-    form || groupForm ? 400 : 200,
+    form || groupForm || chatLinkForm ? 400 : 200,
   )
 }
 

@@ -7,11 +7,15 @@ import { readForm } from '../../lib/forms'
 import { TEAM_WORDS } from '../../lib/i18n'
 import { assertAllowedUrls } from '../../lib/urls'
 import { CreateGroupSchema } from '../../schemas/groups'
-import { createGroup } from '../../services/groups'
+import { HttpsUrlSchema } from '../../schemas/common'
+import { assertCan } from '../../services/access'
+import { createGroup, getGroupOrThrow, updateGroup } from '../../services/groups'
+import { idPattern } from '../../lib/ids'
+import { z } from 'zod'
 import { settingsPage } from './communities'
 import { CommunityId, formText, idOrThrow, inLanguage, lang, withNotice } from './page'
 
-/** Adding a group from the dashboard, with the API's schema, rules and service. */
+/** Adding a group and setting its chat link from the dashboard, with the API's schema, rules and service. */
 export const groupFormPages = new Hono<AppEnv>()
 
 groupFormPages.post('/admin/communities/:id/groups', async (c) => {
@@ -42,4 +46,39 @@ groupFormPages.post('/admin/communities/:id/groups', async (c) => {
     return settingsPage(c, id, undefined, { values, errors })
   }
   return c.redirect(inLanguage(c, withNotice(`/admin/communities/${id}/settings`, 'created')), 303)
+})
+
+const GroupId = z.string().regex(idPattern('grp'))
+/** The one field of `UpdateGroupSchema` that the form sends, checked the same way. */
+const ChatLinkForm = z.strictObject({ chatInviteUrl: HttpsUrlSchema.nullable() })
+
+/**
+ * Sets or changes where joining a group leads (its chat's own invite link), or removes it with
+ * an empty field: what `PATCH /api/groups/{id}` does with `chatInviteUrl`, decided the same way
+ * (a group admin for their group, an admin of its community for any).
+ */
+groupFormPages.post('/admin/groups/:id/chat-link', async (c) => {
+  const group = await getGroupOrThrow(c.var.db, idOrThrow(GroupId, c.req.param('id')))
+  const scope = { communityId: group.communityId, groupId: group.id }
+  assertCan(c.var.principal, 'group.update', scope, 'Group')
+  const form = await readForm(c)
+  const typed = formText(form, 'chatInviteUrl')?.trim() ?? ''
+  const refused = (message: string) =>
+    settingsPage(c, group.communityId, undefined, undefined, {
+      groupId: group.id,
+      form: { values: { chatInviteUrl: typed }, errors: { chatInviteUrl: message } },
+    })
+  const parsed = ChatLinkForm.safeParse({ chatInviteUrl: typed === '' ? null : typed })
+  if (!parsed.success) {
+    return refused(fieldMessages(lang(c), parsed.error.issues).chatInviteUrl ?? '')
+  }
+  try {
+    assertAllowedUrls(parsed.data, c.var.config)
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error
+    return refused(TEAM_WORDS[lang(c)].chatHostOnly(c.var.config.CHAT_INVITE_HOSTS.join(', ')))
+  }
+  await updateGroup(c.var.db, group, parsed.data, new Date())
+  const settings = `/admin/communities/${group.communityId}/settings`
+  return c.redirect(inLanguage(c, withNotice(settings, 'saved')), 303)
 })

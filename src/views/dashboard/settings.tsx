@@ -4,6 +4,7 @@ import { AddGroupForm } from '../add-group-form'
 import { Csrf, groupLabel, GroupsTable, words } from './shell'
 import type { FormState } from '../form-fields'
 import { CommunityFields } from './community-fields'
+import { GroupChatLinks, type RefusedChatLink } from './group-chat-links'
 
 /** What a community's settings page shows, read and decided by its handler. */
 export interface SettingsView {
@@ -14,6 +15,15 @@ export interface SettingsView {
   edit: { action: string; form: FormState | undefined } | null
   /** The groups, when this admin may read them. */
   groups: Group[] | null
+  /**
+   * The groups whose chat link this admin may change, where each form posts, and the one sent
+   * back after a refusal.
+   */
+  chatLinks: {
+    groups: Group[]
+    actionFor: (groupId: string) => string
+    refused: RefusedChatLink | undefined
+  } | null
   /** The new group's form, when this admin may add one (as sent, after a refusal). */
   addGroup: { action: string; form: FormState | undefined } | null
   /** The admins, when this admin may read them. */
@@ -46,6 +56,9 @@ export function SettingsPage(props: SettingsView) {
         <section>
           <h2>{t.groups}</h2>
           <GroupsTable lang={props.lang} groups={groups} />
+          {props.chatLinks && props.chatLinks.groups.length > 0 && (
+            <GroupChatLinks lang={props.lang} csrf={csrf} {...props.chatLinks} />
+          )}
           {props.addGroup && (
             <AddGroupForm
               lang={props.lang}

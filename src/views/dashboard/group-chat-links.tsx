@@ -1,0 +1,55 @@
+import type { Group } from '../../db/schema'
+import { TEAM_WORDS, type Lang } from '../../lib/i18n'
+import { sentText, TextField, type FormState } from '../form-fields'
+import { Csrf, groupLabel, words } from './shell'
+
+/** A group's chat link form sent back after a refusal: which group, and what was typed. */
+export interface RefusedChatLink {
+  groupId: string
+  form: FormState
+}
+
+/**
+ * Where joining each group leads: its chat's own invite link, one small form per group this
+ * admin may change (the announcement group's too, which its community made without one).
+ */
+export function GroupChatLinks(props: {
+  lang: Lang
+  csrf: string
+  groups: Group[]
+  actionFor: (groupId: string) => string
+  refused: RefusedChatLink | undefined
+}) {
+  const tt = TEAM_WORDS[props.lang]
+  const t = words(props.lang)
+  return (
+    <>
+      <h3>{tt.chatLinksHeading}</h3>
+      <p class="muted">{tt.chatLinksText}</p>
+      {props.groups.map((group) => {
+        const form = props.refused?.groupId === group.id ? props.refused.form : undefined
+        const id = `chat-link-${group.id}`
+        return (
+          <form method="post" action={props.actionFor(group.id)}>
+            <Csrf token={props.csrf} />
+            <TextField
+              form={form}
+              field="chatInviteUrl"
+              id={id}
+              prefix={`${id}-`}
+              label={tt.chatLinkOf(groupLabel(t, group))}
+              type="url"
+              placeholder="https://"
+              value={sentText(form, 'chatInviteUrl', group.chatInviteUrl ?? '')}
+            />
+            <p>
+              <button type="submit" class="secondary">
+                {t.save}
+              </button>
+            </p>
+          </form>
+        )
+      })}
+    </>
+  )
+}
