@@ -57,8 +57,10 @@ export function formToJoinBody(form: Record<string, string | File | (string | Fi
     name: text('name') ?? '',
     phone: text('phone'),
     email: text('email'),
+    // A file sent as an answer stays in its place as an empty answer, so it is refused beside
+    // the question it was meant for rather than stored as "[object File]".
     answers: (Array.isArray(answers) ? answers : answers === undefined ? [] : [answers]).map(
-      String,
+      (answer) => (typeof answer === 'string' ? answer : ''),
     ),
     consent: text('consent') === 'yes',
     turnstileToken: text('cf-turnstile-response'),

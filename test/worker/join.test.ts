@@ -138,6 +138,32 @@ describe('joining an open community through the form', () => {
     expect(await countRows('join_requests')).toBe(before)
   })
 
+  it('refuses a file sent as an answer, beside its question, and stores nothing', async () => {
+    const community = await createCommunity({
+      visibility: 'closed',
+      joinQuestions: ['Why do you want to join?'],
+    })
+    const invite = await createInvite(community.id)
+    const { cookie, csrf } = await openForm(invite.code)
+    const body = new FormData()
+    body.append('csrf', csrf)
+    body.append('name', 'Uma')
+    body.append('email', 'uma@example.com')
+    body.append('consent', 'yes')
+    body.append('answers', new File(['I like running'], 'answer.txt', { type: 'text/plain' }))
+    const response = await call('POST', `/i/${invite.code}/join?lang=en`, {
+      token: null,
+      rawBody: body,
+      headers: { accept: 'text/html', cookie, 'cf-connecting-ip': '203.0.113.77' },
+    })
+    expect(response.status).toBe(400)
+    expect(response.text).toMatch(/<p id="answers\.0-error" class="err">[^<]+<\/p>/)
+    expect(response.text).not.toContain('[object File]')
+    expect(
+      await query('select id from join_requests where community_id = ?', community.id),
+    ).toEqual([])
+  })
+
   it('shows the form again with a clear message when something is missing', async () => {
     const invite = await createInvite((await createCommunity()).id)
     const response = await submitForm(invite.code, { name: 'Anna', phone: '12', consent: 'yes' })
