@@ -42,24 +42,28 @@ landingApp.get('/i/:code', async (c) => {
 
   const userAgent = c.req.header('user-agent') ?? ''
   const referrer = referrerHost(c.req.header('referer'))
-  bufferVisit(
-    c.executionCtx,
-    { db: c.get('deferredDb'), queue: c.env.VISITS_QUEUE },
-    {
-      visit: {
-        inviteId: landing.invite.id,
-        communityId: landing.community.id,
-        at: now.getTime(),
-        via: query.via,
-        country: visitorCountry(c.req.raw),
-        referrerHost: referrer,
-        device: deviceClass(userAgent),
-        isBot: isBot(userAgent),
+  // Hono answers HEAD with this handler too; HEAD comes from link checkers and monitors, never
+  // from a browser opening the page, so it is answered as GET is but not counted as a visit.
+  if (c.req.method === 'GET') {
+    bufferVisit(
+      c.executionCtx,
+      { db: c.get('deferredDb'), queue: c.env.VISITS_QUEUE },
+      {
+        visit: {
+          inviteId: landing.invite.id,
+          communityId: landing.community.id,
+          at: now.getTime(),
+          via: query.via,
+          country: visitorCountry(c.req.raw),
+          referrerHost: referrer,
+          device: deviceClass(userAgent),
+          isBot: isBot(userAgent),
+        },
+        ip: c.req.header('cf-connecting-ip') ?? 'unknown',
+        userAgent,
       },
-      ip: c.req.header('cf-connecting-ip') ?? 'unknown',
-      userAgent,
-    },
-  )
+    )
+  }
 
   // The join link carries how this person came, so their sign-up counts in the same breakdowns.
   const origin = originOf(query.via, referrer)

@@ -182,6 +182,24 @@ describe('visit tracking', () => {
     expect(JSON.stringify(row)).not.toContain('203.0.113.7')
   })
 
+  it('answers HEAD as GET is answered, without counting a visit', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const checked = await exports.default.fetch(
+      new Request(`${BASE}/i/${invite.code}?via=qr`, { method: 'HEAD' }),
+    )
+    expect(checked.status).toBe(200)
+    expect(checked.headers.get('content-type')).toContain('text/html')
+    expect(await checked.text()).toBe('')
+    expect((await visit(`/i/${invite.code}`)).status).toBe(200)
+    // Both views go out in the same batch: the GET's arriving means the HEAD's would have.
+    const rows = await eventually(async () => {
+      const rows = await visitsOf(invite.id)
+      expect(rows.length).toBeGreaterThan(0)
+      return rows
+    })
+    expect(rows.map((row) => row.via)).toEqual(['link'])
+  })
+
   it('places visits and sign-ups in the country Cloudflare names: CF-IPCountry, else request.cf', async () => {
     const invite = await createInvite((await createCommunity()).id)
     const fromEdge = (headers: Record<string, string>, cf?: { country: string }) =>
