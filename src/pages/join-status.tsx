@@ -429,8 +429,11 @@ signUpStatusApp.get('/leave/:token', async (c) => {
   return leavePage(c, member, member.status === 'active')
 })
 
-/** Leaving is one tap on the confirmation page, and final for this membership. */
-signUpStatusApp.post('/leave/:token', async (c) => {
+/**
+ * Leaving is one tap on the confirmation page, and final for this membership. The tap must come
+ * from that page: another site holding a member's link cannot end their membership.
+ */
+signUpStatusApp.post('/leave/:token', sameOriginOnly(), async (c) => {
   const member = await memberFromLeaveToken(c)
   const form = await readForm(c)
   const reason = LeaveFormReasonSchema.safeParse(form.reason)

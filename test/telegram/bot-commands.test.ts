@@ -273,7 +273,10 @@ describe('the bot’s deep link on a member’s own pages', () => {
     expect(unconfirmed.json.status, unconfirmed.text).toBe('unconfirmed')
 
     const leaver = await joinAsMember(invite.code, { name: 'Leo', phone: newPhone() })
-    const left = await exports.default.fetch(leaver.json.leaveUrl as string, { method: 'POST' })
+    const left = await exports.default.fetch(leaver.json.leaveUrl as string, {
+      method: 'POST',
+      headers: { 'sec-fetch-site': 'same-origin' },
+    })
     expect(left.status).toBe(200)
 
     for (const answer of [pending, unconfirmed])

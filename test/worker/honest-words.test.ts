@@ -54,7 +54,7 @@ describe('leaving says what it does, and how to leave the chat itself', () => {
 
     const left = await call('POST', `${leavePath}?lang=en`, {
       token: null,
-      headers: { accept: 'text/html' },
+      headers: { accept: 'text/html', 'sec-fetch-site': 'same-origin' },
     })
     const after = textOf(left.text)
     expect(after).toContain('Your membership has ended')

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { MESSAGES } from '../../src/lib/i18n'
 import {
   call,
   countRows,
@@ -367,6 +368,9 @@ describe('limits hold under concurrency', () => {
 })
 
 describe('leaving', () => {
+  /** What a browser sends with the leave page's own form. */
+  const fromLeavePage = { 'sec-fetch-site': 'same-origin' }
+
   it('one tap on the signed leave link ends the membership for good', async () => {
     const community = await createCommunity()
     const group = await createGroup(community.id)
@@ -382,7 +386,7 @@ describe('leaving', () => {
 
     const left = await call('POST', `${leavePath}?lang=en`, {
       token: null,
-      headers: { accept: 'text/html' },
+      headers: { accept: 'text/html', 'sec-fetch-site': 'same-origin' },
     })
     expect(left.status).toBe(200)
     expect(left.text).toContain('Your membership has ended')
@@ -403,14 +407,43 @@ describe('leaving', () => {
       'You are no longer a member',
     )
     // Leaving again is harmless.
-    expect((await call('POST', leavePath, { token: null })).status).toBe(200)
+    expect((await call('POST', leavePath, { token: null, headers: fromLeavePage })).status).toBe(
+      200,
+    )
+  })
+
+  it('refuses a leave form sent from another site, as a forged confirmation is, and keeps the member', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const joined = await joinAsMember(invite.code, { name: 'Ida', phone: newPhone() })
+    const leavePath = new URL(joined.json.leaveUrl).pathname
+    const fromOtherSites: Record<string, string>[] = [
+      { origin: 'https://evil.example' },
+      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'cross-site' },
+    ]
+    for (const headers of fromOtherSites) {
+      const refused = await call('POST', `${leavePath}?lang=en`, {
+        token: null,
+        rawBody: new URLSearchParams({ reason: 'other' }),
+        headers: {
+          accept: 'text/html',
+          'content-type': 'application/x-www-form-urlencoded',
+          ...headers,
+        },
+      })
+      expect(refused.status, JSON.stringify(headers)).toBe(403)
+      expect(refused.text).toContain(MESSAGES.en.crossSiteTitle)
+    }
+    expect(
+      (await query('select status from members where id = ?', joined.json.memberId))[0]!.status,
+    ).toBe('active')
   })
 
   it('refuses a forged leave link', async () => {
     const invite = await createInvite((await createCommunity()).id)
     const joined = await joinAsMember(invite.code, { name: 'Eli', phone: newPhone() })
     const forged = `/leave/${joined.json.memberId}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`
-    expect((await call('POST', forged, { token: null })).status).toBe(404)
+    expect((await call('POST', forged, { token: null, headers: fromLeavePage })).status).toBe(404)
     expect(
       (await query('select status from members where id = ?', joined.json.memberId))[0]!.status,
     ).toBe('active')
@@ -420,7 +453,10 @@ describe('leaving', () => {
     const invite = await createInvite((await createCommunity()).id)
     const phone = newPhone()
     const first = await joinAsMember(invite.code, { name: 'Finn', phone })
-    await call('POST', new URL(first.json.leaveUrl).pathname, { token: null })
+    await call('POST', new URL(first.json.leaveUrl).pathname, {
+      token: null,
+      headers: fromLeavePage,
+    })
     const again = await joinAsMember(invite.code, { name: 'Finn', phone })
     expect(again.status).toBe(201)
     expect(again.json.memberId).not.toBe(first.json.memberId)

@@ -44,7 +44,11 @@ describe('leaving, with a reason', () => {
     const left = await call('POST', path, {
       token: null,
       rawBody: new URLSearchParams({ reason: 'too_many_messages' }),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+        'sec-fetch-site': 'same-origin',
+      },
     })
     expect(left.status).toBe(200)
     const list = await call('GET', `/api/communities/${community.id}/members?status=left`)
@@ -65,7 +69,11 @@ describe('leaving, with a reason', () => {
     const left = await call('POST', new URL(joined.json.leaveUrl).pathname, {
       token: null,
       rawBody: new URLSearchParams({ reason: '<script>' }),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+        'sec-fetch-site': 'same-origin',
+      },
     })
     expect(left.status).toBe(200)
     const list = await call('GET', `/api/communities/${community.id}/members?status=left`)
@@ -126,7 +134,10 @@ describe('rewards for referred members who stay', () => {
     // A number typed into the link and never proven: a member on the form's word, no credit.
     await joinJson(code, { name: 'Typed', phone: newPhone() })
     const leaver = await joinAsMember(code, { name: 'Leaves', phone: newPhone() })
-    await call('POST', new URL(leaver.json.leaveUrl).pathname, { token: null })
+    await call('POST', new URL(leaver.json.leaveUrl).pathname, {
+      token: null,
+      headers: { 'sec-fetch-site': 'same-origin' },
+    })
     // The immediate count is unchanged; the retention rules wait.
     expect(await referralCount(host.json.memberId)).toBe(2)
     const rewardsOfHost = () =>

@@ -112,7 +112,11 @@ describe('security headers on every page', () => {
     expectSecurePage('revoked invite', gone)
     const left = await call('POST', leaveUrl, {
       token: null,
-      headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        accept: 'text/html',
+        'content-type': 'application/x-www-form-urlencoded',
+        'sec-fetch-site': 'same-origin',
+      },
       rawBody: '',
     })
     expectSecurePage('after leaving', left)
