@@ -17,7 +17,7 @@ export const ADDRESS_KINDS = [
 ] as const
 export type AddressKind = (typeof ADDRESS_KINDS)[number]
 
-type Range<T> = readonly [prefix: T, bits: number, kind: AddressKind]
+type Range<T, Kind = AddressKind> = readonly [prefix: T, bits: number, kind: Kind]
 
 // More specific ranges first: the first match wins.
 const IPV4_RANGES: readonly Range<string>[] = [
@@ -39,14 +39,35 @@ const IPV4_RANGES: readonly Range<string>[] = [
   ['240.0.0.0', 4, 'reserved address'],
 ]
 
-/** IPv6 ranges that are not public in themselves (embeddings of IPv4 are checked apart). */
-const IPV6_RANGES: readonly Range<string>[] = [
+/**
+ * IPv6 ranges that are not public in themselves (embeddings of IPv4 are checked apart): every
+ * block IANA's IPv6 special-purpose registry lists as not globally reachable, and the deprecated
+ * and multicast blocks. More specific ranges first: the first match wins, and a null kind is a
+ * block inside one refused as a whole that is public all the same.
+ */
+const IPV6_RANGES: readonly Range<string, AddressKind | null>[] = [
   ['::', 128, 'unspecified address'],
   ['::1', 128, 'loopback address'],
   ['64:ff9b:1::', 48, 'private address'], // local-use NAT64
   ['100::', 64, 'reserved address'], // discard-only
+  ['100:0:0:1::', 64, 'reserved address'], // dummy prefix (RFC 9780)
+  // IETF protocol assignments (2001::/23) reach no one on the internet, but for these services.
+  ['2001:1::1', 128, null], // Port Control Protocol anycast
+  ['2001:1::2', 128, null], // TURN anycast
+  ['2001:1::3', 128, null], // DNS-SD service registration anycast
+  ['2001:3::', 32, null], // AMT
+  ['2001:4:112::', 48, null], // AS112
+  ['2001:30::', 28, null], // drone remote ID entity tags
   ['2001::', 32, 'reserved address'], // Teredo: an IPv4 host behind a tunnel
+  ['2001:2::', 48, 'reserved address'], // benchmarking
+  ['2001:10::', 28, 'reserved address'], // ORCHID (deprecated)
+  // ORCHIDv2: IANA calls it globally reachable, but its addresses name hosts, they locate none
+  // (RFC 7343: not routable at the IP layer), so no webhook can live there.
+  ['2001:20::', 28, 'reserved address'],
+  ['2001::', 23, 'reserved address'],
   ['2001:db8::', 32, 'reserved address'], // documentation
+  ['3fff::', 20, 'reserved address'], // documentation (RFC 9637)
+  ['5f00::', 16, 'reserved address'], // SRv6 segment identifiers (RFC 9602)
   ['fc00::', 7, 'private address'], // unique local
   ['fe80::', 10, 'link-local address'],
   ['fec0::', 10, 'private address'], // site-local (deprecated)
