@@ -156,6 +156,7 @@ export function documentPublicJoin(app: OpenAPIHono<AppEnv>) {
           'conflict',
           'invite_unusable',
           'payload_too_large',
+          'unsupported_media_type',
           'rate_limited',
         ],
         {
@@ -174,6 +175,8 @@ export function documentPublicJoin(app: OpenAPIHono<AppEnv>) {
             conflict: 'The link or group changed while the join was handled; try again.',
             invite_unusable: 'The link was revoked, expired, used up or replaced by a new code.',
             payload_too_large: 'The body is larger than 64 KiB.',
+            unsupported_media_type:
+              'The body is neither JSON (`application/json`, `application/*+json`) nor a form (`application/x-www-form-urlencoded`, `multipart/form-data`).',
             rate_limited:
               'Too many joins from this address, phone or e-mail (or a flood from one address).',
           },

@@ -11,6 +11,7 @@ import { fieldMessages, type FieldMessages } from '../lib/field-errors'
 import { readForm } from '../lib/forms'
 import { inviteGoneText, MESSAGES, type Lang } from '../lib/i18n'
 import { formatMoment } from '../lib/time'
+import { isJsonMediaType, mediaTypeOf } from '../middleware/json-body'
 import { cspNonce, SecuredHeaders, securedResponse } from '../middleware/security-headers'
 import {
   canSendConfirmationTemplate,
@@ -54,6 +55,8 @@ import {
 export const joinApp = new Hono<AppEnv>()
 
 const CSRF_COOKIE = 'cg_csrf'
+/** What an HTML form sends; anything else that is not JSON is refused with 415. */
+const FORM_MEDIA_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data'])
 
 // Marketers embed joining in their own sites: the JSON form of the join is open to any origin
 // (no cookies are involved, so there is nothing to ride on).
@@ -155,9 +158,8 @@ joinApp.post('/i/:code/join', async (c) => {
   if (!(await c.env.JOIN_ADDRESS_LIMITER.limit({ key: address })).success) {
     throw tooManyAttempts([{ retryAfter: FLOOD_RETRY_AFTER_SECONDS }])
   }
-  const wantsJson = (c.req.header('content-type') ?? '')
-    .toLowerCase()
-    .startsWith('application/json')
+  const mediaType = mediaTypeOf(c.req.header('content-type'))
+  const wantsJson = isJsonMediaType(mediaType)
   const param = CodeParamSchema.safeParse(c.req.param())
   if (!param.success) throw new ApiError('not_found', 'There is no invite link with this code.')
   const lang = language(c)
@@ -165,6 +167,13 @@ joinApp.post('/i/:code/join', async (c) => {
   // The link and its community: read by the join's batch, or on their own for an early refusal.
   let found: { invite: Invite; community: Community } | undefined
   const linkOrThrow = async () => (found ??= await usableInviteOrThrow(c))
+  if (!wantsJson && !FORM_MEDIA_TYPES.has(mediaType)) {
+    await linkOrThrow()
+    throw new ApiError(
+      'unsupported_media_type',
+      'Send the join as JSON (application/json) or as an HTML form.',
+    )
+  }
 
   let raw: unknown
   if (wantsJson) {

@@ -7794,6 +7794,16 @@ export interface operations {
           'text/html': string
         }
       }
+      /** @description `unsupported_media_type` (Unsupported media type): The body is neither JSON (`application/json`, `application/*+json`) nor a form (`application/x-www-form-urlencoded`, `multipart/form-data`). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+          'text/html': string
+        }
+      }
       /** @description `rate_limited` (Too many requests): Too many joins from this address, phone or e-mail (or a flood from one address). What each code means: `/api/problems/{code}`. */
       429: {
         headers: {

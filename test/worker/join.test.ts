@@ -296,6 +296,40 @@ describe('joining through JSON', () => {
     expect([await countRows('members'), await countRows('join_requests')]).toEqual(before)
   })
 
+  it('takes any JSON media type as JSON, and refuses a body that is neither JSON nor a form with 415', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    for (const contentType of [
+      'application/vnd.api+json',
+      'application/json; charset=utf-8',
+      'Application/JSON',
+    ]) {
+      const joined = await joinJson(
+        invite.code,
+        { name: 'Jo', email: `jo-${crypto.randomUUID()}@example.com` },
+        { 'content-type': contentType },
+      )
+      expect(joined.status, `${contentType}: ${joined.text}`).toBe(201)
+    }
+    const before = await countRows('join_requests')
+    const body = JSON.stringify({ name: 'Kai', email: 'kai@example.com', consent: true })
+    for (const [rawBody, headers] of [
+      [body, { 'content-type': 'text/plain' }],
+      [body, { 'content-type': 'application/octet-stream' }],
+      [new TextEncoder().encode(body), {}],
+    ] as const) {
+      expectProblem(
+        await call('POST', `/i/${invite.code}/join`, {
+          token: null,
+          rawBody,
+          headers: { accept: 'application/json', ...headers },
+        }),
+        415,
+        'unsupported_media_type',
+      )
+    }
+    expect(await countRows('join_requests')).toBe(before)
+  })
+
   it('refuses revoked, expired and unknown links', async () => {
     const community = await createCommunity()
     const revoked = await createInvite(community.id)
