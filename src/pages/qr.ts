@@ -148,7 +148,9 @@ function respondWithImage(
 ): Response {
   const headers: Record<string, string> = { 'content-type': image.contentType, etag: image.etag }
   const ifNoneMatch = c.req.header('if-none-match')
-  if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === image.etag)) {
+  // `*` matches whatever representation there is (RFC 9110, 13.1.2): the image exists here.
+  const matches = (tag: string) => tag === '*' || tag.replace(/^W\//, '') === image.etag
+  if (ifNoneMatch?.split(',').some((tag) => matches(tag.trim()))) {
     return securedResponse(c, null, 304, IMAGE_HEADERS, headers)
   }
   if (meta.download) {

@@ -72,6 +72,16 @@ describe('QR codes', () => {
     expect(stale.status).toBe(200)
   })
 
+  it('answers If-None-Match: * with 304, as any current image matches it', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    for (const path of [`/i/${invite.code}/qr.svg`, `/i/${invite.code}/qr.png?size=200`]) {
+      const any = await qr(path, { 'if-none-match': '*' })
+      expect(any.status, path).toBe(304)
+      expect(any.text).toBe('')
+      expect(any.headers.get('etag')).toMatch(/^"[0-9a-f]{32}"$/)
+    }
+  })
+
   it('offers a download with a sensible file name', async () => {
     const invite = await createInvite((await createCommunity()).id)
     const png = await qrBytes(`/i/${invite.code}/qr.png?download=1&size=1024`)
