@@ -54,6 +54,8 @@ import {
  */
 export const joinApp = new Hono<AppEnv>()
 
+/** The shape of the tokens the form hands out (24 random bytes); nothing else is taken back. */
+const CSRF_TOKEN = /^[A-Za-z0-9_-]{32}$/
 const CSRF_COOKIE = 'cg_csrf'
 /** What an HTML form sends; anything else that is not JSON is refused with 415. */
 const FORM_MEDIA_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data'])
@@ -118,8 +120,7 @@ joinApp.get('/i/:code/join', async (c) => {
   const { invite, community } = await usableInviteOrThrow(c)
   // The same token for every tab of this browser: opening the form twice does not expire the first.
   const existing = getCookie(c, CSRF_COOKIE)
-  const csrfToken =
-    existing && /^[A-Za-z0-9_-]{32}$/.test(existing) ? existing : randomBase64Url(24)
+  const csrfToken = existing && CSRF_TOKEN.test(existing) ? existing : randomBase64Url(24)
   setCookie(c, CSRF_COOKIE, csrfToken, {
     httpOnly: true,
     sameSite: 'Strict',
@@ -185,7 +186,7 @@ joinApp.post('/i/:code/join', async (c) => {
     const form = await readForm(c)
     const cookie = getCookie(c, CSRF_COOKIE)
     const sent = typeof form.csrf === 'string' ? form.csrf : ''
-    if (!cookie || !(await constantTimeEqual(cookie, sent))) {
+    if (!cookie || !CSRF_TOKEN.test(cookie) || !(await constantTimeEqual(cookie, sent))) {
       await linkOrThrow()
       throw new ApiError('csrf_failed', MESSAGES[lang].formExpiredText, { localized: true })
     }

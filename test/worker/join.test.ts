@@ -126,6 +126,18 @@ describe('joining an open community through the form', () => {
     expect(await countRows('members')).toBe(before)
   })
 
+  it('refuses a made-up token pair, even an equal one, as it refuses a mismatch', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const before = await countRows('join_requests')
+    const fields = { name: 'Eve', email: 'eve@example.com', consent: 'yes' }
+    const mismatched = await submitForm(invite.code, fields, { cookie: 'cg_csrf=x', csrf: 'y' })
+    const madeUp = await submitForm(invite.code, fields, { cookie: 'cg_csrf=x', csrf: 'x' })
+    expect(mismatched.status).toBe(403)
+    expect(madeUp.status).toBe(403)
+    expect(madeUp.text).toContain('expired')
+    expect(await countRows('join_requests')).toBe(before)
+  })
+
   it('thanks a bot that fills the honeypot and stores nothing', async () => {
     const invite = await createInvite((await createCommunity()).id)
     const before = await countRows('join_requests')
