@@ -19,13 +19,24 @@ export function queryInteger(min: number, max: number, fallback: number) {
     .default(fallback)
 }
 
+/**
+ * The `cursor` query parameter: the `nextCursor` of a previous page, which is the last item's id,
+ * or for a listing ordered by several ids (`idsPerCursor`) those ids joined by `~`. Anything else
+ * was not made by this API and is refused (400) before any query runs.
+ */
+export function cursorQuery(idsPerCursor = 1) {
+  const id = '[a-z]{2,4}_[0-9a-z]{26}'
+  const pattern = new RegExp(`^${Array<string>(idsPerCursor).fill(id).join('~')}$`)
+  return z
+    .string()
+    .regex(pattern, 'Not a cursor returned by this API')
+    .optional()
+    .openapi({ description: 'The `nextCursor` of the previous page' })
+}
+
 export const PaginationQuerySchema = z.strictObject({
   limit: queryInteger(1, 100, 20).openapi({ description: 'Items per page (1-100)', example: 20 }),
-  cursor: z
-    .string()
-    .regex(/^[a-z]{2,4}_[0-9a-z]{26}$/, 'Not a cursor returned by this API')
-    .optional()
-    .openapi({ description: 'The `nextCursor` of the previous page' }),
+  cursor: cursorQuery(),
 })
 
 /** Query services fetch `limit + 1` rows; the extra row tells whether another page exists. */

@@ -22,7 +22,7 @@ import {
 import { CHANNEL_RECEIPTS } from '../services/channels'
 import type { TelegramPostRow } from '../services/delivery/telegram-posts'
 import { idPattern } from '../lib/ids'
-import { queryInteger } from '../lib/pagination'
+import { cursorQuery, queryInteger } from '../lib/pagination'
 import { DATE_TIME_PATTERN, TimestampSchema, TimeZoneSchema, userText } from './common'
 
 const FutureTime = z.iso
@@ -310,7 +310,8 @@ export function serializeAnnouncement(
 export const DeliveryQuerySchema = z.strictObject({
   status: z.enum(DELIVERY_STATUSES).optional(),
   limit: queryInteger(1, 100, 50),
-  cursor: z.string().max(100).optional(),
+  // Deliveries are ordered by run, then member: the cursor names both.
+  cursor: cursorQuery(2),
 })
 
 export const DeliverySchema = z

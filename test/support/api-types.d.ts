@@ -6173,6 +6173,7 @@ export interface operations {
       query?: {
         status?: 'queued' | 'sending' | 'sent' | 'failed' | 'skipped' | 'unknown' | 'cancelled'
         limit?: number
+        /** @description The `nextCursor` of the previous page */
         cursor?: string
       }
       path: {

@@ -138,6 +138,29 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
       'validation_failed',
     )
   })
+
+  it('a cursor of deliveries that this API did not make', async () => {
+    const community = await createCommunity()
+    const announcement = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Hello', sendAt: new Date(Date.now() + 86_400_000).toISOString() },
+    })
+    expect(announcement.status, announcement.text).toBe(201)
+    const deliveries = `/api/announcements/${announcement.json.id}/deliveries`
+    for (const cursor of ['x', '%27%20or%201=1', `dsp_${'0'.repeat(26)}`, '~']) {
+      const problem = expectProblem(
+        await call('GET', `${deliveries}?cursor=${cursor}`),
+        400,
+        'validation_failed',
+      )
+      expect(problem.errors).toEqual([
+        expect.objectContaining({ path: 'cursor', message: 'Not a cursor returned by this API' }),
+      ])
+    }
+    expect(
+      (await call('GET', `${deliveries}?cursor=dsp_${'0'.repeat(26)}~mem_${'0'.repeat(26)}`))
+        .status,
+    ).toBe(200)
+  })
 })
 
 describe('error shape', () => {
