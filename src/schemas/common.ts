@@ -93,11 +93,44 @@ export const TimestampSchema = z.iso.datetime().openapi({ example: '2026-11-24T0
 export const DATE_TIME_PATTERN =
   '^\\d{4}-\\d{2}-\\d{2}T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d+)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$'
 
-/** Every IANA time zone the runtime knows (workerd's ICU, as the dashboard's picker offers). */
-const TIME_ZONES = [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC'])].sort() as [
-  string,
-  ...string[],
+/**
+ * The names IANA gives today to zones ICU still lists under an older one (Asia/Kolkata, listed
+ * as Asia/Calcutta), and its fixed-offset zones: browsers send them (Firefox's
+ * `resolvedOptions().timeZone`), and the runtime's Intl, which croner uses too, reads each as the
+ * zone it names, so either spelling is stored as sent. From tzdata 2025b's zones, less those
+ * ICU 78 lists and the deprecated `EST5EDT` kind.
+ */
+const CURRENT_IANA_NAMES = [
+  'Africa/Asmara',
+  'America/Argentina/Buenos_Aires',
+  'America/Argentina/Catamarca',
+  'America/Argentina/Cordoba',
+  'America/Argentina/Jujuy',
+  'America/Argentina/Mendoza',
+  'America/Atikokan',
+  'America/Indiana/Indianapolis',
+  'America/Kentucky/Louisville',
+  'America/Nuuk',
+  'Asia/Ho_Chi_Minh',
+  'Asia/Kathmandu',
+  'Asia/Kolkata',
+  'Asia/Yangon',
+  'Atlantic/Faroe',
+  'Europe/Kyiv',
+  'Pacific/Chuuk',
+  'Pacific/Kanton',
+  'Pacific/Pohnpei',
+  'Etc/UTC',
+  'Etc/GMT',
+  // POSIX signs: Etc/GMT+5 is five hours behind UTC.
+  ...Array.from({ length: 12 }, (_, i) => `Etc/GMT+${i + 1}`),
+  ...Array.from({ length: 14 }, (_, i) => `Etc/GMT-${i + 1}`),
 ]
+
+/** Every IANA time zone name the runtime knows, in ICU's spelling and in IANA's current one. */
+const TIME_ZONES = [
+  ...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', ...CURRENT_IANA_NAMES]),
+].sort() as [string, ...string[]]
 
 /** An IANA time zone name the runtime knows. The issue names its problem for the forms' words. */
 export const TimeZoneSchema = z
@@ -108,6 +141,7 @@ export const TimeZoneSchema = z
   })
   .openapi('TimeZone', {
     enum: TIME_ZONES,
-    description: 'An IANA time zone name, as the runtime’s ICU lists them, or `UTC`',
+    description:
+      'An IANA time zone name, as the runtime’s ICU lists them or as IANA names them today (`Asia/Calcutta` or `Asia/Kolkata`), `UTC`, or a fixed offset (`Etc/GMT-2`)',
     example: 'Europe/Berlin',
   })

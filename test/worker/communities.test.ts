@@ -108,6 +108,46 @@ describe('communities: happy paths', () => {
   })
 })
 
+describe('communities: time zones', () => {
+  it('takes the names IANA uses today as well as ICU’s older ones, and refuses a made-up zone', async () => {
+    const community = await createCommunity()
+    const zones = [
+      'Asia/Kolkata',
+      'Asia/Calcutta',
+      'Europe/Kyiv',
+      'Europe/Kiev',
+      'Asia/Ho_Chi_Minh',
+      'America/Nuuk',
+      'Asia/Yangon',
+      'Asia/Kathmandu',
+      'America/Indiana/Indianapolis',
+      'Atlantic/Faroe',
+      'Pacific/Kanton',
+      'America/Ciudad_Juarez',
+      'Etc/UTC',
+      'UTC',
+      'Etc/GMT+5',
+      'Etc/GMT-14',
+    ]
+    for (const timeZone of zones) {
+      const patched = await call('PATCH', `/api/communities/${community.id}`, {
+        body: { timeZone },
+      })
+      expect(patched.status, `${timeZone}: ${patched.text}`).toBe(200)
+      expect(patched.json.timeZone).toBe(timeZone)
+    }
+    for (const timeZone of ['Mars/Olympus_Mons', 'Asia/Kolkota', 'Etc/GMT+15', 'asia/kolkata']) {
+      const problem = expectProblem(
+        await call('PATCH', `/api/communities/${community.id}`, { body: { timeZone } }),
+        400,
+        'validation_failed',
+      )
+      expect(problem.errors.map((e: { path: string }) => e.path)).toEqual(['timeZone'])
+    }
+    expect((await call('GET', `/api/communities/${community.id}`)).json.timeZone).toBe('Etc/GMT-14')
+  })
+})
+
 describe('communities: errors', () => {
   it('refuses a slug that is already taken with 409 slug_taken and writes nothing', async () => {
     const first = await createCommunity()

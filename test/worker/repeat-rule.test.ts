@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createCommunity, query } from './helpers'
+import { call, createCommunity, query } from './helpers'
 import { csrfOf, page, post, signIn } from './dashboard-helpers'
 
 /** Schedules an announcement through the dashboard form and returns the stored rule. */
@@ -96,5 +96,26 @@ describe('the repeat-rule picker', () => {
     expect(list).toContain('weekly on Mon, Wed at 18:00 (Europe/Berlin)')
     expect(list).toContain('monthly on day 15 at 09:05 (Europe/Berlin)')
     expect(list).toContain('*/15 9-17 * * 1-5 (Europe/Berlin)') // a rule of one's own, as written
+  })
+})
+
+describe('a repeat rule in a time zone IANA names differently from ICU', () => {
+  it('runs an announcement repeating at 09:00 in Asia/Kolkata at 03:30 UTC, as in Asia/Calcutta', async () => {
+    const community = await createCommunity()
+    for (const timezone of ['Asia/Kolkata', 'Asia/Calcutta']) {
+      const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+        body: { body: 'Morning run', repeat: { cron: '0 9 * * *', timezone } },
+      })
+      expect(created.status, created.text).toBe(201)
+      expect(created.json.repeat).toMatchObject({ cron: '0 9 * * *', timezone })
+      expect(created.json.nextRunAt).toMatch(/T03:30:00\.000Z$/)
+      const preview = await call(
+        'GET',
+        `/api/announcements/preview?cron=0%209%20*%20*%20*&timezone=${timezone}&count=3`,
+      )
+      expect(preview.status, preview.text).toBe(200)
+      expect(preview.json.runs).toHaveLength(3)
+      for (const run of preview.json.runs) expect(run).toMatch(/T03:30:00\.000Z$/)
+    }
   })
 })
