@@ -10,3 +10,9 @@ export const MAX_JOIN_QUESTIONS = 5
 export function maxMemberLimit(kind: 'announcement' | 'discussion'): number {
   return kind === 'announcement' ? ANNOUNCEMENT_GROUP_MEMBER_LIMIT : DISCUSSION_GROUP_MEMBER_LIMIT
 }
+
+/**
+ * The name a community's announcement group is made with. Pages for people show it in their
+ * language; a name an admin gave the group instead is shown as given.
+ */
+export const ANNOUNCEMENT_GROUP_NAME = 'Announcements'

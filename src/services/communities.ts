@@ -10,7 +10,11 @@ import {
 } from '../db/schema'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
-import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT, MAX_GROUPS_PER_COMMUNITY } from '../lib/limits'
+import {
+  ANNOUNCEMENT_GROUP_MEMBER_LIMIT,
+  ANNOUNCEMENT_GROUP_NAME,
+  MAX_GROUPS_PER_COMMUNITY,
+} from '../lib/limits'
 import { toPage, type Page } from '../lib/pagination'
 import { DEFAULT_TIME_ZONE } from '../lib/time'
 import { SLUG_MAX_LENGTH, slugify } from '../lib/slug'
@@ -67,7 +71,7 @@ export async function createCommunity(
     id: newId('grp', now.getTime()),
     communityId: community.id,
     kind: 'announcement',
-    name: 'Announcements',
+    name: ANNOUNCEMENT_GROUP_NAME,
     description: `News from ${input.name}. Only admins post here.`,
     topic: null,
     iconUrl: null,

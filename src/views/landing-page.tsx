@@ -1,4 +1,5 @@
 import { formatNumber, MESSAGES } from '../lib/i18n'
+import { ANNOUNCEMENT_GROUP_NAME } from '../lib/limits'
 import type { Landing } from '../services/invites'
 import { Layout, type PageProps } from './layout'
 
@@ -91,7 +92,11 @@ export function LandingPage(props: LandingPageProps) {
           {groups.map((group) => (
             <li class={group.id === target?.id ? 'here' : undefined}>
               <div class="g">
-                <bdi>{group.name}</bdi>
+                {group.kind === 'announcement' && group.name === ANNOUNCEMENT_GROUP_NAME ? (
+                  t.announcementGroupName
+                ) : (
+                  <bdi>{group.name}</bdi>
+                )}
               </div>
               {group.kind === 'announcement' ? (
                 <div class="muted">{t.announcementGroup}</div>

@@ -37,6 +37,9 @@ describe('landing page: what a prospective member sees', () => {
     expect(page.text).toContain('0 über uns angemeldet')
     expect(page.text).toContain('Long runs')
     expect(page.text).toContain('Sundays 9:00')
+    // The announcement group the community came with, named in the reader's language.
+    expect(page.text).toContain('<div class="g">Ankündigungen</div>')
+    expect(page.text).not.toContain('Announcements')
     expect(page.text).toContain('Offene Community')
     expect(page.text).toMatch(
       // The join link carries how the person came (here: the link, no referrer) to the sign-up.

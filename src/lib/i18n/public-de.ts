@@ -8,6 +8,7 @@ export const de = {
   closedCommunity: 'Geschlossene Community: Ein Admin entscheidet über deine Anfrage.',
   groupsHeading: 'Gruppen',
   announcementGroup: 'Ankündigungen, nur Admins schreiben',
+  announcementGroupName: 'Ankündigungen',
   youJoin: 'Dieser Link führt in diese Gruppe',
   join: 'Beitreten',
   requestToJoin: 'Beitritt anfragen',

@@ -9,6 +9,7 @@ export const en: Messages = {
   closedCommunity: 'Closed community: an admin decides on your request.',
   groupsHeading: 'Groups',
   announcementGroup: 'Announcements, only admins post',
+  announcementGroupName: 'Announcements',
   youJoin: 'This link takes you into this group',
   join: 'Join',
   requestToJoin: 'Request to join',
