@@ -41,6 +41,7 @@ import {
 } from './openapi'
 import { declaredOperations, defineOperation } from './operation'
 import type { Context } from 'hono'
+import { answerOf } from '../middleware/audit-trail'
 
 export const announcementsApi = new OpenAPIHono<AppEnv>()
 const openapi = declaredOperations(announcementsApi)
@@ -249,7 +250,10 @@ openapi(
   async (c) => {
     const { announcement } = c.var
     return c.json(
-      await detailed(c, await cancelAnnouncement(c.var.db, announcement, new Date())),
+      await detailed(
+        c,
+        answerOf(c, announcement, await cancelAnnouncement(c.var.db, announcement, new Date())),
+      ),
       200,
     )
   },
@@ -275,7 +279,10 @@ openapi(
   async (c) => {
     const { announcement } = c.var
     return c.json(
-      await detailed(c, await resumeAnnouncement(c.var.db, announcement, new Date())),
+      await detailed(
+        c,
+        answerOf(c, announcement, await resumeAnnouncement(c.var.db, announcement, new Date())),
+      ),
       200,
     )
   },

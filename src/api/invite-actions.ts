@@ -15,6 +15,7 @@ import {
   RESOURCE_PROBLEMS,
 } from './openapi'
 import { declaredOperations, defineOperation } from './operation'
+import { answerOf } from '../middleware/audit-trail'
 
 /** What a marketer does to a link besides editing it: archive, restore, duplicate. */
 export const inviteActionsApi = new OpenAPIHono<AppEnv>()
@@ -49,7 +50,8 @@ for (const archived of [true, false]) {
     }),
     async (c) => {
       const now = new Date()
-      const changed = await setInviteArchived(c.var.db, c.var.invite, archived, now)
+      const { invite } = c.var
+      const changed = answerOf(c, invite, await setInviteArchived(c.var.db, invite, archived, now))
       return c.json(serializeInvite(changed, c.var.config.PUBLIC_BASE_URL, now), 200)
     },
   )

@@ -41,6 +41,7 @@ import {
   RESOURCE_PROBLEMS,
 } from './openapi'
 import { declaredOperations, defineOperation } from './operation'
+import { answerOf } from '../middleware/audit-trail'
 
 export const invitesApi = new OpenAPIHono<AppEnv>()
 const openapi = declaredOperations(invitesApi)
@@ -192,7 +193,7 @@ openapi(
   async (c) => {
     const { invite } = c.var
     const now = new Date()
-    const revoked = await revokeInvite(c.var.db, invite, now)
+    const revoked = answerOf(c, invite, await revokeInvite(c.var.db, invite, now))
     await retireTelegramLinksOf(c, invite, now)
     return c.json(serializeInvite(revoked, c.var.config.PUBLIC_BASE_URL, now), 200)
   },

@@ -199,12 +199,26 @@ export function auditLater(
   )
 }
 
+/** A request's context, as far as saying whether it changed anything goes (any route's). */
+type MarksChanges = { set: (key: 'changedNothing', value: boolean) => void }
+
 /**
  * Says that a request the audit log would record made no change after all (a form's preview,
- * shown again without saving): the log holds what was done, never what was only looked at.
+ * shown again without saving; an action on what was so already): the log holds what was done,
+ * never what was only looked at or asked for again.
  */
-export function changedNothing(c: Context<AppEnv>): void {
+export function changedNothing(c: MarksChanges): void {
   c.set('changedNothing', true)
+}
+
+/**
+ * A service's answer to an action (cancel, resume, revoke, archive, restore), passed on: these
+ * services answer the very row they were given when it was so already, and then the audit log
+ * records nothing, as a second "revoked" would say something happened that did not.
+ */
+export function answerOf<T>(c: MarksChanges, given: T, answer: T): T {
+  if (answer === given) changedNothing(c)
+  return answer
 }
 
 /**

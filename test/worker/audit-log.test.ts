@@ -271,6 +271,37 @@ describe('the audit log records who changed what', () => {
     expect((await auditOf(community.id)).map((e) => e.action)).toEqual(['link.created'])
   })
 
+  it('writes nothing for an action on what was so already: revoked, archived, cancelled twice, resumed unpaused', async () => {
+    const community = await createCommunity()
+    const link = await createInvite(community.id)
+    const other = await createInvite(community.id)
+    const announced = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Twice cancelled', sendAt: '2031-01-01T10:00:00Z' },
+    })
+    for (let i = 0; i < 2; i++) {
+      expect((await call('POST', `/api/invites/${link.id}/revoke`)).status).toBe(200)
+      expect((await call('POST', `/api/invites/${other.id}/archive`)).status).toBe(200)
+      expect((await call('POST', `/api/announcements/${announced.json.id}/cancel`)).status).toBe(
+        200,
+      )
+    }
+    expect((await call('POST', `/api/announcements/${announced.json.id}/resume`)).status).toBe(200)
+    const { cookie } = await signIn()
+    const linkPage = await page(`/admin/links/${link.id}`, cookie)
+    const again = await post(`/admin/links/${link.id}/revoke`, cookie, {
+      _csrf: csrfOf(linkPage.text),
+    })
+    expect(again.status).toBe(303)
+    // A change after them is recorded; by then any entry of theirs would have been too.
+    const last = await createInvite(community.id)
+    await entryFor(community.id, 'link.created', last.id)
+    const actions = (await auditOf(community.id)).map((e) => `${e.action} ${e.targetId}`)
+    expect(actions.filter((a) => a === `link.revoked ${link.id}`)).toHaveLength(1)
+    expect(actions.filter((a) => a === `link.changed ${other.id}`)).toHaveLength(1)
+    expect(actions.filter((a) => a.startsWith('announcement.cancelled'))).toHaveLength(1)
+    expect(actions.filter((a) => a.startsWith('announcement.resumed'))).toEqual([])
+  })
+
   it('writes nothing for what was only looked at: next dates of an announcement, a QR design before saving', async () => {
     const community = await createCommunity()
     const link = await createInvite(community.id)

@@ -7,7 +7,7 @@ import type { FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { idPattern } from '../../lib/ids'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
-import { changedNothing } from '../../middleware/audit-trail'
+import { answerOf, changedNothing } from '../../middleware/audit-trail'
 import { assertCan, can } from '../../services/access'
 import {
   cancelAnnouncement,
@@ -198,7 +198,7 @@ for (const action of ['send-now', 'cancel', 'resume'] as const) {
       { communityId: announcement.communityId },
       'Announcement',
     )
-    await ACTIONS[action](c.var.db, announcement, new Date())
+    answerOf(c, announcement, await ACTIONS[action](c.var.db, announcement, new Date()))
     const list = inLanguage(c, `/admin/communities/${announcement.communityId}/announcements`)
     return c.redirect(withNotice(list, DONE_BY_ACTION[action]), 303)
   })

@@ -5,7 +5,7 @@ import { telegramConfig } from '../../lib/config'
 import type { FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
-import { changedNothing } from '../../middleware/audit-trail'
+import { answerOf, changedNothing } from '../../middleware/audit-trail'
 import { assertCan, can, type Action } from '../../services/access'
 import { communityOf, communityQuery, getCommunityOrThrow } from '../../services/communities'
 import { listGroupsQuery } from '../../services/groups'
@@ -316,7 +316,7 @@ for (const action of ['archive', 'restore'] as const) {
   linksPages.post(`/admin/links/:id/${action}`, async (c) => {
     const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
     assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId }, 'Invite')
-    await setInviteArchived(c.var.db, invite, action === 'archive', new Date())
+    answerOf(c, invite, await setInviteArchived(c.var.db, invite, action === 'archive', new Date()))
     const done = action === 'archive' ? 'archived' : 'restored'
     return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, done)), 303)
   })
@@ -327,7 +327,11 @@ for (const action of ['revoke', 'rotate'] as const) {
     const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
     assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId }, 'Invite')
     const now = new Date()
-    const changed = await (action === 'revoke' ? revokeInvite : rotateInvite)(c.var.db, invite, now)
+    const changed = answerOf(
+      c,
+      invite,
+      await (action === 'revoke' ? revokeInvite : rotateInvite)(c.var.db, invite, now),
+    )
     await retireTelegramLinksOf(c, invite, now)
     if (action === 'rotate') await telegramLinkForNewInvite(c, changed, now)
     return c.redirect(
