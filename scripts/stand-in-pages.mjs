@@ -3,6 +3,12 @@
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 export const esc = (value) => String(value ?? '').replace(/[&<>"']/g, (char) => ESCAPES[char])
 const time = (ms) => new Date(ms).toLocaleTimeString('en-GB')
+/** A date and time as a reader of that language writes them (this machine's time zone). */
+const moment = (iso, language) =>
+  new Date(iso).toLocaleString(language === 'de' ? 'de-DE' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  })
 /** Only web links become links: a value from elsewhere never runs as a script. */
 const webLink = (url) =>
   /^https?:\/\//.test(String(url ?? ''))
@@ -134,9 +140,15 @@ export function outboxPage({ mails, workerUrl }) {
 <dl><dt>To</dt><dd>${esc(mail.to.name)} &lt;${esc(mail.to.email)}&gt;</dd>
 <dt>Subject</dt><dd>${esc(mail.subject)}</dd>
 <dt>Received</dt><dd>${time(mail.at)}</dd></dl>
-<p>Hello ${esc(mail.to.name)}, please confirm your sign-up: ${webLink(mail.confirmUrl)}</p>
-<p class="muted">Valid until ${esc(mail.expiresAt)}. The link opens a page with a button; only the
-button confirms.</p>
+${
+  mail.language === 'de'
+    ? `<p>Hallo ${esc(mail.to.name)}, bitte bestätige deine Anmeldung: ${webLink(mail.confirmUrl)}</p>
+<p class="muted">Gültig bis ${esc(moment(mail.expiresAt, 'de'))}. Der Link öffnet eine Seite mit einem
+Knopf; erst der Knopf bestätigt.</p>`
+    : `<p>Hello ${esc(mail.to.name)}, please confirm your sign-up: ${webLink(mail.confirmUrl)}</p>
+<p class="muted">Valid until ${esc(moment(mail.expiresAt, 'en'))}. The link opens a page with a
+button; only the button confirms.</p>`
+}
 </article>`,
     )
     .join('\n')

@@ -205,11 +205,18 @@ export async function startStandIns({
     seenWebhooks.add(id)
     const data = payload.data ?? {}
     if (payload.type === 'member.confirmation_requested') {
+      // Written as a mail system would: in the language the person signed up in, naming the
+      // community (older events carry neither).
+      const german = data.language === 'de'
+      const community = data.communityName ? ` ${german ? 'bei' : 'to'} ${data.communityName}` : ''
       keep(mails, {
         id,
         at: Date.now(),
+        language: german ? 'de' : 'en',
         to: { name: data.name, email: data.email },
-        subject: 'Confirm your sign-up',
+        subject: german
+          ? `Bestätige deine Anmeldung${community}`
+          : `Confirm your sign-up${community}`,
         confirmUrl: data.confirmUrl,
         expiresAt: data.expiresAt,
         communityId: data.communityId,

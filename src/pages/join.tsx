@@ -292,6 +292,7 @@ joinApp.post('/i/:code/join', async (c) => {
       secret,
       expiryHours: config.CONFIRM_EXPIRY_HOURS,
       baseUrl: config.PUBLIC_BASE_URL,
+      language: lang,
     },
   }
   // The link, what the join decides on, and the attempt counted: one round trip.

@@ -1,5 +1,6 @@
 import type { ContactKind, JoinRequest } from '../db/schema'
 import { newId } from '../lib/ids'
+import type { Lang } from '../lib/i18n'
 import { rollupStatement, type RollupColumn } from './join-statements'
 
 /**
@@ -9,21 +10,25 @@ import { rollupStatement, type RollupColumn } from './join-statements'
  */
 
 /**
- * The outbox event that asks the operator's mail system to send the confirmation link. It holds
- * the person's name, e-mail address and a live link, so it goes with the sign-up when that
- * expires (`eraseExpiredSignUps`), or `EVENT_RETENTION_DAYS` after delivery otherwise.
+ * The outbox event that asks the operator's mail system to send the confirmation link, with what
+ * the e-mail needs to be written in the person's language and to name what they signed up to:
+ * the language they signed up in and the community's name. It holds the person's name, e-mail
+ * address and a live link, so it goes with the sign-up when that expires
+ * (`eraseExpiredSignUps`), or `EVENT_RETENTION_DAYS` after delivery otherwise.
  */
 export function confirmationRequestedStatement(
   client: D1Database,
   request: JoinRequest,
   confirmUrl: string,
+  language: Lang,
 ): D1PreparedStatement {
   const nowMs = request.createdAt.getTime()
   return client
     .prepare(
       `insert into events (id, type, community_id, payload, created_at)
        select ?2, 'member.confirmation_requested', ?3,
-         json_object('joinRequestId', ?1, 'name', ?4, 'email', ?5, 'confirmUrl', ?6, 'expiresAt', ?7), ?8
+         json_object('joinRequestId', ?1, 'name', ?4, 'email', ?5, 'confirmUrl', ?6, 'expiresAt', ?7,
+           'language', ?9, 'communityName', (select name from communities where id = ?3)), ?8
        where exists (select 1 from join_requests where id = ?1)`,
     )
     .bind(
@@ -35,6 +40,7 @@ export function confirmationRequestedStatement(
       confirmUrl,
       request.confirmExpiresAt!.toISOString(),
       nowMs,
+      language,
     )
 }
 

@@ -5,6 +5,7 @@ import { newInviteCode } from '../lib/codes'
 import { confirmCodeFor, confirmCodeHash, confirmLinkToken } from '../lib/confirm-codes'
 import { randomBase64Url, sha256Hex } from '../lib/crypto'
 import { newId } from '../lib/ids'
+import type { Lang } from '../lib/i18n'
 import { placeColumns, type SignUpPlace } from '../lib/visitor'
 import { groupIdsOf, membershipStatements, type JoinTarget } from './join-statements'
 import {
@@ -30,6 +31,8 @@ interface ConfirmationOptions {
   expiryHours: number
   /** Where the e-mailed confirmation link points: `${baseUrl}/confirm/<token>`. */
   baseUrl: string
+  /** The language the person signed up in: the e-mail's and its link's page's. */
+  language: Lang
 }
 
 export interface JoinOptions {
@@ -273,8 +276,9 @@ async function offerProof(
   request.confirmCodeHash = code ? await confirmCodeHash(confirmation.secret, code) : null
   if (!request.email || !mail) return { statements: [], code }
   const token = await confirmLinkToken(confirmation.secret, request.id)
-  const url = `${confirmation.baseUrl}/confirm/${token}`
-  return { statements: [confirmationRequestedStatement(db.$client, request, url)], code }
+  const url = `${confirmation.baseUrl}/confirm/${token}?lang=${confirmation.language}`
+  const statement = confirmationRequestedStatement(db.$client, request, url, confirmation.language)
+  return { statements: [statement], code }
 }
 
 /** The statements that ask for the confirmation e-mail, and the number's one-time code. */

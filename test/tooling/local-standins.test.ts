@@ -134,6 +134,7 @@ describe('npm run dev, with its local stand-ins', () => {
     const mail = await eventually(async () => {
       const mails = (await (await fetch(`${standIns}/outbox.json`)).json()) as Array<{
         to: { name: string; email: string }
+        subject: string
         confirmUrl: string
       }>
       const found = mails.find((candidate) => candidate.to.email === email)
@@ -141,12 +142,15 @@ describe('npm run dev, with its local stand-ins', () => {
       return found!
     })
     expect(mail.to.name).toBe('Ada')
+    expect(mail.subject).toContain('Stand-in Makers')
     expect(mail.confirmUrl.startsWith(`${base}/confirm/`)).toBe(true)
     expect(await text(`${standIns}/outbox`)).toContain(`<a href="${mail.confirmUrl}">`)
 
     // Opening the link shows a button; the button confirms.
-    expect(await text(`${mail.confirmUrl}?lang=en`)).toContain('Yes, confirm')
-    const confirmed = await text(`${mail.confirmUrl}?lang=en`, {
+    const inEnglish = new URL(mail.confirmUrl)
+    inEnglish.searchParams.set('lang', 'en')
+    expect(await text(inEnglish.href)).toContain('Yes, confirm')
+    const confirmed = await text(inEnglish.href, {
       method: 'POST',
       headers: { origin: base },
     })

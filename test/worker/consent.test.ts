@@ -24,7 +24,7 @@ async function doubleOptInCommunity(overrides: Record<string, unknown> = {}) {
   })
   expect(response.status, response.text).toBe(201)
   const invite = await createInvite(response.json.id)
-  return { community: response.json as { id: string; consent: string }, invite }
+  return { community: response.json as { id: string; name: string; consent: string }, invite }
 }
 
 async function eventsOf(communityId: string) {
@@ -102,7 +102,9 @@ describe('double opt-in', () => {
     const [event] = await eventsOf(community.id)
     expect(event!.type).toBe('member.confirmation_requested')
     const payload = JSON.parse(event!.payload)
-    expect(payload.confirmUrl).toMatch(/^https:\/\/join\.example\.com\/confirm\//)
+    expect(payload.confirmUrl).toMatch(/^https:\/\/join\.example\.com\/confirm\/.+\?lang=de$/)
+    // What the e-mail needs to be written in the person's language, naming the community.
+    expect(payload).toMatchObject({ language: 'de', communityName: community.name })
     const path = new URL(payload.confirmUrl).pathname
 
     const preview = await visit(path + '?lang=en')

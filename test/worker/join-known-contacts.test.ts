@@ -91,7 +91,12 @@ async function joinAcrossASwitch(visibility: 'open' | 'closed', name: string) {
   const options = {
     now: new Date(),
     cooldownDays: 30,
-    confirmation: { secret: env.SIGNING_SECRET, expiryHours: 48, baseUrl: 'https://x.example' },
+    confirmation: {
+      secret: env.SIGNING_SECRET,
+      expiryHours: 48,
+      baseUrl: 'https://x.example',
+      language: 'en' as const,
+    },
   }
   const reading = await readForJoin(db, invite.code, input, options)
   expect(reading.community?.visibility).toBe(visibility)

@@ -162,7 +162,8 @@ describe('the e-mailed link, once confirmed', () => {
       const status = words((await visit(`${statusPath}?lang=en`)).text)
       expect(status).toContain(MESSAGES.en.pendingTitle)
       expect(status).not.toContain('Keep this page: it shows you the decision')
-      expect(status).toContain('the page it opens shows you the decision')
+      expect(status).toContain('the page it opens shows you the admins’ decision')
+      expect(status).not.toContain('An admin will look at it')
     }
     const inPage = words((await visit(`${approved.confirmPath}?lang=en`)).text)
     expect(inPage).toContain('You are in')

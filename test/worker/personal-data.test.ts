@@ -144,7 +144,12 @@ describe('an expired sign-up takes its personal data with it', () => {
       {
         now: later,
         cooldownDays: 30,
-        confirmation: { secret: 'another-secret', expiryHours: 48, baseUrl: 'https://x.example' },
+        confirmation: {
+          secret: 'another-secret',
+          expiryHours: 48,
+          baseUrl: 'https://x.example',
+          language: 'en',
+        },
       },
     )
     expect(second.status).toBe('unconfirmed')
