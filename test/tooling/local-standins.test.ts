@@ -123,7 +123,7 @@ describe('npm run dev, with its local stand-ins', () => {
     const joined = await join(invite.code, { name: 'Ada', email })
     expect(joined.confirmation.emailSent).toBe(true)
     const status = `${joined.statusUrl}?lang=en`
-    expect(await text(status)).toContain('We have sent you an e-mail with a confirmation link.')
+    expect(await text(status)).toContain('An e-mail with a confirmation link is on its way to you.')
 
     // Events leave the Worker with the cron: the outbox page's button fires it.
     const cron = await fetch(`${standIns}/cron`, {

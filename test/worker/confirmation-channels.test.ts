@@ -49,10 +49,10 @@ describe('the status page of an unconfirmed sign-up', () => {
     const joined = await joinJson(invite.code, { name: 'Mia', email: `mia-${Date.now()}@ex.com` })
     expect(joined.json.confirmation.emailSent).toBe(true)
     const en = await statusPage(joined.json.statusUrl, 'en')
-    expect(en).toContain('We have sent you an e-mail with a confirmation link.')
+    expect(en).toContain('An e-mail with a confirmation link is on its way to you.')
     expect(en).not.toContain('No e-mails are sent from here')
     const de = await statusPage(joined.json.statusUrl, 'de')
-    expect(de).toContain('Wir haben dir eine E-Mail mit einem Bestätigungslink geschickt.')
+    expect(de).toContain('Eine E-Mail mit einem Bestätigungslink ist auf dem Weg zu dir.')
   })
 
   it('counts an endpoint for every event, but not one for other events or one removed', async () => {
@@ -88,13 +88,13 @@ describe('the status page of an unconfirmed sign-up', () => {
     const joined = await joinJson(invite.code, { name: 'Ole', email: `ole-${Date.now()}@ex.com` })
     expect(joined.json.confirmation.emailSent).toBe(false)
     const en = await statusPage(joined.json.statusUrl, 'en')
-    expect(en).not.toContain('We have sent you an e-mail')
+    expect(en).not.toContain('An e-mail with a confirmation link')
     expect(en).toContain(
       'No e-mails are sent from here, so your address cannot be confirmed by e-mail. ' +
         'Please ask the community’s admins: they can record your confirmation.',
     )
     const de = await statusPage(joined.json.statusUrl, 'de')
-    expect(de).not.toContain('Wir haben dir eine E-Mail')
+    expect(de).not.toContain('Eine E-Mail mit einem Bestätigungslink')
     expect(de).toContain(
       'Von hier werden keine E-Mails verschickt, deine Adresse lässt sich also nicht per E-Mail ' +
         'bestätigen. Bitte wende dich an die Admins der Community',
@@ -125,7 +125,7 @@ describe('the status page of an unconfirmed sign-up', () => {
     const en = await statusPage(joined.json.statusUrl, 'en', NO_WHATSAPP)
     expect(en).not.toContain('Confirm in WhatsApp')
     expect(en).not.toContain(joined.json.confirmation.code)
-    expect(en).toContain('We have sent you an e-mail')
+    expect(en).toContain('An e-mail with a confirmation link')
     expect(en).toContain(
       'Your number cannot be confirmed by WhatsApp here. Please confirm with the link in the e-mail instead.',
     )

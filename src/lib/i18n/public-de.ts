@@ -130,7 +130,7 @@ export const de = {
   confirmPrefill: (community: string, code: string) =>
     `Ich möchte der Community ${community} beitreten. Code: ${code}`,
   confirmQrAlt: 'QR-Code, der WhatsApp mit der Bestätigung öffnet',
-  confirmEmailText: 'Wir haben dir eine E-Mail mit einem Bestätigungslink geschickt.',
+  confirmEmailText: 'Eine E-Mail mit einem Bestätigungslink ist auf dem Weg zu dir.',
   confirmWhatsAppSentText:
     'Wir haben dir eine WhatsApp-Nachricht geschickt: Tippe darin auf den Knopf, um zu bestätigen.',
   confirmNoWhatsAppText: 'Deine Nummer lässt sich hier nicht per WhatsApp bestätigen.',

@@ -125,7 +125,7 @@ export const en: Messages = {
   confirmPrefill: (community: string, code: string) =>
     `I want to join the community ${community}. Code: ${code}`,
   confirmQrAlt: 'QR code that opens WhatsApp with the confirmation',
-  confirmEmailText: 'We have sent you an e-mail with a confirmation link.',
+  confirmEmailText: 'An e-mail with a confirmation link is on its way to you.',
   confirmWhatsAppSentText: 'We have sent you a WhatsApp message: tap its button to confirm.',
   confirmNoWhatsAppText: 'Your number cannot be confirmed by WhatsApp here.',
   confirmNoEmailText:
