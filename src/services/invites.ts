@@ -418,11 +418,7 @@ async function forgetCached(code: string): Promise<void> {
   await purgeCachedQr(code)
 }
 
-/**
- * The QR images purged at once when a community goes: each code costs the Cache API a lookup
- * and a delete per variant. Images left cached expire within five minutes and only lead to a
- * page that says the link is gone.
- */
+/** QR images purged when a community goes (Cache API calls); the rest expire within 5 minutes. */
 const QR_PURGES_PER_DELETION = 50
 
 /** Forgets the landings of a deleted community's links in this isolate, and their QR images. */

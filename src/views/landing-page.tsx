@@ -75,8 +75,9 @@ export function LandingPage(props: LandingPageProps) {
         )}
         <p>
           <span class="badge">
-            {/* WhatsApp does not tell us who is in its groups: only who signed up through us. */}
-            {announcement && announcement.telegramChatId === null
+            {/* WhatsApp does not tell us who is in its groups: only who signed up through us.
+                Telegram does, where a group of the community is in a chat the bot administers. */}
+            {landing.groups.every((group) => group.telegramChatId === null)
               ? t.signedUpThroughUs(formatNumber(lang, memberCount))
               : memberCount === 1
                 ? `1 ${t.member}`

@@ -1,6 +1,7 @@
 import type { Group } from '../../db/schema'
 import { TEAM_WORDS, type Lang } from '../../lib/i18n'
 import { sentText, TextField, type FormState } from '../form-fields'
+import { WithUserText } from '../layout'
 import { Csrf, groupLabel, words } from './shell'
 
 /** A group's chat link form sent back after a refusal: which group, and what was typed. */
@@ -37,7 +38,7 @@ export function GroupChatLinks(props: {
               field="chatInviteUrl"
               id={id}
               prefix={`${id}-`}
-              label={tt.chatLinkOf(groupLabel(t, group))}
+              label={<WithUserText sentence={tt.chatLinkOf} value={groupLabel(t, group)} />}
               type="url"
               placeholder="https://"
               value={sentText(form, 'chatInviteUrl', group.chatInviteUrl ?? '')}
