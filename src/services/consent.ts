@@ -483,3 +483,17 @@ async function markRepeat(
   }))!
   return { outcome: 'repeat', request: shown, memberId: earlier.memberId }
 }
+
+/**
+ * Whether a contact's consent stands for its community now, for anything sent to it. A single
+ * opt-in is a ticked box, no proof: once the community asks for confirmation (switched to double
+ * opt-in), it no longer counts, and the contact hears from us again only once its owner proves
+ * it (`APPLICANT_FIELDS` in join-statements.ts says the same in SQL).
+ */
+export function consentStands(
+  confirmedAt: Date | null,
+  method: ConsentMethod | null,
+  asksForProof: boolean,
+): boolean {
+  return confirmedAt !== null && !(asksForProof && method === 'single_opt_in')
+}

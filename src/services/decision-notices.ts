@@ -4,6 +4,7 @@ import type { Config } from '../lib/config'
 import { REPLIES, sendCommunityTemplate, sendWhatsAppReply } from '../platforms/whatsapp/replies'
 import { logError } from '../lib/log'
 import { reachableAfterStop, stopsOf } from './opt-outs'
+import { consentStands } from './consent'
 
 /**
  * Telling an applicant how an admin decided, through the contact they confirmed, and only that:
@@ -35,10 +36,15 @@ export type DecisionNotice =
 export function decisionNotice(
   config: Config,
   request: JoinRequest,
-  communityName: string,
+  community: { name: string; consent: string },
   now: Date,
 ): DecisionNotice | null {
-  if (request.status === 'pending' || !request.phone || !request.phoneConfirmedAt) return null
+  const asksForProof = community.consent === 'double'
+  const consent = consentStands(request.phoneConfirmedAt, request.phoneConsentMethod, asksForProof)
+  if (request.status === 'pending' || !request.phone || !request.phoneConfirmedAt || !consent) {
+    return null
+  }
+  const communityName = community.name
   const approved = request.status === 'approved'
   const theyWrote =
     request.phoneConsentMethod === 'whatsapp_message' ||
@@ -75,7 +81,7 @@ export async function tellApplicant(
     const community = await db.query.communities.findFirst({
       where: (c, { eq }) => eq(c.id, request.communityId),
     })
-    const notice = community ? decisionNotice(config, request, community.name, now) : null
+    const notice = community ? decisionNotice(config, request, community, now) : null
     if (notice?.kind === 'text') await sendWhatsAppReply(config, notice.to, notice.text)
     if (notice?.kind === 'template') {
       await sendCommunityTemplate(config, notice.to, notice.template, notice.communityName)

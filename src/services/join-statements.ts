@@ -25,11 +25,13 @@ export interface JoinTarget {
 /**
  * What a decision's event says about the applicant (`r`, a join request) and the community (`c`),
  * so the operator's mail system can write to them: their name, their e-mail address only if its
- * owner confirmed it (null otherwise: nothing is ever sent to an unconfirmed contact), and the
+ * owner's consent stands (null otherwise: nothing is ever sent to an unconfirmed contact, nor to
+ * a ticked box where the community asks for confirmation, as `consentStands` decides), and the
  * community's name. Not their status link: only its hash is stored.
  */
 export const APPLICANT_FIELDS = `'name', r.name,
-  'email', case when r.email_confirmed_at is not null then r.email end,
+  'email', case when r.email_confirmed_at is not null and not (c.consent = 'double'
+    and r.email_consent_method is 'single_opt_in') then r.email end,
   'communityName', c.name`
 
 export function groupIdsOf(target: JoinTarget): string[] {

@@ -207,4 +207,28 @@ describe('the applicant is told the outcome through the channel they confirmed',
       expect(JSON.stringify(payload)).not.toContain('/s/')
     }
   })
+
+  it('says nothing to a ticked box once the community asks for confirmation', async () => {
+    const created = await call('POST', '/api/communities', {
+      body: { name: 'Ticked decisions', description: 'x', visibility: 'closed', consent: 'single' },
+    })
+    const invite = await createInvite(created.json.id)
+    const phone = newPhone()
+    const email = `ticked-${crypto.randomUUID()}@example.com`
+    const joined = await joinJson(invite.code, { name: 'Tick', phone, email })
+    expect(joined.status, joined.text).toBe(201)
+    const switched = await call('PATCH', `/api/communities/${created.json.id}`, {
+      body: { consent: 'double' },
+    })
+    expect(switched.status, switched.text).toBe(200)
+    const before = (await sentTo(phone)).length
+
+    const approved = await call('POST', `/api/join-requests/${joined.json.joinRequestId}/approve`)
+    expect(approved.status, approved.text).toBe(200)
+    await settle()
+    // Not even the approval template: the number was never proven.
+    expect(await newSince(phone, before)).toEqual([])
+    const payload = await eventPayload('join.approved', joined.json.joinRequestId)
+    expect(payload.email).toBeNull()
+  })
 })

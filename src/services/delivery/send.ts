@@ -8,7 +8,6 @@ import {
   dispatches,
   members,
   type Announcement,
-  type ConsentMethod,
 } from '../../db/schema'
 import { type Config } from '../../lib/config'
 import { chunks, ID_CHUNK } from '../../lib/chunks'
@@ -20,6 +19,7 @@ import {
 } from '../channels'
 import { actOnRefusals } from '../whatsapp-statuses'
 import { reachableAfterStop, stopsOf } from '../opt-outs'
+import { consentStands } from '../consent'
 import { pausedReason } from '../../platforms/whatsapp/errors'
 import {
   backoffSeconds,
@@ -185,19 +185,6 @@ type SkipResult = { outcome: 'skipped'; reason: string }
 interface RunToSend {
   announcement: Announcement
   asksForProof: boolean
-}
-
-/**
- * Whether a contact's consent stands for this community now. A single opt-in is a ticked box,
- * no proof: once the community asks for confirmation (switched to double opt-in), it no longer
- * counts, and the member is written to again only after proving the contact.
- */
-function consentStands(
-  confirmedAt: Date | null,
-  method: ConsentMethod | null,
-  asksForProof: boolean,
-): boolean {
-  return confirmedAt !== null && !(asksForProof && method === 'single_opt_in')
 }
 
 /** One message to one member, or why not; signed when its turn comes. */
