@@ -262,7 +262,7 @@ function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promi
     const dashboard = c.req.path === '/admin' || c.req.path.startsWith('/admin/')
     const [title, text] =
       error.code === 'cross_site_request'
-        ? [t.crossSiteTitle, t.crossSiteText]
+        ? [t.crossSiteTitle, dashboard ? t.crossSiteText : t.crossSitePublicText]
         : error.code === 'forbidden'
           ? [t.forbiddenTitle, t.forbiddenText]
           : error.status === 404

@@ -479,6 +479,9 @@ describe('leaving', () => {
       })
       expect(refused.status, JSON.stringify(headers)).toBe(403)
       expect(refused.text).toContain(MESSAGES.en.crossSiteTitle)
+      // Said to a member, who has no dashboard to go back to.
+      expect(refused.text).toContain('Open the link you were given again')
+      expect(refused.text).not.toContain('dashboard')
     }
     expect(
       (await query('select status from members where id = ?', joined.json.memberId))[0]!.status,

@@ -287,11 +287,11 @@ describe('the landing and join pages say how leaving works, not that it is one t
     const invite = await createInvite(community.id)
     for (const path of [`/i/${invite.code}`, `/i/${invite.code}/join`]) {
       const en = (await visit(`${path}?lang=en`)).text
-      expect(en, path).toContain('tap “End your membership” on the page you get after joining')
+      expect(en, path).toContain('once you are in, you get a link to end it')
       expect(en, path).toContain('You leave the group chat itself separately')
       expect(en, path).not.toContain('with one tap')
       const de = (await visit(`${path}?lang=de`)).text
-      expect(de, path).toContain('auf „Mitgliedschaft beenden“ und bestätige')
+      expect(de, path).toContain('Sobald du dabei bist, bekommst du einen Link dafür')
       expect(de, path).toContain('Den Gruppenchat selbst verlässt du separat')
       expect(de, path).not.toContain('mit einem Tipp')
     }

@@ -13,7 +13,7 @@ export const de = {
   join: 'Beitreten',
   requestToJoin: 'Beitritt anfragen',
   privacy:
-    'Deine Kontaktdaten sehen nur die Admins, nie andere Mitglieder. Du kannst deine Mitgliedschaft jederzeit beenden: Tippe auf der Seite, die du nach dem Beitritt bekommst, auf „Mitgliedschaft beenden“ und bestätige. Den Gruppenchat selbst verlässt du separat in WhatsApp oder Telegram.',
+    'Deine Kontaktdaten sehen nur die Admins, nie andere Mitglieder. Du kannst deine Mitgliedschaft jederzeit beenden: Sobald du dabei bist, bekommst du einen Link dafür (auf deiner Statusseite oder der Seite, die der Link in deiner E-Mail öffnet), und ein Knopf dort bestätigt es. Den Gruppenchat selbst verlässt du separat in WhatsApp oder Telegram.',
   telegramPrivacy:
     'Du trittst in Telegram bei: Was die anderen Mitglieder dort von dir sehen, bestimmen deine Telegram-Einstellungen. Verlassen kannst du die Gruppe jederzeit in Telegram.',
   photoAlt: (name: string) => `Foto von ${name}`,
@@ -42,6 +42,8 @@ export const de = {
   crossSiteTitle: 'Von einer anderen Website abgeschickt',
   crossSiteText:
     'Dieses Formular kam nicht vom Dashboard selbst, darum wurde nichts geändert. Öffne das Dashboard direkt und versuch es dort noch einmal.',
+  crossSitePublicText:
+    'Dieser Knopf wurde nicht auf unserer eigenen Seite gedrückt, darum wurde nichts geändert. Öffne den Link, den du bekommen hast, noch einmal und drück den Knopf dort.',
   joinTitle: (name: string) => `${name} beitreten`,
   nameLabel: 'Dein Name',
   phoneLabel: 'Handynummer',

@@ -14,7 +14,7 @@ export const en: Messages = {
   join: 'Join',
   requestToJoin: 'Request to join',
   privacy:
-    'Only admins see your contact details, never other members. You can end your membership at any time: tap “End your membership” on the page you get after joining, then confirm. You leave the group chat itself separately, in WhatsApp or Telegram.',
+    'Only admins see your contact details, never other members. You can end your membership at any time: once you are in, you get a link to end it (on your status page, or on the page your e-mail’s link opens), and a button there confirms. You leave the group chat itself separately, in WhatsApp or Telegram.',
   telegramPrivacy:
     'You join in Telegram: what the other members see of you there is up to your Telegram settings. You can leave the group at any time in Telegram.',
   photoAlt: (name) => `Photo of ${name}`,
@@ -41,6 +41,8 @@ export const en: Messages = {
   crossSiteTitle: 'Sent from another website',
   crossSiteText:
     'This form did not come from the dashboard itself, so nothing was changed. Open the dashboard directly and try again there.',
+  crossSitePublicText:
+    'This button was not pressed on our own page, so nothing was changed. Open the link you were given again and press the button there.',
   joinTitle: (name) => `Join ${name}`,
   nameLabel: 'Your name',
   phoneLabel: 'Mobile number',
