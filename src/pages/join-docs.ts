@@ -51,7 +51,13 @@ export const JoinAnswerSchema = z
       ),
     chatInviteUrl: z.string().nullable().optional().describe('The chat to go on to, once a member'),
     referralUrl: z.string().nullable().optional().describe('Their own invite link to share'),
-    leaveUrl: z.string().nullable().optional().describe('Leaves the community for good'),
+    leaveUrl: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'The page where the person ends their membership for good, with a button (its POST is taken from that page only)',
+      ),
     telegramStartUrl: z
       .string()
       .nullable()
@@ -170,10 +176,11 @@ export function documentPublicJoin(app: OpenAPIHono<AppEnv>) {
           notes: {
             bad_request: 'The form could not be read.',
             csrf_failed: 'The form’s token is missing or does not match its cookie (forms only).',
-            not_found: 'No invite link with this code, or its community is gone.',
+            not_found: 'No invite link has or had this code.',
             group_full: 'The link’s group (or the announcement group) is full.',
             conflict: 'The link or group changed while the join was handled; try again.',
-            invite_unusable: 'The link was revoked, expired, used up or replaced by a new code.',
+            invite_unusable:
+              'The link was revoked, expired, used up or replaced by a new code, or its community was deleted.',
             payload_too_large: 'The body is larger than 64 KiB.',
             unsupported_media_type:
               'The body is neither JSON (`application/json`, `application/*+json`) nor a form (`application/x-www-form-urlencoded`, `multipart/form-data`).',

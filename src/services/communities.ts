@@ -9,6 +9,7 @@ import {
   type Visibility,
 } from '../db/schema'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
+import { logError } from '../lib/log'
 import { newId } from '../lib/ids'
 import {
   ANNOUNCEMENT_GROUP_MEMBER_LIMIT,
@@ -272,9 +273,11 @@ export async function deleteCommunity(
     client.prepare('delete from api_tokens where community_id = ?1').bind(id),
     client.prepare('delete from communities where id = ?1').bind(id),
   ])
+  // The deletion is done: a cache that cannot be emptied now expires by itself, and must not turn
+  // the answer into an error that a retry would meet with a 404.
   await forgetCachedCodes(
     (campaignCodes!.results as Array<{ code: string }>).map((row) => row.code),
-  )
+  ).catch((error: unknown) => logError({ community: id, outcome: 'caches kept' }, error))
 }
 
 /** The announcement group does not count towards a community's group limit. */

@@ -2472,7 +2472,7 @@ export interface components {
       chatInviteUrl?: string | null
       /** @description Their own invite link to share */
       referralUrl?: string | null
-      /** @description Leaves the community for good */
+      /** @description The page where the person ends their membership for good, with a button (its POST is taken from that page only) */
       leaveUrl?: string | null
       /** @description Where the group is a Telegram chat and `TELEGRAM_BOT_USERNAME` is set: the bot’s deep link made for this member (their id, signed: not their shareable referral code); its `/start` lets the bot send announcements to them one by one */
       telegramStartUrl?: string | null
@@ -7802,7 +7802,7 @@ export interface operations {
           'text/html': string
         }
       }
-      /** @description `not_found` (Not found): No invite link with this code, or its community is gone. What each code means: `/api/problems/{code}`. */
+      /** @description `not_found` (Not found): No invite link has or had this code. What each code means: `/api/problems/{code}`. */
       404: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -7822,7 +7822,7 @@ export interface operations {
           'text/html': string
         }
       }
-      /** @description `invite_unusable` (Invite link no longer works): The link was revoked, expired, used up or replaced by a new code. What each code means: `/api/problems/{code}`. */
+      /** @description `invite_unusable` (Invite link no longer works): The link was revoked, expired, used up or replaced by a new code, or its community was deleted. What each code means: `/api/problems/{code}`. */
       410: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {

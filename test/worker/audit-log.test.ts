@@ -271,7 +271,7 @@ describe('the audit log records who changed what', () => {
     expect((await auditOf(community.id)).map((e) => e.action)).toEqual(['link.created'])
   })
 
-  it('writes nothing for an action on what was so already: revoked, archived, cancelled twice, resumed unpaused', async () => {
+  it('writes nothing for an action on what was so already: revoked, archived, cancelled, a chat link saved twice, resumed unpaused', async () => {
     const community = await createCommunity()
     const link = await createInvite(community.id)
     const other = await createInvite(community.id)
@@ -292,6 +292,15 @@ describe('the audit log records who changed what', () => {
       _csrf: csrfOf(linkPage.text),
     })
     expect(again.status).toBe(303)
+    const [group] = (await call('GET', `/api/communities/${community.id}/groups`)).json.data
+    const settings = await page(`/admin/communities/${community.id}/settings`, cookie)
+    for (let i = 0; i < 2; i++) {
+      const saved = await post(`/admin/groups/${group.id}/chat-link`, cookie, {
+        _csrf: csrfOf(settings.text),
+        chatInviteUrl: 'https://chat.whatsapp.com/SavedTwiceTheSame',
+      })
+      expect(saved.status).toBe(303)
+    }
     // A change after them is recorded; by then any entry of theirs would have been too.
     const last = await createInvite(community.id)
     await entryFor(community.id, 'link.created', last.id)
@@ -300,6 +309,7 @@ describe('the audit log records who changed what', () => {
     expect(actions.filter((a) => a === `link.changed ${other.id}`)).toHaveLength(1)
     expect(actions.filter((a) => a.startsWith('announcement.cancelled'))).toHaveLength(1)
     expect(actions.filter((a) => a.startsWith('announcement.resumed'))).toEqual([])
+    expect(actions.filter((a) => a === `group.changed ${group.id}`)).toHaveLength(1)
   })
 
   it('writes nothing for what was only looked at: next dates of an announcement, a QR design before saving', async () => {

@@ -13,6 +13,8 @@ import { createGroup, getGroupOrThrow, updateGroup } from '../../services/groups
 import { idPattern } from '../../lib/ids'
 import { z } from 'zod'
 import { settingsPage } from './communities'
+import { changedNothing } from '../../middleware/audit-trail'
+import { words } from '../../views/dashboard/shell'
 import { CommunityId, formText, idOrThrow, inLanguage, lang, withNotice } from './page'
 
 /** Adding a group and setting its chat link from the dashboard, with the API's schema, rules and service. */
@@ -70,7 +72,8 @@ groupFormPages.post('/admin/groups/:id/chat-link', async (c) => {
     })
   const parsed = ChatLinkForm.safeParse({ chatInviteUrl: typed === '' ? null : typed })
   if (!parsed.success) {
-    return refused(fieldMessages(lang(c), parsed.error.issues).chatInviteUrl ?? '')
+    const message = fieldMessages(lang(c), parsed.error.issues).chatInviteUrl
+    return refused(message ?? words(lang(c)).checkField)
   }
   try {
     assertAllowedUrls(parsed.data, c.var.config)
@@ -78,7 +81,9 @@ groupFormPages.post('/admin/groups/:id/chat-link', async (c) => {
     if (!(error instanceof ApiError)) throw error
     return refused(TEAM_WORDS[lang(c)].chatHostOnly(c.var.config.CHAT_INVITE_HOSTS.join(', ')))
   }
-  await updateGroup(c.var.db, group, parsed.data, new Date())
+  // Saved again as it was: nothing to write, and nothing for the audit log.
+  if (parsed.data.chatInviteUrl === group.chatInviteUrl) changedNothing(c)
+  else await updateGroup(c.var.db, group, parsed.data, new Date())
   const settings = `/admin/communities/${group.communityId}/settings`
   return c.redirect(inLanguage(c, withNotice(settings, 'saved')), 303)
 })
