@@ -164,6 +164,31 @@ describe('dashboard: campaign links', () => {
     expect(after).not.toContain('>New code</button>')
   })
 
+  it('offers an expired or used-up link to be opened again, not a new code or revoking', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const used = await createInvite(community.id, { maxUses: 1 })
+    const expired = await createInvite(community.id)
+    await query('update invites set uses = 1 where id = ?', used.id)
+    await query('update invites set expires_at = ? where id = ?', Date.now() - 60_000, expired.id)
+    for (const [invite, hint] of [
+      [used, 'it has been used as often as allowed'],
+      [expired, 'since its end date'],
+    ] as const) {
+      const html = (await page(`/admin/links/${invite.id}`, cookie)).text
+      // No code lets anyone in past the link's end or limit, so a new one would change nothing.
+      expect(html).not.toContain(`action="/admin/links/${invite.id}/rotate"`)
+      expect(html).not.toContain(`action="/admin/links/${invite.id}/revoke"`)
+      expect(html).toContain(hint)
+      expect(html).toContain('<a href="#edit">Edit link</a>')
+      expect(html).toContain('<section id="edit">')
+    }
+    const active = (await page(`/admin/links/${(await createInvite(community.id)).id}`, cookie))
+      .text
+    expect(active).toContain('>New code</button>')
+    expect(active).not.toContain('<a href="#edit">')
+  })
+
   it('names each row of the home page’s list a community, not “Communities”', async () => {
     await createCommunity({ name: 'Row Label Club' })
     const { cookie } = await signIn()

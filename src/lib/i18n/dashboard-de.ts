@@ -346,6 +346,10 @@ export const dashboardDe = {
   nextPage: 'Nächste Seite',
   contact: 'Kontakt',
   newLink: 'Neuer Link',
+  reopenLinkHint: (status: 'expired' | 'used_up'): string =>
+    status === 'expired'
+      ? 'Seit seinem Enddatum kann über diesen Link niemand mehr beitreten. Um ihn wieder zu öffnen, setze ein späteres Datum oder keines:'
+      : 'Über diesen Link kann niemand mehr beitreten: Er wurde so oft genutzt wie erlaubt. Um ihn wieder zu öffnen, erhöhe die Grenze oder entferne sie:',
   editLink: 'Link bearbeiten',
   validUntil: 'Gültig bis einschließlich',
   validUntilHint: 'Leer: ohne Ende. Endet um Mitternacht in der Zeitzone der Community.',

@@ -328,6 +328,10 @@ export const dashboardEn: Words = {
   nextPage: 'Next page',
   contact: 'Contact',
   newLink: 'New link',
+  reopenLinkHint: (status) =>
+    status === 'expired'
+      ? 'Nobody can join through this link since its end date. To open it again, set a later date or none:'
+      : 'Nobody can join through this link: it has been used as often as allowed. To open it again, raise its limit or clear it:',
   editLink: 'Edit link',
   validUntil: 'Valid until (inclusive)',
   validUntilHint: 'Empty: no end. Ends at midnight in the community’s time zone.',

@@ -218,8 +218,15 @@ export function LinkPage(props: LinkView) {
           </>
         )}
         {/* A revoked link is final, so a new code or revoking again does nothing; an archived
-            one is restored first (below), as its page and QR codes do not work until then. */}
-        {manage && !invite.revokedAt && !invite.archivedAt && (
+            one is restored first (below), as its page and QR codes do not work until then. An
+            expired or used-up link lets nobody in under any code: it is opened again by its end
+            date or its limit, in the form below. */}
+        {manage && (status === 'expired' || status === 'used_up') && (
+          <p>
+            {t.reopenLinkHint(status)} <a href="#edit">{t.editLink}</a>
+          </p>
+        )}
+        {manage && status === 'active' && (
           <p>
             <ActionButton
               action={`/admin/links/${invite.id}/rotate`}
