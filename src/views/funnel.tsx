@@ -77,6 +77,19 @@ export function funnelSteps(lang: Lang, f: FunnelFigures): FunnelStep[] {
   ]
 }
 
+/**
+ * Whether a step is retention before any join is old enough for it: not a 0 (no one stayed)
+ * but not measured yet, and the line that goes with it says from when.
+ */
+export function retentionWaiting(step: FunnelStep): boolean {
+  return (step.key === 'stayed7Days' || step.key === 'stayed30Days') && step.base?.value === 0
+}
+
+/** A step's figure as its bar says it. */
+function stepValueText(lang: Lang, step: FunnelStep): string {
+  return retentionWaiting(step) ? words(lang).notYetMeasured : formatNumber(lang, step.value)
+}
+
 /** Of a step's base, the share that made it (0 when there was nothing to measure). */
 export function shareOf(step: FunnelStep): number {
   return step.base && step.base.value > 0 ? step.value / step.base.value : 0
@@ -99,7 +112,7 @@ export function Funnel(props: { lang: Lang; figures: FunnelFigures; heading: str
           <li class={step.tone === 'loss' ? 'loss' : undefined}>
             <div class="step">
               <span class="label">{step.label}</span>
-              <b>{formatNumber(props.lang, step.value)}</b>
+              <b>{stepValueText(props.lang, step)}</b>
             </div>
             <ShareBar
               share={step.value / widest}

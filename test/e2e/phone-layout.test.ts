@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   DEMO_PAGES,
+  MAKERS,
   openDemoDashboard,
   RUNNERS,
   type DemoDashboard,
@@ -83,6 +84,23 @@ describe('the dashboard on a phone', () => {
       .evaluateAll((cells) => cells.map((cell) => Number(cell.textContent!.replace(/\D/g, ''))))
     expect(joins.length).toBeGreaterThan(1)
     expect(joins).toEqual([...joins].sort((a, b) => b - a))
+    await page.close()
+  })
+
+  it('pins the bulk decision bar to the screen only once a request is checked', async () => {
+    const page = await openPhone('en', 360)
+    await page.goto(`${demo.url}/admin/communities/${MAKERS}/approvals`)
+    const bar = page.locator('.bulk').first()
+    const pinned = () =>
+      bar.evaluate(
+        (element) => element.ownerDocument.defaultView!.getComputedStyle(element).position,
+      )
+    // Pinned with nothing checked, it would cover the list's last requests for nothing.
+    await expect(pinned()).resolves.toBe('static')
+    await page.locator('input[name=ids]').first().check()
+    await expect(pinned()).resolves.toBe('sticky')
+    await page.locator('input[name=ids]').first().uncheck()
+    await expect(pinned()).resolves.toBe('static')
     await page.close()
   })
 

@@ -93,6 +93,30 @@ const SMALL_TARGETS = `[...document.querySelectorAll(
   .filter(([, box]) => box.width < 24 || box.height < 24)
   .map(([element, box]) => element.outerHTML.slice(0, 70) + ' ' + Math.round(box.width) + 'x' + Math.round(box.height))`
 
+/**
+ * Drop-down fields whose chosen option is cut off: the text a closed `<select>` shows is wider
+ * than the room it has beside its arrow, so the reader sees half a choice. Measured with a
+ * probe in the field's own font; the arrow takes about 20 px of a field's content box.
+ */
+const CUT_SELECTS = `[...document.querySelectorAll('select')]
+  .filter((select) => select.getClientRects().length > 0 && select.selectedOptions.length > 0)
+  .map((select) => {
+    const style = getComputedStyle(select)
+    const probe = document.createElement('span')
+    probe.style.cssText = 'position:absolute;visibility:hidden;white-space:pre'
+    probe.style.font = style.font
+    probe.textContent = select.selectedOptions[0].textContent
+    document.body.append(probe)
+    const needed = probe.getBoundingClientRect().width
+    probe.remove()
+    const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20
+    return needed > room + 1
+      ? '#' + (select.id || select.name) + ' shows ' + Math.round(room) + ' px of "' +
+        select.selectedOptions[0].textContent.trim().slice(0, 40) + '" (' + Math.round(needed) + ' px)'
+      : ''
+  })
+  .filter(Boolean)`
+
 /** Everything a narrow screen shows wrong on the page now open, each problem a sentence. */
 export async function phoneLayoutProblems(page: Page): Promise<string[]> {
   const problems: string[] = []
@@ -106,5 +130,7 @@ export async function phoneLayoutProblems(page: Page): Promise<string[]> {
     problems.push(`cards: ${overlap}`)
   for (const target of await page.evaluate<string[]>(SMALL_TARGETS))
     problems.push(`target under 24 px: ${target}`)
+  for (const select of await page.evaluate<string[]>(CUT_SELECTS))
+    problems.push(`a choice is cut off: ${select}`)
   return problems
 }

@@ -356,5 +356,10 @@ describe('retention that cannot be measured yet', () => {
     expect(overview.text).not.toMatch(/<td class="n"[^>]*>–<\/td>/)
     const link = await page(`/admin/links/${insta.id}?tz=UTC`, cookie)
     expect(link.text).toContain(`not yet measurable; from ${firstDay(7)}`)
+    // The funnel's figure for a retention not measured yet is not a 0, as if everyone had left.
+    for (const html of [overview.text, link.text]) {
+      for (const step of ['Still a member after 7 days', 'Still a member after 30 days'])
+        expect(html).toContain(`<span class="label">${step}</span><b>not yet</b>`)
+    }
   })
 })

@@ -58,6 +58,7 @@ export const dashboardDe = {
   shareOfKept: (share: string, base: string, drop: string) =>
     `${share} von „${base}“ · Abbruch ${drop}`,
   shareOfLost: (share: string, base: string) => `${share} von „${base}“`,
+  notYetMeasured: 'noch offen',
   notYetKnown: 'Noch nicht absehbar.',
   notYetMeasurable: (date: string) => `noch nicht messbar; ab ${date}`,
   noJoinsYet: 'noch keine Beitritte',
@@ -273,8 +274,10 @@ export const dashboardDe = {
     'Ob eine Nachricht ankam und gelesen wurde, meldet nur WhatsApp zurück. Der Webhook-Kanal meldet das nicht, darum stehen dort keine Zahlen: Niemand kennt sie.',
   pausedBroadcast: 'Pausiert',
   resume: 'Fortsetzen',
-  consentDouble: 'Double-Opt-in: die Person bestätigt ihre Nummer oder Adresse',
-  consentSingle: 'Single-Opt-in: das Formular genügt',
+  consentDouble: 'Double-Opt-in',
+  consentSingle: 'Single-Opt-in',
+  consentModeHint:
+    'Double-Opt-in: Nachrichten bekommt nur, wer seine Nummer oder Adresse bestätigt hat. Single-Opt-in: das angekreuzte Formular genügt.',
   consentRecord: 'Einwilligung',
   consentPhone: 'Telefon',
   consentEmail: 'E-Mail',

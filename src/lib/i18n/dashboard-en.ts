@@ -54,6 +54,7 @@ export const dashboardEn: Words = {
   shareOfKept: (share, base, drop) => `${share} of “${base}” · drop-off ${drop}`,
   shareOfLost: (share, base) => `${share} of “${base}”`,
   notYetKnown: 'Not known yet.',
+  notYetMeasured: 'not yet',
   notYetMeasurable: (date: string) => `not yet measurable; from ${date}`,
   noJoinsYet: 'no joins yet',
   breakdownHeadings: {
@@ -256,8 +257,10 @@ export const dashboardEn: Words = {
     'Only WhatsApp reports back whether a message arrived and was read. The webhook channel does not, so no figures are shown for it: nobody knows them.',
   pausedBroadcast: 'Paused',
   resume: 'Resume',
-  consentDouble: 'Double opt-in: the person confirms their number or address',
-  consentSingle: 'Single opt-in: the form is enough',
+  consentDouble: 'Double opt-in',
+  consentSingle: 'Single opt-in',
+  consentModeHint:
+    'Double opt-in: messages go only to people who confirmed their number or address. Single opt-in: the ticked form is enough.',
   consentRecord: 'Consent',
   consentPhone: 'Phone',
   consentEmail: 'E-mail',

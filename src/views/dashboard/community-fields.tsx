@@ -52,8 +52,9 @@ export function CommunityFields(props: { t: Words; community?: Community; form?:
             </option>
           </select>
         </Field>
-        <Field form={form} field="consent" label={t.consentMode}>
-          <select id="consent" name="consent" {...attributes('consent')}>
+        {/* The options stay short, so a phone's select shows them whole; the hint explains. */}
+        <Field form={form} field="consent" label={t.consentMode} hint={t.consentModeHint}>
+          <select id="consent" name="consent" {...attributes('consent', 'consent-hint')}>
             <option value="double" selected={consent !== 'single'}>
               {t.consentDouble}
             </option>

@@ -4,7 +4,7 @@ import { BREAKDOWNS, type StatsFilters } from '../../services/stats-breakdowns'
 import type { ComparedEntry } from '../../services/stats-compare'
 import { DailyChart } from '../chart'
 import { percent, words } from './shell'
-import { funnelSteps, shareOf } from '../funnel'
+import { funnelSteps, retentionWaiting, shareOf } from '../funnel'
 import { retentionText } from '../retention'
 import { WhatsAppInferredNote } from '../whatsapp-inferred'
 
@@ -146,7 +146,7 @@ export function ComparePage(props: CompareView) {
                         const own = funnelSteps(l, entry.funnel).find((s) => s.key === step.key)!
                         const share = shareText(l, entry, step.key)
                         // Retention not measurable yet: the date says so, not a zero.
-                        const waiting = step.key.startsWith('stayed') && own.base?.value === 0
+                        const waiting = retentionWaiting(own)
                         return (
                           <td class="n" data-label={entry.label}>
                             {!waiting && <b>{formatNumber(l, own.value)}</b>}

@@ -82,8 +82,9 @@ export function DecisionTable(props: {
 
 /**
  * The decision for every checked request (with the reason for a rejection, where one is
- * asked): a bar that stays at the bottom of the screen while the list scrolls (`.bulk`), so a
- * long list on a phone never leaves it out of reach.
+ * asked): once a request is checked, a bar that stays at the bottom of the screen while the list
+ * scrolls (`.bulk`), so a long list on a phone never leaves it out of reach; with nothing
+ * checked it stays below the list, where it takes no room from the requests.
  */
 export function BulkDecisionBar(props: {
   words: DecisionWords
