@@ -98,6 +98,24 @@ export function tooManyAttempts(exceeded: Array<{ retryAfter: number }>): ApiErr
   )
 }
 
+/**
+ * Takes back one attempt counted at `countedAt` (for an attempt that turned out to be no guess,
+ * such as a right sign-in): counting first keeps the limit exact under concurrency, and giving
+ * back afterwards lets the limit weigh only the attempts it is there for.
+ */
+export async function giveBackAttempt(
+  db: Database,
+  limit: RateLimit,
+  countedAt: Date,
+): Promise<void> {
+  await db.$client
+    .prepare(
+      'update rate_limits set count = count - 1 where key = ? and window_start = ? and count > 0',
+    )
+    .bind(limit.key, windowStartOf(limit, countedAt))
+    .run()
+}
+
 /** Deletes windows that have ended (run by the scheduled job). */
 export async function pruneRateLimits(db: Database, now: Date): Promise<void> {
   await db.delete(rateLimits).where(sql`${rateLimits.windowStart} < ${now.getTime() - 86400_000}`)

@@ -3,12 +3,13 @@ import { networkOf } from './join-limits'
 import type { RateLimit } from './rate-limits'
 
 /**
- * Sign-ins one network (an IPv4 address, or the /64 of an IPv6 address) may try on the
- * dashboard's form in ten minutes, right or wrong. API tokens are 256 random bits, beyond any
- * guessing, but `ADMIN_TOKEN` is chosen by a person and may be as short as 16 characters: twenty
- * tries in ten minutes is more than a team behind one office address needs, and far too slow to
- * guess a secret. Counted in D1 (exact; sign-ins are rare) before the token is looked at, so past
- * the limit even a right guess is refused, and tells nothing.
+ * Wrong sign-ins one network (an IPv4 address, or the /64 of an IPv6 address) may try on the
+ * dashboard's form in ten minutes. API tokens are 256 random bits, beyond any guessing, but
+ * `ADMIN_TOKEN` is chosen by a person and may be as short as 16 characters: twenty tries in ten
+ * minutes is far too slow to guess a secret. Each try is counted in D1 (exact; sign-ins are rare)
+ * before the token is looked at, so past the limit even a right guess is refused and tells
+ * nothing; a right sign-in is then given back, so a whole team behind one office address signs
+ * in as often as it likes.
  */
 export const SIGN_IN_ATTEMPTS_PER_NETWORK = 20
 export const SIGN_IN_WINDOW_SECONDS = 600

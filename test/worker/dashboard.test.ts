@@ -81,6 +81,35 @@ describe('dashboard sign-in', () => {
     expect(elsewhere.headers.get('set-cookie')).toMatch(/cg_session=/)
   })
 
+  it('counts only wrong sign-ins: a team behind one address signs in as often as it needs', async () => {
+    const tryToken = (token: string) =>
+      call('POST', '/admin/login?next=/admin', {
+        token: null,
+        rawBody: new URLSearchParams({ token }).toString(),
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          origin: BASE,
+          'cf-connecting-ip': '198.51.100.44',
+          'accept-language': 'en',
+        },
+      })
+    // Thirty right sign-ins and nineteen typos from one office within minutes.
+    for (let attempt = 0; attempt < 30; attempt++) {
+      const right = await tryToken(OWNER_TOKEN)
+      expect(right.status, `sign-in ${attempt + 1}`).toBe(303)
+      expect(right.headers.get('set-cookie')).toMatch(/cg_session=/)
+      if (attempt < 19) {
+        const typo = await tryToken(`${OWNER_TOKEN}x`)
+        expect(typo.headers.get('location')).toBe('/admin/login?failed=1')
+      }
+    }
+    // The twentieth wrong one still counts, and past it even the right token waits.
+    expect((await tryToken('guess-0123456789abcdef')).headers.get('location')).toBe(
+      '/admin/login?failed=1',
+    )
+    expect((await tryToken(OWNER_TOKEN)).status).toBe(429)
+  })
+
   it('ends the session on sign-out and when the token is revoked', async () => {
     const token = await createToken({ role: 'owner', name: 'Temp' })
     const { cookie } = await signIn(token.token)

@@ -23,7 +23,7 @@ import { toPage } from '../../lib/pagination'
 import { CreateCommunitySchema } from '../../schemas/communities'
 import type { FormState } from '../../views/form-fields'
 import { findPrincipalByToken } from '../../services/tokens'
-import { countAttempt } from '../../services/rate-limits'
+import { countAttempt, giveBackAttempt } from '../../services/rate-limits'
 import { signInLimit } from '../../services/sign-in-limits'
 import { accessConfig, signingSecret } from '../../lib/config'
 import { words } from '../../views/dashboard/shell'
@@ -86,7 +86,8 @@ dashboardApp.post('/admin/login', async (c) => {
     signingSecret(c.var.config),
     c.req.header('cf-connecting-ip') ?? 'unknown',
   )
-  const [exceeded] = await countAttempt(c.var.db, [limit], new Date())
+  const now = new Date()
+  const [exceeded] = await countAttempt(c.var.db, [limit], now)
   if (exceeded) {
     c.header('Retry-After', String(exceeded.retryAfter))
     return c.html(
@@ -104,6 +105,7 @@ dashboardApp.post('/admin/login', async (c) => {
     ? await findPrincipalByToken(c.var.db, token, c.var.config.ADMIN_TOKEN)
     : null
   if (!principal) return c.redirect('/admin/login?failed=1', 303)
+  await giveBackAttempt(c.var.db, limit, now)
   await signIn(c, principal)
   const next = c.req.query('next') ?? '/admin'
   // Only a path of this dashboard: never an open redirect.
