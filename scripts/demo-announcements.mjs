@@ -1,5 +1,7 @@
-// The demo's announcements: past ones with their runs and each member's delivery (a few failed,
-// with the errors WhatsApp gives for a number that is gone), and the next ones on the schedule.
+// The demo's announcements: past ones with their runs and each member's delivery, sent through
+// WhatsApp as the demo sends new ones (a few failed, with the errors WhatsApp gives for a number
+// that is gone; of the rest most read, some delivered only, a few not reported delivered yet, as
+// WhatsApp's status notifications tell), and the next ones on the schedule.
 // Written with the history's guard, so they are loaded once with it (scripts/demo-history.mjs).
 import { Cron } from 'croner'
 import { DAY_MS, id, q, random } from './demo-sql.mjs'
@@ -34,19 +36,28 @@ export function announcementsSql(now, todayStart) {
     const dspId = id('dsp', at, rand)
     rows.push([annId, community, body, null, at, null, null, 'sent', at, at - 3 * DAY_MS, at])
     statements.push(
-      `INSERT OR IGNORE INTO dispatches (id, announcement_id, scheduled_for, status, cursor, queued, sent, failed, skipped, created_at)
-SELECT ${q(dspId)}, ${q(annId)}, ${at}, 'expanded', NULL, 0, 0, 0, 0, ${at} WHERE ${NOT_LOADED};`,
-      `INSERT OR IGNORE INTO deliveries (dispatch_id, member_id, status, attempts, last_error, provider_message_id, updated_at)
+      `INSERT OR IGNORE INTO dispatches (id, announcement_id, scheduled_for, status, channel, cursor, queued, sent, failed, skipped, created_at)
+SELECT ${q(dspId)}, ${q(annId)}, ${at}, 'expanded', 'whatsapp', NULL, 0, 0, 0, 0, ${at} WHERE ${NOT_LOADED};`,
+      `INSERT OR IGNORE INTO deliveries (dispatch_id, member_id, status, attempts, last_error, provider_message_id, provider_status, updated_at)
 SELECT ${q(dspId)}, m.id,
   CASE WHEN abs(unicode(substr(m.id, -1)) * 7 + unicode(substr(m.id, -2, 1))) % 29 = 0 THEN 'failed' ELSE 'sent' END,
-  1, NULL, NULL, ${at + 60_000}
+  1, NULL, 'wamid.demo.' || ${q(dspId)} || '.' || m.id,
+  CASE abs(unicode(substr(m.id, -1)) * 5 + unicode(substr(m.id, -3, 1)) * 3) % 20
+    WHEN 0 THEN 'sent' WHEN 1 THEN 'delivered' WHEN 2 THEN 'delivered' WHEN 3 THEN 'delivered'
+    ELSE 'read' END,
+  ${at + 60_000}
 FROM members m WHERE m.community_id = ${q(community)} AND m.joined_at < ${at}
   AND (m.ended_at IS NULL OR m.ended_at > ${at}) AND ${NOT_LOADED};`,
+      // A send WhatsApp refused never got a message id, nor a status.
+      `UPDATE deliveries SET provider_message_id = NULL, provider_status = NULL
+WHERE dispatch_id = ${q(dspId)} AND status = 'failed';`,
       `UPDATE deliveries SET last_error = CASE WHEN unicode(substr(member_id, -3, 1)) % 2 = 0 THEN ${q(LEAVE_ERRORS[0])} ELSE ${q(LEAVE_ERRORS[1])} END
 WHERE dispatch_id = ${q(dspId)} AND status = 'failed' AND last_error IS NULL;`,
       `UPDATE dispatches SET
   sent = (SELECT count(*) FROM deliveries WHERE dispatch_id = ${q(dspId)} AND status = 'sent'),
-  failed = (SELECT count(*) FROM deliveries WHERE dispatch_id = ${q(dspId)} AND status = 'failed')
+  failed = (SELECT count(*) FROM deliveries WHERE dispatch_id = ${q(dspId)} AND status = 'failed'),
+  delivered = (SELECT count(*) FROM deliveries WHERE dispatch_id = ${q(dspId)} AND provider_status IN ('delivered', 'read')),
+  read = (SELECT count(*) FROM deliveries WHERE dispatch_id = ${q(dspId)} AND provider_status = 'read')
 WHERE id = ${q(dspId)};`,
     )
   }

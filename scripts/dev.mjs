@@ -86,6 +86,10 @@ const whatsAppVars = whatsAppStandIn
       WHATSAPP_APP_SECRET: whatsapp.appSecret,
       // The status page's "Confirm in WhatsApp" opens the stand-ins' phone instead of wa.me.
       WHATSAPP_CHAT_LINK_BASE: given('WHATSAPP_CHAT_LINK_BASE') ?? `${standInUrl}/phone`,
+      // Announcements go out as WhatsApp messages to the members' phones there, and come back
+      // delivered and read, as the product is used; DELIVERY_CHANNEL=webhook sends them to the
+      // webhook receiver instead.
+      DELIVERY_CHANNEL: given('DELIVERY_CHANNEL') ?? 'whatsapp',
     }
   : {}
 const telegramVars = telegramStandIn

@@ -5,6 +5,7 @@ import { startNewcomerDev, type NewcomerDev } from '../support/newcomer-dev'
 /** The owner token of .dev.vars.example, which `npm run dev` copies to .dev.vars. */
 const OWNER_TOKEN = 'dev-owner-token-change-me-0123456789'
 const PADDLERS = 'cmt_0000000000000000000000000t'
+const RUNNERS = 'cmt_0000000000000000000000000b'
 
 let dev: NewcomerDev
 let base: string
@@ -95,5 +96,31 @@ describe('npm run dev, the first time', () => {
       totals: { verifiedJoins: number; verifiedLeaves: number }
     }
     expect(shown).toBe(stats.totals.verifiedJoins - stats.totals.verifiedLeaves)
+  })
+
+  it('shows the demo’s past announcements with WhatsApp’s delivery and read rates', async () => {
+    const answer = await fetch(`${base}/api/communities/${RUNNERS}/announcements?limit=100`, {
+      headers: { authorization: `Bearer ${OWNER_TOKEN}` },
+    })
+    const { data } = (await answer.json()) as {
+      data: Array<{
+        status: string
+        reported: { delivered: boolean; read: boolean }
+        deliveries: { sent: number; delivered: number; read: number; failed: number }
+        rates: { delivered: number | null; read: number | null }
+      }>
+    }
+    const sent = data.filter((announcement) => announcement.deliveries.sent > 0)
+    expect(sent.length).toBeGreaterThan(2)
+    for (const announcement of sent) {
+      // Sent through WhatsApp, which reports delivery and reading: rates a marketer can read.
+      expect(announcement.reported).toEqual({ delivered: true, read: true })
+      const { sent: total, delivered, read } = announcement.deliveries
+      expect(read).toBeGreaterThan(0)
+      expect(delivered).toBeGreaterThan(read)
+      expect(total).toBeGreaterThan(delivered)
+      expect(announcement.rates.read).toBeGreaterThan(0.5)
+      expect(announcement.rates.delivered).toBeLessThan(1)
+    }
   })
 })

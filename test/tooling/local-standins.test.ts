@@ -159,6 +159,53 @@ describe('npm run dev, with its local stand-ins', () => {
   })
 })
 
+describe('npm run dev, announcing', () => {
+  it('sends an announcement as a WhatsApp message to the member’s phone, and counts it delivered and read', async () => {
+    const { community, invite } = await newCommunity('Stand-in Announcers')
+    const phone = '+49 151 7654 3210'
+    const joined = await join(invite.code, { name: 'Bo', phone })
+    const prefilled = decodeURIComponent(
+      new URL(joined.confirmation.whatsappUrl).searchParams.get('text') ?? '',
+    )
+    const sent = await fetch(`${standIns}/phone/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ from: phone, text: prefilled }),
+      redirect: 'manual',
+    })
+    expect(sent.status).toBe(303)
+    await eventually(async () => {
+      const members = await api('GET', `/api/communities/${community.id}/members`)
+      expect(members.data).toEqual([expect.objectContaining({ status: 'active' })])
+    })
+
+    const body = `Stand-in run on Sunday ${Date.now()}`
+    const announcement = await api('POST', `/api/communities/${community.id}/announcements`, {
+      body,
+      sendAt: new Date(Date.now() + 3_600_000).toISOString(),
+    })
+    expect(announcement.reported).toEqual({ delivered: true, read: true })
+    await api('POST', `/api/announcements/${announcement.id}/send-now`)
+    // What Cloudflare's cron does every minute, fired now as the summary says.
+    expect((await fetch(`${base}/cdn-cgi/local/scheduled`)).status).toBe(200)
+
+    await eventually(async () => {
+      const messages = await (
+        await fetch(`${standIns}/phone/messages.json?number=4915176543210`)
+      ).json()
+      expect(messages).toContainEqual(
+        expect.objectContaining({ direction: 'out', text: expect.stringContaining(body) }),
+      )
+    })
+    const report = await eventually(async () => {
+      const current = await api('GET', `/api/announcements/${announcement.id}`)
+      expect(current.deliveries).toMatchObject({ sent: 1, delivered: 1, read: 1 })
+      return current
+    }, 30_000)
+    expect(report.rates).toMatchObject({ delivered: 1, read: 1 })
+  }, 120_000)
+})
+
 describe('npm run dev, with the Telegram stand-in', () => {
   const telegram = async (path: string, body: Record<string, unknown>) => {
     const response = await fetch(`${standIns}/telegram/${path}`, {
