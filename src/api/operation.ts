@@ -100,15 +100,23 @@ function accessSentence(access: AccessDocument): string {
   return `Access (\`${action}\`), on the ${RESOLVERS[on as ResourceKind].label.toLowerCase()} of the path’s \`id\`: ${who}. ${hidden}`
 }
 
+const TOKEN_LIMIT =
+  'this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it'
+
 /**
  * The access answers an operation can give, from its declaration: 401 for every one that needs a
- * token, 403 only where a token can see what its role may not do, 404 where an id or a body names
- * what may be hidden. A declaration thus keeps its document true by itself.
+ * token (and 429 for a network that sent too many wrong ones), 403 only where a token can see
+ * what its role may not do, 404 where an id or a body names what may be hidden. A declaration
+ * thus keeps its document true by itself.
  */
 function withAccessAnswers(responses: RouteConfig['responses'], access: AccessDocument) {
   if (access.audience === 'anyone') return responses
   const answers = { ...responses }
   answers[401] ??= problemResponses(['unauthorized'])[401]!
+  // A network that sent too many wrong tokens waits (src/services/sign-in-limits.ts).
+  answers[429] ??= problemResponses(['rate_limited'], {
+    notes: { rate_limited: TOKEN_LIMIT },
+  })[429]!
   if (refusable(access)) answers[403] ??= problemResponses(['forbidden'])[403]!
   else delete answers[403]
   if (access.on in RESOLVERS || access.on === 'body') {

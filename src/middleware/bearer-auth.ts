@@ -4,7 +4,10 @@ import { ApiError } from '../lib/errors'
 import type { Context } from 'hono'
 import type { Principal } from '../services/access'
 import { shouldRecordUse, touchTokenUse } from '../services/team'
-import { findPrincipalByToken } from '../services/tokens'
+import { apiClientAddress, countWrongToken, networkBlockedFor } from '../services/sign-in-limits'
+import { tooManyAttempts } from '../services/rate-limits'
+import { BOOTSTRAP_OWNER, findPrincipalByToken } from '../services/tokens'
+import { signingSecret } from '../lib/config'
 
 export interface BearerAuthOptions {
   /**
@@ -18,7 +21,8 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i
 
 /**
  * Requires `Authorization: Bearer <token>` and puts the caller on the context as `principal`.
- * A missing, malformed, unknown or revoked token is a 401, before anything else; what the caller
+ * A missing, malformed, unknown or revoked token is a 401, before anything else (a 429 once its
+ * network has sent too many wrong ones: src/services/sign-in-limits.ts); what the caller
  * may do with a valid one the router decides from each operation's declared access (403, or 404
  * for what it may not see: src/api/operation.ts).
  */
@@ -41,11 +45,19 @@ export function bearerAuth(options: BearerAuthOptions = {}) {
       })
     }
     const principal = await findPrincipalByToken(c.var.db, match[1], c.var.config.ADMIN_TOKEN)
+    const ip = apiClientAddress(c.req.header('cf-connecting-ip'))
+    const now = new Date()
     if (!principal) {
+      const exceeded = ip && (await countWrongToken(c.var.db, signingSecret(c.var.config), ip, now))
+      if (exceeded) throw tooManyAttempts([exceeded])
       throw new ApiError('unauthorized', 'This token is unknown or has been revoked.', {
         headers: challenge,
       })
     }
+    // The one token a person chooses, and so the one worth guessing: refused, right or wrong,
+    // from a network past the limit of wrong tokens (src/services/sign-in-limits.ts).
+    const wait = ip && principal === BOOTSTRAP_OWNER ? networkBlockedFor(ip, now) : null
+    if (wait !== null) throw tooManyAttempts([{ retryAfter: wait }])
     c.set('principal', principal)
     noteTokenUse(c, principal)
     await next()

@@ -2684,6 +2684,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -2757,6 +2770,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -2800,6 +2826,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -2862,6 +2901,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -2952,6 +3004,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -2997,6 +3062,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -3071,6 +3149,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -3162,6 +3253,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -3214,6 +3318,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -3304,6 +3421,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -3347,6 +3477,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -3418,6 +3561,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -3509,6 +3665,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
       /** @description `telegram_unavailable` (Telegram did not answer as expected). What each code means: `/api/problems/{code}`. */
       502: {
         content: {
@@ -3567,6 +3736,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'forbidden'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -3643,6 +3825,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -3702,6 +3897,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -3783,6 +3991,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -3837,6 +4058,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -3927,6 +4161,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -3970,6 +4217,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -4060,6 +4320,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -4130,6 +4403,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -4206,6 +4492,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -4268,6 +4567,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -4327,6 +4639,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -4403,6 +4728,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -4473,6 +4811,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -4563,6 +4914,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -4606,6 +4970,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -4675,6 +5052,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -4737,6 +5127,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -4819,6 +5222,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -4906,6 +5322,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -4999,6 +5428,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -5077,6 +5519,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -5138,6 +5593,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -5207,6 +5675,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -5259,6 +5740,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -5324,6 +5818,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -5383,6 +5890,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -5447,6 +5967,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -5501,6 +6034,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -5582,6 +6128,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -5646,6 +6205,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -5707,6 +6279,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -5788,6 +6373,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -5827,6 +6425,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -5882,6 +6493,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -5972,6 +6596,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -6054,6 +6691,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -6124,6 +6774,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -6209,6 +6872,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -6270,6 +6946,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -6356,6 +7045,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -6436,6 +7138,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -6524,6 +7239,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -6564,6 +7292,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'forbidden'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -6642,6 +7383,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -6701,6 +7455,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -6770,6 +7537,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -6831,6 +7611,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -6912,6 +7705,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -6971,6 +7777,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -7035,6 +7854,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -7133,6 +7965,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -7221,6 +8066,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -7289,6 +8147,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
       /** @description `telegram_unavailable` (Telegram did not answer as expected). What each code means: `/api/problems/{code}`. */
       502: {
         content: {
@@ -7345,6 +8216,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -7418,6 +8302,19 @@ export interface operations {
           }
         }
       }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
     }
   }
   /**
@@ -7480,6 +8377,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -7553,6 +8463,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -7635,6 +8558,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }
@@ -7722,6 +8658,19 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
           }
         }
       }

@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import {
+  BASE,
   call,
   countRows,
   createCommunity,
   createGroup,
   createToken,
   expectProblem,
+  OWNER_TOKEN,
   uniqueName,
+  withinOneWindow,
 } from './helpers'
+import { SIGN_IN_WINDOW_SECONDS } from '../../src/services/sign-in-limits'
 
 describe('communities: happy paths', () => {
   it('creates a community with its announcement group and a slug from its name', async () => {
@@ -213,6 +217,59 @@ describe('communities: security', () => {
       401,
       'unauthorized',
     )
+  })
+
+  it('stops a network that sends twenty wrong tokens from trying ADMIN_TOKEN, right or wrong', async () => {
+    const from = (ip: string, token: string) =>
+      call('GET', '/api/communities', { token, headers: { 'cf-connecting-ip': ip } })
+    const admin = await createToken({ role: 'owner', name: 'Script' })
+    await withinOneWindow(SIGN_IN_WINDOW_SECONDS, 20)
+    for (let attempt = 0; attempt < 20; attempt++) {
+      expectProblem(
+        await from('2001:db8:77:1::5', `guess-${attempt}-abcdef0123456789`),
+        401,
+        'unauthorized',
+      )
+    }
+    // Past the limit, from anywhere in the same /64: a wrong token and the right ADMIN_TOKEN
+    // get the same answer, with when to try again.
+    const wrong = await from('2001:db8:77:1::6', 'guess-20-abcdef0123456789')
+    const right = await from('2001:db8:77:1::7', OWNER_TOKEN)
+    for (const refused of [wrong, right]) {
+      expectProblem(refused, 429, 'rate_limited')
+      const retryAfter = Number(refused.headers.get('retry-after'))
+      expect(retryAfter).toBeGreaterThan(0)
+      expect(retryAfter).toBeLessThanOrEqual(600)
+    }
+    // A stored token (256 random bits) is no guess; other networks are not touched.
+    expect((await from('2001:db8:77:1::7', admin.token)).status).toBe(200)
+    expect((await from('203.0.113.50', OWNER_TOKEN)).status).toBe(200)
+    expectProblem(await from('203.0.113.50', 'guess-x-abcdef0123456789'), 401, 'unauthorized')
+    // The dashboard's sign-in form counts the same wrong tries.
+    const signIn = await call('POST', '/admin/login', {
+      token: null,
+      rawBody: new URLSearchParams({ token: OWNER_TOKEN }).toString(),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: BASE,
+        'cf-connecting-ip': '2001:db8:77:1::8',
+      },
+    })
+    expect(signIn.status).toBe(429)
+  })
+
+  it('does not count wrong tokens sent from the machine itself (local tools and tests)', async () => {
+    for (let attempt = 0; attempt < 25; attempt++) {
+      for (const ip of ['127.0.0.1', '::1']) {
+        const response = await call('GET', '/api/communities', {
+          token: `guess-${attempt}-abcdef0123456789`,
+          headers: { 'cf-connecting-ip': ip },
+        })
+        expectProblem(response, 401, 'unauthorized')
+      }
+    }
+    const owner = await call('GET', '/api/communities', { headers: { 'cf-connecting-ip': '::1' } })
+    expect(owner.status).toBe(200)
   })
 
   it('lets a community admin see and change only their own community', async () => {

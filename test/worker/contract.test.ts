@@ -63,6 +63,24 @@ async function probe(
   return wrong
 }
 
+/** An address whose wrong tokens put its network past the limit (src/services/sign-in-limits.ts). */
+const GUESSING_NETWORK = '2001:db8:4290::1'
+
+/**
+ * Sends wrong tokens from `GUESSING_NETWORK` until one is refused for the limit: one request
+ * while the limit's ten-minute window lasts, twenty-one once a new window begins.
+ */
+async function keepNetworkGuessing() {
+  for (let attempt = 0; attempt <= 20; attempt++) {
+    const answer = await call('GET', '/api/communities', {
+      token: `guess-${attempt}-0123456789abcdef`,
+      headers: { 'cf-connecting-ip': GUESSING_NETWORK },
+    })
+    if (answer.status === 429) return
+  }
+  throw new Error('twenty-one wrong tokens from one network were not refused')
+}
+
 /** The probes every operation of its kind gets, built from the document and its success. */
 async function genericProbes(operation: Operation, success: Request) {
   const probes: Array<{ name: string; request: Request; status: number; code?: string }> = []
@@ -163,6 +181,20 @@ async function genericProbes(operation: Operation, success: Request) {
       },
       status: 413,
       code: 'payload_too_large',
+    })
+  }
+  if (definition.security?.length) {
+    // First, so it runs while the network is known to be past its limit.
+    await keepNetworkGuessing()
+    probes.unshift({
+      name: 'ADMIN_TOKEN from a network that sent twenty wrong tokens',
+      request: {
+        ...success,
+        token: undefined,
+        headers: { ...success.headers, 'cf-connecting-ip': GUESSING_NETWORK },
+      },
+      status: 429,
+      code: 'rate_limited',
     })
   }
   return probes

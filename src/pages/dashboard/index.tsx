@@ -24,7 +24,7 @@ import { CreateCommunitySchema } from '../../schemas/communities'
 import type { FormState } from '../../views/form-fields'
 import { findPrincipalByToken } from '../../services/tokens'
 import { countAttempt, giveBackAttempt } from '../../services/rate-limits'
-import { signInLimit } from '../../services/sign-in-limits'
+import { noteNetworkBlocked, signInLimit } from '../../services/sign-in-limits'
 import { accessConfig, signingSecret } from '../../lib/config'
 import { words } from '../../views/dashboard/shell'
 import { HomePage, SignInPage } from '../../views/dashboard/home'
@@ -82,13 +82,12 @@ const SignInForm = z.object({ token: z.string().trim().catch('') })
 
 dashboardApp.post('/admin/login', async (c) => {
   const { token } = SignInForm.parse(await readForm(c))
-  const limit = await signInLimit(
-    signingSecret(c.var.config),
-    c.req.header('cf-connecting-ip') ?? 'unknown',
-  )
+  const ip = c.req.header('cf-connecting-ip') ?? 'unknown'
+  const limit = await signInLimit(signingSecret(c.var.config), ip)
   const now = new Date()
   const [exceeded] = await countAttempt(c.var.db, [limit], now)
   if (exceeded) {
+    noteNetworkBlocked(ip, exceeded, now)
     c.header('Retry-After', String(exceeded.retryAfter))
     return c.html(
       <SignInPage
