@@ -7,6 +7,7 @@ import { readForm } from '../../lib/forms'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { answerOf, changedNothing } from '../../middleware/audit-trail'
 import { assertCan, can, type Action } from '../../services/access'
+import type { Invite } from '../../db/schema'
 import { communityOf, communityQuery, getCommunityOrThrow } from '../../services/communities'
 import { listGroupsQuery } from '../../services/groups'
 import {
@@ -32,7 +33,7 @@ import { loadStatsView, statsViewReads } from './stats-view'
 import type { StatsView } from '../../views/dashboard/stats'
 import { statsCsv } from '../../services/stats-csv'
 import { LINK_SORTS } from '../../views/dashboard/links-table'
-import { readQrDesignForm } from './qr-designer'
+import { carriesLogo, readQrDesignForm } from './qr-designer'
 import { CommunityOverview, LinkPage, type RefusedLinkForms } from '../../views/dashboard/links'
 import { onWhatsApp } from '../../views/whatsapp-inferred'
 import { telegramLinksOfPageQuery } from '../../services/telegram-chats'
@@ -270,9 +271,11 @@ linksPages.post('/admin/links/:id/duplicate', async (c) => {
 linksPages.post('/admin/links/:id/qr-design', async (c) => {
   const id = idOrThrow(InviteId, c.req.param('id'))
   const form = await readForm(c)
+  // A logo is decoded (and drawn, for a preview) only for an admin of the link: where one is
+  // sent, access is decided first. Without one, a design refused or sent for a preview is the
+  // link's page again, which reads the link and decides access in its own round trip.
+  const invite = carriesLogo(form) ? await manageableInvite(c, id) : undefined
   const sent = await readQrDesignForm(lang(c), form)
-  // A design refused or sent for a preview is the link's page again: it reads the link and
-  // decides access (to manage it) in its own round trip, before anything is shown.
   if (!sent.input) {
     const qr = { values: sent.values, errors: sent.errors ?? {} }
     return linkPage(c, id, { qr, status: 400 }, 'invites.manage')
@@ -283,15 +286,21 @@ linksPages.post('/admin/links/:id/qr-design', async (c) => {
       values: sent.values,
       errors: {},
       preview: true,
-      ...(await chosenLogo(c, id, sent.input)),
+      ...(invite && (await chosenLogo(c, invite, sent.input))),
     }
     return linkPage(c, id, { qr, status: 200 }, 'invites.manage')
   }
+  const target = invite ?? (await manageableInvite(c, id))
+  await saveQrDesign(c.var.db, target, sent.input, new Date())
+  return c.redirect(inLanguage(c, withNotice(`/admin/links/${target.id}`, 'saved')), 303)
+})
+
+/** The link of the path, once this admin may manage it (else 404 or 403, as the API answers). */
+async function manageableInvite(c: Context<AppEnv>, id: string): Promise<Invite> {
   const invite = await getInviteOrThrow(c.var.db, id)
   assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId }, 'Invite')
-  await saveQrDesign(c.var.db, invite, sent.input, new Date())
-  return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, 'saved')), 303)
-})
+  return invite
+}
 
 /**
  * A logo chosen for a preview, not saved yet: the preview drawn with it, and the logo for the
@@ -299,12 +308,10 @@ linksPages.post('/admin/links/:id/qr-design', async (c) => {
  */
 async function chosenLogo(
   c: Context<AppEnv>,
-  id: string,
+  invite: Invite,
   input: QrDesignInput,
 ): Promise<{ previewSrc: string; keptLogo: string } | undefined> {
   if (!(input.logo instanceof Uint8Array)) return undefined
-  const invite = await getInviteOrThrow(c.var.db, id)
-  assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId }, 'Invite')
   const landing = inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code).url
   return {
     previewSrc: await qrPreviewWithLogo(landing, input, input.logo, QR_PREVIEW_SIZE),

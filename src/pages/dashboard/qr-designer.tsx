@@ -20,6 +20,14 @@ const QrDesignForm = z.object({
   style: z.enum(QR_STYLES),
 })
 
+/** Whether a QR design form carries a logo to decode: a file chosen, or one a preview kept. */
+export function carriesLogo(form: Record<string, unknown>): boolean {
+  return (
+    (form.logo instanceof File && form.logo.size > 0) ||
+    (typeof form.keptLogo === 'string' && form.keptLogo !== '')
+  )
+}
+
 /** The design form as sent: what to save, or what is wrong with it in the page's words. */
 export async function readQrDesignForm(
   lang: Lang,
