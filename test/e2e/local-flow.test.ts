@@ -266,16 +266,20 @@ describe('day one with npm run dev, every flow finished in a browser', () => {
     await expect.poll(() => row.textContent()).toContain('Reuterkiez')
     await expectGerman(admin)
     await snap(admin, 'approval-5-dashboard')
-    // The requests run past a phone's screen; the bulk actions stay at its foot while scrolling.
+    // The requests run past a phone's screen; once one is checked, the bulk actions stay at its
+    // foot while scrolling.
     const bulk = admin.locator('.bulk').first()
     const pageHeight = await admin.evaluate<number>('document.documentElement.scrollHeight')
     expect(pageHeight).toBeGreaterThan(PHONE.viewport.height)
+    const check = admin.locator('input[name=ids]').first()
+    await check.check()
     for (const y of [0, Math.floor((pageHeight - PHONE.viewport.height) / 2)]) {
       await admin.evaluate(`window.scrollTo(0, ${y})`)
       const box = (await bulk.boundingBox())!
       expect(box.y, `scrolled to ${y}`).toBeGreaterThanOrEqual(0)
       expect(box.y + box.height, `scrolled to ${y}`).toBeLessThanOrEqual(PHONE.viewport.height + 1)
     }
+    await check.uncheck()
     await admin.evaluate('window.scrollTo(0, 0)')
     await row.getByRole('button', { name: 'Annehmen', exact: true }).click()
     await expect.poll(() => row.count()).toBe(0)

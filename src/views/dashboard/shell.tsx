@@ -47,7 +47,7 @@ footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:
 .chart-box{margin:0}.chart.narrow{display:none}.chart g.day:focus{outline:none}.chart g.day:focus rect:first-child,.chart g.day:hover rect:first-child{fill:rgba(11,110,53,.12)}
 .legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;font-size:.9rem;color:#4a5450}.spark{display:block}
 .picker{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end;margin-bottom:1rem}.picker p{margin:0;flex-basis:100%}
-.periods{display:flex;gap:.25rem}.periods a,.sort-by a{padding:.35rem .7rem;border-radius:.5rem;background:#e4ebe7;color:#0b3d22;text-decoration:none}.periods a[aria-current],.sort-by a[aria-current]{background:#0b6e35;color:#fff}
+.periods{display:flex;flex-wrap:wrap;gap:.25rem}.periods a,.sort-by a{padding:.35rem .7rem;border-radius:.5rem;background:#e4ebe7;color:#0b3d22;text-decoration:none}.periods a[aria-current],.sort-by a[aria-current]{background:#0b6e35;color:#fff}
 .sort-by{display:none}.stat a,h2>a{display:inline-block;padding:.25rem 0}.chips a{padding-block:.25rem}
 .grid.fields{grid-template-columns:repeat(auto-fit,minmax(17rem,1fr))}.grid.fields input,.grid.fields select{width:100%}
 .custom-range{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}.custom-range label{margin-top:0}
