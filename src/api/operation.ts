@@ -101,7 +101,7 @@ function accessSentence(access: AccessDocument): string {
 }
 
 const TOKEN_LIMIT =
-  'this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it'
+  'a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this'
 
 /**
  * The access answers an operation can give, from its declaration: 401 for every one that needs a

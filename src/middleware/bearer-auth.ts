@@ -4,9 +4,9 @@ import { ApiError } from '../lib/errors'
 import type { Context } from 'hono'
 import type { Principal } from '../services/access'
 import { shouldRecordUse, touchTokenUse } from '../services/team'
-import { apiClientAddress, countWrongToken, networkBlockedFor } from '../services/sign-in-limits'
+import { apiClientAddress, countTokenTry } from '../services/sign-in-limits'
 import { tooManyAttempts } from '../services/rate-limits'
-import { BOOTSTRAP_OWNER, findPrincipalByToken } from '../services/tokens'
+import { findPrincipalByToken } from '../services/tokens'
 import { signingSecret } from '../lib/config'
 
 export interface BearerAuthOptions {
@@ -44,20 +44,21 @@ export function bearerAuth(options: BearerAuthOptions = {}) {
         headers: challenge,
       })
     }
-    const principal = await findPrincipalByToken(c.var.db, match[1], c.var.config.ADMIN_TOKEN)
+    const token = match[1]
+    // A token that could be a guess at ADMIN_TOKEN is counted before it is compared, and
+    // refused, right or wrong, from a network past its limit (src/services/sign-in-limits.ts).
     const ip = apiClientAddress(c.req.header('cf-connecting-ip'))
-    const now = new Date()
+    const tried = ip
+      ? await countTokenTry(c.var.db, signingSecret(c.var.config), ip, token, new Date())
+      : null
+    if (tried?.refused) throw tooManyAttempts([tried])
+    const principal = await findPrincipalByToken(c.var.db, token, c.var.config.ADMIN_TOKEN)
     if (!principal) {
-      const exceeded = ip && (await countWrongToken(c.var.db, signingSecret(c.var.config), ip, now))
-      if (exceeded) throw tooManyAttempts([exceeded])
       throw new ApiError('unauthorized', 'This token is unknown or has been revoked.', {
         headers: challenge,
       })
     }
-    // The one token a person chooses, and so the one worth guessing: refused, right or wrong,
-    // from a network past the limit of wrong tokens (src/services/sign-in-limits.ts).
-    const wait = ip && principal === BOOTSTRAP_OWNER ? networkBlockedFor(ip, now) : null
-    if (wait !== null) throw tooManyAttempts([{ retryAfter: wait }])
+    if (tried) c.executionCtx.waitUntil(tried.giveBack(c.var.deferredDb))
     c.set('principal', principal)
     noteTokenUse(c, principal)
     await next()

@@ -99,20 +99,20 @@ export function tooManyAttempts(exceeded: Array<{ retryAfter: number }>): ApiErr
 }
 
 /**
- * Takes back one attempt counted at `countedAt` (for an attempt that turned out to be no guess,
- * such as a right sign-in): counting first keeps the limit exact under concurrency, and giving
- * back afterwards lets the limit weigh only the attempts it is there for.
+ * Takes back an attempt counted at `countedAt` against each limit (for one that turned out to be
+ * no guess, such as a right sign-in): counting first keeps a limit exact under concurrency, and
+ * giving back afterwards lets it weigh only the attempts it is there for. One statement.
  */
-export async function giveBackAttempt(
+export async function giveBackAttempts(
   db: Database,
-  limit: RateLimit,
+  limits: RateLimit[],
   countedAt: Date,
 ): Promise<void> {
+  if (limits.length === 0) return
+  const windows = limits.map(() => '(key = ? and window_start = ?)').join(' or ')
   await db.$client
-    .prepare(
-      'update rate_limits set count = count - 1 where key = ? and window_start = ? and count > 0',
-    )
-    .bind(limit.key, windowStartOf(limit, countedAt))
+    .prepare(`update rate_limits set count = count - 1 where count > 0 and (${windows})`)
+    .bind(...limits.flatMap((limit) => [limit.key, windowStartOf(limit, countedAt)]))
     .run()
 }
 

@@ -219,18 +219,28 @@ describe('communities: security', () => {
     )
   })
 
-  it('stops a network that sends twenty wrong tokens from trying ADMIN_TOKEN, right or wrong', async () => {
-    const from = (ip: string, token: string) =>
-      call('GET', '/api/communities', { token, headers: { 'cf-connecting-ip': ip } })
+  const from = (ip: string, token: string) =>
+    call('GET', '/api/communities', { token, headers: { 'cf-connecting-ip': ip } })
+  const signInFrom = (ip: string, token: string) =>
+    call('POST', '/admin/login', {
+      token: null,
+      rawBody: new URLSearchParams({ token }).toString(),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: BASE,
+        'cf-connecting-ip': ip,
+      },
+    })
+  const guesses = (ip: string, count: number, prefix = 'guess') =>
+    Promise.all(
+      Array.from({ length: count }, (_, i) => from(ip, `${prefix}-${i}-abcdef0123456789`)),
+    )
+
+  it('stops a network that tries twenty wrong tokens from trying ADMIN_TOKEN, right or wrong', async () => {
     const admin = await createToken({ role: 'owner', name: 'Script' })
     await withinOneWindow(SIGN_IN_WINDOW_SECONDS, 20)
-    for (let attempt = 0; attempt < 20; attempt++) {
-      expectProblem(
-        await from('2001:db8:77:1::5', `guess-${attempt}-abcdef0123456789`),
-        401,
-        'unauthorized',
-      )
-    }
+    for (const answer of await guesses('2001:db8:77:1::5', 20))
+      expectProblem(answer, 401, 'unauthorized')
     // Past the limit, from anywhere in the same /64: a wrong token and the right ADMIN_TOKEN
     // get the same answer, with when to try again.
     const wrong = await from('2001:db8:77:1::6', 'guess-20-abcdef0123456789')
@@ -241,21 +251,52 @@ describe('communities: security', () => {
       expect(retryAfter).toBeGreaterThan(0)
       expect(retryAfter).toBeLessThanOrEqual(600)
     }
-    // A stored token (256 random bits) is no guess; other networks are not touched.
+    // A stored token (256 random bits) is no guess, on the API or the sign-in form; other
+    // networks are not touched.
     expect((await from('2001:db8:77:1::7', admin.token)).status).toBe(200)
+    expect((await signInFrom('2001:db8:77:1::8', admin.token)).status).toBe(303)
     expect((await from('203.0.113.50', OWNER_TOKEN)).status).toBe(200)
     expectProblem(await from('203.0.113.50', 'guess-x-abcdef0123456789'), 401, 'unauthorized')
-    // The dashboard's sign-in form counts the same wrong tries.
-    const signIn = await call('POST', '/admin/login', {
-      token: null,
-      rawBody: new URLSearchParams({ token: OWNER_TOKEN }).toString(),
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        origin: BASE,
-        'cf-connecting-ip': '2001:db8:77:1::8',
-      },
-    })
-    expect(signIn.status).toBe(429)
+    // The dashboard's sign-in form counts the same tries.
+    expect((await signInFrom('2001:db8:77:1::8', OWNER_TOKEN)).status).toBe(429)
+  })
+
+  it('counts every try of a guessable token before comparing it, however many come at once', async () => {
+    await withinOneWindow(SIGN_IN_WINDOW_SECONDS, 30)
+    // Sixty tries at once from a network that tried nothing yet, the right one among them: only
+    // the first twenty counted are compared at all, so the right one, if it comes later, is
+    // refused like the rest.
+    const tokens = Array.from({ length: 60 }, (_, i) => `burst-${i}-abcdef0123456789`)
+    tokens.splice(40, 0, OWNER_TOKEN)
+    const answers = await Promise.all(tokens.map((token) => from('198.51.100.90', token)))
+    const statuses = answers.map((answer) => answer.status)
+    expect(statuses.filter((status) => status !== 429)).toHaveLength(20)
+    // Then a burst with the right one in the middle: all refused.
+    const after = [...tokens.slice(0, 30), OWNER_TOKEN, ...tokens.slice(30)]
+    const refused = await Promise.all(after.map((token) => from('198.51.100.90', token)))
+    expect(refused.map((answer) => answer.status)).toEqual(after.map(() => 429))
+  })
+
+  it('gives a wider network (an IPv6 /48) a hundred tries, however it spreads them', async () => {
+    await withinOneWindow(SIGN_IN_WINDOW_SECONDS, 30)
+    for (let net = 1; net <= 5; net++) {
+      for (const answer of await guesses(`2001:db8:4800:${net}::1`, 20))
+        expectProblem(answer, 401, 'unauthorized')
+    }
+    expectProblem(await from('2001:db8:4800:6::1', OWNER_TOKEN), 429, 'rate_limited')
+    expect((await from('2001:db8:4801:6::1', OWNER_TOKEN)).status).toBe(200)
+  })
+
+  it('never counts a stored token, and gives back the tries of the right ADMIN_TOKEN', async () => {
+    const old = await createToken({ role: 'owner', name: 'Forgotten script' })
+    await call('DELETE', `/api/tokens/${old.id}`)
+    await withinOneWindow(SIGN_IN_WINDOW_SECONDS, 30)
+    // A forgotten script polling with a revoked token is told so, every time.
+    for (let attempt = 0; attempt < 30; attempt++)
+      expectProblem(await from('198.51.100.91', old.token), 401, 'unauthorized')
+    // A script with ADMIN_TOKEN from the same office, one call after another.
+    for (let attempt = 0; attempt < 30; attempt++)
+      expect((await from('198.51.100.91', OWNER_TOKEN)).status, `call ${attempt + 1}`).toBe(200)
   })
 
   it('does not count wrong tokens sent from the machine itself (local tools and tests)', async () => {
