@@ -197,7 +197,7 @@ describe('dashboard: campaign links', () => {
     expect(after).not.toContain('>New code</button>')
   })
 
-  it('offers an expired or used-up link to be opened again, not a new code or revoking', async () => {
+  it('offers an expired or used-up link to be opened again or revoked, not a new code', async () => {
     const community = await createCommunity()
     const { cookie } = await signIn()
     const used = await createInvite(community.id, { maxUses: 1 })
@@ -209,9 +209,10 @@ describe('dashboard: campaign links', () => {
       [expired, 'since its end date'],
     ] as const) {
       const html = (await page(`/admin/links/${invite.id}`, cookie)).text
-      // No code lets anyone in past the link's end or limit, so a new one would change nothing.
+      // No code lets anyone in past the link's end or limit, so a new one would change nothing;
+      // revoking still does: nobody can open the link again.
       expect(html).not.toContain(`action="/admin/links/${invite.id}/rotate"`)
-      expect(html).not.toContain(`action="/admin/links/${invite.id}/revoke"`)
+      expect(html).toContain(`action="/admin/links/${invite.id}/revoke"`)
       expect(html).toContain(hint)
       expect(html).toContain('<a href="#edit">Edit link</a>')
       expect(html).toContain('<section id="edit">')

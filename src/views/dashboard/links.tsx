@@ -219,22 +219,24 @@ export function LinkPage(props: LinkView) {
         )}
         {/* A revoked link is final, so a new code or revoking again does nothing; an archived
             one is restored first (below), as its page and QR codes do not work until then. An
-            expired or used-up link lets nobody in under any code: it is opened again by its end
-            date or its limit, in the form below. */}
+            expired or used-up link lets nobody in under any code (no new one is offered): it is
+            opened again by its end date or its limit, in the form below, or revoked for good. */}
         {manage && (status === 'expired' || status === 'used_up') && (
           <p>
             {t.reopenLinkHint(status)} <a href="#edit">{t.editLink}</a>
           </p>
         )}
-        {manage && status === 'active' && (
+        {manage && (status === 'active' || status === 'expired' || status === 'used_up') && (
           <p>
-            <ActionButton
-              action={`/admin/links/${invite.id}/rotate`}
-              csrf={csrf}
-              label={t.rotate}
-              kind="secondary"
-              confirm={t.confirmRotate}
-            />{' '}
+            {status === 'active' && (
+              <ActionButton
+                action={`/admin/links/${invite.id}/rotate`}
+                csrf={csrf}
+                label={t.rotate}
+                kind="secondary"
+                confirm={t.confirmRotate}
+              />
+            )}{' '}
             <ActionButton
               action={`/admin/links/${invite.id}/revoke`}
               csrf={csrf}
