@@ -15,6 +15,13 @@ const webLink = (url) =>
     ? `<a href="${esc(url)}">${esc(url)}</a>`
     : esc(url ?? '(no link)')
 
+/** A message's text with its web links tappable, as WhatsApp shows them. */
+const withLinks = (text) =>
+  String(text ?? '')
+    .split(/(https?:\/\/[^\s<>"']+)/)
+    .map((part, index) => (index % 2 === 1 ? webLink(part) : esc(part)))
+    .join('')
+
 export function layout(title, body, head = '') {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -27,7 +34,7 @@ nav{display:flex;flex-wrap:wrap;gap:0 1rem}nav a{display:inline-flex;align-items
 label{display:block;margin:.8rem 0 .2rem;font-weight:600}
 input,textarea,select{width:100%;max-width:100%;box-sizing:border-box;font:inherit;padding:.4rem}
 button{font:inherit;padding:.5rem 1rem;margin-top:.6rem;cursor:pointer;min-height:44px}
-ol.chat{list-style:none;padding:0}ol.chat li{margin:.5rem 0;padding:.5rem .7rem;border-radius:.6rem;max-width:85%;white-space:pre-wrap}
+ol.chat{list-style:none;padding:0}ol.chat li{margin:.5rem 0;padding:.5rem .7rem;border-radius:.6rem;max-width:85%;white-space:pre-wrap;overflow-wrap:anywhere}
 li.in{background:#dcf8c6;margin-left:auto!important}li.out{background:#f0f0f0}
 .mail{border:1px solid #ddd;border-radius:.4rem;padding:.7rem;margin:.8rem 0}.mail dl{display:grid;grid-template-columns:auto 1fr;gap:.1rem .8rem;margin:0}
 .mail dt{color:#666}.mail dd{margin:0;overflow-wrap:anywhere}.mail p{overflow-wrap:anywhere}
@@ -83,7 +90,7 @@ export function chatList(chat) {
 <button>Tap the button</button></form>`,
         )
         .join('')
-      return `<li class="${message.direction}">${esc(message.text)}${buttons}
+      return `<li class="${message.direction}">${withLinks(message.text)}${buttons}
 <div class="muted">${meta}</div></li>`
     })
     .join('\n')

@@ -123,7 +123,7 @@ export function documentPublicJoin(app: OpenAPIHono<AppEnv>) {
           .string()
           .optional()
           .describe(
-            '`de` or `en`: the language of the problem’s `detail` and of the pages; anything else falls back to `Accept-Language`',
+            '`de` or `en`: the language of the problem’s `detail`, of the pages and of what the person is sent on WhatsApp (kept with the sign-up); anything else falls back to `Accept-Language`',
           ),
       }),
       body: {

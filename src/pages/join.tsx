@@ -283,6 +283,7 @@ joinApp.post('/i/:code/join', async (c) => {
     email: body.email,
     answers: body.answers,
     consent: body.consent,
+    language: lang,
     ...signUpPlace(c.req.raw, c.req.query(), c.req.header('user-agent')),
   }
   const options = {
@@ -292,7 +293,6 @@ joinApp.post('/i/:code/join', async (c) => {
       secret,
       expiryHours: config.CONFIRM_EXPIRY_HOURS,
       baseUrl: config.PUBLIC_BASE_URL,
-      language: lang,
     },
   }
   // The link, what the join decides on, and the attempt counted: one round trip.

@@ -1,20 +1,23 @@
 import type { Database } from '../db/client'
 import type { JoinRequest } from '../db/schema'
 import type { Config } from '../lib/config'
-import { REPLIES, sendCommunityTemplate, sendWhatsAppReply } from '../platforms/whatsapp/replies'
+import { sendCommunityTemplate, sendWhatsAppReply } from '../platforms/whatsapp/replies'
 import { logError } from '../lib/log'
 import { reachableAfterStop, stopsOf } from './opt-outs'
 import { consentStands } from './consent'
+import { ownStatusLink, repliesIn, signUpLanguage } from './whatsapp-words'
 
 /**
  * Telling an applicant how an admin decided, through the contact they confirmed, and only that:
  *
  * - **A confirmed phone number** hears it on WhatsApp. Within 24 hours of the person's own
  *   message to the business number (their confirmation message or button tap: Meta's
- *   customer-service window) as a free-form text; after that only through an approved template
- *   (`WHATSAPP_APPROVED_TEMPLATE`, `WHATSAPP_REJECTED_TEMPLATE`; the community's name is their one
- *   parameter), since Meta refuses free-form messages outside the window; without a template,
- *   not at all (the status page still shows the decision).
+ *   customer-service window) as a free-form text in the language they signed up in, an approval
+ *   with the link to their status page, where the way into the group is, if they proved they
+ *   hold it (`ownStatusLink` in services/whatsapp-words.ts); after that only through an approved
+ *   template (`WHATSAPP_APPROVED_TEMPLATE`, `WHATSAPP_REJECTED_TEMPLATE`; the community's name is
+ *   their one parameter), since Meta refuses free-form messages outside the window; without a
+ *   template, not at all (the status page still shows the decision).
  * - **A confirmed e-mail address** hears it from the operator's own mail system, which receives
  *   `join.approved` / `join.rejected` with the applicant's name, address and the community's name
  *   (services/joining.ts). Those events cannot carry the status link: only its hash is stored.
@@ -33,12 +36,12 @@ export type DecisionNotice =
  * The WhatsApp message that tells the applicant of a decided `request` at `now`, or null when
  * none may or can go: no confirmed phone number, or outside the window without a template.
  */
-export function decisionNotice(
+async function decisionNotice(
   config: Config,
   request: JoinRequest,
   community: { name: string; consent: string },
   now: Date,
-): DecisionNotice | null {
+): Promise<DecisionNotice | null> {
   const asksForProof = community.consent === 'double'
   const consent = consentStands(request.phoneConfirmedAt, request.phoneConsentMethod, asksForProof)
   if (request.status === 'pending' || !request.phone || !request.phoneConfirmedAt || !consent) {
@@ -50,13 +53,15 @@ export function decisionNotice(
     request.phoneConsentMethod === 'whatsapp_message' ||
     request.phoneConsentMethod === 'whatsapp_button'
   if (theyWrote && now.getTime() - request.phoneConfirmedAt.getTime() < SERVICE_WINDOW_MS) {
-    return {
-      kind: 'text',
-      to: request.phone,
-      text: approved
-        ? REPLIES.approved(communityName)
-        : REPLIES.rejected(communityName, request.reason),
-    }
+    const lang = signUpLanguage(request)
+    const replies = repliesIn(config, lang)
+    const text = approved
+      ? replies.approved(
+          communityName,
+          await ownStatusLink(config, request, request.phoneConsentMethod, lang),
+        )
+      : replies.rejected(communityName, request.reason)
+    return { kind: 'text', to: request.phone, text }
   }
   const template = approved ? config.WHATSAPP_APPROVED_TEMPLATE : config.WHATSAPP_REJECTED_TEMPLATE
   return template ? { kind: 'template', to: request.phone, template, communityName } : null
@@ -81,7 +86,7 @@ export async function tellApplicant(
     const community = await db.query.communities.findFirst({
       where: (c, { eq }) => eq(c.id, request.communityId),
     })
-    const notice = community ? decisionNotice(config, request, community, now) : null
+    const notice = community ? await decisionNotice(config, request, community, now) : null
     if (notice?.kind === 'text') await sendWhatsAppReply(config, notice.to, notice.text)
     if (notice?.kind === 'template') {
       await sendCommunityTemplate(config, notice.to, notice.template, notice.communityName)

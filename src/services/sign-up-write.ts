@@ -6,6 +6,7 @@ import { confirmCodeFor, confirmCodeHash, confirmLinkToken } from '../lib/confir
 import { randomBase64Url, sha256Hex } from '../lib/crypto'
 import { newId } from '../lib/ids'
 import type { Lang } from '../lib/i18n'
+import { statusTokenFor } from '../lib/status-links'
 import { placeColumns, type SignUpPlace } from '../lib/visitor'
 import { groupIdsOf, membershipStatements, type JoinTarget } from './join-statements'
 import {
@@ -23,6 +24,8 @@ export interface JoinInput extends SignUpPlace {
   email: string | null
   answers: string[]
   consent: boolean
+  /** The language of the page they signed up on: what we write to them on WhatsApp is in it. */
+  language?: Lang
 }
 
 /** How a double opt-in is asked for: the secret codes and links are made with, and for how long. */
@@ -31,8 +34,6 @@ interface ConfirmationOptions {
   expiryHours: number
   /** Where the e-mailed confirmation link points: `${baseUrl}/confirm/<token>`. */
   baseUrl: string
-  /** The language the person signed up in: the e-mail's and its link's page's. */
-  language: Lang
 }
 
 export interface JoinOptions {
@@ -83,9 +84,10 @@ export async function signUpWrite(db: Database, plan: SignUpPlan): Promise<SignU
   if (double && !options.confirmation) throw new Error('a double opt-in needs ConfirmationOptions')
   const open = target.community.visibility === 'open'
   const joinsNow = open && !double
-  const statusToken = randomBase64Url(32)
+  const id = newId('jr', options.now.getTime())
+  const statusToken = await newStatusToken(id, options)
   const request: JoinRequest = {
-    ...(await signUpRow(invite, target, input, statusToken, options.now)),
+    ...(await signUpRow(id, invite, target, input, statusToken, options.now)),
     referrerMemberId: plan.referrerId,
     ...(double ? {} : formsWord(input, options.now)),
   }
@@ -128,9 +130,10 @@ export async function signUpWrite(db: Database, plan: SignUpPlan): Promise<SignU
  */
 export async function repeatSignUpWrite(db: Database, plan: SignUpPlan): Promise<SignUpWrite> {
   const { invite, target, input, options } = plan
-  const statusToken = randomBase64Url(32)
+  const id = newId('jr', options.now.getTime())
+  const statusToken = await newStatusToken(id, options)
   const request = {
-    ...(await signUpRow(invite, target, input, statusToken, options.now)),
+    ...(await signUpRow(id, invite, target, input, statusToken, options.now)),
     answers: [],
     referrerMemberId: plan.referrerId,
   }
@@ -156,8 +159,8 @@ function repeatSignUpStatement(client: D1Database, request: JoinRequest): D1Prep
     .prepare(
       `insert into join_requests (id, community_id, invite_id, group_id, referrer_member_id, name,
          phone, email, answers, consent, country, via, device, referrer_host, status,
-         status_token_hash, created_at, confirm_expires_at, confirm_code_hash)
-       values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'pending', ?15, ?16, ?17, ?18)
+         status_token_hash, created_at, confirm_expires_at, confirm_code_hash, language)
+       values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'pending', ?15, ?16, ?17, ?18, ?19)
        returning *`,
     )
     .bind(
@@ -169,6 +172,7 @@ function repeatSignUpStatement(client: D1Database, request: JoinRequest): D1Prep
       request.createdAt.getTime(),
       request.confirmExpiresAt?.getTime() ?? null,
       request.confirmCodeHash,
+      request.language,
     )
 }
 
@@ -197,10 +201,21 @@ export interface LandedSignUp {
 }
 
 /**
+ * The status token of the new sign-up `id`: made from its id with the signing secret, so that a
+ * WhatsApp reply to the person who proved they hold it can carry the link again
+ * (lib/status-links.ts). A sign-up offered no proof, made without the secret, gets a random one.
+ */
+function newStatusToken(id: string, options: JoinOptions): Promise<string> {
+  const secret = options.confirmation?.secret
+  return secret ? statusTokenFor(secret, id) : Promise.resolve(randomBase64Url(32))
+}
+
+/**
  * A sign-up as the form gave it, waiting for a proof of any contact, with nobody credited for it
  * and only the hash of its status token.
  */
 async function signUpRow(
+  id: string,
   invite: Invite,
   target: JoinTarget,
   input: JoinInput,
@@ -208,7 +223,7 @@ async function signUpRow(
   now: Date,
 ): Promise<JoinRequest> {
   return {
-    id: newId('jr', now.getTime()),
+    id,
     communityId: invite.communityId,
     inviteId: invite.id,
     groupId: target.group?.id ?? null,
@@ -219,6 +234,7 @@ async function signUpRow(
     answers: input.answers,
     consent: input.consent,
     ...placeColumns(input),
+    language: input.language ?? null,
     status: 'pending',
     reason: null,
     statusTokenHash: await sha256Hex(statusToken),
@@ -275,9 +291,11 @@ async function offerProof(
   const code = request.phone ? await confirmCodeFor(confirmation.secret, statusToken) : null
   request.confirmCodeHash = code ? await confirmCodeHash(confirmation.secret, code) : null
   if (!request.email || !mail) return { statements: [], code }
+  // The e-mail and its link's page are in the language the person signed up in.
+  const language = request.language ?? 'de'
   const token = await confirmLinkToken(confirmation.secret, request.id)
-  const url = `${confirmation.baseUrl}/confirm/${token}?lang=${confirmation.language}`
-  const statement = confirmationRequestedStatement(db.$client, request, url, confirmation.language)
+  const url = `${confirmation.baseUrl}/confirm/${token}?lang=${language}`
+  const statement = confirmationRequestedStatement(db.$client, request, url, language)
   return { statements: [statement], code }
 }
 

@@ -16,7 +16,7 @@ import { foldKeyword } from '../lib/keywords'
 import { cleanText } from '../lib/text'
 import type { InboundItem } from '../platforms/whatsapp/schemas'
 import { confirmContact, findRequestByCode } from './consent'
-import { REPLIES, sendWhatsAppReply } from '../platforms/whatsapp/replies'
+import { sendWhatsAppReply } from '../platforms/whatsapp/replies'
 import { applyStatus, type DeliveryLookup, type InboundDeps } from './whatsapp-statuses'
 import {
   applyOptChoice,
@@ -25,6 +25,7 @@ import {
   stopsOf,
   type OptChoice,
 } from './opt-outs'
+import { numberLanguage, ownStatusLink, repliesIn, signUpLanguage } from './whatsapp-words'
 
 /** Meta's marketing opt-out quick reply, as its button text arrives (folded like any message). */
 const MARKETING_OPT_OUT_BUTTONS = new Set(['Stop promotions', 'Werbung stoppen'].map(foldKeyword))
@@ -73,7 +74,8 @@ async function applyPreference(
  * A STOP (a keyword, or Meta's opt-out button) or START sent in the chat, ordered with the
  * number's other choices by Meta's time of the message, as a preference is. A STOP is answered
  * unless a newer START stands; a START when it lifted a standing STOP or brought memberships
- * back (a STOP also holds for memberships made after it, see services/opt-outs.ts).
+ * back (a STOP also holds for memberships made after it, see services/opt-outs.ts). The answer
+ * is in the language of the number's newest sign-up, and names the word that undoes it.
  */
 async function applyChatChoice(
   db: Database,
@@ -87,13 +89,14 @@ async function applyChatChoice(
   const at = sentAtOf(item, now)
   const stoppedBefore = value === 'resume' && (await stopsOf(db, [phone])).has(phone)
   const { state, changed } = await applyOptChoice(db, phone, value, at, reason, now)
+  const replies = async () => repliesIn(config, await numberLanguage(db, phone))
   if (value === 'stop') {
     if (state === 'stale') return 'stale'
-    await sendWhatsAppReply(config, item.from, REPLIES.stopped)
+    await sendWhatsAppReply(config, item.from, (await replies()).stopped)
     return 'unsubscribed'
   }
   const back = changed > 0 || (state === 'act' && stoppedBefore)
-  if (back) await sendWhatsAppReply(config, item.from, REPLIES.started)
+  if (back) await sendWhatsAppReply(config, item.from, (await replies()).started)
   return back ? 'resubscribed' : state === 'stale' ? 'stale' : 'ignored'
 }
 
@@ -141,7 +144,9 @@ function sentAtOf(item: Extract<InboundItem, { kind: 'message' }>, now: Date): D
 /**
  * The sender's own WhatsApp account sent the code: their number is proven, if it is the number
  * they signed up with, and only that number (an e-mail address given with it waits for its own
- * link). The welcome reply goes out in the window their message opened.
+ * link). The reply goes out in the window their message opened, in the language they signed up
+ * in, with the link to the status page whose code they sent (never for a button's tap, see
+ * `ownStatusLink`).
  */
 async function confirmByCode(
   db: Database,
@@ -160,7 +165,8 @@ async function confirmByCode(
   const method = item.type === 'button' ? 'whatsapp_button' : 'whatsapp_message'
   const request = await findRequestByCode(db, secret, codes, phone, now, method)
   if (!request) {
-    await sendWhatsAppReply(deps.config, item.from, REPLIES.codeUnknown)
+    const replies = repliesIn(deps.config, await numberLanguage(db, phone))
+    await sendWhatsAppReply(deps.config, item.from, replies.codeUnknown)
     return 'code_refused'
   }
   const result = await confirmContact(
@@ -177,13 +183,17 @@ async function confirmByCode(
   })
   // In a closed community a confirmed request still waits for an admin: no welcome yet. A
   // proof that showed a request declined a short while ago welcomes nobody either: the status
-  // page says so, to the one holding it.
+  // page says so, to the one holding it. The page is the one whose code came, which shows an
+  // earlier sign-up it repeats.
+  const lang = signUpLanguage(request)
+  const replies = repliesIn(deps.config, lang)
   const reply = {
-    pending: REPLIES.confirmedWaiting,
-    rejected: REPLIES.confirmedSeeStatus,
-    approved: REPLIES.welcome,
+    pending: replies.confirmedWaiting,
+    rejected: replies.confirmedSeeStatus,
+    approved: replies.welcome,
   }[result.request.status]
-  await sendWhatsAppReply(deps.config, item.from, reply(community?.name ?? ''))
+  const statusLink = await ownStatusLink(deps.config, request, method, lang)
+  await sendWhatsAppReply(deps.config, item.from, reply(community?.name ?? '', statusLink))
   return result.outcome
 }
 

@@ -140,7 +140,7 @@ describe('double opt-in and hearing back, in a real browser', () => {
       .toBe('Du bist dabei!')
     await expect
       .poll(async () => (await sentTo('4915123456781')).map((m) => m.text?.body ?? '').join())
-      .toContain('Willkommen')
+      .toContain('Dein Platz bei')
 
     // An announcement reaches them; WhatsApp reports read, then delivered.
     const announcement = await api('POST', `/api/communities/${community.id}/announcements`, {

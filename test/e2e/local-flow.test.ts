@@ -145,7 +145,7 @@ describe('day one with npm run dev, every flow finished in a browser', () => {
     await sendFromPhone(page, '+49 151 23456701', 'whatsapp-4')
     await expect
       .poll(() => page.locator('#chat').textContent())
-      .toContain('Willkommen bei Berlin Runners')
+      .toContain('Dein Platz bei Berlin Runners ist sicher')
     await snap(page, 'whatsapp-5-chat')
 
     // Back to the status page: a member.

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { keyedHash, signToken, verifyToken } from '../../src/lib/signing'
+import { sha256Hex } from '../../src/lib/crypto'
+import { statusPageLink, statusTokenFor } from '../../src/lib/status-links'
 
 const SECRET = 'test-signing-secret-0123456789abcdef0123456789'
 
@@ -30,5 +32,29 @@ describe('keyed hashes (counters of phone numbers and addresses)', () => {
     expect(await keyedHash(SECRET, 'email', '+4915112345678')).not.toBe(hash)
     expect(await keyedHash(`${SECRET}x`, 'phone', '+4915112345678')).not.toBe(hash)
     expect(hash).not.toContain('4915112345678')
+  })
+})
+
+describe('status-page links', () => {
+  const request = async (token: string) => ({
+    id: 'jr_01',
+    statusTokenHash: await sha256Hex(token),
+  })
+
+  it('are made again from the sign-up’s id, for the sign-up whose stored hash they match', async () => {
+    const token = await statusTokenFor(SECRET, 'jr_01')
+    // The shape of a random 32-byte token, which the status page's route takes.
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(await statusTokenFor(SECRET, 'jr_02')).not.toBe(token)
+    expect(
+      await statusPageLink(SECRET, 'https://join.example.com', await request(token), 'en'),
+    ).toBe(`https://join.example.com/s/${token}?lang=en`)
+  })
+
+  it('are not made where the stored hash is of another token: a random one, or another secret’s', async () => {
+    const random = await request('a-random-token-made-before-tokens-were-derived-000')
+    expect(await statusPageLink(SECRET, 'https://x.example', random, 'de')).toBeNull()
+    const other = await request(await statusTokenFor(`${SECRET}x`, 'jr_01'))
+    expect(await statusPageLink(SECRET, 'https://x.example', other, 'de')).toBeNull()
   })
 })

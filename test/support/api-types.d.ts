@@ -8683,7 +8683,7 @@ export interface operations {
   joinThroughInvite: {
     parameters: {
       query?: {
-        /** @description `de` or `en`: the language of the problem’s `detail` and of the pages; anything else falls back to `Accept-Language` */
+        /** @description `de` or `en`: the language of the problem’s `detail`, of the pages and of what the person is sent on WhatsApp (kept with the sign-up); anything else falls back to `Accept-Language` */
         lang?: string
       }
       path: {

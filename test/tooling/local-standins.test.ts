@@ -46,9 +46,9 @@ async function newCommunity(name: string): Promise<{ community: any; invite: any
   return { community, invite }
 }
 
-/** The JSON join, as a marketer's own site sends it. */
+/** The JSON join, as a marketer's own site sends it, from an English page. */
 async function join(code: string, body: Record<string, unknown>): Promise<any> {
-  const response = await fetch(`${base}/i/${code}/join`, {
+  const response = await fetch(`${base}/i/${code}/join?lang=en`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ consent: true, ...body }),
@@ -67,7 +67,7 @@ describe('npm run dev, with its local stand-ins', () => {
     expect(dev.output()).not.toMatch(/E-mail outbox.*no events/)
   })
 
-  it('confirms a sign-up by WhatsApp on the phone page, and the welcome reply arrives there', async () => {
+  it('confirms a sign-up by WhatsApp on the phone page, and the reply arrives there', async () => {
     const { invite } = await newCommunity('Stand-in Runners')
     const phone = '+49 151 2345 6789'
     const joined = await join(invite.code, { name: 'Ada', phone })
@@ -94,7 +94,7 @@ describe('npm run dev, with its local stand-ins', () => {
     expect(sent.headers.get('location')).toBe('/phone?number=4915123456789')
 
     await eventually(async () => expect(await text(status)).toContain('<h1>You are in!</h1>'))
-    // The Worker's welcome went out through the Cloud API stand-in, and was read.
+    // The Worker's reply went out through the Cloud API stand-in, and was read.
     const chat = await eventually(async () => {
       const messages = await (
         await fetch(`${standIns}/phone/messages.json?number=4915123456789`)
@@ -106,14 +106,14 @@ describe('npm run dev, with its local stand-ins', () => {
         expect.objectContaining({
           direction: 'out',
           status: 'read',
-          text: expect.stringContaining('welcome to Stand-in Runners'),
+          text: expect.stringContaining('your place in Stand-in Runners is confirmed'),
         }),
       )
       return messages
     })
     expect(chat).toHaveLength(2)
     expect(await text(`${standIns}/phone?number=4915123456789`)).toContain(
-      'welcome to Stand-in Runners',
+      'your place in Stand-in Runners is confirmed',
     )
   })
 

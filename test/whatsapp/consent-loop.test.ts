@@ -30,7 +30,7 @@ describe('consent and hearing back, the whole loop over WhatsApp', () => {
     const created = await call('POST', '/api/communities', {
       body: { name: `Loop ${crypto.randomUUID()}`, description: 'x', visibility: 'open' },
     })
-    const community = created.json as { id: string; consent: string }
+    const community = created.json as { id: string; name: string; consent: string }
     expect(community.consent).toBe('double')
     const invite = await createInvite(community.id)
     const phone = newPhone()
@@ -62,8 +62,13 @@ describe('consent and hearing back, the whole loop over WhatsApp', () => {
       method: 'whatsapp_message',
       proofId: (message.entry[0]!.changes[0]!.value as any).messages[0].id,
     })
-    await eventually(async () =>
-      expect((await sentTo(phone)).map((m) => m.text?.body ?? '').join()).toContain('Willkommen'),
+    // The reply, in German (the language of the page they signed up on), says what is true:
+    // their place is confirmed, and the group is entered through its link on their own status
+    // page. We never see who enters a WhatsApp group.
+    const texts = async () => (await sentTo(phone)).flatMap((m) => (m.text ? [m.text.body] : []))
+    await eventually(async () => expect(await texts()).toHaveLength(1))
+    expect((await texts())[0]).toBe(
+      `Danke, du hast bestätigt: Dein Platz bei ${community.name} ist sicher. In die Gruppe kommst du über den Gruppenlink auf deiner Statusseite: ${joined.json.statusUrl}?lang=de\n\nMit STOPP meldest du dich jederzeit ab.`,
     )
     // Meta delivers the same notification again: nothing more happens.
     await notify(message)
@@ -113,7 +118,9 @@ describe('consent and hearing back, the whole loop over WhatsApp', () => {
     )
     expect(events.map((event) => event.type)).toEqual(['member.joined', 'member.left'])
     await eventually(async () =>
-      expect((await sentTo(phone)).map((m) => m.text?.body ?? '').join()).toContain('abgemeldet'),
+      expect(await texts()).toContainEqual(
+        'Du bist abgemeldet und bekommst keine Nachrichten mehr von uns. Um sie wieder zu bekommen, schick hier START.',
+      ),
     )
 
     // 5. No further announcement reaches them.

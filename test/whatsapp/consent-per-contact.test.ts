@@ -484,6 +484,16 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
       expect(page.text).not.toContain('You are in')
       expect(page.text).not.toContain('Keep this page: it shows you the decision')
     }
+    // The number's owner hears of the approval on WhatsApp, but not the link of Mallory's page:
+    // the button proved the number, not who holds that page.
+    const texts = await eventually(async () => {
+      const bodies = (await sentTo(phone)).flatMap((m) => (m.text ? [m.text.body] : []))
+      expect(bodies.join('\n')).toContain('ist angenommen: Dein Platz ist sicher')
+      return bodies
+    })
+    expect(texts.join('\n')).toContain('auf deiner Statusseite.')
+    expect(texts.join('\n')).not.toContain(new URL(byPhone.json.statusUrl).pathname)
+    expect(texts.join('\n')).not.toContain('/s/')
     // Each says where the decision is: behind the number's code, on the e-mail's page.
     const pageOf = async (signUp: { json: { statusUrl: string } }) =>
       (await visit(new URL(signUp.json.statusUrl).pathname + '?lang=en')).text

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { call, createInvite, eventually, joinJson, newPhone, query } from '../worker/helpers'
+import { call, createInvite, eventually, joinJson, newPhone, query, visit } from '../worker/helpers'
 import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
+import { MESSAGES } from '../../src/lib/i18n'
 import { textNotification } from '../support/whatsapp-notifications'
 import { notify, sentTo } from './meta'
 
@@ -22,10 +23,17 @@ async function closedCommunity() {
   return { id: created.json.id as string, name, invite: await createInvite(created.json.id) }
 }
 
-/** Signs up and confirms the number by sending the prefilled message from it. */
-async function confirmedByWhatsApp(code: string, name: string) {
+/** What the confirmation's reply says in a closed community, in each language: an admin decides. */
+const ADMIN_DECIDES = { de: 'entscheidet ein Admin', en: 'An admin decides' }
+
+/**
+ * Signs up on pages in `lang` (the browser's language) and confirms the number by sending the
+ * prefilled message from it: the reply is in that language only, with the link to the status
+ * page whose code came.
+ */
+async function confirmedByWhatsApp(code: string, name: string, lang: 'de' | 'en' = 'de') {
   const phone = newPhone()
-  const joined = await joinJson(code, { name, phone })
+  const joined = await joinJson(code, { name, phone }, { 'accept-language': lang })
   expect(joined.status, joined.text).toBe(201)
   const prefilled = decodeURIComponent(joined.json.confirmation.whatsappUrl.split('text=')[1])
   await notify(textNotification(phone, prefilled))
@@ -38,13 +46,15 @@ async function confirmedByWhatsApp(code: string, name: string) {
     expect(row!.confirmed_at).not.toBeNull()
   })
   // The reply to the confirmation: in a closed community no welcome yet, the admins decide.
-  await eventually(async () =>
-    expect((await sentTo(phone)).map((m) => m.text?.body ?? '').join()).toContain(
-      'entscheidet ein Admin',
-    ),
-  )
-  expect((await sentTo(phone)).map((m) => m.text?.body ?? '').join()).not.toContain('Willkommen')
-  return { phone, requestId }
+  const reply = await eventually(async () => {
+    const texts = (await sentTo(phone)).flatMap((m) => (m.text ? [m.text.body] : []))
+    expect(texts).toHaveLength(1)
+    return texts[0]!
+  })
+  expect(reply).toContain(ADMIN_DECIDES[lang])
+  expect(reply).not.toContain(ADMIN_DECIDES[lang === 'de' ? 'en' : 'de'])
+  expect(reply).toContain(`${joined.json.statusUrl}?lang=${lang}`)
+  return { phone, requestId, statusUrl: joined.json.statusUrl as string }
 }
 
 /** What reached a number after its first `before` messages. */
@@ -67,7 +77,10 @@ async function eventPayload(type: string, requestId: string) {
 describe('the applicant is told the outcome through the channel they confirmed', () => {
   it('a number confirmed by its own message gets a text in the window: approved, once', async () => {
     const community = await closedCommunity()
-    const { phone, requestId } = await confirmedByWhatsApp(community.invite.code, 'Greta')
+    const { phone, requestId, statusUrl } = await confirmedByWhatsApp(
+      community.invite.code,
+      'Greta',
+    )
     const before = (await sentTo(phone)).length
 
     const approved = await call('POST', `/api/join-requests/${requestId}/approve`)
@@ -78,8 +91,12 @@ describe('the applicant is told the outcome through the channel they confirmed',
       return messages[0]!
     })
     expect(told.type).toBe('text')
-    expect(told.text!.body).toContain(`Deine Anfrage bei ${community.name} ist angenommen`)
-    expect(told.text!.body).toContain(`Your request to join ${community.name} is approved`)
+    // In German, the language of the pages Greta signed up on, and only in it: her place is
+    // confirmed, and the group is entered through the link on her own status page (we never
+    // see who enters a WhatsApp group).
+    expect(told.text!.body).toBe(
+      `Deine Anfrage bei ${community.name} ist angenommen: Dein Platz ist sicher. In die Gruppe kommst du über den Gruppenlink auf deiner Statusseite: ${statusUrl}?lang=de`,
+    )
 
     // Approving again is harmless, and tells no one twice.
     expect((await call('POST', `/api/join-requests/${requestId}/approve`)).status).toBe(200)
@@ -106,9 +123,50 @@ describe('the applicant is told the outcome through the channel they confirmed',
       expect(messages).toHaveLength(1)
       return messages[0]!
     })
-    expect(told.text!.body).toContain(`Deine Anfrage bei ${community.name} wurde abgelehnt.`)
-    expect(told.text!.body).toContain('Begründung: Only for people from the Kiez')
-    expect(told.text!.body).toContain('Reason: Only for people from the Kiez')
+    expect(told.text!.body).toBe(
+      `Deine Anfrage bei ${community.name} wurde abgelehnt. Begründung: Only for people from the Kiez`,
+    )
+  })
+
+  it('in the language of the pages the applicant signed up on, approved with their own status page’s link', async () => {
+    const community = await closedCommunity()
+    const { phone, requestId, statusUrl } = await confirmedByWhatsApp(
+      community.invite.code,
+      'Gwen',
+      'en',
+    )
+    const before = (await sentTo(phone)).length
+    expect((await call('POST', `/api/join-requests/${requestId}/approve`)).status).toBe(200)
+    const told = await eventually(async () => {
+      const messages = await newSince(phone, before)
+      expect(messages).toHaveLength(1)
+      return messages[0]!
+    })
+    // The link is the one the join gave her, built from PUBLIC_BASE_URL, in her language.
+    expect(statusUrl).toMatch(/^https:\/\/join\.example\.com\/s\/[A-Za-z0-9_-]{43}$/)
+    expect(told.text!.body).toBe(
+      `Your request to join ${community.name} is approved: your place is confirmed. To enter the group, open the group link on your status page: ${statusUrl}?lang=en`,
+    )
+    // It opens her status page, which shows the approval and where the chat's link will be.
+    const link = new URL(told.text!.body.split(': ').at(-1)!)
+    const page = await visit(link.pathname + link.search)
+    expect(page.status).toBe(200)
+    expect(page.text).toContain(MESSAGES.en.noChatYet)
+  })
+
+  it('a sign-up from before its language was kept hears German', async () => {
+    const community = await closedCommunity()
+    const { phone, requestId } = await confirmedByWhatsApp(community.invite.code, 'Hugo', 'en')
+    await query('update join_requests set language = null where id = ?', requestId)
+    const before = (await sentTo(phone)).length
+    const rejected = await call('POST', `/api/join-requests/${requestId}/reject`, { body: {} })
+    expect(rejected.status, rejected.text).toBe(200)
+    const told = await eventually(async () => {
+      const messages = await newSince(phone, before)
+      expect(messages).toHaveLength(1)
+      return messages[0]!
+    })
+    expect(told.text!.body).toBe(`Deine Anfrage bei ${community.name} wurde abgelehnt.`)
   })
 
   it('past the 24 hours: the template where one is configured, otherwise nothing', async () => {
@@ -185,7 +243,7 @@ describe('the applicant is told the outcome through the channel they confirmed',
     expect(await newSince(lou.phone, lou.before)).toEqual([])
 
     // What the operator's mail system needs to write to them, and no more: no phone number,
-    // no status link (only its hash is stored).
+    // no status link (whoever proved the address may not be whoever typed it and holds it).
     const approvedEvent = await eventPayload('join.approved', kai.requestId)
     expect(approvedEvent).toMatchObject({
       joinRequestId: kai.requestId,

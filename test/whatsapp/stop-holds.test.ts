@@ -142,7 +142,7 @@ describe('a STOP holds until the number itself says otherwise', () => {
           .slice(before)
           .map((m) => m.text?.body ?? '')
           .join(),
-      ).toContain('Willkommen'),
+      ).toContain('Dein Platz bei'),
     )
     const deliveries = await announceAndWait(id, 'For the code sent after the STOP')
     expect(deliveries.data).toMatchObject([{ status: 'sent' }])

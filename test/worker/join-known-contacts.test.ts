@@ -87,7 +87,15 @@ async function joinAcrossASwitch(visibility: 'open' | 'closed', name: string) {
   const invite = await createInvite(community.id)
   const phone = newPhone()
   const db = createDb(env.DB, { checkLimits: true })
-  const input = { name, phone, email: null, answers: [], consent: true, country: 'DE' }
+  const input = {
+    name,
+    phone,
+    email: null,
+    answers: [],
+    consent: true,
+    country: 'DE',
+    language: 'en' as const,
+  }
   const options = {
     now: new Date(),
     cooldownDays: 30,
@@ -95,7 +103,6 @@ async function joinAcrossASwitch(visibility: 'open' | 'closed', name: string) {
       secret: env.SIGNING_SECRET,
       expiryHours: 48,
       baseUrl: 'https://x.example',
-      language: 'en' as const,
     },
   }
   const reading = await readForJoin(db, invite.code, input, options)

@@ -140,6 +140,7 @@ describe('an expired sign-up takes its personal data with it', () => {
         answers: ['B'],
         consent: true,
         country: 'DE',
+        language: 'en',
       },
       {
         now: later,
@@ -148,7 +149,6 @@ describe('an expired sign-up takes its personal data with it', () => {
           secret: 'another-secret',
           expiryHours: 48,
           baseUrl: 'https://x.example',
-          language: 'en',
         },
       },
     )

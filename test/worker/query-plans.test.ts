@@ -75,6 +75,7 @@ import { getJoinRequestForApprovalOrThrow } from '../../src/services/joining-dec
 import { getJoinTarget } from '../../src/services/joining-target'
 import { endMembership } from '../../src/services/leaving'
 import { findRequestByCode } from '../../src/services/consent'
+import { numberLanguage } from '../../src/services/whatsapp-words'
 import {
   pruneUnconfirmed,
   eraseExpiredSignUps,
@@ -273,6 +274,8 @@ describe('query plans of the request paths', () => {
     // An expired sign-up goes with the events naming it (found through the payload's index).
     await eraseExpiredSignUps(db, ['jr_00000000000000000000000000'], now)
     await findRequestByCode(db, 'plan-secret', ['ABCD-EFGH'], '+4915112345678', now)
+    // The language a number's STOP or START is answered in: its newest sign-up's.
+    await numberLanguage(db, '+4915112345678')
     const deps = { config: loadConfig(env), deliveryQueue: env.DELIVERY_QUEUE }
     await deliveriesOfStatuses(db, [
       { kind: 'status', wamid: 'wamid.plan', status: 'read', errorCode: null, errorTitle: null },

@@ -30,6 +30,9 @@ export const LEAVE_REASONS = [
 
 export type LeaveReason = (typeof LEAVE_REASONS)[number]
 
+/** The languages of the pages a person signs up on (`LANGUAGES` in src/lib/i18n). */
+export const SIGN_UP_LANGUAGES = ['de', 'en'] as const
+
 export const MEMBER_STATUSES = ['active', 'left', 'removed'] as const
 
 export type MemberStatus = (typeof MEMBER_STATUSES)[number]
@@ -162,6 +165,9 @@ export const joinRequests = sqliteTable(
     via: text('via').notNull().default('unknown'),
     device: text('device').notNull().default('unknown'),
     referrerHost: text('referrer_host').notNull().default(''),
+    // The language of the pages they signed up on: what we write to them on WhatsApp is in it.
+    // Null for sign-ups from before it was kept: German, the first market, for them.
+    language: text('language', { enum: SIGN_UP_LANGUAGES }),
     status: text('status', { enum: JOIN_REQUEST_STATUSES }).notNull(),
     reason: text('reason'),
     statusTokenHash: text('status_token_hash').notNull(),
@@ -192,6 +198,10 @@ export const joinRequests = sqliteTable(
       .where(sql`status = 'pending' and email is not null and email_confirmed_at is not null`),
     index('join_requests_phone_idx').on(t.communityId, t.phone, t.decidedAt),
     index('join_requests_email_idx').on(t.communityId, t.email, t.decidedAt),
+    // A number's newest sign-up across communities: the language its chat replies are in.
+    index('join_requests_phone_newest_idx')
+      .on(t.phone, t.createdAt)
+      .where(sql`phone is not null`),
     // A deleted link unsets its sign-ups' link (the foreign key's action) through this.
     index('join_requests_invite_idx').on(t.inviteId),
     check('join_requests_status_check', sql`${t.status} in ('pending', 'approved', 'rejected')`),

@@ -92,23 +92,3 @@ async function postMessage(
   }
   return result.response.ok
 }
-
-/** The replies, German first (the product's first market), then English. */
-export const REPLIES = {
-  welcome: (community: string) =>
-    `Danke, du hast bestätigt: Willkommen bei ${community}! Mit STOPP meldest du dich jederzeit ab.\n\nThank you for confirming: welcome to ${community}! Reply STOP at any time to unsubscribe.`,
-  confirmedWaiting: (community: string) =>
-    `Danke, du hast bestätigt. Über deine Anfrage bei ${community} entscheidet ein Admin; die Entscheidung siehst du auf deiner Statusseite.\n\nThank you for confirming. An admin decides on your request to join ${community}; your status page shows the decision.`,
-  confirmedSeeStatus: (community: string) =>
-    `Danke, du hast bestätigt. Wie es um deine Anmeldung bei ${community} steht, siehst du auf deiner Statusseite.\n\nThank you for confirming. Your status page shows where your sign-up to ${community} stands.`,
-  codeUnknown:
-    'Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Bitte melde dich über den Einladungslink neu an.\n\nThis code has expired or belongs to another number. Please sign up again through the invite link.',
-  stopped:
-    'Du bist abgemeldet und bekommst keine Nachrichten mehr. Mit START meldest du dich wieder an.\n\nYou are unsubscribed and will receive no more messages. Reply START to subscribe again.',
-  started:
-    'Willkommen zurück: du bekommst wieder Nachrichten. Mit STOPP meldest du dich ab.\n\nWelcome back: you will receive messages again. Reply STOP to unsubscribe.',
-  approved: (community: string) =>
-    `Deine Anfrage bei ${community} ist angenommen: Du bist dabei. Wie es weitergeht, steht auf deiner Statusseite.\n\nYour request to join ${community} is approved: you are in. Your status page shows what comes next.`,
-  rejected: (community: string, reason: string | null) =>
-    `Deine Anfrage bei ${community} wurde abgelehnt.${reason ? ` Begründung: ${reason}` : ''}\n\nYour request to join ${community} was declined.${reason ? ` Reason: ${reason}` : ''}`,
-} as const

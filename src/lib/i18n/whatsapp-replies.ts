@@ -1,0 +1,75 @@
+import type { Lang } from './index'
+
+/**
+ * What the Worker writes to a person on WhatsApp (the answers to their confirmation, to STOP
+ * and START, and an admin's decision), in the language of the pages they signed up on. We see
+ * who opens a group's chat link, not who enters the group: a confirmed place is never called
+ * being in the group.
+ */
+
+/** The chat commands our words name, as the person types them: `STOPP`, `START`. */
+export interface ChatKeywords {
+  stop: string
+  start: string
+}
+
+/** The opt-out keyword each language names first, where it is configured. */
+const OWN_STOP_WORD: Record<Lang, string> = { de: 'stopp', en: 'stop' }
+
+/**
+ * The keywords a message in `lang` names, from those that act (`OPT_OUT_KEYWORDS`,
+ * `OPT_IN_KEYWORDS`, folded): the language's own word for stop where it is one of them, `start`
+ * where it is, else the first configured. Whatever a reply or the status page tells the person
+ * to send is a word that does what it says.
+ */
+export function chatKeywords(optOut: string[], optIn: string[], lang: Lang): ChatKeywords {
+  const stop = optOut.includes(OWN_STOP_WORD[lang]) ? OWN_STOP_WORD[lang] : optOut[0]!
+  const start = optIn.includes('start') ? 'start' : optIn[0]!
+  return { stop: stop.toUpperCase(), start: start.toUpperCase() }
+}
+
+/** Where a reply points to the status page: its link, where we may send it, else its name. */
+const onStatusPage = (page: string, link: string | null) => (link ? `${page}: ${link}` : `${page}.`)
+
+const de = (keywords: ChatKeywords) => ({
+  welcome: (community: string, statusLink: string | null) =>
+    `Danke, du hast bestätigt: Dein Platz bei ${community} ist sicher. In die Gruppe kommst du über den Gruppenlink auf ${onStatusPage('deiner Statusseite', statusLink)}\n\nMit ${keywords.stop} meldest du dich jederzeit ab.`,
+  confirmedWaiting: (community: string, statusLink: string | null) =>
+    `Danke, du hast bestätigt. Über deine Anfrage bei ${community} entscheidet ein Admin; die Entscheidung siehst du auf ${onStatusPage('deiner Statusseite', statusLink)}`,
+  confirmedSeeStatus: (community: string, statusLink: string | null) =>
+    `Danke, du hast bestätigt. Wie es um deine Anmeldung bei ${community} steht, siehst du auf ${onStatusPage('deiner Statusseite', statusLink)}`,
+  codeUnknown:
+    'Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Bitte melde dich über den Einladungslink neu an.',
+  stopped: `Du bist abgemeldet und bekommst keine Nachrichten mehr von uns. Um sie wieder zu bekommen, schick hier ${keywords.start}.`,
+  started: `Willkommen zurück: Du bekommst wieder Nachrichten von uns. Mit ${keywords.stop} meldest du dich ab.`,
+  approved: (community: string, statusLink: string | null) =>
+    `Deine Anfrage bei ${community} ist angenommen: Dein Platz ist sicher. In die Gruppe kommst du über den Gruppenlink auf ${onStatusPage('deiner Statusseite', statusLink)}`,
+  rejected: (community: string, reason: string | null) =>
+    `Deine Anfrage bei ${community} wurde abgelehnt.${reason ? ` Begründung: ${reason}` : ''}`,
+})
+
+const en: typeof de = (keywords) => ({
+  welcome: (community, statusLink) =>
+    `Thank you for confirming: your place in ${community} is confirmed. To enter the group, open the group link on ${onStatusPage('your status page', statusLink)}\n\nReply ${keywords.stop} at any time to unsubscribe.`,
+  confirmedWaiting: (community, statusLink) =>
+    `Thank you for confirming. An admin decides on your request to join ${community}; you will see the decision on ${onStatusPage('your status page', statusLink)}`,
+  confirmedSeeStatus: (community, statusLink) =>
+    `Thank you for confirming. See where your sign-up to ${community} stands on ${onStatusPage('your status page', statusLink)}`,
+  codeUnknown:
+    'This code has expired or belongs to another number. Please sign up again through the invite link.',
+  stopped: `You are unsubscribed and will get no more messages from us. To get them again, send ${keywords.start} here.`,
+  started: `Welcome back: you will get our messages again. Reply ${keywords.stop} to unsubscribe.`,
+  approved: (community, statusLink) =>
+    `Your request to join ${community} is approved: your place is confirmed. To enter the group, open the group link on ${onStatusPage('your status page', statusLink)}`,
+  rejected: (community, reason) =>
+    `Your request to join ${community} was declined.${reason ? ` Reason: ${reason}` : ''}`,
+})
+
+export type WhatsAppReplies = ReturnType<typeof de>
+
+const REPLIES: Record<Lang, (keywords: ChatKeywords) => WhatsAppReplies> = { de, en }
+
+/** The replies in `lang`, naming `keywords` (`chatKeywords`). */
+export function whatsappReplies(lang: Lang, keywords: ChatKeywords): WhatsAppReplies {
+  return REPLIES[lang](keywords)
+}

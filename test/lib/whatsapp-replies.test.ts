@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import { LANGUAGES, type Lang } from '../../src/lib/i18n'
+import { chatKeywords, whatsappReplies } from '../../src/lib/i18n/whatsapp-replies'
+
+// What the Worker writes on WhatsApp, in the member's language (test/whatsapp/ sends it).
+
+/** The keywords as configured by default (wrangler.toml), folded as the config folds them. */
+const OPT_OUT = ['stop', 'stopp', 'abmelden', 'austragen', 'unsubscribe']
+const OPT_IN = ['start']
+
+/** Every text of the replies in `lang`, each function called with the longest it is given. */
+function everyReply(lang: Lang, link: string | null): string[] {
+  const replies = whatsappReplies(lang, chatKeywords(OPT_OUT, OPT_IN, lang))
+  // A community's name is at most 100 characters, a rejection's reason 500 (counted as code
+  // points: astral ones take two UTF-16 units).
+  const name = '𝔅'.repeat(100)
+  const reason = '𝔅'.repeat(500)
+  return [
+    replies.welcome(name, link),
+    replies.confirmedWaiting(name, link),
+    replies.confirmedSeeStatus(name, link),
+    replies.codeUnknown,
+    replies.stopped,
+    replies.started,
+    replies.approved(name, link),
+    replies.rejected(name, reason),
+    replies.rejected(name, null),
+  ]
+}
+
+const LINK = `https://${'community-growth.'.repeat(12)}example.com/s/${'A'.repeat(43)}?lang=de`
+
+describe('the WhatsApp replies', () => {
+  it('fit a Cloud API text message (4096 characters) with the longest name, reason and link', () => {
+    for (const lang of LANGUAGES) {
+      for (const text of everyReply(lang, LINK)) expect(text.length).toBeLessThan(4096)
+    }
+  })
+
+  it('are in one language each, never both', () => {
+    for (const text of everyReply('de', LINK)) {
+      expect(text).not.toMatch(/\b(you|your|the|to)\b/i)
+    }
+    for (const text of everyReply('en', LINK)) {
+      expect(text).not.toMatch(/\b(du|dein|deine|bei|die|der)\b/i)
+    }
+  })
+
+  it('never say the person is in a group: we see up to its chat link, not who enters it', () => {
+    for (const lang of LANGUAGES) {
+      for (const text of [...everyReply(lang, LINK), ...everyReply(lang, null)]) {
+        expect(text).not.toMatch(/you are in\b|du bist dabei|welcome to|willkommen bei/i)
+      }
+    }
+    const replies = whatsappReplies('en', chatKeywords(OPT_OUT, OPT_IN, 'en'))
+    expect(replies.approved('Kiez Makers', LINK)).toBe(
+      `Your request to join Kiez Makers is approved: your place is confirmed. To enter the group, open the group link on your status page: ${LINK}`,
+    )
+    // Without a link we may send, the status page is named, not linked.
+    expect(replies.approved('Kiez Makers', null)).toMatch(/on your status page\.$/)
+  })
+
+  it('name the keywords that act: the language’s own word where it is configured, else the first', () => {
+    expect(chatKeywords(OPT_OUT, OPT_IN, 'de')).toEqual({ stop: 'STOPP', start: 'START' })
+    expect(chatKeywords(OPT_OUT, OPT_IN, 'en')).toEqual({ stop: 'STOP', start: 'START' })
+    expect(chatKeywords(['abmelden', 'stop'], ['weiter', 'los'], 'de')).toEqual({
+      stop: 'ABMELDEN',
+      start: 'WEITER',
+    })
+    const replies = whatsappReplies('de', chatKeywords(['abmelden'], ['weiter'], 'de'))
+    expect(replies.stopped).toContain('schick hier WEITER')
+    expect(replies.started).toContain('Mit ABMELDEN meldest du dich ab')
+  })
+})
