@@ -17,6 +17,8 @@ import { canSendConfirmationTemplate } from '../platforms/whatsapp/replies'
 import { hasSubscribedEndpoint } from '../services/webhooks'
 import { base64 } from '../lib/crypto'
 import { telegramStartPayload } from '../platforms/telegram/start-link'
+import { chatKeywords } from '../lib/i18n/whatsapp-replies'
+import { ENDINGS_START_UNDOES } from '../services/opt-outs'
 
 /**
  * What a sign-up's owner is given, for the JSON answer and the status page alike: how to confirm
@@ -193,4 +195,25 @@ export async function memberLinks(
         ? `${config.PUBLIC_BASE_URL}/leave/${await signToken(signingSecret(config), LEAVE_PURPOSE, member.id)}`
         : null,
   }
+}
+
+/**
+ * How a membership that a STOP ended (in the chat, or Meta's opt-out) comes back, as the chat's
+ * answer to the STOP says it: the word that resumes it (`OPT_IN_KEYWORDS`), sent from the number
+ * to the business number, with a link that opens that chat with the word typed in where the
+ * number is configured. Null for a membership that ended otherwise: no START brings it back.
+ */
+export function resumeByChat(
+  c: Context<AppEnv>,
+  member: Pick<Member, 'status' | 'leaveReason'> | undefined,
+  lang: Lang,
+): { keyword: string; whatsappUrl: string | null } | null {
+  if (member?.status !== 'left' || !member.leaveReason) return null
+  if (!ENDINGS_START_UNDOES.includes(member.leaveReason)) return null
+  const config = c.var.config
+  const keyword = chatKeywords(config.OPT_OUT_KEYWORDS, config.OPT_IN_KEYWORDS, lang).start
+  const whatsappUrl = config.WHATSAPP_BUSINESS_NUMBER
+    ? waMeLink(config.WHATSAPP_BUSINESS_NUMBER, keyword, config.WHATSAPP_CHAT_LINK_BASE)
+    : null
+  return { keyword, whatsappUrl }
 }

@@ -190,6 +190,12 @@ async function unsubscribe(
 }
 
 /**
+ * The endings a START (or Meta's resume) undoes: a STOP in the chat, Meta's opt-out button or
+ * preference. The status page of a membership ended so says to send START (pages/join-status.tsx).
+ */
+export const ENDINGS_START_UNDOES: readonly LeaveReason[] = ['chat_opt_out', 'marketing_opt_out']
+
+/**
  * START after a chat opt-out: each membership that ended that way comes back, into the
  * announcement group (if it has room and the person has no newer membership there).
  */
@@ -202,7 +208,7 @@ async function resubscribe(db: Database, phone: string, now: Date): Promise<numb
         eq(members.phone, phone),
         isNotNull(members.phoneConfirmedAt),
         eq(members.status, 'left'),
-        inArray(members.leaveReason, ['chat_opt_out', 'marketing_opt_out']),
+        inArray(members.leaveReason, [...ENDINGS_START_UNDOES]),
       ),
     )
     .limit(100)

@@ -33,6 +33,11 @@ export interface StatusPageProps extends PageProps {
   linksElsewhere?: 'email_page' | 'sign_up_again' | 'not_here' | null
   /** A request declined within the cooling-off period: when the person may ask again. */
   askAgainFrom?: Date | null
+  /**
+   * A membership a STOP ended: the word that brings it back, sent to the business number, and
+   * the link that opens that chat with it typed in (pages/sign-up-links.ts `resumeByChat`).
+   */
+  resume?: { keyword: string; whatsappUrl: string | null } | null
 }
 
 /** Where a person follows their sign-up: pending, approved (with what to do next), or declined. */
@@ -62,6 +67,16 @@ export function StatusPage(props: StatusPageProps) {
         {ended && (
           <>
             <p>{t.endedText}</p>
+            {props.resume && (
+              <>
+                <p>{t.optedOutText(props.resume.keyword)}</p>
+                {props.resume.whatsappUrl && (
+                  <a class="cta" href={props.resume.whatsappUrl} rel="noopener noreferrer">
+                    {t.resumeButton(props.resume.keyword)}
+                  </a>
+                )}
+              </>
+            )}
             <p>{t.chatStaysText}</p>
           </>
         )}

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createDb } from '../../src/db/client'
 import { pruneInboundNotifications } from '../../src/services/whatsapp-inbound'
 import {
+  call,
   createCommunity,
   createInvite,
   eventually,
@@ -11,14 +12,16 @@ import {
   query,
   joinAsMember,
   handledMessageKey,
+  visit,
 } from '../worker/helpers'
+import { MESSAGES } from '../../src/lib/i18n'
 import {
   buttonNotification,
   newWamid,
   preferenceNotification,
   textNotification,
 } from '../support/whatsapp-notifications'
-import { notify } from './meta'
+import { notify, sentTo } from './meta'
 
 /** A new community with one active member. */
 async function subscriber(name = 'Ola') {
@@ -260,5 +263,74 @@ describe('Meta’s marketing preferences act in the order the person made them',
     // The proof that nothing may go to the number, however old.
     expect(phones).toContain(longAgo.phone)
     expect(phones).not.toContain(old.phone)
+  })
+})
+
+describe('after a STOP, the chat and the status page name the same way back', () => {
+  /** The texts the number was sent after its first `before` messages. */
+  const textsSince = async (phone: string, before: number) =>
+    (await sentTo(phone)).slice(before).flatMap((m) => (m.text ? [m.text.body] : []))
+
+  it('START from the number, in the language of the sign-up, and it brings the membership back', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const phone = newPhone()
+    const joined = await joinAsMember(
+      invite.code,
+      { name: 'Sol', phone },
+      { 'accept-language': 'en' },
+    )
+    const statusPath = new URL(joined.json.statusUrl).pathname
+    const before = (await sentTo(phone)).length
+
+    const stoppedAt = Math.floor(Date.now() / 1000)
+    await notify(textNotification(phone, 'STOP', newWamid(), stoppedAt))
+    // The chat's answer, in English only (Sol signed up on English pages), names START …
+    const answer = await eventually(async () => {
+      const texts = await textsSince(phone, before)
+      expect(texts).toHaveLength(1)
+      return texts[0]!
+    })
+    expect(answer).toBe(
+      'You are unsubscribed and will get no more messages from us. To get them again, send START here.',
+    )
+    // … and so does the status page, in either language, with a link that opens the chat with
+    // the business number, START typed in.
+    for (const lang of ['en', 'de'] as const) {
+      const page = (await visit(`${statusPath}?lang=${lang}`)).text
+      expect(page).toContain(MESSAGES[lang].endedTitle)
+      expect(page).toContain(MESSAGES[lang].optedOutText('START'))
+      expect(page).toContain('href="https://wa.me/49301234567?text=START"')
+      expect(page).toContain(MESSAGES[lang].resumeButton('START'))
+    }
+
+    // START does what both say: the membership is back, and the page no longer offers it.
+    await notify(textNotification(phone, 'START', newWamid(), stoppedAt + 1))
+    await eventually(async () =>
+      expect(await textsSince(phone, before)).toEqual([
+        answer,
+        'Welcome back: you will get our messages again. Reply STOP to unsubscribe.',
+      ]),
+    )
+    expect((await memberRow(joined.json.memberId)).status).toBe('active')
+    const back = (await visit(`${statusPath}?lang=en`)).text
+    expect(back).not.toContain(MESSAGES.en.endedTitle)
+    expect(back).not.toContain('START')
+  })
+
+  it('a membership ended by the leave link is not offered START, which would not bring it back', async () => {
+    const community = await createCommunity()
+    const joined = await joinAsMember((await createInvite(community.id)).code, {
+      name: 'Tove',
+      phone: newPhone(),
+    })
+    const left = await call('POST', `${new URL(joined.json.leaveUrl).pathname}?lang=en`, {
+      token: null,
+      headers: { accept: 'text/html', 'sec-fetch-site': 'same-origin' },
+    })
+    expect(left.status).toBe(200)
+    const page = (await visit(`${new URL(joined.json.statusUrl).pathname}?lang=en`)).text
+    expect(page).toContain(MESSAGES.en.endedTitle)
+    expect(page).not.toContain('START')
   })
 })

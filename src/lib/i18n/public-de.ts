@@ -97,6 +97,10 @@ export const de = {
   endedTitle: 'Du bist nicht mehr Mitglied',
   endedText:
     'Wir schicken dir keine Nachrichten mehr für diese Community, und du stehst nicht mehr auf ihrer Mitgliederliste.',
+  /** A membership a STOP ended: what brings it back, as the chat's answer to the STOP says. */
+  optedOutText: (start: string) =>
+    `Du hast dich in WhatsApp abgemeldet. Um unsere Nachrichten wieder zu bekommen, schick ${start} von derselben Nummer an unsere WhatsApp-Nummer.`,
+  resumeButton: (start: string) => `${start} in WhatsApp senden`,
   chatStaysText:
     'Aus dem WhatsApp-Chat selbst können wir niemanden entfernen. Bist du dort noch drin, verlässt du ihn in WhatsApp: Gruppe öffnen, auf ihren Namen tippen, dann „Gruppe verlassen“. Für die ganze Community: in der Community-Info „Community verlassen“.',
   referralHeading: 'Lade Freunde ein',

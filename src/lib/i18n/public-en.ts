@@ -94,6 +94,9 @@ export const en: Messages = {
   rejectedReason: (reason) => `Reason: ${reason}`,
   endedTitle: 'You are no longer a member',
   endedText: 'We send you no more messages for this community, and you are off its member list.',
+  optedOutText: (start) =>
+    `You unsubscribed in WhatsApp. To get our messages again, send ${start} from the same number to our WhatsApp number.`,
+  resumeButton: (start) => `Send ${start} in WhatsApp`,
   chatStaysText:
     'We cannot take anyone out of the WhatsApp chat itself. If you are still in it, leave it in WhatsApp: open the group, tap its name, then “Exit group”. For the whole community: “Exit community” in the community info.',
   referralHeading: 'Invite your friends',
