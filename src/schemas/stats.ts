@@ -245,6 +245,41 @@ export const StatsSchema = z
     byCountry: z.array(
       z.object({ country: z.string().describe('ISO 3166 code; XX unknown'), ...figures }),
     ),
+    joined: z
+      .object({
+        countedBy: z
+          .enum(['our_forms', 'telegram', 'both'])
+          .describe(
+            'Who counted `joins`: `telegram` where every link with figures leads into a ' +
+              'Telegram chat (verified), `our_forms` where none does (WhatsApp: inferred), ' +
+              '`both` where some do; for a period without figures, where the link (or a group ' +
+              'of the community) leads now',
+          ),
+        joins: z
+          .number()
+          .int()
+          .describe(
+            'The funnel’s “joined”, each link counted where its people join: for a link into ' +
+              'a Telegram chat the joins Telegram reported through it (`verifiedJoins`), for ' +
+              'one into WhatsApp those our form sent on (`joins`). Sign-ups through our form ' +
+              'into a Telegram chat stay in the steps before and are never added, so a ' +
+              'person who signed up and then joined counts once here',
+          ),
+        verifiedByTelegram: z
+          .number()
+          .int()
+          .describe('Of `joins`, those Telegram reported through links into its chats'),
+        sentOnByOurForms: z
+          .number()
+          .int()
+          .describe('Of `joins`, those our form sent on to a WhatsApp chat link (inferred)'),
+        conversionRate: z.number().describe('joins / uniqueVisitors'),
+      })
+      .optional()
+      .describe(
+        'Telegram only (when configured): the joins each link’s own platform counted. ' +
+          '`totals.joins` stays what our own forms sent on, on Telegram a step before the join',
+      ),
     verifiedRetention: z
       .object({
         observedBy: z

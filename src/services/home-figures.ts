@@ -2,7 +2,7 @@ import { and, between, eq, gte, inArray, isNull, sql, type SQLWrapper } from 'dr
 import type { Database } from '../db/client'
 import { announcements, groups, inviteDailyTotals } from '../db/schema'
 import type { StatsRange } from './stats-breakdowns'
-import { measuresOf } from './stats'
+import { countedBy, leadsIntoTelegram, type JoinedBy } from './stats-verified'
 
 /** The dashboard home's figures per community: joins over a period and the next announcement. */
 
@@ -23,20 +23,37 @@ export function homeFigureQueries(
   range: StatsRange,
   now: Date,
 ) {
+  const t = inviteDailyTotals
+  // Each link's joins over the period, and whether it leads into a Telegram chat (asked once
+  // per link, not per day).
+  const perLink = db
+    .select({
+      communityId: t.communityId,
+      formJoins: sql<number>`sum(${t.joins})`.as('form_joins'),
+      verifiedJoins: sql<number>`sum(${t.verifiedJoins})`.as('verified_joins'),
+      onTelegram: leadsIntoTelegram(t.inviteId).as('on_telegram'),
+    })
+    .from(t)
+    .where(and(inArray(t.communityId, communityIds), between(t.day, range.from, range.to)))
+    .groupBy(t.communityId, t.inviteId)
+    .as('per_link')
   return [
     db
       .select({
-        communityId: inviteDailyTotals.communityId,
-        joins: measuresOf(inviteDailyTotals).joins,
+        communityId: perLink.communityId,
+        // Our form's joins: the figure where Telegram is not configured.
+        formJoins: sql<number>`coalesce(sum(${perLink.formJoins}), 0)`,
+        // Each link's joins where its people join: Telegram's verified ones for a link into a
+        // Telegram chat, our form's for one into WhatsApp (see `joinedAnswer`).
+        joins: sql<number>`coalesce(sum(case when ${perLink.onTelegram}
+          then ${perLink.verifiedJoins} else ${perLink.formJoins} end), 0)`,
+        verifiedJoins: sql<number>`coalesce(sum(case when ${perLink.onTelegram}
+          then ${perLink.verifiedJoins} else 0 end), 0)`,
+        telegramLinks: sql<number>`coalesce(sum(${perLink.onTelegram}), 0)`,
+        links: sql<number>`count(*)`,
       })
-      .from(inviteDailyTotals)
-      .where(
-        and(
-          inArray(inviteDailyTotals.communityId, communityIds),
-          between(inviteDailyTotals.day, range.from, range.to),
-        ),
-      )
-      .groupBy(inviteDailyTotals.communityId),
+      .from(perLink)
+      .groupBy(perLink.communityId),
     db
       .select({
         communityId: announcements.communityId,
@@ -59,17 +76,41 @@ export function homeFigureQueries(
   ] as const
 }
 
+/** A community's joins over the period, and who counted them. */
+export interface HomeJoins {
+  joins: number
+  by: JoinedBy
+  /** Of `joins`, those Telegram reported through links into its chats. */
+  verifiedJoins: number
+}
+
 /**
  * `homeFigureQueries`' results: joins and the next announcement, by community, and the
- * communities with a group on WhatsApp.
+ * communities with a group on WhatsApp. `telegram`: whether Telegram is configured; only then
+ * are a Telegram link's joins Telegram's.
  */
-export function homeFiguresOf([joinRows, nextRows, whatsappRows]: readonly [
-  Array<{ communityId: string; joins: number }>,
-  Array<{ communityId: string; body: string; sendAt: number }>,
-  Array<{ communityId: string }>,
-]) {
+export function homeFiguresOf(
+  [joinRows, nextRows, whatsappRows]: readonly [
+    Array<{
+      communityId: string
+      formJoins: number
+      joins: number
+      verifiedJoins: number
+      telegramLinks: number
+      links: number
+    }>,
+    Array<{ communityId: string; body: string; sendAt: number }>,
+    Array<{ communityId: string }>,
+  ],
+  telegram: boolean,
+) {
+  const joinsOf = (row: (typeof joinRows)[number]): HomeJoins => {
+    const by = telegram ? countedBy(row.telegramLinks, row.links, false) : 'our_forms'
+    if (by === 'our_forms') return { joins: row.formJoins, by, verifiedJoins: 0 }
+    return { joins: row.joins, by, verifiedJoins: row.verifiedJoins }
+  }
   return {
-    joins: new Map(joinRows.map((row) => [row.communityId, row.joins])),
+    joins: new Map(joinRows.map((row) => [row.communityId, joinsOf(row)])),
     next: new Map<string, NextAnnouncement>(
       nextRows.map((row) => [row.communityId, { body: row.body, sendAt: new Date(row.sendAt) }]),
     ),

@@ -15,10 +15,13 @@ import {
   type StatsScope,
 } from './stats-breakdowns'
 import {
+  joinedAnswer,
+  linkJoinsQuery,
+  scopeOnTelegramQuery,
+  sumVerified,
   verifiedCohortMeasures,
-  verifiedQuery,
   verifiedRetentionAnswer,
-  type VerifiedFigures,
+  type LinkJoins,
 } from './stats-verified'
 
 export interface Figures {
@@ -73,8 +76,9 @@ export function statsQueries(
   return {
     breakdowns: breakdownsQuery(db, scope, range, filters, today),
     byDay: byDayQuery(db, scope, range, filters),
-    // What Telegram saw reads the daily rollup: its cohort columns are in no narrower one.
-    verified: verifiedQuery(db, statsWhere(scope, range, filters), today),
+    // What Telegram saw, per link, reads the daily rollup: its cohort columns are in no
+    // narrower one.
+    links: linkJoinsQuery(db, statsWhere(scope, range, filters), today),
   }
 }
 
@@ -134,7 +138,8 @@ function rateOf(part: number, whole: number): number {
 /**
  * The stats API's answer: the figures of the period under the query's filters. `telegram`:
  * Telegram is configured, and the totals and days carry what Telegram saw (`verifiedJoins`,
- * `verifiedLeaves`); without it the answer is what it always was.
+ * `verifiedLeaves`), and `joined` the joins each link's own platform counted
+ * (`joinedAnswer`); without it the answer is what it always was.
  */
 export async function getStats(
   db: Database,
@@ -146,10 +151,13 @@ export async function getStats(
   const range = { from: query.from, to: query.to }
   const filters = query.filters ?? {}
   const q = statsQueries(db, scope, range, filters, today)
-  const [byDay, breakdownRows, verified] = await db.batch([
+  // Where the link or community leads now, for a period without figures: no rollup, one row.
+  const onTelegram = scopeOnTelegramQuery(db, scope)
+  const [byDay, breakdownRows, links, scopeRows] = await db.batch([
     q.byDay,
     q.breakdowns,
-    options.telegram ? q.verified : q.verified.limit(0),
+    options.telegram ? q.links : q.links.limit(0),
+    options.telegram ? onTelegram : onTelegram.limit(0),
   ])
   const { source, campaign, country, device, referrer, via } = breakdownsOf(breakdownRows)
   const totals = byDay.reduce(
@@ -192,8 +200,11 @@ export async function getStats(
     filters,
     totals: shown(withConversion(totals)),
     byDay: byDay.map((row) => shown(withConversion(row))),
-    ...(options.telegram && verified[0]
-      ? { verifiedRetention: verifiedRetentionAnswer(verified[0] as VerifiedFigures) }
+    ...(options.telegram
+      ? {
+          joined: joinedAnswer(links, totals.uniqueVisitors, scopeRows[0]?.onTelegram === 1),
+          verifiedRetention: verifiedRetentionAnswer(sumVerified(links)),
+        }
       : {}),
     // The same rows as the breakdowns, in the shape these lists had before them.
     byCountry: country.map((row) => ({ country: row.value, ...figuresOf(row) })),
@@ -270,8 +281,9 @@ export function funnelQueries(
     breakdowns: breakdownsQuery(db, scope, range, filters, today, inviteIds),
     total: db.select(funnelMeasures(today, rollup)).from(from).where(narrow),
     byDay: byDayQuery(db, scope, range, filters, inviteIds),
-    // What Telegram saw, from the daily rollup (its cohort columns are in no narrower one).
-    verified: verifiedQuery(db, statsWhere(scope, range, filters, inviteIds), today),
+    // What Telegram saw and our form sent on, per link, from the daily rollup (its cohort
+    // columns are in no narrower one): the funnel's "joined" is counted link by link.
+    links: linkJoinsQuery(db, statsWhere(scope, range, filters, inviteIds), today),
     verifiedByDay: db
       .select({ day: inviteDailyStats.day, ...verifiedCohortMeasures })
       .from(inviteDailyStats)
@@ -312,17 +324,6 @@ export interface DayFigures {
   verifiedLeftWithin30Days: number
 }
 
-/** What Telegram saw where it is not configured: nothing. */
-const noneSeen: VerifiedFigures = {
-  joins: 0,
-  leaves: 0,
-  firstJoinDay: null,
-  joinedAtLeast7DaysAgo: 0,
-  stayed7Days: 0,
-  joinedAtLeast30DaysAgo: 0,
-  stayed30Days: 0,
-}
-
 /** Every day of `days` with its figures, zero where nothing happened. */
 export function fillDays<T extends { day: string }>(
   days: string[],
@@ -357,7 +358,7 @@ export function dashboardStatsQueries(
     perLink ? q.byInvite : q.byInvite.limit(0),
     perLink ? q.byInviteAndDay : q.byInviteAndDay.limit(0),
     q.breakdowns,
-    telegram ? q.verified : q.verified.limit(0),
+    telegram ? q.links : q.links.limit(0),
     telegram ? q.verifiedByDay : q.verifiedByDay.limit(0),
   ] as const
 }
@@ -378,7 +379,7 @@ export function dashboardStatsOf(
     byInvite,
     byInviteAndDay,
     breakdownRows,
-    verified,
+    linkJoins,
     verifiedByDay,
   ]: DashboardStatsRows,
 ) {
@@ -432,7 +433,9 @@ export function dashboardStatsOf(
   }
   return {
     funnel: total[0] as FunnelFigures,
-    verified: (verified[0] ?? noneSeen) as VerifiedFigures,
+    // Nothing where Telegram is not configured (its query then reads no row).
+    verified: sumVerified(linkJoins),
+    linkJoins: linkJoins as LinkJoins[],
     days,
     links: new Map(
       byInvite.map(({ inviteId, ...figures }) => [inviteId, figures as FunnelFigures]),

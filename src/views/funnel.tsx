@@ -1,5 +1,7 @@
 import { formatNumber, type Lang } from '../lib/i18n'
+import { telegramWords } from '../lib/i18n/dashboard-telegram'
 import type { FunnelFigures } from '../services/stats'
+import type { JoinedCount } from '../services/stats-joined'
 import { ShareBar } from './chart'
 import { percent, words } from './dashboard/shell'
 import { retentionText } from './retention'
@@ -19,9 +21,19 @@ export interface FunnelStep {
   tone?: 'loss'
 }
 
-export function funnelSteps(lang: Lang, f: FunnelFigures): FunnelStep[] {
+/**
+ * The funnel's steps. `joined`: how its "joined" was counted (`countedStats`); where Telegram
+ * counts any link's joins, our form's joins become the step before the join ("sent on to the
+ * chat"), and the join, retention and leaves are the ones each link's platform reported,
+ * labelled as verified by Telegram where it counted them all.
+ */
+export function funnelSteps(lang: Lang, f: FunnelFigures, joined?: JoinedCount): FunnelStep[] {
   const t = words(lang)
+  const tg = telegramWords(lang)
   const n = (value: number) => formatNumber(lang, value)
+  // Every link's joins counted by Telegram: each step from the join on says so.
+  const verified = joined?.by === 'telegram'
+  const joinedLabel = verified ? tg.joinedVerified : t.joins
   return [
     {
       key: 'visits',
@@ -47,32 +59,65 @@ export function funnelSteps(lang: Lang, f: FunnelFigures): FunnelStep[] {
         n(Math.max(0, f.confirmations - f.confirmedByPhone - f.confirmedByEmail)),
       ),
     },
-    {
-      key: 'joins',
-      label: t.joins,
-      value: f.joins,
-      base: { value: f.confirmations, label: t.confirmedStep },
-    },
+    ...(joined && joined.by !== 'our_forms'
+      ? joinedSteps(lang, f, joined)
+      : [
+          {
+            key: 'joins',
+            label: t.joins,
+            value: f.joins,
+            base: { value: f.confirmations, label: t.confirmedStep },
+          },
+        ]),
     {
       key: 'stayed7Days',
-      label: t.stayed7Days,
+      label: verified ? tg.stayed7Verified : t.stayed7Days,
       value: f.stayed7Days,
       base: { value: f.joinedAtLeast7DaysAgo, label: t.joinsOldEnough(7) },
       note: t.retentionNote(n(f.joinedAtLeast7DaysAgo), 7),
     },
     {
       key: 'stayed30Days',
-      label: t.stayed30Days,
+      label: verified ? tg.stayed30Verified : t.stayed30Days,
       value: f.stayed30Days,
       base: { value: f.joinedAtLeast30DaysAgo, label: t.joinsOldEnough(30) },
       note: t.retentionNote(n(f.joinedAtLeast30DaysAgo), 30),
     },
     {
       key: 'leaves',
-      label: t.leftStep,
+      label: verified ? tg.leftVerified : t.leftStep,
       value: f.leaves,
-      base: { value: f.joins, label: t.joins },
+      base: { value: f.joins, label: joinedLabel },
       tone: 'loss',
+    },
+  ]
+}
+
+/**
+ * Where Telegram counts: our form's joins (sent on to the chat, after the confirmation), then
+ * the join as each link's platform counted it. Most people join through the Telegram link
+ * straight from the landing page, past our form, so the join is a share of the visits.
+ */
+function joinedSteps(lang: Lang, f: FunnelFigures, joined: JoinedCount): FunnelStep[] {
+  const t = words(lang)
+  const tg = telegramWords(lang)
+  const n = (value: number) => formatNumber(lang, value)
+  return [
+    {
+      key: 'sentOn',
+      label: tg.sentOnStep,
+      value: joined.sentOn,
+      base: { value: f.confirmations, label: t.confirmedStep },
+    },
+    {
+      key: 'joins',
+      label: joined.by === 'telegram' ? tg.joinedVerified : t.joins,
+      value: f.joins,
+      base: { value: f.visits, label: t.visits },
+      note:
+        joined.by === 'telegram'
+          ? tg.joinedVerifiedNote
+          : tg.joinedBothNote(n(joined.verifiedByTelegram), n(joined.sentOnToWhatsApp)),
     },
   ]
 }
@@ -100,9 +145,15 @@ export function shareOf(step: FunnelStep): number {
  * step's share of the one it follows from and the drop-off written between them. An ordered
  * list, so it reads in order without the bars.
  */
-export function Funnel(props: { lang: Lang; figures: FunnelFigures; heading: string }) {
+export function Funnel(props: {
+  lang: Lang
+  figures: FunnelFigures
+  heading: string
+  /** How the figures' "joined" was counted, where Telegram may have counted it. */
+  joined?: JoinedCount
+}) {
   const t = words(props.lang)
-  const steps = funnelSteps(props.lang, props.figures)
+  const steps = funnelSteps(props.lang, props.figures, props.joined)
   const widest = Math.max(1, ...steps.map((step) => step.value))
   return (
     <div class="funnel">
@@ -121,7 +172,9 @@ export function Funnel(props: { lang: Lang; figures: FunnelFigures; heading: str
             {step.base && (
               <p class="muted">
                 {step.base.value > 0
-                  ? step.tone === 'loss'
+                  ? // More than its base (people who joined through the Telegram link without
+                    // visiting our page first): a share, and no drop-off below zero.
+                    step.tone === 'loss' || shareOf(step) > 1
                     ? t.shareOfLost(percent(shareOf(step), props.lang), step.base.label)
                     : t.shareOfKept(
                         percent(shareOf(step), props.lang),

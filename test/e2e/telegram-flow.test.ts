@@ -85,12 +85,14 @@ async function standInNotice(page: Page): Promise<string> {
   return (await page.locator('p[role=status]').textContent()) ?? ''
 }
 
-/** The figure beside a row's heading in the link's "seen by Telegram" table. */
-function seenFigure(page: Page, row: string) {
+/** The figure of a step of the link's funnel, which on Telegram is what Telegram saw. */
+function seenFigure(page: Page, step: string) {
   return async () => {
     await page.reload()
-    const cell = page.locator('tr', { has: page.locator('th', { hasText: row }) }).locator('td')
-    return (await cell.count()) === 0 ? null : (await cell.first().textContent())?.trim()
+    const figure = page
+      .locator('.funnel li', { has: page.locator('.label', { hasText: step }) })
+      .locator('b')
+    return (await figure.count()) === 0 ? null : (await figure.first().textContent())?.trim()
   }
 }
 
@@ -218,7 +220,7 @@ describe('a Telegram community clicked through from npm run dev', () => {
 
     // The link's funnel shows the join as Telegram saw it.
     await admin.goto(linkUrl)
-    await expect.poll(seenFigure(admin, 'Beigetreten (von Telegram gesehen)')).toBe('1')
+    await expect.poll(seenFigure(admin, 'Beigetreten (von Telegram verifiziert)')).toBe('1')
     await expectGerman(admin)
     await snap(admin, '7-join-seen')
 
@@ -229,9 +231,9 @@ describe('a Telegram community clicked through from npm run dev', () => {
       .click()
     await expect.poll(() => standInNotice(telegram)).toBe('Ida left (Worker answered 200).')
     await expect
-      .poll(seenFigure(admin, 'Ausgetreten oder entfernt (von Telegram gesehen)'))
+      .poll(seenFigure(admin, 'Ausgetreten oder entfernt (von Telegram verifiziert)'))
       .toBe('1')
-    expect(await seenFigure(admin, 'Beigetreten (von Telegram gesehen)')()).toBe('1')
+    expect(await seenFigure(admin, 'Beigetreten (von Telegram verifiziert)')()).toBe('1')
     await expectGerman(admin)
     await snap(admin, '8-leave-seen')
 
@@ -254,8 +256,8 @@ describe('a Telegram community clicked through from npm run dev', () => {
     await signInToDashboard(desktop, base, ownerToken)
     await desktop.goto(linkUrl)
     expect(await desktop.locator('.telegram-link a').getAttribute('href')).toBe(inviteLink)
-    expect(await seenFigure(desktop, 'Joined (seen by Telegram)')()).toBe('1')
-    expect(await seenFigure(desktop, 'Left or removed (seen by Telegram)')()).toBe('1')
+    expect(await seenFigure(desktop, 'Joined (verified by Telegram)')()).toBe('1')
+    expect(await seenFigure(desktop, 'Left or removed (verified by Telegram)')()).toBe('1')
     await snap(desktop, '10-desktop')
     await desktop.goto(communityUrl)
     expect(await desktop.locator('#links td[data-label="Telegram"] a').textContent()).toBe(

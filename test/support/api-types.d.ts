@@ -1557,6 +1557,22 @@ export interface components {
         /** @description joins / uniqueVisitors */
         conversionRate: number
       }[]
+      /** @description Telegram only (when configured): the joins each link’s own platform counted. `totals.joins` stays what our own forms sent on, on Telegram a step before the join */
+      joined?: {
+        /**
+         * @description Who counted `joins`: `telegram` where every link with figures leads into a Telegram chat (verified), `our_forms` where none does (WhatsApp: inferred), `both` where some do; for a period without figures, where the link (or a group of the community) leads now
+         * @enum {string}
+         */
+        countedBy: 'our_forms' | 'telegram' | 'both'
+        /** @description The funnel’s “joined”, each link counted where its people join: for a link into a Telegram chat the joins Telegram reported through it (`verifiedJoins`), for one into WhatsApp those our form sent on (`joins`). Sign-ups through our form into a Telegram chat stay in the steps before and are never added, so a person who signed up and then joined counts once here */
+        joins: number
+        /** @description Of `joins`, those Telegram reported through links into its chats */
+        verifiedByTelegram: number
+        /** @description Of `joins`, those our form sent on to a WhatsApp chat link (inferred) */
+        sentOnByOurForms: number
+        /** @description joins / uniqueVisitors */
+        conversionRate: number
+      }
       /** @description Telegram only (when configured): retention after 7 and 30 days from verified membership, apart from the breakdowns’ retention, which on WhatsApp is what our own forms and messages saw */
       verifiedRetention?: {
         /**

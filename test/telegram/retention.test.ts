@@ -86,20 +86,22 @@ describe('retention on Telegram, from verified membership', () => {
     }
   })
 
-  it('shows it on the dashboard and in the CSV, labelled as seen by Telegram', async () => {
+  it('shows it in the link’s funnel and in the CSV, labelled as verified by Telegram', async () => {
     const { invite } = await cohort()
     const { cookie } = await signIn()
     const view = await page(`/admin/links/${invite.id}?period=90&lang=en`, cookie)
     expect(view.status).toBe(200)
-    expect(view.text).toContain('Seen by Telegram')
     // A link into a Telegram chat: no word that its figures are inferred, as WhatsApp's are.
     expect(view.text).not.toContain(DASHBOARD_WORDS.en.whatsappInferred)
-    expect(view.text).toContain('Still in the chat after 7 days (seen by Telegram)')
+    // The funnel is what Telegram saw from the join on, so no block of it apart.
+    expect(view.text).not.toContain('Seen by Telegram')
+    expect(view.text).toContain('Still in the chat after 7 days (verified by Telegram)')
     expect(view.text).toMatch(/60\s*%/)
     expect(view.text).toMatch(/25\s*%/)
-    // The joins chart shows what Telegram saw beside our own joins, named as such.
-    // (the block above names it once; the chart's legend again)
-    expect(view.text.split('Joined (seen by Telegram)').length - 1).toBeGreaterThanOrEqual(2)
+    // The joins chart shows what Telegram saw beside our form's joins, each named as such
+    // (the funnel names it once; the chart's legend again).
+    expect(view.text.split('Joined (verified by Telegram)').length - 1).toBeGreaterThanOrEqual(2)
+    expect(view.text).toContain('Sent on to the chat by our form')
     const csv = await page(`/admin/links/${invite.id}/stats.csv?period=90`, cookie)
     const [header, ...rows] = csv.text.split('\r\n')
     const columns = header!.split(',')

@@ -129,9 +129,10 @@ function linearScans(plan: string[]): string[] {
     (line) =>
       /^SCAN (?!CONSTANT ROW)/.test(line) &&
       // Derived tables (named subqueries such as `referred`, `ranked`, the stats breakdowns'
-      // `picked`, `combos`, `grouped`, the recursive `made` of the tokens a token made) hold what
-      // an index search of their own found; their own plan lines are checked too.
-      !/^SCAN (json_each|\(subquery|referred|ranked|values|picked|combos|grouped|made)\b/i.test(
+      // `picked`, `combos`, `grouped`, the home page's joins `per_link`, the recursive `made` of
+      // the tokens a token made) hold what an index search of their own found; their own plan
+      // lines are checked too.
+      !/^SCAN (json_each|\(subquery|referred|ranked|values|picked|combos|grouped|made|per_link)\b/i.test(
         line,
       ),
   )

@@ -50,6 +50,26 @@ const de = {
   leftSeen: 'Ausgetreten oder entfernt (von Telegram gesehen)',
   stayed7Seen: 'Nach 7 Tagen noch im Chat (von Telegram gesehen)',
   stayed30Seen: 'Nach 30 Tagen noch im Chat (von Telegram gesehen)',
+  /** Where Telegram counts a link's joins, the funnel's steps from the join on (`funnelSteps`). */
+  sentOnStep: 'Von unserem Formular zum Chat geschickt',
+  joinedVerified: 'Beigetreten (von Telegram verifiziert)',
+  joinedVerifiedNote:
+    'Gezählt von Telegram selbst: jeder Beitritt über den Telegram-Einladungslink. Wer sich über unser Formular angemeldet hat und dann beigetreten ist, zählt hier einmal und seine Anmeldung in den Schritten davor; die beiden werden nie addiert.',
+  joinedBothNote: (verified: string, inferred: string) =>
+    `${verified} von Telegram verifiziert (Links in Telegram-Chats), ${inferred} von unserem Formular zu WhatsApp geschickt (erschlossen). Anmeldungen über unser Formular in Telegram-Chats zählen nur im Schritt davor.`,
+  stayed7Verified: 'Nach 7 Tagen noch im Chat (von Telegram verifiziert)',
+  stayed30Verified: 'Nach 30 Tagen noch im Chat (von Telegram verifiziert)',
+  leftVerified: 'Ausgetreten oder entfernt (von Telegram verifiziert)',
+  /** Beside a figure Telegram counted, in the links table and on the home page. */
+  verifiedTag: '✓ Telegram',
+  verifiedTagTitle: 'von Telegram verifiziert',
+  ofWhichVerified: (n: string) => `davon ${n} ✓ Telegram`,
+  linksVerifiedNote:
+    '✓ Telegram: Beitritte, Konversion und Bindung dieses Links, wie Telegram selbst sie gemeldet hat (verifiziert), nicht die Anmeldungen über unser Formular.',
+  homeVerifiedNote:
+    '✓ Telegram: Beitritte, die Telegram selbst über die Links der Community in ihre Telegram-Chats gemeldet hat (verifiziert), nicht die Anmeldungen über unser Formular.',
+  breakdownsFormNote:
+    'Diese Tabellen zählen, was unser Formular sah: Telegram meldet einen Beitritt mit seinem Link, nicht mit Land, Gerät oder Herkunft des Besuchs.',
   telegramLink: 'Telegram-Link',
   linkPending: 'ausstehend (Telegram hat ihn noch nicht erstellt; der Cron-Job versucht es erneut)',
   linkFailed:
@@ -105,6 +125,24 @@ const en: typeof de = {
   leftSeen: 'Left or removed (seen by Telegram)',
   stayed7Seen: 'Still in the chat after 7 days (seen by Telegram)',
   stayed30Seen: 'Still in the chat after 30 days (seen by Telegram)',
+  sentOnStep: 'Sent on to the chat by our form',
+  joinedVerified: 'Joined (verified by Telegram)',
+  joinedVerifiedNote:
+    'Counted by Telegram itself: each join through the Telegram invite link. Someone who signed up through our form and then joined counts once here and their sign-up in the steps before; the two are never added up.',
+  joinedBothNote: (verified: string, inferred: string) =>
+    `${verified} verified by Telegram (links into Telegram chats), ${inferred} sent on to WhatsApp by our form (inferred). Sign-ups through our form into Telegram chats count only in the step before.`,
+  stayed7Verified: 'Still in the chat after 7 days (verified by Telegram)',
+  stayed30Verified: 'Still in the chat after 30 days (verified by Telegram)',
+  leftVerified: 'Left or removed (verified by Telegram)',
+  verifiedTag: '✓ Telegram',
+  verifiedTagTitle: 'verified by Telegram',
+  ofWhichVerified: (n: string) => `of which ${n} ✓ Telegram`,
+  linksVerifiedNote:
+    '✓ Telegram: the link’s joins, conversion and retention as Telegram itself reported them (verified), not the sign-ups through our form.',
+  homeVerifiedNote:
+    '✓ Telegram: joins Telegram itself reported through the community’s links into its Telegram chats (verified), not sign-ups through our form.',
+  breakdownsFormNote:
+    'These tables count what our form saw: Telegram reports a join with its link, not with the visit’s country, device or referrer.',
   telegramLink: 'Telegram link',
   linkPending: 'pending (Telegram has not made it yet; the cron job tries again)',
   linkFailed:

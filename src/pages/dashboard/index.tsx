@@ -24,7 +24,7 @@ import { CreateCommunitySchema } from '../../schemas/communities'
 import type { FormState } from '../../views/form-fields'
 import { findPrincipalByToken } from '../../services/tokens'
 import { countTokenTry } from '../../services/sign-in-limits'
-import { accessConfig, signingSecret } from '../../lib/config'
+import { accessConfig, signingSecret, telegramConfig } from '../../lib/config'
 import { words } from '../../views/dashboard/shell'
 import { HomePage, SignInPage } from '../../views/dashboard/home'
 import { approvalsHref, CommunityId, inLanguage, lang, shell, withNotice } from './page'
@@ -161,7 +161,7 @@ async function homePage(c: Context<AppEnv>, form?: FormState) {
     ...homeFigureQueries(db, listedCommunityIds(db, principal, 100), week, now),
   ])
   const page = toPage(rows, 100)
-  const figures = homeFiguresOf(figureRows)
+  const figures = homeFiguresOf(figureRows, telegramConfig(c.var.config) !== null)
   const allowed = (action: Action) =>
     new Set(
       page.data

@@ -34,7 +34,12 @@ import type { StatsView } from '../../views/dashboard/stats'
 import { statsCsv } from '../../services/stats-csv'
 import { LINK_SORTS } from '../../views/dashboard/links-table'
 import { carriesLogo, readQrDesignForm } from './qr-designer'
-import { CommunityOverview, LinkPage, type RefusedLinkForms } from '../../views/dashboard/links'
+import {
+  CommunityOverview,
+  LinkPage,
+  linkTarget,
+  type RefusedLinkForms,
+} from '../../views/dashboard/links'
 import { onWhatsApp } from '../../views/whatsapp-inferred'
 import { telegramLinksOfPageQuery } from '../../services/telegram-chats'
 import { telegramLinkOfInviteQuery } from '../../platforms/telegram/invite-links'
@@ -95,12 +100,14 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
   const community = communityOf(communityRows)
   const groups = allowed('groups.read') ? toPage(groupRows, 100) : null
   const invites = allowed('invites.read') ? toPage(inviteRows, 100) : null
-  const stats = allowed('stats.read') ? statsReads.view(statsRows) : null
+  // Where a group is in a Telegram chat, its links' joins are Telegram's (`countedStats`).
+  const onTelegram = groupRows.some((group) => group.telegramChatId !== null)
+  const stats = allowed('stats.read') ? statsReads.view(statsRows, onTelegram) : null
   const board = referrals ? boardRows : null
   const rewards = referrals ? rewardRows : null
   const campaignLinks = (invites?.data ?? []).filter((invite) => !invite.referrerMemberId)
   // A Telegram column only in a community with a group on Telegram (up to 50, all read here).
-  const onTelegram = telegram && groupRows.some((group) => group.telegramChatId !== null)
+  const telegramColumn = telegram && onTelegram
   return communityShell(
     c,
     community,
@@ -120,7 +127,7 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
           campaign: campaignLinks,
           sort: LinkSort.parse(c.req.query('sort')),
           now: new Date(),
-          telegram: onTelegram
+          telegram: telegramColumn
             ? new Map(
                 telegramRows.map((row) => [
                   row.inviteId,
@@ -194,7 +201,10 @@ export async function linkPage(
   ])
   const scope = { communityId: invite.communityId }
   assertCan(c.var.principal, access, scope, 'Invite')
-  const stats = can(c.var.principal, 'stats.read', scope) ? statsReads.view(statsRows) : null
+  const onTelegram = linkTarget(invite, groups).some((group) => group.telegramChatId !== null)
+  const stats = can(c.var.principal, 'stats.read', scope)
+    ? statsReads.view(statsRows, onTelegram)
+    : null
   return shell(
     c,
     invite.label ?? invite.code,

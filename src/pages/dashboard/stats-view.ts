@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import type { AppEnv } from '../../env'
 import { dashboardStatsOf, dashboardStatsQueries } from '../../services/stats'
 import type { StatsScope } from '../../services/stats-breakdowns'
+import { countedStats } from '../../services/stats-joined'
 import { telegramConfig } from '../../lib/config'
 import type { StatsView } from '../../views/dashboard/stats'
 import { filtersQuery } from '../../views/dashboard/stats-filters'
@@ -11,8 +12,9 @@ import { statsRange, todayIn } from './stats-range'
 
 /**
  * The reads of a community's or a link's stats view (`StatsSections`): `queries` go into the
- * page's own batch; `view` makes the stats view of their rows. The period and filters are
- * checked here, before anything is read (a bad one is a 400).
+ * page's own batch; `view` makes the stats view of their rows, `scopeOnTelegram` saying whether
+ * the link (or a group of the community) is in a Telegram chat, which the page read itself.
+ * The period and filters are checked here, before anything is read (a bad one is a 400).
  */
 export function statsViewReads(c: Context<AppEnv>, scope: StatsScope, csvPath: string) {
   const now = new Date()
@@ -26,14 +28,21 @@ export function statsViewReads(c: Context<AppEnv>, scope: StatsScope, csvPath: s
     'communityId' in scope ? `/admin/communities/${scope.communityId}/compare?${query}` : null
   return {
     queries: dashboardStatsQueries(c.var.db, scope, range, today, filters, undefined, telegram),
-    view: (rows: Parameters<typeof dashboardStatsOf>[1]): StatsView => ({
-      range,
-      filters,
-      ...dashboardStatsOf(range, rows),
-      csvHref,
-      compareHref,
-      telegram,
-    }),
+    view: (rows: Parameters<typeof dashboardStatsOf>[1], scopeOnTelegram = false): StatsView => {
+      const stats = dashboardStatsOf(range, rows)
+      const counted = countedStats(stats, scope, telegram && scopeOnTelegram)
+      return {
+        range,
+        filters,
+        ...stats,
+        counted: counted.funnel,
+        countedLinks: counted.links,
+        telegramLinks: counted.telegramLinks,
+        csvHref,
+        compareHref,
+        telegram,
+      }
+    },
   }
 }
 

@@ -1,4 +1,6 @@
 import { formatNumber, LOCALES, type Lang } from '../../lib/i18n'
+import { telegramWords } from '../../lib/i18n/dashboard-telegram'
+import type { HomeJoins } from '../../services/home-figures'
 import { Csrf, Shell, words } from './shell'
 import type { FormState } from '../form-fields'
 import { CommunityFields } from './community-fields'
@@ -64,8 +66,11 @@ export interface HomeView {
   pending: Map<string, number>
   /** Where the pending requests' figure leads. */
   approvalsHref: string
-  /** Joins this week by community, for those whose figures this admin reads. */
-  joins: Map<string, number>
+  /**
+   * Joins this week by community, for those whose figures this admin reads: Telegram's verified
+   * ones for links into Telegram chats, our form's for the others.
+   */
+  joins: Map<string, HomeJoins>
   mayReadStats: Set<string>
   /** The communities with a group on WhatsApp, whose joins are what our own forms saw. */
   onWhatsApp: Set<string>
@@ -81,6 +86,7 @@ export interface HomeView {
 export function HomePage(props: HomeView) {
   const l = props.lang
   const t = words(l)
+  const tg = telegramWords(l)
   const { pending, joins, next } = props
   const soonest = [...next.entries()].sort(
     ([, a], [, b]) => a.sendAt.getTime() - b.sendAt.getTime(),
@@ -109,7 +115,7 @@ export function HomePage(props: HomeView) {
           </a>
           <div class="stat">
             <span class="muted">{t.joinsThisWeek}</span>
-            <b>{formatNumber(l, sum(joins.values()))}</b>
+            <b>{formatNumber(l, sum([...joins.values()].map((j) => j.joins)))}</b>
           </div>
           <div class="stat">
             <span class="muted">{t.nextAnnouncement}</span>
@@ -155,9 +161,11 @@ export function HomePage(props: HomeView) {
                 )}
               </td>
               <td class="n" data-label={t.joinsThisWeek}>
-                {joins.has(community.id) || props.mayReadStats.has(community.id)
-                  ? formatNumber(l, joins.get(community.id) ?? 0)
-                  : '–'}
+                {joins.has(community.id) || props.mayReadStats.has(community.id) ? (
+                  <JoinsCell lang={l} joins={joins.get(community.id)} />
+                ) : (
+                  '–'
+                )}
               </td>
               <td data-label={t.nextAnnouncement}>
                 {next.has(community.id) ? when(next.get(community.id)!.sendAt) : '–'}
@@ -171,6 +179,9 @@ export function HomePage(props: HomeView) {
           props.onWhatsApp.has(community.id) &&
           (joins.has(community.id) || props.mayReadStats.has(community.id)),
       ) && <WhatsAppInferredNote lang={l} />}
+      {[...joins.values()].some((j) => j.by !== 'our_forms') && (
+        <p class="muted">{tg.homeVerifiedNote}</p>
+      )}
       {props.create && (
         <form method="post" action={props.create.action}>
           <Csrf token={props.create.csrf} />
@@ -192,5 +203,24 @@ export function HomePage(props: HomeView) {
         </p>
       )}
     </section>
+  )
+}
+
+/**
+ * A community's joins this week: where Telegram counted them, marked so, and where it counted
+ * only some (links into Telegram chats beside ones into WhatsApp), how many.
+ */
+function JoinsCell(props: { lang: Lang; joins: HomeJoins | undefined }) {
+  const tg = telegramWords(props.lang)
+  const j = props.joins
+  const n = (value: number) => formatNumber(props.lang, value)
+  if (!j || j.by === 'our_forms') return <>{n(j?.joins ?? 0)}</>
+  return (
+    <>
+      {n(j.joins)}{' '}
+      <small class="muted" title={tg.verifiedTagTitle}>
+        {j.by === 'telegram' ? tg.verifiedTag : tg.ofWhichVerified(n(j.verifiedJoins))}
+      </small>
+    </>
   )
 }

@@ -61,7 +61,8 @@ function TelegramCell(props: { lang: Lang; link: TelegramLinkCell | undefined })
 /**
  * A community's campaign links side by side: each link's trend over the period (a sparkline),
  * its visits, joins, conversion and retention, sortable by each figure (best first) with plain
- * links, so it works without script.
+ * links, so it works without script. A link into a Telegram chat shows the joins Telegram
+ * reported through it, and the conversion and retention of those, marked as verified.
  */
 export function LinksTable(props: {
   lang: Lang
@@ -82,7 +83,9 @@ export function LinksTable(props: {
   const l = props.lang
   const t = words(l)
   const tg = telegramWords(l)
-  const figuresOf = (invite: Invite) => stats?.links.get(invite.id) ?? NO_FUNNEL
+  // Each link's figures as its platform counts them: Telegram's where it leads into a chat there.
+  const figuresOf = (invite: Invite) => stats?.countedLinks.get(invite.id) ?? NO_FUNNEL
+  const verified = (invite: Invite) => stats?.telegramLinks.has(invite.id) ?? false
   const links = stats
     ? [...props.links].sort((a, b) => sortValue(sort, figuresOf(b)) - sortValue(sort, figuresOf(a)))
     : props.links
@@ -169,6 +172,14 @@ export function LinksTable(props: {
                 </td>
                 <td class="n" data-label={t.joins}>
                   {formatNumber(l, f.joins)}
+                  {verified(invite) && (
+                    <>
+                      {' '}
+                      <small class="muted" title={tg.verifiedTagTitle}>
+                        {tg.verifiedTag}
+                      </small>
+                    </>
+                  )}
                 </td>
                 <td class="n" data-label={t.conversion}>
                   {percent(conversionOf(f), l)}
@@ -190,6 +201,7 @@ export function LinksTable(props: {
           })}
         </tbody>
       </table>
+      {links.some(verified) && <p class="muted">{tg.linksVerifiedNote}</p>}
     </div>
   )
 }

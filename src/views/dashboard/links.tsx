@@ -272,7 +272,7 @@ export function LinkPage(props: LinkView) {
 }
 
 /** The group a link leads into: its own, or the community's announcement group (none if gone). */
-function linkTarget(invite: Invite, groups: Group[]): Group[] {
+export function linkTarget(invite: Invite, groups: Group[]): Group[] {
   const target = invite.groupId
     ? groups.find((group) => group.id === invite.groupId)
     : groups.find((group) => group.kind === 'announcement')

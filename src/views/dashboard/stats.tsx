@@ -1,6 +1,7 @@
 import { formatNumber, type Lang } from '../../lib/i18n'
 import { telegramWords } from '../../lib/i18n/dashboard-telegram'
-import type { dashboardStatsOf } from '../../services/stats'
+import type { dashboardStatsOf, FunnelFigures } from '../../services/stats'
+import type { CountedFunnel } from '../../services/stats-joined'
 import {
   BREAKDOWNS,
   type Breakdown,
@@ -26,6 +27,11 @@ export type StatsView = ReturnType<typeof dashboardStatsOf> & {
   compareHref: string | null
   /** Whether Telegram is configured: what it saw is shown beside our own figures. */
   telegram: boolean
+  /** The funnel with its "joined" counted where each link's people join (`countedStats`). */
+  counted: CountedFunnel
+  /** Each link's funnel counted the same way, and the links Telegram counts. */
+  countedLinks: Map<string, FunnelFigures>
+  telegramLinks: Set<string>
 }
 
 /**
@@ -38,6 +44,8 @@ function BreakdownTable(props: {
   rows: BreakdownRow[]
   filters: StatsFilters
   base: string
+  /** What the joins column counts: our form's joins, which on Telegram is not the join. */
+  joinsLabel: string
 }) {
   const { l, dimension, filters } = props
   const t = words(l)
@@ -58,7 +66,7 @@ function BreakdownTable(props: {
                 <th class="n">{t.visits}</th>
                 <th class="n">{t.requests}</th>
                 <th class="n">{t.confirmedStep}</th>
-                <th class="n">{t.joins}</th>
+                <th class="n">{props.joinsLabel}</th>
                 <th class="n">{t.retention7}</th>
                 <th class="n">{t.leftStep}</th>
               </tr>
@@ -88,7 +96,7 @@ function BreakdownTable(props: {
                     <td class="n" data-label={t.confirmedStep}>
                       {n(row.confirmations)}
                     </td>
-                    <td class="n" data-label={t.joins}>
+                    <td class="n" data-label={props.joinsLabel}>
                       {n(row.joins)}
                     </td>
                     <td class="n" data-label={t.retention7}>
@@ -124,8 +132,12 @@ export function StatsSections(props: {
   const l = props.lang
   const t = words(l)
   const { view } = props
+  const tg = telegramWords(l)
   const days = view.days.map((d) => d.day)
   const base = `${props.path}?${rangeQuery(view.range)}`
+  // Where Telegram counts a link's joins, our form's joins are the step before the join.
+  const byTelegram = view.counted.joined.by !== 'our_forms'
+  const seen = view.verified.joins > 0 || view.verified.leaves > 0
   return (
     <>
       <section>
@@ -142,9 +154,10 @@ export function StatsSections(props: {
             <a href={view.compareHref}>{t.compare}</a>
           </p>
         )}
-        <Funnel lang={l} figures={view.funnel} heading={t.funnel} />
+        <Funnel lang={l} figures={view.counted} joined={view.counted.joined} heading={t.funnel} />
         {props.whatsapp && <WhatsAppInferredNote lang={l} />}
-        {view.telegram && (view.verified.joins > 0 || view.verified.leaves > 0) && (
+        {/* Apart from the funnel unless the funnel already is all Telegram saw. */}
+        {view.telegram && seen && view.counted.joined.by !== 'telegram' && (
           <TelegramSeen lang={l} figures={view.verified} />
         )}
       </section>
@@ -176,27 +189,44 @@ export function StatsSections(props: {
           days={days}
           title={t.joinsByDay}
           dayLabel={t.day}
-          series={[
-            {
-              label: t.joins,
-              one: t.join,
-              color: '#8a5a00',
-              values: view.days.map((d) => d.joins),
-            },
-            // Beside our own figure, never added to it: what Telegram saw, labelled so.
-            ...(view.telegram && view.verified.joins > 0
-              ? [
+          series={
+            byTelegram
+              ? // The join as Telegram counted it, and our form's joins beside it, never added.
+                [
                   {
-                    label: telegramWords(l).joinedSeen,
+                    label: tg.joinedVerified,
                     color: '#1c6ea4',
                     values: view.days.map((d) => d.verifiedJoins),
                   },
+                  {
+                    label: tg.sentOnStep,
+                    color: '#8a5a00',
+                    values: view.days.map((d) => d.joins),
+                  },
                 ]
-              : []),
-          ]}
+              : [
+                  {
+                    label: t.joins,
+                    one: t.join,
+                    color: '#8a5a00',
+                    values: view.days.map((d) => d.joins),
+                  },
+                  // Beside our own figure, never added to it: what Telegram saw, labelled so.
+                  ...(view.telegram && view.verified.joins > 0
+                    ? [
+                        {
+                          label: tg.joinedSeen,
+                          color: '#1c6ea4',
+                          values: view.days.map((d) => d.verifiedJoins),
+                        },
+                      ]
+                    : []),
+                ]
+          }
         />
       </section>
       <section>
+        {byTelegram && <p class="muted">{tg.breakdownsFormNote}</p>}
         {/* One breakdown a row on a desktop: its seven columns fill the page's width. */}
         <div class="grid breakdowns">
           {BREAKDOWNS.map((dimension) => (
@@ -206,6 +236,7 @@ export function StatsSections(props: {
               rows={view.breakdowns[dimension]}
               filters={view.filters}
               base={base}
+              joinsLabel={byTelegram ? tg.sentOnStep : t.joins}
             />
           ))}
         </div>
