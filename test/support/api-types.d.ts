@@ -2700,7 +2700,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -2786,7 +2786,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -2845,7 +2845,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -2920,7 +2920,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -3020,7 +3020,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -3081,7 +3081,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -3168,7 +3168,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -3269,7 +3269,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -3337,7 +3337,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -3437,7 +3437,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -3496,7 +3496,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -3580,7 +3580,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -3681,7 +3681,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -3755,7 +3755,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -3841,7 +3841,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -3916,7 +3916,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -4007,7 +4007,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -4077,7 +4077,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -4177,7 +4177,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -4236,7 +4236,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -4336,7 +4336,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -4422,7 +4422,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -4508,7 +4508,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -4583,7 +4583,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -4658,7 +4658,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -4744,7 +4744,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -4830,7 +4830,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -4930,7 +4930,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -4989,7 +4989,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -5068,7 +5068,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -5146,7 +5146,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -5241,7 +5241,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -5341,7 +5341,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -5444,7 +5444,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -5535,7 +5535,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -5612,7 +5612,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -5691,7 +5691,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -5759,7 +5759,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -5834,7 +5834,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -5909,7 +5909,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -5983,7 +5983,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -6053,7 +6053,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -6144,7 +6144,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -6221,7 +6221,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -6298,7 +6298,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -6389,7 +6389,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -6444,7 +6444,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -6512,7 +6512,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -6612,7 +6612,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -6707,7 +6707,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -6793,7 +6793,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -6888,7 +6888,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -6965,7 +6965,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -7061,7 +7061,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -7157,7 +7157,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -7255,7 +7255,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -7311,7 +7311,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -7399,7 +7399,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -7474,7 +7474,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -7553,7 +7553,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -7630,7 +7630,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -7721,7 +7721,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -7796,7 +7796,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -7873,7 +7873,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -7981,7 +7981,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -8082,7 +8082,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -8163,7 +8163,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -8235,7 +8235,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -8318,7 +8318,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -8396,7 +8396,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -8482,7 +8482,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -8577,7 +8577,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
@@ -8677,7 +8677,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): this network sent 20 wrong tokens in ten minutes; until the window ends, wrong tokens and `ADMIN_TOKEN` are refused from it What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */
