@@ -104,8 +104,8 @@ describe('a Telegram community’s joins, as Telegram verified them', () => {
       'Confirmed: 1',
       'Sent on to the chat by our form: 1',
       'Joined (verified by Telegram): 4',
-      'Still in the chat after 7 days (verified by Telegram): 0',
-      'Still in the chat after 30 days (verified by Telegram): 0',
+      'Still in the chat after 7 days (verified by Telegram): not yet',
+      'Still in the chat after 30 days (verified by Telegram): not yet',
       'Left or removed (verified by Telegram): 0',
     ])
     expect(english).not.toContain(DASHBOARD_WORDS.en.whatsappInferred)
@@ -231,8 +231,8 @@ describe('a WhatsApp community, with Telegram configured', () => {
       'Join requests: 2',
       'Confirmed: 2',
       'Joins: 2',
-      'Still a member after 7 days: 0',
-      'Still a member after 30 days: 0',
+      'Still a member after 7 days: not yet',
+      'Still a member after 30 days: not yet',
       'Left again: 0',
     ])
     expect(overview).toContain(DASHBOARD_WORDS.en.whatsappInferred)
