@@ -8,7 +8,7 @@ import {
   rotateInvite,
   updateInvite,
 } from '../services/invites'
-import { getStats } from '../services/stats'
+import { getStats } from '../services/stats-api'
 import { assertQrDesignReadable, resetQrDesign, saveQrDesign } from '../services/qr-designs'
 import { logoBytes } from './invite-qr-design'
 import { idParam } from '../schemas/common'

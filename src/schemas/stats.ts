@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi'
 import { DEVICE_CLASSES } from '../db/schema'
 import { addDays, utcDay } from '../lib/time'
 import { idPattern } from '../lib/ids'
-import { NONE, type StatsFilters } from '../services/stats-breakdowns'
+import { NONE, VISIT_DIMENSIONS, type StatsFilters } from '../services/stats-breakdowns'
 import { COMPARED_STEPS, MAX_COMPARED } from '../services/stats-compare'
 
 const Day = z.iso.date().openapi({ example: '2026-11-24' })
@@ -135,6 +135,22 @@ export const StatsCompareQuerySchema = z
       })
   })
 
+/** What a filter on a visit's own dimension does to Telegram's figures. */
+const TELEGRAM_FILTERS =
+  'Telegram reports a join with its link only, never with a visit’s country, device, referrer ' +
+  'or way in, so Telegram’s figures take only the filters on the link (source, campaign): a ' +
+  'filter on `country`, `device`, `referrer` or `via` leaves them as they are'
+
+/** The filters Telegram's figures did not take, where they are said. */
+const NotFilteredBy = z
+  .array(z.enum(VISIT_DIMENSIONS))
+  .optional()
+  .describe(
+    'Where the query filters by a visit’s own dimension and Telegram counts joins here: the ' +
+      'filters Telegram’s figures did not take (they cannot be broken down by them). ' +
+      TELEGRAM_FILTERS,
+  )
+
 const figures = {
   visits: z.number().int().describe('Views by people (bots excluded)'),
   uniqueVisitors: z.number().int().describe('Distinct visitors per day, summed over the days'),
@@ -173,7 +189,8 @@ const figures = {
     .optional()
     .describe(
       'Telegram only (when configured): joins Telegram itself reported through this link ' +
-        '(joined, seen by Telegram), on the day of the join',
+        '(joined, seen by Telegram), on the day of the join. Each join counts, a rejoin too. ' +
+        TELEGRAM_FILTERS,
     ),
   verifiedLeaves: z
     .number()
@@ -181,7 +198,8 @@ const figures = {
     .optional()
     .describe(
       'Telegram only: members who joined through this link and left the chat or were removed, ' +
-        'as Telegram reported it, on the day they left',
+        'as Telegram reported it, on the day they left. ' +
+        TELEGRAM_FILTERS,
     ),
   conversionRate: z.number().describe('joins / uniqueVisitors'),
 }
@@ -252,28 +270,38 @@ export const StatsSchema = z
           .describe(
             'Who counted `joins`: `telegram` where every link with figures leads into a ' +
               'Telegram chat (verified), `our_forms` where none does (WhatsApp: inferred), ' +
-              '`both` where some do; for a period without figures, where the link (or a group ' +
-              'of the community) leads now',
+              '`both` where some do; for a period without figures, where the link leads now ' +
+              '(a community: `telegram` where every group is on Telegram, `both` where some are)',
           ),
         joins: z
           .number()
           .int()
+          .nullable()
           .describe(
             'The funnel’s “joined”, each link counted where its people join: for a link into ' +
-              'a Telegram chat the joins Telegram reported through it (`verifiedJoins`), for ' +
-              'one into WhatsApp those our form sent on (`joins`). Sign-ups through our form ' +
-              'into a Telegram chat stay in the steps before and are never added, so a ' +
-              'person who signed up and then joined counts once here',
+              'a Telegram chat each join Telegram reported through it (`verifiedJoins`; someone ' +
+              'who leaves and joins again counts again), for one into WhatsApp those our form ' +
+              'sent on (`joins`). Sign-ups through our form into a Telegram chat stay in the ' +
+              'steps before and are never added here. Null where `notFilteredBy` is given: ' +
+              'Telegram’s joins cannot be broken down by those filters, so the joins under ' +
+              'them cannot be told',
           ),
         verifiedByTelegram: z
           .number()
           .int()
-          .describe('Of `joins`, those Telegram reported through links into its chats'),
+          .describe(
+            'Of `joins`, those Telegram reported through links into its chats, under the ' +
+              'filters on the link only',
+          ),
         sentOnByOurForms: z
           .number()
           .int()
           .describe('Of `joins`, those our form sent on to a WhatsApp chat link (inferred)'),
-        conversionRate: z.number().describe('joins / uniqueVisitors'),
+        conversionRate: z
+          .number()
+          .nullable()
+          .describe('joins / uniqueVisitors; null where `joins` is'),
+        notFilteredBy: NotFilteredBy,
       })
       .optional()
       .describe(
@@ -311,12 +339,13 @@ export const StatsSchema = z
           .string()
           .nullable()
           .describe('The first day with a verified join: retention is measurable 7 (30) days on'),
+        notFilteredBy: NotFilteredBy,
       })
       .optional()
       .describe(
         'Telegram only (when configured): retention after 7 and 30 days from verified ' +
           'membership, apart from the breakdowns’ retention, which on WhatsApp is what our ' +
-          'own forms and messages saw',
+          'own forms and messages saw. Under the filters on the link only (`notFilteredBy`)',
       ),
     otherRoutes: z
       .object({ verifiedJoins: z.number().int(), verifiedLeaves: z.number().int() })

@@ -105,7 +105,7 @@ export function homeFiguresOf(
   telegram: boolean,
 ) {
   const joinsOf = (row: (typeof joinRows)[number]): HomeJoins => {
-    const by = telegram ? countedBy(row.telegramLinks, row.links, false) : 'our_forms'
+    const by = telegram ? countedBy(row.telegramLinks, row.links, 'our_forms') : 'our_forms'
     if (by === 'our_forms') return { joins: row.formJoins, by, verifiedJoins: 0 }
     return { joins: row.joins, by, verifiedJoins: row.verifiedJoins }
   }

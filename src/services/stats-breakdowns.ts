@@ -52,8 +52,51 @@ export function rollupFor(filters: StatsFilters): Rollup {
   return rowFiltered(filters) ? inviteDailyStats : inviteDailyTotals
 }
 
-function rowFiltered({ country, device, referrer, via }: StatsFilters): boolean {
-  return [country, device, referrer, via].some((value) => value !== undefined)
+/**
+ * The dimensions that are a visit's own (or its sign-up's), not the link's. Telegram reports a
+ * join with its link only, stored under country `XX` with these unknown, so its figures cannot be
+ * broken down by them: they take only the link's filters (`linkFiltersOf`).
+ */
+export const VISIT_DIMENSIONS = ['country', 'device', 'referrer', 'via'] as const
+
+export type VisitDimension = (typeof VISIT_DIMENSIONS)[number]
+
+/** The filters that name a visit's own dimension, in the order of `VISIT_DIMENSIONS`. */
+export function visitFiltersOf(filters: StatsFilters): VisitDimension[] {
+  return VISIT_DIMENSIONS.filter((dimension) => filters[dimension] !== undefined)
+}
+
+/** Only the filters on the link itself: its source and campaign. */
+export function linkFiltersOf(filters: StatsFilters): StatsFilters {
+  const { source, campaign } = filters
+  return {
+    ...(source !== undefined ? { source } : {}),
+    ...(campaign !== undefined ? { campaign } : {}),
+  }
+}
+
+function rowFiltered(filters: StatsFilters): boolean {
+  return visitFiltersOf(filters).length > 0
+}
+
+/**
+ * The filters on a visit's own dimensions as one condition on rows of a rollup that keeps them,
+ * undefined without any: a measure can count only the rows that meet it (`sum(case when …)`)
+ * where the query's WHERE takes only the link's filters.
+ */
+export function visitCondition(
+  filters: StatsFilters,
+  r: Dimensioned = inviteDailyStats,
+): SQL | undefined {
+  const conditions = [
+    filters.country !== undefined ? eq(r.country, filters.country) : undefined,
+    filters.device !== undefined ? eq(r.device, filters.device) : undefined,
+    filters.referrer !== undefined
+      ? eq(r.referrerHost, filters.referrer === NONE ? '' : filters.referrer)
+      : undefined,
+    filters.via !== undefined ? eq(r.via, filters.via) : undefined,
+  ].filter((condition) => condition !== undefined)
+  return conditions.length > 0 ? and(...conditions) : undefined
 }
 
 /** Rows whose link has this source (or campaign); `NONE` matches links without one. */
@@ -76,7 +119,6 @@ function scopedWhere(
 ): SQL {
   if (!('country' in r) && rowFiltered(filters))
     throw new Error('the totals per day cannot take a filter on a visit dimension')
-  const dimensioned = r as Dimensioned
   const conditions: (SQL | undefined)[] = [
     'inviteId' in scope ? eq(r.inviteId, scope.inviteId) : eq(r.communityId, scope.communityId),
     period,
@@ -87,12 +129,7 @@ function scopedWhere(
     filters.campaign !== undefined
       ? linkColumnIs(r.inviteId, invites.campaign, filters.campaign)
       : undefined,
-    filters.country !== undefined ? eq(dimensioned.country, filters.country) : undefined,
-    filters.device !== undefined ? eq(dimensioned.device, filters.device) : undefined,
-    filters.referrer !== undefined
-      ? eq(dimensioned.referrerHost, filters.referrer === NONE ? '' : filters.referrer)
-      : undefined,
-    filters.via !== undefined ? eq(dimensioned.via, filters.via) : undefined,
+    rowFiltered(filters) ? visitCondition(filters, r as Dimensioned) : undefined,
   ]
   return and(...conditions)!
 }

@@ -1,5 +1,10 @@
-import type { FunnelFigures } from './stats'
-import type { StatsScope } from './stats-breakdowns'
+import type { dashboardStatsOf, FunnelFigures } from './stats'
+import {
+  visitFiltersOf,
+  type StatsFilters,
+  type StatsScope,
+  type VisitDimension,
+} from './stats-breakdowns'
 import {
   joinedBy,
   sumVerified,
@@ -14,7 +19,9 @@ import {
  * joining through it, and its retention and leaves are Telegram's too; our form's sign-ups
  * through it stay in the steps before (sign-ups, confirmed, sent on to the chat) and are never
  * added to the join, so a person who signed up through our form and then joined counts once in
- * each step. A link into a WhatsApp group counts whom our form sent on, as always.
+ * each step. A link into a WhatsApp group counts whom our form sent on, as always. Telegram
+ * reports a join with its link only: under a filter on a visit's own dimension (country,
+ * device, referrer, way in) its joins are not counted into the funnel (`notFilteredBy`).
  */
 
 /** How a funnel's "joined" step was counted. */
@@ -29,6 +36,13 @@ export interface JoinedCount {
   verifiedByTelegram: number
   /** ...and those our form sent on to a WhatsApp group's chat link (inferred). */
   sentOnToWhatsApp: number
+  /**
+   * Where Telegram counts any link's joins and the filters name a visit's own dimensions:
+   * those dimensions, which Telegram's joins cannot be broken down by. The funnel then ends at
+   * what our form sent on (under every filter), and Telegram's figures, under the link's
+   * filters only, are shown apart and said to be so. Empty otherwise.
+   */
+  notFilteredBy: VisitDimension[]
 }
 
 export type CountedFunnel = FunnelFigures & { joined: JoinedCount }
@@ -62,48 +76,117 @@ function pastTheJoin(f: PastTheJoin): PastTheJoin {
   }
 }
 
+/** Per day, the parts of the funnel's "joined", which add up to it. */
+export interface JoinedByDay {
+  /** Joins Telegram reported through the links into its chats. */
+  verified: number[]
+  /** Joins our form sent on through the links into WhatsApp groups. */
+  sentOnToWhatsApp: number[]
+}
+
+type DashboardStats = ReturnType<typeof dashboardStatsOf>
+
 /**
  * A scope's funnel and its links' funnels as each link's platform counts them, with the links
- * Telegram counts. `stats.links` holds a community's links (a link's own page reads none: its
- * funnel is the link's); `scopeOnTelegram`, where the scope leads now, decides for a period
- * without any figure.
+ * Telegram counts and the joins per day as counted. `stats.links` holds a community's links (a
+ * link's own page reads none: its funnel is the link's); `leads`, where the scope leads now,
+ * decides for a period without any figure.
  */
 export function countedStats(
-  stats: { funnel: FunnelFigures; links: Map<string, FunnelFigures>; linkJoins: LinkJoins[] },
+  stats: Pick<
+    DashboardStats,
+    'funnel' | 'links' | 'linkJoins' | 'days' | 'joinTrends' | 'verifiedJoinTrends'
+  >,
   scope: StatsScope,
-  scopeOnTelegram: boolean,
+  leads: JoinedBy,
+  filters: StatsFilters,
 ) {
   const seen = new Map(
     stats.linkJoins.filter((link) => link.onTelegram).map((link) => [link.inviteId, link]),
   )
+  const telegramLinks = new Set(seen.keys())
+  const by = joinedBy(stats.linkJoins, leads)
+  const sentOn = stats.funnel.joins
+  if (by === 'our_forms') {
+    const joined = {
+      by,
+      sentOn,
+      verifiedByTelegram: 0,
+      sentOnToWhatsApp: sentOn,
+      notFilteredBy: [],
+    }
+    return {
+      funnel: { ...stats.funnel, joined },
+      links: stats.links,
+      telegramLinks: new Set<string>(),
+      joinedByDay: null,
+    }
+  }
+  const verifiedByTelegram = [...seen.values()].reduce((sum, link) => sum + link.joins, 0)
+  const notFilteredBy = visitFiltersOf(filters)
+  if (notFilteredBy.length > 0) {
+    // Telegram's joins cannot be broken down by a visit's dimension: the funnel and the links
+    // keep our form's figures under every filter, and say so; Telegram's are shown apart.
+    const sentOnToWhatsApp = stats.linkJoins
+      .filter((link) => !link.onTelegram)
+      .reduce((sum, link) => sum + link.formJoins, 0)
+    const joined = { by, sentOn, verifiedByTelegram, sentOnToWhatsApp, notFilteredBy }
+    return {
+      funnel: { ...stats.funnel, joined },
+      links: stats.links,
+      telegramLinks,
+      joinedByDay: null,
+    }
+  }
   const links = new Map(
     [...stats.links].map(([id, f]) => {
       const verified = seen.get(id)
       return [id, verified ? verifiedFunnel(f, verified) : f]
     }),
   )
-  const by = joinedBy(stats.linkJoins, scopeOnTelegram)
-  const sentOn = stats.funnel.joins
-  if (by === 'our_forms') {
-    const joined = { by, sentOn, verifiedByTelegram: 0, sentOnToWhatsApp: sentOn }
-    return { funnel: { ...stats.funnel, joined }, links, telegramLinks: new Set<string>() }
-  }
   const parts =
     'inviteId' in scope
       ? [pastTheJoin(stats.linkJoins[0] ?? sumVerified([]))]
       : [...links.values()].map(pastTheJoin)
   // The figures past the join add up as Telegram's do (the same shape).
   const counted = sumVerified(parts)
-  const verifiedByTelegram = [...seen.values()].reduce((sum, link) => sum + link.joins, 0)
   const joined = {
     by,
     sentOn,
     verifiedByTelegram,
     sentOnToWhatsApp: counted.joins - verifiedByTelegram,
+    notFilteredBy,
   }
   return {
     funnel: { ...stats.funnel, ...counted, joined },
     links,
-    telegramLinks: new Set(seen.keys()),
+    telegramLinks,
+    joinedByDay: joinedByDay(stats, scope, telegramLinks),
+  }
+}
+
+/**
+ * The funnel's "joined" per day, in its parts: a link's own page has one of them (its days);
+ * a community adds up its links' days, each where its people join.
+ */
+function joinedByDay(
+  stats: Pick<DashboardStats, 'days' | 'joinTrends' | 'verifiedJoinTrends'>,
+  scope: StatsScope,
+  telegramLinks: Set<string>,
+): JoinedByDay {
+  const none = stats.days.map(() => 0)
+  if ('inviteId' in scope)
+    return telegramLinks.has(scope.inviteId)
+      ? { verified: stats.days.map((d) => d.verifiedJoins), sentOnToWhatsApp: none }
+      : { verified: none, sentOnToWhatsApp: stats.days.map((d) => d.joins) }
+  const sum = (trends: Map<string, number[]>, telegram: boolean) => {
+    const total = [...none]
+    for (const [id, values] of trends)
+      if (telegramLinks.has(id) === telegram) values.forEach((n, i) => (total[i]! += n))
+    return total
+  }
+  return {
+    verified: sum(stats.verifiedJoinTrends, true),
+    sentOnToWhatsApp: sum(stats.joinTrends, false),
   }
 }

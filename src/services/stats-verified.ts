@@ -2,7 +2,15 @@ import { eq, getTableName, sql, type SQL } from 'drizzle-orm'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import type { Database } from '../db/client'
 import { communities, groups, inviteDailyStats, invites } from '../db/schema'
-import type { StatsScope } from './stats-breakdowns'
+import {
+  linkFiltersOf,
+  statsWhere,
+  visitCondition,
+  type StatsFilters,
+  type StatsRange,
+  type StatsScope,
+  type VisitDimension,
+} from './stats-breakdowns'
 import { cohortMeasures } from './stats-periods'
 
 /**
@@ -65,7 +73,6 @@ export function leadsIntoTelegram(inviteId: SQLiteColumn): SQL<number> {
 function outer(column: SQLiteColumn): SQL {
   return sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`
 }
-
 /** A link's joins as each platform saw them, and whether Telegram is the one that counts. */
 export interface LinkJoins extends VerifiedFigures {
   inviteId: string
@@ -76,40 +83,135 @@ export interface LinkJoins extends VerifiedFigures {
 }
 
 /**
- * Per link of the rollup rows under `where`: what Telegram saw through it, what our form sent
- * on, and whether it leads into Telegram. Grouped by link, so SQLite asks where a link leads once
- * per link, not once per rollup row.
+ * Per link of the scope's rollup rows in the period: what Telegram saw through it, what our form
+ * sent on, and whether it leads into Telegram. Grouped by link, so SQLite asks where a link leads
+ * once per link, not once per rollup row. Telegram's figures take only the link's filters (its
+ * source and campaign): Telegram reports a join with its link, under country `XX` and nothing
+ * else known, so a filter on a visit's own dimension (country, device, referrer, way in) would
+ * find none of them, or all. Our form's joins take every filter.
  */
-export function linkJoinsQuery(db: Database, where: SQL, today: string) {
+export function linkJoinsQuery(
+  db: Database,
+  scope: StatsScope,
+  range: StatsRange,
+  filters: StatsFilters,
+  today: string,
+  inviteIds?: string[],
+) {
+  const visits = visitCondition(filters)
   return db
     .select({
       inviteId: d.inviteId,
       onTelegram: leadsIntoTelegram(d.inviteId).as('on_telegram'),
-      formJoins: sql<number>`coalesce(sum(${d.joins}), 0)`.as('form_joins'),
+      formJoins: (visits
+        ? sql<number>`coalesce(sum(case when ${visits} then ${d.joins} end), 0)`
+        : sql<number>`coalesce(sum(${d.joins}), 0)`
+      ).as('form_joins'),
       ...verifiedMeasures(today),
     })
     .from(d)
-    .where(where)
+    .where(statsWhere(scope, range, linkFiltersOf(filters), inviteIds))
     .groupBy(d.inviteId)
 }
 
 /**
- * Whether a scope leads into Telegram as it is set up now, for a period without any figure:
- * the link's chat, or any of the community's groups on Telegram. One row.
+ * `linkJoinsQuery` summed up inside SQL (one row, however many links have figures): how many
+ * links there are and how many lead into Telegram, Telegram's joins through those and our form's
+ * through the others, and what Telegram saw through all of them (`VerifiedFigures`).
  */
-export function scopeOnTelegramQuery(db: Database, scope: StatsScope) {
-  if ('inviteId' in scope)
-    return db
-      .select({ onTelegram: leadsIntoTelegram(invites.id) })
-      .from(invites)
-      .where(eq(invites.id, scope.inviteId))
+export function joinedTotalsQuery(
+  db: Database,
+  scope: StatsScope,
+  range: StatsRange,
+  filters: StatsFilters,
+  today: string,
+) {
+  const link = linkJoinsQuery(db, scope, range, filters, today).as('per_link')
+  const total = (figure: SQL | SQL.Aliased) => sql<number>`coalesce(sum(${figure}), 0)`
   return db
     .select({
-      onTelegram: sql<number>`exists (select 1 from ${groups} g
-        where g.community_id = ${outer(communities.id)} and g.telegram_chat_id is not null)`,
+      links: sql<number>`count(*)`,
+      telegramLinks: total(link.onTelegram),
+      verifiedByTelegram: total(sql`case when ${link.onTelegram} then ${link.joins} else 0 end`),
+      sentOnByOurForms: total(sql`case when ${link.onTelegram} then 0 else ${link.formJoins} end`),
+      joins: total(link.joins),
+      leaves: total(link.leaves),
+      firstJoinDay: sql<string | null>`min(${link.firstJoinDay})`,
+      joinedAtLeast7DaysAgo: total(link.joinedAtLeast7DaysAgo),
+      stayed7Days: total(link.stayed7Days),
+      joinedAtLeast30DaysAgo: total(link.joinedAtLeast30DaysAgo),
+      stayed30Days: total(link.stayed30Days),
+    })
+    .from(link)
+}
+
+/** The one row of `joinedTotalsQuery`. */
+export type JoinedTotals = Awaited<ReturnType<typeof joinedTotalsQuery>>[number]
+
+/**
+ * Telegram's joins and leaves per day, and of each day's joins, how many left within 7 and 30
+ * days, under the link's filters only (see `linkJoinsQuery`). From the daily rollup: its cohort
+ * columns are in no narrower one.
+ */
+export function verifiedByDayQuery(
+  db: Database,
+  scope: StatsScope,
+  range: StatsRange,
+  filters: StatsFilters,
+  inviteIds?: string[],
+) {
+  return db
+    .select({
+      day: d.day,
+      verifiedJoins: sql<number>`coalesce(sum(${d.verifiedJoins}), 0)`,
+      verifiedLeaves: sql<number>`coalesce(sum(${d.verifiedLeaves}), 0)`,
+      verifiedLeftWithin7Days: sql<number>`coalesce(sum(${d.verifiedLeftWithin7Days}), 0)`,
+      verifiedLeftWithin30Days: sql<number>`coalesce(sum(${d.verifiedLeftWithin30Days}), 0)`,
+    })
+    .from(d)
+    .where(statsWhere(scope, range, linkFiltersOf(filters), inviteIds))
+    .groupBy(d.day)
+}
+
+/**
+ * Where a scope leads as it is set up now, for a period without any figure: the link's chat,
+ * or the community's groups, on Telegram or elsewhere (`scopeLeadsOf`). One row, its columns
+ * named (a batch reads rows by column name, and a bare `0` would name a column "0").
+ */
+export function scopeLeadsQuery(db: Database, scope: StatsScope) {
+  if ('inviteId' in scope)
+    return db
+      .select({
+        telegram: leadsIntoTelegram(invites.id).as('on_telegram'),
+        elsewhere: sql<number>`0`.as('elsewhere'),
+      })
+      .from(invites)
+      .where(eq(invites.id, scope.inviteId))
+  const anyGroup = (chat: SQL) => sql<number>`exists (select 1 from ${groups} g
+    where g.community_id = ${outer(communities.id)} and ${chat})`
+  return db
+    .select({
+      telegram: anyGroup(sql`g.telegram_chat_id is not null`).as('on_telegram'),
+      elsewhere: anyGroup(sql`g.telegram_chat_id is null`).as('elsewhere'),
     })
     .from(communities)
     .where(eq(communities.id, scope.communityId))
+}
+
+/**
+ * Who would count the joins of a scope that leads where it does now: Telegram where it leads
+ * only into Telegram chats, our forms where into none, both for a community with groups on
+ * Telegram and on WhatsApp.
+ */
+export function leadsNow(onTelegram: boolean, elsewhere: boolean): JoinedBy {
+  if (!onTelegram) return 'our_forms'
+  return elsewhere ? 'both' : 'telegram'
+}
+
+/** `leadsNow` of the row `scopeLeadsQuery` read (none: nothing to count, our forms). */
+export function scopeLeadsOf(rows: Array<{ telegram: number; elsewhere: number }>): JoinedBy {
+  const [row] = rows
+  return row ? leadsNow(row.telegram === 1, row.elsewhere === 1) : 'our_forms'
 }
 
 /** What Telegram saw through all of these links together. */
@@ -133,59 +235,59 @@ export type JoinedBy = 'our_forms' | 'telegram' | 'both'
 
 /**
  * Telegram where every link with figures in the period leads into a Telegram chat, our forms
- * where none does, both where some do; without any link with figures, where the scope leads now.
+ * where none does, both where some do; without any link with figures, where the scope leads
+ * now (`leadsNow`).
  */
-export function countedBy(
-  telegramLinks: number,
-  links: number,
-  scopeOnTelegram: boolean,
-): JoinedBy {
-  if (links === 0) return scopeOnTelegram ? 'telegram' : 'our_forms'
+export function countedBy(telegramLinks: number, links: number, leads: JoinedBy): JoinedBy {
+  if (links === 0) return leads
   if (telegramLinks === 0) return 'our_forms'
   return telegramLinks === links ? 'telegram' : 'both'
 }
 
 /** `countedBy` over a scope's rows of `linkJoinsQuery`. */
-export function joinedBy(links: readonly LinkJoins[], scopeOnTelegram: boolean): JoinedBy {
+export function joinedBy(links: readonly LinkJoins[], leads: JoinedBy): JoinedBy {
   const onTelegram = links.filter((link) => link.onTelegram).length
-  return countedBy(onTelegram, links.length, scopeOnTelegram)
+  return countedBy(onTelegram, links.length, leads)
 }
 
 /**
  * The stats API's `joined`: each link's joins counted where its people join. A link into a
- * Telegram chat counts whom Telegram reported joining through it; our form's sign-ups through
- * it stay in the steps before (`joins` of the totals) and are never added, so a person who
- * signed up and then joined counts once. A link into a WhatsApp group counts whom our form
- * sent on to its chat link, as `joins` always did.
+ * Telegram chat counts each join Telegram reported through it; our form's sign-ups through it
+ * stay in the steps before (`joins` of the totals) and are never added. A link into a WhatsApp
+ * group counts whom our form sent on to its chat link, as `joins` always did. `notFilteredBy`:
+ * the filters on a visit's own dimensions, which Telegram's joins cannot take; where Telegram
+ * counts any link's joins, their sum and its conversion cannot be told then (null), and the
+ * answer says which filters Telegram's joins did not take.
  */
 export function joinedAnswer(
-  links: readonly LinkJoins[],
+  row: JoinedTotals,
   uniqueVisitors: number,
-  scopeOnTelegram: boolean,
+  leads: JoinedBy,
+  notFilteredBy: readonly VisitDimension[],
 ) {
-  const onTelegram = links.filter((link) => link.onTelegram)
-  const verifiedByTelegram = onTelegram.reduce((sum, link) => sum + link.joins, 0)
-  const sentOnByOurForms = links
-    .filter((link) => !link.onTelegram)
-    .reduce((sum, link) => sum + link.formJoins, 0)
+  const by = countedBy(row.telegramLinks, row.links, leads)
+  const { verifiedByTelegram, sentOnByOurForms } = row
   const joins = verifiedByTelegram + sentOnByOurForms
+  const apart = notFilteredBy.length > 0 && by !== 'our_forms'
+  const rate = uniqueVisitors > 0 ? Math.round((joins / uniqueVisitors) * 10000) / 10000 : 0
   return {
-    countedBy: joinedBy(links, scopeOnTelegram),
-    joins,
+    countedBy: by,
+    joins: apart ? null : joins,
     verifiedByTelegram,
     sentOnByOurForms,
-    conversionRate: uniqueVisitors > 0 ? Math.round((joins / uniqueVisitors) * 10000) / 10000 : 0,
+    conversionRate: apart ? null : rate,
+    ...(apart ? { notFilteredBy: [...notFilteredBy] } : {}),
   }
 }
 
-/** Per day, of that day's verified joins: how many left within 7 and 30 days (for the CSV). */
-export const verifiedCohortMeasures = {
-  verifiedLeftWithin7Days: sql<number>`coalesce(sum(${d.verifiedLeftWithin7Days}), 0)`,
-  verifiedLeftWithin30Days: sql<number>`coalesce(sum(${d.verifiedLeftWithin30Days}), 0)`,
-}
-
-/** The stats API's verified retention: the counts, and the shares (null until measurable). */
-export function verifiedRetentionAnswer(f: VerifiedFigures) {
+/**
+ * The stats API's verified retention: the counts, and the shares (null until measurable);
+ * `notFilteredBy`, where not empty, the filters Telegram's figures did not take.
+ */
+export function verifiedRetentionAnswer(
+  f: VerifiedFigures,
+  notFilteredBy: readonly VisitDimension[],
+) {
   const share = (part: number, whole: number) =>
     whole > 0 ? Math.round((part / whole) * 10000) / 10000 : null
   return {
@@ -198,5 +300,6 @@ export function verifiedRetentionAnswer(f: VerifiedFigures) {
     stayed30Days: f.stayed30Days,
     retention30Days: share(f.stayed30Days, f.joinedAtLeast30DaysAgo),
     firstJoinDay: f.firstJoinDay,
+    ...(notFilteredBy.length > 0 ? { notFilteredBy: [...notFilteredBy] } : {}),
   }
 }

@@ -1,7 +1,6 @@
 import { asc, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { inviteDailyStats } from '../db/schema'
-import { utcDay } from '../lib/time'
 import {
   breakdownsOf,
   breakdownsQuery,
@@ -9,37 +8,16 @@ import {
   rollupFor,
   statsWhere,
   type Rollup,
-  type BreakdownRow,
   type StatsFilters,
   type StatsRange,
   type StatsScope,
 } from './stats-breakdowns'
-import {
-  joinedAnswer,
-  linkJoinsQuery,
-  scopeOnTelegramQuery,
-  sumVerified,
-  verifiedCohortMeasures,
-  verifiedRetentionAnswer,
-  type LinkJoins,
-} from './stats-verified'
+import { linkJoinsQuery, sumVerified, verifiedByDayQuery, type LinkJoins } from './stats-verified'
 
-export interface Figures {
-  visits: number
-  uniqueVisitors: number
-  scans: number
-  clicks: number
-  botVisits: number
-  joinRequests: number
-  confirmations: number
-  confirmedByPhone: number
-  confirmedByEmail: number
-  joins: number
-  /** Joins and leaves Telegram reported for links on Telegram groups (see `getStats`). */
-  verifiedJoins: number
-  verifiedLeaves: number
-  conversionRate: number
-}
+/**
+ * The dashboard's stats: the funnel, the days and each link's figures, read in a page's batch
+ * over the rollups. The stats API's answer is in `stats-api.ts`.
+ */
 
 /** The day's figures summed over rows of `rollup`. */
 export function measuresOf(rollup: Rollup) {
@@ -59,31 +37,8 @@ export function measuresOf(rollup: Rollup) {
   }
 }
 
-/**
- * The queries behind a stats answer. They read the daily rollups through the (invite, day)
- * primary key or the (community, day) index, never the raw visits, so their cost follows the
- * number of days and dimension values, not the number of visits; the figures by day read the
- * totals per invite and day where the filters allow (`rollupFor`). Exported for the test that
- * checks their query plans.
- */
-export function statsQueries(
-  db: Database,
-  scope: StatsScope,
-  range: StatsRange,
-  filters: StatsFilters = {},
-  today = range.to,
-) {
-  return {
-    breakdowns: breakdownsQuery(db, scope, range, filters, today),
-    byDay: byDayQuery(db, scope, range, filters),
-    // What Telegram saw, per link, reads the daily rollup: its cohort columns are in no
-    // narrower one.
-    links: linkJoinsQuery(db, statsWhere(scope, range, filters), today),
-  }
-}
-
 /** The figures of each day of the period that has any, from the narrowest rollup that answers. */
-function byDayQuery(
+export function byDayQuery(
   db: Database,
   scope: StatsScope,
   range: StatsRange,
@@ -100,124 +55,6 @@ function byDayQuery(
       .groupBy(rollup.day)
       .orderBy(asc(rollup.day))
   )
-}
-
-/** Conversion: joins per unique visitor (people, bots excluded), 0 when nobody came. */
-function withConversion<T extends { joins: number; uniqueVisitors: number }>(
-  row: T,
-): T & { conversionRate: number } {
-  const conversionRate = rateOf(row.joins, row.uniqueVisitors)
-  return { ...row, conversionRate }
-}
-
-/** A breakdown row as the answer's older `bySource` and `byCountry` lists give it. */
-function figuresOf(row: BreakdownRow): Omit<Figures, 'verifiedJoins' | 'verifiedLeaves'> {
-  return withConversion({
-    visits: row.visits,
-    uniqueVisitors: row.uniqueVisitors,
-    scans: row.scans,
-    clicks: row.clicks,
-    botVisits: row.botVisits,
-    joinRequests: row.joinRequests,
-    confirmations: row.confirmations,
-    confirmedByPhone: row.confirmedByPhone,
-    confirmedByEmail: row.confirmedByEmail,
-    joins: row.joins,
-  })
-}
-
-/** A breakdown's rows with their conversion (joins per unique visitor). */
-function breakdownAnswer(rows: BreakdownRow[]) {
-  return rows.map((row) => ({ ...row, conversionRate: rateOf(row.joins, row.uniqueVisitors) }))
-}
-
-function rateOf(part: number, whole: number): number {
-  return whole > 0 ? Math.round((part / whole) * 10000) / 10000 : 0
-}
-
-/**
- * The stats API's answer: the figures of the period under the query's filters. `telegram`:
- * Telegram is configured, and the totals and days carry what Telegram saw (`verifiedJoins`,
- * `verifiedLeaves`), and `joined` the joins each link's own platform counted
- * (`joinedAnswer`); without it the answer is what it always was.
- */
-export async function getStats(
-  db: Database,
-  scope: StatsScope,
-  query: StatsRange & { filters?: StatsFilters },
-  options: { telegram?: boolean; today?: string } = {},
-) {
-  const today = options.today ?? utcDay(new Date())
-  const range = { from: query.from, to: query.to }
-  const filters = query.filters ?? {}
-  const q = statsQueries(db, scope, range, filters, today)
-  // Where the link or community leads now, for a period without figures: no rollup, one row.
-  const onTelegram = scopeOnTelegramQuery(db, scope)
-  const [byDay, breakdownRows, links, scopeRows] = await db.batch([
-    q.byDay,
-    q.breakdowns,
-    options.telegram ? q.links : q.links.limit(0),
-    options.telegram ? onTelegram : onTelegram.limit(0),
-  ])
-  const { source, campaign, country, device, referrer, via } = breakdownsOf(breakdownRows)
-  const totals = byDay.reduce(
-    (sum, row) => ({
-      visits: sum.visits + row.visits,
-      uniqueVisitors: sum.uniqueVisitors + row.uniqueVisitors,
-      scans: sum.scans + row.scans,
-      clicks: sum.clicks + row.clicks,
-      botVisits: sum.botVisits + row.botVisits,
-      joinRequests: sum.joinRequests + row.joinRequests,
-      confirmations: sum.confirmations + row.confirmations,
-      confirmedByPhone: sum.confirmedByPhone + row.confirmedByPhone,
-      confirmedByEmail: sum.confirmedByEmail + row.confirmedByEmail,
-      joins: sum.joins + row.joins,
-      verifiedJoins: sum.verifiedJoins + row.verifiedJoins,
-      verifiedLeaves: sum.verifiedLeaves + row.verifiedLeaves,
-    }),
-    {
-      visits: 0,
-      uniqueVisitors: 0,
-      scans: 0,
-      clicks: 0,
-      botVisits: 0,
-      joinRequests: 0,
-      confirmations: 0,
-      confirmedByPhone: 0,
-      confirmedByEmail: 0,
-      joins: 0,
-      verifiedJoins: 0,
-      verifiedLeaves: 0,
-    },
-  )
-  const shown = <T extends Figures>(row: T) => {
-    if (options.telegram) return row
-    const { verifiedJoins: _joins, verifiedLeaves: _leaves, ...rest } = row
-    return rest
-  }
-  return {
-    ...range,
-    filters,
-    totals: shown(withConversion(totals)),
-    byDay: byDay.map((row) => shown(withConversion(row))),
-    ...(options.telegram
-      ? {
-          joined: joinedAnswer(links, totals.uniqueVisitors, scopeRows[0]?.onTelegram === 1),
-          verifiedRetention: verifiedRetentionAnswer(sumVerified(links)),
-        }
-      : {}),
-    // The same rows as the breakdowns, in the shape these lists had before them.
-    byCountry: country.map((row) => ({ country: row.value, ...figuresOf(row) })),
-    bySource: source.map((row) => ({ source: row.value, ...figuresOf(row) })),
-    breakdowns: {
-      source: breakdownAnswer(source),
-      campaign: breakdownAnswer(campaign),
-      country: breakdownAnswer(country),
-      device: breakdownAnswer(device),
-      referrer: breakdownAnswer(referrer),
-      via: breakdownAnswer(via),
-    },
-  }
 }
 
 /** A funnel as the rollups sum it up; see `funnelMeasures`. */
@@ -282,13 +119,10 @@ export function funnelQueries(
     total: db.select(funnelMeasures(today, rollup)).from(from).where(narrow),
     byDay: byDayQuery(db, scope, range, filters, inviteIds),
     // What Telegram saw and our form sent on, per link, from the daily rollup (its cohort
-    // columns are in no narrower one): the funnel's "joined" is counted link by link.
-    links: linkJoinsQuery(db, statsWhere(scope, range, filters, inviteIds), today),
-    verifiedByDay: db
-      .select({ day: inviteDailyStats.day, ...verifiedCohortMeasures })
-      .from(inviteDailyStats)
-      .where(statsWhere(scope, range, filters, inviteIds))
-      .groupBy(inviteDailyStats.day),
+    // columns are in no narrower one): the funnel's "joined" is counted link by link. What
+    // Telegram saw takes only the link's filters, here and per day.
+    links: linkJoinsQuery(db, scope, range, filters, today, inviteIds),
+    verifiedByDay: verifiedByDayQuery(db, scope, range, filters, inviteIds),
     byInvite: db
       .select({ inviteId: rollup.inviteId, ...funnelMeasures(today, rollup) })
       .from(from)
@@ -300,6 +134,7 @@ export function funnelQueries(
         day: rollup.day,
         visits: summed.visits,
         joins: summed.joins,
+        verifiedJoins: summed.verifiedJoins,
       })
       .from(from)
       .where(narrow)
@@ -317,7 +152,10 @@ export interface DayFigures {
   confirmedByPhone: number
   confirmedByEmail: number
   joins: number
-  /** Telegram only: joins and leaves it saw, and of that day's joins, who left within 7 / 30 days. */
+  /**
+   * Telegram only: joins and leaves it saw, and of that day's joins, who left within 7 / 30
+   * days; under the link's filters only (`verifiedByDayQuery`).
+   */
   verifiedJoins: number
   verifiedLeaves: number
   verifiedLeftWithin7Days: number
@@ -383,7 +221,7 @@ export function dashboardStatsOf(
     verifiedByDay,
   ]: DashboardStatsRows,
 ) {
-  const cohorts = new Map(verifiedByDay.map((row) => [row.day, row]))
+  const verified = new Map(verifiedByDay.map((row) => [row.day, row]))
   const zero = {
     visits: 0,
     scans: 0,
@@ -410,16 +248,21 @@ export function dashboardStatsOf(
       confirmedByPhone: row.confirmedByPhone,
       confirmedByEmail: row.confirmedByEmail,
       joins: row.joins,
-      verifiedJoins: row.verifiedJoins,
-      verifiedLeaves: row.verifiedLeaves,
-      verifiedLeftWithin7Days: cohorts.get(row.day)?.verifiedLeftWithin7Days ?? 0,
-      verifiedLeftWithin30Days: cohorts.get(row.day)?.verifiedLeftWithin30Days ?? 0,
+      verifiedJoins: 0,
+      verifiedLeaves: 0,
+      verifiedLeftWithin7Days: 0,
+      verifiedLeftWithin30Days: 0,
     })),
     zero,
-  )
+  ).map((day) => {
+    // What Telegram saw on the day, under the link's filters only (`verifiedByDayQuery`).
+    const seen = verified.get(day.day)
+    return seen ? { ...day, ...seen, day: day.day } : day
+  })
   const index = new Map(range.days.map((day, i) => [day, i]))
   const trends = new Map<string, number[]>()
   const joinTrends = new Map<string, number[]>()
+  const verifiedJoinTrends = new Map<string, number[]>()
   const seriesOf = (map: Map<string, number[]>, inviteId: string) => {
     let series = map.get(inviteId)
     if (!series) map.set(inviteId, (series = range.days.map(() => 0)))
@@ -430,6 +273,7 @@ export function dashboardStatsOf(
     if (i === undefined) continue
     seriesOf(trends, row.inviteId)[i] = row.visits
     seriesOf(joinTrends, row.inviteId)[i] = row.joins
+    seriesOf(verifiedJoinTrends, row.inviteId)[i] = row.verifiedJoins
   }
   return {
     funnel: total[0] as FunnelFigures,
@@ -442,6 +286,11 @@ export function dashboardStatsOf(
     ),
     trends,
     joinTrends,
+    /**
+     * Each link's verified joins per day, read as `joinTrends` (under every filter): the joins
+     * chart adds them up only where no filter names a visit's dimension (`countedStats`).
+     */
+    verifiedJoinTrends,
     breakdowns: breakdownsOf(breakdownRows),
   }
 }

@@ -1,5 +1,5 @@
 import { formatNumber, type Lang } from '../lib/i18n'
-import { telegramWords } from '../lib/i18n/dashboard-telegram'
+import { dimensionsText, telegramWords } from '../lib/i18n/dashboard-telegram'
 import type { FunnelFigures } from '../services/stats'
 import type { JoinedCount } from '../services/stats-joined'
 import { ShareBar } from './chart'
@@ -25,7 +25,8 @@ export interface FunnelStep {
  * The funnel's steps. `joined`: how its "joined" was counted (`countedStats`); where Telegram
  * counts any link's joins, our form's joins become the step before the join ("sent on to the
  * chat"), and the join, retention and leaves are the ones each link's platform reported,
- * labelled as verified by Telegram where it counted them all.
+ * labelled as verified by Telegram where it counted them all. Under a filter on a visit's own
+ * dimension, which Telegram's joins cannot take, the funnel ends at what our form sent on.
  */
 export function funnelSteps(lang: Lang, f: FunnelFigures, joined?: JoinedCount): FunnelStep[] {
   const t = words(lang)
@@ -34,31 +35,20 @@ export function funnelSteps(lang: Lang, f: FunnelFigures, joined?: JoinedCount):
   // Every link's joins counted by Telegram: each step from the join on says so.
   const verified = joined?.by === 'telegram'
   const joinedLabel = verified ? tg.joinedVerified : t.joins
+  const before = stepsBeforeTheJoin(lang, f)
+  if (joined && joined.by !== 'our_forms' && joined.notFilteredBy.length > 0)
+    return [
+      ...before,
+      {
+        key: 'sentOn',
+        label: tg.sentOnStep,
+        value: joined.sentOn,
+        base: { value: f.confirmations, label: t.confirmedStep },
+        note: tg.notFilteredStepNote(dimensionsText(lang, joined.notFilteredBy)),
+      },
+    ]
   return [
-    {
-      key: 'visits',
-      label: t.visits,
-      value: f.visits,
-      note: t.scansAndClicks(n(f.scans), n(f.clicks)),
-    },
-    {
-      key: 'joinRequests',
-      label: t.requests,
-      value: f.joinRequests,
-      base: { value: f.visits, label: t.visits },
-    },
-    {
-      key: 'confirmations',
-      label: t.confirmedStep,
-      value: f.confirmations,
-      base: { value: f.joinRequests, label: t.requests },
-      // Which contact proved it: a member counts as confirmed once any contact is.
-      note: t.confirmedByNote(
-        n(f.confirmedByPhone),
-        n(f.confirmedByEmail),
-        n(Math.max(0, f.confirmations - f.confirmedByPhone - f.confirmedByEmail)),
-      ),
-    },
+    ...before,
     ...(joined && joined.by !== 'our_forms'
       ? joinedSteps(lang, f, joined)
       : [
@@ -89,6 +79,38 @@ export function funnelSteps(lang: Lang, f: FunnelFigures, joined?: JoinedCount):
       value: f.leaves,
       base: { value: f.joins, label: joinedLabel },
       tone: 'loss',
+    },
+  ]
+}
+
+/** Visits, sign-ups and confirmations: what our own pages and forms counted. */
+function stepsBeforeTheJoin(lang: Lang, f: FunnelFigures): FunnelStep[] {
+  const t = words(lang)
+  const n = (value: number) => formatNumber(lang, value)
+  return [
+    {
+      key: 'visits',
+      label: t.visits,
+      value: f.visits,
+      note: t.scansAndClicks(n(f.scans), n(f.clicks)),
+    },
+    {
+      key: 'joinRequests',
+      label: t.requests,
+      value: f.joinRequests,
+      base: { value: f.visits, label: t.visits },
+    },
+    {
+      key: 'confirmations',
+      label: t.confirmedStep,
+      value: f.confirmations,
+      base: { value: f.joinRequests, label: t.requests },
+      // Which contact proved it: a member counts as confirmed once any contact is.
+      note: t.confirmedByNote(
+        n(f.confirmedByPhone),
+        n(f.confirmedByEmail),
+        n(Math.max(0, f.confirmations - f.confirmedByPhone - f.confirmedByEmail)),
+      ),
     },
   ]
 }

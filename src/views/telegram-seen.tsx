@@ -1,22 +1,34 @@
 import { formatNumber, type Lang } from '../lib/i18n'
-import { telegramWords } from '../lib/i18n/dashboard-telegram'
+import { dimensionsText, telegramWords } from '../lib/i18n/dashboard-telegram'
 import type { TelegramInviteLink } from '../db/schema'
+import type { VisitDimension } from '../services/stats-breakdowns'
 import type { VerifiedFigures } from '../services/stats-verified'
 import { retentionText } from './retention'
 
 /**
  * What Telegram itself saw through the links, apart from the funnel (which on WhatsApp is what
  * our own forms saw): verified joins and leaves, and retention after 7 and 30 days from
- * verified membership, each labelled as seen by Telegram.
+ * verified membership, each labelled as seen by Telegram. `notFilteredBy`: the page's filters
+ * on a visit's own dimensions, which these figures do not take (said above them).
  */
-export function TelegramSeen(props: { lang: Lang; figures: VerifiedFigures }) {
+export function TelegramSeen(props: {
+  lang: Lang
+  figures: VerifiedFigures
+  notFilteredBy?: readonly VisitDimension[]
+}) {
   const t = telegramWords(props.lang)
   const f = props.figures
   const n = (value: number) => formatNumber(props.lang, value)
+  const apart = props.notFilteredBy ?? []
   return (
     <div class="telegram-seen">
       <h2>{t.seenByTelegram}</h2>
       <p class="muted">{t.seenNote}</p>
+      {apart.length > 0 && (
+        <p>
+          <b>{t.seenNotFilteredNote(dimensionsText(props.lang, apart))}</b>
+        </p>
+      )}
       <table>
         <tbody>
           <tr>

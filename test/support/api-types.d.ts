@@ -1462,9 +1462,9 @@ export interface components {
         confirmedByEmail: number
         /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
         joins: number
-        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join */
+        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join. Each join counts, a rejoin too. Telegram reports a join with its link only, never with a visit’s country, device, referrer or way in, so Telegram’s figures take only the filters on the link (source, campaign): a filter on `country`, `device`, `referrer` or `via` leaves them as they are */
         verifiedJoins?: number
-        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left */
+        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left. Telegram reports a join with its link only, never with a visit’s country, device, referrer or way in, so Telegram’s figures take only the filters on the link (source, campaign): a filter on `country`, `device`, `referrer` or `via` leaves them as they are */
         verifiedLeaves?: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
@@ -1491,9 +1491,9 @@ export interface components {
         confirmedByEmail: number
         /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
         joins: number
-        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join */
+        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join. Each join counts, a rejoin too. Telegram reports a join with its link only, never with a visit’s country, device, referrer or way in, so Telegram’s figures take only the filters on the link (source, campaign): a filter on `country`, `device`, `referrer` or `via` leaves them as they are */
         verifiedJoins?: number
-        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left */
+        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left. Telegram reports a join with its link only, never with a visit’s country, device, referrer or way in, so Telegram’s figures take only the filters on the link (source, campaign): a filter on `country`, `device`, `referrer` or `via` leaves them as they are */
         verifiedLeaves?: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
@@ -1520,9 +1520,9 @@ export interface components {
         confirmedByEmail: number
         /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
         joins: number
-        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join */
+        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join. Each join counts, a rejoin too. Telegram reports a join with its link only, never with a visit’s country, device, referrer or way in, so Telegram’s figures take only the filters on the link (source, campaign): a filter on `country`, `device`, `referrer` or `via` leaves them as they are */
         verifiedJoins?: number
-        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left */
+        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left. Telegram reports a join with its link only, never with a visit’s country, device, referrer or way in, so Telegram’s figures take only the filters on the link (source, campaign): a filter on `country`, `device`, `referrer` or `via` leaves them as they are */
         verifiedLeaves?: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
@@ -1550,9 +1550,9 @@ export interface components {
         confirmedByEmail: number
         /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
         joins: number
-        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join */
+        /** @description Telegram only (when configured): joins Telegram itself reported through this link (joined, seen by Telegram), on the day of the join. Each join counts, a rejoin too. Telegram reports a join with its link only, never with a visit’s country, device, referrer or way in, so Telegram’s figures take only the filters on the link (source, campaign): a filter on `country`, `device`, `referrer` or `via` leaves them as they are */
         verifiedJoins?: number
-        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left */
+        /** @description Telegram only: members who joined through this link and left the chat or were removed, as Telegram reported it, on the day they left. Telegram reports a join with its link only, never with a visit’s country, device, referrer or way in, so Telegram’s figures take only the filters on the link (source, campaign): a filter on `country`, `device`, `referrer` or `via` leaves them as they are */
         verifiedLeaves?: number
         /** @description joins / uniqueVisitors */
         conversionRate: number
@@ -1560,20 +1560,22 @@ export interface components {
       /** @description Telegram only (when configured): the joins each link’s own platform counted. `totals.joins` stays what our own forms sent on, on Telegram a step before the join */
       joined?: {
         /**
-         * @description Who counted `joins`: `telegram` where every link with figures leads into a Telegram chat (verified), `our_forms` where none does (WhatsApp: inferred), `both` where some do; for a period without figures, where the link (or a group of the community) leads now
+         * @description Who counted `joins`: `telegram` where every link with figures leads into a Telegram chat (verified), `our_forms` where none does (WhatsApp: inferred), `both` where some do; for a period without figures, where the link leads now (a community: `telegram` where every group is on Telegram, `both` where some are)
          * @enum {string}
          */
         countedBy: 'our_forms' | 'telegram' | 'both'
-        /** @description The funnel’s “joined”, each link counted where its people join: for a link into a Telegram chat the joins Telegram reported through it (`verifiedJoins`), for one into WhatsApp those our form sent on (`joins`). Sign-ups through our form into a Telegram chat stay in the steps before and are never added, so a person who signed up and then joined counts once here */
-        joins: number
-        /** @description Of `joins`, those Telegram reported through links into its chats */
+        /** @description The funnel’s “joined”, each link counted where its people join: for a link into a Telegram chat each join Telegram reported through it (`verifiedJoins`; someone who leaves and joins again counts again), for one into WhatsApp those our form sent on (`joins`). Sign-ups through our form into a Telegram chat stay in the steps before and are never added here. Null where `notFilteredBy` is given: Telegram’s joins cannot be broken down by those filters, so the joins under them cannot be told */
+        joins: number | null
+        /** @description Of `joins`, those Telegram reported through links into its chats, under the filters on the link only */
         verifiedByTelegram: number
         /** @description Of `joins`, those our form sent on to a WhatsApp chat link (inferred) */
         sentOnByOurForms: number
-        /** @description joins / uniqueVisitors */
-        conversionRate: number
+        /** @description joins / uniqueVisitors; null where `joins` is */
+        conversionRate: number | null
+        /** @description Where the query filters by a visit’s own dimension and Telegram counts joins here: the filters Telegram’s figures did not take (they cannot be broken down by them). Telegram reports a join with its link only, never with a visit’s country, device, referrer or way in, so Telegram’s figures take only the filters on the link (source, campaign): a filter on `country`, `device`, `referrer` or `via` leaves them as they are */
+        notFilteredBy?: ('country' | 'device' | 'referrer' | 'via')[]
       }
-      /** @description Telegram only (when configured): retention after 7 and 30 days from verified membership, apart from the breakdowns’ retention, which on WhatsApp is what our own forms and messages saw */
+      /** @description Telegram only (when configured): retention after 7 and 30 days from verified membership, apart from the breakdowns’ retention, which on WhatsApp is what our own forms and messages saw. Under the filters on the link only (`notFilteredBy`) */
       verifiedRetention?: {
         /**
          * @description Seen by Telegram: who is still in the chat, as Telegram reported it
@@ -1596,6 +1598,8 @@ export interface components {
         retention30Days: number | null
         /** @description The first day with a verified join: retention is measurable 7 (30) days on */
         firstJoinDay: string | null
+        /** @description Where the query filters by a visit’s own dimension and Telegram counts joins here: the filters Telegram’s figures did not take (they cannot be broken down by them). Telegram reports a join with its link only, never with a visit’s country, device, referrer or way in, so Telegram’s figures take only the filters on the link (source, campaign): a filter on `country`, `device`, `referrer` or `via` leaves them as they are */
+        notFilteredBy?: ('country' | 'device' | 'referrer' | 'via')[]
       }
       /** @description Telegram only, a community’s stats: joins and leaves Telegram saw in its chats that came through no link of ours (a link shared in the chat, an admin adding someone) */
       otherRoutes?: {

@@ -11,7 +11,12 @@ import {
   eventually,
   joinJson,
   newPhone,
+  OWNER_TOKEN,
+  query,
+  visit,
 } from '../worker/helpers'
+import { createDb } from '../../src/db/client'
+import { statsQueries } from '../../src/services/stats-api'
 import { page, signIn } from '../worker/dashboard-helpers'
 import { englishLeftIn, readableText } from '../support/language'
 import { memberUpdate, newUser, postUpdate } from '../support/telegram-updates'
@@ -25,6 +30,20 @@ import { telegramCommunity, verifiedOf, withTelegramLink } from './support'
  * it; a link into WhatsApp counts our form's joins as before.
  */
 
+/** Another link on the community's Telegram group, `joins` people joining through it; its id. */
+async function telegramLinkOnGroup(communityId: string, groupId: string, joins: number) {
+  const invite = await createInvite(communityId, { groupId, label: 'Forwarded' })
+  const url = await withTelegramLink(invite.id)
+  const [row] = await query<{ chatId: number }>(
+    'select telegram_chat_id as chatId from groups where id = ?',
+    groupId,
+  )
+  for (let i = 0; i < joins; i++)
+    await postUpdate(memberUpdate(row!.chatId, newUser('Forwarded'), 'joined', { inviteLink: url }))
+  await eventually(async () => expect((await verifiedOf(invite.id)).joins).toBe(joins))
+  return invite.id
+}
+
 /** A link on a Telegram group, with `joins` people Telegram saw join through it. */
 async function telegramLinkWithJoins(joins: number) {
   const world = await telegramCommunity()
@@ -36,10 +55,33 @@ async function telegramLinkWithJoins(joins: number) {
   return { ...world, invite, url }
 }
 
-/** Someone signs up through our form on the link (single opt-in: sent on to the chat at once). */
-async function formSignUp(code: string) {
-  const answer = await joinJson(code, { name: 'Form Person', phone: newPhone() })
+/**
+ * Someone signs up through our form on the link (single opt-in: sent on to the chat at once),
+ * from `country` where given.
+ */
+async function formSignUp(code: string, country?: string) {
+  const headers: Record<string, string> = country ? { 'cf-ipcountry': country } : {}
+  const answer = await joinJson(code, { name: 'Form Person', phone: newPhone() }, headers)
   expect(answer.status, answer.text).toBe(201)
+}
+
+/** The joins chart's series on a stats page: each one's name and its sum over the days. */
+function joinsChart(html: string, title = 'Joins by day'): Record<string, number> {
+  const start = html.indexOf(`<caption>${title}</caption>`)
+  expect(start, `a chart “${title}”`).toBeGreaterThan(-1)
+  const table = html.slice(start, html.indexOf('</table>', start))
+  const names = [...table.matchAll(/<th scope="col">([^<]*)<\/th>/g)].map((m) => m[1]!).slice(1)
+  const sums = names.map(() => 0)
+  for (const row of table.split('<th scope="row">').slice(1))
+    [...row.matchAll(/<td>([^<]*)<\/td>/g)].forEach((m, i) => (sums[i]! += Number(m[1])))
+  return Object.fromEntries(names.map((name, i) => [name, sums[i]!]))
+}
+
+/** A links table's row of a link, up to its end. */
+function linkRow(html: string, inviteId: string): string {
+  const start = html.indexOf(`<a href="/admin/links/${inviteId}">`)
+  expect(start, `${inviteId} in the links table`).toBeGreaterThan(-1)
+  return html.slice(start, html.indexOf('</tr>', start))
 }
 
 /** The funnel's steps on a stats page, "label: figure", in order. */
@@ -62,12 +104,17 @@ async function german(path: string, cookie: string) {
   return answer.text
 }
 
-/** A dashboard page straight from the Worker, with the D1 round trips it took. */
-async function measured(path: string, cookie: string) {
+/**
+ * A dashboard page (signed in with `cookie`) or, without one, an API answer straight from the
+ * Worker, with the D1 round trips it took.
+ */
+async function measured(path: string, cookie?: string) {
   const ctx = createExecutionContext()
   const response = await worker.fetch(
     new Request(BASE + path, {
-      headers: { cookie, accept: 'text/html', 'accept-language': 'en' },
+      headers: cookie
+        ? { cookie, accept: 'text/html', 'accept-language': 'en' }
+        : { authorization: `Bearer ${OWNER_TOKEN}` },
     }),
     { ...env, D1_ROUND_TRIP_HEADER: 'true' },
     ctx,
@@ -104,6 +151,7 @@ describe('a Telegram community’s joins, as Telegram verified them', () => {
       'Confirmed: 1',
       'Sent on to the chat by our form: 1',
       'Joined (verified by Telegram): 4',
+      // No join old enough to tell yet.
       'Still in the chat after 7 days (verified by Telegram): not yet',
       'Still in the chat after 30 days (verified by Telegram): not yet',
       'Left or removed (verified by Telegram): 0',
@@ -239,5 +287,229 @@ describe('a WhatsApp community, with Telegram configured', () => {
     expect(overview).not.toContain('✓ Telegram')
     const home = (await page('/admin', cookie)).text
     expect(homeRow(home, community.name)).toContain('data-label="Joins, 7 days">2</td>')
+  })
+})
+
+describe('Telegram’s joins under a filter on a visit’s country, device, referrer or way in', () => {
+  /** Two sign-ups from Germany on a Telegram link, both then joining through it. */
+  async function twoGermanJoins() {
+    const world = await telegramLinkWithJoins(0)
+    for (const name of ['Anna', 'Ben']) {
+      await formSignUp(world.invite.code, 'DE')
+      await postUpdate(
+        memberUpdate(world.chatId, newUser(name), 'joined', { inviteLink: world.url }),
+      )
+    }
+    await eventually(async () => expect((await verifiedOf(world.invite.id)).joins).toBe(2))
+    return world
+  }
+
+  it('are not filtered as if they could be: the API says which filters they did not take', async () => {
+    const { community, invite } = await twoGermanJoins()
+    const path = `/api/invites/${invite.id}/stats`
+    const all = await call('GET', path)
+    expect(all.json.joined).toMatchObject({
+      countedBy: 'telegram',
+      joins: 2,
+      verifiedByTelegram: 2,
+    })
+    expect(all.json.joined.notFilteredBy).toBeUndefined()
+    for (const country of ['DE', 'XX']) {
+      for (const scope of [path, `/api/communities/${community.id}/stats`]) {
+        const filtered = await call('GET', `${scope}?country=${country}`)
+        expect(filtered.status, filtered.text).toBe(200)
+        // Telegram's joins are those through the link in every country, and said to be; how
+        // many joined from one country cannot be told.
+        expect(filtered.json.joined).toEqual({
+          countedBy: 'telegram',
+          joins: null,
+          verifiedByTelegram: 2,
+          sentOnByOurForms: 0,
+          conversionRate: null,
+          notFilteredBy: ['country'],
+        })
+        expect(filtered.json.verifiedRetention).toMatchObject({
+          joins: 2,
+          notFilteredBy: ['country'],
+        })
+        // Our form's figures take the filter; Telegram's, in the totals too, do not.
+        expect(filtered.json.totals).toMatchObject({
+          joinRequests: country === 'DE' ? 2 : 0,
+          joins: country === 'DE' ? 2 : 0,
+          verifiedJoins: 2,
+        })
+        expect(filtered.json.byDay.map((d: { verifiedJoins: number }) => d.verifiedJoins)).toEqual([
+          2,
+        ])
+      }
+    }
+    // The link's source is the link's own: Telegram's joins take that filter.
+    const otherSource = await call('GET', `${path}?source=elsewhere&device=mobile`)
+    expect(otherSource.json.joined).toMatchObject({
+      verifiedByTelegram: 0,
+      notFilteredBy: ['device'],
+    })
+  })
+
+  it('end the funnel at what our form sent on, and show apart, unfiltered, in German and English', async () => {
+    const { invite } = await twoGermanJoins()
+    const { cookie } = await signIn()
+    const { text: english, trips } = await measured(`/admin/links/${invite.id}?country=DE`, cookie)
+    expect(trips).toBeLessThanOrEqual(2)
+    expect(funnelSteps(english)).toEqual([
+      'Visits: 0',
+      'Join requests: 2',
+      'Confirmed: 2',
+      'Sent on to the chat by our form: 2',
+    ])
+    expect(english).toContain('Filtered by country, the funnel ends here')
+    // Telegram's figures beside it: the link's two joins, not broken down by country.
+    const seen = english.slice(english.indexOf('<div class="telegram-seen">'))
+    expect(seen).toContain('Not broken down by country')
+    expect(seen).toMatch(/Joined \(seen by Telegram\)<\/th>\s*<td class="n">2</)
+    expect(joinsChart(english)).toEqual({ 'Sent on to the chat by our form': 2 })
+    // Filtered to where Telegram stores its joins, nothing of ours, and still no joins claimed.
+    const unknown = (await measured(`/admin/links/${invite.id}?country=XX`, cookie)).text
+    expect(funnelSteps(unknown)).toEqual([
+      'Visits: 0',
+      'Join requests: 0',
+      'Confirmed: 0',
+      'Sent on to the chat by our form: 0',
+    ])
+    const deutsch = await german(`/admin/links/${invite.id}?country=DE&device=mobile`, cookie)
+    expect(deutsch).toContain('Mit dem Filter nach Land und Gerät endet der Trichter hier')
+    expect(deutsch).toContain('Nicht nach Land und Gerät aufgeschlüsselt')
+    expect(englishLeftIn(readableText(statsPart(deutsch)))).toEqual([])
+  })
+
+  it('are left out of the links table (–), which sorts by what it can tell', async () => {
+    const { community, invite } = await twoGermanJoins()
+    // A WhatsApp link (into the announcement group) with one sign-up from Germany.
+    const whatsapp = await createInvite(community.id, { label: 'WhatsApp poster' })
+    await formSignUp(whatsapp.code, 'DE')
+    const { cookie } = await signIn()
+    const page = `/admin/communities/${community.id}?country=DE`
+    const { text, trips } = await measured(`${page}&sort=joins`, cookie)
+    expect(trips).toBeLessThanOrEqual(2)
+    expect(linkRow(text, invite.id)).toContain(
+      'data-label="Joins" title="cannot be broken down by country">–</td>',
+    )
+    expect(linkRow(text, invite.id)).not.toContain('✓ Telegram')
+    expect(linkRow(text, whatsapp.id)).toContain('data-label="Joins">1</td>')
+    expect(text.indexOf(linkRow(text, whatsapp.id))).toBeLessThan(
+      text.indexOf(linkRow(text, invite.id)),
+    )
+    expect(text).toContain('cannot be broken down by country; without that filter')
+    // The community's funnel too ends at what our form sent on, both links' sign-ups.
+    expect(funnelSteps(text).at(-1)).toBe('Sent on to the chat by our form: 3')
+    const deutsch = await german(page, cookie)
+    expect(deutsch).toContain('lassen sich nicht nach Land aufschlüsseln')
+  })
+})
+
+describe('a community with groups on Telegram and on WhatsApp', () => {
+  it('is counted by both before any figure, not by Telegram alone', async () => {
+    // Its announcement group is on WhatsApp, its other group in a Telegram chat.
+    const { community } = await telegramCommunity()
+    const stats = await call('GET', `/api/communities/${community.id}/stats`)
+    expect(stats.json.joined).toMatchObject({ countedBy: 'both', joins: 0 })
+    const { cookie } = await signIn()
+    const overview = (await page(`/admin/communities/${community.id}`, cookie)).text
+    expect(funnelSteps(overview)).toContain('Joins: 0')
+    expect(funnelSteps(overview)).not.toContain('Joined (verified by Telegram): 0')
+  })
+
+  it('charts its joins in the parts that add up to the funnel’s joins', async () => {
+    const { community, invite } = await telegramLinkWithJoins(3)
+    await formSignUp(invite.code)
+    const whatsapp = await createInvite(community.id, { label: 'WhatsApp poster' })
+    await formSignUp(whatsapp.code)
+    await formSignUp(whatsapp.code)
+    const { cookie } = await signIn()
+    const overview = (await page(`/admin/communities/${community.id}`, cookie)).text
+    expect(funnelSteps(overview)).toContain('Joins: 5')
+    // 3 verified through the Telegram link and 2 sent on to WhatsApp: the 5 joins, and our
+    // form's sign-up into the Telegram chat is not stacked on them.
+    expect(joinsChart(overview)).toEqual({
+      'Joined (verified by Telegram)': 3,
+      'Joined (sent on to WhatsApp by our form)': 2,
+    })
+    const deutsch = await german(`/admin/communities/${community.id}`, cookie)
+    expect(joinsChart(deutsch, 'Beitritte pro Tag')).toEqual({
+      'Beigetreten (von Telegram verifiziert)': 3,
+      'Beigetreten (von unserem Formular zu WhatsApp geschickt)': 2,
+    })
+    // A link into Telegram alone: its chart is Telegram's joins, as its funnel.
+    const link = (await page(`/admin/links/${invite.id}`, cookie)).text
+    expect(joinsChart(link)).toEqual({ 'Joined (verified by Telegram)': 3 })
+  })
+})
+
+describe('what a Telegram join counts, said truly', () => {
+  it('counts each join, a rejoin again, and says so', async () => {
+    const { invite, chatId, url } = await telegramLinkWithJoins(0)
+    const person = newUser('Back again')
+    const now = Math.floor(Date.now() / 1000)
+    await postUpdate(memberUpdate(chatId, person, 'joined', { inviteLink: url, date: now - 20 }))
+    await postUpdate(memberUpdate(chatId, person, 'left', { date: now - 10 }))
+    await postUpdate(memberUpdate(chatId, person, 'joined', { inviteLink: url, date: now }))
+    await eventually(async () => expect((await verifiedOf(invite.id)).joins).toBe(2))
+    const { cookie } = await signIn()
+    const english = (await page(`/admin/links/${invite.id}`, cookie)).text
+    expect(funnelSteps(english)).toContain('Joined (verified by Telegram): 2')
+    expect(english).toContain('someone who leaves and joins again counts twice')
+    expect(english).not.toContain('counts once here')
+    const deutsch = await german(`/admin/links/${invite.id}`, cookie)
+    expect(deutsch).toContain('wer austritt und wieder beitritt, zählt zweimal')
+  })
+
+  it('marks a conversion above 100 % in the links table, from joins past our page', async () => {
+    const { community, invite } = await telegramLinkWithJoins(3)
+    await visit(`/i/${invite.code}`)
+    await eventually(async () => {
+      const stats = await call('GET', `/api/invites/${invite.id}/stats`)
+      expect(stats.json.totals.uniqueVisitors).toBe(1)
+    })
+    // A link with joins and no visitor at all: no conversion to tell.
+    const forwarded = await telegramLinkOnGroup(community.id, invite.groupId!, 2)
+    const { cookie } = await signIn()
+    const overview = (await page(`/admin/communities/${community.id}`, cookie)).text
+    expect(linkRow(overview, invite.id)).toContain(
+      'data-label="Conversion">300%<small class="muted" title="more joins than visitors">*</small>',
+    )
+    expect(linkRow(overview, forwarded)).toContain(
+      'data-label="Conversion">–<small class="muted" title="more joins than visitors">*</small>',
+    )
+    expect(overview).toContain('* More joins than visitors: people joined through the Telegram')
+    const deutsch = await german(`/admin/communities/${community.id}`, cookie)
+    expect(deutsch).toContain('* Mehr Beitritte als Besucher')
+  })
+})
+
+describe('the stats API, with Telegram configured', () => {
+  it('sums its links in SQL: one row, however many links, and a link’s answer in two round trips', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const links = await Promise.all(
+      ['A', 'B', 'C'].map((label) => createInvite(community.id, { groupId: group.id, label })),
+    )
+    for (const link of links) {
+      const url = await withTelegramLink(link.id)
+      await postUpdate(memberUpdate(chatId, newUser('Member'), 'joined', { inviteLink: url }))
+    }
+    await eventually(async () => {
+      const seen = await Promise.all(links.map((link) => verifiedOf(link.id)))
+      expect(seen.map((s) => s.joins)).toEqual([1, 1, 1])
+    })
+    const db = createDb(env.DB)
+    const today = new Date().toISOString().slice(0, 10)
+    const q = statsQueries(db, { communityId: community.id }, { from: today, to: today }, {}, today)
+    expect(await q.joined).toEqual([
+      expect.objectContaining({ links: 3, telegramLinks: 3, verifiedByTelegram: 3, joins: 3 }),
+    ])
+    const answer = await call('GET', `/api/communities/${community.id}/stats?country=DE`)
+    expect(answer.json.joined).toMatchObject({ verifiedByTelegram: 3 })
+    const link = await measured(`/api/invites/${links[0]!.id}/stats`)
+    expect(link.trips).toBeLessThanOrEqual(2)
+    expect(JSON.parse(link.text).joined).toMatchObject({ countedBy: 'telegram', joins: 1 })
   })
 })

@@ -36,7 +36,8 @@ import {
   rewardsOf,
   referralInviteOf,
 } from '../../src/services/members'
-import { getDashboardStats, getStats } from '../../src/services/stats'
+import { getDashboardStats } from '../../src/services/stats'
+import { getStats } from '../../src/services/stats-api'
 import { homeFigureQueries } from '../../src/services/home-figures'
 import { compareLinks, compareSources } from '../../src/services/stats-compare'
 import { recordVisits } from '../../src/services/visits'

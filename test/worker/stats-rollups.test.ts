@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { createDb } from '../../src/db/client'
 import { members } from '../../src/db/schema'
 import { endMembership } from '../../src/services/leaving'
-import { getStats } from '../../src/services/stats'
+import { getStats } from '../../src/services/stats-api'
 import { BREAKDOWNS, type StatsFilters } from '../../src/services/stats-breakdowns'
 import { splitPeriod } from '../../src/services/stats-periods'
 import {

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createDb } from '../../src/db/client'
-import { statsQueries } from '../../src/services/stats'
+import { statsQueries } from '../../src/services/stats-api'
 import {
   call,
   createCommunity,
@@ -197,7 +197,7 @@ describe('stats for marketers', () => {
           details.filter(
             (d) =>
               /^SCAN /.test(d) &&
-              !/^SCAN (picked|combos|grouped|ranked|json_each|\(subquery)/.test(d),
+              !/^SCAN (picked|combos|grouped|ranked|per_link|json_each|\(subquery)/.test(d),
           ),
           `${name}: ${details.join(' | ')}`,
         ).toEqual([])

@@ -1,5 +1,8 @@
 import type { Lang } from './index'
 
+/** A visit's own dimensions, which Telegram's figures cannot be broken down by. */
+type VisitDimension = 'country' | 'device' | 'referrer' | 'via'
+
 /** The dashboard's Telegram page, in German and English. */
 const de = {
   title: 'Telegram',
@@ -54,12 +57,34 @@ const de = {
   sentOnStep: 'Von unserem Formular zum Chat geschickt',
   joinedVerified: 'Beigetreten (von Telegram verifiziert)',
   joinedVerifiedNote:
-    'Gezählt von Telegram selbst: jeder Beitritt über den Telegram-Einladungslink. Wer sich über unser Formular angemeldet hat und dann beigetreten ist, zählt hier einmal und seine Anmeldung in den Schritten davor; die beiden werden nie addiert.',
+    'Gezählt von Telegram selbst: jeder Beitritt über den Telegram-Einladungslink, auch ein erneuter – wer austritt und wieder beitritt, zählt zweimal. Wer sich über unser Formular angemeldet hat und dann beigetreten ist, zählt mit seiner Anmeldung in den Schritten davor und mit seinem Beitritt hier; die beiden werden nie addiert. Wer den Telegram-Link weitergeleitet bekommt, tritt ohne Besuch unserer Seite bei: Es kann mehr Beitritte als Besuche geben.',
   joinedBothNote: (verified: string, inferred: string) =>
     `${verified} von Telegram verifiziert (Links in Telegram-Chats), ${inferred} von unserem Formular zu WhatsApp geschickt (erschlossen). Anmeldungen über unser Formular in Telegram-Chats zählen nur im Schritt davor.`,
   stayed7Verified: 'Nach 7 Tagen noch im Chat (von Telegram verifiziert)',
   stayed30Verified: 'Nach 30 Tagen noch im Chat (von Telegram verifiziert)',
   leftVerified: 'Ausgetreten oder entfernt (von Telegram verifiziert)',
+  /** The joins chart's part of the joins that our form sent on to WhatsApp. */
+  joinedWhatsApp: 'Beigetreten (von unserem Formular zu WhatsApp geschickt)',
+  /** A visit's own dimensions in a sentence ("nach Land und Gerät"). */
+  visitDimensions: {
+    country: 'Land',
+    device: 'Gerät',
+    referrer: 'verweisender Seite',
+    via: 'Zugang',
+  } as Record<VisitDimension, string>,
+  and: 'und',
+  notFilteredStepNote: (dimensions: string) =>
+    `Mit dem Filter nach ${dimensions} endet der Trichter hier: Telegram meldet einen Beitritt nur mit seinem Link, daher lassen sich die von Telegram verifizierten Beitritte nicht nach ${dimensions} aufschlüsseln. „Von Telegram gesehen“ zeigt sie für diese Links ohne diesen Filter.`,
+  seenNotFilteredNote: (dimensions: string) =>
+    `Nicht nach ${dimensions} aufgeschlüsselt: alles, was Telegram über diese Links gesehen hat, ohne den Filter nach ${dimensions}.`,
+  notFilteredTitle: (dimensions: string) => `nicht nach ${dimensions} aufschlüsselbar`,
+  linksNotFilteredNote: (dimensions: string) =>
+    `–: Beitritte, Konversion und Bindung eines Links in einen Telegram-Chat zählt Telegram, und die lassen sich nicht nach ${dimensions} aufschlüsseln; ohne diesen Filter zeigt die Tabelle sie.`,
+  /** A conversion over 100 % (joins through a forwarded Telegram link, without a visit). */
+  aboveVisitsMark: '*',
+  aboveVisitsTitle: 'mehr Beitritte als Besucher',
+  aboveVisitsNote:
+    '* Mehr Beitritte als Besucher: Menschen sind über den Telegram-Einladungslink beigetreten, ohne vorher unsere Seite zu besuchen (ein weitergeleiteter oder geteilter t.me-Link). Die Konversion liegt darum über 100 %, oder es gibt sie ohne Besucher nicht (–).',
   /** Beside a figure Telegram counted, in the links table and on the home page. */
   verifiedTag: '✓ Telegram',
   verifiedTagTitle: 'von Telegram verifiziert',
@@ -128,12 +153,31 @@ const en: typeof de = {
   sentOnStep: 'Sent on to the chat by our form',
   joinedVerified: 'Joined (verified by Telegram)',
   joinedVerifiedNote:
-    'Counted by Telegram itself: each join through the Telegram invite link. Someone who signed up through our form and then joined counts once here and their sign-up in the steps before; the two are never added up.',
+    'Counted by Telegram itself: each join through the Telegram invite link, a rejoin too – someone who leaves and joins again counts twice. Someone who signed up through our form and then joined counts with their sign-up in the steps before and with their join here; the two are never added up. Whoever is forwarded the Telegram link joins without visiting our page: there can be more joins than visits.',
   joinedBothNote: (verified: string, inferred: string) =>
     `${verified} verified by Telegram (links into Telegram chats), ${inferred} sent on to WhatsApp by our form (inferred). Sign-ups through our form into Telegram chats count only in the step before.`,
   stayed7Verified: 'Still in the chat after 7 days (verified by Telegram)',
   stayed30Verified: 'Still in the chat after 30 days (verified by Telegram)',
   leftVerified: 'Left or removed (verified by Telegram)',
+  joinedWhatsApp: 'Joined (sent on to WhatsApp by our form)',
+  visitDimensions: {
+    country: 'country',
+    device: 'device',
+    referrer: 'referrer',
+    via: 'way in',
+  },
+  and: 'and',
+  notFilteredStepNote: (dimensions: string) =>
+    `Filtered by ${dimensions}, the funnel ends here: Telegram reports a join with its link only, so the joins it verified cannot be broken down by ${dimensions}. “Seen by Telegram” shows them for these links without that filter.`,
+  seenNotFilteredNote: (dimensions: string) =>
+    `Not broken down by ${dimensions}: all that Telegram saw through these links, without the filter by ${dimensions}.`,
+  notFilteredTitle: (dimensions: string) => `cannot be broken down by ${dimensions}`,
+  linksNotFilteredNote: (dimensions: string) =>
+    `–: a link into a Telegram chat has its joins, conversion and retention counted by Telegram, which cannot be broken down by ${dimensions}; without that filter the table shows them.`,
+  aboveVisitsMark: '*',
+  aboveVisitsTitle: 'more joins than visitors',
+  aboveVisitsNote:
+    '* More joins than visitors: people joined through the Telegram invite link without visiting our page first (a forwarded or shared t.me link). So the conversion is above 100 %, or there is none without visitors (–).',
   verifiedTag: '✓ Telegram',
   verifiedTagTitle: 'verified by Telegram',
   ofWhichVerified: (n: string) => `of which ${n} ✓ Telegram`,
@@ -153,6 +197,14 @@ const en: typeof de = {
 
 export function telegramWords(lang: Lang): typeof de {
   return lang === 'de' ? de : en
+}
+
+/** A visit's dimensions in a sentence: "country", "country and device", "a, b and c". */
+export function dimensionsText(lang: Lang, dimensions: readonly VisitDimension[]): string {
+  const t = telegramWords(lang)
+  const names = dimensions.map((dimension) => t.visitDimensions[dimension])
+  const last = names.pop()
+  return names.length > 0 ? `${names.join(', ')} ${t.and} ${last}` : (last ?? '')
 }
 
 /** What the bot still needs in a chat, in words an admin acts on. */

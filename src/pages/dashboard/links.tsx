@@ -42,6 +42,7 @@ import {
 } from '../../views/dashboard/links'
 import { onWhatsApp } from '../../views/whatsapp-inferred'
 import { telegramLinksOfPageQuery } from '../../services/telegram-chats'
+import { leadsNow } from '../../services/stats-verified'
 import { telegramLinkOfInviteQuery } from '../../platforms/telegram/invite-links'
 import { qrPreviewWithLogo, saveQrDesign, type QrDesignInput } from '../../services/qr-designs'
 import { base64 } from '../../lib/crypto'
@@ -100,9 +101,13 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
   const community = communityOf(communityRows)
   const groups = allowed('groups.read') ? toPage(groupRows, 100) : null
   const invites = allowed('invites.read') ? toPage(inviteRows, 100) : null
-  // Where a group is in a Telegram chat, its links' joins are Telegram's (`countedStats`).
+  // Where a group is in a Telegram chat, its links' joins are Telegram's (`countedStats`); with
+  // groups on both, both count, each for its links.
   const onTelegram = groupRows.some((group) => group.telegramChatId !== null)
-  const stats = allowed('stats.read') ? statsReads.view(statsRows, onTelegram) : null
+  const elsewhere = groupRows.some((group) => group.telegramChatId === null)
+  const stats = allowed('stats.read')
+    ? statsReads.view(statsRows, leadsNow(onTelegram, elsewhere))
+    : null
   const board = referrals ? boardRows : null
   const rewards = referrals ? rewardRows : null
   const campaignLinks = (invites?.data ?? []).filter((invite) => !invite.referrerMemberId)
@@ -203,7 +208,7 @@ export async function linkPage(
   assertCan(c.var.principal, access, scope, 'Invite')
   const onTelegram = linkTarget(invite, groups).some((group) => group.telegramChatId !== null)
   const stats = can(c.var.principal, 'stats.read', scope)
-    ? statsReads.view(statsRows, onTelegram)
+    ? statsReads.view(statsRows, leadsNow(onTelegram, false))
     : null
   return shell(
     c,

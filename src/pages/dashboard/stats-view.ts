@@ -3,6 +3,7 @@ import type { AppEnv } from '../../env'
 import { dashboardStatsOf, dashboardStatsQueries } from '../../services/stats'
 import type { StatsScope } from '../../services/stats-breakdowns'
 import { countedStats } from '../../services/stats-joined'
+import type { JoinedBy } from '../../services/stats-verified'
 import { telegramConfig } from '../../lib/config'
 import type { StatsView } from '../../views/dashboard/stats'
 import { filtersQuery } from '../../views/dashboard/stats-filters'
@@ -12,8 +13,8 @@ import { statsRange, todayIn } from './stats-range'
 
 /**
  * The reads of a community's or a link's stats view (`StatsSections`): `queries` go into the
- * page's own batch; `view` makes the stats view of their rows, `scopeOnTelegram` saying whether
- * the link (or a group of the community) is in a Telegram chat, which the page read itself.
+ * page's own batch; `view` makes the stats view of their rows, `leads` saying where the link (or
+ * the community's groups) lead now (`leadsNow`), which the page read itself.
  * The period and filters are checked here, before anything is read (a bad one is a 400).
  */
 export function statsViewReads(c: Context<AppEnv>, scope: StatsScope, csvPath: string) {
@@ -28,9 +29,12 @@ export function statsViewReads(c: Context<AppEnv>, scope: StatsScope, csvPath: s
     'communityId' in scope ? `/admin/communities/${scope.communityId}/compare?${query}` : null
   return {
     queries: dashboardStatsQueries(c.var.db, scope, range, today, filters, undefined, telegram),
-    view: (rows: Parameters<typeof dashboardStatsOf>[1], scopeOnTelegram = false): StatsView => {
+    view: (
+      rows: Parameters<typeof dashboardStatsOf>[1],
+      leads: JoinedBy = 'our_forms',
+    ): StatsView => {
       const stats = dashboardStatsOf(range, rows)
-      const counted = countedStats(stats, scope, telegram && scopeOnTelegram)
+      const counted = countedStats(stats, scope, telegram ? leads : 'our_forms', filters)
       return {
         range,
         filters,
@@ -38,6 +42,7 @@ export function statsViewReads(c: Context<AppEnv>, scope: StatsScope, csvPath: s
         counted: counted.funnel,
         countedLinks: counted.links,
         telegramLinks: counted.telegramLinks,
+        joinedByDay: counted.joinedByDay,
         csvHref,
         compareHref,
         telegram,

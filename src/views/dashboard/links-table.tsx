@@ -1,4 +1,4 @@
-import { telegramWords } from '../../lib/i18n/dashboard-telegram'
+import { dimensionsText, telegramWords } from '../../lib/i18n/dashboard-telegram'
 import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import type { Invite } from '../../db/schema'
 import { formatNumber, type Lang } from '../../lib/i18n'
@@ -58,6 +58,30 @@ function TelegramCell(props: { lang: Lang; link: TelegramLinkCell | undefined })
   )
 }
 
+/** More joins than unique visitors: Telegram's joins through a forwarded link, past our page. */
+function aboveVisits(f: FunnelFigures): boolean {
+  return f.joins > f.uniqueVisitors
+}
+
+/**
+ * A link's conversion. Where Telegram counts the joins, people may join through a forwarded
+ * Telegram link without a visit: more joins than visitors is marked as such (and without any
+ * visitor there is no conversion to tell), never passed off as an ordinary rate.
+ */
+function Conversion(props: { lang: Lang; f: FunnelFigures; verified: boolean }) {
+  const { f } = props
+  const tg = telegramWords(props.lang)
+  if (!props.verified || !aboveVisits(f)) return <>{percent(conversionOf(f), props.lang)}</>
+  return (
+    <>
+      {f.uniqueVisitors > 0 ? percent(conversionOf(f), props.lang) : '–'}
+      <small class="muted" title={tg.aboveVisitsTitle}>
+        {tg.aboveVisitsMark}
+      </small>
+    </>
+  )
+}
+
 /**
  * A community's campaign links side by side: each link's trend over the period (a sparkline),
  * its visits, joins, conversion and retention, sortable by each figure (best first) with plain
@@ -85,10 +109,16 @@ export function LinksTable(props: {
   const tg = telegramWords(l)
   // Each link's figures as its platform counts them: Telegram's where it leads into a chat there.
   const figuresOf = (invite: Invite) => stats?.countedLinks.get(invite.id) ?? NO_FUNNEL
-  const verified = (invite: Invite) => stats?.telegramLinks.has(invite.id) ?? false
-  const links = stats
-    ? [...props.links].sort((a, b) => sortValue(sort, figuresOf(b)) - sortValue(sort, figuresOf(a)))
-    : props.links
+  const onTelegram = (invite: Invite) => stats?.telegramLinks.has(invite.id) ?? false
+  // Under a filter on a visit's dimension, Telegram's joins cannot be told: not shown (–).
+  const notFilteredBy = stats?.counted.joined.notFilteredBy ?? []
+  const untold = (invite: Invite) => notFilteredBy.length > 0 && onTelegram(invite)
+  const verified = (invite: Invite) => onTelegram(invite) && !untold(invite)
+  // Past the visits, a link whose joins cannot be told sorts after every link with figures.
+  const valueOf = (invite: Invite) =>
+    untold(invite) && sort !== 'visits' ? -2 : sortValue(sort, figuresOf(invite))
+  const links = stats ? [...props.links].sort((a, b) => valueOf(b) - valueOf(a)) : props.links
+  const untoldTitle = tg.notFilteredTitle(dimensionsText(l, notFilteredBy))
   const sortHref = (to: LinkSort) =>
     `${path}?${stats ? `${rangeQuery(stats.range)}&` : ''}sort=${to}#links`
   const days = stats?.days.map((d) => d.day) ?? []
@@ -170,26 +200,36 @@ export function LinksTable(props: {
                 <td class="n" data-label={t.visits}>
                   {formatNumber(l, f.visits)}
                 </td>
-                <td class="n" data-label={t.joins}>
-                  {formatNumber(l, f.joins)}
-                  {verified(invite) && (
-                    <>
-                      {' '}
-                      <small class="muted" title={tg.verifiedTagTitle}>
-                        {tg.verifiedTag}
-                      </small>
-                    </>
-                  )}
-                </td>
-                <td class="n" data-label={t.conversion}>
-                  {percent(conversionOf(f), l)}
-                </td>
-                <td class="n" data-label={t.retention7}>
-                  {retentionText(l, f, 7)}
-                </td>
-                <td class="n" data-label={t.retention30}>
-                  {retentionText(l, f, 30)}
-                </td>
+                {untold(invite) ? (
+                  [t.joins, t.conversion, t.retention7, t.retention30].map((label) => (
+                    <td class="n" data-label={label} title={untoldTitle}>
+                      –
+                    </td>
+                  ))
+                ) : (
+                  <>
+                    <td class="n" data-label={t.joins}>
+                      {formatNumber(l, f.joins)}
+                      {verified(invite) && (
+                        <>
+                          {' '}
+                          <small class="muted" title={tg.verifiedTagTitle}>
+                            {tg.verifiedTag}
+                          </small>
+                        </>
+                      )}
+                    </td>
+                    <td class="n" data-label={t.conversion}>
+                      <Conversion lang={l} f={f} verified={verified(invite)} />
+                    </td>
+                    <td class="n" data-label={t.retention7}>
+                      {retentionText(l, f, 7)}
+                    </td>
+                    <td class="n" data-label={t.retention30}>
+                      {retentionText(l, f, 30)}
+                    </td>
+                  </>
+                )}
                 <td data-label={t.status}>{t.inviteStatuses[inviteStatus(invite, now)]}</td>
                 {props.telegram && (
                   <td data-label={tg.linksColumn}>
@@ -202,6 +242,12 @@ export function LinksTable(props: {
         </tbody>
       </table>
       {links.some(verified) && <p class="muted">{tg.linksVerifiedNote}</p>}
+      {links.some((invite) => verified(invite) && aboveVisits(figuresOf(invite))) && (
+        <p class="muted">{tg.aboveVisitsNote}</p>
+      )}
+      {links.some(untold) && (
+        <p class="muted">{tg.linksNotFilteredNote(dimensionsText(l, notFilteredBy))}</p>
+      )}
     </div>
   )
 }

@@ -1,7 +1,7 @@
 import { formatNumber, type Lang } from '../../lib/i18n'
 import { telegramWords } from '../../lib/i18n/dashboard-telegram'
 import type { dashboardStatsOf, FunnelFigures } from '../../services/stats'
-import type { CountedFunnel } from '../../services/stats-joined'
+import type { CountedFunnel, JoinedByDay } from '../../services/stats-joined'
 import {
   BREAKDOWNS,
   type Breakdown,
@@ -32,6 +32,8 @@ export type StatsView = ReturnType<typeof dashboardStatsOf> & {
   /** Each link's funnel counted the same way, and the links Telegram counts. */
   countedLinks: Map<string, FunnelFigures>
   telegramLinks: Set<string>
+  /** Where Telegram counts joins (and no filter names a visit's dimension): its parts per day. */
+  joinedByDay: JoinedByDay | null
 }
 
 /**
@@ -136,8 +138,11 @@ export function StatsSections(props: {
   const days = view.days.map((d) => d.day)
   const base = `${props.path}?${rangeQuery(view.range)}`
   // Where Telegram counts a link's joins, our form's joins are the step before the join.
-  const byTelegram = view.counted.joined.by !== 'our_forms'
+  const joined = view.counted.joined
+  const byTelegram = joined.by !== 'our_forms'
   const seen = view.verified.joins > 0 || view.verified.leaves > 0
+  // A filter on a visit's dimension, which Telegram's joins cannot take: they are shown apart.
+  const apart = byTelegram && joined.notFilteredBy.length > 0
   return (
     <>
       <section>
@@ -157,8 +162,12 @@ export function StatsSections(props: {
         <Funnel lang={l} figures={view.counted} joined={view.counted.joined} heading={t.funnel} />
         {props.whatsapp && <WhatsAppInferredNote lang={l} />}
         {/* Apart from the funnel unless the funnel already is all Telegram saw. */}
-        {view.telegram && seen && view.counted.joined.by !== 'telegram' && (
-          <TelegramSeen lang={l} figures={view.verified} />
+        {view.telegram && (apart || (seen && joined.by !== 'telegram')) && (
+          <TelegramSeen
+            lang={l}
+            figures={view.verified}
+            notFilteredBy={apart ? joined.notFilteredBy : undefined}
+          />
         )}
       </section>
       <section>
@@ -190,38 +199,51 @@ export function StatsSections(props: {
           title={t.joinsByDay}
           dayLabel={t.day}
           series={
-            byTelegram
-              ? // The join as Telegram counted it, and our form's joins beside it, never added.
+            view.joinedByDay
+              ? // The funnel's "joined" in its parts, stacked: they add up to it.
                 [
                   {
                     label: tg.joinedVerified,
                     color: '#1c6ea4',
-                    values: view.days.map((d) => d.verifiedJoins),
+                    values: view.joinedByDay.verified,
                   },
-                  {
-                    label: tg.sentOnStep,
-                    color: '#8a5a00',
-                    values: view.days.map((d) => d.joins),
-                  },
-                ]
-              : [
-                  {
-                    label: t.joins,
-                    one: t.join,
-                    color: '#8a5a00',
-                    values: view.days.map((d) => d.joins),
-                  },
-                  // Beside our own figure, never added to it: what Telegram saw, labelled so.
-                  ...(view.telegram && view.verified.joins > 0
+                  ...(joined.by === 'both'
                     ? [
                         {
-                          label: tg.joinedSeen,
-                          color: '#1c6ea4',
-                          values: view.days.map((d) => d.verifiedJoins),
+                          label: tg.joinedWhatsApp,
+                          color: '#8a5a00',
+                          values: view.joinedByDay.sentOnToWhatsApp,
                         },
                       ]
                     : []),
                 ]
+              : apart
+                ? // As the funnel: what our form sent on, under every filter.
+                  [
+                    {
+                      label: tg.sentOnStep,
+                      color: '#8a5a00',
+                      values: view.days.map((d) => d.joins),
+                    },
+                  ]
+                : [
+                    {
+                      label: t.joins,
+                      one: t.join,
+                      color: '#8a5a00',
+                      values: view.days.map((d) => d.joins),
+                    },
+                    // Beside our own figure, never added to it: what Telegram saw, labelled so.
+                    ...(view.telegram && view.verified.joins > 0
+                      ? [
+                          {
+                            label: tg.joinedSeen,
+                            color: '#1c6ea4',
+                            values: view.days.map((d) => d.verifiedJoins),
+                          },
+                        ]
+                      : []),
+                  ]
           }
         />
       </section>
