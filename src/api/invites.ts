@@ -21,7 +21,6 @@ import {
 } from '../schemas/invites'
 import { StatsQuerySchema, StatsSchema } from '../schemas/stats'
 import { telegramConfig } from '../lib/config'
-import { otherRouteFigures } from '../platforms/telegram/apply'
 import {
   retireTelegramLinksOf,
   telegramLinkForNewInvite,
@@ -274,8 +273,6 @@ openapi(
     const { id } = c.req.valid('param')
     const telegram = !!telegramConfig(c.var.config)
     const range = c.req.valid('query')
-    const stats = await getStats(c.var.db, { communityId: id }, range, { telegram })
-    if (!telegram) return c.json(stats, 200)
-    return c.json({ ...stats, otherRoutes: await otherRouteFigures(c.var.db, id, range) }, 200)
+    return c.json(await getStats(c.var.db, { communityId: id }, range, { telegram }), 200)
   },
 )

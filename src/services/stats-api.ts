@@ -13,6 +13,7 @@ import {
 import {
   joinedAnswer,
   joinedTotalsQuery,
+  otherRouteQuery,
   scopeLeadsOf,
   scopeLeadsQuery,
   verifiedByDayQuery,
@@ -121,12 +122,16 @@ export async function getStats(
   const notFilteredBy = visitFiltersOf(filters)
   // Where the link or community leads now, for a period without figures: no rollup, one row.
   const leads = scopeLeadsQuery(db, scope)
-  const [dayRows, breakdownRows, joinedRows, leadsRows, verifiedDays] = await db.batch([
+  // A community's joins through no link of ours, in its chats, in the same batch.
+  const community = 'communityId' in scope ? scope.communityId : ''
+  const otherRoutes = otherRouteQuery(db, community, range)
+  const [dayRows, breakdownRows, joinedRows, leadsRows, verifiedDays, otherRows] = await db.batch([
     q.byDay,
     q.breakdowns,
     telegram ? q.joined : q.joined.limit(0),
     telegram ? leads : leads.limit(0),
     telegram && notFilteredBy.length > 0 ? q.verifiedByDay : q.verifiedByDay.limit(0),
+    telegram && community ? otherRoutes : otherRoutes.limit(0),
   ])
   const byDay =
     notFilteredBy.length > 0 && telegram ? withVerifiedDays(dayRows, verifiedDays) : dayRows
@@ -156,9 +161,11 @@ export async function getStats(
   const joined = joinedRows[0]
   const answer =
     joined && joinedAnswer(joined, totals.uniqueVisitors, scopeLeadsOf(leadsRows), notFilteredBy)
+  const other = otherRows[0]
   return {
     ...range,
     filters,
+    ...(other ? { otherRoutes: other } : {}),
     totals: shown(withConversion(totals)),
     byDay: byDay.map((row) => shown(withConversion(row))),
     ...(joined && answer

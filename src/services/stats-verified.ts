@@ -1,7 +1,13 @@
-import { eq, getTableName, sql, type SQL } from 'drizzle-orm'
+import { and, between, eq, getTableName, isNotNull, sql, type SQL } from 'drizzle-orm'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import type { Database } from '../db/client'
-import { communities, groups, inviteDailyStats, invites } from '../db/schema'
+import {
+  communities,
+  groups,
+  inviteDailyStats,
+  invites,
+  telegramChatDailyStats,
+} from '../db/schema'
 import {
   linkFiltersOf,
   statsWhere,
@@ -302,4 +308,31 @@ export function verifiedRetentionAnswer(
     firstJoinDay: f.firstJoinDay,
     ...(notFilteredBy.length > 0 ? { notFilteredBy: [...notFilteredBy] } : {}),
   }
+}
+
+/**
+ * Joins and leaves Telegram reported in a community's chats through no link of ours, over a
+ * range of days (the chats its groups are linked to now; at most 51 groups): one row, to run
+ * in the stats' batch.
+ */
+export function otherRouteQuery(
+  db: Database,
+  communityId: string,
+  range: { from: string; to: string },
+) {
+  const s = telegramChatDailyStats
+  return db
+    .select({
+      verifiedJoins: sql<number>`coalesce(sum(${s.verifiedJoins}), 0)`,
+      verifiedLeaves: sql<number>`coalesce(sum(${s.verifiedLeaves}), 0)`,
+    })
+    .from(groups)
+    .innerJoin(s, eq(s.chatId, groups.telegramChatId))
+    .where(
+      and(
+        eq(groups.communityId, communityId),
+        isNotNull(groups.telegramChatId),
+        between(s.day, range.from, range.to),
+      ),
+    )
 }

@@ -511,5 +511,12 @@ describe('the stats API, with Telegram configured', () => {
     const link = await measured(`/api/invites/${links[0]!.id}/stats`)
     expect(link.trips).toBeLessThanOrEqual(2)
     expect(JSON.parse(link.text).joined).toMatchObject({ countedBy: 'telegram', joins: 1 })
+    // The community's answer, with the joins through no link of ours, in the same two.
+    const whole = await measured(`/api/communities/${community.id}/stats`)
+    expect(whole.trips).toBeLessThanOrEqual(2)
+    expect(JSON.parse(whole.text)).toMatchObject({
+      joined: { countedBy: 'telegram', joins: 3 },
+      otherRoutes: { verifiedJoins: 0, verifiedLeaves: 0 },
+    })
   })
 })

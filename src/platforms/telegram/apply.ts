@@ -394,24 +394,3 @@ export async function pruneTelegramUpdates(db: Database, now: Date): Promise<voi
     .delete(telegramUpdates)
     .where(lt(telegramUpdates.receivedAt, new Date(now.getTime() - 7 * 86400_000)))
 }
-
-/**
- * Joins and leaves Telegram reported in a community's chats through no link of ours, over a
- * range of days (the chats its groups are linked to now; at most 51 groups).
- */
-export async function otherRouteFigures(
-  db: Database,
-  communityId: string,
-  range: { from: string; to: string },
-): Promise<{ verifiedJoins: number; verifiedLeaves: number }> {
-  const row = await db.$client
-    .prepare(
-      `select coalesce(sum(s.verified_joins), 0) as verifiedJoins,
-         coalesce(sum(s.verified_leaves), 0) as verifiedLeaves
-       from groups g join telegram_chat_daily_stats s on s.chat_id = g.telegram_chat_id
-       where g.community_id = ?1 and g.telegram_chat_id is not null and s.day between ?2 and ?3`,
-    )
-    .bind(communityId, range.from, range.to)
-    .first<{ verifiedJoins: number; verifiedLeaves: number }>()
-  return row ?? { verifiedJoins: 0, verifiedLeaves: 0 }
-}
