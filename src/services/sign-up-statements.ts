@@ -112,7 +112,7 @@ export function signUpStatements(
        and (?15 is null or (select member_count < member_limit from groups where id = ?15))`
     : `and coalesce(?14, ?15, 1) is not null` // always true; binds the same parameters
   const nobodyElse = `${nobodyElses('phone', '?7', '?20')} ${nobodyElses('email', '?8', '?22')}`
-  const condition = options.condition?.(29)
+  const condition = options.condition?.(30)
   // Where the condition tells whether the person is known (the crowd's join, join-at-once.ts),
   // the same INSERT stores a repeat sign-up for a known person (as `repeatSignUpStatement`
   // does: waiting for a proof, no consent, no membership) and the membership's sign-up for a
@@ -130,12 +130,12 @@ export function signUpStatements(
            answers, consent, country, status, status_token_hash, created_at,
            confirm_expires_at, confirmed_at, consent_method, confirm_code_hash,
            phone_confirmed_at, phone_consent_method, email_confirmed_at, email_consent_method,
-           via, device, referrer_host, member_id, decided_at, language)
+           via, device, referrer_host, member_id, decided_at, language, status_token_sealed)
          select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
            case when ${unlessKnown('?27')} is null then 'pending' else 'approved' end, ?12, ?13, ?16,
            ${['?17', '?18'].map(unlessKnown).join(', ')}, ?19,
            ${['?20', '?21', '?22', '?23'].map(unlessKnown).join(', ')}, ?24, ?25, ?26,
-           ${unlessKnown('?27')}, case when ${unlessKnown('?27')} is null then null else ?13 end, ?28
+           ${unlessKnown('?27')}, case when ${unlessKnown('?27')} is null then null else ?13 end, ?28, ?29
          ${
            // LIMIT keeps SQLite from copying the subquery into each column that reads it, where
            // it would be compiled, and run, once per column.
@@ -166,6 +166,7 @@ export function signUpStatements(
         request.referrerHost,
         options.memberId ?? null,
         request.language,
+        request.statusTokenSealed,
         ...(condition?.params ?? []),
       ),
     // A link's uses count sign-ups: joins in an open community, requests in a closed one (a

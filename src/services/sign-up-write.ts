@@ -3,10 +3,9 @@ import { firstRowOf } from '../db/rows'
 import { joinRequests, type Invite, type JoinRequest } from '../db/schema'
 import { newInviteCode } from '../lib/codes'
 import { confirmCodeFor, confirmCodeHash, confirmLinkToken } from '../lib/confirm-codes'
-import { randomBase64Url, sha256Hex } from '../lib/crypto'
 import { newId } from '../lib/ids'
 import type { Lang } from '../lib/i18n'
-import { statusTokenFor } from '../lib/status-links'
+import { newStatusToken } from '../lib/status-links'
 import { placeColumns, type SignUpPlace } from '../lib/visitor'
 import { groupIdsOf, membershipStatements, type JoinTarget } from './join-statements'
 import {
@@ -84,10 +83,10 @@ export async function signUpWrite(db: Database, plan: SignUpPlan): Promise<SignU
   if (double && !options.confirmation) throw new Error('a double opt-in needs ConfirmationOptions')
   const open = target.community.visibility === 'open'
   const joinsNow = open && !double
-  const id = newId('jr', options.now.getTime())
-  const statusToken = await newStatusToken(id, options)
+  const status = await newStatusToken(options.confirmation?.secret)
+  const statusToken = status.token
   const request: JoinRequest = {
-    ...(await signUpRow(id, invite, target, input, statusToken, options.now)),
+    ...signUpRow(invite, target, input, status, options.now),
     referrerMemberId: plan.referrerId,
     ...(double ? {} : formsWord(input, options.now)),
   }
@@ -130,10 +129,10 @@ export async function signUpWrite(db: Database, plan: SignUpPlan): Promise<SignU
  */
 export async function repeatSignUpWrite(db: Database, plan: SignUpPlan): Promise<SignUpWrite> {
   const { invite, target, input, options } = plan
-  const id = newId('jr', options.now.getTime())
-  const statusToken = await newStatusToken(id, options)
+  const status = await newStatusToken(options.confirmation?.secret)
+  const statusToken = status.token
   const request = {
-    ...(await signUpRow(id, invite, target, input, statusToken, options.now)),
+    ...signUpRow(invite, target, input, status, options.now),
     answers: [],
     referrerMemberId: plan.referrerId,
   }
@@ -159,8 +158,9 @@ function repeatSignUpStatement(client: D1Database, request: JoinRequest): D1Prep
     .prepare(
       `insert into join_requests (id, community_id, invite_id, group_id, referrer_member_id, name,
          phone, email, answers, consent, country, via, device, referrer_host, status,
-         status_token_hash, created_at, confirm_expires_at, confirm_code_hash, language)
-       values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'pending', ?15, ?16, ?17, ?18, ?19)
+         status_token_hash, created_at, confirm_expires_at, confirm_code_hash, language,
+         status_token_sealed)
+       values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'pending', ?15, ?16, ?17, ?18, ?19, ?20)
        returning *`,
     )
     .bind(
@@ -173,6 +173,7 @@ function repeatSignUpStatement(client: D1Database, request: JoinRequest): D1Prep
       request.confirmExpiresAt?.getTime() ?? null,
       request.confirmCodeHash,
       request.language,
+      request.statusTokenSealed,
     )
 }
 
@@ -201,29 +202,18 @@ export interface LandedSignUp {
 }
 
 /**
- * The status token of the new sign-up `id`: made from its id with the signing secret, so that a
- * WhatsApp reply to the person who proved they hold it can carry the link again
- * (lib/status-links.ts). A sign-up offered no proof, made without the secret, gets a random one.
+ * A sign-up as the form gave it, waiting for a proof of any contact, with nobody credited for it,
+ * keeping of its status token the hash and the sealed token (lib/status-links.ts).
  */
-function newStatusToken(id: string, options: JoinOptions): Promise<string> {
-  const secret = options.confirmation?.secret
-  return secret ? statusTokenFor(secret, id) : Promise.resolve(randomBase64Url(32))
-}
-
-/**
- * A sign-up as the form gave it, waiting for a proof of any contact, with nobody credited for it
- * and only the hash of its status token.
- */
-async function signUpRow(
-  id: string,
+function signUpRow(
   invite: Invite,
   target: JoinTarget,
   input: JoinInput,
-  statusToken: string,
+  status: { hash: string; sealed: string | null },
   now: Date,
-): Promise<JoinRequest> {
+): JoinRequest {
   return {
-    id,
+    id: newId('jr', now.getTime()),
     communityId: invite.communityId,
     inviteId: invite.id,
     groupId: target.group?.id ?? null,
@@ -237,7 +227,8 @@ async function signUpRow(
     language: input.language ?? null,
     status: 'pending',
     reason: null,
-    statusTokenHash: await sha256Hex(statusToken),
+    statusTokenHash: status.hash,
+    statusTokenSealed: status.sealed,
     memberId: null,
     createdAt: now,
     decidedAt: null,

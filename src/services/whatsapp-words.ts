@@ -49,7 +49,7 @@ export function repliesIn(config: Config, lang: Lang): WhatsAppReplies {
  */
 export function ownStatusLink(
   config: Config,
-  request: Pick<JoinRequest, 'id' | 'statusTokenHash'>,
+  request: Pick<JoinRequest, 'statusTokenHash' | 'statusTokenSealed'>,
   proof: ConsentMethod | null,
   lang: Lang,
 ): Promise<string | null> {

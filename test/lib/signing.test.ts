@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { keyedHash, signToken, verifyToken } from '../../src/lib/signing'
 import { sha256Hex } from '../../src/lib/crypto'
-import { statusPageLink, statusTokenFor } from '../../src/lib/status-links'
+import { seal } from '../../src/lib/secret-box'
+import { newStatusToken, statusPageLink } from '../../src/lib/status-links'
 
 const SECRET = 'test-signing-secret-0123456789abcdef0123456789'
 
@@ -36,25 +37,38 @@ describe('keyed hashes (counters of phone numbers and addresses)', () => {
 })
 
 describe('status-page links', () => {
-  const request = async (token: string) => ({
-    id: 'jr_01',
-    statusTokenHash: await sha256Hex(token),
+  it('are random, stored as a hash and sealed, and made again only with the secret that sealed them', async () => {
+    const made = await newStatusToken(SECRET)
+    // The shape the status page's route takes.
+    expect(made.token).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect((await newStatusToken(SECRET)).token).not.toBe(made.token)
+    expect(made.hash).toBe(await sha256Hex(made.token))
+    expect(made.sealed).not.toContain(made.token)
+    const stored = { statusTokenHash: made.hash, statusTokenSealed: made.sealed }
+    expect(await statusPageLink(SECRET, 'https://join.example.com', stored, 'en')).toBe(
+      `https://join.example.com/s/${made.token}?lang=en`,
+    )
+    // Where the language is not known, the browser's decides.
+    expect(await statusPageLink(SECRET, 'https://join.example.com', stored, null)).toBe(
+      `https://join.example.com/s/${made.token}`,
+    )
+    // A changed secret opens no link: whoever held the old one opens no page through the Worker.
+    expect(await statusPageLink(`${SECRET}x`, 'https://x.example', stored, 'de')).toBeNull()
   })
 
-  it('are made again from the sign-up’s id, for the sign-up whose stored hash they match', async () => {
-    const token = await statusTokenFor(SECRET, 'jr_01')
-    // The shape of a random 32-byte token, which the status page's route takes.
-    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/)
-    expect(await statusTokenFor(SECRET, 'jr_02')).not.toBe(token)
-    expect(
-      await statusPageLink(SECRET, 'https://join.example.com', await request(token), 'en'),
-    ).toBe(`https://join.example.com/s/${token}?lang=en`)
-  })
-
-  it('are not made where the stored hash is of another token: a random one, or another secret’s', async () => {
-    const random = await request('a-random-token-made-before-tokens-were-derived-000')
-    expect(await statusPageLink(SECRET, 'https://x.example', random, 'de')).toBeNull()
-    const other = await request(await statusTokenFor(`${SECRET}x`, 'jr_01'))
-    expect(await statusPageLink(SECRET, 'https://x.example', other, 'de')).toBeNull()
+  it('are not made where nothing is sealed, the box is broken, or it holds another token', async () => {
+    const made = await newStatusToken(SECRET)
+    const link = (sealed: string | null) =>
+      statusPageLink(
+        SECRET,
+        'https://x.example',
+        { statusTokenHash: made.hash, statusTokenSealed: sealed },
+        'de',
+      )
+    expect(await link(null)).toBeNull()
+    expect(await link('not-a-box')).toBeNull()
+    expect(await link(await seal(SECRET, (await newStatusToken(SECRET)).token))).toBeNull()
+    // Without a secret nothing is sealed.
+    expect((await newStatusToken(undefined)).sealed).toBeNull()
   })
 })

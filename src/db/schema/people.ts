@@ -171,6 +171,11 @@ export const joinRequests = sqliteTable(
     status: text('status', { enum: JOIN_REQUEST_STATUSES }).notNull(),
     reason: text('reason'),
     statusTokenHash: text('status_token_hash').notNull(),
+    // The status token itself, sealed with the signing secret (lib/secret-box.ts), so that a
+    // WhatsApp reply to the person who proved they hold the page can carry its link: neither the
+    // database nor the secret alone opens a page. Null for sign-ups from before it was kept, and
+    // for those made without the secret.
+    statusTokenSealed: text('status_token_sealed'),
     memberId: text('member_id'),
     createdAt: timestamp('created_at').notNull(),
     decidedAt: timestamp('decided_at'),

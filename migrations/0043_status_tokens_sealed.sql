@@ -1,0 +1,1 @@
+ALTER TABLE `join_requests` ADD `status_token_sealed` text;
