@@ -37,11 +37,16 @@ export function findConfirmCodes(text: string): string[] {
 }
 
 /**
- * The prefilled chat message that carries the code: a wa.me link, or the same path and query on
- * another base (`WHATSAPP_CHAT_LINK_BASE`; locally, the phone page of `npm run dev`).
+ * The chat with the business number, with `text` typed in where one is given (the message that
+ * carries the code, START): a wa.me link, or the same path and query on another base
+ * (`WHATSAPP_CHAT_LINK_BASE`; locally, the phone page of `npm run dev`).
  */
-export function waMeLink(businessNumber: string, text: string, base = 'https://wa.me'): string {
-  return `${base}/${businessNumber}?text=${encodeURIComponent(text)}`
+export function waMeLink(
+  businessNumber: string,
+  text: string | null,
+  base = 'https://wa.me',
+): string {
+  return `${base}/${businessNumber}${text === null ? '' : `?text=${encodeURIComponent(text)}`}`
 }
 
 /** The signed link an e-mail confirmation goes to. */

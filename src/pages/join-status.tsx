@@ -128,7 +128,7 @@ async function signUpPage(
       leaveUrl={links.leaveUrl}
       telegramStartUrl={links.telegramStartUrl}
       // How a STOP is undone is the member's to read, as their own links are.
-      resume={awaitsProof ? null : resumeByChat(c, member, language(c))}
+      resume={awaitsProof ? null : await resumeByChat(c, member, language(c))}
       // With a single opt-in a proof only ever shows the member's links: offered while they
       // wait for it, never as a step of the sign-up itself, nor for a second contact (whether
       // one is offered would tell which contacts a proof made a membership of its own).

@@ -10,6 +10,7 @@ import { getJoinTarget, type JoinTarget } from '../services/joining-target'
 import { referralInviteOf } from '../services/members'
 import { inviteUrls } from '../schemas/invites'
 import { type ConfirmationView } from '../views/proof-steps'
+import type { ResumeView } from '../views/join-status-pages'
 import { confirmCodeFor, waMeLink } from '../lib/confirm-codes'
 import { renderQrSvg } from '../lib/qr'
 import { canConfirm, holderProven, isUnconfirmed, proofExpires } from '../services/consent'
@@ -18,7 +19,7 @@ import { hasSubscribedEndpoint } from '../services/webhooks'
 import { base64 } from '../lib/crypto'
 import { telegramStartPayload } from '../platforms/telegram/start-link'
 import { chatKeywords } from '../lib/i18n/whatsapp-replies'
-import { ENDINGS_START_UNDOES } from '../services/opt-outs'
+import { wayBack } from '../services/opt-outs'
 
 /**
  * What a sign-up's owner is given, for the JSON answer and the status page alike: how to confirm
@@ -198,22 +199,26 @@ export async function memberLinks(
 }
 
 /**
- * How a membership that a STOP ended (in the chat, or Meta's opt-out) comes back, as the chat's
- * answer to the STOP says it: the word that resumes it (`OPT_IN_KEYWORDS`), sent from the number
- * to the business number, with a link that opens that chat with the word typed in where the
- * number is configured. Null for a membership that ended otherwise: no START brings it back.
+ * How a membership an opt-out ended comes back, as the chat's answers say it, where something
+ * does bring it back (services/opt-outs.ts `wayBack`, the rule the resubscription follows):
+ * `start`, the word that resumes it (`OPT_IN_KEYWORDS`) sent from the number to the business
+ * number, with a link that opens that chat with the word typed in; `whatsapp`, allowing our
+ * marketing messages again in WhatsApp itself, where the person stopped them (a message to us
+ * does not lift that), with a link that opens the chat. Null where nothing brings it back.
  */
-export function resumeByChat(
+export async function resumeByChat(
   c: Context<AppEnv>,
-  member: Pick<Member, 'status' | 'leaveReason'> | undefined,
+  member: Pick<Member, 'id' | 'status'> | undefined,
   lang: Lang,
-): { keyword: string; whatsappUrl: string | null } | null {
-  if (member?.status !== 'left' || !member.leaveReason) return null
-  if (!ENDINGS_START_UNDOES.includes(member.leaveReason)) return null
+): Promise<ResumeView | null> {
+  if (member?.status !== 'left') return null
+  const way = await wayBack(c.var.db, member.id)
+  if (!way) return null
   const config = c.var.config
   const keyword = chatKeywords(config.OPT_OUT_KEYWORDS, config.OPT_IN_KEYWORDS, lang).start
-  const whatsappUrl = config.WHATSAPP_BUSINESS_NUMBER
-    ? waMeLink(config.WHATSAPP_BUSINESS_NUMBER, keyword, config.WHATSAPP_CHAT_LINK_BASE)
+  const number = config.WHATSAPP_BUSINESS_NUMBER
+  const whatsappUrl = number
+    ? waMeLink(number, way === 'start' ? keyword : null, config.WHATSAPP_CHAT_LINK_BASE)
     : null
-  return { keyword, whatsappUrl }
+  return { way, keyword, whatsappUrl }
 }

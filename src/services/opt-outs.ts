@@ -21,64 +21,107 @@ import { endMembership } from './leaving'
 export type OptChoice = 'stop' | 'resume'
 
 /**
- * What a choice recorded by `recordOptChoice` is to do: act (it is the number's latest and its
- * effect is not done yet), nothing because it acted already (a copy, or the same choice made
- * again within the same second), or nothing because a newer one stands.
+ * Where a choice was made, and the ending a stop made there records. In the chat with the
+ * business: a keyword (`chat_opt_out`), or the opt-out button of our marketing templates
+ * (`marketing_opt_out`), a quick reply that WhatsApp hands to the business to honour. In
+ * WhatsApp itself: its setting for a business's marketing messages ("Offers and announcements"),
+ * which Meta reports (`user_preferences`) and enforces, refusing every marketing message to the
+ * person (131050) until they resume them there; a START in the chat does not.
  */
-export type OptChoiceState = 'act' | 'replayed' | 'stale'
+export interface OptChannel {
+  inWhatsApp: boolean
+  ending: LeaveReason
+}
+
+export const CHAT_KEYWORD: OptChannel = { inWhatsApp: false, ending: 'chat_opt_out' }
+export const CHAT_BUTTON: OptChannel = { inWhatsApp: false, ending: 'marketing_opt_out' }
+export const IN_WHATSAPP: OptChannel = { inWhatsApp: true, ending: 'marketing_stopped_in_whatsapp' }
 
 /**
- * Records the number's choice made at `at`, if it is newer than the one recorded (a conditional
- * upsert, so an older one never overwrites a newer one, whatever the order of arrival; between
- * a stop and a resume of the same second, the stop wins). Meta delivers late and more than
- * once, and a chat keyword and a preference come through different notifications: only their
- * own times order them.
+ * What a choice recorded by `recordOptChoice` is to do: act (it is the number's latest and its
+ * effect is not done yet), nothing because it acted already (a copy, or the same choice made
+ * again within the same second), nothing because a newer one stands, or, for a START in the chat,
+ * nothing because the number's stop holds one made in WhatsApp itself, which only a resume there
+ * lifts (`held`).
+ */
+export type OptChoiceState = 'act' | 'replayed' | 'stale' | 'held'
+
+/**
+ * Records the number's choice made at `at` in `channel`, if it is newer than the one recorded (a
+ * conditional upsert, so an older one never overwrites a newer one, whatever the order of
+ * arrival; between a stop and a resume of the same second, the stop wins). Meta delivers late
+ * and more than once, and a chat keyword and a preference come through different notifications:
+ * only their own times order them. A stop made in WhatsApp itself holds the number's stop
+ * (`heldInWhatsApp`) until a resume made there: a stop in the chat on top of it keeps the hold,
+ * and a START in the chat is not recorded (`held`).
  */
 async function recordOptChoice(
   db: Database,
   phone: string,
   value: OptChoice,
   at: Date,
+  channel: OptChannel,
 ): Promise<OptChoiceState> {
+  const holds = value === 'stop' && channel.inWhatsApp
+  const heldBefore = sql`(${marketingPreferences.value} = 'stop' and ${marketingPreferences.heldInWhatsApp} = 1)`
   await db
     .insert(marketingPreferences)
-    .values({ phone, value, timestamp: at, applied: false })
+    .values({ phone, value, timestamp: at, applied: false, heldInWhatsApp: holds })
     .onConflictDoUpdate({
       target: marketingPreferences.phone,
-      set: { value, timestamp: at, applied: false },
-      setWhere: sql`excluded.timestamp > ${marketingPreferences.timestamp}
-        or (excluded.timestamp = ${marketingPreferences.timestamp}
-          and excluded.value = 'stop' and ${marketingPreferences.value} = 'resume')`,
+      set: {
+        value,
+        timestamp: at,
+        applied: false,
+        heldInWhatsApp: value === 'stop' ? sql`${holds ? 1 : 0} or ${heldBefore}` : false,
+      },
+      setWhere: sql`(excluded.timestamp > ${marketingPreferences.timestamp}
+          or (excluded.timestamp = ${marketingPreferences.timestamp}
+            and excluded.value = 'stop' and ${marketingPreferences.value} = 'resume'))
+        and not (${value === 'resume' && !channel.inWhatsApp ? 1 : 0} and ${heldBefore})`,
     })
   const recorded = await db.query.marketingPreferences.findFirst({
     where: eq(marketingPreferences.phone, phone),
   })
-  if (recorded?.value !== value || recorded.timestamp.getTime() !== at.getTime()) return 'stale'
+  if (recorded?.value !== value || recorded.timestamp.getTime() !== at.getTime()) {
+    const newer = recorded !== undefined && at.getTime() > recorded.timestamp.getTime()
+    return newer && recorded.value === 'stop' && recorded.heldInWhatsApp ? 'held' : 'stale'
+  }
   // Recorded but not applied: this copy, or one that failed half-way, still has to act.
   return recorded.applied ? 'replayed' : 'act'
 }
 
 /**
- * Records the number's choice made at `at` (`recordOptChoice`) and, while it is the newest and
- * not yet done, acts on the number's memberships: a stop ends every one of them (for `reason`),
- * a resume brings back those an opt-out ended. `changed` counts them. Each membership changes in
- * a statement conditional on its state, so a copy racing this one, or a retry finishing a
- * half-done one, changes each once.
+ * Records the number's choice made at `at` in `channel` (`recordOptChoice`) and, while it is the
+ * newest and not yet done, acts on the number's memberships: a stop ends every one of them (for
+ * the channel's ending), a resume brings back those an opt-out ended (`comesBack`). `changed`
+ * counts them. Each membership changes in a statement conditional on its state, so a copy racing
+ * this one, or a retry finishing a half-done one, changes each once.
  */
 export async function applyOptChoice(
   db: Database,
   phone: string,
   value: OptChoice,
   at: Date,
-  reason: LeaveReason,
+  channel: OptChannel,
   now: Date,
 ): Promise<{ state: OptChoiceState; changed: number }> {
-  const state = await recordOptChoice(db, phone, value, at)
+  const state = await recordOptChoice(db, phone, value, at, channel)
   if (state !== 'act') return { state, changed: 0 }
   const changed =
-    value === 'stop' ? await unsubscribe(db, phone, reason, now) : await resubscribe(db, phone, now)
+    value === 'stop'
+      ? await unsubscribe(db, phone, channel.ending, now)
+      : await resubscribe(db, phone, now)
   await markOptChoiceApplied(db, phone, value, at)
   return { state, changed }
+}
+
+/** Whether the number's standing stop holds one made in WhatsApp itself (see `recordOptChoice`). */
+export async function heldInWhatsApp(db: Database, phone: string): Promise<boolean> {
+  const recorded = await db.query.marketingPreferences.findFirst({
+    where: eq(marketingPreferences.phone, phone),
+  })
+  return recorded?.value === 'stop' && recorded.heldInWhatsApp
 }
 
 /** The choice's effect on the memberships is done: its copies do nothing. */
@@ -189,15 +232,57 @@ async function unsubscribe(
   return active.length
 }
 
-/**
- * The endings a START (or Meta's resume) undoes: a STOP in the chat, Meta's opt-out button or
- * preference. The status page of a membership ended so says to send START (pages/join-status.tsx).
- */
-export const ENDINGS_START_UNDOES: readonly LeaveReason[] = ['chat_opt_out', 'marketing_opt_out']
+/** The endings a resume undoes, a START in the chat or one in WhatsApp itself alike. */
+const OPT_OUT_ENDINGS: readonly LeaveReason[] = [
+  CHAT_KEYWORD.ending,
+  CHAT_BUTTON.ending,
+  IN_WHATSAPP.ending,
+]
 
 /**
- * START after a chat opt-out: each membership that ended that way comes back, into the
- * announcement group (if it has room and the person has no newer membership there).
+ * SQL true where the membership `members` comes back with a resume of its number: an opt-out
+ * ended it, its number was proven, its community's announcement group has room, and the person
+ * is not in the community again with a newer membership (by that number, or by the proven
+ * address they also gave). The one rule for `resubscribe` and for what the status page offers
+ * (`wayBack`). A START in the chat also needs the number's stop not to be held in WhatsApp
+ * (`HELD_IN_WHATSAPP`): a resume made there lifts that hold first.
+ */
+const COMES_BACK = `members.status = 'left' and members.phone is not null
+  and members.phone_confirmed_at is not null
+  and members.leave_reason in (${OPT_OUT_ENDINGS.map((ending) => `'${ending}'`).join(', ')})
+  and not exists (select 1 from members other where other.community_id = members.community_id
+    and other.status = 'active' and (
+      (other.phone = members.phone and other.phone_confirmed_at is not null)
+      or (other.email = members.email and other.email_confirmed_at is not null
+        and members.email_confirmed_at is not null)))
+  and coalesce((select member_count < member_limit from groups
+    where community_id = members.community_id and kind = 'announcement'), 0)`
+
+/** SQL true where the number of the membership `members` has a stop held in WhatsApp itself. */
+const HELD_IN_WHATSAPP = `exists (select 1 from marketing_preferences p
+  where p.phone = members.phone and p.value = 'stop' and p.held_in_whatsapp = 1)`
+
+/**
+ * How an ended membership comes back, as its status page tells it: `start`, by START sent from
+ * its number in the chat; `whatsapp`, by resuming our marketing messages in WhatsApp itself
+ * (only that lifts a stop made there); null where neither brings it back (it ended otherwise, its
+ * group is full, there is no announcement group, or the person is in the community again).
+ */
+export async function wayBack(
+  db: Database,
+  memberId: string,
+): Promise<'start' | 'whatsapp' | null> {
+  const row = await db.$client
+    .prepare(`select ${HELD_IN_WHATSAPP} as held from members where id = ?1 and ${COMES_BACK}`)
+    .bind(memberId)
+    .first<{ held: number }>()
+  if (!row) return null
+  return row.held ? 'whatsapp' : 'start'
+}
+
+/**
+ * A resume (START in the chat, or in WhatsApp itself): each membership of the number an opt-out
+ * ended comes back where `COMES_BACK` holds, into the announcement group.
  */
 async function resubscribe(db: Database, phone: string, now: Date): Promise<number> {
   const optedOut = await db
@@ -208,7 +293,7 @@ async function resubscribe(db: Database, phone: string, now: Date): Promise<numb
         eq(members.phone, phone),
         isNotNull(members.phoneConfirmedAt),
         eq(members.status, 'left'),
-        inArray(members.leaveReason, [...ENDINGS_START_UNDOES]),
+        inArray(members.leaveReason, [...OPT_OUT_ENDINGS]),
       ),
     )
     .limit(100)
@@ -224,15 +309,9 @@ async function resubscribe(db: Database, phone: string, now: Date): Promise<numb
       client
         .prepare(
           `update members set status = 'active', ended_at = null, leave_reason = null
-           where id = ?1 and status = 'left'
-             and not exists (select 1 from members other where other.community_id = members.community_id
-               and other.status = 'active' and (
-                 (other.phone = members.phone and other.phone_confirmed_at is not null)
-                 or (other.email = members.email and other.email_confirmed_at is not null
-                   and members.email_confirmed_at is not null)))
-             and (select member_count < member_limit from groups where id = ?2)`,
+           where id = ?1 and ${COMES_BACK} and not ${HELD_IN_WHATSAPP}`,
         )
-        .bind(member.id, group.id),
+        .bind(member.id),
       client
         .prepare(
           `insert into events (id, type, community_id, payload, created_at)

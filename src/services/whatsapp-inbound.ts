@@ -1,13 +1,7 @@
 import { and, desc, eq, inArray, lt } from 'drizzle-orm'
 import { toPage } from '../lib/pagination'
 import type { Database } from '../db/client'
-import {
-  communities,
-  inboundMessages,
-  inboundNotifications,
-  members,
-  type LeaveReason,
-} from '../db/schema'
+import { communities, inboundMessages, inboundNotifications, members } from '../db/schema'
 import { signingSecret } from '../lib/config'
 import { keyedHash } from '../lib/signing'
 import { findConfirmCodes } from '../lib/confirm-codes'
@@ -20,9 +14,14 @@ import { sendWhatsAppReply } from '../platforms/whatsapp/replies'
 import { applyStatus, type DeliveryLookup, type InboundDeps } from './whatsapp-statuses'
 import {
   applyOptChoice,
+  CHAT_BUTTON,
+  CHAT_KEYWORD,
+  heldInWhatsApp,
+  IN_WHATSAPP,
   membersWithProvenPhone,
   pruneOptIns,
   stopsOf,
+  type OptChannel,
   type OptChoice,
 } from './opt-outs'
 import { numberLanguage, ownStatusLink, repliesIn, signUpLanguage } from './whatsapp-words'
@@ -46,9 +45,10 @@ export async function applyInboundItem(
 }
 
 /**
- * The person stopped or resumed marketing messages in WhatsApp. It acts in the order of Meta's
- * timestamps among the number's choices, each once (`recordOptChoice`): a late "resume" never
- * undoes a newer STOP, and a copy of one that acted does nothing.
+ * The person stopped or resumed marketing messages in WhatsApp itself. It acts in the order of
+ * Meta's timestamps among the number's choices, each once (`recordOptChoice`): a late "resume"
+ * never undoes a newer STOP, and a copy of one that acted does nothing. A stop made there holds
+ * until a resume made there (a START in the chat does not lift it).
  */
 async function applyPreference(
   db: Database,
@@ -57,47 +57,57 @@ async function applyPreference(
 ): Promise<string> {
   const phone = `+${item.waId}`
   const at = new Date(item.timestamp * 1000)
-  const { state, changed } = await applyOptChoice(
-    db,
-    phone,
-    item.value,
-    at,
-    'marketing_opt_out',
-    now,
-  )
+  const { state, changed } = await applyOptChoice(db, phone, item.value, at, IN_WHATSAPP, now)
   if (state !== 'act') return state
   if (!changed) return 'ignored'
   return item.value === 'stop' ? 'unsubscribed' : 'resubscribed'
 }
 
 /**
- * A STOP (a keyword, or Meta's opt-out button) or START sent in the chat, ordered with the
- * number's other choices by Meta's time of the message, as a preference is. A STOP is answered
- * unless a newer START stands; a START when it lifted a standing STOP or brought memberships
- * back (a STOP also holds for memberships made after it, see services/opt-outs.ts). The answer
- * is in the language of the number's newest sign-up, and names the word that undoes it.
+ * A STOP (a keyword, or the opt-out button of our templates) or START sent in the chat, ordered
+ * with the number's other choices by Meta's time of the message, as a preference is. A STOP is
+ * answered unless a newer START stands, with the way back: START, or where the number also
+ * stopped our marketing messages in WhatsApp itself, allowing them there. A START is answered
+ * unless a newer STOP stands, with what it did: brought the number's messages back (it lifted a
+ * standing STOP, or brought memberships back; a STOP also holds for memberships made after it,
+ * see services/opt-outs.ts), nothing (a stop made in WhatsApp itself holds; it lifted a STOP but
+ * no membership of the number is left to come back; nothing was stopped). The answer is in the
+ * language of the number's newest sign-up, and names the words that act.
  */
 async function applyChatChoice(
   db: Database,
   config: InboundDeps['config'],
   item: Extract<InboundItem, { kind: 'message' }>,
   value: OptChoice,
-  reason: LeaveReason,
+  channel: OptChannel,
   now: Date,
 ): Promise<string> {
   const phone = `+${item.from}`
   const at = sentAtOf(item, now)
   const stoppedBefore = value === 'resume' && (await stopsOf(db, [phone])).has(phone)
-  const { state, changed } = await applyOptChoice(db, phone, value, at, reason, now)
-  const replies = async () => repliesIn(config, await numberLanguage(db, phone))
+  const { state, changed } = await applyOptChoice(db, phone, value, at, channel, now)
+  if (state === 'stale') return 'stale'
+  const replies = repliesIn(config, await numberLanguage(db, phone))
   if (value === 'stop') {
-    if (state === 'stale') return 'stale'
-    await sendWhatsAppReply(config, item.from, (await replies()).stopped)
+    await sendWhatsAppReply(config, item.from, replies.stopped(await heldInWhatsApp(db, phone)))
     return 'unsubscribed'
   }
-  const back = changed > 0 || (state === 'act' && stoppedBefore)
-  if (back) await sendWhatsAppReply(config, item.from, (await replies()).started)
-  return back ? 'resubscribed' : state === 'stale' ? 'stale' : 'ignored'
+  if (state === 'held') {
+    await sendWhatsAppReply(config, item.from, replies.startHeld)
+    return 'held'
+  }
+  const lifted = state === 'act' && stoppedBefore
+  if (changed > 0 || lifted) {
+    const reached = changed > 0 || (await membersWithProvenPhone(db, phone)).length > 0
+    await sendWhatsAppReply(
+      config,
+      item.from,
+      reached ? replies.started : replies.startedNoMembership,
+    )
+    return 'resubscribed'
+  }
+  await sendWhatsAppReply(config, item.from, replies.notStopped)
+  return 'ignored'
 }
 
 /**
@@ -122,11 +132,11 @@ async function applyMessage(
   const config = deps.config
   let outcome: string
   if (item.type === 'button' && MARKETING_OPT_OUT_BUTTONS.has(folded)) {
-    outcome = await applyChatChoice(db, config, item, 'stop', 'marketing_opt_out', now)
+    outcome = await applyChatChoice(db, config, item, 'stop', CHAT_BUTTON, now)
   } else if (config.OPT_OUT_KEYWORDS.includes(folded)) {
-    outcome = await applyChatChoice(db, config, item, 'stop', 'chat_opt_out', now)
+    outcome = await applyChatChoice(db, config, item, 'stop', CHAT_KEYWORD, now)
   } else if (config.OPT_IN_KEYWORDS.includes(folded)) {
-    outcome = await applyChatChoice(db, config, item, 'resume', 'chat_opt_out', now)
+    outcome = await applyChatChoice(db, config, item, 'resume', CHAT_KEYWORD, now)
   } else if (findConfirmCodes(item.text).length > 0) {
     outcome = await confirmByCode(db, deps, item, findConfirmCodes(item.text), now)
   } else {

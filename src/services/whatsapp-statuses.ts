@@ -7,7 +7,7 @@ import { DEFER_SECONDS, whatsAppErrorPolicy } from '../platforms/whatsapp/errors
 import type { InboundItem } from '../platforms/whatsapp/schemas'
 import { backoffSeconds, type DeliveryMessage } from './delivery/messages'
 import { endMembership } from './leaving'
-import { applyOptChoice } from './opt-outs'
+import { applyOptChoice, IN_WHATSAPP } from './opt-outs'
 
 /**
  * What WhatsApp reports about the messages we sent: a status applied to its delivery (see
@@ -184,7 +184,9 @@ export async function applyStatus(
   if (policy?.action === 'pause') await pauseBroadcast(db, delivery.dispatchId, policy.reason, now)
   if (policy?.endsSubscription) {
     const member = await db.query.members.findFirst({ where: eq(members.id, delivery.memberId) })
-    if (member) await endMembership(db, member, 'left', now, 'marketing_opt_out')
+    if (member) await endMembership(db, member, 'left', now, IN_WHATSAPP.ending)
+    // As a refusal at send time (`actOnRefusals`): a stop of the number, held in WhatsApp.
+    if (member?.phone) await applyOptChoice(db, member.phone, 'stop', now, IN_WHATSAPP, now)
   }
   return item.status
 }
@@ -211,11 +213,12 @@ export async function actOnRefusals(
     if (policy.action === 'pause') await pauseBroadcast(db, dispatchId, policy.reason, now)
     if (policy.endsSubscription) {
       const member = await db.query.members.findFirst({ where: eq(members.id, memberId) })
-      if (member) await endMembership(db, member, 'left', now, 'marketing_opt_out')
-      // Meta says the person stopped marketing messages: a stop of the number, as their own
-      // preference would be, for every membership of it and whatever comes later.
+      if (member) await endMembership(db, member, 'left', now, IN_WHATSAPP.ending)
+      // Meta says the person stopped marketing messages in WhatsApp: a stop of the number, as
+      // their preference is, for every membership of it and whatever comes later, held until
+      // they resume them there.
       if (member?.phone) {
-        await applyOptChoice(db, member.phone, 'stop', now, 'marketing_opt_out', now)
+        await applyOptChoice(db, member.phone, 'stop', now, IN_WHATSAPP, now)
       }
     }
   }

@@ -34,10 +34,22 @@ export interface StatusPageProps extends PageProps {
   /** A request declined within the cooling-off period: when the person may ask again. */
   askAgainFrom?: Date | null
   /**
-   * A membership a STOP ended: the word that brings it back, sent to the business number, and
-   * the link that opens that chat with it typed in (pages/sign-up-links.ts `resumeByChat`).
+   * A membership an opt-out ended, where something brings it back: the word sent to the business
+   * number, or allowing our marketing messages again in WhatsApp itself, and the link that opens
+   * that chat (pages/sign-up-links.ts `resumeByChat`).
    */
-  resume?: { keyword: string; whatsappUrl: string | null } | null
+  resume?: ResumeView | null
+}
+
+/**
+ * How an ended membership comes back: `start`, the word (`keyword`) sent from the number to the
+ * business number; `whatsapp`, allowing our marketing messages again in WhatsApp itself. The
+ * link opens the chat with the business number (with the word typed in, for `start`).
+ */
+export interface ResumeView {
+  way: 'start' | 'whatsapp'
+  keyword: string
+  whatsappUrl: string | null
 }
 
 /** Where a person follows their sign-up: pending, approved (with what to do next), or declined. */
@@ -69,10 +81,16 @@ export function StatusPage(props: StatusPageProps) {
             <p>{t.endedText}</p>
             {props.resume && (
               <>
-                <p>{t.optedOutText(props.resume.keyword)}</p>
+                <p>
+                  {props.resume.way === 'start'
+                    ? t.optedOutText(props.resume.keyword)
+                    : t.stoppedInWhatsAppText}
+                </p>
                 {props.resume.whatsappUrl && (
                   <a class="cta" href={props.resume.whatsappUrl} rel="noopener noreferrer">
-                    {t.resumeButton(props.resume.keyword)}
+                    {props.resume.way === 'start'
+                      ? t.resumeButton(props.resume.keyword)
+                      : t.openOurChatButton}
                   </a>
                 )}
               </>

@@ -20,8 +20,12 @@ function everyReply(lang: Lang, link: string | null): string[] {
     replies.confirmedWaiting(name, link),
     replies.confirmedSeeStatus(name, link),
     replies.codeUnknown,
-    replies.stopped,
+    replies.stopped(false),
+    replies.stopped(true),
     replies.started,
+    replies.startHeld,
+    replies.startedNoMembership,
+    replies.notStopped,
     replies.approved(name, link),
     replies.rejected(name, reason),
     replies.rejected(name, null),
@@ -68,7 +72,7 @@ describe('the WhatsApp replies', () => {
       start: 'WEITER',
     })
     const replies = whatsappReplies('de', chatKeywords(['abmelden'], ['weiter'], 'de'))
-    expect(replies.stopped).toContain('schick hier WEITER')
+    expect(replies.stopped(false)).toContain('schick hier WEITER')
     expect(replies.started).toContain('Mit ABMELDEN meldest du dich ab')
   })
 })

@@ -1898,6 +1898,7 @@ export interface components {
         | 'other'
         | 'chat_opt_out'
         | 'marketing_opt_out'
+        | 'marketing_stopped_in_whatsapp'
         | 'undeliverable'
         | 'left_chat'
         | 'removed_in_chat'

@@ -21,7 +21,7 @@ import {
   preferenceNotification,
   textNotification,
 } from '../support/whatsapp-notifications'
-import { notify, sentTo } from './meta'
+import { announceAndWait, notify, sentTo } from './meta'
 
 /** A new community with one active member. */
 async function subscriber(name = 'Ola') {
@@ -177,13 +177,16 @@ describe('Meta’s marketing preferences act in the order the person made them',
     await eventually(async () =>
       expect(await memberRow(memberId)).toEqual({
         status: 'left',
-        leave_reason: 'marketing_opt_out',
+        leave_reason: 'marketing_stopped_in_whatsapp',
       }),
     )
     // Made a minute before the stop, delivered after it (Meta re-delivers for days).
     await notify(preferenceNotification(phone, 'resume', t2 - 60))
     await handled(phone)
-    expect(await memberRow(memberId)).toEqual({ status: 'left', leave_reason: 'marketing_opt_out' })
+    expect(await memberRow(memberId)).toEqual({
+      status: 'left',
+      leave_reason: 'marketing_stopped_in_whatsapp',
+    })
 
     await notify(preferenceNotification(phone, 'resume', t2 + 60))
     await eventually(async () => expect((await memberRow(memberId)).status).toBe('active'))
@@ -330,6 +333,159 @@ describe('after a STOP, the chat and the status page name the same way back', ()
     })
     expect(left.status).toBe(200)
     const page = (await visit(`${new URL(joined.json.statusUrl).pathname}?lang=en`)).text
+    expect(page).toContain(MESSAGES.en.endedTitle)
+    expect(page).not.toContain('START')
+  })
+})
+
+/** The texts the number was sent after its first `before` messages, once there are `count`. */
+async function newTexts(phone: string, before: number, count: number) {
+  return eventually(async () => {
+    const texts = (await sentTo(phone)).slice(before).flatMap((m) => (m.text ? [m.text.body] : []))
+    expect(texts).toHaveLength(count)
+    return texts
+  })
+}
+
+/** A member of a new community who signed up on English pages, and how many messages they got. */
+async function englishSubscriber(phone = newPhone()) {
+  const community = await createCommunity()
+  const invite = await createInvite(community.id)
+  const joined = await joinAsMember(
+    invite.code,
+    { name: 'Ines', phone },
+    { 'accept-language': 'en' },
+  )
+  expect(joined.status, joined.text).toBe(201)
+  return {
+    communityId: community.id,
+    inviteCode: invite.code,
+    phone,
+    memberId: joined.json.memberId as string,
+    statusPath: new URL(joined.json.statusUrl).pathname,
+    before: (await sentTo(phone)).length,
+  }
+}
+
+const heldInWhatsApp = async (phone: string) =>
+  query('select value, held_in_whatsapp as held from marketing_preferences where phone = ?', phone)
+
+describe('marketing messages stopped in WhatsApp itself come back only by a resume there', () => {
+  it('Meta’s preference: the page and the chat say so, START brings nothing back, the resume does', async () => {
+    const { phone, memberId, statusPath, before } = await englishSubscriber()
+    const stoppedAt = seconds()
+    await notify(preferenceNotification(phone, 'stop', stoppedAt))
+    await eventually(async () =>
+      expect(await memberRow(memberId)).toEqual({
+        status: 'left',
+        leave_reason: 'marketing_stopped_in_whatsapp',
+      }),
+    )
+    // The page tells the way that works, in either language, with a link to the chat (nothing
+    // typed in): no START, which would not bring the membership back.
+    for (const lang of ['en', 'de'] as const) {
+      const page = (await visit(`${statusPath}?lang=${lang}`)).text
+      expect(page).toContain(MESSAGES[lang].endedTitle)
+      expect(page).toContain(MESSAGES[lang].stoppedInWhatsAppText)
+      expect(page).toContain('href="https://wa.me/49301234567"')
+      expect(page).toContain(MESSAGES[lang].openOurChatButton)
+      expect(page).not.toContain('START')
+    }
+
+    // START in the chat is answered with the same way, and changes nothing.
+    await notify(textNotification(phone, 'START', newWamid(), stoppedAt + 1))
+    expect(await newTexts(phone, before, 1)).toEqual([
+      'START does not undo this: you stopped marketing messages from us in WhatsApp itself. To get them again, allow them in WhatsApp: in this chat, tap our name, then turn “Offers and announcements” back on.',
+    ])
+    expect(await memberRow(memberId)).toEqual({
+      status: 'left',
+      leave_reason: 'marketing_stopped_in_whatsapp',
+    })
+    expect(await heldInWhatsApp(phone)).toEqual([{ value: 'stop', held: 1 }])
+    // A STOP on top of it keeps the hold, and its answer names the same way back.
+    await notify(textNotification(phone, 'STOP', newWamid(), stoppedAt + 2))
+    const [, stopped] = await newTexts(phone, before, 2)
+    expect(stopped).toBe(
+      'You are unsubscribed and will get no more messages from us. You also stopped our marketing messages in WhatsApp itself: to get them again, allow them in WhatsApp: in this chat, tap our name, then turn “Offers and announcements” back on.',
+    )
+    expect(await heldInWhatsApp(phone)).toEqual([{ value: 'stop', held: 1 }])
+
+    // Allowed again in WhatsApp: the membership comes back, and START works again from then on.
+    await notify(preferenceNotification(phone, 'resume', stoppedAt + 3))
+    await eventually(async () => expect((await memberRow(memberId)).status).toBe('active'))
+    expect(await heldInWhatsApp(phone)).toEqual([{ value: 'resume', held: 0 }])
+  })
+
+  it('a send Meta refused with 131050: the number is held the same way', async () => {
+    const { communityId, phone, memberId, statusPath } = await englishSubscriber(
+      `${newPhone().slice(0, -2)}94`,
+    )
+    await announceAndWait(communityId, 'Refused: marketing stopped')
+    await eventually(async () =>
+      expect(await memberRow(memberId)).toEqual({
+        status: 'left',
+        leave_reason: 'marketing_stopped_in_whatsapp',
+      }),
+    )
+    expect(await heldInWhatsApp(phone)).toEqual([{ value: 'stop', held: 1 }])
+    const page = (await visit(`${statusPath}?lang=en`)).text
+    expect(page).toContain(MESSAGES.en.stoppedInWhatsAppText)
+    expect(page).not.toContain('START')
+
+    const before = (await sentTo(phone)).length
+    await notify(textNotification(phone, 'START', newWamid(), seconds() + 1))
+    const [answer] = await newTexts(phone, before, 1)
+    expect(answer).toMatch(/^START does not undo this/)
+    expect((await memberRow(memberId)).status).toBe('left')
+  })
+})
+
+describe('START is offered where it brings the membership back, and answered truly where it does not', () => {
+  it('a full group: no START on the page, and each START says what it did', async () => {
+    const { communityId, inviteCode, phone, memberId, statusPath, before } =
+      await englishSubscriber()
+    const stoppedAt = seconds()
+    await notify(textNotification(phone, 'STOP', newWamid(), stoppedAt))
+    await eventually(async () => expect((await memberRow(memberId)).status).toBe('left'))
+    expect((await visit(`${statusPath}?lang=en`)).text).toContain(MESSAGES.en.optedOutText('START'))
+    // Someone else takes the last place.
+    const other = await joinAsMember(inviteCode, { name: 'Otto', phone: newPhone() })
+    expect(other.status, other.text).toBe(201)
+    await query(
+      `update groups set member_limit = member_count where community_id = ? and kind = 'announcement'`,
+      communityId,
+    )
+    const page = (await visit(`${statusPath}?lang=en`)).text
+    expect(page).toContain(MESSAGES.en.endedTitle)
+    expect(page).not.toContain('START')
+
+    // START lifts the STOP, but brings no membership back: it says so.
+    await notify(textNotification(phone, 'START', newWamid(), stoppedAt + 1))
+    const [, first] = await newTexts(phone, before, 2)
+    expect(first).toBe(
+      'Your unsubscribe is lifted, but this number has no membership START could bring back: to become a member again, sign up through an invite link.',
+    )
+    expect((await memberRow(memberId)).status).toBe('left')
+    // Sent again, it has nothing left to do, and says that too.
+    await notify(textNotification(phone, 'START', newWamid(), stoppedAt + 2))
+    const [, , second] = await newTexts(phone, before, 3)
+    expect(second).toBe(
+      'This number is not unsubscribed, so START changes nothing. Reply STOP to unsubscribe.',
+    )
+  })
+
+  it('in the community again by a newer membership: no START for the old one', async () => {
+    const { inviteCode, phone, memberId, statusPath } = await englishSubscriber()
+    await notify(textNotification(phone, 'STOP', newWamid(), seconds() - 2))
+    await eventually(async () => expect((await memberRow(memberId)).status).toBe('left'))
+    // Their code, sent after the STOP, proves the new sign-up: a membership of its own.
+    const again = await joinAsMember(
+      inviteCode,
+      { name: 'Ines', phone },
+      { 'accept-language': 'en' },
+    )
+    expect(await memberRow(again.json.memberId)).toEqual({ status: 'active', leave_reason: null })
+    const page = (await visit(`${statusPath}?lang=en`)).text
     expect(page).toContain(MESSAGES.en.endedTitle)
     expect(page).not.toContain('START')
   })

@@ -298,14 +298,14 @@ describe('statuses and the error-code policy', () => {
     await eventually(async () =>
       expect(await memberRow(stopped.json.memberId)).toEqual({
         status: 'left',
-        leave_reason: 'marketing_opt_out',
+        leave_reason: 'marketing_stopped_in_whatsapp',
       }),
     )
     expect((await call('GET', `/api/announcements/${created.json.id}`)).json.pausedAt).toBeNull()
     // Meta said the person stopped marketing messages: a stop of the number, everywhere.
     expect(await memberRow((await memberIdOf(elsewhere))!)).toEqual({
       status: 'left',
-      leave_reason: 'marketing_opt_out',
+      leave_reason: 'marketing_stopped_in_whatsapp',
     })
     expect(
       await query('select value from marketing_preferences where phone = ?', '+4915112345694'),
@@ -352,7 +352,7 @@ describe('statuses and the error-code policy', () => {
     await eventually(async () =>
       expect(await memberRow(first.memberId)).toEqual({
         status: 'left',
-        leave_reason: 'marketing_opt_out',
+        leave_reason: 'marketing_stopped_in_whatsapp',
       }),
     )
 
@@ -631,7 +631,7 @@ describe('signed notifications that are hostile in shape', () => {
       })
       expect(await memberRow(preferred.json.memberId)).toEqual({
         status: 'left',
-        leave_reason: 'marketing_opt_out',
+        leave_reason: 'marketing_stopped_in_whatsapp',
       })
     })
     const deliveries = await call('GET', `/api/announcements/${announcementId}/deliveries`)

@@ -77,6 +77,7 @@ import { getJoinTarget } from '../../src/services/joining-target'
 import { endMembership } from '../../src/services/leaving'
 import { findRequestByCode } from '../../src/services/consent'
 import { numberLanguage } from '../../src/services/whatsapp-words'
+import { wayBack } from '../../src/services/opt-outs'
 import {
   pruneUnconfirmed,
   eraseExpiredSignUps,
@@ -278,6 +279,8 @@ describe('query plans of the request paths', () => {
     await findRequestByCode(db, 'plan-secret', ['ABCD-EFGH'], '+4915112345678', now)
     // The language a number's STOP or START is answered in: its newest sign-up's.
     await numberLanguage(db, '+4915112345678')
+    // Whether an ended membership comes back, and how (the rule a resume follows).
+    await wayBack(db, memberId)
     const deps = { config: loadConfig(env), deliveryQueue: env.DELIVERY_QUEUE }
     await deliveriesOfStatuses(db, [
       { kind: 'status', wamid: 'wamid.plan', status: 'read', errorCode: null, errorTitle: null },

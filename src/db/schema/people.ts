@@ -20,8 +20,12 @@ export const LEAVE_REASONS = [
   'not_relevant',
   'joined_by_mistake',
   'other',
+  // A STOP (or the like) in the chat, and the opt-out button of our templates, tapped in the chat.
   'chat_opt_out',
   'marketing_opt_out',
+  // Marketing messages stopped in WhatsApp itself (its setting, as Meta reports it, or a send
+  // Meta refused for it): only the person's resume there undoes it.
+  'marketing_stopped_in_whatsapp',
   'undeliverable',
   // Telegram reported it: the person left the chat, or was removed from it there.
   'left_chat',

@@ -51,6 +51,8 @@ export const inboundMessages = sqliteTable(
  *
  * A standing "stop" is kept: it is the proof that nothing may go to the number until the number
  * itself says otherwise, whatever sign-ups, approvals or forms come later (`reachableAfterStop`).
+ * A stop made in WhatsApp itself is marked (`heldInWhatsApp`): a START in the chat cannot lift
+ * it, as Meta would go on refusing the marketing messages it would let through.
  * A "resume" is needed only while an older choice can still arrive, and is deleted some days
  * after its timestamp (`pruneOptIns`).
  */
@@ -61,6 +63,10 @@ export const marketingPreferences = sqliteTable(
     value: text('value', { enum: ['stop', 'resume'] }).notNull(),
     timestamp: timestamp('timestamp').notNull(),
     applied: integer('applied', { mode: 'boolean' }).notNull().default(false),
+    // A standing stop that holds the person's stop of marketing messages in WhatsApp itself
+    // (Meta's preference, or a send Meta refused for it, 131050): Meta delivers no marketing
+    // message until they resume them there, so only that resume lifts it, not a START in the chat.
+    heldInWhatsApp: integer('held_in_whatsapp', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [
     check('marketing_preferences_value_check', sql`${t.value} in ('stop', 'resume')`),

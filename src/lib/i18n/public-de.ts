@@ -101,6 +101,13 @@ export const de = {
   optedOutText: (start: string) =>
     `Du hast dich in WhatsApp abgemeldet. Um unsere Nachrichten wieder zu bekommen, schick ${start} von derselben Nummer an unsere WhatsApp-Nummer.`,
   resumeButton: (start: string) => `${start} in WhatsApp senden`,
+  /**
+   * A membership ended by a stop made in WhatsApp itself: only allowing our marketing messages
+   * there again undoes it, never a message to us.
+   */
+  stoppedInWhatsAppText:
+    'Du hast Werbenachrichten von uns in WhatsApp selbst gestoppt, und nur dort kannst du sie wieder erlauben: in unserem Chat in WhatsApp auf unseren Namen tippen, dann „Angebote und Ankündigungen“ wieder einschalten. Deine Mitgliedschaft kommt dann von selbst zurück; eine Nachricht an uns kann das nicht.',
+  openOurChatButton: 'Unseren Chat in WhatsApp öffnen',
   chatStaysText:
     'Aus dem WhatsApp-Chat selbst können wir niemanden entfernen. Bist du dort noch drin, verlässt du ihn in WhatsApp: Gruppe öffnen, auf ihren Namen tippen, dann „Gruppe verlassen“. Für die ganze Community: in der Community-Info „Community verlassen“.',
   referralHeading: 'Lade Freunde ein',

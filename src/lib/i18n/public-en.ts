@@ -97,6 +97,9 @@ export const en: Messages = {
   optedOutText: (start) =>
     `You unsubscribed in WhatsApp. To get our messages again, send ${start} from the same number to our WhatsApp number.`,
   resumeButton: (start) => `Send ${start} in WhatsApp`,
+  stoppedInWhatsAppText:
+    'You stopped marketing messages from us in WhatsApp itself, and only there can you allow them again: in our chat in WhatsApp, tap our name, then turn “Offers and announcements” back on. Your membership then comes back by itself; a message to us cannot do that.',
+  openOurChatButton: 'Open our chat in WhatsApp',
   chatStaysText:
     'We cannot take anyone out of the WhatsApp chat itself. If you are still in it, leave it in WhatsApp: open the group, tap its name, then “Exit group”. For the whole community: “Exit community” in the community info.',
   referralHeading: 'Invite your friends',

@@ -31,6 +31,15 @@ export function chatKeywords(optOut: string[], optIn: string[], lang: Lang): Cha
 /** Where a reply points to the status page: its link, where we may send it, else its name. */
 const onStatusPage = (page: string, link: string | null) => (link ? `${page}: ${link}` : `${page}.`)
 
+/**
+ * How a stop made in WhatsApp itself (its setting for our marketing messages, "Offers and
+ * announcements") is undone: only there, never by a message to us.
+ */
+const ALLOW_IN_WHATSAPP = {
+  de: 'erlaube sie in WhatsApp: in diesem Chat auf unseren Namen tippen, dann „Angebote und Ankündigungen“ wieder einschalten.',
+  en: 'allow them in WhatsApp: in this chat, tap our name, then turn “Offers and announcements” back on.',
+}
+
 const de = (keywords: ChatKeywords) => ({
   welcome: (community: string, statusLink: string | null) =>
     `Danke, du hast bestätigt: Dein Platz bei ${community} ist sicher. In die Gruppe kommst du über den Gruppenlink auf ${onStatusPage('deiner Statusseite', statusLink)}\n\nMit ${keywords.stop} meldest du dich jederzeit ab.`,
@@ -40,8 +49,16 @@ const de = (keywords: ChatKeywords) => ({
     `Danke, du hast bestätigt. Wie es um deine Anmeldung bei ${community} steht, siehst du auf ${onStatusPage('deiner Statusseite', statusLink)}`,
   codeUnknown:
     'Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Bitte melde dich über den Einladungslink neu an.',
-  stopped: `Du bist abgemeldet und bekommst keine Nachrichten mehr von uns. Um sie wieder zu bekommen, schick hier ${keywords.start}.`,
+  /** `heldInWhatsApp`: the number also stopped our marketing messages in WhatsApp itself. */
+  stopped: (heldInWhatsApp: boolean) =>
+    `Du bist abgemeldet und bekommst keine Nachrichten mehr von uns. ${heldInWhatsApp ? `Du hast unsere Werbenachrichten auch in WhatsApp selbst gestoppt: Um sie wieder zu bekommen, ${ALLOW_IN_WHATSAPP.de}` : `Um sie wieder zu bekommen, schick hier ${keywords.start}.`}`,
   started: `Willkommen zurück: Du bekommst wieder Nachrichten von uns. Mit ${keywords.stop} meldest du dich ab.`,
+  /** A START while the number's stop was made in WhatsApp itself: it changes nothing. */
+  startHeld: `${keywords.start} hebt das nicht auf: Du hast Werbenachrichten von uns in WhatsApp selbst gestoppt. Um sie wieder zu bekommen, ${ALLOW_IN_WHATSAPP.de}`,
+  /** A START that lifted the number's stop, where no membership of it came back. */
+  startedNoMembership: `Deine Abmeldung ist aufgehoben. Eine Mitgliedschaft, die ${keywords.start} zurückbringen könnte, hat diese Nummer aber nicht: Um wieder Mitglied zu werden, melde dich über einen Einladungslink an.`,
+  /** A START where nothing was stopped: it changes nothing. */
+  notStopped: `Diese Nummer ist nicht abgemeldet, ${keywords.start} ändert also nichts. Mit ${keywords.stop} meldest du dich ab.`,
   approved: (community: string, statusLink: string | null) =>
     `Deine Anfrage bei ${community} ist angenommen: Dein Platz ist sicher. In die Gruppe kommst du über den Gruppenlink auf ${onStatusPage('deiner Statusseite', statusLink)}`,
   rejected: (community: string, reason: string | null) =>
@@ -57,8 +74,12 @@ const en: typeof de = (keywords) => ({
     `Thank you for confirming. See where your sign-up to ${community} stands on ${onStatusPage('your status page', statusLink)}`,
   codeUnknown:
     'This code has expired or belongs to another number. Please sign up again through the invite link.',
-  stopped: `You are unsubscribed and will get no more messages from us. To get them again, send ${keywords.start} here.`,
+  stopped: (heldInWhatsApp) =>
+    `You are unsubscribed and will get no more messages from us. ${heldInWhatsApp ? `You also stopped our marketing messages in WhatsApp itself: to get them again, ${ALLOW_IN_WHATSAPP.en}` : `To get them again, send ${keywords.start} here.`}`,
   started: `Welcome back: you will get our messages again. Reply ${keywords.stop} to unsubscribe.`,
+  startHeld: `${keywords.start} does not undo this: you stopped marketing messages from us in WhatsApp itself. To get them again, ${ALLOW_IN_WHATSAPP.en}`,
+  startedNoMembership: `Your unsubscribe is lifted, but this number has no membership ${keywords.start} could bring back: to become a member again, sign up through an invite link.`,
+  notStopped: `This number is not unsubscribed, so ${keywords.start} changes nothing. Reply ${keywords.stop} to unsubscribe.`,
   approved: (community, statusLink) =>
     `Your request to join ${community} is approved: your place is confirmed. To enter the group, open the group link on ${onStatusPage('your status page', statusLink)}`,
   rejected: (community, reason) =>

@@ -1,0 +1,1 @@
+ALTER TABLE `marketing_preferences` ADD `held_in_whatsapp` integer DEFAULT false NOT NULL;
