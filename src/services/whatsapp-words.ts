@@ -12,31 +12,38 @@ import { statusPageLink } from '../lib/status-links'
  */
 
 /**
- * The language a sign-up's messages are written in. Communities have no language of their own:
- * a sign-up from before the language was kept is written to in German, the first market.
+ * The language a sign-up's messages are written in, or null where it is not known (a sign-up
+ * from before the language was kept): those are written in German and English together
+ * (`whatsappReplies`). Communities have no language of their own.
  */
-export function signUpLanguage(request: Pick<JoinRequest, 'language'>): Lang {
-  return request.language ?? 'de'
+export function signUpLanguage(request: Pick<JoinRequest, 'language'>): Lang | null {
+  return request.language
 }
 
 /**
  * The language of what a number is answered as a whole (its STOP or START holds for every
  * sign-up of it; a code we do not know is nobody's): its newest sign-up's, one whose number was
- * proven before one that was only typed in, German where it has none.
+ * proven before one that was only typed in; null (German and English) where that has none, or
+ * the number has no sign-up.
  */
-export async function numberLanguage(db: Database, phone: string): Promise<Lang> {
+export async function numberLanguage(db: Database, phone: string): Promise<Lang | null> {
   const [newest] = await db
     .select({ language: joinRequests.language })
     .from(joinRequests)
     .where(eq(joinRequests.phone, phone))
     .orderBy(sql`${joinRequests.phoneConfirmedAt} is null`, desc(joinRequests.createdAt))
     .limit(1)
-  return newest ? signUpLanguage(newest) : 'de'
+  return newest ? signUpLanguage(newest) : null
 }
 
-/** The replies in `lang`, naming the chat commands as they are configured to act. */
-export function repliesIn(config: Config, lang: Lang): WhatsAppReplies {
-  return whatsappReplies(lang, chatKeywords(config.OPT_OUT_KEYWORDS, config.OPT_IN_KEYWORDS, lang))
+/**
+ * The replies in `lang` (both languages where it is null), naming the chat commands as they are
+ * configured to act.
+ */
+export function repliesIn(config: Config, lang: Lang | null): WhatsAppReplies {
+  return whatsappReplies(lang, (each) =>
+    chatKeywords(config.OPT_OUT_KEYWORDS, config.OPT_IN_KEYWORDS, each),
+  )
 }
 
 /**
@@ -45,13 +52,14 @@ export function repliesIn(config: Config, lang: Lang): WhatsAppReplies {
  * Where the proof was the template's button or an admin's record, the number's owner may not be
  * whoever typed it into the form and holds the page, so no link goes: the page would show its
  * holder the member's own links once the owner sent its code (services/consent.ts
- * `holderProven`). Null too where the link cannot be made again (lib/status-links.ts).
+ * `holderProven`). Null too where the link cannot be made again (lib/status-links.ts). Where
+ * the language is not known, the link has no `?lang=`: the page is in the browser's.
  */
 export function ownStatusLink(
   config: Config,
   request: Pick<JoinRequest, 'statusTokenHash' | 'statusTokenSealed'>,
   proof: ConsentMethod | null,
-  lang: Lang,
+  lang: Lang | null,
 ): Promise<string | null> {
   if (proof !== 'whatsapp_message') return Promise.resolve(null)
   return statusPageLink(signingSecret(config), config.PUBLIC_BASE_URL, request, lang)

@@ -9,8 +9,8 @@ const OPT_OUT = ['stop', 'stopp', 'abmelden', 'austragen', 'unsubscribe']
 const OPT_IN = ['start']
 
 /** Every text of the replies in `lang`, each function called with the longest it is given. */
-function everyReply(lang: Lang, link: string | null): string[] {
-  const replies = whatsappReplies(lang, chatKeywords(OPT_OUT, OPT_IN, lang))
+function everyReply(lang: Lang | null, link: string | null): string[] {
+  const replies = whatsappReplies(lang, (each) => chatKeywords(OPT_OUT, OPT_IN, each))
   // A community's name is at most 100 characters, a rejection's reason 500 (counted as code
   // points: astral ones take two UTF-16 units).
   const name = '𝔅'.repeat(100)
@@ -36,9 +36,21 @@ const LINK = `https://${'community-growth.'.repeat(12)}example.com/s/${'A'.repea
 
 describe('the WhatsApp replies', () => {
   it('fit a Cloud API text message (4096 characters) with the longest name, reason and link', () => {
-    for (const lang of LANGUAGES) {
+    for (const lang of [...LANGUAGES, null]) {
       for (const text of everyReply(lang, LINK)) expect(text.length).toBeLessThan(4096)
     }
+  })
+
+  it('are in German and English together where the language is not known, each naming its keywords', () => {
+    const de = everyReply('de', LINK)
+    const en = everyReply('en', LINK)
+    expect(everyReply(null, LINK)).toEqual(de.map((text, i) => `${text}\n\n${en[i]}`))
+    const replies = whatsappReplies(null, (each) => chatKeywords(OPT_OUT, OPT_IN, each))
+    expect(replies.codeUnknown).toBe(
+      'Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Bitte melde dich über den Einladungslink neu an.\n\nThis code has expired or belongs to another number. Please sign up again through the invite link.',
+    )
+    expect(replies.notStopped).toContain('Mit STOPP meldest du dich ab.')
+    expect(replies.notStopped).toContain('Reply STOP to unsubscribe.')
   })
 
   it('are in one language each, never both', () => {
@@ -51,12 +63,12 @@ describe('the WhatsApp replies', () => {
   })
 
   it('never say the person is in a group: we see up to its chat link, not who enters it', () => {
-    for (const lang of LANGUAGES) {
+    for (const lang of [...LANGUAGES, null]) {
       for (const text of [...everyReply(lang, LINK), ...everyReply(lang, null)]) {
         expect(text).not.toMatch(/you are in\b|du bist dabei|welcome to|willkommen bei/i)
       }
     }
-    const replies = whatsappReplies('en', chatKeywords(OPT_OUT, OPT_IN, 'en'))
+    const replies = whatsappReplies('en', (each) => chatKeywords(OPT_OUT, OPT_IN, each))
     expect(replies.approved('Kiez Makers', LINK)).toBe(
       `Your request to join Kiez Makers is approved: your place is confirmed. To enter the group, open the group link on your status page: ${LINK}`,
     )
@@ -71,7 +83,7 @@ describe('the WhatsApp replies', () => {
       stop: 'ABMELDEN',
       start: 'WEITER',
     })
-    const replies = whatsappReplies('de', chatKeywords(['abmelden'], ['weiter'], 'de'))
+    const replies = whatsappReplies('de', (each) => chatKeywords(['abmelden'], ['weiter'], each))
     expect(replies.stopped(false)).toContain('schick hier WEITER')
     expect(replies.started).toContain('Mit ABMELDEN meldest du dich ab')
   })

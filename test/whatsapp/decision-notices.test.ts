@@ -154,7 +154,7 @@ describe('the applicant is told the outcome through the channel they confirmed',
     expect(page.text).toContain(MESSAGES.en.noChatYet)
   })
 
-  it('a sign-up from before its language was kept hears German', async () => {
+  it('a sign-up from before its language was kept hears German and English', async () => {
     const community = await closedCommunity()
     const { phone, requestId } = await confirmedByWhatsApp(community.invite.code, 'Hugo', 'en')
     await query('update join_requests set language = null where id = ?', requestId)
@@ -166,7 +166,9 @@ describe('the applicant is told the outcome through the channel they confirmed',
       expect(messages).toHaveLength(1)
       return messages[0]!
     })
-    expect(told.text!.body).toBe(`Deine Anfrage bei ${community.name} wurde abgelehnt.`)
+    expect(told.text!.body).toBe(
+      `Deine Anfrage bei ${community.name} wurde abgelehnt.\n\nYour request to join ${community.name} was declined.`,
+    )
   })
 
   it('past the 24 hours: the template where one is configured, otherwise nothing', async () => {

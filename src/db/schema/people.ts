@@ -170,7 +170,7 @@ export const joinRequests = sqliteTable(
     device: text('device').notNull().default('unknown'),
     referrerHost: text('referrer_host').notNull().default(''),
     // The language of the pages they signed up on: what we write to them on WhatsApp is in it.
-    // Null for sign-ups from before it was kept: German, the first market, for them.
+    // Null for sign-ups from before it was kept: German and English together, for them.
     language: text('language', { enum: SIGN_UP_LANGUAGES }),
     status: text('status', { enum: JOIN_REQUEST_STATUSES }).notNull(),
     reason: text('reason'),

@@ -90,7 +90,30 @@ export type WhatsAppReplies = ReturnType<typeof de>
 
 const REPLIES: Record<Lang, (keywords: ChatKeywords) => WhatsAppReplies> = { de, en }
 
-/** The replies in `lang`, naming `keywords` (`chatKeywords`). */
-export function whatsappReplies(lang: Lang, keywords: ChatKeywords): WhatsAppReplies {
-  return REPLIES[lang](keywords)
+/**
+ * The replies in `lang`, each naming the keywords `keywordsIn` gives for its language
+ * (`chatKeywords`). Where the language is not known (null: a sign-up from before it was kept, a
+ * number with no sign-up), each reply is German and English together, German first, as they were
+ * before languages were kept; twice the longest reply stays far below the Cloud API's 4,096
+ * characters.
+ */
+export function whatsappReplies(
+  lang: Lang | null,
+  keywordsIn: (lang: Lang) => ChatKeywords,
+): WhatsAppReplies {
+  if (lang) return REPLIES[lang](keywordsIn(lang))
+  return bothLanguages(REPLIES.de(keywordsIn('de')), REPLIES.en(keywordsIn('en')))
+}
+
+/** Each reply of `first`, then the same reply of `second`, in one message. */
+function bothLanguages(first: WhatsAppReplies, second: WhatsAppReplies): WhatsAppReplies {
+  const both: Record<string, unknown> = {}
+  for (const key of Object.keys(first) as Array<keyof WhatsAppReplies>) {
+    const [one, other] = [first[key], second[key]] as Array<string | ((...args: never[]) => string)>
+    both[key] =
+      typeof one === 'function' && typeof other === 'function'
+        ? (...args: never[]) => `${one(...args)}\n\n${other(...args)}`
+        : `${String(one)}\n\n${String(other)}`
+  }
+  return both as WhatsAppReplies
 }
