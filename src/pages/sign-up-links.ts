@@ -3,10 +3,9 @@ import type { AppEnv } from '../env'
 import { signingSecret, telegramConfig } from '../lib/config'
 import { MESSAGES, pickLanguage, type Lang } from '../lib/i18n'
 import { signToken } from '../lib/signing'
-import { isAllowedChatInviteUrl } from '../lib/urls'
 import type { Community, JoinRequest, Member } from '../db/schema'
 import { getCommunityOrThrow } from '../services/communities'
-import { getJoinTarget, type JoinTarget } from '../services/joining-target'
+import { chatInviteUrlOf, getJoinTarget, type JoinTarget } from '../services/joining-target'
 import { referralInviteOf } from '../services/members'
 import { inviteUrls } from '../schemas/invites'
 import { type ConfirmationView } from '../views/proof-steps'
@@ -156,8 +155,7 @@ export async function chatLink(
   known?: JoinTarget,
 ): Promise<string | null> {
   const target = known ?? (await getJoinTarget(c.var.db, request.communityId, request.groupId))
-  const chat = target.group?.chatInviteUrl ?? target.announcementGroup.chatInviteUrl
-  return chat && isAllowedChatInviteUrl(chat, c.var.config.CHAT_INVITE_HOSTS) ? chat : null
+  return chatInviteUrlOf(target, c.var.config.CHAT_INVITE_HOSTS)
 }
 
 /**

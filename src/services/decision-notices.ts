@@ -5,7 +5,7 @@ import { sendCommunityTemplate, sendWhatsAppReply } from '../platforms/whatsapp/
 import { logError } from '../lib/log'
 import { reachableAfterStop, stopsOf } from './opt-outs'
 import { consentStands } from './consent'
-import { ownStatusLink, repliesIn, signUpLanguage } from './whatsapp-words'
+import { chatLinkSetUp, ownStatusLink, repliesIn, signUpLanguage } from './whatsapp-words'
 
 /**
  * Telling an applicant how an admin decided, through the contact they confirmed, and only that:
@@ -37,6 +37,7 @@ export type DecisionNotice =
  * none may or can go: no confirmed phone number, or outside the window without a template.
  */
 async function decisionNotice(
+  db: Database,
   config: Config,
   request: JoinRequest,
   community: { name: string; consent: string },
@@ -59,6 +60,7 @@ async function decisionNotice(
       ? replies.approved(
           communityName,
           await ownStatusLink(config, request, request.phoneConsentMethod, lang),
+          await chatLinkSetUp(db, config, request),
         )
       : replies.rejected(communityName, request.reason)
     return { kind: 'text', to: request.phone, text }
@@ -86,7 +88,7 @@ export async function tellApplicant(
     const community = await db.query.communities.findFirst({
       where: (c, { eq }) => eq(c.id, request.communityId),
     })
-    const notice = community ? await decisionNotice(config, request, community, now) : null
+    const notice = community ? await decisionNotice(db, config, request, community, now) : null
     if (notice?.kind === 'text') await sendWhatsAppReply(config, notice.to, notice.text)
     if (notice?.kind === 'template') {
       await sendCommunityTemplate(config, notice.to, notice.template, notice.communityName)

@@ -2,6 +2,7 @@ import type { Database } from '../db/client'
 import { firstRowOf, rowsOf } from '../db/rows'
 import { communities, groups, type Community, type Group } from '../db/schema'
 import { ApiError } from '../lib/errors'
+import { isAllowedChatInviteUrl } from '../lib/urls'
 import { inviteRefusal, inviteStatus } from './invites'
 import { groupIdsOf, type JoinTarget } from './join-statements'
 
@@ -54,6 +55,20 @@ export function joinTargetOf(
   if (!community || !announcementGroup)
     throw new ApiError('not_found', 'This community no longer exists.')
   return { community, announcementGroup, group: rows.find((row) => row.id === groupId) ?? null }
+}
+
+/**
+ * The chat a sign-up's target leads to: its group's chat link, else its announcement group's, if
+ * it points to an allowed host (`CHAT_INVITE_HOSTS`, checked again: the list may have changed
+ * since it was stored; never an open redirect). Null where none is set up: what the status page
+ * shows, and what a WhatsApp reply says is there.
+ */
+export function chatInviteUrlOf(
+  target: JoinTarget,
+  allowedHosts: readonly string[],
+): string | null {
+  const chat = target.group?.chatInviteUrl ?? target.announcementGroup.chatInviteUrl
+  return chat && isAllowedChatInviteUrl(chat, allowedHosts) ? chat : null
 }
 
 /** The first of the target's groups with no room left (as the target was read), if any. */

@@ -24,7 +24,13 @@ import {
   type OptChannel,
   type OptChoice,
 } from './opt-outs'
-import { numberLanguage, ownStatusLink, repliesIn, signUpLanguage } from './whatsapp-words'
+import {
+  chatLinkSetUp,
+  numberLanguage,
+  ownStatusLink,
+  repliesIn,
+  signUpLanguage,
+} from './whatsapp-words'
 
 /** Meta's marketing opt-out quick reply, as its button text arrives (folded like any message). */
 const MARKETING_OPT_OUT_BUTTONS = new Set(['Stop promotions', 'Werbung stoppen'].map(foldKeyword))
@@ -203,7 +209,15 @@ async function confirmByCode(
     approved: replies.welcome,
   }[result.request.status]
   const statusLink = await ownStatusLink(deps.config, request, method, lang)
-  await sendWhatsAppReply(deps.config, item.from, reply(community?.name ?? '', statusLink))
+  // A place confirmed goes on into the group through the chat link the shown sign-up's page
+  // has, where it has one.
+  const chatSetUp =
+    result.request.status === 'approved' && (await chatLinkSetUp(db, deps.config, result.request))
+  await sendWhatsAppReply(
+    deps.config,
+    item.from,
+    reply(community?.name ?? '', statusLink, chatSetUp),
+  )
   return result.outcome
 }
 

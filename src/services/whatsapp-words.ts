@@ -4,7 +4,9 @@ import { joinRequests, type ConsentMethod, type JoinRequest } from '../db/schema
 import { signingSecret, type Config } from '../lib/config'
 import type { Lang } from '../lib/i18n'
 import { chatKeywords, whatsappReplies, type WhatsAppReplies } from '../lib/i18n/whatsapp-replies'
+import { ApiError } from '../lib/errors'
 import { statusPageLink } from '../lib/status-links'
+import { chatInviteUrlOf, getJoinTarget } from './joining-target'
 
 /**
  * What we write to a person on WhatsApp is in the language of the pages they signed up on, and
@@ -63,4 +65,24 @@ export function ownStatusLink(
 ): Promise<string | null> {
   if (proof !== 'whatsapp_message') return Promise.resolve(null)
   return statusPageLink(signingSecret(config), config.PUBLIC_BASE_URL, request, lang)
+}
+
+/**
+ * Whether the sign-up's status page shows a way into its group: the chat link of its group (or
+ * of the announcement group), set up and allowed, as the page shows it (pages/sign-up-links.ts
+ * `chatLink`). Where there is none, the page says it is not set up yet, and a reply says the same.
+ */
+export async function chatLinkSetUp(
+  db: Database,
+  config: Config,
+  request: Pick<JoinRequest, 'communityId' | 'groupId'>,
+): Promise<boolean> {
+  try {
+    const target = await getJoinTarget(db, request.communityId, request.groupId)
+    return chatInviteUrlOf(target, config.CHAT_INVITE_HOSTS) !== null
+  } catch (error) {
+    // The community is gone: there is no group to go on to.
+    if (error instanceof ApiError) return false
+    throw error
+  }
 }

@@ -137,7 +137,7 @@ describe('double opt-in and hearing back, in a real browser', () => {
         await visitor!.reload()
         return visitor!.locator('h1').textContent()
       })
-      .toBe('Du bist dabei!')
+      .toBe('Dein Platz ist bestätigt')
     await expect
       .poll(async () => (await sentTo('4915123456781')).map((m) => m.text?.body ?? '').join())
       .toContain('Dein Platz bei')

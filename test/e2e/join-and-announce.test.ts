@@ -146,7 +146,7 @@ describe('a marketer, a visitor and an admin, in a real browser', () => {
     await expect.poll(() => admin!.locator('header .pill').textContent()).toBe('0')
     await expect.poll(() => admin!.locator('nav.tabs .pill').count()).toBe(0)
     await visitor.reload()
-    await expect.poll(() => visitor!.locator('h1').textContent()).toBe('Du bist dabei!')
+    await expect.poll(() => visitor!.locator('h1').textContent()).toBe('Dein Platz ist bestätigt')
 
     // An announcement, fired by the cron, reaches the new member.
     await admin.locator('nav.tabs').getByRole('link', { name: 'Announcements' }).click()

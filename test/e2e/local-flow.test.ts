@@ -152,7 +152,7 @@ describe('day one with npm run dev, every flow finished in a browser', () => {
     await page.goBack()
     await page.goBack()
     expect(page.url()).toMatch(new RegExp(`^${base}/s/`))
-    await reloadUntilHeading(page, 'Du bist dabei!')
+    await reloadUntilHeading(page, 'Dein Platz ist bestätigt')
     await expectGerman(page)
     await snap(page, 'whatsapp-6-member')
 
@@ -221,7 +221,7 @@ describe('day one with npm run dev, every flow finished in a browser', () => {
     await snap(outbox, 'email-4-confirmed')
 
     await page.goto(statusUrl)
-    expect(await heading(page)).toBe('You are in!')
+    expect(await heading(page)).toBe('Your place is confirmed')
     await snap(page, 'email-5-member')
     expect(errors).toEqual([])
   })
@@ -292,7 +292,7 @@ describe('day one with npm run dev, every flow finished in a browser', () => {
       .toContain('Deine Anfrage bei Kiez Makers ist angenommen')
     await snap(page, 'approval-7-told')
     await page.goto(statusUrl)
-    expect(await heading(page)).toBe('Du bist dabei!')
+    expect(await heading(page)).toBe('Dein Platz ist bestätigt')
     await expectGerman(page)
     await snap(page, 'approval-8-member')
     expect(errors).toEqual([])

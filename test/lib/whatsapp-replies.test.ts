@@ -16,7 +16,8 @@ function everyReply(lang: Lang | null, link: string | null): string[] {
   const name = '𝔅'.repeat(100)
   const reason = '𝔅'.repeat(500)
   return [
-    replies.welcome(name, link),
+    replies.welcome(name, link, true),
+    replies.welcome(name, link, false),
     replies.confirmedWaiting(name, link),
     replies.confirmedSeeStatus(name, link),
     replies.codeUnknown,
@@ -26,7 +27,8 @@ function everyReply(lang: Lang | null, link: string | null): string[] {
     replies.startHeld,
     replies.startedNoMembership,
     replies.notStopped,
-    replies.approved(name, link),
+    replies.approved(name, link, true),
+    replies.approved(name, link, false),
     replies.rejected(name, reason),
     replies.rejected(name, null),
   ]
@@ -69,11 +71,31 @@ describe('the WhatsApp replies', () => {
       }
     }
     const replies = whatsappReplies('en', (each) => chatKeywords(OPT_OUT, OPT_IN, each))
-    expect(replies.approved('Kiez Makers', LINK)).toBe(
+    expect(replies.approved('Kiez Makers', LINK, true)).toBe(
       `Your request to join Kiez Makers is approved: your place is confirmed. To enter the group, open the group link on your status page: ${LINK}`,
     )
     // Without a link we may send, the status page is named, not linked.
-    expect(replies.approved('Kiez Makers', null)).toMatch(/on your status page\.$/)
+    expect(replies.approved('Kiez Makers', null, true)).toMatch(/on your status page\.$/)
+  })
+
+  it('send nobody to a group link the status page does not have', () => {
+    const en = whatsappReplies('en', (each) => chatKeywords(OPT_OUT, OPT_IN, each))
+    expect(en.approved('Kiez Makers', LINK, false)).toBe(
+      `Your request to join Kiez Makers is approved: your place is confirmed. The admins have not set up the group’s link yet; once they do, it is on your status page: ${LINK}`,
+    )
+    const de = whatsappReplies('de', (each) => chatKeywords(OPT_OUT, OPT_IN, each))
+    expect(de.welcome('Kiez Makers', null, false)).toBe(
+      'Danke, du hast bestätigt: Dein Platz bei Kiez Makers ist sicher. Den Link zur Gruppe haben die Admins noch nicht eingerichtet; sobald sie es tun, steht er auf deiner Statusseite.\n\nMit STOPP meldest du dich jederzeit ab.',
+    )
+    for (const lang of [...LANGUAGES, null]) {
+      const replies = whatsappReplies(lang, (each) => chatKeywords(OPT_OUT, OPT_IN, each))
+      for (const text of [
+        replies.welcome('Kiez Makers', LINK, false),
+        replies.approved('Kiez Makers', LINK, false),
+      ]) {
+        expect(text).not.toMatch(/group link|Gruppenlink/)
+      }
+    }
   })
 
   it('name the keywords that act: the language’s own word where it is configured, else the first', () => {

@@ -93,7 +93,9 @@ describe('npm run dev, with its local stand-ins', () => {
     expect(sent.status).toBe(303)
     expect(sent.headers.get('location')).toBe('/phone?number=4915123456789')
 
-    await eventually(async () => expect(await text(status)).toContain('<h1>You are in!</h1>'))
+    await eventually(async () =>
+      expect(await text(status)).toContain('<h1>Your place is confirmed</h1>'),
+    )
     // The Worker's reply went out through the Cloud API stand-in, and was read.
     const chat = await eventually(async () => {
       const messages = await (
@@ -155,7 +157,7 @@ describe('npm run dev, with its local stand-ins', () => {
       headers: { origin: base },
     })
     expect(confirmed).toContain('Thank you, you have confirmed')
-    expect(await text(status)).toContain('<h1>You are in!</h1>')
+    expect(await text(status)).toContain('<h1>Your place is confirmed</h1>')
   })
 })
 

@@ -63,12 +63,12 @@ describe('consent and hearing back, the whole loop over WhatsApp', () => {
       proofId: (message.entry[0]!.changes[0]!.value as any).messages[0].id,
     })
     // The reply, in German (the language of the page they signed up on), says what is true:
-    // their place is confirmed, and the group is entered through its link on their own status
-    // page. We never see who enters a WhatsApp group.
+    // their place is confirmed, and the group's link (none set up yet here) is on their own
+    // status page. We never see who enters a WhatsApp group.
     const texts = async () => (await sentTo(phone)).flatMap((m) => (m.text ? [m.text.body] : []))
     await eventually(async () => expect(await texts()).toHaveLength(1))
     expect((await texts())[0]).toBe(
-      `Danke, du hast bestätigt: Dein Platz bei ${community.name} ist sicher. In die Gruppe kommst du über den Gruppenlink auf deiner Statusseite: ${joined.json.statusUrl}?lang=de\n\nMit STOPP meldest du dich jederzeit ab.`,
+      `Danke, du hast bestätigt: Dein Platz bei ${community.name} ist sicher. Den Link zur Gruppe haben die Admins noch nicht eingerichtet; sobald sie es tun, steht er auf deiner Statusseite: ${joined.json.statusUrl}?lang=de\n\nMit STOPP meldest du dich jederzeit ab.`,
     )
     // Meta delivers the same notification again: nothing more happens.
     await notify(message)

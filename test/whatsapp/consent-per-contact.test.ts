@@ -414,7 +414,7 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
     // It reads as a new member's page right after the button: in, the links waiting for a proof
     // of whoever holds it. Nothing says the number was a member's already.
     const page = await visit(new URL(probe.json.statusUrl).pathname + '?lang=en')
-    expect(page.text).toContain('You are in!')
+    expect(page.text).toContain('Your place is confirmed')
     expect(page.text).not.toMatch(/already/i)
     expect(page.text).toContain('Sign up again through the invite link')
     expect(page.text).not.toContain('/leave/')
@@ -444,7 +444,7 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
     // one's page, though the number's owner is in (their own code would show them that).
     const page = await visit(new URL(probe.json.statusUrl).pathname + '?lang=en')
     expect(page.text).toContain('Your request has arrived')
-    expect(page.text).not.toContain('You are in')
+    expect(page.text).not.toContain('Your place is confirmed')
     expect(page.text).not.toMatch(/already/i)
     expect(page.text).not.toContain('chat.whatsapp.com')
   })
@@ -481,7 +481,7 @@ describe('nobody holds someone else’s number hostage, or learns who is a membe
       const page = await visit(new URL(signUp.json.statusUrl).pathname + '?lang=en')
       expect(page.text).toContain('Your request has arrived')
       expect(page.text).not.toContain(chat)
-      expect(page.text).not.toContain('You are in')
+      expect(page.text).not.toContain('Your place is confirmed')
       expect(page.text).not.toContain('Keep this page: it shows you the decision')
     }
     // The number's owner hears of the approval on WhatsApp, but not the link of Mallory's page:
@@ -650,7 +650,7 @@ describe('the status page opens the member’s links only to the holder of its c
     expect(member!.contactConsent.phone?.method).toBe('whatsapp_button')
 
     const typistsPage = (await visit(statusPath)).text
-    expect(typistsPage).toContain('You are in')
+    expect(typistsPage).toContain('Your place is confirmed')
     expect(typistsPage).not.toContain('/leave/')
     expect(typistsPage).not.toMatch(/<p class="code"><a href="[^"]*\/i\//)
     // The code on the page still opens the links, but only sent from the number itself.

@@ -12,14 +12,25 @@ import { notify, sentTo } from './meta'
  * rejections), the events outbox for a confirmed e-mail address, nothing for an unconfirmed one.
  */
 
-/** A closed community asking for a double opt-in, and its invite link. */
-async function closedCommunity() {
+/**
+ * A closed community asking for a double opt-in, and its invite link; with `chat`, the chat link
+ * of its announcement group.
+ */
+async function closedCommunity(chat?: string) {
   const name = `Decisions ${crypto.randomUUID().slice(0, 8)}`
   const created = await call('POST', '/api/communities', {
     body: { name, description: 'x', visibility: 'closed' },
   })
   expect(created.status, created.text).toBe(201)
   expect(created.json.consent).toBe('double')
+  if (chat) {
+    const groups = await call('GET', `/api/communities/${created.json.id}/groups`)
+    const announcement = groups.json.data.find((g: { kind: string }) => g.kind === 'announcement')
+    const linked = await call('PATCH', `/api/groups/${announcement.id}`, {
+      body: { chatInviteUrl: chat },
+    })
+    expect(linked.status, linked.text).toBe(200)
+  }
   return { id: created.json.id as string, name, invite: await createInvite(created.json.id) }
 }
 
@@ -76,7 +87,7 @@ async function eventPayload(type: string, requestId: string) {
 
 describe('the applicant is told the outcome through the channel they confirmed', () => {
   it('a number confirmed by its own message gets a text in the window: approved, once', async () => {
-    const community = await closedCommunity()
+    const community = await closedCommunity('https://chat.whatsapp.com/DecisionsGroup01')
     const { phone, requestId, statusUrl } = await confirmedByWhatsApp(
       community.invite.code,
       'Greta',
@@ -92,8 +103,8 @@ describe('the applicant is told the outcome through the channel they confirmed',
     })
     expect(told.type).toBe('text')
     // In German, the language of the pages Greta signed up on, and only in it: her place is
-    // confirmed, and the group is entered through the link on her own status page (we never
-    // see who enters a WhatsApp group).
+    // confirmed, and the group is entered through the chat link on her own status page (we
+    // never see who enters a WhatsApp group).
     expect(told.text!.body).toBe(
       `Deine Anfrage bei ${community.name} ist angenommen: Dein Platz ist sicher. In die Gruppe kommst du über den Gruppenlink auf deiner Statusseite: ${statusUrl}?lang=de`,
     )
@@ -144,8 +155,9 @@ describe('the applicant is told the outcome through the channel they confirmed',
     })
     // The link is the one the join gave her, built from PUBLIC_BASE_URL, in her language.
     expect(statusUrl).toMatch(/^https:\/\/join\.example\.com\/s\/[A-Za-z0-9_-]{43}$/)
+    // The community has no chat link yet: the reply says so, as her status page does.
     expect(told.text!.body).toBe(
-      `Your request to join ${community.name} is approved: your place is confirmed. To enter the group, open the group link on your status page: ${statusUrl}?lang=en`,
+      `Your request to join ${community.name} is approved: your place is confirmed. The admins have not set up the group’s link yet; once they do, it is on your status page: ${statusUrl}?lang=en`,
     )
     // It opens her status page, which shows the approval and where the chat's link will be.
     const link = new URL(told.text!.body.split(': ').at(-1)!)

@@ -2,7 +2,9 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { base64Url, hmacSha256, sha256Hex } from '../../src/lib/crypto'
 import { open, seal } from '../../src/lib/secret-box'
+import { MESSAGES } from '../../src/lib/i18n'
 import {
+  call,
   createCommunity,
   createInvite,
   eventually,
@@ -10,6 +12,7 @@ import {
   newPhone,
   query,
   sendCodeFrom,
+  visit,
 } from '../worker/helpers'
 import { sentTo } from './meta'
 
@@ -19,9 +22,20 @@ import { sentTo } from './meta'
  * page's code carries the link only where the sealed token opens with the secret and matches.
  */
 
-/** A sign-up with a phone number, waiting for its code (a double opt-in). */
-async function signUp() {
+/**
+ * A sign-up with a phone number, waiting for its code (a double opt-in), in a community whose
+ * group has `chat` as its chat link, or none.
+ */
+async function signUp(chat: string | null = null) {
   const community = await createCommunity({ consent: 'double' })
+  if (chat) {
+    const groups = await call('GET', `/api/communities/${community.id}/groups`)
+    const announcement = groups.json.data.find((g: { kind: string }) => g.kind === 'announcement')
+    const linked = await call('PATCH', `/api/groups/${announcement.id}`, {
+      body: { chatInviteUrl: chat },
+    })
+    expect(linked.status, linked.text).toBe(200)
+  }
   const invite = await createInvite(community.id)
   const phone = newPhone()
   const joined = await joinJson(invite.code, { name: 'Rosa', phone })
@@ -88,5 +102,28 @@ describe('status-page links', () => {
       expect(reply).toContain('deiner Statusseite.')
       expect(reply).not.toContain('/s/')
     }
+  })
+})
+
+describe('the answer to a code, on the way into the group', () => {
+  it('names the group link on the status page only where the page has one', async () => {
+    const linked = await signUp('https://chat.whatsapp.com/KiezMakers2026')
+    await sendCodeFrom(linked.joined, linked.phone)
+    const [withChat] = await textsTo(linked.phone, 1)
+    expect(withChat).toContain(
+      `In die Gruppe kommst du über den Gruppenlink auf deiner Statusseite: ${linked.joined.json.statusUrl}?lang=de`,
+    )
+
+    // No chat link set up: the page says it is not there yet, and so does the reply.
+    const unlinked = await signUp()
+    await sendCodeFrom(unlinked.joined, unlinked.phone)
+    const [withoutChat] = await textsTo(unlinked.phone, 1)
+    expect(withoutChat).not.toContain('Gruppenlink')
+    expect(withoutChat).toContain(
+      `Den Link zur Gruppe haben die Admins noch nicht eingerichtet; sobald sie es tun, steht er auf deiner Statusseite: ${unlinked.joined.json.statusUrl}?lang=de`,
+    )
+    const page = (await visit(`${new URL(unlinked.joined.json.statusUrl).pathname}?lang=de`)).text
+    expect(page).toContain(MESSAGES.de.approvedTitle)
+    expect(page).toContain(MESSAGES.de.noChatYet)
   })
 })

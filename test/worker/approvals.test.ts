@@ -140,7 +140,7 @@ describe('approving and rejecting', () => {
     await sendCodeFrom(asked)
     await eventually(async () => {
       const page = await visit(`${new URL(asked.json.statusUrl).pathname}?lang=en`)
-      expect(page.text).toContain('You are in!')
+      expect(page.text).toContain('Your place is confirmed')
       expect(page.text).toContain(`href="${CHAT}"`)
     })
     expect((await call('GET', `/api/groups/${group.id}`)).json.memberCount).toBe(1)

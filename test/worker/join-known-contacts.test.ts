@@ -367,7 +367,7 @@ describe('a single opt-in sign-up’s page before the proof', () => {
     expect(approved.status, approved.text).toBe(200)
     expect(await statusPageOf(joined)).toContain('Your request has arrived')
     await endProofTime(joined.json.joinRequestId)
-    expect(await statusPageOf(joined)).toContain('You are in!')
+    expect(await statusPageOf(joined)).toContain('Your place is confirmed')
   })
 
   it('in an open community shows no membership ended since; the owner’s proof then does', async () => {
@@ -383,7 +383,7 @@ describe('a single opt-in sign-up’s page before the proof', () => {
 
     const freshPage = await statusPageOf(fresh)
     expect(freshPage).toEqual(await statusPageOf(known))
-    expect(freshPage).toContain('You are in!')
+    expect(freshPage).toContain('Your place is confirmed')
 
     await sendCodeFrom(fresh)
     await eventually(async () =>

@@ -71,7 +71,7 @@ describe('joining an open community through the form', () => {
     expect(location).toMatch(/^\/s\/[A-Za-z0-9_-]{43}\?lang=en$/)
 
     const before = await visit(location)
-    expect(before.text).toContain('You are in!')
+    expect(before.text).toContain('Your place is confirmed')
     expect(before.text).toContain(`href="${CHAT}"`)
     // The form's word made the membership; the member's own links wait for a proof that the
     // number is theirs (whoever typed it learns nothing of a member), offered on the page.
@@ -84,7 +84,7 @@ describe('joining an open community through the form', () => {
       expect(page.text).toMatch(/\/leave\//)
       return page
     })
-    expect(status.text).toContain('You are in!')
+    expect(status.text).toContain('Your place is confirmed')
     expect(status.text).toContain(`href="${CHAT}"`)
     expect(status.text).not.toContain('Confirm in WhatsApp')
     const referral = /https:\/\/join\.example\.com\/i\/([a-z2-9]{13})/.exec(status.text)!
@@ -251,7 +251,7 @@ describe('joining through JSON', () => {
         .replace(/Valid until [^<]+/g, 'Valid until')
     const knownPage = await pageOf(known)
     expect(knownPage).toEqual(await pageOf(fresh))
-    expect(knownPage).toContain('You are in!')
+    expect(knownPage).toContain('Your place is confirmed')
     expect(knownPage).not.toContain('/leave/')
     expect(knownPage).not.toContain(new URL(member.json.referralUrl).pathname)
 

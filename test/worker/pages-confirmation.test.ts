@@ -117,7 +117,7 @@ describe('the e-mailed link, once confirmed', () => {
     expect(status).not.toContain(referral!)
     expect(status).not.toContain('/leave/')
     const german = words((await visit(`${statusPath}?lang=de`)).text)
-    expect(german).toContain('Du bist dabei!')
+    expect(german).toContain('Dein Platz ist bestätigt')
     expect(german).not.toContain('Lade Freunde ein')
     expect(german).not.toContain('sobald du dabei bist')
     expect(german).toContain(
@@ -166,7 +166,7 @@ describe('the e-mailed link, once confirmed', () => {
       expect(status).not.toContain('An admin will look at it')
     }
     const inPage = words((await visit(`${approved.confirmPath}?lang=en`)).text)
-    expect(inPage).toContain('You are in')
+    expect(inPage).toContain('Your place is confirmed')
     expect((await visit(`${approved.confirmPath}?lang=en`)).text).toContain(`href="${CHAT}"`)
 
     const noPage = words((await visit(`${declined.confirmPath}?lang=en`)).text)

@@ -88,7 +88,8 @@ export const de = {
   pendingProofText:
     'Ein Admin schaut sie sich an. Bestätige unten, dass diese Anmeldung von dir ist, dann erfährst du, wie entschieden wurde.',
   pendingAdminText: 'Ein Admin schaut sie sich an.',
-  approvedTitle: 'Du bist dabei!',
+  /** We see up to a group's chat link, never who enters the group: the place is what is sure. */
+  approvedTitle: 'Dein Platz ist bestätigt',
   openChat: 'Zum Gruppenchat',
   noChatYet:
     'Der Link zum Chat ist noch nicht hinterlegt. Schau später wieder auf diese Seite: Sobald die Admins ihn eintragen, steht er hier.',
@@ -175,8 +176,8 @@ export const de = {
   confirmLinkButton: 'Ja, bestätigen',
   confirmedTitle: 'Danke, du hast bestätigt',
   confirmedInLinksText:
-    'Du bist dabei. Bewahre die E-Mail auf: Ihr Link führt dich wieder hierher, zu deinem persönlichen Einladungslink und dem Link zum Austreten.',
-  confirmedInNoLinksText: 'Du bist dabei.',
+    'Dein Platz ist bestätigt. Bewahre die E-Mail auf: Ihr Link führt dich wieder hierher, zu deinem persönlichen Einladungslink und dem Link zum Austreten.',
+  confirmedInNoLinksText: 'Dein Platz ist bestätigt.',
   confirmedWaitingText:
     'Deine Anfrage ist jetzt bei den Admins. Bewahre die E-Mail auf: Ihr Link führt dich wieder auf diese Seite, und hier siehst du, wie sie entschieden haben.',
   confirmedDeclinedText: 'Die Admins haben deine Anfrage abgelehnt.',

@@ -86,7 +86,7 @@ export const en: Messages = {
   pendingProofText:
     'An admin will look at it. Confirm below that this sign-up is yours, and you are shown the decision.',
   pendingAdminText: 'An admin will look at it.',
-  approvedTitle: 'You are in!',
+  approvedTitle: 'Your place is confirmed',
   openChat: 'Open the group chat',
   noChatYet:
     'The chat link is not set up yet. Come back to this page later: it shows here as soon as the admins add it.',
@@ -161,8 +161,8 @@ export const en: Messages = {
   confirmLinkButton: 'Yes, confirm',
   confirmedTitle: 'Thank you, you have confirmed',
   confirmedInLinksText:
-    'You are in. Keep the e-mail: its link brings you back to this page, with your personal invite link and the link to leave.',
-  confirmedInNoLinksText: 'You are in.',
+    'Your place is confirmed. Keep the e-mail: its link brings you back to this page, with your personal invite link and the link to leave.',
+  confirmedInNoLinksText: 'Your place is confirmed.',
   confirmedWaitingText:
     'Your request is with the admins now. Keep the e-mail: its link brings you back to this page, which shows their decision.',
   confirmedDeclinedText: 'The admins have declined your request.',

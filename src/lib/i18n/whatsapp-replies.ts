@@ -32,6 +32,22 @@ export function chatKeywords(optOut: string[], optIn: string[], lang: Lang): Cha
 const onStatusPage = (page: string, link: string | null) => (link ? `${page}: ${link}` : `${page}.`)
 
 /**
+ * How a confirmed place goes on into the group, by whether its chat link is set up
+ * (`chatLinkSetUp`): through that link on the status page, or, where there is none yet (the
+ * page says so), once the admins add it there.
+ */
+const intoGroup = {
+  de: (chatLinkSetUp: boolean, statusLink: string | null) =>
+    chatLinkSetUp
+      ? `In die Gruppe kommst du über den Gruppenlink auf ${onStatusPage('deiner Statusseite', statusLink)}`
+      : `Den Link zur Gruppe haben die Admins noch nicht eingerichtet; sobald sie es tun, steht er auf ${onStatusPage('deiner Statusseite', statusLink)}`,
+  en: (chatLinkSetUp: boolean, statusLink: string | null) =>
+    chatLinkSetUp
+      ? `To enter the group, open the group link on ${onStatusPage('your status page', statusLink)}`
+      : `The admins have not set up the group’s link yet; once they do, it is on ${onStatusPage('your status page', statusLink)}`,
+}
+
+/**
  * How a stop made in WhatsApp itself (its setting for our marketing messages, "Offers and
  * announcements") is undone: only there, never by a message to us.
  */
@@ -41,8 +57,8 @@ const ALLOW_IN_WHATSAPP = {
 }
 
 const de = (keywords: ChatKeywords) => ({
-  welcome: (community: string, statusLink: string | null) =>
-    `Danke, du hast bestätigt: Dein Platz bei ${community} ist sicher. In die Gruppe kommst du über den Gruppenlink auf ${onStatusPage('deiner Statusseite', statusLink)}\n\nMit ${keywords.stop} meldest du dich jederzeit ab.`,
+  welcome: (community: string, statusLink: string | null, chatLinkSetUp: boolean) =>
+    `Danke, du hast bestätigt: Dein Platz bei ${community} ist sicher. ${intoGroup.de(chatLinkSetUp, statusLink)}\n\nMit ${keywords.stop} meldest du dich jederzeit ab.`,
   confirmedWaiting: (community: string, statusLink: string | null) =>
     `Danke, du hast bestätigt. Über deine Anfrage bei ${community} entscheidet ein Admin; die Entscheidung siehst du auf ${onStatusPage('deiner Statusseite', statusLink)}`,
   confirmedSeeStatus: (community: string, statusLink: string | null) =>
@@ -59,15 +75,15 @@ const de = (keywords: ChatKeywords) => ({
   startedNoMembership: `Deine Abmeldung ist aufgehoben. Eine Mitgliedschaft, die ${keywords.start} zurückbringen könnte, hat diese Nummer aber nicht: Um wieder Mitglied zu werden, melde dich über einen Einladungslink an.`,
   /** A START where nothing was stopped: it changes nothing. */
   notStopped: `Diese Nummer ist nicht abgemeldet, ${keywords.start} ändert also nichts. Mit ${keywords.stop} meldest du dich ab.`,
-  approved: (community: string, statusLink: string | null) =>
-    `Deine Anfrage bei ${community} ist angenommen: Dein Platz ist sicher. In die Gruppe kommst du über den Gruppenlink auf ${onStatusPage('deiner Statusseite', statusLink)}`,
+  approved: (community: string, statusLink: string | null, chatLinkSetUp: boolean) =>
+    `Deine Anfrage bei ${community} ist angenommen: Dein Platz ist sicher. ${intoGroup.de(chatLinkSetUp, statusLink)}`,
   rejected: (community: string, reason: string | null) =>
     `Deine Anfrage bei ${community} wurde abgelehnt.${reason ? ` Begründung: ${reason}` : ''}`,
 })
 
 const en: typeof de = (keywords) => ({
-  welcome: (community, statusLink) =>
-    `Thank you for confirming: your place in ${community} is confirmed. To enter the group, open the group link on ${onStatusPage('your status page', statusLink)}\n\nReply ${keywords.stop} at any time to unsubscribe.`,
+  welcome: (community, statusLink, chatLinkSetUp) =>
+    `Thank you for confirming: your place in ${community} is confirmed. ${intoGroup.en(chatLinkSetUp, statusLink)}\n\nReply ${keywords.stop} at any time to unsubscribe.`,
   confirmedWaiting: (community, statusLink) =>
     `Thank you for confirming. An admin decides on your request to join ${community}; you will see the decision on ${onStatusPage('your status page', statusLink)}`,
   confirmedSeeStatus: (community, statusLink) =>
@@ -80,8 +96,8 @@ const en: typeof de = (keywords) => ({
   startHeld: `${keywords.start} does not undo this: you stopped marketing messages from us in WhatsApp itself. To get them again, ${ALLOW_IN_WHATSAPP.en}`,
   startedNoMembership: `Your unsubscribe is lifted, but this number has no membership ${keywords.start} could bring back: to become a member again, sign up through an invite link.`,
   notStopped: `This number is not unsubscribed, so ${keywords.start} changes nothing. Reply ${keywords.stop} to unsubscribe.`,
-  approved: (community, statusLink) =>
-    `Your request to join ${community} is approved: your place is confirmed. To enter the group, open the group link on ${onStatusPage('your status page', statusLink)}`,
+  approved: (community, statusLink, chatLinkSetUp) =>
+    `Your request to join ${community} is approved: your place is confirmed. ${intoGroup.en(chatLinkSetUp, statusLink)}`,
   rejected: (community, reason) =>
     `Your request to join ${community} was declined.${reason ? ` Reason: ${reason}` : ''}`,
 })
