@@ -27,7 +27,8 @@ export interface JoinTarget {
  * so the operator's mail system can write to them: their name, their e-mail address only if its
  * owner's consent stands (null otherwise: nothing is ever sent to an unconfirmed contact, nor to
  * a ticked box where the community asks for confirmation, as `consentStands` decides), and the
- * community's name. Not their status link: only its hash is stored.
+ * community's name. Not their status link: whoever confirmed the address may not be whoever
+ * typed it into the form and holds that page.
  */
 export const APPLICANT_FIELDS = `'name', r.name,
   'email', case when r.email_confirmed_at is not null and not (c.consent = 'double'
