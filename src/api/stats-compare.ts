@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { ApiError } from '../lib/errors'
+import { telegramConfig } from '../lib/config'
 import { utcDay } from '../lib/time'
 import { idParam } from '../schemas/common'
 import { StatsComparisonSchema, StatsCompareQuerySchema } from '../schemas/stats'
@@ -51,10 +52,11 @@ openapi(
     const { from, to, filters, links, sources } = c.req.valid('query')
     const period = { from, to, days: daysOf(from, to) }
     const today = utcDay(new Date())
+    const telegram = telegramConfig(c.var.config) !== null
     const entries =
       links.length > 0
-        ? await compareLinks(c.var.db, id, links, period, today, filters)
-        : await compareSources(c.var.db, id, sources, period, today, filters)
+        ? await compareLinks(c.var.db, id, links, period, today, filters, telegram)
+        : await compareSources(c.var.db, id, sources, period, today, filters, telegram)
     if (!entries) throw new ApiError('not_found', 'No such link in this community.')
     return c.json(
       {

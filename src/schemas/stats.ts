@@ -235,6 +235,44 @@ const Breakdown = (what: string) =>
     .array(BreakdownRowSchema)
     .describe(`The whole funnel by ${what}, busiest first (at most 100; every country)`)
 
+/** The joins each link's own platform counted, as the stats and the comparison answer them. */
+const JoinedSchema = z.object({
+  countedBy: z
+    .enum(['our_forms', 'telegram', 'both'])
+    .describe(
+      'Who counted `joins`: `telegram` where every link with figures leads into a ' +
+        'Telegram chat (verified), `our_forms` where none does (WhatsApp: inferred), ' +
+        '`both` where some do; for a period without figures, where the link leads now ' +
+        '(a community: `telegram` where every group is on Telegram, `both` where some are)',
+    ),
+  joins: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      'The funnel’s “joined”, each link counted where its people join: for a link into ' +
+        'a Telegram chat each join Telegram reported through it (`verifiedJoins`; someone ' +
+        'who leaves and joins again counts again), for one into WhatsApp those our form ' +
+        'sent on (`joins`). Sign-ups through our form into a Telegram chat stay in the ' +
+        'steps before and are never added here. Null where `notFilteredBy` is given: ' +
+        'Telegram’s joins cannot be broken down by those filters, so the joins under ' +
+        'them cannot be told',
+    ),
+  verifiedByTelegram: z
+    .number()
+    .int()
+    .describe(
+      'Of `joins`, those Telegram reported through links into its chats, under the ' +
+        'filters on the link only',
+    ),
+  sentOnByOurForms: z
+    .number()
+    .int()
+    .describe('Of `joins`, those our form sent on to a WhatsApp chat link (inferred)'),
+  conversionRate: z.number().nullable().describe('joins / uniqueVisitors; null where `joins` is'),
+  notFilteredBy: NotFilteredBy,
+})
+
 export const StatsSchema = z
   .object({
     from: z.string(),
@@ -263,51 +301,10 @@ export const StatsSchema = z
     byCountry: z.array(
       z.object({ country: z.string().describe('ISO 3166 code; XX unknown'), ...figures }),
     ),
-    joined: z
-      .object({
-        countedBy: z
-          .enum(['our_forms', 'telegram', 'both'])
-          .describe(
-            'Who counted `joins`: `telegram` where every link with figures leads into a ' +
-              'Telegram chat (verified), `our_forms` where none does (WhatsApp: inferred), ' +
-              '`both` where some do; for a period without figures, where the link leads now ' +
-              '(a community: `telegram` where every group is on Telegram, `both` where some are)',
-          ),
-        joins: z
-          .number()
-          .int()
-          .nullable()
-          .describe(
-            'The funnel’s “joined”, each link counted where its people join: for a link into ' +
-              'a Telegram chat each join Telegram reported through it (`verifiedJoins`; someone ' +
-              'who leaves and joins again counts again), for one into WhatsApp those our form ' +
-              'sent on (`joins`). Sign-ups through our form into a Telegram chat stay in the ' +
-              'steps before and are never added here. Null where `notFilteredBy` is given: ' +
-              'Telegram’s joins cannot be broken down by those filters, so the joins under ' +
-              'them cannot be told',
-          ),
-        verifiedByTelegram: z
-          .number()
-          .int()
-          .describe(
-            'Of `joins`, those Telegram reported through links into its chats, under the ' +
-              'filters on the link only',
-          ),
-        sentOnByOurForms: z
-          .number()
-          .int()
-          .describe('Of `joins`, those our form sent on to a WhatsApp chat link (inferred)'),
-        conversionRate: z
-          .number()
-          .nullable()
-          .describe('joins / uniqueVisitors; null where `joins` is'),
-        notFilteredBy: NotFilteredBy,
-      })
-      .optional()
-      .describe(
-        'Telegram only (when configured): the joins each link’s own platform counted. ' +
-          '`totals.joins` stays what our own forms sent on, on Telegram a step before the join',
-      ),
+    joined: JoinedSchema.optional().describe(
+      'Telegram only (when configured): the joins each link’s own platform counted. ' +
+        '`totals.joins` stays what our own forms sent on, on Telegram a step before the join',
+    ),
     verifiedRetention: z
       .object({
         observedBy: z
@@ -414,6 +411,11 @@ export const StatsComparisonSchema = z
         key: z.string().describe('The link’s id, or the source'),
         label: z.string().describe('The link’s label (its code without one), or the source'),
         funnel: ComparedFunnelSchema,
+        joined: JoinedSchema.describe(
+          'How the funnel’s joins, retention and leaves were counted: Telegram’s for links ' +
+            'into its chats (a source: for those of its links), our form’s for the others. ' +
+            'Where `notFilteredBy` is given, the funnel’s figures are what our form sent on',
+        ),
         conversionRate: figures.conversionRate,
         visits: z.array(z.number().int()).describe('Visits on each day of `days`'),
         joins: z.array(z.number().int()).describe('Joins on each day of `days`'),

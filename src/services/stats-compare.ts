@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { invites } from '../db/schema'
 import { addDays } from '../lib/time'
@@ -12,16 +12,25 @@ import {
   type RowsOf,
 } from './stats'
 import type { StatsFilters, StatsRange } from './stats-breakdowns'
+import { countedLink, countedStats, type JoinedCount } from './stats-joined'
+import { leadsIntoTelegram, scopeLeadsOf, scopeLeadsQuery } from './stats-verified'
 
 /** At most this many links or sources side by side: a table that still fits a screen. */
 export const MAX_COMPARED = 6
 
-/** One column of a comparison: a link's or a source's funnel and its figures per day. */
+/**
+ * One column of a comparison: a link's or a source's funnel and its figures per day, its
+ * "joined" counted where its people join, as the stats page counts it (`countedStats`): what
+ * Telegram verified for links into Telegram chats, what our form sent on for the others.
+ */
 export interface ComparedEntry {
   key: string
   label: string
   funnel: FunnelFigures
+  /** How the funnel's "joined" was counted. */
+  joined: JoinedCount
   visits: number[]
+  /** The joins of each day, counted as the funnel's are. */
   joins: number[]
 }
 
@@ -38,12 +47,16 @@ export async function compareLinks(
   range: Period,
   today: string,
   filters: StatsFilters,
+  telegram: boolean,
 ): Promise<ComparedEntry[] | null> {
-  const queries = compareLinksQueries(db, communityId, inviteIds, range, today, filters)
-  return compareLinksOf(inviteIds, range, await db.batch(queries))
+  const queries = compareLinksQueries(db, communityId, inviteIds, range, today, filters, telegram)
+  return compareLinksOf(inviteIds, range, filters, await db.batch(queries))
 }
 
-/** `compareLinks`' reads, for a batch: the links (to check they are the community's), their stats. */
+/**
+ * `compareLinks`' reads, for a batch: the links (to check they are the community's, and where
+ * each leads now where Telegram is configured), their stats.
+ */
 export function compareLinksQueries(
   db: Database,
   communityId: string,
@@ -51,14 +64,20 @@ export function compareLinksQueries(
   range: StatsRange,
   today: string,
   filters: StatsFilters,
+  telegram: boolean,
 ) {
   const ids = inviteIds.slice(0, MAX_COMPARED)
   return [
     db
-      .select({ id: invites.id, code: invites.code, label: invites.label })
+      .select({
+        id: invites.id,
+        code: invites.code,
+        label: invites.label,
+        onTelegram: (telegram ? leadsIntoTelegram(invites.id) : sql<number>`0`).as('on_telegram'),
+      })
       .from(invites)
       .where(and(eq(invites.communityId, communityId), inArray(invites.id, ids))),
-    ...dashboardStatsQueries(db, { communityId }, range, today, filters, ids),
+    ...dashboardStatsQueries(db, { communityId }, range, today, filters, ids, telegram),
   ] as const
 }
 
@@ -66,6 +85,7 @@ export function compareLinksQueries(
 export function compareLinksOf(
   inviteIds: string[],
   range: Period,
+  filters: StatsFilters,
   [found, ...statsRows]: RowsOf<ReturnType<typeof compareLinksQueries>>,
 ): ComparedEntry[] | null {
   const ids = inviteIds.slice(0, MAX_COMPARED)
@@ -74,12 +94,18 @@ export function compareLinksOf(
   const zeros = range.days.map(() => 0)
   return ids.map((id) => {
     const invite = found.find((row) => row.id === id)!
+    const seen = stats.linkJoins.find((link) => link.inviteId === id)
+    const form = stats.links.get(id) ?? NO_FUNNEL
+    const { joined, ...funnel } = countedLink(form, seen, invite.onTelegram === 1, filters)
+    // Per day, the joins the funnel counts: Telegram's where it counts them all.
+    const verifiedDays = joined.by === 'telegram' && joined.notFilteredBy.length === 0
     return {
       key: id,
       label: invite.label ?? invite.code,
-      funnel: stats.links.get(id) ?? NO_FUNNEL,
+      funnel,
+      joined,
       visits: stats.trends.get(id) ?? zeros,
-      joins: stats.joinTrends.get(id) ?? zeros,
+      joins: (verifiedDays ? stats.verifiedJoinTrends : stats.joinTrends).get(id) ?? zeros,
     }
   })
 }
@@ -92,15 +118,25 @@ export async function compareSources(
   range: Period,
   today: string,
   filters: StatsFilters,
+  telegram: boolean,
 ): Promise<ComparedEntry[]> {
-  const [first, ...rest] = compareSourcesQueries(db, communityId, sources, range, today, filters)
-  if (!first) return []
-  return compareSourcesOf(sources, range, await db.batch([first, ...rest]))
+  const [leads, ...perSource] = compareSourcesQueries(
+    db,
+    communityId,
+    sources,
+    range,
+    today,
+    filters,
+    telegram,
+  )
+  const [leadsRows, ...rows] = await db.batch([leads, ...perSource])
+  return compareSourcesOf(communityId, sources, range, filters, [leadsRows, ...rows])
 }
 
 /**
- * `compareSources`' reads, for a batch: each source's stats queries, one source after the other
- * (`compareSourcesOf` takes their rows in the same order).
+ * `compareSources`' reads, for a batch: where the community's groups lead now (where Telegram
+ * is configured; for a source without figures), then each source's stats queries, one source
+ * after the other (`compareSourcesOf` takes their rows in the same order).
  */
 export function compareSourcesQueries(
   db: Database,
@@ -109,34 +145,61 @@ export function compareSourcesQueries(
   range: StatsRange,
   today: string,
   filters: StatsFilters,
+  telegram: boolean,
 ) {
-  return sources
-    .slice(0, MAX_COMPARED)
-    .flatMap((source) => [
-      ...dashboardStatsQueries(db, { communityId }, range, today, { ...filters, source }),
-    ])
+  const scope = { communityId }
+  const leads = scopeLeadsQuery(db, scope)
+  return [
+    telegram ? leads : leads.limit(0),
+    ...sources
+      .slice(0, MAX_COMPARED)
+      .flatMap((source) => [
+        ...dashboardStatsQueries(
+          db,
+          scope,
+          range,
+          today,
+          { ...filters, source },
+          undefined,
+          telegram,
+        ),
+      ]),
+  ] as const
 }
 
 /** The sources `compareSourcesQueries` read, side by side, from their rows in its order. */
 export function compareSourcesOf(
+  communityId: string,
   sources: string[],
   range: Period,
-  rows: readonly DashboardStatsRows[number][],
+  filters: StatsFilters,
+  [leadsRows, ...rows]: readonly [
+    Array<{ telegram: number; elsewhere: number }>,
+    ...DashboardStatsRows[number][],
+  ],
 ): ComparedEntry[] {
   const shown = sources.slice(0, MAX_COMPARED)
   const size = rows.length / Math.max(shown.length, 1)
+  const leads = scopeLeadsOf(leadsRows)
   return shown.map((source, i) => {
     // Each source's rows are the answers to its own `dashboardStatsQueries`, in their order.
     const stats = dashboardStatsOf(
       range,
       rows.slice(i * size, (i + 1) * size) as unknown as DashboardStatsRows,
     )
+    // Where Telegram is not configured its figures read no row: our forms count.
+    const counted = countedStats(stats, { communityId }, leads, { ...filters, source })
+    const { joined, ...funnel } = counted.funnel
+    const parts = counted.joinedByDay
     return {
       key: source,
       label: source,
-      funnel: stats.funnel,
+      funnel,
+      joined,
       visits: stats.days.map((d) => d.visits),
-      joins: stats.days.map((d) => d.joins),
+      joins: parts
+        ? parts.verified.map((n, day) => n + parts.sentOnToWhatsApp[day]!)
+        : stats.days.map((d) => d.joins),
     }
   })
 }
@@ -175,6 +238,7 @@ export function withSteps(entries: ComparedEntry[]) {
   return entries.map((entry, i) => ({
     ...entry,
     funnel: funnelOnly(entry.funnel),
+    joined: joinedOf(entry),
     conversionRate: round(conversionOf(entry.funnel)),
     steps: STEPS.map(({ step, base }, s) => {
       const rate = rates[i]![s]!
@@ -193,6 +257,22 @@ export function withSteps(entries: ComparedEntry[]) {
       }
     }),
   }))
+}
+
+/**
+ * An entry's "joined" as the stats API's `joined` says it: who counted it, and under a filter
+ * Telegram's joins cannot take, no figure (its funnel then holds what our form sent on).
+ */
+function joinedOf({ joined, funnel }: ComparedEntry) {
+  const apart = joined.by !== 'our_forms' && joined.notFilteredBy.length > 0
+  return {
+    countedBy: joined.by,
+    joins: apart ? null : funnel.joins,
+    verifiedByTelegram: joined.verifiedByTelegram,
+    sentOnByOurForms: joined.sentOnToWhatsApp,
+    conversionRate: apart ? null : round(conversionOf(funnel)),
+    ...(apart ? { notFilteredBy: [...joined.notFilteredBy] } : {}),
+  }
 }
 
 /** The funnel's own figures (the rollup's query carries a few more). */

@@ -76,6 +76,44 @@ function pastTheJoin(f: PastTheJoin): PastTheJoin {
   }
 }
 
+/**
+ * One link's funnel counted where its people join, on its own (the compare page puts links side
+ * by side): a link into a Telegram chat (`onTelegram`, where it leads now) counts Telegram's
+ * joins, retention and leaves, unless a filter names a visit's own dimension, which Telegram's
+ * joins cannot take (its funnel then ends at what our form sent on, as a community's does).
+ */
+export function countedLink(
+  form: FunnelFigures,
+  seen: VerifiedFigures | undefined,
+  onTelegram: boolean,
+  filters: StatsFilters,
+): CountedFunnel {
+  const sentOn = form.joins
+  if (!onTelegram)
+    return {
+      ...form,
+      joined: {
+        by: 'our_forms',
+        sentOn,
+        verifiedByTelegram: 0,
+        sentOnToWhatsApp: sentOn,
+        notFilteredBy: [],
+      },
+    }
+  const verified = seen ?? sumVerified([])
+  const notFilteredBy = visitFiltersOf(filters)
+  const joined = {
+    by: 'telegram' as const,
+    sentOn,
+    verifiedByTelegram: verified.joins,
+    sentOnToWhatsApp: 0,
+    notFilteredBy,
+  }
+  return notFilteredBy.length > 0
+    ? { ...form, joined }
+    : { ...verifiedFunnel(form, verified), joined }
+}
+
 /** Per day, the parts of the funnel's "joined", which add up to it. */
 export interface JoinedByDay {
   /** Joins Telegram reported through the links into its chats. */

@@ -1725,6 +1725,24 @@ export interface components {
           /** @description Of those, still members 30 days after joining */
           stayed30Days: number
         }
+        /** @description How the funnel’s joins, retention and leaves were counted: Telegram’s for links into its chats (a source: for those of its links), our form’s for the others. Where `notFilteredBy` is given, the funnel’s figures are what our form sent on */
+        joined: {
+          /**
+           * @description Who counted `joins`: `telegram` where every link with figures leads into a Telegram chat (verified), `our_forms` where none does (WhatsApp: inferred), `both` where some do; for a period without figures, where the link leads now (a community: `telegram` where every group is on Telegram, `both` where some are)
+           * @enum {string}
+           */
+          countedBy: 'our_forms' | 'telegram' | 'both'
+          /** @description The funnel’s “joined”, each link counted where its people join: for a link into a Telegram chat each join Telegram reported through it (`verifiedJoins`; someone who leaves and joins again counts again), for one into WhatsApp those our form sent on (`joins`). Sign-ups through our form into a Telegram chat stay in the steps before and are never added here. Null where `notFilteredBy` is given: Telegram’s joins cannot be broken down by those filters, so the joins under them cannot be told */
+          joins: number | null
+          /** @description Of `joins`, those Telegram reported through links into its chats, under the filters on the link only */
+          verifiedByTelegram: number
+          /** @description Of `joins`, those our form sent on to a WhatsApp chat link (inferred) */
+          sentOnByOurForms: number
+          /** @description joins / uniqueVisitors; null where `joins` is */
+          conversionRate: number | null
+          /** @description Where the query filters by a visit’s own dimension and Telegram counts joins here: the filters Telegram’s figures did not take (they cannot be broken down by them). Telegram reports a join with its link only, never with a visit’s country, device, referrer or way in, so Telegram’s figures take only the filters on the link (source, campaign): a filter on `country`, `device`, `referrer` or `via` leaves them as they are */
+          notFilteredBy?: ('country' | 'device' | 'referrer' | 'via')[]
+        }
         /** @description joins / uniqueVisitors */
         conversionRate: number
         /** @description Visits on each day of `days` */

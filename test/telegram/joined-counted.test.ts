@@ -1,7 +1,5 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
-import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import worker from '../../src/index'
+import { env } from 'cloudflare:workers'
 import { DASHBOARD_WORDS } from '../../src/lib/i18n'
 import {
   BASE,
@@ -21,6 +19,7 @@ import { page, signIn } from '../worker/dashboard-helpers'
 import { englishLeftIn, readableText } from '../support/language'
 import { memberUpdate, newUser, postUpdate } from '../support/telegram-updates'
 import { telegramCommunity, verifiedOf, withTelegramLink } from './support'
+import { formSignUp, german, measured, telegramLinkWithJoins } from './counted-support'
 
 /**
  * What a marketer of a Telegram community reads first: the funnel of a link and of the
@@ -42,27 +41,6 @@ async function telegramLinkOnGroup(communityId: string, groupId: string, joins: 
     await postUpdate(memberUpdate(row!.chatId, newUser('Forwarded'), 'joined', { inviteLink: url }))
   await eventually(async () => expect((await verifiedOf(invite.id)).joins).toBe(joins))
   return invite.id
-}
-
-/** A link on a Telegram group, with `joins` people Telegram saw join through it. */
-async function telegramLinkWithJoins(joins: number) {
-  const world = await telegramCommunity()
-  const invite = await createInvite(world.community.id, { groupId: world.group.id, label: 'Steg' })
-  const url = await withTelegramLink(invite.id)
-  for (let i = 0; i < joins; i++)
-    await postUpdate(memberUpdate(world.chatId, newUser('Paddler'), 'joined', { inviteLink: url }))
-  await eventually(async () => expect((await verifiedOf(invite.id)).joins).toBe(joins))
-  return { ...world, invite, url }
-}
-
-/**
- * Someone signs up through our form on the link (single opt-in: sent on to the chat at once),
- * from `country` where given.
- */
-async function formSignUp(code: string, country?: string) {
-  const headers: Record<string, string> = country ? { 'cf-ipcountry': country } : {}
-  const answer = await joinJson(code, { name: 'Form Person', phone: newPhone() }, headers)
-  expect(answer.status, answer.text).toBe(201)
 }
 
 /** The joins chart's series on a stats page: each one's name and its sum over the days. */
@@ -95,36 +73,6 @@ function funnelSteps(html: string): string[] {
 /** A page's stats and what follows them: the figures, not the test's own names above them. */
 function statsPart(html: string): string {
   return html.slice(html.indexOf('<div class="funnel">'), html.indexOf('</main>'))
-}
-
-/** A dashboard page in German, as a browser set to German (or to nothing) opens it. */
-async function german(path: string, cookie: string) {
-  const answer = await call('GET', path, { token: null, headers: { cookie, accept: 'text/html' } })
-  expect(answer.status, answer.text.slice(0, 300)).toBe(200)
-  return answer.text
-}
-
-/**
- * A dashboard page (signed in with `cookie`) or, without one, an API answer straight from the
- * Worker, with the D1 round trips it took.
- */
-async function measured(path: string, cookie?: string) {
-  const ctx = createExecutionContext()
-  const response = await worker.fetch(
-    new Request(BASE + path, {
-      headers: cookie
-        ? { cookie, accept: 'text/html', 'accept-language': 'en' }
-        : { authorization: `Bearer ${OWNER_TOKEN}` },
-    }),
-    { ...env, D1_ROUND_TRIP_HEADER: 'true' },
-    ctx,
-  )
-  const text = await response.text()
-  await waitOnExecutionContext(ctx)
-  expect(response.status, text.slice(0, 300)).toBe(200)
-  const trips = response.headers.get('x-d1-round-trips')
-  expect(trips, 'the answer counts its round trips').toMatch(/^\d+$/)
-  return { text, trips: Number(trips) }
 }
 
 /** The home page's row of a community, up to its end. */

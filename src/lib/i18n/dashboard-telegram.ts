@@ -93,6 +93,11 @@ const de = {
     '✓ Telegram: Beitritte, Konversion und Bindung dieses Links, wie Telegram selbst sie gemeldet hat (verifiziert), nicht die Anmeldungen über unser Formular.',
   homeVerifiedNote:
     '✓ Telegram: Beitritte, die Telegram selbst über die Links der Community in ihre Telegram-Chats gemeldet hat (verifiziert), nicht die Anmeldungen über unser Formular.',
+  /** The compare page, where entries counted by Telegram and by our form stand side by side. */
+  compareVerifiedNote:
+    '✓ Telegram: Beitritte, Bindung und Austritte, wie Telegram selbst sie über die Links in seine Chats gemeldet hat (verifiziert); ohne das Zeichen: wen unser Formular zum Chat geschickt hat.',
+  compareNotFilteredNote: (dimensions: string) =>
+    `–: Mit dem Filter nach ${dimensions} endet der Trichter eines Links in einen Telegram-Chat beim Schritt „Von unserem Formular zum Chat geschickt“: Telegram meldet einen Beitritt nur mit seinem Link, daher lassen sich die verifizierten Beitritte nicht nach ${dimensions} aufschlüsseln. Ohne diesen Filter zeigt der Vergleich sie.`,
   breakdownsFormNote:
     'Diese Tabellen zählen, was unser Formular sah: Telegram meldet einen Beitritt mit seinem Link, nicht mit Land, Gerät oder Herkunft des Besuchs.',
   telegramLink: 'Telegram-Link',
@@ -185,6 +190,10 @@ const en: typeof de = {
     '✓ Telegram: the link’s joins, conversion and retention as Telegram itself reported them (verified), not the sign-ups through our form.',
   homeVerifiedNote:
     '✓ Telegram: joins Telegram itself reported through the community’s links into its Telegram chats (verified), not sign-ups through our form.',
+  compareVerifiedNote:
+    '✓ Telegram: joins, retention and leaves as Telegram itself reported them through the links into its chats (verified); without the mark: whom our form sent on to the chat.',
+  compareNotFilteredNote: (dimensions: string) =>
+    `–: filtered by ${dimensions}, the funnel of a link into a Telegram chat ends at “Sent on to the chat by our form”: Telegram reports a join with its link only, so the joins it verified cannot be broken down by ${dimensions}. Without that filter the comparison shows them.`,
   breakdownsFormNote:
     'These tables count what our form saw: Telegram reports a join with its link, not with the visit’s country, device or referrer.',
   telegramLink: 'Telegram link',

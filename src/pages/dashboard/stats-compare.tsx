@@ -17,6 +17,7 @@ import {
   MAX_COMPARED,
   type ComparedEntry,
 } from '../../services/stats-compare'
+import { telegramConfig } from '../../lib/config'
 import { words } from '../../views/dashboard/shell'
 import { ComparePage } from '../../views/dashboard/compare'
 import { CommunityId, communityShell, idOrThrow, InviteId, lang } from './page'
@@ -59,6 +60,7 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
   // Access decided from the id alone; then the page's reads in one round trip: the community,
   // its links to pick from, and the figures of what is compared.
   const db = c.var.db
+  const telegram = telegramConfig(c.var.config) !== null
   // Its groups too: on WhatsApp, the page says what its figures are counted from.
   const page = [
     communityQuery(db, id),
@@ -68,19 +70,30 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
   const [communityRows, inviteRows, groupRows, entries] =
     linkIds.length > 0
       ? await db
-          .batch([...page, ...compareLinksQueries(db, id, linkIds, range, today, filters)])
+          .batch([
+            ...page,
+            ...compareLinksQueries(db, id, linkIds, range, today, filters, telegram),
+          ])
           .then(([community, invites, groups, ...rows]) => {
             // The community is named first if it is gone, then a link not of it.
             communityOf(community)
-            const found = compareLinksOf(linkIds, range, rows)
+            const found = compareLinksOf(linkIds, range, filters, rows)
             if (!found) throw new ApiError('not_found', 'No such link in this community.')
             return [community, invites, groups, found] as const
           })
       : await db
-          .batch([...page, ...compareSourcesQueries(db, id, sources, range, today, filters)])
+          .batch([
+            ...page,
+            ...compareSourcesQueries(db, id, sources, range, today, filters, telegram),
+          ])
           .then(
             ([community, invites, groups, ...rows]) =>
-              [community, invites, groups, compareSourcesOf(sources, range, rows)] as const,
+              [
+                community,
+                invites,
+                groups,
+                compareSourcesOf(id, sources, range, filters, rows),
+              ] as const,
           )
   const community = communityOf(communityRows)
   const links = can(c.var.principal, 'invites.read', scope)

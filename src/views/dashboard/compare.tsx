@@ -1,27 +1,66 @@
 import type { Child } from 'hono/jsx'
 import { formatNumber, type Lang } from '../../lib/i18n'
+import { dimensionsText, telegramWords } from '../../lib/i18n/dashboard-telegram'
 import { BREAKDOWNS, type StatsFilters } from '../../services/stats-breakdowns'
 import type { ComparedEntry } from '../../services/stats-compare'
 import { DailyChart } from '../chart'
 import { percent, words } from './shell'
-import { funnelSteps, retentionWaiting, shareOf } from '../funnel'
+import { funnelSteps, retentionWaiting, shareOf, type FunnelStep } from '../funnel'
 import { retentionText } from '../retention'
 import { WhatsAppInferredNote } from '../whatsapp-inferred'
 
+/**
+ * The steps' order across entries. Each entry has the steps of its own funnel
+ * (`funnelSteps`): one whose joins Telegram counts has "sent on to the chat" before its join,
+ * and under a filter on a visit's dimension ends there; the table has a row for every step of
+ * any entry.
+ */
+const STEP_ORDER = [
+  'visits',
+  'joinRequests',
+  'confirmations',
+  'sentOn',
+  'joins',
+  'stayed7Days',
+  'stayed30Days',
+  'leaves',
+]
+
+/** A row of the comparison: a step, labelled as every entry that has it labels it, or plainly. */
+interface CompareRow {
+  key: string
+  label: string
+}
+
+function compareRows(l: Lang, stepLists: FunnelStep[][]): CompareRow[] {
+  const t = words(l)
+  const plain: Record<string, string> = {
+    joins: t.joins,
+    stayed7Days: t.stayed7Days,
+    stayed30Days: t.stayed30Days,
+    leaves: t.leftStep,
+  }
+  return STEP_ORDER.flatMap((key) => {
+    const labels = new Set(
+      stepLists.flatMap((steps) => steps.filter((s) => s.key === key).map((s) => s.label)),
+    )
+    if (labels.size === 0) return []
+    const [only] = labels
+    return [{ key, label: labels.size === 1 ? only! : (plain[key] ?? only!) }]
+  })
+}
+
 /** A step's share of the step before it, as a cell says it; retention says when it will be known. */
-function shareText(l: Lang, entry: ComparedEntry, key: string): string {
-  if (key === 'stayed7Days' || key === 'stayed30Days')
-    return retentionText(l, entry.funnel, key === 'stayed7Days' ? 7 : 30)
-  const step = funnelSteps(l, entry.funnel).find((s) => s.key === key)!
+function shareText(l: Lang, entry: ComparedEntry, step: FunnelStep): string {
+  if (step.key === 'stayed7Days' || step.key === 'stayed30Days')
+    return retentionText(l, entry.funnel, step.key === 'stayed7Days' ? 7 : 30)
   return step.base ? percent(shareOf(step), l) : ''
 }
 
 /** How much more (or less) of the step before a step kept than the first entry, in points. */
-function differenceText(l: Lang, entry: ComparedEntry, first: ComparedEntry, key: string) {
+function differenceText(l: Lang, mine: FunnelStep | undefined, theirs: FunnelStep | undefined) {
   const t = words(l)
-  const mine = funnelSteps(l, entry.funnel).find((s) => s.key === key)!
-  const theirs = funnelSteps(l, first.funnel).find((s) => s.key === key)!
-  if (!mine.base || !theirs.base || mine.base.value === 0 || theirs.base.value === 0) return ''
+  if (!mine?.base || !theirs?.base || mine.base.value === 0 || theirs.base.value === 0) return ''
   const points = (shareOf(mine) - shareOf(theirs)) * 100
   const text = new Intl.NumberFormat(l, {
     maximumFractionDigits: 1,
@@ -58,8 +97,19 @@ export function ComparePage(props: CompareView) {
   const knownSources = [
     ...new Set(props.links.map((invite) => invite.source).filter(Boolean)),
   ] as string[]
+  const tg = telegramWords(l)
   const first = entries[0]
-  const steps = first ? funnelSteps(l, first.funnel) : []
+  const stepLists = entries.map((entry) => funnelSteps(l, entry.funnel, entry.joined))
+  const rows = compareRows(l, stepLists)
+  // A step another entry labels otherwise: where Telegram counted it, the cell says so.
+  const tagged = (i: number, row: CompareRow) =>
+    entries[i]!.joined.by === 'telegram' &&
+    stepLists[i]!.find((s) => s.key === row.key)?.label !== row.label
+  const anyTagged = rows.some((row) => entries.some((_, i) => tagged(i, row)))
+  // Entries whose joins Telegram counts, and a filter they cannot take: their funnel ends early.
+  const notFilteredBy = entries.find(
+    (entry) => entry.joined.by !== 'our_forms' && entry.joined.notFilteredBy.length > 0,
+  )?.joined.notFilteredBy
   return (
     <>
       <section>
@@ -139,28 +189,46 @@ export function ComparePage(props: CompareView) {
                   </tr>
                 </thead>
                 <tbody>
-                  {steps.map((step) => (
+                  {rows.map((row) => (
                     <tr>
-                      <th scope="row">{step.label}</th>
-                      {entries.map((entry) => {
-                        const own = funnelSteps(l, entry.funnel).find((s) => s.key === step.key)!
-                        const share = shareText(l, entry, step.key)
+                      <th scope="row">{row.label}</th>
+                      {entries.map((entry, i) => {
+                        const own = stepLists[i]!.find((s) => s.key === row.key)
+                        if (!own)
+                          return (
+                            <td class="n" data-label={entry.label}>
+                              <span class="muted">–</span>
+                            </td>
+                          )
+                        const share = shareText(l, entry, own)
                         // Retention not measurable yet: the date says so, not a zero.
                         const waiting = retentionWaiting(own)
                         return (
                           <td class="n" data-label={entry.label}>
                             {!waiting && <b>{formatNumber(l, own.value)}</b>}
+                            {!waiting && tagged(i, row) && (
+                              <>
+                                {' '}
+                                <abbr class="muted" title={tg.verifiedTagTitle}>
+                                  {tg.verifiedTag}
+                                </abbr>
+                              </>
+                            )}
                             {!waiting && share && <br />}
                             {share && <span class="muted">{share}</span>}
                           </td>
                         )
                       })}
-                      {entries.slice(1).map((entry) => (
+                      {entries.slice(1).map((entry, i) => (
                         <td
                           class="n"
                           data-label={`${entry.label}: ${t.differenceTo(first!.label)}`}
                         >
-                          {differenceText(l, entry, first!, step.key)}
+                          {differenceText(
+                            l,
+                            stepLists[i + 1]!.find((s) => s.key === row.key),
+                            stepLists[0]!.find((s) => s.key === row.key),
+                          )}
                         </td>
                       ))}
                     </tr>
@@ -168,6 +236,10 @@ export function ComparePage(props: CompareView) {
                 </tbody>
               </table>
             </div>
+            {anyTagged && <p class="muted">{tg.compareVerifiedNote}</p>}
+            {notFilteredBy && (
+              <p class="muted">{tg.compareNotFilteredNote(dimensionsText(l, notFilteredBy))}</p>
+            )}
             {props.whatsapp && <WhatsAppInferredNote lang={l} />}
           </section>
           <section>
@@ -191,7 +263,13 @@ export function ComparePage(props: CompareView) {
                     days={range.days}
                     title={`${entry.label}: ${t.joinsByDay}`}
                     dayLabel={t.day}
-                    series={[{ label: t.joins, color: '#8a5a00', values: entry.joins }]}
+                    series={[
+                      {
+                        label: entry.joined.by === 'telegram' ? tg.joinedVerified : t.joins,
+                        color: '#8a5a00',
+                        values: entry.joins,
+                      },
+                    ]}
                   />
                 </div>
               ))}
