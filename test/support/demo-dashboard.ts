@@ -12,6 +12,8 @@ export const VIEWPORTS = [
 /** The demo's open community, Berlin Runners, and its closed one, Kiez Makers. */
 export const RUNNERS = 'cmt_0000000000000000000000000b'
 export const MAKERS = 'cmt_0000000000000000000000000k'
+/** The demo's Telegram community (scripts/demo-telegram.mjs): its joins verified by Telegram. */
+const PADDLERS = 'cmt_0000000000000000000000000t'
 
 /** Every dashboard page of the seeded demo worth a look, by a name for its screenshot. */
 export const DEMO_PAGES: Array<[name: string, path: string]> = [
@@ -25,6 +27,7 @@ export const DEMO_PAGES: Array<[name: string, path: string]> = [
     'runners-compare',
     `/admin/communities/${RUNNERS}/compare?links=inv_0000000000000000000000000b,inv_000000000000000000000000b2`,
   ],
+  ['paddlers-compare', `/admin/communities/${PADDLERS}/compare?sources=flyer,instagram`],
   ['makers', `/admin/communities/${MAKERS}`],
   ['makers-approvals', `/admin/communities/${MAKERS}/approvals`],
   ['runners-approvals', `/admin/communities/${RUNNERS}/approvals`],
