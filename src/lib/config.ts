@@ -19,6 +19,21 @@ const keywordList = z
   .transform((value) => value.split(',').map(foldKeyword).filter(Boolean))
   .pipe(z.array(z.string()).min(1))
 
+// Meta approves a template per language and refuses one sent in a language it has no approved
+// translation in, so these are the codes as Meta spells them (`de`, `en_US`, `prs_AF`).
+const templateLanguages = z
+  .string()
+  .transform((value) => value.split(',').map((code) => code.trim()))
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'a WhatsApp language code such as de, en or en_US'),
+      )
+      .min(1),
+  )
+
 /** The Worker's vars and secrets, parsed once per isolate: a typo in configuration fails loudly. */
 const ConfigSchema = z.object({
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
@@ -67,7 +82,9 @@ const ConfigSchema = z.object({
   WHATSAPP_PHONE_NUMBER_ID: z.string().default(''),
   WHATSAPP_ACCESS_TOKEN: z.string().optional().catch(undefined),
   WHATSAPP_TEMPLATE_NAME: z.string().default(''),
-  WHATSAPP_TEMPLATE_LANGUAGE: z.string().default('de'),
+  // The languages the templates are approved in (comma separated), the first for anyone whose
+  // language is not among them (`templateLanguage` in src/platforms/whatsapp/cloud-api.ts).
+  WHATSAPP_TEMPLATE_LANGUAGE: templateLanguages.default(['de']),
   // Double opt-in: hours an unconfirmed sign-up waits before it is deleted with its contact data.
   CONFIRM_EXPIRY_HOURS: z.coerce
     .number()

@@ -36,6 +36,7 @@ import { join, readForJoin, type JoinOutcome, type JoinReading } from '../servic
 import { stopsOf } from '../services/opt-outs'
 import { countAttempt, tooManyAttempts } from '../services/rate-limits'
 import { verifyTurnstile } from '../services/turnstile'
+import { signUpLanguage } from '../services/whatsapp-words'
 import { ErrorPage } from '../views/error-page'
 import { JoinFormPage } from '../views/join-form'
 import type { JoinAnswerSchema } from './join-docs'
@@ -346,13 +347,14 @@ joinApp.post('/i/:code/join', async (c) => {
     // send the code themselves).
     const code = outcome.confirmCode
     const phone = outcome.request.phone
+    const signedUpIn = signUpLanguage(outcome.request)
     const limit = await confirmationTemplateLimit(secret, phone)
     const db = c.var.deferredDb
     c.executionCtx.waitUntil(
       (async () => {
         if ((await stopsOf(db, [phone])).has(phone)) return
         if ((await countAttempt(db, [limit], now)).length > 0) return
-        await sendConfirmationTemplate(config, phone, code, community.name)
+        await sendConfirmationTemplate(config, phone, code, community.name, signedUpIn)
       })(),
     )
   }

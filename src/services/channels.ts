@@ -3,7 +3,8 @@ import type { DeliveryChannel } from '../db/schema'
 import type { Config } from '../lib/config'
 import { fetchOutbound } from '../lib/outbound'
 import { signWebhook } from '../lib/standard-webhooks'
-import { cloudApiMessageRequest } from '../platforms/whatsapp/cloud-api'
+import type { Lang } from '../lib/i18n'
+import { cloudApiMessageRequest, templateLanguage } from '../platforms/whatsapp/cloud-api'
 import { DEFER_SECONDS, whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
 
 /**
@@ -137,12 +138,14 @@ const RETRYABLE_CLOUD_API_CODES = new Set([4, 80007, 130429, 131056, 133016])
 
 /**
  * Sends a text (or, when a template is configured, a template) message through the WhatsApp
- * Business Cloud API: `POST {base}/{version}/{phone-number-id}/messages` with a bearer token.
+ * Business Cloud API: `POST {base}/{version}/{phone-number-id}/messages` with a bearer token. A
+ * template goes in the recipient's language (`lang`) where it is approved in it.
  */
 export async function sendWhatsAppMessage(
   config: Config,
   to: string,
   text: string,
+  lang: Lang | null,
 ): Promise<SendResult> {
   if (!config.WHATSAPP_ACCESS_TOKEN || !config.WHATSAPP_PHONE_NUMBER_ID) {
     return {
@@ -155,7 +158,7 @@ export async function sendWhatsAppMessage(
         type: 'template',
         template: {
           name: config.WHATSAPP_TEMPLATE_NAME,
-          language: { code: config.WHATSAPP_TEMPLATE_LANGUAGE },
+          language: { code: templateLanguage(config, lang) },
           components: [{ type: 'body', parameters: [{ type: 'text', text }] }],
         },
       }

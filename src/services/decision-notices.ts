@@ -1,6 +1,7 @@
 import type { Database } from '../db/client'
 import type { JoinRequest } from '../db/schema'
 import type { Config } from '../lib/config'
+import type { Lang } from '../lib/i18n'
 import { sendCommunityTemplate, sendWhatsAppReply } from '../platforms/whatsapp/replies'
 import { logError } from '../lib/log'
 import { reachableAfterStop, stopsOf } from './opt-outs'
@@ -16,8 +17,9 @@ import { chatLinkSetUp, ownStatusLink, repliesIn, signUpLanguage } from './whats
  *   with the link to their status page, where the way into the group is, if they proved they
  *   hold it (`ownStatusLink` in services/whatsapp-words.ts); after that only through an approved
  *   template (`WHATSAPP_APPROVED_TEMPLATE`, `WHATSAPP_REJECTED_TEMPLATE`; the community's name is
- *   their one parameter), since Meta refuses free-form messages outside the window; without a
- *   template, not at all (the status page still shows the decision).
+ *   their one parameter; in the sign-up's language where the templates are approved in it), since
+ *   Meta refuses free-form messages outside the window; without a template, not at all (the
+ *   status page still shows the decision).
  * - **A confirmed e-mail address** hears it from the operator's own mail system, which receives
  *   `join.approved` / `join.rejected` with the applicant's name, address and the community's name
  *   (services/joining.ts). Those events carry no status link: whoever confirmed the address may
@@ -31,7 +33,7 @@ export const SERVICE_WINDOW_MS = 24 * 3600_000
 
 export type DecisionNotice =
   | { kind: 'text'; to: string; text: string }
-  | { kind: 'template'; to: string; template: string; communityName: string }
+  | { kind: 'template'; to: string; template: string; communityName: string; lang: Lang | null }
 
 /**
  * The WhatsApp message that tells the applicant of a decided `request` at `now`, or null when
@@ -67,7 +69,14 @@ async function decisionNotice(
     return { kind: 'text', to: request.phone, text }
   }
   const template = approved ? config.WHATSAPP_APPROVED_TEMPLATE : config.WHATSAPP_REJECTED_TEMPLATE
-  return template ? { kind: 'template', to: request.phone, template, communityName } : null
+  if (!template) return null
+  return {
+    kind: 'template',
+    to: request.phone,
+    template,
+    communityName,
+    lang: signUpLanguage(request),
+  }
 }
 
 /**
@@ -92,7 +101,8 @@ export async function tellApplicant(
     const notice = community ? await decisionNotice(db, config, request, community, now) : null
     if (notice?.kind === 'text') await sendWhatsAppReply(config, notice.to, notice.text)
     if (notice?.kind === 'template') {
-      await sendCommunityTemplate(config, notice.to, notice.template, notice.communityName)
+      const { to, template, communityName, lang } = notice
+      await sendCommunityTemplate(config, to, template, communityName, lang)
     }
   } catch (error) {
     logError({ notice: 'failed', joinRequest: request.id }, error)

@@ -30,6 +30,8 @@ async function expandedRun(
   people: Array<{
     name: string
     phone: string
+    /** The language of the pages they sign up on (the browser's). */
+    lang?: 'de' | 'en'
     status?: 'queued' | 'sending'
     updatedAgoMs?: number
   }>,
@@ -57,11 +59,11 @@ async function expandedRun(
   )
   const memberIds: string[] = []
   for (const person of people) {
-    const joined = await joinJson(invite.code, {
-      name: person.name,
-      phone: person.phone,
-      turnstileToken: 'human-token',
-    })
+    const joined = await joinJson(
+      invite.code,
+      { name: person.name, phone: person.phone, turnstileToken: 'human-token' },
+      person.lang ? { 'accept-language': person.lang } : {},
+    )
     const memberId = (await memberIdOf(joined))!
     memberIds.push(memberId)
     await query(
@@ -78,7 +80,7 @@ async function expandedRun(
 
 describe('the WhatsApp Business Cloud API channel', () => {
   it('posts the documented text message and reads the message id from the answer', async () => {
-    const result = await sendWhatsAppMessage(config(), '+4915112345601', 'Hallo Läufer!')
+    const result = await sendWhatsAppMessage(config(), '+4915112345601', 'Hallo Läufer!', null)
     expect(result).toEqual({
       outcome: 'sent',
       providerMessageId: expect.stringMatching(/^wamid\./),
@@ -100,10 +102,13 @@ describe('the WhatsApp Business Cloud API channel', () => {
   })
 
   it('sends a template message when a template is configured', async () => {
+    // Approved in German only: an English-speaking member gets it in German, as before there
+    // were several languages.
     await sendWhatsAppMessage(
-      { ...config(), WHATSAPP_TEMPLATE_NAME: 'weekly_news', WHATSAPP_TEMPLATE_LANGUAGE: 'de' },
+      { ...config(), WHATSAPP_TEMPLATE_NAME: 'weekly_news', WHATSAPP_TEMPLATE_LANGUAGE: ['de'] },
       '+4915112345602',
       'News',
+      'en',
     )
     expect(JSON.parse((await lastWhatsAppRequest()).body)).toMatchObject({
       type: 'template',
@@ -116,18 +121,18 @@ describe('the WhatsApp Business Cloud API channel', () => {
   })
 
   it('treats 5xx and throughput errors as retryable, other errors as final', async () => {
-    expect(await sendWhatsAppMessage(config(), '+4915112345698', 'x')).toMatchObject({
+    expect(await sendWhatsAppMessage(config(), '+4915112345698', 'x', null)).toMatchObject({
       outcome: 'retry',
       error: expect.stringContaining('HTTP 500'),
     })
-    expect(await sendWhatsAppMessage(config(), '+4915112345698', 'x')).toMatchObject({
+    expect(await sendWhatsAppMessage(config(), '+4915112345698', 'x', null)).toMatchObject({
       outcome: 'sent',
     })
-    expect(await sendWhatsAppMessage(config(), '+4915112345697', 'x')).toMatchObject({
+    expect(await sendWhatsAppMessage(config(), '+4915112345697', 'x', null)).toMatchObject({
       outcome: 'retry',
       error: expect.stringContaining('130429'),
     })
-    expect(await sendWhatsAppMessage(config(), '+4915112345699', 'x')).toMatchObject({
+    expect(await sendWhatsAppMessage(config(), '+4915112345699', 'x', null)).toMatchObject({
       outcome: 'failed',
       error: expect.stringContaining('131026'),
     })
@@ -136,8 +141,42 @@ describe('the WhatsApp Business Cloud API channel', () => {
         { ...config(), WHATSAPP_ACCESS_TOKEN: 'wrong' },
         '+4915112345603',
         'x',
+        null,
       ),
     ).toMatchObject({ outcome: 'failed', error: expect.stringContaining('HTTP 401') })
+  })
+
+  it('sends an announcement template in each member’s language where it is approved in it', async () => {
+    const run = await expandedRun('wa03', 'News', [
+      { name: 'Dora', phone: '+4915112345631', lang: 'de' },
+      { name: 'Eli', phone: '+4915112345632', lang: 'en' },
+      { name: 'Fay', phone: '+4915112345633', lang: 'en' },
+    ])
+    // Fay signed up before the language was kept: hers is not known.
+    await query(
+      'update join_requests set language = null where id = (select join_request_id from members where id = ?)',
+      run.memberIds[2]!,
+    )
+    const verdicts = await deliverAnnouncements(
+      createDb(env.DB, { checkLimits: true }),
+      {
+        ...config(),
+        WHATSAPP_TEMPLATE_NAME: 'weekly_news',
+        WHATSAPP_TEMPLATE_LANGUAGE: ['de', 'en_US'],
+      },
+      run.memberIds.map((memberId) => ({ dispatchId: run.dispatchId, memberId })),
+      new Date(),
+    )
+    expect(verdicts).toEqual([{ action: 'ack' }, { action: 'ack' }, { action: 'ack' }])
+    const requests = (await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{
+      body: string
+    }>
+    const languageTo = (phone: string) =>
+      requests.map((r) => JSON.parse(r.body)).find((m) => m.to === phone)?.template.language.code
+    // English is approved as en_US; the first listed, German, for a language not known.
+    expect(languageTo('+4915112345631')).toBe('de')
+    expect(languageTo('+4915112345632')).toBe('en_US')
+    expect(languageTo('+4915112345633')).toBe('de')
   })
 
   it('delivers an announcement to a member by phone, once, and skips members who left', async () => {

@@ -1,4 +1,5 @@
 import type { Config } from '../../lib/config'
+import type { Lang } from '../../lib/i18n'
 
 /**
  * The Cloud API's send-message request to `to`: `POST {base}/{version}/{phone-number-id}/messages`
@@ -24,4 +25,20 @@ export function cloudApiMessageRequest(
       }),
     },
   }
+}
+
+/**
+ * The `language.code` a template goes to a person in: of the languages the templates are approved
+ * in (`WHATSAPP_TEMPLATE_LANGUAGE`), theirs (`en` itself, else the first `en_*` listed), else the
+ * first listed. Meta refuses a template in a language it has no approved translation in (error
+ * 132001), so a person whose language is unknown or not listed gets the first.
+ */
+export function templateLanguage(config: Config, lang: Lang | null): string {
+  const approved = config.WHATSAPP_TEMPLATE_LANGUAGE
+  const own =
+    lang === null
+      ? undefined
+      : (approved.find((code) => code === lang) ??
+        approved.find((code) => code.startsWith(`${lang}_`)))
+  return own ?? approved[0]!
 }

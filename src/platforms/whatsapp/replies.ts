@@ -1,6 +1,7 @@
 import type { Config } from '../../lib/config'
 import { fetchOutbound } from '../../lib/outbound'
-import { cloudApiMessageRequest } from './cloud-api'
+import type { Lang } from '../../lib/i18n'
+import { cloudApiMessageRequest, templateLanguage } from './cloud-api'
 import { logError } from '../../lib/log'
 
 /**
@@ -24,19 +25,21 @@ export function canSendConfirmationTemplate(config: Config): boolean {
 /**
  * The business-initiated confirmation (`WHATSAPP_CONFIRM_TEMPLATE`): an approved template whose
  * quick-reply button carries the sign-up's one-time code, so tapping it confirms. The body's one
- * parameter is the community's name.
+ * parameter is the community's name. In the sign-up's language (`lang`) where the template is
+ * approved in it.
  */
 export function sendConfirmationTemplate(
   config: Config,
   to: string,
   code: string,
   communityName: string,
+  lang: Lang | null,
 ): Promise<boolean> {
   return postMessage(config, to, {
     type: 'template',
     template: {
       name: config.WHATSAPP_CONFIRM_TEMPLATE,
-      language: { code: config.WHATSAPP_TEMPLATE_LANGUAGE },
+      language: { code: templateLanguage(config, lang) },
       components: [
         { type: 'body', parameters: [{ type: 'text', text: communityName }] },
         {
@@ -52,19 +55,21 @@ export function sendConfirmationTemplate(
 
 /**
  * A business-initiated template whose body's one parameter is the community's name: how an
- * applicant hears a decision once their 24-hour window has closed (see decision-notices.ts).
+ * applicant hears a decision once their 24-hour window has closed (see decision-notices.ts). In
+ * the sign-up's language (`lang`) where the template is approved in it.
  */
 export function sendCommunityTemplate(
   config: Config,
   to: string,
   template: string,
   communityName: string,
+  lang: Lang | null,
 ): Promise<boolean> {
   return postMessage(config, to, {
     type: 'template',
     template: {
       name: template,
-      language: { code: config.WHATSAPP_TEMPLATE_LANGUAGE },
+      language: { code: templateLanguage(config, lang) },
       components: [{ type: 'body', parameters: [{ type: 'text', text: communityName }] }],
     },
   })

@@ -6,10 +6,12 @@ import {
   communities,
   deliveries,
   dispatches,
+  joinRequests,
   members,
   type Announcement,
 } from '../../db/schema'
 import { type Config } from '../../lib/config'
+import type { Lang } from '../../lib/i18n'
 import { chunks, ID_CHUNK } from '../../lib/chunks'
 import {
   channelTimeoutMs,
@@ -64,10 +66,16 @@ export async function deliverAnnouncements(
   const key = (m: DeliveryKey) => `${m.dispatchId}|${m.memberId}`
   const unique = [...new Map(messages.map((m) => [key(m), m])).values()]
 
-  const people = new Map<string, typeof members.$inferSelect>()
+  const people = new Map<string, Recipient>()
   for (const ids of chunks([...new Set(unique.map((m) => m.memberId))], ID_CHUNK)) {
-    for (const member of await db.select().from(members).where(inArray(members.id, ids)))
-      people.set(member.id, member)
+    // The sign-up's language comes with the member, in the same statement: a template goes in
+    // it without a query per message.
+    const rows = await db
+      .select({ member: members, language: joinRequests.language })
+      .from(members)
+      .leftJoin(joinRequests, eq(joinRequests.id, members.joinRequestId))
+      .where(inArray(members.id, ids))
+    for (const { member, language } of rows) people.set(member.id, { ...member, language })
   }
   // Numbers that sent STOP since: nothing goes to them (services/opt-outs.ts).
   const stops = await stopsOf(
@@ -181,6 +189,12 @@ export async function deliverAnnouncements(
 
 type SkipResult = { outcome: 'skipped'; reason: string }
 
+/**
+ * A member as a message to them is written: with the language of the sign-up the membership came
+ * from (null where that is not known: a sign-up from before it was kept, or none behind it).
+ */
+type Recipient = typeof members.$inferSelect & { language: Lang | null }
+
 /** An announcement's run, and whether its community asks members to prove their contacts. */
 interface RunToSend {
   announcement: Announcement
@@ -190,7 +204,7 @@ interface RunToSend {
 /** One message to one member, or why not; signed when its turn comes. */
 async function attempt(
   config: Config,
-  member: typeof members.$inferSelect | undefined,
+  member: Recipient | undefined,
   /** When the member's number last sent STOP, if that still stands. */
   stop: Date | undefined,
   run: RunToSend | undefined,
@@ -224,7 +238,7 @@ async function attempt(
     if (!phoneConsent) return { outcome: 'skipped', reason: 'phone number not confirmed' }
     if (!phone) return { outcome: 'skipped', reason: 'the number sent STOP' }
     await pace()
-    return sendWhatsAppMessage(config, phone, announcement.body)
+    return sendWhatsAppMessage(config, phone, announcement.body, member.language)
   }
   if (!phone && !email) return { outcome: 'skipped', reason: 'no confirmed contact' }
   if (!config.DELIVERY_WEBHOOK_URL || !config.DELIVERY_WEBHOOK_SECRET) {
