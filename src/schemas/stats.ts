@@ -216,24 +216,79 @@ const BreakdownRowSchema = z
     confirmations: figures.confirmations,
     confirmedByPhone: figures.confirmedByPhone,
     confirmedByEmail: figures.confirmedByEmail,
-    joins: figures.joins,
-    leaves: z.number().int().describe('Of the joins in the period, how many have left since'),
-    joinedAtLeast7DaysAgo: z.number().int().describe('Joins at least 7 days old'),
+    joins: z
+      .number()
+      .int()
+      .describe(
+        'Sent on to the chat by our form, as it always was: on WhatsApp the join (inferred), on ' +
+          'Telegram a step before it. Where Telegram counts, the join as each link’s platform ' +
+          'counted it is `joined.joins` (source and campaign only)',
+      ),
+    leaves: z
+      .number()
+      .int()
+      .describe('Of `joins` in the period, how many have left since (what our form saw)'),
+    joinedAtLeast7DaysAgo: z.number().int().describe('Of `joins`, those at least 7 days old'),
     stayed7Days: z.number().int().describe('Of those, still members 7 days after joining'),
-    joinedAtLeast30DaysAgo: z.number().int().describe('Joins at least 30 days old'),
+    joinedAtLeast30DaysAgo: z.number().int().describe('Of `joins`, those at least 30 days old'),
     stayed30Days: z.number().int().describe('Of those, still members 30 days after joining'),
     firstJoinDay: z
       .string()
       .nullable()
       .describe('The first day with a join: retention is measurable 7 (30) days after it'),
-    conversionRate: figures.conversionRate,
+    conversionRate: z.number().describe('joins / uniqueVisitors (our form’s joins)'),
   })
   .openapi('StatsBreakdownRow')
 
-const Breakdown = (what: string) =>
-  z
-    .array(BreakdownRowSchema)
-    .describe(`The whole funnel by ${what}, busiest first (at most 100; every country)`)
+/**
+ * A row of the breakdown by a link's own source or campaign: each link is one source and one
+ * campaign, so its joins as its own platform counted them add up by them.
+ */
+const LinkBreakdownRowSchema = BreakdownRowSchema.extend({
+  joined: z
+    .object({
+      countedBy: z
+        .enum(['our_forms', 'telegram', 'both'])
+        .describe(
+          'Who counted `joins` of the links with this value: `telegram` where every one with ' +
+            'figures leads into a Telegram chat, `our_forms` where none does, `both` where some do',
+        ),
+      joins: z
+        .number()
+        .int()
+        .nullable()
+        .describe(
+          'The joins of the links with this value, each link counted where its people join: ' +
+            'Telegram’s verified joins through a link into a Telegram chat, our form’s sent on ' +
+            'for one into WhatsApp; the row’s `joins` (our form’s) is never added. Null where ' +
+            '`notFilteredBy` is given: Telegram’s joins cannot be broken down by those filters',
+        ),
+      verifiedByTelegram: z
+        .number()
+        .int()
+        .describe(
+          'Of `joins`, those Telegram reported through links into its chats, under the filters ' +
+            'on the link only',
+        ),
+      sentOnByOurForms: z
+        .number()
+        .int()
+        .describe('Of `joins`, those our form sent on to a WhatsApp chat link (inferred)'),
+      conversionRate: z
+        .number()
+        .nullable()
+        .describe('joins / the row’s uniqueVisitors; null where `joins` is'),
+      notFilteredBy: NotFilteredBy,
+    })
+    .optional()
+    .describe(
+      'Telegram only (when configured): the joins of the row’s links as each link’s own ' +
+        'platform counted them, as the answer’s `joined` counts them all',
+    ),
+}).openapi('StatsLinkBreakdownRow')
+
+const Breakdown = <Row extends z.ZodType>(what: string, row: Row) =>
+  z.array(row).describe(`The whole funnel by ${what}, busiest first (at most 100; every country)`)
 
 /** The joins each link's own platform counted, as the stats and the comparison answer them. */
 const JoinedSchema = z.object({
@@ -288,12 +343,18 @@ export const StatsSchema = z
       })
       .describe('The filters the figures are under'),
     breakdowns: z.object({
-      source: Breakdown('the link’s source'),
-      campaign: Breakdown('the link’s campaign'),
-      country: Breakdown('country (ISO 3166; XX unknown)'),
-      device: Breakdown('device class (mobile, tablet, desktop, bot; unknown before it was kept)'),
-      referrer: Breakdown("referrer host (`(other)`: a link's hosts past the day's first 50)"),
-      via: Breakdown('way in: qr, link (unknown before it was kept)'),
+      source: Breakdown('the link’s source', LinkBreakdownRowSchema),
+      campaign: Breakdown('the link’s campaign', LinkBreakdownRowSchema),
+      country: Breakdown('country (ISO 3166; XX unknown)', BreakdownRowSchema),
+      device: Breakdown(
+        'device class (mobile, tablet, desktop, bot; unknown before it was kept)',
+        BreakdownRowSchema,
+      ),
+      referrer: Breakdown(
+        "referrer host (`(other)`: a link's hosts past the day's first 50)",
+        BreakdownRowSchema,
+      ),
+      via: Breakdown('way in: qr, link (unknown before it was kept)', BreakdownRowSchema),
     }),
     totals: z.object(figures),
     byDay: z.array(z.object({ day: z.string(), ...figures })),

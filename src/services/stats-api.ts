@@ -12,6 +12,7 @@ import {
 } from './stats-breakdowns'
 import {
   joinedAnswer,
+  joinedByLinkValueQuery,
   joinedTotalsQuery,
   otherRouteQuery,
   scopeLeadsOf,
@@ -63,6 +64,8 @@ export function statsQueries(
     // figures under the link's filters only, also per day (needed where a filter names a
     // visit's dimension, which `byDay`'s rows then take).
     joined: joinedTotalsQuery(db, scope, range, filters, today),
+    // The same per value of the link's source and campaign, for the breakdowns' rows.
+    joinedByLinkValue: joinedByLinkValueQuery(db, scope, range, filters, today),
     verifiedByDay: verifiedByDayQuery(db, scope, range, filters),
   }
 }
@@ -104,7 +107,8 @@ function rateOf(part: number, whole: number): number {
  * The stats API's answer: the figures of the period under the query's filters. `telegram`:
  * Telegram is configured, and the totals and days carry what Telegram saw (`verifiedJoins`,
  * `verifiedLeaves`), and `joined` the joins each link's own platform counted
- * (`joinedAnswer`); without it the answer is what it always was. Telegram's figures take only
+ * (`joinedAnswer`), as each row of the breakdowns by source and campaign does for its links;
+ * without it the answer is what it always was. Telegram's figures take only
  * the link's filters: a filter on a visit's own dimension leaves them as they are, and `joined`
  * and `verifiedRetention` say so (`notFilteredBy`).
  */
@@ -125,14 +129,16 @@ export async function getStats(
   // A community's joins through no link of ours, in its chats, in the same batch.
   const community = 'communityId' in scope ? scope.communityId : ''
   const otherRoutes = otherRouteQuery(db, community, range)
-  const [dayRows, breakdownRows, joinedRows, leadsRows, verifiedDays, otherRows] = await db.batch([
-    q.byDay,
-    q.breakdowns,
-    telegram ? q.joined : q.joined.limit(0),
-    telegram ? leads : leads.limit(0),
-    telegram && notFilteredBy.length > 0 ? q.verifiedByDay : q.verifiedByDay.limit(0),
-    telegram && community ? otherRoutes : otherRoutes.limit(0),
-  ])
+  const [dayRows, breakdownRows, joinedRows, leadsRows, verifiedDays, otherRows, valueRows] =
+    await db.batch([
+      q.byDay,
+      q.breakdowns,
+      telegram ? q.joined : q.joined.limit(0),
+      telegram ? leads : leads.limit(0),
+      telegram && notFilteredBy.length > 0 ? q.verifiedByDay : q.verifiedByDay.limit(0),
+      telegram && community ? otherRoutes : otherRoutes.limit(0),
+      telegram ? q.joinedByLinkValue : q.joinedByLinkValue.limit(0),
+    ])
   const byDay =
     notFilteredBy.length > 0 && telegram ? withVerifiedDays(dayRows, verifiedDays) : dayRows
   const { source, campaign, country, device, referrer, via } = breakdownsOf(breakdownRows)
@@ -159,8 +165,25 @@ export async function getStats(
     return rest
   }
   const joined = joinedRows[0]
-  const answer =
-    joined && joinedAnswer(joined, totals.uniqueVisitors, scopeLeadsOf(leadsRows), notFilteredBy)
+  const scopeLeads = scopeLeadsOf(leadsRows)
+  const answer = joined && joinedAnswer(joined, totals.uniqueVisitors, scopeLeads, notFilteredBy)
+  // Each source's and campaign's joins as its links' platforms counted them, where Telegram is
+  // configured; a value whose links are all gone counts none of them.
+  const byValue = new Map(valueRows.map((row) => [`${row.dimension}:${row.value}`, row]))
+  const withJoined = (dimension: 'source' | 'campaign', rows: BreakdownRow[]) =>
+    breakdownAnswer(rows).map((row) =>
+      telegram
+        ? {
+            ...row,
+            joined: joinedAnswer(
+              byValue.get(`${dimension}:${row.value}`) ?? NO_LINKS,
+              row.uniqueVisitors,
+              scopeLeads,
+              notFilteredBy,
+            ),
+          }
+        : row,
+    )
   const other = otherRows[0]
   return {
     ...range,
@@ -182,8 +205,8 @@ export async function getStats(
     byCountry: country.map((row) => ({ country: row.value, ...figuresOf(row) })),
     bySource: source.map((row) => ({ source: row.value, ...figuresOf(row) })),
     breakdowns: {
-      source: breakdownAnswer(source),
-      campaign: breakdownAnswer(campaign),
+      source: withJoined('source', source),
+      campaign: withJoined('campaign', campaign),
       country: breakdownAnswer(country),
       device: breakdownAnswer(device),
       referrer: breakdownAnswer(referrer),
@@ -191,6 +214,9 @@ export async function getStats(
     },
   }
 }
+
+/** A breakdown row's links, where none of them has figures (`joinedByLinkValueQuery`). */
+const NO_LINKS = { links: 0, telegramLinks: 0, verifiedByTelegram: 0, sentOnByOurForms: 0 }
 
 /** A day's figures of the stats API before its conversion, all 0. */
 const NO_DAY_FIGURES: Omit<Figures, 'conversionRate'> = {

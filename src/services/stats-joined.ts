@@ -1,6 +1,7 @@
 import type { dashboardStatsOf, FunnelFigures } from './stats'
 import {
   visitFiltersOf,
+  type BreakdownRow,
   type StatsFilters,
   type StatsScope,
   type VisitDimension,
@@ -126,14 +127,16 @@ type DashboardStats = ReturnType<typeof dashboardStatsOf>
 
 /**
  * A scope's funnel and its links' funnels as each link's platform counts them, with the links
- * Telegram counts and the joins per day as counted. `stats.links` holds a community's links (a
- * link's own page reads none: its funnel is the link's); `leads`, where the scope leads now,
- * decides for a period without any figure.
+ * Telegram counts, the joins per day as counted, and the breakdowns by source and campaign
+ * counted link by link (`countedBreakdown`; null where the funnel's "joined" is our form's or
+ * a filter names a visit's dimension). `stats.links` holds a community's links (a link's own
+ * page reads none: its funnel is the link's); `leads`, where the scope leads now, decides for a
+ * period without any figure.
  */
 export function countedStats(
   stats: Pick<
     DashboardStats,
-    'funnel' | 'links' | 'linkJoins' | 'days' | 'joinTrends' | 'verifiedJoinTrends'
+    'funnel' | 'links' | 'linkJoins' | 'days' | 'joinTrends' | 'verifiedJoinTrends' | 'breakdowns'
   >,
   scope: StatsScope,
   leads: JoinedBy,
@@ -158,6 +161,7 @@ export function countedStats(
       links: stats.links,
       telegramLinks: new Set<string>(),
       joinedByDay: null,
+      breakdowns: null,
     }
   }
   const verifiedByTelegram = [...seen.values()].reduce((sum, link) => sum + link.joins, 0)
@@ -174,6 +178,7 @@ export function countedStats(
       links: stats.links,
       telegramLinks,
       joinedByDay: null,
+      breakdowns: null,
     }
   }
   const links = new Map(
@@ -195,12 +200,73 @@ export function countedStats(
     sentOnToWhatsApp: counted.joins - verifiedByTelegram,
     notFilteredBy,
   }
+  // A link's own page reads no per-link funnel: the link's counted figures are the funnel's.
+  const countedLinks = 'inviteId' in scope ? new Map([[scope.inviteId, counted]]) : links
   return {
     funnel: { ...stats.funnel, ...counted, joined },
     links,
     telegramLinks,
     joinedByDay: joinedByDay(stats, scope, telegramLinks),
+    breakdowns: {
+      source: countedBreakdown('source', stats.breakdowns.source, stats.linkJoins, countedLinks),
+      campaign: countedBreakdown(
+        'campaign',
+        stats.breakdowns.campaign,
+        stats.linkJoins,
+        countedLinks,
+      ),
+    },
   }
+}
+
+/**
+ * A row of the breakdown by a link's own dimension (source, campaign) with its links' figures
+ * from the join on as each link's platform counted them, and how many of its joins Telegram
+ * verified through how many of its links.
+ */
+export type CountedBreakdownRow = BreakdownRow & {
+  /** Of the row's links with figures, those into Telegram chats, and the joins through those. */
+  links: number
+  telegramLinks: number
+  verifiedByTelegram: number
+}
+
+/**
+ * The rows of the breakdown by source or campaign, each with the sum of its links' counted
+ * figures past the join (`counted`, a link's id to its funnel as `countedStats` counts it): a link
+ * has one source and one campaign, so its joins add up by them as they add up to the funnel's.
+ * The figures before the join stay the row's own. A row none of whose links has figures (they
+ * are gone) keeps its own.
+ */
+function countedBreakdown(
+  dimension: 'source' | 'campaign',
+  rows: BreakdownRow[],
+  linkJoins: readonly LinkJoins[],
+  counted: Map<string, PastTheJoin>,
+): CountedBreakdownRow[] {
+  // Grouped once: a community's links (members' referral links among them) can be thousands.
+  const byValue = new Map<string, LinkJoins[]>()
+  for (const link of linkJoins) {
+    const value = link[dimension]
+    if (value === null) continue
+    const same = byValue.get(value)
+    if (same) same.push(link)
+    else byValue.set(value, [link])
+  }
+  return rows.map((row) => {
+    const links = byValue.get(row.value) ?? []
+    const telegram = links.filter((link) => link.onTelegram)
+    const own = { links: 0, telegramLinks: 0, verifiedByTelegram: 0 }
+    if (links.length === 0) return { ...row, ...own }
+    const figures = links.map((link) => counted.get(link.inviteId) ?? sumVerified([]))
+    return {
+      ...row,
+      ...pastTheJoin(sumVerified(figures)),
+      links: links.length,
+      telegramLinks: telegram.length,
+      verifiedByTelegram: telegram.reduce((sum, link) => sum + link.joins, 0),
+    }
+  })
 }
 
 /**

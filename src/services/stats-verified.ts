@@ -10,6 +10,7 @@ import {
 } from '../db/schema'
 import {
   linkFiltersOf,
+  NONE,
   statsWhere,
   visitCondition,
   type StatsFilters,
@@ -79,6 +80,17 @@ export function leadsIntoTelegram(inviteId: SQLiteColumn): SQL<number> {
 function outer(column: SQLiteColumn): SQL {
   return sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`
 }
+
+/**
+ * A link's own source or campaign as the breakdowns name it (`NONE` for none), looked up once
+ * per link of a query grouped by link: the breakdowns by source and campaign add up each link's
+ * joins as its own platform counted them (`countedStats`, `joinedByLinkValueQuery`).
+ */
+function linkValueOf(inviteId: SQLiteColumn, column: 'source' | 'campaign'): SQL<string | null> {
+  return sql<string | null>`(select coalesce(nullif(li.${sql.identifier(column)}, ''), ${NONE})
+    from ${invites} li where li.id = ${outer(inviteId)})`
+}
+
 /** A link's joins as each platform saw them, and whether Telegram is the one that counts. */
 export interface LinkJoins extends VerifiedFigures {
   inviteId: string
@@ -86,6 +98,9 @@ export interface LinkJoins extends VerifiedFigures {
   onTelegram: number
   /** Who our own form sent on to the chat through the link (the funnel's `joins`). */
   formJoins: number
+  /** The link's source and campaign, as the breakdowns name them (null: the link is gone). */
+  source: string | null
+  campaign: string | null
 }
 
 /**
@@ -113,6 +128,8 @@ export function linkJoinsQuery(
         ? sql<number>`coalesce(sum(case when ${visits} then ${d.joins} end), 0)`
         : sql<number>`coalesce(sum(${d.joins}), 0)`
       ).as('form_joins'),
+      source: linkValueOf(d.inviteId, 'source').as('link_source'),
+      campaign: linkValueOf(d.inviteId, 'campaign').as('link_campaign'),
       ...verifiedMeasures(today),
     })
     .from(d)
@@ -153,6 +170,38 @@ export function joinedTotalsQuery(
 
 /** The one row of `joinedTotalsQuery`. */
 export type JoinedTotals = Awaited<ReturnType<typeof joinedTotalsQuery>>[number]
+
+/**
+ * `joinedTotalsQuery` per value of the link's own dimensions (source and campaign), summed inside
+ * SQL: a row per value with links, the stats API's breakdown rows' `joined` (`joinedAnswer`).
+ * Each link is one source and one campaign, so its joins add up by them as the links' do.
+ */
+export function joinedByLinkValueQuery(
+  db: Database,
+  scope: StatsScope,
+  range: StatsRange,
+  filters: StatsFilters,
+  today: string,
+) {
+  const link = linkJoinsQuery(db, scope, range, filters, today).as('per_link')
+  const total = (figure: SQL) => sql<number>`coalesce(sum(${figure}), 0)`
+  const dimension = sql<'source' | 'campaign'>`json_each.value`
+  const value = sql<string>`case ${dimension} when 'source' then ${link.source}
+    else ${link.campaign} end`
+  return db
+    .select({
+      dimension: dimension.as('dimension'),
+      value: value.as('value'),
+      links: sql<number>`count(*)`,
+      telegramLinks: total(sql`${link.onTelegram}`),
+      verifiedByTelegram: total(sql`case when ${link.onTelegram} then ${link.joins} else 0 end`),
+      sentOnByOurForms: total(sql`case when ${link.onTelegram} then 0 else ${link.formJoins} end`),
+    })
+    .from(link)
+    .crossJoin(sql`json_each(${JSON.stringify(['source', 'campaign'])})`)
+    .where(isNotNull(value))
+    .groupBy(sql`1, 2`)
+}
 
 /**
  * Telegram's joins and leaves per day, and of each day's joins, how many left within 7 and 30
@@ -266,7 +315,7 @@ export function joinedBy(links: readonly LinkJoins[], leads: JoinedBy): JoinedBy
  * answer says which filters Telegram's joins did not take.
  */
 export function joinedAnswer(
-  row: JoinedTotals,
+  row: Pick<JoinedTotals, 'links' | 'telegramLinks' | 'verifiedByTelegram' | 'sentOnByOurForms'>,
   uniqueVisitors: number,
   leads: JoinedBy,
   notFilteredBy: readonly VisitDimension[],

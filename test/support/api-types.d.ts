@@ -1429,9 +1429,9 @@ export interface components {
       }
       breakdowns: {
         /** @description The whole funnel by the link’s source, busiest first (at most 100; every country) */
-        source: components['schemas']['StatsBreakdownRow'][]
+        source: components['schemas']['StatsLinkBreakdownRow'][]
         /** @description The whole funnel by the link’s campaign, busiest first (at most 100; every country) */
-        campaign: components['schemas']['StatsBreakdownRow'][]
+        campaign: components['schemas']['StatsLinkBreakdownRow'][]
         /** @description The whole funnel by country (ISO 3166; XX unknown), busiest first (at most 100; every country) */
         country: components['schemas']['StatsBreakdownRow'][]
         /** @description The whole funnel by device class (mobile, tablet, desktop, bot; unknown before it was kept), busiest first (at most 100; every country) */
@@ -1607,6 +1607,26 @@ export interface components {
         verifiedLeaves: number
       }
     }
+    StatsLinkBreakdownRow: components['schemas']['StatsBreakdownRow'] & {
+      /** @description Telegram only (when configured): the joins of the row’s links as each link’s own platform counted them, as the answer’s `joined` counts them all */
+      joined?: {
+        /**
+         * @description Who counted `joins` of the links with this value: `telegram` where every one with figures leads into a Telegram chat, `our_forms` where none does, `both` where some do
+         * @enum {string}
+         */
+        countedBy: 'our_forms' | 'telegram' | 'both'
+        /** @description The joins of the links with this value, each link counted where its people join: Telegram’s verified joins through a link into a Telegram chat, our form’s sent on for one into WhatsApp; the row’s `joins` (our form’s) is never added. Null where `notFilteredBy` is given: Telegram’s joins cannot be broken down by those filters */
+        joins: number | null
+        /** @description Of `joins`, those Telegram reported through links into its chats, under the filters on the link only */
+        verifiedByTelegram: number
+        /** @description Of `joins`, those our form sent on to a WhatsApp chat link (inferred) */
+        sentOnByOurForms: number
+        /** @description joins / the row’s uniqueVisitors; null where `joins` is */
+        conversionRate: number | null
+        /** @description Where the query filters by a visit’s own dimension and Telegram counts joins here: the filters Telegram’s figures did not take (they cannot be broken down by them). Telegram reports a join with its link only, never with a visit’s country, device, referrer or way in, so Telegram’s figures take only the filters on the link (source, campaign): a filter on `country`, `device`, `referrer` or `via` leaves them as they are */
+        notFilteredBy?: ('country' | 'device' | 'referrer' | 'via')[]
+      }
+    }
     StatsBreakdownRow: {
       /** @description The dimension's value; `(none)` for none */
       value: string
@@ -1628,21 +1648,21 @@ export interface components {
       confirmedByPhone: number
       /** @description Of `confirmations`, the sign-ups whose first proof was for their e-mail address (its link, or an admin’s recorded consent naming it); the rest are single opt-in sign-ups, confirmed by the form alone */
       confirmedByEmail: number
-      /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
+      /** @description Sent on to the chat by our form, as it always was: on WhatsApp the join (inferred), on Telegram a step before it. Where Telegram counts, the join as each link’s platform counted it is `joined.joins` (source and campaign only) */
       joins: number
-      /** @description Of the joins in the period, how many have left since */
+      /** @description Of `joins` in the period, how many have left since (what our form saw) */
       leaves: number
-      /** @description Joins at least 7 days old */
+      /** @description Of `joins`, those at least 7 days old */
       joinedAtLeast7DaysAgo: number
       /** @description Of those, still members 7 days after joining */
       stayed7Days: number
-      /** @description Joins at least 30 days old */
+      /** @description Of `joins`, those at least 30 days old */
       joinedAtLeast30DaysAgo: number
       /** @description Of those, still members 30 days after joining */
       stayed30Days: number
       /** @description The first day with a join: retention is measurable 7 (30) days after it */
       firstJoinDay: string | null
-      /** @description joins / uniqueVisitors */
+      /** @description joins / uniqueVisitors (our form’s joins) */
       conversionRate: number
     }
     DuplicateInvite: {

@@ -52,15 +52,15 @@ export async function german(path: string, cookie: string) {
 }
 
 /**
- * A dashboard page (signed in with `cookie`) in English or, without one, an API answer straight
+ * A dashboard page (signed in with `cookie`) in `lang` or, without one, an API answer straight
  * from the Worker, with the D1 round trips it took.
  */
-export async function measured(path: string, cookie?: string) {
+export async function measured(path: string, cookie?: string, lang = 'en') {
   const ctx = createExecutionContext()
   const response = await worker.fetch(
     new Request(BASE + path, {
       headers: cookie
-        ? { cookie, accept: 'text/html', 'accept-language': 'en' }
+        ? { cookie, accept: 'text/html', 'accept-language': lang }
         : { authorization: `Bearer ${OWNER_TOKEN}` },
     }),
     { ...env, D1_ROUND_TRIP_HEADER: 'true' },
@@ -72,4 +72,9 @@ export async function measured(path: string, cookie?: string) {
   const trips = response.headers.get('x-d1-round-trips')
   expect(trips, 'the answer counts its round trips').toMatch(/^\d+$/)
   return { text, trips: Number(trips) }
+}
+
+/** A page's stats and what follows them: the figures, not the test's own names above them. */
+export function statsPart(html: string): string {
+  return html.slice(html.indexOf('<div class="funnel">'), html.indexOf('</main>'))
 }

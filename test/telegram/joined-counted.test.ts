@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { env } from 'cloudflare:workers'
 import { DASHBOARD_WORDS } from '../../src/lib/i18n'
-import {
-  BASE,
-  call,
-  createCommunity,
-  createInvite,
-  eventually,
-  joinJson,
-  newPhone,
-  OWNER_TOKEN,
-  query,
-  visit,
-} from '../worker/helpers'
+import { call, createCommunity, createInvite, eventually, query, visit } from '../worker/helpers'
 import { createDb } from '../../src/db/client'
 import { statsQueries } from '../../src/services/stats-api'
 import { page, signIn } from '../worker/dashboard-helpers'
 import { englishLeftIn, readableText } from '../support/language'
 import { memberUpdate, newUser, postUpdate } from '../support/telegram-updates'
 import { telegramCommunity, verifiedOf, withTelegramLink } from './support'
-import { formSignUp, german, measured, telegramLinkWithJoins } from './counted-support'
+import { formSignUp, german, measured, statsPart, telegramLinkWithJoins } from './counted-support'
 
 /**
  * What a marketer of a Telegram community reads first: the funnel of a link and of the
@@ -68,11 +57,6 @@ function funnelSteps(html: string): string[] {
   return [...funnel.matchAll(/<span class="label">([^<]+)<\/span><b>([^<]+)<\/b>/g)].map(
     (m) => `${m[1]}: ${m[2]}`,
   )
-}
-
-/** A page's stats and what follows them: the figures, not the test's own names above them. */
-function statsPart(html: string): string {
-  return html.slice(html.indexOf('<div class="funnel">'), html.indexOf('</main>'))
 }
 
 /** The home page's row of a community, up to its end. */

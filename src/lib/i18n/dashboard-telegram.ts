@@ -98,8 +98,12 @@ const de = {
     '✓ Telegram: Beitritte, Bindung und Austritte, wie Telegram selbst sie über die Links in seine Chats gemeldet hat (verifiziert); ohne das Zeichen: wen unser Formular zum Chat geschickt hat.',
   compareNotFilteredNote: (dimensions: string) =>
     `–: Mit dem Filter nach ${dimensions} endet der Trichter eines Links in einen Telegram-Chat beim Schritt „Von unserem Formular zum Chat geschickt“: Telegram meldet einen Beitritt nur mit seinem Link, daher lassen sich die verifizierten Beitritte nicht nach ${dimensions} aufschlüsseln. Ohne diesen Filter zeigt der Vergleich sie.`,
+  /** Above the breakdowns where their source and campaign count each link's joins. */
+  breakdownsCountedNote:
+    'Quelle und Kampagne zählen Beitritte, Bindung und Austritte Link für Link wie der Trichter: bei Links in Telegram-Chats, was Telegram verifiziert hat (✓ Telegram), sonst, was unser Formular zum Chat geschickt hat. Land, Gerät, verweisende Seite und Zugang zählen, was unser Formular zum Chat geschickt hat: Telegram meldet einen Beitritt nur mit seinem Link und kann seine Beitritte nicht danach aufschlüsseln.',
+  /** Above the breakdowns under a filter on a visit's dimension: all of them our form's. */
   breakdownsFormNote:
-    'Diese Tabellen zählen, was unser Formular sah: Telegram meldet einen Beitritt mit seinem Link, nicht mit Land, Gerät oder Herkunft des Besuchs.',
+    'Diese Tabellen zählen, was unser Formular sah: Telegram meldet einen Beitritt nur mit seinem Link und kann seine Beitritte nicht nach Land, Gerät, verweisender Seite oder Zugang aufschlüsseln.',
   telegramLink: 'Telegram-Link',
   linkPending: 'ausstehend (Telegram hat ihn noch nicht erstellt; der Cron-Job versucht es erneut)',
   linkFailed:
@@ -194,8 +198,10 @@ const en: typeof de = {
     '✓ Telegram: joins, retention and leaves as Telegram itself reported them through the links into its chats (verified); without the mark: whom our form sent on to the chat.',
   compareNotFilteredNote: (dimensions: string) =>
     `–: filtered by ${dimensions}, the funnel of a link into a Telegram chat ends at “Sent on to the chat by our form”: Telegram reports a join with its link only, so the joins it verified cannot be broken down by ${dimensions}. Without that filter the comparison shows them.`,
+  breakdownsCountedNote:
+    'Source and campaign count joins, retention and leaves link by link, as the funnel does: for links into Telegram chats what Telegram verified (✓ Telegram), for the others what our form sent on to the chat. Country, device, referrer and way in count what our form sent on to the chat: Telegram reports a join with its link only and cannot break its joins down by these.',
   breakdownsFormNote:
-    'These tables count what our form saw: Telegram reports a join with its link, not with the visit’s country, device or referrer.',
+    'These tables count what our form saw: Telegram reports a join with its link only and cannot break its joins down by country, device, referrer or way in.',
   telegramLink: 'Telegram link',
   linkPending: 'pending (Telegram has not made it yet; the cron job tries again)',
   linkFailed:

@@ -43,6 +43,7 @@ export function statsViewReads(c: Context<AppEnv>, scope: StatsScope, csvPath: s
         countedLinks: counted.links,
         telegramLinks: counted.telegramLinks,
         joinedByDay: counted.joinedByDay,
+        countedBreakdowns: counted.breakdowns,
         csvHref,
         compareHref,
         telegram,

@@ -1,7 +1,7 @@
 import { formatNumber, type Lang } from '../../lib/i18n'
 import { telegramWords } from '../../lib/i18n/dashboard-telegram'
 import type { dashboardStatsOf, FunnelFigures } from '../../services/stats'
-import type { CountedFunnel, JoinedByDay } from '../../services/stats-joined'
+import type { CountedBreakdownRow, CountedFunnel, JoinedByDay } from '../../services/stats-joined'
 import {
   BREAKDOWNS,
   type Breakdown,
@@ -34,6 +34,32 @@ export type StatsView = ReturnType<typeof dashboardStatsOf> & {
   telegramLinks: Set<string>
   /** Where Telegram counts joins (and no filter names a visit's dimension): its parts per day. */
   joinedByDay: JoinedByDay | null
+  /**
+   * Where Telegram counts joins (and no filter names a visit's dimension): the breakdowns by the
+   * link's own source and campaign with each link's joins counted as in the funnel.
+   */
+  countedBreakdowns: Record<'source' | 'campaign', CountedBreakdownRow[]> | null
+}
+
+/**
+ * A breakdown row's joins. Counted link by link (`CountedBreakdownRow`), those Telegram verified
+ * are marked as the links table marks them: all of them, or how many of them.
+ */
+function JoinsCell(props: { l: Lang; row: BreakdownRow | CountedBreakdownRow }) {
+  const { l, row } = props
+  const tg = telegramWords(l)
+  const n = (value: number) => formatNumber(l, value)
+  if (!('telegramLinks' in row) || row.telegramLinks === 0) return <>{n(row.joins)}</>
+  return (
+    <>
+      {n(row.joins)}{' '}
+      <small class="muted" title={tg.verifiedTagTitle}>
+        {row.telegramLinks === row.links
+          ? tg.verifiedTag
+          : tg.ofWhichVerified(n(row.verifiedByTelegram))}
+      </small>
+    </>
+  )
 }
 
 /**
@@ -43,11 +69,15 @@ export type StatsView = ReturnType<typeof dashboardStatsOf> & {
 function BreakdownTable(props: {
   l: Lang
   dimension: Breakdown
-  rows: BreakdownRow[]
+  rows: BreakdownRow[] | CountedBreakdownRow[]
   filters: StatsFilters
   base: string
-  /** What the joins column counts: our form's joins, which on Telegram is not the join. */
+  /**
+   * What the joins and leaves columns count: our form's joins (on Telegram not the join, but the
+   * step before), or the join as each link's platform counted it.
+   */
   joinsLabel: string
+  leavesLabel: string
 }) {
   const { l, dimension, filters } = props
   const t = words(l)
@@ -70,7 +100,7 @@ function BreakdownTable(props: {
                 <th class="n">{t.confirmedStep}</th>
                 <th class="n">{props.joinsLabel}</th>
                 <th class="n">{t.retention7}</th>
-                <th class="n">{t.leftStep}</th>
+                <th class="n">{props.leavesLabel}</th>
               </tr>
             </thead>
             <tbody>
@@ -99,12 +129,12 @@ function BreakdownTable(props: {
                       {n(row.confirmations)}
                     </td>
                     <td class="n" data-label={props.joinsLabel}>
-                      {n(row.joins)}
+                      <JoinsCell l={l} row={row} />
                     </td>
                     <td class="n" data-label={t.retention7}>
                       {retentionText(l, row, 7)}
                     </td>
-                    <td class="n" data-label={t.leftStep}>
+                    <td class="n" data-label={props.leavesLabel}>
                       {n(row.leaves)}
                     </td>
                   </tr>
@@ -143,6 +173,10 @@ export function StatsSections(props: {
   const seen = view.verified.joins > 0 || view.verified.leaves > 0
   // A filter on a visit's dimension, which Telegram's joins cannot take: they are shown apart.
   const apart = byTelegram && joined.notFilteredBy.length > 0
+  // Set only where Telegram counts joins and no filter names a visit's dimension.
+  const counted = view.countedBreakdowns
+  // As the funnel names its "joined" step.
+  const joinedLabel = joined.by === 'telegram' ? tg.joinedVerified : t.joins
   return (
     <>
       <section>
@@ -248,19 +282,30 @@ export function StatsSections(props: {
         />
       </section>
       <section>
-        {byTelegram && <p class="muted">{tg.breakdownsFormNote}</p>}
+        {byTelegram && (
+          <p class="muted">{counted ? tg.breakdownsCountedNote : tg.breakdownsFormNote}</p>
+        )}
         {/* One breakdown a row on a desktop: its seven columns fill the page's width. */}
         <div class="grid breakdowns">
-          {BREAKDOWNS.map((dimension) => (
-            <BreakdownTable
-              l={l}
-              dimension={dimension}
-              rows={view.breakdowns[dimension]}
-              filters={view.filters}
-              base={base}
-              joinsLabel={byTelegram ? tg.sentOnStep : t.joins}
-            />
-          ))}
+          {BREAKDOWNS.map((dimension) => {
+            // The link's own source and campaign count each link's joins as the funnel does;
+            // a visit's dimensions, which Telegram's joins cannot take, our form's.
+            const rows =
+              counted && (dimension === 'source' || dimension === 'campaign')
+                ? counted[dimension]
+                : null
+            return (
+              <BreakdownTable
+                l={l}
+                dimension={dimension}
+                rows={rows ?? view.breakdowns[dimension]}
+                filters={view.filters}
+                base={base}
+                joinsLabel={rows ? joinedLabel : byTelegram ? tg.sentOnStep : t.joins}
+                leavesLabel={rows && joined.by === 'telegram' ? tg.leftVerified : t.leftStep}
+              />
+            )
+          })}
         </div>
       </section>
     </>
