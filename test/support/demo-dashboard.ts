@@ -27,6 +27,7 @@ export const DEMO_PAGES: Array<[name: string, path: string]> = [
     'runners-compare',
     `/admin/communities/${RUNNERS}/compare?links=inv_0000000000000000000000000b,inv_000000000000000000000000b2`,
   ],
+  ['paddlers', `/admin/communities/${PADDLERS}`],
   ['paddlers-compare', `/admin/communities/${PADDLERS}/compare?sources=flyer,instagram`],
   ['makers', `/admin/communities/${MAKERS}`],
   ['makers-approvals', `/admin/communities/${MAKERS}/approvals`],
