@@ -409,8 +409,10 @@ export const StatsSchema = z
       .object({ verifiedJoins: z.number().int(), verifiedLeaves: z.number().int() })
       .optional()
       .describe(
-        'Telegram only, a community’s stats: joins and leaves Telegram saw in its chats that ' +
-          'came through no link of ours (a link shared in the chat, an admin adding someone)',
+        'Telegram only, a community’s stats where some of its groups are on Telegram: joins ' +
+          'and leaves Telegram saw in its chats that came through no link of ours (a link ' +
+          'shared in the chat, an admin adding someone). Not under a `source` or `campaign` ' +
+          'filter: they came through no link, so they have neither',
       ),
   })
   .openapi('Stats')
@@ -441,8 +443,10 @@ const ComparedStepSchema = z.object({
     .int()
     .nullable()
     .describe(
-      'What the step is a share of: the step before it; for retention, the joins old enough; ' +
-        'for leaves, the joins. Null for visits',
+      'What the step is a share of: the step before it; for joins Telegram counted ' +
+        '(`joined.countedBy` not `our_forms`), the visits, as most join through the Telegram ' +
+        'link past our form; for retention, the joins old enough; for leaves, the joins. Null ' +
+        'for visits',
     ),
   rate: z.number().nullable().describe('`value / base`; null when there is nothing to measure'),
   differenceFromFirst: z

@@ -184,7 +184,12 @@ export async function getStats(
           }
         : row,
     )
-  const other = otherRows[0]
+  // Joins through no link of ours have no source or campaign: under a filter on those, none of
+  // them is in the answer; nor in a community none of whose groups is on Telegram.
+  const other =
+    filters.source === undefined && filters.campaign === undefined && scopeLeads !== 'our_forms'
+      ? otherRows[0]
+      : undefined
   return {
     ...range,
     filters,

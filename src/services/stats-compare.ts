@@ -205,6 +205,8 @@ export function compareSourcesOf(
 }
 
 /** The funnel's steps in order, each with the step its share is taken of (as the funnel shows). */
+type Step = (typeof STEPS)[number]
+
 const STEPS = [
   { step: 'visits', base: null },
   { step: 'joinRequests', base: 'visits' },
@@ -226,13 +228,17 @@ const round = (value: number) => Math.round(value * 10000) / 10000
  * A comparison as the API answers it: each entry's funnel steps with their share of the step
  * before (`rate`, null with nothing to measure) and how far that share is from the first
  * entry's (`differenceFromFirst`, a fraction: 0.05 is five points more). A retention step not
- * measurable yet says from which day it will be (`measurableFrom`), as the page does.
+ * measurable yet says from which day it will be (`measurableFrom`), as the page does. The join
+ * of an entry Telegram counts is a share of the visits, as its funnel on the page shows it.
  */
 export function withSteps(entries: ComparedEntry[]) {
+  const baseOf = (entry: ComparedEntry, step: Step) =>
+    step.step === 'joins' && joinedPastOurForm(entry) ? 'visits' : step.base
   const rates = entries.map((entry) =>
-    STEPS.map(({ base, step }) => {
+    STEPS.map((step) => {
+      const base = baseOf(entry, step)
       const of = base === null ? 0 : (entry.funnel[base] as number)
-      return of > 0 ? (entry.funnel[step] as number) / of : null
+      return of > 0 ? (entry.funnel[step.step] as number) / of : null
     }),
   )
   return entries.map((entry, i) => ({
@@ -240,9 +246,11 @@ export function withSteps(entries: ComparedEntry[]) {
     funnel: funnelOnly(entry.funnel),
     joined: joinedOf(entry),
     conversionRate: round(conversionOf(entry.funnel)),
-    steps: STEPS.map(({ step, base }, s) => {
-      const rate = rates[i]![s]!
-      const first = rates[0]![s]!
+    steps: STEPS.map((s, n) => {
+      const { step } = s
+      const base = baseOf(entry, s)
+      const rate = rates[i]![n]!
+      const first = rates[0]![n]!
       const retention = step === 'stayed7Days' ? 7 : step === 'stayed30Days' ? 30 : null
       const waiting =
         retention !== null && rate === null && entry.funnel.joins > 0 && entry.funnel.firstJoinDay
@@ -257,6 +265,16 @@ export function withSteps(entries: ComparedEntry[]) {
       }
     }),
   }))
+}
+
+/**
+ * Whether an entry's joins are counted past our form: by Telegram for some of its links, under
+ * no filter its joins cannot take. Most people join through the Telegram link straight from the
+ * landing page, so the join is a share of the visits (as the funnel shows it), not of our
+ * form's confirmations.
+ */
+function joinedPastOurForm({ joined }: ComparedEntry): boolean {
+  return joined.by !== 'our_forms' && joined.notFilteredBy.length === 0
 }
 
 /**

@@ -1601,7 +1601,7 @@ export interface components {
         /** @description Where the query filters by a visit’s own dimension and Telegram counts joins here: the filters Telegram’s figures did not take (they cannot be broken down by them). Telegram reports a join with its link only, never with a visit’s country, device, referrer or way in, so Telegram’s figures take only the filters on the link (source, campaign): a filter on `country`, `device`, `referrer` or `via` leaves them as they are */
         notFilteredBy?: ('country' | 'device' | 'referrer' | 'via')[]
       }
-      /** @description Telegram only, a community’s stats: joins and leaves Telegram saw in its chats that came through no link of ours (a link shared in the chat, an admin adding someone) */
+      /** @description Telegram only, a community’s stats where some of its groups are on Telegram: joins and leaves Telegram saw in its chats that came through no link of ours (a link shared in the chat, an admin adding someone). Not under a `source` or `campaign` filter: they came through no link, so they have neither */
       otherRoutes?: {
         verifiedJoins: number
         verifiedLeaves: number
@@ -1781,7 +1781,7 @@ export interface components {
             | 'stayed30Days'
             | 'leaves'
           value: number
-          /** @description What the step is a share of: the step before it; for retention, the joins old enough; for leaves, the joins. Null for visits */
+          /** @description What the step is a share of: the step before it; for joins Telegram counted (`joined.countedBy` not `our_forms`), the visits, as most join through the Telegram link past our form; for retention, the joins old enough; for leaves, the joins. Null for visits */
           base: number | null
           /** @description `value / base`; null when there is nothing to measure */
           rate: number | null

@@ -58,7 +58,12 @@ describe('comparing a Telegram link with a WhatsApp link', () => {
       conversionRate: 0,
     })
     expect(telegram.joins.reduce((a: number, b: number) => a + b, 0)).toBe(3)
-    expect(telegram.steps.find((s: { step: string }) => s.step === 'joins').value).toBe(3)
+    // Its join is a share of the visits (none here), as its funnel shows it, not of the one
+    // sign-up our form confirmed; the WhatsApp link's of its confirmed sign-ups.
+    const joinsStep = (entry: { steps: Array<{ step: string }> }) =>
+      entry.steps.find((s) => s.step === 'joins')
+    expect(joinsStep(telegram)).toMatchObject({ value: 3, base: 0, rate: null })
+    expect(joinsStep(whatsapp)).toMatchObject({ value: 2, base: 2, rate: 1 })
     expect(whatsapp.funnel.joins).toBe(2)
     expect(whatsapp.joined).toMatchObject({ countedBy: 'our_forms', joins: 2, sentOnByOurForms: 2 })
     // The same two as sources, in the same read.
@@ -97,15 +102,18 @@ describe('comparing a Telegram link with a WhatsApp link', () => {
     const { text, trips } = await measured(`${at}?links=${poster.id},${flyer.id}`, cookie)
     expect(trips).toBeLessThanOrEqual(2)
     expect(compareRow(text, 'Sent on to the chat by our form')).toEqual(['1 | 100%', '–'])
-    expect(compareRow(text, 'Joins')[0]).toBe('3 verified by Telegram ✓ Telegram | 0%')
+    expect(compareRow(text, 'Joins')[0]).toBe('3 verified by Telegram ✓ Telegram | Not known yet.')
     expect(compareRow(text, 'Joins')[1]).toMatch(/^2 \| 100%$/)
     expect(text).toContain('✓ Telegram: joins, retention and leaves as Telegram itself reported')
+    expect(text).toContain('<th scope="col">Joined (verified by Telegram)</th>')
     const sources = await measured(`${at}?sources=poster,flyer`, cookie)
     expect(sources.trips).toBeLessThanOrEqual(2)
     expect(compareRow(sources.text, 'Joins')[0]).toMatch(/^3 (verified by Telegram )?✓ Telegram/)
     // Filtered by country, the Telegram link's funnel ends at what our form sent on.
     const filtered = await measured(`${at}?links=${poster.id},${flyer.id}&country=DE`, cookie)
     expect(compareRow(filtered.text, 'Joins')[0]).toBe('–')
+    // Its joins by day are then what our form sent on, named so: nothing verified is shown.
+    expect(filtered.text).not.toContain('Joined (verified by Telegram)')
     expect(filtered.text).toContain('so the joins it verified cannot be broken down by country')
     const deutsch = await german(`${at}?links=${poster.id},${flyer.id}&country=DE`, cookie)
     expect(deutsch).toContain('lassen sich die verifizierten Beitritte nicht nach Land')

@@ -103,6 +103,10 @@ describe('a Telegram community’s joins, as Telegram verified them', () => {
     const overview = await measured(`/admin/communities/${community.id}`, cookie)
     expect(overview.trips).toBeLessThanOrEqual(2)
     expect(funnelSteps(overview.text)).toContain('Joined (verified by Telegram): 5')
+    // Every join shown is one Telegram observed: the note that figures are inferred stands only
+    // under the groups (the announcement group, on WhatsApp, counts its members from our
+    // forms), not under the funnel.
+    expect(overview.text.split(DASHBOARD_WORDS.en.whatsappInferred)).toHaveLength(2)
     const row = (id: string) => {
       const start = overview.text.indexOf(`<a href="/admin/links/${id}">`)
       return overview.text.slice(start, overview.text.indexOf('</tr>', start))
@@ -204,6 +208,10 @@ describe('a WhatsApp community, with Telegram configured', () => {
       conversionRate: 0,
     })
     expect(stats.json.totals.joins).toBe(2)
+    // Its chats are none of Telegram's: no joins through other routes to tell of.
+    const whole = await call('GET', `/api/communities/${community.id}/stats`)
+    expect(whole.json.joined.countedBy).toBe('our_forms')
+    expect(whole.json.otherRoutes).toBeUndefined()
     const { cookie } = await signIn()
     const overview = (await page(`/admin/communities/${community.id}`, cookie)).text
     expect(funnelSteps(overview)).toEqual([

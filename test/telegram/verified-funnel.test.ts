@@ -66,6 +66,9 @@ describe('joins and leaves Telegram reports', () => {
     const stats = await call('GET', `/api/communities/${community.id}/stats`)
     expect(stats.status, stats.text).toBe(200)
     expect(stats.json.otherRoutes).toEqual({ verifiedJoins: before.joins + 3, verifiedLeaves: 1 })
+    // They came through no link: a filter on the link's source or campaign leaves them out.
+    const bySource = await call('GET', `/api/communities/${community.id}/stats?source=flyer`)
+    expect(bySource.json.otherRoutes).toBeUndefined()
     expect(stats.json.totals.verifiedJoins).toBe(0)
   })
 

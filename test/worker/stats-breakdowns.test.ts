@@ -301,7 +301,7 @@ describe('compare', () => {
     const { community, insta, flyer } = await world()
     const { cookie } = await signIn()
     const home = await page(`/admin/communities/${community.id}`, cookie)
-    expect(home.text).toContain('>Compare links</a>')
+    expect(home.text).toContain('>Compare links or sources</a>')
     const compared = await page(
       `/admin/communities/${community.id}/compare?tz=UTC&links=${insta.id},${flyer.id}`,
       cookie,
@@ -330,7 +330,7 @@ describe('compare', () => {
     expect(bySource.text).toContain('flyer</bdi>: Difference to “instagram”')
 
     const one = await page(`/admin/communities/${community.id}/compare?links=${insta.id}`, cookie)
-    expect(one.text).toContain('Pick at least two links to compare.')
+    expect(one.text).toContain('Pick at least two links or two sources to compare.')
     const other = await createInvite((await createCommunity()).id)
     const foreign = await page(
       `/admin/communities/${community.id}/compare?links=${insta.id},${other.id}`,

@@ -54,7 +54,9 @@ function compareRows(l: Lang, stepLists: FunnelStep[][]): CompareRow[] {
 function shareText(l: Lang, entry: ComparedEntry, step: FunnelStep): string {
   if (step.key === 'stayed7Days' || step.key === 'stayed30Days')
     return retentionText(l, entry.funnel, step.key === 'stayed7Days' ? 7 : 30)
-  return step.base ? percent(shareOf(step), l) : ''
+  if (!step.base) return ''
+  // Of nothing, no share: not 0 %, as the funnel says it.
+  return step.base.value > 0 ? percent(shareOf(step), l) : words(l).notYetKnown
 }
 
 /** How much more (or less) of the step before a step kept than the first entry, in points. */
@@ -67,6 +69,14 @@ function differenceText(l: Lang, mine: FunnelStep | undefined, theirs: FunnelSte
     signDisplay: 'exceptZero',
   }).format(points)
   return t.pointsDifference(text)
+}
+
+/**
+ * Whether an entry's joins by day are Telegram's: where it counts them all, under no filter
+ * they cannot take (then the days hold what our form sent on, as its funnel does).
+ */
+function verifiedDays(entry: ComparedEntry): boolean {
+  return entry.joined.by === 'telegram' && entry.joined.notFilteredBy.length === 0
 }
 
 /** What the compare page shows, read and decided by its handler. */
@@ -240,7 +250,9 @@ export function ComparePage(props: CompareView) {
             {notFilteredBy && (
               <p class="muted">{tg.compareNotFilteredNote(dimensionsText(l, notFilteredBy))}</p>
             )}
-            {props.whatsapp && <WhatsAppInferredNote lang={l} />}
+            {props.whatsapp && entries.some((entry) => entry.joined.by !== 'telegram') && (
+              <WhatsAppInferredNote lang={l} />
+            )}
           </section>
           <section>
             <div class="grid two">
@@ -265,7 +277,7 @@ export function ComparePage(props: CompareView) {
                     dayLabel={t.day}
                     series={[
                       {
-                        label: entry.joined.by === 'telegram' ? tg.joinedVerified : t.joins,
+                        label: verifiedDays(entry) ? tg.joinedVerified : t.joins,
                         color: '#8a5a00',
                         values: entry.joins,
                       },

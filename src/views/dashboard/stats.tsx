@@ -194,7 +194,8 @@ export function StatsSections(props: {
           </p>
         )}
         <Funnel lang={l} figures={view.counted} joined={view.counted.joined} heading={t.funnel} />
-        {props.whatsapp && <WhatsAppInferredNote lang={l} />}
+        {/* Not where Telegram counted every join shown: those the bot observed. */}
+        {props.whatsapp && joined.by !== 'telegram' && <WhatsAppInferredNote lang={l} />}
         {/* Apart from the funnel unless the funnel already is all Telegram saw. */}
         {view.telegram && (apart || (seen && joined.by !== 'telegram')) && (
           <TelegramSeen
