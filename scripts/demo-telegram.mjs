@@ -133,11 +133,59 @@ WHERE community_id = '${PADDLERS}' AND ${NOT_LOADED};`,
   ]
 }
 
+/**
+ * A link's day as rollup rows, one per way in, as the Worker counts visits (each row's scans or
+ * clicks only, under its `via`), so the funnel's scans and clicks are the way-in breakdown's.
+ * Telegram says nothing of how a person came (the Worker keeps its counts under country `XX`);
+ * here they sit on the row of the link's usual way in, which the stats do not filter them by.
+ */
+function rollupRows(r) {
+  return ['qr', 'link'].flatMap((via) => {
+    const visits = r[via]
+    const verified =
+      via === r.usualWay ? [r.verifiedJoins, r.verifiedLeaves, r.left7, r.left30] : [0, 0, 0, 0]
+    if (visits === 0 && verified.every((n) => n === 0)) return []
+    return [
+      [
+        r.inviteId,
+        PADDLERS,
+        r.day,
+        'DE',
+        via,
+        'mobile',
+        '',
+        visits,
+        Math.round(visits * 0.86),
+        via === 'qr' ? visits : 0,
+        via === 'link' ? visits : 0,
+        ...verified,
+      ],
+    ]
+  })
+}
+
 /** The SQL statements of the Telegram community, up to `now`. */
 export function demoTelegramStatements(now = new Date()) {
   const todayStart = Date.parse(`${utcDay(now.getTime())}T00:00:00.000Z`)
   const since = todayStart - DAYS * DAY_MS
-  const rollups = []
+  const rollups = new Map()
+  /** A link's figures of a day: its visits, and what Telegram reported through it. */
+  const rollup = (link, day) => {
+    const key = `${link.id}|${day}`
+    if (!rollups.has(key))
+      rollups.set(key, {
+        inviteId: link.id,
+        day,
+        usualWay: link.qr >= 0.5 ? 'qr' : 'link',
+        qr: 0,
+        link: 0,
+        verifiedJoins: 0,
+        verifiedLeaves: 0,
+        left7: 0,
+        left30: 0,
+      })
+    return rollups.get(key)
+  }
   const memberships = []
   const members = []
   const otherRoutes = []
@@ -149,15 +197,15 @@ export function demoTelegramStatements(now = new Date()) {
     for (const link of LINKS) {
       const rand = random(`${day}|${link.code}|telegram`)
       const visits = Math.round(link.weight * 14 * growth * (0.6 + 0.8 * rand()))
-      const qr = Math.round(visits * link.qr)
-      let joins = 0
-      let leaves = 0
+      const row = rollup(link, day)
+      row.qr = Math.round(visits * link.qr)
+      row.link = visits - row.qr
       for (let v = 0; v < visits; v++) {
         if (rand() > 0.18) continue
         // Telegram saw the person come in through this link: a verified join.
         const joinedAt = dayStart + Math.floor(rand() * Math.min(DAY_MS, now.getTime() - dayStart))
         if (joinedAt > now.getTime()) continue
-        joins += 1
+        row.verifiedJoins += 1
         const user = (nextUser += 10)
         const leftAt =
           rand() < 0.22 ? joinedAt + Math.floor((3 + rand() * 30) * DAY_MS) : Number.NaN
@@ -175,36 +223,14 @@ export function demoTelegramStatements(now = new Date()) {
           left ? leftAt : joinedAt,
         ])
         members.push(telegramMember(user, firstName, link.id, joinedAt, left ? leftAt : null))
-        // A leave counts on the day it happened, for the link the person came through.
-        if (left) {
-          const leaveDay = utcDay(leftAt)
-          const row = rollups.find((r) => r.day === leaveDay && r.inviteId === link.id)
-          if (row) row.verifiedLeaves += 1
-          else if (leaveDay === day) leaves += 1
-          else
-            rollups.push({
-              inviteId: link.id,
-              day: leaveDay,
-              visits: 0,
-              unique: 0,
-              qr: 0,
-              link: 0,
-              verifiedJoins: 0,
-              verifiedLeaves: 1,
-            })
-        }
+        if (!left) continue
+        // A leave counts on the day it happened, for the link the person came through, and on
+        // the join's day (its cohort) if within 7 or 30 days of it, as the Worker counts it
+        // (`cohortLeaveStatement`): verified retention reads the cohort.
+        rollup(link, utcDay(leftAt)).verifiedLeaves += 1
+        if (leftAt - joinedAt <= 7 * DAY_MS) row.left7 += 1
+        if (leftAt - joinedAt <= 30 * DAY_MS) row.left30 += 1
       }
-      const existing = rollups.find((r) => r.day === day && r.inviteId === link.id)
-      const row = existing ?? { inviteId: link.id, day, verifiedJoins: 0, verifiedLeaves: 0 }
-      Object.assign(row, {
-        visits,
-        unique: Math.round(visits * 0.86),
-        qr,
-        link: visits - qr,
-        verifiedJoins: row.verifiedJoins + joins,
-        verifiedLeaves: row.verifiedLeaves + leaves,
-      })
-      if (!existing) rollups.push(row)
     }
     // People added by an admin or joining through the chat's own link: counted as "other".
     const other = random(`${day}|telegram-other`)
@@ -368,22 +394,10 @@ VALUES ('${PADDLERS}', 'spree-paddlers', 'Spree Paddlers',
         'link_visits',
         'verified_joins',
         'verified_leaves',
+        'verified_left_within_7_days',
+        'verified_left_within_30_days',
       ],
-      rollups.map((r) => [
-        r.inviteId,
-        PADDLERS,
-        r.day,
-        'DE',
-        r.qr >= r.link ? 'qr' : 'link',
-        'mobile',
-        '',
-        r.visits,
-        r.unique,
-        r.qr,
-        r.link,
-        r.verifiedJoins,
-        r.verifiedLeaves,
-      ]),
+      [...rollups.values()].flatMap(rollupRows),
     ),
     ...inserts(
       'telegram_memberships',

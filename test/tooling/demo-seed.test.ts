@@ -228,6 +228,79 @@ describe('the demo a newcomer sees', () => {
     ).toBeGreaterThanOrEqual(1)
   })
 
+  it('has Telegram’s leaves on their joins’ cohorts, so verified retention is what they imply', () => {
+    const TELEGRAM = 'cmt_0000000000000000000000000t'
+    // Of each day's joins through a link, those who left within 7 and within 30 days, as the
+    // Worker counts them when Telegram reports the leave (cohortLeaveStatement).
+    const cohorts = rows(
+      `select invite_id as invite, day, sum(verified_left_within_7_days) as left7,
+         sum(verified_left_within_30_days) as left30
+       from invite_daily_stats where community_id = '${TELEGRAM}'
+       group by invite_id, day
+       having sum(verified_left_within_7_days) > 0 or sum(verified_left_within_30_days) > 0
+       order by invite, day`,
+    )
+    const implied = rows(
+      `select invite_id as invite, strftime('%Y-%m-%d', joined_at / 1000, 'unixepoch') as day,
+         sum(left_at - joined_at <= 7 * 86400000) as left7,
+         sum(left_at - joined_at <= 30 * 86400000) as left30
+       from telegram_memberships where chat_id = -1001000000001 and left_at is not null
+       group by invite, day
+       having left7 > 0 or left30 > 0
+       order by invite, day`,
+    )
+    expect(cohorts).toEqual(implied)
+    // Read as the dashboard reads it: of the joins at least 7 days old, some have left.
+    const today = new Date().toISOString().slice(0, 10)
+    const [week] = rows<{ joined: number; left: number }>(
+      `select sum(verified_joins) as joined, sum(verified_left_within_7_days) as left
+       from invite_daily_stats
+       where community_id = '${TELEGRAM}' and day <= date('${today}', '-7 days')`,
+    )
+    expect(week!.left).toBeGreaterThan(0)
+    expect(week!.left).toBeLessThan(week!.joined)
+    const [ever] = rows<{ left7: number; left30: number; leaves: number }>(
+      `select sum(verified_left_within_7_days) as left7,
+         sum(verified_left_within_30_days) as left30, sum(verified_leaves) as leaves
+       from invite_daily_stats where community_id = '${TELEGRAM}'`,
+    )
+    expect(ever!.left30).toBeGreaterThan(ever!.left7)
+    expect(ever!.left30).toBeLessThanOrEqual(ever!.leaves)
+  })
+
+  it('counts each visit under its way in: the funnel’s scans and clicks are the breakdown’s', () => {
+    // The Worker keeps a row per way in (`via`): a QR row holds scans only, a link row clicks.
+    for (const table of ['invite_daily_stats', 'invite_monthly_stats']) {
+      const mixed = rows(
+        `select * from ${table}
+         where (via = 'qr' and link_visits <> 0) or (via = 'link' and qr_visits <> 0)
+           or (via in ('qr', 'link') and visits <> qr_visits + link_visits)`,
+      )
+      expect(mixed, table).toEqual([])
+    }
+    const communities = rows<{
+      community: string
+      scans: number
+      clicks: number
+      qr: number
+      link: number
+    }>(
+      `select community_id as community, sum(qr_visits) as scans, sum(link_visits) as clicks,
+         sum(case via when 'qr' then visits else 0 end) as qr,
+         sum(case via when 'link' then visits else 0 end) as link
+       from invite_daily_stats group by community_id`,
+    )
+    expect(communities.map((row) => row.community)).toContain('cmt_0000000000000000000000000t')
+    for (const row of communities) {
+      expect({ qr: row.qr, link: row.link }, row.community).toEqual({
+        qr: row.scans,
+        link: row.clicks,
+      })
+      expect(row.scans, row.community).toBeGreaterThan(0)
+      expect(row.clicks, row.community).toBeGreaterThan(0)
+    }
+  })
+
   it('has the members those Telegram joins made, so every page counts the same people', () => {
     const TELEGRAM = 'cmt_0000000000000000000000000t'
     // One member per verified join, as the Worker makes it: the account as the contact, the
