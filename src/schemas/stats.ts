@@ -427,7 +427,13 @@ const ComparedFunnelSchema = z.object({
   confirmedByPhone: figures.confirmedByPhone,
   confirmedByEmail: figures.confirmedByEmail,
   joins: figures.joins,
-  leaves: z.number().int().describe('Of the joins in the period, how many have left since'),
+  leaves: z
+    .number()
+    .int()
+    .describe(
+      'Of the joins in the period, how many have left since; where Telegram counts the joins ' +
+        '(`joined`), the leaves it reported in the period, whenever the person joined',
+    ),
   firstJoinDay: z.string().nullable().describe('The first day of the period with a join'),
   joinedAtLeast7DaysAgo: z.number().int().describe('Joins at least 7 days old'),
   stayed7Days: z.number().int().describe('Of those, still members 7 days after joining'),
@@ -445,8 +451,9 @@ const ComparedStepSchema = z.object({
     .describe(
       'What the step is a share of: the step before it; for joins Telegram counted ' +
         '(`joined.countedBy` not `our_forms`), the visits, as most join through the Telegram ' +
-        'link past our form; for retention, the joins old enough; for leaves, the joins. Null ' +
-        'for visits',
+        'link past our form; for retention, the joins old enough; for leaves, the joins (none ' +
+        'where Telegram counts them: it reports a leave on the day it happens, whenever the ' +
+        'person joined). Null for visits',
     ),
   rate: z.number().nullable().describe('`value / base`; null when there is nothing to measure'),
   differenceFromFirst: z

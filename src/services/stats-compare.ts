@@ -229,11 +229,17 @@ const round = (value: number) => Math.round(value * 10000) / 10000
  * before (`rate`, null with nothing to measure) and how far that share is from the first
  * entry's (`differenceFromFirst`, a fraction: 0.05 is five points more). A retention step not
  * measurable yet says from which day it will be (`measurableFrom`), as the page does. The join
- * of an entry Telegram counts is a share of the visits, as its funnel on the page shows it.
+ * of an entry Telegram counts is a share of the visits, as its funnel on the page shows it, and
+ * its leaves are a share of nothing (counted on the day they happen).
  */
 export function withSteps(entries: ComparedEntry[]) {
-  const baseOf = (entry: ComparedEntry, step: Step) =>
-    step.step === 'joins' && joinedPastOurForm(entry) ? 'visits' : step.base
+  const baseOf = (entry: ComparedEntry, step: Step) => {
+    if (!joinedPastOurForm(entry)) return step.base
+    // Telegram reports a leave on the day it happens, whenever the person joined: its leaves
+    // are no share of the period's joins.
+    if (step.step === 'leaves') return null
+    return step.step === 'joins' ? 'visits' : step.base
+  }
   const rates = entries.map((entry) =>
     STEPS.map((step) => {
       const base = baseOf(entry, step)

@@ -73,13 +73,23 @@ export function funnelSteps(lang: Lang, f: FunnelFigures, joined?: JoinedCount):
       base: { value: f.joinedAtLeast30DaysAgo, label: t.joinsOldEnough(30) },
       note: t.retentionNote(n(f.joinedAtLeast30DaysAgo), 30),
     },
-    {
-      key: 'leaves',
-      label: verified ? tg.leftVerified : t.leftStep,
-      value: f.leaves,
-      base: { value: f.joins, label: joinedLabel },
-      tone: 'loss',
-    },
+    // Telegram reports a leave on the day it happens, whenever the person joined: where it
+    // counts, the leaves are no share of the period's joins (retention is, per cohort).
+    joined && joined.by !== 'our_forms'
+      ? {
+          key: 'leaves',
+          label: verified ? tg.leftVerified : t.leftStep,
+          value: f.leaves,
+          note: tg.leftOnTheDayNote,
+          tone: 'loss',
+        }
+      : {
+          key: 'leaves',
+          label: t.leftStep,
+          value: f.leaves,
+          base: { value: f.joins, label: joinedLabel },
+          tone: 'loss',
+        },
   ]
 }
 

@@ -1732,7 +1732,7 @@ export interface components {
           confirmedByEmail: number
           /** @description On WhatsApp: sent on to the chat link (what our own forms saw, not the chat). For what Telegram saw in the chat, see `verifiedJoins` */
           joins: number
-          /** @description Of the joins in the period, how many have left since */
+          /** @description Of the joins in the period, how many have left since; where Telegram counts the joins (`joined`), the leaves it reported in the period, whenever the person joined */
           leaves: number
           /** @description The first day of the period with a join */
           firstJoinDay: string | null
@@ -1781,7 +1781,7 @@ export interface components {
             | 'stayed30Days'
             | 'leaves'
           value: number
-          /** @description What the step is a share of: the step before it; for joins Telegram counted (`joined.countedBy` not `our_forms`), the visits, as most join through the Telegram link past our form; for retention, the joins old enough; for leaves, the joins. Null for visits */
+          /** @description What the step is a share of: the step before it; for joins Telegram counted (`joined.countedBy` not `our_forms`), the visits, as most join through the Telegram link past our form; for retention, the joins old enough; for leaves, the joins (none where Telegram counts them: it reports a leave on the day it happens, whenever the person joined). Null for visits */
           base: number | null
           /** @description `value / base`; null when there is nothing to measure */
           rate: number | null

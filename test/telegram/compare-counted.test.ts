@@ -64,6 +64,11 @@ describe('comparing a Telegram link with a WhatsApp link', () => {
       entry.steps.find((s) => s.step === 'joins')
     expect(joinsStep(telegram)).toMatchObject({ value: 3, base: 0, rate: null })
     expect(joinsStep(whatsapp)).toMatchObject({ value: 2, base: 2, rate: 1 })
+    // Telegram reports a leave on its day, whoever joined when: no share of the period's joins.
+    const leavesStep = (entry: { steps: Array<{ step: string }> }) =>
+      entry.steps.find((s) => s.step === 'leaves')
+    expect(leavesStep(telegram)).toMatchObject({ value: 0, base: null, rate: null })
+    expect(leavesStep(whatsapp)).toMatchObject({ value: 0, base: 2, rate: 0 })
     expect(whatsapp.funnel.joins).toBe(2)
     expect(whatsapp.joined).toMatchObject({ countedBy: 'our_forms', joins: 2, sentOnByOurForms: 2 })
     // The same two as sources, in the same read.

@@ -89,6 +89,10 @@ describe('a Telegram community’s joins, as Telegram verified them', () => {
       'Left or removed (verified by Telegram): 0',
     ])
     expect(english).not.toContain(DASHBOARD_WORDS.en.whatsappInferred)
+    // Its leaves are counted on the day they happen: said so, and no share of the joins.
+    const left = english.slice(english.indexOf('Left or removed (verified by Telegram)'))
+    expect(left.slice(0, left.indexOf('</li>'))).toContain('Counted on the day they left')
+    expect(left.slice(0, left.indexOf('</li>'))).not.toContain('of Joined')
     // Pages default to German: the same funnel in German, with no English left.
     const deutsch = await german(`/admin/links/${invite.id}`, cookie)
     expect(funnelSteps(deutsch)).toContain('Beigetreten (von Telegram verifiziert): 4')

@@ -63,6 +63,9 @@ const de = {
   stayed7Verified: 'Nach 7 Tagen noch im Chat (von Telegram verifiziert)',
   stayed30Verified: 'Nach 30 Tagen noch im Chat (von Telegram verifiziert)',
   leftVerified: 'Ausgetreten oder entfernt (von Telegram verifiziert)',
+  /** Under the leaves where Telegram counts them: on the day of the leave, not per join. */
+  leftOnTheDayNote:
+    'Gezählt am Tag des Austritts, wann immer die Person beigetreten ist: kein Anteil an den Beitritten dieses Zeitraums. Wie viele der Beigetretenen blieben, zeigen die Schritte „nach 7 / 30 Tagen“.',
   /** The joins chart's part of the joins that our form sent on to WhatsApp. */
   joinedWhatsApp: 'Beigetreten (von unserem Formular zu WhatsApp geschickt)',
   /** A visit's own dimensions in a sentence ("nach Land und Gerät"). */
@@ -168,6 +171,8 @@ const en: typeof de = {
   stayed7Verified: 'Still in the chat after 7 days (verified by Telegram)',
   stayed30Verified: 'Still in the chat after 30 days (verified by Telegram)',
   leftVerified: 'Left or removed (verified by Telegram)',
+  leftOnTheDayNote:
+    'Counted on the day they left, whenever they joined: not a share of this period’s joins. How many of those who joined stayed is in the steps “after 7 / 30 days”.',
   joinedWhatsApp: 'Joined (sent on to WhatsApp by our form)',
   visitDimensions: {
     country: 'country',
