@@ -240,56 +240,6 @@ const BreakdownRowSchema = z
   })
   .openapi('StatsBreakdownRow')
 
-/**
- * A row of the breakdown by a link's own source or campaign: each link is one source and one
- * campaign, so its joins as its own platform counted them add up by them.
- */
-const LinkBreakdownRowSchema = BreakdownRowSchema.extend({
-  joined: z
-    .object({
-      countedBy: z
-        .enum(['our_forms', 'telegram', 'both'])
-        .describe(
-          'Who counted `joins` of the links with this value: `telegram` where every one with ' +
-            'figures leads into a Telegram chat, `our_forms` where none does, `both` where some do',
-        ),
-      joins: z
-        .number()
-        .int()
-        .nullable()
-        .describe(
-          'The joins of the links with this value, each link counted where its people join: ' +
-            'Telegram’s verified joins through a link into a Telegram chat, our form’s sent on ' +
-            'for one into WhatsApp; the row’s `joins` (our form’s) is never added. Null where ' +
-            '`notFilteredBy` is given: Telegram’s joins cannot be broken down by those filters',
-        ),
-      verifiedByTelegram: z
-        .number()
-        .int()
-        .describe(
-          'Of `joins`, those Telegram reported through links into its chats, under the filters ' +
-            'on the link only',
-        ),
-      sentOnByOurForms: z
-        .number()
-        .int()
-        .describe('Of `joins`, those our form sent on to a WhatsApp chat link (inferred)'),
-      conversionRate: z
-        .number()
-        .nullable()
-        .describe('joins / the row’s uniqueVisitors; null where `joins` is'),
-      notFilteredBy: NotFilteredBy,
-    })
-    .optional()
-    .describe(
-      'Telegram only (when configured): the joins of the row’s links as each link’s own ' +
-        'platform counted them, as the answer’s `joined` counts them all',
-    ),
-}).openapi('StatsLinkBreakdownRow')
-
-const Breakdown = <Row extends z.ZodType>(what: string, row: Row) =>
-  z.array(row).describe(`The whole funnel by ${what}, busiest first (at most 100; every country)`)
-
 /** The joins each link's own platform counted, as the stats and the comparison answer them. */
 const JoinedSchema = z.object({
   countedBy: z
@@ -327,6 +277,56 @@ const JoinedSchema = z.object({
   conversionRate: z.number().nullable().describe('joins / uniqueVisitors; null where `joins` is'),
   notFilteredBy: NotFilteredBy,
 })
+
+/** Retention as Telegram saw it, apart from our forms' (verified membership). */
+const VerifiedRetentionSchema = z.object({
+  observedBy: z
+    .literal('telegram')
+    .describe('Seen by Telegram: who is still in the chat, as Telegram reported it'),
+  joins: z.number().int().describe('Joins Telegram reported through the links, in the period'),
+  joinedAtLeast7DaysAgo: z.number().int().describe('Of those, the ones at least 7 days old'),
+  stayed7Days: z
+    .number()
+    .int()
+    .describe('Of those, still in the chat 7 days after joining (seen by Telegram)'),
+  retention7Days: z
+    .number()
+    .nullable()
+    .describe('stayed7Days / joinedAtLeast7DaysAgo; null while no join is old enough'),
+  joinedAtLeast30DaysAgo: z.number().int().describe('Joins at least 30 days old'),
+  stayed30Days: z
+    .number()
+    .int()
+    .describe('Of those, still in the chat 30 days after joining (seen by Telegram)'),
+  retention30Days: z
+    .number()
+    .nullable()
+    .describe('stayed30Days / joinedAtLeast30DaysAgo; null while no join is old enough'),
+  firstJoinDay: z
+    .string()
+    .nullable()
+    .describe('The first day with a verified join: retention is measurable 7 (30) days on'),
+  notFilteredBy: NotFilteredBy,
+})
+
+/**
+ * A row of the breakdown by a link's own source or campaign: each link is one source and one
+ * campaign, so its joins as its own platform counted them add up by them.
+ */
+const LinkBreakdownRowSchema = BreakdownRowSchema.extend({
+  joined: JoinedSchema.optional().describe(
+    'Telegram only (when configured): the joins of the row’s links as each link’s own ' +
+      'platform counted them, as the answer’s `joined` counts them all (its conversion: of the ' +
+      'row’s unique visitors)',
+  ),
+  verifiedRetention: VerifiedRetentionSchema.optional().describe(
+    'Telegram only (when configured): retention after 7 and 30 days from verified membership, ' +
+      'of the row’s links, as the answer’s `verifiedRetention`',
+  ),
+}).openapi('StatsLinkBreakdownRow')
+
+const Breakdown = <Row extends z.ZodType>(what: string, row: Row) =>
+  z.array(row).describe(`The whole funnel by ${what}, busiest first (at most 100; every country)`)
 
 export const StatsSchema = z
   .object({
@@ -366,45 +366,11 @@ export const StatsSchema = z
       'Telegram only (when configured): the joins each link’s own platform counted. ' +
         '`totals.joins` stays what our own forms sent on, on Telegram a step before the join',
     ),
-    verifiedRetention: z
-      .object({
-        observedBy: z
-          .literal('telegram')
-          .describe('Seen by Telegram: who is still in the chat, as Telegram reported it'),
-        joins: z
-          .number()
-          .int()
-          .describe('Joins Telegram reported through the links, in the period'),
-        joinedAtLeast7DaysAgo: z.number().int().describe('Of those, the ones at least 7 days old'),
-        stayed7Days: z
-          .number()
-          .int()
-          .describe('Of those, still in the chat 7 days after joining (seen by Telegram)'),
-        retention7Days: z
-          .number()
-          .nullable()
-          .describe('stayed7Days / joinedAtLeast7DaysAgo; null while no join is old enough'),
-        joinedAtLeast30DaysAgo: z.number().int().describe('Joins at least 30 days old'),
-        stayed30Days: z
-          .number()
-          .int()
-          .describe('Of those, still in the chat 30 days after joining (seen by Telegram)'),
-        retention30Days: z
-          .number()
-          .nullable()
-          .describe('stayed30Days / joinedAtLeast30DaysAgo; null while no join is old enough'),
-        firstJoinDay: z
-          .string()
-          .nullable()
-          .describe('The first day with a verified join: retention is measurable 7 (30) days on'),
-        notFilteredBy: NotFilteredBy,
-      })
-      .optional()
-      .describe(
-        'Telegram only (when configured): retention after 7 and 30 days from verified ' +
-          'membership, apart from the breakdowns’ retention, which on WhatsApp is what our ' +
-          'own forms and messages saw. Under the filters on the link only (`notFilteredBy`)',
-      ),
+    verifiedRetention: VerifiedRetentionSchema.optional().describe(
+      'Telegram only (when configured): retention after 7 and 30 days from verified ' +
+        'membership, apart from the breakdowns’ retention, which on WhatsApp is what our ' +
+        'own forms and messages saw. Under the filters on the link only (`notFilteredBy`)',
+    ),
     otherRoutes: z
       .object({ verifiedJoins: z.number().int(), verifiedLeaves: z.number().int() })
       .optional()

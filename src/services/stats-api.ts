@@ -17,6 +17,7 @@ import {
   otherRouteQuery,
   scopeLeadsOf,
   scopeLeadsQuery,
+  sumVerified,
   verifiedByDayQuery,
   verifiedRetentionAnswer,
 } from './stats-verified'
@@ -171,19 +172,13 @@ export async function getStats(
   // configured; a value whose links are all gone counts none of them.
   const byValue = new Map(valueRows.map((row) => [`${row.dimension}:${row.value}`, row]))
   const withJoined = (dimension: 'source' | 'campaign', rows: BreakdownRow[]) =>
-    breakdownAnswer(rows).map((row) =>
-      telegram
-        ? {
-            ...row,
-            joined: joinedAnswer(
-              byValue.get(`${dimension}:${row.value}`) ?? NO_LINKS,
-              row.uniqueVisitors,
-              scopeLeads,
-              notFilteredBy,
-            ),
-          }
-        : row,
-    )
+    breakdownAnswer(rows).map((row) => {
+      if (!telegram) return row
+      const links = byValue.get(`${dimension}:${row.value}`) ?? NO_LINKS
+      const joined = joinedAnswer(links, row.uniqueVisitors, scopeLeads, notFilteredBy)
+      const apart = joined.countedBy === 'our_forms' ? [] : notFilteredBy
+      return { ...row, joined, verifiedRetention: verifiedRetentionAnswer(links, apart) }
+    })
   // Joins through no link of ours have no source or campaign: under a filter on those, none of
   // them is in the answer; nor in a community none of whose groups is on Telegram.
   const other =
@@ -221,7 +216,13 @@ export async function getStats(
 }
 
 /** A breakdown row's links, where none of them has figures (`joinedByLinkValueQuery`). */
-const NO_LINKS = { links: 0, telegramLinks: 0, verifiedByTelegram: 0, sentOnByOurForms: 0 }
+const NO_LINKS = {
+  links: 0,
+  telegramLinks: 0,
+  verifiedByTelegram: 0,
+  sentOnByOurForms: 0,
+  ...sumVerified([]),
+}
 
 /** A day's figures of the stats API before its conversion, all 0. */
 const NO_DAY_FIGURES: Omit<Figures, 'conversionRate'> = {

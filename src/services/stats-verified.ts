@@ -196,6 +196,14 @@ export function joinedByLinkValueQuery(
       telegramLinks: total(sql`${link.onTelegram}`),
       verifiedByTelegram: total(sql`case when ${link.onTelegram} then ${link.joins} else 0 end`),
       sentOnByOurForms: total(sql`case when ${link.onTelegram} then 0 else ${link.formJoins} end`),
+      // What Telegram saw through the value's links, for its verified retention.
+      joins: total(sql`${link.joins}`),
+      leaves: total(sql`${link.leaves}`),
+      firstJoinDay: sql<string | null>`min(${link.firstJoinDay})`,
+      joinedAtLeast7DaysAgo: total(sql`${link.joinedAtLeast7DaysAgo}`),
+      stayed7Days: total(sql`${link.stayed7Days}`),
+      joinedAtLeast30DaysAgo: total(sql`${link.joinedAtLeast30DaysAgo}`),
+      stayed30Days: total(sql`${link.stayed30Days}`),
     })
     .from(link)
     .crossJoin(sql`json_each(${JSON.stringify(['source', 'campaign'])})`)

@@ -1608,21 +1608,47 @@ export interface components {
       }
     }
     StatsLinkBreakdownRow: components['schemas']['StatsBreakdownRow'] & {
-      /** @description Telegram only (when configured): the joins of the row’s links as each link’s own platform counted them, as the answer’s `joined` counts them all */
+      /** @description Telegram only (when configured): the joins of the row’s links as each link’s own platform counted them, as the answer’s `joined` counts them all (its conversion: of the row’s unique visitors) */
       joined?: {
         /**
-         * @description Who counted `joins` of the links with this value: `telegram` where every one with figures leads into a Telegram chat, `our_forms` where none does, `both` where some do
+         * @description Who counted `joins`: `telegram` where every link with figures leads into a Telegram chat (verified), `our_forms` where none does (WhatsApp: inferred), `both` where some do; for a period without figures, where the link leads now (a community: `telegram` where every group is on Telegram, `both` where some are)
          * @enum {string}
          */
         countedBy: 'our_forms' | 'telegram' | 'both'
-        /** @description The joins of the links with this value, each link counted where its people join: Telegram’s verified joins through a link into a Telegram chat, our form’s sent on for one into WhatsApp; the row’s `joins` (our form’s) is never added. Null where `notFilteredBy` is given: Telegram’s joins cannot be broken down by those filters */
+        /** @description The funnel’s “joined”, each link counted where its people join: for a link into a Telegram chat each join Telegram reported through it (`verifiedJoins`; someone who leaves and joins again counts again), for one into WhatsApp those our form sent on (`joins`). Sign-ups through our form into a Telegram chat stay in the steps before and are never added here. Null where `notFilteredBy` is given: Telegram’s joins cannot be broken down by those filters, so the joins under them cannot be told */
         joins: number | null
         /** @description Of `joins`, those Telegram reported through links into its chats, under the filters on the link only */
         verifiedByTelegram: number
         /** @description Of `joins`, those our form sent on to a WhatsApp chat link (inferred) */
         sentOnByOurForms: number
-        /** @description joins / the row’s uniqueVisitors; null where `joins` is */
+        /** @description joins / uniqueVisitors; null where `joins` is */
         conversionRate: number | null
+        /** @description Where the query filters by a visit’s own dimension and Telegram counts joins here: the filters Telegram’s figures did not take (they cannot be broken down by them). Telegram reports a join with its link only, never with a visit’s country, device, referrer or way in, so Telegram’s figures take only the filters on the link (source, campaign): a filter on `country`, `device`, `referrer` or `via` leaves them as they are */
+        notFilteredBy?: ('country' | 'device' | 'referrer' | 'via')[]
+      }
+      /** @description Telegram only (when configured): retention after 7 and 30 days from verified membership, of the row’s links, as the answer’s `verifiedRetention` */
+      verifiedRetention?: {
+        /**
+         * @description Seen by Telegram: who is still in the chat, as Telegram reported it
+         * @enum {string}
+         */
+        observedBy: 'telegram'
+        /** @description Joins Telegram reported through the links, in the period */
+        joins: number
+        /** @description Of those, the ones at least 7 days old */
+        joinedAtLeast7DaysAgo: number
+        /** @description Of those, still in the chat 7 days after joining (seen by Telegram) */
+        stayed7Days: number
+        /** @description stayed7Days / joinedAtLeast7DaysAgo; null while no join is old enough */
+        retention7Days: number | null
+        /** @description Joins at least 30 days old */
+        joinedAtLeast30DaysAgo: number
+        /** @description Of those, still in the chat 30 days after joining (seen by Telegram) */
+        stayed30Days: number
+        /** @description stayed30Days / joinedAtLeast30DaysAgo; null while no join is old enough */
+        retention30Days: number | null
+        /** @description The first day with a verified join: retention is measurable 7 (30) days on */
+        firstJoinDay: string | null
         /** @description Where the query filters by a visit’s own dimension and Telegram counts joins here: the filters Telegram’s figures did not take (they cannot be broken down by them). Telegram reports a join with its link only, never with a visit’s country, device, referrer or way in, so Telegram’s figures take only the filters on the link (source, campaign): a filter on `country`, `device`, `referrer` or `via` leaves them as they are */
         notFilteredBy?: ('country' | 'device' | 'referrer' | 'via')[]
       }

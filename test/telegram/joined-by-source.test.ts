@@ -90,6 +90,7 @@ interface ApiRow {
   value: string
   joins: number
   joined?: Record<string, unknown>
+  verifiedRetention?: Record<string, unknown>
 }
 
 /** The API's breakdown rows of a dimension by value. */
@@ -199,6 +200,14 @@ describe('the breakdowns by source and campaign, with links into Telegram and in
     expect(sources.flyer).toMatchObject({
       joins: 0,
       joined: { countedBy: 'telegram', joins: 2, verifiedByTelegram: 2, sentOnByOurForms: 0 },
+      // Its retention as Telegram saw it: both joins today, none old enough to tell yet.
+      verifiedRetention: {
+        observedBy: 'telegram',
+        joins: 2,
+        joinedAtLeast7DaysAgo: 0,
+        retention7Days: null,
+        firstJoinDay: expect.any(String),
+      },
     })
     const campaigns = rowsOf(stats, 'campaign')
     expect(campaigns.spring!.joined).toMatchObject({ countedBy: 'telegram', joins: 5 })
