@@ -117,3 +117,21 @@ export function homeFiguresOf(
     onWhatsApp: new Set(whatsappRows.map((row) => row.communityId)),
   }
 }
+
+/**
+ * The joins of several communities added up, counted as each was: by Telegram where all of them
+ * were, by our forms where none was, else by both, with how many of them Telegram verified.
+ */
+export function totalJoins(joins: Iterable<HomeJoins>): HomeJoins {
+  const all = [...joins]
+  const by: JoinedBy = all.every((j) => j.by === 'our_forms')
+    ? 'our_forms'
+    : all.every((j) => j.by === 'telegram')
+      ? 'telegram'
+      : 'both'
+  return {
+    joins: all.reduce((sum, j) => sum + j.joins, 0),
+    by,
+    verifiedJoins: all.reduce((sum, j) => sum + j.verifiedJoins, 0),
+  }
+}

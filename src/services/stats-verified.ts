@@ -91,6 +91,15 @@ function linkValueOf(inviteId: SQLiteColumn, column: 'source' | 'campaign'): SQL
     from ${invites} li where li.id = ${outer(inviteId)})`
 }
 
+/**
+ * Whether a link is a member's own referral link, looked up once per link of a query grouped by
+ * link: the overview's links table lists campaign links only, and says what the others brought.
+ */
+export function isReferralLink(inviteId: SQLiteColumn): SQL<number> {
+  return sql<number>`exists (select 1 from ${invites} ri
+    where ri.id = ${outer(inviteId)} and ri.referrer_member_id is not null)`
+}
+
 /** A link's joins as each platform saw them, and whether Telegram is the one that counts. */
 export interface LinkJoins extends VerifiedFigures {
   inviteId: string

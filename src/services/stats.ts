@@ -12,7 +12,13 @@ import {
   type StatsRange,
   type StatsScope,
 } from './stats-breakdowns'
-import { linkJoinsQuery, sumVerified, verifiedByDayQuery, type LinkJoins } from './stats-verified'
+import {
+  isReferralLink,
+  linkJoinsQuery,
+  sumVerified,
+  verifiedByDayQuery,
+  type LinkJoins,
+} from './stats-verified'
 
 /**
  * The dashboard's stats: the funnel, the days and each link's figures, read in a page's batch
@@ -124,7 +130,11 @@ export function funnelQueries(
     links: linkJoinsQuery(db, scope, range, filters, today, inviteIds),
     verifiedByDay: verifiedByDayQuery(db, scope, range, filters, inviteIds),
     byInvite: db
-      .select({ inviteId: rollup.inviteId, ...funnelMeasures(today, rollup) })
+      .select({
+        inviteId: rollup.inviteId,
+        referral: isReferralLink(rollup.inviteId).as('referral'),
+        ...funnelMeasures(today, rollup),
+      })
       .from(from)
       .where(narrow)
       .groupBy(rollup.inviteId),
@@ -282,8 +292,10 @@ export function dashboardStatsOf(
     linkJoins: linkJoins as LinkJoins[],
     days,
     links: new Map(
-      byInvite.map(({ inviteId, ...figures }) => [inviteId, figures as FunnelFigures]),
+      byInvite.map(({ inviteId, referral: _, ...figures }) => [inviteId, figures as FunnelFigures]),
     ),
+    /** Of the links with figures, members' own referral links (the rest are campaign links). */
+    referralLinks: new Set(byInvite.filter((row) => row.referral).map((row) => row.inviteId)),
     trends,
     joinTrends,
     /**

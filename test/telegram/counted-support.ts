@@ -78,3 +78,10 @@ export async function measured(path: string, cookie?: string, lang = 'en') {
 export function statsPart(html: string): string {
   return html.slice(html.indexOf('<div class="funnel">'), html.indexOf('</main>'))
 }
+
+/** The home page's row of a community, up to its end. */
+export function homeRow(html: string, name: string): string {
+  const start = html.indexOf(`<bdi>${name}</bdi></a></td>`)
+  expect(start, `${name} on the home page`).toBeGreaterThan(-1)
+  return html.slice(start, html.indexOf('</tr>', start))
+}

@@ -8,7 +8,14 @@ import { page, signIn } from '../worker/dashboard-helpers'
 import { englishLeftIn, readableText } from '../support/language'
 import { memberUpdate, newUser, postUpdate } from '../support/telegram-updates'
 import { telegramCommunity, verifiedOf, withTelegramLink } from './support'
-import { formSignUp, german, measured, statsPart, telegramLinkWithJoins } from './counted-support'
+import {
+  formSignUp,
+  german,
+  homeRow,
+  measured,
+  statsPart,
+  telegramLinkWithJoins,
+} from './counted-support'
 
 /**
  * What a marketer of a Telegram community reads first: the funnel of a link and of the
@@ -57,13 +64,6 @@ function funnelSteps(html: string): string[] {
   return [...funnel.matchAll(/<span class="label">([^<]+)<\/span><b>([^<]+)<\/b>/g)].map(
     (m) => `${m[1]}: ${m[2]}`,
   )
-}
-
-/** The home page's row of a community, up to its end. */
-function homeRow(html: string, name: string): string {
-  const start = html.indexOf(`<bdi>${name}</bdi></a></td>`)
-  expect(start, `${name} on the home page`).toBeGreaterThan(-1)
-  return html.slice(start, html.indexOf('</tr>', start))
 }
 
 describe('a Telegram community’s joins, as Telegram verified them', () => {

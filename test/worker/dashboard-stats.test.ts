@@ -10,6 +10,7 @@ import { DailyChart } from '../../src/views/chart'
 import { call, createCommunity, createInvite, joinJson, newPhone, query, visit } from './helpers'
 import { page, signIn } from './dashboard-helpers'
 import { eventually, timeLeftInTest } from '../support/eventually'
+import { englishLeftIn, readableText } from '../support/language'
 
 const db = () => createDb(env.DB)
 const today = utcDay(new Date())
@@ -446,6 +447,70 @@ describe('the funnel', () => {
     expect(html).toMatch(/data-label="30-day retention">0%<\/td>/)
     // Room for the queue's poll above on a busy machine.
   }, 30_000)
+})
+
+describe('what the links table leaves out', () => {
+  it('is said under it: members’ referral links and links not on the page, so the funnel adds up', async () => {
+    const community = await createCommunity({ name: 'Referral Club' })
+    const flyer = await createInvite(community.id, { label: 'Flyer' })
+    await joinOn(flyer.code, 0)
+    // Joining gave the member a referral link of their own: two visits and a join through it.
+    const [referral] = await query<{ code: string }>(
+      'select code from invites where community_id = ? and referrer_member_id is not null',
+      community.id,
+    )
+    for (const ip of ['198.51.100.41', '198.51.100.42'])
+      await visit(`/i/${referral!.code}`, { 'cf-connecting-ip': ip })
+    await joinOn(referral!.code, 0)
+    // A campaign link archived since its join: listed with the archived ones, not here.
+    const poster = await createInvite(community.id, { label: 'Old poster' })
+    await joinOn(poster.code, 0)
+    expect((await call('POST', `/api/invites/${poster.id}/archive`)).status).toBe(200)
+    const { cookie } = await signIn()
+    const line = (html: string) => {
+      const start = html.indexOf('<p class="muted" id="links-not-listed">')
+      return start < 0 ? '' : html.slice(start, html.indexOf('</p>', start))
+    }
+    const said = (html: string) =>
+      readableText(line(html)).replace(/\s+/g, ' ').replace(/ ;/g, ';').trim()
+    const overview = `/admin/communities/${community.id}`
+    // Visits reach the rollups through the visits queue.
+    await expect
+      .poll(async () => said((await page(overview, cookie)).text), {
+        timeout: timeLeftInTest(),
+        interval: 250,
+      })
+      .toBe(
+        'Counted in the funnel above, not listed here: 2 visits and 1 join through members’ referral links; 0 visits and 1 join through campaign links not on this page.',
+      )
+    const html = (await page(overview, cookie)).text
+    expect(line(html)).toContain('<a href="#leaderboard">members’ referral links</a>')
+    expect(html).toContain('<h2 id="leaderboard">')
+    // The funnel's joins are the table's and the line's: 1 + 1 + 1.
+    expect(html).toMatch(/<span class="label">Joins<\/span><b>3<\/b>/)
+    const deutsch = await call('GET', overview, {
+      token: null,
+      headers: { cookie, accept: 'text/html' },
+    })
+    expect(line(deutsch.text)).toContain('2 Besuche und 1 Beitritt über')
+    expect(englishLeftIn(readableText(line(deutsch.text)))).toEqual([])
+    // The archived list shows the poster: the flyer is then the campaign link not on the page.
+    expect(said((await page(`${overview}?archived=1`, cookie)).text)).toBe(
+      'Counted in the funnel above, not listed here: 2 visits and 1 join through members’ referral links; 0 visits and 1 join through campaign links not on this page.',
+    )
+  }, 30_000)
+
+  it('says nothing where every link with figures is in the table', async () => {
+    const community = await createCommunity({ name: 'Plain Club' })
+    const invite = await createInvite(community.id, { label: 'Only' })
+    await visit(`/i/${invite.code}`, { 'cf-connecting-ip': '198.51.100.43' })
+    const { cookie } = await signIn()
+    const overview = async () => (await page(`/admin/communities/${community.id}`, cookie)).text
+    await expect
+      .poll(overview, { timeout: timeLeftInTest(), interval: 250 })
+      .toContain('data-label="Visits">1</td>')
+    expect(await overview()).not.toContain('links-not-listed')
+  })
 })
 
 describe('the home page', () => {

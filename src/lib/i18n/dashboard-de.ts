@@ -315,6 +315,19 @@ export const dashboardDe = {
   queued: 'Wartend',
   skipped: 'Übersprungen',
   leaderboard: 'Empfehlungs-Rangliste',
+  /**
+   * Under the links table: what the funnel above counts through links the table does not list,
+   * members' referral links and campaign links not on the page, so the figures add up.
+   */
+  notListedHere: 'Im Trichter oben gezählt, hier nicht aufgeführt:',
+  visitCount: (n: string) => `${n} ${n === '1' ? 'Besuch' : 'Besuche'}`,
+  visitsAndJoins: (visits: string, joins: string) =>
+    `${visits} ${visits === '1' ? 'Besuch' : 'Besuche'} und ${joins} ${joins === '1' ? 'Beitritt' : 'Beitritte'}`,
+  /** Where a filter leaves Telegram's joins untold: why, as `notFilteredTitle` says it. */
+  joinsNotTold: (why: string) => `Beitritte ${why}`,
+  through: 'über',
+  membersReferralLinks: 'Empfehlungslinks von Mitgliedern',
+  linksNotOnPage: 'Kampagnen-Links, die nicht auf dieser Seite stehen',
   rewards: 'Verdiente Belohnungen',
   limit: 'Limit',
   confirmRevoke: 'Link zurückziehen? Seite und QR-Code funktionieren dann nicht mehr.',

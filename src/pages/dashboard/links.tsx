@@ -110,6 +110,8 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
     : null
   const board = referrals ? boardRows : null
   const rewards = referrals ? rewardRows : null
+  // Members' referral links are not listed; what they brought is said under the table, told
+  // apart by the stats' own per-link read (`referralLinks`), so no read more.
   const campaignLinks = (invites?.data ?? []).filter((invite) => !invite.referrerMemberId)
   // A Telegram column only in a community with a group on Telegram (up to 50, all read here).
   const telegramColumn = telegram && onTelegram

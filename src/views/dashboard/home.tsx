@@ -1,6 +1,6 @@
 import { formatNumber, LOCALES, type Lang } from '../../lib/i18n'
 import { telegramWords } from '../../lib/i18n/dashboard-telegram'
-import type { HomeJoins } from '../../services/home-figures'
+import { totalJoins, type HomeJoins } from '../../services/home-figures'
 import { Csrf, Shell, words } from './shell'
 import type { FormState } from '../form-fields'
 import { CommunityFields } from './community-fields'
@@ -102,6 +102,8 @@ export function HomePage(props: HomeView) {
     }).format(at)
   const nameOf = new Map(props.communities.map((community) => [community.id, community.name]))
   const sum = (values: Iterable<number>) => [...values].reduce((a, b) => a + b, 0)
+  // Marked as each community's figure is: the total mixes Telegram's joins with our forms'.
+  const total = totalJoins(joins.values())
   return (
     <section>
       <h1>{t.communities}</h1>
@@ -115,7 +117,8 @@ export function HomePage(props: HomeView) {
           </a>
           <div class="stat">
             <span class="muted">{t.joinsThisWeek}</span>
-            <b>{formatNumber(l, sum([...joins.values()].map((j) => j.joins)))}</b>
+            <b>{formatNumber(l, total.joins)}</b>
+            <VerifiedMark lang={l} joins={total} />
           </div>
           <div class="stat">
             <span class="muted">{t.nextAnnouncement}</span>
@@ -211,16 +214,26 @@ export function HomePage(props: HomeView) {
  * only some (links into Telegram chats beside ones into WhatsApp), how many.
  */
 function JoinsCell(props: { lang: Lang; joins: HomeJoins | undefined }) {
-  const tg = telegramWords(props.lang)
   const j = props.joins
-  const n = (value: number) => formatNumber(props.lang, value)
-  if (!j || j.by === 'our_forms') return <>{n(j?.joins ?? 0)}</>
+  const n = formatNumber(props.lang, j?.joins ?? 0)
+  if (!j || j.by === 'our_forms') return <>{n}</>
   return (
     <>
-      {n(j.joins)}{' '}
-      <small class="muted" title={tg.verifiedTagTitle}>
-        {j.by === 'telegram' ? tg.verifiedTag : tg.ofWhichVerified(n(j.verifiedJoins))}
-      </small>
+      {n} <VerifiedMark lang={props.lang} joins={j} />
     </>
+  )
+}
+
+/** Beside joins: all of them Telegram's, or how many of them; nothing where our forms counted. */
+function VerifiedMark(props: { lang: Lang; joins: HomeJoins }) {
+  const tg = telegramWords(props.lang)
+  const j = props.joins
+  if (j.by === 'our_forms') return null
+  return (
+    <small class="muted" title={tg.verifiedTagTitle}>
+      {j.by === 'telegram'
+        ? tg.verifiedTag
+        : tg.ofWhichVerified(formatNumber(props.lang, j.verifiedJoins))}
+    </small>
   )
 }

@@ -7,6 +7,7 @@ import { TelegramLinkLine } from '../telegram-seen'
 import { ActionButton } from './frame'
 import { ManageLink, NewLinkForm } from './link-forms'
 import { LinksTable, type LinkSort, type TelegramLinkCell } from './links-table'
+import { LinksNotListed } from './links-not-listed'
 import { QrDesigner, type QrDesignForm } from './qr-designer'
 import { StatsSections, type StatsView } from './stats'
 import { onWhatsApp } from '../whatsapp-inferred'
@@ -89,6 +90,14 @@ export function CommunityOverview(props: OverviewView) {
               telegram={links.telegram}
             />
           )}
+          {props.stats && (
+            <LinksNotListed
+              lang={l}
+              stats={props.stats}
+              listed={links.campaign}
+              leaderboardHref={referrals ? '#leaderboard' : null}
+            />
+          )}
         </section>
       )}
       {props.groups && (
@@ -99,7 +108,7 @@ export function CommunityOverview(props: OverviewView) {
       )}
       {referrals && (
         <section>
-          <h2>{t.leaderboard}</h2>
+          <h2 id="leaderboard">{t.leaderboard}</h2>
           {referrals.board.length === 0 && <p class="muted">{t.noLeaders}</p>}
           <ol>
             {referrals.board.map((row) => (
