@@ -77,6 +77,17 @@ function pastTheJoin(f: PastTheJoin): PastTheJoin {
   }
 }
 
+/** "Joined" where our forms count every join: what they sent on to the chat. */
+function byOurForms(sentOn: number): JoinedCount {
+  return {
+    by: 'our_forms',
+    sentOn,
+    verifiedByTelegram: 0,
+    sentOnToWhatsApp: sentOn,
+    notFilteredBy: [],
+  }
+}
+
 /**
  * One link's funnel counted where its people join, on its own (the compare page puts links side
  * by side): a link into a Telegram chat (`onTelegram`, where it leads now) counts Telegram's
@@ -90,17 +101,7 @@ export function countedLink(
   filters: StatsFilters,
 ): CountedFunnel {
   const sentOn = form.joins
-  if (!onTelegram)
-    return {
-      ...form,
-      joined: {
-        by: 'our_forms',
-        sentOn,
-        verifiedByTelegram: 0,
-        sentOnToWhatsApp: sentOn,
-        notFilteredBy: [],
-      },
-    }
+  if (!onTelegram) return { ...form, joined: byOurForms(sentOn) }
   const verified = seen ?? sumVerified([])
   const notFilteredBy = visitFiltersOf(filters)
   const joined = {
@@ -149,15 +150,8 @@ export function countedStats(
   const by = joinedBy(stats.linkJoins, leads)
   const sentOn = stats.funnel.joins
   if (by === 'our_forms') {
-    const joined = {
-      by,
-      sentOn,
-      verifiedByTelegram: 0,
-      sentOnToWhatsApp: sentOn,
-      notFilteredBy: [],
-    }
     return {
-      funnel: { ...stats.funnel, joined },
+      funnel: { ...stats.funnel, joined: byOurForms(sentOn) },
       links: stats.links,
       telegramLinks: new Set<string>(),
       joinedByDay: null,

@@ -83,3 +83,27 @@ export function TelegramLinkLine(props: { lang: Lang; link: TelegramInviteLink }
     </p>
   )
 }
+
+/**
+ * Beside a figure of joins that Telegram counted: "✓ Telegram" where it counted all of them,
+ * "of which n ✓ Telegram" where only some (the rest our form's), in brackets inside a sentence.
+ * The one mark of verified joins, wherever a figure carries it.
+ */
+export function VerifiedMark(props: {
+  lang: Lang
+  /** Whether Telegram counted all of the figure's joins. */
+  all: boolean
+  /** Of the figure's joins, those Telegram verified (said where it counted only some). */
+  verified: number
+  bracketed?: boolean
+}) {
+  const tg = telegramWords(props.lang)
+  const mark = props.all
+    ? tg.verifiedTag
+    : tg.ofWhichVerified(formatNumber(props.lang, props.verified))
+  return (
+    <small class="muted" title={tg.verifiedTagTitle}>
+      {props.bracketed ? `(${mark})` : mark}
+    </small>
+  )
+}

@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx'
+import { VerifiedMark } from '../telegram-seen'
 import { formatNumber, type Lang } from '../../lib/i18n'
 import { dimensionsText, telegramWords } from '../../lib/i18n/dashboard-telegram'
 import { BREAKDOWNS, type StatsFilters } from '../../services/stats-breakdowns'
@@ -219,9 +220,7 @@ export function ComparePage(props: CompareView) {
                             {!waiting && tagged(i, row) && (
                               <>
                                 {' '}
-                                <abbr class="muted" title={tg.verifiedTagTitle}>
-                                  {tg.verifiedTag}
-                                </abbr>
+                                <VerifiedMark lang={l} all verified={own.value} />
                               </>
                             )}
                             {!waiting && share && <br />}

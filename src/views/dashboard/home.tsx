@@ -1,4 +1,5 @@
 import { formatNumber, LOCALES, type Lang } from '../../lib/i18n'
+import { VerifiedMark } from '../telegram-seen'
 import { telegramWords } from '../../lib/i18n/dashboard-telegram'
 import { totalJoins, type HomeJoins } from '../../services/home-figures'
 import { Csrf, Shell, words } from './shell'
@@ -118,7 +119,7 @@ export function HomePage(props: HomeView) {
           <div class="stat">
             <span class="muted">{t.joinsThisWeek}</span>
             <b>{formatNumber(l, total.joins)}</b>
-            <VerifiedMark lang={l} joins={total} />
+            <JoinsMark lang={l} joins={total} />
           </div>
           <div class="stat">
             <span class="muted">{t.nextAnnouncement}</span>
@@ -219,21 +220,14 @@ function JoinsCell(props: { lang: Lang; joins: HomeJoins | undefined }) {
   if (!j || j.by === 'our_forms') return <>{n}</>
   return (
     <>
-      {n} <VerifiedMark lang={props.lang} joins={j} />
+      {n} <JoinsMark lang={props.lang} joins={j} />
     </>
   )
 }
 
 /** Beside joins: all of them Telegram's, or how many of them; nothing where our forms counted. */
-function VerifiedMark(props: { lang: Lang; joins: HomeJoins }) {
-  const tg = telegramWords(props.lang)
+function JoinsMark(props: { lang: Lang; joins: HomeJoins }) {
   const j = props.joins
   if (j.by === 'our_forms') return null
-  return (
-    <small class="muted" title={tg.verifiedTagTitle}>
-      {j.by === 'telegram'
-        ? tg.verifiedTag
-        : tg.ofWhichVerified(formatNumber(props.lang, j.verifiedJoins))}
-    </small>
-  )
+  return <VerifiedMark lang={props.lang} all={j.by === 'telegram'} verified={j.verifiedJoins} />
 }

@@ -1,4 +1,5 @@
 import { dimensionsText, telegramWords } from '../../lib/i18n/dashboard-telegram'
+import { VerifiedMark } from '../telegram-seen'
 import { formatNumber, type Lang } from '../../lib/i18n'
 import { NO_FUNNEL } from '../../services/stats'
 import { words } from './shell'
@@ -66,15 +67,18 @@ export function LinksNotListed(props: {
     const f = p.of
     if (notFilteredBy.length > 0 && f.telegramLinks > 0)
       return <>{`${t.visitCount(n(f.visits))} (${t.joinsNotTold(untold)})`}</>
-    const verified =
-      f.telegramLinks === f.links ? tg.verifiedTag : tg.ofWhichVerified(n(f.verifiedJoins))
     return (
       <>
         {t.visitsAndJoins(n(f.visits), n(f.joins))}
         {f.telegramLinks > 0 && (
           <>
             {' '}
-            <small class="muted" title={tg.verifiedTagTitle}>{`(${verified})`}</small>
+            <VerifiedMark
+              lang={l}
+              all={f.telegramLinks === f.links}
+              verified={f.verifiedJoins}
+              bracketed
+            />
           </>
         )}
       </>

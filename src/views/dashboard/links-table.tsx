@@ -1,4 +1,5 @@
 import { dimensionsText, telegramWords } from '../../lib/i18n/dashboard-telegram'
+import { VerifiedMark } from '../telegram-seen'
 import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import type { Invite } from '../../db/schema'
 import { formatNumber, type Lang } from '../../lib/i18n'
@@ -213,9 +214,7 @@ export function LinksTable(props: {
                       {verified(invite) && (
                         <>
                           {' '}
-                          <small class="muted" title={tg.verifiedTagTitle}>
-                            {tg.verifiedTag}
-                          </small>
+                          <VerifiedMark lang={l} all verified={f.joins} />
                         </>
                       )}
                     </td>

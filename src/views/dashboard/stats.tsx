@@ -12,7 +12,7 @@ import { DailyChart } from '../chart'
 import { words } from './shell'
 import { Funnel } from '../funnel'
 import { retentionText } from '../retention'
-import { TelegramSeen } from '../telegram-seen'
+import { TelegramSeen, VerifiedMark } from '../telegram-seen'
 import { WhatsAppInferredNote } from '../whatsapp-inferred'
 import { FilterChips, filtersQuery, valueText } from './stats-filters'
 import { RangePicker, rangeQuery, type ResolvedRange } from './stats-range'
@@ -47,17 +47,16 @@ export type StatsView = ReturnType<typeof dashboardStatsOf> & {
  */
 function JoinsCell(props: { l: Lang; row: BreakdownRow | CountedBreakdownRow }) {
   const { l, row } = props
-  const tg = telegramWords(l)
-  const n = (value: number) => formatNumber(l, value)
-  if (!('telegramLinks' in row) || row.telegramLinks === 0) return <>{n(row.joins)}</>
+  const joins = formatNumber(l, row.joins)
+  if (!('telegramLinks' in row) || row.telegramLinks === 0) return <>{joins}</>
   return (
     <>
-      {n(row.joins)}{' '}
-      <small class="muted" title={tg.verifiedTagTitle}>
-        {row.telegramLinks === row.links
-          ? tg.verifiedTag
-          : tg.ofWhichVerified(n(row.verifiedByTelegram))}
-      </small>
+      {joins}{' '}
+      <VerifiedMark
+        lang={l}
+        all={row.telegramLinks === row.links}
+        verified={row.verifiedByTelegram}
+      />
     </>
   )
 }
