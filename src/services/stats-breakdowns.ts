@@ -172,25 +172,33 @@ export function funnelMeasures(today: string, d: Rollup = inviteDailyStats) {
   }
 }
 
-/** A breakdown's row: one value of the dimension with the funnel of the rollup rows that have it. */
-export interface BreakdownRow {
-  value: string
+/** A funnel as the rollups sum it up; see `funnelMeasures`. */
+export interface FunnelFigures {
   visits: number
   uniqueVisitors: number
   scans: number
   clicks: number
-  botVisits: number
   joinRequests: number
+  /** Sign-ups confirmed by their owner (double opt-in); single opt-in ones count at sign-up. */
   confirmations: number
+  /** Of those, first proven by the phone number (WhatsApp) or by the e-mail address. */
   confirmedByPhone: number
   confirmedByEmail: number
   joins: number
   leaves: number
+  /** The first day of the period with a join, null without any. */
   firstJoinDay: string | null
+  /** Joins at least 7 days before today, and how many of them stayed 7 days. */
   joinedAtLeast7DaysAgo: number
   stayed7Days: number
   joinedAtLeast30DaysAgo: number
   stayed30Days: number
+}
+
+/** A breakdown's row: one value of the dimension with the funnel of the rollup rows that have it. */
+export interface BreakdownRow extends FunnelFigures {
+  value: string
+  botVisits: number
 }
 
 /** The rollups' counters each breakdown sums: the answer's name and the rollup's column. */

@@ -7,6 +7,7 @@ import {
   funnelMeasures,
   rollupFor,
   statsWhere,
+  type FunnelFigures,
   type Rollup,
   type StatsFilters,
   type StatsRange,
@@ -19,6 +20,8 @@ import {
   verifiedByDayQuery,
   type LinkJoins,
 } from './stats-verified'
+
+export type { FunnelFigures }
 
 /**
  * The dashboard's stats: the funnel, the days and each link's figures, read in a page's batch
@@ -61,29 +64,6 @@ export function byDayQuery(
       .groupBy(rollup.day)
       .orderBy(asc(rollup.day))
   )
-}
-
-/** A funnel as the rollups sum it up; see `funnelMeasures`. */
-export interface FunnelFigures {
-  visits: number
-  uniqueVisitors: number
-  scans: number
-  clicks: number
-  joinRequests: number
-  /** Sign-ups confirmed by their owner (double opt-in); single opt-in ones count at sign-up. */
-  confirmations: number
-  /** Of those, first proven by the phone number (WhatsApp) or by the e-mail address. */
-  confirmedByPhone: number
-  confirmedByEmail: number
-  joins: number
-  leaves: number
-  /** The first day of the period with a join, null without any. */
-  firstJoinDay: string | null
-  /** Joins at least 7 days before today, and how many of them stayed 7 days. */
-  joinedAtLeast7DaysAgo: number
-  stayed7Days: number
-  joinedAtLeast30DaysAgo: number
-  stayed30Days: number
 }
 
 /** A link's funnel before anyone came: every figure 0, no join day yet. */
