@@ -45,7 +45,7 @@ export async function applyInboundItem(
   lookup?: DeliveryLookup,
 ): Promise<string> {
   if (item.kind === 'status')
-    return applyStatus(db, deps, item, now, lookup?.take(item.wamid, item.status))
+    return applyStatus(db, deps, item, now, lookup)
   if (item.kind === 'preference') return applyPreference(db, item, now)
   return applyMessage(db, deps, item, now)
 }

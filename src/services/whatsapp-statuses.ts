@@ -62,6 +62,7 @@ export async function deliveriesOfStatuses(
 ): Promise<DeliveryLookup> {
   const wamids = [...new Set(items.flatMap((item) => (item.kind === 'status' ? [item.wamid] : [])))]
   const found = new Map<string, StatusDelivery | null>()
+  let inFlight: Promise<boolean> | undefined
   try {
     for (let i = 0; i < wamids.length; i += MAX_LOOKUP) {
       const chunk = wamids.slice(i, i + MAX_LOOKUP)
@@ -85,34 +86,66 @@ export async function deliveriesOfStatuses(
       if (delivery !== null) found.delete(wamid)
       return delivery === null && status === 'failed' ? undefined : delivery
     },
+    sendsInFlight() {
+      return (inFlight ??= sendsInFlight(db))
+    },
   }
 }
 
 /** Deliveries read ahead for a batch's statuses: `undefined` when a status must read its own. */
 export interface DeliveryLookup {
   take(wamid: string, status: ProviderStatus): StatusDelivery | null | undefined
+  /** `sendsInFlight`, read once for the batch: its statuses arrive within the same moment. */
+  sendsInFlight(): Promise<boolean>
 }
 
 /**
- * A sent message's status. Unknown message ids (not ours, or pruned) are ignored. A failure is
- * handled by the error-code policy: sent again later, deferred, the broadcast paused, or final
- * (and the subscription ended when the person opted out of marketing).
+ * Whether a WhatsApp run has a delivery being sent now: claimed, perhaps accepted by Meta
+ * already, its message id not recorded yet (the sender records a batch's message ids together,
+ * once every send of the batch has been answered).
+ */
+const SENDS_IN_FLIGHT = `select 1 as inFlight from dispatches d
+  where d.status in ('expanding', 'expanded') and d.channel = 'whatsapp'
+    and exists (select 1 from deliveries where dispatch_id = d.id and status = 'sending')
+  limit 1`
+
+async function sendsInFlight(db: Database): Promise<boolean> {
+  return (await db.$client.prepare(SENDS_IN_FLIGHT).first<{ inFlight: number }>()) !== null
+}
+
+/**
+ * What `applyStatus` answers for a message id with no delivery while a send is in flight: the
+ * status may be about a message Meta accepted a moment ago, whose id the sender has not
+ * recorded yet (Meta's statuses can arrive before its answer to the send has been read).
+ */
+export const NOT_RECORDED_YET = 'not-recorded-yet'
+
+/**
+ * A sent message's status. A message id with no delivery is either not recorded yet (a send is
+ * in flight: `NOT_RECORDED_YET`, to be tried again a little later) or not ours, or pruned, and
+ * ignored. A failure is handled by the error-code policy: sent again later, deferred, the
+ * broadcast paused, or final (and the subscription ended when the person opted out of
+ * marketing).
  */
 export async function applyStatus(
   db: Database,
   deps: InboundDeps,
   item: Extract<InboundItem, { kind: 'status' }>,
   now: Date,
-  /** The delivery as read ahead for the batch (null: none); undefined to read it here. */
-  known?: StatusDelivery | null,
+  /** Deliveries read ahead for the batch this status came in (`deliveriesOfStatuses`). */
+  lookup?: DeliveryLookup,
 ): Promise<string> {
+  const known = lookup?.take(item.wamid, item.status)
   // A plain statement: a broadcast's statuses arrive by the thousand, and building this lookup
   // with drizzle's relational builder took more of the consumer's CPU than running it.
   const delivery =
     known !== undefined
       ? known
       : await db.$client.prepare(DELIVERY_BY_MESSAGE).bind(item.wamid).first<StatusDelivery>()
-  if (!delivery) return 'unknown'
+  if (!delivery) {
+    const inFlight = await (lookup ? lookup.sendsInFlight() : sendsInFlight(db))
+    return inFlight ? NOT_RECORDED_YET : 'unknown'
+  }
   const old = delivery.providerStatus
   if (old && RANK[item.status] <= RANK[old]) return 'stale'
   const client = db.$client

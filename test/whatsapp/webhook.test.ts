@@ -10,7 +10,7 @@ import fc from 'fast-check'
 import { describe, expect, inject, it } from 'vitest'
 import worker from '../../src/index'
 import { MAX_NOTIFICATION_BYTES } from '../../src/api/whatsapp-webhook'
-import { INBOUND_QUEUE_NAME } from '../../src/jobs/inbound'
+import { INBOUND_QUEUE_NAME, STATUS_TRIES } from '../../src/jobs/inbound'
 import { inboundItems, NotificationSchema } from '../../src/platforms/whatsapp/schemas'
 import {
   BASE,
@@ -114,6 +114,18 @@ async function applied(notification: { entry: Array<{ changes: Array<{ value: un
   await eventually(async () =>
     expect(await query('select key from inbound_notifications where key = ?', key)).toHaveLength(1),
   )
+}
+
+/** The inbound consumer run on one status, as the queue hands it over for the `attempts`th time. */
+async function consumeStatus(wamid: string, status: 'delivered' | 'read', attempts: number) {
+  const body = { kind: 'status', wamid, status, errorCode: null, errorTitle: null }
+  const batch = createMessageBatch(INBOUND_QUEUE_NAME, [
+    { id: `status-${attempts}`, timestamp: new Date(), attempts, body },
+  ])
+  const ctx = createExecutionContext()
+  await worker.queue(batch, env, ctx)
+  await waitOnExecutionContext(ctx)
+  return getQueueResult(batch, ctx)
 }
 
 async function memberRow(id: string) {
@@ -221,6 +233,58 @@ describe('statuses and the error-code policy', () => {
       errorCode: 131026,
       errorTitle: 'Message undeliverable',
     })
+  })
+
+  it('applies a status that comes before its send is recorded, once it is', async () => {
+    // Meta may report a message delivered before the sender has read Meta's answer to the send:
+    // the sender records a batch's message ids together, after the batch's last send.
+    const { wamid, announcementId } = await memberWithDelivery('Uwe')
+    const [delivery] = await query<{ dispatch_id: string; member_id: string }>(
+      'select dispatch_id, member_id from deliveries where provider_message_id = ?',
+      wamid,
+    )
+    const keys = [delivery!.dispatch_id, delivery!.member_id]
+    const inFlight = async (sending: boolean) => {
+      await query(
+        `update deliveries set status = ?, provider_message_id = ?
+         where dispatch_id = ? and member_id = ?`,
+        sending ? 'sending' : 'sent',
+        sending ? null : wamid,
+        ...keys,
+      )
+      await query(
+        'update dispatches set status = ? where id = ?',
+        sending ? 'expanded' : 'done',
+        keys[0],
+      )
+    }
+    const deliveredCount = async () =>
+      (await announcement(announcementId)).deliveries.delivered as number
+
+    await inFlight(true)
+    const early = await consumeStatus(wamid, 'delivered', 1)
+    expect(early).toMatchObject({ retryMessages: [{ msgId: 'status-1' }], explicitAcks: [] })
+    // Tried again while the send is still not recorded.
+    expect((await consumeStatus(wamid, 'delivered', 2)).retryMessages).toEqual([
+      { msgId: 'status-2' },
+    ])
+    await inFlight(false)
+    expect(await deliveredCount()).toBe(0)
+    const late = await consumeStatus(wamid, 'delivered', 3)
+    expect(late).toMatchObject({ retryMessages: [], explicitAcks: ['status-3'] })
+    expect(await deliveredCount()).toBe(1)
+
+    // A message id that stays unknown: taken as not ours at the last try while sends are in
+    // flight, and at once when none is.
+    await inFlight(true)
+    const lastTry = await consumeStatus(newWamid(), 'read', STATUS_TRIES)
+    expect(lastTry).toMatchObject({ retryMessages: [], explicitAcks: [`status-${STATUS_TRIES}`] })
+    await inFlight(false)
+    expect(await consumeStatus(newWamid(), 'read', 1)).toMatchObject({
+      retryMessages: [],
+      explicitAcks: ['status-1'],
+    })
+    expect(await deliveredCount()).toBe(1)
   })
 
   it('applies every status of one notification, several of the same message among them', async () => {
