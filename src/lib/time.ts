@@ -6,6 +6,12 @@ export function utcDay(at: Date): string {
   return at.toISOString().slice(0, 10)
 }
 
+/**
+ * The last day a stats period may end on: the day after it, and the end of its month, which the
+ * stats count to, are still days of a four-digit year (after 9999-12-31 none is).
+ */
+export const LAST_STATS_DAY = '9998-12-31'
+
 export function addDays(day: string, days: number): string {
   const date = new Date(`${day}T00:00:00.000Z`)
   date.setUTCDate(date.getUTCDate() + days)

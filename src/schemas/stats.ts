@@ -1,11 +1,16 @@
 import { z } from '@hono/zod-openapi'
 import { DEVICE_CLASSES } from '../db/schema'
-import { addDays, utcDay } from '../lib/time'
+import { addDays, LAST_STATS_DAY, utcDay } from '../lib/time'
 import { idPattern } from '../lib/ids'
 import { NONE, VISIT_DIMENSIONS, type StatsFilters } from '../services/stats-breakdowns'
 import { COMPARED_STEPS, MAX_COMPARED } from '../services/stats-compare'
 
-const Day = z.iso.date().openapi({ example: '2026-11-24' })
+/** A calendar day of a stats period, at most `LAST_STATS_DAY`. */
+export const StatsDay = z.iso
+  .date()
+  .refine((day) => day <= LAST_STATS_DAY, `At most ${LAST_STATS_DAY}`)
+
+const Day = StatsDay.openapi({ example: '2026-11-24' })
 const MAX_RANGE_DAYS = 366
 
 const FilterText = (what: string) =>

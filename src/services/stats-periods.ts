@@ -49,7 +49,9 @@ function lastDayOf(month: string): string {
 
 function nextMonth(month: string): string {
   const [year, m] = month.split('-').map(Number) as [number, number]
-  return m === 12 ? `${year + 1}-01` : `${year}-${String(m + 1).padStart(2, '0')}`
+  // Four digits, as the days are written: the year 999's next month is 0999-02, not 999-02.
+  const yyyy = (n: number) => String(n).padStart(4, '0')
+  return m === 12 ? `${yyyy(year + 1)}-01` : `${yyyy(year)}-${String(m + 1).padStart(2, '0')}`
 }
 
 /**

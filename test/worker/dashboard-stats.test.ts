@@ -168,6 +168,29 @@ describe('period, time zone and CSV', () => {
     expect(nonsense.status).toBe(200) // unknown period and zone: the defaults
   })
 
+  it('opens custom periods at either end of the calendar, as a page, never an error', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const { cookie } = await signIn()
+    const early = 'period=custom&from=0999-12-20&to=1000-01-10&tz=UTC'
+    for (const path of [
+      `/admin/communities/${community.id}`,
+      `/admin/links/${invite.id}`,
+      `/admin/communities/${community.id}/compare?sources=a,b`,
+    ]) {
+      const join = path.includes('?') ? '&' : '?'
+      const opened = await page(`${path}${join}${early}`, cookie)
+      expect(opened.status, opened.text).toBe(200)
+      expect(opened.text).toContain('name="from" type="date" value="0999-12-20"')
+      // Past the last day the stats can count to, the period is the default one.
+      const late = await page(`${path}${join}period=custom&from=9999-12-01&to=9999-12-31`, cookie)
+      expect(late.status, late.text).toBe(200)
+      expect(late.text).not.toContain('type="date" value="9999-12-01"')
+    }
+    const csv = await page(`/admin/communities/${community.id}/stats.csv?${early}`, cookie)
+    expect(csv.status, csv.text).toBe(200)
+  })
+
   it('counts the days of the period in the admin’s time zone', async () => {
     const community = await createCommunity()
     const { cookie } = await signIn()

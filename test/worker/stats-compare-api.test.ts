@@ -123,4 +123,19 @@ describe('comparing links and sources through the API', () => {
       'validation_failed',
     )
   })
+
+  it('answers periods at either end of the calendar with figures or a 400, never an error', async () => {
+    const community = await createCommunity()
+    const [a, b] = [await createInvite(community.id), await createInvite(community.id)]
+    const path = `/api/communities/${community.id}/stats/compare`
+    for (const compared of [`links=${a.id},${b.id}`, 'sources=a,b']) {
+      const early = await call('GET', `${path}?${compared}&from=0999-12-20&to=1000-01-10`)
+      expect(early.status, early.text).toBe(200)
+      expect(early.json.days).toHaveLength(22)
+      expect(early.json.days.at(0)).toBe('0999-12-20')
+      // A period ending on the calendar's last day has no day after it to count to.
+      for (const range of ['to=9999-12-31', 'from=9999-12-25&to=9999-12-31', 'from=9999-06-01'])
+        expectProblem(await call('GET', `${path}?${compared}&${range}`), 400, 'validation_failed')
+    }
+  })
 })

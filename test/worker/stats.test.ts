@@ -174,6 +174,28 @@ describe('stats for marketers', () => {
     )
   })
 
+  it('answers periods at either end of the calendar without an error', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    // Years before 1000 are written with leading zeros: the months of such a period are too.
+    for (const path of [`/api/invites/${invite.id}`, `/api/communities/${community.id}`]) {
+      const early = await call('GET', `${path}/stats?from=0999-11-15&to=1000-02-10`)
+      expect(early.status, early.text).toBe(200)
+      expect(early.json.totals.visits).toBe(0)
+      const year0 = await call('GET', `${path}/stats?from=0000-01-01&to=0000-03-31`)
+      expect(year0.status, year0.text).toBe(200)
+    }
+    // The day after 9998-12-31 (and its month's end) is still a date; later ones are refused.
+    const last = await call('GET', `/api/invites/${invite.id}/stats?from=9998-12-01&to=9998-12-31`)
+    expect(last.status, last.text).toBe(200)
+    for (const range of ['from=9999-12-01&to=9999-12-31', 'from=9999-01-01&to=9999-01-31'])
+      expectProblem(
+        await call('GET', `/api/communities/${community.id}/stats?${range}`),
+        400,
+        'validation_failed',
+      )
+  })
+
   it('reads rollups through indexes, never scanning a table', async () => {
     const db = createDb(env.DB, { checkLimits: true })
     const range = { from: '2026-01-01', to: '2026-12-31' }

@@ -4,6 +4,7 @@ import type { AppEnv } from '../../env'
 import { ApiError } from '../../lib/errors'
 import { addDays } from '../../lib/time'
 import { TimeZoneSchema } from '../../schemas/common'
+import { StatsDay } from '../../schemas/stats'
 import { words } from '../../views/dashboard/shell'
 import { PERIODS, type ResolvedRange } from '../../views/dashboard/stats-range'
 import { lang } from './page'
@@ -11,7 +12,7 @@ import { lang } from './page'
 const MAX_DAYS = 366
 const DEFAULT_ZONE = 'Europe/Berlin'
 
-const Day = z.iso.date()
+const Day = StatsDay
 const RangeQuery = z.object({
   period: z.enum([...PERIODS, 'custom']).catch('30'),
   from: Day.optional().catch(undefined),
