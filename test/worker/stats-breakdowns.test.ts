@@ -338,6 +338,30 @@ describe('compare', () => {
     )
     expect(foreign.status).toBe(404)
   })
+
+  it('keeps sources with &, +, % and # through the period picker', async () => {
+    const community = await createCommunity()
+    const odd = ['R&D', 'C++ 100%', 'blog#2']
+    for (const source of odd) await createInvite(community.id, { label: source, source })
+    const { cookie } = await signIn()
+    const path = `/admin/communities/${community.id}/compare`
+    const opened = await page(`${path}?tz=UTC&sources=${odd.map(encodeURIComponent)}`, cookie)
+    expect(opened.status, opened.text).toBe(200)
+    const unescape = (href: string) => href.replaceAll('&amp;', '&')
+    // The picker's links to another period, and its form's hidden fields, name the same sources.
+    const week = /<a href="([^"]*period=7[^"]*)"/.exec(opened.text)?.[1]
+    expect(week).toBeDefined()
+    const url = new URL(unescape(week!), 'https://join.example.com')
+    expect(url.searchParams.getAll('sources')).toEqual([odd.join(',')])
+    const hidden = [...opened.text.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)"/g)]
+    expect(hidden.filter(([, name]) => name === 'sources').map(([, , value]) => value)).toEqual([
+      'R&amp;D,C++ 100%,blog#2',
+    ])
+    const followed = await page(unescape(week!), cookie)
+    expect(followed.status).toBe(200)
+    for (const source of ['R&amp;D', 'C++ 100%', 'blog#2'])
+      expect(followed.text).toContain(`<th scope="col" class="n"><bdi>${source}</bdi>`)
+  })
 })
 
 describe('retention that cannot be measured yet', () => {

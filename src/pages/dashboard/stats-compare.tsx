@@ -100,7 +100,9 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
     ? toPage(inviteRows, 100).data.filter((invite) => !invite.referrerMemberId)
     : []
   const path = `/admin/communities/${id}/compare`
-  const picked = linkIds.length > 0 ? `links=${linkIds.join(',')}` : `sources=${sources.join(',')}`
+  // Each value encoded: a source may hold `&`, `+`, `%` or `#`, which would end or change it.
+  const list = (values: string[]) => values.map(encodeURIComponent).join(',')
+  const picked = linkIds.length > 0 ? `links=${list(linkIds)}` : `sources=${list(sources)}`
   const base = `${path}?${rangeQuery(range)}&${picked}`
   const csv = `/admin/communities/${id}/stats.csv?${[rangeQuery(range), filtersQuery(filters)].filter(Boolean).join('&')}`
   return communityShell(

@@ -51,7 +51,7 @@ export function RangePicker(props: {
   csvHref: string
   /** Kept when the period changes. */
   filters?: StatsFilters
-  /** More of the page's query to keep (`name=value&…`, plain names and values only). */
+  /** More of the page's query to keep (`name=value&…`, each value URL-encoded). */
   extraQuery?: string
 }) {
   const t = words(props.lang)
