@@ -1,5 +1,5 @@
 import { createDb } from '../db/client'
-import { loadConfig } from '../lib/config'
+import { loadConfig, type Config } from '../lib/config'
 import { InboundItemSchema } from '../platforms/whatsapp/schemas'
 import { applyInboundItem } from '../services/whatsapp-inbound'
 import { deliveriesOfStatuses, NOT_RECORDED_YET } from '../services/whatsapp-statuses'
@@ -8,13 +8,26 @@ import { logError, logInfo } from '../lib/log'
 export const INBOUND_QUEUE_NAME = 'community-growth-whatsapp-inbound'
 
 /**
- * How often a status whose message is not recorded yet is tried (its queue message's attempts),
- * and how long it waits after each try, times the tries so far: 3, 6 and 9 s, 18 s in all, far
- * longer than a sender's batch takes to record what Meta accepted. Fewer tries than the
- * consumer's `max_retries`, so the last one is acknowledged, as a status of no message of ours.
+ * How often a status whose message is not recorded yet is tried (its queue message's attempts).
+ * Fewer tries than the consumer's `max_retries`, so the last one is acknowledged, as a status
+ * of no message of ours.
  */
 export const STATUS_TRIES = 4
-const STATUS_WAIT_SECONDS = 3
+
+/** The most sends of one batch of the deliveries' consumer (its `max_batch_size`). */
+const SENDS_PER_BATCH = 50
+
+/**
+ * How long a status whose message is not recorded yet waits before its next try: as long as
+ * the sender's batch of sends takes at its pace (at least 3 s), times the tries so far. The
+ * sender records a batch's message ids once its last send is answered, so the three waits
+ * (3, 6 and 9 s at the default pace) add up to six batches' time or more. At most the 12 hours
+ * a queue lets a message wait.
+ */
+function statusWaitSeconds(config: Config, attempts: number): number {
+  const batchSeconds = Math.ceil(SENDS_PER_BATCH / config.DELIVERY_RATE_PER_SECOND)
+  return Math.min(43_200, Math.max(3, batchSeconds) * attempts)
+}
 
 /**
  * WhatsApp's notifications, applied one at a time in the order they were queued (the deliveries
@@ -48,7 +61,7 @@ export async function applyInbound(batch: MessageBatch, env: Env): Promise<void>
       const key = `${parsed.data.kind}:${waited ? 'unknown' : outcome}`
       outcomes[key] = (outcomes[key] ?? 0) + 1
       if (outcome === NOT_RECORDED_YET && !waited) {
-        message.retry({ delaySeconds: STATUS_WAIT_SECONDS * message.attempts })
+        message.retry({ delaySeconds: statusWaitSeconds(deps.config, message.attempts) })
       } else message.ack()
     } catch (error) {
       logError({ queue: batch.queue, id: message.id }, error)
