@@ -1,13 +1,23 @@
 // The demo's announcements: past ones with their runs and each member's delivery, sent through
-// WhatsApp as the demo sends new ones (a few failed, with the errors WhatsApp gives for a number
-// that is gone; of the rest most read, some delivered only, a few not reported delivered yet, as
-// WhatsApp's status notifications tell), and the next ones on the schedule.
+// WhatsApp as the demo sends new ones (skipped where the member's number was not confirmed then,
+// a few failed, with the errors WhatsApp gives for a number that is gone; of the rest most read,
+// some delivered only, a few not reported delivered yet, as WhatsApp's status notifications
+// tell), and the next ones on the schedule.
 // Written with the history's guard, so they are loaded once with it (scripts/demo-history.mjs).
 import { Cron } from 'croner'
 import { DAY_MS, id, q, random } from './demo-sql.mjs'
 import { MAKERS, NOT_LOADED, RUNNERS, inserts } from './demo-communities.mjs'
 
 const LEAVE_ERRORS = ['Recipient phone number not on WhatsApp', 'Message undeliverable']
+
+/**
+ * A member's number was not one the sender writes to when the announcement went out (at `at`):
+ * not confirmed by then, or confirmed only by the form where the community asks for proof. The
+ * sender skips such members (src/services/delivery/send.ts), and so does the demo's history.
+ */
+const NOT_CONFIRMED = (at) =>
+  `(m.phone_confirmed_at IS NULL OR m.phone_confirmed_at > ${at}
+    OR (c.consent = 'double' AND m.phone_consent_method = 'single_opt_in'))`
 
 /** Past announcements with their deliveries, and the next ones on the schedule. */
 export function announcementsSql(now, todayStart) {
@@ -40,22 +50,29 @@ export function announcementsSql(now, todayStart) {
 SELECT ${q(dspId)}, ${q(annId)}, ${at}, 'expanded', 'whatsapp', NULL, 0, 0, 0, 0, ${at} WHERE ${NOT_LOADED};`,
       `INSERT OR IGNORE INTO deliveries (dispatch_id, member_id, status, attempts, last_error, provider_message_id, provider_status, updated_at)
 SELECT ${q(dspId)}, m.id,
-  CASE WHEN abs(unicode(substr(m.id, -1)) * 7 + unicode(substr(m.id, -2, 1))) % 29 = 0 THEN 'failed' ELSE 'sent' END,
-  1, NULL, 'wamid.demo.' || ${q(dspId)} || '.' || m.id,
+  CASE WHEN m.phone IS NULL THEN 'skipped'
+    WHEN ${NOT_CONFIRMED(at)} THEN 'skipped'
+    WHEN abs(unicode(substr(m.id, -1)) * 7 + unicode(substr(m.id, -2, 1))) % 29 = 0 THEN 'failed' ELSE 'sent' END,
+  1,
+  CASE WHEN m.phone IS NULL THEN 'no phone number'
+    WHEN ${NOT_CONFIRMED(at)} THEN 'phone number not confirmed' END,
+  'wamid.demo.' || ${q(dspId)} || '.' || m.id,
   CASE abs(unicode(substr(m.id, -1)) * 5 + unicode(substr(m.id, -3, 1)) * 3) % 20
     WHEN 0 THEN 'sent' WHEN 1 THEN 'delivered' WHEN 2 THEN 'delivered' WHEN 3 THEN 'delivered'
     ELSE 'read' END,
   ${at + 60_000}
-FROM members m WHERE m.community_id = ${q(community)} AND m.joined_at < ${at}
+FROM members m JOIN communities c ON c.id = m.community_id
+WHERE m.community_id = ${q(community)} AND m.joined_at < ${at}
   AND (m.ended_at IS NULL OR m.ended_at > ${at}) AND ${NOT_LOADED};`,
-      // A send WhatsApp refused never got a message id, nor a status.
+      // A send WhatsApp refused, or one never made, got no message id, nor a status.
       `UPDATE deliveries SET provider_message_id = NULL, provider_status = NULL
-WHERE dispatch_id = ${q(dspId)} AND status = 'failed';`,
+WHERE dispatch_id = ${q(dspId)} AND status IN ('failed', 'skipped');`,
       `UPDATE deliveries SET last_error = CASE WHEN unicode(substr(member_id, -3, 1)) % 2 = 0 THEN ${q(LEAVE_ERRORS[0])} ELSE ${q(LEAVE_ERRORS[1])} END
 WHERE dispatch_id = ${q(dspId)} AND status = 'failed' AND last_error IS NULL;`,
       `UPDATE dispatches SET
   sent = (SELECT count(*) FROM deliveries WHERE dispatch_id = ${q(dspId)} AND status = 'sent'),
   failed = (SELECT count(*) FROM deliveries WHERE dispatch_id = ${q(dspId)} AND status = 'failed'),
+  skipped = (SELECT count(*) FROM deliveries WHERE dispatch_id = ${q(dspId)} AND status = 'skipped'),
   delivered = (SELECT count(*) FROM deliveries WHERE dispatch_id = ${q(dspId)} AND provider_status IN ('delivered', 'read')),
   read = (SELECT count(*) FROM deliveries WHERE dispatch_id = ${q(dspId)} AND provider_status = 'read')
 WHERE id = ${q(dspId)};`,

@@ -192,6 +192,23 @@ describe('the demo a newcomer sees', () => {
     for (const run of sent) expect(run.sent).toBe(run.delivered)
     expect(sent.some((run) => run.failed > 0)).toBe(true)
     expect(rows(`select id from announcements where status = 'scheduled'`).length).toBe(2)
+    // As the sender does: nobody whose number was not confirmed by then got (or read) a message.
+    const unconfirmed = rows(
+      `select x.member_id from deliveries x join dispatches d on d.id = x.dispatch_id
+         join members m on m.id = x.member_id join communities c on c.id = m.community_id
+       where (x.status <> 'skipped' or x.provider_status is not null) and (m.phone is null
+         or m.phone_confirmed_at is null or m.phone_confirmed_at > d.scheduled_for
+         or (c.consent = 'double' and m.phone_consent_method = 'single_opt_in'))`,
+    )
+    expect(unconfirmed).toEqual([])
+    const skipped = rows<{ skipped: number; rows: number }>(
+      `select d.skipped, (select count(*) from deliveries x
+         where x.dispatch_id = d.id and x.status = 'skipped' and x.last_error in
+           ('no phone number', 'phone number not confirmed')) as rows
+       from dispatches d join announcements a on a.id = d.announcement_id where a.status = 'sent'`,
+    )
+    for (const run of skipped) expect(run.skipped).toBe(run.rows)
+    expect(skipped.some((run) => run.skipped > 0)).toBe(true)
   })
 
   it('has a Telegram community: sixty days of verified joins and leaves, requests waiting', () => {
