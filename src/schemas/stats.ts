@@ -424,7 +424,9 @@ const ComparedStepSchema = z.object({
         '(`joined.countedBy` not `our_forms`), the visits, as most join through the Telegram ' +
         'link past our form; for retention, the joins old enough; for leaves, the joins (none ' +
         'where Telegram counts them: it reports a leave on the day it happens, whenever the ' +
-        'person joined). Null for visits',
+        'person joined). Null for visits, and for join requests where Telegram counts any of ' +
+        'the entry’s joins: the landing page of a link into a Telegram chat leads straight to ' +
+        'Telegram, so its visitors are no base for our form’s requests',
     ),
   rate: z.number().nullable().describe('`value / base`; null when there is nothing to measure'),
   differenceFromFirst: z

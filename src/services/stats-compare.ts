@@ -230,10 +230,12 @@ const round = (value: number) => Math.round(value * 10000) / 10000
  * entry's (`differenceFromFirst`, a fraction: 0.05 is five points more). A retention step not
  * measurable yet says from which day it will be (`measurableFrom`), as the page does. The join
  * of an entry Telegram counts is a share of the visits, as its funnel on the page shows it, and
- * its leaves are a share of nothing (counted on the day they happen).
+ * its join requests and leaves a share of nothing (the landing page of a link into a Telegram
+ * chat leads past our form; Telegram counts a leave on the day it happens).
  */
 export function withSteps(entries: ComparedEntry[]) {
   const baseOf = (entry: ComparedEntry, step: Step) => {
+    if (step.step === 'joinRequests' && entry.joined.by !== 'our_forms') return null
     if (!joinedPastOurForm(entry)) return step.base
     // Telegram reports a leave on the day it happens, whenever the person joined: its leaves
     // are no share of the period's joins.

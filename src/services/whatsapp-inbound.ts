@@ -44,8 +44,7 @@ export async function applyInboundItem(
   /** Deliveries read ahead for the batch this item came in (`deliveriesOfStatuses`). */
   lookup?: DeliveryLookup,
 ): Promise<string> {
-  if (item.kind === 'status')
-    return applyStatus(db, deps, item, now, lookup)
+  if (item.kind === 'status') return applyStatus(db, deps, item, now, lookup)
   if (item.kind === 'preference') return applyPreference(db, item, now)
   return applyMessage(db, deps, item, now)
 }

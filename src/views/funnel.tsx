@@ -35,7 +35,7 @@ export function funnelSteps(lang: Lang, f: FunnelFigures, joined?: JoinedCount):
   // Every link's joins counted by Telegram: each step from the join on says so.
   const verified = joined?.by === 'telegram'
   const joinedLabel = verified ? tg.joinedVerified : t.joins
-  const before = stepsBeforeTheJoin(lang, f)
+  const before = stepsBeforeTheJoin(lang, f, joined !== undefined && joined.by !== 'our_forms')
   if (joined && joined.by !== 'our_forms' && joined.notFilteredBy.length > 0)
     return [
       ...before,
@@ -93,8 +93,12 @@ export function funnelSteps(lang: Lang, f: FunnelFigures, joined?: JoinedCount):
   ]
 }
 
-/** Visits, sign-ups and confirmations: what our own pages and forms counted. */
-function stepsBeforeTheJoin(lang: Lang, f: FunnelFigures): FunnelStep[] {
+/**
+ * Visits, sign-ups and confirmations: what our own pages and forms counted. `pastTheForm`: some
+ * links lead into Telegram chats, whose landing page's button goes straight to Telegram, so the
+ * visits are no base for our form's sign-ups (no share, no drop-off: nobody dropped off there).
+ */
+function stepsBeforeTheJoin(lang: Lang, f: FunnelFigures, pastTheForm: boolean): FunnelStep[] {
   const t = words(lang)
   const n = (value: number) => formatNumber(lang, value)
   return [
@@ -104,12 +108,19 @@ function stepsBeforeTheJoin(lang: Lang, f: FunnelFigures): FunnelStep[] {
       value: f.visits,
       note: t.scansAndClicks(n(f.scans), n(f.clicks)),
     },
-    {
-      key: 'joinRequests',
-      label: t.requests,
-      value: f.joinRequests,
-      base: { value: f.visits, label: t.visits },
-    },
+    pastTheForm
+      ? {
+          key: 'joinRequests',
+          label: t.requests,
+          value: f.joinRequests,
+          note: telegramWords(lang).requestsPastTheFormNote,
+        }
+      : {
+          key: 'joinRequests',
+          label: t.requests,
+          value: f.joinRequests,
+          base: { value: f.visits, label: t.visits },
+        },
     {
       key: 'confirmations',
       label: t.confirmedStep,

@@ -1807,7 +1807,7 @@ export interface components {
             | 'stayed30Days'
             | 'leaves'
           value: number
-          /** @description What the step is a share of: the step before it; for joins Telegram counted (`joined.countedBy` not `our_forms`), the visits, as most join through the Telegram link past our form; for retention, the joins old enough; for leaves, the joins (none where Telegram counts them: it reports a leave on the day it happens, whenever the person joined). Null for visits */
+          /** @description What the step is a share of: the step before it; for joins Telegram counted (`joined.countedBy` not `our_forms`), the visits, as most join through the Telegram link past our form; for retention, the joins old enough; for leaves, the joins (none where Telegram counts them: it reports a leave on the day it happens, whenever the person joined). Null for visits, and for join requests where Telegram counts any of the entry’s joins: the landing page of a link into a Telegram chat leads straight to Telegram, so its visitors are no base for our form’s requests */
           base: number | null
           /** @description `value / base`; null when there is nothing to measure */
           rate: number | null
@@ -4625,7 +4625,7 @@ export interface operations {
           'application/json': components['schemas']['Stats']
         }
       }
-      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed. What each code means: `/api/problems/{code}`. */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), at most 366 days before it, and at most 9998-12-31; `to`: At most 9998-12-31; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -4700,7 +4700,7 @@ export interface operations {
           'application/json': components['schemas']['Stats']
         }
       }
-      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed. What each code means: `/api/problems/{code}`. */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), at most 366 days before it, and at most 9998-12-31; `to`: At most 9998-12-31; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -5110,7 +5110,7 @@ export interface operations {
           'application/json': components['schemas']['StatsComparison']
         }
       }
-      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), and at most 366 days before it; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed; `links`: Either `links` or `sources`, 2 to 6 of them; links of this community; `sources`: Either `links` or `sources`, 2 to 6 of them, each at most 100 characters. What each code means: `/api/problems/{code}`. */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), at most 366 days before it, and at most 9998-12-31; `to`: At most 9998-12-31; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed; `links`: Either `links` or `sources`, 2 to 6 of them; links of this community; `sources`: Either `links` or `sources`, 2 to 6 of them, each at most 100 characters. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {

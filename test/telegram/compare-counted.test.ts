@@ -69,6 +69,12 @@ describe('comparing a Telegram link with a WhatsApp link', () => {
       entry.steps.find((s) => s.step === 'leaves')
     expect(leavesStep(telegram)).toMatchObject({ value: 0, base: null, rate: null })
     expect(leavesStep(whatsapp)).toMatchObject({ value: 0, base: 2, rate: 0 })
+    // The Telegram link's page leads straight to Telegram, past our form: its visits are no
+    // base for the form's requests.
+    const requestsStep = (entry: { steps: Array<{ step: string }> }) =>
+      entry.steps.find((s) => s.step === 'joinRequests')
+    expect(requestsStep(telegram)).toMatchObject({ value: 1, base: null, rate: null })
+    expect(requestsStep(whatsapp)).toMatchObject({ value: 2, base: whatsapp.funnel.visits })
     expect(whatsapp.funnel.joins).toBe(2)
     expect(whatsapp.joined).toMatchObject({ countedBy: 'our_forms', joins: 2, sentOnByOurForms: 2 })
     // The same two as sources, in the same read.
@@ -107,6 +113,7 @@ describe('comparing a Telegram link with a WhatsApp link', () => {
     const { text, trips } = await measured(`${at}?links=${poster.id},${flyer.id}`, cookie)
     expect(trips).toBeLessThanOrEqual(2)
     expect(compareRow(text, 'Sent on to the chat by our form')).toEqual(['1 | 100%', '–'])
+    expect(compareRow(text, 'Join requests')[0]).toBe('1')
     expect(compareRow(text, 'Joins')[0]).toBe('3 verified by Telegram ✓ Telegram | Not known yet.')
     expect(compareRow(text, 'Joins')[1]).toMatch(/^2 \| 100%$/)
     expect(text).toContain('✓ Telegram: joins, retention and leaves as Telegram itself reported')

@@ -93,6 +93,11 @@ describe('a Telegram community’s joins, as Telegram verified them', () => {
     const left = english.slice(english.indexOf('Left or removed (verified by Telegram)'))
     expect(left.slice(0, left.indexOf('</li>'))).toContain('Counted on the day they left')
     expect(left.slice(0, left.indexOf('</li>'))).not.toContain('of Joined')
+    // The link's page leads straight to Telegram, past our form: its sign-ups are no share of
+    // the visits, and nobody is said to have dropped off there.
+    const requests = english.slice(english.indexOf('<span class="label">Join requests'))
+    expect(requests.slice(0, requests.indexOf('</li>'))).toContain('past the form')
+    expect(requests.slice(0, requests.indexOf('</li>'))).not.toContain('drop-off')
     // Pages default to German: the same funnel in German, with no English left.
     const deutsch = await german(`/admin/links/${invite.id}`, cookie)
     expect(funnelSteps(deutsch)).toContain('Beigetreten (von Telegram verifiziert): 4')

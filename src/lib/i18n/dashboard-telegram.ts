@@ -55,6 +55,8 @@ const de = {
   stayed30Seen: 'Nach 30 Tagen noch im Chat (von Telegram gesehen)',
   /** Where Telegram counts a link's joins, the funnel's steps from the join on (`funnelSteps`). */
   sentOnStep: 'Von unserem Formular zum Chat geschickt',
+  requestsPastTheFormNote:
+    'Nur wer unser Formular benutzt hat: Auf der Seite eines Links in einen Telegram-Chat führt der Button direkt zu Telegram, am Formular vorbei. Darum kein Anteil an den Besuchen.',
   joinedVerified: 'Beigetreten (von Telegram verifiziert)',
   joinedVerifiedNote:
     'Gezählt von Telegram selbst: jeder Beitritt über den Telegram-Einladungslink, auch ein erneuter – wer austritt und wieder beitritt, zählt zweimal. Wer sich über unser Formular angemeldet hat und dann beigetreten ist, zählt mit seiner Anmeldung in den Schritten davor und mit seinem Beitritt hier; die beiden werden nie addiert. Wer den Telegram-Link weitergeleitet bekommt, tritt ohne Besuch unserer Seite bei: Es kann mehr Beitritte als Besuche geben.',
@@ -163,6 +165,8 @@ const en: typeof de = {
   stayed7Seen: 'Still in the chat after 7 days (seen by Telegram)',
   stayed30Seen: 'Still in the chat after 30 days (seen by Telegram)',
   sentOnStep: 'Sent on to the chat by our form',
+  requestsPastTheFormNote:
+    'Only those who used our form: on the page of a link into a Telegram chat, the button leads straight to Telegram, past the form. So no share of the visits.',
   joinedVerified: 'Joined (verified by Telegram)',
   joinedVerifiedNote:
     'Counted by Telegram itself: each join through the Telegram invite link, a rejoin too – someone who leaves and joins again counts twice. Someone who signed up through our form and then joined counts with their sign-up in the steps before and with their join here; the two are never added up. Whoever is forwarded the Telegram link joins without visiting our page: there can be more joins than visits.',
