@@ -67,6 +67,14 @@ function listMembersQuery(db: Database, communityId: string, options: MemberList
 }
 
 /**
+ * The chat app a member is in, for what the admin must do there themselves (we cannot take
+ * anyone out of a chat): Telegram where Telegram reported their join, WhatsApp otherwise.
+ */
+export function chatOf(member: Pick<Member, 'telegramUserId'>): 'whatsapp' | 'telegram' {
+  return member.telegramUserId === null ? 'whatsapp' : 'telegram'
+}
+
+/**
  * A page of members and the groups each of them is in, to read in one batch (the page's ids as
  * a subquery, so no list of them is bound); `memberPageOf` takes the results.
  */

@@ -23,7 +23,7 @@ import { createDb } from '../../src/db/client'
 import { loadConfig, telegramConfig } from '../../src/lib/config'
 import { applyTelegramUpdate } from '../../src/platforms/telegram/apply'
 import { readAhead } from '../../src/platforms/telegram/batch-reads'
-import { page, signIn } from '../worker/dashboard-helpers'
+import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
 
 /** A campaign link on a Telegram group, with the chat's invite link Telegram made for it. */
 async function linkOnTelegram(options: { maxUses?: number } = {}) {
@@ -411,6 +411,28 @@ describe('Telegram people are members', () => {
     await settled(chatId, community.id)
     expect((await membersOf(community.id)).filter((m) => m.telegram)).toHaveLength(2)
     expect((await group(small.id)).memberCount).toBe(2)
+  })
+
+  it('removed from the list, the admin is told to take them out of the Telegram chat, not WhatsApp', async () => {
+    const { community, chatId, url } = await linkOnTelegram()
+    const ida = newUser('Ida')
+    await postUpdate(memberUpdate(chatId, ida, 'joined', { inviteLink: url }))
+    const member = await memberWith(community.id, ida.id)
+    const { cookie } = await signIn()
+    const members = await page(`/admin/communities/${community.id}/members`, cookie)
+    const confirms = [...members.text.matchAll(/data-confirm="([^"]*)"/g)].map((m) => m[1]!)
+    expect(confirms.length).toBeGreaterThanOrEqual(2)
+    for (const confirm of confirms) {
+      expect(confirm).toContain('Remove them from the Telegram chat yourself, in Telegram.')
+      expect(confirm).not.toContain('WhatsApp')
+    }
+    const removed = await post(`/admin/members/${member.id}/remove`, cookie, {
+      _csrf: csrfOf(members.text),
+    })
+    expect(removed.status).toBe(303)
+    const after = await page(removed.headers.get('location')!, cookie)
+    expect(after.text).toContain('Remove them from the Telegram chat yourself, in Telegram.')
+    expect(after.text).not.toContain('from the WhatsApp chat')
   })
 
   it('erased on request, leaves their name and user name nowhere', async () => {

@@ -79,11 +79,12 @@ describe('no public sentence promises what the product cannot do', () => {
     const { cookie } = await signIn()
     const members = await page(`/admin/communities/${community.id}/members`, cookie)
     // The removal's confirm dialog.
-    expect(members.text).toContain(`data-confirm="${DASHBOARD_WORDS.en.confirmRemove}"`)
-    expect(DASHBOARD_WORDS.en.confirmRemove).toContain(
-      'Remove them from the WhatsApp chat yourself',
+    expect(members.text).toContain(
+      `data-confirm="${DASHBOARD_WORDS.en.confirmRemove} Remove them from the WhatsApp chat yourself, in WhatsApp."`,
     )
-    expect(DASHBOARD_WORDS.de.confirmRemove).toContain('Aus dem WhatsApp-Chat entfernst du es dort')
+    expect(DASHBOARD_WORDS.de.removeInChatYourself.whatsapp).toContain(
+      'Aus dem WhatsApp-Chat entfernst du es dort',
+    )
     const docs = await call('GET', '/api/openapi.json')
     const removal = docs.json.paths['/api/members/{id}'].delete
     expect(removal.description).toContain('cannot take anyone out of a WhatsApp group')

@@ -182,6 +182,8 @@ export const dashboardDe = {
   },
   removedNotice:
     'Das Mitglied steht nicht mehr auf der Liste und bekommt keine Nachrichten mehr. Aus dem WhatsApp-Chat entfernst du es dort selbst.',
+  removedTelegramNotice:
+    'Das Mitglied steht nicht mehr auf der Liste und bekommt keine Nachrichten mehr. Aus dem Telegram-Chat entfernst du es dort selbst.',
   erasedNotice: 'Das Mitglied und alle seine Daten sind gelöscht.',
   signedOutNotice: 'Du bist abgemeldet.',
   signedOutEverywhereNotice:
@@ -332,10 +334,14 @@ export const dashboardDe = {
   limit: 'Limit',
   confirmRevoke: 'Link zurückziehen? Seite und QR-Code funktionieren dann nicht mehr.',
   confirmRemove:
-    'Dieses Mitglied von der Mitgliederliste nehmen? Es bekommt keine Nachrichten mehr, und sein Einladungslink hört auf zu funktionieren. Aus dem WhatsApp-Chat entfernst du es dort selbst.',
+    'Dieses Mitglied von der Mitgliederliste nehmen? Es bekommt keine Nachrichten mehr, und sein Einladungslink hört auf zu funktionieren.',
+  removeInChatYourself: {
+    whatsapp: 'Aus dem WhatsApp-Chat entfernst du es dort selbst.',
+    telegram: 'Aus dem Telegram-Chat entfernst du es dort selbst.',
+  },
   erase: 'Daten löschen',
   confirmErase:
-    'Dieses Mitglied mit allen seinen Daten löschen, wie es darum gebeten hat? Name, Telefonnummer, E-Mail-Adresse, Einwilligung, Antworten und Nachrichten gehen für immer. Aus dem WhatsApp-Chat entfernst du es dort selbst.',
+    'Dieses Mitglied mit allen seinen Daten löschen, wie es darum gebeten hat? Name, Telefonnummer, E-Mail-Adresse, Einwilligung, Antworten und Nachrichten gehen für immer.',
   signInHint: 'Mit einem API-Token anmelden. Die Sitzung gilt 8 Stunden.',
   tooManySignIns: (minutes: number) =>
     `Zu viele Anmeldeversuche aus diesem Netz. Versuche es in ${minutes === 1 ? 'einer Minute' : `${minutes} Minuten`} wieder.`,

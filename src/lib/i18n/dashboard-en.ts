@@ -169,6 +169,8 @@ export const dashboardEn: Words = {
   },
   removedNotice:
     'The member is off the list and gets no more messages. Remove them from the WhatsApp chat yourself, in WhatsApp.',
+  removedTelegramNotice:
+    'The member is off the list and gets no more messages. Remove them from the Telegram chat yourself, in Telegram.',
   erasedNotice: 'The member and all their data are erased.',
   signedOutNotice: 'You are signed out.',
   signedOutEverywhereNotice: 'You are signed out, on every device this token was signed in on.',
@@ -309,10 +311,14 @@ export const dashboardEn: Words = {
   limit: 'limit',
   confirmRevoke: 'Revoke this link? Its page and QR code stop working.',
   confirmRemove:
-    'Take this member off the member list? They get no more messages and their invite link stops working. Remove them from the WhatsApp chat yourself, in WhatsApp.',
+    'Take this member off the member list? They get no more messages and their invite link stops working.',
+  removeInChatYourself: {
+    whatsapp: 'Remove them from the WhatsApp chat yourself, in WhatsApp.',
+    telegram: 'Remove them from the Telegram chat yourself, in Telegram.',
+  },
   erase: 'Erase data',
   confirmErase:
-    'Erase this member with all their data, as they asked? Name, phone number, e-mail address, consent, answers and messages go for good. Remove them from the WhatsApp chat yourself, in WhatsApp.',
+    'Erase this member with all their data, as they asked? Name, phone number, e-mail address, consent, answers and messages go for good.',
   signInHint: 'Sign in with an API token. The session lasts 8 hours.',
   tooManySignIns: (minutes: number) =>
     `Too many sign-ins from this network. Try again in ${minutes === 1 ? '1 minute' : `${minutes} minutes`}.`,

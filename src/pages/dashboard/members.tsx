@@ -11,6 +11,7 @@ import { listGroupsQuery } from '../../services/groups'
 import { endMembership } from '../../services/leaving'
 import { eraseMember } from '../../services/erasure'
 import {
+  chatOf,
   exportMembersCsv,
   getMemberOrThrow,
   memberPageOf,
@@ -98,7 +99,8 @@ membersPages.post('/admin/members/:id/remove', async (c) => {
   )
   assertCan(c.var.principal, 'members.remove', { communityId: member.communityId }, 'Member')
   await endMembership(c.var.db, member, 'removed', new Date())
-  return c.redirect(withNotice(`/admin/communities/${member.communityId}/members`, 'removed'), 303)
+  const done = chatOf(member) === 'telegram' ? 'removedTelegram' : 'removed'
+  return c.redirect(withNotice(`/admin/communities/${member.communityId}/members`, done), 303)
 })
 
 /** Erasing on a member's request: see `eraseMember` for what goes and what stays. */

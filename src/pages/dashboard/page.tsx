@@ -33,6 +33,7 @@ export function formText(form: Record<string, unknown>, key: string): string | u
 
 const DONE = [
   'removed',
+  'removedTelegram',
   'erased',
   'created',
   'saved',

@@ -5,6 +5,7 @@ import { contactConsentOf } from '../../schemas/members'
 import { groupLabel, words } from './shell'
 import { ActionButton, NextPageLink } from './frame'
 import { onWhatsApp, WhatsAppInferredNote } from '../whatsapp-inferred'
+import { chatOf } from '../../services/members'
 
 /** What a community's members page shows, read and decided by its handler. */
 export interface MembersView {
@@ -155,7 +156,7 @@ export function MembersPage(props: MembersView) {
                       csrf={csrf}
                       label={t.remove}
                       kind="danger"
-                      confirm={t.confirmRemove}
+                      confirm={`${t.confirmRemove} ${t.removeInChatYourself[chatOf(member)]}`}
                     />
                   )}
                   {props.remove && (
@@ -164,7 +165,7 @@ export function MembersPage(props: MembersView) {
                       csrf={csrf}
                       label={t.erase}
                       kind="danger"
-                      confirm={t.confirmErase}
+                      confirm={`${t.confirmErase} ${t.removeInChatYourself[chatOf(member)]}`}
                     />
                   )}
                 </td>
