@@ -1,21 +1,11 @@
 import { DASHBOARD_WORDS, type Lang } from '../lib/i18n'
 
-type ChatOfGroup = { telegramChatId: number | null; chatInviteUrl: string | null }
-
 /**
- * Whether any of these groups is on WhatsApp: there, who is in a group is what our own forms and
- * messages saw, never what the chat itself holds. A group not linked to a Telegram chat is, but
- * in a community whose chats are on Telegram (`community`: all its groups) only one with a
- * WhatsApp chat link: its announcement group, say, is no chat at all.
+ * Whether any of these groups is on WhatsApp (not linked to a Telegram chat): there, who is in a
+ * group is what our own forms and messages saw, never what the chat itself holds.
  */
-export function onWhatsApp(
-  groups: ReadonlyArray<ChatOfGroup>,
-  community: ReadonlyArray<ChatOfGroup> = groups,
-): boolean {
-  const onTelegram = community.some((group) => group.telegramChatId !== null)
-  return groups.some(
-    (group) => group.telegramChatId === null && (!onTelegram || group.chatInviteUrl !== null),
-  )
+export function onWhatsApp(groups: ReadonlyArray<{ telegramChatId: number | null }>): boolean {
+  return groups.some((group) => group.telegramChatId === null)
 }
 
 /**

@@ -24,7 +24,6 @@ import { loadConfig, telegramConfig } from '../../src/lib/config'
 import { applyTelegramUpdate } from '../../src/platforms/telegram/apply'
 import { readAhead } from '../../src/platforms/telegram/batch-reads'
 import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
-import { DASHBOARD_WORDS } from '../../src/lib/i18n'
 
 /** A campaign link on a Telegram group, with the chat's invite link Telegram made for it. */
 async function linkOnTelegram(options: { maxUses?: number } = {}) {
@@ -434,20 +433,6 @@ describe('Telegram people are members', () => {
     const after = await page(removed.headers.get('location')!, cookie)
     expect(after.text).toContain('Remove them from the Telegram chat yourself, in Telegram.')
     expect(after.text).not.toContain('from the WhatsApp chat')
-  })
-
-  it('a community whose chats are on Telegram is not told its figures are WhatsApp’s, until it has a WhatsApp chat', async () => {
-    // Its announcement group is linked to no chat at all: no WhatsApp group.
-    const { community } = await linkOnTelegram()
-    const { cookie } = await signIn()
-    const note = DASHBOARD_WORDS.en.whatsappInferred
-    const pages = [
-      `/admin/communities/${community.id}/members`,
-      `/admin/communities/${community.id}`,
-    ]
-    for (const path of pages) expect((await page(path, cookie)).text).not.toContain(note)
-    await createGroup(community.id, { chatInviteUrl: 'https://chat.whatsapp.com/ClubhouseChat42' })
-    for (const path of pages) expect((await page(path, cookie)).text).toContain(note)
   })
 
   it('erased on request, leaves their name and user name nowhere', async () => {

@@ -273,7 +273,7 @@ export function LinkPage(props: LinkView) {
           lang={l}
           path={props.path}
           view={props.stats}
-          whatsapp={onWhatsApp(linkTarget(invite, props.groups), props.groups)}
+          whatsapp={onWhatsApp(linkTarget(invite, props.groups))}
         />
       )}
     </>
