@@ -468,6 +468,9 @@ describe('the funnel', () => {
     expect((html.match(/<svg viewBox="0 0 120 28"[^>]*class="spark"/g) ?? []).length).toBe(2)
     expect(html).toMatch(/data-label="30-day retention">100%<\/td>/)
     expect(html).toMatch(/data-label="30-day retention">0%<\/td>/)
+    // A conversion names its base, the people who visited, which the table shows nowhere else.
+    expect(html).toContain('of 3 visitors (each counted once)')
+    expect(html).toContain('of 1 visitor (each counted once)')
     // Room for the queue's poll above on a busy machine.
   }, 30_000)
 })

@@ -246,6 +246,8 @@ export const dashboardDe = {
   requests: 'Anfragen',
   joins: 'Beitritte',
   conversion: 'Konversion',
+  ofVisitors: (people: number, shown: string) =>
+    `von ${shown} ${people === 1 ? 'Besucher' : 'Besuchern'} (jeder einmal gezählt)`,
   copy: 'Kopieren',
   copied: 'Kopiert',
   revoke: 'Zurückziehen',

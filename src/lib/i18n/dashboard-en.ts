@@ -229,6 +229,8 @@ export const dashboardEn: Words = {
   requests: 'Join requests',
   joins: 'Joins',
   conversion: 'Conversion',
+  ofVisitors: (people: number, shown: string) =>
+    `of ${shown} ${people === 1 ? 'visitor' : 'visitors'} (each counted once)`,
   copy: 'Copy',
   copied: 'Copied',
   revoke: 'Revoke',

@@ -72,13 +72,26 @@ function aboveVisits(f: FunnelFigures): boolean {
 function Conversion(props: { lang: Lang; f: FunnelFigures; verified: boolean }) {
   const { f } = props
   const tg = telegramWords(props.lang)
-  if (!props.verified || !aboveVisits(f)) return <>{percent(conversionOf(f), props.lang)}</>
+  // Its base, which the table shows nowhere else: visits count a person's every visit.
+  const base = (
+    <div class="muted small">
+      {words(props.lang).ofVisitors(f.uniqueVisitors, formatNumber(props.lang, f.uniqueVisitors))}
+    </div>
+  )
+  if (!props.verified || !aboveVisits(f))
+    return (
+      <>
+        {percent(conversionOf(f), props.lang)}
+        {base}
+      </>
+    )
   return (
     <>
       {f.uniqueVisitors > 0 ? percent(conversionOf(f), props.lang) : '–'}
       <small class="muted" title={tg.aboveVisitsTitle}>
         {tg.aboveVisitsMark}
       </small>
+      {base}
     </>
   )
 }
