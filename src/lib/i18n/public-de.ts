@@ -84,7 +84,7 @@ export const de = {
   pendingText:
     'Ein Admin schaut sie sich an. Speichere dir diese Seite: Hier siehst du, wie entschieden wurde.',
   pendingEmailPageText:
-    'Du hast mit dem Link in deiner E-Mail bestätigt: Auf der Seite, die er öffnet, siehst du, wie die Admins entschieden haben, sobald sie entschieden haben, und den Weg in den Chat. Diese Seite zeigt es nicht, denn hier hätte jeder deine Adresse eintippen können.',
+    'Du hast mit dem Link in deiner E-Mail bestätigt: Auf der Seite, die er öffnet, siehst du, wie die Admins entschieden haben, sobald sie entschieden haben, und den Weg in den Chat. Diese Seite zeigt es nicht: Sie öffnet sich jedem, der das Formular abgeschickt hat, und das muss nicht der Inhaber der Adresse gewesen sein.',
   pendingProofText:
     'Ein Admin schaut sie sich an. Bestätige unten, dass diese Anmeldung von dir ist, dann erfährst du, wie entschieden wurde.',
   pendingAdminText: 'Ein Admin schaut sie sich an.',

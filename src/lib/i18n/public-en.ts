@@ -82,7 +82,7 @@ export const en: Messages = {
   pendingTitle: 'Your request has arrived',
   pendingText: 'An admin will look at it. Keep this page: it shows you the decision.',
   pendingEmailPageText:
-    'You confirmed with the link in your e-mail: the page it opens shows you the admins’ decision as soon as there is one, and the way into the chat. This page does not show it, as anyone could have typed your address here.',
+    'You confirmed with the link in your e-mail: the page it opens shows you the admins’ decision as soon as there is one, and the way into the chat. This page does not show it: it opens for whoever sent the form, who need not be the owner of the address.',
   pendingProofText:
     'An admin will look at it. Confirm below that this sign-up is yours, and you are shown the decision.',
   pendingAdminText: 'An admin will look at it.',
