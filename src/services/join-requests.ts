@@ -179,12 +179,13 @@ export function pendingCountsOf(
 export async function communitiesWithPending(
   db: Database,
   options: { communityId: string | null; cursor?: string; limit: number },
-): Promise<Page<{ id: string; name: string; joinQuestions: string[] }>> {
+): Promise<Page<{ id: string; name: string; joinQuestions: string[]; timeZone: string }>> {
   const rows = await db
     .select({
       id: communities.id,
       name: communities.name,
       joinQuestions: communities.joinQuestions,
+      timeZone: communities.timeZone,
     })
     .from(communities)
     .where(

@@ -98,6 +98,15 @@ describe('the approvals of every community on one page', () => {
     const heading = html.indexOf(first.community.name)
     expect(html.indexOf('Dana Waiting')).toBeGreaterThan(heading)
     expect(html.indexOf('Emil Waiting')).toBeGreaterThan(heading)
+    // Each says when it came, on the overview and on the community's own page, as Telegram's do.
+    const [dana] = await query<{ created_at: number }>(
+      'select created_at from join_requests where id = ?',
+      first.requests[0],
+    )
+    const when = `<td data-label="Signed up"><time datetime="${new Date(dana!.created_at).toISOString()}">`
+    expect(html).toContain(when)
+    const own = (await page(`/admin/communities/${first.community.id}/approvals`, cookie)).text
+    expect(own).toContain(when)
   })
 
   it('decides one by one and in bulk across communities, as the community pages do', async () => {

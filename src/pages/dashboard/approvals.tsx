@@ -69,6 +69,7 @@ approvalsPages.get('/admin/communities/:id/approvals', async (c) => {
     <ApprovalsPage
       lang={lang(c)}
       communityId={id}
+      timeZone={community.timeZone}
       csrf={await csrfTokenFor(c)}
       requests={pending.data}
       questions={community.joinQuestions}

@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx'
 import { formatNumber, type Lang } from '../../lib/i18n'
+import { formatMoment } from '../../lib/time'
 import type { JoinRequestListing } from '../../services/join-requests'
 import { Csrf, words, type Words } from './shell'
 import { BulkDecisionBar, DecisionTable, type DecisionWords } from './decision-table'
@@ -20,11 +21,16 @@ const decisionWords = (t: Words): DecisionWords => ({
   refuseSelected: t.rejectSelected,
 })
 
-/** Pending requests as rows; with `decide`, each with a checkbox and its own two buttons. */
+/**
+ * Pending requests as rows, each with when it came (in the community's time zone); with
+ * `decide`, each with a checkbox and its own two buttons.
+ */
 function PendingTable(props: {
+  lang: Lang
   t: Words
   requests: JoinRequestListing[]
   questions: string[]
+  timeZone: string
   decide: boolean
 }) {
   const { t } = props
@@ -33,7 +39,7 @@ function PendingTable(props: {
       words={decisionWords(t)}
       refusal="reject"
       decide={props.decide}
-      columns={[t.name, t.answers, t.source]}
+      columns={[t.name, t.answers, t.source, t.signedUpAt]}
       rows={props.requests.map((request) => ({
         id: request.id,
         name: request.name,
@@ -60,6 +66,9 @@ function PendingTable(props: {
               </div>
             )}
           </>,
+          <time datetime={request.createdAt.toISOString()}>
+            {formatMoment(props.lang, request.createdAt, props.timeZone)}
+          </time>,
         ],
       }))}
     />
@@ -101,6 +110,7 @@ function PendingList(props: {
 export interface ApprovalsView {
   lang: Lang
   communityId: string
+  timeZone: string
   csrf: string
   requests: JoinRequestListing[]
   questions: string[]
@@ -127,9 +137,11 @@ export function ApprovalsPage(props: ApprovalsView) {
           csrf={props.csrf}
         >
           <PendingTable
+            lang={props.lang}
             t={t}
             requests={props.requests}
             questions={props.questions}
+            timeZone={props.timeZone}
             decide={props.decide}
           />
           <NextPageLink lang={props.lang} href={props.nextHref} />
@@ -142,7 +154,7 @@ export function ApprovalsPage(props: ApprovalsView) {
 
 /** One community's share of the approvals overview. */
 export interface PendingOfCommunity {
-  community: { id: string; name: string; joinQuestions: string[] }
+  community: { id: string; name: string; joinQuestions: string[]; timeZone: string }
   /** All its pending requests, of which `requests` are the first. */
   count: number
   requests: JoinRequestListing[]
@@ -191,9 +203,11 @@ export function ApprovalsOverview(props: ApprovalsOverviewView) {
                 </span>
               </h2>
               <PendingTable
+                lang={l}
                 t={t}
                 requests={requests}
                 questions={community.joinQuestions}
+                timeZone={community.timeZone}
                 decide={decide}
               />
               {more && (
