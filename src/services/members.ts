@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   groupMembers,
@@ -36,6 +36,8 @@ interface MemberListOptions {
   search?: string
   cursor?: string
   limit: number
+  /** Newest members first (the dashboard's list: who joined today is on its first page). */
+  newestFirst?: boolean
 }
 
 function membersWhere(communityId: string, options: MemberListOptions) {
@@ -52,9 +54,13 @@ function membersWhere(communityId: string, options: MemberListOptions) {
     options.groupId
       ? sql`${members.id} in (select ${groupMembers.memberId} from ${groupMembers} where ${groupMembers.groupId} = ${options.groupId})`
       : undefined,
-    options.cursor ? gt(members.id, options.cursor) : undefined,
+    options.cursor ? (options.newestFirst ? lt : gt)(members.id, options.cursor) : undefined,
   )
 }
+
+/** Members' ids are time-sortable: by id is by when they joined. */
+const byJoining = (options: MemberListOptions) =>
+  options.newestFirst ? desc(members.id) : asc(members.id)
 
 /** `listMembers`' read, for a batch: one row more than `limit` (see `toPage`). */
 function listMembersQuery(db: Database, communityId: string, options: MemberListOptions) {
@@ -62,7 +68,7 @@ function listMembersQuery(db: Database, communityId: string, options: MemberList
     .select()
     .from(members)
     .where(membersWhere(communityId, options))
-    .orderBy(asc(members.id))
+    .orderBy(byJoining(options))
     .limit(options.limit + 1)
 }
 
@@ -83,7 +89,7 @@ export function memberPageQueries(db: Database, communityId: string, options: Me
     .select({ id: members.id })
     .from(members)
     .where(membersWhere(communityId, options))
-    .orderBy(asc(members.id))
+    .orderBy(byJoining(options))
     .limit(options.limit + 1)
   return [
     listMembersQuery(db, communityId, options),

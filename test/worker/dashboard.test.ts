@@ -607,7 +607,7 @@ describe('public forms are bounded too', () => {
 })
 
 describe('dashboard: long lists are paged', () => {
-  it('shows members a hundred at a time with a link to the next page', async () => {
+  it('shows members a hundred at a time, the newest first, with a link to the next page', async () => {
     const community = await createCommunity()
     const now = Date.now()
     for (let i = 0; i < 105; i++) {
@@ -627,14 +627,15 @@ describe('dashboard: long lists are paged', () => {
     const { cookie } = await signIn()
     const first = await page(`/admin/communities/${community.id}/members`, cookie)
     expect(first.text.match(/Paged \d{4}/g)).toHaveLength(100)
+    expect(first.text.match(/Paged \d{4}/)![0]).toBe('Paged 0104')
     const next = /href="([^"]+cursor=[^"]+)">Next page/.exec(first.text)![1]!.replace(/&amp;/g, '&')
     const second = await page(next, cookie)
     expect(second.text.match(/Paged \d{4}/g)).toEqual([
-      'Paged 0100',
-      'Paged 0101',
-      'Paged 0102',
-      'Paged 0103',
-      'Paged 0104',
+      'Paged 0004',
+      'Paged 0003',
+      'Paged 0002',
+      'Paged 0001',
+      'Paged 0000',
     ])
     expect(second.text).not.toContain('Next page')
   })

@@ -248,6 +248,14 @@ describe('query plans of the request paths', () => {
     }
     await db.batch(homeFigureQueries(db, listedCommunityIds(db, admin, 100), year, now))
     await db.batch(memberPageQueries(db, community.id, { ...page, groupId: group.id, search: 'x' }))
+    // The dashboard's list, newest first, on a page past the first.
+    await db.batch(
+      memberPageQueries(db, community.id, {
+        ...page,
+        newestFirst: true,
+        cursor: 'mem_zzzzzzzzzzzzzzzzzzzzzzzzzz',
+      }),
+    )
     await deliverySummariesQuery(db, listedAnnouncementIds(db, community.id, page))
     await communityQuery(db, communityOfAnnouncement('ann_plan'))
     // A link's page (its community and groups by subquery) and the overview's.

@@ -56,6 +56,7 @@ membersPages.get('/admin/communities/:id/members', async (c) => {
       groupId: filter.groupId,
       limit: 100,
       cursor: cursorOf(c),
+      newestFirst: true,
     }),
   ])
   const community = communityOf(communityRows)
