@@ -3,11 +3,18 @@
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 export const esc = (value) => String(value ?? '').replace(/[&<>"']/g, (char) => ESCAPES[char])
 const time = (ms) => new Date(ms).toLocaleTimeString('en-GB')
-/** A date and time as a reader of that language writes them (this machine's time zone). */
+/**
+ * A date and time as a reader of that language writes them, in this machine's time zone, named
+ * (the event names none), so it never reads as another zone's time.
+ */
 const moment = (iso, language) =>
   new Date(iso).toLocaleString(language === 'de' ? 'de-DE' : 'en-GB', {
-    dateStyle: 'medium',
-    timeStyle: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
   })
 /** Only web links become links: a value from elsewhere never runs as a script. */
 const webLink = (url) =>
