@@ -512,6 +512,16 @@ describe('what the links table leaves out', () => {
     const html = (await page(overview, cookie)).text
     expect(line(html)).toContain('<a href="#leaderboard">members’ referral links</a>')
     expect(html).toContain('<h2 id="leaderboard">')
+    // Above the figures, a way past them to the parts below, each of which is there.
+    const onThisPage = /<nav class="periods" aria-label="On this page">(.*?)<\/nav>/.exec(html)
+    const parts = [...(onThisPage?.[1] ?? '').matchAll(/href="#([a-z-]+)">([^<]+)</g)]
+    expect(parts.map((m) => `${m[1]}: ${m[2]}`)).toEqual([
+      'campaign-links: Campaign links',
+      'groups: Groups',
+      'leaderboard: Referral leaderboard',
+    ])
+    for (const [, id] of parts) expect(html).toContain(`id="${id}"`)
+    expect(html.indexOf('aria-label="On this page"')).toBeLessThan(html.indexOf('class="funnel"'))
     // The funnel's joins are the table's and the line's: 1 + 1 + 1.
     expect(html).toMatch(/<span class="label">Joins<\/span><b>3<\/b>/)
     const deutsch = await call('GET', overview, {

@@ -246,6 +246,7 @@ export const dashboardDe = {
   requests: 'Anfragen',
   joins: 'Beitritte',
   conversion: 'Konversion',
+  onThisPage: 'Auf dieser Seite',
   signedUpAt: 'Angemeldet',
   ofVisitors: (people: number, shown: string) =>
     `von ${shown} ${people === 1 ? 'Besucher' : 'Besuchern'} (jeder einmal gezählt)`,

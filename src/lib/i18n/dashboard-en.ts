@@ -229,6 +229,7 @@ export const dashboardEn: Words = {
   requests: 'Join requests',
   joins: 'Joins',
   conversion: 'Conversion',
+  onThisPage: 'On this page',
   signedUpAt: 'Signed up',
   ofVisitors: (people: number, shown: string) =>
     `of ${shown} ${people === 1 ? 'visitor' : 'visitors'} (each counted once)`,

@@ -67,10 +67,20 @@ export function CommunityOverview(props: OverviewView) {
         />
       )}
       {props.stats && (
-        <StatsSections lang={l} path={props.path} view={props.stats} whatsapp={props.whatsapp} />
+        <>
+          <OnThisPage
+            lang={l}
+            parts={[
+              links && ['campaign-links', links.archived ? t.archivedLinks : t.links],
+              props.groups && ['groups', t.groups],
+              referrals && ['leaderboard', t.leaderboard],
+            ]}
+          />
+          <StatsSections lang={l} path={props.path} view={props.stats} whatsapp={props.whatsapp} />
+        </>
       )}
       {links && (
-        <section>
+        <section id="campaign-links">
           <h2>{links.archived ? t.archivedLinks : t.links}</h2>
           <p>
             <a href={props.href(`/admin/communities/${id}${links.archived ? '' : '?archived=1'}`)}>
@@ -101,7 +111,7 @@ export function CommunityOverview(props: OverviewView) {
         </section>
       )}
       {props.groups && (
-        <section>
+        <section id="groups">
           <h2>{t.groups}</h2>
           <GroupsTable lang={l} groups={props.groups} />
         </section>
@@ -129,6 +139,25 @@ export function CommunityOverview(props: OverviewView) {
         </section>
       )}
     </>
+  )
+}
+
+/**
+ * Where the parts below the figures start: on a phone the funnel, charts and breakdowns run
+ * for screens before the links, groups and leaderboard.
+ */
+function OnThisPage(props: {
+  lang: Lang
+  parts: Array<[id: string, label: string] | null | false>
+}) {
+  const parts = props.parts.filter((part) => part !== null && part !== false)
+  if (parts.length === 0) return null
+  return (
+    <nav class="periods" aria-label={words(props.lang).onThisPage}>
+      {parts.map(([id, label]) => (
+        <a href={`#${id}`}>{label}</a>
+      ))}
+    </nav>
   )
 }
 
