@@ -1,7 +1,14 @@
 import { Cron } from 'croner'
 import { and, asc, desc, eq, gt, inArray, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { announcements, dispatches, groups, type Announcement, type Dispatch } from '../db/schema'
+import {
+  announcements,
+  dispatches,
+  groups,
+  type Announcement,
+  type Dispatch,
+  type Group,
+} from '../db/schema'
 import { ApiError, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
@@ -56,6 +63,25 @@ export function previewRuns(repeat: Repeat, after: Date, count = 5, path = 'repe
       ],
     })
   }
+}
+
+/**
+ * How many members a send reaches, read from the groups' kept counts, so no member is counted
+ * for it: everyone is the announcement group's count, one group its own. Several groups add up
+ * to an upper bound (`atMost`), as a member of two is one recipient. Null where an audience
+ * group is not among `groups`.
+ */
+export function audienceReach(
+  announcement: Pick<Announcement, 'audienceGroupIds'>,
+  groups: Array<Pick<Group, 'id' | 'kind' | 'memberCount'>>,
+): { count: number; atMost: boolean } | null {
+  const ids = announcement.audienceGroupIds
+  const audience = ids
+    ? ids.map((id) => groups.find((group) => group.id === id))
+    : [groups.find((group) => group.kind === 'announcement')]
+  if (audience.length === 0 || audience.some((group) => group === undefined)) return null
+  const count = audience.reduce((sum, group) => sum + group!.memberCount, 0)
+  return { count, atMost: audience.length > 1 }
 }
 
 export async function getAnnouncementOrThrow(db: Database, id: string): Promise<Announcement> {

@@ -11,6 +11,8 @@ export const dashboardEn: Words = {
   confirmCancelRun: 'Stop this run? Members not reached yet will not get this announcement.',
   confirmCancelAnnouncement:
     'Cancel this announcement? It will not be sent, and this cannot be undone.',
+  confirmSendNow: (reach) =>
+    `${reach ? `Send this now to ${reach.atMost ? 'up to ' : ''}${reach.count} ${reach.one ? 'member' : 'members'}?` : 'Send this now to its whole audience?'} It goes out at once and cannot be taken back.`,
   confirmRotate:
     'Give this link a new code? The old link and QR codes already printed or shared stop leading here.',
   skipChart: 'Skip the chart',

@@ -14,6 +14,7 @@ import {
   resumeAnnouncement,
   createAnnouncement,
   announcementQuery,
+  audienceReach,
   getAnnouncementOrThrow,
   isStalled,
   isUnfinished,
@@ -114,6 +115,7 @@ async function announcementsPage(
       stalled: Boolean(open && isStalled(open, now)),
       at: announcement.sendAt ?? summary.runs[0]?.scheduledFor ?? null,
       telegramPosts: posted.get(announcement.id) ?? 0,
+      reach: audienceReach(announcement, groups.data),
     }
   })
   const manage = can(c.var.principal, 'announcements.manage', { communityId: id })

@@ -25,6 +25,8 @@ export interface ListedAnnouncement {
   at: Date | null
   /** Messages posted to Telegram chats: no recipients, so shown beside the count. */
   telegramPosts: number
+  /** How many members "Send now" reaches, where the groups' counts tell (`audienceReach`). */
+  reach: { count: number; atMost: boolean } | null
 }
 
 /** What a community's announcements page shows, read and decided by its handler. */
@@ -103,6 +105,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                 stalled,
                 at,
                 telegramPosts,
+                reach,
               }) => (
                 <tr>
                   <td data-label={t.text}>
@@ -198,6 +201,13 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                           action={`/admin/announcements/${announcement.id}/send-now`}
                           csrf={csrf}
                           label={t.sendNow}
+                          confirm={t.confirmSendNow(
+                            reach && {
+                              count: formatNumber(l, reach.count),
+                              one: reach.count === 1 && !reach.atMost,
+                              atMost: reach.atMost,
+                            },
+                          )}
                         />{' '}
                         <ActionButton
                           action={`/admin/announcements/${announcement.id}/cancel`}
