@@ -32,14 +32,26 @@ const FutureTime = z.iso
   .openapi({ type: 'string', format: 'date-time', pattern: DATE_TIME_PATTERN })
 
 /**
- * A cron rule: at most 100 characters as sent (the limit the document states), then trimmed.
- * Whether croner reads it is checked with its time zone, and named in the operations' rules.
+ * A cron rule: at most 100 characters as sent (the limit the document states), then trimmed, of
+ * five fields. croner would read a sixth too, as seconds in front, so `30 0 9 * * 1` meant
+ * 09:00:30 on Mondays where a reader of the document's rule expects a mistake refused. Whether
+ * croner reads it is checked with its time zone, and named in the operations' rules.
  */
-const CronSchema = z.string().max(100).trim().min(9)
+export const CronSchema = z
+  .string()
+  .max(100)
+  .trim()
+  .min(9)
+  .regex(
+    /^\s*\S+(?:\s+\S+){4}\s*$/,
+    'Five fields: minute, hour, day of month, month, day of week (no seconds)',
+  )
 
 export const RepeatSchema = z
   .strictObject({
-    cron: CronSchema.openapi({ example: '0 9 * * 1' }).describe('Five-field cron rule'),
+    cron: CronSchema.openapi({ example: '0 9 * * 1' }).describe(
+      'Five-field cron rule: minute, hour, day of month, month, day of week',
+    ),
     timezone: TimeZoneSchema.describe('The time zone the rule’s times are read in'),
     until: FutureTime.optional(),
   })

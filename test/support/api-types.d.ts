@@ -2225,7 +2225,7 @@ export interface components {
     }
     Repeat: {
       /**
-       * @description Five-field cron rule
+       * @description Five-field cron rule: minute, hour, day of month, month, day of week
        * @example 0 9 * * 1
        */
       cron: string

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { call, createCommunity, createGroup, query } from './helpers'
-import { page, signIn } from './dashboard-helpers'
+import { call, createCommunity, createGroup, expectProblem, query } from './helpers'
+import { csrfOf, page, post, signIn } from './dashboard-helpers'
 
 /** Schedules an announcement through the API, a week ahead, for `audience`. */
 async function scheduled(
@@ -60,5 +60,83 @@ describe('dashboard: sending an announcement now', () => {
     expect(sendNowQuestion(german.text, everyone)).toBe(
       'Jetzt an 1.234 Mitglieder senden? Die Ankündigung geht sofort hinaus und lässt sich danach nicht zurückholen.',
     )
+  })
+})
+
+describe('dashboard and API: a repeat rule is refused, not guessed', () => {
+  it('refuses a weekly repeat without a day, beside the days, keeping what was typed', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const form = await page(`/admin/communities/${community.id}/announcements`, cookie)
+    const fields = {
+      _csrf: csrfOf(form.text),
+      body: 'Training plan for the week',
+      audience: 'announcement',
+      timezone: 'Europe/Berlin',
+      repeat: 'weekly',
+      time: '18:30',
+    }
+    for (const intent of [{}, { intent: 'preview' }] as Record<string, string>[]) {
+      const refused = await post(`/admin/communities/${community.id}/announcements`, cookie, {
+        ...fields,
+        ...intent,
+      })
+      expect(refused.status).toBe(400)
+      expect(refused.text).toContain(
+        '<p id="weekdays-error" class="err">Pick at least one day of the week, or another repeat.</p>',
+      )
+      expect(refused.text).toMatch(/<div id="weekdays"[^>]*aria-describedby="weekdays-error"/)
+      // Nothing typed is lost: the text, the repeat chosen and its time.
+      expect(refused.text).toMatch(
+        /<textarea id="body"[^>]*>Training plan for the week<\/textarea>/,
+      )
+      expect(refused.text).toMatch(/<input type="radio" name="repeat" value="weekly" checked/)
+      expect(refused.text).toMatch(/<input id="time" name="time" type="time" value="18:30"/)
+      // Not a date missing: the rule is what was refused.
+      expect(refused.text).not.toContain('id="sendAt-error"')
+    }
+    expect(
+      await query('select id from announcements where community_id = ?', community.id),
+    ).toEqual([])
+  })
+
+  it('refuses a six-field rule (seconds first) in the form, the API and its preview', async () => {
+    const community = await createCommunity()
+    const sixFields = '30 0 9 * * 1'
+    const { cookie } = await signIn()
+    const form = await page(`/admin/communities/${community.id}/announcements`, cookie)
+    const refused = await post(`/admin/communities/${community.id}/announcements`, cookie, {
+      _csrf: csrfOf(form.text),
+      body: 'Monday run',
+      audience: 'announcement',
+      timezone: 'Europe/Berlin',
+      cron: sixFields,
+    })
+    expect(refused.status).toBe(400)
+    expect(refused.text).toContain('A rule has five fields')
+    expect(refused.text).toContain(`value="${sixFields}"`)
+
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Monday run', repeat: { cron: sixFields, timezone: 'Europe/Berlin' } },
+    })
+    const problem = expectProblem(created, 400, 'validation_failed')
+    expect(problem.errors).toEqual([expect.objectContaining({ path: 'repeat.cron' })])
+    const preview = await call(
+      'GET',
+      `/api/announcements/preview?cron=${encodeURIComponent(sixFields)}&timezone=Europe/Berlin`,
+    )
+    expect(expectProblem(preview, 400, 'validation_failed').errors).toEqual([
+      expect.objectContaining({ path: 'cron' }),
+    ])
+    expect(
+      await query('select id from announcements where community_id = ?', community.id),
+    ).toEqual([])
+
+    // Five fields, spaced as people type them, still go through.
+    const fine = await call(
+      'GET',
+      `/api/announcements/preview?cron=${encodeURIComponent(' 0  9 * * 1 ')}&timezone=Europe/Berlin`,
+    )
+    expect(fine.status, fine.text).toBe(200)
   })
 })

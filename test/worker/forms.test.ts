@@ -301,7 +301,9 @@ describe('the announcement form', () => {
     )
     const rule = await send({ body: 'Jeden Montag', cron: 'jeden Montag' })
     expect(rule.status).toBe(400)
-    expect(messageFor(rule.text, 'cron')).toBe('Diese Regel verstehen wir nicht.')
+    expect(messageFor(rule.text, 'cron')).toBe(
+      'Eine Regel hat fünf Felder: Minute, Stunde, Tag, Monat, Wochentag (ohne Sekunden), z. B. „0 9 * * 1“.',
+    )
     expect(rule.text).toContain('value="jeden Montag"')
     expect(englishLeftIn(readableText(rule.text))).toEqual([])
   })

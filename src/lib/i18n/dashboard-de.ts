@@ -171,6 +171,9 @@ export const dashboardDe = {
   checkField: 'Bitte prüfe diese Angabe.',
   notSavedCheck: 'Nicht gespeichert. Bitte prüfe:',
   invalidRule: 'Diese Regel verstehen wir nicht.',
+  ruleFiveFields:
+    'Eine Regel hat fünf Felder: Minute, Stunde, Tag, Monat, Wochentag (ohne Sekunden), z. B. „0 9 * * 1“.',
+  noWeekday: 'Wähle mindestens einen Wochentag, oder eine andere Wiederholung.',
   timeZoneHint: 'Für die Uhrzeiten auf den öffentlichen Seiten und als Vorgabe für Ankündigungen.',
   approvedNotice: (n: string) =>
     n === '1' ? '1 Anfrage angenommen.' : `${n} Anfragen angenommen.`,

@@ -158,6 +158,9 @@ export const dashboardEn: Words = {
   checkField: 'Please check this field.',
   notSavedCheck: 'Not saved. Please check:',
   invalidRule: 'This rule is not one we understand.',
+  ruleFiveFields:
+    'A rule has five fields: minute, hour, day, month, day of the week (no seconds), e.g. “0 9 * * 1”.',
+  noWeekday: 'Pick at least one day of the week, or another repeat.',
   timeZoneHint: 'For the times on the public pages, and the default for announcements.',
   approvedNotice: (n) => (n === '1' ? '1 request approved.' : `${n} requests approved.`),
   rejectedNotice: (n) => (n === '1' ? '1 request declined.' : `${n} requests declined.`),

@@ -4,12 +4,18 @@ import { fieldMessages, type FieldMessages } from '../../lib/field-errors'
 import { MESSAGES, type Lang } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { wallClockToUtc } from '../../lib/time'
-import { AnnouncementBodySchema } from '../../schemas/announcements'
+import { AnnouncementBodySchema, CronSchema } from '../../schemas/announcements'
 import { TimeZoneSchema } from '../../schemas/common'
 import { previewRuns, type AnnouncementInput } from '../../services/announcements'
 import { words } from '../../views/dashboard/shell'
 import type { ComposeState } from '../../views/dashboard/announcement-form'
-import { cronOf, formValues, pickerValues } from '../../views/dashboard/repeat-rule'
+import {
+  cronOf,
+  formValues,
+  pickerValues,
+  weekdaysMissing,
+  type PickerValues,
+} from '../../views/dashboard/repeat-rule'
 import { sentText } from '../../views/form-fields'
 import { formText } from './page'
 
@@ -55,9 +61,11 @@ export function composedAnnouncement(
   const parsed = AnnouncementForm.safeParse({ ...sent.form.values, timezone })
   const errors = parsed.success ? {} : fieldMessages(lang, parsed.error.issues)
   const cron = cronOf(sent.picker)
+  Object.assign(errors, ruleRefusal(lang, sent.picker))
   let sendAt: Date | null = null
   // The date is judged even when another field was refused: every problem is named at once.
-  if (!cron && !errors.timezone) {
+  // A weekly rule without a day is a rule refused, not a date missing.
+  if (!cron && !errors.weekdays && !errors.timezone) {
     sendAt = wallClockToUtc(sentText(sent.form, 'sendAt'), timezone)
     if (!sendAt) errors.sendAt ??= problems.dateOrRule
     else if (sendAt.getTime() < now.getTime() - 60_000) errors.sendAt ??= problems.inThePast
@@ -70,6 +78,17 @@ export function composedAnnouncement(
       ? { body, groupIds, sendAt: null, repeat: { cron, timezone } }
       : { body, groupIds, sendAt, repeat: null },
   }
+}
+
+/**
+ * The picker's own refusals: "weekly" without a day, and a raw rule that is not the five fields
+ * the API takes (croner alone would read a sixth, seconds, and run at another time).
+ */
+function ruleRefusal(lang: Lang, picker: PickerValues): FieldMessages {
+  if (weekdaysMissing(picker)) return { weekdays: words(lang).noWeekday }
+  if (picker.cron && !CronSchema.safeParse(picker.cron).success)
+    return { cron: words(lang).ruleFiveFields }
+  return {}
 }
 
 /** A refusal by the service (a rule croner cannot read, a group of another community). */
@@ -94,6 +113,8 @@ export function withPreview(
     const errors = { timezone: MESSAGES[lang].fieldProblems.timeZone }
     return { ...sent, form: { ...sent.form, errors } }
   }
+  const refused = ruleRefusal(lang, sent.picker)
+  if (Object.keys(refused).length > 0) return { ...sent, form: { ...sent.form, errors: refused } }
   const cron = cronOf(sent.picker)
   if (!cron) {
     const once = sentText(sent.form, 'sendAt')

@@ -74,6 +74,7 @@ export function ComposeForm(props: {
         lang={props.lang}
         values={props.sent?.picker ?? pickerValues(() => undefined)}
         error={form?.errors.cron}
+        weekdaysError={form?.errors.weekdays}
       />
       <p>
         <button type="submit">{t.schedule}</button>{' '}

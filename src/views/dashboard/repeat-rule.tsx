@@ -49,7 +49,18 @@ export function formValues(form: Record<string, unknown>, key: string): string[]
   return ([] as unknown[]).concat(value).filter((v): v is string => typeof v === 'string')
 }
 
-/** The cron rule the picker stands for, or none for an announcement sent once. */
+/**
+ * Whether "weekly" was picked without a day: refused by the form, not read as some day of its
+ * choosing.
+ */
+export function weekdaysMissing(values: PickerValues): boolean {
+  return !values.cron && values.repeat === 'weekly' && values.weekdays.length === 0
+}
+
+/**
+ * The cron rule the picker stands for, or none for an announcement sent once (and for "weekly"
+ * without a day, which `weekdaysMissing` refuses).
+ */
 export function cronOf(values: PickerValues): string | undefined {
   if (values.cron) return values.cron
   const [hour, minute] = values.time.split(':').map(Number) as [number, number]
@@ -58,7 +69,7 @@ export function cronOf(values: PickerValues): string | undefined {
   if (repeat === 'daily') return `${at} * * *`
   if (repeat === 'weekly') {
     const days = [...new Set(values.weekdays)].sort((a, b) => a - b)
-    return `${at} * * ${days.length > 0 ? days.join(',') : '1'}`
+    return days.length > 0 ? `${at} * * ${days.join(',')}` : undefined
   }
   if (repeat === 'monthly') return `${at} ${values.monthDay} * *`
   return undefined
@@ -66,9 +77,15 @@ export function cronOf(values: PickerValues): string | undefined {
 
 /**
  * The picker as form fields: works without script; the raw rule sits under "advanced". `error`
- * says why the rule was refused, beside the picker and the raw rule it describes.
+ * says why the rule was refused, beside the picker and the raw rule it describes;
+ * `weekdaysError` why the days were, beside them.
  */
-export function RepeatPicker(props: { lang: Lang; values: PickerValues; error?: string }) {
+export function RepeatPicker(props: {
+  lang: Lang
+  values: PickerValues
+  error?: string
+  weekdaysError?: string
+}) {
   const t = words(props.lang)
   const { values } = props
   const weekday = new Intl.DateTimeFormat(LOCALES[props.lang], {
@@ -104,7 +121,13 @@ export function RepeatPicker(props: { lang: Lang; values: PickerValues; error?: 
           </label>
         ))}
       </div>
-      <div class="choices" role="group" aria-label={t.onWeekdays}>
+      <div
+        id="weekdays"
+        class="choices"
+        role="group"
+        aria-label={t.onWeekdays}
+        {...(props.weekdaysError ? { 'aria-describedby': 'weekdays-error' } : {})}
+      >
         <span class="muted">{t.onWeekdays}</span>
         {WEEK.map((day) => (
           <label class="plain">
@@ -113,11 +136,17 @@ export function RepeatPicker(props: { lang: Lang; values: PickerValues; error?: 
               name="weekdays"
               value={String(day)}
               checked={values.weekdays.includes(day)}
+              {...(props.weekdaysError ? { 'aria-invalid': 'true' } : {})}
             />{' '}
             {dayName(day)}
           </label>
         ))}
       </div>
+      {props.weekdaysError && (
+        <p id="weekdays-error" class="err">
+          {props.weekdaysError}
+        </p>
+      )}
       <div class="grid">
         <div>
           <label for="monthDay">{t.onMonthDay}</label>
