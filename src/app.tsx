@@ -34,6 +34,7 @@ import { telegramApi } from './api/telegram'
 import { telegramJoinRequestsApi } from './api/telegram-join-requests'
 import { siteFilesApp } from './pages/site-files'
 import { MESSAGES, pickLanguage, type Lang } from './lib/i18n'
+import { dashboardLanguage } from './middleware/dashboard-language'
 import { PROBLEM_TEXTS } from './lib/i18n/problems'
 import { ErrorPage } from './views/error-page'
 import { cspNonce, securityHeaders } from './middleware/security-headers'
@@ -256,10 +257,13 @@ function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promi
   const wantsPage =
     !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html')
   if (wantsPage) {
-    const lang = pickLanguage(c.req.header('accept-language'), c.req.query('lang'))
-    const t = MESSAGES[lang]
     // In the dashboard there is somewhere to go back to, and a link was not handed to a member.
     const dashboard = c.req.path === '/admin' || c.req.path.startsWith('/admin/')
+    // The dashboard's pages speak the language chosen in it, its error pages too.
+    const lang = dashboard
+      ? dashboardLanguage(c)
+      : pickLanguage(c.req.header('accept-language'), c.req.query('lang'))
+    const t = MESSAGES[lang]
     const [title, text] =
       error.code === 'cross_site_request'
         ? [t.crossSiteTitle, dashboard ? t.crossSiteText : t.crossSitePublicText]

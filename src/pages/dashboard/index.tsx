@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { readForm } from '../../lib/forms'
 import { sameOriginOnly } from '../../middleware/same-origin'
+import { rememberLanguage } from '../../middleware/dashboard-language'
 import {
   csrfTokenFor,
   dashboardSession,
@@ -55,6 +56,9 @@ export const dashboardApp = new Hono<AppEnv>()
 // Before anything else, sign-in included: no state changes on behalf of another website.
 dashboardApp.use('/admin', sameOriginOnly())
 dashboardApp.use('/admin/*', sameOriginOnly())
+// A language chosen on any page, the sign-in page and error pages too, stays chosen (`/admin/*`
+// covers `/admin` itself).
+dashboardApp.use('/admin/*', rememberLanguage())
 
 /** Where the sign-in page says a sign-out ended sessions (`?out=`). */
 const SIGNED_OUT = ['here', 'everywhere'] as const

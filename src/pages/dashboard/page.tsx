@@ -2,10 +2,11 @@ import type { Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { ApiError, ERROR_CODES } from '../../lib/errors'
-import { formatNumber, otherLanguage, pickLanguage, TEAM_WORDS, type Lang } from '../../lib/i18n'
+import { formatNumber, otherLanguage, TEAM_WORDS, type Lang } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { PaginationQuerySchema } from '../../lib/pagination'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
+import { dashboardLanguage } from '../../middleware/dashboard-language'
 import { can, type Action } from '../../services/access'
 import { Shell, words } from '../../views/dashboard/shell'
 import { cspNonce } from '../../middleware/security-headers'
@@ -16,8 +17,9 @@ import { CommunityFrame, NextPageLink, type Tab } from '../../views/dashboard/fr
 export const CommunityId = z.string().regex(idPattern('cmt'))
 export const InviteId = z.string().regex(idPattern('inv'))
 
+/** The page's language: asked for with `?lang=`, chosen earlier in this session, or the browser's. */
 export function lang(c: Context<AppEnv>): Lang {
-  return pickLanguage(c.req.header('accept-language'), c.req.query('lang'))
+  return dashboardLanguage(c)
 }
 
 export function idOrThrow(schema: z.ZodString, value: string | undefined): string {
