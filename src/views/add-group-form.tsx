@@ -2,6 +2,12 @@ import { TEAM_WORDS, type Lang } from '../lib/i18n'
 import { Csrf } from './dashboard/shell'
 import { sentText, TextField, type FormState } from './form-fields'
 
+/** The ids of the form's fields: apart from the community form's `name` on the same page. */
+export const ADD_GROUP_FIELD_IDS: Record<string, string> = {
+  name: 'group-name',
+  chatInviteUrl: 'group-chat',
+}
+
 /** The form on a community's settings page; after a refusal, as it was sent. */
 export function AddGroupForm(props: {
   lang: Lang
@@ -19,7 +25,7 @@ export function AddGroupForm(props: {
         <TextField
           form={form}
           field="name"
-          id="group-name"
+          id={ADD_GROUP_FIELD_IDS.name}
           label={tt.groupName}
           required
           maxlength={100}
@@ -28,7 +34,7 @@ export function AddGroupForm(props: {
         <TextField
           form={form}
           field="chatInviteUrl"
-          id="group-chat"
+          id={ADD_GROUP_FIELD_IDS.chatInviteUrl}
           label={tt.chatInviteUrl}
           type="url"
           placeholder="https://"

@@ -196,6 +196,7 @@ async function homePage(c: Context<AppEnv>, form?: FormState) {
       telegram={Boolean(c.var.config.TELEGRAM_BOT_TOKEN) && can(principal, 'telegram.manage')}
     />,
     form ? 400 : 200,
+    '/admin',
   )
 }
 

@@ -122,7 +122,7 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
     community.name,
     <CommunityOverview
       lang={lang(c)}
-      path={new URL(c.req.url).pathname}
+      path={`/admin/communities/${id}`}
       href={(path) => inLanguage(c, path)}
       csrf={await csrfTokenFor(c)}
       communityId={id}
@@ -217,7 +217,7 @@ export async function linkPage(
     invite.label ?? invite.code,
     <LinkPage
       lang={lang(c)}
-      path={new URL(c.req.url).pathname}
+      path={`/admin/links/${id}`}
       href={(path) => inLanguage(c, path)}
       csrf={await csrfTokenFor(c)}
       invite={invite}
@@ -232,6 +232,7 @@ export async function linkPage(
       stats={stats}
     />,
     refused?.status,
+    `/admin/links/${id}`,
   )
 }
 

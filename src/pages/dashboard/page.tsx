@@ -94,9 +94,12 @@ export function withNotice(path: string, done: (typeof DONE)[number]): string {
   return `${path}${path.includes('?') ? '&' : '?'}done=${done}`
 }
 
-/** The page in the other language, with the rest of its query kept (notices aside). */
-function inOtherLanguage(c: Context<AppEnv>): string {
-  const url = new URL(c.req.url)
+/**
+ * The page in the other language, with the rest of its query kept (notices aside); at
+ * `address`, for a page that answers a form's POST.
+ */
+function inOtherLanguage(c: Context<AppEnv>, address: string | undefined): string {
+  const url = new URL(address ?? c.req.url, c.req.url)
   for (const key of ['decided', 'action', 'refused', 'done', 'scheduled'])
     url.searchParams.delete(key)
   url.searchParams.set('lang', otherLanguage(lang(c)))
@@ -125,8 +128,15 @@ export async function shell(
   body: unknown,
   // Left out, the status set with `c.status()` before (or 200) stands.
   status?: 200 | 400 | 409,
+  /** The page's own address (its GET), for when it answers a form's POST, refused or done. */
+  path?: string,
 ) {
   const principal = c.var.principal
+  // Answering a POST, the browser shows the form's address: the language switch leads to the
+  // page's own instead, and the page's script puts it in the address bar, so reloading opens the
+  // page rather than sending the form again.
+  const address =
+    path && c.req.method !== 'GET' && c.req.method !== 'HEAD' ? inLanguage(c, path) : undefined
   // Read with the session (`dashboardSession`): the communities this admin decides on.
   const counts = c.var.pendingApprovals ?? new Map<string, number>()
   const pending = counts.size > 0 ? [...counts.values()].reduce((sum, n) => sum + n, 0) : undefined
@@ -140,7 +150,8 @@ export async function shell(
       approvalsHref={approvalsHref(counts)}
       csrf={await csrfTokenFor(c)}
       notice={notice(c)}
-      langHref={inOtherLanguage(c)}
+      langHref={inOtherLanguage(c, address)}
+      address={address}
     >
       {body as never}
     </Shell>,
@@ -167,6 +178,7 @@ export async function communityShell(
       {body as never}
     </CommunityFrame>,
     status,
+    `/admin/communities/${community.id}${tab}`,
   )
 }
 

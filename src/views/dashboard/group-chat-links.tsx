@@ -10,6 +10,11 @@ export interface RefusedChatLink {
   form: FormState
 }
 
+/** The id of a group's chat link field, which a refusal's summary links to. */
+export function chatLinkFieldId(groupId: string): string {
+  return `chat-link-${groupId}`
+}
+
 /**
  * Where joining each group leads: its chat's own invite link, one small form per group this
  * admin may change (the announcement group's too, which its community made without one).
@@ -29,7 +34,7 @@ export function GroupChatLinks(props: {
       <p class="muted">{tt.chatLinksText}</p>
       {props.groups.map((group) => {
         const form = props.refused?.groupId === group.id ? props.refused.form : undefined
-        const id = `chat-link-${group.id}`
+        const id = chatLinkFieldId(group.id)
         return (
           <form method="post" action={props.actionFor(group.id)}>
             <Csrf token={props.csrf} />

@@ -5,6 +5,7 @@ import { totalJoins, type HomeJoins } from '../../services/home-figures'
 import { Csrf, Shell, words } from './shell'
 import type { FormState } from '../form-fields'
 import { CommunityFields } from './community-fields'
+import { RefusedSummary } from './refused-summary'
 import { WhatsAppInferredNote } from '../whatsapp-inferred'
 
 /** The sign-in page: a token, once, to start a session. */
@@ -108,6 +109,7 @@ export function HomePage(props: HomeView) {
   return (
     <section>
       <h1>{t.communities}</h1>
+      <RefusedSummary lang={l} forms={[{ form: props.create?.form }]} />
       {props.communities.length === 0 ? (
         <p class="muted">{t.noCommunities}</p>
       ) : (

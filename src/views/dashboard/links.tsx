@@ -10,6 +10,7 @@ import { LinksTable, type LinkSort, type TelegramLinkCell } from './links-table'
 import { LinksNotListed } from './links-not-listed'
 import { QrDesigner, type QrDesignForm } from './qr-designer'
 import { StatsSections, type StatsView } from './stats'
+import { RefusedSummary } from './refused-summary'
 import { onWhatsApp } from '../whatsapp-inferred'
 
 /** What a community's overview shows, read and decided by its handler. */
@@ -57,6 +58,7 @@ export function CommunityOverview(props: OverviewView) {
   const { links, referrals, communityId: id } = props
   return (
     <>
+      <RefusedSummary lang={l} forms={[{ form: props.newLink?.form }]} />
       {props.newLink && (
         <NewLinkForm
           lang={l}
@@ -214,7 +216,17 @@ export function LinkPage(props: LinkView) {
       <h1>
         <bdi>{invite.label ?? invite.code}</bdi>
       </h1>
-      {refused && refused.status !== 200 && <RefusedSummary lang={l} refused={refused} />}
+      {refused && refused.status !== 200 && (
+        <RefusedSummary
+          lang={l}
+          forms={[
+            // A design sent for a preview is not refused: its form has no messages.
+            { form: refused.qr?.preview ? undefined : refused.qr },
+            { form: refused.edit, idOf: (field) => `edit-${field}` },
+            { form: refused.copy, idOf: (field) => `copy-${field}` },
+          ]}
+        />
+      )}
       <section>
         <p class="code">
           <a href={url}>{url}</a>{' '}
@@ -315,33 +327,4 @@ export function linkTarget(invite: Invite, groups: Group[]): Group[] {
     ? groups.find((group) => group.id === invite.groupId)
     : groups.find((group) => group.kind === 'announcement')
   return target ? [target] : []
-}
-
-/**
- * The page's forms sit far apart on a phone: after a refusal, the top of the page, where the
- * reader lands, says so and links to each refused field next to its message.
- */
-function RefusedSummary(props: { lang: Lang; refused: RefusedLinkForms }) {
-  const t = words(props.lang)
-  const forms: Array<[FormState | undefined, string]> = [
-    [props.refused.qr?.preview ? undefined : props.refused.qr, ''],
-    [props.refused.edit, 'edit-'],
-    [props.refused.copy, 'copy-'],
-  ]
-  const fields = forms.flatMap(([form, prefix]) =>
-    Object.entries(form?.errors ?? {}).map(([field, message]) => ({ id: prefix + field, message })),
-  )
-  if (fields.length === 0) return null
-  return (
-    <div class="err" role="alert">
-      <p>{t.notSavedCheck}</p>
-      <ul>
-        {fields.map((field) => (
-          <li>
-            <a href={`#${field.id}`}>{field.message}</a>
-          </li>
-        ))}
-      </ul>
-    </div>
-  )
 }

@@ -1,10 +1,11 @@
 import type { ApiToken, Community, Group } from '../../db/schema'
 import { TEAM_WORDS, type Lang } from '../../lib/i18n'
-import { AddGroupForm } from '../add-group-form'
+import { ADD_GROUP_FIELD_IDS, AddGroupForm } from '../add-group-form'
 import { Csrf, groupLabel, GroupsTable, words } from './shell'
 import type { FormState } from '../form-fields'
 import { CommunityFields } from './community-fields'
-import { GroupChatLinks, type RefusedChatLink } from './group-chat-links'
+import { GroupChatLinks, chatLinkFieldId, type RefusedChatLink } from './group-chat-links'
+import { RefusedSummary } from './refused-summary'
 
 /** What a community's settings page shows, read and decided by its handler. */
 export interface SettingsView {
@@ -39,8 +40,17 @@ export function SettingsPage(props: SettingsView) {
   const { community, csrf, groups, admins } = props
   const id = community.id
   const groupName = new Map((groups ?? []).map((group) => [group.id, groupLabel(t, group)]))
+  const refusedChatLink = props.chatLinks?.refused
   return (
     <>
+      <RefusedSummary
+        lang={props.lang}
+        forms={[
+          { form: props.edit?.form },
+          { form: refusedChatLink?.form, idOf: () => chatLinkFieldId(refusedChatLink!.groupId) },
+          { form: props.addGroup?.form, idOf: (field) => ADD_GROUP_FIELD_IDS[field] ?? field },
+        ]}
+      />
       {props.edit && (
         <section>
           <form method="post" action={props.edit.action}>

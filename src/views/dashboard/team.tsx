@@ -3,6 +3,7 @@ import { TEAM_WORDS, type Lang } from '../../lib/i18n'
 import { formatMoment } from '../../lib/time'
 import { Csrf, groupLabel, Shell, words } from './shell'
 import { Field, fieldAttributes, sentText, TextField, type FormState } from '../form-fields'
+import { RefusedSummary } from './refused-summary'
 import { ActionButton, NextPageLink } from './frame'
 
 /** A sign-in link just created, shown once on the answer to its POST (never in a redirect). */
@@ -55,8 +56,19 @@ export function TeamPage(props: TeamView) {
       </span>
     )
   const role = sentText(form, 'role', 'community_admin')
+  const emailRefused = props.emailRefused
   return (
     <>
+      <RefusedSummary
+        lang={props.lang}
+        forms={[
+          { form },
+          {
+            form: emailRefused && { values: {}, errors: { email: emailRefused.message } },
+            idOf: () => teammateEmailId(emailRefused!.tokenId),
+          },
+        ]}
+      />
       {notice && (
         <p class="ok" role="status">
           {notice}
@@ -196,6 +208,7 @@ export function TeamPage(props: TeamView) {
                     >
                       <Csrf token={csrf} />
                       <input
+                        id={teammateEmailId(token.id)}
                         type="email"
                         name="email"
                         maxlength={254}
@@ -215,7 +228,7 @@ export function TeamPage(props: TeamView) {
                         {tt.saveEmail}
                       </button>
                       {props.emailRefused?.tokenId === token.id && (
-                        <p id="email-refused" class="err" role="alert">
+                        <p id="email-refused" class="err">
                           {props.emailRefused.message}
                         </p>
                       )}
@@ -339,4 +352,9 @@ export function AcceptGonePage(props: { lang: Lang; nonce: string }) {
       </section>
     </Shell>
   )
+}
+
+/** The id of a teammate's address field, which a refusal's summary links to. */
+function teammateEmailId(tokenId: string): string {
+  return `email-${tokenId}`
 }
