@@ -122,6 +122,26 @@ describe('the dashboard of the seeded demo', () => {
     await expect(page.locator('p.ok[role=status]').textContent()).resolves.toBe(
       '1 Anfrage angenommen.',
     )
+    // A rejection asks first, naming what it means for the person: dismissed, nothing happens.
+    const approvals = `${demo.url}/admin/communities/${MAKERS}/approvals`
+    await page.goto(approvals)
+    const waiting = await page.locator('button[value^="reject:"]').count()
+    const asked: string[] = []
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message())
+      void dialog.dismiss()
+    })
+    await page.locator('button[value^="reject:"]').first().click()
+    await expect.poll(() => asked.length).toBe(1)
+    expect(asked[0]).toMatch(/^Diese Anfrage ablehnen\? Die Person sieht die Begründung/)
+    await page.goto(approvals)
+    expect(await page.locator('button[value^="reject:"]').count()).toBe(waiting)
+    page.once('dialog', (dialog) => void dialog.accept())
+    await Promise.all([
+      page.waitForURL(/decided=1/),
+      page.locator('button[value^="reject:"]').first().click(),
+    ])
+    expect(await page.locator('button[value^="reject:"]').count()).toBe(waiting - 1)
     await page.close()
   })
 

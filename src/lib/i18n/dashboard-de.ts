@@ -1,5 +1,9 @@
 import { CODE_MAX_LENGTH, CODE_MIN_LENGTH } from '../codes'
 
+/** How long a rejected person waits, said after the reason (nothing when they need not). */
+const cooldownDe = (days: number) =>
+  days === 0 ? '' : ` und kann erst nach ${days === 1 ? 'einem Tag' : `${days} Tagen`} neu anfragen`
+
 /** The dashboard's words. Every value of the data (statuses, roles, kinds) has its words here. */
 export const dashboardDe = {
   unknown: 'Ausgang unbekannt',
@@ -269,6 +273,10 @@ export const dashboardDe = {
   reject: 'Ablehnen',
   approveSelected: 'Ausgewählte annehmen',
   rejectSelected: 'Ausgewählte ablehnen',
+  confirmReject: (days: number) =>
+    `Diese Anfrage ablehnen? Die Person sieht die Begründung auf ihrer Statusseite${cooldownDe(days)}.`,
+  confirmRejectSelected: (days: number) =>
+    `Alle ausgewählten Anfragen ablehnen? Jede Person sieht die Begründung auf ihrer Statusseite${cooldownDe(days)}.`,
   reason: 'Begründung (optional)',
   noPending: 'Keine offenen Anfragen.',
   allPendingOf: (n: string) => `Alle ${n} offenen Anfragen dieser Community`,

@@ -1,6 +1,10 @@
 import { CODE_MAX_LENGTH, CODE_MIN_LENGTH } from '../codes'
 import type { Words } from './dashboard-de'
 
+/** How long a rejected person waits, said after the reason (nothing when they need not). */
+const cooldownEn = (days: number) =>
+  days === 0 ? '' : ` and cannot ask again for ${days === 1 ? 'a day' : `${days} days`}`
+
 /** The dashboard's words, in English. */
 export const dashboardEn: Words = {
   unknown: 'Outcome unknown',
@@ -251,6 +255,10 @@ export const dashboardEn: Words = {
   reject: 'Reject',
   approveSelected: 'Approve selected',
   rejectSelected: 'Reject selected',
+  confirmReject: (days: number) =>
+    `Reject this request? The person sees the reason on their status page${cooldownEn(days)}.`,
+  confirmRejectSelected: (days: number) =>
+    `Reject every selected request? Each person sees the reason on their status page${cooldownEn(days)}.`,
   reason: 'Reason (optional)',
   noPending: 'No pending requests.',
   allPendingOf: (n) => `All ${n} pending requests of this community`,

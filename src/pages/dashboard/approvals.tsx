@@ -70,6 +70,7 @@ approvalsPages.get('/admin/communities/:id/approvals', async (c) => {
       lang={lang(c)}
       communityId={id}
       timeZone={community.timeZone}
+      cooldownDays={c.var.config.REJECTION_COOLDOWN_DAYS}
       csrf={await csrfTokenFor(c)}
       requests={pending.data}
       questions={community.joinQuestions}
@@ -122,6 +123,7 @@ approvalsPages.get('/admin/approvals', async (c) => {
     <ApprovalsOverview
       lang={l}
       csrf={await csrfTokenFor(c)}
+      cooldownDays={c.var.config.REJECTION_COOLDOWN_DAYS}
       communities={shown.map((community, i) => ({
         community,
         count: counts.get(community.id) ?? 0,

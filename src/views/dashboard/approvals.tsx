@@ -12,13 +12,18 @@ import {
   type TelegramRequestsView,
 } from './telegram-requests'
 
-/** The web's words for the two decisions. */
-const decisionWords = (t: Words): DecisionWords => ({
+/**
+ * The web's words for the two decisions. A rejection is asked about first: the person sees the
+ * reason and cannot ask again for the community's cooling-off days.
+ */
+const decisionWords = (t: Words, cooldownDays: number): DecisionWords => ({
   select: t.select,
   approve: t.approve,
   refuse: t.reject,
   approveSelected: t.approveSelected,
   refuseSelected: t.rejectSelected,
+  confirmRefuse: t.confirmReject(cooldownDays),
+  confirmRefuseSelected: t.confirmRejectSelected(cooldownDays),
 })
 
 /**
@@ -28,6 +33,7 @@ const decisionWords = (t: Words): DecisionWords => ({
 function PendingTable(props: {
   lang: Lang
   t: Words
+  decision: DecisionWords
   requests: JoinRequestListing[]
   questions: string[]
   timeZone: string
@@ -36,7 +42,7 @@ function PendingTable(props: {
   const { t } = props
   return (
     <DecisionTable
-      words={decisionWords(t)}
+      words={props.decision}
       refusal="reject"
       decide={props.decide}
       columns={[t.name, t.answers, t.source, t.signedUpAt]}
@@ -82,6 +88,7 @@ function PendingTable(props: {
  */
 function PendingList(props: {
   t: Words
+  decision: DecisionWords
   empty: boolean
   telegramBelow: boolean
   decide: boolean
@@ -101,7 +108,7 @@ function PendingList(props: {
     <form method="post" action={props.action}>
       <Csrf token={props.csrf} />
       {props.children}
-      <BulkDecisionBar words={decisionWords(t)} refusal="reject" reason={t.reason} />
+      <BulkDecisionBar words={props.decision} refusal="reject" reason={t.reason} />
     </form>
   )
 }
@@ -111,6 +118,8 @@ export interface ApprovalsView {
   lang: Lang
   communityId: string
   timeZone: string
+  /** How long a rejected person waits before asking again (`REJECTION_COOLDOWN_DAYS`). */
+  cooldownDays: number
   csrf: string
   requests: JoinRequestListing[]
   questions: string[]
@@ -124,12 +133,14 @@ export interface ApprovalsView {
 /** A community's pending join requests, decided one by one or in bulk. */
 export function ApprovalsPage(props: ApprovalsView) {
   const t = words(props.lang)
+  const decision = decisionWords(t, props.cooldownDays)
   return (
     <>
       <section>
         <h2>{t.approvals}</h2>
         <PendingList
           t={t}
+          decision={decision}
           empty={props.requests.length === 0}
           telegramBelow={(props.telegram?.requests.length ?? 0) > 0}
           decide={props.decide}
@@ -139,6 +150,7 @@ export function ApprovalsPage(props: ApprovalsView) {
           <PendingTable
             lang={props.lang}
             t={t}
+            decision={decision}
             requests={props.requests}
             questions={props.questions}
             timeZone={props.timeZone}
@@ -167,6 +179,8 @@ export interface PendingOfCommunity {
 export interface ApprovalsOverviewView {
   lang: Lang
   csrf: string
+  /** How long a rejected person waits before asking again (`REJECTION_COOLDOWN_DAYS`). */
+  cooldownDays: number
   communities: PendingOfCommunity[]
   nextHref: string | undefined
   /** Telegram requests across communities; null while Telegram is off. */
@@ -180,12 +194,14 @@ export interface ApprovalsOverviewView {
 export function ApprovalsOverview(props: ApprovalsOverviewView) {
   const l = props.lang
   const t = words(l)
+  const decision = decisionWords(t, props.cooldownDays)
   return (
     <>
       <section>
         <h1>{t.approvals}</h1>
         <PendingList
           t={t}
+          decision={decision}
           empty={props.communities.length === 0}
           telegramBelow={(props.telegram?.communities.length ?? 0) > 0}
           decide={props.communities.some((entry) => entry.decide)}
@@ -205,6 +221,7 @@ export function ApprovalsOverview(props: ApprovalsOverviewView) {
               <PendingTable
                 lang={l}
                 t={t}
+                decision={decision}
                 requests={requests}
                 questions={community.joinQuestions}
                 timeZone={community.timeZone}

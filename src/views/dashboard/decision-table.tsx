@@ -21,6 +21,9 @@ export interface DecisionWords {
   refuse: string
   approveSelected: string
   refuseSelected: string
+  /** Asked before refusing, where a refusal is asked about (the browser's confirm dialog). */
+  confirmRefuse?: string
+  confirmRefuseSelected?: string
 }
 
 export function DecisionTable(props: {
@@ -68,6 +71,7 @@ export function DecisionTable(props: {
                   class="danger"
                   name="only"
                   value={`${props.refusal}:${row.id}`}
+                  data-confirm={words.confirmRefuse}
                 >
                   {words.refuse}
                 </button>
@@ -105,7 +109,13 @@ export function BulkDecisionBar(props: {
         <button type="submit" name="action" value="approve">
           {words.approveSelected}
         </button>{' '}
-        <button type="submit" class="danger" name="action" value={props.refusal}>
+        <button
+          type="submit"
+          class="danger"
+          name="action"
+          value={props.refusal}
+          data-confirm={words.confirmRefuseSelected}
+        >
           {words.refuseSelected}
         </button>
       </span>
