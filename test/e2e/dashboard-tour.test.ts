@@ -133,7 +133,9 @@ describe('the dashboard of the seeded demo', () => {
     })
     await page.locator('button[value^="reject:"]').first().click()
     await expect.poll(() => asked.length).toBe(1)
-    expect(asked[0]).toMatch(/^Diese Anfrage ablehnen\? Die Person sieht die Begründung/)
+    expect(asked[0]).toMatch(
+      /^Diese Anfrage ablehnen\? Die Person sieht es auf ihrer Statusseite.* Neu anfragen kann sie erst nach 30 Tagen\.$/,
+    )
     await page.goto(approvals)
     expect(await page.locator('button[value^="reject:"]').count()).toBe(waiting)
     page.once('dialog', (dialog) => void dialog.accept())

@@ -2,7 +2,9 @@ import { CODE_MAX_LENGTH, CODE_MIN_LENGTH } from '../codes'
 
 /** How long a rejected person waits, said after the reason (nothing when they need not). */
 const cooldownDe = (days: number) =>
-  days === 0 ? '' : ` und kann erst nach ${days === 1 ? 'einem Tag' : `${days} Tagen`} neu anfragen`
+  days === 0
+    ? ''
+    : ` Neu anfragen kann sie erst nach ${days === 1 ? 'einem Tag' : `${days} Tagen`}.`
 
 /** The dashboard's words. Every value of the data (statuses, roles, kinds) has its words here. */
 export const dashboardDe = {
@@ -274,9 +276,9 @@ export const dashboardDe = {
   approveSelected: 'Ausgewählte annehmen',
   rejectSelected: 'Ausgewählte ablehnen',
   confirmReject: (days: number) =>
-    `Diese Anfrage ablehnen? Die Person sieht die Begründung auf ihrer Statusseite${cooldownDe(days)}.`,
+    `Diese Anfrage ablehnen? Die Person sieht es auf ihrer Statusseite, mit der Begründung, wenn du eine angibst.${cooldownDe(days)}`,
   confirmRejectSelected: (days: number) =>
-    `Alle ausgewählten Anfragen ablehnen? Jede Person sieht die Begründung auf ihrer Statusseite${cooldownDe(days)}.`,
+    `Alle ausgewählten Anfragen ablehnen? Jede Person sieht es auf ihrer Statusseite, mit der Begründung, wenn du eine angibst.${cooldownDe(days)}`,
   reason: 'Begründung (optional)',
   noPending: 'Keine offenen Anfragen.',
   allPendingOf: (n: string) => `Alle ${n} offenen Anfragen dieser Community`,

@@ -3,7 +3,7 @@ import type { Words } from './dashboard-de'
 
 /** How long a rejected person waits, said after the reason (nothing when they need not). */
 const cooldownEn = (days: number) =>
-  days === 0 ? '' : ` and cannot ask again for ${days === 1 ? 'a day' : `${days} days`}`
+  days === 0 ? '' : ` They cannot ask again for ${days === 1 ? 'a day' : `${days} days`}.`
 
 /** The dashboard's words, in English. */
 export const dashboardEn: Words = {
@@ -256,9 +256,9 @@ export const dashboardEn: Words = {
   approveSelected: 'Approve selected',
   rejectSelected: 'Reject selected',
   confirmReject: (days: number) =>
-    `Reject this request? The person sees the reason on their status page${cooldownEn(days)}.`,
+    `Reject this request? The person sees it on their status page, with the reason if you give one.${cooldownEn(days)}`,
   confirmRejectSelected: (days: number) =>
-    `Reject every selected request? Each person sees the reason on their status page${cooldownEn(days)}.`,
+    `Reject every selected request? Each person sees it on their status page, with the reason if you give one.${cooldownEn(days)}`,
   reason: 'Reason (optional)',
   noPending: 'No pending requests.',
   allPendingOf: (n) => `All ${n} pending requests of this community`,
