@@ -20,6 +20,7 @@ import {
 import { addDays } from '../lib/time'
 import { telegramConfig } from '../lib/config'
 import {
+  ACTION_PROBLEMS,
   BODY_PROBLEMS,
   bearerSecurity,
   jsonBody,
@@ -166,7 +167,7 @@ openapi(
     request: { query: NoQuerySchema, params: MemberParams },
     responses: {
       204: { description: 'Erased' },
-      ...problemResponses(['payload_too_large', ...RESOURCE_PROBLEMS]),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {

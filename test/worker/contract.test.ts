@@ -81,6 +81,9 @@ async function keepNetworkGuessing() {
   throw new Error('twenty-one wrong tokens from one network were not refused')
 }
 
+/** Methods that carry a body, which the API's middleware reads before any operation. */
+const BODY_METHODS = ['post', 'put', 'patch', 'delete']
+
 /** The probes every operation of its kind gets, built from the document and its success. */
 async function genericProbes(operation: Operation, success: Request) {
   const probes: Array<{ name: string; request: Request; status: number; code?: string }> = []
@@ -159,7 +162,11 @@ async function genericProbes(operation: Operation, success: Request) {
       code: 'validation_failed',
     })
   }
-  if (documents(415)) {
+  // What the API's middleware refuses before any operation reads the request (the body limit,
+  // src/middleware/json-body.ts) every operation it guards must document: tried on each, not
+  // only where documented.
+  const guarded = underApi && BODY_METHODS.includes(operation.method)
+  if (documents(415) || (guarded && operation.method !== 'delete')) {
     probes.push({
       name: 'a body that is not JSON',
       request: {
@@ -171,7 +178,7 @@ async function genericProbes(operation: Operation, success: Request) {
       code: 'unsupported_media_type',
     })
   }
-  if (documents(413) && success.rawBody === undefined) {
+  if ((documents(413) || guarded) && success.rawBody === undefined) {
     probes.push({
       name: 'a body over 64 KiB',
       request: {
