@@ -181,7 +181,9 @@ const CATALOGUE = {
   unsupported_media_type: {
     status: 415,
     title: 'Unsupported media type',
-    description: 'The body is not JSON: send it as `application/json`.',
+    description:
+      'The body is not JSON, or is JSON in a charset other than UTF-8: send it as ' +
+      '`application/json`, in UTF-8.',
   },
   rate_limited: {
     status: 429,

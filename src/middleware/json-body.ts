@@ -4,6 +4,9 @@ import { ApiError } from '../lib/errors'
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH'])
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i
+const CHARSET_PARAMETER = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i
+/** How UTF-8 is labelled: its name, and the alias that runtimes' decoders take for it too. */
+const UTF_8_LABELS = new Set(['utf-8', 'utf8'])
 
 /** A Content-Type header's media type, lower case and without its parameters ('' for none). */
 export function mediaTypeOf(contentType: string | undefined): string {
@@ -16,17 +19,35 @@ export function isJsonMediaType(mediaType: string): boolean {
 }
 
 /**
+ * Whether a JSON body's Content-Type lets it be read as UTF-8: it names no charset, or UTF-8.
+ * JSON is UTF-8 (RFC 8259) and bodies are read so; a body labelled `utf-16` or `iso-8859-1`
+ * would be read as other text than its sender wrote, so it is refused instead.
+ */
+export function declaresUtf8(contentType: string | undefined): boolean {
+  const match = CHARSET_PARAMETER.exec(contentType ?? '')
+  if (!match) return true
+  return UTF_8_LABELS.has((match[1] ?? match[2] ?? '').trim().toLowerCase())
+}
+
+/** What a client is told when its JSON names a charset other than UTF-8. */
+export const UTF_8_ONLY = 'Send JSON in UTF-8: with no charset, or charset=utf-8.'
+
+/**
  * Refuses a request body that is not JSON with 415, instead of letting it read as an empty
- * object and fail validation with a confusing message. Bodyless POSTs (actions such as revoke)
- * pass.
+ * object and fail validation with a confusing message, and JSON in a charset other than UTF-8
+ * (the only one it is read in). Bodyless POSTs (actions such as revoke) pass.
  */
 export function requireJsonBody() {
   return createMiddleware<AppEnv>(async function requireJsonBody(c, next) {
     if (BODY_METHODS.has(c.req.method)) {
-      const mediaType = mediaTypeOf(c.req.header('content-type'))
+      const contentType = c.req.header('content-type')
+      const mediaType = mediaTypeOf(contentType)
       const hasBody = c.req.header('content-length') !== '0' && c.req.raw.body !== null
       if (hasBody && mediaType && !isJsonMediaType(mediaType)) {
         throw new ApiError('unsupported_media_type', 'Send the body as application/json.')
+      }
+      if (hasBody && mediaType && !declaresUtf8(contentType)) {
+        throw new ApiError('unsupported_media_type', UTF_8_ONLY)
       }
     }
     await next()

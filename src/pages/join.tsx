@@ -11,7 +11,7 @@ import { fieldMessages, type FieldMessages } from '../lib/field-errors'
 import { readForm } from '../lib/forms'
 import { inviteGoneText, MESSAGES, type Lang } from '../lib/i18n'
 import { formatMoment } from '../lib/time'
-import { isJsonMediaType, mediaTypeOf } from '../middleware/json-body'
+import { declaresUtf8, isJsonMediaType, mediaTypeOf, UTF_8_ONLY } from '../middleware/json-body'
 import { cspNonce, SecuredHeaders, securedResponse } from '../middleware/security-headers'
 import {
   canSendConfirmationTemplate,
@@ -175,6 +175,10 @@ joinApp.post('/i/:code/join', async (c) => {
       'unsupported_media_type',
       'Send the join as JSON (application/json) or as an HTML form.',
     )
+  }
+  if (wantsJson && !declaresUtf8(c.req.header('content-type'))) {
+    await linkOrThrow()
+    throw new ApiError('unsupported_media_type', UTF_8_ONLY)
   }
 
   let raw: unknown

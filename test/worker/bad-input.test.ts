@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { call, countRows, createCommunity, expectProblem } from './helpers'
+import { call, countRows, createCommunity, expectProblem, uniqueName } from './helpers'
 
 const valid = { name: 'Valid', description: 'ok', visibility: 'open' }
 
@@ -37,6 +37,33 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
       })
       expectProblem(response, 415, 'unsupported_media_type')
     })
+  })
+
+  it('JSON in a charset other than UTF-8', async () => {
+    const community = JSON.stringify({ ...valid, name: 'Ünïcode' })
+    // The bytes such a client sends: UTF-16 (little-endian, as `charset=utf-16` is read).
+    const utf16 = new Uint8Array(new Uint16Array([...community].map((c) => c.charCodeAt(0))).buffer)
+    await expectNothingWritten(async () => {
+      for (const [rawBody, charset] of [
+        [utf16, 'utf-16'],
+        [community, 'UTF-16LE'],
+        [community, '"iso-8859-1"'],
+      ] as const) {
+        const response = await call('POST', '/api/communities', {
+          rawBody,
+          headers: { 'content-type': `application/json; charset=${charset}` },
+        })
+        const problem = expectProblem(response, 415, 'unsupported_media_type')
+        expect(problem.detail).toContain('UTF-8')
+      }
+    })
+    for (const charset of ['utf-8', 'UTF-8', '"utf-8"']) {
+      const response = await call('POST', '/api/communities', {
+        rawBody: JSON.stringify({ ...valid, name: uniqueName() }),
+        headers: { 'content-type': `application/json; charset=${charset}` },
+      })
+      expect(response.status, `${charset}: ${response.text}`).toBe(201)
+    }
   })
 
   it('wrong types, with one error per field', async () => {

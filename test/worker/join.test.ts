@@ -308,7 +308,7 @@ describe('joining through JSON', () => {
     expect([await countRows('members'), await countRows('join_requests')]).toEqual(before)
   })
 
-  it('takes any JSON media type as JSON, and refuses a body that is neither JSON nor a form with 415', async () => {
+  it('takes any JSON media type as JSON, and refuses a body that is neither JSON nor a form, or JSON in another charset than UTF-8, with 415', async () => {
     const invite = await createInvite((await createCommunity()).id)
     for (const contentType of [
       'application/vnd.api+json',
@@ -328,6 +328,9 @@ describe('joining through JSON', () => {
       [body, { 'content-type': 'text/plain' }],
       [body, { 'content-type': 'application/octet-stream' }],
       [new TextEncoder().encode(body), {}],
+      // Read as UTF-8, it would be other text than sent: refused rather than misread.
+      [body, { 'content-type': 'application/json; charset=utf-16' }],
+      [body, { 'content-type': 'application/json; charset=iso-8859-1' }],
     ] as const) {
       expectProblem(
         await call('POST', `/i/${invite.code}/join`, {
