@@ -160,7 +160,7 @@ openapi(
     request: { query: NoQuerySchema, params: CommunityParams },
     responses: {
       204: { description: 'Deleted' },
-      ...problemResponses(['payload_too_large', ...RESOURCE_PROBLEMS]),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {

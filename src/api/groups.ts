@@ -15,6 +15,7 @@ import { telegramConfig } from '../lib/config'
 import { linkTelegramChat } from './telegram'
 import { retryFailedTelegramLinks } from '../platforms/telegram/invite-links'
 import {
+  ACTION_PROBLEMS,
   BODY_PROBLEMS,
   bearerSecurity,
   CHAT_RULE,
@@ -165,7 +166,7 @@ openapi(
     responses: {
       204: { description: 'Deleted' },
       ...problemResponses([
-        'payload_too_large',
+        ...ACTION_PROBLEMS,
         ...RESOURCE_PROBLEMS,
         'announcement_group_protected',
       ]),

@@ -144,7 +144,7 @@ openapi(
     request: { query: NoQuerySchema, params: MemberParams },
     responses: {
       204: { description: 'Removed' },
-      ...problemResponses(['payload_too_large', ...RESOURCE_PROBLEMS]),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {

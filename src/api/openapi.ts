@@ -43,10 +43,12 @@ export const BODY_PROBLEMS = [
 ] as const satisfies readonly ErrorCode[]
 
 /**
- * What an action without a body (a POST such as revoke) can still be refused for, when a client
- * sends one anyway: a body that is not JSON, or too large.
+ * What an operation without a body (a POST such as revoke, a DELETE) can still be refused for,
+ * when a client sends one anyway: a body that is not JSON, malformed or too large; a JSON body
+ * other than `{}` is `validation_failed`, which `RESOURCE_PROBLEMS` has (`refuseBody`).
  */
 export const ACTION_PROBLEMS = [
+  'malformed_json',
   'payload_too_large',
   'unsupported_media_type',
 ] as const satisfies readonly ErrorCode[]

@@ -14,6 +14,7 @@ import {
   POLICY,
   type Scope,
 } from '../services/access'
+import { refuseBody } from '../middleware/json-body'
 import { problemResponses } from './openapi'
 import { RESOLVERS, type ResolvedResources, type ResourceKind } from './resources'
 
@@ -156,16 +157,23 @@ type DeclaredHandler<R extends DeclaredRoute> = RouteHandler<
   AppEnv & { Variables: ResourceVariables<R['x-access']['on']> }
 >
 
+/** Methods whose requests carry no body at all (the fetch standard has none for them). */
+const BODYLESS_METHODS = ['get', 'head']
+
 /**
  * Registers declared operations on a sub-app, with the router's access check before each
  * handler: `const openapi = declaredOperations(groupsApi)`, then `openapi(defineOperation({...}),
  * handler)`. The check runs once the request's parameters and body have passed their schemas.
+ * An operation that declares no body refuses one that says anything (`refuseBody`), before its
+ * parameters are read.
  */
 export function declaredOperations(app: OpenAPIHono<AppEnv>) {
   return function openapi<R extends DeclaredRoute>(route: R, handler: DeclaredHandler<R>) {
     const access = route['x-access']
     if (!access) throw undeclared(route)
-    app.openapi(route, (async (c: Context<AppEnv>, next: () => Promise<void>) => {
+    const takesNoBody = !route.request?.body && !BODYLESS_METHODS.includes(route.method)
+    const declared = takesNoBody ? { ...route, middleware: refuseBody() } : route
+    app.openapi(declared, (async (c: Context<AppEnv>, next: () => Promise<void>) => {
       await enforceAccess(c, access)
       return (handler as unknown as (c: Context<AppEnv>, next: () => Promise<void>) => unknown)(
         c,

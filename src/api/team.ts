@@ -25,6 +25,7 @@ import {
 } from '../schemas/team'
 import { declaredOperations, defineOperation } from './operation'
 import {
+  ACTION_PROBLEMS,
   BODY_PROBLEMS,
   bearerSecurity,
   jsonBody,
@@ -125,7 +126,7 @@ openapi(
     request: { query: NoQuerySchema, params: InvitationParams },
     responses: {
       204: { description: 'Revoked: the link no longer works' },
-      ...problemResponses(['payload_too_large', ...RESOURCE_PROBLEMS], {
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS], {
         notes: { not_found: 'No pending invitation with this id: used, revoked or expired.' },
       }),
     },

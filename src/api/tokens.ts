@@ -11,6 +11,7 @@ import {
   TokenSchema,
 } from '../schemas/tokens'
 import {
+  ACTION_PROBLEMS,
   BODY_PROBLEMS,
   bearerSecurity,
   jsonBody,
@@ -102,7 +103,7 @@ openapi(
     request: { query: NoQuerySchema, params: TokenParams },
     responses: {
       204: { description: 'Revoked' },
-      ...problemResponses(['payload_too_large', ...RESOURCE_PROBLEMS]),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {

@@ -13,6 +13,7 @@ import {
 import { CreateWebhookSchema, WebhookSchema } from '../schemas/announcements'
 import { idParam } from '../schemas/common'
 import {
+  ACTION_PROBLEMS,
   BODY_PROBLEMS,
   bearerSecurity,
   jsonBody,
@@ -116,7 +117,7 @@ openapi(
     request: { query: NoQuerySchema, params: WebhookParams },
     responses: {
       204: { description: 'Removed' },
-      ...problemResponses(['payload_too_large', ...RESOURCE_PROBLEMS]),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS]),
     },
   }),
   async (c) => {

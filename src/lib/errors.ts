@@ -24,7 +24,8 @@ const CATALOGUE = {
       'A path parameter, query parameter or body field fails its schema, or a rule of the ' +
       'operation that its description names. `errors` lists each refused field (`path`) and ' +
       'what is wrong with it (`message`). Query parameters an API operation does not list are ' +
-      'refused too (`Unknown field`).',
+      'refused too (`Unknown field`), and so is a body other than `{}` sent to an operation ' +
+      'that takes none.',
   },
   unauthorized: {
     status: 401,

@@ -1,8 +1,9 @@
+import { z } from '@hono/zod-openapi'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
-import { ApiError } from '../lib/errors'
+import { ApiError, fieldErrors } from '../lib/errors'
 
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH'])
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i
 const CHARSET_PARAMETER = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i
 /** How UTF-8 is labelled: its name, and the alias that runtimes' decoders take for it too. */
@@ -35,7 +36,8 @@ export const UTF_8_ONLY = 'Send JSON in UTF-8: with no charset, or charset=utf-8
 /**
  * Refuses a request body that is not JSON with 415, instead of letting it read as an empty
  * object and fail validation with a confusing message, and JSON in a charset other than UTF-8
- * (the only one it is read in). Bodyless POSTs (actions such as revoke) pass.
+ * (the only one it is read in). Requests without a body (actions such as revoke) pass; what an
+ * operation that takes no body makes of a JSON one is `refuseBody`'s.
  */
 export function requireJsonBody() {
   return createMiddleware<AppEnv>(async function requireJsonBody(c, next) {
@@ -48,6 +50,37 @@ export function requireJsonBody() {
       }
       if (hasBody && mediaType && !declaresUtf8(contentType)) {
         throw new ApiError('unsupported_media_type', UTF_8_ONLY)
+      }
+    }
+    await next()
+  })
+}
+
+/** The body an operation that takes none accepts: nothing, as a JSON object. */
+const NoBodySchema = z.strictObject({}, { error: 'This operation takes no body: send none, or {}' })
+
+/**
+ * For an operation that takes no body (an action such as revoke, a delete): refuses a body that
+ * says anything, so that a request meant for another operation, or with options this one does
+ * not have, is not acted on as if they were not there. No body passes, and so does `{}`, which
+ * clients that always send a JSON object send for "nothing"; malformed JSON is 400
+ * `malformed_json`, any other JSON 400 `validation_failed` (its fields `Unknown field`).
+ */
+export function refuseBody() {
+  return createMiddleware<AppEnv>(async function refuseBody(c, next) {
+    const text = c.req.raw.body === null ? '' : await c.req.text()
+    if (text.trim() !== '') {
+      let value: unknown
+      try {
+        value = JSON.parse(text)
+      } catch {
+        throw new ApiError('malformed_json', 'The request body is not valid JSON.')
+      }
+      const result = NoBodySchema.safeParse(value)
+      if (!result.success) {
+        throw new ApiError('validation_failed', 'This operation takes no body.', {
+          errors: fieldErrors(result.error.issues),
+        })
       }
     }
     await next()

@@ -2944,12 +2944,12 @@ export interface operations {
       204: {
         content: never
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -2986,6 +2986,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
           }
         }
       }
@@ -3183,12 +3192,12 @@ export interface operations {
           'application/json': components['schemas']['Token']
         }
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -3595,12 +3604,12 @@ export interface operations {
       204: {
         content: never
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -3646,6 +3655,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
           }
         }
       }
@@ -3940,12 +3958,12 @@ export interface operations {
       204: {
         content: never
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -3982,6 +4000,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
           }
         }
       }
@@ -4437,12 +4464,12 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -4523,12 +4550,12 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -4759,12 +4786,12 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -4845,12 +4872,12 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -5247,12 +5274,12 @@ export interface operations {
           'application/json': components['schemas']['JoinRequest']
         }
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -5858,12 +5885,12 @@ export interface operations {
       204: {
         content: never
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -5903,6 +5930,15 @@ export interface operations {
           }
         }
       }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
       /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
@@ -5933,12 +5969,12 @@ export interface operations {
       204: {
         content: never
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -6722,12 +6758,12 @@ export interface operations {
           'application/json': components['schemas']['Announcement']
         }
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -6817,12 +6853,12 @@ export interface operations {
           'application/json': components['schemas']['Announcement']
         }
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -6903,12 +6939,12 @@ export interface operations {
           'application/json': components['schemas']['Announcement']
         }
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -7076,12 +7112,12 @@ export interface operations {
           'application/json': components['schemas']['Announcement']
         }
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -7172,12 +7208,12 @@ export interface operations {
           'application/json': components['schemas']['Announcement']
         }
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -7270,12 +7306,12 @@ export interface operations {
           }
         }
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -7507,12 +7543,12 @@ export interface operations {
       204: {
         content: never
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -7549,6 +7585,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
           }
         }
       }
@@ -7829,12 +7874,12 @@ export interface operations {
       204: {
         content: never
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -7871,6 +7916,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
           }
         }
       }
@@ -8187,12 +8241,12 @@ export interface operations {
           'application/json': components['schemas']['TelegramConnection']
         }
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -8506,12 +8560,12 @@ export interface operations {
           'application/json': components['schemas']['TelegramJoinRequest']
         }
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }
@@ -8601,12 +8655,12 @@ export interface operations {
           'application/json': components['schemas']['TelegramJoinRequest']
         }
       }
-      /** @description `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'validation_failed'
+            code: 'malformed_json' | 'validation_failed'
           }
         }
       }

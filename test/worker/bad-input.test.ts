@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { call, countRows, createCommunity, expectProblem, uniqueName } from './helpers'
+import {
+  call,
+  countRows,
+  createCommunity,
+  createInvite,
+  expectProblem,
+  uniqueName,
+} from './helpers'
 
 const valid = { name: 'Valid', description: 'ok', visibility: 'open' }
 
@@ -187,6 +194,61 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
       (await call('GET', `${deliveries}?cursor=dsp_${'0'.repeat(26)}~mem_${'0'.repeat(26)}`))
         .status,
     ).toBe(200)
+  })
+})
+
+describe('a body sent to an operation that takes none', () => {
+  const json = { 'content-type': 'application/json' }
+  const saying = [
+    ['{', 'malformed_json'],
+    ['{"x":1}', 'validation_failed'],
+    ['null', 'validation_failed'],
+    ['[1,2]', 'validation_failed'],
+  ] as const
+
+  it('is refused with 400, and the action is not taken', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const announcement = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Hello', sendAt: new Date(Date.now() + 86_400_000).toISOString() },
+    })
+    expect(announcement.status, announcement.text).toBe(201)
+    for (const [rawBody, code] of saying) {
+      for (const [method, path] of [
+        ['POST', `/api/invites/${invite.id}/rotate`],
+        ['POST', `/api/invites/${invite.id}/archive`],
+        ['POST', `/api/announcements/${announcement.json.id}/send-now`],
+        ['DELETE', `/api/communities/${community.id}`],
+      ]) {
+        const problem = expectProblem(
+          await call(method!, path!, { rawBody, headers: json }),
+          400,
+          code,
+        )
+        if (rawBody === '{"x":1}')
+          expect(problem.errors).toEqual([{ path: 'x', message: 'Unknown field' }])
+      }
+    }
+    const after = await call('GET', `/api/invites/${invite.id}`)
+    expect(after.json).toMatchObject({ code: invite.code, archivedAt: null })
+    const unsent = await call('GET', `/api/announcements/${announcement.json.id}`)
+    expect(unsent.json.status).toBe('scheduled')
+    expect((await call('GET', `/api/communities/${community.id}`)).status).toBe(200)
+  })
+
+  it('may be left out, empty, or {}', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    let code = invite.code
+    for (const options of [
+      {},
+      { headers: json, rawBody: '' },
+      { headers: json, rawBody: ' {} ' },
+    ]) {
+      const rotated = await call('POST', `/api/invites/${invite.id}/rotate`, options)
+      expect(rotated.status, rotated.text).toBe(200)
+      expect(rotated.json.code).not.toBe(code)
+      code = rotated.json.code
+    }
   })
 })
 

@@ -166,7 +166,24 @@ async function genericProbes(operation: Operation, success: Request) {
   // src/middleware/json-body.ts) every operation it guards must document: tried on each, not
   // only where documented.
   const guarded = underApi && BODY_METHODS.includes(operation.method)
-  if (documents(415) || (guarded && operation.method !== 'delete')) {
+  if (guarded && !json) {
+    // An operation that takes no body refuses one that says anything (src/middleware/json-body.ts).
+    const headers = { ...success.headers, 'content-type': 'application/json' }
+    for (const [rawBody, code] of [
+      ['{', 'malformed_json'],
+      ['{"x":1}', 'validation_failed'],
+      ['null', 'validation_failed'],
+      ['[1,2]', 'validation_failed'],
+    ]) {
+      probes.push({
+        name: `a body it does not take: ${rawBody}`,
+        request: { ...success, headers, rawBody },
+        status: 400,
+        code,
+      })
+    }
+  }
+  if (documents(415) || guarded) {
     probes.push({
       name: 'a body that is not JSON',
       request: {
