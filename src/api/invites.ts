@@ -35,6 +35,7 @@ import {
   jsonBody,
   jsonResponse,
   NoQuerySchema,
+  optionalJsonBody,
   problemResponses,
   STATS_RULES,
   RESOURCE_PROBLEMS,
@@ -59,9 +60,15 @@ openapi(
     summary: 'Create an invite link (one per channel, campaign or poster)',
     description:
       'The link gets a random code, or the custom `code` asked for (a vanity slug such as ' +
-      '`summer-run`). A custom code that any link has or ever had is refused with 409 `code_taken`.',
+      '`summer-run`). A custom code that any link has or ever had is refused with 409 `code_taken`. ' +
+      'Every field is optional, and so is the body: without one, the link gets a random code ' +
+      'and no group, tags, limit or expiry.',
     security: bearerSecurity,
-    request: { query: NoQuerySchema, params: CommunityParams, body: jsonBody(CreateInviteSchema) },
+    request: {
+      query: NoQuerySchema,
+      params: CommunityParams,
+      body: optionalJsonBody(CreateInviteSchema),
+    },
     responses: {
       201: jsonResponse(InviteSchema, 'The link, with its URL and QR code URLs'),
       ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'code_taken'], {

@@ -143,7 +143,7 @@ export interface paths {
     get: operations['listInvites']
     /**
      * Create an invite link (one per channel, campaign or poster)
-     * @description The link gets a random code, or the custom `code` asked for (a vanity slug such as `summer-run`). A custom code that any link has or ever had is refused with 409 `code_taken`. Access (`invites.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description The link gets a random code, or the custom `code` asked for (a vanity slug such as `summer-run`). A custom code that any link has or ever had is refused with 409 `code_taken`. Every field is optional, and so is the body: without one, the link gets a random code and no group, tags, limit or expiry. Access (`invites.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['createInvite']
   }
@@ -4190,7 +4190,7 @@ export interface operations {
   }
   /**
    * Create an invite link (one per channel, campaign or poster)
-   * @description The link gets a random code, or the custom `code` asked for (a vanity slug such as `summer-run`). A custom code that any link has or ever had is refused with 409 `code_taken`. Access (`invites.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description The link gets a random code, or the custom `code` asked for (a vanity slug such as `summer-run`). A custom code that any link has or ever had is refused with 409 `code_taken`. Every field is optional, and so is the body: without one, the link gets a random code and no group, tags, limit or expiry. Access (`invites.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   createInvite: {
     parameters: {
@@ -4198,7 +4198,7 @@ export interface operations {
         id: string
       }
     }
-    requestBody: {
+    requestBody?: {
       content: {
         'application/json': components['schemas']['CreateInvite']
       }

@@ -166,6 +166,15 @@ async function genericProbes(operation: Operation, success: Request) {
   // src/middleware/json-body.ts) every operation it guards must document: tried on each, not
   // only where documented.
   const guarded = underApi && BODY_METHODS.includes(operation.method)
+  if (json && underApi && definition.requestBody?.required && success.rawBody === undefined) {
+    // A body the document requires is one the API refuses to go without.
+    probes.push({
+      name: 'no body',
+      request: { ...success, body: undefined },
+      status: 400,
+      code: 'validation_failed',
+    })
+  }
   if (guarded && !json) {
     // An operation that takes no body refuses one that says anything (src/middleware/json-body.ts).
     const headers = { ...success.headers, 'content-type': 'application/json' }

@@ -13,6 +13,24 @@ import {
 const CODE = /^[abcdefghjkmnpqrstuvwxyz23456789]{13}$/
 
 describe('invite links: happy paths', () => {
+  it('creates a plain link when sent no body, which the document lets a client leave out', async () => {
+    const { json: document } = await call('GET', '/api/openapi.json', { token: null })
+    const create = document.paths['/api/communities/{id}/invites'].post
+    expect(create.requestBody.required).toBe(false)
+    const community = await createCommunity()
+    const response = await call('POST', `/api/communities/${community.id}/invites`)
+    expect(response.status, response.text).toBe(201)
+    expect(response.json).toMatchObject({
+      communityId: community.id,
+      groupId: null,
+      label: null,
+      source: null,
+      maxUses: null,
+      expiresAt: null,
+    })
+    expect(response.json.code).toMatch(CODE)
+  })
+
   it('creates a link with its URL, QR URLs and campaign tags', async () => {
     const community = await createCommunity()
     const group = await createGroup(community.id)
