@@ -145,7 +145,11 @@ export const UpdateInviteSchema = z
     medium: TagSchema.nullable(),
     campaign: TagSchema.nullable(),
     maxUses: MaxUses.nullable().describe('Not below the link’s uses so far'),
-    expiresAt: FutureTimestamp.nullable(),
+    // The type FutureTimestamp states for its output (a Date) would hide the null.
+    expiresAt: FutureTimestamp.nullable().openapi({
+      type: ['string', 'null'],
+      description: 'When the link stops working, in the future; `null` clears the expiry',
+    }),
     qrDesign: QrDesignInputSchema.nullable().describe(
       'The design its QR URLs serve: colours (a dark foreground on a light background with a ' +
         `WCAG contrast of at least ${MIN_QR_CONTRAST}:1, else 400 naming \`qrDesign.fg\`), margin, error ` +

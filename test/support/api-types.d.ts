@@ -1373,9 +1373,10 @@ export interface components {
       maxUses?: number | null
       /**
        * Format: date-time
+       * @description When the link stops working, in the future; `null` clears the expiry
        * @example 2027-01-31T23:59:59Z
        */
-      expiresAt?: string
+      expiresAt?: string | null
       qrDesign?: components['schemas']['QrDesignInput']
       /**
        * @description A new custom code. The old code answers 410 from then on and is never issued again, so printed QR codes of the old code stop working. A code any link has or had: 409 `code_taken`.

@@ -9,6 +9,7 @@ import {
   createToken,
   expectProblem,
 } from './helpers'
+import { Contract, loadDocument } from './openapi-contract'
 
 const CODE = /^[abcdefghjkmnpqrstuvwxyz23456789]{13}$/
 
@@ -85,6 +86,18 @@ describe('invite links: happy paths', () => {
       body: { label: 'Renamed', maxUses: 5, expiresAt: null },
     })
     expect(patched.json).toMatchObject({ label: 'Renamed', maxUses: 5, expiresAt: null })
+  })
+
+  it('clears an expiry with null, which its document allows', async () => {
+    const contract = new Contract(await loadDocument())
+    const invite = await createInvite((await createCommunity()).id, {
+      expiresAt: new Date(Date.now() + 86400_000).toISOString(),
+    })
+    const change = { pathParams: { id: invite.id }, query: {}, body: { expiresAt: null } }
+    expect(contract.requestProblems(contract.operation('updateInvite'), change)).toEqual([])
+    const cleared = await call('PATCH', `/api/invites/${invite.id}`, { body: change.body })
+    expect(cleared.status, cleared.text).toBe(200)
+    expect(cleared.json.expiresAt).toBeNull()
   })
 
   it('revokes a link (twice is harmless)', async () => {
