@@ -15,10 +15,27 @@ export function idParam<N extends string = 'id'>(prefix: IdPrefix, name: N = 'id
   return z.object({ [name]: schema } as { [K in N]: typeof schema })
 }
 
+/**
+ * What a URI is written with (RFC 3986): printable ASCII, no space. A URL's parser would take
+ * more (it encodes a space, spells a host in punycode, and drops tabs and line breaks without a
+ * word), so a URL sent with them would be stored as another than the one documented as `uri`,
+ * or not the one sent.
+ */
+const URI_CHARACTERS = /^[\x21-\x7e]*$/
+const URI_CHARACTERS_MESSAGE =
+  'A URL is ASCII without spaces or control characters: percent-encode other characters ' +
+  '(a space is %20) and write a host in punycode (xn--...)'
+
+/** An https URL, as sent: checked for a URI's characters before a URL's parser reads it. */
 export const HttpsUrlSchema = z
-  .url({ protocol: /^https$/, error: 'Must be an https URL' })
+  .string()
   .max(2048)
-  .openapi({ pattern: '^[Hh][Tt][Tt][Pp][Ss]:' })
+  .refine((value) => URI_CHARACTERS.test(value), {
+    message: URI_CHARACTERS_MESSAGE,
+    params: { problem: 'urlCharacters' },
+  })
+  .pipe(z.url({ protocol: /^https$/, error: 'Must be an https URL' }))
+  .openapi({ format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]:[!-~]*$' })
 
 /**
  * A character that survives `cleanText` and `trim()`: anything but white space, control

@@ -133,6 +133,46 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
     })
   })
 
+  it('a photo or icon URL with a space, a control character or a letter outside ASCII', async () => {
+    const community = await createCommunity()
+    await expectNothingWritten(async () => {
+      for (const url of [
+        'https://images.example.com/a b.png',
+        'https://images.example.com/a\tb.png',
+        ' https://images.example.com/a.png',
+        'https://images.example.com/\u0007.png',
+        'https://images.exämple.com/a.png',
+        'https://images.example.com/ä.png',
+      ]) {
+        for (const [method, path, field] of [
+          ['POST', '/api/communities', 'photoUrl'],
+          ['PATCH', `/api/communities/${community.id}`, 'photoUrl'],
+          ['POST', `/api/communities/${community.id}/groups`, 'iconUrl'],
+        ] as const) {
+          const body =
+            method === 'PATCH'
+              ? { photoUrl: url }
+              : field === 'iconUrl'
+                ? { name: 'Group', iconUrl: url }
+                : { ...valid, photoUrl: url }
+          const problem = expectProblem(
+            await call(method, path, { body }),
+            400,
+            'validation_failed',
+          )
+          expect(problem.errors, `${url} ${path}`).toEqual([
+            { path: field, message: expect.stringContaining('percent-encode') },
+          ])
+        }
+      }
+    })
+    const encoded = await call('PATCH', `/api/communities/${community.id}`, {
+      body: { photoUrl: 'https://images.example.com/a%20b%C3%A4.png' },
+    })
+    expect(encoded.status, encoded.text).toBe(200)
+    expect(encoded.json.photoUrl).toBe('https://images.example.com/a%20b%C3%A4.png')
+  })
+
   it('a bad slug', async () => {
     await expectNothingWritten(async () => {
       for (const slug of ['Has Spaces', 'ÜML', '-edge-', 'ab', 'a--b']) {
