@@ -23,7 +23,7 @@ import { CHANNEL_RECEIPTS } from '../services/channels'
 import type { TelegramPostRow } from '../services/delivery/telegram-posts'
 import { idPattern } from '../lib/ids'
 import { cursorQuery, queryInteger } from '../lib/pagination'
-import { DATE_TIME_PATTERN, TimestampSchema, TimeZoneSchema, userText } from './common'
+import { DATE_TIME_PATTERN, TimestampSchema, TimeZoneSchema, uriSchema, userText } from './common'
 
 const FutureTime = z.iso
   .datetime({ offset: true })
@@ -350,16 +350,12 @@ export const DeliverySchema = z
 
 export const CreateWebhookSchema = z
   .strictObject({
-    url: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .openapi({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?:' })
-      .describe(
-        'https on a public host: private, loopback, link-local and other non-public addresses ' +
-          '(in any notation), localhost, *.local, *.internal, cloud metadata hosts and ' +
-          'single-label hosts are refused (400, with the reason in `errors`). Plain http and ' +
-          'local hosts only where ALLOW_HTTP_WEBHOOKS is set (local development).',
-      ),
+    url: uriSchema(/^https?$/, '[Hh][Tt][Tt][Pp][Ss]?', 'Must be an http or https URL').describe(
+      'https on a public host: private, loopback, link-local and other non-public addresses ' +
+        '(in any notation), localhost, *.local, *.internal, cloud metadata hosts and ' +
+        'single-label hosts are refused (400, with the reason in `errors`). Plain http and ' +
+        'local hosts only where ALLOW_HTTP_WEBHOOKS is set (local development).',
+    ),
     events: z
       .array(z.enum([...EVENT_TYPES, '*']))
       .min(1)

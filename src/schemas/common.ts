@@ -26,16 +26,24 @@ const URI_CHARACTERS_MESSAGE =
   'A URL is ASCII without spaces or control characters: percent-encode other characters ' +
   '(a space is %20) and write a host in punycode (xn--...)'
 
-/** An https URL, as sent: checked for a URI's characters before a URL's parser reads it. */
-export const HttpsUrlSchema = z
-  .string()
-  .max(2048)
-  .refine((value) => URI_CHARACTERS.test(value), {
-    message: URI_CHARACTERS_MESSAGE,
-    params: { problem: 'urlCharacters' },
-  })
-  .pipe(z.url({ protocol: /^https$/, error: 'Must be an https URL' }))
-  .openapi({ format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]:[!-~]*$' })
+/**
+ * A URL of one of `protocols`, as sent: checked for a URI's characters before a URL's parser
+ * reads it. `pattern`: the protocols as the document's pattern spells them, any case.
+ */
+export function uriSchema(protocols: RegExp, pattern: string, error: string) {
+  return z
+    .string()
+    .max(2048)
+    .refine((value) => URI_CHARACTERS.test(value), {
+      message: URI_CHARACTERS_MESSAGE,
+      params: { problem: 'urlCharacters' },
+    })
+    .pipe(z.url({ protocol: protocols, error }))
+    .openapi({ format: 'uri', pattern: `^${pattern}:[!-~]*$` })
+}
+
+/** An https URL, as sent. */
+export const HttpsUrlSchema = uriSchema(/^https$/, '[Hh][Tt][Tt][Pp][Ss]', 'Must be an https URL')
 
 /**
  * A character that survives `cleanText` and `trim()`: anything but white space, control

@@ -133,7 +133,7 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
     })
   })
 
-  it('a photo or icon URL with a space, a control character or a letter outside ASCII', async () => {
+  it('a photo, icon or webhook URL with a space, a control character or a letter outside ASCII', async () => {
     const community = await createCommunity()
     await expectNothingWritten(async () => {
       for (const url of [
@@ -148,13 +148,16 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
           ['POST', '/api/communities', 'photoUrl'],
           ['PATCH', `/api/communities/${community.id}`, 'photoUrl'],
           ['POST', `/api/communities/${community.id}/groups`, 'iconUrl'],
+          ['POST', '/api/webhooks', 'url'],
         ] as const) {
           const body =
             method === 'PATCH'
               ? { photoUrl: url }
               : field === 'iconUrl'
                 ? { name: 'Group', iconUrl: url }
-                : { ...valid, photoUrl: url }
+                : field === 'url'
+                  ? { url, events: ['*'] }
+                  : { ...valid, photoUrl: url }
           const problem = expectProblem(
             await call(method, path, { body }),
             400,
