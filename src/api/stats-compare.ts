@@ -42,7 +42,9 @@ openapi(
         rules: {
           ...STATS_RULES,
           links: 'Either `links` or `sources`, 2 to 6 of them; links of this community',
-          sources: 'Either `links` or `sources`, 2 to 6 of them, each at most 100 characters',
+          sources:
+            'Either `links` or `sources`, 2 to 6 of them, each at most 100 characters; ' +
+            'with `sources`, no `source` filter (each entry is its own source)',
         },
       }),
     },

@@ -138,6 +138,13 @@ export const StatsCompareQuerySchema = z
         message: 'A source is at most 100 characters',
         path: ['sources'],
       })
+    // Each entry of a comparison of sources is its own source: a filter on one would be ignored.
+    else if (sources.length > 0 && query.filters.source !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'Each entry is its own source: leave out `source` when comparing `sources`',
+        path: ['source'],
+      })
   })
 
 /** What a filter on a visit's own dimension does to Telegram's figures. */

@@ -122,6 +122,15 @@ describe('comparing links and sources through the API', () => {
       400,
       'validation_failed',
     )
+    // Sources compared are each their own source: a source filter beside them would be ignored.
+    const bySourceFiltered = expectProblem(
+      await call('GET', `${path}?sources=a,b&source=a`),
+      400,
+      'validation_failed',
+    )
+    expect(bySourceFiltered.errors).toEqual([
+      { path: 'source', message: expect.stringContaining('leave out `source`') },
+    ])
   })
 
   it('answers periods at either end of the calendar with figures or a 400, never an error', async () => {
