@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { type ErrorCode, ProblemSchema, problemEntry } from '../lib/errors'
-import { LAST_STATS_DAY } from '../lib/time'
+import { FIRST_STATS_DAY, LAST_STATS_DAY } from '../lib/time'
 
 /** A JSON response for an OpenAPI route definition. */
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
@@ -68,8 +68,8 @@ export const FUTURE_RULE = 'In the future'
 export const CRON_RULE =
   'A five-field cron rule (minute, hour, day of month, month, day of week) that croner reads'
 export const STATS_RULES = {
-  from: `Not after \`to\` (by default today), at most 366 days before it, and at most ${LAST_STATS_DAY}`,
-  to: `At most ${LAST_STATS_DAY}`,
+  from: `Not after \`to\` (by default today), at most 366 days before it, from ${FIRST_STATS_DAY} to ${LAST_STATS_DAY}`,
+  to: `From ${FIRST_STATS_DAY} to ${LAST_STATS_DAY}`,
   source: 'Not blank once the spaces around it are trimmed',
   campaign: 'Not blank once the spaces around it are trimmed',
   referrer: 'Not blank once the spaces around it are trimmed',

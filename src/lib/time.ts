@@ -12,6 +12,13 @@ export function utcDay(at: Date): string {
  */
 export const LAST_STATS_DAY = '9998-12-31'
 
+/**
+ * The first day a stats period may start or end on: a period's default start (30 days before
+ * its end), a year's range before it and a cohort's 30 days are still days of a four-digit year
+ * (before 0000-01-01 a day is written `-000001-…`, which sorts and steps wrongly).
+ */
+export const FIRST_STATS_DAY = '0002-01-01'
+
 export function addDays(day: string, days: number): string {
   const date = new Date(`${day}T00:00:00.000Z`)
   date.setUTCDate(date.getUTCDate() + days)

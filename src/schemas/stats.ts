@@ -1,14 +1,17 @@
 import { z } from '@hono/zod-openapi'
 import { DEVICE_CLASSES } from '../db/schema'
-import { addDays, LAST_STATS_DAY, utcDay } from '../lib/time'
+import { addDays, FIRST_STATS_DAY, LAST_STATS_DAY, utcDay } from '../lib/time'
 import { idPattern } from '../lib/ids'
 import { NONE, VISIT_DIMENSIONS, type StatsFilters } from '../services/stats-breakdowns'
 import { COMPARED_STEPS, MAX_COMPARED } from '../services/stats-compare'
 
-/** A calendar day of a stats period, at most `LAST_STATS_DAY`. */
+/** A calendar day of a stats period, from `FIRST_STATS_DAY` to `LAST_STATS_DAY`. */
 export const StatsDay = z.iso
   .date()
-  .refine((day) => day <= LAST_STATS_DAY, `At most ${LAST_STATS_DAY}`)
+  .refine(
+    (day) => day >= FIRST_STATS_DAY && day <= LAST_STATS_DAY,
+    `From ${FIRST_STATS_DAY} to ${LAST_STATS_DAY}`,
+  )
 
 const Day = StatsDay.openapi({ example: '2026-11-24' })
 const MAX_RANGE_DAYS = 366

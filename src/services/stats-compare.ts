@@ -325,6 +325,11 @@ function funnelOnly(f: FunnelFigures): FunnelFigures {
 /** Every day from `from` to `to`, both included. */
 export function daysOf(from: string, to: string): string[] {
   const days: string[] = []
-  for (let day = from; day <= to; day = addDays(day, 1)) days.push(day)
+  // Never more than a period may hold, whatever the days given (as the dashboard's `everyDay`).
+  for (let day = from; day <= to && days.length <= MAX_PERIOD_DAYS; day = addDays(day, 1))
+    days.push(day)
   return days
 }
+
+/** A year and a day: more than the longest period the stats take (366 days). */
+const MAX_PERIOD_DAYS = 367

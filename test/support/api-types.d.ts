@@ -4653,7 +4653,7 @@ export interface operations {
           'application/json': components['schemas']['Stats']
         }
       }
-      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), at most 366 days before it, and at most 9998-12-31; `to`: At most 9998-12-31; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed. What each code means: `/api/problems/{code}`. */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), at most 366 days before it, from 0002-01-01 to 9998-12-31; `to`: From 0002-01-01 to 9998-12-31; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -4728,7 +4728,7 @@ export interface operations {
           'application/json': components['schemas']['Stats']
         }
       }
-      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), at most 366 days before it, and at most 9998-12-31; `to`: At most 9998-12-31; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed. What each code means: `/api/problems/{code}`. */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), at most 366 days before it, from 0002-01-01 to 9998-12-31; `to`: From 0002-01-01 to 9998-12-31; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -5138,7 +5138,7 @@ export interface operations {
           'application/json': components['schemas']['StatsComparison']
         }
       }
-      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), at most 366 days before it, and at most 9998-12-31; `to`: At most 9998-12-31; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed; `links`: Either `links` or `sources`, 2 to 6 of them; links of this community; `sources`: Either `links` or `sources`, 2 to 6 of them, each at most 100 characters; with `sources`, no `source` filter (each entry is its own source). What each code means: `/api/problems/{code}`. */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `from`: Not after `to` (by default today), at most 366 days before it, from 0002-01-01 to 9998-12-31; `to`: From 0002-01-01 to 9998-12-31; `source`: Not blank once the spaces around it are trimmed; `campaign`: Not blank once the spaces around it are trimmed; `referrer`: Not blank once the spaces around it are trimmed; `links`: Either `links` or `sources`, 2 to 6 of them; links of this community; `sources`: Either `links` or `sources`, 2 to 6 of them, each at most 100 characters; with `sources`, no `source` filter (each entry is its own source). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {

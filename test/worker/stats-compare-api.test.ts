@@ -145,6 +145,13 @@ describe('comparing links and sources through the API', () => {
       // A period ending on the calendar's last day has no day after it to count to.
       for (const range of ['to=9999-12-31', 'from=9999-12-25&to=9999-12-31', 'from=9999-06-01'])
         expectProblem(await call('GET', `${path}?${compared}&${range}`), 400, 'validation_failed')
+      // Nor one so early that its default start, 29 days before its end, is before year 0.
+      for (const range of ['to=0000-01-10', 'to=0001-12-31', 'from=0000-01-01&to=0000-01-02'])
+        expectProblem(await call('GET', `${path}?${compared}&${range}`), 400, 'validation_failed')
+      const first = await call('GET', `${path}?${compared}&to=0002-01-10`)
+      expect(first.json.days.at(0)).toBe('0001-12-12')
+      const firstDays = await call('GET', `${path}?${compared}&from=0002-01-01&to=0002-01-10`)
+      expect(firstDays.json.days).toHaveLength(10)
     }
   })
 })
