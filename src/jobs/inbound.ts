@@ -1,6 +1,7 @@
 import { createDb } from '../db/client'
 import { loadConfig, type Config } from '../lib/config'
 import { InboundItemSchema } from '../platforms/whatsapp/schemas'
+import { channelTimeoutMs } from '../services/channels'
 import { applyInboundItem } from '../services/whatsapp-inbound'
 import { deliveriesOfStatuses, NOT_RECORDED_YET } from '../services/whatsapp-statuses'
 import { logError, logInfo } from '../lib/log'
@@ -18,15 +19,18 @@ export const STATUS_TRIES = 4
 const SENDS_PER_BATCH = 50
 
 /**
- * How long a status whose message is not recorded yet waits before its next try: as long as
- * the sender's batch of sends takes at its pace (at least 3 s), times the tries so far. The
- * sender records a batch's message ids once its last send is answered, so the three waits
- * (3, 6 and 9 s at the default pace) add up to six batches' time or more. At most the 12 hours
- * a queue lets a message wait.
+ * How long a status whose message is not recorded yet waits before its next try. The sender
+ * records a batch's message ids once its last send is answered: a batch takes its sends at the
+ * configured pace, and its last answer may take the channel's whole timeout. So a short wait
+ * first (most such statuses come from a batch about to finish), then as long as the longest
+ * batch, then twice that: 3, 33 and 66 s at the default pace and timeout, about three times
+ * what the longest batch takes. At most the 12 hours a queue lets a message wait.
  */
 function statusWaitSeconds(config: Config, attempts: number): number {
-  const batchSeconds = Math.ceil(SENDS_PER_BATCH / config.DELIVERY_RATE_PER_SECOND)
-  return Math.min(43_200, Math.max(3, batchSeconds) * attempts)
+  const pacing = SENDS_PER_BATCH / config.DELIVERY_RATE_PER_SECOND
+  const longestBatch = Math.ceil(pacing + channelTimeoutMs(config) / 1000)
+  const wait = attempts <= 1 ? Math.max(3, Math.ceil(pacing)) : longestBatch * (attempts - 1)
+  return Math.min(43_200, wait)
 }
 
 /**

@@ -11,7 +11,12 @@ import { cleanText } from '../lib/text'
 import type { InboundItem } from '../platforms/whatsapp/schemas'
 import { confirmContact, findRequestByCode } from './consent'
 import { sendWhatsAppReply } from '../platforms/whatsapp/replies'
-import { applyStatus, type DeliveryLookup, type InboundDeps } from './whatsapp-statuses'
+import {
+  applyStatus,
+  deliveriesOfStatuses,
+  type DeliveryLookup,
+  type InboundDeps,
+} from './whatsapp-statuses'
 import {
   applyOptChoice,
   CHAT_BUTTON,
@@ -41,10 +46,11 @@ export async function applyInboundItem(
   deps: InboundDeps,
   item: InboundItem,
   now: Date,
-  /** Deliveries read ahead for the batch this item came in (`deliveriesOfStatuses`). */
+  /** Deliveries read ahead for the batch this item came in; read for the item alone if none. */
   lookup?: DeliveryLookup,
 ): Promise<string> {
-  if (item.kind === 'status') return applyStatus(db, deps, item, now, lookup)
+  if (item.kind === 'status')
+    return applyStatus(db, deps, item, now, lookup ?? (await deliveriesOfStatuses(db, [item])))
   if (item.kind === 'preference') return applyPreference(db, item, now)
   return applyMessage(db, deps, item, now)
 }

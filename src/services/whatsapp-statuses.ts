@@ -55,6 +55,11 @@ const MAX_LOOKUP = 100
  * message id only (`take`); a later status of the same message in the batch reads the delivery
  * again, as the first may have changed it. A lookup that fails leaves every status to read its
  * own.
+ *
+ * Whether a send is in flight is read in the same batch, before the deliveries: a status is
+ * about a send claimed before the status was queued, so a send not in flight then was recorded
+ * by then, and a message id not found is not ours. Read after, the sender could record its batch
+ * between the two reads, and the status would be taken for another's.
  */
 export async function deliveriesOfStatuses(
   db: Database,
@@ -63,18 +68,29 @@ export async function deliveriesOfStatuses(
   const wamids = [...new Set(items.flatMap((item) => (item.kind === 'status' ? [item.wamid] : [])))]
   const found = new Map<string, StatusDelivery | null>()
   let inFlight: Promise<boolean> | undefined
+  const client = db.$client
   try {
-    for (let i = 0; i < wamids.length; i += MAX_LOOKUP) {
-      const chunk = wamids.slice(i, i + MAX_LOOKUP)
-      const { results } = await db.$client
-        .prepare(DELIVERIES_BY_MESSAGES)
-        .bind(JSON.stringify(chunk))
-        .all<StatusDelivery & { wamid: string }>()
-      for (const wamid of chunk) found.set(wamid, null)
-      for (const { wamid, ...delivery } of results) found.set(wamid, delivery)
+    if (wamids.length > 0) {
+      const chunks: string[][] = []
+      for (let i = 0; i < wamids.length; i += MAX_LOOKUP)
+        chunks.push(wamids.slice(i, i + MAX_LOOKUP))
+      const [flag, ...lookups] = await client.batch([
+        client.prepare(SENDS_IN_FLIGHT),
+        ...chunks.map((chunk) =>
+          client.prepare(DELIVERIES_BY_MESSAGES).bind(JSON.stringify(chunk)),
+        ),
+      ])
+      inFlight = Promise.resolve(flag!.results.length > 0)
+      for (const [n, chunk] of chunks.entries()) {
+        for (const wamid of chunk) found.set(wamid, null)
+        const rows = lookups[n]!.results as Array<StatusDelivery & { wamid: string }>
+        for (const { wamid, ...delivery } of rows) found.set(wamid, delivery)
+      }
     }
   } catch {
     // Each status then reads its own delivery, as without the lookup.
+    found.clear()
+    inFlight = undefined
   }
   return {
     take(wamid, status) {
@@ -95,7 +111,7 @@ export async function deliveriesOfStatuses(
 /** Deliveries read ahead for a batch's statuses: `undefined` when a status must read its own. */
 export interface DeliveryLookup {
   take(wamid: string, status: ProviderStatus): StatusDelivery | null | undefined
-  /** `sendsInFlight`, read once for the batch: its statuses arrive within the same moment. */
+  /** Whether a send was in flight when the deliveries were read (`SENDS_IN_FLIGHT`). */
   sendsInFlight(): Promise<boolean>
 }
 
@@ -133,9 +149,9 @@ export async function applyStatus(
   item: Extract<InboundItem, { kind: 'status' }>,
   now: Date,
   /** Deliveries read ahead for the batch this status came in (`deliveriesOfStatuses`). */
-  lookup?: DeliveryLookup,
+  lookup: DeliveryLookup,
 ): Promise<string> {
-  const known = lookup?.take(item.wamid, item.status)
+  const known = lookup.take(item.wamid, item.status)
   // A plain statement: a broadcast's statuses arrive by the thousand, and building this lookup
   // with drizzle's relational builder took more of the consumer's CPU than running it.
   const delivery =
@@ -143,8 +159,7 @@ export async function applyStatus(
       ? known
       : await db.$client.prepare(DELIVERY_BY_MESSAGE).bind(item.wamid).first<StatusDelivery>()
   if (!delivery) {
-    const inFlight = await (lookup ? lookup.sendsInFlight() : sendsInFlight(db))
-    return inFlight ? NOT_RECORDED_YET : 'unknown'
+    return (await lookup.sendsInFlight()) ? NOT_RECORDED_YET : 'unknown'
   }
   const old = delivery.providerStatus
   if (old && RANK[item.status] <= RANK[old]) return 'stale'
