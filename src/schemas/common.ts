@@ -16,30 +16,38 @@ export function idParam<N extends string = 'id'>(prefix: IdPrefix, name: N = 'id
 }
 
 /**
- * What a URI is written with (RFC 3986): printable ASCII, no space. A URL's parser would take
- * more (it encodes a space, spells a host in punycode, and drops tabs and line breaks without a
- * word), so a URL sent with them would be stored as another than the one documented as `uri`,
- * or not the one sent.
+ * What a URI is written with (RFC 3986): letters, digits, `-._~`, its delimiters and `%` for
+ * what is percent-encoded; no space, nothing outside ASCII, no quote, angle bracket, backslash,
+ * caret, backtick, brace or bar. A URL's parser
+ * would take more (it encodes a space, spells a host in punycode, and drops tabs and line
+ * breaks without a word), so a URL sent with them would be stored as another than the one
+ * documented as `uri`, or not the one sent.
  */
-const URI_CHARACTERS = /^[\x21-\x7e]*$/
+const URI_CHARACTER_CLASS = "[A-Za-z0-9\\-._~:/?#\\[\\]@!$&'()*+,;=%]"
+const URI_CHARACTERS = new RegExp(`^${URI_CHARACTER_CLASS}*$`)
+/** A scheme and its colon, perhaps after white space: something meant as a URL. */
+const LOOKS_LIKE_A_URL = /^\s*[A-Za-z][A-Za-z0-9+.-]*:/
 const URI_CHARACTERS_MESSAGE =
-  'A URL is ASCII without spaces or control characters: percent-encode other characters ' +
-  '(a space is %20) and write a host in punycode (xn--...)'
+  'A URL is written with the characters of a URI (RFC 3986) only, without spaces: ' +
+  'percent-encode other characters (a space is %20) and write a host in punycode (xn--...)'
 
 /**
  * A URL of one of `protocols`, as sent: checked for a URI's characters before a URL's parser
  * reads it. `pattern`: the protocols as the document's pattern spells them, any case.
  */
 export function uriSchema(protocols: RegExp, pattern: string, error: string) {
-  return z
-    .string()
-    .max(2048)
-    .refine((value) => URI_CHARACTERS.test(value), {
-      message: URI_CHARACTERS_MESSAGE,
-      params: { problem: 'urlCharacters' },
-    })
-    .pipe(z.url({ protocol: protocols, error }))
-    .openapi({ format: 'uri', pattern: `^${pattern}:[!-~]*$` })
+  return (
+    z
+      .string()
+      .max(2048)
+      // What is no URL at all is told so by the URL check below: only a URL gets this advice.
+      .refine((value) => !LOOKS_LIKE_A_URL.test(value) || URI_CHARACTERS.test(value), {
+        message: URI_CHARACTERS_MESSAGE,
+        params: { problem: 'urlCharacters' },
+      })
+      .pipe(z.url({ protocol: protocols, error }))
+      .openapi({ format: 'uri', pattern: `^${pattern}:${URI_CHARACTER_CLASS}*$` })
+  )
 }
 
 /** An https URL, as sent. */

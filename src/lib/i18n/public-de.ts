@@ -68,7 +68,7 @@ export const de = {
     atMost: (max: string) => `Höchstens ${max}.`,
     url: 'Eine vollständige Adresse, die mit https:// beginnt.',
     urlCharacters:
-      'Nur Buchstaben, Ziffern und Zeichen aus ASCII, ohne Leerzeichen: andere Zeichen prozentkodieren (%20 für ein Leerzeichen), den Hostnamen in Punycode (xn--...) schreiben.',
+      'Nur Buchstaben, Ziffern und die Zeichen einer Webadresse, ohne Leerzeichen: andere Zeichen prozentkodieren (%20 für ein Leerzeichen), den Hostnamen in Punycode (xn--...) schreiben.',
     email: 'Das ist keine gültige E-Mail-Adresse.',
     phone: 'Diese Nummer gibt es so nicht. Schreib sie mit Ländervorwahl, z. B. +49 151 12345678.',
     contactMissing: 'Gib eine Telefonnummer oder eine E-Mail-Adresse an.',

@@ -66,7 +66,7 @@ export const en: Messages = {
     atMost: (max) => `At most ${max}.`,
     url: 'A full address starting with https://.',
     urlCharacters:
-      'Letters, digits and signs of plain ASCII only, without spaces: percent-encode other characters (%20 for a space) and write the host in punycode (xn--...).',
+      'Letters, digits and the signs of a web address only, without spaces: percent-encode other characters (%20 for a space) and write the host in punycode (xn--...).',
     email: 'Not a valid e-mail address.',
     phone:
       'Not a valid phone number for its country. Write it with the country code, e.g. +49 151 12345678.',
