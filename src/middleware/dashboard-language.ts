@@ -11,7 +11,10 @@ const COOKIE = 'cg_lang'
  * in this browser (the cookie `rememberLanguage` sets), else the browser's `Accept-Language`.
  */
 export function dashboardLanguage(c: Context<AppEnv>): Lang {
-  return pickLanguage(c.req.header('accept-language'), c.req.query('lang') ?? getCookie(c, COOKIE))
+  const asked = c.req.query('lang')
+  // A `lang` we do not speak leaves the choice made before as it is.
+  const chosen = asked === 'de' || asked === 'en' ? asked : getCookie(c, COOKIE)
+  return pickLanguage(c.req.header('accept-language'), chosen)
 }
 
 /**

@@ -32,6 +32,10 @@ describe('dashboard: the language chosen stays chosen', () => {
     expect(linked.text).toContain('<html lang="en">')
     expect(linked.text).toContain('>Deutsch</a>')
     expect(languageCookie(linked)).toBeUndefined()
+    // A language we do not speak leaves the choice as it is.
+    const unknown = await open(`/admin/communities/${community.id}?lang=fr`, [cookie, english!])
+    expect(unknown.text).toContain('<html lang="en">')
+    expect(languageCookie(unknown)).toBeUndefined()
     // So are the sign-in page and the dashboard's error pages.
     expect((await open('/admin/login', [english!])).text).toContain('<html lang="en">')
     const missing = await open(`/admin/communities/cmt_${'0'.repeat(26)}`, [cookie, english!])
