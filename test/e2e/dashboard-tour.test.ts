@@ -138,6 +138,18 @@ describe('the dashboard of the seeded demo', () => {
     )
     await page.goto(approvals)
     expect(await page.locator('button[value^="reject:"]').count()).toBe(waiting)
+    // Enter in the reason field decides nothing (it would press the first row's "approve").
+    await page.locator('#reason').fill('Voll')
+    const posted: string[] = []
+    page.on('request', (request) => {
+      if (request.method() === 'POST') posted.push(request.url())
+    })
+    await page.locator('#reason').press('Enter')
+    await page.waitForLoadState('networkidle')
+    expect(posted).toEqual([])
+    expect(page.url()).toBe(approvals)
+    await page.goto(approvals)
+    expect(await page.locator('button[value^="reject:"]').count()).toBe(waiting)
     page.once('dialog', (dialog) => void dialog.accept())
     await Promise.all([
       page.waitForURL(/decided=1/),

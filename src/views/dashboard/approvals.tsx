@@ -107,6 +107,9 @@ function PendingList(props: {
   return (
     <form method="post" action={props.action}>
       <Csrf token={props.csrf} />
+      {/* The form's first submit button is what Enter in the reason field would press: the first
+      row's "approve" otherwise. Disabled, it makes Enter there do nothing. */}
+      <button type="submit" disabled hidden aria-hidden="true" tabindex={-1} />
       {props.children}
       <BulkDecisionBar words={props.decision} refusal="reject" reason={t.reason} />
     </form>
