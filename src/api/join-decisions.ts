@@ -29,9 +29,17 @@ export async function decideJoinRequest(
   if (result.decided) {
     c.executionCtx.waitUntil(tellApplicant(c.var.deferredDb, c.var.config, result.request, now))
     const action = decision.action === 'approve' ? 'join_request.approved' : 'join_request.rejected'
+    // A rejection's reason is what the person was told: the log keeps it beside the decision.
+    const detail = decision.action === 'reject' ? decision.reason : null
     auditLater(
       c,
-      { communityId: request.communityId, action, actor: c.var.principal, targetId: request.id },
+      {
+        communityId: request.communityId,
+        action,
+        actor: c.var.principal,
+        targetId: request.id,
+        detail,
+      },
       now,
     )
   }

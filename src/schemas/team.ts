@@ -105,6 +105,13 @@ export const AuditEntrySchema = z
           'else did (they held that link too); null otherwise',
       ),
     targetId: z.string().nullable().describe('What was acted on, when it has an id'),
+    detail: z
+      .string()
+      .nullable()
+      .describe(
+        'What the entry adds to its action: a rejection’s reason, as the person was told it; ' +
+          'the Telegram chat a group was linked to. Null otherwise',
+      ),
   })
   .openapi('AuditEntry')
 
@@ -147,5 +154,6 @@ export function serializeAuditEntry(entry: AuditEntry): z.infer<typeof AuditEntr
     actorName: entry.actorName,
     actorLinkMadeBy: entry.actorLinkMadeBy,
     targetId: entry.targetId,
+    detail: entry.detail,
   }
 }

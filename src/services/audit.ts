@@ -14,7 +14,16 @@ const PRUNE_LIMIT = 5000
 const EXPORT_PAGE = 500
 
 // New columns go at the end: tools read the file by position.
-const CSV_COLUMNS = ['at', 'action', 'actor', 'actor_token_id', 'target_id', 'actor_link_made_by']
+// New columns go at the end, so a sheet built on an earlier export still reads its columns.
+const CSV_COLUMNS = [
+  'at',
+  'action',
+  'actor',
+  'actor_token_id',
+  'target_id',
+  'actor_link_made_by',
+  'detail',
+]
 
 export interface AuditRecord {
   communityId: string
@@ -134,6 +143,7 @@ export function exportAuditCsv(
           entry.actorTokenId ?? '',
           entry.targetId ?? '',
           entry.actorLinkMadeBy ?? '',
+          entry.detail ?? '',
         ]),
       )
       if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('\r\n') + '\r\n'))

@@ -2436,6 +2436,8 @@ export interface components {
       actorLinkMadeBy: string | null
       /** @description What was acted on, when it has an id */
       targetId: string | null
+      /** @description What the entry adds to its action: a rejection’s reason, as the person was told it; the Telegram chat a group was linked to. Null otherwise */
+      detail: string | null
     }
     TelegramConnection: {
       /** @description Telegram sends the updates to this Worker (`webhookUrl` is `expectedUrl`) */

@@ -255,6 +255,17 @@ describe('connecting the bot', () => {
     expect(linked.status).toBe(303)
     const read = await call('GET', `/api/groups/${group.id}`)
     expect(read.json).toMatchObject({ platform: 'telegram', telegramChatId: good })
+    // The audit log names the chat the group was linked to.
+    await eventually(async () => {
+      const log = await call('GET', `/api/communities/${community.id}/audit-log?limit=10`)
+      expect(log.json.data).toContainEqual(
+        expect.objectContaining({
+          action: 'group.changed',
+          targetId: group.id,
+          detail: `Telegram ${good}`,
+        }),
+      )
+    })
   })
 
   it('is for owners only', async () => {

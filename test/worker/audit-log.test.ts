@@ -23,6 +23,7 @@ interface Entry {
   actorName: string
   actorLinkMadeBy: string | null
   targetId: string | null
+  detail: string | null
 }
 
 async function auditOf(communityId: string, action?: string): Promise<Entry[]> {
@@ -64,11 +65,20 @@ describe('the audit log records who changed what', () => {
     expect(
       (await call('POST', `/api/join-requests/${approved}/approve`, { token: admin.token })).status,
     ).toBe(200)
-    expect((await call('POST', `/api/join-requests/${rejected}/reject`)).status).toBe(200)
+    const reason = 'Only for members of the club, sorry'
+    const refused = await call('POST', `/api/join-requests/${rejected}/reject`, {
+      body: { reason },
+    })
+    expect(refused.status).toBe(200)
     const approval = await entryFor(community.id, 'join_request.approved', approved)
-    expect(approval).toMatchObject({ actorName: 'Moderator Mo', actorTokenId: admin.id })
+    expect(approval).toMatchObject({
+      actorName: 'Moderator Mo',
+      actorTokenId: admin.id,
+      detail: null,
+    })
+    // The reason the person was told stays beside the decision.
     const rejection = await entryFor(community.id, 'join_request.rejected', rejected)
-    expect(rejection).toMatchObject({ actorName: 'owner', actorTokenId: null })
+    expect(rejection).toMatchObject({ actorName: 'owner', actorTokenId: null, detail: reason })
 
     // Approving again changes nothing, and records nothing more.
     await call('POST', `/api/join-requests/${approved}/approve`)
@@ -91,6 +101,26 @@ describe('the audit log records who changed what', () => {
     })
     expect(decided.status).toBe(303)
     for (const id of ids) await entryFor(community.id, 'join_request.approved', id)
+
+    // A rejection's reason, typed in the dashboard, is in the log's page and its CSV.
+    const third = await pendingRequest(community.id)
+    const reason = 'Bitte erst zum Probetraining, = kommen'
+    const rejected = await post(`/admin/communities/${community.id}/approvals`, cookie, {
+      _csrf: csrfOf(approvals.text),
+      action: 'reject',
+      ids: [third],
+      reason,
+    })
+    expect(rejected.status).toBe(303)
+    expect(await entryFor(community.id, 'join_request.rejected', third)).toMatchObject({
+      detail: reason,
+    })
+    const log = await page(`/admin/communities/${community.id}/audit`, cookie)
+    expect(log.text).toContain(`Request declined<div class="muted"><bdi>${reason}</bdi></div>`)
+    const csv = await page(`/admin/communities/${community.id}/audit.csv`, cookie)
+    expect(csv.text.trim().split('\r\n')[1]).toMatch(
+      new RegExp(`^[^,]+,join_request\\.rejected,owner,,${third},,"${reason}"$`),
+    )
   })
 
   it('removals, announcements sent and cancelled, links and settings changed', async () => {
@@ -235,8 +265,9 @@ describe('the audit log records who changed what', () => {
     const csv = await page(`/admin/communities/${community.id}/audit.csv`, his)
     const lines = csv.text.trim().split('\r\n')
     const approvals = lines.filter((line) => line.includes(`,join_request.approved,Bob,${bob.id},`))
-    expect(approvals.filter((line) => line.endsWith(',Alice'))).toHaveLength(2)
-    expect(approvals.filter((line) => line.endsWith(','))).toHaveLength(2)
+    // The link's maker, then the detail an approval does not have.
+    expect(approvals.filter((line) => line.endsWith(',Alice,'))).toHaveLength(2)
+    expect(approvals.filter((line) => line.endsWith(',,'))).toHaveLength(2)
   })
 
   it('writes nothing for a change that was refused', async () => {
@@ -393,14 +424,14 @@ describe('reading the audit log', () => {
     expect(csv.status).toBe(200)
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8')
     const lines = csv.text.trim().split('\r\n')
-    expect(lines[0]).toBe('at,action,actor,actor_token_id,target_id,actor_link_made_by')
+    expect(lines[0]).toBe('at,action,actor,actor_token_id,target_id,actor_link_made_by,detail')
     expect(lines.slice(1).map((line) => line.split(',')[1])).toEqual([
       'settings.changed',
       'link.created',
       'link.created',
       'link.created',
     ])
-    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT[^,]+,settings\.changed,owner,,cmt_[^,]+,$/)
+    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT[^,]+,settings\.changed,owner,,cmt_[^,]+,,$/)
     // The API's export is the same file, filtered as asked.
     const viaApi = await call(
       'GET',

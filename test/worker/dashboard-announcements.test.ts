@@ -46,19 +46,19 @@ describe('dashboard: sending an announcement now', () => {
 
     const list = await page(`/admin/communities/${community.id}/announcements`, cookie)
     expect(sendNowQuestion(list.text, everyone)).toBe(
-      'Send this now to 1,234 members? It goes out at once and cannot be taken back.',
+      'Send this now to 1,234 members? It goes out at once and cannot be taken back. Only members whose contact is confirmed get it; its report counts the others.',
     )
     expect(sendNowQuestion(list.text, one)).toBe(
-      'Send this now to 1 member? It goes out at once and cannot be taken back.',
+      'Send this now to 1 member? It goes out at once and cannot be taken back. Only members whose contact is confirmed get it; its report counts the others.',
     )
     // A member of both groups gets it once: the sum is only an upper bound.
     expect(sendNowQuestion(list.text, both)).toBe(
-      'Send this now to up to 3 members? It goes out at once and cannot be taken back.',
+      'Send this now to up to 3 members? It goes out at once and cannot be taken back. Only members whose contact is confirmed get it; its report counts the others.',
     )
 
     const german = await page(`/admin/communities/${community.id}/announcements?lang=de`, cookie)
     expect(sendNowQuestion(german.text, everyone)).toBe(
-      'Jetzt an 1.234 Mitglieder senden? Die Ankündigung geht sofort hinaus und lässt sich danach nicht zurückholen.',
+      'Jetzt an 1.234 Mitglieder senden? Die Ankündigung geht sofort hinaus und lässt sich danach nicht zurückholen. Nur wer seinen Kontakt bestätigt hat, bekommt sie; ihr Bericht zählt die übrigen.',
     )
   })
 })

@@ -93,7 +93,14 @@ auditLogPages.get('/admin/communities/:id/audit', async (c) => {
                     </span>
                   )}
                 </td>
-                <td data-label={tt.what}>{tt.auditActions[entry.action]}</td>
+                <td data-label={tt.what}>
+                  {tt.auditActions[entry.action]}
+                  {entry.detail && (
+                    <div class="muted">
+                      <bdi>{entry.detail}</bdi>
+                    </div>
+                  )}
+                </td>
                 <td data-label={tt.target}>
                   {/* The id on a line of its own: beside the name, the two ran together. */}
                   {entry.targetName ? (

@@ -104,7 +104,7 @@ telegramPages.post('/admin/telegram/link', async (c) => {
       action: 'group.changed',
       actor: c.var.principal,
       targetId: group.id,
-      detail: `telegram chat ${parsed.data.chatId}`,
+      detail: `Telegram ${parsed.data.chatId}`,
     })
   } catch (error) {
     const refused = error instanceof ApiError && telegramWords(lang(c)).refused[error.code]
