@@ -20,3 +20,21 @@ export function normalisePhone(input: string): string | null {
   const parsed = parsePhoneNumberFromString(plain, 'DE')
   return parsed?.isValid() ? parsed.number : null
 }
+
+/**
+ * A stored number as people read it (`+49 151 12345678`): grouped as its country writes it,
+ * with the country code, so every number reads the same whatever the reader's country.
+ */
+export function readablePhone(e164: string): string {
+  return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164
+}
+
+/**
+ * A search typed as a phone number, the way the dashboard shows one or as people write it
+ * (`+49 151 1234-5678`, `(0151) 123`): its digits and plus, as stored, or null for any other
+ * search.
+ */
+export function phoneSearchOf(search: string): string | null {
+  if (!/^[+\d\s()./-]+$/.test(search) || !/\d/.test(search)) return null
+  return search.replace(/[^+\d]/g, '')
+}

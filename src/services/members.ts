@@ -6,9 +6,11 @@ import {
   members,
   rewardRules,
   rewards,
+  type Group,
   type Member,
   type MemberStatus,
 } from '../db/schema'
+import { phoneSearchOf } from '../lib/contact'
 import { csvLine } from '../lib/csv'
 import { notFound } from '../lib/errors'
 import { chunks, ID_CHUNK } from '../lib/chunks'
@@ -43,7 +45,9 @@ interface MemberListOptions {
 function membersWhere(communityId: string, options: MemberListOptions) {
   // instr(), not LIKE: a search of any length stays within D1's 50-byte LIKE patterns, and `%`
   // or `_` are plain characters. Letters A-Z match either case, as LIKE's did.
-  const needle = options.search?.replace(/[A-Z]/g, (letter) => letter.toLowerCase())
+  // A number is stored without spaces: searched as the list shows it, its separators go.
+  const phone = options.search ? phoneSearchOf(options.search) : null
+  const needle = phone ?? options.search?.replace(/[A-Z]/g, (letter) => letter.toLowerCase())
   return and(
     eq(members.communityId, communityId),
     options.status ? eq(members.status, options.status) : undefined,
@@ -70,6 +74,23 @@ function listMembersQuery(db: Database, communityId: string, options: MemberList
     .where(membersWhere(communityId, options))
     .orderBy(byJoining(options))
     .limit(options.limit + 1)
+}
+
+/**
+ * How many members the list holds, read from the groups' kept counts so nothing is counted at
+ * read time: the active members of the community (all are in its announcement group) or of one
+ * group. Null where no kept count tells: a search, members who left, or a group not among
+ * `groups`.
+ */
+export function listedMemberTotal(
+  filter: Pick<MemberListOptions, 'groupId' | 'status' | 'search'>,
+  groups: Array<Pick<Group, 'id' | 'kind' | 'memberCount'>>,
+): number | null {
+  if (filter.search || filter.status !== 'active') return null
+  const group = groups.find((g) =>
+    filter.groupId ? g.id === filter.groupId : g.kind === 'announcement',
+  )
+  return group?.memberCount ?? null
 }
 
 /**

@@ -175,7 +175,7 @@ describe('day one with npm run dev, every flow finished in a browser', () => {
     await admin.getByRole('button', { name: 'Suchen' }).click()
     const row = admin.locator('tbody tr', { hasText: 'Lotte' })
     await expect.poll(() => row.textContent()).toContain('Zu viele Nachrichten')
-    expect(await row.textContent()).toContain('+4915123456701')
+    expect(await row.textContent()).toContain('+49 1512 3456701')
     await expectGerman(admin)
     await snap(admin, 'leave-3-dashboard')
     expect(errors).toEqual([])

@@ -273,6 +273,51 @@ describe('dashboard: approvals, members, announcements', () => {
     expect(statuses[2]!.reason).toBe('Full')
   })
 
+  it('shows every contact a member gave, numbers as people read them, and how many are listed', async () => {
+    const community = await createCommunity({ consent: 'single' })
+    const group = await createGroup(community.id, { name: 'Trail' })
+    const phone = newPhone()
+    await joinJson((await createInvite(community.id, { groupId: group.id })).code, {
+      name: 'Paula Both',
+      phone,
+      email: 'paula@example.com',
+    })
+    await joinJson((await createInvite(community.id)).code, {
+      name: 'Emil Mail',
+      email: 'emil@example.com',
+    })
+    const { cookie } = await signIn()
+    const list = await page(`/admin/communities/${community.id}/members`, cookie)
+    // Grouped as written in Germany, with the country code; the e-mail address beside it.
+    const shown =
+      /<td data-label="Contact"><div><bdi>([^<]+)<\/bdi><\/div><div><bdi>paula@example\.com</.exec(
+        list.text,
+      )
+    expect(shown).not.toBeNull()
+    const readable = shown![1]!
+    expect(readable).toMatch(/^\+49 15\d+ \d+$/)
+    expect(readable.replace(/ /g, '')).toBe(phone)
+    expect(list.text).toContain('<p>2 members</p>')
+    const inGroup = await page(
+      `/admin/communities/${community.id}/members?groupId=${group.id}`,
+      cookie,
+    )
+    expect(inGroup.text).toContain('<p>1 member</p>')
+    const german = await page(`/admin/communities/${community.id}/members?lang=de`, cookie)
+    expect(german.text).toContain('<p>2 Mitglieder</p>')
+    // Searched as shown (or as people write it), the number finds its member; a search has no
+    // kept count, so no total is claimed.
+    for (const typed of [readable, `+49 (151) ${phone.slice(6, 9)}-${phone.slice(9)}`]) {
+      const found = await page(
+        `/admin/communities/${community.id}/members?q=${encodeURIComponent(typed)}`,
+        cookie,
+      )
+      expect(found.text, typed).toContain('Paula Both')
+      expect(found.text).not.toContain('Emil Mail')
+      expect(found.text).not.toMatch(/<p>\d+ members?<\/p>/)
+    }
+  })
+
   it('searches, filters and removes members, and exports CSV', async () => {
     const community = await createCommunity()
     const group = await createGroup(community.id, { name: 'Trail' })

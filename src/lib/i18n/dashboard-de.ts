@@ -343,6 +343,8 @@ export const dashboardDe = {
    */
   notListedHere: 'Im Trichter oben gezählt, hier nicht aufgeführt:',
   visitCount: (n: string) => `${n} ${n === '1' ? 'Besuch' : 'Besuche'}`,
+  /** Above the members list: how many active members it holds (the group's, when filtered). */
+  memberTotal: (n: string) => `${n} ${n === '1' ? 'Mitglied' : 'Mitglieder'}`,
   visitsAndJoins: (visits: string, joins: string) =>
     `${visits} ${visits === '1' ? 'Besuch' : 'Besuche'} und ${joins} ${joins === '1' ? 'Beitritt' : 'Beitritte'}`,
   /** Where a filter leaves Telegram's joins untold: why, as `notFilteredTitle` says it. */

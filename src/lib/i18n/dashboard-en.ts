@@ -318,6 +318,7 @@ export const dashboardEn: Words = {
   leaderboard: 'Referral leaderboard',
   notListedHere: 'Counted in the funnel above, not listed here:',
   visitCount: (n) => `${n} ${n === '1' ? 'visit' : 'visits'}`,
+  memberTotal: (n) => `${n} ${n === '1' ? 'member' : 'members'}`,
   visitsAndJoins: (visits, joins) =>
     `${visits} ${visits === '1' ? 'visit' : 'visits'} and ${joins} ${joins === '1' ? 'join' : 'joins'}`,
   joinsNotTold: (why) => `joins ${why}`,

@@ -14,6 +14,7 @@ import {
   chatOf,
   exportMembersCsv,
   getMemberOrThrow,
+  listedMemberTotal,
   memberPageOf,
   memberPageQueries,
 } from '../../services/members'
@@ -78,6 +79,7 @@ membersPages.get('/admin/communities/:id/members', async (c) => {
       groupsOf={groupsOf}
       nextHref={nextPageHref(c, page.nextCursor)}
       remove={can(c.var.principal, 'members.remove', { communityId: id })}
+      total={listedMemberTotal({ ...filter, search: filter.q || undefined }, groups.data)}
     />,
   )
 })

@@ -1,5 +1,6 @@
 import { MEMBER_STATUSES, type Group, type Member, type MemberStatus } from '../../db/schema'
-import { MESSAGES, type Lang } from '../../lib/i18n'
+import { formatNumber, MESSAGES, type Lang } from '../../lib/i18n'
+import { readablePhone } from '../../lib/contact'
 import { formatMoment } from '../../lib/time'
 import { contactConsentOf } from '../../schemas/members'
 import { groupLabel, words } from './shell'
@@ -21,6 +22,8 @@ export interface MembersView {
   nextHref: string | undefined
   /** Whether this admin may remove members. */
   remove: boolean
+  /** How many the list holds, where the groups' kept counts tell (`listedMemberTotal`). */
+  total: number | null
 }
 
 /** Members: search, filter by group and status (who left, and why), remove, erase, export. */
@@ -66,6 +69,7 @@ export function MembersPage(props: MembersView) {
           </p>
         </form>
         {onWhatsApp(props.groups) && <WhatsAppInferredNote lang={l} />}
+        {props.total !== null && <p>{t.memberTotal(formatNumber(l, props.total))}</p>}
         <table class="cards">
           <thead>
             <tr>
@@ -83,7 +87,11 @@ export function MembersPage(props: MembersView) {
                   <bdi>{member.name}</bdi>
                 </td>
                 <td data-label={t.contact}>
-                  <bdi>{member.phone ?? member.email ?? telegramContact(member)}</bdi>
+                  {contactsOf(member).map((contact) => (
+                    <div>
+                      <bdi>{contact}</bdi>
+                    </div>
+                  ))}
                 </td>
                 <td data-label={t.groups}>
                   {(props.groupsOf.get(member.id) ?? []).map((groupId, i) => (
@@ -186,8 +194,14 @@ export function MembersPage(props: MembersView) {
   )
 }
 
-/** A Telegram member's contact: their user name, or their account's id without one. */
-function telegramContact(member: Member): string {
-  if (member.telegramUsername) return `@${member.telegramUsername} (Telegram)`
-  return member.telegramUserId === null ? '' : `Telegram ${member.telegramUserId}`
+/** Every contact a member gave, as people read them: phone, e-mail, Telegram account. */
+function contactsOf(member: Member): string[] {
+  const contacts = [
+    member.phone && readablePhone(member.phone),
+    member.email,
+    member.telegramUsername
+      ? `@${member.telegramUsername} (Telegram)`
+      : member.telegramUserId !== null && `Telegram ${member.telegramUserId}`,
+  ]
+  return contacts.filter((contact): contact is string => Boolean(contact))
 }
