@@ -316,6 +316,18 @@ describe('dashboard: approvals, members, announcements', () => {
       expect(found.text).not.toContain('Emil Mail')
       expect(found.text).not.toMatch(/<p>\d+ members?<\/p>/)
     }
+
+    // Someone asking to join is shown the same way to whoever decides.
+    const closed = await createCommunity({ consent: 'single', visibility: 'closed' })
+    await joinJson((await createInvite(closed.id)).code, {
+      name: 'Asking Anna',
+      phone,
+      email: 'anna@example.com',
+    })
+    const approvals = await page(`/admin/communities/${closed.id}/approvals`, cookie)
+    expect(approvals.text).toContain(
+      `<div><bdi>${readable}</bdi></div><div><bdi>anna@example.com</bdi></div>`,
+    )
   })
 
   it('searches, filters and removes members, and exports CSV', async () => {

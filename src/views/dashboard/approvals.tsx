@@ -4,7 +4,7 @@ import { formatMoment } from '../../lib/time'
 import type { JoinRequestListing } from '../../services/join-requests'
 import { Csrf, words, type Words } from './shell'
 import { BulkDecisionBar, DecisionTable, type DecisionWords } from './decision-table'
-import { NextPageLink } from './frame'
+import { Contacts, NextPageLink } from './frame'
 import {
   TelegramRequestsOverview,
   TelegramRequestsSection,
@@ -53,7 +53,7 @@ function PendingTable(props: {
           <>
             <bdi>{request.name}</bdi>
             <div class="muted">
-              <bdi>{request.phone ?? request.email}</bdi>
+              <Contacts of={request} />
             </div>
           </>,
           props.questions.map((question, i) => (

@@ -1,6 +1,8 @@
 import type { Child } from 'hono/jsx'
 import { Csrf, words } from './shell'
 import type { Lang } from '../../lib/i18n'
+import { readablePhone } from '../../lib/contact'
+import type { Member } from '../../db/schema'
 
 /**
  * One of a community's tabs: the page's path after the community's, its name, and a count of
@@ -70,5 +72,31 @@ export function ActionButton(props: {
         {props.label}
       </button>
     </form>
+  )
+}
+
+type ContactFields = Pick<Member, 'phone' | 'email'> &
+  Partial<Pick<Member, 'telegramUsername' | 'telegramUserId'>>
+
+/**
+ * Every contact a member or applicant gave, as people read them (phone, e-mail, Telegram
+ * account), one a line.
+ */
+export function Contacts({ of: person }: { of: ContactFields }) {
+  const contacts = [
+    person.phone && readablePhone(person.phone),
+    person.email,
+    person.telegramUsername
+      ? `@${person.telegramUsername} (Telegram)`
+      : person.telegramUserId != null && `Telegram ${person.telegramUserId}`,
+  ]
+  return (
+    <>
+      {contacts.filter(Boolean).map((contact) => (
+        <div>
+          <bdi>{contact}</bdi>
+        </div>
+      ))}
+    </>
   )
 }

@@ -1,10 +1,9 @@
 import { MEMBER_STATUSES, type Group, type Member, type MemberStatus } from '../../db/schema'
 import { formatNumber, MESSAGES, type Lang } from '../../lib/i18n'
-import { readablePhone } from '../../lib/contact'
 import { formatMoment } from '../../lib/time'
 import { contactConsentOf } from '../../schemas/members'
 import { groupLabel, words } from './shell'
-import { ActionButton, NextPageLink } from './frame'
+import { ActionButton, Contacts, NextPageLink } from './frame'
 import { onWhatsApp, WhatsAppInferredNote } from '../whatsapp-inferred'
 import { chatOf } from '../../services/members'
 
@@ -87,11 +86,7 @@ export function MembersPage(props: MembersView) {
                   <bdi>{member.name}</bdi>
                 </td>
                 <td data-label={t.contact}>
-                  {contactsOf(member).map((contact) => (
-                    <div>
-                      <bdi>{contact}</bdi>
-                    </div>
-                  ))}
+                  <Contacts of={member} />
                 </td>
                 <td data-label={t.groups}>
                   {(props.groupsOf.get(member.id) ?? []).map((groupId, i) => (
@@ -192,16 +187,4 @@ export function MembersPage(props: MembersView) {
       </section>
     </>
   )
-}
-
-/** Every contact a member gave, as people read them: phone, e-mail, Telegram account. */
-function contactsOf(member: Member): string[] {
-  const contacts = [
-    member.phone && readablePhone(member.phone),
-    member.email,
-    member.telegramUsername
-      ? `@${member.telegramUsername} (Telegram)`
-      : member.telegramUserId !== null && `Telegram ${member.telegramUserId}`,
-  ]
-  return contacts.filter((contact): contact is string => Boolean(contact))
 }
