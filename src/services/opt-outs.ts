@@ -215,9 +215,23 @@ function activeMembersByPhone(db: Database, phone: string): Promise<Member[]> {
     .limit(100)
 }
 
-/** The members who proved this number is theirs: only they speak through it. */
+/**
+ * The members whose number is confirmed, on the form's word too: a STOP from the number ends
+ * every one of them (nothing may go to it, whoever typed it).
+ */
 export async function membersWithProvenPhone(db: Database, phone: string): Promise<Member[]> {
   return (await activeMembersByPhone(db, phone)).filter((member) => member.phoneConfirmedAt)
+}
+
+/**
+ * The members a message from this number speaks for: those whose number a proof backs, not the
+ * form's word alone (single opt-in), which anyone typing the number into a form gives. Only
+ * their admins read what the number writes to the business number.
+ */
+export async function membersSpeakingThrough(db: Database, phone: string): Promise<Member[]> {
+  return (await activeMembersByPhone(db, phone)).filter(
+    (member) => member.phoneConfirmedAt && member.phoneConsentMethod !== 'single_opt_in',
+  )
 }
 
 /** Ends every subscription of this number at once (one business number serves them all). */

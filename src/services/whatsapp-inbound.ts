@@ -23,6 +23,7 @@ import {
   CHAT_KEYWORD,
   heldInWhatsApp,
   IN_WHATSAPP,
+  membersSpeakingThrough,
   membersWithProvenPhone,
   pruneOptIns,
   stopsOf,
@@ -123,7 +124,8 @@ async function applyChatChoice(
 
 /**
  * A message someone sent to the business number: an opt-out or opt-in keyword, a confirmation
- * code, or anything else (kept for the admins of the communities the sender is a member of).
+ * code, or anything else (kept for the admins of the communities the sender is a member of, by
+ * a proof of the number, see `membersSpeakingThrough`).
  */
 async function applyMessage(
   db: Database,
@@ -234,7 +236,8 @@ async function keepForAdmins(
 ): Promise<string> {
   const text = cleanText(item.text, { multiline: true }).trim().slice(0, 2000)
   if (!text) return 'ignored'
-  const senders = await membersWithProvenPhone(db, phone)
+  // Not for a membership someone else typed the number into: its admins would read the owner.
+  const senders = await membersSpeakingThrough(db, phone)
   if (senders.length === 0) return 'ignored'
   // Six bound values a row: 15 rows a statement stay under D1's 100.
   for (let i = 0; i < senders.length; i += 15) {

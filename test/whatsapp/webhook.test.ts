@@ -523,7 +523,7 @@ describe('opting out and in from the chat', () => {
   it('keeps other messages for the admins, once however often Meta delivers them', async () => {
     const community = await createCommunity()
     const phone = newPhone()
-    await joinJson((await createInvite(community.id)).code, { name: 'Nia', phone })
+    await joinAsMember((await createInvite(community.id)).code, { name: 'Nia', phone })
     const message = textNotification(phone, 'Is the run on Sunday still on?\u202E')
     await notify(message)
     await notify(message)
@@ -540,6 +540,31 @@ describe('opting out and in from the chat', () => {
     expect(inbox.json.data).toMatchObject([
       { memberName: 'Nia', text: 'Is the run on Sunday still on?' },
     ])
+  })
+
+  it('keeps a message only where the number proved the membership: a number typed into a form reads none of it', async () => {
+    const own = await createCommunity()
+    const phone = newPhone()
+    await joinAsMember((await createInvite(own.id)).code, { name: 'Nia', phone })
+    // Anyone, the admins of another community too, can type Nia's number into a form that asks
+    // for no proof: that membership is the form's word, not Nia's.
+    const typed = await createCommunity()
+    const typist = await joinJson((await createInvite(typed.id)).code, { name: 'Not Nia', phone })
+    expect(typist.status, typist.text).toBe(201)
+    const [membership] = await query<{ method: string }>(
+      `select phone_consent_method as method from members where community_id = ? and phone = ?
+         and status = 'active'`,
+      typed.id,
+      phone,
+    )
+    expect(membership?.method).toBe('single_opt_in')
+    const message = textNotification(phone, 'My new address is Lindenstraße 5')
+    await notify(message)
+    await applied(message)
+    const inbox = async (id: string) =>
+      (await call('GET', `/api/communities/${id}/messages`)).json.data as Array<{ text: string }>
+    expect(await inbox(own.id)).toMatchObject([{ text: 'My new address is Lindenstraße 5' }])
+    expect(await inbox(typed.id)).toEqual([])
   })
 })
 
