@@ -174,26 +174,33 @@ export async function applyStatus(
     (policy.action === 'retry' || policy.action === 'defer') &&
     delivery.attempts < deps.config.DELIVERY_MAX_ATTEMPTS
   ) {
-    // Sent again: the delivery is queued once more, and counted as such.
-    const [requeued] = await client.batch([
-      client
-        .prepare(
-          `update deliveries set status = 'queued', provider_status = null, provider_message_id = null,
-             error_code = ?5, error_title = ?6, last_error = ?7, updated_at = ?8
-           where ${where} and status = 'sent'`,
-        )
-        .bind(...keys, item.errorCode, item.errorTitle, policy.reason, nowMs),
-      client
-        .prepare(
-          `update dispatches set sent = sent - changes(), queued = queued + changes() where id = ?1`,
-        )
-        .bind(delivery.dispatchId),
-    ])
-    if (requeued!.meta.changes === 0) return 'stale'
     const delaySeconds =
       policy.action === 'defer'
         ? DEFER_SECONDS
         : backoffSeconds(deps.config.DELIVERY_RETRY_BASE_SECONDS, delivery.attempts)
+    const due = nowMs + delaySeconds * 1000
+    // Sent again: the delivery is queued once more, due when its queue message is, and counted
+    // as such. Its run has work left again: one that was done is reopened (as a resend does), so
+    // that should the queue message below be lost, the reconciler sends it once it is overdue.
+    const [requeued] = await client.batch([
+      client
+        .prepare(
+          `update deliveries set status = 'queued', provider_status = null, provider_message_id = null,
+             error_code = ?5, error_title = ?6, last_error = ?7, updated_at = ?8, next_attempt_at = ?9
+           where ${where} and status = 'sent'`,
+        )
+        .bind(...keys, item.errorCode, item.errorTitle, policy.reason, nowMs, due),
+      client
+        .prepare(
+          `update dispatches set sent = sent - changes(), queued = queued + changes(),
+             status = case when changes() > 0 and status = 'done' then 'expanded' else status end,
+             finished_at = case when changes() > 0 and status = 'done' then null else finished_at end,
+             progress_at = case when changes() > 0 then ?2 else progress_at end
+           where id = ?1`,
+        )
+        .bind(delivery.dispatchId, nowMs),
+    ])
+    if (requeued!.meta.changes === 0) return 'stale'
     await deps.deliveryQueue.send(
       {
         kind: 'announce',

@@ -12,6 +12,9 @@ import worker from '../../src/index'
 import { MAX_NOTIFICATION_BYTES } from '../../src/api/whatsapp-webhook'
 import { INBOUND_QUEUE_NAME, STATUS_TRIES } from '../../src/jobs/inbound'
 import { inboundItems, NotificationSchema } from '../../src/platforms/whatsapp/schemas'
+import { createDb } from '../../src/db/client'
+import { loadConfig } from '../../src/lib/config'
+import { applyInboundItem } from '../../src/services/whatsapp-inbound'
 import {
   BASE,
   call,
@@ -458,6 +461,46 @@ describe('statuses and the error-code policy', () => {
     })
     const json = (await call('GET', `/api/announcements/${announcementId}`)).json
     expect(json.deliveries).toMatchObject({ sent: 1, queued: 0, undelivered: 0 })
+  })
+
+  it('130429 whose queue message is lost: the cron job sends it again by itself', async () => {
+    const { wamid, announcementId } = await memberWithDelivery('Lou')
+    // The status queues the delivery again, and its queue message vanishes (a Worker stopped
+    // right after the write, a message lost): only the database knows it is still to be sent.
+    const vanishing = { send: async () => {}, sendBatch: async () => {} } as unknown as Queue
+    const outcome = await applyInboundItem(
+      createDb(env.DB),
+      { config: loadConfig(env), deliveryQueue: vanishing },
+      { kind: 'status', wamid, status: 'failed', errorCode: 130429, errorTitle: 'Rate limit hit' },
+      new Date(),
+    )
+    expect(outcome).toBe('retrying')
+    const delivery = () =>
+      query<{ provider_message_id: string | null; status: string }>(
+        `select d.provider_message_id, d.status from deliveries d join dispatches r on r.id = d.dispatch_id
+         where r.announcement_id = ?`,
+        announcementId,
+      )
+    expect(await delivery()).toEqual([
+      expect.objectContaining({ status: 'queued', provider_message_id: null }),
+    ])
+    // The run has work left again: the cron job's reconciler moves it on once it stalls.
+    expect((await announcement(announcementId)).runs).toEqual([
+      expect.objectContaining({ status: 'expanded', queued: 1 }),
+    ])
+    await runCron(Date.now() + 5 * 60_000)
+    await eventually(async () => {
+      const [row] = await delivery()
+      expect(row).toMatchObject({ status: 'sent' })
+      expect(row!.provider_message_id).not.toBe(wamid)
+    })
+    await eventually(async () =>
+      expect(await announcement(announcementId)).toMatchObject({
+        status: 'sent',
+        deliveries: { sent: 1, queued: 0, undelivered: 0 },
+        runs: [expect.objectContaining({ status: 'done', queued: 0 })],
+      }),
+    )
   })
 })
 
