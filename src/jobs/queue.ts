@@ -11,7 +11,12 @@ import {
   telegramSenderKey,
   TELEGRAM_SENDS_PER_SECOND,
 } from '../services/delivery/telegram-posts'
-import { recordVisits, type VisitMessage, visitsOfMessage } from '../services/visits'
+import {
+  recordVisits,
+  type VisitMessage,
+  visitsOfMessage,
+  writtenVisitMessages,
+} from '../services/visits'
 import { deadLetters } from '../db/schema'
 import { applyInbound, INBOUND_QUEUE_NAME } from './inbound'
 import { applyTelegramUpdates, TELEGRAM_QUEUE_NAME } from './telegram'
@@ -69,22 +74,32 @@ export async function handleQueue(
  * Landing views, up to 10 messages of up to 100 each, written in one D1 batch: one transaction
  * for up to 1,000 views, where the database commits once for what a crowd's page views sent in
  * about two seconds. A view that does not parse is logged and dropped (retrying cannot fix it);
- * a failed write is retried as a whole.
+ * a failed write is retried as a whole. A message written before is acknowledged and not counted
+ * again: a queue delivers at least once, and one whose write committed comes again when its
+ * acknowledgement was lost (the isolate stopped, or D1's answer did).
  */
 async function writeVisits(batch: MessageBatch, env: Env): Promise<void> {
-  const valid: VisitMessage[] = []
-  for (const message of batch.messages) {
-    const { visits, malformed } = visitsOfMessage(message.body)
-    valid.push(...visits)
-    if (malformed > 0) {
-      logError(
-        { queue: batch.queue, id: message.id, dropped: malformed },
-        'malformed visit dropped',
-      )
-    }
-  }
+  const db = createDb(env.DB, { checkLimits: loadConfig(env).D1_LIMIT_CHECKS })
   try {
-    await recordVisits(createDb(env.DB, { checkLimits: loadConfig(env).D1_LIMIT_CHECKS }), valid)
+    const written = await writtenVisitMessages(
+      db,
+      batch.messages.map((message) => message.id),
+    )
+    const valid: VisitMessage[] = []
+    const ids: string[] = []
+    for (const message of batch.messages) {
+      if (written.has(message.id)) continue
+      const { visits, malformed } = visitsOfMessage(message.body)
+      valid.push(...visits)
+      ids.push(message.id)
+      if (malformed > 0) {
+        logError(
+          { queue: batch.queue, id: message.id, dropped: malformed },
+          'malformed visit dropped',
+        )
+      }
+    }
+    await recordVisits(db, valid, ids)
     batch.ackAll()
   } catch (error) {
     logError({ queue: batch.queue }, error)

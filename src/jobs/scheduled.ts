@@ -12,7 +12,7 @@ import { pruneSessions } from '../services/sessions'
 import { pruneAuditLog } from '../services/audit'
 import { pruneInvitations } from '../services/team'
 import { fanOutEvents } from '../services/webhooks'
-import { pruneVisits } from '../services/visits'
+import { pruneVisitMessages, pruneVisits } from '../services/visits'
 import { pruneDeadLetters, pruneDeliveredEvents, pruneUnconfirmed } from '../services/retention'
 import { pruneTelegramPeople } from '../services/telegram-retention'
 import { pruneInboundNotifications } from '../services/whatsapp-inbound'
@@ -26,7 +26,7 @@ import { logError, logInfo } from '../lib/log'
  * The Cron Trigger (every minute): start the announcements that are due, move stalled runs on
  * and webhook deliveries whose queue message was lost (the reconciler, see `reconcileRuns` and
  * `reconcileEventDeliveries`), move the events outbox on to the delivery queue, delete raw
- * visits, expired sign-ups, delivered events, audit entries and dead letters past their retention,
+ * visits (and the ids of written visit messages), expired sign-ups, delivered events, audit entries and dead letters past their retention,
  * and, once an hour, forget old rate-limit windows, expired sessions and what Telegram reported
  * about people once nothing reads it. Each step is bounded (claims and events are taken
  * a few dozen at a time), so one run never outgrows its limits; whatever is left waits for the
@@ -80,6 +80,10 @@ export async function handleScheduled(
   const prunedVisits = await step('visit retention', 0, () =>
     pruneVisits(db, now, config.VISIT_RETENTION_DAYS),
   )
+  // The ids of written visits-queue messages, once no copy of them can come any more.
+  const prunedVisitMessages = await step('visit message retention', 0, () =>
+    pruneVisitMessages(db, now),
+  )
   // Double opt-in: sign-ups nobody confirmed in time are deleted with their contact data.
   const prunedSignUps = await step('unconfirmed sign-ups', 0, () => pruneUnconfirmed(db, now))
   // Events age from when the outbox handed them on: one written long ago but handed on now stays.
@@ -113,6 +117,7 @@ export async function handleScheduled(
     events,
     telegramLinks,
     prunedVisits,
+    prunedVisitMessages,
     prunedSignUps,
     prunedEvents,
     prunedAudit,

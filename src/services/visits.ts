@@ -7,6 +7,7 @@ import {
   DEVICE_CLASSES,
   OTHER_REFERRERS,
   VISIT_VIAS,
+  visitMessages,
   visitorSalts,
 } from '../db/schema'
 import { randomBase64Url, toHex } from '../lib/crypto'
@@ -68,9 +69,40 @@ export function visitsOfMessage(body: unknown): { visits: VisitMessage[]; malfor
   return { visits, malformed: several.data.visits.length - visits.length }
 }
 
-// D1 binds at most 100 parameters per statement: 8 per visit row, 3 per visitor row.
+// D1 binds at most 100 parameters per statement: 8 per visit row, 3 per visitor row, 2 per
+// message row.
 const VISIT_ROWS_PER_STATEMENT = 12
 const VISITOR_ROWS_PER_STATEMENT = 33
+const MESSAGE_ROWS_PER_STATEMENT = 50
+
+/**
+ * How long a written message's id is kept: as long as a queue keeps a message (four days by
+ * default), so that no copy of it can come after its id is gone.
+ */
+export const VISIT_MESSAGE_RETENTION_MS = 4 * 86400_000
+
+/**
+ * Which of these visits-queue messages were written already: a queue delivers at least once,
+ * and a message whose write committed but whose acknowledgement was lost comes again. One
+ * statement, the ids as one JSON parameter.
+ */
+export async function writtenVisitMessages(db: Database, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set()
+  const { results } = await db.$client
+    .prepare('select id from visit_messages where id in (select value from json_each(?1))')
+    .bind(JSON.stringify(ids))
+    .all<{ id: string }>()
+  return new Set(results.map((row) => row.id))
+}
+
+/** Forgets the ids of messages written longer ago than a queue keeps a message. */
+export async function pruneVisitMessages(db: Database, now: Date, limit = 5000): Promise<number> {
+  const cutoff = now.getTime() - VISIT_MESSAGE_RETENTION_MS
+  const result = await db.run(
+    sql`delete from ${visitMessages} where id in (select id from visit_messages where received_at < ${cutoff} order by received_at limit ${limit})`,
+  )
+  return result.meta.changes
+}
 
 /**
  * Writes a batch of visits: the raw rows, and each invite's daily rollup per country, way in,
@@ -85,10 +117,24 @@ const VISITOR_ROWS_PER_STATEMENT = 33
  * building 800 bound values a batch through the builder took more CPU than the rest of the
  * consumer together (the same isolate serves the landing page).
  */
-export async function recordVisits(db: Database, batch: VisitMessage[]): Promise<void> {
+export async function recordVisits(
+  db: Database,
+  batch: VisitMessage[],
+  /** The ids of the queue messages the visits came in, recorded with them (`visitMessages`). */
+  messageIds: string[] = [],
+): Promise<void> {
   if (batch.length === 0) return
   const client = db.$client
   const statements: D1PreparedStatement[] = []
+  // The messages' ids first, plainly: one written meanwhile by a consumer running a copy of it
+  // fails the whole batch, which is then retried without it (`writtenVisitMessages`).
+  const receivedAt = Date.now()
+  for (let i = 0; i < messageIds.length; i += MESSAGE_ROWS_PER_STATEMENT) {
+    const ids = messageIds.slice(i, i + MESSAGE_ROWS_PER_STATEMENT)
+    statements.push(
+      client.prepare(insertMessagesSql(ids.length)).bind(...ids.flatMap((id) => [id, receivedAt])),
+    )
+  }
   for (let i = 0; i < batch.length; i += VISIT_ROWS_PER_STATEMENT) {
     const rows = batch.slice(i, i + VISIT_ROWS_PER_STATEMENT)
     const values: (string | number | null)[] = []
@@ -156,6 +202,11 @@ const insertVisitsSql = textByRowCount(
   (values) =>
     `insert into visits (invite_id, at, via, country, referrer_host, device, is_bot, visitor_hash)
      select * from (values ${values}) where column1 in (select id from invites)`,
+)
+
+const insertMessagesSql = textByRowCount(
+  '(?, ?)',
+  (values) => `insert into visit_messages (id, received_at) values ${values}`,
 )
 
 const insertVisitorsSql = textByRowCount(

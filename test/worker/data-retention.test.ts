@@ -90,6 +90,33 @@ describe('unique visitors of a day (`daily_visitors`, `visitor_salts`)', () => {
   })
 })
 
+describe('ids of written visits-queue messages (`visit_messages`)', () => {
+  it('are kept 4 days, as long as a queue keeps a message, then the cron job forgets them', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const visit = {
+      inviteId: invite.id,
+      communityId: community.id,
+      at: Date.now(),
+      via: 'link',
+      device: 'mobile',
+      isBot: false,
+      country: 'DE',
+      referrerHost: null,
+      visitorHash: '4'.repeat(32),
+    }
+    const written = Date.now()
+    expect((await deliver(VISITS_QUEUE_NAME, [visit])).ackAll).toBe(true)
+    const kept = () =>
+      query<{ id: string }>('select id from visit_messages where received_at >= ?', written)
+    expect(await kept()).toHaveLength(1)
+    await runCron(written + 3 * DAY)
+    expect(await kept()).toHaveLength(1)
+    await runCron(written + 5 * DAY)
+    expect(await kept()).toEqual([])
+  })
+})
+
 describe('WhatsApp notification ids (`inbound_notifications`)', () => {
   it('are kept 7 days, then the hourly cron job forgets them', async () => {
     const wamid = newWamid()

@@ -40,7 +40,7 @@ import { getDashboardStats } from '../../src/services/stats'
 import { getStats } from '../../src/services/stats-api'
 import { homeFigureQueries } from '../../src/services/home-figures'
 import { compareLinks, compareSources } from '../../src/services/stats-compare'
-import { recordVisits } from '../../src/services/visits'
+import { pruneVisitMessages, recordVisits, writtenVisitMessages } from '../../src/services/visits'
 import {
   communityQuery,
   createCommunity as createCommunityRow,
@@ -200,20 +200,27 @@ describe('query plans of the request paths', () => {
     const year = { from: '2026-01-01', to: '2026-12-31', days: ['2026-01-01'] }
     await getDashboardStats(db, { communityId: community.id }, year, '2026-12-31')
     await getDashboardStats(db, { inviteId: invite.id }, year, '2026-12-31')
-    // A visit's rollup upsert, with the referrer bound looked up in the same statement.
-    await recordVisits(db, [
-      {
-        inviteId: invite.id,
-        communityId: community.id,
-        at: now.getTime(),
-        via: 'qr',
-        country: 'DE',
-        referrerHost: 't.co',
-        device: 'mobile',
-        isBot: false,
-        visitorHash: '0'.repeat(32),
-      },
-    ])
+    // A visit's rollup upsert, with the referrer bound looked up in the same statement, and the
+    // ids of the queue messages written, looked up for a batch and forgotten by the cron job.
+    await writtenVisitMessages(db, ['plan-visit-message'])
+    await pruneVisitMessages(db, now)
+    await recordVisits(
+      db,
+      [
+        {
+          inviteId: invite.id,
+          communityId: community.id,
+          at: now.getTime(),
+          via: 'qr',
+          country: 'DE',
+          referrerHost: 't.co',
+          device: 'mobile',
+          isBot: false,
+          visitorHash: '0'.repeat(32),
+        },
+      ],
+      ['plan-visit-message'],
+    )
     // Every breakdown under every filter at once, and the compare page's links and sources.
     const allFilters = {
       source: 'instagram',

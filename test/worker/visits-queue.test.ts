@@ -169,6 +169,41 @@ describe('the visits queue consumer', () => {
     expect(leftOfGone!.n).toBe(0)
   })
 
+  it('counts a message the queue delivers again once, with the new messages beside it', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const view = (visitorHash: string) => ({
+      inviteId: invite.id,
+      communityId: community.id,
+      at: Date.now(),
+      via: 'link',
+      country: 'DE',
+      referrerHost: null,
+      device: 'mobile',
+      isBot: false,
+      visitorHash,
+    })
+    const first = message({ visits: [view('1'.repeat(32)), view('2'.repeat(32))] }, 0)
+    const consume = async (messages: Array<ReturnType<typeof message>>) => {
+      const batch = createMessageBatch(VISITS_QUEUE_NAME, messages)
+      const ctx = createExecutionContext()
+      await worker.queue(batch, env, ctx)
+      return getQueueResult(batch, ctx)
+    }
+    expect((await consume([first])).ackAll).toBe(true)
+    // Written, but its acknowledgement lost (the isolate stopped, or D1's answer did): the queue
+    // delivers it again, now beside a message of a new view.
+    const redelivered = { ...first, attempts: 2 }
+    const result = await consume([redelivered, message({ visits: [view('3'.repeat(32))] }, 1)])
+    expect(result.ackAll).toBe(true)
+    const stats = await call('GET', `/api/invites/${invite.id}/stats?from=${today}`)
+    expect(stats.json.totals).toMatchObject({ visits: 3, uniqueVisitors: 3, clicks: 3 })
+    const rows = await env.DB.prepare('select count(*) as n from visits where invite_id = ?')
+      .bind(invite.id)
+      .first<{ n: number }>()
+    expect(rows!.n).toBe(3)
+  })
+
   it('asks for the batch again when the database write fails', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)

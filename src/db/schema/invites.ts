@@ -124,6 +124,21 @@ export const visits = sqliteTable(
   ],
 )
 
+/**
+ * The visits-queue messages written, by the queue's id of each: a queue delivers a message at
+ * least once, and one delivered again after it was written (its acknowledgement lost with the
+ * isolate, or D1's answer lost after the commit) is not counted again. Kept as long as a queue
+ * keeps a message (`VISIT_MESSAGE_RETENTION_MS`).
+ */
+export const visitMessages = sqliteTable(
+  'visit_messages',
+  {
+    id: text('id').primaryKey(),
+    receivedAt: timestamp('received_at').notNull(),
+  },
+  (t) => [index('visit_messages_received_idx').on(t.receivedAt)],
+)
+
 /** What the rollups store for a visit or sign-up whose device or way in is not known. */
 export const UNKNOWN_DIMENSION = 'unknown'
 
