@@ -212,6 +212,17 @@ export async function applyStatus(
     return policy.action === 'defer' ? 'deferred' : 'retrying'
   }
 
+  // What a failure means beyond the message goes first: once the status is recorded, a copy of
+  // it is stale, so an effect left for after it would be lost for good should the Worker stop or
+  // a write fail in between. Each is safe to repeat (the pause and the leave act once; the stop
+  // is the number's choice at this time), and a copy that finds them done changes nothing.
+  if (policy?.action === 'pause') await pauseBroadcast(db, delivery.dispatchId, policy.reason, now)
+  if (policy?.endsSubscription) {
+    const member = await db.query.members.findFirst({ where: eq(members.id, delivery.memberId) })
+    if (member) await endMembership(db, member, 'left', now, IN_WHATSAPP.ending)
+    // As a refusal at send time (`actOnRefusals`): a stop of the number, held in WhatsApp.
+    if (member?.phone) await applyOptChoice(db, member.phone, 'stop', now, IN_WHATSAPP, now)
+  }
   const reachedNow = item.status === 'delivered' || item.status === 'read'
   const deliveredBefore = old === 'delivered' || old === 'read'
   const [updated] = await client.batch([
@@ -236,13 +247,6 @@ export async function applyStatus(
       ),
   ])
   if (updated!.meta.changes === 0) return 'stale'
-  if (policy?.action === 'pause') await pauseBroadcast(db, delivery.dispatchId, policy.reason, now)
-  if (policy?.endsSubscription) {
-    const member = await db.query.members.findFirst({ where: eq(members.id, delivery.memberId) })
-    if (member) await endMembership(db, member, 'left', now, IN_WHATSAPP.ending)
-    // As a refusal at send time (`actOnRefusals`): a stop of the number, held in WhatsApp.
-    if (member?.phone) await applyOptChoice(db, member.phone, 'stop', now, IN_WHATSAPP, now)
-  }
   return item.status
 }
 

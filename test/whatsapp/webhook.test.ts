@@ -445,6 +445,27 @@ describe('statuses and the error-code policy', () => {
     expect(resumed.json).toMatchObject({ pausedAt: null, pauseReason: null })
   })
 
+  it('131050 ends the subscription even when a write after the status fails and the status comes again', async () => {
+    const { wamid, memberId } = await memberWithDelivery('Mia')
+    const deps = { config: loadConfig(env), deliveryQueue: env.DELIVERY_QUEUE }
+    const status = {
+      kind: 'status',
+      wamid,
+      status: 'failed',
+      errorCode: 131050,
+      errorTitle: 'User stopped marketing messages',
+    } as const
+    // The leave's write fails (D1 had a bad moment): the consumer retries the status.
+    await env.DB.prepare('alter table group_members rename to group_members_away').run()
+    try {
+      await expect(applyInboundItem(createDb(env.DB), deps, status, new Date())).rejects.toThrow()
+    } finally {
+      await env.DB.prepare('alter table group_members_away rename to group_members').run()
+    }
+    expect(await applyInboundItem(createDb(env.DB), deps, status, new Date())).toBe('failed')
+    expect(await memberRow(memberId)).toMatchObject({ status: 'left' })
+  })
+
   it('130429 sends the message again later, with a new message id', async () => {
     const { wamid, phone, announcementId } = await memberWithDelivery('Kai')
     await notify(
