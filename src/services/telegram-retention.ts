@@ -116,8 +116,8 @@ export function forgetTelegramContacts(
       .bind(...members.params),
     client
       .prepare(
-        `update telegram_contacts set member_id = null, first_name = '', username = null,
-           language_code = null
+        `update telegram_contacts set member_id = null, linked_by = null, first_name = '',
+           username = null, language_code = null
          where ${linked}`,
       )
       .bind(...members.params),

@@ -270,6 +270,52 @@ describe('announcements to members who started the bot', () => {
     expect(await messagesTo(ben.person.id)).toHaveLength(2)
   })
 
+  it('reach an account a member’s referral code linked only while the community is open', async () => {
+    const community = await createCommunity({ visibility: 'open' })
+    const invite = await createInvite(community.id)
+    const ana = await startedMember(invite.code, 'Ana')
+    const [referral] = await query<{ code: string }>(
+      'select code from invites where referrer_member_id = ?',
+      ana.memberId,
+    )
+    // Ida holds Ana's shared referral link and starts the bot with it: in an open community
+    // anyone may read its announcements, so her account is linked to Ana's membership.
+    const ida = newUser('Ida')
+    await postUpdate(privateMessage(ida, `/start ${referral!.code}`))
+    await eventually(async () =>
+      expect(
+        await query('select member_id, linked_by from telegram_contacts where user_id = ?', ida.id),
+      ).toEqual([{ member_id: ana.memberId, linked_by: 'referral_code' }]),
+    )
+    expect(
+      await query('select linked_by from telegram_contacts where user_id = ?', ana.person.id),
+    ).toEqual([{ linked_by: 'member_link' }])
+    const open = await announce(community.id, 'Open day on Sunday', 'announcement')
+    await runCron(Date.now() + 2000)
+    await eventually(async () =>
+      expect(
+        (await postsOf(open)).telegramPosts.map((p: { chatId: number }) => p.chatId).sort(),
+      ).toEqual([ana.person.id, ida.id].sort()),
+    )
+
+    // Closed, its announcements are for approved members: Ana's own link still reaches her,
+    // the code anyone could hold reaches no one.
+    const closed = await call('PATCH', `/api/communities/${community.id}`, {
+      body: { visibility: 'closed' },
+    })
+    expect(closed.status, closed.text).toBe(200)
+    const members = await announce(community.id, 'Members only: the new code', 'announcement')
+    await runCron(Date.now() + 4000)
+    await eventually(async () =>
+      expect((await postsOf(members)).telegramPosts).toMatchObject([
+        { chatId: ana.person.id, status: 'sent' },
+      ]),
+    )
+    const toIda = (await messagesTo(ida.id)).map((m) => m.text)
+    expect(toIda).toContain('Open day on Sunday')
+    expect(toIda).not.toContain('Members only: the new code')
+  })
+
   it('skip a member who sent /stop after the run began', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)

@@ -65,11 +65,17 @@ export const TELEGRAM_CONTACT_STATUSES = ['started', 'stopped'] as const
 export type TelegramContactStatus = (typeof TELEGRAM_CONTACT_STATUSES)[number]
 
 /**
+ * How a start linked an account to a member: the member's own signed deep link, or a referral
+ * code they share with anyone (open communities only, and only while they stay open).
+ */
+export const TELEGRAM_LINK_KINDS = ['member_link', 'referral_code'] as const
+
+/**
  * A Telegram user who started the bot in a private chat (`/start`, with a member's referral code
  * as the deep-link payload): the bot may write to them one by one until they send `/stop`. The
  * consent record is the contact's own: its method and the `update_id` of the message that gave
  * it (a `/start` from their own account proves that account). `memberId`: the member whose
- * referral code came with it (null: a start without one). `statusAt` is the Telegram `date` of
+ * signed deep link or referral code came with it (null: a start without one), `linkedBy` which. `statusAt` is the Telegram `date` of
  * the message that set the status, so a `/stop` applied after a later `/start` does not win.
  * Erasing the member, or deleting their community, deletes a start; a `/stop` stays as its proof,
  * without name, user name, language or member (`forgetTelegramContacts`). Linked to no member,
@@ -81,6 +87,8 @@ export const telegramContacts = sqliteTable(
   {
     userId: integer('user_id').primaryKey(),
     memberId: text('member_id'),
+    // Null where no member is linked, or for a link made before this was recorded.
+    linkedBy: text('linked_by', { enum: TELEGRAM_LINK_KINDS }),
     firstName: text('first_name').notNull(),
     username: text('username'),
     languageCode: text('language_code'),
@@ -104,6 +112,10 @@ export const telegramContacts = sqliteTable(
       .where(sql`member_id is null and (status = 'started' or first_name <> '')`),
     check('telegram_contacts_status_check', sql`${t.status} in ('started', 'stopped')`),
     check('telegram_contacts_method_check', sql`${t.consentMethod} in ('telegram_start')`),
+    check(
+      'telegram_contacts_linked_by_check',
+      sql`${t.linkedBy} in ('member_link', 'referral_code')`,
+    ),
   ],
 )
 

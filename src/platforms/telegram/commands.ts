@@ -10,7 +10,8 @@ import { memberOfStartPayload } from './start-link'
  * `https://t.me/<bot>?start=<payload>` on a member's status page, `start-link.ts`) links their
  * Telegram account to the member it was made for; so does a member's referral code in an open
  * community (see `openReferrer`). Otherwise the start is recorded on its own, linked to no
- * member, and nothing is sent to it. The consent is the person's own message, kept with its method and `update_id`.
+ * member, and nothing is sent to it. How an account was linked is kept (`linked_by`): one a
+ * referral code linked gets nothing once its community is closed. The consent is the person's own message, kept with its method and `update_id`.
  * `/stop`, and every opt-out keyword WhatsApp members use (`Stopp`, folded the same way), ends
  * that; `/start` again resumes it.
  */
@@ -118,16 +119,21 @@ export async function commandEffects(
     : command.payload
       ? await openReferrer(client, command.payload)
       : null
+  // A referral code links only while its community stays open: the sender keeps to that.
+  const linkedBy = member === null ? null : memberId ? 'member_link' : 'referral_code'
   return {
     effects: [
       client
         .prepare(
-          `insert into telegram_contacts (user_id, member_id, first_name, username, language_code,
-             status, confirmed_at, consent_method, consent_proof, status_at, created_at)
-           select ?2, ?3, ?4, ?5, ?6, 'started', ?7, 'telegram_start', ?8, ?7, ?7
+          `insert into telegram_contacts (user_id, member_id, linked_by, first_name, username,
+             language_code, status, confirmed_at, consent_method, consent_proof, status_at,
+             created_at)
+           select ?2, ?3, ?9, ?4, ?5, ?6, 'started', ?7, 'telegram_start', ?8, ?7, ?7
            where ${NOT_APPLIED}
            on conflict (user_id) do update set
              member_id = coalesce(excluded.member_id, telegram_contacts.member_id),
+             linked_by = case when excluded.member_id is null then telegram_contacts.linked_by
+               else excluded.linked_by end,
              first_name = excluded.first_name, username = excluded.username,
              language_code = excluded.language_code, status = 'started',
              confirmed_at = excluded.confirmed_at, consent_method = excluded.consent_method,
@@ -144,6 +150,7 @@ export async function commandEffects(
           person.language_code ?? null,
           at,
           `telegram_update:${updateId}`,
+          linkedBy,
         ),
     ],
     outcome: member ? 'started for a member' : 'started',

@@ -215,7 +215,14 @@ export async function expandDispatch(
           .from(members)
           .innerJoin(
             telegramContacts,
-            and(eq(telegramContacts.memberId, members.id), eq(telegramContacts.status, 'started')),
+            and(
+              eq(telegramContacts.memberId, members.id),
+              eq(telegramContacts.status, 'started'),
+              // A referral code is shared with anyone: it proves no approval, so an account it
+              // linked hears from a community only while the community is open to anyone.
+              sql`(${telegramContacts.linkedBy} is not 'referral_code'
+                or (select visibility from communities where id = ${members.communityId}) = 'open')`,
+            ),
           )
           .where(inChunk ?? sql`0`),
       )
