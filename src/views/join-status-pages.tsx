@@ -123,9 +123,7 @@ export function StatusPage(props: StatusPageProps) {
         )}
         {!ended && request.status === 'rejected' && props.askAgainFrom && (
           <p>
-            {t.coolingOffText(
-              formatMoment(props.lang, props.askAgainFrom, props.community.timeZone),
-            )}
+            {t.askAgainText(formatMoment(props.lang, props.askAgainFrom, props.community.timeZone))}
           </p>
         )}
         {!ended && request.status === 'approved' && (
@@ -325,8 +323,15 @@ export function ConfirmLinkPage(
   },
 ) {
   const t = MESSAGES[props.lang]
-  const title = props.action ? t.confirmLinkTitle : props.expired ? t.goneTitle : t.confirmedTitle
   const after = props.action || props.expired ? null : props.after
+  // A decision against the request is what the page says first, never a thank-you above it.
+  const title = props.action
+    ? t.confirmLinkTitle
+    : props.expired
+      ? t.goneTitle
+      : after?.next === 'declined'
+        ? t.rejectedTitle
+        : t.confirmedTitle
   return (
     <Layout lang={props.lang} nonce={props.nonce} title={title}>
       <div class="card">
@@ -371,9 +376,7 @@ export function ConfirmLinkPage(
               </p>
             )}
             {after.askAgainFrom && (
-              <p>
-                {t.coolingOffText(formatMoment(props.lang, after.askAgainFrom, after.timeZone))}
-              </p>
+              <p>{t.askAgainText(formatMoment(props.lang, after.askAgainFrom, after.timeZone))}</p>
             )}
           </>
         )}

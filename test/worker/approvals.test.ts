@@ -185,6 +185,8 @@ describe('approving and rejecting', () => {
     expect(page.text).toContain('Your request was declined')
     expect(page.text).toContain('Reason: <bdi>Only makers from Neukölln</bdi>')
     expect(page.text).toMatch(/You can ask again from \d+ \w+ \d{4}/)
+    // Declined once, said once: the line on asking again does not say it a second time.
+    expect(page.text).not.toContain('Your last request was declined')
 
     // Asking again is answered as anyone's sign-up is: nothing tells whoever typed the number
     // that it was declined. Nothing reaches the admins.

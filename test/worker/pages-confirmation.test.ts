@@ -176,6 +176,14 @@ describe('the e-mailed link, once confirmed', () => {
     const neinPage = words((await visit(`${declined.confirmPath}?lang=de`)).text)
     expect(neinPage).toContain('Die Admins haben deine Anfrage abgelehnt.')
     expect(neinPage).toContain('Begründung: Only for makers from Neukölln')
+    // A rejection is headed as one, not thanked for, and said once: then when to ask again.
+    for (const lang of ['en', 'de'] as const) {
+      const page = (await visit(`${declined.confirmPath}?lang=${lang}`)).text
+      expect(page).toContain(`<h1>${MESSAGES[lang].rejectedTitle}</h1>`)
+      expect(page).not.toContain(MESSAGES[lang].confirmedTitle)
+      expect(words(page)).toMatch(new RegExp(MESSAGES[lang].askAgainText('\\d')))
+      expect(page).not.toContain(MESSAGES[lang].coolingOffText('').split('.')[0]!)
+    }
   })
 
   it('says nothing of being in once the membership has ended', async () => {

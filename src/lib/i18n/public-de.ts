@@ -131,6 +131,8 @@ export const de = {
   /** A join the form cannot fix: declined a moment ago, a full group, a race lost. */
   coolingOffText: (date: string) =>
     `Deine letzte Anfrage wurde abgelehnt. Du kannst ab ${date} wieder fragen.`,
+  /** Below a rejection the page already states: only when asking again is possible. */
+  askAgainText: (date: string) => `Neu anfragen kannst du ab ${date}.`,
   groupFullText: 'Diese Gruppe ist voll. Frag die Admins nach einem Link zu einer anderen Gruppe.',
   conflictText: 'Das hat gerade nicht geklappt. Bitte schick das Formular noch einmal ab.',
   challengeText:

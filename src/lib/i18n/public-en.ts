@@ -120,6 +120,7 @@ export const en: Messages = {
   leftTitle: 'Your membership has ended',
   thanksTitle: 'Thank you!',
   coolingOffText: (date) => `Your last request was declined. You can ask again from ${date}.`,
+  askAgainText: (date) => `You can ask again from ${date}.`,
   groupFullText: 'This group is full. Ask the admins for a link to another group.',
   conflictText: 'That did not work just now. Please send the form again.',
   challengeText:
