@@ -95,6 +95,24 @@ describe('the report per recipient', () => {
     expect(odd.text).toContain('Waiting Wim')
   })
 
+  it('says an announcement not sent yet has no recipients yet, not none of a status', async () => {
+    const community = await createCommunity()
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Hill repeats', sendAt: new Date(Date.now() + 86_400_000).toISOString() },
+    })
+    const { cookie } = await signIn()
+    const path = `/admin/announcements/${created.json.id}`
+    for (const [lang, yet, ofStatus] of [
+      ['en', 'No recipients yet.', 'No recipients with this status.'],
+      ['de', 'Noch keine Empfänger.', 'Keine Empfänger mit diesem Status.'],
+    ]) {
+      const unfiltered = (await page(`${path}?lang=${lang}`, cookie)).text
+      expect(unfiltered).toContain(yet)
+      expect(unfiltered).not.toContain(ofStatus)
+      expect((await page(`${path}?status=read&lang=${lang}`, cookie)).text).toContain(ofStatus)
+    }
+  })
+
   it('gives the reasons in the reader’s language, and keeps the stored ones in the CSV', async () => {
     const { announcementId } = await seededAnnouncement()
     const { cookie } = await signIn()

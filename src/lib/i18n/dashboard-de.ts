@@ -437,6 +437,8 @@ export const dashboardDe = {
   run: 'Durchlauf',
   deletedMember: 'gelöschtes Mitglied',
   noRecipients: 'Keine Empfänger mit diesem Status.',
+  /** The report unfiltered, before any run has gone out to anyone. */
+  noRecipientsYet: 'Noch keine Empfänger.',
   recipientReport: 'Bericht je Empfänger',
   resendFailed: 'An die Fehlgeschlagenen erneut senden',
   resendHint:

@@ -409,6 +409,7 @@ export const dashboardEn: Words = {
   run: 'Run',
   deletedMember: 'deleted member',
   noRecipients: 'No recipients with this status.',
+  noRecipientsYet: 'No recipients yet.',
   recipientReport: 'Report per recipient',
   resendFailed: 'Send again to the failed',
   resendHint:

@@ -105,7 +105,7 @@ export function ReportPage(props: ReportView) {
           {status ? `: ${t.recipientStatuses[status]}` : ''}
         </h2>
         {props.recipients.length === 0 ? (
-          <p class="muted">{t.noRecipients}</p>
+          <p class="muted">{status ? t.noRecipients : t.noRecipientsYet}</p>
         ) : (
           <table class="cards">
             <thead>
