@@ -10,8 +10,8 @@ import {
   query,
   joinAsMember,
 } from '../worker/helpers'
-import { newUser, postUpdate, privateMessage } from '../support/telegram-updates'
-import { telegramCommunity } from './support'
+import { memberUpdate, newUser, postUpdate, privateMessage } from '../support/telegram-updates'
+import { telegramCommunity, withTelegramLink } from './support'
 
 const fake = inject('fakeServicesUrl')
 
@@ -92,6 +92,35 @@ describe('/start and /stop in a private chat with the bot', () => {
         'Hi! We do not know yet which community you belong to. Open the Telegram link on your status page (it carries your personal code) to get its messages here. Send /stop at any time.',
       ]),
     )
+  })
+
+  it('/start from someone who joined the chat through Telegram does not send them to a status page they never had', async () => {
+    const { community, group, chatId } = await telegramCommunity('closed')
+    const invite = await createInvite(community.id, { groupId: group.id })
+    const url = await withTelegramLink(invite.id)
+    const jan = newUser('Jan')
+    await postUpdate(memberUpdate(chatId, jan, 'joined', { inviteLink: url }))
+    await eventually(async () =>
+      expect(
+        await query(
+          "select 1 from members where telegram_user_id = ? and status = 'active'",
+          jan.id,
+        ),
+      ).toHaveLength(1),
+    )
+    await postUpdate(privateMessage(jan, '/start'))
+    await eventually(async () =>
+      expect(await contactOf(jan)).toMatchObject({ status: 'started', member_id: null }),
+    )
+    const replies = await eventually(async () => {
+      const sent = await repliesTo(jan)
+      expect(sent).toHaveLength(1)
+      return sent
+    })
+    expect(replies[0]).not.toContain('Statusseite')
+    expect(replies).toEqual([
+      `Hallo! Du bist über Telegram in den Chat von ${community.name} gekommen. Nachrichten hier im privaten Chat bekommt nur, wer sich über das Formular der Community angemeldet hat: Hier schicken wir dir deshalb nichts.`,
+    ])
   })
 
   it('/stop ends it like “Stopp” on WhatsApp, and /start resumes it without losing the member', async () => {

@@ -13,6 +13,8 @@ const BOT_REPLIES = {
     stopped: 'Du bekommst von uns keine Nachrichten mehr. Mit /start meldest du dich wieder an.',
     startedUnknown:
       'Hallo! Wir wissen noch nicht, zu welcher Community du gehörst. Öffne den Telegram-Link auf deiner Statusseite (er trägt deinen persönlichen Code), dann bekommst du ihre Nachrichten hier. Mit /stop meldest du dich jederzeit ab.',
+    startedChatMember: (community: string) =>
+      `Hallo! Du bist über Telegram in den Chat von ${community} gekommen. Nachrichten hier im privaten Chat bekommt nur, wer sich über das Formular der Community angemeldet hat: Hier schicken wir dir deshalb nichts.`,
   },
   en: {
     startedForMember: (name: string, community: string) =>
@@ -21,6 +23,8 @@ const BOT_REPLIES = {
     stopped: 'You will get no more messages from us. Send /start to get them again.',
     startedUnknown:
       'Hi! We do not know yet which community you belong to. Open the Telegram link on your status page (it carries your personal code) to get its messages here. Send /stop at any time.',
+    startedChatMember: (community: string) =>
+      `Hi! You joined the chat of ${community} through Telegram. Messages here in a private chat go only to people who signed up through the community’s form, so we send you nothing here.`,
   },
 }
 

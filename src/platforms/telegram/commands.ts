@@ -1,6 +1,6 @@
 import { canonicalCode, GENERATED_CODE_PATTERN } from '../../lib/codes'
 import { foldKeyword } from '../../lib/keywords'
-import { botReplies } from '../../lib/i18n/telegram-messages'
+import { botReplies, type BotReplies } from '../../lib/i18n/telegram-messages'
 import type { TelegramUpdateItem } from './updates'
 import { NOT_APPLIED } from './members'
 import { memberOfStartPayload } from './start-link'
@@ -73,6 +73,28 @@ async function openReferrer(
     )
     .bind(canonicalCode(payload))
     .first<{ id: string; community: string }>()
+}
+
+/**
+ * The answer to a start that links no member. Someone who joined a community's chat through
+ * Telegram itself has no status page, so is not sent to one: told instead that private
+ * messages go only to sign-ups through our form.
+ */
+async function unlinkedReply(
+  client: D1Database,
+  userId: number,
+  replies: BotReplies,
+): Promise<string> {
+  const joined = await client
+    .prepare(
+      `select c.name as community
+       from members m join communities c on c.id = m.community_id
+       where m.telegram_user_id = ?1 and m.status = 'active'
+       order by m.joined_at desc limit 1`,
+    )
+    .bind(userId)
+    .first<{ community: string }>()
+  return joined ? replies.startedChatMember(joined.community) : replies.startedUnknown
 }
 
 /**
@@ -159,6 +181,6 @@ export async function commandEffects(
       : // Nothing goes to an account linked to no member: say so rather than promise messages.
         (await linkedToMember(client, person.id))
         ? replies.started
-        : replies.startedUnknown,
+        : await unlinkedReply(client, person.id, replies),
   }
 }
