@@ -87,9 +87,13 @@ async function unlinkedReply(
 ): Promise<string> {
   const joined = await client
     .prepare(
+      // Chat by chat (the few the bot administers), so each is one search of the members'
+      // index that leads with the chat; by the account alone it would read every active
+      // Telegram member. CROSS JOIN keeps SQLite to that order.
       `select c.name as community
-       from members m join communities c on c.id = m.community_id
-       where m.telegram_user_id = ?1 and m.status = 'active'
+       from telegram_chats t cross join members m
+         on m.telegram_chat_id = t.chat_id and m.telegram_user_id = ?1 and m.status = 'active'
+       join communities c on c.id = m.community_id
        order by m.joined_at desc limit 1`,
     )
     .bind(userId)
