@@ -26,11 +26,11 @@ import { logError, logInfo } from '../lib/log'
  * The Cron Trigger (every minute): start the announcements that are due, move stalled runs on
  * and webhook deliveries whose queue message was lost (the reconciler, see `reconcileRuns` and
  * `reconcileEventDeliveries`), move the events outbox on to the delivery queue, delete raw
- * visits (and the ids of written visit messages), expired sign-ups, delivered events, audit entries and dead letters past their retention,
- * and, once an hour, forget old rate-limit windows, expired sessions and what Telegram reported
- * about people once nothing reads it. Each step is bounded (claims and events are taken
- * a few dozen at a time), so one run never outgrows its limits; whatever is left waits for the
- * next minute.
+ * visits (and the ids of written visit messages), expired sign-ups, delivered events, audit
+ * entries and dead letters past their retention, and, once an hour, forget old rate-limit
+ * windows, expired sessions and what Telegram reported about people once nothing reads it. Each
+ * step is bounded (claims and events are taken a few dozen at a time), so one run never
+ * outgrows its limits; whatever is left waits for the next minute.
  */
 export async function handleScheduled(
   controller: ScheduledController,
