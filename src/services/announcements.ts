@@ -68,20 +68,25 @@ export function previewRuns(repeat: Repeat, after: Date, count = 5, path = 'repe
 /**
  * How many members a send reaches, read from the groups' kept counts, so no member is counted
  * for it: everyone is the announcement group's count, one group its own. Several groups add up
- * to an upper bound (`atMost`), as a member of two is one recipient. Null where an audience
- * group is not among `groups`.
+ * to an upper bound (`atMost`), as a member of two is one recipient. `chats`: the Telegram chats
+ * it is posted in, as `createTelegramPosts` picks them (for everyone, the announcement group's
+ * chat, or where it has none, every Telegram-linked group's). Null where an audience group is
+ * not among `groups`.
  */
 export function audienceReach(
   announcement: Pick<Announcement, 'audienceGroupIds'>,
-  groups: Array<Pick<Group, 'id' | 'kind' | 'memberCount'>>,
-): { count: number; atMost: boolean } | null {
+  groups: Array<Pick<Group, 'id' | 'kind' | 'memberCount' | 'telegramChatId'>>,
+): { count: number; atMost: boolean; chats: number } | null {
   const ids = announcement.audienceGroupIds
   const audience = ids
     ? ids.map((id) => groups.find((group) => group.id === id))
     : [groups.find((group) => group.kind === 'announcement')]
   if (audience.length === 0 || audience.some((group) => group === undefined)) return null
   const count = audience.reduce((sum, group) => sum + group!.memberCount, 0)
-  return { count, atMost: audience.length > 1 }
+  const onTelegram = (group: Pick<Group, 'telegramChatId'> | undefined) =>
+    group?.telegramChatId != null
+  const posted = ids || onTelegram(audience[0]) ? audience : groups
+  return { count, atMost: audience.length > 1, chats: posted.filter(onTelegram).length }
 }
 
 export async function getAnnouncementOrThrow(db: Database, id: string): Promise<Announcement> {

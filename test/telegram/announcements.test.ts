@@ -6,6 +6,7 @@ import { dispatchDueAnnouncements, expandDispatch } from '../../src/services/del
 import {
   call,
   createCommunity,
+  createGroup,
   createInvite,
   eventually,
   joinJson,
@@ -14,8 +15,8 @@ import {
   runCron,
   joinAsMember,
 } from '../worker/helpers'
-import { newUser, postUpdate, privateMessage } from '../support/telegram-updates'
-import { telegramCommunity } from './support'
+import { memberUpdate, newUser, postUpdate, privateMessage } from '../support/telegram-updates'
+import { adminChat, telegramCommunity, withTelegramLink } from './support'
 
 const fake = inject('fakeServicesUrl')
 const MINUTE = 60_000
@@ -75,6 +76,60 @@ describe('announcements to a Telegram-linked group', () => {
     // One message the chat sees, not a delivery per member: nothing is counted delivered or read.
     expect(sent.deliveries).toMatchObject({ sent: 0, delivered: 0, read: 0 })
     expect((await messagesTo(chatId)).map((m) => m.text)).toEqual(['Sunday long run at 9'])
+  })
+
+  it('to everyone, where the announcement group has no chat, go to every Telegram-linked chat; who joined in a chat gets nothing of their own', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const second = await createGroup(community.id)
+    const secondChat = await adminChat()
+    const linked = await call('PATCH', `/api/groups/${second.id}`, {
+      body: { telegramChatId: secondChat },
+    })
+    expect(linked.status, linked.text).toBe(200)
+    // Mia joins the first chat through our link: a member with no phone or e-mail address.
+    const invite = await createInvite(community.id, { groupId: group.id })
+    const mia = newUser('Mia')
+    await postUpdate(
+      memberUpdate(chatId, mia, 'joined', { inviteLink: await withTelegramLink(invite.id) }),
+    )
+    await eventually(async () =>
+      expect(
+        await query(
+          'select 1 from members where telegram_user_id = ? and status = ?',
+          mia.id,
+          'active',
+        ),
+      ).toHaveLength(1),
+    )
+    // Ben signs up through the form with his number.
+    const ben = await joinAsMember((await createInvite(community.id)).code, {
+      name: 'Ben',
+      phone: newPhone(),
+    })
+    expect(ben.status, ben.text).toBe(201)
+
+    const id = await announce(community.id, 'Summer party on the river', 'announcement')
+    await runCron(Date.now() + 2000)
+    const sent = await eventually(async () => {
+      const announcement = await postsOf(id)
+      expect(announcement.telegramPosts).toHaveLength(2)
+      for (const post of announcement.telegramPosts) expect(post.status).toBe('sent')
+      return announcement
+    })
+    expect(sent.telegramPosts.map((p: { chatId: number }) => p.chatId).sort()).toEqual(
+      [chatId, secondChat].sort(),
+    )
+    for (const chat of [chatId, secondChat]) {
+      expect((await messagesTo(chat)).map((m) => m.text)).toEqual(['Summer party on the river'])
+    }
+    // Ben gets his own message; Mia, reached in her chat, is no recipient skipped for want of
+    // a phone number.
+    const recipients = await query<{ member_id: string; status: string }>(
+      `select x.member_id, x.status from deliveries x join dispatches d on d.id = x.dispatch_id
+       where d.announcement_id = ?`,
+      id,
+    )
+    expect(recipients.map((r) => r.member_id)).toEqual([ben.json.memberId])
   })
 
   it('go to the announcement group’s chat, on every run of a repeat rule', async () => {

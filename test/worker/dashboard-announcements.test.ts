@@ -60,6 +60,24 @@ describe('dashboard: sending an announcement now', () => {
     expect(sendNowQuestion(german.text, everyone)).toBe(
       'Jetzt an 1.234 Mitglieder senden? Die Ankündigung geht sofort hinaus und lässt sich danach nicht zurückholen. Nur wer seinen Kontakt bestätigt hat, bekommt sie; ihr Bericht zählt die übrigen.',
     )
+
+    // A group on Telegram: a send to it, or to everyone while the announcement group has no
+    // chat of its own, is posted in its chat, and the question says so.
+    await query('update groups set telegram_chat_id = -1001234567801 where id = ?', walkers.id)
+    const onTelegram = await page(`/admin/communities/${community.id}/announcements`, cookie)
+    expect(sendNowQuestion(onTelegram.text, everyone)).toBe(
+      'Send this now to 1,234 members? It goes out at once and cannot be taken back. It is posted in one Telegram chat; besides, members whose contact is confirmed get it one by one.',
+    )
+    expect(sendNowQuestion(onTelegram.text, one)).toBe(
+      'Send this now to 1 member? It goes out at once and cannot be taken back. Only members whose contact is confirmed get it; its report counts the others.',
+    )
+    const germanTelegram = await page(
+      `/admin/communities/${community.id}/announcements?lang=de`,
+      cookie,
+    )
+    expect(sendNowQuestion(germanTelegram.text, both)).toBe(
+      'Jetzt an bis zu 3 Mitglieder senden? Die Ankündigung geht sofort hinaus und lässt sich danach nicht zurückholen. Sie wird in einem Telegram-Chat gepostet; außerdem bekommt sie einzeln, wer seinen Kontakt bestätigt hat.',
+    )
   })
 })
 

@@ -111,6 +111,9 @@ function audienceWhere(announcement: Announcement, cursor: string | null) {
   return and(
     eq(members.communityId, announcement.communityId),
     eq(members.status, 'active'),
+    // Someone who joined in a Telegram chat gave us no contact: the post in their chat reaches
+    // them (`createTelegramPosts`), and no message of their own could.
+    sql`(${members.phone} is not null or ${members.email} is not null)`,
     cursor ? gt(members.id, cursor) : undefined,
     // A member of several audience groups is one recipient: the audience is members, filtered.
     announcement.audienceGroupIds

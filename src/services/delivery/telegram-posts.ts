@@ -31,8 +31,10 @@ export type TelegramPostKey = { dispatchId: string; chatId: number }
 
 /**
  * The run's posts, made with its first expansion step: one per Telegram-linked group of the
- * audience (the announcement group, or the chosen groups). Answers the posts it made, to be
- * enqueued; a second copy of the step makes none (the key is the run and the chat).
+ * audience (the chosen groups; for everyone, the announcement group, or where that has no chat,
+ * every Telegram-linked group of the community, as no one chat reaches them all: see
+ * `audienceReach`). Answers the posts it made, to be enqueued; a second copy of the step makes
+ * none (the key is the run and the chat).
  */
 export async function createTelegramPosts(
   db: Database,
@@ -46,7 +48,9 @@ export async function createTelegramPosts(
          next_attempt_at, updated_at)
        select ?1, g.telegram_chat_id, g.id, 'queued', 0, ?2, ?2 from groups g
        where g.community_id = ?3 and g.telegram_chat_id is not null
-         and case when ?4 is null then g.kind = 'announcement'
+         and case when ?4 is null then g.kind = 'announcement' or not exists (
+             select 1 from groups a where a.community_id = ?3 and a.kind = 'announcement'
+               and a.telegram_chat_id is not null)
            else g.id in (select value from json_each(?4)) end
        on conflict do nothing
        returning chat_id as chatId`,

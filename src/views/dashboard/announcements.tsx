@@ -26,7 +26,7 @@ export interface ListedAnnouncement {
   /** Messages posted to Telegram chats: no recipients, so shown beside the count. */
   telegramPosts: number
   /** How many members "Send now" reaches, where the groups' counts tell (`audienceReach`). */
-  reach: { count: number; atMost: boolean } | null
+  reach: { count: number; atMost: boolean; chats: number } | null
 }
 
 /** What a community's announcements page shows, read and decided by its handler. */
@@ -206,6 +206,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                               count: formatNumber(l, reach.count),
                               one: reach.count === 1 && !reach.atMost,
                               atMost: reach.atMost,
+                              chats: reach.chats,
                             },
                           )}
                         />{' '}
