@@ -63,7 +63,8 @@ SELECT ${q(dspId)}, m.id,
   ${at + 60_000}
 FROM members m JOIN communities c ON c.id = m.community_id
 WHERE m.community_id = ${q(community)} AND m.joined_at < ${at}
-  AND (m.ended_at IS NULL OR m.ended_at > ${at}) AND ${NOT_LOADED};`,
+  AND (m.ended_at IS NULL OR m.ended_at > ${at})
+  AND (m.phone IS NOT NULL OR m.email IS NOT NULL) AND ${NOT_LOADED};`,
       // A send WhatsApp refused, or one never made, got no message id, nor a status.
       `UPDATE deliveries SET provider_message_id = NULL, provider_status = NULL
 WHERE dispatch_id = ${q(dspId)} AND status IN ('failed', 'skipped');`,
