@@ -4,18 +4,27 @@ const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&
 export const esc = (value) => String(value ?? '').replace(/[&<>"']/g, (char) => ESCAPES[char])
 const time = (ms) => new Date(ms).toLocaleTimeString('en-GB')
 /**
- * A date and time as a reader of that language writes them, in this machine's time zone, named
- * (the event names none), so it never reads as another zone's time.
+ * A date and time as a reader of that language writes them, on the community's clock (the
+ * event's `timeZone`; this machine's for an event from before it was sent), with the zone
+ * named, as the community's own pages tell it.
  */
-const moment = (iso, language) =>
-  new Date(iso).toLocaleString(language === 'de' ? 'de-DE' : 'en-GB', {
+const moment = (iso, language, timeZone) => {
+  const options = {
     day: 'numeric',
     month: 'short',
     year: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
     timeZoneName: 'short',
-  })
+  }
+  const locale = language === 'de' ? 'de-DE' : 'en-GB'
+  try {
+    return new Date(iso).toLocaleString(locale, { ...options, timeZone })
+  } catch {
+    // A zone this Node does not know: the machine's, still named.
+    return new Date(iso).toLocaleString(locale, options)
+  }
+}
 /** Only web links become links: a value from elsewhere never runs as a script. */
 const webLink = (url) =>
   /^https?:\/\//.test(String(url ?? ''))
@@ -157,10 +166,10 @@ export function outboxPage({ mails, workerUrl }) {
 ${
   mail.language === 'de'
     ? `<p>Hallo ${esc(mail.to.name)}, bitte bestätige deine Anmeldung: ${webLink(mail.confirmUrl)}</p>
-<p class="muted">Gültig bis ${esc(moment(mail.expiresAt, 'de'))}. Der Link öffnet eine Seite mit einem
+<p class="muted">Gültig bis ${esc(moment(mail.expiresAt, 'de', mail.timeZone))}. Der Link öffnet eine Seite mit einem
 Knopf; erst der Knopf bestätigt.</p>`
     : `<p>Hello ${esc(mail.to.name)}, please confirm your sign-up: ${webLink(mail.confirmUrl)}</p>
-<p class="muted">Valid until ${esc(moment(mail.expiresAt, 'en'))}. The link opens a page with a
+<p class="muted">Valid until ${esc(moment(mail.expiresAt, 'en', mail.timeZone))}. The link opens a page with a
 button; only the button confirms.</p>`
 }
 </article>`,

@@ -219,6 +219,7 @@ export async function startStandIns({
           : `Confirm your sign-up${community}`,
         confirmUrl: data.confirmUrl,
         expiresAt: data.expiresAt,
+        timeZone: typeof data.timeZone === 'string' ? data.timeZone : undefined,
         communityId: data.communityId,
         joinRequestId: data.joinRequestId,
       })

@@ -28,7 +28,8 @@ export function confirmationRequestedStatement(
       `insert into events (id, type, community_id, payload, created_at)
        select ?2, 'member.confirmation_requested', ?3,
          json_object('joinRequestId', ?1, 'name', ?4, 'email', ?5, 'confirmUrl', ?6, 'expiresAt', ?7,
-           'language', ?9, 'communityName', (select name from communities where id = ?3)), ?8
+           'language', ?9, 'communityName', (select name from communities where id = ?3),
+           'timeZone', (select time_zone from communities where id = ?3)), ?8
        where exists (select 1 from join_requests where id = ?1)`,
     )
     .bind(

@@ -147,6 +147,10 @@ describe('npm run dev, with its local stand-ins', () => {
     expect(mail.subject).toContain('Stand-in Makers')
     expect(mail.confirmUrl.startsWith(`${base}/confirm/`)).toBe(true)
     expect(await text(`${standIns}/outbox`)).toContain(`<a href="${mail.confirmUrl}">`)
+    // The link's expiry on the community's clock (Berlin), whatever this machine's zone.
+    expect(await text(`${standIns}/outbox`)).toMatch(
+      /(?:Valid until|Gültig bis) [^<]* (?:CES?T|MES?Z)\./,
+    )
 
     // Opening the link shows a button; the button confirms.
     const inEnglish = new URL(mail.confirmUrl)

@@ -93,7 +93,7 @@ describe('double opt-in', () => {
   })
 
   it('e-mails a link through the outbox; opening it shows a button, only the POST confirms', async () => {
-    const { community, invite } = await doubleOptInCommunity()
+    const { community, invite } = await doubleOptInCommunity({ timeZone: 'America/New_York' })
     const joined = await joinJson(invite.code, {
       name: 'Bo',
       email: `bo-${Date.now()}@example.com`,
@@ -103,8 +103,13 @@ describe('double opt-in', () => {
     expect(event!.type).toBe('member.confirmation_requested')
     const payload = JSON.parse(event!.payload)
     expect(payload.confirmUrl).toMatch(/^https:\/\/join\.example\.com\/confirm\/.+\?lang=de$/)
-    // What the e-mail needs to be written in the person's language, naming the community.
-    expect(payload).toMatchObject({ language: 'de', communityName: community.name })
+    // What the e-mail needs to be written in the person's language, naming the community, with
+    // the link's expiry on the community's clock.
+    expect(payload).toMatchObject({
+      language: 'de',
+      communityName: community.name,
+      timeZone: 'America/New_York',
+    })
     const path = new URL(payload.confirmUrl).pathname
 
     const preview = await visit(path + '?lang=en')
