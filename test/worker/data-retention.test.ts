@@ -14,6 +14,7 @@ import {
   createInvite,
   eventually,
   joinAsMember,
+  landingView,
   newPhone,
   query,
   runCron,
@@ -59,17 +60,7 @@ describe('unique visitors of a day (`daily_visitors`, `visitor_salts`)', () => {
     const person = ['203.0.113.9', 'Mozilla/5.0 (Linux; Android 14) Mobile'] as const
     const hash = await visitorHash(db, first, ...person)
     expect(await visitorHash(db, first, ...person)).toBe(hash)
-    const visit = {
-      inviteId: invite.id,
-      communityId: community.id,
-      at: first.getTime(),
-      via: 'qr',
-      device: 'mobile',
-      isBot: false,
-      country: 'DE',
-      referrerHost: null,
-      visitorHash: hash,
-    }
+    const visit = landingView(invite, { at: first.getTime(), via: 'qr', visitorHash: hash })
     expect((await deliver(VISITS_QUEUE_NAME, [visit])).ackAll).toBe(true)
     expect(await query('select day from daily_visitors where visitor_hash = ?', hash)).toEqual([
       { day: utcDay(first) },
@@ -94,17 +85,7 @@ describe('ids of written visits-queue messages (`visit_messages`)', () => {
   it('are kept 4 days, as long as a queue keeps a message, then the cron job forgets them', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const visit = {
-      inviteId: invite.id,
-      communityId: community.id,
-      at: Date.now(),
-      via: 'link',
-      device: 'mobile',
-      isBot: false,
-      country: 'DE',
-      referrerHost: null,
-      visitorHash: '4'.repeat(32),
-    }
+    const visit = landingView(invite, { visitorHash: '4'.repeat(32) })
     const written = Date.now()
     expect((await deliver(VISITS_QUEUE_NAME, [visit])).ackAll).toBe(true)
     const kept = () =>

@@ -158,6 +158,25 @@ export async function createInvite(
   return response.json
 }
 
+/** A landing page's view as the page hands it to the visits queue: a phone, from Germany. */
+export function landingView(
+  invite: { id: string; communityId: string },
+  overrides: Record<string, unknown> = {},
+) {
+  return {
+    inviteId: invite.id,
+    communityId: invite.communityId,
+    at: Date.now(),
+    via: 'link',
+    device: 'mobile',
+    isBot: false,
+    country: 'DE',
+    referrerHost: null,
+    visitorHash: '0'.repeat(32),
+    ...overrides,
+  }
+}
+
 /** Fetches a public page as a person's browser would. */
 export async function visit(path: string, headers: Record<string, string> = {}) {
   return call('GET', path, {

@@ -8,7 +8,7 @@ import {
   DELIVERY_QUEUE_NAME,
   VISITS_QUEUE_NAME,
 } from '../../src/jobs/queue'
-import { call, createCommunity, createInvite, eventually, query } from './helpers'
+import { call, createCommunity, createInvite, eventually, landingView, query } from './helpers'
 
 /**
  * Queue messages drawn at random (any JSON, old versions' shapes, shapes off by one field) in
@@ -63,17 +63,7 @@ describe('queue messages drawn at random', () => {
   it('the visits consumer drops what does not parse and writes the good view beside it', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const view = {
-      inviteId: invite.id,
-      communityId: community.id,
-      at: Date.now(),
-      via: 'link',
-      country: 'DE',
-      referrerHost: null,
-      device: 'mobile',
-      isBot: false,
-      visitorHash: '0'.repeat(32),
-    }
+    const view = landingView(invite)
     const bad = fc.oneof(
       anyBody,
       mutated(view),

@@ -9,7 +9,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import worker from '../../src/index'
 import { VISITS_QUEUE_NAME } from '../../src/jobs/queue'
-import { call, createCommunity, createInvite } from './helpers'
+import { call, createCommunity, createInvite, landingView } from './helpers'
 
 const today = new Date().toISOString().slice(0, 10)
 
@@ -17,12 +17,15 @@ function message(body: unknown, i: number) {
   return { id: `msg-${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body }
 }
 
-async function deliver(bodies: unknown[]) {
-  const batch = createMessageBatch(VISITS_QUEUE_NAME, bodies.map(message))
+/** Hands the consumer a batch of these queue messages, as the queue does. */
+async function consume(messages: Array<ReturnType<typeof message>>) {
+  const batch = createMessageBatch(VISITS_QUEUE_NAME, messages)
   const ctx = createExecutionContext()
   await worker.queue(batch, env, ctx)
   return getQueueResult(batch, ctx)
 }
+
+const deliver = (bodies: unknown[]) => consume(bodies.map(message))
 
 describe('the visits queue consumer', () => {
   it('writes a batch of 100 visits with exact rollups: visits, unique people, scans, clicks, bots', async () => {
@@ -172,24 +175,8 @@ describe('the visits queue consumer', () => {
   it('counts a message the queue delivers again once, with the new messages beside it', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
-    const view = (visitorHash: string) => ({
-      inviteId: invite.id,
-      communityId: community.id,
-      at: Date.now(),
-      via: 'link',
-      country: 'DE',
-      referrerHost: null,
-      device: 'mobile',
-      isBot: false,
-      visitorHash,
-    })
+    const view = (visitorHash: string) => landingView(invite, { visitorHash })
     const first = message({ visits: [view('1'.repeat(32)), view('2'.repeat(32))] }, 0)
-    const consume = async (messages: Array<ReturnType<typeof message>>) => {
-      const batch = createMessageBatch(VISITS_QUEUE_NAME, messages)
-      const ctx = createExecutionContext()
-      await worker.queue(batch, env, ctx)
-      return getQueueResult(batch, ctx)
-    }
     expect((await consume([first])).ackAll).toBe(true)
     // Written, but its acknowledgement lost (the isolate stopped, or D1's answer did): the queue
     // delivers it again, now beside a message of a new view.
