@@ -32,9 +32,11 @@ export function readablePhone(e164: string): string {
 /**
  * A search typed as a phone number, the way the dashboard shows one or as people write it
  * (`+49 151 1234-5678`, `(0151) 123`): its digits and plus, as stored, or null for any other
- * search.
+ * search. A number begun with one 0 is read as German, as the forms read it (`0151` finds
+ * `+49151…`).
  */
 export function phoneSearchOf(search: string): string | null {
   if (!/^[+\d\s()./-]+$/.test(search) || !/\d/.test(search)) return null
-  return search.replace(/[^+\d]/g, '')
+  const digits = search.replace(/[^+\d]/g, '')
+  return /^0[1-9]/.test(digits) ? `+49${digits.slice(1)}` : digits
 }

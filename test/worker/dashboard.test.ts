@@ -307,7 +307,8 @@ describe('dashboard: approvals, members, announcements', () => {
     expect(german.text).toContain('<p>2 Mitglieder</p>')
     // Searched as shown (or as people write it), the number finds its member; a search has no
     // kept count, so no total is claimed.
-    for (const typed of [readable, `+49 (151) ${phone.slice(6, 9)}-${phone.slice(9)}`]) {
+    const national = `0${phone.slice(3, 6)} ${phone.slice(6)}`
+    for (const typed of [readable, `+49 (151) ${phone.slice(6, 9)}-${phone.slice(9)}`, national]) {
       const found = await page(
         `/admin/communities/${community.id}/members?q=${encodeURIComponent(typed)}`,
         cookie,
