@@ -18,6 +18,7 @@ import {
   query,
   runCron,
 } from '../worker/helpers'
+import { page, signIn } from '../worker/dashboard-helpers'
 
 const HUMAN = 'human-token' // passes the Turnstile stand-in
 const SECRET = 'whsec_dGVzdC1kZWxpdmVyeS1zZWNyZXQtMDEyMzQ1Njc4OQ=='
@@ -96,6 +97,26 @@ describe('scheduled announcements: cron, queue, signed delivery', () => {
 
     const deliveries = await call('GET', `/api/announcements/${announcement.id}/deliveries`)
     expect(deliveries.json.data.map((d: { status: string }) => d.status)).toEqual(['sent', 'sent'])
+  })
+
+  it('counts the members it passed over, in the list beside what was sent', async () => {
+    const { community, memberIds } = await communityWith(['Ada', 'Ben'])
+    // Ben's number stops counting as confirmed: nothing may go to it.
+    await query('update members set phone_confirmed_at = null where id = ?', memberIds[1])
+    const announcement = await scheduleNow(community.id, 'Boat trip on Saturday')
+    await runCron(new Date(Date.now() + 120_000))
+    await settled(announcement.id, { sent: 1, skipped: 1, queued: 0 })
+    const { cookie } = await signIn()
+    for (const [lang, label] of [
+      ['en', 'Skipped'],
+      ['de', 'Übersprungen'],
+    ] as const) {
+      const list = await page(
+        `/admin/communities/${community.id}/announcements?lang=${lang}`,
+        cookie,
+      )
+      expect(list.text).toContain(`<td class="n" data-label="${label}">1</td>`)
+    }
   })
 
   it('does not send what is not due yet', async () => {

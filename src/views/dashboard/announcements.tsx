@@ -89,6 +89,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
               <th class="n">{t.readCount}</th>
               <th class="n">{t.failed}</th>
               <th class="n">{t.unknown}</th>
+              <th class="n">{t.skipped}</th>
               <th class="n">{t.queued}</th>
               <th />
             </tr>
@@ -165,6 +166,11 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                   </td>
                   <td class="n" data-label={t.unknown}>
                     {formatNumber(l, totals.unknown)}
+                  </td>
+                  {/* Members the sender passed over (no confirmed contact, STOP, left): what
+                      Sent leaves out, so a run that reached no one says why at a glance. */}
+                  <td class="n" data-label={t.skipped}>
+                    {formatNumber(l, totals.skipped)}
                   </td>
                   <td class="n" data-label={t.queued}>
                     {formatNumber(l, totals.queued)}
