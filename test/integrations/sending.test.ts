@@ -10,7 +10,16 @@ import { deliverAnnouncements } from '../../src/services/delivery/send'
 import { deliverEvent } from '../../src/services/delivery/events'
 import { dispatchDueAnnouncements, expandDispatch } from '../../src/services/delivery/claim'
 import { fanOutEvents } from '../../src/services/webhooks'
-import { call, createCommunity, createInvite, joinJson, newPhone, query } from '../worker/helpers'
+import {
+  call,
+  createCommunity,
+  createInvite,
+  eventually,
+  joinJson,
+  newPhone,
+  query,
+} from '../worker/helpers'
+import { page, signIn } from '../worker/dashboard-helpers'
 
 const fake = inject('fakeServicesUrl')
 const SECRET = 'whsec_dGVzdC1kZWxpdmVyeS1zZWNyZXQtMDEyMzQ1Njc4OQ=='
@@ -158,6 +167,50 @@ describe('a batch to slow receivers', () => {
       request.body.includes(phone.slice(1)),
     )
     expect(requests).toHaveLength(1)
+  }, 30_000)
+})
+
+describe('a run stopped while a send of it is under way', () => {
+  it('does not send that delivery again: its retry is settled as stopped with the run', async () => {
+    // The receiver answers after 1.5 s, with a 503 the first time: the send asks for a retry.
+    const { db, announcementId, messages } = await runTo(['slow 1500 flaky Stella'])
+    const [message] = messages
+    const delivery = async () =>
+      (
+        await query<{ status: string; last_error: string | null }>(
+          'select status, last_error from deliveries where dispatch_id = ? and member_id = ?',
+          message!.dispatchId,
+          message!.memberId,
+        )
+      )[0]!
+    const first = deliverAnnouncements(db, loadConfig(env), messages, new Date())
+    await eventually(async () => expect((await delivery()).status).toBe('sending'))
+    // "Stop this run?": the admin stops it while the message is on its way.
+    const stopped = await call(
+      'POST',
+      `/api/announcements/${announcementId}/runs/${message!.dispatchId}/cancel`,
+    )
+    expect(stopped.status, stopped.text).toBe(200)
+    expect((await first)[0]).toMatchObject({ action: 'retry' })
+    expect((await delivery()).status).toBe('queued')
+
+    // The retry comes: nothing is sent, and the delivery ends as the stop ended the others.
+    expect(await deliverAnnouncements(db, loadConfig(env), messages, new Date())).toEqual([
+      { action: 'ack' },
+    ])
+    expect(await delivery()).toEqual({ status: 'cancelled', last_error: 'run cancelled' })
+    expect(await receivedFor('/webhook', forAnnouncement(announcementId))).toHaveLength(1)
+    const status = (await call('GET', `/api/announcements/${announcementId}`)).json
+    expect(status.deliveries).toMatchObject({ queued: 0, sent: 0, failed: 0, cancelled: 1 })
+    expect(status.runs).toEqual([expect.objectContaining({ status: 'cancelled' })])
+
+    // The report says so, in the reader's language.
+    const { cookie } = await signIn()
+    const report = `/admin/announcements/${announcementId}?status=stopped`
+    const english = (await page(report, cookie)).text
+    expect(english).toContain('slow 1500 flaky Stella')
+    expect(english).toContain('run cancelled')
+    expect((await page(`${report}&lang=de`, cookie)).text).toContain('Durchlauf abgebrochen')
   }, 30_000)
 })
 

@@ -484,6 +484,49 @@ describe('statuses and the error-code policy', () => {
     expect(json.deliveries).toMatchObject({ sent: 1, queued: 0, undelivered: 0 })
   })
 
+  it('130429 on a run stopped since: the message is not sent again, and counts as stopped', async () => {
+    const { wamid, phone, announcementId } = await memberWithDelivery('Ria')
+    const [run] = await query<{ id: string }>(
+      'select id from dispatches where announcement_id = ?',
+      announcementId,
+    )
+    // The run is still going (other members wait for their turn) when the admin stops it.
+    await query(
+      `update dispatches set status = 'expanded', finished_at = null where id = ?`,
+      run!.id,
+    )
+    const stopped = await call(
+      'POST',
+      `/api/announcements/${announcementId}/runs/${run!.id}/cancel`,
+    )
+    expect(stopped.status, stopped.text).toBe(200)
+    // Then WhatsApp reports the message failed for a passing reason: it is queued once more.
+    await notify(
+      statusNotification(wamid, 'failed', phone, { code: 130429, title: 'Rate limit hit' }),
+    )
+    await eventually(async () => {
+      const [row] = await query<{ status: string; last_error: string | null }>(
+        'select status, last_error from deliveries where dispatch_id = ?',
+        run!.id,
+      )
+      expect(row).toEqual({ status: 'cancelled', last_error: 'run cancelled' })
+    })
+    expect((await announcement(announcementId)).deliveries).toMatchObject({
+      queued: 0,
+      sent: 0,
+      cancelled: 1,
+    })
+    // The announcement went out once, before the stop.
+    const sends = (await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{
+      body: string
+    }>
+    const announced = sends.filter(
+      (request) =>
+        (JSON.parse(request.body) as { text?: { body?: string } }).text?.body === 'Hello Ria',
+    )
+    expect(announced).toHaveLength(1)
+  })
+
   it('130429 whose queue message is lost: the cron job sends it again by itself', async () => {
     const { wamid, announcementId } = await memberWithDelivery('Lou')
     // The status queues the delivery again, and its queue message vanishes (a Worker stopped

@@ -53,7 +53,7 @@ export function backoffSeconds(
 
 export type DeliveryKey = { dispatchId: string; memberId: string }
 export type Outcome = {
-  status: 'sent' | 'failed' | 'skipped' | 'queued' | 'unknown'
+  status: 'sent' | 'failed' | 'skipped' | 'queued' | 'unknown' | 'cancelled'
   error: string | null
   providerMessageId?: string | null
   /** For `queued`: when the retry is due (ms). */

@@ -8,9 +8,13 @@ import { reconcileRun } from './reconcile'
 
 /** An admin's control of a run: resume it now, or stop it. */
 
+/** Why a delivery of a stopped run was not sent (see `FIXED_DELIVERY_REASONS`). */
+export const RUN_CANCELLED = 'run cancelled'
+
 /**
  * Stops a run: it expands no further, and its deliveries not yet claimed are settled
- * `cancelled`. Deliveries already `sending` settle as they end.
+ * `cancelled`. Deliveries already `sending` settle as they end; one that comes back to be sent
+ * again is settled `cancelled` by the sender (`deliverAnnouncements`).
  */
 export async function cancelRun(db: Database, runId: string, now: Date): Promise<void> {
   await db.batch([
@@ -22,7 +26,7 @@ export async function cancelRun(db: Database, runId: string, now: Date): Promise
       ),
     db
       .update(deliveries)
-      .set({ status: 'cancelled', lastError: 'run cancelled', updatedAt: now })
+      .set({ status: 'cancelled', lastError: RUN_CANCELLED, updatedAt: now })
       .where(
         and(
           eq(deliveries.dispatchId, runId),

@@ -32,6 +32,7 @@ import {
   type Verdict,
 } from './messages'
 import { logError } from '../../lib/log'
+import { RUN_CANCELLED } from './runs'
 
 /** Announcement messages, sent at most once each, at the sender's pace. */
 
@@ -87,6 +88,7 @@ export async function deliverAnnouncements(
     const runs = await db
       .select({
         id: dispatches.id,
+        status: dispatches.status,
         announcement: announcements,
         consent: communities.consent,
       })
@@ -98,6 +100,7 @@ export async function deliverAnnouncements(
       announcementOf.set(run.id, {
         announcement: run.announcement,
         asksForProof: run.consent === 'double',
+        cancelled: run.status === 'cancelled',
       })
     }
   }
@@ -120,7 +123,7 @@ export async function deliverAnnouncements(
 
   const outcomes = new Map<string, Outcome>()
   const verdicts = new Map<string, Verdict>()
-  const settle = (message: DeliveryKey, outcome: SendResult | SkipResult) => {
+  const settle = (message: DeliveryKey, outcome: SendResult | SkipResult | CancelResult) => {
     const tries = attempts.get(key(message))!
     const retryable =
       outcome.outcome === 'retry' || (outcome.outcome === 'unknown' && resendsWhenUnknown(config))
@@ -132,6 +135,8 @@ export async function deliverAnnouncements(
       })
     } else if (outcome.outcome === 'skipped') {
       outcomes.set(key(message), { status: 'skipped', error: outcome.reason })
+    } else if (outcome.outcome === 'cancelled') {
+      outcomes.set(key(message), { status: 'cancelled', error: RUN_CANCELLED })
     } else if (retryable && tries < config.DELIVERY_MAX_ATTEMPTS) {
       const delaySeconds = backoffSeconds(
         config.DELIVERY_RETRY_BASE_SECONDS,
@@ -188,6 +193,7 @@ export async function deliverAnnouncements(
 }
 
 type SkipResult = { outcome: 'skipped'; reason: string }
+type CancelResult = { outcome: 'cancelled' }
 
 /**
  * A member as a message to them is written: with the language of the sign-up the membership came
@@ -195,10 +201,14 @@ type SkipResult = { outcome: 'skipped'; reason: string }
  */
 type Recipient = typeof members.$inferSelect & { language: Lang | null }
 
-/** An announcement's run, and whether its community asks members to prove their contacts. */
+/**
+ * An announcement's run, whether its community asks members to prove their contacts, and whether
+ * an admin stopped it.
+ */
 interface RunToSend {
   announcement: Announcement
   asksForProof: boolean
+  cancelled: boolean
 }
 
 /** One message to one member, or why not; signed when its turn comes. */
@@ -211,7 +221,11 @@ async function attempt(
   message: DeliveryKey,
   pace: Pace,
   clock: () => Date,
-): Promise<SendResult | SkipResult> {
+): Promise<SendResult | SkipResult | CancelResult> {
+  // A stopped run sends nothing more. Its deliveries waiting then were settled by the stop
+  // (`cancelRun`); one that comes back after it (a retry of a send under way at the time, or a
+  // message WhatsApp's failure status queued again) is settled the same way here.
+  if (run?.cancelled) return { outcome: 'cancelled' }
   if (!member || member.status !== 'active') return { outcome: 'skipped', reason: 'member left' }
   if (!run) return { outcome: 'failed', error: 'announcement deleted' }
   const { announcement, asksForProof } = run
@@ -290,13 +304,19 @@ async function settleDeliveries(
 ): Promise<void> {
   const counters = new Map<
     string,
-    { sent: number; failed: number; skipped: number; unknown: number }
+    { sent: number; failed: number; skipped: number; unknown: number; cancelled: number }
   >()
   const alike = new Map<string, { outcome: Outcome; keys: Array<[string, string]> }>()
   const statements: BatchItem<'sqlite'>[] = []
   for (const [key, outcome] of outcomes) {
     const [dispatchId, memberId] = key.split('|') as [string, string]
-    const counter = counters.get(dispatchId) ?? { sent: 0, failed: 0, skipped: 0, unknown: 0 }
+    const counter = counters.get(dispatchId) ?? {
+      sent: 0,
+      failed: 0,
+      skipped: 0,
+      unknown: 0,
+      cancelled: 0,
+    }
     if (outcome.status !== 'queued') counter[outcome.status] += 1
     counters.set(dispatchId, counter)
     if (outcome.providerMessageId) {
@@ -344,7 +364,7 @@ async function settleDeliveries(
     }
   }
   for (const [dispatchId, c] of counters) {
-    const settled = c.sent + c.failed + c.skipped + c.unknown
+    const settled = c.sent + c.failed + c.skipped + c.unknown + c.cancelled
     statements.push(
       db
         .update(dispatches)
@@ -354,6 +374,7 @@ async function settleDeliveries(
           failed: sql`${dispatches.failed} + ${c.failed}`,
           skipped: sql`${dispatches.skipped} + ${c.skipped}`,
           unknown: sql`${dispatches.unknown} + ${c.unknown}`,
+          cancelled: sql`${dispatches.cancelled} + ${c.cancelled}`,
           progressAt: now,
           // SET reads the row as it was: the last deliveries settling finish an expanded run.
           status: sql`case when ${dispatches.status} = 'expanded' and ${dispatches.queued} - ${settled} <= 0 then 'done' else ${dispatches.status} end`,
