@@ -3,6 +3,7 @@ import type { Database } from '../db/client'
 import { members, type ProviderStatus } from '../db/schema'
 import type { Config } from '../lib/config'
 import { newId } from '../lib/ids'
+import { logError } from '../lib/log'
 import { DEFER_SECONDS, whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
 import type { InboundItem } from '../platforms/whatsapp/schemas'
 import { backoffSeconds, type DeliveryMessage } from './delivery/messages'
@@ -253,8 +254,16 @@ export async function applyStatus(
 /**
  * What a refusal at send time means beyond the one message, by the same error-code table: the
  * person opted out of marketing (131050: the subscription ends), or the business hit the spam
- * rate limit (131048: the broadcast pauses). `outcomes` are a batch's settled deliveries, keyed
- * `dispatchId|memberId`.
+ * rate limit (131048: the broadcast pauses). `outcomes` are a batch's deliveries as they are about
+ * to be recorded, keyed `dispatchId|memberId`.
+ *
+ * The sender calls this before it records the batch (an effect left for after the record is lost
+ * should the Worker stop in between). Each effect is safe to repeat, as when one number is refused
+ * for two of its memberships: the pause acts once (and tells the admins once), the leave only
+ * while the membership is active, and the number's stop at this time is recorded once and
+ * finishes what a half-done one left. A refusal whose effect fails is logged and keeps neither
+ * the others nor the record of the batch after them from being written: the messages the batch
+ * sent are matched to their statuses by the ids that record keeps.
  */
 export async function actOnRefusals(
   db: Database,
@@ -269,16 +278,20 @@ export async function actOnRefusals(
     if (!code) continue
     const policy = whatsAppErrorPolicy(Number(code))
     const [dispatchId, memberId] = key.split('|') as [string, string]
-    if (policy.action === 'pause') await pauseBroadcast(db, dispatchId, policy.reason, now)
-    if (policy.endsSubscription) {
-      const member = await db.query.members.findFirst({ where: eq(members.id, memberId) })
-      if (member) await endMembership(db, member, 'left', now, IN_WHATSAPP.ending)
-      // Meta says the person stopped marketing messages in WhatsApp: a stop of the number, as
-      // their preference is, for every membership of it and whatever comes later, held until
-      // they resume them there.
-      if (member?.phone) {
-        await applyOptChoice(db, member.phone, 'stop', now, IN_WHATSAPP, now)
+    try {
+      if (policy.action === 'pause') await pauseBroadcast(db, dispatchId, policy.reason, now)
+      if (policy.endsSubscription) {
+        const member = await db.query.members.findFirst({ where: eq(members.id, memberId) })
+        if (member) await endMembership(db, member, 'left', now, IN_WHATSAPP.ending)
+        // Meta says the person stopped marketing messages in WhatsApp: a stop of the number, as
+        // their preference is, for every membership of it and whatever comes later, held until
+        // they resume them there.
+        if (member?.phone) {
+          await applyOptChoice(db, member.phone, 'stop', now, IN_WHATSAPP, now)
+        }
       }
+    } catch (error) {
+      logError({ delivery: key, errorCode: Number(code) }, error)
     }
   }
 }

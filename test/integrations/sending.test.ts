@@ -214,6 +214,93 @@ describe('a run stopped while a send of it is under way', () => {
   }, 30_000)
 })
 
+describe('what a send WhatsApp refused means beyond its message', () => {
+  /** A number the Cloud API stand-in answers as `ending` steers it (94: 131050, 93: 131048). */
+  const numberEnding = (ending: string) =>
+    `+49151${String(100_000 + Math.floor(Math.random() * 800_000))}${ending}`
+  const whatsapp = (): Config => ({ ...loadConfig(env), DELIVERY_CHANNEL: 'whatsapp' })
+  const memberRow = async (id: string) =>
+    (
+      await query<{ status: string; leave_reason: string | null }>(
+        'select status, leave_reason from members where id = ?',
+        id,
+      )
+    )[0]
+
+  it('is done before the batch is recorded: a record that fails loses neither effect', async () => {
+    const stopped = numberEnding('94')
+    const { db, announcementId, messages } = await runTo(
+      ['Vic', 'Wim'],
+      [stopped, numberEnding('93')],
+    )
+    const runId = messages[0]!.dispatchId
+    // The record of the batch fails (the Worker stopped before it, or D1 had a bad moment).
+    await env.DB.prepare(
+      `create trigger record_fails before update on deliveries
+       when old.status = 'sending' and new.dispatch_id = '${runId}'
+       begin select raise(abort, 'the Worker stopped here'); end`,
+    ).run()
+    try {
+      await expect(deliverAnnouncements(db, whatsapp(), messages, new Date())).rejects.toThrow()
+    } finally {
+      await env.DB.prepare('drop trigger record_fails').run()
+    }
+    expect(await query('select status from deliveries where dispatch_id = ?', runId)).toEqual([
+      { status: 'sending' },
+      { status: 'sending' },
+    ])
+    // 131050: the person stopped marketing messages in WhatsApp; their subscription ended, and
+    // the number's stop holds.
+    expect(await memberRow(messages[0]!.memberId)).toEqual({
+      status: 'left',
+      leave_reason: 'marketing_stopped_in_whatsapp',
+    })
+    expect(await query('select value from marketing_preferences where phone = ?', stopped)).toEqual(
+      [{ value: 'stop' }],
+    )
+    // 131048: the broadcast is paused, and the admins are told once.
+    const announcement = (await call('GET', `/api/announcements/${announcementId}`)).json
+    expect(announcement.pausedAt).not.toBeNull()
+    expect(announcement.pauseReason).toContain('Spam rate limit')
+    const paused = () =>
+      query(
+        `select id from events where type = 'announcement.paused'
+           and json_extract(payload, '$.dispatchId') = ?`,
+        runId,
+      )
+    expect(await paused()).toHaveLength(1)
+  })
+
+  it('a refusal whose effect cannot be written keeps nothing else of the batch from its record', async () => {
+    const { db, announcementId, messages } = await runTo(
+      ['Vic', 'Rita'],
+      [numberEnding('94'), newPhone()],
+    )
+    // The leave's write fails; the message sent beside it must still be recorded with its id.
+    await env.DB.prepare('alter table group_members rename to group_members_away').run()
+    try {
+      expect(await deliverAnnouncements(db, whatsapp(), messages, new Date())).toEqual([
+        { action: 'dead-letter', error: expect.stringContaining('131050') },
+        { action: 'ack' },
+      ])
+    } finally {
+      await env.DB.prepare('alter table group_members_away rename to group_members').run()
+    }
+    const rows = await query<{ member_id: string; status: string; provider_message_id: string }>(
+      'select member_id, status, provider_message_id from deliveries where dispatch_id = ?',
+      messages[0]!.dispatchId,
+    )
+    const byMember = new Map(rows.map((row) => [row.member_id, row]))
+    expect(byMember.get(messages[0]!.memberId)).toMatchObject({ status: 'failed' })
+    expect(byMember.get(messages[1]!.memberId)).toMatchObject({
+      status: 'sent',
+      provider_message_id: expect.stringMatching(/^wamid\./),
+    })
+    const status = (await call('GET', `/api/announcements/${announcementId}`)).json
+    expect(status.deliveries).toMatchObject({ queued: 0, sent: 1, failed: 1 })
+  })
+})
+
 describe('the sender’s rate, shared by concurrent consumers', () => {
   it('two consumer batches at once stay within DELIVERY_RATE_PER_SECOND together', async () => {
     const { announcementId, messages } = await runTo(

@@ -52,6 +52,8 @@ export const MAX_SENDS_IN_FLIGHT = 50
  * copy within one batch). A delivery left `sending` by a consumer that died is the reconciler's
  * (see `reconcileRuns`).
  *
+ * A refusal's effect beyond its message (`actOnRefusals`) is applied before the batch is recorded.
+ *
  * The sends go out concurrently (up to `MAX_SENDS_IN_FLIGHT`), each starting when `pace` lets it,
  * and each signed at the moment it leaves (`clock`), so a slow receiver neither stalls the batch
  * nor receives a stale timestamp.
@@ -181,8 +183,12 @@ export async function deliverAnnouncements(
   await Promise.all(
     Array.from({ length: Math.min(MAX_SENDS_IN_FLIGHT, claimed.length) }, () => sender()),
   )
-  await settleDeliveries(db, outcomes, now)
+  // What a refusal means beyond its message (an ended subscription, a paused broadcast) goes
+  // first: once the batch is recorded, its claims are settled and nothing brings the refusal
+  // back, so an effect left for after the record would be lost for good should the Worker stop
+  // or a write fail in between. Each is safe to repeat (see `actOnRefusals`).
   await actOnRefusals(db, outcomes, now)
+  await settleDeliveries(db, outcomes, now)
   // Only the first copy of a message carries its verdict; other copies are acknowledged.
   const answered = new Set<string>()
   return messages.map((m) => {
