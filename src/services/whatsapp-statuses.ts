@@ -32,10 +32,13 @@ interface StatusDelivery {
   memberId: string
   providerStatus: ProviderStatus | null
   attempts: number
+  /** Whether an admin stopped its run: nothing of it is sent again. */
+  runStopped: 0 | 1
 }
 
 const DELIVERY_COLUMNS = `dispatch_id as dispatchId, member_id as memberId,
-  provider_status as providerStatus, attempts`
+  provider_status as providerStatus, attempts,
+  (select status = 'cancelled' from dispatches where id = dispatch_id) as runStopped`
 
 /** The delivery of one message id (?1). */
 const DELIVERY_BY_MESSAGE = `select ${DELIVERY_COLUMNS} from deliveries
@@ -170,10 +173,14 @@ export async function applyStatus(
   const keys = [delivery.dispatchId, delivery.memberId, item.wamid, old] as const
   const policy = item.status === 'failed' ? whatsAppErrorPolicy(item.errorCode) : null
 
+  // A stopped run sends nothing more: its message's failure is final, recorded as any other
+  // (queued again, it would wait for a sender that settles it cancelled, and for good should
+  // its queue message be lost, as the reconciler moves only runs still going).
   if (
     policy &&
     (policy.action === 'retry' || policy.action === 'defer') &&
-    delivery.attempts < deps.config.DELIVERY_MAX_ATTEMPTS
+    delivery.attempts < deps.config.DELIVERY_MAX_ATTEMPTS &&
+    !delivery.runStopped
   ) {
     const delaySeconds =
       policy.action === 'defer'

@@ -484,7 +484,7 @@ describe('statuses and the error-code policy', () => {
     expect(json.deliveries).toMatchObject({ sent: 1, queued: 0, undelivered: 0 })
   })
 
-  it('130429 on a run stopped since: the message is not sent again, and counts as stopped', async () => {
+  it('130429 on a run stopped since: the message is not sent again, and its failure is final', async () => {
     const { wamid, phone, announcementId } = await memberWithDelivery('Ria')
     const [run] = await query<{ id: string }>(
       'select id from dispatches where announcement_id = ?',
@@ -500,21 +500,23 @@ describe('statuses and the error-code policy', () => {
       `/api/announcements/${announcementId}/runs/${run!.id}/cancel`,
     )
     expect(stopped.status, stopped.text).toBe(200)
-    // Then WhatsApp reports the message failed for a passing reason: it is queued once more.
+    // Then WhatsApp reports the message failed for a passing reason: on a run still going it
+    // would be queued once more; on a stopped one the failure is final.
     await notify(
       statusNotification(wamid, 'failed', phone, { code: 130429, title: 'Rate limit hit' }),
     )
     await eventually(async () => {
-      const [row] = await query<{ status: string; last_error: string | null }>(
-        'select status, last_error from deliveries where dispatch_id = ?',
+      const [row] = await query<{ status: string; provider_status: string | null }>(
+        'select status, provider_status from deliveries where dispatch_id = ?',
         run!.id,
       )
-      expect(row).toEqual({ status: 'cancelled', last_error: 'run cancelled' })
+      expect(row).toEqual({ status: 'sent', provider_status: 'failed' })
     })
     expect((await announcement(announcementId)).deliveries).toMatchObject({
       queued: 0,
-      sent: 0,
-      cancelled: 1,
+      sent: 1,
+      undelivered: 1,
+      cancelled: 0,
     })
     // The announcement went out once, before the stop.
     const sends = (await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{
