@@ -10,9 +10,10 @@ export type Decision = { action: 'approve' } | { action: 'reject'; reason: strin
 
 /**
  * An admin's decision on a join request, for the API and the dashboard alike (the caller has
- * checked `joinRequests.decide`). The applicant is told through the contact they confirmed once
- * the answer has gone (services/decision-notices.ts), and only by the call that decided: approving
- * or rejecting twice tells no one twice.
+ * checked `joinRequests.decide`). The applicant is told through the contact they confirmed
+ * (services/decision-notices.ts), and only by the call that decided: approving or rejecting twice
+ * tells no one twice. Their WhatsApp notice is recorded with the decision and sent once the
+ * answer has gone; should that fail or never happen, the cron job sends it.
  */
 export async function decideJoinRequest(
   c: Pick<Context<AppEnv>, 'var' | 'executionCtx'>,
@@ -24,7 +25,7 @@ export async function decideJoinRequest(
   const now = new Date()
   const result =
     decision.action === 'approve'
-      ? await approveJoinRequest(c.var.db, request, now, target)
+      ? await approveJoinRequest(c.var.db, request, now, target, { notice: true })
       : await rejectJoinRequest(c.var.db, request, decision.reason, now)
   if (result.decided) {
     c.executionCtx.waitUntil(tellApplicant(c.var.deferredDb, c.var.config, result.request, now))

@@ -7,6 +7,7 @@ import {
   STALL_MS,
 } from '../services/delivery/reconcile'
 import { reconcileTelegramPosts } from '../services/delivery/telegram-posts'
+import { sendDueNotices } from '../services/decision-notices'
 import { pruneRateLimits } from '../services/rate-limits'
 import { pruneSessions } from '../services/sessions'
 import { pruneAuditLog } from '../services/audit'
@@ -23,14 +24,15 @@ import { loadConfig, telegramConfig } from '../lib/config'
 import { logError, logInfo } from '../lib/log'
 
 /**
- * The Cron Trigger (every minute): start the announcements that are due, move stalled runs on
- * and webhook deliveries whose queue message was lost (the reconciler, see `reconcileRuns` and
- * `reconcileEventDeliveries`), move the events outbox on to the delivery queue, delete raw
- * visits (and the ids of written visit messages), expired sign-ups, delivered events, audit
- * entries and dead letters past their retention, and, once an hour, forget old rate-limit
- * windows, expired sessions and what Telegram reported about people once nothing reads it. Each
- * step is bounded (claims and events are taken a few dozen at a time), so one run never
- * outgrows its limits; whatever is left waits for the next minute.
+ * The Cron Trigger (every minute): start the announcements that are due, move stalled runs on and
+ * webhook deliveries whose queue message was lost (the reconciler, see `reconcileRuns` and
+ * `reconcileEventDeliveries`), send the WhatsApp notices of admins' decisions still due
+ * (`sendDueNotices`), move the events outbox on to the delivery queue, delete raw visits (and the
+ * ids of written visit messages), expired sign-ups, delivered events, audit entries and dead
+ * letters past their retention, and, once an hour, forget old rate-limit windows, expired sessions
+ * and what Telegram reported about people once nothing reads it. Each step is bounded (claims and
+ * events are taken a few dozen at a time), so one run never outgrows its limits; whatever is left
+ * waits for the next minute.
  */
 export async function handleScheduled(
   controller: ScheduledController,
@@ -70,6 +72,8 @@ export async function handleScheduled(
       sendingStaleMs: SENDING_STALE_MS,
     }),
   )
+  // Applicants' WhatsApp notices of a decision that its own request did not get out.
+  const notices = await step('decision notices', null, () => sendDueNotices(db, config, now))
   const events = await step('events', 0, () => fanOutEvents(db, env.DELIVERY_QUEUE, now))
   // Telegram invite links not made yet (or not revoked yet) because a call failed or was
   // rate limited: retried here, when Telegram said we may.
@@ -114,6 +118,7 @@ export async function handleScheduled(
     reconciled,
     reconciledEvents,
     reconciledPosts,
+    notices,
     events,
     telegramLinks,
     prunedVisits,

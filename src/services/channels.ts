@@ -147,12 +147,6 @@ export async function sendWhatsAppMessage(
   text: string,
   lang: Lang | null,
 ): Promise<SendResult> {
-  if (!config.WHATSAPP_ACCESS_TOKEN || !config.WHATSAPP_PHONE_NUMBER_ID) {
-    return {
-      outcome: 'failed',
-      error: 'WhatsApp is not configured (WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID)',
-    }
-  }
   const message = config.WHATSAPP_TEMPLATE_NAME
     ? {
         type: 'template',
@@ -163,13 +157,28 @@ export async function sendWhatsAppMessage(
         },
       }
     : { type: 'text', text: { preview_url: false, body: text } }
+  return sendCloudApiMessage(config, to, message, channelTimeoutMs(config))
+}
+
+/**
+ * Sends one message (a text or a template, as the Cloud API spells it) to `to` and sorts the
+ * answer: sent with Meta's message id, worth another try (429, 5xx, Meta's throughput and
+ * per-person limits), failed for good, or unknown (no answer within `timeoutMs`).
+ */
+export async function sendCloudApiMessage(
+  config: Config,
+  to: string,
+  message: Record<string, unknown>,
+  timeoutMs: number,
+): Promise<SendResult> {
+  if (!config.WHATSAPP_ACCESS_TOKEN || !config.WHATSAPP_PHONE_NUMBER_ID) {
+    return {
+      outcome: 'failed',
+      error: 'WhatsApp is not configured (WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID)',
+    }
+  }
   const request = cloudApiMessageRequest(config, to, message)
-  const response = await post(
-    request.url,
-    request.init,
-    config.ALLOW_HTTP_WEBHOOKS,
-    channelTimeoutMs(config),
-  )
+  const response = await post(request.url, request.init, config.ALLOW_HTTP_WEBHOOKS, timeoutMs)
   if (!(response instanceof Response)) return response
   const json: unknown = await response.json().catch(() => null)
   if (response.ok) {

@@ -11,7 +11,8 @@ import { forgetTelegramContacts } from './telegram-retention'
  * - the member's row (name, phone, e-mail, consent record), with their group places, rewards and
  *   the messages they sent to the business number;
  * - their sign-ups (`join_requests`: name, contacts, answers, consent record), and the repeat
- *   sign-ups that point at those (whose status links would still show the membership);
+ *   sign-ups that point at those (whose status links would still show the membership), with
+ *   the WhatsApp notices of decisions on them (`decision_notices`), sent or still due;
  * - every event naming the member or one of those sign-ups (`member.confirmation_requested` holds
  *   the name, e-mail and link; `join.approved` the name and e-mail), with its webhook deliveries;
  * - on Telegram, the account's start of the bot (`telegram_contacts`; one that said `/stop` stays
@@ -70,6 +71,7 @@ export async function eraseMember(db: Database, member: Member, now: Date): Prom
       and (chat_id, user_id) in (${telegramAccount})`),
     bind(`delete from rewards where member_id = ?1 and community_id = ?2`),
     bind(`delete from group_members where member_id = ?1`),
+    bind(`delete from decision_notices where join_request_id in (${signUps})`),
     bind(`delete from join_requests where id in (${signUps})`),
     bind(`delete from members where id = ?1 and community_id = ?2`),
   ])

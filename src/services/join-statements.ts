@@ -35,6 +35,34 @@ export const APPLICANT_FIELDS = `'name', r.name,
     and r.email_consent_method is 'single_opt_in') then r.email end,
   'communityName', c.name`
 
+/** A decision's WhatsApp notice waits this long for its own request's try before the cron job's. */
+export const NOTICE_GRACE_MS = 60_000
+
+/**
+ * The statement that records, in a decision's batch, that its applicant is to be told on WhatsApp
+ * (services/decision-notices.ts): for a sign-up whose number was proven, and only if this batch
+ * made the decision. `madeMember`: the member an approval made (the statement runs after the
+ * request's update); null for a rejection (it runs before it, while the request is pending).
+ * Whether and what is sent is decided when it is sent.
+ */
+export function noticeDueStatement(
+  client: D1Database,
+  requestId: string,
+  now: Date,
+  madeMember: string | null,
+): D1PreparedStatement {
+  const decided =
+    madeMember === null ? `r.status = 'pending'` : `r.status = 'approved' and r.member_id = ?3`
+  return client
+    .prepare(
+      `insert into decision_notices (join_request_id, status, attempts, due_at, created_at, updated_at)
+       select r.id, 'due', 0, ?2 + ${NOTICE_GRACE_MS}, ?2, ?2 from join_requests r
+       where r.id = ?1 and r.phone is not null and r.phone_confirmed_at is not null and ${decided}
+       on conflict do nothing`,
+    )
+    .bind(requestId, now.getTime(), ...(madeMember === null ? [] : [madeMember]))
+}
+
 export function groupIdsOf(target: JoinTarget): string[] {
   return [target.announcementGroup.id, ...(target.group ? [target.group.id] : [])]
 }

@@ -11,7 +11,7 @@ import {
 } from '../db/schema'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
-import { APPLICANT_FIELDS, membershipStatements } from './join-statements'
+import { APPLICANT_FIELDS, membershipStatements, noticeDueStatement } from './join-statements'
 import {
   getJoinTarget,
   joinTargetOf,
@@ -62,7 +62,8 @@ const REQUEST_TARGET = joinTargetSql(
  * Approves a pending request: the membership is created under the same conditions as an open
  * join. Approving twice is harmless; approving into a full group is refused. `decided` says
  * whether this call made the decision (not an earlier one, nor another at the same moment): only
- * then is the applicant told.
+ * then is the applicant told. `notice`: an admin's decision, whose applicant is to be told on
+ * WhatsApp; it is recorded in the decision's batch (see services/decision-notices.ts).
  */
 export async function approveJoinRequest(
   db: Database,
@@ -70,6 +71,7 @@ export async function approveJoinRequest(
   now: Date,
   /** Where it lands, when the caller read it with the request. */
   known: JoinTarget | null = null,
+  { notice = false }: { notice?: boolean } = {},
 ): Promise<{ request: JoinRequest; member: Member; decided: boolean }> {
   if (request.status === 'rejected') {
     throw new ApiError(
@@ -87,7 +89,10 @@ export async function approveJoinRequest(
     const target = known ?? (await getJoinTarget(db, request.communityId, request.groupId))
     const memberId = newId('mem', now.getTime())
     const client = db.$client
-    const writes = membershipStatements(client, target, request, memberId, now)
+    const writes = [
+      ...membershipStatements(client, target, request, memberId, now),
+      ...(notice ? [noticeDueStatement(client, request.id, now, memberId)] : []),
+    ]
     let results: D1Result[]
     try {
       // The request and its member as the batch left them: whoever approved it, this call or
@@ -120,7 +125,8 @@ export async function approveJoinRequest(
 
 /**
  * Rejects a pending request, with a reason the person sees on their status page. Rejecting twice
- * is harmless; `decided` says whether this call made the decision.
+ * is harmless; `decided` says whether this call made the decision. The WhatsApp notice to the
+ * applicant is recorded with it (see services/decision-notices.ts).
  */
 export async function rejectJoinRequest(
   db: Database,
@@ -144,7 +150,7 @@ export async function rejectJoinRequest(
   }
   const client = db.$client
   const pending = `r.status = 'pending'`
-  const [, updated] = await client.batch([
+  const [, , updated] = await client.batch([
     client
       .prepare(
         `insert into events (id, type, community_id, payload, created_at)
@@ -154,6 +160,7 @@ export async function rejectJoinRequest(
          where r.id = ?1 and ${pending}`,
       )
       .bind(request.id, newId('evt', now.getTime()), request.communityId, reason, now.getTime()),
+    noticeDueStatement(client, request.id, now, null),
     client
       .prepare(
         `update join_requests set status = 'rejected', reason = ?2, decided_at = ?3 where id = ?1 and status = 'pending'`,

@@ -25,8 +25,9 @@ import { metaWamid } from './whatsapp-notifications.ts'
  *   a bearer token, answering the documented success (`messages[0].id`) and error (`error.code`)
  *   shapes. Steered by the number: ending in 99 a permanent error (131026), 98 one 500 first,
  *   97 a throughput error (130429) once, 96 answers after 1.5 s, 94 "user stopped marketing
- *   messages" (131050), 93 the spam rate limit (131048). Every accepted send gets its own
- *   `wamid`. What the Cloud API sends back to the business's webhook (statuses, members' replies,
+ *   messages" (131050), 93 the spam rate limit (131048). An outage a test asks for with
+ *   `PUT /__whatsapp-outage` (`{ to, count }`) answers the next `count` sends to that number 500,
+ *   whatever came before. Every accepted send gets its own `wamid`. What the Cloud API sends back to the business's webhook (statuses, members' replies,
  *   preferences, signed with the app secret) is built by `whatsapp-notifications.ts`: tests
  *   inside workerd hand it to the Worker themselves; under `npm run dev` the local stand-ins
  *   (`scripts/stand-ins.mjs`) post the same shapes to the running Worker.
@@ -69,6 +70,8 @@ function readBody(request: IncomingMessage): Promise<string> {
 export function startFakeServices(): Promise<{ url: string; server: Server }> {
   const recorded: Recorded[] = []
   const attempts = new Map<string, number>()
+  /** Sends still to answer 500, by number (digits only). */
+  const outages = new Map<string, number>()
   const telegram = createFakeTelegram()
   let accessCerts: unknown = { keys: [], public_cert: null, public_certs: [] }
   const server = createServer(async (request, response) => {
@@ -83,6 +86,7 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
       if (request.method === 'DELETE') {
         recorded.length = 0
         attempts.clear()
+        outages.clear()
       }
       return json(
         200,
@@ -90,6 +94,11 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
           (r) => !url.searchParams.get('path') || r.path.startsWith(url.searchParams.get('path')!),
         ),
       )
+    }
+    if (request.method === 'PUT' && url.pathname === '/__whatsapp-outage') {
+      const { to, count } = JSON.parse(body) as { to: string; count: number }
+      outages.set(to.replace(/\D/g, ''), count)
+      return json(200, { ok: true })
     }
     recorded.push({
       method: request.method ?? 'GET',
@@ -187,6 +196,11 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
       }
       const tries = (attempts.get(message.to) ?? 0) + 1
       attempts.set(message.to, tries)
+      const outage = outages.get(message.to.replace(/\D/g, '')) ?? 0
+      if (outage > 0) {
+        outages.set(message.to.replace(/\D/g, ''), outage - 1)
+        return json(500, { error: { message: 'Internal error', code: 1, fbtrace_id: 'x' } })
+      }
       if (message.to.endsWith('99')) {
         return json(400, {
           error: {

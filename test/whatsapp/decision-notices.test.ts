@@ -1,9 +1,23 @@
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { call, createInvite, eventually, joinJson, newPhone, query, visit } from '../worker/helpers'
+import {
+  call,
+  createInvite,
+  eventually,
+  joinJson,
+  newPhone,
+  query,
+  runCron,
+  visit,
+} from '../worker/helpers'
 import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
+import { createDb } from '../../src/db/client'
+import { loadConfig } from '../../src/lib/config'
 import { MESSAGES } from '../../src/lib/i18n'
+import { approveJoinRequest, rejectJoinRequest } from '../../src/services/joining-decisions'
+import { tellApplicant } from '../../src/services/decision-notices'
 import { textNotification } from '../support/whatsapp-notifications'
-import { notify, sentTo } from './meta'
+import { notify, sentTo, whatsAppOutage } from './meta'
 
 /**
  * An applicant hears how an admin decided, through the contact they confirmed and only that:
@@ -42,8 +56,12 @@ const ADMIN_DECIDES = { de: 'entscheidet ein Admin', en: 'An admin decides' }
  * prefilled message from it: the reply is in that language only, with the link to the status
  * page whose code came.
  */
-async function confirmedByWhatsApp(code: string, name: string, lang: 'de' | 'en' = 'de') {
-  const phone = newPhone()
+async function confirmedByWhatsApp(
+  code: string,
+  name: string,
+  lang: 'de' | 'en' = 'de',
+  phone = newPhone(),
+) {
   const joined = await joinJson(code, { name, phone }, { 'accept-language': lang })
   expect(joined.status, joined.text).toBe(201)
   const prefilled = decodeURIComponent(joined.json.confirmation.whatsappUrl.split('text=')[1])
@@ -302,5 +320,159 @@ describe('the applicant is told the outcome through the channel they confirmed',
     expect(await newSince(phone, before)).toEqual([])
     const payload = await eventPayload('join.approved', joined.json.joinRequestId)
     expect(payload.email).toBeNull()
+  })
+})
+
+const MINUTE = 60_000
+
+/** The WhatsApp notice a decision on the request recorded, as the database holds it. */
+async function noticeOf(requestId: string) {
+  const [notice] = await query<{ status: string; attempts: number; last_error: string | null }>(
+    'select status, attempts, last_error from decision_notices where join_request_id = ?',
+    requestId,
+  )
+  return notice
+}
+
+/**
+ * A decision written as the Worker writes it, whose Worker then stopped before its answer's
+ * `waitUntil` could tell the applicant.
+ */
+async function decidedByAWorkerThatStopped(requestId: string, action: 'approve' | 'reject') {
+  const db = createDb(env.DB)
+  const request = (await db.query.joinRequests.findFirst({
+    where: (r, { eq }) => eq(r.id, requestId),
+  }))!
+  const result =
+    action === 'approve'
+      ? await approveJoinRequest(db, request, new Date(), null, { notice: true })
+      : await rejectJoinRequest(db, request, null, new Date())
+  expect(result.decided).toBe(true)
+  expect(await noticeOf(requestId)).toMatchObject({ status: 'due', attempts: 0 })
+  return result.request
+}
+
+describe('a WhatsApp notice of a decision is never lost, and never sent twice', () => {
+  it('one the Cloud API answered 500 is sent by the cron job later, once', async () => {
+    const community = await closedCommunity()
+    const { phone, requestId } = await confirmedByWhatsApp(community.invite.code, 'Mira')
+    const before = (await sentTo(phone)).length
+    await whatsAppOutage(phone, 1)
+    const rejected = await call('POST', `/api/join-requests/${requestId}/reject`, {
+      body: { reason: 'Full' },
+    })
+    expect(rejected.status, rejected.text).toBe(200)
+    // The answer's own try met the outage: the notice is due again, with why.
+    await eventually(async () =>
+      expect(await noticeOf(requestId)).toEqual({
+        status: 'due',
+        attempts: 1,
+        last_error: 'HTTP 500 from the endpoint (error 1)',
+      }),
+    )
+    expect(await newSince(phone, before)).toHaveLength(1)
+
+    await runCron(Date.now() + 2 * MINUTE)
+    expect(await noticeOf(requestId)).toMatchObject({ status: 'sent', attempts: 2 })
+    const messages = await newSince(phone, before)
+    expect(messages).toHaveLength(2)
+    expect(messages[1]!.text!.body).toBe(
+      `Deine Anfrage bei ${community.name} wurde abgelehnt. Begründung: Full`,
+    )
+    // Sent is sent: later runs send nothing more.
+    await runCron(Date.now() + 30 * MINUTE)
+    expect(await newSince(phone, before)).toHaveLength(2)
+  })
+
+  it('one whose Worker stopped before sending it is sent by the cron job', async () => {
+    const community = await closedCommunity()
+    const { phone, requestId, statusUrl } = await confirmedByWhatsApp(community.invite.code, 'Nils')
+    const before = (await sentTo(phone)).length
+    await decidedByAWorkerThatStopped(requestId, 'approve')
+    // Within its first minute it is left to the decision's own request.
+    await runCron(Date.now())
+    expect(await noticeOf(requestId)).toMatchObject({ status: 'due', attempts: 0 })
+    expect(await newSince(phone, before)).toEqual([])
+
+    await runCron(Date.now() + 2 * MINUTE)
+    expect(await noticeOf(requestId)).toMatchObject({ status: 'sent', attempts: 1 })
+    const messages = await newSince(phone, before)
+    expect(messages).toHaveLength(1)
+    expect(messages[0]!.text!.body).toContain(`${statusUrl}?lang=de`)
+  })
+
+  it('one claimed and never settled is "outcome unknown", never sent again', async () => {
+    const community = await closedCommunity()
+    const { phone, requestId } = await confirmedByWhatsApp(community.invite.code, 'Olga')
+    const before = (await sentTo(phone)).length
+    await decidedByAWorkerThatStopped(requestId, 'reject')
+    // A Worker claimed it, as a send does before the message leaves, and stopped: whether the
+    // message left is not known.
+    const claimedAt = Date.now()
+    await query(
+      `update decision_notices set status = 'sending', attempts = 1, due_at = ?, updated_at = ?
+       where join_request_id = ?`,
+      claimedAt + 5 * MINUTE,
+      claimedAt,
+      requestId,
+    )
+    // While its send may still be under way, nothing touches it.
+    await runCron(claimedAt + 2 * MINUTE)
+    expect(await noticeOf(requestId)).toMatchObject({ status: 'sending', attempts: 1 })
+    await runCron(claimedAt + 6 * MINUTE)
+    expect(await noticeOf(requestId)).toEqual({
+      status: 'unknown',
+      attempts: 1,
+      last_error: 'outcome unknown: the attempt was interrupted after it may have been sent',
+    })
+    await runCron(claimedAt + 60 * MINUTE)
+    expect(await newSince(phone, before)).toEqual([])
+  })
+
+  it('one whose send timed out is "outcome unknown", never sent again', async () => {
+    const community = await closedCommunity()
+    // The stand-in answers this number after 1.5 s: past a timeout of half a second.
+    const slow = `${newPhone().slice(0, -2)}96`
+    const { phone, requestId } = await confirmedByWhatsApp(community.invite.code, 'Pia', 'de', slow)
+    const before = (await sentTo(phone)).length
+    const request = await decidedByAWorkerThatStopped(requestId, 'reject')
+    const config = { ...loadConfig(env), DELIVERY_TIMEOUT_SECONDS: 0.5 }
+    await tellApplicant(createDb(env.DB), config, request, new Date())
+    expect(await noticeOf(requestId)).toEqual({
+      status: 'unknown',
+      attempts: 1,
+      last_error: 'timed out: outcome unknown',
+    })
+    await runCron(Date.now() + 60 * MINUTE)
+    // The one request that timed out, and no second.
+    expect(await newSince(phone, before)).toHaveLength(1)
+  })
+
+  it('one to a number that sent STOP since the decision is not sent', async () => {
+    const community = await closedCommunity()
+    const { phone, requestId } = await confirmedByWhatsApp(community.invite.code, 'Quirin')
+    await decidedByAWorkerThatStopped(requestId, 'approve')
+    await notify(textNotification(phone, 'STOP'))
+    await eventually(async () =>
+      expect(await query('select value from marketing_preferences where phone = ?', phone)).toEqual(
+        [{ value: 'stop' }],
+      ),
+    )
+    // What the number heard until now, its confirmation's reply and the answer to its STOP
+    // among it.
+    const before = await eventually(async () => {
+      const all = await sentTo(phone)
+      expect(all.filter((message) => message.type === 'text')).toHaveLength(2)
+      return all.length
+    })
+
+    await runCron(Date.now() + 2 * MINUTE)
+    expect(await noticeOf(requestId)).toEqual({
+      status: 'skipped',
+      attempts: 1,
+      last_error: 'the number sent STOP',
+    })
+    await settle()
+    expect(await newSince(phone, before)).toEqual([])
   })
 })

@@ -38,6 +38,15 @@ export async function sentTo(
     .filter((message) => message.to.replace(/\D/g, '') === phone.replace(/\D/g, ''))
 }
 
+/** The Cloud API stand-in answers the next `count` sends to `phone` with 500, as in an outage. */
+export async function whatsAppOutage(phone: string, count: number): Promise<void> {
+  const response = await fetch(`${fake}/__whatsapp-outage`, {
+    method: 'PUT',
+    body: JSON.stringify({ to: phone, count }),
+  })
+  expect(response.status).toBe(200)
+}
+
 /**
  * Schedules an announcement to the community, runs the cron past its time and waits until its
  * run is over: its deliveries, each sent or why not.

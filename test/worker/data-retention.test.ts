@@ -14,10 +14,12 @@ import {
   createInvite,
   eventually,
   joinAsMember,
+  joinJson,
   landingView,
   newPhone,
   query,
   runCron,
+  sendCodeFrom,
   handledMessageKey,
 } from './helpers'
 
@@ -215,5 +217,49 @@ describe('per-recipient deliveries of announcements (`deliveries`)', () => {
     expect((await call('DELETE', `/api/communities/${community.id}`)).status).toBe(204)
     expect(await deliveries()).toEqual([])
     expect(await query('select id from dispatches where id = ?', run!.id)).toEqual([])
+  })
+})
+
+describe('WhatsApp notices of admins’ decisions (`decision_notices`)', () => {
+  it('go with their sign-up: when its member is erased, and with the community', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const invite = await createInvite(community.id)
+    const requests: string[] = []
+    for (const name of ['Theda', 'Ulf']) {
+      const joined = await joinJson(invite.code, { name, phone: newPhone() })
+      expect(joined.status, joined.text).toBe(201)
+      await sendCodeFrom(joined)
+      await eventually(async () => {
+        const [row] = await query<{ at: number | null }>(
+          'select phone_confirmed_at as at from join_requests where id = ?',
+          joined.json.joinRequestId,
+        )
+        expect(row!.at).not.toBeNull()
+      })
+      requests.push(joined.json.joinRequestId)
+    }
+    const [approved, rejected] = requests as [string, string]
+    expect((await call('POST', `/api/join-requests/${approved}/approve`)).status).toBe(200)
+    const declined = await call('POST', `/api/join-requests/${rejected}/reject`, { body: {} })
+    expect(declined.status, declined.text).toBe(200)
+    const notices = async () =>
+      (
+        await query<{ id: string }>(
+          `select join_request_id as id from decision_notices where join_request_id in (?, ?)
+           order by join_request_id`,
+          approved,
+          rejected,
+        )
+      ).map((row) => row.id)
+    expect(await notices()).toEqual([...requests].sort())
+
+    const [member] = await query<{ id: string }>(
+      'select member_id as id from join_requests where id = ?',
+      approved,
+    )
+    expect((await call('POST', `/api/members/${member!.id}/erase`)).status).toBe(204)
+    expect(await notices()).toEqual([rejected])
+    expect((await call('DELETE', `/api/communities/${community.id}`)).status).toBe(204)
+    expect(await notices()).toEqual([])
   })
 })

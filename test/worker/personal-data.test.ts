@@ -315,6 +315,13 @@ describe('a member erased on request', () => {
         Date.now(),
       )
       .run()
+    // An admin's decision on their sign-up still to be told on WhatsApp (decision-notices.ts).
+    await env.DB.prepare(
+      `insert into decision_notices (join_request_id, status, attempts, due_at, created_at, updated_at)
+       values (?1, 'due', 0, ?2, ?2, ?2)`,
+    )
+      .bind(first.json.joinRequestId, Date.now())
+      .run()
     const bystander = await joinJson(invite.code, {
       name: `Stays ${unique}`,
       email: `stays.${unique}@mail.example.org`,
@@ -330,6 +337,12 @@ describe('a member erased on request', () => {
     const erased = await call('POST', `/api/members/${member!.id}/erase`)
     expect(erased.status, erased.text).toBe(204)
     expect(await tracesOf(needles)).toEqual([])
+    expect(
+      await query(
+        'select * from decision_notices where join_request_id = ?',
+        first.json.joinRequestId,
+      ),
+    ).toEqual([])
     expect(await tracesOf([`Stays ${unique}`])).not.toEqual([])
     // Partners hear that the membership ended, by its id only; the admins' log says who erased it.
     const events = await query<{ type: string; payload: string }>(

@@ -78,6 +78,7 @@ import { endMembership } from '../../src/services/leaving'
 import { findRequestByCode } from '../../src/services/consent'
 import { numberLanguage } from '../../src/services/whatsapp-words'
 import { wayBack } from '../../src/services/opt-outs'
+import { sendDueNotices } from '../../src/services/decision-notices'
 import {
   pruneUnconfirmed,
   eraseExpiredSignUps,
@@ -378,6 +379,8 @@ describe('query plans of the request paths', () => {
     await reconcileRun(db, quiet, whatsapp, run, now, { force: false })
     await cancelRun(db, run.id, now)
     await reconcileEventDeliveries(db, quiet, loadConfig(env), now)
+    // The cron job's WhatsApp notices of decisions: interrupted claims settled, due ones claimed.
+    await sendDueNotices(db, loadConfig(env), new Date(now.getTime() + 10 * 60_000))
     await deliverySummary(db, 'ann_00000000000000000000000000')
     await listMembers(db, community.id, { ...page, search: 'plan' })
     await new Response(exportMembersCsv(db, community.id)).text()

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { timestamp } from './common'
 import { communities } from './communities'
-import { members } from './people'
+import { joinRequests, members } from './people'
 
 /** What the WhatsApp webhook brings in: handled notifications, members' messages, marketing preferences. */
 
@@ -71,5 +71,50 @@ export const marketingPreferences = sqliteTable(
   (t) => [
     check('marketing_preferences_value_check', sql`${t.value} in ('stop', 'resume')`),
     index('marketing_preferences_timestamp_idx').on(t.timestamp),
+  ],
+)
+
+export const DECISION_NOTICE_STATUSES = [
+  'due',
+  'sending',
+  'sent',
+  'skipped',
+  'failed',
+  'unknown',
+] as const
+
+/**
+ * An admin's decision that is still to be told, or was told, on WhatsApp
+ * (services/decision-notices.ts): written in the same batch as the decision, for a sign-up with a
+ * confirmed number, so that a Worker stopping after the decision, or a Cloud API that fails,
+ * loses no notice. `due` ones are sent by the decision's own request at once and, failing that,
+ * by the cron job; a send is claimed (`sending`) before it leaves, and a claim never settled is
+ * "outcome unknown", never sent again (Meta does not deduplicate). What is sent, and whether at
+ * all, is decided at the moment of sending from the sign-up itself. Holds no contact data: it
+ * goes with its sign-up.
+ */
+export const decisionNotices = sqliteTable(
+  'decision_notices',
+  {
+    joinRequestId: text('join_request_id')
+      .primaryKey()
+      .references(() => joinRequests.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: DECISION_NOTICE_STATUSES }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    // When the cron job looks at it next: a due notice's (next) attempt; a sending one's
+    // deadline, past which its send counts as interrupted.
+    dueAt: timestamp('due_at').notNull(),
+    // A short fixed reason (why it was skipped, how the last attempt failed), never an answer's body.
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at').notNull(),
+    updatedAt: timestamp('updated_at').notNull(),
+  },
+  (t) => [
+    check(
+      'decision_notices_status_check',
+      sql`${t.status} in ('due', 'sending', 'sent', 'skipped', 'failed', 'unknown')`,
+    ),
+    // The cron job's: open notices of one status, by when they need it.
+    index('decision_notices_due_idx').on(t.status, t.dueAt),
   ],
 )

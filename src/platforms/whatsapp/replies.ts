@@ -54,25 +54,25 @@ export function sendConfirmationTemplate(
 }
 
 /**
- * A business-initiated template whose body's one parameter is the community's name: how an
- * applicant hears a decision once their 24-hour window has closed (see decision-notices.ts). In
- * the sign-up's language (`lang`) where the template is approved in it.
+ * A business-initiated template whose body's one parameter is the community's name, as the Cloud
+ * API's message: how an applicant hears a decision once their 24-hour window has closed (see
+ * services/decision-notices.ts). In the sign-up's language (`lang`) where the template is
+ * approved in it.
  */
-export function sendCommunityTemplate(
+export function communityTemplate(
   config: Config,
-  to: string,
   template: string,
   communityName: string,
   lang: Lang | null,
-): Promise<boolean> {
-  return postMessage(config, to, {
+): Record<string, unknown> {
+  return {
     type: 'template',
     template: {
       name: template,
       language: { code: templateLanguage(config, lang) },
       components: [{ type: 'body', parameters: [{ type: 'text', text: communityName }] }],
     },
-  })
+  }
 }
 
 async function postMessage(
