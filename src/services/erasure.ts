@@ -23,12 +23,13 @@ import { forgetTelegramContacts } from './telegram-retention'
  *
  * What stays names nobody: the `member.left` event this writes (the id and `removed`), the
  * per-recipient delivery rows of past announcements (a member id, a status; not Meta's message
- * id, which holds the number, nor what Meta reported of it), the audit entry
- * (the id), the anonymous rollups, and ids in other people's rows (who referred them). Rows keyed
- * by the contact rather than the member run out by themselves: join limit counters (keyed hashes,
- * a day) and the number's last opt-in (14 days; it is shared by every community the number is
- * in). A STOP the number sent stays (the number and two dates): it is the record that nothing
- * may be sent to that number, whoever signs it up next.
+ * id, which holds the number, nor what Meta reported of it), the audit entries (the ids; a
+ * rejection of one of their sign-ups without the reason they were told), the anonymous rollups,
+ * and ids in other people's rows (who referred them). Rows keyed by the contact rather than the
+ * member run out by themselves: join limit counters (keyed hashes, a day) and the number's last
+ * opt-in (14 days; it is shared by every community the number is in). A STOP the number sent
+ * stays (the number and two dates): it is the record that nothing may be sent to that number,
+ * whoever signs it up next.
  */
 export async function eraseMember(db: Database, member: Member, now: Date): Promise<void> {
   const client = db.$client
@@ -72,6 +73,10 @@ export async function eraseMember(db: Database, member: Member, now: Date): Prom
     bind(`delete from rewards where member_id = ?1 and community_id = ?2`),
     bind(`delete from group_members where member_id = ?1`),
     bind(`delete from decision_notices where join_request_id in (${signUps})`),
+    // A rejection's entry keeps that it was made, by the sign-up's id; the reason the person
+    // was told is theirs and goes (found by the community's rejections, by their index).
+    bind(`update audit_log set detail = null where community_id = ?2
+      and action = 'join_request.rejected' and detail is not null and target_id in (${signUps})`),
     bind(`delete from join_requests where id in (${signUps})`),
     bind(`delete from members where id = ?1 and community_id = ?2`),
   ])

@@ -322,6 +322,14 @@ describe('a member erased on request', () => {
     )
       .bind(first.json.joinRequestId, Date.now())
       .run()
+    // An admin's rejection of one of their sign-ups keeps the reason they were told in the log.
+    const reason = `Ernestine, you live too far away ${unique}`
+    await env.DB.prepare(
+      `insert into audit_log (id, community_id, at, action, actor_name, target_id, detail)
+       values (?1, ?2, ?3, 'join_request.rejected', 'owner', ?4, ?5)`,
+    )
+      .bind(`aud_${unique}`, communityId, Date.now(), again.json.joinRequestId, reason)
+      .run()
     const bystander = await joinJson(invite.code, {
       name: `Stays ${unique}`,
       email: `stays.${unique}@mail.example.org`,
@@ -330,7 +338,7 @@ describe('a member erased on request', () => {
 
     const tokenOf = (url: string) => new URL(url).pathname.split('/').pop()!
     const needles = [name, email, phone, phone.slice(1), answer, message, firstLink, againLink]
-    needles.push(telegramName, telegramUsername)
+    needles.push(telegramName, telegramUsername, reason)
     needles.push(...[first, again].map((joined) => tokenOf(joined.json.statusUrl)))
     expect((await tracesOf(needles)).length).toBeGreaterThan(0)
 
@@ -343,6 +351,12 @@ describe('a member erased on request', () => {
         first.json.joinRequestId,
       ),
     ).toEqual([])
+    // The log keeps that a sign-up was rejected, by its id, not what the person was told.
+    expect(
+      await query('select action, target_id, detail from audit_log where id = ?', `aud_${unique}`),
+    ).toEqual([
+      { action: 'join_request.rejected', target_id: again.json.joinRequestId, detail: null },
+    ])
     expect(await tracesOf([`Stays ${unique}`])).not.toEqual([])
     // Partners hear that the membership ended, by its id only; the admins' log says who erased it.
     const events = await query<{ type: string; payload: string }>(
