@@ -371,6 +371,37 @@ describe('announcements to members who started the bot', () => {
     expect(toIda).not.toContain('Members only: the new code')
   })
 
+  it('keep reaching a member whose own account starts the bot again with their referral code', async () => {
+    const community = await createCommunity({ visibility: 'open' })
+    const invite = await createInvite(community.id)
+    const ana = await startedMember(invite.code, 'Ana')
+    const [referral] = await query<{ code: string }>(
+      'select code from invites where referrer_member_id = ?',
+      ana.memberId,
+    )
+    // Ana follows her own shared link: the same membership, by a code anyone may hold. Her
+    // account was proven hers by the signed link; the code takes nothing of that away.
+    await postUpdate(privateMessage(ana.person, `/start ${referral!.code}`))
+    await eventually(async () => expect(await messagesTo(ana.person.id)).toHaveLength(2))
+    expect(
+      await query(
+        'select member_id, linked_by from telegram_contacts where user_id = ?',
+        ana.person.id,
+      ),
+    ).toEqual([{ member_id: ana.memberId, linked_by: 'member_link' }])
+    const closed = await call('PATCH', `/api/communities/${community.id}`, {
+      body: { visibility: 'closed' },
+    })
+    expect(closed.status, closed.text).toBe(200)
+    const id = await announce(community.id, 'Members only: the new code', 'announcement')
+    await runCron(Date.now() + 2000)
+    await eventually(async () =>
+      expect((await postsOf(id)).telegramPosts).toMatchObject([
+        { chatId: ana.person.id, status: 'sent' },
+      ]),
+    )
+  })
+
   it('skip a member who sent /stop after the run began', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)

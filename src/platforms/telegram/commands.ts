@@ -159,6 +159,10 @@ export async function commandEffects(
            on conflict (user_id) do update set
              member_id = coalesce(excluded.member_id, telegram_contacts.member_id),
              linked_by = case when excluded.member_id is null then telegram_contacts.linked_by
+               -- The member's own link proved the account theirs: a code for the same member
+               -- (their own shared link, followed) takes nothing of that away.
+               when excluded.member_id is telegram_contacts.member_id
+                 and telegram_contacts.linked_by = 'member_link' then 'member_link'
                else excluded.linked_by end,
              first_name = excluded.first_name, username = excluded.username,
              language_code = excluded.language_code, status = 'started',
