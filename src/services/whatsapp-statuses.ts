@@ -195,7 +195,8 @@ export async function applyStatus(
         .prepare(
           `update deliveries set status = 'queued', provider_status = null, provider_message_id = null,
              error_code = ?5, error_title = ?6, last_error = ?7, updated_at = ?8, next_attempt_at = ?9
-           where ${where} and status = 'sent'`,
+           where ${where} and status = 'sent'
+             and (select status from dispatches where id = ?1) is not 'cancelled'`,
         )
         .bind(...keys, item.errorCode, item.errorTitle, policy.reason, nowMs, due),
       client
@@ -208,16 +209,19 @@ export async function applyStatus(
         )
         .bind(delivery.dispatchId, nowMs),
     ])
-    if (requeued!.meta.changes === 0) return 'stale'
-    await deps.deliveryQueue.send(
-      {
-        kind: 'announce',
-        dispatchId: delivery.dispatchId,
-        memberId: delivery.memberId,
-      } satisfies DeliveryMessage,
-      { delaySeconds },
-    )
-    return policy.action === 'defer' ? 'deferred' : 'retrying'
+    // Not queued: a copy of this status got there first, or the run was stopped since the
+    // delivery was read, and then the failure is recorded below as final (a copy finds it stale).
+    if (requeued!.meta.changes > 0) {
+      await deps.deliveryQueue.send(
+        {
+          kind: 'announce',
+          dispatchId: delivery.dispatchId,
+          memberId: delivery.memberId,
+        } satisfies DeliveryMessage,
+        { delaySeconds },
+      )
+      return policy.action === 'defer' ? 'deferred' : 'retrying'
+    }
   }
 
   // What a failure means beyond the message goes first: once the status is recorded, a copy of

@@ -15,6 +15,7 @@ import { inboundItems, NotificationSchema } from '../../src/platforms/whatsapp/s
 import { createDb } from '../../src/db/client'
 import { loadConfig } from '../../src/lib/config'
 import { applyInboundItem } from '../../src/services/whatsapp-inbound'
+import { applyStatus, deliveriesOfStatuses } from '../../src/services/whatsapp-statuses'
 import {
   BASE,
   call,
@@ -527,6 +528,56 @@ describe('statuses and the error-code policy', () => {
         (JSON.parse(request.body) as { text?: { body?: string } }).text?.body === 'Hello Ria',
     )
     expect(announced).toHaveLength(1)
+  })
+
+  it('130429 read while the run was going and applied once it was stopped: the failure is final', async () => {
+    const { wamid, announcementId } = await memberWithDelivery('Rob')
+    const [run] = await query<{ id: string }>(
+      'select id from dispatches where announcement_id = ?',
+      announcementId,
+    )
+    await query(
+      `update dispatches set status = 'expanded', finished_at = null where id = ?`,
+      run!.id,
+    )
+    const db = createDb(env.DB)
+    const item = {
+      kind: 'status',
+      wamid,
+      status: 'failed',
+      errorCode: 130429,
+      errorTitle: 'Rate limit hit',
+    } as const
+    // The consumer reads the status's delivery while the run is still going …
+    const lookup = await deliveriesOfStatuses(db, [item])
+    // … and the admin stops the run before the consumer applies the status.
+    const stopped = await call(
+      'POST',
+      `/api/announcements/${announcementId}/runs/${run!.id}/cancel`,
+    )
+    expect(stopped.status, stopped.text).toBe(200)
+    const sent: unknown[] = []
+    const deliveryQueue = {
+      send: async (message: unknown) => void sent.push(message),
+    } as unknown as Queue
+    const outcome = await applyStatus(
+      db,
+      { config: loadConfig(env), deliveryQueue },
+      item,
+      new Date(),
+      lookup,
+    )
+    // Queued again on a stopped run, only its queue message would ever settle it.
+    expect(outcome).toBe('failed')
+    expect(sent).toEqual([])
+    expect(
+      await query('select status, provider_status from deliveries where dispatch_id = ?', run!.id),
+    ).toEqual([{ status: 'sent', provider_status: 'failed' }])
+    expect((await announcement(announcementId)).deliveries).toMatchObject({
+      queued: 0,
+      sent: 1,
+      undelivered: 1,
+    })
   })
 
   it('130429 whose queue message is lost: the cron job sends it again by itself', async () => {
