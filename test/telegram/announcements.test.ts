@@ -283,6 +283,22 @@ describe('posts whose queue message vanished', () => {
   })
 })
 
+/** A member's own referral link, the one they share with anyone. */
+async function referralLinkOf(memberId: string) {
+  const [link] = await query<{ code: string }>(
+    'select code from invites where referrer_member_id = ?',
+    memberId,
+  )
+  return link!
+}
+
+async function closeCommunity(communityId: string) {
+  const closed = await call('PATCH', `/api/communities/${communityId}`, {
+    body: { visibility: 'closed' },
+  })
+  expect(closed.status, closed.text).toBe(200)
+}
+
 describe('announcements to members who started the bot', () => {
   /** A member of the community who followed their own deep link to the bot. */
   async function startedMember(inviteCode: string, name: string, lastDigit?: number) {
@@ -329,14 +345,11 @@ describe('announcements to members who started the bot', () => {
     const community = await createCommunity({ visibility: 'open' })
     const invite = await createInvite(community.id)
     const ana = await startedMember(invite.code, 'Ana')
-    const [referral] = await query<{ code: string }>(
-      'select code from invites where referrer_member_id = ?',
-      ana.memberId,
-    )
+    const referral = await referralLinkOf(ana.memberId)
     // Ida holds Ana's shared referral link and starts the bot with it: in an open community
     // anyone may read its announcements, so her account is linked to Ana's membership.
     const ida = newUser('Ida')
-    await postUpdate(privateMessage(ida, `/start ${referral!.code}`))
+    await postUpdate(privateMessage(ida, `/start ${referral.code}`))
     await eventually(async () =>
       expect(
         await query('select member_id, linked_by from telegram_contacts where user_id = ?', ida.id),
@@ -355,10 +368,7 @@ describe('announcements to members who started the bot', () => {
 
     // Closed, its announcements are for approved members: Ana's own link still reaches her,
     // the code anyone could hold reaches no one.
-    const closed = await call('PATCH', `/api/communities/${community.id}`, {
-      body: { visibility: 'closed' },
-    })
-    expect(closed.status, closed.text).toBe(200)
+    await closeCommunity(community.id)
     const members = await announce(community.id, 'Members only: the new code', 'announcement')
     await runCron(Date.now() + 4000)
     await eventually(async () =>
@@ -375,13 +385,10 @@ describe('announcements to members who started the bot', () => {
     const community = await createCommunity({ visibility: 'open' })
     const invite = await createInvite(community.id)
     const ana = await startedMember(invite.code, 'Ana')
-    const [referral] = await query<{ code: string }>(
-      'select code from invites where referrer_member_id = ?',
-      ana.memberId,
-    )
+    const referral = await referralLinkOf(ana.memberId)
     // Ana follows her own shared link: the same membership, by a code anyone may hold. Her
     // account was proven hers by the signed link; the code takes nothing of that away.
-    await postUpdate(privateMessage(ana.person, `/start ${referral!.code}`))
+    await postUpdate(privateMessage(ana.person, `/start ${referral.code}`))
     await eventually(async () => expect(await messagesTo(ana.person.id)).toHaveLength(2))
     expect(
       await query(
@@ -389,10 +396,7 @@ describe('announcements to members who started the bot', () => {
         ana.person.id,
       ),
     ).toEqual([{ member_id: ana.memberId, linked_by: 'member_link' }])
-    const closed = await call('PATCH', `/api/communities/${community.id}`, {
-      body: { visibility: 'closed' },
-    })
-    expect(closed.status, closed.text).toBe(200)
+    await closeCommunity(community.id)
     const id = await announce(community.id, 'Members only: the new code', 'announcement')
     await runCron(Date.now() + 2000)
     await eventually(async () =>
