@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi'
 import {
   CONSENT_METHODS,
   CONTACT_KINDS,
+  DECISION_NOTICE_STATUSES,
   JOIN_REQUEST_STATUSES,
   type ConsentMethod,
   LEAVE_REASONS,
@@ -107,12 +108,30 @@ export const JoinRequestSchema = z
       'When an unconfirmed sign-up is deleted with its contact data',
     ),
     contactConsent: ContactConsentSchema,
+    whatsAppNotice: z
+      .object({
+        status: z
+          .enum(DECISION_NOTICE_STATUSES)
+          .describe(
+            '`due` or `sending`: not sent yet; `sent`; `skipped`, `failed` or `unknown` (it may or may not have arrived, and is never sent again): the applicant was not told this way',
+          ),
+        reason: z.string().nullable().describe('Why it was skipped, or how it failed'),
+      })
+      .nullable()
+      .describe(
+        'How the applicant was told of the decision on WhatsApp, in the list of requests. Null where none is recorded (not decided yet, no confirmed phone number), and in the answer of a decision itself: its notice is sent after that answer.',
+      ),
   })
   .openapi('JoinRequest')
 
 export function serializeJoinRequest(
-  request: Omit<JoinRequestListing, 'inviteLabel' | 'inviteSource' | 'referrerName'> &
-    Partial<Pick<JoinRequestListing, 'inviteLabel' | 'inviteSource' | 'referrerName'>>,
+  request: Omit<
+    JoinRequestListing,
+    'inviteLabel' | 'inviteSource' | 'referrerName' | 'whatsAppNotice'
+  > &
+    Partial<
+      Pick<JoinRequestListing, 'inviteLabel' | 'inviteSource' | 'referrerName' | 'whatsAppNotice'>
+    >,
 ): z.infer<typeof JoinRequestSchema> {
   return {
     id: request.id,
@@ -136,6 +155,7 @@ export function serializeJoinRequest(
     confirmExpiresAt:
       request.confirmedAt === null ? (request.confirmExpiresAt?.toISOString() ?? null) : null,
     contactConsent: contactConsentOf(request),
+    whatsAppNotice: request.whatsAppNotice ?? null,
   }
 }
 

@@ -1,12 +1,19 @@
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { Database } from '../db/client'
-import { communities, decisionNotices, joinRequests, type JoinRequest } from '../db/schema'
+import {
+  communities,
+  decisionNotices,
+  joinRequests,
+  type DecisionNoticeStatus,
+  type JoinRequest,
+} from '../db/schema'
 import type { Config } from '../lib/config'
 import type { Lang } from '../lib/i18n'
 import { communityTemplate } from '../platforms/whatsapp/replies'
 import { logError } from '../lib/log'
-import { reachableAfterStop, stopsOf } from './opt-outs'
+import { errorCodeIn, whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
+import { applyOptChoice, IN_WHATSAPP, reachableAfterStop, stopsOf } from './opt-outs'
 import { consentStands } from './consent'
 import { sendCloudApiMessage, type SendResult } from './channels'
 import { backoffSeconds } from './delivery/messages'
@@ -238,8 +245,17 @@ async function sendClaimed(
     return sendCloudApiMessage(config, notice.to, message, timeoutMs)
   }
   const statements: BatchItem<'sqlite'>[] = []
+  const stoppedInWhatsApp = new Set<string>()
   const settle = (id: string, outcome: SendResult | Skipped) => {
     const tries = claimed.get(id)!
+    const phone = read.get(id)?.request.phone
+    if (
+      outcome.outcome === 'failed' &&
+      phone &&
+      whatsAppErrorPolicy(errorCodeIn(outcome.error)).endsSubscription
+    ) {
+      stoppedInWhatsApp.add(phone)
+    }
     const update = (values: Partial<typeof decisionNotices.$inferInsert>) =>
       statements.push(
         db
@@ -294,6 +310,65 @@ async function sendClaimed(
   await Promise.all(
     Array.from({ length: Math.min(NOTICE_SENDS_IN_FLIGHT, ids.length) }, () => sender()),
   )
+  // Meta refused a notice because the person stopped this business's marketing messages in
+  // WhatsApp (131050): that is the number's stop, recorded as an announcement's refusal records
+  // it (services/whatsapp-statuses.ts), and before the notices' own record, so that a Worker
+  // stopping in between loses nothing (recording it again changes nothing).
+  for (const phone of stoppedInWhatsApp) {
+    await applyOptChoice(db, phone, 'stop', now, IN_WHATSAPP, now).catch((error: unknown) =>
+      logError({ notice: 'stop not recorded' }, error),
+    )
+  }
   await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
   return counts
 }
+
+/** How far back, and how many, a community's approvals page lists notices that told no one. */
+const UNTOLD_SHOWN_DAYS = 30
+const UNTOLD_SHOWN = 20
+
+/**
+ * The community's decisions of the last 30 days whose applicant was not told on WhatsApp, newest
+ * first (at most 20): the notice was skipped (a STOP since, outside the 24-hour window without a
+ * template, consent that no longer stands), failed, or ended with its outcome unknown. The
+ * approvals page lists them so that admins can reach those people another way; their status page
+ * shows the decision either way.
+ */
+export function untoldApplicantsQuery(db: Database, communityId: string, now: Date) {
+  return db
+    .select({
+      id: joinRequests.id,
+      name: joinRequests.name,
+      phone: joinRequests.phone,
+      email: joinRequests.email,
+      decision: joinRequests.status,
+      // Named apart: D1's batch gives a row's columns by name, and both tables have a status.
+      outcome: sql<DecisionNoticeStatus>`${decisionNotices.status}`.as('outcome'),
+      reason: decisionNotices.lastError,
+      at: decisionNotices.updatedAt,
+    })
+    .from(decisionNotices)
+    .innerJoin(joinRequests, eq(joinRequests.id, decisionNotices.joinRequestId))
+    .where(
+      and(
+        eq(decisionNotices.communityId, communityId),
+        inArray(decisionNotices.status, ['skipped', 'failed', 'unknown']),
+        gte(decisionNotices.updatedAt, new Date(now.getTime() - UNTOLD_SHOWN_DAYS * 86_400_000)),
+      ),
+    )
+    .orderBy(desc(decisionNotices.updatedAt))
+    .limit(UNTOLD_SHOWN)
+}
+
+/**
+ * The rows `untoldApplicantsQuery` read, each failure's reason in plain words where the Cloud API
+ * gave an error code (platforms/whatsapp/errors.ts), as an announcement's report says them.
+ */
+export function untoldApplicantsOf(rows: Awaited<ReturnType<typeof untoldApplicantsQuery>>) {
+  return rows.map((row) => {
+    const code = errorCodeIn(row.reason)
+    return { ...row, reason: code === null ? row.reason : whatsAppErrorPolicy(code).reason }
+  })
+}
+
+export type UntoldApplicant = ReturnType<typeof untoldApplicantsOf>[number]

@@ -15,6 +15,8 @@ import { alias } from 'drizzle-orm/sqlite-core'
 import type { Database } from '../db/client'
 import {
   communities,
+  decisionNotices,
+  type DecisionNoticeStatus,
   invites,
   joinRequests,
   members,
@@ -52,6 +54,8 @@ export interface JoinRequestListing extends JoinRequest {
   inviteLabel: string | null
   inviteSource: string | null
   referrerName: string | null
+  /** How the applicant was told of the decision on WhatsApp (services/decision-notices.ts). */
+  whatsAppNotice: { status: DecisionNoticeStatus; reason: string | null } | null
 }
 
 const referrers = alias(members, 'referrers')
@@ -86,10 +90,14 @@ export function listJoinRequestsQuery(
       inviteLabel: sql<string | null>`${invites.label}`.as('invite_label'),
       inviteSource: sql<string | null>`${invites.source}`.as('invite_source'),
       referrerName: sql<string | null>`${referrers.name}`.as('referrer_name'),
+      // Named apart from the request's own status (D1's batch gives columns by name).
+      noticeStatus: sql<DecisionNoticeStatus | null>`${decisionNotices.status}`.as('notice_status'),
+      noticeReason: decisionNotices.lastError,
     })
     .from(joinRequests)
     .leftJoin(invites, eq(invites.id, joinRequests.inviteId))
     .leftJoin(referrers, eq(referrers.id, joinRequests.referrerMemberId))
+    .leftJoin(decisionNotices, eq(decisionNotices.joinRequestId, joinRequests.id))
     .where(
       and(
         eq(joinRequests.communityId, communityId),
@@ -115,6 +123,7 @@ export function joinRequestsPageOf(
       inviteLabel: row.inviteLabel,
       inviteSource: row.inviteSource,
       referrerName: row.referrerName,
+      whatsAppNotice: row.noticeStatus && { status: row.noticeStatus, reason: row.noticeReason },
     })),
     limit,
   )

@@ -55,8 +55,8 @@ export function noticeDueStatement(
     madeMember === null ? `r.status = 'pending'` : `r.status = 'approved' and r.member_id = ?3`
   return client
     .prepare(
-      `insert into decision_notices (join_request_id, status, attempts, due_at, created_at, updated_at)
-       select r.id, 'due', 0, ?2 + ${NOTICE_GRACE_MS}, ?2, ?2 from join_requests r
+      `insert into decision_notices (join_request_id, community_id, status, attempts, due_at, created_at, updated_at)
+       select r.id, r.community_id, 'due', 0, ?2 + ${NOTICE_GRACE_MS}, ?2, ?2 from join_requests r
        where r.id = ?1 and r.phone is not null and r.phone_confirmed_at is not null and ${decided}
        on conflict do nothing`,
     )

@@ -4,7 +4,7 @@ import { members, type ProviderStatus } from '../db/schema'
 import type { Config } from '../lib/config'
 import { newId } from '../lib/ids'
 import { logError } from '../lib/log'
-import { DEFER_SECONDS, whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
+import { DEFER_SECONDS, errorCodeIn, whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
 import type { InboundItem } from '../platforms/whatsapp/schemas'
 import { backoffSeconds, type DeliveryMessage } from './delivery/messages'
 import { endMembership } from './leaving'
@@ -282,12 +282,9 @@ export async function actOnRefusals(
   now: Date,
 ): Promise<void> {
   for (const [key, outcome] of outcomes) {
-    const code =
-      outcome.status === 'failed'
-        ? /\(error (\d{1,16})\)$/.exec(outcome.error ?? '')?.[1]
-        : undefined
-    if (!code) continue
-    const policy = whatsAppErrorPolicy(Number(code))
+    const code = outcome.status === 'failed' ? errorCodeIn(outcome.error) : null
+    if (code === null) continue
+    const policy = whatsAppErrorPolicy(code)
     const [dispatchId, memberId] = key.split('|') as [string, string]
     try {
       if (policy.action === 'pause') await pauseBroadcast(db, dispatchId, policy.reason, now)
@@ -302,7 +299,7 @@ export async function actOnRefusals(
         }
       }
     } catch (error) {
-      logError({ delivery: key, errorCode: Number(code) }, error)
+      logError({ delivery: key, errorCode: code }, error)
     }
   }
 }

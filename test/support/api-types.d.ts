@@ -1858,6 +1858,16 @@ export interface components {
        */
       confirmExpiresAt: string | null
       contactConsent: components['schemas']['ContactConsent']
+      /** @description How the applicant was told of the decision on WhatsApp, in the list of requests. Null where none is recorded (not decided yet, no confirmed phone number), and in the answer of a decision itself: its notice is sent after that answer. */
+      whatsAppNotice: {
+        /**
+         * @description `due` or `sending`: not sent yet; `sent`; `skipped`, `failed` or `unknown` (it may or may not have arrived, and is never sent again): the applicant was not told this way
+         * @enum {string}
+         */
+        status: 'due' | 'sending' | 'sent' | 'skipped' | 'failed' | 'unknown'
+        /** @description Why it was skipped, or how it failed */
+        reason: string | null
+      } | null
     }
     /** @description The consent record of each contact: a proof confirms only the contact it comes from */
     ContactConsent: {

@@ -476,3 +476,75 @@ describe('a WhatsApp notice of a decision is never lost, and never sent twice', 
     expect(await newSince(phone, before)).toEqual([])
   })
 })
+
+describe('admins see whom no notice reached', () => {
+  it('a notice refused because the person stopped marketing messages is their STOP, and the approvals page names them', async () => {
+    const community = await closedCommunity()
+    // The stand-in refuses every message to a number ending in 94 with 131050, as Meta does
+    // once the person turned off this business's marketing messages in WhatsApp.
+    const stopped = `${newPhone().slice(0, -2)}94`
+    const refused = await confirmedByWhatsApp(community.invite.code, 'Rieke', 'de', stopped)
+    const told = await confirmedByWhatsApp(community.invite.code, 'Sven')
+    for (const { requestId } of [refused, told]) {
+      const approved = await call('POST', `/api/join-requests/${requestId}/approve`)
+      expect(approved.status, approved.text).toBe(200)
+    }
+    await eventually(async () => {
+      expect(await noticeOf(refused.requestId)).toEqual({
+        status: 'failed',
+        attempts: 1,
+        last_error: 'HTTP 400 from the endpoint (error 131050)',
+      })
+      expect(await noticeOf(told.requestId)).toMatchObject({ status: 'sent' })
+    })
+    // Meta said the person stopped this business's marketing messages: the number's stop, held
+    // until they resume them in WhatsApp, and the membership the approval made ends.
+    expect(
+      await query(
+        'select value, held_in_whatsapp from marketing_preferences where phone = ?',
+        stopped,
+      ),
+    ).toEqual([{ value: 'stop', held_in_whatsapp: 1 }])
+    const members = await call('GET', `/api/communities/${community.id}/members?status=left`)
+    expect(members.json.data.map((m: { name: string }) => m.name)).toEqual(['Rieke'])
+
+    // The API's list of decided requests says how each was told.
+    const approved = await call(
+      'GET',
+      `/api/communities/${community.id}/join-requests?status=approved`,
+    )
+    const notices = Object.fromEntries(
+      approved.json.data.map((r: { name: string; whatsAppNotice: unknown }) => [
+        r.name,
+        r.whatsAppNotice,
+      ]),
+    )
+    expect(notices).toEqual({
+      Rieke: { status: 'failed', reason: 'HTTP 400 from the endpoint (error 131050)' },
+      Sven: { status: 'sent', reason: null },
+    })
+
+    // The approvals page lists the one not told, with the contact to reach them another way and
+    // why, in plain words; the one told is not there.
+    const { cookie } = await signIn()
+    const html = (await page(`/admin/communities/${community.id}/approvals`, cookie)).text
+    const untold = html.slice(html.indexOf('Not told on WhatsApp'))
+    expect(untold).toContain('Rieke')
+    expect(untold).toContain('The person stopped marketing messages from this business')
+    expect(untold).toContain(stopped.slice(-4))
+    expect(untold).not.toContain('Sven')
+  })
+
+  it('the approvals page shows nothing of it while every applicant was told', async () => {
+    const community = await closedCommunity()
+    const { requestId } = await confirmedByWhatsApp(community.invite.code, 'Tilda')
+    expect((await call('POST', `/api/join-requests/${requestId}/approve`)).status).toBe(200)
+    await eventually(async () =>
+      expect(await noticeOf(requestId)).toMatchObject({ status: 'sent' }),
+    )
+    const { cookie } = await signIn()
+    const html = (await page(`/admin/communities/${community.id}/approvals`, cookie)).text
+    expect(html).toContain('No pending requests.')
+    expect(html).not.toContain('Not told on WhatsApp')
+  })
+})

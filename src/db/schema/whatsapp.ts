@@ -82,6 +82,7 @@ export const DECISION_NOTICE_STATUSES = [
   'failed',
   'unknown',
 ] as const
+export type DecisionNoticeStatus = (typeof DECISION_NOTICE_STATUSES)[number]
 
 /**
  * An admin's decision that is still to be told, or was told, on WhatsApp
@@ -99,6 +100,9 @@ export const decisionNotices = sqliteTable(
     joinRequestId: text('join_request_id')
       .primaryKey()
       .references(() => joinRequests.id, { onDelete: 'cascade' }),
+    // The sign-up's community, so that its admins see the notices that did not reach their
+    // applicants (null only for notices recorded before the column, which the migration filled).
+    communityId: text('community_id'),
     status: text('status', { enum: DECISION_NOTICE_STATUSES }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     // When the cron job looks at it next: a due notice's (next) attempt; a sending one's
@@ -116,5 +120,7 @@ export const decisionNotices = sqliteTable(
     ),
     // The cron job's: open notices of one status, by when they need it.
     index('decision_notices_due_idx').on(t.status, t.dueAt),
+    // A community's approvals page: its notices that ended without reaching the applicant.
+    index('decision_notices_untold_idx').on(t.communityId, t.status, t.updatedAt),
   ],
 )

@@ -247,6 +247,13 @@ export const dashboardDe = {
   groups: 'Gruppen',
   members: 'Mitglieder',
   approvals: 'Freigaben',
+  untoldTitle: 'Nicht per WhatsApp benachrichtigt',
+  untoldLead:
+    'Diese Personen haben von deiner Entscheidung der letzten 30 Tage keine WhatsApp-Nachricht erhalten. Ihre Statusseite zeigt sie trotzdem; erreiche sie auf anderem Weg, wenn du kannst.',
+  untoldDecision: 'Entscheidung',
+  untoldWhy: 'Warum nicht',
+  decisionApproved: 'angenommen',
+  decisionRejected: 'abgelehnt',
   announcements: 'Ankündigungen',
   create: 'Anlegen',
   label: 'Bezeichnung',

@@ -224,6 +224,13 @@ export const dashboardEn: Words = {
   groups: 'Groups',
   members: 'Members',
   approvals: 'Approvals',
+  untoldTitle: 'Not told on WhatsApp',
+  untoldLead:
+    'These people did not get a WhatsApp message about your decision of the last 30 days. Their status page shows it all the same; reach them another way if you can.',
+  untoldDecision: 'Decision',
+  untoldWhy: 'Why not',
+  decisionApproved: 'approved',
+  decisionRejected: 'declined',
   announcements: 'Announcements',
   create: 'Create',
   label: 'Label',

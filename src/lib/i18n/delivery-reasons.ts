@@ -38,6 +38,10 @@ const GERMAN: Record<string, string> = {
   'no phone number': 'Keine Telefonnummer',
   'phone number not confirmed': 'Telefonnummer nicht bestätigt',
   'the number sent STOP': 'Die Nummer hat STOP gesendet',
+  // Why a decision's WhatsApp notice was not sent (services/decision-notices.ts).
+  'outside the 24-hour window, and no template':
+    'Außerhalb des 24-Stunden-Fensters, und keine Vorlage eingerichtet',
+  'sign-up gone': 'Anmeldung gelöscht',
   'no confirmed contact': 'Kein bestätigter Kontakt',
   'announcement deleted': 'Ankündigung gelöscht',
   'event not found': 'Ereignis nicht gefunden',

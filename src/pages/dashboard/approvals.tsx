@@ -19,6 +19,7 @@ import type { JoinRequest } from '../../db/schema'
 import { ReasonSchema } from '../../schemas/members'
 import { communityFor } from '../../api/community-scope'
 import { decideJoinRequest } from '../../api/join-decisions'
+import { untoldApplicantsOf, untoldApplicantsQuery } from '../../services/decision-notices'
 import { words } from '../../views/dashboard/shell'
 import { ApprovalsOverview, ApprovalsPage } from '../../views/dashboard/approvals'
 import { telegramOverviewOf, telegramRequestsOf } from './telegram-approvals'
@@ -55,9 +56,10 @@ approvalsPages.get('/admin/communities/:id/approvals', async (c) => {
   // Access decided from the id alone; then the page's reads in one round trip (Telegram's
   // requests, where it is configured, are read by their own section after it).
   const db = c.var.db
-  const [communityRows, requestRows] = await db.batch([
+  const [communityRows, requestRows, untold] = await db.batch([
     communityQuery(db, id),
     listJoinRequestsQuery(db, id, { status: 'pending', limit: BULK_LIMIT, cursor: cursorOf(c) }),
+    untoldApplicantsQuery(db, id, new Date()),
   ])
   const community = communityOf(communityRows)
   const pending = joinRequestsPageOf(requestRows, BULK_LIMIT)
@@ -76,6 +78,7 @@ approvalsPages.get('/admin/communities/:id/approvals', async (c) => {
       questions={community.joinQuestions}
       decide={decide}
       nextHref={nextPageHref(c, pending.nextCursor)}
+      untold={untoldApplicantsOf(untold)}
       telegram={await telegramRequestsOf(c, community)}
     />,
   )

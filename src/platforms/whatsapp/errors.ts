@@ -61,6 +61,15 @@ export function whatsAppErrorPolicy(code: number | null | undefined): ErrorPolic
   }
 }
 
+/**
+ * The Cloud API error code a failed send's stored reason ends with (`… (error 131050)`, as
+ * `classify` in services/channels.ts writes it), or null.
+ */
+export function errorCodeIn(reason: string | null): number | null {
+  const code = /\(error (\d{1,16})\)$/.exec(reason ?? '')?.[1]
+  return code ? Number(code) : null
+}
+
 /** Every reason the table can give, for the closed set of reasons a delivery row may hold. */
 export const WHATSAPP_REASONS = [
   ...Object.values(POLICIES).map((policy) => policy.reason),

@@ -2,6 +2,8 @@ import type { Child } from 'hono/jsx'
 import { formatNumber, type Lang } from '../../lib/i18n'
 import { formatMoment } from '../../lib/time'
 import type { JoinRequestListing } from '../../services/join-requests'
+import type { UntoldApplicant } from '../../services/decision-notices'
+import { deliveryReasonText } from '../../lib/i18n/delivery-reasons'
 import { Csrf, words, type Words } from './shell'
 import { BulkDecisionBar, DecisionTable, type DecisionWords } from './decision-table'
 import { Contacts, NextPageLink } from './frame'
@@ -129,8 +131,60 @@ export interface ApprovalsView {
   /** Whether this admin may decide the community's requests. */
   decide: boolean
   nextHref: string | undefined
+  /** Recent decisions whose applicant no WhatsApp message reached. */
+  untold: UntoldApplicant[]
   /** The community's Telegram requests; null while Telegram is off. */
   telegram: TelegramRequestsView | null
+}
+
+/**
+ * Recent decisions whose applicant no WhatsApp message told (services/decision-notices.ts), with
+ * the contacts they gave and why, so that admins can reach them another way. Nothing without any.
+ */
+function UntoldApplicants(props: { lang: Lang; timeZone: string; untold: UntoldApplicant[] }) {
+  const l = props.lang
+  const t = words(l)
+  if (props.untold.length === 0) return null
+  return (
+    <section>
+      <h2>{t.untoldTitle}</h2>
+      <p class="muted">{t.untoldLead}</p>
+      <table class="cards">
+        <thead>
+          <tr>
+            <th>{t.name}</th>
+            <th>{t.untoldDecision}</th>
+            <th>{t.untoldWhy}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.untold.map((applicant) => (
+            <tr>
+              <td data-label={t.name}>
+                <bdi>{applicant.name}</bdi>
+                <div class="muted">
+                  <Contacts of={applicant} />
+                </div>
+              </td>
+              <td data-label={t.untoldDecision}>
+                {applicant.decision === 'approved' ? t.decisionApproved : t.decisionRejected}
+              </td>
+              <td data-label={t.untoldWhy}>
+                {applicant.outcome === 'unknown'
+                  ? t.unknown
+                  : applicant.reason && deliveryReasonText(l, applicant.reason)}
+                <div class="muted">
+                  <time datetime={applicant.at.toISOString()}>
+                    {formatMoment(l, applicant.at, props.timeZone)}
+                  </time>
+                </div>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  )
 }
 
 /** A community's pending join requests, decided one by one or in bulk. */
@@ -162,6 +216,7 @@ export function ApprovalsPage(props: ApprovalsView) {
           <NextPageLink lang={props.lang} href={props.nextHref} />
         </PendingList>
       </section>
+      <UntoldApplicants lang={props.lang} timeZone={props.timeZone} untold={props.untold} />
       {props.telegram && <TelegramRequestsSection {...props.telegram} />}
     </>
   )
