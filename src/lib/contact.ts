@@ -22,6 +22,24 @@ export function normalisePhone(input: string): string | null {
 }
 
 /**
+ * The number, as `normalisePhone` stores it, of a WhatsApp id (a message's `from`, a contact's
+ * `wa_id`). Mostly the id's digits with a plus; but WhatsApp keeps the form a number had when its
+ * account was made, and two countries changed their mobile numbers since, so the id of an older
+ * account is a form no longer valid, which no form stores: Mexico's mobiles with the `1` after
+ * `52` it dropped in 2019, and Brazil's without the `9` it put before every mobile number by
+ * 2016. Those ids are read as the number that is valid now, so that a STOP, a confirmation or a
+ * reply from such an account reaches the memberships of its number.
+ */
+export function numberOfWhatsAppId(waId: string): string {
+  const asIs = `+${waId}`
+  const mexico = /^521(\d{10})$/.exec(waId)
+  const brazil = /^55(\d{2})([6-9]\d{7})$/.exec(waId)
+  const current = mexico ? `+52${mexico[1]}` : brazil ? `+55${brazil[1]}9${brazil[2]}` : null
+  if (!current || parsePhoneNumberFromString(asIs)?.isValid()) return asIs
+  return parsePhoneNumberFromString(current)?.isValid() ? current : asIs
+}
+
+/**
  * A stored number as people read it (`+49 151 12345678`): grouped as its country writes it,
  * with the country code, so every number reads the same whatever the reader's country.
  */

@@ -8,6 +8,7 @@ import { findConfirmCodes } from '../lib/confirm-codes'
 import { newId } from '../lib/ids'
 import { foldKeyword } from '../lib/keywords'
 import { cleanText } from '../lib/text'
+import { numberOfWhatsAppId } from '../lib/contact'
 import type { InboundItem } from '../platforms/whatsapp/schemas'
 import { confirmContact, findRequestByCode } from './consent'
 import { sendWhatsAppReply } from '../platforms/whatsapp/replies'
@@ -67,7 +68,7 @@ async function applyPreference(
   item: Extract<InboundItem, { kind: 'preference' }>,
   now: Date,
 ): Promise<string> {
-  const phone = `+${item.waId}`
+  const phone = numberOfWhatsAppId(item.waId)
   const at = new Date(item.timestamp * 1000)
   const { state, changed } = await applyOptChoice(db, phone, item.value, at, IN_WHATSAPP, now)
   if (state !== 'act') return state
@@ -94,7 +95,7 @@ async function applyChatChoice(
   channel: OptChannel,
   now: Date,
 ): Promise<string> {
-  const phone = `+${item.from}`
+  const phone = numberOfWhatsAppId(item.from)
   const at = sentAtOf(item, now)
   const stoppedBefore = value === 'resume' && (await stopsOf(db, [phone])).has(phone)
   const { state, changed } = await applyOptChoice(db, phone, value, at, channel, now)
@@ -140,7 +141,7 @@ async function applyMessage(
     where: inArray(inboundNotifications.key, [key, `msg:${item.wamid}`]),
   })
   if (handled) return 'replayed'
-  const phone = `+${item.from}`
+  const phone = numberOfWhatsAppId(item.from)
   const folded = foldKeyword(item.text)
   const config = deps.config
   let outcome: string
@@ -181,7 +182,7 @@ async function confirmByCode(
   // A code sent before the number's standing STOP, delivered after it (Meta delivers late and
   // more than once), is outdone by it: the STOP was the number's last word. It proves nothing and
   // is not answered; the code sent again, after the STOP, proves its sign-up.
-  const phone = `+${item.from}`
+  const phone = numberOfWhatsAppId(item.from)
   const stop = (await stopsOf(db, [phone])).get(phone)
   if (stop && sentAtOf(item, now).getTime() <= stop.getTime()) return 'stale'
   const secret = signingSecret(deps.config)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { normalisePhone } from '../../src/lib/contact'
+import { normalisePhone, numberOfWhatsAppId } from '../../src/lib/contact'
 
 describe('phone numbers are checked against their country’s numbering plan', () => {
   it('accepts real numbers in the spellings people use', () => {
@@ -37,5 +37,26 @@ describe('phone numbers are checked against their country’s numbering plan', (
       'call me',
     ])
       expect(normalisePhone(input), input).toBeNull()
+  })
+})
+
+describe('a WhatsApp id is read as the number the forms store', () => {
+  it('reads the older forms Mexico and Brazil left behind as their numbers now, and any other id as it is', () => {
+    const cases: Array<[string, string]> = [
+      // Mexico dropped the 1 after 52 in 2019; accounts made before keep it in their id.
+      ['5215512345678', '+525512345678'],
+      ['525512345678', '+525512345678'],
+      // Brazil put a 9 before every mobile number by 2016; older accounts' ids lack it.
+      ['551187654321', '+5511987654321'],
+      ['5521998765432', '+5521998765432'],
+      // A Brazilian landline (beginning 2 to 5) had no 9 to gain.
+      ['551123456789', '+551123456789'],
+      ['4915123456789', '+4915123456789'],
+      ['5491123456789', '+5491123456789'],
+    ]
+    for (const [waId, stored] of cases) {
+      expect(numberOfWhatsAppId(waId), waId).toBe(stored)
+      expect(normalisePhone(stored), waId).toBe(stored)
+    }
   })
 })

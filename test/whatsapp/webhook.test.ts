@@ -656,6 +656,45 @@ describe('opting out and in from the chat', () => {
     }
   })
 
+  it('hears a STOP from an account whose WhatsApp id keeps its number’s older form (Mexico, Brazil)', async () => {
+    const digits = (n: number) =>
+      Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('')
+    // WhatsApp keeps the form a number had when its account was made: Mexican mobiles with the
+    // 1 after 52 that Mexico dropped in 2019, Brazilian ones without the 9 Brazil added by 2016.
+    // The form stores the number as it is now.
+    const mexico = `55${digits(8)}`
+    const brazil = `8${digits(7)}`
+    const cases = [
+      { typed: `+52 ${mexico}`, waId: `521${mexico}`, stored: `+52${mexico}` },
+      { typed: `+55 11 9${brazil}`, waId: `5511${brazil}`, stored: `+55119${brazil}` },
+    ]
+    for (const { typed, waId, stored } of cases) {
+      const community = await createCommunity()
+      const joined = await joinAsMember((await createInvite(community.id)).code, {
+        name: 'Lucía',
+        phone: typed,
+      })
+      expect(await query('select phone from members where id = ?', joined.json.memberId)).toEqual([
+        { phone: stored },
+      ])
+      await notify(textNotification(waId, 'STOP'))
+      await eventually(async () =>
+        expect(await memberRow(joined.json.memberId)).toEqual({
+          status: 'left',
+          leave_reason: 'chat_opt_out',
+        }),
+      )
+      expect(
+        await query('select value from marketing_preferences where phone = ?', stored),
+      ).toEqual([{ value: 'stop' }])
+      // Allowing marketing messages again in WhatsApp, from the same account, brings it back.
+      await notify(preferenceNotification(waId, 'resume', Math.floor(Date.now() / 1000) + 1))
+      await eventually(async () =>
+        expect((await memberRow(joined.json.memberId)).status).toBe('active'),
+      )
+    }
+  })
+
   it('follows Meta’s marketing opt-out button and user_preferences', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)
