@@ -9,6 +9,7 @@ import {
   updateInvite,
 } from '../services/invites'
 import { getStats } from '../services/stats-api'
+import { can } from '../services/access'
 import { assertQrDesignReadable, resetQrDesign, saveQrDesign } from '../services/qr-designs'
 import { logoBytes } from './invite-qr-design'
 import { idParam } from '../schemas/common'
@@ -109,7 +110,10 @@ openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    const page = await listInvites(c.var.db, id, c.req.valid('query'))
+    const page = await listInvites(c.var.db, id, {
+      ...c.req.valid('query'),
+      referralLinks: can(c.var.principal, 'referrals.read', { communityId: id }),
+    })
     const now = new Date()
     const telegram = await telegramLinksOfInvites(c, page.data)
     const data = page.data.map((invite) =>

@@ -10,7 +10,7 @@ import type {
   TelegramJoinRequest,
   WebhookEndpoint,
 } from '../db/schema'
-import type { Scope } from '../services/access'
+import { inviteScope, type Scope } from '../services/access'
 import { getAnnouncementOrThrow } from '../services/announcements'
 import { getCommunityOrThrow } from '../services/communities'
 import { getGroupOrThrow } from '../services/groups'
@@ -64,7 +64,7 @@ export const RESOLVERS = {
     load: getGroupOrThrow,
     scope: (group) => ({ communityId: group.communityId, groupId: group.id }),
   }),
-  invite: resolver<Invite>({ label: 'Invite', load: getInviteOrThrow, scope: inCommunity }),
+  invite: resolver<Invite>({ label: 'Invite', load: getInviteOrThrow, scope: inviteScope }),
   // Read with where an approval lands, in the same round trip: approving needs both.
   joinRequest: resolver<Awaited<ReturnType<typeof getJoinRequestForApprovalOrThrow>>>({
     label: 'Join request',

@@ -5,6 +5,7 @@ import { telegramConfig } from '../lib/config'
 import { utcDay } from '../lib/time'
 import { idParam } from '../schemas/common'
 import { StatsComparisonSchema, StatsCompareQuerySchema } from '../schemas/stats'
+import { can } from '../services/access'
 import { compareLinks, compareSources, daysOf, withSteps } from '../services/stats-compare'
 import {
   bearerSecurity,
@@ -57,7 +58,10 @@ openapi(
     const telegram = telegramConfig(c.var.config) !== null
     const entries =
       links.length > 0
-        ? await compareLinks(c.var.db, id, links, period, today, filters, telegram)
+        ? await compareLinks(c.var.db, id, links, period, today, filters, {
+            telegram,
+            referralLinks: can(c.var.principal, 'referrals.read', { communityId: id }),
+          })
         : await compareSources(c.var.db, id, sources, period, today, filters, telegram)
     if (!entries) throw new ApiError('not_found', 'No such link in this community.')
     return c.json(

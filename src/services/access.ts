@@ -74,6 +74,19 @@ export type Action = keyof typeof POLICY
 export interface Scope {
   communityId: string
   groupId?: string
+  /**
+   * A member's own referral link (`inviteScope`): theirs and their referrals', so read as
+   * referrals are, by the community's admins; its community's readers see it exists.
+   */
+  referral?: boolean
+}
+
+/** What an invite link is in: its community, and, for a member's referral link, that. */
+export function inviteScope(invite: {
+  communityId: string
+  referrerMemberId: string | null
+}): Scope {
+  return { communityId: invite.communityId, referral: invite.referrerMemberId !== null }
 }
 
 export function isOwner(principal: Principal): boolean {
@@ -85,7 +98,7 @@ export function can(principal: Principal, action: Action, scope?: Scope | null):
   if (isOwner(principal)) return true
   if (!scope || principal.communityId !== scope.communityId) return false
   const communityAdmin = principal.role === 'community_admin'
-  switch (POLICY[action] as Audience) {
+  switch (audienceOf(action, scope)) {
     case 'owners':
       return false
     case 'community_readers':
@@ -97,6 +110,12 @@ export function can(principal: Principal, action: Action, scope?: Scope | null):
         communityAdmin || (principal.role === 'group_admin' && principal.groupId === scope.groupId)
       )
   }
+}
+
+/** Who `action` on `scope` is open to: the policy's audience, a referral's readers for one. */
+function audienceOf(action: Action, scope?: Scope | null): Audience {
+  const audience: Audience = POLICY[action]
+  return scope?.referral && audience === 'community_readers' ? POLICY['referrals.read'] : audience
 }
 
 const REFUSALS: Record<Audience, string> = {
@@ -130,7 +149,7 @@ export function assertCan(
 ): void {
   if (can(principal, action, scope)) return
   if (!sees(principal, scope)) throw notFound(what)
-  throw new ApiError('forbidden', scope ? REFUSALS[POLICY[action]] : REFUSALS.owners)
+  throw new ApiError('forbidden', scope ? REFUSALS[audienceOf(action, scope)] : REFUSALS.owners)
 }
 
 /**

@@ -180,17 +180,21 @@ async function assertGroupInCommunity(db: Database, communityId: string, groupId
 export async function listInvites(
   db: Database,
   communityId: string,
-  options: { cursor?: string; limit: number; archived?: boolean },
+  options: InviteListOptions,
 ): Promise<Page<Invite>> {
   return toPage(await listInvitesQuery(db, communityId, options), options.limit)
 }
 
+interface InviteListOptions {
+  cursor?: string
+  limit: number
+  archived?: boolean
+  /** Members' referral links too: only for those who read referrals (`inviteScope`). */
+  referralLinks?: boolean
+}
+
 /** `listInvites`' read, for a batch: one row more than `limit` (see `toPage`). */
-export function listInvitesQuery(
-  db: Database,
-  communityId: string,
-  options: { cursor?: string; limit: number; archived?: boolean },
-) {
+export function listInvitesQuery(db: Database, communityId: string, options: InviteListOptions) {
   return db
     .select()
     .from(invites)
@@ -198,6 +202,7 @@ export function listInvitesQuery(
       and(
         eq(invites.communityId, communityId),
         options.archived ? isNotNull(invites.archivedAt) : isNull(invites.archivedAt),
+        options.referralLinks === false ? isNull(invites.referrerMemberId) : undefined,
         options.cursor ? gt(invites.id, options.cursor) : undefined,
       ),
     )

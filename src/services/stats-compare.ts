@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { invites } from '../db/schema'
 import { addDays } from '../lib/time'
@@ -47,10 +47,20 @@ export async function compareLinks(
   range: Period,
   today: string,
   filters: StatsFilters,
-  telegram: boolean,
+  links: LinksCompared,
 ): Promise<ComparedEntry[] | null> {
-  const queries = compareLinksQueries(db, communityId, inviteIds, range, today, filters, telegram)
+  const queries = compareLinksQueries(db, communityId, inviteIds, range, today, filters, links)
   return compareLinksOf(inviteIds, range, filters, await db.batch(queries))
+}
+
+/**
+ * Which links may be compared: members' referral links only for those who read referrals
+ * (`referralLinks`; for anyone else such a link is not the community's), and whether to read
+ * where each leads now (`telegram`, where Telegram is configured).
+ */
+export interface LinksCompared {
+  telegram: boolean
+  referralLinks: boolean
 }
 
 /**
@@ -64,7 +74,7 @@ export function compareLinksQueries(
   range: StatsRange,
   today: string,
   filters: StatsFilters,
-  telegram: boolean,
+  { telegram, referralLinks }: LinksCompared,
 ) {
   const ids = inviteIds.slice(0, MAX_COMPARED)
   return [
@@ -76,7 +86,13 @@ export function compareLinksQueries(
         onTelegram: (telegram ? leadsIntoTelegram(invites.id) : sql<number>`0`).as('on_telegram'),
       })
       .from(invites)
-      .where(and(eq(invites.communityId, communityId), inArray(invites.id, ids))),
+      .where(
+        and(
+          eq(invites.communityId, communityId),
+          inArray(invites.id, ids),
+          referralLinks ? undefined : isNull(invites.referrerMemberId),
+        ),
+      ),
     ...dashboardStatsQueries(db, { communityId }, range, today, filters, ids, telegram),
   ] as const
 }

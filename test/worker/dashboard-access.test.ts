@@ -21,7 +21,9 @@ import { csrfOf, page, post, signIn } from './dashboard-helpers'
 interface World {
   community: { id: string; name: string }
   group: { id: string }
-  invite: { id: string }
+  invite: { id: string; code: string }
+  /** Rita's own referral link. */
+  referral: { id: string; code: string }
   needles: string[]
 }
 
@@ -64,8 +66,8 @@ beforeAll(async () => {
     body: { threshold: 1, title: 'Free bakery shirt' },
   })
   expect(rule.status, rule.text).toBe(201)
-  const [referral] = await query<{ code: string }>(
-    'select code from invites where referrer_member_id = ?',
+  const [referral] = await query<{ id: string; code: string }>(
+    'select id, code from invites where referrer_member_id = ?',
     ritaMember.memberId,
   )
   const ray = await joinJson(referral!.code, {
@@ -122,6 +124,7 @@ beforeAll(async () => {
     community,
     group,
     invite,
+    referral: referral!,
     needles: [
       'Penny Pending',
       'Penny answers kindly',
@@ -159,6 +162,48 @@ async function apiShows(role: Role, path: string, text: string) {
   const response = await call('GET', path, { token: role.token })
   return response.status === 200 && response.text.includes(text)
 }
+
+describe('a member’s referral link is read as referrals are', () => {
+  it('by the community’s admins only: a group admin neither lists, opens, measures nor compares it', async () => {
+    const c = world.community.id
+    const { id, code } = world.referral
+    const roleNamed = (name: string) => roles.find((role) => role.name === name)!
+    const linkCodes = async (role: Role) =>
+      (
+        await call('GET', `/api/communities/${c}/invites?limit=100`, { token: role.token })
+      ).json.data.map((invite: { code: string }) => invite.code)
+    const today = new Date().toISOString().slice(0, 10)
+    const compare = `/api/communities/${c}/stats/compare?links=${world.invite.id},${id}&from=${today}&to=${today}`
+
+    const admin = roleNamed('community admin')
+    expect(await linkCodes(admin)).toContain(code)
+    for (const path of [`/api/invites/${id}`, `/api/invites/${id}/stats`, compare]) {
+      expect(await apiRefusal(admin, 'GET', path), path).toBeNull()
+    }
+    expect((await page(`/admin/links/${id}`, admin.cookie)).status).toBe(200)
+
+    // Rita's link is hers: what it brought is her referrals, which a group admin does not read.
+    const groupAdmin = roleNamed('group admin')
+    const listed = await linkCodes(groupAdmin)
+    expect(listed).toContain(world.invite.code)
+    expect(listed).not.toContain(code)
+    expect(await apiRefusal(groupAdmin, 'GET', `/api/invites/${id}`)).toBe(403)
+    expect(await apiRefusal(groupAdmin, 'GET', `/api/invites/${id}/stats`)).toBe(403)
+    expect(await apiRefusal(groupAdmin, 'GET', compare)).toBe(404)
+    expect((await page(`/admin/links/${id}`, groupAdmin.cookie)).status).toBe(403)
+    expect((await page(`/admin/links/${id}/stats.csv`, groupAdmin.cookie)).status).toBe(403)
+    expect(
+      (
+        await page(
+          `/admin/communities/${c}/compare?links=${world.invite.id},${id}`,
+          groupAdmin.cookie,
+        )
+      ).status,
+    ).toBe(404)
+    // The community's own campaign links stay theirs to read.
+    expect(await apiRefusal(groupAdmin, 'GET', `/api/invites/${world.invite.id}/stats`)).toBeNull()
+  })
+})
 
 describe('the dashboard shows each admin exactly what the API allows them', () => {
   it('never shows on any page what the API would not show the same token', async () => {

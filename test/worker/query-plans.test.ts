@@ -235,15 +235,10 @@ describe('query plans of the request paths', () => {
     await getStats(db, { inviteId: invite.id }, { ...year, filters: allFilters })
     await getDashboardStats(db, { communityId: community.id }, year, '2026-12-31', allFilters)
     for (const telegram of [false, true]) {
-      await compareLinks(
-        db,
-        community.id,
-        [invite.id, 'inv_x'],
-        year,
-        '2026-12-31',
-        allFilters,
+      await compareLinks(db, community.id, [invite.id, 'inv_x'], year, '2026-12-31', allFilters, {
         telegram,
-      )
+        referralLinks: !telegram,
+      })
       await compareSources(db, community.id, ['flyer', '(none)'], year, '2026-12-31', {}, telegram)
     }
     // The dashboard's pages, each read in one batch (ids as subqueries of the page's own reads).

@@ -6,7 +6,7 @@ import type { FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { answerOf, changedNothing } from '../../middleware/audit-trail'
-import { assertCan, can, type Action } from '../../services/access'
+import { assertCan, can, inviteScope, type Action } from '../../services/access'
 import type { Invite } from '../../db/schema'
 import { communityOf, communityQuery, getCommunityOrThrow } from '../../services/communities'
 import { listGroupsQuery } from '../../services/groups'
@@ -206,7 +206,7 @@ export async function linkPage(
     groupRows,
     designRows,
   ])
-  const scope = { communityId: invite.communityId }
+  const scope = inviteScope(invite)
   assertCan(c.var.principal, access, scope, 'Invite')
   const onTelegram = linkTarget(invite, groups).some((group) => group.telegramChatId !== null)
   const stats = can(c.var.principal, 'stats.read', scope)
@@ -240,7 +240,7 @@ export async function linkPage(
 async function linkForm(c: Context<AppEnv>, fields: readonly (typeof LINK_FIELDS)[number][]) {
   const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
   // Named as the link, as one that does not exist is: another community's is no different.
-  assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId }, 'Invite')
+  assertCan(c.var.principal, 'invites.manage', inviteScope(invite), 'Invite')
   const community = await getCommunityOrThrow(c.var.db, invite.communityId)
   const now = new Date()
   const sent = parseLinkForm(lang(c), await readForm(c), fields, {
@@ -316,7 +316,7 @@ linksPages.post('/admin/links/:id/qr-design', async (c) => {
 /** The link of the path, once this admin may manage it (else 404 or 403, as the API answers). */
 async function manageableInvite(c: Context<AppEnv>, id: string): Promise<Invite> {
   const invite = await getInviteOrThrow(c.var.db, id)
-  assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId }, 'Invite')
+  assertCan(c.var.principal, 'invites.manage', inviteScope(invite), 'Invite')
   return invite
 }
 
@@ -340,7 +340,7 @@ async function chosenLogo(
 for (const action of ['archive', 'restore'] as const) {
   linksPages.post(`/admin/links/:id/${action}`, async (c) => {
     const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
-    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId }, 'Invite')
+    assertCan(c.var.principal, 'invites.manage', inviteScope(invite), 'Invite')
     answerOf(c, invite, await setInviteArchived(c.var.db, invite, action === 'archive', new Date()))
     const done = action === 'archive' ? 'archived' : 'restored'
     return c.redirect(inLanguage(c, withNotice(`/admin/links/${invite.id}`, done)), 303)
@@ -350,7 +350,7 @@ for (const action of ['archive', 'restore'] as const) {
 for (const action of ['revoke', 'rotate'] as const) {
   linksPages.post(`/admin/links/:id/${action}`, async (c) => {
     const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
-    assertCan(c.var.principal, 'invites.manage', { communityId: invite.communityId }, 'Invite')
+    assertCan(c.var.principal, 'invites.manage', inviteScope(invite), 'Invite')
     const now = new Date()
     const changed = answerOf(
       c,
@@ -385,7 +385,7 @@ linksPages.get('/admin/communities/:id/stats.csv', async (c) => {
 
 linksPages.get('/admin/links/:id/stats.csv', async (c) => {
   const invite = await getInviteOrThrow(c.var.db, idOrThrow(InviteId, c.req.param('id')))
-  assertCan(c.var.principal, 'stats.read', { communityId: invite.communityId }, 'Invite')
+  assertCan(c.var.principal, 'stats.read', inviteScope(invite), 'Invite')
   const view = await loadStatsView(c, { inviteId: invite.id }, '')
   return csvResponse(c, view, invite.code)
 })

@@ -72,7 +72,10 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
       ? await db
           .batch([
             ...page,
-            ...compareLinksQueries(db, id, linkIds, range, today, filters, telegram),
+            ...compareLinksQueries(db, id, linkIds, range, today, filters, {
+              telegram,
+              referralLinks: can(c.var.principal, 'referrals.read', scope),
+            }),
           ])
           .then(([community, invites, groups, ...rows]) => {
             // The community is named first if it is gone, then a link not of it.
