@@ -1,9 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
-import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import { PaginationQuerySchema, pageSchema, toPage } from '../lib/pagination'
 import {
   createInvite,
-  listInvites,
+  listInvitesQuery,
   revokeInvite,
   rotateInvite,
   updateInvite,
@@ -110,10 +110,10 @@ openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    const page = await listInvites(c.var.db, id, {
-      ...c.req.valid('query'),
-      referralLinks: can(c.var.principal, 'referrals.read', { communityId: id }),
-    })
+    const query = c.req.valid('query')
+    const referralLinks = can(c.var.principal, 'referrals.read', { communityId: id })
+    const rows = await listInvitesQuery(c.var.db, id, { ...query, referralLinks })
+    const page = toPage(rows, query.limit)
     const now = new Date()
     const telegram = await telegramLinksOfInvites(c, page.data)
     const data = page.data.map((invite) =>

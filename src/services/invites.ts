@@ -176,25 +176,16 @@ async function assertGroupInCommunity(db: Database, communityId: string, groupId
   }
 }
 
-/** A community's links, oldest first; archived ones only when asked for (`archived: true`). */
-export async function listInvites(
+/**
+ * A community's links, oldest first, for a batch: one row more than `limit` (see `toPage`).
+ * Archived ones only when asked for (`archived: true`); members' referral links unless left out
+ * (`referralLinks: false`, for those who do not read referrals: see `inviteScope`).
+ */
+export function listInvitesQuery(
   db: Database,
   communityId: string,
-  options: InviteListOptions,
-): Promise<Page<Invite>> {
-  return toPage(await listInvitesQuery(db, communityId, options), options.limit)
-}
-
-interface InviteListOptions {
-  cursor?: string
-  limit: number
-  archived?: boolean
-  /** Members' referral links too: only for those who read referrals (`inviteScope`). */
-  referralLinks?: boolean
-}
-
-/** `listInvites`' read, for a batch: one row more than `limit` (see `toPage`). */
-export function listInvitesQuery(db: Database, communityId: string, options: InviteListOptions) {
+  options: { cursor?: string; limit: number; archived?: boolean; referralLinks?: boolean },
+) {
   return db
     .select()
     .from(invites)

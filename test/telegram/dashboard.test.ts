@@ -328,3 +328,43 @@ describe('an announcement’s report', () => {
     expect(liste).toContain('und 1× in Telegram-Chats gepostet')
   })
 })
+
+describe('linking a group to a Telegram chat, as a newcomer tries it', () => {
+  it('a t.me link typed as a group’s chat link says how a Telegram chat is linked; the Telegram page says which chats are linked', async () => {
+    const world = await telegramCommunity()
+    const { cookie } = await signIn()
+    const settings = await page(`/admin/communities/${world.community.id}/settings`, cookie)
+    const refused = await post(`/admin/groups/${world.group.id}/chat-link`, cookie, {
+      _csrf: csrfOf(settings.text),
+      chatInviteUrl: 'https://t.me/+abc123',
+    })
+    expect(refused.status).toBe(400)
+    expect(refused.text).toContain('Chat invite links may point to')
+    expect(refused.text).toContain(
+      'A Telegram chat is linked through the bot instead: add the bot to the chat as an admin, then an owner picks this group for it on the Telegram page.',
+    )
+    // Another site's link is only refused: Telegram is no way there.
+    const elsewhere = await post(`/admin/groups/${world.group.id}/chat-link`, cookie, {
+      _csrf: csrfOf(settings.text),
+      chatInviteUrl: 'https://evil.example.com/x',
+    })
+    expect(elsewhere.text).not.toContain('through the bot')
+
+    const unlinked = newChatId(1)
+    await postUpdate(botStatusUpdate(unlinked, 'administrator'))
+    const telegram = await eventually(async () => {
+      const html = (await page('/admin/telegram', cookie)).text
+      expect(html).toContain(`value="${unlinked}"`)
+      return html
+    })
+    const rowOf = (chatId: number) => {
+      const start = telegram.indexOf(`id="telegram-chat${chatId}"`)
+      return telegram.slice(start, telegram.indexOf('</tr>', start))
+    }
+    // The linked chat's button changes its link; the other one's makes one.
+    expect(rowOf(world.chatId)).toContain('Change link</button>')
+    expect(rowOf(unlinked)).toContain('>Link</button>')
+    // The chat's id on a line of its own, not run into its title.
+    expect(rowOf(unlinked)).toContain(`<div class="muted small code">${unlinked}</div>`)
+  })
+})

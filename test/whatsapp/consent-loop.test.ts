@@ -119,7 +119,7 @@ describe('consent and hearing back, the whole loop over WhatsApp', () => {
     expect(events.map((event) => event.type)).toEqual(['member.joined', 'member.left'])
     await eventually(async () =>
       expect(await texts()).toContainEqual(
-        'Du bist abgemeldet und bekommst keine Nachrichten mehr von uns. Um sie wieder zu bekommen, schick hier START.',
+        'Du bist abgemeldet: Mit dieser Nummer bist du nicht mehr Mitglied bei uns und bekommst keine Nachrichten mehr von uns. Um zurückzukommen, schick hier START.',
       ),
     )
 

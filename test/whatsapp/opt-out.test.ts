@@ -295,7 +295,7 @@ describe('after a STOP, the chat and the status page name the same way back', ()
       return texts[0]!
     })
     expect(answer).toBe(
-      'You are unsubscribed and will get no more messages from us. To get them again, send START here.',
+      'You are unsubscribed: with this number you are no longer a member, and will get no more messages from us. To come back, send START here.',
     )
     // … and so does the status page, in either language, with a link that opens the chat with
     // the business number, START typed in.
@@ -406,7 +406,7 @@ describe('marketing messages stopped in WhatsApp itself come back only by a resu
     await notify(textNotification(phone, 'STOP', newWamid(), stoppedAt + 2))
     const [, stopped] = await newTexts(phone, before, 2)
     expect(stopped).toBe(
-      'You are unsubscribed and will get no more messages from us. You also stopped our marketing messages in WhatsApp itself: to get them again, allow them in WhatsApp: in this chat, tap our name, then turn “Offers and announcements” back on.',
+      'You are unsubscribed: with this number you are no longer a member, and will get no more messages from us. You also stopped our marketing messages in WhatsApp itself: to come back, allow them in WhatsApp: in this chat, tap our name, then turn “Offers and announcements” back on.',
     )
     expect(await heldInWhatsApp(phone)).toEqual([{ value: 'stop', held: 1 }])
 

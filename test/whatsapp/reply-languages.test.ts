@@ -38,7 +38,7 @@ describe('replies where the language is not known', () => {
     await notify(textNotification(stranger, 'STOP', newWamid(), seconds() - 1))
     const [, stopped] = await textsTo(stranger, 2)
     expect(stopped).toBe(
-      'Du bist abgemeldet und bekommst keine Nachrichten mehr von uns. Um sie wieder zu bekommen, schick hier START.\n\nYou are unsubscribed and will get no more messages from us. To get them again, send START here.',
+      'Du bist abgemeldet: Mit dieser Nummer bist du nicht mehr Mitglied bei uns und bekommst keine Nachrichten mehr von uns. Um zurückzukommen, schick hier START.\n\nYou are unsubscribed: with this number you are no longer a member, and will get no more messages from us. To come back, send START here.',
     )
     await notify(textNotification(stranger, 'START', newWamid(), seconds()))
     const [, , started] = await textsTo(stranger, 3)

@@ -335,6 +335,10 @@ describe('managing links in the dashboard', () => {
     expect(linkPage).toContain(
       `action="/admin/links/${invite.id}/rotate" class="inline" data-confirm="Give this link a new code?`,
     )
+    // So does archiving, which stops its page and QR codes until it is restored.
+    expect(linkPage).toContain(
+      `action="/admin/links/${invite.id}/archive" data-confirm="Archive this link? Its page and QR codes stop working until you restore it."`,
+    )
     const csrf = csrfOf(linkPage)
     const copied = await post(`/admin/links/${invite.id}/duplicate`, cookie, {
       _csrf: csrf,

@@ -17,7 +17,6 @@ import {
   findInviteByCode,
   findInviteWithCommunity,
   findLanding,
-  listInvites,
   listInvitesQuery,
   retiredCode,
   setInviteArchived,
@@ -195,7 +194,7 @@ describe('query plans of the request paths', () => {
       page,
     )
     await listGroups(db, community.id, page)
-    await listInvites(db, community.id, page)
+    await listInvitesQuery(db, community.id, { ...page, referralLinks: false })
     await getStats(db, { inviteId: invite.id }, { from: '2026-01-01', to: '2026-12-31' })
     await getStats(db, { communityId: community.id }, { from: '2026-01-01', to: '2026-12-31' })
     const year = { from: '2026-01-01', to: '2026-12-31', days: ['2026-01-01'] }

@@ -369,6 +369,8 @@ export const dashboardDe = {
   rewards: 'Verdiente Belohnungen',
   limit: 'Limit',
   confirmRevoke: 'Link zurückziehen? Seite und QR-Code funktionieren dann nicht mehr.',
+  confirmArchive:
+    'Link archivieren? Seite und QR-Codes funktionieren erst wieder, wenn du ihn wiederherstellst.',
   confirmRemove:
     'Dieses Mitglied von der Mitgliederliste nehmen? Es bekommt keine Nachrichten mehr, und sein Einladungslink hört auf zu funktionieren.',
   removeInChatYourself: {
@@ -413,7 +415,8 @@ export const dashboardDe = {
   validUntil: 'Gültig bis einschließlich',
   validUntilHint: 'Leer: ohne Ende. Endet um Mitternacht in der Zeitzone der Community.',
   maxUsesHint: 'Leer: unbegrenzt.',
-  maxUsesAtLeast: (n: string) => `Schon ${n}-mal genutzt: mindestens ${n}.`,
+  maxUsesAtLeast: (n: string) =>
+    n === '1' ? 'Schon einmal genutzt: mindestens 1.' : `Schon ${n}-mal genutzt: mindestens ${n}.`,
   codeChangeHint:
     'Ein neuer Code ersetzt den jetzigen: der alte Link und seine gedruckten QR-Codes funktionieren dann nicht mehr.',
   inThePast: 'Dieser Tag liegt in der Vergangenheit.',

@@ -339,6 +339,7 @@ export const dashboardEn: Words = {
   rewards: 'Rewards earned',
   limit: 'limit',
   confirmRevoke: 'Revoke this link? Its page and QR code stop working.',
+  confirmArchive: 'Archive this link? Its page and QR codes stop working until you restore it.',
   confirmRemove:
     'Take this member off the member list? They get no more messages and their invite link stops working.',
   removeInChatYourself: {
@@ -383,7 +384,8 @@ export const dashboardEn: Words = {
   validUntil: 'Valid until (inclusive)',
   validUntilHint: 'Empty: no end. Ends at midnight in the community’s time zone.',
   maxUsesHint: 'Empty: no limit.',
-  maxUsesAtLeast: (n) => `Used ${n} times already: at least ${n}.`,
+  maxUsesAtLeast: (n) =>
+    n === '1' ? 'Used once already: at least 1.' : `Used ${n} times already: at least ${n}.`,
   codeChangeHint:
     'A new code replaces the current one: the old link and its printed QR codes stop working.',
   inThePast: 'This day is in the past.',

@@ -36,6 +36,7 @@ const de = {
   notLinked: 'nicht verknüpft',
   connectedNotice: 'Webhook gesetzt.',
   link: 'Verknüpfen',
+  relink: 'Verknüpfung ändern',
   linked: 'Gruppe mit dem Chat verknüpft.',
   refused: {
     telegram_chat_not_administered:
@@ -148,6 +149,7 @@ const en: typeof de = {
   notLinked: 'not linked',
   connectedNotice: 'Webhook set.',
   link: 'Link',
+  relink: 'Change link',
   linked: 'Group linked to the chat.',
   refused: {
     telegram_chat_not_administered:

@@ -64,6 +64,8 @@ export const teamDe = {
   groupName: 'Name der Gruppe',
   chatInviteUrl: 'Einladungslink des Chats (optional)',
   addGroupButton: 'Gruppe anlegen',
+  telegramChatsLinkedByBot:
+    'Ein Telegram-Chat wird stattdessen über den Bot verknüpft: Füge den Bot dem Chat als Admin hinzu, dann wählt ein Owner auf der Telegram-Seite diese Gruppe dafür aus.',
   chatHostOnly: (hosts: string) => `Einladungslinks von Chats sind nur auf ${hosts} möglich.`,
   chatLinksHeading: 'Wohin der Beitritt führt',
   chatLinksText:

@@ -60,6 +60,8 @@ export const teamEn: TeamWords = {
   groupName: 'Group name',
   chatInviteUrl: 'The chat’s invite link (optional)',
   addGroupButton: 'Add group',
+  telegramChatsLinkedByBot:
+    'A Telegram chat is linked through the bot instead: add the bot to the chat as an admin, then an owner picks this group for it on the Telegram page.',
   chatHostOnly: (hosts) => `Chat invite links may point to ${hosts} only.`,
   chatLinksHeading: 'Where joining leads',
   chatLinksText:

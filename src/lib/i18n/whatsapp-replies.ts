@@ -67,7 +67,7 @@ const de = (keywords: ChatKeywords) => ({
     'Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Bitte melde dich über den Einladungslink neu an.',
   /** `heldInWhatsApp`: the number also stopped our marketing messages in WhatsApp itself. */
   stopped: (heldInWhatsApp: boolean) =>
-    `Du bist abgemeldet und bekommst keine Nachrichten mehr von uns. ${heldInWhatsApp ? `Du hast unsere Werbenachrichten auch in WhatsApp selbst gestoppt: Um sie wieder zu bekommen, ${ALLOW_IN_WHATSAPP.de}` : `Um sie wieder zu bekommen, schick hier ${keywords.start}.`}`,
+    `Du bist abgemeldet: Mit dieser Nummer bist du nicht mehr Mitglied bei uns und bekommst keine Nachrichten mehr von uns. ${heldInWhatsApp ? `Du hast unsere Werbenachrichten auch in WhatsApp selbst gestoppt: Um zurückzukommen, ${ALLOW_IN_WHATSAPP.de}` : `Um zurückzukommen, schick hier ${keywords.start}.`}`,
   started: `Willkommen zurück: Du bekommst wieder Nachrichten von uns. Mit ${keywords.stop} meldest du dich ab.`,
   /** A START while the number's stop was made in WhatsApp itself: it changes nothing. */
   startHeld: `${keywords.start} hebt das nicht auf: Du hast Werbenachrichten von uns in WhatsApp selbst gestoppt. Um sie wieder zu bekommen, ${ALLOW_IN_WHATSAPP.de}`,
@@ -91,7 +91,7 @@ const en: typeof de = (keywords) => ({
   codeUnknown:
     'This code has expired or belongs to another number. Please sign up again through the invite link.',
   stopped: (heldInWhatsApp) =>
-    `You are unsubscribed and will get no more messages from us. ${heldInWhatsApp ? `You also stopped our marketing messages in WhatsApp itself: to get them again, ${ALLOW_IN_WHATSAPP.en}` : `To get them again, send ${keywords.start} here.`}`,
+    `You are unsubscribed: with this number you are no longer a member, and will get no more messages from us. ${heldInWhatsApp ? `You also stopped our marketing messages in WhatsApp itself: to come back, ${ALLOW_IN_WHATSAPP.en}` : `To come back, send ${keywords.start} here.`}`,
   started: `Welcome back: you will get our messages again. Reply ${keywords.stop} to unsubscribe.`,
   startHeld: `${keywords.start} does not undo this: you stopped marketing messages from us in WhatsApp itself. To get them again, ${ALLOW_IN_WHATSAPP.en}`,
   startedNoMembership: `Your unsubscribe is lifted, but this number has no membership ${keywords.start} could bring back: to become a member again, sign up through an invite link.`,

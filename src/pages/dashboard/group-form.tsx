@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../env'
 import { communityFor } from '../../api/community-scope'
 import { ApiError } from '../../lib/errors'
@@ -6,6 +6,7 @@ import { fieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { TEAM_WORDS } from '../../lib/i18n'
 import { assertAllowedUrls } from '../../lib/urls'
+import { telegramConfig } from '../../lib/config'
 import { CreateGroupSchema } from '../../schemas/groups'
 import { HttpsUrlSchema } from '../../schemas/common'
 import { assertCan } from '../../services/access'
@@ -37,8 +38,8 @@ groupFormPages.post('/admin/communities/:id/groups', async (c) => {
     assertAllowedUrls(parsed.data, c.var.config)
   } catch (error) {
     if (!(error instanceof ApiError)) throw error
-    const hosts = TEAM_WORDS[lang(c)].chatHostOnly(c.var.config.CHAT_INVITE_HOSTS.join(', '))
-    return settingsPage(c, id, undefined, { values, errors: { chatInviteUrl: hosts } })
+    const errors = { chatInviteUrl: chatLinkRefusal(c, values.chatInviteUrl) }
+    return settingsPage(c, id, undefined, { values, errors })
   }
   try {
     await createGroup(c.var.db, community, parsed.data, new Date())
@@ -49,6 +50,19 @@ groupFormPages.post('/admin/communities/:id/groups', async (c) => {
   }
   return c.redirect(inLanguage(c, withNotice(`/admin/communities/${id}/settings`, 'created')), 303)
 })
+
+/**
+ * Why a chat link was refused: the hosts it may point to and, for a Telegram link where Telegram
+ * is set up, the way a Telegram chat is linked instead (the bot in the chat, the Telegram page).
+ */
+function chatLinkRefusal(c: Context<AppEnv>, typed: string | undefined): string {
+  const t = TEAM_WORDS[lang(c)]
+  const hosts = t.chatHostOnly(c.var.config.CHAT_INVITE_HOSTS.join(', '))
+  const telegramLink = /^(https?:\/\/)?(www\.)?(t|telegram)\.me\//i.test(typed?.trim() ?? '')
+  return telegramLink && telegramConfig(c.var.config)
+    ? `${hosts} ${t.telegramChatsLinkedByBot}`
+    : hosts
+}
 
 const GroupId = z.string().regex(idPattern('grp'))
 /** The one field of `UpdateGroupSchema` that the form sends, checked the same way. */
@@ -79,7 +93,7 @@ groupFormPages.post('/admin/groups/:id/chat-link', async (c) => {
     assertAllowedUrls(parsed.data, c.var.config)
   } catch (error) {
     if (!(error instanceof ApiError)) throw error
-    return refused(TEAM_WORDS[lang(c)].chatHostOnly(c.var.config.CHAT_INVITE_HOSTS.join(', ')))
+    return refused(chatLinkRefusal(c, typed))
   }
   // Saved again as it was: nothing to write, and nothing for the audit log.
   if (parsed.data.chatInviteUrl === group.chatInviteUrl) changedNothing(c)

@@ -210,7 +210,11 @@ export function ManageLink(props: {
       </section>
       <section id="archive">
         {invite.archivedAt && <p>{t.archivedNote}</p>}
-        <form method="post" action={props.actionPath(invite.archivedAt ? 'restore' : 'archive')}>
+        <form
+          method="post"
+          action={props.actionPath(invite.archivedAt ? 'restore' : 'archive')}
+          data-confirm={invite.archivedAt ? undefined : t.confirmArchive}
+        >
           <Csrf token={props.csrf} />
           <button type="submit" class="secondary">
             {invite.archivedAt ? t.restore : t.archive}

@@ -91,8 +91,8 @@ export function TelegramPage(props: TelegramView) {
               {props.chats.map(({ chat, groupId, missing }) => (
                 <tr>
                   <td data-label={t.chat}>
-                    <bdi id={`telegram-chat${chat.chatId}`}>{chat.title}</bdi>{' '}
-                    <span class="muted code">{chat.chatId}</span>
+                    <bdi id={`telegram-chat${chat.chatId}`}>{chat.title}</bdi>
+                    <div class="muted small code">{chat.chatId}</div>
                   </td>
                   <td data-label={t.botStatus}>{t.botStatuses[chat.botStatus]}</td>
                   <td data-label={t.missing}>
@@ -118,7 +118,7 @@ export function TelegramPage(props: TelegramView) {
                         ))}
                       </select>{' '}
                       <button type="submit" aria-describedby={`telegram-chat${chat.chatId}`}>
-                        {t.link}
+                        {groupId === null ? t.link : t.relink}
                       </button>
                     </form>
                   </td>
