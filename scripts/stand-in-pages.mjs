@@ -155,6 +155,26 @@ ${refresh}`,
   )
 }
 
+/** What a mail system would write from a `join.approved` or `join.rejected` event. */
+function decisionMail({ language, to, decision }) {
+  const german = language === 'de'
+  const name = esc(to.name)
+  const community = esc(decision.communityName)
+  const reason = decision.reason
+    ? `<p>${german ? 'Begründung' : 'Reason'}: ${esc(decision.reason)}</p>`
+    : ''
+  if (decision.approved) {
+    return german
+      ? `<p>Hallo ${name}, deine Anfrage bei ${community} ist angenommen: Willkommen!</p>`
+      : `<p>Hello ${name}, your request to join ${community} was approved: welcome!</p>`
+  }
+  return (
+    (german
+      ? `<p>Hallo ${name}, deine Anfrage bei ${community} wurde abgelehnt.</p>`
+      : `<p>Hello ${name}, your request to join ${community} was declined.</p>`) + reason
+  )
+}
+
 export function outboxPage({ mails, workerUrl }) {
   const list = [...mails]
     .reverse()
@@ -164,11 +184,13 @@ export function outboxPage({ mails, workerUrl }) {
 <dt>Subject</dt><dd>${esc(mail.subject)}</dd>
 <dt>Received</dt><dd>${time(mail.at)}</dd></dl>
 ${
-  mail.language === 'de'
-    ? `<p>Hallo ${esc(mail.to.name)}, bitte bestätige deine Anmeldung: ${webLink(mail.confirmUrl)}</p>
+  mail.decision
+    ? decisionMail(mail)
+    : mail.language === 'de'
+      ? `<p>Hallo ${esc(mail.to.name)}, bitte bestätige deine Anmeldung: ${webLink(mail.confirmUrl)}</p>
 <p class="muted">Gültig bis ${esc(moment(mail.expiresAt, 'de', mail.timeZone))}. Der Link öffnet eine Seite mit einem
 Knopf; erst der Knopf bestätigt.</p>`
-    : `<p>Hello ${esc(mail.to.name)}, please confirm your sign-up: ${webLink(mail.confirmUrl)}</p>
+      : `<p>Hello ${esc(mail.to.name)}, please confirm your sign-up: ${webLink(mail.confirmUrl)}</p>
 <p class="muted">Valid until ${esc(moment(mail.expiresAt, 'en', mail.timeZone))}. The link opens a page with a
 button; only the button confirms.</p>`
 }
@@ -179,7 +201,8 @@ button; only the button confirms.</p>`
     'E-mail outbox',
     `<h1>E-mail outbox</h1>
 <p class="muted">The e-mails the Worker asked your mail system to send: each
-<code>member.confirmation_requested</code> event, delivered as a signed webhook. Events leave the
+<code>member.confirmation_requested</code> event, and each <code>join.approved</code> and
+<code>join.rejected</code> to a confirmed address, delivered as signed webhooks. Events leave the
 Worker's outbox when the cron runs (every minute under <code>npm run dev</code>).</p>
 <form method="post" action="/cron"><button>Run the cron now</button></form>
 ${list || '<p>No e-mails yet. Sign up with an e-mail address, then run the cron.</p>'}

@@ -224,6 +224,25 @@ export async function startStandIns({
         joinRequestId: data.joinRequestId,
       })
       log(`✉ e-mail to ${data.name} <${data.email}>: ${data.confirmUrl}  (see the outbox)`)
+    } else if (
+      (payload.type === 'join.approved' || payload.type === 'join.rejected') &&
+      data.email
+    ) {
+      // The decision, told by mail to a confirmed address, in the language of the sign-up.
+      const german = data.language !== 'en'
+      const approved = payload.type === 'join.approved'
+      keep(mails, {
+        id,
+        at: Date.now(),
+        language: german ? 'de' : 'en',
+        to: { name: data.name, email: data.email },
+        subject: german
+          ? `Deine Anfrage bei ${data.communityName}: ${approved ? 'angenommen' : 'abgelehnt'}`
+          : `Your request to join ${data.communityName}: ${approved ? 'approved' : 'declined'}`,
+        decision: { approved, reason: data.reason ?? null, communityName: data.communityName },
+        joinRequestId: data.joinRequestId,
+      })
+      log(`✉ e-mail to ${data.name} <${data.email}>: ${payload.type}  (see the outbox)`)
     } else if (payload.type === 'announcement.message') {
       const to = data.recipient ?? {}
       if (to.phone) {

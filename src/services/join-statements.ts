@@ -33,7 +33,7 @@ export interface JoinTarget {
 export const APPLICANT_FIELDS = `'name', r.name,
   'email', case when r.email_confirmed_at is not null and not (c.consent = 'double'
     and r.email_consent_method is 'single_opt_in') then r.email end,
-  'communityName', c.name`
+  'communityName', c.name, 'language', r.language`
 
 /** A decision's WhatsApp notice waits this long for its own request's try before the cron job's. */
 export const NOTICE_GRACE_MS = 60_000

@@ -165,6 +165,65 @@ describe('npm run dev, with its local stand-ins', () => {
   })
 })
 
+describe('npm run dev, an admin deciding', () => {
+  it('tells a confirmed e-mail address the decision through the outbox, in the sign-up’s language', async () => {
+    const community = await api('POST', '/api/communities', {
+      name: 'Stand-in Closed Circle',
+      description: 'Made by the stand-ins test',
+      visibility: 'closed',
+    })
+    const invite = await api('POST', `/api/communities/${community.id}/invites`, {})
+    const mailsTo = async (email: string) =>
+      (
+        (await (await fetch(`${standIns}/outbox.json`)).json()) as Array<{
+          to: { email: string }
+          subject: string
+        }>
+      ).filter((mail) => mail.to.email === email)
+    const runCron = async () =>
+      fetch(`${standIns}/cron`, { method: 'POST', headers: { 'content-type': 'application/json' } })
+    const decided: Array<[string, 'approve' | 'reject', string]> = [
+      ['Grace', 'approve', 'Your request to join Stand-in Closed Circle: approved'],
+      ['Hopper', 'reject', 'Your request to join Stand-in Closed Circle: declined'],
+    ]
+    for (const [name, action, subject] of decided) {
+      const email = `${name.toLowerCase()}-${Date.now()}@example.com`
+      const joined = await join(invite.code, { name, email })
+      await runCron()
+      const [confirmation] = await eventually(async () => {
+        const mails = (await (await fetch(`${standIns}/outbox.json`)).json()) as Array<{
+          to: { email: string }
+          confirmUrl?: string
+        }>
+        const found = mails.filter((mail) => mail.to.email === email && mail.confirmUrl)
+        expect(found).toHaveLength(1)
+        return found
+      })
+      await fetch(confirmation!.confirmUrl!, { method: 'POST', headers: { origin: base } })
+      await api(
+        'POST',
+        `/api/join-requests/${joined.joinRequestId}/${action}`,
+        action === 'reject' ? { reason: 'The circle is full' } : undefined,
+      )
+      await runCron()
+      const told = await eventually(async () => {
+        const mails = (await mailsTo(email)).filter((mail) => mail.subject === subject)
+        expect(mails).toHaveLength(1)
+        return mails[0]!
+      })
+      expect(told.subject).toBe(subject)
+    }
+    const outbox = await text(`${standIns}/outbox`)
+    expect(outbox).toContain(
+      'Hello Grace, your request to join Stand-in Closed Circle was approved',
+    )
+    expect(outbox).toContain(
+      'Hello Hopper, your request to join Stand-in Closed Circle was declined.',
+    )
+    expect(outbox).toContain('Reason: The circle is full')
+  })
+})
+
 describe('npm run dev, announcing', () => {
   it('sends an announcement as a WhatsApp message to the member’s phone, and counts it delivered and read', async () => {
     const { community, invite } = await newCommunity('Stand-in Announcers')
