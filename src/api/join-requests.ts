@@ -70,7 +70,7 @@ openapi(
     tags,
     summary: 'Approve a request: the person becomes a member',
     description:
-      'Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`).',
+      'Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`, `language`).',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: RequestParams },
     responses: {
@@ -174,7 +174,7 @@ openapi(
     tags,
     summary: 'Reject a request, optionally with a reason the person sees',
     description:
-      'Rejecting twice is harmless. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text with the reason within 24 hours of their own message, later only with `WHATSAPP_REJECTED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.rejected` event (with `name`, `email`, `communityName`, `reason`).',
+      'Rejecting twice is harmless. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text with the reason within 24 hours of their own message, later only with `WHATSAPP_REJECTED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.rejected` event (with `name`, `email`, `communityName`, `language`, `reason`).',
     security: bearerSecurity,
     request: {
       query: NoQuerySchema,

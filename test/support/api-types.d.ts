@@ -232,7 +232,7 @@ export interface paths {
   '/api/join-requests/{id}/approve': {
     /**
      * Approve a request: the person becomes a member
-     * @description Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`, `language`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['approveJoinRequest']
   }
@@ -246,7 +246,7 @@ export interface paths {
   '/api/join-requests/{id}/reject': {
     /**
      * Reject a request, optionally with a reason the person sees
-     * @description Rejecting twice is harmless. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text with the reason within 24 hours of their own message, later only with `WHATSAPP_REJECTED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.rejected` event (with `name`, `email`, `communityName`, `reason`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description Rejecting twice is harmless. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text with the reason within 24 hours of their own message, later only with `WHATSAPP_REJECTED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.rejected` event (with `name`, `email`, `communityName`, `language`, `reason`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['rejectJoinRequest']
   }
@@ -5272,7 +5272,7 @@ export interface operations {
   }
   /**
    * Approve a request: the person becomes a member
-   * @description Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`, `language`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   approveJoinRequest: {
     parameters: {
@@ -5467,7 +5467,7 @@ export interface operations {
   }
   /**
    * Reject a request, optionally with a reason the person sees
-   * @description Rejecting twice is harmless. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text with the reason within 24 hours of their own message, later only with `WHATSAPP_REJECTED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.rejected` event (with `name`, `email`, `communityName`, `reason`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description Rejecting twice is harmless. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text with the reason within 24 hours of their own message, later only with `WHATSAPP_REJECTED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.rejected` event (with `name`, `email`, `communityName`, `language`, `reason`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   rejectJoinRequest: {
     parameters: {
