@@ -146,21 +146,28 @@ describe('the chart', () => {
 })
 
 describe('period, time zone and CSV', () => {
-  it('refuses a back-to-front or over-long custom range with a clear 400', async () => {
+  it('shows a back-to-front or over-long custom range corrected, and says so above the figures', async () => {
     const community = await createCommunity()
     const { cookie } = await signIn()
     const backwards = await page(
       `/admin/communities/${community.id}?period=custom&from=2026-05-02&to=2026-05-01`,
       cookie,
     )
-    expect(backwards.status).toBe(400)
-    expect(backwards.text).toContain('The period ends before it begins.')
+    expect(backwards.status).toBe(200)
+    expect(backwards.text).toContain(
+      'The period you chose ended before it began: it is shown the right way round.',
+    )
+    expect(backwards.text).toContain('id="range-from" name="from" type="date" value="2026-05-01"')
+    expect(backwards.text).toContain('id="range-to" name="to" type="date" value="2026-05-02"')
     const long = await page(
       `/admin/communities/${community.id}?period=custom&from=2024-01-01&to=2026-01-01`,
       cookie,
     )
-    expect(long.status).toBe(400)
-    expect(long.text).toContain('At most 366 days at once.')
+    expect(long.status).toBe(200)
+    expect(long.text).toContain('At most 366 days at once: the 366 days up to its end are shown.')
+    expect(long.text).toContain('id="range-from" name="from" type="date" value="2025-01-01"')
+    // The community's page around it stays: its tabs, and the way back to every other view.
+    expect(long.text).toContain(`href="/admin/communities/${community.id}/settings"`)
     const nonsense = await page(
       `/admin/communities/${community.id}?period=lots&tz=Mars/Base`,
       cookie,

@@ -30,9 +30,9 @@ export const dashboardDe = {
   confirmRotate:
     'Dem Link einen neuen Code geben? Der alte Link und bereits gedruckte oder geteilte QR-Codes führen dann nicht mehr hierher.',
   skipChart: 'Diagramm überspringen',
-  rangeBackwards: 'Der Zeitraum endet vor seinem Beginn. Wähle ein „Von“ vor dem „Bis“.',
+  rangeBackwards: 'Der gewählte Zeitraum endete vor seinem Beginn: Er wird richtig herum gezeigt.',
   rangeTooLong: (days: number) =>
-    `Höchstens ${days} Tage auf einmal. Wähle einen kürzeren Zeitraum.`,
+    `Höchstens ${days} Tage auf einmal: Gezeigt werden die ${days} Tage bis zu seinem Ende.`,
   ruleDaily: (time: string) => `täglich um ${time}`,
   ruleWeekly: (days: string, time: string) => `wöchentlich ${days} um ${time}`,
   ruleMonthly: (day: string, time: string) => `monatlich am ${day}. um ${time}`,

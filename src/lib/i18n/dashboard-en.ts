@@ -24,8 +24,8 @@ export const dashboardEn: Words = {
   confirmRotate:
     'Give this link a new code? The old link and QR codes already printed or shared stop leading here.',
   skipChart: 'Skip the chart',
-  rangeBackwards: 'The period ends before it begins. Choose a “From” before the “To”.',
-  rangeTooLong: (days) => `At most ${days} days at once. Choose a shorter period.`,
+  rangeBackwards: 'The period you chose ended before it began: it is shown the right way round.',
+  rangeTooLong: (days) => `At most ${days} days at once: the ${days} days up to its end are shown.`,
   ruleDaily: (time) => `daily at ${time}`,
   ruleWeekly: (days, time) => `weekly on ${days} at ${time}`,
   ruleMonthly: (day, time) => `monthly on day ${day} at ${time}`,

@@ -1,7 +1,6 @@
 import type { Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
-import { ApiError } from '../../lib/errors'
 import { addDays } from '../../lib/time'
 import { TimeZoneSchema } from '../../schemas/common'
 import { StatsDay } from '../../schemas/stats'
@@ -39,7 +38,9 @@ export function everyDay(from: string, to: string): string[] {
 /**
  * The period the stats views show, from the page's query: the last 7, 30 (the default) or 90
  * days up to today in the admin's time zone, or a custom range of days. A custom range that is
- * back to front or longer than a year is refused with a 400 that says so.
+ * back to front is shown the right way round, and one longer than a year as the year up to its
+ * end; either way the page says so above its figures (`corrected`), rather than showing an error
+ * in place of the page.
  */
 export function statsRange(c: Context<AppEnv>, now: Date): ResolvedRange {
   const query = RangeQuery.parse({
@@ -50,13 +51,19 @@ export function statsRange(c: Context<AppEnv>, now: Date): ResolvedRange {
   })
   const today = todayIn(query.tz, now)
   if (query.period === 'custom' && (query.from || query.to)) {
-    const to = query.to ?? today
-    const from = query.from ?? addDays(to, -29)
     const t = words(lang(c))
-    if (from > to) throw new ApiError('validation_failed', t.rangeBackwards, { localized: true })
-    if (from < addDays(to, -(MAX_DAYS - 1)))
-      throw new ApiError('validation_failed', t.rangeTooLong(MAX_DAYS), { localized: true })
-    return { from, to, period: 'custom', tz: query.tz, days: everyDay(from, to) }
+    let to = query.to ?? today
+    let from = query.from ?? addDays(to, -29)
+    let corrected: string | undefined
+    if (from > to) {
+      ;[from, to] = [to, from]
+      corrected = t.rangeBackwards
+    }
+    if (from < addDays(to, -(MAX_DAYS - 1))) {
+      from = addDays(to, -(MAX_DAYS - 1))
+      corrected = t.rangeTooLong(MAX_DAYS)
+    }
+    return { from, to, period: 'custom', tz: query.tz, days: everyDay(from, to), corrected }
   }
   const period = query.period === 'custom' ? '30' : query.period
   const from = addDays(today, -(Number(period) - 1))

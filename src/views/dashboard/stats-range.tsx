@@ -27,6 +27,8 @@ export interface ResolvedRange {
   tz: string
   /** Every day of the period, oldest first. */
   days: string[]
+  /** How a custom range asked for was corrected to the one shown (back to front, too long). */
+  corrected?: string
 }
 
 /** The query string that shows `range` again, for links and the CSV export. */
@@ -106,6 +108,11 @@ export function RangePicker(props: {
           </button>
         </span>
       </form>
+      {range.corrected && (
+        <p class="warn" role="status">
+          {range.corrected}
+        </p>
+      )}
       <p class="muted">
         {t.shownPeriod(range.days.length)}{' '}
         <a href={props.csvHref} download>
