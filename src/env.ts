@@ -28,5 +28,7 @@ export type AppEnv = {
     viewedApprovals: Map<string, number>
     /** Set by `changedNothing`: the audit log records no entry for this request. */
     changedNothing: boolean | undefined
+    /** Set by `auditTarget`: what a dashboard form made, for its entry in the audit log. */
+    auditTarget: string | undefined
   }
 }

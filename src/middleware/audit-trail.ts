@@ -177,10 +177,20 @@ async function created(c: Context<AppEnv>): Promise<{ id?: string; communityId?:
   }
 }
 
-/** The id a dashboard redirect leads to after a creation (`/admin/links/inv_…`). */
+/**
+ * The id a dashboard redirect leads to after a creation: in its path (`/admin/links/inv_…`) or
+ * its query (`…/announcements?scheduled=ann_…`), never the community it is in, which is not what
+ * was made.
+ */
 function redirectedTo(c: Context<AppEnv>): string | undefined {
   const location = c.res.headers.get('location') ?? ''
-  return new RegExp(`/([a-z]{2,3}_${ID})(?:[/?]|$)`).exec(location)?.[1]
+  const ids = location.matchAll(new RegExp(`[/=]([a-z]{2,3}_${ID})(?=[/?&#]|$)`, 'g'))
+  return [...ids].map((match) => match[1]!).find((id) => !id.startsWith('cmt_'))
+}
+
+/** Names what a dashboard form made that its answer does not lead to, for the audit log. */
+export function auditTarget(c: { set: (key: 'auditTarget', value: string) => void }, id: string) {
+  c.set('auditTarget', id)
 }
 
 /**
@@ -241,7 +251,10 @@ export function auditTrail() {
     if (c.error || c.res.status >= 400 || c.var.changedNothing) return
     const action = typeof found.action === 'string' ? found.action : found.action(groups.verb!)
     const actor = c.var.principal
-    let targetId: string | null = groups.target ?? redirectedTo(c) ?? null
+    // A change of its settings is about the community itself.
+    const itself = action === 'settings.changed' ? groups.community : undefined
+    let targetId: string | null =
+      groups.target ?? c.var.auditTarget ?? redirectedTo(c) ?? itself ?? null
     if (found.community === 'answer') {
       const answer = await created(c)
       communityId = answer.communityId

@@ -178,7 +178,35 @@ describe('the audit log records who changed what', () => {
       role: 'community_admin',
     })
     expect(invited.status).toBe(200)
-    await entryFor(community.id, 'teammate.invited')
+    // The entry names the invitation the form made (nothing in the answer's address says it).
+    const [invitation] = await query<{ id: string }>(
+      'select id from team_invitations where community_id = ?',
+      community.id,
+    )
+    await entryFor(community.id, 'teammate.invited', invitation!.id)
+    // An announcement scheduled on the dashboard names the announcement, not its community.
+    const announcements = await page(`/admin/communities/${community.id}/announcements`, cookie)
+    const scheduled = await post(`/admin/communities/${community.id}/announcements`, cookie, {
+      _csrf: csrfOf(announcements.text),
+      body: 'Hello from the dashboard',
+      sendAt: '2031-01-01T10:00',
+    })
+    expect(scheduled.status, scheduled.text).toBe(303)
+    const [announcement] = await query<{ id: string }>(
+      'select id from announcements where community_id = ?',
+      community.id,
+    )
+    await entryFor(community.id, 'announcement.scheduled', announcement!.id)
+    // Settings saved on the dashboard are about the community itself.
+    const settings = await page(`/admin/communities/${community.id}/settings`, cookie)
+    const saved = await post(`/admin/communities/${community.id}/settings`, cookie, {
+      _csrf: csrfOf(settings.text),
+      name: community.name,
+      description: 'Changed on the dashboard',
+      visibility: 'open',
+    })
+    expect(saved.status, saved.text).toBe(303)
+    await entryFor(community.id, 'settings.changed', community.id)
     const accepted = await confirm(shownLink(invited.text))
     expect(accepted.status).toBe(303)
     const [token] = await query<{ id: string }>(
