@@ -198,6 +198,9 @@ const TELEGRAM_CSV_COLUMNS = [
   'telegram_consent_proof',
 ] as const
 
+/** Last, so that the columns before keep their places: the groups' names, as people read them. */
+const NAMES_CSV_COLUMNS = ['group_names'] as const
+
 /** Members per page of the CSV export: one query each, so a million members take 1,000. */
 export const EXPORT_PAGE = 1000
 
@@ -219,7 +222,11 @@ export function exportMembersCsv(
     async pull(controller) {
       if (!started) {
         started = true
-        const columns = options.telegram ? [...CSV_COLUMNS, ...TELEGRAM_CSV_COLUMNS] : CSV_COLUMNS
+        const columns = [
+          ...CSV_COLUMNS,
+          ...(options.telegram ? TELEGRAM_CSV_COLUMNS : []),
+          ...NAMES_CSV_COLUMNS,
+        ]
         controller.enqueue(encoder.encode(csvLine(columns) + '\r\n'))
       }
       const rows = await db
@@ -228,6 +235,9 @@ export function exportMembersCsv(
           groups: sql<
             string | null
           >`(select group_concat(${groupMembers.groupId}, ' ') from ${groupMembers} where ${groupMembers.memberId} = ${members.id})`,
+          // Spelled out: drizzle writes a column here without its table, and groups has an id too.
+          groupNames: sql<string | null>`(select group_concat(g.name, '; ') from group_members gm
+            join groups g on g.id = gm.group_id where gm.member_id = members.id)`,
         })
         .from(members)
         .where(
@@ -235,7 +245,7 @@ export function exportMembersCsv(
         )
         .orderBy(asc(members.id))
         .limit(EXPORT_PAGE)
-      const lines = rows.map(({ member, groups }) =>
+      const lines = rows.map(({ member, groups, groupNames }) =>
         csvLine([
           member.id,
           member.name,
@@ -264,6 +274,7 @@ export function exportMembersCsv(
                 member.telegramConsentProof ?? '',
               ]
             : []),
+          groupNames ?? '',
         ]),
       )
       if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('\r\n') + '\r\n'))

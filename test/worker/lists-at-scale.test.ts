@@ -99,11 +99,23 @@ describe('members: list, CSV export and search at any size', () => {
     )
     const csv = await call('GET', `/api/communities/${community.id}/members.csv`)
     const [header, ...rows] = csv.text.trim().split('\r\n')
-    const groupsColumn = header!.split(',').indexOf('groups')
+    const columns = header!.split(',')
+    const groupsColumn = columns.indexOf('groups')
+    // Their names too, last, so that every column before keeps its place.
+    expect(columns.at(-1)).toBe('group_names')
+    const groupNames = (
+      (await call('GET', `/api/communities/${community.id}/groups`)).json.data as Array<{
+        name: string
+      }>
+    )
+      .map((g) => g.name)
+      .sort()
     expect(rows).toHaveLength(150)
     for (const row of rows) {
-      const groups = row.split(',')[groupsColumn]!.split(' ').sort()
+      const cells = row.split(',')
+      const groups = cells[groupsColumn]!.split(' ').sort()
       expect(groups).toEqual([announcement, group.id].sort())
+      expect(cells.at(-1)!.split('; ').sort()).toEqual(groupNames)
     }
   })
 

@@ -300,7 +300,7 @@ export const dashboardDe = {
   answers: 'Antworten',
   search: 'Suchen',
   remove: 'Entfernen',
-  exportCsv: 'CSV exportieren',
+  exportCsv: 'Alle Mitglieder exportieren (CSV)',
   consentMode: 'Einwilligung',
   reached: 'Zugestellt',
   sentCount: 'Gesendet',

@@ -277,7 +277,7 @@ export const dashboardEn: Words = {
   answers: 'Answers',
   search: 'Search',
   remove: 'Remove',
-  exportCsv: 'Export CSV',
+  exportCsv: 'Export all members (CSV)',
   consentMode: 'Consent',
   reached: 'Delivered',
   sentCount: 'Sent',
