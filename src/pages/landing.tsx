@@ -26,10 +26,12 @@ landingApp.get('/i/:code', async (c) => {
   const t = MESSAGES[lang]
   const db = c.get('db')
   const landing = code === null ? null : await getLanding(db, code)
-  const errorPage = (status: 404 | 410, title: string, text: string) =>
-    c.html(<ErrorPage lang={lang} nonce={cspNonce(c)} title={title} text={text} />, status, {
-      'content-language': lang,
-    })
+  const errorPage = (status: 404 | 410, title: string, text: string, community?: string) =>
+    c.html(
+      <ErrorPage lang={lang} nonce={cspNonce(c)} title={title} text={text} community={community} />,
+      status,
+      { 'content-language': lang },
+    )
   if (!landing) {
     const retired = code === null ? null : await retiredCode(db, code)
     if (retired === null) return errorPage(404, t.notFoundTitle, t.notFoundText)
@@ -38,7 +40,12 @@ landingApp.get('/i/:code', async (c) => {
   const now = new Date()
   const status = inviteStatus(landing.invite, now)
   if (status !== 'active')
-    return errorPage(410, t.goneTitle, inviteGoneText(t, status, landing.invite))
+    return errorPage(
+      410,
+      t.goneTitle,
+      inviteGoneText(t, status, landing.invite),
+      landing.community.name,
+    )
 
   const userAgent = c.req.header('user-agent') ?? ''
   const referrer = referrerHost(c.req.header('referer'))

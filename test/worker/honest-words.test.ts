@@ -68,6 +68,8 @@ describe('leaving says what it does, and how to leave the chat itself', () => {
     expect(personal.status).toBe(410)
     expect(textOf(personal.text)).toContain(MESSAGES.en.referralGoneText)
     expect(personal.text).not.toContain(MESSAGES.en.revokedText)
+    // It says which community it was for, so that whoever holds it knows whom to ask.
+    expect(personal.text).toContain(`It was an invite to <bdi>${community.name}</bdi>.`)
   })
 })
 

@@ -23,6 +23,7 @@ export const de = {
     'Was hier stand, gibt es nicht (mehr): Vielleicht wurde es gelöscht, oder der Link ist unvollständig.',
   backToDashboard: 'Zum Dashboard',
   goneTitle: 'Dieser Link gilt nicht mehr',
+  goneInviteTo: (name: string) => `Er war eine Einladung zu ${name}.`,
   revokedText: 'Die Admins haben diesen Einladungslink zurückgezogen. Frag nach einem neuen Link.',
   /** A member's personal link, revoked: ended with their membership, or withdrawn by the admins. */
   referralGoneText:

@@ -24,6 +24,7 @@ export const en: Messages = {
     'What was here does not exist (any more): it may have been deleted, or the link is incomplete.',
   backToDashboard: 'To the dashboard',
   goneTitle: 'This link no longer works',
+  goneInviteTo: (name) => `It was an invite to ${name}.`,
   revokedText: 'The admins have withdrawn this invite link. Ask for a new one.',
   referralGoneText:
     'This was a member’s personal invite link. It no longer works because they are no longer a member or the admins withdrew it. Ask for a new one.',
