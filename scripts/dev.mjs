@@ -23,6 +23,8 @@ import { LOCAL_TELEGRAM } from './telegram-stand-in.mjs'
 import { runWranglerForJson, spawnWrangler } from './wrangler.mjs'
 
 const DEFAULT_PORT = 8787
+/** wrangler's own default for the debugger, taken if free. */
+const DEFAULT_INSPECTOR_PORT = 9229
 
 if (!existsSync('.dev.vars')) {
   copyFileSync('.dev.vars.example', '.dev.vars')
@@ -46,6 +48,11 @@ if (process.env.SEED !== '0') {
 
 const askedPort = Number(optionValue(args, ['--port', '-p'])) || undefined
 const port = askedPort ?? (await firstFreePort(DEFAULT_PORT))
+// The debugger's port too: another `wrangler dev` on this machine holds 9229 otherwise, and this
+// one would fail to start.
+const inspectorPort = optionValue(args, ['--inspector-port'])
+  ? undefined
+  : await firstFreePort(DEFAULT_INSPECTOR_PORT)
 const baseUrl = (process.env.PUBLIC_BASE_URL ?? devVars.PUBLIC_BASE_URL ?? '').replace(/\/+$/, '')
 const publicBaseUrl = baseUrl || `http://localhost:${port}`
 const local = `http://localhost:${port}`
@@ -105,6 +112,7 @@ const devArgs = [
   'dev',
   ...args,
   ...(askedPort === undefined ? ['--port', String(port)] : []),
+  ...(inspectorPort === undefined ? [] : ['--inspector-port', String(inspectorPort)]),
   '--var',
   `PUBLIC_BASE_URL:${publicBaseUrl}`,
   // The local stand-ins speak plain http on loopback.
