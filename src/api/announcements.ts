@@ -42,6 +42,8 @@ import {
 import { declaredOperations, defineOperation } from './operation'
 import type { Context } from 'hono'
 import { answerOf } from '../middleware/audit-trail'
+import { dispatchDueAnnouncements } from '../services/delivery/claim'
+import { logError } from '../lib/log'
 
 export const announcementsApi = new OpenAPIHono<AppEnv>()
 const openapi = declaredOperations(announcementsApi)
@@ -296,7 +298,7 @@ openapi(
     access: { action: 'announcements.manage', on: 'announcement' },
     tags,
     summary:
-      'Send now: the next cron run (within a minute) sends it. While a run is still sending or stalled, 409 names that run and how to resume or cancel it',
+      'Send now: its run starts at once (or, should that fail, with the next cron run within a minute). While a run is still sending or stalled, 409 names that run and how to resume or cancel it',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: AnnouncementParams },
     responses: {
@@ -310,13 +312,30 @@ openapi(
     },
   }),
   async (c) => {
-    const { announcement } = c.var
-    return c.json(
-      await detailed(c, await sendAnnouncementNow(c.var.db, announcement, new Date())),
-      200,
-    )
+    return c.json(await detailed(c, await sendNow(c, c.var.announcement)), 200)
   },
 )
+
+/**
+ * Send now, for the API and the dashboard alike: the announcement is due at once, and its run
+ * starts right after the answer (`waitUntil`) rather than at the next cron run. It is the cron
+ * job's own claim, leased and unique per announcement and time, so whichever of the two comes
+ * first starts the run, once; should this one fail or its Worker stop, the cron job does it.
+ */
+export async function sendNow(
+  c: Pick<Context<AppEnv>, 'var' | 'env' | 'executionCtx'>,
+  announcement: Announcement,
+): Promise<Announcement> {
+  const now = new Date()
+  const due = await sendAnnouncementNow(c.var.db, announcement, now)
+  const { DELIVERY_CHANNEL } = c.var.config
+  c.executionCtx.waitUntil(
+    dispatchDueAnnouncements(c.var.deferredDb, c.env.DELIVERY_QUEUE, now, DELIVERY_CHANNEL).catch(
+      (error: unknown) => logError({ job: 'send now', announcement: announcement.id }, error),
+    ),
+  )
+  return due
+}
 
 openapi(
   defineOperation({

@@ -419,12 +419,17 @@ describe('the dashboard shows each admin exactly what the API allows them', () =
       const announcement = await call('POST', `/api/communities/${c}/announcements`, {
         body: { body: 'Throwaway announcement', sendAt: '2031-02-01T10:00:00Z' },
       })
+      // Another to cancel: one sent now starts sending at once, and is no longer cancelled.
+      const later = await call('POST', `/api/communities/${c}/announcements`, {
+        body: { body: 'Throwaway announcement to cancel', sendAt: '2031-02-01T10:00:00Z' },
+      })
       const admin = await createToken({ role: 'group_admin', groupId: world.group.id })
       return {
         invite: invite.id,
         request: pending.json.joinRequestId as string,
         member: member.memberId,
         announcement: announcement.json.id as string,
+        later: later.json.id as string,
         admin: admin.id,
       }
     }
@@ -536,9 +541,9 @@ describe('the dashboard shows each admin exactly what the API allows them', () =
       {
         name: 'cancel an announcement',
         page: () => `/admin/communities/${c}/announcements`,
-        form: (f) => `/admin/announcements/${f.announcement}/cancel`,
+        form: (f) => `/admin/announcements/${f.later}/cancel`,
         fields: {},
-        api: (f) => ['POST', `/api/announcements/${f.announcement}/cancel`],
+        api: (f) => ['POST', `/api/announcements/${f.later}/cancel`],
       },
       {
         name: 'add a webhook endpoint',

@@ -36,6 +36,8 @@ import { communityOf, communityQuery } from '../../services/communities'
 import { toPage } from '../../lib/pagination'
 import { listGroupsQuery } from '../../services/groups'
 import { communityFor } from '../../api/community-scope'
+import { sendNow } from '../../api/announcements'
+import type { Announcement } from '../../db/schema'
 import { words } from '../../views/dashboard/shell'
 import { AnnouncementsPage, type ListedAnnouncement } from '../../views/dashboard/announcements'
 import type { ComposeState } from '../../views/dashboard/announcement-form'
@@ -180,9 +182,11 @@ announcementsPages.post('/admin/communities/:id/announcements', async (c) => {
 })
 
 const ACTIONS = {
-  'send-now': sendAnnouncementNow,
-  cancel: cancelAnnouncement,
-  resume: resumeAnnouncement,
+  'send-now': (c: Context<AppEnv>, announcement: Announcement) => sendNow(c, announcement),
+  cancel: (c: Context<AppEnv>, announcement: Announcement) =>
+    cancelAnnouncement(c.var.db, announcement, new Date()),
+  resume: (c: Context<AppEnv>, announcement: Announcement) =>
+    resumeAnnouncement(c.var.db, announcement, new Date()),
 } as const
 
 /** What the list says after each action, at the top of the page it comes back to. */
@@ -200,7 +204,7 @@ for (const action of ['send-now', 'cancel', 'resume'] as const) {
       { communityId: announcement.communityId },
       'Announcement',
     )
-    answerOf(c, announcement, await ACTIONS[action](c.var.db, announcement, new Date()))
+    answerOf(c, announcement, await ACTIONS[action](c, announcement))
     const list = inLanguage(c, `/admin/communities/${announcement.communityId}/announcements`)
     return c.redirect(withNotice(list, DONE_BY_ACTION[action]), 303)
   })
