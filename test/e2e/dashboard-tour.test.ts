@@ -156,6 +156,16 @@ describe('the dashboard of the seeded demo', () => {
       page.locator('button[value^="reject:"]').first().click(),
     ])
     expect(await page.locator('button[value^="reject:"]').count()).toBe(waiting - 1)
+    // "Alle auswählen" ticks every request's box at once, and unticks them again.
+    const selectAll = page.getByLabel('Alle auswählen')
+    await selectAll.check()
+    const boxes = page.locator('input[name=ids]')
+    expect(await boxes.count()).toBeGreaterThan(1)
+    const ticked = () =>
+      boxes.evaluateAll((all) => all.filter((box) => (box as HTMLInputElement).checked).length)
+    expect(await ticked()).toBe(await boxes.count())
+    await selectAll.uncheck()
+    expect(await ticked()).toBe(0)
     await page.close()
   })
 

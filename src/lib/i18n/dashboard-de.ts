@@ -55,6 +55,7 @@ export const dashboardDe = {
     'WhatsApp verrät uns nicht, wer in einer Gruppe ist. Bei WhatsApp-Gruppen stammen Beitritte, Mitgliederzahlen, Bindung und Austritte hier aus unserem Anmeldeformular, unserer Austrittsseite und den Antworten der Mitglieder auf unsere Nachrichten, nicht aus dem Chat selbst.',
   nextAnnouncement: 'Nächste Ankündigung',
   select: 'Auswählen',
+  selectAll: 'Alle auswählen',
   signedInAs: 'Angemeldet als',
   noSource: 'ohne Quelle',
   unknownCountry: 'unbekannt',

@@ -47,6 +47,7 @@ export const dashboardEn: Words = {
     'WhatsApp does not tell us who is in a group. For WhatsApp groups, the joins, member counts, retention and leaves here come from our own sign-up form, our leave page and members’ replies to our messages, not from the chat itself.',
   nextAnnouncement: 'Next announcement',
   select: 'Select',
+  selectAll: 'Select all',
   signedInAs: 'Signed in as',
   noSource: 'no source',
   unknownCountry: 'unknown',

@@ -89,6 +89,7 @@ const de = {
   approveSelected: 'Ausgewählte annehmen',
   declineSelected: 'Ausgewählte ablehnen',
   select: 'Auswählen',
+  selectAll: 'Alle auswählen',
   noTelegramRequests: 'Keine offenen Anfragen über Telegram.',
   requestStatuses: {
     pending: 'offen',
@@ -164,6 +165,7 @@ const en: typeof de = {
   approveSelected: 'Approve selected',
   declineSelected: 'Decline selected',
   select: 'Select',
+  selectAll: 'Select all',
   noTelegramRequests: 'No open requests from Telegram.',
   requestStatuses: {
     pending: 'pending',

@@ -20,6 +20,7 @@ import {
  */
 const decisionWords = (t: Words, cooldownDays: number): DecisionWords => ({
   select: t.select,
+  selectAll: t.selectAll,
   approve: t.approve,
   refuse: t.reject,
   approveSelected: t.approveSelected,

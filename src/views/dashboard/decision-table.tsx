@@ -17,6 +17,7 @@ export interface DecisionRow {
 /** The two decisions: a request is approved, or rejected (web) or declined (Telegram). */
 export interface DecisionWords {
   select: string
+  selectAll: string
   approve: string
   refuse: string
   approveSelected: string
@@ -99,6 +100,10 @@ export function BulkDecisionBar(props: {
   const { words } = props
   return (
     <div class="bulk">
+      {/* Shown by the page's script, which alone can tick every box of the form. */}
+      <label class="select-all" hidden data-select-all>
+        <input type="checkbox" /> {words.selectAll}
+      </label>
       {props.reason && (
         <>
           <label for="reason">{props.reason}</label>

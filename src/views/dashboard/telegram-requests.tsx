@@ -28,6 +28,7 @@ function DecisionNotice(props: { lang: Lang; outcome: TelegramOutcome }) {
 /** Telegram's words for the two decisions. */
 const decisionWords = (t: ReturnType<typeof telegramDashboardWords>): DecisionWords => ({
   select: t.select,
+  selectAll: t.selectAll,
   approve: t.approve,
   refuse: t.decline,
   approveSelected: t.approveSelected,
