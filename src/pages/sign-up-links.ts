@@ -92,6 +92,7 @@ export async function confirmationView(
     whatsappQr: svg ? `data:image/svg+xml;base64,${base64(new TextEncoder().encode(svg))}` : null,
     whatsappSent,
     emailSent,
+    emailTo: email ? request.email : null,
     phoneUnavailable: phone && !whatsappUrl && !whatsappSent,
     emailUnavailable: email && !emailSent,
     // A sign-up confirmed by one contact no longer expires; its other contact may follow later.

@@ -13,6 +13,8 @@ export interface ConfirmationView {
   whatsappSent: boolean
   /** True only when something sends the e-mail: the operator's mail system hears of it. */
   emailSent: boolean
+  /** Where it goes: the address as typed, so that a typo shows before the wait for it does. */
+  emailTo: string | null
   /** A contact waiting for its proof that nothing configured here can carry. */
   phoneUnavailable: boolean
   emailUnavailable: boolean
@@ -71,7 +73,12 @@ function ProofSteps(props: {
         </>
       )}
       {confirmation.whatsappSent && <p>{t.confirmWhatsAppSentText}</p>}
-      {confirmation.emailSent && <p>{t.confirmEmailText}</p>}
+      {confirmation.emailSent && confirmation.emailTo && (
+        <p>
+          <WithUserText sentence={t.confirmEmailText} value={confirmation.emailTo} />{' '}
+          {t.confirmEmailWrongAddress}
+        </p>
+      )}
       {(confirmation.phoneUnavailable || confirmation.emailUnavailable) && (
         <p>{confirmInstead(t, confirmation)}</p>
       )}

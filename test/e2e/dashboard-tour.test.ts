@@ -162,7 +162,9 @@ describe('the dashboard of the seeded demo', () => {
     const boxes = page.locator('input[name=ids]')
     expect(await boxes.count()).toBeGreaterThan(1)
     const ticked = () =>
-      boxes.evaluateAll((all) => all.filter((box) => (box as HTMLInputElement).checked).length)
+      boxes.evaluateAll(
+        (all) => all.filter((box) => (box as unknown as { checked: boolean }).checked).length,
+      )
     expect(await ticked()).toBe(await boxes.count())
     await selectAll.uncheck()
     expect(await ticked()).toBe(0)

@@ -193,7 +193,7 @@ describe('day one with npm run dev, every flow finished in a browser', () => {
     await page.getByRole('button', { name: 'Join now' }).click()
     await expect.poll(() => heading(page)).toBe('Please confirm your sign-up')
     expect(await page.locator('main').textContent()).toContain(
-      'An e-mail with a confirmation link is on its way to you.',
+      `An e-mail with a confirmation link is on its way to ${email}.`,
     )
     await snap(page, 'email-1-status')
     const statusUrl = page.url()

@@ -125,7 +125,9 @@ describe('npm run dev, with its local stand-ins', () => {
     const joined = await join(invite.code, { name: 'Ada', email })
     expect(joined.confirmation.emailSent).toBe(true)
     const status = `${joined.statusUrl}?lang=en`
-    expect(await text(status)).toContain('An e-mail with a confirmation link is on its way to you.')
+    expect(await text(status)).toContain(
+      `An e-mail with a confirmation link is on its way to <bdi>${email}</bdi>.`,
+    )
 
     // Events leave the Worker with the cron: the outbox page's button fires it.
     const cron = await fetch(`${standIns}/cron`, {

@@ -46,13 +46,17 @@ const NO_WHATSAPP = { WHATSAPP_BUSINESS_NUMBER: '' }
 describe('the status page of an unconfirmed sign-up', () => {
   it('says an e-mail was sent when the mail system hears of the sign-up', async () => {
     const { invite } = await signUpPlace(['member.confirmation_requested'])
-    const joined = await joinJson(invite.code, { name: 'Mia', email: `mia-${Date.now()}@ex.com` })
+    const email = `mia-${Date.now()}@ex.com`
+    const joined = await joinJson(invite.code, { name: 'Mia', email })
     expect(joined.json.confirmation.emailSent).toBe(true)
     const en = await statusPage(joined.json.statusUrl, 'en')
-    expect(en).toContain('An e-mail with a confirmation link is on its way to you.')
+    // To the address as typed, so that a typo shows at once.
+    expect(en).toContain(
+      `An e-mail with a confirmation link is on its way to ${email} . Not your address? Sign up again with the right one.`,
+    )
     expect(en).not.toContain('No e-mails are sent from here')
     const de = await statusPage(joined.json.statusUrl, 'de')
-    expect(de).toContain('Eine E-Mail mit einem Bestätigungslink ist auf dem Weg zu dir.')
+    expect(de).toContain(`Eine E-Mail mit einem Bestätigungslink ist auf dem Weg an ${email} .`)
   })
 
   it('counts an endpoint for every event, but not one for other events or one removed', async () => {

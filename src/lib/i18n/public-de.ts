@@ -149,7 +149,9 @@ export const de = {
   confirmPrefill: (community: string, code: string) =>
     `Ich möchte der Community ${community} beitreten. Code: ${code}`,
   confirmQrAlt: 'QR-Code, der WhatsApp mit der Bestätigung öffnet',
-  confirmEmailText: 'Eine E-Mail mit einem Bestätigungslink ist auf dem Weg zu dir.',
+  confirmEmailText: (address: string) =>
+    `Eine E-Mail mit einem Bestätigungslink ist auf dem Weg an ${address}.`,
+  confirmEmailWrongAddress: 'Nicht deine Adresse? Melde dich mit der richtigen noch einmal an.',
   confirmWhatsAppSentText:
     'Wir haben dir eine WhatsApp-Nachricht geschickt: Tippe darin auf den Knopf, um zu bestätigen.',
   confirmNoWhatsAppText: 'Deine Nummer lässt sich hier nicht per WhatsApp bestätigen.',

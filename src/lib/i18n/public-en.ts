@@ -137,7 +137,8 @@ export const en: Messages = {
   confirmPrefill: (community: string, code: string) =>
     `I want to join the community ${community}. Code: ${code}`,
   confirmQrAlt: 'QR code that opens WhatsApp with the confirmation',
-  confirmEmailText: 'An e-mail with a confirmation link is on its way to you.',
+  confirmEmailText: (address) => `An e-mail with a confirmation link is on its way to ${address}.`,
+  confirmEmailWrongAddress: 'Not your address? Sign up again with the right one.',
   confirmWhatsAppSentText: 'We have sent you a WhatsApp message: tap its button to confirm.',
   confirmNoWhatsAppText: 'Your number cannot be confirmed by WhatsApp here.',
   confirmNoEmailText:
