@@ -73,17 +73,20 @@ export function LandingPage(props: LandingPageProps) {
             <bdi>{community.description}</bdi>
           </p>
         )}
-        <p>
-          <span class="badge">
-            {/* WhatsApp does not tell us who is in its groups: only who signed up through us.
+        {/* No count at all rather than a "0" that tells the first visitors nobody came. */}
+        {memberCount > 0 && (
+          <p>
+            <span class="badge">
+              {/* WhatsApp does not tell us who is in its groups: only who signed up through us.
                 Telegram does, where a group of the community is in a chat the bot administers. */}
-            {landing.groups.every((group) => group.telegramChatId === null)
-              ? t.signedUpThroughUs(formatNumber(lang, memberCount))
-              : memberCount === 1
-                ? `1 ${t.member}`
-                : t.members(formatNumber(lang, memberCount))}
-          </span>
-        </p>
+              {landing.groups.every((group) => group.telegramChatId === null)
+                ? t.signedUpThroughUs(formatNumber(lang, memberCount))
+                : memberCount === 1
+                  ? `1 ${t.member}`
+                  : t.members(formatNumber(lang, memberCount))}
+            </span>
+          </p>
+        )}
         <p class="muted">{community.visibility === 'open' ? t.openCommunity : t.closedCommunity}</p>
         <a class="cta" href={joinUrl}>
           {community.visibility === 'open' ? t.join : t.requestToJoin}

@@ -79,7 +79,7 @@ describe('an announcement’s report per recipient', () => {
     expect(report.status).toBe(200)
     expect(report.text).toContain('All (4)')
     expect(report.text).toContain('failed (3)')
-    expect(report.text).toContain('Why deliveries failed')
+    expect(report.text).toContain('Why some did not get it')
     expect(report.text).toContain('Reached Rita')
 
     const failedOnly = await page(`/admin/announcements/${id}?status=failed`, cookie)

@@ -449,7 +449,7 @@ export const dashboardDe = {
   },
   allRecipients: 'Alle',
   filterRecipients: 'Nach Status filtern',
-  failureReasons: 'Warum Zustellungen scheiterten',
+  failureReasons: 'Warum manche sie nicht bekommen haben',
   recipientsCsv: 'Empfänger als CSV',
   failureReason: 'Grund',
   run: 'Durchlauf',

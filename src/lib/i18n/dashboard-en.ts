@@ -417,7 +417,7 @@ export const dashboardEn: Words = {
   },
   allRecipients: 'All',
   filterRecipients: 'Filter by status',
-  failureReasons: 'Why deliveries failed',
+  failureReasons: 'Why some did not get it',
   recipientsCsv: 'Recipients as CSV',
   failureReason: 'Reason',
   run: 'Run',
