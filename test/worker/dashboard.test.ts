@@ -197,6 +197,33 @@ describe('dashboard: campaign links', () => {
     expect(after).not.toContain('>New code</button>')
   })
 
+  it('shows a new community its first steps, each ticked once taken, and none once they are', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const steps = async () => {
+      const html = (await page(`/admin/communities/${community.id}`, cookie)).text
+      if (!html.includes('<h2>Get started</h2>')) return null
+      const list = html.slice(html.indexOf('<h2>Get started</h2>'), html.indexOf('</ol>'))
+      return [...list.matchAll(/<li( class="done")?>/g)].map((match) => Boolean(match[1]))
+    }
+    expect(await steps()).toEqual([false, false, false])
+    const overview = (await page(`/admin/communities/${community.id}`, cookie)).text
+    expect(overview).toContain(
+      `href="/admin/communities/${community.id}/settings#where-joining-leads"`,
+    )
+    const settings = (await page(`/admin/communities/${community.id}/settings`, cookie)).text
+    expect(settings).toContain('id="where-joining-leads"')
+    await createInvite(community.id, { label: 'Poster' })
+    expect(await steps()).toEqual([false, true, false])
+    const groups = await call('GET', `/api/communities/${community.id}/groups`)
+    const announcement = groups.json.data.find((g: { kind: string }) => g.kind === 'announcement')
+    const linked = await call('PATCH', `/api/groups/${announcement.id}`, {
+      body: { chatInviteUrl: 'https://chat.whatsapp.com/FirstStepsGroup01' },
+    })
+    expect(linked.status, linked.text).toBe(200)
+    expect(await steps()).toBeNull()
+  })
+
   it('offers an expired or used-up link to be opened again or revoked, not a new code', async () => {
     const community = await createCommunity()
     const { cookie } = await signIn()

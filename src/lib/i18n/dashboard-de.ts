@@ -248,6 +248,13 @@ export const dashboardDe = {
   groups: 'Gruppen',
   members: 'Mitglieder',
   approvals: 'Freigaben',
+  getStarted: 'Erste Schritte',
+  stepDone: 'erledigt:',
+  stepChat:
+    'Leg fest, wohin der Beitritt führt: den Einladungslink deiner WhatsApp-Gruppe, unter Einstellungen',
+  stepLink:
+    'Leg deinen ersten Kampagnen-Link an, für einen Kanal (ein Plakat, ein Post, ein Partner)',
+  stepShare: 'Teile ihn: Öffne den Link, um ihn zu kopieren oder seinen QR-Code zu laden',
   untoldTitle: 'Nicht per WhatsApp benachrichtigt',
   untoldLead:
     'Diese Personen haben von deiner Entscheidung der letzten 30 Tage keine WhatsApp-Nachricht erhalten. Ihre Statusseite zeigt sie trotzdem; erreiche sie auf anderem Weg, wenn du kannst.',

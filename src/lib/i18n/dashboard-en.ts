@@ -225,6 +225,11 @@ export const dashboardEn: Words = {
   groups: 'Groups',
   members: 'Members',
   approvals: 'Approvals',
+  getStarted: 'Get started',
+  stepDone: 'done:',
+  stepChat: 'Say where joining leads: your WhatsApp group’s invite link, under Settings',
+  stepLink: 'Make your first campaign link, for one channel (a poster, a post, a partner)',
+  stepShare: 'Share it: open the link to copy it or to download its QR code',
   untoldTitle: 'Not told on WhatsApp',
   untoldLead:
     'These people did not get a WhatsApp message about your decision of the last 30 days. Their status page shows it all the same; reach them another way if you can.',

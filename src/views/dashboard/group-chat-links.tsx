@@ -30,7 +30,7 @@ export function GroupChatLinks(props: {
   const t = words(props.lang)
   return (
     <>
-      <h3>{tt.chatLinksHeading}</h3>
+      <h3 id="where-joining-leads">{tt.chatLinksHeading}</h3>
       <p class="muted">{tt.chatLinksText}</p>
       {props.groups.map((group) => {
         const form = props.refused?.groupId === group.id ? props.refused.form : undefined

@@ -1,4 +1,5 @@
 import type { Group, Invite, InviteQrDesign, TelegramInviteLink } from '../../db/schema'
+import type { Child } from 'hono/jsx'
 import type { Lang } from '../../lib/i18n'
 import type { InviteStatus } from '../../services/invites'
 import { GroupsTable, words } from './shell'
@@ -51,6 +52,48 @@ export interface OverviewView {
   } | null
 }
 
+/**
+ * The first steps of a community that has not taken them yet, for who may take them: say where
+ * joining leads (a group's chat link, or its Telegram chat), make a first campaign link, share it.
+ * Each step done is ticked; once the first two are, the card is gone.
+ */
+function GetStarted(props: {
+  lang: Lang
+  href: (path: string) => string
+  communityId: string
+  chat: boolean
+  link: boolean
+}) {
+  const t = words(props.lang)
+  if (props.chat && props.link) return null
+  const step = (done: boolean, text: Child) => (
+    <li class={done ? 'done' : undefined}>
+      <span aria-hidden="true">{done ? '✓' : '○'}</span>{' '}
+      {done && <span class="sr-only">{t.stepDone}</span>}
+      {text}
+    </li>
+  )
+  return (
+    <section class="get-started">
+      <h2>{t.getStarted}</h2>
+      <ol>
+        {step(
+          props.chat,
+          <a
+            href={props.href(
+              `/admin/communities/${props.communityId}/settings#where-joining-leads`,
+            )}
+          >
+            {t.stepChat}
+          </a>,
+        )}
+        {step(props.link, <a href="#new-link">{t.stepLink}</a>)}
+        {step(false, t.stepShare)}
+      </ol>
+    </section>
+  )
+}
+
 /** A community's overview: a new link, its stats, its campaign links, groups and referrals. */
 export function CommunityOverview(props: OverviewView) {
   const l = props.lang
@@ -59,6 +102,17 @@ export function CommunityOverview(props: OverviewView) {
   return (
     <>
       <RefusedSummary lang={l} forms={[{ form: props.newLink?.form }]} />
+      {props.newLink && links && !links.archived && (
+        <GetStarted
+          lang={l}
+          href={props.href}
+          communityId={id}
+          chat={props.newLink.groups.some(
+            (group) => group.chatInviteUrl !== null || group.telegramChatId !== null,
+          )}
+          link={links.campaign.length > 0}
+        />
+      )}
       {props.newLink && (
         <NewLinkForm
           lang={l}
