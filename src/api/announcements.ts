@@ -317,10 +317,13 @@ openapi(
 )
 
 /**
- * Send now, for the API and the dashboard alike: the announcement is due at once, and its run
- * starts right after the answer (`waitUntil`) rather than at the next cron run. It is the cron
- * job's own claim, leased and unique per announcement and time, so whichever of the two comes
- * first starts the run, once; should this one fail or its Worker stop, the cron job does it.
+ * Send now, for the API and the dashboard alike: the announcement is due at once, and a one-off's
+ * run starts right after the answer (`waitUntil`) rather than at the next cron run. It is the
+ * cron job's own claim, leased and unique per announcement and time, so whichever of the two
+ * comes first starts the run, once; should this one fail or its Worker stop, the cron job does
+ * it. A repeating announcement waits for the cron job: its run released at once, it would be
+ * scheduled again within the second, and a second press (or a cancel meant to stop the first)
+ * would start another run.
  */
 export async function sendNow(
   c: Pick<Context<AppEnv>, 'var' | 'env' | 'executionCtx'>,
@@ -328,6 +331,7 @@ export async function sendNow(
 ): Promise<Announcement> {
   const now = new Date()
   const due = await sendAnnouncementNow(c.var.db, announcement, now)
+  if (due.repeatCron) return due
   const { DELIVERY_CHANNEL } = c.var.config
   c.executionCtx.waitUntil(
     dispatchDueAnnouncements(c.var.deferredDb, c.env.DELIVERY_QUEUE, now, DELIVERY_CHANNEL).catch(

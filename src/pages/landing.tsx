@@ -44,7 +44,11 @@ landingApp.get('/i/:code', async (c) => {
       410,
       t.goneTitle,
       inviteGoneText(t, status, landing.invite),
-      landing.community.name,
+      // Named only where the link ended by its own terms (its date, its uses): one the admins
+      // withdrew may have leaked, and a member's own link would tie them to the community.
+      (status === 'expired' || status === 'used_up') && !landing.invite.referrerMemberId
+        ? landing.community.name
+        : undefined,
     )
 
   const userAgent = c.req.header('user-agent') ?? ''

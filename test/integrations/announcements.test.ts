@@ -277,6 +277,28 @@ describe('managing announcements', () => {
     expect(cancelled.json).toMatchObject({ status: 'cancelled', nextRunAt: null })
   })
 
+  it('a repeating announcement sent now twice in a row, then cancelled, reaches everyone once', async () => {
+    const { community } = await communityWith(['Ada'])
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Weekly news', repeat: { cron: '0 18 * * 5', timezone: 'Europe/Berlin' } },
+    })
+    expect(created.status, created.text).toBe(201)
+    for (let press = 0; press < 2; press++) {
+      const now = await call('POST', `/api/announcements/${created.json.id}/send-now`)
+      expect(now.status, now.text).toBe(200)
+    }
+    await runCron(new Date(Date.now() + 1000))
+    await settled(created.json.id, { sent: 1 })
+    const runs = await query('select id from dispatches where announcement_id = ?', created.json.id)
+    expect(runs).toHaveLength(1)
+    // Cancelled once the run went out: nothing more is sent, by the cron job either.
+    expect((await call('POST', `/api/announcements/${created.json.id}/cancel`)).status).toBe(200)
+    await runCron(new Date(Date.now() + 120_000))
+    expect(
+      await query('select id from dispatches where announcement_id = ?', created.json.id),
+    ).toHaveLength(1)
+  })
+
   it('sends to the members of the chosen groups, each once', async () => {
     const community = await createCommunity()
     const runners = (

@@ -112,10 +112,13 @@ describe('comparing a Telegram link with a WhatsApp link', () => {
     const at = `/admin/communities/${community.id}/compare`
     const { text, trips } = await measured(`${at}?links=${poster.id},${flyer.id}`, cookie)
     expect(trips).toBeLessThanOrEqual(2)
-    expect(compareRow(text, 'Sent on to the chat by our form')).toEqual(['1 | 100%', '–'])
+    expect(compareRow(text, 'Sent on to the chat by our form')).toEqual([
+      '1 | 100% of “Confirmed”',
+      '–',
+    ])
     expect(compareRow(text, 'Join requests')[0]).toBe('1')
     expect(compareRow(text, 'Joins')[0]).toBe('3 verified by Telegram ✓ Telegram | Not known yet.')
-    expect(compareRow(text, 'Joins')[1]).toMatch(/^2 \| 100%$/)
+    expect(compareRow(text, 'Joins')[1]).toMatch(/^2 \| 100% of “Confirmed”$/)
     expect(text).toContain('✓ Telegram: joins, retention and leaves as Telegram itself reported')
     expect(text).toContain('<th scope="col">Joined (verified by Telegram)</th>')
     const sources = await measured(`${at}?sources=poster,flyer`, cookie)

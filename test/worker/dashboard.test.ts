@@ -203,7 +203,7 @@ describe('dashboard: campaign links', () => {
     const steps = async () => {
       const html = (await page(`/admin/communities/${community.id}`, cookie)).text
       if (!html.includes('<h2>Get started</h2>')) return null
-      const list = html.slice(html.indexOf('<h2>Get started</h2>'), html.indexOf('</ol>'))
+      const list = html.slice(html.indexOf('<h2>Get started</h2>'), html.indexOf('</ul>'))
       return [...list.matchAll(/<li( class="done")?>/g)].map((match) => Boolean(match[1]))
     }
     expect(await steps()).toEqual([false, false, false])

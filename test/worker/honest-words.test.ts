@@ -68,8 +68,8 @@ describe('leaving says what it does, and how to leave the chat itself', () => {
     expect(personal.status).toBe(410)
     expect(textOf(personal.text)).toContain(MESSAGES.en.referralGoneText)
     expect(personal.text).not.toContain(MESSAGES.en.revokedText)
-    // It says which community it was for, so that whoever holds it knows whom to ask.
-    expect(personal.text).toContain(`It was an invite to <bdi>${community.name}</bdi>.`)
+    // Nor whose community it was: it would tie the member to it.
+    expect(personal.text).not.toContain('It was an invite to')
   })
 })
 
@@ -159,5 +159,22 @@ describe('the landing page counts who signed up through us, not who is in a What
     const de = textOf((await visit(`/i/${invite.code}?lang=de`)).text)
     expect(de).toContain('1 über uns angemeldet')
     expect(de).not.toMatch(/\b1 Mitglied\b/)
+  })
+})
+
+describe('a link that ended by its own terms says which community it was for', () => {
+  it('used up or expired, not withdrawn', async () => {
+    const community = await createCommunity()
+    const usedUp = await createInvite(community.id, { maxUses: 1 })
+    await joinAsMember(usedUp.code, { name: 'Una', phone: newPhone() })
+    const gone = await visit(`/i/${usedUp.code}?lang=en`)
+    expect(gone.status).toBe(410)
+    expect(gone.text).toContain(`It was an invite to <bdi>${community.name}</bdi>.`)
+    // One the admins withdrew may have leaked: it names nothing.
+    const withdrawn = await createInvite(community.id)
+    expect((await call('POST', `/api/invites/${withdrawn.id}/revoke`)).status).toBe(200)
+    const revoked = await visit(`/i/${withdrawn.code}?lang=en`)
+    expect(revoked.status).toBe(410)
+    expect(revoked.text).not.toContain('It was an invite to')
   })
 })

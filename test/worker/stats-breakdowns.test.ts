@@ -316,7 +316,7 @@ describe('compare', () => {
     // Join requests per visit: Insta 1 of 3, Flyer 0 of 1: 33.3 points fewer.
     expect(table).toContain('-33.3 percentage points')
     expect(table).toMatch(
-      /<th scope="row">Join requests<\/th><td class="n" data-label="Insta bio"><b>1<\/b><br\/?><span class="muted">33.3%<\/span>/,
+      /<th scope="row">Join requests<\/th><td class="n" data-label="Insta bio"><b>1<\/b><br\/?><span class="muted">33.3% of “Visits”<\/span>/,
     )
     // Each link's daily figures, over the same days.
     expect(compared.text).toContain('Insta bio: Visits by day')

@@ -56,8 +56,12 @@ function shareText(l: Lang, entry: ComparedEntry, step: FunnelStep): string {
   if (step.key === 'stayed7Days' || step.key === 'stayed30Days')
     return retentionText(l, entry.funnel, step.key === 'stayed7Days' ? 7 : 30)
   if (!step.base) return ''
-  // Of nothing, no share: not 0 %, as the funnel says it.
-  return step.base.value > 0 ? percent(shareOf(step), l) : words(l).notYetKnown
+  // Of nothing, no share: not 0 %, as the funnel says it. Of what, said: of all visits here,
+  // where the links table counts each visitor once.
+  const t = words(l)
+  return step.base.value > 0
+    ? t.shareOfLost(percent(shareOf(step), l), step.base.label)
+    : t.notYetKnown
 }
 
 /** How much more (or less) of the step before a step kept than the first entry, in points. */

@@ -76,7 +76,7 @@ function GetStarted(props: {
   return (
     <section class="get-started">
       <h2>{t.getStarted}</h2>
-      <ol>
+      <ul>
         {step(
           props.chat,
           <a
@@ -89,7 +89,7 @@ function GetStarted(props: {
         )}
         {step(props.link, <a href="#new-link">{t.stepLink}</a>)}
         {step(false, t.stepShare)}
-      </ol>
+      </ul>
     </section>
   )
 }
