@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gte, inArray, notLike, or, sql, type SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { Database } from '../db/client'
 import {
@@ -12,7 +12,11 @@ import type { Config } from '../lib/config'
 import type { Lang } from '../lib/i18n'
 import { communityTemplate } from '../platforms/whatsapp/replies'
 import { logError } from '../lib/log'
-import { errorCodeIn, whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
+import {
+  errorCodeIn,
+  SUBSCRIPTION_ENDED_CODES,
+  whatsAppErrorPolicy,
+} from '../platforms/whatsapp/errors'
 import { applyOptChoice, IN_WHATSAPP, reachableAfterStop, stopsOf } from './opt-outs'
 import { consentStands } from './consent'
 import { sendCloudApiMessage, type SendResult } from './channels'
@@ -48,6 +52,9 @@ import { chatLinkSetUp, ownStatusLink, repliesIn, signUpLanguage } from './whats
  * "outcome unknown" and never sent again. Whether a notice may go, and what it says, is decided
  * when it is sent, from the sign-up as it is then: its consent, a STOP since, the window.
  */
+
+/** Why a notice was not sent: past the window, with no template to send instead. */
+const OUTSIDE_WINDOW = 'outside the 24-hour window, and no template'
 
 /** Meta's customer-service window, opened by a message from the person. */
 export const SERVICE_WINDOW_MS = 24 * 3600_000
@@ -91,7 +98,7 @@ async function decisionNotice(
     return { kind: 'text', to: request.phone, text }
   }
   const template = approved ? config.WHATSAPP_APPROVED_TEMPLATE : config.WHATSAPP_REJECTED_TEMPLATE
-  if (!template) return { kind: 'none', reason: 'outside the 24-hour window, and no template' }
+  if (!template) return { kind: 'none', reason: OUTSIDE_WINDOW }
   return {
     kind: 'template',
     to: request.phone,
@@ -245,17 +252,8 @@ async function sendClaimed(
     return sendCloudApiMessage(config, notice.to, message, timeoutMs)
   }
   const statements: BatchItem<'sqlite'>[] = []
-  const stoppedInWhatsApp = new Set<string>()
   const settle = (id: string, outcome: SendResult | Skipped) => {
     const tries = claimed.get(id)!
-    const phone = read.get(id)?.request.phone
-    if (
-      outcome.outcome === 'failed' &&
-      phone &&
-      whatsAppErrorPolicy(errorCodeIn(outcome.error)).endsSubscription
-    ) {
-      stoppedInWhatsApp.add(phone)
-    }
     const update = (values: Partial<typeof decisionNotices.$inferInsert>) =>
       statements.push(
         db
@@ -296,6 +294,7 @@ async function sendClaimed(
       update({ status: 'failed', lastError: outcome.error })
     }
   }
+  const outcomes = new Map<string, SendResult | Skipped>()
   let next = 0
   const sender = async () => {
     while (next < ids.length) {
@@ -304,7 +303,7 @@ async function sendClaimed(
         logError({ notice: 'failed', joinRequest: id }, error)
         return { outcome: 'retry', error: 'unexpected error' }
       })
-      settle(id, outcome)
+      outcomes.set(id, outcome)
     }
   }
   await Promise.all(
@@ -313,12 +312,19 @@ async function sendClaimed(
   // Meta refused a notice because the person stopped this business's marketing messages in
   // WhatsApp (131050): that is the number's stop, recorded as an announcement's refusal records
   // it (services/whatsapp-statuses.ts), and before the notices' own record, so that a Worker
-  // stopping in between loses nothing (recording it again changes nothing).
-  for (const phone of stoppedInWhatsApp) {
-    await applyOptChoice(db, phone, 'stop', now, IN_WHATSAPP, now).catch((error: unknown) =>
-      logError({ notice: 'stop not recorded' }, error),
-    )
+  // stopping in between loses nothing (recording it again changes nothing). Should the stop's
+  // write fail, the notice is tried again rather than settled: a refused send delivered nothing,
+  // so another is no second copy, and its refusal brings the stop's next try.
+  for (const [id, outcome] of outcomes) {
+    const phone = read.get(id)?.request.phone
+    if (outcome.outcome !== 'failed' || !phone) continue
+    if (!whatsAppErrorPolicy(errorCodeIn(outcome.error)).endsSubscription) continue
+    await applyOptChoice(db, phone, 'stop', now, IN_WHATSAPP, now).catch((error: unknown) => {
+      logError({ notice: 'stop not recorded', joinRequest: id }, error)
+      outcomes.set(id, { outcome: 'retry', error: outcome.error })
+    })
   }
+  for (const [id, outcome] of outcomes) settle(id, outcome)
   await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
   return counts
 }
@@ -328,19 +334,29 @@ const UNTOLD_SHOWN_DAYS = 30
 const UNTOLD_SHOWN = 20
 
 /**
- * The community's decisions of the last 30 days whose applicant was not told on WhatsApp, newest
- * first (at most 20): the notice was skipped (a STOP since, outside the 24-hour window without a
- * template, consent that no longer stands), failed, or ended with its outcome unknown. The
- * approvals page lists them so that admins can reach those people another way; their status page
- * shows the decision either way.
+ * The community's decisions of the last 30 days whose applicant was not told on WhatsApp for a
+ * reason of ours or Meta's, newest first (at most 20): the notice failed, ended with its outcome
+ * unknown, or was skipped as the 24-hour window had closed with no template to send. The
+ * approvals page lists them, with the contacts the person confirmed, so that admins can reach
+ * them another way; their status page shows the decision either way. Not listed: whoever chose
+ * to hear nothing (a STOP since, marketing messages stopped in WhatsApp, consent withdrawn), as
+ * no one should be reached another way for it.
  */
 export function untoldApplicantsQuery(db: Database, communityId: string, now: Date) {
   return db
     .select({
       id: joinRequests.id,
       name: joinRequests.name,
-      phone: joinRequests.phone,
-      email: joinRequests.email,
+      phone: sql<
+        string | null
+      >`case when ${joinRequests.phoneConfirmedAt} is not null then ${joinRequests.phone} end`.as(
+        'phone',
+      ),
+      email: sql<
+        string | null
+      >`case when ${joinRequests.emailConfirmedAt} is not null then ${joinRequests.email} end`.as(
+        'email',
+      ),
       decision: joinRequests.status,
       // Named apart: D1's batch gives a row's columns by name, and both tables have a status.
       outcome: sql<DecisionNoticeStatus>`${decisionNotices.status}`.as('outcome'),
@@ -352,7 +368,16 @@ export function untoldApplicantsQuery(db: Database, communityId: string, now: Da
     .where(
       and(
         eq(decisionNotices.communityId, communityId),
-        inArray(decisionNotices.status, ['skipped', 'failed', 'unknown']),
+        or(
+          eq(decisionNotices.status, 'unknown'),
+          and(eq(decisionNotices.status, 'skipped'), eq(decisionNotices.lastError, OUTSIDE_WINDOW)),
+          and(
+            eq(decisionNotices.status, 'failed'),
+            ...SUBSCRIPTION_ENDED_CODES.map((code) =>
+              notLike(decisionNotices.lastError, `%(error ${code})`),
+            ),
+          ),
+        ),
         gte(decisionNotices.updatedAt, new Date(now.getTime() - UNTOLD_SHOWN_DAYS * 86_400_000)),
       ),
     )

@@ -284,12 +284,18 @@ describe('the applicant is told the outcome through the channel they confirmed',
       communityName: community.name,
     })
     const rejectedEvent = await eventPayload('join.rejected', lou.requestId)
+    // The language of the pages they signed up on, for the mail to be written in.
+    const [{ language }] = (await query<{ language: string | null }>(
+      'select language from join_requests where id = ?',
+      lou.requestId,
+    )) as [{ language: string | null }]
     expect(rejectedEvent).toEqual({
       joinRequestId: lou.requestId,
       reason: 'Full',
       name: 'Lou',
       email: lou.email,
       communityName: community.name,
+      language,
     })
     for (const payload of [approvedEvent, rejectedEvent]) {
       expect(JSON.stringify(payload)).not.toContain(kai.phone)
@@ -478,14 +484,17 @@ describe('a WhatsApp notice of a decision is never lost, and never sent twice', 
 })
 
 describe('admins see whom no notice reached', () => {
-  it('a notice refused because the person stopped marketing messages is their STOP, and the approvals page names them', async () => {
+  it('a notice refused because the person stopped marketing messages is their STOP; a notice WhatsApp could not deliver is on the approvals page', async () => {
     const community = await closedCommunity()
     // The stand-in refuses every message to a number ending in 94 with 131050, as Meta does
-    // once the person turned off this business's marketing messages in WhatsApp.
+    // once the person turned off this business's marketing messages in WhatsApp, and one ending
+    // in 99 with 131026 (not on WhatsApp).
     const stopped = `${newPhone().slice(0, -2)}94`
+    const gone = `${newPhone().slice(0, -2)}99`
     const refused = await confirmedByWhatsApp(community.invite.code, 'Rieke', 'de', stopped)
+    const undeliverable = await confirmedByWhatsApp(community.invite.code, 'Uwe', 'de', gone)
     const told = await confirmedByWhatsApp(community.invite.code, 'Sven')
-    for (const { requestId } of [refused, told]) {
+    for (const { requestId } of [refused, undeliverable, told]) {
       const approved = await call('POST', `/api/join-requests/${requestId}/approve`)
       expect(approved.status, approved.text).toBe(200)
     }
@@ -495,6 +504,7 @@ describe('admins see whom no notice reached', () => {
         attempts: 1,
         last_error: 'HTTP 400 from the endpoint (error 131050)',
       })
+      expect(await noticeOf(undeliverable.requestId)).toMatchObject({ status: 'failed' })
       expect(await noticeOf(told.requestId)).toMatchObject({ status: 'sent' })
     })
     // Meta said the person stopped this business's marketing messages: the number's stop, held
@@ -521,18 +531,52 @@ describe('admins see whom no notice reached', () => {
     )
     expect(notices).toEqual({
       Rieke: { status: 'failed', reason: 'HTTP 400 from the endpoint (error 131050)' },
+      Uwe: { status: 'failed', reason: 'HTTP 400 from the endpoint (error 131026)' },
       Sven: { status: 'sent', reason: null },
     })
 
-    // The approvals page lists the one not told, with the contact to reach them another way and
-    // why, in plain words; the one told is not there.
+    // The approvals page lists the one WhatsApp could not reach, with the number they confirmed
+    // to reach them another way and why, in plain words. Not the one told, nor the one who
+    // stopped this business's messages: nobody is to reach them another way for it.
     const { cookie } = await signIn()
     const html = (await page(`/admin/communities/${community.id}/approvals`, cookie)).text
     const untold = html.slice(html.indexOf('Not told on WhatsApp'))
-    expect(untold).toContain('Rieke')
-    expect(untold).toContain('The person stopped marketing messages from this business')
-    expect(untold).toContain(stopped.slice(-4))
+    expect(untold).toContain('Uwe')
+    expect(untold).toContain('Cannot be delivered to this number (not on WhatsApp, or an old app)')
+    expect(untold).toContain(gone.slice(-4))
+    expect(untold).not.toContain('Rieke')
     expect(untold).not.toContain('Sven')
+  })
+
+  it('a refusal whose stop could not be written is sent again, and its stop recorded then', async () => {
+    const community = await closedCommunity()
+    const stopped = `${newPhone().slice(0, -2)}94`
+    const { requestId } = await confirmedByWhatsApp(community.invite.code, 'Vera', 'de', stopped)
+    // The stop's write fails, as a database can for a moment.
+    await query(
+      `create trigger stop_fails before insert on marketing_preferences
+       when new.phone = '${stopped}' begin select raise(abort, 'injected'); end`,
+    )
+    try {
+      const approved = await call('POST', `/api/join-requests/${requestId}/approve`)
+      expect(approved.status, approved.text).toBe(200)
+      await eventually(async () =>
+        expect(await noticeOf(requestId)).toEqual({
+          status: 'due',
+          attempts: 1,
+          last_error: 'HTTP 400 from the endpoint (error 131050)',
+        }),
+      )
+    } finally {
+      await query('drop trigger stop_fails')
+    }
+    expect(await query('select 1 from marketing_preferences where phone = ?', stopped)).toEqual([])
+    // The cron job sends it again: refused again, and the stop is written this time.
+    await runCron(Date.now() + 10 * MINUTE)
+    expect(await noticeOf(requestId)).toMatchObject({ status: 'failed', attempts: 2 })
+    expect(await query('select value from marketing_preferences where phone = ?', stopped)).toEqual(
+      [{ value: 'stop' }],
+    )
   })
 
   it('the approvals page shows nothing of it while every applicant was told', async () => {

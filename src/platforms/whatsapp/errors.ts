@@ -70,6 +70,11 @@ export function errorCodeIn(reason: string | null): number | null {
   return code ? Number(code) : null
 }
 
+/** The error codes by which Meta says the person stopped this business's messages. */
+export const SUBSCRIPTION_ENDED_CODES = Object.entries(POLICIES)
+  .filter(([, policy]) => policy.endsSubscription)
+  .map(([code]) => Number(code))
+
 /** Every reason the table can give, for the closed set of reasons a delivery row may hold. */
 export const WHATSAPP_REASONS = [
   ...Object.values(POLICIES).map((policy) => policy.reason),
