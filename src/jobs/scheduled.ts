@@ -8,6 +8,7 @@ import {
 } from '../services/delivery/reconcile'
 import { reconcileTelegramPosts } from '../services/delivery/telegram-posts'
 import { sendDueNotices } from '../services/decision-notices'
+import { finishPendingChoices } from '../services/opt-outs'
 import { pruneRateLimits } from '../services/rate-limits'
 import { pruneSessions } from '../services/sessions'
 import { pruneAuditLog } from '../services/audit'
@@ -74,6 +75,8 @@ export async function handleScheduled(
   )
   // Applicants' WhatsApp notices of a decision that its own request did not get out.
   const notices = await step('decision notices', null, () => sendDueNotices(db, config, now))
+  // A number's STOP or START recorded and never done (its Worker stopped half-way).
+  const optChoices = await step('opt choices', 0, () => finishPendingChoices(db, now))
   const events = await step('events', 0, () => fanOutEvents(db, env.DELIVERY_QUEUE, now))
   // Telegram invite links not made yet (or not revoked yet) because a call failed or was
   // rate limited: retried here, when Telegram said we may.
@@ -119,6 +122,7 @@ export async function handleScheduled(
     reconciledEvents,
     reconciledPosts,
     notices,
+    optChoices,
     events,
     telegramLinks,
     prunedVisits,

@@ -116,6 +116,42 @@ export async function applyOptChoice(
   return { state, changed }
 }
 
+/** A choice recorded this long ago and not done is no longer under way: its Worker stopped. */
+const PENDING_GRACE_MS = 10 * 60_000
+/** Choices the cron job finishes per run. */
+const PENDING_BATCH = 50
+
+/**
+ * The cron job's part: choices recorded and never done, as when a Worker stopped between a
+ * STOP's record and its effect, or a migration corrected the number a choice was recorded under.
+ * Each acts now as it would have (a stop ends the number's memberships, held in WhatsApp or not;
+ * a resume brings back what an opt-out ended) and is marked done, unless a newer choice took its
+ * place meanwhile. Bounded: 50 a run, oldest first; what is left waits for the next minute.
+ */
+export async function finishPendingChoices(db: Database, now: Date): Promise<number> {
+  const pending = await db
+    .select()
+    .from(marketingPreferences)
+    .where(
+      and(
+        eq(marketingPreferences.applied, false),
+        lt(marketingPreferences.timestamp, new Date(now.getTime() - PENDING_GRACE_MS)),
+      ),
+    )
+    .orderBy(marketingPreferences.timestamp)
+    .limit(PENDING_BATCH)
+  for (const choice of pending) {
+    if (choice.value === 'stop') {
+      const ending = choice.heldInWhatsApp ? IN_WHATSAPP.ending : CHAT_KEYWORD.ending
+      await unsubscribe(db, choice.phone, ending, now, choice.timestamp)
+    } else {
+      await resubscribe(db, choice.phone, now)
+    }
+    await markOptChoiceApplied(db, choice.phone, choice.value, choice.timestamp)
+  }
+  return pending.length
+}
+
 /** Whether the number's standing stop holds one made in WhatsApp itself (see `recordOptChoice`). */
 export async function heldInWhatsApp(db: Database, phone: string): Promise<boolean> {
   const recorded = await db.query.marketingPreferences.findFirst({
@@ -240,8 +276,12 @@ async function unsubscribe(
   phone: string,
   reason: LeaveReason,
   now: Date,
+  /** Only memberships proven by then: one proven after a stop is the number's word since. */
+  provenBy: Date = now,
 ): Promise<number> {
-  const active = await membersWithProvenPhone(db, phone)
+  const active = (await membersWithProvenPhone(db, phone)).filter(
+    (member) => member.phoneConfirmedAt!.getTime() <= provenBy.getTime(),
+  )
   for (const member of active) await endMembership(db, member, 'left', now, reason)
   return active.length
 }

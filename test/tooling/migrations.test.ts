@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
@@ -76,4 +76,50 @@ describe('migrations', () => {
     // wrangler starts a local runtime for each migration it applies: about 1.5 s each alone,
     // over 2.5 s on a machine running the rest of the suite beside it, and the list only grows.
   }, 360_000)
+
+  it('move a STOP recorded under the older form of a Mexican or Brazilian WhatsApp id to the number the forms store', () => {
+    const db = new DatabaseSync(':memory:')
+    const files = readdirSync(path.join(root, 'migrations'))
+      .filter((name) => name.endsWith('.sql'))
+      .sort()
+    const apply = (name: string) =>
+      db.exec(
+        readFileSync(path.join(root, 'migrations', name), 'utf8')
+          .split('--> statement-breakpoint')
+          .join('\n'),
+      )
+    const last = files.indexOf('0049_opt_choices_finished.sql')
+    for (const name of files.slice(0, last)) apply(name)
+    const insert = db.prepare(
+      'insert into marketing_preferences (phone, value, timestamp, applied, held_in_whatsapp) values (?, ?, ?, 1, ?)',
+    )
+    // Before the fix, a STOP from such an account was recorded under its id as it came.
+    insert.run('+5215512345678', 'stop', 2_000, 0)
+    insert.run('+551187654321', 'stop', 2_000, 1)
+    // Where the number has a choice of its own too, the newer of the two stands.
+    insert.run('+5215587654321', 'stop', 3_000, 0)
+    insert.run('+525587654321', 'resume', 1_000, 0)
+    insert.run('+5215511112222', 'stop', 1_000, 0)
+    insert.run('+525511112222', 'resume', 3_000, 0)
+    // Numbers valid as they are stay as they are: a current Brazilian mobile, a landline, others.
+    insert.run('+5511912345678', 'stop', 2_000, 0)
+    insert.run('+551123456789', 'stop', 2_000, 0)
+    insert.run('+4915112345678', 'stop', 2_000, 0)
+    for (const name of files.slice(last)) apply(name)
+    const rows = db
+      .prepare(
+        'select phone, value, timestamp, applied, held_in_whatsapp as held from marketing_preferences order by phone',
+      )
+      .all()
+    expect(rows).toEqual([
+      { phone: '+4915112345678', value: 'stop', timestamp: 2_000, applied: 1, held: 0 },
+      { phone: '+525511112222', value: 'resume', timestamp: 3_000, applied: 1, held: 0 },
+      { phone: '+525512345678', value: 'stop', timestamp: 2_000, applied: 0, held: 0 },
+      { phone: '+525587654321', value: 'stop', timestamp: 3_000, applied: 0, held: 0 },
+      { phone: '+551123456789', value: 'stop', timestamp: 2_000, applied: 1, held: 0 },
+      { phone: '+5511912345678', value: 'stop', timestamp: 2_000, applied: 1, held: 0 },
+      { phone: '+5511987654321', value: 'stop', timestamp: 2_000, applied: 0, held: 1 },
+    ])
+    db.close()
+  })
 })

@@ -695,6 +695,43 @@ describe('opting out and in from the chat', () => {
     }
   })
 
+  it('finishes a STOP recorded and never done, through the cron job, for the memberships proven before it', async () => {
+    const phone = newPhone()
+    const before = await createCommunity()
+    const after = await createCommunity()
+    const older = await joinAsMember((await createInvite(before.id)).code, { name: 'Ole', phone })
+    const newer = await joinAsMember((await createInvite(after.id)).code, { name: 'Ole', phone })
+    const now = Date.now()
+    // Proven an hour ago, and five minutes ago; the STOP, recorded 20 minutes ago, was never
+    // done: its Worker stopped, or a correction moved it to this number.
+    await query(
+      'update members set phone_confirmed_at = ? where id = ?',
+      now - 3600_000,
+      older.json.memberId,
+    )
+    await query(
+      'update members set phone_confirmed_at = ? where id = ?',
+      now - 300_000,
+      newer.json.memberId,
+    )
+    await query(
+      `insert into marketing_preferences (phone, value, timestamp, applied, held_in_whatsapp)
+       values (?, 'stop', ?, 0, 0)`,
+      phone,
+      now - 1200_000,
+    )
+    await runCron(new Date(now))
+    expect(await memberRow(older.json.memberId)).toEqual({
+      status: 'left',
+      leave_reason: 'chat_opt_out',
+    })
+    // Proven after the STOP: the number's word since, which the STOP does not undo.
+    expect((await memberRow(newer.json.memberId)).status).toBe('active')
+    expect(await query('select applied from marketing_preferences where phone = ?', phone)).toEqual(
+      [{ applied: 1 }],
+    )
+  })
+
   it('follows Meta’s marketing opt-out button and user_preferences', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id)

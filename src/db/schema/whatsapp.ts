@@ -71,6 +71,10 @@ export const marketingPreferences = sqliteTable(
   (t) => [
     check('marketing_preferences_value_check', sql`${t.value} in ('stop', 'resume')`),
     index('marketing_preferences_timestamp_idx').on(t.timestamp),
+    // The cron job's: choices recorded but not yet done (`finishPendingChoices`).
+    index('marketing_preferences_pending_idx')
+      .on(t.timestamp)
+      .where(sql`${t.applied} = 0`),
   ],
 )
 
