@@ -123,9 +123,15 @@ describe('a marketer’s tools in the dashboard', () => {
         }
         await check('report')
 
-        // Archived out of the list, and back.
+        // Archived out of the list, and back. Archiving asks first: its page and QR codes stop.
         await page.goto(linkUrl)
+        const asked: string[] = []
+        page.once('dialog', (dialog) => {
+          asked.push(dialog.message())
+          void dialog.accept()
+        })
         await submit(page, '#archive button', /done=archived/)
+        expect(asked).toEqual([t.confirmArchive])
         await expect(page.locator('[role=status]').first().textContent()).resolves.toBe(
           t.archivedNotice,
         )

@@ -105,8 +105,8 @@ describe('consent and hearing back, the whole loop over WhatsApp', () => {
     expect(status.runs[0]).toMatchObject({ channel: 'whatsapp' })
     const { cookie } = await signIn()
     const list = (await page(`/admin/communities/${community.id}/announcements`, cookie)).text
-    expect(list).toMatch(/data-label="Delivered">1 \(100 %\)<\/td>/)
-    expect(list).toMatch(/data-label="Read">1 \(100 %\)<\/td>/)
+    expect(list).toMatch(/data-label="Delivered">1 \(100%\)<\/td>/)
+    expect(list).toMatch(/data-label="Read">1 \(100%\)<\/td>/)
     const [row] = await query<{ provider_status: string }>(
       'select provider_status from deliveries where provider_message_id = ?',
       wamid,

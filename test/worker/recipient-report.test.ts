@@ -118,7 +118,7 @@ describe('the report per recipient', () => {
     const { cookie } = await signIn()
     const path = `/admin/announcements/${announcementId}`
     const german = (await page(`${path}?lang=de`, cookie)).text
-    expect(german).toContain('Warum Zustellungen scheiterten')
+    expect(german).toContain('Warum manche sie nicht bekommen haben')
     for (const [english, deutsch] of [
       ['HTTP 410 from the endpoint', 'HTTP 410 vom Endpunkt'],
       ['timed out: outcome unknown', 'Zeitüberschreitung: Ausgang unbekannt'],

@@ -252,8 +252,7 @@ export const dashboardDe = {
   stepDone: 'erledigt:',
   stepChat:
     'Leg fest, wohin der Beitritt führt: den Einladungslink deiner WhatsApp-Gruppe, unter Einstellungen',
-  stepLink:
-    'Leg deinen ersten Kampagnen-Link an, für einen Kanal (ein Plakat, ein Post, ein Partner)',
+  stepLink: 'Leg deinen ersten Kampagnen-Link an: einen für jeden Ort, an dem du ihn teilst',
   stepShare: 'Teile ihn: Öffne den Link, um ihn zu kopieren oder seinen QR-Code zu laden',
   untoldTitle: 'Nicht per WhatsApp benachrichtigt',
   untoldLead:

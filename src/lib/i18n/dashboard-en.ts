@@ -228,7 +228,7 @@ export const dashboardEn: Words = {
   getStarted: 'Get started',
   stepDone: 'done:',
   stepChat: 'Say where joining leads: your WhatsApp group’s invite link, under Settings',
-  stepLink: 'Make your first campaign link, for one channel (a poster, a post, a partner)',
+  stepLink: 'Make your first campaign link: one for each place you share it',
   stepShare: 'Share it: open the link to copy it or to download its QR code',
   untoldTitle: 'Not told on WhatsApp',
   untoldLead:

@@ -5,7 +5,7 @@ import { deliveryReasonText } from '../../lib/i18n/delivery-reasons'
 import { formatMoment } from '../../lib/time'
 import type { DeliveryCounts } from '../../services/announcement-deliveries'
 import type { Receipts } from '../../services/channels'
-import { words } from './shell'
+import { percent, words } from './shell'
 import { ActionButton } from './frame'
 import { ComposeForm, ScheduledNotice, type ComposeState } from './announcement-form'
 import { describeRule } from './repeat-rule'
@@ -146,7 +146,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                   <td class="n" data-label={t.reached}>
                     {reported.delivered ? (
                       <>
-                        {formatNumber(l, totals.delivered)} {percent(rates.delivered)}
+                        {formatNumber(l, totals.delivered)} {shareOfSent(rates.delivered, l)}
                       </>
                     ) : (
                       <span class="muted">{t.notReported}</span>
@@ -155,7 +155,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                   <td class="n" data-label={t.readCount}>
                     {reported.read ? (
                       <>
-                        {formatNumber(l, totals.read)} {percent(rates.read)}
+                        {formatNumber(l, totals.read)} {shareOfSent(rates.read, l)}
                       </>
                     ) : (
                       <span class="muted">{t.notReported}</span>
@@ -236,7 +236,10 @@ export function AnnouncementsPage(props: AnnouncementsView) {
   )
 }
 
-/** A share as a whole percentage in brackets, or nothing before anything was sent. */
-function percent(share: number | null): string {
-  return share === null ? '' : `(${Math.round(share * 100)} %)`
+/**
+ * A share as a whole percentage in brackets, written as the reader's language writes it (`96%`,
+ * `96 %`), or nothing before anything was sent.
+ */
+function shareOfSent(share: number | null, lang: Lang): string {
+  return share === null ? '' : `(${percent(Math.round(share * 100) / 100, lang)})`
 }
