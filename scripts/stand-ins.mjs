@@ -204,16 +204,21 @@ export async function startStandIns({
     if (seenWebhooks.has(id)) return json(response, 200, { ok: true, repeated: true })
     seenWebhooks.add(id)
     const data = payload.data ?? {}
-    if (payload.type === 'member.confirmation_requested') {
-      // Written as a mail system would: in the language the person signed up in, naming the
-      // community (older events carry neither).
-      const german = data.language === 'de'
-      const community = data.communityName ? ` ${german ? 'bei' : 'to'} ${data.communityName}` : ''
+    // Written as a mail system would: to the event's person, in the language they signed up in
+    // (German where the event does not say).
+    const german = data.language !== 'en'
+    const keepMail = (mail) =>
       keep(mails, {
         id,
         at: Date.now(),
         language: german ? 'de' : 'en',
         to: { name: data.name, email: data.email },
+        ...mail,
+      })
+    if (payload.type === 'member.confirmation_requested') {
+      // Naming the community (older events do not).
+      const community = data.communityName ? ` ${german ? 'bei' : 'to'} ${data.communityName}` : ''
+      keepMail({
         subject: german
           ? `Bestätige deine Anmeldung${community}`
           : `Confirm your sign-up${community}`,
@@ -228,14 +233,9 @@ export async function startStandIns({
       (payload.type === 'join.approved' || payload.type === 'join.rejected') &&
       data.email
     ) {
-      // The decision, told by mail to a confirmed address, in the language of the sign-up.
-      const german = data.language !== 'en'
+      // The decision, told by mail to a confirmed address.
       const approved = payload.type === 'join.approved'
-      keep(mails, {
-        id,
-        at: Date.now(),
-        language: german ? 'de' : 'en',
-        to: { name: data.name, email: data.email },
+      keepMail({
         subject: german
           ? `Deine Anfrage bei ${data.communityName}: ${approved ? 'angenommen' : 'abgelehnt'}`
           : `Your request to join ${data.communityName}: ${approved ? 'approved' : 'declined'}`,
