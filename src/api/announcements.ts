@@ -298,7 +298,7 @@ openapi(
     access: { action: 'announcements.manage', on: 'announcement' },
     tags,
     summary:
-      'Send now: its run starts at once (or, should that fail, with the next cron run within a minute). While a run is still sending or stalled, 409 names that run and how to resume or cancel it',
+      'Send now: a one-off’s run starts at once, a repeating one’s with the next cron run (within a minute), as does a one-off’s should the start fail. While a run is still sending or stalled, 409 names that run and how to resume or cancel it',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: AnnouncementParams },
     responses: {

@@ -124,9 +124,10 @@ const PENDING_BATCH = 50
 /**
  * The cron job's part: choices recorded and never done, as when a Worker stopped between a
  * STOP's record and its effect, or a migration corrected the number a choice was recorded under.
- * Each acts now as it would have (a stop ends the number's memberships, held in WhatsApp or not;
- * a resume brings back what an opt-out ended) and is marked done, unless a newer choice took its
- * place meanwhile. Bounded: 50 a run, oldest first; what is left waits for the next minute.
+ * Each acts now as it would have (a stop ends the number's memberships proven before it, held in
+ * WhatsApp or not; a resume brings back what an opt-out ended) and is marked done; a newer choice
+ * recorded meanwhile is left to its own request, which acts on it after. Bounded: 50 a run,
+ * oldest first; what is left waits for the next minute.
  */
 export async function finishPendingChoices(db: Database, now: Date): Promise<number> {
   const pending = await db

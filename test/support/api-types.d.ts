@@ -365,7 +365,7 @@ export interface paths {
   }
   '/api/announcements/{id}/send-now': {
     /**
-     * Send now: its run starts at once (or, should that fail, with the next cron run within a minute). While a run is still sending or stalled, 409 names that run and how to resume or cancel it
+     * Send now: a one-off’s run starts at once, a repeating one’s with the next cron run (within a minute), as does a one-off’s should the start fail. While a run is still sending or stalled, 409 names that run and how to resume or cancel it
      * @description Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['sendAnnouncementNow']
@@ -6936,7 +6936,7 @@ export interface operations {
     }
   }
   /**
-   * Send now: its run starts at once (or, should that fail, with the next cron run within a minute). While a run is still sending or stalled, 409 names that run and how to resume or cancel it
+   * Send now: a one-off’s run starts at once, a repeating one’s with the next cron run (within a minute), as does a one-off’s should the start fail. While a run is still sending or stalled, 409 names that run and how to resume or cancel it
    * @description Access (`announcements.manage`), on the announcement of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   sendAnnouncementNow: {
