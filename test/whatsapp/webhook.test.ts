@@ -132,6 +132,16 @@ async function consumeStatus(wamid: string, status: 'delivered' | 'read', attemp
   return getQueueResult(batch, ctx)
 }
 
+/** The announcement's run, made to look still going: other members waiting for their turn. */
+async function runStillGoing(announcementId: string) {
+  const [run] = await query<{ id: string }>(
+    'select id from dispatches where announcement_id = ?',
+    announcementId,
+  )
+  await query(`update dispatches set status = 'expanded', finished_at = null where id = ?`, run!.id)
+  return run!
+}
+
 async function memberRow(id: string) {
   const [row] = await query<{ status: string; leave_reason: string | null }>(
     'select status, leave_reason from members where id = ?',
@@ -487,19 +497,9 @@ describe('statuses and the error-code policy', () => {
 
   it('130429 on a run stopped since: the message is not sent again, and its failure is final', async () => {
     const { wamid, phone, announcementId } = await memberWithDelivery('Ria')
-    const [run] = await query<{ id: string }>(
-      'select id from dispatches where announcement_id = ?',
-      announcementId,
-    )
     // The run is still going (other members wait for their turn) when the admin stops it.
-    await query(
-      `update dispatches set status = 'expanded', finished_at = null where id = ?`,
-      run!.id,
-    )
-    const stopped = await call(
-      'POST',
-      `/api/announcements/${announcementId}/runs/${run!.id}/cancel`,
-    )
+    const run = await runStillGoing(announcementId)
+    const stopped = await call('POST', `/api/announcements/${announcementId}/runs/${run.id}/cancel`)
     expect(stopped.status, stopped.text).toBe(200)
     // Then WhatsApp reports the message failed for a passing reason: on a run still going it
     // would be queued once more; on a stopped one the failure is final.
@@ -509,7 +509,7 @@ describe('statuses and the error-code policy', () => {
     await eventually(async () => {
       const [row] = await query<{ status: string; provider_status: string | null }>(
         'select status, provider_status from deliveries where dispatch_id = ?',
-        run!.id,
+        run.id,
       )
       expect(row).toEqual({ status: 'sent', provider_status: 'failed' })
     })
@@ -532,14 +532,7 @@ describe('statuses and the error-code policy', () => {
 
   it('130429 read while the run was going and applied once it was stopped: the failure is final', async () => {
     const { wamid, announcementId } = await memberWithDelivery('Rob')
-    const [run] = await query<{ id: string }>(
-      'select id from dispatches where announcement_id = ?',
-      announcementId,
-    )
-    await query(
-      `update dispatches set status = 'expanded', finished_at = null where id = ?`,
-      run!.id,
-    )
+    const run = await runStillGoing(announcementId)
     const db = createDb(env.DB)
     const item = {
       kind: 'status',
@@ -551,10 +544,7 @@ describe('statuses and the error-code policy', () => {
     // The consumer reads the status's delivery while the run is still going …
     const lookup = await deliveriesOfStatuses(db, [item])
     // … and the admin stops the run before the consumer applies the status.
-    const stopped = await call(
-      'POST',
-      `/api/announcements/${announcementId}/runs/${run!.id}/cancel`,
-    )
+    const stopped = await call('POST', `/api/announcements/${announcementId}/runs/${run.id}/cancel`)
     expect(stopped.status, stopped.text).toBe(200)
     const sent: unknown[] = []
     const deliveryQueue = {
@@ -571,7 +561,7 @@ describe('statuses and the error-code policy', () => {
     expect(outcome).toBe('failed')
     expect(sent).toEqual([])
     expect(
-      await query('select status, provider_status from deliveries where dispatch_id = ?', run!.id),
+      await query('select status, provider_status from deliveries where dispatch_id = ?', run.id),
     ).toEqual([{ status: 'sent', provider_status: 'failed' }])
     expect((await announcement(announcementId)).deliveries).toMatchObject({
       queued: 0,
