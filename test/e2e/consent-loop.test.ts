@@ -1,9 +1,7 @@
-import { mkdirSync } from 'node:fs'
 import type { Server } from 'node:http'
-import path from 'node:path'
 import { devices, type Browser, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
-import { launchBrowser } from '../support/browser'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser, screenshotOnFailure, stepScreenshot } from '../support/browser'
 import { startFakeServices, WHATSAPP_TOKEN } from '../support/fake-services'
 import { scanQrCodes } from '../support/qr-scanner'
 import {
@@ -19,8 +17,6 @@ import {
   TEST_OWNER_TOKEN,
   type RunningWorker,
 } from '../support/worker-server'
-
-const screenshots = path.join(import.meta.dirname, 'screenshots')
 
 let worker: RunningWorker
 let browser: Browser
@@ -78,15 +74,7 @@ describe('double opt-in and hearing back, in a real browser', () => {
   it('join, confirm with the WhatsApp QR code, receive, report read, "Stopp": nothing more', async () => {
     let admin: Page | undefined
     let visitor: Page | undefined
-    onTestFailed(async ({ task }) => {
-      mkdirSync(screenshots, { recursive: true })
-      for (const [name, page] of Object.entries({ admin, visitor })) {
-        await page?.screenshot({
-          path: path.join(screenshots, `${task.name.replace(/\W+/g, '-')}-${name}.png`),
-          fullPage: true,
-        })
-      }
-    })
+    screenshotOnFailure({ admin: () => admin, visitor: () => visitor })
     const api = apiClient(worker.url)
     const community = await api('POST', '/api/communities', {
       name: 'Kanal Schwimmer',
@@ -179,7 +167,7 @@ describe('double opt-in and hearing back, in a real browser', () => {
     await expect.poll(() => row.locator('td:nth-child(5)').textContent()).toBe('1 (100%)')
     await admin.goto(`${worker.url}/admin/communities/${community.id}/members`)
     await expect.poll(() => admin!.locator('tbody').textContent()).toContain('WhatsApp message')
-    await admin.screenshot({ path: path.join(screenshots, 'consent-members.png'), fullPage: true })
+    await stepScreenshot(admin, 'consent-members.png')
 
     // "Stopp" in the chat: unsubscribed, and the next announcement does not reach them.
     await notify(textNotification('+4915123456781', 'Stopp'))

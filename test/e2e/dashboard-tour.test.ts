@@ -1,7 +1,5 @@
-import { mkdirSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import {
@@ -16,21 +14,20 @@ import {
 } from '../support/demo-dashboard'
 import { englishLeftIn } from '../support/language'
 import { TEST_OWNER_TOKEN } from '../support/worker-server'
-import { signInToDashboard } from '../support/browser'
+import { screenshot, signInToDashboard, stepScreenshot } from '../support/browser'
 
 /**
  * Every dashboard page of the seeded demo, as a marketer sees it on a phone (390 px) and a
- * desktop (1280 px), in German and English: a screenshot of each, and the test fails on any
+ * desktop (1280 px), in German and English (a screenshot of each with `SCREENSHOTS=1`, of any page
+ * that fails always), and the test fails on any
  * console error, any horizontal overflow, any table cut off by its box, any unfilled text, and
  * any English on a German page.
  */
 
-const screenshots = path.join(import.meta.dirname, 'screenshots', 'tour')
 let demo: DemoDashboard
 
 beforeAll(async () => {
   demo = await openDemoDashboard('tour-state')
-  mkdirSync(screenshots, { recursive: true })
 }, 180_000)
 
 afterAll(() => demo?.close())
@@ -72,10 +69,7 @@ describe('the dashboard of the seeded demo', () => {
             page.on('pageerror', (error) => errors.push(error.message))
             if (process.env.TOUR_DEBUG) console.log(lang, viewport.width, name)
             const response = await page.goto(demo.url + pathname)
-            await page.screenshot({
-              path: path.join(screenshots, `${lang}-${viewport.width}-${name}.png`),
-              fullPage: true,
-            })
+            const found = problems.length
             if (response?.status() !== 200) problems.push(`${name}: status ${response?.status()}`)
             for (const error of errors) problems.push(`${name}: console error ${error}`)
             const overflow = await page.evaluate<number>(HORIZONTAL_OVERFLOW)
@@ -89,6 +83,10 @@ describe('the dashboard of the seeded demo', () => {
               const english = englishLeftIn(text)
               if (english.length > 0) problems.push(`${name}: English left: ${english.join(', ')}`)
             }
+            // A page with a problem is pictured always; every page with SCREENSHOTS=1.
+            const picture = `tour/${lang}-${viewport.width}-${name}.png`
+            if (problems.length > found) await screenshot(page, picture)
+            else await stepScreenshot(page, picture)
             await page.close()
           }
         }

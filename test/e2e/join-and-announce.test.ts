@@ -1,15 +1,12 @@
-import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import path from 'node:path'
 import { devices, type Browser, type Page } from 'playwright-core'
 import { Webhook } from 'standardwebhooks'
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
-import { launchBrowser } from '../support/browser'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser, screenshotOnFailure, stepScreenshot } from '../support/browser'
 import { scanQrCodes } from '../support/qr-scanner'
 import { startWorker, TEST_OWNER_TOKEN, type RunningWorker } from '../support/worker-server'
 
 const SECRET = 'whsec_ZTJlLWRlbGl2ZXJ5LXNlY3JldC0wMTIzNDU2Nzg5'
-const screenshots = path.join(import.meta.dirname, 'screenshots')
 
 let worker: RunningWorker
 let browser: Browser
@@ -47,19 +44,6 @@ afterAll(async () => {
   await worker?.stop()
   receiver?.close()
 })
-
-/** Leaves a screenshot of every open page when a test fails. */
-function screenshotOnFailure(pages: Record<string, () => Page | undefined>) {
-  onTestFailed(async ({ task }) => {
-    mkdirSync(screenshots, { recursive: true })
-    for (const [name, page] of Object.entries(pages)) {
-      await page()?.screenshot({
-        path: path.join(screenshots, `${task.name.replace(/\W+/g, '-')}-${name}.png`),
-        fullPage: true,
-      })
-    }
-  })
-}
 
 /** The current minute on Berlin's wall clock, as a datetime-local input wants it. */
 function berlinNow(): string {
@@ -171,6 +155,6 @@ describe('a marketer, a visitor and an admin, in a real browser', () => {
         return admin!.locator('tbody tr td:nth-child(3)').first().textContent()
       })
       .toBe('1')
-    await admin.screenshot({ path: path.join(screenshots, 'announcements.png'), fullPage: true })
+    await stepScreenshot(admin, 'announcements.png')
   })
 })

@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { launchBrowser, signInToDashboard } from '../support/browser'
+import { launchBrowser, screenshotAll, signInToDashboard, stepScreenshot } from '../support/browser'
 import { expectGerman, PHONE, sidewaysOverflow } from '../support/page-checks'
 import { startNewcomerDev, type NewcomerDev } from '../support/newcomer-dev'
 
@@ -11,11 +11,11 @@ import { startNewcomerDev, type NewcomerDev } from '../support/newcomer-dev'
  * flow finished by clicking in a browser on a phone-sized screen. A sign-up confirmed by WhatsApp
  * on the stand-in's phone page (in German) and left again, one confirmed by e-mail through the
  * outbox, and a request to a closed community that an admin approves, the applicant told on the
- * phone. A screenshot of each step lands in test/e2e/screenshots/local-flow/; any console error
+ * phone. With `SCREENSHOTS=1` a screenshot of each step lands in test/e2e/screenshots/local-flow/
+ * (a failing test leaves its pages' either way); any console error
  * or page error fails the run, and so does any English on a German page.
  */
 
-const screenshots = path.join(import.meta.dirname, 'screenshots', 'local-flow')
 const RUNNERS = 'cmt_0000000000000000000000000b'
 
 let dev: NewcomerDev
@@ -41,7 +41,6 @@ beforeAll(async () => {
   )![1]!
   expect(output).toContain(`Owner token      ${ownerToken}`)
   browser = await launchBrowser()
-  mkdirSync(screenshots, { recursive: true })
 }, 300_000)
 
 afterAll(async () => {
@@ -54,17 +53,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Each test answers for its own errors; one that fails leaves a picture of every open page. */
 beforeEach(({ task, onTestFailed }) => {
   errors.length = 0
-  onTestFailed(async () => {
-    const pages = browser.contexts().flatMap((context) => context.pages())
-    for (const [i, page] of pages.entries()) {
-      await page
-        .screenshot({
-          path: path.join(screenshots, `failed-${task.name.replace(/\W+/g, '-')}-${i}.png`),
-          fullPage: true,
-        })
-        .catch(() => {})
-    }
-  })
+  onTestFailed(() => screenshotAll(browser, `local-flow/failed-${task.name.replace(/\W+/g, '-')}`))
 })
 
 /**
@@ -83,9 +72,9 @@ async function newContext(lang: 'de' | 'en'): Promise<BrowserContext> {
   return context
 }
 
-/** A screenshot of the step; the page must fit the screen's width (nothing to scroll sideways). */
+/** The step, screenshotted when asked (`SCREENSHOTS=1`); the page must fit the screen's width (nothing to scroll sideways). */
 async function snap(page: Page, name: string) {
-  await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true })
+  await stepScreenshot(page, `local-flow/${name}.png`)
   expect(await sidewaysOverflow(page), `${name}: wider than the screen`).toBe(0)
 }
 

@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { launchBrowser, signInToDashboard } from '../support/browser'
+import { launchBrowser, screenshotAll, signInToDashboard, stepScreenshot } from '../support/browser'
 import { timeLeftInTest } from '../support/eventually'
 import { DESKTOP, expectGerman, PHONE, sidewaysOverflow } from '../support/page-checks'
 import { startNewcomerDev, type NewcomerDev } from '../support/newcomer-dev'
@@ -13,11 +13,10 @@ import { startNewcomerDev, type NewcomerDev } from '../support/newcomer-dev'
  * a community made in the dashboard, make a campaign link for it and wait for its Telegram
  * link (on the link's page and in the community's links table), then join through that link as a new person and leave again, and see both in the
  * link's funnel as Telegram saw them. On a phone in German (any English left fails it), then
- * the same page on a desktop in English. A screenshot of each step lands in
- * test/e2e/screenshots/telegram-flow/.
+ * the same page on a desktop in English. With `SCREENSHOTS=1` a screenshot of each step lands in
+ * test/e2e/screenshots/telegram-flow/ (a failing test leaves its pages' either way).
  */
 
-const screenshots = path.join(import.meta.dirname, 'screenshots', 'telegram-flow')
 let dev: NewcomerDev
 let base: string
 let standIns: string
@@ -39,7 +38,6 @@ beforeAll(async () => {
     readFileSync(path.join(dev.checkout, '.dev.vars'), 'utf8'),
   )![1]!
   browser = await launchBrowser()
-  mkdirSync(screenshots, { recursive: true })
 }, 300_000)
 
 afterAll(async () => {
@@ -49,17 +47,9 @@ afterAll(async () => {
 
 beforeEach(({ task, onTestFailed }) => {
   errors.length = 0
-  onTestFailed(async () => {
-    const pages = browser.contexts().flatMap((context) => context.pages())
-    for (const [i, page] of pages.entries()) {
-      await page
-        .screenshot({
-          path: path.join(screenshots, `failed-${task.name.replace(/\W+/g, '-')}-${i}.png`),
-          fullPage: true,
-        })
-        .catch(() => {})
-    }
-  })
+  onTestFailed(() =>
+    screenshotAll(browser, `telegram-flow/failed-${task.name.replace(/\W+/g, '-')}`),
+  )
 })
 
 async function newContext(lang: 'de' | 'en', device: typeof PHONE | typeof DESKTOP) {
@@ -74,9 +64,9 @@ async function newContext(lang: 'de' | 'en', device: typeof PHONE | typeof DESKT
   return context
 }
 
-/** A screenshot of the step; the page must fit the screen's width (nothing to scroll sideways). */
+/** The step, screenshotted when asked (`SCREENSHOTS=1`); the page must fit the screen's width (nothing to scroll sideways). */
 async function snap(page: Page, name: string) {
-  await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true })
+  await stepScreenshot(page, `telegram-flow/${name}.png`)
   expect(await sidewaysOverflow(page), `${name}: wider than the screen`).toBe(0)
 }
 

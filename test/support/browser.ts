@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
+import path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { onTestFailed } from 'vitest'
 
 /** Flags that keep Chromium quiet on a machine without network beyond loopback. */
 const OFFLINE_FLAGS = [
@@ -60,4 +62,42 @@ export async function signInToDashboard(page: Page, base: string, token: string)
   await page.goto(`${base}/admin/login`)
   await page.locator('#token').fill(token)
   await Promise.all([page.waitForURL(`${base}/admin`), page.click('button[type=submit]')])
+}
+
+/** Where the browser tests leave their screenshots (git-ignored). */
+export const SCREENSHOTS = path.resolve(import.meta.dirname, '../e2e/screenshots')
+
+/**
+ * A full-page screenshot of a step, to `SCREENSHOTS/<file>`, when a developer asks for them with
+ * `SCREENSHOTS=1`; otherwise none. A full-page picture costs the browser more than the checks it
+ * sits beside (three quarters of the dashboard tour's time), and nobody looks at it when the
+ * test passes; a failing test leaves its pages' screenshots either way (`screenshot`).
+ */
+export async function stepScreenshot(page: Page, file: string): Promise<void> {
+  if (!process.env.SCREENSHOTS || process.env.SCREENSHOTS === '0') return
+  await screenshot(page, file)
+}
+
+/** A full-page screenshot of every page still open in `browser`, named `<prefix>-<n>.png`. */
+export async function screenshotAll(browser: Browser, prefix: string): Promise<void> {
+  const pages = browser.contexts().flatMap((context) => context.pages())
+  for (const [i, page] of pages.entries())
+    await screenshot(page, `${prefix}-${i}.png`).catch(() => {})
+}
+
+/** A full-page screenshot to `SCREENSHOTS/<file>`: of a page that failed a check. */
+export async function screenshot(page: Page, file: string): Promise<void> {
+  const full = path.join(SCREENSHOTS, file)
+  mkdirSync(path.dirname(full), { recursive: true })
+  await page.screenshot({ path: full, fullPage: true })
+}
+
+/** In a test: when it fails, a screenshot of each of `pages` still open, by its name. */
+export function screenshotOnFailure(pages: Record<string, () => Page | undefined>): void {
+  onTestFailed(async ({ task }) => {
+    for (const [name, page] of Object.entries(pages)) {
+      const open = page()
+      if (open) await screenshot(open, `${task.name.replace(/\W+/g, '-')}-${name}.png`)
+    }
+  })
 }
