@@ -13,6 +13,7 @@ import {
   LeaderboardSchema,
   MemberQuerySchema,
   MemberSchema,
+  memberFilterOf,
   RewardRuleSchema,
   RewardSchema,
   serializeMember,
@@ -91,7 +92,8 @@ openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    const page = await listMembers(c.var.db, id, c.req.valid('query'))
+    const { limit, cursor, ...query } = c.req.valid('query')
+    const page = await listMembers(c.var.db, id, { limit, cursor, ...memberFilterOf(query) })
     const groupsOf = await groupIdsOfMembers(
       c.var.db,
       page.data.map((member) => member.id),
@@ -111,9 +113,9 @@ openapi(
     operationId: 'exportMembersCsv',
     access: { action: 'members.read', on: 'community' },
     tags: ['Members'],
-    summary: 'Export all members as CSV',
+    summary: 'Export members as CSV: all of them, or those the query takes, as the list does',
     security: bearerSecurity,
-    request: { query: NoQuerySchema, params: CommunityParams },
+    request: { query: MemberQuerySchema, params: CommunityParams },
     responses: {
       200: { content: { 'text/csv': { schema: z.string() } }, description: 'The members' },
       ...problemResponses([...RESOURCE_PROBLEMS]),
@@ -123,7 +125,10 @@ openapi(
     const { id } = c.req.valid('param')
     const { community } = c.var
     return c.body(
-      exportMembersCsv(c.var.db, id, { telegram: telegramConfig(c.var.config) !== null }),
+      exportMembersCsv(c.var.db, id, {
+        telegram: telegramConfig(c.var.config) !== null,
+        filter: memberFilterOf(c.req.valid('query')),
+      }),
       200,
       csvDownloadHeaders(`${community.slug}-members.csv`),
     )

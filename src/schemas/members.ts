@@ -300,7 +300,18 @@ function telegramAccountOf(member: Member) {
 export const MemberQuerySchema = z.strictObject({
   groupId: z.string().regex(idPattern('grp'), 'Not a grp_ id').optional(),
   status: z.enum(MEMBER_STATUSES).optional(),
+  q: userText(100)
+    .optional()
+    .describe(
+      'Only members with this text in their name, phone number (written with or without ' +
+        'spaces), e-mail address or Telegram username; letters in either case',
+    ),
 })
+
+/** The list's and the export's query as the members service takes it. */
+export function memberFilterOf({ q, ...filter }: z.infer<typeof MemberQuerySchema>) {
+  return { ...filter, search: q || undefined }
+}
 
 export const CreateRewardRuleSchema = z
   .strictObject({

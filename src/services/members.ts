@@ -32,17 +32,22 @@ export async function listMembers(
   return toPage(await listMembersQuery(db, communityId, options), options.limit)
 }
 
-interface MemberListOptions {
+/** Which of a community's members a list or an export takes. */
+export interface MemberFilter {
   groupId?: string
   status?: MemberStatus
+  /** Text in a name, number, e-mail address or Telegram username. */
   search?: string
+}
+
+interface MemberListOptions extends MemberFilter {
   cursor?: string
   limit: number
   /** Newest members first (the dashboard's list: who joined today is on its first page). */
   newestFirst?: boolean
 }
 
-function membersWhere(communityId: string, options: MemberListOptions) {
+function membersWhere(communityId: string, options: Omit<MemberListOptions, 'limit'>) {
   // instr(), not LIKE: a search of any length stays within D1's 50-byte LIKE patterns, and `%`
   // or `_` are plain characters. Letters A-Z match either case, as LIKE's did.
   // A number is stored without spaces: searched as the list shows it, its separators go.
@@ -205,15 +210,16 @@ const NAMES_CSV_COLUMNS = ['group_names'] as const
 export const EXPORT_PAGE = 1000
 
 /**
- * All of a community's members as CSV, fetched page by page while the answer streams, so a big
- * export never holds everything in memory. Each page is one query, the groups included, and
- * binds no list of ids. Cells that a spreadsheet would run as a formula are prefixed with a
- * quote; phone numbers are not (see `csvCell`).
+ * A community's members as CSV, all of them or those `filter` takes (as the list takes them),
+ * oldest first, fetched page by page while the answer streams, so a big export never holds
+ * everything in memory. Each page is one query, the groups included, and binds no list of ids.
+ * Cells that a spreadsheet would run as a formula are prefixed with a quote; phone numbers are
+ * not (see `csvCell`).
  */
 export function exportMembersCsv(
   db: Database,
   communityId: string,
-  options: { telegram?: boolean } = {},
+  options: { telegram?: boolean; filter?: MemberFilter } = {},
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder()
   let cursor: string | undefined
@@ -240,9 +246,7 @@ export function exportMembersCsv(
             join groups g on g.id = gm.group_id where gm.member_id = members.id)`,
         })
         .from(members)
-        .where(
-          and(eq(members.communityId, communityId), cursor ? gt(members.id, cursor) : undefined),
-        )
+        .where(membersWhere(communityId, { ...options.filter, cursor }))
         .orderBy(asc(members.id))
         .limit(EXPORT_PAGE)
       const lines = rows.map(({ member, groups, groupNames }) =>

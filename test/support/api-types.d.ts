@@ -273,7 +273,7 @@ export interface paths {
   }
   '/api/communities/{id}/members.csv': {
     /**
-     * Export all members as CSV
+     * Export members as CSV: all of them, or those the query takes, as the list does
      * @description Access (`members.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     get: operations['exportMembersCsv']
@@ -5749,6 +5749,8 @@ export interface operations {
         cursor?: string
         groupId?: string
         status?: 'active' | 'left' | 'removed'
+        /** @description Only members with this text in their name, phone number (written with or without spaces), e-mail address or Telegram username; letters in either case */
+        q?: string
       }
       path: {
         id: string
@@ -5816,11 +5818,17 @@ export interface operations {
     }
   }
   /**
-   * Export all members as CSV
+   * Export members as CSV: all of them, or those the query takes, as the list does
    * @description Access (`members.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   exportMembersCsv: {
     parameters: {
+      query?: {
+        groupId?: string
+        status?: 'active' | 'left' | 'removed'
+        /** @description Only members with this text in their name, phone number (written with or without spaces), e-mail address or Telegram username; letters in either case */
+        q?: string
+      }
       path: {
         id: string
       }

@@ -86,6 +86,97 @@ describe('members: list, CSV export and search at any size', () => {
     })
   }
 
+  it('exports the members the list shows: its search, group and status, past an export page', async () => {
+    const community = await createCommunity()
+    const announcement = await announcementGroupOf(community.id)
+    const group = await createGroup(community.id)
+    const prefix = await seedMembers(community.id, 1200, { groupId: announcement })
+    // 1,050 of them in the group too; 30 of those left.
+    await query(
+      `insert into group_members (group_id, member_id, joined_at)
+       select ?, id, 0 from members where id like ? escape '\\' order by id limit 1050`,
+      group.id,
+      `${prefix.replace('_', '\\_')}%`,
+    )
+    await query(
+      `update members set status = 'left', ended_at = 1 where id in (
+         select member_id from group_members where group_id = ? order by member_id limit 30)`,
+      group.id,
+    )
+    const rowsOf = (csv: Answer) => {
+      expect(csv.status, csv.text.slice(0, 300)).toBe(200)
+      return csv.text.trim().split('\r\n').slice(1)
+    }
+    const names = (rows: string[]) => rows.map((row) => row.split(',')[1]).sort()
+
+    // The dashboard's list of the group's active members links to their export.
+    const { cookie } = await signIn()
+    const listed = await page(
+      `/admin/communities/${community.id}/members?groupId=${group.id}&status=active`,
+      cookie,
+    )
+    const href = /<a href="([^"]+)">Export this list \(CSV\)<\/a>/
+      .exec(listed.text)?.[1]
+      ?.replaceAll('&amp;', '&')
+    expect(href).toBe(
+      `/admin/communities/${community.id}/members.csv?status=active&groupId=${group.id}`,
+    )
+    expect(rowsOf(await page(href!, cookie))).toHaveLength(1020)
+    // "Export all members" still takes everyone, whatever the list shows.
+    expect(listed.text).toContain(
+      `<a href="/admin/communities/${community.id}/members.csv">Export all members (CSV)</a>`,
+    )
+    expect(
+      rowsOf(await page(`/admin/communities/${community.id}/members.csv`, cookie)),
+    ).toHaveLength(1200)
+
+    // The API's export takes the list's query: a status, a search.
+    const left = rowsOf(
+      await call('GET', `/api/communities/${community.id}/members.csv?status=left`),
+    )
+    expect(left).toHaveLength(30)
+    expect(left.every((row) => row.split(',')[4] === 'left')).toBe(true)
+    const searched = rowsOf(
+      await call(
+        'GET',
+        `/api/communities/${community.id}/members.csv?q=${encodeURIComponent('seeded MEMBER 12')}`,
+      ),
+    )
+    const expected = [
+      '12',
+      '120',
+      '121',
+      '122',
+      '123',
+      '124',
+      '125',
+      '126',
+      '127',
+      '128',
+      '129',
+      '1200',
+    ]
+    expect(names(searched)).toEqual(expected.map((n) => `Seeded member ${n}`).sort())
+    // The same search in the list and in the dashboard's export.
+    const found = await walk(
+      `/api/communities/${community.id}/members?q=${encodeURIComponent('seeded MEMBER 12')}`,
+    )
+    expect(found.map((member) => member.name).sort()).toEqual(names(searched))
+    expect(
+      names(
+        rowsOf(await page(`/admin/communities/${community.id}/members.csv?q=member+12`, cookie)),
+      ),
+    ).toEqual(names(searched))
+
+    // A search past its bound is refused, not run.
+    const tooLong = await call(
+      'GET',
+      `/api/communities/${community.id}/members.csv?q=${'x'.repeat(101)}`,
+    )
+    expect(tooLong.status).toBe(400)
+    expect(tooLong.json.errors.map((error: { path: string }) => error.path)).toEqual(['q'])
+  })
+
   it('exports members in several groups with all their groups', async () => {
     const community = await createCommunity()
     const announcement = await announcementGroupOf(community.id)

@@ -308,6 +308,7 @@ export const dashboardDe = {
   search: 'Suchen',
   remove: 'Entfernen',
   exportCsv: 'Alle Mitglieder exportieren (CSV)',
+  exportListCsv: 'Diese Liste exportieren (CSV)',
   consentMode: 'Einwilligung',
   reached: 'Zugestellt',
   sentCount: 'Gesendet',

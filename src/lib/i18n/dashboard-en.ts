@@ -284,6 +284,7 @@ export const dashboardEn: Words = {
   search: 'Search',
   remove: 'Remove',
   exportCsv: 'Export all members (CSV)',
+  exportListCsv: 'Export this list (CSV)',
   consentMode: 'Consent',
   reached: 'Delivered',
   sentCount: 'Sent',

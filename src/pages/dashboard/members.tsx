@@ -36,16 +36,22 @@ import { telegramConfig } from '../../lib/config'
 /** Members: search, filter by group and status (who left, and why), remove, export. */
 export const membersPages = new Hono<AppEnv>()
 
-const MemberFilter = z.object({
+/**
+ * The list's filter as its form sends it; what cannot be read is left out rather than refused
+ * (a hand-edited address shows the list). Without a status, the list shows the active members
+ * and the export takes every member.
+ */
+const MemberFilterQuery = z.object({
   q: userText(100).optional().catch(undefined),
   groupId: z.string().regex(idPattern('grp')).optional().catch(undefined),
-  status: z.enum(MEMBER_STATUSES).catch('active'),
+  status: z.enum(MEMBER_STATUSES).optional().catch(undefined),
 })
 
 membersPages.get('/admin/communities/:id/members', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCan(c.var.principal, 'members.read', { communityId: id })
-  const filter = MemberFilter.parse(c.req.query())
+  const query = MemberFilterQuery.parse(c.req.query())
+  const filter = { ...query, status: query.status ?? 'active' }
   // Access decided from the id alone; then the page's reads in one round trip.
   const db = c.var.db
   const [communityRows, groupRows, ...memberRows] = await db.batch([
@@ -88,8 +94,12 @@ membersPages.get('/admin/communities/:id/members.csv', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCan(c.var.principal, 'members.read', { communityId: id })
   const community = await getCommunityOrThrow(c.var.db, id)
+  const { q, ...filter } = MemberFilterQuery.parse(c.req.query())
   return c.body(
-    exportMembersCsv(c.var.db, id, { telegram: telegramConfig(c.var.config) !== null }),
+    exportMembersCsv(c.var.db, id, {
+      telegram: telegramConfig(c.var.config) !== null,
+      filter: { ...filter, search: q || undefined },
+    }),
     200,
     csvDownloadHeaders(`${community.slug}-members.csv`),
   )

@@ -25,6 +25,14 @@ export interface MembersView {
   total: number | null
 }
 
+/** The CSV of the members the list shows: the same search, group and status. */
+function exportHref(communityId: string, filter: MembersView['filter']): string {
+  const query = new URLSearchParams({ status: filter.status })
+  if (filter.q) query.set('q', filter.q)
+  if (filter.groupId) query.set('groupId', filter.groupId)
+  return `/admin/communities/${communityId}/members.csv?${query}`
+}
+
 /** Members: search, filter by group and status (who left, and why), remove, erase, export. */
 export function MembersPage(props: MembersView) {
   const l = props.lang
@@ -63,7 +71,10 @@ export function MembersPage(props: MembersView) {
             </div>
           </div>
           <p>
-            <button type="submit">{t.search}</button>{' '}
+            <button type="submit">{t.search}</button>
+          </p>
+          <p>
+            <a href={exportHref(props.communityId, filter)}>{t.exportListCsv}</a> ·{' '}
             <a href={`/admin/communities/${props.communityId}/members.csv`}>{t.exportCsv}</a>
           </p>
         </form>
