@@ -20,7 +20,7 @@ import {
 } from '../services/consent'
 import { findJoinRequestByStatusToken, getJoinRequestOrThrow } from '../services/join-requests'
 import { endMembership } from '../services/leaving'
-import { rewardsOf } from '../services/members'
+import { memberRewards, NO_REWARDS } from '../services/rewards'
 import { hasSubscribedEndpoint } from '../services/webhooks'
 import {
   type AfterConfirmation,
@@ -114,7 +114,7 @@ async function signUpPage(
           telegramStartUrl: null,
         }
   const rewards =
-    member?.status === 'active' && !awaitsProof ? await rewardsOf(c.var.db, member.id) : []
+    member?.status === 'active' && !awaitsProof ? await memberRewards(c.var.db, member) : NO_REWARDS
   return c.html(
     <StatusPage
       lang={language(c)}
@@ -234,7 +234,7 @@ async function repeatStatusPage(c: Context<AppEnv>, repeat: JoinRequest) {
       // the earlier sign-up joined, which would tell where the member is.
       chatInviteUrl={shown.status === 'approved' ? await chatLink(c, repeat) : null}
       referral={null}
-      rewards={[]}
+      rewards={NO_REWARDS}
       leaveUrl={null}
       linksAwaitProof
       // The e-mailed link's page shows the earlier membership's links (see `signUpOfLink`); this
@@ -390,7 +390,7 @@ async function afterConfirmation(
     return {
       next: 'in',
       chatUrl: chatInviteUrl,
-      links: { ...links, rewards: await rewardsOf(c.var.db, member.id) },
+      links: { ...links, rewards: await memberRewards(c.var.db, member) },
     }
   }
   const open = community.visibility === 'open'

@@ -156,23 +156,6 @@ export async function referralInviteOf(db: Database, memberId: string) {
   )
 }
 
-/** The rewards a member has earned, with what they are. */
-export async function rewardsOf(db: Database, memberId: string) {
-  return db
-    .select({
-      id: rewards.id,
-      earnedAt: rewards.earnedAt,
-      title: rewardRules.title,
-      description: rewardRules.description,
-      code: rewardRules.code,
-      threshold: rewardRules.threshold,
-    })
-    .from(rewards)
-    .innerJoin(rewardRules, eq(rewardRules.id, rewards.ruleId))
-    .where(eq(rewards.memberId, memberId))
-    .orderBy(asc(rewardRules.threshold))
-}
-
 const CSV_COLUMNS = [
   'id',
   'name',

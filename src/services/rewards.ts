@@ -1,6 +1,6 @@
-import { and, asc, eq, gt } from 'drizzle-orm'
+import { and, asc, eq, gt, notInArray } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { members, rewardRules, rewards, type RewardRule } from '../db/schema'
+import { members, rewardRules, rewards, type Member, type RewardRule } from '../db/schema'
 import { idTimePart, newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
 import { referredProven } from './join-statements'
@@ -37,6 +37,71 @@ export async function listRewardRules(db: Database, communityId: string): Promis
     .from(rewardRules)
     .where(eq(rewardRules.communityId, communityId))
     .orderBy(asc(rewardRules.threshold))
+}
+
+/** What a member's own page shows of their rewards. */
+export interface MemberRewards {
+  /** Those earned, by their rule's threshold. */
+  earned: Array<{ title: string; description: string; code: string | null }>
+  /** How many joined through their link and count for them (the kept count). */
+  referred: number
+  /** The community's lowest rule they have not earned yet, and how many more it takes. */
+  next: {
+    title: string
+    description: string
+    /** People still to join through their link; 0 where the count is reached and only staying waits. */
+    remaining: number
+    /** Days each of them must stay to count (0: at once). */
+    retentionDays: number
+  } | null
+}
+
+export const NO_REWARDS: MemberRewards = { earned: [], referred: 0, next: null }
+
+/**
+ * A member's rewards, earned and next, in one round trip: what their status page shows beside
+ * their referral link, so that they see what sharing it brings them.
+ */
+export async function memberRewards(
+  db: Database,
+  member: Pick<Member, 'id' | 'communityId' | 'referralCount'>,
+): Promise<MemberRewards> {
+  const earnedBy = db
+    .select({ ruleId: rewards.ruleId })
+    .from(rewards)
+    .where(eq(rewards.memberId, member.id))
+  const [earned, [next]] = await db.batch([
+    db
+      .select({
+        title: rewardRules.title,
+        description: rewardRules.description,
+        code: rewardRules.code,
+      })
+      .from(rewards)
+      .innerJoin(rewardRules, eq(rewardRules.id, rewards.ruleId))
+      .where(eq(rewards.memberId, member.id))
+      .orderBy(asc(rewardRules.threshold)),
+    db
+      .select()
+      .from(rewardRules)
+      .where(
+        and(eq(rewardRules.communityId, member.communityId), notInArray(rewardRules.id, earnedBy)),
+      )
+      .orderBy(asc(rewardRules.threshold))
+      .limit(1),
+  ])
+  return {
+    earned,
+    referred: member.referralCount,
+    next: next
+      ? {
+          title: next.title,
+          description: next.description,
+          remaining: Math.max(0, next.threshold - member.referralCount),
+          retentionDays: next.minRetentionDays,
+        }
+      : null,
+  }
 }
 
 /** Rewards earned in a community, oldest first, with who earned them and what. */

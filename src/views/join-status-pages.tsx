@@ -1,5 +1,6 @@
 import type { Community, JoinRequest } from '../db/schema'
-import { type Messages, MESSAGES } from '../lib/i18n'
+import { formatNumber, type Lang, type Messages, MESSAGES } from '../lib/i18n'
+import type { MemberRewards } from '../services/rewards'
 import { formatMoment } from '../lib/time'
 import { type ConfirmationView, ProofOffer } from './proof-steps'
 import { Layout, type PageProps, WithUserText } from './layout'
@@ -14,7 +15,7 @@ export interface StatusPageProps extends PageProps {
   member: { status: string } | null
   chatInviteUrl: string | null
   referral: { url: string; qrSvgUrl: string } | null
-  rewards: Array<{ title: string; description: string; code: string | null }>
+  rewards: MemberRewards
   leaveUrl: string | null
   /** The bot's deep link with the member's referral code, where their group is on Telegram. */
   telegramStartUrl?: string | null
@@ -137,6 +138,8 @@ export function StatusPage(props: StatusPageProps) {
             )}
             <MemberLinksSection
               t={t}
+              lang={props.lang}
+              communityName={props.community.name}
               referral={props.referral}
               rewards={props.rewards}
               telegramStartUrl={props.telegramStartUrl ?? null}
@@ -186,9 +189,14 @@ function pendingText(
   return confirmation ? t.pendingProofText : t.pendingAdminText
 }
 
-/** A member's own links: their referral link with its QR code, rewards, the bot's deep link, leaving. */
-function MemberLinksSection(props: MemberLinksView & { t: Messages }) {
-  const { t } = props
+/**
+ * A member's own links: their referral link with its QR code and ways to share it, how many
+ * joined through it and the reward it brings next, rewards earned, the bot's deep link, leaving.
+ */
+function MemberLinksSection(
+  props: MemberLinksView & { t: Messages; lang: Lang; communityName: string },
+) {
+  const { t, rewards } = props
   return (
     <>
       {props.referral && (
@@ -198,6 +206,7 @@ function MemberLinksSection(props: MemberLinksView & { t: Messages }) {
           <p class="code">
             <a href={props.referral.url}>{props.referral.url}</a>
           </p>
+          <ShareLinks t={t} url={props.referral.url} communityName={props.communityName} />
           <img
             class="qr"
             src={props.referral.qrSvgUrl}
@@ -205,24 +214,35 @@ function MemberLinksSection(props: MemberLinksView & { t: Messages }) {
             width="192"
             height="192"
           />
+          {rewards.referred > 0 && (
+            <p>{t.referredSoFar(formatNumber(props.lang, rewards.referred))}</p>
+          )}
+          {rewards.next && (
+            <>
+              <h2>{t.nextRewardHeading}</h2>
+              <p>
+                {rewards.next.remaining > 0
+                  ? t.nextRewardIn(formatNumber(props.lang, rewards.next.remaining))
+                  : t.nextRewardWaiting}
+              </p>
+              <ul>
+                <RewardItem {...rewards.next} code={null} />
+              </ul>
+              {rewards.next.retentionDays > 0 && rewards.next.remaining > 0 && (
+                <p class="muted">
+                  {t.nextRewardStaying(formatNumber(props.lang, rewards.next.retentionDays))}
+                </p>
+              )}
+            </>
+          )}
         </>
       )}
-      {props.rewards.length > 0 && (
+      {rewards.earned.length > 0 && (
         <>
           <h2>{t.rewardsHeading}</h2>
           <ul>
-            {props.rewards.map((reward) => (
-              <li>
-                <div class="g">
-                  <bdi>{reward.title}</bdi>
-                </div>
-                {reward.description && (
-                  <div class="muted">
-                    <bdi>{reward.description}</bdi>
-                  </div>
-                )}
-                {reward.code && <div class="code">{reward.code}</div>}
-              </li>
+            {rewards.earned.map((reward) => (
+              <RewardItem {...reward} />
             ))}
           </ul>
         </>
@@ -304,7 +324,7 @@ export type AfterConfirmation =
 /** A member's own links, as a page shows them. */
 export interface MemberLinksView {
   referral: { url: string; qrSvgUrl: string } | null
-  rewards: Array<{ title: string; description: string; code: string | null }>
+  rewards: MemberRewards
   telegramStartUrl: string | null
   leaveUrl: string | null
 }
@@ -359,7 +379,12 @@ export function ConfirmLinkPage(
             {after.links ? (
               <>
                 <p>{t.confirmedInLinksText}</p>
-                <MemberLinksSection t={t} {...after.links} />
+                <MemberLinksSection
+                  t={t}
+                  lang={props.lang}
+                  communityName={props.communityName}
+                  {...after.links}
+                />
               </>
             ) : (
               <p>{t.confirmedInNoLinksText}</p>
@@ -382,5 +407,43 @@ export function ConfirmLinkPage(
         )}
       </div>
     </Layout>
+  )
+}
+
+/**
+ * The referral link, shared in a tap: a message ready to send in WhatsApp or Telegram, the link
+ * in it. Links, not a script: they work in every browser, and the page's no-referrer policy
+ * keeps its own address (the status token) from the app opened.
+ */
+function ShareLinks(props: { t: Messages; url: string; communityName: string }) {
+  const message = props.t.shareMessage(props.communityName)
+  const whatsApp = `https://wa.me/?text=${encodeURIComponent(`${message} ${props.url}`)}`
+  const telegram = `https://t.me/share/url?${new URLSearchParams({ url: props.url, text: message })}`
+  return (
+    <p class="share">
+      <a href={whatsApp} rel="noopener noreferrer">
+        {props.t.shareWhatsApp}
+      </a>
+      <a href={telegram} rel="noopener noreferrer">
+        {props.t.shareTelegram}
+      </a>
+    </p>
+  )
+}
+
+/** A reward as a member reads it: its title, what it is, and its code once earned. */
+function RewardItem(props: { title: string; description: string; code: string | null }) {
+  return (
+    <li>
+      <div class="g">
+        <bdi>{props.title}</bdi>
+      </div>
+      {props.description && (
+        <div class="muted">
+          <bdi>{props.description}</bdi>
+        </div>
+      )}
+      {props.code && <div class="code">{props.code}</div>}
+    </li>
   )
 }

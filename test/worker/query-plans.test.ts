@@ -32,7 +32,6 @@ import {
   leaderboard,
   listMembers,
   memberPageQueries,
-  rewardsOf,
   referralInviteOf,
 } from '../../src/services/members'
 import { getDashboardStats } from '../../src/services/stats'
@@ -92,7 +91,7 @@ import {
 } from '../../src/services/whatsapp-inbound'
 import { deliveriesOfStatuses } from '../../src/services/whatsapp-statuses'
 import { linkSettingsQueries } from '../../src/services/link-settings'
-import { creditRetainedReferrals, rewardsQuery } from '../../src/services/rewards'
+import { creditRetainedReferrals, memberRewards, rewardsQuery } from '../../src/services/rewards'
 import {
   call,
   createCommunity,
@@ -275,7 +274,7 @@ describe('query plans of the request paths', () => {
     await leaderboard(db, community.id, { limit: 20 })
     await leaderboard(db, community.id, { from: new Date('2026-01-01'), to: now, limit: 20 })
     await referralInviteOf(db, memberId)
-    await rewardsOf(db, memberId)
+    await memberRewards(db, { id: memberId, communityId: community.id, referralCount: 0 })
     await countAttempt(db, [{ key: 'plan-test', limit: 100, windowSeconds: 60 }], now)
     await getJoinTarget(db, community.id, group.id)
     await getJoinRequestForApprovalOrThrow(db, pending.json.joinRequestId)

@@ -185,6 +185,62 @@ describe('referrals and rewards', () => {
     expect(page.text).toContain('Free T-shirt')
     expect(page.text).toContain('SHIRT-2027')
   })
+
+  it('shows a member how to share their link, how many joined through it and what the next reward takes', async () => {
+    const community = await createCommunity({ name: 'Sunday Runners' })
+    const invite = await createInvite(community.id)
+    for (const body of [
+      { threshold: 2, title: 'Running socks', code: 'SOCKS-1' },
+      { threshold: 5, title: 'Club jacket', description: 'At the next race', minRetentionDays: 30 },
+    ]) {
+      expect(
+        (await call('POST', `/api/communities/${community.id}/reward-rules`, { body })).status,
+      ).toBe(201)
+    }
+    const mia = await joinAsMember(invite.code, { name: 'Mia', phone: newPhone() })
+    const status = `${new URL(mia.json.statusUrl).pathname}?lang=en`
+    const referral = mia.json.referralUrl as string
+
+    // Nobody yet: the share links carry her link, and the first reward takes two people.
+    let page = (await visit(status)).text
+    const whatsApp = /<a href="(https:\/\/wa\.me\/\?text=[^"]+)"/.exec(page)?.[1]
+    expect(decodeURIComponent(whatsApp!.replaceAll('&amp;', '&').split('text=')[1]!)).toBe(
+      `Join me in Sunday Runners! ${referral}`,
+    )
+    const telegram = new URL(
+      /<a href="(https:\/\/t\.me\/share\/url\?[^"]+)"/.exec(page)![1]!.replaceAll('&amp;', '&'),
+    )
+    expect(telegram.searchParams.get('url')).toBe(referral)
+    expect(telegram.searchParams.get('text')).toBe('Join me in Sunday Runners!')
+    expect(page).not.toContain('joined through your link so far')
+    expect(page).toContain('Your next reward')
+    expect(page).toContain('2 more people and you get:')
+    expect(page).toContain('<bdi>Running socks</bdi>')
+    // The code is the reward's, shown once earned, never before.
+    expect(page).not.toContain('SOCKS-1')
+
+    await joinAsMember(codeOf(referral), { name: 'Friend 1', phone: newPhone() })
+    page = (await visit(status)).text
+    expect(page).toContain('1 person has joined through your link so far.')
+    expect(page).toContain('1 more person and you get:')
+
+    // Earned: its code shows among her rewards; next is the jacket, counted after 30 days.
+    await joinAsMember(codeOf(referral), { name: 'Friend 2', phone: newPhone() })
+    page = (await visit(status)).text
+    expect(page).toContain('2 people have joined through your link so far.')
+    expect(page).toContain('Your rewards')
+    expect(page).toContain('SOCKS-1')
+    expect(page).toContain('3 more people and you get:')
+    expect(page).toContain('<bdi>Club jacket</bdi>')
+    expect(page).toContain('<bdi>At the next race</bdi>')
+    expect(page).toContain('count once they have stayed 30 days')
+
+    // In German, the same.
+    const german = (await visit(status.replace('lang=en', 'lang=de'))).text
+    expect(german).toContain('Über deinen Link sind bisher 2 Personen beigetreten.')
+    expect(german).toContain('Noch 3 Personen, dann bekommst du:')
+    expect(german).toContain(encodeURIComponent('Mach mit bei Sunday Runners!'))
+  })
 })
 
 /** The number's owner sends the code a sign-up's answer shows from their own WhatsApp. */

@@ -121,6 +121,23 @@ export const de = {
   telegramStartText:
     'Starte unseren Bot auf Telegram, und er schickt dir unsere Ankündigungen in einem privaten Chat. Mit /stop hörst du jederzeit auf.',
   telegramStartLink: 'Bot auf Telegram starten',
+  shareWhatsApp: 'Über WhatsApp teilen',
+  shareTelegram: 'Über Telegram teilen',
+  /** The message a share opens, ready to send with the link: the person's words to a friend. */
+  shareMessage: (community: string) => `Mach mit bei ${community}!`,
+  referredSoFar: (n: string) =>
+    n === '1'
+      ? 'Über deinen Link ist bisher 1 Person beigetreten.'
+      : `Über deinen Link sind bisher ${n} Personen beigetreten.`,
+  nextRewardHeading: 'Deine nächste Belohnung',
+  nextRewardIn: (n: string) =>
+    n === '1' ? 'Noch 1 Person, dann bekommst du:' : `Noch ${n} Personen, dann bekommst du:`,
+  nextRewardStaying: (days: string) =>
+    days === '1'
+      ? 'Wer über deinen Link beitritt, zählt nach einem Tag dabei.'
+      : `Wer über deinen Link beitritt, zählt nach ${days} Tagen dabei.`,
+  nextRewardWaiting:
+    'Genug Leute sind über deinen Link beigetreten. Sobald sie lange genug dabei sind, gehört dir:',
   rewardsHeading: 'Deine Belohnungen',
   leaveLink: 'Mitgliedschaft beenden',
   leaveTitle: 'Mitgliedschaft beenden?',

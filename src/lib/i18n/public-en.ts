@@ -112,6 +112,21 @@ export const en: Messages = {
   telegramStartText:
     'Start our bot on Telegram and it sends you our announcements in a private chat. Send it /stop at any time.',
   telegramStartLink: 'Start the bot on Telegram',
+  shareWhatsApp: 'Share on WhatsApp',
+  shareTelegram: 'Share on Telegram',
+  shareMessage: (community) => `Join me in ${community}!`,
+  referredSoFar: (n) =>
+    n === '1'
+      ? '1 person has joined through your link so far.'
+      : `${n} people have joined through your link so far.`,
+  nextRewardHeading: 'Your next reward',
+  nextRewardIn: (n) => (n === '1' ? '1 more person and you get:' : `${n} more people and you get:`),
+  nextRewardStaying: (days) =>
+    days === '1'
+      ? 'Those who join through your link count once they have stayed a day.'
+      : `Those who join through your link count once they have stayed ${days} days.`,
+  nextRewardWaiting:
+    'Enough people have joined through your link. Once they have stayed long enough, you get:',
   rewardsHeading: 'Your rewards',
   leaveLink: 'End your membership',
   leaveTitle: 'End your membership?',
