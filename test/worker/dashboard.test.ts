@@ -208,11 +208,9 @@ describe('dashboard: campaign links', () => {
     }
     expect(await steps()).toEqual([false, false, false])
     const overview = (await page(`/admin/communities/${community.id}`, cookie)).text
-    expect(overview).toContain(
-      `href="/admin/communities/${community.id}/settings#where-joining-leads"`,
-    )
+    expect(overview).toContain(`href="/admin/communities/${community.id}/settings#edit-groups"`)
     const settings = (await page(`/admin/communities/${community.id}/settings`, cookie)).text
-    expect(settings).toContain('id="where-joining-leads"')
+    expect(settings).toContain('id="edit-groups"')
     await createInvite(community.id, { label: 'Poster' })
     expect(await steps()).toEqual([false, true, false])
     const groups = await call('GET', `/api/communities/${community.id}/groups`)

@@ -384,8 +384,11 @@ describe('adding a group from the dashboard', () => {
     const announcement = (await groupsOf()).find((g) => g.kind === 'announcement')!
     const { cookie } = await signIn()
     const settings = await page(`/admin/communities/${community.id}/settings?lang=en`, cookie)
-    expect(settings.text).toContain('Where joining leads')
+    expect(settings.text).toContain('Edit groups')
     expect(settings.text).toContain(`action="/admin/groups/${announcement.id}/chat-link?lang=en"`)
+    // Its name is in its form too, as the API renames it; not its description, which no page shows.
+    expect(settings.text).toContain(`id="group-name-${announcement.id}"`)
+    expect(settings.text).not.toContain(`id="group-description-${announcement.id}"`)
     const setLink = (groupId: string, chatInviteUrl: string, as = cookie) =>
       post(`/admin/groups/${groupId}/chat-link?lang=en`, as, {
         _csrf: csrfOf(settings.text),
@@ -428,5 +431,69 @@ describe('adding a group from the dashboard', () => {
     })
     expect(other.status).toBe(403)
     expect((await groupsOf()).find((g) => g.id === announcement.id)!.chatInviteUrl).toBeNull()
+  })
+})
+
+describe('editing a group from the dashboard', () => {
+  it('renames and describes it with the API’s rules; nothing refused or unchanged is written', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id, { name: 'Hill repeats' })
+    const { cookie } = await signIn()
+    const settings = await page(`/admin/communities/${community.id}/settings`, cookie)
+    expect(settings.text).toContain('Name of <bdi>Hill repeats</bdi>')
+    const [action, csrf] = [`/admin/groups/${group.id}/chat-link`, csrfOf(settings.text)]
+    const edit = (fields: Record<string, string>, headers = {}) =>
+      post(action, cookie, { _csrf: csrf, chatInviteUrl: '', ...fields }, headers)
+    const stored = async () =>
+      (await query('select name, description, updated_at from groups where id = ?', group.id))[0]
+    const described = { name: 'Hill sprints', description: 'Tuesdays in the park' }
+    expect((await edit(described)).status).toBe(303)
+    for (const path of ['/settings', '']) {
+      const shown = await page(`/admin/communities/${community.id}${path}`, cookie)
+      expect(shown.text).toContain('<td data-label="Group"><bdi>Hill sprints</bdi></td>')
+      if (path) expect(shown.text).toContain('>Tuesdays in the park</textarea>')
+    }
+    const written = await stored()
+    expect(written).toMatchObject(described)
+    expect((await edit(described)).status).toBe(303)
+    expect(await stored()).toEqual(written)
+
+    for (const [name, message] of [
+      ['', 'Please fill this in.'],
+      ['x'.repeat(101), 'At most 100 characters.'],
+    ]) {
+      const refused = await edit({ name: name!, description: 'Typed, not saved' })
+      expect(refused.status).toBe(400)
+      expect(refused.text).toContain(`<a href="#group-name-${group.id}">${message}</a>`)
+      expect(refused.text).toContain(`<p id="group-${group.id}-name-error" class="err">${message}`)
+      expect(refused.text).toMatch(
+        new RegExp(`id="group-name-${group.id}"[^>]*value="${name}"[^>]*aria-invalid="true"`),
+      )
+      expect(refused.text).toContain('>Typed, not saved</textarea>')
+    }
+    // Only from the dashboard's own pages, with the session's form token.
+    expect((await edit({ name: 'Forged' }, { origin: 'https://evil.example' })).status).toBe(403)
+    expect((await post(action, cookie, { name: 'Forged' })).status).toBe(403)
+    expect(await stored()).toEqual(written)
+  })
+
+  it('lets a group admin edit their own group, and no other', async () => {
+    const community = await createCommunity()
+    const own = await createGroup(community.id, { name: 'Track nights' })
+    const other = await createGroup(community.id, { name: 'Trail days' })
+    const admin = await createToken({ role: 'group_admin', groupId: own.id })
+    const { cookie } = await signIn(admin.token)
+    const settings = await page(`/admin/communities/${community.id}/settings`, cookie)
+    expect(settings.text).toContain(`id="group-name-${own.id}"`)
+    expect(settings.text).not.toContain(`id="group-name-${other.id}"`)
+    const rename = (groupId: string) =>
+      post(`/admin/groups/${groupId}/chat-link`, cookie, {
+        _csrf: csrfOf(settings.text),
+        name: 'Renamed by their admin',
+      })
+    expect((await rename(own.id)).status).toBe(303)
+    expect((await rename(other.id)).status).toBe(403)
+    expect((await call('GET', `/api/groups/${own.id}`)).json.name).toBe('Renamed by their admin')
+    expect((await call('GET', `/api/groups/${other.id}`)).json.name).toBe('Trail days')
   })
 })

@@ -67,9 +67,11 @@ export const teamDe = {
   telegramChatsLinkedByBot:
     'Ein Telegram-Chat wird stattdessen über den Bot verknüpft: Füge den Bot dem Chat als Admin hinzu, dann wählt ein Owner auf der Telegram-Seite diese Gruppe dafür aus.',
   chatHostOnly: (hosts: string) => `Einladungslinks von Chats sind nur auf ${hosts} möglich.`,
-  chatLinksHeading: 'Wohin der Beitritt führt',
-  chatLinksText:
-    'Der Einladungslink jedes Gruppenchats: Wer beigetreten ist, kommt darüber in den Chat. Ohne Link sagt die Seite nach dem Beitritt, dass er noch fehlt. Leer lassen entfernt ihn.',
+  editGroupsHeading: 'Gruppen bearbeiten',
+  editGroupsText:
+    'Der Name jeder Gruppe, die Beschreibung jeder Gesprächsgruppe und wohin der Beitritt führt: der Einladungslink ihres Chats. Wer beigetreten ist, kommt darüber in den Chat; ohne Link sagt die Seite nach dem Beitritt, dass er noch fehlt. Bleibt das Feld des Links leer, wird er entfernt.',
+  groupNameOf: (group: string) => `Name von ${group}`,
+  groupDescriptionOf: (group: string) => `Beschreibung von ${group}`,
   chatLinkOf: (group: string) => `Einladungslink des Chats von ${group}`,
   groupLimit: 'Diese Community hat schon so viele Gruppen, wie erlaubt sind.',
   when: 'Wann',

@@ -63,9 +63,11 @@ export const teamEn: TeamWords = {
   telegramChatsLinkedByBot:
     'A Telegram chat is linked through the bot instead: add the bot to the chat as an admin, then an owner picks this group for it on the Telegram page.',
   chatHostOnly: (hosts) => `Chat invite links may point to ${hosts} only.`,
-  chatLinksHeading: 'Where joining leads',
-  chatLinksText:
-    'Each group chat’s own invite link: people who joined are sent into the chat through it. Without one, the page after joining says it is not set yet. Leave it empty to remove it.',
+  editGroupsHeading: 'Edit groups',
+  editGroupsText:
+    'Each group’s name, each discussion group’s description, and where joining it leads: its chat’s own invite link. People who joined are sent into the chat through it; without one, the page after joining says it is not set yet. Leave the link empty to remove it.',
+  groupNameOf: (group) => `Name of ${group}`,
+  groupDescriptionOf: (group) => `Description of ${group}`,
   chatLinkOf: (group) => `Chat invite link of ${group}`,
   groupLimit: 'This community already has as many groups as it may.',
   when: 'When',

@@ -23,7 +23,7 @@ import { words } from '../../views/dashboard/shell'
 import { COMMUNITY_FIELDS } from '../../views/dashboard/community-fields'
 import { SettingsPage } from '../../views/dashboard/settings'
 import type { FormState } from '../../views/form-fields'
-import type { RefusedChatLink } from '../../views/dashboard/group-chat-links'
+import type { RefusedGroupEdit } from '../../views/dashboard/group-edit-forms'
 import {
   CommunityId,
   lang,
@@ -84,14 +84,14 @@ communitiesPages.get('/admin/communities/:id/settings', (c) =>
 
 /**
  * A community's settings, groups and admins; after a refused save, the form as it was sent (or
- * the new group's form, `groupForm`).
+ * the new group's form, `groupForm`, or a group's own, `groupEditForm`).
  */
 export async function settingsPage(
   c: Context<AppEnv>,
   id: string,
   form?: FormState,
   groupForm?: FormState,
-  chatLinkForm?: RefusedChatLink,
+  groupEditForm?: RefusedGroupEdit,
 ) {
   const scope = { communityId: id }
   assertCan(c.var.principal, 'community.read', scope)
@@ -121,14 +121,14 @@ export async function settingsPage(
           : null
       }
       groups={groups?.data ?? null}
-      chatLinks={
+      groupEdits={
         groups
           ? {
               groups: groups.data.filter((group) =>
                 can(c.var.principal, 'group.update', { communityId: id, groupId: group.id }),
               ),
               actionFor: (groupId) => inLanguage(c, `/admin/groups/${groupId}/chat-link`),
-              refused: chatLinkForm,
+              refused: groupEditForm,
             }
           : null
       }
@@ -141,7 +141,7 @@ export async function settingsPage(
       teamHref={may('team.manage') ? inLanguage(c, `/admin/communities/${id}/team`) : null}
       changeAdmins={may('admins.change')}
     />,
-    form || groupForm || chatLinkForm ? 400 : 200,
+    form || groupForm || groupEditForm ? 400 : 200,
   )
 }
 

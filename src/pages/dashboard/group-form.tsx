@@ -1,24 +1,26 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../env'
+import type { Group } from '../../db/schema'
 import { communityFor } from '../../api/community-scope'
 import { ApiError } from '../../lib/errors'
-import { fieldMessages } from '../../lib/field-errors'
+import { fieldMessages, type FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { TEAM_WORDS } from '../../lib/i18n'
 import { assertAllowedUrls } from '../../lib/urls'
 import { telegramConfig } from '../../lib/config'
-import { CreateGroupSchema } from '../../schemas/groups'
-import { HttpsUrlSchema } from '../../schemas/common'
+import { CreateGroupSchema, UpdateGroupSchema } from '../../schemas/groups'
 import { assertCan } from '../../services/access'
 import { createGroup, getGroupOrThrow, updateGroup } from '../../services/groups'
 import { idPattern } from '../../lib/ids'
 import { z } from 'zod'
 import { settingsPage } from './communities'
 import { changedNothing } from '../../middleware/audit-trail'
-import { words } from '../../views/dashboard/shell'
 import { CommunityId, formText, idOrThrow, inLanguage, lang, withNotice } from './page'
 
-/** Adding a group and setting its chat link from the dashboard, with the API's schema, rules and service. */
+/**
+ * Adding a group and changing its name, description and chat link from the dashboard, with the
+ * API's schema, rules and service.
+ */
 export const groupFormPages = new Hono<AppEnv>()
 
 groupFormPages.post('/admin/communities/:id/groups', async (c) => {
@@ -65,39 +67,67 @@ function chatLinkRefusal(c: Context<AppEnv>, typed: string | undefined): string 
 }
 
 const GroupId = z.string().regex(idPattern('grp'))
-/** The one field of `UpdateGroupSchema` that the form sends, checked the same way. */
-const ChatLinkForm = z.strictObject({ chatInviteUrl: HttpsUrlSchema.nullable() })
+/** The fields of `UpdateGroupSchema` that the form sends, checked the same way. */
+const { name, description, chatInviteUrl } = UpdateGroupSchema.shape
+const GroupEditForm = z.strictObject({ name, description, chatInviteUrl })
+type GroupEdit = z.infer<typeof GroupEditForm>
 
 /**
- * Sets or changes where joining a group leads (its chat's own invite link), or removes it with
- * an empty field: what `PATCH /api/groups/{id}` does with `chatInviteUrl`, decided the same way
- * (a group admin for their group, an admin of its community for any).
+ * Renames a group, describes it and sets or changes where joining it leads (its chat's own
+ * invite link), or removes the link with an empty field: what `PATCH /api/groups/{id}` does with
+ * these fields, decided the same way (a group admin for their group, an admin of its community
+ * for any). A field changes only when sent, so a form that sends the link alone keeps the name
+ * and description. The address is the one from when the link was all the form set.
  */
 groupFormPages.post('/admin/groups/:id/chat-link', async (c) => {
   const group = await getGroupOrThrow(c.var.db, idOrThrow(GroupId, c.req.param('id')))
   const scope = { communityId: group.communityId, groupId: group.id }
   assertCan(c.var.principal, 'group.update', scope, 'Group')
   const form = await readForm(c)
-  const typed = formText(form, 'chatInviteUrl')?.trim() ?? ''
-  const refused = (message: string) =>
+  const sent = (field: string) => (typeof form[field] === 'string' ? form[field] : undefined)
+  const typed = {
+    name: sent('name'),
+    description: sent('description'),
+    chatInviteUrl: sent('chatInviteUrl')?.trim(),
+  }
+  const refused = (errors: FieldMessages) =>
     settingsPage(c, group.communityId, undefined, undefined, {
       groupId: group.id,
-      form: { values: { chatInviteUrl: typed }, errors: { chatInviteUrl: message } },
+      form: {
+        values: {
+          name: typed.name ?? group.name,
+          description: typed.description ?? group.description,
+          chatInviteUrl: typed.chatInviteUrl ?? group.chatInviteUrl ?? '',
+        },
+        errors,
+      },
     })
-  const parsed = ChatLinkForm.safeParse({ chatInviteUrl: typed === '' ? null : typed })
-  if (!parsed.success) {
-    const message = fieldMessages(lang(c), parsed.error.issues).chatInviteUrl
-    return refused(message ?? words(lang(c)).checkField)
-  }
+  const parsed = GroupEditForm.safeParse({
+    name: typed.name,
+    description: typed.description,
+    chatInviteUrl: typed.chatInviteUrl === '' ? null : typed.chatInviteUrl,
+  })
+  if (!parsed.success) return refused(fieldMessages(lang(c), parsed.error.issues))
   try {
     assertAllowedUrls(parsed.data, c.var.config)
   } catch (error) {
     if (!(error instanceof ApiError)) throw error
-    return refused(chatLinkRefusal(c, typed))
+    return refused({ chatInviteUrl: chatLinkRefusal(c, typed.chatInviteUrl) })
   }
+  const changes = changedFields(group, parsed.data)
   // Saved again as it was: nothing to write, and nothing for the audit log.
-  if (parsed.data.chatInviteUrl === group.chatInviteUrl) changedNothing(c)
-  else await updateGroup(c.var.db, group, parsed.data, new Date())
+  if (Object.keys(changes).length === 0) changedNothing(c)
+  else await updateGroup(c.var.db, group, changes, new Date())
   const settings = `/admin/communities/${group.communityId}/settings`
   return c.redirect(inLanguage(c, withNotice(settings, 'saved')), 303)
 })
+
+/** The fields of a group's form that were sent and differ from what the group has. */
+function changedFields(group: Group, edit: GroupEdit): GroupEdit {
+  const fields = Object.keys(edit) as Array<keyof GroupEdit>
+  return Object.fromEntries(
+    fields
+      .filter((field) => edit[field] !== undefined && edit[field] !== group[field])
+      .map((field) => [field, edit[field]]),
+  )
+}

@@ -79,11 +79,7 @@ function GetStarted(props: {
       <ul>
         {step(
           props.chat,
-          <a
-            href={props.href(
-              `/admin/communities/${props.communityId}/settings#where-joining-leads`,
-            )}
-          >
+          <a href={props.href(`/admin/communities/${props.communityId}/settings#edit-groups`)}>
             {t.stepChat}
           </a>,
         )}

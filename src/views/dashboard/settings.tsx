@@ -4,7 +4,7 @@ import { ADD_GROUP_FIELD_IDS, AddGroupForm } from '../add-group-form'
 import { Csrf, groupLabel, GroupsTable, words } from './shell'
 import type { FormState } from '../form-fields'
 import { CommunityFields } from './community-fields'
-import { GroupChatLinks, chatLinkFieldId, type RefusedChatLink } from './group-chat-links'
+import { GroupEditForms, groupFieldId, type RefusedGroupEdit } from './group-edit-forms'
 import { RefusedSummary } from './refused-summary'
 
 /** What a community's settings page shows, read and decided by its handler. */
@@ -17,13 +17,13 @@ export interface SettingsView {
   /** The groups, when this admin may read them. */
   groups: Group[] | null
   /**
-   * The groups whose chat link this admin may change, where each form posts, and the one sent
-   * back after a refusal.
+   * The groups this admin may change (name, description, chat link), where each form posts, and
+   * the one sent back after a refusal.
    */
-  chatLinks: {
+  groupEdits: {
     groups: Group[]
     actionFor: (groupId: string) => string
-    refused: RefusedChatLink | undefined
+    refused: RefusedGroupEdit | undefined
   } | null
   /** The new group's form, when this admin may add one (as sent, after a refusal). */
   addGroup: { action: string; form: FormState | undefined } | null
@@ -40,14 +40,17 @@ export function SettingsPage(props: SettingsView) {
   const { community, csrf, groups, admins } = props
   const id = community.id
   const groupName = new Map((groups ?? []).map((group) => [group.id, groupLabel(t, group)]))
-  const refusedChatLink = props.chatLinks?.refused
+  const refusedGroup = props.groupEdits?.refused
   return (
     <>
       <RefusedSummary
         lang={props.lang}
         forms={[
           { form: props.edit?.form },
-          { form: refusedChatLink?.form, idOf: () => chatLinkFieldId(refusedChatLink!.groupId) },
+          {
+            form: refusedGroup?.form,
+            idOf: (field) => groupFieldId(refusedGroup!.groupId, field),
+          },
           { form: props.addGroup?.form, idOf: (field) => ADD_GROUP_FIELD_IDS[field] ?? field },
         ]}
       />
@@ -66,8 +69,8 @@ export function SettingsPage(props: SettingsView) {
         <section>
           <h2>{t.groups}</h2>
           <GroupsTable lang={props.lang} groups={groups} />
-          {props.chatLinks && props.chatLinks.groups.length > 0 && (
-            <GroupChatLinks lang={props.lang} csrf={csrf} {...props.chatLinks} />
+          {props.groupEdits && props.groupEdits.groups.length > 0 && (
+            <GroupEditForms lang={props.lang} csrf={csrf} {...props.groupEdits} />
           )}
           {props.addGroup && (
             <AddGroupForm
