@@ -69,7 +69,7 @@ export const teamDe = {
   chatHostOnly: (hosts: string) => `Einladungslinks von Chats sind nur auf ${hosts} möglich.`,
   editGroupsHeading: 'Gruppen bearbeiten',
   editGroupsText:
-    'Der Name jeder Gruppe, die Beschreibung jeder Gesprächsgruppe und wohin der Beitritt führt: der Einladungslink ihres Chats. Wer beigetreten ist, kommt darüber in den Chat; ohne Link sagt die Seite nach dem Beitritt, dass er noch fehlt. Bleibt das Feld des Links leer, wird er entfernt.',
+    'Name und Beschreibung jeder Gesprächsgruppe und wohin der Beitritt in jede Gruppe führt: der Einladungslink ihres Chats. Wer beigetreten ist, kommt darüber in den Chat; ohne Link sagt die Seite nach dem Beitritt, dass er noch fehlt. Bleibt das Feld des Links leer, wird er entfernt.',
   groupNameOf: (group: string) => `Name von ${group}`,
   groupDescriptionOf: (group: string) => `Beschreibung von ${group}`,
   chatLinkOf: (group: string) => `Einladungslink des Chats von ${group}`,

@@ -65,7 +65,7 @@ export const teamEn: TeamWords = {
   chatHostOnly: (hosts) => `Chat invite links may point to ${hosts} only.`,
   editGroupsHeading: 'Edit groups',
   editGroupsText:
-    'Each group’s name, each discussion group’s description, and where joining it leads: its chat’s own invite link. People who joined are sent into the chat through it; without one, the page after joining says it is not set yet. Leave the link empty to remove it.',
+    'Each discussion group’s name and description, and where joining each group leads: its chat’s own invite link. People who joined are sent into the chat through it; without one, the page after joining says it is not set yet. Leave the link empty to remove it.',
   groupNameOf: (group) => `Name of ${group}`,
   groupDescriptionOf: (group) => `Description of ${group}`,
   chatLinkOf: (group) => `Chat invite link of ${group}`,

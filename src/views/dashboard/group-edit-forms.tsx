@@ -26,9 +26,10 @@ export function groupFieldId(groupId: string, field: string): string {
 
 /**
  * Each group's name, description and where joining it leads (its chat's own invite link): one
- * small form per group this admin may change. The announcement group's has its name and link, as
- * the API allows, but no description: no page shows that one (the invite page describes the
- * group in each reader's language), and the one it came with is in English.
+ * small form per group this admin may change. The announcement group's has its link only: the
+ * dashboard names it by its role and the invite page in each reader's language (its name and
+ * description as it came are English words no German page should show), so a name or
+ * description typed here would show nowhere an admin looks; the API still sets them.
  */
 export function GroupEditForms(props: {
   lang: Lang
@@ -48,6 +49,7 @@ export function GroupEditForms(props: {
         const id = (field: string) => groupFieldId(group.id, field)
         // Each form's messages apart from the other groups' on the page.
         const prefix = `group-${group.id}-`
+        const announcement = group.kind === 'announcement'
         const label = (sentence: (group: string) => string) => (
           <WithUserText sentence={sentence} value={groupLabel(t, group)} />
         )
@@ -55,16 +57,18 @@ export function GroupEditForms(props: {
           <form method="post" action={props.actionFor(group.id)}>
             <Csrf token={props.csrf} />
             <div class="grid">
-              <TextField
-                form={form}
-                field="name"
-                id={id('name')}
-                prefix={prefix}
-                label={label(tt.groupNameOf)}
-                required
-                maxlength={100}
-                value={sentText(form, 'name', group.name)}
-              />
+              {!announcement && (
+                <TextField
+                  form={form}
+                  field="name"
+                  id={id('name')}
+                  prefix={prefix}
+                  label={label(tt.groupNameOf)}
+                  required
+                  maxlength={100}
+                  value={sentText(form, 'name', group.name)}
+                />
+              )}
               <TextField
                 form={form}
                 field="chatInviteUrl"
@@ -76,7 +80,7 @@ export function GroupEditForms(props: {
                 value={sentText(form, 'chatInviteUrl', group.chatInviteUrl ?? '')}
               />
             </div>
-            {group.kind !== 'announcement' && (
+            {!announcement && (
               <Field
                 form={form}
                 field="description"
