@@ -5,7 +5,12 @@ import { endMembership } from '../services/leaving'
 import { eraseMember } from '../services/erasure'
 import { listInboundMessages } from '../services/whatsapp-inbound'
 import { exportMembersCsv, groupIdsOfMembers, leaderboard, listMembers } from '../services/members'
-import { createRewardRule, listRewardRules, listRewards } from '../services/rewards'
+import {
+  createRewardRule,
+  listRewardRules,
+  listRewards,
+  MAX_REWARD_RULES,
+} from '../services/rewards'
 import { idParam } from '../schemas/common'
 import {
   CreateRewardRuleSchema,
@@ -218,6 +223,7 @@ openapi(
     access: { action: 'referrals.manage', on: 'community' },
     tags: ['Referrals'],
     summary: 'Add a reward for reaching a number of approved referrals',
+    description: `A community holds up to ${MAX_REWARD_RULES} rules; one more is refused with 409 \`reward_rule_limit_reached\`.`,
     security: bearerSecurity,
     request: {
       query: NoQuerySchema,
@@ -226,7 +232,7 @@ openapi(
     },
     responses: {
       201: jsonResponse(RewardRuleSchema, 'The rule'),
-      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS]),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'reward_rule_limit_reached']),
     },
   }),
   async (c) => {

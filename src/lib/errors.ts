@@ -75,6 +75,13 @@ const CATALOGUE = {
       'The community holds as many discussion groups as its `maxGroups` allows, or more than a ' +
       'lowered `maxGroups` would allow.',
   },
+  reward_rule_limit_reached: {
+    status: 409,
+    title: 'Reward rule limit reached',
+    description:
+      'The community has as many reward rules as one may hold (`MAX_REWARD_RULES`): a ladder of ' +
+      'rewards, not a list that grows without end.',
+  },
   announcement_group_protected: {
     status: 409,
     title: 'Announcement group is protected',

@@ -1,4 +1,5 @@
-import { and, asc, eq, gt, notInArray } from 'drizzle-orm'
+import { and, asc, eq, gt, notInArray, sql } from 'drizzle-orm'
+import { ApiError } from '../lib/errors'
 import type { Database } from '../db/client'
 import { members, rewardRules, rewards, type Member, type RewardRule } from '../db/schema'
 import { idTimePart, newId } from '../lib/ids'
@@ -27,9 +28,28 @@ export async function createRewardRule(
     minRetentionDays: input.minRetentionDays ?? 0,
     createdAt: now,
   }
-  await db.insert(rewardRules).values(rule)
+  // The bound is a condition of the insert itself: two rules added at once cannot pass it.
+  const result = await db.run(sql`
+    insert into reward_rules (id, community_id, threshold, title, description, code,
+      min_retention_days, created_at)
+    select ${rule.id}, ${communityId}, ${rule.threshold}, ${rule.title}, ${rule.description},
+      ${rule.code}, ${rule.minRetentionDays}, ${now.getTime()}
+    where (select count(*) from reward_rules where community_id = ${communityId})
+      < ${MAX_REWARD_RULES}`)
+  if (result.meta.changes === 0) {
+    throw new ApiError(
+      'reward_rule_limit_reached',
+      `A community holds at most ${MAX_REWARD_RULES} reward rules.`,
+    )
+  }
   return rule
 }
+
+/**
+ * Reward rules a community may hold: a ladder of rewards, and a bound on every read of them
+ * (the list, a status page's next reward, each approval's check of them).
+ */
+export const MAX_REWARD_RULES = 20
 
 export async function listRewardRules(db: Database, communityId: string): Promise<RewardRule[]> {
   return db
@@ -37,6 +57,7 @@ export async function listRewardRules(db: Database, communityId: string): Promis
     .from(rewardRules)
     .where(eq(rewardRules.communityId, communityId))
     .orderBy(asc(rewardRules.threshold))
+    .limit(MAX_REWARD_RULES)
 }
 
 /** What a member's own page shows of their rewards. */

@@ -307,7 +307,7 @@ export interface paths {
     get: operations['listRewardRules']
     /**
      * Add a reward for reaching a number of approved referrals
-     * @description Access (`referrals.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description A community holds up to 20 rules; one more is refused with 409 `reward_rule_limit_reached`. Access (`referrals.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['createRewardRule']
   }
@@ -550,6 +550,7 @@ export interface components {
         | 'slug_taken'
         | 'code_taken'
         | 'group_limit_reached'
+        | 'reward_rule_limit_reached'
         | 'announcement_group_protected'
         | 'max_uses_below_uses'
         | 'invalid_role_change'
@@ -6205,7 +6206,7 @@ export interface operations {
   }
   /**
    * Add a reward for reaching a number of approved referrals
-   * @description Access (`referrals.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description A community holds up to 20 rules; one more is refused with 409 `reward_rule_limit_reached`. Access (`referrals.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   createRewardRule: {
     parameters: {
@@ -6258,6 +6259,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `reward_rule_limit_reached` (Reward rule limit reached). What each code means: `/api/problems/{code}`. */
+      409: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'reward_rule_limit_reached'
           }
         }
       }

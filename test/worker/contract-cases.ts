@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers'
 import { expect } from 'vitest'
 import { newId } from '../../src/lib/ids'
 import { hmacSha256, toHex } from '../../src/lib/crypto'
+import { MAX_REWARD_RULES } from '../../src/services/rewards'
 import type { World } from './contract-world'
 import {
   call,
@@ -395,10 +396,25 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
     request: parts({ id: w.open.id }, { from: '2026-01-01', limit: '10' }),
     status: 200,
   }),
-  createRewardRule: async (w) => ({
-    request: body({ threshold: 5, title: 'Running shirt' }, { id: w.open.id }),
-    status: 201,
-  }),
+  createRewardRule: async (w) => {
+    const full = await createCommunity()
+    for (let threshold = 1; threshold <= MAX_REWARD_RULES; threshold++)
+      await call('POST', `/api/communities/${full.id}/reward-rules`, {
+        body: { threshold, title: `Reward at ${threshold}` },
+      })
+    return {
+      request: body({ threshold: 5, title: 'Running shirt' }, { id: w.open.id }),
+      status: 201,
+      probes: [
+        {
+          name: 'the rule limit reached',
+          request: body({ threshold: 50, title: 'One too many' }, { id: full.id }),
+          status: 409,
+          code: 'reward_rule_limit_reached',
+        },
+      ],
+    }
+  },
   listRewardRules: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
   listRewards: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
   createAnnouncement: async (w) => ({

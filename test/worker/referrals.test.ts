@@ -241,6 +241,22 @@ describe('referrals and rewards', () => {
     expect(german).toContain('Noch 3 Personen, dann bekommst du:')
     expect(german).toContain(encodeURIComponent('Mach mit bei Sunday Runners!'))
   })
+
+  it('holds a community to twenty reward rules, even when more are added at once', async () => {
+    const community = await createCommunity()
+    const add = (threshold: number) =>
+      call('POST', `/api/communities/${community.id}/reward-rules`, {
+        body: { threshold, title: `Reward at ${threshold}` },
+      })
+    const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => add(i + 1)))
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(20)
+    const refused = answers.filter((answer) => answer.status !== 201)
+    expect(refused.map((answer) => [answer.status, answer.json.code])).toEqual(
+      Array.from({ length: 4 }, () => [409, 'reward_rule_limit_reached']),
+    )
+    const rules = await call('GET', `/api/communities/${community.id}/reward-rules`)
+    expect(rules.json.data).toHaveLength(20)
+  })
 })
 
 /** The number's owner sends the code a sign-up's answer shows from their own WhatsApp. */
