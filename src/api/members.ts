@@ -10,6 +10,7 @@ import {
   listRewardRules,
   listRewards,
   MAX_REWARD_RULES,
+  retireRewardRule,
 } from '../services/rewards'
 import { idParam } from '../schemas/common'
 import {
@@ -22,6 +23,7 @@ import {
   RewardRuleSchema,
   RewardSchema,
   serializeMember,
+  serializeRewardRule,
 } from '../schemas/members'
 import { addDays } from '../lib/time'
 import { telegramConfig } from '../lib/config'
@@ -42,6 +44,7 @@ export const membersApi = new OpenAPIHono<AppEnv>()
 const openapi = declaredOperations(membersApi)
 
 const CommunityParams = idParam('cmt')
+const RewardRuleParams = CommunityParams.extend(idParam('rwr', 'ruleId').shape)
 const MemberParams = idParam('mem')
 
 const InboundMessageSchema = z
@@ -238,7 +241,33 @@ openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const rule = await createRewardRule(c.var.db, id, c.req.valid('json'), new Date())
-    return c.json({ ...rule, createdAt: rule.createdAt.toISOString() }, 201)
+    return c.json(serializeRewardRule(rule), 201)
+  },
+)
+
+openapi(
+  defineOperation({
+    method: 'delete',
+    path: '/communities/{id}/reward-rules/{ruleId}',
+    operationId: 'retireRewardRule',
+    access: { action: 'referrals.manage', on: 'community' },
+    tags: ['Referrals'],
+    summary: 'Retire a reward rule: it grants nothing more; rewards earned by it stay',
+    description:
+      'The rule leaves the list and no member is offered it any more; members who earned its ' +
+      'reward keep it, with its code, on their status page and in `GET …/rewards`. A rule ' +
+      'retired already answers 404.',
+    security: bearerSecurity,
+    request: { query: NoQuerySchema, params: RewardRuleParams },
+    responses: {
+      204: { description: 'Retired' },
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS]),
+    },
+  }),
+  async (c) => {
+    const { id, ruleId } = c.req.valid('param')
+    await retireRewardRule(c.var.db, id, ruleId, new Date())
+    return c.body(null, 204)
   },
 )
 
@@ -249,7 +278,7 @@ openapi(
     operationId: 'listRewardRules',
     access: { action: 'referrals.read', on: 'community' },
     tags: ['Referrals'],
-    summary: 'The community’s reward rules, lowest threshold first',
+    summary: 'The community’s live reward rules, lowest threshold first',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: CommunityParams },
     responses: {
@@ -260,10 +289,7 @@ openapi(
   async (c) => {
     const { id } = c.req.valid('param')
     const rules = await listRewardRules(c.var.db, id)
-    return c.json(
-      { data: rules.map((rule) => ({ ...rule, createdAt: rule.createdAt.toISOString() })) },
-      200,
-    )
+    return c.json({ data: rules.map(serializeRewardRule) }, 200)
   },
 )
 

@@ -83,6 +83,12 @@ const RULES: Rule[] = [
   // The member's row is gone afterwards: its community is read before.
   rule('POST', `/api/members/${id('mem')}/erase`, 'member.erased', 'target-before'),
   rule('POST', `/api/communities/${CMT}/reward-rules`, 'reward_rule.created', 'path'),
+  rule(
+    'DELETE',
+    `/api/communities/${CMT}/reward-rules/${id('rwr')}`,
+    'reward_rule.retired',
+    'path',
+  ),
   rule('POST', `/api/communities/${CMT}/announcements`, 'announcement.scheduled', 'path'),
   rule('PATCH', `/api/announcements/${id('ann')}`, 'announcement.changed', 'target-after'),
   rule('POST', `/api/announcements/${id('ann')}/${VERB}`, announcementVerb, 'target-after'),
@@ -119,6 +125,13 @@ const RULES: Rule[] = [
     `/admin/announcements/${id('ann')}/runs/dsp_${ID}/${VERB}`,
     announcementVerb,
     'target-after',
+  ),
+  rule('POST', `/admin/communities/${CMT}/rewards`, 'reward_rule.created', 'path'),
+  rule(
+    'POST',
+    `/admin/communities/${CMT}/rewards/${id('rwr')}/retire`,
+    'reward_rule.retired',
+    'path',
   ),
   rule('POST', `/admin/members/${id('mem')}/remove`, 'member.removed', 'target-after'),
   rule('POST', `/admin/members/${id('mem')}/erase`, 'member.erased', 'target-before'),

@@ -8,6 +8,7 @@ import {
   LEAVE_REASONS,
   MEMBER_STATUSES,
   type Member,
+  type RewardRule,
 } from '../db/schema'
 import { idPattern } from '../lib/ids'
 import { queryInteger } from '../lib/pagination'
@@ -345,6 +346,20 @@ export const RewardRuleSchema = z
     createdAt: TimestampSchema,
   })
   .openapi('RewardRule')
+
+/** A live rule as the API answers with it. */
+export function serializeRewardRule(rule: RewardRule): z.infer<typeof RewardRuleSchema> {
+  return {
+    id: rule.id,
+    communityId: rule.communityId,
+    threshold: rule.threshold,
+    title: rule.title,
+    description: rule.description,
+    code: rule.code,
+    minRetentionDays: rule.minRetentionDays,
+    createdAt: rule.createdAt.toISOString(),
+  }
+}
 
 export const RewardSchema = z
   .object({

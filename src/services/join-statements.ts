@@ -321,7 +321,8 @@ export function referralStatements(
         `insert or ignore into rewards (id, rule_id, member_id, community_id, triggered_by, earned_at)
          select 'rwd_' || ?2 || lower(hex(randomblob(8))), r.id, m.id, m.community_id, ?1, ?3
          from reward_rules r join members m on m.id = ${referrer}
-         where r.community_id = m.community_id and r.min_retention_days = 0 and m.status = 'active'
+         where r.community_id = m.community_id and r.min_retention_days = 0 and r.retired_at is null
+           and m.status = 'active'
            and m.referral_count >= r.threshold and ${when}`,
       )
       .bind(requestId, time, nowMs),

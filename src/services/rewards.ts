@@ -1,5 +1,5 @@
-import { and, asc, eq, gt, notInArray, sql } from 'drizzle-orm'
-import { ApiError } from '../lib/errors'
+import { and, asc, desc, eq, gt, isNull, notInArray, sql } from 'drizzle-orm'
+import { ApiError, notFound } from '../lib/errors'
 import type { Database } from '../db/client'
 import { members, rewardRules, rewards, type Member, type RewardRule } from '../db/schema'
 import { idTimePart, newId } from '../lib/ids'
@@ -27,6 +27,7 @@ export async function createRewardRule(
     code: input.code ?? null,
     minRetentionDays: input.minRetentionDays ?? 0,
     createdAt: now,
+    retiredAt: null,
   }
   // The bound is a condition of the insert itself: two rules added at once cannot pass it.
   const result = await db.run(sql`
@@ -34,8 +35,8 @@ export async function createRewardRule(
       min_retention_days, created_at)
     select ${rule.id}, ${communityId}, ${rule.threshold}, ${rule.title}, ${rule.description},
       ${rule.code}, ${rule.minRetentionDays}, ${now.getTime()}
-    where (select count(*) from reward_rules where community_id = ${communityId})
-      < ${MAX_REWARD_RULES}`)
+    where (select count(*) from reward_rules where community_id = ${communityId}
+      and retired_at is null) < ${MAX_REWARD_RULES}`)
   if (result.meta.changes === 0) {
     throw new ApiError(
       'reward_rule_limit_reached',
@@ -46,18 +47,49 @@ export async function createRewardRule(
 }
 
 /**
- * Reward rules a community may hold: a ladder of rewards, and a bound on every read of them
- * (the list, a status page's next reward, each approval's check of them).
+ * Live reward rules a community may hold: a ladder of rewards, and a bound on every read of
+ * them (the list, a status page's next reward, each approval's check of them).
  */
 export const MAX_REWARD_RULES = 20
 
+/** A community's live reward rules, lowest threshold first. */
 export async function listRewardRules(db: Database, communityId: string): Promise<RewardRule[]> {
+  return listRewardRulesQuery(db, communityId)
+}
+
+/** `listRewardRules`' read, for a batch. */
+export function listRewardRulesQuery(db: Database, communityId: string) {
   return db
     .select()
     .from(rewardRules)
-    .where(eq(rewardRules.communityId, communityId))
+    .where(and(eq(rewardRules.communityId, communityId), isNull(rewardRules.retiredAt)))
     .orderBy(asc(rewardRules.threshold))
     .limit(MAX_REWARD_RULES)
+}
+
+/**
+ * Retires a live rule of the community: it grants nothing from now on and no member is offered
+ * it, while the rewards it granted stay with those who earned them (their codes included).
+ * 404 for a rule that is not the community's or was retired already.
+ */
+export async function retireRewardRule(
+  db: Database,
+  communityId: string,
+  ruleId: string,
+  now: Date,
+): Promise<void> {
+  const [retired] = await db
+    .update(rewardRules)
+    .set({ retiredAt: now })
+    .where(
+      and(
+        eq(rewardRules.id, ruleId),
+        eq(rewardRules.communityId, communityId),
+        isNull(rewardRules.retiredAt),
+      ),
+    )
+    .returning({ id: rewardRules.id })
+  if (!retired) throw notFound('Reward rule')
 }
 
 /** What a member's own page shows of their rewards. */
@@ -101,12 +133,18 @@ export async function memberRewards(
       .from(rewards)
       .innerJoin(rewardRules, eq(rewardRules.id, rewards.ruleId))
       .where(eq(rewards.memberId, member.id))
-      .orderBy(asc(rewardRules.threshold)),
+      .orderBy(asc(rewardRules.threshold))
+      // One per rule; retired rules add up over the years, a page does not need them all.
+      .limit(100),
     db
       .select()
       .from(rewardRules)
       .where(
-        and(eq(rewardRules.communityId, member.communityId), notInArray(rewardRules.id, earnedBy)),
+        and(
+          eq(rewardRules.communityId, member.communityId),
+          isNull(rewardRules.retiredAt),
+          notInArray(rewardRules.id, earnedBy),
+        ),
       )
       .orderBy(asc(rewardRules.threshold))
       .limit(1),
@@ -142,7 +180,7 @@ export async function listRewards(
 export function rewardsQuery(
   db: Database,
   communityId: string,
-  options: { cursor?: string; rows: number },
+  options: { cursor?: string; rows: number; newestFirst?: boolean },
 ) {
   return db
     .select({
@@ -163,7 +201,7 @@ export function rewardsQuery(
         options.cursor ? gt(rewards.id, options.cursor) : undefined,
       ),
     )
-    .orderBy(asc(rewards.id))
+    .orderBy(options.newestFirst ? desc(rewards.id) : asc(rewards.id))
     .limit(options.rows)
 }
 
@@ -178,7 +216,7 @@ export async function creditRetainedReferrals(db: Database, now: Date): Promise<
   const rules = await db
     .select()
     .from(rewardRules)
-    .where(gt(rewardRules.minRetentionDays, 0))
+    .where(and(gt(rewardRules.minRetentionDays, 0), isNull(rewardRules.retiredAt)))
     .limit(200)
   const client = db.$client
   const nowMs = now.getTime()

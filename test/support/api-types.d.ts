@@ -301,7 +301,7 @@ export interface paths {
   }
   '/api/communities/{id}/reward-rules': {
     /**
-     * The community’s reward rules, lowest threshold first
+     * The community’s live reward rules, lowest threshold first
      * @description Access (`referrals.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     get: operations['listRewardRules']
@@ -310,6 +310,13 @@ export interface paths {
      * @description A community holds up to 20 rules; one more is refused with 409 `reward_rule_limit_reached`. Access (`referrals.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['createRewardRule']
+  }
+  '/api/communities/{id}/reward-rules/{ruleId}': {
+    /**
+     * Retire a reward rule: it grants nothing more; rewards earned by it stay
+     * @description The rule leaves the list and no member is offered it any more; members who earned its reward keep it, with its code, on their status page and in `GET …/rewards`. A rule retired already answers 404. Access (`referrals.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
+    delete: operations['retireRewardRule']
   }
   '/api/communities/{id}/rewards': {
     /**
@@ -2439,6 +2446,7 @@ export interface components {
         | 'webhook.created'
         | 'webhook.removed'
         | 'reward_rule.created'
+        | 'reward_rule.retired'
       /** @description The token that acted; null for the owner */
       actorTokenId: string | null
       /** @description Its name at the time; "owner" for the bootstrap owner */
@@ -6135,7 +6143,7 @@ export interface operations {
     }
   }
   /**
-   * The community’s reward rules, lowest threshold first
+   * The community’s live reward rules, lowest threshold first
    * @description Access (`referrals.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   listRewardRules: {
@@ -6268,6 +6276,91 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'reward_rule_limit_reached'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Retire a reward rule: it grants nothing more; rewards earned by it stay
+   * @description The rule leaves the list and no member is offered it any more; members who earned its reward keep it, with its code, on their status page and in `GET …/rewards`. A rule retired already answers 404. Access (`referrals.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
+  retireRewardRule: {
+    parameters: {
+      path: {
+        id: string
+        ruleId: string
+      }
+    }
+    responses: {
+      /** @description Retired */
+      204: {
+        content: never
+      }
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
           }
         }
       }
@@ -8093,6 +8186,7 @@ export interface operations {
           | 'webhook.created'
           | 'webhook.removed'
           | 'reward_rule.created'
+          | 'reward_rule.retired'
       }
       path: {
         id: string
@@ -8197,6 +8291,7 @@ export interface operations {
           | 'webhook.created'
           | 'webhook.removed'
           | 'reward_rule.created'
+          | 'reward_rule.retired'
       }
       path: {
         id: string

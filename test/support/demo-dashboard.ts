@@ -33,6 +33,7 @@ export const DEMO_PAGES: Array<[name: string, path: string]> = [
   ['makers-approvals', `/admin/communities/${MAKERS}/approvals`],
   ['runners-approvals', `/admin/communities/${RUNNERS}/approvals`],
   ['runners-members', `/admin/communities/${RUNNERS}/members`],
+  ['runners-rewards', `/admin/communities/${RUNNERS}/rewards`],
   ['runners-announcements', `/admin/communities/${RUNNERS}/announcements`],
   ['runners-settings', `/admin/communities/${RUNNERS}/settings`],
   ['runners-team', `/admin/communities/${RUNNERS}/team`],

@@ -57,6 +57,7 @@ function concrete(path: string): string {
     .replace(/\{tokenId\}|:tokenId/, id('tok'))
     .replace(/\{runId\}|:runId/, id('dsp'))
     .replace(/:invitationId/, id('tin'))
+    .replace(/\{ruleId\}|:ruleId/, id('rwr'))
 }
 
 describe('the audit log covers every change', () => {

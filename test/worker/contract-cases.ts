@@ -416,6 +416,25 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
     }
   },
   listRewardRules: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
+  retireRewardRule: async () => {
+    // A community of its own: every walk retires a rule, and the walks must not fill one up.
+    const community = await createCommunity()
+    const rule = await call('POST', `/api/communities/${community.id}/reward-rules`, {
+      body: { threshold: 3, title: 'Sticker pack' },
+    })
+    return {
+      request: parts({ id: community.id, ruleId: rule.json.id }),
+      status: 204,
+      probes: [
+        {
+          name: 'a rule of another community',
+          request: parts({ id: (await createCommunity()).id, ruleId: rule.json.id }),
+          status: 404,
+          code: 'not_found',
+        },
+      ],
+    }
+  },
   listRewards: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
   createAnnouncement: async (w) => ({
     request: body({ body: 'Run on Sunday', sendAt: future() }, { id: w.open.id }),

@@ -224,6 +224,7 @@ const DASHBOARD_KINDS: Record<string, IdPrefix> = {
   runs: 'dsp',
   team: 'tok',
   invitations: 'tin',
+  rewards: 'rwr',
 }
 
 describe('a dashboard page or form under an id that does not exist', () => {

@@ -241,6 +241,8 @@ export const rewardRules = sqliteTable(
     // Referred members count only once they have stayed this many days (0: at once).
     minRetentionDays: integer('min_retention_days').notNull().default(0),
     createdAt: timestamp('created_at').notNull(),
+    // Retired: grants nothing more and is offered to no one; rewards earned by it stay theirs.
+    retiredAt: timestamp('retired_at'),
   },
   (t) => [
     index('reward_rules_community_idx').on(t.communityId, t.threshold),

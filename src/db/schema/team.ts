@@ -90,6 +90,7 @@ export const AUDIT_ACTIONS = [
   'webhook.created',
   'webhook.removed',
   'reward_rule.created',
+  'reward_rule.retired',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

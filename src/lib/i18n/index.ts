@@ -5,6 +5,7 @@ import { de, type Messages } from './public-de'
 import { en } from './public-en'
 import { teamDe, type TeamWords } from './team-de'
 import { teamEn } from './team-en'
+import { rewardsDe, rewardsEn, type RewardWords } from './rewards'
 
 export type { Messages, Words }
 
@@ -88,6 +89,7 @@ export const DASHBOARD_WORDS: Record<Lang, Words> = { de: dashboardDe, en: dashb
 
 /** The team and audit-log pages' words. */
 export const TEAM_WORDS: Record<Lang, TeamWords> = { de: teamDe, en: teamEn }
+export const REWARD_WORDS: Record<Lang, RewardWords> = { de: rewardsDe, en: rewardsEn }
 
 /** The dashboard's answer to a webhook URL the Worker may not send to, with the reason. */
 const ENDPOINT_REFUSED: Record<Lang, { intro: string; reasons: Record<OutboundRefusal, string> }> =

@@ -115,6 +115,7 @@ export const teamDe = {
     'webhook.created': 'Webhook angelegt',
     'webhook.removed': 'Webhook entfernt',
     'reward_rule.created': 'Belohnungsregel angelegt',
+    'reward_rule.retired': 'Belohnungsregel beendet',
   } satisfies Record<AuditAction, string>,
 }
 

@@ -111,5 +111,6 @@ export const teamEn: TeamWords = {
     'webhook.created': 'Webhook added',
     'webhook.removed': 'Webhook removed',
     'reward_rule.created': 'Reward rule added',
+    'reward_rule.retired': 'Reward rule retired',
   },
 }

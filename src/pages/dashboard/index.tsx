@@ -34,6 +34,7 @@ import { linksPages } from './links'
 import { approvalsPages } from './approvals'
 import { telegramApprovalsPages } from './telegram-approvals'
 import { membersPages } from './members'
+import { rewardsPages } from './rewards'
 import { announcementsPages } from './announcements'
 import { announcementReportPages } from './announcement-report'
 import { webhooksPages } from './webhooks'
@@ -216,6 +217,7 @@ for (const app of [
   approvalsPages,
   telegramApprovalsPages,
   membersPages,
+  rewardsPages,
   announcementsPages,
   announcementReportPages,
   webhooksPages,

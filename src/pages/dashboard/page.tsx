@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { ApiError, ERROR_CODES } from '../../lib/errors'
-import { formatNumber, otherLanguage, TEAM_WORDS, type Lang } from '../../lib/i18n'
+import { formatNumber, otherLanguage, REWARD_WORDS, TEAM_WORDS, type Lang } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { PaginationQuerySchema } from '../../lib/pagination'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
@@ -193,6 +193,7 @@ function tabsOf(c: Context<AppEnv>, communityId: string): Tab[] {
     ['', t.links, 'community.read'],
     ['/approvals', t.approvals, 'joinRequests.read', pending],
     ['/members', t.members, 'members.read'],
+    ['/rewards', REWARD_WORDS[lang(c)].tab, 'referrals.read'],
     ['/announcements', t.announcements, 'announcements.read'],
     ['/settings', t.settings, 'community.read'],
     ['/team', TEAM_WORDS[lang(c)].team, 'team.read'],

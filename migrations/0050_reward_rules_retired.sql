@@ -1,0 +1,1 @@
+ALTER TABLE `reward_rules` ADD `retired_at` integer;
