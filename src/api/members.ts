@@ -26,6 +26,7 @@ import {
   serializeRewardRule,
 } from '../schemas/members'
 import { addDays } from '../lib/time'
+import { notFound } from '../lib/errors'
 import { telegramConfig } from '../lib/config'
 import {
   ACTION_PROBLEMS,
@@ -266,7 +267,8 @@ openapi(
   }),
   async (c) => {
     const { id, ruleId } = c.req.valid('param')
-    await retireRewardRule(c.var.db, id, ruleId, new Date())
+    if ((await retireRewardRule(c.var.db, id, ruleId, new Date())) === 'retired before')
+      throw notFound('Reward rule')
     return c.body(null, 204)
   },
 )

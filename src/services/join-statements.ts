@@ -289,6 +289,15 @@ function contactOfOwn(contact: ContactKind, given: string): string {
 export const REFERRED_PROVEN = `exists (select 1 from join_requests r where r.id = ?1
   and ${referredProven('r')})`
 
+/**
+ * The rewards a referrer's kept count earns at once, for a grant's `insert … select` from
+ * `reward_rules r` and the referrer `m`: the community's live rules that count at once, whose
+ * threshold the count reached. One text for every way a referral is credited (a sign-up, a
+ * Telegram join), so that a retired rule grants through none of them.
+ */
+export const EARNED_AT_ONCE = `r.community_id = m.community_id and r.min_retention_days = 0
+  and r.retired_at is null and m.status = 'active' and m.referral_count >= r.threshold`
+
 /** `REFERRED_PROVEN` of the join request the alias `r` names. */
 export function referredProven(r: string): string {
   return `(${r}.confirm_expires_at is null or ${r}.consent_method is not 'single_opt_in'
@@ -321,9 +330,7 @@ export function referralStatements(
         `insert or ignore into rewards (id, rule_id, member_id, community_id, triggered_by, earned_at)
          select 'rwd_' || ?2 || lower(hex(randomblob(8))), r.id, m.id, m.community_id, ?1, ?3
          from reward_rules r join members m on m.id = ${referrer}
-         where r.community_id = m.community_id and r.min_retention_days = 0 and r.retired_at is null
-           and m.status = 'active'
-           and m.referral_count >= r.threshold and ${when}`,
+         where ${EARNED_AT_ONCE} and ${when}`,
       )
       .bind(requestId, time, nowMs),
     client

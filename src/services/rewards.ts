@@ -1,10 +1,10 @@
-import { and, asc, desc, eq, gt, isNull, notInArray, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, isNull, notInArray } from 'drizzle-orm'
 import { ApiError, notFound } from '../lib/errors'
 import type { Database } from '../db/client'
 import { members, rewardRules, rewards, type Member, type RewardRule } from '../db/schema'
 import { idTimePart, newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
-import { referredProven } from './join-statements'
+import { EARNED_AT_ONCE, referredProven } from './join-statements'
 
 export async function createRewardRule(
   db: Database,
@@ -29,15 +29,51 @@ export async function createRewardRule(
     createdAt: now,
     retiredAt: null,
   }
-  // The bound is a condition of the insert itself: two rules added at once cannot pass it.
-  const result = await db.run(sql`
-    insert into reward_rules (id, community_id, threshold, title, description, code,
-      min_retention_days, created_at)
-    select ${rule.id}, ${communityId}, ${rule.threshold}, ${rule.title}, ${rule.description},
-      ${rule.code}, ${rule.minRetentionDays}, ${now.getTime()}
-    where (select count(*) from reward_rules where community_id = ${communityId}
-      and retired_at is null) < ${MAX_REWARD_RULES}`)
-  if (result.meta.changes === 0) {
+  const client = db.$client
+  const nowMs = now.getTime()
+  const trigger = `rule:${rule.id}`
+  const [inserted] = await client.batch([
+    // The bound is a condition of the insert itself: two rules added at once cannot pass it.
+    client
+      .prepare(
+        `insert into reward_rules (id, community_id, threshold, title, description, code,
+           min_retention_days, created_at)
+         select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+         where (select count(*) from reward_rules where community_id = ?2
+           and retired_at is null) < ?9`,
+      )
+      .bind(
+        rule.id,
+        communityId,
+        rule.threshold,
+        rule.title,
+        rule.description,
+        rule.code,
+        rule.minRetentionDays,
+        nowMs,
+        MAX_REWARD_RULES,
+      ),
+    // A rule that counts at once is earned at once by the members whose count reached it
+    // already: it would otherwise wait for their next referral, while their page says it is
+    // theirs. (One that counts staying members waits for the cron job, as always.)
+    client
+      .prepare(
+        `insert or ignore into rewards (id, rule_id, member_id, community_id, triggered_by, earned_at)
+         select 'rwd_' || ?3 || lower(hex(randomblob(8))), r.id, m.id, m.community_id, ?2, ?4
+         from reward_rules r join members m on m.community_id = r.community_id
+         where r.id = ?1 and ${EARNED_AT_ONCE}`,
+      )
+      .bind(rule.id, trigger, idTimePart(nowMs), nowMs),
+    client
+      .prepare(
+        `insert into events (id, type, community_id, payload, created_at)
+         select 'evt_' || ?3 || lower(hex(randomblob(8))), 'reward.earned', w.community_id,
+           json_object('rewardId', w.id, 'ruleId', w.rule_id, 'memberId', w.member_id), ?4
+         from rewards w where w.rule_id = ?1 and w.triggered_by = ?2`,
+      )
+      .bind(rule.id, trigger, idTimePart(nowMs), nowMs),
+  ])
+  if (inserted!.meta.changes === 0) {
     throw new ApiError(
       'reward_rule_limit_reached',
       `A community holds at most ${MAX_REWARD_RULES} reward rules.`,
@@ -64,32 +100,38 @@ export function listRewardRulesQuery(db: Database, communityId: string) {
     .from(rewardRules)
     .where(and(eq(rewardRules.communityId, communityId), isNull(rewardRules.retiredAt)))
     .orderBy(asc(rewardRules.threshold))
-    .limit(MAX_REWARD_RULES)
+    .limit(RULES_LISTED)
 }
+
+/**
+ * Live rules a list shows: every one a community may add, and room for those a community added
+ * before the bound, so that each can still be seen and retired.
+ */
+const RULES_LISTED = 100
 
 /**
  * Retires a live rule of the community: it grants nothing from now on and no member is offered
  * it, while the rewards it granted stay with those who earned them (their codes included).
- * 404 for a rule that is not the community's or was retired already.
+ * Says whether it was live until now; 404 for a rule that is not the community's.
  */
 export async function retireRewardRule(
   db: Database,
   communityId: string,
   ruleId: string,
   now: Date,
-): Promise<void> {
-  const [retired] = await db
-    .update(rewardRules)
-    .set({ retiredAt: now })
-    .where(
-      and(
-        eq(rewardRules.id, ruleId),
-        eq(rewardRules.communityId, communityId),
-        isNull(rewardRules.retiredAt),
-      ),
-    )
-    .returning({ id: rewardRules.id })
-  if (!retired) throw notFound('Reward rule')
+): Promise<'retired' | 'retired before'> {
+  const ofCommunity = and(eq(rewardRules.id, ruleId), eq(rewardRules.communityId, communityId))
+  const [[retired], [rule]] = await db.batch([
+    db
+      .update(rewardRules)
+      .set({ retiredAt: now })
+      .where(and(ofCommunity, isNull(rewardRules.retiredAt)))
+      .returning({ id: rewardRules.id }),
+    db.select({ id: rewardRules.id }).from(rewardRules).where(ofCommunity),
+  ])
+  if (retired) return 'retired'
+  if (rule) return 'retired before'
+  throw notFound('Reward rule')
 }
 
 /** What a member's own page shows of their rewards. */
@@ -98,18 +140,27 @@ export interface MemberRewards {
   earned: Array<{ title: string; description: string; code: string | null }>
   /** How many joined through their link and count for them (the kept count). */
   referred: number
-  /** The community's lowest rule they have not earned yet, and how many more it takes. */
-  next: {
-    title: string
-    description: string
-    /** People still to join through their link; 0 where the count is reached and only staying waits. */
-    remaining: number
-    /** Days each of them must stay to count (0: at once). */
-    retentionDays: number
-  } | null
+  /**
+   * The community's lowest live rule they have not earned yet, by its title only (what it says
+   * besides, and its code, are for those who earn it): how many more people it takes, or for a
+   * rule that counts people once they stayed, how many and how long.
+   */
+  next:
+    | { title: string; remaining: number }
+    | { title: string; threshold: number; retentionDays: number }
+    | null
 }
 
 export const NO_REWARDS: MemberRewards = { earned: [], referred: 0, next: null }
+
+function nextOf(rule: RewardRule | undefined, referred: number): MemberRewards['next'] {
+  if (!rule) return null
+  if (rule.minRetentionDays > 0)
+    return { title: rule.title, threshold: rule.threshold, retentionDays: rule.minRetentionDays }
+  // Reached, the rule is earned in the same batch as the count: nothing left to wait for.
+  const remaining = rule.threshold - referred
+  return remaining > 0 ? { title: rule.title, remaining } : null
+}
 
 /**
  * A member's rewards, earned and next, in one round trip: what their status page shows beside
@@ -152,14 +203,7 @@ export async function memberRewards(
   return {
     earned,
     referred: member.referralCount,
-    next: next
-      ? {
-          title: next.title,
-          description: next.description,
-          remaining: Math.max(0, next.threshold - member.referralCount),
-          retentionDays: next.minRetentionDays,
-        }
-      : null,
+    next: nextOf(next, member.referralCount),
   }
 }
 
@@ -235,6 +279,8 @@ export async function creditRetainedReferrals(db: Database, now: Date): Promise<
              and not exists (select 1 from join_requests r where r.id = m.join_request_id
                and not ${referredProven('r')})
              and not exists (select 1 from rewards w where w.rule_id = ?1 and w.member_id = m.referred_by_member_id)
+             -- Read again here: a rule retired since the list was read grants nothing.
+             and exists (select 1 from reward_rules live where live.id = ?1 and live.retired_at is null)
            group by m.referred_by_member_id having count(*) >= ?7`,
         )
         .bind(

@@ -221,18 +221,16 @@ function MemberLinksSection(
             <>
               <h2>{t.nextRewardHeading}</h2>
               <p>
-                {rewards.next.remaining > 0
+                {'remaining' in rewards.next
                   ? t.nextRewardIn(formatNumber(props.lang, rewards.next.remaining))
-                  : t.nextRewardWaiting}
+                  : t.nextRewardOnceStayed(
+                      formatNumber(props.lang, rewards.next.threshold),
+                      formatNumber(props.lang, rewards.next.retentionDays),
+                    )}
               </p>
-              <ul>
-                <RewardItem {...rewards.next} code={null} />
-              </ul>
-              {rewards.next.retentionDays > 0 && rewards.next.remaining > 0 && (
-                <p class="muted">
-                  {t.nextRewardStaying(formatNumber(props.lang, rewards.next.retentionDays))}
-                </p>
-              )}
+              <p class="g">
+                <bdi>{rewards.next.title}</bdi>
+              </p>
             </>
           )}
         </>

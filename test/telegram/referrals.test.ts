@@ -189,6 +189,16 @@ describe('referrals on Telegram', () => {
     ])
   })
 
+  it('grant nothing by a rule retired before the join, yet credit the referral', async () => {
+    const { chatId, community, mia, url } = await referrerWithReward()
+    const [rule] = (await call('GET', `/api/communities/${community.id}/reward-rules`)).json.data
+    const retired = await call('DELETE', `/api/communities/${community.id}/reward-rules/${rule.id}`)
+    expect(retired.status).toBe(204)
+    await joinedMember(chatId, community.id, url, 'Friend')
+    expect((await members(community.id)).find((m) => m.id === mia.id)!.referralCount).toBe(1)
+    expect((await call('GET', `/api/communities/${community.id}/rewards`)).json.data).toEqual([])
+  })
+
   it('credit and reward a referral once, even for a copy of its join another consumer let through', async () => {
     const { chatId, community, mia, url } = await referrerWithReward()
     const friend = newUser('Friend')

@@ -224,22 +224,53 @@ describe('referrals and rewards', () => {
     expect(page).toContain('1 person has joined through your link so far.')
     expect(page).toContain('1 more person and you get:')
 
-    // Earned: its code shows among her rewards; next is the jacket, counted after 30 days.
+    // Earned: its code shows among her rewards; next is the jacket, for people who stay.
     await joinAsMember(codeOf(referral), { name: 'Friend 2', phone: newPhone() })
     page = (await visit(status)).text
     expect(page).toContain('2 people have joined through your link so far.')
     expect(page).toContain('Your rewards')
     expect(page).toContain('SOCKS-1')
-    expect(page).toContain('3 more people and you get:')
+    expect(page).toContain(
+      'Once 5 people who joined through your link have stayed 30 days, you get:',
+    )
     expect(page).toContain('<bdi>Club jacket</bdi>')
-    expect(page).toContain('<bdi>At the next race</bdi>')
-    expect(page).toContain('count once they have stayed 30 days')
+    // What a reward says besides its title is for those who earn it.
+    expect(page).not.toContain('At the next race')
 
     // In German, the same.
     const german = (await visit(status.replace('lang=en', 'lang=de'))).text
     expect(german).toContain('Über deinen Link sind bisher 2 Personen beigetreten.')
-    expect(german).toContain('Noch 3 Personen, dann bekommst du:')
+    expect(german).toContain(
+      'Sobald 5 Personen, die über deinen Link beigetreten sind, 30 Tage dabei sind, bekommst du:',
+    )
     expect(german).toContain(encodeURIComponent('Mach mit bei Sunday Runners!'))
+  })
+
+  it('grants a rule that counts at once to members who reached it before it was added', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const ana = await joinAsMember(invite.code, { name: 'Ana', phone: newPhone() })
+    const bo = await joinAsMember(invite.code, { name: 'Bo', phone: newPhone() })
+    for (let i = 0; i < 2; i++)
+      await joinAsMember(codeOf(ana.json.referralUrl), { name: `Friend ${i}`, phone: newPhone() })
+    await joinAsMember(codeOf(bo.json.referralUrl), { name: 'Pal', phone: newPhone() })
+    const rule = await call('POST', `/api/communities/${community.id}/reward-rules`, {
+      body: { threshold: 2, title: 'Swim cap', code: 'CAP-2' },
+    })
+    expect(rule.status).toBe(201)
+    const earned = await call('GET', `/api/communities/${community.id}/rewards`)
+    expect(earned.json.data.map((r: { memberName: string }) => r.memberName)).toEqual(['Ana'])
+    expect(
+      await query(
+        "select count(*) as n from events where community_id = ? and type = 'reward.earned'",
+        community.id,
+      ),
+    ).toEqual([{ n: 1 }])
+    expect((await visit(`${new URL(ana.json.statusUrl).pathname}?lang=en`)).text).toContain('CAP-2')
+    // Bo still needs one more.
+    const boPage = (await visit(`${new URL(bo.json.statusUrl).pathname}?lang=en`)).text
+    expect(boPage).toContain('1 more person and you get:')
+    expect(boPage).not.toContain('CAP-2')
   })
 
   it('holds a community to twenty reward rules, even when more are added at once', async () => {

@@ -132,12 +132,8 @@ export const de = {
   nextRewardHeading: 'Deine nächste Belohnung',
   nextRewardIn: (n: string) =>
     n === '1' ? 'Noch 1 Person, dann bekommst du:' : `Noch ${n} Personen, dann bekommst du:`,
-  nextRewardStaying: (days: string) =>
-    days === '1'
-      ? 'Wer über deinen Link beitritt, zählt nach einem Tag dabei.'
-      : `Wer über deinen Link beitritt, zählt nach ${days} Tagen dabei.`,
-  nextRewardWaiting:
-    'Genug Leute sind über deinen Link beigetreten. Sobald sie lange genug dabei sind, gehört dir:',
+  nextRewardOnceStayed: (n: string, days: string) =>
+    `Sobald ${n === '1' ? '1 Person' : `${n} Personen`}, die über deinen Link beigetreten ${n === '1' ? 'ist' : 'sind'}, ${days === '1' ? 'einen Tag' : `${days} Tage`} dabei ${n === '1' ? 'ist' : 'sind'}, bekommst du:`,
   rewardsHeading: 'Deine Belohnungen',
   leaveLink: 'Mitgliedschaft beenden',
   leaveTitle: 'Mitgliedschaft beenden?',

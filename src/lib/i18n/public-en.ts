@@ -121,12 +121,8 @@ export const en: Messages = {
       : `${n} people have joined through your link so far.`,
   nextRewardHeading: 'Your next reward',
   nextRewardIn: (n) => (n === '1' ? '1 more person and you get:' : `${n} more people and you get:`),
-  nextRewardStaying: (days) =>
-    days === '1'
-      ? 'Those who join through your link count once they have stayed a day.'
-      : `Those who join through your link count once they have stayed ${days} days.`,
-  nextRewardWaiting:
-    'Enough people have joined through your link. Once they have stayed long enough, you get:',
+  nextRewardOnceStayed: (n, days) =>
+    `Once ${n === '1' ? '1 person' : `${n} people`} who joined through your link ${n === '1' ? 'has' : 'have'} stayed ${days === '1' ? 'a day' : `${days} days`}, you get:`,
   rewardsHeading: 'Your rewards',
   leaveLink: 'End your membership',
   leaveTitle: 'End your membership?',

@@ -7,6 +7,7 @@ import { fieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { formatNumber, REWARD_WORDS } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
+import { auditTarget, changedNothing } from '../../middleware/audit-trail'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { CreateRewardRuleSchema } from '../../schemas/members'
 import { assertCan, can } from '../../services/access'
@@ -102,7 +103,7 @@ rewardsPages.post('/admin/communities/:id/rewards', async (c) => {
     return rewardsPage(c, id, { values, errors })
   }
   try {
-    await createRewardRule(c.var.db, id, parsed.data, new Date())
+    auditTarget(c, (await createRewardRule(c.var.db, id, parsed.data, new Date())).id)
   } catch (error) {
     if (!(error instanceof ApiError) || error.code !== 'reward_rule_limit_reached') throw error
     const limit = REWARD_WORDS[lang(c)].limit(formatNumber(lang(c), MAX_REWARD_RULES))
@@ -115,6 +116,8 @@ rewardsPages.post('/admin/communities/:id/rewards/:ruleId/retire', async (c) => 
   const id = idOrThrow(CommunityId, c.req.param('id'))
   const ruleId = idOrThrow(RuleId, c.req.param('ruleId'))
   await communityFor(c, id, 'referrals.manage')
-  await retireRewardRule(c.var.db, id, ruleId, new Date())
+  // Retired before (a second tab, a double tap): the page shows it gone, as the first did.
+  if ((await retireRewardRule(c.var.db, id, ruleId, new Date())) === 'retired before')
+    changedNothing(c)
   return c.redirect(inLanguage(c, withNotice(`/admin/communities/${id}/rewards`, 'saved')), 303)
 })

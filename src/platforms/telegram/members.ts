@@ -1,5 +1,6 @@
 import { newInviteCode } from '../../lib/codes'
 import { idTimePart, newId } from '../../lib/ids'
+import { EARNED_AT_ONCE } from '../../services/join-statements'
 
 /**
  * What a verified join or leave does to `members`: a join through one of our links (or after an
@@ -323,8 +324,7 @@ function referralCreditStatements(
         `insert or ignore into rewards (id, rule_id, member_id, community_id, triggered_by, earned_at)
          select 'rwd_' || ?5 || lower(hex(randomblob(8))), r.id, m.id, m.community_id, ?4, ?6
          from reward_rules r join members m on m.id = ?3
-         where r.community_id = m.community_id and r.min_retention_days = 0 and m.status = 'active'
-           and m.referral_count >= r.threshold and ${made}`,
+         where ${EARNED_AT_ONCE} and ${made}`,
       )
       .bind(person.updateId, join.memberId, referrerMemberId, trigger, time, nowMs),
     // Only with the member this copy made: the rewards are there already for a copy that comes
