@@ -194,6 +194,9 @@ describe('no dashboard request is accepted from another website', () => {
     const announcement = await call('POST', `/api/communities/${community.id}/announcements`, {
       body: { body: 'Forged send', sendAt: '2031-01-01T10:00:00Z' },
     })
+    const rule = await call('POST', `/api/communities/${community.id}/reward-rules`, {
+      body: { threshold: 3, title: 'Forged retirement' },
+    })
     const ids: Record<string, string> = {
       communities: community.id,
       groups: group.id,
@@ -208,7 +211,8 @@ describe('no dashboard request is accepted from another website', () => {
       await query(
         `select (select count(*) from communities) as c, (select count(*) from invites) as i,
           (select count(*) from announcements) as a, (select count(*) from webhook_endpoints) as w,
-          (select count(*) from sessions) as s`,
+          (select count(*) from sessions) as s,
+          (select count(*) from reward_rules where retired_at is null) as r`,
       ),
     )
 
@@ -222,6 +226,7 @@ describe('no dashboard request is accepted from another website', () => {
         .replace(':tokenId', admin.id)
         .replace(':runId', 'dsp_00000000000000000000000000')
         .replace(':invitationId', 'tin_00000000000000000000000000')
+        .replace(':ruleId', rule.json.id)
         .replace(':secret', 'a-sign-in-link-secret-that-is-not-there-000')
       expect(path, route.path).not.toContain(':')
       for (const headers of [evil, { ...evil, 'sec-fetch-site': 'cross-site' }]) {
@@ -251,7 +256,8 @@ describe('no dashboard request is accepted from another website', () => {
       await query(
         `select (select count(*) from communities) as c, (select count(*) from invites) as i,
           (select count(*) from announcements) as a, (select count(*) from webhook_endpoints) as w,
-          (select count(*) from sessions) as s`,
+          (select count(*) from sessions) as s,
+          (select count(*) from reward_rules where retired_at is null) as r`,
       ),
     )
     expect(after).toBe(before)

@@ -344,6 +344,11 @@ let phoneCounter = 0
  * local WhatsApp stand-in steers its failures by endings 93-99, and a test that wants one asks
  * for it by name.
  */
+/** The code of an invite link (`…/i/<code>`): what a referral link's joins are sent to. */
+export function inviteCodeOf(url: string): string {
+  return new URL(url).pathname.split('/')[2]!
+}
+
 export function newPhone(): string {
   phoneCounter = (phoneCounter + 1) % 90
   const head = 100_000 + Math.floor(Math.random() * 800_000)

@@ -12,11 +12,8 @@ import {
   query,
   sendCodeFrom,
   visit,
+  inviteCodeOf,
 } from './helpers'
-
-function codeOf(url: string) {
-  return new URL(url).pathname.split('/')[2]!
-}
 
 describe('referrals and rewards', () => {
   it('credits the referrer once the referred person proved their number, and ranks referrers', async () => {
@@ -24,14 +21,20 @@ describe('referrals and rewards', () => {
     const invite = await createInvite(community.id)
     const ana = await joinAsMember(invite.code, { name: 'Ana', phone: newPhone() })
     const bo = await joinAsMember(invite.code, { name: 'Bo', phone: newPhone() })
-    const anaCode = codeOf(ana.json.referralUrl)
+    const anaCode = inviteCodeOf(ana.json.referralUrl)
     for (let i = 0; i < 2; i++)
       await joinAsMember(anaCode, { name: `Friend of Ana ${i}`, phone: newPhone() })
-    await joinAsMember(codeOf(bo.json.referralUrl), { name: 'Friend of Bo', phone: newPhone() })
+    await joinAsMember(inviteCodeOf(bo.json.referralUrl), {
+      name: 'Friend of Bo',
+      phone: newPhone(),
+    })
     // Numbers typed into Bo's link that nobody proved: members on the form's word, no credit.
-    const typed = await joinJson(codeOf(bo.json.referralUrl), { name: 'Typed', phone: newPhone() })
+    const typed = await joinJson(inviteCodeOf(bo.json.referralUrl), {
+      name: 'Typed',
+      phone: newPhone(),
+    })
     expect(typed.json.status).toBe('active')
-    await joinJson(codeOf(bo.json.referralUrl), { name: 'Typed', email: 'typed@example.com' })
+    await joinJson(inviteCodeOf(bo.json.referralUrl), { name: 'Typed', email: 'typed@example.com' })
 
     const board = await call('GET', `/api/communities/${community.id}/leaderboard`)
     expect(board.json.data).toEqual([
@@ -55,7 +58,7 @@ describe('referrals and rewards', () => {
     const invite = await createInvite((await createCommunity()).id)
     const phone = newPhone()
     const me = await joinAsMember(invite.code, { name: 'Me', phone })
-    const again = await joinJson(codeOf(me.json.referralUrl), { name: 'Me', phone })
+    const again = await joinJson(inviteCodeOf(me.json.referralUrl), { name: 'Me', phone })
     expect(again.json).toMatchObject({ status: 'active', memberId: null })
     expect(
       (await query('select referral_count from members where id = ?', me.json.memberId))[0]!
@@ -122,7 +125,7 @@ describe('referrals and rewards', () => {
     // Mallory, a member, types Vera's number into Mallory's own referral link.
     const mallory = await joinAsMember(invite.code, { name: 'Mallory', phone: newPhone() })
     const phone = newPhone()
-    const typed = await joinJson(codeOf(mallory.json.referralUrl), { name: 'Vera?', phone })
+    const typed = await joinJson(inviteCodeOf(mallory.json.referralUrl), { name: 'Vera?', phone })
     await endProofTime(typed.json.joinRequestId)
     // Vera signs up herself, and proves her number with the code her own sign-up shows.
     const vera = await joinJson(invite.code, { name: 'Vera', phone })
@@ -158,7 +161,7 @@ describe('referrals and rewards', () => {
     })
     expect(rule.status).toBe(201)
     const star = await joinAsMember(invite.code, { name: 'Star', phone: newPhone() })
-    const code = codeOf(star.json.referralUrl)
+    const code = inviteCodeOf(star.json.referralUrl)
     const joins = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
         joinAsMember(code, { name: `Fan ${i}`, phone: newPhone() }),
@@ -219,13 +222,13 @@ describe('referrals and rewards', () => {
     // The code is the reward's, shown once earned, never before.
     expect(page).not.toContain('SOCKS-1')
 
-    await joinAsMember(codeOf(referral), { name: 'Friend 1', phone: newPhone() })
+    await joinAsMember(inviteCodeOf(referral), { name: 'Friend 1', phone: newPhone() })
     page = (await visit(status)).text
     expect(page).toContain('1 person has joined through your link so far.')
     expect(page).toContain('1 more person and you get:')
 
     // Earned: its code shows among her rewards; next is the jacket, for people who stay.
-    await joinAsMember(codeOf(referral), { name: 'Friend 2', phone: newPhone() })
+    await joinAsMember(inviteCodeOf(referral), { name: 'Friend 2', phone: newPhone() })
     page = (await visit(status)).text
     expect(page).toContain('2 people have joined through your link so far.')
     expect(page).toContain('Your rewards')
@@ -252,8 +255,11 @@ describe('referrals and rewards', () => {
     const ana = await joinAsMember(invite.code, { name: 'Ana', phone: newPhone() })
     const bo = await joinAsMember(invite.code, { name: 'Bo', phone: newPhone() })
     for (let i = 0; i < 2; i++)
-      await joinAsMember(codeOf(ana.json.referralUrl), { name: `Friend ${i}`, phone: newPhone() })
-    await joinAsMember(codeOf(bo.json.referralUrl), { name: 'Pal', phone: newPhone() })
+      await joinAsMember(inviteCodeOf(ana.json.referralUrl), {
+        name: `Friend ${i}`,
+        phone: newPhone(),
+      })
+    await joinAsMember(inviteCodeOf(bo.json.referralUrl), { name: 'Pal', phone: newPhone() })
     const rule = await call('POST', `/api/communities/${community.id}/reward-rules`, {
       body: { threshold: 2, title: 'Swim cap', code: 'CAP-2' },
     })

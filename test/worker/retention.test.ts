@@ -9,13 +9,10 @@ import {
   runCron,
   visit,
   joinAsMember,
+  inviteCodeOf,
 } from './helpers'
 
 const DAY = 86400_000
-
-function codeOf(url: string) {
-  return new URL(url).pathname.split('/')[2]!
-}
 
 /** The hourly part of the cron job runs at minute 0. */
 async function runHourlyCron(at: number) {
@@ -94,7 +91,7 @@ describe('referral credit counts confirmed members only', () => {
       body: { threshold: 1, title: 'Coffee' },
     })
 
-    const guest = await joinJson(codeOf(host.json.referralUrl), {
+    const guest = await joinJson(inviteCodeOf(host.json.referralUrl), {
       name: 'Guest',
       email: `guest-${Date.now()}@example.com`,
     })
@@ -129,7 +126,7 @@ describe('rewards for referred members who stay', () => {
     const both = await call('POST', `/api/communities/${community.id}/reward-rules`, {
       body: { threshold: 2, title: 'Two stayed a week', minRetentionDays: 7 },
     })
-    const code = codeOf(host.json.referralUrl)
+    const code = inviteCodeOf(host.json.referralUrl)
     await joinAsMember(code, { name: 'Stays', phone: newPhone() })
     // A number typed into the link and never proven: a member on the form's word, no credit.
     await joinJson(code, { name: 'Typed', phone: newPhone() })

@@ -11,11 +11,8 @@ import {
   newPhone,
   query,
   visit,
+  inviteCodeOf,
 } from './helpers'
-
-function codeOf(url: string) {
-  return new URL(url).pathname.split('/')[2]!
-}
 
 /** The rules a community's rewards page lists, as "threshold title". */
 function rulesShown(html: string): string[] {
@@ -74,7 +71,10 @@ describe('rewards for referrals in the dashboard', () => {
     // Ana earns the swim cap; then it is retired.
     const ana = await joinAsMember(invite.code, { name: 'Ana', phone: newPhone() })
     for (let i = 0; i < 2; i++)
-      await joinAsMember(codeOf(ana.json.referralUrl), { name: `Friend ${i}`, phone: newPhone() })
+      await joinAsMember(inviteCodeOf(ana.json.referralUrl), {
+        name: `Friend ${i}`,
+        phone: newPhone(),
+      })
     const [cap] = await query<{ id: string }>(
       "select id from reward_rules where community_id = ? and title = 'Swim cap'",
       community.id,
@@ -95,7 +95,7 @@ describe('rewards for referrals in the dashboard', () => {
     expect((await visit(boPage)).text).not.toContain('<bdi>Swim cap</bdi>')
     expect((await visit(boPage)).text).toContain('<bdi>Towel</bdi>')
     for (let i = 0; i < 2; i++)
-      await joinAsMember(codeOf(bo.json.referralUrl), { name: `Pal ${i}`, phone: newPhone() })
+      await joinAsMember(inviteCodeOf(bo.json.referralUrl), { name: `Pal ${i}`, phone: newPhone() })
     const earned = await call('GET', `/api/communities/${community.id}/rewards`)
     expect(earned.json.data.map((r: { memberName: string }) => r.memberName)).toEqual(['Ana'])
     // Retired again from a second tab: the page, as after the first; the API: no such live rule.
