@@ -54,8 +54,8 @@ export async function createRewardRule(
         MAX_REWARD_RULES,
       ),
     // A rule that counts at once is earned at once by the members whose count reached it
-    // already: it would otherwise wait for their next referral, while their page says it is
-    // theirs. (One that counts staying members waits for the cron job, as always.)
+    // already: a grant otherwise comes only with a referral, and theirs came before the rule.
+    // (One that counts staying members waits for the cron job, as always.)
     client
       .prepare(
         `insert or ignore into rewards (id, rule_id, member_id, community_id, triggered_by, earned_at)
@@ -83,8 +83,8 @@ export async function createRewardRule(
 }
 
 /**
- * Live reward rules a community may hold: a ladder of rewards, and a bound on every read of
- * them (the list, a status page's next reward, each approval's check of them).
+ * Live reward rules a community may hold: a ladder of rewards, not a list that grows without
+ * end under every approval's check of them.
  */
 export const MAX_REWARD_RULES = 20
 
