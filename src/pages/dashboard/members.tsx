@@ -19,6 +19,7 @@ import {
   memberPageQueries,
 } from '../../services/members'
 import { userText } from '../../schemas/common'
+import { memberFilterOf } from '../../schemas/members'
 import { words } from '../../views/dashboard/shell'
 import { MembersPage } from '../../views/dashboard/members'
 import {
@@ -52,15 +53,14 @@ membersPages.get('/admin/communities/:id/members', async (c) => {
   assertCan(c.var.principal, 'members.read', { communityId: id })
   const query = MemberFilterQuery.parse(c.req.query())
   const filter = { ...query, status: query.status ?? 'active' }
+  const listed = memberFilterOf(filter)
   // Access decided from the id alone; then the page's reads in one round trip.
   const db = c.var.db
   const [communityRows, groupRows, ...memberRows] = await db.batch([
     communityQuery(db, id),
     listGroupsQuery(db, id, { limit: 100 }),
     ...memberPageQueries(db, id, {
-      status: filter.status,
-      search: filter.q || undefined,
-      groupId: filter.groupId,
+      ...listed,
       limit: 100,
       cursor: cursorOf(c),
       newestFirst: true,
@@ -85,7 +85,7 @@ membersPages.get('/admin/communities/:id/members', async (c) => {
       groupsOf={groupsOf}
       nextHref={nextPageHref(c, page.nextCursor)}
       remove={can(c.var.principal, 'members.remove', { communityId: id })}
-      total={listedMemberTotal({ ...filter, search: filter.q || undefined }, groups.data)}
+      total={listedMemberTotal(listed, groups.data)}
     />,
   )
 })
@@ -94,11 +94,10 @@ membersPages.get('/admin/communities/:id/members.csv', async (c) => {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCan(c.var.principal, 'members.read', { communityId: id })
   const community = await getCommunityOrThrow(c.var.db, id)
-  const { q, ...filter } = MemberFilterQuery.parse(c.req.query())
   return c.body(
     exportMembersCsv(c.var.db, id, {
       telegram: telegramConfig(c.var.config) !== null,
-      filter: { ...filter, search: q || undefined },
+      filter: memberFilterOf(MemberFilterQuery.parse(c.req.query())),
     }),
     200,
     csvDownloadHeaders(`${community.slug}-members.csv`),
