@@ -1,10 +1,12 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env'
-import type { JoinRequest } from '../db/schema'
+import { CONTACT_KINDS, type ContactKind, type JoinRequest } from '../db/schema'
+import { ApiError } from '../lib/errors'
+import { confirmContact } from '../services/consent'
 import { approveJoinRequest, rejectJoinRequest } from '../services/joining-decisions'
 import type { JoinTarget } from '../services/joining-target'
 import { tellApplicant } from '../services/decision-notices'
-import { auditLater } from '../middleware/audit-trail'
+import { auditLater, changedNothing } from '../middleware/audit-trail'
 
 export type Decision = { action: 'approve' } | { action: 'reject'; reason: string | null }
 
@@ -45,4 +47,57 @@ export async function decideJoinRequest(
     )
   }
   return result.request
+}
+
+/**
+ * Consent an admin holds proof of (a signed form, say), recorded for the sign-up's contacts the
+ * proof names, for the API and the dashboard alike (the caller has checked
+ * `joinRequests.decide`). Each named contact's record gets the method `admin`, the proof's text
+ * and who recorded it. Answers the sign-up as it stands after: an earlier sign-up of the same
+ * person when the proof showed this one to be a repeat. A proof that adds nothing (every contact
+ * it names proven already) leaves the audit log as it is.
+ */
+export async function recordAdminConsent(
+  c: Pick<Context<AppEnv>, 'var'> & Parameters<typeof changedNothing>[0],
+  request: JoinRequest,
+  proof: { text: string; contacts: ContactKind[] | undefined },
+): Promise<JoinRequest> {
+  const who = c.var.principal.tokenId ?? 'owner'
+  const given = CONTACT_KINDS.filter((kind) => request[kind] !== null)
+  const contacts = proof.contacts ?? (given.length === 1 ? given : null)
+  if (!contacts) {
+    throw new ApiError('validation_failed', 'Some fields are missing or invalid.', {
+      errors: [
+        {
+          path: 'contacts',
+          message:
+            'This sign-up has a phone number and an e-mail address: name the ones your proof covers.',
+        },
+      ],
+    })
+  }
+  let shown = request
+  let recorded = false
+  for (const contact of new Set(contacts)) {
+    const result = await confirmContact(
+      c.var.db,
+      shown,
+      contact,
+      { method: 'admin', id: `${who}: ${proof.text}` },
+      new Date(),
+      c.var.config.REJECTION_COOLDOWN_DAYS,
+    )
+    if (result.outcome === 'expired') {
+      throw new ApiError(
+        'invalid_state',
+        'This sign-up expired unconfirmed; the person signs up again.',
+      )
+    }
+    shown = result.request
+    recorded ||= result.outcome !== 'already'
+    // The proof showed an earlier sign-up of the same person: that one is the answer.
+    if (result.outcome === 'repeat') break
+  }
+  if (!recorded) changedNothing(c)
+  return shown
 }

@@ -3,9 +3,7 @@ import type { AppEnv } from '../env'
 import { ApiError, notFound } from '../lib/errors'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import { getJoinRequestOrThrow, listJoinRequests } from '../services/join-requests'
-import { decideJoinRequest } from './join-decisions'
-import { confirmContact } from '../services/consent'
-import { CONTACT_KINDS } from '../db/schema'
+import { decideJoinRequest, recordAdminConsent } from './join-decisions'
 import { idParam } from '../schemas/common'
 import {
   AdminConfirmSchema,
@@ -125,42 +123,11 @@ openapi(
     },
   }),
   async (c) => {
-    const { request } = c.var.joinRequest
-    const who = c.var.principal.tokenId ?? 'owner'
     const body = c.req.valid('json')
-    const given = CONTACT_KINDS.filter((kind) => request[kind] !== null)
-    const contacts = body.contacts ?? (given.length === 1 ? given : null)
-    if (!contacts) {
-      throw new ApiError('validation_failed', 'Some fields are missing or invalid.', {
-        errors: [
-          {
-            path: 'contacts',
-            message:
-              'This sign-up has a phone number and an e-mail address: name the ones your proof covers.',
-          },
-        ],
-      })
-    }
-    let shown = request
-    for (const contact of new Set(contacts)) {
-      const result = await confirmContact(
-        c.var.db,
-        shown,
-        contact,
-        { method: 'admin', id: `${who}: ${body.proof}` },
-        new Date(),
-        c.var.config.REJECTION_COOLDOWN_DAYS,
-      )
-      if (result.outcome === 'expired') {
-        throw new ApiError(
-          'invalid_state',
-          'This sign-up expired unconfirmed; the person signs up again.',
-        )
-      }
-      shown = result.request
-      // The proof showed an earlier sign-up of the same person: that one is the answer.
-      if (result.outcome === 'repeat') break
-    }
+    const shown = await recordAdminConsent(c, c.var.joinRequest.request, {
+      text: body.proof,
+      contacts: body.contacts,
+    })
     return c.json(serializeJoinRequest(shown), 200)
   },
 )

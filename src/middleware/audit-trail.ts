@@ -133,6 +133,12 @@ const RULES: Rule[] = [
     'reward_rule.retired',
     'path',
   ),
+  rule(
+    'POST',
+    `/admin/communities/${CMT}/approvals/${id('jr')}/consent`,
+    'join_request.confirmed',
+    'path',
+  ),
   rule('POST', `/admin/members/${id('mem')}/remove`, 'member.removed', 'target-after'),
   rule('POST', `/admin/members/${id('mem')}/erase`, 'member.erased', 'target-before'),
   rule('POST', '/admin/webhooks', 'webhook.created', 'form'),

@@ -161,7 +161,12 @@ export function serializeJoinRequest(
 }
 
 export const JoinRequestQuerySchema = z.strictObject({
-  status: z.enum(JOIN_REQUEST_STATUSES).default('pending'),
+  status: z
+    .enum([...JOIN_REQUEST_STATUSES, 'unconfirmed'])
+    .default('pending')
+    .describe(
+      '`pending`: confirmed, waiting for an admin; `unconfirmed`: double opt-in sign-ups still waiting for their owner to confirm (listed as `pending` with `confirmed: false`; an admin holding proof records it with `POST /join-requests/{id}/confirm`); `approved`; `rejected`',
+    ),
 })
 
 /** Why a request was declined: shown to the person on their status page. */

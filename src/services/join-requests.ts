@@ -65,11 +65,30 @@ const confirmedSignUp = or(
   isNotNull(joinRequests.confirmedAt),
 )
 
+/**
+ * What a list of requests can show: a status, or `unconfirmed`, the double opt-in sign-ups still
+ * waiting for their owner (pending, not yet the admins' to decide, and not expired).
+ */
+export type JoinRequestListStatus = JoinRequestStatus | 'unconfirmed'
+
+/** Which requests a list in `status` holds. */
+function listedIn(status: JoinRequestListStatus, now: Date): SQL | undefined {
+  if (status === 'unconfirmed') {
+    return and(
+      eq(joinRequests.status, 'pending'),
+      isNull(joinRequests.confirmedAt),
+      gt(joinRequests.confirmExpiresAt, now),
+    )
+  }
+  // A double opt-in waiting for its owner is not the admins' to decide yet.
+  return and(eq(joinRequests.status, status), status === 'pending' ? confirmedSignUp : undefined)
+}
+
 /** A community's requests in one status, oldest first, with the link and referrer behind each. */
 export async function listJoinRequests(
   db: Database,
   communityId: string,
-  options: { status: JoinRequestStatus; cursor?: string; limit: number },
+  options: { status: JoinRequestListStatus; cursor?: string; limit: number },
 ): Promise<Page<JoinRequestListing>> {
   return joinRequestsPageOf(await listJoinRequestsQuery(db, communityId, options), options.limit)
 }
@@ -82,7 +101,7 @@ export async function listJoinRequests(
 export function listJoinRequestsQuery(
   db: Database,
   communityId: string,
-  options: { status: JoinRequestStatus; cursor?: string; limit: number },
+  options: { status: JoinRequestListStatus; cursor?: string; limit: number },
 ) {
   return db
     .select({
@@ -101,10 +120,8 @@ export function listJoinRequestsQuery(
     .where(
       and(
         eq(joinRequests.communityId, communityId),
-        eq(joinRequests.status, options.status),
+        listedIn(options.status, new Date()),
         isNull(joinRequests.repeatOf),
-        // A double opt-in waiting for its owner is not the admins' to decide yet.
-        options.status === 'pending' ? confirmedSignUp : undefined,
         options.cursor ? gt(joinRequests.id, options.cursor) : undefined,
       ),
     )

@@ -5212,7 +5212,8 @@ export interface operations {
         limit?: number
         /** @description The `nextCursor` of the previous page */
         cursor?: string
-        status?: 'pending' | 'approved' | 'rejected'
+        /** @description `pending`: confirmed, waiting for an admin; `unconfirmed`: double opt-in sign-ups still waiting for their owner to confirm (listed as `pending` with `confirmed: false`; an admin holding proof records it with `POST /join-requests/{id}/confirm`); `approved`; `rejected` */
+        status?: 'pending' | 'approved' | 'rejected' | 'unconfirmed'
       }
       path: {
         id: string

@@ -58,6 +58,7 @@ function concrete(path: string): string {
     .replace(/\{runId\}|:runId/, id('dsp'))
     .replace(/:invitationId/, id('tin'))
     .replace(/\{ruleId\}|:ruleId/, id('rwr'))
+    .replace(/:requestId/, id('jr'))
 }
 
 describe('the audit log covers every change', () => {

@@ -227,6 +227,7 @@ describe('no dashboard request is accepted from another website', () => {
         .replace(':runId', 'dsp_00000000000000000000000000')
         .replace(':invitationId', 'tin_00000000000000000000000000')
         .replace(':ruleId', rule.json.id)
+        .replace(':requestId', pending.json.joinRequestId)
         .replace(':secret', 'a-sign-in-link-secret-that-is-not-there-000')
       expect(path, route.path).not.toContain(':')
       for (const headers of [evil, { ...evil, 'sec-fetch-site': 'cross-site' }]) {

@@ -225,6 +225,7 @@ const DASHBOARD_KINDS: Record<string, IdPrefix> = {
   team: 'tok',
   invitations: 'tin',
   rewards: 'rwr',
+  approvals: 'jr',
 }
 
 describe('a dashboard page or form under an id that does not exist', () => {

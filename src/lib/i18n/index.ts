@@ -6,6 +6,7 @@ import { en } from './public-en'
 import { teamDe, type TeamWords } from './team-de'
 import { teamEn } from './team-en'
 import { rewardsDe, rewardsEn, type RewardWords } from './rewards'
+import { unconfirmedDe, unconfirmedEn, type UnconfirmedWords } from './unconfirmed'
 
 export type { Messages, Words }
 
@@ -90,6 +91,11 @@ export const DASHBOARD_WORDS: Record<Lang, Words> = { de: dashboardDe, en: dashb
 /** The team and audit-log pages' words. */
 export const TEAM_WORDS: Record<Lang, TeamWords> = { de: teamDe, en: teamEn }
 export const REWARD_WORDS: Record<Lang, RewardWords> = { de: rewardsDe, en: rewardsEn }
+/** The approvals page's sign-ups waiting for their owner to confirm. */
+export const UNCONFIRMED_WORDS: Record<Lang, UnconfirmedWords> = {
+  de: unconfirmedDe,
+  en: unconfirmedEn,
+}
 
 /** The dashboard's answer to a webhook URL the Worker may not send to, with the reason. */
 const ENDPOINT_REFUSED: Record<Lang, { intro: string; reasons: Record<OutboundRefusal, string> }> =

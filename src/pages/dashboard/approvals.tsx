@@ -16,9 +16,15 @@ import {
   type JoinRequestListing,
 } from '../../services/join-requests'
 import type { JoinRequest } from '../../db/schema'
-import { ReasonSchema } from '../../schemas/members'
+import { AdminConfirmSchema, ReasonSchema } from '../../schemas/members'
 import { communityFor } from '../../api/community-scope'
-import { decideJoinRequest } from '../../api/join-decisions'
+import { decideJoinRequest, recordAdminConsent } from '../../api/join-decisions'
+import { fieldMessages } from '../../lib/field-errors'
+import { UNCONFIRMED_WORDS } from '../../lib/i18n'
+import {
+  UnconfirmedSignUps,
+  type UnconfirmedView,
+} from '../../views/dashboard/unconfirmed-sign-ups'
 import { untoldApplicantsOf, untoldApplicantsQuery } from '../../services/decision-notices'
 import { words } from '../../views/dashboard/shell'
 import { ApprovalsOverview, ApprovalsPage } from '../../views/dashboard/approvals'
@@ -29,6 +35,7 @@ import {
   idOrThrow,
   formText,
   communityShell,
+  inLanguage,
   cursorOf,
   nextPageHref,
   shell,
@@ -48,41 +55,67 @@ const REQUESTS_PER_COMMUNITY = 10
 /** One bulk decision takes at most this many requests (as the API's bulk endpoint). */
 const BULK_LIMIT = 100
 
-approvalsPages.get('/admin/communities/:id/approvals', async (c) => {
+const RequestId = z.string().regex(idPattern('jr'))
+
+approvalsPages.get('/admin/communities/:id/approvals', (c) =>
+  approvalsPage(c, idOrThrow(CommunityId, c.req.param('id'))),
+)
+
+/** How many sign-ups waiting for their owner's confirmation the page lists: the oldest. */
+const UNCONFIRMED_SHOWN = 20
+
+async function approvalsPage(c: Context<AppEnv>, id: string, refused?: UnconfirmedView['refused']) {
   const t = words(lang(c))
-  const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCan(c.var.principal, 'joinRequests.read', { communityId: id })
   const decide = can(c.var.principal, 'joinRequests.decide', { communityId: id })
   // Access decided from the id alone; then the page's reads in one round trip (Telegram's
   // requests, where it is configured, are read by their own section after it).
   const db = c.var.db
-  const [communityRows, requestRows, untold] = await db.batch([
+  const [communityRows, requestRows, unconfirmedRows, untold] = await db.batch([
     communityQuery(db, id),
     listJoinRequestsQuery(db, id, { status: 'pending', limit: BULK_LIMIT, cursor: cursorOf(c) }),
+    listJoinRequestsQuery(db, id, { status: 'unconfirmed', limit: UNCONFIRMED_SHOWN }),
     untoldApplicantsQuery(db, id, new Date()),
   ])
   const community = communityOf(communityRows)
   const pending = joinRequestsPageOf(requestRows, BULK_LIMIT)
+  const unconfirmed = joinRequestsPageOf(unconfirmedRows, UNCONFIRMED_SHOWN)
+  const csrf = await csrfTokenFor(c)
   return communityShell(
     c,
     community,
     '/approvals',
     `${community.name}: ${t.approvals}`,
-    <ApprovalsPage
-      lang={lang(c)}
-      communityId={id}
-      timeZone={community.timeZone}
-      cooldownDays={c.var.config.REJECTION_COOLDOWN_DAYS}
-      csrf={await csrfTokenFor(c)}
-      requests={pending.data}
-      questions={community.joinQuestions}
-      decide={decide}
-      nextHref={nextPageHref(c, pending.nextCursor)}
-      untold={untoldApplicantsOf(untold)}
-      telegram={await telegramRequestsOf(c, community)}
-    />,
+    <>
+      <ApprovalsPage
+        lang={lang(c)}
+        communityId={id}
+        timeZone={community.timeZone}
+        cooldownDays={c.var.config.REJECTION_COOLDOWN_DAYS}
+        csrf={csrf}
+        requests={pending.data}
+        questions={community.joinQuestions}
+        decide={decide}
+        nextHref={nextPageHref(c, pending.nextCursor)}
+        untold={untoldApplicantsOf(untold)}
+        telegram={await telegramRequestsOf(c, community)}
+      />
+      <UnconfirmedSignUps
+        lang={lang(c)}
+        communityId={id}
+        timeZone={community.timeZone}
+        csrf={csrf}
+        signUps={unconfirmed.data}
+        more={unconfirmed.nextCursor !== null}
+        asked={community.consent === 'double'}
+        decide={decide}
+        actionPath={(path) => inLanguage(c, path)}
+        refused={refused}
+      />
+    </>,
+    refused ? 400 : 200,
   )
-})
+}
 
 /**
  * Every community's pending requests on one page, under each community's name: ten communities a
@@ -250,4 +283,51 @@ approvalsPages.post('/admin/approvals', async (c) => {
     assertCan(c.var.principal, 'joinRequests.decide', { communityId: request.communityId })
   }
   return decideEach(c, found, decision, '/admin/approvals')
+})
+
+/**
+ * Consent an admin holds proof of, for a sign-up still waiting for its owner: recorded as the
+ * API records it (`recordAdminConsent`). In an open community the person becomes a member; in a
+ * closed one the request goes on to the admins' list above.
+ */
+approvalsPages.post('/admin/communities/:id/approvals/:requestId/consent', async (c) => {
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  const requestId = idOrThrow(RequestId, c.req.param('requestId'))
+  assertCan(c.var.principal, 'joinRequests.decide', { communityId: id }, 'Community')
+  const request = await getJoinRequestOrThrow(c.var.db, requestId)
+  // One of another community is not found, exactly like an id that does not exist.
+  if (request.communityId !== id) throw notFound('Join request')
+  const form = await readForm(c)
+  const contacts = form.contacts === undefined ? undefined : [form.contacts].flat().map(String)
+  const values = { proof: typeof form.proof === 'string' ? form.proof : '', contacts }
+  const u = UNCONFIRMED_WORDS[lang(c)]
+  // The API's fields; no contact ticked leaves them to the sign-up, as the API's body may.
+  const parsed = AdminConfirmSchema.safeParse({ proof: values.proof, contacts })
+  if (!parsed.success) {
+    const errors = fieldMessages(lang(c), parsed.error.issues)
+    return approvalsPage(c, id, { requestId, form: { values, errors } })
+  }
+  try {
+    await recordAdminConsent(c, request, {
+      text: parsed.data.proof,
+      contacts: parsed.data.contacts,
+    })
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error
+    if (error.code === 'validation_failed') {
+      return approvalsPage(c, id, {
+        requestId,
+        form: { values, errors: { contacts: u.coversMissing } },
+      })
+    }
+    // The sign-up is no longer listed: said above the list, not beside a row that is gone.
+    const gone =
+      error.code === 'group_full'
+        ? u.groupFull
+        : request.confirmExpiresAt !== null && request.confirmExpiresAt <= new Date()
+          ? u.expired
+          : u.gone
+    return approvalsPage(c, id, { requestId, form: { values, errors: {} }, gone })
+  }
+  return c.redirect(inLanguage(c, withNotice(`/admin/communities/${id}/approvals`, 'saved')), 303)
 })
