@@ -1,3 +1,4 @@
+import { languageSwitchOf } from './pages/language-switch'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -280,7 +281,15 @@ function respondWithError(c: Context<AppEnv>, error: ApiError): Response | Promi
                   : [t.errorTitle, t.errorText]
     const back = dashboard ? { href: '/admin', label: t.backToDashboard } : undefined
     return c.html(
-      ErrorPage({ lang, nonce: cspNonce(c), title, text, back }),
+      ErrorPage({
+        lang,
+        nonce: cspNonce(c),
+        // The dashboard's own switch is in its frame; its error pages have a way back instead.
+        switchHref: dashboard ? undefined : languageSwitchOf(c, lang),
+        title,
+        text,
+        back,
+      }),
       error.status,
       error.headers,
     )

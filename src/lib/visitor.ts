@@ -101,6 +101,22 @@ export function joinOrigin(
   return { via, device: userAgent ? deviceClass(userAgent) : 'unknown', referrerHost: ref }
 }
 
+/** The referrer host a link's `ref` names, checked as the join form checks it; null for none. */
+export function originRef(value: string | undefined): string | null {
+  return OriginQuery.shape.ref.parse(value) || null
+}
+
+/** Whether `referer` is the page at `url` itself, on the same host (its own language switch). */
+export function isSamePage(referer: string, url: string): boolean {
+  const to = new URL(url)
+  try {
+    const from = new URL(referer)
+    return from.origin === to.origin && from.pathname === to.pathname
+  } catch {
+    return false
+  }
+}
+
 /** The join link's origin parameters again, for the join form's action. */
 export function originQueryOf(query: Record<string, string | undefined>): string {
   const origin = joinOrigin(query, undefined)

@@ -1,3 +1,4 @@
+import { languageSwitchOf } from './language-switch'
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../env'
@@ -119,6 +120,7 @@ async function signUpPage(
     <StatusPage
       lang={language(c)}
       nonce={cspNonce(c)}
+      switchHref={languageSwitchOf(c, language(c))}
       community={community}
       request={shown}
       member={masked && member ? { status: 'active' } : (member ?? null)}
@@ -227,6 +229,7 @@ async function repeatStatusPage(c: Context<AppEnv>, repeat: JoinRequest) {
     <StatusPage
       lang={language(c)}
       nonce={cspNonce(c)}
+      switchHref={languageSwitchOf(c, language(c))}
       community={community}
       request={shown}
       member={null}
@@ -269,6 +272,7 @@ signUpStatusApp.get('/confirm/:token', async (c) => {
     <ConfirmLinkPage
       lang={language(c)}
       nonce={cspNonce(c)}
+      switchHref={languageSwitchOf(c, language(c))}
       communityName={community.name}
       action={live ? `/confirm/${c.req.param('token')}?lang=${language(c)}` : null}
       expired={!live && linkExpired(request)}
@@ -303,6 +307,7 @@ signUpStatusApp.post('/confirm/:token', sameOriginOnly(), async (c) => {
     <ConfirmLinkPage
       lang={language(c)}
       nonce={cspNonce(c)}
+      switchHref={languageSwitchOf(c, language(c))}
       communityName={community.name}
       action={null}
       expired={result.outcome === 'expired'}
@@ -421,6 +426,7 @@ async function leavePage(c: Context<AppEnv>, member: Member, leaving: boolean) {
     <LeavePage
       lang={language(c)}
       nonce={cspNonce(c)}
+      switchHref={languageSwitchOf(c, language(c))}
       communityName={community.name}
       action={leaving ? `/leave/${c.req.param('token')}?lang=${language(c)}` : null}
     />,

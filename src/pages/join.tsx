@@ -1,3 +1,4 @@
+import { languageSwitchOf } from './language-switch'
 import { Hono, type Context } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
 import { cors } from 'hono/cors'
@@ -134,6 +135,7 @@ joinApp.get('/i/:code/join', async (c) => {
     <JoinFormPage
       lang={language(c)}
       nonce={cspNonce(c)}
+      switchHref={languageSwitchOf(c, language(c))}
       community={community}
       action={`/i/${invite.code}/join?lang=${language(c)}&${originQueryOf(c.req.query())}`}
       csrfToken={csrfToken}

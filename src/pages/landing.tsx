@@ -2,15 +2,31 @@ import { Hono, type Context } from 'hono'
 import type { z } from 'zod'
 import type { AppEnv } from '../env'
 import type { Config } from '../lib/config'
-import { inviteGoneText, type Lang, LANGUAGES, MESSAGES, pickLanguage } from '../lib/i18n'
+import {
+  inviteGoneText,
+  type Lang,
+  LANGUAGES,
+  MESSAGES,
+  otherLanguage,
+  pickLanguage,
+} from '../lib/i18n'
 import { MemoryCache } from '../lib/memory-cache'
-import { deviceClass, isBot, originQuery, referrerHost, visitorCountry } from '../lib/visitor'
+import {
+  deviceClass,
+  isBot,
+  isSamePage,
+  originQuery,
+  originRef,
+  referrerHost,
+  visitorCountry,
+} from '../lib/visitor'
 import { getLanding, inviteStatus, type Landing, retiredCode } from '../services/invites'
 import { bufferVisit } from '../services/visit-buffer'
 import { CodeParamSchema, LandingQuerySchema } from '../schemas/public'
 import { inviteUrls } from '../schemas/invites'
 import { ErrorPage } from '../views/error-page'
 import { LandingPage } from '../views/landing-page'
+import { languageSwitchOf } from './language-switch'
 import { cspNonce, SecuredHeaders, securedResponse } from '../middleware/security-headers'
 
 export const landingApp = new Hono<AppEnv>()
@@ -28,7 +44,14 @@ landingApp.get('/i/:code', async (c) => {
   const landing = code === null ? null : await getLanding(db, code)
   const errorPage = (status: 404 | 410, title: string, text: string, community?: string) =>
     c.html(
-      <ErrorPage lang={lang} nonce={cspNonce(c)} title={title} text={text} community={community} />,
+      <ErrorPage
+        lang={lang}
+        nonce={cspNonce(c)}
+        switchHref={languageSwitchOf(c, lang)}
+        title={title}
+        text={text}
+        community={community}
+      />,
       status,
       { 'content-language': lang },
     )
@@ -52,10 +75,16 @@ landingApp.get('/i/:code', async (c) => {
     )
 
   const userAgent = c.req.header('user-agent') ?? ''
-  const referrer = referrerHost(c.req.header('referer'))
+  const referer = c.req.header('referer')
+  // The page's own language switch (`Referrer-Policy: same-origin` names the page it was on):
+  // the same visit in another language, not another one, and its way in is the switch's query.
+  // Parsed only when the path is in it at all: most visits come from elsewhere, or from nowhere.
+  const switched =
+    referer !== undefined && referer.includes(c.req.path) && isSamePage(referer, c.req.url)
+  const referrer = switched ? originRef(c.req.query('ref')) : referrerHost(referer)
   // Hono answers HEAD with this handler too; HEAD comes from link checkers and monitors, never
   // from a browser opening the page, so it is answered as GET is but not counted as a visit.
-  if (c.req.method === 'GET') {
+  if (c.req.method === 'GET' && !switched) {
     bufferVisit(
       c.executionCtx,
       { db: c.get('deferredDb'), queue: c.env.VISITS_QUEUE },
@@ -194,6 +223,8 @@ async function renderLanding(config: Config, landing: Landing, lang: Lang): Prom
       landing={landing}
       url={url}
       joinUrl={telegramJoin ?? `/i/${landing.invite.code}/join?lang=${lang}&${originSlot}`}
+      // The way in travels with the switch, so that the join after it is counted as before.
+      switchHref={`/i/${landing.invite.code}?lang=${otherLanguage(lang)}&${originSlot}`}
       joinsInTelegram={telegramJoin !== null}
     />
   ).toString()

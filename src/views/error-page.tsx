@@ -15,7 +15,7 @@ export function ErrorPage(
   },
 ) {
   return (
-    <Layout lang={props.lang} nonce={props.nonce} title={props.title}>
+    <Layout lang={props.lang} nonce={props.nonce} switchHref={props.switchHref} title={props.title}>
       <div class="card err">
         <h1>{props.title}</h1>
         {props.community && (

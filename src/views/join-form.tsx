@@ -27,6 +27,7 @@ export interface JoinFormProps extends PageProps {
 export function JoinFormPage({
   lang,
   nonce,
+  switchHref,
   community,
   action,
   csrfToken,
@@ -43,6 +44,7 @@ export function JoinFormPage({
     <Layout
       lang={lang}
       nonce={nonce}
+      switchHref={switchHref}
       title={t.joinTitle(community.name)}
       head={
         turnstileSiteKey && (

@@ -71,7 +71,12 @@ export function StatusPage(props: StatusPageProps) {
           ? t.rejectedTitle
           : t.approvedTitle
   return (
-    <Layout lang={props.lang} nonce={props.nonce} title={`${props.community.name}: ${title}`}>
+    <Layout
+      lang={props.lang}
+      nonce={props.nonce}
+      switchHref={props.switchHref}
+      title={`${props.community.name}: ${title}`}
+    >
       <div class="card">
         <p class="muted">
           <bdi>{props.community.name}</bdi>
@@ -274,7 +279,12 @@ export function LeavePage(props: PageProps & { communityName: string; action: st
   const reasons = MESSAGES[props.lang].leaveReasons
   const t = MESSAGES[props.lang]
   return (
-    <Layout lang={props.lang} nonce={props.nonce} title={props.action ? t.leaveTitle : t.leftTitle}>
+    <Layout
+      lang={props.lang}
+      nonce={props.nonce}
+      switchHref={props.switchHref}
+      title={props.action ? t.leaveTitle : t.leftTitle}
+    >
       <div class="card">
         <p class="muted">
           <bdi>{props.communityName}</bdi>
@@ -351,7 +361,7 @@ export function ConfirmLinkPage(
         ? t.rejectedTitle
         : t.confirmedTitle
   return (
-    <Layout lang={props.lang} nonce={props.nonce} title={title}>
+    <Layout lang={props.lang} nonce={props.nonce} switchHref={props.switchHref} title={title}>
       <div class="card">
         <p class="muted">
           <bdi>{props.communityName}</bdi>

@@ -36,6 +36,7 @@ export function LandingPage(props: LandingPageProps) {
     <Layout
       lang={lang}
       nonce={nonce}
+      switchHref={props.switchHref}
       title={community.name}
       head={
         <>

@@ -1,6 +1,6 @@
 import { DOCTYPE } from './doctype'
 import type { Child } from 'hono/jsx'
-import type { Lang } from '../lib/i18n'
+import { MESSAGES, otherLanguage, type Lang } from '../lib/i18n'
 
 /**
  * The shell of every page people see: mobile first, no external scripts, fonts or stylesheets
@@ -23,7 +23,8 @@ label{display:block;font-weight:600;margin:.9rem 0 .25rem}input[type=text],input
 .check{display:flex;gap:.6rem;align-items:flex-start;font-weight:400}.check input{flex:none;margin:.05rem 0 0;width:1.5rem;height:1.5rem}
 button{font:inherit;cursor:pointer;border:0}button.cta{width:100%}.hp{position:absolute;left:-9999px}
 .qr{display:block;margin:.75rem auto;width:12rem;height:12rem}.code{word-break:break-all;background:#f3f5f4;padding:.5rem;border-radius:.5rem}
-.alert{background:#fde7e7;color:#8a1010}p.err{text-align:left;background:#fde7e7;color:#8a1010;padding:.4rem .6rem;border-radius:.5rem;font-size:.95rem;margin:.25rem 0 0}[aria-invalid=true]{border-color:#a61b1b}.danger{background:#a61b1b}.danger:hover,.danger:focus{background:#7d1414}.small{font-size:.9rem}`
+.alert{background:#fde7e7;color:#8a1010}p.err{text-align:left;background:#fde7e7;color:#8a1010;padding:.4rem .6rem;border-radius:.5rem;font-size:.95rem;margin:.25rem 0 0}[aria-invalid=true]{border-color:#a61b1b}.danger{background:#a61b1b}.danger:hover,.danger:focus{background:#7d1414}.small{font-size:.9rem}
+.lang{text-align:right;font-size:.9rem;margin:-.5rem 0 .5rem}.lang a{color:#0b5c2b;padding:.5rem 0;display:inline-block}`
 
 /**
  * A sentence of the catalogue with someone's text in it (`t.joinTitle(name)`), that text
@@ -45,6 +46,8 @@ export interface PageProps {
   lang: Lang
   /** The response's CSP nonce (`cspNonce(c)`): without it the inline styles do not apply. */
   nonce: string
+  /** The same page in the other language (`languageSwitchOf`); none, no switch. */
+  switchHref?: string
 }
 
 /**
@@ -73,6 +76,18 @@ export function HtmlDocument(
   )
 }
 
+/** A link to the page in the other language, named in that language. */
+function LanguageSwitch(props: { lang: Lang; href: string }) {
+  const other = otherLanguage(props.lang)
+  return (
+    <nav class="lang" aria-label={MESSAGES[props.lang].languageNav}>
+      <a href={props.href} hreflang={other} lang={other}>
+        {MESSAGES[props.lang].otherLanguageName}
+      </a>
+    </nav>
+  )
+}
+
 export function Layout(props: PageProps & { title: string; head?: Child; children: Child }) {
   return (
     <HtmlDocument
@@ -82,7 +97,10 @@ export function Layout(props: PageProps & { title: string; head?: Child; childre
       css={CSS}
       head={props.head}
     >
-      <main>{props.children}</main>
+      <main>
+        {props.switchHref && <LanguageSwitch lang={props.lang} href={props.switchHref} />}
+        {props.children}
+      </main>
     </HtmlDocument>
   )
 }

@@ -1,5 +1,8 @@
 /** The pages people see, in German: the first market, and the default. */
 export const de = {
+  /** The language switch: the other language's name, in that language. */
+  otherLanguageName: 'English',
+  languageNav: 'Sprache',
   members: (n: string) => `${n} Mitglieder`,
   member: 'Mitglied',
   /** A WhatsApp group's count: who signed up through our links, not who is in the chat. */

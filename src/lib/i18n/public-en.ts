@@ -2,6 +2,8 @@ import type { Messages } from './public-de'
 
 /** The pages people see, in English. */
 export const en: Messages = {
+  otherLanguageName: 'Deutsch',
+  languageNav: 'Language',
   members: (n) => `${n} members`,
   signedUpThroughUs: (n) => `${n} signed up through us`,
   member: 'member',

@@ -43,7 +43,8 @@ export function UnconfirmedSignUps(props: UnconfirmedView) {
       <h2>{u.heading}</h2>
       <p class="muted">{u.text}</p>
       {props.refused?.gone && (
-        <p class="err" role="alert">
+        // Where the refused form's address leads (`#consent-…`): its row is no longer listed.
+        <p id={`consent-${props.refused.requestId}`} class="err" role="alert">
           {props.refused.gone}
         </p>
       )}
@@ -56,7 +57,7 @@ export function UnconfirmedSignUps(props: UnconfirmedView) {
               <th>{t.name}</th>
               <th>{t.signedUpAt}</th>
               <th>{u.expires}</th>
-              {props.decide && <th>{u.proof}</th>}
+              {props.decide && <th>{u.column}</th>}
             </tr>
           </thead>
           <tbody>
@@ -79,7 +80,7 @@ export function UnconfirmedSignUps(props: UnconfirmedView) {
                   </time>
                 </td>
                 {props.decide && (
-                  <td data-label={u.proof}>
+                  <td data-label={u.column}>
                     <ConsentForm
                       {...props}
                       signUp={signUp}
@@ -110,12 +111,15 @@ function ConsentForm(
   const prefix = `${signUp.id}-`
   const both = signUp.phone !== null && signUp.email !== null
   const ticked = form?.values.contacts
+  const anchor = `consent-${signUp.id}`
   return (
     <form
+      id={anchor}
       method="post"
-      action={props.actionPath(
+      // Refused, the page comes back here rather than at its top, a screen above on a phone.
+      action={`${props.actionPath(
         `/admin/communities/${props.communityId}/approvals/${signUp.id}/consent`,
-      )}
+      )}#${anchor}`}
     >
       <Csrf token={props.csrf} />
       <TextField
@@ -125,25 +129,33 @@ function ConsentForm(
         prefix={prefix}
         label={u.proof}
         hint={u.proofHint}
+        class="wide"
         required
         maxlength={200}
         autocomplete="off"
+        autofocus={form?.errors.proof !== undefined}
       />
       {both && (
-        <fieldset aria-describedby={form?.errors.contacts ? `${prefix}contacts-error` : undefined}>
+        <fieldset
+          class="repeat"
+          aria-describedby={form?.errors.contacts ? `${prefix}contacts-error` : undefined}
+        >
           <legend>{u.covers}</legend>
-          {(['phone', 'email'] as const).map((contact) => (
-            <label>
-              <input
-                type="checkbox"
-                name="contacts"
-                value={contact}
-                checked={[ticked ?? []].flat().includes(contact)}
-              />{' '}
-              {u[contact]}
-            </label>
-          ))}
           <FieldError form={form} field="contacts" prefix={prefix} />
+          <div class="choices">
+            {(['phone', 'email'] as const).map((contact, i) => (
+              <label class="plain">
+                <input
+                  type="checkbox"
+                  name="contacts"
+                  value={contact}
+                  checked={[ticked ?? []].flat().includes(contact)}
+                  autofocus={i === 0 && form?.errors.contacts !== undefined}
+                />{' '}
+                {u[contact]}
+              </label>
+            ))}
+          </div>
         </fieldset>
       )}
       <p>

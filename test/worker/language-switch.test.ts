@@ -1,0 +1,136 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import {
+  BASE,
+  call,
+  createCommunity,
+  createInvite,
+  eventually,
+  joinJson,
+  newPhone,
+  visit,
+} from './helpers'
+
+/** The page's language switch: where it leads and what it says, in which language. */
+function switchOf(html: string) {
+  const found =
+    /<nav class="lang" aria-label="([^"]+)"><a href="([^"]+)" hreflang="(\w+)" lang="\w+">([^<]+)<\/a>/.exec(
+      html,
+    )
+  if (!found) return null
+  return {
+    label: found[1],
+    href: found[2]!.replaceAll('&amp;', '&'),
+    lang: found[3],
+    text: found[4],
+  }
+}
+
+const languageOf = (html: string) => /<html lang="(\w+)"/.exec(html)?.[1]
+
+async function visitsOf(inviteId: string) {
+  const { results } = await env.DB.prepare(
+    'select via, referrer_host from visits where invite_id = ? order by id',
+  )
+    .bind(inviteId)
+    .all<{ via: string; referrer_host: string | null }>()
+  return results
+}
+
+describe('the language switch on the pages people see', () => {
+  it('turns the landing page into the other language as the same visit, its way in kept', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const first = await visit(`/i/${invite.code}?via=qr`, {
+      'accept-language': 'de-DE',
+      referer: 'https://l.instagram.com/',
+    })
+    expect(languageOf(first.text)).toBe('de')
+    const toEnglish = switchOf(first.text)
+    expect(toEnglish).toEqual({
+      label: 'Sprache',
+      href: `/i/${invite.code}?lang=en&via=qr&ref=l.instagram.com`,
+      lang: 'en',
+      text: 'English',
+    })
+
+    // The browser names the page it was on (`Referrer-Policy: same-origin`).
+    const english = await visit(toEnglish!.href, {
+      'accept-language': 'de-DE',
+      referer: `${BASE}/i/${invite.code}?via=qr`,
+    })
+    expect(english.status).toBe(200)
+    expect(languageOf(english.text)).toBe('en')
+    expect(english.text).toContain('Join')
+    expect(switchOf(english.text)).toMatchObject({
+      href: `/i/${invite.code}?lang=de&via=qr&ref=l.instagram.com`,
+      text: 'Deutsch',
+    })
+    // The join after the switch counts where the first view came from.
+    expect(english.text).toContain(
+      `/i/${invite.code}/join?lang=en&amp;via=qr&amp;ref=l.instagram.com`,
+    )
+
+    // A view afterwards from elsewhere: counted, where the switch was not.
+    await visit(`/i/${invite.code}`, { 'accept-language': 'en' })
+    const rows = await eventually(async () => {
+      const rows = await visitsOf(invite.id)
+      expect(rows.some((row) => row.via === 'link')).toBe(true)
+      return rows
+    })
+    expect(rows).toEqual([
+      { via: 'qr', referrer_host: 'l.instagram.com' },
+      { via: 'link', referrer_host: null },
+    ])
+  })
+
+  it('is on the join form, the status page and the error pages, keeping the rest of the address', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const closed = await createInvite(community.id)
+    const form = await visit(`/i/${closed.code}/join?lang=de&via=qr`)
+    expect(switchOf(form.text)?.href).toBe(`/i/${closed.code}/join?lang=en&via=qr`)
+    expect(languageOf((await visit(switchOf(form.text)!.href)).text)).toBe('en')
+
+    const joined = await joinJson(closed.code, { name: 'Switching Sam', phone: newPhone() })
+    const status = new URL(joined.json.statusUrl).pathname
+    const german = await visit(`${status}?lang=de`)
+    expect(german.status).toBe(200)
+    expect(switchOf(german.text)).toMatchObject({ href: `${status}?lang=en`, text: 'English' })
+    const english = await visit(switchOf(german.text)!.href)
+    expect(english.status).toBe(200)
+    expect(languageOf(english.text)).toBe('en')
+    expect(english.text).toContain(`<title>${community.name}: `)
+
+    const missing = await visit('/i/nosuchlinkatall', { 'accept-language': 'en' })
+    expect(missing.status).toBe(404)
+    expect(switchOf(missing.text)).toMatchObject({
+      href: '/i/nosuchlinkatall?lang=de',
+      text: 'Deutsch',
+    })
+  })
+
+  it('is left off the answer to a form, whose address is not a page to open again', async () => {
+    const open = await createInvite((await createCommunity()).id)
+    const form = await visit(`/i/${open.code}/join?lang=en`)
+    expect(switchOf(form.text)).not.toBeNull()
+    // Sent without a name: the form comes back with its errors, at the form's address.
+    const refused = await call('POST', `/i/${open.code}/join?lang=en`, {
+      token: null,
+      rawBody: new URLSearchParams({
+        csrf: /name="csrf" value="([^"]+)"/.exec(form.text)![1]!,
+        phone: newPhone(),
+        consent: 'on',
+      }).toString(),
+      headers: {
+        accept: 'text/html',
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: form.headers.get('set-cookie')!.split(';')[0]!,
+      },
+    })
+    expect(refused.status, refused.text.slice(0, 300)).toBe(400)
+    expect(refused.text).toContain('class="err"')
+    expect(switchOf(refused.text)).toBeNull()
+    // The dashboard's error pages have a way back and the dashboard's own switch instead.
+    const dashboardMissing = await visit('/admin/nosuchpage', { 'accept-language': 'en' })
+    expect(switchOf(dashboardMissing.text)).toBeNull()
+  })
+})
