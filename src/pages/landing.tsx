@@ -224,7 +224,7 @@ async function renderLanding(config: Config, landing: Landing, lang: Lang): Prom
       url={url}
       joinUrl={telegramJoin ?? `/i/${landing.invite.code}/join?lang=${lang}&${originSlot}`}
       // The way in travels with the switch, so that the join after it is counted as before.
-      switchHref={`/i/${landing.invite.code}?lang=${otherLanguage(lang)}&${originSlot}`}
+      switchHref={`?lang=${otherLanguage(lang)}&${originSlot}`}
       joinsInTelegram={telegramJoin !== null}
     />
   ).toString()

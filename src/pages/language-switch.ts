@@ -4,12 +4,13 @@ import { otherLanguage, type Lang } from '../lib/i18n'
 
 /**
  * Where a public page's language switch leads: the same address in the other language, the rest
- * of its query kept. None for a form's answer: its address is the form's target, which opened
- * again would not be the page shown.
+ * of its query kept. Only a query, which the browser resolves against the page's own path: a path
+ * written out would lead off the site for an address such as `//elsewhere.example/`. None for a
+ * form's answer: its address is the form's target, which opened again would not be the page shown.
  */
 export function languageSwitchOf(c: Context<AppEnv>, lang: Lang): string | undefined {
   if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return undefined
   const url = new URL(c.req.url)
   url.searchParams.set('lang', otherLanguage(lang))
-  return `${url.pathname}${url.search}`
+  return url.search
 }

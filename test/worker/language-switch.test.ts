@@ -48,13 +48,13 @@ describe('the language switch on the pages people see', () => {
     const toEnglish = switchOf(first.text)
     expect(toEnglish).toEqual({
       label: 'Sprache',
-      href: `/i/${invite.code}?lang=en&via=qr&ref=l.instagram.com`,
+      href: '?lang=en&via=qr&ref=l.instagram.com',
       lang: 'en',
       text: 'English',
     })
 
     // The browser names the page it was on (`Referrer-Policy: same-origin`).
-    const english = await visit(toEnglish!.href, {
+    const english = await visit(`/i/${invite.code}${toEnglish!.href}`, {
       'accept-language': 'de-DE',
       referer: `${BASE}/i/${invite.code}?via=qr`,
     })
@@ -62,7 +62,7 @@ describe('the language switch on the pages people see', () => {
     expect(languageOf(english.text)).toBe('en')
     expect(english.text).toContain('Join')
     expect(switchOf(english.text)).toMatchObject({
-      href: `/i/${invite.code}?lang=de&via=qr&ref=l.instagram.com`,
+      href: '?lang=de&via=qr&ref=l.instagram.com',
       text: 'Deutsch',
     })
     // The join after the switch counts where the first view came from.
@@ -87,15 +87,15 @@ describe('the language switch on the pages people see', () => {
     const community = await createCommunity({ visibility: 'closed' })
     const closed = await createInvite(community.id)
     const form = await visit(`/i/${closed.code}/join?lang=de&via=qr`)
-    expect(switchOf(form.text)?.href).toBe(`/i/${closed.code}/join?lang=en&via=qr`)
-    expect(languageOf((await visit(switchOf(form.text)!.href)).text)).toBe('en')
+    expect(switchOf(form.text)?.href).toBe('?lang=en&via=qr')
+    expect(languageOf((await visit(`/i/${closed.code}/join?lang=en&via=qr`)).text)).toBe('en')
 
     const joined = await joinJson(closed.code, { name: 'Switching Sam', phone: newPhone() })
     const status = new URL(joined.json.statusUrl).pathname
     const german = await visit(`${status}?lang=de`)
     expect(german.status).toBe(200)
-    expect(switchOf(german.text)).toMatchObject({ href: `${status}?lang=en`, text: 'English' })
-    const english = await visit(switchOf(german.text)!.href)
+    expect(switchOf(german.text)).toMatchObject({ href: '?lang=en', text: 'English' })
+    const english = await visit(`${status}${switchOf(german.text)!.href}`)
     expect(english.status).toBe(200)
     expect(languageOf(english.text)).toBe('en')
     expect(english.text).toContain(`<title>${community.name}: `)
@@ -103,9 +103,13 @@ describe('the language switch on the pages people see', () => {
     const missing = await visit('/i/nosuchlinkatall', { 'accept-language': 'en' })
     expect(missing.status).toBe(404)
     expect(switchOf(missing.text)).toMatchObject({
-      href: '/i/nosuchlinkatall?lang=de',
+      href: '?lang=de',
       text: 'Deutsch',
     })
+    // A path that reads as another host stays on this one: the switch is only a query.
+    const offSite = await visit('//elsewhere.example/x', { 'accept-language': 'en' })
+    expect(offSite.status).toBe(404)
+    expect(switchOf(offSite.text)?.href).toBe('?lang=de')
   })
 
   it('is left off the answer to a form, whose address is not a page to open again', async () => {
