@@ -110,6 +110,7 @@ openapi(
       id,
       {
         body: input.body,
+        translations: input.translations,
         groupIds: audienceGroupIds(input.audience) ?? null,
         sendAt: input.sendAt,
         repeat: input.repeat,
@@ -222,6 +223,7 @@ openapi(
       announcement,
       {
         body: input.body,
+        translations: input.translations,
         groupIds: audienceGroupIds(input.audience),
         sendAt: input.sendAt,
         repeat: input.repeat,

@@ -71,8 +71,17 @@ const Audience = AudienceChoice.default('announcement')
 /** What members receive: text with its line breaks. */
 export const AnnouncementBodySchema = userText(4096, { multiline: true, required: true })
 
+/** The same announcement in other languages than `body`'s, by the language members signed up in. */
+export const TranslationsSchema = z
+  .strictObject({ de: AnnouncementBodySchema.optional(), en: AnnouncementBodySchema.optional() })
+  .describe(
+    'The announcement in other languages, by the language a member signed up in (`de`, `en`): a member who signed up in one of them gets its text, everyone else (and a Telegram chat) `body`. Sent again, it replaces the texts before; `{}` removes them.',
+  )
+  .openapi('Translations')
+
 const fields = {
   body: AnnouncementBodySchema,
+  translations: TranslationsSchema.optional(),
   audience: Audience,
   sendAt: FutureTime.optional(),
   repeat: RepeatSchema.optional(),
@@ -201,6 +210,9 @@ export const AnnouncementSchema = z
     id: z.string().openapi({ example: 'ann_01jd2k3m4n5p6q7r8s9t0vwxyz' }),
     communityId: z.string(),
     body: z.string(),
+    translations: z
+      .object({ de: z.string().optional(), en: z.string().optional() })
+      .describe('The text for members who signed up in each of these languages'),
     audience: z.union([z.literal('announcement'), z.object({ groupIds: z.array(z.string()) })]),
     status: z
       .enum([...ANNOUNCEMENT_STATUSES, 'sending'])
@@ -269,6 +281,7 @@ export function serializeAnnouncement(
     id: announcement.id,
     communityId: announcement.communityId,
     body: announcement.body,
+    translations: announcement.translations ?? {},
     audience: announcement.audienceGroupIds
       ? { groupIds: announcement.audienceGroupIds }
       : 'announcement',

@@ -8,8 +8,10 @@ import {
   type Announcement,
   type Dispatch,
   type Group,
+  type Translations,
 } from '../db/schema'
 import { ApiError, notFound } from '../lib/errors'
+import type { Lang } from '../lib/i18n'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
 
@@ -21,6 +23,8 @@ export interface Repeat {
 
 export interface AnnouncementInput {
   body: string
+  /** Left out on a change: the texts stay as they are. */
+  translations?: Translations
   /** Null: the announcement group, i.e. every active member. */
   groupIds: string[] | null
   sendAt?: Date | null
@@ -117,6 +121,20 @@ async function assertGroupsInCommunity(
 }
 
 /** The first run: the given time, or the rule's first run after now. */
+/** Translations as stored: only the languages given a text, null for none. */
+function storedTranslations(translations: Translations | undefined): Translations | null {
+  const given = Object.entries(translations ?? {}).filter(([, text]) => text)
+  return given.length > 0 ? (Object.fromEntries(given) as Translations) : null
+}
+
+/** What a member gets of an announcement: its text in their sign-up language, else its body. */
+export function announcementTextFor(
+  announcement: Pick<Announcement, 'body' | 'translations'>,
+  language: Lang | null,
+): string {
+  return (language && announcement.translations?.[language]) || announcement.body
+}
+
 function firstRun(input: AnnouncementInput, now: Date): Date {
   if (input.repeat) {
     const [first] = previewRuns(input.repeat, now, 1)
@@ -141,6 +159,7 @@ export async function createAnnouncement(
     id: newId('ann', now.getTime()),
     communityId,
     body: input.body,
+    translations: storedTranslations(input.translations),
     audienceGroupIds: input.groupIds,
     sendAt: firstRun(input, now),
     repeatCron: input.repeat?.cron ?? null,
@@ -246,6 +265,10 @@ export async function updateAnnouncement(
         : { sendAt: announcement.sendAt, repeat: null }
   const merged: AnnouncementInput = {
     body: input.body ?? announcement.body,
+    translations:
+      input.translations !== undefined
+        ? input.translations
+        : (announcement.translations ?? undefined),
     groupIds: input.groupIds !== undefined ? input.groupIds : announcement.audienceGroupIds,
     ...schedule,
   }
@@ -254,6 +277,7 @@ export async function updateAnnouncement(
     .update(announcements)
     .set({
       body: merged.body,
+      translations: storedTranslations(merged.translations),
       audienceGroupIds: merged.groupIds,
       sendAt: firstRun(merged, now),
       repeatCron: merged.repeat?.cron ?? null,

@@ -2061,6 +2061,11 @@ export interface components {
       id: string
       communityId: string
       body: string
+      /** @description The text for members who signed up in each of these languages */
+      translations: {
+        de?: string
+        en?: string
+      }
       audience:
         | 'announcement'
         | {
@@ -2232,6 +2237,7 @@ export interface components {
     }
     CreateAnnouncement: {
       body: string
+      translations?: components['schemas']['Translations']
       /** @default announcement */
       audience?:
         | 'announcement'
@@ -2241,6 +2247,11 @@ export interface components {
       /** Format: date-time */
       sendAt?: string
       repeat?: components['schemas']['Repeat']
+    }
+    /** @description The announcement in other languages, by the language a member signed up in (`de`, `en`): a member who signed up in one of them gets its text, everyone else (and a Telegram chat) `body`. Sent again, it replaces the texts before; `{}` removes them. */
+    Translations: {
+      de?: string
+      en?: string
     }
     Repeat: {
       /**
@@ -2254,6 +2265,7 @@ export interface components {
     }
     UpdateAnnouncement: {
       body?: string
+      translations?: components['schemas']['Translations']
       audience?:
         | 'announcement'
         | {

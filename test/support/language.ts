@@ -1,4 +1,11 @@
-import { DASHBOARD_WORDS, MESSAGES } from '../../src/lib/i18n'
+import {
+  DASHBOARD_WORDS,
+  MESSAGES,
+  REWARD_WORDS,
+  TEAM_WORDS,
+  TRANSLATION_WORDS,
+  UNCONFIRMED_WORDS,
+} from '../../src/lib/i18n'
 import { TELEGRAM_DASHBOARD_WORDS } from '../../src/lib/i18n/telegram-messages'
 import { MISSING_IN_WORDS, telegramWords } from '../../src/lib/i18n/dashboard-telegram'
 import {
@@ -30,6 +37,10 @@ const german = new Set(
   [
     DASHBOARD_WORDS.de,
     MESSAGES.de,
+    REWARD_WORDS.de,
+    TEAM_WORDS.de,
+    TRANSLATION_WORDS.de,
+    UNCONFIRMED_WORDS.de,
     TELEGRAM_DASHBOARD_WORDS.de,
     telegramWords('de'),
     MISSING_IN_WORDS.de,
@@ -43,6 +54,10 @@ export const ENGLISH_ONLY = new Set(
     ...[
       DASHBOARD_WORDS.en,
       MESSAGES.en,
+      REWARD_WORDS.en,
+      TEAM_WORDS.en,
+      TRANSLATION_WORDS.en,
+      UNCONFIRMED_WORDS.en,
       TELEGRAM_DASHBOARD_WORDS.en,
       telegramWords('en'),
       MISSING_IN_WORDS.en,

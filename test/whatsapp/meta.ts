@@ -48,12 +48,16 @@ export async function whatsAppOutage(phone: string, count: number): Promise<void
 }
 
 /**
- * Schedules an announcement to the community, runs the cron past its time and waits until its
- * run is over: its deliveries, each sent or why not.
+ * Schedules an announcement to the community (with `extra` fields of the API's), runs the cron
+ * past its time and waits until its run is over: its deliveries, each sent or why not.
  */
-export async function announceAndWait(communityId: string, body: string) {
+export async function announceAndWait(
+  communityId: string,
+  body: string,
+  extra: Record<string, unknown> = {},
+) {
   const created = await call('POST', `/api/communities/${communityId}/announcements`, {
-    body: { body, sendAt: new Date(Date.now() + 1000).toISOString() },
+    body: { body, sendAt: new Date(Date.now() + 1000).toISOString(), ...extra },
   })
   expect(created.status, created.text).toBe(201)
   await runCron(new Date(Date.now() + 120_000))

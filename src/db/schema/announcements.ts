@@ -10,12 +10,16 @@ import {
 } from 'drizzle-orm/sqlite-core'
 import { timestamp } from './common'
 import { communities } from './communities'
+import type { SIGN_UP_LANGUAGES } from './people'
 
 /** Announcements, their runs (dispatches) and one delivery per member and run. */
 
 export const ANNOUNCEMENT_STATUSES = ['scheduled', 'dispatching', 'sent', 'cancelled'] as const
 
 export type AnnouncementStatus = (typeof ANNOUNCEMENT_STATUSES)[number]
+
+/** An announcement's text in other languages than its `body`'s, by sign-up language. */
+export type Translations = Partial<Record<(typeof SIGN_UP_LANGUAGES)[number], string>>
 
 /**
  * An announcement, once (`sendAt`) or recurring (`repeatCron` in `repeatTimezone`, until
@@ -30,6 +34,9 @@ export const announcements = sqliteTable(
       .notNull()
       .references(() => communities.id, { onDelete: 'cascade' }),
     body: text('body').notNull(),
+    // The same announcement in other languages, by language: a member who signed up in one of
+    // them gets its text, everyone else `body`. Null: one text for everyone.
+    translations: text('translations', { mode: 'json' }).$type<Translations | null>(),
     audienceGroupIds: text('audience_group_ids', { mode: 'json' }).$type<string[] | null>(),
     sendAt: timestamp('send_at'),
     repeatCron: text('repeat_cron'),

@@ -7,6 +7,7 @@ import { teamDe, type TeamWords } from './team-de'
 import { teamEn } from './team-en'
 import { rewardsDe, rewardsEn, type RewardWords } from './rewards'
 import { unconfirmedDe, unconfirmedEn, type UnconfirmedWords } from './unconfirmed'
+import { translationsDe, translationsEn, type TranslationWords } from './translations'
 
 export type { Messages, Words }
 
@@ -91,6 +92,11 @@ export const DASHBOARD_WORDS: Record<Lang, Words> = { de: dashboardDe, en: dashb
 /** The team and audit-log pages' words. */
 export const TEAM_WORDS: Record<Lang, TeamWords> = { de: teamDe, en: teamEn }
 export const REWARD_WORDS: Record<Lang, RewardWords> = { de: rewardsDe, en: rewardsEn }
+/** The announcement form's texts in other languages. */
+export const TRANSLATION_WORDS: Record<Lang, TranslationWords> = {
+  de: translationsDe,
+  en: translationsEn,
+}
 /** The approvals page's sign-ups waiting for their owner to confirm. */
 export const UNCONFIRMED_WORDS: Record<Lang, UnconfirmedWords> = {
   de: unconfirmedDe,

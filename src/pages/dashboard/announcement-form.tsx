@@ -25,7 +25,14 @@ import { formText } from './page'
  * a URL). The form itself is in `views/dashboard/announcement-form.tsx`.
  */
 
-const FIELDS = ['body', 'audience', 'sendAt', 'timezone'] as const
+const FIELDS = [
+  'body',
+  'translation_de',
+  'translation_en',
+  'audience',
+  'sendAt',
+  'timezone',
+] as const
 
 export function sentCompose(form: Record<string, unknown>): ComposeState {
   return {
@@ -40,6 +47,9 @@ export function sentCompose(form: Record<string, unknown>): ComposeState {
 
 const AnnouncementForm = z.object({
   body: AnnouncementBodySchema,
+  // The API's `translations`, a field each (`TranslationFields`); one left empty is none.
+  translation_de: AnnouncementBodySchema.optional(),
+  translation_en: AnnouncementBodySchema.optional(),
   audience: z.union([z.literal('announcement'), z.string().regex(idPattern('grp'))]).optional(),
   sendAt: z.string().optional(),
   timezone: TimeZoneSchema,
@@ -72,11 +82,12 @@ export function composedAnnouncement(
   }
   if (!parsed.success || Object.keys(errors).length > 0) return { errors }
   const { body, audience } = parsed.data
+  const translations = { de: parsed.data.translation_de, en: parsed.data.translation_en }
   const groupIds = audience && audience !== 'announcement' ? [audience] : null
   return {
     input: cron
-      ? { body, groupIds, sendAt: null, repeat: { cron, timezone } }
-      : { body, groupIds, sendAt, repeat: null },
+      ? { body, translations, groupIds, sendAt: null, repeat: { cron, timezone } }
+      : { body, translations, groupIds, sendAt, repeat: null },
   }
 }
 

@@ -22,6 +22,7 @@ import {
 import { actOnRefusals } from '../whatsapp-statuses'
 import { reachableAfterStop, stopsOf } from '../opt-outs'
 import { consentStands } from '../consent'
+import { announcementTextFor } from '../announcements'
 import { pausedReason } from '../../platforms/whatsapp/errors'
 import {
   backoffSeconds,
@@ -258,7 +259,12 @@ async function attempt(
     if (!phoneConsent) return { outcome: 'skipped', reason: 'phone number not confirmed' }
     if (!phone) return { outcome: 'skipped', reason: 'the number sent STOP' }
     await pace()
-    return sendWhatsAppMessage(config, phone, announcement.body, member.language)
+    return sendWhatsAppMessage(
+      config,
+      phone,
+      announcementTextFor(announcement, member.language),
+      member.language,
+    )
   }
   if (!phone && !email) return { outcome: 'skipped', reason: 'no confirmed contact' }
   if (!config.DELIVERY_WEBHOOK_URL || !config.DELIVERY_WEBHOOK_SECRET) {
@@ -288,8 +294,11 @@ async function attempt(
           name: member.name,
           phone,
           email,
+          // The language of the pages they signed up on; null where that is not known.
+          language: member.language,
         },
-        text: announcement.body,
+        // In that language where the announcement has a text in it, otherwise its body.
+        text: announcementTextFor(announcement, member.language),
       },
     },
     sentAt,

@@ -1,5 +1,5 @@
 import type { Announcement } from '../../db/schema'
-import type { Lang } from '../../lib/i18n'
+import { LANGUAGES, TRANSLATION_WORDS, type Lang } from '../../lib/i18n'
 import { formatMoment } from '../../lib/time'
 import { Csrf, DiscussionGroupOptions, words } from './shell'
 import {
@@ -48,6 +48,7 @@ export function ComposeForm(props: {
           {sentText(form, 'body')}
         </textarea>
       </Field>
+      <TranslationFields lang={props.lang} form={form} />
       <div class="grid fields">
         <Field form={form} field="audience" label={t.audience}>
           <select
@@ -93,6 +94,39 @@ export function ComposeForm(props: {
         </div>
       )}
     </form>
+  )
+}
+
+/**
+ * The announcement in other languages, folded away until used: members who signed up in one get
+ * its text (`announcementTextFor`). Open when the form comes back with one typed or refused.
+ */
+function TranslationFields(props: { lang: Lang; form: FormState | undefined }) {
+  const w = TRANSLATION_WORDS[props.lang]
+  const used = LANGUAGES.some(
+    (language) =>
+      sentText(props.form, `translation_${language}`) !== '' ||
+      props.form?.errors[`translation_${language}`] !== undefined,
+  )
+  return (
+    <details open={used}>
+      <summary>{w.summary}</summary>
+      <p class="muted">{w.hint}</p>
+      {LANGUAGES.map((language) => (
+        <Field form={props.form} field={`translation_${language}`} label={w.field[language]}>
+          <textarea
+            id={`translation_${language}`}
+            name={`translation_${language}`}
+            lang={language}
+            rows={3}
+            maxlength={4096}
+            {...fieldAttributes(props.form, `translation_${language}`, { withValue: false })}
+          >
+            {sentText(props.form, `translation_${language}`)}
+          </textarea>
+        </Field>
+      ))}
+    </details>
   )
 }
 

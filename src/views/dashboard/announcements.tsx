@@ -1,5 +1,5 @@
 import type { Announcement, Dispatch, Group } from '../../db/schema'
-import { formatNumber, type Lang } from '../../lib/i18n'
+import { formatNumber, LANGUAGES, TRANSLATION_WORDS, type Lang } from '../../lib/i18n'
 import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import { deliveryReasonText } from '../../lib/i18n/delivery-reasons'
 import { formatMoment } from '../../lib/time'
@@ -117,6 +117,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                           : announcement.body}
                       </bdi>
                     </a>
+                    <AlsoIn lang={props.lang} announcement={announcement} />
                     <div class="muted">
                       {announcement.repeatCron
                         ? `${describeRule(l, announcement.repeatCron)} (${announcement.repeatTimezone})`
@@ -242,4 +243,16 @@ export function AnnouncementsPage(props: AnnouncementsView) {
  */
 function shareOfSent(share: number | null, lang: Lang): string {
   return share === null ? '' : `(${percent(Math.round(share * 100) / 100, lang)})`
+}
+
+/** The languages an announcement has a text of its own in, besides its body. */
+function AlsoIn(props: { lang: Lang; announcement: Announcement }) {
+  const w = TRANSLATION_WORDS[props.lang]
+  const languages = LANGUAGES.filter((language) => props.announcement.translations?.[language])
+  if (languages.length === 0) return null
+  return (
+    <div class="muted">
+      {w.alsoIn} {languages.map((language) => w.names[language]).join(', ')}
+    </div>
+  )
 }

@@ -1,0 +1,146 @@
+import { Webhook } from 'standardwebhooks'
+import { describe, expect, inject, it } from 'vitest'
+import {
+  call,
+  createCommunity,
+  createInvite,
+  eventually,
+  expectProblem,
+  joinJson,
+  memberIdOf,
+  newPhone,
+  query,
+  runCron,
+} from '../worker/helpers'
+import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
+
+const HUMAN = 'human-token' // passes the Turnstile stand-in
+const SECRET = 'whsec_dGVzdC1kZWxpdmVyeS1zZWNyZXQtMDEyMzQ1Njc4OQ=='
+const fake = inject('fakeServicesUrl')
+
+/** The signed messages the webhook receiver got for one announcement, verified. */
+async function messagesOf(announcementId: string) {
+  const all = (await (await fetch(`${fake}/__requests?path=/webhook`)).json()) as Array<{
+    headers: Record<string, string>
+    body: string
+  }>
+  const verifier = new Webhook(SECRET)
+  return all
+    .filter((request) => JSON.parse(request.body).data?.announcementId === announcementId)
+    .map((request) => verifier.verify(request.body, request.headers) as any)
+}
+
+/** A member who signed up on pages in `language` (none: as before the language was kept). */
+async function memberIn(code: string, name: string, language: 'de' | 'en' | null) {
+  const joined = await joinJson(
+    code,
+    { name, phone: newPhone(), turnstileToken: HUMAN },
+    { 'accept-language': language ?? 'de' },
+  )
+  expect(joined.status, joined.text).toBe(201)
+  if (language === null) {
+    await query('update join_requests set language = null where id = ?', joined.json.joinRequestId)
+  }
+  return (await memberIdOf(joined))!
+}
+
+describe('an announcement in more than one language', () => {
+  it('reaches each member in the language they signed up in, the body where it has none', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const ada = await memberIn(invite.code, 'Ada', 'en')
+    const ben = await memberIn(invite.code, 'Ben', 'de')
+    const cem = await memberIn(invite.code, 'Cem', null)
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: {
+        body: 'Lauftreff am Sonntag um 9',
+        translations: { en: 'Run on Sunday at 9' },
+        sendAt: new Date(Date.now() + 1000).toISOString(),
+      },
+    })
+    expect(created.status, created.text).toBe(201)
+    expect(created.json.translations).toEqual({ en: 'Run on Sunday at 9' })
+
+    await runCron(new Date(Date.now() + 120_000))
+    const messages = await eventually(async () => {
+      const messages = await messagesOf(created.json.id)
+      expect(messages).toHaveLength(3)
+      return messages
+    })
+    const byMember = Object.fromEntries(
+      messages.map((m) => [m.data.recipient.memberId, [m.data.text, m.data.recipient.language]]),
+    )
+    expect(byMember).toEqual({
+      [ada]: ['Run on Sunday at 9', 'en'],
+      [ben]: ['Lauftreff am Sonntag um 9', 'de'],
+      [cem]: ['Lauftreff am Sonntag um 9', null],
+    })
+  })
+
+  it('takes texts per language through the API: replaced when sent again, refused when empty or unknown', async () => {
+    const community = await createCommunity()
+    const path = `/api/communities/${community.id}/announcements`
+    const sendAt = '2031-01-01T10:00:00Z'
+    for (const translations of [{ fr: 'Bonjour' }, { en: '   ' }, { en: 'x'.repeat(4097) }]) {
+      expectProblem(
+        await call('POST', path, { body: { body: 'Hallo', translations, sendAt } }),
+        400,
+        'validation_failed',
+      )
+    }
+    expect(
+      await query('select id from announcements where community_id = ?', community.id),
+    ).toEqual([])
+    const created = await call('POST', path, {
+      body: { body: 'Hallo', translations: { en: 'Hello' }, sendAt },
+    })
+    expect(created.status, created.text).toBe(201)
+    const changed = await call('PATCH', `/api/announcements/${created.json.id}`, {
+      body: { body: 'Hallo zusammen' },
+    })
+    // A change that leaves them out keeps them.
+    expect(changed.json).toMatchObject({ body: 'Hallo zusammen', translations: { en: 'Hello' } })
+    const cleared = await call('PATCH', `/api/announcements/${created.json.id}`, {
+      body: { translations: {} },
+    })
+    expect(cleared.json.translations).toEqual({})
+    const plain = await call('POST', path, { body: { body: 'Nur so', sendAt } })
+    expect(plain.json.translations).toEqual({})
+  })
+
+  it('is written in the dashboard’s compose form, and the list says which languages it has', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const announcements = `/admin/communities/${community.id}/announcements`
+    const form = await page(announcements, cookie)
+    expect(form.text).toContain('Also in another language')
+    const fields = {
+      _csrf: csrfOf(form.text),
+      body: 'Lauftreff am Sonntag',
+      audience: 'announcement',
+      sendAt: '2031-03-01T10:00',
+      timezone: 'Europe/Berlin',
+    }
+    const refused = await post(announcements, cookie, {
+      ...fields,
+      translation_en: ' '.repeat(3) + 'x'.repeat(4097),
+    })
+    expect(refused.status).toBe(400)
+    // Opened, with what was typed and why it was refused.
+    expect(refused.text).toMatch(/<details open="">/)
+    expect(refused.text).toContain('id="translation_en-error"')
+
+    const scheduled = await post(announcements, cookie, {
+      ...fields,
+      translation_en: 'Run on Sunday',
+    })
+    expect(scheduled.status, scheduled.text).toBe(303)
+    const listed = await call('GET', `/api/communities/${community.id}/announcements`)
+    expect(listed.json.data[0]).toMatchObject({
+      body: 'Lauftreff am Sonntag',
+      translations: { en: 'Run on Sunday' },
+    })
+    const shown = await page(announcements, cookie)
+    expect(shown.text).toContain('Also in English')
+  })
+})
