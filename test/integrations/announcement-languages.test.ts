@@ -142,5 +142,8 @@ describe('an announcement in more than one language', () => {
     })
     const shown = await page(announcements, cookie)
     expect(shown.text).toContain('Also in English')
+    // Its report shows what each language's members were sent.
+    const report = await page(`/admin/announcements/${listed.json.data[0].id}`, cookie)
+    expect(report.text).toMatch(/In English<\/p><blockquote lang="en"><bdi>Run on Sunday<\/bdi>/)
   })
 })

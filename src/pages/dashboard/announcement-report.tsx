@@ -101,6 +101,7 @@ announcementReportPages.get('/admin/announcements/:id', async (c) => {
       lang={lang(c)}
       community={community}
       body={announcement.body}
+      translations={announcement.translations}
       telegramPosts={telegramPosts}
       status={query.status}
       counts={counts}

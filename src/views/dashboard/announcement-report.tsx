@@ -1,4 +1,5 @@
-import { formatNumber, type Lang } from '../../lib/i18n'
+import { formatNumber, LANGUAGES, TRANSLATION_WORDS, type Lang } from '../../lib/i18n'
+import type { Translations } from '../../db/schema'
 import { deliveryReasonText } from '../../lib/i18n/delivery-reasons'
 import { formatMoment } from '../../lib/time'
 import {
@@ -16,6 +17,8 @@ export interface ReportView {
   lang: Lang
   community: { id: string; name: string; timeZone: string }
   body: string
+  /** Its texts in other languages, for the members who signed up in them. */
+  translations: Translations | null
   /** Its posts to Telegram chats, shown apart from the recipients. */
   telegramPosts: TelegramPostRow[]
   /** The status the list is filtered by, if any. */
@@ -50,6 +53,17 @@ export function ReportPage(props: ReportView) {
       <blockquote>
         <bdi>{props.body}</bdi>
       </blockquote>
+      {LANGUAGES.map(
+        (language) =>
+          props.translations?.[language] && (
+            <>
+              <p class="muted">{TRANSLATION_WORDS[l].textIn[language]}</p>
+              <blockquote lang={language}>
+                <bdi>{props.translations[language]}</bdi>
+              </blockquote>
+            </>
+          ),
+      )}
       <TelegramPostsSection
         lang={props.lang}
         posts={props.telegramPosts}
