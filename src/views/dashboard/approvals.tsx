@@ -6,7 +6,7 @@ import type { UntoldApplicant } from '../../services/decision-notices'
 import { deliveryReasonText } from '../../lib/i18n/delivery-reasons'
 import { Csrf, words, type Words } from './shell'
 import { BulkDecisionBar, DecisionTable, type DecisionWords } from './decision-table'
-import { Contacts, NextPageLink } from './frame'
+import { NameWithContacts, NextPageLink } from './frame'
 import {
   TelegramRequestsOverview,
   TelegramRequestsSection,
@@ -53,12 +53,7 @@ function PendingTable(props: {
         id: request.id,
         name: request.name,
         cells: [
-          <>
-            <bdi>{request.name}</bdi>
-            <div class="muted">
-              <Contacts of={request} />
-            </div>
-          </>,
+          <NameWithContacts of={request} />,
           props.questions.map((question, i) => (
             <div>
               <span class="muted">
@@ -162,10 +157,7 @@ function UntoldApplicants(props: { lang: Lang; timeZone: string; untold: UntoldA
           {props.untold.map((applicant) => (
             <tr>
               <td data-label={t.name}>
-                <bdi>{applicant.name}</bdi>
-                <div class="muted">
-                  <Contacts of={applicant} />
-                </div>
+                <NameWithContacts of={applicant} />
               </td>
               <td data-label={t.untoldDecision}>
                 {applicant.decision === 'approved' ? t.decisionApproved : t.decisionRejected}

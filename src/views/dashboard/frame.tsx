@@ -100,3 +100,15 @@ export function Contacts({ of: person }: { of: ContactFields }) {
     </>
   )
 }
+
+/** A person's name with the contacts they gave under it, muted: an applicant's row. */
+export function NameWithContacts({ of: person }: { of: ContactFields & { name: string } }) {
+  return (
+    <>
+      <bdi>{person.name}</bdi>
+      <div class="muted">
+        <Contacts of={person} />
+      </div>
+    </>
+  )
+}

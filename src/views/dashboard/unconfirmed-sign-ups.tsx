@@ -2,7 +2,7 @@ import { formatNumber, UNCONFIRMED_WORDS, type Lang } from '../../lib/i18n'
 import { formatMoment } from '../../lib/time'
 import type { JoinRequestListing } from '../../services/join-requests'
 import { FieldError, TextField, type FormState } from '../form-fields'
-import { Contacts } from './frame'
+import { NameWithContacts } from './frame'
 import { Csrf, words } from './shell'
 
 /** What the approvals page shows of the sign-ups waiting for their owner to confirm. */
@@ -64,10 +64,7 @@ export function UnconfirmedSignUps(props: UnconfirmedView) {
             {props.signUps.map((signUp) => (
               <tr>
                 <td data-label={t.name}>
-                  <bdi>{signUp.name}</bdi>
-                  <div class="muted">
-                    <Contacts of={signUp} />
-                  </div>
+                  <NameWithContacts of={signUp} />
                 </td>
                 <td data-label={t.signedUpAt}>
                   <time datetime={signUp.createdAt.toISOString()}>
