@@ -45,6 +45,12 @@ import { DOCTYPE } from './views/doctype'
 import { ProblemsPage } from './views/problems-page'
 
 const MAX_BODY_BYTES = 64 * 1024
+/**
+ * The dashboard's announcement form: a text and two translations of 4,096 characters each, where
+ * one character may be four UTF-8 bytes and a form writes each byte as three (`%F0`): 147 KiB.
+ */
+const MAX_COMPOSE_BYTES = 160 * 1024
+const COMPOSE_PATH = /^\/admin\/communities\/[^/]+\/announcements$/
 
 /** Builds the whole Hono app; `index.ts` hands it requests. */
 export function createApp() {
@@ -57,8 +63,12 @@ export function createApp() {
   // The icons too: an SVG opened on its own is a document, and needs the policy as a page does.
   app.route('/', siteFilesApp)
 
-  // Forms people and admins send are as bounded as API bodies.
-  for (const path of ['/i/*', '/leave/*', '/confirm/*', '/admin/*']) app.use(path, limitBody())
+  // Forms people and admins send are as bounded as API bodies (the compose form a little more).
+  for (const path of ['/i/*', '/leave/*', '/confirm/*']) app.use(path, limitBody())
+  const [formLimit, composeLimit] = [limitBody(), limitBody(MAX_COMPOSE_BYTES)]
+  app.use('/admin/*', (c, next) =>
+    (COMPOSE_PATH.test(c.req.path) ? composeLimit : formLimit)(c, next),
+  )
 
   // The public hot path first: a landing page or QR code passes no other route's middleware.
   app.route('/', landingApp)
@@ -192,13 +202,13 @@ function createApi() {
   return api
 }
 
-function limitBody() {
+function limitBody(maxSize = MAX_BODY_BYTES) {
   return bodyLimit({
-    maxSize: MAX_BODY_BYTES,
+    maxSize,
     onError: () => {
       throw new ApiError(
         'payload_too_large',
-        `Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB.`,
+        `Request bodies are limited to ${maxSize / 1024} KiB.`,
       )
     },
   })

@@ -3,6 +3,7 @@ import type { AppEnv } from '../env'
 import { CONTACT_KINDS, type ContactKind, type JoinRequest } from '../db/schema'
 import { ApiError } from '../lib/errors'
 import { confirmContact } from '../services/consent'
+import { getJoinRequestOrThrow } from '../services/join-requests'
 import { approveJoinRequest, rejectJoinRequest } from '../services/joining-decisions'
 import type { JoinTarget } from '../services/joining-target'
 import { tellApplicant } from '../services/decision-notices'
@@ -53,15 +54,16 @@ export async function decideJoinRequest(
  * Consent an admin holds proof of (a signed form, say), recorded for the sign-up's contacts the
  * proof names, for the API and the dashboard alike (the caller has checked
  * `joinRequests.decide`). Each named contact's record gets the method `admin`, the proof's text
- * and who recorded it. Answers the sign-up as it stands after: an earlier sign-up of the same
- * person when the proof showed this one to be a repeat. A proof that adds nothing (every contact
- * it names proven already) leaves the audit log as it is.
+ * and who recorded it. Answers the sign-up as it stands after (an earlier sign-up of the same
+ * person when the proof showed this one to be a repeat), and whether its group was full: in an
+ * open community the proof then stands, and the request waits among the pending ones. A proof
+ * that adds nothing (every contact it names proven already) leaves the audit log as it is.
  */
 export async function recordAdminConsent(
   c: Pick<Context<AppEnv>, 'var'> & Parameters<typeof changedNothing>[0],
   request: JoinRequest,
   proof: { text: string; contacts: ContactKind[] | undefined },
-): Promise<JoinRequest> {
+): Promise<{ request: JoinRequest; groupFull: boolean }> {
   const who = c.var.principal.tokenId ?? 'owner'
   const given = CONTACT_KINDS.filter((kind) => request[kind] !== null)
   const contacts = proof.contacts ?? (given.length === 1 ? given : null)
@@ -76,17 +78,35 @@ export async function recordAdminConsent(
       ],
     })
   }
+  // Every contact named is checked before any is written: a proof is recorded whole or not at all.
+  const missing = contacts.find((kind) => !given.includes(kind))
+  if (missing) {
+    throw new ApiError(
+      'invalid_state',
+      missing === 'phone'
+        ? 'This sign-up has no phone number to confirm.'
+        : 'This sign-up has no e-mail address to confirm.',
+    )
+  }
   let shown = request
   let recorded = false
   for (const contact of new Set(contacts)) {
-    const result = await confirmContact(
-      c.var.db,
-      shown,
-      contact,
-      { method: 'admin', id: `${who}: ${proof.text}` },
-      new Date(),
-      c.var.config.REJECTION_COOLDOWN_DAYS,
-    )
+    let result: Awaited<ReturnType<typeof confirmContact>>
+    try {
+      result = await confirmContact(
+        c.var.db,
+        shown,
+        contact,
+        { method: 'admin', id: `${who}: ${proof.text}` },
+        new Date(),
+        c.var.config.REJECTION_COOLDOWN_DAYS,
+      )
+    } catch (error) {
+      // The proof is written before the membership it lets begin: a full group keeps the one,
+      // not the other, and the request waits for an admin and for room.
+      if (!(error instanceof ApiError) || error.code !== 'group_full') throw error
+      return { request: await getJoinRequestOrThrow(c.var.db, shown.id), groupFull: true }
+    }
     if (result.outcome === 'expired') {
       throw new ApiError(
         'invalid_state',
@@ -99,5 +119,5 @@ export async function recordAdminConsent(
     if (result.outcome === 'repeat') break
   }
   if (!recorded) changedNothing(c)
-  return shown
+  return { request: shown, groupFull: false }
 }

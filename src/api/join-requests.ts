@@ -106,7 +106,7 @@ openapi(
     tags,
     summary: 'Record consent an admin holds proof of, for a sign-up’s contacts',
     description:
-      'For consent given outside the app (a signed form, say), for the contacts it names: each named contact’s consent record gets the method `admin`, its proof the text sent and who sent it. Contacts proven already keep their record; one a single opt-in took on the form’s word gets this proof. If the named contact turns out to be confirmed on an earlier sign-up or membership of the same person, the answer is that earlier sign-up.',
+      'For consent given outside the app (a signed form, say), for the contacts it names: each named contact’s consent record gets the method `admin`, its proof the text sent and who sent it. Contacts proven already keep their record; one a single opt-in took on the form’s word gets this proof. If the named contact turns out to be confirmed on an earlier sign-up or membership of the same person, the answer is that earlier sign-up. Every contact named must be the sign-up’s: otherwise nothing is recorded. In an open community whose group is full, the proof is recorded all the same and the answer is the request, still `pending`, waiting for an admin (and for room).',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: RequestParams, body: jsonBody(AdminConfirmSchema) },
     responses: {
@@ -124,7 +124,7 @@ openapi(
   }),
   async (c) => {
     const body = c.req.valid('json')
-    const shown = await recordAdminConsent(c, c.var.joinRequest.request, {
+    const { request: shown } = await recordAdminConsent(c, c.var.joinRequest.request, {
       text: body.proof,
       contacts: body.contacts,
     })

@@ -145,5 +145,14 @@ describe('an announcement in more than one language', () => {
     // Its report shows what each language's members were sent.
     const report = await page(`/admin/announcements/${listed.json.data[0].id}`, cookie)
     expect(report.text).toMatch(/In English<\/p><blockquote lang="en"><bdi>Run on Sunday<\/bdi>/)
+
+    // The longest texts the form takes, in the widest characters, fit in its body.
+    const widest = await post(announcements, cookie, {
+      ...fields,
+      body: '😀'.repeat(4096),
+      translation_de: 'ä'.repeat(4096),
+      translation_en: '😀'.repeat(4096),
+    })
+    expect(widest.status, widest.text.slice(0, 300)).toBe(303)
   })
 })

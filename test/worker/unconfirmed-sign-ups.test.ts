@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   call,
   createCommunity,
+  createGroup,
   createInvite,
   createToken,
   expectProblem,
@@ -150,6 +151,65 @@ describe('sign-ups waiting for their owner to confirm', () => {
     const shown = await page(approvals, cookie)
     expect(shown.text).toContain('Closed Waiting')
     expect(shown.text).toContain('Nobody is waiting to confirm')
+  })
+
+  it('record a proof whole or not at all: a contact the sign-up lacks refuses it all', async () => {
+    const { community, invite, cookie } = await doubleOptIn()
+    const id = await unconfirmedSignUp(invite.code, { name: 'Phone Only', phone: newPhone() })
+    const approvals = approvalsOf(community.id)
+    const csrf = csrfOf((await page(approvals, cookie)).text)
+    const both = await post(`${approvals}/${id}/consent`, cookie, {
+      _csrf: csrf,
+      proof: 'Paper',
+      contacts: ['phone', 'email'],
+    })
+    expect(both.status).toBe(400)
+    expect(both.text).toContain('Nothing recorded')
+    expectProblem(
+      await call('POST', `/api/join-requests/${id}/confirm`, {
+        body: { proof: 'Paper', contacts: ['phone', 'email'] },
+      }),
+      409,
+      'invalid_state',
+    )
+    const [row] = await query<{ phone_consent_method: string | null; status: string }>(
+      'select phone_consent_method, status from join_requests where id = ?',
+      id,
+    )
+    expect(row).toEqual({ phone_consent_method: null, status: 'pending' })
+    expect(await memberCount(community.id)).toBe(0)
+    expect(await query('select id from audit_log where target_id = ?', id)).toEqual([])
+  })
+
+  it('keep a proof recorded when the group is full, the request then waiting for an admin', async () => {
+    const community = await createCommunity({ consent: 'double', visibility: 'open' })
+    const group = await createGroup(community.id, { memberLimit: 1 })
+    const invite = await createInvite(community.id, { groupId: group.id })
+    const first = await unconfirmedSignUp(invite.code, { name: 'First In', phone: newPhone() })
+    const second = await unconfirmedSignUp(invite.code, { name: 'Second Late', phone: newPhone() })
+    const { cookie } = await signIn()
+    const approvals = approvalsOf(community.id)
+    const csrf = csrfOf((await page(approvals, cookie)).text)
+    expect(
+      (await post(`${approvals}/${first}/consent`, cookie, { _csrf: csrf, proof: 'A' })).status,
+    ).toBe(303)
+    const full = await post(`${approvals}/${second}/consent`, cookie, { _csrf: csrf, proof: 'B' })
+    expect(full.status).toBe(200)
+    expect(full.text).toContain('the group is full')
+    // Among the requests to decide now, with the proof kept and in the log.
+    const pending = await call('GET', `/api/communities/${community.id}/join-requests`)
+    expect(pending.json.data).toMatchObject([
+      {
+        id: second,
+        confirmed: true,
+        contactConsent: { phone: { method: 'admin', proofId: 'owner: B' } },
+      },
+    ])
+    const logged = await query<{ target_id: string }>(
+      "select target_id from audit_log where community_id = ? and action = 'join_request.confirmed' order by id",
+      community.id,
+    )
+    expect(logged.map((row) => row.target_id)).toEqual([first, second])
   })
 
   it('leave an expired sign-up unlisted and say so to whoever still sends its form', async () => {

@@ -64,7 +64,13 @@ approvalsPages.get('/admin/communities/:id/approvals', (c) =>
 /** How many sign-ups waiting for their owner's confirmation the page lists: the oldest. */
 const UNCONFIRMED_SHOWN = 20
 
-async function approvalsPage(c: Context<AppEnv>, id: string, refused?: UnconfirmedView['refused']) {
+async function approvalsPage(
+  c: Context<AppEnv>,
+  id: string,
+  refused?: UnconfirmedView['refused'],
+  // A refusal's page answers 400, unless it only says how what was done turned out.
+  status: 200 | 400 = refused ? 400 : 200,
+) {
   const t = words(lang(c))
   assertCan(c.var.principal, 'joinRequests.read', { communityId: id })
   const decide = can(c.var.principal, 'joinRequests.decide', { communityId: id })
@@ -113,7 +119,7 @@ async function approvalsPage(c: Context<AppEnv>, id: string, refused?: Unconfirm
         refused={refused}
       />
     </>,
-    refused ? 400 : 200,
+    status,
   )
 }
 
@@ -308,10 +314,19 @@ approvalsPages.post('/admin/communities/:id/approvals/:requestId/consent', async
     return approvalsPage(c, id, { requestId, form: { values, errors } })
   }
   try {
-    await recordAdminConsent(c, request, {
+    const { groupFull } = await recordAdminConsent(c, request, {
       text: parsed.data.proof,
       contacts: parsed.data.contacts,
     })
+    // Recorded, but no membership yet: said where the sign-up was, and the page shows it above.
+    if (groupFull) {
+      return approvalsPage(
+        c,
+        id,
+        { requestId, form: { values, errors: {} }, gone: u.groupFull },
+        200,
+      )
+    }
   } catch (error) {
     if (!(error instanceof ApiError)) throw error
     if (error.code === 'validation_failed') {
@@ -322,11 +337,9 @@ approvalsPages.post('/admin/communities/:id/approvals/:requestId/consent', async
     }
     // The sign-up is no longer listed: said above the list, not beside a row that is gone.
     const gone =
-      error.code === 'group_full'
-        ? u.groupFull
-        : request.confirmExpiresAt !== null && request.confirmExpiresAt <= new Date()
-          ? u.expired
-          : u.gone
+      request.confirmExpiresAt !== null && request.confirmExpiresAt <= new Date()
+        ? u.expired
+        : u.gone
     return approvalsPage(c, id, { requestId, form: { values, errors: {} }, gone })
   }
   return c.redirect(inLanguage(c, withNotice(`/admin/communities/${id}/approvals`, 'saved')), 303)
