@@ -1,3 +1,4 @@
+import { ROLE_FORM_PAGES } from '../../views/dashboard/admin-role-form'
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
@@ -159,9 +160,10 @@ for (const change of ['promote', 'demote'] as const) {
     const id = idOrThrow(CommunityId, c.req.param('id'))
     const tokenId = idOrThrow(z.string().regex(idPattern('tok')), c.req.param('tokenId'))
     await communityFor(c, id, 'admins.change')
+    const form = await readForm(c)
     if (change === 'promote') await promoteToCommunityAdmin(c.var.db, id, tokenId)
     else {
-      const groupId = formText(await readForm(c), 'groupId')
+      const groupId = formText(form, 'groupId')
       await demoteToGroupAdmin(
         c.var.db,
         id,
@@ -169,6 +171,8 @@ for (const change of ['promote', 'demote'] as const) {
         groupId && idPattern('grp').test(groupId) ? groupId : undefined,
       )
     }
-    return c.redirect(withNotice(`/admin/communities/${id}/settings`, 'saved'), 303)
+    // Back to the page the form was on: the settings page's admins, or the team page.
+    const back = ROLE_FORM_PAGES.find((page) => page === formText(form, 'back')) ?? 'settings'
+    return c.redirect(inLanguage(c, withNotice(`/admin/communities/${id}/${back}`, 'saved')), 303)
   })
 }

@@ -109,6 +109,7 @@ async function teamPage(
       nextHref={nextPageHref(c, team.nextCursor)}
       pending={pending.data}
       groups={groups.data}
+      changeAdmins={can(c.var.principal, 'admins.change', { communityId: id })}
       actionPath={(path) => inLanguage(c, path)}
       {...extra}
     />,

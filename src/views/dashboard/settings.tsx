@@ -6,6 +6,7 @@ import type { FormState } from '../form-fields'
 import { CommunityFields } from './community-fields'
 import { GroupEditForms, groupFieldId, type RefusedGroupEdit } from './group-edit-forms'
 import { RefusedSummary } from './refused-summary'
+import { AdminRoleForm } from './admin-role-form'
 
 /** What a community's settings page shows, read and decided by its handler. */
 export interface SettingsView {
@@ -109,23 +110,14 @@ export function SettingsPage(props: SettingsView) {
                   </td>
                   <td data-label="">
                     {props.changeAdmins && (
-                      <form
-                        method="post"
-                        action={`/admin/communities/${id}/admins/${admin.id}/${admin.role === 'group_admin' ? 'promote' : 'demote'}`}
-                        class="inline"
-                      >
-                        <Csrf token={csrf} />
-                        {admin.role === 'community_admin' && !admin.groupId && (
-                          <select name="groupId" aria-label={t.group}>
-                            {(groups ?? []).map((group) => (
-                              <option value={group.id}>{groupLabel(t, group)}</option>
-                            ))}
-                          </select>
-                        )}{' '}
-                        <button type="submit" class="secondary">
-                          {admin.role === 'group_admin' ? t.promote : t.demote}
-                        </button>
-                      </form>
+                      <AdminRoleForm
+                        lang={props.lang}
+                        communityId={id}
+                        admin={admin}
+                        groups={groups ?? []}
+                        csrf={csrf}
+                        back="settings"
+                      />
                     )}
                   </td>
                 </tr>

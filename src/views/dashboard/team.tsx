@@ -5,6 +5,7 @@ import { Csrf, groupLabel, Shell, words } from './shell'
 import { Field, fieldAttributes, sentText, TextField, type FormState } from '../form-fields'
 import { RefusedSummary } from './refused-summary'
 import { ActionButton, NextPageLink } from './frame'
+import { AdminRoleForm } from './admin-role-form'
 
 /** A sign-in link just created, shown once on the answer to its POST (never in a redirect). */
 export interface ShownLink {
@@ -21,6 +22,8 @@ export interface TeamView {
   csrf: string
   /** Whether this admin may invite, renew and revoke (the forms show only then). */
   manage: boolean
+  /** Whether this admin may promote and demote admins (`admins.change`). */
+  changeAdmins: boolean
   team: ApiToken[]
   /** The names of the tokens that made or invited those of `team`, by id (`teamMakersQuery`). */
   makers: Map<string, string>
@@ -189,6 +192,19 @@ export function TeamPage(props: TeamView) {
                       {' '}
                       · <bdi>{groupName.get(token.groupId)}</bdi>
                     </span>
+                  )}
+                  {props.changeAdmins && (
+                    <div>
+                      <AdminRoleForm
+                        lang={props.lang}
+                        communityId={id}
+                        admin={token}
+                        groups={groups}
+                        csrf={csrf}
+                        back="team"
+                        actionPath={actionPath}
+                      />
+                    </div>
                   )}
                 </td>
                 <td data-label={tt.added}>
