@@ -64,7 +64,10 @@ describe('sign-ups waiting for their owner to confirm', () => {
       proof: 'Signed form at the stand, 28 Nov',
     })
     expect(recorded.status, recorded.text).toBe(303)
-    expect(recorded.headers.get('location')).toBe(`${approvals}?done=saved`)
+    expect(recorded.headers.get('location')).toBe(`${approvals}?done=consentRecorded`)
+    expect((await page(recorded.headers.get('location')!, cookie)).text).toContain(
+      'The consent is recorded.',
+    )
     // An open community: the person is a member now, the proof their consent record.
     const members = await call('GET', `/api/communities/${community.id}/members`)
     expect(members.json.data).toHaveLength(1)

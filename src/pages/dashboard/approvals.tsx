@@ -342,5 +342,8 @@ approvalsPages.post('/admin/communities/:id/approvals/:requestId/consent', async
         : u.gone
     return approvalsPage(c, id, { requestId, form: { values, errors: {} }, gone })
   }
-  return c.redirect(inLanguage(c, withNotice(`/admin/communities/${id}/approvals`, 'saved')), 303)
+  return c.redirect(
+    inLanguage(c, withNotice(`/admin/communities/${id}/approvals`, 'consentRecorded')),
+    303,
+  )
 })

@@ -2,7 +2,14 @@ import type { Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { ApiError, ERROR_CODES } from '../../lib/errors'
-import { formatNumber, otherLanguage, REWARD_WORDS, TEAM_WORDS, type Lang } from '../../lib/i18n'
+import {
+  formatNumber,
+  otherLanguage,
+  REWARD_WORDS,
+  TEAM_WORDS,
+  UNCONFIRMED_WORDS,
+  type Lang,
+} from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { PaginationQuerySchema } from '../../lib/pagination'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
@@ -51,6 +58,11 @@ const DONE = [
   'noneSelected',
 ] as const
 
+/** Outcomes whose words live with their page's own, apart from the dashboard's catalogue. */
+const DONE_ELSEWHERE = {
+  consentRecorded: (l: Lang) => UNCONFIRMED_WORDS[l].recordedNotice,
+} as const
+
 /**
  * What the last action did, in words, from the redirect's query: counts, known outcomes and
  * error codes only, turned into text here, so a crafted link cannot put words on an admin's
@@ -61,6 +73,9 @@ export function notice(c: Context<AppEnv>): string | undefined {
   const done = c.req.query('done')
   const known = DONE.find((outcome) => outcome === done)
   if (known) return t[`${known}Notice`]
+  if (done && Object.hasOwn(DONE_ELSEWHERE, done)) {
+    return DONE_ELSEWHERE[done as keyof typeof DONE_ELSEWHERE](lang(c))
+  }
   const decided = c.req.query('decided')
   if (!decided || !/^\d{1,3}$/.test(decided)) return undefined
   const sentence = (c.req.query('action') === 'reject' ? t.rejectedNotice : t.approvedNotice)(
@@ -90,7 +105,10 @@ export function inLanguage(c: Context<AppEnv>, path: string): string {
 }
 
 /** Where to send the browser after an action, with its outcome for `notice`. */
-export function withNotice(path: string, done: (typeof DONE)[number]): string {
+export function withNotice(
+  path: string,
+  done: (typeof DONE)[number] | keyof typeof DONE_ELSEWHERE,
+): string {
   return `${path}${path.includes('?') ? '&' : '?'}done=${done}`
 }
 
