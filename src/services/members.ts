@@ -186,8 +186,12 @@ const TELEGRAM_CSV_COLUMNS = [
   'telegram_consent_proof',
 ] as const
 
-/** Last, so that the columns before keep their places: the groups' names, as people read them. */
-const NAMES_CSV_COLUMNS = ['group_names'] as const
+/**
+ * Last, so that the columns before keep their places: the groups' names, as people read them, and
+ * the language of the pages the member signed up on (the one announcements reach them in, where
+ * one has a text in it).
+ */
+const NAMES_CSV_COLUMNS = ['group_names', 'language'] as const
 
 /** Members per page of the CSV export: one query each, so a million members take 1,000. */
 export const EXPORT_PAGE = 1000
@@ -227,12 +231,14 @@ export function exportMembersCsv(
           // Spelled out: drizzle writes a column here without its table, and groups has an id too.
           groupNames: sql<string | null>`(select group_concat(g.name, '; ') from group_members gm
             join groups g on g.id = gm.group_id where gm.member_id = members.id)`,
+          language: sql<string | null>`(select jr.language from join_requests jr
+            where jr.id = members.join_request_id)`,
         })
         .from(members)
         .where(membersWhere(communityId, { ...options.filter, cursor }))
         .orderBy(asc(members.id))
         .limit(EXPORT_PAGE)
-      const lines = rows.map(({ member, groups, groupNames }) =>
+      const lines = rows.map(({ member, groups, groupNames, language }) =>
         csvLine([
           member.id,
           member.name,
@@ -262,6 +268,7 @@ export function exportMembersCsv(
               ]
             : []),
           groupNames ?? '',
+          language ?? '',
         ]),
       )
       if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('\r\n') + '\r\n'))

@@ -75,6 +75,16 @@ describe('an announcement in more than one language', () => {
       [ben]: ['Lauftreff am Sonntag um 9', 'de'],
       [cem]: ['Lauftreff am Sonntag um 9', null],
     })
+    // The export says who reads which, in its last column.
+    const csv = (await call('GET', `/api/communities/${community.id}/members.csv`)).text
+    const languages = Object.fromEntries(
+      csv
+        .trim()
+        .split('\r\n')
+        .slice(1)
+        .map((line) => [line.split(',')[0], line.split(',').at(-1)]),
+    )
+    expect(languages).toEqual({ [ada]: 'en', [ben]: 'de', [cem]: '' })
   })
 
   it('takes texts per language through the API: replaced when sent again, refused when empty or unknown', async () => {

@@ -298,7 +298,7 @@ describe('members for admins', () => {
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8')
     const lines = csv.text.trim().split('\r\n')
     expect(lines[0]).toBe(
-      'id,name,phone,email,status,consent,joined_at,ended_at,referral_count,groups,confirmed_at,consent_method,consent_proof,leave_reason,phone_confirmed_at,phone_consent_method,email_confirmed_at,email_consent_method,group_names',
+      'id,name,phone,email,status,consent,joined_at,ended_at,referral_count,groups,confirmed_at,consent_method,consent_proof,leave_reason,phone_confirmed_at,phone_consent_method,email_confirmed_at,email_consent_method,group_names,language',
     )
     expect(lines).toHaveLength(3)
     expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil"")"`)

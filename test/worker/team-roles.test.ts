@@ -44,7 +44,10 @@ describe('a teammate’s role, changed on the team page', () => {
       },
     )
     expect(demoted.headers.get('location')).toBe(`${team}?done=saved`)
-    expect(await roleOf(community.id, teammate.id)).toEqual({ role: 'group_admin', groupId: group.id })
+    expect(await roleOf(community.id, teammate.id)).toEqual({
+      role: 'group_admin',
+      groupId: group.id,
+    })
   })
 
   it('goes back to the settings page from there, and to it for a page it does not know', async () => {
