@@ -139,6 +139,10 @@ describe('an announcement in more than one language', () => {
     // Opened, with what was typed and why it was refused.
     expect(refused.text).toMatch(/<details open="">/)
     expect(refused.text).toContain('id="translation_en-error"')
+    // A text sent twice is refused, not dropped.
+    const twice = await post(announcements, cookie, { ...fields, translation_en: ['One', 'Two'] })
+    expect(twice.status).toBe(400)
+    expect(twice.text).toContain('id="translation_en-error"')
 
     const scheduled = await post(announcements, cookie, {
       ...fields,

@@ -37,7 +37,13 @@ const FIELDS = [
 export function sentCompose(form: Record<string, unknown>): ComposeState {
   return {
     form: {
-      values: Object.fromEntries(FIELDS.map((key) => [key, formText(form, key)])),
+      // A field sent twice stays a list, which the schema refuses, rather than none at all.
+      values: Object.fromEntries(
+        FIELDS.map((key) => [
+          key,
+          Array.isArray(form[key]) ? (form[key] as unknown[]).map(String) : formText(form, key),
+        ]),
+      ),
       errors: {},
     },
     picker: pickerValues((key) => formValues(form, key)),
