@@ -38,10 +38,15 @@ export async function startNewcomerDev(
   options: { env?: Record<string, string>; unset?: RegExp; readyWithinMs?: number } = {},
 ): Promise<NewcomerDev> {
   // A free port can be taken by another process between finding it and binding it (other
-  // tests start servers too): try another one then, as a newcomer would.
+  // tests start servers too): try others then, as a newcomer would. The debugger's port too:
+  // left to the script, it is the first free one from 9229, which two starts at the same moment
+  // (another suite's on this machine) both take.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(options, await freePort())
+      const port = await freePort()
+      let inspectorPort = await freePort()
+      while (inspectorPort === port) inspectorPort = await freePort()
+      return await startOnce(options, port, inspectorPort)
     } catch (error) {
       if (!(error instanceof PortTaken) || attempt === 3) throw error
     }
@@ -53,6 +58,7 @@ class PortTaken extends Error {}
 async function startOnce(
   options: { env?: Record<string, string>; unset?: RegExp; readyWithinMs?: number },
   port: number,
+  inspectorPort: number,
 ): Promise<NewcomerDev> {
   const checkout = mkdtempSync(path.join(tmpdir(), 'newcomer-'))
   for (const entry of CHECKOUT_ENTRIES)
@@ -63,12 +69,16 @@ async function startOnce(
     if (name === 'PUBLIC_BASE_URL' || (options.unset?.test(name) && !options.env?.[name]))
       delete env[name]
   }
-  const dev: ChildProcess = spawn('node', ['scripts/dev.mjs', '--port', String(port)], {
-    cwd: checkout,
-    env: env as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  })
+  const dev: ChildProcess = spawn(
+    'node',
+    ['scripts/dev.mjs', '--port', String(port), '--inspector-port', String(inspectorPort)],
+    {
+      cwd: checkout,
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  )
   let output = ''
   dev.stdout!.on('data', (chunk) => (output += chunk))
   dev.stderr!.on('data', (chunk) => (output += chunk))
