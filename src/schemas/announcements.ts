@@ -75,7 +75,7 @@ export const AnnouncementBodySchema = userText(4096, { multiline: true, required
 export const TranslationsSchema = z
   .strictObject({ de: AnnouncementBodySchema.optional(), en: AnnouncementBodySchema.optional() })
   .describe(
-    'The announcement in other languages, by the language a member signed up in (`de`, `en`): a member who signed up in one of them gets its text, everyone else (and a Telegram chat) `body`. Sent again, it replaces the texts before; `{}` removes them.',
+    'The announcement in other languages, by the language a member signed up in (`de`, `en`): a member who signed up in one of them gets its text, everyone else (and a Telegram chat) `body`. Sent again, it replaces the texts before; `{}` removes them; left out of a change, they stay as they were, `body` changed or not.',
   )
   .openapi('Translations')
 

@@ -271,7 +271,12 @@ describe('day one with npm run dev, every flow finished in a browser', () => {
     await check.uncheck()
     await admin.evaluate('window.scrollTo(0, 0)')
     await row.getByRole('button', { name: 'Annehmen', exact: true }).click()
-    await expect.poll(() => row.count()).toBe(0)
+    // The page after the decision, loaded (while it loads, the request's row is gone too).
+    await expect
+      .poll(() => admin.locator('main > p[role=status]').textContent())
+      .toBe('1 Anfrage angenommen.')
+    await admin.waitForLoadState('load')
+    expect(await row.count()).toBe(0)
     await snap(admin, 'approval-6-approved')
 
     // The applicant is told on WhatsApp, and the status page shows them in.

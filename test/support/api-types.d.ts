@@ -2248,7 +2248,7 @@ export interface components {
       sendAt?: string
       repeat?: components['schemas']['Repeat']
     }
-    /** @description The announcement in other languages, by the language a member signed up in (`de`, `en`): a member who signed up in one of them gets its text, everyone else (and a Telegram chat) `body`. Sent again, it replaces the texts before; `{}` removes them. */
+    /** @description The announcement in other languages, by the language a member signed up in (`de`, `en`): a member who signed up in one of them gets its text, everyone else (and a Telegram chat) `body`. Sent again, it replaces the texts before; `{}` removes them; left out of a change, they stay as they were, `body` changed or not. */
     Translations: {
       de?: string
       en?: string
