@@ -1,5 +1,5 @@
 import { Webhook } from 'standardwebhooks'
-import { describe, expect, inject, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   call,
   createCommunity,
@@ -13,21 +13,14 @@ import {
   runCron,
 } from '../worker/helpers'
 import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
-
-const HUMAN = 'human-token' // passes the Turnstile stand-in
-const SECRET = 'whsec_dGVzdC1kZWxpdmVyeS1zZWNyZXQtMDEyMzQ1Njc4OQ=='
-const fake = inject('fakeServicesUrl')
+import { DELIVERY_SECRET, HUMAN, receivedWebhooks } from './delivery-webhook'
 
 /** The signed messages the webhook receiver got for one announcement, verified. */
 async function messagesOf(announcementId: string) {
-  const all = (await (await fetch(`${fake}/__requests?path=/webhook`)).json()) as Array<{
-    headers: Record<string, string>
-    body: string
-  }>
-  const verifier = new Webhook(SECRET)
-  return all
-    .filter((request) => JSON.parse(request.body).data?.announcementId === announcementId)
-    .map((request) => verifier.verify(request.body, request.headers) as any)
+  const verifier = new Webhook(DELIVERY_SECRET)
+  return (await receivedWebhooks((payload) => payload.data?.announcementId === announcementId)).map(
+    (request) => verifier.verify(request.body, request.headers) as any,
+  )
 }
 
 /** A member who signed up on pages in `language` (none: as before the language was kept). */

@@ -19,21 +19,9 @@ import {
   runCron,
 } from '../worker/helpers'
 import { page, signIn } from '../worker/dashboard-helpers'
+import { DELIVERY_SECRET, HUMAN, receivedWebhooks } from './delivery-webhook'
 
-const HUMAN = 'human-token' // passes the Turnstile stand-in
-const SECRET = 'whsec_dGVzdC1kZWxpdmVyeS1zZWNyZXQtMDEyMzQ1Njc4OQ=='
 const fake = inject('fakeServicesUrl')
-
-interface Received {
-  path: string
-  headers: Record<string, string>
-  body: string
-}
-
-async function received(filter: (payload: any) => boolean): Promise<Received[]> {
-  const all = (await (await fetch(`${fake}/__requests?path=/webhook`)).json()) as Received[]
-  return all.filter((request) => filter(JSON.parse(request.body)))
-}
 
 /** A community with members who joined through the real join flow. */
 async function communityWith(names: string[]) {
@@ -81,9 +69,11 @@ describe('scheduled announcements: cron, queue, signed delivery', () => {
     expect(status.status).toBe('sent')
     expect(status.runs).toHaveLength(1)
 
-    const requests = await received((payload) => payload.data?.announcementId === announcement.id)
+    const requests = await receivedWebhooks(
+      (payload) => payload.data?.announcementId === announcement.id,
+    )
     expect(requests).toHaveLength(2)
-    const verifier = new Webhook(SECRET)
+    const verifier = new Webhook(DELIVERY_SECRET)
     for (const request of requests) {
       const payload = verifier.verify(request.body, request.headers) as any
       expect(payload.type).toBe('announcement.message')
@@ -137,7 +127,7 @@ describe('scheduled announcements: cron, queue, signed delivery', () => {
     await settled(announcement.id, { sent: 4, queued: 0 })
     await new Promise((resolve) => setTimeout(resolve, 1500)) // anything duplicated would arrive by now
     expect(
-      await received((payload) => payload.data?.announcementId === announcement.id),
+      await receivedWebhooks((payload) => payload.data?.announcementId === announcement.id),
     ).toHaveLength(4)
     expect((await call('GET', `/api/announcements/${announcement.id}`)).json.runs).toHaveLength(1)
   })
@@ -147,7 +137,9 @@ describe('scheduled announcements: cron, queue, signed delivery', () => {
     const announcement = await scheduleNow(community.id, 'Second time lucky')
     await runCron(new Date(Date.now() + 120_000))
     await settled(announcement.id, { sent: 1, failed: 0 })
-    const requests = await received((payload) => payload.data?.announcementId === announcement.id)
+    const requests = await receivedWebhooks(
+      (payload) => payload.data?.announcementId === announcement.id,
+    )
     expect(requests).toHaveLength(2)
     expect(requests[0]!.headers['webhook-id']).toBe(requests[1]!.headers['webhook-id'])
     const [delivery] = (await call('GET', `/api/announcements/${announcement.id}/deliveries`)).json
@@ -323,7 +315,7 @@ describe('managing announcements', () => {
     await runCron(new Date(Date.now() + 120_000))
     await settled(announcement.id, { sent: 2 })
     const names = (
-      await received((payload) => payload.data?.announcementId === announcement.id)
+      await receivedWebhooks((payload) => payload.data?.announcementId === announcement.id)
     ).map((request) => JSON.parse(request.body).data.recipient.name)
     expect(names.sort()).toEqual(['Both', 'Cyclist'])
   })
@@ -392,7 +384,7 @@ describe('the events outbox as signed webhooks', () => {
     const joinedId = await memberIdOf(joined)
     await runCron(new Date())
     const [delivery] = await eventually(async () => {
-      const requests = await received(
+      const requests = await receivedWebhooks(
         (payload) => payload.type === 'member.joined' && payload.data?.memberId === joinedId,
       )
       expect(requests).toHaveLength(1)
@@ -481,8 +473,10 @@ describe('the webhook channel passes on confirmed contacts only', () => {
     const announcement = await scheduleNow(community.id, 'For confirmed contacts')
     await runCron(new Date(Date.now() + 120_000))
     await settled(announcement.id, { sent: 1, queued: 0 })
-    const [request] = await received((payload) => payload.data?.announcementId === announcement.id)
-    const payload = new Webhook(SECRET).verify(request!.body, request!.headers) as any
+    const [request] = await receivedWebhooks(
+      (payload) => payload.data?.announcementId === announcement.id,
+    )
+    const payload = new Webhook(DELIVERY_SECRET).verify(request!.body, request!.headers) as any
     expect(payload.data.recipient).toMatchObject({ email, phone: null })
     expect(request!.body).not.toContain(strangersPhone)
   })

@@ -20,9 +20,9 @@ import {
   query,
 } from '../worker/helpers'
 import { page, signIn } from '../worker/dashboard-helpers'
+import { DELIVERY_SECRET } from './delivery-webhook'
 
 const fake = inject('fakeServicesUrl')
-const SECRET = 'whsec_dGVzdC1kZWxpdmVyeS1zZWNyZXQtMDEyMzQ1Njc4OQ=='
 
 /** Queues nothing: these tests hand the run's deliveries to the consumer's code themselves. */
 const nowhere = { send: async () => {}, sendBatch: async () => {} } as unknown as Queue
@@ -108,7 +108,7 @@ describe('each attempt is signed when it is sent', () => {
       expect(
         Math.abs(request.receivedAt / 1000 - Number(request.headers['webhook-timestamp'])),
       ).toBeLessThan(6)
-      expect(() => new Webhook(SECRET).verify(request.body, request.headers)).not.toThrow()
+      expect(() => new Webhook(DELIVERY_SECRET).verify(request.body, request.headers)).not.toThrow()
     }
   }, 30_000)
 })
