@@ -1,4 +1,3 @@
-import { languageSwitchOf } from './pages/language-switch'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -43,6 +42,7 @@ import { assertEveryOperationDeclared } from './api/operation'
 import { ApiDocsPage, type OpenApiDocument } from './views/api-docs'
 import { DOCTYPE } from './views/doctype'
 import { ProblemsPage } from './views/problems-page'
+import { languageSwitchOf } from './pages/language-switch'
 
 const MAX_BODY_BYTES = 64 * 1024
 /**

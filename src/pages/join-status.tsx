@@ -1,7 +1,7 @@
-import { languageSwitchOf } from './language-switch'
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../env'
+import { languageSwitchOf } from './language-switch'
 import type { Community, JoinRequest, Member } from '../db/schema'
 import { signingSecret } from '../lib/config'
 import { ApiError } from '../lib/errors'

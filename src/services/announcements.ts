@@ -120,7 +120,6 @@ async function assertGroupsInCommunity(
   }
 }
 
-/** The first run: the given time, or the rule's first run after now. */
 /** Translations as stored: only the languages given a text, null for none. */
 function storedTranslations(translations: Translations | undefined): Translations | null {
   const given = Object.entries(translations ?? {}).filter(([, text]) => text)
@@ -135,6 +134,7 @@ export function announcementTextFor(
   return (language && announcement.translations?.[language]) || announcement.body
 }
 
+/** The first run: the given time, or the rule's first run after now. */
 function firstRun(input: AnnouncementInput, now: Date): Date {
   if (input.repeat) {
     const [first] = previewRuns(input.repeat, now, 1)

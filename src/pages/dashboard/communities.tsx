@@ -1,7 +1,7 @@
-import { ROLE_FORM_PAGES } from '../../views/dashboard/admin-role-form'
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
+import { ROLE_FORM_PAGES } from '../../views/dashboard/admin-role-form'
 import { ApiError } from '../../lib/errors'
 import { fieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'

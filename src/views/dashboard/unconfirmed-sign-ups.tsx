@@ -21,8 +21,9 @@ export interface UnconfirmedView {
   decide: boolean
   actionPath: (path: string) => string
   /**
-   * A record refused: whose form, the form as sent, and why, when the sign-up is no longer
-   * listed (it expired, or no longer waits): said above the list.
+   * A record sent back: whose form, the form as sent, and, when the sign-up is no longer listed
+   * (it expired, no longer waits, or went on to the requests above because its group is full),
+   * what became of it, said above the list.
    */
   refused: { requestId: string; form: FormState; gone?: string } | undefined
 }
