@@ -46,11 +46,11 @@ import { languageSwitchOf } from './pages/language-switch'
 
 const MAX_BODY_BYTES = 64 * 1024
 /**
- * The dashboard's announcement form: a text and two translations of 4,096 characters each, where
+ * The dashboard's announcement forms (compose and change): a text and two translations of 4,096 characters each, where
  * one character may be four UTF-8 bytes and a form writes each byte as three (`%F0`): 147 KiB.
  */
 const MAX_COMPOSE_BYTES = 160 * 1024
-const COMPOSE_PATH = /^\/admin\/communities\/[^/]+\/announcements$/
+const COMPOSE_PATH = /^\/admin\/(communities\/[^/]+\/announcements|announcements\/[^/]+\/edit)$/
 
 /** Builds the whole Hono app; `index.ts` hands it requests. */
 export function createApp() {

@@ -207,10 +207,13 @@ openapi(
     },
     responses: {
       200: jsonResponse(AnnouncementSchema, 'The changed announcement'),
-      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'invalid_state'], {
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'invalid_state', 'conflict'], {
         rules: SCHEDULE_RULES,
         notes: {
-          invalid_state: 'The announcement is no longer scheduled (sending, sent or cancelled).',
+          invalid_state:
+            'The announcement is no longer scheduled (sending, sent or cancelled), or a run of it is still sending (named in `runId`): a run reads the text and audience as it goes.',
+          conflict:
+            'The announcement changed (another change, or a run released) while this one was handled; nothing was written. Read it and send the change again.',
         },
       }),
     },

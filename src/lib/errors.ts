@@ -310,7 +310,9 @@ export const ProblemSchema = z
     runId: z
       .string()
       .optional()
-      .describe('With `invalid_state` from send-now: the run still sending or stalled'),
+      .describe(
+        'With `invalid_state` from send-now or a change: the run still sending (or stalled)',
+      ),
     resume: z.string().optional().describe('With `runId`: the path that resumes that run'),
     cancel: z.string().optional().describe('With `runId`: the path that cancels that run'),
   })

@@ -55,6 +55,37 @@ export function wallClockToUtc(value: string, timeZone: string): Date | null {
   }
 }
 
+/** The day (`YYYY-MM-DD`) an instant falls on, on the calendar of `timeZone`. */
+export function calendarDay(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at)
+}
+
+/**
+ * The `datetime-local` value ("2030-07-01T18:30") of an instant on the wall clock of `timeZone`:
+ * what `wallClockToUtc` reads back, for a form that shows a stored time.
+ */
+export function utcToWallClock(at: Date, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(at)
+      .map((part) => [part.type, part.value]),
+  )
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`
+}
+
 let knownZones: string[] | undefined
 
 /**
@@ -64,6 +95,11 @@ let knownZones: string[] | undefined
 export function timeZoneChoices(first: string): string[] {
   knownZones ??= [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC'])].sort()
   return [first, ...knownZones.filter((zone) => zone !== first)]
+}
+
+/** A day as the reader's language writes it ("01.07.2030", "Jul 1, 2030"), on `timeZone`'s calendar. */
+export function formatDay(lang: Lang, at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'medium', timeZone }).format(at)
 }
 
 /**

@@ -51,7 +51,9 @@ const announcementVerb = (verb: string): AuditAction =>
       ? 'announcement.cancelled'
       : verb === 'resend-failed'
         ? 'announcement.resent'
-        : 'announcement.resumed'
+        : verb === 'edit'
+          ? 'announcement.changed'
+          : 'announcement.resumed'
 
 const linkVerb = (verb: string): AuditAction =>
   verb === 'revoke' ? 'link.revoked' : verb === 'rotate' ? 'link.rotated' : 'link.changed'

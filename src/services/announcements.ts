@@ -1,5 +1,5 @@
 import { Cron } from 'croner'
-import { and, asc, desc, eq, gt, inArray, lte, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, lte, notExists, or, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   announcements,
@@ -240,7 +240,12 @@ function assertScheduled(announcement: Announcement): void {
   }
 }
 
-/** Changes a scheduled announcement; the update holds only if it is still scheduled. */
+/**
+ * Changes a scheduled announcement. The update holds only if, when it is written, the
+ * announcement is still scheduled, no run of it is still sending (a run reads the text and the
+ * audience as it goes, so a change would reach only the rest of its members) and nobody changed
+ * it since `announcement` was read (its fields left out of `input` come from that read).
+ */
 export async function updateAnnouncement(
   db: Database,
   announcement: Announcement,
@@ -285,10 +290,53 @@ export async function updateAnnouncement(
       repeatUntil: merged.repeat?.until ?? null,
       updatedAt: now,
     })
-    .where(and(eq(announcements.id, announcement.id), eq(announcements.status, 'scheduled')))
+    .where(
+      and(
+        eq(announcements.id, announcement.id),
+        eq(announcements.status, 'scheduled'),
+        eq(announcements.updatedAt, announcement.updatedAt),
+        notExists(unfinishedRunOf(db, announcement.id)),
+      ),
+    )
     .returning()
-  if (!updated) throw new ApiError('invalid_state', 'This announcement started sending meanwhile.')
+  if (!updated) throw await whyNotChanged(db, announcement.id)
   return updated
+}
+
+/** The runs of an announcement not finished sending: a subquery, or a read for a batch. */
+export function unfinishedRunOf(db: Database, announcementId: string | SQL) {
+  return db
+    .select({ id: dispatches.id })
+    .from(dispatches)
+    .where(
+      and(
+        eq(dispatches.announcementId, announcementId),
+        inArray(dispatches.status, [...UNFINISHED_RUN_STATUSES]),
+      ),
+    )
+}
+
+/** Why a change to an announcement was not written, read again after the fact. */
+async function whyNotChanged(db: Database, announcementId: string): Promise<ApiError> {
+  const [[current], [running]] = await db.batch([
+    announcementQuery(db, announcementId),
+    unfinishedRunOf(db, announcementId).limit(1),
+  ])
+  if (!current) return notFound('Announcement')
+  if (current.status !== 'scheduled') {
+    return new ApiError('invalid_state', 'This announcement started sending meanwhile.')
+  }
+  if (running) {
+    return new ApiError(
+      'invalid_state',
+      `A run of this announcement is still sending; change it once the run has finished, or cancel the run (POST /api/announcements/${announcementId}/runs/${running.id}/cancel).`,
+      { extensions: { runId: running.id } },
+    )
+  }
+  return new ApiError(
+    'conflict',
+    'This announcement was changed by someone else while this change was made. Read it again and send the change again.',
+  )
 }
 
 export async function cancelAnnouncement(

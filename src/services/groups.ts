@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { apiTokens, groups, type Community, type Group, type GroupOrigin } from '../db/schema'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
@@ -86,7 +86,7 @@ export async function listGroups(
 /** `listGroups`' read, for a batch: one row more than `limit` (see `toPage`). */
 export function listGroupsQuery(
   db: Database,
-  communityId: string,
+  communityId: string | SQL,
   options: { cursor?: string; limit: number },
 ) {
   return db

@@ -587,7 +587,7 @@ export interface components {
       requestId?: string
       /** @description With `challenge_required`: the site key to solve the challenge with */
       turnstileSiteKey?: string
-      /** @description With `invalid_state` from send-now: the run still sending or stalled */
+      /** @description With `invalid_state` from send-now or a change: the run still sending (or stalled) */
       runId?: string
       /** @description With `runId`: the path that resumes that run */
       resume?: string
@@ -6836,12 +6836,12 @@ export interface operations {
           }
         }
       }
-      /** @description `invalid_state` (Not possible in this state): The announcement is no longer scheduled (sending, sent or cancelled). What each code means: `/api/problems/{code}`. */
+      /** @description `invalid_state` (Not possible in this state): The announcement is no longer scheduled (sending, sent or cancelled), or a run of it is still sending (named in `runId`): a run reads the text and audience as it goes. `conflict` (Conflict): The announcement changed (another change, or a run released) while this one was handled; nothing was written. Read it and send the change again. What each code means: `/api/problems/{code}`. */
       409: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'invalid_state'
+            code: 'invalid_state' | 'conflict'
           }
         }
       }

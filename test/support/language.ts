@@ -1,4 +1,5 @@
 import {
+  ANNOUNCEMENT_EDIT_WORDS,
   DASHBOARD_WORDS,
   MESSAGES,
   REWARD_WORDS,
@@ -41,6 +42,7 @@ const german = new Set(
     TEAM_WORDS.de,
     TRANSLATION_WORDS.de,
     UNCONFIRMED_WORDS.de,
+    ANNOUNCEMENT_EDIT_WORDS.de,
     TELEGRAM_DASHBOARD_WORDS.de,
     telegramWords('de'),
     MISSING_IN_WORDS.de,
@@ -58,6 +60,7 @@ export const ENGLISH_ONLY = new Set(
       TEAM_WORDS.en,
       TRANSLATION_WORDS.en,
       UNCONFIRMED_WORDS.en,
+      ANNOUNCEMENT_EDIT_WORDS.en,
       TELEGRAM_DASHBOARD_WORDS.en,
       telegramWords('en'),
       MISSING_IN_WORDS.en,

@@ -447,12 +447,19 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
   }),
   getAnnouncement: async (w) => ({ request: parts({ id: w.announcement.id }), status: 200 }),
   updateAnnouncement: async (w) => ({
-    request: body({ body: 'Run on Sunday, at ten' }, { id: w.announcement.id }),
+    request: body({ body: 'Run on Sunday, at ten' }, { id: await freshAnnouncement(w.open.id) }),
     status: 200,
     probes: [
       {
         name: 'a cancelled announcement',
         request: body({ body: 'Too late' }, { id: await cancelledAnnouncement(w) }),
+        status: 409,
+        code: 'invalid_state',
+      },
+      {
+        // The world's announcement has a run still going out, which reads its text as it goes.
+        name: 'an announcement with a run still sending',
+        request: body({ body: 'Mid-run' }, { id: w.announcement.id }),
         status: 409,
         code: 'invalid_state',
       },

@@ -8,6 +8,11 @@ import { teamEn } from './team-en'
 import { rewardsDe, rewardsEn, type RewardWords } from './rewards'
 import { unconfirmedDe, unconfirmedEn, type UnconfirmedWords } from './unconfirmed'
 import { translationsDe, translationsEn, type TranslationWords } from './translations'
+import {
+  announcementEditDe,
+  announcementEditEn,
+  type AnnouncementEditWords,
+} from './announcement-edit'
 
 export type { Messages, Words }
 
@@ -96,6 +101,11 @@ export const REWARD_WORDS: Record<Lang, RewardWords> = { de: rewardsDe, en: rewa
 export const TRANSLATION_WORDS: Record<Lang, TranslationWords> = {
   de: translationsDe,
   en: translationsEn,
+}
+/** Changing a scheduled announcement, and a repeat rule's last day. */
+export const ANNOUNCEMENT_EDIT_WORDS: Record<Lang, AnnouncementEditWords> = {
+  de: announcementEditDe,
+  en: announcementEditEn,
 }
 /** The approvals page's sign-ups waiting for their owner to confirm. */
 export const UNCONFIRMED_WORDS: Record<Lang, UnconfirmedWords> = {

@@ -54,7 +54,10 @@ import { composedAnnouncement, sentCompose, serviceRefusal, withPreview } from '
 
 const AnnouncementId = z.string().regex(idPattern('ann'))
 
-/** Announcements: compose, schedule once or on a repeat rule, send now, cancel. */
+/**
+ * Announcements: compose, schedule once or on a repeat rule, send now, cancel (changing one is
+ * `announcement-edit.tsx`).
+ */
 export const announcementsPages = new Hono<AppEnv>()
 
 announcementsPages.get('/admin/communities/:id/announcements', (c) =>
@@ -144,6 +147,7 @@ async function announcementsPage(
       receiptsUnknown={rows.some((row) => !row.reported.delivered)}
       manage={manage}
       reportHref={(announcementId) => inLanguage(c, `/admin/announcements/${announcementId}`)}
+      editHref={(announcementId) => inLanguage(c, `/admin/announcements/${announcementId}/edit`)}
     />,
     status,
   )

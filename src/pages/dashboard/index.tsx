@@ -37,6 +37,7 @@ import { membersPages } from './members'
 import { rewardsPages } from './rewards'
 import { announcementsPages } from './announcements'
 import { announcementReportPages } from './announcement-report'
+import { announcementEditPages } from './announcement-edit'
 import { webhooksPages } from './webhooks'
 import { ACCEPT_PATH, teamPages } from './team'
 import { auditLogPages } from './audit-log'
@@ -220,6 +221,7 @@ for (const app of [
   rewardsPages,
   announcementsPages,
   announcementReportPages,
+  announcementEditPages,
   webhooksPages,
   teamPages,
   auditLogPages,

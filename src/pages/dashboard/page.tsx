@@ -8,6 +8,7 @@ import {
   REWARD_WORDS,
   TEAM_WORDS,
   UNCONFIRMED_WORDS,
+  ANNOUNCEMENT_EDIT_WORDS,
   type Lang,
 } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
@@ -61,6 +62,7 @@ const DONE = [
 /** Outcomes whose words live with their page's own, apart from the dashboard's catalogue. */
 const DONE_ELSEWHERE = {
   consentRecorded: (l: Lang) => UNCONFIRMED_WORDS[l].recordedNotice,
+  announcementChanged: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].savedNotice,
 } as const
 
 /**

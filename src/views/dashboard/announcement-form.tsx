@@ -1,5 +1,5 @@
 import type { Announcement } from '../../db/schema'
-import { LANGUAGES, TRANSLATION_WORDS, type Lang } from '../../lib/i18n'
+import { ANNOUNCEMENT_EDIT_WORDS, LANGUAGES, TRANSLATION_WORDS, type Lang } from '../../lib/i18n'
 import { formatMoment } from '../../lib/time'
 import { Csrf, DiscussionGroupOptions, words } from './shell'
 import {
@@ -20,7 +20,10 @@ export interface ComposeState {
   preview: Date[]
 }
 
-/** The compose form, empty or as it was sent, with each refused field's message beside it. */
+/**
+ * The compose form, empty or as it was sent, with each refused field's message beside it; or,
+ * with `editing`, an announcement's to change, filled with it (`composeStateOf`).
+ */
 export function ComposeForm(props: {
   lang: Lang
   action: string
@@ -28,14 +31,17 @@ export function ComposeForm(props: {
   groups: Array<{ id: string; name: string; kind: string }>
   communityZone: string
   sent?: ComposeState
+  editing?: ComposeEditing
 }) {
   const t = words(props.lang)
   const form = props.sent?.form
   const zone = sentText(form, 'timezone', props.communityZone) || props.communityZone
   const preview = props.sent?.preview ?? []
+  const editing = props.editing
   return (
     <form method="post" action={props.action}>
       <Csrf token={props.csrf} />
+      {editing && <input type="hidden" name="version" value={editing.version} />}
       <Field form={form} field="body" label={t.text} bare>
         <textarea
           id="body"
@@ -57,6 +63,11 @@ export function ComposeForm(props: {
             {...fieldAttributes(form, 'audience', { withValue: false })}
           >
             <option value="announcement">{t.everyone}</option>
+            {editing?.keptGroups && (
+              <option value="keep" selected={sentText(form, 'audience') === 'keep'}>
+                {ANNOUNCEMENT_EDIT_WORDS[props.lang].keepAudience(editing.keptGroups)}
+              </option>
+            )}
             <DiscussionGroupOptions groups={props.groups} selected={sentText(form, 'audience')} />
           </select>
         </Field>
@@ -76,9 +87,12 @@ export function ComposeForm(props: {
         values={props.sent?.picker ?? pickerValues(() => undefined)}
         error={form?.errors.cron}
         weekdaysError={form?.errors.weekdays}
+        untilError={form?.errors.until}
       />
       <p>
-        <button type="submit">{t.schedule}</button>{' '}
+        <button type="submit">
+          {editing ? ANNOUNCEMENT_EDIT_WORDS[props.lang].save : t.schedule}
+        </button>{' '}
         <button type="submit" class="secondary" name="intent" value="preview" formnovalidate>
           {t.preview}
         </button>
@@ -95,6 +109,14 @@ export function ComposeForm(props: {
       )}
     </form>
   )
+}
+
+/** What the compose form needs to change an announcement rather than schedule one. */
+export interface ComposeEditing {
+  /** When the announcement was last changed, as read: a change made since is not overwritten. */
+  version: string
+  /** The names of the groups it goes to, where they are several (chosen through the API). */
+  keptGroups: string | null
 }
 
 /**

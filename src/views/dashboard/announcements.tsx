@@ -1,8 +1,14 @@
 import type { Announcement, Dispatch, Group } from '../../db/schema'
-import { formatNumber, LANGUAGES, TRANSLATION_WORDS, type Lang } from '../../lib/i18n'
+import {
+  ANNOUNCEMENT_EDIT_WORDS,
+  formatNumber,
+  LANGUAGES,
+  TRANSLATION_WORDS,
+  type Lang,
+} from '../../lib/i18n'
 import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import { deliveryReasonText } from '../../lib/i18n/delivery-reasons'
-import { formatMoment } from '../../lib/time'
+import { formatDay, formatMoment } from '../../lib/time'
 import type { DeliveryCounts } from '../../services/announcement-deliveries'
 import type { Receipts } from '../../services/channels'
 import { percent, words } from './shell'
@@ -45,6 +51,8 @@ export interface AnnouncementsView {
   manage: boolean
   /** An announcement's report, in the page's language. */
   reportHref: (announcementId: string) => string
+  /** The page that changes an announcement, in the page's language. */
+  editHref: (announcementId: string) => string
 }
 
 /** A community's announcements: what was just scheduled, the compose form, and the list. */
@@ -119,9 +127,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                     </a>
                     <AlsoIn lang={props.lang} announcement={announcement} />
                     <div class="muted">
-                      {announcement.repeatCron
-                        ? `${describeRule(l, announcement.repeatCron)} (${announcement.repeatTimezone})`
-                        : ''}{' '}
+                      {announcement.repeatCron && <RuleOf lang={l} announcement={announcement} />}{' '}
                       {when(at)}
                     </div>
                   </td>
@@ -202,6 +208,13 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                         />{' '}
                       </>
                     )}
+                    {manage && status === 'scheduled' && (
+                      <>
+                        <a class="button secondary" href={props.editHref(announcement.id)}>
+                          {ANNOUNCEMENT_EDIT_WORDS[l].edit}
+                        </a>{' '}
+                      </>
+                    )}
                     {manage && announcement.status === 'scheduled' && (
                       <>
                         <ActionButton
@@ -243,6 +256,16 @@ export function AnnouncementsPage(props: AnnouncementsView) {
  */
 function shareOfSent(share: number | null, lang: Lang): string {
   return share === null ? '' : `(${percent(Math.round(share * 100) / 100, lang)})`
+}
+
+/** A repeating announcement's rule in words, its time zone, and its last day if it has one. */
+function RuleOf(props: { lang: Lang; announcement: Announcement }) {
+  const { repeatCron, repeatTimezone, repeatUntil } = props.announcement
+  const zone = repeatTimezone ?? 'UTC'
+  const last = repeatUntil
+    ? `, ${ANNOUNCEMENT_EDIT_WORDS[props.lang].repeatsUntil(formatDay(props.lang, repeatUntil, zone))}`
+    : ''
+  return <>{`${describeRule(props.lang, repeatCron ?? '')} (${zone}${last})`}</>
 }
 
 /** The languages an announcement has a text of its own in, besides its body. */

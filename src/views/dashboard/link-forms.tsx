@@ -1,6 +1,7 @@
 import type { Group, Invite } from '../../db/schema'
 import { CODE_MAX_LENGTH, CODE_MIN_LENGTH, CODE_PATTERN } from '../../lib/codes'
 import { formatNumber, type Lang } from '../../lib/i18n'
+import { calendarDay } from '../../lib/time'
 import { Csrf, DiscussionGroupOptions, words } from './shell'
 import { Field, fieldAttributes, sentText, TextField, type FormState } from '../form-fields'
 
@@ -17,13 +18,7 @@ export const LINK_FIELDS = [
 
 /** The day a link is valid until (inclusive), on the community's calendar: `expiresAt` less 1 ms. */
 export function validUntilDay(expiresAt: Date | null, timeZone: string): string {
-  if (!expiresAt) return ''
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date(expiresAt.getTime() - 1))
+  return expiresAt ? calendarDay(new Date(expiresAt.getTime() - 1), timeZone) : ''
 }
 
 /** A link's settings as a form's starting values. */

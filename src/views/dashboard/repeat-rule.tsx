@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { LOCALES, type Lang } from '../../lib/i18n'
+import { ANNOUNCEMENT_EDIT_WORDS, LOCALES, type Lang } from '../../lib/i18n'
+import { TextField } from '../form-fields'
 import { words } from './shell'
 
 /**
@@ -22,6 +23,8 @@ const PickerFields = z.object({
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/)
     .catch('09:00'),
   cron: z.string().trim().max(100).optional().catch(undefined),
+  // The rule's last day (`YYYY-MM-DD`), checked where the form is read: a wrong one is named.
+  until: z.string().trim().max(100).optional().catch(undefined),
 })
 
 export type PickerValues = z.infer<typeof PickerFields>
@@ -39,7 +42,45 @@ export function pickerValues(read: (key: string) => string | string[] | undefine
     monthDay: one('monthDay') || undefined,
     time: one('time') || undefined,
     cron: one('cron') || undefined,
+    until: one('until') || undefined,
   })
+}
+
+/**
+ * The picker set to a stored rule, for a form that changes it: the daily, weekly and monthly
+ * rules it writes come back as those choices, any other rule as the raw rule.
+ */
+export function pickerOfRule(cron: string, until: string | undefined): PickerValues {
+  const parts = ruleParts(cron)
+  const picked = (values: Partial<PickerValues>) =>
+    PickerFields.parse({ time: parts?.time, until, ...values })
+  const monthDay = Number(parts?.monthDay)
+  const dayOutOfRange = parts?.monthDay !== '*' && !(monthDay >= 1 && monthDay <= 31)
+  if (!parts || dayOutOfRange || (parts.monthDay !== '*' && parts.weekdays !== '*')) {
+    return picked({ repeat: 'none', cron })
+  }
+  if (parts.monthDay !== '*') return picked({ repeat: 'monthly', monthDay })
+  if (parts.weekdays === '*') return picked({ repeat: 'daily' })
+  return picked({ repeat: 'weekly', weekdays: parts.weekdays.split(',').map(Number) })
+}
+
+/**
+ * The parts of a rule of the shape the picker writes (a time, and a day of the month or days of
+ * the week, `*` for every one), or null for any other rule.
+ */
+function ruleParts(cron: string) {
+  const match = /^(\d{1,2}) (\d{1,2}) (\*|\d{1,2}) \* (\*|[0-6](?:,[0-6])*)$/.exec(cron.trim())
+  if (!match) return null
+  const [, minute, hour, monthDay, weekdays] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ]
+  // Hours and minutes out of range are croner's to refuse; the picker shows such a rule raw.
+  if (Number(hour) > 23 || Number(minute) > 59) return null
+  return { time: `${hour.padStart(2, '0')}:${minute.padStart(2, '0')}`, monthDay, weekdays }
 }
 
 /** A form field's text values, for `pickerValues` (files are not text and are left out). */
@@ -85,8 +126,10 @@ export function RepeatPicker(props: {
   values: PickerValues
   error?: string
   weekdaysError?: string
+  untilError?: string
 }) {
   const t = words(props.lang)
+  const e = ANNOUNCEMENT_EDIT_WORDS[props.lang]
   const { values } = props
   const weekday = new Intl.DateTimeFormat(LOCALES[props.lang], {
     weekday: 'short',
@@ -163,6 +206,16 @@ export function RepeatPicker(props: {
           <label for="time">{t.atTime}</label>
           <input id="time" name="time" type="time" value={values.time} />
         </div>
+        <TextField
+          form={{
+            values: { until: values.until },
+            errors: props.untilError ? { until: props.untilError } : {},
+          }}
+          field="until"
+          label={e.until}
+          hint={e.untilHint}
+          type="date"
+        />
       </div>
       <details open={Boolean(values.cron)}>
         <summary>{t.advancedRule}</summary>
@@ -185,16 +238,9 @@ export function RepeatPicker(props: {
  */
 export function describeRule(lang: Lang, cron: string): string {
   const t = words(lang)
-  const match = /^(\d{1,2}) (\d{1,2}) (\*|\d{1,2}) \* (\*|[0-6](?:,[0-6])*)$/.exec(cron.trim())
-  if (!match) return cron
-  const [, minute, hour, monthDay, weekdays] = match as unknown as [
-    string,
-    string,
-    string,
-    string,
-    string,
-  ]
-  const time = `${hour.padStart(2, '0')}:${minute.padStart(2, '0')}`
+  const parts = ruleParts(cron)
+  if (!parts) return cron
+  const { time, monthDay, weekdays } = parts
   if (monthDay !== '*' && weekdays === '*') return t.ruleMonthly(monthDay, time)
   if (monthDay !== '*') return cron
   if (weekdays === '*') return t.ruleDaily(time)

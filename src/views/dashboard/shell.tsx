@@ -35,7 +35,7 @@ table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:.4rem;bo
 td.n,th.n{text-align:right}form.inline{display:inline}label{display:block;font-weight:600;margin:.5rem 0 .2rem}
 input,select,textarea{font:inherit;padding:.4rem;border:1px solid #8a9690;border-radius:.4rem;max-width:100%}textarea{width:100%}
 button,.button{font:inherit;background:#0b6e35;color:#fff;border:0;border-radius:.4rem;padding:.4rem .8rem;cursor:pointer;text-decoration:none;display:inline-block}
-button.secondary{background:#4a5450}button.danger{background:#a61b1b}.muted{color:#4a5450;font-size:.9rem}.grid{display:grid;gap:.75rem;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr))}
+button.secondary,.button.secondary{background:#4a5450}button.danger{background:#a61b1b}.muted{color:#4a5450;font-size:.9rem}.grid{display:grid;gap:.75rem;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr))}
 .stat{background:#f3f5f4;border-radius:.5rem;padding:.6rem;color:inherit;text-decoration:none}a.stat:hover{background:#e4ebe7}.stat b{display:block;font-size:1.4rem}.code{font-family:ui-monospace,monospace;word-break:break-all}
 .err{background:#fde7e7;color:#8a1010;padding:.5rem;border-radius:.4rem}[aria-invalid=true]{border-color:#a61b1b}.ok{background:#e6f4ea;color:#0b5c2b;padding:.5rem;border-radius:.4rem}.warn{background:#fff4d6;color:#5c3d00;padding:.5rem;border-radius:.4rem}.get-started{border:1px solid #c5cec9;border-radius:.5rem;padding:0 1rem;margin:1rem 0}.get-started ul{list-style:none;padding:0}.get-started li{margin:.35rem 0}.get-started li.done{color:#55605a}
 .wide{width:100%}.spaced{margin-top:1rem}.chart{width:100%;height:auto}.narrow{max-width:28rem;margin:2rem auto}label.plain{font-weight:400}
