@@ -7,12 +7,14 @@ import {
   type ConsentMethod,
   LEAVE_REASONS,
   MEMBER_STATUSES,
+  SIGN_UP_LANGUAGES,
   type Member,
   type RewardRule,
 } from '../db/schema'
 import { idPattern } from '../lib/ids'
 import { queryInteger } from '../lib/pagination'
 import type { JoinRequestListing } from '../services/join-requests'
+import type { ListedMember } from '../services/members'
 import { TimestampSchema, userText } from './common'
 
 export const ConsentRecordSchema = z
@@ -253,11 +255,17 @@ export const MemberSchema = z
       .enum(LEAVE_REASONS)
       .nullable()
       .describe('Why the membership ended, when the person said so (or their chat app did)'),
+    language: z
+      .enum(SIGN_UP_LANGUAGES)
+      .nullable()
+      .describe(
+        'The language of the pages they signed up on: announcements reach them in its translation where there is one. Null for sign-ups from before it was kept, and for members who joined on Telegram',
+      ),
   })
   .openapi('Member')
 
 export function serializeMember(
-  member: Member,
+  member: ListedMember,
   groupIds: string[],
   telegram = false,
 ): z.infer<typeof MemberSchema> {
@@ -290,6 +298,7 @@ export function serializeMember(
     },
     ...(telegram ? { telegram: telegramAccountOf(member) } : {}),
     leaveReason: member.leaveReason,
+    language: member.language,
   }
 }
 

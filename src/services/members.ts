@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   groupMembers,
@@ -9,6 +9,7 @@ import {
   type Group,
   type Member,
   type MemberStatus,
+  type SignUpLanguage,
 } from '../db/schema'
 import { phoneSearchOf } from '../lib/contact'
 import { csvLine } from '../lib/csv'
@@ -28,7 +29,7 @@ export async function listMembers(
   db: Database,
   communityId: string,
   options: MemberListOptions,
-): Promise<Page<Member>> {
+): Promise<Page<ListedMember>> {
   return toPage(await listMembersQuery(db, communityId, options), options.limit)
 }
 
@@ -71,10 +72,21 @@ function membersWhere(communityId: string, options: Omit<MemberListOptions, 'lim
 const byJoining = (options: MemberListOptions) =>
   options.newestFirst ? desc(members.id) : asc(members.id)
 
+/**
+ * The language of the pages a member signed up on, read with them (null for sign-ups from before
+ * it was kept, and for members who joined on Telegram). Spelled out: drizzle writes a column
+ * here without its table, and join_requests has an id too.
+ */
+const signUpLanguage = sql<SignUpLanguage | null>`(select jr.language from join_requests jr
+  where jr.id = members.join_request_id)`
+
+/** A member as the list reads them: with the language they signed up in. */
+export type ListedMember = Member & { language: SignUpLanguage | null }
+
 /** `listMembers`' read, for a batch: one row more than `limit` (see `toPage`). */
 function listMembersQuery(db: Database, communityId: string, options: MemberListOptions) {
   return db
-    .select()
+    .select({ ...getTableColumns(members), language: signUpLanguage })
     .from(members)
     .where(membersWhere(communityId, options))
     .orderBy(byJoining(options))
@@ -231,8 +243,7 @@ export function exportMembersCsv(
           // Spelled out: drizzle writes a column here without its table, and groups has an id too.
           groupNames: sql<string | null>`(select group_concat(g.name, '; ') from group_members gm
             join groups g on g.id = gm.group_id where gm.member_id = members.id)`,
-          language: sql<string | null>`(select jr.language from join_requests jr
-            where jr.id = members.join_request_id)`,
+          language: signUpLanguage,
         })
         .from(members)
         .where(membersWhere(communityId, { ...options.filter, cursor }))

@@ -78,6 +78,13 @@ describe('an announcement in more than one language', () => {
         .map((line) => [line.split(',')[0], line.split(',').at(-1)]),
     )
     expect(languages).toEqual({ [ada]: 'en', [ben]: 'de', [cem]: '' })
+    // As does the API's list of members.
+    const listed = await call('GET', `/api/communities/${community.id}/members`)
+    expect(
+      Object.fromEntries(
+        listed.json.data.map((m: { id: string; language: string | null }) => [m.id, m.language]),
+      ),
+    ).toEqual({ [ada]: 'en', [ben]: 'de', [cem]: null })
   })
 
   it('takes texts per language through the API: replaced when sent again, refused when empty or unknown', async () => {

@@ -1986,6 +1986,11 @@ export interface components {
         | 'left_chat'
         | 'removed_in_chat'
         | null
+      /**
+       * @description The language of the pages they signed up on: announcements reach them in its translation where there is one. Null for sign-ups from before it was kept, and for members who joined on Telegram
+       * @enum {string|null}
+       */
+      language: 'de' | 'en' | null
     }
     /** @description The consent record of each contact: a proof confirms only the contact it comes from */
     MemberContactConsent: components['schemas']['ContactConsent'] & {

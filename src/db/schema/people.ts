@@ -36,6 +36,7 @@ export type LeaveReason = (typeof LEAVE_REASONS)[number]
 
 /** The languages of the pages a person signs up on (`LANGUAGES` in src/lib/i18n). */
 export const SIGN_UP_LANGUAGES = ['de', 'en'] as const
+export type SignUpLanguage = (typeof SIGN_UP_LANGUAGES)[number]
 
 export const MEMBER_STATUSES = ['active', 'left', 'removed'] as const
 
