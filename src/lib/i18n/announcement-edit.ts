@@ -4,6 +4,9 @@
  */
 export const announcementEditDe = {
   edit: 'Ändern',
+  useAgain: 'Wiederverwenden',
+  filledFrom:
+    'Ausgefüllt mit einer früheren Ankündigung: Wählen Sie, wann die neue hinausgeht, und passen Sie an, was sich ändert.',
   title: 'Ankündigung ändern',
   save: 'Änderungen speichern',
   savedNotice: 'Die Ankündigung ist geändert.',
@@ -28,6 +31,9 @@ export type AnnouncementEditWords = typeof announcementEditDe
 /** The same, in English. */
 export const announcementEditEn: AnnouncementEditWords = {
   edit: 'Change',
+  useAgain: 'Use again',
+  filledFrom:
+    'Filled in from an earlier announcement: choose when the new one goes out, and change what differs.',
   title: 'Change the announcement',
   save: 'Save changes',
   savedNotice: 'The announcement is changed.',

@@ -98,8 +98,8 @@ async function editPage(
         csrf: await csrfTokenFor(c),
         groups,
         sent: options.sent ?? composeStateOf(announcement, community.timeZone, groups),
-        editing: {
-          version: versionOf(announcement),
+        basis: {
+          hidden: { version: versionOf(announcement) },
           keptGroups: keptAudience(announcement.audienceGroupIds, groups),
         },
       }}

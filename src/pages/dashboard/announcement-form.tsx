@@ -85,6 +85,23 @@ export function composeStateOf(
   }
 }
 
+/**
+ * An announcement as the compose form starts a new one from it ("Use again"): its texts,
+ * audience and rule, but no date and no last day, which are the new one's to choose.
+ */
+export function copyStateOf(
+  announcement: Announcement,
+  communityZone: string,
+  groups: Array<Pick<Group, 'id' | 'kind'>>,
+): ComposeState {
+  const state = composeStateOf(announcement, communityZone, groups)
+  return {
+    ...state,
+    form: { ...state.form, values: { ...state.form.values, sendAt: '' } },
+    picker: { ...state.picker, until: undefined },
+  }
+}
+
 /** Whether an audience is one group the form offers (a discussion group it lists). */
 function oneChoice(groupIds: string[], groups: Array<Pick<Group, 'id' | 'kind'>>): boolean {
   const [only] = groupIds

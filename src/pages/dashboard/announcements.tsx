@@ -50,7 +50,14 @@ import {
   inLanguage,
   withNotice,
 } from './page'
-import { composedAnnouncement, sentCompose, serviceRefusal, withPreview } from './announcement-form'
+import {
+  composedAnnouncement,
+  copyStateOf,
+  keptAudience,
+  sentCompose,
+  serviceRefusal,
+  withPreview,
+} from './announcement-form'
 
 const AnnouncementId = z.string().regex(idPattern('ann'))
 
@@ -61,38 +68,46 @@ const AnnouncementId = z.string().regex(idPattern('ann'))
 export const announcementsPages = new Hono<AppEnv>()
 
 announcementsPages.get('/admin/communities/:id/announcements', (c) =>
-  announcementsPage(c, idOrThrow(CommunityId, c.req.param('id'))),
+  announcementsPage(c, idOrThrow(CommunityId, c.req.param('id')), {
+    fromId: c.req.query('from'),
+  }),
 )
 
 /**
- * A community's announcements: the compose form, empty or as it was sent (refused, or asked
- * for its next dates) with `sent`, what was just scheduled, and the list.
+ * A community's announcements: the compose form, empty, filled from an announcement to use
+ * again (`fromId`, one of this community's), or as it was sent (refused, or asked for its next
+ * dates) with `sent`; what was just scheduled, and the list.
  */
 async function announcementsPage(
   c: Context<AppEnv>,
   id: string,
-  sent?: ComposeState,
-  status?: 200 | 400,
+  options: { sent?: ComposeState; status?: 200 | 400; fromId?: string } = {},
 ) {
   assertCan(c.var.principal, 'announcements.read', { communityId: id })
   // Only an id from the redirect's query: the notice's words come from the stored announcement.
   const scheduledId = AnnouncementId.safeParse(c.req.query('scheduled')).data
+  const fromId = AnnouncementId.safeParse(options.fromId).data
   // Access decided from the id alone; then the page's reads in one round trip, the figures of
   // every announcement on it in one query however many runs each has had.
   const db = c.var.db
   const listing = { limit: 100 }
-  const [communityRows, groupRows, announcementRows, runRows, scheduledRows] = await db.batch([
-    communityQuery(db, id),
-    listGroupsQuery(db, id, { limit: 100 }),
-    listAnnouncementsQuery(db, id, listing),
-    deliverySummariesQuery(db, listedAnnouncementIds(db, id, listing)),
-    announcementQuery(db, scheduledId ?? ''),
-  ])
+  const [communityRows, groupRows, announcementRows, runRows, scheduledRows, fromRows] =
+    await db.batch([
+      communityQuery(db, id),
+      listGroupsQuery(db, id, { limit: 100 }),
+      listAnnouncementsQuery(db, id, listing),
+      deliverySummariesQuery(db, listedAnnouncementIds(db, id, listing)),
+      announcementQuery(db, scheduledId ?? ''),
+      announcementQuery(db, fromId ?? ''),
+    ])
   const community = communityOf(communityRows)
   const groups = toPage(groupRows, 100)
   const page = toPage(announcementRows, listing.limit)
   const listed = deliverySummariesOf(runRows)
   const scheduled = scheduledId ? (scheduledRows[0] ?? null) : null
+  // Another community's announcement is not used again here: the form stays as it would be.
+  const from = fromRows.find((row) => row.communityId === id)
+  const sent = options.sent ?? (from && copyStateOf(from, community.timeZone, groups.data))
   // Posts to Telegram chats are no recipients: shown beside the count, not in it (one read more,
   // only where Telegram is configured).
   const posted = telegramConfig(c.var.config)
@@ -140,6 +155,10 @@ async function announcementsPage(
               action: inLanguage(c, `/admin/communities/${id}/announcements`),
               groups: groups.data,
               sent,
+              basis: from && {
+                hidden: { from: from.id },
+                keptGroups: keptAudience(from.audienceGroupIds, groups.data),
+              },
             }
           : null
       }
@@ -148,8 +167,11 @@ async function announcementsPage(
       manage={manage}
       reportHref={(announcementId) => inLanguage(c, `/admin/announcements/${announcementId}`)}
       editHref={(announcementId) => inLanguage(c, `/admin/announcements/${announcementId}/edit`)}
+      reuseHref={(announcementId) =>
+        inLanguage(c, `/admin/communities/${id}/announcements?from=${announcementId}`)
+      }
     />,
-    status,
+    options.status,
   )
 }
 
@@ -163,14 +185,22 @@ announcementsPages.post('/admin/communities/:id/announcements', async (c) => {
   const form = await readForm(c)
   const sent = sentCompose(form)
   const now = new Date()
+  const fromId = formText(form, 'from')
   if (formText(form, 'intent') === 'preview') {
     changedNothing(c)
     const shown = withPreview(lang(c), sent, community.timeZone, now)
-    return announcementsPage(c, id, shown, Object.keys(shown.form.errors).length > 0 ? 400 : 200)
+    const status = Object.keys(shown.form.errors).length > 0 ? 400 : 200
+    return announcementsPage(c, id, { sent: shown, status, fromId })
   }
   const refused = (errors: FieldMessages) =>
-    announcementsPage(c, id, { ...sent, form: { ...sent.form, errors } }, 400)
-  const composed = composedAnnouncement(lang(c), sent, community.timeZone, now)
+    announcementsPage(c, id, {
+      sent: { ...sent, form: { ...sent.form, errors } },
+      status: 400,
+      fromId,
+    })
+  // Used again: its groups are what "as it was" stands for (one of this community's only).
+  const from = await usedAgain(c, id, fromId)
+  const composed = composedAnnouncement(lang(c), sent, community.timeZone, now, from)
   if ('errors' in composed) return refused(composed.errors)
   try {
     const announcement = await createAnnouncement(c.var.db, id, composed.input, now)
@@ -184,6 +214,18 @@ announcementsPages.post('/admin/communities/:id/announcements', async (c) => {
     throw error
   }
 })
+
+/** The announcement a compose form was filled from, if it is one of the community's. */
+async function usedAgain(
+  c: Context<AppEnv>,
+  communityId: string,
+  fromId: string | undefined,
+): Promise<Announcement | undefined> {
+  const id = AnnouncementId.safeParse(fromId).data
+  if (!id) return undefined
+  const [from] = await announcementQuery(c.var.db, id)
+  return from?.communityId === communityId ? from : undefined
+}
 
 const ACTIONS = {
   'send-now': (c: Context<AppEnv>, announcement: Announcement) => sendNow(c, announcement),

@@ -2,7 +2,7 @@ import type { Group } from '../../db/schema'
 import { ANNOUNCEMENT_EDIT_WORDS, type Lang } from '../../lib/i18n'
 import { RefusedSummary } from './refused-summary'
 import { words } from './shell'
-import { ComposeForm, type ComposeEditing, type ComposeState } from './announcement-form'
+import { ComposeForm, type ComposeBasis, type ComposeState } from './announcement-form'
 
 /** What the page that changes a scheduled announcement shows, read and decided by its handler. */
 export interface AnnouncementEditView {
@@ -17,7 +17,7 @@ export interface AnnouncementEditView {
     csrf: string
     groups: Group[]
     sent: ComposeState
-    editing: ComposeEditing
+    basis: ComposeBasis
   }
 }
 
@@ -45,7 +45,7 @@ export function AnnouncementEditPage(props: AnnouncementEditView) {
         groups={form.groups}
         communityZone={community.timeZone}
         sent={form.sent}
-        editing={form.editing}
+        basis={form.basis}
       />
     </>
   )

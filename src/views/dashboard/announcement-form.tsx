@@ -22,7 +22,7 @@ export interface ComposeState {
 
 /**
  * The compose form, empty or as it was sent, with each refused field's message beside it; or,
- * with `editing`, an announcement's to change, filled with it (`composeStateOf`).
+ * with `basis`, filled with an announcement (`composeStateOf`) to change it or to make a new one.
  */
 export function ComposeForm(props: {
   lang: Lang
@@ -31,17 +31,20 @@ export function ComposeForm(props: {
   groups: Array<{ id: string; name: string; kind: string }>
   communityZone: string
   sent?: ComposeState
-  editing?: ComposeEditing
+  basis?: ComposeBasis
 }) {
   const t = words(props.lang)
   const form = props.sent?.form
   const zone = sentText(form, 'timezone', props.communityZone) || props.communityZone
   const preview = props.sent?.preview ?? []
-  const editing = props.editing
+  const basis = props.basis
   return (
     <form method="post" action={props.action}>
       <Csrf token={props.csrf} />
-      {editing && <input type="hidden" name="version" value={editing.version} />}
+      {basis &&
+        Object.entries(basis.hidden).map(([name, value]) => (
+          <input type="hidden" name={name} value={value} />
+        ))}
       <Field form={form} field="body" label={t.text} bare>
         <textarea
           id="body"
@@ -63,9 +66,9 @@ export function ComposeForm(props: {
             {...fieldAttributes(form, 'audience', { withValue: false })}
           >
             <option value="announcement">{t.everyone}</option>
-            {editing?.keptGroups && (
+            {basis?.keptGroups && (
               <option value="keep" selected={sentText(form, 'audience') === 'keep'}>
-                {ANNOUNCEMENT_EDIT_WORDS[props.lang].keepAudience(editing.keptGroups)}
+                {ANNOUNCEMENT_EDIT_WORDS[props.lang].keepAudience(basis.keptGroups)}
               </option>
             )}
             <DiscussionGroupOptions groups={props.groups} selected={sentText(form, 'audience')} />
@@ -91,7 +94,9 @@ export function ComposeForm(props: {
       />
       <p>
         <button type="submit">
-          {editing ? ANNOUNCEMENT_EDIT_WORDS[props.lang].save : t.schedule}
+          {basis && 'version' in basis.hidden
+            ? ANNOUNCEMENT_EDIT_WORDS[props.lang].save
+            : t.schedule}
         </button>{' '}
         <button type="submit" class="secondary" name="intent" value="preview" formnovalidate>
           {t.preview}
@@ -111,11 +116,20 @@ export function ComposeForm(props: {
   )
 }
 
-/** What the compose form needs to change an announcement rather than schedule one. */
-export interface ComposeEditing {
-  /** When the announcement was last changed, as read: a change made since is not overwritten. */
-  version: string
-  /** The names of the groups it goes to, where they are several (chosen through the API). */
+/**
+ * The announcement a compose form starts from: one it changes, or one it makes a new one of
+ * ("Use again").
+ */
+export interface ComposeBasis {
+  /**
+   * What the form sends back about it: the announcement's version as read when it changes it (a
+   * change made since is not overwritten), or its id when it is copied.
+   */
+  hidden: { version: string } | { from: string }
+  /**
+   * The names of the groups it goes to where the form cannot offer them as one choice (several,
+   * chosen through the API): offered as they are.
+   */
   keptGroups: string | null
 }
 

@@ -13,7 +13,12 @@ import type { DeliveryCounts } from '../../services/announcement-deliveries'
 import type { Receipts } from '../../services/channels'
 import { percent, words } from './shell'
 import { ActionButton } from './frame'
-import { ComposeForm, ScheduledNotice, type ComposeState } from './announcement-form'
+import {
+  ComposeForm,
+  ScheduledNotice,
+  type ComposeBasis,
+  type ComposeState,
+} from './announcement-form'
 import { describeRule } from './repeat-rule'
 
 /** One announcement of the list, with what its runs add up to (worked out by the handler). */
@@ -43,7 +48,13 @@ export interface AnnouncementsView {
   /** What was just scheduled, from the redirect after the compose form. */
   scheduled: Announcement | null
   /** The compose form, when this admin may schedule (as sent, when shown again). */
-  compose: { action: string; groups: Group[]; sent: ComposeState | undefined } | null
+  compose: {
+    action: string
+    groups: Group[]
+    sent: ComposeState | undefined
+    /** The announcement it was filled from ("Use again"). */
+    basis: ComposeBasis | undefined
+  } | null
   listed: ListedAnnouncement[]
   /** Whether any figure shown lacks receipts its channel never reports. */
   receiptsUnknown: boolean
@@ -53,6 +64,8 @@ export interface AnnouncementsView {
   reportHref: (announcementId: string) => string
   /** The page that changes an announcement, in the page's language. */
   editHref: (announcementId: string) => string
+  /** This page with the compose form filled from an announcement, in the page's language. */
+  reuseHref: (announcementId: string) => string
 }
 
 /** A community's announcements: what was just scheduled, the compose form, and the list. */
@@ -73,6 +86,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
       {props.compose && (
         <section>
           <h2>{t.compose}</h2>
+          {props.compose.basis && <p class="muted">{ANNOUNCEMENT_EDIT_WORDS[l].filledFrom}</p>}
           <ComposeForm
             lang={l}
             action={props.compose.action}
@@ -80,6 +94,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
             groups={props.compose.groups}
             communityZone={props.communityZone}
             sent={props.compose.sent}
+            basis={props.compose.basis}
           />
         </section>
       )}
@@ -212,6 +227,13 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                       <>
                         <a class="button secondary" href={props.editHref(announcement.id)}>
                           {ANNOUNCEMENT_EDIT_WORDS[l].edit}
+                        </a>{' '}
+                      </>
+                    )}
+                    {manage && (
+                      <>
+                        <a class="button secondary" href={props.reuseHref(announcement.id)}>
+                          {ANNOUNCEMENT_EDIT_WORDS[l].useAgain}
                         </a>{' '}
                       </>
                     )}
