@@ -221,6 +221,7 @@ openapi(
   async (c) => {
     const { announcement } = c.var
     const input = c.req.valid('json')
+    // A change that leaves it as it was is answered, not logged (`answerOf`).
     const updated = await updateAnnouncement(
       c.var.db,
       announcement,
@@ -233,6 +234,7 @@ openapi(
       },
       new Date(),
     )
+    answerOf(c, announcement, updated)
     return c.json(await detailed(c, updated), 200)
   },
 )

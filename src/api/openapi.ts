@@ -77,6 +77,7 @@ export const STATS_RULES = {
 export const SCHEDULE_RULES = {
   sendAt: FUTURE_RULE,
   repeat: CRON_RULE,
+  'repeat.cron': 'Falls on some date (not, say, 31 April)',
   'repeat.until': 'In the future, and after the rule’s first run',
   'audience.groupIds': 'Groups of this community',
 }

@@ -11,7 +11,7 @@ import {
   type Translations,
 } from '../db/schema'
 import { ApiError, notFound } from '../lib/errors'
-import type { Lang } from '../lib/i18n'
+import { LANGUAGES, type Lang } from '../lib/i18n'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
 
@@ -138,9 +138,15 @@ export function announcementTextFor(
 function firstRun(input: AnnouncementInput, now: Date): Date {
   if (input.repeat) {
     const [first] = previewRuns(input.repeat, now, 1)
-    if (!first) {
+    if (!first && input.repeat.until) {
       throw new ApiError('validation_failed', 'The repeat rule has no run before `until`.', {
         errors: [{ path: 'repeat.until', message: 'No run before this time' }],
+      })
+    }
+    if (!first) {
+      // A rule of a day no calendar has (`0 9 31 4 *`): croner reads it, and it never runs.
+      throw new ApiError('validation_failed', 'The repeat rule never runs.', {
+        errors: [{ path: 'repeat.cron', message: 'No run on any date' }],
       })
     }
     return first
@@ -278,18 +284,26 @@ export async function updateAnnouncement(
     ...schedule,
   }
   await assertGroupsInCommunity(db, announcement.communityId, merged.groupIds)
+  const changed = {
+    body: merged.body,
+    translations: storedTranslations(merged.translations),
+    audienceGroupIds: merged.groupIds,
+    // The rule as it was: its next run as it was too, even one due and not started yet, which a
+    // run worked out from now would skip.
+    sendAt:
+      merged.repeat && sameRule(announcement, merged.repeat) && announcement.sendAt
+        ? announcement.sendAt
+        : firstRun(merged, now),
+    repeatCron: merged.repeat?.cron ?? null,
+    repeatTimezone: merged.repeat?.timezone ?? null,
+    repeatUntil: merged.repeat?.until ?? null,
+  }
+  // Nothing to write: the announcement as it is, which tells its caller nothing changed (and
+  // leaves its version as it was, for anyone else changing it meanwhile).
+  if (sameAnnouncement(announcement, changed)) return announcement
   const [updated] = await db
     .update(announcements)
-    .set({
-      body: merged.body,
-      translations: storedTranslations(merged.translations),
-      audienceGroupIds: merged.groupIds,
-      sendAt: firstRun(merged, now),
-      repeatCron: merged.repeat?.cron ?? null,
-      repeatTimezone: merged.repeat?.timezone ?? null,
-      repeatUntil: merged.repeat?.until ?? null,
-      updatedAt: now,
-    })
+    .set({ ...changed, updatedAt: now })
     .where(
       and(
         eq(announcements.id, announcement.id),
@@ -301,6 +315,44 @@ export async function updateAnnouncement(
     .returning()
   if (!updated) throw await whyNotChanged(db, announcement.id)
   return updated
+}
+
+/** Whether a rule is the announcement's own, its last moment included. */
+function sameRule(announcement: Announcement, repeat: Repeat): boolean {
+  return (
+    announcement.repeatCron === repeat.cron &&
+    announcement.repeatTimezone === repeat.timezone &&
+    (announcement.repeatUntil?.getTime() ?? null) === (repeat.until?.getTime() ?? null)
+  )
+}
+
+type AnnouncementFields = Pick<
+  Announcement,
+  | 'body'
+  | 'translations'
+  | 'audienceGroupIds'
+  | 'sendAt'
+  | 'repeatCron'
+  | 'repeatTimezone'
+  | 'repeatUntil'
+>
+
+/** Whether a change would leave every field of the announcement as it is. */
+function sameAnnouncement(announcement: Announcement, changed: AnnouncementFields): boolean {
+  const time = (date: Date | null) => date?.getTime() ?? null
+  return (
+    announcement.body === changed.body &&
+    LANGUAGES.every(
+      (language) =>
+        (announcement.translations?.[language] ?? null) ===
+        (changed.translations?.[language] ?? null),
+    ) &&
+    JSON.stringify(announcement.audienceGroupIds) === JSON.stringify(changed.audienceGroupIds) &&
+    time(announcement.sendAt) === time(changed.sendAt) &&
+    announcement.repeatCron === changed.repeatCron &&
+    announcement.repeatTimezone === changed.repeatTimezone &&
+    time(announcement.repeatUntil) === time(changed.repeatUntil)
+  )
 }
 
 /** The runs of an announcement not finished sending: a subquery, or a read for a batch. */

@@ -1,6 +1,7 @@
 import type { Child, JSX } from 'hono/jsx'
 import type { FieldMessages } from '../lib/field-errors'
 import { timeZoneChoices } from '../lib/time'
+import { TimeZoneSchema } from '../schemas/common'
 
 /**
  * A form sent back after a refusal: what was typed, field by field, and why fields were refused
@@ -119,12 +120,18 @@ export function TextField(
 
 /**
  * Every IANA time zone as `<option>`s, `first` (a community's own) at the top. An option's value
- * is its text, so the list is written once (some 400 zones).
+ * is its text, so the list is written once (some 400 zones). A zone selected that the list lacks
+ * (one the API took, such as `Etc/GMT+12`) is offered second, so a form shown with it sends it
+ * back as it was rather than the first of the list.
  */
 export function TimeZoneOptions(props: { first: string; selected: string }) {
+  const zones = timeZoneChoices(props.first)
+  if (!zones.includes(props.selected) && TimeZoneSchema.safeParse(props.selected).success) {
+    zones.splice(1, 0, props.selected)
+  }
   return (
     <>
-      {timeZoneChoices(props.first).map((zone) => (
+      {zones.map((zone) => (
         <option selected={zone === props.selected}>{zone}</option>
       ))}
     </>

@@ -2,66 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { call, createCommunity, createGroup, createToken, expectProblem, query } from './helpers'
 import { csrfOf, page, post, signIn } from './dashboard-helpers'
 import { eventually } from '../support/eventually'
-
-/** Schedules an announcement through the API and answers it as stored. */
-async function scheduleByApi(communityId: string, body: Record<string, unknown>) {
-  const answer = await call('POST', `/api/communities/${communityId}/announcements`, { body })
-  expect(answer.status, answer.text).toBe(201)
-  return answer.json
-}
-
-async function stored(id: string) {
-  const [row] = await query<{
-    body: string
-    translations: string | null
-    audience_group_ids: string | null
-    send_at: number | null
-    repeat_cron: string | null
-    repeat_timezone: string | null
-    repeat_until: number | null
-    updated_at: number
-  }>(
-    'select body, translations, audience_group_ids, send_at, repeat_cron, repeat_timezone, repeat_until, updated_at from announcements where id = ?',
-    id,
-  )
-  return row!
-}
-
-/** The form's fields as the page shows them: what a browser would send back unchanged. */
-function formFields(html: string, action = '/edit'): Record<string, string | string[]> {
-  const form = [...html.matchAll(/<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/g)].find(
-    (match) => match[1]!.split('?')[0]!.endsWith(action),
-  )?.[2]
-  expect(form, `the page has the form sent to …${action}`).toBeTruthy()
-  const fields: Record<string, string | string[]> = {}
-  const add = (name: string, value: string) => {
-    const before = fields[name]
-    fields[name] = before === undefined ? value : [before].flat().concat(value)
-  }
-  const unescape = (text: string) =>
-    text
-      .replace(/&lt;/g, '<')
-      .replace(/&gt;/g, '>')
-      .replace(/&quot;/g, '"')
-      .replace(/&amp;/g, '&')
-  for (const input of form!.matchAll(/<input ([^>]*)>/g)) {
-    const attributes = input[1]!
-    const name = /name="([^"]+)"/.exec(attributes)?.[1]
-    if (!name) continue
-    const type = /type="([^"]+)"/.exec(attributes)?.[1]
-    if ((type === 'radio' || type === 'checkbox') && !/ checked/.test(attributes)) continue
-    add(name, unescape(/value="([^"]*)"/.exec(attributes)?.[1] ?? ''))
-  }
-  for (const area of form!.matchAll(/<textarea [^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g))
-    add(area[1]!, unescape(area[2]!))
-  for (const select of form!.matchAll(/<select [^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/select>/g)) {
-    const chosen =
-      /<option (?:value="([^"]*)" )?selected[^>]*>([^<]*)/.exec(select[2]!) ??
-      /<option (?:value="([^"]*)")?[^>]*>([^<]*)/.exec(select[2]!)
-    add(select[1]!, chosen![1] ?? chosen![2]!)
-  }
-  return fields
-}
+import { formFields, scheduleByApi, stored } from './announcement-forms'
 
 describe('changing a scheduled announcement in the dashboard', () => {
   it('opens filled with it, saves a change, says so, and logs it', async () => {
@@ -287,16 +228,16 @@ describe('changing a scheduled announcement in the dashboard', () => {
     const announcements = `/admin/communities/${community.id}/announcements`
     const past = await post(announcements, cookie, { ...fields, until: '2020-01-01' })
     expect(past.status).toBe(400)
-    expect(past.text).toContain('That day is over already.')
+    expect(past.text).toContain('The last day chosen is over already.')
     const none = await post(announcements, cookie, { ...fields, until: berlinDay(5) })
     expect(none.status).toBe(400)
-    expect(none.text).toContain('The rule has no date up to that day.')
+    expect(none.text).toContain('The rule has no date up to the last day chosen.')
     const noneShown = await post(announcements, cookie, {
       ...fields,
       intent: 'preview',
       until: berlinDay(5),
     })
-    expect(noneShown.text).toContain('The rule has no date up to that day.')
+    expect(noneShown.text).toContain('The rule has no date up to the last day chosen.')
 
     // Up to the run's own day: that one run, and no more.
     const preview = await post(announcements, cookie, {
@@ -357,99 +298,5 @@ describe('changing a scheduled announcement in the dashboard', () => {
       outsiderSession.cookie,
     )
     expect(hidden.status).toBe(404)
-  })
-})
-
-describe('using an announcement again', () => {
-  it('fills the compose form with its texts, audience and rule, leaving the date to choose', async () => {
-    const community = await createCommunity()
-    const [a, b] = [
-      await createGroup(community.id, { name: 'Alpha' }),
-      await createGroup(community.id, { name: 'Beta' }),
-    ]
-    const earlier = await scheduleByApi(community.id, {
-      body: 'Lauftreff',
-      translations: { en: 'Running group' },
-      audience: { groupIds: [a.id, b.id] },
-      repeat: {
-        cron: '30 7 * * *',
-        timezone: 'Europe/Lisbon',
-        until: new Date(Date.now() + 40 * 86_400_000).toISOString(),
-      },
-    })
-    expect((await call('POST', `/api/announcements/${earlier.id}/cancel`)).status).toBe(200)
-    const { cookie } = await signIn()
-    const list = await page(`/admin/communities/${community.id}/announcements`, cookie)
-    // Cancelled: not to be changed, but to be used again.
-    expect(list.text).not.toContain(`/admin/announcements/${earlier.id}/edit`)
-    const reuse = `/admin/communities/${community.id}/announcements?from=${earlier.id}`
-    expect(list.text).toContain(`href="${reuse}"`)
-
-    const filled = await page(reuse, cookie)
-    expect(filled.text).toContain('Filled in from an earlier announcement')
-    const fields = formFields(filled.text, `/admin/communities/${community.id}/announcements`)
-    expect(fields).toMatchObject({
-      from: earlier.id,
-      body: 'Lauftreff',
-      translation_en: 'Running group',
-      audience: 'keep',
-      repeat: 'daily',
-      time: '07:30',
-      timezone: 'Europe/Lisbon',
-      sendAt: '',
-      until: '',
-    })
-    const scheduled = await post(`/admin/communities/${community.id}/announcements`, cookie, {
-      ...fields,
-      body: 'Lauftreff, neu',
-    })
-    expect(scheduled.status, scheduled.text).toBe(303)
-    const created = new URL(scheduled.headers.get('location')!, 'https://x').searchParams.get(
-      'scheduled',
-    )!
-    expect(await stored(created)).toMatchObject({
-      body: 'Lauftreff, neu',
-      translations: JSON.stringify({ en: 'Running group' }),
-      audience_group_ids: JSON.stringify([a.id, b.id]),
-      repeat_cron: '30 7 * * *',
-      repeat_timezone: 'Europe/Lisbon',
-      repeat_until: null,
-    })
-    expect((await stored(earlier.id)).body).toBe('Lauftreff')
-  })
-
-  it('takes only an announcement of the same community, and "as it was" only with one', async () => {
-    const community = await createCommunity()
-    const other = await createCommunity()
-    const theirs = await scheduleByApi(other.id, {
-      body: 'Not yours',
-      sendAt: '2031-01-10T10:00:00Z',
-    })
-    const { cookie } = await signIn()
-    const announcements = `/admin/communities/${community.id}/announcements`
-    const filled = await page(`${announcements}?from=${theirs.id}`, cookie)
-    expect(filled.status).toBe(200)
-    expect(filled.text).not.toContain('Not yours')
-    expect(filled.text).not.toContain('Filled in from')
-    const base = {
-      _csrf: csrfOf(filled.text),
-      body: 'Mine',
-      sendAt: '2031-01-10T10:00',
-      timezone: 'Europe/Berlin',
-      audience: 'keep',
-    }
-    const sources: Array<Record<string, string>> = [
-      {},
-      { from: theirs.id },
-      { from: 'ann_nonsense' },
-    ]
-    for (const from of sources) {
-      const refused = await post(announcements, cookie, { ...base, ...from })
-      expect(refused.status).toBe(400)
-      expect(refused.text).toContain('id="audience-error"')
-    }
-    expect(
-      await query('select id from announcements where community_id = ?', community.id),
-    ).toEqual([])
   })
 })

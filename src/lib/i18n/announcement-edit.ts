@@ -1,12 +1,12 @@
 /**
- * Changing a scheduled announcement in the dashboard, and the end date of a repeat rule, in
- * German: the first market, and the default.
+ * Changing a scheduled announcement in the dashboard, using one again, and the last day of a
+ * repeat rule, in German: the first market, and the default.
  */
 export const announcementEditDe = {
   edit: 'Ändern',
   useAgain: 'Wiederverwenden',
   filledFrom:
-    'Ausgefüllt mit einer früheren Ankündigung: Wählen Sie, wann die neue hinausgeht, und passen Sie an, was sich ändert.',
+    'Ausgefüllt mit einer früheren Ankündigung: Wähle, wann die neue hinausgeht, und passe an, was sich ändert.',
   title: 'Ankündigung ändern',
   save: 'Änderungen speichern',
   savedNotice: 'Die Ankündigung ist geändert.',
@@ -15,14 +15,17 @@ export const announcementEditDe = {
   notChangeable:
     'Diese Ankündigung wird inzwischen gesendet oder ist gesendet oder abgesagt: Sie lässt sich nicht mehr ändern.',
   runSending:
-    'Ein Durchlauf dieser Ankündigung wird gerade gesendet: Ändern Sie sie, wenn er fertig ist, oder brechen Sie ihn auf der Liste ab.',
+    'Ein Durchlauf dieser Ankündigung wird gerade gesendet: Ändere sie, wenn er fertig ist, oder brich ihn auf der Liste ab.',
   changedMeanwhile:
-    'Jemand anders hat diese Ankündigung geändert, während Sie sie bearbeitet haben, oder ein Durchlauf hat ihren nächsten Termin verschoben. Nichts ist gespeichert. Speichern Sie erneut, um Ihre Änderung trotzdem zu übernehmen.',
-  typedBelow: 'Was Sie eingegeben haben, steht noch unten.',
-  until: 'Bis einschließlich (optional)',
-  untilHint: 'Der letzte Tag, an dem sie gesendet wird, im Kalender der gewählten Zeitzone.',
-  untilInPast: 'Dieser Tag ist schon vorbei.',
-  noRunBeforeUntil: 'Bis zu diesem Tag fällt kein Termin der Regel.',
+    'Jemand anders hat diese Ankündigung geändert, während du sie bearbeitet hast, oder ein Durchlauf hat ihren nächsten Termin verschoben. Nichts ist gespeichert. Speichere erneut, um deine Änderung trotzdem zu übernehmen.',
+  typedBelow: 'Was du eingegeben hast, steht noch unten.',
+  onceHint: 'Für eine wiederholte Ankündigung leer lassen: Die Regel unten bestimmt ihre Termine.',
+  until: 'Letzter Tag (optional)',
+  untilHint:
+    'Sie wird bis einschließlich dieses Tages gesendet, im Kalender der gewählten Zeitzone.',
+  untilInPast: 'Der gewählte letzte Tag ist schon vorbei.',
+  noRunBeforeUntil: 'Bis zum gewählten letzten Tag gibt es keinen Termin nach dieser Regel.',
+  ruleNeverRuns: 'Diese Regel trifft auf keinen Tag, etwa den 31. April.',
   repeatsUntil: (day: string) => `bis ${day}`,
 }
 
@@ -45,9 +48,11 @@ export const announcementEditEn: AnnouncementEditWords = {
   changedMeanwhile:
     'Someone else changed this announcement while you were editing it, or a run moved its next date. Nothing was saved. Save again to make your change anyway.',
   typedBelow: 'What you typed is still below.',
-  until: 'Until, inclusive (optional)',
-  untilHint: 'The last day it is sent, on the calendar of the time zone chosen.',
-  untilInPast: 'That day is over already.',
-  noRunBeforeUntil: 'The rule has no date up to that day.',
+  onceHint: 'Leave empty for a repeating announcement: the rule below sets its dates.',
+  until: 'Last day (optional)',
+  untilHint: 'It is sent up to and including this day, on the calendar of the time zone chosen.',
+  untilInPast: 'The last day chosen is over already.',
+  noRunBeforeUntil: 'The rule has no date up to the last day chosen.',
+  ruleNeverRuns: 'This rule falls on no date, such as 31 April.',
   repeatsUntil: (day) => `until ${day}`,
 }

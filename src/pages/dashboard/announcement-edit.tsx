@@ -8,7 +8,7 @@ import { readForm } from '../../lib/forms'
 import { idPattern } from '../../lib/ids'
 import { toPage } from '../../lib/pagination'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
-import { changedNothing } from '../../middleware/audit-trail'
+import { answerOf, changedNothing } from '../../middleware/audit-trail'
 import { assertCan } from '../../services/access'
 import {
   announcementQuery,
@@ -22,6 +22,7 @@ import { listGroupsQuery } from '../../services/groups'
 import type { ComposeState } from '../../views/dashboard/announcement-form'
 import { AnnouncementEditPage } from '../../views/dashboard/announcement-edit'
 import { formText, idOrThrow, inLanguage, lang, shell, withNotice } from './page'
+import { sentText } from '../../views/form-fields'
 import {
   composedAnnouncement,
   composeStateOf,
@@ -85,6 +86,15 @@ async function editPage(
   const path = `/admin/announcements/${announcement.id}/edit`
   const e = ANNOUNCEMENT_EDIT_WORDS[lang(c)]
   const held = options.held && [e[options.held], options.typed ? e.typedBelow : ''].join(' ')
+  const stored = composeStateOf(announcement, community.timeZone, groups)
+  const keptGroups = keptAudience(announcement.audienceGroupIds, groups)
+  let sent = options.sent ?? stored
+  // "As it is" sent back after someone else changed the audience to one the form offers: shown
+  // as that audience, never as the list's first choice (everyone) that a browser would send.
+  if (!keptGroups && sentText(sent.form, 'audience') === 'keep') {
+    const values = { ...sent.form.values, audience: stored.form.values.audience }
+    sent = { ...sent, form: { ...sent.form, values } }
+  }
   return shell(
     c,
     `${e.title}: ${community.name}`,
@@ -97,11 +107,8 @@ async function editPage(
         action: inLanguage(c, path),
         csrf: await csrfTokenFor(c),
         groups,
-        sent: options.sent ?? composeStateOf(announcement, community.timeZone, groups),
-        basis: {
-          hidden: { version: versionOf(announcement) },
-          keptGroups: keptAudience(announcement.audienceGroupIds, groups),
-        },
+        sent,
+        basis: { hidden: { version: versionOf(announcement) }, keptGroups },
       }}
     />,
     options.status,
@@ -114,13 +121,24 @@ function versionOf(announcement: Announcement): string {
   return String(announcement.updatedAt.getTime())
 }
 
+/**
+ * Why an announcement cannot change now, if it cannot: one that is sending, sent or cancelled no
+ * longer can; a repeating one can again once its run has started and finished.
+ */
+function heldBy({ announcement, sending }: Editable): Held | undefined {
+  if (announcement.status === 'dispatching' && announcement.repeatCron) return 'runSending'
+  if (announcement.status !== 'scheduled') return 'notChangeable'
+  return sending ? 'runSending' : undefined
+}
+
 announcementEditPages.get('/admin/announcements/:id/edit', async (c) => {
   const read = await editable(c)
-  if (read.announcement.status !== 'scheduled') {
+  const held = heldBy(read)
+  if (held === 'notChangeable') {
     const detail = ANNOUNCEMENT_EDIT_WORDS[lang(c)].notChangeable
     throw new ApiError('invalid_state', detail, { localized: true })
   }
-  return editPage(c, read, read.sending ? { held: 'runSending' } : {})
+  return editPage(c, read, { held })
 })
 
 announcementEditPages.post('/admin/announcements/:id/edit', async (c) => {
@@ -137,8 +155,8 @@ announcementEditPages.post('/admin/announcements/:id/edit', async (c) => {
     const refused = Object.keys(shown.form.errors).length > 0
     return editPage(c, read, { sent: shown, status: refused ? 400 : 200 })
   }
-  if (announcement.status !== 'scheduled') return back({ held: 'notChangeable', status: 409 })
-  if (read.sending) return back({ held: 'runSending', status: 409 })
+  const held = heldBy(read)
+  if (held) return back({ held, status: 409 })
   // Opened before someone else's change: shown again, and saved as it is the next time.
   if (formText(form, 'version') !== versionOf(announcement)) {
     return back({ held: 'changedMeanwhile', status: 409 })
@@ -148,7 +166,8 @@ announcementEditPages.post('/admin/announcements/:id/edit', async (c) => {
     back({ status: 400, shown: { ...sent, form: { ...sent.form, errors } } })
   if ('errors' in composed) return refused(composed.errors)
   try {
-    await updateAnnouncement(c.var.db, announcement, composed.input, now)
+    // Saved as it was: nothing written, and nothing for the audit log (`answerOf`).
+    answerOf(c, announcement, await updateAnnouncement(c.var.db, announcement, composed.input, now))
   } catch (error) {
     const errors = serviceRefusal(lang(c), error)
     if (errors) return refused(errors)
@@ -163,7 +182,8 @@ announcementEditPages.post('/admin/announcements/:id/edit', async (c) => {
       )
     }
     if (error.code === 'invalid_state') {
-      return back({ held: error.extensions?.runId ? 'runSending' : 'notChangeable', status: 409 })
+      const started = error.extensions?.runId || announcement.repeatCron
+      return back({ held: started ? 'runSending' : 'notChangeable', status: 409 })
     }
     throw error
   }

@@ -73,7 +73,8 @@ export function composeStateOf(
         translation_de: announcement.translations?.de ?? '',
         translation_en: announcement.translations?.en ?? '',
         audience: !groupIds ? 'announcement' : oneChoice(groupIds, groups) ? groupIds[0] : 'keep',
-        sendAt: announcement.sendAt ? utcToWallClock(announcement.sendAt, zone) : '',
+        // A repeating one's dates are its rule's: the date-time is for one sent once.
+        sendAt: announcement.sendAt && !repeatCron ? utcToWallClock(announcement.sendAt, zone) : '',
         timezone: zone,
       },
       errors: {},
@@ -151,7 +152,12 @@ export function composedAnnouncement(
 ): { input: AnnouncementInput } | { errors: FieldMessages } {
   const problems = MESSAGES[lang].fieldProblems
   const timezone = sentText(sent.form, 'timezone') || communityZone
-  const parsed = AnnouncementForm.safeParse({ ...sent.form.values, timezone })
+  // A zone sent twice stays the list it is, which the schema refuses.
+  const sentZone = sent.form.values.timezone
+  const parsed = AnnouncementForm.safeParse({
+    ...sent.form.values,
+    timezone: Array.isArray(sentZone) ? sentZone : timezone,
+  })
   const errors = parsed.success ? {} : fieldMessages(lang, parsed.error.issues)
   const cron = cronOf(sent.picker)
   Object.assign(errors, ruleRefusal(lang, sent.picker))
@@ -225,8 +231,9 @@ function ruleRefusal(lang: Lang, picker: PickerValues): FieldMessages {
 export function serviceRefusal(lang: Lang, error: unknown): FieldMessages | null {
   if (!(error instanceof ApiError) || error.code !== 'validation_failed') return null
   const paths = (error.errors ?? []).map((e) => e.path)
-  if (paths.includes('repeat.until'))
-    return { until: ANNOUNCEMENT_EDIT_WORDS[lang].noRunBeforeUntil }
+  const e = ANNOUNCEMENT_EDIT_WORDS[lang]
+  if (paths.includes('repeat.until')) return { until: e.noRunBeforeUntil }
+  if (paths.includes('repeat.cron')) return { cron: e.ruleNeverRuns }
   if (paths.some((path) => path.startsWith('repeat'))) return { cron: words(lang).invalidRule }
   if (paths.some((path) => path.startsWith('audience')))
     return { audience: MESSAGES[lang].fieldProblems.choice }
@@ -259,7 +266,10 @@ export function withPreview(
   try {
     const preview = previewRuns({ cron, timezone: zone.data, ...until }, now, 5)
     if (preview.length === 0) {
-      const errors = { until: ANNOUNCEMENT_EDIT_WORDS[lang].noRunBeforeUntil }
+      const e = ANNOUNCEMENT_EDIT_WORDS[lang]
+      const errors: FieldMessages = until.until
+        ? { until: e.noRunBeforeUntil }
+        : { cron: e.ruleNeverRuns }
       return { ...sent, form: { ...sent.form, errors } }
     }
     return { ...sent, preview }

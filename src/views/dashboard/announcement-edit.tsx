@@ -38,15 +38,17 @@ export function AnnouncementEditPage(props: AnnouncementEditView) {
         </p>
       )}
       <RefusedSummary lang={props.lang} forms={[{ form: form.sent.form }]} />
-      <ComposeForm
-        lang={props.lang}
-        action={form.action}
-        csrf={form.csrf}
-        groups={form.groups}
-        communityZone={community.timeZone}
-        sent={form.sent}
-        basis={form.basis}
-      />
+      <section>
+        <ComposeForm
+          lang={props.lang}
+          action={form.action}
+          csrf={form.csrf}
+          groups={form.groups}
+          communityZone={community.timeZone}
+          sent={form.sent}
+          basis={form.basis}
+        />
+      </section>
     </>
   )
 }

@@ -74,7 +74,13 @@ export function ComposeForm(props: {
             <DiscussionGroupOptions groups={props.groups} selected={sentText(form, 'audience')} />
           </select>
         </Field>
-        <TextField form={form} field="sendAt" label={t.once} type="datetime-local" />
+        <TextField
+          form={form}
+          field="sendAt"
+          label={t.once}
+          hint={ANNOUNCEMENT_EDIT_WORDS[props.lang].onceHint}
+          type="datetime-local"
+        />
         <Field form={form} field="timezone" label={t.timezone}>
           <select
             id="timezone"
@@ -92,7 +98,7 @@ export function ComposeForm(props: {
         weekdaysError={form?.errors.weekdays}
         untilError={form?.errors.until}
       />
-      <p>
+      <p class="buttons">
         <button type="submit">
           {basis && 'version' in basis.hidden
             ? ANNOUNCEMENT_EDIT_WORDS[props.lang].save
@@ -103,7 +109,8 @@ export function ComposeForm(props: {
         </button>
       </p>
       {preview.length > 0 && (
-        <div>
+        // Asked for with the form, the runs are where the page opens: on a phone, a screen below.
+        <div id="next-runs" tabindex={-1} autofocus>
           <b>{t.nextRuns}</b>
           <ul>
             {preview.map((run) => (

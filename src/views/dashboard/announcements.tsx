@@ -13,6 +13,7 @@ import type { DeliveryCounts } from '../../services/announcement-deliveries'
 import type { Receipts } from '../../services/channels'
 import { percent, words } from './shell'
 import { ActionButton } from './frame'
+import { RefusedSummary } from './refused-summary'
 import {
   ComposeForm,
   ScheduledNotice,
@@ -86,6 +87,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
       {props.compose && (
         <section>
           <h2>{t.compose}</h2>
+          <RefusedSummary lang={l} forms={[{ form: props.compose.sent?.form }]} />
           {props.compose.basis && <p class="muted">{ANNOUNCEMENT_EDIT_WORDS[l].filledFrom}</p>}
           <ComposeForm
             lang={l}
@@ -142,7 +144,11 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                     </a>
                     <AlsoIn lang={props.lang} announcement={announcement} />
                     <div class="muted">
-                      {announcement.repeatCron && <RuleOf lang={l} announcement={announcement} />}{' '}
+                      {announcement.repeatCron && (
+                        <>
+                          <RuleOf lang={l} announcement={announcement} /> ·{' '}
+                        </>
+                      )}
                       {when(at)}
                     </div>
                   </td>
@@ -198,69 +204,71 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                     {formatNumber(l, totals.queued)}
                   </td>
                   <td data-label="" class="actions">
-                    {manage && announcement.pausedAt && (
-                      <ActionButton
-                        action={`/admin/announcements/${announcement.id}/resume`}
-                        csrf={csrf}
-                        label={t.resume}
-                      />
-                    )}{' '}
-                    {manage && open && (
-                      <>
-                        {stalled && (
-                          <ActionButton
-                            action={`/admin/announcements/${announcement.id}/runs/${open.id}/resume`}
-                            csrf={csrf}
-                            label={t.resumeRun}
-                          />
-                        )}{' '}
+                    <div class="row-actions">
+                      {manage && announcement.pausedAt && (
                         <ActionButton
-                          action={`/admin/announcements/${announcement.id}/runs/${open.id}/cancel`}
+                          action={`/admin/announcements/${announcement.id}/resume`}
                           csrf={csrf}
-                          label={t.cancelRun}
-                          kind="danger"
-                          confirm={t.confirmCancelRun}
-                        />{' '}
-                      </>
-                    )}
-                    {manage && status === 'scheduled' && (
-                      <>
-                        <a class="button secondary" href={props.editHref(announcement.id)}>
-                          {ANNOUNCEMENT_EDIT_WORDS[l].edit}
-                        </a>{' '}
-                      </>
-                    )}
-                    {manage && (
-                      <>
-                        <a class="button secondary" href={props.reuseHref(announcement.id)}>
-                          {ANNOUNCEMENT_EDIT_WORDS[l].useAgain}
-                        </a>{' '}
-                      </>
-                    )}
-                    {manage && announcement.status === 'scheduled' && (
-                      <>
-                        <ActionButton
-                          action={`/admin/announcements/${announcement.id}/send-now`}
-                          csrf={csrf}
-                          label={t.sendNow}
-                          confirm={t.confirmSendNow(
-                            reach && {
-                              count: formatNumber(l, reach.count),
-                              one: reach.count === 1 && !reach.atMost,
-                              atMost: reach.atMost,
-                              chats: reach.chats,
-                            },
-                          )}
-                        />{' '}
-                        <ActionButton
-                          action={`/admin/announcements/${announcement.id}/cancel`}
-                          csrf={csrf}
-                          label={t.cancel}
-                          kind="danger"
-                          confirm={t.confirmCancelAnnouncement}
+                          label={t.resume}
                         />
-                      </>
-                    )}
+                      )}{' '}
+                      {manage && open && (
+                        <>
+                          {stalled && (
+                            <ActionButton
+                              action={`/admin/announcements/${announcement.id}/runs/${open.id}/resume`}
+                              csrf={csrf}
+                              label={t.resumeRun}
+                            />
+                          )}{' '}
+                          <ActionButton
+                            action={`/admin/announcements/${announcement.id}/runs/${open.id}/cancel`}
+                            csrf={csrf}
+                            label={t.cancelRun}
+                            kind="danger"
+                            confirm={t.confirmCancelRun}
+                          />{' '}
+                        </>
+                      )}
+                      {manage && status === 'scheduled' && (
+                        <>
+                          <a class="button secondary" href={props.editHref(announcement.id)}>
+                            {ANNOUNCEMENT_EDIT_WORDS[l].edit}
+                          </a>{' '}
+                        </>
+                      )}
+                      {manage && (
+                        <>
+                          <a class="button secondary" href={props.reuseHref(announcement.id)}>
+                            {ANNOUNCEMENT_EDIT_WORDS[l].useAgain}
+                          </a>{' '}
+                        </>
+                      )}
+                      {manage && announcement.status === 'scheduled' && (
+                        <>
+                          <ActionButton
+                            action={`/admin/announcements/${announcement.id}/send-now`}
+                            csrf={csrf}
+                            label={t.sendNow}
+                            confirm={t.confirmSendNow(
+                              reach && {
+                                count: formatNumber(l, reach.count),
+                                one: reach.count === 1 && !reach.atMost,
+                                atMost: reach.atMost,
+                                chats: reach.chats,
+                              },
+                            )}
+                          />{' '}
+                          <ActionButton
+                            action={`/admin/announcements/${announcement.id}/cancel`}
+                            csrf={csrf}
+                            label={t.cancel}
+                            kind="danger"
+                            confirm={t.confirmCancelAnnouncement}
+                          />
+                        </>
+                      )}
+                    </div>
                   </td>
                 </tr>
               ),
