@@ -132,11 +132,21 @@ describe('a marketer, a visitor and an admin, in a real browser', () => {
     await visitor.reload()
     await expect.poll(() => visitor!.locator('h1').textContent()).toBe('Dein Platz ist bestätigt')
 
-    // An announcement, fired by the cron, reaches the new member.
+    // An announcement, scheduled for later, then changed to go out now with a better text: fired
+    // by the cron, the changed one reaches the new member.
     await admin.locator('nav.tabs').getByRole('link', { name: 'Announcements' }).click()
+    await admin.locator('#body').fill('Sunday run')
+    await admin.locator('#sendAt').fill('2031-01-05T09:00')
+    await admin.getByRole('button', { name: 'Schedule' }).click()
+    await expect.poll(() => admin!.locator('tbody').textContent()).toContain('Sunday run')
+    await admin.getByRole('link', { name: 'Change', exact: true }).click()
+    await expect.poll(() => admin!.locator('#body').inputValue()).toBe('Sunday run')
     await admin.locator('#body').fill('Sunday run at 9, see you at the gate')
     await admin.locator('#sendAt').fill(berlinNow())
-    await admin.getByRole('button', { name: 'Schedule' }).click()
+    await admin.getByRole('button', { name: 'Save changes' }).click()
+    await expect
+      .poll(() => admin!.locator('[role=status]').first().textContent())
+      .toBe('The announcement is changed.')
     await expect.poll(() => admin!.locator('tbody').textContent()).toContain('Sunday run at 9')
     await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`)
     await expect

@@ -95,6 +95,10 @@ describe('changing a scheduled announcement in the dashboard', () => {
       body: 'Weekly plan, new text',
     })
     expect(saved.status, saved.text).toBe(303)
+    // The notice says what goes out when, up to its last day.
+    expect((await page(saved.headers.get('location')!, cookie)).text).toMatch(
+      /goes out weekly on Mon, Wed at 18:00 \(America\/New_York\), until 31 Mar 2031, first on/,
+    )
     expect(await stored(announcement.id)).toMatchObject({
       body: 'Weekly plan, new text',
       audience_group_ids: JSON.stringify([a.id, b.id]),

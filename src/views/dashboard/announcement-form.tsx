@@ -1,6 +1,6 @@
 import type { Announcement } from '../../db/schema'
 import { ANNOUNCEMENT_EDIT_WORDS, LANGUAGES, TRANSLATION_WORDS, type Lang } from '../../lib/i18n'
-import { formatMoment } from '../../lib/time'
+import { formatDay, formatMoment } from '../../lib/time'
 import { Csrf, DiscussionGroupOptions, words } from './shell'
 import {
   Field,
@@ -191,9 +191,14 @@ export function ScheduledNotice(props: {
   let sentence = (value: string) => t.scheduledOnce(value, first)
   if (announcement.repeatCron) {
     const described = describeRule(props.lang, announcement.repeatCron)
+    const zone = announcement.repeatTimezone ?? communityZone
+    const until = announcement.repeatUntil
+      ? `, ${ANNOUNCEMENT_EDIT_WORDS[props.lang].repeatsUntil(formatDay(props.lang, announcement.repeatUntil, zone))}`
+      : ''
     const rule =
       (described === announcement.repeatCron ? t.byRule(described) : described) +
-      (announcement.repeatTimezone !== communityZone ? ` (${announcement.repeatTimezone})` : '')
+      (zone !== communityZone ? ` (${zone})` : '') +
+      until
     sentence = (value) => t.scheduledRepeat(value, rule, first)
   }
   return (
