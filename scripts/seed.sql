@@ -3,13 +3,16 @@
 -- Every group people land in has a chat link, so every join ends at one. They are placeholders
 -- (`chat.whatsapp.com/Demo…`): WhatsApp itself answers that the link is not valid; a real
 -- group's invite link goes in their place (the README says so).
-INSERT OR IGNORE INTO communities (id, slug, name, description, photo_url, visibility, join_questions, max_groups, created_at, updated_at) VALUES
+INSERT OR IGNORE INTO communities (id, slug, name, description, photo_url, visibility, join_questions, max_groups, member_offer, created_at, updated_at) VALUES
   ('cmt_0000000000000000000000000b', 'berlin-runners', 'Berlin Runners',
    'Easy runs, long runs and race days in Berlin. Everyone is welcome, whatever the pace.',
-   NULL, 'open', '[]', 50, 1767225600000, 1767225600000),
+   NULL, 'open', '[]', 50,
+   'Members get 10 % off at Laufladen Kreuzberg with the code RUNNERS10.',
+   1767225600000, 1767225600000),
   ('cmt_0000000000000000000000000k', 'kiez-makers', 'Kiez Makers',
    'A closed circle of makers in Neukölln: workshops, tool sharing and repair cafés.',
-   NULL, 'closed', '["What do you like to make?","Which Kiez do you live in?"]', 50, 1767225600000, 1767225600000);
+   NULL, 'closed', '["What do you like to make?","Which Kiez do you live in?"]', 50, NULL,
+   1767225600000, 1767225600000);
 
 INSERT OR IGNORE INTO groups (id, community_id, kind, name, description, topic, icon_url, member_limit, chat_invite_url, origin, created_at, updated_at) VALUES
   ('grp_000000000000000000000000b0', 'cmt_0000000000000000000000000b', 'announcement', 'Announcements',

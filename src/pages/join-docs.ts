@@ -65,6 +65,13 @@ export const JoinAnswerSchema = z
       .describe(
         'Where the group is a Telegram chat and `TELEGRAM_BOT_USERNAME` is set: the bot’s deep link made for this member (their id, signed: not their shareable referral code); its `/start` lets the bot send announcements to them one by one',
       ),
+    memberOffer: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'What the community offers its members (a discount code, early tickets), where it set an offer: given with the member’s own links only',
+      ),
   })
   .openapi('JoinAnswer')
 

@@ -113,6 +113,7 @@ async function signUpPage(
           referral: null,
           leaveUrl: null,
           telegramStartUrl: null,
+          memberOffer: null,
         }
   const rewards =
     member?.status === 'active' && !awaitsProof ? await memberRewards(c.var.db, member) : NO_REWARDS
@@ -129,6 +130,7 @@ async function signUpPage(
       rewards={rewards}
       leaveUrl={links.leaveUrl}
       telegramStartUrl={links.telegramStartUrl}
+      memberOffer={links.memberOffer}
       // How a STOP is undone is the member's to read, as their own links are.
       resume={awaitsProof ? null : await resumeByChat(c, member, language(c))}
       // With a single opt-in a proof only ever shows the member's links: offered while they

@@ -459,12 +459,14 @@ async function joinAnswer(
           referral: null,
           leaveUrl: null,
           telegramStartUrl: null,
+          memberOffer: null,
         }
     Object.assign(answer, {
       chatInviteUrl: links.chatInviteUrl,
       referralUrl: links.referral?.url ?? null,
       leaveUrl: links.leaveUrl,
       telegramStartUrl: links.telegramStartUrl,
+      memberOffer: links.memberOffer,
     })
   }
   return answer

@@ -161,8 +161,9 @@ export async function chatLink(
 
 /**
  * What an approved member is given: the chat to go on to, their referral link, a leave link,
- * and where their group is a Telegram chat the bot's deep link made for them (its
- * `/start` lets the bot write to them one by one, see platforms/telegram/commands.ts).
+ * the community's offer for members, and where their group is a Telegram chat the bot's deep
+ * link made for them (its `/start` lets the bot write to them one by one, see
+ * platforms/telegram/commands.ts).
  * `known`: what a join that just made the membership read or wrote already (its target, the
  * member's referral code), so nothing is read twice.
  */
@@ -194,6 +195,8 @@ export async function memberLinks(
       member.status === 'active'
         ? `${config.PUBLIC_BASE_URL}/leave/${await signToken(signingSecret(config), LEAVE_PURPOSE, member.id)}`
         : null,
+    // For members only: shown with their own links, never on a page anyone with the link opens.
+    memberOffer: member.status === 'active' ? target.community.memberOffer : null,
   }
 }
 

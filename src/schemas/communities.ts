@@ -17,6 +17,13 @@ const ConsentModeSchema = z
     'How a sign-up proves consent: `double` asks the owner of the number or address to confirm; `single` takes the form as it is',
   )
 
+/** What members get for being members, shown to them alone. */
+const MemberOfferSchema = userText(1000, { multiline: true })
+  .transform((text) => text || null)
+  .describe(
+    'What members get for being members (a discount code, early tickets): shown to each member with their own links (the status page, the page their e-mailed link opens, the join’s answer), never on the public pages. Empty or null: no offer',
+  )
+
 const JoinQuestionsSchema = z
   .array(userText(200, { required: true }))
   .max(MAX_JOIN_QUESTIONS)
@@ -39,6 +46,7 @@ export const CreateCommunitySchema = z
     timeZone: TimeZoneSchema.optional().describe(
       'IANA time zone its public pages tell times in, and the default for its announcements; Europe/Berlin when not given',
     ),
+    memberOffer: MemberOfferSchema.nullable().optional(),
   })
   .openapi('CreateCommunity')
 
@@ -58,6 +66,7 @@ export const CommunitySchema = z
     maxGroups: z.number().int(),
     consent: ConsentModeSchema,
     timeZone: z.string().openapi({ example: 'Europe/Berlin' }),
+    memberOffer: z.string().nullable().describe('What members get for being members, if anything'),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
   })
@@ -75,6 +84,7 @@ export function serializeCommunity(community: Community): z.infer<typeof Communi
     maxGroups: community.maxGroups,
     consent: community.consent,
     timeZone: community.timeZone,
+    memberOffer: community.memberOffer,
     createdAt: community.createdAt.toISOString(),
     updatedAt: community.updatedAt.toISOString(),
   }

@@ -34,6 +34,7 @@ export interface CreateCommunityInput {
   maxGroups?: number
   consent?: ConsentMode
   timeZone?: string
+  memberOffer?: string | null
 }
 
 export type UpdateCommunityInput = Partial<CreateCommunityInput>
@@ -65,6 +66,7 @@ export async function createCommunity(
     maxGroups: input.maxGroups ?? MAX_GROUPS_PER_COMMUNITY,
     consent: input.consent ?? 'double',
     timeZone: input.timeZone ?? DEFAULT_TIME_ZONE,
+    memberOffer: input.memberOffer ?? null,
     createdAt: now,
     updatedAt: now,
   }

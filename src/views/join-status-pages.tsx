@@ -1,5 +1,5 @@
 import type { Community, JoinRequest } from '../db/schema'
-import { formatNumber, type Lang, type Messages, MESSAGES } from '../lib/i18n'
+import { formatNumber, type Lang, type Messages, MEMBER_OFFER_WORDS, MESSAGES } from '../lib/i18n'
 import type { MemberRewards } from '../services/rewards'
 import { formatMoment } from '../lib/time'
 import { type ConfirmationView, ProofOffer } from './proof-steps'
@@ -19,6 +19,8 @@ export interface StatusPageProps extends PageProps {
   leaveUrl: string | null
   /** The bot's deep link with the member's referral code, where their group is on Telegram. */
   telegramStartUrl?: string | null
+  /** The community's offer for members, shown with the member's own links. */
+  memberOffer?: string | null
   /** A contact still to be proven: how the person does it. */
   confirmation?: ConfirmationView | null
   /**
@@ -149,6 +151,7 @@ export function StatusPage(props: StatusPageProps) {
               rewards={props.rewards}
               telegramStartUrl={props.telegramStartUrl ?? null}
               leaveUrl={props.leaveUrl}
+              memberOffer={props.memberOffer ?? null}
             />
           </>
         )}
@@ -195,8 +198,9 @@ function pendingText(
 }
 
 /**
- * A member's own links: their referral link with its QR code and ways to share it, how many
- * joined through it and the reward it brings next, rewards earned, the bot's deep link, leaving.
+ * A member's own links: the community's offer for members, their referral link with its QR code
+ * and ways to share it, how many joined through it and the reward it brings next, rewards earned,
+ * the bot's deep link, leaving.
  */
 function MemberLinksSection(
   props: MemberLinksView & { t: Messages; lang: Lang; communityName: string },
@@ -204,6 +208,14 @@ function MemberLinksSection(
   const { t, rewards } = props
   return (
     <>
+      {props.memberOffer && (
+        <>
+          <h2>{MEMBER_OFFER_WORDS[props.lang].heading}</h2>
+          <p class="offer">
+            <bdi>{props.memberOffer}</bdi>
+          </p>
+        </>
+      )}
       {props.referral && (
         <>
           <h2>{t.referralHeading}</h2>
@@ -335,6 +347,8 @@ export interface MemberLinksView {
   rewards: MemberRewards
   telegramStartUrl: string | null
   leaveUrl: string | null
+  /** What the community offers its members, if anything. */
+  memberOffer: string | null
 }
 
 /**

@@ -620,6 +620,8 @@ export interface components {
       consent: 'single' | 'double'
       /** @example Europe/Berlin */
       timeZone: string
+      /** @description What members get for being members, if anything */
+      memberOffer: string | null
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
@@ -657,6 +659,8 @@ export interface components {
        */
       consent?: 'single' | 'double'
       timeZone?: components['schemas']['TimeZone']
+      /** @description What members get for being members (a discount code, early tickets): shown to each member with their own links (the status page, the page their e-mailed link opens, the join’s answer), never on the public pages. Empty or null: no offer */
+      memberOffer?: string | null
     }
     /**
      * @description IANA time zone its public pages tell times in, and the default for its announcements; Europe/Berlin when not given
@@ -1156,6 +1160,8 @@ export interface components {
        */
       consent?: 'single' | 'double'
       timeZone?: components['schemas']['TimeZone']
+      /** @description What members get for being members (a discount code, early tickets): shown to each member with their own links (the status page, the page their e-mailed link opens, the join’s answer), never on the public pages. Empty or null: no offer */
+      memberOffer?: string | null
     }
     Token: {
       /** @example tok_01jd2k3m4n5p6q7r8s9t0vwxyz */
@@ -2600,6 +2606,8 @@ export interface components {
       leaveUrl?: string | null
       /** @description Where the group is a Telegram chat and `TELEGRAM_BOT_USERNAME` is set: the bot’s deep link made for this member (their id, signed: not their shareable referral code); its `/start` lets the bot send announcements to them one by one */
       telegramStartUrl?: string | null
+      /** @description What the community offers its members (a discount code, early tickets), where it set an offer: given with the member’s own links only */
+      memberOffer?: string | null
     }
     JoinBody: {
       name: string
@@ -6591,7 +6599,7 @@ export interface operations {
           'application/json': components['schemas']['Announcement']
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `sendAt`: In the future; `repeat`: A five-field cron rule (minute, hour, day of month, month, day of week) that croner reads; `repeat.until`: In the future, and after the rule’s first run; `audience.groupIds`: Groups of this community. What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `sendAt`: In the future; `repeat`: A five-field cron rule (minute, hour, day of month, month, day of week) that croner reads; `repeat.cron`: Falls on some date (not, say, 31 April); `repeat.until`: In the future, and after the rule’s first run; `audience.groupIds`: Groups of this community. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -6805,7 +6813,7 @@ export interface operations {
           'application/json': components['schemas']['Announcement']
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `sendAt`: In the future; `repeat`: A five-field cron rule (minute, hour, day of month, month, day of week) that croner reads; `repeat.until`: In the future, and after the rule’s first run; `audience.groupIds`: Groups of this community. What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `sendAt`: In the future; `repeat`: A five-field cron rule (minute, hour, day of month, month, day of week) that croner reads; `repeat.cron`: Falls on some date (not, say, 31 April); `repeat.until`: In the future, and after the rule’s first run; `audience.groupIds`: Groups of this community. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {

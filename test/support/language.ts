@@ -1,6 +1,7 @@
 import {
   ANNOUNCEMENT_EDIT_WORDS,
   DASHBOARD_WORDS,
+  MEMBER_OFFER_WORDS,
   MESSAGES,
   REWARD_WORDS,
   TEAM_WORDS,
@@ -43,6 +44,7 @@ const german = new Set(
     TRANSLATION_WORDS.de,
     UNCONFIRMED_WORDS.de,
     ANNOUNCEMENT_EDIT_WORDS.de,
+    MEMBER_OFFER_WORDS.de,
     TELEGRAM_DASHBOARD_WORDS.de,
     telegramWords('de'),
     MISSING_IN_WORDS.de,
@@ -61,6 +63,7 @@ export const ENGLISH_ONLY = new Set(
       TRANSLATION_WORDS.en,
       UNCONFIRMED_WORDS.en,
       ANNOUNCEMENT_EDIT_WORDS.en,
+      MEMBER_OFFER_WORDS.en,
       TELEGRAM_DASHBOARD_WORDS.en,
       telegramWords('en'),
       MISSING_IN_WORDS.en,

@@ -42,6 +42,9 @@ export const communities = sqliteTable(
     consent: text('consent', { enum: CONSENT_MODES }).notNull().default('double'),
     // The IANA zone its public pages tell times in, and its announcements' default.
     timeZone: text('time_zone').notNull().default('Europe/Berlin'),
+    // What members get for being members (a discount code, early tickets): shown to them alone,
+    // with their own links, never on the public pages. Null: no offer.
+    memberOffer: text('member_offer'),
     createdAt: timestamp('created_at').notNull(),
     updatedAt: timestamp('updated_at').notNull(),
   },

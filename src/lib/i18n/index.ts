@@ -8,6 +8,7 @@ import { teamEn } from './team-en'
 import { rewardsDe, rewardsEn, type RewardWords } from './rewards'
 import { unconfirmedDe, unconfirmedEn, type UnconfirmedWords } from './unconfirmed'
 import { translationsDe, translationsEn, type TranslationWords } from './translations'
+import { memberOfferDe, memberOfferEn, type MemberOfferWords } from './member-offer'
 import {
   announcementEditDe,
   announcementEditEn,
@@ -101,6 +102,11 @@ export const REWARD_WORDS: Record<Lang, RewardWords> = { de: rewardsDe, en: rewa
 export const TRANSLATION_WORDS: Record<Lang, TranslationWords> = {
   de: translationsDe,
   en: translationsEn,
+}
+/** A community's offer for its members: its field, and its heading on the members' pages. */
+export const MEMBER_OFFER_WORDS: Record<Lang, MemberOfferWords> = {
+  de: memberOfferDe,
+  en: memberOfferEn,
 }
 /** Changing a scheduled announcement, and a repeat rule's last day. */
 export const ANNOUNCEMENT_EDIT_WORDS: Record<Lang, AnnouncementEditWords> = {

@@ -66,6 +66,7 @@ export function communityFromForm<
           .filter(Boolean)
       : [],
     timeZone: values.timeZone,
+    memberOffer: values.memberOffer ?? null,
   })
   if (!parsed.success)
     return { refused: { values, errors: fieldMessages(lang, parsed.error.issues) } }

@@ -1,6 +1,7 @@
 import type { Community } from '../../db/schema'
 import { DEFAULT_TIME_ZONE } from '../../lib/time'
 import type { Words } from './shell'
+import { MEMBER_OFFER_WORDS, type Lang } from '../../lib/i18n'
 import {
   Field,
   fieldAttributes,
@@ -19,11 +20,18 @@ export const COMMUNITY_FIELDS = [
   'photoUrl',
   'joinQuestions',
   'timeZone',
+  'memberOffer',
 ] as const
 
 /** A community's fields: as stored, as sent back after a refusal, or empty for a new one. */
-export function CommunityFields(props: { t: Words; community?: Community; form?: FormState }) {
+export function CommunityFields(props: {
+  t: Words
+  lang: Lang
+  community?: Community
+  form?: FormState
+}) {
   const { t, community, form } = props
+  const offer = MEMBER_OFFER_WORDS[props.lang]
   const value = (field: (typeof COMMUNITY_FIELDS)[number], stored: string) =>
     sentText(form, field, stored)
   const visibility = value('visibility', community?.visibility ?? 'open')
@@ -91,6 +99,17 @@ export function CommunityFields(props: { t: Words; community?: Community; form?:
       <Field form={form} field="joinQuestions" label={t.questions} bare>
         <textarea id="joinQuestions" name="joinQuestions" rows={3} {...attributes('joinQuestions')}>
           {value('joinQuestions', community?.joinQuestions.join('\n') ?? '')}
+        </textarea>
+      </Field>
+      <Field form={form} field="memberOffer" label={offer.label} hint={offer.hint} bare>
+        <textarea
+          id="memberOffer"
+          name="memberOffer"
+          rows={2}
+          maxlength={1000}
+          {...attributes('memberOffer', 'memberOffer-hint')}
+        >
+          {value('memberOffer', community?.memberOffer ?? '')}
         </textarea>
       </Field>
     </>

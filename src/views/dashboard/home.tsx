@@ -192,7 +192,7 @@ export function HomePage(props: HomeView) {
         <form method="post" action={props.create.action}>
           <Csrf token={props.create.csrf} />
           <h2 class="spaced">{t.newCommunity}</h2>
-          <CommunityFields t={t} form={props.create.form} />
+          <CommunityFields t={t} lang={props.lang} form={props.create.form} />
           <p>
             <button type="submit">{t.create}</button>
           </p>

@@ -1,0 +1,1 @@
+ALTER TABLE `communities` ADD `member_offer` text;

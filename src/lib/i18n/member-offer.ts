@@ -1,0 +1,18 @@
+/**
+ * A community's offer for its members: its field in the community's form, and its heading on the
+ * pages that show members their own links. German first: the first market, and the default.
+ */
+export const memberOfferDe = {
+  label: 'Angebot für Mitglieder (optional)',
+  hint: 'Zum Beispiel ein Rabattcode oder früher Zugang. Nur Mitglieder sehen es, bei ihren eigenen Links, nie auf der öffentlichen Seite.',
+  heading: 'Exklusiv für Mitglieder',
+}
+
+export type MemberOfferWords = typeof memberOfferDe
+
+/** The same, in English. */
+export const memberOfferEn: MemberOfferWords = {
+  label: 'Offer for members (optional)',
+  hint: 'A discount code or early access, for instance. Only members see it, with their own links, never on the public page.',
+  heading: 'Exclusively for members',
+}
