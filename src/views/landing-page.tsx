@@ -1,4 +1,4 @@
-import { formatNumber, MESSAGES } from '../lib/i18n'
+import { formatNumber, MEMBER_OFFER_WORDS, MESSAGES } from '../lib/i18n'
 import { ANNOUNCEMENT_GROUP_NAME } from '../lib/limits'
 import type { Landing } from '../services/invites'
 import { Layout, type PageProps } from './layout'
@@ -88,6 +88,8 @@ export function LandingPage(props: LandingPageProps) {
             </span>
           </p>
         )}
+        {/* That there is an offer, never what it is: that is the members' alone. */}
+        {community.memberOffer && <p class="perk">{MEMBER_OFFER_WORDS[lang].teaser}</p>}
         <p class="muted">{community.visibility === 'open' ? t.openCommunity : t.closedCommunity}</p>
         <a class="cta" href={joinUrl}>
           {community.visibility === 'open' ? t.join : t.requestToJoin}

@@ -38,10 +38,14 @@ describe('an offer for members', () => {
   it('is shown to members with their own links, and to nobody before that', async () => {
     const community = await createCommunity({ consent: 'single', memberOffer: OFFER })
     const invite = await createInvite(community.id)
-    // The landing page and the join form are anyone's who has the link.
+    // The landing page and the join form are anyone's who has the link: the landing page says
+    // there is an offer, never what it is.
     for (const path of [`/i/${invite.code}?lang=en`, `/i/${invite.code}/join?lang=en`]) {
       expect((await visit(path)).text).not.toContain('RUN10')
     }
+    expect((await visit(`/i/${invite.code}?lang=en`)).text).toContain(
+      '<p class="perk">Members get an exclusive offer once they are in.</p>',
+    )
     // A sign-up whose own links wait for the address's proof: nothing of the offer yet.
     const email = `ada-${crypto.randomUUID()}@example.com`
     const joined = await joinJson(invite.code, { name: 'Ada', email })
