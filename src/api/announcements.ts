@@ -9,8 +9,8 @@ import {
   listAnnouncements,
   previewRuns,
   sendAnnouncementNow,
-  updateAnnouncement,
 } from '../services/announcements'
+import { updateAnnouncement } from '../services/announcement-changes'
 import { deliverySummary, listDeliveries } from '../services/announcement-deliveries'
 import { resumeRun, stopRun } from '../services/delivery/runs'
 import { resendFailed } from '../services/delivery/resend'

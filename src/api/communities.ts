@@ -1,5 +1,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import type { AppEnv } from '../env'
+import { can } from '../services/access'
 import { assertAllowedUrls } from '../lib/urls'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import {
@@ -38,6 +40,11 @@ import { declaredOperations, defineOperation } from './operation'
 export const communitiesApi = new OpenAPIHono<AppEnv>()
 const openapi = declaredOperations(communitiesApi)
 
+/** Whether the caller reads a community's offer for members: those who may change it do. */
+function readerOf(c: Pick<Context<AppEnv>, 'var'>, community: { id: string }) {
+  return { seesOffer: can(c.var.principal, 'community.update', { communityId: community.id }) }
+}
+
 const tags = ['Communities']
 const CommunityParams = idParam('cmt')
 
@@ -63,7 +70,7 @@ openapi(
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
     const { community } = await createCommunity(c.var.db, input, new Date())
-    return c.json(serializeCommunity(community), 201)
+    return c.json(serializeCommunity(community, { seesOffer: true }), 201)
   },
 )
 
@@ -84,7 +91,8 @@ openapi(
   }),
   async (c) => {
     const page = await listCommunities(c.var.db, c.var.principal, c.req.valid('query'))
-    return c.json({ data: page.data.map(serializeCommunity), nextCursor: page.nextCursor }, 200)
+    const data = page.data.map((community) => serializeCommunity(community, readerOf(c, community)))
+    return c.json({ data, nextCursor: page.nextCursor }, 200)
   },
 )
 
@@ -104,7 +112,7 @@ openapi(
     },
   }),
   async (c) => {
-    return c.json(serializeCommunity(c.var.community), 200)
+    return c.json(serializeCommunity(c.var.community, readerOf(c, c.var.community)), 200)
   },
 )
 
@@ -140,7 +148,7 @@ openapi(
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
     const updated = await updateCommunity(c.var.db, c.var.community, input, new Date())
-    return c.json(serializeCommunity(updated), 200)
+    return c.json(serializeCommunity(updated, { seesOffer: true }), 200)
   },
 )
 

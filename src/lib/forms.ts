@@ -8,9 +8,20 @@ import { ApiError } from './errors'
 export async function readForm(
   c: Context,
 ): Promise<Record<string, string | File | (string | File)[]>> {
+  let form: Record<string, string | File | (string | File)[]>
   try {
-    return await c.req.parseBody({ all: true })
+    form = await c.req.parseBody({ all: true })
   } catch {
     throw new ApiError('bad_request', 'The form could not be read.')
   }
+  // A browser sends a textarea's line breaks as CRLF, and its `maxlength` counts each as one
+  // character: read as one, a text the field took fits the limit the server holds it to.
+  const oneBreak = (value: string | File) =>
+    typeof value === 'string' ? value.replace(/\r\n?/g, '\n') : value
+  return Object.fromEntries(
+    Object.entries(form).map(([key, value]) => [
+      key,
+      Array.isArray(value) ? value.map(oneBreak) : oneBreak(value),
+    ]),
+  )
 }

@@ -66,13 +66,26 @@ export const CommunitySchema = z
     maxGroups: z.number().int(),
     consent: ConsentModeSchema,
     timeZone: z.string().openapi({ example: 'Europe/Berlin' }),
-    memberOffer: z.string().nullable().describe('What members get for being members, if anything'),
+    memberOffer: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'What members get for being members, if anything: for those who may change the community (a group admin reads its public face only)',
+      ),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
   })
   .openapi('Community')
 
-export function serializeCommunity(community: Community): z.infer<typeof CommunitySchema> {
+/**
+ * A community as the API answers it; its offer for members only for `reader`s who may change the
+ * community (it is the members', not the public face a group admin reads).
+ */
+export function serializeCommunity(
+  community: Community,
+  reader: { seesOffer: boolean },
+): z.infer<typeof CommunitySchema> {
   return {
     id: community.id,
     slug: community.slug,
@@ -84,7 +97,7 @@ export function serializeCommunity(community: Community): z.infer<typeof Communi
     maxGroups: community.maxGroups,
     consent: community.consent,
     timeZone: community.timeZone,
-    memberOffer: community.memberOffer,
+    ...(reader.seesOffer ? { memberOffer: community.memberOffer } : {}),
     createdAt: community.createdAt.toISOString(),
     updatedAt: community.updatedAt.toISOString(),
   }

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 import {
   call,
   createCommunity,
+  createGroup,
   createInvite,
+  createToken,
   eventually,
   joinJson,
   newPhone,
@@ -33,6 +35,27 @@ describe('an offer for members', () => {
     expect(tooLong.status).toBe(400)
     const read = await call('GET', `/api/communities/${community.id}`)
     expect(read.json.memberOffer).toBeNull()
+  })
+
+  it('is not a group admin’s to read: it is the members’', async () => {
+    const community = await createCommunity({ memberOffer: OFFER })
+    const group = await createGroup(community.id)
+    const groupAdmin = await createToken({
+      role: 'group_admin',
+      communityId: community.id,
+      groupId: group.id,
+    })
+    const asGroupAdmin = { token: groupAdmin.token }
+    const read = await call('GET', `/api/communities/${community.id}`, asGroupAdmin)
+    expect(read.status, read.text).toBe(200)
+    expect(read.json).not.toHaveProperty('memberOffer')
+    const listed = await call('GET', '/api/communities', asGroupAdmin)
+    expect(JSON.stringify(listed.json)).not.toContain('RUN10')
+    const admin = await createToken({ role: 'community_admin', communityId: community.id })
+    const asAdmin = { token: admin.token }
+    expect((await call('GET', `/api/communities/${community.id}`, asAdmin)).json.memberOffer).toBe(
+      OFFER,
+    )
   })
 
   it('is shown to members with their own links, and to nobody before that', async () => {
@@ -106,6 +129,31 @@ describe('an offer for members', () => {
       memberOffer: 'Free coffee after every run',
     })
     expect(saved.status, saved.text).toBe(303)
+    // A browser sends a textarea's line breaks as CRLF: the longest offer the field takes, with
+    // many of them, is saved, and so is every other setting beside it.
+    const lines = `${'x'.repeat(19)}\r\n`.repeat(50).slice(0, -2)
+    const longest = await post(`/admin/communities/${community.id}/settings`, cookie, {
+      _csrf: csrfOf(settings.text),
+      name: community.name,
+      description: community.description,
+      visibility: community.visibility,
+      consent: community.consent,
+      timeZone: community.timeZone,
+      memberOffer: lines,
+    })
+    expect(longest.status, longest.text.slice(0, 300)).toBe(303)
+    expect((await call('GET', `/api/communities/${community.id}`)).json.memberOffer).toBe(
+      lines.replaceAll('\r\n', '\n'),
+    )
+    await post(`/admin/communities/${community.id}/settings`, cookie, {
+      _csrf: csrfOf(settings.text),
+      name: community.name,
+      description: community.description,
+      visibility: community.visibility,
+      consent: community.consent,
+      timeZone: community.timeZone,
+      memberOffer: 'Free coffee after every run',
+    })
     expect((await call('GET', `/api/communities/${community.id}`)).json.memberOffer).toBe(
       'Free coffee after every run',
     )

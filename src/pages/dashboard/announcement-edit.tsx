@@ -14,9 +14,8 @@ import {
   announcementQuery,
   communityOfAnnouncement,
   getAnnouncementOrThrow,
-  unfinishedRunOf,
-  updateAnnouncement,
 } from '../../services/announcements'
+import { unfinishedRunOf, updateAnnouncement } from '../../services/announcement-changes'
 import { communityOf, communityQuery } from '../../services/communities'
 import { listGroupsQuery } from '../../services/groups'
 import type { ComposeState } from '../../views/dashboard/announcement-form'

@@ -1,5 +1,11 @@
 import type { Announcement } from '../../db/schema'
-import { ANNOUNCEMENT_EDIT_WORDS, LANGUAGES, TRANSLATION_WORDS, type Lang } from '../../lib/i18n'
+import {
+  ANNOUNCEMENT_EDIT_WORDS,
+  LANGUAGES,
+  LOCALES,
+  TRANSLATION_WORDS,
+  type Lang,
+} from '../../lib/i18n'
 import { formatDay, formatMoment } from '../../lib/time'
 import { Csrf, DiscussionGroupOptions, words } from './shell'
 import {
@@ -114,13 +120,22 @@ export function ComposeForm(props: {
           <b>{t.nextRuns}</b>
           <ul>
             {preview.map((run) => (
-              <li>{formatMoment(props.lang, run, zone, { zone: zone !== props.communityZone })}</li>
+              <li>
+                {/* The weekday first: a weekly rule is checked at a glance. */}
+                {weekdayOf(props.lang, run, zone)},{' '}
+                {formatMoment(props.lang, run, zone, { zone: zone !== props.communityZone })}
+              </li>
             ))}
           </ul>
         </div>
       )}
     </form>
   )
+}
+
+/** A moment's weekday, short, on `zone`'s calendar ("Mon", "Mo."). */
+function weekdayOf(lang: Lang, at: Date, zone: string): string {
+  return new Intl.DateTimeFormat(LOCALES[lang], { weekday: 'short', timeZone: zone }).format(at)
 }
 
 /**
