@@ -21,7 +21,7 @@ const ConsentModeSchema = z
 const MemberOfferSchema = userText(1000, { multiline: true })
   .transform((text) => text || null)
   .describe(
-    'What members get for being members (a discount code, early tickets): shown to each member with their own links (the status page, the page their e-mailed link opens, the join’s answer), never on the public pages. Empty or null: no offer',
+    'What members get for being members (a discount code, early tickets): shown to each member with their own links (the status page, the page their e-mailed link opens, and the join’s answer where it carries their links), never on the public pages. Empty or null: no offer',
   )
 
 const JoinQuestionsSchema = z

@@ -620,8 +620,8 @@ export interface components {
       consent: 'single' | 'double'
       /** @example Europe/Berlin */
       timeZone: string
-      /** @description What members get for being members, if anything */
-      memberOffer: string | null
+      /** @description What members get for being members, if anything: for those who may change the community (a group admin reads its public face only) */
+      memberOffer?: string | null
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z
@@ -659,7 +659,7 @@ export interface components {
        */
       consent?: 'single' | 'double'
       timeZone?: components['schemas']['TimeZone']
-      /** @description What members get for being members (a discount code, early tickets): shown to each member with their own links (the status page, the page their e-mailed link opens, the join’s answer), never on the public pages. Empty or null: no offer */
+      /** @description What members get for being members (a discount code, early tickets): shown to each member with their own links (the status page, the page their e-mailed link opens, and the join’s answer where it carries their links), never on the public pages. Empty or null: no offer */
       memberOffer?: string | null
     }
     /**
@@ -1160,7 +1160,7 @@ export interface components {
        */
       consent?: 'single' | 'double'
       timeZone?: components['schemas']['TimeZone']
-      /** @description What members get for being members (a discount code, early tickets): shown to each member with their own links (the status page, the page their e-mailed link opens, the join’s answer), never on the public pages. Empty or null: no offer */
+      /** @description What members get for being members (a discount code, early tickets): shown to each member with their own links (the status page, the page their e-mailed link opens, and the join’s answer where it carries their links), never on the public pages. Empty or null: no offer */
       memberOffer?: string | null
     }
     Token: {
