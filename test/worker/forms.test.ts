@@ -266,7 +266,7 @@ describe('the announcement form', () => {
     expect(shown.text).toMatch(/<textarea id="body"[^>]*>Lauftreff im Park<\/textarea>/)
     const runs = [...shown.text.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]!)
     expect(runs).toHaveLength(5)
-    for (const run of runs) expect(run).toMatch(/^\d\d\.\d\d\.\d{4}, 18:00$/)
+    for (const run of runs) expect(run).toMatch(/^\p{L}{2}\.?, \d\d\.\d\d\.\d{4}, 18:00$/u)
     expect(shown.text).toContain('<input type="radio" name="repeat" value="weekly" checked=""/>')
     expect(
       await query('select id from announcements where community_id = ?', community.id),
@@ -274,7 +274,7 @@ describe('the announcement form', () => {
     // A single date is shown as the one run it is.
     const once = await send({ intent: 'preview', body: 'Einmal', sendAt: '2031-03-01T10:00' })
     expect([...once.text.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1])).toEqual([
-      '01.03.2031, 10:00',
+      'Sa, 01.03.2031, 10:00',
     ])
   })
 

@@ -104,179 +104,179 @@ export function AnnouncementsPage(props: AnnouncementsView) {
         <h2>{t.announcements}</h2>
         {props.listed.length === 0 && <p class="muted">{t.noAnnouncements}</p>}
         {props.receiptsUnknown && <p class="muted">{t.receiptsUnknown}</p>}
-        <div class="table-scroll">
-          <table class="cards">
-            <thead>
-              <tr>
-                <th>{t.text}</th>
-                <th>{t.status}</th>
-                <th class="n">{t.sentCount}</th>
-                <th class="n">{t.reached}</th>
-                <th class="n">{t.readCount}</th>
-                <th class="n">{t.failed}</th>
-                <th class="n">{t.unknown}</th>
-                <th class="n">{t.skipped}</th>
-                <th class="n">{t.queued}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {props.listed.map(
-                ({
-                  announcement,
-                  status,
-                  totals,
-                  reported,
-                  rates,
-                  open,
-                  stalled,
-                  at,
-                  telegramPosts,
-                  reach,
-                }) => (
-                  <tr>
-                    <td data-label={t.text}>
-                      <a href={props.reportHref(announcement.id)}>
-                        <bdi>
-                          {announcement.body.length > 80
-                            ? `${announcement.body.slice(0, 79)}…`
-                            : announcement.body}
-                        </bdi>
-                      </a>
-                      <AlsoIn lang={props.lang} announcement={announcement} />
-                      <div class="muted">
-                        {announcement.repeatCron && (
-                          <>
-                            <RuleOf lang={l} announcement={announcement} /> ·{' '}
-                          </>
-                        )}
-                        {when(at)}
-                      </div>
-                    </td>
-                    <td data-label={t.status}>
-                      {status === 'sending' ? t.sending : t.announcementStatuses[status]}
-                      {stalled && <div class="err">{t.stalled}</div>}
-                      {announcement.pausedAt && (
-                        <div class="err">
-                          {t.pausedBroadcast}:{' '}
-                          {announcement.pauseReason &&
-                            deliveryReasonText(l, announcement.pauseReason)}
-                        </div>
-                      )}
-                    </td>
-                    <td class="n" data-label={t.sentCount}>
-                      {formatNumber(l, totals.sent)}
-                      {telegramPosts > 0 && (
-                        <div class="muted">
-                          {telegramDashboardWords(l).postedToChats(formatNumber(l, telegramPosts))}
-                        </div>
-                      )}
-                    </td>
-                    <td class="n" data-label={t.reached}>
-                      {reported.delivered ? (
+        <table class="cards">
+          <thead>
+            <tr>
+              <th>{t.text}</th>
+              <th>{t.status}</th>
+              <th class="n">{t.sentCount}</th>
+              <th class="n">{t.reached}</th>
+              <th class="n">{t.readCount}</th>
+              <th class="n">{t.failed}</th>
+              <th class="n">{t.unknown}</th>
+              <th class="n">{t.skipped}</th>
+              <th class="n">{t.queued}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {props.listed.map(
+              ({
+                announcement,
+                status,
+                totals,
+                reported,
+                rates,
+                open,
+                stalled,
+                at,
+                telegramPosts,
+                reach,
+              }) => (
+                <tr>
+                  <td data-label={t.text}>
+                    <a href={props.reportHref(announcement.id)}>
+                      <bdi>
+                        {announcement.body.length > 80
+                          ? `${announcement.body.slice(0, 79)}…`
+                          : announcement.body}
+                      </bdi>
+                    </a>
+                    <AlsoIn lang={props.lang} announcement={announcement} />
+                    <div class="muted">
+                      {announcement.repeatCron && (
                         <>
-                          {formatNumber(l, totals.delivered)} {shareOfSent(rates.delivered, l)}
+                          <RuleOf lang={l} announcement={announcement} /> ·{' '}
                         </>
-                      ) : (
-                        <span class="muted">{t.notReported}</span>
                       )}
-                    </td>
-                    <td class="n" data-label={t.readCount}>
-                      {reported.read ? (
-                        <>
-                          {formatNumber(l, totals.read)} {shareOfSent(rates.read, l)}
-                        </>
-                      ) : (
-                        <span class="muted">{t.notReported}</span>
-                      )}
-                    </td>
-                    <td class="n" data-label={t.failed}>
-                      {formatNumber(l, totals.failed + totals.undelivered)}
-                    </td>
-                    <td class="n" data-label={t.unknown}>
-                      {formatNumber(l, totals.unknown)}
-                    </td>
-                    {/* Members the sender passed over (no confirmed contact, STOP, left): what
-                      Sent leaves out, so a run that reached no one says why at a glance. */}
-                    <td class="n" data-label={t.skipped}>
-                      {formatNumber(l, totals.skipped)}
-                    </td>
-                    <td class="n" data-label={t.queued}>
-                      {formatNumber(l, totals.queued)}
-                    </td>
-                    <td data-label="" class="actions">
-                      <div class="row-actions">
-                        {manage && announcement.pausedAt && (
-                          <ActionButton
-                            action={`/admin/announcements/${announcement.id}/resume`}
-                            csrf={csrf}
-                            label={t.resume}
-                          />
-                        )}{' '}
-                        {manage && open && (
+                      {when(at)}
+                    </div>
+                    {/* Links, not buttons: they only open a form, and the row stays narrow. */}
+                    {manage && (
+                      <div class="row-links">
+                        {status === 'scheduled' && (
                           <>
-                            {stalled && (
-                              <ActionButton
-                                action={`/admin/announcements/${announcement.id}/runs/${open.id}/resume`}
-                                csrf={csrf}
-                                label={t.resumeRun}
-                              />
-                            )}{' '}
-                            <ActionButton
-                              action={`/admin/announcements/${announcement.id}/runs/${open.id}/cancel`}
-                              csrf={csrf}
-                              label={t.cancelRun}
-                              kind="danger"
-                              confirm={t.confirmCancelRun}
-                            />{' '}
-                          </>
-                        )}
-                        {manage && status === 'scheduled' && (
-                          <>
-                            <a class="button secondary" href={props.editHref(announcement.id)}>
+                            <a href={props.editHref(announcement.id)}>
                               {ANNOUNCEMENT_EDIT_WORDS[l].edit}
-                            </a>{' '}
+                            </a>
+                            {' · '}
                           </>
                         )}
-                        {manage && (
-                          <>
-                            <a class="button secondary" href={props.reuseHref(announcement.id)}>
-                              {ANNOUNCEMENT_EDIT_WORDS[l].useAgain}
-                            </a>{' '}
-                          </>
-                        )}
-                        {manage && announcement.status === 'scheduled' && (
-                          <>
-                            <ActionButton
-                              action={`/admin/announcements/${announcement.id}/send-now`}
-                              csrf={csrf}
-                              label={t.sendNow}
-                              confirm={t.confirmSendNow(
-                                reach && {
-                                  count: formatNumber(l, reach.count),
-                                  one: reach.count === 1 && !reach.atMost,
-                                  atMost: reach.atMost,
-                                  chats: reach.chats,
-                                },
-                              )}
-                            />{' '}
-                            <ActionButton
-                              action={`/admin/announcements/${announcement.id}/cancel`}
-                              csrf={csrf}
-                              label={t.cancel}
-                              kind="danger"
-                              confirm={t.confirmCancelAnnouncement}
-                            />
-                          </>
-                        )}
+                        <a href={props.reuseHref(announcement.id)}>
+                          {ANNOUNCEMENT_EDIT_WORDS[l].useAgain}
+                        </a>
                       </div>
-                    </td>
-                  </tr>
-                ),
-              )}
-            </tbody>
-          </table>
-        </div>
+                    )}
+                  </td>
+                  <td data-label={t.status}>
+                    {status === 'sending' ? t.sending : t.announcementStatuses[status]}
+                    {stalled && <div class="err">{t.stalled}</div>}
+                    {announcement.pausedAt && (
+                      <div class="err">
+                        {t.pausedBroadcast}:{' '}
+                        {announcement.pauseReason &&
+                          deliveryReasonText(l, announcement.pauseReason)}
+                      </div>
+                    )}
+                  </td>
+                  <td class="n" data-label={t.sentCount}>
+                    {formatNumber(l, totals.sent)}
+                    {telegramPosts > 0 && (
+                      <div class="muted">
+                        {telegramDashboardWords(l).postedToChats(formatNumber(l, telegramPosts))}
+                      </div>
+                    )}
+                  </td>
+                  <td class="n" data-label={t.reached}>
+                    {reported.delivered ? (
+                      <>
+                        {formatNumber(l, totals.delivered)} {shareOfSent(rates.delivered, l)}
+                      </>
+                    ) : (
+                      <span class="muted">{t.notReported}</span>
+                    )}
+                  </td>
+                  <td class="n" data-label={t.readCount}>
+                    {reported.read ? (
+                      <>
+                        {formatNumber(l, totals.read)} {shareOfSent(rates.read, l)}
+                      </>
+                    ) : (
+                      <span class="muted">{t.notReported}</span>
+                    )}
+                  </td>
+                  <td class="n" data-label={t.failed}>
+                    {formatNumber(l, totals.failed + totals.undelivered)}
+                  </td>
+                  <td class="n" data-label={t.unknown}>
+                    {formatNumber(l, totals.unknown)}
+                  </td>
+                  {/* Members the sender passed over (no confirmed contact, STOP, left): what
+                      Sent leaves out, so a run that reached no one says why at a glance. */}
+                  <td class="n" data-label={t.skipped}>
+                    {formatNumber(l, totals.skipped)}
+                  </td>
+                  <td class="n" data-label={t.queued}>
+                    {formatNumber(l, totals.queued)}
+                  </td>
+                  <td data-label="" class="actions">
+                    <div class="row-actions">
+                      {manage && announcement.pausedAt && (
+                        <ActionButton
+                          action={`/admin/announcements/${announcement.id}/resume`}
+                          csrf={csrf}
+                          label={t.resume}
+                        />
+                      )}{' '}
+                      {manage && open && (
+                        <>
+                          {stalled && (
+                            <ActionButton
+                              action={`/admin/announcements/${announcement.id}/runs/${open.id}/resume`}
+                              csrf={csrf}
+                              label={t.resumeRun}
+                            />
+                          )}{' '}
+                          <ActionButton
+                            action={`/admin/announcements/${announcement.id}/runs/${open.id}/cancel`}
+                            csrf={csrf}
+                            label={t.cancelRun}
+                            kind="danger"
+                            confirm={t.confirmCancelRun}
+                          />{' '}
+                        </>
+                      )}
+                      {manage && announcement.status === 'scheduled' && (
+                        <>
+                          <ActionButton
+                            action={`/admin/announcements/${announcement.id}/send-now`}
+                            csrf={csrf}
+                            label={t.sendNow}
+                            confirm={t.confirmSendNow(
+                              reach && {
+                                count: formatNumber(l, reach.count),
+                                one: reach.count === 1 && !reach.atMost,
+                                atMost: reach.atMost,
+                                chats: reach.chats,
+                              },
+                            )}
+                          />{' '}
+                          <ActionButton
+                            action={`/admin/announcements/${announcement.id}/cancel`}
+                            csrf={csrf}
+                            label={t.cancel}
+                            kind="danger"
+                            confirm={t.confirmCancelAnnouncement}
+                          />
+                        </>
+                      )}
+                    </div>
+                  </td>
+                </tr>
+              ),
+            )}
+          </tbody>
+        </table>
       </section>
     </>
   )
