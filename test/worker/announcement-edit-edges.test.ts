@@ -27,6 +27,9 @@ describe('changing an announcement, at its edges', () => {
     const unchanged = await post(edit, cookie, formFields((await page(edit, cookie)).text))
     expect(unchanged.status, unchanged.text).toBe(303)
     expect(await stored(announcement.id)).toEqual(before)
+    expect((await page(unchanged.headers.get('location')!, cookie)).text).toContain(
+      'Nothing changed: the announcement is as it was.',
+    )
     // Nor through the API.
     const again = await call('PATCH', `/api/announcements/${announcement.id}`, {
       body: { body: 'As it is' },

@@ -119,44 +119,28 @@ describe('an offer for members', () => {
     const { cookie } = await signIn()
     const settings = await page(`/admin/communities/${community.id}/settings`, cookie)
     expect(settings.text).toContain('<label for="memberOffer">Offer for members (optional)</label>')
-    const saved = await post(`/admin/communities/${community.id}/settings`, cookie, {
-      _csrf: csrfOf(settings.text),
-      name: community.name,
-      description: community.description,
-      visibility: community.visibility,
-      consent: community.consent,
-      timeZone: community.timeZone,
-      memberOffer: 'Free coffee after every run',
-    })
-    expect(saved.status, saved.text).toBe(303)
+    // The settings form as a browser sends it, with every field as it is but the offer.
+    const save = (memberOffer: string) =>
+      post(`/admin/communities/${community.id}/settings`, cookie, {
+        _csrf: csrfOf(settings.text),
+        name: community.name,
+        description: community.description,
+        visibility: community.visibility,
+        consent: community.consent,
+        timeZone: community.timeZone,
+        memberOffer,
+      })
+    const offerRead = async () =>
+      (await call('GET', `/api/communities/${community.id}`)).json.memberOffer
     // A browser sends a textarea's line breaks as CRLF: the longest offer the field takes, with
     // many of them, is saved, and so is every other setting beside it.
     const lines = `${'x'.repeat(19)}\r\n`.repeat(50).slice(0, -2)
-    const longest = await post(`/admin/communities/${community.id}/settings`, cookie, {
-      _csrf: csrfOf(settings.text),
-      name: community.name,
-      description: community.description,
-      visibility: community.visibility,
-      consent: community.consent,
-      timeZone: community.timeZone,
-      memberOffer: lines,
-    })
+    const longest = await save(lines)
     expect(longest.status, longest.text.slice(0, 300)).toBe(303)
-    expect((await call('GET', `/api/communities/${community.id}`)).json.memberOffer).toBe(
-      lines.replaceAll('\r\n', '\n'),
-    )
-    await post(`/admin/communities/${community.id}/settings`, cookie, {
-      _csrf: csrfOf(settings.text),
-      name: community.name,
-      description: community.description,
-      visibility: community.visibility,
-      consent: community.consent,
-      timeZone: community.timeZone,
-      memberOffer: 'Free coffee after every run',
-    })
-    expect((await call('GET', `/api/communities/${community.id}`)).json.memberOffer).toBe(
-      'Free coffee after every run',
-    )
+    expect(await offerRead()).toBe(lines.replaceAll('\r\n', '\n'))
+    const saved = await save('Free coffee after every run')
+    expect(saved.status, saved.text).toBe(303)
+    expect(await offerRead()).toBe('Free coffee after every run')
     const shown = await page(`/admin/communities/${community.id}/settings`, cookie)
     expect(shown.text).toMatch(/<textarea id="memberOffer"[^>]*>Free coffee after every run</)
   })

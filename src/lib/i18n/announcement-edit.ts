@@ -10,6 +10,7 @@ export const announcementEditDe = {
   title: 'Ankündigung ändern',
   save: 'Änderungen speichern',
   savedNotice: 'Die Ankündigung ist geändert.',
+  unchangedNotice: 'Nichts geändert: Die Ankündigung ist, wie sie war.',
   /** The audience option that keeps several groups chosen through the API as they are. */
   keepAudience: (groups: string) => `Wie bisher: ${groups}`,
   notChangeable:
@@ -40,6 +41,7 @@ export const announcementEditEn: AnnouncementEditWords = {
   title: 'Change the announcement',
   save: 'Save changes',
   savedNotice: 'The announcement is changed.',
+  unchangedNotice: 'Nothing changed: the announcement is as it was.',
   keepAudience: (groups) => `As it is: ${groups}`,
   notChangeable:
     'This announcement is being sent by now, or was sent or cancelled: it can no longer change.',

@@ -20,8 +20,8 @@ import { communityOf, communityQuery } from '../../services/communities'
 import { listGroupsQuery } from '../../services/groups'
 import type { ComposeState } from '../../views/dashboard/announcement-form'
 import { AnnouncementEditPage } from '../../views/dashboard/announcement-edit'
-import { formText, idOrThrow, inLanguage, lang, shell, withNotice } from './page'
 import { sentText } from '../../views/form-fields'
+import { formText, idOrThrow, inLanguage, lang, shell, withNotice } from './page'
 import {
   composedAnnouncement,
   composeStateOf,
@@ -164,9 +164,9 @@ announcementEditPages.post('/admin/announcements/:id/edit', async (c) => {
   const refused = (errors: Record<string, string>) =>
     back({ status: 400, shown: { ...sent, form: { ...sent.form, errors } } })
   if ('errors' in composed) return refused(composed.errors)
+  let updated: Announcement
   try {
-    // Saved as it was: nothing written, and nothing for the audit log (`answerOf`).
-    answerOf(c, announcement, await updateAnnouncement(c.var.db, announcement, composed.input, now))
+    updated = await updateAnnouncement(c.var.db, announcement, composed.input, now)
   } catch (error) {
     const errors = serviceRefusal(lang(c), error)
     if (errors) return refused(errors)
@@ -186,6 +186,10 @@ announcementEditPages.post('/admin/announcements/:id/edit', async (c) => {
     }
     throw error
   }
+  // Saved as it was: nothing written, nothing for the audit log (`answerOf`), and the notice
+  // says so rather than that it changed.
+  answerOf(c, announcement, updated)
+  const done = updated === announcement ? 'announcementUnchanged' : 'announcementChanged'
   const list = `/admin/communities/${community.id}/announcements?scheduled=${announcement.id}`
-  return c.redirect(inLanguage(c, withNotice(list, 'announcementChanged')), 303)
+  return c.redirect(inLanguage(c, withNotice(list, done)), 303)
 })

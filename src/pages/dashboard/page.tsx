@@ -63,6 +63,7 @@ const DONE = [
 const DONE_ELSEWHERE = {
   consentRecorded: (l: Lang) => UNCONFIRMED_WORDS[l].recordedNotice,
   announcementChanged: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].savedNotice,
+  announcementUnchanged: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].unchangedNotice,
 } as const
 
 /**

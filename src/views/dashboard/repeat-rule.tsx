@@ -24,7 +24,7 @@ const PickerFields = z.object({
     .catch('09:00'),
   cron: z.string().trim().max(100).optional().catch(undefined),
   // The rule's last day (`YYYY-MM-DD`), checked where the form is read: a wrong one is named.
-  until: z.string().trim().max(100).optional().catch(undefined),
+  until: z.string().trim().optional().catch(undefined),
 })
 
 export type PickerValues = z.infer<typeof PickerFields>
