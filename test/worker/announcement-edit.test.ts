@@ -169,9 +169,14 @@ describe('changing a scheduled announcement in the dashboard', () => {
     expect((await call('POST', `/api/announcements/${cancelled.id}/cancel`)).status).toBe(200)
     const list = await page(`/admin/communities/${community.id}/announcements`, cookie)
     expect(list.text).not.toContain(`/admin/announcements/${cancelled.id}/edit`)
+    // Its Change link opened from a list read before: back to the list, which says why.
     const closed = await page(`/admin/announcements/${cancelled.id}/edit`, cookie)
-    expect(closed.status).toBe(409)
-    expect(closed.text).toContain('it can no longer change')
+    expect(closed.status).toBe(303)
+    const back = closed.headers.get('location')!
+    expect(back).toBe(
+      `/admin/communities/${community.id}/announcements?done=announcementNotChangeable`,
+    )
+    expect((await page(back, cookie)).text).toContain('it can no longer change')
     const late = await post(`/admin/announcements/${cancelled.id}/edit`, cookie, {
       ...fields,
       body: 'Typed too late',

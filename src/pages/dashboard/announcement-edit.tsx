@@ -134,8 +134,9 @@ announcementEditPages.get('/admin/announcements/:id/edit', async (c) => {
   const read = await editable(c)
   const held = heldBy(read)
   if (held === 'notChangeable') {
-    const detail = ANNOUNCEMENT_EDIT_WORDS[lang(c)].notChangeable
-    throw new ApiError('invalid_state', detail, { localized: true })
+    // Sent or cancelled since the list was read: back to the list, which shows it as it is now.
+    const list = `/admin/communities/${read.community.id}/announcements`
+    return c.redirect(inLanguage(c, withNotice(list, 'announcementNotChangeable')), 303)
   }
   return editPage(c, read, { held })
 })

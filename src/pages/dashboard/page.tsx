@@ -36,9 +36,23 @@ export function idOrThrow(schema: z.ZodString, value: string | undefined): strin
   return parsed.data
 }
 
-export function formText(form: Record<string, unknown>, key: string): string | undefined {
+/**
+ * One field of a dashboard form as sent, undefined when missing. A field a form has once but that
+ * came more than once is a crafted request: it is refused whole, as reading it as missing would
+ * clear what it stands for (a community's description, a teammate's e-mail).
+ */
+export function formString(form: Record<string, unknown>, key: string): string | undefined {
   const value = form[key]
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+  if (Array.isArray(value)) {
+    throw new ApiError('bad_request', `The field ${key} was sent more than once.`)
+  }
+  return typeof value === 'string' ? value : undefined
+}
+
+/** One text field of a dashboard form, trimmed; undefined when empty or missing. */
+export function formText(form: Record<string, unknown>, key: string): string | undefined {
+  const value = formString(form, key)?.trim()
+  return value === '' ? undefined : value
 }
 
 const DONE = [
@@ -64,6 +78,7 @@ const DONE_ELSEWHERE = {
   consentRecorded: (l: Lang) => UNCONFIRMED_WORDS[l].recordedNotice,
   announcementChanged: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].savedNotice,
   announcementUnchanged: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].unchangedNotice,
+  announcementNotChangeable: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].notChangeable,
 } as const
 
 /**

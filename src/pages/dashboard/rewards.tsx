@@ -21,7 +21,15 @@ import {
 } from '../../services/rewards'
 import { RewardsPage } from '../../views/dashboard/rewards'
 import type { FormState } from '../../views/form-fields'
-import { CommunityId, communityShell, idOrThrow, inLanguage, lang, withNotice } from './page'
+import {
+  CommunityId,
+  communityShell,
+  formString,
+  idOrThrow,
+  inLanguage,
+  lang,
+  withNotice,
+} from './page'
 
 /**
  * A community's rewards for referrals: the rules members earn them by (added and retired here,
@@ -70,7 +78,7 @@ async function rewardsPage(c: Context<AppEnv>, id: string, form?: FormState) {
 
 /** The add form's fields as typed; numbers are read as the API takes them. */
 function ruleFormValues(form: Record<string, unknown>) {
-  const text = (key: string) => (typeof form[key] === 'string' ? (form[key] as string) : '')
+  const text = (key: string) => formString(form, key) ?? ''
   return {
     threshold: text('threshold'),
     title: text('title'),

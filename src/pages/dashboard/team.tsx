@@ -37,6 +37,7 @@ import {
   CommunityId,
   communityShell,
   cursorOf,
+  formString,
   idOrThrow,
   inLanguage,
   lang,
@@ -58,7 +59,7 @@ function teamWords(c: Context<AppEnv>) {
 }
 
 function inviteFormValues(form: Record<string, unknown>) {
-  const text = (key: string) => (typeof form[key] === 'string' ? (form[key] as string) : '')
+  const text = (key: string) => formString(form, key) ?? ''
   return { name: text('name'), email: text('email'), role: text('role'), groupId: text('groupId') }
 }
 
@@ -186,8 +187,7 @@ teamPages.post('/admin/communities/:id/team/:tokenId/email', async (c) => {
   const tokenId = idOrThrow(TokenId, c.req.param('tokenId'))
   await communityFor(c, id, 'team.manage')
   const token = await getTeammateOrThrow(c.var.db, id, tokenId)
-  const sent = (await readForm(c)).email
-  const text = typeof sent === 'string' ? sent.trim() : ''
+  const text = formString(await readForm(c), 'email')?.trim() ?? ''
   const parsed = UpdateTeammateSchema.safeParse({ email: text === '' ? null : text })
   const refused = (message: string) =>
     teamPage(c, id, { emailRefused: { tokenId: token.id, sent: text, message } })
