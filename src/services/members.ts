@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, getTableColumns, gt, inArray, lt, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   groupMembers,
@@ -93,21 +93,57 @@ function listMembersQuery(db: Database, communityId: string, options: MemberList
     .limit(options.limit + 1)
 }
 
+/** Past this many members a filter matches, the list says "1,000+" and counts no further. */
+export const MEMBER_COUNT_CAP = 1000
+
+/** How many members a list holds, `more` where there are more than `count`. */
+export interface MemberTotal {
+  count: number
+  more: boolean
+}
+
 /**
- * How many members the list holds, read from the groups' kept counts so nothing is counted at
- * read time: the active members of the community (all are in its announcement group) or of one
- * group. Null where no kept count tells: a search, members who left, or a group not among
- * `groups`.
+ * Whether the groups' kept counts tell how many members a list holds: the active members of the
+ * community (all are in its announcement group) or of one group, with no search.
+ */
+function keptCountTells(filter: Pick<MemberFilter, 'search' | 'status'>): boolean {
+  return !filter.search && filter.status === 'active'
+}
+
+/**
+ * How many members a filter matches where the kept counts do not tell (a search, members who
+ * left), for the page's batch; where they tell, it reads nothing (`limit 0`). Counting stops one
+ * past `MEMBER_COUNT_CAP`: a search most members match reads that many rows, not a million; a
+ * rare one reads what the list's own page reads to find its rows.
+ */
+export function matchingMembersQuery(db: Database, communityId: string, filter: MemberFilter) {
+  const matching = db
+    .select({ id: members.id })
+    .from(members)
+    .where(membersWhere(communityId, filter))
+    .limit(keptCountTells(filter) ? 0 : MEMBER_COUNT_CAP + 1)
+    .as('matching')
+  return db.select({ n: count() }).from(matching)
+}
+
+/**
+ * How many members the list holds: from the groups' kept counts where they tell, so nothing is
+ * counted at read time for the plain list, else as `matchingMembersQuery` counted them. Null for
+ * a group not among `groups`.
  */
 export function listedMemberTotal(
-  filter: Pick<MemberListOptions, 'groupId' | 'status' | 'search'>,
+  filter: Pick<MemberFilter, 'groupId' | 'status' | 'search'>,
   groups: Array<Pick<Group, 'id' | 'kind' | 'memberCount'>>,
-): number | null {
-  if (filter.search || filter.status !== 'active') return null
+  matching: Array<{ n: number }>,
+): MemberTotal | null {
+  if (!keptCountTells(filter)) {
+    const n = matching[0]?.n ?? 0
+    return { count: Math.min(n, MEMBER_COUNT_CAP), more: n > MEMBER_COUNT_CAP }
+  }
   const group = groups.find((g) =>
     filter.groupId ? g.id === filter.groupId : g.kind === 'announcement',
   )
-  return group?.memberCount ?? null
+  return group ? { count: group.memberCount, more: false } : null
 }
 
 /**

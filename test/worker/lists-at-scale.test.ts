@@ -168,6 +168,19 @@ describe('members: list, CSV export and search at any size', () => {
       ),
     ).toEqual(names(searched))
 
+    // The list says how many a search or a status holds, counted up to 1,000.
+    const totalShown = async (query: string) =>
+      /<p>([\d,+]+) members?<\/p>/.exec(
+        (await page(`/admin/communities/${community.id}/members?${query}`, cookie)).text,
+      )?.[1]
+    // (Without a status the list shows the active: member 12 is among the 30 who left.)
+    expect(await totalShown('q=member+12')).toBe('11')
+    expect(await totalShown('q=member+12&status=left')).toBe('1')
+    expect(await totalShown('q=seeded')).toBe('1,000+')
+    expect(await totalShown('status=left')).toBe('30')
+    expect(await totalShown(`status=left&groupId=${group.id}&q=seeded`)).toBe('30')
+    expect(await totalShown('q=nobody')).toBe('0')
+
     // A search past its bound is refused, not run.
     const tooLong = await call(
       'GET',

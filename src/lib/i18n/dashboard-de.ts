@@ -365,7 +365,7 @@ export const dashboardDe = {
    */
   notListedHere: 'Im Trichter oben gezählt, hier nicht aufgeführt:',
   visitCount: (n: string) => `${n} ${n === '1' ? 'Besuch' : 'Besuche'}`,
-  /** Above the members list: how many active members it holds (the group's, when filtered). */
+  /** Above the members list: how many members it holds ("1.000+" past what is counted). */
   memberTotal: (n: string) => `${n} ${n === '1' ? 'Mitglied' : 'Mitglieder'}`,
   visitsAndJoins: (visits: string, joins: string) =>
     `${visits} ${visits === '1' ? 'Besuch' : 'Besuche'} und ${joins} ${joins === '1' ? 'Beitritt' : 'Beitritte'}`,

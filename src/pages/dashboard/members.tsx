@@ -15,6 +15,7 @@ import {
   exportMembersCsv,
   getMemberOrThrow,
   listedMemberTotal,
+  matchingMembersQuery,
   memberPageOf,
   memberPageQueries,
 } from '../../services/members'
@@ -56,9 +57,10 @@ membersPages.get('/admin/communities/:id/members', async (c) => {
   const listed = memberFilterOf(filter)
   // Access decided from the id alone; then the page's reads in one round trip.
   const db = c.var.db
-  const [communityRows, groupRows, ...memberRows] = await db.batch([
+  const [communityRows, groupRows, matching, ...memberRows] = await db.batch([
     communityQuery(db, id),
     listGroupsQuery(db, id, { limit: 100 }),
+    matchingMembersQuery(db, id, listed),
     ...memberPageQueries(db, id, {
       ...listed,
       limit: 100,
@@ -85,7 +87,7 @@ membersPages.get('/admin/communities/:id/members', async (c) => {
       groupsOf={groupsOf}
       nextHref={nextPageHref(c, page.nextCursor)}
       remove={can(c.var.principal, 'members.remove', { communityId: id })}
-      total={listedMemberTotal(listed, groups.data)}
+      total={listedMemberTotal(listed, groups.data, matching)}
     />,
   )
 })

@@ -5,7 +5,7 @@ import { contactConsentOf } from '../../schemas/members'
 import { groupLabel, words } from './shell'
 import { ActionButton, Contacts, NextPageLink } from './frame'
 import { onWhatsApp, WhatsAppInferredNote } from '../whatsapp-inferred'
-import { chatOf } from '../../services/members'
+import { chatOf, type MemberTotal } from '../../services/members'
 
 /** What a community's members page shows, read and decided by its handler. */
 export interface MembersView {
@@ -21,8 +21,8 @@ export interface MembersView {
   nextHref: string | undefined
   /** Whether this admin may remove members. */
   remove: boolean
-  /** How many the list holds, where the groups' kept counts tell (`listedMemberTotal`). */
-  total: number | null
+  /** How many the list holds (`listedMemberTotal`). */
+  total: MemberTotal | null
 }
 
 /** The CSV of the members the list shows: the same search, group and status. */
@@ -79,7 +79,11 @@ export function MembersPage(props: MembersView) {
           </p>
         </form>
         {onWhatsApp(props.groups) && <WhatsAppInferredNote lang={l} />}
-        {props.total !== null && <p>{t.memberTotal(formatNumber(l, props.total))}</p>}
+        {props.total && (
+          <p>
+            {t.memberTotal(`${formatNumber(l, props.total.count)}${props.total.more ? '+' : ''}`)}
+          </p>
+        )}
         <table class="cards">
           <thead>
             <tr>
