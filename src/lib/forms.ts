@@ -2,8 +2,8 @@ import type { Context } from 'hono'
 import { ApiError } from './errors'
 
 /**
- * Reads an HTML form (urlencoded or multipart). A body that cannot be read is a 400, not a 500.
- * Repeated fields come back as arrays. Hono caches the parsed body, so reading twice is cheap.
+ * Reads an HTML form (urlencoded or multipart). A body that cannot be read, or that is not UTF-8,
+ * is a 400, not a 500. Repeated fields come back as arrays. Hono caches the parsed body, so reading twice is cheap.
  */
 export async function readForm(
   c: Context,
@@ -16,8 +16,13 @@ export async function readForm(
   }
   // A browser sends a textarea's line breaks as CRLF, and its `maxlength` counts each as one
   // character: read as one, a text the field took fits the limit the server holds it to.
-  const oneBreak = (value: string | File) =>
-    typeof value === 'string' ? value.replace(/\r\n?/g, '\n') : value
+  const oneBreak = (value: string | File) => {
+    if (typeof value !== 'string') return value
+    // Bytes that are not UTF-8 (a crafted or broken request) arrive as U+FFFD: refused, rather
+    // than stored as a name or text nobody typed.
+    if (value.includes('\uFFFD')) throw new ApiError('bad_request', 'The form is not UTF-8 text.')
+    return value.replace(/\r\n?/g, '\n')
+  }
   return Object.fromEntries(
     Object.entries(form).map(([key, value]) => [
       key,

@@ -5,6 +5,7 @@ import type { AppEnv } from '../env'
 import { noteTokenUse } from './bearer-auth'
 import { signingSecret, type Config } from '../lib/config'
 import { constantTimeEqual, sha256Hex } from '../lib/crypto'
+import { ApiError } from '../lib/errors'
 import { readForm } from '../lib/forms'
 import { signToken } from '../lib/signing'
 import { can, type Principal } from '../services/access'
@@ -112,7 +113,11 @@ export function dashboardSession(
       const form = await readForm(c)
       const sent = typeof form._csrf === 'string' ? form._csrf : ''
       if (!(await constantTimeEqual(sent, await csrfTokenFor(c)))) {
-        return c.text('This form has expired. Go back, reload the page and try again.', 403)
+        // A page like any other refusal, in the dashboard's language, with a way back.
+        throw new ApiError(
+          'csrf_failed',
+          'This form has expired. Go back, reload the page and try again.',
+        )
       }
     }
     const { principal } = session

@@ -47,14 +47,34 @@ export async function getCommunityOrThrow(db: Database, id: string): Promise<Com
 
 /**
  * Creates a community together with its announcement group, in one batch: a community never
- * exists without the group every member is in and only admins post to.
+ * exists without the group every member is in and only admins post to. A slug derived from the
+ * name and taken by another creation of the same name in the meantime is derived again: whoever
+ * typed only a name never hears of slugs. A slug asked for is that one or a 409.
  */
 export async function createCommunity(
   db: Database,
   input: CreateCommunityInput,
   now: Date,
 ): Promise<{ community: Community; announcementGroup: Group }> {
-  const slug = input.slug ?? (await freeSlugFor(db, input.name))
+  for (let attempt = 1; ; attempt++) {
+    const slug = input.slug ?? (await freeSlugFor(db, input.name, attempt))
+    try {
+      return await insertCommunity(db, { ...input, slug }, now)
+    } catch (error) {
+      const derivedAgain = input.slug === undefined && attempt < 5
+      if (!(derivedAgain && isUniqueViolation(error, 'communities.slug'))) {
+        throw slugTakenOr(error, slug)
+      }
+    }
+  }
+}
+
+async function insertCommunity(
+  db: Database,
+  input: CreateCommunityInput & { slug: string },
+  now: Date,
+): Promise<{ community: Community; announcementGroup: Group }> {
+  const slug = input.slug
   const community: Community = {
     id: newId('cmt', now.getTime()),
     slug,
@@ -86,23 +106,21 @@ export async function createCommunity(
     createdAt: now,
     updatedAt: now,
   }
-  try {
-    await db.batch([
-      db.insert(communities).values(community),
-      db.insert(groups).values(announcementGroup),
-    ])
-  } catch (error) {
-    throw slugTakenOr(error, slug)
-  }
+  await db.batch([
+    db.insert(communities).values(community),
+    db.insert(groups).values(announcementGroup),
+  ])
   return { community, announcementGroup }
 }
 
 /**
- * The slug derived from a name, with a short suffix when that one is taken already. The taken
- * ones are found by range (`stem-` up to `stem.`), not LIKE: a slug of up to 60 characters
- * would make a pattern longer than D1's 50 bytes.
+ * The slug derived from a name, with a short suffix when that one is taken already: the next
+ * number, or, after a first `attempt` lost to creations of the same name at the same moment
+ * (which all took the same next number), a random one. The taken ones are found by range
+ * (`stem-` up to `stem.`), not LIKE: a slug of up to 60 characters would make a pattern longer
+ * than D1's 50 bytes.
  */
-async function freeSlugFor(db: Database, name: string): Promise<string> {
+async function freeSlugFor(db: Database, name: string, attempt: number): Promise<string> {
   const base = slugify(name) || 'community'
   // Room for `-` and a number within the slug's 60 characters.
   const stem = base.slice(0, SLUG_MAX_LENGTH - 5).replace(/-+$/, '')
@@ -117,8 +135,9 @@ async function freeSlugFor(db: Database, name: string): Promise<string> {
     )
   const takenSlugs = new Set(taken.map((row) => row.slug))
   if (!takenSlugs.has(base)) return base
+  const suffix = (n: number) => (attempt > 1 ? 1000 + Math.floor(Math.random() * 9000) : n)
   for (let n = 2; ; n++) {
-    const candidate = `${stem}-${n}`
+    const candidate = `${stem}-${suffix(n)}`
     if (!takenSlugs.has(candidate)) return candidate
   }
 }

@@ -22,5 +22,7 @@ export const PROBLEM_TEXTS: Record<Exclude<Lang, 'en'>, Partial<Record<ErrorCode
     conflict: 'Das hat gerade nicht geklappt. Bitte versuch es noch einmal.',
     payload_too_large: 'Das war zu viel auf einmal.',
     unauthorized: 'Bitte melde dich an.',
+    csrf_failed:
+      'Das Formular ist abgelaufen. Geh zurück, lade die Seite neu und versuch es noch einmal.',
   },
 }

@@ -39,13 +39,7 @@ const FIELDS = [
 export function sentCompose(form: Record<string, unknown>): ComposeState {
   return {
     form: {
-      // A field sent twice stays a list, which the schema refuses, rather than none at all.
-      values: Object.fromEntries(
-        FIELDS.map((key) => [
-          key,
-          Array.isArray(form[key]) ? (form[key] as unknown[]).map(String) : formText(form, key),
-        ]),
-      ),
+      values: Object.fromEntries(FIELDS.map((key) => [key, formText(form, key)])),
       errors: {},
     },
     picker: pickerValues((key) => formValues(form, key)),
@@ -152,12 +146,7 @@ export function composedAnnouncement(
 ): { input: AnnouncementInput } | { errors: FieldMessages } {
   const problems = MESSAGES[lang].fieldProblems
   const timezone = sentText(sent.form, 'timezone') || communityZone
-  // A zone sent twice stays the list it is, which the schema refuses.
-  const sentZone = sent.form.values.timezone
-  const parsed = AnnouncementForm.safeParse({
-    ...sent.form.values,
-    timezone: Array.isArray(sentZone) ? sentZone : timezone,
-  })
+  const parsed = AnnouncementForm.safeParse({ ...sent.form.values, timezone })
   const errors = parsed.success ? {} : fieldMessages(lang, parsed.error.issues)
   const cron = cronOf(sent.picker)
   Object.assign(errors, ruleRefusal(lang, sent.picker))

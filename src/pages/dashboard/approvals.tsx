@@ -192,7 +192,10 @@ const DecisionForm = z.object({
 async function decisionOf(c: Context<AppEnv>) {
   const form = await readForm(c)
   const only = formText(form, 'only')?.split(':')
-  const ids = form.ids === undefined ? [] : ([] as unknown[]).concat(form.ids).map(String)
+  // Each request once, however often a crafted form names it: decided and counted once.
+  const ids = [
+    ...new Set(form.ids === undefined ? [] : ([] as unknown[]).concat(form.ids).map(String)),
+  ]
   const parsed = DecisionForm.safeParse({
     action: only ? only[0] : formText(form, 'action'),
     ids: only ? [only[1]] : ids,

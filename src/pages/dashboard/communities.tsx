@@ -53,7 +53,7 @@ export function communityFromForm<
 ): { data: z.infer<S> } | { refused: FormState } {
   const values = Object.fromEntries(COMMUNITY_FIELDS.map((key) => [key, formText(form, key)]))
   const questions = values.joinQuestions
-  const parsed = schema.safeParse({
+  const input = {
     name: values.name ?? '',
     description: values.description ?? '',
     visibility: values.visibility,
@@ -67,7 +67,14 @@ export function communityFromForm<
       : [],
     timeZone: values.timeZone,
     memberOffer: values.memberOffer ?? null,
-  })
+  }
+  // A change takes the fields sent: one the form has but did not send (a crafted request) keeps
+  // what it stands for. Refused when none of them came.
+  const parsed = schema.safeParse(
+    schema === UpdateCommunitySchema
+      ? Object.fromEntries(Object.entries(input).filter(([key]) => Object.hasOwn(form, key)))
+      : input,
+  )
   if (!parsed.success)
     return { refused: { values, errors: fieldMessages(lang, parsed.error.issues) } }
   try {
@@ -162,9 +169,12 @@ for (const change of ['promote', 'demote'] as const) {
     const tokenId = idOrThrow(z.string().regex(idPattern('tok')), c.req.param('tokenId'))
     await communityFor(c, id, 'admins.change')
     const form = await readForm(c)
+    // Back to the page the form was on: the settings page's admins, or the team page. Read
+    // before the change, so a form refused for it changes nothing.
+    const back = ROLE_FORM_PAGES.find((page) => page === formText(form, 'back')) ?? 'settings'
+    const groupId = formText(form, 'groupId')
     if (change === 'promote') await promoteToCommunityAdmin(c.var.db, id, tokenId)
     else {
-      const groupId = formText(form, 'groupId')
       await demoteToGroupAdmin(
         c.var.db,
         id,
@@ -172,8 +182,6 @@ for (const change of ['promote', 'demote'] as const) {
         groupId && idPattern('grp').test(groupId) ? groupId : undefined,
       )
     }
-    // Back to the page the form was on: the settings page's admins, or the team page.
-    const back = ROLE_FORM_PAGES.find((page) => page === formText(form, 'back')) ?? 'settings'
     return c.redirect(inLanguage(c, withNotice(`/admin/communities/${id}/${back}`, 'saved')), 303)
   })
 }

@@ -15,7 +15,7 @@ import { idPattern } from '../../lib/ids'
 import { z } from 'zod'
 import { settingsPage } from './communities'
 import { changedNothing } from '../../middleware/audit-trail'
-import { CommunityId, formText, idOrThrow, inLanguage, lang, withNotice } from './page'
+import { CommunityId, formString, formText, idOrThrow, inLanguage, lang, withNotice } from './page'
 
 /**
  * Adding a group and changing its name, description and chat link from the dashboard, with the
@@ -84,7 +84,7 @@ groupFormPages.post('/admin/groups/:id/chat-link', async (c) => {
   const scope = { communityId: group.communityId, groupId: group.id }
   assertCan(c.var.principal, 'group.update', scope, 'Group')
   const form = await readForm(c)
-  const sent = (field: string) => (typeof form[field] === 'string' ? form[field] : undefined)
+  const sent = (field: string) => formString(form, field)
   const typed = {
     name: sent('name'),
     description: sent('description'),

@@ -64,13 +64,16 @@ export function parseLinkForm(
   }
   const data = parsed.data
   const { current, timeZone, now } = options
+  // A field the form has but did not send (a crafted request) keeps what it stands for.
+  const sent = (key: (typeof LINK_FIELDS)[number]) =>
+    fields.includes(key) && Object.hasOwn(form, key)
   const input: LinkFormInput = {}
   for (const key of ['label', 'source', 'campaign', 'groupId'] as const) {
-    if (fields.includes(key)) input[key] = data[key] ?? null
+    if (sent(key)) input[key] = data[key] ?? null
   }
-  if (fields.includes('maxUses')) input.maxUses = data.maxUses ?? null
+  if (sent('maxUses')) input.maxUses = data.maxUses ?? null
   if (data.code && data.code !== current?.code) input.code = data.code
-  if (fields.includes('validUntil')) {
+  if (sent('validUntil')) {
     const unchanged =
       current && (data.validUntil ?? '') === validUntilDay(current.expiresAt, timeZone)
     if (!unchanged) {

@@ -38,15 +38,19 @@ export function idOrThrow(schema: z.ZodString, value: string | undefined): strin
 
 /**
  * One field of a dashboard form as sent, undefined when missing. A field a form has once but that
- * came more than once is a crafted request: it is refused whole, as reading it as missing would
- * clear what it stands for (a community's description, a teammate's e-mail).
+ * came more than once, or a file where the form has text, is a crafted request: it is refused
+ * whole, as reading it as missing would clear what it stands for (a community's description, a
+ * teammate's e-mail). Where a form may leave a field out, a missing one keeps what it stands for.
  */
 export function formString(form: Record<string, unknown>, key: string): string | undefined {
   const value = form[key]
   if (Array.isArray(value)) {
     throw new ApiError('bad_request', `The field ${key} was sent more than once.`)
   }
-  return typeof value === 'string' ? value : undefined
+  if (value !== undefined && typeof value !== 'string') {
+    throw new ApiError('bad_request', `The field ${key} must be text, not a file.`)
+  }
+  return value
 }
 
 /** One text field of a dashboard form, trimmed; undefined when empty or missing. */

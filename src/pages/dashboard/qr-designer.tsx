@@ -11,11 +11,17 @@ import {
 } from '../../services/qr-designs'
 import { words } from '../../views/dashboard/shell'
 import type { FormState } from '../../views/form-fields'
+import { formString } from './page'
 
 const QrDesignForm = z.object({
   fg: HexColor,
   bg: HexColor,
-  margin: z.coerce.number().int().min(0).max(16),
+  // An emptied number field is a margin not chosen, not a margin of 0.
+  margin: z
+    .string()
+    .regex(/^\d{1,2}$/)
+    .transform(Number)
+    .pipe(z.number().max(16)),
   level: z.enum(QR_ERROR_LEVELS),
   style: z.enum(QR_STYLES),
 })
@@ -34,7 +40,7 @@ export async function readQrDesignForm(
   form: Record<string, unknown>,
 ): Promise<{ values: FormState['values']; input?: QrDesignInput; errors?: FieldMessages }> {
   const t = words(lang)
-  const text = (key: string) => (typeof form[key] === 'string' ? (form[key] as string) : '')
+  const text = (key: string) => formString(form, key) ?? ''
   const values = Object.fromEntries(
     ['fg', 'bg', 'margin', 'level', 'style'].map((key) => [key, text(key)]),
   )

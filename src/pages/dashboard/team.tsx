@@ -187,7 +187,10 @@ teamPages.post('/admin/communities/:id/team/:tokenId/email', async (c) => {
   const tokenId = idOrThrow(TokenId, c.req.param('tokenId'))
   await communityFor(c, id, 'team.manage')
   const token = await getTeammateOrThrow(c.var.db, id, tokenId)
-  const text = formString(await readForm(c), 'email')?.trim() ?? ''
+  const sent = formString(await readForm(c), 'email')
+  // The form always sends the field, empty to remove the address: without it, nothing to do.
+  if (sent === undefined) throw new ApiError('bad_request', 'The field email is missing.')
+  const text = sent.trim()
   const parsed = UpdateTeammateSchema.safeParse({ email: text === '' ? null : text })
   const refused = (message: string) =>
     teamPage(c, id, { emailRefused: { tokenId: token.id, sent: text, message } })

@@ -155,8 +155,10 @@ export async function decideTelegramJoinRequestsInBulk(
   now: Date,
 ): Promise<Array<{ id: string; status: TelegramRequestStatus | 'not_found' | 'not_decided' }>> {
   const rows: TelegramJoinRequest[] = []
+  // Each request once, however often it was named: one call to Telegram, one result.
+  const unique = [...new Set(ids)].slice(0, 100)
   // Up to 100 ids, with the community: past D1's 100 bound parameters in one statement.
-  for (const part of chunks(ids.slice(0, 100), ID_CHUNK)) {
+  for (const part of chunks(unique, ID_CHUNK)) {
     rows.push(
       ...(await db
         .select()
@@ -175,7 +177,7 @@ export async function decideTelegramJoinRequestsInBulk(
     status: TelegramRequestStatus | 'not_found' | 'not_decided'
   }> = []
   let stopped = false
-  for (const id of ids) {
+  for (const id of unique) {
     const row = byId.get(id)
     if (!row) {
       results.push({ id, status: 'not_found' })

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ApiError } from '../../lib/errors'
 import { ANNOUNCEMENT_EDIT_WORDS, LOCALES, type Lang } from '../../lib/i18n'
 import { TextField } from '../form-fields'
 import { words } from './shell'
@@ -33,7 +34,11 @@ export type PickerValues = z.infer<typeof PickerFields>
 export function pickerValues(read: (key: string) => string | string[] | undefined): PickerValues {
   const one = (key: string) => {
     const value = read(key)
-    return Array.isArray(value) ? value[0] : value
+    if (!Array.isArray(value)) return value
+    if (value.length > 1) {
+      throw new ApiError('bad_request', `The field ${key} was sent more than once.`)
+    }
+    return value[0]
   }
   const weekdays = read('weekdays')
   return PickerFields.parse({
