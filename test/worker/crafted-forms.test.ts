@@ -104,7 +104,7 @@ describe('a dashboard form with a field sent twice', () => {
     expect(rows[0]!.role).toBe('community_admin')
   })
 
-  it('refuses the repeat rule’s fields twice, and its own fields twice, on the compose form', async () => {
+  it('refuses the repeat rule’s fields twice or out of range, and its own fields twice, on the compose form', async () => {
     const community = await createCommunity()
     const { cookie } = await signIn()
     const path = `/admin/communities/${community.id}/announcements`
@@ -115,6 +115,17 @@ describe('a dashboard form with a field sent twice', () => {
       'repeat',
     )
     expectRefusedTwice(await post(path, cookie, { ...fields, body: ['One', 'Two'] }), 'body')
+    // A value the picker never offers is refused too, not read as its default.
+    for (const [field, value] of [
+      ['monthDay', '40'],
+      ['time', '25:99'],
+      ['weekdays', '7'],
+      ['repeat', 'hourly'],
+    ]) {
+      const odd = await post(path, cookie, { ...fields, repeat: 'monthly', [field!]: value! })
+      expect(odd.status, `${field}=${value}`).toBe(400)
+      expect(odd.text).toContain(`The field ${field} holds a value the form does not offer.`)
+    }
     const stored = await query('select id from announcements where community_id = ?', community.id)
     expect(stored).toEqual([])
   })

@@ -15,14 +15,19 @@ type Repeat = (typeof REPEATS)[number]
 /** Monday first, as calendars here show the week; cron counts Sunday as 0. */
 const WEEK = [1, 2, 3, 4, 5, 6, 0] as const
 
+/** What the picker offers: a form that sends anything else was not sent by its page. */
+const OFFERED = {
+  repeat: z.enum(REPEATS),
+  weekdays: z.coerce.number().int().min(0).max(6),
+  monthDay: z.coerce.number().int().min(1).max(31),
+  time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
+}
+
 const PickerFields = z.object({
-  repeat: z.enum(REPEATS).catch('none'),
-  weekdays: z.array(z.coerce.number().int().min(0).max(6)).catch([]),
-  monthDay: z.coerce.number().int().min(1).max(31).catch(1),
-  time: z
-    .string()
-    .regex(/^([01]\d|2[0-3]):[0-5]\d$/)
-    .catch('09:00'),
+  repeat: OFFERED.repeat.catch('none'),
+  weekdays: z.array(OFFERED.weekdays).catch([]),
+  monthDay: OFFERED.monthDay.catch(1),
+  time: OFFERED.time.catch('09:00'),
   cron: z.string().trim().max(100).optional().catch(undefined),
   // The rule's last day (`YYYY-MM-DD`), checked where the form is read: a wrong one is named.
   until: z.string().trim().optional().catch(undefined),
@@ -41,6 +46,14 @@ export function pickerValues(read: (key: string) => string | string[] | undefine
     return value[0]
   }
   const weekdays = read('weekdays')
+  // A value the picker never offers (a day 40, a time 25:99) is refused, not read as a default.
+  const sentValues = (key: keyof typeof OFFERED) =>
+    key === 'weekdays' ? ([] as string[]).concat(weekdays ?? []) : [one(key) ?? ''].filter(Boolean)
+  for (const key of Object.keys(OFFERED) as Array<keyof typeof OFFERED>) {
+    if (sentValues(key).some((value) => !OFFERED[key].safeParse(value).success)) {
+      throw new ApiError('bad_request', `The field ${key} holds a value the form does not offer.`)
+    }
+  }
   return PickerFields.parse({
     repeat: one('repeat') || (one('cron') ? 'none' : undefined),
     weekdays: weekdays === undefined ? [] : ([] as string[]).concat(weekdays),
