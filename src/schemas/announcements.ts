@@ -22,6 +22,7 @@ import {
 import { CHANNEL_RECEIPTS } from '../services/channels'
 import type { TelegramPostRow } from '../services/delivery/telegram-posts'
 import { idPattern } from '../lib/ids'
+import { ANNOUNCEMENT_TEXT_MAX } from '../lib/limits'
 import { cursorQuery, queryInteger } from '../lib/pagination'
 import { DATE_TIME_PATTERN, TimestampSchema, TimeZoneSchema, uriSchema, userText } from './common'
 
@@ -68,8 +69,13 @@ const AudienceChoice = z.union([
 ])
 const Audience = AudienceChoice.default('announcement')
 
-/** What members receive: text with its line breaks. */
-export const AnnouncementBodySchema = userText(4096, { multiline: true, required: true })
+/** What members receive: text with its line breaks, `{name}` where each member's name goes. */
+export const AnnouncementBodySchema = userText(ANNOUNCEMENT_TEXT_MAX, {
+  multiline: true,
+  required: true,
+}).describe(
+  'The text members receive. `{name}` stands for the name each member gave: a message to one member carries it; a post to a whole chat leaves it out, with the space before it ("Hi {name}," reads "Hi,").',
+)
 
 /** The same announcement in other languages than `body`'s, by the language members signed up in. */
 export const TranslationsSchema = z

@@ -14,6 +14,8 @@ import { ApiError, notFound } from '../lib/errors'
 import type { Lang } from '../lib/i18n'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
+import { ANNOUNCEMENT_TEXT_MAX } from '../lib/limits'
+import { textWithName } from '../lib/name-placeholder'
 
 export interface Repeat {
   cron: string
@@ -126,12 +128,17 @@ export function storedTranslations(translations: Translations | undefined): Tran
   return given.length > 0 ? (Object.fromEntries(given) as Translations) : null
 }
 
-/** What a member gets of an announcement: its text in their sign-up language, else its body. */
+/**
+ * What a member gets of an announcement: its text in their sign-up language, else its body,
+ * with their name where it says `{name}`.
+ */
 export function announcementTextFor(
   announcement: Pick<Announcement, 'body' | 'translations'>,
-  language: Lang | null,
+  member: { language: Lang | null; name: string | null },
 ): string {
-  return (language && announcement.translations?.[language]) || announcement.body
+  const text =
+    (member.language && announcement.translations?.[member.language]) || announcement.body
+  return textWithName(text, member.name, ANNOUNCEMENT_TEXT_MAX)
 }
 
 /** The first run: the given time, or the rule's first run after now. */

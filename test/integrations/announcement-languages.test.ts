@@ -87,6 +87,35 @@ describe('an announcement in more than one language', () => {
     ).toEqual({ [ada]: 'en', [ben]: 'de', [cem]: null })
   })
 
+  it('addresses each member by the name they gave, in their language, where it says {name}', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    const ada = await memberIn(invite.code, 'Ada', 'en')
+    const ben = await memberIn(invite.code, 'Ben $& Co', 'de')
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: {
+        body: 'Hallo {name}, Lauftreff am Sonntag um 9',
+        translations: { en: '{name}, we run on Sunday at 9. See you, {name}!' },
+        sendAt: new Date(Date.now() + 1000).toISOString(),
+      },
+    })
+    expect(created.status, created.text).toBe(201)
+    // Stored as written: the name is each message's own.
+    expect(created.json.body).toBe('Hallo {name}, Lauftreff am Sonntag um 9')
+    await runCron(new Date(Date.now() + 120_000))
+    const messages = await eventually(async () => {
+      const messages = await messagesOf(created.json.id)
+      expect(messages).toHaveLength(2)
+      return messages
+    })
+    expect(
+      Object.fromEntries(messages.map((m) => [m.data.recipient.memberId, m.data.text])),
+    ).toEqual({
+      [ada]: 'Ada, we run on Sunday at 9. See you, Ada!',
+      [ben]: 'Hallo Ben $& Co, Lauftreff am Sonntag um 9',
+    })
+  })
+
   it('takes texts per language through the API: replaced when sent again, refused when empty or unknown', async () => {
     const community = await createCommunity()
     const path = `/api/communities/${community.id}/announcements`
@@ -142,7 +171,7 @@ describe('an announcement in more than one language', () => {
     // A text sent twice is refused, not dropped.
     const twice = await post(announcements, cookie, { ...fields, translation_en: ['One', 'Two'] })
     expect(twice.status).toBe(400)
-    expect(twice.text).toContain('id="translation_en-error"')
+    expect(twice.text).toContain('The field translation_en was sent more than once.')
 
     const scheduled = await post(announcements, cookie, {
       ...fields,

@@ -2247,6 +2247,7 @@ export interface components {
       sentAt: string | null
     }
     CreateAnnouncement: {
+      /** @description The text members receive. `{name}` stands for the name each member gave: a message to one member carries it; a post to a whole chat leaves it out, with the space before it ("Hi {name}," reads "Hi,"). */
       body: string
       translations?: components['schemas']['Translations']
       /** @default announcement */
@@ -2261,7 +2262,9 @@ export interface components {
     }
     /** @description The announcement in other languages, by the language a member signed up in (`de`, `en`): a member who signed up in one of them gets its text, everyone else (and a Telegram chat) `body`. Sent again, it replaces the texts before; `{}` removes them; left out of a change, they stay as they were, `body` changed or not. */
     Translations: {
+      /** @description The text members receive. `{name}` stands for the name each member gave: a message to one member carries it; a post to a whole chat leaves it out, with the space before it ("Hi {name}," reads "Hi,"). */
       de?: string
+      /** @description The text members receive. `{name}` stands for the name each member gave: a message to one member carries it; a post to a whole chat leaves it out, with the space before it ("Hi {name}," reads "Hi,"). */
       en?: string
     }
     Repeat: {
@@ -2275,6 +2278,7 @@ export interface components {
       until?: string
     }
     UpdateAnnouncement: {
+      /** @description The text members receive. `{name}` stands for the name each member gave: a message to one member carries it; a post to a whole chat leaves it out, with the space before it ("Hi {name}," reads "Hi,"). */
       body?: string
       translations?: components['schemas']['Translations']
       audience?:

@@ -58,7 +58,9 @@ async function botIn(chatId: number, bot: 'removed' | 'muted') {
 describe('announcements to a Telegram-linked group', () => {
   it('go out as one message to the chat, recorded with its message_id, not per member', async () => {
     const { community, group, chatId } = await telegramCommunity()
-    const id = await announce(community.id, 'Sunday long run at 9', { groupIds: [group.id] })
+    const id = await announce(community.id, 'Hi {name}, Sunday long run at 9', {
+      groupIds: [group.id],
+    })
     await runCron(Date.now() + 2000)
     const sent = await eventually(async () => {
       const announcement = await postsOf(id)
@@ -75,7 +77,8 @@ describe('announcements to a Telegram-linked group', () => {
     })
     // One message the chat sees, not a delivery per member: nothing is counted delivered or read.
     expect(sent.deliveries).toMatchObject({ sent: 0, delivered: 0, read: 0 })
-    expect((await messagesTo(chatId)).map((m) => m.text)).toEqual(['Sunday long run at 9'])
+    // A whole chat is addressed by no one's name.
+    expect((await messagesTo(chatId)).map((m) => m.text)).toEqual(['Hi, Sunday long run at 9'])
   })
 
   it('to everyone, where the announcement group has no chat, go to every Telegram-linked chat; who joined in a chat gets nothing of their own', async () => {
@@ -326,16 +329,16 @@ describe('announcements to members who started the bot', () => {
         await query('select status from telegram_contacts where user_id = ?', ben.person.id),
       ).toEqual([{ status: 'stopped' }]),
     )
-    const id = await announce(community.id, 'Club night on Friday', 'announcement')
+    const id = await announce(community.id, 'Hi {name}, club night on Friday', 'announcement')
     await runCron(Date.now() + 2000)
     await eventually(async () =>
       expect((await postsOf(id)).telegramPosts).toMatchObject([
         { memberId: ana.memberId, memberName: 'Ana', chatId: ana.person.id, status: 'sent' },
       ]),
     )
-    // After the bot's reply to /start, the announcement.
+    // After the bot's reply to /start, the announcement, with her name: her chat is hers.
     expect((await messagesTo(ana.person.id)).map((m) => m.text).slice(1)).toEqual([
-      'Club night on Friday',
+      'Hi Ana, club night on Friday',
     ])
     // Ben got the bot's replies to /start and /stop, and nothing more.
     expect(await messagesTo(ben.person.id)).toHaveLength(2)

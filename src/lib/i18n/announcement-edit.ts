@@ -21,6 +21,8 @@ export const announcementEditDe = {
     'Jemand anders hat diese Ankündigung geändert, während du sie bearbeitet hast, oder ein Durchlauf hat ihren nächsten Termin verschoben. Nichts ist gespeichert. Speichere erneut, um deine Änderung trotzdem zu übernehmen.',
   typedBelow: 'Was du eingegeben hast, steht noch unten.',
   onceHint: 'Für eine wiederholte Ankündigung leer lassen: Die Regel unten bestimmt ihre Termine.',
+  nameHint:
+    'Schreib {name}, wo der Name jedes Mitglieds stehen soll. In einem Beitrag an einen ganzen Chat fällt es weg: „Hallo {name},“ wird „Hallo,“.',
   until: 'Letzter Tag (optional)',
   untilHint:
     'Sie wird bis einschließlich dieses Tages gesendet, im Kalender der gewählten Zeitzone.',
@@ -51,6 +53,8 @@ export const announcementEditEn: AnnouncementEditWords = {
     'Someone else changed this announcement while you were editing it, or a run moved its next date. Nothing was saved. Save again to make your change anyway.',
   typedBelow: 'What you typed is still below.',
   onceHint: 'Leave empty for a repeating announcement: the rule below sets its dates.',
+  nameHint:
+    'Write {name} where each member’s name goes. A post to a whole chat leaves it out: “Hi {name},” reads “Hi,”.',
   until: 'Last day (optional)',
   untilHint: 'It is sent up to and including this day, on the calendar of the time zone chosen.',
   untilInPast: 'The last day chosen is over already.',

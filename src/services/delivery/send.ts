@@ -262,7 +262,7 @@ async function attempt(
     return sendWhatsAppMessage(
       config,
       phone,
-      announcementTextFor(announcement, member.language),
+      announcementTextFor(announcement, member),
       member.language,
     )
   }
@@ -298,7 +298,7 @@ async function attempt(
           language: member.language,
         },
         // In that language where the announcement has a text in it, otherwise its body.
-        text: announcementTextFor(announcement, member.language),
+        text: announcementTextFor(announcement, member),
       },
     },
     sentAt,

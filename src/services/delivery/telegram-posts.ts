@@ -2,6 +2,8 @@ import type { Database } from '../../db/client'
 import type { Announcement, TelegramPostStatus } from '../../db/schema'
 import type { Config, TelegramConfig } from '../../lib/config'
 import { chunks } from '../../lib/chunks'
+import { ANNOUNCEMENT_TEXT_MAX } from '../../lib/limits'
+import { textWithName, textWithoutName } from '../../lib/name-placeholder'
 import { sendMessage } from '../../platforms/telegram/client'
 import { backoffSeconds, type DeliveryMessage, type Pace, type Verdict } from './messages'
 
@@ -95,6 +97,7 @@ type Claimed = {
   runStatus: string | null
   contactStatus: string | null
   memberStatus: string | null
+  memberName: string | null
 }
 
 type Settled = {
@@ -129,7 +132,8 @@ export async function postToTelegram(
          (select status from dispatches where id = ?1) as runStatus,
          (select c.status from telegram_contacts c where c.user_id = ?2
             and c.member_id = telegram_posts.member_id) as contactStatus,
-         (select m.status from members m where m.id = telegram_posts.member_id) as memberStatus`,
+         (select m.status from members m where m.id = telegram_posts.member_id) as memberStatus,
+         (select m.name from members m where m.id = telegram_posts.member_id) as memberName`,
     )
     .bind(key.dispatchId, key.chatId, now.getTime())
     .first<Claimed>()
@@ -190,7 +194,12 @@ async function attemptPost(
   if (!telegram)
     return { status: 'failed', error: 'Telegram is not configured (TELEGRAM_BOT_TOKEN)' }
   await pace()
-  const outcome = await sendMessage(telegram, key.chatId, claimed.body)
+  // A member's private chat with the bot addresses them by name; a group's chat, everyone.
+  const text =
+    key.chatId > 0
+      ? textWithName(claimed.body, claimed.memberName, ANNOUNCEMENT_TEXT_MAX)
+      : textWithoutName(claimed.body)
+  const outcome = await sendMessage(telegram, key.chatId, text)
   if (outcome.ok) return { status: 'sent', error: null, messageId: outcome.result.message_id }
   if (outcome.kind === 'refused') {
     return {

@@ -51,14 +51,20 @@ export function ComposeForm(props: {
         Object.entries(basis.hidden).map(([name, value]) => (
           <input type="hidden" name={name} value={value} />
         ))}
-      <Field form={form} field="body" label={t.text} bare>
+      <Field
+        form={form}
+        field="body"
+        label={t.text}
+        hint={ANNOUNCEMENT_EDIT_WORDS[props.lang].nameHint}
+        bare
+      >
         <textarea
           id="body"
           name="body"
           rows={4}
           maxlength={4096}
           required
-          {...fieldAttributes(form, 'body', { withValue: false })}
+          {...fieldAttributes(form, 'body', { withValue: false, hint: 'body-hint' })}
         >
           {sentText(form, 'body')}
         </textarea>
