@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
 import { ApiError, fieldErrors } from '../lib/errors'
@@ -30,6 +31,19 @@ export function declaresUtf8(contentType: string | undefined): boolean {
   return UTF_8_LABELS.has((match[1] ?? match[2] ?? '').trim().toLowerCase())
 }
 
+/**
+ * Refuses a body whose bytes are not UTF-8 (400 `malformed_json`): read as they are, they would
+ * become U+FFFD, stored as a name or a text nobody sent. The body stays readable after it.
+ */
+export async function assertUtf8Body(c: Context): Promise<void> {
+  const bytes = await c.req.arrayBuffer()
+  try {
+    new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
+  } catch {
+    throw new ApiError('malformed_json', 'The request body is not UTF-8 text.')
+  }
+}
+
 /** What a client is told when its JSON names a charset other than UTF-8. */
 export const UTF_8_ONLY = 'Send JSON in UTF-8: with no charset, or charset=utf-8.'
 
@@ -51,6 +65,7 @@ export function requireJsonBody() {
       if (hasBody && mediaType && !declaresUtf8(contentType)) {
         throw new ApiError('unsupported_media_type', UTF_8_ONLY)
       }
+      if (hasBody) await assertUtf8Body(c)
     }
     await next()
   })

@@ -12,7 +12,13 @@ import { fieldMessages, type FieldMessages } from '../lib/field-errors'
 import { readForm } from '../lib/forms'
 import { inviteGoneText, MESSAGES, type Lang } from '../lib/i18n'
 import { formatMoment } from '../lib/time'
-import { declaresUtf8, isJsonMediaType, mediaTypeOf, UTF_8_ONLY } from '../middleware/json-body'
+import {
+  assertUtf8Body,
+  declaresUtf8,
+  isJsonMediaType,
+  mediaTypeOf,
+  UTF_8_ONLY,
+} from '../middleware/json-body'
 import { cspNonce, SecuredHeaders, securedResponse } from '../middleware/security-headers'
 import {
   canSendConfirmationTemplate,
@@ -185,10 +191,13 @@ joinApp.post('/i/:code/join', async (c) => {
 
   let raw: unknown
   if (wantsJson) {
-    raw = await c.req.json().catch(async () => {
-      await linkOrThrow()
-      throw new ApiError('malformed_json', 'The request body is not valid JSON.')
-    })
+    raw = await assertUtf8Body(c)
+      .then(() => c.req.json())
+      .catch(async (error: unknown) => {
+        await linkOrThrow()
+        if (error instanceof ApiError) throw error
+        throw new ApiError('malformed_json', 'The request body is not valid JSON.')
+      })
   } else {
     const form = await readForm(c)
     const cookie = getCookie(c, CSRF_COOKIE)

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { normalisePhone } from '../lib/contact'
+import { ApiError } from '../lib/errors'
 import { userText } from './common'
 
 const optionalText = (max: number) =>
@@ -26,7 +27,14 @@ export const JoinBodySchema = z
         return phone
       })
       .openapi({ example: '+49 151 23456789' }),
-    email: optionalText(254)
+    // Checked as sent, not cleaned first: without an invisible character it would be another
+    // address, someone else's, and the confirmation would go there.
+    email: z
+      .string()
+      .trim()
+      .max(254)
+      .optional()
+      .transform((value) => value || undefined)
       .pipe(z.email('Not a valid e-mail address').optional())
       .transform((value) => value?.toLowerCase() ?? null)
       .openapi({ example: 'mia@example.com' }),
@@ -50,6 +58,11 @@ export const JoinBodySchema = z
 export function formToJoinBody(form: Record<string, string | File | (string | File)[]>) {
   const text = (key: string) => {
     const value = form[key]
+    // The form has each of these once: twice, it was not sent by the form, and reading it as
+    // missing would store a sign-up without the number it came with.
+    if (Array.isArray(value) && key !== 'cf-turnstile-response') {
+      throw new ApiError('bad_request', `The field ${key} was sent more than once.`)
+    }
     return typeof value === 'string' ? value : undefined
   }
   const answers = form.answers

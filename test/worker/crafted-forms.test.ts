@@ -282,3 +282,61 @@ describe('a dashboard form as a browser would not send it', () => {
     expect(new Set(slugs.map((row) => row.slug)).size).toBe(6)
   })
 })
+
+describe('bytes that are not UTF-8, or a broken escape', () => {
+  it('are refused in JSON, on the API and at the join, and nothing is stored', async () => {
+    const community = await createCommunity({ description: 'Kept' })
+    const invalid = new Uint8Array([
+      ...new TextEncoder().encode('{"description":"bad'),
+      0xff,
+      0xfe,
+      ...new TextEncoder().encode('"}'),
+    ])
+    const changed = await call('PATCH', `/api/communities/${community.id}`, {
+      rawBody: invalid,
+      headers: { 'content-type': 'application/json' },
+    })
+    expect(changed.status, changed.text).toBe(400)
+    expect(changed.json).toMatchObject({
+      code: 'malformed_json',
+      detail: 'The request body is not UTF-8 text.',
+    })
+    expect((await call('GET', `/api/communities/${community.id}`)).json.description).toBe('Kept')
+    const invite = await createInvite(community.id)
+    const joined = await call('POST', `/i/${invite.code}/join`, {
+      token: null,
+      rawBody: new Uint8Array([
+        ...new TextEncoder().encode('{"name":"Pat'),
+        0xff,
+        ...new TextEncoder().encode('","email":"pat.bytes@example.com","consent":true}'),
+      ]),
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+    })
+    expect(joined.status, joined.text).toBe(400)
+    expect(joined.json.code).toBe('malformed_json')
+    expect(
+      await query('select id from join_requests where email = ?', 'pat.bytes@example.com'),
+    ).toEqual([])
+  })
+
+  it('are refused in a form, with a `%` that starts no escape', async () => {
+    const community = await createCommunity()
+    const { cookie } = await signIn()
+    const path = `/admin/communities/${community.id}/settings`
+    const csrf = csrfOf((await page(path, cookie)).text)
+    const answer = await call('POST', path, {
+      token: null,
+      rawBody: `_csrf=${encodeURIComponent(csrf)}&name=100%+Runners%zz`,
+      headers: {
+        cookie,
+        accept: 'text/html',
+        'accept-language': 'en',
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: BASE,
+      },
+    })
+    expect(answer.status, answer.text.slice(0, 300)).toBe(400)
+    expect(answer.text).toContain('The form could not be read.')
+    expect((await call('GET', `/api/communities/${community.id}`)).json.name).toBe(community.name)
+  })
+})

@@ -118,6 +118,34 @@ describe('the join form, refused, comes back as it was sent', () => {
     expect(refused.text).toContain('value="Ohne Kontakt"')
     expect(englishLeftIn(readableText(refused.text))).toEqual([])
   })
+
+  it('refuses an address as no one typed it, and a field sent twice, storing nothing', async () => {
+    const invite = await createInvite((await createCommunity({ consent: 'single' })).id)
+    // Without the invisible character it would be another address, someone else's.
+    const hidden = await sendJoinForm(invite.code, {
+      name: 'Pat',
+      email: 'pat\u0000x@example.com',
+      consent: 'yes',
+    })
+    expect(hidden.status).toBe(400)
+    expect(messageFor(hidden.text, 'email')).toBe('Das ist keine gültige E-Mail-Adresse.')
+    const json = await joinJson(invite.code, { name: 'Pat', email: 'pat\udc00x@example.com' })
+    expectProblem(json, 400, 'validation_failed')
+    // Two numbers: refused by name, not stored without one.
+    const twice = await sendJoinForm(
+      invite.code,
+      { name: 'Pat', phone: [newPhone(), newPhone()], email: 'pat@example.com', consent: 'yes' },
+      'en',
+    )
+    expect(twice.status).toBe(400)
+    expect(twice.text).toContain('The field phone was sent more than once.')
+    expect(
+      await query(
+        `select email from join_requests where invite_id = ? and email like 'pat%'`,
+        invite.id,
+      ),
+    ).toEqual([])
+  })
 })
 
 describe('a join refused for who is asking, in the reader’s language', () => {
