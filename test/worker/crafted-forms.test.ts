@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  BASE,
-  call,
-  createCommunity,
-  createGroup,
-  createInvite,
-  createToken,
-  query,
-} from './helpers'
-import { csrfOf, page, post, signIn } from './dashboard-helpers'
+import { call, createCommunity, createGroup, createInvite, createToken, query } from './helpers'
+import { csrfOf, page, post, postBody, signIn } from './dashboard-helpers'
 
 /**
  * Dashboard forms sent as no browser sends them. A field the form has once that comes twice, or
@@ -16,6 +8,18 @@ import { csrfOf, page, post, signIn } from './dashboard-helpers'
  * nothing; a field left out keeps what it stands for; bytes that are not UTF-8 are refused, not
  * stored as replacement characters.
  */
+
+/** A community's settings form sent with `fields` as raw urlencoded text after its token. */
+async function settingsSentAs(fields: string) {
+  const community = await createCommunity()
+  const { cookie } = await signIn()
+  const path = `/admin/communities/${community.id}/settings`
+  const csrf = csrfOf((await page(path, cookie)).text)
+  const answer = await postBody(path, cookie, `_csrf=${encodeURIComponent(csrf)}&${fields}`, {
+    'content-type': 'application/x-www-form-urlencoded',
+  })
+  return { community, answer }
+}
 
 function expectRefusedTwice(answer: { status: number; text: string }, field: string) {
   expect(answer.status, answer.text.slice(0, 300)).toBe(400)
@@ -204,11 +208,7 @@ describe('a dashboard form with a field left out', () => {
     const body = new FormData()
     body.append('_csrf', csrfOf(team.text))
     body.append('email', new File(['x'], 'email.txt'))
-    const file = await call('POST', path, {
-      token: null,
-      rawBody: body,
-      headers: { cookie, accept: 'text/html', 'accept-language': 'en', origin: BASE },
-    })
+    const file = await postBody(path, cookie, body)
     expect(file.status, file.text.slice(0, 300)).toBe(400)
     expect(file.text).toContain('The field email must be text, not a file.')
     const rows = await query<{ email: string | null }>(
@@ -243,21 +243,7 @@ describe('a dashboard form as a browser would not send it', () => {
   })
 
   it('in bytes that are not UTF-8: refused, not saved with replacement characters', async () => {
-    const community = await createCommunity()
-    const { cookie } = await signIn()
-    const path = `/admin/communities/${community.id}/settings`
-    const csrf = csrfOf((await page(path, cookie)).text)
-    const answer = await call('POST', path, {
-      token: null,
-      rawBody: `_csrf=${encodeURIComponent(csrf)}&name=Berlin%ED%A0%80Runners`,
-      headers: {
-        cookie,
-        accept: 'text/html',
-        'accept-language': 'en',
-        'content-type': 'application/x-www-form-urlencoded',
-        origin: BASE,
-      },
-    })
+    const { community, answer } = await settingsSentAs('name=Berlin%ED%A0%80Runners')
     expect(answer.status, answer.text.slice(0, 300)).toBe(400)
     expect(answer.text).toContain('The form is not UTF-8 text.')
     expect((await call('GET', `/api/communities/${community.id}`)).json.name).toBe(community.name)
@@ -320,21 +306,7 @@ describe('bytes that are not UTF-8, or a broken escape', () => {
   })
 
   it('are refused in a form, with a `%` that starts no escape', async () => {
-    const community = await createCommunity()
-    const { cookie } = await signIn()
-    const path = `/admin/communities/${community.id}/settings`
-    const csrf = csrfOf((await page(path, cookie)).text)
-    const answer = await call('POST', path, {
-      token: null,
-      rawBody: `_csrf=${encodeURIComponent(csrf)}&name=100%+Runners%zz`,
-      headers: {
-        cookie,
-        accept: 'text/html',
-        'accept-language': 'en',
-        'content-type': 'application/x-www-form-urlencoded',
-        origin: BASE,
-      },
-    })
+    const { community, answer } = await settingsSentAs('name=100%+Runners%zz')
     expect(answer.status, answer.text.slice(0, 300)).toBe(400)
     expect(answer.text).toContain('The form could not be read.')
     expect((await call('GET', `/api/communities/${community.id}`)).json.name).toBe(community.name)

@@ -91,17 +91,26 @@ export async function post(
   const body = new URLSearchParams()
   for (const [key, value] of Object.entries(fields))
     for (const v of [value].flat()) body.append(key, v)
+  return postBody(path, cookie, body.toString(), {
+    'content-type': 'application/x-www-form-urlencoded',
+    ...headers,
+  })
+}
+
+/**
+ * Sends a body of any making (bytes no browser sends, a multipart form) from the dashboard's own
+ * pages, as `post` sends a form.
+ */
+export async function postBody(
+  path: string,
+  cookie: string,
+  body: BodyInit,
+  headers: Record<string, string> = {},
+) {
   return call('POST', path, {
     token: null,
-    rawBody: body.toString(),
-    headers: {
-      cookie,
-      accept: 'text/html',
-      'accept-language': 'en',
-      'content-type': 'application/x-www-form-urlencoded',
-      origin: BASE,
-      ...headers,
-    },
+    rawBody: body,
+    headers: { cookie, accept: 'text/html', 'accept-language': 'en', origin: BASE, ...headers },
   })
 }
 
