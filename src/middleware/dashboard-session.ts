@@ -116,7 +116,7 @@ export function dashboardSession(
         // A page like any other refusal, in the dashboard's language, with a way back.
         throw new ApiError(
           'csrf_failed',
-          'This form has expired. Go back, reload the page and try again.',
+          'This form has expired. Go back: what you typed is still there. Copy it, reload the page, and send it again.',
         )
       }
     }

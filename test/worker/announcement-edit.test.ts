@@ -173,10 +173,10 @@ describe('changing a scheduled announcement in the dashboard', () => {
     const closed = await page(`/admin/announcements/${cancelled.id}/edit`, cookie)
     expect(closed.status).toBe(303)
     const back = closed.headers.get('location')!
-    expect(back).toBe(
-      `/admin/communities/${community.id}/announcements?done=announcementNotChangeable`,
+    expect(back).toBe(`/admin/communities/${community.id}/announcements?done=announcementCancelled`)
+    expect((await page(back, cookie)).text).toContain(
+      'This announcement was cancelled: it can no longer be changed.',
     )
-    expect((await page(back, cookie)).text).toContain('it can no longer change')
     const late = await post(`/admin/announcements/${cancelled.id}/edit`, cookie, {
       ...fields,
       body: 'Typed too late',

@@ -233,7 +233,7 @@ describe('a dashboard form as a browser would not send it', () => {
       expect(answer.status).toBe(403)
       expect(answer.headers.get('content-type')).toContain('text/html')
       expect(answer.text).toContain(
-        'This form has expired. Go back, reload the page and try again.',
+        'This form has expired. Go back: what you typed is still there.',
       )
       expect(answer.text).toContain('href="/admin"')
     }

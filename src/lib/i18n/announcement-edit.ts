@@ -20,9 +20,12 @@ export const announcementEditDe = {
   changedMeanwhile:
     'Jemand anders hat diese Ankündigung geändert, während du sie bearbeitet hast, oder ein Durchlauf hat ihren nächsten Termin verschoben. Nichts ist gespeichert. Speichere erneut, um deine Änderung trotzdem zu übernehmen.',
   typedBelow: 'Was du eingegeben hast, steht noch unten.',
+  cancelledNotChangeable: 'Diese Ankündigung ist abgesagt: Sie lässt sich nicht mehr ändern.',
+  sentNotChangeable:
+    'Diese Ankündigung wird gerade gesendet oder ist gesendet: Sie lässt sich nicht mehr ändern.',
   onceHint: 'Für eine wiederholte Ankündigung leer lassen: Die Regel unten bestimmt ihre Termine.',
   nameHint:
-    'Schreib {name}, wo der Name jedes Mitglieds stehen soll. In einem Beitrag an einen ganzen Chat fällt es weg: „Hallo {name},“ wird „Hallo,“.',
+    'Schreib {name}, wo der Name jedes Mitglieds stehen soll. In einem Beitrag an einen ganzen Telegram-Chat fällt es weg: „Hallo {name},“ wird „Hallo,“.',
   until: 'Letzter Tag (optional)',
   untilHint:
     'Sie wird bis einschließlich dieses Tages gesendet, im Kalender der gewählten Zeitzone.',
@@ -52,9 +55,11 @@ export const announcementEditEn: AnnouncementEditWords = {
   changedMeanwhile:
     'Someone else changed this announcement while you were editing it, or a run moved its next date. Nothing was saved. Save again to make your change anyway.',
   typedBelow: 'What you typed is still below.',
+  cancelledNotChangeable: 'This announcement was cancelled: it can no longer be changed.',
+  sentNotChangeable: 'This announcement is being sent or was sent: it can no longer be changed.',
   onceHint: 'Leave empty for a repeating announcement: the rule below sets its dates.',
   nameHint:
-    'Write {name} where each member’s name goes. A post to a whole chat leaves it out: “Hi {name},” reads “Hi,”.',
+    'Write {name} where each member’s name goes. A post to a whole Telegram chat leaves it out: “Hi {name},” reads “Hi,”.',
   until: 'Last day (optional)',
   untilHint: 'It is sent up to and including this day, on the calendar of the time zone chosen.',
   untilInPast: 'The last day chosen is over already.',

@@ -23,6 +23,6 @@ export const PROBLEM_TEXTS: Record<Exclude<Lang, 'en'>, Partial<Record<ErrorCode
     payload_too_large: 'Das war zu viel auf einmal.',
     unauthorized: 'Bitte melde dich an.',
     csrf_failed:
-      'Das Formular ist abgelaufen. Geh zurück, lade die Seite neu und versuch es noch einmal.',
+      'Das Formular ist abgelaufen. Geh zurück: Was du eingegeben hast, steht noch da. Kopiere es, lade die Seite neu und sende es noch einmal.',
   },
 }

@@ -134,9 +134,12 @@ announcementEditPages.get('/admin/announcements/:id/edit', async (c) => {
   const read = await editable(c)
   const held = heldBy(read)
   if (held === 'notChangeable') {
-    // Sent or cancelled since the list was read: back to the list, which shows it as it is now.
+    // Sent or cancelled since the list was read: back to the list, which shows it as it is now
+    // and says which.
     const list = `/admin/communities/${read.community.id}/announcements`
-    return c.redirect(inLanguage(c, withNotice(list, 'announcementNotChangeable')), 303)
+    const why =
+      read.announcement.status === 'cancelled' ? 'announcementCancelled' : 'announcementSent'
+    return c.redirect(inLanguage(c, withNotice(list, why)), 303)
   }
   return editPage(c, read, { held })
 })

@@ -82,7 +82,8 @@ const DONE_ELSEWHERE = {
   consentRecorded: (l: Lang) => UNCONFIRMED_WORDS[l].recordedNotice,
   announcementChanged: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].savedNotice,
   announcementUnchanged: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].unchangedNotice,
-  announcementNotChangeable: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].notChangeable,
+  announcementCancelled: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].cancelledNotChangeable,
+  announcementSent: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].sentNotChangeable,
 } as const
 
 /**

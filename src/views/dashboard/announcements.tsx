@@ -116,7 +116,6 @@ export function AnnouncementsPage(props: AnnouncementsView) {
               <th class="n">{t.unknown}</th>
               <th class="n">{t.skipped}</th>
               <th class="n">{t.queued}</th>
-              <th />
             </tr>
           </thead>
           <tbody>
@@ -178,48 +177,8 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                           deliveryReasonText(l, announcement.pauseReason)}
                       </div>
                     )}
-                  </td>
-                  <td class="n" data-label={t.sentCount}>
-                    {formatNumber(l, totals.sent)}
-                    {telegramPosts > 0 && (
-                      <div class="muted">
-                        {telegramDashboardWords(l).postedToChats(formatNumber(l, telegramPosts))}
-                      </div>
-                    )}
-                  </td>
-                  <td class="n" data-label={t.reached}>
-                    {reported.delivered ? (
-                      <>
-                        {formatNumber(l, totals.delivered)} {shareOfSent(rates.delivered, l)}
-                      </>
-                    ) : (
-                      <span class="muted">{t.notReported}</span>
-                    )}
-                  </td>
-                  <td class="n" data-label={t.readCount}>
-                    {reported.read ? (
-                      <>
-                        {formatNumber(l, totals.read)} {shareOfSent(rates.read, l)}
-                      </>
-                    ) : (
-                      <span class="muted">{t.notReported}</span>
-                    )}
-                  </td>
-                  <td class="n" data-label={t.failed}>
-                    {formatNumber(l, totals.failed + totals.undelivered)}
-                  </td>
-                  <td class="n" data-label={t.unknown}>
-                    {formatNumber(l, totals.unknown)}
-                  </td>
-                  {/* Members the sender passed over (no confirmed contact, STOP, left): what
-                      Sent leaves out, so a run that reached no one says why at a glance. */}
-                  <td class="n" data-label={t.skipped}>
-                    {formatNumber(l, totals.skipped)}
-                  </td>
-                  <td class="n" data-label={t.queued}>
-                    {formatNumber(l, totals.queued)}
-                  </td>
-                  <td data-label="" class="actions">
+                    {/* What can be done about it, under the state it is in: no column of its
+                        own, so the figures keep to the page in German too. */}
                     <div class="row-actions">
                       {manage && announcement.pausedAt && (
                         <ActionButton
@@ -271,6 +230,46 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                         </>
                       )}
                     </div>
+                  </td>
+                  <td class="n" data-label={t.sentCount}>
+                    {formatNumber(l, totals.sent)}
+                    {telegramPosts > 0 && (
+                      <div class="muted">
+                        {telegramDashboardWords(l).postedToChats(formatNumber(l, telegramPosts))}
+                      </div>
+                    )}
+                  </td>
+                  <td class="n" data-label={t.reached}>
+                    {reported.delivered ? (
+                      <>
+                        {formatNumber(l, totals.delivered)} {shareOfSent(rates.delivered, l)}
+                      </>
+                    ) : (
+                      <span class="muted">{t.notReported}</span>
+                    )}
+                  </td>
+                  <td class="n" data-label={t.readCount}>
+                    {reported.read ? (
+                      <>
+                        {formatNumber(l, totals.read)} {shareOfSent(rates.read, l)}
+                      </>
+                    ) : (
+                      <span class="muted">{t.notReported}</span>
+                    )}
+                  </td>
+                  <td class="n" data-label={t.failed}>
+                    {formatNumber(l, totals.failed + totals.undelivered)}
+                  </td>
+                  <td class="n" data-label={t.unknown}>
+                    {formatNumber(l, totals.unknown)}
+                  </td>
+                  {/* Members the sender passed over (no confirmed contact, STOP, left): what
+                      Sent leaves out, so a run that reached no one says why at a glance. */}
+                  <td class="n" data-label={t.skipped}>
+                    {formatNumber(l, totals.skipped)}
+                  </td>
+                  <td class="n" data-label={t.queued}>
+                    {formatNumber(l, totals.queued)}
                   </td>
                 </tr>
               ),

@@ -79,7 +79,8 @@ export function MembersPage(props: MembersView) {
           </p>
         </form>
         {onWhatsApp(props.groups) && <WhatsAppInferredNote lang={l} />}
-        {props.total && (
+        {/* None found says so below, in words. */}
+        {props.total && props.members.length > 0 && (
           <p>
             {t.memberTotal(`${formatNumber(l, props.total.count)}${props.total.more ? '+' : ''}`)}
           </p>
@@ -153,7 +154,7 @@ export function MembersPage(props: MembersView) {
                 </td>
                 <td data-label="" class="actions">
                   {member.status !== 'active' && (
-                    <>
+                    <div>
                       {t.memberStatuses[member.status]}
                       {member.endedAt && (
                         <>
@@ -166,26 +167,29 @@ export function MembersPage(props: MembersView) {
                       {member.leaveReason && (
                         <div class="muted">{t.endReasons[member.leaveReason]}</div>
                       )}
-                    </>
+                    </div>
                   )}
-                  {props.remove && member.status === 'active' && (
-                    <ActionButton
-                      action={`/admin/members/${member.id}/remove`}
-                      csrf={csrf}
-                      label={t.remove}
-                      kind="danger"
-                      confirm={`${t.confirmRemove} ${t.removeInChatYourself[chatOf(member)]}`}
-                    />
-                  )}
-                  {props.remove && (
-                    <ActionButton
-                      action={`/admin/members/${member.id}/erase`}
-                      csrf={csrf}
-                      label={t.erase}
-                      kind="danger"
-                      confirm={`${t.confirmErase} ${t.removeInChatYourself[chatOf(member)]}`}
-                    />
-                  )}
+                  {/* Under who left and when, with room between them. */}
+                  <div class="row-actions">
+                    {props.remove && member.status === 'active' && (
+                      <ActionButton
+                        action={`/admin/members/${member.id}/remove`}
+                        csrf={csrf}
+                        label={t.remove}
+                        kind="danger"
+                        confirm={`${t.confirmRemove} ${t.removeInChatYourself[chatOf(member)]}`}
+                      />
+                    )}
+                    {props.remove && (
+                      <ActionButton
+                        action={`/admin/members/${member.id}/erase`}
+                        csrf={csrf}
+                        label={t.erase}
+                        kind="danger"
+                        confirm={`${t.confirmErase} ${t.removeInChatYourself[chatOf(member)]}`}
+                      />
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}

@@ -40,7 +40,7 @@ button.secondary,.button.secondary{background:#4a5450}button.danger{background:#
 .err{background:#fde7e7;color:#8a1010;padding:.5rem;border-radius:.4rem}[aria-invalid=true]{border-color:#a61b1b}.ok{background:#e6f4ea;color:#0b5c2b;padding:.5rem;border-radius:.4rem}.warn{background:#fff4d6;color:#5c3d00;padding:.5rem;border-radius:.4rem}.get-started{border:1px solid #c5cec9;border-radius:.5rem;padding:0 1rem;margin:1rem 0}.get-started ul{list-style:none;padding:0}.get-started li{margin:.35rem 0}.get-started li.done{color:#55605a}
 .wide{width:100%}.spaced{margin-top:1rem}.chart{width:100%;height:auto}.narrow{max-width:28rem;margin:2rem auto}label.plain{font-weight:400}
 fieldset.repeat{border:1px solid #c5cec9;border-radius:.5rem;margin:1rem 0 0;padding:.5rem .75rem}.choices{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center;margin:.25rem 0}.choices label{margin:0}
-.row-actions{display:flex;flex-wrap:wrap;gap:.4rem;justify-content:flex-end}.row-links{font-weight:400;font-size:.9rem}.row-links a{display:inline-block;padding:.3rem 0}#next-runs{padding:.25rem .5rem;border-radius:.4rem}#next-runs:focus{outline:2px solid #0b6e35;outline-offset:2px}
+.row-actions{display:flex;flex-wrap:wrap;gap:.4rem;margin-top:.4rem}.row-links{font-weight:400;font-size:.9rem}.row-links a{display:inline-block;padding:.3rem 0}#next-runs{padding:.25rem .5rem;border-radius:.4rem}#next-runs:focus{outline:2px solid #0b6e35;outline-offset:2px}
 input,select,textarea,fieldset{scroll-margin-top:3rem}p.buttons{display:flex;flex-wrap:wrap;gap:.5rem}
 summary{cursor:pointer;margin-top:.5rem}[hidden]{display:none!important}
 footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;color:#4a5450;font-size:.9rem}
