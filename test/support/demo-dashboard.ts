@@ -48,7 +48,8 @@ export const HORIZONTAL_OVERFLOW =
 /**
  * Tables whose figures are cut off by the box around them: a body cell that ends past the right
  * edge of a box that scrolls sideways. The reader sees the first columns and has to find the
- * rest by scrolling inside the page, on a screen that had room for them.
+ * rest by scrolling inside the page, on a screen that had room for them. A table in no such box
+ * must keep to its card (its `section`): one that spills past it runs over the card's edge.
  */
 export const TABLES_CUT_OFF = `(() => {
   const problems = []
@@ -57,7 +58,19 @@ export const TABLES_CUT_OFF = `(() => {
     let box = table.parentElement
     while (box && !['auto', 'scroll', 'hidden'].includes(getComputedStyle(box).overflowX))
       box = box.parentElement
-    if (!box || box === document.body || box === document.documentElement) continue
+    if (!box || box === document.body || box === document.documentElement) {
+      // No box that scrolls: the table must keep to the card it stands in, not spill past it.
+      const card = table.closest('section')
+      if (!card) continue
+      const inner = card.getBoundingClientRect().right - parseFloat(getComputedStyle(card).paddingRight)
+      const spill = table.getBoundingClientRect().right - inner
+      if (spill > 1) {
+        const heading = card.querySelector(':scope > h2')
+        const name = (heading?.textContent || '').trim().slice(0, 30)
+        problems.push('"' + name + '" past its card by ' + Math.round(spill) + ' px')
+      }
+      continue
+    }
     // A box of a pixel is for screen readers (a chart's figures), seen by nobody.
     if (box.clientWidth <= 1) continue
     const edge = box.getBoundingClientRect().right
