@@ -8,12 +8,17 @@
 export const NAME_PLACEHOLDER = '{name}'
 
 const OPENING_A_LINE = /(^|\n)[ \t]*\{name\}[ \t]*[,!:;]?[ \t]*/g
+/** Before punctuation, with the comma that set the name apart: "Hello, {name}!" is "Hello!". */
+const BEFORE_PUNCTUATION = /,?[ \t]*\{name\}(?=[ \t]*[,.!?;:)])/g
 const WITHIN_A_LINE = /[ \t]*\{name\}/g
 
 /** The text for readers we do not address by name. */
 export function textWithoutName(text: string): string {
   if (!text.includes(NAME_PLACEHOLDER)) return text
-  return text.replace(OPENING_A_LINE, '$1').replace(WITHIN_A_LINE, '')
+  return text
+    .replace(OPENING_A_LINE, '$1')
+    .replace(BEFORE_PUNCTUATION, '')
+    .replace(WITHIN_A_LINE, '')
 }
 
 /**

@@ -213,7 +213,13 @@ joinApp.post('/i/:code/join', async (c) => {
         <ErrorPage lang={lang} nonce={cspNonce(c)} title={MESSAGES[lang].thanksTitle} text="" />,
       )
     }
-    raw = formToJoinBody(form)
+    try {
+      raw = formToJoinBody(form)
+    } catch (error) {
+      // A link that does not work is said first, as for every other refusal.
+      await linkOrThrow()
+      throw error
+    }
   }
 
   const parsed = JoinBodySchema.safeParse(raw)

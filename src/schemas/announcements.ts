@@ -23,6 +23,7 @@ import { CHANNEL_RECEIPTS } from '../services/channels'
 import type { TelegramPostRow } from '../services/delivery/telegram-posts'
 import { idPattern } from '../lib/ids'
 import { ANNOUNCEMENT_TEXT_MAX } from '../lib/limits'
+import { textWithoutName } from '../lib/name-placeholder'
 import { cursorQuery, queryInteger } from '../lib/pagination'
 import { DATE_TIME_PATTERN, TimestampSchema, TimeZoneSchema, uriSchema, userText } from './common'
 
@@ -73,9 +74,15 @@ const Audience = AudienceChoice.default('announcement')
 export const AnnouncementBodySchema = userText(ANNOUNCEMENT_TEXT_MAX, {
   multiline: true,
   required: true,
-}).describe(
-  'The text members receive. `{name}` stands for the name each member gave: a message to one member carries it; a post to a whole chat leaves it out, with the space before it ("Hi {name}," reads "Hi,").',
-)
+})
+  .refine(
+    // An empty text is refused as empty, once.
+    (text) => text === '' || textWithoutName(text).trim() !== '',
+    'Write more than {name}: a post to a whole chat, and a member who gave no name, get the text without it',
+  )
+  .describe(
+    'The text members receive. `{name}` stands for the name each member gave: a message to one member carries it; a post to a whole chat leaves it out, with the space before it ("Hi {name}," reads "Hi,").',
+  )
 
 /** The same announcement in other languages than `body`'s, by the language members signed up in. */
 export const TranslationsSchema = z

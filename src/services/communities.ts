@@ -135,11 +135,15 @@ async function freeSlugFor(db: Database, name: string, attempt: number): Promise
     )
   const takenSlugs = new Set(taken.map((row) => row.slug))
   if (!takenSlugs.has(base)) return base
-  const suffix = (n: number) => (attempt > 1 ? 1000 + Math.floor(Math.random() * 9000) : n)
-  for (let n = 2; ; n++) {
-    const candidate = `${stem}-${suffix(n)}`
+  if (attempt === 1) {
+    for (let n = 2; ; n++) if (!takenSlugs.has(`${stem}-${n}`)) return `${stem}-${n}`
+  }
+  // Four random letters or digits (1.7M of them), a bounded number of draws.
+  for (let draw = 0; draw < 100; draw++) {
+    const candidate = `${stem}-${Math.random().toString(36).slice(2, 6).padEnd(4, '0')}`
     if (!takenSlugs.has(candidate)) return candidate
   }
+  throw new ApiError('conflict', 'No free slug for this name right now: try again.')
 }
 
 function slugTakenOr(error: unknown, slug: string): unknown {

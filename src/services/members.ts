@@ -112,31 +112,40 @@ function keptCountTells(filter: Pick<MemberFilter, 'search' | 'status'>): boolea
 
 /**
  * How many members a filter matches where the kept counts do not tell (a search, members who
- * left), for the page's batch; where they tell, it reads nothing (`limit 0`). Counting stops one
- * past `MEMBER_COUNT_CAP`: a search most members match reads that many rows, not a million; a
- * rare one reads what the list's own page reads to find its rows.
+ * left), for the first page's batch; where they tell, and on the pages after the first, it reads
+ * nothing (`limit 0`). Counting stops one past `MEMBER_COUNT_CAP`: a search most members match
+ * reads that many rows, not a million; a rare one reads what the list's own page reads to find
+ * its rows.
  */
-export function matchingMembersQuery(db: Database, communityId: string, filter: MemberFilter) {
+export function matchingMembersQuery(
+  db: Database,
+  communityId: string,
+  filter: MemberFilter,
+  firstPage: boolean,
+) {
+  const counts = firstPage && !keptCountTells(filter)
   const matching = db
     .select({ id: members.id })
     .from(members)
     .where(membersWhere(communityId, filter))
-    .limit(keptCountTells(filter) ? 0 : MEMBER_COUNT_CAP + 1)
+    .limit(counts ? MEMBER_COUNT_CAP + 1 : 0)
     .as('matching')
   return db.select({ n: count() }).from(matching)
 }
 
 /**
  * How many members the list holds: from the groups' kept counts where they tell, so nothing is
- * counted at read time for the plain list, else as `matchingMembersQuery` counted them. Null for
- * a group not among `groups`.
+ * counted at read time for the plain list, else as `matchingMembersQuery` counted them on the
+ * first page. Null for a group not among `groups`, and past the first page of a count.
  */
 export function listedMemberTotal(
   filter: Pick<MemberFilter, 'groupId' | 'status' | 'search'>,
   groups: Array<Pick<Group, 'id' | 'kind' | 'memberCount'>>,
   matching: Array<{ n: number }>,
+  firstPage: boolean,
 ): MemberTotal | null {
   if (!keptCountTells(filter)) {
+    if (!firstPage) return null
     const n = matching[0]?.n ?? 0
     return { count: Math.min(n, MEMBER_COUNT_CAP), more: n > MEMBER_COUNT_CAP }
   }

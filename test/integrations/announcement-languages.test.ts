@@ -102,6 +102,13 @@ describe('an announcement in more than one language', () => {
     expect(created.status, created.text).toBe(201)
     // Stored as written: the name is each message's own.
     expect(created.json.body).toBe('Hallo {name}, Lauftreff am Sonntag um 9')
+    // A text of nothing but the name would be nothing at all in a chat post.
+    const bare = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: ' {name}! ', sendAt: new Date(Date.now() + 60_000).toISOString() },
+    })
+    expect(expectProblem(bare, 400, 'validation_failed').errors).toEqual([
+      expect.objectContaining({ path: 'body' }),
+    ])
     await runCron(new Date(Date.now() + 120_000))
     const messages = await eventually(async () => {
       const messages = await messagesOf(created.json.id)

@@ -17,6 +17,8 @@ describe('{name} in an announcement', () => {
       'we run at 9.\nbring water',
     )
     expect(textWithoutName('Thanks {name}!\nSee you {name}.')).toBe('Thanks!\nSee you.')
+    expect(textWithoutName('Hello, {name}! Hello, {name}, we run')).toBe('Hello! Hello, we run')
+    expect(textWithoutName('We run at 9, {name} too')).toBe('We run at 9, too')
     expect(textWithName('Hi {name}, go', null, 4096)).toBe('Hi, go')
     expect(textWithName('Hi {name}, go', '   ', 4096)).toBe('Hi, go')
   })

@@ -361,7 +361,7 @@ describe('announcements to members who started the bot', () => {
     expect(
       await query('select linked_by from telegram_contacts where user_id = ?', ana.person.id),
     ).toEqual([{ linked_by: 'member_link' }])
-    const open = await announce(community.id, 'Open day on Sunday', 'announcement')
+    const open = await announce(community.id, 'Hi {name}, open day on Sunday', 'announcement')
     await runCron(Date.now() + 2000)
     await eventually(async () =>
       expect(
@@ -380,7 +380,11 @@ describe('announcements to members who started the bot', () => {
       ]),
     )
     const toIda = (await messagesTo(ida.id)).map((m) => m.text)
-    expect(toIda).toContain('Open day on Sunday')
+    // Ana's name is hers: Ida, who started the bot with Ana's code, is not told it.
+    expect(toIda).toContain('Hi, open day on Sunday')
+    expect((await messagesTo(ana.person.id)).map((m) => m.text)).toContain(
+      'Hi Ana, open day on Sunday',
+    )
     expect(toIda).not.toContain('Members only: the new code')
   })
 

@@ -30,7 +30,10 @@ describe('npm run dev, the first time', () => {
     expect(dev.output()).toContain(`${base}/i/sundayrunners`)
     expect(dev.output()).toMatch(/Owner token\s+\S{16,}/)
     expect(dev.output()).toContain(`curl "${base}/cdn-cgi/local/scheduled"`)
-    expect(dev.output().trim().split('\n').length).toBeLessThan(25)
+    // The summary, up to its last line: what the cron's first runs print after it (a minute
+    // later on a busy machine) is not the summary's length.
+    const summary = dev.output().slice(0, dev.output().indexOf('Fire the cron'))
+    expect(summary.trim().split('\n').length).toBeLessThan(25)
   })
 
   it('builds every link for the port it serves on', async () => {

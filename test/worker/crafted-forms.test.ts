@@ -113,25 +113,53 @@ describe('a dashboard form with a field sent twice', () => {
     const { cookie } = await signIn()
     const path = `/admin/communities/${community.id}/announcements`
     const csrf = csrfOf((await page(path, cookie)).text)
-    const fields = { _csrf: csrf, body: 'Weekly run', audience: 'all', sendAt: '2031-03-01T10:00' }
+    const fields = {
+      _csrf: csrf,
+      body: 'Weekly run',
+      audience: 'announcement',
+      sendAt: '2031-03-01T10:00',
+    }
     expectRefusedTwice(
       await post(path, cookie, { ...fields, repeat: ['weekly', 'daily'] }),
       'repeat',
     )
     expectRefusedTwice(await post(path, cookie, { ...fields, body: ['One', 'Two'] }), 'body')
-    // A value the picker never offers is refused too, not read as its default.
+    // A value the picker never offers (typed past the number field's bounds: "Show next dates"
+    // sends the form unchecked) is named on the form, not read as its default.
     for (const [field, value] of [
       ['monthDay', '40'],
       ['time', '25:99'],
-      ['weekdays', '7'],
       ['repeat', 'hourly'],
     ]) {
-      const odd = await post(path, cookie, { ...fields, repeat: 'monthly', [field!]: value! })
-      expect(odd.status, `${field}=${value}`).toBe(400)
-      expect(odd.text).toContain(`The field ${field} holds a value the form does not offer.`)
+      for (const intent of [{}, { intent: 'preview' }] as Array<Record<string, string>>) {
+        const odd = await post(path, cookie, {
+          ...fields,
+          ...intent,
+          repeat: 'monthly',
+          [field!]: value!,
+        })
+        expect(odd.status, `${field}=${value}`).toBe(400)
+        expect(odd.text).toContain(
+          '<p id="cron-error" class="err">Choose a day of the month from 1 to 31 and a time such as 09:00.</p>',
+        )
+      }
     }
-    const stored = await query('select id from announcements where community_id = ?', community.id)
-    expect(stored).toEqual([])
+    const oddDay = await post(path, cookie, { ...fields, repeat: 'weekly', weekdays: ['1', '7'] })
+    expect(oddDay.status).toBe(400)
+    // A time with seconds is that minute; a day typed for a monthly rule is not read for a daily.
+    const daily = await post(path, cookie, {
+      ...fields,
+      sendAt: '',
+      repeat: 'daily',
+      time: '07:30:00',
+      monthDay: '40',
+    })
+    expect(daily.status, daily.text.slice(0, 300)).toBe(303)
+    const stored = await query<{ repeat_cron: string }>(
+      'select repeat_cron from announcements where community_id = ?',
+      community.id,
+    )
+    expect(stored).toEqual([{ repeat_cron: '30 7 * * *' }])
   })
 
   it('refuses a QR design whose margin came twice or was emptied, and keeps the one saved', async () => {
@@ -245,8 +273,13 @@ describe('a dashboard form as a browser would not send it', () => {
   it('in bytes that are not UTF-8: refused, not saved with replacement characters', async () => {
     const { community, answer } = await settingsSentAs('name=Berlin%ED%A0%80Runners')
     expect(answer.status, answer.text.slice(0, 300)).toBe(400)
-    expect(answer.text).toContain('The form is not UTF-8 text.')
+    expect(answer.text).toContain('The form could not be read.')
     expect((await call('GET', `/api/communities/${community.id}`)).json.name).toBe(community.name)
+    // A replacement character typed or pasted is sent encoded, as any other: it is text.
+    const typed = await settingsSentAs('name=Runners%20%EF%BF%BD')
+    expect(typed.answer.status, typed.answer.text.slice(0, 300)).toBe(303)
+    const stored = await call('GET', `/api/communities/${typed.community.id}`)
+    expect(stored.json.name).toBe('Runners \uFFFD')
   })
 
   it('creating communities of one name at the same moment: each made, none told of slugs', async () => {

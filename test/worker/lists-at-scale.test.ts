@@ -177,6 +177,12 @@ describe('members: list, CSV export and search at any size', () => {
     expect(await totalShown('q=member+12')).toBe('11')
     expect(await totalShown('q=member+12&status=left')).toBe('1')
     expect(await totalShown('q=seeded')).toBe('1,000+')
+    // Counted on the first page; the next is read without counting again.
+    const first = await page(`/admin/communities/${community.id}/members?q=seeded`, cookie)
+    const next = /<a href="([^"]+)">Next page →<\/a>/.exec(first.text)![1]!.replaceAll('&amp;', '&')
+    const second = await page(next, cookie)
+    expect(second.text).toContain('Seeded member')
+    expect(second.text).not.toMatch(/<p>[\d,+]+ members?<\/p>/)
     expect(await totalShown('status=left')).toBe('30')
     expect(await totalShown(`status=left&groupId=${group.id}&q=seeded`)).toBe('30')
     // None found: said in words under the list, not as "0 members" above it.

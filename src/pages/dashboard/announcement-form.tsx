@@ -210,6 +210,7 @@ function lastRun(
  * the API takes (croner alone would read a sixth, seconds, and run at another time).
  */
 function ruleRefusal(lang: Lang, picker: PickerValues): FieldMessages {
+  if (picker.offList) return { cron: ANNOUNCEMENT_EDIT_WORDS[lang].pickerOffList }
   if (weekdaysMissing(picker)) return { weekdays: words(lang).noWeekday }
   if (picker.cron && !CronSchema.safeParse(picker.cron).success)
     return { cron: words(lang).ruleFiveFields }

@@ -57,14 +57,17 @@ membersPages.get('/admin/communities/:id/members', async (c) => {
   const listed = memberFilterOf(filter)
   // Access decided from the id alone; then the page's reads in one round trip.
   const db = c.var.db
+  const cursor = cursorOf(c)
+  // A search's count on its first page; the pages after it are read without counting again.
+  const firstPage = cursor === undefined
   const [communityRows, groupRows, matching, ...memberRows] = await db.batch([
     communityQuery(db, id),
     listGroupsQuery(db, id, { limit: 100 }),
-    matchingMembersQuery(db, id, listed),
+    matchingMembersQuery(db, id, listed, firstPage),
     ...memberPageQueries(db, id, {
       ...listed,
       limit: 100,
-      cursor: cursorOf(c),
+      cursor,
       newestFirst: true,
     }),
   ])
@@ -87,7 +90,7 @@ membersPages.get('/admin/communities/:id/members', async (c) => {
       groupsOf={groupsOf}
       nextHref={nextPageHref(c, page.nextCursor)}
       remove={can(c.var.principal, 'members.remove', { communityId: id })}
-      total={listedMemberTotal(listed, groups.data, matching)}
+      total={listedMemberTotal(listed, groups.data, matching, firstPage)}
     />,
   )
 })

@@ -97,6 +97,7 @@ type Claimed = {
   runStatus: string | null
   contactStatus: string | null
   memberStatus: string | null
+  /** The member's name, only where their own signed link connected this chat. */
   memberName: string | null
 }
 
@@ -133,7 +134,9 @@ export async function postToTelegram(
          (select c.status from telegram_contacts c where c.user_id = ?2
             and c.member_id = telegram_posts.member_id) as contactStatus,
          (select m.status from members m where m.id = telegram_posts.member_id) as memberStatus,
-         (select m.name from members m where m.id = telegram_posts.member_id) as memberName`,
+         (select m.name from members m join telegram_contacts c on c.member_id = m.id
+          where m.id = telegram_posts.member_id and c.user_id = ?2
+            and c.linked_by = 'member_link') as memberName`,
     )
     .bind(key.dispatchId, key.chatId, now.getTime())
     .first<Claimed>()
@@ -194,7 +197,9 @@ async function attemptPost(
   if (!telegram)
     return { status: 'failed', error: 'Telegram is not configured (TELEGRAM_BOT_TOKEN)' }
   await pace()
-  // A member's private chat with the bot addresses them by name; a group's chat, everyone.
+  // A member's private chat with the bot addresses them by name, where the member's own signed
+  // link started it. An account started with a referral code, which anyone may have, is not
+  // told whose code it was; a group's chat is addressed as everyone.
   const text =
     key.chatId > 0
       ? textWithName(claimed.body, claimed.memberName, ANNOUNCEMENT_TEXT_MAX)

@@ -31,6 +31,8 @@ const PickerFields = z.object({
   cron: z.string().trim().max(100).optional().catch(undefined),
   // The rule's last day (`YYYY-MM-DD`), checked where the form is read: a wrong one is named.
   until: z.string().trim().optional().catch(undefined),
+  /** A day, time or weekday sent that the picker does not offer: named, not read as a default. */
+  offList: z.boolean().default(false),
 })
 
 export type PickerValues = z.infer<typeof PickerFields>
@@ -46,19 +48,27 @@ export function pickerValues(read: (key: string) => string | string[] | undefine
     return value[0]
   }
   const weekdays = read('weekdays')
-  // A value the picker never offers (a day 40, a time 25:99) is refused, not read as a default.
-  const sentValues = (key: keyof typeof OFFERED) =>
-    key === 'weekdays' ? ([] as string[]).concat(weekdays ?? []) : [one(key) ?? ''].filter(Boolean)
-  for (const key of Object.keys(OFFERED) as Array<keyof typeof OFFERED>) {
-    if (sentValues(key).some((value) => !OFFERED[key].safeParse(value).success)) {
-      throw new ApiError('bad_request', `The field ${key} holds a value the form does not offer.`)
-    }
+  // A time with seconds (a browser's `step`) is the same minute.
+  const time = one('time')?.replace(/^(\d\d:\d\d):\d\d$/, '$1')
+  const repeat = one('repeat') || (one('cron') ? 'none' : undefined)
+  // What the rule chosen reads, checked against what the picker offers (typed past the number
+  // field's bounds, as "Show next dates" sends the form unchecked): a day 40 or a time 25:99 is
+  // named, not read as day 1 or 09:00.
+  const chosen = {
+    repeat: [repeat],
+    weekdays: repeat === 'weekly' ? ([] as string[]).concat(weekdays ?? []) : [],
+    monthDay: repeat === 'monthly' ? [one('monthDay')] : [],
+    time: repeat && repeat !== 'none' ? [time] : [],
   }
+  const offList = (Object.keys(OFFERED) as Array<keyof typeof OFFERED>).some((key) =>
+    chosen[key].some((value) => value && !OFFERED[key].safeParse(value).success),
+  )
   return PickerFields.parse({
-    repeat: one('repeat') || (one('cron') ? 'none' : undefined),
+    offList,
+    repeat,
     weekdays: weekdays === undefined ? [] : ([] as string[]).concat(weekdays),
     monthDay: one('monthDay') || undefined,
-    time: one('time') || undefined,
+    time: time || undefined,
     cron: one('cron') || undefined,
     until: one('until') || undefined,
   })
