@@ -140,12 +140,13 @@ describe('a dashboard form with a field sent twice', () => {
         })
         expect(odd.status, `${field}=${value}`).toBe(400)
         expect(odd.text).toContain(
-          '<p id="cron-error" class="err">Choose a day of the month from 1 to 31 and a time such as 09:00.</p>',
+          '<p id="cron-error" class="err">Choose what the form offers: days of the week from the list, a day of the month from 1 to 31, a time such as 09:00.</p>',
         )
       }
     }
     const oddDay = await post(path, cookie, { ...fields, repeat: 'weekly', weekdays: ['1', '7'] })
     expect(oddDay.status).toBe(400)
+    expect(oddDay.text).toContain('days of the week from the list')
     // A time with seconds is that minute; a day typed for a monthly rule is not read for a daily.
     const daily = await post(path, cookie, {
       ...fields,

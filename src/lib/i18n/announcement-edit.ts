@@ -21,7 +21,8 @@ export const announcementEditDe = {
     'Jemand anders hat diese Ankündigung geändert, während du sie bearbeitet hast, oder ein Durchlauf hat ihren nächsten Termin verschoben. Nichts ist gespeichert. Speichere erneut, um deine Änderung trotzdem zu übernehmen.',
   typedBelow: 'Was du eingegeben hast, steht noch unten.',
   cancelledNotChangeable: 'Diese Ankündigung ist abgesagt: Sie lässt sich nicht mehr ändern.',
-  pickerOffList: 'Wähle einen Tag des Monats von 1 bis 31 und eine Uhrzeit wie 09:00.',
+  pickerOffList:
+    'Wähle, was das Formular anbietet: Wochentage aus der Liste, einen Tag des Monats von 1 bis 31, eine Uhrzeit wie 09:00.',
   sentNotChangeable:
     'Diese Ankündigung wird gerade gesendet oder ist gesendet: Sie lässt sich nicht mehr ändern.',
   onceHint: 'Für eine wiederholte Ankündigung leer lassen: Die Regel unten bestimmt ihre Termine.',
@@ -57,7 +58,8 @@ export const announcementEditEn: AnnouncementEditWords = {
     'Someone else changed this announcement while you were editing it, or a run moved its next date. Nothing was saved. Save again to make your change anyway.',
   typedBelow: 'What you typed is still below.',
   cancelledNotChangeable: 'This announcement was cancelled: it can no longer be changed.',
-  pickerOffList: 'Choose a day of the month from 1 to 31 and a time such as 09:00.',
+  pickerOffList:
+    'Choose what the form offers: days of the week from the list, a day of the month from 1 to 31, a time such as 09:00.',
   sentNotChangeable: 'This announcement is being sent or was sent: it can no longer be changed.',
   onceHint: 'Leave empty for a repeating announcement: the rule below sets its dates.',
   nameHint:

@@ -15,7 +15,7 @@ type Repeat = (typeof REPEATS)[number]
 /** Monday first, as calendars here show the week; cron counts Sunday as 0. */
 const WEEK = [1, 2, 3, 4, 5, 6, 0] as const
 
-/** What the picker offers: a form that sends anything else was not sent by its page. */
+/** What the picker offers: anything else sent is named on the form (`offList`), not guessed. */
 const OFFERED = {
   repeat: z.enum(REPEATS),
   weekdays: z.coerce.number().int().min(0).max(6),
@@ -47,7 +47,7 @@ export function pickerValues(read: (key: string) => string | string[] | undefine
     }
     return value[0]
   }
-  const weekdays = read('weekdays')
+  const weekdays = ([] as string[]).concat(read('weekdays') ?? [])
   // A time with seconds (a browser's `step`) is the same minute.
   const time = one('time')?.replace(/^(\d\d:\d\d):\d\d$/, '$1')
   const repeat = one('repeat') || (one('cron') ? 'none' : undefined)
@@ -56,7 +56,7 @@ export function pickerValues(read: (key: string) => string | string[] | undefine
   // named, not read as day 1 or 09:00.
   const chosen = {
     repeat: [repeat],
-    weekdays: repeat === 'weekly' ? ([] as string[]).concat(weekdays ?? []) : [],
+    weekdays: repeat === 'weekly' ? weekdays : [],
     monthDay: repeat === 'monthly' ? [one('monthDay')] : [],
     time: repeat && repeat !== 'none' ? [time] : [],
   }
@@ -66,7 +66,7 @@ export function pickerValues(read: (key: string) => string | string[] | undefine
   return PickerFields.parse({
     offList,
     repeat,
-    weekdays: weekdays === undefined ? [] : ([] as string[]).concat(weekdays),
+    weekdays,
     monthDay: one('monthDay') || undefined,
     time: time || undefined,
     cron: one('cron') || undefined,
