@@ -12,6 +12,12 @@ const OPENING_A_LINE = /(^|\n)[ \t]*\{name\}[ \t]*[,!:;]?[ \t]*/g
 const BEFORE_PUNCTUATION = /,?[ \t]*\{name\}(?=[ \t]*[,.!?;:)])/g
 const WITHIN_A_LINE = /[ \t]*\{name\}/g
 
+/** Letters of the scripts written right to left. */
+const RIGHT_TO_LEFT =
+  /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}\p{Script=Yezidi}]/u
+const FIRST_STRONG_ISOLATE = '\u2068'
+const POP_DIRECTIONAL_ISOLATE = '\u2069'
+
 /** The text for readers we do not address by name. */
 export function textWithoutName(text: string): string {
   if (!text.includes(NAME_PLACEHOLDER)) return text
@@ -27,8 +33,14 @@ export function textWithoutName(text: string): string {
  */
 export function textWithName(text: string, name: string | null, maxLength: number): string {
   if (!text.includes(NAME_PLACEHOLDER)) return text
-  const given = name?.trim()
-  if (!given) return textWithoutName(text)
+  const trimmed = name?.trim()
+  if (!trimmed) return textWithoutName(text)
+  // A name written right to left is set apart (Unicode's isolates, invisible), so in a text
+  // written left to right the "!" after "Hi דנה!" stays after the name, and the reverse. Typed
+  // text never carries these controls itself (`cleanText` takes them out).
+  const given = RIGHT_TO_LEFT.test(trimmed)
+    ? `${FIRST_STRONG_ISOLATE}${trimmed}${POP_DIRECTIONAL_ISOLATE}`
+    : trimmed
   // A function, so a `$&` in someone's name is their name, not a replacement pattern.
   const personal = text.replaceAll(NAME_PLACEHOLDER, () => given)
   return [...personal].length <= maxLength ? personal : textWithoutName(text)

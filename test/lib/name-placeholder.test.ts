@@ -11,6 +11,19 @@ describe('{name} in an announcement', () => {
     expect(textWithName('{Name} and {NAME} stay', 'Ada', 4096)).toBe('{Name} and {NAME} stay')
   })
 
+  it('is set apart where it is written right to left, so the text around it keeps its order', () => {
+    // U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE: invisible, and what keeps
+    // the "!" after the name in a left-to-right text.
+    expect(textWithName('Hi {name}!', 'דנה', 4096)).toBe('Hi \u2068דנה\u2069!')
+    expect(textWithName('مرحبا {name}، أهلاً', ' سارة ', 4096)).toBe('مرحبا \u2068سارة\u2069، أهلاً')
+    expect(textWithName('Hi {name}!', 'Ada', 4096)).toBe('Hi Ada!')
+    // Counted with the isolates, which are characters of the message: five letters fit the
+    // placeholder's six, not with two more.
+    const full = `{name} ${'x'.repeat(4089)}`
+    expect(textWithName(full, 'Abcde', 4096)).toBe(`Abcde ${'x'.repeat(4089)}`)
+    expect(textWithName(full, 'אביגל', 4096)).toBe('x'.repeat(4089))
+  })
+
   it('is left out, with the space before it or the comma after it, where no name is known', () => {
     expect(textWithoutName('Hi {name}, we run at 9.')).toBe('Hi, we run at 9.')
     expect(textWithoutName('{name}, we run at 9.\n{name}: bring water')).toBe(
