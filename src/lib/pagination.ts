@@ -11,12 +11,15 @@ export interface Page<T> {
  * generated from the document sends, and nothing the document does not call an integer.
  */
 export function queryInteger(min: number, max: number, fallback: number) {
-  return z
-    .preprocess(
-      (value) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value),
-      z.number().int().min(min).max(max),
-    )
-    .default(fallback)
+  return integerInQuery(min, max).default(fallback)
+}
+
+/** `queryInteger` for a parameter that may be left out and has no default. */
+export function integerInQuery(min: number, max: number) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value),
+    z.number().int().min(min).max(max),
+  )
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { integerInQuery, queryInteger } from '../lib/pagination'
 import { canonicalCode, CODE_MAX_LENGTH, CODE_MIN_LENGTH, CODE_PATTERN } from '../lib/codes'
 import { QR_ERROR_LEVELS, QR_STYLES } from '../lib/qr'
 
@@ -36,14 +37,8 @@ export const HexColor = z
  * colours are checked for contrast once merged with it, since one alone says nothing.
  */
 export const QrQuerySchema = z.strictObject({
-  size: z.coerce
-    .number()
-    .int()
-    .min(64)
-    .max(2048)
-    .default(512)
-    .describe('PNG width and height in pixels'),
-  margin: z.coerce.number().int().min(0).max(16).optional().describe('Quiet zone in modules'),
+  size: queryInteger(64, 2048, 512).describe('PNG width and height in pixels'),
+  margin: integerInQuery(0, 16).optional().describe('Quiet zone in modules'),
   level: z.enum(QR_ERROR_LEVELS).optional().describe('Error correction: L, M, Q or H'),
   style: z.enum(QR_STYLES).optional().describe('Module shape: square, dots or rounded'),
   fg: HexColor.optional(),

@@ -109,7 +109,14 @@ describe('QR codes', () => {
       ['size=10', 'size'],
       ['size=5000', 'size'],
       ['size=abc', 'size'],
+      // Only decimal digits are an integer here, as the document says: not hex, exponents or
+      // padding that would read as another size.
+      ['size=0x200', 'size'],
+      ['size=5e2', 'size'],
+      ['size=%20512', 'size'],
       ['margin=-1', 'margin'],
+      ['margin=', 'margin'],
+      ['margin=0x2', 'margin'],
       ['level=X', 'level'],
       ['fg=cccccc&bg=ffffff', 'fg'], // too little contrast
       ['fg=ffffff&bg=000000', 'fg'], // inverted: many scanners fail
