@@ -126,6 +126,21 @@ describe('the approvals of every community on one page', () => {
     expect(one.headers.get('location')).toBe('/admin/approvals?decided=1&action=reject&refused=')
     expect(await statusOf(first.requests[1]!)).toBe('rejected')
 
+    // A reason the field cannot hold (a crafted form) is refused by name and decides nothing.
+    for (const [reason, says] of [
+      ['x'.repeat(501), 'The field reason is longer than 500 characters.'],
+      ['\u0000\u0001', 'The field reason has no text to show.'],
+    ] as const) {
+      const refused = await post('/admin/approvals', cookie, {
+        _csrf: csrfOf(overview.text),
+        only: `reject:${first.requests[0]}`,
+        reason,
+      })
+      expect(refused.status).toBe(400)
+      expect(refused.text).toContain(says)
+      expect(await statusOf(first.requests[0]!)).toBe('pending')
+    }
+
     const bulk = await post('/admin/approvals', cookie, {
       _csrf: csrfOf(overview.text),
       action: 'approve',

@@ -202,6 +202,17 @@ async function decisionOf(c: Context<AppEnv>) {
     reason: formText(form, 'reason'),
   })
   if (parsed.success) return parsed.data
+  // A reason the field cannot hold (only a crafted form sends one) is refused by name, not
+  // dropped into a page that looks as if nothing was asked.
+  const reason = parsed.error.issues.find((issue) => issue.path[0] === 'reason')
+  if (reason) {
+    throw new ApiError(
+      'bad_request',
+      reason.code === 'too_big'
+        ? 'The field reason is longer than 500 characters.'
+        : 'The field reason has no text to show.',
+    )
+  }
   // The bulk buttons tapped with no box ticked: said so, rather than a page that looks unchanged.
   return !only && ids.length === 0 ? 'none' : null
 }
