@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm'
 import { createDb } from '../db/client'
-import { chunks } from '../lib/chunks'
 import { loadConfig, telegramConfig } from '../lib/config'
 import { deliverAnnouncements } from '../services/delivery/send'
 import { deliverEvent } from '../services/delivery/events'
@@ -17,7 +16,7 @@ import {
   visitsOfMessage,
   writtenVisitMessages,
 } from '../services/visits'
-import { deadLetters } from '../db/schema'
+import { keepDeadLetters } from '../services/dead-letters'
 import { applyInbound, INBOUND_QUEUE_NAME } from './inbound'
 import { applyTelegramUpdates, TELEGRAM_QUEUE_NAME } from './telegram'
 import { createSharedPacer, senderKey } from '../services/send-rate'
@@ -246,8 +245,7 @@ async function deadLetter(queue: Queue, body: unknown, error: string): Promise<v
 }
 
 /**
- * Keeps every dead letter in D1, with its reason when we sent it there ourselves: all of the
- * batch's in one D1 batch, so that a failed write, retried, keeps none twice. A body that is
+ * Keeps every dead letter in D1, with its reason when we sent it there ourselves. A body that is
  * JSON `null` (or none: a malformed message may be just that) is kept as `null`; the column
  * refuses SQL NULL, and one such row failed the whole batch until its retries ran out.
  */
@@ -264,7 +262,6 @@ async function recordDeadLetters(batch: MessageBatch, env: Env): Promise<void> {
       createdAt: new Date(),
     }
   })
-  const [first, ...rest] = chunks(rows, 20).map((chunk) => db.insert(deadLetters).values(chunk))
-  if (first) await db.batch([first, ...rest])
+  await keepDeadLetters(db, rows)
   batch.ackAll()
 }

@@ -1,23 +1,10 @@
-import { eq } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import type { Database } from '../db/client'
-import {
-  announcements,
-  apiTokens,
-  groups,
-  invites,
-  joinRequests,
-  members,
-  teamInvitations,
-  telegramJoinRequests,
-  webhookEndpoints,
-  type AuditAction,
-} from '../db/schema'
+import type { AuditAction } from '../db/schema'
 import type { AppEnv } from '../env'
 import { readForm } from '../lib/forms'
 import { logError } from '../lib/log'
-import { recordAudit, type AuditRecord } from '../services/audit'
+import { communityOfRow, recordAudit, type AuditRecord } from '../services/audit'
 
 const ID = '[0-9a-hjkmnp-tv-z]{26}'
 const CMT = `(?<community>cmt_${ID})`
@@ -159,30 +146,6 @@ const RULES: Rule[] = [
 /** The rule a request falls under, if it is a change the audit log records. */
 export function ruleFor(method: string, path: string): Rule | undefined {
   return RULES.find((r) => r.method === method && r.path.test(path))
-}
-
-const OWNING_TABLES = {
-  grp: groups,
-  inv: invites,
-  jr: joinRequests,
-  mem: members,
-  ann: announcements,
-  whk: webhookEndpoints,
-  tok: apiTokens,
-  tin: teamInvitations,
-  tjr: telegramJoinRequests,
-} as const
-
-/** The community of the row an id names (null for an owner's webhook or token). */
-async function communityOfRow(db: Database, rowId: string): Promise<string | null> {
-  const table = OWNING_TABLES[rowId.split('_')[0] as keyof typeof OWNING_TABLES]
-  if (!table) return null
-  const [row] = await db
-    .select({ communityId: table.communityId })
-    .from(table)
-    .where(eq(table.id, rowId))
-    .limit(1)
-  return row?.communityId ?? null
 }
 
 /** The id and community of what an API operation answered with. */

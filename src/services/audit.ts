@@ -1,6 +1,19 @@
 import { and, desc, eq, getTableColumns, lt, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { auditLog, type AuditAction, type AuditEntry } from '../db/schema'
+import {
+  announcements,
+  apiTokens,
+  auditLog,
+  groups,
+  invites,
+  joinRequests,
+  members,
+  teamInvitations,
+  telegramJoinRequests,
+  webhookEndpoints,
+  type AuditAction,
+  type AuditEntry,
+} from '../db/schema'
 import { csvLine } from '../lib/csv'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
@@ -151,4 +164,28 @@ export function exportAuditCsv(
       else cursor = page.nextCursor
     },
   })
+}
+
+const OWNING_TABLES = {
+  grp: groups,
+  inv: invites,
+  jr: joinRequests,
+  mem: members,
+  ann: announcements,
+  whk: webhookEndpoints,
+  tok: apiTokens,
+  tin: teamInvitations,
+  tjr: telegramJoinRequests,
+} as const
+
+/** The community of the row an id names (null for an owner's webhook or token). */
+export async function communityOfRow(db: Database, rowId: string): Promise<string | null> {
+  const table = OWNING_TABLES[rowId.split('_')[0] as keyof typeof OWNING_TABLES]
+  if (!table) return null
+  const [row] = await db
+    .select({ communityId: table.communityId })
+    .from(table)
+    .where(eq(table.id, rowId))
+    .limit(1)
+  return row?.communityId ?? null
 }
