@@ -1,19 +1,30 @@
 import { ApiError, type FieldError } from './errors'
 
 /**
- * Whether `value` is an https URL whose host is on `allowedHosts` (an empty list allows any
- * host). Subdomains of an allowed host are not allowed: `chat.whatsapp.com` does not admit
- * `chat.whatsapp.com.evil.example`, nor `evil.chat.whatsapp.com`.
+ * Why `value` is not an https URL on `allowedHosts` (an empty list allows any host), or null
+ * when it is one. Subdomains of an allowed host are not allowed: `chat.whatsapp.com` does not
+ * admit `chat.whatsapp.com.evil.example`, nor `evil.chat.whatsapp.com`. A user name or password
+ * in it is refused wherever it points: it would be shown to, or sent by, everyone who loads it.
  */
-export function isAllowedHttpsUrl(value: string, allowedHosts: readonly string[]): boolean {
+export function httpsUrlRefusal(
+  value: string,
+  allowedHosts: readonly string[],
+): 'not_https' | 'credentials' | 'host' | null {
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    return false
+    return 'not_https'
   }
-  if (url.protocol !== 'https:' || url.username || url.password) return false
+  if (url.protocol !== 'https:') return 'not_https'
+  if (url.username || url.password) return 'credentials'
   return allowedHosts.length === 0 || allowedHosts.includes(url.hostname.toLowerCase())
+    ? null
+    : 'host'
+}
+
+export function isAllowedHttpsUrl(value: string, allowedHosts: readonly string[]): boolean {
+  return httpsUrlRefusal(value, allowedHosts) === null
 }
 
 /**
@@ -22,6 +33,12 @@ export function isAllowedHttpsUrl(value: string, allowedHosts: readonly string[]
  */
 export function isAllowedChatInviteUrl(value: string, allowedHosts: readonly string[]): boolean {
   return allowedHosts.length > 0 && isAllowedHttpsUrl(value, allowedHosts)
+}
+
+const IMAGE_URL_REFUSALS = {
+  not_https: () => 'Must be an https URL',
+  credentials: () => 'An image URL may not hold a user name or password',
+  host: (hosts: readonly string[]) => `Images may come from ${hosts.join(', ')} only`,
 }
 
 /**
@@ -35,20 +52,24 @@ export function assertAllowedUrls(
 ): void {
   const errors: FieldError[] = []
   for (const path of ['photoUrl', 'iconUrl'] as const) {
-    const value = fields[path]
-    if (value && !isAllowedHttpsUrl(value, config.IMAGE_HOSTS)) {
-      errors.push({ path, message: `Images may come from ${config.IMAGE_HOSTS.join(', ')} only` })
-    }
+    const refusal = fields[path] ? httpsUrlRefusal(fields[path], config.IMAGE_HOSTS) : null
+    if (refusal) errors.push({ path, message: IMAGE_URL_REFUSALS[refusal](config.IMAGE_HOSTS) })
   }
   const invite = fields.chatInviteUrl
   if (invite && !isAllowedChatInviteUrl(invite, config.CHAT_INVITE_HOSTS)) {
+    const hosts = config.CHAT_INVITE_HOSTS
     errors.push({
       path: 'chatInviteUrl',
-      message: `Chat invite links must be https on ${config.CHAT_INVITE_HOSTS.join(', ')}`,
+      message:
+        hosts.length === 0
+          ? 'This installation accepts no chat invite links (CHAT_INVITE_HOSTS is empty)'
+          : httpsUrlRefusal(invite, hosts) === 'credentials'
+            ? 'A chat invite link may not hold a user name or password'
+            : `Chat invite links must be https on ${hosts.join(', ')}`,
     })
   }
   if (errors.length > 0) {
-    throw new ApiError('validation_failed', 'A URL is not on this installation’s allow-list.', {
+    throw new ApiError('validation_failed', 'A URL is not one this installation accepts.', {
       errors,
     })
   }

@@ -16,20 +16,20 @@ export function idParam<N extends string = 'id'>(prefix: IdPrefix, name: N = 'id
 }
 
 /**
- * What a URI is written with (RFC 3986): letters, digits, `-._~`, its delimiters and `%` for
- * what is percent-encoded; no space, nothing outside ASCII, no quote, angle bracket, backslash,
+ * What a URI is written with (RFC 3986): letters, digits, `-._~`, its delimiters and `%` with
+ * two hex digits for what is percent-encoded (a `%` that starts no escape is no URI); no space, nothing outside ASCII, no quote, angle bracket, backslash,
  * caret, backtick, brace or bar. A URL's parser
  * would take more (it encodes a space, spells a host in punycode, and drops tabs and line
  * breaks without a word), so a URL sent with them would be stored as another than the one
  * documented as `uri`, or not the one sent.
  */
-const URI_CHARACTER_CLASS = "[A-Za-z0-9\\-._~:/?#\\[\\]@!$&'()*+,;=%]"
-const URI_CHARACTERS = new RegExp(`^${URI_CHARACTER_CLASS}*$`)
+const URI_CHARACTER = "(?:[A-Za-z0-9\\-._~:/?#\\[\\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})"
+const URI_CHARACTERS = new RegExp(`^${URI_CHARACTER}*$`)
 /** A scheme and its colon, perhaps after white space: something meant as a URL. */
 const LOOKS_LIKE_A_URL = /^\s*[A-Za-z][A-Za-z0-9+.-]*:/
 const URI_CHARACTERS_MESSAGE =
   'A URL is written with the characters of a URI (RFC 3986) only, without spaces: ' +
-  'percent-encode other characters (a space is %20) and write a host in punycode (xn--...)'
+  'percent-encode other characters (a space is %20, a % is %25) and write a host in punycode (xn--...)'
 
 /**
  * A URL of one of `protocols`, as sent: checked for a URI's characters before a URL's parser
@@ -46,7 +46,7 @@ export function uriSchema(protocols: RegExp, pattern: string, error: string) {
         params: { problem: 'urlCharacters' },
       })
       .pipe(z.url({ protocol: protocols, error }))
-      .openapi({ format: 'uri', pattern: `^${pattern}:${URI_CHARACTER_CLASS}*$` })
+      .openapi({ format: 'uri', pattern: `^${pattern}:${URI_CHARACTER}*$` })
   )
 }
 
@@ -54,12 +54,18 @@ export function uriSchema(protocols: RegExp, pattern: string, error: string) {
 export const HttpsUrlSchema = uriSchema(/^https$/, '[Hh][Tt][Tt][Pp][Ss]', 'Must be an https URL')
 
 /**
- * A character that survives `cleanText` and `trim()`: anything but white space, control
- * characters and bidi controls. A required text must contain one, so the schema says what the
- * Worker keeps (`" "` or a lone U+200E is empty once cleaned).
+ * A character that shows: anything but white space, control characters, and the characters
+ * Unicode draws as nothing (its Default_Ignorable_Code_Point: a zero-width space, a soft hyphen,
+ * a bidi control, a variation selector, a Hangul filler, a tag) or as blank (the empty Braille
+ * pattern). A required text must contain one, so a name of nothing but those, which looks empty
+ * in every list it stands in, is refused as empty; the document's pattern is the same test
+ * (JSON Schema's patterns are read with Unicode's code points, as `u` reads them).
  */
 const VISIBLE_CHARACTER =
-  '[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069]'
+  '[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u034F\\u061C\\u115F\\u1160\\u17B4\\u17B5' +
+  '\\u180B-\\u180F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u2800\\u3164\\uFE00-\\uFE0F' +
+  '\\uFEFF\\uFFA0\\uFFF0-\\uFFF8\\u{1BCA0}-\\u{1BCA3}\\u{1D173}-\\u{1D17A}\\u{E0000}-\\u{E0FFF}]'
+const SHOWS = new RegExp(VISIBLE_CHARACTER, 'u')
 
 /** Characters as JSON Schema's `maxLength` counts them: code points, not UTF-16 units. */
 function characterCount(value: string): number {
@@ -104,7 +110,14 @@ export function userText(
     .check(atMost)
   if (!options.required) return text.openapi({ maxLength: max })
   const message = typeof options.required === 'string' ? options.required : undefined
-  return text.min(1, message).openapi({ maxLength: max, pattern: VISIBLE_CHARACTER })
+  return text
+    .min(1, message)
+    .refine((value) => value === '' || SHOWS.test(value), {
+      message: message ?? 'Must contain a visible character',
+      // On a form, the words for a field left empty: it looks empty.
+      params: { problem: 'required' },
+    })
+    .openapi({ maxLength: max, pattern: VISIBLE_CHARACTER })
 }
 
 export const NameSchema = userText(100, { required: true })

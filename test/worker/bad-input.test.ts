@@ -130,6 +130,17 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
         )
         expect(problem.errors[0].path).toBe('photoUrl')
       }
+      // Its own reason, whatever the allow-list: a user name or password in an image's URL.
+      const credentials = expectProblem(
+        await call('POST', '/api/communities', {
+          body: { ...valid, photoUrl: 'https://user:pass@images.example.com/a.png' },
+        }),
+        400,
+        'validation_failed',
+      )
+      expect(credentials.errors).toEqual([
+        { path: 'photoUrl', message: 'An image URL may not hold a user name or password' },
+      ])
     })
   })
 
@@ -143,6 +154,9 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
         'https://images.example.com/\u0007.png',
         'https://images.exämple.com/a.png',
         'https://images.example.com/ä.png',
+        // A `%` that starts no escape: no URI, whatever a URL parser makes of it.
+        'https://images.example.com/%zz.png',
+        'https://images.example.com/a%2.png',
       ]) {
         for (const [method, path, field] of [
           ['POST', '/api/communities', 'photoUrl'],

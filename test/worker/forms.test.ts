@@ -405,6 +405,24 @@ describe('dashboard forms, refused, come back as they were sent', () => {
     })
     expect(tracker.status).toBe(400)
     expect(messageFor(tracker.text, 'photoUrl')).toBe('Bilder nur von images.example.com.')
+    const credentials = await post('/admin/communities?lang=de', cookie, {
+      _csrf: csrfOf(home.text),
+      name: 'Mit Bild',
+      visibility: 'open',
+      photoUrl: 'https://ich:geheim@images.example.com/p.gif',
+    })
+    expect(credentials.status).toBe(400)
+    expect(messageFor(credentials.text, 'photoUrl')).toBe(
+      'Ein Bildlink darf keinen Benutzernamen und kein Passwort enthalten.',
+    )
+    // A name of characters drawn as nothing is a name left empty.
+    const invisible = await post('/admin/communities?lang=de', cookie, {
+      _csrf: csrfOf(home.text),
+      name: '\u200B\u3164',
+      visibility: 'open',
+    })
+    expect(invisible.status).toBe(400)
+    expect(messageFor(invisible.text, 'name')).toBe('Bitte fülle dieses Feld aus.')
   })
 
   it('a new link and a webhook endpoint', async () => {

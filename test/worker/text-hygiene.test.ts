@@ -133,6 +133,34 @@ describe('free text is cleaned at every edge', () => {
       400,
       'validation_failed',
     )
+    // Characters drawn as nothing, or as blank, are kept inside a text (a zero-width joiner
+    // makes one emoji of two) but are no name by themselves: a list would show it empty.
+    for (const name of [
+      '\u200B',
+      '\u200B\u200D',
+      '\u3164',
+      '\u2800',
+      '\uFE0F',
+      '\u00AD',
+      '\u2063',
+      '\u{E0041}\u{E0042}',
+    ]) {
+      const problem = expectProblem(
+        await call('POST', '/api/communities', {
+          body: { name, description: 'x', visibility: 'open' },
+        }),
+        400,
+        'validation_failed',
+      )
+      expect(problem.errors, JSON.stringify(name)).toEqual([
+        { path: 'name', message: 'Must contain a visible character' },
+      ])
+    }
+    const kept = await call('POST', '/api/communities', {
+      body: { name: 'Run 👩\u200D💻 Club', description: 'x', visibility: 'open' },
+    })
+    expect(kept.status, kept.text).toBe(201)
+    expect(kept.json.name).toBe('Run 👩\u200D💻 Club')
   })
 
   it('stores what it answers: no half characters, and no text that grew past its limit once normalised', async () => {

@@ -84,6 +84,7 @@ export const de = {
     timeZone: 'Diese Zeitzone kennen wir nicht. Wähle eine aus der Liste.',
     dateOrRule: 'Gib Datum und Uhrzeit an oder wähle eine Wiederholung.',
     inThePast: 'Dieser Zeitpunkt ist schon vorbei. Wähle einen in der Zukunft.',
+    imageCredentials: 'Ein Bildlink darf keinen Benutzernamen und kein Passwort enthalten.',
     imageHost: (hosts: string) => `Bilder nur von ${hosts}.`,
   },
   pendingTitle: 'Deine Anfrage ist eingegangen',

@@ -82,6 +82,7 @@ export const en: Messages = {
     timeZone: 'This time zone is unknown. Choose one from the list.',
     dateOrRule: 'Give a date and time, or choose a repeat.',
     inThePast: 'This time has passed. Choose one in the future.',
+    imageCredentials: 'An image link may not hold a user name or password.',
     imageHost: (hosts) => `Images may come from ${hosts} only.`,
   },
   pendingTitle: 'Your request has arrived',

@@ -18,7 +18,7 @@ import {
   promoteToCommunityAdmin,
 } from '../../services/tokens'
 import { CreateCommunitySchema, UpdateCommunitySchema } from '../../schemas/communities'
-import { assertAllowedUrls } from '../../lib/urls'
+import { assertAllowedUrls, httpsUrlRefusal } from '../../lib/urls'
 import { communityFor } from '../../api/community-scope'
 import { words } from '../../views/dashboard/shell'
 import { COMMUNITY_FIELDS } from '../../views/dashboard/community-fields'
@@ -81,8 +81,12 @@ export function communityFromForm<
     assertAllowedUrls(parsed.data, config)
   } catch (error) {
     if (!(error instanceof ApiError)) throw error
-    const hosts = MESSAGES[lang].fieldProblems.imageHost(config.IMAGE_HOSTS.join(', '))
-    return { refused: { values, errors: { photoUrl: hosts } } }
+    const words = MESSAGES[lang].fieldProblems
+    const photoUrl =
+      httpsUrlRefusal(parsed.data.photoUrl ?? '', config.IMAGE_HOSTS) === 'credentials'
+        ? words.imageCredentials
+        : words.imageHost(config.IMAGE_HOSTS.join(', '))
+    return { refused: { values, errors: { photoUrl } } }
   }
   return { data: parsed.data as z.infer<S> }
 }
