@@ -10,7 +10,7 @@ import { cleanText } from '../lib/text'
 export function idParam<N extends string = 'id'>(prefix: IdPrefix, name: N = 'id' as N) {
   const schema = z
     .string()
-    .regex(idPattern(prefix), `Not a ${prefix}_ id`)
+    .regex(idPattern(prefix), `Not ${/^[aeiou]/.test(prefix) ? 'an' : 'a'} ${prefix}_ id`)
     .openapi({ param: { name, in: 'path' }, example: `${prefix}_01jd0000000000000000000000` })
   return z.object({ [name]: schema } as { [K in N]: typeof schema })
 }
