@@ -161,7 +161,6 @@ export function documentPublicJoin(app: OpenAPIHono<AppEnv>) {
           'malformed_json',
           'validation_failed',
           'bad_request',
-          'csrf_failed',
           'turnstile_failed',
           'challenge_required',
           'not_found',
@@ -182,7 +181,6 @@ export function documentPublicJoin(app: OpenAPIHono<AppEnv>) {
           },
           notes: {
             bad_request: 'The form could not be read.',
-            csrf_failed: 'The form’s token is missing or does not match its cookie (forms only).',
             not_found: 'No invite link has or had this code.',
             group_full: 'The link’s group (or the announcement group) is full.',
             conflict: 'The link or group changed while the join was handled; try again.',

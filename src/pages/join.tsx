@@ -123,27 +123,41 @@ function usableOrThrow(
   return { invite, community }
 }
 
-/** The form, with a fresh CSRF token in a SameSite cookie and the same token in the form. */
-joinApp.get('/i/:code/join', async (c) => {
-  const { invite, community } = await usableInviteOrThrow(c)
-  // The same token for every tab of this browser: opening the form twice does not expire the first.
+/**
+ * The form's CSRF token, in a SameSite cookie for the link's path and returned for the form: the
+ * browser's own where it holds a good one, so that opening the form twice (two tabs) does not
+ * expire the first.
+ */
+function formToken(c: Context<AppEnv>, code: string): string {
   const existing = getCookie(c, CSRF_COOKIE)
   const csrfToken = existing && CSRF_TOKEN.test(existing) ? existing : randomBase64Url(24)
   setCookie(c, CSRF_COOKIE, csrfToken, {
     httpOnly: true,
     sameSite: 'Strict',
     secure: new URL(c.req.url).protocol === 'https:',
-    path: `/i/${invite.code}`,
+    path: `/i/${code}`,
     maxAge: 2 * 3600,
   })
   c.header('cache-control', 'private, no-store')
+  return csrfToken
+}
+
+/** Where the form is sent: the join, in the page's language, with where the person came from. */
+function formAction(c: Context<AppEnv>, invite: Invite, lang: Lang): string {
+  return `/i/${invite.code}/join?lang=${lang}&${originQueryOf(c.req.query())}`
+}
+
+/** The form, with its CSRF token in a SameSite cookie and the same token in the form. */
+joinApp.get('/i/:code/join', async (c) => {
+  const { invite, community } = await usableInviteOrThrow(c)
+  const csrfToken = formToken(c, invite.code)
   return c.html(
     <JoinFormPage
       lang={language(c)}
       nonce={cspNonce(c)}
       switchHref={languageSwitchOf(c, language(c))}
       community={community}
-      action={`/i/${invite.code}/join?lang=${language(c)}&${originQueryOf(c.req.query())}`}
+      action={formAction(c, invite, language(c))}
       csrfToken={csrfToken}
     />,
   )
@@ -203,8 +217,28 @@ joinApp.post('/i/:code/join', async (c) => {
     const cookie = getCookie(c, CSRF_COOKIE)
     const sent = typeof form.csrf === 'string' ? form.csrf : ''
     if (!cookie || !CSRF_TOKEN.test(cookie) || !(await constantTimeEqual(cookie, sent))) {
-      await linkOrThrow()
-      throw new ApiError('csrf_failed', MESSAGES[lang].formExpiredText, { localized: true })
+      // A form left open too long (its cookie gone) comes back as it was typed, with a token
+      // that works, to send again; nothing is stored. The consent box comes back unticked: a
+      // form sent from another site lands here too, and only the person ticks it.
+      const { invite, community } = await linkOrThrow()
+      let typed: ReturnType<typeof formToJoinBody> | undefined
+      try {
+        typed = { ...formToJoinBody(form), consent: false }
+      } catch {
+        typed = undefined
+      }
+      return c.html(
+        <JoinFormPage
+          lang={lang}
+          nonce={cspNonce(c)}
+          community={community}
+          action={formAction(c, invite, lang)}
+          csrfToken={formToken(c, invite.code)}
+          values={typed}
+          error={MESSAGES[lang].formExpiredAgain}
+        />,
+        403,
+      )
     }
     if (typeof form.website === 'string' && form.website !== '') {
       // A bot filled the hidden field: thank it and store nothing.
@@ -239,7 +273,7 @@ joinApp.post('/i/:code/join', async (c) => {
         lang={lang}
         nonce={cspNonce(c)}
         community={community}
-        action={`/i/${invite.code}/join?lang=${lang}&${originQueryOf(c.req.query())}`}
+        action={formAction(c, invite, lang)}
         csrfToken={getCookie(c, CSRF_COOKIE) ?? ''}
         turnstileSiteKey={challenge ? config.TURNSTILE_SITE_KEY : undefined}
         values={raw as ReturnType<typeof formToJoinBody>}

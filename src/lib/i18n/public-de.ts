@@ -59,7 +59,8 @@ export const de = {
   submitJoin: 'Jetzt beitreten',
   submitRequest: 'Anfrage senden',
   formProblems: 'Bitte prüfe die markierten Angaben.',
-  formExpiredText: 'Das Formular war zu lange offen. Öffne den Link bitte noch einmal.',
+  formExpiredAgain:
+    'Das Formular war zu lange offen. Was du eingegeben hast, steht noch da: setze den Haken zur Zustimmung noch einmal und sende es ab.',
   /** What is wrong with a form field, public or dashboard (`lib/field-errors.ts` picks one). */
   fieldProblems: {
     required: 'Bitte fülle dieses Feld aus.',

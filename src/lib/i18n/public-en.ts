@@ -57,7 +57,8 @@ export const en: Messages = {
   submitJoin: 'Join now',
   submitRequest: 'Send request',
   formProblems: 'Please check the fields marked below.',
-  formExpiredText: 'This form has expired. Please open the link again.',
+  formExpiredAgain:
+    'This form was open too long. What you typed is still here: tick the consent box again and send it.',
   fieldProblems: {
     required: 'Please fill this in.',
     tooShort: (min) => `At least ${min} characters.`,
