@@ -154,6 +154,7 @@ joinApp.get('/i/:code/join', async (c) => {
   return c.html(
     <JoinFormPage
       lang={language(c)}
+      newsByWhatsApp={c.var.config.DELIVERY_CHANNEL === 'whatsapp'}
       nonce={cspNonce(c)}
       switchHref={languageSwitchOf(c, language(c))}
       community={community}
@@ -230,6 +231,7 @@ joinApp.post('/i/:code/join', async (c) => {
       return c.html(
         <JoinFormPage
           lang={lang}
+          newsByWhatsApp={config.DELIVERY_CHANNEL === 'whatsapp'}
           nonce={cspNonce(c)}
           community={community}
           action={formAction(c, invite, lang)}
@@ -271,6 +273,7 @@ joinApp.post('/i/:code/join', async (c) => {
     return c.html(
       <JoinFormPage
         lang={lang}
+        newsByWhatsApp={config.DELIVERY_CHANNEL === 'whatsapp'}
         nonce={cspNonce(c)}
         community={community}
         action={formAction(c, invite, lang)}

@@ -9,6 +9,8 @@ export interface JoinFormProps extends PageProps {
   action: string
   csrfToken: string
   turnstileSiteKey?: string
+  /** Whether announcements go out on WhatsApp: then only a phone number gets them. */
+  newsByWhatsApp?: boolean
   /** What the person typed, when the form comes back with an error. */
   values?: {
     name?: string
@@ -32,6 +34,7 @@ export function JoinFormPage({
   action,
   csrfToken,
   turnstileSiteKey,
+  newsByWhatsApp,
   values,
   error,
   errors = {},
@@ -92,6 +95,7 @@ export function JoinFormPage({
           <FieldError form={form} field="phone" />
           <p class="muted small" id="contact-hint">
             {t.phoneHint}. {t.contactHint}
+            {newsByWhatsApp && ` ${t.newsByWhatsAppHint}`}
           </p>
           <label for="email">{t.emailLabel}</label>
           <input

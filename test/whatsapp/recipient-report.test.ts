@@ -8,6 +8,7 @@ import {
   newPhone,
   query,
   runCron,
+  visit,
 } from '../worker/helpers'
 import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
 import { statusNotification } from '../support/whatsapp-notifications'
@@ -208,5 +209,46 @@ describe('an announcement’s report per recipient', () => {
     const second = await page(next, cookie)
     expect(second.text.match(/<tr>/g)).toHaveLength(2)
     expect(second.text).not.toContain('Next page')
+  })
+})
+
+describe('announcements on WhatsApp reach phone numbers only', () => {
+  it('the join form says so beside the contact fields, in each language', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const english = await visit(`/i/${invite.code}/join?lang=en`)
+    expect(english.text).toContain(
+      'Phone or e-mail, one of them is enough. The community’s news comes on WhatsApp, to a phone number.',
+    )
+    const german = await visit(`/i/${invite.code}/join?lang=de`)
+    expect(german.text).toContain(
+      'Neuigkeiten der Community kommen per WhatsApp, an eine Telefonnummer.',
+    )
+  })
+
+  it('"Send now" asks knowing that only members with a confirmed WhatsApp number get it', async () => {
+    const community = await createCommunity()
+    const sendAt = new Date(Date.now() + 7 * 86_400_000).toISOString()
+    const scheduled = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Saturday run', audience: 'announcement', sendAt },
+    })
+    expect(scheduled.status, scheduled.text).toBe(201)
+    const { cookie } = await signIn()
+    const question = async (lang: string) => {
+      const list = await page(
+        `/admin/communities/${community.id}/announcements?lang=${lang}`,
+        cookie,
+      )
+      const form = new RegExp(
+        `<form method="post" action="/admin/announcements/${scheduled.json.id}/send-now"[^>]*>`,
+      ).exec(list.text)?.[0]
+      return /data-confirm="([^"]*)"/.exec(form ?? '')?.[1]
+    }
+    // A member who signed up with an e-mail address alone is skipped: the question says so.
+    expect(await question('en')).toContain(
+      'Only members with a confirmed WhatsApp number get it; its report counts the others.',
+    )
+    expect(await question('de')).toContain(
+      'Nur wer eine bestätigte WhatsApp-Nummer hat, bekommt sie; ihr Bericht zählt die übrigen.',
+    )
   })
 })

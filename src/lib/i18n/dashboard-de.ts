@@ -17,15 +17,15 @@ export const dashboardDe = {
     'Diesen Durchlauf stoppen? Wer noch nicht erreicht wurde, bekommt diese Ankündigung nicht.',
   confirmCancelAnnouncement:
     'Diese Ankündigung absagen? Sie wird nicht gesendet, und das lässt sich nicht rückgängig machen.',
-  /**
-   * `reach`: how many members it goes to, where the groups' counts tell (at most, for several),
-   * and in how many Telegram chats it is posted.
-   */
-  confirmSendNow: (reach: { count: string; one: boolean; atMost: boolean; chats: number } | null) =>
+  /** `reach`: the members it goes to (at most, for several groups), the Telegram chats it is in. */
+  confirmSendNow: (
+    reach: { count: string; one: boolean; atMost: boolean; chats: number } | null,
+    byWhatsApp: boolean,
+  ) =>
     `${reach ? `Jetzt an ${reach.atMost ? 'bis zu ' : ''}${reach.count} ${reach.one ? 'Mitglied' : 'Mitglieder'} senden?` : 'Jetzt an die ganze Zielgruppe senden?'} Die Ankündigung geht sofort hinaus und lässt sich danach nicht zurückholen. ${
       reach?.chats
-        ? `Sie wird in ${reach.chats === 1 ? 'einem Telegram-Chat' : `${reach.chats} Telegram-Chats`} gepostet; außerdem bekommt sie einzeln, wer seinen Kontakt bestätigt hat.`
-        : 'Nur wer seinen Kontakt bestätigt hat, bekommt sie; ihr Bericht zählt die übrigen.'
+        ? `Sie wird in ${reach.chats === 1 ? 'einem Telegram-Chat' : `${reach.chats} Telegram-Chats`} gepostet; außerdem bekommt sie einzeln, wer ${byWhatsApp ? 'eine bestätigte WhatsApp-Nummer hat' : 'seinen Kontakt bestätigt hat'}.`
+        : `Nur wer ${byWhatsApp ? 'eine bestätigte WhatsApp-Nummer hat' : 'seinen Kontakt bestätigt hat'}, bekommt sie; ihr Bericht zählt die übrigen.`
     }`,
   confirmRotate:
     'Dem Link einen neuen Code geben? Der alte Link und bereits gedruckte oder geteilte QR-Codes führen dann nicht mehr hierher.',

@@ -15,11 +15,11 @@ export const dashboardEn: Words = {
   confirmCancelRun: 'Stop this run? Members not reached yet will not get this announcement.',
   confirmCancelAnnouncement:
     'Cancel this announcement? It will not be sent, and this cannot be undone.',
-  confirmSendNow: (reach) =>
+  confirmSendNow: (reach, byWhatsApp) =>
     `${reach ? `Send this now to ${reach.atMost ? 'up to ' : ''}${reach.count} ${reach.one ? 'member' : 'members'}?` : 'Send this now to its whole audience?'} It goes out at once and cannot be taken back. ${
       reach?.chats
-        ? `It is posted in ${reach.chats === 1 ? 'one Telegram chat' : `${reach.chats} Telegram chats`}; besides, members whose contact is confirmed get it one by one.`
-        : 'Only members whose contact is confirmed get it; its report counts the others.'
+        ? `It is posted in ${reach.chats === 1 ? 'one Telegram chat' : `${reach.chats} Telegram chats`}; besides, members ${byWhatsApp ? 'with a confirmed WhatsApp number' : 'whose contact is confirmed'} get it one by one.`
+        : `Only members ${byWhatsApp ? 'with a confirmed WhatsApp number' : 'whose contact is confirmed'} get it; its report counts the others.`
     }`,
   confirmRotate:
     'Give this link a new code? The old link and QR codes already printed or shared stop leading here.',

@@ -53,6 +53,7 @@ export const de = {
   phoneLabel: 'Handynummer',
   phoneHint: 'Mit Ländervorwahl, z. B. +49 151 12345678',
   emailLabel: 'E-Mail',
+  newsByWhatsAppHint: 'Neuigkeiten der Community kommen per WhatsApp, an eine Telefonnummer.',
   contactHint: 'Telefon oder E-Mail, eins davon genügt.',
   questionsHeading: 'Ein paar Fragen der Admins',
   consentLabel: 'Ich bin einverstanden, dass mich die Community über diese Kontaktdaten erreicht.',

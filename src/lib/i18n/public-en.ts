@@ -51,6 +51,7 @@ export const en: Messages = {
   phoneLabel: 'Mobile number',
   phoneHint: 'With country code, e.g. +49 151 12345678',
   emailLabel: 'E-mail',
+  newsByWhatsAppHint: 'The community’s news comes on WhatsApp, to a phone number.',
   contactHint: 'Phone or e-mail, one of them is enough.',
   questionsHeading: 'A few questions from the admins',
   consentLabel: 'I agree that the community may contact me through these details.',

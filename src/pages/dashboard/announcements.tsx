@@ -165,6 +165,7 @@ async function announcementsPage(
       listed={rows}
       receiptsUnknown={rows.some((row) => !row.reported.delivered)}
       manage={manage}
+      byWhatsApp={c.var.config.DELIVERY_CHANNEL === 'whatsapp'}
       reportHref={(announcementId) => inLanguage(c, `/admin/announcements/${announcementId}`)}
       editHref={(announcementId) => inLanguage(c, `/admin/announcements/${announcementId}/edit`)}
       reuseHref={(announcementId) =>

@@ -61,6 +61,8 @@ export interface AnnouncementsView {
   receiptsUnknown: boolean
   /** Whether this admin may send, cancel and resume. */
   manage: boolean
+  /** Whether members are sent announcements on WhatsApp, which needs their number. */
+  byWhatsApp: boolean
   /** An announcement's report, in the page's language. */
   reportHref: (announcementId: string) => string
   /** The page that changes an announcement, in the page's language. */
@@ -218,6 +220,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                                 atMost: reach.atMost,
                                 chats: reach.chats,
                               },
+                              props.byWhatsApp,
                             )}
                           />{' '}
                           <ActionButton
