@@ -131,6 +131,7 @@ const RULES: Rule[] = [
   rule('POST', `/admin/members/${id('mem')}/remove`, 'member.removed', 'target-after'),
   rule('POST', `/admin/members/${id('mem')}/erase`, 'member.erased', 'target-before'),
   rule('POST', '/admin/webhooks', 'webhook.created', 'form'),
+  rule('POST', `/admin/webhooks/${id('whk')}/remove`, 'webhook.removed', 'target-after'),
   rule('POST', `/admin/communities/${CMT}/team/invitations`, 'teammate.invited', 'path'),
   rule(
     'POST',

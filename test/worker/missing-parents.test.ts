@@ -226,6 +226,7 @@ const DASHBOARD_KINDS: Record<string, IdPrefix> = {
   invitations: 'tin',
   rewards: 'rwr',
   approvals: 'jr',
+  webhooks: 'whk',
 }
 
 describe('a dashboard page or form under an id that does not exist', () => {

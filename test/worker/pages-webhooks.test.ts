@@ -1,7 +1,7 @@
-import { expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DASHBOARD_WORDS } from '../../src/lib/i18n'
-import { call } from './helpers'
-import { page, signIn } from './dashboard-helpers'
+import { call, createCommunity, createToken, query } from './helpers'
+import { csrfOf, page, post, signIn } from './dashboard-helpers'
 
 /** The webhooks page says what an endpoint receives in words, the wildcard too. */
 it('shows an endpoint subscribed to everything as every event, not as a bare asterisk', async () => {
@@ -14,4 +14,78 @@ it('shows an endpoint subscribed to everything as every event, not as a bare ast
   const section = html.slice(html.indexOf('https://hooks.example.com/everything'))
   expect(section).toContain(DASHBOARD_WORDS.en.allEvents)
   expect(section).not.toContain('<code>*</code>')
+})
+
+describe('unsubscribing an endpoint on the webhooks page', () => {
+  it('asks first, then the endpoint gets no more events and the page says so', async () => {
+    const community = await createCommunity()
+    const url = `https://hooks.example.com/${crypto.randomUUID()}`
+    const created = await call('POST', '/api/webhooks', {
+      body: { url, events: ['*'], communityId: community.id },
+    })
+    const { cookie } = await signIn()
+    const html = (await page('/admin/webhooks?lang=de', cookie)).text
+    const form = new RegExp(
+      `<form method="post" action="/admin/webhooks/${created.json.id}/remove\\?lang=de"[^>]*>`,
+    ).exec(html)?.[0]
+    expect(form, 'a button for the endpoint').toBeTruthy()
+    expect(form).toContain(`data-confirm="${url} abbestellen?`)
+
+    const removed = await post(`/admin/webhooks/${created.json.id}/remove?lang=de`, cookie, {
+      _csrf: csrfOf(html),
+    })
+    expect(removed.status).toBe(303)
+    const after = await page(removed.headers.get('location')!, cookie)
+    expect(after.text).toContain('Der Endpunkt ist abbestellt: Er bekommt keine Ereignisse mehr.')
+    expect(after.text).not.toContain(url)
+    const listed = await call('GET', '/api/webhooks')
+    expect(listed.json.data.map((endpoint: { id: string }) => endpoint.id)).not.toContain(
+      created.json.id,
+    )
+    // In the community's audit log, as the API's removal is.
+    const entries = await query<{ action: string; community_id: string }>(
+      'select action, community_id from audit_log where target_id = ? order by at, id',
+      created.json.id,
+    )
+    expect(entries.at(-1)).toEqual({ action: 'webhook.removed', community_id: community.id })
+  })
+
+  it('lets a community admin unsubscribe their community’s endpoints, and no one else’s', async () => {
+    const own = await createCommunity()
+    const other = await createCommunity()
+    const endpoint = async (communityId?: string) =>
+      (
+        await call('POST', '/api/webhooks', {
+          body: {
+            url: `https://hooks.example.com/${crypto.randomUUID()}`,
+            events: ['*'],
+            ...(communityId ? { communityId } : {}),
+          },
+        })
+      ).json.id as string
+    const ours = await endpoint(own.id)
+    const theirs = await endpoint(other.id)
+    const everyone = await endpoint()
+    const admin = await createToken({ role: 'community_admin', communityId: own.id })
+    const { cookie } = await signIn(admin.token)
+    const html = (await page('/admin/webhooks', cookie)).text
+    expect(html).toContain(`action="/admin/webhooks/${ours}/remove"`)
+    // The installation's endpoint is shown to them, but only owners manage it.
+    expect(html).not.toContain(`action="/admin/webhooks/${everyone}/remove"`)
+    const csrf = csrfOf(html)
+    expect((await post(`/admin/webhooks/${theirs}/remove`, cookie, { _csrf: csrf })).status).toBe(
+      404,
+    )
+    expect((await post(`/admin/webhooks/${everyone}/remove`, cookie, { _csrf: csrf })).status).toBe(
+      403,
+    )
+    expect((await post(`/admin/webhooks/${ours}/remove`, cookie, { _csrf: csrf })).status).toBe(303)
+    const live = await query<{ id: string }>(
+      'select id from webhook_endpoints where id in (?, ?, ?) and disabled_at is null',
+      ours,
+      theirs,
+      everyone,
+    )
+    expect(live.map((row) => row.id).sort()).toEqual([theirs, everyone].sort())
+  })
 })

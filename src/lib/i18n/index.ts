@@ -7,6 +7,7 @@ import { teamDe, type TeamWords } from './team-de'
 import { teamEn } from './team-en'
 import { rewardsDe, rewardsEn, type RewardWords } from './rewards'
 import { unconfirmedDe, unconfirmedEn, type UnconfirmedWords } from './unconfirmed'
+import { webhooksDe, webhooksEn, type WebhooksWords } from './webhooks'
 import { translationsDe, translationsEn, type TranslationWords } from './translations'
 import { memberOfferDe, memberOfferEn, type MemberOfferWords } from './member-offer'
 import {
@@ -118,6 +119,8 @@ export const UNCONFIRMED_WORDS: Record<Lang, UnconfirmedWords> = {
   de: unconfirmedDe,
   en: unconfirmedEn,
 }
+/** The webhooks page: unsubscribing an endpoint, and when a delivery was tried. */
+export const WEBHOOKS_WORDS: Record<Lang, WebhooksWords> = { de: webhooksDe, en: webhooksEn }
 
 /** The dashboard's answer to a webhook URL the Worker may not send to, with the reason. */
 const ENDPOINT_REFUSED: Record<Lang, { intro: string; reasons: Record<OutboundRefusal, string> }> =

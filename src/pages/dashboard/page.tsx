@@ -9,6 +9,7 @@ import {
   TEAM_WORDS,
   UNCONFIRMED_WORDS,
   ANNOUNCEMENT_EDIT_WORDS,
+  WEBHOOKS_WORDS,
   type Lang,
 } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
@@ -84,6 +85,7 @@ const DONE_ELSEWHERE = {
   announcementUnchanged: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].unchangedNotice,
   announcementCancelled: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].cancelledNotChangeable,
   announcementSent: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].sentNotChangeable,
+  webhookRemoved: (l: Lang) => WEBHOOKS_WORDS[l].removedNotice,
 } as const
 
 /**

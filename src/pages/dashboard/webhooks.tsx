@@ -12,15 +12,21 @@ import { checkOutboundUrl } from '../../lib/outbound'
 import { CreateWebhookSchema } from '../../schemas/announcements'
 import {
   createWebhookEndpoint,
+  disableWebhookEndpoint,
+  getWebhookEndpointOrThrow,
   listWebhookEndpoints,
   recentWebhookDeliveries,
   withShownReasons,
 } from '../../services/webhooks'
-import { endpointRefusedText } from '../../lib/i18n'
+import { endpointRefusedText, WEBHOOKS_WORDS } from '../../lib/i18n'
+import { idPattern } from '../../lib/ids'
+import { formatMoment } from '../../lib/time'
+import { ActionButton } from '../../views/dashboard/frame'
+import { z } from 'zod'
 import { deliveryReasonText } from '../../lib/i18n/delivery-reasons'
 import { Csrf, words } from '../../views/dashboard/shell'
 import { FieldError, fieldAttributes, sentText, type FormState } from '../../views/form-fields'
-import { lang, formText, shell, inLanguage } from './page'
+import { lang, formText, shell, inLanguage, idOrThrow, withNotice } from './page'
 
 /** Webhook endpoints for the events outbox, with their secret shown once. */
 export const webhooksPages = new Hono<AppEnv>()
@@ -34,6 +40,7 @@ async function webhooksPage(
   outcome?: { secret: { url: string; value: string } } | { refused: FormState },
 ) {
   const t = words(lang(c))
+  const own = WEBHOOKS_WORDS[lang(c)]
   const secret = outcome && 'secret' in outcome ? outcome.secret : undefined
   const form = outcome && 'refused' in outcome ? outcome.refused : undefined
   const events = form?.values.events ?? ['*', ...EVENT_TYPES]
@@ -75,6 +82,17 @@ async function webhooksPage(
       {endpoints.map((endpoint, i) => (
         <section>
           <h2 class="code">{endpoint.url}</h2>
+          {can(principal, 'webhooks.manage', scopeOf(endpoint)) && (
+            <p>
+              <ActionButton
+                action={inLanguage(c, `/admin/webhooks/${endpoint.id}/remove`)}
+                csrf={csrf}
+                label={own.remove}
+                kind="danger"
+                confirm={own.confirmRemove(endpoint.url)}
+              />
+            </p>
+          )}
           <p class="muted">
             {endpoint.events.map((type, i) => (
               <>
@@ -97,6 +115,11 @@ async function webhooksPage(
                     <td class="n">{row.responseStatus ?? '–'}</td>
                     <td class="muted">
                       {row.lastError === null ? '' : deliveryReasonText(lang(c), row.lastError)}
+                    </td>
+                    <td class="muted" data-label={own.sentAt}>
+                      <time datetime={row.updatedAt.toISOString()}>
+                        {formatMoment(lang(c), row.updatedAt, 'UTC', { zone: true })}
+                      </time>
                     </td>
                   </tr>
                 ))}
@@ -166,6 +189,25 @@ async function webhooksPage(
 }
 
 webhooksPages.get('/admin/webhooks', (c) => webhooksPage(c))
+
+/** An installation-wide endpoint belongs to no community: only owners manage it. */
+function scopeOf(endpoint: { communityId: string | null }) {
+  return endpoint.communityId ? { communityId: endpoint.communityId } : undefined
+}
+
+const WebhookId = z.string().regex(idPattern('whk'))
+
+/**
+ * Unsubscribes an endpoint, as `DELETE /api/webhooks/{id}` does: one of a community this admin
+ * does not see is not found, as one that does not exist.
+ */
+webhooksPages.post('/admin/webhooks/:id/remove', async (c) => {
+  const id = idOrThrow(WebhookId, c.req.param('id'))
+  const endpoint = await getWebhookEndpointOrThrow(c.var.db, id)
+  assertCan(c.var.principal, 'webhooks.manage', scopeOf(endpoint), 'Webhook endpoint')
+  await disableWebhookEndpoint(c.var.db, endpoint, new Date())
+  return c.redirect(inLanguage(c, withNotice('/admin/webhooks', 'webhookRemoved')), 303)
+})
 
 /** The endpoint's secret is on the answer to this POST only (no redirect): shown once. */
 webhooksPages.post('/admin/webhooks', async (c) => {
