@@ -141,10 +141,11 @@ async function whenReady() {
 
 /**
  * The chats and the invite links of the bot that are live at Telegram (made and not revoked yet),
- * from the local database, named as the Worker names them (src/platforms/telegram/invite-links.ts).
+ * from the local database, named as the Worker names them (src/platforms/telegram/invite-links.ts),
+ * and the join requests waiting there (the demo's among them), each with the link it came through.
  */
 function liveTelegramLinks(location) {
-  const [chats, links] = runWranglerForJson([
+  const [chats, links, waiting] = runWranglerForJson([
     'd1',
     'execute',
     'DB',
@@ -155,9 +156,18 @@ SELECT l.url, l.chat_id AS chatId, l.creates_join_request AS createsJoinRequest,
   CASE WHEN r.name IS NOT NULL THEN r.name || ' (referral)' ELSE coalesce(i.label, i.code) END AS name
 FROM telegram_invite_links l JOIN invites i ON i.id = l.invite_id
   LEFT JOIN members r ON r.id = i.referrer_member_id
-WHERE l.status IN ('active', 'revoking') AND l.url IS NOT NULL ORDER BY l.created_at, l.id;`,
+WHERE l.status IN ('active', 'revoking') AND l.url IS NOT NULL ORDER BY l.created_at, l.id;
+SELECT r.chat_id AS chatId, r.user_id AS userId, r.first_name AS firstName, r.last_name AS lastName,
+  r.username, r.language_code AS languageCode,
+  (SELECT l.url FROM telegram_invite_links l WHERE l.invite_id = r.invite_id AND l.chat_id = r.chat_id
+    AND l.url IS NOT NULL ORDER BY l.created_at DESC, l.id DESC LIMIT 1) AS url
+FROM telegram_join_requests r WHERE r.status = 'pending' ORDER BY r.requested_at, r.id LIMIT 1000;`,
   ])
-  return { chats: chats?.results ?? [], links: links?.results ?? [] }
+  return {
+    chats: chats?.results ?? [],
+    links: links?.results ?? [],
+    waiting: waiting?.results ?? [],
+  }
 }
 
 /** Points the bot's webhook (at the stand-in) at this Worker, as the dashboard's button does. */

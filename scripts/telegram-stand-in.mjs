@@ -40,6 +40,9 @@ export function createTelegramStandIn({ token = LOCAL_TELEGRAM.token, log = cons
   const members = new Map()
   const messageIds = new Map()
   const titles = new Map()
+  // Requests that waited before this stand-in started, through a link it does not know live (a
+  // revoked one): `chatId|userId` -> { user, url }, so that approving lets that person in.
+  const waitingBefore = new Map()
   const now = () => Math.floor(Date.now() / 1000)
 
   const person = (name) => {
@@ -84,7 +87,10 @@ export function createTelegramStandIn({ token = LOCAL_TELEGRAM.token, log = cons
   }
 
   function memberUpdate(chatId, user, joined, url) {
-    const link = url ? links.get(url) : undefined
+    // A link made before the stand-in started and revoked since is still the one they came by.
+    const link = url
+      ? (links.get(url) ?? { createsJoinRequest: true, revoked: true, name: '' })
+      : undefined
     const inside = { status: 'member', user }
     const outside = { status: 'left', user }
     return deliver('chat_member', {
@@ -160,16 +166,16 @@ export function createTelegramStandIn({ token = LOCAL_TELEGRAM.token, log = cons
       case 'declineChatJoinRequest': {
         const userId = Number(params.user_id)
         const asked = [...links.entries()].find(([, link]) => link.pending.has(userId))
-        const user = asked?.[1].pending.get(userId) ?? {
-          id: userId,
-          is_bot: false,
-          first_name: 'Demo person',
-        }
+        const before = waitingBefore.get(`${chatId}|${userId}`)
+        const user = asked?.[1].pending.get(userId) ??
+          before?.user ?? { id: userId, is_bot: false, first_name: 'Demo person' }
+        const url = asked?.[0] ?? before?.url
         asked?.[1].pending.delete(userId)
+        waitingBefore.delete(`${chatId}|${userId}`)
         ok(json, true)
         if (method === 'approveChatJoinRequest') {
-          members.set(`${chatId}|${userId}`, { chatId, user, url: asked?.[0] })
-          await memberUpdate(chatId, user, true, asked?.[0])
+          members.set(`${chatId}|${userId}`, { chatId, user, url })
+          await memberUpdate(chatId, user, true, url)
         }
         return
       }
@@ -266,11 +272,14 @@ export function createTelegramStandIn({ token = LOCAL_TELEGRAM.token, log = cons
   }
 
   /**
-   * Chats the bot is in and invite links it made before this stand-in started, as the Worker's
-   * database holds them: `chats` [{chatId, title}], `links` [{url, chatId, name,
-   * createsJoinRequest}]. A link the stand-in knows already stays as it is.
+   * Chats the bot is in, invite links it made and join requests waiting from before this stand-in
+   * started, as the Worker's database holds them: `chats` [{chatId, title}], `links` [{url,
+   * chatId, name, createsJoinRequest}], `waiting` [{chatId, userId, firstName, lastName,
+   * username, languageCode, url}]. A link the stand-in knows already stays as it is; a request
+   * waits on its link's list, where the page shows it, and approved, it is that person who joins
+   * through that link.
    */
-  function adopt({ chats = [], links: made = [] }) {
+  function adopt({ chats = [], links: made = [], waiting = [] }) {
     for (const { chatId, title } of chats) if (title) titles.set(Number(chatId), String(title))
     for (const link of made) {
       if (!link.url || links.has(link.url)) continue
@@ -281,6 +290,19 @@ export function createTelegramStandIn({ token = LOCAL_TELEGRAM.token, log = cons
         revoked: false,
         pending: new Map(),
       })
+    }
+    for (const request of waiting) {
+      const user = {
+        id: Number(request.userId),
+        is_bot: false,
+        first_name: String(request.firstName || 'Demo person').slice(0, 64),
+        ...(request.lastName ? { last_name: String(request.lastName) } : {}),
+        ...(request.username ? { username: String(request.username) } : {}),
+        ...(request.languageCode ? { language_code: String(request.languageCode) } : {}),
+      }
+      const link = request.url ? links.get(request.url) : undefined
+      if (link && !link.revoked) link.pending.set(user.id, user)
+      else waitingBefore.set(`${Number(request.chatId)}|${user.id}`, { user, url: request.url })
     }
   }
 

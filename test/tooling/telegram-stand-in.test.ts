@@ -11,6 +11,7 @@ const TOKEN = '1000000001:telegram-stand-in-test-token-0123'
 const CHAT = -1001000000099
 const CLOSED = 'https://t.me/+TestClosedFlyer'
 const OPEN = 'https://t.me/+TestOpenPoster'
+const OLD = 'https://t.me/+TestRevokedBefore'
 /** The updates the stand-in sent to the "Worker". */
 const updates: any[] = []
 let worker: Server
@@ -46,6 +47,20 @@ beforeAll(async () => {
       { url: CLOSED, chatId: CHAT, name: 'Flyer at the boathouse', createsJoinRequest: 1 },
       { url: OPEN, chatId: CHAT, name: 'Poster', createsJoinRequest: 0 },
     ],
+    // Waiting since before it started (the demo's): one through a live link, one through a
+    // link revoked since.
+    waiting: [
+      {
+        chatId: CHAT,
+        userId: 7099999990,
+        firstName: 'Marta',
+        lastName: 'K.',
+        username: 'marta_paddelt',
+        languageCode: 'de',
+        url: CLOSED,
+      },
+      { chatId: CHAT, userId: 7099999980, firstName: 'Sam', username: 'sam', url: OLD },
+    ],
   })
 })
 
@@ -80,7 +95,7 @@ describe('the Telegram stand-in, with the links the bot made before it started',
       chat: { id: CHAT, title: 'Test Paddlers' },
       invite_link: { invite_link: CLOSED, creates_join_request: true },
     })
-    expect(await page()).toContain('Waiting for an admin: Ada (Test Paddlers).')
+    expect(await page()).toMatch(/Waiting for an admin: [^<]*Ada \(Test Paddlers\)/)
   })
 
   it('lets a person in through a link of an open community: a chat_member update', async () => {
@@ -110,5 +125,32 @@ describe('the Telegram stand-in, with the links the bot made before it started',
     // are tall enough to tap.
     expect(html).toMatch(/input,textarea,select\{width:100%;max-width:100%/)
     expect(html).toMatch(/nav a\{[^}]*min-height:44px/)
+  })
+
+  it('lets in the very person who waited from before it started, through their link, once approved', async () => {
+    expect(await page()).toContain('Marta')
+    const approve = (userId: number) =>
+      fetch(`${standIns.url}/telegram/bot${TOKEN}/approveChatJoinRequest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ chat_id: CHAT, user_id: userId }),
+      })
+    for (const [userId, name, username, link] of [
+      [7099999990, 'Marta', 'marta_paddelt', CLOSED],
+      [7099999980, 'Sam', 'sam', OLD],
+    ] as const) {
+      expect((await approve(userId)).status).toBe(200)
+      // Telegram tells the Worker after answering the bot: the update may come a moment later.
+      let update
+      for (let tries = 0; tries < 50 && !update; tries++) {
+        update = updates.find((u) => u.chat_member?.new_chat_member.user.id === userId)
+        if (!update) await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      expect(update?.chat_member, name).toMatchObject({
+        chat: { id: CHAT },
+        new_chat_member: { status: 'member', user: { first_name: name, username } },
+        invite_link: { invite_link: link },
+      })
+    }
   })
 })
