@@ -323,7 +323,7 @@ describe('an announcement’s report', () => {
     expect(englishLeftIn(readableText(deutsch))).toEqual([])
     // The list counts it beside the recipients, not among them.
     const list = await page(`/admin/communities/${community.id}/announcements`, cookie)
-    expect(list.text).toContain('and 1 posts to Telegram chats')
+    expect(list.text).toContain('and 1 post to Telegram chats')
     const liste = await german(`/admin/communities/${community.id}/announcements`, cookie)
     expect(liste).toContain('und 1× in Telegram-Chats gepostet')
   })

@@ -130,7 +130,8 @@ const en: typeof de = {
   },
   privateChat: (name: string) => `Private chat with ${name}`,
   waitsUntil: (time: string) => `waits until ${time}`,
-  postedToChats: (count: string) => `and ${count} posts to Telegram chats`,
+  postedToChats: (count: string) =>
+    `and ${count} ${count === '1' ? 'post' : 'posts'} to Telegram chats`,
   reasons: {
     'the bot is not in the chat any more (removed or blocked)':
       'The bot is not in the chat any more (removed or blocked).',
