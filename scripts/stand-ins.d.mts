@@ -1,4 +1,4 @@
-/** The chats and invite links the bot had before the Telegram stand-in started. */
+/** The chats, invite links and waiting join requests the bot had before the stand-in started. */
 export interface KnownTelegram {
   chats?: Array<{ chatId: number; title: string }>
   links?: Array<{
@@ -6,6 +6,16 @@ export interface KnownTelegram {
     chatId: number
     name?: string
     createsJoinRequest: boolean | number
+  }>
+  waiting?: Array<{
+    chatId: number
+    userId: number
+    firstName: string
+    lastName?: string | null
+    username?: string | null
+    languageCode?: string | null
+    /** The invite link the request came through, if the bot made it. */
+    url?: string | null
   }>
 }
 

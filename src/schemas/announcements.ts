@@ -78,7 +78,11 @@ export const AnnouncementBodySchema = userText(ANNOUNCEMENT_TEXT_MAX, {
   .refine(
     // An empty text is refused as empty, once.
     (text) => text === '' || textWithoutName(text).trim() !== '',
-    'Write more than {name}: a post to a whole chat, and a member who gave no name, get the text without it',
+    {
+      message:
+        'Write more than {name}: a post to a whole chat, and a member who gave no name, get the text without it',
+      params: { problem: 'nameOnly' },
+    },
   )
   .describe(
     'The text members receive. `{name}` stands for the name each member gave: a message to one member carries it; a post to a whole chat leaves it out, with the space before it ("Hi {name}," reads "Hi,").',

@@ -280,6 +280,23 @@ describe('the announcement form', () => {
     expect(form.text).toContain('name="intent" value="preview"')
   })
 
+  it('refuses a text of nothing but {name}, saying why in the form’s language', async () => {
+    const { community, send } = await compose()
+    const refused = await send({
+      body: ' {name}! ',
+      audience: 'announcement',
+      sendAt: '2031-05-01T09:00',
+      timezone: 'Europe/Berlin',
+    })
+    expect(refused.status).toBe(400)
+    expect(messageFor(refused.text, 'body')).toBe(
+      'Schreib mehr als {name}: Ein Post in einen ganzen Chat und ein Mitglied ohne Namen bekommen den Text ohne ihn.',
+    )
+    expect(
+      await query('select id from announcements where community_id = ?', community.id),
+    ).toEqual([])
+  })
+
   it('shows the next dates with the draft kept, and schedules nothing', async () => {
     const { community, send } = await compose()
     const shown = await send({

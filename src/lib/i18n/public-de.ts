@@ -86,6 +86,8 @@ export const de = {
     timeZone: 'Diese Zeitzone kennen wir nicht. Wähle eine aus der Liste.',
     dateOrRule: 'Gib Datum und Uhrzeit an oder wähle eine Wiederholung.',
     inThePast: 'Dieser Zeitpunkt ist schon vorbei. Wähle einen in der Zukunft.',
+    nameOnly:
+      'Schreib mehr als {name}: Ein Post in einen ganzen Chat und ein Mitglied ohne Namen bekommen den Text ohne ihn.',
     imageCredentials: 'Ein Bildlink darf keinen Benutzernamen und kein Passwort enthalten.',
     imageHost: (hosts: string) => `Bilder nur von ${hosts}.`,
   },

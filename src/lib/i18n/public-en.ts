@@ -84,6 +84,8 @@ export const en: Messages = {
     timeZone: 'This time zone is unknown. Choose one from the list.',
     dateOrRule: 'Give a date and time, or choose a repeat.',
     inThePast: 'This time has passed. Choose one in the future.',
+    nameOnly:
+      'Write more than {name}: a post to a whole chat, and a member who gave no name, get the text without it.',
     imageCredentials: 'An image link may not hold a user name or password.',
     imageHost: (hosts) => `Images may come from ${hosts} only.`,
   },
