@@ -121,6 +121,21 @@ describe('figures of people in WhatsApp groups say they are inferred from our ow
     expect(textOf(german.text)).toContain(DASHBOARD_WORDS.de.whatsappInferred)
   })
 
+  it('points to tables of values to filter by only on pages that have them', async () => {
+    const community = await createCommunity()
+    const first = await createInvite(community.id, { label: 'Poster' })
+    const second = await createInvite(community.id, { label: 'Flyer' })
+    const { cookie } = await signIn()
+    const hint = DASHBOARD_WORDS.en.filterHint
+    expect(textOf((await page(`/admin/links/${first.id}`, cookie)).text)).toContain(hint)
+    const compare = await page(
+      `/admin/communities/${community.id}/compare?links=${first.id},${second.id}`,
+      cookie,
+    )
+    expect(compare.status).toBe(200)
+    expect(textOf(compare.text)).not.toContain(hint)
+  })
+
   it('not where every group is a Telegram chat, whose figures the bot observes', async () => {
     const community = await createCommunity()
     const invite = await createInvite(community.id, { label: 'Stage' })

@@ -133,7 +133,8 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
             filters={filters}
             extraQuery={picked}
           />
-          <FilterChips lang={l} filters={filters} base={base} />
+          {/* Set on a link's or community's statistics: this page has no breakdowns to pick from. */}
+          <FilterChips lang={l} filters={filters} base={base} tablesBelow={false} />
         </>
       }
     />,

@@ -46,13 +46,21 @@ function countryName(l: Lang, code: string, unknown: string): string {
 /**
  * The filters in force, each a link that removes it (the chip says which filter in words, not
  * only with its cross), and one that removes them all. Without filters, a line saying how to
- * set one. `base` is the page's path with its period, the filters' links go there.
+ * set one, where the page has the tables to set one from. `base` is the page's path with its period, the filters' links go there.
  */
-export function FilterChips(props: { lang: Lang; filters: StatsFilters; base: string }) {
+export function FilterChips(props: {
+  lang: Lang
+  filters: StatsFilters
+  base: string
+  /** Whether the page has the tables whose values set a filter, so the hint can point to them. */
+  tablesBelow?: boolean
+}) {
   const l = props.lang
   const t = words(l)
   const active = BREAKDOWNS.filter((name) => props.filters[name] !== undefined)
-  if (active.length === 0) return <p class="muted">{t.filterHint}</p>
+  if (active.length === 0) {
+    return props.tablesBelow === false ? null : <p class="muted">{t.filterHint}</p>
+  }
   const href = (filters: StatsFilters) => {
     const query = filtersQuery(filters)
     return query ? `${props.base}&${query}` : props.base
