@@ -100,6 +100,12 @@ describe('a link’s QR design through the API', () => {
     expect(svg).toContain(`href="data:image/png;base64,${toBase64(logo)}"`)
     const png = await pngBytes(invite.code, '?size=256')
     expect(png[25]).toBe(2) // IHDR colour type: RGB, to carry the logo's colours
+    // The link's page shows the error correction the code is drawn with: H, the only choice.
+    const { cookie } = await signIn()
+    const linkPage = (await page(`/admin/links/${invite.id}`, cookie)).text
+    const levels = /<select id="level"[^>]*>(.*?)<\/select>/s.exec(linkPage)![1]!
+    expect(levels).toContain('<option selected="">H</option>')
+    expect(levels).toContain('<option disabled="">M</option>')
     // Changing the colours keeps the logo; null removes it.
     await design(invite.id, { fg: '000000', bg: 'ffffff' })
     expect((await qr(invite.code, 'svg')).text).toContain('<image')

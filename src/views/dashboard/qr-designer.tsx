@@ -31,6 +31,7 @@ export function QrDesigner(props: {
   const form = props.form
   const value = (field: 'fg' | 'bg' | 'margin' | 'level' | 'style') =>
     sentText(form, field, String(saved[field]))
+  const logoInUse = Boolean(props.design?.logoPng || form?.keptLogo)
   const colour = (field: 'fg' | 'bg') => `#${value(field).replace('#', '')}`
   const base = `/i/${props.code}/qr.svg`
   const version = props.design ? props.design.updatedAt.getTime().toString(36) : ''
@@ -102,8 +103,15 @@ export function QrDesigner(props: {
               name="level"
               {...fieldAttributes(form, 'level', { withValue: false })}
             >
+              {/* A logo covers part of the code: it is drawn at H whatever was chosen, so that
+                  is what the choice shows while there is one (see the logo's hint). */}
               {QR_ERROR_LEVELS.map((level) => (
-                <option selected={level === value('level')}>{level}</option>
+                <option
+                  selected={level === (logoInUse ? 'H' : value('level'))}
+                  disabled={logoInUse && level !== 'H'}
+                >
+                  {level}
+                </option>
               ))}
             </select>
           </Field>
