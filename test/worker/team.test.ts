@@ -109,6 +109,13 @@ describe('inviting a teammate with a one-time sign-in link', () => {
       body: { name: 'Ben', role: 'group_admin', groupId: group.id },
     })
     expect(created.status, created.text).toBe(201)
+    // While it waits, the team page says for which group.
+    const { cookie: owner } = await signIn()
+    const pending = (await page(`/admin/communities/${community.id}/team`, owner)).text
+    const waiting = pending.slice(pending.indexOf('<bdi>Ben</bdi>'))
+    expect(waiting).toMatch(
+      new RegExp(`^[^]*?Group admin<span class="muted"> · <bdi>${group.name}</bdi>`),
+    )
     const accepted = await confirm(created.json.url)
     expect(accepted.status).toBe(303)
     const cookie = sessionOf(accepted)

@@ -286,6 +286,7 @@ function PendingTable(props: TeamView) {
   const t = words(props.lang)
   const tt = TEAM_WORDS[props.lang]
   const { manage, csrf } = props
+  const groupName = new Map(props.groups.map((group) => [group.id, groupLabel(t, group)]))
   return (
     <table class="cards">
       <thead>
@@ -303,7 +304,15 @@ function PendingTable(props: TeamView) {
             <td data-label={tt.name}>
               <bdi>{invitation.name}</bdi>
             </td>
-            <td data-label={tt.role}>{t.roles[invitation.role]}</td>
+            <td data-label={tt.role}>
+              {t.roles[invitation.role]}
+              {invitation.role === 'group_admin' && invitation.groupId && (
+                <span class="muted">
+                  {' '}
+                  · <bdi>{groupName.get(invitation.groupId)}</bdi>
+                </span>
+              )}
+            </td>
             <td data-label={tt.invitedBy}>
               <bdi>{invitation.invitedBy === 'owner' ? tt.owner : invitation.invitedBy}</bdi>
             </td>
