@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, isNotNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { apiTokens, groups, type Community, type Group, type GroupOrigin } from '../db/schema'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
@@ -100,6 +100,15 @@ export function listGroupsQuery(
     )
     .orderBy(asc(groups.id))
     .limit(options.limit + 1)
+}
+
+/** One of the community's groups that follows a Telegram chat, if any: to read in a batch. */
+export function telegramGroupOfQuery(db: Database, communityId: string) {
+  return db
+    .select({ id: groups.id })
+    .from(groups)
+    .where(and(eq(groups.communityId, communityId), isNotNull(groups.telegramChatId)))
+    .limit(1)
 }
 
 export async function updateGroup(

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest'
-import { call, createInvite, eventually, query, runCron } from '../worker/helpers'
+import { call, createCommunity, createInvite, eventually, query, runCron } from '../worker/helpers'
 import { csrfOf, headerPending, page, post, signIn, tabPending } from '../worker/dashboard-helpers'
 import { englishLeftIn, readableText } from '../support/language'
 import {
@@ -74,6 +74,18 @@ describe('Telegram join requests in the approval queue', () => {
     expect(deutsch).toContain('Beitrittsanfragen über Telegram')
     expect(deutsch).toContain('über Telegram')
     expect(englishLeftIn(readableText(deutsch))).toEqual([])
+  })
+
+  it('have no section on the page of a community none of whose groups is on Telegram', async () => {
+    const { community } = await closedChatWithRequests([])
+    const elsewhere = await createCommunity({ visibility: 'closed' })
+    const { cookie } = await signIn()
+    // On Telegram with none waiting: the section says none are.
+    const onTelegram = await page(`/admin/communities/${community.id}/approvals`, cookie)
+    expect(onTelegram.text).toContain('Join requests from Telegram')
+    const webOnly = await page(`/admin/communities/${elsewhere.id}/approvals`, cookie)
+    expect(webOnly.status).toBe(200)
+    expect(webOnly.text).not.toContain('Join requests from Telegram')
   })
 
   it('above them, says none came through the form, not that none are pending', async () => {

@@ -13,7 +13,10 @@ import {
   communitiesWithTelegramRequests,
   decideTelegramJoinRequestsInBulk,
   listTelegramJoinRequests,
+  listTelegramJoinRequestsQuery,
 } from '../../platforms/telegram/join-requests'
+import { telegramGroupOfQuery } from '../../services/groups'
+import { toPage } from '../../lib/pagination'
 import type {
   TelegramOutcome,
   TelegramOverviewView,
@@ -64,15 +67,21 @@ export async function telegramRequestsOf(
   community: { id: string; timeZone: string },
 ): Promise<TelegramRequestsView | null> {
   if (!telegramConfig(c.var.config)) return null
-  const pending = await listTelegramJoinRequests(c.var.db, community.id, {
-    status: 'pending',
-    limit: REQUESTS_SHOWN,
-  })
+  const db = c.var.db
+  const [rows, onTelegram] = await db.batch([
+    listTelegramJoinRequestsQuery(db, community.id, { status: 'pending', limit: REQUESTS_SHOWN }),
+    telegramGroupOfQuery(db, community.id),
+  ])
+  const pending = toPage(rows, REQUESTS_SHOWN)
+  const outcome = outcomeOf(c)
+  // A community with no group on Telegram has no section for it (unless requests still wait
+  // from a chat it left, or a decision just made is to be told).
+  if (onTelegram.length === 0 && pending.data.length === 0 && !outcome) return null
   return {
     lang: lang(c),
     csrf: await csrfTokenFor(c),
     href: (path) => inLanguage(c, path),
-    outcome: outcomeOf(c),
+    outcome,
     community,
     requests: pending.data,
     decide: can(c.var.principal, 'joinRequests.decide', { communityId: community.id }),

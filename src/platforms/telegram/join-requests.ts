@@ -33,7 +33,16 @@ export async function listTelegramJoinRequests(
   communityId: string,
   options: { status?: TelegramRequestStatus; cursor?: string; limit: number },
 ): Promise<Page<TelegramJoinRequest>> {
-  const rows = await db
+  return toPage(await listTelegramJoinRequestsQuery(db, communityId, options), options.limit)
+}
+
+/** `listTelegramJoinRequests` as a query to read in a batch: `limit + 1` rows, for `toPage`. */
+export function listTelegramJoinRequestsQuery(
+  db: Database,
+  communityId: string,
+  options: { status?: TelegramRequestStatus; cursor?: string; limit: number },
+) {
+  return db
     .select()
     .from(telegramJoinRequests)
     .where(
@@ -45,7 +54,6 @@ export async function listTelegramJoinRequests(
     )
     .orderBy(asc(telegramJoinRequests.id))
     .limit(options.limit + 1)
-  return toPage(rows, options.limit)
 }
 
 /** Why a request ended when its group left the chat, as the approvals list shows it. */
