@@ -81,6 +81,32 @@ describe('dashboard: sending an announcement now', () => {
   })
 })
 
+describe('dashboard: the announcements list', () => {
+  it('names the zone of a date shown on the community’s clock beside a rule kept in another', async () => {
+    const community = await createCommunity({ timeZone: 'Europe/Berlin' })
+    const made = async (timezone: string) => {
+      const answer = await call('POST', `/api/communities/${community.id}/announcements`, {
+        body: { body: `Run ${timezone}`, repeat: { cron: '30 14 * * *', timezone } },
+      })
+      expect(answer.status, answer.text).toBe(201)
+      return answer.json.id as string
+    }
+    const newYork = await made('America/New_York')
+    const berlin = await made('Europe/Berlin')
+    const { cookie } = await signIn()
+    const list = (await page(`/admin/communities/${community.id}/announcements`, cookie)).text
+    const rowOf = (id: string) => {
+      const start = list.indexOf(`/admin/announcements/${id}"`)
+      return list.slice(start, list.indexOf('</tr>', start))
+    }
+    // Berlin's clock, said so: a New York rule's 14:30 is 20:30 there (19:30 in the weeks the
+    // two switch to summer time apart).
+    expect(rowOf(newYork)).toMatch(/\(America\/New_York\) · [^<]*, (19|20):30 (CET|CEST)/)
+    // On the community's own zone, nothing to tell apart.
+    expect(rowOf(berlin)).toMatch(/\(Europe\/Berlin\) · [^<]*, 14:30</)
+  })
+})
+
 describe('dashboard and API: a repeat rule is refused, not guessed', () => {
   it('refuses a weekly repeat without a day, beside the days, keeping what was typed', async () => {
     const community = await createCommunity()

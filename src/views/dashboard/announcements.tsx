@@ -76,7 +76,13 @@ export function AnnouncementsPage(props: AnnouncementsView) {
   const l = props.lang
   const t = words(l)
   const { csrf, manage } = props
-  const when = (date: Date | null) => (date ? formatMoment(l, date, props.communityZone) : '–')
+  // On the community's clock; named, where the rule beside it keeps another zone's.
+  const when = (date: Date | null, ruleZone: string | null) =>
+    date
+      ? formatMoment(l, date, props.communityZone, {
+          zone: ruleZone !== null && ruleZone !== props.communityZone,
+        })
+      : '–'
   return (
     <>
       {props.scheduled && (
@@ -150,7 +156,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                           <RuleOf lang={l} announcement={announcement} /> ·{' '}
                         </>
                       )}
-                      {when(at)}
+                      {when(at, announcement.repeatCron ? announcement.repeatTimezone : null)}
                     </div>
                     {/* Links, not buttons: they only open a form, and the row stays narrow. */}
                     {manage && (
