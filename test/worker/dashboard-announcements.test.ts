@@ -104,6 +104,10 @@ describe('dashboard: the announcements list', () => {
     expect(rowOf(newYork)).toMatch(/\(America\/New_York\) · [^<]*, (19|20):30 (CET|CEST)/)
     // On the community's own zone, nothing to tell apart.
     expect(rowOf(berlin)).toMatch(/\(Europe\/Berlin\) · [^<]*, 14:30</)
+    // Sending a repeating one now is a run more; the question says its dates stay.
+    expect(sendNowQuestion(list, berlin)).toMatch(
+      /Only members whose contact is confirmed get it; its report counts the others\. This is one run more: the repeat goes on as planned\.$/,
+    )
   })
 })
 

@@ -35,6 +35,7 @@ export const announcementEditDe = {
   noRunBeforeUntil: 'Bis zum gewählten letzten Tag gibt es keinen Termin nach dieser Regel.',
   ruleNeverRuns: 'Diese Regel trifft auf keinen Tag, etwa den 31. April.',
   repeatsUntil: (day: string) => `bis ${day}`,
+  sendNowRepeats: 'Das ist ein zusätzlicher Lauf: Die Wiederholung geht wie geplant weiter.',
 }
 
 export type AnnouncementEditWords = typeof announcementEditDe
@@ -70,4 +71,5 @@ export const announcementEditEn: AnnouncementEditWords = {
   noRunBeforeUntil: 'The rule has no date up to the last day chosen.',
   ruleNeverRuns: 'This rule falls on no date, such as 31 April.',
   repeatsUntil: (day) => `until ${day}`,
+  sendNowRepeats: 'This is one run more: the repeat goes on as planned.',
 }

@@ -219,7 +219,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                             action={`/admin/announcements/${announcement.id}/send-now`}
                             csrf={csrf}
                             label={t.sendNow}
-                            confirm={t.confirmSendNow(
+                            confirm={`${t.confirmSendNow(
                               reach && {
                                 count: formatNumber(l, reach.count),
                                 one: reach.count === 1 && !reach.atMost,
@@ -227,7 +227,12 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                                 chats: reach.chats,
                               },
                               props.byWhatsApp,
-                            )}
+                            )}${
+                              // Sent now, a repeating one is still due at its next date.
+                              announcement.repeatCron
+                                ? ` ${ANNOUNCEMENT_EDIT_WORDS[l].sendNowRepeats}`
+                                : ''
+                            }`}
                           />{' '}
                           <ActionButton
                             action={`/admin/announcements/${announcement.id}/cancel`}
