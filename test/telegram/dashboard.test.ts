@@ -135,7 +135,7 @@ describe('Telegram join requests in the approval queue', () => {
     expect(one.status).toBe(303)
     expect(await decided('approveChatJoinRequest', chatId)).toEqual([ana.id])
     const after = await page(one.headers.get('location')!, cookie)
-    expect(after.text).toContain('Approved: 1, declined: 0, gone: 0')
+    expect(after.text).toContain('Telegram requests: 1 approved.')
     expect(after.text).not.toContain(`@${ana.username}`)
     const bulk = await post(`/admin/communities/${community.id}/telegram-approvals`, cookie, {
       _csrf: csrfOf(after.text),
@@ -148,7 +148,7 @@ describe('Telegram join requests in the approval queue', () => {
     )
     const done = await page(bulk.headers.get('location')!, cookie)
     // Telegram no longer had one of them: it is reported gone, not declined, not failed.
-    expect(done.text).toContain('Approved: 0, declined: 1, gone: 1')
+    expect(done.text).toContain('Telegram requests: 1 declined, 1 no longer waiting.')
     expect(done.text).toContain('No open requests from Telegram.')
     const api = await call(
       'GET',
@@ -156,7 +156,7 @@ describe('Telegram join requests in the approval queue', () => {
     )
     expect(api.json.data.map((r: { userId: number }) => r.userId)).toEqual([gone.id])
     const deutsch = await german(`${bulk.headers.get('location')!}`, cookie)
-    expect(deutsch).toContain('Angenommen: 0, abgelehnt: 1, nicht mehr da: 1')
+    expect(deutsch).toContain('Telegram-Anfragen: 1 abgelehnt, 1 nicht mehr da.')
     // The decisions Telegram took are in the community's audit log, the gone one is not.
     await eventually(async () => {
       const log = await call('GET', `/api/communities/${community.id}/audit-log?limit=100`)

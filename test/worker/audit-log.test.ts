@@ -116,7 +116,7 @@ describe('the audit log records who changed what', () => {
       detail: reason,
     })
     const log = await page(`/admin/communities/${community.id}/audit`, cookie)
-    expect(log.text).toContain(`Request declined<div class="muted"><bdi>${reason}</bdi></div>`)
+    expect(log.text).toContain(`Request rejected<div class="muted"><bdi>${reason}</bdi></div>`)
     const csv = await page(`/admin/communities/${community.id}/audit.csv`, cookie)
     expect(csv.text.trim().split('\r\n')[1]).toMatch(
       new RegExp(`^[^,]+,join_request\\.rejected,owner,,${third},,"${reason}"$`),

@@ -83,7 +83,7 @@ export const teamEn: TeamWords = {
   retention: (days) => `Entries are kept for ${days} days.`,
   auditActions: {
     'join_request.approved': 'Request approved',
-    'join_request.rejected': 'Request declined',
+    'join_request.rejected': 'Request rejected',
     'join_request.confirmed': 'Request confirmed',
     'member.removed': 'Member removed',
     'member.erased': 'Member and their data erased',

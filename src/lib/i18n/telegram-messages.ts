@@ -103,8 +103,12 @@ const de = {
       'Telegram hat diese Anfrage nicht mehr (zurückgezogen, abgelaufen oder im Chat entschieden).',
   } as Record<string, string>,
   decidedNotice: (approved: number, declined: number, gone: number, open: number) =>
-    `Angenommen: ${approved}, abgelehnt: ${declined}, nicht mehr da: ${gone}` +
-    (open > 0 ? `, noch offen (Telegram bittet zu warten): ${open}` : ''),
+    tally('Telegram-Anfragen', 'Nichts wurde entschieden.', [
+      [approved, 'angenommen'],
+      [declined, 'abgelehnt'],
+      [gone, 'nicht mehr da'],
+      [open, 'noch offen (Telegram bittet zu warten)'],
+    ]),
   telegramUnavailable: 'Telegram ist gerade nicht erreichbar. Nichts wurde entschieden.',
   telegramLinkPending: 'Telegram-Link ausstehend',
   telegramLinkPendingHint:
@@ -180,8 +184,12 @@ const en: typeof de = {
       'Telegram no longer has this request (withdrawn, expired or decided in the chat).',
   },
   decidedNotice: (approved: number, declined: number, gone: number, open: number) =>
-    `Approved: ${approved}, declined: ${declined}, gone: ${gone}` +
-    (open > 0 ? `, still open (Telegram asks us to wait): ${open}` : ''),
+    tally('Telegram requests', 'Nothing was decided.', [
+      [approved, 'approved'],
+      [declined, 'declined'],
+      [gone, 'no longer waiting'],
+      [open, 'still open (Telegram asks us to wait)'],
+    ]),
   telegramUnavailable: 'Telegram cannot be reached right now. Nothing was decided.',
   telegramLinkPending: 'Telegram link pending',
   telegramLinkPendingHint:
@@ -193,4 +201,11 @@ export const TELEGRAM_DASHBOARD_WORDS = { de, en }
 
 export function telegramDashboardWords(lang: Lang): typeof de {
   return lang === 'de' ? de : en
+}
+
+/** "Telegram requests: 2 approved, 1 declined.": the outcomes that happened, none that did not. */
+function tally(what: string, nothing: string, counts: Array<[number, string]>): string {
+  const happened = counts.filter(([count]) => count > 0)
+  if (happened.length === 0) return nothing
+  return `${what}: ${happened.map(([count, outcome]) => `${count} ${outcome}`).join(', ')}.`
 }
