@@ -131,7 +131,11 @@ export function StatusPage(props: StatusPageProps) {
         )}
         {!ended && request.status === 'rejected' && props.askAgainFrom && (
           <p>
-            {t.askAgainText(formatMoment(props.lang, props.askAgainFrom, props.community.timeZone))}
+            {t.askAgainText(
+              formatMoment(props.lang, props.askAgainFrom, props.community.timeZone, {
+                zone: true,
+              }),
+            )}
           </p>
         )}
         {!ended && request.status === 'approved' && (
@@ -423,7 +427,11 @@ export function ConfirmLinkPage(
               </p>
             )}
             {after.askAgainFrom && (
-              <p>{t.askAgainText(formatMoment(props.lang, after.askAgainFrom, after.timeZone))}</p>
+              <p>
+                {t.askAgainText(
+                  formatMoment(props.lang, after.askAgainFrom, after.timeZone, { zone: true }),
+                )}
+              </p>
             )}
           </>
         )}
