@@ -1,14 +1,12 @@
 import { Hono, type Context } from 'hono'
-import { getCookie, setCookie } from 'hono/cookie'
 import { cors } from 'hono/cors'
 import { z } from 'zod'
 import type { AppEnv } from '../env'
 import { languageSwitchOf } from './language-switch'
 import type { Community, Invite } from '../db/schema'
 import { signingSecret } from '../lib/config'
-import { constantTimeEqual, randomBase64Url } from '../lib/crypto'
 import { ApiError, fieldErrors } from '../lib/errors'
-import { fieldMessages, type FieldMessages } from '../lib/field-errors'
+import type { FieldMessages } from '../lib/field-errors'
 import { readForm } from '../lib/forms'
 import { inviteGoneText, MESSAGES, type Lang } from '../lib/i18n'
 import { formatMoment } from '../lib/time'
@@ -26,7 +24,7 @@ import {
 } from '../platforms/whatsapp/replies'
 import { formToJoinBody, JoinBodySchema } from '../schemas/join'
 import { CodeParamSchema } from '../schemas/public'
-import { originQueryOf, signUpPlace } from '../lib/visitor'
+import { signUpPlace } from '../lib/visitor'
 import {
   findInviteWithCommunity,
   inviteStatus,
@@ -46,6 +44,7 @@ import { verifyTurnstile } from '../services/turnstile'
 import { signUpLanguage } from '../services/whatsapp-words'
 import { ErrorPage } from '../views/error-page'
 import { JoinFormPage } from '../views/join-form'
+import { formAction, formToken, joinFormMessages, sentWithItsToken } from './join-form-state'
 import type { JoinAnswerSchema } from './join-docs'
 import {
   asNewSignUp,
@@ -62,9 +61,6 @@ import {
  */
 export const joinApp = new Hono<AppEnv>()
 
-/** The shape of the tokens the form hands out (24 random bytes); nothing else is taken back. */
-const CSRF_TOKEN = /^[A-Za-z0-9_-]{32}$/
-const CSRF_COOKIE = 'cg_csrf'
 /** What an HTML form sends; anything else that is not JSON is refused with 415. */
 const FORM_MEDIA_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data'])
 
@@ -121,30 +117,6 @@ function usableOrThrow(
     })
   }
   return { invite, community }
-}
-
-/**
- * The form's CSRF token, in a SameSite cookie for the link's path and returned for the form: the
- * browser's own where it holds a good one, so that opening the form twice (two tabs) does not
- * expire the first.
- */
-function formToken(c: Context<AppEnv>, code: string): string {
-  const existing = getCookie(c, CSRF_COOKIE)
-  const csrfToken = existing && CSRF_TOKEN.test(existing) ? existing : randomBase64Url(24)
-  setCookie(c, CSRF_COOKIE, csrfToken, {
-    httpOnly: true,
-    sameSite: 'Strict',
-    secure: new URL(c.req.url).protocol === 'https:',
-    path: `/i/${code}`,
-    maxAge: 2 * 3600,
-  })
-  c.header('cache-control', 'private, no-store')
-  return csrfToken
-}
-
-/** Where the form is sent: the join, in the page's language, with where the person came from. */
-function formAction(c: Context<AppEnv>, invite: Invite, lang: Lang): string {
-  return `/i/${invite.code}/join?lang=${lang}&${originQueryOf(c.req.query())}`
 }
 
 /** The form, with its CSRF token in a SameSite cookie and the same token in the form. */
@@ -215,9 +187,7 @@ joinApp.post('/i/:code/join', async (c) => {
       })
   } else {
     const form = await readForm(c)
-    const cookie = getCookie(c, CSRF_COOKIE)
-    const sent = typeof form.csrf === 'string' ? form.csrf : ''
-    if (!cookie || !CSRF_TOKEN.test(cookie) || !(await constantTimeEqual(cookie, sent))) {
+    if (!(await sentWithItsToken(c, form))) {
       // A form left open too long (its cookie gone) comes back as it was typed, with a token
       // that works, to send again; nothing is stored. The consent box comes back unticked: a
       // form sent from another site lands here too, and only the person ticks it.
@@ -277,7 +247,7 @@ joinApp.post('/i/:code/join', async (c) => {
         nonce={cspNonce(c)}
         community={community}
         action={formAction(c, invite, lang)}
-        csrfToken={getCookie(c, CSRF_COOKIE) ?? ''}
+        csrfToken={formToken(c, invite.code)}
         turnstileSiteKey={challenge ? config.TURNSTILE_SITE_KEY : undefined}
         values={raw as ReturnType<typeof formToJoinBody>}
         error={error}
@@ -433,33 +403,6 @@ function refusalText(lang: Lang, error: unknown): string | null {
   if (error.code === 'group_full') return words.groupFullText
   if (error.code === 'conflict') return words.conflictText
   return null
-}
-
-/**
- * What is wrong with a sent join form, next to each field in the reader's language. zod leaves
- * the whole-form rule (a phone or an e-mail) unchecked while a field fails, and knows nothing
- * of the community's questions: those two are checked on what was sent, so every problem is
- * named at once.
- */
-function joinFormMessages(
-  lang: Lang,
-  sent: ReturnType<typeof formToJoinBody>,
-  questionCount: number,
-  parsed: ReturnType<typeof JoinBodySchema.safeParse>,
-): FieldMessages {
-  const words = MESSAGES[lang].fieldProblems
-  const messages = parsed.success
-    ? {}
-    : fieldMessages(lang, parsed.error.issues, {
-        'name:too_small': words.nameMissing,
-        'answers:too_small': words.answerMissing,
-        consent: words.consentMissing,
-      })
-  if (!sent.phone?.trim() && !sent.email?.trim()) messages.phone ??= words.contactMissing
-  for (let i = 0; i < questionCount; i++) {
-    if (!sent.answers[i]?.trim()) messages[`answers.${i}`] ??= words.answerMissing
-  }
-  return messages
 }
 
 /**

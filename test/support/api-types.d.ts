@@ -9045,12 +9045,12 @@ export interface operations {
           'text/html': string
         }
       }
-      /** @description `csrf_failed` (Form expired): The form’s token is missing or does not match its cookie (forms only). `turnstile_failed` (Human check failed). `challenge_required` (Human check required). What each code means: `/api/problems/{code}`. */
+      /** @description `turnstile_failed` (Human check failed). `challenge_required` (Human check required). What each code means: `/api/problems/{code}`. */
       403: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'csrf_failed' | 'turnstile_failed' | 'challenge_required'
+            code: 'turnstile_failed' | 'challenge_required'
           }
           'text/html': string
         }
