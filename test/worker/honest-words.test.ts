@@ -208,6 +208,17 @@ describe('the landing page counts who signed up through us, not who is in a What
   })
 })
 
+describe('the privacy note of a community on WhatsApp', () => {
+  it('says where its chat is left, and names no platform it is not on', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    for (const path of [`/i/${invite.code}?lang=en`, `/i/${invite.code}/join?lang=en`]) {
+      const text = textOf((await visit(path)).text)
+      expect(text, path).toContain('You leave the group chat itself separately, in WhatsApp.')
+      expect(text, path).not.toContain('Telegram')
+    }
+  })
+})
+
 describe('a link that ended by its own terms says which community it was for', () => {
   it('used up or expired, not withdrawn', async () => {
     const community = await createCommunity()

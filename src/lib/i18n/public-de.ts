@@ -16,7 +16,7 @@ export const de = {
   join: 'Beitreten',
   requestToJoin: 'Beitritt anfragen',
   privacy:
-    'Deine Kontaktdaten sehen nur die Admins, nie andere Mitglieder. Du kannst deine Mitgliedschaft jederzeit beenden: Sobald du dabei bist, bekommst du einen Link dafür (auf deiner Statusseite oder der Seite, die der Link in deiner E-Mail öffnet), und ein Knopf dort bestätigt es. Den Gruppenchat selbst verlässt du separat in WhatsApp oder Telegram.',
+    'Deine Kontaktdaten sehen nur die Admins, nie andere Mitglieder. Du kannst deine Mitgliedschaft jederzeit beenden: Sobald du dabei bist, bekommst du einen Link dafür (auf deiner Statusseite oder der Seite, die der Link in deiner E-Mail öffnet), und ein Knopf dort bestätigt es. Den Gruppenchat selbst verlässt du separat in WhatsApp.',
   telegramPrivacy:
     'Du trittst in Telegram bei: Was die anderen Mitglieder dort von dir sehen, bestimmen deine Telegram-Einstellungen. Verlassen kannst du die Gruppe jederzeit in Telegram.',
   photoAlt: (name: string) => `Foto von ${name}`,

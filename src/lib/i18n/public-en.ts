@@ -16,7 +16,7 @@ export const en: Messages = {
   join: 'Join',
   requestToJoin: 'Request to join',
   privacy:
-    'Only admins see your contact details, never other members. You can end your membership at any time: once you are in, you get a link to end it (on your status page, or on the page your e-mail’s link opens), and a button there confirms. You leave the group chat itself separately, in WhatsApp or Telegram.',
+    'Only admins see your contact details, never other members. You can end your membership at any time: once you are in, you get a link to end it (on your status page, or on the page your e-mail’s link opens), and a button there confirms. You leave the group chat itself separately, in WhatsApp.',
   telegramPrivacy:
     'You join in Telegram: what the other members see of you there is up to your Telegram settings. You can leave the group at any time in Telegram.',
   photoAlt: (name) => `Photo of ${name}`,
