@@ -43,7 +43,7 @@ import { countAttempt, tooManyAttempts } from '../services/rate-limits'
 import { verifyTurnstile } from '../services/turnstile'
 import { signUpLanguage } from '../services/whatsapp-words'
 import { ErrorPage } from '../views/error-page'
-import { JoinFormPage } from '../views/join-form'
+import { JoinFormPage, type JoinFormProps } from '../views/join-form'
 import { formAction, formToken, joinFormMessages, sentWithItsToken } from './join-form-state'
 import type { JoinAnswerSchema } from './join-docs'
 import {
@@ -191,26 +191,15 @@ joinApp.post('/i/:code/join', async (c) => {
       // A form left open too long (its cookie gone) comes back as it was typed, with a token
       // that works, to send again; nothing is stored. The consent box comes back unticked: a
       // form sent from another site lands here too, and only the person ticks it.
-      const { invite, community } = await linkOrThrow()
+      const link = await linkOrThrow()
       let typed: ReturnType<typeof formToJoinBody> | undefined
       try {
         typed = { ...formToJoinBody(form), consent: false }
       } catch {
         typed = undefined
       }
-      return c.html(
-        <JoinFormPage
-          lang={lang}
-          newsByWhatsApp={config.DELIVERY_CHANNEL === 'whatsapp'}
-          nonce={cspNonce(c)}
-          community={community}
-          action={formAction(c, invite, lang)}
-          csrfToken={formToken(c, invite.code)}
-          values={typed}
-          error={MESSAGES[lang].formExpiredAgain}
-        />,
-        403,
-      )
+      const shown = { values: typed, error: MESSAGES[lang].formExpiredAgain }
+      return formShownAgain(c, lang, link, shown, 403)
     }
     if (typeof form.website === 'string' && form.website !== '') {
       // A bot filled the hidden field: thank it and store nothing.
@@ -239,20 +228,16 @@ joinApp.post('/i/:code/join', async (c) => {
     challenge: boolean,
     errors: FieldMessages = {},
   ) => {
-    const { invite, community } = await linkOrThrow()
-    return c.html(
-      <JoinFormPage
-        lang={lang}
-        newsByWhatsApp={config.DELIVERY_CHANNEL === 'whatsapp'}
-        nonce={cspNonce(c)}
-        community={community}
-        action={formAction(c, invite, lang)}
-        csrfToken={formToken(c, invite.code)}
-        turnstileSiteKey={challenge ? config.TURNSTILE_SITE_KEY : undefined}
-        values={raw as ReturnType<typeof formToJoinBody>}
-        error={error}
-        errors={errors}
-      />,
+    return formShownAgain(
+      c,
+      lang,
+      await linkOrThrow(),
+      {
+        turnstileSiteKey: challenge ? config.TURNSTILE_SITE_KEY : undefined,
+        values: raw as ReturnType<typeof formToJoinBody>,
+        error,
+        errors,
+      },
       status,
     )
   }
@@ -392,6 +377,28 @@ joinApp.post('/i/:code/join', async (c) => {
   }
   return c.redirect(`/s/${outcome.statusToken}?lang=${lang}`, 303)
 })
+
+/** The form sent back: as typed, a message above it (and beside fields), a token that works. */
+function formShownAgain(
+  c: Context<AppEnv>,
+  lang: Lang,
+  { invite, community }: { invite: Invite; community: Community },
+  shown: Pick<JoinFormProps, 'values' | 'error' | 'errors' | 'turnstileSiteKey'>,
+  status: 400 | 403 | 409,
+) {
+  return c.html(
+    <JoinFormPage
+      lang={lang}
+      newsByWhatsApp={c.var.config.DELIVERY_CHANNEL === 'whatsapp'}
+      nonce={cspNonce(c)}
+      community={community}
+      action={formAction(c, invite, lang)}
+      csrfToken={formToken(c, invite.code)}
+      {...shown}
+    />,
+    status,
+  )
+}
 
 /** The JSON answer's headers, with every security header, made once (the busiest write). */
 const JOIN_ANSWER_HEADERS = new SecuredHeaders({ 'content-type': 'application/json' })
