@@ -185,7 +185,9 @@ describe('approving and rejecting', () => {
     expect(page.text).toContain('Your request was declined')
     expect(page.text).toContain('Reason: <bdi>Only makers from Neukölln</bdi>')
     // On the community's clock, named: the person may live elsewhere.
-    expect(page.text).toMatch(/You can ask again from \d+ \w+ \d{4}, \d\d:\d\d [A-Z][A-Za-z+0-9]+\./)
+    expect(page.text).toMatch(
+      /You can ask again from \d+ \w+ \d{4}, \d\d:\d\d [A-Z][A-Za-z+0-9]+\./,
+    )
     // Declined once, said once: the line on asking again does not say it a second time.
     expect(page.text).not.toContain('Your last request was declined')
 
