@@ -1,3 +1,5 @@
+import { cleanText } from './text'
+
 /**
  * `{name}` in an announcement's text stands for the name each member gave when they joined: a
  * message to one member carries it. A text that goes to a whole chat (a Telegram post), or to a
@@ -33,11 +35,13 @@ export function textWithoutName(text: string): string {
  */
 export function textWithName(text: string, name: string | null, maxLength: number): string {
   if (!text.includes(NAME_PLACEHOLDER)) return text
-  const trimmed = name?.trim()
+  // Cleaned again (a name stored before names were cleaned may hold bidi controls), so nothing
+  // in it can close the isolate below early or reorder the text after it.
+  const trimmed = name === null ? '' : cleanText(name).trim()
   if (!trimmed) return textWithoutName(text)
   // A name written right to left is set apart (Unicode's isolates, invisible), so in a text
   // written left to right the "!" after "Hi דנה!" stays after the name, and the reverse. Typed
-  // text never carries these controls itself (`cleanText` takes them out).
+  // text never carries these controls itself (`cleanText` takes them out, here too).
   const given = RIGHT_TO_LEFT.test(trimmed)
     ? `${FIRST_STRONG_ISOLATE}${trimmed}${POP_DIRECTIONAL_ISOLATE}`
     : trimmed

@@ -18,6 +18,7 @@ import {
   UTF_8_ONLY,
 } from '../middleware/json-body'
 import { cspNonce, SecuredHeaders, securedResponse } from '../middleware/security-headers'
+import { sentFromThisSite } from '../middleware/same-origin'
 import {
   canSendConfirmationTemplate,
   sendConfirmationTemplate,
@@ -189,16 +190,18 @@ joinApp.post('/i/:code/join', async (c) => {
     const form = await readForm(c)
     if (!(await sentWithItsToken(c, form))) {
       // A form left open too long (its cookie gone) comes back as it was typed, with a token
-      // that works, to send again; nothing is stored. The consent box comes back unticked: a
-      // form sent from another site lands here too, and only the person ticks it.
+      // that works, to send again; nothing is stored. Only one sent from this site's own page:
+      // one from another site comes back empty, so no site can fill in our form for a visitor
+      // ("what you typed") with someone else's contacts. The consent box comes back unticked.
       const link = await linkOrThrow()
       let typed: ReturnType<typeof formToJoinBody> | undefined
       try {
-        typed = { ...formToJoinBody(form), consent: false }
+        typed = sentFromThisSite(c) ? { ...formToJoinBody(form), consent: false } : undefined
       } catch {
         typed = undefined
       }
-      const shown = { values: typed, error: MESSAGES[lang].formExpiredAgain }
+      const t = MESSAGES[lang]
+      const shown = { values: typed, error: typed ? t.formExpiredAgain : t.formExpiredBlank }
       return formShownAgain(c, lang, link, shown, 403)
     }
     if (typeof form.website === 'string' && form.website !== '') {

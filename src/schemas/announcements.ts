@@ -25,7 +25,14 @@ import { idPattern } from '../lib/ids'
 import { ANNOUNCEMENT_TEXT_MAX } from '../lib/limits'
 import { textWithoutName } from '../lib/name-placeholder'
 import { cursorQuery, queryInteger } from '../lib/pagination'
-import { DATE_TIME_PATTERN, TimestampSchema, TimeZoneSchema, uriSchema, userText } from './common'
+import {
+  DATE_TIME_PATTERN,
+  hasVisibleCharacter,
+  TimestampSchema,
+  TimeZoneSchema,
+  uriSchema,
+  userText,
+} from './common'
 
 const FutureTime = z.iso
   .datetime({ offset: true })
@@ -77,7 +84,7 @@ export const AnnouncementBodySchema = userText(ANNOUNCEMENT_TEXT_MAX, {
 })
   .refine(
     // An empty text is refused as empty, once.
-    (text) => text === '' || textWithoutName(text).trim() !== '',
+    (text) => text === '' || hasVisibleCharacter(textWithoutName(text)),
     {
       message:
         'Write more than {name}: a post to a whole chat, and a member who gave no name, get the text without it',

@@ -67,6 +67,11 @@ const VISIBLE_CHARACTER =
   '\\uFEFF\\uFFA0\\uFFF0-\\uFFF8\\u{1BCA0}-\\u{1BCA3}\\u{1D173}-\\u{1D17A}\\u{E0000}-\\u{E0FFF}]'
 const SHOWS = new RegExp(VISIBLE_CHARACTER, 'u')
 
+/** Whether a text has a character that shows (`VISIBLE_CHARACTER`), not only blank ones. */
+export function hasVisibleCharacter(text: string): boolean {
+  return SHOWS.test(text)
+}
+
 /** Characters as JSON Schema's `maxLength` counts them: code points, not UTF-16 units. */
 function characterCount(value: string): number {
   let count = 0
@@ -112,7 +117,7 @@ export function userText(
   const message = typeof options.required === 'string' ? options.required : undefined
   return text
     .min(1, message)
-    .refine((value) => value === '' || SHOWS.test(value), {
+    .refine((value) => value === '' || hasVisibleCharacter(value), {
       message: message ?? 'Must contain a visible character',
       // On a form, the words for a field left empty: it looks empty.
       params: { problem: 'required' },

@@ -17,6 +17,10 @@ describe('{name} in an announcement', () => {
     expect(textWithName('Hi {name}!', 'דנה', 4096)).toBe('Hi \u2068דנה\u2069!')
     expect(textWithName('مرحبا {name}، أهلاً', ' سارة ', 4096)).toBe('مرحبا \u2068سارة\u2069، أهلاً')
     expect(textWithName('Hi {name}!', 'Ada', 4096)).toBe('Hi Ada!')
+    // A name stored before names were cleaned keeps no control of its own to break out with.
+    expect(textWithName('Hi {name}! Sale', 'דנה\u2069\u202Eevil', 4096)).toBe(
+      'Hi \u2068דנהevil\u2069! Sale',
+    )
     // Counted with the isolates, which are characters of the message: five letters fit the
     // placeholder's six, not with two more.
     const full = `{name} ${'x'.repeat(4089)}`

@@ -140,6 +140,15 @@ describe('the approvals of every community on one page', () => {
       expect(refused.text).toContain(says)
       expect(await statusOf(first.requests[0]!)).toBe('pending')
     }
+    // A reason left in the bulk bar goes with rejections only: it stops no approval.
+    const third = await closedWith(['Oli Approved'])
+    const approvedAnyway = await post('/admin/approvals', cookie, {
+      _csrf: csrfOf(overview.text),
+      only: `approve:${third.requests[0]}`,
+      reason: '\u0000\u0001',
+    })
+    expect(approvedAnyway.status).toBe(303)
+    expect(await statusOf(third.requests[0]!)).toBe('approved')
 
     const bulk = await post('/admin/approvals', cookie, {
       _csrf: csrfOf(overview.text),

@@ -282,6 +282,14 @@ describe('the announcement form', () => {
 
   it('refuses a text of nothing but {name}, saying why in the form’s language', async () => {
     const { community, send } = await compose()
+    // With nothing else but blanks, too: a chat would get an empty-looking post.
+    const blank = await send({
+      body: '{name} \u2800',
+      audience: 'announcement',
+      sendAt: '2031-05-01T09:00',
+      timezone: 'Europe/Berlin',
+    })
+    expect(blank.status).toBe(400)
     const refused = await send({
       body: ' {name}! ',
       audience: 'announcement',

@@ -34,6 +34,7 @@ async function submitForm(
   code: string,
   fields: Record<string, string | string[]>,
   form?: { cookie: string; csrf: string },
+  site = 'same-origin',
 ) {
   const { cookie, csrf } = form ?? (await openForm(code))
   const body = new URLSearchParams({ csrf })
@@ -47,6 +48,7 @@ async function submitForm(
       'content-type': 'application/x-www-form-urlencoded',
       accept: 'text/html',
       cookie,
+      'sec-fetch-site': site,
       'cf-connecting-ip': `203.0.113.${Math.floor(Math.random() * 250)}`,
     },
   })
@@ -139,6 +141,22 @@ describe('joining an open community through the form', () => {
     )
     expect(again.status).toBe(303)
     expect(await countRows('members')).toBe(before + 1)
+  })
+
+  it('sends back an empty form to one sent from another site, so no site fills it in for a visitor', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const before = await countRows('join_requests')
+    const forged = await submitForm(
+      invite.code,
+      { name: 'Mallory', email: 'mallory@evil.example', consent: 'yes' },
+      { cookie: '', csrf: '' },
+      'cross-site',
+    )
+    expect(forged.status).toBe(403)
+    expect(forged.text).toContain('This form was open too long. Please fill it in again')
+    expect(forged.text).not.toContain('Mallory')
+    expect(forged.text).not.toContain('mallory@evil.example')
+    expect(await countRows('join_requests')).toBe(before)
   })
 
   it('refuses a made-up token pair, even an equal one, as it refuses a mismatch', async () => {

@@ -70,7 +70,7 @@ describe('unsubscribing an endpoint on the webhooks page', () => {
     const { cookie } = await signIn(admin.token)
     const html = (await page('/admin/webhooks', cookie)).text
     expect(html).toContain(`action="/admin/webhooks/${ours}/remove"`)
-    // The installation's endpoint is shown to them, but only owners manage it.
+    // The installation's endpoint is not theirs: not listed to them, and only owners remove it.
     expect(html).not.toContain(`action="/admin/webhooks/${everyone}/remove"`)
     const csrf = csrfOf(html)
     expect((await post(`/admin/webhooks/${theirs}/remove`, cookie, { _csrf: csrf })).status).toBe(

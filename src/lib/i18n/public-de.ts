@@ -60,6 +60,8 @@ export const de = {
   submitJoin: 'Jetzt beitreten',
   submitRequest: 'Anfrage senden',
   formProblems: 'Bitte prüfe die markierten Angaben.',
+  formExpiredBlank:
+    'Das Formular war zu lange offen. Bitte füll es noch einmal aus und sende es ab.',
   formExpiredAgain:
     'Das Formular war zu lange offen. Was du eingegeben hast, steht noch da: setze den Haken zur Zustimmung noch einmal und sende es ab.',
   /** What is wrong with a form field, public or dashboard (`lib/field-errors.ts` picks one). */

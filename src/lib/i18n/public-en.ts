@@ -58,6 +58,7 @@ export const en: Messages = {
   submitJoin: 'Join now',
   submitRequest: 'Send request',
   formProblems: 'Please check the fields marked below.',
+  formExpiredBlank: 'This form was open too long. Please fill it in again and send it.',
   formExpiredAgain:
     'This form was open too long. What you typed is still here: tick the consent box again and send it.',
   fieldProblems: {

@@ -196,10 +196,12 @@ async function decisionOf(c: Context<AppEnv>) {
   const ids = [
     ...new Set(form.ids === undefined ? [] : ([] as unknown[]).concat(form.ids).map(String)),
   ]
+  const action = only ? only[0] : formText(form, 'action')
   const parsed = DecisionForm.safeParse({
-    action: only ? only[0] : formText(form, 'action'),
+    action,
     ids: only ? [only[1]] : ids,
-    reason: formText(form, 'reason'),
+    // The bulk bar's reason goes with a rejection only: what stands in it approves nothing less.
+    reason: action === 'reject' ? formText(form, 'reason') : undefined,
   })
   if (parsed.success) return parsed.data
   // A reason the field cannot hold (only a crafted form sends one) is refused by name, not
