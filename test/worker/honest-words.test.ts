@@ -3,7 +3,6 @@ import { DASHBOARD_WORDS, MESSAGES } from '../../src/lib/i18n'
 import {
   call,
   createCommunity,
-  createGroup,
   createInvite,
   joinJson,
   newPhone,
@@ -155,36 +154,6 @@ describe('figures of people in WhatsApp groups say they are inferred from our ow
       expect(answer.status, path).toBe(200)
       expect(textOf(answer.text), path).not.toContain(note)
     }
-  })
-
-  it('not where the only group off Telegram is one without a chat (a Telegram community’s announcement group), but once it has a WhatsApp link', async () => {
-    const community = await createCommunity()
-    const group = await createGroup(community.id)
-    const invite = await createInvite(community.id, { groupId: group.id, label: 'Boathouse' })
-    await query(
-      'update groups set telegram_chat_id = -1000000000000 - abs(random() % 1000000000000) where id = ?',
-      group.id,
-    )
-    const { cookie } = await signIn()
-    const paths = [
-      `/admin/communities/${community.id}`,
-      `/admin/links/${invite.id}`,
-      `/admin/communities/${community.id}/members`,
-      `/admin/communities/${community.id}/settings`,
-    ]
-    for (const path of paths) {
-      expect(textOf((await page(path, cookie)).text), path).not.toContain(note)
-    }
-    await query(
-      `update groups set chat_invite_url = 'https://chat.whatsapp.com/Announce123'
-       where community_id = ? and kind = 'announcement'`,
-      community.id,
-    )
-    // The community's pages say it now; the link's, whose joins go to the Telegram chat, not.
-    for (const path of paths.filter((path) => !path.includes('/links/'))) {
-      expect(textOf((await page(path, cookie)).text), path).toContain(note)
-    }
-    expect(textOf((await page(`/admin/links/${invite.id}`, cookie)).text)).not.toContain(note)
   })
 })
 

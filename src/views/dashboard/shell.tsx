@@ -202,7 +202,6 @@ export function GroupsTable(props: {
     memberCount: number
     memberLimit: number
     telegramChatId: number | null
-    chatInviteUrl: string | null
   }>
 }) {
   const t = words(props.lang)
