@@ -245,10 +245,10 @@ describe('announcements on WhatsApp reach phone numbers only', () => {
     }
     // A member who signed up with an e-mail address alone is skipped: the question says so.
     expect(await question('en')).toContain(
-      'Only members with a confirmed WhatsApp number get it; its report counts the others.',
+      'Of them, only those with a confirmed WhatsApp number get it; its report counts the others.',
     )
     expect(await question('de')).toContain(
-      'Nur wer eine bestätigte WhatsApp-Nummer hat, bekommt sie; ihr Bericht zählt die übrigen.',
+      'Von ihnen bekommt sie nur, wer eine bestätigte WhatsApp-Nummer hat; ihr Bericht zählt die übrigen.',
     )
   })
 })

@@ -46,19 +46,19 @@ describe('dashboard: sending an announcement now', () => {
 
     const list = await page(`/admin/communities/${community.id}/announcements`, cookie)
     expect(sendNowQuestion(list.text, everyone)).toBe(
-      'Send this now to 1,234 members? It goes out at once and cannot be taken back. Only members whose contact is confirmed get it; its report counts the others.',
+      'Send this now to 1,234 members? It goes out at once and cannot be taken back. Of them, only those whose contact is confirmed get it; its report counts the others.',
     )
     expect(sendNowQuestion(list.text, one)).toBe(
-      'Send this now to 1 member? It goes out at once and cannot be taken back. Only members whose contact is confirmed get it; its report counts the others.',
+      'Send this now to 1 member? It goes out at once and cannot be taken back. Of them, only those whose contact is confirmed get it; its report counts the others.',
     )
     // A member of both groups gets it once: the sum is only an upper bound.
     expect(sendNowQuestion(list.text, both)).toBe(
-      'Send this now to up to 3 members? It goes out at once and cannot be taken back. Only members whose contact is confirmed get it; its report counts the others.',
+      'Send this now to up to 3 members? It goes out at once and cannot be taken back. Of them, only those whose contact is confirmed get it; its report counts the others.',
     )
 
     const german = await page(`/admin/communities/${community.id}/announcements?lang=de`, cookie)
     expect(sendNowQuestion(german.text, everyone)).toBe(
-      'Jetzt an 1.234 Mitglieder senden? Die Ankündigung geht sofort hinaus und lässt sich danach nicht zurückholen. Nur wer seinen Kontakt bestätigt hat, bekommt sie; ihr Bericht zählt die übrigen.',
+      'Jetzt an 1.234 Mitglieder senden? Die Ankündigung geht sofort hinaus und lässt sich danach nicht zurückholen. Von ihnen bekommt sie nur, wer seinen Kontakt bestätigt hat; ihr Bericht zählt die übrigen.',
     )
 
     // A group on Telegram: a send to it, or to everyone while the announcement group has no
@@ -69,7 +69,7 @@ describe('dashboard: sending an announcement now', () => {
       'Send this now to 1,234 members? It goes out at once and cannot be taken back. It is posted in one Telegram chat; besides, members whose contact is confirmed get it one by one.',
     )
     expect(sendNowQuestion(onTelegram.text, one)).toBe(
-      'Send this now to 1 member? It goes out at once and cannot be taken back. Only members whose contact is confirmed get it; its report counts the others.',
+      'Send this now to 1 member? It goes out at once and cannot be taken back. Of them, only those whose contact is confirmed get it; its report counts the others.',
     )
     const germanTelegram = await page(
       `/admin/communities/${community.id}/announcements?lang=de`,
@@ -106,7 +106,7 @@ describe('dashboard: the announcements list', () => {
     expect(rowOf(berlin)).toMatch(/\(Europe\/Berlin\) · [^<]*, 14:30</)
     // Sending a repeating one now is a run more; the question says its dates stay.
     expect(sendNowQuestion(list, berlin)).toMatch(
-      /Only members whose contact is confirmed get it; its report counts the others\. This is one run more: the repeat goes on as planned\.$/,
+      /Of them, only those whose contact is confirmed get it; its report counts the others\. This is one run more: the repeat goes on as planned\.$/,
     )
   })
 })

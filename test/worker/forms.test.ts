@@ -298,7 +298,7 @@ describe('the announcement form', () => {
     })
     expect(refused.status).toBe(400)
     expect(messageFor(refused.text, 'body')).toBe(
-      'Schreib mehr als {name}: Ein Post in einen ganzen Chat und ein Mitglied ohne Namen bekommen den Text ohne ihn.',
+      'Schreib mehr als {name}: Ein Beitrag in einen ganzen Chat und ein Mitglied ohne Namen bekommen den Text ohne ihn.',
     )
     expect(
       await query('select id from announcements where community_id = ?', community.id),

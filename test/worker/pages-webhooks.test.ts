@@ -16,6 +16,36 @@ it('shows an endpoint subscribed to everything as every event, not as a bare ast
   expect(section).not.toContain('<code>*</code>')
 })
 
+it('labels each delivery’s columns, when it was last tried among them, on a phone too', async () => {
+  const created = await call('POST', '/api/webhooks', {
+    body: { url: `https://hooks.example.com/${crypto.randomUUID()}`, events: ['*'] },
+  })
+  // An event, and its delivery the endpoint refused, as the events job records them.
+  const eventId = `evt_${crypto.randomUUID()}`
+  const at = Date.UTC(2026, 11, 7, 9, 30)
+  await query(
+    `insert into events (id, type, community_id, payload, created_at) values (?, 'member.joined', ?, '{}', ?)`,
+    eventId,
+    (await createCommunity()).id,
+    at,
+  )
+  await query(
+    `insert into webhook_deliveries (event_id, endpoint_id, status, attempts, last_error, response_status, updated_at)
+     values (?, ?, 'failed', 3, 'HTTP 500 from the endpoint', 500, ?)`,
+    eventId,
+    created.json.id,
+    at,
+  )
+  const { cookie } = await signIn()
+  const html = (await page('/admin/webhooks', cookie)).text
+  const section = html.slice(html.indexOf(created.json.url))
+  const table = section.slice(section.indexOf('<table'), section.indexOf('</table>'))
+  expect(table).toContain('<th>Last tried</th>')
+  expect(table).toContain('data-label="Last tried"><time datetime="2026-12-07T09:30:00.000Z">')
+  expect(table).toContain('7 Dec 2026, 09:30 UTC')
+  expect(table).toContain('data-label="Answer (HTTP)">500')
+})
+
 describe('unsubscribing an endpoint on the webhooks page', () => {
   it('asks first, then the endpoint gets no more events and the page says so', async () => {
     const community = await createCommunity()
@@ -29,7 +59,7 @@ describe('unsubscribing an endpoint on the webhooks page', () => {
       `<form method="post" action="/admin/webhooks/${created.json.id}/remove\\?lang=de"[^>]*>`,
     ).exec(html)?.[0]
     expect(form, 'a button for the endpoint').toBeTruthy()
-    expect(form).toContain(`data-confirm="${url} abbestellen?`)
+    expect(form).toContain(`data-confirm="Den Endpunkt ${url} abbestellen?`)
 
     const removed = await post(`/admin/webhooks/${created.json.id}/remove?lang=de`, cookie, {
       _csrf: csrfOf(html),

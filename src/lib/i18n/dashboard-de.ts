@@ -25,7 +25,7 @@ export const dashboardDe = {
     `${reach ? `Jetzt an ${reach.atMost ? 'bis zu ' : ''}${reach.count} ${reach.one ? 'Mitglied' : 'Mitglieder'} senden?` : 'Jetzt an die ganze Zielgruppe senden?'} Die Ankündigung geht sofort hinaus und lässt sich danach nicht zurückholen. ${
       reach?.chats
         ? `Sie wird in ${reach.chats === 1 ? 'einem Telegram-Chat' : `${reach.chats} Telegram-Chats`} gepostet; außerdem bekommt sie einzeln, wer ${byWhatsApp ? 'eine bestätigte WhatsApp-Nummer hat' : 'seinen Kontakt bestätigt hat'}.`
-        : `Nur wer ${byWhatsApp ? 'eine bestätigte WhatsApp-Nummer hat' : 'seinen Kontakt bestätigt hat'}, bekommt sie; ihr Bericht zählt die übrigen.`
+        : `Von ihnen bekommt sie nur, wer ${byWhatsApp ? 'eine bestätigte WhatsApp-Nummer hat' : 'seinen Kontakt bestätigt hat'}; ihr Bericht zählt die übrigen.`
     }`,
   confirmRotate:
     'Dem Link einen neuen Code geben? Der alte Link und bereits gedruckte oder geteilte QR-Codes führen dann nicht mehr hierher.',

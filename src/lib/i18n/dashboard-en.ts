@@ -19,7 +19,7 @@ export const dashboardEn: Words = {
     `${reach ? `Send this now to ${reach.atMost ? 'up to ' : ''}${reach.count} ${reach.one ? 'member' : 'members'}?` : 'Send this now to its whole audience?'} It goes out at once and cannot be taken back. ${
       reach?.chats
         ? `It is posted in ${reach.chats === 1 ? 'one Telegram chat' : `${reach.chats} Telegram chats`}; besides, members ${byWhatsApp ? 'with a confirmed WhatsApp number' : 'whose contact is confirmed'} get it one by one.`
-        : `Only members ${byWhatsApp ? 'with a confirmed WhatsApp number' : 'whose contact is confirmed'} get it; its report counts the others.`
+        : `Of them, only those ${byWhatsApp ? 'with a confirmed WhatsApp number' : 'whose contact is confirmed'} get it; its report counts the others.`
     }`,
   confirmRotate:
     'Give this link a new code? The old link and QR codes already printed or shared stop leading here.',

@@ -89,7 +89,7 @@ export const de = {
     dateOrRule: 'Gib Datum und Uhrzeit an oder wähle eine Wiederholung.',
     inThePast: 'Dieser Zeitpunkt ist schon vorbei. Wähle einen in der Zukunft.',
     nameOnly:
-      'Schreib mehr als {name}: Ein Post in einen ganzen Chat und ein Mitglied ohne Namen bekommen den Text ohne ihn.',
+      'Schreib mehr als {name}: Ein Beitrag in einen ganzen Chat und ein Mitglied ohne Namen bekommen den Text ohne ihn.',
     imageCredentials: 'Ein Bildlink darf keinen Benutzernamen und kein Passwort enthalten.',
     imageHost: (hosts: string) => `Bilder nur von ${hosts}.`,
   },

@@ -2,9 +2,13 @@
 export const webhooksDe = {
   remove: 'Abbestellen',
   confirmRemove: (url: string) =>
-    `${url} abbestellen? Es bekommt keine Ereignisse mehr; was schon unterwegs ist, wird nicht mehr zugestellt.`,
+    `Den Endpunkt ${url} abbestellen? Er bekommt keine Ereignisse mehr; was schon unterwegs ist, wird nicht mehr zugestellt.`,
   removedNotice: 'Der Endpunkt ist abbestellt: Er bekommt keine Ereignisse mehr.',
   sentAt: 'Zuletzt versucht',
+  event: 'Ereignis',
+  status: 'Stand',
+  answer: 'Antwort (HTTP)',
+  reason: 'Grund',
 }
 
 export type WebhooksWords = typeof webhooksDe
@@ -13,7 +17,11 @@ export type WebhooksWords = typeof webhooksDe
 export const webhooksEn: WebhooksWords = {
   remove: 'Unsubscribe',
   confirmRemove: (url) =>
-    `Unsubscribe ${url}? It gets no more events; what is still on its way is not delivered.`,
+    `Unsubscribe the endpoint ${url}? It gets no more events; what is still on its way is not delivered.`,
   removedNotice: 'The endpoint is unsubscribed: it gets no more events.',
   sentAt: 'Last tried',
+  event: 'Event',
+  status: 'Status',
+  answer: 'Answer (HTTP)',
+  reason: 'Reason',
 }

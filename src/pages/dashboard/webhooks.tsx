@@ -104,16 +104,27 @@ async function webhooksPage(
           </p>
           {logs[i]!.length === 0 && <p class="muted">{t.noDeliveries}</p>}
           <div class="table-scroll">
-            <table class="deliveries">
+            <table class="deliveries cards">
+              <thead>
+                <tr>
+                  <th>{own.event}</th>
+                  <th>{own.status}</th>
+                  <th class="n">{own.answer}</th>
+                  <th>{own.reason}</th>
+                  <th>{own.sentAt}</th>
+                </tr>
+              </thead>
               <tbody>
                 {withShownReasons(logs[i]!).map((row) => (
                   <tr>
-                    <td>
+                    <td data-label={own.event}>
                       <code>{row.type}</code>
                     </td>
-                    <td>{t.deliveryStatuses[row.status]}</td>
-                    <td class="n">{row.responseStatus ?? '–'}</td>
-                    <td class="muted">
+                    <td data-label={own.status}>{t.deliveryStatuses[row.status]}</td>
+                    <td class="n" data-label={own.answer}>
+                      {row.responseStatus ?? '–'}
+                    </td>
+                    <td class="muted" data-label={own.reason}>
                       {row.lastError === null ? '' : deliveryReasonText(lang(c), row.lastError)}
                     </td>
                     <td class="muted" data-label={own.sentAt}>

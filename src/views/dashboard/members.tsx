@@ -1,5 +1,5 @@
 import { MEMBER_STATUSES, type Group, type Member, type MemberStatus } from '../../db/schema'
-import { formatNumber, MESSAGES, type Lang } from '../../lib/i18n'
+import { formatNumber, MESSAGES, UNCONFIRMED_WORDS, type Lang } from '../../lib/i18n'
 import { formatMoment } from '../../lib/time'
 import { contactConsentOf } from '../../schemas/members'
 import { groupLabel, words } from './shell'
@@ -126,8 +126,9 @@ export function MembersPage(props: MembersView) {
                               {formatMoment(l, new Date(record.confirmedAt), props.timeZone)}
                             </time>
                             {record.proofId && (
-                              <div class="muted small code">
-                                <bdi>{record.proofId}</bdi>
+                              <div class="muted small">
+                                {UNCONFIRMED_WORDS[l].proof}:{' '}
+                                <bdi class="code">{record.proofId}</bdi>
                               </div>
                             )}
                           </>
@@ -145,8 +146,9 @@ export function MembersPage(props: MembersView) {
                         {formatMoment(l, member.telegramConfirmedAt, props.timeZone)}
                       </time>
                       {member.telegramConsentProof && (
-                        <div class="muted small code">
-                          <bdi>{member.telegramConsentProof}</bdi>
+                        <div class="muted small">
+                          {UNCONFIRMED_WORDS[l].proof}:{' '}
+                          <bdi class="code">{member.telegramConsentProof}</bdi>
                         </div>
                       )}
                     </div>
