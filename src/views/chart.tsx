@@ -69,6 +69,16 @@ export function scaleTop(totals: number[]): { top: number; broken: boolean } {
   return { top: niceCeiling(first), broken: false }
 }
 
+/**
+ * The scale's lines, 0 to `top` (a `niceCeiling`) in whole, even steps: four or five where they
+ * come out whole (0, 5, 10, 15, 20; 0, 2, 4, 6, 8, 10), fewer on a small scale (0, 1, 2), so
+ * no label is a rounded quarter ("0, 1, 3, 4, 5") or said twice ("0, 0, 1, 1, 1").
+ */
+export function gridLines(top: number): number[] {
+  const parts = [4, 5, 2, 1].find((n) => Number.isInteger(top / n)) ?? 1
+  return Array.from({ length: parts + 1 }, (_, i) => (top / parts) * i)
+}
+
 function dayFormat(lang: Lang, withYear: boolean) {
   return new Intl.DateTimeFormat(LOCALES[lang], {
     day: 'numeric',
@@ -218,7 +228,7 @@ function Plot(
   const band = plotWidth / Math.max(days.length, 1)
   const bar = Math.min(MAX_BAR, Math.max(band * 0.78, 1))
   const y = (value: number) => TOP + plotHeight - (Math.min(value, top) / top) * plotHeight
-  const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(top * f))
+  const grid = gridLines(top)
   const shortDay = dayFormat(lang, false)
   const crossesYears = days.length > 0 && days[0]!.slice(0, 4) !== days.at(-1)!.slice(0, 4)
   const tickFormat = crossesYears ? longDay : shortDay

@@ -143,6 +143,33 @@ describe('the chart', () => {
     ].map((m) => Number(m[1]))
     expect(Math.min(...heights)).toBeGreaterThan(60) // ordinary days stay tall enough to compare
   })
+
+  it('labels its scale in whole, even steps, none twice, on small scales too', async () => {
+    const days = Array.from({ length: 7 }, (_, i) => addDays('2026-03-01', i))
+    const scaleOf = async (most: number) => {
+      const html = wideOf(
+        await render(
+          DailyChart({
+            lang: 'en',
+            days,
+            title: 'Joins',
+            series: [
+              { label: 'joins', color: '#0b6e35', values: days.map((_, i) => (i % 2 ? 0 : most)) },
+            ],
+          }),
+        ),
+      )
+      return [...html.matchAll(/<text[^>]*text-anchor="end"[^>]*>([^<]+)<\/text>/g)].map(
+        (m) => m[1],
+      )
+    }
+    expect(await scaleOf(1)).toEqual(['0', '1'])
+    expect(await scaleOf(2)).toEqual(['0', '1', '2'])
+    expect(await scaleOf(5)).toEqual(['0', '1', '2', '3', '4', '5'])
+    expect(await scaleOf(8)).toEqual(['0', '2', '4', '6', '8', '10'])
+    expect(await scaleOf(17)).toEqual(['0', '5', '10', '15', '20'])
+    expect(await scaleOf(4_000)).toEqual(['0', '1,250', '2,500', '3,750', '5,000'])
+  })
 })
 
 describe('period, time zone and CSV', () => {
