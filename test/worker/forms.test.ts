@@ -282,20 +282,16 @@ describe('the announcement form', () => {
 
   it('refuses a text of nothing but {name}, saying why in the form’s language', async () => {
     const { community, send } = await compose()
+    const once = (body: string) =>
+      send({
+        body,
+        audience: 'announcement',
+        sendAt: '2031-05-01T09:00',
+        timezone: 'Europe/Berlin',
+      })
     // With nothing else but blanks, too: a chat would get an empty-looking post.
-    const blank = await send({
-      body: '{name} \u2800',
-      audience: 'announcement',
-      sendAt: '2031-05-01T09:00',
-      timezone: 'Europe/Berlin',
-    })
-    expect(blank.status).toBe(400)
-    const refused = await send({
-      body: ' {name}! ',
-      audience: 'announcement',
-      sendAt: '2031-05-01T09:00',
-      timezone: 'Europe/Berlin',
-    })
+    expect((await once('{name} \u2800')).status).toBe(400)
+    const refused = await once(' {name}! ')
     expect(refused.status).toBe(400)
     expect(messageFor(refused.text, 'body')).toBe(
       'Schreib mehr als {name}: Ein Beitrag in einen ganzen Chat und ein Mitglied ohne Namen bekommen den Text ohne ihn.',

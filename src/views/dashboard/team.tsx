@@ -48,7 +48,6 @@ export function TeamPage(props: TeamView) {
   const tt = TEAM_WORDS[props.lang]
   const { team, groups, csrf, manage, shown, form, notice, actionPath } = props
   const id = props.communityId
-  const groupName = new Map(groups.map((group) => [group.id, groupLabel(t, group)]))
   const when = (at: Date) => formatMoment(props.lang, at, props.timeZone)
   // "made by …", "invited by …"; a maker no longer stored reads as an owner.
   const byWhom = (words: string, tokenId: string | null) =>
@@ -186,13 +185,7 @@ export function TeamPage(props: TeamView) {
                   )}
                 </td>
                 <td data-label={tt.role}>
-                  {t.roles[token.role]}
-                  {token.role === 'group_admin' && token.groupId && (
-                    <span class="muted">
-                      {' '}
-                      · <bdi>{groupName.get(token.groupId)}</bdi>
-                    </span>
-                  )}
+                  <RoleOf lang={props.lang} holder={token} groups={groups} />
                   {props.changeAdmins && (
                     <div>
                       <AdminRoleForm
@@ -282,11 +275,32 @@ export function TeamPage(props: TeamView) {
   )
 }
 
+/** A role in words, with the group of a group admin (a teammate's, or an invitation's). */
+function RoleOf(props: {
+  lang: Lang
+  holder: Pick<ApiToken, 'role' | 'groupId'>
+  groups: Group[]
+}) {
+  const t = words(props.lang)
+  const { role, groupId } = props.holder
+  const group = groupId ? props.groups.find((candidate) => candidate.id === groupId) : undefined
+  return (
+    <>
+      {t.roles[role]}
+      {role === 'group_admin' && group && (
+        <span class="muted">
+          {' '}
+          · <bdi>{groupLabel(t, group)}</bdi>
+        </span>
+      )}
+    </>
+  )
+}
+
 function PendingTable(props: TeamView) {
   const t = words(props.lang)
   const tt = TEAM_WORDS[props.lang]
   const { manage, csrf } = props
-  const groupName = new Map(props.groups.map((group) => [group.id, groupLabel(t, group)]))
   return (
     <table class="cards">
       <thead>
@@ -305,13 +319,7 @@ function PendingTable(props: TeamView) {
               <bdi>{invitation.name}</bdi>
             </td>
             <td data-label={tt.role}>
-              {t.roles[invitation.role]}
-              {invitation.role === 'group_admin' && invitation.groupId && (
-                <span class="muted">
-                  {' '}
-                  · <bdi>{groupName.get(invitation.groupId)}</bdi>
-                </span>
-              )}
+              <RoleOf lang={props.lang} holder={invitation} groups={props.groups} />
             </td>
             <td data-label={tt.invitedBy}>
               <bdi>{invitation.invitedBy === 'owner' ? tt.owner : invitation.invitedBy}</bdi>
