@@ -17,11 +17,11 @@ export function idParam<N extends string = 'id'>(prefix: IdPrefix, name: N = 'id
 
 /**
  * What a URI is written with (RFC 3986): letters, digits, `-._~`, its delimiters and `%` with
- * two hex digits for what is percent-encoded (a `%` that starts no escape is no URI); no space, nothing outside ASCII, no quote, angle bracket, backslash,
- * caret, backtick, brace or bar. A URL's parser
- * would take more (it encodes a space, spells a host in punycode, and drops tabs and line
- * breaks without a word), so a URL sent with them would be stored as another than the one
- * documented as `uri`, or not the one sent.
+ * two hex digits for what is percent-encoded (a `%` that starts no escape is no URI); no space,
+ * nothing outside ASCII, no quote, angle bracket, backslash, caret, backtick, brace or bar. A
+ * URL's parser would take more (it encodes a space, spells a host in punycode, and drops tabs
+ * and line breaks without a word), so a URL sent with them would be stored as another than the
+ * one documented as `uri`, or not the one sent.
  */
 const URI_CHARACTER = "(?:[A-Za-z0-9\\-._~:/?#\\[\\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})"
 const URI_CHARACTERS = new RegExp(`^${URI_CHARACTER}*$`)
