@@ -418,20 +418,17 @@ describe('dashboard forms, refused, come back as they were sent', () => {
     expect(refused.text).toContain('<option selected="">Europe/Vienna</option>')
     expect(englishLeftIn(readableText(refused.text))).toEqual([])
 
-    const tracker = await post('/admin/communities?lang=de', cookie, {
-      _csrf: csrfOf(home.text),
-      name: 'Mit Bild',
-      visibility: 'open',
-      photoUrl: 'https://tracker.example.net/p.gif',
-    })
+    const withPhoto = (photoUrl: string) =>
+      post('/admin/communities?lang=de', cookie, {
+        _csrf: csrfOf(home.text),
+        name: 'Mit Bild',
+        visibility: 'open',
+        photoUrl,
+      })
+    const tracker = await withPhoto('https://tracker.example.net/p.gif')
     expect(tracker.status).toBe(400)
     expect(messageFor(tracker.text, 'photoUrl')).toBe('Bilder nur von images.example.com.')
-    const credentials = await post('/admin/communities?lang=de', cookie, {
-      _csrf: csrfOf(home.text),
-      name: 'Mit Bild',
-      visibility: 'open',
-      photoUrl: 'https://ich:geheim@images.example.com/p.gif',
-    })
+    const credentials = await withPhoto('https://ich:geheim@images.example.com/p.gif')
     expect(credentials.status).toBe(400)
     expect(messageFor(credentials.text, 'photoUrl')).toBe(
       'Ein Bildlink darf keinen Benutzernamen und kein Passwort enthalten.',

@@ -254,22 +254,10 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                     )}
                   </td>
                   <td class="n" data-label={t.reached}>
-                    {reported.delivered ? (
-                      <>
-                        {formatNumber(l, totals.delivered)} {shareOfSent(rates.delivered, l)}
-                      </>
-                    ) : (
-                      <span class="muted">{t.notReported}</span>
-                    )}
+                    <Receipt lang={l} row={{ reported, totals, rates }} receipt="delivered" />
                   </td>
                   <td class="n" data-label={t.readCount}>
-                    {reported.read ? (
-                      <>
-                        {formatNumber(l, totals.read)} {shareOfSent(rates.read, l)}
-                      </>
-                    ) : (
-                      <span class="muted">{t.notReported}</span>
-                    )}
+                    <Receipt lang={l} row={{ reported, totals, rates }} receipt="read" />
                   </td>
                   <td class="n" data-label={t.failed}>
                     {formatNumber(l, totals.failed + totals.undelivered)}
@@ -291,6 +279,24 @@ export function AnnouncementsPage(props: AnnouncementsView) {
           </tbody>
         </table>
       </section>
+    </>
+  )
+}
+
+/**
+ * How many got it (or read it), with its share of what was sent, or that its channel never
+ * says so.
+ */
+function Receipt(props: {
+  lang: Lang
+  row: Pick<ListedAnnouncement, 'reported' | 'totals' | 'rates'>
+  receipt: 'delivered' | 'read'
+}) {
+  const { lang, row, receipt } = props
+  if (!row.reported[receipt]) return <span class="muted">{words(lang).notReported}</span>
+  return (
+    <>
+      {formatNumber(lang, row.totals[receipt])} {shareOfSent(row.rates[receipt], lang)}
     </>
   )
 }
