@@ -56,15 +56,18 @@ export const HttpsUrlSchema = uriSchema(/^https$/, '[Hh][Tt][Tt][Pp][Ss]', 'Must
 /**
  * A character that shows: anything but white space, control characters, and the characters
  * Unicode draws as nothing (its Default_Ignorable_Code_Point: a zero-width space, a soft hyphen,
- * a bidi control, a variation selector, a Hangul filler, a tag) or as blank (the empty Braille
- * pattern). A required text must contain one, so a name of nothing but those, which looks empty
- * in every list it stands in, is refused as empty; the document's pattern is the same test
- * (JSON Schema's patterns are read with Unicode's code points, as `u` reads them).
+ * a bidi control, a variation selector, a Hangul filler, a tag), as blank (the empty Braille
+ * pattern, a null notehead, the interlinear annotation marks) or only on another character (a
+ * combining mark: an accent with no letter under it). A required text must contain one, so a
+ * name of nothing but those, which looks empty or broken in every list it stands in, is refused
+ * as empty; the document's pattern is the same test (JSON Schema's patterns are read with
+ * Unicode's code points and properties, as `u` reads them).
  */
 const VISIBLE_CHARACTER =
   '[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u034F\\u061C\\u115F\\u1160\\u17B4\\u17B5' +
   '\\u180B-\\u180F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u2800\\u3164\\uFE00-\\uFE0F' +
-  '\\uFEFF\\uFFA0\\uFFF0-\\uFFF8\\u{1BCA0}-\\u{1BCA3}\\u{1D173}-\\u{1D17A}\\u{E0000}-\\u{E0FFF}]'
+  '\\uFEFF\\uFFA0\\uFFF0-\\uFFFB\\u{1BCA0}-\\u{1BCA3}\\u{1D159}\\u{1D173}-\\u{1D17A}' +
+  '\\u{E0000}-\\u{E0FFF}\\p{M}]'
 const SHOWS = new RegExp(VISIBLE_CHARACTER, 'u')
 
 /** Whether a text has a character that shows (`VISIBLE_CHARACTER`), not only blank ones. */

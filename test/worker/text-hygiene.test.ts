@@ -144,6 +144,10 @@ describe('free text is cleaned at every edge', () => {
       '\u00AD',
       '\u2063',
       '\u{E0041}\u{E0042}',
+      '\u0301\u0308',
+      '\u0E31',
+      '\u{1D159}',
+      '\uFFF9\uFFFB',
     ]) {
       const problem = expectProblem(
         await call('POST', '/api/communities', {
@@ -161,6 +165,12 @@ describe('free text is cleaned at every edge', () => {
     })
     expect(kept.status, kept.text).toBe(201)
     expect(kept.json.name).toBe('Run 👩\u200D💻 Club')
+    // A mark on a letter is part of the name: Thai and Devanagari write most words with them.
+    const marked = await call('POST', '/api/communities', {
+      body: { name: 'สวัสดี नमस्ते', description: 'x', visibility: 'open' },
+    })
+    expect(marked.status, marked.text).toBe(201)
+    expect(marked.json.name).toBe('สวัสดี नमस्ते')
   })
 
   it('stores what it answers: no half characters, and no text that grew past its limit once normalised', async () => {
