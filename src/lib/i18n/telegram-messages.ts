@@ -39,7 +39,9 @@ export function botReplies(languageCode: string | undefined): BotReplies {
 const de = {
   posts: 'In Telegram gepostet',
   postsIntro:
-    'Eine Nachricht pro Lauf in jeden mit Telegram verknüpften Chat der Zielgruppe (der ganze Chat sieht sie) und in den Privatchat jedes Mitglieds, das den Bot gestartet hat. Telegram meldet nicht, wer sie gelesen hat, darum zählen sie oben nicht mit.',
+    'Eine Nachricht pro Lauf in jeden mit Telegram verknüpften Chat der Zielgruppe (der ganze Chat sieht sie) und in den Privatchat jedes Mitglieds, das den Bot gestartet hat. Telegram meldet nicht, wer sie gelesen hat, darum zählen sie bei den Empfängern unten nicht mit.',
+  onlyPosted:
+    'Keine Empfänger zu zählen: Diese Ankündigung ging nur an Telegram (oben), und Telegram meldet nicht, wer sie bekommen oder gelesen hat.',
   chat: 'Chat',
   messageId: 'Nachrichten-ID',
   status: 'Stand',
@@ -119,7 +121,9 @@ const de = {
 const en: typeof de = {
   posts: 'Posted to Telegram',
   postsIntro:
-    'One message per run to each Telegram-linked chat of the audience (the whole chat sees it), and to the private chat of each member who started the bot. Telegram does not report who read them, so they are not counted above.',
+    'One message per run to each Telegram-linked chat of the audience (the whole chat sees it), and to the private chat of each member who started the bot. Telegram does not report who read them, so they are not counted among the recipients below.',
+  onlyPosted:
+    'No recipients to count: this announcement went to Telegram only (above), and Telegram does not report who got or read it.',
   chat: 'Chat',
   messageId: 'Message id',
   status: 'Status',

@@ -10,6 +10,7 @@ import {
 import { Csrf, words } from './shell'
 import { NextPageLink } from './frame'
 import { TelegramPostsSection } from './telegram-posts'
+import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import type { TelegramPostRow } from '../../services/delivery/telegram-posts'
 
 /** What an announcement's report shows, read and decided by its handler. */
@@ -119,7 +120,13 @@ export function ReportPage(props: ReportView) {
           {status ? `: ${t.recipientStatuses[status]}` : ''}
         </h2>
         {props.recipients.length === 0 ? (
-          <p class="muted">{status ? t.noRecipients : t.noRecipientsYet}</p>
+          <p class="muted">
+            {status
+              ? t.noRecipients
+              : props.telegramPosts.length > 0
+                ? telegramDashboardWords(l).onlyPosted
+                : t.noRecipientsYet}
+          </p>
         ) : (
           <table class="cards">
             <thead>
