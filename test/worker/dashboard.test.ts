@@ -457,6 +457,10 @@ describe('dashboard: approvals, members, announcements', () => {
     // Back on the list, the page says what was done.
     const after = await page(cancelled.headers.get('location')!, cookie)
     expect(after.text).toContain('The announcement is cancelled.')
+    // Its due date is gone with it; the row says when it was cancelled instead of a dash.
+    const rowStart = after.text.indexOf(`/admin/announcements/${row!.id}"`)
+    const cancelledRow = after.text.slice(rowStart, after.text.indexOf('</tr>', rowStart))
+    expect(cancelledRow).toMatch(/cancelled \d{1,2} \w{3} \d{4}, \d{2}:\d{2}/)
   })
 
   it('works in German too', async () => {

@@ -36,6 +36,7 @@ export const announcementEditDe = {
   ruleNeverRuns: 'Diese Regel trifft auf keinen Tag, etwa den 31. April.',
   repeatsUntil: (day: string) => `bis ${day}`,
   sendNowRepeats: 'Das ist ein zusätzlicher Lauf: Die Wiederholung geht wie geplant weiter.',
+  cancelledAt: (when: string) => `abgesagt ${when}`,
 }
 
 export type AnnouncementEditWords = typeof announcementEditDe
@@ -72,4 +73,5 @@ export const announcementEditEn: AnnouncementEditWords = {
   ruleNeverRuns: 'This rule falls on no date, such as 31 April.',
   repeatsUntil: (day) => `until ${day}`,
   sendNowRepeats: 'This is one run more: the repeat goes on as planned.',
+  cancelledAt: (when: string) => `cancelled ${when}`,
 }

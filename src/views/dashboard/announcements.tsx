@@ -156,7 +156,10 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                           <RuleOf lang={l} announcement={announcement} /> ·{' '}
                         </>
                       )}
-                      {when(at, announcement.repeatCron ? announcement.repeatTimezone : null)}
+                      {/* Cancelling clears its due date: when it was cancelled stands there. */}
+                      {at === null && announcement.status === 'cancelled'
+                        ? ANNOUNCEMENT_EDIT_WORDS[l].cancelledAt(when(announcement.updatedAt, null))
+                        : when(at, announcement.repeatCron ? announcement.repeatTimezone : null)}
                     </div>
                     {/* Links, not buttons: they only open a form, and the row stays narrow. */}
                     {manage && (
