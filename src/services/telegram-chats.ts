@@ -104,7 +104,8 @@ export async function listTelegramChats(
 /**
  * The chat a group is to be linked to, checked: one the bot administers with the rights it
  * needs there now (asked of Telegram, since rights change without an update reaching us when
- * the webhook was down), and not another group's. Refused with a 409 that says what is wrong.
+ * the webhook was down), and not another group's but `movingFrom`'s (the dashboard moves a chat
+ * from one group to another in one step). Refused with a 409 that says what is wrong.
  */
 export async function checkChatForGroup(
   db: Database,
@@ -112,6 +113,7 @@ export async function checkChatForGroup(
   chatId: number,
   groupId: string,
   now: Date,
+  options: { movingFrom?: string } = {},
 ): Promise<TelegramChat> {
   const known = await db.query.telegramChats.findFirst({ where: eq(telegramChats.chatId, chatId) })
   if (!known) {
@@ -157,10 +159,8 @@ export async function checkChatForGroup(
         'link” (it also approves join requests).',
     )
   }
-  const other = await db.query.groups.findFirst({
-    where: and(eq(groups.telegramChatId, chatId)),
-  })
-  if (other && other.id !== groupId) {
+  const other = await groupOfTelegramChat(db, chatId)
+  if (other && other.id !== groupId && other.id !== options.movingFrom) {
     throw new ApiError(
       'telegram_chat_taken',
       `“${chat.title}” is linked to another group. Unlink it there first.`,
@@ -169,10 +169,22 @@ export async function checkChatForGroup(
   return chat
 }
 
+/** The group a Telegram chat is linked to, if any (one at most: a unique index holds it). */
+export async function groupOfTelegramChat(db: Database, chatId: number) {
+  return db.query.groups.findFirst({ where: eq(groups.telegramChatId, chatId) })
+}
+
 /** The groups an owner may link a chat to, for the dashboard's picker: a bounded list. */
 export async function groupsToLink(db: Database) {
   return db
-    .select({ id: groups.id, name: groups.name, kind: groups.kind, community: communities.name })
+    .select({
+      id: groups.id,
+      name: groups.name,
+      kind: groups.kind,
+      community: communities.name,
+      telegramChatId: groups.telegramChatId,
+      chatInviteUrl: groups.chatInviteUrl,
+    })
     .from(groups)
     .innerJoin(communities, eq(communities.id, groups.communityId))
     .orderBy(asc(groups.communityId), asc(groups.id))

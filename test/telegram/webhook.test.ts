@@ -268,6 +268,91 @@ describe('connecting the bot', () => {
     })
   })
 
+  it('moves a chat to another group in one step, asks first, and unlinks it again', async () => {
+    const community = await createCommunity()
+    const first = await createGroup(community.id)
+    const second = await createGroup(community.id)
+    const chat = newChatId(1)
+    await postUpdate(botStatusUpdate(chat, 'administrator', { title: 'Moving chat' }))
+    await eventually(async () => expect(await chatRow(chat)).toBeDefined())
+    const { cookie } = await signIn()
+    const csrf = csrfOf((await page('/admin/telegram', cookie)).text)
+    const linkTo = (groupId: string) =>
+      postForm('/admin/telegram/link', cookie, { _csrf: csrf, chatId: String(chat), groupId })
+    expect((await linkTo(first.id)).status).toBe(303)
+    // Picking the second group for the same chat moves it: no "unlink it there first".
+    const moved = await linkTo(second.id)
+    expect(moved.status, moved.text).toBe(303)
+    expect((await call('GET', `/api/groups/${first.id}`)).json).toMatchObject({
+      platform: 'whatsapp',
+      telegramChatId: null,
+    })
+    expect((await call('GET', `/api/groups/${second.id}`)).json).toMatchObject({
+      platform: 'telegram',
+      telegramChatId: chat,
+    })
+    const shown = await page(moved.headers.get('location')!, cookie)
+    expect(shown.text).toContain('Group linked to the chat.')
+    // Linking and unlinking change where a group's people are sent: both buttons ask first,
+    // and the picker says which groups are linked to another chat.
+    expect(shown.text).toContain('data-confirm="Link “Moving chat” to the group you picked?')
+    expect(shown.text).toContain('data-confirm="Unlink “Moving chat”?')
+    const unlinked = await postForm('/admin/telegram/unlink', cookie, {
+      _csrf: csrf,
+      chatId: String(chat),
+    })
+    expect(unlinked.status).toBe(303)
+    expect((await page(unlinked.headers.get('location')!, cookie)).text).toContain(
+      'Unlinked: the group is a WhatsApp group again.',
+    )
+    expect((await call('GET', `/api/groups/${second.id}`)).json).toMatchObject({
+      platform: 'whatsapp',
+      telegramChatId: null,
+    })
+    // Each group's log says what happened to it.
+    await eventually(async () => {
+      const log = await call('GET', `/api/communities/${community.id}/audit-log?limit=10`)
+      const details = log.json.data
+        .filter((entry: { action: string }) => entry.action === 'group.changed')
+        .map((entry: { targetId: string; detail: string }) => [entry.targetId, entry.detail])
+      expect(details).toEqual(
+        expect.arrayContaining([
+          [first.id, `Telegram ${chat}`],
+          [first.id, `Telegram ${chat} unlinked`],
+          [second.id, `Telegram ${chat}`],
+          [second.id, `Telegram ${chat} unlinked`],
+        ]),
+      )
+    })
+  })
+
+  it('names in the picker a group linked to another chat', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const [one, two] = [newChatId(1), newChatId(2)]
+    await postUpdate(botStatusUpdate(one, 'administrator', { title: 'Chat one' }))
+    await postUpdate(botStatusUpdate(two, 'administrator', { title: 'Chat two' }))
+    await eventually(async () => expect(await chatRow(two)).toBeDefined())
+    await eventually(async () => expect(await chatRow(one)).toBeDefined())
+    const { cookie } = await signIn()
+    const csrf = csrfOf((await page('/admin/telegram', cookie)).text)
+    const linked = await postForm('/admin/telegram/link', cookie, {
+      _csrf: csrf,
+      chatId: String(one),
+      groupId: group.id,
+    })
+    expect(linked.status).toBe(303)
+    const html = (await page('/admin/telegram', cookie)).text
+    const rowOf = (chatId: number) => {
+      const start = html.indexOf(`id="telegram-chat${chatId}"`)
+      return html.slice(start, html.indexOf('</tr>', start))
+    }
+    const option = (row: string) =>
+      row.match(new RegExp(`<option value="${group.id}"[^>]*>([^<]*)</option>`))?.[1]
+    expect(option(rowOf(two))).toMatch(/\(linked to another chat\)$/)
+    expect(option(rowOf(one))).not.toContain('linked to another chat')
+  })
+
   it('is for owners only', async () => {
     const community = await createCommunity()
     const admin = await createToken({ role: 'community_admin', communityId: community.id })

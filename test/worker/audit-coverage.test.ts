@@ -36,8 +36,9 @@ const EXEMPT_DASHBOARD = new Set([
   '/admin/communities/:id/telegram-approvals',
   // The bot's connection serves the whole installation, outside any one community's log.
   '/admin/telegram/connect',
-  // Recorded where the chat is linked, as a change of the group it is linked to.
+  // Recorded where the chat is linked or unlinked, as a change of the group(s) it concerns.
   '/admin/telegram/link',
+  '/admin/telegram/unlink',
 ])
 
 /** A path with an id of the right kind in each parameter, as a request would have it. */

@@ -38,13 +38,22 @@ const de = {
   link: 'Verknüpfen',
   relink: 'Verknüpfung ändern',
   linked: 'Gruppe mit dem Chat verknüpft.',
+  unlink: 'Verknüpfung lösen',
+  unlinked: 'Verknüpfung gelöst: Die Gruppe ist wieder eine WhatsApp-Gruppe.',
+  confirmLink: (chat: string) =>
+    `„${chat}“ mit der gewählten Gruppe verknüpfen? Die Gruppe ist dann auf Telegram: Ihre Links führen in diesen Chat statt zu WhatsApp, und eine bisher mit dem Chat verknüpfte Gruppe wird gelöst.`,
+  confirmUnlink: (chat: string) =>
+    `Verknüpfung mit „${chat}“ lösen? Die Links der Gruppe führen dann nicht mehr hinein (ihre Telegram-Einladungslinks werden widerrufen). Mitglieder und Zahlen bleiben.`,
+  /** Beside a group in the picker: what linking it would change. */
+  hasWhatsAppChat: 'hat einen WhatsApp-Chat',
+  linkedToOtherChat: 'mit einem anderen Chat verknüpft',
   refused: {
     telegram_chat_not_administered:
       'Der Bot ist in diesem Chat kein Administrator. Mach ihn in Telegram zum Administrator.',
     telegram_rights_missing:
       'Dem Bot fehlt hier das Recht „Nutzer per Link einladen“. Gib es ihm in den Admin-Einstellungen des Chats.',
     telegram_chat_taken:
-      'Dieser Chat ist schon mit einer anderen Gruppe verknüpft. Löse die Verknüpfung dort zuerst.',
+      'Dieser Chat wurde eben mit einer anderen Gruppe verknüpft. Lade die Seite neu und wähle noch einmal.',
     telegram_unavailable: 'Telegram ist gerade nicht erreichbar. Versuch es gleich noch einmal.',
   } as Record<string, string>,
   seenByTelegram: 'Von Telegram gesehen',
@@ -151,12 +160,21 @@ const en: typeof de = {
   link: 'Link',
   relink: 'Change link',
   linked: 'Group linked to the chat.',
+  unlink: 'Unlink',
+  unlinked: 'Unlinked: the group is a WhatsApp group again.',
+  confirmLink: (chat: string) =>
+    `Link “${chat}” to the group you picked? The group is then on Telegram: its links lead into this chat instead of to WhatsApp, and a group linked to this chat before is unlinked.`,
+  confirmUnlink: (chat: string) =>
+    `Unlink “${chat}”? The group’s links then stop leading into it (their Telegram invite links are revoked). Members and counts stay.`,
+  hasWhatsAppChat: 'has a WhatsApp chat',
+  linkedToOtherChat: 'linked to another chat',
   refused: {
     telegram_chat_not_administered:
       'The bot is not an administrator of this chat. Make it one in Telegram.',
     telegram_rights_missing:
       'The bot may not invite users here. Give it “Invite users via link” in the chat’s admin settings.',
-    telegram_chat_taken: 'This chat is linked to another group. Unlink it there first.',
+    telegram_chat_taken:
+      'This chat was just linked to another group. Reload the page and pick again.',
     telegram_unavailable: 'Telegram cannot be reached right now. Try again in a moment.',
   } as Record<string, string>,
   seenByTelegram: 'Seen by Telegram',

@@ -12,6 +12,7 @@ import { getGroupOrThrow, updateGroup } from '../../services/groups'
 import { retryFailedTelegramLinks } from '../../platforms/telegram/invite-links'
 import {
   checkChatForGroup,
+  groupOfTelegramChat,
   groupsToLink,
   connectTelegram,
   listTelegramChats,
@@ -22,6 +23,7 @@ import {
 import { TelegramPage } from '../../views/dashboard/telegram'
 import { formText, inLanguage, lang, shell } from './page'
 import { auditLater } from '../../middleware/audit-trail'
+import type { Group } from '../../db/schema'
 
 /**
  * The Telegram bot, for owners: whether Telegram sends its updates here (and its last delivery
@@ -67,7 +69,7 @@ async function telegramPage(c: Context<AppEnv>, refusal?: string) {
       info={info}
       connected={info !== undefined && info.url === connection!.expectedUrl}
       refusal={refusal}
-      linked={c.req.query('done') === 'linked'}
+      done={DoneSchema.safeParse(c.req.query('done')).data}
       chats={chats.data.map((known) => ({ ...known, missing: missingRights(known.chat) }))}
       groups={groups}
     />,
@@ -75,16 +77,36 @@ async function telegramPage(c: Context<AppEnv>, refusal?: string) {
   )
 }
 
+/** What the page was sent back with after a change, to say it was done. */
+const DoneSchema = z.enum(['linked', 'unlinked'])
+
+const ChatIdSchema = z.coerce
+  .number()
+  .int()
+  .min(-(2 ** 53) + 1)
+  .max(2 ** 53 - 1)
+
 const LinkFormSchema = z.object({
-  chatId: z.coerce
-    .number()
-    .int()
-    .min(-(2 ** 53) + 1)
-    .max(2 ** 53 - 1),
+  chatId: ChatIdSchema,
   groupId: z.string().regex(idPattern('grp')),
 })
 
-/** The picker: links a group to a chat, or says in the admin's language why it cannot. */
+/** A group's link to a chat made or undone, in its community's audit log. */
+function auditChatLink(c: Context<AppEnv>, group: Group, detail: string) {
+  auditLater(c, {
+    communityId: group.communityId,
+    action: 'group.changed',
+    actor: c.var.principal,
+    targetId: group.id,
+    detail,
+  })
+}
+
+/**
+ * The picker: links a group to a chat, or says in the admin's language why it cannot. A chat
+ * linked to another group moves: that group is unlinked (back on WhatsApp) in the same step,
+ * once the chat is known to be fit for the new one.
+ */
 telegramPages.post('/admin/telegram/link', async (c) => {
   const telegram = telegramOrNotFound(c)
   const form = await readForm(c)
@@ -93,25 +115,46 @@ telegramPages.post('/admin/telegram/link', async (c) => {
     groupId: formText(form, 'groupId'),
   })
   if (!parsed.success) return c.redirect(inLanguage(c, '/admin/telegram'), 303)
+  const { chatId } = parsed.data
   const now = new Date()
-  const group = await getGroupOrThrow(c.var.db, parsed.data.groupId)
+  const [group, linkedBefore] = await Promise.all([
+    getGroupOrThrow(c.var.db, parsed.data.groupId),
+    groupOfTelegramChat(c.var.db, chatId),
+  ])
   try {
-    await checkChatForGroup(c.var.db, telegram, parsed.data.chatId, group.id, now)
-    await updateGroup(c.var.db, group, { telegramChatId: parsed.data.chatId }, now)
-    await retryFailedTelegramLinks(c.var.db, parsed.data.chatId, now)
-    auditLater(c, {
-      communityId: group.communityId,
-      action: 'group.changed',
-      actor: c.var.principal,
-      targetId: group.id,
-      detail: `Telegram ${parsed.data.chatId}`,
+    await checkChatForGroup(c.var.db, telegram, chatId, group.id, now, {
+      movingFrom: linkedBefore?.id,
     })
+    if (linkedBefore && linkedBefore.id !== group.id) {
+      await updateGroup(c.var.db, linkedBefore, { telegramChatId: null }, now)
+      auditChatLink(c, linkedBefore, `Telegram ${chatId} unlinked`)
+    }
+    await updateGroup(c.var.db, group, { telegramChatId: chatId }, now)
+    await retryFailedTelegramLinks(c.var.db, chatId, now)
+    auditChatLink(c, group, `Telegram ${chatId}`)
   } catch (error) {
     const refused = error instanceof ApiError && telegramWords(lang(c)).refused[error.code]
     if (!refused) throw error
     return telegramPage(c, refused)
   }
   return c.redirect(inLanguage(c, '/admin/telegram?done=linked'), 303)
+})
+
+/**
+ * Unlinks a chat's group: it is a WhatsApp group again, its links' Telegram links into the chat
+ * are revoked (as `PATCH /api/groups/{id}` with `telegramChatId: null`). Nothing linked: nothing
+ * to do, the page shows the chat as it is.
+ */
+telegramPages.post('/admin/telegram/unlink', async (c) => {
+  telegramOrNotFound(c)
+  const form = await readForm(c)
+  const chatId = ChatIdSchema.safeParse(formText(form, 'chatId'))
+  if (!chatId.success) return c.redirect(inLanguage(c, '/admin/telegram'), 303)
+  const group = await groupOfTelegramChat(c.var.db, chatId.data)
+  if (!group) return c.redirect(inLanguage(c, '/admin/telegram'), 303)
+  await updateGroup(c.var.db, group, { telegramChatId: null }, new Date())
+  auditChatLink(c, group, `Telegram ${chatId.data} unlinked`)
+  return c.redirect(inLanguage(c, '/admin/telegram?done=unlinked'), 303)
 })
 
 /** The connect button: setWebhook, then back to the page, which shows what Telegram reports. */

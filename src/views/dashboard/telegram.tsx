@@ -20,12 +20,19 @@ export interface TelegramView {
   connected: boolean
   /** Why the last link was refused, in the admin's language. */
   refusal: string | undefined
-  /** Whether the last action linked a chat. */
-  linked: boolean
+  /** What the last action did, to say so. */
+  done: 'linked' | 'unlinked' | undefined
   /** The chats the bot is in, with the group each is linked to and what the bot still needs. */
   chats: Array<{ chat: TelegramChat; groupId: string | null; missing: MissingRight[] }>
   /** The groups a chat can be linked to. */
-  groups: Array<{ id: string; name: string; kind: string; community: string }>
+  groups: Array<{
+    id: string
+    name: string
+    kind: string
+    community: string
+    telegramChatId: number | null
+    chatInviteUrl: string | null
+  }>
 }
 
 /**
@@ -36,6 +43,13 @@ export interface TelegramView {
 export function TelegramPage(props: TelegramView) {
   const language = props.lang
   const t = telegramWords(language)
+  // What linking a group to this chat would undo, beside its name in the picker.
+  const pickerNote = (group: TelegramView['groups'][number], chatId: number) =>
+    group.telegramChatId !== null && group.telegramChatId !== chatId
+      ? ` (${t.linkedToOtherChat})`
+      : group.telegramChatId === null && group.chatInviteUrl !== null
+        ? ` (${t.hasWhatsAppChat})`
+        : ''
   const { csrf, info, failure, refusal } = props
   return (
     <>
@@ -74,7 +88,7 @@ export function TelegramPage(props: TelegramView) {
             {refusal}
           </p>
         )}
-        {props.linked && <p role="status">{t.linked}</p>}
+        {props.done && <p role="status">{t[props.done]}</p>}
         {props.chats.length === 0 ? (
           <p class="muted">{t.noChats}</p>
         ) : (
@@ -114,13 +128,37 @@ export function TelegramPage(props: TelegramView) {
                         {props.groups.map((group) => (
                           <option value={group.id} selected={group.id === groupId}>
                             {group.community} · {groupLabel(words(language), group)}
+                            {pickerNote(group, chat.chatId)}
                           </option>
                         ))}
                       </select>{' '}
-                      <button type="submit" aria-describedby={`telegram-chat${chat.chatId}`}>
+                      {/* Linking changes where a group's people are sent: asked first. */}
+                      <button
+                        type="submit"
+                        aria-describedby={`telegram-chat${chat.chatId}`}
+                        data-confirm={t.confirmLink(chat.title)}
+                      >
                         {groupId === null ? t.link : t.relink}
                       </button>
                     </form>
+                    {groupId !== null && (
+                      <form
+                        method="post"
+                        action={props.href('/admin/telegram/unlink')}
+                        class="inline"
+                      >
+                        <Csrf token={csrf} />
+                        <input type="hidden" name="chatId" value={String(chat.chatId)} />
+                        <button
+                          type="submit"
+                          class="secondary"
+                          aria-describedby={`telegram-chat${chat.chatId}`}
+                          data-confirm={t.confirmUnlink(chat.title)}
+                        >
+                          {t.unlink}
+                        </button>
+                      </form>
+                    )}
                   </td>
                 </tr>
               ))}
