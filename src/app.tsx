@@ -51,6 +51,12 @@ const MAX_BODY_BYTES = 64 * 1024
  */
 const MAX_COMPOSE_BYTES = 160 * 1024
 const COMPOSE_PATH = /^\/admin\/(communities\/[^/]+\/announcements|announcements\/[^/]+\/edit)$/
+/**
+ * The dashboard's QR designer: a logo picked from a phone's photos is megabytes. It is refused
+ * beside its field (at most 40 KB) with the design as it was set, not by a page that loses it.
+ */
+const MAX_QR_DESIGN_BYTES = 16 * 1024 * 1024
+const QR_DESIGN_PATH = /^\/admin\/links\/[^/]+\/qr-design$/
 
 /** Builds the whole Hono app; `index.ts` hands it requests. */
 export function createApp() {
@@ -65,9 +71,17 @@ export function createApp() {
 
   // Forms people and admins send are as bounded as API bodies (the compose form a little more).
   for (const path of ['/i/*', '/leave/*', '/confirm/*']) app.use(path, limitBody())
-  const [formLimit, composeLimit] = [limitBody(), limitBody(MAX_COMPOSE_BYTES)]
+  const [formLimit, composeLimit, qrDesignLimit] = [
+    limitBody(),
+    limitBody(MAX_COMPOSE_BYTES),
+    limitBody(MAX_QR_DESIGN_BYTES),
+  ]
   app.use('/admin/*', (c, next) =>
-    (COMPOSE_PATH.test(c.req.path) ? composeLimit : formLimit)(c, next),
+    (COMPOSE_PATH.test(c.req.path)
+      ? composeLimit
+      : QR_DESIGN_PATH.test(c.req.path)
+        ? qrDesignLimit
+        : formLimit)(c, next),
   )
 
   // The public hot path first: a landing page or QR code passes no other route's middleware.

@@ -184,7 +184,8 @@ const CATALOGUE = {
     title: 'Payload too large',
     description:
       'The body is larger than allowed: 64 KiB for the API and forms (160 KiB for the ' +
-      'dashboard’s announcement form, a text and two translations), 256 KiB for Telegram ' +
+      'dashboard’s announcement form, a text and two translations; 16 MiB for its QR ' +
+      'designer, whose logo is refused by its own rule), 256 KiB for Telegram ' +
       'updates, 3 MiB for WhatsApp notifications (the most Meta sends).',
   },
   unsupported_media_type: {

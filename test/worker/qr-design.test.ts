@@ -188,6 +188,16 @@ describe('the QR designer in the dashboard', () => {
     expect(forged.status).toBe(400)
     expect((await call('GET', `/api/invites/${invite.id}/qr-design`)).json.updatedAt).toBeNull()
 
+    // A photo of a few hundred KB picked as the logo is refused beside its field, the colours
+    // as they were set, not by a page about the request's size.
+    const photo = new Uint8Array(300 * 1024).fill(7)
+    const tooBig = await send({ fg: '#2b2b6e', style: 'dots', intent: 'save' }, photo)
+    expect(tooBig.status, tooBig.text.slice(0, 300)).toBe(400)
+    expect(tooBig.text).toContain('This logo cannot be used')
+    expect(tooBig.text).toContain('value="#2b2b6e"')
+    // The field says its limit to the page's script, which refuses a bigger file before sending.
+    expect(tooBig.text).toContain(`data-max-bytes="${40 * 1024}"`)
+
     const saved = await send({ style: 'square', intent: 'save', keptLogo: kept })
     expect(saved.status, saved.text.slice(0, 300)).toBe(303)
     expect((await call('GET', `/api/invites/${invite.id}/qr-design`)).json.hasLogo).toBe(true)

@@ -1,7 +1,7 @@
 import type { InviteQrDesign } from '../../db/schema'
 import type { Lang } from '../../lib/i18n'
 import { QR_ERROR_LEVELS, QR_STYLES } from '../../lib/qr'
-import { DEFAULT_QR_DESIGN } from '../../services/qr-designs'
+import { DEFAULT_QR_DESIGN, MAX_LOGO_BYTES } from '../../services/qr-designs'
 import { Csrf, words } from './shell'
 import { Field, fieldAttributes, sentText, TextField, type FormState } from '../form-fields'
 
@@ -135,6 +135,9 @@ export function QrDesigner(props: {
                 name="logo"
                 type="file"
                 accept="image/png"
+                // Told at once, not after uploading a photo of megabytes.
+                data-max-bytes={String(MAX_LOGO_BYTES)}
+                data-too-big={t.qrLogoRefused}
                 {...fieldAttributes(form, 'logo', { withValue: false, hint: 'logo-hint' })}
               />
             </Field>
