@@ -163,15 +163,31 @@ function decisionMail({ language, to, decision }) {
   const reason = decision.reason
     ? `<p>${german ? 'Begründung' : 'Reason'}: ${esc(decision.reason)}</p>`
     : ''
+  // The page of the link this address was sent before: the decision, and the way in.
+  const page = decision.pageUrl
+    ? `<p>${
+        decision.approved
+          ? german
+            ? 'So kommst du in die Gruppe'
+            : 'How to get into the group'
+          : german
+            ? 'Deine Anmeldung'
+            : 'Your sign-up'
+      }: ${webLink(decision.pageUrl)}</p>`
+    : ''
   if (decision.approved) {
-    return german
-      ? `<p>Hallo ${name}, deine Anfrage bei ${community} ist angenommen: Willkommen!</p>`
-      : `<p>Hello ${name}, your request to join ${community} was approved: welcome!</p>`
+    return (
+      (german
+        ? `<p>Hallo ${name}, deine Anfrage bei ${community} ist angenommen: Willkommen!</p>`
+        : `<p>Hello ${name}, your request to join ${community} was approved: welcome!</p>`) + page
+    )
   }
   return (
     (german
       ? `<p>Hallo ${name}, deine Anfrage bei ${community} wurde abgelehnt.</p>`
-      : `<p>Hello ${name}, your request to join ${community} was declined.</p>`) + reason
+      : `<p>Hello ${name}, your request to join ${community} was declined.</p>`) +
+    reason +
+    page
   )
 }
 

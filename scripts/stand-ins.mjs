@@ -239,7 +239,12 @@ export async function startStandIns({
         subject: german
           ? `Deine Anfrage bei ${data.communityName}: ${approved ? 'angenommen' : 'abgelehnt'}`
           : `Your request to join ${data.communityName}: ${approved ? 'approved' : 'declined'}`,
-        decision: { approved, reason: data.reason ?? null, communityName: data.communityName },
+        decision: {
+          approved,
+          reason: data.reason ?? null,
+          communityName: data.communityName,
+          pageUrl: data.pageUrl ?? null,
+        },
         joinRequestId: data.joinRequestId,
       })
       log(`✉ e-mail to ${data.name} <${data.email}>: ${payload.type}  (see the outbox)`)

@@ -2,6 +2,8 @@ import type { Context } from 'hono'
 import type { AppEnv } from '../env'
 import { CONTACT_KINDS, type ContactKind, type JoinRequest } from '../db/schema'
 import { ApiError } from '../lib/errors'
+import { emailedPageUrl } from '../lib/confirm-codes'
+import { signingSecret } from '../lib/config'
 import { confirmContact } from '../services/consent'
 import { getJoinRequestOrThrow } from '../services/join-requests'
 import { approveJoinRequest, rejectJoinRequest } from '../services/joining-decisions'
@@ -26,10 +28,14 @@ export async function decideJoinRequest(
   target: JoinTarget | null = null,
 ): Promise<JoinRequest> {
   const now = new Date()
+  // Only a sign-up with an address is written to by mail (and only once that is confirmed).
+  const applicantPage = request.email
+    ? await emailedPageUrl(c.var.config.PUBLIC_BASE_URL, signingSecret(c.var.config), request)
+    : null
   const result =
     decision.action === 'approve'
-      ? await approveJoinRequest(c.var.db, request, now, target, { notice: true })
-      : await rejectJoinRequest(c.var.db, request, decision.reason, now)
+      ? await approveJoinRequest(c.var.db, request, now, target, { notice: true, applicantPage })
+      : await rejectJoinRequest(c.var.db, request, decision.reason, now, applicantPage)
   if (result.decided) {
     c.executionCtx.waitUntil(tellApplicant(c.var.deferredDb, c.var.config, result.request, now))
     const action = decision.action === 'approve' ? 'join_request.approved' : 'join_request.rejected'

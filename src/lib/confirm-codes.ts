@@ -53,3 +53,15 @@ export function waMeLink(
 export async function confirmLinkToken(secret: string, requestId: string): Promise<string> {
   return signToken(secret, CONFIRM_PURPOSE, requestId)
 }
+
+/**
+ * The page of the link e-mailed to a sign-up's address, in the language it signed up in: it
+ * confirms the address, and afterwards shows its holder the sign-up's decision and the way in.
+ */
+export async function emailedPageUrl(
+  baseUrl: string,
+  secret: string,
+  request: { id: string; language: string | null },
+): Promise<string> {
+  return `${baseUrl}/confirm/${await confirmLinkToken(secret, request.id)}?lang=${request.language ?? 'de'}`
+}

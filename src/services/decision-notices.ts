@@ -37,8 +37,9 @@ import { chatLinkSetUp, ownStatusLink, repliesIn, signUpLanguage } from './whats
  *   status page still shows the decision).
  * - **A confirmed e-mail address** hears it from the operator's own mail system, which receives
  *   `join.approved` / `join.rejected` with the applicant's name, address and the community's name
- *   (services/joining.ts). Those events carry no status link: whoever confirmed the address may
- *   not be whoever typed it into the form and holds that page.
+ *   and the page of the confirmation link sent to that address before (`applicantFields` in
+ *   services/join-statements.ts). Those events carry no status link: whoever confirmed the
+ *   address may not be whoever typed it into the form and holds that page.
  * - **An unconfirmed contact** hears nothing, ever; nor does a number that sent STOP after it
  *   was proven (services/opt-outs.ts).
  *

@@ -22,18 +22,26 @@ export interface JoinTarget {
   group: Group | null
 }
 
+/** Whether the applicant's (`r`) e-mail address may be written to in its community (`c`). */
+const EMAIL_CONSENT_STANDS = `r.email_confirmed_at is not null and not (c.consent = 'double'
+    and r.email_consent_method is 'single_opt_in')`
+
 /**
  * What a decision's event says about the applicant (`r`, a join request) and the community (`c`),
  * so the operator's mail system can write to them: their name, their e-mail address only if its
  * owner's consent stands (null otherwise: nothing is ever sent to an unconfirmed contact, nor to
- * a ticked box where the community asks for confirmation, as `consentStands` decides), and the
- * community's name. Not their status link: whoever confirmed the address may not be whoever
- * typed it into the form and holds that page.
+ * a ticked box where the community asks for confirmation, as `consentStands` decides), the
+ * community's name, and with the address `pageUrl` (the parameter `page`): the page of the link
+ * e-mailed to that address before (`emailedPageUrl`), which shows the decision and, for an
+ * approval, the way into the group. Not their status link: whoever confirmed the address may not
+ * be whoever typed it into the form and holds that page.
  */
-export const APPLICANT_FIELDS = `'name', r.name,
-  'email', case when r.email_confirmed_at is not null and not (c.consent = 'double'
-    and r.email_consent_method is 'single_opt_in') then r.email end,
+export function applicantFields(page: string): string {
+  return `'name', r.name,
+  'email', case when ${EMAIL_CONSENT_STANDS} then r.email end,
+  'pageUrl', case when ${EMAIL_CONSENT_STANDS} then ${page} end,
   'communityName', c.name, 'language', r.language`
+}
 
 /** A decision's WhatsApp notice waits this long for its own request's try before the cron job's. */
 export const NOTICE_GRACE_MS = 60_000
@@ -91,6 +99,8 @@ export function membershipStatements(
   memberId: string,
   now: Date,
   withSignUp?: WithSignUp,
+  /** An admin's decision: the applicant's `emailedPageUrl`, for the `join.approved` event. */
+  applicantPage: string | null = null,
 ): D1PreparedStatement[] {
   const nowMs = now.getTime()
   const groupIds = groupIdsOf(target)
@@ -216,7 +226,7 @@ export function membershipStatements(
           .prepare(
             `insert into events (id, type, community_id, payload, created_at)
              select ?2, 'join.approved', ?3,
-               json_object('memberId', ?1, 'joinRequestId', ?4, 'inviteId', ?5, ${APPLICANT_FIELDS}), ?6
+               json_object('memberId', ?1, 'joinRequestId', ?4, 'inviteId', ?5, ${applicantFields('?7')}), ?6
              from join_requests r join communities c on c.id = r.community_id
              where r.id = ?4 and ${memberExists}`,
           )
@@ -227,6 +237,7 @@ export function membershipStatements(
             request.id,
             request.inviteId,
             nowMs,
+            applicantPage,
           ),
     ...(open
       ? []

@@ -11,7 +11,7 @@ import {
 } from '../db/schema'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
-import { APPLICANT_FIELDS, membershipStatements, noticeDueStatement } from './join-statements'
+import { applicantFields, membershipStatements, noticeDueStatement } from './join-statements'
 import {
   getJoinTarget,
   joinTargetOf,
@@ -71,7 +71,14 @@ export async function approveJoinRequest(
   now: Date,
   /** Where it lands, when the caller read it with the request. */
   known: JoinTarget | null = null,
-  { notice = false }: { notice?: boolean } = {},
+  {
+    notice = false,
+    applicantPage = null,
+  }: {
+    notice?: boolean
+    /** The applicant's `emailedPageUrl`, for their e-mail about the decision. */
+    applicantPage?: string | null
+  } = {},
 ): Promise<{ request: JoinRequest; member: Member; decided: boolean }> {
   if (request.status === 'rejected') {
     throw new ApiError(
@@ -90,7 +97,7 @@ export async function approveJoinRequest(
     const memberId = newId('mem', now.getTime())
     const client = db.$client
     const writes = [
-      ...membershipStatements(client, target, request, memberId, now),
+      ...membershipStatements(client, target, request, memberId, now, undefined, applicantPage),
       ...(notice ? [noticeDueStatement(client, request.id, now, memberId)] : []),
     ]
     let results: D1Result[]
@@ -133,6 +140,8 @@ export async function rejectJoinRequest(
   request: JoinRequest,
   reason: string | null,
   now: Date,
+  /** The applicant's `emailedPageUrl`, for their e-mail about the decision. */
+  applicantPage: string | null = null,
 ): Promise<{ request: JoinRequest; decided: boolean }> {
   if (request.status === 'rejected') return { request, decided: false }
   // Not the admins' to decide yet; left alone, it is deleted with its contact data on expiry.
@@ -155,11 +164,18 @@ export async function rejectJoinRequest(
       .prepare(
         `insert into events (id, type, community_id, payload, created_at)
          select ?2, 'join.rejected', ?3,
-           json_object('joinRequestId', ?1, 'reason', ?4, ${APPLICANT_FIELDS}), ?5
+           json_object('joinRequestId', ?1, 'reason', ?4, ${applicantFields('?6')}), ?5
          from join_requests r join communities c on c.id = r.community_id
          where r.id = ?1 and ${pending}`,
       )
-      .bind(request.id, newId('evt', now.getTime()), request.communityId, reason, now.getTime()),
+      .bind(
+        request.id,
+        newId('evt', now.getTime()),
+        request.communityId,
+        reason,
+        now.getTime(),
+        applicantPage,
+      ),
     noticeDueStatement(client, request.id, now, null),
     client
       .prepare(

@@ -2,7 +2,7 @@ import type { Database } from '../db/client'
 import { firstRowOf } from '../db/rows'
 import { joinRequests, type Invite, type JoinRequest } from '../db/schema'
 import { newInviteCode } from '../lib/codes'
-import { confirmCodeFor, confirmCodeHash, confirmLinkToken } from '../lib/confirm-codes'
+import { confirmCodeFor, confirmCodeHash, emailedPageUrl } from '../lib/confirm-codes'
 import { newId } from '../lib/ids'
 import type { Lang } from '../lib/i18n'
 import { newStatusToken } from '../lib/status-links'
@@ -284,8 +284,7 @@ async function offerProof(
   if (!request.email || !mail) return { statements: [], code }
   // The e-mail and its link's page are in the language the person signed up in.
   const language = request.language ?? 'de'
-  const token = await confirmLinkToken(confirmation.secret, request.id)
-  const url = `${confirmation.baseUrl}/confirm/${token}?lang=${language}`
+  const url = await emailedPageUrl(confirmation.baseUrl, confirmation.secret, request)
   const statement = confirmationRequestedStatement(db.$client, request, url, language)
   return { statements: [statement], code }
 }

@@ -109,20 +109,20 @@ describe('a marketer’s tools in the dashboard', () => {
         expect(await page.getAttribute('#qr-preview', 'src')).toBe(readable)
         // ...and says so at once: the contrast hint turns into an error, the preview fades.
         await expect.poll(() => page.getAttribute('#qr-contrast-hint', 'class')).toBe('err')
-        expect(
-          await page.evaluate(() => document.getElementById('qr-preview')!.style.opacity),
-        ).toBe('0.35')
+        await expect(page.locator('#qr-preview').getAttribute('style')).resolves.toContain(
+          'opacity: 0.35',
+        )
         // A logo too big is refused on its field before anything is sent.
         await page.setInputFiles('#logo', {
           name: 'photo.png',
           mimeType: 'image/png',
           buffer: Buffer.alloc(200 * 1024, 7),
         })
-        expect(
-          await page.evaluate(
-            () => (document.getElementById('logo') as HTMLInputElement).validationMessage,
-          ),
-        ).toContain(t.qrLogoRefused.slice(0, 20))
+        await expect(
+          page
+            .locator('#logo')
+            .evaluate((input) => (input as { validationMessage: string }).validationMessage),
+        ).resolves.toContain(t.qrLogoRefused.slice(0, 20))
         await page.setInputFiles('#logo', [])
         expected.refusal = true
         await Promise.all([page.waitForLoadState('load'), page.click('button[value=save]')])

@@ -188,6 +188,7 @@ describe('npm run dev, an admin deciding', () => {
       ['Grace', 'approve', 'Your request to join Stand-in Closed Circle: approved'],
       ['Hopper', 'reject', 'Your request to join Stand-in Closed Circle: declined'],
     ]
+    const pages: string[] = []
     for (const [name, action, subject] of decided) {
       const email = `${name.toLowerCase()}-${Date.now()}@example.com`
       const joined = await join(invite.code, { name, email })
@@ -202,6 +203,7 @@ describe('npm run dev, an admin deciding', () => {
         return found
       })
       await fetch(confirmation!.confirmUrl!, { method: 'POST', headers: { origin: base } })
+      pages.push(confirmation!.confirmUrl!)
       await api(
         'POST',
         `/api/join-requests/${joined.joinRequestId}/${action}`,
@@ -223,6 +225,9 @@ describe('npm run dev, an admin deciding', () => {
       'Hello Hopper, your request to join Stand-in Closed Circle was declined.',
     )
     expect(outbox).toContain('Reason: The circle is full')
+    // Each decision's mail leads to the page its confirmation link opened: the decision there.
+    expect(outbox).toContain(`How to get into the group: <a href="${pages[0]}">`)
+    expect(outbox).toContain(`Your sign-up: <a href="${pages[1]}">`)
   })
 })
 

@@ -135,6 +135,7 @@ describe('the applicant is told the outcome through the channel they confirmed',
     expect(await eventPayload('join.approved', requestId)).toMatchObject({
       name: 'Greta',
       email: null,
+      pageUrl: null,
       communityName: community.name,
     })
   })
@@ -242,7 +243,7 @@ describe('the applicant is told the outcome through the channel they confirmed',
   })
 
   it('never messages an unconfirmed number; a confirmed e-mail address hears it through the events', async () => {
-    const community = await closedCommunity()
+    const community = await closedCommunity('https://chat.whatsapp.com/DecisionsByMail01')
     const people = []
     for (const name of ['Kai', 'Lou']) {
       const phone = newPhone()
@@ -262,7 +263,15 @@ describe('the applicant is told the outcome through the channel they confirmed',
         { token: null, headers: { accept: 'text/html', 'sec-fetch-site': 'same-origin' } },
       )
       expect(confirmed.status).toBe(200)
-      people.push({ name, phone, email, requestId, before: (await sentTo(phone)).length })
+      const confirmUrl = JSON.parse(event!.payload).confirmUrl as string
+      people.push({
+        name,
+        phone,
+        email,
+        requestId,
+        confirmUrl,
+        before: (await sentTo(phone)).length,
+      })
     }
     const [kai, lou] = people as [(typeof people)[0], (typeof people)[0]]
     expect((await call('POST', `/api/join-requests/${kai.requestId}/approve`)).status).toBe(200)
@@ -275,14 +284,22 @@ describe('the applicant is told the outcome through the channel they confirmed',
     expect(await newSince(lou.phone, lou.before)).toEqual([])
 
     // What the operator's mail system needs to write to them, and no more: no phone number,
-    // no status link (whoever proved the address may not be whoever typed it and holds it).
+    // no status link (whoever proved the address may not be whoever typed it and holds it),
+    // but the page of the link e-mailed to that address before, which shows the decision.
     const approvedEvent = await eventPayload('join.approved', kai.requestId)
     expect(approvedEvent).toMatchObject({
       joinRequestId: kai.requestId,
       name: 'Kai',
       email: kai.email,
       communityName: community.name,
+      pageUrl: kai.confirmUrl,
     })
+    const page = await call('GET', new URL(kai.confirmUrl).pathname, {
+      token: null,
+      headers: { accept: 'text/html' },
+    })
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('https://chat.whatsapp.com/DecisionsByMail01')
     const rejectedEvent = await eventPayload('join.rejected', lou.requestId)
     // The language of the pages they signed up on, for the mail to be written in.
     const [{ language }] = (await query<{ language: string | null }>(
@@ -294,6 +311,7 @@ describe('the applicant is told the outcome through the channel they confirmed',
       reason: 'Full',
       name: 'Lou',
       email: lou.email,
+      pageUrl: lou.confirmUrl,
       communityName: community.name,
       language,
     })
