@@ -193,7 +193,9 @@ const CATALOGUE = {
     title: 'Unsupported media type',
     description:
       'The body is not JSON, or is JSON in a charset other than UTF-8: send it as ' +
-      '`application/json`, in UTF-8.',
+      '`application/json`, in UTF-8. A form of a page is sent as ' +
+      '`application/x-www-form-urlencoded` (the QR designer, which carries a file, as ' +
+      '`multipart/form-data`).',
   },
   rate_limited: {
     status: 429,

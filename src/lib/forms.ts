@@ -2,16 +2,26 @@ import type { Context } from 'hono'
 import { ApiError } from './errors'
 
 /**
- * Reads an HTML form (urlencoded or multipart). A body that cannot be read (for a urlencoded one,
- * a broken `%` escape or bytes that are not UTF-8, see `assertUtf8Form`) is a 400, not a 500.
- * Repeated fields come back as arrays. Hono caches the parsed body, so reading twice is cheap.
+ * Reads an HTML form: urlencoded, or multipart where it carries a file (`files`: the QR
+ * designer's logo; the session's check of the form's token reads either). A body that cannot be
+ * read (a broken `%` escape or bytes that are not UTF-8, see `assertUtf8Form`) is a 400, not a
+ * 500. A multipart body elsewhere is a 415: its text parts would be read with bytes that are not
+ * UTF-8 turned into U+FFFD, a text nobody typed, and no form of ours sends one there. Repeated
+ * fields come back as arrays. Hono caches the parsed body, so reading twice is cheap.
  */
 export async function readForm(
   c: Context,
+  { files = false }: { files?: boolean } = {},
 ): Promise<Record<string, string | File | (string | File)[]>> {
+  const mediaType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase()
+  if (mediaType === 'multipart/form-data' && !files) {
+    throw new ApiError(
+      'unsupported_media_type',
+      'This form is sent as application/x-www-form-urlencoded, as the page sends it.',
+    )
+  }
   let form: Record<string, string | File | (string | File)[]>
   try {
-    const mediaType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase()
     if (mediaType === 'application/x-www-form-urlencoded') assertUtf8Form(await c.req.arrayBuffer())
     form = await c.req.parseBody({ all: true })
   } catch {

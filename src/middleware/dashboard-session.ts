@@ -110,7 +110,8 @@ export function dashboardSession(
       return c.redirect(`/admin/login?next=${encodeURIComponent(c.req.path)}`, 303)
     }
     if (c.req.method === 'POST') {
-      const form = await readForm(c)
+      // Every form's token, the QR designer's (multipart, for its logo) too.
+      const form = await readForm(c, { files: true })
       const sent = typeof form._csrf === 'string' ? form._csrf : ''
       if (!(await constantTimeEqual(sent, await csrfTokenFor(c)))) {
         // A page like any other refusal, in the dashboard's language, with a way back.

@@ -101,6 +101,28 @@ export async function post(
  * Sends a body of any making (bytes no browser sends, a multipart form) from the dashboard's own
  * pages, as `post` sends a form.
  */
+/**
+ * A multipart body of text parts as bytes, so a part can hold bytes that are not UTF-8 (which no
+ * browser sends), with the content type that names its boundary.
+ */
+export function rawMultipart(parts: Array<[string, string | Uint8Array]>) {
+  const boundary = 'RawBoundary7MA4YWxk'
+  const encode = (text: string) => new TextEncoder().encode(text)
+  const chunks = parts.flatMap(([name, value]) => [
+    encode(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`),
+    typeof value === 'string' ? encode(value) : value,
+    encode('\r\n'),
+  ])
+  chunks.push(encode(`--${boundary}--\r\n`))
+  const body = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0))
+  let at = 0
+  for (const chunk of chunks) {
+    body.set(chunk, at)
+    at += chunk.length
+  }
+  return { body, contentType: `multipart/form-data; boundary=${boundary}` }
+}
+
 export async function postBody(
   path: string,
   cookie: string,

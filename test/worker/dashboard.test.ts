@@ -14,7 +14,16 @@ import {
   withinOneWindow,
 } from './helpers'
 import { SIGN_IN_WINDOW_SECONDS } from '../../src/services/sign-in-limits'
-import { csrfOf, headerPending, page, post, signIn, tabPending } from './dashboard-helpers'
+import {
+  csrfOf,
+  headerPending,
+  page,
+  post,
+  postBody,
+  rawMultipart,
+  signIn,
+  tabPending,
+} from './dashboard-helpers'
 
 describe('dashboard sign-in', () => {
   it('sends people without a session to sign in, and signs in with a token into a safe cookie', async () => {
@@ -655,8 +664,18 @@ describe('dashboard: bad input gets a clear answer, never a 500', () => {
     expect(new Date(row!.send_at).toISOString()).toBe('2030-10-26T23:30:00.000Z') // still summer time
   })
 
-  it('answers an unreadable form with 400', async () => {
+  it('answers an unreadable form with 400, and one sent as multipart where no file is taken with 415', async () => {
     const response = await call('POST', '/admin/login', {
+      token: null,
+      rawBody: 'token=%zz',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+        origin: BASE,
+      },
+    })
+    expect(response.status).toBe(400)
+    const multipart = await call('POST', '/admin/login', {
       token: null,
       rawBody: 'garbage without any boundary',
       headers: {
@@ -665,7 +684,18 @@ describe('dashboard: bad input gets a clear answer, never a 500', () => {
         origin: BASE,
       },
     })
-    expect(response.status).toBe(400)
+    expect(multipart.status).toBe(415)
+    // Signed in, the settings form as multipart with bytes that are not UTF-8: nothing changes.
+    const community = await createCommunity({ name: 'Kept name' })
+    const { cookie } = await signIn()
+    const path = `/admin/communities/${community.id}/settings`
+    const { body, contentType } = rawMultipart([
+      ['_csrf', csrfOf((await page(path, cookie)).text)],
+      ['name', new Uint8Array([0x4d, 0xff, 0xfe, 0x4d])],
+    ])
+    const settings = await postBody(path, cookie, body, { 'content-type': contentType })
+    expect(settings.status, settings.text.slice(0, 200)).toBe(415)
+    expect((await call('GET', `/api/communities/${community.id}`)).json.name).toBe('Kept name')
   })
 
   it('shows only notices it wrote itself', async () => {

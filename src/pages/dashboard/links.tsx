@@ -288,7 +288,7 @@ linksPages.post('/admin/links/:id/duplicate', async (c) => {
 
 linksPages.post('/admin/links/:id/qr-design', async (c) => {
   const id = idOrThrow(InviteId, c.req.param('id'))
-  const form = await readForm(c)
+  const form = await readForm(c, { files: true })
   // A logo is decoded (and drawn, for a preview) only for an admin of the link: where one is
   // sent, access is decided first. Without one, a design refused or sent for a preview is the
   // link's page again, which reads the link and decides access in its own round trip.
