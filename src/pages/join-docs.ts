@@ -81,7 +81,10 @@ const JoinFormSchema = z
     name: z.string(),
     phone: z.string().optional(),
     email: z.string().optional(),
-    answers: z.array(z.string()).optional().describe('One per question, in order'),
+    answers: z
+      .array(z.string())
+      .optional()
+      .describe('One per question, in order; answers past the questions are not stored'),
     consent: z.literal('yes'),
     csrf: z.string().describe('The form’s token; it must match the `cg_csrf` cookie'),
     website: z

@@ -41,7 +41,12 @@ export const JoinBodySchema = z
     answers: z
       .array(userText(500, { multiline: true, required: 'Please answer every question' }))
       .max(5)
-      .default([]),
+      .default([])
+      .describe(
+        'One answer to each question of a closed community, in order (a community asks at most ' +
+          '5). Fewer is refused; answers past its questions (an open community asks none) are ' +
+          'not stored',
+      ),
     consent: z.literal(true, {
       error: 'Please agree to be contacted, or the community cannot reach you',
     }),

@@ -2619,7 +2619,10 @@ export interface components {
       phone?: string
       /** @example mia@example.com */
       email?: string
-      /** @default [] */
+      /**
+       * @description One answer to each question of a closed community, in order (a community asks at most 5). Fewer is refused; answers past its questions (an open community asks none) are not stored
+       * @default []
+       */
       answers?: string[]
       /** @enum {boolean} */
       consent: true
@@ -9001,7 +9004,7 @@ export interface operations {
           name: string
           phone?: string
           email?: string
-          /** @description One per question, in order */
+          /** @description One per question, in order; answers past the questions are not stored */
           answers?: string[]
           /** @enum {string} */
           consent: 'yes'
