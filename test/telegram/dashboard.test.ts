@@ -149,6 +149,22 @@ describe('Telegram join requests in the approval queue', () => {
     const done = await page(bulk.headers.get('location')!, cookie)
     // Telegram no longer had one of them: it is reported gone, not declined, not failed.
     expect(done.text).toContain('Telegram requests: 1 declined, 1 no longer waiting.')
+    // The bulk buttons with no box ticked say so; a form no page sends is refused by name.
+    const none = await post(`/admin/communities/${community.id}/telegram-approvals`, cookie, {
+      _csrf: csrfOf(done.text),
+      action: 'approve',
+    })
+    expect(none.status).toBe(303)
+    expect((await page(none.headers.get('location')!, cookie)).text).toContain(
+      'Nothing decided: no request was selected.',
+    )
+    const crafted = await post(`/admin/communities/${community.id}/telegram-approvals`, cookie, {
+      _csrf: csrfOf(done.text),
+      action: 'ban',
+      ids: [ids[3] ?? ids[0]!],
+    })
+    expect(crafted.status).toBe(400)
+    expect(crafted.text).toContain('The field action names no decision of this page.')
     expect(done.text).toContain('No open requests from Telegram.')
     const api = await call(
       'GET',

@@ -204,6 +204,36 @@ describe('the approvals of every community on one page', () => {
     const groupAdmin = await createToken({ role: 'group_admin', groupId: group.id })
     const groupSession = await signIn(groupAdmin.token)
     expect((await page('/admin/approvals', groupSession.cookie)).status).toBe(403)
+    // Its form is refused as the page is, ticked or not (the API's bulk decision: 403 too).
+    const groupCsrf = csrfOf((await page('/admin', groupSession.cookie)).text)
+    for (const ids of [[], [mine.requests[0]!]]) {
+      const sent = await post('/admin/approvals', groupSession.cookie, {
+        _csrf: groupCsrf,
+        action: 'approve',
+        ...(ids.length > 0 ? { ids } : {}),
+      })
+      expect(sent.status).toBe(403)
+    }
+    expect(await statusOf(mine.requests[0]!)).toBe('pending')
+  })
+
+  it('refuses by name a bulk form no page sends, on both pages, and decides nothing', async () => {
+    const { community, requests } = await closedWith(['Lia Crafted'])
+    const { cookie } = await signIn()
+    const csrf = csrfOf((await page('/admin/approvals', cookie)).text)
+    const tooMany = Array.from({ length: 101 }, (_, i) => `jr_${String(i).padStart(26, '0')}`)
+    for (const path of ['/admin/approvals', `/admin/communities/${community.id}/approvals`]) {
+      for (const [fields, says] of [
+        [{ action: 'frobnicate', ids: requests[0]! }, 'The field action names no decision'],
+        [{ action: 'reject', ids: tooMany }, 'At most 100 requests can be decided at once.'],
+        [{ action: 'approve', ids: 'mem_x' }, 'The field ids must name join requests (jr_ ids).'],
+      ] as const) {
+        const refused = await post(path, cookie, { _csrf: csrf, ...fields })
+        expect(refused.status, `${path} ${JSON.stringify(fields).slice(0, 60)}`).toBe(400)
+        expect(refused.text).toContain(says)
+      }
+    }
+    expect(await statusOf(requests[0]!)).toBe('pending')
   })
 
   it('pages through any number of communities, ten at a time, ten requests each', async () => {

@@ -31,6 +31,7 @@ import { ApprovalsOverview, ApprovalsPage } from '../../views/dashboard/approval
 import { telegramOverviewOf, telegramRequestsOf } from './telegram-approvals'
 import {
   CommunityId,
+  craftedDecision,
   lang,
   idOrThrow,
   formText,
@@ -216,7 +217,8 @@ async function decisionOf(c: Context<AppEnv>) {
     )
   }
   // The bulk buttons tapped with no box ticked: said so, rather than a page that looks unchanged.
-  return !only && ids.length === 0 ? 'none' : null
+  if (!only && ids.length === 0) return 'none'
+  throw craftedDecision(parsed.error.issues[0]!, BULK_LIMIT, 'jr')
 }
 
 /**
@@ -283,7 +285,6 @@ approvalsPages.post('/admin/communities/:id/approvals', async (c) => {
   const decision = await decisionOf(c)
   const back = `/admin/communities/${id}/approvals`
   if (decision === 'none') return c.redirect(withNotice(back, 'noneSelected'), 303)
-  if (!decision) return c.redirect(back, 303)
   const found = await requestsOf(c, decision.ids, (request) => request.communityId === id)
   return decideEach(c, found, decision, back)
 })
@@ -294,9 +295,13 @@ approvalsPages.post('/admin/communities/:id/approvals', async (c) => {
  * may not see is not found (404), the one answer for both; one it sees but may not decide, 403.
  */
 approvalsPages.post('/admin/approvals', async (c) => {
+  // Whoever may not decide anywhere is refused as the page itself refuses them, ticked or not.
+  const principal = c.var.principal
+  if (!isOwner(principal)) {
+    assertCan(principal, 'joinRequests.decide', { communityId: principal.communityId ?? '' })
+  }
   const decision = await decisionOf(c)
   if (decision === 'none') return c.redirect(withNotice('/admin/approvals', 'noneSelected'), 303)
-  if (!decision) return c.redirect('/admin/approvals', 303)
   const found = await requestsOf(c, decision.ids, (request) =>
     sees(c.var.principal, { communityId: request.communityId }),
   )

@@ -129,6 +129,22 @@ export function inLanguage(c: Context<AppEnv>, path: string): string {
   return `${path}${path.includes('?') ? '&' : '?'}lang=${chosen}`
 }
 
+/**
+ * A bulk decision's form that no page of ours sends (an action it has no button for, ids of
+ * another kind, more than the page lists): refused by name, as the API refuses it, rather than
+ * answered with the page as if nothing had been asked.
+ */
+export function craftedDecision(issue: z.core.$ZodIssue, limit: number, prefix: string): ApiError {
+  return new ApiError(
+    'bad_request',
+    issue.path[0] === 'action'
+      ? 'The field action names no decision of this page.'
+      : issue.code === 'too_big'
+        ? `At most ${limit} requests can be decided at once.`
+        : `The field ids must name join requests (${prefix}_ ids).`,
+  )
+}
+
 /** Where to send the browser after an action, with its outcome for `notice`. */
 export function withNotice(
   path: string,

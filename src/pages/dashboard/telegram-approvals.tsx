@@ -22,7 +22,15 @@ import type {
   TelegramOverviewView,
   TelegramRequestsView,
 } from '../../views/dashboard/telegram-requests'
-import { CommunityId, formText, idOrThrow, inLanguage, lang } from './page'
+import {
+  CommunityId,
+  craftedDecision,
+  formText,
+  idOrThrow,
+  inLanguage,
+  lang,
+  withNotice,
+} from './page'
 
 /**
  * Requests to join a community's Telegram chats (`chat_join_request`), in the approval queue
@@ -147,11 +155,18 @@ telegramApprovalsPages.post('/admin/communities/:id/telegram-approvals', async (
   )
   const form = await readForm(c)
   const only = formText(form, 'only')?.split(':')
+  const ids = ([] as unknown[]).concat(form.ids ?? []).map(String)
   const parsed = Decision.safeParse({
     action: only ? only[0] : formText(form, 'action'),
-    ids: only ? [only[1]] : ([] as unknown[]).concat(form.ids ?? []).map(String),
+    ids: only ? [only[1]] : ids,
   })
-  if (!parsed.success) return c.redirect(`${back}#telegram-requests`, 303)
+  if (!parsed.success) {
+    // The bulk buttons tapped with no box ticked: said so, as the other requests' part says it.
+    if (!only && ids.length === 0) {
+      return c.redirect(`${withNotice(back, 'noneSelected')}#telegram-requests`, 303)
+    }
+    throw craftedDecision(parsed.error.issues[0]!, REQUESTS_SHOWN, 'tjr')
+  }
   const results = await decideTelegramJoinRequestsInBulk(
     c.var.db,
     telegram,
