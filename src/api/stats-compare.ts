@@ -34,7 +34,8 @@ openapi(
       'Two to six links (`links`) or sources (`sources`) of the community over the same period ' +
       'and under the same filters as the stats: each one’s funnel, its visits and joins on every ' +
       'day, and at each step of the funnel its share of the step before and how far that is from ' +
-      'the first entry’s. A link that is not the community’s answers 404.',
+      'the first entry’s. A link that is not the community’s answers 404; a member’s referral ' +
+      'link, for those who do not read referrals, 403 (as the link itself does).',
     security: bearerSecurity,
     request: { params: CommunityParams, query: StatsCompareQuerySchema },
     responses: {
@@ -60,7 +61,7 @@ openapi(
       links.length > 0
         ? await compareLinks(c.var.db, id, links, period, today, filters, {
             telegram,
-            referralLinks: can(c.var.principal, 'referrals.read', { communityId: id }),
+            principal: c.var.principal,
           })
         : await compareSources(c.var.db, id, sources, period, today, filters, telegram)
     if (!entries) throw new ApiError('not_found', 'No such link in this community.')

@@ -1,7 +1,8 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { invites } from '../db/schema'
 import { addDays } from '../lib/time'
+import { assertCan, inviteScope, type Principal } from './access'
 import {
   conversionOf,
   dashboardStatsOf,
@@ -50,17 +51,17 @@ export async function compareLinks(
   links: LinksCompared,
 ): Promise<ComparedEntry[] | null> {
   const queries = compareLinksQueries(db, communityId, inviteIds, range, today, filters, links)
-  return compareLinksOf(inviteIds, range, filters, await db.batch(queries))
+  return compareLinksOf(inviteIds, range, filters, await db.batch(queries), links.principal)
 }
 
 /**
- * Which links may be compared: members' referral links only for those who read referrals
- * (`referralLinks`; for anyone else such a link is not the community's), and whether to read
- * where each leads now (`telegram`, where Telegram is configured).
+ * Who compares (a member's referral link is read as referrals are: its community's other
+ * readers are refused with 403, as for the link itself), and whether to read where each link
+ * leads now (`telegram`, where Telegram is configured).
  */
 export interface LinksCompared {
   telegram: boolean
-  referralLinks: boolean
+  principal: Principal
 }
 
 /**
@@ -74,38 +75,39 @@ export function compareLinksQueries(
   range: StatsRange,
   today: string,
   filters: StatsFilters,
-  { telegram, referralLinks }: LinksCompared,
+  { telegram }: Pick<LinksCompared, 'telegram'>,
 ) {
   const ids = inviteIds.slice(0, MAX_COMPARED)
   return [
     db
       .select({
         id: invites.id,
+        communityId: invites.communityId,
+        referrerMemberId: invites.referrerMemberId,
         code: invites.code,
         label: invites.label,
         onTelegram: (telegram ? leadsIntoTelegram(invites.id) : sql<number>`0`).as('on_telegram'),
       })
       .from(invites)
-      .where(
-        and(
-          eq(invites.communityId, communityId),
-          inArray(invites.id, ids),
-          referralLinks ? undefined : isNull(invites.referrerMemberId),
-        ),
-      ),
+      .where(and(eq(invites.communityId, communityId), inArray(invites.id, ids))),
     ...dashboardStatsQueries(db, { communityId }, range, today, filters, ids, telegram),
   ] as const
 }
 
-/** The links `compareLinksQueries` read, side by side; null when one is not the community's. */
+/**
+ * The links `compareLinksQueries` read, side by side; null when one is not the community's. A
+ * link `principal` may not read the stats of (a member's referral link) is refused (403).
+ */
 export function compareLinksOf(
   inviteIds: string[],
   range: Period,
   filters: StatsFilters,
   [found, ...statsRows]: RowsOf<ReturnType<typeof compareLinksQueries>>,
+  principal: Principal,
 ): ComparedEntry[] | null {
   const ids = inviteIds.slice(0, MAX_COMPARED)
   if (found.length !== new Set(ids).size) return null
+  for (const invite of found) assertCan(principal, 'stats.read', inviteScope(invite))
   const stats = dashboardStatsOf(range, statsRows)
   const zeros = range.days.map(() => 0)
   return ids.map((id) => {

@@ -204,7 +204,8 @@ describe('the approvals of every community on one page', () => {
     const groupAdmin = await createToken({ role: 'group_admin', groupId: group.id })
     const groupSession = await signIn(groupAdmin.token)
     expect((await page('/admin/approvals', groupSession.cookie)).status).toBe(403)
-    // Its form is refused as the page is, ticked or not (the API's bulk decision: 403 too).
+    // Its form is refused as the page is, ticked or not (a request of its own community that it
+    // may not decide: 403, as the API answers).
     const groupCsrf = csrfOf((await page('/admin', groupSession.cookie)).text)
     for (const ids of [[], [mine.requests[0]!]]) {
       const sent = await post('/admin/approvals', groupSession.cookie, {

@@ -189,7 +189,8 @@ describe('a member’s referral link is read as referrals are', () => {
     expect(listed).not.toContain(code)
     expect(await apiRefusal(groupAdmin, 'GET', `/api/invites/${id}`)).toBe(403)
     expect(await apiRefusal(groupAdmin, 'GET', `/api/invites/${id}/stats`)).toBe(403)
-    expect(await apiRefusal(groupAdmin, 'GET', compare)).toBe(404)
+    // The same answer for the link wherever it is asked for: it exists, and is not theirs to read.
+    expect(await apiRefusal(groupAdmin, 'GET', compare)).toBe(403)
     expect((await page(`/admin/links/${id}`, groupAdmin.cookie)).status).toBe(403)
     expect((await page(`/admin/links/${id}/stats.csv`, groupAdmin.cookie)).status).toBe(403)
     expect(
@@ -199,7 +200,7 @@ describe('a member’s referral link is read as referrals are', () => {
           groupAdmin.cookie,
         )
       ).status,
-    ).toBe(404)
+    ).toBe(403)
     // The community's own campaign links stay theirs to read.
     expect(await apiRefusal(groupAdmin, 'GET', `/api/invites/${world.invite.id}/stats`)).toBeNull()
   })

@@ -235,7 +235,13 @@ describe('query plans of the request paths', () => {
     for (const telegram of [false, true]) {
       await compareLinks(db, community.id, [invite.id, 'inv_x'], year, '2026-12-31', allFilters, {
         telegram,
-        referralLinks: !telegram,
+        principal: {
+          tokenId: null,
+          name: 'owner',
+          role: 'owner',
+          communityId: null,
+          groupId: null,
+        },
       })
       await compareSources(db, community.id, ['flyer', '(none)'], year, '2026-12-31', {}, telegram)
     }

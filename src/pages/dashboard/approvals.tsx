@@ -295,13 +295,16 @@ approvalsPages.post('/admin/communities/:id/approvals', async (c) => {
  * may not see is not found (404), the one answer for both; one it sees but may not decide, 403.
  */
 approvalsPages.post('/admin/approvals', async (c) => {
-  // Whoever may not decide anywhere is refused as the page itself refuses them, ticked or not.
-  const principal = c.var.principal
-  if (!isOwner(principal)) {
-    assertCan(principal, 'joinRequests.decide', { communityId: principal.communityId ?? '' })
-  }
   const decision = await decisionOf(c)
-  if (decision === 'none') return c.redirect(withNotice('/admin/approvals', 'noneSelected'), 303)
+  if (decision === 'none') {
+    // Nothing ticked is said so only to whoever may decide somewhere: anyone else is refused
+    // as the page itself refuses them (with requests named, each is answered as the API would).
+    const principal = c.var.principal
+    if (!isOwner(principal)) {
+      assertCan(principal, 'joinRequests.decide', { communityId: principal.communityId ?? '' })
+    }
+    return c.redirect(withNotice('/admin/approvals', 'noneSelected'), 303)
+  }
   const found = await requestsOf(c, decision.ids, (request) =>
     sees(c.var.principal, { communityId: request.communityId }),
   )

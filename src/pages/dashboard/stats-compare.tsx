@@ -72,15 +72,12 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
       ? await db
           .batch([
             ...page,
-            ...compareLinksQueries(db, id, linkIds, range, today, filters, {
-              telegram,
-              referralLinks: can(c.var.principal, 'referrals.read', scope),
-            }),
+            ...compareLinksQueries(db, id, linkIds, range, today, filters, { telegram }),
           ])
           .then(([community, invites, groups, ...rows]) => {
             // The community is named first if it is gone, then a link not of it.
             communityOf(community)
-            const found = compareLinksOf(linkIds, range, filters, rows)
+            const found = compareLinksOf(linkIds, range, filters, rows, c.var.principal)
             if (!found) throw new ApiError('not_found', 'No such link in this community.')
             return [community, invites, groups, found] as const
           })
