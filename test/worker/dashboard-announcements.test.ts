@@ -108,6 +108,14 @@ describe('dashboard: the announcements list', () => {
     expect(sendNowQuestion(list, berlin)).toMatch(
       /Of them, only those whose contact is confirmed get it; its report counts the others\. This is one run more: the repeat goes on as planned\.$/,
     )
+    // Sent, the page says when that run starts: with the cron job, not at once.
+    const sent = await post(`/admin/announcements/${berlin}/send-now`, cookie, {
+      _csrf: csrfOf(list),
+    })
+    expect(sent.status).toBe(303)
+    const after = await page(sent.headers.get('location')!, cookie)
+    expect(after.text).toContain('The extra run starts within a minute; its report fills up')
+    expect(after.text).not.toContain('The announcement is being sent now.')
   })
 })
 

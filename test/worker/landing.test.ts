@@ -35,7 +35,7 @@ describe('landing page: what a prospective member sees', () => {
     expect(page.text).toContain('<h1><bdi>Berlin Läufer</bdi></h1>')
     expect(page.text).toContain('Gemeinsam laufen am Sonntag')
     // Nobody signed up yet: no count, rather than a "0" that tells visitors nobody came.
-    expect(page.text).not.toContain('über uns angemeldet')
+    expect(page.text).not.toContain('sich hier angemeldet')
     expect(page.text).toContain('Long runs')
     expect(page.text).toContain('Sundays 9:00')
     // The announcement group the community came with, named in the reader's language.

@@ -37,6 +37,8 @@ export const announcementEditDe = {
   repeatsUntil: (day: string) => `bis ${day}`,
   sendNowRepeats: 'Das ist ein zusätzlicher Lauf: Die Wiederholung geht wie geplant weiter.',
   cancelledAt: (when: string) => `abgesagt ${when}`,
+  sentNowRepeatingNotice:
+    'Der zusätzliche Lauf beginnt innerhalb einer Minute; sein Bericht füllt sich ab dann. Die Wiederholung geht wie geplant weiter.',
 }
 
 export type AnnouncementEditWords = typeof announcementEditDe
@@ -74,4 +76,6 @@ export const announcementEditEn: AnnouncementEditWords = {
   repeatsUntil: (day) => `until ${day}`,
   sendNowRepeats: 'This is one run more: the repeat goes on as planned.',
   cancelledAt: (when: string) => `cancelled ${when}`,
+  sentNowRepeatingNotice:
+    'The extra run starts within a minute; its report fills up from then on. The repeat goes on as planned.',
 }

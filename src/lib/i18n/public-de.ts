@@ -6,7 +6,8 @@ export const de = {
   members: (n: string) => `${n} Mitglieder`,
   member: 'Mitglied',
   /** A WhatsApp group's count: who signed up through our links, not who is in the chat. */
-  signedUpThroughUs: (n: string) => `${n} über uns angemeldet`,
+  // Not "über uns", which reads as the heading of an about page.
+  signedUpThroughUs: (n: string) => `${n} ${n === '1' ? 'hat' : 'haben'} sich hier angemeldet`,
   openCommunity: 'Offene Community: Niemand muss dich freigeben.',
   closedCommunity: 'Geschlossene Community: Ein Admin entscheidet über deine Anfrage.',
   groupsHeading: 'Gruppen',
@@ -148,7 +149,7 @@ export const de = {
   leaveLink: 'Mitgliedschaft beenden',
   leaveTitle: 'Mitgliedschaft beenden?',
   leaveText:
-    'Danach schicken wir dir keine Nachrichten mehr für diese Community, du stehst nicht mehr auf ihrer Mitgliederliste, und dein persönlicher Einladungslink funktioniert nicht mehr. Das gilt endgültig.',
+    'Danach schicken wir dir keine Nachrichten mehr für diese Community, du stehst nicht mehr auf ihrer Mitgliederliste, und dein persönlicher Einladungslink funktioniert endgültig nicht mehr. Zurück kommst du, indem du dich neu anmeldest, wie jemand Neues.',
   leaveButton: 'Ja, beenden',
   leftTitle: 'Deine Mitgliedschaft ist beendet',
   thanksTitle: 'Danke!',

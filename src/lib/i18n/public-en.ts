@@ -135,7 +135,7 @@ export const en: Messages = {
   leaveLink: 'End your membership',
   leaveTitle: 'End your membership?',
   leaveText:
-    'After this we send you no more messages for this community, you are off its member list, and your personal invite link stops working. This is for good.',
+    'After this we send you no more messages for this community, you are off its member list, and your personal invite link stops working for good. To come back, you sign up again like anyone new.',
   leaveButton: 'Yes, end it',
   leftTitle: 'Your membership has ended',
   thanksTitle: 'Thank you!',

@@ -251,9 +251,13 @@ for (const action of ['send-now', 'cancel', 'resume'] as const) {
       { communityId: announcement.communityId },
       'Announcement',
     )
-    answerOf(c, announcement, await ACTIONS[action](c, announcement))
+    const after = await ACTIONS[action](c, announcement)
+    answerOf(c, announcement, after)
     const list = inLanguage(c, `/admin/communities/${announcement.communityId}/announcements`)
-    return c.redirect(withNotice(list, DONE_BY_ACTION[action]), 303)
+    // A repeating one's extra run waits for the cron job (see `sendNow`): said, not "now".
+    const done =
+      action === 'send-now' && after.repeatCron ? 'sentNowRepeating' : DONE_BY_ACTION[action]
+    return c.redirect(withNotice(list, done), 303)
   })
 }
 

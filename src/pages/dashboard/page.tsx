@@ -85,6 +85,7 @@ const DONE_ELSEWHERE = {
   announcementUnchanged: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].unchangedNotice,
   announcementCancelled: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].cancelledNotChangeable,
   announcementSent: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].sentNotChangeable,
+  sentNowRepeating: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].sentNowRepeatingNotice,
   webhookRemoved: (l: Lang) => WEBHOOKS_WORDS[l].removedNotice,
 } as const
 
