@@ -11,6 +11,7 @@ import {
   query,
   visit,
 } from './helpers'
+import { page, signIn } from './dashboard-helpers'
 
 let address = 0
 
@@ -105,6 +106,24 @@ describe('comparing links and sources through the API', () => {
     expect(bySource.json.compared).toBe('sources')
     expect(bySource.json.entries.map((e: { key: string }) => e.key)).toEqual(['instagram', 'flyer'])
     expect(bySource.json.entries[1].funnel).toEqual(entries[0].funnel)
+
+    // The dashboard's compare page exports what it compares, not the whole community's figures.
+    const { cookie } = await signIn()
+    const comparePage = await page(
+      `/admin/communities/${community.id}/compare?links=${flyer.id},${insta.id}&period=custom&from=${today}&to=${today}`,
+      cookie,
+    )
+    const csvHref = /href="([^"]*\/compare\.csv[^"]*)"/
+      .exec(comparePage.text)![1]!
+      .replace(/&amp;/g, '&')
+    const csv = await page(csvHref, cookie)
+    expect(csv.status, csv.text).toBe(200)
+    expect(csv.headers.get('content-disposition')).toContain(`-compare-${today}-${today}.csv`)
+    expect(csv.text.trim().split('\r\n')).toEqual([
+      'date,compared,visits,joins,joins_counted_by',
+      `${today},Flyer,4,1,our_forms`,
+      `${today},Insta,2,1,our_forms`,
+    ])
   })
 
   it('refuses what it cannot compare with a clear answer', async () => {

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { ApiError } from '../../lib/errors'
+import { csvDownloadHeaders, csvLine } from '../../lib/csv'
 import { assertCan, can } from '../../services/access'
 import { communityOf, communityQuery } from '../../services/communities'
 import { listInvitesQuery } from '../../services/invites'
@@ -37,7 +38,11 @@ function listParam(c: Context<AppEnv>, name: string): string[] {
 
 const SourceName = z.string().max(100)
 
-statsComparePages.get('/admin/communities/:id/compare', async (c) => {
+/**
+ * What the compare page and its CSV show, read alike: the period, the filters, what is
+ * compared, and in one round trip the community, its links and groups, and the entries.
+ */
+async function readComparison(c: Context<AppEnv>) {
   const id = idOrThrow(CommunityId, c.req.param('id'))
   assertCan(c.var.principal, 'stats.read', { communityId: id })
   const l = lang(c)
@@ -95,6 +100,37 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
                 compareSourcesOf(id, sources, range, filters, rows),
               ] as const,
           )
+  return {
+    id,
+    l,
+    t,
+    range,
+    filters,
+    linkIds,
+    sources,
+    scope,
+    communityRows,
+    inviteRows,
+    groupRows,
+    entries,
+  }
+}
+
+statsComparePages.get('/admin/communities/:id/compare', async (c) => {
+  const {
+    id,
+    l,
+    t,
+    range,
+    filters,
+    linkIds,
+    sources,
+    scope,
+    communityRows,
+    inviteRows,
+    groupRows,
+    entries,
+  } = await readComparison(c)
   const community = communityOf(communityRows)
   const links = can(c.var.principal, 'invites.read', scope)
     ? toPage(inviteRows, 100).data.filter((invite) => !invite.referrerMemberId)
@@ -104,7 +140,8 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
   const list = (values: string[]) => values.map(encodeURIComponent).join(',')
   const picked = linkIds.length > 0 ? `links=${list(linkIds)}` : `sources=${list(sources)}`
   const base = `${path}?${rangeQuery(range)}&${picked}`
-  const csv = `/admin/communities/${id}/stats.csv?${[rangeQuery(range), filtersQuery(filters)].filter(Boolean).join('&')}`
+  // The figures compared, not the whole community's.
+  const csv = `/admin/communities/${id}/compare.csv?${[rangeQuery(range), filtersQuery(filters), picked].filter(Boolean).join('&')}`
   return communityShell(
     c,
     community,
@@ -135,5 +172,27 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
         </>
       }
     />,
+  )
+})
+
+/**
+ * The comparison as CSV: for each day of the period and each entry compared (in the order
+ * picked), its visits and joins, the joins counted where its people join (as the chart does).
+ */
+statsComparePages.get('/admin/communities/:id/compare.csv', async (c) => {
+  const { range, communityRows, entries } = await readComparison(c)
+  const community = communityOf(communityRows)
+  const lines = [csvLine(['date', 'compared', 'visits', 'joins', 'joins_counted_by'])]
+  for (const [day, date] of range.days.entries()) {
+    for (const entry of entries) {
+      lines.push(
+        csvLine([date, entry.label, entry.visits[day]!, entry.joins[day]!, entry.joined.by]),
+      )
+    }
+  }
+  return c.body(
+    `${lines.join('\r\n')}\r\n`,
+    200,
+    csvDownloadHeaders(`${community.slug}-compare-${range.from}-${range.to}.csv`),
   )
 })
