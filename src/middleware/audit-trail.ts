@@ -9,11 +9,14 @@ import { communityOfRow, recordAudit, type AuditRecord } from '../services/audit
 const ID = '[0-9a-hjkmnp-tv-z]{26}'
 const CMT = `(?<community>cmt_${ID})`
 const id = (prefix: string) => `(?<target>${prefix}_${ID})`
+/** A row the change starts from that is not what it made (the link a copy is made of). */
+const from = (prefix: string) => `(?<from>${prefix}_${ID})`
 
 /**
  * Where the community an entry belongs to comes from: the path (`/communities/{id}/…`), the
- * row the path names (read before the change for rows it deletes, after it otherwise), the
- * JSON answer of a creation, or a field of the dashboard form.
+ * row the path names (read before the change for rows it deletes, after it otherwise; for a
+ * copy, the row it copies, while the entry names the copy), the JSON answer of a creation, or a
+ * field of the dashboard form.
  */
 type CommunitySource = 'path' | 'target-before' | 'target-after' | 'answer' | 'form'
 
@@ -66,6 +69,8 @@ const RULES: Rule[] = [
   rule('DELETE', `/api/groups/${id('grp')}`, 'group.deleted', 'target-before'),
   rule('POST', `/api/communities/${CMT}/invites`, 'link.created', 'path'),
   rule('PATCH', `/api/invites/${id('inv')}`, 'link.changed', 'target-after'),
+  // A copy is a link made, not a change of the one it copies.
+  rule('POST', `/api/invites/${from('inv')}/duplicate`, 'link.created', 'target-after'),
   rule('POST', `/api/invites/${id('inv')}/${VERB}`, linkVerb, 'target-after'),
   rule('POST', `/api/join-requests/${id('jr')}/confirm`, 'join_request.confirmed', 'target-after'),
   rule('DELETE', `/api/members/${id('mem')}`, 'member.removed', 'target-after'),
@@ -106,6 +111,7 @@ const RULES: Rule[] = [
   rule('POST', `/admin/communities/${CMT}/groups`, 'group.created', 'path'),
   rule('POST', `/admin/groups/${id('grp')}/chat-link`, 'group.changed', 'target-after'),
   rule('POST', `/admin/communities/${CMT}/links`, 'link.created', 'path'),
+  rule('POST', `/admin/links/${from('inv')}/duplicate`, 'link.created', 'target-after'),
   rule('POST', `/admin/links/${id('inv')}/${VERB}`, linkVerb, 'target-after'),
   rule('POST', `/admin/communities/${CMT}/announcements`, 'announcement.scheduled', 'path'),
   rule('POST', `/admin/announcements/${id('ann')}/${VERB}`, announcementVerb, 'target-after'),
@@ -247,7 +253,7 @@ export function auditTrail() {
     } else if (found.community === 'form') {
       const value = (await readForm(c)).communityId
       communityId = typeof value === 'string' && value.startsWith('cmt_') ? value : null
-    } else if (found.community === 'path' && !groups.target) {
+    } else if ((found.community === 'path' || groups.from) && !groups.target) {
       // What a creation made, or the community itself for a change of its settings.
       targetId = (await created(c)).id ?? targetId
     }
@@ -257,7 +263,7 @@ export function auditTrail() {
       (async () => {
         const community =
           found.community === 'target-after'
-            ? await communityOfRow(db, groups.target!)
+            ? await communityOfRow(db, (groups.target ?? groups.from)!)
             : communityId
         if (!community) return
         await recordAudit(db, { communityId: community, action, actor, targetId }, now)

@@ -155,6 +155,13 @@ describe('the audit log records who changed what', () => {
     await entryFor(community.id, 'link.changed', link.id)
     expect((await call('POST', `/api/invites/${link.id}/revoke`)).status).toBe(200)
     await entryFor(community.id, 'link.revoked', link.id)
+    // A copy for another channel is a link made, named as itself, not a change of the original.
+    const copied = await call('POST', `/api/invites/${renamed.json.id}/duplicate`, {
+      body: { source: 'newsletter' },
+    })
+    expect(copied.status, copied.text).toBe(201)
+    await entryFor(community.id, 'link.created', copied.json.id)
+    expect(await auditOf(community.id, 'link.changed')).toHaveLength(1)
 
     const saved = await call('PATCH', `/api/communities/${community.id}`, {
       body: { description: 'New purpose' },
@@ -207,6 +214,28 @@ describe('the audit log records who changed what', () => {
     })
     expect(saved.status, saved.text).toBe(303)
     await entryFor(community.id, 'settings.changed', community.id)
+    // A group added on the settings page is named (the answer leads back to the settings).
+    const added = await post(`/admin/communities/${community.id}/groups`, cookie, {
+      _csrf: csrfOf(settings.text),
+      name: 'Trail runners',
+    })
+    expect(added.status, added.text).toBe(303)
+    const [group] = await query<{ id: string }>(
+      "select id from groups where community_id = ? and name = 'Trail runners'",
+      community.id,
+    )
+    await entryFor(community.id, 'group.created', group!.id)
+    // A link copied on its page: the copy made, named as itself.
+    const link = await createInvite(community.id)
+    const linkPage = await page(`/admin/links/${link.id}`, cookie)
+    const copy = await post(`/admin/links/${link.id}/duplicate`, cookie, {
+      _csrf: csrfOf(linkPage.text),
+      source: 'poster',
+    })
+    expect(copy.status, copy.text.slice(0, 300)).toBe(303)
+    const copyId = /\/admin\/links\/(inv_[0-9a-z]+)/.exec(copy.headers.get('location')!)![1]!
+    expect(copyId).not.toBe(link.id)
+    await entryFor(community.id, 'link.created', copyId)
     const accepted = await confirm(shownLink(invited.text))
     expect(accepted.status).toBe(303)
     const [token] = await query<{ id: string }>(

@@ -14,7 +14,7 @@ import { createGroup, getGroupOrThrow, updateGroup } from '../../services/groups
 import { idPattern } from '../../lib/ids'
 import { z } from 'zod'
 import { settingsPage } from './communities'
-import { changedNothing } from '../../middleware/audit-trail'
+import { auditTarget, changedNothing } from '../../middleware/audit-trail'
 import { CommunityId, formString, formText, idOrThrow, inLanguage, lang, withNotice } from './page'
 
 /**
@@ -44,7 +44,8 @@ groupFormPages.post('/admin/communities/:id/groups', async (c) => {
     return settingsPage(c, id, undefined, { values, errors })
   }
   try {
-    await createGroup(c.var.db, community, parsed.data, new Date())
+    // The audit log names the group made; the page the answer leads to is the settings'.
+    auditTarget(c, (await createGroup(c.var.db, community, parsed.data, new Date())).id)
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 409) throw error
     const errors = { name: TEAM_WORDS[lang(c)].groupLimit }
