@@ -278,6 +278,7 @@ signUpStatusApp.get('/confirm/:token', async (c) => {
       communityName={community.name}
       action={live ? `/confirm/${c.req.param('token')}?lang=${language(c)}` : null}
       expired={!live && linkExpired(request)}
+      revisited
       after={
         live
           ? null

@@ -366,18 +366,25 @@ export function ConfirmLinkPage(
     action: string | null
     expired?: boolean
     after?: AfterConfirmation | null
+    /** Opened again after it confirmed (a decision's e-mail leads here): where things stand. */
+    revisited?: boolean
   },
 ) {
   const t = MESSAGES[props.lang]
   const after = props.action || props.expired ? null : props.after
-  // A decision against the request is what the page says first, never a thank-you above it.
+  // A decision against the request is what the page says first, never a thank-you above it;
+  // opened again later, the page leads with where things stand, not with the thanks.
   const title = props.action
     ? t.confirmLinkTitle
     : props.expired
       ? t.goneTitle
       : after?.next === 'declined'
         ? t.rejectedTitle
-        : t.confirmedTitle
+        : props.revisited
+          ? after?.next === 'in'
+            ? t.approvedTitle
+            : t.pendingTitle
+          : t.confirmedTitle
   return (
     <Layout lang={props.lang} nonce={props.nonce} switchHref={props.switchHref} title={title}>
       <div class="card">

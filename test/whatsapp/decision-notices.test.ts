@@ -300,6 +300,8 @@ describe('the applicant is told the outcome through the channel they confirmed',
     })
     expect(page.status).toBe(200)
     expect(page.text).toContain('https://chat.whatsapp.com/DecisionsByMail01')
+    // It leads with where things stand, not with the thanks for confirming days ago.
+    expect(page.text).toMatch(/<h1>(Dein Platz ist bestätigt|Your place is confirmed)<\/h1>/)
     const rejectedEvent = await eventPayload('join.rejected', lou.requestId)
     // The language of the pages they signed up on, for the mail to be written in.
     const [{ language }] = (await query<{ language: string | null }>(
