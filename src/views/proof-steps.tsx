@@ -61,14 +61,18 @@ function ProofSteps(props: {
           <p class="code" lang="zxx" translate="no">
             {confirmation.code}
           </p>
+          {/* For a computer or a tablet: a phone cannot scan its own screen, so it is left out. */}
           {confirmation.whatsappQr && (
-            <img
-              class="qr"
-              src={confirmation.whatsappQr}
-              alt={t.confirmQrAlt}
-              width="192"
-              height="192"
-            />
+            <div class="on-computer">
+              <p class="muted">{t.confirmWhatsAppOnComputer}</p>
+              <img
+                class="qr"
+                src={confirmation.whatsappQr}
+                alt={t.confirmQrAlt}
+                width="192"
+                height="192"
+              />
+            </div>
           )}
         </>
       )}

@@ -97,8 +97,14 @@ describe('double opt-in and hearing back, in a real browser', () => {
     const link = await visitor
       .getByRole('link', { name: 'In WhatsApp bestätigen' })
       .getAttribute('href')
-    // Scanned once the image has loaded: a screenshot of one still arriving shows an empty box.
+    // A phone cannot scan its own screen: there the QR code and its words are left out...
     const qrImage = visitor.locator('img.qr')
+    expect(await qrImage.isVisible()).toBe(false)
+    await expect(visitor.locator('main').innerText()).resolves.not.toContain('Am Computer')
+    // ...and on a wider screen (a tablet, or the page opened on a computer) they are there.
+    // Scanned once the image has loaded: a screenshot of one still arriving shows an empty box.
+    await visitor.setViewportSize({ width: 900, height: 900 })
+    await expect.poll(() => qrImage.isVisible()).toBe(true)
     type LoadedImage = { complete: boolean; naturalWidth: number }
     const loadedWidth = (img: unknown) => {
       const { complete, naturalWidth } = img as LoadedImage
@@ -108,6 +114,7 @@ describe('double opt-in and hearing back, in a real browser', () => {
     const [scanned] = await scanQrCodes(await qrImage.screenshot({ type: 'png' }))
     expect(scanned).toBe(link)
     expect(scanned).toMatch(/^https:\/\/wa\.me\/4930123456\?text=/)
+    await visitor.setViewportSize(devices['Pixel 7'].viewport)
 
     // No announcement reaches the unconfirmed sign-up.
     await api('POST', `/api/communities/${community.id}/announcements`, {

@@ -169,7 +169,9 @@ export const de = {
     'Sobald du bestätigst, dass die Nummer oder Adresse dir gehört, geht deine Anfrage an die Admins. Ohne Bestätigung löschen wir deine Anmeldung.',
   confirmWhatsAppButton: 'In WhatsApp bestätigen',
   confirmWhatsAppText: (code: string) =>
-    `Tippe auf den Knopf und sende die vorbereitete Nachricht mit dem Code ${code} ab. Am Computer: QR-Code mit dem Handy scannen.`,
+    `Tippe auf den Knopf und sende die vorbereitete Nachricht mit dem Code ${code} ab.`,
+  /** Beside the QR code, shown only where a pointer is a mouse: no phone scans its own screen. */
+  confirmWhatsAppOnComputer: 'Am Computer: QR-Code mit dem Handy scannen.',
   confirmPrefill: (community: string, code: string) =>
     `Ich möchte der Community ${community} beitreten. Code: ${code}`,
   confirmQrAlt: 'QR-Code, der WhatsApp mit der Bestätigung öffnet',

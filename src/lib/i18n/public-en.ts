@@ -152,7 +152,8 @@ export const en: Messages = {
     'Your request goes to the admins once you confirm that the number or address is yours. Without confirmation, your sign-up is deleted.',
   confirmWhatsAppButton: 'Confirm in WhatsApp',
   confirmWhatsAppText: (code: string) =>
-    `Tap the button and send the prepared message with the code ${code}. On a computer: scan the QR code with your phone.`,
+    `Tap the button and send the prepared message with the code ${code}.`,
+  confirmWhatsAppOnComputer: 'On a computer: scan the QR code with your phone.',
   confirmPrefill: (community: string, code: string) =>
     `I want to join the community ${community}. Code: ${code}`,
   confirmQrAlt: 'QR code that opens WhatsApp with the confirmation',
