@@ -54,7 +54,7 @@ interface Schema {
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const
 
-const CSS = `*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#f3f5f4}
+const CSS = `*{box-sizing:border-box}main p>a:only-child{display:inline-block;padding:.3rem 0}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#f3f5f4}
 main{max-width:64rem;margin:0 auto;padding:1rem}h1{font-size:1.5rem}h2{font-size:1.2rem;margin:2rem 0 .5rem}h3{font-size:1rem;margin:0 0 .25rem}
 section.op{background:#fff;border-radius:.75rem;padding:1rem;margin:.75rem 0;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 code{font-family:ui-monospace,monospace;font-size:.9em;background:#eef2f0;border-radius:.25rem;padding:0 .2rem}

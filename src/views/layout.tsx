@@ -24,6 +24,7 @@ label{display:block;font-weight:600;margin:.9rem 0 .25rem}input[type=text],input
 button{font:inherit;cursor:pointer;border:0}button.cta{width:100%}.hp{position:absolute;left:-9999px}
 .qr{display:block;margin:.75rem auto;width:12rem;height:12rem}@media (pointer:coarse) and (hover:none) and (max-width:40rem){.on-computer{display:none}}.code{word-break:break-all;background:#f3f5f4;padding:.5rem;border-radius:.5rem}
 .alert{background:#fde7e7;color:#8a1010}p.err{text-align:left;background:#fde7e7;color:#8a1010;padding:.4rem .6rem;border-radius:.5rem;font-size:.95rem;margin:.25rem 0 0}[aria-invalid=true]{border-color:#a61b1b}.danger{background:#a61b1b}.danger:hover,.danger:focus{background:#7d1414}.small{font-size:.9rem}
+p>a:only-child{display:inline-block;padding:.35rem 0}
 .lang{text-align:right;font-size:.9rem;margin:-.5rem 0 .5rem}.lang a{color:#0b5c2b;padding:.5rem 0;display:inline-block}`
 
 /**

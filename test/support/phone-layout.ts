@@ -83,10 +83,11 @@ const CARD_OVERLAPS = `(() => {
 
 /**
  * Tap targets smaller than WCAG 2.2's minimum, 24 by 24 CSS pixels: links and buttons that stand
- * on their own (in headings, tiles, navigation, sort and period pickers), not links in a sentence.
+ * on their own (in headings, tiles, navigation, sort and period pickers, a link alone in its
+ * paragraph, a download), not links in a sentence.
  */
 const SMALL_TARGETS = `[...document.querySelectorAll(
-    'header a, main h1 a, main h2 a, main h3 a, main .stat a, main nav a, main .periods a, main .chips a, main button'
+    'header a, main h1 a, main h2 a, main h3 a, main .stat a, main nav a, main .periods a, main .chips a, main button, main p > a:only-child, main a[download]'
   )]
   .filter((element) => element.getClientRects().length > 0)
   .map((element) => [element, element.getBoundingClientRect()])

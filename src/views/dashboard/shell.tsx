@@ -27,7 +27,7 @@ export function words(lang: Lang): Words {
 // A box that scrolls sideways shows a shadow at the edge where more is.
 const CSS = `*{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#f3f5f4}
 header{background:#0b3d22;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}
-header a{color:#fff;display:inline-block;padding:.15rem 0}header .grow{flex:1}.pill{background:#ffbf47;color:#1a1a1a;border-radius:999px;padding:0 .5rem;font-weight:700}
+header a{color:#fff;display:inline-block;padding:.15rem 0}main p>a:only-child,main a[download]{display:inline-block;padding:.3rem 0}header .grow{flex:1}.pill{background:#ffbf47;color:#1a1a1a;border-radius:999px;padding:0 .5rem;font-weight:700}
 main{max-width:64rem;margin:0 auto;padding:1rem}section{background:#fff;border-radius:.75rem;padding:1rem;margin-bottom:1rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 h1{font-size:1.4rem;margin:.25rem 0 1rem}h2{font-size:1.1rem;margin:0 0 .75rem}nav.tabs{display:flex;flex-wrap:wrap;gap:.25rem;margin-bottom:1rem}
 nav.tabs a{padding:.35rem .7rem;border-radius:.5rem;background:#e4ebe7;color:#0b3d22;text-decoration:none}nav.tabs a[aria-current]{background:#0b6e35;color:#fff}
