@@ -98,23 +98,24 @@ export function telegramRequestStatements({
     ...person,
     requestedAt,
   ]
+  // Numbered in the order they came, as ids made on arrival are: the list shows them so.
   const waiting = [
     request(
-      1,
+      2,
       7_099_999_990,
       0,
       ['Marta', 'K.', 'marta_paddelt', 'de', 'Kayak since last summer, looking for evening tours.'],
       asked,
     ),
     request(
-      2,
+      3,
       7_099_999_980,
       1,
       ['Sam', null, 'samonthewater', 'en', 'New in Berlin, own a packraft.'],
       asked + 3 * HOUR_MS,
     ),
     request(
-      3,
+      1,
       7_099_999_970,
       0,
       ['Jonas', 'W.', null, 'de', 'Open canoe, room for two more on Sundays.'],

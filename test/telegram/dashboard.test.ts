@@ -115,6 +115,9 @@ describe('Telegram join requests in the approval queue', () => {
       expect(tabPending(html), path).toBe(2)
       expect(headerPending(html), path).toEqual(before)
     }
+    // Each person's language named in the admin's, not as Telegram's code.
+    expect((await page(approvals, cookie)).text).toContain('<bdi>German</bdi>')
+    expect(await german(approvals, cookie)).toContain('<bdi>Deutsch</bdi>')
     const decided = await call('POST', `/api/telegram-join-requests/${ids[0]}/decline`)
     expect(decided.status, decided.text).toBe(200)
     const after = (await page(approvals, cookie)).text

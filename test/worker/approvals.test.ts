@@ -15,7 +15,7 @@ import {
   sendCodeFrom,
 } from './helpers'
 import { textNotification } from '../support/whatsapp-notifications'
-import { page, signIn } from './dashboard-helpers'
+import { page as dashboardPage, signIn } from './dashboard-helpers'
 
 const CHAT = 'https://chat.whatsapp.com/MakersClosed42'
 
@@ -77,6 +77,12 @@ describe('closed communities: asking and waiting', () => {
         inviteSource: 'instagram',
       }),
     ])
+    // The dashboard's "Source (channel)" column says the source, the link's label under it.
+    const { cookie } = await signIn()
+    const approvals = await dashboardPage(`/admin/communities/${community.id}/approvals`, cookie)
+    expect(approvals.text).toMatch(
+      /data-label="Source \(channel\)"><bdi>instagram<\/bdi><div class="muted"><bdi>Instagram bio<\/bdi>/,
+    )
     const events = await query<{ type: string }>(
       'select type from events where community_id = ?',
       community.id,
@@ -352,7 +358,7 @@ describe('members for admins', () => {
     const { cookie } = await signIn()
     for (const csv of [
       await call('GET', `/api/communities/${community.id}/members.csv`),
-      await page(`/admin/communities/${community.id}/members.csv`, cookie),
+      await dashboardPage(`/admin/communities/${community.id}/members.csv`, cookie),
     ]) {
       expect(csv.status).toBe(200)
       const lines = csv.text.trim().split('\r\n')

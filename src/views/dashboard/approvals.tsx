@@ -63,7 +63,13 @@ function PendingTable(props: {
             </div>
           )),
           <>
-            <bdi>{request.inviteLabel ?? request.inviteSource ?? '–'}</bdi>
+            {/* The column is the source: the link's label, when it has one, is under it. */}
+            <bdi>{request.inviteSource ?? '–'}</bdi>
+            {request.inviteLabel && (
+              <div class="muted">
+                <bdi>{request.inviteLabel}</bdi>
+              </div>
+            )}
             {request.referrerName && (
               <div class="muted">
                 {t.referredBy} <bdi>{request.referrerName}</bdi>

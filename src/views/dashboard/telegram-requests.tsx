@@ -1,5 +1,5 @@
 import type { TelegramJoinRequest } from '../../db/schema'
-import { formatNumber, type Lang } from '../../lib/i18n'
+import { formatNumber, LOCALES, type Lang } from '../../lib/i18n'
 import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import { formatMoment } from '../../lib/time'
 import { personName } from '../../platforms/telegram/updates'
@@ -60,7 +60,7 @@ function RequestsTable(props: {
               <div class="muted">{t.fromTelegram}</div>
             </>,
             request.username ? <bdi>@{request.username}</bdi> : '–',
-            request.languageCode ? <bdi>{request.languageCode}</bdi> : '–',
+            request.languageCode ? <bdi>{languageName(l, request.languageCode)}</bdi> : '–',
             request.bio ? <bdi>{request.bio}</bdi> : '–',
             formatMoment(l, request.requestedAt, props.timeZone),
           ],
@@ -194,4 +194,16 @@ export function TelegramRequestsOverview(props: TelegramOverviewView) {
       )}
     </section>
   )
+}
+
+/**
+ * A person's Telegram language (an IETF tag such as `de` or `pt-br`) named in the admin's
+ * language; a tag Intl cannot name is shown as Telegram sent it.
+ */
+function languageName(lang: Lang, code: string): string {
+  try {
+    return new Intl.DisplayNames([LOCALES[lang]], { type: 'language' }).of(code) ?? code
+  } catch {
+    return code
+  }
 }
