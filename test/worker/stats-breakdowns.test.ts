@@ -330,7 +330,9 @@ describe('compare', () => {
     expect(bySource.text).toContain('flyer</bdi>: Difference to “instagram”')
 
     const one = await page(`/admin/communities/${community.id}/compare?links=${insta.id}`, cookie)
-    expect(one.text).toContain('Pick at least two links or two sources to compare.')
+    expect(one.text).toContain(
+      'Pick at least two links or two sources to compare, not a mix of both.',
+    )
     const other = await createInvite((await createCommunity()).id)
     const foreign = await page(
       `/admin/communities/${community.id}/compare?links=${insta.id},${other.id}`,

@@ -115,7 +115,7 @@ export const dashboardDe = {
   compareIntro:
     'Zwei oder mehr Links wählen, oder zwei oder mehr Quellen: ihre Trichter und Tageszahlen im selben Zeitraum nebeneinander, mit dem Unterschied der Konversion auf jeder Stufe gegenüber dem ersten.',
   compareSubmit: 'Vergleichen',
-  compareTooFew: 'Mindestens zwei Links oder zwei Quellen zum Vergleichen wählen.',
+  compareTooFew: 'Mindestens zwei Links oder zwei Quellen wählen, nicht gemischt.',
   compareTooMany: (n: number) => `Höchstens ${n} Links oder Quellen auf einmal.`,
   step: 'Stufe',
   differenceTo: (name: string) => `Unterschied zu „${name}“`,

@@ -104,7 +104,7 @@ export const dashboardEn: Words = {
   compareIntro:
     'Pick two or more links, or two or more sources: their funnels and daily figures over the same period, side by side, with the difference in conversion at each step against the first.',
   compareSubmit: 'Compare',
-  compareTooFew: 'Pick at least two links or two sources to compare.',
+  compareTooFew: 'Pick at least two links or two sources to compare, not a mix of both.',
   compareTooMany: (n: number) => `At most ${n} links or sources at once.`,
   step: 'Step',
   differenceTo: (name: string) => `Difference to “${name}”`,
