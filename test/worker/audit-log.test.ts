@@ -117,6 +117,8 @@ describe('the audit log records who changed what', () => {
     })
     const log = await page(`/admin/communities/${community.id}/audit`, cookie)
     expect(log.text).toContain(`Request rejected<div class="muted"><bdi>${reason}</bdi></div>`)
+    // Each moment names its zone (the community's), as the webhooks' UTC times do theirs.
+    expect(log.text).toMatch(/\d{2}:\d{2} (UTC|GMT|CES?T)/)
     const csv = await page(`/admin/communities/${community.id}/audit.csv`, cookie)
     expect(csv.text.trim().split('\r\n')[1]).toMatch(
       new RegExp(`^[^,]+,join_request\\.rejected,owner,,${third},,"${reason}"$`),

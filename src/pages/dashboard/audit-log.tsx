@@ -77,7 +77,8 @@ auditLogPages.get('/admin/communities/:id/audit', async (c) => {
               <tr>
                 <td data-label={tt.when}>
                   <time datetime={entry.at.toISOString()}>
-                    {formatMoment(l, entry.at, community.timeZone)}
+                    {/* Zoned: the webhooks' deliveries beside it are told in UTC. */}
+                    {formatMoment(l, entry.at, community.timeZone, { zone: true })}
                   </time>
                 </td>
                 <td data-label={tt.who}>
