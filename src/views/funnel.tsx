@@ -226,7 +226,7 @@ export function Funnel(props: {
                       )
                   : step.key === 'stayed7Days' || step.key === 'stayed30Days'
                     ? retentionText(props.lang, props.figures, step.key === 'stayed7Days' ? 7 : 30)
-                    : t.notYetKnown}
+                    : t.noShareOfNothing}
               </p>
             )}
             {step.note && <p class="muted">{step.note}</p>}

@@ -117,7 +117,9 @@ describe('comparing a Telegram link with a WhatsApp link', () => {
       '–',
     ])
     expect(compareRow(text, 'Join requests')[0]).toBe('1')
-    expect(compareRow(text, 'Joins')[0]).toBe('3 verified by Telegram ✓ Telegram | Not known yet.')
+    expect(compareRow(text, 'Joins')[0]).toBe(
+      '3 verified by Telegram ✓ Telegram | No share: nothing counted in the step before.',
+    )
     expect(compareRow(text, 'Joins')[1]).toMatch(/^2 \| 100% of “Confirmed”$/)
     expect(text).toContain('✓ Telegram: joins, retention and leaves as Telegram itself reported')
     expect(text).toContain('<th scope="col">Joined (verified by Telegram)</th>')

@@ -76,7 +76,7 @@ export const dashboardDe = {
     `${share} von „${base}“ · Abbruch ${drop}`,
   shareOfLost: (share: string, base: string) => `${share} von „${base}“`,
   notYetMeasured: 'noch offen',
-  notYetKnown: 'Noch nicht absehbar.',
+  noShareOfNothing: 'Kein Anteil: im Schritt davor nichts gezählt.',
   notYetMeasurable: (date: string) => `noch nicht messbar; ab ${date}`,
   noJoinsYet: 'noch keine Beitritte',
   breakdownHeadings: {

@@ -64,7 +64,7 @@ export const dashboardEn: Words = {
   retentionNote: (n, days) => `Counted over ${n} joins at least ${days} days ago.`,
   shareOfKept: (share, base, drop) => `${share} of “${base}” · drop-off ${drop}`,
   shareOfLost: (share, base) => `${share} of “${base}”`,
-  notYetKnown: 'Not known yet.',
+  noShareOfNothing: 'No share: nothing counted in the step before.',
   notYetMeasured: 'not yet',
   notYetMeasurable: (date: string) => `not yet measurable; from ${date}`,
   noJoinsYet: 'no joins yet',

@@ -61,7 +61,7 @@ function shareText(l: Lang, entry: ComparedEntry, step: FunnelStep): string {
   const t = words(l)
   return step.base.value > 0
     ? t.shareOfLost(percent(shareOf(step), l), step.base.label)
-    : t.notYetKnown
+    : t.noShareOfNothing
 }
 
 /** How much more (or less) of the step before a step kept than the first entry, in points. */
