@@ -156,7 +156,14 @@ describe('a Telegram community clicked through from npm run dev', () => {
       `${name} · Samstagspaddler`,
     ])
     await chatRow.getByRole('combobox').selectOption({ label: `${name} · Samstagspaddler` })
+    // Linking changes where the group's people are sent: the page asks first.
+    let asked = ''
+    admin.once('dialog', (dialog) => {
+      asked = dialog.message()
+      void dialog.accept()
+    })
     await chatRow.getByRole('button', { name: 'Verknüpfen' }).click()
+    await expect.poll(() => asked).toContain('mit der gewählten Gruppe verknüpfen?')
     await expect
       .poll(() => admin.locator('p[role=status]').last().textContent())
       .toBe('Gruppe mit dem Chat verknüpft.')

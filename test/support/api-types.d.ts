@@ -218,7 +218,7 @@ export interface paths {
   '/api/communities/{id}/stats/compare': {
     /**
      * Links or sources side by side: funnels, daily series, the difference at each step
-     * @description Two to six links (`links`) or sources (`sources`) of the community over the same period and under the same filters as the stats: each one’s funnel, its visits and joins on every day, and at each step of the funnel its share of the step before and how far that is from the first entry’s. A link that is not the community’s answers 404. Access (`stats.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+     * @description Two to six links (`links`) or sources (`sources`) of the community over the same period and under the same filters as the stats: each one’s funnel, its visits and joins on every day, and at each step of the funnel its share of the step before and how far that is from the first entry’s. A link that is not the community’s answers 404; a member’s referral link, for those who do not read referrals, 403 (as the link itself does). Access (`stats.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
      */
     get: operations['compareCommunityStats']
   }
@@ -5156,7 +5156,7 @@ export interface operations {
   }
   /**
    * Links or sources side by side: funnels, daily series, the difference at each step
-   * @description Two to six links (`links`) or sources (`sources`) of the community over the same period and under the same filters as the stats: each one’s funnel, its visits and joins on every day, and at each step of the funnel its share of the step before and how far that is from the first entry’s. A link that is not the community’s answers 404. Access (`stats.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
+   * @description Two to six links (`links`) or sources (`sources`) of the community over the same period and under the same filters as the stats: each one’s funnel, its visits and joins on every day, and at each step of the funnel its share of the step before and how far that is from the first entry’s. A link that is not the community’s answers 404; a member’s referral link, for those who do not read referrals, 403 (as the link itself does). Access (`stats.read`), on the community of the path’s `id`: owners, and the community’s admins and group admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist.
    */
   compareCommunityStats: {
     parameters: {
