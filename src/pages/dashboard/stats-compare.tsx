@@ -100,39 +100,16 @@ async function readComparison(c: Context<AppEnv>) {
                 compareSourcesOf(id, sources, range, filters, rows),
               ] as const,
           )
-  return {
-    id,
-    l,
-    t,
-    range,
-    filters,
-    linkIds,
-    sources,
-    scope,
-    communityRows,
-    inviteRows,
-    groupRows,
-    entries,
-  }
+  const community = communityOf(communityRows)
+  return { id, range, filters, linkIds, sources, community, inviteRows, groupRows, entries }
 }
 
 statsComparePages.get('/admin/communities/:id/compare', async (c) => {
-  const {
-    id,
-    l,
-    t,
-    range,
-    filters,
-    linkIds,
-    sources,
-    scope,
-    communityRows,
-    inviteRows,
-    groupRows,
-    entries,
-  } = await readComparison(c)
-  const community = communityOf(communityRows)
-  const links = can(c.var.principal, 'invites.read', scope)
+  const { id, range, filters, linkIds, sources, community, inviteRows, groupRows, entries } =
+    await readComparison(c)
+  const l = lang(c)
+  const t = words(l)
+  const links = can(c.var.principal, 'invites.read', { communityId: id })
     ? toPage(inviteRows, 100).data.filter((invite) => !invite.referrerMemberId)
     : []
   const path = `/admin/communities/${id}/compare`
@@ -180,8 +157,7 @@ statsComparePages.get('/admin/communities/:id/compare', async (c) => {
  * picked), its visits and joins, the joins counted where its people join (as the chart does).
  */
 statsComparePages.get('/admin/communities/:id/compare.csv', async (c) => {
-  const { range, communityRows, entries } = await readComparison(c)
-  const community = communityOf(communityRows)
+  const { range, community, entries } = await readComparison(c)
   const lines = [csvLine(['date', 'compared', 'visits', 'joins', 'joins_counted_by'])]
   for (const [day, date] of range.days.entries()) {
     for (const entry of entries) {
