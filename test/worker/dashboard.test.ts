@@ -272,6 +272,11 @@ describe('dashboard: campaign links', () => {
     const { cookie } = await signIn()
     const overview = await page(`/admin/communities/${community.id}`, cookie)
     expect(overview.text).toContain('Instagram bio')
+    // The new link's source offers the sources the links carry, so one is not typed two ways.
+    expect(overview.text).toMatch(/<input id="source" name="source"[^>]* list="source-known"/)
+    expect(overview.text).toContain(
+      '<datalist id="source-known"><option value="instagram"></option>',
+    )
     expect(overview.text).toContain('<td class="n" data-label="Joins">1</td>') // one join
     const detail = await page(`/admin/links/${invite.id}`, cookie)
     expect(detail.text).toContain('<svg viewBox="0 0 720 220" class="chart wide"')

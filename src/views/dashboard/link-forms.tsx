@@ -38,6 +38,12 @@ export function linkFormValues(invite: Invite, timeZone: string): FormState['val
  * A link's settings as fields. `prefix` keeps ids apart when a page has two such forms;
  * `editing` is the link being edited (its uses bound the maximum, its code is changed with care).
  */
+/** Sources and campaigns links carry already, offered as a field's suggestions. */
+export interface KnownTags {
+  source: string[]
+  campaign: string[]
+}
+
 function LinkFields(props: {
   lang: Lang
   form: FormState | undefined
@@ -45,23 +51,44 @@ function LinkFields(props: {
   prefix: string
   editing?: Invite
   only?: readonly (typeof LINK_FIELDS)[number][]
+  known?: KnownTags
 }) {
   const t = words(props.lang)
   const { form, prefix, editing } = props
   const shown = (field: (typeof LINK_FIELDS)[number]) => !props.only || props.only.includes(field)
   const id = (field: string) => `${prefix}${field}`
-  const text = (field: 'label' | 'source' | 'campaign', label: string, max: number, ph?: string) =>
-    shown(field) && (
-      <TextField
-        form={form}
-        field={field}
-        id={id(field)}
-        prefix={prefix}
-        label={label}
-        maxlength={max}
-        placeholder={ph}
-      />
+  const text = (
+    field: 'label' | 'source' | 'campaign',
+    label: string,
+    max: number,
+    ph?: string,
+  ) => {
+    const known = field === 'label' ? [] : (props.known?.[field] ?? [])
+    return (
+      shown(field) && (
+        <>
+          <TextField
+            form={form}
+            field={field}
+            id={id(field)}
+            prefix={prefix}
+            label={label}
+            maxlength={max}
+            placeholder={ph}
+            list={known.length > 0 ? id(`${field}-known`) : undefined}
+            autocomplete={known.length > 0 ? 'off' : undefined}
+          />
+          {known.length > 0 && (
+            <datalist id={id(`${field}-known`)}>
+              {known.map((value) => (
+                <option value={value} />
+              ))}
+            </datalist>
+          )}
+        </>
+      )
     )
+  }
   return (
     <div class="grid">
       {text('label', prefix === 'copy-' ? t.copyLabel : t.label, 100, t.labelPlaceholder)}
@@ -137,6 +164,7 @@ export function NewLinkForm(props: {
   csrf: string
   groups: Group[]
   form: FormState | undefined
+  known?: KnownTags
 }) {
   const t = words(props.lang)
   return (
@@ -145,7 +173,13 @@ export function NewLinkForm(props: {
       <form method="post" action={props.action}>
         <Csrf token={props.csrf} />
         <h2 class="spaced">{t.newLink}</h2>
-        <LinkFields lang={props.lang} form={props.form} groups={props.groups} prefix="" />
+        <LinkFields
+          lang={props.lang}
+          form={props.form}
+          groups={props.groups}
+          prefix=""
+          known={props.known}
+        />
         <p>
           <button type="submit">{t.create}</button>
         </p>

@@ -6,7 +6,7 @@ import { GroupsTable, words } from './shell'
 import type { FormState } from '../form-fields'
 import { TelegramLinkLine } from '../telegram-seen'
 import { ActionButton } from './frame'
-import { ManageLink, NewLinkForm } from './link-forms'
+import { ManageLink, NewLinkForm, type KnownTags } from './link-forms'
 import { LinksTable, type LinkSort, type TelegramLinkCell } from './links-table'
 import { LinksNotListed } from './links-not-listed'
 import { QrDesigner, type QrDesignForm } from './qr-designer'
@@ -116,6 +116,8 @@ export function CommunityOverview(props: OverviewView) {
           csrf={props.csrf}
           groups={props.newLink.groups}
           form={props.newLink.form}
+          // What the listed links were tagged with: "Instagram" and "instagram" would count apart.
+          known={links ? knownTags(links.campaign) : undefined}
         />
       )}
       {props.stats && (
@@ -377,4 +379,14 @@ export function linkTarget(invite: Invite, groups: Group[]): Group[] {
     ? groups.find((group) => group.id === invite.groupId)
     : groups.find((group) => group.kind === 'announcement')
   return target ? [target] : []
+}
+
+/** The sources and campaigns the links carry, each once, to offer as the new link's. */
+function knownTags(links: Invite[]): KnownTags {
+  const each = (values: Array<string | null>) =>
+    [...new Set(values.filter((value): value is string => Boolean(value)))].sort()
+  return {
+    source: each(links.map((invite) => invite.source)),
+    campaign: each(links.map((invite) => invite.campaign)),
+  }
 }
