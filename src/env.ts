@@ -30,5 +30,7 @@ export type AppEnv = {
     changedNothing: boolean | undefined
     /** Set by `auditTarget`: what a dashboard form made, for its entry in the audit log. */
     auditTarget: string | undefined
+    /** Set by `auditDetail`: what a change changed, for its entry in the audit log. */
+    auditDetail: string | undefined
   }
 }

@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema, toPage } from '../lib/pagination'
 import {
+  changedSettings,
   createInvite,
   listInvitesQuery,
   revokeInvite,
@@ -42,7 +43,7 @@ import {
   RESOURCE_PROBLEMS,
 } from './openapi'
 import { declaredOperations, defineOperation } from './operation'
-import { answerOf } from '../middleware/audit-trail'
+import { answerOf, auditDetail, changedNothing } from '../middleware/audit-trail'
 
 export const invitesApi = new OpenAPIHono<AppEnv>()
 const openapi = declaredOperations(invitesApi)
@@ -181,6 +182,12 @@ openapi(
     const updated = await updateInvite(c.var.db, invite, fields, now)
     if (design) await saveQrDesign(c.var.db, updated, design, now)
     else if (qrDesign === null) await resetQrDesign(c.var.db, updated)
+    const changed = [
+      ...changedSettings(invite, updated),
+      ...(qrDesign !== undefined ? ['qrDesign'] : []),
+    ]
+    if (changed.length > 0) auditDetail(c, changed.join(', '))
+    else changedNothing(c)
     return c.json(serializeInvite(updated, c.var.config.PUBLIC_BASE_URL, now), 200)
   },
 )

@@ -179,6 +179,14 @@ function redirectedTo(c: Context<AppEnv>): string | undefined {
   return [...ids].map((match) => match[1]!).find((id) => !id.startsWith('cmt_'))
 }
 
+/** Says what a change changed (the fields of a link edited), for its entry in the audit log. */
+export function auditDetail(
+  c: { set: (key: 'auditDetail', value: string) => void },
+  detail: string,
+) {
+  c.set('auditDetail', detail)
+}
+
 /** Names what a dashboard form made that its answer does not lead to, for the audit log. */
 export function auditTarget(c: { set: (key: 'auditTarget', value: string) => void }, id: string) {
   c.set('auditTarget', id)
@@ -266,7 +274,8 @@ export function auditTrail() {
             ? await communityOfRow(db, (groups.target ?? groups.from)!)
             : communityId
         if (!community) return
-        await recordAudit(db, { communityId: community, action, actor, targetId }, now)
+        const detail = c.var.auditDetail ?? null
+        await recordAudit(db, { communityId: community, action, actor, targetId, detail }, now)
       })().catch((error) => logError({ job: 'audit', action }, error)),
     )
   })

@@ -154,7 +154,20 @@ describe('the audit log records who changed what', () => {
     await entryFor(community.id, 'link.created', link.id)
     const renamed = await call('PATCH', `/api/invites/${link.id}`, { body: { label: 'Poster' } })
     expect(renamed.status).toBe(200)
-    await entryFor(community.id, 'link.changed', link.id)
+    // The entry says what changed; the same sent again changed nothing and is not recorded.
+    expect(await entryFor(community.id, 'link.changed', link.id)).toMatchObject({
+      detail: 'label',
+    })
+    const same = await call('PATCH', `/api/invites/${link.id}`, { body: { label: 'Poster' } })
+    expect(same.status).toBe(200)
+    const more = await call('PATCH', `/api/invites/${link.id}`, {
+      body: { label: 'Poster', source: 'poster' },
+    })
+    expect(more.status).toBe(200)
+    await eventually(async () => {
+      const details = (await auditOf(community.id, 'link.changed')).map((e) => e.detail)
+      expect(details).toEqual(['source', 'label'])
+    })
     expect((await call('POST', `/api/invites/${link.id}/revoke`)).status).toBe(200)
     await entryFor(community.id, 'link.revoked', link.id)
     // A copy for another channel is a link made, named as itself, not a change of the original.
@@ -163,7 +176,7 @@ describe('the audit log records who changed what', () => {
     })
     expect(copied.status, copied.text).toBe(201)
     await entryFor(community.id, 'link.created', copied.json.id)
-    expect(await auditOf(community.id, 'link.changed')).toHaveLength(1)
+    expect(await auditOf(community.id, 'link.changed')).toHaveLength(2)
 
     const saved = await call('PATCH', `/api/communities/${community.id}`, {
       body: { description: 'New purpose' },

@@ -5,12 +5,13 @@ import { telegramConfig } from '../../lib/config'
 import type { FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
-import { answerOf, changedNothing } from '../../middleware/audit-trail'
+import { answerOf, auditDetail, changedNothing } from '../../middleware/audit-trail'
 import { assertCan, can, inviteScope, type Action } from '../../services/access'
 import type { Invite } from '../../db/schema'
 import { communityOf, communityQuery, getCommunityOrThrow } from '../../services/communities'
 import { listGroupsQuery } from '../../services/groups'
 import {
+  changedSettings,
   createInvite,
   getInviteOrThrow,
   inviteStatus,
@@ -257,7 +258,10 @@ linksPages.post('/admin/links/:id/edit', async (c) => {
     linkPage(c, invite.id, { edit: { values: sent.values, errors }, status })
   if (!sent.input) return refused(sent.errors ?? {}, 400)
   try {
-    await updateInvite(c.var.db, invite, sent.input, now)
+    const changed = changedSettings(invite, await updateInvite(c.var.db, invite, sent.input, now))
+    // Saved as it was: nothing for the audit log, as for any action on what was so already.
+    if (changed.length > 0) auditDetail(c, changed.join(', '))
+    else changedNothing(c)
   } catch (error) {
     const errors = linkFormRefusal(lang(c), error)
     if (errors) return refused(errors.fields, errors.status)
