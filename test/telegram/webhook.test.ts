@@ -205,6 +205,14 @@ describe('connecting the bot', () => {
     expect(after.text).toContain('Connected: Telegram sends the updates to this Worker.')
     expect(after.text).toContain('Läufer')
     expect(after.text).toContain('invite users via link (also approves join requests)')
+    // Telegram's own links add the bot to a chat as an administrator with the rights it needs.
+    expect(after.text).toContain('Add @community_growth_test_bot as an administrator:')
+    expect(after.text).toContain(
+      'href="https://t.me/community_growth_test_bot?startgroup&amp;admin=invite_users"',
+    )
+    expect(after.text).toContain(
+      'href="https://t.me/community_growth_test_bot?startchannel&amp;admin=post_messages+invite_users"',
+    )
     // Every row has the same picker and button: each is named or described by its chat.
     expect(referencedTexts(after.text, 'select', 'aria-labelledby')).toContain('Group Läufer')
     expect(referencedTexts(after.text, 'button', 'aria-describedby')).toContain('Läufer')

@@ -19,6 +19,10 @@ const de = {
   chats: 'Chats des Bots',
   noChats:
     'Noch keine Chats. Füge den Bot in Telegram einer Gruppe oder einem Kanal als Administrator hinzu.',
+  /** Telegram's own links that add the bot as an administrator with the rights it needs. */
+  addBot: (bot: string) => `@${bot} als Administrator hinzufügen:`,
+  addToGroup: 'zu einer Gruppe',
+  addToChannel: 'zu einem Kanal',
   chat: 'Chat',
   botStatus: 'Bot',
   /** The bot's standing in a chat (Telegram's `ChatMember.status`), in words. */
@@ -142,6 +146,9 @@ const en: typeof de = {
   unreachable: 'Telegram cannot be reached right now:',
   chats: 'The bot’s chats',
   noChats: 'No chats yet. In Telegram, add the bot to a group or channel as an administrator.',
+  addBot: (bot: string) => `Add @${bot} as an administrator:`,
+  addToGroup: 'to a group',
+  addToChannel: 'to a channel',
   chat: 'Chat',
   botStatus: 'Bot',
   botStatuses: {

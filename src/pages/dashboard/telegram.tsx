@@ -72,6 +72,7 @@ async function telegramPage(c: Context<AppEnv>, refusal?: string) {
       done={DoneSchema.safeParse(c.req.query('done')).data}
       chats={chats.data.map((known) => ({ ...known, missing: missingRights(known.chat) }))}
       groups={groups}
+      botUsername={telegram.botUsername}
     />,
     refusal ? 409 : 200,
   )

@@ -24,6 +24,8 @@ export interface TelegramView {
   done: 'linked' | 'unlinked' | undefined
   /** The chats the bot is in, with the group each is linked to and what the bot still needs. */
   chats: Array<{ chat: TelegramChat; groupId: string | null; missing: MissingRight[] }>
+  /** The bot's user name (`TELEGRAM_BOT_USERNAME`), for Telegram's links that add it. */
+  botUsername: string | null
   /** The groups a chat can be linked to. */
   groups: Array<{
     id: string
@@ -89,6 +91,7 @@ export function TelegramPage(props: TelegramView) {
           </p>
         )}
         {props.done && <p role="status">{t[props.done]}</p>}
+        {props.botUsername && <AddBotLinks lang={language} bot={props.botUsername} />}
         {props.chats.length === 0 ? (
           <p class="muted">{t.noChats}</p>
         ) : (
@@ -167,5 +170,27 @@ export function TelegramPage(props: TelegramView) {
         )}
       </section>
     </>
+  )
+}
+
+/**
+ * Telegram's own links that add the bot to a group or a channel as an administrator with the
+ * rights it needs there (`startgroup` / `startchannel` with `admin`): the person picks the chat
+ * in Telegram, and the chat appears in the list once Telegram tells the bot.
+ */
+function AddBotLinks(props: { lang: Lang; bot: string }) {
+  const t = telegramWords(props.lang)
+  const base = `https://t.me/${encodeURIComponent(props.bot)}`
+  return (
+    <p>
+      {t.addBot(props.bot)}{' '}
+      <a href={`${base}?startgroup&admin=invite_users`} rel="noopener noreferrer">
+        {t.addToGroup}
+      </a>
+      {' · '}
+      <a href={`${base}?startchannel&admin=post_messages+invite_users`} rel="noopener noreferrer">
+        {t.addToChannel}
+      </a>
+    </p>
   )
 }
