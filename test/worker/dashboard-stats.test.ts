@@ -546,6 +546,8 @@ describe('what the links table leaves out', () => {
     const html = (await page(overview, cookie)).text
     expect(line(html)).toContain('<a href="#leaderboard">members’ referral links</a>')
     expect(html).toContain('<h2 id="leaderboard">')
+    // Its counts are all time, not the period the figures above are of: it says so.
+    expect(html).toContain('Since the community began: joins through each member’s own link')
     // Above the figures, a way past them to the parts below, each of which is there.
     const onThisPage = /<nav class="periods" aria-label="On this page">(.*?)<\/nav>/.exec(html)
     const parts = [...(onThisPage?.[1] ?? '').matchAll(/href="#([a-z-]+)">([^<]+)</g)]

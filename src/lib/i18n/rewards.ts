@@ -21,6 +21,9 @@ export const rewardsDe = {
   daysField: 'Erst zählen, wenn sie so viele Tage dabei sind (0: sofort)',
   limit: (n: string) => `Eine Community hat höchstens ${n} Belohnungen: Beende zuerst eine.`,
   earnedHeading: 'Zuletzt verdient',
+  /** Under the overview's leaderboard: its counts are not the period's above. */
+  boardAllTime:
+    'Seit Beginn der Community: gezählt werden Beitritte über den Link des Mitglieds, unabhängig vom Zeitraum oben.',
 }
 
 export type RewardWords = typeof rewardsDe
@@ -47,4 +50,6 @@ export const rewardsEn: RewardWords = {
   daysField: 'Count them once they have stayed this many days (0: at once)',
   limit: (n) => `A community has at most ${n} rewards: retire one first.`,
   earnedHeading: 'Earned lately',
+  boardAllTime:
+    'Since the community began: joins through each member’s own link, whatever the period above.',
 }

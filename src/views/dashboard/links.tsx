@@ -1,6 +1,6 @@
 import type { Group, Invite, InviteQrDesign, TelegramInviteLink } from '../../db/schema'
 import type { Child } from 'hono/jsx'
-import type { Lang } from '../../lib/i18n'
+import { REWARD_WORDS, type Lang } from '../../lib/i18n'
 import type { InviteStatus } from '../../services/invites'
 import { GroupsTable, words } from './shell'
 import type { FormState } from '../form-fields'
@@ -173,6 +173,7 @@ export function CommunityOverview(props: OverviewView) {
       {referrals && (
         <section>
           <h2 id="leaderboard">{t.leaderboard}</h2>
+          <p class="muted">{REWARD_WORDS[l].boardAllTime}</p>
           {referrals.board.length === 0 && <p class="muted">{t.noLeaders}</p>}
           <ol>
             {referrals.board.map((row) => (
