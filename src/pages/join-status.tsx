@@ -389,8 +389,8 @@ async function afterConfirmation(
   const member = request.memberId
     ? await c.var.db.query.members.findFirst({ where: (m, { eq }) => eq(m.id, request.memberId!) })
     : undefined
-  // A membership that ended since: "you are in" would no longer be true.
-  if (member && member.status !== 'active') return null
+  // A membership that ended since: "you are in" would no longer be true; the page says so.
+  if (member && member.status !== 'active') return { next: 'ended' }
   // Not where the status page's own code proved the number: whoever holds that page has the
   // links, and the address may be someone else's, typed next to that number.
   if (member && addressProven && request.email !== null && !holderProven(request)) {

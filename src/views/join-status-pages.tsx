@@ -343,6 +343,8 @@ export function LeavePage(props: PageProps & { communityName: string; action: st
 export type AfterConfirmation =
   | { next: 'in'; chatUrl: string | null; links: MemberLinksView | null }
   | { next: 'waiting' }
+  /** The membership this sign-up made has ended since (left, removed, opted out). */
+  | { next: 'ended' }
   | { next: 'declined'; reason: string | null; askAgainFrom: Date | null; timeZone: string }
 
 /** A member's own links, as a page shows them. */
@@ -380,11 +382,13 @@ export function ConfirmLinkPage(
       ? t.goneTitle
       : after?.next === 'declined'
         ? t.rejectedTitle
-        : props.revisited
-          ? after?.next === 'in'
+        : after?.next === 'ended'
+          ? t.endedTitle
+          : props.revisited && after?.next === 'in'
             ? t.approvedTitle
-            : t.pendingTitle
-          : t.confirmedTitle
+            : props.revisited && after?.next === 'waiting'
+              ? t.pendingTitle
+              : t.confirmedTitle
   return (
     <Layout lang={props.lang} nonce={props.nonce} switchHref={props.switchHref} title={title}>
       <div class="card">
@@ -425,6 +429,7 @@ export function ConfirmLinkPage(
           </>
         )}
         {after?.next === 'waiting' && <p>{t.confirmedWaitingText}</p>}
+        {after?.next === 'ended' && <p>{t.endedText}</p>}
         {after?.next === 'declined' && (
           <>
             <p>{t.confirmedDeclinedText}</p>

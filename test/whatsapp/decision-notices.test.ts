@@ -300,8 +300,20 @@ describe('the applicant is told the outcome through the channel they confirmed',
     })
     expect(page.status).toBe(200)
     expect(page.text).toContain('https://chat.whatsapp.com/DecisionsByMail01')
-    // It leads with where things stand, not with the thanks for confirming days ago.
+    // It leads with where things stand, not with the thanks for confirming days ago...
     expect(page.text).toMatch(/<h1>(Dein Platz ist bestätigt|Your place is confirmed)<\/h1>/)
+    // ...and once the membership has ended, says that (not "your request has arrived").
+    const [made] = await query<{ member_id: string }>(
+      'select member_id from join_requests where id = ?',
+      kai.requestId,
+    )
+    expect((await call('DELETE', `/api/members/${made!.member_id}`)).status).toBe(204)
+    const ended = await call('GET', `${new URL(kai.confirmUrl).pathname}?lang=en`, {
+      token: null,
+      headers: { accept: 'text/html' },
+    })
+    expect(ended.text).toContain('<h1>You are no longer a member</h1>')
+    expect(ended.text).not.toContain('https://chat.whatsapp.com/DecisionsByMail01')
     const rejectedEvent = await eventPayload('join.rejected', lou.requestId)
     // The language of the pages they signed up on, for the mail to be written in.
     const [{ language }] = (await query<{ language: string | null }>(
