@@ -311,7 +311,7 @@ describe('connecting the bot', () => {
     })
     expect(unlinked.status).toBe(303)
     expect((await page(unlinked.headers.get('location')!, cookie)).text).toContain(
-      'Unlinked: the group is a WhatsApp group again.',
+      'Unlinked: the group follows no Telegram chat now.',
     )
     expect((await call('GET', `/api/groups/${second.id}`)).json).toMatchObject({
       platform: 'whatsapp',

@@ -43,11 +43,11 @@ const de = {
   relink: 'Verknüpfung ändern',
   linked: 'Gruppe mit dem Chat verknüpft.',
   unlink: 'Verknüpfung lösen',
-  unlinked: 'Verknüpfung gelöst: Die Gruppe ist wieder eine WhatsApp-Gruppe.',
+  unlinked: 'Verknüpfung gelöst: Die Gruppe folgt jetzt keinem Telegram-Chat.',
   confirmLink: (chat: string) =>
-    `„${chat}“ mit der gewählten Gruppe verknüpfen? Die Gruppe ist dann auf Telegram: Ihre Links führen in diesen Chat statt zu WhatsApp, und eine bisher mit dem Chat verknüpfte Gruppe wird gelöst.`,
+    `„${chat}“ mit der gewählten Gruppe verknüpfen? Die Gruppe ist dann auf Telegram: Ihre Links führen in diesen Chat statt zu WhatsApp oder in einen Chat, mit dem sie vorher verknüpft war. Eine bisher mit diesem Chat verknüpfte Gruppe wird gelöst, und Beitrittsanfragen an einen Chat, den die Änderung verlässt, enden.`,
   confirmUnlink: (chat: string) =>
-    `Verknüpfung mit „${chat}“ lösen? Die Links der Gruppe führen dann nicht mehr hinein (ihre Telegram-Einladungslinks werden widerrufen). Mitglieder und Zahlen bleiben.`,
+    `Verknüpfung mit „${chat}“ lösen? Die Links der Gruppe führen dann nicht mehr hinein (ihre Telegram-Einladungslinks werden widerrufen), und wartende Beitrittsanfragen an den Chat enden. Mitglieder und Zahlen bleiben.`,
   /** Beside a group in the picker: what linking it would change. */
   hasWhatsAppChat: 'hat einen WhatsApp-Chat',
   linkedToOtherChat: 'mit einem anderen Chat verknüpft',
@@ -168,11 +168,11 @@ const en: typeof de = {
   relink: 'Change link',
   linked: 'Group linked to the chat.',
   unlink: 'Unlink',
-  unlinked: 'Unlinked: the group is a WhatsApp group again.',
+  unlinked: 'Unlinked: the group follows no Telegram chat now.',
   confirmLink: (chat: string) =>
-    `Link “${chat}” to the group you picked? The group is then on Telegram: its links lead into this chat instead of to WhatsApp, and a group linked to this chat before is unlinked.`,
+    `Link “${chat}” to the group you picked? The group is then on Telegram: its links lead into this chat instead of to WhatsApp or to a chat it was linked to before. A group linked to this chat before is unlinked, and requests waiting to join a chat the change leaves end.`,
   confirmUnlink: (chat: string) =>
-    `Unlink “${chat}”? The group’s links then stop leading into it (their Telegram invite links are revoked). Members and counts stay.`,
+    `Unlink “${chat}”? The group’s links then stop leading into it (their Telegram invite links are revoked), and requests waiting to join it end. Members and counts stay.`,
   hasWhatsAppChat: 'has a WhatsApp chat',
   linkedToOtherChat: 'linked to another chat',
   refused: {

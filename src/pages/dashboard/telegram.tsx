@@ -105,7 +105,7 @@ function auditChatLink(c: Context<AppEnv>, group: Group, detail: string) {
 
 /**
  * The picker: links a group to a chat, or says in the admin's language why it cannot. A chat
- * linked to another group moves: that group is unlinked (back on WhatsApp) in the same step,
+ * linked to another group moves: that group is unlinked in the same step,
  * once the chat is known to be fit for the new one.
  */
 telegramPages.post('/admin/telegram/link', async (c) => {
@@ -142,9 +142,9 @@ telegramPages.post('/admin/telegram/link', async (c) => {
 })
 
 /**
- * Unlinks a chat's group: it is a WhatsApp group again, its links' Telegram links into the chat
- * are revoked (as `PATCH /api/groups/{id}` with `telegramChatId: null`). Nothing linked: nothing
- * to do, the page shows the chat as it is.
+ * Unlinks a chat's group: it follows no Telegram chat, its links' Telegram links into the chat
+ * are revoked and the requests waiting to join it end (as `PATCH /api/groups/{id}` with
+ * `telegramChatId: null`). Nothing linked: nothing to do, the page shows the chat as it is.
  */
 telegramPages.post('/admin/telegram/unlink', async (c) => {
   telegramOrNotFound(c)
