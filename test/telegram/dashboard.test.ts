@@ -351,12 +351,12 @@ describe('an announcement’s report', () => {
     expect(report.text).toContain(group.name)
     // Nobody in its audience is messaged one by one, and the page says why, not "yet".
     expect(readableText(report.text)).toContain(
-      'No recipients to count: this announcement went to Telegram only (above)',
+      'No recipients to count: this announcement goes to Telegram only (above)',
     )
     expect(report.text).not.toContain('No recipients yet')
     const deutsch = await german(path, cookie)
     expect(deutsch).toContain('In Telegram gepostet')
-    expect(readableText(deutsch)).toContain('Diese Ankündigung ging nur an Telegram (oben)')
+    expect(readableText(deutsch)).toContain('Diese Ankündigung geht nur an Telegram (oben)')
     expect(englishLeftIn(readableText(deutsch))).toEqual([])
     // The list counts it beside the recipients, not among them.
     const list = await page(`/admin/communities/${community.id}/announcements`, cookie)

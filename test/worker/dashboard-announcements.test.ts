@@ -66,7 +66,7 @@ describe('dashboard: sending an announcement now', () => {
     await query('update groups set telegram_chat_id = -1001234567801 where id = ?', walkers.id)
     const onTelegram = await page(`/admin/communities/${community.id}/announcements`, cookie)
     expect(sendNowQuestion(onTelegram.text, everyone)).toBe(
-      'Send this now to 1,234 members? It goes out at once and cannot be taken back. It is posted in one Telegram chat; besides, members whose contact is confirmed get it one by one.',
+      'Send this now to 1,234 members? It goes out at once and cannot be taken back. It is posted in one Telegram chat and sent to each member who started the bot; besides, members whose contact is confirmed get it one by one.',
     )
     expect(sendNowQuestion(onTelegram.text, one)).toBe(
       'Send this now to 1 member? It goes out at once and cannot be taken back. Of them, only those whose contact is confirmed get it; its report counts the others.',
@@ -76,7 +76,7 @@ describe('dashboard: sending an announcement now', () => {
       cookie,
     )
     expect(sendNowQuestion(germanTelegram.text, both)).toBe(
-      'Jetzt an bis zu 3 Mitglieder senden? Die Ankündigung geht sofort hinaus und lässt sich danach nicht zurückholen. Sie wird in einem Telegram-Chat gepostet; außerdem bekommt sie einzeln, wer seinen Kontakt bestätigt hat.',
+      'Jetzt an bis zu 3 Mitglieder senden? Die Ankündigung geht sofort hinaus und lässt sich danach nicht zurückholen. Sie wird in einem Telegram-Chat gepostet und geht an jedes Mitglied, das den Bot gestartet hat; außerdem bekommt sie einzeln, wer seinen Kontakt bestätigt hat.',
     )
   })
 })

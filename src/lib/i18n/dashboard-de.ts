@@ -24,7 +24,7 @@ export const dashboardDe = {
   ) =>
     `${reach ? `Jetzt an ${reach.atMost ? 'bis zu ' : ''}${reach.count} ${reach.one ? 'Mitglied' : 'Mitglieder'} senden?` : 'Jetzt an die ganze Zielgruppe senden?'} Die Ankündigung geht sofort hinaus und lässt sich danach nicht zurückholen. ${
       reach?.chats
-        ? `Sie wird in ${reach.chats === 1 ? 'einem Telegram-Chat' : `${reach.chats} Telegram-Chats`} gepostet; außerdem bekommt sie einzeln, wer ${byWhatsApp ? 'eine bestätigte WhatsApp-Nummer hat' : 'seinen Kontakt bestätigt hat'}.`
+        ? `Sie wird in ${reach.chats === 1 ? 'einem Telegram-Chat' : `${reach.chats} Telegram-Chats`} gepostet und geht an jedes Mitglied, das den Bot gestartet hat; außerdem bekommt sie einzeln, wer ${byWhatsApp ? 'eine bestätigte WhatsApp-Nummer hat' : 'seinen Kontakt bestätigt hat'}.`
         : `Von ihnen bekommt sie nur, wer ${byWhatsApp ? 'eine bestätigte WhatsApp-Nummer hat' : 'seinen Kontakt bestätigt hat'}; ihr Bericht zählt die übrigen.`
     }`,
   confirmRotate:

@@ -18,7 +18,7 @@ export const dashboardEn: Words = {
   confirmSendNow: (reach, byWhatsApp) =>
     `${reach ? `Send this now to ${reach.atMost ? 'up to ' : ''}${reach.count} ${reach.one ? 'member' : 'members'}?` : 'Send this now to its whole audience?'} It goes out at once and cannot be taken back. ${
       reach?.chats
-        ? `It is posted in ${reach.chats === 1 ? 'one Telegram chat' : `${reach.chats} Telegram chats`}; besides, members ${byWhatsApp ? 'with a confirmed WhatsApp number' : 'whose contact is confirmed'} get it one by one.`
+        ? `It is posted in ${reach.chats === 1 ? 'one Telegram chat' : `${reach.chats} Telegram chats`} and sent to each member who started the bot; besides, members ${byWhatsApp ? 'with a confirmed WhatsApp number' : 'whose contact is confirmed'} get it one by one.`
         : `Of them, only those ${byWhatsApp ? 'with a confirmed WhatsApp number' : 'whose contact is confirmed'} get it; its report counts the others.`
     }`,
   confirmRotate:
@@ -172,7 +172,7 @@ export const dashboardEn: Words = {
   noWeekday: 'Pick at least one day of the week, or another repeat.',
   timeZoneHint: 'For the times on the public pages, and the default for announcements.',
   approvedNotice: (n) => (n === '1' ? '1 request approved.' : `${n} requests approved.`),
-  rejectedNotice: (n) => (n === '1' ? '1 request declined.' : `${n} requests declined.`),
+  rejectedNotice: (n) => (n === '1' ? '1 request rejected.' : `${n} requests rejected.`),
   refusedNotice: 'Not every request could be decided:',
   refusedReasons: {
     invalid_state: 'decided already',

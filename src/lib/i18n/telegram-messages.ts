@@ -41,7 +41,7 @@ const de = {
   postsIntro:
     'Eine Nachricht pro Lauf in jeden mit Telegram verknüpften Chat der Zielgruppe (der ganze Chat sieht sie) und in den Privatchat jedes Mitglieds, das den Bot gestartet hat. Telegram meldet nicht, wer sie gelesen hat, darum zählen sie bei den Empfängern unten nicht mit.',
   onlyPosted:
-    'Keine Empfänger zu zählen: Diese Ankündigung ging nur an Telegram (oben), und Telegram meldet nicht, wer sie bekommen oder gelesen hat.',
+    'Keine Empfänger zu zählen: Diese Ankündigung geht nur an Telegram (oben), und Telegram meldet nicht, wer sie bekommen oder gelesen hat.',
   chat: 'Chat',
   messageId: 'Nachrichten-ID',
   status: 'Stand',
@@ -123,7 +123,7 @@ const en: typeof de = {
   postsIntro:
     'One message per run to each Telegram-linked chat of the audience (the whole chat sees it), and to the private chat of each member who started the bot. Telegram does not report who read them, so they are not counted among the recipients below.',
   onlyPosted:
-    'No recipients to count: this announcement went to Telegram only (above), and Telegram does not report who got or read it.',
+    'No recipients to count: this announcement goes to Telegram only (above), and Telegram does not report who got or read it.',
   chat: 'Chat',
   messageId: 'Message id',
   status: 'Status',
