@@ -36,6 +36,9 @@ export const CHANNEL_RECEIPTS: Record<DeliveryChannel, Receipts> = {
 /** The reason stored for a send that got no answer in time. */
 export const TIMED_OUT_UNKNOWN = 'timed out: outcome unknown'
 
+/** The reason stored for a Cloud API send whose connection was lost before its answer. */
+export const CONNECTION_LOST_UNKNOWN = 'connection lost: outcome unknown'
+
 /**
  * How long one send may take, per channel: a Standard Webhooks receiver should answer within
  * seconds (it queues its work), the Cloud API within a few; after that the outcome is unknown.
@@ -179,7 +182,14 @@ export async function sendCloudApiMessage(
   }
   const request = cloudApiMessageRequest(config, to, message)
   const response = await post(request.url, request.init, config.ALLOW_HTTP_WEBHOOKS, timeoutMs)
-  if (!(response instanceof Response)) return response
+  if (!(response instanceof Response)) {
+    // The Cloud API does not deduplicate, and a connection lost may have carried the message
+    // before it dropped: nobody knows, so it is never sent again, as after a timeout. (A webhook
+    // receiver drops a repeat by its webhook-id: there, a lost connection is tried again.)
+    return response.outcome === 'retry' && response.error === 'network error'
+      ? { outcome: 'unknown', error: CONNECTION_LOST_UNKNOWN }
+      : response
+  }
   const json: unknown = await response.json().catch(() => null)
   if (response.ok) {
     const success = CloudApiSuccess.safeParse(json)

@@ -25,7 +25,8 @@ import { metaWamid } from './whatsapp-notifications.ts'
  *   a bearer token, answering the documented success (`messages[0].id`) and error (`error.code`)
  *   shapes. Steered by the number: ending in 99 a permanent error (131026), 98 one 500 first,
  *   97 a throughput error (130429) once, 96 answers after 1.5 s, 94 "user stopped marketing
- *   messages" (131050), 93 the spam rate limit (131048). An outage a test asks for with
+ *   messages" (131050), 93 the spam rate limit (131048), 92 takes the message and then drops
+ *   the connection without an answer. An outage a test asks for with
  *   `PUT /__whatsapp-outage` (`{ to, count }`) answers the next `count` sends to that number 500,
  *   whatever came before. Every accepted send gets its own `wamid`. What the Cloud API sends back to the business's webhook (statuses, members' replies,
  *   preferences, signed with the app secret) is built by `whatsapp-notifications.ts`: tests
@@ -212,6 +213,11 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
         })
       }
       if (message.to.endsWith('96')) await sleep(1500)
+      // Taken, then the connection drops before the answer: the message went out all the same.
+      if (message.to.endsWith('92')) {
+        response.socket?.destroy()
+        return
+      }
       for (const [suffix, code, text] of [
         ['94', 131050, 'User has stopped marketing messages'],
         ['93', 131048, 'Spam rate limit hit'],

@@ -212,6 +212,35 @@ describe('an announcement’s report per recipient', () => {
   })
 })
 
+describe('a send whose connection drops before the Cloud API answers', () => {
+  it('is never sent again (the API does not deduplicate): outcome unknown, and not offered again', async () => {
+    const community = await createCommunity()
+    const invite = await createInvite(community.id)
+    // The stand-in takes a message to a number ending in 92, then drops the connection.
+    const dropped = `+49151${100_000 + Math.floor(Math.random() * 800_000)}92`
+    await member(invite.code, 'Dropped Dora', dropped)
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Harbour run at dawn', sendAt: new Date(Date.now() + 1000).toISOString() },
+    })
+    expect(created.status, created.text).toBe(201)
+    const id = created.json.id as string
+    await runCron(new Date(Date.now() + 120_000))
+    await eventually(async () =>
+      expect((await announcementOf(id)).deliveries).toMatchObject({ unknown: 1, queued: 0 }),
+    )
+    // Later cron runs, which retry what is worth another try, leave it alone.
+    await runCron(new Date(Date.now() + 20 * 60_000))
+    expect(await textsTo(dropped)).toHaveLength(1)
+    const deliveries = await call('GET', `/api/announcements/${id}/deliveries`)
+    expect(deliveries.json.data).toMatchObject([
+      { status: 'unknown', attempts: 1, lastError: 'connection lost: outcome unknown' },
+    ])
+    const { cookie } = await signIn()
+    const report = await page(`/admin/announcements/${id}`, cookie)
+    expect(report.text).not.toContain('/resend-failed')
+  })
+})
+
 describe('announcements on WhatsApp reach phone numbers only', () => {
   it('the join form says so beside the contact fields, in each language', async () => {
     const invite = await createInvite((await createCommunity()).id)

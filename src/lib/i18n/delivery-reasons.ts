@@ -27,6 +27,7 @@ const GERMAN: Record<string, string> = {
   'outcome unknown: an earlier attempt was interrupted after sending':
     'Ausgang unbekannt: Ein früherer Versuch wurde nach dem Senden unterbrochen',
   'timed out: outcome unknown': 'Zeitüberschreitung: Ausgang unbekannt',
+  'connection lost: outcome unknown': 'Verbindung abgebrochen: Ausgang unbekannt',
   'outcome unknown: the attempt was interrupted after it may have been sent':
     'Ausgang unbekannt: Der Versuch wurde unterbrochen, nachdem er vielleicht schon gesendet war',
   'outcome unknown: the last attempt was interrupted after it may have been sent':

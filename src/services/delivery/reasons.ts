@@ -17,6 +17,7 @@ export const FIXED_DELIVERY_REASONS: readonly string[] = [
   'outcome unknown: an earlier attempt was interrupted after sending',
   // A send without an answer in time, or interrupted after its claim (see `resendsWhenUnknown`).
   'timed out: outcome unknown',
+  'connection lost: outcome unknown',
   'outcome unknown: the attempt was interrupted after it may have been sent',
   'outcome unknown: the last attempt was interrupted after it may have been sent',
   'interrupted; sent again with the same webhook-id',
