@@ -346,6 +346,40 @@ describe('the sender’s rate, shared by concurrent consumers', () => {
   }, 30_000)
 })
 
+describe('an event delivery whose last attempt timed out', () => {
+  it('is reported unknown (it may well have arrived), not failed and not dead-lettered', async () => {
+    const community = await createCommunity()
+    const endpoint = await call('POST', '/api/webhooks', {
+      body: { url: `${fake}/slow?ms=2500`, events: ['member.joined'], communityId: community.id },
+    })
+    expect(endpoint.status, endpoint.text).toBe(201)
+    const invite = await createInvite(community.id)
+    await joinJson(invite.code, { name: 'Tia', phone: newPhone(), turnstileToken: 'human-token' })
+    const db = createDb(env.DB)
+    await fanOutEvents(db, nowhere, new Date())
+    const config = { ...loadConfig(env), DELIVERY_TIMEOUT_SECONDS: 1 }
+    await query(
+      'update webhook_deliveries set attempts = ? where endpoint_id = ?',
+      config.DELIVERY_MAX_ATTEMPTS - 1,
+      endpoint.json.id,
+    )
+    const [row] = await query<{ event_id: string }>(
+      'select event_id from webhook_deliveries where endpoint_id = ?',
+      endpoint.json.id,
+    )
+    const message = { eventId: row!.event_id, endpointId: endpoint.json.id as string }
+    expect(await deliverEvent(db, config, message, new Date())).toEqual({ action: 'ack' })
+    const log = await call('GET', `/api/webhooks/${endpoint.json.id}/deliveries`)
+    expect(log.json.data).toEqual([
+      expect.objectContaining({
+        status: 'unknown',
+        attempts: config.DELIVERY_MAX_ATTEMPTS,
+        lastError: 'timed out: outcome unknown',
+      }),
+    ])
+  })
+})
+
 describe('an event delivery interrupted after its claim', () => {
   it('is sent again with the same webhook-id; on its last attempt it is reported unknown', async () => {
     const community = await createCommunity()

@@ -20,7 +20,8 @@ import { metaWamid } from './whatsapp-notifications.ts'
  *   test speed.
  * - Endpoints that misbehave whoever is the recipient: `POST /leaky` answers 500 with
  *   `LEAKY_BODY`; `POST /redirect` answers 302 to `/redirect-target` (which records the request
- *   like every path, so a test sees whether a redirect was followed).
+ *   like every path, so a test sees whether a redirect was followed); `POST /slow?ms=<ms>`
+ *   answers 200 after that many milliseconds.
  * - The WhatsApp Business Cloud API: `POST /whatsapp/{version}/{phone-number-id}/messages` with
  *   a bearer token, answering the documented success (`messages[0].id`) and error (`error.code`)
  *   shapes. Steered by the number: ending in 99 a permanent error (131026), 98 one 500 first,
@@ -141,6 +142,10 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
     if (request.method === 'POST' && telegram(url.pathname, body, json)) return
     if (request.method === 'POST' && url.pathname === '/redirect') return redirect()
     if (request.method === 'POST' && url.pathname === '/leaky') return leak()
+    if (request.method === 'POST' && url.pathname === '/slow') {
+      await sleep(Number(url.searchParams.get('ms') ?? '0'))
+      return json(200, { ok: true })
+    }
     if (request.method === 'POST' && url.pathname === '/webhook') {
       const id = String(request.headers['webhook-id'] ?? '')
       const name = String(

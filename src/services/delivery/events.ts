@@ -2,7 +2,7 @@ import { and, eq, lt, or, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { events, webhookDeliveries } from '../../db/schema'
 import { signingSecret, type Config } from '../../lib/config'
-import { sendSignedWebhook, type SendResult } from '../channels'
+import { CHANNEL_TIMEOUT_MS, sendSignedWebhook, type SendResult } from '../channels'
 import { endpointSecret, getWebhookEndpointOrThrow } from '../webhooks'
 import { backoffSeconds, type Verdict } from './messages'
 
@@ -91,6 +91,10 @@ export async function deliverEvent(
             data: { communityId: event.communityId, ...event.payload },
           },
           now,
+          // An event endpoint is a webhook receiver, whatever channel announcements go by.
+          config.DELIVERY_TIMEOUT_SECONDS
+            ? config.DELIVERY_TIMEOUT_SECONDS * 1000
+            : CHANNEL_TIMEOUT_MS.webhook,
         )
       : { outcome: 'failed', error: 'event not found' }
   } catch {
@@ -116,7 +120,10 @@ export async function deliverEvent(
       ),
     }
   }
-  const status = result.outcome === 'sent' ? 'sent' : 'failed'
+  // The last attempt timed out: it may well have arrived, so it is `unknown`, counted apart and
+  // not dead-lettered, as the README's policy says for every channel.
+  const status =
+    result.outcome === 'sent' ? 'sent' : result.outcome === 'unknown' ? 'unknown' : 'failed'
   await db
     .update(webhookDeliveries)
     .set({
@@ -126,7 +133,7 @@ export async function deliverEvent(
       updatedAt: now,
     })
     .where(where)
-  return status === 'sent'
+  return status !== 'failed'
     ? { action: 'ack' }
     : { action: 'dead-letter', error: 'error' in result ? result.error : 'failed' }
 }
