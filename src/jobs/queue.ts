@@ -173,6 +173,18 @@ async function deliverBatch(
     message.ack()
   }
 
+  // Each event goes on its own, beside the rest of the batch: a slow or silent endpoint holds
+  // only its own sends (up to the timeout), not other endpoints' events nor the announcements.
+  const events: Array<Promise<void>> = []
+  const deliverOne = async (message: Message, body: { eventId: string; endpointId: string }) => {
+    try {
+      await pace()
+      await act(message, body, await deliverEvent(db, config, body, new Date()))
+    } catch (error) {
+      logError({ queue: batch.queue, id: message.id }, error)
+      message.retry({ delaySeconds: RETRY_AFTER_ERROR_SECONDS })
+    }
+  }
   const announce: Array<{ message: Message; body: { dispatchId: string; memberId: string } }> = []
   for (const message of batch.messages) {
     const parsed = DeliveryMessageSchema.safeParse(message.body)
@@ -194,28 +206,30 @@ async function deliverBatch(
           await postToTelegram(db, config, telegram, body, paceBot, new Date()),
         )
       } else {
-        await pace()
-        await act(message, body, await deliverEvent(db, config, body, new Date()))
+        events.push(deliverOne(message, body))
       }
     } catch (error) {
       logError({ queue: batch.queue, id: message.id }, error)
       message.retry({ delaySeconds: RETRY_AFTER_ERROR_SECONDS })
     }
   }
-  if (announce.length === 0) return
-  try {
-    const verdicts = await deliverAnnouncements(
-      db,
-      config,
-      announce.map((item) => item.body),
-      new Date(),
-      pace,
-    )
-    for (const [i, item] of announce.entries()) await act(item.message, item.body, verdicts[i]!)
-  } catch (error) {
-    logError({ queue: batch.queue, messages: announce.length }, error)
-    for (const item of announce) item.message.retry({ delaySeconds: RETRY_AFTER_ERROR_SECONDS })
+  const announced = async () => {
+    if (announce.length === 0) return
+    try {
+      const verdicts = await deliverAnnouncements(
+        db,
+        config,
+        announce.map((item) => item.body),
+        new Date(),
+        pace,
+      )
+      for (const [i, item] of announce.entries()) await act(item.message, item.body, verdicts[i]!)
+    } catch (error) {
+      logError({ queue: batch.queue, messages: announce.length }, error)
+      for (const item of announce) item.message.retry({ delaySeconds: RETRY_AFTER_ERROR_SECONDS })
+    }
   }
+  await Promise.all([...events, announced()])
 }
 
 /** The most bytes of JSON a dead letter's body carries whole: a queue message holds 128 KB. */

@@ -380,6 +380,55 @@ describe('an event delivery whose last attempt timed out', () => {
   })
 })
 
+describe('events to a slow endpoint in a batch', () => {
+  it('hold up only their own endpoint: a quick one in the same batch gets its event at once', async () => {
+    const community = await createCommunity()
+    const subscribe = async (url: string) => {
+      const endpoint = await call('POST', '/api/webhooks', {
+        body: { url, events: ['member.joined'], communityId: community.id },
+      })
+      expect(endpoint.status, endpoint.text).toBe(201)
+      return endpoint.json.id as string
+    }
+    const slowEndpoint = await subscribe(`${fake}/slow?ms=5000`)
+    const quickEndpoint = await subscribe(`${fake}/webhook`)
+    const invite = await createInvite(community.id)
+    await joinJson(invite.code, { name: 'Quinn', phone: newPhone(), turnstileToken: 'human-token' })
+    await fanOutEvents(createDb(env.DB), nowhere, new Date())
+    const rows = await query<{ event_id: string; endpoint_id: string }>(
+      'select event_id, endpoint_id from webhook_deliveries where endpoint_id in (?, ?)',
+      slowEndpoint,
+      quickEndpoint,
+    )
+    // The slow endpoint's event first in the batch, as a queue may well deliver it.
+    rows.sort((a) => (a.endpoint_id === slowEndpoint ? -1 : 1))
+    const batch = createMessageBatch(
+      DELIVERY_QUEUE_NAME,
+      rows.map((row, i) => ({
+        id: `event-${i}`,
+        timestamp: new Date(),
+        attempts: 1,
+        body: { kind: 'event', eventId: row.event_id, endpointId: row.endpoint_id },
+      })),
+    )
+    const ctx = createExecutionContext()
+    const consumed = worker.queue(batch, env, ctx)
+    const statusOf = async (endpointId: string) =>
+      (
+        await query<{ status: string }>(
+          'select status from webhook_deliveries where endpoint_id = ?',
+          endpointId,
+        )
+      )[0]!.status
+    // Sent while the slow endpoint's send is still waiting for its answer (one after the other,
+    // the quick one would wait those seconds first).
+    await eventually(async () => expect(await statusOf(quickEndpoint)).toBe('sent'))
+    expect(await statusOf(slowEndpoint)).toBe('sending')
+    await consumed
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(2)
+  })
+})
+
 describe('an event delivery interrupted after its claim', () => {
   it('is sent again with the same webhook-id; on its last attempt it is reported unknown', async () => {
     const community = await createCommunity()
