@@ -1,8 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
+import { changedLinkSettings } from '../services/audit'
 import type { AppEnv } from '../env'
 import { PaginationQuerySchema, pageSchema, toPage } from '../lib/pagination'
 import {
-  changedSettings,
   createInvite,
   listInvitesQuery,
   revokeInvite,
@@ -183,7 +183,7 @@ openapi(
     if (design) await saveQrDesign(c.var.db, updated, design, now)
     else if (qrDesign === null) await resetQrDesign(c.var.db, updated)
     const changed = [
-      ...changedSettings(invite, updated),
+      ...changedLinkSettings(invite, updated),
       ...(qrDesign !== undefined ? ['qrDesign'] : []),
     ]
     if (changed.length > 0) auditDetail(c, changed.join(', '))

@@ -13,6 +13,7 @@ import {
   webhookEndpoints,
   type AuditAction,
   type AuditEntry,
+  type Invite,
 } from '../db/schema'
 import { csvLine } from '../lib/csv'
 import { newId } from '../lib/ids'
@@ -188,4 +189,16 @@ export async function communityOfRow(db: Database, rowId: string): Promise<strin
     .where(eq(table.id, rowId))
     .limit(1)
   return row?.communityId ?? null
+}
+
+/** The settings a link's edit can change, by the API's names, in the order the form shows them. */
+const EDITABLE = ['label', 'source', 'campaign', 'groupId', 'maxUses', 'expiresAt', 'code'] as const
+
+/** Which of a link's settings an edit changed (by the API's names), for the audit log. */
+export function changedLinkSettings(before: Invite, after: Invite): string[] {
+  const value = (invite: Invite, key: (typeof EDITABLE)[number]) => {
+    const field = invite[key]
+    return field instanceof Date ? field.getTime() : field
+  }
+  return EDITABLE.filter((key) => value(before, key) !== value(after, key))
 }

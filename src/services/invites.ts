@@ -207,18 +207,6 @@ export function listInvitesQuery(
  * retires the old one in the same batch. Either way this isolate forgets what it cached for the
  * old code at once, as a revoke does.
  */
-/** The settings a link's edit can change, by the API's names, in the order the form shows them. */
-const EDITABLE = ['label', 'source', 'campaign', 'groupId', 'maxUses', 'expiresAt', 'code'] as const
-
-/** Which of a link's settings an edit changed (by the API's names), for the audit log. */
-export function changedSettings(before: Invite, after: Invite): string[] {
-  const value = (invite: Invite, key: (typeof EDITABLE)[number]) => {
-    const field = invite[key]
-    return field instanceof Date ? field.getTime() : field
-  }
-  return EDITABLE.filter((key) => value(before, key) !== value(after, key))
-}
-
 export async function updateInvite(
   db: Database,
   invite: Invite,

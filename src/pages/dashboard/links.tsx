@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono'
+import { changedLinkSettings } from '../../services/audit'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { telegramConfig } from '../../lib/config'
@@ -11,7 +12,6 @@ import type { Invite } from '../../db/schema'
 import { communityOf, communityQuery, getCommunityOrThrow } from '../../services/communities'
 import { listGroupsQuery } from '../../services/groups'
 import {
-  changedSettings,
   createInvite,
   getInviteOrThrow,
   inviteStatus,
@@ -258,7 +258,10 @@ linksPages.post('/admin/links/:id/edit', async (c) => {
     linkPage(c, invite.id, { edit: { values: sent.values, errors }, status })
   if (!sent.input) return refused(sent.errors ?? {}, 400)
   try {
-    const changed = changedSettings(invite, await updateInvite(c.var.db, invite, sent.input, now))
+    const changed = changedLinkSettings(
+      invite,
+      await updateInvite(c.var.db, invite, sent.input, now),
+    )
     // Saved as it was: nothing for the audit log, as for any action on what was so already.
     if (changed.length > 0) auditDetail(c, changed.join(', '))
     else changedNothing(c)
