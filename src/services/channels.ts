@@ -46,10 +46,13 @@ export const CONNECTION_LOST_UNKNOWN = 'connection lost: outcome unknown'
  */
 export const CHANNEL_TIMEOUT_MS = { webhook: 20_000, whatsapp: 30_000 } as const
 
-export function channelTimeoutMs(config: Config): number {
+export function channelTimeoutMs(
+  config: Config,
+  channel: DeliveryChannel = config.DELIVERY_CHANNEL,
+): number {
   return config.DELIVERY_TIMEOUT_SECONDS
     ? config.DELIVERY_TIMEOUT_SECONDS * 1000
-    : CHANNEL_TIMEOUT_MS[config.DELIVERY_CHANNEL]
+    : CHANNEL_TIMEOUT_MS[channel]
 }
 
 /**

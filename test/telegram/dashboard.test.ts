@@ -158,6 +158,8 @@ describe('Telegram join requests in the approval queue', () => {
       action: 'approve',
     })
     expect(none.status).toBe(303)
+    // Shown where the page's notices stand, at its top: not scrolled past to the Telegram part.
+    expect(none.headers.get('location')).not.toContain('#')
     expect((await page(none.headers.get('location')!, cookie)).text).toContain(
       'Nothing decided: no request was selected.',
     )

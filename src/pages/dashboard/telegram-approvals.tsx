@@ -161,10 +161,9 @@ telegramApprovalsPages.post('/admin/communities/:id/telegram-approvals', async (
     ids: only ? [only[1]] : ids,
   })
   if (!parsed.success) {
-    // The bulk buttons tapped with no box ticked: said so, as the other requests' part says it.
-    if (!only && ids.length === 0) {
-      return c.redirect(`${withNotice(back, 'noneSelected')}#telegram-requests`, 303)
-    }
+    // The bulk buttons tapped with no box ticked: said so at the top of the page, where its
+    // notices stand (not scrolled past them to the Telegram part).
+    if (!only && ids.length === 0) return c.redirect(withNotice(back, 'noneSelected'), 303)
     throw craftedDecision(parsed.error.issues[0]!, REQUESTS_SHOWN, 'tjr')
   }
   const results = await decideTelegramJoinRequestsInBulk(

@@ -2,7 +2,7 @@ import { and, eq, lt, or, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { events, webhookDeliveries } from '../../db/schema'
 import { signingSecret, type Config } from '../../lib/config'
-import { CHANNEL_TIMEOUT_MS, sendSignedWebhook, type SendResult } from '../channels'
+import { channelTimeoutMs, sendSignedWebhook, type SendResult } from '../channels'
 import { endpointSecret, getWebhookEndpointOrThrow } from '../webhooks'
 import { backoffSeconds, type Verdict } from './messages'
 
@@ -92,9 +92,7 @@ export async function deliverEvent(
           },
           now,
           // An event endpoint is a webhook receiver, whatever channel announcements go by.
-          config.DELIVERY_TIMEOUT_SECONDS
-            ? config.DELIVERY_TIMEOUT_SECONDS * 1000
-            : CHANNEL_TIMEOUT_MS.webhook,
+          channelTimeoutMs(config, 'webhook'),
         )
       : { outcome: 'failed', error: 'event not found' }
   } catch {
