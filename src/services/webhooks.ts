@@ -193,6 +193,7 @@ export async function fanOutEvents(db: Database, queue: Queue, now: Date): Promi
               lastError: sql<null>`null`.as('last_error'),
               responseStatus: sql<null>`null`.as('response_status'),
               updatedAt: sql<Date>`${now.getTime()}`.as('updated_at'),
+              nextAttemptAt: sql<number>`0`.as('next_attempt_at'),
             })
             .from(events)
             .innerJoin(

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { createDb } from '../../src/db/client'
 import { loadConfig } from '../../src/lib/config'
+import { deliverEvent } from '../../src/services/delivery/events'
 import { fanOutEvents } from '../../src/services/webhooks'
 import { call, createCommunity, eventually, query, runCron } from '../worker/helpers'
 
@@ -94,24 +95,25 @@ describe('the reconciler and webhook deliveries whose queue message was lost', (
 
   it('waits for a retry that is not due yet, and moves it on once it is overdue', async () => {
     const { community, endpointId, at } = await lostEvents(1)
-    const config = loadConfig(env)
-    const attempts = config.DELIVERY_MAX_ATTEMPTS - 1
-    // An attempt timed out; the retry's message was lost (past the queue's retries). Its
-    // backoff with jitter is at most 1.5 times base * 2^(attempts - 1) seconds.
-    await env.DB.prepare(
-      `update webhook_deliveries set attempts = ?, last_error = 'timed out: outcome unknown'
-       where endpoint_id = ?`,
-    )
-      .bind(attempts, endpointId)
-      .run()
-    const longestWait = 1500 * config.DELIVERY_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
-    const overdueAt = at + 3 * MINUTE + longestWait
-    await runCron(new Date(overdueAt - 1000))
+    const attempts = loadConfig(env).DELIVERY_MAX_ATTEMPTS - 1
+    // An attempt timed out long ago; its retry, due 2 minutes ago, has not come: its message may
+    // still be on the way (a queue runs late), so the reconciler leaves it for the stall time.
+    const lateRetry = (dueAgo: number) =>
+      env.DB.prepare(
+        `update webhook_deliveries set attempts = ?, last_error = 'timed out: outcome unknown',
+         updated_at = ?, next_attempt_at = ? where endpoint_id = ?`,
+      )
+        .bind(attempts, at - 30 * MINUTE, at - dueAgo, endpointId)
+        .run()
+    await lateRetry(2 * MINUTE)
+    await runCron(new Date(at))
     await new Promise((resolve) => setTimeout(resolve, 1000))
     expect((await receivedFor(community.id)).size).toBe(0)
     expect((await rowsOf(endpointId))[0]).toMatchObject({ status: 'queued', attempts })
 
-    await runCron(new Date(overdueAt + 1000))
+    // Due more than the stall time ago: its message was lost, and it goes now.
+    await lateRetry(4 * MINUTE)
+    await runCron(new Date(at))
     await eventually(async () => {
       expect([...(await receivedFor(community.id)).values()]).toEqual([1])
       expect((await rowsOf(endpointId))[0]).toMatchObject({
@@ -121,21 +123,51 @@ describe('the reconciler and webhook deliveries whose queue message was lost', (
     })
   })
 
-  it('waits up to an hour when the receiver may have asked for it (Retry-After)', async () => {
-    const { community, endpointId, at } = await lostEvents(1)
+  it('knows when each retry is due, whatever the receiver answered before', async () => {
+    // A 503's short backoff (no Retry-After) is not taken for an hour's wait: the retry that
+    // was due 4 minutes ago goes with the next cron run.
+    const short = await lostEvents(1)
     await env.DB.prepare(
       `update webhook_deliveries set attempts = 1, response_status = 503,
-       last_error = 'HTTP 503 from the endpoint' where endpoint_id = ?`,
+       last_error = 'HTTP 503 from the endpoint', updated_at = ?, next_attempt_at = ?
+       where endpoint_id = ?`,
     )
-      .bind(endpointId)
+      .bind(short.at - 5 * MINUTE, short.at - 4 * MINUTE, short.endpointId)
       .run()
-    await runCron(new Date(at + 60 * MINUTE))
-    await new Promise((resolve) => setTimeout(resolve, 1000))
-    expect((await receivedFor(community.id)).size).toBe(0)
-    await runCron(new Date(at + 64 * MINUTE))
+    await runCron(new Date(short.at))
     await eventually(async () => {
-      expect([...(await receivedFor(community.id)).values()]).toEqual([1])
+      expect([...(await receivedFor(short.community.id)).values()]).toEqual([1])
     })
+  })
+
+  it('a copy of a retry that comes before its backoff ends waits for it, and sends once', async () => {
+    const { community, endpointId } = await lostEvents(1)
+    const config = loadConfig(env)
+    const db = createDb(env.DB)
+    const message = { eventId: (await rowsOf(endpointId))[0]!.event_id, endpointId }
+    // The receiver answered 503 with Retry-After: 30 a moment ago; a second copy of the message
+    // (the reconciler's, or the queue's redelivery) comes now.
+    const now = Date.now()
+    await env.DB.prepare(
+      `update webhook_deliveries set attempts = 1, response_status = 503, updated_at = ?,
+       next_attempt_at = ? where endpoint_id = ?`,
+    )
+      .bind(now, now + 30_000, endpointId)
+      .run()
+    const early = await deliverEvent(db, config, message, new Date(now + 1000))
+    expect(early).toEqual({ action: 'retry', delaySeconds: 29 })
+    expect((await receivedFor(community.id)).size).toBe(0)
+    expect((await rowsOf(endpointId))[0]).toMatchObject({ status: 'queued', attempts: 1 })
+
+    // Its time come, one copy sends it; the other finds it sent.
+    expect(await deliverEvent(db, config, message, new Date(now + 30_000))).toEqual({
+      action: 'ack',
+    })
+    expect(await deliverEvent(db, config, message, new Date(now + 30_500))).toEqual({
+      action: 'ack',
+    })
+    expect([...(await receivedFor(community.id)).values()]).toEqual([1])
+    expect((await rowsOf(endpointId))[0]).toMatchObject({ status: 'sent', attempts: 2 })
   })
 
   it('sends a delivery left `sending` again with the same webhook-id', async () => {

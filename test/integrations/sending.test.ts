@@ -271,6 +271,31 @@ describe('what a send WhatsApp refused means beyond its message', () => {
     expect(await paused()).toHaveLength(1)
   })
 
+  it('the spam rate limit stops the batch’s sends not started yet, not only later batches', async () => {
+    const phones = [numberEnding('93'), ...Array.from({ length: 5 }, () => newPhone())]
+    const { announcementId, db, messages } = await runTo(
+      phones.map((_, i) => `Quinn #${i}`),
+      phones,
+    )
+    // The first send goes at once; the others' turns come a moment after its refusal.
+    let turns = 0
+    const pace = () => new Promise<void>((resolve) => setTimeout(resolve, turns++ === 0 ? 0 : 300))
+    const verdicts = await deliverAnnouncements(db, whatsapp(), messages, new Date(), pace)
+    expect(verdicts[0]).toEqual({ action: 'dead-letter', error: expect.stringContaining('131048') })
+
+    const digits = phones.map((phone) => phone.replace(/\D/g, ''))
+    const to = (request: Received) => String(JSON.parse(request.body).to).replace(/\D/g, '')
+    const reached = await receivedFor('/whatsapp/', (request) => digits.includes(to(request)))
+    expect(reached.map(to)).toEqual([digits[0]])
+    const report = (await call('GET', `/api/announcements/${announcementId}`)).json
+    expect(report.pausedAt).not.toBeNull()
+    expect(report.deliveries).toMatchObject({ queued: 0, sent: 0, failed: 1, skipped: 5 })
+    expect(report.failureReasons).toContainEqual({
+      reason: 'broadcast paused: Spam rate limit reached: the broadcast was paused',
+      count: 5,
+    })
+  })
+
   it('a refusal whose effect cannot be written keeps nothing else of the batch from its record', async () => {
     const { db, announcementId, messages } = await runTo(
       ['Vic', 'Rita'],

@@ -78,6 +78,9 @@ export const webhookDeliveries = sqliteTable(
     lastError: text('last_error'),
     responseStatus: integer('response_status'),
     updatedAt: timestamp('updated_at').notNull(),
+    // When a queued delivery's next attempt is due (ms; 0: now): its queue message waits until
+    // then, a copy that comes early waits too, and the reconciler knows a lost one from a late one.
+    nextAttemptAt: integer('next_attempt_at').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.eventId, t.endpointId] }),

@@ -1,4 +1,4 @@
-import { and, eq, lt, or, sql } from 'drizzle-orm'
+import { and, eq, inArray, lt, lte, or, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { events, webhookDeliveries } from '../../db/schema'
 import { signingSecret, type Config } from '../../lib/config'
@@ -10,6 +10,8 @@ import { backoffSeconds, type Verdict } from './messages'
 
 /** An event's send ends within its timeout; a claim older than this was interrupted. */
 export const EVENT_SENDING_STALE_MS = 60_000
+/** A queue message may come a little before its delay ends; that close, it is on time. */
+const DUE_SLACK_MS = 2_000
 
 /**
  * Delivers one outbox event to one endpoint, signed with the endpoint's secret: once, or again
@@ -36,7 +38,11 @@ export async function deliverEvent(
       and(
         where,
         or(
-          eq(webhookDeliveries.status, 'queued'),
+          // Due: a copy of its queue message that comes before the backoff ends waits (below).
+          and(
+            eq(webhookDeliveries.status, 'queued'),
+            lte(webhookDeliveries.nextAttemptAt, now.getTime() + DUE_SLACK_MS),
+          ),
           and(
             eq(webhookDeliveries.status, 'sending'),
             lt(webhookDeliveries.updatedAt, staleBefore),
@@ -64,14 +70,24 @@ export async function deliverEvent(
       )
       .returning({ eventId: webhookDeliveries.eventId })
     if (gaveUp) return { action: 'ack' }
+    const open = await db.query.webhookDeliveries.findFirst({
+      columns: { status: true, nextAttemptAt: true },
+      where: and(where, inArray(webhookDeliveries.status, ['queued', 'sending'])),
+    })
     // Another consumer's send may be under way; if that consumer died, this message comes back
     // once the claim is stale and sends it again.
-    const busy = await db.query.webhookDeliveries.findFirst({
-      where: and(where, eq(webhookDeliveries.status, 'sending')),
-    })
-    return busy
-      ? { action: 'retry', delaySeconds: Math.ceil((EVENT_SENDING_STALE_MS * 1.5) / 1000) }
-      : { action: 'ack' }
+    if (open?.status === 'sending') {
+      return { action: 'retry', delaySeconds: Math.ceil((EVENT_SENDING_STALE_MS * 1.5) / 1000) }
+    }
+    // A copy that came before the backoff ended (the reconciler's, for a message only late):
+    // it waits for the attempt's time; the first copy then to come sends it, the other acks.
+    if (open?.status === 'queued') {
+      return {
+        action: 'retry',
+        delaySeconds: Math.max(1, Math.ceil((open.nextAttemptAt - now.getTime()) / 1000)),
+      }
+    }
+    return { action: 'ack' }
   }
   const event = await db.query.events.findFirst({ where: eq(events.id, message.eventId) })
   let result: SendResult
@@ -105,18 +121,22 @@ export async function deliverEvent(
     (result.outcome === 'retry' || result.outcome === 'unknown') &&
     claimed.attempts < config.DELIVERY_MAX_ATTEMPTS
   ) {
+    const delaySeconds = backoffSeconds(
+      config.DELIVERY_RETRY_BASE_SECONDS,
+      claimed.attempts,
+      result.outcome === 'retry' ? result.retryAfterSeconds : undefined,
+    )
     await db
       .update(webhookDeliveries)
-      .set({ status: 'queued', lastError: result.error, responseStatus, updatedAt: now })
+      .set({
+        status: 'queued',
+        lastError: result.error,
+        responseStatus,
+        updatedAt: now,
+        nextAttemptAt: now.getTime() + delaySeconds * 1000,
+      })
       .where(where)
-    return {
-      action: 'retry',
-      delaySeconds: backoffSeconds(
-        config.DELIVERY_RETRY_BASE_SECONDS,
-        claimed.attempts,
-        result.outcome === 'retry' ? result.retryAfterSeconds : undefined,
-      ),
-    }
+    return { action: 'retry', delaySeconds }
   }
   // The last attempt timed out: it may well have arrived, so it is `unknown`, counted apart and
   // not dead-lettered, as the README's policy says for every channel.

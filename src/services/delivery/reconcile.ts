@@ -175,9 +175,9 @@ export interface ReconciledEvents {
  * The reconciler's part for the events outbox, run by the cron job every minute: webhook
  * deliveries whose queue message was lost (a failed `sendBatch` after the rows were written, a
  * message past its retries, a deploy at the wrong moment) are moved on from what their rows say.
- * - `queued` deliveries whose attempt was due a while ago (the longest their retry could wait,
- *   plus the stall time) are enqueued again; the claim in `deliverEvent` makes sure that a copy
- *   still in the queue does not send twice.
+ * - `queued` deliveries whose attempt was due a while ago (a stall time past `nextAttemptAt`)
+ *   are enqueued again; the claim in `deliverEvent` makes sure that a copy still in the queue
+ *   does not send twice, and a copy that comes before the attempt is due waits for it.
  * - `sending` deliveries older than an attempt can last were interrupted: endpoints are Standard
  *   Webhooks receivers, which deduplicate by webhook-id (the event id), so they are sent again
  *   until their attempts are used up, and then settled "outcome unknown".
@@ -192,9 +192,6 @@ export async function reconcileEventDeliveries(
 ): Promise<ReconciledEvents> {
   const staleSending = now.getTime() - EVENT_SENDING_STALE_MS
   const stalledBefore = now.getTime() - STALL_MS
-  // The longest a retry may wait (ms): none before the first attempt; a receiver's Retry-After
-  // (429 or 5xx, up to an hour); otherwise the backoff with its jitter (see `backoffSeconds`).
-  const longestWait = sql`case when attempts = 0 then 0 when response_status is not null then 3600000 else min(3600, ${config.DELIVERY_RETRY_BASE_SECONDS} * (1 << (attempts - 1))) * 1500 end`
   const open = (where: ReturnType<typeof sql>) =>
     sql`(${webhookDeliveries.eventId}, ${webhookDeliveries.endpointId}) in (select event_id, endpoint_id from webhook_deliveries where status in ('queued', 'sending') and ${where} order by updated_at limit ${RECONCILE_EVENT_ROWS})`
   const key = { eventId: webhookDeliveries.eventId, endpointId: webhookDeliveries.endpointId }
@@ -218,6 +215,7 @@ export async function reconcileEventDeliveries(
         status: 'queued',
         lastError: 'interrupted; sent again with the same webhook-id',
         updatedAt: now,
+        nextAttemptAt: 0,
       })
       .where(open(sql`status = 'sending' and updated_at < ${staleSending}`))
       .returning(key),
@@ -226,7 +224,7 @@ export async function reconcileEventDeliveries(
       .set({ updatedAt: now })
       .where(
         open(
-          sql`status = 'queued' and updated_at < ${stalledBefore} and updated_at + ${longestWait} < ${stalledBefore}`,
+          sql`status = 'queued' and updated_at < ${stalledBefore} and next_attempt_at < ${stalledBefore}`,
         ),
       )
       .returning(key),

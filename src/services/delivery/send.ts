@@ -23,7 +23,7 @@ import { actOnRefusals } from '../whatsapp-statuses'
 import { reachableAfterStop, stopsOf } from '../opt-outs'
 import { consentStands } from '../consent'
 import { announcementTextFor } from '../announcements'
-import { pausedReason } from '../../platforms/whatsapp/errors'
+import { errorCodeIn, pausedReason, whatsAppErrorPolicy } from '../../platforms/whatsapp/errors'
 import {
   backoffSeconds,
   resendsWhenUnknown,
@@ -179,6 +179,7 @@ export async function deliverAnnouncements(
         return { outcome: 'retry', error: 'unexpected error' }
       })
       settle(message, outcome)
+      pauseOnSpamLimit(announcementOf.get(message.dispatchId), outcome, now)
     }
   }
   await Promise.all(
@@ -197,6 +198,26 @@ export async function deliverAnnouncements(
     answered.add(key(m))
     return verdicts.get(key(m)) ?? { action: 'ack' }
   })
+}
+
+/**
+ * WhatsApp's spam rate limit (131048) pauses the broadcast: `actOnRefusals` records the pause once
+ * the batch's sends are done, but every further send before then would count against the
+ * business's quality rating, so the sends of this batch not started yet skip at once.
+ */
+function pauseOnSpamLimit(
+  run: RunToSend | undefined,
+  outcome: SendResult | SkipResult | CancelResult,
+  now: Date,
+): void {
+  if (!run || run.announcement.pausedAt || outcome.outcome !== 'failed') return
+  const policy = whatsAppErrorPolicy(errorCodeIn(outcome.error))
+  if (policy.action !== 'pause') return
+  run.announcement = { ...run.announcement, pausedAt: now, pauseReason: policy.reason }
+}
+
+function pausedSkip(run: RunToSend): SkipResult {
+  return { outcome: 'skipped', reason: pausedReason(run.announcement.pauseReason) }
 }
 
 type SkipResult = { outcome: 'skipped'; reason: string }
@@ -236,9 +257,7 @@ async function attempt(
   if (!member || member.status !== 'active') return { outcome: 'skipped', reason: 'member left' }
   if (!run) return { outcome: 'failed', error: 'announcement deleted' }
   const { announcement, asksForProof } = run
-  if (announcement.pausedAt) {
-    return { outcome: 'skipped', reason: pausedReason(announcement.pauseReason) }
-  }
+  if (announcement.pausedAt) return pausedSkip(run)
   // Consent is per contact: only a contact its owner confirmed, and whose owner has not taken
   // it back since, is ever written to or passed on.
   const stopped = !reachableAfterStop(stop, member)
@@ -259,6 +278,8 @@ async function attempt(
     if (!phoneConsent) return { outcome: 'skipped', reason: 'phone number not confirmed' }
     if (!phone) return { outcome: 'skipped', reason: 'the number sent STOP' }
     await pace()
+    // Paused by a send of this batch while this one waited for its turn.
+    if (run.announcement.pausedAt) return pausedSkip(run)
     return sendWhatsAppMessage(
       config,
       phone,
