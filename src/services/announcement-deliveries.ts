@@ -11,7 +11,7 @@ import {
   type SQL,
   type SQLWrapper,
 } from 'drizzle-orm'
-import { errorCodeIn, whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
+import { errorCodeIn, finalFailureReason } from '../platforms/whatsapp/errors'
 import type { Database } from '../db/client'
 import {
   deliveries,
@@ -232,7 +232,7 @@ function mergeReasons(failures: Array<{ reason: string | null; count: number }>)
   const merged = new Map<string | null, number>()
   for (const { reason, count } of failures) {
     const code = errorCodeIn(reason)
-    const shown = code !== null ? whatsAppErrorPolicy(code).reason : shownReason(reason)
+    const shown = code !== null ? finalFailureReason(code, reason) : shownReason(reason)
     merged.set(shown, (merged.get(shown) ?? 0) + count)
   }
   return [...merged].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count)

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, inArray, isNull, or, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { deliveries, dispatches, members } from '../db/schema'
 import { shownReason } from './delivery/reasons'
-import { whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
+import { errorCodeIn, finalFailureReason } from '../platforms/whatsapp/errors'
 import type { DeliveryCounts } from './announcement-deliveries'
 import { csvCell } from '../lib/csv'
 
@@ -150,9 +150,11 @@ export function recipientsPageOf(
 ): { data: Recipient[]; nextCursor: string | null } {
   const data = rows.slice(0, limit).map((row) => {
     const status = shownStatus(row)
+    // WhatsApp's error code: reported by a failed status, or in the reason a refused send stored.
+    const code = row.errorCode ?? errorCodeIn(row.lastError)
     const reason =
-      status === 'failed' && row.errorCode !== null
-        ? whatsAppErrorPolicy(row.errorCode).reason
+      status === 'failed' && code !== null
+        ? finalFailureReason(code, row.lastError)
         : status === 'sent' || status === 'delivered' || status === 'read'
           ? null
           : shownReason(row.lastError)

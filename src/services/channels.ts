@@ -5,7 +5,11 @@ import { fetchOutbound } from '../lib/outbound'
 import { signWebhook } from '../lib/standard-webhooks'
 import type { Lang } from '../lib/i18n'
 import { cloudApiMessageRequest, templateLanguage } from '../platforms/whatsapp/cloud-api'
-import { DEFER_SECONDS, whatsAppErrorPolicy } from '../platforms/whatsapp/errors'
+import {
+  DEFER_SECONDS,
+  RETRYABLE_CLOUD_API_CODES,
+  whatsAppErrorPolicy,
+} from '../platforms/whatsapp/errors'
 
 /**
  * How one attempt to deliver a message went. `error` is a short fixed reason (see
@@ -135,12 +139,6 @@ const CloudApiError = z.object({
     error_subcode: z.number().optional(),
   }),
 })
-
-/**
- * Throughput and spam-rate errors of the Cloud API: answered with HTTP 400 or 429, yet worth
- * another try later.
- */
-const RETRYABLE_CLOUD_API_CODES = new Set([4, 80007, 130429, 131056, 133016])
 
 /**
  * Sends a text (or, when a template is configured, a template) message through the WhatsApp

@@ -14,6 +14,7 @@ import { communityTemplate } from '../platforms/whatsapp/replies'
 import { logError } from '../lib/log'
 import {
   errorCodeIn,
+  finalFailureReason,
   SUBSCRIPTION_ENDED_CODES,
   whatsAppErrorPolicy,
 } from '../platforms/whatsapp/errors'
@@ -393,7 +394,7 @@ export function untoldApplicantsQuery(db: Database, communityId: string, now: Da
 export function untoldApplicantsOf(rows: Awaited<ReturnType<typeof untoldApplicantsQuery>>) {
   return rows.map((row) => {
     const code = errorCodeIn(row.reason)
-    return { ...row, reason: code === null ? row.reason : whatsAppErrorPolicy(code).reason }
+    return { ...row, reason: code === null ? row.reason : finalFailureReason(code, row.reason) }
   })
 }
 

@@ -244,7 +244,15 @@ export async function applyStatus(
            error_title = coalesce(?7, error_title), last_error = coalesce(?8, last_error), updated_at = ?9
          where ${where}`,
       )
-      .bind(...keys, item.status, item.errorCode, item.errorTitle, policy?.reason ?? null, nowMs),
+      .bind(
+        ...keys,
+        item.status,
+        item.errorCode,
+        item.errorTitle,
+        // Final here: a limit that would have been tried again says it was not.
+        policy ? (policy.notSentAgain ?? policy.reason) : null,
+        nowMs,
+      ),
     // changes(): the counters move only if the status above did (a racing copy moves nothing).
     client
       .prepare(

@@ -21,6 +21,7 @@ import {
 } from '../worker/helpers'
 import { page, signIn } from '../worker/dashboard-helpers'
 import { DELIVERY_SECRET } from './delivery-webhook'
+import { whatsAppOutage } from '../whatsapp/meta'
 
 const fake = inject('fakeServicesUrl')
 
@@ -294,6 +295,36 @@ describe('what a send WhatsApp refused means beyond its message', () => {
       reason: 'broadcast paused: Spam rate limit reached: the broadcast was paused',
       count: 5,
     })
+  })
+
+  it('a limit or outage that outlasts the attempts is reported as not sent again, in plain words', async () => {
+    // 97: WhatsApp's throughput limit (130429); the other number meets an outage (500, error 1).
+    const phones = [numberEnding('97'), newPhone()]
+    await whatsAppOutage(phones[1]!, 1)
+    const { announcementId, db, messages } = await runTo(['Uma', 'Ugo'], phones)
+    const lastAttempt = { ...whatsapp(), DELIVERY_MAX_ATTEMPTS: 1 }
+    expect(await deliverAnnouncements(db, lastAttempt, messages, new Date())).toEqual([
+      { action: 'dead-letter', error: expect.stringContaining('130429') },
+      { action: 'dead-letter', error: expect.stringContaining('(error 1)') },
+    ])
+    const report = (await call('GET', `/api/announcements/${announcementId}`)).json
+    expect(report.failureReasons).toEqual(
+      expect.arrayContaining([
+        { reason: 'Sending too fast for WhatsApp (throughput limit); not sent again', count: 1 },
+        { reason: 'WhatsApp did not take it at any attempt (error 1)', count: 1 },
+      ]),
+    )
+    const { cookie } = await signIn()
+    const english = (await page(`/admin/announcements/${announcementId}?status=failed`, cookie))
+      .text
+    expect(english).not.toContain('sent again later')
+    expect(english).toContain('Sending too fast for WhatsApp (throughput limit); not sent again')
+    expect(english).toContain('WhatsApp did not take it at any attempt (error 1)')
+    const german = (
+      await page(`/admin/announcements/${announcementId}?status=failed&lang=de`, cookie)
+    ).text
+    expect(german).toContain('Durchsatzgrenze); nicht erneut gesendet')
+    expect(german).toContain('WhatsApp hat sie bei keinem Versuch angenommen (Fehler 1)')
   })
 
   it('a refusal whose effect cannot be written keeps nothing else of the batch from its record', async () => {

@@ -519,6 +519,10 @@ describe('statuses and the error-code policy', () => {
       undelivered: 1,
       cancelled: 0,
     })
+    // Its reason says what happened: not "sent again later".
+    expect((await announcement(announcementId)).failureReasons).toEqual([
+      { reason: 'Sending too fast for WhatsApp (throughput limit); not sent again', count: 1 },
+    ])
     // The announcement went out once, before the stop.
     const sends = (await (await fetch(`${fake}/__requests?path=/whatsapp`)).json()) as Array<{
       body: string

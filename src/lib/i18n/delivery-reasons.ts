@@ -60,6 +60,12 @@ const GERMAN: Record<string, string> = {
     'Zu viele Nachrichten in kurzer Zeit an diese Person; später erneut gesendet',
   'WhatsApp limits the marketing messages this person receives; tried again later':
     'WhatsApp begrenzt die Marketing-Nachrichten an diese Person; später erneut versucht',
+  'Sending too fast for WhatsApp (throughput limit); not sent again':
+    'Zu schnell für WhatsApp gesendet (Durchsatzgrenze); nicht erneut gesendet',
+  'Too many messages to this person in a short time; not sent again':
+    'Zu viele Nachrichten in kurzer Zeit an diese Person; nicht erneut gesendet',
+  'WhatsApp limits the marketing messages this person receives; not sent again':
+    'WhatsApp begrenzt die Marketing-Nachrichten an diese Person; nicht erneut gesendet',
   'Spam rate limit reached: the broadcast was paused':
     'Spam-Grenze erreicht: Der Versand wurde angehalten',
   'Cannot be delivered to this number (not on WhatsApp, or an old app)':
@@ -78,6 +84,10 @@ const GERMAN_PATTERNS: Array<[RegExp, (match: RegExpExecArray) => string | null]
   [
     /^WhatsApp could not deliver it \(error (\d{1,16})\)$/,
     ([, code]) => `WhatsApp konnte sie nicht zustellen (Fehler ${code})`,
+  ],
+  [
+    /^WhatsApp did not take it at any attempt \(error (\d{1,16})\)$/,
+    ([, code]) => `WhatsApp hat sie bei keinem Versuch angenommen (Fehler ${code})`,
   ],
   [
     /^refused: (.+)$/,

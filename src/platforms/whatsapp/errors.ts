@@ -12,6 +12,8 @@ export interface ErrorPolicy {
   endsSubscription: boolean
   /** The reason in plain words, as admins see it on the announcement. */
   reason: string
+  /** For `retry` and `defer`: the reason once the message is not sent again (attempts used up). */
+  notSentAgain?: string
 }
 
 const POLICIES: Record<number, ErrorPolicy> = {
@@ -19,16 +21,19 @@ const POLICIES: Record<number, ErrorPolicy> = {
     action: 'retry',
     endsSubscription: false,
     reason: 'Sending too fast for WhatsApp (throughput limit); sent again later',
+    notSentAgain: 'Sending too fast for WhatsApp (throughput limit); not sent again',
   },
   131056: {
     action: 'retry',
     endsSubscription: false,
     reason: 'Too many messages to this person in a short time; sent again later',
+    notSentAgain: 'Too many messages to this person in a short time; not sent again',
   },
   131049: {
     action: 'defer',
     endsSubscription: false,
     reason: 'WhatsApp limits the marketing messages this person receives; tried again later',
+    notSentAgain: 'WhatsApp limits the marketing messages this person receives; not sent again',
   },
   131048: {
     action: 'pause',
@@ -62,6 +67,31 @@ export function whatsAppErrorPolicy(code: number | null | undefined): ErrorPolic
 }
 
 /**
+ * Throughput and spam-rate errors of the Cloud API: answered with HTTP 400 or 429, yet worth
+ * another try later.
+ */
+export const RETRYABLE_CLOUD_API_CODES = new Set([4, 80007, 130429, 131056, 133016])
+
+/**
+ * Why a message failed for good, in plain words, from the Cloud API's error code (`stored`: the
+ * reason a send stored, `HTTP <status> from the endpoint (error <code>)`; or the code a failed
+ * status reported). A limit that was tried again says it was not sent again; an outage or limit
+ * the table does not know, answered on every attempt, says so rather than "could not deliver".
+ */
+export function finalFailureReason(code: number, stored?: string | null): string {
+  const policy = whatsAppErrorPolicy(code)
+  if (policy.notSentAgain) return policy.notSentAgain
+  const status = Number(/^HTTP (\d{3}) /.exec(stored ?? '')?.[1] ?? 0)
+  if (
+    !(code in POLICIES) &&
+    (status === 429 || status >= 500 || RETRYABLE_CLOUD_API_CODES.has(code))
+  ) {
+    return `WhatsApp did not take it at any attempt (error ${code})`
+  }
+  return policy.reason
+}
+
+/**
  * The Cloud API error code a failed send's stored reason ends with (`… (error 131050)`, as
  * `classify` in services/channels.ts writes it), or null.
  */
@@ -77,7 +107,10 @@ export const SUBSCRIPTION_ENDED_CODES = Object.entries(POLICIES)
 
 /** Every reason the table can give, for the closed set of reasons a delivery row may hold. */
 export const WHATSAPP_REASONS = [
-  ...Object.values(POLICIES).map((policy) => policy.reason),
+  ...Object.values(POLICIES).flatMap((policy) => [
+    policy.reason,
+    ...(policy.notSentAgain ? [policy.notSentAgain] : []),
+  ]),
   'WhatsApp could not deliver it',
 ]
 

@@ -41,7 +41,8 @@ export const FIXED_DELIVERY_REASONS: readonly string[] = [
 const FIXED_REASONS = new Set(FIXED_DELIVERY_REASONS)
 
 const HTTP_REASON = /^HTTP \d{3} from the endpoint( \(error \d{1,16}\))?$/
-const WHATSAPP_CODE_REASON = /^WhatsApp could not deliver it \(error \d{1,16}\)$/
+const WHATSAPP_CODE_REASON =
+  /^WhatsApp (could not deliver it|did not take it at any attempt) \(error \d{1,16}\)$/
 
 /** Whether `reason` is one of the phrases a delivery row may hold. */
 export function isDeliveryReason(reason: string): boolean {
