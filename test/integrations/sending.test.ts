@@ -325,6 +325,9 @@ describe('what a send WhatsApp refused means beyond its message', () => {
     ).text
     expect(german).toContain('Durchsatzgrenze); nicht erneut gesendet')
     expect(german).toContain('WhatsApp hat sie bei keinem Versuch angenommen (Fehler 1)')
+    // The list does not leave it at "sent".
+    const list = `/admin/communities/${report.communityId}/announcements`
+    expect((await page(list, cookie)).text).toContain('None of its messages got through')
   })
 
   it('a refusal whose effect cannot be written keeps nothing else of the batch from its record', async () => {
@@ -354,6 +357,12 @@ describe('what a send WhatsApp refused means beyond its message', () => {
     })
     const status = (await call('GET', `/api/announcements/${announcementId}`)).json
     expect(status.deliveries).toMatchObject({ queued: 0, sent: 1, failed: 1 })
+    // One went out: the list does not say none got through.
+    const { cookie } = await signIn()
+    const list = `/admin/communities/${status.communityId}/announcements`
+    const listed = (await page(list, cookie)).text
+    expect(listed).toContain('Timing matters')
+    expect(listed).not.toContain('None of its messages got through')
   })
 })
 

@@ -39,6 +39,7 @@ export const announcementEditDe = {
   cancelledAt: (when: string) => `abgesagt ${when}`,
   sentNowRepeatingNotice:
     'Der zusätzliche Lauf beginnt innerhalb einer Minute; sein Bericht füllt sich ab dann. Die Wiederholung geht wie geplant weiter.',
+  noneGotThrough: 'Keine ihrer Nachrichten ist durchgekommen; warum, steht in ihrem Bericht.',
 }
 
 export type AnnouncementEditWords = typeof announcementEditDe
@@ -78,4 +79,5 @@ export const announcementEditEn: AnnouncementEditWords = {
   cancelledAt: (when: string) => `cancelled ${when}`,
   sentNowRepeatingNotice:
     'The extra run starts within a minute; its report fills up from then on. The repeat goes on as planned.',
+  noneGotThrough: 'None of its messages got through; its report says why.',
 }

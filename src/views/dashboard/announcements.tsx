@@ -41,6 +41,25 @@ export interface ListedAnnouncement {
   reach: { count: number; atMost: boolean; chats: number } | null
 }
 
+/**
+ * A one-off "sent" none of whose messages got through: each failed, was skipped, or was sent and
+ * then reported undelivered by the chat app; none may have arrived, none is on its way. Its
+ * status alone would read as done.
+ */
+function noneGotThrough(
+  status: ListedAnnouncement['status'],
+  totals: DeliveryCounts,
+  telegramPosts: number,
+): boolean {
+  const attempted = totals.sent + totals.failed + totals.skipped + totals.cancelled
+  return (
+    status === 'sent' &&
+    telegramPosts === 0 &&
+    attempted > 0 &&
+    totals.sent - totals.undelivered + totals.unknown + totals.queued === 0
+  )
+}
+
 /** What a community's announcements page shows, read and decided by its handler. */
 export interface AnnouncementsView {
   lang: Lang
@@ -181,6 +200,9 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                   <td data-label={t.status}>
                     {status === 'sending' ? t.sending : t.announcementStatuses[status]}
                     {stalled && <div class="err">{t.stalled}</div>}
+                    {noneGotThrough(status, totals, telegramPosts) && (
+                      <div class="err">{ANNOUNCEMENT_EDIT_WORDS[l].noneGotThrough}</div>
+                    )}
                     {announcement.pausedAt && (
                       <div class="err">
                         {t.pausedBroadcast}:{' '}
