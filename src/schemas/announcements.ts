@@ -11,7 +11,7 @@ import {
   type DeliveryChannel,
   type Dispatch,
 } from '../db/schema'
-import { isStalled, shownStatus } from '../services/announcements'
+import { isStalled, shownStatus, waitingUntil } from '../services/announcements'
 import {
   noDeliveries,
   noReceipts,
@@ -263,6 +263,9 @@ export const AnnouncementSchema = z
         stalled: z
           .boolean()
           .describe('Work left, but no progress for minutes: resume or cancel it'),
+        waitingUntil: TimestampSchema.nullable().describe(
+          'Messages of this run put off to a later attempt (WhatsApp’s limits defer one for up to 12 hours) are due until then; the run waits for them and is not stalled meanwhile',
+        ),
         channel: z.enum(DELIVERY_CHANNELS).describe('The channel the run went out through'),
         reported: Reported.describe(
           'What this run’s channel reports back: WhatsApp both, the webhook channel neither (its `delivered` and `read` stay 0 and mean nothing)',
@@ -329,6 +332,7 @@ export function serializeAnnouncement(
       scheduledFor: run.scheduledFor.toISOString(),
       status: run.status,
       stalled: isStalled(run, extra.now ?? new Date()),
+      waitingUntil: waitingUntil(run, extra.now ?? new Date())?.toISOString() ?? null,
       channel: run.channel,
       reported: CHANNEL_RECEIPTS[run.channel],
       lastProgressAt: run.progressAt?.toISOString() ?? null,

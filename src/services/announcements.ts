@@ -280,8 +280,21 @@ export function isUnfinished(run: Pick<Dispatch, 'status'>): boolean {
   return (UNFINISHED_RUN_STATUSES as readonly string[]).includes(run.status)
 }
 
-export function isStalled(run: Pick<Dispatch, 'status' | 'progressAt'>, now: Date): boolean {
-  return isUnfinished(run) && (run.progressAt?.getTime() ?? 0) < now.getTime() - RUN_STALL_MS
+/**
+ * No progress for the stall time, counted from the last progress or, when retries were put off
+ * past it, from the latest of them (a run whose messages wait out a WhatsApp limit is waiting).
+ */
+export function isStalled(
+  run: Pick<Dispatch, 'status' | 'progressAt' | 'waitingUntil'>,
+  now: Date,
+): boolean {
+  const lastExpected = Math.max(run.progressAt?.getTime() ?? 0, run.waitingUntil?.getTime() ?? 0)
+  return isUnfinished(run) && lastExpected < now.getTime() - RUN_STALL_MS
+}
+
+/** When a run's messages put off to a later attempt are due, if that is still to come. */
+export function waitingUntil(run: Pick<Dispatch, 'waitingUntil'>, now: Date): Date | null {
+  return run.waitingUntil && run.waitingUntil > now ? run.waitingUntil : null
 }
 
 /**

@@ -204,10 +204,11 @@ export async function applyStatus(
           `update dispatches set sent = sent - changes(), queued = queued + changes(),
              status = case when changes() > 0 and status = 'done' then 'expanded' else status end,
              finished_at = case when changes() > 0 and status = 'done' then null else finished_at end,
-             progress_at = case when changes() > 0 then ?2 else progress_at end
+             progress_at = case when changes() > 0 then ?2 else progress_at end,
+             waiting_until = case when changes() > 0 then max(coalesce(waiting_until, 0), ?3) else waiting_until end
            where id = ?1`,
         )
-        .bind(delivery.dispatchId, nowMs),
+        .bind(delivery.dispatchId, nowMs, due),
     ])
     // Not queued: a copy of this status got there first, or the run was stopped since the
     // delivery was read, and then the failure is recorded below as final (a copy finds it stale).

@@ -2159,6 +2159,12 @@ export interface components {
         /** @description Work left, but no progress for minutes: resume or cancel it */
         stalled: boolean
         /**
+         * Format: date-time
+         * @description Messages of this run put off to a later attempt (WhatsApp’s limits defer one for up to 12 hours) are due until then; the run waits for them and is not stalled meanwhile
+         * @example 2026-11-24T09:00:00.000Z
+         */
+        waitingUntil: string | null
+        /**
          * @description The channel the run went out through
          * @enum {string}
          */

@@ -495,6 +495,40 @@ describe('statuses and the error-code policy', () => {
     expect(json.deliveries).toMatchObject({ sent: 1, queued: 0, undelivered: 0 })
   })
 
+  it('131049 puts the message off for hours: its run is waiting, not stalled, until then', async () => {
+    const { wamid, phone, announcementId, community } = await memberWithDelivery('Wes')
+    const run = await runStillGoing(announcementId)
+    await notify(
+      statusNotification(wamid, 'failed', phone, {
+        code: 131049,
+        title: 'This message was not delivered to maintain healthy ecosystem engagement.',
+      }),
+    )
+    await eventually(async () => {
+      expect((await announcement(announcementId)).deliveries).toMatchObject({ queued: 1 })
+    })
+    // Minutes go by without progress: the run waits for the message put off, due in 12 hours.
+    await query('update dispatches set progress_at = ? where id = ?', Date.now() - 600_000, run.id)
+    const [waiting] = (await announcement(announcementId)).runs
+    expect(waiting).toMatchObject({ stalled: false })
+    const due = Date.parse(waiting!.waitingUntil!)
+    expect(due - Date.now()).toBeGreaterThan(11.9 * 3600_000)
+    const { cookie } = await signIn()
+    const list = (await page(`/admin/communities/${community.id}/announcements`, cookie)).text
+    expect(list).toContain('Some messages wait for another try, due by')
+    expect(list).not.toContain('stalled')
+    expect(list).not.toContain('/resume')
+
+    // Past that time with still no progress, it is stalled.
+    await query(
+      'update dispatches set waiting_until = ? where id = ?',
+      Date.now() - 600_000,
+      run.id,
+    )
+    const [late] = (await announcement(announcementId)).runs
+    expect(late).toMatchObject({ stalled: true, waitingUntil: null })
+  })
+
   it('130429 on a run stopped since: the message is not sent again, and its failure is final', async () => {
     const { wamid, phone, announcementId } = await memberWithDelivery('Ria')
     // The run is still going (other members wait for their turn) when the admin stops it.

@@ -369,6 +369,7 @@ describe('query plans of the request paths', () => {
       undelivered: 0,
       createdAt: now,
       progressAt: now,
+      waitingUntil: null,
       reconciledAt: null,
       finishedAt: null,
     }

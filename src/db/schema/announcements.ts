@@ -104,6 +104,9 @@ export const dispatches = sqliteTable(
     cancelled: integer('cancelled').notNull().default(0),
     createdAt: timestamp('created_at').notNull(),
     progressAt: timestamp('progress_at'),
+    // The latest moment a retry of its deliveries was put off to (WhatsApp's limits defer one for
+    // up to 12 hours): until then, a run without progress is waiting, not stalled.
+    waitingUntil: timestamp('waiting_until'),
     reconciledAt: timestamp('reconciled_at'),
     finishedAt: timestamp('finished_at'),
   },

@@ -39,6 +39,8 @@ export const announcementEditDe = {
   cancelledAt: (when: string) => `abgesagt ${when}`,
   sentNowRepeatingNotice:
     'Der zusätzliche Lauf beginnt innerhalb einer Minute; sein Bericht füllt sich ab dann. Die Wiederholung geht wie geplant weiter.',
+  waitingUntil: (time: string) =>
+    `Einige Nachrichten warten auf einen weiteren Versuch, fällig bis ${time}.`,
   noneGotThrough: 'Keine ihrer Nachrichten ist durchgekommen; warum, steht in ihrem Bericht.',
 }
 
@@ -79,5 +81,6 @@ export const announcementEditEn: AnnouncementEditWords = {
   cancelledAt: (when: string) => `cancelled ${when}`,
   sentNowRepeatingNotice:
     'The extra run starts within a minute; its report fills up from then on. The repeat goes on as planned.',
+  waitingUntil: (time: string) => `Some messages wait for another try, due by ${time}.`,
   noneGotThrough: 'None of its messages got through; its report says why.',
 }

@@ -342,6 +342,8 @@ async function settleDeliveries(
     string,
     { sent: number; failed: number; skipped: number; unknown: number; cancelled: number }
   >()
+  // Per run, the latest retry put off (see `isStalled`).
+  const latestRetry = new Map<string, number>()
   const alike = new Map<string, { outcome: Outcome; keys: Array<[string, string]> }>()
   const statements: BatchItem<'sqlite'>[] = []
   for (const [key, outcome] of outcomes) {
@@ -355,6 +357,9 @@ async function settleDeliveries(
     }
     if (outcome.status !== 'queued') counter[outcome.status] += 1
     counters.set(dispatchId, counter)
+    if (outcome.nextAttemptAt) {
+      latestRetry.set(dispatchId, Math.max(latestRetry.get(dispatchId) ?? 0, outcome.nextAttemptAt))
+    }
     if (outcome.providerMessageId) {
       statements.push(
         db
@@ -412,6 +417,11 @@ async function settleDeliveries(
           unknown: sql`${dispatches.unknown} + ${c.unknown}`,
           cancelled: sql`${dispatches.cancelled} + ${c.cancelled}`,
           progressAt: now,
+          ...(latestRetry.has(dispatchId)
+            ? {
+                waitingUntil: sql`max(coalesce(${dispatches.waitingUntil}, 0), ${latestRetry.get(dispatchId)})`,
+              }
+            : {}),
           // SET reads the row as it was: the last deliveries settling finish an expanded run.
           status: sql`case when ${dispatches.status} = 'expanded' and ${dispatches.queued} - ${settled} <= 0 then 'done' else ${dispatches.status} end`,
           finishedAt: sql`case when ${dispatches.status} = 'expanded' and ${dispatches.queued} - ${settled} <= 0 then ${now.getTime()} else ${dispatches.finishedAt} end`,

@@ -33,6 +33,8 @@ export interface ListedAnnouncement {
   /** The run not finished yet, if any, and whether it stopped moving. */
   open: Dispatch | undefined
   stalled: boolean
+  /** When the open run's messages put off to a later attempt are due, if still to come. */
+  waitingUntil: Date | null
   /** The next run, or once none is left, the latest one. */
   at: Date | null
   /** Messages posted to Telegram chats: no recipients, so shown beside the count. */
@@ -155,6 +157,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                 rates,
                 open,
                 stalled,
+                waitingUntil,
                 at,
                 telegramPosts,
                 reach,
@@ -200,6 +203,11 @@ export function AnnouncementsPage(props: AnnouncementsView) {
                   <td data-label={t.status}>
                     {status === 'sending' ? t.sending : t.announcementStatuses[status]}
                     {stalled && <div class="err">{t.stalled}</div>}
+                    {waitingUntil && (
+                      <div class="muted">
+                        {ANNOUNCEMENT_EDIT_WORDS[l].waitingUntil(when(waitingUntil, null))}
+                      </div>
+                    )}
                     {noneGotThrough(status, totals, telegramPosts) && (
                       <div class="err">{ANNOUNCEMENT_EDIT_WORDS[l].noneGotThrough}</div>
                     )}
