@@ -168,6 +168,15 @@ describe('the audit log records who changed what', () => {
       const details = (await auditOf(community.id, 'link.changed')).map((e) => e.detail)
       expect(details).toEqual(['source', 'label'])
     })
+    // The dashboard names them as the link form does, in the reader's language.
+    const { cookie } = await signIn()
+    const log = `/admin/communities/${community.id}/audit?action=link.changed`
+    expect((await page(`${log}&lang=de`, cookie)).text).toMatch(
+      /<bdi>Quelle<\/bdi>[\s\S]*<bdi>Bezeichnung<\/bdi>/,
+    )
+    expect((await page(`${log}&lang=en`, cookie)).text).toMatch(
+      /<bdi>source<\/bdi>[\s\S]*<bdi>label<\/bdi>/,
+    )
     expect((await call('POST', `/api/invites/${link.id}/revoke`)).status).toBe(200)
     await entryFor(community.id, 'link.revoked', link.id)
     // A copy for another channel is a link made, named as itself, not a change of the original.

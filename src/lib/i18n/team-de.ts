@@ -117,6 +117,17 @@ export const teamDe = {
     'reward_rule.created': 'Belohnungsregel angelegt',
     'reward_rule.retired': 'Belohnungsregel beendet',
   } satisfies Record<AuditAction, string>,
+  /** The settings a link's change names (by the API's names, services/audit.ts). */
+  linkSettings: {
+    label: 'Bezeichnung',
+    source: 'Quelle',
+    campaign: 'Kampagne',
+    groupId: 'Gruppe',
+    maxUses: 'Max. Nutzungen',
+    expiresAt: 'Gültig bis',
+    code: 'Code',
+    qrDesign: 'QR-Design',
+  } as Record<string, string>,
 }
 
 export type TeamWords = typeof teamDe

@@ -113,4 +113,14 @@ export const teamEn: TeamWords = {
     'reward_rule.created': 'Reward rule added',
     'reward_rule.retired': 'Reward rule retired',
   },
+  linkSettings: {
+    label: 'label',
+    source: 'source',
+    campaign: 'campaign',
+    groupId: 'group',
+    maxUses: 'max uses',
+    expiresAt: 'valid until',
+    code: 'code',
+    qrDesign: 'QR design',
+  },
 }

@@ -4,6 +4,7 @@ import { communityFor } from '../../api/community-scope'
 import { AUDIT_ACTIONS, type AuditAction } from '../../db/schema'
 import { csvDownloadHeaders } from '../../lib/csv'
 import { formatNumber, TEAM_WORDS } from '../../lib/i18n'
+import type { TeamWords } from '../../lib/i18n/team-de'
 import { formatMoment } from '../../lib/time'
 import { exportAuditCsv, listAuditQuery } from '../../services/audit'
 import { assertCan } from '../../services/access'
@@ -15,6 +16,18 @@ import { CommunityId, communityShell, cursorOf, idOrThrow, lang, NextPage } from
 export const auditLogPages = new Hono<AppEnv>()
 
 /** The kind of entries asked for, if the query names a known one. */
+/**
+ * An entry's detail in the reader's language: a link's change names its settings by the API's
+ * names (as the API and the CSV give them), shown here as the link form calls them.
+ */
+function shownDetail(words: TeamWords, action: AuditAction, detail: string): string {
+  if (action !== 'link.changed') return detail
+  return detail
+    .split(', ')
+    .map((setting) => words.linkSettings[setting] ?? setting)
+    .join(', ')
+}
+
 function actionOf(c: Context<AppEnv>): AuditAction | undefined {
   const asked = c.req.query('action')
   return AUDIT_ACTIONS.find((action) => action === asked)
@@ -98,7 +111,7 @@ auditLogPages.get('/admin/communities/:id/audit', async (c) => {
                   {tt.auditActions[entry.action]}
                   {entry.detail && (
                     <div class="muted">
-                      <bdi>{entry.detail}</bdi>
+                      <bdi>{shownDetail(tt, entry.action, entry.detail)}</bdi>
                     </div>
                   )}
                 </td>

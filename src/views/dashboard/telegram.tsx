@@ -109,7 +109,8 @@ export function TelegramPage(props: TelegramView) {
                 <tr>
                   <td data-label={t.chat}>
                     <bdi id={`telegram-chat${chat.chatId}`}>{chat.title}</bdi>
-                    <div class="muted small code">{chat.chatId}</div>
+                    {/* A chat id is read and copied whole: "-100…" broken over two lines reads as two. */}
+                    <div class="muted small code whole">{chat.chatId}</div>
                   </td>
                   <td data-label={t.botStatus}>{t.botStatuses[chat.botStatus]}</td>
                   <td data-label={t.missing}>
