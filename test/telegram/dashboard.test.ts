@@ -151,7 +151,7 @@ describe('Telegram join requests in the approval queue', () => {
     )
     const done = await page(bulk.headers.get('location')!, cookie)
     // Telegram no longer had one of them: it is reported gone, not declined, not failed.
-    expect(done.text).toContain('Telegram requests: 1 declined, 1 no longer waiting.')
+    expect(done.text).toContain('Telegram requests: 1 rejected, 1 no longer waiting.')
     // The bulk buttons with no box ticked say so; a form no page sends is refused by name.
     const none = await post(`/admin/communities/${community.id}/telegram-approvals`, cookie, {
       _csrf: csrfOf(done.text),
@@ -404,6 +404,6 @@ describe('linking a group to a Telegram chat, as a newcomer tries it', () => {
     expect(rowOf(world.chatId)).toContain('Change link</button>')
     expect(rowOf(unlinked)).toContain('>Link</button>')
     // The chat's id on a line of its own, not run into its title.
-    expect(rowOf(unlinked)).toContain(`<div class="muted small code">${unlinked}</div>`)
+    expect(rowOf(unlinked)).toContain(`<div class="muted small code whole">${unlinked}</div>`)
   })
 })

@@ -170,16 +170,17 @@ const en: typeof de = {
   name: 'Name',
   requestedAt: 'Asked',
   approve: 'Approve',
-  decline: 'Decline',
+  // As the sign-ups' buttons above them say it: one act, one word on the page.
+  decline: 'Reject',
   approveSelected: 'Approve selected',
-  declineSelected: 'Decline selected',
+  declineSelected: 'Reject selected',
   select: 'Select',
   selectAll: 'Select all',
   noTelegramRequests: 'No open requests from Telegram.',
   requestStatuses: {
     pending: 'pending',
     approved: 'approved',
-    declined: 'declined',
+    declined: 'rejected',
     gone: 'gone',
   },
   goneReasons: {
@@ -190,7 +191,7 @@ const en: typeof de = {
   decidedNotice: (approved: number, declined: number, gone: number, open: number) =>
     tally('Telegram requests', 'Nothing was decided.', [
       [approved, 'approved'],
-      [declined, 'declined'],
+      [declined, 'rejected'],
       [gone, 'no longer waiting'],
       [open, 'still open (Telegram asks us to wait)'],
     ]),
