@@ -195,6 +195,8 @@ describe('the QR designer in the dashboard', () => {
     expect(tooBig.status, tooBig.text.slice(0, 300)).toBe(400)
     expect(tooBig.text).toContain('This logo cannot be used')
     expect(tooBig.text).toContain('value="#2b2b6e"')
+    // The preview beside the fields draws what they hold, not the design saved before.
+    expect(tooBig.text).toMatch(/<img id="qr-preview" src="[^"]*fg=2b2b6e[^"]*style=dots"/)
     // The field says its limit to the page's script, which refuses a bigger file before sending.
     expect(tooBig.text).toContain(`data-max-bytes="${40 * 1024}"`)
 

@@ -35,9 +35,14 @@ export function QrDesigner(props: {
   const colour = (field: 'fg' | 'bg') => `#${value(field).replace('#', '')}`
   const base = `/i/${props.code}/qr.svg`
   const version = props.design ? props.design.updatedAt.getTime().toString(36) : ''
+  // A form sent back (a preview, or a save refused for its logo) shows the colours and shape it
+  // holds, as its fields do; the saved design only where those were refused.
+  const sentDesignShown =
+    form !== undefined &&
+    (['fg', 'bg', 'margin', 'level', 'style'] as const).every((field) => !form.errors[field])
   const shown =
     form?.previewSrc ??
-    (form?.preview && Object.keys(form.errors).length === 0
+    (sentDesignShown
       ? `${base}?${new URLSearchParams({
           ...(version ? { v: version } : {}),
           size: '240',
@@ -128,7 +133,8 @@ export function QrDesigner(props: {
               ))}
             </select>
           </Field>
-          <div>
+          {/* A row of its own: in a narrow column the file picker's name was cut off. */}
+          <div class="wide">
             <Field form={form} field="logo" label={t.qrLogo} hint={t.qrLogoHint} bare>
               <input
                 id="logo"
