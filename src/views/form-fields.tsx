@@ -66,6 +66,8 @@ interface FieldProps {
   hint?: Child
   /** Left out, the field stands in a `<div>` of its own (a cell of a `grid`). */
   bare?: boolean
+  /** That `<div>` spans its grid's row: a picker of long names is not cut to a narrow column. */
+  wide?: boolean
 }
 
 /**
@@ -86,7 +88,7 @@ export function Field(props: FieldProps & { children: Child }) {
       <FieldError form={props.form} field={props.field} prefix={props.prefix} />
     </>
   )
-  return props.bare ? parts : <div>{parts}</div>
+  return props.bare ? parts : <div class={props.wide ? 'wide' : undefined}>{parts}</div>
 }
 
 /**
@@ -100,10 +102,19 @@ export function TextField(
       'id' | 'form' | 'children'
     >,
 ) {
-  const { form, field, id = field, prefix, label, hint, bare, describedBy, ...input } = props
+  const { form, field, id = field, prefix, label, hint, bare, wide, describedBy, ...input } = props
   const hintId = hint !== undefined ? `${id}-hint` : describedBy
   return (
-    <Field form={form} field={field} id={id} prefix={prefix} label={label} hint={hint} bare={bare}>
+    <Field
+      form={form}
+      field={field}
+      id={id}
+      prefix={prefix}
+      label={label}
+      hint={hint}
+      bare={bare}
+      wide={wide}
+    >
       <input
         id={id}
         name={field}

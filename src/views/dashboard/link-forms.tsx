@@ -95,7 +95,7 @@ function LinkFields(props: {
       {text('source', t.source, 64, 'instagram')}
       {text('campaign', t.campaign, 64)}
       {shown('groupId') && (
-        <Field form={form} field="groupId" id={id('groupId')} prefix={prefix} label={t.group}>
+        <Field form={form} field="groupId" id={id('groupId')} prefix={prefix} label={t.group} wide>
           <select
             id={id('groupId')}
             name="groupId"
