@@ -87,14 +87,26 @@ for (const decision of ['approve', 'decline'] as const) {
       description:
         'Deciding twice is harmless. When Telegram no longer has the request (approved in the ' +
         'chat, withdrawn, expired), the answer is the request as `gone`, with what Telegram ' +
-        'said in `outcome`.',
+        'said in `outcome`.' +
+        (decision === 'approve'
+          ? ' Approving lets the person into the chat at once, so it is refused with 409 ' +
+            '`group_full` (and Telegram is not asked) while the group the chat leads to, or the ' +
+            'announcement group, has no room left: its members and the people approved in the ' +
+            'last 10 minutes whose join Telegram has not reported yet fill its `memberLimit`.'
+          : ''),
       security: bearerSecurity,
       request: { query: NoQuerySchema, params: RequestParams },
       responses: {
         200: jsonResponse(TelegramJoinRequestSchema, 'The request, decided'),
-        ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS, 'telegram_unavailable'], {
-          notes: OFF_NOTE,
-        }),
+        ...problemResponses(
+          [
+            ...ACTION_PROBLEMS,
+            ...RESOURCE_PROBLEMS,
+            'telegram_unavailable',
+            ...(decision === 'approve' ? (['group_full'] as const) : []),
+          ],
+          { notes: OFF_NOTE },
+        ),
       },
     }),
     async (c) => {
@@ -122,7 +134,9 @@ openapi(
     summary: 'Approve or decline up to 100 Telegram requests',
     description:
       'One call to Telegram per request, at most 20 a second. If Telegram asks us to wait, the ' +
-      'requests not decided yet are answered `not_decided`: send them again later.',
+      'requests not decided yet are answered `not_decided`: send them again later. Approvals ' +
+      'stop at the room the groups have left (see approveTelegramJoinRequest): the ones past ' +
+      'it are answered `group_full`, not let in.',
     security: bearerSecurity,
     request: {
       query: NoQuerySchema,

@@ -160,10 +160,11 @@ export const TelegramBulkResultSchema = z
       z.object({
         id: z.string(),
         status: z
-          .enum([...TELEGRAM_REQUEST_STATUSES, 'not_found', 'not_decided'])
+          .enum([...TELEGRAM_REQUEST_STATUSES, 'not_found', 'not_decided', 'group_full'])
           .describe(
             '`not_decided`: Telegram asked us to wait; send these again. `not_found`: not a ' +
-              'request of this community',
+              'request of this community. `group_full`: not let in, the group the chat leads ' +
+              'to (or the announcement group) has no room left within its `memberLimit`',
           ),
       }),
     ),

@@ -502,7 +502,7 @@ export interface paths {
   '/api/telegram-join-requests/{id}/approve': {
     /**
      * Let the person into the chat (approveChatJoinRequest)
-     * @description Deciding twice is harmless. When Telegram no longer has the request (approved in the chat, withdrawn, expired), the answer is the request as `gone`, with what Telegram said in `outcome`. Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description Deciding twice is harmless. When Telegram no longer has the request (approved in the chat, withdrawn, expired), the answer is the request as `gone`, with what Telegram said in `outcome`. Approving lets the person into the chat at once, so it is refused with 409 `group_full` (and Telegram is not asked) while the group the chat leads to, or the announcement group, has no room left: its members and the people approved in the last 10 minutes whose join Telegram has not reported yet fill its `memberLimit`. Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['approveTelegramJoinRequest']
   }
@@ -516,7 +516,7 @@ export interface paths {
   '/api/communities/{id}/telegram-join-requests/bulk': {
     /**
      * Approve or decline up to 100 Telegram requests
-     * @description One call to Telegram per request, at most 20 a second. If Telegram asks us to wait, the requests not decided yet are answered `not_decided`: send them again later. Access (`joinRequests.decide`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description One call to Telegram per request, at most 20 a second. If Telegram asks us to wait, the requests not decided yet are answered `not_decided`: send them again later. Approvals stop at the room the groups have left (see approveTelegramJoinRequest): the ones past it are answered `group_full`, not let in. Access (`joinRequests.decide`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['decideTelegramJoinRequestsInBulk']
   }
@@ -2575,10 +2575,11 @@ export interface components {
       results: {
         id: string
         /**
-         * @description `not_decided`: Telegram asked us to wait; send these again. `not_found`: not a request of this community
+         * @description `not_decided`: Telegram asked us to wait; send these again. `not_found`: not a request of this community. `group_full`: not let in, the group the chat leads to (or the announcement group) has no room left within its `memberLimit`
          * @enum {string}
          */
-        status: 'pending' | 'approved' | 'declined' | 'gone' | 'not_found' | 'not_decided'
+        status:
+          'pending' | 'approved' | 'declined' | 'gone' | 'not_found' | 'not_decided' | 'group_full'
       }[]
     }
     TelegramBulkDecision: {
@@ -8710,7 +8711,7 @@ export interface operations {
   }
   /**
    * Let the person into the chat (approveChatJoinRequest)
-   * @description Deciding twice is harmless. When Telegram no longer has the request (approved in the chat, withdrawn, expired), the answer is the request as `gone`, with what Telegram said in `outcome`. Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description Deciding twice is harmless. When Telegram no longer has the request (approved in the chat, withdrawn, expired), the answer is the request as `gone`, with what Telegram said in `outcome`. Approving lets the person into the chat at once, so it is refused with 409 `group_full` (and Telegram is not asked) while the group the chat leads to, or the announcement group, has no room left: its members and the people approved in the last 10 minutes whose join Telegram has not reported yet fill its `memberLimit`. Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   approveTelegramJoinRequest: {
     parameters: {
@@ -8758,6 +8759,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'not_found'
+          }
+        }
+      }
+      /** @description `group_full` (Group is full). What each code means: `/api/problems/{code}`. */
+      409: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'group_full'
           }
         }
       }
@@ -8900,7 +8910,7 @@ export interface operations {
   }
   /**
    * Approve or decline up to 100 Telegram requests
-   * @description One call to Telegram per request, at most 20 a second. If Telegram asks us to wait, the requests not decided yet are answered `not_decided`: send them again later. Access (`joinRequests.decide`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description One call to Telegram per request, at most 20 a second. If Telegram asks us to wait, the requests not decided yet are answered `not_decided`: send them again later. Approvals stop at the room the groups have left (see approveTelegramJoinRequest): the ones past it are answered `group_full`, not let in. Access (`joinRequests.decide`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   decideTelegramJoinRequestsInBulk: {
     parameters: {

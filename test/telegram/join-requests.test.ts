@@ -1,8 +1,8 @@
 import { describe, expect, inject, it } from 'vitest'
 import { call, createCommunity, createGroup, createInvite, eventually } from '../worker/helpers'
-import { joinRequestUpdate, newUser, postUpdate } from '../support/telegram-updates'
+import { joinRequestUpdate, memberUpdate, newUser, postUpdate } from '../support/telegram-updates'
 import { telegramCommunity, withTelegramLink } from './support'
-import { page, signIn } from '../worker/dashboard-helpers'
+import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
 
 const fake = inject('fakeServicesUrl')
 
@@ -110,6 +110,61 @@ describe('join requests from Telegram', () => {
     expect(again.json.status).toBe('approved')
     expect(await decisions('approveChatJoinRequest', chatId)).toHaveLength(1)
     await pending(community.id, 0)
+  })
+
+  it('are let in only while the group has room: approvals past its memberLimit are refused, not lost', async () => {
+    const { community, group, chatId, url } = await closedChat()
+    const limited = await call('PATCH', `/api/groups/${group.id}`, { body: { memberLimit: 2 } })
+    expect(limited.status, limited.text).toBe(200)
+    const people = ['Ada', 'Bea', 'Cem', 'Dan'].map((name) => newUser(name))
+    for (const person of people) await postUpdate(joinRequestUpdate(chatId, person, url))
+    const waiting = await pending(community.id, 4)
+    const byUser = new Map(waiting.map((request) => [request.userId, request.id as string]))
+    const ids = people.map((person) => byUser.get(person.id)!)
+
+    // Two seats: two are let in, the others are told the group is full and asked nothing of.
+    const bulk = await call(
+      'POST',
+      `/api/communities/${community.id}/telegram-join-requests/bulk`,
+      {
+        body: { action: 'approve', ids: ids.slice(0, 3) },
+      },
+    )
+    expect(bulk.status, bulk.text).toBe(200)
+    expect(bulk.json.results.map((r: { status: string }) => r.status)).toEqual([
+      'approved',
+      'approved',
+      'group_full',
+    ])
+    expect((await decisions('approveChatJoinRequest', chatId)).map((d) => d.user_id)).toEqual([
+      people[0]!.id,
+      people[1]!.id,
+    ])
+    // Before Telegram reports their joins, their seats stay taken.
+    const early = await call('POST', `/api/telegram-join-requests/${ids[3]}/approve`)
+    expect(early.status, early.text).toBe(409)
+    expect(early.json.code).toBe('group_full')
+    // Telegram reports the two joins: both are members, and the group is at its limit.
+    for (const person of people.slice(0, 2)) {
+      await postUpdate(memberUpdate(chatId, person, 'joined'))
+    }
+    await eventually(async () => {
+      expect((await call('GET', `/api/groups/${group.id}`)).json.memberCount).toBe(2)
+    })
+    const late = await call('POST', `/api/telegram-join-requests/${ids[3]}/approve`)
+    expect(late.status, late.text).toBe(409)
+    await pending(community.id, 2)
+
+    // The dashboard's notice says who was not let in, and why.
+    const { cookie } = await signIn()
+    const approvals = await page(`/admin/communities/${community.id}/approvals`, cookie)
+    const decided = await post(`/admin/communities/${community.id}/telegram-approvals`, cookie, {
+      _csrf: csrfOf(approvals.text),
+      only: `approve:${ids[2]}`,
+    })
+    expect(decided.status).toBe(303)
+    const shown = await page(decided.headers.get('location')!, cookie)
+    expect(shown.text).toContain('Telegram requests: 1 not let in: the group is full.')
   })
 
   it('keep names and bios as cleaned as any text people send: no bidi or control characters', async () => {

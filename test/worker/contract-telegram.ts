@@ -75,23 +75,51 @@ async function waitingRequest(communityId: string, chatId: number): Promise<stri
   return id
 }
 
-const decideCase = async (w: World): Promise<Case> => ({
-  request: { pathParams: { id: await waitingRequest(w.closed.id, newChatId(1)) }, query: {} },
-  status: telegramOn ? 200 : 404,
-  probes: telegramOn
-    ? [
-        {
-          name: 'Telegram failing',
-          request: {
-            pathParams: { id: await waitingRequest(w.closed.id, newChatId(9)) },
-            query: {},
+/** A request to join a chat whose group has no room left: as many members as its limit. */
+async function requestIntoFullGroup(communityId: string): Promise<string> {
+  const chatId = newChatId(1)
+  const now = Date.now()
+  await env.DB.prepare(
+    `insert into groups (id, community_id, kind, name, member_limit, member_count,
+       telegram_chat_id, created_at, updated_at) values (?, ?, 'discussion', 'Full', 1, 1, ?, ?, ?)`,
+  )
+    .bind(newId('grp'), communityId, chatId, now, now)
+    .run()
+  return waitingRequest(communityId, chatId)
+}
+
+const decideCase =
+  (decision: 'approve' | 'decline') =>
+  async (w: World): Promise<Case> => ({
+    request: { pathParams: { id: await waitingRequest(w.closed.id, newChatId(1)) }, query: {} },
+    status: telegramOn ? 200 : 404,
+    probes: telegramOn
+      ? [
+          {
+            name: 'Telegram failing',
+            request: {
+              pathParams: { id: await waitingRequest(w.closed.id, newChatId(9)) },
+              query: {},
+            },
+            status: 502,
+            code: 'telegram_unavailable',
           },
-          status: 502,
-          code: 'telegram_unavailable',
-        },
-      ]
-    : [],
-})
+          ...(decision === 'approve'
+            ? [
+                {
+                  name: 'the group full',
+                  request: {
+                    pathParams: { id: await requestIntoFullGroup(w.closed.id) },
+                    query: {},
+                  },
+                  status: 409,
+                  code: 'group_full',
+                },
+              ]
+            : []),
+        ]
+      : [],
+  })
 
 export const TELEGRAM_CASES: Record<string, (w: World) => Promise<Case>> = {
   connectTelegram: async () => ({ request: owner(), status: telegramOn ? 200 : 404 }),
@@ -104,8 +132,8 @@ export const TELEGRAM_CASES: Record<string, (w: World) => Promise<Case>> = {
     request: { pathParams: { id: w.closed.id }, query: { status: 'pending' } },
     status: telegramOn ? 200 : 404,
   }),
-  approveTelegramJoinRequest: decideCase,
-  declineTelegramJoinRequest: decideCase,
+  approveTelegramJoinRequest: decideCase('approve'),
+  declineTelegramJoinRequest: decideCase('decline'),
   decideTelegramJoinRequestsInBulk: async (w) => ({
     request: {
       pathParams: { id: w.closed.id },

@@ -104,12 +104,13 @@ const de = {
     'Telegram no longer has this request (withdrawn, expired or decided in the chat)':
       'Telegram hat diese Anfrage nicht mehr (zurückgezogen, abgelaufen oder im Chat entschieden).',
   } as Record<string, string>,
-  decidedNotice: (approved: number, declined: number, gone: number, open: number) =>
+  decidedNotice: (approved: number, declined: number, gone: number, open: number, full = 0) =>
     tally('Telegram-Anfragen', 'Nichts wurde entschieden.', [
       [approved, 'angenommen'],
       [declined, 'abgelehnt'],
       [gone, 'nicht mehr da'],
       [open, 'noch offen (Telegram bittet zu warten)'],
+      [full, 'nicht eingelassen: die Gruppe ist voll'],
     ]),
   telegramUnavailable: 'Telegram ist gerade nicht erreichbar. Nichts wurde entschieden.',
   telegramLinkPending: 'Telegram-Link ausstehend',
@@ -188,12 +189,13 @@ const en: typeof de = {
     'Telegram no longer has this request (withdrawn, expired or decided in the chat)':
       'Telegram no longer has this request (withdrawn, expired or decided in the chat).',
   },
-  decidedNotice: (approved: number, declined: number, gone: number, open: number) =>
+  decidedNotice: (approved: number, declined: number, gone: number, open: number, full = 0) =>
     tally('Telegram requests', 'Nothing was decided.', [
       [approved, 'approved'],
       [declined, 'rejected'],
       [gone, 'no longer waiting'],
       [open, 'still open (Telegram asks us to wait)'],
+      [full, 'not let in: the group is full'],
     ]),
   telegramUnavailable: 'Telegram cannot be reached right now. Nothing was decided.',
   telegramLinkPending: 'Telegram link pending',

@@ -49,7 +49,7 @@ const COMMUNITIES_IN_OVERVIEW = 10
 const OutcomeQuery = z.object({
   tg: z
     .string()
-    .regex(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/)
+    .regex(/^\d{1,3}(\.\d{1,3}){3,4}$/)
     .optional()
     .catch(undefined),
   tgError: z.literal('unavailable').optional().catch(undefined),
@@ -60,13 +60,14 @@ function outcomeOf(c: Context<AppEnv>): TelegramOutcome {
   const query = OutcomeQuery.parse(c.req.query())
   if (query.tgError) return { unavailable: true }
   if (!query.tg) return null
-  const [approved, declined, gone, open] = query.tg.split('.').map(Number) as [
+  const [approved, declined, gone, open, full = 0] = query.tg.split('.').map(Number) as [
     number,
     number,
     number,
     number,
+    number?,
   ]
-  return { approved, declined, gone, open }
+  return { approved, declined, gone, open, full }
 }
 
 /** A community's Telegram requests, for its approvals page; null while Telegram is off. */
@@ -188,6 +189,6 @@ telegramApprovalsPages.post('/admin/communities/:id/telegram-approvals', async (
   const outcome =
     count('not_decided') === results.length && results.length > 0
       ? 'tgError=unavailable'
-      : `tg=${count('approved')}.${count('declined')}.${count('gone')}.${count('not_decided')}`
+      : `tg=${['approved', 'declined', 'gone', 'not_decided', 'group_full'].map(count).join('.')}`
   return c.redirect(`${back}${back.includes('?') ? '&' : '?'}${outcome}#telegram-requests`, 303)
 })

@@ -95,6 +95,75 @@ export function endRequestsIntoChatOf(
 export type Decision = 'approve' | 'decline'
 
 /**
+ * An approval lets the person into the chat at once; their member row follows when Telegram
+ * reports the join, and is written only while the groups have room. So the room is checked
+ * before Telegram is asked: the groups' members, and the people approved in the last minutes
+ * whose join has not come yet, within each group's `memberLimit`.
+ */
+const APPROVED_JOIN_WINDOW_MS = 10 * 60_000
+
+/** Seats left in the groups a community's Telegram chats lead to, taken as approvals go out. */
+export interface Seats {
+  /** The group with no seat left for one more person let into `chatId`, if any. */
+  fullGroup(chatId: number): { name: string; memberLimit: number } | undefined
+  /** One more person let into `chatId`: their seat is taken. */
+  take(chatId: number): void
+}
+
+/** The seats left for approvals into these chats of one community (one read per chat). */
+export async function seatsFor(
+  db: Database,
+  communityId: string,
+  chatIds: number[],
+  now: Date,
+): Promise<Seats> {
+  const since = now.getTime() - APPROVED_JOIN_WINDOW_MS
+  // Approved, and not a member of the chat yet: on their way in, holding a seat.
+  const awaiting = `select count(*) from telegram_join_requests r
+    where r.community_id = ?1 and r.status = 'approved' and r.decided_at >= ?3 %CHAT%
+      and not exists (select 1 from members m where m.telegram_chat_id = r.chat_id
+        and m.telegram_user_id = r.user_id and m.status = 'active')`
+  const left = new Map<number, { group: number; name: string; limit: number }>()
+  let everyone: { left: number; name: string; limit: number } | undefined
+  for (const chatId of new Set(chatIds)) {
+    const row = await db.$client
+      .prepare(
+        `select g.name, g.member_limit as groupLimit,
+           g.member_limit - g.member_count - (${awaiting.replace('%CHAT%', 'and r.chat_id = ?2')}) as groupLeft,
+           a.member_limit as allLimit,
+           a.member_limit - a.member_count - (${awaiting.replace('%CHAT%', '')}) as allLeft
+         from groups g join groups a on a.community_id = g.community_id and a.kind = 'announcement'
+         where g.community_id = ?1 and g.telegram_chat_id = ?2`,
+      )
+      .bind(communityId, chatId, since)
+      .first<{
+        name: string
+        groupLimit: number
+        groupLeft: number
+        allLimit: number
+        allLeft: number
+      }>()
+    if (!row) continue
+    left.set(chatId, { group: row.groupLeft, name: row.name, limit: row.groupLimit })
+    everyone ??= { left: row.allLeft, name: 'announcement group', limit: row.allLimit }
+  }
+  const fullGroup = (chatId: number) => {
+    const seats = left.get(chatId)
+    if (!seats) return undefined
+    if (everyone && everyone.left <= 0) return { name: everyone.name, memberLimit: everyone.limit }
+    return seats.group <= 0 ? { name: seats.name, memberLimit: seats.limit } : undefined
+  }
+  return {
+    fullGroup,
+    take(chatId) {
+      const seats = left.get(chatId)
+      if (seats) seats.group -= 1
+      if (seats && everyone) everyone.left -= 1
+    },
+  }
+}
+
+/**
  * Approves or declines one request at Telegram. Deciding twice is harmless (the request is
  * answered as it is); Telegram asking us to wait is a 502 with its `Retry-After`.
  */
@@ -104,8 +173,18 @@ export async function decideTelegramJoinRequest(
   request: TelegramJoinRequest,
   decision: Decision,
   now: Date,
+  /** Read for a bulk decision once; a single one reads its own. */
+  seats?: Seats,
 ): Promise<TelegramJoinRequest> {
   if (request.status !== 'pending') return request
+  const room =
+    decision === 'approve'
+      ? (seats ?? (await seatsFor(db, request.communityId, [request.chatId], now)))
+      : null
+  const full = room?.fullGroup(request.chatId)
+  if (full) {
+    throw new ApiError('group_full', `${full.name} is full (${full.memberLimit} members).`)
+  }
   const call = decision === 'approve' ? approveChatJoinRequest : declineChatJoinRequest
   const outcome = await call(telegram, request.chatId, request.userId)
   if (!outcome.ok && outcome.kind === 'rate_limited') {
@@ -126,6 +205,7 @@ export async function decideTelegramJoinRequest(
       ? 'approved'
       : 'declined'
     : 'gone'
+  if (status === 'approved') room?.take(request.chatId)
   const [decided] = await db
     .update(telegramJoinRequests)
     .set({
@@ -146,6 +226,9 @@ function goneReason(description: string): string {
   return `Telegram refused: ${description.slice(0, 200)}`
 }
 
+/** A bulk decision's result for one id: the request's status, or why it was not decided. */
+export type BulkStatus = TelegramRequestStatus | 'not_found' | 'not_decided' | 'group_full'
+
 /** At most this many calls a second to Telegram from one bulk decision. */
 const BULK_CALLS_PER_SECOND = 20
 
@@ -161,7 +244,7 @@ export async function decideTelegramJoinRequestsInBulk(
   ids: string[],
   decision: Decision,
   now: Date,
-): Promise<Array<{ id: string; status: TelegramRequestStatus | 'not_found' | 'not_decided' }>> {
+): Promise<Array<{ id: string; status: BulkStatus }>> {
   const rows: TelegramJoinRequest[] = []
   // Each request once, however often it was named: one call to Telegram, one result.
   const unique = [...new Set(ids)].slice(0, 100)
@@ -180,10 +263,16 @@ export async function decideTelegramJoinRequestsInBulk(
     )
   }
   const byId = new Map(rows.map((row) => [row.id, row]))
-  const results: Array<{
-    id: string
-    status: TelegramRequestStatus | 'not_found' | 'not_decided'
-  }> = []
+  const results: Array<{ id: string; status: BulkStatus }> = []
+  const seats =
+    decision === 'approve'
+      ? await seatsFor(
+          db,
+          communityId,
+          rows.filter((row) => row.status === 'pending').map((row) => row.chatId),
+          now,
+        )
+      : undefined
   let stopped = false
   for (const id of unique) {
     const row = byId.get(id)
@@ -195,9 +284,14 @@ export async function decideTelegramJoinRequestsInBulk(
       results.push({ id, status: 'not_decided' })
       continue
     }
+    // No seat left: not let in, and no call to Telegram (the ones to another chat may go on).
+    if (row.status === 'pending' && seats?.fullGroup(row.chatId)) {
+      results.push({ id, status: 'group_full' })
+      continue
+    }
     const started = Date.now()
     try {
-      const decided = await decideTelegramJoinRequest(db, telegram, row, decision, now)
+      const decided = await decideTelegramJoinRequest(db, telegram, row, decision, now, seats)
       results.push({ id, status: decided.status })
     } catch (error) {
       if (!(error instanceof ApiError)) throw error

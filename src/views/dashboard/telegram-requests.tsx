@@ -11,7 +11,9 @@ import { BulkDecisionBar, DecisionTable, type DecisionWords } from './decision-t
 
 /** What the last Telegram decision did, from the redirect's query. */
 export type TelegramOutcome =
-  { unavailable: true } | { approved: number; declined: number; gone: number; open: number } | null
+  | { unavailable: true }
+  | { approved: number; declined: number; gone: number; open: number; full: number }
+  | null
 
 function DecisionNotice(props: { lang: Lang; outcome: TelegramOutcome }) {
   const t = telegramDashboardWords(props.lang)
@@ -20,7 +22,13 @@ function DecisionNotice(props: { lang: Lang; outcome: TelegramOutcome }) {
   if ('unavailable' in outcome) return <p role="status">{t.telegramUnavailable}</p>
   return (
     <p role="status">
-      {t.decidedNotice(outcome.approved, outcome.declined, outcome.gone, outcome.open)}
+      {t.decidedNotice(
+        outcome.approved,
+        outcome.declined,
+        outcome.gone,
+        outcome.open,
+        outcome.full,
+      )}
     </p>
   )
 }
