@@ -38,7 +38,7 @@ export function unreachableHere(operationId: string, status: string): boolean {
     if (operationId === 'updateGroup') return status === '409' || status === '502'
     // The webhook refuses everything (401) before reading a body.
     if (operationId === 'receiveTelegramUpdate') return status !== '401'
-    return TELEGRAM_OPERATIONS.includes(operationId) && ['200', '502'].includes(status)
+    return TELEGRAM_OPERATIONS.includes(operationId) && ['200', '409', '502'].includes(status)
   }
   if (['connectTelegram', 'getTelegramConnection', 'listTelegramChats'].includes(operationId))
     return status === '404' || status === '502'
