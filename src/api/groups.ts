@@ -120,15 +120,23 @@ openapi(
     request: { query: NoQuerySchema, params: GroupParams, body: jsonBody(UpdateGroupSchema) },
     responses: {
       200: jsonResponse(GroupSchema, 'The changed group'),
-      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, ...TELEGRAM_LINK_PROBLEMS], {
-        rules: {
-          memberLimit:
-            'At most 1024 for a discussion group; 2000 is for the announcement group only',
-          iconUrl: IMAGE_RULE,
-          chatInviteUrl: CHAT_RULE,
-          telegramChatId: 'Only when Telegram is configured (`TELEGRAM_BOT_TOKEN`)',
+      ...problemResponses(
+        [
+          ...BODY_PROBLEMS,
+          ...RESOURCE_PROBLEMS,
+          ...TELEGRAM_LINK_PROBLEMS,
+          'member_limit_below_members',
+        ],
+        {
+          rules: {
+            memberLimit:
+              'At most 1024 for a discussion group; 2000 is for the announcement group only; not below its members (`memberCount`: 409 `member_limit_below_members`)',
+            iconUrl: IMAGE_RULE,
+            chatInviteUrl: CHAT_RULE,
+            telegramChatId: 'Only when Telegram is configured (`TELEGRAM_BOT_TOKEN`)',
+          },
         },
-      }),
+      ),
     },
   }),
   async (c) => {

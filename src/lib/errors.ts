@@ -89,6 +89,12 @@ const CATALOGUE = {
       'A community’s announcement group lives as long as the community: delete the community ' +
       'instead.',
   },
+  member_limit_below_members: {
+    status: 409,
+    title: 'Limit below the members so far',
+    description:
+      'A group’s `memberLimit` cannot be set below the number of its members (`memberCount`).',
+  },
   max_uses_below_uses: {
     status: 409,
     title: 'Limit below the uses so far',

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNotNull, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, isNotNull, lte, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { apiTokens, groups, type Community, type Group, type GroupOrigin } from '../db/schema'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
@@ -118,10 +118,20 @@ export async function updateGroup(
   now: Date,
 ): Promise<Group> {
   assertMemberLimitFits(group.kind, input.memberLimit)
+  // Below the members it has, the limit would not hold: refused before anything is written, and
+  // again in the write itself, should members have joined since the group was read.
+  if (input.memberLimit !== undefined && input.memberLimit < group.memberCount) {
+    throw limitBelowMembers(group.memberCount)
+  }
   const update = db
     .update(groups)
     .set({ ...input, updatedAt: now })
-    .where(eq(groups.id, group.id))
+    .where(
+      and(
+        eq(groups.id, group.id),
+        input.memberLimit !== undefined ? lte(groups.memberCount, input.memberLimit) : undefined,
+      ),
+    )
     .returning()
   // Linked to a Telegram chat, unlinked, or linked to another: what Telegram reported about the
   // people in the old chat goes with the link, and the group's links follow it, in one batch.
@@ -147,8 +157,20 @@ export async function updateGroup(
     }
     throw error
   })
-  if (!updated) throw notFound('Group')
+  if (!updated) {
+    const current = await db.query.groups.findFirst({ where: eq(groups.id, group.id) })
+    if (current) throw limitBelowMembers(current.memberCount)
+    throw notFound('Group')
+  }
   return updated
+}
+
+function limitBelowMembers(members: number): ApiError {
+  return new ApiError(
+    'member_limit_below_members',
+    `This group has ${members} members; memberLimit cannot be lower.`,
+    { errors: [{ path: 'memberLimit', message: `At least ${members}` }] },
+  )
 }
 
 /**

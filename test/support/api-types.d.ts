@@ -559,6 +559,7 @@ export interface components {
         | 'group_limit_reached'
         | 'reward_rule_limit_reached'
         | 'announcement_group_protected'
+        | 'member_limit_below_members'
         | 'max_uses_below_uses'
         | 'invalid_role_change'
         | 'invalid_state'
@@ -3765,7 +3766,7 @@ export interface operations {
           'application/json': components['schemas']['Group']
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `memberLimit`: At most 1024 for a discussion group; 2000 is for the announcement group only; `iconUrl`: An https URL on a host of `IMAGE_HOSTS`, where that is set; `chatInviteUrl`: An https URL on a host of `CHAT_INVITE_HOSTS`; `telegramChatId`: Only when Telegram is configured (`TELEGRAM_BOT_TOKEN`). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `memberLimit`: At most 1024 for a discussion group; 2000 is for the announcement group only; not below its members (`memberCount`: 409 `member_limit_below_members`); `iconUrl`: An https URL on a host of `IMAGE_HOSTS`, where that is set; `chatInviteUrl`: An https URL on a host of `CHAT_INVITE_HOSTS`; `telegramChatId`: Only when Telegram is configured (`TELEGRAM_BOT_TOKEN`). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -3801,13 +3802,16 @@ export interface operations {
           }
         }
       }
-      /** @description `telegram_chat_not_administered` (The bot does not administer this chat). `telegram_rights_missing` (The bot lacks rights in this chat). `telegram_chat_taken` (The chat is linked to another group). What each code means: `/api/problems/{code}`. */
+      /** @description `telegram_chat_not_administered` (The bot does not administer this chat). `telegram_rights_missing` (The bot lacks rights in this chat). `telegram_chat_taken` (The chat is linked to another group). `member_limit_below_members` (Limit below the members so far). What each code means: `/api/problems/{code}`. */
       409: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code:
-              'telegram_chat_not_administered' | 'telegram_rights_missing' | 'telegram_chat_taken'
+              | 'telegram_chat_not_administered'
+              | 'telegram_rights_missing'
+              | 'telegram_chat_taken'
+              | 'member_limit_below_members'
           }
         }
       }

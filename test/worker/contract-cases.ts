@@ -70,6 +70,15 @@ async function freshRun(announcementId: string): Promise<string> {
 }
 
 /** One request that succeeds for each operation of the document, by its operationId. */
+/** A group of the community counted with `members` members (their rows are not needed here). */
+async function groupWithMembers(communityId: string, members: number): Promise<string> {
+  const group = await createGroup(communityId)
+  await env.DB.prepare('update groups set member_count = ? where id = ?')
+    .bind(members, group.id)
+    .run()
+  return group.id
+}
+
 export const CASES: Record<string, (w: World) => Promise<Case>> = {
   createCommunity: async (w) => {
     const community = { name: uniqueName(), description: 'Made by the walk', visibility: 'open' }
@@ -147,7 +156,15 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
   updateGroup: async (w) => ({
     request: body({ topic: 'Long runs' }, { id: w.group.id }),
     status: 200,
-    probes: await telegramLinkProbes(w),
+    probes: [
+      ...(await telegramLinkProbes(w)),
+      {
+        name: 'a limit below its members',
+        request: body({ memberLimit: 2 }, { id: await groupWithMembers(w.open.id, 3) }),
+        status: 409,
+        code: 'member_limit_below_members',
+      },
+    ],
   }),
   deleteGroup: async (w) => ({
     request: parts({ id: (await createGroup(w.open.id)).id }),

@@ -4,8 +4,11 @@ import {
   countRows,
   createCommunity,
   createGroup,
+  createInvite,
   createToken,
   expectProblem,
+  joinAsMember,
+  newPhone,
 } from './helpers'
 
 describe('groups: happy paths', () => {
@@ -94,6 +97,31 @@ describe('groups: happy paths', () => {
 })
 
 describe('groups: limits and errors', () => {
+  it('refuses a memberLimit below the members a group has: the limit must hold', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const invite = await createInvite(community.id, { groupId: group.id })
+    for (const name of ['Ida', 'Jon', 'Kim']) {
+      const joined = await joinAsMember(invite.code, { name, phone: newPhone() })
+      expect(joined.status, joined.text).toBe(201)
+    }
+    const below = await call('PATCH', `/api/groups/${group.id}`, {
+      body: { memberLimit: 2, name: 'Renamed' },
+    })
+    expectProblem(below, 409, 'member_limit_below_members')
+    expect(below.json.errors).toEqual([{ path: 'memberLimit', message: 'At least 3' }])
+    // Nothing of the change was written.
+    expect((await call('GET', `/api/groups/${group.id}`)).json).toMatchObject({
+      memberLimit: 1024,
+      memberCount: 3,
+    })
+    const full = await call('PATCH', `/api/groups/${group.id}`, { body: { memberLimit: 3 } })
+    expect(full.status, full.text).toBe(200)
+    const fourth = await joinAsMember(invite.code, { name: 'Lea', phone: newPhone() })
+    expect(fourth.status).toBe(409)
+    expect(fourth.json.code).toBe('group_full')
+  })
+
   it('refuses the 51st group with 409 group_limit_reached', async () => {
     const community = await createCommunity()
     const created = await Promise.all(
