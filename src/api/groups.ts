@@ -165,7 +165,9 @@ openapi(
     tags,
     summary: 'Delete a discussion group',
     description:
-      'The announcement group cannot be deleted (409 `announcement_group_protected`). The ' +
+      'The announcement group cannot be deleted (409 `announcement_group_protected`), nor a ' +
+      'group scheduled announcements are sent to (409 `group_in_use`, naming them: change ' +
+      'their audience or cancel them first). The ' +
       'group’s links stay and lead to the announcement group; with Telegram, their Telegram ' +
       'links into the deleted group’s chat are revoked, and they get ones into the ' +
       'announcement group’s chat if it has one.',
@@ -177,6 +179,7 @@ openapi(
         ...ACTION_PROBLEMS,
         ...RESOURCE_PROBLEMS,
         'announcement_group_protected',
+        'group_in_use',
       ]),
     },
   }),

@@ -89,6 +89,13 @@ const CATALOGUE = {
       'A community’s announcement group lives as long as the community: delete the community ' +
       'instead.',
   },
+  group_in_use: {
+    status: 409,
+    title: 'Group in use by scheduled announcements',
+    description:
+      'Scheduled announcements are sent to this group: change their audience or cancel them ' +
+      'before deleting it (they would go out to nobody).',
+  },
   member_limit_below_members: {
     status: 409,
     title: 'Limit below the members so far',

@@ -1,6 +1,13 @@
 import { and, asc, eq, gt, isNotNull, lte, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
-import { apiTokens, groups, type Community, type Group, type GroupOrigin } from '../db/schema'
+import {
+  announcements,
+  apiTokens,
+  groups,
+  type Community,
+  type Group,
+  type GroupOrigin,
+} from '../db/schema'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { DISCUSSION_GROUP_MEMBER_LIMIT, maxMemberLimit } from '../lib/limits'
@@ -184,6 +191,25 @@ export async function deleteGroup(db: Database, group: Group, now: Date): Promis
     throw new ApiError(
       'announcement_group_protected',
       'A community’s announcement group cannot be deleted; delete the community instead.',
+    )
+  }
+  // Scheduled announcements to it would go out to nobody, and could not be changed (their
+  // audience names a group that is gone): they are changed or cancelled first.
+  const sentToIt = await db
+    .select({ id: announcements.id })
+    .from(announcements)
+    .where(
+      and(
+        eq(announcements.communityId, group.communityId),
+        eq(announcements.status, 'scheduled'),
+        sql`exists (select 1 from json_each(${announcements.audienceGroupIds}) where value = ${group.id})`,
+      ),
+    )
+    .limit(5)
+  if (sentToIt.length > 0) {
+    throw new ApiError(
+      'group_in_use',
+      `Scheduled announcements are sent to this group (${sentToIt.map((a) => a.id).join(', ')}${sentToIt.length === 5 ? ', …' : ''}): change their audience or cancel them first.`,
     )
   }
   await db.batch([

@@ -102,7 +102,7 @@ export interface paths {
     get: operations['getGroup']
     /**
      * Delete a discussion group
-     * @description The announcement group cannot be deleted (409 `announcement_group_protected`). The group’s links stay and lead to the announcement group; with Telegram, their Telegram links into the deleted group’s chat are revoked, and they get ones into the announcement group’s chat if it has one. Access (`group.delete`), on the group of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description The announcement group cannot be deleted (409 `announcement_group_protected`), nor a group scheduled announcements are sent to (409 `group_in_use`, naming them: change their audience or cancel them first). The group’s links stay and lead to the announcement group; with Telegram, their Telegram links into the deleted group’s chat are revoked, and they get ones into the announcement group’s chat if it has one. Access (`group.delete`), on the group of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     delete: operations['deleteGroup']
     /**
@@ -559,6 +559,7 @@ export interface components {
         | 'group_limit_reached'
         | 'reward_rule_limit_reached'
         | 'announcement_group_protected'
+        | 'group_in_use'
         | 'member_limit_below_members'
         | 'max_uses_below_uses'
         | 'invalid_role_change'
@@ -3653,7 +3654,7 @@ export interface operations {
   }
   /**
    * Delete a discussion group
-   * @description The announcement group cannot be deleted (409 `announcement_group_protected`). The group’s links stay and lead to the announcement group; with Telegram, their Telegram links into the deleted group’s chat are revoked, and they get ones into the announcement group’s chat if it has one. Access (`group.delete`), on the group of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description The announcement group cannot be deleted (409 `announcement_group_protected`), nor a group scheduled announcements are sent to (409 `group_in_use`, naming them: change their audience or cancel them first). The group’s links stay and lead to the announcement group; with Telegram, their Telegram links into the deleted group’s chat are revoked, and they get ones into the announcement group’s chat if it has one. Access (`group.delete`), on the group of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   deleteGroup: {
     parameters: {
@@ -3702,12 +3703,12 @@ export interface operations {
           }
         }
       }
-      /** @description `announcement_group_protected` (Announcement group is protected). What each code means: `/api/problems/{code}`. */
+      /** @description `announcement_group_protected` (Announcement group is protected). `group_in_use` (Group in use by scheduled announcements). What each code means: `/api/problems/{code}`. */
       409: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
-            code: 'announcement_group_protected'
+            code: 'announcement_group_protected' | 'group_in_use'
           }
         }
       }

@@ -97,6 +97,34 @@ describe('groups: happy paths', () => {
 })
 
 describe('groups: limits and errors', () => {
+  it('keeps a group scheduled announcements are sent to until they are changed or cancelled', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const other = await createGroup(community.id)
+    const scheduled = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: {
+        body: 'Hello group',
+        audience: { groupIds: [group.id] },
+        sendAt: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+    })
+    expect(scheduled.status, scheduled.text).toBe(201)
+    const refused = await call('DELETE', `/api/groups/${group.id}`)
+    expectProblem(refused, 409, 'group_in_use')
+    expect(refused.json.detail).toContain(scheduled.json.id)
+    expect((await call('GET', `/api/groups/${group.id}`)).status).toBe(200)
+    // Sent to another group now: the group may go, and the announcement is as it was told.
+    const moved = await call('PATCH', `/api/announcements/${scheduled.json.id}`, {
+      body: { audience: { groupIds: [other.id] } },
+    })
+    expect(moved.status, moved.text).toBe(200)
+    expect((await call('DELETE', `/api/groups/${group.id}`)).status).toBe(204)
+    expect((await call('GET', `/api/announcements/${scheduled.json.id}`)).json).toMatchObject({
+      status: 'scheduled',
+      audience: { groupIds: [other.id] },
+    })
+  })
+
   it('refuses a memberLimit below the members a group has: the limit must hold', async () => {
     const community = await createCommunity()
     const group = await createGroup(community.id)

@@ -15,6 +15,8 @@ export const PROBLEM_TEXTS: Record<Exclude<Lang, 'en'>, Partial<Record<ErrorCode
       'Die Ankündigungsgruppe gehört zu jeder Community und lässt sich nicht löschen.',
     group_limit_reached: 'Diese Community hat schon so viele Gruppen wie erlaubt.',
     max_uses_below_uses: 'Das Limit darf nicht unter den bisherigen Nutzungen liegen.',
+    group_in_use:
+      'Geplante Ankündigungen gehen an diese Gruppe. Ändere ihre Empfänger oder sag sie ab, bevor du die Gruppe löschst.',
     member_limit_below_members: 'Das Limit darf nicht unter der Zahl der Mitglieder liegen.',
     slug_taken: 'Dieser Name ist schon vergeben.',
     code_taken: 'Dieser Code ist schon vergeben.',
