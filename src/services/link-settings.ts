@@ -1,4 +1,4 @@
-import { asc, eq, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   communities,
@@ -46,4 +46,23 @@ export function linkSettingsOf([inviteRows, communityRows, groupRows, designRows
   const community = communityRows[0]
   if (!community) throw notFound('Community')
   return { invite, community, groups: groupRows, design: designRows[0] ?? null }
+}
+
+/**
+ * The sources and campaigns the community's links carry (not members' referral links), each pair
+ * once and at most 100: offered as suggestions by the link's edit and copy forms, for the page's
+ * batch.
+ */
+export function knownTagsOfCommunityQuery(db: Database, inviteId: string) {
+  return db
+    .selectDistinct({ source: invites.source, campaign: invites.campaign })
+    .from(invites)
+    .where(
+      and(
+        eq(invites.communityId, communityOfInvite(inviteId)),
+        isNull(invites.referrerMemberId),
+        sql`(${invites.source} is not null or ${invites.campaign} is not null)`,
+      ),
+    )
+    .limit(100)
 }

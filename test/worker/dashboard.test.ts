@@ -280,6 +280,17 @@ describe('dashboard: campaign links', () => {
     expect(overview.text).toContain('<td class="n" data-label="Joins">1</td>') // one join
     const detail = await page(`/admin/links/${invite.id}`, cookie)
     expect(detail.text).toContain('<svg viewBox="0 0 720 220" class="chart wide"')
+    // So does the link page's copy for another channel, and its edit form, with the other
+    // links' sources and campaigns too.
+    await createInvite(community.id, { source: 'flyer', campaign: 'spring' })
+    const linkPage = (await page(`/admin/links/${invite.id}`, cookie)).text
+    expect(linkPage).toMatch(/<input id="copy-source" name="source"[^>]* list="copy-source-known"/)
+    expect(linkPage).toContain(
+      '<datalist id="copy-source-known"><option value="flyer"></option><option value="instagram"></option></datalist>',
+    )
+    expect(linkPage).toContain(
+      '<datalist id="edit-campaign-known"><option value="spring"></option></datalist>',
+    )
   })
 })
 

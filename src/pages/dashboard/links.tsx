@@ -22,7 +22,11 @@ import {
   setInviteArchived,
   updateInvite,
 } from '../../services/invites'
-import { linkSettingsOf, linkSettingsQueries } from '../../services/link-settings'
+import {
+  knownTagsOfCommunityQuery,
+  linkSettingsOf,
+  linkSettingsQueries,
+} from '../../services/link-settings'
 import { leaderboardQuery } from '../../services/members'
 import { rewardsQuery } from '../../services/rewards'
 import { toPage } from '../../lib/pagination'
@@ -37,6 +41,7 @@ import { LINK_SORTS } from '../../views/dashboard/links-table'
 import { carriesLogo, readQrDesignForm } from './qr-designer'
 import {
   CommunityOverview,
+  knownTags,
   LinkPage,
   linkTarget,
   type RefusedLinkForms,
@@ -194,11 +199,12 @@ export async function linkPage(
   // what it read, before anything is shown.
   const db = c.var.db
   const telegram = telegramConfig(c.var.config) !== null
-  const [inviteRows, communityRows, groupRows, designRows, telegramRows, ...statsRows] =
+  const [inviteRows, communityRows, groupRows, designRows, telegramRows, tagRows, ...statsRows] =
     await db.batch([
       ...linkSettingsQueries(db, id),
       // Its Telegram link, read only where Telegram is configured.
       telegramLinkOfInviteQuery(db, id, telegram),
+      knownTagsOfCommunityQuery(db, id),
       ...statsReads.queries,
     ])
   const { invite, community, groups, design } = linkSettingsOf([
@@ -228,6 +234,7 @@ export async function linkPage(
       url={inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code).url}
       status={inviteStatus(invite, new Date())}
       telegramLink={telegram ? (telegramRows[0] ?? null) : null}
+      known={knownTags(tagRows)}
       manage={can(c.var.principal, 'invites.manage', scope)}
       refused={refused}
       stats={stats}

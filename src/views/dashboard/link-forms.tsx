@@ -197,6 +197,7 @@ export function ManageLink(props: {
   groups: Group[]
   edit: FormState | undefined
   copy: FormState | undefined
+  known: KnownTags
   actionPath: (action: string) => string
 }) {
   const t = words(props.lang)
@@ -214,6 +215,7 @@ export function ManageLink(props: {
             groups={props.groups}
             prefix="edit-"
             editing={invite}
+            known={props.known}
           />
           <p>
             <button type="submit">{t.save}</button>
@@ -231,6 +233,7 @@ export function ManageLink(props: {
             groups={props.groups}
             prefix="copy-"
             only={['source', 'label', 'code']}
+            known={props.known}
           />
           <p>
             <button type="submit">{t.duplicateButton}</button>

@@ -243,6 +243,8 @@ export interface LinkView {
   status: InviteStatus
   /** Its Telegram link, where Telegram is configured and the link leads into a Telegram chat. */
   telegramLink: TelegramInviteLink | null
+  /** The sources and campaigns the community's links carry, suggested by the forms. */
+  known: KnownTags
   /** Whether this admin may change the link. */
   manage: boolean
   refused: RefusedLinkForms | undefined
@@ -359,6 +361,7 @@ export function LinkPage(props: LinkView) {
           groups={props.groups}
           edit={refused?.edit}
           copy={refused?.copy}
+          known={props.known}
           actionPath={(action) => props.href(`/admin/links/${invite.id}/${action}`)}
         />
       )}
@@ -382,8 +385,8 @@ export function linkTarget(invite: Invite, groups: Group[]): Group[] {
   return target ? [target] : []
 }
 
-/** The sources and campaigns the links carry, each once, to offer as the new link's. */
-function knownTags(links: Invite[]): KnownTags {
+/** The sources and campaigns the links carry, each once, to offer as a link form's. */
+export function knownTags(links: Array<Pick<Invite, 'source' | 'campaign'>>): KnownTags {
   const each = (values: Array<string | null>) =>
     [...new Set(values.filter((value): value is string => Boolean(value)))].sort()
   return {
