@@ -48,6 +48,8 @@ import {
   updateCommunity,
 } from '../../src/services/communities'
 import { deleteGroup, listGroups, updateGroup } from '../../src/services/groups'
+import { seatsFor } from '../../src/platforms/telegram/join-requests'
+import { knownTagsOfCommunityQuery } from '../../src/services/link-settings'
 import { eraseMember } from '../../src/services/erasure'
 import {
   claimDueAnnouncements,
@@ -403,7 +405,10 @@ describe('query plans of the request paths', () => {
     const groupRow = async () =>
       (await db.query.groups.findFirst({ where: (g, { eq }) => eq(g.id, otherGroup.id) }))!
     await updateGroup(db, await groupRow(), { telegramChatId: -1009990001 }, now)
+    // The room an approval into that chat checks first.
+    await seatsFor(db, doomed.id, [-1009990001], now)
     await updateGroup(db, await groupRow(), { telegramChatId: null }, now)
+    await knownTagsOfCommunityQuery(db, doomedInvite.id)
     await deleteGroup(db, await groupRow(), now)
     const doomedRow = await db.query.communities.findFirst({
       where: (c, { eq }) => eq(c.id, doomed.id),

@@ -1,0 +1,1 @@
+CREATE INDEX `telegram_join_requests_decided_in_community_idx` ON `telegram_join_requests` (`community_id`,`status`,`decided_at`);
