@@ -118,9 +118,11 @@ export async function seatsFor(
   now: Date,
 ): Promise<Seats> {
   const since = now.getTime() - APPROVED_JOIN_WINDOW_MS
-  // Approved, and not a member of the chat yet: on their way in, holding a seat.
-  const awaiting = `select count(*) from telegram_join_requests r
-    where r.community_id = ?1 and r.status = 'approved' and r.decided_at >= ?3 %CHAT%
+  // Approved, and not a member of the chat yet: on their way in, holding a seat (into this
+  // chat, or into any chat of the community: all are in its announcement group).
+  const awaiting = (intoThisChat: boolean) => `select count(*) from telegram_join_requests r
+    where r.community_id = ?1 and r.status = 'approved' and r.decided_at >= ?3
+      ${intoThisChat ? 'and r.chat_id = ?2' : ''}
       and not exists (select 1 from members m where m.telegram_chat_id = r.chat_id
         and m.telegram_user_id = r.user_id and m.status = 'active')`
   const left = new Map<number, { group: number; name: string; limit: number }>()
@@ -129,9 +131,9 @@ export async function seatsFor(
     const row = await db.$client
       .prepare(
         `select g.name, g.member_limit as groupLimit,
-           g.member_limit - g.member_count - (${awaiting.replace('%CHAT%', 'and r.chat_id = ?2')}) as groupLeft,
+           g.member_limit - g.member_count - (${awaiting(true)}) as groupLeft,
            a.member_limit as allLimit,
-           a.member_limit - a.member_count - (${awaiting.replace('%CHAT%', '')}) as allLeft
+           a.member_limit - a.member_count - (${awaiting(false)}) as allLeft
          from groups g join groups a on a.community_id = g.community_id and a.kind = 'announcement'
          where g.community_id = ?1 and g.telegram_chat_id = ?2`,
       )
