@@ -46,8 +46,10 @@ export function announcementsSql(now, todayStart) {
     const dspId = id('dsp', at, rand)
     rows.push([annId, community, body, null, at, null, null, 'sent', at, at - 3 * DAY_MS, at])
     statements.push(
-      `INSERT OR IGNORE INTO dispatches (id, announcement_id, scheduled_for, status, channel, cursor, queued, sent, failed, skipped, created_at)
-SELECT ${q(dspId)}, ${q(annId)}, ${at}, 'expanded', 'whatsapp', NULL, 0, 0, 0, 0, ${at} WHERE ${NOT_LOADED};`,
+      // Over when it is loaded: every delivery settled (its counts follow), so the dashboard's
+      // first view shows it sent, not a run stalled until the cron job's first pass.
+      `INSERT OR IGNORE INTO dispatches (id, announcement_id, scheduled_for, status, channel, cursor, queued, sent, failed, skipped, created_at, progress_at, finished_at)
+SELECT ${q(dspId)}, ${q(annId)}, ${at}, 'done', 'whatsapp', NULL, 0, 0, 0, 0, ${at}, ${at + 60_000}, ${at + 60_000} WHERE ${NOT_LOADED};`,
       `INSERT OR IGNORE INTO deliveries (dispatch_id, member_id, status, attempts, last_error, provider_message_id, provider_status, updated_at)
 SELECT ${q(dspId)}, m.id,
   CASE WHEN m.phone IS NULL THEN 'skipped'

@@ -90,7 +90,7 @@ function LinkFields(props: {
     )
   }
   return (
-    <div class="grid">
+    <div class="grid fields">
       {text('label', prefix === 'copy-' ? t.copyLabel : t.label, 100, t.labelPlaceholder)}
       {text('source', t.source, 64, 'instagram')}
       {text('campaign', t.campaign, 64)}

@@ -19,9 +19,16 @@ function DecisionNotice(props: { lang: Lang; outcome: TelegramOutcome }) {
   const t = telegramDashboardWords(props.lang)
   const { outcome } = props
   if (!outcome) return null
-  if ('unavailable' in outcome) return <p role="status">{t.telegramUnavailable}</p>
+  if ('unavailable' in outcome) {
+    return (
+      <p class="warn" role="status">
+        {t.telegramUnavailable}
+      </p>
+    )
+  }
+  // Someone not let in, or left waiting, is worth a second look; all decided is a success.
   return (
-    <p role="status">
+    <p class={outcome.full > 0 || outcome.open > 0 ? 'warn' : 'ok'} role="status">
       {t.decidedNotice(
         outcome.approved,
         outcome.declined,
