@@ -20,6 +20,7 @@ import { pruneTelegramPeople } from '../services/telegram-retention'
 import { pruneInboundNotifications } from '../services/whatsapp-inbound'
 import { pruneTelegramUpdates } from '../platforms/telegram/apply'
 import { runDueTelegramLinks } from '../platforms/telegram/invite-links'
+import { releaseInterruptedApprovals } from '../platforms/telegram/join-requests'
 import { creditRetainedReferrals } from '../services/rewards'
 import { loadConfig, telegramConfig } from '../lib/config'
 import { logError, logInfo } from '../lib/log'
@@ -80,6 +81,8 @@ export async function handleScheduled(
   const events = await step('events', 0, () => fanOutEvents(db, env.DELIVERY_QUEUE, now))
   // Telegram invite links not made yet (or not revoked yet) because a call failed or was
   // rate limited: retried here, when Telegram said we may.
+  // Telegram approvals whose Worker stopped before Telegram answered hold no seat for long.
+  await step('telegram approvals', 0, () => releaseInterruptedApprovals(db, now))
   const telegram = telegramConfig(config)
   const telegramLinks = telegram
     ? await step('telegram links', 0, () => runDueTelegramLinks(db, telegram, now))

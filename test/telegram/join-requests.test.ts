@@ -1,5 +1,14 @@
 import { describe, expect, inject, it } from 'vitest'
-import { call, createCommunity, createGroup, createInvite, eventually } from '../worker/helpers'
+import { env } from 'cloudflare:workers'
+import {
+  call,
+  createCommunity,
+  createGroup,
+  createInvite,
+  eventually,
+  query,
+  runCron,
+} from '../worker/helpers'
 import { joinRequestUpdate, memberUpdate, newUser, postUpdate } from '../support/telegram-updates'
 import { telegramCommunity, withTelegramLink } from './support'
 import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
@@ -165,6 +174,98 @@ describe('join requests from Telegram', () => {
     expect(decided.status).toBe(303)
     const shown = await page(decided.headers.get('location')!, cookie)
     expect(shown.text).toContain('Telegram requests: 1 not let in: the group is full.')
+  })
+
+  it('approved at the same moment cannot share the last seat', async () => {
+    const { community, group, chatId, url } = await closedChat()
+    const limited = await call('PATCH', `/api/groups/${group.id}`, { body: { memberLimit: 1 } })
+    expect(limited.status, limited.text).toBe(200)
+    const people = Array.from({ length: 6 }, (_, i) => newUser(`Rush ${i}`))
+    for (const person of people) await postUpdate(joinRequestUpdate(chatId, person, url))
+    const waiting = await pending(community.id, 6)
+    // Six admins tap Approve at once, each on another request.
+    const answers = await Promise.all(
+      waiting.map((request) => call('POST', `/api/telegram-join-requests/${request.id}/approve`)),
+    )
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409, 409, 409])
+    expect(answers.filter((a) => a.status === 409).every((a) => a.json.code === 'group_full')).toBe(
+      true,
+    )
+    expect(await decisions('approveChatJoinRequest', chatId)).toHaveLength(1)
+    await pending(community.id, 5)
+  })
+
+  it('a Telegram that cannot be reached leaves the request waiting and its seat free', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    // A chat whose every Bot API call fails (the stand-in's chats ending in 9), followed by a
+    // group with one seat.
+    const chatId = -1009990000009 - 10 * Math.floor(Math.random() * 1e5)
+    const groupId = `grp_${crypto.randomUUID().replaceAll('-', '').slice(0, 26)}`
+    await env.DB.prepare(
+      `insert into groups (id, community_id, kind, name, member_limit, telegram_chat_id,
+         created_at, updated_at) values (?, ?, 'discussion', 'One seat', 1, ?, ?4, ?4)`,
+    )
+      .bind(groupId, community.id, chatId, Date.now())
+      .run()
+    const requestId = `tjr_${crypto.randomUUID().replaceAll('-', '').slice(0, 26)}`
+    await env.DB.prepare(
+      `insert into telegram_join_requests (id, community_id, chat_id, user_id, first_name,
+         requested_at, status) values (?, ?, ?, 7000000001, 'Una', ?, 'pending')`,
+    )
+      .bind(requestId, community.id, chatId, Date.now())
+      .run()
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const failed = await call('POST', `/api/telegram-join-requests/${requestId}/approve`)
+      expect(failed.status, failed.text).toBe(502)
+      expect(failed.json.code).toBe('telegram_unavailable')
+      // Not group_full the second time: the failed attempt held no seat.
+      const [row] = await query(
+        'select status, outcome, decided_at from telegram_join_requests where id = ?',
+        requestId,
+      )
+      expect(row).toEqual({ status: 'pending', outcome: null, decided_at: null })
+    }
+  })
+
+  it('an approval whose Worker stopped before Telegram answered waits again, unless they joined', async () => {
+    const { community, chatId } = await closedChat()
+    const old = Date.now() - 10 * 60_000
+    const claim = async (name: string, userId: number) => {
+      const id = `tjr_${crypto.randomUUID().replaceAll('-', '').slice(0, 26)}`
+      await env.DB.prepare(
+        `insert into telegram_join_requests (id, community_id, chat_id, user_id, first_name,
+           requested_at, status, outcome, decided_at)
+         values (?, ?, ?, ?, ?, ?6, 'approved', 'approving', ?6)`,
+      )
+        .bind(id, community.id, chatId, userId, name, old)
+        .run()
+      return id
+    }
+    const lost = await claim('Lost', 7100000001)
+    const joined = newUser('Joined')
+    const let_in = await claim('Joined', joined.id)
+    // Telegram did let the second one in: its join came.
+    await postUpdate(memberUpdate(chatId, joined, 'joined'))
+    await eventually(async () => {
+      expect(
+        await query(
+          `select 1 from members where telegram_user_id = ? and status = 'active'`,
+          joined.id,
+        ),
+      ).toHaveLength(1)
+    })
+    await runCron(Date.now())
+    const rows = await query<{ id: string; status: string; outcome: string | null }>(
+      'select id, status, outcome from telegram_join_requests where id in (?, ?)',
+      lost,
+      let_in,
+    )
+    expect(new Map(rows.map((row) => [row.id, [row.status, row.outcome]]))).toEqual(
+      new Map([
+        [lost, ['pending', null]],
+        [let_in, ['approved', null]],
+      ]),
+    )
   })
 
   it('keep names and bios as cleaned as any text people send: no bidi or control characters', async () => {

@@ -48,7 +48,7 @@ import {
   updateCommunity,
 } from '../../src/services/communities'
 import { deleteGroup, listGroups, updateGroup } from '../../src/services/groups'
-import { seatsFor } from '../../src/platforms/telegram/join-requests'
+import { claimSeat, releaseInterruptedApprovals } from '../../src/platforms/telegram/join-requests'
 import { knownTagsOfCommunityQuery } from '../../src/services/link-settings'
 import { eraseMember } from '../../src/services/erasure'
 import {
@@ -405,8 +405,10 @@ describe('query plans of the request paths', () => {
     const groupRow = async () =>
       (await db.query.groups.findFirst({ where: (g, { eq }) => eq(g.id, otherGroup.id) }))!
     await updateGroup(db, await groupRow(), { telegramChatId: -1009990001 }, now)
-    // The room an approval into that chat checks first.
-    await seatsFor(db, doomed.id, [-1009990001], now)
+    // The seat an approval into that chat claims first, and the cron job's release of claims
+    // a stopped Worker left.
+    await claimSeat(db, { id: 'tjr_plan', communityId: doomed.id, chatId: -1009990001 }, now)
+    await releaseInterruptedApprovals(db, now)
     await updateGroup(db, await groupRow(), { telegramChatId: null }, now)
     await knownTagsOfCommunityQuery(db, doomedInvite.id)
     await deleteGroup(db, await groupRow(), now)

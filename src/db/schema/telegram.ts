@@ -238,8 +238,8 @@ export const telegramJoinRequests = sqliteTable(
   },
   (t) => [
     index('telegram_join_requests_community_idx').on(t.communityId, t.status, t.id),
-    // An approval's room check counts the community's recent approvals by this (`seatsFor`):
-    // approved requests stay as long as the community, so never all of them.
+    // An approval's claim of a seat counts the community's recent approvals by this
+    // (`claimSeat`): approved requests stay as long as the community, so never all of them.
     index('telegram_join_requests_decided_in_community_idx').on(
       t.communityId,
       t.status,
@@ -248,6 +248,10 @@ export const telegramJoinRequests = sqliteTable(
     // A join Telegram reports finds the person's approved request by this.
     index('telegram_join_requests_person_idx').on(t.chatId, t.userId, t.decidedAt),
     // The cron job finds declined and gone requests past their retention by this.
+    // Approvals claimed while Telegram is asked, for the cron job to find the interrupted ones.
+    index('telegram_join_requests_approving_idx')
+      .on(t.decidedAt)
+      .where(sql`outcome = 'approving'`),
     index('telegram_join_requests_decided_idx')
       .on(t.decidedAt)
       .where(sql`status in ('declined', 'gone')`),

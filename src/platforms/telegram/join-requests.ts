@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, ne, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, lt, ne, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import {
   telegramJoinRequests,
@@ -94,80 +94,132 @@ export function endRequestsIntoChatOf(
 
 export type Decision = 'approve' | 'decline'
 
-/**
- * An approval lets the person into the chat at once; their member row follows when Telegram
- * reports the join, and is written only while the groups have room. So the room is checked
- * before Telegram is asked: the groups' members, and the people approved in the last minutes
- * whose join has not come yet, within each group's `memberLimit`.
- */
+/** How far back an approval still holds a seat while its join has not come (see `claimSeat`). */
 const APPROVED_JOIN_WINDOW_MS = 10 * 60_000
 
-/** Seats left in the groups a community's Telegram chats lead to, taken as approvals go out. */
-export interface Seats {
-  /** The group with no seat left for one more person let into `chatId`, if any. */
-  fullGroup(chatId: number): { name: string; memberLimit: number } | undefined
-  /** One more person let into `chatId`: their seat is taken. */
-  take(chatId: number): void
+/** An approval claimed in the database while Telegram is asked (in `outcome`, never shown). */
+const APPROVING = 'approving'
+
+/** A claim older than this was interrupted: Telegram answers within seconds. */
+const APPROVING_STALE_MS = 5 * 60_000
+
+/**
+ * Approved, and not a member of the chat yet: on the way in, holding a seat, into this chat or
+ * any chat of the community (all are in its announcement group). Parameters: ?2 the community,
+ * ?5 the chat, ?6 the start of the window.
+ */
+const awaitingJoin = (intoThisChat: boolean) => `select count(*) from telegram_join_requests r
+  where r.community_id = ?2 and r.status = 'approved' and r.decided_at >= ?6
+    ${intoThisChat ? 'and r.chat_id = ?5' : ''}
+    and not exists (select 1 from members m where m.telegram_chat_id = r.chat_id
+      and m.telegram_user_id = r.user_id and m.status = 'active')`
+
+/**
+ * An approval lets the person into the chat at once; their member row follows when Telegram
+ * reports the join, and is written only while the groups have room. So the seat is claimed
+ * before Telegram is asked, in one statement (D1 runs one at a time: approvals at the same
+ * moment cannot share the last seat): the request is marked approved (`outcome` 'approving')
+ * only while the chat's group and the announcement group each have room beside their members
+ * and the people approved in the last minutes whose join has not come yet. Returns whether it
+ * was claimed.
+ */
+export async function claimSeat(
+  db: Database,
+  request: Pick<TelegramJoinRequest, 'id' | 'communityId' | 'chatId'>,
+  now: Date,
+): Promise<boolean> {
+  const claimed = await db.$client
+    .prepare(
+      `update telegram_join_requests set status = 'approved', outcome = ?4, decided_at = ?3
+       where id = ?1 and status = 'pending' and not exists (select 1 from groups g
+         join groups a on a.community_id = g.community_id and a.kind = 'announcement'
+         where g.community_id = ?2 and g.telegram_chat_id = ?5
+           and (g.member_limit - g.member_count - (${awaitingJoin(true)}) <= 0
+             or a.member_limit - a.member_count - (${awaitingJoin(false)}) <= 0))
+       returning id`,
+    )
+    .bind(
+      request.id,
+      request.communityId,
+      now.getTime(),
+      APPROVING,
+      request.chatId,
+      now.getTime() - APPROVED_JOIN_WINDOW_MS,
+    )
+    .first()
+  return claimed !== null
 }
 
-/** The seats left for approvals into these chats of one community (one read per chat). */
-export async function seatsFor(
+/** Telegram did not take a claimed approval (it asked us to wait, or was not reached). */
+function releaseSeat(db: Database, id: string) {
+  return db
+    .update(telegramJoinRequests)
+    .set({ status: 'pending', outcome: null, decidedAt: null })
+    .where(and(eq(telegramJoinRequests.id, id), eq(telegramJoinRequests.outcome, APPROVING)))
+}
+
+/**
+ * The cron job's: approvals claimed by a Worker that stopped before Telegram answered. Where
+ * the person is a member of the chat now, Telegram did let them in and the approval stands;
+ * otherwise the request waits again (approving it again is harmless: Telegram says whether it
+ * still has it).
+ */
+export async function releaseInterruptedApprovals(db: Database, now: Date): Promise<number> {
+  const stale = now.getTime() - APPROVING_STALE_MS
+  const member = sql`exists (select 1 from members m where m.telegram_chat_id = ${telegramJoinRequests.chatId}
+    and m.telegram_user_id = ${telegramJoinRequests.userId} and m.status = 'active')`
+  // Written out, not bound: only then may SQLite use the partial index of claims.
+  const interrupted = and(
+    sql`${telegramJoinRequests.outcome} = 'approving'`,
+    eq(telegramJoinRequests.status, 'approved'),
+    lt(telegramJoinRequests.decidedAt, new Date(stale)),
+  )
+  const [, released] = await db.batch([
+    db.update(telegramJoinRequests).set({ outcome: null }).where(and(interrupted, member)),
+    db
+      .update(telegramJoinRequests)
+      .set({ status: 'pending', outcome: null, decidedAt: null })
+      .where(interrupted)
+      .returning({ id: telegramJoinRequests.id }),
+  ])
+  return released.length
+}
+
+/** Which group has no room for one more person let into the request's chat. */
+async function groupFullFor(
   db: Database,
-  communityId: string,
-  chatIds: number[],
+  request: Pick<TelegramJoinRequest, 'communityId' | 'chatId'>,
   now: Date,
-): Promise<Seats> {
-  const since = now.getTime() - APPROVED_JOIN_WINDOW_MS
-  // Approved, and not a member of the chat yet: on their way in, holding a seat (into this
-  // chat, or into any chat of the community: all are in its announcement group).
-  const awaiting = (intoThisChat: boolean) => `select count(*) from telegram_join_requests r
-    where r.community_id = ?1 and r.status = 'approved' and r.decided_at >= ?3
-      ${intoThisChat ? 'and r.chat_id = ?2' : ''}
-      and not exists (select 1 from members m where m.telegram_chat_id = r.chat_id
-        and m.telegram_user_id = r.user_id and m.status = 'active')`
-  const left = new Map<number, { group: number; name: string; limit: number }>()
-  let everyone: { left: number; name: string; limit: number } | undefined
-  for (const chatId of new Set(chatIds)) {
-    const row = await db.$client
-      .prepare(
-        `select g.name, g.member_limit as groupLimit,
-           g.member_limit - g.member_count - (${awaiting(true)}) as groupLeft,
-           a.member_limit as allLimit,
-           a.member_limit - a.member_count - (${awaiting(false)}) as allLeft
-         from groups g join groups a on a.community_id = g.community_id and a.kind = 'announcement'
-         where g.community_id = ?1 and g.telegram_chat_id = ?2`,
-      )
-      .bind(communityId, chatId, since)
-      .first<{
-        name: string
-        groupLimit: number
-        groupLeft: number
-        allLimit: number
-        allLeft: number
-      }>()
-    if (!row) continue
-    left.set(chatId, { group: row.groupLeft, name: row.name, limit: row.groupLimit })
-    everyone ??= { left: row.allLeft, name: 'announcement group', limit: row.allLimit }
-  }
-  const fullGroup = (chatId: number) => {
-    const seats = left.get(chatId)
-    if (!seats) return undefined
-    if (everyone && everyone.left <= 0) return { name: everyone.name, memberLimit: everyone.limit }
-    return seats.group <= 0 ? { name: seats.name, memberLimit: seats.limit } : undefined
-  }
-  return {
-    fullGroup,
-    take(chatId) {
-      const seats = left.get(chatId)
-      if (seats) seats.group -= 1
-      if (seats && everyone) everyone.left -= 1
-    },
-  }
+): Promise<ApiError> {
+  const row = await db.$client
+    .prepare(
+      `select g.name, g.member_limit as groupLimit,
+         g.member_limit - g.member_count - (${awaitingJoin(true)}) as groupLeft,
+         a.member_limit as allLimit
+       from groups g join groups a on a.community_id = g.community_id and a.kind = 'announcement'
+       where g.community_id = ?2 and g.telegram_chat_id = ?5`,
+    )
+    // Numbered as `claimSeat`'s, for `awaitingJoin`: ?1, ?3 and ?4 are not used here.
+    .bind(
+      null,
+      request.communityId,
+      null,
+      null,
+      request.chatId,
+      now.getTime() - APPROVED_JOIN_WINDOW_MS,
+    )
+    .first<{ name: string; groupLimit: number; groupLeft: number; allLimit: number }>()
+  const [name, limit] =
+    row && row.groupLeft <= 0
+      ? [row.name, row.groupLimit]
+      : ['The announcement group', row?.allLimit ?? 0]
+  return new ApiError('group_full', `${name} is full (${limit} members).`)
 }
 
 /**
  * Approves or declines one request at Telegram. Deciding twice is harmless (the request is
- * answered as it is); Telegram asking us to wait is a 502 with its `Retry-After`.
+ * answered as it is); Telegram asking us to wait is a 502 with its `Retry-After`; an approval
+ * with no room left in the groups is a 409 `group_full`, and Telegram is not asked.
  */
 export async function decideTelegramJoinRequest(
   db: Database,
@@ -175,28 +227,25 @@ export async function decideTelegramJoinRequest(
   request: TelegramJoinRequest,
   decision: Decision,
   now: Date,
-  /** Read for a bulk decision once; a single one reads its own. */
-  seats?: Seats,
 ): Promise<TelegramJoinRequest> {
   if (request.status !== 'pending') return request
-  const room =
-    decision === 'approve'
-      ? (seats ?? (await seatsFor(db, request.communityId, [request.chatId], now)))
-      : null
-  const full = room?.fullGroup(request.chatId)
-  if (full) {
-    throw new ApiError('group_full', `${full.name} is full (${full.memberLimit} members).`)
+  if (decision === 'approve' && !(await claimSeat(db, request, now))) {
+    const current = await getTelegramJoinRequestOrThrow(db, request.id)
+    // Decided meanwhile (another admin, or Telegram's report): answered as it is.
+    if (current.status !== 'pending') return current
+    throw await groupFullFor(db, request, now)
   }
   const call = decision === 'approve' ? approveChatJoinRequest : declineChatJoinRequest
   const outcome = await call(telegram, request.chatId, request.userId)
-  if (!outcome.ok && outcome.kind === 'rate_limited') {
-    throw new ApiError(
-      'telegram_unavailable',
-      `Telegram asks us to wait ${outcome.retryAfter} s before deciding more requests.`,
-      { headers: { 'retry-after': String(outcome.retryAfter) } },
-    )
-  }
-  if (!outcome.ok && outcome.kind === 'unreachable') {
+  if (!outcome.ok && (outcome.kind === 'rate_limited' || outcome.kind === 'unreachable')) {
+    if (decision === 'approve') await releaseSeat(db, request.id)
+    if (outcome.kind === 'rate_limited') {
+      throw new ApiError(
+        'telegram_unavailable',
+        `Telegram asks us to wait ${outcome.retryAfter} s before deciding more requests.`,
+        { headers: { 'retry-after': String(outcome.retryAfter) } },
+      )
+    }
     throw new ApiError(
       'telegram_unavailable',
       `Telegram could not be reached (${outcome.reason}). Nothing was decided.`,
@@ -207,7 +256,6 @@ export async function decideTelegramJoinRequest(
       ? 'approved'
       : 'declined'
     : 'gone'
-  if (status === 'approved') room?.take(request.chatId)
   const [decided] = await db
     .update(telegramJoinRequests)
     .set({
@@ -215,7 +263,15 @@ export async function decideTelegramJoinRequest(
       outcome: outcome.ok ? null : goneReason(outcome.description),
       decidedAt: now,
     })
-    .where(and(eq(telegramJoinRequests.id, request.id), eq(telegramJoinRequests.status, 'pending')))
+    .where(
+      and(
+        eq(telegramJoinRequests.id, request.id),
+        // Pending, or the approval this call claimed.
+        decision === 'approve'
+          ? eq(telegramJoinRequests.outcome, APPROVING)
+          : eq(telegramJoinRequests.status, 'pending'),
+      ),
+    )
     .returning()
   return decided ?? (await getTelegramJoinRequestOrThrow(db, request.id))
 }
@@ -266,15 +322,6 @@ export async function decideTelegramJoinRequestsInBulk(
   }
   const byId = new Map(rows.map((row) => [row.id, row]))
   const results: Array<{ id: string; status: BulkStatus }> = []
-  const seats =
-    decision === 'approve'
-      ? await seatsFor(
-          db,
-          communityId,
-          rows.filter((row) => row.status === 'pending').map((row) => row.chatId),
-          now,
-        )
-      : undefined
   let stopped = false
   for (const id of unique) {
     const row = byId.get(id)
@@ -286,17 +333,17 @@ export async function decideTelegramJoinRequestsInBulk(
       results.push({ id, status: 'not_decided' })
       continue
     }
-    // No seat left: not let in, and no call to Telegram (the ones to another chat may go on).
-    if (row.status === 'pending' && seats?.fullGroup(row.chatId)) {
-      results.push({ id, status: 'group_full' })
-      continue
-    }
     const started = Date.now()
     try {
-      const decided = await decideTelegramJoinRequest(db, telegram, row, decision, now, seats)
+      const decided = await decideTelegramJoinRequest(db, telegram, row, decision, now)
       results.push({ id, status: decided.status })
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
+      // No room left: not let in, and Telegram not asked; the ones into another chat go on.
+      if (error.code === 'group_full') {
+        results.push({ id, status: 'group_full' })
+        continue
+      }
       stopped = true
       results.push({ id, status: 'not_decided' })
     }

@@ -1,0 +1,1 @@
+CREATE INDEX `telegram_join_requests_approving_idx` ON `telegram_join_requests` (`decided_at`) WHERE outcome = 'approving';
