@@ -1,3 +1,4 @@
+import { APPROVING } from '../platforms/telegram/join-requests'
 import { z } from '@hono/zod-openapi'
 import {
   TELEGRAM_BOT_STATUSES,
@@ -128,7 +129,8 @@ export function serializeJoinRequest(
     inviteId: row.inviteId,
     source: 'telegram',
     status: row.status,
-    outcome: row.outcome,
+    // An approval under way is shown approved; its marker is ours, not something Telegram said.
+    outcome: row.outcome === APPROVING ? null : row.outcome,
     requestedAt: row.requestedAt.toISOString(),
     decidedAt: row.decidedAt?.toISOString() ?? null,
   }

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNotNull, lte, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, isNotNull, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   announcements,
@@ -14,7 +14,7 @@ import { DISCUSSION_GROUP_MEMBER_LIMIT, maxMemberLimit } from '../lib/limits'
 import { toPage, type Page } from '../lib/pagination'
 import { planLinksIntoChatOf, retireLinksIntoChatOf } from '../platforms/telegram/links-follow'
 import { forgetChatOfGroup } from './telegram-retention'
-import { endRequestsIntoChatOf } from '../platforms/telegram/join-requests'
+import { approvalsOnTheirWay, endRequestsIntoChatOf } from '../platforms/telegram/join-requests'
 
 export interface CreateGroupInput {
   name: string
@@ -125,20 +125,18 @@ export async function updateGroup(
   now: Date,
 ): Promise<Group> {
   assertMemberLimitFits(group.kind, input.memberLimit)
-  // Below the members it has, the limit would not hold: refused before anything is written, and
-  // again in the write itself, should members have joined since the group was read.
-  if (input.memberLimit !== undefined && input.memberLimit < group.memberCount) {
-    throw limitBelowMembers(group.memberCount)
+  // Below the members it has, and the people let in through Telegram whose join has not come
+  // yet, the limit would not hold: refused before anything is written. A trigger refuses it
+  // again in the write (migration 0057), rolling back the whole batch, should members have
+  // joined since the group was read.
+  if (input.memberLimit !== undefined) {
+    const taken = group.memberCount + (await approvalsOnTheirWay(db, group, now))
+    if (input.memberLimit < taken) throw limitBelowMembers(taken)
   }
   const update = db
     .update(groups)
     .set({ ...input, updatedAt: now })
-    .where(
-      and(
-        eq(groups.id, group.id),
-        input.memberLimit !== undefined ? lte(groups.memberCount, input.memberLimit) : undefined,
-      ),
-    )
+    .where(eq(groups.id, group.id))
     .returning()
   // Linked to a Telegram chat, unlinked, or linked to another: what Telegram reported about the
   // people in the old chat goes with the link, and the group's links follow it, in one batch.
@@ -157,26 +155,29 @@ export async function updateGroup(
           ])
           .then(([, , , rows]) => rows)
       : update
-  ).catch((error: unknown) => {
+  ).catch(async (error: unknown) => {
+    if (String(error).includes(LIMIT_BELOW_MEMBERS)) {
+      const current = await db.query.groups.findFirst({ where: eq(groups.id, group.id) })
+      throw limitBelowMembers(current?.memberCount ?? group.memberCount)
+    }
     // Two groups linked to one chat at the same moment: the unique index lets one through.
     if (isUniqueViolation(error, 'telegram_chat_id')) {
       throw new ApiError('telegram_chat_taken', 'This Telegram chat is linked to another group.')
     }
     throw error
   })
-  if (!updated) {
-    const current = await db.query.groups.findFirst({ where: eq(groups.id, group.id) })
-    if (current) throw limitBelowMembers(current.memberCount)
-    throw notFound('Group')
-  }
+  if (!updated) throw notFound('Group')
   return updated
 }
 
-function limitBelowMembers(members: number): ApiError {
+/** What the trigger of migration 0057 raises when a limit would fall below the members. */
+const LIMIT_BELOW_MEMBERS = 'member_limit_below_members'
+
+function limitBelowMembers(taken: number): ApiError {
   return new ApiError(
     'member_limit_below_members',
-    `This group has ${members} members; memberLimit cannot be lower.`,
-    { errors: [{ path: 'memberLimit', message: `At least ${members}` }] },
+    `This group has ${taken} members (with those let in through Telegram on their way); memberLimit cannot be lower.`,
+    { errors: [{ path: 'memberLimit', message: `At least ${taken}` }] },
   )
 }
 

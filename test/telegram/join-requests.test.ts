@@ -1,5 +1,7 @@
 import { describe, expect, inject, it } from 'vitest'
 import { env } from 'cloudflare:workers'
+import { createDb } from '../../src/db/client'
+import { updateGroup } from '../../src/services/groups'
 import {
   call,
   createCommunity,
@@ -266,6 +268,112 @@ describe('join requests from Telegram', () => {
         [let_in, ['approved', null]],
       ]),
     )
+  })
+
+  it('an unsettled approval into a chat the community left ends as gone, and lets no one in', async () => {
+    const { community, group, chatId } = await closedChat()
+    const claimId = `tjr_${crypto.randomUUID().replaceAll('-', '').slice(0, 26)}`
+    await env.DB.prepare(
+      `insert into telegram_join_requests (id, community_id, chat_id, user_id, first_name,
+         requested_at, status, outcome, decided_at)
+       values (?, ?, ?, 7200000001, 'Left', ?4, 'approved', 'approving', ?4)`,
+    )
+      .bind(claimId, community.id, chatId, Date.now() - 10 * 60_000)
+      .run()
+    const unlinked = await call('PATCH', `/api/groups/${group.id}`, {
+      body: { telegramChatId: null },
+    })
+    expect(unlinked.status, unlinked.text).toBe(200)
+    await runCron(Date.now())
+    const approved = await call('POST', `/api/telegram-join-requests/${claimId}/approve`)
+    expect(approved.json).toMatchObject({
+      status: 'gone',
+      outcome: 'The group no longer follows this chat',
+    })
+    expect(
+      (await decisions('approveChatJoinRequest', chatId)).filter((d) => d.user_id === 7200000001),
+    ).toEqual([])
+  })
+
+  it('an unsettled approval of someone who asked again since ends; the newer request waits', async () => {
+    const { community, chatId, url } = await closedChat()
+    const dan = newUser('Dan')
+    const claimId = `tjr_${crypto.randomUUID().replaceAll('-', '').slice(0, 26)}`
+    await env.DB.prepare(
+      `insert into telegram_join_requests (id, community_id, chat_id, user_id, first_name,
+         requested_at, status, outcome, decided_at)
+       values (?, ?, ?, ?, 'Dan', ?5, 'approved', 'approving', ?5)`,
+    )
+      .bind(claimId, community.id, chatId, dan.id, Date.now() - 10 * 60_000)
+      .run()
+    await postUpdate(joinRequestUpdate(chatId, dan, url))
+    const [newer] = await pending(community.id, 1)
+    // Another community's interrupted approval is settled in the same cron run all the same.
+    const other = await closedChat()
+    const otherClaim = `tjr_${crypto.randomUUID().replaceAll('-', '').slice(0, 26)}`
+    await env.DB.prepare(
+      `insert into telegram_join_requests (id, community_id, chat_id, user_id, first_name,
+         requested_at, status, outcome, decided_at)
+       values (?, ?, ?, 7300000001, 'Eve', ?4, 'approved', 'approving', ?4)`,
+    )
+      .bind(otherClaim, other.community.id, other.chatId, Date.now() - 10 * 60_000)
+      .run()
+    await runCron(Date.now())
+    const rows = await query<{ id: string; status: string; outcome: string | null }>(
+      'select id, status, outcome from telegram_join_requests where id in (?, ?, ?)',
+      claimId,
+      newer!.id,
+      otherClaim,
+    )
+    expect(new Map(rows.map((row) => [row.id, [row.status, row.outcome]]))).toEqual(
+      new Map([
+        [claimId, ['gone', 'Asked again since: the newer request waits']],
+        [newer!.id, ['pending', null]],
+        [otherClaim, ['pending', null]],
+      ]),
+    )
+  })
+
+  it('a group’s limit counts the people let in whose join has not come yet', async () => {
+    const { community, group, chatId, url } = await closedChat()
+    const people = [newUser('Bea'), newUser('Cem')]
+    for (const person of people) await postUpdate(joinRequestUpdate(chatId, person, url))
+    const waiting = await pending(community.id, 2)
+    for (const request of waiting) {
+      const approved = await call('POST', `/api/telegram-join-requests/${request.id}/approve`)
+      expect(approved.json.status).toBe('approved')
+    }
+    // Both are in the chat; Telegram has not reported their joins yet. Their seats are taken.
+    const lowered = await call('PATCH', `/api/groups/${group.id}`, { body: { memberLimit: 1 } })
+    expect(lowered.status, lowered.text).toBe(409)
+    expect(lowered.json.code).toBe('member_limit_below_members')
+    expect(lowered.json.errors).toEqual([{ path: 'memberLimit', message: 'At least 2' }])
+    expect(
+      (await call('PATCH', `/api/groups/${group.id}`, { body: { memberLimit: 2 } })).status,
+    ).toBe(200)
+    for (const person of people) await postUpdate(memberUpdate(chatId, person, 'joined'))
+    await eventually(async () => {
+      expect((await call('GET', `/api/groups/${group.id}`)).json.memberCount).toBe(2)
+    })
+  })
+
+  it('a limit refused in the write leaves the rest of the change unwritten', async () => {
+    const { community, group, chatId, url } = await closedChat()
+    await postUpdate(joinRequestUpdate(chatId, newUser('Gus'), url))
+    await pending(community.id, 1)
+    // Read before members joined: the check before the write passes, the write's does not.
+    const stale = (await createDb(env.DB).query.groups.findFirst({
+      where: (g, { eq }) => eq(g.id, group.id),
+    }))!
+    await query('update groups set member_count = 5 where id = ?', group.id)
+    await expect(
+      updateGroup(createDb(env.DB), stale, { memberLimit: 3, telegramChatId: null }, new Date()),
+    ).rejects.toMatchObject({ code: 'member_limit_below_members' })
+    expect((await call('GET', `/api/groups/${group.id}`)).json).toMatchObject({
+      memberLimit: 1024,
+      telegramChatId: chatId,
+    })
+    await pending(community.id, 1)
   })
 
   it('keep names and bios as cleaned as any text people send: no bidi or control characters', async () => {

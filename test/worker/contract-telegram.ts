@@ -57,35 +57,32 @@ async function knownChat(lastDigit: 1 | 2 | 9): Promise<number> {
 
 const owner = (): Request => ({ pathParams: {}, query: {} })
 
-/** A Telegram join request waiting in a community, as if Telegram had reported it. */
-async function waitingRequest(communityId: string, chatId: number): Promise<string> {
+/**
+ * A Telegram join request waiting in a community, as if Telegram had reported it, into a chat a
+ * group of the community follows (with `room` seats left: 0 makes it full).
+ */
+async function waitingRequest(communityId: string, chatId: number, room = 100): Promise<string> {
+  const now = Date.now()
+  await env.DB.prepare(
+    `insert into groups (id, community_id, kind, name, member_limit, member_count,
+       telegram_chat_id, created_at, updated_at)
+     values (?, ?, 'discussion', 'Walk chat', ?, ?, ?, ?6, ?6)`,
+  )
+    .bind(newId('grp'), communityId, Math.max(room, 1), room === 0 ? 1 : 0, chatId, now)
+    .run()
   const id = newId('tjr')
   await env.DB.prepare(
     `insert into telegram_join_requests (id, community_id, chat_id, user_id, first_name,
        requested_at, status) values (?, ?, ?, ?, 'Walker', ?, 'pending')`,
   )
-    .bind(
-      id,
-      communityId,
-      chatId,
-      7_000_000_000 + Math.floor(Math.random() * 1e9) * 10 + 1,
-      Date.now(),
-    )
+    .bind(id, communityId, chatId, 7_000_000_000 + Math.floor(Math.random() * 1e9) * 10 + 1, now)
     .run()
   return id
 }
 
 /** A request to join a chat whose group has no room left: as many members as its limit. */
-async function requestIntoFullGroup(communityId: string): Promise<string> {
-  const chatId = newChatId(1)
-  const now = Date.now()
-  await env.DB.prepare(
-    `insert into groups (id, community_id, kind, name, member_limit, member_count,
-       telegram_chat_id, created_at, updated_at) values (?, ?, 'discussion', 'Full', 1, 1, ?, ?, ?)`,
-  )
-    .bind(newId('grp'), communityId, chatId, now, now)
-    .run()
-  return waitingRequest(communityId, chatId)
+function requestIntoFullGroup(communityId: string): Promise<string> {
+  return waitingRequest(communityId, newChatId(1), 0)
 }
 
 const decideCase =

@@ -103,6 +103,8 @@ const de = {
     'Already in the chat': 'Schon im Chat.',
     'Telegram no longer has this request (withdrawn, expired or decided in the chat)':
       'Telegram hat diese Anfrage nicht mehr (zurückgezogen, abgelaufen oder im Chat entschieden).',
+    'Asked again since: the newer request waits':
+      'Seitdem erneut gefragt: Die neuere Anfrage wartet.',
   } as Record<string, string>,
   decidedNotice: (approved: number, declined: number, gone: number, open: number, full = 0) =>
     tally('Telegram-Anfragen', 'Nichts wurde entschieden.', [
@@ -188,6 +190,7 @@ const en: typeof de = {
     'Already in the chat': 'Already in the chat.',
     'Telegram no longer has this request (withdrawn, expired or decided in the chat)':
       'Telegram no longer has this request (withdrawn, expired or decided in the chat).',
+    'Asked again since: the newer request waits': 'Asked again since: the newer request waits.',
   },
   decidedNotice: (approved: number, declined: number, gone: number, open: number, full = 0) =>
     tally('Telegram requests', 'Nothing was decided.', [

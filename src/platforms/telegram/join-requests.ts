@@ -1,7 +1,8 @@
-import { and, asc, eq, gt, inArray, lt, ne, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, lt, ne, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import {
   telegramJoinRequests,
+  type Group,
   type TelegramJoinRequest,
   type TelegramRequestStatus,
 } from '../../db/schema'
@@ -98,7 +99,7 @@ export type Decision = 'approve' | 'decline'
 const APPROVED_JOIN_WINDOW_MS = 10 * 60_000
 
 /** An approval claimed in the database while Telegram is asked (in `outcome`, never shown). */
-const APPROVING = 'approving'
+export const APPROVING = 'approving'
 
 /** A claim older than this was interrupted: Telegram answers within seconds. */
 const APPROVING_STALE_MS = 5 * 60_000
@@ -131,7 +132,10 @@ export async function claimSeat(
   const claimed = await db.$client
     .prepare(
       `update telegram_join_requests set status = 'approved', outcome = ?4, decided_at = ?3
-       where id = ?1 and status = 'pending' and not exists (select 1 from groups g
+       where id = ?1 and status = 'pending'
+         -- Into a chat a group of the community still follows: never one it left.
+         and exists (select 1 from groups f where f.community_id = ?2 and f.telegram_chat_id = ?5)
+         and not exists (select 1 from groups g
          join groups a on a.community_id = g.community_id and a.kind = 'announcement'
          where g.community_id = ?2 and g.telegram_chat_id = ?5
            and (g.member_limit - g.member_count - (${awaitingJoin(true)}) <= 0
@@ -150,39 +154,102 @@ export async function claimSeat(
   return claimed !== null
 }
 
-/** Telegram did not take a claimed approval (it asked us to wait, or was not reached). */
-function releaseSeat(db: Database, id: string) {
-  return db
-    .update(telegramJoinRequests)
-    .set({ status: 'pending', outcome: null, decidedAt: null })
-    .where(and(eq(telegramJoinRequests.id, id), eq(telegramJoinRequests.outcome, APPROVING)))
+/** Why a request ended when its person asked again while an approval of it was unsettled. */
+export const ASKED_AGAIN = 'Asked again since: the newer request waits'
+
+/**
+ * Settles approvals claimed but not answered by Telegram (`which`: a condition on the claims).
+ * Where the person is a member of the chat now, Telegram did let them in and the approval
+ * stands. Otherwise the request ends where it cannot wait again: its community no longer follows
+ * the chat (approving it would let someone into a chat the community left), or the person asked
+ * again since (the newer request waits; one waits per person and chat). The rest wait again.
+ * One batch, in that order: each statement settles what the ones before left.
+ */
+function settleClaims(db: Database, which: SQL, now: Date) {
+  const claims = and(sql`${telegramJoinRequests.outcome} = 'approving'`, which)
+  const r = telegramJoinRequests
+  const joined = sql`exists (select 1 from members m where m.telegram_chat_id = ${r.chatId}
+    and m.telegram_user_id = ${r.userId} and m.status = 'active')`
+  const followed = sql`exists (select 1 from groups g where g.community_id = ${r.communityId}
+    and g.telegram_chat_id = ${r.chatId})`
+  const askedAgain = sql`exists (select 1 from telegram_join_requests n where n.chat_id = ${r.chatId}
+    and n.user_id = ${r.userId} and n.status = 'pending')`
+  return db.batch([
+    db.update(r).set({ outcome: null }).where(and(claims, joined)),
+    db
+      .update(r)
+      .set({ status: 'gone', outcome: GROUP_LEFT_CHAT, decidedAt: now })
+      .where(and(claims, sql`not ${followed}`)),
+    db
+      .update(r)
+      .set({ status: 'gone', outcome: ASKED_AGAIN, decidedAt: now })
+      .where(and(claims, askedAgain)),
+    db
+      .update(r)
+      .set({ status: 'pending', outcome: null, decidedAt: null })
+      .where(claims)
+      .returning({ id: r.id }),
+  ])
 }
 
 /**
- * The cron job's: approvals claimed by a Worker that stopped before Telegram answered. Where
- * the person is a member of the chat now, Telegram did let them in and the approval stands;
- * otherwise the request waits again (approving it again is harmless: Telegram says whether it
- * still has it).
+ * The cron job's: approvals claimed by a Worker that stopped before Telegram answered (or whose
+ * answer did not come in time) are settled after a few minutes, as `settleClaims` says.
  */
 export async function releaseInterruptedApprovals(db: Database, now: Date): Promise<number> {
   const stale = now.getTime() - APPROVING_STALE_MS
-  const member = sql`exists (select 1 from members m where m.telegram_chat_id = ${telegramJoinRequests.chatId}
-    and m.telegram_user_id = ${telegramJoinRequests.userId} and m.status = 'active')`
-  // Written out, not bound: only then may SQLite use the partial index of claims.
-  const interrupted = and(
-    sql`${telegramJoinRequests.outcome} = 'approving'`,
-    eq(telegramJoinRequests.status, 'approved'),
-    lt(telegramJoinRequests.decidedAt, new Date(stale)),
+  const [, , , released] = await settleClaims(
+    db,
+    and(
+      eq(telegramJoinRequests.status, 'approved'),
+      lt(telegramJoinRequests.decidedAt, new Date(stale)),
+    )!,
+    now,
   )
-  const [, released] = await db.batch([
-    db.update(telegramJoinRequests).set({ outcome: null }).where(and(interrupted, member)),
-    db
-      .update(telegramJoinRequests)
-      .set({ status: 'pending', outcome: null, decidedAt: null })
-      .where(interrupted)
-      .returning({ id: telegramJoinRequests.id }),
-  ])
   return released.length
+}
+
+/**
+ * People approved into a group's chat (any chat of the community, for its announcement group)
+ * whose join Telegram has not reported yet: seats taken that its member count does not show.
+ */
+export async function approvalsOnTheirWay(
+  db: Database,
+  group: Pick<Group, 'communityId' | 'kind' | 'telegramChatId'>,
+  now: Date,
+): Promise<number> {
+  const announcementGroup = group.kind === 'announcement'
+  if (!announcementGroup && group.telegramChatId === null) return 0
+  const row = await db.$client
+    .prepare(`select (${awaitingJoin(!announcementGroup)}) as count`)
+    // Numbered as `claimSeat`'s, for `awaitingJoin`: ?1, ?3 and ?4 are not used here.
+    .bind(
+      null,
+      group.communityId,
+      null,
+      null,
+      group.telegramChatId,
+      now.getTime() - APPROVED_JOIN_WINDOW_MS,
+    )
+    .first<{ count: number }>()
+  return row?.count ?? 0
+}
+
+/** A request still waiting into a chat its community no longer follows ends as gone. */
+function endRequestIntoChatLeft(db: Database, id: string, now: Date) {
+  const r = telegramJoinRequests
+  return db
+    .update(r)
+    .set({ status: 'gone', outcome: GROUP_LEFT_CHAT, decidedAt: now })
+    .where(
+      and(
+        eq(r.id, id),
+        eq(r.status, 'pending'),
+        sql`not exists (select 1 from groups g where g.community_id = ${r.communityId}
+          and g.telegram_chat_id = ${r.chatId})`,
+      ),
+    )
+    .returning()
 }
 
 /** Which group has no room for one more person let into the request's chat. */
@@ -233,12 +300,19 @@ export async function decideTelegramJoinRequest(
     const current = await getTelegramJoinRequestOrThrow(db, request.id)
     // Decided meanwhile (another admin, or Telegram's report): answered as it is.
     if (current.status !== 'pending') return current
+    const [ended] = await endRequestIntoChatLeft(db, request.id, now)
+    if (ended) return ended
     throw await groupFullFor(db, request, now)
   }
   const call = decision === 'approve' ? approveChatJoinRequest : declineChatJoinRequest
   const outcome = await call(telegram, request.chatId, request.userId)
   if (!outcome.ok && (outcome.kind === 'rate_limited' || outcome.kind === 'unreachable')) {
-    if (decision === 'approve') await releaseSeat(db, request.id)
+    // Not taken: the seat is free again. Without an answer in time Telegram may have let them
+    // in: the claim holds the seat until the cron job settles it (`releaseInterruptedApprovals`).
+    const unanswered = outcome.kind === 'unreachable' && outcome.reason === 'timed out'
+    if (decision === 'approve' && !unanswered) {
+      await settleClaims(db, eq(telegramJoinRequests.id, request.id), now)
+    }
     if (outcome.kind === 'rate_limited') {
       throw new ApiError(
         'telegram_unavailable',
