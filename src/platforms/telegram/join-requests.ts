@@ -322,7 +322,9 @@ export async function decideTelegramJoinRequest(
     }
     throw new ApiError(
       'telegram_unavailable',
-      `Telegram could not be reached (${outcome.reason}). Nothing was decided.`,
+      unanswered && decision === 'approve'
+        ? 'Telegram did not answer in time: whether the person was let in shows within minutes (the request waits again if not).'
+        : `Telegram could not be reached (${outcome.reason}). Nothing was decided.`,
     )
   }
   const status: TelegramRequestStatus = outcome.ok
