@@ -106,14 +106,39 @@ const APPROVING_STALE_MS = 5 * 60_000
 
 /**
  * Approved, and not a member of the chat yet: on the way in, holding a seat, into this chat or
- * any chat of the community (all are in its announcement group). Parameters: ?2 the community,
- * ?5 the chat, ?6 the start of the window.
+ * any chat of the community (all are in its announcement group). Its parameters: `seatParams`.
  */
 const awaitingJoin = (intoThisChat: boolean) => `select count(*) from telegram_join_requests r
   where r.community_id = ?2 and r.status = 'approved' and r.decided_at >= ?6
     ${intoThisChat ? 'and r.chat_id = ?5' : ''}
     and not exists (select 1 from members m where m.telegram_chat_id = r.chat_id
       and m.telegram_user_id = r.user_id and m.status = 'active')`
+
+/**
+ * The parameters `awaitingJoin` and `claimSeat` number: ?1 the request (`claimSeat` only), ?2
+ * the community, ?3 now, ?4 the claim's marker, ?5 the chat, ?6 the start of the window. A read
+ * binds them all and uses the ones it needs.
+ */
+function seatParams(
+  communityId: string,
+  chatId: number | null,
+  now: Date,
+  requestId: string | null = null,
+) {
+  return [
+    requestId,
+    communityId,
+    now.getTime(),
+    APPROVING,
+    chatId,
+    now.getTime() - APPROVED_JOIN_WINDOW_MS,
+  ]
+}
+
+/** A group of the request's community follows the request's chat. */
+const chatFollowed = sql`exists (select 1 from groups g
+  where g.community_id = ${telegramJoinRequests.communityId}
+    and g.telegram_chat_id = ${telegramJoinRequests.chatId})`
 
 /**
  * An approval lets the person into the chat at once; their member row follows when Telegram
@@ -142,14 +167,7 @@ export async function claimSeat(
              or a.member_limit - a.member_count - (${awaitingJoin(false)}) <= 0))
        returning id`,
     )
-    .bind(
-      request.id,
-      request.communityId,
-      now.getTime(),
-      APPROVING,
-      request.chatId,
-      now.getTime() - APPROVED_JOIN_WINDOW_MS,
-    )
+    .bind(...seatParams(request.communityId, request.chatId, now, request.id))
     .first()
   return claimed !== null
 }
@@ -170,8 +188,6 @@ function settleClaims(db: Database, which: SQL, now: Date) {
   const r = telegramJoinRequests
   const joined = sql`exists (select 1 from members m where m.telegram_chat_id = ${r.chatId}
     and m.telegram_user_id = ${r.userId} and m.status = 'active')`
-  const followed = sql`exists (select 1 from groups g where g.community_id = ${r.communityId}
-    and g.telegram_chat_id = ${r.chatId})`
   const askedAgain = sql`exists (select 1 from telegram_join_requests n where n.chat_id = ${r.chatId}
     and n.user_id = ${r.userId} and n.status = 'pending')`
   return db.batch([
@@ -179,7 +195,7 @@ function settleClaims(db: Database, which: SQL, now: Date) {
     db
       .update(r)
       .set({ status: 'gone', outcome: GROUP_LEFT_CHAT, decidedAt: now })
-      .where(and(claims, sql`not ${followed}`)),
+      .where(and(claims, sql`not ${chatFollowed}`)),
     db
       .update(r)
       .set({ status: 'gone', outcome: ASKED_AGAIN, decidedAt: now })
@@ -222,15 +238,7 @@ export async function approvalsOnTheirWay(
   if (!announcementGroup && group.telegramChatId === null) return 0
   const row = await db.$client
     .prepare(`select (${awaitingJoin(!announcementGroup)}) as count`)
-    // Numbered as `claimSeat`'s, for `awaitingJoin`: ?1, ?3 and ?4 are not used here.
-    .bind(
-      null,
-      group.communityId,
-      null,
-      null,
-      group.telegramChatId,
-      now.getTime() - APPROVED_JOIN_WINDOW_MS,
-    )
+    .bind(...seatParams(group.communityId, group.telegramChatId, now))
     .first<{ count: number }>()
   return row?.count ?? 0
 }
@@ -241,14 +249,7 @@ function endRequestIntoChatLeft(db: Database, id: string, now: Date) {
   return db
     .update(r)
     .set({ status: 'gone', outcome: GROUP_LEFT_CHAT, decidedAt: now })
-    .where(
-      and(
-        eq(r.id, id),
-        eq(r.status, 'pending'),
-        sql`not exists (select 1 from groups g where g.community_id = ${r.communityId}
-          and g.telegram_chat_id = ${r.chatId})`,
-      ),
-    )
+    .where(and(eq(r.id, id), eq(r.status, 'pending'), sql`not ${chatFollowed}`))
     .returning()
 }
 
@@ -266,15 +267,7 @@ async function groupFullFor(
        from groups g join groups a on a.community_id = g.community_id and a.kind = 'announcement'
        where g.community_id = ?2 and g.telegram_chat_id = ?5`,
     )
-    // Numbered as `claimSeat`'s, for `awaitingJoin`: ?1, ?3 and ?4 are not used here.
-    .bind(
-      null,
-      request.communityId,
-      null,
-      null,
-      request.chatId,
-      now.getTime() - APPROVED_JOIN_WINDOW_MS,
-    )
+    .bind(...seatParams(request.communityId, request.chatId, now))
     .first<{ name: string; groupLimit: number; groupLeft: number; allLimit: number }>()
   const [name, limit] =
     row && row.groupLeft <= 0
