@@ -6,6 +6,7 @@ import { LANGUAGES } from '../lib/i18n'
 import {
   announcementQuery,
   assertGroupsInCommunity,
+  refusedAudience,
   assertScheduled,
   firstRun,
   storedTranslations,
@@ -86,6 +87,7 @@ export async function updateAnnouncement(
       ),
     )
     .returning()
+    .catch(refusedAudience)
   if (!updated) throw await whyNotChanged(db, announcement.id)
   return updated
 }

@@ -195,8 +195,35 @@ export async function deleteGroup(db: Database, group: Group, now: Date): Promis
     )
   }
   // Scheduled announcements to it would go out to nobody, and could not be changed (their
-  // audience names a group that is gone): they are changed or cancelled first.
-  const sentToIt = await db
+  // audience names a group that is gone): they are changed or cancelled first. A trigger refuses
+  // the delete again in the write (migration 0058), should one be scheduled to it meanwhile.
+  const sentToIt = await scheduledAnnouncementsTo(db, group)
+  if (sentToIt.length > 0) throw groupInUse(sentToIt)
+  await db
+    .batch([
+      db
+        .delete(apiTokens)
+        .where(and(eq(apiTokens.groupId, group.id), eq(apiTokens.role, 'group_admin'))),
+      forgetChatOfGroup(db, group.id, null),
+      retireLinksIntoChatOf(db, group.id, null, now),
+      endRequestsIntoChatOf(db, group.id, null, now),
+      db.delete(groups).where(eq(groups.id, group.id)),
+      planLinksIntoChatOf(db, { announcementGroupOf: group.communityId }, now),
+    ])
+    .catch(async (error: unknown) => {
+      if (String(error).includes(GROUP_IN_USE)) {
+        throw groupInUse(await scheduledAnnouncementsTo(db, group))
+      }
+      throw error
+    })
+}
+
+/** What the trigger of migration 0058 raises when a group scheduled announcements go to goes. */
+const GROUP_IN_USE = 'group_in_use'
+
+/** The first few scheduled announcements sent to a group. */
+function scheduledAnnouncementsTo(db: Database, group: Pick<Group, 'id' | 'communityId'>) {
+  return db
     .select({ id: announcements.id })
     .from(announcements)
     .where(
@@ -207,22 +234,14 @@ export async function deleteGroup(db: Database, group: Group, now: Date): Promis
       ),
     )
     .limit(5)
-  if (sentToIt.length > 0) {
-    throw new ApiError(
-      'group_in_use',
-      `Scheduled announcements are sent to this group (${sentToIt.map((a) => a.id).join(', ')}${sentToIt.length === 5 ? ', …' : ''}): change their audience or cancel them first.`,
-    )
-  }
-  await db.batch([
-    db
-      .delete(apiTokens)
-      .where(and(eq(apiTokens.groupId, group.id), eq(apiTokens.role, 'group_admin'))),
-    forgetChatOfGroup(db, group.id, null),
-    retireLinksIntoChatOf(db, group.id, null, now),
-    endRequestsIntoChatOf(db, group.id, null, now),
-    db.delete(groups).where(eq(groups.id, group.id)),
-    planLinksIntoChatOf(db, { announcementGroupOf: group.communityId }, now),
-  ])
+}
+
+function groupInUse(sentToIt: Array<{ id: string }>): ApiError {
+  const ids = sentToIt.map((a) => a.id).join(', ') + (sentToIt.length === 5 ? ', …' : '')
+  return new ApiError(
+    'group_in_use',
+    `Scheduled announcements are sent to this group${ids ? ` (${ids})` : ''}: change their audience or cancel them first.`,
+  )
 }
 
 function assertMemberLimitFits(kind: Group['kind'], memberLimit: number | undefined): void {

@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import {
   call,
@@ -123,6 +124,49 @@ describe('groups: limits and errors', () => {
       status: 'scheduled',
       audience: { groupIds: [other.id] },
     })
+  })
+
+  it('holds the audience in the write too: a group scheduled announcements go to is not deleted, none is scheduled to a group gone', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const scheduled = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: {
+        body: 'Hello group',
+        audience: { groupIds: [group.id] },
+        sendAt: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+    })
+    expect(scheduled.status, scheduled.text).toBe(201)
+    // Past the check before it, as a request that read the group a moment earlier would be.
+    await expect(
+      env.DB.prepare('delete from groups where id = ?').bind(group.id).run(),
+    ).rejects.toThrow(/group_in_use/)
+    await call('POST', `/api/announcements/${scheduled.json.id}/cancel`)
+    await env.DB.prepare('delete from groups where id = ?').bind(group.id).run()
+    await expect(
+      env.DB.prepare(
+        `insert into announcements (id, community_id, body, audience_group_ids, send_at, status, created_at, updated_at)
+         values ('ann_gone', ?1, 'Hi', json_array(?2), 0, 'scheduled', 0, 0)`,
+      )
+        .bind(community.id, group.id)
+        .run(),
+    ).rejects.toThrow(/unknown_audience_group/)
+  })
+
+  it('deletes a community whose scheduled announcements go to one of its groups', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const scheduled = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: {
+        body: 'Hello group',
+        audience: { groupIds: [group.id] },
+        sendAt: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+    })
+    expect(scheduled.status, scheduled.text).toBe(201)
+    expect((await call('DELETE', `/api/communities/${community.id}`)).status).toBe(204)
+    expect((await call('GET', `/api/groups/${group.id}`)).status).toBe(404)
+    expect((await call('GET', `/api/announcements/${scheduled.json.id}`)).status).toBe(404)
   })
 
   it('refuses a memberLimit below the members a group has: the limit must hold', async () => {
