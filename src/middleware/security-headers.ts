@@ -65,6 +65,9 @@ function newNonce(): string {
   return toHex(bytes)
 }
 
+/** The policy of a response that runs no inline code and loads nothing (`securityHeaders`). */
+export const NO_INLINE_CODE_POLICY = contentSecurityPolicy(undefined, '')
+
 /** Responses built with every security header already (`securedResponse`). */
 const secured = new WeakSet<Response>()
 

@@ -32,6 +32,15 @@ import { cspNonce, SecuredHeaders, securedResponse } from '../middleware/securit
 export const landingApp = new Hono<AppEnv>()
 
 /**
+ * A link with a slash after it (some chat apps and QR scanners add one) is the same link: sent on
+ * to the address without it, its query kept.
+ */
+landingApp.get('/i/:code/', (c) => {
+  const url = new URL(c.req.url)
+  return c.redirect(url.pathname.slice(0, -1) + url.search, 301)
+})
+
+/**
  * The landing page, the product's hot path: at most one D1 read (none while the invite is in the
  * isolate's short-lived cache), and the visit only buffered, to be sent to the visits queue
  * after the response, so neither a slow nor a failing write touches what the visitor sees.

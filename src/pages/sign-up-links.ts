@@ -214,7 +214,7 @@ export async function resumeByChat(
   lang: Lang,
 ): Promise<ResumeView | null> {
   if (member?.status !== 'left') return null
-  const way = await wayBack(c.var.db, member.id)
+  const way = await wayBack(c.var.db, member.id, new Date())
   if (!way) return null
   const config = c.var.config
   const keyword = chatKeywords(config.OPT_OUT_KEYWORDS, config.OPT_IN_KEYWORDS, lang).start

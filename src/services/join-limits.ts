@@ -46,6 +46,18 @@ export function addressKey(secret: string, ip: string): Promise<string> {
   return keyedHash(secret, 'join-address', networkOf(ip))
 }
 
+/**
+ * The mailbox an e-mail address reaches, as its attempts are counted: without a `+tag` in its
+ * local part, which most providers deliver to the same inbox (`ana+1@…` is `ana@…`), so tags
+ * cannot multiply the attempts, and the confirmation e-mails, one inbox gets.
+ */
+export function mailboxOf(email: string): string {
+  const at = email.lastIndexOf('@')
+  const local = email.slice(0, at)
+  const plus = local.indexOf('+')
+  return plus > 0 ? local.slice(0, plus) + email.slice(at) : email
+}
+
 /** The D1 limits of one join attempt: its address, and each contact it names. */
 export async function joinLimits(
   secret: string,
@@ -58,8 +70,9 @@ export async function joinLimits(
     ['email', attempt.email],
   ] as const) {
     if (value === null) continue
+    const counted = kind === 'email' ? mailboxOf(value) : value
     contacts.push({
-      key: `join:${kind}:${await keyedHash(secret, `join-${kind}`, value)}`,
+      key: `join:${kind}:${await keyedHash(secret, `join-${kind}`, counted)}`,
       limit: CONTACT_ATTEMPTS_PER_HOUR,
       windowSeconds: 3600,
     })

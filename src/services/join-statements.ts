@@ -8,6 +8,7 @@ import {
 import { newInviteCode } from '../lib/codes'
 import { idTimePart, newId } from '../lib/ids'
 import { utcDay } from '../lib/time'
+import { roomIn } from './group-seats'
 
 /**
  * The SQL a join, an approval and a leave run in one D1 batch each. Every statement after the
@@ -129,8 +130,7 @@ export function membershipStatements(
            r.phone_confirmed_at, r.phone_consent_method, r.phone_consent_proof,
            r.email_confirmed_at, r.email_consent_method, r.email_consent_proof
          from join_requests r where r.id = ?7 and ${requestReady}
-           and (select member_count < member_limit from groups where id = ?11)
-           and (?12 is null or (select member_count < member_limit from groups where id = ?12))
+           and ${roomIn('?11', '?10')} and (?12 is null or ${roomIn('?12', '?10')})
          ${withSignUp ? `returning ${withSignUp.returnsMember ? '*' : 'id'}` : ''}`,
       )
       .bind(

@@ -112,7 +112,7 @@ export async function approveJoinRequest(
             'select * from members where id = (select member_id from join_requests where id = ?1)',
           )
           .bind(request.id),
-        refusalRead(client, target, null, { table: 'members', id: memberId }),
+        refusalRead(client, target, null, { table: 'members', id: memberId }, now),
       ])
     } catch (error) {
       if (!isUniqueViolation(error)) throw error

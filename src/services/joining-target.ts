@@ -2,6 +2,7 @@ import type { Database } from '../db/client'
 import { firstRowOf, rowsOf } from '../db/rows'
 import { communities, groups, type Community, type Group } from '../db/schema'
 import { ApiError } from '../lib/errors'
+import { seatsTaken } from './group-seats'
 import { isAllowedChatInviteUrl } from '../lib/urls'
 import { inviteRefusal, inviteStatus } from './invites'
 import { groupIdsOf, type JoinTarget } from './join-statements'
@@ -99,6 +100,7 @@ export function refusalRead(
    * nothing, so a batch that went through does not carry the link and groups back for nothing.
    */
   written: { table: 'join_requests' | 'members'; id: string },
+  now: Date,
 ): D1PreparedStatement {
   const [first, second] = groupIdsOf(target)
   const unlessWritten = `not exists (select 1 from ${written.table} where id = ?4)`
@@ -108,13 +110,13 @@ export function refusalRead(
          null as name, null as member_count, null as member_limit
        from invites where id = ?1 and ${unlessWritten}
        union all
-       select 'group', null, null, null, null, null, name, member_count, member_limit
-       from groups where id in (?2, ?3) and ${unlessWritten}`,
+       select 'group', null, null, null, null, null, g.name, ${seatsTaken('g', '?5')}, g.member_limit
+       from groups g where g.id in (?2, ?3) and ${unlessWritten}`,
     )
-    .bind(inviteId ?? '', first!, second ?? first!, written.id)
+    .bind(inviteId ?? '', first!, second ?? first!, written.id, now.getTime())
 }
 
-/** A row of `refusalRead`: the link's state, or one of the groups' room. */
+/** A row of `refusalRead`: the link's state, or one of the groups' room (its seats taken). */
 type RefusalRow =
   | {
       kind: 'invite'

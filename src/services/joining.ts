@@ -282,6 +282,7 @@ export async function join(
         write.memberId
           ? { table: 'members', id: write.memberId }
           : { table: 'join_requests', id: write.request.id },
+        options.now,
       ),
     ])
   } catch (error) {

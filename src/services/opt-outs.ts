@@ -10,6 +10,7 @@ import {
 } from '../db/schema'
 import { chunks, ID_CHUNK } from '../lib/chunks'
 import { newId } from '../lib/ids'
+import { roomIn } from './group-seats'
 import { endMembership } from './leaving'
 
 /**
@@ -300,7 +301,8 @@ const OPT_OUT_ENDINGS: readonly LeaveReason[] = [
  * is not in the community again with a newer membership (by that number, or by the proven
  * address they also gave). The one rule for `resubscribe` and for what the status page offers
  * (`wayBack`). A START in the chat also needs the number's stop not to be held in WhatsApp
- * (`HELD_IN_WHATSAPP`): a resume made there lifts that hold first.
+ * (`HELD_IN_WHATSAPP`): a resume made there lifts that hold first. Its parameters: ?1 the
+ * membership, ?2 now (the room counts the seats Telegram approvals hold, `group-seats.ts`).
  */
 const COMES_BACK = `members.status = 'left' and members.phone is not null
   and members.phone_confirmed_at is not null
@@ -310,8 +312,10 @@ const COMES_BACK = `members.status = 'left' and members.phone is not null
       (other.phone = members.phone and other.phone_confirmed_at is not null)
       or (other.email = members.email and other.email_confirmed_at is not null
         and members.email_confirmed_at is not null)))
-  and coalesce((select member_count < member_limit from groups
-    where community_id = members.community_id and kind = 'announcement'), 0)`
+  and coalesce(${roomIn(
+    `(select id from groups where community_id = members.community_id and kind = 'announcement')`,
+    '?2',
+  )}, 0)`
 
 /** SQL true where the number of the membership `members` has a stop held in WhatsApp itself. */
 const HELD_IN_WHATSAPP = `exists (select 1 from marketing_preferences p
@@ -326,10 +330,11 @@ const HELD_IN_WHATSAPP = `exists (select 1 from marketing_preferences p
 export async function wayBack(
   db: Database,
   memberId: string,
+  now: Date,
 ): Promise<'start' | 'whatsapp' | null> {
   const row = await db.$client
     .prepare(`select ${HELD_IN_WHATSAPP} as held from members where id = ?1 and ${COMES_BACK}`)
-    .bind(memberId)
+    .bind(memberId, now.getTime())
     .first<{ held: number }>()
   if (!row) return null
   return row.held ? 'whatsapp' : 'start'
@@ -366,7 +371,7 @@ async function resubscribe(db: Database, phone: string, now: Date): Promise<numb
           `update members set status = 'active', ended_at = null, leave_reason = null
            where id = ?1 and ${COMES_BACK} and not ${HELD_IN_WHATSAPP}`,
         )
-        .bind(member.id),
+        .bind(member.id, nowMs),
       client
         .prepare(
           `insert into events (id, type, community_id, payload, created_at)

@@ -1,6 +1,7 @@
 import type { ContactKind, JoinRequest } from '../db/schema'
 import { newId } from '../lib/ids'
 import type { Lang } from '../lib/i18n'
+import { roomIn } from './group-seats'
 import { rollupStatement, type RollupColumn } from './join-statements'
 
 /**
@@ -109,8 +110,7 @@ export function signUpStatements(
     `and (${provenAt} is null or not exists (select 1 from ${table} where community_id = ?2
        and status = '${state}' and ${contact} = ${value} and ${contact}_confirmed_at is not null))`
   const room = joinsNow
-    ? `and (select member_count < member_limit from groups where id = ?14)
-       and (?15 is null or (select member_count < member_limit from groups where id = ?15))`
+    ? `and ${roomIn('?14', '?13')} and (?15 is null or ${roomIn('?15', '?13')})`
     : `and coalesce(?14, ?15, 1) is not null` // always true; binds the same parameters
   const nobodyElse = `${nobodyElses('phone', '?7', '?20')} ${nobodyElses('email', '?8', '?22')}`
   const condition = options.condition?.(30)

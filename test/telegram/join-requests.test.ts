@@ -8,6 +8,8 @@ import {
   createGroup,
   createInvite,
   eventually,
+  joinJson,
+  newPhone,
   query,
   runCron,
 } from '../worker/helpers'
@@ -355,6 +357,35 @@ describe('join requests from Telegram', () => {
     await eventually(async () => {
       expect((await call('GET', `/api/groups/${group.id}`)).json.memberCount).toBe(2)
     })
+  })
+
+  it('a sign-up on our form does not take the seat of someone let in through Telegram whose join has not come', async () => {
+    const { community, group, chatId, url, invite } = await closedChat()
+    const limited = await call('PATCH', `/api/groups/${group.id}`, { body: { memberLimit: 1 } })
+    expect(limited.status, limited.text).toBe(200)
+    const person = newUser('Tilde')
+    await postUpdate(joinRequestUpdate(chatId, person, url))
+    const [request] = await pending(community.id, 1)
+    const approved = await call('POST', `/api/telegram-join-requests/${request!.id}/approve`)
+    expect(approved.json.status).toBe('approved')
+    // Between Telegram letting Tilde in and reporting her join, someone asks on the form and an
+    // admin approves them: the group's one seat is Tilde's.
+    const asked = await joinJson(invite.code, { name: 'Web', phone: newPhone() })
+    expect(asked.status, asked.text).toBe(201)
+    const refused = await call('POST', `/api/join-requests/${asked.json.joinRequestId}/approve`)
+    expect(refused.status, refused.text).toBe(409)
+    expect(refused.json.code).toBe('group_full')
+    // Her join comes: she is the group's member.
+    await postUpdate(memberUpdate(chatId, person, 'joined'))
+    await eventually(async () => {
+      expect(
+        await query(
+          `select 1 from members where telegram_user_id = ? and status = 'active'`,
+          person.id,
+        ),
+      ).toHaveLength(1)
+    })
+    expect((await call('GET', `/api/groups/${group.id}`)).json.memberCount).toBe(1)
   })
 
   it('a limit refused in the write leaves the rest of the change unwritten', async () => {

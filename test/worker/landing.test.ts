@@ -117,6 +117,21 @@ describe('landing page: what a prospective member sees', () => {
   })
 })
 
+describe('landing page: links as apps pass them on', () => {
+  it('leads a link with a slash after it (as some scanners add) to the link, its query kept', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const slashed = await visit(`/i/${invite.code}/?via=qr&lang=en`)
+    expect(slashed.status).toBe(301)
+    expect(new URL(slashed.headers.get('location')!, 'https://x.example').pathname).toBe(
+      `/i/${invite.code}`,
+    )
+    expect(slashed.headers.get('location')).toContain('?via=qr&lang=en')
+    expect(slashed.headers.get('x-frame-options')).toBe('DENY')
+    const landed = await visit(slashed.headers.get('location')!)
+    expect(landed.status).toBe(200)
+  })
+})
+
 describe('landing page: links that do not work', () => {
   it('answers an unknown code with a friendly 404 page', async () => {
     for (const code of ['abcdefghjkmnp', 'not-a-code', '%3Cscript%3E']) {

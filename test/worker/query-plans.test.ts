@@ -307,7 +307,7 @@ describe('query plans of the request paths', () => {
     // The language a number's STOP or START is answered in: its newest sign-up's.
     await numberLanguage(db, '+4915112345678')
     // Whether an ended membership comes back, and how (the rule a resume follows).
-    await wayBack(db, memberId)
+    await wayBack(db, memberId, now)
     const deps = { config: loadConfig(env), deliveryQueue: env.DELIVERY_QUEUE }
     await deliveriesOfStatuses(db, [
       { kind: 'status', wamid: 'wamid.plan', status: 'read', errorCode: null, errorTitle: null },

@@ -254,6 +254,20 @@ describe('security headers on every page', () => {
     expect(icon.get('script-src')).toEqual(["'none'"])
   })
 
+  it('the health check, which passes no middleware, carries them too, and is never cached', async () => {
+    const page = await visit('/i/no-such-link-here')
+    const perResponse = new Set(['content-type', 'content-length', 'content-language'])
+    const expected = [...page.headers.keys()].filter((name) => !perResponse.has(name))
+    const health = await visit('/healthz')
+    expect(health.status).toBe(200)
+    expect(health.text).toBe('ok')
+    for (const name of expected) expect(health.headers.has(name), name).toBe(true)
+    expect(health.headers.get('cache-control')).toBe('no-store')
+    const csp = directives(health.headers.get('content-security-policy')!)
+    expect(csp.get('default-src')).toEqual(["'none'"])
+    expect(csp.get('script-src')).toEqual(["'none'"])
+  })
+
   it('QR codes stay cacheable and embeddable on other sites', async () => {
     const qr = await call('GET', `/i/${code}/qr.svg`, { token: null })
     expect(qr.status).toBe(200)

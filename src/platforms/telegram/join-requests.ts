@@ -8,6 +8,7 @@ import {
 } from '../../db/schema'
 import type { TelegramConfig } from '../../lib/config'
 import { ApiError, notFound } from '../../lib/errors'
+import { approvedOnTheirWay, seatsTaken } from '../../services/group-seats'
 import { toPage, type Page } from '../../lib/pagination'
 import { chunks, ID_CHUNK } from '../../lib/chunks'
 import { approveChatJoinRequest, declineChatJoinRequest } from './client'
@@ -95,9 +96,6 @@ export function endRequestsIntoChatOf(
 
 export type Decision = 'approve' | 'decline'
 
-/** How far back an approval still holds a seat while its join has not come (see `claimSeat`). */
-const APPROVED_JOIN_WINDOW_MS = 10 * 60_000
-
 /** An approval claimed in the database while Telegram is asked (in `outcome`, never shown). */
 export const APPROVING = 'approving'
 
@@ -105,19 +103,9 @@ export const APPROVING = 'approving'
 const APPROVING_STALE_MS = 5 * 60_000
 
 /**
- * Approved, and not a member of the chat yet: on the way in, holding a seat, into this chat or
- * any chat of the community (all are in its announcement group). Its parameters: `seatParams`.
- */
-const awaitingJoin = (intoThisChat: boolean) => `select count(*) from telegram_join_requests r
-  where r.community_id = ?2 and r.status = 'approved' and r.decided_at >= ?6
-    ${intoThisChat ? 'and r.chat_id = ?5' : ''}
-    and not exists (select 1 from members m where m.telegram_chat_id = r.chat_id
-      and m.telegram_user_id = r.user_id and m.status = 'active')`
-
-/**
- * The parameters `awaitingJoin` and `claimSeat` number: ?1 the request (`claimSeat` only), ?2
- * the community, ?3 now, ?4 the claim's marker, ?5 the chat, ?6 the start of the window. A read
- * binds them all and uses the ones it needs.
+ * The parameters `claimSeat` and the reads of seats number: ?1 the request (`claimSeat` only),
+ * ?2 the community, ?3 now, ?4 the claim's marker, ?5 the chat. A read binds them all and uses
+ * the ones it needs.
  */
 function seatParams(
   communityId: string,
@@ -125,14 +113,7 @@ function seatParams(
   now: Date,
   requestId: string | null = null,
 ) {
-  return [
-    requestId,
-    communityId,
-    now.getTime(),
-    APPROVING,
-    chatId,
-    now.getTime() - APPROVED_JOIN_WINDOW_MS,
-  ]
+  return [requestId, communityId, now.getTime(), APPROVING, chatId]
 }
 
 /** A group of the request's community follows the request's chat. */
@@ -163,8 +144,8 @@ export async function claimSeat(
          and not exists (select 1 from groups g
          join groups a on a.community_id = g.community_id and a.kind = 'announcement'
          where g.community_id = ?2 and g.telegram_chat_id = ?5
-           and (g.member_limit - g.member_count - (${awaitingJoin(true)}) <= 0
-             or a.member_limit - a.member_count - (${awaitingJoin(false)}) <= 0))
+           and (${seatsTaken('g', '?3')} >= g.member_limit
+             or ${seatsTaken('a', '?3')} >= a.member_limit))
        returning id`,
     )
     .bind(...seatParams(request.communityId, request.chatId, now, request.id))
@@ -231,14 +212,13 @@ export async function releaseInterruptedApprovals(db: Database, now: Date): Prom
  */
 export async function approvalsOnTheirWay(
   db: Database,
-  group: Pick<Group, 'communityId' | 'kind' | 'telegramChatId'>,
+  group: Pick<Group, 'id' | 'kind' | 'telegramChatId'>,
   now: Date,
 ): Promise<number> {
-  const announcementGroup = group.kind === 'announcement'
-  if (!announcementGroup && group.telegramChatId === null) return 0
+  if (group.kind !== 'announcement' && group.telegramChatId === null) return 0
   const row = await db.$client
-    .prepare(`select (${awaitingJoin(!announcementGroup)}) as count`)
-    .bind(...seatParams(group.communityId, group.telegramChatId, now))
+    .prepare(`select ${approvedOnTheirWay('g', '?2')} as count from groups g where g.id = ?1`)
+    .bind(group.id, now.getTime())
     .first<{ count: number }>()
   return row?.count ?? 0
 }
@@ -262,7 +242,7 @@ async function groupFullFor(
   const row = await db.$client
     .prepare(
       `select g.name, g.member_limit as groupLimit,
-         g.member_limit - g.member_count - (${awaitingJoin(true)}) as groupLeft,
+         g.member_limit - ${seatsTaken('g', '?3')} as groupLeft,
          a.member_limit as allLimit
        from groups g join groups a on a.community_id = g.community_id and a.kind = 'announcement'
        where g.community_id = ?2 and g.telegram_chat_id = ?5`,

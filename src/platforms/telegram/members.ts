@@ -1,5 +1,6 @@
 import { newInviteCode } from '../../lib/codes'
 import { idTimePart, newId } from '../../lib/ids'
+import { roomIn } from '../../services/group-seats'
 import { EARNED_AT_ONCE } from '../../services/join-statements'
 
 /**
@@ -157,6 +158,8 @@ export function joinMemberStatements(
   const made = `exists (select 1 from members where id = ?2)`
   const active = `exists (select 1 from members where id = ?2 and status = 'active')`
   const proof = String(person.updateId)
+  // Their own approval holds the seat they take: not counted against them.
+  const joiner = { chat: '?4', user: '?5' }
   const statements = [
     client
       .prepare(
@@ -174,8 +177,7 @@ export function joinMemberStatements(
          where m.chat_id = ?4 and m.user_id = ?5 and ${NOT_APPLIED}
            and not exists (select 1 from members o where o.telegram_chat_id = ?4
              and o.telegram_user_id = ?5 and (o.status = 'active' or o.joined_at >= ?10))
-           and (m.is_member = 0 or ((select member_count < member_limit from groups where id = ?11)
-             and (select member_count < member_limit from groups where id = ?12)))
+           and (m.is_member = 0 or (${roomIn('?11', '?10', joiner)} and ${roomIn('?12', '?10', joiner)}))
            and (?8 is null or exists (select 1 from invites where id = ?8
              and (max_uses is null or uses < max_uses)))
            and exists (select 1 from groups where id = ?14 and telegram_chat_id = ?4)
