@@ -103,7 +103,20 @@ export function funnelQueries(
   return {
     breakdowns: breakdownsQuery(db, scope, range, filters, today, inviteIds),
     total: db.select(funnelMeasures(today, rollup)).from(from).where(narrow),
-    byDay: byDayQuery(db, scope, range, filters, inviteIds),
+    // The stats API's days, and the leaves our records show, on the day of the join: of the
+    // day's joins, who left since, and who left within 7 and 30 days (the CSV's columns).
+    byDay: db
+      .select({
+        day: rollup.day,
+        ...summed,
+        leaves: sql<number>`coalesce(sum(${rollup.leaves}), 0)`,
+        leftWithin7Days: sql<number>`coalesce(sum(${rollup.leftWithin7Days}), 0)`,
+        leftWithin30Days: sql<number>`coalesce(sum(${rollup.leftWithin30Days}), 0)`,
+      })
+      .from(from)
+      .where(narrow)
+      .groupBy(rollup.day)
+      .orderBy(asc(rollup.day)),
     // What Telegram saw and our form sent on, per link, from the daily rollup (its cohort
     // columns are in no narrower one): the funnel's "joined" is counted link by link. What
     // Telegram saw takes only the link's filters, here and per day.
@@ -142,6 +155,14 @@ export interface DayFigures {
   confirmedByPhone: number
   confirmedByEmail: number
   joins: number
+  /**
+   * Leaves as our records show them (opt-outs, leave links, removals, erasures, and on Telegram
+   * what it reported), counted on the day of the join: of the day's joins, who left since, and
+   * who left within 7 / 30 days.
+   */
+  leaves: number
+  leftWithin7Days: number
+  leftWithin30Days: number
   /**
    * Telegram only: joins and leaves it saw, and of that day's joins, who left within 7 / 30
    * days; under the link's filters only (`verifiedByDayQuery`).
@@ -221,6 +242,9 @@ export function dashboardStatsOf(
     confirmedByPhone: 0,
     confirmedByEmail: 0,
     joins: 0,
+    leaves: 0,
+    leftWithin7Days: 0,
+    leftWithin30Days: 0,
     verifiedJoins: 0,
     verifiedLeaves: 0,
     verifiedLeftWithin7Days: 0,
@@ -238,6 +262,9 @@ export function dashboardStatsOf(
       confirmedByPhone: row.confirmedByPhone,
       confirmedByEmail: row.confirmedByEmail,
       joins: row.joins,
+      leaves: row.leaves,
+      leftWithin7Days: row.leftWithin7Days,
+      leftWithin30Days: row.leftWithin30Days,
       verifiedJoins: 0,
       verifiedLeaves: 0,
       verifiedLeftWithin7Days: 0,

@@ -1,5 +1,6 @@
 import { formatNumber, type Lang } from '../lib/i18n'
 import { dimensionsText, telegramWords } from '../lib/i18n/dashboard-telegram'
+import { funnelNotes } from '../lib/i18n/funnel-notes'
 import type { FunnelFigures } from '../services/stats'
 import type { JoinedCount } from '../services/stats-joined'
 import { ShareBar } from './chart'
@@ -31,6 +32,7 @@ export interface FunnelStep {
 export function funnelSteps(lang: Lang, f: FunnelFigures, joined?: JoinedCount): FunnelStep[] {
   const t = words(lang)
   const tg = telegramWords(lang)
+  const notes = funnelNotes(lang)
   const n = (value: number) => formatNumber(lang, value)
   // Every link's joins counted by Telegram: each step from the join on says so.
   const verified = joined?.by === 'telegram'
@@ -63,15 +65,15 @@ export function funnelSteps(lang: Lang, f: FunnelFigures, joined?: JoinedCount):
       key: 'stayed7Days',
       label: verified ? tg.stayed7Verified : t.stayed7Days,
       value: f.stayed7Days,
-      base: { value: f.joinedAtLeast7DaysAgo, label: t.joinsOldEnough(7) },
-      note: t.retentionNote(n(f.joinedAtLeast7DaysAgo), 7),
+      base: { value: f.joinedAtLeast7DaysAgo, label: notes.joinsOldEnough(7) },
+      note: notes.retentionNote(n(f.joinedAtLeast7DaysAgo), 7),
     },
     {
       key: 'stayed30Days',
       label: verified ? tg.stayed30Verified : t.stayed30Days,
       value: f.stayed30Days,
-      base: { value: f.joinedAtLeast30DaysAgo, label: t.joinsOldEnough(30) },
-      note: t.retentionNote(n(f.joinedAtLeast30DaysAgo), 30),
+      base: { value: f.joinedAtLeast30DaysAgo, label: notes.joinsOldEnough(30) },
+      note: notes.retentionNote(n(f.joinedAtLeast30DaysAgo), 30),
     },
     // Telegram reports a leave on the day it happens, whenever the person joined: where it
     // counts, the leaves are no share of the period's joins (retention is, per cohort).
@@ -88,6 +90,7 @@ export function funnelSteps(lang: Lang, f: FunnelFigures, joined?: JoinedCount):
           label: t.leftStep,
           value: f.leaves,
           base: { value: f.joins, label: joinedLabel },
+          note: notes.leftNote,
           tone: 'loss',
         },
   ]
@@ -100,13 +103,14 @@ export function funnelSteps(lang: Lang, f: FunnelFigures, joined?: JoinedCount):
  */
 function stepsBeforeTheJoin(lang: Lang, f: FunnelFigures, pastTheForm: boolean): FunnelStep[] {
   const t = words(lang)
+  const notes = funnelNotes(lang)
   const n = (value: number) => formatNumber(lang, value)
   return [
     {
       key: 'visits',
       label: t.visits,
       value: f.visits,
-      note: t.scansAndClicks(n(f.scans), n(f.clicks)),
+      note: notes.scansAndClicks(n(f.scans), n(f.clicks)),
     },
     pastTheForm
       ? {
@@ -127,7 +131,7 @@ function stepsBeforeTheJoin(lang: Lang, f: FunnelFigures, pastTheForm: boolean):
       value: f.confirmations,
       base: { value: f.joinRequests, label: t.requests },
       // Which contact proved it: a member counts as confirmed once any contact is.
-      note: t.confirmedByNote(
+      note: notes.confirmedByNote(
         n(f.confirmedByPhone),
         n(f.confirmedByEmail),
         n(Math.max(0, f.confirmations - f.confirmedByPhone - f.confirmedByEmail)),

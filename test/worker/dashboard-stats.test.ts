@@ -253,11 +253,11 @@ describe('period, time zone and CSV', () => {
     expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename=".+\.csv"/)
     const lines = csv.text.split('\r\n')
     expect(lines[0]).toBe(
-      'day,visits,qr_scans,link_clicks,join_requests,confirmed,joins,confirmed_by_phone,confirmed_by_email',
+      'day,visits,qr_scans,link_clicks,join_requests,confirmed,joins,confirmed_by_phone,confirmed_by_email,of_those_joined_left,of_those_joined_left_within_7_days,of_those_joined_left_within_30_days',
     )
     expect(lines).toHaveLength(8)
-    expect(lines).toContain(`${addDays(today, -2)},0,0,0,1,1,1,0,0`)
-    expect(lines.at(-1)).toBe(`${today},0,0,0,0,0,0,0,0`)
+    expect(lines).toContain(`${addDays(today, -2)},0,0,0,1,1,1,0,0,0,0,0`)
+    expect(lines.at(-1)).toBe(`${today},0,0,0,0,0,0,0,0,0,0,0`)
     const linkCsv = await page(`/admin/links/${invite.id}/stats.csv?period=30`, cookie)
     expect(linkCsv.text.split('\r\n')).toHaveLength(31)
   })
@@ -302,6 +302,33 @@ describe('the funnel', () => {
     expect(funnel).toContain('75% of “Joins at least 7 days ago” · drop-off 25%')
     expect(funnel).toContain('33.3% of “Joins at least 30 days ago” · drop-off 66.7%')
     expect(funnel).toContain('Counted over 3 joins at least 30 days ago.')
+    // An erased member left too: the list of those who left cannot show them, the note says so.
+    expect(funnel).toContain(
+      'Of the period’s joins: those who left, were removed or had their data erased.',
+    )
+
+    // The CSV holds what the page counts: of each day's joins, who left since, and who left
+    // within 7 and 30 days (known for the days at least that long ago).
+    const csv = (
+      await page(`/admin/communities/${community.id}/stats.csv?period=90&tz=UTC`, cookie)
+    ).text
+      .split('\r\n')
+      .map((line) => line.split(','))
+    const [header, ...rows] = csv
+    const column = (name: string) => header!.indexOf(name)
+    const sum = (name: string, daysAgoAtLeast = 0) =>
+      rows
+        .filter((row) => row[0]! <= addDays(today, -daysAgoAtLeast))
+        .reduce((total, row) => total + Number(row[column(name)]), 0)
+    expect(header!.slice(-3)).toEqual([
+      'of_those_joined_left',
+      'of_those_joined_left_within_7_days',
+      'of_those_joined_left_within_30_days',
+    ])
+    expect(sum('joins')).toBe(5)
+    expect(sum('of_those_joined_left')).toBe(3)
+    expect(sum('joins', 7) - sum('of_those_joined_left_within_7_days', 7)).toBe(3)
+    expect(sum('joins', 30) - sum('of_those_joined_left_within_30_days', 30)).toBe(1)
   })
 
   it('says how many of the visits were QR scans and link clicks, one in the singular', async () => {
@@ -376,7 +403,7 @@ describe('the funnel', () => {
     }
     const csv = await page(`/admin/communities/${community.id}/stats.csv?period=7&tz=UTC`, cookie)
     // The admin's recorded consent named the phone number (the only contact given).
-    expect(csv.text.split('\r\n')).toContain(`${today},0,0,0,3,2,1,2,0`)
+    expect(csv.text.split('\r\n')).toContain(`${today},0,0,0,3,2,1,2,0,0,0,0`)
     const html = (await page(`/admin/communities/${community.id}?period=7`, cookie)).text
     expect(html).toContain(
       '2 confirmed through their phone number, 0 through their e-mail address, 0 by the form alone',

@@ -60,18 +60,10 @@ export const dashboardDe = {
   noSource: 'ohne Quelle',
   unknownCountry: 'unbekannt',
   funnel: 'Trichter',
-  /** The figures as written (`formatNumber`): "1" takes the singular. */
-  scansAndClicks: (scans: string, clicks: string) =>
-    `davon ${scans} ${scans === '1' ? 'QR-Scan' : 'QR-Scans'}, ${clicks} ${clicks === '1' ? 'Link-Klick' : 'Link-Klicks'}`,
   stayed7Days: 'Nach 7 Tagen noch dabei',
   stayed30Days: 'Nach 30 Tagen noch dabei',
   leftStep: 'Wieder ausgetreten',
-  confirmedByNote: (phone: string, email: string, form: string) =>
-    `${phone} über die Telefonnummer, ${email} über die E-Mail-Adresse bestätigt, ${form} nur mit dem Formular (Single-Opt-in).`,
   confirmedStep: 'Bestätigt',
-  joinsOldEnough: (days: number) => `Beitritte vor mindestens ${days} Tagen`,
-  retentionNote: (n: string, days: number) =>
-    `Gezählt über ${n} Beitritte, die mindestens ${days} Tage zurückliegen.`,
   shareOfKept: (share: string, base: string, drop: string) =>
     `${share} von „${base}“ · Abbruch ${drop}`,
   shareOfLost: (share: string, base: string) => `${share} von „${base}“`,

@@ -52,16 +52,10 @@ export const dashboardEn: Words = {
   noSource: 'no source',
   unknownCountry: 'unknown',
   funnel: 'Funnel',
-  scansAndClicks: (scans, clicks) =>
-    `of which ${scans} ${scans === '1' ? 'QR scan' : 'QR scans'}, ${clicks} ${clicks === '1' ? 'link click' : 'link clicks'}`,
   stayed7Days: 'Still a member after 7 days',
   stayed30Days: 'Still a member after 30 days',
   leftStep: 'Left again',
-  confirmedByNote: (phone, email, form) =>
-    `${phone} confirmed through their phone number, ${email} through their e-mail address, ${form} by the form alone (single opt-in).`,
   confirmedStep: 'Confirmed',
-  joinsOldEnough: (days) => `Joins at least ${days} days ago`,
-  retentionNote: (n, days) => `Counted over ${n} joins at least ${days} days ago.`,
   shareOfKept: (share, base, drop) => `${share} of “${base}” · drop-off ${drop}`,
   shareOfLost: (share, base) => `${share} of “${base}”`,
   noShareOfNothing: 'No share: nothing counted in the step before.',
