@@ -310,7 +310,7 @@ signUpStatusApp.post('/confirm/:token', sameOriginOnly(), async (c) => {
     <ConfirmLinkPage
       lang={language(c)}
       nonce={cspNonce(c)}
-      switchHref={languageSwitchOf(c, language(c))}
+      switchHref={languageSwitchOf(c, language(c), true)}
       communityName={community.name}
       action={null}
       expired={result.outcome === 'expired'}
@@ -429,7 +429,7 @@ async function leavePage(c: Context<AppEnv>, member: Member, leaving: boolean) {
     <LeavePage
       lang={language(c)}
       nonce={cspNonce(c)}
-      switchHref={languageSwitchOf(c, language(c))}
+      switchHref={languageSwitchOf(c, language(c), true)}
       communityName={community.name}
       action={leaving ? `/leave/${c.req.param('token')}?lang=${language(c)}` : null}
     />,

@@ -8,7 +8,7 @@ import { signingSecret } from '../lib/config'
 import { ApiError, fieldErrors } from '../lib/errors'
 import type { FieldMessages } from '../lib/field-errors'
 import { readForm } from '../lib/forms'
-import { inviteGoneText, MESSAGES, type Lang } from '../lib/i18n'
+import { inviteGoneText, LANGUAGES, MESSAGES, type Lang } from '../lib/i18n'
 import { formatMoment } from '../lib/time'
 import {
   assertUtf8Body,
@@ -44,7 +44,7 @@ import { countAttempt, tooManyAttempts } from '../services/rate-limits'
 import { verifyTurnstile } from '../services/turnstile'
 import { signUpLanguage } from '../services/whatsapp-words'
 import { ErrorPage } from '../views/error-page'
-import { JoinFormPage, type JoinFormProps } from '../views/join-form'
+import { JOIN_FORM_ID, JoinFormPage, type JoinFormProps } from '../views/join-form'
 import { formAction, formToken, joinFormMessages, sentWithItsToken } from './join-form-state'
 import type { JoinAnswerSchema } from './join-docs'
 import {
@@ -203,6 +203,17 @@ joinApp.post('/i/:code/join', async (c) => {
       const t = MESSAGES[lang]
       const shown = { values: typed, error: typed ? t.formExpiredAgain : t.formExpiredBlank }
       return formShownAgain(c, lang, link, shown, 403)
+    }
+    // The language switch of a form shown again: the form as typed, in the other language.
+    const switchTo = z.enum(LANGUAGES).safeParse(form.switchLanguage)
+    if (switchTo.success) {
+      let typed: ReturnType<typeof formToJoinBody> | undefined
+      try {
+        typed = formToJoinBody(form)
+      } catch {
+        typed = undefined
+      }
+      return formShownAgain(c, switchTo.data, await linkOrThrow(), { values: typed }, 200)
     }
     if (typeof form.website === 'string' && form.website !== '') {
       // A bot filled the hidden field: thank it and store nothing.
@@ -387,13 +398,14 @@ function formShownAgain(
   lang: Lang,
   { invite, community }: { invite: Invite; community: Community },
   shown: Pick<JoinFormProps, 'values' | 'error' | 'errors' | 'turnstileSiteKey'>,
-  status: 400 | 403 | 409,
+  status: 200 | 400 | 403 | 409,
 ) {
   return c.html(
     <JoinFormPage
       lang={lang}
       newsByWhatsApp={c.var.config.DELIVERY_CHANNEL === 'whatsapp'}
       nonce={cspNonce(c)}
+      switchForm={JOIN_FORM_ID}
       community={community}
       action={formAction(c, invite, lang)}
       csrfToken={formToken(c, invite.code)}

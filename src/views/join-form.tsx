@@ -25,11 +25,15 @@ export interface JoinFormProps extends PageProps {
   errors?: FieldMessages
 }
 
+/** The form's id: its answers' language switch sends it again (`switchForm`). */
+export const JOIN_FORM_ID = 'join'
+
 /** The join form: plain HTML that works without JavaScript, with a honeypot for bots. */
 export function JoinFormPage({
   lang,
   nonce,
   switchHref,
+  switchForm,
   community,
   action,
   csrfToken,
@@ -48,6 +52,7 @@ export function JoinFormPage({
       lang={lang}
       nonce={nonce}
       switchHref={switchHref}
+      switchForm={switchForm}
       title={t.joinTitle(community.name)}
       head={
         turnstileSiteKey && (
@@ -69,7 +74,7 @@ export function JoinFormPage({
             {error}
           </p>
         )}
-        <form method="post" action={action}>
+        <form method="post" action={action} id={JOIN_FORM_ID}>
           <input type="hidden" name="csrf" value={csrfToken} />
           <label for="name">{t.nameLabel}</label>
           <input

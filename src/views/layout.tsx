@@ -25,7 +25,7 @@ button{font:inherit;cursor:pointer;border:0}button.cta{width:100%}.hp{position:a
 .qr{display:block;margin:.75rem auto;width:12rem;height:12rem}@media (pointer:coarse) and (hover:none) and (max-width:40rem){.on-computer{display:none}}.code{word-break:break-all;background:#f3f5f4;padding:.5rem;border-radius:.5rem}
 .alert{background:#fde7e7;color:#8a1010}p.err{text-align:left;background:#fde7e7;color:#8a1010;padding:.4rem .6rem;border-radius:.5rem;font-size:.95rem;margin:.25rem 0 0}[aria-invalid=true]{border-color:#a61b1b}.danger{background:#a61b1b}.danger:hover,.danger:focus{background:#7d1414}.small{font-size:.9rem}
 p>a:only-child{display:inline-block;padding:.35rem 0}
-.lang{text-align:right;font-size:.9rem;margin:-.5rem 0 .5rem}.lang a{color:#0b5c2b;padding:.5rem 0;display:inline-block}`
+.lang{text-align:right;font-size:.9rem;margin:-.5rem 0 .5rem}.lang a,.lang button{color:#0b5c2b;padding:.5rem 0;display:inline-block}.lang button{background:none;border:0;font:inherit;text-decoration:underline;cursor:pointer;width:auto;margin:0}`
 
 /**
  * A sentence of the catalogue with someone's text in it (`t.joinTitle(name)`), that text
@@ -49,6 +49,11 @@ export interface PageProps {
   nonce: string
   /** The same page in the other language (`languageSwitchOf`); none, no switch. */
   switchHref?: string
+  /**
+   * Instead, the id of the page's form that, sent with `switchLanguage`, comes back as typed in
+   * the other language (a form's answer, which has no address of its own to open again).
+   */
+  switchForm?: string
 }
 
 /**
@@ -77,14 +82,28 @@ export function HtmlDocument(
   )
 }
 
-/** A link to the page in the other language, named in that language. */
-function LanguageSwitch(props: { lang: Lang; href: string }) {
+/** The page in the other language, named in that language: a link, or its form sent again. */
+function LanguageSwitch(props: { lang: Lang; href?: string; form?: string }) {
   const other = otherLanguage(props.lang)
+  const name = MESSAGES[props.lang].otherLanguageName
   return (
     <nav class="lang" aria-label={MESSAGES[props.lang].languageNav}>
-      <a href={props.href} hreflang={other} lang={other}>
-        {MESSAGES[props.lang].otherLanguageName}
-      </a>
+      {props.href !== undefined ? (
+        <a href={props.href} hreflang={other} lang={other}>
+          {name}
+        </a>
+      ) : (
+        <button
+          type="submit"
+          form={props.form}
+          name="switchLanguage"
+          value={other}
+          formnovalidate
+          lang={other}
+        >
+          {name}
+        </button>
+      )}
     </nav>
   )
 }
@@ -99,7 +118,9 @@ export function Layout(props: PageProps & { title: string; head?: Child; childre
       head={props.head}
     >
       <main>
-        {props.switchHref && <LanguageSwitch lang={props.lang} href={props.switchHref} />}
+        {(props.switchHref !== undefined || props.switchForm !== undefined) && (
+          <LanguageSwitch lang={props.lang} href={props.switchHref} form={props.switchForm} />
+        )}
         {props.children}
       </main>
     </HtmlDocument>

@@ -6,6 +6,7 @@ import {
   createCommunity,
   createInvite,
   eventually,
+  joinAsMember,
   joinJson,
   newPhone,
   visit,
@@ -112,27 +113,68 @@ describe('the language switch on the pages people see', () => {
     expect(switchOf(offSite.text)?.href).toBe('?lang=de')
   })
 
-  it('is left off the answer to a form, whose address is not a page to open again', async () => {
+  it('on the answer to the join form, sends the form again: it comes back as typed, in the other language', async () => {
     const open = await createInvite((await createCommunity()).id)
     const form = await visit(`/i/${open.code}/join?lang=en`)
     expect(switchOf(form.text)).not.toBeNull()
-    // Sent without a name: the form comes back with its errors, at the form's address.
-    const refused = await call('POST', `/i/${open.code}/join?lang=en`, {
-      token: null,
-      rawBody: new URLSearchParams({
-        csrf: /name="csrf" value="([^"]+)"/.exec(form.text)![1]!,
-        phone: newPhone(),
-        consent: 'on',
-      }).toString(),
-      headers: {
-        accept: 'text/html',
-        'content-type': 'application/x-www-form-urlencoded',
-        cookie: form.headers.get('set-cookie')!.split(';')[0]!,
-      },
-    })
+    const phone = newPhone()
+    const fields = {
+      csrf: /name="csrf" value="([^"]+)"/.exec(form.text)![1]!,
+      phone,
+      consent: 'yes',
+    }
+    const send = (extra: Record<string, string> = {}) =>
+      call('POST', `/i/${open.code}/join?lang=en`, {
+        token: null,
+        rawBody: new URLSearchParams({ ...fields, ...extra }).toString(),
+        headers: {
+          accept: 'text/html',
+          'content-type': 'application/x-www-form-urlencoded',
+          cookie: form.headers.get('set-cookie')!.split(';')[0]!,
+        },
+      })
+    // Sent without a name: the form comes back with its errors, at the form's address, which
+    // opened again would be an empty form: its switch sends the form instead.
+    const refused = await send()
     expect(refused.status, refused.text.slice(0, 300)).toBe(400)
     expect(refused.text).toContain('class="err"')
     expect(switchOf(refused.text)).toBeNull()
+    expect(refused.text).toMatch(
+      /<nav class="lang" aria-label="[^"]+"><button type="submit" form="join" name="switchLanguage" value="de" formnovalidate="" lang="de">Deutsch<\/button>/,
+    )
+    expect(refused.text).toContain('<form method="post" action="/i/')
+    expect(refused.text).toContain('id="join"')
+    const german = await send({ switchLanguage: 'de' })
+    expect(german.status).toBe(200)
+    expect(languageOf(german.text)).toBe('de')
+    expect(german.text).toContain(`value="${phone}"`)
+    expect(german.text).not.toContain('class="err"')
+    expect(german.text).toContain(`?lang=de`)
+    // Nobody joined by switching.
+    expect(
+      await env.DB.prepare('select count(*) as n from join_requests where phone = ?')
+        .bind(phone)
+        .first('n'),
+    ).toBe(0)
+  })
+
+  it('on the answers of the leave and confirmation buttons, leads to their page, which shows the same', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const joined = await joinAsMember(invite.code, { name: 'Ida', phone: newPhone() })
+    const leavePath = new URL(joined.json.leaveUrl).pathname
+    const left = await call('POST', `${leavePath}?lang=en`, {
+      token: null,
+      headers: { accept: 'text/html', 'sec-fetch-site': 'same-origin' },
+    })
+    expect(left.text).toContain('Your membership has ended')
+    const toGerman = switchOf(left.text)
+    expect(toGerman?.href).toBe('?lang=de')
+    const german = await visit(`${leavePath}${toGerman!.href}`)
+    expect(languageOf(german.text)).toBe('de')
+    expect(german.text).not.toContain('<form method="post"')
+  })
+
+  it("keeps the dashboard's error pages to their own switch", async () => {
     // The dashboard's error pages have a way back and the dashboard's own switch instead.
     const dashboardMissing = await visit('/admin/nosuchpage', { 'accept-language': 'en' })
     expect(switchOf(dashboardMissing.text)).toBeNull()
