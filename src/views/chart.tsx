@@ -42,7 +42,7 @@ interface Geometry {
   className: string
 }
 /** Drawn twice: wide for a desktop, narrow (taller, fewer labels) for a phone; CSS shows one. */
-const WIDE: Geometry = { width: 720, height: 220, left: 48, ticks: 6, className: 'chart wide' }
+const WIDE: Geometry = { width: 720, height: 220, left: 48, ticks: 7, className: 'chart wide' }
 const NARROW: Geometry = { width: 360, height: 220, left: 40, ticks: 3, className: 'chart narrow' }
 const RIGHT = 8
 const TOP = 14
@@ -92,13 +92,18 @@ function asDate(day: string): Date {
   return new Date(`${day}T00:00:00.000Z`)
 }
 
-/** About six evenly spread days to name on the axis, always the first and the last. */
+/**
+ * At most `most` days to name on the axis, one every few days from the first (the same number of
+ * days between each two, so no gap looks like a day missing), and the last where it is at least
+ * half that far from the one before. A week on a wide chart names every day.
+ */
 function tickIndexes(count: number, most: number): number[] {
   if (count <= 1) return [0]
-  const wanted = Math.min(count, most)
-  const indexes = new Set<number>()
-  for (let i = 0; i < wanted; i++) indexes.add(Math.round((i * (count - 1)) / (wanted - 1)))
-  return [...indexes]
+  const step = Math.ceil((count - 1) / (most - 1))
+  const indexes: number[] = []
+  for (let i = 0; i < count; i += step) indexes.push(i)
+  if (count - 1 - indexes.at(-1)! >= step / 2) indexes.push(count - 1)
+  return indexes
 }
 
 export function DailyChart(props: DailyChartProps) {
