@@ -79,6 +79,10 @@ export function gridLines(top: number): number[] {
   return Array.from({ length: parts + 1 }, (_, i) => (top / parts) * i)
 }
 
+function fullDayFormat(lang: Lang) {
+  return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'medium', timeZone: 'UTC' })
+}
+
 function dayFormat(lang: Lang, withYear: boolean) {
   return new Intl.DateTimeFormat(LOCALES[lang], {
     day: 'numeric',
@@ -109,7 +113,9 @@ function tickIndexes(count: number, most: number): number[] {
 export function DailyChart(props: DailyChartProps) {
   const { lang, days, series } = props
   const totals = days.map((_, i) => series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0))
-  const longDay = dayFormat(lang, true)
+  // A day as every other page writes it ("1 Dec 2026", "01.12.2026"); the axis names days
+  // shorter.
+  const longDay = fullDayFormat(lang)
   const number = (n: number) => formatNumber(lang, n)
   const describe = (i: number) =>
     `${longDay.format(asDate(days[i]!))}: ${series
@@ -225,7 +231,7 @@ function Plot(
   props: DailyChartProps & { totals: number[]; describe: (i: number) => string; g: Geometry },
 ) {
   const { lang, days, series, totals, describe, g } = props
-  const longDay = dayFormat(lang, true)
+  const longDay = fullDayFormat(lang)
   const number = (n: number) => formatNumber(lang, n)
   const { top, broken } = scaleTop(totals)
   const plotWidth = g.width - g.left - RIGHT
@@ -236,7 +242,7 @@ function Plot(
   const grid = gridLines(top)
   const shortDay = dayFormat(lang, false)
   const crossesYears = days.length > 0 && days[0]!.slice(0, 4) !== days.at(-1)!.slice(0, 4)
-  const tickFormat = crossesYears ? longDay : shortDay
+  const tickFormat = crossesYears ? dayFormat(lang, true) : shortDay
   const ticks = tickIndexes(days.length, g.ticks)
 
   return (

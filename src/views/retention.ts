@@ -1,5 +1,5 @@
 import type { Lang } from '../lib/i18n'
-import { addDays } from '../lib/time'
+import { addDays, formatDay } from '../lib/time'
 import type { FunnelFigures } from '../services/stats'
 import { percent, words } from './dashboard/shell'
 
@@ -13,11 +13,9 @@ type RetentionFigures = Pick<
   | 'stayed30Days'
 >
 
-/** A day as the reader writes it (`2026-12-10` -> "10 Dec 2026" or "10.12.2026"). */
+/** A day as every page writes it (`2026-12-10` -> "10 Dec 2026" or "10.12.2026"). */
 function dayText(lang: Lang, day: string): string {
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeZone: 'UTC' }).format(
-    new Date(`${day}T00:00:00Z`),
-  )
+  return formatDay(lang, new Date(`${day}T00:00:00Z`), 'UTC')
 }
 
 /**

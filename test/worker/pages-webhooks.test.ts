@@ -46,6 +46,45 @@ it('labels each delivery’s columns, when it was last tried among them, on a ph
   expect(table).toContain('data-label="Answer (HTTP)">500')
 })
 
+it('names the community an endpoint is for, shows its deliveries on that community’s clock, and offers to copy a new secret', async () => {
+  const community = await createCommunity({ timeZone: 'America/New_York' })
+  const { cookie } = await signIn()
+  const made = await post('/admin/webhooks', cookie, {
+    _csrf: csrfOf((await page('/admin/webhooks', cookie)).text),
+    url: `https://hooks.example.com/${crypto.randomUUID()}`,
+    events: 'member.joined',
+    communityId: community.id,
+  })
+  const secret = /<p class="code">(whsec_[^<]+)<\/p>/.exec(made.text)?.[1]
+  expect(secret).toBeDefined()
+  expect(made.text).toContain(`data-copy="${secret}"`)
+  const [endpoint] = await query<{ id: string; url: string }>(
+    'select id, url from webhook_endpoints where community_id = ?',
+    community.id,
+  )
+  const eventId = `evt_${crypto.randomUUID()}`
+  const at = Date.UTC(2026, 11, 7, 15, 30)
+  await query(
+    `insert into events (id, type, community_id, payload, created_at) values (?, 'member.joined', ?, '{}', ?)`,
+    eventId,
+    community.id,
+    at,
+  )
+  await query(
+    `insert into webhook_deliveries (event_id, endpoint_id, status, attempts, response_status, updated_at)
+     values (?, ?, 'delivered', 1, 204, ?)`,
+    eventId,
+    endpoint!.id,
+    at,
+  )
+  const html = (await page('/admin/webhooks', cookie)).text
+  const section = html.slice(html.indexOf(`<h2 class="code">${endpoint!.url}`))
+  expect(section.slice(0, section.indexOf('</section>'))).toContain(
+    `For the community <bdi>${community.name}</bdi>`,
+  )
+  expect(section).toContain('7 Dec 2026, 10:30 GMT-5')
+})
+
 describe('unsubscribing an endpoint on the webhooks page', () => {
   it('asks first, then the endpoint gets no more events and the page says so', async () => {
     const community = await createCommunity()

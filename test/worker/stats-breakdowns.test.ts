@@ -370,8 +370,9 @@ describe('retention that cannot be measured yet', () => {
   it('says from which day it will be, instead of a dash', async () => {
     const { community, insta } = await world()
     const { cookie } = await signIn()
+    // As every other day on the page is written ("14 Dec 2026").
     const firstDay = (days: number) =>
-      new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(
+      new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(
         new Date(`${addDays(today, days)}T00:00:00Z`),
       )
     const overview = await page(`/admin/communities/${community.id}?tz=UTC`, cookie)

@@ -9,6 +9,8 @@ export const webhooksDe = {
   status: 'Stand',
   answer: 'Antwort (HTTP)',
   reason: 'Grund',
+  forCommunity: 'Für die Community',
+  forAll: 'Für alle Communities',
 }
 
 export type WebhooksWords = typeof webhooksDe
@@ -24,4 +26,6 @@ export const webhooksEn: WebhooksWords = {
   status: 'Status',
   answer: 'Answer (HTTP)',
   reason: 'Reason',
+  forCommunity: 'For the community',
+  forAll: 'For every community',
 }

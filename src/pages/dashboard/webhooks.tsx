@@ -56,6 +56,11 @@ async function webhooksPage(
     listCommunitiesQuery(c.var.db, principal, { limit: 100 }),
   ])
   const communities = toPage(communityRows, 100)
+  const communityOf = new Map(communities.data.map((community) => [community.id, community]))
+  // A community's endpoint on its clock, as its other pages show moments; one for every
+  // community on UTC, its zone named either way.
+  const clockOf = (endpoint: { communityId: string | null }) =>
+    (endpoint.communityId && communityOf.get(endpoint.communityId)?.timeZone) || 'UTC'
   const [first, ...rest] = endpoints.map((endpoint) =>
     recentWebhookDeliveries(c.var.db, endpoint.id, 10),
   )
@@ -72,6 +77,15 @@ async function webhooksPage(
             <bdi>{secret.url}</bdi> · {t.secretOnce}
           </p>
           <p class="code">{secret.value}</p>
+          <button
+            type="button"
+            class="secondary"
+            hidden
+            data-copy={secret.value}
+            data-done={t.copied}
+          >
+            {t.copy}
+          </button>
         </section>
       )}
       {endpoints.length === 0 && (
@@ -93,6 +107,16 @@ async function webhooksPage(
               />
             </p>
           )}
+          <p>
+            {endpoint.communityId === null ? (
+              own.forAll
+            ) : (
+              <>
+                {own.forCommunity}{' '}
+                <bdi>{communityOf.get(endpoint.communityId)?.name ?? endpoint.communityId}</bdi>
+              </>
+            )}
+          </p>
           <p class="muted">
             {endpoint.events.map((type, i) => (
               <>
@@ -129,7 +153,7 @@ async function webhooksPage(
                     </td>
                     <td class="muted" data-label={own.sentAt}>
                       <time datetime={row.updatedAt.toISOString()}>
-                        {formatMoment(lang(c), row.updatedAt, 'UTC', { zone: true })}
+                        {formatMoment(lang(c), row.updatedAt, clockOf(endpoint), { zone: true })}
                       </time>
                     </td>
                   </tr>

@@ -63,7 +63,7 @@ export function SignInPage(props: {
 /** What the home page shows, read and decided by its handler. */
 export interface HomeView {
   lang: Lang
-  communities: Array<{ id: string; name: string; visibility: string }>
+  communities: Array<{ id: string; name: string; visibility: string; timeZone: string }>
   /** Pending requests by community, for the communities whose requests this admin decides. */
   pending: Map<string, number>
   /** Where the pending requests' figure leads. */
@@ -93,16 +93,19 @@ export function HomePage(props: HomeView) {
   const soonest = [...next.entries()].sort(
     ([, a], [, b]) => a.sendAt.getTime() - b.sendAt.getTime(),
   )[0]
-  const when = (at: Date) =>
+  const nameOf = new Map(props.communities.map((community) => [community.id, community.name]))
+  // On the clock of the announcement's community, its zone named: communities may differ.
+  const zoneOf = new Map(props.communities.map((community) => [community.id, community.timeZone]))
+  const when = (communityId: string, at: Date) =>
     new Intl.DateTimeFormat(LOCALES[l], {
       weekday: 'short',
       day: 'numeric',
       month: 'short',
       hour: '2-digit',
       minute: '2-digit',
-      timeZone: 'Europe/Berlin',
+      timeZone: zoneOf.get(communityId) ?? 'UTC',
+      timeZoneName: 'short',
     }).format(at)
-  const nameOf = new Map(props.communities.map((community) => [community.id, community.name]))
   const sum = (values: Iterable<number>) => [...values].reduce((a, b) => a + b, 0)
   // Marked as each community's figure is: the total mixes Telegram's joins with our forms'.
   const total = totalJoins(joins.values())
@@ -127,7 +130,7 @@ export function HomePage(props: HomeView) {
             <span class="muted">{t.nextAnnouncement}</span>
             {soonest ? (
               <>
-                <b>{when(soonest[1].sendAt)}</b>
+                <b>{when(soonest[0], soonest[1].sendAt)}</b>
                 <a href={`/admin/communities/${soonest[0]}/announcements`}>
                   <bdi>{nameOf.get(soonest[0])}</bdi>
                 </a>
@@ -174,7 +177,7 @@ export function HomePage(props: HomeView) {
                 )}
               </td>
               <td data-label={t.nextAnnouncement}>
-                {next.has(community.id) ? when(next.get(community.id)!.sendAt) : '–'}
+                {next.has(community.id) ? when(community.id, next.get(community.id)!.sendAt) : '–'}
               </td>
             </tr>
           ))}
