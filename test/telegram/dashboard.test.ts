@@ -1,5 +1,13 @@
 import { describe, expect, inject, it } from 'vitest'
-import { call, createCommunity, createInvite, eventually, query, runCron } from '../worker/helpers'
+import {
+  call,
+  createCommunity,
+  createInvite,
+  createToken,
+  eventually,
+  query,
+  runCron,
+} from '../worker/helpers'
 import { csrfOf, headerPending, page, post, signIn, tabPending } from '../worker/dashboard-helpers'
 import { englishLeftIn, readableText } from '../support/language'
 import {
@@ -405,5 +413,44 @@ describe('linking a group to a Telegram chat, as a newcomer tries it', () => {
     expect(rowOf(unlinked)).toContain('>Link</button>')
     // The chat's id on a line of its own, not run into its title.
     expect(rowOf(unlinked)).toContain(`<div class="muted small code whole">${unlinked}</div>`)
+  })
+})
+
+describe('a new community’s first steps, with Telegram set up', () => {
+  it('offer the Telegram page as the other way to say where joining leads; an admin is told an owner links the chat', async () => {
+    const community = await createCommunity()
+    const firstStep = (html: string) =>
+      html.slice(
+        html.indexOf('<h2>Get started</h2>'),
+        html.indexOf('</li>', html.indexOf('<h2>Get started</h2>')),
+      )
+    const owner = firstStep(
+      (await page(`/admin/communities/${community.id}`, (await signIn()).cookie)).text,
+    )
+    expect(owner).toContain(
+      '<a href="/admin/telegram">Or a Telegram chat, through the bot, on the Telegram page</a>',
+    )
+    const admin = await createToken({ role: 'community_admin', communityId: community.id })
+    const theirs = firstStep(
+      (await page(`/admin/communities/${community.id}`, (await signIn(admin.token)).cookie)).text,
+    )
+    expect(theirs).toContain('(an owner links a Telegram chat through the bot)')
+    expect(theirs).not.toContain('/admin/telegram')
+  })
+
+  it('say on the settings of a community with a Telegram chat that its join questions are not asked there', async () => {
+    const { community } = await telegramCommunity('closed')
+    const { cookie } = await signIn()
+    const settings = (await page(`/admin/communities/${community.id}/settings`, cookie)).text
+    expect(settings).toContain(
+      'People who join through a Telegram link are not asked: their join request shows their name and bio from Telegram.',
+    )
+    expect(settings).toMatch(
+      /<textarea id="joinQuestions" name="joinQuestions" rows="3" aria-describedby="joinQuestions-hint"/,
+    )
+    const plain = await createCommunity({ visibility: 'closed' })
+    expect((await page(`/admin/communities/${plain.id}/settings`, cookie)).text).not.toContain(
+      'are not asked: their join request',
+    )
   })
 })

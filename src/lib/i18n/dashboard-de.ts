@@ -244,6 +244,10 @@ export const dashboardDe = {
   stepDone: 'erledigt:',
   stepChat:
     'Leg fest, wohin der Beitritt führt: den Einladungslink deiner WhatsApp-Gruppe, unter Einstellungen',
+  questionsNotOnTelegram:
+    'Wer über einen Telegram-Link beitritt, wird nicht gefragt: Seine Beitrittsanfrage zeigt Name und Bio aus Telegram.',
+  stepTelegram: 'Oder einen Telegram-Chat, über den Bot, auf der Telegram-Seite',
+  stepTelegramByOwner: '(einen Telegram-Chat verknüpft ein Inhaber über den Bot)',
   stepLink: 'Leg deinen ersten Kampagnen-Link an: einen für jeden Ort, an dem du ihn teilst',
   stepShare: 'Teile ihn: Öffne den Link, um ihn zu kopieren oder seinen QR-Code zu laden',
   untoldTitle: 'Nicht per WhatsApp benachrichtigt',

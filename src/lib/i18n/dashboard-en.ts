@@ -222,6 +222,10 @@ export const dashboardEn: Words = {
   getStarted: 'Get started',
   stepDone: 'done:',
   stepChat: 'Say where joining leads: your WhatsApp group’s invite link, under Settings',
+  questionsNotOnTelegram:
+    'People who join through a Telegram link are not asked: their join request shows their name and bio from Telegram.',
+  stepTelegram: 'Or a Telegram chat, through the bot, on the Telegram page',
+  stepTelegramByOwner: '(an owner links a Telegram chat through the bot)',
   stepLink: 'Make your first campaign link: one for each place you share it',
   stepShare: 'Share it: open the link to copy it or to download its QR code',
   untoldTitle: 'Not told on WhatsApp',

@@ -65,7 +65,7 @@ export const teamDe = {
   chatInviteUrl: 'Einladungslink des Chats (optional)',
   addGroupButton: 'Gruppe anlegen',
   telegramChatsLinkedByBot:
-    'Ein Telegram-Chat wird stattdessen über den Bot verknüpft: Füge den Bot dem Chat als Admin hinzu, dann wählt ein Owner auf der Telegram-Seite diese Gruppe dafür aus.',
+    'Ein Telegram-Chat wird stattdessen über den Bot verknüpft: Füge den Bot dem Chat als Admin hinzu, dann wählt ein Inhaber auf der Telegram-Seite diese Gruppe dafür aus.',
   chatHostOnly: (hosts: string) => `Einladungslinks von Chats sind nur auf ${hosts} möglich.`,
   editGroupsHeading: 'Gruppen bearbeiten',
   editGroupsText:

@@ -133,6 +133,13 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
       csrf={await csrfTokenFor(c)}
       communityId={id}
       newLink={allowed('invites.manage') ? { groups: groups?.data ?? [], form } : null}
+      telegramPage={
+        !telegram
+          ? undefined
+          : allowed('telegram.manage')
+            ? inLanguage(c, '/admin/telegram')
+            : 'owners'
+      }
       stats={stats}
       links={
         invites && {

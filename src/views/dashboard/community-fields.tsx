@@ -29,6 +29,8 @@ export function CommunityFields(props: {
   lang: Lang
   community?: Community
   form?: FormState
+  /** Some of its groups are Telegram chats, whose join requests ask no questions of ours. */
+  onTelegram?: boolean
 }) {
   const { t, community, form } = props
   const offer = MEMBER_OFFER_WORDS[props.lang]
@@ -96,8 +98,19 @@ export function CommunityFields(props: {
           {value('description', community?.description ?? '')}
         </textarea>
       </Field>
-      <Field form={form} field="joinQuestions" label={t.questions} bare>
-        <textarea id="joinQuestions" name="joinQuestions" rows={3} {...attributes('joinQuestions')}>
+      <Field
+        form={form}
+        field="joinQuestions"
+        label={t.questions}
+        hint={props.onTelegram ? t.questionsNotOnTelegram : undefined}
+        bare
+      >
+        <textarea
+          id="joinQuestions"
+          name="joinQuestions"
+          rows={3}
+          {...attributes('joinQuestions', props.onTelegram ? 'joinQuestions-hint' : undefined)}
+        >
           {value('joinQuestions', community?.joinQuestions.join('\n') ?? '')}
         </textarea>
       </Field>

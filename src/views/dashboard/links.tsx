@@ -28,6 +28,11 @@ export interface OverviewView {
    * it was sent after a refusal.
    */
   newLink: { groups: Group[]; form: FormState | undefined } | null
+  /**
+   * Where Telegram is set up: the Telegram page, where a chat is linked (`telegram.manage`), or
+   * `owners` for who may not open it (an owner links chats there).
+   */
+  telegramPage?: string | 'owners'
   stats: StatsView | null
   /** The campaign links, for who may see them: current or archived ones. */
   links: {
@@ -63,6 +68,7 @@ function GetStarted(props: {
   communityId: string
   chat: boolean
   link: boolean
+  telegramPage?: string | 'owners'
 }) {
   const t = words(props.lang)
   if (props.chat && props.link) return null
@@ -79,9 +85,18 @@ function GetStarted(props: {
       <ul>
         {step(
           props.chat,
-          <a href={props.href(`/admin/communities/${props.communityId}/settings#edit-groups`)}>
-            {t.stepChat}
-          </a>,
+          <>
+            <a href={props.href(`/admin/communities/${props.communityId}/settings#edit-groups`)}>
+              {t.stepChat}
+            </a>
+            {props.telegramPage === 'owners' && ` ${t.stepTelegramByOwner}`}
+            {props.telegramPage !== undefined && props.telegramPage !== 'owners' && (
+              <>
+                {' '}
+                <a href={props.telegramPage}>{t.stepTelegram}</a>
+              </>
+            )}
+          </>,
         )}
         {step(props.link, <a href="#new-link">{t.stepLink}</a>)}
         {step(false, t.stepShare)}
@@ -107,6 +122,7 @@ export function CommunityOverview(props: OverviewView) {
             (group) => group.chatInviteUrl !== null || group.telegramChatId !== null,
           )}
           link={links.campaign.length > 0}
+          telegramPage={props.telegramPage}
         />
       )}
       {props.newLink && (

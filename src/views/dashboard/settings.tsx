@@ -59,7 +59,13 @@ export function SettingsPage(props: SettingsView) {
         <section>
           <form method="post" action={props.edit.action}>
             <Csrf token={csrf} />
-            <CommunityFields t={t} lang={props.lang} community={community} form={props.edit.form} />
+            <CommunityFields
+              t={t}
+              lang={props.lang}
+              community={community}
+              form={props.edit.form}
+              onTelegram={groups?.some((group) => group.telegramChatId !== null)}
+            />
             <p>
               <button type="submit">{t.save}</button>
             </p>
