@@ -20,6 +20,10 @@ describe('a teammate’s role, changed on the team page', () => {
     const shown = await page(team, cookie)
     expect(shown.text).toContain(`/admins/${teammate.id}/promote`)
     expect(shown.text).toContain('Make community admin')
+    // Asked first, naming who and what changes.
+    expect(shown.text).toContain(
+      'data-confirm="Make Gina a community admin? They then manage the whole community: members, requests, announcements and admins."',
+    )
 
     const promoted = await post(
       `/admin/communities/${community.id}/admins/${teammate.id}/promote`,
@@ -30,10 +34,14 @@ describe('a teammate’s role, changed on the team page', () => {
       },
     )
     expect(promoted.status).toBe(303)
-    expect(promoted.headers.get('location')).toBe(`${team}?done=saved`)
+    expect(promoted.headers.get('location')).toBe(`${team}?done=promoted`)
     expect(await roleOf(community.id, teammate.id)).toMatchObject({ role: 'community_admin' })
-    const after = await page(team, cookie)
+    const after = await page(promoted.headers.get('location')!, cookie)
     expect(after.text).toContain(`/admins/${teammate.id}/demote`)
+    expect(after.text).toContain('Now a community admin: manages the whole community.')
+    expect(after.text).toContain(
+      'data-confirm="Make Gina a group admin? They then manage only one group."',
+    )
 
     const demoted = await post(
       `/admin/communities/${community.id}/admins/${teammate.id}/demote`,
@@ -43,7 +51,10 @@ describe('a teammate’s role, changed on the team page', () => {
         back: 'team',
       },
     )
-    expect(demoted.headers.get('location')).toBe(`${team}?done=saved`)
+    expect(demoted.headers.get('location')).toBe(`${team}?done=demoted`)
+    expect((await page(demoted.headers.get('location')!, cookie)).text).toContain(
+      'Now a group admin: manages only their own group.',
+    )
     expect(await roleOf(community.id, teammate.id)).toEqual({
       role: 'group_admin',
       groupId: group.id,
@@ -66,7 +77,7 @@ describe('a teammate’s role, changed on the team page', () => {
         },
       )
       expect(changed.headers.get('location')).toBe(
-        `/admin/communities/${community.id}/settings?done=saved`,
+        `/admin/communities/${community.id}/settings?done=promoted`,
       )
     }
   })

@@ -25,6 +25,12 @@ export const teamDe = {
   never: 'nie',
   actions: 'Aktionen',
   revokeAccess: 'Zugang entziehen',
+  confirmPromote: (name: string) =>
+    `${name} zum Community-Admin machen? Er oder sie verwaltet dann die ganze Community: Mitglieder, Anfragen, Ankündigungen und Admins.`,
+  confirmDemote: (name: string) =>
+    `${name} zum Gruppen-Admin machen? Er oder sie verwaltet dann nur noch eine Gruppe.`,
+  promotedNotice: 'Jetzt Community-Admin: verwaltet die ganze Community.',
+  demotedNotice: 'Jetzt Gruppen-Admin: verwaltet nur noch die eigene Gruppe.',
   confirmRevokeAccess:
     'Zugang entziehen? Alle Sitzungen dieser Person enden sofort, und die API-Tokens, die sie erstellt hat, werden mit entzogen.',
   newSignInLink: 'Neuer Anmeldelink',

@@ -24,6 +24,11 @@ export const teamEn: TeamWords = {
   never: 'never',
   actions: 'Actions',
   revokeAccess: 'Revoke access',
+  confirmPromote: (name) =>
+    `Make ${name} a community admin? They then manage the whole community: members, requests, announcements and admins.`,
+  confirmDemote: (name) => `Make ${name} a group admin? They then manage only one group.`,
+  promotedNotice: 'Now a community admin: manages the whole community.',
+  demotedNotice: 'Now a group admin: manages only their own group.',
   confirmRevokeAccess:
     'Revoke this access? Every session of it ends at once, and the API tokens it made are revoked with it.',
   newSignInLink: 'New sign-in link',

@@ -186,6 +186,7 @@ for (const change of ['promote', 'demote'] as const) {
         groupId && idPattern('grp').test(groupId) ? groupId : undefined,
       )
     }
-    return c.redirect(inLanguage(c, withNotice(`/admin/communities/${id}/${back}`, 'saved')), 303)
+    const done = change === 'promote' ? 'promoted' : 'demoted'
+    return c.redirect(inLanguage(c, withNotice(`/admin/communities/${id}/${back}`, done)), 303)
   })
 }

@@ -1,5 +1,5 @@
 import type { ApiToken, Group } from '../../db/schema'
-import type { Lang } from '../../lib/i18n'
+import { TEAM_WORDS, type Lang } from '../../lib/i18n'
 import { Csrf, groupLabel, words } from './shell'
 
 /** The pages an admin's role is changed from, each the one its form leads back to. */
@@ -13,18 +13,27 @@ export const ROLE_FORM_PAGES = ['settings', 'team'] as const
 export function AdminRoleForm(props: {
   lang: Lang
   communityId: string
-  admin: Pick<ApiToken, 'id' | 'role' | 'groupId'>
+  admin: Pick<ApiToken, 'id' | 'role' | 'groupId' | 'name'>
   groups: Group[]
   csrf: string
   back: (typeof ROLE_FORM_PAGES)[number]
   actionPath?: (path: string) => string
 }) {
   const t = words(props.lang)
+  const tt = TEAM_WORDS[props.lang]
   const { admin } = props
   const change = admin.role === 'group_admin' ? 'promote' : 'demote'
   const path = `/admin/communities/${props.communityId}/admins/${admin.id}/${change}`
   return (
-    <form method="post" action={props.actionPath?.(path) ?? path} class="inline">
+    // Asked first: one tap beside "Revoke access" changes what this person may do at once.
+    <form
+      method="post"
+      action={props.actionPath?.(path) ?? path}
+      class="inline"
+      data-confirm={
+        change === 'promote' ? tt.confirmPromote(admin.name) : tt.confirmDemote(admin.name)
+      }
+    >
       <Csrf token={props.csrf} />
       <input type="hidden" name="back" value={props.back} />
       {admin.role === 'community_admin' && !admin.groupId && (
