@@ -328,6 +328,15 @@ describe('compare', () => {
     )
     expect(bySource.status).toBe(200)
     expect(bySource.text).toContain('flyer</bdi>: Difference to “instagram”')
+    // Members' own links are a source to pick too, as the "By source" table lists them.
+    for (const source of ['instagram', 'flyer', 'referral'])
+      expect(bySource.text).toContain(`name="sources" value="${source}"`)
+    const withReferrals = await page(
+      `/admin/communities/${community.id}/compare?tz=UTC&sources=instagram,referral`,
+      cookie,
+    )
+    expect(withReferrals.status, withReferrals.text).toBe(200)
+    expect(withReferrals.text).toContain('referral</bdi>: Difference to “instagram”')
 
     const one = await page(`/admin/communities/${community.id}/compare?links=${insta.id}`, cookie)
     expect(one.text).toContain(

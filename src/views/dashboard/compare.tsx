@@ -109,8 +109,10 @@ export function ComparePage(props: CompareView) {
   const l = props.lang
   const t = words(l)
   const { path, range, filters, linkIds, sources, entries } = props
+  // The campaign links' sources, and `referral`, the source of every member's own link (as the
+  // stats' "By source" table lists it).
   const knownSources = [
-    ...new Set(props.links.map((invite) => invite.source).filter(Boolean)),
+    ...new Set([...props.links.map((invite) => invite.source).filter(Boolean), 'referral']),
   ] as string[]
   const tg = telegramWords(l)
   const first = entries[0]
