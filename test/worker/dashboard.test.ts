@@ -30,6 +30,10 @@ describe('dashboard sign-in', () => {
     const anonymous = await page('/admin', '')
     expect(anonymous.status).toBe(303)
     expect(anonymous.headers.get('location')).toBe('/admin/login?next=%2Fadmin')
+    // The sign-in page says where a token comes from, and how teammates sign in instead.
+    const login = await page('/admin/login?next=%2Fadmin&lang=en', '')
+    expect(login.text).toContain('the owner token (the ADMIN_TOKEN secret)')
+    expect(login.text).toContain('on the community’s Team page')
 
     const wrong = await call('POST', '/admin/login', {
       token: null,

@@ -384,7 +384,8 @@ export const dashboardDe = {
   erase: 'Daten löschen',
   confirmErase:
     'Dieses Mitglied mit allen seinen Daten löschen, wie es darum gebeten hat? Name, Telefonnummer, E-Mail-Adresse, Einwilligung, Antworten und Nachrichten gehen für immer.',
-  signInHint: 'Mit einem API-Token anmelden. Die Sitzung gilt 8 Stunden.',
+  signInHint:
+    'Mit dem Inhaber-Token (dem Secret ADMIN_TOKEN) oder einem mit POST /api/tokens erstellten API-Token anmelden. Teammitglieder melden sich mit dem einmaligen Link an, den ein Admin ihnen auf der Team-Seite der Community erstellt. Die Sitzung gilt 8 Stunden.',
   tooManySignIns: (minutes: number) =>
     `Zu viele Anmeldeversuche aus diesem Netz. Versuche es in ${minutes === 1 ? 'einer Minute' : `${minutes} Minuten`} wieder.`,
   wrongToken: 'Dieses Token ist unbekannt oder zurückgezogen.',

@@ -354,7 +354,8 @@ export const dashboardEn: Words = {
   erase: 'Erase data',
   confirmErase:
     'Erase this member with all their data, as they asked? Name, phone number, e-mail address, consent, answers and messages go for good.',
-  signInHint: 'Sign in with an API token. The session lasts 8 hours.',
+  signInHint:
+    'Sign in with the owner token (the ADMIN_TOKEN secret) or an API token made with POST /api/tokens. Teammates sign in with the one-time link an admin makes for them on the community’s Team page. The session lasts 8 hours.',
   tooManySignIns: (minutes: number) =>
     `Too many sign-ins from this network. Try again in ${minutes === 1 ? '1 minute' : `${minutes} minutes`}.`,
   wrongToken: 'This token is unknown or revoked.',
