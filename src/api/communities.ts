@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import type { AppEnv } from '../env'
 import { can } from '../services/access'
 import { assertAllowedUrls } from '../lib/urls'
+import { auditCreation } from '../middleware/audit-trail'
 import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
 import {
   createCommunity,
@@ -70,6 +71,7 @@ openapi(
     const input = c.req.valid('json')
     assertAllowedUrls(input, c.var.config)
     const { community } = await createCommunity(c.var.db, input, new Date())
+    auditCreation(c, community)
     return c.json(serializeCommunity(community, { seesOffer: true }), 201)
   },
 )

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import type { AuditAction } from '../db/schema'
+import type { AuditAction, Community } from '../db/schema'
 import type { AppEnv } from '../env'
 import { readForm } from '../lib/forms'
 import { logError } from '../lib/log'
@@ -15,10 +15,11 @@ const from = (prefix: string) => `(?<from>${prefix}_${ID})`
 /**
  * Where the community an entry belongs to comes from: the path (`/communities/{id}/…`), the
  * row the path names (read before the change for rows it deletes, after it otherwise; for a
- * copy, the row it copies, while the entry names the copy), the JSON answer of a creation, or a
- * field of the dashboard form.
+ * copy, the row it copies, while the entry names the copy), the JSON answer of a creation, a
+ * field of the dashboard form, or the community a request made (its id in the JSON answer or
+ * where the dashboard's redirect leads).
  */
-type CommunitySource = 'path' | 'target-before' | 'target-after' | 'answer' | 'form'
+type CommunitySource = 'path' | 'target-before' | 'target-after' | 'answer' | 'form' | 'made'
 
 interface Rule {
   method: 'POST' | 'PATCH' | 'DELETE'
@@ -57,11 +58,12 @@ const VERB = '(?<verb>[a-z-]+)'
  * Every change an admin can make through the API or the dashboard, and how the audit log names
  * it: one table, so a new operation is audited by adding a line here rather than a call in each
  * handler. Approvals and rejections are recorded where they are decided (`decideJoinRequest`),
- * once per request actually decided. Creating and deleting whole communities is the owner's
- * business and outside any one community's log.
+ * once per request actually decided. A community's log begins with its creation, with the
+ * choices it was made with; deleting it deletes its log.
  */
 const RULES: Rule[] = [
   // The API.
+  rule('POST', '/api/communities', 'community.created', 'made'),
   rule('PATCH', `/api/communities/${CMT}`, 'settings.changed', 'path'),
   rule('POST', `/api/communities/${CMT}/admins/${id('tok')}/${VERB}`, adminVerb, 'path'),
   rule('POST', `/api/communities/${CMT}/groups`, 'group.created', 'path'),
@@ -106,6 +108,7 @@ const RULES: Rule[] = [
     'target-after',
   ),
   // The dashboard.
+  rule('POST', '/admin/communities', 'community.created', 'made'),
   rule('POST', `/admin/communities/${CMT}/settings`, 'settings.changed', 'path'),
   rule('POST', `/admin/communities/${CMT}/admins/${id('tok')}/${VERB}`, adminVerb, 'path'),
   rule('POST', `/admin/communities/${CMT}/groups`, 'group.created', 'path'),
@@ -187,6 +190,14 @@ export function auditDetail(
   c.set('auditDetail', detail)
 }
 
+/** A community's creation, for its first entry: what it was made as (open or closed, consent). */
+export function auditCreation(
+  c: { set: (key: 'auditDetail', value: string) => void },
+  community: Pick<Community, 'visibility' | 'consent'>,
+) {
+  auditDetail(c, `${community.visibility}, ${community.consent}`)
+}
+
 /** Names what a dashboard form made that its answer does not lead to, for the audit log. */
 export function auditTarget(c: { set: (key: 'auditTarget', value: string) => void }, id: string) {
   c.set('auditTarget', id)
@@ -258,6 +269,11 @@ export function auditTrail() {
       const answer = await created(c)
       communityId = answer.communityId
       targetId = answer.id ?? null
+    } else if (found.community === 'made') {
+      const location = c.res.headers.get('location') ?? ''
+      communityId =
+        (await created(c)).id ?? new RegExp(`^/admin/communities/(cmt_${ID})`).exec(location)?.[1]
+      targetId = communityId ?? null
     } else if (found.community === 'form') {
       const value = (await readForm(c)).communityId
       communityId = typeof value === 'string' && value.startsWith('cmt_') ? value : null

@@ -10,8 +10,7 @@ import { call } from './helpers'
  */
 
 const EXEMPT_API = new Set([
-  // The owner's business, outside any one community's log (the community is new, or gone).
-  'POST /api/communities',
+  // Gone with the community, and its log with it.
   'DELETE /api/communities/{id}',
   // Recorded where decided (`decideJoinRequest`), once per request actually decided.
   'POST /api/join-requests/{id}/approve',
@@ -29,7 +28,6 @@ const EXEMPT_DASHBOARD = new Set([
   '/admin/logout-everywhere',
   '/admin/accept/:secret',
   '/admin/access/choose',
-  '/admin/communities',
   // Decisions: recorded where decided, as in the API.
   '/admin/communities/:id/approvals',
   '/admin/approvals',

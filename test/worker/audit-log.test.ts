@@ -380,7 +380,10 @@ describe('the audit log records who changed what', () => {
     // A change after them is recorded; by then any entry of theirs would have been too.
     const link = await createInvite(community.id)
     await entryFor(community.id, 'link.created', link.id)
-    expect((await auditOf(community.id)).map((e) => e.action)).toEqual(['link.created'])
+    expect((await auditOf(community.id)).map((e) => e.action)).toEqual([
+      'link.created',
+      'community.created',
+    ])
   })
 
   it('writes nothing for an action on what was so already: revoked, archived, cancelled, a chat link saved twice, resumed unpaused', async () => {
@@ -454,7 +457,39 @@ describe('the audit log records who changed what', () => {
     expect((await auditOf(community.id)).map((e) => e.action)).toEqual([
       'link.changed',
       'link.created',
+      'community.created',
     ])
+  })
+})
+
+describe('a community’s log begins with its creation', () => {
+  it('through the API or the dashboard, naming who made it and what as', async () => {
+    const viaApi = await createCommunity({ visibility: 'closed', consent: 'double' })
+    const made = await entryFor(viaApi.id, 'community.created')
+    expect(made).toMatchObject({
+      actorName: 'owner',
+      targetId: viaApi.id,
+      detail: 'closed, double',
+    })
+
+    const { cookie } = await signIn()
+    const home = await page('/admin', cookie)
+    const created = await post('/admin/communities', cookie, {
+      _csrf: csrfOf(home.text),
+      name: `Made here ${crypto.randomUUID().slice(0, 6)}`,
+      visibility: 'open',
+      consent: 'single',
+      timeZone: 'Europe/Berlin',
+    })
+    expect(created.status, created.text).toBe(303)
+    const id = /\/admin\/communities\/(cmt_[0-9a-z]+)/.exec(created.headers.get('location')!)![1]!
+    expect(await entryFor(id, 'community.created')).toMatchObject({
+      targetId: id,
+      detail: 'open, single',
+    })
+    const log = await page(`/admin/communities/${id}/audit?lang=de`, cookie)
+    expect(log.text).toContain('Community angelegt')
+    expect(log.text).toContain('offen, Single-Opt-in')
   })
 })
 
@@ -479,7 +514,12 @@ describe('reading the audit log', () => {
       `/api/communities/${community.id}/audit-log?limit=2&cursor=${first.json.nextCursor}`,
     )
     expect(second.json.data.map((e: Entry) => e.targetId)).toEqual([links[1]!.id, links[0]!.id])
-    expect(second.json.nextCursor).toBeNull()
+    const third = await call(
+      'GET',
+      `/api/communities/${community.id}/audit-log?limit=2&cursor=${second.json.nextCursor}`,
+    )
+    expect(third.json.data.map((e: Entry) => e.action)).toEqual(['community.created'])
+    expect(third.json.nextCursor).toBeNull()
     expectProblem(
       await call('GET', `/api/communities/${community.id}/audit-log?action=everything`),
       400,
@@ -511,6 +551,7 @@ describe('reading the audit log', () => {
       'link.created',
       'link.created',
       'link.created',
+      'community.created',
     ])
     expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT[^,]+,settings\.changed,owner,,cmt_[^,]+,,$/)
     // The API's export is the same file, filtered as asked.
@@ -545,7 +586,7 @@ describe('reading the audit log', () => {
     ])
     await runCron(now)
     const left = await query<{ id: string }>(
-      'select id from audit_log where community_id = ?',
+      `select id from audit_log where community_id = ? and action = 'link.created'`,
       community.id,
     )
     expect(left.map((row) => row.id)).toEqual(['aud_0000000000new0000000000000'])

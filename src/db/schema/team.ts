@@ -76,6 +76,7 @@ export const AUDIT_ACTIONS = [
   'link.changed',
   'link.revoked',
   'link.rotated',
+  'community.created',
   'settings.changed',
   'group.created',
   'group.changed',

@@ -107,6 +107,7 @@ export const teamDe = {
     'link.changed': 'Link geändert',
     'link.revoked': 'Link widerrufen',
     'link.rotated': 'Link-Code erneuert',
+    'community.created': 'Community angelegt',
     'settings.changed': 'Einstellungen geändert',
     'group.created': 'Gruppe angelegt',
     'group.changed': 'Gruppe geändert',
@@ -133,6 +134,13 @@ export const teamDe = {
     expiresAt: 'Gültig bis',
     code: 'Code',
     qrDesign: 'QR-Design',
+  } as Record<string, string>,
+  /** A community's creation names what it was made as, by the API's values. */
+  creationChoices: {
+    open: 'offen',
+    closed: 'geschlossen',
+    single: 'Single-Opt-in',
+    double: 'Double-Opt-in',
   } as Record<string, string>,
 }
 

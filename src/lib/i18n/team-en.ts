@@ -102,6 +102,7 @@ export const teamEn: TeamWords = {
     'link.changed': 'Link changed',
     'link.revoked': 'Link revoked',
     'link.rotated': 'Link given a new code',
+    'community.created': 'Community created',
     'settings.changed': 'Settings changed',
     'group.created': 'Group added',
     'group.changed': 'Group changed',
@@ -127,5 +128,11 @@ export const teamEn: TeamWords = {
     expiresAt: 'valid until',
     code: 'code',
     qrDesign: 'QR design',
+  },
+  creationChoices: {
+    open: 'open',
+    closed: 'closed',
+    single: 'single opt-in',
+    double: 'double opt-in',
   },
 }

@@ -17,14 +17,21 @@ export const auditLogPages = new Hono<AppEnv>()
 
 /** The kind of entries asked for, if the query names a known one. */
 /**
- * An entry's detail in the reader's language: a link's change names its settings by the API's
- * names (as the API and the CSV give them), shown here as the link form calls them.
+ * An entry's detail in the reader's language: a link's change names its settings, a community's
+ * creation its choices, by the API's names and values (as the API and the CSV give them), shown
+ * here as the forms call them.
  */
 function shownDetail(words: TeamWords, action: AuditAction, detail: string): string {
-  if (action !== 'link.changed') return detail
+  const names =
+    action === 'link.changed'
+      ? words.linkSettings
+      : action === 'community.created'
+        ? words.creationChoices
+        : undefined
+  if (!names) return detail
   return detail
     .split(', ')
-    .map((setting) => words.linkSettings[setting] ?? setting)
+    .map((part) => names[part] ?? part)
     .join(', ')
 }
 

@@ -42,7 +42,7 @@ import { webhooksPages } from './webhooks'
 import { ACCEPT_PATH, teamPages } from './team'
 import { auditLogPages } from './audit-log'
 import { groupFormPages } from './group-form'
-import { auditTrail } from '../../middleware/audit-trail'
+import { auditCreation, auditTrail } from '../../middleware/audit-trail'
 import { telegramPages } from './telegram'
 import { statsComparePages } from './stats-compare'
 import { cspNonce } from '../../middleware/security-headers'
@@ -207,6 +207,7 @@ dashboardApp.post('/admin/communities', async (c) => {
   const read = communityFromForm(await readForm(c), CreateCommunitySchema, c.var.config, lang(c))
   if ('refused' in read) return homePage(c, read.refused)
   const { community } = await createCommunity(c.var.db, read.data, new Date())
+  auditCreation(c, community)
   return c.redirect(withNotice(inLanguage(c, `/admin/communities/${community.id}`), 'created'), 303)
 })
 
