@@ -236,6 +236,9 @@ describe('the QR designer in the dashboard', () => {
     })
     expect(low.status).toBe(400)
     expect(low.text).toContain('A contrast of 2.8:1 is too low: scanners need at least 4.5:1.')
+    // The preview cannot draw a code no scanner reads: it shows the saved design, and says so.
+    expect(low.text).toContain('The preview shows the saved design: the one you chose is refused.')
+    expect(preview.text).not.toContain('The preview shows the saved design')
     // The colour field is described by the hint and by why it was refused.
     expect(referencedTexts(low.text, 'input', 'aria-describedby')).toContain(
       'Dark on light, with a contrast of at least 4.5:1, or phones cannot read the code. A contrast of 2.8:1 is too low: scanners need at least 4.5:1.',

@@ -492,6 +492,7 @@ export const dashboardDe = {
   qrLogoRefused:
     'Dieses Logo geht nicht: nötig ist ein PNG mit 8 Bit je Kanal, höchstens 40 KB und 512 × 512 Pixel (kein SVG).',
   qrPreviewAlt: 'Vorschau des QR-Codes',
+  qrPreviewSaved: 'Die Vorschau zeigt das gespeicherte Design: Das gewählte ist abgelehnt.',
 }
 
 export type Words = typeof dashboardDe

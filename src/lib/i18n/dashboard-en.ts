@@ -458,4 +458,5 @@ export const dashboardEn: Words = {
   qrLogoRefused:
     'This logo cannot be used: it needs to be a PNG of 8 bits per channel, at most 40 KB and 512 × 512 pixels (no SVG).',
   qrPreviewAlt: 'Preview of the QR code',
+  qrPreviewSaved: 'The preview shows the saved design: the one you chose is refused.',
 }

@@ -64,6 +64,9 @@ export function QrDesigner(props: {
         width="240"
         height="240"
       />
+      {form !== undefined && !form.previewSrc && !sentDesignShown && (
+        <p class="muted">{t.qrPreviewSaved}</p>
+      )}
       <form
         method="post"
         action={props.action}
