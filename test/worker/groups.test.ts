@@ -97,19 +97,25 @@ describe('groups: happy paths', () => {
   })
 })
 
+/** An announcement scheduled for tomorrow, to one group. */
+async function scheduleTo(communityId: string, groupId: string) {
+  const scheduled = await call('POST', `/api/communities/${communityId}/announcements`, {
+    body: {
+      body: 'Hello group',
+      audience: { groupIds: [groupId] },
+      sendAt: new Date(Date.now() + 86_400_000).toISOString(),
+    },
+  })
+  expect(scheduled.status, scheduled.text).toBe(201)
+  return scheduled
+}
+
 describe('groups: limits and errors', () => {
   it('keeps a group scheduled announcements are sent to until they are changed or cancelled', async () => {
     const community = await createCommunity()
     const group = await createGroup(community.id)
     const other = await createGroup(community.id)
-    const scheduled = await call('POST', `/api/communities/${community.id}/announcements`, {
-      body: {
-        body: 'Hello group',
-        audience: { groupIds: [group.id] },
-        sendAt: new Date(Date.now() + 86_400_000).toISOString(),
-      },
-    })
-    expect(scheduled.status, scheduled.text).toBe(201)
+    const scheduled = await scheduleTo(community.id, group.id)
     const refused = await call('DELETE', `/api/groups/${group.id}`)
     expectProblem(refused, 409, 'group_in_use')
     expect(refused.json.detail).toContain(scheduled.json.id)
@@ -129,14 +135,7 @@ describe('groups: limits and errors', () => {
   it('holds the audience in the write too: a group scheduled announcements go to is not deleted, none is scheduled to a group gone', async () => {
     const community = await createCommunity()
     const group = await createGroup(community.id)
-    const scheduled = await call('POST', `/api/communities/${community.id}/announcements`, {
-      body: {
-        body: 'Hello group',
-        audience: { groupIds: [group.id] },
-        sendAt: new Date(Date.now() + 86_400_000).toISOString(),
-      },
-    })
-    expect(scheduled.status, scheduled.text).toBe(201)
+    const scheduled = await scheduleTo(community.id, group.id)
     // Past the check before it, as a request that read the group a moment earlier would be.
     await expect(
       env.DB.prepare('delete from groups where id = ?').bind(group.id).run(),
@@ -156,14 +155,7 @@ describe('groups: limits and errors', () => {
   it('deletes a community whose scheduled announcements go to one of its groups', async () => {
     const community = await createCommunity()
     const group = await createGroup(community.id)
-    const scheduled = await call('POST', `/api/communities/${community.id}/announcements`, {
-      body: {
-        body: 'Hello group',
-        audience: { groupIds: [group.id] },
-        sendAt: new Date(Date.now() + 86_400_000).toISOString(),
-      },
-    })
-    expect(scheduled.status, scheduled.text).toBe(201)
+    const scheduled = await scheduleTo(community.id, group.id)
     expect((await call('DELETE', `/api/communities/${community.id}`)).status).toBe(204)
     expect((await call('GET', `/api/groups/${group.id}`)).status).toBe(404)
     expect((await call('GET', `/api/announcements/${scheduled.json.id}`)).status).toBe(404)

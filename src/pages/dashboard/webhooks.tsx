@@ -21,7 +21,7 @@ import {
 import { endpointRefusedText, WEBHOOKS_WORDS } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
 import { formatMoment } from '../../lib/time'
-import { ActionButton } from '../../views/dashboard/frame'
+import { ActionButton, CopyButton } from '../../views/dashboard/frame'
 import { z } from 'zod'
 import { deliveryReasonText } from '../../lib/i18n/delivery-reasons'
 import { Csrf, words } from '../../views/dashboard/shell'
@@ -77,15 +77,7 @@ async function webhooksPage(
             <bdi>{secret.url}</bdi> · {t.secretOnce}
           </p>
           <p class="code">{secret.value}</p>
-          <button
-            type="button"
-            class="secondary"
-            hidden
-            data-copy={secret.value}
-            data-done={t.copied}
-          >
-            {t.copy}
-          </button>
+          <CopyButton lang={lang(c)} text={secret.value} />
         </section>
       )}
       {endpoints.length === 0 && (

@@ -75,6 +75,19 @@ export function ActionButton(props: {
   )
 }
 
+/**
+ * Copies `text` to the clipboard: hidden until the page's script finds a clipboard (no button
+ * that does nothing), then says it did.
+ */
+export function CopyButton(props: { lang: Lang; text: string }) {
+  const t = words(props.lang)
+  return (
+    <button type="button" class="secondary" hidden data-copy={props.text} data-done={t.copied}>
+      {t.copy}
+    </button>
+  )
+}
+
 type ContactFields = Pick<Member, 'phone' | 'email'> &
   Partial<Pick<Member, 'telegramUsername' | 'telegramUserId'>>
 

@@ -7,6 +7,7 @@ import { inviteStatus } from '../../services/invites'
 import { conversionOf, NO_FUNNEL, retentionOf, type FunnelFigures } from '../../services/stats'
 import { DailyChart } from '../chart'
 import { percent, words } from './shell'
+import { CopyButton } from './frame'
 import { retentionText } from '../retention'
 import type { StatsView } from './stats'
 import { rangeQuery } from './stats-range'
@@ -36,7 +37,6 @@ export interface TelegramLinkCell {
  */
 function TelegramCell(props: { lang: Lang; link: TelegramLinkCell | undefined }) {
   const { link } = props
-  const t = words(props.lang)
   const tg = telegramWords(props.lang)
   if (!link) return <>–</>
   if (link.url)
@@ -45,9 +45,7 @@ function TelegramCell(props: { lang: Lang; link: TelegramLinkCell | undefined })
         <a href={link.url} class="code">
           {link.url}
         </a>{' '}
-        <button type="button" class="secondary" hidden data-copy={link.url} data-done={t.copied}>
-          {t.copy}
-        </button>
+        <CopyButton lang={props.lang} text={link.url} />
       </>
     )
   if (link.failed) return <span title={tg.linkFailed}>{tg.linkRefused}</span>

@@ -5,7 +5,7 @@ import type { InviteStatus } from '../../services/invites'
 import { GroupsTable, words } from './shell'
 import type { FormState } from '../form-fields'
 import { TelegramLinkLine } from '../telegram-seen'
-import { ActionButton } from './frame'
+import { ActionButton, CopyButton } from './frame'
 import { ManageLink, NewLinkForm, type KnownTags } from './link-forms'
 import { LinksTable, type LinkSort, type TelegramLinkCell } from './links-table'
 import { LinksNotListed } from './links-not-listed'
@@ -300,10 +300,7 @@ export function LinkPage(props: LinkView) {
       )}
       <section>
         <p class="code">
-          <a href={url}>{url}</a>{' '}
-          <button type="button" class="secondary" hidden data-copy={url} data-done={t.copied}>
-            {t.copy}
-          </button>
+          <a href={url}>{url}</a> <CopyButton lang={l} text={url} />
         </p>
         <p>
           {t.status}: <b>{t.inviteStatuses[status]}</b>

@@ -4,7 +4,7 @@ import { formatMoment } from '../../lib/time'
 import { Csrf, groupLabel, Shell, words } from './shell'
 import { Field, fieldAttributes, sentText, TextField, type FormState } from '../form-fields'
 import { RefusedSummary } from './refused-summary'
-import { ActionButton, NextPageLink } from './frame'
+import { ActionButton, CopyButton, NextPageLink } from './frame'
 import { AdminRoleForm } from './admin-role-form'
 
 /** A sign-in link just created, shown once on the answer to its POST (never in a redirect). */
@@ -82,15 +82,7 @@ export function TeamPage(props: TeamView) {
           <label for="sign-in-link">{tt.linkField}</label>
           <input id="sign-in-link" class="wide code" readonly value={shown.url} />
           <p>
-            <button
-              type="button"
-              class="secondary"
-              hidden
-              data-copy={shown.url}
-              data-done={t.copied}
-            >
-              {t.copy}
-            </button>{' '}
+            <CopyButton lang={props.lang} text={shown.url} />{' '}
             <span class="muted">
               {/* Relayed to someone who may live elsewhere: the time says its zone. */}
               {tt.linkExpires(
