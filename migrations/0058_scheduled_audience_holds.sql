@@ -1,11 +1,15 @@
 -- A scheduled announcement's audience is groups that exist, in the write as in the check before
--- it: a group it is sent to is not deleted (the community going, the announcements go too), and
--- an announcement is not scheduled to a group deleted meanwhile. Either fails, and with it the
--- whole batch it is part of.
+-- it: a group it is sent to is not deleted (the community going, the announcements go too), nor
+-- one a repeating announcement sends a run to now (it is scheduled again after); and an
+-- announcement is not scheduled to a group deleted meanwhile. Either fails, and with it the
+-- whole batch it is part of. `+a.status`: the community's announcements by their index, not
+-- every community's scheduled ones.
 CREATE TRIGGER `groups_scheduled_audience_holds` BEFORE DELETE ON `groups`
 WHEN EXISTS (SELECT 1 FROM `communities` WHERE `id` = OLD.`community_id`)
   AND EXISTS (SELECT 1 FROM `announcements` a, json_each(a.`audience_group_ids`) j
-    WHERE a.`community_id` = OLD.`community_id` AND a.`status` = 'scheduled' AND j.`value` = OLD.`id`)
+    WHERE a.`community_id` = OLD.`community_id`
+      AND (+a.`status` = 'scheduled' OR (+a.`status` = 'dispatching' AND a.`repeat_cron` IS NOT NULL))
+      AND j.`value` = OLD.`id`)
 BEGIN
   SELECT RAISE(ABORT, 'group_in_use');
 END;

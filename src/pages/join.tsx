@@ -204,16 +204,39 @@ joinApp.post('/i/:code/join', async (c) => {
       const shown = { values: typed, error: typed ? t.formExpiredAgain : t.formExpiredBlank }
       return formShownAgain(c, lang, link, shown, 403)
     }
-    // The language switch of a form shown again: the form as typed, in the other language.
+    // The language switch of a form shown again: the form as typed, in the other language, with
+    // what it lacks said in that language and the challenge it showed. Nothing is stored or
+    // counted: the join is sent with the form's own button.
     const switchTo = z.enum(LANGUAGES).safeParse(form.switchLanguage)
     if (switchTo.success) {
+      const link = await linkOrThrow()
+      const shownIn = switchTo.data
       let typed: ReturnType<typeof formToJoinBody> | undefined
       try {
         typed = formToJoinBody(form)
       } catch {
         typed = undefined
       }
-      return formShownAgain(c, switchTo.data, await linkOrThrow(), { values: typed }, 200)
+      const questions = link.community.visibility === 'closed' ? link.community.joinQuestions : []
+      const errors = typed
+        ? joinFormMessages(shownIn, typed, questions.length, JoinBodySchema.safeParse(typed))
+        : {}
+      const lacking = Object.keys(errors).length > 0
+      return formShownAgain(
+        c,
+        shownIn,
+        link,
+        {
+          values: typed,
+          errors,
+          error: lacking ? MESSAGES[shownIn].formProblems : undefined,
+          turnstileSiteKey:
+            config.TURNSTILE_SECRET && typed?.turnstileToken !== undefined
+              ? config.TURNSTILE_SITE_KEY
+              : undefined,
+        },
+        200,
+      )
     }
     if (typeof form.website === 'string' && form.website !== '') {
       // A bot filled the hidden field: thank it and store nothing.

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, lt, ne, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, lt, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   communities,
@@ -312,4 +312,15 @@ export async function countDiscussionGroups(db: Database, communityId: string): 
     .from(groups)
     .where(and(eq(groups.communityId, communityId), ne(groups.kind, 'announcement')))
   return row?.count ?? 0
+}
+
+/**
+ * The names and clocks of the communities `ids` (at most `ID_CHUNK` of them), for a page that
+ * names communities it did not list.
+ */
+export function communityNamesQuery(db: Database, ids: string[]) {
+  return db
+    .select({ id: communities.id, name: communities.name, timeZone: communities.timeZone })
+    .from(communities)
+    .where(inArray(communities.id, ids))
 }

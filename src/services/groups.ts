@@ -221,7 +221,10 @@ export async function deleteGroup(db: Database, group: Group, now: Date): Promis
 /** What the trigger of migration 0058 raises when a group scheduled announcements go to goes. */
 const GROUP_IN_USE = 'group_in_use'
 
-/** The first few scheduled announcements sent to a group. */
+/**
+ * The first few scheduled announcements sent to a group, a repeating one sending a run now
+ * among them (it is scheduled again after).
+ */
 function scheduledAnnouncementsTo(db: Database, group: Pick<Group, 'id' | 'communityId'>) {
   return db
     .select({ id: announcements.id })
@@ -229,7 +232,7 @@ function scheduledAnnouncementsTo(db: Database, group: Pick<Group, 'id' | 'commu
     .where(
       and(
         eq(announcements.communityId, group.communityId),
-        eq(announcements.status, 'scheduled'),
+        sql`(+${announcements.status} = 'scheduled' or (+${announcements.status} = 'dispatching' and ${announcements.repeatCron} is not null))`,
         sql`exists (select 1 from json_each(${announcements.audienceGroupIds}) where value = ${group.id})`,
       ),
     )

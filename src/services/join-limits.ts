@@ -46,16 +46,23 @@ export function addressKey(secret: string, ip: string): Promise<string> {
   return keyedHash(secret, 'join-address', networkOf(ip))
 }
 
+/** Gmail's domains: one inbox, whatever dots its name is written with. */
+const GMAIL = new Set(['gmail.com', 'googlemail.com'])
+
 /**
  * The mailbox an e-mail address reaches, as its attempts are counted: without a `+tag` in its
- * local part, which most providers deliver to the same inbox (`ana+1@…` is `ana@…`), so tags
- * cannot multiply the attempts, and the confirmation e-mails, one inbox gets.
+ * local part, which most providers deliver to the same inbox (`ana+1@…` is `ana@…`), and at
+ * Gmail without dots (`a.na@gmail.com` is `ana@gmail.com`), so neither can multiply the
+ * attempts, and the confirmation e-mails, one inbox gets. (Addresses come lower-cased.)
  */
 export function mailboxOf(email: string): string {
   const at = email.lastIndexOf('@')
-  const local = email.slice(0, at)
+  const domain = email.slice(at + 1)
+  let local = email.slice(0, at)
   const plus = local.indexOf('+')
-  return plus > 0 ? local.slice(0, plus) + email.slice(at) : email
+  if (plus > 0) local = local.slice(0, plus)
+  if (GMAIL.has(domain)) return `${local.replaceAll('.', '')}@gmail.com`
+  return `${local}@${domain}`
 }
 
 /** The D1 limits of one join attempt: its address, and each contact it names. */

@@ -25,7 +25,7 @@ button{font:inherit;cursor:pointer;border:0}button.cta{width:100%}.hp{position:a
 .qr{display:block;margin:.75rem auto;width:12rem;height:12rem}@media (pointer:coarse) and (hover:none) and (max-width:40rem){.on-computer{display:none}}.code{word-break:break-all;background:#f3f5f4;padding:.5rem;border-radius:.5rem}
 .alert{background:#fde7e7;color:#8a1010}p.err{text-align:left;background:#fde7e7;color:#8a1010;padding:.4rem .6rem;border-radius:.5rem;font-size:.95rem;margin:.25rem 0 0}[aria-invalid=true]{border-color:#a61b1b}.danger{background:#a61b1b}.danger:hover,.danger:focus{background:#7d1414}.small{font-size:.9rem}
 p>a:only-child{display:inline-block;padding:.35rem 0}
-.lang{text-align:right;font-size:.9rem;margin:-.5rem 0 .5rem}.lang a,.lang button{color:#0b5c2b;padding:.5rem 0;display:inline-block}.lang button{background:none;border:0;font:inherit;text-decoration:underline;cursor:pointer;width:auto;margin:0}`
+.lang{text-align:right;font-size:.9rem;margin:-.5rem 0 .5rem}.lang a,.lang button{color:#0b5c2b;padding:.5rem 0;display:inline-block}.lang button{background:none;border:0;font:inherit;text-decoration:underline;cursor:pointer;width:auto;margin:0}main.switch-after{display:flex;flex-direction:column}main.switch-after>.lang{order:-1}`
 
 /**
  * A sentence of the catalogue with someone's text in it (`t.joinTitle(name)`), that text
@@ -117,11 +117,16 @@ export function Layout(props: PageProps & { title: string; head?: Child; childre
       css={CSS}
       head={props.head}
     >
-      <main>
-        {(props.switchHref !== undefined || props.switchForm !== undefined) && (
-          <LanguageSwitch lang={props.lang} href={props.switchHref} form={props.switchForm} />
+      {/* A switch that sends the page's form comes after it, shown first (`order`): the first
+          submit button of a form is the one Enter presses, which must stay the form's own. */}
+      <main class={props.switchForm !== undefined ? 'switch-after' : undefined}>
+        {props.switchHref !== undefined && (
+          <LanguageSwitch lang={props.lang} href={props.switchHref} />
         )}
         {props.children}
+        {props.switchForm !== undefined && (
+          <LanguageSwitch lang={props.lang} form={props.switchForm} />
+        )}
       </main>
     </HtmlDocument>
   )

@@ -152,6 +152,29 @@ describe('groups: limits and errors', () => {
     ).rejects.toThrow(/unknown_audience_group/)
   })
 
+  it('keeps a group a repeating announcement is sending a run to: it is scheduled again after', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const repeating = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: {
+        body: 'Every Monday',
+        audience: { groupIds: [group.id] },
+        repeat: { cron: '0 9 * * 1', timezone: 'Europe/Berlin' },
+      },
+    })
+    expect(repeating.status, repeating.text).toBe(201)
+    // A run of it going out now, as the cron job leaves it while it sends.
+    await env.DB.prepare(`update announcements set status = 'dispatching' where id = ?`)
+      .bind(repeating.json.id)
+      .run()
+    const refused = await call('DELETE', `/api/groups/${group.id}`)
+    expectProblem(refused, 409, 'group_in_use')
+    expect(refused.json.detail).toContain(repeating.json.id)
+    await expect(
+      env.DB.prepare('delete from groups where id = ?').bind(group.id).run(),
+    ).rejects.toThrow(/group_in_use/)
+  })
+
   it('deletes a community whose scheduled announcements go to one of its groups', async () => {
     const community = await createCommunity()
     const group = await createGroup(community.id)

@@ -85,6 +85,31 @@ describe('one contact is tightly limited', () => {
     expect(neighbour.status).toBe(201)
   }, 30_000)
 
+  it('one Gmail inbox, whatever dots and tags its name is written with', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const name = `dots${crypto.randomUUID().replaceAll('-', '').slice(0, 8)}`
+    const spell = (i: number) => `${name.slice(0, i + 1)}.${name.slice(i + 1)}`
+    const spellings = [
+      `${name}@gmail.com`,
+      `${spell(0)}@gmail.com`,
+      `${spell(1)}+x@gmail.com`,
+      `${spell(2)}@googlemail.com`,
+      `${name}+y@googlemail.com`,
+      `${spell(3)}@gmail.com`,
+    ]
+    await withinOneWindow(3600, 10)
+    const statuses = []
+    for (const [i, email] of spellings.entries()) {
+      const answer = await joinJson(
+        invite.code,
+        { name: 'Mail', email, phone: newPhone() },
+        { 'cf-connecting-ip': `198.18.1.${i}`, 'user-agent': rotatingUserAgent(i) },
+      )
+      statuses.push(answer.status)
+    }
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 429])
+  }, 30_000)
+
   it('the same e-mail inbox, in any case or with any +tag, even with a new phone number each time', async () => {
     const invite = await createInvite((await createCommunity()).id)
     const mailbox = `repeat-${crypto.randomUUID().slice(0, 8)}`

@@ -142,13 +142,19 @@ describe('the language switch on the pages people see', () => {
     expect(refused.text).toMatch(
       /<nav class="lang" aria-label="[^"]+"><button type="submit" form="join" name="switchLanguage" value="de" formnovalidate="" lang="de">Deutsch<\/button>/,
     )
-    expect(refused.text).toContain('<form method="post" action="/i/')
-    expect(refused.text).toContain('id="join"')
+    // After the form's own button, shown above it: Enter in a field sends the join, as the
+    // first submit button of a form is the one Enter presses.
+    const ownButton = refused.text.indexOf('<button class="cta" type="submit">')
+    expect(ownButton).toBeGreaterThan(0)
+    expect(refused.text.indexOf('name="switchLanguage"')).toBeGreaterThan(ownButton)
+    expect(refused.text).toContain('<main class="switch-after">')
     const german = await send({ switchLanguage: 'de' })
     expect(german.status).toBe(200)
     expect(languageOf(german.text)).toBe('de')
     expect(german.text).toContain(`value="${phone}"`)
-    expect(german.text).not.toContain('class="err"')
+    // What it lacks, said again in German.
+    expect(german.text).toContain('class="err"')
+    expect(german.text).not.toMatch(/class="err"[^>]*>[^<]*Please/)
     expect(german.text).toContain(`?lang=de`)
     // Nobody joined by switching.
     expect(

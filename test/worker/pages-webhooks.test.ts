@@ -85,6 +85,22 @@ it('names the community an endpoint is for, shows its deliveries on that communi
   expect(section).toContain('7 Dec 2026, 10:30 GMT-5')
 })
 
+it('names the community of an endpoint past the hundred communities the form lists', async () => {
+  for (let i = 0; i < 5; i++) await Promise.all(Array.from({ length: 21 }, () => createCommunity()))
+  const last = await createCommunity({ name: `Late ${crypto.randomUUID().slice(0, 6)}` })
+  const url = `https://hooks.example.com/${crypto.randomUUID()}`
+  const created = await call('POST', '/api/webhooks', {
+    body: { url, events: ['*'], communityId: last.id },
+  })
+  expect(created.status, created.text).toBe(201)
+  const { cookie } = await signIn()
+  const html = (await page('/admin/webhooks', cookie)).text
+  const section = html.slice(html.indexOf(`<h2 class="code">${url}`))
+  expect(section.slice(0, section.indexOf('</section>'))).toContain(
+    `For the community <bdi>${last.name}</bdi>`,
+  )
+}, 60_000)
+
 describe('unsubscribing an endpoint on the webhooks page', () => {
   it('asks first, then the endpoint gets no more events and the page says so', async () => {
     const community = await createCommunity()

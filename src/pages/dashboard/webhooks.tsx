@@ -3,7 +3,8 @@ import type { AppEnv } from '../../env'
 import { readForm } from '../../lib/forms'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can, ownScope } from '../../services/access'
-import { listCommunitiesQuery } from '../../services/communities'
+import { communityNamesQuery, listCommunitiesQuery } from '../../services/communities'
+import { chunks, ID_CHUNK } from '../../lib/chunks'
 import { toPage } from '../../lib/pagination'
 import { EVENT_TYPES } from '../../db/schema'
 import { signingSecret } from '../../lib/config'
@@ -56,7 +57,21 @@ async function webhooksPage(
     listCommunitiesQuery(c.var.db, principal, { limit: 100 }),
   ])
   const communities = toPage(communityRows, 100)
-  const communityOf = new Map(communities.data.map((community) => [community.id, community]))
+  const communityOf = new Map<string, { name: string; timeZone: string }>(
+    communities.data.map((community) => [community.id, community]),
+  )
+  // An owner's endpoints of communities past the first hundred listed: their names read too
+  // (a round trip more, on an installation of that many communities only).
+  const unlisted = [...new Set(endpoints.flatMap((endpoint) => endpoint.communityId ?? []))].filter(
+    (id) => !communityOf.has(id),
+  )
+  if (unlisted.length > 0) {
+    const [first, ...rest] = chunks(unlisted, ID_CHUNK).map((ids) =>
+      communityNamesQuery(c.var.db, ids),
+    )
+    for (const rows of await c.var.db.batch([first!, ...rest]))
+      for (const row of rows) communityOf.set(row.id, row)
+  }
   // A community's endpoint on its clock, as its other pages show moments; one for every
   // community on UTC, its zone named either way.
   const clockOf = (endpoint: { communityId: string | null }) =>
