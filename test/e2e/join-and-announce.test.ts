@@ -108,10 +108,22 @@ describe('a marketer, a visitor and an admin, in a real browser', () => {
     await expect.poll(() => visitor!.locator('h1').textContent()).toBe('Kiez Runners')
     await visitor.getByRole('link', { name: 'Beitritt anfragen' }).click()
     await visitor.getByLabel('Dein Name').fill('Wanda')
-    await visitor.getByLabel('Handynummer').fill('0151 2345 6780')
+    await visitor.getByLabel('Handynummer').fill('0151 23')
     await visitor.getByLabel('How far do you run?').fill('10 km')
     await visitor.getByLabel('Ich bin einverstanden').check()
     await visitor.getByRole('button', { name: 'Anfrage senden' }).click()
+    // A number too short comes back refused. The form, as typed and with what it lacks, in
+    // English and back: its switch sends it, and stores nothing.
+    await expect.poll(() => visitor!.locator('p.err').count()).toBeGreaterThan(0)
+    await visitor.getByRole('button', { name: 'English' }).click()
+    await expect.poll(() => visitor!.locator('html').getAttribute('lang')).toBe('en')
+    await expect.poll(() => visitor!.locator('p.err').first().textContent()).toContain('phone')
+    expect(await visitor.getByLabel('Your name').inputValue()).toBe('Wanda')
+    await visitor.getByRole('button', { name: 'Deutsch' }).click()
+    await expect.poll(() => visitor!.locator('html').getAttribute('lang')).toBe('de')
+    // Enter in a field sends the form, not the language switch above it.
+    await visitor.getByLabel('Handynummer').fill('0151 2345 6780')
+    await visitor.getByLabel('Handynummer').press('Enter')
     await expect
       .poll(() => visitor!.locator('h1').textContent())
       .toBe('Deine Anfrage ist eingegangen')
