@@ -114,7 +114,8 @@ const de = {
       [open, 'noch offen (Telegram bittet zu warten)'],
       [full, 'nicht eingelassen: die Gruppe ist voll'],
     ]),
-  telegramUnavailable: 'Telegram ist gerade nicht erreichbar. Nichts wurde entschieden.',
+  telegramUnavailable:
+    'Telegram ist gerade nicht erreichbar. Wo Telegrams Antwort auf eine Freigabe ausblieb, zeigt sich in wenigen Minuten, ob die Person hineingelassen wurde; sonst wartet die Anfrage wieder.',
   telegramLinkPending: 'Telegram-Link ausstehend',
   telegramLinkPendingHint:
     'Telegram hat den Einladungslink für den Chat noch nicht erstellt; der Cron-Job versucht es erneut.',
@@ -200,7 +201,8 @@ const en: typeof de = {
       [open, 'still open (Telegram asks us to wait)'],
       [full, 'not let in: the group is full'],
     ]),
-  telegramUnavailable: 'Telegram cannot be reached right now. Nothing was decided.',
+  telegramUnavailable:
+    'Telegram cannot be reached right now. Where Telegram’s answer to an approval was lost, whether the person was let in shows within minutes; otherwise the request waits again.',
   telegramLinkPending: 'Telegram link pending',
   telegramLinkPendingHint:
     'Telegram has not made the chat’s invite link yet; the cron job tries again.',

@@ -280,9 +280,11 @@ export async function decideTelegramJoinRequest(
   const call = decision === 'approve' ? approveChatJoinRequest : declineChatJoinRequest
   const outcome = await call(telegram, request.chatId, request.userId)
   if (!outcome.ok && (outcome.kind === 'rate_limited' || outcome.kind === 'unreachable')) {
-    // Not taken: the seat is free again. Without an answer in time Telegram may have let them
-    // in: the claim holds the seat until the cron job settles it (`releaseInterruptedApprovals`).
-    const unanswered = outcome.kind === 'unreachable' && outcome.reason === 'timed out'
+    // Not taken: the seat is free again. Where the call went out and its answer was lost (no
+    // answer in time, the connection dropped, Telegram's own error, an answer we cannot read),
+    // Telegram may have let them in: the claim holds the seat until the cron job settles it by
+    // what Telegram reports (`releaseInterruptedApprovals`).
+    const unanswered = outcome.kind === 'unreachable' && ANSWER_LOST.has(outcome.reason)
     if (decision === 'approve' && !unanswered) {
       await settleClaims(db, eq(telegramJoinRequests.id, request.id), now)
     }
@@ -296,7 +298,7 @@ export async function decideTelegramJoinRequest(
     throw new ApiError(
       'telegram_unavailable',
       unanswered && decision === 'approve'
-        ? 'Telegram did not answer in time: whether the person was let in shows within minutes (the request waits again if not).'
+        ? `Telegram's answer did not come (${outcome.reason}): whether the person was let in shows within minutes (the request waits again if not).`
         : `Telegram could not be reached (${outcome.reason}). Nothing was decided.`,
     )
   }
@@ -324,6 +326,13 @@ export async function decideTelegramJoinRequest(
     .returning()
   return decided ?? (await getTelegramJoinRequestOrThrow(db, request.id))
 }
+
+/**
+ * Why a call's answer was lost after the call may have reached Telegram (`callBotApi` says
+ * 'network error' for a dropped connection and for Telegram's own 5xx): its outcome is unknown.
+ * A refused address or a redirect never reached it.
+ */
+const ANSWER_LOST = new Set(['timed out', 'network error', 'malformed answer'])
 
 /** What Telegram's refusal means for the request, in words an admin understands. */
 function goneReason(description: string): string {
