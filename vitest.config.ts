@@ -16,6 +16,8 @@ export default defineConfig(async () => {
     WHATSAPP_VERIFY_TOKEN: 'test-verify-token-0123',
     WHATSAPP_APP_SECRET: 'test-app-secret-0123456789',
     TEST_MIGRATIONS: migrations,
+    // Event webhooks retried within seconds, three attempts in all, as the deliveries here.
+    EVENT_RETRY_SCHEDULE: '1,1',
     // Any statement past D1's limits fails the test that makes it (src/db/d1-limits.ts).
     D1_LIMIT_CHECKS: 'true',
   }

@@ -5,7 +5,6 @@ import { telegramConfig } from '../lib/config'
 import { utcDay } from '../lib/time'
 import { idParam } from '../schemas/common'
 import { StatsComparisonSchema, StatsCompareQuerySchema } from '../schemas/stats'
-import { can } from '../services/access'
 import { compareLinks, compareSources, daysOf, withSteps } from '../services/stats-compare'
 import {
   bearerSecurity,

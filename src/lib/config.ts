@@ -69,6 +69,14 @@ const ConfigSchema = z.object({
   DELIVERY_RATE_PER_SECOND: z.coerce.number().positive().max(1000).default(20),
   DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
   DELIVERY_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
+  // An event endpoint's retries, the seconds before each (as webhook senders commonly retry:
+  // some 28 hours in all), so a receiver down for hours still gets every event. Each at most 12
+  // hours, the longest a queue message may wait.
+  EVENT_RETRY_SCHEDULE: z
+    .string()
+    .default('5,300,1800,7200,18000,36000,36000')
+    .transform((text) => text.split(',').map((part) => Number(part.trim())))
+    .pipe(z.array(z.number().int().min(1).max(43_200)).min(1).max(12)),
   // How long one send may take before its outcome counts as unknown; unset: the channel's own.
   DELIVERY_TIMEOUT_SECONDS: z.coerce.number().positive().max(120).optional().catch(undefined),
   WHATSAPP_API_BASE: z

@@ -9,7 +9,6 @@ import { ApiError, fieldErrors } from '../lib/errors'
 import type { FieldMessages } from '../lib/field-errors'
 import { readForm } from '../lib/forms'
 import { inviteGoneText, LANGUAGES, MESSAGES, type Lang } from '../lib/i18n'
-import { formatMoment } from '../lib/time'
 import {
   assertUtf8Body,
   declaresUtf8,
@@ -38,13 +37,14 @@ import {
   FLOOD_RETRY_AFTER_SECONDS,
   joinLimits,
 } from '../services/join-limits'
-import { join, readForJoin, type JoinOutcome, type JoinReading } from '../services/joining'
+import { join, readForJoin, type JoinOutcome } from '../services/joining'
 import { stopsOf } from '../services/opt-outs'
 import { countAttempt, tooManyAttempts } from '../services/rate-limits'
 import { verifyTurnstile } from '../services/turnstile'
 import { signUpLanguage } from '../services/whatsapp-words'
 import { ErrorPage } from '../views/error-page'
-import { JOIN_FORM_ID, JoinFormPage, type JoinFormProps } from '../views/join-form'
+import { JoinFormPage } from '../views/join-form'
+import { formInLanguage, formShownAgain } from './join-form-again'
 import { formAction, formToken, joinFormMessages, sentWithItsToken } from './join-form-state'
 import type { JoinAnswerSchema } from './join-docs'
 import {
@@ -204,40 +204,9 @@ joinApp.post('/i/:code/join', async (c) => {
       const shown = { values: typed, error: typed ? t.formExpiredAgain : t.formExpiredBlank }
       return formShownAgain(c, lang, link, shown, 403)
     }
-    // The language switch of a form shown again: the form as typed, in the other language, with
-    // what it lacks said in that language and the challenge it showed. Nothing is stored or
-    // counted: the join is sent with the form's own button.
+    // The language switch of a form shown again: sent with it, and nothing more.
     const switchTo = z.enum(LANGUAGES).safeParse(form.switchLanguage)
-    if (switchTo.success) {
-      const link = await linkOrThrow()
-      const shownIn = switchTo.data
-      let typed: ReturnType<typeof formToJoinBody> | undefined
-      try {
-        typed = formToJoinBody(form)
-      } catch {
-        typed = undefined
-      }
-      const questions = link.community.visibility === 'closed' ? link.community.joinQuestions : []
-      const errors = typed
-        ? joinFormMessages(shownIn, typed, questions.length, JoinBodySchema.safeParse(typed))
-        : {}
-      const lacking = Object.keys(errors).length > 0
-      return formShownAgain(
-        c,
-        shownIn,
-        link,
-        {
-          values: typed,
-          errors,
-          error: lacking ? MESSAGES[shownIn].formProblems : undefined,
-          turnstileSiteKey:
-            config.TURNSTILE_SECRET && typed?.turnstileToken !== undefined
-              ? config.TURNSTILE_SITE_KEY
-              : undefined,
-        },
-        200,
-      )
-    }
+    if (switchTo.success) return formInLanguage(c, switchTo.data, await linkOrThrow(), form)
     if (typeof form.website === 'string' && form.website !== '') {
       // A bot filled the hidden field: thank it and store nothing.
       await linkOrThrow()
@@ -414,29 +383,6 @@ joinApp.post('/i/:code/join', async (c) => {
   }
   return c.redirect(`/s/${outcome.statusToken}?lang=${lang}`, 303)
 })
-
-/** The form sent back: as typed, a message above it (and beside fields), a token that works. */
-function formShownAgain(
-  c: Context<AppEnv>,
-  lang: Lang,
-  { invite, community }: { invite: Invite; community: Community },
-  shown: Pick<JoinFormProps, 'values' | 'error' | 'errors' | 'turnstileSiteKey'>,
-  status: 200 | 400 | 403 | 409,
-) {
-  return c.html(
-    <JoinFormPage
-      lang={lang}
-      newsByWhatsApp={c.var.config.DELIVERY_CHANNEL === 'whatsapp'}
-      nonce={cspNonce(c)}
-      switchForm={JOIN_FORM_ID}
-      community={community}
-      action={formAction(c, invite, lang)}
-      csrfToken={formToken(c, invite.code)}
-      {...shown}
-    />,
-    status,
-  )
-}
 
 /** The JSON answer's headers, with every security header, made once (the busiest write). */
 const JOIN_ANSWER_HEADERS = new SecuredHeaders({ 'content-type': 'application/json' })

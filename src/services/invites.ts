@@ -19,7 +19,6 @@ import {
   retireLinkOfInvite,
   telegramLinkFollows,
 } from '../platforms/telegram/links-follow'
-import { toPage, type Page } from '../lib/pagination'
 
 export const INVITE_STATUSES = ['active', 'revoked', 'archived', 'expired', 'used_up'] as const
 export type InviteStatus = (typeof INVITE_STATUSES)[number]

@@ -1,10 +1,4 @@
-import {
-  type Community,
-  type ContactKind,
-  type Group,
-  type JoinRequest,
-  type Member,
-} from '../db/schema'
+import { type Community, type ContactKind, type Group, type JoinRequest } from '../db/schema'
 import { newInviteCode } from '../lib/codes'
 import { idTimePart, newId } from '../lib/ids'
 import { utcDay } from '../lib/time'

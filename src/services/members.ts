@@ -4,8 +4,6 @@ import {
   groupMembers,
   invites,
   members,
-  rewardRules,
-  rewards,
   type Group,
   type Member,
   type MemberStatus,

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { createDb } from '../../src/db/client'
 import { loadConfig } from '../../src/lib/config'
-import { deliverEvent } from '../../src/services/delivery/events'
+import { deliverEvent, eventMaxAttempts } from '../../src/services/delivery/events'
 import { fanOutEvents } from '../../src/services/webhooks'
 import { call, createCommunity, eventually, query, runCron } from '../worker/helpers'
 
@@ -95,7 +95,7 @@ describe('the reconciler and webhook deliveries whose queue message was lost', (
 
   it('waits for a retry that is not due yet, and moves it on once it is overdue', async () => {
     const { community, endpointId, at } = await lostEvents(1)
-    const attempts = loadConfig(env).DELIVERY_MAX_ATTEMPTS - 1
+    const attempts = eventMaxAttempts(loadConfig(env)) - 1
     // An attempt timed out long ago; its retry, due 2 minutes ago, has not come: its message may
     // still be on the way (a queue runs late), so the reconciler leaves it for the stall time.
     const lateRetry = (dueAgo: number) =>
@@ -193,7 +193,7 @@ describe('the reconciler and webhook deliveries whose queue message was lost', (
 
   it('settles a send interrupted on its last attempt as outcome unknown, not sent again', async () => {
     const { community, endpointId, at } = await lostEvents(1)
-    const max = loadConfig(env).DELIVERY_MAX_ATTEMPTS
+    const max = eventMaxAttempts(loadConfig(env))
     await env.DB.prepare(
       `update webhook_deliveries set status = 'sending', attempts = ?, updated_at = ?
        where endpoint_id = ?`,
@@ -212,5 +212,47 @@ describe('the reconciler and webhook deliveries whose queue message was lost', (
     ])
     await new Promise((resolve) => setTimeout(resolve, 1000))
     expect((await receivedFor(community.id)).size).toBe(0)
+  })
+})
+
+describe('an event endpoint that keeps failing', () => {
+  it('is retried for more than a day by default, each wait longer, then given up', async () => {
+    // The shipped schedule, as a Worker without EVENT_RETRY_SCHEDULE set has it.
+    const config = loadConfig({ ...env, EVENT_RETRY_SCHEDULE: undefined } as unknown as Env)
+    expect(eventMaxAttempts(config)).toBe(8)
+    const hours = config.EVENT_RETRY_SCHEDULE.reduce((sum, wait) => sum + wait, 0) / 3600
+    expect(hours).toBeGreaterThan(24)
+    expect(hours).toBeLessThan(30)
+
+    const community = await createCommunity()
+    const subscribed = await call('POST', '/api/webhooks', {
+      body: { url: `${fake}/leaky`, events: ['member.joined'], communityId: community.id },
+    })
+    expect(subscribed.status, subscribed.text).toBe(201)
+    const endpointId = subscribed.json.id as string
+    await seedEvents(community.id, 1)
+    const db = createDb(env.DB)
+    const now = Date.now()
+    expect(await fanOutEvents(db, droppingQueue, new Date(now))).toBe(1)
+    const message = { eventId: (await rowsOf(endpointId))[0]!.event_id, endpointId }
+    // The endpoint answers 500 each time: the next try after about 5 s, then about 5 minutes.
+    const first = await deliverEvent(db, config, message, new Date(now))
+    expect(first).toMatchObject({ action: 'retry' })
+    const firstWait = (first as { delaySeconds: number }).delaySeconds
+    expect(firstWait).toBeGreaterThanOrEqual(4)
+    expect(firstWait).toBeLessThanOrEqual(6)
+    const second = await deliverEvent(db, config, message, new Date(now + firstWait * 1000))
+    const secondWait = (second as { delaySeconds: number }).delaySeconds
+    expect(secondWait).toBeGreaterThanOrEqual(240)
+    expect(secondWait).toBeLessThanOrEqual(360)
+    // Its last attempt, more than a day on, fails too: given up, and dead-lettered.
+    await env.DB.prepare(
+      `update webhook_deliveries set attempts = 7, next_attempt_at = ? where endpoint_id = ?`,
+    )
+      .bind(now, endpointId)
+      .run()
+    const last = await deliverEvent(db, config, message, new Date(now + 1000))
+    expect(last).toMatchObject({ action: 'dead-letter' })
+    expect((await rowsOf(endpointId))[0]).toMatchObject({ status: 'failed', attempts: 8 })
   })
 })

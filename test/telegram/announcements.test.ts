@@ -9,7 +9,6 @@ import {
   createGroup,
   createInvite,
   eventually,
-  joinJson,
   newPhone,
   query,
   runCron,

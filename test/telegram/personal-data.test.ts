@@ -4,7 +4,6 @@ import {
   createCommunity,
   createInvite,
   eventually,
-  joinJson,
   newPhone,
   query,
   runCron,

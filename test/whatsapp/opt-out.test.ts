@@ -7,7 +7,6 @@ import {
   createCommunity,
   createInvite,
   eventually,
-  joinJson,
   newPhone,
   query,
   joinAsMember,

@@ -14,7 +14,6 @@ import {
   newPhone,
   notifyWhatsApp,
   query,
-  runCron,
   visit,
 } from './helpers'
 import { textNotification } from '../support/whatsapp-notifications'

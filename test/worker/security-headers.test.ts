@@ -4,7 +4,6 @@ import {
   call,
   createCommunity,
   createInvite,
-  joinJson,
   newPhone,
   visit,
   type Answer,

@@ -21,7 +21,6 @@ import {
   isUnfinished,
   listAnnouncementsQuery,
   listedAnnouncementIds,
-  sendAnnouncementNow,
   shownStatus,
 } from '../../services/announcements'
 import {

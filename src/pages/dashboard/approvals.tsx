@@ -13,7 +13,6 @@ import {
   joinRequestsPageOf,
   listJoinRequestsQuery,
   pendingCountsOfIdsQuery,
-  type JoinRequestListing,
 } from '../../services/join-requests'
 import type { JoinRequest } from '../../db/schema'
 import { AdminConfirmSchema, ReasonSchema } from '../../schemas/members'

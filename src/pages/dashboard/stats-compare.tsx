@@ -9,14 +9,12 @@ import { listInvitesQuery } from '../../services/invites'
 import { listGroupsQuery } from '../../services/groups'
 import { onWhatsApp } from '../../views/whatsapp-inferred'
 import { toPage } from '../../lib/pagination'
-import { BREAKDOWNS } from '../../services/stats-breakdowns'
 import {
   compareLinksOf,
   compareLinksQueries,
   compareSourcesOf,
   compareSourcesQueries,
   MAX_COMPARED,
-  type ComparedEntry,
 } from '../../services/stats-compare'
 import { telegramConfig } from '../../lib/config'
 import { words } from '../../views/dashboard/shell'

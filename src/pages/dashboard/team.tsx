@@ -236,7 +236,6 @@ export const ACCEPT_PATH = /^\/admin\/accept\/[A-Za-z0-9_-]{1,100}$/
  * uses the link, so a mail client's link scanner that opens it does not use it up.
  */
 teamPages.get('/admin/accept/:secret', async (c) => {
-  const tt = teamWords(c)
   const invitation = await findOpenInvitation(c.var.db, c.req.param('secret'), new Date())
   if (!invitation) return gonePage(c)
   const community = await getCommunityOrThrow(c.var.db, invitation.communityId)

@@ -4,9 +4,25 @@ import { events, webhookDeliveries } from '../../db/schema'
 import { signingSecret, type Config } from '../../lib/config'
 import { channelTimeoutMs, sendSignedWebhook, type SendResult } from '../channels'
 import { endpointSecret, getWebhookEndpointOrThrow } from '../webhooks'
-import { backoffSeconds, type Verdict } from './messages'
+import type { Verdict } from './messages'
 
 /** Outbox events delivered to webhook endpoints, signed per endpoint. */
+
+/** An event's attempts: the first, and one after each wait of `EVENT_RETRY_SCHEDULE`. */
+export function eventMaxAttempts(config: Config): number {
+  return config.EVENT_RETRY_SCHEDULE.length + 1
+}
+
+/**
+ * The wait before an event's next attempt after `attempt` (1 the first): the schedule's, with
+ * some jitter so an endpoint back up is not hit by every retry at once, or what the endpoint
+ * asked for (`Retry-After`), up to 12 hours.
+ */
+function eventRetryDelay(config: Config, attempt: number, retryAfterSeconds?: number): number {
+  if (retryAfterSeconds) return Math.min(43_200, Math.ceil(retryAfterSeconds))
+  const wait = config.EVENT_RETRY_SCHEDULE[attempt - 1] ?? config.EVENT_RETRY_SCHEDULE.at(-1)!
+  return Math.max(1, Math.min(43_200, Math.round(wait * (0.8 + 0.4 * Math.random()))))
+}
 
 /** An event's send ends within its timeout; a claim older than this was interrupted. */
 export const EVENT_SENDING_STALE_MS = 60_000
@@ -46,7 +62,7 @@ export async function deliverEvent(
           and(
             eq(webhookDeliveries.status, 'sending'),
             lt(webhookDeliveries.updatedAt, staleBefore),
-            lt(webhookDeliveries.attempts, config.DELIVERY_MAX_ATTEMPTS),
+            lt(webhookDeliveries.attempts, eventMaxAttempts(config)),
           ),
         ),
       ),
@@ -119,10 +135,10 @@ export async function deliverEvent(
   // Event endpoints are Standard Webhooks receivers: a timed-out send goes again, same id.
   if (
     (result.outcome === 'retry' || result.outcome === 'unknown') &&
-    claimed.attempts < config.DELIVERY_MAX_ATTEMPTS
+    claimed.attempts < eventMaxAttempts(config)
   ) {
-    const delaySeconds = backoffSeconds(
-      config.DELIVERY_RETRY_BASE_SECONDS,
+    const delaySeconds = eventRetryDelay(
+      config,
       claimed.attempts,
       result.outcome === 'retry' ? result.retryAfterSeconds : undefined,
     )

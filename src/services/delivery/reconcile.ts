@@ -6,7 +6,7 @@ import { chunks } from '../../lib/chunks'
 import { RUN_STALL_MS, UNFINISHED_RUN_STATUSES } from '../announcements'
 import { resendsWhenUnknown, type DeliveryMessage } from './messages'
 import { finishRuns } from './claim'
-import { EVENT_SENDING_STALE_MS } from './events'
+import { EVENT_SENDING_STALE_MS, eventMaxAttempts } from './events'
 
 /** The reconciler: the database is the source of truth, queue messages may be lost. */
 
@@ -205,7 +205,7 @@ export async function reconcileEventDeliveries(
       })
       .where(
         open(
-          sql`status = 'sending' and updated_at < ${staleSending} and attempts >= ${config.DELIVERY_MAX_ATTEMPTS}`,
+          sql`status = 'sending' and updated_at < ${staleSending} and attempts >= ${eventMaxAttempts(config)}`,
         ),
       )
       .returning(key),

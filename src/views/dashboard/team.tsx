@@ -290,7 +290,6 @@ function RoleOf(props: {
 }
 
 function PendingTable(props: TeamView) {
-  const t = words(props.lang)
   const tt = TEAM_WORDS[props.lang]
   const { manage, csrf } = props
   return (
