@@ -142,21 +142,36 @@ async function deliverBatch(
 ): Promise<void> {
   const config = loadConfig(env)
   // The sender's rate is shared by every consumer running at the moment (see `SendRateLimiter`).
-  const sends = batch.messages.filter((message) => {
-    const kind = (message.body as { kind?: unknown } | null)?.kind
-    return kind === 'announce' || kind === 'event'
-  }).length
+  const kindOf = (message: Message) => (message.body as { kind?: unknown } | null)?.kind
+  const sends = batch.messages.filter((message) => kindOf(message) === 'announce').length
   const pace = createSharedPacer(
     env.SEND_RATE_LIMITER,
     senderKey(config),
     config.DELIVERY_RATE_PER_SECOND,
     sends,
   )
+  // Events go to each endpoint at that rate, in a bucket of the endpoint's own: a burst of them
+  // holds up neither the announcements nor another endpoint's events.
+  const eventsTo = new Map<string, number>()
+  for (const message of batch.messages) {
+    const endpointId = (message.body as { endpointId?: unknown } | null)?.endpointId
+    if (kindOf(message) === 'event' && typeof endpointId === 'string')
+      eventsTo.set(endpointId, (eventsTo.get(endpointId) ?? 0) + 1)
+  }
+  const endpointPacers = new Map(
+    [...eventsTo].map(([endpointId, count]) => [
+      endpointId,
+      createSharedPacer(
+        env.SEND_RATE_LIMITER,
+        `event-endpoint:${endpointId}`,
+        config.DELIVERY_RATE_PER_SECOND,
+        count,
+      ),
+    ]),
+  )
   // Posts to Telegram chats go at the bot's own pace, shared the same way.
   const telegram = telegramConfig(config)
-  const posts = batch.messages.filter(
-    (message) => (message.body as { kind?: unknown } | null)?.kind === 'telegram-post',
-  ).length
+  const posts = batch.messages.filter((message) => kindOf(message) === 'telegram-post').length
   const paceBot =
     telegram && posts > 0
       ? createSharedPacer(
@@ -178,7 +193,7 @@ async function deliverBatch(
   const events: Array<Promise<void>> = []
   const deliverOne = async (message: Message, body: { eventId: string; endpointId: string }) => {
     try {
-      await pace()
+      await endpointPacers.get(body.endpointId)?.()
       await act(message, body, await deliverEvent(db, config, body, new Date()))
     } catch (error) {
       logError({ queue: batch.queue, id: message.id }, error)
