@@ -2,6 +2,7 @@ import { describe, expect, inject, it } from 'vitest'
 import { env } from 'cloudflare:workers'
 import { createDb } from '../../src/db/client'
 import { updateGroup } from '../../src/services/groups'
+import { NO_LONGER_AT_TELEGRAM } from '../../src/platforms/telegram/join-requests'
 import {
   call,
   createCommunity,
@@ -394,6 +395,32 @@ describe('join requests from Telegram', () => {
       ).toHaveLength(1)
     })
     expect((await call('GET', `/api/groups/${group.id}`)).json.memberCount).toBe(1)
+  })
+
+  it('let in by an admin in the chat itself: the request stops waiting, as Telegram no longer has it', async () => {
+    const { community, chatId, url } = await closedChat()
+    const person = newUser('Vera')
+    // Asked a minute ago, through our link.
+    const asked = joinRequestUpdate(chatId, person, url)
+    asked.chat_join_request.date -= 60
+    await postUpdate(asked)
+    const [request] = await pending(community.id, 1)
+    // A chat admin approves her in Telegram: Telegram reports her join, and nothing else.
+    await postUpdate(memberUpdate(chatId, person, 'joined'))
+    await pending(community.id, 0)
+    const [row] = await query<{ status: string; outcome: string }>(
+      'select status, outcome from telegram_join_requests where id = ?',
+      request!.id,
+    )
+    expect(row).toEqual({ status: 'gone', outcome: NO_LONGER_AT_TELEGRAM })
+    // She leaves and asks again: the newer request waits, even if an old join report comes late.
+    await postUpdate(memberUpdate(chatId, person, 'left'))
+    await postUpdate(joinRequestUpdate(chatId, person, url))
+    await pending(community.id, 1)
+    await postUpdate(
+      memberUpdate(chatId, person, 'joined', { date: Math.floor(Date.now() / 1000) - 30 }),
+    )
+    await pending(community.id, 1)
   })
 
   it('a limit refused in the write leaves the rest of the change unwritten', async () => {

@@ -12,6 +12,7 @@ import {
 } from './updates'
 import { botCommand, commandEffects, type CommandKeywords } from './commands'
 import { sendMessage } from './client'
+import { NO_LONGER_AT_TELEGRAM } from './join-requests'
 import { logError } from '../../lib/log'
 import {
   cohortLeaveStatement,
@@ -296,12 +297,26 @@ async function membershipChange(
       outcome,
     }
   }
+  // They are in: a request of theirs still waiting into this chat, asked before the join, ends
+  // (a chat admin let them in there, or they came by another link; Telegram no longer has it).
+  // One asked after it (they left and asked again since) waits.
+  const requestEnded = client
+    .prepare(
+      `update telegram_join_requests set status = 'gone', outcome = ?4, decided_at = ?5
+         where chat_id = ?2 and user_id = ?3 and status = 'pending' and requested_at <= ?6
+           and ${NOT_APPLIED}`,
+    )
+    .bind(updateId, chatId, user.id, NO_LONGER_AT_TELEGRAM, now.getTime(), at)
   const via =
     (linkAdmits && link ? { ...link, unasked } : null) ??
     (group ? await approvedRequest(client, chatId, user.id, group.communityId) : null)
-  if (!group || !via) return { effects: [...cohort, membership, counted], outcome }
+  if (!group || !via) return { effects: [...cohort, membership, counted, requestEnded], outcome }
   const { statements, join } = joinMemberStatements(client, person, group, via, now)
-  return { effects: [...cohort, membership, counted, ...statements], outcome, join }
+  return {
+    effects: [...cohort, membership, counted, ...statements, requestEnded],
+    outcome,
+    join,
+  }
 }
 
 /**

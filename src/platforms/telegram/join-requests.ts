@@ -334,11 +334,14 @@ export async function decideTelegramJoinRequest(
  */
 const ANSWER_LOST = new Set(['timed out', 'network error', 'malformed answer'])
 
+/** Why a request ended that Telegram no longer has (its dashboard words: `goneReasons`). */
+export const NO_LONGER_AT_TELEGRAM =
+  'Telegram no longer has this request (withdrawn, expired or decided in the chat)'
+
 /** What Telegram's refusal means for the request, in words an admin understands. */
 function goneReason(description: string): string {
   if (description.includes('USER_ALREADY_PARTICIPANT')) return 'Already in the chat'
-  if (description.includes('HIDE_REQUESTER_MISSING'))
-    return 'Telegram no longer has this request (withdrawn, expired or decided in the chat)'
+  if (description.includes('HIDE_REQUESTER_MISSING')) return NO_LONGER_AT_TELEGRAM
   return `Telegram refused: ${description.slice(0, 200)}`
 }
 
