@@ -8,6 +8,13 @@
 /** How far back an approval still holds a seat while its join has not come. */
 const APPROVED_JOIN_WINDOW_MS = 10 * 60_000
 
+/**
+ * Telegram dates a join to the second, before our clock's moment of the approval it may follow:
+ * a member row of that person joined this much before the approval, or after, is its join (they
+ * may have left again since, freeing the seat).
+ */
+const JOIN_DATE_SLACK_MS = 60_000
+
 /** A person, as SQL expressions for their Telegram chat and user: the one whose join it is. */
 interface Joiner {
   chat: string
@@ -17,7 +24,8 @@ interface Joiner {
 /**
  * SQL: how many people were approved into the Telegram chat of group `g` (a table alias; for an
  * announcement group, into any chat of its community: everyone is in it) within the window
- * before `now` (an SQL expression, milliseconds), and are not its members yet. `joiner`: a
+ * before `now` (an SQL expression, milliseconds), and whose join has not come (no membership of
+ * theirs is active, none began with that approval and ended since). `joiner`: a
  * person whose own approval is not counted (their join is the write that checks).
  */
 export function approvedOnTheirWay(g: string, now: string, joiner?: Joiner): string {
@@ -26,7 +34,8 @@ export function approvedOnTheirWay(g: string, now: string, joiner?: Joiner): str
       and r.decided_at >= ${now} - ${APPROVED_JOIN_WINDOW_MS}
       and (${g}.kind = 'announcement' or r.chat_id = ${g}.telegram_chat_id)
       and not exists (select 1 from members m where m.telegram_chat_id = r.chat_id
-        and m.telegram_user_id = r.user_id and m.status = 'active')
+        and m.telegram_user_id = r.user_id
+        and (m.status = 'active' or m.joined_at >= r.decided_at - ${JOIN_DATE_SLACK_MS}))
       ${joiner ? `and not (r.chat_id = ${joiner.chat} and r.user_id = ${joiner.user})` : ''})`
 }
 

@@ -423,6 +423,33 @@ describe('join requests from Telegram', () => {
     await pending(community.id, 1)
   })
 
+  it('a seat held for an approval is free again once that person joined and left', async () => {
+    const { community, group, chatId, url } = await closedChat()
+    const limited = await call('PATCH', `/api/groups/${group.id}`, { body: { memberLimit: 1 } })
+    expect(limited.status, limited.text).toBe(200)
+    const [first, second] = [newUser('Wim'), newUser('Xia')]
+    for (const person of [first, second]) await postUpdate(joinRequestUpdate(chatId, person, url))
+    const waiting = await pending(community.id, 2)
+    const firstRequest = waiting.find((r) => r.userId === first.id)!
+    const secondRequest = waiting.find((r) => r.userId === second.id)!
+    expect(
+      (await call('POST', `/api/telegram-join-requests/${firstRequest.id}/approve`)).json.status,
+    ).toBe('approved')
+    // Wim joins and leaves again within minutes of his approval: the seat is free.
+    await postUpdate(memberUpdate(chatId, first, 'joined'))
+    await postUpdate(memberUpdate(chatId, first, 'left'))
+    await eventually(async () => {
+      const [row] = await query<{ status: string }>(
+        `select status from members where telegram_user_id = ?`,
+        first.id,
+      )
+      expect(row?.status).toBe('left')
+    })
+    const next = await call('POST', `/api/telegram-join-requests/${secondRequest.id}/approve`)
+    expect(next.status, next.text).toBe(200)
+    expect(next.json.status).toBe('approved')
+  })
+
   it('a limit refused in the write leaves the rest of the change unwritten', async () => {
     const { community, group, chatId, url } = await closedChat()
     await postUpdate(joinRequestUpdate(chatId, newUser('Gus'), url))
