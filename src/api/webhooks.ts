@@ -8,8 +8,10 @@ import {
   disableWebhookEndpoint,
   listWebhookEndpoints,
   recentWebhookDeliveries,
+  redeliverEvent,
   withShownReasons,
 } from '../services/webhooks'
+import { auditDetail } from '../middleware/audit-trail'
 import { CreateWebhookSchema, WebhookSchema } from '../schemas/announcements'
 import { idParam } from '../schemas/common'
 import {
@@ -29,6 +31,7 @@ const openapi = declaredOperations(webhooksApi)
 
 const tags = ['Webhooks']
 const WebhookParams = idParam('whk')
+const RedeliverParams = WebhookParams.extend(idParam('evt', 'eventId').shape)
 
 function serializeWebhook(endpoint: WebhookEndpoint) {
   return {
@@ -168,5 +171,38 @@ openapi(
       { data: rows.map((row) => ({ ...row, updatedAt: row.updatedAt.toISOString() })) },
       200,
     )
+  },
+)
+
+openapi(
+  defineOperation({
+    method: 'post',
+    path: '/webhooks/{id}/deliveries/{eventId}/redeliver',
+    operationId: 'redeliverWebhookEvent',
+    access: { action: 'webhooks.manage', on: 'webhook' },
+    tags,
+    summary: 'Send one event to the endpoint again, with its attempts starting over',
+    description:
+      'For a delivery that failed, whose outcome is unknown, or that was sent and is wanted ' +
+      'again. It goes with the same `webhook-id`, so a receiver that deduplicates recognises ' +
+      'an event it took before, and is tried on the retry schedule again. The answer comes ' +
+      'before the send: `GET /webhooks/{id}/deliveries` shows how it went.',
+    security: bearerSecurity,
+    request: { query: NoQuerySchema, params: RedeliverParams },
+    responses: {
+      202: { description: 'Waiting to be sent again' },
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS, 'invalid_state'], {
+        notes: {
+          not_found: 'No such endpoint, or no delivery of that event to it.',
+          invalid_state: 'The event is being delivered to this endpoint now.',
+        },
+      }),
+    },
+  }),
+  async (c) => {
+    const { eventId } = c.req.valid('param')
+    await redeliverEvent(c.var.db, c.env.DELIVERY_QUEUE, c.var.webhook, eventId, new Date())
+    auditDetail(c, eventId)
+    return c.body(null, 202)
   },
 )

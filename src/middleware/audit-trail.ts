@@ -96,6 +96,12 @@ const RULES: Rule[] = [
   ),
   rule('POST', '/api/webhooks', 'webhook.created', 'answer'),
   rule('DELETE', `/api/webhooks/${id('whk')}`, 'webhook.removed', 'target-after'),
+  rule(
+    'POST',
+    `/api/webhooks/${id('whk')}/deliveries/evt_${ID}/redeliver`,
+    'webhook.redelivered',
+    'target-after',
+  ),
   rule('POST', '/api/tokens', 'teammate.invited', 'answer'),
   rule('DELETE', `/api/tokens/${id('tok')}`, 'teammate.revoked', 'target-after'),
   rule('PATCH', `/api/tokens/${id('tok')}`, 'teammate.changed', 'target-after'),
@@ -141,6 +147,12 @@ const RULES: Rule[] = [
   rule('POST', `/admin/members/${id('mem')}/erase`, 'member.erased', 'target-before'),
   rule('POST', '/admin/webhooks', 'webhook.created', 'form'),
   rule('POST', `/admin/webhooks/${id('whk')}/remove`, 'webhook.removed', 'target-after'),
+  rule(
+    'POST',
+    `/admin/webhooks/${id('whk')}/deliveries/evt_${ID}/redeliver`,
+    'webhook.redelivered',
+    'target-after',
+  ),
   rule('POST', `/admin/communities/${CMT}/team/invitations`, 'teammate.invited', 'path'),
   rule(
     'POST',

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, exists, inArray, isNull, or, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import {
   events,
@@ -8,8 +8,10 @@ import {
   type WebhookEndpoint,
 } from '../db/schema'
 import { ApiError, notFound } from '../lib/errors'
+import type { DeliveryMessage } from './delivery/messages'
 import { shownReason } from './delivery/reasons'
 import { newId } from '../lib/ids'
+import { logError } from '../lib/log'
 import { checkOutboundUrl } from '../lib/outbound'
 import { open, seal } from '../lib/secret-box'
 import { newWebhookSecret } from '../lib/standard-webhooks'
@@ -150,6 +152,62 @@ export function recentWebhookDeliveries(db: Database, endpointId: string, limit 
     .where(eq(webhookDeliveries.endpointId, endpointId))
     .orderBy(desc(webhookDeliveries.updatedAt))
     .limit(limit)
+}
+
+/**
+ * Sends one event to one endpoint again, as if it were new: its attempts start over (the whole
+ * retry schedule), with the same webhook-id, so a receiver that did take it the first time
+ * recognises it. For a delivery that failed, whose outcome is unknown, or that was sent and is
+ * wanted again (the receiver lost what it did with it); one still being tried is refused. The
+ * row first, then the queue message: should the message be lost, the reconciler finds the row
+ * waiting and enqueues it again.
+ */
+export async function redeliverEvent(
+  db: Database,
+  queue: Queue,
+  endpoint: WebhookEndpoint,
+  eventId: string,
+  now: Date,
+): Promise<void> {
+  const where = and(
+    eq(webhookDeliveries.endpointId, endpoint.id),
+    eq(webhookDeliveries.eventId, eventId),
+  )
+  const [again] = await db
+    .update(webhookDeliveries)
+    .set({
+      status: 'queued',
+      attempts: 0,
+      lastError: null,
+      responseStatus: null,
+      nextAttemptAt: 0,
+      updatedAt: now,
+    })
+    .where(
+      and(
+        where,
+        inArray(webhookDeliveries.status, ['failed', 'unknown', 'sent']),
+        // An event erased with its member is not sent again (its delivery may outlive it).
+        exists(
+          db
+            .select({ one: sql`1` })
+            .from(events)
+            .where(eq(events.id, eventId)),
+        ),
+      ),
+    )
+    .returning({ eventId: webhookDeliveries.eventId })
+  if (!again) {
+    const open = await db.query.webhookDeliveries.findFirst({ columns: { status: true }, where })
+    if (!open || !['queued', 'sending'].includes(open.status)) throw notFound('Delivery')
+    throw new ApiError(
+      'invalid_state',
+      'This event is being delivered to the endpoint now: its attempts go on by themselves.',
+    )
+  }
+  const message: DeliveryMessage = { kind: 'event', eventId, endpointId: endpoint.id }
+  // The row says it waits: a message that cannot be sent now is the reconciler's to send.
+  await queue.send(message).catch((error) => logError({ at: 'redeliver event', eventId }, error))
 }
 
 /** Deliveries as admins see them: each failure with its fixed reason, never an endpoint's answer. */

@@ -431,6 +431,13 @@ export interface paths {
      */
     get: operations['listWebhookDeliveries']
   }
+  '/api/webhooks/{id}/deliveries/{eventId}/redeliver': {
+    /**
+     * Send one event to the endpoint again, with its attempts starting over
+     * @description For a delivery that failed, whose outcome is unknown, or that was sent and is wanted again. It goes with the same `webhook-id`, so a receiver that deduplicates recognises an event it took before, and is tried on the retry schedule again. The answer comes before the send: `GET /webhooks/{id}/deliveries` shows how it went. Access (`webhooks.manage`), on the webhook endpoint of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
+    post: operations['redeliverWebhookEvent']
+  }
   '/api/communities/{id}/team-invitations': {
     /**
      * Sign-in links not yet used, revoked or expired
@@ -2481,6 +2488,7 @@ export interface components {
         | 'invitation.revoked'
         | 'webhook.created'
         | 'webhook.removed'
+        | 'webhook.redelivered'
         | 'reward_rule.created'
         | 'reward_rule.retired'
       /** @description The token that acted; null for the owner */
@@ -7862,6 +7870,100 @@ export interface operations {
     }
   }
   /**
+   * Send one event to the endpoint again, with its attempts starting over
+   * @description For a delivery that failed, whose outcome is unknown, or that was sent and is wanted again. It goes with the same `webhook-id`, so a receiver that deduplicates recognises an event it took before, and is tried on the retry schedule again. The answer comes before the send: `GET /webhooks/{id}/deliveries` shows how it went. Access (`webhooks.manage`), on the webhook endpoint of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
+  redeliverWebhookEvent: {
+    parameters: {
+      path: {
+        id: string
+        eventId: string
+      }
+    }
+    responses: {
+      /** @description Waiting to be sent again */
+      202: {
+        content: never
+      }
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found): No such endpoint, or no delivery of that event to it. What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `invalid_state` (Not possible in this state): The event is being delivered to this endpoint now. What each code means: `/api/problems/{code}`. */
+      409: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'invalid_state'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
+    }
+  }
+  /**
    * Sign-in links not yet used, revoked or expired
    * @description Access (`team.read`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
@@ -8232,6 +8334,7 @@ export interface operations {
           | 'invitation.revoked'
           | 'webhook.created'
           | 'webhook.removed'
+          | 'webhook.redelivered'
           | 'reward_rule.created'
           | 'reward_rule.retired'
       }
@@ -8338,6 +8441,7 @@ export interface operations {
           | 'invitation.revoked'
           | 'webhook.created'
           | 'webhook.removed'
+          | 'webhook.redelivered'
           | 'reward_rule.created'
           | 'reward_rule.retired'
       }

@@ -55,6 +55,7 @@ function concrete(path: string): string {
     .replace(/\/team-invitations\/(\{id\}|:id)/, `/team-invitations/${id('tin')}`)
     .replace(/\{tokenId\}|:tokenId/, id('tok'))
     .replace(/\{runId\}|:runId/, id('dsp'))
+    .replace(/\{eventId\}|:eventId/, id('evt'))
     .replace(/:invitationId/, id('tin'))
     .replace(/\{ruleId\}|:ruleId/, id('rwr'))
     .replace(/:requestId/, id('jr'))

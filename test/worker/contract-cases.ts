@@ -50,6 +50,22 @@ async function signature(body: string): Promise<string> {
   return `sha256=${toHex(await hmacSha256(APP_SECRET, new TextEncoder().encode(body)))}`
 }
 
+/** An event of the community, and its delivery to the endpoint in `status`, as the outbox makes them. */
+async function deliveryOf(endpointId: string, communityId: string, status: string) {
+  const eventId = newId('evt')
+  await env.DB.batch([
+    env.DB.prepare(
+      `insert into events (id, type, community_id, payload, created_at, delivered_at)
+       values (?1, 'member.joined', ?2, '{}', ?3, ?3)`,
+    ).bind(eventId, communityId, Date.now()),
+    env.DB.prepare(
+      `insert into webhook_deliveries (event_id, endpoint_id, status, attempts, updated_at)
+       values (?, ?, ?, 1, ?)`,
+    ).bind(eventId, endpointId, status, Date.now()),
+  ])
+  return eventId
+}
+
 async function freshAnnouncement(communityId: string): Promise<string> {
   const response = await call('POST', `/api/communities/${communityId}/announcements`, {
     body: { body: 'Hello', sendAt: future() },
@@ -587,6 +603,29 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
     return { request: parts({ id: created.json.id }), status: 204 }
   },
   listWebhookDeliveries: async (w) => ({ request: parts({ id: w.webhook.id }), status: 200 }),
+  redeliverWebhookEvent: async (w) => {
+    // Two events the endpoint got: one whose delivery failed, one still being sent.
+    const failed = await deliveryOf(w.webhook.id, w.open.id, 'failed')
+    const sending = await deliveryOf(w.webhook.id, w.open.id, 'sending')
+    return {
+      request: parts({ id: w.webhook.id, eventId: failed }),
+      status: 202,
+      probes: [
+        {
+          name: 'an event being delivered now',
+          request: parts({ id: w.webhook.id, eventId: sending }),
+          status: 409,
+          code: 'invalid_state',
+        },
+        {
+          name: 'an event never delivered to this endpoint',
+          request: parts({ id: w.webhook.id, eventId: newId('evt') }),
+          status: 404,
+          code: 'not_found',
+        },
+      ],
+    }
+  },
   joinThroughInvite: async (w) => {
     const revoked = await createInvite(w.open.id)
     expect((await call('POST', `/api/invites/${revoked.id}/revoke`)).status).toBe(200)

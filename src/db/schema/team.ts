@@ -90,6 +90,7 @@ export const AUDIT_ACTIONS = [
   'invitation.revoked',
   'webhook.created',
   'webhook.removed',
+  'webhook.redelivered',
   'reward_rule.created',
   'reward_rule.retired',
 ] as const

@@ -121,6 +121,7 @@ export const teamDe = {
     'invitation.revoked': 'Anmeldelink widerrufen',
     'webhook.created': 'Webhook angelegt',
     'webhook.removed': 'Webhook entfernt',
+    'webhook.redelivered': 'Ereignis erneut an Webhook gesendet',
     'reward_rule.created': 'Belohnungsregel angelegt',
     'reward_rule.retired': 'Belohnungsregel beendet',
   } satisfies Record<AuditAction, string>,

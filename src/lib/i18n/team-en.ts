@@ -116,6 +116,7 @@ export const teamEn: TeamWords = {
     'invitation.revoked': 'Sign-in link revoked',
     'webhook.created': 'Webhook added',
     'webhook.removed': 'Webhook removed',
+    'webhook.redelivered': 'Event sent to webhook again',
     'reward_rule.created': 'Reward rule added',
     'reward_rule.retired': 'Reward rule retired',
   },

@@ -11,6 +11,9 @@ export const webhooksDe = {
   reason: 'Grund',
   forCommunity: 'Für die Community',
   forAll: 'Für alle Communities',
+  redeliver: 'Erneut senden',
+  redeliveredNotice:
+    'Das Ereignis ist wieder unterwegs, mit derselben webhook-id und allen Versuchen von vorn; sein Stand steht unten.',
 }
 
 export type WebhooksWords = typeof webhooksDe
@@ -28,4 +31,7 @@ export const webhooksEn: WebhooksWords = {
   reason: 'Reason',
   forCommunity: 'For the community',
   forAll: 'For every community',
+  redeliver: 'Send again',
+  redeliveredNotice:
+    'The event is on its way again, with the same webhook-id and every attempt from the start; its status shows below.',
 }

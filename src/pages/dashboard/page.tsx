@@ -87,6 +87,7 @@ const DONE_ELSEWHERE = {
   announcementSent: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].sentNotChangeable,
   sentNowRepeating: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].sentNowRepeatingNotice,
   webhookRemoved: (l: Lang) => WEBHOOKS_WORDS[l].removedNotice,
+  eventRedelivered: (l: Lang) => WEBHOOKS_WORDS[l].redeliveredNotice,
   promoted: (l: Lang) => TEAM_WORDS[l].promotedNotice,
   demoted: (l: Lang) => TEAM_WORDS[l].demotedNotice,
 } as const

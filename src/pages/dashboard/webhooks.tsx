@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../env'
 import { readForm } from '../../lib/forms'
+import { auditDetail } from '../../middleware/audit-trail'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can, ownScope } from '../../services/access'
 import { communityNamesQuery, listCommunitiesQuery } from '../../services/communities'
@@ -17,6 +18,7 @@ import {
   getWebhookEndpointOrThrow,
   listWebhookEndpoints,
   recentWebhookDeliveries,
+  redeliverEvent,
   withShownReasons,
 } from '../../services/webhooks'
 import { endpointRefusedText, WEBHOOKS_WORDS } from '../../lib/i18n'
@@ -81,6 +83,8 @@ async function webhooksPage(
   )
   const logs = first ? await c.var.db.batch([first, ...rest]) : []
   const csrf = await csrfTokenFor(c)
+  const mayManage = (endpoint: { communityId: string | null }) =>
+    can(principal, 'webhooks.manage', scopeOf(endpoint))
   return shell(
     c,
     t.webhooks,
@@ -103,7 +107,7 @@ async function webhooksPage(
       {endpoints.map((endpoint, i) => (
         <section>
           <h2 class="code">{endpoint.url}</h2>
-          {can(principal, 'webhooks.manage', scopeOf(endpoint)) && (
+          {mayManage(endpoint) && (
             <p>
               <ActionButton
                 action={inLanguage(c, `/admin/webhooks/${endpoint.id}/remove`)}
@@ -143,6 +147,7 @@ async function webhooksPage(
                   <th class="n">{own.answer}</th>
                   <th>{own.reason}</th>
                   <th>{own.sentAt}</th>
+                  {mayManage(endpoint) && <th></th>}
                 </tr>
               </thead>
               <tbody>
@@ -163,6 +168,22 @@ async function webhooksPage(
                         {formatMoment(lang(c), row.updatedAt, clockOf(endpoint), { zone: true })}
                       </time>
                     </td>
+                    {mayManage(endpoint) && (
+                      <td>
+                        {/* Where a receiver missed it; `POST …/redeliver` takes a sent one too. */}
+                        {(row.status === 'failed' || row.status === 'unknown') && (
+                          <ActionButton
+                            action={inLanguage(
+                              c,
+                              `/admin/webhooks/${endpoint.id}/deliveries/${row.eventId}/redeliver`,
+                            )}
+                            csrf={csrf}
+                            label={own.redeliver}
+                            kind="secondary"
+                          />
+                        )}
+                      </td>
+                    )}
                   </tr>
                 ))}
               </tbody>
@@ -249,6 +270,19 @@ webhooksPages.post('/admin/webhooks/:id/remove', async (c) => {
   assertCan(c.var.principal, 'webhooks.manage', scopeOf(endpoint), 'Webhook endpoint')
   await disableWebhookEndpoint(c.var.db, endpoint, new Date())
   return c.redirect(inLanguage(c, withNotice('/admin/webhooks', 'webhookRemoved')), 303)
+})
+
+const EventId = z.string().regex(idPattern('evt'))
+
+/** Sends one event to the endpoint again, as `POST /api/webhooks/{id}/deliveries/{eventId}/redeliver`. */
+webhooksPages.post('/admin/webhooks/:id/deliveries/:eventId/redeliver', async (c) => {
+  const id = idOrThrow(WebhookId, c.req.param('id'))
+  const eventId = idOrThrow(EventId, c.req.param('eventId'))
+  const endpoint = await getWebhookEndpointOrThrow(c.var.db, id)
+  assertCan(c.var.principal, 'webhooks.manage', scopeOf(endpoint), 'Webhook endpoint')
+  await redeliverEvent(c.var.db, c.env.DELIVERY_QUEUE, endpoint, eventId, new Date())
+  auditDetail(c, eventId)
+  return c.redirect(inLanguage(c, withNotice('/admin/webhooks', 'eventRedelivered')), 303)
 })
 
 /** The endpoint's secret is on the answer to this POST only (no redirect): shown once. */
