@@ -105,6 +105,8 @@ const telegramVars = telegramStandIn
       TELEGRAM_WEBHOOK_SECRET: LOCAL_TELEGRAM.webhookSecret,
       TELEGRAM_BOT_USERNAME: given('TELEGRAM_BOT_USERNAME') ?? LOCAL_TELEGRAM.username,
       TELEGRAM_API_BASE: given('TELEGRAM_API_BASE') ?? `${standInUrl}/telegram`,
+      // Telegram's links open the stand-in's page, where a local person takes them.
+      TELEGRAM_LINK_BASE: given('TELEGRAM_LINK_BASE') ?? `${standInUrl}/telegram/t.me`,
     }
   : {}
 

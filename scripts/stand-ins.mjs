@@ -16,6 +16,7 @@
 // - Telegram (`/telegram`, and the Bot API under it: scripts/telegram-stand-in.mjs).
 import { createHmac, randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import { Webhook } from 'standardwebhooks'
 import { chatList, indexPage, outboxPage, phonePage } from './stand-in-pages.mjs'
 import { createTelegramStandIn, LOCAL_TELEGRAM } from './telegram-stand-in.mjs'
@@ -325,10 +326,10 @@ export async function startStandIns({
             ? (parseJson(body) ?? {})
             : Object.fromEntries(new URLSearchParams(body))
         if (path === '/phone/send' || path === '/phone/tap' || path === '/whatsapp/say') {
-          const from = digits(form.from)
+          const from = whatsAppIdOf(form.from)
           const text = String(form.text ?? '').trim()
           const problem = !/^\d{6,15}$/.test(from)
-            ? 'Enter the phone number you signed up with, country code first.'
+            ? 'Enter the phone number you signed up with, as you typed it on the form.'
             : !text
               ? 'Write a message first.'
               : null
@@ -446,6 +447,16 @@ function oneLine(text) {
 
 function digits(value) {
   return String(value ?? '').replace(/\D/g, '')
+}
+
+/**
+ * The WhatsApp id (the number's digits, country code first) of a number typed as the join form
+ * takes it: with a country code, or without one as a German number, as the form reads it.
+ * WhatsApp itself always knows the country; a person typing their number here need not say it.
+ */
+function whatsAppIdOf(value) {
+  const parsed = parsePhoneNumberFromString(String(value ?? '').trim(), 'DE')
+  return parsed?.isValid() ? parsed.number.slice(1) : digits(value)
 }
 
 function parseJson(text) {

@@ -306,7 +306,36 @@ export function createTelegramStandIn({ token = LOCAL_TELEGRAM.token, log = cons
     }
   }
 
-  function page(notice) {
+  /**
+   * A Telegram link as it opens locally (`TELEGRAM_LINK_BASE` points here under `npm run dev`):
+   * an invite link opens the page with that link chosen to join through, the bot's deep link
+   * with its `/start` ready to send, its add-to-a-group link at the form that adds it.
+   */
+  function opened(rest, query) {
+    const url = `https://t.me/${rest}${query}`
+    if (/^(\+|joinchat\/)/.test(rest)) {
+      const link = links.get(url)
+      return link && !link.revoked
+        ? {
+            notice: `You opened ${url}: join the chat through it below, as a local person.`,
+            link: url,
+          }
+        : { notice: `${url} is not an invite link the bot made here, or it was revoked.` }
+    }
+    const params = new URLSearchParams(query)
+    if (params.has('start')) {
+      return {
+        notice: `You opened the bot (${url}): send the /start below to get its messages.`,
+        text: `/start ${params.get('start')}`,
+      }
+    }
+    if (params.has('startgroup') || params.has('startchannel')) {
+      return { notice: 'You opened the link that adds the bot to a chat: add it to a group below.' }
+    }
+    return { notice: `You opened ${url}: the stand-in plays the bot and its chats below.` }
+  }
+
+  function page(notice, prefill = {}) {
     const open = [...links.entries()].filter(([, link]) => !link.revoked)
     const waiting = [...links.values()].flatMap((link) =>
       [...link.pending.values()].map((user) => [user, link.chatId]),
@@ -323,10 +352,11 @@ ${notice ? `<p role="status" class="notice">${esc(notice)}</p>` : ''}
 ${
   open.length === 0
     ? '<p class="muted">The bot has made no invite links yet: create a link for a group on Telegram.</p>'
-    : `<p class="muted">A t.me link on a landing page opens the real Telegram; here you join through it
-as a local person, and the bot tells the Worker as Telegram would.</p>
+    : `<p class="muted">Under <code>npm run dev</code> a t.me link on a landing page opens this page
+(<code>TELEGRAM_LINK_BASE</code>): here you join through it as a local person, and the bot tells the
+Worker as Telegram would.</p>
 <form method="post" action="/telegram/join"><label for="link">Through the invite link</label>
-<select id="link" name="link">${open.map(([url, link]) => `<option value="${esc(url)}">${esc(link.name || url)} · ${esc(chatName(link.chatId))}${link.createsJoinRequest ? ' · asks to join' : ''} (${esc(url)})</option>`).join('')}</select>
+<select id="link" name="link">${open.map(([url, link]) => `<option value="${esc(url)}"${url === prefill.link ? ' selected' : ''}>${esc(link.name || url)} · ${esc(chatName(link.chatId))}${link.createsJoinRequest ? ' · asks to join' : ''} (${esc(url)})</option>`).join('')}</select>
 <label for="name">As</label><input id="name" name="name" value="Local person">
 <button type="submit">Join</button></form>`
 }
@@ -339,7 +369,7 @@ ${
 }
 <h2>Write to the bot</h2>
 <form method="post" action="/telegram/say"><label for="text">Message</label>
-<input id="text" name="text" value="/start"><label for="from">From Telegram user id</label>
+<input id="text" name="text" value="${esc(prefill.text ?? '/start')}"><label for="from">From Telegram user id</label>
 <input id="from" name="from" inputmode="numeric" value="7200000000"><button type="submit">Send</button></form>
 <h2>What the bot sent</h2>
 ${
@@ -358,6 +388,12 @@ ${
     /** Handles a request under `/telegram`; false: not one of ours. */
     async handle(request, path, body, response, { json, html, redirect }) {
       if (!path.startsWith('/telegram')) return false
+      const at = new URL(request.url, 'http://x')
+      if (request.method === 'GET' && path.startsWith('/telegram/t.me/')) {
+        const { notice, ...prefill } = opened(path.slice('/telegram/t.me/'.length), at.search)
+        html(response, page(notice, prefill))
+        return true
+      }
       if (request.method === 'GET' && path === '/telegram') {
         html(response, page(new URL(request.url, 'http://x').searchParams.get('notice')))
         return true

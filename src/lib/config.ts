@@ -41,7 +41,8 @@ const ConfigSchema = z.object({
   IMAGE_HOSTS: hostList,
   // A secret that is set but too short is a mistake to report, not to ignore.
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must have at least 16 characters').optional(),
-  // Signs leave links and form tokens; falls back to ADMIN_TOKEN so a fresh setup works.
+  // Signs leave links and form tokens; falls back to ADMIN_TOKEN so a fresh setup works, where
+  // that token is as long as a signing secret must be (see `CheckedConfigSchema`).
   SIGNING_SECRET: z.string().min(32, 'SIGNING_SECRET must have at least 32 characters').optional(),
   VISIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
   // Delivered events (the webhook outbox) are deleted this many days after they were handed on,
@@ -170,6 +171,13 @@ const ConfigSchema = z.object({
     .url({ protocol: /^https?$/ })
     .default('https://api.telegram.org')
     .transform((url) => url.replace(/\/+$/, '')),
+  // Where Telegram's links open for people (invite links, the bot's deep links): t.me, or
+  // locally `npm run dev`'s Telegram page, where a local person takes the link instead.
+  TELEGRAM_LINK_BASE: z
+    .url({ protocol: /^https?$/ })
+    .default('https://t.me')
+    .transform((url) => url.replace(/\/+$/, ''))
+    .refine((url) => !/[?#]/.test(url), 'TELEGRAM_LINK_BASE must have no query or fragment'),
   // Cloudflare Access in front of the dashboard: its team domain (the JWT's issuer) and the
   // application's audience tag. Both or neither; without them the Access header is never read.
   ACCESS_TEAM_DOMAIN: z
@@ -194,6 +202,7 @@ const OUTBOUND_URL_VARS = [
   'ACCESS_CERTS_URL',
   // Not fetched, but people are sent there: held to the same rule (plain http only locally).
   'WHATSAPP_CHAT_LINK_BASE',
+  'TELEGRAM_LINK_BASE',
 ] as const
 
 /**
@@ -201,6 +210,24 @@ const OUTBOUND_URL_VARS = [
  * (`ALLOW_HTTP_WEBHOOKS`), fails the configuration like a typo does.
  */
 const CheckedConfigSchema = ConfigSchema.superRefine((config, ctx) => {
+  // Signed links are public (every sign-up gets one): signed with a short ADMIN_TOKEN, each would
+  // let its holder test guesses of that token offline, past the sign-in's limit on tries.
+  if (!config.SIGNING_SECRET && config.ADMIN_TOKEN && config.ADMIN_TOKEN.length < 32) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SIGNING_SECRET'],
+      message:
+        'required while ADMIN_TOKEN has fewer than 32 characters: links are signed with it in its place',
+    })
+  }
+  // A token of the stored tokens' shape is never counted as a guess by the sign-in's limit.
+  if (config.ADMIN_TOKEN && /^cg_[A-Za-z0-9_-]{43}$/.test(config.ADMIN_TOKEN)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ADMIN_TOKEN'],
+      message: 'must not have the shape of the tokens the API makes (cg_ and 43 characters)',
+    })
+  }
   // A bot without the webhook secret would accept updates from anyone who guesses the URL.
   if (config.TELEGRAM_BOT_TOKEN && !config.TELEGRAM_WEBHOOK_SECRET) {
     ctx.addIssue({
@@ -244,6 +271,17 @@ export interface TelegramConfig {
   allowLoopbackHttp: boolean
   /** Where members start the bot; null when `TELEGRAM_BOT_USERNAME` is not set. */
   botUsername: string | null
+}
+
+/**
+ * A Telegram link (`https://t.me/...`, as Telegram makes them and the bot's deep links are
+ * written) where people open it: under `TELEGRAM_LINK_BASE`. Any other URL is left as it is.
+ */
+export function telegramLinkForPeople(config: Config, url: string): string {
+  const TELEGRAM = 'https://t.me/'
+  return url.startsWith(TELEGRAM)
+    ? `${config.TELEGRAM_LINK_BASE}/${url.slice(TELEGRAM.length)}`
+    : url
 }
 
 export function telegramConfig(config: Config): TelegramConfig | null {

@@ -20,11 +20,17 @@ export function deviceClass(userAgent: string | undefined): DeviceClass {
   return 'desktop'
 }
 
-/** The host of a Referer header, or null when there is none or it is not a URL. */
+/**
+ * The host of a Referer header, or null when there is none or it is no web page's address. Only
+ * http(s) hosts, held to the rule of a link's `ref` (`originRef`): another scheme's "host" is
+ * nearly free text, and it would reach every admin's referrer stats as written.
+ */
 export function referrerHost(referer: string | undefined): string | null {
   if (!referer) return null
   try {
-    return new URL(referer).hostname.toLowerCase().slice(0, 253) || null
+    const url = new URL(referer)
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return null
+    return originRef(url.hostname.toLowerCase())
   } catch {
     return null
   }

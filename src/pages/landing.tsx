@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { z } from 'zod'
 import type { AppEnv } from '../env'
-import type { Config } from '../lib/config'
+import { telegramLinkForPeople, type Config } from '../lib/config'
 import {
   inviteGoneText,
   type Lang,
@@ -224,7 +224,10 @@ async function renderLanding(config: Config, landing: Landing, lang: Lang): Prom
   originSlot ??= `origin-slot-${crypto.randomUUID()}`
   const { url } = inviteUrls(config.PUBLIC_BASE_URL, landing.invite.code)
   // On Telegram the chat's own invite link is the join: Telegram then tells us who came.
-  const telegramJoin = (config.TELEGRAM_BOT_TOKEN && landing.telegramUrl) || null
+  const telegramJoin =
+    config.TELEGRAM_BOT_TOKEN && landing.telegramUrl
+      ? telegramLinkForPeople(config, landing.telegramUrl)
+      : null
   const html = await (
     <LandingPage
       lang={lang}

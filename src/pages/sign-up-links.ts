@@ -1,6 +1,6 @@
 import { type Context } from 'hono'
 import type { AppEnv } from '../env'
-import { signingSecret, telegramConfig } from '../lib/config'
+import { signingSecret, telegramConfig, telegramLinkForPeople } from '../lib/config'
 import { MESSAGES, pickLanguage, type Lang } from '../lib/i18n'
 import { signToken } from '../lib/signing'
 import type { Community, JoinRequest, Member } from '../db/schema'
@@ -188,7 +188,10 @@ export async function memberLinks(
     // Signed for this member: their referral code is public (they share it), this is not.
     telegramStartUrl:
       bot && onTelegram && member.status === 'active'
-        ? `https://t.me/${bot}?start=${await telegramStartPayload(signingSecret(config), member.id)}`
+        ? telegramLinkForPeople(
+            config,
+            `https://t.me/${bot}?start=${await telegramStartPayload(signingSecret(config), member.id)}`,
+          )
         : null,
     referral: referralCode ? inviteUrls(config.PUBLIC_BASE_URL, referralCode) : null,
     leaveUrl:

@@ -57,14 +57,19 @@ export function TelegramSeen(props: {
  * A link's Telegram link on its dashboard page: the `t.me` link once made, "pending" until then,
  * or, when Telegram kept refusing it, what it said and what fixes it.
  */
-export function TelegramLinkLine(props: { lang: Lang; link: TelegramInviteLink }) {
+export function TelegramLinkLine(props: {
+  lang: Lang
+  link: TelegramInviteLink
+  /** Where the link opens for people, when not at Telegram itself. */
+  opens: string | null
+}) {
   const t = telegramWords(props.lang)
   const { link } = props
   return (
     <p class="telegram-link">
       {t.telegramLink}:{' '}
       {link.url ? (
-        <a href={link.url} class="code">
+        <a href={props.opens ?? link.url} class="code">
           {link.url}
         </a>
       ) : link.failedAt ? (

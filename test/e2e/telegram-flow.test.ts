@@ -185,7 +185,7 @@ describe('a Telegram community clicked through from npm run dev', () => {
     expect(await telegramLine.textContent()).toMatch(
       /Telegram-Link: (ausstehend|https:\/\/t\.me\/\+)/,
     )
-    const chatLink = telegramLine.locator('a[href^="https://t.me/+"]')
+    const chatLink = telegramLine.locator('a', { hasText: 'https://t.me/+' })
     await expect
       .poll(
         async () => {
@@ -195,21 +195,30 @@ describe('a Telegram community clicked through from npm run dev', () => {
         { timeout: timeLeftInTest() },
       )
       .toBe(1)
-    const inviteLink = (await chatLink.getAttribute('href'))!
+    const inviteLink = (await chatLink.textContent())!
+    // Under npm run dev Telegram's links open the stand-in's page (TELEGRAM_LINK_BASE).
+    const opensAt = inviteLink.replace('https://t.me/', `${standIns}/telegram/t.me/`)
+    expect(await chatLink.getAttribute('href')).toBe(opensAt)
+    const landingUrl = (await admin.locator('main a[href*="/i/"]').first().getAttribute('href'))!
     await expectGerman(admin)
     await snap(admin, '5-telegram-link')
 
     // The community's links table shows it too, in a column of its own, within the phone's width.
     await admin.goto(communityUrl)
     const column = admin.locator('#links td[data-label="Telegram"]')
-    expect(await column.locator('a').getAttribute('href')).toBe(inviteLink)
+    expect(await column.locator('a').textContent()).toBe(inviteLink)
+    expect(await column.locator('a').getAttribute('href')).toBe(opensAt)
     expect(await column.getByRole('button').textContent()).toBe('Kopieren')
     await expectGerman(admin)
     await snap(admin, '5-links-table')
 
-    // A new person joins the chat through that invite link, in Telegram.
-    await telegram.goto(`${standIns}/telegram`)
-    await telegram.getByLabel('Through the invite link').selectOption(inviteLink)
+    // A new person scans the link's QR code: its landing page's join button is the chat's own
+    // invite link, which opens "Telegram" (the stand-in) with that link to join through.
+    await telegram.goto(landingUrl)
+    await telegram.locator(`a[href="${opensAt}"]`).click()
+    await telegram.waitForURL(opensAt)
+    expect(await standInNotice(telegram)).toContain(`You opened ${inviteLink}`)
+    expect(await telegram.getByLabel('Through the invite link').inputValue()).toBe(inviteLink)
     await telegram.getByLabel('As', { exact: true }).fill('Ida')
     await telegram.getByRole('button', { name: 'Join', exact: true }).click()
     await expect.poll(() => standInNotice(telegram)).toBe('Ida joined (Worker answered 200).')
@@ -252,7 +261,7 @@ describe('a Telegram community clicked through from npm run dev', () => {
     const desktop = await (await newContext('en', DESKTOP)).newPage()
     await signInToDashboard(desktop, base, ownerToken)
     await desktop.goto(linkUrl)
-    expect(await desktop.locator('.telegram-link a').getAttribute('href')).toBe(inviteLink)
+    expect(await desktop.locator('.telegram-link a').getAttribute('href')).toBe(opensAt)
     expect(await seenFigure(desktop, 'Joined (verified by Telegram)')()).toBe('1')
     expect(await seenFigure(desktop, 'Left or removed (verified by Telegram)')()).toBe('1')
     await snap(desktop, '10-desktop')

@@ -49,7 +49,7 @@ describe('the WhatsApp replies', () => {
     expect(everyReply(null, LINK)).toEqual(de.map((text, i) => `${text}\n\n${en[i]}`))
     const replies = whatsappReplies(null, (each) => chatKeywords(OPT_OUT, OPT_IN, each))
     expect(replies.codeUnknown).toBe(
-      'Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Bitte melde dich über den Einladungslink neu an.\n\nThis code has expired or belongs to another number. Please sign up again through the invite link.',
+      'Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Schick ihn von der Nummer, mit der du dich angemeldet hast, oder melde dich über den Einladungslink neu an.\n\nThis code has expired or belongs to another number. Send it from the number you signed up with, or sign up again through the invite link.',
     )
     expect(replies.notStopped).toContain('Mit STOPP meldest du dich ab.')
     expect(replies.notStopped).toContain('Reply STOP to unsubscribe.')

@@ -68,6 +68,13 @@ describe('npm run dev, the first time', () => {
     const page = await (await fetch(`${standIns}/telegram`)).text()
     expect(page).toContain('<option value="https://t.me/+DemoSpreePaddlersFlyer">')
     expect(page).toContain('Flyer at the boathouse · Spree Paddlers · asks to join')
+    // The landing page's join button opens the stand-in, with the flyer's link to join through.
+    const landing = await (await fetch(`${base}/i/spreepaddlers?lang=en`)).text()
+    const opens = `${standIns}/telegram/t.me/+DemoSpreePaddlersFlyer`
+    expect(landing).toContain(`href="${opens}"`)
+    const opened = await (await fetch(opens)).text()
+    expect(opened).toContain('<option value="https://t.me/+DemoSpreePaddlersFlyer" selected>')
+    expect(opened).toContain('You opened https://t.me/+DemoSpreePaddlersFlyer')
     const joined = await fetch(`${standIns}/telegram/join`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

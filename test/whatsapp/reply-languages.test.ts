@@ -33,7 +33,7 @@ describe('replies where the language is not known', () => {
     await notify(textNotification(stranger, 'Mein Code: ABCD-EFGH', newWamid(), seconds() - 2))
     const [unknown] = await textsTo(stranger, 1)
     expect(unknown).toBe(
-      'Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Bitte melde dich über den Einladungslink neu an.\n\nThis code has expired or belongs to another number. Please sign up again through the invite link.',
+      'Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Schick ihn von der Nummer, mit der du dich angemeldet hast, oder melde dich über den Einladungslink neu an.\n\nThis code has expired or belongs to another number. Send it from the number you signed up with, or sign up again through the invite link.',
     )
     await notify(textNotification(stranger, 'STOP', newWamid(), seconds() - 1))
     const [, stopped] = await textsTo(stranger, 2)

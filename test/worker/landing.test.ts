@@ -201,6 +201,26 @@ describe('visit tracking', () => {
     expect(JSON.stringify(row)).not.toContain('203.0.113.7')
   })
 
+  it('keeps a referrer only where it is a web page’s host, never another scheme’s free text', async () => {
+    const invite = await createInvite((await createCommunity()).id)
+    const referers = [
+      'x://{your-account-is-locked!call+1-800-555}/',
+      'javascript://=hyperlink("https://evil.example")',
+      'http://[::1]/',
+      'https://WWW.Example.ORG/page',
+    ]
+    for (const referer of referers)
+      expect((await visit(`/i/${invite.code}`, { referer })).status).toBe(200)
+    const rows = await eventually(async () => {
+      const rows = await visitsOf(invite.id)
+      expect(rows).toHaveLength(referers.length)
+      return rows
+    })
+    expect(rows.map((row) => row.referrer_host).sort()).toEqual(
+      [null, null, null, 'www.example.org'].sort(),
+    )
+  })
+
   it('answers HEAD as GET is answered, without counting a visit', async () => {
     const invite = await createInvite((await createCommunity()).id)
     const checked = await exports.default.fetch(

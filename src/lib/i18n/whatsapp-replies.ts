@@ -64,7 +64,7 @@ const de = (keywords: ChatKeywords) => ({
   confirmedSeeStatus: (community: string, statusLink: string | null) =>
     `Danke, du hast bestätigt. Wie es um deine Anmeldung bei ${community} steht, siehst du auf ${onStatusPage('deiner Statusseite', statusLink)}`,
   codeUnknown:
-    'Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Bitte melde dich über den Einladungslink neu an.',
+    'Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Schick ihn von der Nummer, mit der du dich angemeldet hast, oder melde dich über den Einladungslink neu an.',
   /** `heldInWhatsApp`: the number also stopped our marketing messages in WhatsApp itself. */
   stopped: (heldInWhatsApp: boolean) =>
     `Du bist abgemeldet: Mit dieser Nummer bist du nicht mehr Mitglied bei uns und bekommst keine Nachrichten mehr von uns. ${heldInWhatsApp ? `Du hast unsere Werbenachrichten auch in WhatsApp selbst gestoppt: Um zurückzukommen, ${ALLOW_IN_WHATSAPP.de}` : `Um zurückzukommen, schick hier ${keywords.start}.`}`,
@@ -89,7 +89,7 @@ const en: typeof de = (keywords) => ({
   confirmedSeeStatus: (community, statusLink) =>
     `Thank you for confirming. See where your sign-up to ${community} stands on ${onStatusPage('your status page', statusLink)}`,
   codeUnknown:
-    'This code has expired or belongs to another number. Please sign up again through the invite link.',
+    'This code has expired or belongs to another number. Send it from the number you signed up with, or sign up again through the invite link.',
   stopped: (heldInWhatsApp) =>
     `You are unsubscribed: with this number you are no longer a member, and will get no more messages from us. ${heldInWhatsApp ? `You also stopped our marketing messages in WhatsApp itself: to come back, ${ALLOW_IN_WHATSAPP.en}` : `To come back, send ${keywords.start} here.`}`,
   started: `Welcome back: you will get our messages again. Reply ${keywords.stop} to unsubscribe.`,

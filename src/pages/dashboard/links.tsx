@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono'
 import { changedLinkSettings } from '../../services/audit'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
-import { telegramConfig } from '../../lib/config'
+import { telegramConfig, telegramLinkForPeople } from '../../lib/config'
 import type { FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
@@ -151,7 +151,11 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
             ? new Map(
                 telegramRows.map((row) => [
                   row.inviteId,
-                  { url: row.url, failed: row.failedAt !== null },
+                  {
+                    url: row.url,
+                    opens: row.url && telegramLinkForPeople(c.var.config, row.url),
+                    failed: row.failedAt !== null,
+                  },
                 ]),
               )
             : undefined,
@@ -241,6 +245,11 @@ export async function linkPage(
       url={inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code).url}
       status={inviteStatus(invite, new Date())}
       telegramLink={telegram ? (telegramRows[0] ?? null) : null}
+      telegramLinkOpens={
+        telegram && telegramRows[0]?.url
+          ? telegramLinkForPeople(c.var.config, telegramRows[0].url)
+          : null
+      }
       known={knownTags(tagRows)}
       manage={can(c.var.principal, 'invites.manage', scope)}
       refused={refused}

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../env'
-import { telegramConfig } from '../../lib/config'
+import { telegramConfig, telegramLinkForPeople } from '../../lib/config'
 import { ApiError } from '../../lib/errors'
 import { telegramWords } from '../../lib/i18n/dashboard-telegram'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
@@ -73,6 +73,13 @@ async function telegramPage(c: Context<AppEnv>, refusal?: string) {
       chats={chats.data.map((known) => ({ ...known, missing: missingRights(known.chat) }))}
       groups={groups}
       botUsername={telegram.botUsername}
+      botLink={
+        telegram.botUsername &&
+        telegramLinkForPeople(
+          c.var.config,
+          `https://t.me/${encodeURIComponent(telegram.botUsername)}`,
+        )
+      }
     />,
     refusal ? 409 : 200,
   )

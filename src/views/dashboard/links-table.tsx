@@ -27,6 +27,8 @@ function sortValue(sort: LinkSort, f: FunnelFigures): number {
 export interface TelegramLinkCell {
   /** The `t.me` link, once Telegram made it. */
   url: string | null
+  /** Where it opens for people (`TELEGRAM_LINK_BASE`). */
+  opens: string | null
   /** Whether Telegram kept refusing to make it (tried again once the chat is fixed). */
   failed: boolean
 }
@@ -42,7 +44,7 @@ function TelegramCell(props: { lang: Lang; link: TelegramLinkCell | undefined })
   if (link.url)
     return (
       <>
-        <a href={link.url} class="code">
+        <a href={link.opens ?? link.url} class="code">
           {link.url}
         </a>{' '}
         <CopyButton lang={props.lang} text={link.url} />

@@ -259,6 +259,8 @@ export interface LinkView {
   status: InviteStatus
   /** Its Telegram link, where Telegram is configured and the link leads into a Telegram chat. */
   telegramLink: TelegramInviteLink | null
+  /** Where its Telegram link opens for people (`TELEGRAM_LINK_BASE`). */
+  telegramLinkOpens: string | null
   /** The sources and campaigns the community's links carry, suggested by the forms. */
   known: KnownTags
   /** Whether this admin may change the link. */
@@ -305,7 +307,9 @@ export function LinkPage(props: LinkView) {
         <p>
           {t.status}: <b>{t.inviteStatuses[status]}</b>
         </p>
-        {props.telegramLink && <TelegramLinkLine lang={l} link={props.telegramLink} />}
+        {props.telegramLink && (
+          <TelegramLinkLine lang={l} link={props.telegramLink} opens={props.telegramLinkOpens} />
+        )}
         {status === 'active' && (
           <>
             {manage ? (

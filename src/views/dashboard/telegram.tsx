@@ -26,6 +26,8 @@ export interface TelegramView {
   chats: Array<{ chat: TelegramChat; groupId: string | null; missing: MissingRight[] }>
   /** The bot's user name (`TELEGRAM_BOT_USERNAME`), for Telegram's links that add it. */
   botUsername: string | null
+  /** Where the bot's Telegram link opens for people (`TELEGRAM_LINK_BASE`). */
+  botLink: string | null
   /** The groups a chat can be linked to. */
   groups: Array<{
     id: string
@@ -91,7 +93,9 @@ export function TelegramPage(props: TelegramView) {
           </p>
         )}
         {props.done && <p role="status">{t[props.done]}</p>}
-        {props.botUsername && <AddBotLinks lang={language} bot={props.botUsername} />}
+        {props.botUsername && props.botLink && (
+          <AddBotLinks lang={language} bot={props.botUsername} link={props.botLink} />
+        )}
         {props.chats.length === 0 ? (
           <p class="muted">{t.noChats}</p>
         ) : (
@@ -179,9 +183,9 @@ export function TelegramPage(props: TelegramView) {
  * rights it needs there (`startgroup` / `startchannel` with `admin`): the person picks the chat
  * in Telegram, and the chat appears in the list once Telegram tells the bot.
  */
-function AddBotLinks(props: { lang: Lang; bot: string }) {
+function AddBotLinks(props: { lang: Lang; bot: string; link: string }) {
   const t = telegramWords(props.lang)
-  const base = `https://t.me/${encodeURIComponent(props.bot)}`
+  const base = props.link
   return (
     <p>
       {t.addBot(props.bot)}{' '}
