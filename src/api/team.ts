@@ -1,3 +1,4 @@
+import { auditDetail } from '../middleware/audit-trail'
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { csvDownloadHeaders } from '../lib/csv'
@@ -88,6 +89,7 @@ openapi(
       new Date(),
     )
     const url = signInLinkUrl(c.var.config.PUBLIC_BASE_URL, secret)
+    auditDetail(c, invitation.role)
     return c.json({ ...serializeInvitation(invitation), url }, 201)
   },
 )

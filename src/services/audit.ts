@@ -85,6 +85,7 @@ const TARGET_NAME = sql<string | null>`case substr(${auditLog.targetId}, 1,
     from telegram_join_requests where id = ${auditLog.targetId})
   when 'ann_' then (select substr(body, 1, 60) from announcements where id = ${auditLog.targetId})
   when 'whk_' then (select url from webhook_endpoints where id = ${auditLog.targetId})
+  when 'tin_' then (select name from team_invitations where id = ${auditLog.targetId})
   end`
 
 /** A community's audit log, newest first, of one kind of action when `action` is given. */

@@ -214,7 +214,12 @@ describe('the audit log records who changed what', () => {
       'select id from team_invitations where community_id = ?',
       community.id,
     )
-    await entryFor(community.id, 'teammate.invited', invitation!.id)
+    const invitedEntry = await entryFor(community.id, 'teammate.invited', invitation!.id)
+    expect(invitedEntry.detail).toBe('community_admin')
+    // The log names who was invited, and as what, in words.
+    const log = await page(`/admin/communities/${community.id}/audit?lang=en`, cookie)
+    const row = log.text.split('<tr>').find((row) => row.includes('Dana'))
+    expect(row).toMatch(/Teammate invited[\s\S]*Community admin[\s\S]*Dana/)
     // An announcement scheduled on the dashboard names the announcement, not its community.
     const announcements = await page(`/admin/communities/${community.id}/announcements`, cookie)
     const scheduled = await post(`/admin/communities/${community.id}/announcements`, cookie, {

@@ -166,12 +166,10 @@ describe('the landing page counts who signed up through us, not who is in a What
     // Before anyone came, no count: a "0" would tell the first visitors nobody did. (Another
     // link of the community: a page shown is kept a few seconds, its count with it.)
     const first = await createInvite(community.id)
-    expect(textOf((await visit(`/i/${first.code}?lang=en`)).text)).not.toContain(
-      'signed up through us',
-    )
+    expect(textOf((await visit(`/i/${first.code}?lang=en`)).text)).not.toContain('signed up here')
     await joinAsMember(invite.code, { name: 'Zoe', phone: newPhone() })
     const en = textOf((await visit(`/i/${invite.code}?lang=en`)).text)
-    expect(en).toContain('1 signed up through us')
+    expect(en).toContain('1 signed up here')
     expect(en).not.toMatch(/\b1 member\b/)
     const de = textOf((await visit(`/i/${invite.code}?lang=de`)).text)
     expect(de).toContain('1 hat sich hier angemeldet')

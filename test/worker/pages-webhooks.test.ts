@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { DASHBOARD_WORDS } from '../../src/lib/i18n'
-import { call, createCommunity, createToken, query } from './helpers'
+import { call, createCommunity, createToken, eventually, query } from './helpers'
 import { csrfOf, page, post, signIn } from './dashboard-helpers'
 
 /** The webhooks page says what an endpoint receives in words, the wildcard too. */
@@ -62,6 +62,14 @@ it('names the community an endpoint is for, shows its deliveries on that communi
     'select id, url from webhook_endpoints where community_id = ?',
     community.id,
   )
+  // The community's audit log names the endpoint made (its URL while it exists).
+  await eventually(async () => {
+    const [entry] = await query<{ target_id: string }>(
+      `select target_id from audit_log where community_id = ? and action = 'webhook.created'`,
+      community.id,
+    )
+    expect(entry?.target_id).toBe(endpoint!.id)
+  })
   const eventId = `evt_${crypto.randomUUID()}`
   const at = Date.UTC(2026, 11, 7, 15, 30)
   await query(

@@ -293,10 +293,10 @@ export const dashboardDe = {
   approveSelected: 'Ausgewählte annehmen',
   rejectSelected: 'Ausgewählte ablehnen',
   confirmReject: (days: number) =>
-    `Diese Anfrage ablehnen? Die Person sieht es auf ihrer Statusseite, mit der Begründung, wenn du eine angibst.${cooldownDe(days)}`,
+    `Diese Anfrage ablehnen? Die Person sieht es auf ihrer Statusseite, mit der Begründung aus dem Feld unter der Liste, wenn du eine angibst.${cooldownDe(days)}`,
   confirmRejectSelected: (days: number) =>
     `Alle ausgewählten Anfragen ablehnen? Jede Person sieht es auf ihrer Statusseite, mit der Begründung, wenn du eine angibst.${cooldownDe(days)}`,
-  reason: 'Begründung (optional)',
+  reason: 'Begründung einer Ablehnung (optional, für jedes „Ablehnen“ auf dieser Seite)',
   noPending: 'Keine offenen Anfragen.',
   allPendingOf: (n: string) => `Alle ${n} offenen Anfragen dieser Community`,
   referredBy: 'empfohlen von',

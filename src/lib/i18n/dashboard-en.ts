@@ -271,10 +271,10 @@ export const dashboardEn: Words = {
   approveSelected: 'Approve selected',
   rejectSelected: 'Reject selected',
   confirmReject: (days: number) =>
-    `Reject this request? The person sees it on their status page, with the reason if you give one.${cooldownEn(days)}`,
+    `Reject this request? The person sees it on their status page, with the reason in the field below the list, if you give one.${cooldownEn(days)}`,
   confirmRejectSelected: (days: number) =>
     `Reject every selected request? Each person sees it on their status page, with the reason if you give one.${cooldownEn(days)}`,
-  reason: 'Reason (optional)',
+  reason: 'Reason for a rejection (optional, for any Reject on this page)',
   noPending: 'No pending requests.',
   allPendingOf: (n) => `All ${n} pending requests of this community`,
   referredBy: 'referred by',

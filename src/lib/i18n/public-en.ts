@@ -5,7 +5,7 @@ export const en: Messages = {
   otherLanguageName: 'Deutsch',
   languageNav: 'Language',
   members: (n) => `${n} members`,
-  signedUpThroughUs: (n) => `${n} signed up through us`,
+  signedUpThroughUs: (n) => `${n} signed up here`,
   member: 'member',
   openCommunity: 'Open community: nobody has to approve you.',
   closedCommunity: 'Closed community: an admin decides on your request.',

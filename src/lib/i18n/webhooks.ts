@@ -12,6 +12,9 @@ export const webhooksDe = {
   forCommunity: 'Für die Community',
   forAll: 'Für alle Communities',
   redeliver: 'Erneut senden',
+  newEndpoint: 'Neuer Endpunkt',
+  newEndpointHint:
+    'Jedes Ereignis kommt als POST nach Standard Webhooks, signiert mit dem Geheimnis, das nach dem Anlegen einmal erscheint (Kopfzeilen webhook-id, webhook-timestamp, webhook-signature).',
   redeliveredNotice:
     'Das Ereignis ist wieder unterwegs, mit derselben webhook-id und allen Versuchen von vorn; sein Stand steht unten.',
 }
@@ -32,6 +35,9 @@ export const webhooksEn: WebhooksWords = {
   forCommunity: 'For the community',
   forAll: 'For every community',
   redeliver: 'Send again',
+  newEndpoint: 'New endpoint',
+  newEndpointHint:
+    'Each event arrives as a POST under Standard Webhooks, signed with the secret shown once after you add the endpoint (headers webhook-id, webhook-timestamp, webhook-signature).',
   redeliveredNotice:
     'The event is on its way again, with the same webhook-id and every attempt from the start; its status shows below.',
 }

@@ -18,7 +18,7 @@ export const auditLogPages = new Hono<AppEnv>()
 /** The kind of entries asked for, if the query names a known one. */
 /**
  * An entry's detail in the reader's language: a link's change names its settings, a community's
- * creation its choices, by the API's names and values (as the API and the CSV give them), shown
+ * creation its choices, a teammate's invitation the role, by the API's names and values (as the API and the CSV give them), shown
  * here as the forms call them.
  */
 function shownDetail(words: TeamWords, action: AuditAction, detail: string): string {
@@ -27,7 +27,9 @@ function shownDetail(words: TeamWords, action: AuditAction, detail: string): str
       ? words.linkSettings
       : action === 'community.created'
         ? words.creationChoices
-        : undefined
+        : action === 'teammate.invited'
+          ? (words.roles as Record<string, string>)
+          : undefined
   if (!names) return detail
   return detail
     .split(', ')

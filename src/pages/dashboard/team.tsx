@@ -8,7 +8,7 @@ import { fieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { TEAM_WORDS } from '../../lib/i18n'
 import { idPattern } from '../../lib/ids'
-import { auditLater, auditTarget } from '../../middleware/audit-trail'
+import { auditDetail, auditLater, auditTarget } from '../../middleware/audit-trail'
 import { csrfTokenFor, signIn } from '../../middleware/dashboard-session'
 import { cspNonce } from '../../middleware/security-headers'
 import { CreateTeamInvitationSchema, UpdateTeammateSchema } from '../../schemas/team'
@@ -145,6 +145,7 @@ teamPages.post('/admin/communities/:id/team/invitations', async (c) => {
       now,
     )
     auditTarget(c, invitation.id)
+    auditDetail(c, invitation.role)
     return teamPage(c, id, { shown: shownLink(c, secret, invitation) })
   } catch (error) {
     if (error instanceof ApiError && error.code === 'validation_failed') {

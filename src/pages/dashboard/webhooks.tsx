@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../env'
 import { readForm } from '../../lib/forms'
-import { auditDetail } from '../../middleware/audit-trail'
+import { auditDetail, auditTarget } from '../../middleware/audit-trail'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can, ownScope } from '../../services/access'
 import { communityNamesQuery, listCommunitiesQuery } from '../../services/communities'
@@ -192,6 +192,8 @@ async function webhooksPage(
         </section>
       ))}
       <section>
+        <h2>{own.newEndpoint}</h2>
+        <p class="muted">{own.newEndpointHint}</p>
         <form method="post" action={inLanguage(c, '/admin/webhooks')}>
           <Csrf token={csrf} />
           <label for="url">{t.endpoint}</label>
@@ -312,7 +314,7 @@ webhooksPages.post('/admin/webhooks', async (c) => {
     const errors = { url: endpointRefusedText(lang(c), check.reason) }
     return webhooksPage(c, { refused: { values, errors } })
   }
-  const { secret } = await createWebhookEndpoint(
+  const { endpoint, secret } = await createWebhookEndpoint(
     c.var.db,
     {
       url: parsed.data.url,
@@ -322,5 +324,7 @@ webhooksPages.post('/admin/webhooks', async (c) => {
     { signingSecret: signingSecret(c.var.config), allowHttp: c.var.config.ALLOW_HTTP_WEBHOOKS },
     new Date(),
   )
+  // The page answers (no redirect to read the id from): the audit log names the endpoint made.
+  auditTarget(c, endpoint.id)
   return webhooksPage(c, { secret: { url: parsed.data.url, value: secret } })
 })
