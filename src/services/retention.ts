@@ -12,9 +12,17 @@ import {
   or,
   sql,
 } from 'drizzle-orm'
+import type { SQL } from 'drizzle-orm'
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { Database } from '../db/client'
-import { communities, deadLetters, events, joinRequests, webhookDeliveries } from '../db/schema'
+import {
+  communities,
+  deadLetters,
+  events,
+  invites,
+  joinRequests,
+  webhookDeliveries,
+} from '../db/schema'
 import { ID_CHUNK, chunks } from '../lib/chunks'
 
 /**
@@ -46,9 +54,9 @@ export const stillExpiring = (now: Date) =>
  * `member.confirmation_requested` event holds the person's name, e-mail address and confirmation
  * link, and would otherwise outlive them in the outbox. Their webhook deliveries go too, so a
  * queued send finds nothing to claim. Each statement re-checks that the sign-up is still
- * unconfirmed and expired, so one confirmed a moment ago keeps its events. Their link's use
- * and the request rollup stay: they count as sign-ups that never confirmed. Answers how many
- * sign-ups were erased.
+ * unconfirmed and expired, so one confirmed a moment ago keeps its events. Their link's use is
+ * given back (`givenBackUses`); the request rollup stays: they count as sign-ups that never
+ * confirmed. Answers how many sign-ups were erased.
  *
  * Most are deleted. In a community that asks for no proof, an unconfirmed sign-up is a known
  * contact's repeat (services/joining.ts `repeatSignUp`), and its status link must go on showing
@@ -94,6 +102,7 @@ export async function eraseExpiredSignUps(db: Database, ids: string[], now: Date
         })
         .where(and(inArray(joinRequests.id, part), expired, askedForNoProof))
         .returning({ id: joinRequests.id }),
+      givenBackUses(db, part, expired, now),
       db
         .delete(joinRequests)
         .where(and(inArray(joinRequests.id, part), expired))
@@ -104,9 +113,35 @@ export async function eraseExpiredSignUps(db: Database, ids: string[], now: Date
   if (!first) return 0
   const results = await db.batch([first, ...rest])
   return results.reduce(
-    (erased, result, i) => erased + (i % 4 >= 2 ? (result as unknown[]).length : 0),
+    (erased, result, i) => erased + (i % 5 === 2 || i % 5 === 4 ? (result as unknown[]).length : 0),
     0,
   )
+}
+
+/**
+ * The uses of their links that the sign-ups about to be deleted took, given back: a link's
+ * `maxUses` counts sign-ups that may still become members, and one nobody confirmed never will
+ * (addresses typed by someone else would otherwise use up a poster's link for good). Run after
+ * the single opt-in's are emptied, whose rows stay (a known contact's repeat, which took no use),
+ * so it counts exactly the rows the next statement deletes. The ids are bound once, as JSON.
+ */
+function givenBackUses(db: Database, ids: string[], expired: SQL | undefined, now: Date) {
+  const leaving = and(
+    sql`${joinRequests.id} in (select value from json_each(${JSON.stringify(ids)}))`,
+    expired,
+  )
+  return db
+    .update(invites)
+    .set({
+      uses: sql`max(0, ${invites.uses} - (select count(*) from ${joinRequests} where ${joinRequests.inviteId} = ${invites.id} and ${leaving}))`,
+      updatedAt: now,
+    })
+    .where(
+      inArray(
+        invites.id,
+        db.select({ id: joinRequests.inviteId }).from(joinRequests).where(leaving),
+      ),
+    )
 }
 
 /** Events deleted per cron run at most: ten statements' worth of ids. */
@@ -217,8 +252,9 @@ export async function deleteOldest(
 
 /**
  * Erases expired unconfirmed sign-ups with their contact data, wherever it is (the sign-up and
- * the events naming it, see `eraseExpiredSignUps`), a bounded number per run. Their link's use
- * and the request rollup stay: they count as sign-ups that never confirmed.
+ * the events naming it, see `eraseExpiredSignUps`), a bounded number per run, giving back the
+ * use of their link each took; the request rollup stays: they count as sign-ups that never
+ * confirmed.
  */
 export async function pruneUnconfirmed(db: Database, now: Date, limit = 500): Promise<number> {
   const expired = await db

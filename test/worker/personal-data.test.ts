@@ -16,6 +16,8 @@ import {
   runCron,
   visit,
   joinAsMember,
+  endProofTime,
+  pressEmailLink,
 } from './helpers'
 
 const HOUR = 3600_000
@@ -204,6 +206,46 @@ describe('an expired sign-up takes its personal data with it', () => {
         communityId,
       ),
     ).toHaveLength(2)
+  })
+})
+
+describe('a link with a limit on its uses', () => {
+  it('gets back the use of a sign-up nobody confirmed, so typed addresses cannot use it up', async () => {
+    const { communityId } = await doubleOptInCommunity()
+    const invite = await createInvite(communityId, { maxUses: 2 })
+    const unique = crypto.randomUUID().slice(0, 8)
+    const confirms = await joinJson(invite.code, {
+      name: 'Confirms',
+      email: `confirms.${unique}@mail.example.org`,
+      answers: ['Yes'],
+    })
+    expect(confirms.status, confirms.text).toBe(201)
+    await pressEmailLink(confirms.json.joinRequestId)
+    const typed = await joinJson(invite.code, {
+      name: 'Typed by someone else',
+      email: `typed.${unique}@mail.example.org`,
+      answers: ['?'],
+    })
+    expect(typed.status, typed.text).toBe(201)
+    const usedUp = await joinJson(invite.code, {
+      name: 'Too late',
+      email: `late.${unique}@mail.example.org`,
+      answers: ['Hi'],
+    })
+    expect(usedUp.status, usedUp.text).toBe(410)
+
+    // The typed address is never confirmed: erased when its time is up, its use given back.
+    await endProofTime(typed.json.joinRequestId)
+    await runCron(new Date())
+    const link = await call('GET', `/api/invites/${invite.id}`)
+    expect(link.json).toMatchObject({ uses: 1, status: 'active' })
+    const now = await joinJson(invite.code, {
+      name: 'Comes now',
+      email: `now.${unique}@mail.example.org`,
+      answers: ['Hello'],
+    })
+    expect(now.status, now.text).toBe(201)
+    expect((await call('GET', `/api/invites/${invite.id}`)).json.uses).toBe(2)
   })
 })
 
