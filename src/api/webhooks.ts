@@ -79,7 +79,11 @@ openapi(
     const { endpoint, secret } = await createWebhookEndpoint(
       c.var.db,
       { url: input.url, events: input.events, communityId: input.communityId ?? null },
-      { signingSecret: signingSecret(c.var.config), allowHttp: c.var.config.ALLOW_HTTP_WEBHOOKS },
+      {
+        signingSecret: signingSecret(c.var.config),
+        allowHttp: c.var.config.ALLOW_HTTP_WEBHOOKS,
+        madeBy: c.var.principal,
+      },
       new Date(),
     )
     return c.json({ ...serializeWebhook(endpoint), secret }, 201)

@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import { unsubscribeEndpointsOf } from './webhooks'
 import type { Database } from '../db/client'
 import { apiTokens, groups, sessions, type ApiToken, type TokenRole } from '../db/schema'
 import { constantTimeEqual, randomBase64Url, sha256Hex } from '../lib/crypto'
@@ -202,9 +203,18 @@ function madeBy(tokenId: string) {
     ) select id from made)`
 }
 
-/** Revokes the live tokens `tokenId` made (`madeBy`) where `condition` holds, and ends their sessions. */
+/**
+ * Revokes the live tokens `tokenId` made (`madeBy`) where `condition` holds, ends their sessions,
+ * and unsubscribes the endpoints `tokenId` and they subscribed (only a teammate's are recorded:
+ * an owner's serve the installation).
+ */
 function revokeMadeBy(db: Database, tokenId: string, now: Date, condition: SQL) {
   return [
+    unsubscribeEndpointsOf(
+      db,
+      sql`(select ${tokenId} union select id from ${madeBy(tokenId)})`,
+      now,
+    ),
     db
       .update(apiTokens)
       .set({ revokedAt: now })

@@ -1,4 +1,5 @@
-import { and, asc, desc, eq, exists, inArray, isNull, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, exists, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
+import type { Principal } from './access'
 import type { Database } from '../db/client'
 import {
   events,
@@ -26,7 +27,7 @@ import { getCommunityOrThrow } from './communities'
 export async function createWebhookEndpoint(
   db: Database,
   input: { url: string; events: string[]; communityId: string | null },
-  options: { signingSecret: string; allowHttp: boolean },
+  options: { signingSecret: string; allowHttp: boolean; madeBy: Principal },
   now: Date,
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
   const check = checkOutboundUrl(input.url, { allowLoopbackHttp: options.allowHttp })
@@ -45,6 +46,9 @@ export async function createWebhookEndpoint(
     secretCiphertext: await seal(options.signingSecret, secret),
     createdAt: now,
     disabledAt: null,
+    // A teammate's: theirs to answer for, and unsubscribed with their access (`endpointsOf`).
+    // An owner's serve the installation, and outlive the token that made them.
+    createdByTokenId: options.madeBy.role === 'owner' ? null : options.madeBy.tokenId,
   }
   await db.insert(webhookEndpoints).values(endpoint)
   return { endpoint, secret }
@@ -112,6 +116,24 @@ export function subscribedEndpointSql(community: string): string {
     where disabled_at is null and (community_id is null or community_id = ${community})
       and exists (select 1 from json_each(events) where value in ('*', ?2))
     limit 1`
+}
+
+/**
+ * Unsubscribes the endpoints the tokens `tokenIds` (a query of their ids) subscribed: a statement
+ * for the batch that revokes or demotes them. A teammate whose access ends keeps no endpoint
+ * receiving the community's events (names, e-mail addresses, confirmation links) where they
+ * chose.
+ */
+export function unsubscribeEndpointsOf(db: Database, tokenIds: SQL, now: Date) {
+  return db
+    .update(webhookEndpoints)
+    .set({ disabledAt: now })
+    .where(
+      and(
+        inArray(webhookEndpoints.createdByTokenId, tokenIds),
+        isNull(webhookEndpoints.disabledAt),
+      ),
+    )
 }
 
 export async function disableWebhookEndpoint(

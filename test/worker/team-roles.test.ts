@@ -40,7 +40,7 @@ describe('a teammate’s role, changed on the team page', () => {
     expect(after.text).toContain(`/admins/${teammate.id}/demote`)
     expect(after.text).toContain('Now a community admin: manages the whole community.')
     expect(after.text).toContain(
-      'data-confirm="Make Gina a group admin? They then manage only one group."',
+      'data-confirm="Make Gina a group admin? They then manage only one group; the API tokens they made are revoked and the webhook endpoints they subscribed stop getting events."',
     )
 
     const demoted = await post(

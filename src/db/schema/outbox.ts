@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import { DELIVERY_STATUSES } from './announcements'
 import { timestamp } from './common'
+import { apiTokens } from './access'
 import { communities } from './communities'
 
 /** The events outbox and the webhook endpoints it is delivered to. */
@@ -61,8 +62,16 @@ export const webhookEndpoints = sqliteTable(
     secretCiphertext: text('secret_ciphertext').notNull(),
     createdAt: timestamp('created_at').notNull(),
     disabledAt: timestamp('disabled_at'),
+    // The teammate's token that subscribed it (null: an owner's bootstrap token, or made before
+    // this was kept): revoking or demoting that teammate unsubscribes it, as their access ends.
+    createdByTokenId: text('created_by_token_id').references(() => apiTokens.id, {
+      onDelete: 'set null',
+    }),
   },
-  (t) => [index('webhook_endpoints_community_idx').on(t.communityId)],
+  (t) => [
+    index('webhook_endpoints_community_idx').on(t.communityId),
+    index('webhook_endpoints_created_by_idx').on(t.createdByTokenId),
+  ],
 )
 
 /** One event to one endpoint; the key makes each happen at most once. */

@@ -28,11 +28,11 @@ export const teamDe = {
   confirmPromote: (name: string) =>
     `${name} zum Community-Admin machen? Er oder sie verwaltet dann die ganze Community: Mitglieder, Anfragen, Ankündigungen und Admins.`,
   confirmDemote: (name: string) =>
-    `${name} zum Gruppen-Admin machen? Er oder sie verwaltet dann nur noch eine Gruppe.`,
+    `${name} zum Gruppen-Admin machen? Er oder sie verwaltet dann nur noch eine Gruppe; die API-Tokens, die er oder sie erstellt hat, werden entzogen, und angelegte Webhook-Endpunkte bekommen keine Ereignisse mehr.`,
   promotedNotice: 'Jetzt Community-Admin: verwaltet die ganze Community.',
   demotedNotice: 'Jetzt Gruppen-Admin: verwaltet nur noch die eigene Gruppe.',
   confirmRevokeAccess:
-    'Zugang entziehen? Alle Sitzungen dieser Person enden sofort, und die API-Tokens, die sie erstellt hat, werden mit entzogen.',
+    'Zugang entziehen? Alle Sitzungen dieser Person enden sofort, die API-Tokens, die sie erstellt hat, werden mit entzogen, und die Webhook-Endpunkte, die sie angelegt hat, bekommen keine Ereignisse mehr.',
   newSignInLink: 'Neuer Anmeldelink',
   pendingInvitations: 'Offene Anmeldelinks',
   noPending: 'Keine offenen Anmeldelinks.',

@@ -26,11 +26,12 @@ export const teamEn: TeamWords = {
   revokeAccess: 'Revoke access',
   confirmPromote: (name) =>
     `Make ${name} a community admin? They then manage the whole community: members, requests, announcements and admins.`,
-  confirmDemote: (name) => `Make ${name} a group admin? They then manage only one group.`,
+  confirmDemote: (name) =>
+    `Make ${name} a group admin? They then manage only one group; the API tokens they made are revoked and the webhook endpoints they subscribed stop getting events.`,
   promotedNotice: 'Now a community admin: manages the whole community.',
   demotedNotice: 'Now a group admin: manages only their own group.',
   confirmRevokeAccess:
-    'Revoke this access? Every session of it ends at once, and the API tokens it made are revoked with it.',
+    'Revoke this access? Every session of it ends at once, the API tokens it made are revoked with it, and the webhook endpoints it subscribed stop getting events.',
   newSignInLink: 'New sign-in link',
   pendingInvitations: 'Sign-in links not yet used',
   noPending: 'No sign-in links waiting.',

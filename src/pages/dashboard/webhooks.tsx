@@ -321,7 +321,11 @@ webhooksPages.post('/admin/webhooks', async (c) => {
       events: parsed.data.events,
       communityId: parsed.data.communityId ?? null,
     },
-    { signingSecret: signingSecret(c.var.config), allowHttp: c.var.config.ALLOW_HTTP_WEBHOOKS },
+    {
+      signingSecret: signingSecret(c.var.config),
+      allowHttp: c.var.config.ALLOW_HTTP_WEBHOOKS,
+      madeBy: c.var.principal,
+    },
     new Date(),
   )
   // The page answers (no redirect to read the id from): the audit log names the endpoint made.

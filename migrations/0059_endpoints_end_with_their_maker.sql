@@ -1,0 +1,2 @@
+ALTER TABLE `webhook_endpoints` ADD `created_by_token_id` text REFERENCES api_tokens(id) ON DELETE set null;--> statement-breakpoint
+CREATE INDEX `webhook_endpoints_created_by_idx` ON `webhook_endpoints` (`created_by_token_id`);
