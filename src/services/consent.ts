@@ -182,7 +182,16 @@ export type ConfirmResult =
   | { outcome: 'repeat'; request: JoinRequest; memberId: string | null }
   | { outcome: 'expired' }
 
-type Proof = { method: ConsentMethod; id: string }
+type Proof = {
+  method: ConsentMethod
+  id: string
+  /**
+   * When the person gave it, where its channel stamps that (a WhatsApp message's time, as Meta
+   * sends it); the moment it is handled otherwise. A STOP is ordered against this: a code sent
+   * before a STOP and handled after it must not count as sent after it (`reachableAfterStop`).
+   */
+  at?: Date
+}
 
 /**
  * Records the proof of one contact (when, how, the proof's id) on the sign-up, and on its
@@ -267,6 +276,8 @@ async function recordProof(
 ): Promise<boolean | null> {
   const client = db.$client
   const nowMs = now.getTime()
+  // Never later than now: a stamp from the future would outrank a STOP that came after it.
+  const provenMs = Math.min(proof.at?.getTime() ?? nowMs, nowMs)
   const col = contact // only ever 'phone' or 'email': safe to name columns by it
   // What the proof may still add to (see `contactAwaitsProof`), in SQL: ?3 is its method.
   const awaits = `(${col}_confirmed_at is null or ${col}_consent_method = 'single_opt_in'
@@ -331,7 +342,7 @@ async function recordProof(
              and m.${col} is null)
          returning confirmed_at = ?2 as first`,
       )
-      .bind(request.id, nowMs, proof.method, proof.id.slice(0, 200)),
+      .bind(request.id, provenMs, proof.method, proof.id.slice(0, 200)),
     ...(proof.method === 'admin' ? [] : ownersLatestProof(client, request.id, contact)),
     // A member's later proof of their other contact, or of a contact a single opt-in took on the
     // form's word: recorded on the membership too.
@@ -341,7 +352,7 @@ async function recordProof(
          where id = (select member_id from join_requests where id = ?1) and status = 'active'
            and ${col} = (select ${col} from join_requests where id = ?1) and ${awaits}`,
       )
-      .bind(request.id, nowMs, proof.method, proof.id.slice(0, 200)),
+      .bind(request.id, provenMs, proof.method, proof.id.slice(0, 200)),
   ])
   const marked = results[credit.length + 2]!.results[0]
   return marked === undefined ? null : marked.first === 1

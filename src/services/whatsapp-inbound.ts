@@ -197,7 +197,7 @@ async function confirmByCode(
     db,
     request,
     'phone',
-    { method, id: item.wamid },
+    { method, id: item.wamid, at: sentAtOf(item, now) },
     now,
     deps.config.REJECTION_COOLDOWN_DAYS,
   )

@@ -148,6 +148,38 @@ describe('a STOP holds until the number itself says otherwise', () => {
     expect(deliveries.data).toMatchObject([{ status: 'sent' }])
   })
 
+  it('a code handled late, then a STOP sent after it: the STOP holds, however late the code was handled', async () => {
+    const { id, invite } = await community('closed', 'double')
+    const phone = newPhone()
+    const joined = await joinJson(invite.code, { name: 'Olga', phone, answers: ['Hi'] })
+    const text = new URL(joined.json.confirmation.whatsappUrl).searchParams.get('text')!
+    // The code was typed ten seconds ago and reaches us only now (Meta delivers late, our
+    // inbound queue may be behind); the STOP was typed five seconds ago, after it.
+    const typedAt = seconds() - 10
+    await notify(textNotification(phone, text, newWamid(), typedAt))
+    await eventually(async () =>
+      expect((await sentTo(phone)).map((m) => m.text?.body ?? '').join()).toContain(
+        'entscheidet ein Admin',
+      ),
+    )
+    // The proof is stamped when the person sent it, not when it was handled.
+    const [proof] = await query<{ at: number }>(
+      'select phone_confirmed_at as at from join_requests where id = ?',
+      joined.json.joinRequestId,
+    )
+    expect(proof!.at).toBe(typedAt * 1000)
+    await stopFrom(phone, typedAt + 5)
+
+    const before = (await sentTo(phone)).length
+    const approved = await call('POST', `/api/join-requests/${joined.json.joinRequestId}/approve`)
+    expect(approved.status, approved.text).toBe(200)
+    const deliveries = await announceAndWait(id, 'Not after the STOP that followed the code')
+    expect(deliveries.data).toMatchObject([
+      { status: 'skipped', lastError: 'the number sent STOP' },
+    ])
+    expect(await sentTo(phone)).toHaveLength(before)
+  })
+
   it('a sign-up with the number gets no confirmation template; a code sent from it still confirms', async () => {
     const { invite } = await community('open', 'double')
     const phone = newPhone()
