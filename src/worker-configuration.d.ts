@@ -4,6 +4,7 @@ interface __BaseEnv_Env {
 	DB: D1Database;
 	VISITS_QUEUE: Queue;
 	DELIVERY_QUEUE: Queue;
+	EVENTS_QUEUE: Queue;
 	DEAD_LETTER_QUEUE: Queue;
 	INBOUND_QUEUE: Queue;
 	TELEGRAM_QUEUE: Queue;

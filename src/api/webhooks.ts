@@ -205,7 +205,7 @@ openapi(
   }),
   async (c) => {
     const { eventId } = c.req.valid('param')
-    await redeliverEvent(c.var.db, c.env.DELIVERY_QUEUE, c.var.webhook, eventId, new Date())
+    await redeliverEvent(c.var.db, c.env.EVENTS_QUEUE, c.var.webhook, eventId, new Date())
     auditDetail(c, eventId)
     return c.body(null, 202)
   },

@@ -24,6 +24,7 @@ import { logError, logInfo } from '../lib/log'
 
 export const VISITS_QUEUE_NAME = 'community-growth-visits'
 export const DELIVERY_QUEUE_NAME = 'community-growth-deliveries'
+export const EVENTS_QUEUE_NAME = 'community-growth-events'
 export const DEAD_LETTER_QUEUE_NAME = 'community-growth-deliveries-dlq'
 
 // A batch that failed as a whole is tried again after this; deliveries it left `sending` are the
@@ -56,6 +57,8 @@ export async function handleQueue(
     case VISITS_QUEUE_NAME:
       return writeVisits(batch, env)
     case DELIVERY_QUEUE_NAME:
+    // Event webhooks: the same job, on a queue of their own (see wrangler.toml).
+    case EVENTS_QUEUE_NAME:
       return deliver(batch, env)
     case DEAD_LETTER_QUEUE_NAME:
       return recordDeadLetters(batch, env)

@@ -65,7 +65,7 @@ export async function handleScheduled(
   )
   // So do webhook deliveries of events whose queue message was lost.
   const reconciledEvents = await step('event reconciler', null, () =>
-    reconcileEventDeliveries(db, env.DELIVERY_QUEUE, config, now),
+    reconcileEventDeliveries(db, env.EVENTS_QUEUE, config, now),
   )
   // And posts to Telegram chats, which are not counted in their runs.
   const reconciledPosts = await step('telegram posts', null, () =>
@@ -78,7 +78,7 @@ export async function handleScheduled(
   const notices = await step('decision notices', null, () => sendDueNotices(db, config, now))
   // A number's STOP or START recorded and never done (its Worker stopped half-way).
   const optChoices = await step('opt choices', 0, () => finishPendingChoices(db, now))
-  const events = await step('events', 0, () => fanOutEvents(db, env.DELIVERY_QUEUE, now))
+  const events = await step('events', 0, () => fanOutEvents(db, env.EVENTS_QUEUE, now))
   // Telegram invite links not made yet (or not revoked yet) because a call failed or was
   // rate limited: retried here, when Telegram said we may.
   // Telegram approvals whose Worker stopped before Telegram answered hold no seat for long.

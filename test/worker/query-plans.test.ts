@@ -387,7 +387,7 @@ describe('query plans of the request paths', () => {
     await listMembers(db, community.id, { ...page, search: 'plan' })
     await new Response(exportMembersCsv(db, community.id)).text()
     await createCommunityRow(db, { name: community.name, description: '', visibility: 'open' }, now)
-    await fanOutEvents(db, env.DELIVERY_QUEUE, now)
+    await fanOutEvents(db, env.EVENTS_QUEUE, now)
     // A month on, the events just handed on are past their retention and go.
     const later = new Date(now.getTime() + 31 * 86400_000)
     expect(await pruneDeliveredEvents(db, later, 30)).toBeGreaterThan(0)

@@ -282,7 +282,7 @@ webhooksPages.post('/admin/webhooks/:id/deliveries/:eventId/redeliver', async (c
   const eventId = idOrThrow(EventId, c.req.param('eventId'))
   const endpoint = await getWebhookEndpointOrThrow(c.var.db, id)
   assertCan(c.var.principal, 'webhooks.manage', scopeOf(endpoint), 'Webhook endpoint')
-  await redeliverEvent(c.var.db, c.env.DELIVERY_QUEUE, endpoint, eventId, new Date())
+  await redeliverEvent(c.var.db, c.env.EVENTS_QUEUE, endpoint, eventId, new Date())
   auditDetail(c, eventId)
   return c.redirect(inLanguage(c, withNotice('/admin/webhooks', 'eventRedelivered')), 303)
 })
