@@ -17,8 +17,13 @@ import {
   eventually,
   joinJson,
   newPhone,
+  notifyWhatsApp,
   query,
 } from '../worker/helpers'
+import { eq } from 'drizzle-orm'
+import { members } from '../../src/db/schema'
+import { eraseMember } from '../../src/services/erasure'
+import { newWamid, textNotification } from '../support/whatsapp-notifications'
 import { page, signIn } from '../worker/dashboard-helpers'
 import { DELIVERY_SECRET } from './delivery-webhook'
 import { whatsAppOutage } from '../whatsapp/meta'
@@ -553,5 +558,86 @@ describe('an event delivery interrupted after its claim', () => {
     expect(await deliverEvent(db, loadConfig(env), message, new Date())).toEqual({ action: 'ack' })
     expect(await state()).toMatchObject({ status: 'unknown', attempts: 3 })
     expect(await sentFor()).toBe(1)
+  })
+})
+
+describe('a send is claimed when its turn comes, and reads its member again then', () => {
+  const whatsapp = (): Config => ({ ...loadConfig(env), DELIVERY_CHANNEL: 'whatsapp' })
+  /** A pace that lets the first `open` turns go at once and holds the rest until released. */
+  function gate(open: number) {
+    let turns = 0
+    let release!: () => void
+    const released = new Promise<void>((resolve) => (release = resolve))
+    const pace = async () => {
+      if (turns++ >= open) await released
+    }
+    return { pace, release }
+  }
+  const toNumber = (request: Received) => String(JSON.parse(request.body).to).replace(/\D/g, '')
+  const reached = async (phones: string[]) => {
+    const digits = phones.map((phone) => phone.replace(/\D/g, ''))
+    return (await receivedFor('/whatsapp/', (request) => digits.includes(toNumber(request)))).map(
+      toNumber,
+    )
+  }
+  const rowsOf = (dispatchId: string) =>
+    query<{ member_id: string; status: string; last_error: string | null }>(
+      'select member_id, status, last_error from deliveries where dispatch_id = ? order by member_id',
+      dispatchId,
+    )
+
+  it('a Worker stopped mid-batch leaves the sends whose turn had not come waiting, not in doubt', async () => {
+    const phones = Array.from({ length: 8 }, () => newPhone())
+    const { db, messages } = await runTo(
+      phones.map((_, i) => `Turn #${i}`),
+      phones,
+    )
+    const { pace, release } = gate(3)
+    const batch = deliverAnnouncements(db, whatsapp(), messages, new Date(), pace)
+    await eventually(async () => expect(await reached(phones)).toHaveLength(3))
+    // Stopped here, only the three sent are in doubt; the five whose turn had not come wait, for
+    // the reconciler to queue again.
+    const statuses = (await rowsOf(messages[0]!.dispatchId)).map((row) => row.status)
+    expect(statuses.filter((status) => status === 'sending')).toHaveLength(3)
+    expect(statuses.filter((status) => status === 'queued')).toHaveLength(5)
+    release()
+    await batch
+    expect((await rowsOf(messages[0]!.dispatchId)).map((row) => row.status)).toEqual(
+      phones.map(() => 'sent'),
+    )
+    expect(await reached(phones)).toHaveLength(8)
+  })
+
+  it('sends nothing to a member erased, or a number that sent STOP, while the send waited', async () => {
+    const phones = [newPhone(), newPhone(), newPhone()]
+    const { db, messages } = await runTo(['Goes', 'Erased meanwhile', 'Stops meanwhile'], phones)
+    const { pace, release } = gate(1)
+    const batch = deliverAnnouncements(db, whatsapp(), messages, new Date(), pace)
+    await eventually(async () => expect(await reached(phones)).toHaveLength(1))
+    const erased = await db.query.members.findFirst({
+      where: eq(members.id, messages[1]!.memberId),
+    })
+    await eraseMember(db, erased!, new Date())
+    await notifyWhatsApp(textNotification(phones[2]!, 'STOP', newWamid()))
+    await eventually(async () =>
+      expect(
+        await query('select value from marketing_preferences where phone = ?', phones[2]),
+      ).toEqual([{ value: 'stop' }]),
+    )
+    release()
+    await batch
+    const rows = await rowsOf(messages[0]!.dispatchId)
+    // The first got the announcement; the one who sent STOP only the answer to it.
+    const digits = phones.map((phone) => phone.replace(/\D/g, ''))
+    expect((await reached(phones)).sort()).toEqual([digits[0], digits[2]].sort())
+    expect(rows.find((row) => row.member_id === messages[1]!.memberId)).toMatchObject({
+      status: 'skipped',
+      last_error: 'member left',
+    })
+    expect(rows.find((row) => row.member_id === messages[2]!.memberId)).toMatchObject({
+      status: 'skipped',
+      // Its STOP ended the membership too: it is no member to write to any more.
+      last_error: expect.stringMatching(/^(member left|the number sent STOP)$/),
+    })
   })
 })

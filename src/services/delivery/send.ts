@@ -34,24 +34,32 @@ import {
 } from './messages'
 import { logError } from '../../lib/log'
 import { RUN_CANCELLED } from './runs'
+import {
+  changedSince,
+  CLAIM_CHUNK,
+  CLAIM_FAILED_RETRY_SECONDS,
+  claimer,
+  reachableNow,
+  type Claim,
+} from './send-claims'
 
 /** Announcement messages, sent at most once each, at the sender's pace. */
 
-// D1 binds at most 100 parameters per statement.
-const CLAIM_CHUNK = 45
 /** Sends of one batch in flight at once, at most; the pace decides when each may start. */
 export const MAX_SENDS_IN_FLIGHT = 50
 
 /**
- * Delivers a batch of announcement messages, each at most once, in a handful of D1 queries
- * whatever the batch size: the members and runs are read first, then the deliveries claimed
- * (one statement per 45), the messages sent, and one batch settles them all and moves the runs'
- * counters.
+ * Delivers a batch of announcement messages, each at most once, in a few D1 queries: the members
+ * and runs are read first, each delivery is claimed when its send's turn comes (claims that come
+ * within moments share a statement, `claimer`), and one batch settles them all and moves the
+ * runs' counters.
  *
- * At most once: a delivery is claimed (`queued` to `sending`) before anything leaves, so a
+ * At most once: a delivery is claimed (`queued` to `sending`) right before it leaves, so a
  * redelivered queue message finds it taken and is acknowledged without sending (so is a second
- * copy within one batch). A delivery left `sending` by a consumer that died is the reconciler's
- * (see `reconcileRuns`).
+ * copy within one batch). Claimed at its turn, not when the batch came: a consumer that dies
+ * leaves those whose turn had not come waiting, for the reconciler to queue again, and only the
+ * sends under way in doubt (`reconcileRuns`). The claim reads the member again, so a STOP, a
+ * departure or an erasure while the send waited for its turn holds.
  *
  * A refusal's effect beyond its message (`actOnRefusals`) is applied before the batch is recorded.
  *
@@ -109,19 +117,11 @@ export async function deliverAnnouncements(
   }
 
   const attempts = new Map<string, number>()
-  for (const chunk of chunks(unique, CLAIM_CHUNK)) {
-    const pairs = chunk.map((_, i) => `(?${i * 2 + 2}, ?${i * 2 + 3})`).join(', ')
-    const params = chunk.flatMap((m) => [m.dispatchId, m.memberId])
-    const claimed = await db.$client
-      .prepare(
-        `update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ?1
-         where (dispatch_id, member_id) in (values ${pairs}) and status = 'queued'
-         returning dispatch_id, member_id, attempts`,
-      )
-      .bind(now.getTime(), ...params)
-      .all<{ dispatch_id: string; member_id: string; attempts: number }>()
-    for (const row of claimed.results)
-      attempts.set(`${row.dispatch_id}|${row.member_id}`, row.attempts)
+  const claimNow = claimer(db, clock)
+  const claim = async (message: DeliveryKey): Promise<Claim | null> => {
+    const claimed = await claimNow(message)
+    if (claimed) attempts.set(key(message), claimed.attempts)
+    return claimed
   }
 
   const outcomes = new Map<string, Outcome>()
@@ -160,11 +160,10 @@ export async function deliverAnnouncements(
       verdicts.set(key(message), { action: 'dead-letter', error: outcome.error })
     }
   }
-  const claimed = unique.filter((m) => attempts.has(key(m)))
   let next = 0
   const sender = async () => {
-    while (next < claimed.length) {
-      const message = claimed[next++]!
+    while (next < unique.length) {
+      const message = unique[next++]!
       const member = people.get(message.memberId)
       const outcome = await attempt(
         config,
@@ -173,17 +172,25 @@ export async function deliverAnnouncements(
         announcementOf.get(message.dispatchId),
         message,
         pace,
+        () => claim(message),
         clock,
-      ).catch((error: unknown): SendResult => {
+      ).catch((error: unknown): SendResult | NotClaimed => {
         logError({ delivery: key(message) }, error)
+        // Not claimed (the claim itself failed): left as it is, for the queue to bring again.
+        if (!attempts.has(key(message))) {
+          verdicts.set(key(message), { action: 'retry', delaySeconds: CLAIM_FAILED_RETRY_SECONDS })
+          return { outcome: 'not-claimed' }
+        }
         return { outcome: 'retry', error: 'unexpected error' }
       })
+      // Another consumer has it (a copy of the message), or it is settled already.
+      if (outcome.outcome === 'not-claimed') continue
       settle(message, outcome)
       pauseOnSpamLimit(announcementOf.get(message.dispatchId), outcome, now)
     }
   }
   await Promise.all(
-    Array.from({ length: Math.min(MAX_SENDS_IN_FLIGHT, claimed.length) }, () => sender()),
+    Array.from({ length: Math.min(MAX_SENDS_IN_FLIGHT, unique.length) }, () => sender()),
   )
   // What a refusal means beyond its message (an ended subscription, a paused broadcast) goes
   // first: once the batch is recorded, its claims are settled and nothing brings the refusal
@@ -222,6 +229,8 @@ function pausedSkip(run: RunToSend): SkipResult {
 
 type SkipResult = { outcome: 'skipped'; reason: string }
 type CancelResult = { outcome: 'cancelled' }
+/** Not this consumer's: claimed by another, or settled already. Nothing to record. */
+type NotClaimed = { outcome: 'not-claimed' }
 
 /**
  * A member as a message to them is written: with the language of the sign-up the membership came
@@ -248,16 +257,23 @@ async function attempt(
   run: RunToSend | undefined,
   message: DeliveryKey,
   pace: Pace,
+  /** Claims the delivery (`claimer`): null when it is not this consumer's to send. */
+  claim: () => Promise<Claim | null>,
   clock: () => Date,
-): Promise<SendResult | SkipResult | CancelResult> {
+): Promise<SendResult | SkipResult | CancelResult | NotClaimed> {
+  // Settled without a send: claimed first, so that it is settled once.
+  const without = async (result: SkipResult | CancelResult | SendResult) =>
+    (await claim()) ? result : ({ outcome: 'not-claimed' } as const)
   // A stopped run sends nothing more. Its deliveries waiting then were settled by the stop
   // (`cancelRun`); one that comes back after it (a retry of a send under way at the time, or a
   // message WhatsApp's failure status queued again) is settled the same way here.
-  if (run?.cancelled) return { outcome: 'cancelled' }
-  if (!member || member.status !== 'active') return { outcome: 'skipped', reason: 'member left' }
-  if (!run) return { outcome: 'failed', error: 'announcement deleted' }
+  if (run?.cancelled) return without({ outcome: 'cancelled' })
+  if (!member || member.status !== 'active') {
+    return without({ outcome: 'skipped', reason: 'member left' })
+  }
+  if (!run) return without({ outcome: 'failed', error: 'announcement deleted' })
   const { announcement, asksForProof } = run
-  if (announcement.pausedAt) return pausedSkip(run)
+  if (announcement.pausedAt) return without(pausedSkip(run))
   // Consent is per contact: only a contact its owner confirmed, and whose owner has not taken
   // it back since, is ever written to or passed on.
   const stopped = !reachableAfterStop(stop, member)
@@ -274,10 +290,18 @@ async function attempt(
   const phone = phoneConsent && !stopped ? member.phone : null
   const email = emailConsent ? member.email : null
   if (config.DELIVERY_CHANNEL === 'whatsapp') {
-    if (!member.phone) return { outcome: 'skipped', reason: 'no phone number' }
-    if (!phoneConsent) return { outcome: 'skipped', reason: 'phone number not confirmed' }
-    if (!phone) return { outcome: 'skipped', reason: 'the number sent STOP' }
+    if (!member.phone) return without({ outcome: 'skipped', reason: 'no phone number' })
+    if (!phoneConsent) {
+      return without({ outcome: 'skipped', reason: 'phone number not confirmed' })
+    }
+    if (!phone) return without({ outcome: 'skipped', reason: 'the number sent STOP' })
     await pace()
+    // Claimed only now that its turn came: a Worker stopped before leaves it waiting, not in
+    // doubt; and what changed while it waited (a STOP, the member erased or gone) holds.
+    const claimed = await claim()
+    if (!claimed) return { outcome: 'not-claimed' }
+    const changed = changedSince(claimed)
+    if (changed) return changed
     // Paused by a send of this batch while this one waited for its turn.
     if (run.announcement.pausedAt) return pausedSkip(run)
     return sendWhatsAppMessage(
@@ -287,14 +311,20 @@ async function attempt(
       member.language,
     )
   }
-  if (!phone && !email) return { outcome: 'skipped', reason: 'no confirmed contact' }
+  if (!phone && !email) return without({ outcome: 'skipped', reason: 'no confirmed contact' })
   if (!config.DELIVERY_WEBHOOK_URL || !config.DELIVERY_WEBHOOK_SECRET) {
-    return {
+    return without({
       outcome: 'failed',
       error: 'webhook channel is not configured (DELIVERY_WEBHOOK_URL, DELIVERY_WEBHOOK_SECRET)',
-    }
+    })
   }
   await pace()
+  const claimed = await claim()
+  if (!claimed) return { outcome: 'not-claimed' }
+  if (claimed.memberStatus !== 'active') return { outcome: 'skipped', reason: 'member left' }
+  // A STOP that came while it waited takes the number out of what the partner is given.
+  const shownPhone = phone && reachableNow(claimed) ? phone : null
+  if (!shownPhone && !email) return { outcome: 'skipped', reason: 'no confirmed contact' }
   const sentAt = clock()
   return sendSignedWebhook(
     {
@@ -313,7 +343,7 @@ async function attempt(
         recipient: {
           memberId: member.id,
           name: member.name,
-          phone,
+          phone: shownPhone,
           email,
           // The language of the pages they signed up on; null where that is not known.
           language: member.language,
@@ -367,7 +397,9 @@ async function settleDeliveries(
           .set({
             status: outcome.status,
             lastError: outcome.error,
-            providerMessageId: outcome.providerMessageId,
+            // Not for a member erased while it was sent: Meta's id holds the number, and the
+            // erasure took it from every delivery of theirs (services/erasure.ts).
+            providerMessageId: sql`case when exists (select 1 from ${members} where ${members.id} = ${deliveries.memberId}) then ${outcome.providerMessageId} else null end`,
             updatedAt: now,
           })
           .where(and(eq(deliveries.dispatchId, dispatchId), eq(deliveries.memberId, memberId))),

@@ -1,0 +1,118 @@
+import type { Database } from '../../db/client'
+import type { ConsentMethod } from '../../db/schema'
+import { reachableAfterStop } from '../opt-outs'
+import type { DeliveryKey } from './messages'
+
+/**
+ * Claims of announcement deliveries, taken as each send's turn comes (see `deliverAnnouncements`
+ * in send.ts), with what is known of the member at that moment.
+ */
+
+// D1 binds at most 100 parameters per statement.
+export const CLAIM_CHUNK = 45
+
+/** A claim failed (D1 did not answer): the message comes again after this. */
+export const CLAIM_FAILED_RETRY_SECONDS = 10
+
+/** A delivery claimed for its send, with what is known of its member at that moment. */
+export interface Claim {
+  attempts: number
+  /** The member's status now; null once the member is erased. */
+  memberStatus: string | null
+  /** Their number's standing STOP now, if any (ms). */
+  stopAt: number | null
+  phoneConfirmedAt: number | null
+  phoneConsentMethod: ConsentMethod | null
+}
+
+/** Whether the number may be written to now, as the claim found it (`reachableAfterStop`). */
+export function reachableNow(claimed: Claim): boolean {
+  return reachableAfterStop(claimed.stopAt === null ? undefined : new Date(claimed.stopAt), {
+    phoneConfirmedAt: claimed.phoneConfirmedAt === null ? null : new Date(claimed.phoneConfirmedAt),
+    phoneConsentMethod: claimed.phoneConsentMethod,
+  })
+}
+
+/** What changed for a WhatsApp send while it waited for its turn, as a skip; null: nothing. */
+export function changedSince(claimed: Claim): { outcome: 'skipped'; reason: string } | null {
+  if (claimed.memberStatus !== 'active') return { outcome: 'skipped', reason: 'member left' }
+  if (!reachableNow(claimed)) return { outcome: 'skipped', reason: 'the number sent STOP' }
+  return null
+}
+
+/** How long claims wait to go together in one statement: a few sends' turns at a fast pace. */
+const CLAIM_GATHER_MS = 25
+
+/**
+ * Claims deliveries (`queued` to `sending`) as their sends are about to start, those asked for
+ * within `CLAIM_GATHER_MS` (up to `CLAIM_CHUNK`) in one statement, which also reads what their
+ * member is now. Claimed at their turn, not all when the batch comes: a Worker stopped in the
+ * middle leaves the deliveries whose turn had not come `queued`, to be sent by the reconciler,
+ * and only those it was sending in doubt.
+ */
+export function claimer(db: Database, clock: () => Date) {
+  let waiting: Array<{
+    message: DeliveryKey
+    resolve: (claim: Claim | null) => void
+    reject: (error: unknown) => void
+  }> = []
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const flush = async () => {
+    clearTimeout(timer)
+    timer = undefined
+    const part = waiting
+    waiting = []
+    if (part.length === 0) return
+    try {
+      const pairs = part.map((_, i) => `(?${i * 2 + 2}, ?${i * 2 + 3})`).join(', ')
+      const claimed = await db.$client
+        .prepare(
+          `update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ?1
+           where (dispatch_id, member_id) in (values ${pairs}) and status = 'queued'
+           returning dispatch_id, member_id, attempts,
+             (select m.status from members m where m.id = deliveries.member_id) as member_status,
+             (select p.timestamp from marketing_preferences p join members m on p.phone = m.phone
+               where m.id = deliveries.member_id and p.value = 'stop') as stop_at,
+             (select m.phone_confirmed_at from members m where m.id = deliveries.member_id)
+               as phone_confirmed_at,
+             (select m.phone_consent_method from members m where m.id = deliveries.member_id)
+               as phone_consent_method`,
+        )
+        .bind(clock().getTime(), ...part.flatMap(({ message: m }) => [m.dispatchId, m.memberId]))
+        .all<{
+          dispatch_id: string
+          member_id: string
+          attempts: number
+          member_status: string | null
+          stop_at: number | null
+          phone_confirmed_at: number | null
+          phone_consent_method: ConsentMethod | null
+        }>()
+      const rows = new Map(
+        claimed.results.map((row) => [`${row.dispatch_id}|${row.member_id}`, row]),
+      )
+      for (const { message, resolve } of part) {
+        const row = rows.get(`${message.dispatchId}|${message.memberId}`)
+        resolve(
+          row
+            ? {
+                attempts: row.attempts,
+                memberStatus: row.member_status,
+                stopAt: row.stop_at,
+                phoneConfirmedAt: row.phone_confirmed_at,
+                phoneConsentMethod: row.phone_consent_method,
+              }
+            : null,
+        )
+      }
+    } catch (error) {
+      for (const { reject } of part) reject(error)
+    }
+  }
+  return (message: DeliveryKey) =>
+    new Promise<Claim | null>((resolve, reject) => {
+      waiting.push({ message, resolve, reject })
+      if (waiting.length >= CLAIM_CHUNK) void flush()
+      else timer ??= setTimeout(() => void flush(), CLAIM_GATHER_MS)
+    })
+}
