@@ -91,10 +91,11 @@ const CATALOGUE = {
   },
   group_in_use: {
     status: 409,
-    title: 'Group in use by scheduled announcements',
+    title: 'Group in use by announcements',
     description:
-      'Scheduled announcements are sent to this group: change their audience or cancel them ' +
-      'before deleting it (they would go out to nobody).',
+      'Announcements are scheduled to this group or being sent to it now: change their ' +
+      'audience or cancel them, or wait until they are sent, before deleting it (they would go ' +
+      'out to nobody).',
   },
   member_limit_below_members: {
     status: 409,

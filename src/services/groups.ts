@@ -218,12 +218,15 @@ export async function deleteGroup(db: Database, group: Group, now: Date): Promis
     })
 }
 
-/** What the trigger of migration 0058 raises when a group scheduled announcements go to goes. */
+/**
+ * What the trigger of migration 0060 raises when a group goes that announcements scheduled or
+ * being sent go to.
+ */
 const GROUP_IN_USE = 'group_in_use'
 
 /**
- * The first few scheduled announcements sent to a group, a repeating one sending a run now
- * among them (it is scheduled again after).
+ * The first few announcements scheduled to a group or being sent to it now (a one-off's run
+ * reads its members from the group while it expands; a repeating one is scheduled again after).
  */
 function scheduledAnnouncementsTo(db: Database, group: Pick<Group, 'id' | 'communityId'>) {
   return db
@@ -232,7 +235,7 @@ function scheduledAnnouncementsTo(db: Database, group: Pick<Group, 'id' | 'commu
     .where(
       and(
         eq(announcements.communityId, group.communityId),
-        sql`(+${announcements.status} = 'scheduled' or (+${announcements.status} = 'dispatching' and ${announcements.repeatCron} is not null))`,
+        sql`+${announcements.status} in ('scheduled', 'dispatching')`,
         sql`exists (select 1 from json_each(${announcements.audienceGroupIds}) where value = ${group.id})`,
       ),
     )
@@ -243,7 +246,7 @@ function groupInUse(sentToIt: Array<{ id: string }>): ApiError {
   const ids = sentToIt.map((a) => a.id).join(', ') + (sentToIt.length === 5 ? ', …' : '')
   return new ApiError(
     'group_in_use',
-    `Scheduled announcements are sent to this group${ids ? ` (${ids})` : ''}: change their audience or cancel them first.`,
+    `Announcements are scheduled to this group or being sent to it${ids ? ` (${ids})` : ''}: change their audience or cancel them, or wait until they are sent.`,
   )
 }
 

@@ -3712,7 +3712,7 @@ export interface operations {
           }
         }
       }
-      /** @description `announcement_group_protected` (Announcement group is protected). `group_in_use` (Group in use by scheduled announcements). What each code means: `/api/problems/{code}`. */
+      /** @description `announcement_group_protected` (Announcement group is protected). `group_in_use` (Group in use by announcements). What each code means: `/api/problems/{code}`. */
       409: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {

@@ -175,6 +175,27 @@ describe('groups: limits and errors', () => {
     ).rejects.toThrow(/group_in_use/)
   })
 
+  it('keeps a group a one-off announcement is being sent to, right after Send now, until it is sent', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const oneOff = await scheduleTo(community.id, group.id)
+    // "Send now": its run reads the group's members while it expands, a moment later.
+    await env.DB.prepare(`update announcements set status = 'dispatching' where id = ?`)
+      .bind(oneOff.json.id)
+      .run()
+    const refused = await call('DELETE', `/api/groups/${group.id}`)
+    expectProblem(refused, 409, 'group_in_use')
+    expect(refused.json.detail).toContain(oneOff.json.id)
+    await expect(
+      env.DB.prepare('delete from groups where id = ?').bind(group.id).run(),
+    ).rejects.toThrow(/group_in_use/)
+    // Sent: each recipient's delivery is its own now, and the group may go.
+    await env.DB.prepare(`update announcements set status = 'sent' where id = ?`)
+      .bind(oneOff.json.id)
+      .run()
+    expect((await call('DELETE', `/api/groups/${group.id}`)).status).toBe(204)
+  })
+
   it('deletes a community whose scheduled announcements go to one of its groups', async () => {
     const community = await createCommunity()
     const group = await createGroup(community.id)

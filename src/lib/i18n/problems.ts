@@ -16,7 +16,7 @@ export const PROBLEM_TEXTS: Record<Exclude<Lang, 'en'>, Partial<Record<ErrorCode
     group_limit_reached: 'Diese Community hat schon so viele Gruppen wie erlaubt.',
     max_uses_below_uses: 'Das Limit darf nicht unter den bisherigen Nutzungen liegen.',
     group_in_use:
-      'Geplante Ankündigungen gehen an diese Gruppe. Ändere ihre Empfänger oder sag sie ab, bevor du die Gruppe löschst.',
+      'Ankündigungen sind an diese Gruppe geplant oder werden gerade an sie gesendet. Ändere ihre Empfänger oder sag sie ab, oder warte, bis sie gesendet sind, bevor du die Gruppe löschst.',
     member_limit_below_members: 'Das Limit darf nicht unter der Zahl der Mitglieder liegen.',
     slug_taken: 'Dieser Name ist schon vergeben.',
     code_taken: 'Dieser Code ist schon vergeben.',
