@@ -89,12 +89,53 @@ export function utcToWallClock(at: Date, timeZone: string): string {
 let knownZones: string[] | undefined
 
 /**
- * Every IANA time zone the runtime knows (workerd's ICU, as browsers'), `first` at the top, for
- * a picker. A zone the list lacks (an old alias stored earlier) is still offered first.
+ * Every time zone the runtime knows (workerd's ICU, as browsers'), by the name IANA gives it
+ * today where ICU still lists an older one (Asia/Kolkata, not Asia/Calcutta; `currentNames`
+ * are those names, each read by the runtime as the zone ICU lists), `first` at the top, for a
+ * picker. A zone the list lacks (an old alias stored earlier) is still offered first.
  */
-export function timeZoneChoices(first: string): string[] {
-  knownZones ??= [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC'])].sort()
+export function timeZoneChoices(first: string, currentNames: readonly string[]): string[] {
+  knownZones ??= listedZones(currentNames)
   return [first, ...knownZones.filter((zone) => zone !== first)]
+}
+
+function listedZones(currentNames: readonly string[]): string[] {
+  const renamed = new Map<string, string>()
+  for (const name of currentNames) {
+    if (name.startsWith('Etc/')) continue
+    const listedAs = new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone
+    if (listedAs !== name) renamed.set(listedAs, name)
+  }
+  const zones = [...Intl.supportedValuesOf('timeZone'), 'UTC'].map(
+    (zone) => renamed.get(zone) ?? zone,
+  )
+  return [...new Set(zones)].sort()
+}
+
+let labels: { day: string; byZone: Map<string, string> } | undefined
+
+/**
+ * A zone with its offset from UTC today, for a picker: "Asia/Kolkata (UTC+05:30)". Kept for the
+ * day (a picker lists some 420 zones; an offset changes with daylight saving time, not hourly).
+ */
+export function timeZoneLabel(zone: string, now: Date): string {
+  const day = now.toISOString().slice(0, 10)
+  if (labels?.day !== day) labels = { day, byZone: new Map() }
+  let label = labels.byZone.get(zone)
+  if (label === undefined) {
+    label = offsetLabel(zone, now)
+    labels.byZone.set(zone, label)
+  }
+  return label
+}
+
+function offsetLabel(zone: string, now: Date): string {
+  const offset = new Intl.DateTimeFormat('en', { timeZone: zone, timeZoneName: 'longOffset' })
+    .formatToParts(now)
+    .find((part) => part.type === 'timeZoneName')?.value
+  const utc =
+    !offset || offset === 'GMT' || offset === 'GMT+00:00' ? 'UTC' : offset.replace('GMT', 'UTC')
+  return `${zone} (${utc})`
 }
 
 /** A day as the reader's language writes it ("01.07.2030", "Jul 1, 2030"), on `timeZone`'s calendar. */

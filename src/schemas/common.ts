@@ -154,7 +154,7 @@ export const DATE_TIME_PATTERN =
  * zone it names, so either spelling is stored as sent. From tzdata 2025b's zones, less those
  * ICU 78 lists and the deprecated `EST5EDT` kind.
  */
-const CURRENT_IANA_NAMES = [
+export const CURRENT_IANA_NAMES = [
   'Africa/Asmara',
   'America/Argentina/Buenos_Aires',
   'America/Argentina/Catamarca',

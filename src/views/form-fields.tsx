@@ -1,7 +1,7 @@
 import type { Child, JSX } from 'hono/jsx'
 import type { FieldMessages } from '../lib/field-errors'
-import { timeZoneChoices } from '../lib/time'
-import { TimeZoneSchema } from '../schemas/common'
+import { timeZoneChoices, timeZoneLabel } from '../lib/time'
+import { CURRENT_IANA_NAMES, TimeZoneSchema } from '../schemas/common'
 
 /**
  * A form sent back after a refusal: what was typed, field by field, and why fields were refused
@@ -130,20 +130,23 @@ export function TextField(
 }
 
 /**
- * Every IANA time zone as `<option>`s, `first` (a community's own) at the top. An option's value
- * is its text, so the list is written once (some 400 zones). A zone selected that the list lacks
+ * Every IANA time zone as `<option>`s, `first` (a community's own) at the top, each named with
+ * its offset from UTC today (some 400 zones; IANA's current names). A zone selected that the list lacks
  * (one the API took, such as `Etc/GMT+12`) is offered second, so a form shown with it sends it
  * back as it was rather than the first of the list.
  */
 export function TimeZoneOptions(props: { first: string; selected: string }) {
-  const zones = timeZoneChoices(props.first)
+  const zones = timeZoneChoices(props.first, CURRENT_IANA_NAMES)
+  const now = new Date()
   if (!zones.includes(props.selected) && TimeZoneSchema.safeParse(props.selected).success) {
     zones.splice(1, 0, props.selected)
   }
   return (
     <>
       {zones.map((zone) => (
-        <option selected={zone === props.selected}>{zone}</option>
+        <option value={zone} selected={zone === props.selected}>
+          {timeZoneLabel(zone, now)}
+        </option>
       ))}
     </>
   )
