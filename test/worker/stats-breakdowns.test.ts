@@ -321,6 +321,15 @@ describe('compare', () => {
     // Each link's daily figures, over the same days.
     expect(compared.text).toContain('Insta bio: Visits by day')
     expect(compared.text).toContain('Flyer: Joins by day')
+    // The way back leads to the community's figures over the same period.
+    expect(compared.text).toMatch(
+      new RegExp(
+        `<a href="/admin/communities/${community.id}\\?period=30&amp;tz=UTC">← Back to the community’s figures</a>`,
+      ),
+    )
+    // Filtered to one source, the page still offers the comparison (of all the links).
+    const filtered = await page(`/admin/communities/${community.id}?source=instagram`, cookie)
+    expect(filtered.text).toContain('>Compare links or sources</a>')
 
     const bySource = await page(
       `/admin/communities/${community.id}/compare?tz=UTC&sources=instagram&sources=flyer`,

@@ -9,6 +9,7 @@ import { percent, words } from './shell'
 import { funnelSteps, retentionWaiting, shareOf, type FunnelStep } from '../funnel'
 import { retentionText } from '../retention'
 import { WhatsAppInferredNote } from '../whatsapp-inferred'
+import { filtersQuery } from './stats-filters'
 
 /**
  * The steps' order across entries. Each entry has the steps of its own funnel
@@ -105,6 +106,16 @@ export interface CompareView {
 }
 
 /** The compare page: links (or sources) of a community side by side. */
+/** The period and filters of the comparison, for the link back to the community's figures. */
+function backQuery(range: CompareView['range'], filters: StatsFilters): string {
+  const period = new URLSearchParams({ period: range.period, tz: range.tz })
+  if (range.period === 'custom') {
+    period.set('from', range.from)
+    period.set('to', range.to)
+  }
+  return [period.toString(), filtersQuery(filters)].filter(Boolean).join('&')
+}
+
 export function ComparePage(props: CompareView) {
   const l = props.lang
   const t = words(l)
@@ -130,6 +141,12 @@ export function ComparePage(props: CompareView) {
   return (
     <>
       <section>
+        <p>
+          {/* The community's page, with the period and filters compared here. */}
+          <a href={`${path.replace(/\/compare$/, '')}?${backQuery(range, filters)}`}>
+            ← {t.compareBack}
+          </a>
+        </p>
         <h2>{t.compare}</h2>
         <p class="muted">{t.compareIntro}</p>
         <form method="get" action={path} class="compare-pick">

@@ -187,11 +187,13 @@ export function StatsSections(props: {
           filters={view.filters}
         />
         <FilterChips lang={l} filters={view.filters} base={base} />
-        {view.compareHref && view.links.size > 1 && (
-          <p>
-            <a href={view.compareHref}>{t.compare}</a>
-          </p>
-        )}
+        {/* Offered while filtered too: the links a filter leaves are not all there are. */}
+        {view.compareHref &&
+          (view.links.size > 1 || BREAKDOWNS.some((name) => view.filters[name] !== undefined)) && (
+            <p>
+              <a href={view.compareHref}>{t.compare}</a>
+            </p>
+          )}
         <Funnel lang={l} figures={view.counted} joined={view.counted.joined} heading={t.funnel} />
         {/* Not where Telegram counted every join shown: those the bot observed. */}
         {props.whatsapp && joined.by !== 'telegram' && <WhatsAppInferredNote lang={l} />}
