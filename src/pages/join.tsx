@@ -81,7 +81,8 @@ async function usableInviteOrThrow(
 ): Promise<{ invite: Invite; community: Community }> {
   const param = CodeParamSchema.safeParse(c.req.param())
   const found = param.success ? await findInviteWithCommunity(c.var.db, param.data.code) : null
-  const retired = !found && param.success ? await retiredCode(c.var.db, param.data.code) : null
+  const retired =
+    !found && param.success ? ((await retiredCode(c.var.db, param.data.code))?.kind ?? null) : null
   return usableOrThrow(
     language(c),
     { invite: found?.invite, community: found?.community, retired },

@@ -67,7 +67,9 @@ landingApp.get('/i/:code', async (c) => {
   if (!landing) {
     const retired = code === null ? null : await retiredCode(db, code)
     if (retired === null) return errorPage(404, t.notFoundTitle, t.notFoundText)
-    return errorPage(410, t.goneTitle, retired === 'deleted' ? t.deletedText : t.rotatedText)
+    return retired.kind === 'deleted'
+      ? errorPage(410, t.goneTitle, t.deletedText)
+      : errorPage(410, t.goneTitle, t.rotatedText, retired.communityName ?? undefined)
   }
   const now = new Date()
   const status = inviteStatus(landing.invite, now)

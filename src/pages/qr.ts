@@ -95,10 +95,10 @@ async function renderFresh(
   const found = await findQrTarget(c.var.db, code)
   if (!found) {
     const retired = await retiredCode(c.var.db, code)
-    if (retired === 'rotated') {
+    if (retired?.kind === 'rotated') {
       throw new ApiError('gone', 'This invite link has been replaced by a new code.')
     }
-    if (retired === 'deleted') {
+    if (retired?.kind === 'deleted') {
       throw new ApiError('gone', 'The community of this invite link has been deleted.')
     }
     throw new ApiError('not_found', 'There is no invite link with this code.')

@@ -172,7 +172,13 @@ describe('landing page: links that do not work', () => {
     const invite = await createInvite((await createCommunity()).id)
     const rotated = await call('POST', `/api/invites/${invite.id}/rotate`)
     expect(rotated.json.code).not.toBe(invite.code)
-    expect((await visit(`/i/${invite.code}?lang=en`)).status).toBe(410)
+    const gone = await visit(`/i/${invite.code}?lang=en`)
+    expect(gone.status).toBe(410)
+    // Whoever scanned an old poster learns whose new link to ask for.
+    const community = (await call('GET', `/api/invites/${invite.id}`)).json.communityId
+    const name = (await call('GET', `/api/communities/${community}`)).json.name
+    expect(gone.text).toContain(name)
+    expect(gone.text).toContain('Ask whoever shared it with you for the new one.')
     expect((await visit(`/i/${rotated.json.code}`)).status).toBe(200)
   })
 })

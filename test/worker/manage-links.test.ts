@@ -333,7 +333,7 @@ describe('managing links in the dashboard', () => {
     const linkPage = (await page(`/admin/links/${invite.id}`, cookie)).text
     // A new code breaks what was printed: the button asks first, as revoking does.
     expect(linkPage).toContain(
-      `action="/admin/links/${invite.id}/rotate" class="inline" data-confirm="Give this link a new code?`,
+      `action="/admin/links/${invite.id}/rotate" class="inline" data-confirm="Give this link a new random code?`,
     )
     // So does archiving, which stops its page and QR codes until it is restored.
     expect(linkPage).toContain(

@@ -28,7 +28,7 @@ export const dashboardDe = {
         : `Von ihnen bekommt sie nur, wer ${byWhatsApp ? 'eine bestätigte WhatsApp-Nummer hat' : 'seinen Kontakt bestätigt hat'}; ihr Bericht zählt die übrigen.`
     }`,
   confirmRotate:
-    'Dem Link einen neuen Code geben? Der alte Link und bereits gedruckte oder geteilte QR-Codes führen dann nicht mehr hierher.',
+    'Dem Link einen neuen, zufälligen Code geben? Der alte Link (auch ein eigener Code) und bereits gedruckte oder geteilte QR-Codes führen dann nicht mehr hierher. Um den neuen Code selbst zu wählen, ändere stattdessen den Code unter „Link bearbeiten“.',
   skipChart: 'Diagramm überspringen',
   rangeBackwards: 'Der gewählte Zeitraum endete vor seinem Beginn: Er wird richtig herum gezeigt.',
   rangeTooLong: (days: number) =>

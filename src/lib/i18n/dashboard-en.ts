@@ -22,7 +22,7 @@ export const dashboardEn: Words = {
         : `Of them, only those ${byWhatsApp ? 'with a confirmed WhatsApp number' : 'whose contact is confirmed'} get it; its report counts the others.`
     }`,
   confirmRotate:
-    'Give this link a new code? The old link and QR codes already printed or shared stop leading here.',
+    'Give this link a new random code? The old link (a custom code too) and QR codes already printed or shared stop leading here. To choose the new code yourself, change the code under “Edit link” instead.',
   skipChart: 'Skip the chart',
   rangeBackwards: 'The period you chose ended before it began: it is shown the right way round.',
   rangeTooLong: (days) => `At most ${days} days at once: the ${days} days up to its end are shown.`,

@@ -34,7 +34,8 @@ export const de = {
     'Das war der persönliche Einladungslink eines Mitglieds. Er gilt nicht mehr, weil die Person kein Mitglied mehr ist oder die Admins ihn zurückgezogen haben. Frag nach einem neuen Link.',
   expiredText: 'Dieser Einladungslink ist abgelaufen. Frag nach einem neuen Link.',
   usedUpText: 'Dieser Einladungslink wurde so oft genutzt wie erlaubt. Frag nach einem neuen Link.',
-  rotatedText: 'Dieser Einladungslink wurde ersetzt. Frag nach dem neuen Link.',
+  rotatedText:
+    'Dieser Einladungslink wurde ersetzt. Frag die Person, die ihn geteilt hat, nach dem neuen Link.',
   deletedText: 'Die Community, zu der dieser Einladungslink gehörte, gibt es hier nicht mehr.',
   badRequestTitle: 'Das hat nicht geklappt',
   errorTitle: 'Etwas ist schiefgelaufen',

@@ -32,7 +32,8 @@ export const en: Messages = {
     'This was a member’s personal invite link. It no longer works because they are no longer a member or the admins withdrew it. Ask for a new one.',
   expiredText: 'This invite link has expired. Ask for a new one.',
   usedUpText: 'This invite link has been used as often as allowed. Ask for a new one.',
-  rotatedText: 'This invite link has been replaced. Ask for the new one.',
+  rotatedText:
+    'This invite link has been replaced. Ask whoever shared it with you for the new one.',
   deletedText: 'The community this invite link was for no longer exists here.',
   badRequestTitle: 'That did not work',
   errorTitle: 'Something went wrong',
