@@ -9,6 +9,7 @@ import { ApiError, fieldErrors } from '../lib/errors'
 import type { FieldMessages } from '../lib/field-errors'
 import { readForm } from '../lib/forms'
 import { inviteGoneText, LANGUAGES, MESSAGES, type Lang } from '../lib/i18n'
+import { retiredCode, type RetiredCode } from '../services/retired-codes'
 import {
   assertUtf8Body,
   declaresUtf8,
@@ -25,12 +26,7 @@ import {
 import { formToJoinBody, JoinBodySchema } from '../schemas/join'
 import { CodeParamSchema } from '../schemas/public'
 import { signUpPlace } from '../lib/visitor'
-import {
-  findInviteWithCommunity,
-  inviteStatus,
-  retiredCode,
-  type RetiredCode,
-} from '../services/invites'
+import { findInviteWithCommunity, inviteStatus } from '../services/invites'
 import {
   addressKey,
   confirmationTemplateLimit,

@@ -20,7 +20,8 @@ import {
   referrerHost,
   visitorCountry,
 } from '../lib/visitor'
-import { getLanding, inviteStatus, type Landing, retiredCode } from '../services/invites'
+import { getLanding, inviteStatus, type Landing } from '../services/invites'
+import { retiredCode } from '../services/retired-codes'
 import { bufferVisit } from '../services/visit-buffer'
 import { CodeParamSchema, LandingQuerySchema } from '../schemas/public'
 import { inviteUrls } from '../schemas/invites'

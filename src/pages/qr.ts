@@ -5,7 +5,8 @@ import { sha256Hex } from '../lib/crypto'
 import { ApiError, fieldErrors } from '../lib/errors'
 import { MemoryCache } from '../lib/memory-cache'
 import { renderQrPng, renderQrSvg, type QrOptions } from '../lib/qr'
-import { inviteStatus, retiredCode } from '../services/invites'
+import { inviteStatus } from '../services/invites'
+import { retiredCode } from '../services/retired-codes'
 import {
   DEFAULT_QR_DESIGN,
   findQrTarget,

@@ -13,7 +13,8 @@ import {
 } from '../db/schema'
 import { firstRowOf, rowOf, rowsOf } from '../db/rows'
 import { ApiError, isUniqueViolation } from '../lib/errors'
-import { inviteRefusal, inviteStatus, type RetiredCode } from './invites'
+import { inviteRefusal, inviteStatus } from './invites'
+import type { RetiredCode } from './retired-codes'
 import { groupIdsOf } from './join-statements'
 import {
   fullGroupOf,

@@ -351,3 +351,16 @@ export function daysOf(from: string, to: string): string[] {
 
 /** A year and a day: more than the longest period the stats take (366 days). */
 const MAX_PERIOD_DAYS = 367
+
+/**
+ * Which of `sources` a link of the community carries: a query for the compare page's batch.
+ * Only those are compared there, so that a crafted address cannot put its words in the page's
+ * columns (the API compares any, each its own figures, zero for one no link carries).
+ */
+export function carriedSourcesQuery(db: Database, communityId: string, sources: string[]) {
+  return db
+    .selectDistinct({ source: invites.source })
+    .from(invites)
+    .where(and(eq(invites.communityId, communityId), inArray(invites.source, sources)))
+    .limit(sources.length)
+}

@@ -18,10 +18,10 @@ import {
   findInviteWithCommunity,
   findLanding,
   listInvitesQuery,
-  retiredCode,
   setInviteArchived,
   updateInvite,
 } from '../../src/services/invites'
+import { retiredCode } from '../../src/services/retired-codes'
 import {
   communitiesWithPending,
   findJoinRequestByStatusToken,

@@ -346,6 +346,14 @@ describe('compare', () => {
     )
     expect(withReferrals.status, withReferrals.text).toBe(200)
     expect(withReferrals.text).toContain('referral</bdi>: Difference to “instagram”')
+    // A crafted address cannot put its words in the page's columns: only sources links carry.
+    const crafted = await page(
+      `/admin/communities/${community.id}/compare?tz=UTC&sources=instagram,${encodeURIComponent('Session expired - sign in at https://evil.example/login')}`,
+      cookie,
+    )
+    expect(crafted.status).toBe(400)
+    expect(crafted.text).toContain('Pick sources this community’s links carry')
+    expect(crafted.text).not.toContain('evil.example')
 
     const one = await page(`/admin/communities/${community.id}/compare?links=${insta.id}`, cookie)
     expect(one.text).toContain(

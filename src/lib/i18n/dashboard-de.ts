@@ -104,7 +104,6 @@ export const dashboardDe = {
   removeFilter: (name: string, value: string) => `Filter ${name}: ${value} entfernen`,
   clearFilters: 'Alle Filter entfernen',
   compare: 'Links oder Quellen vergleichen',
-  compareBack: 'Zurück zu den Zahlen der Community',
   compareIntro:
     'Zwei oder mehr Links wählen, oder zwei oder mehr Quellen: ihre Trichter und Tageszahlen im selben Zeitraum nebeneinander, mit dem Unterschied der Konversion auf jeder Stufe gegenüber dem ersten.',
   compareSubmit: 'Vergleichen',

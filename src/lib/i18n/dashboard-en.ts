@@ -95,7 +95,6 @@ export const dashboardEn: Words = {
   removeFilter: (name: string, value: string) => `Remove filter ${name}: ${value}`,
   clearFilters: 'Remove all filters',
   compare: 'Compare links or sources',
-  compareBack: 'Back to the community’s figures',
   compareIntro:
     'Pick two or more links, or two or more sources: their funnels and daily figures over the same period, side by side, with the difference in conversion at each step against the first.',
   compareSubmit: 'Compare',

@@ -7,11 +7,14 @@ import { assertCan, can } from '../../services/access'
 import { communityOf, communityQuery } from '../../services/communities'
 import { listInvitesQuery } from '../../services/invites'
 import { listGroupsQuery } from '../../services/groups'
+import { NONE } from '../../services/stats-breakdowns'
+import { COMPARE_WORDS } from '../../lib/i18n/compare-words'
 import { onWhatsApp } from '../../views/whatsapp-inferred'
 import { toPage } from '../../lib/pagination'
 import {
   compareLinksOf,
   compareLinksQueries,
+  carriedSourcesQuery,
   compareSourcesOf,
   compareSourcesQueries,
   MAX_COMPARED,
@@ -87,17 +90,24 @@ async function readComparison(c: Context<AppEnv>) {
       : await db
           .batch([
             ...page,
+            carriedSourcesQuery(db, id, sources),
             ...compareSourcesQueries(db, id, sources, range, today, filters, telegram),
           ])
-          .then(
-            ([community, invites, groups, ...rows]) =>
-              [
-                community,
-                invites,
-                groups,
-                compareSourcesOf(id, sources, range, filters, rows),
-              ] as const,
-          )
+          .then(([community, invites, groups, carried, ...rows]) => {
+            communityOf(community)
+            // Members' own links' source, and none, are always there to compare.
+            const known = new Set([NONE, 'referral', ...carried.map((row) => row.source)])
+            if (!sources.every((source) => known.has(source)))
+              throw new ApiError('validation_failed', COMPARE_WORDS[l].unknownSource, {
+                localized: true,
+              })
+            return [
+              community,
+              invites,
+              groups,
+              compareSourcesOf(id, sources, range, filters, rows),
+            ] as const
+          })
   const community = communityOf(communityRows)
   return { id, range, filters, linkIds, sources, community, inviteRows, groupRows, entries }
 }

@@ -10,6 +10,7 @@ import { funnelSteps, retentionWaiting, shareOf, type FunnelStep } from '../funn
 import { retentionText } from '../retention'
 import { WhatsAppInferredNote } from '../whatsapp-inferred'
 import { filtersQuery } from './stats-filters'
+import { COMPARE_WORDS } from '../../lib/i18n/compare-words'
 
 /**
  * The steps' order across entries. Each entry has the steps of its own funnel
@@ -144,7 +145,7 @@ export function ComparePage(props: CompareView) {
         <p>
           {/* The community's page, with the period and filters compared here. */}
           <a href={`${path.replace(/\/compare$/, '')}?${backQuery(range, filters)}`}>
-            ← {t.compareBack}
+            ← {COMPARE_WORDS[l].back}
           </a>
         </p>
         <h2>{t.compare}</h2>
