@@ -225,6 +225,7 @@ describe('no dashboard request is accepted from another website', () => {
         .replace(/\/admin\/(\w+)\/:id/, (_, kind: string) => `/admin/${kind}/${ids[kind]}`)
         .replace(':tokenId', admin.id)
         .replace(':runId', 'dsp_00000000000000000000000000')
+        .replace(':eventId', 'evt_00000000000000000000000000')
         .replace(':invitationId', 'tin_00000000000000000000000000')
         .replace(':ruleId', rule.json.id)
         .replace(':requestId', pending.json.joinRequestId)

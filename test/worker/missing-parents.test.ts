@@ -227,6 +227,7 @@ const DASHBOARD_KINDS: Record<string, IdPrefix> = {
   rewards: 'rwr',
   approvals: 'jr',
   webhooks: 'whk',
+  deliveries: 'evt',
 }
 
 describe('a dashboard page or form under an id that does not exist', () => {
