@@ -167,7 +167,7 @@ export const dashboardDe = {
   labelPlaceholder: 'Instagram-Bio',
   customCode: 'Eigener Code',
   customCodePlaceholder: 'sommerlauf',
-  customCodeHint: 'Optional. Leer lassen für einen zufälligen Code.',
+  customCodeHint: `Optional: ${CODE_MIN_LENGTH} bis ${CODE_MAX_LENGTH} Buchstaben, Ziffern und einzelne Bindestriche (sommer-lauf). Leer: ein zufälliger Code.`,
   codeProblems: {
     length: `Ein Code hat ${CODE_MIN_LENGTH} bis ${CODE_MAX_LENGTH} Zeichen.`,
     characters: 'Nur Buchstaben, Ziffern und einzelne Bindestriche dazwischen.',

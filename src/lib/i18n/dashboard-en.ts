@@ -151,7 +151,7 @@ export const dashboardEn: Words = {
   labelPlaceholder: 'Instagram bio',
   customCode: 'Custom code',
   customCodePlaceholder: 'summer-run',
-  customCodeHint: 'Optional. Leave empty for a random code.',
+  customCodeHint: `Optional: ${CODE_MIN_LENGTH} to ${CODE_MAX_LENGTH} letters, digits and single dashes (summer-run). Empty: a random code.`,
   codeProblems: {
     length: `A code has ${CODE_MIN_LENGTH} to ${CODE_MAX_LENGTH} characters.`,
     characters: 'Letters, digits and single dashes between them only.',
