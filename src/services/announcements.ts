@@ -211,30 +211,32 @@ export async function listAnnouncements(
 /**
  * `listAnnouncements`' read, for a batch: one row more than `limit` (see `toPage`).
  */
-export function listAnnouncementsQuery(
-  db: Database,
-  communityId: string,
-  options: { cursor?: string; limit: number },
-) {
+export function listAnnouncementsQuery(db: Database, communityId: string, options: ListingOptions) {
   return db
     .select()
     .from(announcements)
     .where(announcementsOf(communityId, options))
-    .orderBy(asc(announcements.id))
+    .orderBy(listingOrder(options))
     .limit(options.limit + 1)
 }
 
+/**
+ * A page of a community's announcements: oldest first from `cursor` (the API's pages), or, for
+ * the dashboard's one page, the newest (`newest`), so that a community past the page's size
+ * sees what it scheduled last.
+ */
+type ListingOptions = { cursor?: string; limit: number; newest?: boolean }
+
+const listingOrder = (options: ListingOptions) =>
+  options.newest ? desc(announcements.id) : asc(announcements.id)
+
 /** The ids `listAnnouncementsQuery` reads, as a subquery. */
-export function listedAnnouncementIds(
-  db: Database,
-  communityId: string,
-  options: { cursor?: string; limit: number },
-) {
+export function listedAnnouncementIds(db: Database, communityId: string, options: ListingOptions) {
   return db
     .select({ id: announcements.id })
     .from(announcements)
     .where(announcementsOf(communityId, options))
-    .orderBy(asc(announcements.id))
+    .orderBy(listingOrder(options))
     .limit(options.limit + 1)
 }
 

@@ -119,6 +119,33 @@ describe('dashboard: the announcements list', () => {
   })
 })
 
+describe('dashboard: the announcements list, in order', () => {
+  it('shows what is still to come first, the soonest on top, then the rest, the newest first', async () => {
+    const community = await createCommunity()
+    const at = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString()
+    const make = async (body: string, sendAt: string) => {
+      const answer = await call('POST', `/api/communities/${community.id}/announcements`, {
+        body: { body, sendAt },
+      })
+      expect(answer.status, answer.text).toBe(201)
+      return answer.json.id as string
+    }
+    const later = await make('Later', at(20))
+    const cancelled = await make('Called off', at(5))
+    expect((await call('POST', `/api/announcements/${cancelled}/cancel`)).status).toBe(200)
+    const soon = await make('Soon', at(2))
+    const cancelledToo = await make('Called off too', at(9))
+    expect((await call('POST', `/api/announcements/${cancelledToo}/cancel`)).status).toBe(200)
+    const { cookie } = await signIn()
+    const list = (await page(`/admin/communities/${community.id}/announcements`, cookie)).text
+    const order = [soon, later, cancelledToo, cancelled].map((id) =>
+      list.indexOf(`/admin/announcements/${id}"`),
+    )
+    expect(order.every((index) => index > 0)).toBe(true)
+    expect([...order].sort((a, b) => a - b)).toEqual(order)
+  })
+})
+
 describe('dashboard and API: a repeat rule is refused, not guessed', () => {
   it('refuses a weekly repeat without a day, beside the days, keeping what was typed', async () => {
     const community = await createCommunity()

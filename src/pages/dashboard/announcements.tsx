@@ -90,7 +90,8 @@ async function announcementsPage(
   // Access decided from the id alone; then the page's reads in one round trip, the figures of
   // every announcement on it in one query however many runs each has had.
   const db = c.var.db
-  const listing = { limit: 100 }
+  // The newest hundred; shown with what is still to come first, soonest at the top.
+  const listing = { limit: 100, newest: true }
   const [communityRows, groupRows, announcementRows, runRows, scheduledRows, fromRows] =
     await db.batch([
       communityQuery(db, id),
@@ -139,6 +140,11 @@ async function announcementsPage(
       reach: audienceReach(announcement, groups.data),
     }
   })
+  // What is still to come first, the soonest at the top; then the rest, the newest first.
+  const upcoming = rows
+    .filter((row) => row.announcement.status === 'scheduled')
+    .sort((a, b) => (a.at?.getTime() ?? 0) - (b.at?.getTime() ?? 0))
+  const listedRows = [...upcoming, ...rows.filter((row) => row.announcement.status !== 'scheduled')]
   const manage = can(c.var.principal, 'announcements.manage', { communityId: id })
   return communityShell(
     c,
@@ -163,7 +169,7 @@ async function announcementsPage(
             }
           : null
       }
-      listed={rows}
+      listed={listedRows}
       receiptsUnknown={rows.some((row) => !row.reported.delivered)}
       manage={manage}
       byWhatsApp={c.var.config.DELIVERY_CHANNEL === 'whatsapp'}
