@@ -202,9 +202,12 @@ export function Funnel(props: {
   const t = words(props.lang)
   const steps = funnelSteps(props.lang, props.figures, props.joined)
   const widest = Math.max(1, ...steps.map((step) => step.value))
+  // Nothing at all: one sentence says so, not a share of nothing under every step.
+  const empty = steps.every((step) => step.value === 0)
   return (
     <div class="funnel">
       <h2>{props.heading}</h2>
+      {empty && <p class="muted">{funnelNotes(props.lang).nothingYet}</p>}
       <ol>
         {steps.map((step) => (
           <li class={step.tone === 'loss' ? 'loss' : undefined}>
@@ -216,7 +219,7 @@ export function Funnel(props: {
               share={step.value / widest}
               color={step.tone === 'loss' ? '#a61b1b' : undefined}
             />
-            {step.base && (
+            {step.base && !empty && (
               <p class="muted">
                 {step.base.value > 0
                   ? // More than its base (people who joined through the Telegram link without

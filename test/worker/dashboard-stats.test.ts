@@ -225,7 +225,7 @@ describe('period, time zone and CSV', () => {
     for (const path of [
       `/admin/communities/${community.id}`,
       `/admin/links/${invite.id}`,
-      `/admin/communities/${community.id}/compare?sources=a,b`,
+      `/admin/communities/${community.id}/compare?sources=(none),referral`,
     ]) {
       const join = path.includes('?') ? '&' : '?'
       const opened = await page(`${path}${join}${early}`, cookie)
@@ -690,5 +690,23 @@ describe('a chart and the keyboard', () => {
       '<a class="skip" href="#after-besuche-pro-tag">Diagramm überspringen</a>',
     )
     expect(html).toContain('<span id="after-besuche-pro-tag" tabindex="-1"></span>')
+  })
+})
+
+describe('a community with nothing counted yet', () => {
+  it('says so once, instead of a share of nothing under every step of the funnel', async () => {
+    const community = await createCommunity()
+    await createInvite(community.id)
+    const { cookie } = await signIn()
+    const html = (await page(`/admin/communities/${community.id}?lang=en`, cookie)).text
+    expect(html.split('Nothing counted in this period yet').length - 1).toBe(1)
+    expect(html).not.toContain('No share: nothing counted in the step before.')
+    // Once someone came, the funnel's shares are back.
+    const invite = await createInvite(community.id)
+    expect((await visit(`/i/${invite.code}`)).status).toBe(200)
+    await eventually(async () => {
+      const after = (await page(`/admin/communities/${community.id}?lang=en`, cookie)).text
+      expect(after).not.toContain('Nothing counted in this period yet')
+    })
   })
 })

@@ -609,7 +609,7 @@ describe('the other dashboard pages', () => {
       // The community, its links to pick from and the figures of each link or source compared.
       [`${at}/compare`, 2, 'name="links"'],
       [`${at}/compare?links=${a.id},${b.id}`, 2, 'flyer'],
-      [`${at}/compare?sources=flyer,instagram,none`, 2, 'instagram'],
+      [`${at}/compare?sources=flyer,instagram,(none)`, 2, 'instagram'],
     ]
     for (const [path, trips, text] of expected) {
       const answer = await measure('GET', path, admin)

@@ -13,6 +13,8 @@ const de = {
   retentionNote: (n: string, days: number) =>
     `Gezählt über ${n} Beitritte, die mindestens ${days} Tage zurückliegen.`,
   leftNote: 'Von den Beitritten des Zeitraums: ausgetreten, entfernt oder Daten gelöscht.',
+  nothingYet:
+    'In diesem Zeitraum ist noch nichts gezählt: Sobald jemand einen Link öffnet, stehen hier die Zahlen.',
 }
 
 const en: typeof de = {
@@ -23,6 +25,8 @@ const en: typeof de = {
   joinsOldEnough: (days) => `Joins at least ${days} days ago`,
   retentionNote: (n, days) => `Counted over ${n} joins at least ${days} days ago.`,
   leftNote: 'Of the period’s joins: those who left, were removed or had their data erased.',
+  nothingYet:
+    'Nothing counted in this period yet: once someone opens a link, the figures show here.',
 }
 
 export const funnelNotes = (lang: Lang) => (lang === 'de' ? de : en)
