@@ -214,6 +214,8 @@ function revokeMadeBy(db: Database, tokenId: string, now: Date, condition: SQL) 
       db,
       sql`(select ${tokenId} union select id from ${madeBy(tokenId)})`,
       now,
+      // An owner's tokens, and what they subscribed, stay (see `revokeToken`).
+      condition,
     ),
     db
       .update(apiTokens)

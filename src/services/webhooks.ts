@@ -124,7 +124,7 @@ export function subscribedEndpointSql(community: string): string {
  * receiving the community's events (names, e-mail addresses, confirmation links) where they
  * chose.
  */
-export function unsubscribeEndpointsOf(db: Database, tokenIds: SQL, now: Date) {
+export function unsubscribeEndpointsOf(db: Database, tokenIds: SQL, now: Date, condition: SQL) {
   return db
     .update(webhookEndpoints)
     .set({ disabledAt: now })
@@ -132,6 +132,7 @@ export function unsubscribeEndpointsOf(db: Database, tokenIds: SQL, now: Date) {
       and(
         inArray(webhookEndpoints.createdByTokenId, tokenIds),
         isNull(webhookEndpoints.disabledAt),
+        condition,
       ),
     )
 }

@@ -62,12 +62,19 @@ describe('a teammate’s webhook endpoints end with their access', () => {
     expect(await subscribed(community.id)).toEqual([])
   })
 
-  it('keeps an owner token’s endpoints when that token is replaced: they serve the installation', async () => {
+  it('keeps an owner token’s endpoints when that token is replaced, and those of the admins it made', async () => {
     const community = await createCommunity()
     const owner = await createToken({ role: 'owner' })
     await endpointBy(owner.token, community.id, 'installation')
+    // An admin the owner made: a teammate who stays when the owner's token is replaced.
+    const admin = await call('POST', '/api/tokens', {
+      token: owner.token,
+      body: { name: 'admin', role: 'community_admin', communityId: community.id },
+    })
+    expect(admin.status, admin.text).toBe(201)
+    await endpointBy(admin.json.token, community.id, 'admins')
     expect((await call('DELETE', `/api/tokens/${owner.id}`)).status).toBe(204)
-    expect(await subscribed(community.id)).toEqual(['installation'])
+    expect(await subscribed(community.id)).toEqual(['admins', 'installation'])
   })
 
   it('records who subscribed an endpoint on the dashboard too', async () => {
