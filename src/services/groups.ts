@@ -3,6 +3,7 @@ import type { Database } from '../db/client'
 import {
   announcements,
   apiTokens,
+  dispatches,
   groups,
   type Community,
   type Group,
@@ -219,14 +220,15 @@ export async function deleteGroup(db: Database, group: Group, now: Date): Promis
 }
 
 /**
- * What the trigger of migration 0060 raises when a group goes that announcements scheduled or
+ * What the trigger of migration 0061 raises when a group goes that announcements scheduled or
  * being sent go to.
  */
 const GROUP_IN_USE = 'group_in_use'
 
 /**
- * The first few announcements scheduled to a group or being sent to it now (a one-off's run
- * reads its members from the group while it expands; a repeating one is scheduled again after).
+ * The first few announcements scheduled to a group or being sent to it now: scheduled, sending
+ * a run (a repeating one is scheduled again after), or with a run still expanding, which reads
+ * its members from the group (a one-off is `sent` as soon as its run is made).
  */
 function scheduledAnnouncementsTo(db: Database, group: Pick<Group, 'id' | 'communityId'>) {
   return db
@@ -235,7 +237,7 @@ function scheduledAnnouncementsTo(db: Database, group: Pick<Group, 'id' | 'commu
     .where(
       and(
         eq(announcements.communityId, group.communityId),
-        sql`+${announcements.status} in ('scheduled', 'dispatching')`,
+        sql`(+${announcements.status} in ('scheduled', 'dispatching') or exists (select 1 from ${dispatches} where ${dispatches.announcementId} = ${announcements.id} and +${dispatches.status} = 'expanding'))`,
         sql`exists (select 1 from json_each(${announcements.audienceGroupIds}) where value = ${group.id})`,
       ),
     )

@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import { createDb } from '../../src/db/client'
+import { dispatchDueAnnouncements } from '../../src/services/delivery/claim'
 import {
   call,
   countRows,
@@ -194,6 +196,32 @@ describe('groups: limits and errors', () => {
       .bind(oneOff.json.id)
       .run()
     expect((await call('DELETE', `/api/groups/${group.id}`)).status).toBe(204)
+  })
+
+  it('keeps a group while a run to it expands: Send now, then delete before the queue read its members', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const oneOff = await scheduleTo(community.id, group.id)
+    // The cron job makes the run and hands its expansion to a queue that has not got to it yet.
+    const parked = { send: async () => {}, sendBatch: async () => {} } as unknown as Queue
+    await dispatchDueAnnouncements(
+      createDb(env.DB),
+      parked,
+      new Date(Date.now() + 2 * 86_400_000),
+      'webhook',
+    )
+    // A one-off is done with once its run is made: only the run, still expanding, is left.
+    expect(
+      await env.DB.prepare('select status from announcements where id = ?')
+        .bind(oneOff.json.id)
+        .first(),
+    ).toEqual({ status: 'sent' })
+    const refused = await call('DELETE', `/api/groups/${group.id}`)
+    expectProblem(refused, 409, 'group_in_use')
+    expect(refused.json.detail).toContain(oneOff.json.id)
+    await expect(
+      env.DB.prepare('delete from groups where id = ?').bind(group.id).run(),
+    ).rejects.toThrow(/group_in_use/)
   })
 
   it('deletes a community whose scheduled announcements go to one of its groups', async () => {
