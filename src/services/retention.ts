@@ -90,6 +90,8 @@ export async function eraseExpiredSignUps(db: Database, ids: string[], now: Date
     return [
       db.delete(webhookDeliveries).where(inArray(webhookDeliveries.eventId, theirEvents)),
       db.delete(events).where(inArray(events.id, theirEvents)),
+      // Before either the emptying or the deletion below: both end the sign-up's expiring.
+      givenBackUses(db, part, expired, now),
       db
         .update(joinRequests)
         .set({
@@ -102,7 +104,6 @@ export async function eraseExpiredSignUps(db: Database, ids: string[], now: Date
         })
         .where(and(inArray(joinRequests.id, part), expired, askedForNoProof))
         .returning({ id: joinRequests.id }),
-      givenBackUses(db, part, expired, now),
       db
         .delete(joinRequests)
         .where(and(inArray(joinRequests.id, part), expired))
@@ -113,22 +114,25 @@ export async function eraseExpiredSignUps(db: Database, ids: string[], now: Date
   if (!first) return 0
   const results = await db.batch([first, ...rest])
   return results.reduce(
-    (erased, result, i) => erased + (i % 5 === 2 || i % 5 === 4 ? (result as unknown[]).length : 0),
+    (erased, result, i) => erased + (i % 5 >= 3 ? (result as unknown[]).length : 0),
     0,
   )
 }
 
 /**
- * The uses of their links that the sign-ups about to be deleted took, given back: a link's
+ * The uses of their links that the expiring sign-ups took (`tookUse`), given back: a link's
  * `maxUses` counts sign-ups that may still become members, and one nobody confirmed never will
- * (addresses typed by someone else would otherwise use up a poster's link for good). Run after
- * the single opt-in's are emptied, whose rows stay (a known contact's repeat, which took no use),
- * so it counts exactly the rows the next statement deletes. The ids are bound once, as JSON.
+ * (addresses typed by someone else would otherwise use up a poster's link for good). Run before
+ * they are deleted or emptied, which ends their expiring, so each gives its use back once; a
+ * known contact's repeat took none, whatever the community asks for now. The ids are bound once,
+ * as JSON.
  */
 function givenBackUses(db: Database, ids: string[], expired: SQL | undefined, now: Date) {
   const leaving = and(
     sql`${joinRequests.id} in (select value from json_each(${JSON.stringify(ids)}))`,
     expired,
+    // Only what they took: not a known contact's repeat, whatever the community asks for now.
+    eq(joinRequests.tookUse, true),
   )
   return db
     .update(invites)

@@ -131,12 +131,17 @@ export function signUpStatements(
            answers, consent, country, status, status_token_hash, created_at,
            confirm_expires_at, confirmed_at, consent_method, confirm_code_hash,
            phone_confirmed_at, phone_consent_method, email_confirmed_at, email_consent_method,
-           via, device, referrer_host, member_id, decided_at, language, status_token_sealed)
+           via, device, referrer_host, member_id, decided_at, language, status_token_sealed, took_use)
          select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
            case when ${unlessKnown('?27')} is null then 'pending' else 'approved' end, ?12, ?13, ?16,
            ${['?17', '?18'].map(unlessKnown).join(', ')}, ?19,
            ${['?20', '?21', '?22', '?23'].map(unlessKnown).join(', ')}, ?24, ?25, ?26,
-           ${unlessKnown('?27')}, case when ${unlessKnown('?27')} is null then null else ?13 end, ?28, ?29
+           ${unlessKnown('?27')}, case when ${unlessKnown('?27')} is null then null else ?13 end, ?28, ?29,
+           ${
+             // The use the statement after it takes (see there): a membership's sign-up, or a
+             // request; never a known contact's repeat.
+             joinsNow ? `${unlessKnown('?27')} is not null` : '1'
+           }
          ${
            // LIMIT keeps SQLite from copying the subquery into each column that reads it, where
            // it would be compiled, and run, once per column.

@@ -244,6 +244,8 @@ function signUpRow(
     emailConsentProof: null,
     confirmCodeHash: null,
     repeatOf: null,
+    // Set by the statement that stores it (`signUpStatements`), as the link's use is taken.
+    tookUse: false,
   }
 }
 

@@ -249,6 +249,36 @@ describe('a link with a limit on its uses', () => {
   })
 })
 
+describe('a link’s uses given back', () => {
+  it('only for what a sign-up took: a known contact’s repeat gives none back, whatever the community asks now', async () => {
+    const community = await call('POST', '/api/communities', {
+      body: {
+        name: `Uses ${crypto.randomUUID()}`,
+        description: 'x',
+        visibility: 'open',
+        consent: 'single',
+      },
+    })
+    expect(community.status, community.text).toBe(201)
+    const invite = await createInvite(community.json.id, { maxUses: 2 })
+    const email = `ada.${crypto.randomUUID().slice(0, 8)}@mail.example.org`
+    const joined = await joinJson(invite.code, { name: 'Ada', email })
+    expect(joined.status, joined.text).toBe(201)
+    // The same address again: a repeat, waiting for a proof, which takes no use.
+    const again = await joinJson(invite.code, { name: 'Ada again', email })
+    expect(again.status, again.text).toBe(201)
+    expect((await call('GET', `/api/invites/${invite.id}`)).json.uses).toBe(1)
+    // The community asks for a proof from now on; the repeat's time runs out unproven.
+    const changed = await call('PATCH', `/api/communities/${community.json.id}`, {
+      body: { consent: 'double' },
+    })
+    expect(changed.status, changed.text).toBe(200)
+    await endProofTime(again.json.joinRequestId)
+    await runCron(new Date())
+    expect((await call('GET', `/api/invites/${invite.id}`)).json.uses).toBe(1)
+  })
+})
+
 describe('events a member leaves behind', () => {
   it('name the member by id only: joining, leaving and removal write no contact data', async () => {
     const community = await createCommunity()

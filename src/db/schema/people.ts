@@ -195,6 +195,10 @@ export const joinRequests = sqliteTable(
     // A repeat sign-up by someone already signed up (their proof showed it, or the community
     // asks for none): its status page shows that earlier sign-up. Holds no contact data.
     repeatOf: text('repeat_of'),
+    // Whether it took a use of its link's `maxUses` (a new person's sign-up does, a known
+    // contact's repeat does not): what a sign-up erased unconfirmed gives back. False for those
+    // from before it was kept, which give none back.
+    tookUse: integer('took_use', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [
     index('join_requests_community_status_idx').on(t.communityId, t.status, t.id),

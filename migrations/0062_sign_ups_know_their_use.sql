@@ -1,0 +1,1 @@
+ALTER TABLE `join_requests` ADD `took_use` integer DEFAULT false NOT NULL;
