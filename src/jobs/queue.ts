@@ -287,8 +287,10 @@ async function recordDeadLetters(batch: MessageBatch, env: Env): Promise<void> {
     const body = message.body as { body?: unknown; error?: unknown } | null
     const ours = body !== null && typeof body === 'object' && 'error' in body
     const kept = ours ? body.body : message.body
+    // Both queues fail into this one: an event webhook's message names its kind.
+    const event = (kept as { kind?: unknown } | null | undefined)?.kind === 'event'
     return {
-      queue: DELIVERY_QUEUE_NAME,
+      queue: event ? EVENTS_QUEUE_NAME : DELIVERY_QUEUE_NAME,
       body: kept ?? sql`'null'`,
       error: ours ? String(body.error).slice(0, 500) : 'retries exhausted',
       createdAt: new Date(),

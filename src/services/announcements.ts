@@ -216,19 +216,25 @@ export function listAnnouncementsQuery(db: Database, communityId: string, option
     .select()
     .from(announcements)
     .where(announcementsOf(communityId, options))
-    .orderBy(listingOrder(options))
+    .orderBy(...listingOrder(options))
     .limit(options.limit + 1)
 }
 
 /**
  * A page of a community's announcements: oldest first from `cursor` (the API's pages), or, for
- * the dashboard's one page, the newest (`newest`), so that a community past the page's size
- * sees what it scheduled last.
+ * the dashboard's one page (`newest`), those still to come or going out, however old, then the
+ * newest, so that a community past the page's size sees what it can still change and what it
+ * did last.
  */
 type ListingOptions = { cursor?: string; limit: number; newest?: boolean }
 
 const listingOrder = (options: ListingOptions) =>
-  options.newest ? desc(announcements.id) : asc(announcements.id)
+  options.newest
+    ? [
+        sql`case when ${announcements.status} in ('scheduled', 'dispatching') then 0 else 1 end`,
+        desc(announcements.id),
+      ]
+    : [asc(announcements.id)]
 
 /** The ids `listAnnouncementsQuery` reads, as a subquery. */
 export function listedAnnouncementIds(db: Database, communityId: string, options: ListingOptions) {
@@ -236,7 +242,7 @@ export function listedAnnouncementIds(db: Database, communityId: string, options
     .select({ id: announcements.id })
     .from(announcements)
     .where(announcementsOf(communityId, options))
-    .orderBy(listingOrder(options))
+    .orderBy(...listingOrder(options))
     .limit(options.limit + 1)
 }
 

@@ -277,8 +277,12 @@ async function recordProof(
 ): Promise<boolean | null> {
   const client = db.$client
   const nowMs = now.getTime()
-  // Never later than now: a stamp from the future would outrank a STOP that came after it.
-  const provenMs = Math.min(proof.at?.getTime() ?? nowMs, nowMs)
+  // Never later than now (a stamp from the future would outrank a STOP that came after it), nor
+  // before the sign-up (Meta stamps to the second).
+  const provenMs = Math.max(
+    Math.min(proof.at?.getTime() ?? nowMs, nowMs),
+    Math.min(request.createdAt.getTime(), nowMs),
+  )
   const col = contact // only ever 'phone' or 'email': safe to name columns by it
   // What the proof may still add to (see `contactAwaitsProof`), in SQL: ?3 is its method.
   const awaits = `(${col}_confirmed_at is null or ${col}_consent_method = 'single_opt_in'

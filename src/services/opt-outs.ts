@@ -218,8 +218,9 @@ export function reachableAfterStop(
   proof: { phoneConfirmedAt: Date | null; phoneConsentMethod: ConsentMethod | null },
 ): boolean {
   if (!stop) return true
-  // Meta stamps a STOP to the second, and a proof is stamped when it was handled: a proof within
-  // the STOP's second may have come before it, and the STOP wins, as between a stop and a resume.
+  // Meta stamps a STOP to the second, and a proof from the number with its message's time (to the
+  // second too): a proof within the STOP's second may have come before it, and the STOP wins, as
+  // between a stop and a resume.
   return (
     NUMBERS_OWN_PROOFS.has(proof.phoneConsentMethod) &&
     proof.phoneConfirmedAt !== null &&

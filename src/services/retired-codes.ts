@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { and, eq, isNull } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { communities, inviteCodes, invites } from '../db/schema'
 
@@ -10,12 +10,20 @@ export async function retiredCode(
   db: Database,
   code: string,
 ): Promise<{ kind: RetiredCode; communityName: string | null } | null> {
-  // The community a replaced code led to, named on its page: whoever scanned an old poster
-  // knows whose new link to ask for.
+  // The community a replaced code led to, named on its page while its link is in use: whoever
+  // scanned an old poster knows whose new link to ask for. A link revoked or archived since
+  // (perhaps because the code went where it should not) names nobody.
   const [row] = await db
     .select({ inviteId: inviteCodes.inviteId, communityName: communities.name })
     .from(inviteCodes)
-    .leftJoin(invites, eq(invites.id, inviteCodes.inviteId))
+    .leftJoin(
+      invites,
+      and(
+        eq(invites.id, inviteCodes.inviteId),
+        isNull(invites.revokedAt),
+        isNull(invites.archivedAt),
+      ),
+    )
     .leftJoin(communities, eq(communities.id, invites.communityId))
     .where(eq(inviteCodes.code, code))
     .limit(1)

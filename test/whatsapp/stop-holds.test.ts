@@ -153,6 +153,12 @@ describe('a STOP holds until the number itself says otherwise', () => {
     const phone = newPhone()
     const joined = await joinJson(invite.code, { name: 'Olga', phone, answers: ['Hi'] })
     const text = new URL(joined.json.confirmation.whatsappUrl).searchParams.get('text')!
+    // Signed up a minute ago.
+    await query(
+      'update join_requests set created_at = ? where id = ?',
+      Date.now() - 60_000,
+      joined.json.joinRequestId,
+    )
     // The code was typed ten seconds ago and reaches us only now (Meta delivers late, our
     // inbound queue may be behind); the STOP was typed five seconds ago, after it.
     const typedAt = seconds() - 10

@@ -144,6 +144,26 @@ describe('dashboard: the announcements list, in order', () => {
     expect(order.every((index) => index > 0)).toBe(true)
     expect([...order].sort((a, b) => a - b)).toEqual(order)
   })
+
+  it('lists an old announcement still to come, past a hundred newer ones', async () => {
+    const community = await createCommunity()
+    const old = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Every Monday, for years', repeat: { cron: '0 9 * * 1', timezone: 'UTC' } },
+    })
+    expect(old.status, old.text).toBe(201)
+    // A hundred and one sent since, written as sending leaves them.
+    await query(
+      `insert into announcements (id, community_id, body, status, send_at, created_at, updated_at)
+       with recursive n(i) as (select 1 union all select i + 1 from n where i < 101)
+       select 'ann_zz' || printf('%024d', i), ?1, 'Sent ' || i, 'sent', ?2, ?2, ?2 from n`,
+      community.id,
+      Date.now(),
+    )
+    const { cookie } = await signIn()
+    const list = (await page(`/admin/communities/${community.id}/announcements`, cookie)).text
+    expect(list).toContain(`/admin/announcements/${old.json.id}"`)
+    expect(list).toContain('Sent 101')
+  })
 })
 
 describe('dashboard and API: a repeat rule is refused, not guessed', () => {

@@ -180,6 +180,11 @@ describe('landing page: links that do not work', () => {
     expect(gone.text).toContain(name)
     expect(gone.text).toContain('Ask whoever shared it with you for the new one.')
     expect((await visit(`/i/${rotated.json.code}`)).status).toBe(200)
+    // Revoked since: the old code names nobody any more.
+    expect((await call('POST', `/api/invites/${invite.id}/revoke`)).status).toBe(200)
+    const revoked = await visit(`/i/${invite.code}?lang=en`)
+    expect(revoked.status).toBe(410)
+    expect(revoked.text).not.toContain(name)
   })
 })
 

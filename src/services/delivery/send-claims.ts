@@ -1,6 +1,7 @@
 import type { Database } from '../../db/client'
 import type { ConsentMethod } from '../../db/schema'
 import { reachableAfterStop } from '../opt-outs'
+import { consentStands } from '../consent'
 import type { DeliveryKey } from './messages'
 
 /**
@@ -23,6 +24,8 @@ export interface Claim {
   stopAt: number | null
   phoneConfirmedAt: number | null
   phoneConsentMethod: ConsentMethod | null
+  /** The member's number now. */
+  phone: string | null
 }
 
 /** Whether the number may be written to now, as the claim found it (`reachableAfterStop`). */
@@ -33,9 +36,25 @@ export function reachableNow(claimed: Claim): boolean {
   })
 }
 
-/** What changed for a WhatsApp send while it waited for its turn, as a skip; null: nothing. */
-export function changedSince(claimed: Claim): { outcome: 'skipped'; reason: string } | null {
+/**
+ * What changed for a WhatsApp send while it waited for its turn, as a skip; null: nothing. The
+ * number as read with the batch (`phone`) must still be the member's, still proven as the
+ * community asks (`consentStands`; a proof taken back by its owner meanwhile, for one).
+ */
+export function changedSince(
+  claimed: Claim,
+  phone: string,
+  asksForProof: boolean,
+): { outcome: 'skipped'; reason: string } | null {
   if (claimed.memberStatus !== 'active') return { outcome: 'skipped', reason: 'member left' }
+  const proven = consentStands(
+    claimed.phoneConfirmedAt === null ? null : new Date(claimed.phoneConfirmedAt),
+    claimed.phoneConsentMethod,
+    asksForProof,
+  )
+  if (claimed.phone !== phone || !proven) {
+    return { outcome: 'skipped', reason: 'phone number not confirmed' }
+  }
   if (!reachableNow(claimed)) return { outcome: 'skipped', reason: 'the number sent STOP' }
   return null
 }
@@ -76,7 +95,8 @@ export function claimer(db: Database, clock: () => Date) {
              (select m.phone_confirmed_at from members m where m.id = deliveries.member_id)
                as phone_confirmed_at,
              (select m.phone_consent_method from members m where m.id = deliveries.member_id)
-               as phone_consent_method`,
+               as phone_consent_method,
+             (select m.phone from members m where m.id = deliveries.member_id) as phone`,
         )
         .bind(clock().getTime(), ...part.flatMap(({ message: m }) => [m.dispatchId, m.memberId]))
         .all<{
@@ -87,6 +107,7 @@ export function claimer(db: Database, clock: () => Date) {
           stop_at: number | null
           phone_confirmed_at: number | null
           phone_consent_method: ConsentMethod | null
+          phone: string | null
         }>()
       const rows = new Map(
         claimed.results.map((row) => [`${row.dispatch_id}|${row.member_id}`, row]),
@@ -101,6 +122,7 @@ export function claimer(db: Database, clock: () => Date) {
                 stopAt: row.stop_at,
                 phoneConfirmedAt: row.phone_confirmed_at,
                 phoneConsentMethod: row.phone_consent_method,
+                phone: row.phone,
               }
             : null,
         )

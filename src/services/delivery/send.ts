@@ -300,7 +300,7 @@ async function attempt(
     // doubt; and what changed while it waited (a STOP, the member erased or gone) holds.
     const claimed = await claim()
     if (!claimed) return { outcome: 'not-claimed' }
-    const changed = changedSince(claimed)
+    const changed = changedSince(claimed, phone, asksForProof)
     if (changed) return changed
     // Paused by a send of this batch while this one waited for its turn.
     if (run.announcement.pausedAt) return pausedSkip(run)
