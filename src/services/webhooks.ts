@@ -46,7 +46,7 @@ export async function createWebhookEndpoint(
     secretCiphertext: await seal(options.signingSecret, secret),
     createdAt: now,
     disabledAt: null,
-    // A teammate's: theirs to answer for, and unsubscribed with their access (`endpointsOf`).
+    // A teammate's: theirs to answer for, and unsubscribed with their access (`unsubscribeEndpointsOf`).
     // An owner's serve the installation, and outlive the token that made them.
     createdByTokenId: options.madeBy.role === 'owner' ? null : options.madeBy.tokenId,
   }

@@ -59,6 +59,15 @@ export function changedSince(
   return null
 }
 
+/** The member as the claim reads them, in its JSON. */
+interface MemberNow {
+  status: string
+  phone: string | null
+  phoneConfirmedAt: number | null
+  phoneConsentMethod: ConsentMethod | null
+  stopAt: number | null
+}
+
 /** How long claims wait to go together in one statement: a few sends' turns at a fast pace. */
 const CLAIM_GATHER_MS = 25
 
@@ -89,43 +98,39 @@ export function claimer(db: Database, clock: () => Date) {
           `update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ?1
            where (dispatch_id, member_id) in (values ${pairs}) and status = 'queued'
            returning dispatch_id, member_id, attempts,
-             (select m.status from members m where m.id = deliveries.member_id) as member_status,
-             (select p.timestamp from marketing_preferences p join members m on p.phone = m.phone
-               where m.id = deliveries.member_id and p.value = 'stop') as stop_at,
-             (select m.phone_confirmed_at from members m where m.id = deliveries.member_id)
-               as phone_confirmed_at,
-             (select m.phone_consent_method from members m where m.id = deliveries.member_id)
-               as phone_consent_method,
-             (select m.phone from members m where m.id = deliveries.member_id) as phone`,
+             -- The member as they are now, read once by its key (null once erased).
+             (select json_object('status', m.status, 'phone', m.phone,
+                 'phoneConfirmedAt', m.phone_confirmed_at,
+                 'phoneConsentMethod', m.phone_consent_method,
+                 'stopAt', (select p.timestamp from marketing_preferences p
+                   where p.phone = m.phone and p.value = 'stop'))
+               from members m where m.id = deliveries.member_id) as member`,
         )
         .bind(clock().getTime(), ...part.flatMap(({ message: m }) => [m.dispatchId, m.memberId]))
         .all<{
           dispatch_id: string
           member_id: string
           attempts: number
-          member_status: string | null
-          stop_at: number | null
-          phone_confirmed_at: number | null
-          phone_consent_method: ConsentMethod | null
-          phone: string | null
+          member: string | null
         }>()
       const rows = new Map(
         claimed.results.map((row) => [`${row.dispatch_id}|${row.member_id}`, row]),
       )
       for (const { message, resolve } of part) {
         const row = rows.get(`${message.dispatchId}|${message.memberId}`)
-        resolve(
-          row
-            ? {
-                attempts: row.attempts,
-                memberStatus: row.member_status,
-                stopAt: row.stop_at,
-                phoneConfirmedAt: row.phone_confirmed_at,
-                phoneConsentMethod: row.phone_consent_method,
-                phone: row.phone,
-              }
-            : null,
-        )
+        if (!row) {
+          resolve(null)
+          continue
+        }
+        const member = row.member === null ? null : (JSON.parse(row.member) as MemberNow)
+        resolve({
+          attempts: row.attempts,
+          memberStatus: member?.status ?? null,
+          stopAt: member?.stopAt ?? null,
+          phoneConfirmedAt: member?.phoneConfirmedAt ?? null,
+          phoneConsentMethod: member?.phoneConsentMethod ?? null,
+          phone: member?.phone ?? null,
+        })
       }
     } catch (error) {
       for (const { reject } of part) reject(error)
