@@ -190,7 +190,7 @@ openapi(
   }),
   async (c) => {
     const { email } = c.req.valid('json')
-    const token = await setTeammateEmail(c.var.db, c.var.token, email)
+    const token = await setTeammateEmail(c.var.db, c.var.token, email, c.var.principal)
     return c.json(serializeTeammate(token), 200)
   },
 )

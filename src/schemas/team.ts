@@ -75,6 +75,14 @@ export const TeammateSchema = z
     role: z.enum(TOKEN_ROLES),
     groupId: z.string().nullable(),
     email: z.string().nullable().describe('The address that signs in through Cloudflare Access'),
+    emailSetBy: z
+      .string()
+      .nullable()
+      .describe(
+        'Who gave the token its address, when someone other than the teammate did ("owner" for ' +
+          'the bootstrap owner): the audit log names them next to what sessions opened through ' +
+          'that address do. Null for the teammate’s own address or the one their invitation carried',
+      ),
     createdAt: TimestampSchema,
     lastUsedAt: TimestampSchema.nullable().describe(
       'When the token or a dashboard session of it was last used, to the minute; null if never',
@@ -140,6 +148,7 @@ export function serializeTeammate(token: ApiToken): z.infer<typeof TeammateSchem
     role: token.role,
     groupId: token.groupId,
     email: token.email,
+    emailSetBy: token.email === null ? null : token.emailSetBy,
     createdAt: token.createdAt.toISOString(),
     lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
   }

@@ -224,6 +224,8 @@ export async function acceptInvitation(
             createdByTokenId: sql<null>`null`.as('created_by_token_id'),
             invitedByTokenId: teamInvitations.invitedByTokenId,
             signedOutAt: sql<null>`null`.as('signed_out_at'),
+            // The address the invitation carried is the teammate's own from the start.
+            emailSetBy: sql<null>`null`.as('email_set_by'),
           })
           .from(teamInvitations)
           .where(
@@ -316,11 +318,14 @@ export async function revokeInvitation(db: Database, invitationId: string, now: 
 /**
  * Gives a teammate's token the address Cloudflare Access signs them in with (null: none). One
  * statement, so two teammates cannot be given one address of a community at the same moment.
+ * Given by anyone but the teammate, the address keeps who gave it: whoever controls it signs in
+ * as the teammate, so those sessions name them (`apiTokens.emailSetBy`).
  */
 export async function setTeammateEmail(
   db: Database,
   token: ApiToken,
   email: string | null,
+  actor: Principal,
 ): Promise<ApiToken> {
   if (token.role === 'owner' || !token.communityId) {
     throw new ApiError('validation_failed', 'Owners sign in with their token.', {
@@ -329,7 +334,7 @@ export async function setTeammateEmail(
   }
   const [updated] = await db
     .update(apiTokens)
-    .set({ email })
+    .set({ email, emailSetBy: email === null ? null : addressGiverOf(token, actor) })
     .where(
       and(
         eq(apiTokens.id, token.id),
@@ -341,6 +346,15 @@ export async function setTeammateEmail(
   if (updated) return updated
   if (email !== null) throw emailTakenError()
   throw notFound('Token')
+}
+
+/**
+ * Who, besides the teammate, could control an address `actor` gives `token`: the actor, or whoever
+ * made the sign-in link the actor's session started from. Null when the teammate gives their own.
+ */
+function addressGiverOf(token: ApiToken, actor: Principal): string | null {
+  if (actor.linkMadeBy) return actor.linkMadeBy
+  return actor.tokenId === token.id ? null : actorName(actor)
 }
 
 /** Who has access to a community: its live tokens, oldest first. */

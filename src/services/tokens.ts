@@ -82,6 +82,7 @@ export async function createToken(
     createdByTokenId: creator.tokenId,
     invitedByTokenId: null,
     signedOutAt: null,
+    emailSetBy: null,
   }
   if (creator.tokenId === null) {
     await db.insert(apiTokens).values(record)

@@ -8,8 +8,19 @@ import {
   unsignedJwt,
   type SigningKey,
 } from '../support/access-jwt'
-import { csrfOf, page, post, referencedTexts } from '../worker/dashboard-helpers'
-import { BASE, call, countRows, createCommunity, createToken, type Answer } from '../worker/helpers'
+import { csrfOf, page, post, referencedTexts, signIn } from '../worker/dashboard-helpers'
+import {
+  BASE,
+  call,
+  countRows,
+  createCommunity,
+  createInvite,
+  createToken,
+  eventually,
+  joinJson,
+  newPhone,
+  type Answer,
+} from '../worker/helpers'
 
 // As configured for this project in vitest.config.ts.
 const TEAM_DOMAIN = 'https://test-team.cloudflareaccess.com'
@@ -238,6 +249,74 @@ describe('signing in through Cloudflare Access', () => {
     })
     expect(after.status).toBe(403)
     expect(sessionCookie(after)).toBeUndefined()
+  })
+
+  it('names the peer who gave a teammate an address on what its sessions do', async () => {
+    const community = await createCommunity({ visibility: 'closed' })
+    const admin = (name: string) =>
+      createToken({ name, role: 'community_admin', communityId: community.id })
+    const alice = await admin('Alice')
+    const bob = await admin('Bob')
+    const giveBob = (email: string, by: string) =>
+      call<'/api/tokens/{id}', 'patch'>('PATCH', `/api/tokens/${bob.id}`, {
+        token: by,
+        body: { email },
+      })
+    const teamEntry = async () => {
+      const team = await call('GET', `/api/communities/${community.id}/team`)
+      return team.json.data.find((teammate: { id: string }) => teammate.id === bob.id)
+    }
+    /** Approves a fresh request in a session Access opens for `email`: the audit entry. */
+    const approveThroughAccess = async (email: string) => {
+      const cookie = sessionCookie(
+        await openThroughAccess('/admin', await signJwt(current, claims(email))),
+      )
+      expect(cookie).toBeDefined()
+      const invite = await createInvite(community.id)
+      const asked = await joinJson(invite.code, { name: 'Ana', phone: newPhone() })
+      const id = asked.json.joinRequestId
+      const approvals = await page(`/admin/communities/${community.id}/approvals`, cookie!)
+      const decided = await post(`/admin/communities/${community.id}/approvals`, cookie!, {
+        _csrf: csrfOf(approvals.text),
+        action: 'approve',
+        ids: [id],
+      })
+      expect(decided.status).toBe(303)
+      return eventually(async () => {
+        const log = await call(
+          'GET',
+          `/api/communities/${community.id}/audit-log?action=join_request.approved`,
+        )
+        const entry = log.json.data.find((e: { targetId: string }) => e.targetId === id)
+        expect(entry).toBeDefined()
+        return entry
+      })
+    }
+
+    // Alice gives Bob an address she controls: whoever signs in with it acts as Bob, under her name.
+    expect((await giveBob('alice.second@example.org', alice.token)).status).toBe(200)
+    expect(await teamEntry()).toMatchObject({
+      email: 'alice.second@example.org',
+      emailSetBy: 'Alice',
+    })
+    expect(await approveThroughAccess('alice.second@example.org')).toMatchObject({
+      actorTokenId: bob.id,
+      actorName: 'Bob',
+      actorLinkMadeBy: 'Alice',
+    })
+    const teamPage = await page(
+      `/admin/communities/${community.id}/team`,
+      (await signIn(bob.token)).cookie,
+    )
+    expect(teamPage.text).toContain('set by Alice')
+
+    // Bob gives himself his own: his sessions name nobody else.
+    expect((await giveBob('bob@example.org', bob.token)).status).toBe(200)
+    expect(await teamEntry()).toMatchObject({ email: 'bob@example.org', emailSetBy: null })
+    expect(await approveThroughAccess('bob@example.org')).toMatchObject({
+      actorName: 'Bob',
+      actorLinkMadeBy: null,
+    })
   })
 })
 

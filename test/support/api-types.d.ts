@@ -2430,6 +2430,8 @@ export interface components {
       groupId: string | null
       /** @description The address that signs in through Cloudflare Access */
       email: string | null
+      /** @description Who gave the token its address, when someone other than the teammate did ("owner" for the bootstrap owner): the audit log names them next to what sessions opened through that address do. Null for the teammate’s own address or the one their invitation carried */
+      emailSetBy: string | null
       /**
        * Format: date-time
        * @example 2026-11-24T09:00:00.000Z

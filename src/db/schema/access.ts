@@ -52,6 +52,13 @@ export const apiTokens = sqliteTable(
      * then signs nobody in with it (a device keeps its Access cookie).
      */
     signedOutAt: timestamp('signed_out_at'),
+    /**
+     * Who gave the token its `email` when that was someone else (a peer admin, an owner): the
+     * dashboard sessions Cloudflare Access opens for the address name them, as a session opened
+     * from someone else's sign-in link does (`sessions.linkMadeBy`). Null: the teammate's own, or
+     * the address their invitation carried.
+     */
+    emailSetBy: text('email_set_by'),
   },
   (t) => [
     uniqueIndex('api_tokens_hash_unique').on(t.tokenHash),

@@ -58,6 +58,9 @@ export const teamDe = {
   emailTaken: 'Diese Adresse hat schon ein anderes Teammitglied dieser Community.',
   saveEmail: 'Adresse speichern',
   emailSavedNotice: 'Die Adresse ist gespeichert.',
+  emailSetBy: (name: string) => `eingetragen von ${name}`,
+  emailSetByHint:
+    'Wer über diese Adresse verfügt, meldet sich als dieses Teammitglied an; das Protokoll nennt neben allem, was diese Sitzungen tun, wer sie eingetragen hat.',
   email: 'E-Mail',
   accessChooseTitle: 'Welche Community?',
   accessChooseText: (email: string) =>
@@ -89,7 +92,7 @@ export const teamDe = {
   exportCsv: 'Als CSV herunterladen',
   noEntries: 'Noch keine Einträge.',
   owner: 'Inhaber',
-  throughLinkFrom: 'angemeldet mit einem Link von',
+  throughLinkFrom: 'angemeldet mit einem Link oder einer Adresse von',
   retention: (days: string) => `Einträge werden ${days} Tage lang aufbewahrt.`,
   auditActions: {
     'join_request.approved': 'Anfrage angenommen',

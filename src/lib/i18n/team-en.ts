@@ -54,6 +54,9 @@ export const teamEn: TeamWords = {
   emailTaken: 'Another teammate of this community has this address.',
   saveEmail: 'Save address',
   emailSavedNotice: 'The address is saved.',
+  emailSetBy: (name) => `set by ${name}`,
+  emailSetByHint:
+    'Whoever controls this address signs in as this teammate; the audit log names who set it next to what those sessions do.',
   email: 'E-mail',
   accessChooseTitle: 'Which community?',
   accessChooseText: (email) =>
@@ -85,7 +88,7 @@ export const teamEn: TeamWords = {
   exportCsv: 'Download as CSV',
   noEntries: 'No entries yet.',
   owner: 'Owner',
-  throughLinkFrom: 'signed in with a link from',
+  throughLinkFrom: 'signed in with a link or an address from',
   retention: (days) => `Entries are kept for ${days} days.`,
   auditActions: {
     'join_request.approved': 'Request approved',

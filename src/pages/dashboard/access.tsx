@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { getCookie } from 'hono/cookie'
 import { z } from 'zod'
+import type { ApiToken } from '../../db/schema'
 import type { AppEnv } from '../../env'
 import { accessConfig } from '../../lib/config'
 import { readForm } from '../../lib/forms'
@@ -13,6 +14,7 @@ import {
   teammatesByEmail,
   verifyAccessAssertion,
 } from '../../services/access-sign-in'
+import type { Principal } from '../../services/access'
 import { principalOf } from '../../services/tokens'
 import { AccessChooserPage, AccessRefusedPage } from '../../views/dashboard/access'
 import { lang } from './page'
@@ -77,6 +79,14 @@ async function teammatesOf(c: Context<AppEnv>, identity: { email: string; issued
 }
 
 /**
+ * The teammate an Access session acts as; where someone else gave the token its address, the
+ * session names them, as one from someone else's sign-in link does (they control the address).
+ */
+function accessPrincipalOf(token: ApiToken): Principal {
+  return { ...principalOf(token), linkMadeBy: token.emailSetBy }
+}
+
+/**
  * For the session check (`dashboardSession`'s `withoutSession`): a request without a session
  * that carries a valid Access assertion is signed in as the one teammate with its address (then
  * sent on to the page it asked for), offered a choice among several, or told it has no access.
@@ -96,7 +106,7 @@ export async function signInThroughAccess(c: Context<AppEnv>): Promise<Response 
   // A GET comes back to where it was going; a form sent without a session is not replayed.
   const next = c.req.method === 'GET' ? dashboardPath(c.req.path) : '/admin'
   if (teammates.length === 1) {
-    await signIn(c, principalOf(teammates[0]!.token))
+    await signIn(c, accessPrincipalOf(teammates[0]!.token))
     return c.redirect(next, 303)
   }
   return c.html(
@@ -128,6 +138,6 @@ accessPages.post(ACCESS_CHOOSE_PATH, async (c) => {
     const email = identity.email
     return c.html(<AccessRefusedPage lang={lang(c)} nonce={cspNonce(c)} email={email} />, 403)
   }
-  await signIn(c, principalOf(chosen.token))
+  await signIn(c, accessPrincipalOf(chosen.token))
   return c.redirect(dashboardPath(choice.data.next), 303)
 })

@@ -173,6 +173,16 @@ export function TeamPage(props: TeamView) {
                     <span class="muted">
                       {' '}
                       · <bdi>{token.email}</bdi>
+                      {token.emailSetBy && (
+                        <>
+                          {' '}
+                          (
+                          <span title={tt.emailSetByHint}>
+                            {tt.emailSetBy(token.emailSetBy === 'owner' ? tt.owner : token.emailSetBy)}
+                          </span>
+                          )
+                        </>
+                      )}
                     </span>
                   )}
                 </td>
