@@ -347,7 +347,9 @@ describe('the audit log records who changed what', () => {
       '<bdi>Bob</bdi><span class="muted"> (signed in with a link or an address from <bdi>Alice</bdi>)</span>',
     )
     const german = await page(`/admin/communities/${community.id}/audit?lang=de`, his)
-    expect(german.text).toContain('angemeldet mit einem Link oder einer Adresse von <bdi>Alice</bdi>')
+    expect(german.text).toContain(
+      'angemeldet mit einem Link oder einer Adresse von <bdi>Alice</bdi>',
+    )
     const csv = await page(`/admin/communities/${community.id}/audit.csv`, his)
     const lines = csv.text.trim().split('\r\n')
     const approvals = lines.filter((line) => line.includes(`,join_request.approved,Bob,${bob.id},`))

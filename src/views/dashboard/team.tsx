@@ -178,7 +178,9 @@ export function TeamPage(props: TeamView) {
                           {' '}
                           (
                           <span title={tt.emailSetByHint}>
-                            {tt.emailSetBy(token.emailSetBy === 'owner' ? tt.owner : token.emailSetBy)}
+                            {tt.emailSetBy(
+                              token.emailSetBy === 'owner' ? tt.owner : token.emailSetBy,
+                            )}
                           </span>
                           )
                         </>
