@@ -9,6 +9,7 @@ import {
   listWebhookEndpoints,
   recentWebhookDeliveries,
   redeliverEvent,
+  resumeWebhookEndpoint,
   withShownReasons,
 } from '../services/webhooks'
 import { auditDetail } from '../middleware/audit-trail'
@@ -40,6 +41,7 @@ function serializeWebhook(endpoint: WebhookEndpoint) {
     events: endpoint.events,
     communityId: endpoint.communityId,
     createdAt: endpoint.createdAt.toISOString(),
+    goneAt: endpoint.goneAt?.toISOString() ?? null,
   }
 }
 
@@ -198,7 +200,9 @@ openapi(
       ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS, 'invalid_state'], {
         notes: {
           not_found: 'No such endpoint, or no delivery of that event to it.',
-          invalid_state: 'The event is being delivered to this endpoint now.',
+          invalid_state:
+            'The event is being delivered to this endpoint now, or the endpoint is stopped (it ' +
+            'answered 410 Gone): resume it first.',
         },
       }),
     },
@@ -208,5 +212,32 @@ openapi(
     await redeliverEvent(c.var.db, c.env.EVENTS_QUEUE, c.var.webhook, eventId, new Date())
     auditDetail(c, eventId)
     return c.body(null, 202)
+  },
+)
+
+openapi(
+  defineOperation({
+    method: 'post',
+    path: '/webhooks/{id}/resume',
+    operationId: 'resumeWebhookEndpoint',
+    access: { action: 'webhooks.manage', on: 'webhook' },
+    tags,
+    summary: 'Send events again to an endpoint that answered 410 Gone',
+    description:
+      'A receiver answering 410 Gone says it wants no more events (Standard Webhooks): the ' +
+      'endpoint stops at once (`goneAt`), and nothing is sent or queued for it. Resuming sends ' +
+      'it the events that come from now on; those from while it was stopped are failed on its ' +
+      'deliveries, each to send again with `POST /webhooks/{id}/deliveries/{eventId}/redeliver`. ' +
+      'An endpoint that was not stopped is answered as it is.',
+    security: bearerSecurity,
+    request: { query: NoQuerySchema, params: WebhookParams },
+    responses: {
+      200: jsonResponse(WebhookSchema, 'The endpoint, receiving events'),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS]),
+    },
+  }),
+  async (c) => {
+    const endpoint = await resumeWebhookEndpoint(c.var.db, c.var.webhook)
+    return c.json(serializeWebhook(endpoint), 200)
   },
 )

@@ -102,6 +102,7 @@ const RULES: Rule[] = [
     'webhook.redelivered',
     'target-after',
   ),
+  rule('POST', `/api/webhooks/${id('whk')}/resume`, 'webhook.resumed', 'target-after'),
   rule('POST', '/api/tokens', 'teammate.invited', 'answer'),
   rule('DELETE', `/api/tokens/${id('tok')}`, 'teammate.revoked', 'target-after'),
   rule('PATCH', `/api/tokens/${id('tok')}`, 'teammate.changed', 'target-after'),
@@ -153,6 +154,7 @@ const RULES: Rule[] = [
     'webhook.redelivered',
     'target-after',
   ),
+  rule('POST', `/admin/webhooks/${id('whk')}/resume`, 'webhook.resumed', 'target-after'),
   rule('POST', `/admin/communities/${CMT}/team/invitations`, 'teammate.invited', 'path'),
   rule(
     'POST',

@@ -416,6 +416,11 @@ export const WebhookSchema = z
     events: z.array(z.string()),
     communityId: z.string().nullable(),
     createdAt: TimestampSchema,
+    goneAt: TimestampSchema.nullable().describe(
+      'When the receiver answered 410 Gone, which says it wants no more: from then on no event ' +
+        'goes to the endpoint until it is resumed (`POST /webhooks/{id}/resume`). Null while ' +
+        'events go to it',
+    ),
   })
   .openapi('Webhook')
 

@@ -46,6 +46,7 @@ export async function createWebhookEndpoint(
     secretCiphertext: await seal(options.signingSecret, secret),
     createdAt: now,
     disabledAt: null,
+    goneAt: null,
     // A teammate's: theirs to answer for, and unsubscribed with their access (`unsubscribeEndpointsOf`).
     // An owner's serve the installation, and outlive the token that made them.
     createdByTokenId: options.madeBy.role === 'owner' ? null : options.madeBy.tokenId,
@@ -77,6 +78,9 @@ export function listWebhookEndpoints(db: Database, communityId: string | null) {
     .orderBy(asc(webhookEndpoints.id))
 }
 
+/** An endpoint events go to: subscribed, and its receiver has not said it is gone. */
+const receivesEvents = and(isNull(webhookEndpoints.disabledAt), isNull(webhookEndpoints.goneAt))
+
 /**
  * Whether a live endpoint receives this community's events of this type. The product sends no
  * e-mail itself: a `member.confirmation_requested` becomes one only in the operator's mail
@@ -98,7 +102,7 @@ function subscribedEndpointQuery(db: Database, type: EventType, communityId: str
     .from(webhookEndpoints)
     .where(
       and(
-        isNull(webhookEndpoints.disabledAt),
+        receivesEvents,
         or(isNull(webhookEndpoints.communityId), eq(webhookEndpoints.communityId, communityId)),
         sql`exists (select 1 from json_each(${webhookEndpoints.events}) where value in ('*', ${type}))`,
       ),
@@ -113,7 +117,7 @@ function subscribedEndpointQuery(db: Database, type: EventType, communityId: str
  */
 export function subscribedEndpointSql(community: string): string {
   return `select id from webhook_endpoints
-    where disabled_at is null and (community_id is null or community_id = ${community})
+    where disabled_at is null and gone_at is null and (community_id is null or community_id = ${community})
       and exists (select 1 from json_each(events) where value in ('*', ?2))
     limit 1`
 }
@@ -146,6 +150,35 @@ export async function disableWebhookEndpoint(
     .update(webhookEndpoints)
     .set({ disabledAt: now })
     .where(eq(webhookEndpoints.id, endpoint.id))
+}
+
+/**
+ * Stops an endpoint whose receiver answered 410 Gone, as Standard Webhooks asks of a sender: no
+ * event goes to it, none is queued for it, until someone resumes it. A statement for the batch
+ * that settles the delivery the answer came to; the first 410 sets the time, later ones keep it.
+ */
+export function stopWebhookEndpoint(db: Database, endpointId: string, now: Date) {
+  return db
+    .update(webhookEndpoints)
+    .set({ goneAt: now })
+    .where(and(eq(webhookEndpoints.id, endpointId), isNull(webhookEndpoints.goneAt)))
+}
+
+/**
+ * Sends events to a stopped endpoint again, from the next one on: those that came while it was
+ * stopped are on its deliveries, failed, for `redeliverEvent` (the receiver said it was gone).
+ */
+export async function resumeWebhookEndpoint(
+  db: Database,
+  endpoint: WebhookEndpoint,
+): Promise<WebhookEndpoint> {
+  const [resumed] = await db
+    .update(webhookEndpoints)
+    .set({ goneAt: null })
+    .where(and(eq(webhookEndpoints.id, endpoint.id), isNull(webhookEndpoints.disabledAt)))
+    .returning()
+  if (!resumed) throw notFound('Webhook endpoint')
+  return resumed
 }
 
 export async function endpointSecret(
@@ -192,6 +225,7 @@ export async function redeliverEvent(
   eventId: string,
   now: Date,
 ): Promise<void> {
+  if (endpoint.goneAt) throw endpointGone()
   const where = and(
     eq(webhookDeliveries.endpointId, endpoint.id),
     eq(webhookDeliveries.eventId, eventId),
@@ -231,6 +265,13 @@ export async function redeliverEvent(
   const message: DeliveryMessage = { kind: 'event', eventId, endpointId: endpoint.id }
   // The row says it waits: a message that cannot be sent now is the reconciler's to send.
   await queue.send(message).catch((error) => logError({ at: 'redeliver event', eventId }, error))
+}
+
+function endpointGone(): ApiError {
+  return new ApiError(
+    'invalid_state',
+    'The endpoint answered 410 Gone and is stopped: resume it first (POST /api/webhooks/{id}/resume).',
+  )
 }
 
 /** Deliveries as admins see them: each failure with its fixed reason, never an endpoint's answer. */
@@ -280,7 +321,7 @@ export async function fanOutEvents(db: Database, queue: Queue, now: Date): Promi
             .innerJoin(
               webhookEndpoints,
               and(
-                isNull(webhookEndpoints.disabledAt),
+                receivesEvents,
                 or(
                   isNull(webhookEndpoints.communityId),
                   eq(webhookEndpoints.communityId, events.communityId),

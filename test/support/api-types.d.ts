@@ -438,6 +438,13 @@ export interface paths {
      */
     post: operations['redeliverWebhookEvent']
   }
+  '/api/webhooks/{id}/resume': {
+    /**
+     * Send events again to an endpoint that answered 410 Gone
+     * @description A receiver answering 410 Gone says it wants no more events (Standard Webhooks): the endpoint stops at once (`goneAt`), and nothing is sent or queued for it. Resuming sends it the events that come from now on; those from while it was stopped are failed on its deliveries, each to send again with `POST /webhooks/{id}/deliveries/{eventId}/redeliver`. An endpoint that was not stopped is answered as it is. Access (`webhooks.manage`), on the webhook endpoint of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
+    post: operations['resumeWebhookEndpoint']
+  }
   '/api/communities/{id}/team-invitations': {
     /**
      * Sign-in links not yet used, revoked or expired
@@ -2341,6 +2348,12 @@ export interface components {
        * @example 2026-11-24T09:00:00.000Z
        */
       createdAt: string
+      /**
+       * Format: date-time
+       * @description When the receiver answered 410 Gone, which says it wants no more: from then on no event goes to the endpoint until it is resumed (`POST /webhooks/{id}/resume`). Null while events go to it
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      goneAt: string | null
     }
     CreateWebhook: {
       /**
@@ -2491,6 +2504,7 @@ export interface components {
         | 'webhook.created'
         | 'webhook.removed'
         | 'webhook.redelivered'
+        | 'webhook.resumed'
         | 'reward_rule.created'
         | 'reward_rule.retired'
       /** @description The token that acted; null for the owner */
@@ -7923,12 +7937,98 @@ export interface operations {
           }
         }
       }
-      /** @description `invalid_state` (Not possible in this state): The event is being delivered to this endpoint now. What each code means: `/api/problems/{code}`. */
+      /** @description `invalid_state` (Not possible in this state): The event is being delivered to this endpoint now, or the endpoint is stopped (it answered 410 Gone): resume it first. What each code means: `/api/problems/{code}`. */
       409: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
             /** @enum {string} */
             code: 'invalid_state'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Send events again to an endpoint that answered 410 Gone
+   * @description A receiver answering 410 Gone says it wants no more events (Standard Webhooks): the endpoint stops at once (`goneAt`), and nothing is sent or queued for it. Resuming sends it the events that come from now on; those from while it was stopped are failed on its deliveries, each to send again with `POST /webhooks/{id}/deliveries/{eventId}/redeliver`. An endpoint that was not stopped is answered as it is. Access (`webhooks.manage`), on the webhook endpoint of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
+  resumeWebhookEndpoint: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description The endpoint, receiving events */
+      200: {
+        content: {
+          'application/json': components['schemas']['Webhook']
+        }
+      }
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
           }
         }
       }
@@ -8337,6 +8437,7 @@ export interface operations {
           | 'webhook.created'
           | 'webhook.removed'
           | 'webhook.redelivered'
+          | 'webhook.resumed'
           | 'reward_rule.created'
           | 'reward_rule.retired'
       }
@@ -8444,6 +8545,7 @@ export interface operations {
           | 'webhook.created'
           | 'webhook.removed'
           | 'webhook.redelivered'
+          | 'webhook.resumed'
           | 'reward_rule.created'
           | 'reward_rule.retired'
       }

@@ -74,6 +74,8 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
   const attempts = new Map<string, number>()
   /** Sends still to answer 500, by number (digits only). */
   const outages = new Map<string, number>()
+  /** Receivers at `/gone/<key>` that answer 200 again (`PUT /__back/<key>`); the rest say 410. */
+  const back = new Set<string>()
   const telegram = createFakeTelegram()
   let accessCerts: unknown = { keys: [], public_cert: null, public_certs: [] }
   const server = createServer(async (request, response) => {
@@ -96,6 +98,10 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
           (r) => !url.searchParams.get('path') || r.path.startsWith(url.searchParams.get('path')!),
         ),
       )
+    }
+    if (request.method === 'PUT' && url.pathname.startsWith('/__back/')) {
+      back.add(url.pathname.slice('/__back/'.length))
+      return json(200, { ok: true })
     }
     if (request.method === 'PUT' && url.pathname === '/__whatsapp-outage') {
       const { to, count } = JSON.parse(body) as { to: string; count: number }
@@ -145,6 +151,11 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
     if (request.method === 'POST' && url.pathname === '/slow') {
       await sleep(Number(url.searchParams.get('ms') ?? '0'))
       return json(200, { ok: true })
+    }
+    // A receiver taken down for good, as Standard Webhooks has it say so: 410 Gone.
+    if (request.method === 'POST' && url.pathname.startsWith('/gone/')) {
+      if (back.has(url.pathname.slice('/gone/'.length))) return json(200, { ok: true })
+      return json(410, { error: 'this endpoint no longer exists' })
     }
     if (request.method === 'POST' && url.pathname === '/webhook') {
       const id = String(request.headers['webhook-id'] ?? '')

@@ -626,6 +626,17 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
       ],
     }
   },
+  resumeWebhookEndpoint: async (w) => {
+    // An endpoint whose receiver answered 410 Gone: stopped until this.
+    const created = await call('POST', '/api/webhooks', {
+      body: { url: 'https://hooks.example.com/stopped', events: ['*'], communityId: w.open.id },
+    })
+    expect(created.status, created.text).toBe(201)
+    await env.DB.prepare('update webhook_endpoints set gone_at = ?1 where id = ?2')
+      .bind(Date.now(), created.json.id)
+      .run()
+    return { request: parts({ id: created.json.id }), status: 200 }
+  },
   joinThroughInvite: async (w) => {
     const revoked = await createInvite(w.open.id)
     expect((await call('POST', `/api/invites/${revoked.id}/revoke`)).status).toBe(200)

@@ -62,6 +62,9 @@ export const webhookEndpoints = sqliteTable(
     secretCiphertext: text('secret_ciphertext').notNull(),
     createdAt: timestamp('created_at').notNull(),
     disabledAt: timestamp('disabled_at'),
+    // When the receiver answered 410 Gone, which Standard Webhooks reads as "send no more": no
+    // event goes to it (none is even queued) until someone resumes it; it stays listed, stopped.
+    goneAt: timestamp('gone_at'),
     // The teammate's token that subscribed it (null: an owner's bootstrap token, or made before
     // this was kept): revoking or demoting that teammate unsubscribes it, as their access ends.
     createdByTokenId: text('created_by_token_id').references(() => apiTokens.id, {

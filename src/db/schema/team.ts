@@ -91,6 +91,7 @@ export const AUDIT_ACTIONS = [
   'webhook.created',
   'webhook.removed',
   'webhook.redelivered',
+  'webhook.resumed',
   'reward_rule.created',
   'reward_rule.retired',
 ] as const

@@ -47,6 +47,7 @@ const GERMAN: Record<string, string> = {
   'announcement deleted': 'Ankündigung gelöscht',
   'event not found': 'Ereignis nicht gefunden',
   'endpoint removed': 'Endpunkt entfernt',
+  'endpoint stopped: it answered 410 Gone': 'Endpunkt angehalten: Er hat mit 410 Gone geantwortet',
   'unexpected error': 'Unerwarteter Fehler',
   'webhook channel is not configured (DELIVERY_WEBHOOK_URL, DELIVERY_WEBHOOK_SECRET)':
     'Der Webhook-Kanal ist nicht eingerichtet (DELIVERY_WEBHOOK_URL, DELIVERY_WEBHOOK_SECRET)',

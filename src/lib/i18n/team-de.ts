@@ -125,6 +125,7 @@ export const teamDe = {
     'webhook.created': 'Webhook angelegt',
     'webhook.removed': 'Webhook entfernt',
     'webhook.redelivered': 'Ereignis erneut an Webhook gesendet',
+    'webhook.resumed': 'Angehaltenen Webhook fortgesetzt',
     'reward_rule.created': 'Belohnungsregel angelegt',
     'reward_rule.retired': 'Belohnungsregel beendet',
   } satisfies Record<AuditAction, string>,

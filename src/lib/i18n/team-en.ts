@@ -121,6 +121,7 @@ export const teamEn: TeamWords = {
     'webhook.created': 'Webhook added',
     'webhook.removed': 'Webhook removed',
     'webhook.redelivered': 'Event sent to webhook again',
+    'webhook.resumed': 'Stopped webhook resumed',
     'reward_rule.created': 'Reward rule added',
     'reward_rule.retired': 'Reward rule retired',
   },

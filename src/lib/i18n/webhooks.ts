@@ -17,6 +17,10 @@ export const webhooksDe = {
     'Jedes Ereignis kommt als POST nach Standard Webhooks, signiert mit dem Geheimnis, das nach dem Anlegen einmal erscheint (Kopfzeilen webhook-id, webhook-timestamp, webhook-signature).',
   redeliveredNotice:
     'Das Ereignis ist wieder unterwegs, mit derselben webhook-id und allen Versuchen von vorn; sein Stand steht unten.',
+  stopped: (when: string) =>
+    `Angehalten seit ${when}: Der Empfänger hat mit 410 Gone geantwortet, er will also keine Ereignisse mehr. Bis du ihn fortsetzt, geht nichts an ihn; was solange kommt, steht unten als fehlgeschlagen und lässt sich danach erneut senden.`,
+  resume: 'Fortsetzen',
+  resumedNotice: 'Der Endpunkt bekommt wieder Ereignisse, ab dem nächsten.',
 }
 
 export type WebhooksWords = typeof webhooksDe
@@ -40,4 +44,8 @@ export const webhooksEn: WebhooksWords = {
     'Each event arrives as a POST under Standard Webhooks, signed with the secret shown once after you add the endpoint (headers webhook-id, webhook-timestamp, webhook-signature).',
   redeliveredNotice:
     'The event is on its way again, with the same webhook-id and every attempt from the start; its status shows below.',
+  stopped: (when) =>
+    `Stopped since ${when}: the receiver answered 410 Gone, which says it wants no more events. Nothing goes to it until you resume it; what comes meanwhile shows below as failed, to send again after.`,
+  resume: 'Resume',
+  resumedNotice: 'The endpoint gets events again, from the next one on.',
 }

@@ -88,6 +88,7 @@ const DONE_ELSEWHERE = {
   sentNowRepeating: (l: Lang) => ANNOUNCEMENT_EDIT_WORDS[l].sentNowRepeatingNotice,
   webhookRemoved: (l: Lang) => WEBHOOKS_WORDS[l].removedNotice,
   eventRedelivered: (l: Lang) => WEBHOOKS_WORDS[l].redeliveredNotice,
+  webhookResumed: (l: Lang) => WEBHOOKS_WORDS[l].resumedNotice,
   promoted: (l: Lang) => TEAM_WORDS[l].promotedNotice,
   demoted: (l: Lang) => TEAM_WORDS[l].demotedNotice,
 } as const

@@ -19,6 +19,7 @@ import {
   listWebhookEndpoints,
   recentWebhookDeliveries,
   redeliverEvent,
+  resumeWebhookEndpoint,
   withShownReasons,
 } from '../../services/webhooks'
 import { endpointRefusedText, WEBHOOKS_WORDS } from '../../lib/i18n'
@@ -107,8 +108,22 @@ async function webhooksPage(
       {endpoints.map((endpoint, i) => (
         <section>
           <h2 class="code">{endpoint.url}</h2>
+          {endpoint.goneAt && (
+            <p class="warn" role="status">
+              {own.stopped(
+                formatMoment(lang(c), endpoint.goneAt, clockOf(endpoint), { zone: true }),
+              )}
+            </p>
+          )}
           {mayManage(endpoint) && (
             <p>
+              {endpoint.goneAt && (
+                <ActionButton
+                  action={inLanguage(c, `/admin/webhooks/${endpoint.id}/resume`)}
+                  csrf={csrf}
+                  label={own.resume}
+                />
+              )}{' '}
               <ActionButton
                 action={inLanguage(c, `/admin/webhooks/${endpoint.id}/remove`)}
                 csrf={csrf}
@@ -171,17 +186,18 @@ async function webhooksPage(
                     {mayManage(endpoint) && (
                       <td>
                         {/* Where a receiver missed it; `POST …/redeliver` takes a sent one too. */}
-                        {(row.status === 'failed' || row.status === 'unknown') && (
-                          <ActionButton
-                            action={inLanguage(
-                              c,
-                              `/admin/webhooks/${endpoint.id}/deliveries/${row.eventId}/redeliver`,
-                            )}
-                            csrf={csrf}
-                            label={own.redeliver}
-                            kind="secondary"
-                          />
-                        )}
+                        {!endpoint.goneAt &&
+                          (row.status === 'failed' || row.status === 'unknown') && (
+                            <ActionButton
+                              action={inLanguage(
+                                c,
+                                `/admin/webhooks/${endpoint.id}/deliveries/${row.eventId}/redeliver`,
+                              )}
+                              csrf={csrf}
+                              label={own.redeliver}
+                              kind="secondary"
+                            />
+                          )}
                       </td>
                     )}
                   </tr>
@@ -272,6 +288,15 @@ webhooksPages.post('/admin/webhooks/:id/remove', async (c) => {
   assertCan(c.var.principal, 'webhooks.manage', scopeOf(endpoint), 'Webhook endpoint')
   await disableWebhookEndpoint(c.var.db, endpoint, new Date())
   return c.redirect(inLanguage(c, withNotice('/admin/webhooks', 'webhookRemoved')), 303)
+})
+
+/** Sends events again to an endpoint that answered 410 Gone, as `POST /api/webhooks/{id}/resume`. */
+webhooksPages.post('/admin/webhooks/:id/resume', async (c) => {
+  const id = idOrThrow(WebhookId, c.req.param('id'))
+  const endpoint = await getWebhookEndpointOrThrow(c.var.db, id)
+  assertCan(c.var.principal, 'webhooks.manage', scopeOf(endpoint), 'Webhook endpoint')
+  await resumeWebhookEndpoint(c.var.db, endpoint)
+  return c.redirect(inLanguage(c, withNotice('/admin/webhooks', 'webhookResumed')), 303)
 })
 
 const EventId = z.string().regex(idPattern('evt'))

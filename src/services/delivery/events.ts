@@ -3,7 +3,7 @@ import type { Database } from '../../db/client'
 import { events, webhookDeliveries } from '../../db/schema'
 import { signingSecret, type Config } from '../../lib/config'
 import { channelTimeoutMs, sendSignedWebhook, type SendResult } from '../channels'
-import { endpointSecret, getWebhookEndpointOrThrow } from '../webhooks'
+import { endpointSecret, getWebhookEndpointOrThrow, stopWebhookEndpoint } from '../webhooks'
 import type { Verdict } from './messages'
 
 /** Outbox events delivered to webhook endpoints, signed per endpoint. */
@@ -28,6 +28,8 @@ function eventRetryDelay(config: Config, attempt: number, retryAfterSeconds?: nu
 export const EVENT_SENDING_STALE_MS = 60_000
 /** A queue message may come a little before its delay ends; that close, it is on time. */
 const DUE_SLACK_MS = 2_000
+
+const ENDPOINT_STOPPED = 'endpoint stopped: it answered 410 Gone'
 
 /**
  * Delivers one outbox event to one endpoint, signed with the endpoint's secret: once, or again
@@ -107,26 +109,31 @@ export async function deliverEvent(
   }
   const event = await db.query.events.findFirst({ where: eq(events.id, message.eventId) })
   let result: SendResult
+  // Its receiver answered 410 Gone before this delivery's turn: nothing is sent to it.
+  let stopped = false
   try {
     const endpoint = await getWebhookEndpointOrThrow(db, message.endpointId)
-    result = event
-      ? await sendSignedWebhook(
-          {
-            url: endpoint.url,
-            secret: await endpointSecret(endpoint, signingSecret(config)),
-            allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
-          },
-          event.id,
-          {
-            type: event.type,
-            timestamp: event.createdAt.toISOString(),
-            data: { communityId: event.communityId, ...event.payload },
-          },
-          now,
-          // An event endpoint is a webhook receiver, whatever channel announcements go by.
-          channelTimeoutMs(config, 'webhook'),
-        )
-      : { outcome: 'failed', error: 'event not found' }
+    stopped = endpoint.goneAt !== null
+    result = stopped
+      ? { outcome: 'failed', error: ENDPOINT_STOPPED }
+      : event
+        ? await sendSignedWebhook(
+            {
+              url: endpoint.url,
+              secret: await endpointSecret(endpoint, signingSecret(config)),
+              allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
+            },
+            event.id,
+            {
+              type: event.type,
+              timestamp: event.createdAt.toISOString(),
+              data: { communityId: event.communityId, ...event.payload },
+            },
+            now,
+            // An event endpoint is a webhook receiver, whatever channel announcements go by.
+            channelTimeoutMs(config, 'webhook'),
+          )
+        : { outcome: 'failed', error: 'event not found' }
   } catch {
     result = { outcome: 'failed', error: 'endpoint removed' }
   }
@@ -158,7 +165,7 @@ export async function deliverEvent(
   // not dead-lettered, as the README's policy says for every channel.
   const status =
     result.outcome === 'sent' ? 'sent' : result.outcome === 'unknown' ? 'unknown' : 'failed'
-  await db
+  const settle = db
     .update(webhookDeliveries)
     .set({
       status,
@@ -167,7 +174,14 @@ export async function deliverEvent(
       updatedAt: now,
     })
     .where(where)
-  return status !== 'failed'
+  // 410 Gone: the receiver asks for no more (Standard Webhooks), so the endpoint stops with it.
+  if (responseStatus === 410) {
+    await db.batch([settle, stopWebhookEndpoint(db, message.endpointId, now)])
+  } else {
+    await settle
+  }
+  // A delivery its stopped endpoint was never sent is on the endpoint's list, not a dead letter.
+  return status !== 'failed' || stopped
     ? { action: 'ack' }
     : { action: 'dead-letter', error: 'error' in result ? result.error : 'failed' }
 }

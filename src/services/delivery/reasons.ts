@@ -30,6 +30,8 @@ export const FIXED_DELIVERY_REASONS: readonly string[] = [
   'announcement deleted',
   'event not found',
   'endpoint removed',
+  // The endpoint answered 410 Gone before this delivery's turn (`stopWebhookEndpoint`).
+  'endpoint stopped: it answered 410 Gone',
   'unexpected error',
   'webhook channel is not configured (DELIVERY_WEBHOOK_URL, DELIVERY_WEBHOOK_SECRET)',
   'WhatsApp is not configured (WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID)',

@@ -1,0 +1,163 @@
+import { env } from 'cloudflare:workers'
+import { expect, inject, it } from 'vitest'
+import { newId } from '../../src/lib/ids'
+import { WEBHOOKS_WORDS } from '../../src/lib/i18n'
+import {
+  call,
+  createCommunity,
+  createToken,
+  eventually,
+  expectProblem,
+  query,
+  runCron,
+} from '../worker/helpers'
+import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
+
+const fake = inject('fakeServicesUrl')
+
+/** A new event of `communityId`, waiting in the outbox for the cron job to fan it out. */
+async function newEvent(communityId: string): Promise<string> {
+  const eventId = newId('evt')
+  await env.DB.prepare(
+    `insert into events (id, type, community_id, payload, created_at)
+     values (?1, 'member.joined', ?2, json_object('memberId', 'mem_x'), ?3)`,
+  )
+    .bind(eventId, communityId, Date.now())
+    .run()
+  return eventId
+}
+
+/** How many times the receiver at `path` was sent the event `eventId`. */
+async function received(path: string, eventId: string): Promise<number> {
+  const all = (await (await fetch(`${fake}/__requests?path=${path}`)).json()) as Array<{
+    headers: Record<string, string>
+  }>
+  return all.filter((request) => request.headers['webhook-id'] === eventId).length
+}
+
+const deliveryOf = async (eventId: string) =>
+  (
+    await query<{ status: string; last_error: string | null; response_status: number | null }>(
+      'select status, last_error, response_status from webhook_deliveries where event_id = ?',
+      eventId,
+    )
+  )[0]
+
+const endpointOf = async (endpointId: string) => {
+  const list = await call('GET', '/api/webhooks')
+  return list.json.data.find((endpoint: { id: string }) => endpoint.id === endpointId)
+}
+
+it('stops an endpoint that answers 410 Gone: nothing more goes to it until it is resumed', async () => {
+  const community = await createCommunity()
+  const key = crypto.randomUUID()
+  const path = `/gone/${key}`
+  const subscribed = await call('POST', '/api/webhooks', {
+    body: { url: `${fake}${path}`, events: ['*'], communityId: community.id },
+  })
+  expect(subscribed.status, subscribed.text).toBe(201)
+  const endpointId = subscribed.json.id as string
+  expect(subscribed.json.goneAt).toBeNull()
+
+  // The first event meets the 410: failed at once (no retries), and the endpoint stops.
+  const first = await newEvent(community.id)
+  await runCron(new Date())
+  await eventually(async () => {
+    expect(await deliveryOf(first)).toEqual({
+      status: 'failed',
+      last_error: 'HTTP 410 from the endpoint',
+      response_status: 410,
+    })
+  })
+  expect(await received(path, first)).toBe(1)
+  const stopped = await endpointOf(endpointId)
+  expect(stopped.goneAt).toEqual(expect.any(String))
+
+  // The next event is not even queued for it.
+  const second = await newEvent(community.id)
+  await runCron(new Date())
+  const [fannedOut] = await query<{ delivered_at: number | null }>(
+    'select delivered_at from events where id = ?',
+    second,
+  )
+  expect(fannedOut!.delivered_at).not.toBeNull()
+  expect(await deliveryOf(second)).toBeUndefined()
+
+  // A delivery already waiting when it stopped is settled without a request.
+  const waiting = await newEvent(community.id)
+  await env.DB.batch([
+    env.DB.prepare('update events set delivered_at = ?1 where id = ?2').bind(Date.now(), waiting),
+    env.DB.prepare(
+      `insert into webhook_deliveries (event_id, endpoint_id, status, attempts, updated_at, next_attempt_at)
+       values (?1, ?2, 'queued', 0, ?3, 0)`,
+    ).bind(waiting, endpointId, Date.now() - 10 * 60_000),
+  ])
+  await runCron(new Date())
+  await eventually(async () => {
+    expect(await deliveryOf(waiting)).toMatchObject({
+      status: 'failed',
+      last_error: 'endpoint stopped: it answered 410 Gone',
+    })
+  })
+  expect(await received(path, waiting)).toBe(0)
+
+  // Sending one again waits for the endpoint to be resumed.
+  const early = await call('POST', `/api/webhooks/${endpointId}/deliveries/${first}/redeliver`)
+  expectProblem(early, 409, 'invalid_state')
+
+  // An admin of another community neither sees nor resumes it.
+  const other = await createCommunity()
+  const stranger = await createToken({ role: 'community_admin', communityId: other.id })
+  const hidden = await call('POST', `/api/webhooks/${endpointId}/resume`, {
+    token: stranger.token,
+  })
+  expectProblem(hidden, 404, 'not_found')
+  expect((await endpointOf(endpointId)).goneAt).toEqual(stopped.goneAt)
+
+  // The receiver is back; resumed, the endpoint gets the next event, and the first one again.
+  await fetch(`${fake}/__back/${key}`, { method: 'PUT' })
+  const resumed = await call('POST', `/api/webhooks/${endpointId}/resume`)
+  expect(resumed.status, resumed.text).toBe(200)
+  expect(resumed.json).toMatchObject({ id: endpointId, goneAt: null })
+  const third = await newEvent(community.id)
+  await runCron(new Date())
+  await eventually(async () => expect(await received(path, third)).toBe(1))
+  const again = await call('POST', `/api/webhooks/${endpointId}/deliveries/${first}/redeliver`)
+  expect(again.status, again.text).toBe(202)
+  await eventually(async () => expect(await deliveryOf(first)).toMatchObject({ status: 'sent' }))
+
+  const [entry] = await query<{ action: string }>(
+    `select action from audit_log where target_id = ? and action = 'webhook.resumed'`,
+    endpointId,
+  )
+  expect(entry).toEqual({ action: 'webhook.resumed' })
+})
+
+it('shows a stopped endpoint on the webhooks page, with a button that resumes it', async () => {
+  const community = await createCommunity()
+  const subscribed = await call('POST', '/api/webhooks', {
+    body: { url: `${fake}/gone/${crypto.randomUUID()}`, events: ['*'], communityId: community.id },
+  })
+  const endpointId = subscribed.json.id as string
+  await query('update webhook_endpoints set gone_at = ? where id = ?', Date.now(), endpointId)
+
+  const { cookie } = await signIn()
+  const html = (await page('/admin/webhooks?lang=de', cookie)).text
+  const resumeAt = html.indexOf(`/admin/webhooks/${endpointId}/resume`)
+  expect(resumeAt).toBeGreaterThan(0)
+  const section = html.slice(
+    html.lastIndexOf('<section', resumeAt),
+    html.indexOf('</section>', resumeAt),
+  )
+  expect(section).toContain('Angehalten seit')
+  expect(section).toContain(WEBHOOKS_WORDS.de.resume)
+
+  const resumed = await post(`/admin/webhooks/${endpointId}/resume?lang=de`, cookie, {
+    _csrf: csrfOf(html),
+  })
+  expect(resumed.status, resumed.text).toBe(303)
+  const after = await page(resumed.headers.get('location')!, cookie)
+  expect(after.text).toContain(WEBHOOKS_WORDS.de.resumedNotice)
+  expect(after.text).not.toContain(`/admin/webhooks/${endpointId}/resume`)
+  expect((await endpointOf(endpointId)).goneAt).toBeNull()
+})
