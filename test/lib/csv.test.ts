@@ -11,6 +11,15 @@ describe('a CSV line', () => {
     )
   })
 
+  it('defuses a formula where a spreadsheet splitting on ; or tabs, or by lines, starts a cell', () => {
+    // Excel in German or French opens a .csv split on `;`: each piece would be a cell of its own.
+    expect(csvLine(['Max;=1+1;@SUM(2+2); -3+3', 'x'])).toBe(`"Max;'=1+1;'@SUM(2+2); '-3+3",x`)
+    expect(csvLine(["tok_1: =cmd|' /C calc'!A0"])).toBe("tok_1: =cmd|' /C calc'!A0")
+    expect(csvLine(['a\t+SUM(1)', 'two\n=lines'])).toBe(`a\t'+SUM(1),"two\n'=lines"`)
+    // Ordinary text with a semicolon is only quoted, so no dialect splits it.
+    expect(csvLine(['Spree; Havel', 'Kanu – Kajak'])).toBe('"Spree; Havel",Kanu – Kajak')
+  })
+
   it('keeps phone numbers and figures exactly as they are', () => {
     expect(csvLine(['+4915112345678', 42, 0])).toBe('+4915112345678,42,0')
   })
