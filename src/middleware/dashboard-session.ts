@@ -46,7 +46,7 @@ export async function signIn(c: Context<AppEnv>, principal: Principal): Promise<
   const previous = getCookie(c, COOKIE)
   if (previous) await endSession(c.var.db, previous)
   const owner = await sessionOwner(c, principal)
-  const id = await startSession(c.var.db, owner, new Date(), principal.linkMadeBy ?? null)
+  const id = await startSession(c.var.db, owner, new Date(), principal)
   setCookie(c, COOKIE, id, {
     httpOnly: true,
     sameSite: 'Strict',

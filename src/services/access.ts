@@ -17,6 +17,11 @@ export interface Principal {
    * `sessions.linkMadeBy`). The audit log keeps it next to the actor.
    */
   linkMadeBy?: string | null
+  /**
+   * The token behind `linkMadeBy` (null for the bootstrap owner): revoking or demoting it ends
+   * the session (`revokeMadeBy`), so an admin whose access ends keeps none as someone else.
+   */
+  linkMadeByTokenId?: string | null
 }
 
 /**

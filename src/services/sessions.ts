@@ -18,20 +18,22 @@ export type SessionOwner = { tokenId: string } | { bootstrapKey: string }
 
 /**
  * Starts a session and returns its id, for the cookie only: the database keeps its hash.
- * `linkMadeBy` names who made the sign-in link it started from, when that was someone else.
+ * `link` names who made the sign-in link it started from, when that was someone else, and
+ * their token (`Principal.linkMadeBy`, `linkMadeByTokenId`).
  */
 export async function startSession(
   db: Database,
   owner: SessionOwner,
   now: Date,
-  linkMadeBy: string | null = null,
+  link: Pick<Principal, 'linkMadeBy' | 'linkMadeByTokenId'> = {},
 ): Promise<string> {
   const id = randomBase64Url(32)
   await db.insert(sessions).values({
     idHash: await sha256Hex(id),
     tokenId: 'tokenId' in owner ? owner.tokenId : null,
     bootstrapKey: 'bootstrapKey' in owner ? owner.bootstrapKey : null,
-    linkMadeBy,
+    linkMadeBy: link.linkMadeBy ?? null,
+    linkMadeByTokenId: link.linkMadeBy ? (link.linkMadeByTokenId ?? null) : null,
     createdAt: now,
     expiresAt: new Date(now.getTime() + SESSION_HOURS * 3600_000),
   })
@@ -97,7 +99,11 @@ export async function findSession(
   const pending = pendingCountsOf([...ownerCounts, ...tokenCounts])
   const viewedPending = pendingCountsOf(viewedCounts)
   if (row.token) {
-    const principal = { ...principalOf(row.token), linkMadeBy: row.session.linkMadeBy }
+    const principal = {
+      ...principalOf(row.token),
+      linkMadeBy: row.session.linkMadeBy,
+      linkMadeByTokenId: row.session.linkMadeByTokenId,
+    }
     return { principal, pending, viewedPending }
   }
   const bootstrap = row.session.bootstrapKey !== null && row.session.bootstrapKey === bootstrapKey

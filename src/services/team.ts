@@ -101,6 +101,7 @@ export async function createInvitation(
     invitedBy: actorName(inviter),
     invitedByTokenId: inviter.tokenId,
     inviterLinkMadeBy: inviter.linkMadeBy ?? null,
+    inviterLinkMadeByTokenId: inviter.linkMadeBy ? (inviter.linkMadeByTokenId ?? null) : null,
     createdAt: now,
     expiresAt: new Date(now.getTime() + INVITATION_HOURS * 3600_000),
     acceptedAt: null,
@@ -134,7 +135,13 @@ export async function createSignInLink(
  * an owner, or an admin of that community): an admin removed or demoted keeps no way back in
  * through the links they made. The bootstrap owner's links (no token) always may.
  */
-const inviterMayManageTeam = sql`(${teamInvitations.invitedByTokenId} is null or exists (select 1 from ${apiTokens} where ${apiTokens.id} = ${teamInvitations.invitedByTokenId} and ${apiTokens.revokedAt} is null and (${apiTokens.role} = 'owner' or (${apiTokens.role} = 'community_admin' and ${apiTokens.communityId} = ${teamInvitations.communityId}))))`
+const mayManageTeam = (tokenId: SQLWrapper) =>
+  sql`(${tokenId} is null or exists (select 1 from ${apiTokens} where ${apiTokens.id} = ${tokenId} and ${apiTokens.revokedAt} is null and (${apiTokens.role} = 'owner' or (${apiTokens.role} = 'community_admin' and ${apiTokens.communityId} = ${teamInvitations.communityId}))))`
+const inviterMayManageTeam = and(
+  mayManageTeam(teamInvitations.invitedByTokenId),
+  // Made in a session from someone else's sign-in link: they held this link too.
+  mayManageTeam(teamInvitations.inviterLinkMadeByTokenId),
+)!
 
 /**
  * Whether an invitation can still be accepted. Read with `select()`, never `db.query`: the
@@ -226,6 +233,7 @@ export async function acceptInvitation(
             signedOutAt: sql<null>`null`.as('signed_out_at'),
             // The address the invitation carried is the teammate's own from the start.
             emailSetBy: sql<null>`null`.as('email_set_by'),
+            emailSetByTokenId: sql<null>`null`.as('email_set_by_token_id'),
           })
           .from(teamInvitations)
           .where(
@@ -252,13 +260,24 @@ export async function acceptInvitation(
 }
 
 /**
- * Who else held the sign-in link `token` was signed in with (`sessions.linkMadeBy`): whoever was
- * behind the session that made it, where that session itself started from someone else's link;
- * else its inviter, unless that is the teammate themselves. Null: nobody but the teammate.
+ * Who else held the sign-in link `token` was signed in with (`sessions.linkMadeBy`), and their
+ * token: whoever was behind the session that made it, where that session itself started from
+ * someone else's link; else its inviter, unless that is the teammate themselves. Nulls: nobody
+ * but the teammate.
  */
-export function linkMakerOf(invitation: TeamInvitation, token: ApiToken): string | null {
-  if (invitation.inviterLinkMadeBy) return invitation.inviterLinkMadeBy
-  return invitation.invitedByTokenId === token.id ? null : invitation.invitedBy
+export function linkMakerOf(
+  invitation: TeamInvitation,
+  token: ApiToken,
+): Pick<Principal, 'linkMadeBy' | 'linkMadeByTokenId'> {
+  if (invitation.inviterLinkMadeBy) {
+    return {
+      linkMadeBy: invitation.inviterLinkMadeBy,
+      linkMadeByTokenId: invitation.inviterLinkMadeByTokenId,
+    }
+  }
+  return invitation.invitedByTokenId === token.id
+    ? { linkMadeBy: null, linkMadeByTokenId: null }
+    : { linkMadeBy: invitation.invitedBy, linkMadeByTokenId: invitation.invitedByTokenId }
 }
 
 /** Invitations of a community not yet accepted, revoked or expired, newest first. */
@@ -334,7 +353,12 @@ export async function setTeammateEmail(
   }
   const [updated] = await db
     .update(apiTokens)
-    .set({ email, emailSetBy: email === null ? null : addressGiverOf(token, actor) })
+    .set({
+      email,
+      ...(email === null
+        ? { emailSetBy: null, emailSetByTokenId: null }
+        : addressGiverOf(token, actor)),
+    })
     .where(
       and(
         eq(apiTokens.id, token.id),
@@ -352,9 +376,16 @@ export async function setTeammateEmail(
  * Who, besides the teammate, could control an address `actor` gives `token`: the actor, or whoever
  * made the sign-in link the actor's session started from. Null when the teammate gives their own.
  */
-function addressGiverOf(token: ApiToken, actor: Principal): string | null {
-  if (actor.linkMadeBy) return actor.linkMadeBy
-  return actor.tokenId === token.id ? null : actorName(actor)
+function addressGiverOf(
+  token: ApiToken,
+  actor: Principal,
+): { emailSetBy: string | null; emailSetByTokenId: string | null } {
+  if (actor.linkMadeBy) {
+    return { emailSetBy: actor.linkMadeBy, emailSetByTokenId: actor.linkMadeByTokenId ?? null }
+  }
+  return actor.tokenId === token.id
+    ? { emailSetBy: null, emailSetByTokenId: null }
+    : { emailSetBy: actorName(actor), emailSetByTokenId: actor.tokenId }
 }
 
 /** Who has access to a community: its live tokens, oldest first. */

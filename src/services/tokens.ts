@@ -83,6 +83,7 @@ export async function createToken(
     invitedByTokenId: null,
     signedOutAt: null,
     emailSetBy: null,
+    emailSetByTokenId: null,
   }
   if (creator.tokenId === null) {
     await db.insert(apiTokens).values(record)
@@ -207,17 +208,20 @@ function madeBy(tokenId: string) {
 /**
  * Revokes the live tokens `tokenId` made (`madeBy`) where `condition` holds, ends their sessions,
  * and unsubscribes the endpoints `tokenId` and they subscribed (only a teammate's are recorded:
- * an owner's serve the installation).
+ * an owner's serve the installation). What `tokenId` and they could use to act as a teammate
+ * goes too: the sessions opened from sign-in links they made (theirs to open as much as the
+ * teammate's), and the Cloudflare Access addresses they gave teammates.
  */
 function revokeMadeBy(db: Database, tokenId: string, now: Date, condition: SQL) {
+  const themAndMade = sql`(select ${tokenId} union select id from ${madeBy(tokenId)})`
   return [
-    unsubscribeEndpointsOf(
-      db,
-      sql`(select ${tokenId} union select id from ${madeBy(tokenId)})`,
-      now,
-      // An owner's tokens, and what they subscribed, stay (see `revokeToken`).
-      condition,
-    ),
+    // An owner's tokens, and what they subscribed, stay (see `revokeToken`).
+    unsubscribeEndpointsOf(db, themAndMade, now, condition),
+    db.delete(sessions).where(and(inArray(sessions.linkMadeByTokenId, themAndMade), condition)),
+    db
+      .update(apiTokens)
+      .set({ email: null, emailSetBy: null, emailSetByTokenId: null })
+      .where(and(inArray(apiTokens.emailSetByTokenId, themAndMade), condition)),
     db
       .update(apiTokens)
       .set({ revokedAt: now })

@@ -317,6 +317,20 @@ describe('signing in through Cloudflare Access', () => {
       actorName: 'Bob',
       actorLinkMadeBy: null,
     })
+
+    // Alice gives him hers again, opens a session as Bob, and is revoked: both go with her.
+    expect((await giveBob('alice.third@example.org', alice.token)).status).toBe(200)
+    const assertion = await signJwt(current, claims('alice.third@example.org'))
+    const asBob = sessionCookie(await openThroughAccess('/admin', assertion))
+    expect(asBob).toBeDefined()
+    expect((await call('DELETE', `/api/tokens/${alice.id}`)).status).toBe(204)
+    expect(await teamEntry()).toMatchObject({ email: null, emailSetBy: null })
+    const after = await call('GET', '/admin', {
+      token: null,
+      headers: { cookie: asBob!, accept: 'text/html', 'cf-access-jwt-assertion': assertion },
+    })
+    expect(after.status).toBe(403)
+    expect(sessionCookie(after)).toBeUndefined()
   })
 })
 

@@ -59,12 +59,15 @@ export const apiTokens = sqliteTable(
      * the address their invitation carried.
      */
     emailSetBy: text('email_set_by'),
+    // Their token (null for the bootstrap owner): the address goes when that token's access ends.
+    emailSetByTokenId: text('email_set_by_token_id'),
   },
   (t) => [
     uniqueIndex('api_tokens_hash_unique').on(t.tokenHash),
     index('api_tokens_created_by_idx').on(t.createdByTokenId),
     index('api_tokens_community_idx').on(t.communityId),
     index('api_tokens_group_idx').on(t.groupId),
+    index('api_tokens_email_set_by_token_idx').on(t.emailSetByTokenId),
     // One live token per address and community; an address may be on one in each community.
     uniqueIndex('api_tokens_email_community_unique')
       .on(t.email, t.communityId)
@@ -97,11 +100,14 @@ export const sessions = sqliteTable(
      * teammate did: whoever held the link could have used it, so the audit log names them too.
      */
     linkMadeBy: text('link_made_by'),
+    // Their token (null for the bootstrap owner): the session ends with that token's access.
+    linkMadeByTokenId: text('link_made_by_token_id'),
     createdAt: timestamp('created_at').notNull(),
     expiresAt: timestamp('expires_at').notNull(),
   },
   (t) => [
     index('sessions_token_idx').on(t.tokenId),
+    index('sessions_link_made_by_token_idx').on(t.linkMadeByTokenId),
     index('sessions_bootstrap_idx').on(t.bootstrapKey),
     index('sessions_expires_idx').on(t.expiresAt),
     check('sessions_owner_check', sql`(${t.tokenId} is null) <> (${t.bootstrapKey} is null)`),

@@ -83,7 +83,11 @@ async function teammatesOf(c: Context<AppEnv>, identity: { email: string; issued
  * session names them, as one from someone else's sign-in link does (they control the address).
  */
 function accessPrincipalOf(token: ApiToken): Principal {
-  return { ...principalOf(token), linkMadeBy: token.emailSetBy }
+  return {
+    ...principalOf(token),
+    linkMadeBy: token.emailSetBy,
+    linkMadeByTokenId: token.emailSetByTokenId,
+  }
 }
 
 /**

@@ -256,7 +256,7 @@ teamPages.post('/admin/accept/:secret', async (c) => {
   if (!accepted) return gonePage(c)
   const { invitation, token } = accepted
   // Whoever made the link could have used it: the session's entries in the audit log say so.
-  const principal = { ...principalOf(token), linkMadeBy: linkMakerOf(invitation, token) }
+  const principal = { ...principalOf(token), ...linkMakerOf(invitation, token) }
   await signIn(c, principal)
   if (accepted.created) {
     auditLater(c, {
