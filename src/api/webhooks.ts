@@ -13,6 +13,7 @@ import {
   withShownReasons,
 } from '../services/webhooks'
 import { auditDetail } from '../middleware/audit-trail'
+import { sendTestEvent } from '../services/delivery/events'
 import { CreateWebhookSchema, WebhookSchema } from '../schemas/announcements'
 import { idParam } from '../schemas/common'
 import {
@@ -240,4 +241,44 @@ openapi(
     const endpoint = await resumeWebhookEndpoint(c.var.db, c.var.webhook)
     return c.json(serializeWebhook(endpoint), 200)
   },
+)
+
+openapi(
+  defineOperation({
+    method: 'post',
+    path: '/webhooks/{id}/test',
+    operationId: 'testWebhookEndpoint',
+    access: { action: 'webhooks.manage', on: 'webhook' },
+    tags,
+    summary: 'Send the endpoint a test event now, and hear how it went',
+    description:
+      'A `webhook.test` event (`data`: `communityId`, `webhookId`; no person in it), signed with ' +
+      'the endpoint’s secret as every event is, whatever events the endpoint subscribed to, ' +
+      'stopped or not. Sent once, waiting up to 10 seconds for the answer; nothing is stored or ' +
+      'tried again, and the answer changes nothing about the endpoint.',
+    security: bearerSecurity,
+    request: { query: NoQuerySchema, params: WebhookParams },
+    responses: {
+      200: jsonResponse(
+        z
+          .object({
+            eventId: z.string().describe('The test event’s `webhook-id`'),
+            delivered: z.boolean().describe('Whether the receiver answered with a 2xx'),
+            responseStatus: z
+              .number()
+              .int()
+              .nullable()
+              .describe('The receiver’s HTTP status; null when none came'),
+            reason: z
+              .string()
+              .nullable()
+              .describe('Why it did not arrive, as deliveries give it (`timed out`, …)'),
+          })
+          .openapi('WebhookTest'),
+        'How the test event went',
+      ),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS]),
+    },
+  }),
+  async (c) => c.json(await sendTestEvent(c.var.config, c.var.webhook, new Date()), 200),
 )

@@ -16,7 +16,7 @@ import {
  * `services/delivery/reasons.ts`), never what the endpoint answered; `status` its HTTP status.
  */
 export type SendResult =
-  | { outcome: 'sent'; providerMessageId: string | null }
+  | { outcome: 'sent'; providerMessageId: string | null; status?: number }
   | { outcome: 'retry'; error: string; status?: number; retryAfterSeconds?: number }
   | { outcome: 'failed'; error: string; status?: number }
   /** No answer in time: the receiver may or may not have the message. */
@@ -125,6 +125,7 @@ export async function sendSignedWebhook(
     classify(response.status, response.headers.get('retry-after')) ?? {
       outcome: 'sent',
       providerMessageId: null,
+      status: response.status,
     }
   )
 }

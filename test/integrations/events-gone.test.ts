@@ -161,3 +161,51 @@ it('shows a stopped endpoint on the webhooks page, with a button that resumes it
   expect(after.text).not.toContain(`/admin/webhooks/${endpointId}/resume`)
   expect((await endpointOf(endpointId)).goneAt).toBeNull()
 })
+
+it('sends a test event on request and says how it went, stopped or not, changing nothing', async () => {
+  const community = await createCommunity()
+  const subscribe = async (url: string) => {
+    const made = await call('POST', '/api/webhooks', {
+      body: { url, events: ['member.left'], communityId: community.id },
+    })
+    expect(made.status, made.text).toBe(201)
+    return made.json as { id: string; secret: string }
+  }
+  const working = await subscribe(`${fake}/webhook`)
+  const tested = await call('POST', `/api/webhooks/${working.id}/test`)
+  expect(tested.status, tested.text).toBe(200)
+  expect(tested.json).toMatchObject({ delivered: true, responseStatus: 200, reason: null })
+  // It arrived signed, as every event, though the endpoint subscribed to other events only.
+  const requests = (await (await fetch(`${fake}/__requests?path=/webhook`)).json()) as Array<{
+    headers: Record<string, string>
+    body: string
+  }>
+  const arrived = requests.find((r) => r.headers['webhook-id'] === tested.json.eventId)
+  expect(arrived!.headers['webhook-signature']).toMatch(/^v1,/)
+  expect(JSON.parse(arrived!.body)).toMatchObject({
+    type: 'webhook.test',
+    data: { communityId: community.id, webhookId: working.id },
+  })
+  expect(await deliveryOf(tested.json.eventId)).toBeUndefined()
+
+  // A receiver that is gone says so, and the endpoint is not stopped for a test.
+  const goneUrl = `${fake}/gone/${crypto.randomUUID()}`
+  const gone = await subscribe(goneUrl)
+  const missed = await call('POST', `/api/webhooks/${gone.id}/test`)
+  expect(missed.json).toMatchObject({
+    delivered: false,
+    responseStatus: 410,
+    reason: 'HTTP 410 from the endpoint',
+  })
+  expect((await endpointOf(gone.id)).goneAt).toBeNull()
+
+  // On the page, the outcome shows in the endpoint's own section.
+  const { cookie } = await signIn()
+  const html = (await page('/admin/webhooks', cookie)).text
+  const shown = await post(`/admin/webhooks/${gone.id}/test`, cookie, { _csrf: csrfOf(html) })
+  expect(shown.status).toBe(200)
+  const at = shown.text.indexOf(WEBHOOKS_WORDS.en.testMissed('HTTP 410 from the endpoint'))
+  expect(at).toBeGreaterThan(0)
+  // In the section of that endpoint.
+  expect(shown.text.slice(shown.text.lastIndexOf('<section', at), at)).toContain(goneUrl)
+})

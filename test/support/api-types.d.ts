@@ -445,6 +445,13 @@ export interface paths {
      */
     post: operations['resumeWebhookEndpoint']
   }
+  '/api/webhooks/{id}/test': {
+    /**
+     * Send the endpoint a test event now, and hear how it went
+     * @description A `webhook.test` event (`data`: `communityId`, `webhookId`; no person in it), signed with the endpoint’s secret as every event is, whatever events the endpoint subscribed to, stopped or not. Sent once, waiting up to 10 seconds for the answer; nothing is stored or tried again, and the answer changes nothing about the endpoint. Access (`webhooks.manage`), on the webhook endpoint of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
+    post: operations['testWebhookEndpoint']
+  }
   '/api/communities/{id}/team-invitations': {
     /**
      * Sign-in links not yet used, revoked or expired
@@ -2374,6 +2381,16 @@ export interface components {
       )[]
       /** @description Only this community’s events; owners may leave it out for all */
       communityId?: string
+    }
+    WebhookTest: {
+      /** @description The test event’s `webhook-id` */
+      eventId: string
+      /** @description Whether the receiver answered with a 2xx */
+      delivered: boolean
+      /** @description The receiver’s HTTP status; null when none came */
+      responseStatus: number | null
+      /** @description Why it did not arrive, as deliveries give it (`timed out`, …) */
+      reason: string | null
     }
     CreatedTeamInvitation: components['schemas']['TeamInvitation'] & {
       /**
@@ -7994,6 +8011,92 @@ export interface operations {
       200: {
         content: {
           'application/json': components['schemas']['Webhook']
+        }
+      }
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Send the endpoint a test event now, and hear how it went
+   * @description A `webhook.test` event (`data`: `communityId`, `webhookId`; no person in it), signed with the endpoint’s secret as every event is, whatever events the endpoint subscribed to, stopped or not. Sent once, waiting up to 10 seconds for the answer; nothing is stored or tried again, and the answer changes nothing about the endpoint. Access (`webhooks.manage`), on the webhook endpoint of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
+  testWebhookEndpoint: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    responses: {
+      /** @description How the test event went */
+      200: {
+        content: {
+          'application/json': components['schemas']['WebhookTest']
         }
       }
       /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). What each code means: `/api/problems/{code}`. */

@@ -19,6 +19,8 @@ const EXEMPT_API = new Set([
   'POST /api/communities/{id}/telegram-join-requests/bulk',
   // The bot and its chats serve the whole installation, not one community.
   'POST /api/telegram/connect',
+  // Changes nothing: one event with no person in it, sent to the endpoint's own receiver.
+  'POST /api/webhooks/{id}/test',
 ])
 
 const EXEMPT_DASHBOARD = new Set([
@@ -37,6 +39,8 @@ const EXEMPT_DASHBOARD = new Set([
   // Recorded where the chat is linked or unlinked, as a change of the group(s) it concerns.
   '/admin/telegram/link',
   '/admin/telegram/unlink',
+  // As the API's test event: nothing changes.
+  '/admin/webhooks/:id/test',
 ])
 
 /** A path with an id of the right kind in each parameter, as a request would have it. */

@@ -626,6 +626,8 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
       ],
     }
   },
+  // The endpoint's receiver is not reachable from here: the answer says so, with a 200.
+  testWebhookEndpoint: async (w) => ({ request: parts({ id: w.webhook.id }), status: 200 }),
   resumeWebhookEndpoint: async (w) => {
     // An endpoint whose receiver answered 410 Gone: stopped until this.
     const created = await call('POST', '/api/webhooks', {

@@ -21,6 +21,10 @@ export const webhooksDe = {
     `Angehalten seit ${when}: Der Empfänger hat mit 410 Gone geantwortet, er will also keine Ereignisse mehr. Bis du ihn fortsetzt, geht nichts an ihn; was solange kommt, steht unten als fehlgeschlagen und lässt sich danach erneut senden.`,
   resume: 'Fortsetzen',
   resumedNotice: 'Der Endpunkt bekommt wieder Ereignisse, ab dem nächsten.',
+  test: 'Testereignis senden',
+  testArrived: (status: number | null) =>
+    `Das Testereignis ist angekommen${status ? `: Der Empfänger hat mit HTTP ${status} geantwortet` : ''}.`,
+  testMissed: (reason: string) => `Das Testereignis ist nicht angekommen: ${reason}.`,
 }
 
 export type WebhooksWords = typeof webhooksDe
@@ -48,4 +52,8 @@ export const webhooksEn: WebhooksWords = {
     `Stopped since ${when}: the receiver answered 410 Gone, which says it wants no more events. Nothing goes to it until you resume it; what comes meanwhile shows below as failed, to send again after.`,
   resume: 'Resume',
   resumedNotice: 'The endpoint gets events again, from the next one on.',
+  test: 'Send a test event',
+  testArrived: (status) =>
+    `The test event arrived${status ? `: the receiver answered HTTP ${status}` : ''}.`,
+  testMissed: (reason) => `The test event did not arrive: ${reason}.`,
 }

@@ -28,6 +28,7 @@ import { formatMoment } from '../../lib/time'
 import { ActionButton, CopyButton } from '../../views/dashboard/frame'
 import { z } from 'zod'
 import { deliveryReasonText } from '../../lib/i18n/delivery-reasons'
+import { sendTestEvent, type TestEventOutcome } from '../../services/delivery/events'
 import { Csrf, words } from '../../views/dashboard/shell'
 import { FieldError, fieldAttributes, sentText, type FormState } from '../../views/form-fields'
 import { lang, formText, shell, inLanguage, idOrThrow, withNotice } from './page'
@@ -41,12 +42,16 @@ export const webhooksPages = new Hono<AppEnv>()
  */
 async function webhooksPage(
   c: Context<AppEnv>,
-  outcome?: { secret: { url: string; value: string } } | { refused: FormState },
+  outcome?:
+    | { secret: { url: string; value: string } }
+    | { refused: FormState }
+    | { tested: { endpointId: string; outcome: TestEventOutcome } },
 ) {
   const t = words(lang(c))
   const own = WEBHOOKS_WORDS[lang(c)]
   const secret = outcome && 'secret' in outcome ? outcome.secret : undefined
   const form = outcome && 'refused' in outcome ? outcome.refused : undefined
+  const tested = outcome && 'tested' in outcome ? outcome.tested : undefined
   const events = form?.values.events ?? ['*', ...EVENT_TYPES]
   const principal = c.var.principal
   const scope = ownScope(principal)
@@ -125,12 +130,27 @@ async function webhooksPage(
                 />
               )}{' '}
               <ActionButton
+                action={inLanguage(c, `/admin/webhooks/${endpoint.id}/test`)}
+                csrf={csrf}
+                label={own.test}
+                kind="secondary"
+              />{' '}
+              <ActionButton
                 action={inLanguage(c, `/admin/webhooks/${endpoint.id}/remove`)}
                 csrf={csrf}
                 label={own.remove}
                 kind="danger"
                 confirm={own.confirmRemove(endpoint.url)}
               />
+            </p>
+          )}
+          {tested?.endpointId === endpoint.id && (
+            <p class={tested.outcome.delivered ? 'ok' : 'err'} role="status">
+              {tested.outcome.delivered
+                ? own.testArrived(tested.outcome.responseStatus)
+                : own.testMissed(
+                    deliveryReasonText(lang(c), tested.outcome.reason ?? 'delivery failed'),
+                  )}
             </p>
           )}
           <p>
@@ -297,6 +317,15 @@ webhooksPages.post('/admin/webhooks/:id/resume', async (c) => {
   assertCan(c.var.principal, 'webhooks.manage', scopeOf(endpoint), 'Webhook endpoint')
   await resumeWebhookEndpoint(c.var.db, endpoint)
   return c.redirect(inLanguage(c, withNotice('/admin/webhooks', 'webhookResumed')), 303)
+})
+
+/** Sends the endpoint a test event, as `POST /api/webhooks/{id}/test`, and says how it went. */
+webhooksPages.post('/admin/webhooks/:id/test', async (c) => {
+  const id = idOrThrow(WebhookId, c.req.param('id'))
+  const endpoint = await getWebhookEndpointOrThrow(c.var.db, id)
+  assertCan(c.var.principal, 'webhooks.manage', scopeOf(endpoint), 'Webhook endpoint')
+  const outcome = await sendTestEvent(c.var.config, endpoint, new Date())
+  return webhooksPage(c, { tested: { endpointId: endpoint.id, outcome } })
 })
 
 const EventId = z.string().regex(idPattern('evt'))

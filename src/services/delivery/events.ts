@@ -1,10 +1,12 @@
 import { and, eq, inArray, lt, lte, or, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
-import { events, webhookDeliveries } from '../../db/schema'
+import { events, webhookDeliveries, type WebhookEndpoint } from '../../db/schema'
+import { newId } from '../../lib/ids'
 import { signingSecret, type Config } from '../../lib/config'
 import { channelTimeoutMs, sendSignedWebhook, type SendResult } from '../channels'
 import { endpointSecret, getWebhookEndpointOrThrow, stopWebhookEndpoint } from '../webhooks'
 import type { Verdict } from './messages'
+import { shownReason } from './reasons'
 
 /** Outbox events delivered to webhook endpoints, signed per endpoint. */
 
@@ -184,4 +186,53 @@ export async function deliverEvent(
   return status !== 'failed' || stopped
     ? { action: 'ack' }
     : { action: 'dead-letter', error: 'error' in result ? result.error : 'failed' }
+}
+
+/** A test event waits this long for its answer: someone is watching the page for it. */
+const TEST_EVENT_TIMEOUT_MS = 10_000
+
+/** How a test event went: reached the receiver (a 2xx), or not, with the reason as admins see it. */
+export interface TestEventOutcome {
+  eventId: string
+  delivered: boolean
+  responseStatus: number | null
+  reason: string | null
+}
+
+/**
+ * Sends the endpoint a `webhook.test` event now, signed with its secret as every event is, and
+ * says how it went: for whoever sets up a receiver, before a real event comes. Nothing is stored
+ * and nothing is tried again; it goes to a stopped endpoint too (to see whether it is back), and
+ * its answer, 410 or not, changes nothing. The event names no person.
+ */
+export async function sendTestEvent(
+  config: Config,
+  endpoint: WebhookEndpoint,
+  now: Date,
+): Promise<TestEventOutcome> {
+  const eventId = newId('evt', now.getTime())
+  const result = await sendSignedWebhook(
+    {
+      url: endpoint.url,
+      secret: await endpointSecret(endpoint, signingSecret(config)),
+      allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
+    },
+    eventId,
+    {
+      type: 'webhook.test',
+      timestamp: now.toISOString(),
+      data: { communityId: endpoint.communityId, webhookId: endpoint.id },
+    },
+    now,
+    Math.min(TEST_EVENT_TIMEOUT_MS, channelTimeoutMs(config, 'webhook')),
+  )
+  if (result.outcome === 'sent') {
+    return { eventId, delivered: true, responseStatus: result.status ?? null, reason: null }
+  }
+  return {
+    eventId,
+    delivered: false,
+    responseStatus: 'status' in result ? (result.status ?? null) : null,
+    reason: shownReason(result.error),
+  }
 }
