@@ -165,7 +165,7 @@ openapi(
             expiresAt: FUTURE_RULE,
             groupId: 'A group of this community',
             'qrDesign.fg': 'Darker than `bg`, with a WCAG contrast of at least 4.5:1',
-            'qrDesign.logo':
+            'qrDesign.logoPng':
               'A PNG of 8 bits per channel, not interlaced, at most 40 KB and 512 by 512 pixels',
           },
         },

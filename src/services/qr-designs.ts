@@ -115,7 +115,7 @@ export async function assertQrDesignReadable(input: QrDesignInput, path: string)
     const problem = await qrLogoProblem(input.logo)
     if (problem) {
       throw new ApiError('validation_failed', 'This logo cannot be used.', {
-        errors: [{ path: `${path}.logo`, message: problem }],
+        errors: [{ path: `${path}.logoPng`, message: problem }],
       })
     }
   }

@@ -4477,7 +4477,7 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `expiresAt`: In the future; `groupId`: A group of this community; `qrDesign.fg`: Darker than `bg`, with a WCAG contrast of at least 4.5:1; `qrDesign.logo`: A PNG of 8 bits per channel, not interlaced, at most 40 KB and 512 by 512 pixels. What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `expiresAt`: In the future; `groupId`: A group of this community; `qrDesign.fg`: Darker than `bg`, with a WCAG contrast of at least 4.5:1; `qrDesign.logoPng`: A PNG of 8 bits per channel, not interlaced, at most 40 KB and 512 by 512 pixels. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {

@@ -24,7 +24,7 @@ async function expectLogosRefused(inviteId: string, logos: Uint8Array[]) {
       400,
       'validation_failed',
     )
-    expect(refused.errors[0].path).toBe('qrDesign.logo')
+    expect(refused.errors[0].path).toBe('qrDesign.logoPng')
   }
   expect((await call('GET', `/api/invites/${inviteId}/qr-design`)).json.hasLogo).toBe(false)
 }
