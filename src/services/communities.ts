@@ -121,7 +121,9 @@ async function insertCommunity(
  * than D1's 50 bytes.
  */
 async function freeSlugFor(db: Database, name: string, attempt: number): Promise<string> {
-  const base = slugify(name) || 'community'
+  // A slug holds at least 3 characters (`SlugSchema`); a shorter one says what it names.
+  const derived = slugify(name)
+  const base = derived.length >= 3 ? derived : derived ? `${derived}-community` : 'community'
   // Room for `-` and a number within the slug's 60 characters.
   const stem = base.slice(0, SLUG_MAX_LENGTH - 5).replace(/-+$/, '')
   const taken = await db

@@ -54,6 +54,19 @@ describe('communities: happy paths', () => {
     expect(second.slug.startsWith(first.slug)).toBe(true)
   })
 
+  it('derives a slug the slug’s own rules accept, from a name of one letter or none in Latin', async () => {
+    for (const name of ['a', 'Ü', '東京', '!!']) {
+      const created = await createCommunity({ name })
+      expect(created.slug.length, name).toBeGreaterThanOrEqual(3)
+      // It can be written back as it is: the API's own rules hold for it.
+      const kept = await call('PATCH', `/api/communities/${created.id}`, {
+        body: { slug: created.slug },
+      })
+      expect(kept.status, kept.text).toBe(200)
+    }
+    expect((await createCommunity({ name: 'a' })).slug).toMatch(/^a-community(-\w+)?$/)
+  })
+
   it('reads, changes and deletes a community', async () => {
     const community = await createCommunity()
     const read = await call<'/api/communities/{id}', 'get'>(
