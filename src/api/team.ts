@@ -190,7 +190,7 @@ openapi(
   }),
   async (c) => {
     const { email } = c.req.valid('json')
-    const token = await setTeammateEmail(c.var.db, c.var.token, email, c.var.principal)
+    const token = await setTeammateEmail(c.var.db, c.var.token, email, c.var.principal, new Date())
     return c.json(serializeTeammate(token), 200)
   },
 )

@@ -40,10 +40,27 @@ function emailTaken(
   return sql`exists (select 1 from ${apiTokens} where ${apiTokens.communityId} = ${communityId} and ${apiTokens.email} = ${email} and ${apiTokens.revokedAt} is null${exceptTokenId ? sql` and ${apiTokens.id} <> ${exceptTokenId}` : sql``})`
 }
 
+/**
+ * An open invitation of `communityId` carrying `email` (the token its acceptance makes would carry
+ * it): an address given elsewhere meanwhile would leave the invitation unacceptable.
+ */
+function emailInvited(communityId: string, email: string, now: Date) {
+  return sql`exists (select 1 from ${teamInvitations} where ${teamInvitations.communityId} = ${communityId} and ${teamInvitations.email} = ${email} and ${teamInvitations.acceptedAt} is null and ${teamInvitations.revokedAt} is null and ${teamInvitations.expiresAt} > ${now.getTime()})`
+}
+
 function emailTakenError(): ApiError {
-  return new ApiError('validation_failed', 'Another teammate of this community has this address.', {
-    errors: [{ path: 'email', message: 'Already on another teammate of this community' }],
-  })
+  return new ApiError(
+    'validation_failed',
+    'Another teammate of this community, or an invitation not yet accepted, has this address.',
+    {
+      errors: [
+        {
+          path: 'email',
+          message: 'Already on another teammate of this community, or on an open invitation',
+        },
+      ],
+    },
+  )
 }
 
 /**
@@ -76,16 +93,9 @@ export async function createInvitation(
   if (email) {
     // Read before the write; accepting re-checks in its own statement (see `acceptInvitation`).
     const [taken] = await db
-      .select({ id: apiTokens.id })
-      .from(apiTokens)
-      .where(
-        and(
-          eq(apiTokens.communityId, communityId),
-          eq(apiTokens.email, email),
-          isNull(apiTokens.revokedAt),
-        ),
-      )
-      .limit(1)
+      .select({ taken: sql<number>`1` })
+      .from(sql`(select 1)`)
+      .where(or(emailTaken(communityId, email), emailInvited(communityId, email, now)))
     if (taken) throw emailTakenError()
   }
   const secret = randomBase64Url(32)
@@ -345,6 +355,7 @@ export async function setTeammateEmail(
   token: ApiToken,
   email: string | null,
   actor: Principal,
+  now: Date,
 ): Promise<ApiToken> {
   if (token.role === 'owner' || !token.communityId) {
     throw new ApiError('validation_failed', 'Owners sign in with their token.', {
@@ -363,7 +374,9 @@ export async function setTeammateEmail(
       and(
         eq(apiTokens.id, token.id),
         isNull(apiTokens.revokedAt),
-        email === null ? undefined : sql`not ${emailTaken(token.communityId, email, token.id)}`,
+        email === null
+          ? undefined
+          : sql`not ${emailTaken(token.communityId, email, token.id)} and not ${emailInvited(token.communityId, email, now)}`,
       ),
     )
     .returning()

@@ -128,7 +128,7 @@ describe('a teammate’s e-mail address', () => {
 })
 
 describe('an invitation naming an address', () => {
-  it('is refused when a teammate has it, and creates no second one when accepted late', async () => {
+  it('is refused when a teammate or an open invitation has it, and creates no second one when accepted late', async () => {
     const community = await createCommunity()
     const invite = (email: string) =>
       call('POST', `/api/communities/${community.id}/team-invitations`, {
@@ -136,10 +136,12 @@ describe('an invitation naming an address', () => {
       })
     const created = await invite('late@example.org')
     expect(created.status, created.text).toBe(201)
-    // Meanwhile another teammate is given the address.
-    const other = await createToken({ role: 'community_admin', communityId: community.id })
-    expect((await setEmail(other.id, 'late@example.org')).status).toBe(200)
+    // While it is open, neither a second invitation nor a teammate takes its address.
     expectProblem(await invite('LATE@example.org'), 400, 'validation_failed')
+    const other = await createToken({ role: 'community_admin', communityId: community.id })
+    expectProblem(await setEmail(other.id, 'late@example.org'), 400, 'validation_failed')
+    // Given to another teammate all the same, at the very moment the invitation was made.
+    await query('update api_tokens set email = ? where id = ?', 'late@example.org', other.id)
 
     const tokens = await countRows('api_tokens')
     const accepted = await call('POST', new URL(created.json.url).pathname, {
@@ -177,7 +179,9 @@ describe('a teammate’s address on the team page', () => {
 
     const taken = await save(second.id, 'lea@example.org')
     expect(taken.status).toBe(400)
-    expect(taken.text).toContain('Another teammate of this community has this address.')
+    expect(taken.text).toContain(
+      'Another teammate of this community, or an invitation not yet accepted, has this address.',
+    )
     const wrong = await save(second.id, 'lea@')
     expect(wrong.status).toBe(400)
     expect(wrong.text).toContain('That is not a valid e-mail address.')

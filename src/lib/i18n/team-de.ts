@@ -55,7 +55,8 @@ export const teamDe = {
     'Er wurde schon benutzt, widerrufen oder ist abgelaufen. Bitte die Person, die ihn geschickt hat, um einen neuen.',
   emailField: 'E-Mail-Adresse (optional, für die Anmeldung über Cloudflare Access)',
   emailInvalid: 'Das ist keine gültige E-Mail-Adresse.',
-  emailTaken: 'Diese Adresse hat schon ein anderes Teammitglied dieser Community.',
+  emailTaken:
+    'Diese Adresse hat schon ein anderes Teammitglied dieser Community oder eine noch nicht angenommene Einladung.',
   saveEmail: 'Adresse speichern',
   emailSavedNotice: 'Die Adresse ist gespeichert.',
   emailSetBy: (name: string) => `eingetragen von ${name}`,

@@ -51,7 +51,8 @@ export const teamEn: TeamWords = {
     'It was used already, revoked, or has expired. Ask whoever sent it to you for a new one.',
   emailField: 'E-mail address (optional, to sign in through Cloudflare Access)',
   emailInvalid: 'That is not a valid e-mail address.',
-  emailTaken: 'Another teammate of this community has this address.',
+  emailTaken:
+    'Another teammate of this community, or an invitation not yet accepted, has this address.',
   saveEmail: 'Save address',
   emailSavedNotice: 'The address is saved.',
   emailSetBy: (name) => `set by ${name}`,

@@ -197,7 +197,7 @@ teamPages.post('/admin/communities/:id/team/:tokenId/email', async (c) => {
     teamPage(c, id, { emailRefused: { tokenId: token.id, sent: text, message } })
   if (!parsed.success) return refused(teamWords(c).emailInvalid)
   try {
-    await setTeammateEmail(c.var.db, token, parsed.data.email, c.var.principal)
+    await setTeammateEmail(c.var.db, token, parsed.data.email, c.var.principal, new Date())
   } catch (error) {
     if (error instanceof ApiError && error.code === 'validation_failed') {
       return refused(teamWords(c).emailTaken)
