@@ -18,7 +18,12 @@ export function queryInteger(min: number, max: number, fallback: number) {
 export function integerInQuery(min: number, max: number) {
   return z.preprocess(
     (value) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value),
-    z.number().int().min(min).max(max),
+    // What reaches the number check as text was not written as an integer (`1e1`, `+5`).
+    z
+      .number({ error: `An integer from ${min} to ${max}, written in digits` })
+      .int()
+      .min(min)
+      .max(max),
   )
 }
 

@@ -223,6 +223,17 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
   it('query strings out of range', async () => {
     expectProblem(await call('GET', '/api/communities?limit=0'), 400, 'validation_failed')
     expectProblem(await call('GET', '/api/communities?limit=1000'), 400, 'validation_failed')
+    // A number not written as an integer is told what is wanted, not that it is text.
+    for (const limit of ['1e1', '%2B5', '0x14']) {
+      const problem = expectProblem(
+        await call('GET', `/api/communities?limit=${limit}`),
+        400,
+        'validation_failed',
+      )
+      expect(problem.errors).toEqual([
+        { path: 'limit', message: 'An integer from 1 to 100, written in digits' },
+      ])
+    }
     expectProblem(
       await call('GET', '/api/communities?cursor=%27%20or%201=1'),
       400,
