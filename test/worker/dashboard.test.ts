@@ -172,6 +172,29 @@ describe('dashboard sign-in', () => {
     expect(home.text).not.toContain('Theirs for the dashboard')
     expect((await page(`/admin/communities/${theirs.id}`, cookie)).status).toBe(404)
   })
+
+  it('links the webhooks page at the foot of every page, for who may manage webhooks only', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id)
+    const footOf = (html: string) => html.slice(html.indexOf('<footer'))
+    const pages = [
+      '/admin',
+      `/admin/communities/${community.id}`,
+      `/admin/communities/${community.id}/members`,
+    ]
+    const admin = await createToken({ role: 'community_admin', communityId: community.id })
+    const { cookie } = await signIn(admin.token)
+    for (const path of pages) {
+      expect(footOf((await page(path, cookie)).text), path).toContain('href="/admin/webhooks"')
+    }
+    const groupAdmin = await createToken({
+      role: 'group_admin',
+      communityId: community.id,
+      groupId: group.id,
+    })
+    const theirs = (await signIn(groupAdmin.token)).cookie
+    expect((await page('/admin', theirs)).text).not.toContain('href="/admin/webhooks"')
+  })
 })
 
 describe('dashboard: campaign links', () => {

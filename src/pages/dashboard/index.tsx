@@ -194,8 +194,6 @@ async function homePage(c: Context<AppEnv>, form?: FormState) {
           ? { action: inLanguage(c, '/admin/communities'), csrf: await csrfTokenFor(c), form }
           : null
       }
-      webhooks={can(principal, 'webhooks.manage', ownScope(principal))}
-      telegram={Boolean(c.var.config.TELEGRAM_BOT_TOKEN) && can(principal, 'telegram.manage')}
     />,
     form ? 400 : 200,
     '/admin',

@@ -16,7 +16,7 @@ import { idPattern } from '../../lib/ids'
 import { PaginationQuerySchema } from '../../lib/pagination'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { dashboardLanguage } from '../../middleware/dashboard-language'
-import { can, type Action } from '../../services/access'
+import { can, ownScope, type Action } from '../../services/access'
 import { Shell, words } from '../../views/dashboard/shell'
 import { cspNonce } from '../../middleware/security-headers'
 import { CommunityFrame, NextPageLink, type Tab } from '../../views/dashboard/frame'
@@ -186,6 +186,15 @@ export function approvalsHref(counts: Map<string, number>): string {
  * decides on, across communities: a count that changed with the page (a community's own inside
  * it) read as if requests came and went. A community's own count is on its approvals tab.
  */
+/** The pages beyond the communities this admin may open: on the home page, and at every page's foot. */
+function toolsOf(c: Context<AppEnv>): { webhooks: boolean; telegram: boolean } {
+  const principal = c.var.principal
+  return {
+    webhooks: can(principal, 'webhooks.manage', ownScope(principal)),
+    telegram: Boolean(c.var.config.TELEGRAM_BOT_TOKEN) && can(principal, 'telegram.manage'),
+  }
+}
+
 export async function shell(
   c: Context<AppEnv>,
   title: string,
@@ -216,6 +225,7 @@ export async function shell(
       notice={notice(c)}
       langHref={inOtherLanguage(c, address)}
       address={address}
+      tools={toolsOf(c)}
     >
       {body as never}
     </Shell>,

@@ -80,8 +80,6 @@ export interface HomeView {
   next: Map<string, { sendAt: Date }>
   /** The form for a new community, when this admin may create one (as sent, after a refusal). */
   create: { action: string; csrf: string; form: FormState | undefined } | null
-  webhooks: boolean
-  telegram: boolean
 }
 
 /** The home page: every community this admin manages with its key figures, and a new one. */
@@ -200,16 +198,6 @@ export function HomePage(props: HomeView) {
             <button type="submit">{t.create}</button>
           </p>
         </form>
-      )}
-      {props.webhooks && (
-        <p>
-          <a href="/admin/webhooks">{t.webhooks}</a>
-        </p>
-      )}
-      {props.telegram && (
-        <p>
-          <a href="/admin/telegram">Telegram</a>
-        </p>
       )}
     </section>
   )

@@ -105,6 +105,8 @@ export interface ShellProps {
    * bar in place of the form's, so a reload opens the page instead of sending the form again.
    */
   address?: string
+  /** The installation's own pages this admin may open, linked at the foot of every page. */
+  tools?: { webhooks: boolean; telegram: boolean }
   children: Child
 }
 
@@ -158,6 +160,8 @@ export function Shell(props: ShellProps) {
               {t.signedInAs} <bdi>{props.who}</bdi>
             </span>
           )}
+          {props.tools?.webhooks && <a href="/admin/webhooks">{t.webhooks}</a>}
+          {props.tools?.telegram && <a href="/admin/telegram">Telegram</a>}
           {props.csrf && (
             <form method="post" action="/admin/logout-everywhere" class="inline">
               <input type="hidden" name="_csrf" value={props.csrf} />
