@@ -151,6 +151,7 @@ export function StatusPage(props: StatusPageProps) {
               t={t}
               lang={props.lang}
               communityName={props.community.name}
+              nonce={props.nonce}
               referral={props.referral}
               rewards={props.rewards}
               telegramStartUrl={props.telegramStartUrl ?? null}
@@ -207,7 +208,7 @@ function pendingText(
  * the bot's deep link, leaving.
  */
 function MemberLinksSection(
-  props: MemberLinksView & { t: Messages; lang: Lang; communityName: string },
+  props: MemberLinksView & { t: Messages; lang: Lang; communityName: string; nonce: string },
 ) {
   const { t, rewards } = props
   return (
@@ -227,7 +228,12 @@ function MemberLinksSection(
           <p class="code">
             <a href={props.referral.url}>{props.referral.url}</a>
           </p>
-          <ShareLinks t={t} url={props.referral.url} communityName={props.communityName} />
+          <ShareLinks
+            t={t}
+            url={props.referral.url}
+            communityName={props.communityName}
+            nonce={props.nonce}
+          />
           <img
             class="qr"
             src={props.referral.qrSvgUrl}
@@ -420,6 +426,7 @@ export function ConfirmLinkPage(
                   t={t}
                   lang={props.lang}
                   communityName={props.communityName}
+                  nonce={props.nonce}
                   {...after.links}
                 />
               </>
@@ -457,21 +464,31 @@ export function ConfirmLinkPage(
  * in it. Links, not a script: they work in every browser, and the page's no-referrer policy
  * keeps its own address (the status token) from the app opened.
  */
-function ShareLinks(props: { t: Messages; url: string; communityName: string }) {
+function ShareLinks(props: { t: Messages; url: string; communityName: string; nonce: string }) {
   const message = props.t.shareMessage(props.communityName)
   const whatsApp = `https://wa.me/?text=${encodeURIComponent(`${message} ${props.url}`)}`
   const telegram = `https://t.me/share/url?${new URLSearchParams({ url: props.url, text: message })}`
   return (
-    <p class="share">
-      <a href={whatsApp} rel="noopener noreferrer">
-        {props.t.shareWhatsApp}
-      </a>
-      <a href={telegram} rel="noopener noreferrer">
-        {props.t.shareTelegram}
-      </a>
-    </p>
+    <>
+      <p class="share">
+        <a href={whatsApp} rel="noopener noreferrer">
+          {props.t.shareWhatsApp}
+        </a>
+        <a href={telegram} rel="noopener noreferrer">
+          {props.t.shareTelegram}
+        </a>
+        {/* Shown only where the browser can copy (the script unhides it): for any other app. */}
+        <button type="button" hidden data-copy={props.url} data-done={props.t.copied}>
+          {props.t.copyLink}
+        </button>
+      </p>
+      <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: COPY_SCRIPT }} />
+    </>
   )
 }
+
+/** The copy button's few lines: it appears where the clipboard can be written, and says done. */
+const COPY_SCRIPT = `(function(){var b=document.querySelector('[data-copy]');if(!b||!navigator.clipboard)return;b.hidden=false;b.addEventListener('click',function(){navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function(){b.textContent=b.getAttribute('data-done')})})})()`
 
 /** A reward as a member reads it: its title, what it is, and its code once earned. */
 function RewardItem(props: { title: string; description: string; code: string | null }) {

@@ -17,7 +17,7 @@ ul{list-style:none;padding:0;margin:0}li{padding:.6rem 0;border-top:1px solid #e
 .g{font-weight:600}.here{background:#fff8e1;border-radius:.5rem;padding:.6rem .5rem}.perk{background:#e8f1fb;color:#0b2f55;border-radius:.5rem;padding:.6rem .5rem}.offer{white-space:pre-line;overflow-wrap:anywhere;background:#fff8e1;border-radius:.5rem;padding:.6rem .75rem;text-align:left}
 .cta{display:block;text-align:center;background:#0b6e35;color:#fff;font-size:1.15rem;font-weight:700;text-decoration:none;border-radius:.75rem;padding:.9rem;margin:1.25rem 0 .75rem}
 .cta:focus,.cta:hover{background:#084f26;outline:3px solid #ffbf47}
-.share{display:flex;flex-wrap:wrap;gap:.5rem}.share a{flex:1 1 10rem;text-align:center;border:2px solid #0b6e35;color:#0b6e35;font-weight:600;text-decoration:none;border-radius:.75rem;padding:.6rem}
+.share{display:flex;flex-wrap:wrap;gap:.5rem}.share a,.share button{flex:1 1 10rem;text-align:center;border:2px solid #0b6e35;color:#0b6e35;font-weight:600;text-decoration:none;border-radius:.75rem;padding:.6rem;background:none;margin:0}.share button[hidden]{display:none}
 .err{text-align:center}.err h1{margin-top:.5rem}
 label{display:block;font-weight:600;margin:.9rem 0 .25rem}input[type=text],input[type=tel],input[type=email],textarea{width:100%;font:inherit;padding:.6rem;border:1px solid #8a9690;border-radius:.5rem}
 .check{display:flex;gap:.6rem;align-items:flex-start;font-weight:400}.check input{flex:none;margin:.05rem 0 0;width:1.5rem;height:1.5rem}

@@ -92,6 +92,13 @@ describe('joining an open community through the form', () => {
     const referral = /https:\/\/join\.example\.com\/i\/([a-z2-9]{13})/.exec(status.text)!
     expect(referral[1]).not.toBe(invite.code)
     expect(status.text).toContain(`src="https://join.example.com/i/${referral[1]}/qr.svg"`)
+    // A button copies it, for any app beyond WhatsApp and Telegram: shown by a script the page's
+    // CSP lets run (its nonce), where the browser can copy.
+    expect(status.text).toContain(
+      `hidden="" data-copy="https://join.example.com/i/${referral[1]}" data-done="Copied">Copy link</button>`,
+    )
+    const nonce = /script-src 'nonce-([^']+)'/.exec(status.headers.get('content-security-policy')!)
+    expect(status.text).toContain(`<script nonce="${nonce![1]}">`)
     expect(status.text).toMatch(/href="https:\/\/join\.example\.com\/leave\/mem_[^"]+"/)
     expect(status.text).not.toContain('+4915123456789') // contact details never on a page
 

@@ -135,6 +135,8 @@ export const de = {
   telegramStartLink: 'Bot auf Telegram starten',
   shareWhatsApp: 'Über WhatsApp teilen',
   shareTelegram: 'Über Telegram teilen',
+  copyLink: 'Link kopieren',
+  copied: 'Kopiert',
   /** The message a share opens, ready to send with the link: the person's words to a friend. */
   shareMessage: (community: string) => `Mach mit bei ${community}!`,
   referredSoFar: (n: string) =>

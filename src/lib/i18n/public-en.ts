@@ -123,6 +123,8 @@ export const en: Messages = {
   telegramStartLink: 'Start the bot on Telegram',
   shareWhatsApp: 'Share on WhatsApp',
   shareTelegram: 'Share on Telegram',
+  copyLink: 'Copy link',
+  copied: 'Copied',
   shareMessage: (community) => `Join me in ${community}!`,
   referredSoFar: (n) =>
     n === '1'
