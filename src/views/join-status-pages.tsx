@@ -3,6 +3,7 @@ import { formatNumber, type Lang, type Messages, MEMBER_OFFER_WORDS, MESSAGES } 
 import type { MemberRewards } from '../services/rewards'
 import { formatMoment } from '../lib/time'
 import { type ConfirmationView, ProofOffer } from './proof-steps'
+import { ShareLinks } from './share-links'
 import { Layout, type PageProps, WithUserText } from './layout'
 
 // The pages a person comes back to after the join form (pages/join-status.tsx): their sign-up's
@@ -458,37 +459,6 @@ export function ConfirmLinkPage(
     </Layout>
   )
 }
-
-/**
- * The referral link, shared in a tap: a message ready to send in WhatsApp or Telegram, the link
- * in it. Links, not a script: they work in every browser, and the page's no-referrer policy
- * keeps its own address (the status token) from the app opened.
- */
-function ShareLinks(props: { t: Messages; url: string; communityName: string; nonce: string }) {
-  const message = props.t.shareMessage(props.communityName)
-  const whatsApp = `https://wa.me/?text=${encodeURIComponent(`${message} ${props.url}`)}`
-  const telegram = `https://t.me/share/url?${new URLSearchParams({ url: props.url, text: message })}`
-  return (
-    <>
-      <p class="share">
-        <a href={whatsApp} rel="noopener noreferrer">
-          {props.t.shareWhatsApp}
-        </a>
-        <a href={telegram} rel="noopener noreferrer">
-          {props.t.shareTelegram}
-        </a>
-        {/* Shown only where the browser can copy (the script unhides it): for any other app. */}
-        <button type="button" hidden data-copy={props.url} data-done={props.t.copied}>
-          {props.t.copyLink}
-        </button>
-      </p>
-      <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: COPY_SCRIPT }} />
-    </>
-  )
-}
-
-/** The copy button's few lines: it appears where the clipboard can be written, and says done. */
-const COPY_SCRIPT = `(function(){var b=document.querySelector('[data-copy]');if(!b||!navigator.clipboard)return;b.hidden=false;b.addEventListener('click',function(){navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function(){b.textContent=b.getAttribute('data-done')})})})()`
 
 /** A reward as a member reads it: its title, what it is, and its code once earned. */
 function RewardItem(props: { title: string; description: string; code: string | null }) {
