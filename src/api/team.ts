@@ -9,8 +9,8 @@ import {
   listPendingInvitations,
   listTeam,
   revokeInvitation,
-  setTeammateEmail,
 } from '../services/team'
+import { setTeammateEmail } from '../services/team-emails'
 import { idParam } from '../schemas/common'
 import {
   AuditEntrySchema,

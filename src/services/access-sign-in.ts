@@ -4,6 +4,7 @@ import { apiTokens, communities, type ApiToken } from '../db/schema'
 import type { AccessConfig } from '../lib/config'
 import { importJwks, JwksSchema, verifyJwt, type JwtRefusal } from '../lib/jwt'
 import { logError } from '../lib/log'
+import { stillHeldByAdmins } from './held-by'
 import { fetchOutbound } from '../lib/outbound'
 
 /**
@@ -106,14 +107,21 @@ export interface TeammateAccess {
 
 /**
  * The live tokens carrying `email`, at most one per community (the schema keeps it so), by
- * community name; bounded, as nobody chooses among more than a page of communities.
+ * community name; bounded, as nobody chooses among more than a page of communities. An address
+ * given by an admin who could not give it any more (revoked, demoted) signs nobody in.
  */
 export async function teammatesByEmail(db: Database, email: string): Promise<TeammateAccess[]> {
   const rows = await db
     .select({ token: apiTokens, communityName: communities.name })
     .from(apiTokens)
     .innerJoin(communities, eq(communities.id, apiTokens.communityId))
-    .where(and(eq(apiTokens.email, email), isNull(apiTokens.revokedAt)))
+    .where(
+      and(
+        eq(apiTokens.email, email),
+        isNull(apiTokens.revokedAt),
+        stillHeldByAdmins(apiTokens.emailAlsoHeldBy, apiTokens.communityId),
+      ),
+    )
     .orderBy(asc(communities.name), asc(apiTokens.id))
     .limit(100)
   return rows

@@ -18,10 +18,10 @@ export interface Principal {
    */
   linkMadeBy?: string | null
   /**
-   * The token behind `linkMadeBy` (null for the bootstrap owner): revoking or demoting it ends
-   * the session (`revokeMadeBy`), so an admin whose access ends keeps none as someone else.
+   * The admins' tokens whose holders could be behind this session besides its teammate
+   * (`services/held-by.ts`): what it makes is held by them too.
    */
-  linkMadeByTokenId?: string | null
+  alsoHeldBy?: string[] | null
 }
 
 /**

@@ -5,6 +5,7 @@ import { apiTokens, communities, sessions } from '../db/schema'
 import { randomBase64Url, sha256Hex } from '../lib/crypto'
 import type { Principal } from './access'
 import { pendingCountQuery, pendingCountsOf, pendingCountsQuery } from './join-requests'
+import { stillHeldByAdmins } from './held-by'
 import { BOOTSTRAP_OWNER, principalOf } from './tokens'
 
 export const SESSION_HOURS = 8
@@ -18,14 +19,14 @@ export type SessionOwner = { tokenId: string } | { bootstrapKey: string }
 
 /**
  * Starts a session and returns its id, for the cookie only: the database keeps its hash.
- * `link` names who made the sign-in link it started from, when that was someone else, and
- * their token (`Principal.linkMadeBy`, `linkMadeByTokenId`).
+ * `link` names who made the sign-in link it started from, when that was someone else, and who
+ * could be behind it (`Principal.linkMadeBy`, `alsoHeldBy`).
  */
 export async function startSession(
   db: Database,
   owner: SessionOwner,
   now: Date,
-  link: Pick<Principal, 'linkMadeBy' | 'linkMadeByTokenId'> = {},
+  link: Pick<Principal, 'linkMadeBy' | 'alsoHeldBy'> = {},
 ): Promise<string> {
   const id = randomBase64Url(32)
   await db.insert(sessions).values({
@@ -33,7 +34,7 @@ export async function startSession(
     tokenId: 'tokenId' in owner ? owner.tokenId : null,
     bootstrapKey: 'bootstrapKey' in owner ? owner.bootstrapKey : null,
     linkMadeBy: link.linkMadeBy ?? null,
-    linkMadeByTokenId: link.linkMadeBy ? (link.linkMadeByTokenId ?? null) : null,
+    alsoHeldBy: link.alsoHeldBy?.length ? link.alsoHeldBy : null,
     createdAt: now,
     expiresAt: new Date(now.getTime() + SESSION_HOURS * 3600_000),
   })
@@ -87,7 +88,19 @@ export async function findSession(
     .orderBy(asc(communities.id))
     .limit(100)
   const [[row], ownerCounts, tokenCounts, viewedCounts] = await db.batch([
-    sessionToken({ session: sessions, token: apiTokens }).where(live).limit(1),
+    // A session someone else could have opened ends once one of them could not open it now.
+    // The session's own columns by name: in a batch D1 answers rows as objects, so a column
+    // name both tables have (`created_at`) would be one key, and every column after it shifted.
+    sessionToken({
+      session: {
+        bootstrapKey: sessions.bootstrapKey,
+        linkMadeBy: sessions.linkMadeBy,
+        alsoHeldBy: sessions.alsoHeldBy,
+      },
+      token: apiTokens,
+    })
+      .where(and(live, stillHeldByAdmins(sessions.alsoHeldBy, apiTokens.communityId)))
+      .limit(1),
     pendingCountsQuery(db, inArray(communities.id, ownerSees)),
     pendingCountsQuery(
       db,
@@ -102,7 +115,7 @@ export async function findSession(
     const principal = {
       ...principalOf(row.token),
       linkMadeBy: row.session.linkMadeBy,
-      linkMadeByTokenId: row.session.linkMadeByTokenId,
+      alsoHeldBy: row.session.alsoHeldBy,
     }
     return { principal, pending, viewedPending }
   }

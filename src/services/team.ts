@@ -14,6 +14,9 @@ import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
 import type { Principal } from './access'
 import { actorName } from './audit'
+import { alsoHeldBy, stillHeldByAdmins } from './held-by'
+import { openInvitation } from './invitation-open'
+import { emailInvited, emailTaken, emailTakenError } from './team-emails'
 import { getTeammateOrThrow } from './tokens'
 
 /** How long a sign-in link works. */
@@ -29,38 +32,6 @@ export interface InvitationInput {
   role: TeamRole
   groupId?: string
   email?: string
-}
-
-/** A live token of `communityId` carrying `email`: one per address and community. */
-function emailTaken(
-  communityId: string | SQLWrapper,
-  email: string | SQLWrapper,
-  exceptTokenId?: string,
-) {
-  return sql`exists (select 1 from ${apiTokens} where ${apiTokens.communityId} = ${communityId} and ${apiTokens.email} = ${email} and ${apiTokens.revokedAt} is null${exceptTokenId ? sql` and ${apiTokens.id} <> ${exceptTokenId}` : sql``})`
-}
-
-/**
- * An open invitation of `communityId` carrying `email` (the token its acceptance makes would carry
- * it): an address given elsewhere meanwhile would leave the invitation unacceptable.
- */
-function emailInvited(communityId: string, email: string, now: Date) {
-  return sql`exists (select 1 from ${teamInvitations} where ${teamInvitations.communityId} = ${communityId} and ${teamInvitations.email} = ${email} and ${teamInvitations.acceptedAt} is null and ${teamInvitations.revokedAt} is null and ${teamInvitations.expiresAt} > ${now.getTime()})`
-}
-
-function emailTakenError(): ApiError {
-  return new ApiError(
-    'validation_failed',
-    'Another teammate of this community, or an invitation not yet accepted, has this address.',
-    {
-      errors: [
-        {
-          path: 'email',
-          message: 'Already on another teammate of this community, or on an open invitation',
-        },
-      ],
-    },
-  )
 }
 
 /**
@@ -111,7 +82,8 @@ export async function createInvitation(
     invitedBy: actorName(inviter),
     invitedByTokenId: inviter.tokenId,
     inviterLinkMadeBy: inviter.linkMadeBy ?? null,
-    inviterLinkMadeByTokenId: inviter.linkMadeBy ? (inviter.linkMadeByTokenId ?? null) : null,
+    // Whoever could be behind the inviter's session holds the link too.
+    alsoHeldBy: inviter.alsoHeldBy?.length ? inviter.alsoHeldBy : null,
     createdAt: now,
     expiresAt: new Date(now.getTime() + INVITATION_HOURS * 3600_000),
     acceptedAt: null,
@@ -140,32 +112,6 @@ export async function createSignInLink(
   )
 }
 
-/**
- * Whether the token that made an invitation may still manage its community's team (`team.manage`:
- * an owner, or an admin of that community): an admin removed or demoted keeps no way back in
- * through the links they made. The bootstrap owner's links (no token) always may.
- */
-const mayManageTeam = (tokenId: SQLWrapper) =>
-  sql`(${tokenId} is null or exists (select 1 from ${apiTokens} where ${apiTokens.id} = ${tokenId} and ${apiTokens.revokedAt} is null and (${apiTokens.role} = 'owner' or (${apiTokens.role} = 'community_admin' and ${apiTokens.communityId} = ${teamInvitations.communityId}))))`
-const inviterMayManageTeam = and(
-  mayManageTeam(teamInvitations.invitedByTokenId),
-  // Made in a session from someone else's sign-in link: they held this link too.
-  mayManageTeam(teamInvitations.inviterLinkMadeByTokenId),
-)!
-
-/**
- * Whether an invitation can still be accepted. Read with `select()`, never `db.query`: the
- * relational builder names every column of `inviterMayManageTeam` after its own table's alias.
- */
-function open(now: Date) {
-  return and(
-    isNull(teamInvitations.acceptedAt),
-    isNull(teamInvitations.revokedAt),
-    gt(teamInvitations.expiresAt, now),
-    inviterMayManageTeam,
-  )
-}
-
 /** The invitation behind a sign-in link while it can still be accepted; null otherwise. */
 export async function findOpenInvitation(
   db: Database,
@@ -176,7 +122,7 @@ export async function findOpenInvitation(
   const [row] = await db
     .select()
     .from(teamInvitations)
-    .where(and(eq(teamInvitations.secretHash, await sha256Hex(secret)), open(now)))
+    .where(and(eq(teamInvitations.secretHash, await sha256Hex(secret)), openInvitation(now)))
     .limit(1)
   return row ?? null
 }
@@ -196,7 +142,7 @@ export async function acceptInvitation(
 ): Promise<{ token: ApiToken; invitation: TeamInvitation; created: boolean } | null> {
   const invitation = await findOpenInvitation(db, secret, now)
   if (!invitation) return null
-  const stillOpen = and(eq(teamInvitations.id, invitation.id), open(now))
+  const stillOpen = and(eq(teamInvitations.id, invitation.id), openInvitation(now))
   if (invitation.tokenId) {
     const [claimed] = await db
       .update(teamInvitations)
@@ -243,7 +189,7 @@ export async function acceptInvitation(
             signedOutAt: sql<null>`null`.as('signed_out_at'),
             // The address the invitation carried is the teammate's own from the start.
             emailSetBy: sql<null>`null`.as('email_set_by'),
-            emailSetByTokenId: sql<null>`null`.as('email_set_by_token_id'),
+            emailAlsoHeldBy: sql<null>`null`.as('email_also_held_by'),
           })
           .from(teamInvitations)
           .where(
@@ -270,24 +216,21 @@ export async function acceptInvitation(
 }
 
 /**
- * Who else held the sign-in link `token` was signed in with (`sessions.linkMadeBy`), and their
- * token: whoever was behind the session that made it, where that session itself started from
- * someone else's link; else its inviter, unless that is the teammate themselves. Nulls: nobody
- * but the teammate.
+ * Who else held the sign-in link `token` was signed in with: by name (`sessions.linkMadeBy`),
+ * whoever was behind the session that made it, where that session itself started from someone
+ * else's link, else its inviter, unless that is the teammate themselves; and by token, all of
+ * them (`sessions.alsoHeldBy`): its inviter and whoever could have been behind the inviter.
  */
 export function linkMakerOf(
   invitation: TeamInvitation,
   token: ApiToken,
-): Pick<Principal, 'linkMadeBy' | 'linkMadeByTokenId'> {
+): Pick<Principal, 'linkMadeBy' | 'alsoHeldBy'> {
+  const held = alsoHeldBy(invitation.alsoHeldBy, invitation.invitedByTokenId, token.id)
   if (invitation.inviterLinkMadeBy) {
-    return {
-      linkMadeBy: invitation.inviterLinkMadeBy,
-      linkMadeByTokenId: invitation.inviterLinkMadeByTokenId,
-    }
+    return { linkMadeBy: invitation.inviterLinkMadeBy, alsoHeldBy: held }
   }
-  return invitation.invitedByTokenId === token.id
-    ? { linkMadeBy: null, linkMadeByTokenId: null }
-    : { linkMadeBy: invitation.invitedBy, linkMadeByTokenId: invitation.invitedByTokenId }
+  const own = invitation.invitedByTokenId === token.id
+  return { linkMadeBy: own ? null : invitation.invitedBy, alsoHeldBy: held }
 }
 
 /** Invitations of a community not yet accepted, revoked or expired, newest first. */
@@ -313,7 +256,7 @@ export function listPendingInvitationsQuery(
     .where(
       and(
         eq(teamInvitations.communityId, communityId),
-        open(now),
+        openInvitation(now),
         options.cursor ? lt(teamInvitations.id, options.cursor) : undefined,
       ),
     )
@@ -330,7 +273,7 @@ export async function getPendingInvitationOrThrow(
   const [row] = await db
     .select()
     .from(teamInvitations)
-    .where(and(eq(teamInvitations.id, invitationId), open(now)))
+    .where(and(eq(teamInvitations.id, invitationId), openInvitation(now)))
     .limit(1)
   if (!row) throw notFound('Invitation')
   return row
@@ -341,64 +284,7 @@ export async function revokeInvitation(db: Database, invitationId: string, now: 
   await db
     .update(teamInvitations)
     .set({ revokedAt: now })
-    .where(and(eq(teamInvitations.id, invitationId), open(now)))
-}
-
-/**
- * Gives a teammate's token the address Cloudflare Access signs them in with (null: none). One
- * statement, so two teammates cannot be given one address of a community at the same moment.
- * Given by anyone but the teammate, the address keeps who gave it: whoever controls it signs in
- * as the teammate, so those sessions name them (`apiTokens.emailSetBy`).
- */
-export async function setTeammateEmail(
-  db: Database,
-  token: ApiToken,
-  email: string | null,
-  actor: Principal,
-  now: Date,
-): Promise<ApiToken> {
-  if (token.role === 'owner' || !token.communityId) {
-    throw new ApiError('validation_failed', 'Owners sign in with their token.', {
-      errors: [{ path: 'email', message: 'Only a teammate of a community signs in by address' }],
-    })
-  }
-  const [updated] = await db
-    .update(apiTokens)
-    .set({
-      email,
-      ...(email === null
-        ? { emailSetBy: null, emailSetByTokenId: null }
-        : addressGiverOf(token, actor)),
-    })
-    .where(
-      and(
-        eq(apiTokens.id, token.id),
-        isNull(apiTokens.revokedAt),
-        email === null
-          ? undefined
-          : sql`not ${emailTaken(token.communityId, email, token.id)} and not ${emailInvited(token.communityId, email, now)}`,
-      ),
-    )
-    .returning()
-  if (updated) return updated
-  if (email !== null) throw emailTakenError()
-  throw notFound('Token')
-}
-
-/**
- * Who, besides the teammate, could control an address `actor` gives `token`: the actor, or whoever
- * made the sign-in link the actor's session started from. Null when the teammate gives their own.
- */
-function addressGiverOf(
-  token: ApiToken,
-  actor: Principal,
-): { emailSetBy: string | null; emailSetByTokenId: string | null } {
-  if (actor.linkMadeBy) {
-    return { emailSetBy: actor.linkMadeBy, emailSetByTokenId: actor.linkMadeByTokenId ?? null }
-  }
-  return actor.tokenId === token.id
-    ? { emailSetBy: null, emailSetByTokenId: null }
-    : { emailSetBy: actorName(actor), emailSetByTokenId: actor.tokenId }
+    .where(and(eq(teamInvitations.id, invitationId), openInvitation(now)))
 }
 
 /** Who has access to a community: its live tokens, oldest first. */

@@ -83,7 +83,7 @@ export async function createToken(
     invitedByTokenId: null,
     signedOutAt: null,
     emailSetBy: null,
-    emailSetByTokenId: null,
+    emailAlsoHeldBy: null,
   }
   if (creator.tokenId === null) {
     await db.insert(apiTokens).values(record)
@@ -208,20 +208,26 @@ function madeBy(tokenId: string) {
 /**
  * Revokes the live tokens `tokenId` made (`madeBy`) where `condition` holds, ends their sessions,
  * and unsubscribes the endpoints `tokenId` and they subscribed (only a teammate's are recorded:
- * an owner's serve the installation). What `tokenId` and they could use to act as a teammate
- * goes too: the sessions opened from sign-in links they made (theirs to open as much as the
- * teammate's), and the Cloudflare Access addresses they gave teammates.
+ * an owner's serve the installation). What `tokenId` could use to act as a teammate stops at its
+ * next use (`services/held-by.ts`); the Access addresses it gave its community's teammates are
+ * removed here as well, so the team page shows none that signs nobody in.
  */
 function revokeMadeBy(db: Database, tokenId: string, now: Date, condition: SQL) {
   const themAndMade = sql`(select ${tokenId} union select id from ${madeBy(tokenId)})`
+  const itsCommunity = sql`(select ${apiTokens.communityId} from ${apiTokens} where ${apiTokens.id} = ${tokenId})`
   return [
     // An owner's tokens, and what they subscribed, stay (see `revokeToken`).
     unsubscribeEndpointsOf(db, themAndMade, now, condition),
-    db.delete(sessions).where(and(inArray(sessions.linkMadeByTokenId, themAndMade), condition)),
     db
       .update(apiTokens)
-      .set({ email: null, emailSetBy: null, emailSetByTokenId: null })
-      .where(and(inArray(apiTokens.emailSetByTokenId, themAndMade), condition)),
+      .set({ email: null, emailSetBy: null, emailAlsoHeldBy: null })
+      .where(
+        and(
+          eq(apiTokens.communityId, itsCommunity),
+          sql`exists (select 1 from json_each(${apiTokens.emailAlsoHeldBy}) where value in ${themAndMade})`,
+          condition,
+        ),
+      ),
     db
       .update(apiTokens)
       .set({ revokedAt: now })

@@ -8,7 +8,16 @@ import {
   unsignedJwt,
   type SigningKey,
 } from '../support/access-jwt'
-import { csrfOf, page, post, referencedTexts, signIn } from '../worker/dashboard-helpers'
+import {
+  confirm,
+  csrfOf,
+  page,
+  post,
+  referencedTexts,
+  sessionOf,
+  shownLink,
+  signIn,
+} from '../worker/dashboard-helpers'
 import {
   BASE,
   call,
@@ -331,6 +340,50 @@ describe('signing in through Cloudflare Access', () => {
     })
     expect(after.status).toBe(403)
     expect(sessionCookie(after)).toBeUndefined()
+  })
+})
+
+describe('an address given in a session someone else could have opened', () => {
+  it('names who gave it, and is held by them and by who made the link: either going takes it', async () => {
+    for (const goes of ['Dana', 'Alice'] as const) {
+      const community = await createCommunity()
+      const alice = await createToken({
+        name: 'Alice',
+        role: 'community_admin',
+        communityId: community.id,
+      })
+      const bob = await createToken({
+        name: 'Bob',
+        role: 'community_admin',
+        communityId: community.id,
+      })
+      // Alice invites Dana; in the session Alice's link opened, Dana gives Bob an address.
+      const path = `/admin/communities/${community.id}/team`
+      const { cookie: hers } = await signIn(alice.token)
+      const invited = await post(`${path}/invitations`, hers, {
+        _csrf: csrfOf((await page(path, hers)).text),
+        name: 'Dana',
+        role: 'community_admin',
+      })
+      const danas = sessionOf(await confirm(shownLink(invited.text)))
+      const email = `bob.${goes.toLowerCase()}@example.org`
+      const given = await post(`${path}/${bob.id}/email`, danas, {
+        _csrf: csrfOf((await page(path, danas)).text),
+        email,
+      })
+      expect(given.status, given.text.slice(0, 300)).toBe(200)
+      const team = await call('GET', `/api/communities/${community.id}/team`)
+      const byName = (name: string) => team.json.data.find((t: { name: string }) => t.name === name)
+      expect(byName('Bob')).toMatchObject({ email, emailSetBy: 'Dana' })
+      const assertion = await signJwt(current, claims(email))
+      expect(sessionCookie(await openThroughAccess('/admin', assertion))).toBeDefined()
+
+      const gone = goes === 'Dana' ? byName('Dana').id : alice.id
+      expect((await call('DELETE', `/api/tokens/${gone}`)).status).toBe(204)
+      const after = await call('GET', `/api/communities/${community.id}/team`)
+      expect(after.json.data.find((t: { id: string }) => t.id === bob.id).email, goes).toBeNull()
+      expect(sessionCookie(await openThroughAccess('/admin', assertion)), goes).toBeUndefined()
+    }
   })
 })
 

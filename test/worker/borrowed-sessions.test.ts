@@ -27,12 +27,12 @@ async function aliceAsBob(communityId: string, aliceToken: string, bobId: string
   return sessionOf(accepted)
 }
 
-/** A sign-in link for a new admin, made in the session `cookie`. */
-async function inviteIn(communityId: string, cookie: string) {
+/** A sign-in link for a new admin called `name`, made in the session `cookie`. */
+async function inviteIn(communityId: string, cookie: string, name: string) {
   const team = await page(`/admin/communities/${communityId}/team`, cookie)
   const made = await post(`/admin/communities/${communityId}/team/invitations`, cookie, {
     _csrf: csrfOf(team.text),
-    name: 'Carl',
+    name,
     role: 'community_admin',
   })
   expect(made.status, made.text.slice(0, 300)).toBe(200)
@@ -47,7 +47,7 @@ describe('access borrowed through a sign-in link ends with its maker’s', () =>
     const { cookie: bobsOwn } = await signIn(bob.token)
     expect((await page(members, asBob)).status).toBe(200)
     // From the borrowed session, a sign-in link for a new admin: Bob is its inviter, on paper.
-    const carlsLink = await inviteIn(community.id, asBob)
+    const carlsLink = await inviteIn(community.id, asBob, 'Carl')
 
     expect((await call('DELETE', `/api/tokens/${alice.id}`)).status).toBe(204)
 
@@ -58,6 +58,22 @@ describe('access borrowed through a sign-in link ends with its maker’s', () =>
     expect((await page(members, bobsOwn)).status).toBe(200)
     // The link made in the borrowed session was Alice's as much: it opens nothing now.
     expect((await confirm(carlsLink)).status).toBe(410)
+  })
+
+  it('reaches every session down a chain of links: made by someone signed in through one', async () => {
+    const { community, alice } = await teamOfTwo()
+    const members = `/admin/communities/${community.id}/members`
+    // Alice invites Dana; Dana, in the session Alice's link opened, invites Erin.
+    const danas = sessionOf(
+      await confirm(await inviteIn(community.id, (await signIn(alice.token)).cookie, 'Dana')),
+    )
+    const erins = sessionOf(await confirm(await inviteIn(community.id, danas, 'Erin')))
+    expect((await page(members, erins)).status).toBe(200)
+    const team = await call('GET', `/api/communities/${community.id}/team`)
+    const dana = team.json.data.find((t: { name: string }) => t.name === 'Dana')
+    // Dana made Erin's link, and Alice could have been behind Dana's session: either going ends it.
+    expect((await call('DELETE', `/api/tokens/${dana.id}`)).status).toBe(204)
+    expect((await page(members, erins)).status).toBe(303)
   })
 
   it('so does demoting them', async () => {
@@ -78,7 +94,7 @@ describe('access borrowed through a sign-in link ends with its maker’s', () =>
   it('a teammate whose inviter goes stays on the team; the session their link opened ends', async () => {
     const { community, alice } = await teamOfTwo()
     const { cookie: hers } = await signIn(alice.token)
-    const danasLink = await inviteIn(community.id, hers)
+    const danasLink = await inviteIn(community.id, hers, 'Dana')
     const danas = sessionOf(await confirm(danasLink))
     const members = `/admin/communities/${community.id}/members`
     expect((await page(members, danas)).status).toBe(200)
@@ -86,6 +102,6 @@ describe('access borrowed through a sign-in link ends with its maker’s', () =>
     // Alice held that link too, so the session it opened ends; the teammate stays on the team.
     expect((await page(members, danas)).status).toBe(303)
     const team = await call('GET', `/api/communities/${community.id}/team`)
-    expect(team.json.data.map((t: { name: string }) => t.name)).toContain('Carl')
+    expect(team.json.data.map((t: { name: string }) => t.name)).toContain('Dana')
   })
 })

@@ -59,15 +59,18 @@ export const apiTokens = sqliteTable(
      * the address their invitation carried.
      */
     emailSetBy: text('email_set_by'),
-    // Their token (null for the bootstrap owner): the address goes when that token's access ends.
-    emailSetByTokenId: text('email_set_by_token_id'),
+    /**
+     * The admins' tokens whose holders could control `email` besides the teammate: who set it,
+     * and who could have been behind that session (`services/held-by.ts`). It signs nobody in
+     * once one of them could not set it any more.
+     */
+    emailAlsoHeldBy: text('email_also_held_by', { mode: 'json' }).$type<string[]>(),
   },
   (t) => [
     uniqueIndex('api_tokens_hash_unique').on(t.tokenHash),
     index('api_tokens_created_by_idx').on(t.createdByTokenId),
     index('api_tokens_community_idx').on(t.communityId),
     index('api_tokens_group_idx').on(t.groupId),
-    index('api_tokens_email_set_by_token_idx').on(t.emailSetByTokenId),
     // One live token per address and community; an address may be on one in each community.
     uniqueIndex('api_tokens_email_community_unique')
       .on(t.email, t.communityId)
@@ -100,14 +103,17 @@ export const sessions = sqliteTable(
      * teammate did: whoever held the link could have used it, so the audit log names them too.
      */
     linkMadeBy: text('link_made_by'),
-    // Their token (null for the bootstrap owner): the session ends with that token's access.
-    linkMadeByTokenId: text('link_made_by_token_id'),
+    /**
+     * The admins' tokens whose holders could be behind this session besides its teammate: who
+     * made the link, and who could have been behind the session that made it (`alsoHeldBy` of
+     * `services/held-by.ts`). The session works only while each of them still could make it.
+     */
+    alsoHeldBy: text('also_held_by', { mode: 'json' }).$type<string[]>(),
     createdAt: timestamp('created_at').notNull(),
     expiresAt: timestamp('expires_at').notNull(),
   },
   (t) => [
     index('sessions_token_idx').on(t.tokenId),
-    index('sessions_link_made_by_token_idx').on(t.linkMadeByTokenId),
     index('sessions_bootstrap_idx').on(t.bootstrapKey),
     index('sessions_expires_idx').on(t.expiresAt),
     check('sessions_owner_check', sql`(${t.tokenId} is null) <> (${t.bootstrapKey} is null)`),

@@ -38,8 +38,9 @@ export const teamInvitations = sqliteTable(
     // Made in a session started from someone else's sign-in link: that person, who held this
     // link as much as the inviter (`sessions.linkMadeBy`); the session it opens names them.
     inviterLinkMadeBy: text('inviter_link_made_by'),
-    // Their token: the link works only while it may manage the team, as the inviter's must.
-    inviterLinkMadeByTokenId: text('inviter_link_made_by_token_id'),
+    // The admins' tokens who could be behind the session that made the link besides the
+    // inviter (`services/held-by.ts`): it works only while each of them could still make it.
+    alsoHeldBy: text('also_held_by', { mode: 'json' }).$type<string[]>(),
     createdAt: timestamp('created_at').notNull(),
     expiresAt: timestamp('expires_at').notNull(),
     acceptedAt: timestamp('accepted_at'),

@@ -86,7 +86,7 @@ function accessPrincipalOf(token: ApiToken): Principal {
   return {
     ...principalOf(token),
     linkMadeBy: token.emailSetBy,
-    linkMadeByTokenId: token.emailSetByTokenId,
+    alsoHeldBy: token.emailAlsoHeldBy,
   }
 }
 

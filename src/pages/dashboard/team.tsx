@@ -27,8 +27,8 @@ import {
   listTeamQuery,
   teamMakersQuery,
   revokeInvitation,
-  setTeammateEmail,
 } from '../../services/team'
+import { setTeammateEmail } from '../../services/team-emails'
 import { getTeammateOrThrow, principalOf, revokeToken } from '../../services/tokens'
 import { AcceptGonePage, AcceptPage, TeamPage, type ShownLink } from '../../views/dashboard/team'
 import type { FormState } from '../../views/form-fields'
