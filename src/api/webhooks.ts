@@ -12,7 +12,7 @@ import {
   resumeWebhookEndpoint,
   withShownReasons,
 } from '../services/webhooks'
-import { auditDetail } from '../middleware/audit-trail'
+import { answerOf, auditDetail } from '../middleware/audit-trail'
 import { sendTestEvent } from '../services/delivery/events'
 import { CreateWebhookSchema, WebhookSchema } from '../schemas/announcements'
 import { idParam } from '../schemas/common'
@@ -238,7 +238,8 @@ openapi(
     },
   }),
   async (c) => {
-    const endpoint = await resumeWebhookEndpoint(c.var.db, c.var.webhook)
+    const given = c.var.webhook
+    const endpoint = answerOf(c, given, await resumeWebhookEndpoint(c.var.db, given))
     return c.json(serializeWebhook(endpoint), 200)
   },
 )

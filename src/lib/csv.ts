@@ -25,10 +25,10 @@ const E164_PHONE = /^\+\d{8,15}$/
  * Where a spreadsheet reading the file another way starts a cell inside one of ours: Excel in
  * much of Europe (German and French among them) splits a `.csv` on `;`, an import may split on
  * tabs, and a quote that is not at the start of its field quotes nothing, so a line break inside
- * our quotes starts a row there. A formula character after one (spaces between or not) is
- * defused as at the start of the cell.
+ * our quotes starts a row there. A formula character after one (spaces or quotes between, or
+ * not: a spreadsheet may unquote the piece) is defused as at the start of the cell.
  */
-const INNER_FORMULA_START = /([;\t\r\n]\s*)(?=[=+\-@])/g
+const INNER_FORMULA_START = /([;\t\r\n][\s"]*)(?=[=+\-@])/g
 
 export function csvCell(value: string): string {
   const start = FORMULA_START.test(value) && !E164_PHONE.test(value) ? `'${value}` : value

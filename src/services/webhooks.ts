@@ -1,4 +1,16 @@
-import { and, asc, desc, eq, exists, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  exists,
+  inArray,
+  isNotNull,
+  isNull,
+  or,
+  sql,
+  type SQL,
+} from 'drizzle-orm'
 import type { Principal } from './access'
 import type { Database } from '../db/client'
 import {
@@ -77,6 +89,9 @@ export function listWebhookEndpoints(db: Database, communityId: string | null) {
     )
     .orderBy(asc(webhookEndpoints.id))
 }
+
+/** Why an event never went to an endpoint: it answered 410 Gone before (`stopWebhookEndpoint`). */
+export const ENDPOINT_STOPPED = 'endpoint stopped: it answered 410 Gone'
 
 /** An endpoint events go to: subscribed, and its receiver has not said it is gone. */
 const receivesEvents = and(isNull(webhookEndpoints.disabledAt), isNull(webhookEndpoints.goneAt))
@@ -167,6 +182,7 @@ export function stopWebhookEndpoint(db: Database, endpointId: string, now: Date)
 /**
  * Sends events to a stopped endpoint again, from the next one on: those that came while it was
  * stopped are on its deliveries, failed, for `redeliverEvent` (the receiver said it was gone).
+ * One that was not stopped is answered as it was given (`answerOf`: nothing to record).
  */
 export async function resumeWebhookEndpoint(
   db: Database,
@@ -175,10 +191,15 @@ export async function resumeWebhookEndpoint(
   const [resumed] = await db
     .update(webhookEndpoints)
     .set({ goneAt: null })
-    .where(and(eq(webhookEndpoints.id, endpoint.id), isNull(webhookEndpoints.disabledAt)))
+    .where(
+      and(
+        eq(webhookEndpoints.id, endpoint.id),
+        isNull(webhookEndpoints.disabledAt),
+        isNotNull(webhookEndpoints.goneAt),
+      ),
+    )
     .returning()
-  if (!resumed) throw notFound('Webhook endpoint')
-  return resumed
+  return resumed ?? endpoint
 }
 
 export async function endpointSecret(
@@ -310,9 +331,17 @@ export async function fanOutEvents(db: Database, queue: Queue, now: Date): Promi
             .select({
               eventId: sql<string>`${events.id}`.as('event_id'),
               endpointId: sql<string>`${webhookEndpoints.id}`.as('endpoint_id'),
-              status: sql<'queued'>`'queued'`.as('status'),
+              // A stopped endpoint's is failed from the start, not sent: on its list, to send
+              // again once it is resumed.
+              status:
+                sql<'queued'>`case when ${webhookEndpoints.goneAt} is null then 'queued' else 'failed' end`.as(
+                  'status',
+                ),
               attempts: sql<number>`0`.as('attempts'),
-              lastError: sql<null>`null`.as('last_error'),
+              lastError:
+                sql<null>`case when ${webhookEndpoints.goneAt} is null then null else ${ENDPOINT_STOPPED} end`.as(
+                  'last_error',
+                ),
               responseStatus: sql<null>`null`.as('response_status'),
               updatedAt: sql<Date>`${now.getTime()}`.as('updated_at'),
               nextAttemptAt: sql<number>`0`.as('next_attempt_at'),
@@ -321,7 +350,7 @@ export async function fanOutEvents(db: Database, queue: Queue, now: Date): Promi
             .innerJoin(
               webhookEndpoints,
               and(
-                receivesEvents,
+                isNull(webhookEndpoints.disabledAt),
                 or(
                   isNull(webhookEndpoints.communityId),
                   eq(webhookEndpoints.communityId, events.communityId),

@@ -73,7 +73,7 @@ it('stops an endpoint that answers 410 Gone: nothing more goes to it until it is
   const stopped = await endpointOf(endpointId)
   expect(stopped.goneAt).toEqual(expect.any(String))
 
-  // The next event is not even queued for it.
+  // The next event is not sent to it: it is on its list as failed, to send again later.
   const second = await newEvent(community.id)
   await runCron(new Date())
   const [fannedOut] = await query<{ delivered_at: number | null }>(
@@ -81,7 +81,12 @@ it('stops an endpoint that answers 410 Gone: nothing more goes to it until it is
     second,
   )
   expect(fannedOut!.delivered_at).not.toBeNull()
-  expect(await deliveryOf(second)).toBeUndefined()
+  expect(await deliveryOf(second)).toEqual({
+    status: 'failed',
+    last_error: 'endpoint stopped: it answered 410 Gone',
+    response_status: null,
+  })
+  expect(await received(path, second)).toBe(0)
 
   // A delivery already waiting when it stopped is settled without a request.
   const waiting = await newEvent(community.id)
@@ -122,9 +127,12 @@ it('stops an endpoint that answers 410 Gone: nothing more goes to it until it is
   const third = await newEvent(community.id)
   await runCron(new Date())
   await eventually(async () => expect(await received(path, third)).toBe(1))
-  const again = await call('POST', `/api/webhooks/${endpointId}/deliveries/${first}/redeliver`)
-  expect(again.status, again.text).toBe(202)
-  await eventually(async () => expect(await deliveryOf(first)).toMatchObject({ status: 'sent' }))
+  for (const missed of [first, second]) {
+    const again = await call('POST', `/api/webhooks/${endpointId}/deliveries/${missed}/redeliver`)
+    expect(again.status, again.text).toBe(202)
+    await eventually(async () => expect(await deliveryOf(missed)).toMatchObject({ status: 'sent' }))
+  }
+  expect(await received(path, second)).toBe(1)
 
   const [entry] = await query<{ action: string }>(
     `select action from audit_log where target_id = ? and action = 'webhook.resumed'`,
@@ -204,6 +212,8 @@ it('sends a test event on request and says how it went, stopped or not, changing
   const html = (await page('/admin/webhooks', cookie)).text
   const shown = await post(`/admin/webhooks/${gone.id}/test`, cookie, { _csrf: csrfOf(html) })
   expect(shown.status).toBe(200)
+  // Its own address goes in the address bar: a reload shows the page, sending nothing again.
+  expect(shown.text).toContain('data-address="/admin/webhooks')
   const at = shown.text.indexOf(WEBHOOKS_WORDS.en.testMissed('HTTP 410 from the endpoint'))
   expect(at).toBeGreaterThan(0)
   // In the section of that endpoint.

@@ -16,6 +16,8 @@ describe('a CSV line', () => {
     expect(csvLine(['Max;=1+1;@SUM(2+2); -3+3', 'x'])).toBe(`"Max;'=1+1;'@SUM(2+2); '-3+3",x`)
     expect(csvLine(["tok_1: =cmd|' /C calc'!A0"])).toBe("tok_1: =cmd|' /C calc'!A0")
     expect(csvLine(['a\t+SUM(1)', 'two\n=lines'])).toBe(`a\t'+SUM(1),"two\n'=lines"`)
+    // A quote between does not hide it: the piece may be read as a quoted field.
+    expect(csvLine(['x;"=cmd|x!A0"'])).toBe(`"x;""'=cmd|x!A0"""`)
     // Ordinary text with a semicolon is only quoted, so no dialect splits it.
     expect(csvLine(['Spree; Havel', 'Kanu – Kajak'])).toBe('"Spree; Havel",Kanu – Kajak')
   })

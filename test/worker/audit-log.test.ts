@@ -408,6 +408,15 @@ describe('the audit log records who changed what', () => {
       )
     }
     expect((await call('POST', `/api/announcements/${announced.json.id}/resume`)).status).toBe(200)
+    // A webhook endpoint that was never stopped, resumed.
+    const endpoint = await call('POST', '/api/webhooks', {
+      body: {
+        url: 'https://hooks.example.com/never-stopped',
+        events: ['*'],
+        communityId: community.id,
+      },
+    })
+    expect((await call('POST', `/api/webhooks/${endpoint.json.id}/resume`)).status).toBe(200)
     const { cookie } = await signIn()
     const linkPage = await page(`/admin/links/${link.id}`, cookie)
     const again = await post(`/admin/links/${link.id}/revoke`, cookie, {
@@ -431,6 +440,7 @@ describe('the audit log records who changed what', () => {
     expect(actions.filter((a) => a === `link.changed ${other.id}`)).toHaveLength(1)
     expect(actions.filter((a) => a.startsWith('announcement.cancelled'))).toHaveLength(1)
     expect(actions.filter((a) => a.startsWith('announcement.resumed'))).toEqual([])
+    expect(actions.filter((a) => a.startsWith('webhook.resumed'))).toEqual([])
     expect(actions.filter((a) => a === `group.changed ${group.id}`)).toHaveLength(1)
   })
 

@@ -181,12 +181,7 @@ export function approvalsHref(counts: Map<string, number>): string {
     : '/admin/approvals'
 }
 
-/**
- * The page frame. Its header shows, on every page alike, every pending request this admin
- * decides on, across communities: a count that changed with the page (a community's own inside
- * it) read as if requests came and went. A community's own count is on its approvals tab.
- */
-/** The pages beyond the communities this admin may open: on the home page, and at every page's foot. */
+/** The pages beyond the communities this admin may open, linked at every page's foot. */
 function toolsOf(c: Context<AppEnv>): { webhooks: boolean; telegram: boolean } {
   const principal = c.var.principal
   return {
@@ -194,6 +189,12 @@ function toolsOf(c: Context<AppEnv>): { webhooks: boolean; telegram: boolean } {
     telegram: Boolean(c.var.config.TELEGRAM_BOT_TOKEN) && can(principal, 'telegram.manage'),
   }
 }
+
+/**
+ * The page frame. Its header shows, on every page alike, every pending request this admin
+ * decides on, across communities: a count that changed with the page (a community's own inside
+ * it) read as if requests came and went. A community's own count is on its approvals tab.
+ */
 
 export async function shell(
   c: Context<AppEnv>,

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../../env'
 import { readForm } from '../../lib/forms'
-import { auditDetail, auditTarget } from '../../middleware/audit-trail'
+import { answerOf, auditDetail, auditTarget } from '../../middleware/audit-trail'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { assertCan, can, ownScope } from '../../services/access'
 import { communityNamesQuery, listCommunitiesQuery } from '../../services/communities'
@@ -286,6 +286,8 @@ async function webhooksPage(
       </section>
     </>,
     form ? 400 : 200,
+    // Answering a form, the page takes its own address: a reload shows it, sending nothing again.
+    '/admin/webhooks',
   )
 }
 
@@ -315,7 +317,7 @@ webhooksPages.post('/admin/webhooks/:id/resume', async (c) => {
   const id = idOrThrow(WebhookId, c.req.param('id'))
   const endpoint = await getWebhookEndpointOrThrow(c.var.db, id)
   assertCan(c.var.principal, 'webhooks.manage', scopeOf(endpoint), 'Webhook endpoint')
-  await resumeWebhookEndpoint(c.var.db, endpoint)
+  answerOf(c, endpoint, await resumeWebhookEndpoint(c.var.db, endpoint))
   return c.redirect(inLanguage(c, withNotice('/admin/webhooks', 'webhookResumed')), 303)
 })
 

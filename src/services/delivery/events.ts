@@ -4,7 +4,12 @@ import { events, webhookDeliveries, type WebhookEndpoint } from '../../db/schema
 import { newId } from '../../lib/ids'
 import { signingSecret, type Config } from '../../lib/config'
 import { channelTimeoutMs, sendSignedWebhook, type SendResult } from '../channels'
-import { endpointSecret, getWebhookEndpointOrThrow, stopWebhookEndpoint } from '../webhooks'
+import {
+  ENDPOINT_STOPPED,
+  endpointSecret,
+  getWebhookEndpointOrThrow,
+  stopWebhookEndpoint,
+} from '../webhooks'
 import type { Verdict } from './messages'
 import { shownReason } from './reasons'
 
@@ -30,8 +35,6 @@ function eventRetryDelay(config: Config, attempt: number, retryAfterSeconds?: nu
 export const EVENT_SENDING_STALE_MS = 60_000
 /** A queue message may come a little before its delay ends; that close, it is on time. */
 const DUE_SLACK_MS = 2_000
-
-const ENDPOINT_STOPPED = 'endpoint stopped: it answered 410 Gone'
 
 /**
  * Delivers one outbox event to one endpoint, signed with the endpoint's secret: once, or again
@@ -140,7 +143,11 @@ export async function deliverEvent(
     result = { outcome: 'failed', error: 'endpoint removed' }
   }
   const responseStatus =
-    result.outcome === 'sent' ? 200 : 'status' in result ? (result.status ?? null) : null
+    result.outcome === 'sent'
+      ? (result.status ?? 200)
+      : 'status' in result
+        ? (result.status ?? null)
+        : null
   // Event endpoints are Standard Webhooks receivers: a timed-out send goes again, same id.
   if (
     (result.outcome === 'retry' || result.outcome === 'unknown') &&
