@@ -256,7 +256,7 @@ openapi(
       'A `webhook.test` event (`data`: `communityId`, `webhookId`; no person in it), signed with ' +
       'the endpoint’s secret as every event is, whatever events the endpoint subscribed to, ' +
       'stopped or not. Sent once, waiting up to 10 seconds for the answer; nothing is stored or ' +
-      'tried again, and the answer changes nothing about the endpoint.',
+      'tried again, and the answer changes nothing about the endpoint. Six a minute per endpoint.',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: WebhookParams },
     responses: {
@@ -278,8 +278,8 @@ openapi(
           .openapi('WebhookTest'),
         'How the test event went',
       ),
-      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS]),
+      ...problemResponses([...ACTION_PROBLEMS, ...RESOURCE_PROBLEMS, 'rate_limited']),
     },
   }),
-  async (c) => c.json(await sendTestEvent(c.var.config, c.var.webhook, new Date()), 200),
+  async (c) => c.json(await sendTestEvent(c.var.db, c.var.config, c.var.webhook, new Date()), 200),
 )

@@ -10,6 +10,7 @@ import {
   expectProblem,
   query,
   runCron,
+  withinOneWindow,
 } from '../worker/helpers'
 import { csrfOf, page, post, signIn } from '../worker/dashboard-helpers'
 
@@ -218,4 +219,17 @@ it('sends a test event on request and says how it went, stopped or not, changing
   expect(at).toBeGreaterThan(0)
   // In the section of that endpoint.
   expect(shown.text.slice(shown.text.lastIndexOf('<section', at), at)).toContain(goneUrl)
+})
+
+it('sends six test events a minute per endpoint, then asks to wait', async () => {
+  const community = await createCommunity()
+  const made = await call('POST', '/api/webhooks', {
+    body: { url: `${fake}/webhook`, events: ['*'], communityId: community.id },
+  })
+  const test = () => call('POST', `/api/webhooks/${made.json.id}/test`)
+  await withinOneWindow(60, 15)
+  for (let i = 0; i < 6; i++) expect((await test()).status).toBe(200)
+  const refused = await test()
+  expectProblem(refused, 429, 'rate_limited')
+  expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
 })

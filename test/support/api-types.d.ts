@@ -448,7 +448,7 @@ export interface paths {
   '/api/webhooks/{id}/test': {
     /**
      * Send the endpoint a test event now, and hear how it went
-     * @description A `webhook.test` event (`data`: `communityId`, `webhookId`; no person in it), signed with the endpoint’s secret as every event is, whatever events the endpoint subscribed to, stopped or not. Sent once, waiting up to 10 seconds for the answer; nothing is stored or tried again, and the answer changes nothing about the endpoint. Access (`webhooks.manage`), on the webhook endpoint of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description A `webhook.test` event (`data`: `communityId`, `webhookId`; no person in it), signed with the endpoint’s secret as every event is, whatever events the endpoint subscribed to, stopped or not. Sent once, waiting up to 10 seconds for the answer; nothing is stored or tried again, and the answer changes nothing about the endpoint. Six a minute per endpoint. Access (`webhooks.manage`), on the webhook endpoint of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['testWebhookEndpoint']
   }
@@ -8084,7 +8084,7 @@ export interface operations {
   }
   /**
    * Send the endpoint a test event now, and hear how it went
-   * @description A `webhook.test` event (`data`: `communityId`, `webhookId`; no person in it), signed with the endpoint’s secret as every event is, whatever events the endpoint subscribed to, stopped or not. Sent once, waiting up to 10 seconds for the answer; nothing is stored or tried again, and the answer changes nothing about the endpoint. Access (`webhooks.manage`), on the webhook endpoint of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description A `webhook.test` event (`data`: `communityId`, `webhookId`; no person in it), signed with the endpoint’s secret as every event is, whatever events the endpoint subscribed to, stopped or not. Sent once, waiting up to 10 seconds for the answer; nothing is stored or tried again, and the answer changes nothing about the endpoint. Six a minute per endpoint. Access (`webhooks.manage`), on the webhook endpoint of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   testWebhookEndpoint: {
     parameters: {
@@ -8153,7 +8153,7 @@ export interface operations {
           }
         }
       }
-      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
+      /** @description `rate_limited` (Too many requests). What each code means: `/api/problems/{code}`. */
       429: {
         headers: {
           /** @description Seconds to wait before trying again */

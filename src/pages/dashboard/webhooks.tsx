@@ -326,7 +326,7 @@ webhooksPages.post('/admin/webhooks/:id/test', async (c) => {
   const id = idOrThrow(WebhookId, c.req.param('id'))
   const endpoint = await getWebhookEndpointOrThrow(c.var.db, id)
   assertCan(c.var.principal, 'webhooks.manage', scopeOf(endpoint), 'Webhook endpoint')
-  const outcome = await sendTestEvent(c.var.config, endpoint, new Date())
+  const outcome = await sendTestEvent(c.var.db, c.var.config, endpoint, new Date())
   return webhooksPage(c, { tested: { endpointId: endpoint.id, outcome } })
 })
 

@@ -12,6 +12,7 @@ import {
 } from '../webhooks'
 import type { Verdict } from './messages'
 import { shownReason } from './reasons'
+import { countAttempt, tooManyAttempts } from '../rate-limits'
 
 /** Outbox events delivered to webhook endpoints, signed per endpoint. */
 
@@ -197,6 +198,8 @@ export async function deliverEvent(
 
 /** A test event waits this long for its answer: someone is watching the page for it. */
 const TEST_EVENT_TIMEOUT_MS = 10_000
+/** Test events per endpoint and minute: enough to fix a receiver by, too few to flood one with. */
+const TEST_EVENTS_PER_MINUTE = 6
 
 /** How a test event went: reached the receiver (a 2xx), or not, with the reason as admins see it. */
 export interface TestEventOutcome {
@@ -210,13 +213,22 @@ export interface TestEventOutcome {
  * Sends the endpoint a `webhook.test` event now, signed with its secret as every event is, and
  * says how it went: for whoever sets up a receiver, before a real event comes. Nothing is stored
  * and nothing is tried again; it goes to a stopped endpoint too (to see whether it is back), and
- * its answer, 410 or not, changes nothing. The event names no person.
+ * its answer, 410 or not, changes nothing. The event names no person. A few a minute per
+ * endpoint (429 past them): the Worker is not a way to send requests at someone's address.
  */
 export async function sendTestEvent(
+  db: Database,
   config: Config,
   endpoint: WebhookEndpoint,
   now: Date,
 ): Promise<TestEventOutcome> {
+  const limit = {
+    key: `webhook-test:${endpoint.id}`,
+    limit: TEST_EVENTS_PER_MINUTE,
+    windowSeconds: 60,
+  }
+  const exceeded = await countAttempt(db, [limit], now)
+  if (exceeded.length > 0) throw tooManyAttempts(exceeded)
   const eventId = newId('evt', now.getTime())
   const result = await sendSignedWebhook(
     {
