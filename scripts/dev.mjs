@@ -76,8 +76,12 @@ const standIns =
         avoid: [port],
         workerUrl: local,
         whatsapp,
-        // The Worker reads its secrets from .dev.vars (only the WhatsApp ones are passed below).
-        secrets: [devVars.DELIVERY_WEBHOOK_SECRET],
+        // The Worker reads its secrets from .dev.vars (only the WhatsApp ones are passed below);
+        // WEBHOOK_SECRETS adds those of endpoints subscribed by hand (comma separated).
+        secrets: [
+          devVars.DELIVERY_WEBHOOK_SECRET,
+          ...(process.env.WEBHOOK_SECRETS ?? '').split(',').filter(Boolean),
+        ],
         log: (line) => console.log(`[stand-in] ${line}`),
       })
 if (standIns && telegramStandIn) standIns.adoptTelegram(liveTelegramLinks(where))

@@ -196,7 +196,7 @@ export async function startStandIns({
     if (!payload) {
       log(
         `✘ ${request.url}: no known secret signed this (for an endpoint you subscribed yourself, ` +
-          'restart with WEBHOOK_SECRETS=<its whsec_ secret>); answered 400, the sender will retry',
+          'restart with WEBHOOK_SECRETS=<its whsec_ secret>); answered 400',
       )
       return json(response, 400, { error: 'bad signature' })
     }

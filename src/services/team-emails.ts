@@ -89,16 +89,16 @@ export async function setTeammateEmail(
 
 /**
  * Who, besides the teammate, could control an address `actor` gives `token`: by name, the actor
- * (or, giving their own in a session opened from someone else's link, that link's maker); by
- * token, the actor and everyone who could have been behind the actor's session.
+ * when that is someone else (the teammate's own names nobody, as the page shows it); by token,
+ * the actor and everyone who could have been behind the actor's session, the teammate's own
+ * included, so an address given in a session someone else could have opened ends with them.
  */
 function givenBy(
   token: ApiToken,
   actor: Principal,
 ): { emailSetBy: string | null; emailAlsoHeldBy: string[] | null } {
-  const own = actor.tokenId === token.id
   return {
-    emailSetBy: own ? (actor.linkMadeBy ?? null) : actorName(actor),
+    emailSetBy: actor.tokenId === token.id ? null : actorName(actor),
     emailAlsoHeldBy: alsoHeldBy(actor.alsoHeldBy, actor.tokenId, token.id),
   }
 }

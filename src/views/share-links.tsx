@@ -24,7 +24,13 @@ export function ShareLinks(props: {
           {props.t.shareTelegram}
         </a>
         {/* Shown only where the browser can copy (the script unhides it): for any other app. */}
-        <button type="button" hidden data-copy={props.url} data-done={props.t.copied}>
+        <button
+          type="button"
+          hidden
+          aria-live="polite"
+          data-copy={props.url}
+          data-done={props.t.copied}
+        >
           {props.t.copyLink}
         </button>
       </p>
@@ -34,4 +40,4 @@ export function ShareLinks(props: {
 }
 
 /** The copy button's few lines: it appears where the clipboard can be written, and says done. */
-const COPY_SCRIPT = `(function(){var b=document.currentScript.previousElementSibling.querySelector('[data-copy]');if(!b||!navigator.clipboard)return;b.hidden=false;b.addEventListener('click',function(){navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function(){b.textContent=b.getAttribute('data-done')})})})()`
+const COPY_SCRIPT = `(function(){var b=document.currentScript.previousElementSibling.querySelector('[data-copy]');if(!b||!navigator.clipboard)return;b.hidden=false;b.addEventListener('click',function(){navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function(){b.textContent=b.getAttribute('data-done')},function(){})})})()`

@@ -231,5 +231,14 @@ it('sends six test events a minute per endpoint, then asks to wait', async () =>
   for (let i = 0; i < 6; i++) expect((await test()).status).toBe(200)
   const refused = await test()
   expectProblem(refused, 429, 'rate_limited')
-  expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+  const wait = Number(refused.headers.get('retry-after'))
+  expect(wait).toBeGreaterThan(0)
+  // The page says so in the endpoint's section, with how long to wait, and stays the page.
+  const { cookie } = await signIn()
+  const html = (await page('/admin/webhooks', cookie)).text
+  const shown = await post(`/admin/webhooks/${made.json.id}/test`, cookie, { _csrf: csrfOf(html) })
+  expect(shown.status).toBe(200)
+  expect(shown.text).toMatch(
+    /Six test events this minute already: the next can go in \d+ seconds\./,
+  )
 })

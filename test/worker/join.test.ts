@@ -95,7 +95,7 @@ describe('joining an open community through the form', () => {
     // A button copies it, for any app beyond WhatsApp and Telegram: shown by a script the page's
     // CSP lets run (its nonce), where the browser can copy.
     expect(status.text).toContain(
-      `hidden="" data-copy="https://join.example.com/i/${referral[1]}" data-done="Copied">Copy link</button>`,
+      `hidden="" aria-live="polite" data-copy="https://join.example.com/i/${referral[1]}" data-done="Copied">Copy link</button>`,
     )
     const nonce = /script-src 'nonce-([^']+)'/.exec(status.headers.get('content-security-policy')!)
     expect(status.text).toContain(`<script nonce="${nonce![1]}">`)

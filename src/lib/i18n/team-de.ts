@@ -60,6 +60,7 @@ export const teamDe = {
   saveEmail: 'Adresse speichern',
   emailSavedNotice: 'Die Adresse ist gespeichert.',
   emailSetBy: (name: string) => `eingetragen von ${name}`,
+  emailSetByOwner: 'vom Inhaber eingetragen',
   emailSetByHint:
     'Wer über diese Adresse verfügt, meldet sich als dieses Teammitglied an; das Protokoll nennt neben allem, was diese Sitzungen tun, wer sie eingetragen hat.',
   email: 'E-Mail',

@@ -56,6 +56,7 @@ export const teamEn: TeamWords = {
   saveEmail: 'Save address',
   emailSavedNotice: 'The address is saved.',
   emailSetBy: (name) => `set by ${name}`,
+  emailSetByOwner: 'set by the owner',
   emailSetByHint:
     'Whoever controls this address signs in as this teammate; the audit log names who set it next to what those sessions do.',
   email: 'E-mail',

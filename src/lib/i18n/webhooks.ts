@@ -18,13 +18,15 @@ export const webhooksDe = {
   redeliveredNotice:
     'Das Ereignis ist wieder unterwegs, mit derselben webhook-id und allen Versuchen von vorn; sein Stand steht unten.',
   stopped: (when: string) =>
-    `Angehalten seit ${when}: Der Empfänger hat mit 410 Gone geantwortet, er will also keine Ereignisse mehr. Bis du ihn fortsetzt, geht nichts an ihn; was solange kommt, steht unten als fehlgeschlagen und lässt sich danach erneut senden.`,
+    `Angehalten seit ${when}: Der Empfänger hat mit 410 Gone geantwortet, er will also keine Ereignisse mehr. Bis du ihn fortsetzt, geht nichts an ihn außer Testereignissen; was solange kommt, steht unten als fehlgeschlagen und lässt sich danach erneut senden.`,
   resume: 'Fortsetzen',
-  resumedNotice: 'Der Endpunkt bekommt wieder Ereignisse, ab dem nächsten.',
+  resumedNotice: 'Fortgesetzt: Neue Ereignisse gehen wieder an den Endpunkt.',
   test: 'Testereignis senden',
   testArrived: (status: number | null) =>
     `Das Testereignis ist angekommen${status ? `: Der Empfänger hat mit HTTP ${status} geantwortet` : ''}.`,
   testMissed: (reason: string) => `Das Testereignis ist nicht angekommen: ${reason}.`,
+  testWait: (seconds: number) =>
+    `Schon sechs Testereignisse in dieser Minute: Das nächste geht in ${seconds} Sekunden.`,
 }
 
 export type WebhooksWords = typeof webhooksDe
@@ -49,11 +51,13 @@ export const webhooksEn: WebhooksWords = {
   redeliveredNotice:
     'The event is on its way again, with the same webhook-id and every attempt from the start; its status shows below.',
   stopped: (when) =>
-    `Stopped since ${when}: the receiver answered 410 Gone, which says it wants no more events. Nothing goes to it until you resume it; what comes meanwhile shows below as failed, to send again after.`,
+    `Stopped since ${when}: the receiver answered 410 Gone, which says it wants no more events. Nothing but test events goes to it until you resume it; what comes meanwhile shows below as failed, to send again after.`,
   resume: 'Resume',
-  resumedNotice: 'The endpoint gets events again, from the next one on.',
+  resumedNotice: 'Resumed: new events go to the endpoint again.',
   test: 'Send a test event',
   testArrived: (status) =>
     `The test event arrived${status ? `: the receiver answered HTTP ${status}` : ''}.`,
   testMissed: (reason) => `The test event did not arrive: ${reason}.`,
+  testWait: (seconds) =>
+    `Six test events this minute already: the next can go in ${seconds} seconds.`,
 }

@@ -22,7 +22,8 @@ import {
   resumeWebhookEndpoint,
   withShownReasons,
 } from '../../services/webhooks'
-import { endpointRefusedText, WEBHOOKS_WORDS } from '../../lib/i18n'
+import { endpointRefusedText, WEBHOOKS_WORDS, type Lang } from '../../lib/i18n'
+import { ApiError } from '../../lib/errors'
 import { idPattern } from '../../lib/ids'
 import { formatMoment } from '../../lib/time'
 import { ActionButton, CopyButton } from '../../views/dashboard/frame'
@@ -45,7 +46,7 @@ async function webhooksPage(
   outcome?:
     | { secret: { url: string; value: string } }
     | { refused: FormState }
-    | { tested: { endpointId: string; outcome: TestEventOutcome } },
+    | { tested: { endpointId: string; outcome: TestEventOutcome | { waitSeconds: number } } },
 ) {
   const t = words(lang(c))
   const own = WEBHOOKS_WORDS[lang(c)]
@@ -145,13 +146,7 @@ async function webhooksPage(
             </p>
           )}
           {tested?.endpointId === endpoint.id && (
-            <p class={tested.outcome.delivered ? 'ok' : 'err'} role="status">
-              {tested.outcome.delivered
-                ? own.testArrived(tested.outcome.responseStatus)
-                : own.testMissed(
-                    deliveryReasonText(lang(c), tested.outcome.reason ?? 'delivery failed'),
-                  )}
-            </p>
+            <TestOutcome lang={lang(c)} outcome={tested.outcome} />
           )}
           <p>
             {endpoint.communityId === null ? (
@@ -321,14 +316,43 @@ webhooksPages.post('/admin/webhooks/:id/resume', async (c) => {
   return c.redirect(inLanguage(c, withNotice('/admin/webhooks', 'webhookResumed')), 303)
 })
 
-/** Sends the endpoint a test event, as `POST /api/webhooks/{id}/test`, and says how it went. */
+/**
+ * Sends the endpoint a test event, as `POST /api/webhooks/{id}/test`, and says how it went in its
+ * section; past the minute's test events, how long until the next may go.
+ */
 webhooksPages.post('/admin/webhooks/:id/test', async (c) => {
   const id = idOrThrow(WebhookId, c.req.param('id'))
   const endpoint = await getWebhookEndpointOrThrow(c.var.db, id)
   assertCan(c.var.principal, 'webhooks.manage', scopeOf(endpoint), 'Webhook endpoint')
-  const outcome = await sendTestEvent(c.var.db, c.var.config, endpoint, new Date())
+  let outcome: TestEventOutcome | { waitSeconds: number }
+  try {
+    outcome = await sendTestEvent(c.var.db, c.var.config, endpoint, new Date())
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code !== 'rate_limited') throw error
+    outcome = { waitSeconds: Number(error.headers?.['retry-after'] ?? 60) }
+  }
   return webhooksPage(c, { tested: { endpointId: endpoint.id, outcome } })
 })
+
+/** How a test event went, in the endpoint's section. */
+function TestOutcome(props: { lang: Lang; outcome: TestEventOutcome | { waitSeconds: number } }) {
+  const own = WEBHOOKS_WORDS[props.lang]
+  const { outcome } = props
+  if ('waitSeconds' in outcome) {
+    return (
+      <p class="warn" role="status">
+        {own.testWait(outcome.waitSeconds)}
+      </p>
+    )
+  }
+  return (
+    <p class={outcome.delivered ? 'ok' : 'err'} role="status">
+      {outcome.delivered
+        ? own.testArrived(outcome.responseStatus)
+        : own.testMissed(deliveryReasonText(props.lang, outcome.reason ?? 'delivery failed'))}
+    </p>
+  )
+}
 
 const EventId = z.string().regex(idPattern('evt'))
 

@@ -178,9 +178,9 @@ export function TeamPage(props: TeamView) {
                           {' '}
                           (
                           <span title={tt.emailSetByHint}>
-                            {tt.emailSetBy(
-                              token.emailSetBy === 'owner' ? tt.owner : token.emailSetBy,
-                            )}
+                            {token.emailSetBy === 'owner'
+                              ? tt.emailSetByOwner
+                              : tt.emailSetBy(token.emailSetBy)}
                           </span>
                           )
                         </>
