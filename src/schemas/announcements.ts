@@ -400,7 +400,8 @@ export const CreateWebhookSchema = z
     events: z
       .array(z.enum([...EVENT_TYPES, '*']))
       .min(1)
-      .max(EVENT_TYPES.length + 1),
+      .max(EVENT_TYPES.length + 1)
+      .describe('The event types to receive; `*` for every event, future ones too (alone, then)'),
     communityId: z
       .string()
       .regex(idPattern('cmt'), 'Not a cmt_ id')

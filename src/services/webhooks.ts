@@ -54,7 +54,8 @@ export async function createWebhookEndpoint(
     id: newId('whk', now.getTime()),
     communityId: input.communityId,
     url: input.url,
-    events: input.events,
+    // Every event (`*`) takes in any named with it; each named once.
+    events: input.events.includes('*') ? ['*'] : [...new Set(input.events)],
     secretCiphertext: await seal(options.signingSecret, secret),
     createdAt: now,
     disabledAt: null,

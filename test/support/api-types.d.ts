@@ -2368,6 +2368,7 @@ export interface components {
        * @description https on a public host: private, loopback, link-local and other non-public addresses (in any notation), localhost, *.local, *.internal, cloud metadata hosts and single-label hosts are refused (400, with the reason in `errors`). Plain http and local hosts only where ALLOW_HTTP_WEBHOOKS is set (local development).
        */
       url: string
+      /** @description The event types to receive; `*` for every event, future ones too (alone, then) */
       events: (
         | 'join.requested'
         | 'join.approved'

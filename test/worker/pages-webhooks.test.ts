@@ -16,6 +16,29 @@ it('shows an endpoint subscribed to everything as every event, not as a bare ast
   expect(section).not.toContain('<code>*</code>')
 })
 
+it('offers every event, future ones too, first and ticked, or only the events chosen', async () => {
+  const { cookie } = await signIn()
+  const form = (await page('/admin/webhooks', cookie)).text
+  expect(form).toMatch(/name="events" value="\*" checked=""/)
+  expect(form).not.toMatch(/name="events" value="member\.joined" checked=""/)
+  const subscribe = async (events: string[]) => {
+    const url = `https://hooks.example.com/${crypto.randomUUID()}`
+    const made = await post('/admin/webhooks', cookie, { _csrf: csrfOf(form), url, events })
+    expect(made.status, made.text.slice(0, 300)).toBe(200)
+    const [row] = await query<{ events: string }>(
+      'select events from webhook_endpoints where url = ?',
+      url,
+    )
+    return JSON.parse(row!.events)
+  }
+  // Every event takes in any ticked with it.
+  expect(await subscribe(['*', 'member.joined'])).toEqual(['*'])
+  expect(await subscribe(['member.left', 'member.joined', 'member.left'])).toEqual([
+    'member.left',
+    'member.joined',
+  ])
+})
+
 it('labels each delivery’s columns, when it was last tried among them, on a phone too', async () => {
   const created = await call('POST', '/api/webhooks', {
     body: { url: `https://hooks.example.com/${crypto.randomUUID()}`, events: ['*'] },

@@ -19,6 +19,7 @@ export const webhooksDe = {
     'Das Ereignis ist wieder unterwegs, mit derselben webhook-id und allen Versuchen von vorn; sein Stand steht unten.',
   stopped: (when: string) =>
     `Angehalten seit ${when}: Der Empfänger hat mit 410 Gone geantwortet, er will also keine Ereignisse mehr. Bis du ihn fortsetzt, geht nichts an ihn außer Testereignissen; was solange kommt, steht unten als fehlgeschlagen und lässt sich danach erneut senden.`,
+  onlyThese: 'Oder nur diese:',
   resume: 'Fortsetzen',
   resumedNotice: 'Fortgesetzt: Neue Ereignisse gehen wieder an den Endpunkt.',
   test: 'Testereignis senden',
@@ -52,6 +53,7 @@ export const webhooksEn: WebhooksWords = {
     'The event is on its way again, with the same webhook-id and every attempt from the start; its status shows below.',
   stopped: (when) =>
     `Stopped since ${when}: the receiver answered 410 Gone, which says it wants no more events. Nothing but test events goes to it until you resume it; what comes meanwhile shows below as failed, to send again after.`,
+  onlyThese: 'Or only these:',
   resume: 'Resume',
   resumedNotice: 'Resumed: new events go to the endpoint again.',
   test: 'Send a test event',

@@ -53,7 +53,8 @@ async function webhooksPage(
   const secret = outcome && 'secret' in outcome ? outcome.secret : undefined
   const form = outcome && 'refused' in outcome ? outcome.refused : undefined
   const tested = outcome && 'tested' in outcome ? outcome.tested : undefined
-  const events = form?.values.events ?? ['*', ...EVENT_TYPES]
+  // Every event by default: an endpoint for a partner system wants what comes later too.
+  const events = form?.values.events ?? ['*']
   const principal = c.var.principal
   const scope = ownScope(principal)
   assertCan(principal, 'webhooks.manage', scope)
@@ -262,14 +263,14 @@ async function webhooksPage(
           <fieldset aria-describedby={form?.errors.events ? 'events-error' : undefined}>
             <legend>{t.events}</legend>
             <FieldError form={form} field="events" />
+            <label class="plain">
+              <input type="checkbox" name="events" value="*" checked={events.includes('*')} />{' '}
+              {t.allEvents}
+            </label>
+            <p class="muted">{own.onlyThese}</p>
             {EVENT_TYPES.map((type) => (
               <label class="muted plain">
-                <input
-                  type="checkbox"
-                  name="events"
-                  value={type}
-                  checked={events.includes(type) || events.includes('*')}
-                />{' '}
+                <input type="checkbox" name="events" value={type} checked={events.includes(type)} />{' '}
                 <code>{type}</code>
               </label>
             ))}
