@@ -14,6 +14,10 @@ it('shows an endpoint subscribed to everything as every event, not as a bare ast
   const section = html.slice(html.indexOf('https://hooks.example.com/everything'))
   expect(section).toContain(DASHBOARD_WORDS.en.allEvents)
   expect(section).not.toContain('<code>*</code>')
+  // Nothing sent to it yet: said so, with no empty table under it.
+  const own = section.slice(0, section.indexOf('</section>'))
+  expect(own).toContain(DASHBOARD_WORDS.en.noDeliveries)
+  expect(own).not.toContain('<table')
 })
 
 it('offers every event, future ones too, first and ticked, or only the events chosen', async () => {

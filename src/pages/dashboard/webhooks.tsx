@@ -168,59 +168,62 @@ async function webhooksPage(
               </>
             ))}
           </p>
-          {logs[i]!.length === 0 && <p class="muted">{t.noDeliveries}</p>}
-          <div class="table-scroll">
-            <table class="deliveries cards">
-              <thead>
-                <tr>
-                  <th>{own.event}</th>
-                  <th>{own.status}</th>
-                  <th class="n">{own.answer}</th>
-                  <th>{own.reason}</th>
-                  <th>{own.sentAt}</th>
-                  {mayManage(endpoint) && <th></th>}
-                </tr>
-              </thead>
-              <tbody>
-                {withShownReasons(logs[i]!).map((row) => (
+          {logs[i]!.length === 0 ? (
+            <p class="muted">{t.noDeliveries}</p>
+          ) : (
+            <div class="table-scroll">
+              <table class="deliveries cards">
+                <thead>
                   <tr>
-                    <td data-label={own.event}>
-                      <code>{row.type}</code>
-                    </td>
-                    <td data-label={own.status}>{t.deliveryStatuses[row.status]}</td>
-                    <td class="n" data-label={own.answer}>
-                      {row.responseStatus ?? '–'}
-                    </td>
-                    <td class="muted" data-label={own.reason}>
-                      {row.lastError === null ? '' : deliveryReasonText(lang(c), row.lastError)}
-                    </td>
-                    <td class="muted" data-label={own.sentAt}>
-                      <time datetime={row.updatedAt.toISOString()}>
-                        {formatMoment(lang(c), row.updatedAt, clockOf(endpoint), { zone: true })}
-                      </time>
-                    </td>
-                    {mayManage(endpoint) && (
-                      <td>
-                        {/* Where a receiver missed it; `POST …/redeliver` takes a sent one too. */}
-                        {!endpoint.goneAt &&
-                          (row.status === 'failed' || row.status === 'unknown') && (
-                            <ActionButton
-                              action={inLanguage(
-                                c,
-                                `/admin/webhooks/${endpoint.id}/deliveries/${row.eventId}/redeliver`,
-                              )}
-                              csrf={csrf}
-                              label={own.redeliver}
-                              kind="secondary"
-                            />
-                          )}
-                      </td>
-                    )}
+                    <th>{own.event}</th>
+                    <th>{own.status}</th>
+                    <th class="n">{own.answer}</th>
+                    <th>{own.reason}</th>
+                    <th>{own.sentAt}</th>
+                    {mayManage(endpoint) && <th></th>}
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                </thead>
+                <tbody>
+                  {withShownReasons(logs[i]!).map((row) => (
+                    <tr>
+                      <td data-label={own.event}>
+                        <code>{row.type}</code>
+                      </td>
+                      <td data-label={own.status}>{t.deliveryStatuses[row.status]}</td>
+                      <td class="n" data-label={own.answer}>
+                        {row.responseStatus ?? '–'}
+                      </td>
+                      <td class="muted" data-label={own.reason}>
+                        {row.lastError === null ? '' : deliveryReasonText(lang(c), row.lastError)}
+                      </td>
+                      <td class="muted" data-label={own.sentAt}>
+                        <time datetime={row.updatedAt.toISOString()}>
+                          {formatMoment(lang(c), row.updatedAt, clockOf(endpoint), { zone: true })}
+                        </time>
+                      </td>
+                      {mayManage(endpoint) && (
+                        <td>
+                          {/* Where a receiver missed it; `POST …/redeliver` takes a sent one too. */}
+                          {!endpoint.goneAt &&
+                            (row.status === 'failed' || row.status === 'unknown') && (
+                              <ActionButton
+                                action={inLanguage(
+                                  c,
+                                  `/admin/webhooks/${endpoint.id}/deliveries/${row.eventId}/redeliver`,
+                                )}
+                                csrf={csrf}
+                                label={own.redeliver}
+                                kind="secondary"
+                              />
+                            )}
+                        </td>
+                      )}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
         </section>
       ))}
       <section>
@@ -239,7 +242,7 @@ async function webhooksPage(
             {...fieldAttributes(form, 'url')}
           />
           <FieldError form={form} field="url" />
-          <label for="communityId">{t.communities}</label>
+          <label for="communityId">{t.community}</label>
           <select
             id="communityId"
             name="communityId"
