@@ -419,8 +419,9 @@ export const WebhookSchema = z
     createdAt: TimestampSchema,
     goneAt: TimestampSchema.nullable().describe(
       'When the receiver answered 410 Gone, which says it wants no more: from then on no event ' +
-        'goes to the endpoint until it is resumed (`POST /webhooks/{id}/resume`). Null while ' +
-        'events go to it',
+        'goes to the endpoint (but a test event asked for) until it is resumed ' +
+        '(`POST /webhooks/{id}/resume`); those that come meanwhile are on its deliveries, ' +
+        'failed. Null while events go to it',
     ),
   })
   .openapi('Webhook')

@@ -2357,7 +2357,7 @@ export interface components {
       createdAt: string
       /**
        * Format: date-time
-       * @description When the receiver answered 410 Gone, which says it wants no more: from then on no event goes to the endpoint until it is resumed (`POST /webhooks/{id}/resume`). Null while events go to it
+       * @description When the receiver answered 410 Gone, which says it wants no more: from then on no event goes to the endpoint (but a test event asked for) until it is resumed (`POST /webhooks/{id}/resume`); those that come meanwhile are on its deliveries, failed. Null while events go to it
        * @example 2026-11-24T09:00:00.000Z
        */
       goneAt: string | null
