@@ -194,7 +194,11 @@ async function webhooksPage(
                         {row.responseStatus ?? '–'}
                       </td>
                       <td class="muted" data-label={own.reason}>
-                        {row.lastError === null ? '' : deliveryReasonText(lang(c), row.lastError)}
+                        {/* An HTTP status is in the answer's column already. */}
+                        {row.lastError === null ||
+                        row.lastError === `HTTP ${row.responseStatus} from the endpoint`
+                          ? ''
+                          : deliveryReasonText(lang(c), row.lastError)}
                       </td>
                       <td class="muted" data-label={own.sentAt}>
                         <time datetime={row.updatedAt.toISOString()}>

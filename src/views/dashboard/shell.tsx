@@ -43,7 +43,7 @@ fieldset.repeat{border:1px solid #c5cec9;border-radius:.5rem;margin:1rem 0 0;pad
 .row-actions{display:flex;flex-wrap:wrap;gap:.4rem;margin-top:.4rem}.row-links{font-weight:400;font-size:.9rem}.row-links a{display:inline-block;padding:.3rem 0}#next-runs{padding:.25rem .5rem;border-radius:.4rem}#next-runs:focus{outline:2px solid #0b6e35;outline-offset:2px}
 input,select,textarea,fieldset{scroll-margin-top:3rem}p.buttons{display:flex;flex-wrap:wrap;gap:.5rem}
 summary{cursor:pointer;margin-top:.5rem}[hidden]{display:none!important}
-footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;color:#4a5450;font-size:.9rem}
+footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;color:#4a5450;font-size:.9rem}footer .tools{display:inline-flex;gap:1rem;white-space:nowrap}
 .skip{position:absolute;left:-9999px}.skip:focus{position:static;display:inline-block;margin-bottom:.5rem}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 .chart-box{margin:0}.chart.narrow{display:none}.chart g.day:focus{outline:none}.chart g.day:focus rect:first-child,.chart g.day:hover rect:first-child{fill:rgba(11,110,53,.12)}
@@ -67,7 +67,7 @@ table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:re
 table.cards tr{display:block;border-bottom:1px solid #c5cec9;padding:.4rem 0}table.cards td,table.cards tbody th{display:block;border:0;padding:.25rem .1rem;text-align:left}
 table.cards td[data-label]:not([data-label=""]){display:table;width:100%;table-layout:fixed;border-collapse:separate}
 table.cards td[data-label]:not([data-label=""])::before{content:attr(data-label);display:table-cell;width:42%;vertical-align:top;padding-right:.5rem;font-weight:600;color:#4a5450;overflow-wrap:break-word}
-table.cards td{overflow-wrap:anywhere}table.cards td.actions{display:flex;justify-content:flex-end;flex-wrap:wrap;gap:.5rem}table.cards td:first-child{font-weight:600}}`
+table.cards td{overflow-wrap:anywhere}table.cards td.actions{display:flex;justify-content:flex-end;flex-wrap:wrap;gap:.5rem}table.cards td:first-child{font-weight:600}table.cards td:first-child .muted{font-weight:400}}`
 
 // Copy buttons, a form's "select all" box and confirm dialogs (a form's, or the button's that sent it), and the page's own address for a page answering a form's POST;
 // the QR designer's live preview (its contrast hint turns red, and the preview fades, while the
@@ -160,8 +160,13 @@ export function Shell(props: ShellProps) {
               {t.signedInAs} <bdi>{props.who}</bdi>
             </span>
           )}
-          {props.tools?.webhooks && <a href="/admin/webhooks">{t.webhooks}</a>}
-          {props.tools?.telegram && <a href="/admin/telegram">Telegram</a>}
+          {(props.tools?.webhooks || props.tools?.telegram) && (
+            // Together, so a narrow foot wraps before them, not between them.
+            <span class="tools">
+              {props.tools.webhooks && <a href="/admin/webhooks">{t.webhooks}</a>}
+              {props.tools.telegram && <a href="/admin/telegram">Telegram</a>}
+            </span>
+          )}
           {props.csrf && (
             <form method="post" action="/admin/logout-everywhere" class="inline">
               <input type="hidden" name="_csrf" value={props.csrf} />
