@@ -422,7 +422,8 @@ export function ConfirmLinkPage(
             )}
             {after.links ? (
               <>
-                <p>{t.confirmedInLinksText}</p>
+                {/* Opened again, the title says the place is confirmed already. */}
+                <p>{props.revisited ? t.keepEmailText : t.confirmedInLinksText}</p>
                 <MemberLinksSection
                   t={t}
                   lang={props.lang}
@@ -432,7 +433,7 @@ export function ConfirmLinkPage(
                 />
               </>
             ) : (
-              <p>{t.confirmedInNoLinksText}</p>
+              !props.revisited && <p>{t.confirmedInNoLinksText}</p>
             )}
           </>
         )}

@@ -130,7 +130,10 @@ describe('the e-mailed link, once confirmed', () => {
     expect(again.headers.get('cache-control')).toBe('private, no-store')
     expect(again.text).toContain(`href="${CHAT}"`)
     expect(again.text).toContain(referral!)
-    expect(words(again.text)).toContain(MESSAGES.de.confirmedInLinksText)
+    // Headed as confirmed, it says so once: the text goes on to keeping the e-mail.
+    expect(words(again.text)).toContain(MESSAGES.de.approvedTitle)
+    expect(words(again.text)).toContain(MESSAGES.de.keepEmailText)
+    expect(words(again.text)).not.toContain(MESSAGES.de.confirmedInLinksText)
   })
 
   it('in a closed community says the request is with the admins, and shows no chat', async () => {

@@ -214,6 +214,8 @@ export const de = {
   confirmedInLinksText:
     'Dein Platz ist bestätigt. Bewahre die E-Mail auf: Ihr Link führt dich wieder hierher, zu deinem persönlichen Einladungslink und dem Link zum Austreten.',
   confirmedInNoLinksText: 'Dein Platz ist bestätigt.',
+  keepEmailText:
+    'Bewahre die E-Mail auf: Ihr Link führt dich wieder hierher, zu deinem persönlichen Einladungslink und dem Link zum Austreten.',
   confirmedWaitingText:
     'Deine Anfrage ist jetzt bei den Admins. Bewahre die E-Mail auf: Ihr Link führt dich wieder auf diese Seite, und hier siehst du, wie sie entschieden haben.',
   confirmedDeclinedText: 'Die Admins haben deine Anfrage abgelehnt.',

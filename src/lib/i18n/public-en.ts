@@ -191,6 +191,8 @@ export const en: Messages = {
   confirmedInLinksText:
     'Your place is confirmed. Keep the e-mail: its link brings you back to this page, with your personal invite link and the link to leave.',
   confirmedInNoLinksText: 'Your place is confirmed.',
+  keepEmailText:
+    'Keep the e-mail: its link brings you back to this page, with your personal invite link and the link to leave.',
   confirmedWaitingText:
     'Your request is with the admins now. Keep the e-mail: its link brings you back to this page, which shows their decision.',
   confirmedDeclinedText: 'The admins have declined your request.',
