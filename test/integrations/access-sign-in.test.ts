@@ -22,6 +22,7 @@ import {
   BASE,
   call,
   countRows,
+  createAdmin,
   createCommunity,
   createInvite,
   createToken,
@@ -262,10 +263,8 @@ describe('signing in through Cloudflare Access', () => {
 
   it('names the peer who gave a teammate an address on what its sessions do', async () => {
     const community = await createCommunity({ visibility: 'closed' })
-    const admin = (name: string) =>
-      createToken({ name, role: 'community_admin', communityId: community.id })
-    const alice = await admin('Alice')
-    const bob = await admin('Bob')
+    const alice = await createAdmin(community.id, 'Alice')
+    const bob = await createAdmin(community.id, 'Bob')
     const giveBob = (email: string, by: string) =>
       call<'/api/tokens/{id}', 'patch'>('PATCH', `/api/tokens/${bob.id}`, {
         token: by,
@@ -347,16 +346,8 @@ describe('an address given in a session someone else could have opened', () => {
   it('names who gave it, and is held by them and by who made the link: either going takes it', async () => {
     for (const goes of ['Dana', 'Alice'] as const) {
       const community = await createCommunity()
-      const alice = await createToken({
-        name: 'Alice',
-        role: 'community_admin',
-        communityId: community.id,
-      })
-      const bob = await createToken({
-        name: 'Bob',
-        role: 'community_admin',
-        communityId: community.id,
-      })
+      const alice = await createAdmin(community.id, 'Alice')
+      const bob = await createAdmin(community.id, 'Bob')
       // Alice invites Dana; in the session Alice's link opened, Dana gives Bob an address.
       const path = `/admin/communities/${community.id}/team`
       const { cookie: hers } = await signIn(alice.token)

@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers'
 import { confirm, csrfOf, page, post, sessionOf, shownLink, signIn } from './dashboard-helpers'
 import {
   call,
+  createAdmin,
   createCommunity,
   createGroup,
   createInvite,
@@ -287,16 +288,8 @@ describe('the audit log records who changed what', () => {
 
   it('names who made the sign-in link a teammate acted through, as they could have used it', async () => {
     const community = await createCommunity({ visibility: 'closed' })
-    const alice = await createToken({
-      name: 'Alice',
-      role: 'community_admin',
-      communityId: community.id,
-    })
-    const bob = await createToken({
-      name: 'Bob',
-      role: 'community_admin',
-      communityId: community.id,
-    })
+    const alice = await createAdmin(community.id, 'Alice')
+    const bob = await createAdmin(community.id, 'Bob')
     /** A fresh sign-in link for Bob made in the session `cookie`, confirmed: the new session. */
     async function freshLinkForBob(cookie: string) {
       const team = await page(`/admin/communities/${community.id}/team`, cookie)

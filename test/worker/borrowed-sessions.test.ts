@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { confirm, csrfOf, page, post, sessionOf, shownLink, signIn } from './dashboard-helpers'
-import { call, createCommunity, createGroup, createToken } from './helpers'
+import { call, createAdmin, createCommunity, createGroup } from './helpers'
 
 /**
  * A community admin can make a fresh sign-in link for a colleague, and whoever holds it signs in
@@ -9,9 +9,11 @@ import { call, createCommunity, createGroup, createToken } from './helpers'
  */
 async function teamOfTwo() {
   const community = await createCommunity()
-  const admin = (name: string) =>
-    createToken({ name, role: 'community_admin', communityId: community.id })
-  return { community, alice: await admin('Alice'), bob: await admin('Bob') }
+  return {
+    community,
+    alice: await createAdmin(community.id, 'Alice'),
+    bob: await createAdmin(community.id, 'Bob'),
+  }
 }
 
 /** Alice makes a fresh sign-in link for Bob and opens it herself: a session as Bob. */

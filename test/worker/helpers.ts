@@ -139,6 +139,11 @@ export async function createToken(
   return response.json
 }
 
+/** A community admin of `communityId` called `name`, made by the owner: its token and id. */
+export function createAdmin(communityId: string, name: string) {
+  return createToken({ name, role: 'community_admin', communityId })
+}
+
 /** Counts rows straight from D1, to prove a refused request wrote nothing. */
 export async function countRows(table: string): Promise<number> {
   const row = await env.DB.prepare(`select count(*) as n from ${table}`).first<{ n: number }>()
