@@ -188,8 +188,18 @@ export async function acceptInvitation(
             invitedByTokenId: teamInvitations.invitedByTokenId,
             signedOutAt: sql<null>`null`.as('signed_out_at'),
             // The address the invitation carried is the teammate's own from the start.
-            emailSetBy: sql<null>`null`.as('email_set_by'),
-            emailAlsoHeldBy: sql<null>`null`.as('email_also_held_by'),
+            // The address the invitation carried is the teammate's own, unless the link was made
+            // in a session someone else could have opened: then theirs too.
+            emailSetBy: sql<
+              string | null
+            >`case when ${teamInvitations.email} is null or ${teamInvitations.alsoHeldBy} is null then null else ${teamInvitations.inviterLinkMadeBy} end`.as(
+              'email_set_by',
+            ),
+            emailAlsoHeldBy: sql<
+              string | null
+            >`case when ${teamInvitations.email} is null then null else ${teamInvitations.alsoHeldBy} end`.as(
+              'email_also_held_by',
+            ),
           })
           .from(teamInvitations)
           .where(

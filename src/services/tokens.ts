@@ -217,7 +217,7 @@ function revokeMadeBy(db: Database, tokenId: string, now: Date, condition: SQL) 
   const itsCommunity = sql`(select ${apiTokens.communityId} from ${apiTokens} where ${apiTokens.id} = ${tokenId})`
   return [
     // An owner's tokens, and what they subscribed, stay (see `revokeToken`).
-    unsubscribeEndpointsOf(db, themAndMade, now, condition),
+    ...unsubscribeEndpointsOf(db, themAndMade, itsCommunity, now, condition),
     db
       .update(apiTokens)
       .set({ email: null, emailSetBy: null, emailAlsoHeldBy: null })

@@ -63,6 +63,7 @@ export async function createWebhookEndpoint(
     // A teammate's: theirs to answer for, and unsubscribed with their access (`unsubscribeEndpointsOf`).
     // An owner's serve the installation, and outlive the token that made them.
     createdByTokenId: options.madeBy.role === 'owner' ? null : options.madeBy.tokenId,
+    alsoHeldBy: options.madeBy.alsoHeldBy?.length ? options.madeBy.alsoHeldBy : null,
   }
   await db.insert(webhookEndpoints).values(endpoint)
   return { endpoint, secret }
@@ -139,22 +140,42 @@ export function subscribedEndpointSql(community: string): string {
 }
 
 /**
- * Unsubscribes the endpoints the tokens `tokenIds` (a query of their ids) subscribed: a statement
- * for the batch that revokes or demotes them. A teammate whose access ends keeps no endpoint
- * receiving the community's events (names, e-mail addresses, confirmation links) where they
- * chose.
+ * Unsubscribes the endpoints the tokens `tokenIds` (a query of their ids) subscribed, and those
+ * of `communityId` subscribed in a session one of them could have been behind (`alsoHeldBy`):
+ * statements for the batch that revokes or demotes them. A teammate whose access ends keeps no
+ * endpoint receiving the community's events (names, e-mail addresses, confirmation links) where
+ * they chose.
  */
-export function unsubscribeEndpointsOf(db: Database, tokenIds: SQL, now: Date, condition: SQL) {
-  return db
-    .update(webhookEndpoints)
-    .set({ disabledAt: now })
-    .where(
-      and(
-        inArray(webhookEndpoints.createdByTokenId, tokenIds),
-        isNull(webhookEndpoints.disabledAt),
-        condition,
+export function unsubscribeEndpointsOf(
+  db: Database,
+  tokenIds: SQL,
+  communityId: SQL,
+  now: Date,
+  condition: SQL,
+) {
+  return [
+    db
+      .update(webhookEndpoints)
+      .set({ disabledAt: now })
+      .where(
+        and(
+          inArray(webhookEndpoints.createdByTokenId, tokenIds),
+          isNull(webhookEndpoints.disabledAt),
+          condition,
+        ),
       ),
-    )
+    db
+      .update(webhookEndpoints)
+      .set({ disabledAt: now })
+      .where(
+        and(
+          eq(webhookEndpoints.communityId, communityId),
+          isNull(webhookEndpoints.disabledAt),
+          sql`exists (select 1 from json_each(${webhookEndpoints.alsoHeldBy}) where value in ${tokenIds})`,
+          condition,
+        ),
+      ),
+  ] as const
 }
 
 export async function disableWebhookEndpoint(

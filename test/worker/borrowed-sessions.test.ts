@@ -78,6 +78,41 @@ describe('access borrowed through a sign-in link ends with its maker’s', () =>
     expect((await page(members, erins)).status).toBe(303)
   })
 
+  it('unsubscribes an endpoint, and takes an address, given in a session they could be behind', async () => {
+    const { community, alice, bob } = await teamOfTwo()
+    const asBob = await aliceAsBob(community.id, alice.token, bob.id)
+    // As Bob, an endpoint for the community's events, and a new admin whose link carries an address.
+    const url = `https://hooks.example.com/${crypto.randomUUID()}`
+    const webhooks = await page('/admin/webhooks', asBob)
+    const subscribed = await post('/admin/webhooks', asBob, {
+      _csrf: csrfOf(webhooks.text),
+      url,
+      events: '*',
+      communityId: community.id,
+    })
+    expect(subscribed.status, subscribed.text.slice(0, 300)).toBe(200)
+    const team = await page(`/admin/communities/${community.id}/team`, asBob)
+    const invited = await post(`/admin/communities/${community.id}/team/invitations`, asBob, {
+      _csrf: csrfOf(team.text),
+      name: 'Carl',
+      role: 'community_admin',
+      email: 'carl@example.org',
+    })
+    expect((await confirm(shownLink(invited.text))).status).toBe(303)
+    const carl = async () =>
+      (await call('GET', `/api/communities/${community.id}/team`)).json.data.find(
+        (t: { name: string }) => t.name === 'Carl',
+      )
+    expect(await carl()).toMatchObject({ email: 'carl@example.org', emailSetBy: 'Alice' })
+    const listed = async () =>
+      (await call('GET', '/api/webhooks')).json.data.some((e: { url: string }) => e.url === url)
+    expect(await listed()).toBe(true)
+
+    expect((await call('DELETE', `/api/tokens/${alice.id}`)).status).toBe(204)
+    expect(await listed()).toBe(false)
+    expect(await carl()).toMatchObject({ email: null })
+  })
+
   it('so does demoting them', async () => {
     const { community, alice, bob } = await teamOfTwo()
     const group = await createGroup(community.id)

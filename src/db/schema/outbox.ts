@@ -70,6 +70,9 @@ export const webhookEndpoints = sqliteTable(
     createdByTokenId: text('created_by_token_id').references(() => apiTokens.id, {
       onDelete: 'set null',
     }),
+    // Subscribed in a session someone else could have opened: their tokens
+    // (`services/held-by.ts`); revoking or demoting one of them unsubscribes it too.
+    alsoHeldBy: text('also_held_by', { mode: 'json' }).$type<string[]>(),
   },
   (t) => [
     index('webhook_endpoints_community_idx').on(t.communityId),
