@@ -37,6 +37,15 @@ export const EVENT_SENDING_STALE_MS = 60_000
 /** A queue message may come a little before its delay ends; that close, it is on time. */
 const DUE_SLACK_MS = 2_000
 
+/** Where an endpoint's events go, and the secret they are signed with. */
+async function receiverOf(endpoint: WebhookEndpoint, config: Config) {
+  return {
+    url: endpoint.url,
+    secret: await endpointSecret(endpoint, signingSecret(config)),
+    allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
+  }
+}
+
 /**
  * Delivers one outbox event to one endpoint, signed with the endpoint's secret: once, or again
  * with the same webhook-id when an attempt timed out or was interrupted (see
@@ -124,11 +133,7 @@ export async function deliverEvent(
       ? { outcome: 'failed', error: ENDPOINT_STOPPED }
       : event
         ? await sendSignedWebhook(
-            {
-              url: endpoint.url,
-              secret: await endpointSecret(endpoint, signingSecret(config)),
-              allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
-            },
+            await receiverOf(endpoint, config),
             event.id,
             {
               type: event.type,
@@ -231,11 +236,7 @@ export async function sendTestEvent(
   if (exceeded.length > 0) throw tooManyAttempts(exceeded)
   const eventId = newId('evt', now.getTime())
   const result = await sendSignedWebhook(
-    {
-      url: endpoint.url,
-      secret: await endpointSecret(endpoint, signingSecret(config)),
-      allowLoopbackHttp: config.ALLOW_HTTP_WEBHOOKS,
-    },
+    await receiverOf(endpoint, config),
     eventId,
     {
       type: 'webhook.test',
