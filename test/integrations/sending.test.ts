@@ -283,14 +283,23 @@ describe('what a send WhatsApp refused means beyond its message', () => {
       phones.map((_, i) => `Quinn #${i}`),
       phones,
     )
-    // The first send goes at once; the others' turns come a moment after its refusal.
-    let turns = 0
-    const pace = () => new Promise<void>((resolve) => setTimeout(resolve, turns++ === 0 ? 0 : 300))
-    const verdicts = await deliverAnnouncements(db, whatsapp(), messages, new Date(), pace)
-    expect(verdicts[0]).toEqual({ action: 'dead-letter', error: expect.stringContaining('131048') })
-
     const digits = phones.map((phone) => phone.replace(/\D/g, ''))
     const to = (request: Received) => String(JSON.parse(request.body).to).replace(/\D/g, '')
+    // The first send goes at once; the others' turns come once WhatsApp has it (however busy the
+    // machine), and a second more for its refusal to reach the Worker.
+    let turns = 0
+    const firstArrived = async () => {
+      while ((await receivedFor('/whatsapp/', (r) => to(r) === digits[0])).length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    }
+    const pace = async () => {
+      if (turns++ === 0) return
+      await firstArrived()
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+    }
+    const verdicts = await deliverAnnouncements(db, whatsapp(), messages, new Date(), pace)
+    expect(verdicts[0]).toEqual({ action: 'dead-letter', error: expect.stringContaining('131048') })
     const reached = await receivedFor('/whatsapp/', (request) => digits.includes(to(request)))
     expect(reached.map(to)).toEqual([digits[0]])
     const report = (await call('GET', `/api/announcements/${announcementId}`)).json
