@@ -39,5 +39,8 @@ export function ShareLinks(props: {
   )
 }
 
-/** The copy button's few lines: it appears where the clipboard can be written, and says done. */
-const COPY_SCRIPT = `(function(){var b=document.currentScript.previousElementSibling.querySelector('[data-copy]');if(!b||!navigator.clipboard)return;b.hidden=false;b.addEventListener('click',function(){navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function(){b.textContent=b.getAttribute('data-done')},function(){})})})()`
+/**
+ * The copy button's few lines: it appears where the clipboard can be written, and says done for
+ * two seconds (left saying done, a second copy would look like nothing happened).
+ */
+const COPY_SCRIPT = `(function(){var b=document.currentScript.previousElementSibling.querySelector('[data-copy]');if(!b||!navigator.clipboard)return;b.hidden=false;b.addEventListener('click',function(){navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function(){b.label=b.label||b.textContent;b.textContent=b.getAttribute('data-done');clearTimeout(b.reset);b.reset=setTimeout(function(){b.textContent=b.label},2000)},function(){})})})()`

@@ -251,6 +251,8 @@ describe('the dashboard of the seeded demo', () => {
     await page.goto(demo.url + pathname)
     await copy(page).click()
     await expect.poll(() => page.getByRole('button', { name: 'Kopiert' }).count()).toBe(1)
+    // It offers to copy again: a second copy should not look like nothing happened.
+    await expect.poll(() => copy(page).count(), { timeout: 5000 }).toBe(1)
     await page.close()
 
     // Left open with the browser: the packaged Chromium ends when a context's last page closes.

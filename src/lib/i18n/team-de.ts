@@ -66,7 +66,7 @@ export const teamDe = {
   email: 'E-Mail',
   accessChooseTitle: 'Welche Community?',
   accessChooseText: (email: string) =>
-    `Die Adresse ${email} hat Zugang zu mehreren Communitys. Wähle, wo du dich anmeldest:`,
+    `Die Adresse ${email} hat Zugang zu mehreren Communities. Wähle, wo du dich anmeldest:`,
   accessChooseButton: 'Hier anmelden',
   accessNoneTitle: 'Kein Zugang mit dieser Adresse',
   accessNoneText: (email: string) =>

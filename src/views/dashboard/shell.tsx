@@ -69,7 +69,7 @@ table.cards td[data-label]:not([data-label=""]){display:table;width:100%;table-l
 table.cards td[data-label]:not([data-label=""])::before{content:attr(data-label);display:table-cell;width:42%;vertical-align:top;padding-right:.5rem;font-weight:600;color:#4a5450;overflow-wrap:break-word}
 table.cards td{overflow-wrap:anywhere}table.cards td.actions{display:flex;justify-content:flex-end;flex-wrap:wrap;gap:.5rem}table.cards td:first-child{font-weight:600}table.cards td:first-child .muted{font-weight:400}}`
 
-// Copy buttons, a form's "select all" box and confirm dialogs (a form's, or the button's that sent it), and the page's own address for a page answering a form's POST;
+// Copy buttons (they say done for two seconds, then offer to copy again), a form's "select all" box and confirm dialogs (a form's, or the button's that sent it), and the page's own address for a page answering a form's POST;
 // the QR designer's live preview (its contrast hint turns red, and the preview fades, while the
 // colours cannot be scanned) and a file too big refused on its field before it is sent;
 // everything works without them. A copy button is hidden until this script shows it, where the
@@ -77,7 +77,7 @@ table.cards td{overflow-wrap:anywhere}table.cards td.actions{display:flex;justif
 const SCRIPT = `var main=document.querySelector('main[data-address]');if(main)history.replaceState(null,'',main.getAttribute('data-address'));
 if(navigator.clipboard)document.querySelectorAll('[data-copy]').forEach(function(b){b.hidden=false});
 document.querySelectorAll('[data-select-all]').forEach(function(l){l.hidden=false;var a=l.querySelector('input');a.addEventListener('change',function(){a.form.querySelectorAll('input[name=ids]').forEach(function(b){b.checked=a.checked})})});
-document.addEventListener('click',function(e){var b=e.target.closest('[data-copy]');if(b){navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function(){b.textContent=b.getAttribute('data-done')})}});
+document.addEventListener('click',function(e){var b=e.target.closest('[data-copy]');if(b){navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function(){b.label=b.label||b.textContent;b.textContent=b.getAttribute('data-done');clearTimeout(b.reset);b.reset=setTimeout(function(){b.textContent=b.label},2000)},function(){})}});
 document.addEventListener('submit',function(e){var s=e.submitter,m=(s&&s.getAttribute('data-confirm'))||e.target.getAttribute('data-confirm');if(m&&!confirm(m))e.preventDefault()});
 document.addEventListener('input',function(e){var f=e.target.form;if(!f||!f.hasAttribute('data-qr-preview'))return;var i=document.getElementById(f.getAttribute('data-qr-preview'));if(!i)return;var q=new URLSearchParams({size:'240'});['v','fg','bg','margin','level','style'].forEach(function(n){var v=f.elements[n]&&f.elements[n].value;if(v)q.set(n,v.replace('#',''))});var a=lum(q.get('fg')),b=lum(q.get('bg')),ok=a<b&&(b+.05)/(a+.05)>=4.5,h=document.getElementById('qr-contrast-hint');if(h)h.className=ok?'muted':'err';i.style.opacity=ok?'':'.35';if(ok)i.src=i.getAttribute('data-base')+'?'+q});
 document.addEventListener('change',function(e){var t=e.target,m=t.getAttribute&&t.getAttribute('data-max-bytes');if(!m||!t.files)return;var big=t.files[0]&&t.files[0].size>Number(m);t.setCustomValidity(big?t.getAttribute('data-too-big'):'');if(big)t.reportValidity()});
