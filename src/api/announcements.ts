@@ -1,7 +1,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { telegramConfig } from '../lib/config'
-import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import { paginationQuery, pageSchema } from '../lib/pagination'
 import {
   cancelAnnouncement,
   createAnnouncement,
@@ -136,7 +136,7 @@ openapi(
     tags,
     summary: 'A community’s announcements, oldest first',
     security: bearerSecurity,
-    request: { params: CommunityParams, query: PaginationQuerySchema },
+    request: { params: CommunityParams, query: paginationQuery('ann') },
     responses: {
       200: jsonResponse(pageSchema(AnnouncementSchema), 'A page of announcements'),
       ...problemResponses([...RESOURCE_PROBLEMS]),

@@ -4,7 +4,7 @@ import type { AppEnv } from '../env'
 import { can } from '../services/access'
 import { assertAllowedUrls } from '../lib/urls'
 import { auditCreation } from '../middleware/audit-trail'
-import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import { paginationQuery, pageSchema } from '../lib/pagination'
 import {
   createCommunity,
   deleteCommunity,
@@ -85,7 +85,7 @@ openapi(
     tags,
     summary: 'List the communities this token may see',
     security: bearerSecurity,
-    request: { query: PaginationQuerySchema },
+    request: { query: paginationQuery('cmt') },
     responses: {
       200: jsonResponse(pageSchema(CommunitySchema), 'A page of communities, oldest first'),
       ...problemResponses(['validation_failed', 'unauthorized']),

@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
-import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import { paginationQuery, pageSchema } from '../lib/pagination'
 import { assertAllowedUrls } from '../lib/urls'
 import { assertCan } from '../services/access'
 import { createGroup, deleteGroup, listGroups, updateGroup } from '../services/groups'
@@ -73,7 +73,7 @@ openapi(
     tags,
     summary: 'List a community’s groups, the announcement group first',
     security: bearerSecurity,
-    request: { params: CommunityParams, query: PaginationQuerySchema },
+    request: { params: CommunityParams, query: paginationQuery('grp') },
     responses: {
       200: jsonResponse(pageSchema(GroupSchema), 'A page of groups, oldest first'),
       ...problemResponses([...RESOURCE_PROBLEMS]),

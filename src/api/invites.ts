@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { changedLinkSettings } from '../services/audit'
 import type { AppEnv } from '../env'
-import { PaginationQuerySchema, pageSchema, toPage } from '../lib/pagination'
+import { paginationQuery, pageSchema, toPage } from '../lib/pagination'
 import {
   createInvite,
   listInvitesQuery,
@@ -102,7 +102,7 @@ openapi(
     security: bearerSecurity,
     request: {
       params: CommunityParams,
-      query: PaginationQuerySchema.extend(InviteListQuerySchema.shape),
+      query: paginationQuery('inv').extend(InviteListQuerySchema.shape),
     },
     responses: {
       200: jsonResponse(pageSchema(InviteSchema), 'A page of links, oldest first'),

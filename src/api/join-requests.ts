@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { ApiError, notFound } from '../lib/errors'
-import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import { paginationQuery, pageSchema } from '../lib/pagination'
 import { getJoinRequestOrThrow, listJoinRequests } from '../services/join-requests'
 import { decideJoinRequest, recordAdminConsent } from './join-decisions'
 import { idParam } from '../schemas/common'
@@ -45,7 +45,7 @@ openapi(
     security: bearerSecurity,
     request: {
       params: CommunityParams,
-      query: PaginationQuerySchema.extend(JoinRequestQuerySchema.shape),
+      query: paginationQuery('jr').extend(JoinRequestQuerySchema.shape),
     },
     responses: {
       200: jsonResponse(pageSchema(JoinRequestSchema), 'A page of requests'),

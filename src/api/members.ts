@@ -1,6 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
-import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import { paginationQuery, pageSchema } from '../lib/pagination'
 import { endMembership } from '../services/leaving'
 import { eraseMember } from '../services/erasure'
 import { listInboundMessages } from '../services/whatsapp-inbound'
@@ -67,7 +67,7 @@ openapi(
     tags: ['Members'],
     summary: 'What members wrote to the WhatsApp business number (other than commands and codes)',
     security: bearerSecurity,
-    request: { params: CommunityParams, query: PaginationQuerySchema },
+    request: { params: CommunityParams, query: paginationQuery('msg') },
     responses: {
       200: jsonResponse(pageSchema(InboundMessageSchema), 'A page of messages, newest first'),
       ...problemResponses([...RESOURCE_PROBLEMS]),
@@ -92,7 +92,7 @@ openapi(
     security: bearerSecurity,
     request: {
       params: CommunityParams,
-      query: PaginationQuerySchema.extend(MemberQuerySchema.shape),
+      query: paginationQuery('mem').extend(MemberQuerySchema.shape),
     },
     responses: {
       200: jsonResponse(pageSchema(MemberSchema), 'A page of members, oldest first'),
@@ -304,7 +304,7 @@ openapi(
     tags: ['Referrals'],
     summary: 'Rewards earned by the community’s referrers',
     security: bearerSecurity,
-    request: { params: CommunityParams, query: PaginationQuerySchema },
+    request: { params: CommunityParams, query: paginationQuery('rwd') },
     responses: {
       200: jsonResponse(pageSchema(RewardSchema), 'A page of rewards'),
       ...problemResponses([...RESOURCE_PROBLEMS]),

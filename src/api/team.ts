@@ -2,7 +2,7 @@ import { auditDetail } from '../middleware/audit-trail'
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { csvDownloadHeaders } from '../lib/csv'
-import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import { pageSchema, paginationQuery } from '../lib/pagination'
 import { exportAuditCsv, listAudit } from '../services/audit'
 import {
   createInvitation,
@@ -103,7 +103,7 @@ openapi(
     tags,
     summary: 'Sign-in links not yet used, revoked or expired',
     security: bearerSecurity,
-    request: { params: CommunityParams, query: PaginationQuerySchema },
+    request: { params: CommunityParams, query: paginationQuery('tin') },
     responses: {
       200: jsonResponse(pageSchema(TeamInvitationSchema), 'A page of invitations, newest first'),
       ...problemResponses([...RESOURCE_PROBLEMS]),
@@ -151,7 +151,7 @@ openapi(
       'The community’s live tokens: its admins and the admins of its groups. Revoke one with ' +
       '`DELETE /api/tokens/{id}`; that also ends its dashboard sessions.',
     security: bearerSecurity,
-    request: { params: CommunityParams, query: PaginationQuerySchema },
+    request: { params: CommunityParams, query: paginationQuery('tok') },
     responses: {
       200: jsonResponse(pageSchema(TeammateSchema), 'A page of everyone with access, oldest first'),
       ...problemResponses([...RESOURCE_PROBLEMS]),

@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
-import { PaginationQuerySchema, pageSchema } from '../lib/pagination'
+import { paginationQuery, pageSchema } from '../lib/pagination'
 import { ownScope } from '../services/access'
 import { createToken, listTokens, revokeToken } from '../services/tokens'
 import { idParam } from '../schemas/common'
@@ -72,7 +72,7 @@ openapi(
     tags,
     summary: 'List live tokens (owners: all; community admins: their community’s)',
     security: bearerSecurity,
-    request: { query: PaginationQuerySchema },
+    request: { query: paginationQuery('tok') },
     responses: {
       200: jsonResponse(pageSchema(TokenSchema), 'A page of tokens, oldest first'),
       ...problemResponses(['validation_failed', 'unauthorized', 'forbidden']),

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import type { IdPrefix } from './ids'
 
 /** One page of a listing. Ids sort by creation time, so the last id is the next cursor. */
 export interface Page<T> {
@@ -29,12 +30,12 @@ export function integerInQuery(min: number, max: number) {
 
 /**
  * The `cursor` query parameter: the `nextCursor` of a previous page, which is the last item's id,
- * or for a listing ordered by several ids (`idsPerCursor`) those ids joined by `~`. Anything else
- * was not made by this API and is refused (400) before any query runs.
+ * or for a listing ordered by several ids those ids joined by `~`, one per kind given. Anything
+ * else, a cursor of another listing included, was not made by this listing and is refused (400)
+ * before any query runs: an id of another kind would sort somewhere meaningless among these.
  */
-export function cursorQuery(idsPerCursor = 1) {
-  const id = '[a-z]{2,4}_[0-9a-z]{26}'
-  const pattern = new RegExp(`^${Array<string>(idsPerCursor).fill(id).join('~')}$`)
+export function cursorQuery(...kinds: [IdPrefix, ...IdPrefix[]]) {
+  const pattern = new RegExp(`^${kinds.map((kind) => `${kind}_[0-9a-z]{26}`).join('~')}$`)
   return z
     .string()
     .regex(pattern, 'Not a cursor returned by this API')
@@ -42,10 +43,13 @@ export function cursorQuery(idsPerCursor = 1) {
     .openapi({ description: 'The `nextCursor` of the previous page' })
 }
 
-export const PaginationQuerySchema = z.strictObject({
-  limit: queryInteger(1, 100, 20).openapi({ description: 'Items per page (1-100)', example: 20 }),
-  cursor: cursorQuery(),
-})
+/** `limit` and `cursor` of a listing of one kind of item, paged by their ids. */
+export function paginationQuery(kind: IdPrefix) {
+  return z.strictObject({
+    limit: queryInteger(1, 100, 20).openapi({ description: 'Items per page (1-100)', example: 20 }),
+    cursor: cursorQuery(kind),
+  })
+}
 
 /** Query services fetch `limit + 1` rows; the extra row tells whether another page exists. */
 export function toPage<T extends { id: string }>(rows: T[], limit: number): Page<T> {

@@ -364,7 +364,7 @@ export const DeliveryQuerySchema = z.strictObject({
   status: z.enum(DELIVERY_STATUSES).optional(),
   limit: queryInteger(1, 100, 50),
   // Deliveries are ordered by run, then member: the cursor names both.
-  cursor: cursorQuery(2),
+  cursor: cursorQuery('dsp', 'mem'),
 })
 
 export const DeliverySchema = z

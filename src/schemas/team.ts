@@ -8,7 +8,7 @@ import {
   type TeamInvitation,
 } from '../db/schema'
 import { idPattern } from '../lib/ids'
-import { PaginationQuerySchema } from '../lib/pagination'
+import { paginationQuery } from '../lib/pagination'
 import { NameSchema, TimestampSchema } from './common'
 
 /** A teammate's address as Cloudflare Access asserts it: compared lower-cased. */
@@ -123,7 +123,7 @@ export const AuditEntrySchema = z
   })
   .openapi('AuditEntry')
 
-export const AuditQuerySchema = PaginationQuerySchema.extend({
+export const AuditQuerySchema = paginationQuery('aud').extend({
   action: z.enum(AUDIT_ACTIONS).optional().describe('Only entries of this kind'),
 })
 

@@ -3,6 +3,7 @@ import {
   call,
   countRows,
   createCommunity,
+  createGroup,
   createInvite,
   expectProblem,
   uniqueName,
@@ -239,6 +240,30 @@ describe('bad input is refused with a 4xx and changes nothing', () => {
       400,
       'validation_failed',
     )
+  })
+
+  it('a cursor of another listing: refused, where it would page from a meaningless place', async () => {
+    const community = await createCommunity()
+    await createGroup(community.id)
+    const groups = `/api/communities/${community.id}/groups`
+    const first = await call('GET', `${groups}?limit=1`)
+    expect(first.status, first.text).toBe(200)
+    const groupCursor = first.json.nextCursor as string
+    expect(groupCursor).toMatch(/^grp_/)
+    // The groups' own cursor pages on; the same cursor given to the members or the invite
+    // links, or the community's id given to the groups, is not one of theirs.
+    expect((await call('GET', `${groups}?limit=1&cursor=${groupCursor}`)).status).toBe(200)
+    for (const path of [
+      `/api/communities/${community.id}/members?cursor=${groupCursor}`,
+      `/api/communities/${community.id}/invites?cursor=${groupCursor}`,
+      `${groups}?cursor=${community.id}`,
+      `/api/communities?cursor=${groupCursor}`,
+    ]) {
+      const problem = expectProblem(await call('GET', path), 400, 'validation_failed')
+      expect(problem.errors, path).toEqual([
+        expect.objectContaining({ path: 'cursor', message: 'Not a cursor returned by this API' }),
+      ])
+    }
   })
 
   it('a cursor of deliveries that this API did not make', async () => {

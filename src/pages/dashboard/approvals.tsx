@@ -79,7 +79,7 @@ async function approvalsPage(
   const db = c.var.db
   const [communityRows, requestRows, unconfirmedRows, untold] = await db.batch([
     communityQuery(db, id),
-    listJoinRequestsQuery(db, id, { status: 'pending', limit: BULK_LIMIT, cursor: cursorOf(c) }),
+    listJoinRequestsQuery(db, id, { status: 'pending', limit: BULK_LIMIT, cursor: cursorOf(c, 'jr') }),
     listJoinRequestsQuery(db, id, { status: 'unconfirmed', limit: UNCONFIRMED_SHOWN }),
     untoldApplicantsQuery(db, id, new Date()),
   ])
@@ -137,7 +137,7 @@ approvalsPages.get('/admin/approvals', async (c) => {
     assertCan(principal, 'joinRequests.read', { communityId: principal.communityId ?? '' })
   const page = await communitiesWithPending(c.var.db, {
     communityId: owner ? null : principal.communityId,
-    cursor: cursorOf(c),
+    cursor: cursorOf(c, 'cmt'),
     limit: COMMUNITIES_PER_PAGE,
   })
   const shown = page.data.filter((community) =>

@@ -52,7 +52,7 @@ auditLogPages.get('/admin/communities/:id/audit', async (c) => {
   const db = c.var.db
   const [communityRows, entryRows] = await db.batch([
     communityQuery(db, id),
-    listAuditQuery(db, id, { action, cursor: cursorOf(c), limit: 50 }),
+    listAuditQuery(db, id, { action, cursor: cursorOf(c, 'aud'), limit: 50 }),
   ])
   const community = communityOf(communityRows)
   const page = toPage(entryRows, 50)

@@ -57,7 +57,7 @@ membersPages.get('/admin/communities/:id/members', async (c) => {
   const listed = memberFilterOf(filter)
   // Access decided from the id alone; then the page's reads in one round trip.
   const db = c.var.db
-  const cursor = cursorOf(c)
+  const cursor = cursorOf(c, 'mem')
   // A search's count on its first page; the pages after it are read without counting again.
   const firstPage = cursor === undefined
   const [communityRows, groupRows, matching, ...memberRows] = await db.batch([

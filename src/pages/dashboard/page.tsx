@@ -12,8 +12,8 @@ import {
   WEBHOOKS_WORDS,
   type Lang,
 } from '../../lib/i18n'
-import { idPattern } from '../../lib/ids'
-import { PaginationQuerySchema } from '../../lib/pagination'
+import { idPattern, type IdPrefix } from '../../lib/ids'
+import { cursorQuery } from '../../lib/pagination'
 import { csrfTokenFor } from '../../middleware/dashboard-session'
 import { dashboardLanguage } from '../../middleware/dashboard-language'
 import { can, ownScope, type Action } from '../../services/access'
@@ -279,9 +279,12 @@ function tabsOf(c: Context<AppEnv>, communityId: string): Tab[] {
     .map(([path, label, , count]) => [path, label, count])
 }
 
-/** The page cursor from the query, if it looks like one (lists are paged by id). */
-export function cursorOf(c: Context<AppEnv>): string | undefined {
-  return PaginationQuerySchema.shape.cursor.safeParse(c.req.query('cursor')).data
+/**
+ * The page cursor from the query, if it is one of this list's (lists are paged by the id of
+ * their kind of item); anything else shows the first page.
+ */
+export function cursorOf(c: Context<AppEnv>, kind: IdPrefix): string | undefined {
+  return cursorQuery(kind).safeParse(c.req.query('cursor')).data
 }
 
 /** The next page of a list, keeping the other query parameters; none after the last. */

@@ -80,7 +80,7 @@ async function teamPage(
   assertCan(c.var.principal, 'team.read', { communityId: id }, 'Community')
   // Access decided from the id alone; then the page's reads in one round trip.
   const db = c.var.db
-  const teamPage = { cursor: cursorOf(c), limit: 100 }
+  const teamPage = { cursor: cursorOf(c, 'tok'), limit: 100 }
   const [communityRows, teamRows, makers, pendingRows, groupRows] = await db.batch([
     communityQuery(db, id),
     listTeamQuery(db, id, teamPage),
