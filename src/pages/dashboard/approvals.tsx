@@ -79,7 +79,11 @@ async function approvalsPage(
   const db = c.var.db
   const [communityRows, requestRows, unconfirmedRows, untold] = await db.batch([
     communityQuery(db, id),
-    listJoinRequestsQuery(db, id, { status: 'pending', limit: BULK_LIMIT, cursor: cursorOf(c, 'jr') }),
+    listJoinRequestsQuery(db, id, {
+      status: 'pending',
+      limit: BULK_LIMIT,
+      cursor: cursorOf(c, 'jr'),
+    }),
     listJoinRequestsQuery(db, id, { status: 'unconfirmed', limit: UNCONFIRMED_SHOWN }),
     untoldApplicantsQuery(db, id, new Date()),
   ])
