@@ -117,11 +117,14 @@ export function userText(
     .trim()
     .check(atMost)
   if (!options.required) return text.openapi({ maxLength: max })
-  const message = typeof options.required === 'string' ? options.required : undefined
+  // Empty once cleaned is said as for any text without a visible character: what was sent may
+  // have been spaces, controls or half a character, and "too small" would not tell which.
+  const message =
+    typeof options.required === 'string' ? options.required : 'Must contain a visible character'
   return text
     .min(1, message)
     .refine((value) => value === '' || hasVisibleCharacter(value), {
-      message: message ?? 'Must contain a visible character',
+      message,
       // On a form, the words for a field left empty: it looks empty.
       params: { problem: 'required' },
     })

@@ -135,7 +135,14 @@ describe('free text is cleaned at every edge', () => {
     )
     // Characters drawn as nothing, or as blank, are kept inside a text (a zero-width joiner
     // makes one emoji of two) but are no name by themselves: a list would show it empty.
+    // Nor are characters taken out (controls, bidi marks, half a surrogate pair) or spaces:
+    // told the same, not that an empty text is "too small" after what was sent.
     for (const name of [
+      '\u202E\u2066\u200F',
+      '\uD800',
+      '\uDC00\u0007',
+      '   ',
+      '',
       '\u200B',
       '\u200B\u200D',
       '\u3164',
