@@ -1,6 +1,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { telegramConfig } from '../lib/config'
+import { ApiError } from '../lib/errors'
 import { paginationQuery, pageSchema } from '../lib/pagination'
 import {
   cancelAnnouncement,
@@ -162,12 +163,21 @@ openapi(
     request: { query: PreviewQuerySchema },
     responses: {
       200: jsonResponse(z.object({ runs: z.array(z.string()) }), 'The next runs'),
-      ...problemResponses(['validation_failed', 'unauthorized'], { rules: { cron: CRON_RULE } }),
+      ...problemResponses(['validation_failed', 'unauthorized'], {
+        rules: { cron: `${CRON_RULE}, and falls on some date (not, say, 31 April)` },
+      }),
     },
   }),
   async (c) => {
     const { cron, timezone, count } = c.req.valid('query')
     const runs = previewRuns({ cron, timezone }, new Date(), count, 'cron')
+    // Refused as saving it would be: a check before saving that answered "no runs" would pass
+    // a rule the save then refuses.
+    if (runs.length === 0) {
+      throw new ApiError('validation_failed', 'The repeat rule never runs.', {
+        errors: [{ path: 'cron', message: 'No run on any date' }],
+      })
+    }
     return c.json({ runs: runs.map((run) => run.toISOString()) }, 200)
   },
 )

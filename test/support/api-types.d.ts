@@ -6752,7 +6752,7 @@ export interface operations {
           }
         }
       }
-      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `cron`: A five-field cron rule (minute, hour, day of month, month, day of week) that croner reads. What each code means: `/api/problems/{code}`. */
+      /** @description `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `cron`: A five-field cron rule (minute, hour, day of month, month, day of week) that croner reads, and falls on some date (not, say, 31 April). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { call, createCommunity, createGroup, query } from './helpers'
+import { call, createCommunity, createGroup, expectProblem, query } from './helpers'
 import { csrfOf, page, post, signIn } from './dashboard-helpers'
 import { eventually } from '../support/eventually'
 import { formFields, scheduleByApi, stored } from './announcement-forms'
@@ -137,5 +137,19 @@ describe('changing an announcement, at its edges', () => {
       expect(refused.text).toMatch(/id="cron-error" class="err">This rule falls on no date/)
       expect(refused.text).not.toContain('id="until-error"')
     }
+    // The API's check before saving refuses it as saving would, not with "no runs" that pass.
+    const preview = expectProblem(
+      await call('GET', '/api/announcements/preview?cron=0%209%2031%204%20*&timezone=UTC'),
+      400,
+      'validation_failed',
+    )
+    expect(preview.errors).toEqual([{ path: 'cron', message: 'No run on any date' }])
+    expectProblem(
+      await call('POST', `/api/communities/${community.id}/announcements`, {
+        body: { body: 'Never', repeat: { cron: '0 9 31 4 *', timezone: 'UTC' } },
+      }),
+      400,
+      'validation_failed',
+    )
   })
 })
