@@ -1,4 +1,4 @@
-import { OpenAPIHono } from '@hono/zod-openapi'
+import { OpenAPIHono, z } from '@hono/zod-openapi'
 import { changedLinkSettings } from '../services/audit'
 import type { AppEnv } from '../env'
 import { paginationQuery, pageSchema, toPage } from '../lib/pagination'
@@ -9,6 +9,7 @@ import {
   rotateInvite,
   updateInvite,
 } from '../services/invites'
+import { BULK_LINKS_MAX, createInvites } from '../services/invites-bulk'
 import { getStats } from '../services/stats-api'
 import { can } from '../services/access'
 import { assertQrDesignReadable, resetQrDesign, saveQrDesign } from '../services/qr-designs'
@@ -16,6 +17,7 @@ import { logoBytes } from './invite-qr-design'
 import { idParam } from '../schemas/common'
 import {
   CreateInviteSchema,
+  CreateInvitesSchema,
   InviteListQuerySchema,
   InviteSchema,
   serializeInvite,
@@ -43,7 +45,7 @@ import {
   RESOURCE_PROBLEMS,
 } from './openapi'
 import { declaredOperations, defineOperation } from './operation'
-import { answerOf, auditDetail, changedNothing } from '../middleware/audit-trail'
+import { answerOf, auditDetail, auditLater, changedNothing } from '../middleware/audit-trail'
 
 export const invitesApi = new OpenAPIHono<AppEnv>()
 const openapi = declaredOperations(invitesApi)
@@ -88,6 +90,61 @@ openapi(
     const invite = await createInvite(c.var.db, id, c.req.valid('json'), now)
     const telegram = await telegramLinkForNewInvite(c, invite, now)
     return c.json(serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now, telegram), 201)
+  },
+)
+
+openapi(
+  defineOperation({
+    method: 'post',
+    path: '/communities/{id}/invites/bulk',
+    operationId: 'createInvites',
+    access: { action: 'invites.manage', on: 'community' },
+    tags,
+    summary: `Create up to ${BULK_LINKS_MAX} invite links at once (a campaign’s channels or promoters)`,
+    description:
+      'Each link as `POST /communities/{id}/invites` takes it; they are made in the order given, ' +
+      'all or none: a refusal names the link by its place (`links.3.code`) and makes no link. ' +
+      'Links into a group on Telegram get their Telegram link from the next cron run (within a ' +
+      'minute), not at once.',
+    security: bearerSecurity,
+    request: { query: NoQuerySchema, params: CommunityParams, body: jsonBody(CreateInvitesSchema) },
+    responses: {
+      201: jsonResponse(
+        z.object({ data: z.array(InviteSchema) }),
+        'The links, in the order asked for, with their URLs and QR code URLs',
+      ),
+      ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'code_taken'], {
+        rules: {
+          'links.N.groupId': 'A group of this community',
+          'links.N.expiresAt': FUTURE_RULE,
+          'links.N.code': 'Not a reserved word, and not the code of another link in the request',
+        },
+      }),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const now = new Date()
+    const planTelegram = telegramConfig(c.var.config) !== null
+    const made = await createInvites(c.var.db, id, c.req.valid('json').links, now, {
+      planTelegram,
+    })
+    // One entry per link, each naming it, as for links made one by one.
+    auditLater(
+      c,
+      made.map((invite) => ({
+        communityId: id,
+        action: 'link.created' as const,
+        actor: c.var.principal,
+        targetId: invite.id,
+      })),
+      now,
+    )
+    const telegram = await telegramLinksOfInvites(c, made)
+    const data = made.map((invite) =>
+      serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now, telegram.get(invite.id)),
+    )
+    return c.json({ data }, 201)
   },
 )
 

@@ -223,12 +223,13 @@ export function auditTarget(c: { set: (key: 'auditTarget', value: string) => voi
  */
 export function auditLater(
   c: Pick<Context<AppEnv>, 'var' | 'executionCtx'>,
-  record: AuditRecord,
+  records: AuditRecord | readonly AuditRecord[],
   now = new Date(),
 ): void {
+  const action = (Array.isArray(records) ? records : [records])[0]?.action
   c.executionCtx.waitUntil(
-    recordAudit(c.var.deferredDb, record, now).catch((error) =>
-      logError({ job: 'audit', action: record.action }, error),
+    recordAudit(c.var.deferredDb, records, now).catch((error) =>
+      logError({ job: 'audit', action }, error),
     ),
   )
 }

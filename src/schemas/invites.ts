@@ -10,6 +10,7 @@ import {
 } from '../lib/codes'
 import { idPattern } from '../lib/ids'
 import { INVITE_STATUSES, inviteStatus } from '../services/invites'
+import { BULK_LINKS_MAX } from '../services/invites-bulk'
 import { DATE_TIME_PATTERN, TimestampSchema, userText } from './common'
 import { HexColor } from './public'
 import { QR_ERROR_LEVELS, QR_STYLES } from '../lib/qr'
@@ -89,6 +90,16 @@ export const CreateInviteSchema = z
     ),
   })
   .openapi('CreateInvite')
+
+export const CreateInvitesSchema = z
+  .strictObject({
+    links: z
+      .array(CreateInviteSchema)
+      .min(1)
+      .max(BULK_LINKS_MAX)
+      .describe(`1 to ${BULK_LINKS_MAX} links, made in this order, all or none`),
+  })
+  .openapi('CreateInvites')
 
 const HEX_COLOUR_PATTERN = '^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$'
 const QrLevelSchema = z.enum(QR_ERROR_LEVELS)

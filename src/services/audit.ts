@@ -16,6 +16,7 @@ import {
   type Invite,
 } from '../db/schema'
 import { csvLine } from '../lib/csv'
+import { chunks } from '../lib/chunks'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
 import type { Principal } from './access'
@@ -52,9 +53,13 @@ export function actorName(actor: Principal): string {
   return actor.tokenId === null ? 'owner' : actor.name
 }
 
-/** Writes one entry of a community's audit log. */
-export async function recordAudit(db: Database, record: AuditRecord, now: Date): Promise<void> {
-  await db.insert(auditLog).values({
+/** Writes entries of communities' audit logs: one, or many in one batch (a bulk creation's). */
+export async function recordAudit(
+  db: Database,
+  records: AuditRecord | readonly AuditRecord[],
+  now: Date,
+): Promise<void> {
+  const rows = (Array.isArray(records) ? records : [records]).map((record: AuditRecord) => ({
     id: newId('aud', now.getTime()),
     communityId: record.communityId,
     at: now,
@@ -64,7 +69,10 @@ export async function recordAudit(db: Database, record: AuditRecord, now: Date):
     actorLinkMadeBy: record.actor.linkMadeBy ?? null,
     targetId: record.targetId ?? null,
     detail: record.detail ?? null,
-  })
+  }))
+  // D1 binds at most 100 values per statement: eleven rows of nine columns each.
+  const [first, ...rest] = chunks(rows, 11).map((run) => db.insert(auditLog).values(run))
+  if (first) await db.batch([first, ...rest])
 }
 
 /**

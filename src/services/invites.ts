@@ -146,11 +146,12 @@ async function withCustomCode<T>(wished: string, write: (code: string) => Promis
   }
 }
 
-function codeTaken(code: string): ApiError {
+/** A custom code someone has or had, refused; `path` names the field that asked for it. */
+export function codeTaken(code: string, path = 'code'): ApiError {
   return new ApiError(
     'code_taken',
     `The code "${code}" belongs to another link, now or in the past. Codes are never reused, so a printed link cannot lead somewhere else.`,
-    { errors: [{ path: 'code', message: 'Already taken' }] },
+    { errors: [{ path, message: 'Already taken' }] },
   )
 }
 

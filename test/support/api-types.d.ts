@@ -147,6 +147,13 @@ export interface paths {
      */
     post: operations['createInvite']
   }
+  '/api/communities/{id}/invites/bulk': {
+    /**
+     * Create up to 50 invite links at once (a campaign’s channels or promoters)
+     * @description Each link as `POST /communities/{id}/invites` takes it; they are made in the order given, all or none: a refusal names the link by its place (`links.3.code`) and makes no link. Links into a group on Telegram get their Telegram link from the next cron run (within a minute), not at once. Access (`invites.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     */
+    post: operations['createInvites']
+  }
   '/api/invites/{id}': {
     /**
      * Read an invite link
@@ -1398,6 +1405,10 @@ export interface components {
        * @example summer-run
        */
       code?: string
+    }
+    CreateInvites: {
+      /** @description 1 to 50 links, made in this order, all or none */
+      links: components['schemas']['CreateInvite'][]
     }
     UpdateInvite: {
       label?: string | null
@@ -4320,6 +4331,108 @@ export interface operations {
         }
       }
       /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `groupId`: A group of this community; `expiresAt`: In the future; `code`: Not a reserved word (paths of this app such as `admin`, `api`, `join`, `qr`, and words that look official such as `login`, `support`, `whatsapp`), in any case. What each code means: `/api/problems/{code}`. */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'malformed_json' | 'validation_failed'
+          }
+        }
+      }
+      /** @description `unauthorized` (Unauthorized). What each code means: `/api/problems/{code}`. */
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unauthorized'
+          }
+        }
+      }
+      /** @description `forbidden` (Forbidden). What each code means: `/api/problems/{code}`. */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'forbidden'
+          }
+        }
+      }
+      /** @description `not_found` (Not found). What each code means: `/api/problems/{code}`. */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'not_found'
+          }
+        }
+      }
+      /** @description `code_taken` (Invite code already taken). What each code means: `/api/problems/{code}`. */
+      409: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'code_taken'
+          }
+        }
+      }
+      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'payload_too_large'
+          }
+        }
+      }
+      /** @description `unsupported_media_type` (Unsupported media type). What each code means: `/api/problems/{code}`. */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'unsupported_media_type'
+          }
+        }
+      }
+      /** @description `rate_limited` (Too many requests): a token that is not a stored one (so could be a guess at `ADMIN_TOKEN`) was tried from this network more than 20 times in ten minutes without proving right (100 for the wider network: an IPv4 /24, an IPv6 /48; the dashboard’s sign-in form counts too); until the window ends, such tokens are refused from it, `ADMIN_TOKEN` too. Stored tokens are never refused for this What each code means: `/api/problems/{code}`. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem'] & {
+            /** @enum {string} */
+            code: 'rate_limited'
+          }
+        }
+      }
+    }
+  }
+  /**
+   * Create up to 50 invite links at once (a campaign’s channels or promoters)
+   * @description Each link as `POST /communities/{id}/invites` takes it; they are made in the order given, all or none: a refusal names the link by its place (`links.3.code`) and makes no link. Links into a group on Telegram get their Telegram link from the next cron run (within a minute), not at once. Access (`invites.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   */
+  createInvites: {
+    parameters: {
+      path: {
+        id: string
+      }
+    }
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateInvites']
+      }
+    }
+    responses: {
+      /** @description The links, in the order asked for, with their URLs and QR code URLs */
+      201: {
+        content: {
+          'application/json': {
+            data: components['schemas']['Invite'][]
+          }
+        }
+      }
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `links.N.groupId`: A group of this community; `links.N.expiresAt`: In the future; `links.N.code`: Not a reserved word, and not the code of another link in the request. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {

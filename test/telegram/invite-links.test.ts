@@ -48,6 +48,36 @@ describe('a Telegram invite link per campaign link', () => {
     })
   })
 
+  it('is made for each of several links made at once, by the next cron run', async () => {
+    const { community, group, chatId } = await telegramCommunity()
+    const made = await call('POST', `/api/communities/${community.id}/invites/bulk`, {
+      body: {
+        links: [
+          { groupId: group.id, label: 'Poster Mitte' },
+          { groupId: group.id, label: 'Poster Wedding', maxUses: 20 },
+          // Into the announcement group, as a link without a group leads.
+          { label: 'Poster Pankow' },
+        ],
+      },
+    })
+    expect(made.status, made.text).toBe(201)
+    const links = made.json.data as Array<{ id: string; code: string; telegramLinkStatus: string }>
+    expect(links.slice(0, 2).map((link) => link.telegramLinkStatus)).toEqual(['pending', 'pending'])
+    await runCron(Date.now())
+    const urls = [await withTelegramLink(links[0]!.id), await withTelegramLink(links[1]!.id)]
+    expect(new Set(urls).size).toBe(2)
+    await eventually(async () => {
+      expect((await visit(`/i/${links[1]!.code}`)).text).toContain(`href="${urls[1]}"`)
+    })
+    const asked = (await botCalls('createChatInviteLink')).filter((p) => p.chat_id === chatId)
+    expect(asked).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'Poster Mitte' }),
+        expect.objectContaining({ name: 'Poster Wedding', member_limit: 20 }),
+      ]),
+    )
+  })
+
   it('asks for join requests in a closed community', async () => {
     const { community, group, chatId } = await telegramCommunity('closed')
     const created = await createInvite(community.id, { groupId: group.id, label: 'Closed' })

@@ -17,6 +17,8 @@ const EXEMPT_API = new Set([
   'POST /api/join-requests/{id}/reject',
   'POST /api/communities/{id}/join-requests/bulk',
   'POST /api/communities/{id}/telegram-join-requests/bulk',
+  // Recorded where made, one entry per link, each naming it.
+  'POST /api/communities/{id}/invites/bulk',
   // The bot and its chats serve the whole installation, not one community.
   'POST /api/telegram/connect',
   // Changes nothing: one event with no person in it, sent to the endpoint's own receiver.

@@ -270,6 +270,21 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
       },
     ],
   }),
+  createInvites: async (w) => ({
+    request: body(
+      { links: [{ label: 'Flyer A', campaign: 'walk' }, { label: 'Flyer B', campaign: 'walk' }] },
+      { id: w.open.id },
+    ),
+    status: 201,
+    probes: [
+      {
+        name: 'a code taken',
+        request: body({ links: [{}, { code: w.invite.code }] }, { id: w.open.id }),
+        status: 409,
+        code: 'code_taken',
+      },
+    ],
+  }),
   listInvites: async (w) => ({ request: parts({ id: w.open.id }), status: 200 }),
   getInvite: async (w) => ({ request: parts({ id: w.invite.id }), status: 200 }),
   updateInvite: async (w) => {
