@@ -45,7 +45,7 @@ import {
   RESOURCE_PROBLEMS,
 } from './openapi'
 import { declaredOperations, defineOperation } from './operation'
-import { answerOf, auditDetail, auditLater, changedNothing } from '../middleware/audit-trail'
+import { answerOf, auditDetail, auditLinksMade, changedNothing } from '../middleware/audit-trail'
 
 export const invitesApi = new OpenAPIHono<AppEnv>()
 const openapi = declaredOperations(invitesApi)
@@ -129,17 +129,7 @@ openapi(
     const made = await createInvites(c.var.db, id, c.req.valid('json').links, now, {
       planTelegram,
     })
-    // One entry per link, each naming it, as for links made one by one.
-    auditLater(
-      c,
-      made.map((invite) => ({
-        communityId: id,
-        action: 'link.created' as const,
-        actor: c.var.principal,
-        targetId: invite.id,
-      })),
-      now,
-    )
+    auditLinksMade(c, id, made, now)
     const telegram = await telegramLinksOfInvites(c, made)
     const data = made.map((invite) =>
       serializeInvite(invite, c.var.config.PUBLIC_BASE_URL, now, telegram.get(invite.id)),

@@ -234,6 +234,25 @@ export function auditLater(
   )
 }
 
+/**
+ * The links a bulk creation made (the API's, the dashboard's), one entry each naming its link,
+ * as for links made one by one; written in one batch once the answer has gone.
+ */
+export function auditLinksMade(
+  c: Pick<Context<AppEnv>, 'var' | 'executionCtx'>,
+  communityId: string,
+  made: readonly { id: string }[],
+  now: Date,
+): void {
+  const action = 'link.created'
+  const actor = c.var.principal
+  auditLater(
+    c,
+    made.map((link) => ({ communityId, action, actor, targetId: link.id })),
+    now,
+  )
+}
+
 /** A request's context, as far as saying whether it changed anything goes (any route's). */
 type MarksChanges = { set: (key: 'changedNothing', value: boolean) => void }
 

@@ -43,6 +43,8 @@ const EXEMPT_DASHBOARD = new Set([
   '/admin/telegram/unlink',
   // As the API's test event: nothing changes.
   '/admin/webhooks/:id/test',
+  // As the API's bulk creation: recorded where made, one entry per link.
+  '/admin/communities/:id/links/bulk',
 ])
 
 /** A path with an id of the right kind in each parameter, as a request would have it. */

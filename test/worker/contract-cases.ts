@@ -272,7 +272,12 @@ export const CASES: Record<string, (w: World) => Promise<Case>> = {
   }),
   createInvites: async (w) => ({
     request: body(
-      { links: [{ label: 'Flyer A', campaign: 'walk' }, { label: 'Flyer B', campaign: 'walk' }] },
+      {
+        links: [
+          { label: 'Flyer A', campaign: 'walk' },
+          { label: 'Flyer B', campaign: 'walk' },
+        ],
+      },
       { id: w.open.id },
     ),
     status: 201,

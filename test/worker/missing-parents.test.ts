@@ -45,6 +45,7 @@ function validBody(operationId: string): unknown {
     createGroup: { name: 'Trail runners' },
     updateGroup: { name: 'Trail runners' },
     createInvite: { label: 'Poster' },
+    createInvites: { links: [{ label: 'Poster' }] },
     updateInvite: { label: 'Poster' },
     duplicateInvite: { source: 'flyer' },
     confirmJoinRequest: { proof: 'Signed form, 28 Nov' },

@@ -10,6 +10,7 @@ import { unconfirmedDe, unconfirmedEn, type UnconfirmedWords } from './unconfirm
 import { webhooksDe, webhooksEn, type WebhooksWords } from './webhooks'
 import { translationsDe, translationsEn, type TranslationWords } from './translations'
 import { memberOfferDe, memberOfferEn, type MemberOfferWords } from './member-offer'
+import { linksBulkDe, linksBulkEn, type LinksBulkWords } from './links-bulk'
 import {
   announcementEditDe,
   announcementEditEn,
@@ -119,6 +120,8 @@ export const UNCONFIRMED_WORDS: Record<Lang, UnconfirmedWords> = {
   de: unconfirmedDe,
   en: unconfirmedEn,
 }
+/** Several links made at once, and the page listing them. */
+export const LINKS_BULK_WORDS: Record<Lang, LinksBulkWords> = { de: linksBulkDe, en: linksBulkEn }
 /** The webhooks page: unsubscribing an endpoint, and when a delivery was tried. */
 export const WEBHOOKS_WORDS: Record<Lang, WebhooksWords> = { de: webhooksDe, en: webhooksEn }
 

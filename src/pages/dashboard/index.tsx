@@ -31,6 +31,7 @@ import { HomePage, SignInPage } from '../../views/dashboard/home'
 import { approvalsHref, CommunityId, inLanguage, lang, shell, withNotice } from './page'
 import { communitiesPages, communityFromForm } from './communities'
 import { linksPages } from './links'
+import { linksBulkPages } from './links-bulk'
 import { approvalsPages } from './approvals'
 import { telegramApprovalsPages } from './telegram-approvals'
 import { membersPages } from './members'
@@ -214,6 +215,7 @@ for (const app of [
   accessPages,
   communitiesPages,
   linksPages,
+  linksBulkPages,
   approvalsPages,
   telegramApprovalsPages,
   membersPages,

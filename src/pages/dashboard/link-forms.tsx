@@ -7,10 +7,12 @@ import { idPattern } from '../../lib/ids'
 import { addDays } from '../../lib/time'
 import { CustomCodeSchema, InviteLabelSchema, TagSchema } from '../../schemas/invites'
 import { wallClockToUtc } from '../../lib/time'
-import { formText } from './page'
-import type { Lang } from '../../lib/i18n'
+import { formString, formText } from './page'
+import { formatNumber, LINKS_BULK_WORDS, type Lang } from '../../lib/i18n'
 import { words } from '../../views/dashboard/shell'
 import { LINK_FIELDS, validUntilDay } from '../../views/dashboard/link-forms'
+import { BULK_SHARED_FIELDS } from '../../views/dashboard/links-bulk'
+import { BULK_LINKS_MAX } from '../../services/invites-bulk'
 import type { FormState } from '../../views/form-fields'
 
 /** A link form sent back refused, with the status the page answers with. */
@@ -113,4 +115,53 @@ export function linkFormRefusal(
   )
   if (fields.length === 0) return null
   return { fields: Object.fromEntries(fields.map((field) => [field, t.checkField])), status: 400 }
+}
+
+/**
+ * Reads the bulk form: a link per line of `labels` (blank lines skipped), each a name as the
+ * one link's form takes it, and the settings they share. A line refused is named by its number.
+ */
+export function parseBulkLinkForm(
+  lang: Lang,
+  form: Record<string, unknown>,
+  options: { timeZone: string; now: Date },
+): { values: FormState['values']; inputs?: LinkFormInput[]; errors?: FieldMessages } {
+  const b = LINKS_BULK_WORDS[lang]
+  const shared = parseLinkForm(lang, form, BULK_SHARED_FIELDS, options)
+  const text = formString(form, 'labels') ?? ''
+  const values = { ...shared.values, labels: text }
+  const lines = text
+    .split(/\r\n?|\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+  const max = formatNumber(lang, BULK_LINKS_MAX)
+  let labelsError: string | undefined
+  const labels: string[] = []
+  if (lines.length === 0) labelsError = b.noNames
+  else if (lines.length > BULK_LINKS_MAX) labelsError = b.tooMany(max)
+  else {
+    for (const [index, line] of lines.entries()) {
+      const parsed = InviteLabelSchema.safeParse(line)
+      if (parsed.success) {
+        labels.push(parsed.data)
+        continue
+      }
+      const number = formatNumber(lang, index + 1)
+      const tooLong = parsed.error.issues.some((issue) => issue.code === 'too_big')
+      labelsError = tooLong
+        ? b.lineTooLong(number, formatNumber(lang, 100))
+        : b.lineInvisible(number)
+      break
+    }
+  }
+  const errors = { ...shared.errors, ...(labelsError ? { labels: labelsError } : {}) }
+  if (!shared.input || labelsError) return { values, errors }
+  return { values, inputs: labels.map((label) => ({ ...shared.input, label })) }
+}
+
+/** A refusal of the bulk form's links by the service: its fields, named without their link. */
+export function bulkLinkFormRefusal(lang: Lang, error: unknown) {
+  if (!(error instanceof ApiError) || !error.errors) return linkFormRefusal(lang, error)
+  const fields = error.errors.map((e) => ({ ...e, path: e.path.replace(/^links\.\d+\./, '') }))
+  return linkFormRefusal(lang, new ApiError(error.code, error.message, { errors: fields }))
 }

@@ -81,7 +81,13 @@ linksPages.get('/admin/communities/:id', async (c) =>
  * A community's overview. After a refused new-link form, the same page again with that form
  * filled in as it was sent and each message next to its field, so nothing typed is lost.
  */
-async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState) {
+export async function overviewPage(
+  c: Context<AppEnv>,
+  id: string,
+  form?: LinkFormState,
+  /** The several-links form, sent back refused. */
+  bulk?: LinkFormState,
+) {
   const scope = { communityId: id }
   assertCan(c.var.principal, 'community.read', scope)
   // Each section is shown only when the API would answer this admin the same; the referral
@@ -132,7 +138,7 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
       href={(path) => inLanguage(c, path)}
       csrf={await csrfTokenFor(c)}
       communityId={id}
-      newLink={allowed('invites.manage') ? { groups: groups?.data ?? [], form } : null}
+      newLink={allowed('invites.manage') ? { groups: groups?.data ?? [], form, bulk } : null}
       telegramPage={
         !telegram
           ? undefined
@@ -165,7 +171,7 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
       whatsapp={onWhatsApp(groupRows)}
       referrals={board && rewards ? { board, rewards } : null}
     />,
-    form?.status,
+    form?.status ?? bulk?.status,
   )
 }
 

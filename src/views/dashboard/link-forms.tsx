@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx'
 import type { Group, Invite } from '../../db/schema'
 import { CODE_MAX_LENGTH, CODE_MIN_LENGTH, CODE_PATTERN } from '../../lib/codes'
 import { formatNumber, type Lang } from '../../lib/i18n'
@@ -44,7 +45,7 @@ export interface KnownTags {
   campaign: string[]
 }
 
-function LinkFields(props: {
+export function LinkFields(props: {
   lang: Lang
   form: FormState | undefined
   groups: Group[]
@@ -164,11 +165,14 @@ export function NewLinkForm(props: {
   csrf: string
   groups: Group[]
   form: FormState | undefined
+  /** Below the one link's form, several at once (`BulkLinksForm`): opened when it came back. */
+  bulk: Child
+  bulkRefused: boolean
   known?: KnownTags
 }) {
   const t = words(props.lang)
   return (
-    <details id="new-link" class="new-link" open={Boolean(props.form)}>
+    <details id="new-link" class="new-link" open={Boolean(props.form) || props.bulkRefused}>
       <summary class="button">{t.newLink}</summary>
       <form method="post" action={props.action}>
         <Csrf token={props.csrf} />
@@ -184,6 +188,7 @@ export function NewLinkForm(props: {
           <button type="submit">{t.create}</button>
         </p>
       </form>
+      {props.bulk}
     </details>
   )
 }

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest'
+import { call, createAdmin, createCommunity, createGroup, eventually, query } from './helpers'
+import { csrfOf, page, post, signIn } from './dashboard-helpers'
+
+const linksOf = (communityId: string) =>
+  query<{
+    label: string
+    source: string | null
+    campaign: string | null
+    group_id: string | null
+    max_uses: number | null
+    code: string
+  }>(
+    'select label, source, campaign, group_id, max_uses, code from invites where community_id = ? order by id',
+    communityId,
+  )
+
+describe('several links at once, from the overview', () => {
+  it('makes a link per line with the settings shared, and lists each to copy and download', async () => {
+    const community = await createCommunity()
+    const group = await createGroup(community.id, { name: 'Stage crew' })
+    const { cookie } = await signIn()
+    const overview = await page(`/admin/communities/${community.id}`, cookie)
+    expect(overview.text).toContain(`action="/admin/communities/${community.id}/links/bulk"`)
+    expect(overview.text).toMatch(/<textarea id="bulk-labels" name="labels"/)
+
+    const made = await post(`/admin/communities/${community.id}/links/bulk`, cookie, {
+      _csrf: csrfOf(overview.text),
+      // Blank lines and spaces around a name are skipped; Windows line ends are lines too.
+      labels: 'Poster Kreuzberg\n\n  Poster Neukölln  \r\nPoster Wedding\n',
+      source: 'poster',
+      campaign: 'spring',
+      groupId: group.id,
+      maxUses: '10',
+      validUntil: '',
+    })
+    expect(made.status, made.text).toBe(200)
+    expect(made.text).toContain('3 links created')
+    const stored = await linksOf(community.id)
+    expect(stored.map((link) => link.label)).toEqual([
+      'Poster Kreuzberg',
+      'Poster Neukölln',
+      'Poster Wedding',
+    ])
+    for (const link of stored) {
+      expect(link).toMatchObject({
+        source: 'poster',
+        campaign: 'spring',
+        group_id: group.id,
+        max_uses: 10,
+      })
+      // Each listed with its address to copy and its QR codes to download.
+      expect(made.text).toContain(`data-copy="https://join.example.com/i/${link.code}"`)
+      expect(made.text).toContain(`href="/i/${link.code}/qr.png?size=1024&amp;download=1"`)
+      expect(made.text).toContain(`href="/i/${link.code}/qr.svg?download=1"`)
+    }
+    // Reloading shows the overview, not the form sent again.
+    expect(made.text).toContain(`data-address="/admin/communities/${community.id}"`)
+    await eventually(async () => {
+      const log = await call(
+        'GET',
+        `/api/communities/${community.id}/audit-log?action=link.created`,
+      )
+      expect(log.json.data).toHaveLength(3)
+    })
+
+    // In German, in the language the form was sent in.
+    const german = await post(`/admin/communities/${community.id}/links/bulk?lang=de`, cookie, {
+      _csrf: csrfOf(overview.text),
+      labels: 'Flyer A\nFlyer B',
+    })
+    expect(german.status).toBe(200)
+    expect(german.text).toContain('2 Links angelegt')
+  })
+
+  it('sends the form back, as typed, with what to change, and makes none', async () => {
+    const community = await createCommunity()
+    const other = await createCommunity()
+    const foreign = await createGroup(other.id)
+    const { cookie } = await signIn()
+    const overview = await page(`/admin/communities/${community.id}`, cookie)
+    const send = (fields: Record<string, string>) =>
+      post(`/admin/communities/${community.id}/links/bulk`, cookie, {
+        _csrf: csrfOf(overview.text),
+        ...fields,
+      })
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ labels: ' \n \n' }, 'Write at least one name.'],
+      [
+        { labels: Array.from({ length: 51 }, (_, i) => `Poster ${i}`).join('\n') },
+        'At most 50 lines at once.',
+      ],
+      [{ labels: `Short\n${'x'.repeat(101)}` }, 'Line 2: at most 100 characters.'],
+      [{ labels: 'Fine\nAlso fine\n\u200B' }, 'Line 3: only invisible characters.'],
+      [{ labels: 'Fine', maxUses: '0' }, 'id="bulk-maxUses-error"'],
+      [{ labels: 'Fine', groupId: foreign.id }, 'id="bulk-groupId-error"'],
+    ]
+    for (const [fields, message] of cases) {
+      const refused = await send(fields)
+      expect(refused.status, message).toBe(400)
+      expect(refused.text).toContain(message)
+      // The new-link section is open, with the names as typed.
+      expect(refused.text).toMatch(/<details id="new-link" class="new-link" open/)
+      expect(refused.text).toContain('<a href="#bulk-')
+    }
+    const kept = await send({ labels: 'Poster <A>\nPoster B', maxUses: '0' })
+    expect(kept.text).toContain('Poster &lt;A&gt;\nPoster B</textarea>')
+    expect(await linksOf(community.id)).toEqual([])
+  })
+
+  it('is for who may make the community’s links', async () => {
+    const community = await createCommunity()
+    const other = await createCommunity()
+    const outsider = await createAdmin(other.id, 'Outsider')
+    const { cookie } = await signIn(outsider.token)
+    const own = await page(`/admin/communities/${other.id}`, cookie)
+    const refused = await post(`/admin/communities/${community.id}/links/bulk`, cookie, {
+      _csrf: csrfOf(own.text),
+      labels: 'Not mine',
+    })
+    expect([403, 404]).toContain(refused.status)
+    expect(await linksOf(community.id)).toEqual([])
+  })
+})
