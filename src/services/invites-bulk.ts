@@ -4,9 +4,8 @@ import { groups, inviteCodes, invites, type Invite } from '../db/schema'
 import { chunks } from '../lib/chunks'
 import { canonicalCode, customCodeProblem, newInviteCode } from '../lib/codes'
 import { ApiError, isUniqueViolation } from '../lib/errors'
-import { newId } from '../lib/ids'
 import { planLinksIntoChatOf } from '../platforms/telegram/links-follow'
-import { codeTaken, type CreateInviteInput } from './invites'
+import { codeTaken, newInvite, type CreateInviteInput } from './invites'
 
 /**
  * Links made in one request: a campaign's channels, a team of promoters, the posters of one
@@ -56,31 +55,6 @@ export async function createInvites(
       await assertCodesFree(db, wished)
       if (tries >= 2) throw error
     }
-  }
-}
-
-function newInvite(
-  communityId: string,
-  input: CreateInviteInput & { code: string },
-  now: Date,
-): Invite {
-  return {
-    id: newId('inv', now.getTime()),
-    communityId,
-    groupId: input.groupId ?? null,
-    code: input.code,
-    label: input.label ?? null,
-    source: input.source ?? null,
-    medium: input.medium ?? null,
-    campaign: input.campaign ?? null,
-    referrerMemberId: null,
-    maxUses: input.maxUses ?? null,
-    uses: 0,
-    expiresAt: input.expiresAt ?? null,
-    revokedAt: null,
-    archivedAt: null,
-    createdAt: now,
-    updatedAt: now,
   }
 }
 

@@ -83,24 +83,7 @@ export async function createInvite(
   designOf?: string,
 ): Promise<Invite> {
   if (input.groupId) await assertGroupInCommunity(db, communityId, input.groupId)
-  const invite: Invite = {
-    id: newId('inv', now.getTime()),
-    communityId,
-    groupId: input.groupId ?? null,
-    code: '',
-    label: input.label ?? null,
-    source: input.source ?? null,
-    medium: input.medium ?? null,
-    campaign: input.campaign ?? null,
-    referrerMemberId: null,
-    maxUses: input.maxUses ?? null,
-    uses: 0,
-    expiresAt: input.expiresAt ?? null,
-    revokedAt: null,
-    archivedAt: null,
-    createdAt: now,
-    updatedAt: now,
-  }
+  const invite = newInvite(communityId, { ...input, code: '' }, now)
   const insert = async (code: string) => {
     const design = db.insert(inviteQrDesigns).select(
       db
@@ -126,6 +109,32 @@ export async function createInvite(
   }
   if (!input.code) return withFreshCode(insert)
   return withCustomCode(input.code, insert)
+}
+
+/** A new link's row, as every way of making one writes it: no uses, live, made `now`. */
+export function newInvite(
+  communityId: string,
+  input: CreateInviteInput & { code: string },
+  now: Date,
+): Invite {
+  return {
+    id: newId('inv', now.getTime()),
+    communityId,
+    groupId: input.groupId ?? null,
+    code: input.code,
+    label: input.label ?? null,
+    source: input.source ?? null,
+    medium: input.medium ?? null,
+    campaign: input.campaign ?? null,
+    referrerMemberId: null,
+    maxUses: input.maxUses ?? null,
+    uses: 0,
+    expiresAt: input.expiresAt ?? null,
+    revokedAt: null,
+    archivedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  }
 }
 
 /** Runs `write` with a custom code, checked here for every caller; a code in use is `code_taken`. */
