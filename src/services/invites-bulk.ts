@@ -44,7 +44,9 @@ export async function createInvites(
         db.insert(invites).values(rows),
       ),
       ...chunks(codes, rowsPerStatement(3)).map((rows) => db.insert(inviteCodes).values(rows)),
-      ...(options.planTelegram ? [planLinksIntoChatOf(db, { groupsOf: communityId }, now)] : []),
+      ...(options.planTelegram
+        ? [planLinksIntoChatOf(db, { groupsOfInvites: made.map((invite) => invite.id) }, now)]
+        : []),
     ]
     try {
       await db.batch([first!, ...rest])

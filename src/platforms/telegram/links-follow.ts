@@ -95,7 +95,9 @@ export function planLinksIntoChatOf(
     | { groupId: string }
     | { announcementGroupOf: string }
     | { groupsOf: string }
-    | { groupOfInvite: string },
+    | { groupOfInvite: string }
+    /** The groups of links just made together (at most `BULK_LINKS_MAX`): those links only. */
+    | { groupsOfInvites: readonly string[] },
   now: Date,
   dueAt = now,
 ) {
@@ -109,7 +111,14 @@ export function planLinksIntoChatOf(
           ? sql`i.id = ${group.groupOfInvite} and g.id = (select coalesce(v.group_id,
               (select a.id from groups a where a.community_id = v.community_id
                 and a.kind = 'announcement')) from invites v where v.id = ${group.groupOfInvite})`
-          : sql`g.community_id = ${group.announcementGroupOf} and g.kind = 'announcement'`
+          : 'groupsOfInvites' in group
+            ? sql`i.id in (${sql.join(
+                group.groupsOfInvites.map((id) => sql`${id}`),
+                sql`, `,
+              )}) and g.id = (select coalesce(v.group_id,
+                (select a.id from groups a where a.community_id = v.community_id
+                  and a.kind = 'announcement')) from invites v where v.id = i.id)`
+            : sql`g.community_id = ${group.announcementGroupOf} and g.kind = 'announcement'`
   // Every column in the table's order. Ids as `newId` makes them: the time part, then 16
   // random digits (hex digits are base32 digits too).
   return db.insert(telegramInviteLinks).select(sql`
