@@ -112,9 +112,11 @@ export function StatusPage(props: StatusPageProps) {
             intro={
               !waiting
                 ? t.confirmOtherText
-                : props.community.visibility === 'closed'
-                  ? t.confirmClosedText
-                  : t.confirmText
+                : (props.community.visibility === 'closed' ? t.confirmClosedText : t.confirmText)(
+                    t.contactsGiven[
+                      request.phone && request.email ? 'both' : request.phone ? 'phone' : 'email'
+                    ],
+                  )
             }
             t={t}
             lang={props.lang}

@@ -87,13 +87,15 @@ describe('the status page before the confirmation', () => {
     const closed = await signUp('closed')
     for (const lang of ['de', 'en'] as const) {
       const t = MESSAGES[lang]
+      // An address was given, and only an address: the page speaks of it alone.
+      const address = t.contactsGiven.email
       const openPage = words((await visit(`${open.statusPath}?lang=${lang}`)).text)
-      expect(openPage).toContain(t.confirmText)
+      expect(openPage).toContain(t.confirmText(address))
 
       const closedPage = words((await visit(`${closed.statusPath}?lang=${lang}`)).text)
-      expect(closedPage).toContain(t.confirmClosedText)
+      expect(closedPage).toContain(t.confirmClosedText(address))
       // "You are in once you confirm" is not true where an admin still decides.
-      expect(closedPage).not.toContain(t.confirmText)
+      expect(closedPage).not.toContain(t.confirmText(address))
     }
   })
 })
@@ -260,7 +262,16 @@ it('a closed community’s phone sign-up is told the admins decide after the con
   const { invite } = await doubleOptIn('closed')
   const joined = await joinJson(invite.code, { name: 'Ida', phone: newPhone(), answers: ['Pots'] })
   const page = words((await visit(`${new URL(joined.json.statusUrl).pathname}?lang=en`)).text)
-  expect(page).toContain(MESSAGES.en.confirmClosedText)
+  expect(page).toContain(MESSAGES.en.confirmClosedText('the number'))
+  // Both given: either may be confirmed.
+  const both = await joinJson(invite.code, {
+    name: 'Ida',
+    phone: newPhone(),
+    email: `ida-${crypto.randomUUID()}@example.com`,
+    answers: ['Pots'],
+  })
+  const bothPage = words((await visit(`${new URL(both.json.statusUrl).pathname}?lang=de`)).text)
+  expect(bothPage).toContain(MESSAGES.de.confirmClosedText('die Nummer oder Adresse'))
 })
 
 // The code is letters and digits, no word: a translator or screen reader must not take it for

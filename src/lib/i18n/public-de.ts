@@ -166,10 +166,12 @@ export const de = {
   challengeText:
     'Gerade treten sehr viele Menschen aus deinem Netz bei. Bitte bestätige kurz, dass du ein Mensch bist, und schick das Formular noch einmal ab.',
   confirmTitle: 'Bitte bestätige deine Anmeldung',
-  confirmText:
-    'Erst wenn du bestätigst, dass die Nummer oder Adresse dir gehört, bist du dabei. Ohne Bestätigung löschen wir deine Anmeldung.',
-  confirmClosedText:
-    'Sobald du bestätigst, dass die Nummer oder Adresse dir gehört, geht deine Anfrage an die Admins. Ohne Bestätigung löschen wir deine Anmeldung.',
+  /** What the sign-up gave, to be confirmed as the person's own. */
+  contactsGiven: { phone: 'die Nummer', email: 'die Adresse', both: 'die Nummer oder Adresse' },
+  confirmText: (contact: string) =>
+    `Erst wenn du bestätigst, dass ${contact} dir gehört, bist du dabei. Ohne Bestätigung löschen wir deine Anmeldung.`,
+  confirmClosedText: (contact: string) =>
+    `Sobald du bestätigst, dass ${contact} dir gehört, geht deine Anfrage an die Admins. Ohne Bestätigung löschen wir deine Anmeldung.`,
   confirmWhatsAppButton: 'In WhatsApp bestätigen',
   confirmWhatsAppText: (code: string) =>
     `Tippe auf den Knopf und sende die vorbereitete Nachricht mit dem Code ${code} ab.`,

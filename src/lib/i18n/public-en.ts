@@ -149,10 +149,11 @@ export const en: Messages = {
   challengeText:
     'A lot of people are joining from your network right now. Please confirm that you are a person and send the form again.',
   confirmTitle: 'Please confirm your sign-up',
-  confirmText:
-    'You are in once you confirm that the number or address is yours. Without confirmation, your sign-up is deleted.',
-  confirmClosedText:
-    'Your request goes to the admins once you confirm that the number or address is yours. Without confirmation, your sign-up is deleted.',
+  contactsGiven: { phone: 'the number', email: 'the address', both: 'the number or address' },
+  confirmText: (contact: string) =>
+    `You are in once you confirm that ${contact} is yours. Without confirmation, your sign-up is deleted.`,
+  confirmClosedText: (contact: string) =>
+    `Your request goes to the admins once you confirm that ${contact} is yours. Without confirmation, your sign-up is deleted.`,
   confirmWhatsAppButton: 'Confirm in WhatsApp',
   confirmWhatsAppText: (code: string) =>
     `Tap the button and send the prepared message with the code ${code}.`,
