@@ -115,9 +115,9 @@ openapi(
       ),
       ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'code_taken'], {
         rules: {
-          'links.N.groupId': 'A group of this community',
-          'links.N.expiresAt': FUTURE_RULE,
-          'links.N.code': 'Not a reserved word, and not the code of another link in the request',
+          // Named by the link's place: `links.3.groupId`.
+          links:
+            'Each link’s `groupId` a group of this community, its `expiresAt` in the future, its `code` not a reserved word nor the code of another link in the request; a refusal names the link by its place (`links.3.code`)',
         },
       }),
     },

@@ -50,16 +50,22 @@ export function linkSettingsOf([inviteRows, communityRows, groupRows, designRows
 
 /**
  * The sources and campaigns the community's links carry (not members' referral links), each pair
- * once and at most 100: offered as suggestions by the link's edit and copy forms, for the page's
- * batch.
+ * once and at most 100: offered as suggestions by the link's edit and copy forms and the bulk
+ * form, for the page's batch; by a link of the community, or the community.
  */
-export function knownTagsOfCommunityQuery(db: Database, inviteId: string) {
+export function knownTagsOfCommunityQuery(
+  db: Database,
+  of: { inviteId: string } | { communityId: string },
+) {
   return db
     .selectDistinct({ source: invites.source, campaign: invites.campaign })
     .from(invites)
     .where(
       and(
-        eq(invites.communityId, communityOfInvite(inviteId)),
+        eq(
+          invites.communityId,
+          'inviteId' in of ? communityOfInvite(of.inviteId) : sql`${of.communityId}`,
+        ),
         isNull(invites.referrerMemberId),
         sql`(${invites.source} is not null or ${invites.campaign} is not null)`,
       ),

@@ -4432,7 +4432,7 @@ export interface operations {
           }
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `links.N.groupId`: A group of this community; `links.N.expiresAt`: In the future; `links.N.code`: Not a reserved word, and not the code of another link in the request. What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `links`: Each link’s `groupId` a group of this community, its `expiresAt` in the future, its `code` not a reserved word nor the code of another link in the request; a refusal names the link by its place (`links.3.code`). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {

@@ -20,12 +20,23 @@ describe('several links at once, from the overview', () => {
     const community = await createCommunity()
     const group = await createGroup(community.id, { name: 'Stage crew' })
     const { cookie } = await signIn()
+    // Offered under the one link's form, on a page of its own.
     const overview = await page(`/admin/communities/${community.id}`, cookie)
-    expect(overview.text).toContain(`action="/admin/communities/${community.id}/links/bulk"`)
-    expect(overview.text).toMatch(/<textarea id="bulk-labels" name="labels"/)
+    expect(overview.text).toContain(`<a href="/admin/communities/${community.id}/links/bulk">`)
+    const form = await page(`/admin/communities/${community.id}/links/bulk`, cookie)
+    expect(form.status).toBe(200)
+    expect(form.text).toContain(`action="/admin/communities/${community.id}/links/bulk"`)
+    expect(form.text).toMatch(/<textarea id="labels" name="labels"/)
+    // The sources and campaigns the community's links carry are suggested.
+    await call('POST', `/api/communities/${community.id}/invites`, {
+      body: { source: 'instagram', campaign: 'launch' },
+    })
+    expect((await page(`/admin/communities/${community.id}/links/bulk`, cookie)).text).toContain(
+      '<option value="launch">',
+    )
 
     const made = await post(`/admin/communities/${community.id}/links/bulk`, cookie, {
-      _csrf: csrfOf(overview.text),
+      _csrf: csrfOf(form.text),
       // Blank lines and spaces around a name are skipped; Windows line ends are lines too.
       labels: 'Poster Kreuzberg\n\n  Poster Neukölln  \r\nPoster Wedding\n',
       source: 'poster',
@@ -36,7 +47,7 @@ describe('several links at once, from the overview', () => {
     })
     expect(made.status, made.text).toBe(200)
     expect(made.text).toContain('3 links created')
-    const stored = await linksOf(community.id)
+    const stored = (await linksOf(community.id)).filter((link) => link.label !== null)
     expect(stored.map((link) => link.label)).toEqual([
       'Poster Kreuzberg',
       'Poster Neukölln',
@@ -54,19 +65,20 @@ describe('several links at once, from the overview', () => {
       expect(made.text).toContain(`href="/i/${link.code}/qr.png?size=1024&amp;download=1"`)
       expect(made.text).toContain(`href="/i/${link.code}/qr.svg?download=1"`)
     }
-    // Reloading shows the overview, not the form sent again.
-    expect(made.text).toContain(`data-address="/admin/communities/${community.id}"`)
+    // Reloading shows the empty form, not the form sent again.
+    expect(made.text).toContain(`data-address="/admin/communities/${community.id}/links/bulk"`)
     await eventually(async () => {
       const log = await call(
         'GET',
         `/api/communities/${community.id}/audit-log?action=link.created`,
       )
-      expect(log.json.data).toHaveLength(3)
+      // The three, and the link the API made above.
+      expect(log.json.data).toHaveLength(4)
     })
 
     // In German, in the language the form was sent in.
     const german = await post(`/admin/communities/${community.id}/links/bulk?lang=de`, cookie, {
-      _csrf: csrfOf(overview.text),
+      _csrf: csrfOf(form.text),
       labels: 'Flyer A\nFlyer B',
     })
     expect(german.status).toBe(200)
@@ -78,10 +90,10 @@ describe('several links at once, from the overview', () => {
     const other = await createCommunity()
     const foreign = await createGroup(other.id)
     const { cookie } = await signIn()
-    const overview = await page(`/admin/communities/${community.id}`, cookie)
+    const form = await page(`/admin/communities/${community.id}/links/bulk`, cookie)
     const send = (fields: Record<string, string>) =>
       post(`/admin/communities/${community.id}/links/bulk`, cookie, {
-        _csrf: csrfOf(overview.text),
+        _csrf: csrfOf(form.text),
         ...fields,
       })
     const cases: Array<[Record<string, string>, string]> = [
@@ -92,16 +104,17 @@ describe('several links at once, from the overview', () => {
       ],
       [{ labels: `Short\n${'x'.repeat(101)}` }, 'Line 2: at most 100 characters.'],
       [{ labels: 'Fine\nAlso fine\n\u200B' }, 'Line 3: only invisible characters.'],
-      [{ labels: 'Fine', maxUses: '0' }, 'id="bulk-maxUses-error"'],
-      [{ labels: 'Fine', groupId: foreign.id }, 'id="bulk-groupId-error"'],
+      [{ labels: 'Fine', maxUses: '0' }, 'id="maxUses-error"'],
+      [{ labels: 'Fine', groupId: foreign.id }, 'id="groupId-error"'],
     ]
     for (const [fields, message] of cases) {
       const refused = await send(fields)
       expect(refused.status, message).toBe(400)
       expect(refused.text).toContain(message)
-      // The new-link section is open, with the names as typed.
-      expect(refused.text).toMatch(/<details id="new-link" class="new-link" open/)
-      expect(refused.text).toContain('<a href="#bulk-')
+      // The top of the page says what to change, and leads to it.
+      expect(refused.text).toMatch(
+        /<div class="err" role="alert">.*<a href="#(labels|maxUses|groupId)">/s,
+      )
     }
     const kept = await send({ labels: 'Poster <A>\nPoster B', maxUses: '0' })
     expect(kept.text).toContain('Poster &lt;A&gt;\nPoster B</textarea>')

@@ -410,7 +410,8 @@ describe('query plans of the request paths', () => {
     await claimSeat(db, { id: 'tjr_plan', communityId: doomed.id, chatId: -1009990001 }, now)
     await releaseInterruptedApprovals(db, now)
     await updateGroup(db, await groupRow(), { telegramChatId: null }, now)
-    await knownTagsOfCommunityQuery(db, doomedInvite.id)
+    await knownTagsOfCommunityQuery(db, { inviteId: doomedInvite.id })
+    await knownTagsOfCommunityQuery(db, { communityId: doomed.id })
     await deleteGroup(db, await groupRow(), now)
     const doomedRow = await db.query.communities.findFirst({
       where: (c, { eq }) => eq(c.id, doomed.id),

@@ -176,7 +176,7 @@ function drawnString(s: Schema, min: number, max: number): fc.Arbitrary<string> 
   }
   if (s.pattern) {
     const matching = fc
-      .stringMatching(new RegExp(s.pattern, 'u'), { maxLength: Math.min(max, 60) })
+      .stringMatching(new RegExp(s.pattern, 'u'), { maxLength: Math.min(max, 80) }) // a two-id cursor is 61 characters
       .filter((value) => length(value) >= min && length(value) <= max)
     // An unanchored pattern (a visible character somewhere) leaves the rest free: any text too.
     return s.pattern.startsWith('^')

@@ -81,13 +81,7 @@ linksPages.get('/admin/communities/:id', async (c) =>
  * A community's overview. After a refused new-link form, the same page again with that form
  * filled in as it was sent and each message next to its field, so nothing typed is lost.
  */
-export async function overviewPage(
-  c: Context<AppEnv>,
-  id: string,
-  form?: LinkFormState,
-  /** The several-links form, sent back refused. */
-  bulk?: LinkFormState,
-) {
+async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState) {
   const scope = { communityId: id }
   assertCan(c.var.principal, 'community.read', scope)
   // Each section is shown only when the API would answer this admin the same; the referral
@@ -138,7 +132,7 @@ export async function overviewPage(
       href={(path) => inLanguage(c, path)}
       csrf={await csrfTokenFor(c)}
       communityId={id}
-      newLink={allowed('invites.manage') ? { groups: groups?.data ?? [], form, bulk } : null}
+      newLink={allowed('invites.manage') ? { groups: groups?.data ?? [], form } : null}
       telegramPage={
         !telegram
           ? undefined
@@ -171,7 +165,7 @@ export async function overviewPage(
       whatsapp={onWhatsApp(groupRows)}
       referrals={board && rewards ? { board, rewards } : null}
     />,
-    form?.status ?? bulk?.status,
+    form?.status,
   )
 }
 
@@ -221,7 +215,7 @@ export async function linkPage(
       ...linkSettingsQueries(db, id),
       // Its Telegram link, read only where Telegram is configured.
       telegramLinkOfInviteQuery(db, id, telegram),
-      knownTagsOfCommunityQuery(db, id),
+      knownTagsOfCommunityQuery(db, { inviteId: id }),
       ...statsReads.queries,
     ])
   const { invite, community, groups, design } = linkSettingsOf([

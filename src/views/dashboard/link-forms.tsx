@@ -1,7 +1,6 @@
-import type { Child } from 'hono/jsx'
 import type { Group, Invite } from '../../db/schema'
 import { CODE_MAX_LENGTH, CODE_MIN_LENGTH, CODE_PATTERN } from '../../lib/codes'
-import { formatNumber, type Lang } from '../../lib/i18n'
+import { formatNumber, LINKS_BULK_WORDS, type Lang } from '../../lib/i18n'
 import { calendarDay } from '../../lib/time'
 import { Csrf, DiscussionGroupOptions, words } from './shell'
 import { Field, fieldAttributes, sentText, TextField, type FormState } from '../form-fields'
@@ -165,14 +164,13 @@ export function NewLinkForm(props: {
   csrf: string
   groups: Group[]
   form: FormState | undefined
-  /** Below the one link's form, several at once (`BulkLinksForm`): opened when it came back. */
-  bulk: Child
-  bulkRefused: boolean
+  /** The page that makes several links at once, offered under the one link's form. */
+  bulkHref: string
   known?: KnownTags
 }) {
   const t = words(props.lang)
   return (
-    <details id="new-link" class="new-link" open={Boolean(props.form) || props.bulkRefused}>
+    <details id="new-link" class="new-link" open={Boolean(props.form)}>
       <summary class="button">{t.newLink}</summary>
       <form method="post" action={props.action}>
         <Csrf token={props.csrf} />
@@ -188,7 +186,9 @@ export function NewLinkForm(props: {
           <button type="submit">{t.create}</button>
         </p>
       </form>
-      {props.bulk}
+      <p>
+        <a href={props.bulkHref}>{LINKS_BULK_WORDS[props.lang].heading}</a>
+      </p>
     </details>
   )
 }

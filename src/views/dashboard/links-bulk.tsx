@@ -3,6 +3,7 @@ import { formatNumber, LINKS_BULK_WORDS, type Lang } from '../../lib/i18n'
 import { BULK_LINKS_MAX } from '../../services/invites-bulk'
 import { Field, fieldAttributes, sentText, type FormState } from '../form-fields'
 import { CopyButton } from './frame'
+import { RefusedSummary } from './refused-summary'
 import { LinkFields, type KnownTags } from './link-forms'
 import { Csrf, words } from './shell'
 
@@ -15,16 +16,14 @@ export const BULK_SHARED_FIELDS = [
   'validUntil',
 ] as const
 
-/** The bulk form's fields carry this before their ids: the single link's form is on the page too. */
-export const BULK_PREFIX = 'bulk-'
-
 /**
- * Several links at once, under the new-link form: a name per line, and the settings all of
- * them share. Each line becomes a link with a random code.
+ * Several links at once: a name per line, and the settings all of them share. Each line becomes
+ * a link with a random code. Sent back refused, it says what to change at its top, as typed.
  */
 export function BulkLinksForm(props: {
   lang: Lang
   action: string
+  back: string
   csrf: string
   groups: Group[]
   form: FormState | undefined
@@ -32,36 +31,43 @@ export function BulkLinksForm(props: {
 }) {
   const b = LINKS_BULK_WORDS[props.lang]
   const max = formatNumber(props.lang, BULK_LINKS_MAX)
-  const id = `${BULK_PREFIX}labels`
   return (
-    <form method="post" action={props.action} id="bulk-links">
-      <Csrf token={props.csrf} />
-      <h2 class="spaced">{b.heading}</h2>
-      <p class="muted">{b.hint}</p>
-      <Field form={props.form} field="labels" id={id} prefix={BULK_PREFIX} label={b.names(max)}>
-        <textarea
-          id={id}
-          name="labels"
-          rows={5}
-          required
-          placeholder={b.namesPlaceholder}
-          {...fieldAttributes(props.form, 'labels', { withValue: false, prefix: BULK_PREFIX })}
-        >
-          {sentText(props.form, 'labels')}
-        </textarea>
-      </Field>
-      <LinkFields
-        lang={props.lang}
-        form={props.form}
-        groups={props.groups}
-        prefix={BULK_PREFIX}
-        only={BULK_SHARED_FIELDS}
-        known={props.known}
-      />
-      <p>
-        <button type="submit">{b.create}</button>
-      </p>
-    </form>
+    <>
+      <h1>{b.heading}</h1>
+      <RefusedSummary lang={props.lang} forms={[{ form: props.form }]} />
+      <section>
+        <p class="muted">{b.hint}</p>
+        <form method="post" action={props.action}>
+          <Csrf token={props.csrf} />
+          <Field form={props.form} field="labels" label={b.names(max)}>
+            <textarea
+              id="labels"
+              name="labels"
+              rows={8}
+              required
+              placeholder={b.namesPlaceholder}
+              {...fieldAttributes(props.form, 'labels', { withValue: false })}
+            >
+              {sentText(props.form, 'labels')}
+            </textarea>
+          </Field>
+          <LinkFields
+            lang={props.lang}
+            form={props.form}
+            groups={props.groups}
+            prefix=""
+            only={BULK_SHARED_FIELDS}
+            known={props.known}
+          />
+          <p>
+            <button type="submit">{b.create}</button>{' '}
+            <a class="button secondary" href={props.back}>
+              {b.back}
+            </a>
+          </p>
+        </form>
+      </section>
+    </>
   )
 }
 

@@ -7,7 +7,6 @@ import type { FormState } from '../form-fields'
 import { TelegramLinkLine } from '../telegram-seen'
 import { ActionButton, CopyButton } from './frame'
 import { ManageLink, NewLinkForm, type KnownTags } from './link-forms'
-import { BULK_PREFIX, BulkLinksForm } from './links-bulk'
 import { LinksTable, type LinkSort, type TelegramLinkCell } from './links-table'
 import { LinksNotListed } from './links-not-listed'
 import { QrDesigner, type QrDesignForm } from './qr-designer'
@@ -28,7 +27,7 @@ export interface OverviewView {
    * The new-link form, for who may make links: the groups a link can lead into, and the form as
    * it was sent after a refusal.
    */
-  newLink: { groups: Group[]; form: FormState | undefined; bulk?: FormState } | null
+  newLink: { groups: Group[]; form: FormState | undefined } | null
   /**
    * Where Telegram is set up: the Telegram page, where a chat is linked (`telegram.manage`), or
    * `owners` for who may not open it (an owner links chats there).
@@ -113,13 +112,7 @@ export function CommunityOverview(props: OverviewView) {
   const { links, referrals, communityId: id } = props
   return (
     <>
-      <RefusedSummary
-        lang={l}
-        forms={[
-          { form: props.newLink?.form },
-          { form: props.newLink?.bulk, idOf: (field) => `${BULK_PREFIX}${field}` },
-        ]}
-      />
+      <RefusedSummary lang={l} forms={[{ form: props.newLink?.form }]} />
       {props.newLink && links && !links.archived && (
         <GetStarted
           lang={l}
@@ -139,17 +132,7 @@ export function CommunityOverview(props: OverviewView) {
           csrf={props.csrf}
           groups={props.newLink.groups}
           form={props.newLink.form}
-          bulkRefused={Boolean(props.newLink.bulk)}
-          bulk={
-            <BulkLinksForm
-              lang={l}
-              action={props.href(`/admin/communities/${id}/links/bulk`)}
-              csrf={props.csrf}
-              groups={props.newLink.groups}
-              form={props.newLink.bulk}
-              known={links ? knownTags(links.campaign) : undefined}
-            />
-          }
+          bulkHref={props.href(`/admin/communities/${id}/links/bulk`)}
           // What the listed links were tagged with: "Instagram" and "instagram" would count apart.
           known={links ? knownTags(links.campaign) : undefined}
         />
