@@ -60,8 +60,9 @@ describe('the report per recipient', () => {
     for (const chip of [
       'All (9)',
       'waiting (1)',
-      'sent (1)',
-      'delivered (1)',
+      // Each recipient once, by how far their message got: "sent" is only sent.
+      'only sent (1)',
+      'delivered, not read (1)',
       'read (1)',
       'failed (2)',
       'outcome unknown (1)',
@@ -69,6 +70,9 @@ describe('the report per recipient', () => {
       'stopped (1)',
     ])
       expect(all.text, chip).toContain(`${chip}</a>`)
+    // Above them, every step reached, as the announcements list counts it: a read message was
+    // sent and delivered too.
+    expect(all.text).toContain('Reached: sent 3 · delivered 2 · read 1')
 
     const expected: Record<string, string[]> = {
       pending: ['Waiting Wim'],

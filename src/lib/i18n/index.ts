@@ -12,6 +12,11 @@ import { translationsDe, translationsEn, type TranslationWords } from './transla
 import { memberOfferDe, memberOfferEn, type MemberOfferWords } from './member-offer'
 import { linksBulkDe, linksBulkEn, type LinksBulkWords } from './links-bulk'
 import {
+  announcementReportDe,
+  announcementReportEn,
+  type AnnouncementReportWords,
+} from './announcement-report'
+import {
   announcementEditDe,
   announcementEditEn,
   type AnnouncementEditWords,
@@ -119,6 +124,11 @@ export const ANNOUNCEMENT_EDIT_WORDS: Record<Lang, AnnouncementEditWords> = {
 export const UNCONFIRMED_WORDS: Record<Lang, UnconfirmedWords> = {
   de: unconfirmedDe,
   en: unconfirmedEn,
+}
+/** The per-recipient report's filter, by how far each message got. */
+export const ANNOUNCEMENT_REPORT_WORDS: Record<Lang, AnnouncementReportWords> = {
+  de: announcementReportDe,
+  en: announcementReportEn,
 }
 /** Several links made at once, and the page listing them. */
 export const LINKS_BULK_WORDS: Record<Lang, LinksBulkWords> = { de: linksBulkDe, en: linksBulkEn }

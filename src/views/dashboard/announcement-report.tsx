@@ -1,4 +1,10 @@
-import { formatNumber, LANGUAGES, TRANSLATION_WORDS, type Lang } from '../../lib/i18n'
+import {
+  ANNOUNCEMENT_REPORT_WORDS,
+  formatNumber,
+  LANGUAGES,
+  TRANSLATION_WORDS,
+  type Lang,
+} from '../../lib/i18n'
 import type { Translations } from '../../db/schema'
 import { deliveryReasonText } from '../../lib/i18n/delivery-reasons'
 import { formatMoment } from '../../lib/time'
@@ -41,7 +47,18 @@ export function ReportPage(props: ReportView) {
   const l = props.lang
   const t = words(l)
   const { community, counts, status, base, href } = props
+  const r = ANNOUNCEMENT_REPORT_WORDS[l]
   const total = Object.values(counts).reduce((sum, n) => sum + n, 0)
+  // Each recipient is counted once, by how far their message got; the list counts each step
+  // reached, so these two steps are named as not having got further.
+  const nowStatus = (shown: RecipientStatus) =>
+    shown === 'sent'
+      ? r.onlySent
+      : shown === 'delivered'
+        ? r.deliveredNotRead
+        : t.recipientStatuses[shown]
+  // Sent at least: as the announcements list counts "sent".
+  const reached = counts.sent + counts.delivered + counts.read
   const filterHref = (shown?: RecipientStatus) => href(shown ? `${base}?status=${shown}` : base)
   return (
     <>
@@ -79,11 +96,23 @@ export function ReportPage(props: ReportView) {
           {RECIPIENT_STATUSES.filter((shown) => counts[shown] > 0 || shown === status).map(
             (shown) => (
               <a href={filterHref(shown)} aria-current={status === shown ? 'page' : undefined}>
-                {t.recipientStatuses[shown]} ({formatNumber(l, counts[shown])})
+                {nowStatus(shown)} ({formatNumber(l, counts[shown])})
               </a>
             ),
           )}
         </nav>
+        {reached > 0 && (
+          <>
+            <p>
+              {r.reached(
+                formatNumber(l, reached),
+                formatNumber(l, counts.delivered + counts.read),
+                formatNumber(l, counts.read),
+              )}
+            </p>
+            <p class="muted">{r.filterHint}</p>
+          </>
+        )}
         <p>
           <a href={href(`${base}/recipients.csv${status ? `?status=${status}` : ''}`)}>
             {t.recipientsCsv}
