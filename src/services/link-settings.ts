@@ -5,6 +5,7 @@ import {
   groups,
   inviteQrDesigns,
   invites,
+  joinRequests,
   type Community,
   type Group,
   type Invite,
@@ -71,4 +72,26 @@ export function knownTagsOfCommunityQuery(
       ),
     )
     .limit(100)
+}
+
+/**
+ * The uses of a link held by sign-ups still waiting for their owner's confirmation, and when the
+ * first of them is given back if nobody confirms it (`givenBackUses` in retention.ts): a link
+ * "used up" by addresses nobody confirmed is not used up for good, and its page says so.
+ */
+export function heldUsesQuery(db: Database, inviteId: string) {
+  return db
+    .select({
+      waiting: sql<number>`count(*)`,
+      firstBack: sql<number | null>`min(${joinRequests.confirmExpiresAt})`,
+    })
+    .from(joinRequests)
+    .where(
+      and(
+        eq(joinRequests.inviteId, inviteId),
+        eq(joinRequests.tookUse, true),
+        isNull(joinRequests.confirmedAt),
+        sql`${joinRequests.confirmExpiresAt} is not null`,
+      ),
+    )
 }

@@ -49,7 +49,7 @@ import {
 } from '../../src/services/communities'
 import { deleteGroup, listGroups, updateGroup } from '../../src/services/groups'
 import { claimSeat, releaseInterruptedApprovals } from '../../src/platforms/telegram/join-requests'
-import { knownTagsOfCommunityQuery } from '../../src/services/link-settings'
+import { heldUsesQuery, knownTagsOfCommunityQuery } from '../../src/services/link-settings'
 import { eraseMember } from '../../src/services/erasure'
 import {
   claimDueAnnouncements,
@@ -412,6 +412,7 @@ describe('query plans of the request paths', () => {
     await updateGroup(db, await groupRow(), { telegramChatId: null }, now)
     await knownTagsOfCommunityQuery(db, { inviteId: doomedInvite.id })
     await knownTagsOfCommunityQuery(db, { communityId: doomed.id })
+    await heldUsesQuery(db, doomedInvite.id)
     await deleteGroup(db, await groupRow(), now)
     const doomedRow = await db.query.communities.findFirst({
       where: (c, { eq }) => eq(c.id, doomed.id),

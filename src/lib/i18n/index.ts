@@ -11,6 +11,7 @@ import { webhooksDe, webhooksEn, type WebhooksWords } from './webhooks'
 import { translationsDe, translationsEn, type TranslationWords } from './translations'
 import { memberOfferDe, memberOfferEn, type MemberOfferWords } from './member-offer'
 import { linksBulkDe, linksBulkEn, type LinksBulkWords } from './links-bulk'
+import { linkUsesDe, linkUsesEn, type LinkUsesWords } from './link-uses'
 import {
   announcementReportDe,
   announcementReportEn,
@@ -130,6 +131,8 @@ export const ANNOUNCEMENT_REPORT_WORDS: Record<Lang, AnnouncementReportWords> = 
   de: announcementReportDe,
   en: announcementReportEn,
 }
+/** A link's uses, and those held by sign-ups waiting for their confirmation. */
+export const LINK_USES_WORDS: Record<Lang, LinkUsesWords> = { de: linkUsesDe, en: linkUsesEn }
 /** Several links made at once, and the page listing them. */
 export const LINKS_BULK_WORDS: Record<Lang, LinksBulkWords> = { de: linksBulkDe, en: linksBulkEn }
 /** The webhooks page: unsubscribing an endpoint, and when a delivery was tried. */

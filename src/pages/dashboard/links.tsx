@@ -23,6 +23,7 @@ import {
   updateInvite,
 } from '../../services/invites'
 import {
+  heldUsesQuery,
   knownTagsOfCommunityQuery,
   linkSettingsOf,
   linkSettingsQueries,
@@ -210,14 +211,23 @@ export async function linkPage(
   // what it read, before anything is shown.
   const db = c.var.db
   const telegram = telegramConfig(c.var.config) !== null
-  const [inviteRows, communityRows, groupRows, designRows, telegramRows, tagRows, ...statsRows] =
-    await db.batch([
-      ...linkSettingsQueries(db, id),
-      // Its Telegram link, read only where Telegram is configured.
-      telegramLinkOfInviteQuery(db, id, telegram),
-      knownTagsOfCommunityQuery(db, { inviteId: id }),
-      ...statsReads.queries,
-    ])
+  const [
+    inviteRows,
+    communityRows,
+    groupRows,
+    designRows,
+    telegramRows,
+    tagRows,
+    [held],
+    ...statsRows
+  ] = await db.batch([
+    ...linkSettingsQueries(db, id),
+    // Its Telegram link, read only where Telegram is configured.
+    telegramLinkOfInviteQuery(db, id, telegram),
+    knownTagsOfCommunityQuery(db, { inviteId: id }),
+    heldUsesQuery(db, id),
+    ...statsReads.queries,
+  ])
   const { invite, community, groups, design } = linkSettingsOf([
     inviteRows,
     communityRows,
@@ -244,6 +254,10 @@ export async function linkPage(
       design={design}
       url={inviteUrls(c.var.config.PUBLIC_BASE_URL, invite.code).url}
       status={inviteStatus(invite, new Date())}
+      heldUses={{
+        waiting: held?.waiting ?? 0,
+        firstBack: held?.firstBack ? new Date(held.firstBack) : null,
+      }}
       telegramLink={telegram ? (telegramRows[0] ?? null) : null}
       telegramLinkOpens={
         telegram && telegramRows[0]?.url

@@ -1,6 +1,7 @@
 import type { Group, Invite, InviteQrDesign, TelegramInviteLink } from '../../db/schema'
 import type { Child } from 'hono/jsx'
-import { REWARD_WORDS, type Lang } from '../../lib/i18n'
+import { formatNumber, LINK_USES_WORDS, REWARD_WORDS, type Lang } from '../../lib/i18n'
+import { formatMoment } from '../../lib/time'
 import type { InviteStatus } from '../../services/invites'
 import { GroupsTable, words } from './shell'
 import type { FormState } from '../form-fields'
@@ -258,6 +259,8 @@ export interface LinkView {
   /** The link to share. */
   url: string
   status: InviteStatus
+  /** Its uses held by sign-ups still waiting for their confirmation, and when the first comes back. */
+  heldUses: { waiting: number; firstBack: Date | null }
   /** Its Telegram link, where Telegram is configured and the link leads into a Telegram chat. */
   telegramLink: TelegramInviteLink | null
   /** Where its Telegram link opens for people (`TELEGRAM_LINK_BASE`). */
@@ -308,6 +311,20 @@ export function LinkPage(props: LinkView) {
         <p>
           {t.status}: <b>{t.inviteStatuses[status]}</b>
         </p>
+        {invite.maxUses !== null && (
+          <p>
+            {LINK_USES_WORDS[l].uses(formatNumber(l, invite.uses), formatNumber(l, invite.maxUses))}
+            {props.heldUses.waiting > 0 && props.heldUses.firstBack && (
+              <span class="muted">
+                {' '}
+                {LINK_USES_WORDS[l].waiting(
+                  formatNumber(l, props.heldUses.waiting),
+                  formatMoment(l, props.heldUses.firstBack, community.timeZone),
+                )}
+              </span>
+            )}
+          </p>
+        )}
         {props.telegramLink && (
           <TelegramLinkLine lang={l} link={props.telegramLink} opens={props.telegramLinkOpens} />
         )}

@@ -1,0 +1,19 @@
+/**
+ * A link's uses on its page: how many of its limit are taken, and those held by sign-ups still
+ * waiting for their owner's confirmation, which come back if nobody confirms them. German first:
+ * the first market, and the default.
+ */
+export const linkUsesDe = {
+  uses: (used: string, max: string) => `Genutzt: ${used} von ${max}`,
+  waiting: (count: string, when: string) =>
+    `${count} davon sind Anmeldungen, die noch auf ihre Bestätigung warten. Bestätigt niemand, kommt die Nutzung zurück, die erste am ${when}.`,
+}
+
+export type LinkUsesWords = typeof linkUsesDe
+
+/** The same, in English. */
+export const linkUsesEn: LinkUsesWords = {
+  uses: (used: string, max: string) => `Used: ${used} of ${max}`,
+  waiting: (count: string, when: string) =>
+    `${count} of them are sign-ups still waiting for their confirmation. If nobody confirms one, its use comes back, the first on ${when}.`,
+}
