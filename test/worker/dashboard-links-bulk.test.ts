@@ -65,6 +65,11 @@ describe('several links at once, from the overview', () => {
       expect(made.text).toContain(`href="/i/${link.code}/qr.png?size=1024&amp;download=1"`)
       expect(made.text).toContain(`href="/i/${link.code}/qr.svg?download=1"`)
     }
+    // The overview lists them, each with its address to copy.
+    const listed = await page(`/admin/communities/${community.id}`, cookie)
+    for (const link of stored) {
+      expect(listed.text).toContain(`data-copy="https://join.example.com/i/${link.code}"`)
+    }
     // Reloading shows the empty form, not the form sent again.
     expect(made.text).toContain(`data-address="/admin/communities/${community.id}/links/bulk"`)
     await eventually(async () => {

@@ -8,7 +8,11 @@ describe('a link’s uses on its page', () => {
     const invite = await createInvite(community.id, { label: 'Flyer Kiezfest', maxUses: 2 })
     const { cookie } = await signIn()
     const linkPage = () => page(`/admin/links/${invite.id}`, cookie)
-    expect((await linkPage()).text).toContain('Used: 0 of 2')
+    const fresh = (await linkPage()).text
+    expect(fresh).toContain('Used: 0 of 2')
+    // Its figures are at the foot, below what can be done with it: the top leads down to them.
+    expect(fresh).toMatch(/<nav class="periods"[^>]*><a href="#figures">Funnel<\/a>/)
+    expect(fresh).toContain('<section id="figures">')
 
     // Two numbers typed in, neither confirmed: the link is used up, for now.
     const ids: string[] = []

@@ -148,6 +148,7 @@ async function overviewPage(c: Context<AppEnv>, id: string, form?: LinkFormState
           campaign: campaignLinks,
           sort: LinkSort.parse(c.req.query('sort')),
           now: new Date(),
+          baseUrl: c.var.config.PUBLIC_BASE_URL,
           telegram: telegramColumn
             ? new Map(
                 telegramRows.map((row) => [

@@ -4,6 +4,7 @@ import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import type { Invite } from '../../db/schema'
 import { formatNumber, type Lang } from '../../lib/i18n'
 import { inviteStatus } from '../../services/invites'
+import { inviteUrls } from '../../schemas/invites'
 import { conversionOf, NO_FUNNEL, retentionOf, type FunnelFigures } from '../../services/stats'
 import { DailyChart } from '../chart'
 import { percent, words } from './shell'
@@ -108,6 +109,8 @@ export function LinksTable(props: {
   path: string
   sort: LinkSort
   links: Invite[]
+  /** Where links are served: each row offers its address to copy, as Dub's list does. */
+  baseUrl: string
   stats: StatsView | null
   /** When the links' states are told. */
   now: Date
@@ -189,7 +192,8 @@ export function LinksTable(props: {
                 <td data-label={t.label}>
                   <a href={`/admin/links/${invite.id}`}>
                     <bdi>{invite.label ?? invite.code}</bdi>
-                  </a>
+                  </a>{' '}
+                  <CopyButton lang={l} text={inviteUrls(props.baseUrl, invite.code).url} />
                 </td>
                 <td data-label={t.source}>
                   <bdi>{invite.source ?? '–'}</bdi>

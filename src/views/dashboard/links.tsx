@@ -42,6 +42,8 @@ export interface OverviewView {
     sort: LinkSort
     /** When the links' states are told. */
     now: Date
+    /** Where links are served (`PUBLIC_BASE_URL`): each row's address, to copy. */
+    baseUrl: string
     /**
      * Each link's Telegram invite link, where the community has a Telegram-linked group (and
      * Telegram is configured); left out, no Telegram column.
@@ -168,6 +170,7 @@ export function CommunityOverview(props: OverviewView) {
               sort={links.sort}
               now={links.now}
               links={links.campaign}
+              baseUrl={links.baseUrl}
               stats={props.stats}
               telegram={links.telegram}
             />
@@ -311,6 +314,16 @@ export function LinkPage(props: LinkView) {
         <p>
           {t.status}: <b>{t.inviteStatuses[status]}</b>
         </p>
+        {/* The figures are at the foot, below what can be done with the link: a way down. */}
+        <OnThisPage
+          lang={l}
+          parts={[
+            props.stats && ['figures', t.funnel],
+            status === 'active' && manage && ['qr-design', t.qrDesign],
+            manage && ['edit', t.editLink],
+            manage && ['duplicate', t.duplicate],
+          ]}
+        />
         {invite.maxUses !== null && (
           <p>
             {LINK_USES_WORDS[l].uses(formatNumber(l, invite.uses), formatNumber(l, invite.maxUses))}

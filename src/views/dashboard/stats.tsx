@@ -178,7 +178,7 @@ export function StatsSections(props: {
   const joinedLabel = joined.by === 'telegram' ? tg.joinedVerified : t.joins
   return (
     <>
-      <section>
+      <section id="figures">
         <RangePicker
           lang={l}
           path={props.path}
