@@ -14,6 +14,7 @@ import {
 import type { Principal } from './access'
 import type { Database } from '../db/client'
 import {
+  apiTokens,
   events,
   webhookDeliveries,
   webhookEndpoints,
@@ -90,6 +91,25 @@ export function listWebhookEndpoints(db: Database, communityId: string | null) {
       ),
     )
     .orderBy(asc(webhookEndpoints.id))
+}
+
+/**
+ * Who subscribed each endpoint `listWebhookEndpoints` lists, by name (revoked makers too): what
+ * an endpoint receives, confirmation links included, is only as trustworthy as who runs it.
+ * Endpoints an owner's bootstrap token subscribed, or subscribed before makers were recorded,
+ * name none.
+ */
+export function endpointMakersQuery(db: Database, communityId: string | null) {
+  return db
+    .select({ endpointId: webhookEndpoints.id, name: apiTokens.name })
+    .from(webhookEndpoints)
+    .innerJoin(apiTokens, eq(apiTokens.id, webhookEndpoints.createdByTokenId))
+    .where(
+      and(
+        isNull(webhookEndpoints.disabledAt),
+        communityId ? eq(webhookEndpoints.communityId, communityId) : undefined,
+      ),
+    )
 }
 
 /** Why an event never went to an endpoint: it answered 410 Gone before (`stopWebhookEndpoint`). */

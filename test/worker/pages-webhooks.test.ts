@@ -209,3 +209,40 @@ describe('unsubscribing an endpoint on the webhooks page', () => {
     expect(live.map((row) => row.id).sort()).toEqual([theirs, everyone].sort())
   })
 })
+
+/** Confirmation links go wherever an endpoint leads: the page names who subscribed each. */
+it('names who subscribed each endpoint; the bootstrap owner’s names nobody', async () => {
+  const community = await createCommunity()
+  const admin = await createToken({
+    name: 'Mail Admin Mia',
+    role: 'community_admin',
+    communityId: community.id,
+  })
+  const subscribe = async (token?: string) =>
+    (
+      await call('POST', '/api/webhooks', {
+        token,
+        body: {
+          url: `https://hooks.example.com/${crypto.randomUUID()}`,
+          events: ['member.confirmation_requested'],
+          communityId: community.id,
+        },
+      })
+    ).json.url as string
+  const theirs = await subscribe(admin.token)
+  const owners = await subscribe()
+  const { cookie } = await signIn()
+  const sectionOf = (html: string, url: string) => {
+    const from = html.slice(html.indexOf(`<h2 class="code">${url}</h2>`))
+    return from.slice(0, from.indexOf('</section>'))
+  }
+  const html = (await page('/admin/webhooks', cookie)).text
+  expect(sectionOf(html, theirs)).toContain('Subscribed by <bdi>Mail Admin Mia</bdi>')
+  expect(sectionOf(html, owners)).not.toContain('Subscribed by')
+  // In German too.
+  const german = await call('GET', '/admin/webhooks', {
+    token: null,
+    headers: { cookie, accept: 'text/html', 'accept-language': 'de' },
+  })
+  expect(sectionOf(german.text, theirs)).toContain('Abonniert von <bdi>Mail Admin Mia</bdi>')
+})

@@ -11,6 +11,7 @@ export const webhooksDe = {
   reason: 'Grund',
   forCommunity: 'Für die Community',
   forAll: 'Für alle Communities',
+  subscribedBy: 'Abonniert von',
   redeliver: 'Erneut senden',
   newEndpoint: 'Neuer Endpunkt',
   newEndpointHint:
@@ -45,6 +46,7 @@ export const webhooksEn: WebhooksWords = {
   reason: 'Reason',
   forCommunity: 'For the community',
   forAll: 'For every community',
+  subscribedBy: 'Subscribed by',
   redeliver: 'Send again',
   newEndpoint: 'New endpoint',
   newEndpointHint:

@@ -16,6 +16,7 @@ import {
   createWebhookEndpoint,
   disableWebhookEndpoint,
   getWebhookEndpointOrThrow,
+  endpointMakersQuery,
   listWebhookEndpoints,
   recentWebhookDeliveries,
   redeliverEvent,
@@ -62,10 +63,12 @@ async function webhooksPage(
   // each endpoint in one more, however many endpoints there are (D1 allows 1,000 per request).
   // Reading them with the endpoints would take one query over every endpoint's deliveries, not
   // an index search of ten each.
-  const [endpoints, communityRows] = await c.var.db.batch([
+  const [endpoints, communityRows, makerRows] = await c.var.db.batch([
     listWebhookEndpoints(c.var.db, scope?.communityId ?? null),
     listCommunitiesQuery(c.var.db, principal, { limit: 100 }),
+    endpointMakersQuery(c.var.db, scope?.communityId ?? null),
   ])
+  const makerOf = new Map(makerRows.map((row) => [row.endpointId, row.name]))
   const communities = toPage(communityRows, 100)
   const communityOf = new Map<string, { name: string; timeZone: string }>(
     communities.data.map((community) => [community.id, community]),
@@ -156,6 +159,12 @@ async function webhooksPage(
               <>
                 {own.forCommunity}{' '}
                 <bdi>{communityOf.get(endpoint.communityId)?.name ?? endpoint.communityId}</bdi>
+              </>
+            )}
+            {makerOf.has(endpoint.id) && (
+              <>
+                {' · '}
+                {own.subscribedBy} <bdi>{makerOf.get(endpoint.id)}</bdi>
               </>
             )}
           </p>
