@@ -169,10 +169,10 @@ describe('the dashboard of the seeded demo', () => {
     await page.close()
   })
 
-  it('gives every box to tick and every header link a target a thumb can hit on a phone', async () => {
+  it('gives every box to tick, every header and footer link and every filter a target a thumb can hit on a phone', async () => {
     const page = await openPage('de', { width: 390, height: 844 })
     // WCAG 2.2's minimum target: 24 by 24 CSS pixels. A box inside its label counts as the label.
-    const TOO_SMALL = `[...document.querySelectorAll('input[type=checkbox], input[type=radio], header a')]
+    const TOO_SMALL = `[...document.querySelectorAll('input[type=checkbox], input[type=radio], header a, footer .tools a, .grid.breakdowns td a')]
       .map((element) => {
         const own = element.getBoundingClientRect()
         const target = own.width >= 24 && own.height >= 24 ? own : (element.closest('label') ?? element).getBoundingClientRect()
@@ -184,6 +184,7 @@ describe('the dashboard of the seeded demo', () => {
     const tooSmall = () => page.evaluate<string[]>(TOO_SMALL)
     const problems: string[] = []
     for (const pathname of [
+      `/admin/communities/${RUNNERS}`,
       `/admin/communities/${MAKERS}/approvals`,
       `/admin/communities/${RUNNERS}/announcements`,
       `/admin/communities/${RUNNERS}/compare`,
