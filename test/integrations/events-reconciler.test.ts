@@ -3,6 +3,7 @@ import { describe, expect, inject, it } from 'vitest'
 import { createDb } from '../../src/db/client'
 import { loadConfig } from '../../src/lib/config'
 import { deliverEvent, eventMaxAttempts } from '../../src/services/delivery/events'
+import { backoffSeconds } from '../../src/services/delivery/messages'
 import { fanOutEvents } from '../../src/services/webhooks'
 import { call, createCommunity, eventually, query, runCron } from '../worker/helpers'
 
@@ -254,5 +255,54 @@ describe('an event endpoint that keeps failing', () => {
     const last = await deliverEvent(db, config, message, new Date(now + 1000))
     expect(last).toMatchObject({ action: 'dead-letter' })
     expect((await rowsOf(endpointId))[0]).toMatchObject({ status: 'failed', attempts: 8 })
+  })
+})
+
+describe('a receiver that throttles', () => {
+  it('is given the schedule’s wait at least, however short its Retry-After', async () => {
+    const community = await createCommunity()
+    const subscribed = await call('POST', '/api/webhooks', {
+      body: { url: `${fake}/webhook`, events: ['member.joined'], communityId: community.id },
+    })
+    expect(subscribed.status, subscribed.text).toBe(201)
+    // The stand-in answers 429 with "Retry-After: 1" to the first try of an event for this name.
+    const at = Date.now()
+    await env.DB.prepare(
+      `insert into events (id, type, community_id, payload, created_at)
+       values (?, 'member.joined', ?, json_object('recipient', json_object('name', 'slow-down')), ?)`,
+    )
+      .bind(`evt_throttled${crypto.randomUUID().slice(0, 8)}`, community.id, at)
+      .run()
+    const db = createDb(env.DB)
+    expect(await fanOutEvents(db, droppingQueue, new Date(at))).toBe(1)
+    const [row] = await rowsOf(subscribed.json.id)
+    // Five minutes first, as a deployment's schedule has it (the tests' own is one second).
+    const config = { ...loadConfig(env), EVENT_RETRY_SCHEDULE: [300, 1800] }
+    const answer = await deliverEvent(
+      db,
+      config,
+      { eventId: row!.event_id, endpointId: subscribed.json.id },
+      new Date(at),
+    )
+    // Not one second: a receiver saying "1" on every try would use up the day's attempts at once.
+    expect(answer).toMatchObject({ action: 'retry' })
+    const { delaySeconds } = answer as { delaySeconds: number }
+    expect(delaySeconds).toBeGreaterThanOrEqual(240)
+    expect(delaySeconds).toBeLessThanOrEqual(360)
+    expect((await rowsOf(subscribed.json.id))[0]).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      last_error: 'HTTP 429 from the endpoint',
+    })
+  })
+
+  it('the same for an announcement’s messages: Retry-After lengthens the backoff, never shortens it', () => {
+    for (let i = 0; i < 20; i++) {
+      // About 10 s, then 20 s, 40 s (half to one and a half of it, for jitter).
+      expect(backoffSeconds(10, 1, 1)).toBeGreaterThanOrEqual(5)
+      expect(backoffSeconds(10, 3, 1)).toBeGreaterThanOrEqual(20)
+      expect(backoffSeconds(10, 1, 120)).toBe(120)
+      expect(backoffSeconds(10, 1, 100_000)).toBe(3600)
+    }
   })
 })

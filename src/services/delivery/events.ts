@@ -24,12 +24,14 @@ export function eventMaxAttempts(config: Config): number {
 /**
  * The wait before an event's next attempt after `attempt` (1 the first): the schedule's, with
  * some jitter so an endpoint back up is not hit by every retry at once, or what the endpoint
- * asked for (`Retry-After`), up to 12 hours.
+ * asked for (`Retry-After`) where that is longer, up to 12 hours. Never shorter than the
+ * schedule: an endpoint throttling with "Retry-After: 7" would otherwise use up its attempts in
+ * a minute, where the schedule gives a receiver most of a day.
  */
 function eventRetryDelay(config: Config, attempt: number, retryAfterSeconds?: number): number {
-  if (retryAfterSeconds) return Math.min(43_200, Math.ceil(retryAfterSeconds))
   const wait = config.EVENT_RETRY_SCHEDULE[attempt - 1] ?? config.EVENT_RETRY_SCHEDULE.at(-1)!
-  return Math.max(1, Math.min(43_200, Math.round(wait * (0.8 + 0.4 * Math.random()))))
+  const scheduled = Math.max(1, Math.round(wait * (0.8 + 0.4 * Math.random())))
+  return Math.min(43_200, Math.max(scheduled, Math.ceil(retryAfterSeconds ?? 0)))
 }
 
 /** An event's send ends within its timeout; a claim older than this was interrupted. */

@@ -40,15 +40,20 @@ export type Verdict =
   | { action: 'retry'; delaySeconds: number }
   | { action: 'dead-letter'; error: string }
 
-/** Exponential backoff with jitter: about base, 2x, 4x ... seconds, capped at an hour. */
+/**
+ * Exponential backoff with jitter: about base, 2x, 4x ... seconds, capped at an hour. A
+ * receiver's `Retry-After` makes the wait longer, never shorter: a throttled receiver answering
+ * "1 second" each time would otherwise use up every attempt within seconds.
+ */
 export function backoffSeconds(
   baseSeconds: number,
   attempt: number,
   retryAfterSeconds?: number,
 ): number {
-  if (retryAfterSeconds) return Math.min(3600, Math.ceil(retryAfterSeconds))
   const base = Math.min(3600, baseSeconds * 2 ** (attempt - 1))
-  return Math.max(1, Math.round(base * (0.5 + Math.random())))
+  const scheduled = Math.max(1, Math.round(base * (0.5 + Math.random())))
+  if (!retryAfterSeconds) return scheduled
+  return Math.min(3600, Math.max(scheduled, Math.ceil(retryAfterSeconds)))
 }
 
 export type DeliveryKey = { dispatchId: string; memberId: string }
