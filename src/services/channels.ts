@@ -63,11 +63,22 @@ export function channelTimeoutMs(
  * Sorts an HTTP answer: 2xx sent, 429 and 5xx worth retrying, any other 4xx final. The reason
  * names the status (and a provider's numeric error code), not the body.
  */
+/**
+ * A `Retry-After` header in seconds: a number of seconds, or an HTTP date (RFC 9110 allows both),
+ * counted from now. NaN when it says neither.
+ */
+function retryAfterSeconds(value: string | null, now = Date.now()): number {
+  if (value === null || value.trim() === '') return NaN
+  if (/^\s*\d+\s*$/.test(value)) return Number(value)
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? NaN : Math.ceil((at - now) / 1000)
+}
+
 function classify(status: number, retryAfter: string | null, code?: number): SendResult | null {
   if (status >= 200 && status < 300) return null
   const error = `HTTP ${status} from the endpoint${code === undefined ? '' : ` (error ${code})`}`
   if (status === 429 || status >= 500) {
-    const seconds = Number(retryAfter)
+    const seconds = retryAfterSeconds(retryAfter)
     return {
       outcome: 'retry',
       error,

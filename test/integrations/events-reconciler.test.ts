@@ -296,6 +296,33 @@ describe('a receiver that throttles', () => {
     })
   })
 
+  it('takes a Retry-After written as a date, as HTTP allows', async () => {
+    const community = await createCommunity()
+    const subscribed = await call('POST', '/api/webhooks', {
+      body: { url: `${fake}/webhook`, events: ['member.joined'], communityId: community.id },
+    })
+    const at = Date.now()
+    await env.DB.prepare(
+      `insert into events (id, type, community_id, payload, created_at)
+       values (?, 'member.joined', ?, json_object('recipient', json_object('name', 'come-back-later')), ?)`,
+    )
+      .bind(`evt_dated${crypto.randomUUID().slice(0, 8)}`, community.id, at)
+      .run()
+    const db = createDb(env.DB)
+    expect(await fanOutEvents(db, droppingQueue, new Date(at))).toBe(1)
+    const [row] = await rowsOf(subscribed.json.id)
+    const answer = await deliverEvent(
+      db,
+      loadConfig(env),
+      { eventId: row!.event_id, endpointId: subscribed.json.id },
+      new Date(at),
+    )
+    // Ten minutes, as the date says (the tests' own schedule would retry after a second).
+    const { delaySeconds } = answer as { delaySeconds: number }
+    expect(delaySeconds).toBeGreaterThanOrEqual(590)
+    expect(delaySeconds).toBeLessThanOrEqual(601)
+  })
+
   it('the same for an announcement’s messages: Retry-After lengthens the backoff, never shortens it', () => {
     for (let i = 0; i < 20; i++) {
       // About 10 s, then 20 s, 40 s (half to one and a half of it, for jitter).

@@ -13,6 +13,7 @@ import { metaWamid } from './whatsapp-notifications.ts'
  * - A webhook receiver: `POST /webhook` answers 200. What it does is steered by the recipient's
  *   name in the payload, so each test picks its case: a name with `flaky` gets 503 on the first
  *   try of each webhook-id, `broken` always 400, `slow-down` 429 with Retry-After once,
+ *   `come-back-later` 503 once with a Retry-After that is an HTTP date ten minutes ahead,
  *   `leaky` always 500 with a body holding a secret (`LEAKY_BODY`), `redirected` a 302 to
  *   `/redirect-target`, `slow <ms>` answers after that many milliseconds, and `strict <s>`
  *   refuses (400, as the Standard Webhooks libraries do) a `webhook-timestamp` more than that
@@ -176,6 +177,12 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
       if (name.includes('leaky')) return leak()
       if (name.includes('redirected')) return redirect()
       if (name.includes('flaky') && tries === 1) return json(503, { error: 'try again' })
+      if (name.includes('come-back-later') && tries === 1) {
+        // Retry-After as an HTTP date (RFC 9110 allows it): ten minutes from now.
+        const later = new Date(Date.now() + 600_000).toUTCString()
+        response.writeHead(503, { 'retry-after': later, 'content-type': 'application/json' })
+        return response.end('{"error":"down for maintenance"}')
+      }
       if (name.includes('slow-down') && tries === 1) {
         response.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' })
         return response.end('{"error":"slow down"}')
