@@ -376,7 +376,10 @@ async function afterConfirmation(
   addressProven: boolean,
   community: Community,
 ): Promise<AfterConfirmation | null> {
-  if (request.status === 'pending' && request.confirmedAt !== null) return { next: 'waiting' }
+  if (request.status === 'pending' && request.confirmedAt !== null) {
+    // In an open community a confirmed sign-up waits only where its group filled up first.
+    return { next: 'waiting', groupFull: community.visibility === 'open' }
+  }
   if (request.status === 'rejected' && addressProven) {
     return {
       next: 'declined',

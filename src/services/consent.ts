@@ -173,8 +173,12 @@ export async function findRequestByCode(
 }
 
 export type ConfirmResult =
-  /** The contact is confirmed now. `request` is the sign-up as it is after. */
-  | { outcome: 'confirmed'; request: JoinRequest; memberId: string | null }
+  /**
+   * The contact is confirmed now. `request` is the sign-up as it is after. `groupFull`: in an
+   * open community, its group filled up before the proof came; the request waits, confirmed,
+   * for an admin to let it in once there is room (approving it is refused until then).
+   */
+  | { outcome: 'confirmed'; request: JoinRequest; memberId: string | null; groupFull?: true }
   | { outcome: 'already'; request: JoinRequest; memberId: string | null }
   /**
    * The proof showed that this person had signed up already (an active membership or a request
@@ -253,6 +257,10 @@ export async function confirmContact(
     const { request: approved, member } = await approveJoinRequest(db, fresh, now)
     return { outcome: 'confirmed', request: approved, memberId: member.id }
   } catch (error) {
+    // The proof stands (it is recorded); the place does not: others took the last ones first.
+    if (error instanceof ApiError && error.code === 'group_full') {
+      return { outcome: 'confirmed', request: fresh, memberId: null, groupFull: true }
+    }
     // Another sign-up of the same person became the membership between our look and our proof.
     if (!(error instanceof ApiError) || error.code !== 'already_member') throw error
     const earlier = await earlierSignUp(db, fresh, contact, value, declinedSince)

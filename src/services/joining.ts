@@ -232,8 +232,9 @@ export async function join(
   const open = target.community.visibility === 'open'
   const joinsNow = open && !double
   // Full as read a moment ago: the write would refuse too, so it is not sent. Room as read
-  // proves nothing (others may be joining now): the write's own conditions decide that.
-  const full = joinsNow ? fullGroupOf(target) : undefined
+  // proves nothing (others may be joining now): the write's own conditions decide that. A
+  // double opt-in's sign-up too: confirmed into a group with no room, it could not join.
+  const full = open ? fullGroupOf(target) : undefined
   if (full) throw groupFull(full)
   // A known contact (a member's, a waiting request's, or one declined within the cooling-off
   // period), where the form's word is proof enough otherwise: answered as a new sign-up would

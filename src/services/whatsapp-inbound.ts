@@ -211,11 +211,14 @@ async function confirmByCode(
   // earlier sign-up it repeats.
   const lang = signUpLanguage(request)
   const replies = repliesIn(deps.config, lang)
-  const reply = {
-    pending: replies.confirmedWaiting,
-    rejected: replies.confirmedSeeStatus,
-    approved: replies.welcome,
-  }[result.request.status]
+  const reply =
+    result.outcome === 'confirmed' && result.groupFull
+      ? replies.confirmedGroupFull
+      : {
+          pending: replies.confirmedWaiting,
+          rejected: replies.confirmedSeeStatus,
+          approved: replies.welcome,
+        }[result.request.status]
   const statusLink = await ownStatusLink(deps.config, request, method, lang)
   // A place confirmed goes on into the group through the chat link the shown sign-up's page
   // has, where it has one.

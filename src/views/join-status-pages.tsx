@@ -200,6 +200,10 @@ function pendingText(
   props: StatusPageProps,
   confirmation: ConfirmationView | null | undefined,
 ): string {
+  // In an open community a confirmed sign-up waits only where its group filled up first.
+  if (props.community.visibility === 'open' && props.request.confirmedAt !== null) {
+    return t.pendingFullText
+  }
   if (!props.linksAwaitProof) return t.pendingText
   if (props.linksElsewhere === 'email_page') return t.pendingEmailPageText
   return confirmation ? t.pendingProofText : t.pendingAdminText
@@ -351,7 +355,8 @@ export function LeavePage(props: PageProps & { communityName: string; action: st
  */
 export type AfterConfirmation =
   | { next: 'in'; chatUrl: string | null; links: MemberLinksView | null }
-  | { next: 'waiting' }
+  /** `groupFull`: in an open community, its group filled up before the confirmation came. */
+  | { next: 'waiting'; groupFull: boolean }
   /** The membership this sign-up made has ended since (left, removed, opted out). */
   | { next: 'ended' }
   | { next: 'declined'; reason: string | null; askAgainFrom: Date | null; timeZone: string }
@@ -439,7 +444,9 @@ export function ConfirmLinkPage(
             )}
           </>
         )}
-        {after?.next === 'waiting' && <p>{t.confirmedWaitingText}</p>}
+        {after?.next === 'waiting' && (
+          <p>{after.groupFull ? t.pendingFullText : t.confirmedWaitingText}</p>
+        )}
         {after?.next === 'ended' && <p>{t.endedText}</p>}
         {after?.next === 'declined' && (
           <>

@@ -103,6 +103,8 @@ export const de = {
   pendingProofText:
     'Ein Admin schaut sie sich an. Bestätige unten, dass diese Anmeldung von dir ist, dann erfährst du, wie entschieden wurde.',
   pendingAdminText: 'Ein Admin schaut sie sich an.',
+  pendingFullText:
+    'Du hast bestätigt, aber die Gruppe ist inzwischen voll: Ein Admin kann dich aufnehmen, sobald Platz ist. Behalte diese Seite: Sie zeigt dir die Entscheidung.',
   /** We see up to a group's chat link, never who enters the group: the place is what is sure. */
   approvedTitle: 'Dein Platz ist bestätigt',
   openChat: 'Zum Gruppenchat',

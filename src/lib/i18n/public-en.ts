@@ -98,6 +98,8 @@ export const en: Messages = {
   pendingProofText:
     'An admin will look at it. Confirm below that this sign-up is yours, and you are shown the decision.',
   pendingAdminText: 'An admin will look at it.',
+  pendingFullText:
+    'You have confirmed, but the group filled up in the meantime: an admin can let you in once there is room. Keep this page: it shows you the decision.',
   approvedTitle: 'Your place is confirmed',
   openChat: 'Open the group chat',
   noChatYet:

@@ -63,6 +63,8 @@ const de = (keywords: ChatKeywords) => ({
     `Danke, du hast bestätigt. Über deine Anfrage bei ${community} entscheidet ein Admin; die Entscheidung siehst du auf ${onStatusPage('deiner Statusseite', statusLink)}`,
   confirmedSeeStatus: (community: string, statusLink: string | null) =>
     `Danke, du hast bestätigt. Wie es um deine Anmeldung bei ${community} steht, siehst du auf ${onStatusPage('deiner Statusseite', statusLink)}`,
+  confirmedGroupFull: (community: string, statusLink: string | null) =>
+    `Danke, du hast bestätigt. Die Gruppe bei ${community} ist inzwischen voll: Ein Admin kann dich aufnehmen, sobald Platz ist. Wie es steht, siehst du auf ${onStatusPage('deiner Statusseite', statusLink)}`,
   codeUnknown:
     'Dieser Code ist abgelaufen oder gehört zu einer anderen Nummer. Schick ihn von der Nummer, mit der du dich angemeldet hast, oder melde dich über den Einladungslink neu an.',
   /** `heldInWhatsApp`: the number also stopped our marketing messages in WhatsApp itself. */
@@ -88,6 +90,8 @@ const en: typeof de = (keywords) => ({
     `Thank you for confirming. An admin decides on your request to join ${community}; you will see the decision on ${onStatusPage('your status page', statusLink)}`,
   confirmedSeeStatus: (community, statusLink) =>
     `Thank you for confirming. See where your sign-up to ${community} stands on ${onStatusPage('your status page', statusLink)}`,
+  confirmedGroupFull: (community, statusLink) =>
+    `Thank you for confirming. The group at ${community} has filled up in the meantime: an admin can let you in once there is room. See where it stands on ${onStatusPage('your status page', statusLink)}`,
   codeUnknown:
     'This code has expired or belongs to another number. Send it from the number you signed up with, or sign up again through the invite link.',
   stopped: (heldInWhatsApp) =>
