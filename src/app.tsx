@@ -62,6 +62,13 @@ const MAX_BODY_BYTES = 64 * 1024
 const MAX_COMPOSE_BYTES = 160 * 1024
 const COMPOSE_PATH = /^\/admin\/(communities\/[^/]+\/announcements|announcements\/[^/]+\/edit)$/
 /**
+ * Several links at once (the API's and the dashboard's): 50 links of a 100-character label,
+ * three 64-character tags and a 40-character code, where JSON may write a character as two
+ * escapes (`\ud83c\udf89`, 12 bytes) and a form as four `%XX` (12 bytes): about 200 KiB.
+ */
+const MAX_BULK_LINKS_BYTES = 256 * 1024
+const BULK_LINKS_PATH = /^\/(api|admin)\/communities\/[^/]+\/(invites|links)\/bulk$/
+/**
  * The dashboard's QR designer: a logo picked from a phone's photos is megabytes. It is refused
  * beside its field (at most 40 KB) with the design as it was set, not by a page that loses it.
  */
@@ -82,17 +89,20 @@ export function createApp() {
 
   // Forms people and admins send are as bounded as API bodies (the compose form a little more).
   for (const path of ['/i/*', '/leave/*', '/confirm/*']) app.use(path, limitBody())
-  const [formLimit, composeLimit, qrDesignLimit] = [
+  const [formLimit, composeLimit, qrDesignLimit, bulkLinksLimit] = [
     limitBody(),
     limitBody(MAX_COMPOSE_BYTES),
     limitBody(MAX_QR_DESIGN_BYTES),
+    limitBody(MAX_BULK_LINKS_BYTES),
   ]
   app.use('/admin/*', (c, next) =>
     (COMPOSE_PATH.test(c.req.path)
       ? composeLimit
       : QR_DESIGN_PATH.test(c.req.path)
         ? qrDesignLimit
-        : formLimit)(c, next),
+        : BULK_LINKS_PATH.test(c.req.path)
+          ? bulkLinksLimit
+          : formLimit)(c, next),
   )
 
   // The public hot path first: a landing page or QR code passes no other route's middleware.
@@ -198,7 +208,8 @@ function createApi() {
       }
     },
   })
-  api.use(limitBody())
+  const [apiLimit, apiBulkLinksLimit] = [limitBody(), limitBody(MAX_BULK_LINKS_BYTES)]
+  api.use((c, next) => (BULK_LINKS_PATH.test(c.req.path) ? apiBulkLinksLimit : apiLimit)(c, next))
   api.use(requireJsonBody())
   api.use(
     bearerAuth({

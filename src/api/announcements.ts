@@ -1,7 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { telegramConfig } from '../lib/config'
-import { ApiError } from '../lib/errors'
 import { paginationQuery, pageSchema } from '../lib/pagination'
 import {
   cancelAnnouncement,
@@ -9,6 +8,7 @@ import {
   resumeAnnouncement,
   listAnnouncements,
   previewRuns,
+  ruleNeverRuns,
   sendAnnouncementNow,
 } from '../services/announcements'
 import { updateAnnouncement } from '../services/announcement-changes'
@@ -173,11 +173,7 @@ openapi(
     const runs = previewRuns({ cron, timezone }, new Date(), count, 'cron')
     // Refused as saving it would be: a check before saving that answered "no runs" would pass
     // a rule the save then refuses.
-    if (runs.length === 0) {
-      throw new ApiError('validation_failed', 'The repeat rule never runs.', {
-        errors: [{ path: 'cron', message: 'No run on any date' }],
-      })
-    }
+    if (runs.length === 0) throw ruleNeverRuns('cron')
     return c.json({ runs: runs.map((run) => run.toISOString()) }, 200)
   },
 )

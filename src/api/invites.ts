@@ -104,8 +104,8 @@ openapi(
     description:
       'Each link as `POST /communities/{id}/invites` takes it; they are made in the order given, ' +
       'all or none: a refusal names the link by its place (`links.3.code`) and makes no link. ' +
-      'Links into a group on Telegram get their Telegram link from the next cron run (within a ' +
-      'minute), not at once.',
+      'Links into a group on Telegram get their Telegram link from the cron job, not at once: ' +
+      'it makes about 20 a minute for the whole installation.',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: CommunityParams, body: jsonBody(CreateInvitesSchema) },
     responses: {
@@ -114,6 +114,7 @@ openapi(
         'The links, in the order asked for, with their URLs and QR code URLs',
       ),
       ...problemResponses([...BODY_PROBLEMS, ...RESOURCE_PROBLEMS, 'code_taken'], {
+        notes: { payload_too_large: 'The body is larger than 256 KiB.' },
         rules: {
           // Named by the link's place: `links.3.groupId`.
           links:

@@ -1,8 +1,18 @@
+import { getTableColumns, type Table } from 'drizzle-orm'
+
 /**
  * Ids per statement when a list is bound: D1 binds at most 100 values per statement, and the
  * statement's other conditions need a few of them.
  */
 export const ID_CHUNK = 90
+
+/**
+ * The rows of `table` one INSERT may carry: D1 binds at most 100 values per statement, one per
+ * column of each row (counted from the table, so a column added later still fits).
+ */
+export function rowsPerInsert(table: Table): number {
+  return Math.floor(100 / Object.keys(getTableColumns(table)).length)
+}
 
 /** The items in runs of at most `size`. */
 export function chunks<T>(items: readonly T[], size: number): T[][] {

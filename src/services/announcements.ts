@@ -152,6 +152,13 @@ export function announcementTextFor(
   return textWithName(text, member.name, ANNOUNCEMENT_TEXT_MAX)
 }
 
+/** A repeat rule refused for falling on no date; `path` names the field that holds it. */
+export function ruleNeverRuns(path: string): ApiError {
+  return new ApiError('validation_failed', 'The repeat rule never runs.', {
+    errors: [{ path, message: 'No run on any date' }],
+  })
+}
+
 /** The first run: the given time, or the rule's first run after now. */
 export function firstRun(input: AnnouncementInput, now: Date): Date {
   if (input.repeat) {
@@ -161,12 +168,8 @@ export function firstRun(input: AnnouncementInput, now: Date): Date {
         errors: [{ path: 'repeat.until', message: 'No run before this time' }],
       })
     }
-    if (!first) {
-      // A rule of a day no calendar has (`0 9 31 4 *`): croner reads it, and it never runs.
-      throw new ApiError('validation_failed', 'The repeat rule never runs.', {
-        errors: [{ path: 'repeat.cron', message: 'No run on any date' }],
-      })
-    }
+    // A rule of a day no calendar has (`0 9 31 4 *`): croner reads it, and it never runs.
+    if (!first) throw ruleNeverRuns('repeat.cron')
     return first
   }
   return input.sendAt!

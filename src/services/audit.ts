@@ -16,7 +16,7 @@ import {
   type Invite,
 } from '../db/schema'
 import { csvLine } from '../lib/csv'
-import { chunks } from '../lib/chunks'
+import { chunks, rowsPerInsert } from '../lib/chunks'
 import { newId } from '../lib/ids'
 import { toPage, type Page } from '../lib/pagination'
 import type { Principal } from './access'
@@ -70,8 +70,9 @@ export async function recordAudit(
     targetId: record.targetId ?? null,
     detail: record.detail ?? null,
   }))
-  // D1 binds at most 100 values per statement: eleven rows of nine columns each.
-  const [first, ...rest] = chunks(rows, 11).map((run) => db.insert(auditLog).values(run))
+  const [first, ...rest] = chunks(rows, rowsPerInsert(auditLog)).map((run) =>
+    db.insert(auditLog).values(run),
+  )
   if (first) await db.batch([first, ...rest])
 }
 

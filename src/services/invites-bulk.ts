@@ -1,7 +1,7 @@
-import { and, eq, inArray } from 'drizzle-orm'
+import { and, asc, eq, inArray } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { groups, inviteCodes, invites, type Invite } from '../db/schema'
-import { chunks } from '../lib/chunks'
+import { chunks, rowsPerInsert } from '../lib/chunks'
 import { canonicalCode, customCodeProblem, newInviteCode } from '../lib/codes'
 import { ApiError, isUniqueViolation } from '../lib/errors'
 import { planLinksIntoChatOf } from '../platforms/telegram/links-follow'
@@ -12,9 +12,6 @@ import { codeTaken, newInvite, type CreateInviteInput } from './invites'
  * city. Each is two rows and its share of a few statements, well inside what one request may run.
  */
 export const BULK_LINKS_MAX = 50
-
-/** D1 binds at most 100 values per statement: as many rows as fit, of a table this wide. */
-const rowsPerStatement = (columns: number) => Math.floor(100 / columns)
 
 /**
  * Makes several links at once, in the order given, all or none: one batch writes them and
@@ -31,19 +28,40 @@ export async function createInvites(
   now: Date,
   options: { planTelegram: boolean },
 ): Promise<Invite[]> {
+  // The API's schema holds this already; held here for every caller, as one statement's bound
+  // ids and the batch's size count on it.
+  if (inputs.length === 0 || inputs.length > BULK_LINKS_MAX) {
+    throw new ApiError('validation_failed', `Make 1 to ${BULK_LINKS_MAX} links at once.`, {
+      errors: [{ path: 'links', message: `1 to ${BULK_LINKS_MAX} links` }],
+    })
+  }
   const wished = wishedCodes(inputs)
-  await assertGroupsInCommunity(db, communityId, inputs)
-  await assertCodesFree(db, wished)
+  // The groups named and the custom codes asked for, read in one round trip.
+  const named = [...new Set(inputs.flatMap((input) => (input.groupId ? [input.groupId] : [])))]
+  const [groupRows, takenRows] = await db.batch([
+    db
+      .select({ id: groups.id })
+      .from(groups)
+      .where(
+        and(
+          eq(groups.communityId, communityId),
+          inArray(groups.id, named.length > 0 ? named : ['']),
+        ),
+      ),
+    takenCodesQuery(db, wished),
+  ])
+  assertGroupsFound(inputs, new Set(groupRows.map((row) => row.id)))
+  assertCodesFree(wished, takenRows)
   for (let tries = 0; ; tries++) {
     const made = inputs.map((input, index) =>
       newInvite(communityId, { ...input, code: wished[index] ?? newInviteCode() }, now),
     )
     const codes = made.map((invite) => ({ code: invite.code, inviteId: invite.id, createdAt: now }))
     const [first, ...rest] = [
-      ...chunks(made, rowsPerStatement(Object.keys(made[0]!).length)).map((rows) =>
-        db.insert(invites).values(rows),
+      ...chunks(made, rowsPerInsert(invites)).map((rows) => db.insert(invites).values(rows)),
+      ...chunks(codes, rowsPerInsert(inviteCodes)).map((rows) =>
+        db.insert(inviteCodes).values(rows),
       ),
-      ...chunks(codes, rowsPerStatement(3)).map((rows) => db.insert(inviteCodes).values(rows)),
       ...(options.planTelegram
         ? [planLinksIntoChatOf(db, { groupsOfInvites: made.map((invite) => invite.id) }, now)]
         : []),
@@ -54,28 +72,14 @@ export async function createInvites(
     } catch (error) {
       if (!isUniqueViolation(error, '.code')) throw error
       // A custom code taken since it was checked, by someone at the same moment: named as above.
-      await assertCodesFree(db, wished)
+      assertCodesFree(wished, await takenCodesQuery(db, wished))
       if (tries >= 2) throw error
     }
   }
 }
 
-/** Every group named is one of this community's; the first that is not is named by its link. */
-async function assertGroupsInCommunity(
-  db: Database,
-  communityId: string,
-  inputs: readonly CreateInviteInput[],
-) {
-  const named = [...new Set(inputs.flatMap((input) => (input.groupId ? [input.groupId] : [])))]
-  if (named.length === 0) return
-  const found = new Set(
-    (
-      await db
-        .select({ id: groups.id })
-        .from(groups)
-        .where(and(eq(groups.communityId, communityId), inArray(groups.id, named)))
-    ).map((row) => row.id),
-  )
+/** Every group named is one of this community's (`found`); the first that is not is named by its link. */
+function assertGroupsFound(inputs: readonly CreateInviteInput[], found: Set<string>) {
   const index = inputs.findIndex((input) => input.groupId && !found.has(input.groupId))
   if (index >= 0) {
     throw new ApiError('validation_failed', 'That group is not in this community.', {
@@ -112,21 +116,39 @@ function wishedCodes(inputs: readonly CreateInviteInput[]): (string | null)[] {
   })
 }
 
-/**
- * No custom code asked for belongs, or belonged, to a link: codes are never reused, so a
- * printed link cannot lead somewhere else. The first taken is named by its link.
- */
-async function assertCodesFree(db: Database, codes: readonly (string | null)[]) {
+/** Which of the custom codes asked for some link has, or had (none asked, none read). */
+function takenCodesQuery(db: Database, codes: readonly (string | null)[]) {
   const wished = codes.filter((code) => code !== null)
-  if (wished.length === 0) return
-  const taken = new Set(
-    (
-      await db
-        .select({ code: inviteCodes.code })
-        .from(inviteCodes)
-        .where(inArray(inviteCodes.code, wished))
-    ).map((row) => row.code),
-  )
-  const index = codes.findIndex((code) => code !== null && taken.has(code))
+  return db
+    .select({ code: inviteCodes.code })
+    .from(inviteCodes)
+    .where(inArray(inviteCodes.code, wished.length > 0 ? wished : ['']))
+}
+
+/**
+ * No custom code asked for belongs, or belonged, to a link (`taken`): codes are never reused, so
+ * a printed link cannot lead somewhere else. The first taken is named by its link.
+ */
+function assertCodesFree(codes: readonly (string | null)[], taken: Array<{ code: string }>) {
+  const takenCodes = new Set(taken.map((row) => row.code))
+  const index = codes.findIndex((code) => code !== null && takenCodes.has(code))
   if (index >= 0) throw codeTaken(codes[index]!, `links.${index}.code`)
+}
+
+/**
+ * Links of a community by id, in the order they were made: the page listing what a bulk form
+ * made reads them back by the ids its address carries (at most `BULK_LINKS_MAX`, all bound in one
+ * statement); another community's ids find nothing.
+ */
+export function madeInvitesQuery(db: Database, communityId: string, ids: readonly string[]) {
+  return db
+    .select()
+    .from(invites)
+    .where(
+      and(
+        eq(invites.communityId, communityId),
+        inArray(invites.id, ids.length > 0 ? ids.slice(0, BULK_LINKS_MAX) : ['']),
+      ),
+    )
+    .orderBy(asc(invites.id))
 }

@@ -79,7 +79,7 @@ export function knownTagsOfCommunityQuery(
  * first of them is given back if nobody confirms it (`givenBackUses` in retention.ts): a link
  * "used up" by addresses nobody confirmed is not used up for good, and its page says so.
  */
-export function heldUsesQuery(db: Database, inviteId: string) {
+export function heldUsesQuery(db: Database, inviteId: string, now: Date) {
   return db
     .select({
       waiting: sql<number>`count(*)`,
@@ -91,7 +91,8 @@ export function heldUsesQuery(db: Database, inviteId: string) {
         eq(joinRequests.inviteId, inviteId),
         eq(joinRequests.tookUse, true),
         isNull(joinRequests.confirmedAt),
-        sql`${joinRequests.confirmExpiresAt} is not null`,
+        // Those whose time is up come back with the cron job's next run, within a minute.
+        sql`${joinRequests.confirmExpiresAt} > ${now.getTime()}`,
       ),
     )
 }

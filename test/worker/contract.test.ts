@@ -206,11 +206,12 @@ async function genericProbes(operation: Operation, success: Request) {
   }
   if ((documents(413) || guarded) && success.rawBody === undefined) {
     probes.push({
-      name: 'a body over 64 KiB',
+      // Past every operation's limit: 64 KiB, 256 KiB for several links at once.
+      name: 'a body over its limit',
       request: {
         ...success,
         headers: { ...success.headers, 'content-type': 'application/json' },
-        rawBody: JSON.stringify({ padding: 'x'.repeat(70 * 1024) }),
+        rawBody: JSON.stringify({ padding: 'x'.repeat(260 * 1024) }),
       },
       status: 413,
       code: 'payload_too_large',

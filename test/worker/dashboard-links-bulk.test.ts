@@ -45,8 +45,16 @@ describe('several links at once, from the overview', () => {
       maxUses: '10',
       validUntil: '',
     })
-    expect(made.status, made.text).toBe(200)
-    expect(made.text).toContain('3 links created')
+    // On to a page of its own address: reloading it makes nothing again.
+    expect(made.status, made.text).toBe(303)
+    const listedAt = made.headers.get('location')!
+    expect(listedAt).toMatch(
+      new RegExp(
+        `^/admin/communities/${community.id}/links/bulk\\?made=(inv_[0-9a-z]{26},){2}inv_[0-9a-z]{26}$`,
+      ),
+    )
+    const result = await page(listedAt, cookie)
+    expect(result.text).toContain('3 links created')
     const stored = (await linksOf(community.id)).filter((link) => link.label !== null)
     expect(stored.map((link) => link.label)).toEqual([
       'Poster Kreuzberg',
@@ -61,17 +69,20 @@ describe('several links at once, from the overview', () => {
         max_uses: 10,
       })
       // Each listed with its address to copy and its QR codes to download.
-      expect(made.text).toContain(`data-copy="https://join.example.com/i/${link.code}"`)
-      expect(made.text).toContain(`href="/i/${link.code}/qr.png?size=1024&amp;download=1"`)
-      expect(made.text).toContain(`href="/i/${link.code}/qr.svg?download=1"`)
+      expect(result.text).toContain(`data-copy="https://join.example.com/i/${link.code}"`)
+      expect(result.text).toContain(`href="/i/${link.code}/qr.png?size=1024&amp;download=1"`)
+      expect(result.text).toContain(`href="/i/${link.code}/qr.svg?download=1"`)
     }
     // The overview lists them, each with its address to copy.
     const listed = await page(`/admin/communities/${community.id}`, cookie)
     for (const link of stored) {
       expect(listed.text).toContain(`data-copy="https://join.example.com/i/${link.code}"`)
     }
-    // Reloading shows the empty form, not the form sent again.
-    expect(made.text).toContain(`data-address="/admin/communities/${community.id}/links/bulk"`)
+    // Another community's page given these ids lists none of them: its form instead.
+    const other = await createCommunity()
+    const elsewhere = await page(listedAt.replace(community.id, other.id), cookie)
+    expect(elsewhere.text).not.toContain('links created')
+    expect(elsewhere.text).toMatch(/<textarea id="labels"/)
     await eventually(async () => {
       const log = await call(
         'GET',
@@ -86,8 +97,11 @@ describe('several links at once, from the overview', () => {
       _csrf: csrfOf(form.text),
       labels: 'Flyer A\nFlyer B',
     })
-    expect(german.status).toBe(200)
-    expect(german.text).toContain('2 Links angelegt')
+    expect(german.status).toBe(303)
+    const germanPage = await page(german.headers.get('location')!, cookie)
+    expect(germanPage.text).toContain('2 Links angelegt')
+    // Each link's page in the language the form was sent in.
+    expect(germanPage.text).toMatch(/<a href="\/admin\/links\/inv_[0-9a-z]{26}\?lang=de">/)
   })
 
   it('sends the form back, as typed, with what to change, and makes none', async () => {
@@ -107,7 +121,8 @@ describe('several links at once, from the overview', () => {
         { labels: Array.from({ length: 51 }, (_, i) => `Poster ${i}`).join('\n') },
         'At most 50 lines at once.',
       ],
-      [{ labels: `Short\n${'x'.repeat(101)}` }, 'Line 2: at most 100 characters.'],
+      // Counted as the field shows its lines, blank ones too.
+      [{ labels: `\nShort\n\n${'x'.repeat(101)}` }, 'Line 4: at most 100 characters.'],
       [{ labels: 'Fine\nAlso fine\n\u200B' }, 'Line 3: only invisible characters.'],
       [{ labels: 'Fine', maxUses: '0' }, 'id="maxUses-error"'],
       [{ labels: 'Fine', groupId: foreign.id }, 'id="groupId-error"'],

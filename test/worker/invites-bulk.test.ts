@@ -141,6 +141,30 @@ describe('several invite links made at once', () => {
     expect(codes[0]!.n).toBe(50)
   })
 
+  it('takes fifty of the longest links, their JSON written in ASCII escapes', async () => {
+    const community = await createCommunity()
+    const links = Array.from({ length: 50 }, (_, index) => ({
+      label: '🎉'.repeat(99) + String(index % 10),
+      source: 'ж'.repeat(64),
+      medium: 'ж'.repeat(64),
+      campaign: 'ж'.repeat(64),
+    }))
+    // As Python's json.dumps writes it by default: every character past ASCII as \\uXXXX.
+    const escaped = JSON.stringify({ links }).replace(
+      /[\u007f-\uffff]/g,
+      (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    )
+    // Past the 64 KiB every other API body is held to.
+    expect(escaped.length).toBeGreaterThan(100_000)
+    const made = await call('POST', `/api/communities/${community.id}/invites/bulk`, {
+      rawBody: escaped,
+      headers: { 'content-type': 'application/json' },
+    })
+    expect(made.status, made.text).toBe(201)
+    expect(made.json.data[0].label).toBe(links[0]!.label)
+    expect(await linksOf(community.id)).toHaveLength(50)
+  })
+
   it('is for who may make links in the community, no one else', async () => {
     const community = await createCommunity()
     const other = await createCommunity()

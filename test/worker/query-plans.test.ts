@@ -412,7 +412,7 @@ describe('query plans of the request paths', () => {
     await updateGroup(db, await groupRow(), { telegramChatId: null }, now)
     await knownTagsOfCommunityQuery(db, { inviteId: doomedInvite.id })
     await knownTagsOfCommunityQuery(db, { communityId: doomed.id })
-    await heldUsesQuery(db, doomedInvite.id)
+    await heldUsesQuery(db, doomedInvite.id, now)
     await deleteGroup(db, await groupRow(), now)
     const doomedRow = await db.query.communities.findFirst({
       where: (c, { eq }) => eq(c.id, doomed.id),

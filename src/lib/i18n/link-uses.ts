@@ -6,7 +6,9 @@
 export const linkUsesDe = {
   uses: (used: string, max: string) => `Genutzt: ${used} von ${max}`,
   waiting: (count: string, when: string) =>
-    `${count} davon sind Anmeldungen, die noch auf ihre Bestätigung warten. Bestätigt niemand, kommt die Nutzung zurück, die erste am ${when}.`,
+    count === '1'
+      ? `Eine davon ist eine Anmeldung, die noch auf ihre Bestätigung wartet. Bestätigt niemand, kommt die Nutzung am ${when} zurück.`
+      : `${count} davon sind Anmeldungen, die noch auf ihre Bestätigung warten. Bestätigt niemand, kommt die Nutzung zurück, die erste am ${when}.`,
 }
 
 export type LinkUsesWords = typeof linkUsesDe
@@ -15,5 +17,7 @@ export type LinkUsesWords = typeof linkUsesDe
 export const linkUsesEn: LinkUsesWords = {
   uses: (used: string, max: string) => `Used: ${used} of ${max}`,
   waiting: (count: string, when: string) =>
-    `${count} of them are sign-ups still waiting for their confirmation. If nobody confirms one, its use comes back, the first on ${when}.`,
+    count === '1'
+      ? `One of them is a sign-up still waiting for its confirmation. If nobody confirms it, its use comes back on ${when}.`
+      : `${count} of them are sign-ups still waiting for their confirmation. If nobody confirms one, its use comes back, the first on ${when}.`,
 }

@@ -12,7 +12,7 @@ export const linksBulkDe = {
   tooMany: (max: string) => `Höchstens ${max} Zeilen auf einmal.`,
   lineTooLong: (line: string, max: string) => `Zeile ${line}: höchstens ${max} Zeichen.`,
   lineInvisible: (line: string) => `Zeile ${line}: nur unsichtbare Zeichen.`,
-  madeTitle: (count: string) => `${count} Links angelegt`,
+  madeTitle: (count: string) => (count === '1' ? 'Ein Link angelegt' : `${count} Links angelegt`),
   madeHint:
     'Jeder hat seinen eigenen Code und QR-Code; in der Übersicht stehen sie mit ihren Zahlen.',
   name: 'Name',
@@ -34,7 +34,7 @@ export const linksBulkEn: LinksBulkWords = {
   tooMany: (max: string) => `At most ${max} lines at once.`,
   lineTooLong: (line: string, max: string) => `Line ${line}: at most ${max} characters.`,
   lineInvisible: (line: string) => `Line ${line}: only invisible characters.`,
-  madeTitle: (count: string) => `${count} links created`,
+  madeTitle: (count: string) => (count === '1' ? 'One link created' : `${count} links created`),
   madeHint: 'Each has a code and QR code of its own; the overview lists them with their figures.',
   name: 'Name',
   link: 'Link',

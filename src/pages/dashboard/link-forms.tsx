@@ -130,26 +130,27 @@ export function parseBulkLinkForm(
   const shared = parseLinkForm(lang, form, BULK_SHARED_FIELDS, options)
   const text = formString(form, 'labels') ?? ''
   const values = { ...shared.values, labels: text }
+  // Each name with its line's number as the field shows it, blank lines counted.
   const lines = text
     .split(/\r\n?|\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '')
+    .map((line, index) => ({ name: line.trim(), number: index + 1 }))
+    .filter((line) => line.name !== '')
   const max = formatNumber(lang, BULK_LINKS_MAX)
   let labelsError: string | undefined
   const labels: string[] = []
   if (lines.length === 0) labelsError = b.noNames
   else if (lines.length > BULK_LINKS_MAX) labelsError = b.tooMany(max)
   else {
-    for (const [index, line] of lines.entries()) {
-      const parsed = InviteLabelSchema.safeParse(line)
+    for (const line of lines) {
+      const parsed = InviteLabelSchema.safeParse(line.name)
       if (parsed.success) {
         labels.push(parsed.data)
         continue
       }
-      const number = formatNumber(lang, index + 1)
-      const tooLong = parsed.error.issues.some((issue) => issue.code === 'too_big')
+      const number = formatNumber(lang, line.number)
+      const tooLong = parsed.error.issues.find((issue) => issue.code === 'too_big')
       labelsError = tooLong
-        ? b.lineTooLong(number, formatNumber(lang, 100))
+        ? b.lineTooLong(number, formatNumber(lang, Number(tooLong.maximum)))
         : b.lineInvisible(number)
       break
     }

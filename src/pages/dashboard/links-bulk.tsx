@@ -1,5 +1,7 @@
 import { Hono, type Context } from 'hono'
+import { z } from 'zod'
 import type { Invite } from '../../db/schema'
+import { idPattern } from '../../lib/ids'
 import type { AppEnv } from '../../env'
 import { telegramConfig } from '../../lib/config'
 import type { FieldMessages } from '../../lib/field-errors'
@@ -12,7 +14,7 @@ import { communityFor } from '../../api/community-scope'
 import { assertCan } from '../../services/access'
 import { communityOf, communityQuery } from '../../services/communities'
 import { listGroupsQuery } from '../../services/groups'
-import { createInvites } from '../../services/invites-bulk'
+import { BULK_LINKS_MAX, createInvites, madeInvitesQuery } from '../../services/invites-bulk'
 import { knownTagsOfCommunityQuery } from '../../services/link-settings'
 import { knownTags } from '../../views/dashboard/links'
 import { BulkLinksForm, LinksMade } from '../../views/dashboard/links-bulk'
@@ -27,9 +29,22 @@ export const linksBulkPages = new Hono<AppEnv>()
 
 const PATH = (id: string) => `/admin/communities/${id}/links/bulk`
 
-linksBulkPages.get('/admin/communities/:id/links/bulk', async (c) =>
-  bulkPage(c, idOrThrow(CommunityId, c.req.param('id'))),
-)
+/** The ids of the links a bulk form made, as its redirect carries them (`?made=inv_…,inv_…`). */
+const MadeIds = z
+  .string()
+  .transform((value) => value.split(','))
+  .pipe(
+    z
+      .array(z.string().regex(idPattern('inv')))
+      .min(1)
+      .max(BULK_LINKS_MAX),
+  )
+
+linksBulkPages.get('/admin/communities/:id/links/bulk', async (c) => {
+  const id = idOrThrow(CommunityId, c.req.param('id'))
+  const made = MadeIds.safeParse(c.req.query('made'))
+  return made.success ? madePage(c, id, made.data) : bulkPage(c, id)
+})
 
 /** The form: empty, or sent back refused with what was typed and each message by its field. */
 async function bulkPage(c: Context<AppEnv>, id: string, refused?: LinkFormState) {
@@ -80,16 +95,34 @@ linksBulkPages.post('/admin/communities/:id/links/bulk', async (c) => {
     throw error
   }
   auditLinksMade(c, id, made, now)
+  // Listed on a page of its own address: reloading it, or going back to it, makes nothing again.
+  const ids = made.map((invite) => invite.id).join(',')
+  return c.redirect(inLanguage(c, `${PATH(id)}?made=${ids}`), 303)
+})
+
+/** What a bulk form made: each link to copy, with its QR codes, and the way back. */
+async function madePage(c: Context<AppEnv>, id: string, ids: string[]) {
+  assertCan(c.var.principal, 'invites.manage', { communityId: id }, 'Community')
+  const db = c.var.db
+  const [communityRows, made] = await db.batch([
+    communityQuery(db, id),
+    madeInvitesQuery(db, id, ids),
+  ])
+  const community = communityOf(communityRows)
+  // Ids of no link of this community (another's, or made up): the form, as without them.
+  if (made.length === 0) return bulkPage(c, id)
+  const l = lang(c)
   return communityShell(
     c,
     community,
     '/links/bulk',
-    LINKS_BULK_WORDS[lang(c)].madeTitle(formatNumber(lang(c), made.length)),
+    LINKS_BULK_WORDS[l].madeTitle(formatNumber(l, made.length)),
     <LinksMade
-      lang={lang(c)}
+      lang={l}
       links={made}
       baseUrl={c.var.config.PUBLIC_BASE_URL}
+      href={(path) => inLanguage(c, path)}
       back={inLanguage(c, `/admin/communities/${id}#campaign-links`)}
     />,
   )
-})
+}

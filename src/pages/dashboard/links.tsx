@@ -226,7 +226,7 @@ export async function linkPage(
     // Its Telegram link, read only where Telegram is configured.
     telegramLinkOfInviteQuery(db, id, telegram),
     knownTagsOfCommunityQuery(db, { inviteId: id }),
-    heldUsesQuery(db, id),
+    heldUsesQuery(db, id, new Date()),
     ...statsReads.queries,
   ])
   const { invite, community, groups, design } = linkSettingsOf([

@@ -72,7 +72,14 @@ export function BulkLinksForm(props: {
 }
 
 /** What a bulk form made: each link with its address to copy and its QR codes to download. */
-export function LinksMade(props: { lang: Lang; links: Invite[]; baseUrl: string; back: string }) {
+export function LinksMade(props: {
+  lang: Lang
+  links: Invite[]
+  baseUrl: string
+  /** A dashboard path in the page's language. */
+  href: (path: string) => string
+  back: string
+}) {
   const t = words(props.lang)
   const b = LINKS_BULK_WORDS[props.lang]
   return (
@@ -93,7 +100,7 @@ export function LinksMade(props: { lang: Lang; links: Invite[]; baseUrl: string;
             return (
               <tr>
                 <td data-label={b.name}>
-                  <a href={`/admin/links/${invite.id}`}>
+                  <a href={props.href(`/admin/links/${invite.id}`)}>
                     <bdi>{invite.label ?? invite.code}</bdi>
                   </a>
                 </td>
