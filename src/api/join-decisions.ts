@@ -97,21 +97,18 @@ export async function recordAdminConsent(
   let shown = request
   let recorded = false
   for (const contact of new Set(contacts)) {
-    let result: Awaited<ReturnType<typeof confirmContact>>
-    try {
-      result = await confirmContact(
-        c.var.db,
-        shown,
-        contact,
-        { method: 'admin', id: `${who}: ${proof.text}` },
-        new Date(),
-        c.var.config.REJECTION_COOLDOWN_DAYS,
-      )
-    } catch (error) {
-      // The proof is written before the membership it lets begin: a full group keeps the one,
-      // not the other, and the request waits for an admin and for room.
-      if (!(error instanceof ApiError) || error.code !== 'group_full') throw error
-      return { request: await getJoinRequestOrThrow(c.var.db, shown.id), groupFull: true }
+    const result = await confirmContact(
+      c.var.db,
+      shown,
+      contact,
+      { method: 'admin', id: `${who}: ${proof.text}` },
+      new Date(),
+      c.var.config.REJECTION_COOLDOWN_DAYS,
+    )
+    // The proof is written before the membership it lets begin: a full group keeps the one,
+    // not the other, and the request waits for an admin and for room.
+    if (result.outcome === 'confirmed' && result.groupFull) {
+      return { request: result.request, groupFull: true }
     }
     if (result.outcome === 'expired') {
       throw new ApiError(

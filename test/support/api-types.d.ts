@@ -150,7 +150,7 @@ export interface paths {
   '/api/communities/{id}/invites/bulk': {
     /**
      * Create up to 50 invite links at once (a campaign’s channels or promoters)
-     * @description Each link as `POST /communities/{id}/invites` takes it; they are made in the order given, all or none: a refusal names the link by its place (`links.3.code`) and makes no link. Links into a group on Telegram get their Telegram link from the next cron run (within a minute), not at once. Access (`invites.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description Each link as `POST /communities/{id}/invites` takes it; they are made in the order given, all or none: a refusal names the link by its place (`links.3.code`) and makes no link. Links into a group on Telegram get their Telegram link from the cron job, not at once: it makes about 20 a minute for the whole installation. Access (`invites.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['createInvites']
   }
@@ -4410,7 +4410,7 @@ export interface operations {
   }
   /**
    * Create up to 50 invite links at once (a campaign’s channels or promoters)
-   * @description Each link as `POST /communities/{id}/invites` takes it; they are made in the order given, all or none: a refusal names the link by its place (`links.3.code`) and makes no link. Links into a group on Telegram get their Telegram link from the next cron run (within a minute), not at once. Access (`invites.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description Each link as `POST /communities/{id}/invites` takes it; they are made in the order given, all or none: a refusal names the link by its place (`links.3.code`) and makes no link. Links into a group on Telegram get their Telegram link from the cron job, not at once: it makes about 20 a minute for the whole installation. Access (`invites.manage`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   createInvites: {
     parameters: {
@@ -4477,7 +4477,7 @@ export interface operations {
           }
         }
       }
-      /** @description `payload_too_large` (Payload too large). What each code means: `/api/problems/{code}`. */
+      /** @description `payload_too_large` (Payload too large): The body is larger than 256 KiB. What each code means: `/api/problems/{code}`. */
       413: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
