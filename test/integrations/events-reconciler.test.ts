@@ -258,38 +258,51 @@ describe('an event endpoint that keeps failing', () => {
   })
 })
 
+/**
+ * One event to a subscribed endpoint on the stand-in receiver, for a recipient of this name
+ * (which steers how it answers), sent once by hand: its answer, and its delivery row after.
+ */
+async function firstTryFor(name: string, config = loadConfig(env)) {
+  const community = await createCommunity()
+  const subscribed = await call('POST', '/api/webhooks', {
+    body: { url: `${fake}/webhook`, events: ['member.joined'], communityId: community.id },
+  })
+  expect(subscribed.status, subscribed.text).toBe(201)
+  const at = Date.now()
+  await env.DB.prepare(
+    `insert into events (id, type, community_id, payload, created_at)
+     values (?, 'member.joined', ?, json_object('recipient', json_object('name', ?)), ?)`,
+  )
+    .bind(`evt_tried${crypto.randomUUID().slice(0, 8)}`, community.id, name, at)
+    .run()
+  const db = createDb(env.DB)
+  expect(await fanOutEvents(db, droppingQueue, new Date(at))).toBe(1)
+  const endpointId = subscribed.json.id as string
+  const [row] = await rowsOf(endpointId)
+  const answer = await deliverEvent(
+    db,
+    config,
+    { eventId: row!.event_id, endpointId },
+    new Date(at),
+  )
+  return { answer, row: (await rowsOf(endpointId))[0] }
+}
+
 describe('a receiver that throttles', () => {
   it('is given the schedule’s wait at least, however short its Retry-After', async () => {
-    const community = await createCommunity()
-    const subscribed = await call('POST', '/api/webhooks', {
-      body: { url: `${fake}/webhook`, events: ['member.joined'], communityId: community.id },
+    // The stand-in answers 429 with "Retry-After: 1" to the first try of an event for this
+    // name; five minutes is the first wait, as a deployment's schedule has it (the tests' own is
+    // one second).
+    const { answer, row } = await firstTryFor('slow-down', {
+      ...loadConfig(env),
+      EVENT_RETRY_SCHEDULE: [300, 1800],
     })
-    expect(subscribed.status, subscribed.text).toBe(201)
-    // The stand-in answers 429 with "Retry-After: 1" to the first try of an event for this name.
-    const at = Date.now()
-    await env.DB.prepare(
-      `insert into events (id, type, community_id, payload, created_at)
-       values (?, 'member.joined', ?, json_object('recipient', json_object('name', 'slow-down')), ?)`,
-    )
-      .bind(`evt_throttled${crypto.randomUUID().slice(0, 8)}`, community.id, at)
-      .run()
-    const db = createDb(env.DB)
-    expect(await fanOutEvents(db, droppingQueue, new Date(at))).toBe(1)
-    const [row] = await rowsOf(subscribed.json.id)
-    // Five minutes first, as a deployment's schedule has it (the tests' own is one second).
-    const config = { ...loadConfig(env), EVENT_RETRY_SCHEDULE: [300, 1800] }
-    const answer = await deliverEvent(
-      db,
-      config,
-      { eventId: row!.event_id, endpointId: subscribed.json.id },
-      new Date(at),
-    )
     // Not one second: a receiver saying "1" on every try would use up the day's attempts at once.
     expect(answer).toMatchObject({ action: 'retry' })
     const { delaySeconds } = answer as { delaySeconds: number }
     expect(delaySeconds).toBeGreaterThanOrEqual(240)
     expect(delaySeconds).toBeLessThanOrEqual(360)
-    expect((await rowsOf(subscribed.json.id))[0]).toMatchObject({
+    expect(row).toMatchObject({
       status: 'queued',
       attempts: 1,
       last_error: 'HTTP 429 from the endpoint',
@@ -297,26 +310,7 @@ describe('a receiver that throttles', () => {
   })
 
   it('takes a Retry-After written as a date, as HTTP allows', async () => {
-    const community = await createCommunity()
-    const subscribed = await call('POST', '/api/webhooks', {
-      body: { url: `${fake}/webhook`, events: ['member.joined'], communityId: community.id },
-    })
-    const at = Date.now()
-    await env.DB.prepare(
-      `insert into events (id, type, community_id, payload, created_at)
-       values (?, 'member.joined', ?, json_object('recipient', json_object('name', 'come-back-later')), ?)`,
-    )
-      .bind(`evt_dated${crypto.randomUUID().slice(0, 8)}`, community.id, at)
-      .run()
-    const db = createDb(env.DB)
-    expect(await fanOutEvents(db, droppingQueue, new Date(at))).toBe(1)
-    const [row] = await rowsOf(subscribed.json.id)
-    const answer = await deliverEvent(
-      db,
-      loadConfig(env),
-      { eventId: row!.event_id, endpointId: subscribed.json.id },
-      new Date(at),
-    )
+    const { answer } = await firstTryFor('come-back-later')
     // Ten minutes, as the date says (the tests' own schedule would retry after a second).
     const { delaySeconds } = answer as { delaySeconds: number }
     expect(delaySeconds).toBeGreaterThanOrEqual(590)
