@@ -3,7 +3,8 @@ import { ApiError, type FieldError } from './errors'
 /**
  * Why `value` is not an https URL on `allowedHosts` (an empty list allows any host), or null
  * when it is one. Subdomains of an allowed host are not allowed: `chat.whatsapp.com` does not
- * admit `chat.whatsapp.com.evil.example`, nor `evil.chat.whatsapp.com`. A user name or password
+ * admit `chat.whatsapp.com.evil.example`, nor `evil.chat.whatsapp.com`, nor another port of it
+ * (`chat.whatsapp.com:8443`; `:443` is the same URL and passes). A user name or password
  * in it is refused wherever it points: it would be shown to, or sent by, everyone who loads it.
  */
 export function httpsUrlRefusal(
@@ -18,9 +19,9 @@ export function httpsUrlRefusal(
   }
   if (url.protocol !== 'https:') return 'not_https'
   if (url.username || url.password) return 'credentials'
-  return allowedHosts.length === 0 || allowedHosts.includes(url.hostname.toLowerCase())
-    ? null
-    : 'host'
+  if (allowedHosts.length === 0) return null
+  // An allowed host is that host as https serves it: on another port it is another server.
+  return allowedHosts.includes(url.hostname.toLowerCase()) && url.port === '' ? null : 'host'
 }
 
 export function isAllowedHttpsUrl(value: string, allowedHosts: readonly string[]): boolean {

@@ -329,6 +329,8 @@ describe('groups: limits and errors', () => {
       'http://chat.whatsapp.com/abc',
       'https://evil.example/abc',
       'https://chat.whatsapp.com.evil.example/abc',
+      // Another port of the host is another server.
+      'https://chat.whatsapp.com:8443/abc',
       'javascript:alert(1)',
     ]) {
       const response = await call('POST', `/api/communities/${community.id}/groups`, {
