@@ -32,6 +32,12 @@ export function LandingPage(props: LandingPageProps) {
     (a, b) => Number(b.id === target?.id) - Number(a.id === target?.id),
   )
   const description = community.description || community.name
+  // An open community's join would be refused (409 `group_full`) as counted a moment ago: said
+  // here rather than after the form is filled in. A Telegram chat keeps its own count.
+  const full =
+    community.visibility === 'open' &&
+    !props.joinsInTelegram &&
+    [announcement, target].some((group) => group && group.memberCount >= group.memberLimit)
   return (
     <Layout
       lang={lang}
@@ -91,9 +97,15 @@ export function LandingPage(props: LandingPageProps) {
         {/* That there is an offer, never what it is: that is the members' alone. */}
         {community.memberOffer && <p class="perk">{MEMBER_OFFER_WORDS[lang].teaser}</p>}
         <p class="muted">{community.visibility === 'open' ? t.openCommunity : t.closedCommunity}</p>
-        <a class="cta" href={joinUrl}>
-          {community.visibility === 'open' ? t.join : t.requestToJoin}
-        </a>
+        {full ? (
+          <p class="full" role="status">
+            {t.groupFullText}
+          </p>
+        ) : (
+          <a class="cta" href={joinUrl}>
+            {community.visibility === 'open' ? t.join : t.requestToJoin}
+          </a>
+        )}
         <h2>{t.groupsHeading}</h2>
         <ul>
           {groups.map((group) => (

@@ -14,7 +14,7 @@ h1{font-size:1.6rem;line-height:1.2;margin:0 0 .5rem}h2{font-size:1.1rem;margin:
 p{margin:.25rem 0 .75rem}.muted{color:#4a5450;font-size:.95rem}
 .badge{display:inline-block;background:#e6f4ea;color:#0b5c2b;border-radius:999px;padding:.15rem .7rem;font-size:.9rem;font-weight:600;margin-right:.4rem}
 ul{list-style:none;padding:0;margin:0}li{padding:.6rem 0;border-top:1px solid #e4e8e6}li:first-child{border-top:0}
-.g{font-weight:600}.here{background:#fff8e1;border-radius:.5rem;padding:.6rem .5rem}.perk{background:#e8f1fb;color:#0b2f55;border-radius:.5rem;padding:.6rem .5rem}.offer{white-space:pre-line;overflow-wrap:anywhere;background:#fff8e1;border-radius:.5rem;padding:.6rem .75rem;text-align:left}
+.g{font-weight:600}.here{background:#fff8e1;border-radius:.5rem;padding:.6rem .5rem}.perk{background:#e8f1fb;color:#0b2f55;border-radius:.5rem;padding:.6rem .5rem}.full{background:#fdecea;color:#6b1a1a;border-radius:.5rem;padding:.6rem .5rem;font-weight:600}.offer{white-space:pre-line;overflow-wrap:anywhere;background:#fff8e1;border-radius:.5rem;padding:.6rem .75rem;text-align:left}
 .cta{display:block;text-align:center;background:#0b6e35;color:#fff;font-size:1.15rem;font-weight:700;text-decoration:none;border-radius:.75rem;padding:.9rem;margin:1.25rem 0 .75rem}
 .cta:focus,.cta:hover{background:#084f26;outline:3px solid #ffbf47}
 .share{display:flex;flex-wrap:wrap;gap:.5rem}.share a,.share button{flex:1 1 10rem;text-align:center;border:2px solid #0b6e35;color:#0b6e35;font-weight:600;text-decoration:none;border-radius:.75rem;padding:.6rem;background:none;margin:0}.share button[hidden]{display:none}

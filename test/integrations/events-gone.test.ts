@@ -219,6 +219,13 @@ it('sends a test event on request and says how it went, stopped or not, changing
   expect(at).toBeGreaterThan(0)
   // In the section of that endpoint.
   expect(shown.text.slice(shown.text.lastIndexOf('<section', at), at)).toContain(goneUrl)
+
+  // A receiver that got it and could not verify it: refused, and the likely cause named.
+  const refusing = await subscribe(`${fake}/wrong-secret`)
+  const refused = await post(`/admin/webhooks/${refusing.id}/test`, cookie, {
+    _csrf: csrfOf(html),
+  })
+  expect(refused.text).toContain(WEBHOOKS_WORDS.en.testRefused('HTTP 401 from the endpoint'))
 })
 
 it('sends six test events a minute per endpoint, then asks to wait', async () => {

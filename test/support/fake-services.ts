@@ -19,7 +19,8 @@ import { metaWamid } from './whatsapp-notifications.ts'
  *   refuses (400, as the Standard Webhooks libraries do) a `webhook-timestamp` more than that
  *   many seconds away from the moment the request arrives: the 5-minute tolerance, scaled for
  *   test speed.
- * - Endpoints that misbehave whoever is the recipient: `POST /leaky` answers 500 with
+ * - Endpoints that misbehave whoever is the recipient: `POST /wrong-secret` answers 401 (a
+ *   signature it cannot verify); `POST /leaky` answers 500 with
  *   `LEAKY_BODY`; `POST /redirect` answers 302 to `/redirect-target` (which records the request
  *   like every path, so a test sees whether a redirect was followed); `POST /slow?ms=<ms>`
  *   answers 200 after that many milliseconds.
@@ -152,6 +153,10 @@ export function startFakeServices(): Promise<{ url: string; server: Server }> {
     if (request.method === 'POST' && url.pathname === '/slow') {
       await sleep(Number(url.searchParams.get('ms') ?? '0'))
       return json(200, { ok: true })
+    }
+    // A receiver whose secret is not the endpoint's: it cannot verify the signature.
+    if (request.method === 'POST' && url.pathname === '/wrong-secret') {
+      return json(401, { error: 'invalid signature' })
     }
     // A receiver taken down for good, as Standard Webhooks has it say so: 410 Gone.
     if (request.method === 'POST' && url.pathname.startsWith('/gone/')) {

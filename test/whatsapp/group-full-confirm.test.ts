@@ -12,6 +12,7 @@ import {
   visit,
 } from '../worker/helpers'
 import { MESSAGES } from '../../src/lib/i18n'
+import { page, signIn } from '../worker/dashboard-helpers'
 import { textNotification } from '../support/whatsapp-notifications'
 import { notify, sentTo } from './meta'
 
@@ -61,8 +62,18 @@ describe('a double opt-in into a group that fills up before the confirmation', (
     expect(status.text).not.toContain(MESSAGES.en.pendingText)
 
     // The e-mail's link says the same, as a page, not an error.
-    const page = await pressEmailLink(email.json.joinRequestId)
-    expect(page).toContain(MESSAGES.en.pendingFullText)
+    const pressed = await pressEmailLink(email.json.joinRequestId)
+    expect(pressed).toContain(MESSAGES.en.pendingFullText)
+
+    // The link's page says so before anyone fills in the form, and offers no form to fill in.
+    const landing = await visit(`/i/${invite.code}?lang=en`)
+    expect(landing.text).toContain(MESSAGES.en.groupFullText)
+    expect(landing.text).not.toContain(`/i/${invite.code}/join`)
+    // The admins see it on the link's page.
+    const { cookie } = await signIn()
+    expect((await page(`/admin/links/${invite.id}`, cookie)).text).toContain(
+      'Nobody can join through this link now: Tiny is full (limit: 1).',
+    )
 
     // Once full, a new sign-up is refused as with a single opt-in: confirmed, it could not join.
     expectProblem(

@@ -4,7 +4,9 @@
  * the first market, and the default.
  */
 export const linkUsesDe = {
-  uses: (used: string, max: string) => `Genutzt: ${used} von ${max}`,
+  uses: (used: string, max: string) => `Genutzt: ${used} von ${max}.`,
+  groupFull: (group: string, limit: string) =>
+    `Niemand kommt gerade über diesen Link hinein: ${group} ist voll (Limit: ${limit}). Erhöhe das Limit der Gruppe, oder lass den Link in eine andere Gruppe führen.`,
   waiting: (count: string, when: string) =>
     count === '1'
       ? `Eine davon ist eine Anmeldung, die noch auf ihre Bestätigung wartet. Bestätigt niemand, kommt die Nutzung am ${when} zurück.`
@@ -15,7 +17,9 @@ export type LinkUsesWords = typeof linkUsesDe
 
 /** The same, in English. */
 export const linkUsesEn: LinkUsesWords = {
-  uses: (used: string, max: string) => `Used: ${used} of ${max}`,
+  uses: (used: string, max: string) => `Used: ${used} of ${max}.`,
+  groupFull: (group: string, limit: string) =>
+    `Nobody can join through this link now: ${group} is full (limit: ${limit}). Raise the group's limit, or let the link lead into another group.`,
   waiting: (count: string, when: string) =>
     count === '1'
       ? `One of them is a sign-up still waiting for its confirmation. If nobody confirms it, its use comes back on ${when}.`

@@ -27,6 +27,8 @@ export const webhooksDe = {
   testArrived: (status: number | null) =>
     `Das Testereignis ist angekommen${status ? `: Der Empfänger hat mit HTTP ${status} geantwortet` : ''}.`,
   testMissed: (reason: string) => `Das Testereignis ist nicht angekommen: ${reason}.`,
+  testRefused: (reason: string) =>
+    `Der Empfänger hat das Testereignis abgelehnt: ${reason}. Prüfe, ob er das Geheimnis dieses Endpunkts zum Prüfen der Signatur verwendet.`,
   testWait: (seconds: number) =>
     `Schon sechs Testereignisse in dieser Minute: Das nächste geht in ${seconds} Sekunden.`,
 }
@@ -62,6 +64,8 @@ export const webhooksEn: WebhooksWords = {
   testArrived: (status) =>
     `The test event arrived${status ? `: the receiver answered HTTP ${status}` : ''}.`,
   testMissed: (reason) => `The test event did not arrive: ${reason}.`,
+  testRefused: (reason) =>
+    `The receiver refused the test event: ${reason}. Check that it verifies signatures with the secret of this endpoint.`,
   testWait: (seconds) =>
     `Six test events this minute already: the next can go in ${seconds} seconds.`,
 }

@@ -366,7 +366,11 @@ function TestOutcome(props: { lang: Lang; outcome: TestEventOutcome | { waitSeco
     <p class={outcome.delivered ? 'ok' : 'err'} role="status">
       {outcome.delivered
         ? own.testArrived(outcome.responseStatus)
-        : own.testMissed(deliveryReasonText(props.lang, outcome.reason ?? 'delivery failed'))}
+        : // It reached the receiver, which said no as Standard Webhooks libraries answer a
+          // signature they cannot verify: the usual cause is the secret.
+          ([400, 401, 403].includes(outcome.responseStatus ?? 0)
+            ? own.testRefused
+            : own.testMissed)(deliveryReasonText(props.lang, outcome.reason ?? 'delivery failed'))}
     </p>
   )
 }

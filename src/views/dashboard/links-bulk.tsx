@@ -48,7 +48,9 @@ export function BulkLinksForm(props: {
               placeholder={b.namesPlaceholder}
               {...fieldAttributes(props.form, 'labels', { withValue: false })}
             >
-              {sentText(props.form, 'labels')}
+              {/* HTML drops a line break right after <textarea>: one of ours goes first, so
+                  the names come back as typed, their line numbers (which refusals name) too. */}
+              {`\n${sentText(props.form, 'labels')}`}
             </textarea>
           </Field>
           <LinkFields
@@ -108,7 +110,8 @@ export function LinksMade(props: {
                   <span class="code">{url}</span> <CopyButton lang={props.lang} text={url} />
                 </td>
                 <td data-label={b.qr} class="actions">
-                  <a href={`/i/${invite.code}/qr.svg?download=1`}>{t.downloadSvg}</a>{' '}
+                  <a href={`/i/${invite.code}/qr.svg?download=1`}>{t.downloadSvg}</a>
+                  {' · '}
                   <a href={`/i/${invite.code}/qr.png?size=1024&download=1`}>{t.downloadPng}</a>
                 </td>
               </tr>

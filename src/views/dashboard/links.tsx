@@ -255,7 +255,7 @@ export interface LinkView {
   href: (path: string) => string
   csrf: string
   invite: Invite
-  community: { id: string; name: string; timeZone: string }
+  community: { id: string; name: string; timeZone: string; visibility: 'open' | 'closed' }
   /** The community's groups, for the edit form. */
   groups: Group[]
   design: InviteQrDesign | null
@@ -284,6 +284,15 @@ export function LinkPage(props: LinkView) {
   const l = props.lang
   const t = words(l)
   const { invite, community, design, csrf, url, status, refused, manage } = props
+  // In an open community a join needs room in the link's group and the announcement group: as
+  // counted now, the first of them that has none.
+  const fullGroup =
+    community.visibility === 'open'
+      ? [
+          props.groups.find((group) => group.kind === 'announcement'),
+          ...linkTarget(invite, props.groups),
+        ].find((group) => group && group.memberCount >= group.memberLimit)
+      : undefined
   // A saved design is a new image URL, so the browser never shows the one it cached before.
   const version = design ? `&v=${design.updatedAt.getTime().toString(36)}` : ''
   return (
@@ -324,6 +333,11 @@ export function LinkPage(props: LinkView) {
             manage && ['duplicate', t.duplicate],
           ]}
         />
+        {status === 'active' && fullGroup && (
+          <p class="warn" role="status">
+            {LINK_USES_WORDS[l].groupFull(fullGroup.name, formatNumber(l, fullGroup.memberLimit))}
+          </p>
+        )}
         {invite.maxUses !== null && (
           <p>
             {LINK_USES_WORDS[l].uses(formatNumber(l, invite.uses), formatNumber(l, invite.maxUses))}
@@ -332,7 +346,7 @@ export function LinkPage(props: LinkView) {
                 {' '}
                 {LINK_USES_WORDS[l].waiting(
                   formatNumber(l, props.heldUses.waiting),
-                  formatMoment(l, props.heldUses.firstBack, community.timeZone),
+                  formatMoment(l, props.heldUses.firstBack, community.timeZone, { zone: true }),
                 )}
               </span>
             )}
