@@ -18,6 +18,7 @@ import {
   holderProven,
   linkProofId,
   requestFromConfirmLink,
+  waitsForRoom,
 } from '../services/consent'
 import { findJoinRequestByStatusToken, getJoinRequestOrThrow } from '../services/join-requests'
 import { endMembership } from '../services/leaving'
@@ -377,8 +378,7 @@ async function afterConfirmation(
   community: Community,
 ): Promise<AfterConfirmation | null> {
   if (request.status === 'pending' && request.confirmedAt !== null) {
-    // In an open community a confirmed sign-up waits only where its group filled up first.
-    return { next: 'waiting', groupFull: community.visibility === 'open' }
+    return { next: 'waiting', groupFull: waitsForRoom(request, community) }
   }
   if (request.status === 'rejected' && addressProven) {
     return {

@@ -119,6 +119,20 @@ export function proofExpires(request: JoinRequest): boolean {
   )
 }
 
+/**
+ * Whether a sign-up waits for room rather than for a decision: in an open community a confirmed
+ * sign-up stays pending only where its group filled up before the proof came (`groupFull` of
+ * `confirmContact`), until an admin lets it in.
+ */
+export function waitsForRoom(
+  request: Pick<JoinRequest, 'status' | 'confirmedAt'>,
+  community: { visibility: string },
+): boolean {
+  return (
+    community.visibility === 'open' && request.status === 'pending' && request.confirmedAt !== null
+  )
+}
+
 /** Whether a proof (more than the form's word) backs a contact of the sign-up. */
 function anyContactProven(request: JoinRequest): boolean {
   const proven = (method: string | null) => method !== null && method !== 'single_opt_in'

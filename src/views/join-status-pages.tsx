@@ -1,6 +1,7 @@
 import type { Community, JoinRequest } from '../db/schema'
 import { formatNumber, type Lang, type Messages, MEMBER_OFFER_WORDS, MESSAGES } from '../lib/i18n'
 import type { MemberRewards } from '../services/rewards'
+import { waitsForRoom } from '../services/consent'
 import { formatMoment } from '../lib/time'
 import { type ConfirmationView, ProofOffer } from './proof-steps'
 import { ShareLinks } from './share-links'
@@ -200,10 +201,7 @@ function pendingText(
   props: StatusPageProps,
   confirmation: ConfirmationView | null | undefined,
 ): string {
-  // In an open community a confirmed sign-up waits only where its group filled up first.
-  if (props.community.visibility === 'open' && props.request.confirmedAt !== null) {
-    return t.pendingFullText
-  }
+  if (waitsForRoom(props.request, props.community)) return t.pendingFullText
   if (!props.linksAwaitProof) return t.pendingText
   if (props.linksElsewhere === 'email_page') return t.pendingEmailPageText
   return confirmation ? t.pendingProofText : t.pendingAdminText
