@@ -31,8 +31,12 @@ export function strings(value: unknown): string[] {
   return []
 }
 
+/**
+ * The words of a text, lower case. Letters run together with digits are no word: an id or the hex
+ * suffix of a test's community name (`6add7975`) would otherwise read as "add", now and then.
+ */
 export function wordsOf(text: string): string[] {
-  return text.toLowerCase().match(/[a-zäöüß_]{3,}/g) ?? []
+  return text.toLowerCase().match(/(?<![0-9])[a-zäöüß_]{3,}(?![0-9])/g) ?? []
 }
 
 const german = new Set(
