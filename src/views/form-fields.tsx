@@ -130,6 +130,18 @@ export function TextField(
 }
 
 /**
+ * A `<textarea>` holding `text` as it is: HTML drops a line break right after the opening tag,
+ * so one of ours goes first, and a text that begins with a blank line (a list whose refused
+ * lines are named by number) comes back as it was sent.
+ */
+export function TextArea(
+  props: Omit<JSX.IntrinsicElements['textarea'], 'children'> & { text: string },
+) {
+  const { text, ...attributes } = props
+  return <textarea {...attributes}>{`\n${text}`}</textarea>
+}
+
+/**
  * Every IANA time zone as `<option>`s, `first` (a community's own) at the top, each named with
  * its offset from UTC today (some 400 zones; IANA's current names). A zone selected that the list lacks
  * (one the API took, such as `Etc/GMT+12`) is offered second, so a form shown with it sends it

@@ -1,7 +1,7 @@
 import type { Community } from '../db/schema'
 import type { FieldMessages } from '../lib/field-errors'
 import { MESSAGES } from '../lib/i18n'
-import { FieldError, fieldAttributes, type FormState } from './form-fields'
+import { FieldError, fieldAttributes, TextArea, type FormState } from './form-fields'
 import { Layout, type PageProps, WithUserText } from './layout'
 
 export interface JoinFormProps extends PageProps {
@@ -120,16 +120,15 @@ export function JoinFormPage({
                   <label for={`answer-${i}`}>
                     <bdi>{question}</bdi>
                   </label>
-                  <textarea
+                  <TextArea
                     id={`answer-${i}`}
                     name="answers"
                     required
                     maxlength={500}
                     rows={2}
                     {...fieldAttributes(form, `answers.${i}`)}
-                  >
-                    {values?.answers?.[i] ?? ''}
-                  </textarea>
+                    text={values?.answers?.[i] ?? ''}
+                  />
                   <FieldError form={form} field={`answers.${i}`} />
                 </>
               ))}

@@ -144,7 +144,7 @@ describe('changing a scheduled announcement in the dashboard', () => {
     })
     expect(held.status).toBe(409)
     expect(held.text).toContain('Someone else changed this announcement')
-    expect(held.text).toMatch(/<textarea id="body"[^>]*>Mine<\/textarea>/)
+    expect(held.text).toMatch(/<textarea id="body"[^>]*>\nMine<\/textarea>/)
     expect((await stored(announcement.id)).body).toBe('Changed through the API')
 
     const again = await post(
@@ -183,7 +183,7 @@ describe('changing a scheduled announcement in the dashboard', () => {
     })
     expect(late.status).toBe(409)
     expect(late.text).toContain('What you typed is still below.')
-    expect(late.text).toMatch(/<textarea id="body"[^>]*>Typed too late<\/textarea>/)
+    expect(late.text).toMatch(/<textarea id="body"[^>]*>\nTyped too late<\/textarea>/)
     expect((await stored(cancelled.id)).body).toBe('Soon cancelled')
 
     // A daily announcement whose last run is still going out: the run reads the text and the

@@ -53,7 +53,7 @@ export function formFields(html: string, action = '/edit'): Record<string, strin
     add(name, unescape(/value="([^"]*)"/.exec(attributes)?.[1] ?? ''))
   }
   for (const area of form!.matchAll(/<textarea [^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g))
-    add(area[1]!, unescape(area[2]!))
+    add(area[1]!, unescape(area[2]!.replace(/^\n/, '')))
   for (const select of form!.matchAll(/<select [^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/select>/g)) {
     const chosen =
       /<option (?:value="([^"]*)" )?selected[^>]*>([^<]*)/.exec(select[2]!) ??

@@ -191,7 +191,7 @@ describe('dashboard and API: a repeat rule is refused, not guessed', () => {
       expect(refused.text).toMatch(/<div id="weekdays"[^>]*aria-describedby="weekdays-error"/)
       // Nothing typed is lost: the text, the repeat chosen and its time.
       expect(refused.text).toMatch(
-        /<textarea id="body"[^>]*>Training plan for the week<\/textarea>/,
+        /<textarea id="body"[^>]*>\nTraining plan for the week<\/textarea>/,
       )
       expect(refused.text).toMatch(/<input type="radio" name="repeat" value="weekly" checked/)
       expect(refused.text).toMatch(/<input id="time" name="time" type="time" value="18:30"/)

@@ -478,7 +478,7 @@ describe('dashboard: approvals, members, announcements', () => {
     expect(preview.status).toBe(200)
     expect(preview.text).toContain('Next runs')
     expect((preview.text.match(/<li>[^<]*09:00[^<]*<\/li>/g) ?? []).length).toBe(5)
-    expect(preview.text).toMatch(/<textarea id="body"[^>]*>Draft kept<\/textarea>/)
+    expect(preview.text).toMatch(/<textarea id="body"[^>]*>\nDraft kept<\/textarea>/)
     expect(
       await query('select id from announcements where community_id = ?', community.id),
     ).toEqual([])

@@ -93,7 +93,7 @@ describe('the join form, refused, comes back as it was sent', () => {
     expect(html).toContain('value="Jürgen Läufer"')
     expect(html).toContain('value="12345"')
     expect(html).toContain('value="jürgen@"')
-    expect(html).toMatch(/<textarea id="answer-0"[^>]*>Weil ich gern laufe<\/textarea>/)
+    expect(html).toMatch(/<textarea id="answer-0"[^>]*>\nWeil ich gern laufe<\/textarea>/)
     expect(html).toMatch(/<input type="checkbox" name="consent" value="yes" required="" checked=""/)
     expect(html).toMatch(/<input id="phone"[^>]*aria-invalid="true"[^>]*>/)
     expect(messageFor(html, 'phone')).toMatch(/^Diese Nummer gibt es so nicht/)
@@ -317,7 +317,7 @@ describe('the announcement form', () => {
       time: '18:00',
     })
     expect(shown.status).toBe(200)
-    expect(shown.text).toMatch(/<textarea id="body"[^>]*>Lauftreff im Park<\/textarea>/)
+    expect(shown.text).toMatch(/<textarea id="body"[^>]*>\nLauftreff im Park<\/textarea>/)
     const runs = [...shown.text.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]!)
     expect(runs).toHaveLength(5)
     for (const run of runs) expect(run).toMatch(/^\p{L}{2}\.?, \d\d\.\d\d\.\d{4}, 18:00$/u)
@@ -340,7 +340,7 @@ describe('the announcement form', () => {
     expect(messageFor(refused.text, 'sendAt')).toBe(
       'Dieser Zeitpunkt ist schon vorbei. Wähle einen in der Zukunft.',
     )
-    expect(refused.text).toMatch(/<textarea id="body"[^>]*>Grillfest am Samstag<\/textarea>/)
+    expect(refused.text).toMatch(/<textarea id="body"[^>]*>\nGrillfest am Samstag<\/textarea>/)
     expect(refused.text).toContain('value="2020-06-01T18:00"')
     expect(englishLeftIn(readableText(refused.text))).toEqual([])
   })
@@ -417,8 +417,8 @@ describe('dashboard forms, refused, come back as they were sent', () => {
     expect(messageFor(refused.text, 'photoUrl')).toBe(
       'Eine vollständige Adresse, die mit https:// beginnt.',
     )
-    expect(refused.text).toMatch(/<textarea id="description"[^>]*>Unser Zweck<\/textarea>/)
-    expect(refused.text).toMatch(/<textarea id="joinQuestions"[^>]*>Warum\?\nWoher\?<\/textarea>/)
+    expect(refused.text).toMatch(/<textarea id="description"[^>]*>\nUnser Zweck<\/textarea>/)
+    expect(refused.text).toMatch(/<textarea id="joinQuestions"[^>]*>\nWarum\?\nWoher\?<\/textarea>/)
     expect(refused.text).toContain('<option value="closed" selected="">')
     expect(refused.text).toMatch(
       /<option value="Europe\/Vienna" selected="">Europe\/Vienna \(UTC\+0[12]:00\)<\/option>/,

@@ -142,6 +142,6 @@ describe('an offer for members', () => {
     expect(saved.status, saved.text).toBe(303)
     expect(await offerRead()).toBe('Free coffee after every run')
     const shown = await page(`/admin/communities/${community.id}/settings`, cookie)
-    expect(shown.text).toMatch(/<textarea id="memberOffer"[^>]*>Free coffee after every run</)
+    expect(shown.text).toMatch(/<textarea id="memberOffer"[^>]*>\nFree coffee after every run</)
   })
 })

@@ -89,13 +89,13 @@ beforeAll(async () => {
         joinQuestions: 'Warum?',
         timeZone: 'Mars/Olympus',
       },
-      kept: ['>Nur ein Zweck</textarea>', '>Warum?</textarea>', 'value="ftp://bild"'],
+      kept: ['>\nNur ein Zweck</textarea>', '>\nWarum?</textarea>', 'value="ftp://bild"'],
     },
     {
       page: `/admin/communities/${closed.id}/settings?lang=de`,
       action: `/admin/communities/${closed.id}/settings?lang=de`,
       fields: { name: 'x'.repeat(101), description: 'Neuer Zweck', visibility: 'closed' },
-      kept: ['>Neuer Zweck</textarea>'],
+      kept: ['>\nNeuer Zweck</textarea>'],
     },
     {
       page: `/admin/communities/${open.id}?lang=de`,
@@ -107,7 +107,7 @@ beforeAll(async () => {
       page: `/admin/communities/${closed.id}/announcements?lang=de`,
       action: `/admin/communities/${closed.id}/announcements?lang=de`,
       fields: { body: 'Entwurf', sendAt: '2020-01-01T10:00', audience: 'grp_nope' },
-      kept: ['>Entwurf</textarea>', 'value="2020-01-01T10:00"'],
+      kept: ['>\nEntwurf</textarea>', 'value="2020-01-01T10:00"'],
     },
     {
       page: `/admin/communities/${closed.id}/announcements?lang=de`,
@@ -119,7 +119,7 @@ beforeAll(async () => {
       page: `/admin/communities/${closed.id}/announcements?lang=de`,
       action: `/admin/communities/${closed.id}/announcements?lang=de`,
       fields: { intent: 'preview', body: 'Nur ansehen', cron: 'jeden Tag' },
-      kept: ['>Nur ansehen</textarea>', 'value="jeden Tag"'],
+      kept: ['>\nNur ansehen</textarea>', 'value="jeden Tag"'],
     },
     {
       page: '/admin/webhooks?lang=de',

@@ -458,7 +458,7 @@ describe('editing a group from the dashboard', () => {
     for (const path of ['/settings', '']) {
       const shown = await page(`/admin/communities/${community.id}${path}`, cookie)
       expect(shown.text).toContain('<td data-label="Group"><bdi>Hill sprints</bdi></td>')
-      if (path) expect(shown.text).toContain('>Tuesdays in the park</textarea>')
+      if (path) expect(shown.text).toContain('>\nTuesdays in the park</textarea>')
     }
     const written = await stored()
     expect(written).toMatchObject(described)
@@ -476,7 +476,7 @@ describe('editing a group from the dashboard', () => {
       expect(refused.text).toMatch(
         new RegExp(`id="group-name-${group.id}"[^>]*value="${name}"[^>]*aria-invalid="true"`),
       )
-      expect(refused.text).toContain('>Typed, not saved</textarea>')
+      expect(refused.text).toContain('>\nTyped, not saved</textarea>')
     }
     // Only from the dashboard's own pages, with the session's form token.
     expect((await edit({ name: 'Forged' }, { origin: 'https://evil.example' })).status).toBe(403)

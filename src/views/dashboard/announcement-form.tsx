@@ -12,6 +12,7 @@ import {
   Field,
   fieldAttributes,
   sentText,
+  TextArea,
   TextField,
   TimeZoneOptions,
   type FormState,
@@ -58,16 +59,15 @@ export function ComposeForm(props: {
         hint={ANNOUNCEMENT_EDIT_WORDS[props.lang].nameHint}
         bare
       >
-        <textarea
+        <TextArea
           id="body"
           name="body"
           rows={4}
           maxlength={4096}
           required
           {...fieldAttributes(form, 'body', { withValue: false, hint: 'body-hint' })}
-        >
-          {sentText(form, 'body')}
-        </textarea>
+          text={sentText(form, 'body')}
+        />
       </Field>
       <TranslationFields lang={props.lang} form={form} />
       <div class="grid fields">
@@ -178,16 +178,15 @@ function TranslationFields(props: { lang: Lang; form: FormState | undefined }) {
       <p class="muted">{w.hint}</p>
       {LANGUAGES.map((language) => (
         <Field form={props.form} field={`translation_${language}`} label={w.field[language]}>
-          <textarea
+          <TextArea
             id={`translation_${language}`}
             name={`translation_${language}`}
             lang={language}
             rows={3}
             maxlength={4096}
             {...fieldAttributes(props.form, `translation_${language}`, { withValue: false })}
-          >
-            {sentText(props.form, `translation_${language}`)}
-          </textarea>
+            text={sentText(props.form, `translation_${language}`)}
+          />
         </Field>
       ))}
     </details>

@@ -6,6 +6,7 @@ import {
   Field,
   fieldAttributes,
   sentText,
+  TextArea,
   TextField,
   TimeZoneOptions,
   type FormState,
@@ -88,15 +89,14 @@ export function CommunityFields(props: {
         </Field>
       </div>
       <Field form={form} field="description" label={t.purpose} bare>
-        <textarea
+        <TextArea
           id="description"
           name="description"
           rows={2}
           maxlength={500}
           {...attributes('description')}
-        >
-          {value('description', community?.description ?? '')}
-        </textarea>
+          text={value('description', community?.description ?? '')}
+        />
       </Field>
       <Field
         form={form}
@@ -105,25 +105,23 @@ export function CommunityFields(props: {
         hint={props.onTelegram ? t.questionsNotOnTelegram : undefined}
         bare
       >
-        <textarea
+        <TextArea
           id="joinQuestions"
           name="joinQuestions"
           rows={3}
           {...attributes('joinQuestions', props.onTelegram ? 'joinQuestions-hint' : undefined)}
-        >
-          {value('joinQuestions', community?.joinQuestions.join('\n') ?? '')}
-        </textarea>
+          text={value('joinQuestions', community?.joinQuestions.join('\n') ?? '')}
+        />
       </Field>
       <Field form={form} field="memberOffer" label={offer.label} hint={offer.hint} bare>
-        <textarea
+        <TextArea
           id="memberOffer"
           name="memberOffer"
           rows={2}
           maxlength={1000}
           {...attributes('memberOffer', 'memberOffer-hint')}
-        >
-          {value('memberOffer', community?.memberOffer ?? '')}
-        </textarea>
+          text={value('memberOffer', community?.memberOffer ?? '')}
+        />
       </Field>
     </>
   )

@@ -1,6 +1,13 @@
 import type { Group } from '../../db/schema'
 import { TEAM_WORDS, type Lang } from '../../lib/i18n'
-import { Field, fieldAttributes, sentText, TextField, type FormState } from '../form-fields'
+import {
+  Field,
+  fieldAttributes,
+  sentText,
+  TextArea,
+  TextField,
+  type FormState,
+} from '../form-fields'
 import { WithUserText } from '../layout'
 import { Csrf, groupLabel, words } from './shell'
 
@@ -89,15 +96,14 @@ export function GroupEditForms(props: {
                 label={label(tt.groupDescriptionOf)}
                 bare
               >
-                <textarea
+                <TextArea
                   id={id('description')}
                   name="description"
                   rows={2}
                   maxlength={500}
                   {...fieldAttributes(form, 'description', { withValue: false, prefix })}
-                >
-                  {sentText(form, 'description', group.description)}
-                </textarea>
+                  text={sentText(form, 'description', group.description)}
+                />
               </Field>
             )}
             <p>

@@ -1,7 +1,7 @@
 import type { Group, Invite } from '../../db/schema'
 import { formatNumber, LINKS_BULK_WORDS, type Lang } from '../../lib/i18n'
 import { BULK_LINKS_MAX } from '../../services/invites-bulk'
-import { Field, fieldAttributes, sentText, type FormState } from '../form-fields'
+import { Field, fieldAttributes, sentText, TextArea, type FormState } from '../form-fields'
 import { CopyButton } from './frame'
 import { RefusedSummary } from './refused-summary'
 import { LinkFields, type KnownTags } from './link-forms'
@@ -40,18 +40,15 @@ export function BulkLinksForm(props: {
         <form method="post" action={props.action}>
           <Csrf token={props.csrf} />
           <Field form={props.form} field="labels" label={b.names(max)}>
-            <textarea
+            <TextArea
               id="labels"
               name="labels"
               rows={8}
               required
               placeholder={b.namesPlaceholder}
               {...fieldAttributes(props.form, 'labels', { withValue: false })}
-            >
-              {/* HTML drops a line break right after <textarea>: one of ours goes first, so
-                  the names come back as typed, their line numbers (which refusals name) too. */}
-              {`\n${sentText(props.form, 'labels')}`}
-            </textarea>
+              text={sentText(props.form, 'labels')}
+            />
           </Field>
           <LinkFields
             lang={props.lang}

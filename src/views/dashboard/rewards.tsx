@@ -1,7 +1,14 @@
 import type { RewardRule } from '../../db/schema'
 import { formatNumber, REWARD_WORDS, type Lang } from '../../lib/i18n'
 import { formatMoment } from '../../lib/time'
-import { Field, fieldAttributes, sentText, TextField, type FormState } from '../form-fields'
+import {
+  Field,
+  fieldAttributes,
+  sentText,
+  TextArea,
+  TextField,
+  type FormState,
+} from '../form-fields'
 import { ActionButton } from './frame'
 import { Csrf, words } from './shell'
 
@@ -127,15 +134,14 @@ export function RewardsPage(props: RewardsView) {
               />
             </div>
             <Field form={form} field="description" label={r.descriptionField}>
-              <textarea
+              <TextArea
                 id="description"
                 name="description"
                 rows={2}
                 maxlength={500}
                 {...fieldAttributes(form, 'description', { withValue: false })}
-              >
-                {sentText(form, 'description')}
-              </textarea>
+                text={sentText(form, 'description')}
+              />
             </Field>
             <p>
               <button type="submit">{r.add}</button>
