@@ -124,6 +124,13 @@ describe('several links at once, from the overview', () => {
       // Counted as the field shows its lines, blank ones too.
       [{ labels: `\nShort\n\n${'x'.repeat(101)}` }, 'Line 4: at most 100 characters.'],
       [{ labels: 'Fine\nAlso fine\n\u200B' }, 'Line 3: only invisible characters.'],
+      // Every refused line at once, by reason, so one send fixes them all.
+      [
+        {
+          labels: `${'x'.repeat(101)}\nFine\n\u200B\n${'y'.repeat(120)}\n\u2060\n${'z'.repeat(101)}`,
+        },
+        'Lines 1, 4 and 6: at most 100 characters. Lines 3 and 5: only invisible characters.',
+      ],
       [{ labels: 'Fine', maxUses: '0' }, 'id="maxUses-error"'],
       [{ labels: 'Fine', groupId: foreign.id }, 'id="groupId-error"'],
     ]
@@ -142,6 +149,11 @@ describe('several links at once, from the overview', () => {
     const blankFirst = await send({ labels: '\nEins\n\u200B\nDrei' })
     expect(blankFirst.text).toContain('Line 3: only invisible characters.')
     expect(blankFirst.text).toContain('>\n\nEins\n\u200B\nDrei</textarea>')
+    const german = await post(`/admin/communities/${community.id}/links/bulk?lang=de`, cookie, {
+      _csrf: csrfOf(form.text),
+      labels: 'Eins\n\u200B\n\u2060',
+    })
+    expect(german.text).toContain('Zeilen 2 und 3: nur unsichtbare Zeichen.')
     expect(await linksOf(community.id)).toEqual([])
   })
 

@@ -135,12 +135,16 @@ export function parseBulkLinkForm(
     .split(/\r\n?|\n/)
     .map((line, index) => ({ name: line.trim(), number: index + 1 }))
     .filter((line) => line.name !== '')
-  const max = formatNumber(lang, BULK_LINKS_MAX)
+  const most = formatNumber(lang, BULK_LINKS_MAX)
   let labelsError: string | undefined
   const labels: string[] = []
   if (lines.length === 0) labelsError = b.noNames
-  else if (lines.length > BULK_LINKS_MAX) labelsError = b.tooMany(max)
+  else if (lines.length > BULK_LINKS_MAX) labelsError = b.tooMany(most)
   else {
+    // Every refused line at once, by reason: one send fixes them all.
+    const tooLong: string[] = []
+    const invisible: string[] = []
+    let max: number | undefined
     for (const line of lines) {
       const parsed = InviteLabelSchema.safeParse(line.name)
       if (parsed.success) {
@@ -148,12 +152,17 @@ export function parseBulkLinkForm(
         continue
       }
       const number = formatNumber(lang, line.number)
-      const tooLong = parsed.error.issues.find((issue) => issue.code === 'too_big')
-      labelsError = tooLong
-        ? b.lineTooLong(number, formatNumber(lang, Number(tooLong.maximum)))
-        : b.lineInvisible(number)
-      break
+      const tooBig = parsed.error.issues.find((issue) => issue.code === 'too_big')
+      if (tooBig) {
+        tooLong.push(number)
+        max = Number(tooBig.maximum)
+      } else invisible.push(number)
     }
+    const messages = [
+      tooLong.length > 0 && b.linesTooLong(tooLong, formatNumber(lang, max ?? 0)),
+      invisible.length > 0 && b.linesInvisible(invisible),
+    ].filter((message) => message !== false)
+    if (messages.length > 0) labelsError = messages.join(' ')
   }
   const errors = { ...shared.errors, ...(labelsError ? { labels: labelsError } : {}) }
   if (!shared.input || labelsError) return { values, errors }
