@@ -95,3 +95,17 @@ export const LINKS = [
     group: 'grp_000000000000000000000000k1',
   },
 ].map((link) => ({ ...link, code: customCode(link.code) }))
+
+/**
+ * A poster whose campaign is over: its link expired ten days ago and its page leads on to the
+ * current poster's link (a link's fallback). No visits in the history: it ended before them.
+ */
+export const ENDED_LINK = {
+  id: 'inv_000000000000000000000000b5',
+  community: RUNNERS,
+  code: customCode('winterposter'),
+  label: 'Winter poster (campaign over)',
+  source: 'poster',
+  medium: 'print',
+  fallback: LINKS[0].id,
+}

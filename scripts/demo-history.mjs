@@ -9,7 +9,16 @@
 // while the demo's history marker (a reward rule inserted last) is missing, so loading the demo
 // again on a later day changes nothing (scripts/demo-load.mjs loads it).
 import { announcementsSql } from './demo-announcements.mjs'
-import { DAYS, LINKS, MAKERS, MARKER, NOT_LOADED, RUNNERS, inserts } from './demo-communities.mjs'
+import {
+  DAYS,
+  ENDED_LINK,
+  LINKS,
+  MAKERS,
+  MARKER,
+  NOT_LOADED,
+  RUNNERS,
+  inserts,
+} from './demo-communities.mjs'
 import { AUDIT_COLUMNS, DAY_MS, decisionAuditEntry, random, utcDay } from './demo-sql.mjs'
 import { demoTelegramStatements } from './demo-telegram.mjs'
 import { visitorHistory } from './demo-visitors.mjs'
@@ -60,9 +69,40 @@ export function demoHistorySql(now = new Date()) {
         ]),
     ),
     ...inserts(
+      'invites',
+      [
+        'id',
+        'community_id',
+        'code',
+        'label',
+        'source',
+        'medium',
+        'campaign',
+        'expires_at',
+        'fallback_invite_id',
+        'created_at',
+        'updated_at',
+      ],
+      [
+        [
+          ENDED_LINK.id,
+          ENDED_LINK.community,
+          ENDED_LINK.code,
+          ENDED_LINK.label,
+          ENDED_LINK.source,
+          ENDED_LINK.medium,
+          'demo',
+          todayStart - 10 * DAY_MS,
+          ENDED_LINK.fallback,
+          todayStart - DAYS * DAY_MS,
+          todayStart - DAYS * DAY_MS,
+        ],
+      ],
+    ),
+    ...inserts(
       'invite_codes',
       ['code', 'invite_id', 'created_at', 'retired_at'],
-      [...LINKS.slice(1), ...referralLinks]
+      [...LINKS.slice(1), ...referralLinks, ENDED_LINK]
         .filter((link) => link.id !== 'inv_0000000000000000000000000k')
         .map((link) => [link.code, link.id, link.since ?? todayStart - DAYS * DAY_MS, null]),
     ),

@@ -51,6 +51,7 @@ export const invitesApi = new OpenAPIHono<AppEnv>()
 const openapi = declaredOperations(invitesApi)
 
 const tags = ['Invite links']
+const FALLBACK_RULE = 'A campaign link of this community'
 const CommunityParams = idParam('cmt')
 const InviteParams = idParam('inv')
 
@@ -79,6 +80,7 @@ openapi(
         rules: {
           groupId: 'A group of this community',
           expiresAt: FUTURE_RULE,
+          fallbackInviteId: FALLBACK_RULE,
           code: 'Not a reserved word (paths of this app such as `admin`, `api`, `join`, `qr`, and words that look official such as `login`, `support`, `whatsapp`), in any case',
         },
       }),
@@ -118,7 +120,7 @@ openapi(
         rules: {
           // Named by the link's place: `links.3.groupId`.
           links:
-            'Each link’s `groupId` a group of this community, its `expiresAt` in the future, its `code` not a reserved word nor the code of another link in the request; a refusal names the link by its place (`links.3.code`)',
+            'Each link’s `groupId` a group of this community, its `fallbackInviteId` a campaign link of it, its `expiresAt` in the future, its `code` not a reserved word nor the code of another link in the request; a refusal names the link by its place (`links.3.code`)',
         },
       }),
     },
@@ -212,6 +214,7 @@ openapi(
           rules: {
             expiresAt: FUTURE_RULE,
             groupId: 'A group of this community',
+            fallbackInviteId: `${FALLBACK_RULE}, not this link`,
             'qrDesign.fg': 'Darker than `bg`, with a WCAG contrast of at least 4.5:1',
             'qrDesign.logoPng':
               'A PNG of 8 bits per channel, not interlaced, at most 40 KB and 512 by 512 pixels',

@@ -26,7 +26,8 @@ import {
 import { formToJoinBody, JoinBodySchema } from '../schemas/join'
 import { CodeParamSchema } from '../schemas/public'
 import { signUpPlace } from '../lib/visitor'
-import { findInviteWithCommunity, inviteStatus } from '../services/invites'
+import { findInviteWithCommunity } from '../services/invites'
+import { inviteStatus } from '../services/invite-status'
 import {
   addressKey,
   confirmationTemplateLimit,

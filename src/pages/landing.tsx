@@ -20,7 +20,9 @@ import {
   referrerHost,
   visitorCountry,
 } from '../lib/visitor'
-import { getLanding, inviteStatus, type Landing } from '../services/invites'
+import { getLanding, type Landing } from '../services/invites'
+import { fallbackCodeOf } from '../services/link-fallbacks'
+import { inviteStatus } from '../services/invite-status'
 import { retiredCode } from '../services/retired-codes'
 import { bufferVisit } from '../services/visit-buffer'
 import { CodeParamSchema, LandingQuerySchema } from '../schemas/public'
@@ -52,7 +54,13 @@ landingApp.get('/i/:code', async (c) => {
   const t = MESSAGES[lang]
   const db = c.get('db')
   const landing = code === null ? null : await getLanding(db, code)
-  const errorPage = (status: 404 | 410, title: string, text: string, community?: string) =>
+  const errorPage = (
+    status: 404 | 410,
+    title: string,
+    text: string,
+    community?: string,
+    back?: { href: string; label: string },
+  ) =>
     c.html(
       <ErrorPage
         lang={lang}
@@ -61,6 +69,7 @@ landingApp.get('/i/:code', async (c) => {
         title={title}
         text={text}
         community={community}
+        back={back}
       />,
       status,
       { 'content-language': lang },
@@ -74,17 +83,25 @@ landingApp.get('/i/:code', async (c) => {
   }
   const now = new Date()
   const status = inviteStatus(landing.invite, now)
-  if (status !== 'active')
+  if (status !== 'active') {
+    // A campaign link ended by its own terms (its date, its uses) names its community and, where
+    // the admins chose one, leads on to the link that took over (read only here). One the admins
+    // withdrew may have leaked; a member's own link would tie them to the community.
+    const ownTerms =
+      (status === 'expired' || status === 'used_up') && !landing.invite.referrerMemberId
+        ? status
+        : null
+    const fallback = ownTerms ? await fallbackCodeOf(db, landing.invite, now) : null
     return errorPage(
       410,
       t.goneTitle,
-      inviteGoneText(t, status, landing.invite),
-      // Named only where the link ended by its own terms (its date, its uses): one the admins
-      // withdrew may have leaked, and a member's own link would tie them to the community.
-      (status === 'expired' || status === 'used_up') && !landing.invite.referrerMemberId
-        ? landing.community.name
+      fallback && ownTerms ? t.goneLeadOnText(ownTerms) : inviteGoneText(t, status, landing.invite),
+      ownTerms ? landing.community.name : undefined,
+      fallback
+        ? { href: `/i/${fallback}${query.lang ? `?lang=${lang}` : ''}`, label: t.goneLeadOn }
         : undefined,
     )
+  }
 
   const userAgent = c.req.header('user-agent') ?? ''
   const referer = c.req.header('referer')

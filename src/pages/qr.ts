@@ -5,7 +5,7 @@ import { sha256Hex } from '../lib/crypto'
 import { ApiError, fieldErrors } from '../lib/errors'
 import { MemoryCache } from '../lib/memory-cache'
 import { renderQrPng, renderQrSvg, type QrOptions } from '../lib/qr'
-import { inviteStatus } from '../services/invites'
+import { inviteStatus } from '../services/invite-status'
 import { retiredCode } from '../services/retired-codes'
 import {
   DEFAULT_QR_DESIGN,

@@ -9,7 +9,7 @@ import {
   type CustomCodeProblem,
 } from '../lib/codes'
 import { idPattern } from '../lib/ids'
-import { INVITE_STATUSES, inviteStatus } from '../services/invites'
+import { INVITE_STATUSES, inviteStatus } from '../services/invite-status'
 import { BULK_LINKS_MAX } from '../services/invites-bulk'
 import { DATE_TIME_PATTERN, TimestampSchema, userText } from './common'
 import { HexColor } from './public'
@@ -39,6 +39,12 @@ const FutureTimestamp = z.iso
   })
 
 const GroupIdSchema = z.string().regex(idPattern('grp'), 'Not a grp_ id')
+const InviteIdSchema = z.string().regex(idPattern('inv'), 'Not an inv_ id')
+
+const FALLBACK_TEXT =
+  'Another campaign link of this community (not a member’s personal link, not this one): ' +
+  'once this link has expired or is used up, its page offers that link’s page, while that ' +
+  'link lets people in. A link withdrawn, archived or given a new code leads nowhere.'
 
 const MaxUses = z.number().int().min(1).max(1_000_000)
 
@@ -79,6 +85,7 @@ export const CreateInviteSchema = z
     campaign: TagSchema.optional().openapi({ example: 'spring-2027' }),
     maxUses: MaxUses.optional().describe('Joins allowed through this link'),
     expiresAt: FutureTimestamp.optional(),
+    fallbackInviteId: InviteIdSchema.optional().describe(FALLBACK_TEXT),
     code: CustomCodeSchema.optional().describe(
       'A custom code (vanity slug) instead of a random one: the link becomes `/i/{code}`. ' +
         `${CODE_MIN_LENGTH} to ${CODE_MAX_LENGTH} letters, digits and single dashes between ` +
@@ -161,6 +168,7 @@ export const UpdateInviteSchema = z
       type: ['string', 'null'],
       description: 'When the link stops working, in the future; `null` clears the expiry',
     }),
+    fallbackInviteId: InviteIdSchema.nullable().describe(`${FALLBACK_TEXT} \`null\`: none.`),
     qrDesign: QrDesignInputSchema.nullable().describe(
       'The design its QR URLs serve: colours (a dark foreground on a light background with a ' +
         `WCAG contrast of at least ${MIN_QR_CONTRAST}:1, else 400 naming \`qrDesign.fg\`), margin, error ` +
@@ -200,6 +208,10 @@ export const InviteSchema = z
       'Set while the link is archived: hidden from the default list and refusing joins',
     ),
     status: z.enum(INVITE_STATUSES),
+    fallbackInviteId: z
+      .string()
+      .nullable()
+      .describe('The link its page offers once it has expired or is used up'),
     chatInviteUrl: z
       .string()
       .nullable()
@@ -278,6 +290,7 @@ export function serializeInvite(
     revokedAt: invite.revokedAt?.toISOString() ?? null,
     archivedAt: invite.archivedAt?.toISOString() ?? null,
     status: inviteStatus(invite, now),
+    fallbackInviteId: invite.fallbackInviteId,
     createdAt: invite.createdAt.toISOString(),
     updatedAt: invite.updatedAt.toISOString(),
   }

@@ -202,7 +202,16 @@ export async function communityOfRow(db: Database, rowId: string): Promise<strin
 }
 
 /** The settings a link's edit can change, by the API's names, in the order the form shows them. */
-const EDITABLE = ['label', 'source', 'campaign', 'groupId', 'maxUses', 'expiresAt', 'code'] as const
+const EDITABLE = [
+  'label',
+  'source',
+  'campaign',
+  'groupId',
+  'maxUses',
+  'expiresAt',
+  'fallbackInviteId',
+  'code',
+] as const
 
 /** Which of a link's settings an edit changed (by the API's names), for the audit log. */
 export function changedLinkSettings(before: Invite, after: Invite): string[] {

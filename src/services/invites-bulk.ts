@@ -6,6 +6,7 @@ import { canonicalCode, customCodeProblem, newInviteCode } from '../lib/codes'
 import { ApiError, isUniqueViolation } from '../lib/errors'
 import { planLinksIntoChatOf } from '../platforms/telegram/links-follow'
 import { codeTaken, newInvite, type CreateInviteInput } from './invites'
+import { fallbackCandidatesQuery, fallbackRefused } from './link-fallbacks'
 
 /**
  * Links made in one request: a campaign's channels, a team of promoters, the posters of one
@@ -36,9 +37,12 @@ export async function createInvites(
     })
   }
   const wished = wishedCodes(inputs)
-  // The groups named and the custom codes asked for, read in one round trip.
+  // The groups and fallbacks named and the custom codes asked for, read in one round trip.
   const named = [...new Set(inputs.flatMap((input) => (input.groupId ? [input.groupId] : [])))]
-  const [groupRows, takenRows] = await db.batch([
+  const fallbacks = [
+    ...new Set(inputs.flatMap((input) => (input.fallbackInviteId ? [input.fallbackInviteId] : []))),
+  ]
+  const [groupRows, fallbackRows, takenRows] = await db.batch([
     db
       .select({ id: groups.id })
       .from(groups)
@@ -48,9 +52,11 @@ export async function createInvites(
           inArray(groups.id, named.length > 0 ? named : ['']),
         ),
       ),
+    fallbackCandidatesQuery(db, communityId, fallbacks),
     takenCodesQuery(db, wished),
   ])
   assertGroupsFound(inputs, new Set(groupRows.map((row) => row.id)))
+  assertFallbacksFound(inputs, new Set(fallbackRows.map((row) => row.id)))
   assertCodesFree(wished, takenRows)
   for (let tries = 0; ; tries++) {
     const made = inputs.map((input, index) =>
@@ -86,6 +92,14 @@ function assertGroupsFound(inputs: readonly CreateInviteInput[], found: Set<stri
       errors: [{ path: `links.${index}.groupId`, message: 'Not a group of this community' }],
     })
   }
+}
+
+/** Every fallback named is a campaign link of this community (`found`), named by its link if not. */
+function assertFallbacksFound(inputs: readonly CreateInviteInput[], found: Set<string>) {
+  const index = inputs.findIndex(
+    (input) => input.fallbackInviteId && !found.has(input.fallbackInviteId),
+  )
+  if (index >= 0) throw fallbackRefused(`links.${index}.fallbackInviteId`)
 }
 
 /**

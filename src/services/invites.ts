@@ -13,15 +13,13 @@ import { canonicalCode, customCodeProblem, newInviteCode } from '../lib/codes'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { MemoryCache } from '../lib/memory-cache'
+import { assertFallbackUsable } from './link-fallbacks'
 import { purgeCachedQr } from './qr-cache'
 import {
   planLinksIntoChatOf,
   retireLinkOfInvite,
   telegramLinkFollows,
 } from '../platforms/telegram/links-follow'
-
-export const INVITE_STATUSES = ['active', 'revoked', 'archived', 'expired', 'used_up'] as const
-export type InviteStatus = (typeof INVITE_STATUSES)[number]
 
 export interface CreateInviteInput {
   label?: string | null
@@ -31,6 +29,8 @@ export interface CreateInviteInput {
   campaign?: string | null
   maxUses?: number | null
   expiresAt?: Date | null
+  /** Where its page leads people once it has expired or is used up: see `link-fallbacks`. */
+  fallbackInviteId?: string | null
   /** A custom code instead of a random one; see `customCodeProblem` for what is refused. */
   code?: string | null
 }
@@ -40,26 +40,6 @@ export interface CreateInviteInput {
  * the old code answers "gone" from then on and is never issued again.
  */
 export type UpdateInviteInput = Omit<CreateInviteInput, 'code'> & { code?: string }
-
-/** Whether a link still lets people in, and if not, why. */
-export function inviteStatus(
-  invite: Pick<Invite, 'revokedAt' | 'archivedAt' | 'expiresAt' | 'maxUses' | 'uses'>,
-  now: Date,
-): InviteStatus {
-  if (invite.revokedAt) return 'revoked'
-  if (invite.archivedAt) return 'archived'
-  if (invite.expiresAt && invite.expiresAt.getTime() <= now.getTime()) return 'expired'
-  if (invite.maxUses !== null && invite.uses >= invite.maxUses) return 'used_up'
-  return 'active'
-}
-
-/** Why a link that is not active refuses a join, for the API's answer. */
-export const inviteRefusal = {
-  revoked: 'This invite link has been withdrawn.',
-  archived: 'This invite link has been withdrawn.',
-  expired: 'This invite link has expired.',
-  used_up: 'This invite link has been used as often as allowed.',
-} as const satisfies Record<Exclude<InviteStatus, 'active'>, string>
 
 export async function getInviteOrThrow(db: Database, id: string): Promise<Invite> {
   const invite = await db.query.invites.findFirst({ where: eq(invites.id, id) })
@@ -83,6 +63,7 @@ export async function createInvite(
   designOf?: string,
 ): Promise<Invite> {
   if (input.groupId) await assertGroupInCommunity(db, communityId, input.groupId)
+  await assertFallbackUsable(db, communityId, input.fallbackInviteId)
   const invite = newInvite(communityId, { ...input, code: '' }, now)
   const insert = async (code: string) => {
     const design = db.insert(inviteQrDesigns).select(
@@ -132,6 +113,7 @@ export function newInvite(
     expiresAt: input.expiresAt ?? null,
     revokedAt: null,
     archivedAt: null,
+    fallbackInviteId: input.fallbackInviteId ?? null,
     createdAt: now,
     updatedAt: now,
   }
@@ -224,6 +206,7 @@ export async function updateInvite(
 ): Promise<Invite> {
   const { code: wished, ...fields } = input
   if (fields.groupId) await assertGroupInCommunity(db, invite.communityId, fields.groupId)
+  await assertFallbackUsable(db, invite.communityId, fields.fallbackInviteId, invite)
   const telegramLink = telegramLinkFollows(db, invite, fields, now)
   const newCode = wished === undefined ? null : canonicalCode(wished)
   const update = (code: string | null) =>
@@ -314,8 +297,8 @@ export async function setInviteArchived(
 }
 
 /**
- * A new link with the settings of `invite` (label, group, medium, campaign, limits, QR design)
- * for another channel: its own source, a fresh code (or the custom one asked for), no uses yet.
+ * A new link with the settings of `invite` (label, group, medium, campaign, limits, fallback,
+ * QR design) for another channel: its own source, a fresh code (or the custom one asked for), no uses yet.
  */
 export async function duplicateInvite(
   db: Database,
@@ -335,6 +318,7 @@ export async function duplicateInvite(
       campaign: invite.campaign,
       maxUses: invite.maxUses,
       expiresAt,
+      fallbackInviteId: invite.fallbackInviteId,
       code: input.code ?? null,
     },
     now,

@@ -4,7 +4,7 @@ import { communities, groups, type Community, type Group } from '../db/schema'
 import { ApiError } from '../lib/errors'
 import { seatsTaken } from './group-seats'
 import { isAllowedChatInviteUrl } from '../lib/urls'
-import { inviteRefusal, inviteStatus } from './invites'
+import { inviteRefusal, inviteStatus } from './invite-status'
 import { groupIdsOf, type JoinTarget } from './join-statements'
 
 /**

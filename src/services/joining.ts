@@ -13,7 +13,7 @@ import {
 } from '../db/schema'
 import { firstRowOf, rowOf, rowsOf } from '../db/rows'
 import { ApiError, isUniqueViolation } from '../lib/errors'
-import { inviteRefusal, inviteStatus } from './invites'
+import { inviteRefusal, inviteStatus } from './invite-status'
 import type { RetiredCode } from './retired-codes'
 import { groupIdsOf } from './join-statements'
 import {

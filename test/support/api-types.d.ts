@@ -1362,6 +1362,8 @@ export interface components {
       archivedAt: string | null
       /** @enum {string} */
       status: 'active' | 'revoked' | 'archived' | 'expired' | 'used_up'
+      /** @description The link its page offers once it has expired or is used up */
+      fallbackInviteId: string | null
       /** @description Telegram only: the chat’s own invite link behind this one (the landing page’s Join button leads there); null while Telegram has not made it yet */
       chatInviteUrl?: string | null
       /**
@@ -1400,6 +1402,8 @@ export interface components {
        * @example 2027-01-31T23:59:59Z
        */
       expiresAt?: string
+      /** @description Another campaign link of this community (not a member’s personal link, not this one): once this link has expired or is used up, its page offers that link’s page, while that link lets people in. A link withdrawn, archived or given a new code leads nowhere. */
+      fallbackInviteId?: string
       /**
        * @description A custom code (vanity slug) instead of a random one: the link becomes `/i/{code}`. 3 to 40 letters, digits and single dashes between them. Case-insensitive: stored and answered in lower case. Reserved words (paths of this app such as `admin`, `api`, `join`, `qr`, and words that look official such as `login`, `support`, `whatsapp`) are refused with 400 `validation_failed`. A code any link has ever had, including one retired by a rotation, is answered with 409 `code_taken`. Without it, the link gets a random 13-character code.
        * @example summer-run
@@ -1425,6 +1429,8 @@ export interface components {
        * @example 2027-01-31T23:59:59Z
        */
       expiresAt?: string | null
+      /** @description Another campaign link of this community (not a member’s personal link, not this one): once this link has expired or is used up, its page offers that link’s page, while that link lets people in. A link withdrawn, archived or given a new code leads nowhere. `null`: none. */
+      fallbackInviteId?: string | null
       qrDesign?: components['schemas']['QrDesignInput']
       /**
        * @description A new custom code. The old code answers 410 from then on and is never issued again, so printed QR codes of the old code stop working. A code any link has or had: 409 `code_taken`.
@@ -4330,7 +4336,7 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `groupId`: A group of this community; `expiresAt`: In the future; `code`: Not a reserved word (paths of this app such as `admin`, `api`, `join`, `qr`, and words that look official such as `login`, `support`, `whatsapp`), in any case. What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `groupId`: A group of this community; `expiresAt`: In the future; `fallbackInviteId`: A campaign link of this community; `code`: Not a reserved word (paths of this app such as `admin`, `api`, `join`, `qr`, and words that look official such as `login`, `support`, `whatsapp`), in any case. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -4432,7 +4438,7 @@ export interface operations {
           }
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `links`: Each link’s `groupId` a group of this community, its `expiresAt` in the future, its `code` not a reserved word nor the code of another link in the request; a refusal names the link by its place (`links.3.code`). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `links`: Each link’s `groupId` a group of this community, its `fallbackInviteId` a campaign link of it, its `expiresAt` in the future, its `code` not a reserved word nor the code of another link in the request; a refusal names the link by its place (`links.3.code`). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -4591,7 +4597,7 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `expiresAt`: In the future; `groupId`: A group of this community; `qrDesign.fg`: Darker than `bg`, with a WCAG contrast of at least 4.5:1; `qrDesign.logoPng`: A PNG of 8 bits per channel, not interlaced, at most 40 KB and 512 by 512 pixels. What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `expiresAt`: In the future; `groupId`: A group of this community; `fallbackInviteId`: A campaign link of this community, not this link; `qrDesign.fg`: Darker than `bg`, with a WCAG contrast of at least 4.5:1; `qrDesign.logoPng`: A PNG of 8 bits per channel, not interlaced, at most 40 KB and 512 by 512 pixels. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {

@@ -442,6 +442,15 @@ describe('the demo a newcomer sees', () => {
     }
   })
 
+  it('has a poster whose campaign is over, its page leading on to the current poster', () => {
+    const [ended] = rows<{ expired: number; leadsTo: string }>(
+      `select i.expires_at < unixepoch('now') * 1000 as expired, f.code as leadsTo
+       from invites i join invites f on f.id = i.fallback_invite_id
+       where i.code = 'winterposter'`,
+    )
+    expect(ended).toEqual({ expired: 1, leadsTo: 'sundayrunners' })
+  })
+
   it('loads once: a second run changes nothing', () => {
     const count = () =>
       rows<{ n: number }>(

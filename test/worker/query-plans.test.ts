@@ -1,3 +1,8 @@
+import {
+  assertFallbackUsable,
+  fallbackCandidatesQuery,
+  fallbackChoicesQuery,
+} from '../../src/services/link-fallbacks'
 import { findQrTarget } from '../../src/services/qr-designs'
 import { listRecipients } from '../../src/services/announcement-recipients'
 import { env } from 'cloudflare:workers'
@@ -196,6 +201,9 @@ describe('query plans of the request paths', () => {
     )
     await listGroups(db, community.id, page)
     await listInvitesQuery(db, community.id, { ...page, referralLinks: false })
+    await fallbackChoicesQuery(db, invite.id)
+    await fallbackCandidatesQuery(db, community.id, [invite.id])
+    await assertFallbackUsable(db, community.id, invite.id)
     await getStats(db, { inviteId: invite.id }, { from: '2026-01-01', to: '2026-12-31' })
     await getStats(db, { communityId: community.id }, { from: '2026-01-01', to: '2026-12-31' })
     const year = { from: '2026-01-01', to: '2026-12-31', days: ['2026-01-01'] }

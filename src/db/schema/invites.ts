@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
+  type AnySQLiteColumn,
   check,
   index,
   integer,
@@ -39,6 +40,11 @@ export const invites = sqliteTable(
     // Archived links are out of the way: hidden from the default list and refusing joins like
     // a revoked one, but they keep their code and can be restored.
     archivedAt: timestamp('archived_at'),
+    // Where the page of a link that ended by its own terms (its date, its uses) leads people
+    // on: another campaign link of the same community, offered only while that one works.
+    fallbackInviteId: text('fallback_invite_id').references((): AnySQLiteColumn => invites.id, {
+      onDelete: 'set null',
+    }),
     createdAt: timestamp('created_at').notNull(),
     updatedAt: timestamp('updated_at').notNull(),
   },
@@ -48,6 +54,8 @@ export const invites = sqliteTable(
     uniqueIndex('invites_referrer_unique').on(t.referrerMemberId),
     // A deleted group unsets its links' group (the foreign key's action) through this.
     index('invites_group_idx').on(t.groupId),
+    // A deleted link unsets the fallback of the links leading to it through this.
+    index('invites_fallback_idx').on(t.fallbackInviteId),
     check('invites_max_uses_check', sql`${t.maxUses} is null or ${t.maxUses} >= 1`),
     check(
       'invites_uses_check',

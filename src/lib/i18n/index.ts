@@ -12,6 +12,7 @@ import { translationsDe, translationsEn, type TranslationWords } from './transla
 import { memberOfferDe, memberOfferEn, type MemberOfferWords } from './member-offer'
 import { linksBulkDe, linksBulkEn, type LinksBulkWords } from './links-bulk'
 import { linkUsesDe, linkUsesEn, type LinkUsesWords } from './link-uses'
+import { linkFallbackDe, linkFallbackEn, type LinkFallbackWords } from './link-fallback'
 import {
   announcementReportDe,
   announcementReportEn,
@@ -135,6 +136,11 @@ export const ANNOUNCEMENT_REPORT_WORDS: Record<Lang, AnnouncementReportWords> = 
 export const LINK_USES_WORDS: Record<Lang, LinkUsesWords> = { de: linkUsesDe, en: linkUsesEn }
 /** Several links made at once, and the page listing them. */
 export const LINKS_BULK_WORDS: Record<Lang, LinksBulkWords> = { de: linksBulkDe, en: linksBulkEn }
+/** Where an ended link's page leads on, in its edit form. */
+export const LINK_FALLBACK_WORDS: Record<Lang, LinkFallbackWords> = {
+  de: linkFallbackDe,
+  en: linkFallbackEn,
+}
 /** The webhooks page: unsubscribing an endpoint, and when a delivery was tried. */
 export const WEBHOOKS_WORDS: Record<Lang, WebhooksWords> = { de: webhooksDe, en: webhooksEn }
 

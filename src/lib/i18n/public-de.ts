@@ -34,6 +34,11 @@ export const de = {
     'Das war der persönliche Einladungslink eines Mitglieds. Er gilt nicht mehr, weil die Person kein Mitglied mehr ist oder die Admins ihn zurückgezogen haben. Frag nach einem neuen Link.',
   expiredText: 'Dieser Einladungslink ist abgelaufen. Frag nach einem neuen Link.',
   usedUpText: 'Dieser Einladungslink wurde so oft genutzt wie erlaubt. Frag nach einem neuen Link.',
+  goneLeadOnText: (status: 'expired' | 'used_up'): string =>
+    status === 'expired'
+      ? 'Dieser Einladungslink ist abgelaufen, aber die Community hat einen anderen für dich.'
+      : 'Dieser Einladungslink wurde so oft genutzt wie erlaubt, aber die Community hat einen anderen für dich.',
+  goneLeadOn: 'Zur aktuellen Einladung',
   rotatedText:
     'Dieser Einladungslink wurde ersetzt. Frag die Person, die ihn geteilt hat, nach dem neuen Link.',
   deletedText: 'Die Community, zu der dieser Einladungslink gehörte, gibt es hier nicht mehr.',

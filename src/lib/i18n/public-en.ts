@@ -32,6 +32,11 @@ export const en: Messages = {
     'This was a member’s personal invite link. It no longer works because they are no longer a member or the admins withdrew it. Ask for a new one.',
   expiredText: 'This invite link has expired. Ask for a new one.',
   usedUpText: 'This invite link has been used as often as allowed. Ask for a new one.',
+  goneLeadOnText: (status: 'expired' | 'used_up') =>
+    status === 'expired'
+      ? 'This invite link has expired, but the community has another one for you.'
+      : 'This invite link has been used as often as allowed, but the community has another one for you.',
+  goneLeadOn: 'Open the current invite',
   rotatedText:
     'This invite link has been replaced. Ask whoever shared it with you for the new one.',
   deletedText: 'The community this invite link was for no longer exists here.',

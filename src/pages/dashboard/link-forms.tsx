@@ -8,7 +8,7 @@ import { addDays } from '../../lib/time'
 import { CustomCodeSchema, InviteLabelSchema, TagSchema } from '../../schemas/invites'
 import { wallClockToUtc } from '../../lib/time'
 import { formString, formText } from './page'
-import { formatNumber, LINKS_BULK_WORDS, type Lang } from '../../lib/i18n'
+import { formatNumber, LINK_FALLBACK_WORDS, LINKS_BULK_WORDS, type Lang } from '../../lib/i18n'
 import { words } from '../../views/dashboard/shell'
 import { LINK_FIELDS, validUntilDay } from '../../views/dashboard/link-forms'
 import { BULK_SHARED_FIELDS } from '../../views/dashboard/links-bulk'
@@ -27,6 +27,7 @@ const LinkFormSchema = z.object({
   groupId: z.string().regex(idPattern('grp')).optional(),
   maxUses: z.coerce.number().int().min(1).max(1_000_000).optional(),
   validUntil: z.iso.date().optional(),
+  fallbackInviteId: z.string().regex(idPattern('inv')).optional(),
   code: CustomCodeSchema.optional(),
 })
 
@@ -38,6 +39,7 @@ export type LinkFormInput = {
   groupId?: string | null
   maxUses?: number | null
   expiresAt?: Date | null
+  fallbackInviteId?: string | null
   code?: string
 }
 
@@ -70,7 +72,7 @@ export function parseLinkForm(
   const sent = (key: (typeof LINK_FIELDS)[number]) =>
     fields.includes(key) && Object.hasOwn(form, key)
   const input: LinkFormInput = {}
-  for (const key of ['label', 'source', 'campaign', 'groupId'] as const) {
+  for (const key of ['label', 'source', 'campaign', 'groupId', 'fallbackInviteId'] as const) {
     if (sent(key)) input[key] = data[key] ?? null
   }
   if (sent('maxUses')) input.maxUses = data.maxUses ?? null
@@ -114,7 +116,9 @@ export function linkFormRefusal(
     ),
   )
   if (fields.length === 0) return null
-  return { fields: Object.fromEntries(fields.map((field) => [field, t.checkField])), status: 400 }
+  const message = (field: (typeof fields)[number]) =>
+    field === 'fallbackInviteId' ? LINK_FALLBACK_WORDS[lang].refused : t.checkField
+  return { fields: Object.fromEntries(fields.map((field) => [field, message(field)])), status: 400 }
 }
 
 /**

@@ -14,7 +14,6 @@ import { listGroupsQuery } from '../../services/groups'
 import {
   createInvite,
   getInviteOrThrow,
-  inviteStatus,
   listInvitesQuery,
   revokeInvite,
   rotateInvite,
@@ -22,6 +21,7 @@ import {
   setInviteArchived,
   updateInvite,
 } from '../../services/invites'
+import { inviteStatus } from '../../services/invite-status'
 import {
   heldUsesQuery,
   knownTagsOfCommunityQuery,
@@ -54,6 +54,7 @@ import { telegramLinkOfInviteQuery } from '../../platforms/telegram/invite-links
 import { qrPreviewWithLogo, saveQrDesign, type QrDesignInput } from '../../services/qr-designs'
 import { base64 } from '../../lib/crypto'
 import { QR_PREVIEW_SIZE } from '../../views/dashboard/qr-designer'
+import { fallbackChoicesQuery } from '../../services/link-fallbacks'
 import { linkFormRefusal, parseLinkForm, type LinkFormState } from './link-forms'
 import { LINK_FIELDS } from '../../views/dashboard/link-forms'
 import {
@@ -220,6 +221,7 @@ export async function linkPage(
     telegramRows,
     tagRows,
     [held],
+    fallbackRows,
     ...statsRows
   ] = await db.batch([
     ...linkSettingsQueries(db, id),
@@ -227,6 +229,7 @@ export async function linkPage(
     telegramLinkOfInviteQuery(db, id, telegram),
     knownTagsOfCommunityQuery(db, { inviteId: id }),
     heldUsesQuery(db, id, new Date()),
+    fallbackChoicesQuery(db, id),
     ...statsReads.queries,
   ])
   const { invite, community, groups, design } = linkSettingsOf([
@@ -266,6 +269,7 @@ export async function linkPage(
           : null
       }
       known={knownTags(tagRows)}
+      fallbacks={fallbackRows}
       manage={can(c.var.principal, 'invites.manage', scope)}
       refused={refused}
       stats={stats}

@@ -1,6 +1,7 @@
 import type { Group, Invite } from '../../db/schema'
 import { CODE_MAX_LENGTH, CODE_MIN_LENGTH, CODE_PATTERN } from '../../lib/codes'
-import { formatNumber, LINKS_BULK_WORDS, type Lang } from '../../lib/i18n'
+import { formatNumber, LINK_FALLBACK_WORDS, LINKS_BULK_WORDS, type Lang } from '../../lib/i18n'
+import type { FallbackChoice } from '../../services/link-fallbacks'
 import { calendarDay } from '../../lib/time'
 import { Csrf, DiscussionGroupOptions, words } from './shell'
 import { Field, fieldAttributes, sentText, TextField, type FormState } from '../form-fields'
@@ -13,6 +14,7 @@ export const LINK_FIELDS = [
   'groupId',
   'maxUses',
   'validUntil',
+  'fallbackInviteId',
   'code',
 ] as const
 
@@ -30,6 +32,7 @@ export function linkFormValues(invite: Invite, timeZone: string): FormState['val
     groupId: invite.groupId ?? '',
     maxUses: invite.maxUses === null ? '' : String(invite.maxUses),
     validUntil: validUntilDay(invite.expiresAt, timeZone),
+    fallbackInviteId: invite.fallbackInviteId ?? '',
     code: invite.code,
   }
 }
@@ -52,6 +55,8 @@ export function LinkFields(props: {
   editing?: Invite
   only?: readonly (typeof LINK_FIELDS)[number][]
   known?: KnownTags
+  /** The links it may lead on to once it has ended: given, the form offers the choice. */
+  fallbacks?: FallbackChoice[]
 }) {
   const t = words(props.lang)
   const { form, prefix, editing } = props
@@ -134,6 +139,9 @@ export function LinkFields(props: {
           type="date"
         />
       )}
+      {shown('fallbackInviteId') && props.fallbacks && (
+        <FallbackField lang={props.lang} form={form} prefix={prefix} fallbacks={props.fallbacks} />
+      )}
       {shown('code') && (
         <TextField
           form={form}
@@ -151,6 +159,47 @@ export function LinkFields(props: {
         />
       )}
     </div>
+  )
+}
+
+/** Where the link's page leads people once it has expired or is used up: one of `fallbacks`. */
+function FallbackField(props: {
+  lang: Lang
+  form: FormState | undefined
+  prefix: string
+  fallbacks: FallbackChoice[]
+}) {
+  const w = LINK_FALLBACK_WORDS[props.lang]
+  const { form, prefix } = props
+  const id = `${prefix}fallbackInviteId`
+  const selected = sentText(form, 'fallbackInviteId')
+  return (
+    <Field
+      form={form}
+      field="fallbackInviteId"
+      id={id}
+      prefix={prefix}
+      label={w.label}
+      hint={w.hint}
+      wide
+    >
+      <select
+        id={id}
+        name="fallbackInviteId"
+        {...fieldAttributes(form, 'fallbackInviteId', {
+          withValue: false,
+          prefix,
+          hint: `${id}-hint`,
+        })}
+      >
+        <option value="">{w.none}</option>
+        {props.fallbacks.map((link) => (
+          <option value={link.id} selected={link.id === selected}>
+            {link.label ? `${link.label} (/i/${link.code})` : `/i/${link.code}`}
+          </option>
+        ))}
+      </select>
+    </Field>
   )
 }
 
@@ -203,6 +252,8 @@ export function ManageLink(props: {
   edit: FormState | undefined
   copy: FormState | undefined
   known: KnownTags
+  /** The links it may lead on to; none for a member's own link, which never does. */
+  fallbacks?: FallbackChoice[]
   actionPath: (action: string) => string
 }) {
   const t = words(props.lang)
@@ -221,6 +272,7 @@ export function ManageLink(props: {
             prefix="edit-"
             editing={invite}
             known={props.known}
+            fallbacks={props.fallbacks}
           />
           <p>
             <button type="submit">{t.save}</button>

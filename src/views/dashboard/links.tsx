@@ -2,12 +2,13 @@ import type { Group, Invite, InviteQrDesign, TelegramInviteLink } from '../../db
 import type { Child } from 'hono/jsx'
 import { formatNumber, LINK_USES_WORDS, REWARD_WORDS, type Lang } from '../../lib/i18n'
 import { formatMoment } from '../../lib/time'
-import type { InviteStatus } from '../../services/invites'
+import type { InviteStatus } from '../../services/invite-status'
 import { GroupsTable, words } from './shell'
 import type { FormState } from '../form-fields'
 import { TelegramLinkLine } from '../telegram-seen'
 import { ActionButton, CopyButton } from './frame'
 import { ManageLink, NewLinkForm, type KnownTags } from './link-forms'
+import type { FallbackChoice } from '../../services/link-fallbacks'
 import { LinksTable, type LinkSort, type TelegramLinkCell } from './links-table'
 import { LinksNotListed } from './links-not-listed'
 import { QrDesigner, type QrDesignForm } from './qr-designer'
@@ -270,6 +271,8 @@ export interface LinkView {
   telegramLinkOpens: string | null
   /** The sources and campaigns the community's links carry, suggested by the forms. */
   known: KnownTags
+  /** The links this one may lead on to once it has ended (see `fallbackChoicesQuery`). */
+  fallbacks: FallbackChoice[]
   /** Whether this admin may change the link. */
   manage: boolean
   refused: RefusedLinkForms | undefined
@@ -424,6 +427,7 @@ export function LinkPage(props: LinkView) {
           edit={refused?.edit}
           copy={refused?.copy}
           known={props.known}
+          fallbacks={invite.referrerMemberId ? undefined : props.fallbacks}
           actionPath={(action) => props.href(`/admin/links/${invite.id}/${action}`)}
         />
       )}

@@ -1,0 +1,20 @@
+/**
+ * A link's fallback in its edit form: where the page of a link that has expired or is used up
+ * leads people on. German first: the first market, and the default.
+ */
+export const linkFallbackDe = {
+  label: 'Wenn er abgelaufen oder ausgeschöpft ist, weiter zu',
+  none: 'Keinem Link (die Seite bittet um einen neuen)',
+  hint: 'Seine Seite bietet dann diesen Link an, solange der funktioniert. Ein zurückgezogener Link führt nirgendwohin weiter.',
+  refused: 'Wähle einen Link dieser Community.',
+}
+
+export type LinkFallbackWords = typeof linkFallbackDe
+
+/** The same, in English. */
+export const linkFallbackEn: LinkFallbackWords = {
+  label: 'Once it has expired or is used up, lead to',
+  none: 'No link (the page asks for a new one)',
+  hint: 'Its page then offers this link, while that one works. A link withdrawn leads nowhere.',
+  refused: 'Choose a link of this community.',
+}
