@@ -68,7 +68,7 @@ openapi(
     tags,
     summary: 'Approve a request: the person becomes a member',
     description:
-      'Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`, `language`).',
+      'Approving twice is harmless. A full group refuses with 409 `group_full`, naming the group in `groupId`; the request stays pending, to be approved once there is room. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`, `language`).',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: RequestParams },
     responses: {
@@ -177,7 +177,7 @@ openapi(
     tags,
     summary: 'Approve or reject up to 100 requests at once',
     description:
-      'Each request is decided on its own; the answer says, per id, whether it worked and why not.',
+      'Each request is decided on its own; the answer says, per id, whether it worked and why not (for `group_full`, which group has no room: `groupId`).',
     security: bearerSecurity,
     request: { query: NoQuerySchema, params: CommunityParams, body: jsonBody(BulkDecisionSchema) },
     responses: {
@@ -202,7 +202,14 @@ openapi(
         results.push({ id: requestId, ok: true, status: decided.status })
       } catch (error) {
         if (!(error instanceof ApiError)) throw error
-        results.push({ id: requestId, ok: false, code: error.code, detail: error.message })
+        const groupId = error.extensions?.groupId
+        results.push({
+          id: requestId,
+          ok: false,
+          code: error.code,
+          detail: error.message,
+          ...(groupId ? { groupId } : {}),
+        })
       }
     }
     return c.json({ results }, 200)

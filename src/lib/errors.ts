@@ -130,7 +130,9 @@ const CATALOGUE = {
   group_full: {
     status: 409,
     title: 'Group is full',
-    description: 'The group has as many members as its `memberLimit` allows.',
+    description:
+      'The group has as many members as its `memberLimit` allows. An approval names the group ' +
+      '(`groupId`): raise its `memberLimit`, or wait for someone to leave, then approve again.',
   },
   telegram_chat_not_administered: {
     status: 409,
@@ -332,6 +334,10 @@ export const ProblemSchema = z
       ),
     resume: z.string().optional().describe('With `runId`: the path that resumes that run'),
     cancel: z.string().optional().describe('With `runId`: the path that cancels that run'),
+    groupId: z
+      .string()
+      .optional()
+      .describe('With `group_full` from an approval: the group that has no room'),
   })
   .openapi('Problem')
 

@@ -214,6 +214,10 @@ export const BulkResultSchema = z
         status: z.enum(JOIN_REQUEST_STATUSES).optional(),
         code: z.string().optional().describe('Why it failed, from the error catalogue'),
         detail: z.string().optional(),
+        groupId: z
+          .string()
+          .optional()
+          .describe('With `group_full`: the group that has no room (the request waits for it)'),
       }),
     ),
   })

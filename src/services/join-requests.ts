@@ -205,13 +205,22 @@ export function pendingCountsOf(
 export async function communitiesWithPending(
   db: Database,
   options: { communityId: string | null; cursor?: string; limit: number },
-): Promise<Page<{ id: string; name: string; joinQuestions: string[]; timeZone: string }>> {
+): Promise<
+  Page<{
+    id: string
+    name: string
+    joinQuestions: string[]
+    timeZone: string
+    visibility: string
+  }>
+> {
   const rows = await db
     .select({
       id: communities.id,
       name: communities.name,
       joinQuestions: communities.joinQuestions,
       timeZone: communities.timeZone,
+      visibility: communities.visibility,
     })
     .from(communities)
     .where(

@@ -60,10 +60,11 @@ const REQUEST_TARGET = joinTargetSql(
 
 /**
  * Approves a pending request: the membership is created under the same conditions as an open
- * join. Approving twice is harmless; approving into a full group is refused. `decided` says
- * whether this call made the decision (not an earlier one, nor another at the same moment): only
- * then is the applicant told. `notice`: an admin's decision, whose applicant is to be told on
- * WhatsApp; it is recorded in the decision's batch (see services/decision-notices.ts).
+ * join. Approving twice is harmless; approving into a full group is refused, naming the group
+ * (`group_full` with its `groupId`). `decided` says whether this call made the decision (not an
+ * earlier one, nor another at the same moment): only then is the applicant told. `notice`: an
+ * admin's decision, whose applicant is to be told on WhatsApp; it is recorded in the decision's
+ * batch (see services/decision-notices.ts).
  */
 export async function approveJoinRequest(
   db: Database,
@@ -122,7 +123,9 @@ export async function approveJoinRequest(
       )
     }
     const stored = firstRowOf(joinRequests, results[writes.length])!
-    if (stored.status !== 'approved') throw refusalOf(null, results[writes.length + 2], now)
+    if (stored.status !== 'approved') {
+      throw refusalOf(null, results[writes.length + 2], now, { groupId: true })
+    }
     const member = firstRowOf(members, results[writes.length + 1])
     return { request: stored, member: member!, decided: stored.memberId === memberId }
   }

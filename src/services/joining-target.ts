@@ -81,8 +81,15 @@ export function fullGroupOf(target: JoinTarget): Group | undefined {
   )
 }
 
-export function groupFull(group: Pick<Group, 'name' | 'memberLimit'>): ApiError {
-  return new ApiError('group_full', `${group.name} is full (${group.memberLimit} members).`)
+/**
+ * The refusal of a join or an approval into a full group. With `groupId` (an admin's approval),
+ * the problem names the group by id too (`groupId`), so that a client, and the dashboard's
+ * notice, can tell which group needs room; a sign-up's answer to the public names it only.
+ */
+export function groupFull(group: Pick<Group, 'name' | 'memberLimit'>, groupId?: string): ApiError {
+  return new ApiError('group_full', `${group.name} is full (${group.memberLimit} members).`, {
+    ...(groupId ? { extensions: { groupId } } : {}),
+  })
 }
 
 /**
@@ -107,10 +114,11 @@ export function refusalRead(
   return client
     .prepare(
       `select 'invite' as kind, revoked_at, archived_at, expires_at, max_uses, uses,
-         null as name, null as member_count, null as member_limit
+         null as group_id, null as name, null as member_count, null as member_limit
        from invites where id = ?1 and ${unlessWritten}
        union all
-       select 'group', null, null, null, null, null, g.name, ${seatsTaken('g', '?5')}, g.member_limit
+       select 'group', null, null, null, null, null, g.id, g.name, ${seatsTaken('g', '?5')},
+         g.member_limit
        from groups g where g.id in (?2, ?3) and ${unlessWritten}`,
     )
     .bind(inviteId ?? '', first!, second ?? first!, written.id, now.getTime())
@@ -126,15 +134,19 @@ type RefusalRow =
       max_uses: number | null
       uses: number
     }
-  | { kind: 'group'; name: string; member_count: number; member_limit: number }
+  | { kind: 'group'; group_id: string; name: string; member_count: number; member_limit: number }
 
 const dateOf = (ms: number | null) => (ms === null ? null : new Date(ms))
 
-/** Why a guarded batch wrote nothing, from `refusalRead`'s result: the link, or a full group. */
+/**
+ * Why a guarded batch wrote nothing, from `refusalRead`'s result: the link, or a full group
+ * (named by id too with `groupId`, for an admin's approval: see `groupFull`).
+ */
 export function refusalOf(
   inviteId: string | null,
   read: D1Result | undefined,
   now: Date,
+  { groupId = false }: { groupId?: boolean } = {},
 ): ApiError {
   const rows = (read?.results ?? []) as RefusalRow[]
   if (inviteId) {
@@ -155,7 +167,10 @@ export function refusalOf(
   }
   for (const row of rows) {
     if (row.kind === 'group' && row.member_count >= row.member_limit)
-      return groupFull({ name: row.name, memberLimit: row.member_limit })
+      return groupFull(
+        { name: row.name, memberLimit: row.member_limit },
+        groupId ? row.group_id : undefined,
+      )
   }
   return new ApiError(
     'conflict',

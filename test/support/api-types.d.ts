@@ -239,7 +239,7 @@ export interface paths {
   '/api/join-requests/{id}/approve': {
     /**
      * Approve a request: the person becomes a member
-     * @description Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`, `language`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description Approving twice is harmless. A full group refuses with 409 `group_full`, naming the group in `groupId`; the request stays pending, to be approved once there is room. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`, `language`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['approveJoinRequest']
   }
@@ -260,7 +260,7 @@ export interface paths {
   '/api/communities/{id}/join-requests/bulk': {
     /**
      * Approve or reject up to 100 requests at once
-     * @description Each request is decided on its own; the answer says, per id, whether it worked and why not. Access (`joinRequests.decide`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+     * @description Each request is decided on its own; the answer says, per id, whether it worked and why not (for `group_full`, which group has no room: `groupId`). Access (`joinRequests.decide`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
      */
     post: operations['decideJoinRequestsInBulk']
   }
@@ -623,6 +623,8 @@ export interface components {
       resume?: string
       /** @description With `runId`: the path that cancels that run */
       cancel?: string
+      /** @description With `group_full` from an approval: the group that has no room */
+      groupId?: string
     }
     WhatsAppNotificationAnswer: {
       /** @description Items queued (statuses, messages, preferences); 0 for anything else signed */
@@ -1964,6 +1966,8 @@ export interface components {
         /** @description Why it failed, from the error catalogue */
         code?: string
         detail?: string
+        /** @description With `group_full`: the group that has no room (the request waits for it) */
+        groupId?: string
       }[]
     }
     BulkDecision: {
@@ -5488,7 +5492,7 @@ export interface operations {
   }
   /**
    * Approve a request: the person becomes a member
-   * @description Approving twice is harmless. A full group refuses with 409 `group_full`. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`, `language`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description Approving twice is harmless. A full group refuses with 409 `group_full`, naming the group in `groupId`; the request stays pending, to be approved once there is room. The applicant is told through the contact they confirmed: a confirmed phone number on WhatsApp (a text within 24 hours of their own message, later only with `WHATSAPP_APPROVED_TEMPLATE`), a confirmed e-mail address by your mail system through the `join.approved` event (with `name`, `email`, `communityName`, `language`). Access (`joinRequests.decide`), on the join request of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   approveJoinRequest: {
     parameters: {
@@ -5786,7 +5790,7 @@ export interface operations {
   }
   /**
    * Approve or reject up to 100 requests at once
-   * @description Each request is decided on its own; the answer says, per id, whether it worked and why not. Access (`joinRequests.decide`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
+   * @description Each request is decided on its own; the answer says, per id, whether it worked and why not (for `group_full`, which group has no room: `groupId`). Access (`joinRequests.decide`), on the community of the path’s `id`: owners and the community’s admins. What belongs to a community this token may not see answers 404, exactly like an id that does not exist; 403 means the token sees it, but its role may not do this.
    */
   decideJoinRequestsInBulk: {
     parameters: {

@@ -7,6 +7,7 @@ import {
   TEAM_WORDS,
   TRANSLATION_WORDS,
   UNCONFIRMED_WORDS,
+  WAITING_FOR_ROOM_WORDS,
 } from '../../src/lib/i18n'
 import { TELEGRAM_DASHBOARD_WORDS } from '../../src/lib/i18n/telegram-messages'
 import { MISSING_IN_WORDS, telegramWords } from '../../src/lib/i18n/dashboard-telegram'
@@ -47,6 +48,7 @@ const german = new Set(
     TEAM_WORDS.de,
     TRANSLATION_WORDS.de,
     UNCONFIRMED_WORDS.de,
+    WAITING_FOR_ROOM_WORDS.de,
     ANNOUNCEMENT_EDIT_WORDS.de,
     MEMBER_OFFER_WORDS.de,
     TELEGRAM_DASHBOARD_WORDS.de,
@@ -66,6 +68,7 @@ export const ENGLISH_ONLY = new Set(
       TEAM_WORDS.en,
       TRANSLATION_WORDS.en,
       UNCONFIRMED_WORDS.en,
+      WAITING_FOR_ROOM_WORDS.en,
       ANNOUNCEMENT_EDIT_WORDS.en,
       MEMBER_OFFER_WORDS.en,
       TELEGRAM_DASHBOARD_WORDS.en,

@@ -79,6 +79,7 @@ import { loadConfig } from '../../src/lib/config'
 import { join } from '../../src/services/joining'
 import { getJoinRequestForApprovalOrThrow } from '../../src/services/joining-decisions'
 import { getJoinTarget } from '../../src/services/joining-target'
+import { fullGroupsQuery, groupsByIdQuery } from '../../src/services/full-groups'
 import { endMembership } from '../../src/services/leaving'
 import { findRequestByCode } from '../../src/services/consent'
 import { numberLanguage } from '../../src/services/whatsapp-words'
@@ -284,6 +285,10 @@ describe('query plans of the request paths', () => {
     // The approvals across communities: each community probed through the pending index.
     await communitiesWithPending(db, { communityId: community.id, limit: 10 })
     await communitiesWithPending(db, { communityId: null, cursor: community.id, limit: 10 })
+    // The approvals pages' full groups, and the groups a decision found full.
+    await fullGroupsQuery(db, [community.id, doomed.id], now)
+    await groupsByIdQuery(db, [group.id, doomedGroup.id], community.id)
+    await groupsByIdQuery(db, [group.id], null)
     await findJoinRequestByStatusToken(db, 'x'.repeat(43))
     await listMembers(db, community.id, page)
     await listMembers(db, community.id, { ...page, groupId: group.id, status: 'active' })

@@ -13,6 +13,7 @@ import { memberOfferDe, memberOfferEn, type MemberOfferWords } from './member-of
 import { linksBulkDe, linksBulkEn, type LinksBulkWords } from './links-bulk'
 import { linkUsesDe, linkUsesEn, type LinkUsesWords } from './link-uses'
 import { linkFallbackDe, linkFallbackEn, type LinkFallbackWords } from './link-fallback'
+import { waitingForRoomDe, waitingForRoomEn, type WaitingForRoomWords } from './waiting-for-room'
 import {
   announcementReportDe,
   announcementReportEn,
@@ -134,6 +135,11 @@ export const ANNOUNCEMENT_REPORT_WORDS: Record<Lang, AnnouncementReportWords> = 
 }
 /** A link's uses, and those held by sign-ups waiting for their confirmation. */
 export const LINK_USES_WORDS: Record<Lang, LinkUsesWords> = { de: linkUsesDe, en: linkUsesEn }
+/** The approvals pages on requests a full group keeps out, and the groups a decision found full. */
+export const WAITING_FOR_ROOM_WORDS: Record<Lang, WaitingForRoomWords> = {
+  de: waitingForRoomDe,
+  en: waitingForRoomEn,
+}
 /** Several links made at once, and the page listing them. */
 export const LINKS_BULK_WORDS: Record<Lang, LinksBulkWords> = { de: linksBulkDe, en: linksBulkEn }
 /** Where an ended link's page leads on, in its edit form. */

@@ -25,6 +25,8 @@ import {
   type UnconfirmedView,
 } from '../../views/dashboard/unconfirmed-sign-ups'
 import { untoldApplicantsOf, untoldApplicantsQuery } from '../../services/decision-notices'
+import { fullGroupsQuery, groupsByIdQuery } from '../../services/full-groups'
+import { countFullGroups, fullGroupsAsked, fullInDecision, fullParameter } from './full-in-decision'
 import { words } from '../../views/dashboard/shell'
 import { ApprovalsOverview, ApprovalsPage } from '../../views/dashboard/approvals'
 import { telegramOverviewOf, telegramRequestsOf } from './telegram-approvals'
@@ -75,9 +77,13 @@ async function approvalsPage(
   assertCan(c.var.principal, 'joinRequests.read', { communityId: id })
   const decide = can(c.var.principal, 'joinRequests.decide', { communityId: id })
   // Access decided from the id alone; then the page's reads in one round trip (Telegram's
-  // requests, where it is configured, are read by their own section after it).
+  // requests, where it is configured, are read by their own section after it): with them, the
+  // community's full groups, and after a decision the groups it found full, among this
+  // community's only.
   const db = c.var.db
-  const [communityRows, requestRows, unconfirmedRows, untold] = await db.batch([
+  const now = new Date()
+  const asked = fullGroupsAsked(c)
+  const [communityRows, requestRows, unconfirmedRows, untold, fullRows, ...named] = await db.batch([
     communityQuery(db, id),
     listJoinRequestsQuery(db, id, {
       status: 'pending',
@@ -85,7 +91,9 @@ async function approvalsPage(
       cursor: cursorOf(c, 'jr'),
     }),
     listJoinRequestsQuery(db, id, { status: 'unconfirmed', limit: UNCONFIRMED_SHOWN }),
-    untoldApplicantsQuery(db, id, new Date()),
+    untoldApplicantsQuery(db, id, now),
+    fullGroupsQuery(db, [id], now),
+    ...(asked.size > 0 ? [groupsByIdQuery(db, [...asked.keys()], id)] : []),
   ])
   const community = communityOf(communityRows)
   const pending = joinRequestsPageOf(requestRows, BULK_LIMIT)
@@ -100,6 +108,7 @@ async function approvalsPage(
       <ApprovalsPage
         lang={lang(c)}
         communityId={id}
+        room={{ id, visibility: community.visibility, full: fullRows }}
         timeZone={community.timeZone}
         cooldownDays={c.var.config.REJECTION_COOLDOWN_DAYS}
         csrf={csrf}
@@ -124,6 +133,7 @@ async function approvalsPage(
       />
     </>,
     status,
+    fullInDecision(c, asked, named.flat()),
   )
 }
 
@@ -148,18 +158,33 @@ approvalsPages.get('/admin/approvals', async (c) => {
     can(principal, 'joinRequests.read', { communityId: community.id }),
   )
   const ids = shown.map((community) => community.id)
-  // The shown communities' counts and first requests in one round trip (at most
-  // `COMMUNITIES_PER_PAGE` ids, so the list stays far below D1's bound parameters).
+  // The shown communities' counts, full groups and first requests in one round trip (at most
+  // `COMMUNITIES_PER_PAGE` ids, so the list stays far below D1's bound parameters); after a
+  // decision, the groups it found full: only in the communities this admin sees (an owner's
+  // every one), and named only where this admin may read the requests.
   const db = c.var.db
-  const [countRows, ...listRows] =
+  const asked = fullGroupsAsked(c)
+  const [[fullRows, countRows, ...listRows], named] = await Promise.all([
     ids.length > 0
-      ? await db.batch([
+      ? db.batch([
+          fullGroupsQuery(db, ids, new Date()),
           pendingCountsOfIdsQuery(db, ids),
           ...ids.map((id) =>
             listJoinRequestsQuery(db, id, { status: 'pending', limit: REQUESTS_PER_COMMUNITY }),
           ),
         ])
-      : [[]]
+      : ([[], []] as const),
+    asked.size > 0
+      ? groupsByIdQuery(db, [...asked.keys()], owner ? null : principal.communityId)
+      : [],
+  ])
+  const full = fullInDecision(
+    c,
+    asked,
+    named.filter((group) =>
+      can(principal, 'joinRequests.read', { communityId: group.communityId }),
+    ),
+  )
   // The join requests listed here; Telegram's have their own part of the page.
   const counts = new Map(countRows.map((row) => [row.id, row.count]))
   const lists = listRows.map((rows) => joinRequestsPageOf(rows, REQUESTS_PER_COMMUNITY))
@@ -172,6 +197,7 @@ approvalsPages.get('/admin/approvals', async (c) => {
       cooldownDays={c.var.config.REJECTION_COOLDOWN_DAYS}
       communities={shown.map((community, i) => ({
         community,
+        full: fullRows.filter((group) => group.communityId === community.id),
         count: counts.get(community.id) ?? 0,
         requests: lists[i]!.data,
         more: lists[i]!.nextCursor !== null,
@@ -180,6 +206,9 @@ approvalsPages.get('/admin/approvals', async (c) => {
       nextHref={nextPageHref(c, page.nextCursor)}
       telegram={await telegramOverviewOf(c)}
     />,
+    undefined,
+    undefined,
+    full,
   )
 })
 
@@ -236,6 +265,7 @@ async function decideEach(
 ) {
   let done = 0
   const problems = new Set<string>(missing ? ['not_found'] : [])
+  const refusals: ApiError[] = []
   for (const request of requests) {
     try {
       await decideJoinRequest(
@@ -249,10 +279,14 @@ async function decideEach(
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
       problems.add(error.code)
+      refusals.push(error)
     }
   }
+  // The full groups by id, with the requests each kept out: the page names them.
+  const full = fullParameter(countFullGroups(refusals))
   return c.redirect(
-    `${back}?decided=${done}&action=${decision.action}&refused=${[...problems].join(',')}`,
+    `${back}?decided=${done}&action=${decision.action}&refused=${[...problems].join(',')}` +
+      (full ? `&full=${full}` : ''),
     303,
   )
 }

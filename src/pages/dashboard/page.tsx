@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import type { Child } from 'hono/jsx'
 import { z } from 'zod'
 import type { AppEnv } from '../../env'
 import { ApiError, ERROR_CODES } from '../../lib/errors'
@@ -10,6 +11,7 @@ import {
   UNCONFIRMED_WORDS,
   ANNOUNCEMENT_EDIT_WORDS,
   WEBHOOKS_WORDS,
+  WAITING_FOR_ROOM_WORDS,
   type Lang,
 } from '../../lib/i18n'
 import { idPattern, type IdPrefix } from '../../lib/ids'
@@ -94,11 +96,22 @@ const DONE_ELSEWHERE = {
 } as const
 
 /**
+ * A group a decision found full, as its page looked it up from the redirect's group ids (only
+ * among the groups that page may show), with how many requests it left waiting.
+ */
+export interface FullInDecision {
+  /** Its name as the dashboard shows it (the announcement group by its role). */
+  name: string
+  waiting: number
+}
+
+/**
  * What the last action did, in words, from the redirect's query: counts, known outcomes and
  * error codes only, turned into text here, so a crafted link cannot put words on an admin's
- * screen.
+ * screen. A decision refused by full groups names those its page found (`full`), each with the
+ * requests left waiting for it; without any, it says only that the group is full.
  */
-export function notice(c: Context<AppEnv>): string | undefined {
+export function notice(c: Context<AppEnv>, full: FullInDecision[] = []): Child | undefined {
   const t = words(lang(c))
   const done = c.req.query('done')
   const known = DONE.find((outcome) => outcome === done)
@@ -112,15 +125,36 @@ export function notice(c: Context<AppEnv>): string | undefined {
     formatNumber(lang(c), Number(decided)),
   )
   const reasons = t.refusedReasons
-  const refused = [
-    ...new Set(
-      (c.req.query('refused') ?? '')
-        .split(',')
-        .filter((code) => (ERROR_CODES as string[]).includes(code))
-        .map((code) => (code in reasons ? reasons[code as keyof typeof reasons] : reasons.other)),
-    ),
-  ]
-  return refused.length > 0 ? `${sentence} ${t.refusedNotice} ${refused.join(', ')}.` : sentence
+  const w = WAITING_FOR_ROOM_WORDS[lang(c)]
+  // Each reason once; the full groups, where the page found them, in place of "the group is full".
+  const kinds = new Set(
+    (c.req.query('refused') ?? '')
+      .split(',')
+      .filter((code) => (ERROR_CODES as string[]).includes(code))
+      .map((code) => (code in reasons ? (code as keyof typeof reasons) : 'other')),
+  )
+  const refused = [...kinds].flatMap((kind): Child[] =>
+    kind === 'group_full' && full.length > 0
+      ? full.map((group) => (
+          <>
+            <bdi>{group.name}</bdi> {w.fullNotice(formatNumber(lang(c), group.waiting))}
+          </>
+        ))
+      : [reasons[kind]],
+  )
+  if (refused.length === 0) return sentence
+  return (
+    <>
+      {sentence} {t.refusedNotice}{' '}
+      {refused.map((reason, i) => (
+        <>
+          {i > 0 && ', '}
+          {reason}
+        </>
+      ))}
+      .
+    </>
+  )
 }
 
 /**
@@ -164,7 +198,7 @@ export function withNotice(
  */
 function inOtherLanguage(c: Context<AppEnv>, address: string | undefined): string {
   const url = new URL(address ?? c.req.url, c.req.url)
-  for (const key of ['decided', 'action', 'refused', 'done', 'scheduled'])
+  for (const key of ['decided', 'action', 'refused', 'full', 'done', 'scheduled'])
     url.searchParams.delete(key)
   url.searchParams.set('lang', otherLanguage(lang(c)))
   return `${url.pathname}${url.search}`
@@ -204,6 +238,8 @@ export async function shell(
   status?: 200 | 400 | 409,
   /** The page's own address (its GET), for when it answers a form's POST, refused or done. */
   path?: string,
+  /** The groups a decision found full, for the notice (see `notice`). */
+  full?: FullInDecision[],
 ) {
   const principal = c.var.principal
   // Answering a POST, the browser shows the form's address: the language switch leads to the
@@ -223,7 +259,7 @@ export async function shell(
       pendingCount={pending}
       approvalsHref={approvalsHref(counts)}
       csrf={await csrfTokenFor(c)}
-      notice={notice(c)}
+      notice={notice(c, full)}
       langHref={inOtherLanguage(c, address)}
       address={address}
       tools={toolsOf(c)}
@@ -245,6 +281,8 @@ export async function communityShell(
   title: string,
   body: unknown,
   status?: 200 | 400 | 409,
+  /** The groups a decision found full, for the notice (see `notice`). */
+  full?: FullInDecision[],
 ) {
   return shell(
     c,
@@ -254,6 +292,7 @@ export async function communityShell(
     </CommunityFrame>,
     status,
     `/admin/communities/${community.id}${tab}`,
+    full,
   )
 }
 

@@ -1,10 +1,13 @@
 import type { Child } from 'hono/jsx'
-import { formatNumber, type Lang } from '../../lib/i18n'
+import { formatNumber, WAITING_FOR_ROOM_WORDS, type Lang } from '../../lib/i18n'
+import { maxMemberLimit } from '../../lib/limits'
 import { formatMoment } from '../../lib/time'
 import type { JoinRequestListing } from '../../services/join-requests'
 import type { UntoldApplicant } from '../../services/decision-notices'
+import { waitsForRoom } from '../../services/consent'
+import { fullGroupOfRequest, type FullGroup } from '../../services/full-groups'
 import { deliveryReasonText } from '../../lib/i18n/delivery-reasons'
-import { Csrf, words, type Words } from './shell'
+import { Csrf, groupLabel, words, type Words } from './shell'
 import { BulkDecisionBar, DecisionTable, type DecisionWords } from './decision-table'
 import { NameWithContacts, NextPageLink } from './frame'
 import {
@@ -29,9 +32,45 @@ const decisionWords = (t: Words, cooldownDays: number): DecisionWords => ({
   confirmRefuseSelected: t.confirmRejectSelected(cooldownDays),
 })
 
+/** A community as its requests' rows need it: where there is room, and where to make some. */
+export interface RoomOfCommunity {
+  id: string
+  visibility: string
+  /** Its groups with no seat left, as the page read them (`fullGroupsQuery`). */
+  full: FullGroup[]
+}
+
 /**
- * Pending requests as rows, each with when it came (in the community's time zone); with
- * `decide`, each with a checkbox and its own two buttons.
+ * Why a request cannot be approved now, under its name: the group that has no room (its own, or
+ * the announcement group every member joins), and what makes room, with a link to the groups'
+ * limits. A sign-up of an open community confirmed while its group was full, whose group has room
+ * again, says so. Nothing for any other request.
+ */
+function RoomNote(props: {
+  lang: Lang
+  t: Words
+  request: JoinRequestListing
+  community: RoomOfCommunity
+}) {
+  const l = props.lang
+  const w = WAITING_FOR_ROOM_WORDS[l]
+  const confirmedWhileFull = waitsForRoom(props.request, props.community)
+  const group = fullGroupOfRequest(props.request, props.community.full)
+  if (!group) return confirmedWhileFull ? <div class="muted">{w.roomNow}</div> : null
+  const max = formatNumber(l, maxMemberLimit(group.kind))
+  return (
+    <div class="warn">
+      {confirmedWhileFull ? w.confirmedWaiting : w.waiting} <bdi>{groupLabel(props.t, group)}</bdi>{' '}
+      {w.isFull(formatNumber(l, group.seats), formatNumber(l, group.memberLimit))}{' '}
+      {group.memberLimit < maxMemberLimit(group.kind) ? w.onceRaised(max) : w.onceLeft(max)}{' '}
+      <a href={`/admin/communities/${props.community.id}/settings#groups`}>{w.groupsLink} →</a>
+    </div>
+  )
+}
+
+/**
+ * Pending requests as rows, each with when it came (in the community's time zone) and, where a
+ * full group keeps it out, why; with `decide`, each with a checkbox and its own two buttons.
  */
 function PendingTable(props: {
   lang: Lang
@@ -41,6 +80,7 @@ function PendingTable(props: {
   questions: string[]
   timeZone: string
   decide: boolean
+  room: RoomOfCommunity
 }) {
   const { t } = props
   return (
@@ -53,7 +93,10 @@ function PendingTable(props: {
         id: request.id,
         name: request.name,
         cells: [
-          <NameWithContacts of={request} />,
+          <>
+            <NameWithContacts of={request} />
+            <RoomNote lang={props.lang} t={t} request={request} community={props.room} />
+          </>,
           props.questions.map((question, i) => (
             <div>
               <span class="muted">
@@ -124,6 +167,8 @@ function PendingList(props: {
 export interface ApprovalsView {
   lang: Lang
   communityId: string
+  /** The community's visibility and its full groups, for the rows' notes on room. */
+  room: RoomOfCommunity
   timeZone: string
   /** How long a rejected person waits before asking again (`REJECTION_COOLDOWN_DAYS`). */
   cooldownDays: number
@@ -211,6 +256,7 @@ export function ApprovalsPage(props: ApprovalsView) {
             questions={props.questions}
             timeZone={props.timeZone}
             decide={props.decide}
+            room={props.room}
           />
           <NextPageLink lang={props.lang} href={props.nextHref} />
         </PendingList>
@@ -223,7 +269,15 @@ export function ApprovalsPage(props: ApprovalsView) {
 
 /** One community's share of the approvals overview. */
 export interface PendingOfCommunity {
-  community: { id: string; name: string; joinQuestions: string[]; timeZone: string }
+  community: {
+    id: string
+    name: string
+    joinQuestions: string[]
+    timeZone: string
+    visibility: string
+  }
+  /** Its groups with no seat left (`fullGroupsQuery`). */
+  full: FullGroup[]
   /** All its pending requests, of which `requests` are the first. */
   count: number
   requests: JoinRequestListing[]
@@ -265,7 +319,7 @@ export function ApprovalsOverview(props: ApprovalsOverviewView) {
           action="/admin/approvals"
           csrf={props.csrf}
         >
-          {props.communities.map(({ community, count, requests, more, decide }) => (
+          {props.communities.map(({ community, full, count, requests, more, decide }) => (
             <>
               <h2 class="spaced">
                 <a href={`/admin/communities/${community.id}/approvals`}>
@@ -283,6 +337,7 @@ export function ApprovalsOverview(props: ApprovalsOverviewView) {
                 questions={community.joinQuestions}
                 timeZone={community.timeZone}
                 decide={decide}
+                room={{ id: community.id, visibility: community.visibility, full }}
               />
               {more && (
                 <p>

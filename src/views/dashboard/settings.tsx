@@ -74,7 +74,7 @@ export function SettingsPage(props: SettingsView) {
       )}
       {groups && (
         <section>
-          <h2>{t.groups}</h2>
+          <h2 id="groups">{t.groups}</h2>
           <GroupsTable lang={props.lang} groups={groups} />
           {props.groupEdits && props.groupEdits.groups.length > 0 && (
             <GroupEditForms lang={props.lang} csrf={csrf} {...props.groupEdits} />

@@ -97,7 +97,8 @@ export interface ShellProps {
    */
   approvalsHref?: string
   csrf?: string
-  notice?: string
+  /** What the last action did: text, with people's words (a group's name) isolated in it. */
+  notice?: Child
   /** This page in the other language, keeping its query (the period, the sort). */
   langHref?: string
   /**

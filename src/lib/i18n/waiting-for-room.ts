@@ -1,0 +1,42 @@
+/**
+ * The approvals pages on requests a full group keeps out: each row says which group has no room
+ * and what makes room, and a decision's notice names the groups that refused approvals. The
+ * group's name goes between the words (`… <group> is full …`). German first: the first market,
+ * and the default.
+ */
+export const waitingForRoomDe = {
+  /** Before the group's name: a sign-up confirmed once its group was full (open community). */
+  confirmedWaiting: 'Bestätigt; wartet auf Platz:',
+  /** Before the group's name: a request an admin cannot approve until there is room. */
+  waiting: 'Wartet auf Platz:',
+  isFull: (seats: string, limit: string) => `ist voll (${seats} von ${limit}).`,
+  /** What makes room where the group's limit can go higher. */
+  onceRaised: (max: string) =>
+    `Annehmen geht erst, wenn jemand geht oder das Limit der Gruppe erhöht wird (bis ${max}, über die API).`,
+  /** What makes room where the limit is the highest a group may have. */
+  onceLeft: (max: string) =>
+    `Annehmen geht erst, wenn jemand geht: ${max} ist das Höchste, was eine Gruppe fasst.`,
+  groupsLink: 'Gruppen und ihre Limits',
+  /** A sign-up confirmed while its group was full, which has room again. */
+  roomNow: 'Bestätigt, als die Gruppe voll war; jetzt ist wieder Platz.',
+  /** After the group's name, in a decision's notice. */
+  fullNotice: (waiting: string) =>
+    waiting === '1' ? 'ist voll (1 Anfrage wartet)' : `ist voll (${waiting} Anfragen warten)`,
+}
+
+export type WaitingForRoomWords = typeof waitingForRoomDe
+
+/** The same, in English. */
+export const waitingForRoomEn: WaitingForRoomWords = {
+  confirmedWaiting: 'Confirmed; waiting for room:',
+  waiting: 'Waiting for room:',
+  isFull: (seats: string, limit: string) => `is full (${seats} of ${limit}).`,
+  onceRaised: (max: string) =>
+    `Approving works once someone leaves or the group's limit is raised (up to ${max}, through the API).`,
+  onceLeft: (max: string) =>
+    `Approving works once someone leaves: ${max} is the most a group may hold.`,
+  groupsLink: 'Groups and their limits',
+  roomNow: 'Confirmed while its group was full; there is room now.',
+  fullNotice: (waiting: string) =>
+    waiting === '1' ? 'is full (1 request waiting)' : `is full (${waiting} requests waiting)`,
+}
