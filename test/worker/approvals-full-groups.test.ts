@@ -88,18 +88,21 @@ describe('a request a full group keeps out, on the approvals page', () => {
 
     const english = await page(approvals, cookie)
     expect(english.text).toContain(
-      'Confirmed; waiting for room: <bdi>Tiny Tuesdays</bdi> is full (1 of 1). Approving works once someone leaves or the group&#39;s limit is raised (up to 1,024, through the API).',
+      'Confirmed; waiting for room: <bdi>Tiny Tuesdays</bdi> is full (1 of 1). Approving works once someone leaves or the group&#39;s limit is raised (up to 1,024).',
     )
     expect(english.text).toContain(
-      `<a href="/admin/communities/${community.id}/settings#groups">Groups and their limits →</a>`,
+      `<a href="/admin/communities/${community.id}/settings#member-limit-${group.id}">The group’s limit →</a>`,
     )
-    // The link leads to the groups, with their members against their limits.
+    // The link leads to the group's limit, a field of its form on the settings page.
     const settings = await page(`/admin/communities/${community.id}/settings`, cookie)
-    expect(settings.text).toContain('<h2 id="groups">')
+    expect(settings.text).toMatch(
+      new RegExp(`<input id="member-limit-${group.id}" name="memberLimit"[^>]* value="1"`),
+    )
+    expect(settings.text).toContain('1 now. Up to 1,024; not below the members it has.')
 
     const german = await pageInGerman(approvals, cookie)
     expect(german.text).toContain(
-      'Bestätigt; wartet auf Platz: <bdi>Tiny Tuesdays</bdi> ist voll (1 von 1). Annehmen geht erst, wenn jemand geht oder das Limit der Gruppe erhöht wird (bis 1.024, über die API).',
+      'Bestätigt; wartet auf Platz: <bdi>Tiny Tuesdays</bdi> ist voll (1 von 1). Annehmen geht erst, wenn jemand geht oder das Limit der Gruppe erhöht wird (bis 1.024).',
     )
     expect(englishLeftIn(readableText(german.text))).toEqual([])
 
@@ -111,8 +114,19 @@ describe('a request a full group keeps out, on the approvals page', () => {
     })
     expect(refused.status).toBe(303)
     expect(fullIn(refused.headers.get('location')!)).toBe(`${group.id}:1`)
-    const raised = await call('PATCH', `/api/groups/${group.id}`, { body: { memberLimit: 2 } })
-    expect(raised.status, raised.text).toBe(200)
+    // Raised on the settings page: below the members it has, refused beside the field.
+    const limitForm = (memberLimit: string) =>
+      post(`/admin/groups/${group.id}/chat-link`, cookie, {
+        _csrf: csrfOf(settings.text),
+        memberLimit,
+      })
+    const tooLow = await limitForm('0')
+    expect(tooLow.status).toBe(400)
+    expect(tooLow.text).toMatch(new RegExp(`id="member-limit-${group.id}"[^>]*aria-invalid="true"`))
+    expect((await limitForm('2')).status).toBe(303)
+    expect(await query('select member_limit from groups where id = ?', group.id)).toEqual([
+      { member_limit: 2 },
+    ])
     const roomNow = await page(approvals, cookie)
     expect(roomNow.text).toContain('Confirmed while its group was full; there is room now.')
     expect(roomNow.text).not.toContain('waiting for room')

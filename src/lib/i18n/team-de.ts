@@ -84,6 +84,11 @@ export const teamDe = {
   groupNameOf: (group: string) => `Name von ${group}`,
   groupDescriptionOf: (group: string) => `Beschreibung von ${group}`,
   chatLinkOf: (group: string) => `Einladungslink des Chats von ${group}`,
+  memberLimitOf: (group: string) => `Höchstzahl an Mitgliedern von ${group}`,
+  memberLimitHint: (members: string, max: string) =>
+    `Jetzt ${members}. Bis zu ${max}; nicht unter der Zahl der Mitglieder.`,
+  memberLimitAtLeast: (members: string) =>
+    `Mindestens ${members}: So viele Mitglieder hat die Gruppe (mit denen, die von Telegram unterwegs sind).`,
   groupLimit: 'Diese Community hat schon so viele Gruppen, wie erlaubt sind.',
   when: 'Wann',
   who: 'Wer',

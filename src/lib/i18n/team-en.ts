@@ -80,6 +80,10 @@ export const teamEn: TeamWords = {
   groupNameOf: (group) => `Name of ${group}`,
   groupDescriptionOf: (group) => `Description of ${group}`,
   chatLinkOf: (group) => `Chat invite link of ${group}`,
+  memberLimitOf: (group) => `Most members of ${group}`,
+  memberLimitHint: (members, max) => `${members} now. Up to ${max}; not below the members it has.`,
+  memberLimitAtLeast: (members) =>
+    `At least ${members}: the group has that many members (with those on their way from Telegram).`,
   groupLimit: 'This community already has as many groups as it may.',
   when: 'When',
   who: 'Who',

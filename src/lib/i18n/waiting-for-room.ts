@@ -12,11 +12,11 @@ export const waitingForRoomDe = {
   isFull: (seats: string, limit: string) => `ist voll (${seats} von ${limit}).`,
   /** What makes room where the group's limit can go higher. */
   onceRaised: (max: string) =>
-    `Annehmen geht erst, wenn jemand geht oder das Limit der Gruppe erhöht wird (bis ${max}, über die API).`,
+    `Annehmen geht erst, wenn jemand geht oder das Limit der Gruppe erhöht wird (bis ${max}).`,
   /** What makes room where the limit is the highest a group may have. */
   onceLeft: (max: string) =>
     `Annehmen geht erst, wenn jemand geht: ${max} ist das Höchste, was eine Gruppe fasst.`,
-  groupsLink: 'Gruppen und ihre Limits',
+  groupsLink: 'Limit der Gruppe',
   /** A sign-up confirmed while its group was full, which has room again. */
   roomNow: 'Bestätigt, als die Gruppe voll war; jetzt ist wieder Platz.',
   /** After the group's name, in a decision's notice. */
@@ -32,10 +32,10 @@ export const waitingForRoomEn: WaitingForRoomWords = {
   waiting: 'Waiting for room:',
   isFull: (seats: string, limit: string) => `is full (${seats} of ${limit}).`,
   onceRaised: (max: string) =>
-    `Approving works once someone leaves or the group's limit is raised (up to ${max}, through the API).`,
+    `Approving works once someone leaves or the group's limit is raised (up to ${max}).`,
   onceLeft: (max: string) =>
     `Approving works once someone leaves: ${max} is the most a group may hold.`,
-  groupsLink: 'Groups and their limits',
+  groupsLink: 'The group’s limit',
   roomNow: 'Confirmed while its group was full; there is room now.',
   fullNotice: (waiting: string) =>
     waiting === '1' ? 'is full (1 request waiting)' : `is full (${waiting} requests waiting)`,

@@ -5,7 +5,9 @@ import { communityFor } from '../../api/community-scope'
 import { ApiError } from '../../lib/errors'
 import { fieldMessages, type FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
-import { TEAM_WORDS } from '../../lib/i18n'
+import { formatNumber, TEAM_WORDS } from '../../lib/i18n'
+import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT } from '../../lib/limits'
+import { words } from '../../views/dashboard/shell'
 import { assertAllowedUrls } from '../../lib/urls'
 import { telegramConfig } from '../../lib/config'
 import { CreateGroupSchema, UpdateGroupSchema } from '../../schemas/groups'
@@ -70,12 +72,18 @@ function chatLinkRefusal(c: Context<AppEnv>, typed: string | undefined): string 
 const GroupId = z.string().regex(idPattern('grp'))
 /** The fields of `UpdateGroupSchema` that the form sends, checked the same way. */
 const { name, description, chatInviteUrl } = UpdateGroupSchema.shape
-const GroupEditForm = z.strictObject({ name, description, chatInviteUrl })
+const GroupEditForm = z.strictObject({
+  name,
+  description,
+  chatInviteUrl,
+  // A number field, sent as text: checked as the API's, the kind's own most by the service.
+  memberLimit: z.coerce.number().int().min(1).max(ANNOUNCEMENT_GROUP_MEMBER_LIMIT).optional(),
+})
 type GroupEdit = z.infer<typeof GroupEditForm>
 
 /**
- * Renames a group, describes it and sets or changes where joining it leads (its chat's own
- * invite link), or removes the link with an empty field: what `PATCH /api/groups/{id}` does with
+ * Renames a group, describes it, sets or changes where joining it leads (its chat's own invite
+ * link; an empty field removes it) and how many members it takes: what `PATCH /api/groups/{id}` does with
  * these fields, decided the same way (a group admin for their group, an admin of its community
  * for any). A field changes only when sent, so a form that sends the link alone keeps the name
  * and description. The address is the one from when the link was all the form set.
@@ -90,6 +98,7 @@ groupFormPages.post('/admin/groups/:id/chat-link', async (c) => {
     name: sent('name'),
     description: sent('description'),
     chatInviteUrl: sent('chatInviteUrl')?.trim(),
+    memberLimit: sent('memberLimit')?.trim(),
   }
   const refused = (errors: FieldMessages) =>
     settingsPage(c, group.communityId, undefined, undefined, {
@@ -99,6 +108,7 @@ groupFormPages.post('/admin/groups/:id/chat-link', async (c) => {
           name: typed.name ?? group.name,
           description: typed.description ?? group.description,
           chatInviteUrl: typed.chatInviteUrl ?? group.chatInviteUrl ?? '',
+          memberLimit: typed.memberLimit ?? String(group.memberLimit),
         },
         errors,
       },
@@ -107,6 +117,7 @@ groupFormPages.post('/admin/groups/:id/chat-link', async (c) => {
     name: typed.name,
     description: typed.description,
     chatInviteUrl: typed.chatInviteUrl === '' ? null : typed.chatInviteUrl,
+    memberLimit: typed.memberLimit,
   })
   if (!parsed.success) return refused(fieldMessages(lang(c), parsed.error.issues))
   try {
@@ -118,10 +129,31 @@ groupFormPages.post('/admin/groups/:id/chat-link', async (c) => {
   const changes = changedFields(group, parsed.data)
   // Saved again as it was: nothing to write, and nothing for the audit log.
   if (Object.keys(changes).length === 0) changedNothing(c)
-  else await updateGroup(c.var.db, group, changes, new Date())
+  else {
+    try {
+      await updateGroup(c.var.db, group, changes, new Date())
+    } catch (error) {
+      const refusal = memberLimitRefusal(c, error)
+      if (refusal) return refused({ memberLimit: refusal })
+      throw error
+    }
+  }
   const settings = `/admin/communities/${group.communityId}/settings`
   return c.redirect(inLanguage(c, withNotice(settings, 'saved')), 303)
 })
+
+/**
+ * Why the service refused a group's new limit, in the page's words: below the members it has
+ * (their number as the service counted it), or above what its kind holds. Null for any other error.
+ */
+function memberLimitRefusal(c: Context<AppEnv>, error: unknown): string | null {
+  if (!(error instanceof ApiError) || error.errors?.[0]?.path !== 'memberLimit') return null
+  const counted = /\d+/.exec(error.errors[0].message)?.[0] ?? '?'
+  const t = TEAM_WORDS[lang(c)]
+  return error.code === 'member_limit_below_members'
+    ? t.memberLimitAtLeast(formatNumber(lang(c), Number(counted)))
+    : words(lang(c)).checkField
+}
 
 /** The fields of a group's form that were sent and differ from what the group has. */
 function changedFields(group: Group, edit: GroupEdit): GroupEdit {

@@ -1,3 +1,4 @@
+import { groupFieldId } from './group-edit-forms'
 import type { Child } from 'hono/jsx'
 import { formatNumber, WAITING_FOR_ROOM_WORDS, type Lang } from '../../lib/i18n'
 import { maxMemberLimit } from '../../lib/limits'
@@ -63,7 +64,11 @@ function RoomNote(props: {
       {confirmedWhileFull ? w.confirmedWaiting : w.waiting} <bdi>{groupLabel(props.t, group)}</bdi>{' '}
       {w.isFull(formatNumber(l, group.seats), formatNumber(l, group.memberLimit))}{' '}
       {group.memberLimit < maxMemberLimit(group.kind) ? w.onceRaised(max) : w.onceLeft(max)}{' '}
-      <a href={`/admin/communities/${props.community.id}/settings#groups`}>{w.groupsLink} →</a>
+      <a
+        href={`/admin/communities/${props.community.id}/settings#${groupFieldId(group.id, 'memberLimit')}`}
+      >
+        {w.groupsLink} →
+      </a>
     </div>
   )
 }

@@ -1,5 +1,6 @@
 import type { Group } from '../../db/schema'
-import { TEAM_WORDS, type Lang } from '../../lib/i18n'
+import { formatNumber, TEAM_WORDS, type Lang } from '../../lib/i18n'
+import { maxMemberLimit } from '../../lib/limits'
 import {
   Field,
   fieldAttributes,
@@ -21,6 +22,7 @@ const FIELD_IDS: Record<string, string> = {
   name: 'group-name',
   description: 'group-description',
   chatInviteUrl: 'chat-link',
+  memberLimit: 'member-limit',
 }
 
 /**
@@ -32,8 +34,8 @@ export function groupFieldId(groupId: string, field: string): string {
 }
 
 /**
- * Each group's name, description and where joining it leads (its chat's own invite link): one
- * small form per group this admin may change. The announcement group's has its link only: the
+ * Each group's name, description, where joining it leads (its chat's own invite link) and how
+ * many members it takes: one small form per group this admin may change. The announcement group's has its link only: the
  * dashboard names it by its role and the invite page in each reader's language (its name and
  * description as it came are English words no German page should show), so a name or
  * description typed here would show nowhere an admin looks; the API still sets them.
@@ -85,6 +87,22 @@ export function GroupEditForms(props: {
                 type="url"
                 placeholder="https://"
                 value={sentText(form, 'chatInviteUrl', group.chatInviteUrl ?? '')}
+              />
+              <TextField
+                form={form}
+                field="memberLimit"
+                id={id('memberLimit')}
+                prefix={prefix}
+                label={label(tt.memberLimitOf)}
+                hint={tt.memberLimitHint(
+                  formatNumber(props.lang, group.memberCount),
+                  formatNumber(props.lang, maxMemberLimit(group.kind)),
+                )}
+                type="number"
+                required
+                min={1}
+                max={maxMemberLimit(group.kind)}
+                value={sentText(form, 'memberLimit', String(group.memberLimit))}
               />
             </div>
             {!announcement && (
