@@ -191,6 +191,9 @@ describe('a link’s page offers the choice of its fallback', () => {
       ),
     ).toContainEqual({ detail: 'fallbackInviteId' })
 
+    // A community's only link has nothing to lead on to: no choice offered.
+    const alone = await page(`/admin/links/${theirs.id}`, cookie)
+    expect(alone.text).not.toContain('id="edit-fallbackInviteId"')
     // A member's own link leads nowhere once it ends: its page offers no choice.
     const memberPage = await page(`/admin/links/${members.id}`, cookie)
     expect(memberPage.text).not.toContain('id="edit-fallbackInviteId"')

@@ -10,9 +10,14 @@ describe('a link’s uses on its page', () => {
     const linkPage = () => page(`/admin/links/${invite.id}`, cookie)
     const fresh = (await linkPage()).text
     expect(fresh).toContain('Used: 0 of 2')
-    // Its figures are at the foot, below what can be done with it: the top leads down to them.
-    expect(fresh).toMatch(/<nav class="periods"[^>]*><a href="#figures">Funnel<\/a>/)
-    expect(fresh).toContain('<section id="figures">')
+    // Its figures come before the forms that change it, and the top leads down to them.
+    expect(fresh).toMatch(
+      /<nav class="periods" aria-label="On this page">(<a [^>]*>[^<]*<\/a>)*<a href="#figures">Funnel<\/a>/,
+    )
+    expect(fresh.indexOf('<section id="figures">')).toBeGreaterThan(0)
+    expect(fresh.indexOf('<section id="figures">')).toBeLessThan(
+      fresh.indexOf('<section id="edit">'),
+    )
 
     // Two numbers typed in, neither confirmed: the link is used up, for now.
     const ids: string[] = []

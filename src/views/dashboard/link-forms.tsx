@@ -139,7 +139,7 @@ export function LinkFields(props: {
           type="date"
         />
       )}
-      {shown('fallbackInviteId') && props.fallbacks && (
+      {shown('fallbackInviteId') && props.fallbacks && props.fallbacks.length > 0 && (
         <FallbackField lang={props.lang} form={form} prefix={prefix} fallbacks={props.fallbacks} />
       )}
       {shown('code') && (

@@ -326,12 +326,12 @@ export function LinkPage(props: LinkView) {
         <p>
           {t.status}: <b>{t.inviteStatuses[status]}</b>
         </p>
-        {/* The figures are at the foot, below what can be done with the link: a way down. */}
+        {/* Below the QR code and its designer, the figures and the forms: a way down to each. */}
         <OnThisPage
           lang={l}
           parts={[
-            props.stats && ['figures', t.funnel],
             status === 'active' && manage && ['qr-design', t.qrDesign],
+            props.stats && ['figures', t.funnel],
             manage && ['edit', t.editLink],
             manage && ['duplicate', t.duplicate],
           ]}
@@ -417,6 +417,16 @@ export function LinkPage(props: LinkView) {
           </p>
         )}
       </section>
+      {/* The figures before the forms: a link's page is opened to see how it does far more often
+          than to change it. */}
+      {props.stats && (
+        <StatsSections
+          lang={l}
+          path={props.path}
+          view={props.stats}
+          whatsapp={onWhatsApp(linkTarget(invite, props.groups))}
+        />
+      )}
       {manage && (
         <ManageLink
           lang={l}
@@ -429,14 +439,6 @@ export function LinkPage(props: LinkView) {
           known={props.known}
           fallbacks={invite.referrerMemberId ? undefined : props.fallbacks}
           actionPath={(action) => props.href(`/admin/links/${invite.id}/${action}`)}
-        />
-      )}
-      {props.stats && (
-        <StatsSections
-          lang={l}
-          path={props.path}
-          view={props.stats}
-          whatsapp={onWhatsApp(linkTarget(invite, props.groups))}
         />
       )}
     </>
