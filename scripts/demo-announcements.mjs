@@ -72,6 +72,14 @@ WHERE m.community_id = ${q(community)} AND m.joined_at < ${at}
 WHERE dispatch_id = ${q(dspId)} AND status IN ('failed', 'skipped');`,
       `UPDATE deliveries SET last_error = CASE WHEN unicode(substr(member_id, -3, 1)) % 2 = 0 THEN ${q(LEAVE_ERRORS[0])} ELSE ${q(LEAVE_ERRORS[1])} END
 WHERE dispatch_id = ${q(dspId)} AND status = 'failed' AND last_error IS NULL;`,
+      // When each step happened, as the report per recipient shows them: sent with the run, on
+      // the phone seconds later, read minutes to hours after (the latest step is the last change).
+      `UPDATE deliveries SET sent_at = ${at + 60_000},
+  delivered_at = CASE WHEN provider_status IN ('delivered', 'read') THEN ${at + 60_000} + (2 + unicode(substr(member_id, -2, 1)) % 40) * 1000 END,
+  read_at = CASE WHEN provider_status = 'read' THEN ${at + 60_000} + (3 + unicode(substr(member_id, -1)) * 7 % 300) * 60000 END
+WHERE dispatch_id = ${q(dspId)} AND status = 'sent';`,
+      `UPDATE deliveries SET updated_at = coalesce(read_at, delivered_at, sent_at)
+WHERE dispatch_id = ${q(dspId)} AND status = 'sent';`,
       `UPDATE dispatches SET
   sent = (SELECT count(*) FROM deliveries WHERE dispatch_id = ${q(dspId)} AND status = 'sent'),
   failed = (SELECT count(*) FROM deliveries WHERE dispatch_id = ${q(dspId)} AND status = 'failed'),

@@ -374,7 +374,13 @@ openapi(
     const page = await listDeliveries(c.var.db, announcement.id, c.req.valid('query'))
     return c.json(
       {
-        data: page.data.map((row) => ({ ...row, updatedAt: row.updatedAt.toISOString() })),
+        data: page.data.map((row) => ({
+          ...row,
+          updatedAt: row.updatedAt.toISOString(),
+          sentAt: row.sentAt?.toISOString() ?? null,
+          deliveredAt: row.deliveredAt?.toISOString() ?? null,
+          readAt: row.readAt?.toISOString() ?? null,
+        })),
         nextCursor: page.nextCursor,
       },
       200,

@@ -386,7 +386,17 @@ export const DeliverySchema = z
     errorCode: z.number().int().nullable().describe('Meta’s error code of a failure'),
     errorTitle: z.string().nullable().describe('Meta’s title of that error'),
     updatedAt: TimestampSchema,
+    sentAt: TimestampSchema.nullable().describe(
+      'When its (latest) send was accepted; null while not sent, or when it failed at sending',
+    ),
+    deliveredAt: TimestampSchema.nullable().describe(
+      'When WhatsApp reported it delivered; null where not reported (a message may be reported read without delivered first)',
+    ),
+    readAt: TimestampSchema.nullable().describe('When WhatsApp reported it read'),
   })
+  .describe(
+    'For a delivery recorded before each step’s time was kept, only the step it has reached has a time (its `updatedAt`).',
+  )
   .openapi('Delivery')
 
 export const CreateWebhookSchema = z

@@ -24,6 +24,7 @@ import {
 import { UNFINISHED_RUN_STATUSES } from './announcements'
 import { shownReason } from './delivery/reasons'
 import { CHANNEL_RECEIPTS, type Receipts } from './channels'
+import { STEP_TIME_COLUMNS, stepTimesOf } from './delivery/step-times'
 /** What an announcement's runs delivered: counts per status, receipts where the channel reports them, and the per-recipient list. */
 
 const DELIVERY_COUNT_KEYS = [
@@ -250,14 +251,13 @@ export async function listDeliveries(
       dispatchId: deliveries.dispatchId,
       memberId: deliveries.memberId,
       memberName: members.name,
-      status: deliveries.status,
+      ...STEP_TIME_COLUMNS,
       attempts: deliveries.attempts,
       lastError: deliveries.lastError,
       providerMessageId: deliveries.providerMessageId,
       providerStatus: deliveries.providerStatus,
       errorCode: deliveries.errorCode,
       errorTitle: deliveries.errorTitle,
-      updatedAt: deliveries.updatedAt,
     })
     .from(deliveries)
     .innerJoin(dispatches, eq(dispatches.id, deliveries.dispatchId))
@@ -276,9 +276,16 @@ export async function listDeliveries(
     )
     .orderBy(asc(deliveries.dispatchId), asc(deliveries.memberId))
     .limit(options.limit + 1)
-  const data = rows
-    .slice(0, options.limit)
-    .map((row) => ({ ...row, lastError: shownReason(row.lastError) }))
+  const data = rows.slice(0, options.limit).map(({ sentAt, deliveredAt, readAt, ...row }) => {
+    const times = stepTimesOf({ ...row, sentAt, deliveredAt, readAt })
+    return {
+      ...row,
+      lastError: shownReason(row.lastError),
+      sentAt: times.sentAt,
+      deliveredAt: times.deliveredAt,
+      readAt: times.readAt,
+    }
+  })
   const last = data.at(-1)
   return {
     data,

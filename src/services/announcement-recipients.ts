@@ -5,6 +5,7 @@ import { shownReason } from './delivery/reasons'
 import { errorCodeIn, finalFailureReason } from '../platforms/whatsapp/errors'
 import type { DeliveryCounts } from './announcement-deliveries'
 import { csvCell } from '../lib/csv'
+import { STEP_TIME_COLUMNS, stepTimesOf, type StepTimes } from './delivery/step-times'
 
 /**
  * Each recipient of an announcement as a person reading the report thinks of them: waiting, sent
@@ -72,7 +73,7 @@ export function recipientCounts(totals: DeliveryCounts): Record<RecipientStatus,
   }
 }
 
-export interface Recipient {
+export interface Recipient extends StepTimes {
   dispatchId: string
   runAt: Date
   memberId: string
@@ -116,11 +117,9 @@ export function listRecipientsQuery(
       runAt: dispatches.scheduledFor,
       memberId: deliveries.memberId,
       name: members.name,
-      status: deliveries.status,
-      providerStatus: deliveries.providerStatus,
+      ...STEP_TIME_COLUMNS,
       lastError: deliveries.lastError,
       errorCode: deliveries.errorCode,
-      updatedAt: deliveries.updatedAt,
     })
     .from(deliveries)
     .innerJoin(dispatches, eq(dispatches.id, deliveries.dispatchId))
@@ -166,6 +165,7 @@ export function recipientsPageOf(
       status,
       reason,
       updatedAt: row.updatedAt,
+      ...stepTimesOf(row),
     }
   })
   const last = data.at(-1)
@@ -178,7 +178,17 @@ export function recipientsPageOf(
 /** Recipients per page of the CSV: one query each. */
 const EXPORT_PAGE = 1000
 
-const CSV_COLUMNS = ['run', 'member_id', 'name', 'status', 'reason', 'updated_at']
+const CSV_COLUMNS = [
+  'run',
+  'member_id',
+  'name',
+  'status',
+  'reason',
+  'updated_at',
+  'sent_at',
+  'delivered_at',
+  'read_at',
+]
 
 /**
  * An announcement's recipients as CSV, of one status or all, fetched page by page while the
@@ -208,6 +218,9 @@ export function exportRecipientsCsv(
           row.status,
           row.reason ?? '',
           row.updatedAt.toISOString(),
+          row.sentAt?.toISOString() ?? '',
+          row.deliveredAt?.toISOString() ?? '',
+          row.readAt?.toISOString() ?? '',
         ]
           .map(csvCell)
           .join(','),

@@ -194,7 +194,7 @@ export async function applyStatus(
       client
         .prepare(
           `update deliveries set status = 'queued', provider_status = null, provider_message_id = null,
-             error_code = ?5, error_title = ?6, last_error = ?7, updated_at = ?8, next_attempt_at = ?9
+             sent_at = null, error_code = ?5, error_title = ?6, last_error = ?7, updated_at = ?8, next_attempt_at = ?9
            where ${where} and status = 'sent'
              and (select status from dispatches where id = ?1) is not 'cancelled'`,
         )
@@ -242,7 +242,9 @@ export async function applyStatus(
     client
       .prepare(
         `update deliveries set provider_status = ?5, error_code = coalesce(?6, error_code),
-           error_title = coalesce(?7, error_title), last_error = coalesce(?8, last_error), updated_at = ?9
+           error_title = coalesce(?7, error_title), last_error = coalesce(?8, last_error), updated_at = ?9,
+           delivered_at = case when ?5 = 'delivered' then ?10 else delivered_at end,
+           read_at = case when ?5 = 'read' then ?10 else read_at end
          where ${where}`,
       )
       .bind(
@@ -253,6 +255,8 @@ export async function applyStatus(
         // Final here: a limit that would have been tried again says it was not.
         policy ? (policy.notSentAgain ?? policy.reason) : null,
         nowMs,
+        // When the chat app says it happened; a status queued before its time was kept, now.
+        item.timestamp !== undefined ? item.timestamp * 1000 : nowMs,
       ),
     // changes(): the counters move only if the status above did (a racing copy moves nothing).
     client

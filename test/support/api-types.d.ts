@@ -2340,6 +2340,7 @@ export interface components {
       sendAt?: string
       repeat?: components['schemas']['Repeat']
     }
+    /** @description For a delivery recorded before each step’s time was kept, only the step it has reached has a time (its `updatedAt`). */
     Delivery: {
       dispatchId: string
       memberId: string
@@ -2365,6 +2366,24 @@ export interface components {
        * @example 2026-11-24T09:00:00.000Z
        */
       updatedAt: string
+      /**
+       * Format: date-time
+       * @description When its (latest) send was accepted; null while not sent, or when it failed at sending
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      sentAt: string | null
+      /**
+       * Format: date-time
+       * @description When WhatsApp reported it delivered; null where not reported (a message may be reported read without delivered first)
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      deliveredAt: string | null
+      /**
+       * Format: date-time
+       * @description When WhatsApp reported it read
+       * @example 2026-11-24T09:00:00.000Z
+       */
+      readAt: string | null
     }
     Webhook: {
       id: string

@@ -32,19 +32,23 @@ function envelope(field: string, value: Record<string, unknown>) {
 
 const seconds = () => String(Math.floor(Date.now() / 1000))
 
-/** A status of a message the business sent: sent, delivered, read, or failed with an error. */
+/**
+ * A status of a message the business sent: sent, delivered, read, or failed with an error; at
+ * `at` (Meta's time of it), or now.
+ */
 export function statusNotification(
   wamid: string,
   status: 'sent' | 'delivered' | 'read' | 'failed',
   recipient: string,
   error?: { code: number; title: string },
+  at?: Date,
 ) {
   return envelope('messages', {
     statuses: [
       {
         id: wamid,
         status,
-        timestamp: seconds(),
+        timestamp: at ? String(Math.floor(at.getTime() / 1000)) : seconds(),
         recipient_id: recipient.replace(/\D/g, ''),
         ...(status !== 'failed'
           ? {

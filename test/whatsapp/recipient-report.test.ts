@@ -91,7 +91,9 @@ describe('an announcement’s report per recipient', () => {
     const csv = await page(`/admin/announcements/${id}/recipients.csv?status=failed`, cookie)
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8')
     const lines = csv.text.trim().split('\r\n')
-    expect(lines[0]).toBe('run,member_id,name,status,reason,updated_at')
+    expect(lines[0]).toBe(
+      'run,member_id,name,status,reason,updated_at,sent_at,delivered_at,read_at',
+    )
     expect(lines).toHaveLength(4)
     // A name a spreadsheet would run as a formula is written as text.
     expect(csv.text).toContain(",'=SUM(1),failed,")
@@ -186,6 +188,59 @@ describe('an announcement’s report per recipient', () => {
     expect(log.json.data.map((entry: { action: string }) => entry.action)).toContain(
       'announcement.resent',
     )
+  })
+
+  it('shows when WhatsApp reported each message delivered and read, by WhatsApp’s own times', async () => {
+    const community = await createCommunity({ timeZone: 'Europe/Berlin' })
+    const invite = await createInvite(community.id)
+    const phone = newPhone()
+    await member(invite.code, 'Reading Rosa', phone)
+    const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+      body: { body: 'Bridge run on Friday', sendAt: new Date(Date.now() + 1000).toISOString() },
+    })
+    const id = created.json.id as string
+    await runCron(new Date(Date.now() + 120_000))
+    await eventually(async () =>
+      expect((await announcementOf(id)).deliveries).toMatchObject({ sent: 1 }),
+    )
+    const [sent] = await query<{ wamid: string }>(
+      `select d.provider_message_id as wamid from deliveries d
+       join dispatches r on r.id = d.dispatch_id where r.announcement_id = ?`,
+      id,
+    )
+    // Delivered and read as the phone timed them, whole seconds, not when the webhook heard.
+    const delivered = new Date(Math.floor(Date.now() / 1000) * 1000 - 20 * 60_000)
+    const read = new Date(delivered.getTime() + 7 * 60_000)
+    await notify(statusNotification(sent!.wamid, 'delivered', phone, undefined, delivered))
+    await notify(statusNotification(sent!.wamid, 'read', phone, undefined, read))
+    await eventually(async () =>
+      expect((await announcementOf(id)).deliveries).toMatchObject({ read: 1 }),
+    )
+    const api = await call('GET', `/api/announcements/${id}/deliveries`)
+    expect(api.json.data).toMatchObject([
+      { deliveredAt: delivered.toISOString(), readAt: read.toISOString() },
+    ])
+    expect(Date.parse(api.json.data[0].sentAt)).toBeGreaterThan(0)
+    const contract = new Contract(await loadDocument())
+    expect(contract.answerProblems(contract.operation('listAnnouncementDeliveries'), api)).toEqual(
+      [],
+    )
+
+    const { cookie } = await signIn()
+    const report = (await page(`/admin/announcements/${id}?lang=de`, cookie)).text
+    const clock = (at: Date) =>
+      new Intl.DateTimeFormat('de-DE', {
+        dateStyle: 'medium',
+        timeStyle: 'short',
+        timeZone: 'Europe/Berlin',
+      }).format(at)
+    expect(report).toContain(
+      `Zugestellt: <time datetime="${delivered.toISOString()}">${clock(delivered)}</time>`,
+    )
+    expect(report).toContain(
+      `Gelesen: <time datetime="${read.toISOString()}">${clock(read)}</time>`,
+    )
+    expect(report).toContain('Gesendet: <time')
   })
 
   it('pages through recipients 50 at a time', async () => {

@@ -168,3 +168,139 @@ describe('the report per recipient', () => {
     expect(community.id).not.toBe(other.id)
   })
 })
+
+/** 18:30 on 1 July 2025 in Berlin, when the timed run below went out. */
+const SENT_AT = Date.UTC(2025, 6, 1, 16, 30)
+const MINUTE = 60_000
+
+/**
+ * A run whose deliveries keep when each step happened: one read, one reported undelivered after
+ * it was sent, one refused at sending, one still waiting, and one read before these times were
+ * kept (only its latest change's time is known).
+ */
+async function timedAnnouncement() {
+  const community = await createCommunity({ timeZone: 'Europe/Berlin' })
+  const created = await call('POST', `/api/communities/${community.id}/announcements`, {
+    body: { body: 'Hill repeats', sendAt: new Date(Date.now() + 86_400_000).toISOString() },
+  })
+  const announcementId = created.json.id as string
+  const rows: Array<
+    [
+      name: string,
+      status: string,
+      provider: string | null,
+      error: string | null,
+      errorCode: number | null,
+      times: [sent: number | null, delivered: number | null, read: number | null],
+      updated: number,
+    ]
+  > = [
+    [
+      'Read Rui',
+      'sent',
+      'read',
+      null,
+      null,
+      [SENT_AT, SENT_AT + MINUTE, SENT_AT + 30 * MINUTE],
+      SENT_AT + 30 * MINUTE,
+    ],
+    [
+      'Undelivered Uma',
+      'sent',
+      'failed',
+      null,
+      131026,
+      [SENT_AT, null, null],
+      SENT_AT + 2 * MINUTE,
+    ],
+    ['Failed Fay', 'failed', null, 'HTTP 410 from the endpoint', null, [null, null, null], SENT_AT],
+    ['Waiting Wim', 'queued', null, null, null, [null, null, null], SENT_AT],
+    ['Older Olga', 'sent', 'read', null, null, [null, null, null], SENT_AT + 45 * MINUTE],
+  ]
+  const prefix = await seedMembers(community.id, rows.length)
+  const memberId = (i: number) => `${prefix}${String(i + 1).padStart(12, '0')}`
+  const runId = newId('dsp')
+  await env.DB.batch([
+    env.DB.prepare(
+      `insert into dispatches (id, announcement_id, scheduled_for, status, channel, queued, sent,
+         failed, skipped, delivered, read, undelivered, unknown, cancelled, created_at)
+       values (?, ?, ?, 'expanded', 'whatsapp', 1, 3, 1, 0, 2, 2, 1, 0, 0, ?)`,
+    ).bind(runId, announcementId, SENT_AT, SENT_AT),
+    ...rows.map(([, status, provider, error, code, [sent, delivered, read], updated], i) =>
+      env.DB.prepare(
+        `insert into deliveries (dispatch_id, member_id, status, provider_status, last_error,
+           error_code, attempts, sent_at, delivered_at, read_at, updated_at)
+         values (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+      ).bind(runId, memberId(i), status, provider, error, code, sent, delivered, read, updated),
+    ),
+    ...rows.map(([name], i) =>
+      env.DB.prepare('update members set name = ? where id = ?').bind(name, memberId(i)),
+    ),
+  ])
+  return { community, announcementId }
+}
+
+/** The text of the report's row of one recipient, tags left out. */
+function rowOf(html: string, name: string) {
+  const row = html.split('<tr>').find((part) => part.includes(`<bdi>${name}</bdi>`)) ?? ''
+  return row.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ')
+}
+
+describe('the report per recipient, step by step', () => {
+  it('says when each recipient’s message was sent, delivered, read or failed, in the reader’s language', async () => {
+    const { announcementId } = await timedAnnouncement()
+    const { cookie } = await signIn()
+    const path = `/admin/announcements/${announcementId}`
+    const english = (await page(`${path}?lang=en`, cookie)).text
+    expect(english).toContain('<th>When</th>')
+    expect(rowOf(english, 'Read Rui')).toContain(
+      'Sent: 1 Jul 2025, 18:30 Delivered: 1 Jul 2025, 18:31 Read: 1 Jul 2025, 19:00',
+    )
+    // Sent, then reported undelivered: both times, and why.
+    const uma = rowOf(english, 'Undelivered Uma')
+    expect(uma).toContain('Sent: 1 Jul 2025, 18:30 Failed: 1 Jul 2025, 18:32')
+    expect(uma).toContain('Cannot be delivered to this number')
+    const fay = rowOf(english, 'Failed Fay')
+    expect(fay).toContain('Failed: 1 Jul 2025, 18:30')
+    expect(fay).not.toContain('Sent:')
+    expect(fay).toContain('HTTP 410 from the endpoint')
+    expect(rowOf(english, 'Waiting Wim')).not.toMatch(/Sent:|Delivered:|Read:|Failed:/)
+    // Read before each step's time was kept: the time of that step only, none made up.
+    const olga = rowOf(english, 'Older Olga')
+    expect(olga).toContain('Read: 1 Jul 2025, 19:15')
+    expect(olga).not.toMatch(/Sent:|Delivered:/)
+
+    const german = (await page(`${path}?lang=de`, cookie)).text
+    expect(german).toContain('<th>Wann</th>')
+    expect(rowOf(german, 'Read Rui')).toContain(
+      'Gesendet: 01.07.2025, 18:30 Zugestellt: 01.07.2025, 18:31 Gelesen: 01.07.2025, 19:00',
+    )
+    const umaDe = rowOf(german, 'Undelivered Uma')
+    expect(umaDe).toContain('Gesendet: 01.07.2025, 18:30 Fehlgeschlagen: 01.07.2025, 18:32')
+    expect(umaDe).toContain('An diese Nummer nicht zustellbar')
+    expect(rowOf(german, 'Older Olga')).toContain('Gelesen: 01.07.2025, 19:15')
+    expect(englishLeftIn(readableText(german))).toEqual([])
+
+    // The CSV and the API give the same moments, for machines.
+    const csv = (await page(`${path}/recipients.csv`, cookie)).text.trim().split('\r\n')
+    expect(csv[0]).toBe('run,member_id,name,status,reason,updated_at,sent_at,delivered_at,read_at')
+    expect(csv.find((line) => line.includes('Read Rui'))).toMatch(
+      /,2025-07-01T16:30:00.000Z,2025-07-01T16:31:00.000Z,2025-07-01T17:00:00.000Z$/,
+    )
+    const api = await call('GET', `/api/announcements/${announcementId}/deliveries`)
+    expect(api.status, api.text).toBe(200)
+    const byName = (name: string) =>
+      api.json.data.find((row: { memberName: string }) => row.memberName === name)
+    expect(byName('Read Rui')).toMatchObject({
+      sentAt: '2025-07-01T16:30:00.000Z',
+      deliveredAt: '2025-07-01T16:31:00.000Z',
+      readAt: '2025-07-01T17:00:00.000Z',
+    })
+    expect(byName('Older Olga')).toMatchObject({
+      sentAt: null,
+      deliveredAt: null,
+      readAt: '2025-07-01T17:15:00.000Z',
+    })
+    expect(byName('Waiting Wim')).toMatchObject({ sentAt: null, readAt: null })
+  })
+})

@@ -158,6 +158,13 @@ export const deliveries = sqliteTable(
     errorTitle: text('error_title'),
     // When an admin had this failed delivery sent again; a delivery is sent again at most once.
     resentAt: timestamp('resent_at'),
+    // When each step happened, for the report per recipient: the send accepted (its latest
+    // send), and delivered and read as the chat app timed them. Null where a step was not
+    // reached, was never reported, or happened before these were kept (then `updatedAt` is the
+    // time of the latest step).
+    sentAt: timestamp('sent_at'),
+    deliveredAt: timestamp('delivered_at'),
+    readAt: timestamp('read_at'),
   },
   (t) => [
     primaryKey({ columns: [t.dispatchId, t.memberId] }),

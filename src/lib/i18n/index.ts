@@ -20,6 +20,11 @@ import {
   type AnnouncementReportWords,
 } from './announcement-report'
 import {
+  announcementReceiptsDe,
+  announcementReceiptsEn,
+  type AnnouncementReceiptWords,
+} from './announcement-receipts'
+import {
   announcementEditDe,
   announcementEditEn,
   type AnnouncementEditWords,
@@ -132,6 +137,11 @@ export const UNCONFIRMED_WORDS: Record<Lang, UnconfirmedWords> = {
 export const ANNOUNCEMENT_REPORT_WORDS: Record<Lang, AnnouncementReportWords> = {
   de: announcementReportDe,
   en: announcementReportEn,
+}
+/** When each recipient's message got how far. */
+export const ANNOUNCEMENT_RECEIPT_WORDS: Record<Lang, AnnouncementReceiptWords> = {
+  de: announcementReceiptsDe,
+  en: announcementReceiptsEn,
 }
 /** A link's uses, and those held by sign-ups waiting for their confirmation. */
 export const LINK_USES_WORDS: Record<Lang, LinkUsesWords> = { de: linkUsesDe, en: linkUsesEn }

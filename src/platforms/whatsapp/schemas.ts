@@ -93,6 +93,12 @@ export const InboundItemSchema = z.discriminatedUnion('kind', [
     status: z.enum(['sent', 'delivered', 'read', 'failed']),
     errorCode: z.number().int().nullable(),
     errorTitle: z.string().max(500).nullable(),
+    /**
+     * Meta's time of the status, in Unix seconds: when the message was delivered or read, not
+     * when we heard of it. Absent in items queued before it was kept; those take the time they
+     * are handled.
+     */
+    timestamp: z.number().int().min(0).max(1e11).optional(),
   }),
   z.object({
     kind: z.literal('message'),
@@ -145,6 +151,7 @@ export function inboundItems(
             errorCode: error?.code ?? null,
             // Meta's documented title of the code, cleaned like any text from outside.
             errorTitle: titleOf(error?.title ?? error?.message),
+            timestamp: timeOf(status.timestamp),
           })
           if (parsed.success) items.push(parsed.data)
         }

@@ -172,6 +172,9 @@ export async function expandDispatch(
             errorCode: sql<null>`null`.as('error_code'),
             errorTitle: sql<null>`null`.as('error_title'),
             resentAt: sql<null>`null`.as('resent_at'),
+            sentAt: sql<null>`null`.as('sent_at'),
+            deliveredAt: sql<null>`null`.as('delivered_at'),
+            readAt: sql<null>`null`.as('read_at'),
           })
           .from(members)
           .where(inChunk ?? sql`0`),

@@ -49,6 +49,7 @@ export async function resendFailed(
     updatedAt: now,
     providerMessageId: null,
     providerStatus: null,
+    sentAt: null,
     errorCode: null,
     errorTitle: null,
   }

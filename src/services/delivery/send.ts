@@ -401,6 +401,7 @@ async function settleDeliveries(
             // erasure took it from every delivery of theirs (services/erasure.ts).
             providerMessageId: sql`case when exists (select 1 from ${members} where ${members.id} = ${deliveries.memberId}) then ${outcome.providerMessageId} else null end`,
             updatedAt: now,
+            ...(outcome.status === 'sent' ? { sentAt: now } : {}),
           })
           .where(and(eq(deliveries.dispatchId, dispatchId), eq(deliveries.memberId, memberId))),
       )
@@ -425,6 +426,7 @@ async function settleDeliveries(
             status: outcome.status,
             lastError: outcome.error,
             updatedAt: now,
+            ...(outcome.status === 'sent' ? { sentAt: now } : {}),
             ...(outcome.nextAttemptAt ? { nextAttemptAt: outcome.nextAttemptAt } : {}),
           })
           .where(

@@ -1,4 +1,5 @@
 import {
+  ANNOUNCEMENT_RECEIPT_WORDS,
   ANNOUNCEMENT_REPORT_WORDS,
   formatNumber,
   LANGUAGES,
@@ -18,6 +19,7 @@ import { NextPageLink } from './frame'
 import { TelegramPostsSection } from './telegram-posts'
 import { telegramDashboardWords } from '../../lib/i18n/telegram-messages'
 import type { TelegramPostRow } from '../../services/delivery/telegram-posts'
+import type { StepTimes } from '../../services/delivery/step-times'
 
 /** What an announcement's report shows, read and decided by its handler. */
 export interface ReportView {
@@ -48,6 +50,7 @@ export function ReportPage(props: ReportView) {
   const t = words(l)
   const { community, counts, status, base, href } = props
   const r = ANNOUNCEMENT_REPORT_WORDS[l]
+  const when = ANNOUNCEMENT_RECEIPT_WORDS[l].when
   const total = Object.values(counts).reduce((sum, n) => sum + n, 0)
   // Each recipient is counted once, by how far their message got; the list counts each step
   // reached, so these two steps are named as not having got further.
@@ -148,6 +151,9 @@ export function ReportPage(props: ReportView) {
           {t.recipients}
           {status ? `: ${t.recipientStatuses[status]}` : ''}
         </h2>
+        {props.recipients.length > 0 && (
+          <p class="muted">{ANNOUNCEMENT_RECEIPT_WORDS[l].stepsHint}</p>
+        )}
         {props.recipients.length === 0 ? (
           <p class="muted">
             {status
@@ -162,6 +168,7 @@ export function ReportPage(props: ReportView) {
               <tr>
                 <th>{t.name}</th>
                 <th>{t.status}</th>
+                <th>{when}</th>
                 <th>{t.failureReason}</th>
                 <th>{t.run}</th>
               </tr>
@@ -177,6 +184,9 @@ export function ReportPage(props: ReportView) {
                     )}
                   </td>
                   <td data-label={t.status}>{t.recipientStatuses[row.status]}</td>
+                  <td data-label={when}>
+                    <StepTimesOf lang={l} row={row} timeZone={community.timeZone} />
+                  </td>
                   <td data-label={t.failureReason}>
                     {row.reason === null ? '–' : deliveryReasonText(l, row.reason)}
                   </td>
@@ -188,6 +198,29 @@ export function ReportPage(props: ReportView) {
         )}
         <NextPageLink lang={l} href={props.nextHref} />
       </section>
+    </>
+  )
+}
+
+const STEPS = ['sentAt', 'deliveredAt', 'readAt', 'failedAt'] as const
+
+/** When a recipient's message was sent, delivered, read or failed: each step with a time. */
+function StepTimesOf(props: { lang: Lang; row: StepTimes; timeZone: string }) {
+  const w = ANNOUNCEMENT_RECEIPT_WORDS[props.lang].steps
+  const label = { sentAt: w.sent, deliveredAt: w.delivered, readAt: w.read, failedAt: w.failed }
+  const known = STEPS.flatMap((step) => {
+    const at = props.row[step]
+    return at ? [{ step, at }] : []
+  })
+  if (known.length === 0) return <>–</>
+  return (
+    <>
+      {known.map(({ step, at }) => (
+        <div>
+          {label[step]}:{' '}
+          <time datetime={at.toISOString()}>{formatMoment(props.lang, at, props.timeZone)}</time>
+        </div>
+      ))}
     </>
   )
 }

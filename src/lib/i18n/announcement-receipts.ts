@@ -1,0 +1,30 @@
+/**
+ * When each recipient's message was sent, delivered, read or failed (the report per recipient).
+ * German first: the first market, and the default.
+ */
+export const announcementReceiptsDe = {
+  when: 'Wann',
+  steps: {
+    sent: 'Gesendet',
+    delivered: 'Zugestellt',
+    read: 'Gelesen',
+    failed: 'Fehlgeschlagen',
+  },
+  stepsHint:
+    'Zeiten in der Zeitzone der Community, soweit gemeldet: WhatsApp meldet eine Nachricht manchmal als gelesen, ohne sie vorher als zugestellt zu melden.',
+}
+
+export type AnnouncementReceiptWords = typeof announcementReceiptsDe
+
+/** The same, in English. */
+export const announcementReceiptsEn: AnnouncementReceiptWords = {
+  when: 'When',
+  steps: {
+    sent: 'Sent',
+    delivered: 'Delivered',
+    read: 'Read',
+    failed: 'Failed',
+  },
+  stepsHint:
+    'Times in the community’s time zone, as far as reported: WhatsApp sometimes reports a message read without reporting it delivered first.',
+}
