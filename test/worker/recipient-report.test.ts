@@ -303,4 +303,25 @@ describe('the report per recipient, step by step', () => {
     })
     expect(byName('Waiting Wim')).toMatchObject({ sentAt: null, readAt: null })
   })
+
+  it('the announcements list says what its delivered and read shares are shares of', async () => {
+    const { community } = await seededAnnouncement()
+    const { cookie } = await signIn()
+    const path = `/admin/communities/${community.id}/announcements`
+    const english = (await page(`${path}?lang=en`, cookie)).text
+    // Sent 4, of them 2 delivered and 1 read.
+    expect(english).toMatch(/data-label="Read">\s*1 \(25%\)/)
+    expect(english).toContain(
+      'The percentages under Delivered and Read are shares of Sent: of the members the announcement was sent to',
+    )
+    const german = (await page(`${path}?lang=de`, cookie)).text
+    expect(german).toMatch(/data-label="Gelesen">\s*1 \(25\s%\)/)
+    expect(german).toContain(
+      'Die Prozente unter Zugestellt und Gelesen sind Anteile an Gesendet, also an den Mitgliedern, an die die Ankündigung gesendet wurde',
+    )
+    // Nothing sent yet, no share: nothing to explain.
+    const quiet = await createCommunity()
+    const none = (await page(`/admin/communities/${quiet.id}/announcements?lang=en`, cookie)).text
+    expect(none).not.toContain('The percentages under')
+  })
 })

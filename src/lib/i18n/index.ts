@@ -138,7 +138,7 @@ export const ANNOUNCEMENT_REPORT_WORDS: Record<Lang, AnnouncementReportWords> = 
   de: announcementReportDe,
   en: announcementReportEn,
 }
-/** When each recipient's message got how far. */
+/** When each recipient's message got how far, and what the list's shares are shares of. */
 export const ANNOUNCEMENT_RECEIPT_WORDS: Record<Lang, AnnouncementReceiptWords> = {
   de: announcementReceiptsDe,
   en: announcementReceiptsEn,

@@ -1,6 +1,7 @@
 import type { Announcement, Dispatch, Group } from '../../db/schema'
 import {
   ANNOUNCEMENT_EDIT_WORDS,
+  ANNOUNCEMENT_RECEIPT_WORDS,
   formatNumber,
   LANGUAGES,
   TRANSLATION_WORDS,
@@ -104,6 +105,8 @@ export function AnnouncementsPage(props: AnnouncementsView) {
           zone: ruleZone !== null && ruleZone !== props.communityZone,
         })
       : '–'
+  // Whether any row shows a share, which then says what it is a share of.
+  const shares = props.listed.some(({ rates }) => rates.delivered !== null || rates.read !== null)
   return (
     <>
       {props.scheduled && (
@@ -133,7 +136,7 @@ export function AnnouncementsPage(props: AnnouncementsView) {
         <h2>{t.announcements}</h2>
         {props.listed.length === 0 && <p class="muted">{t.noAnnouncements}</p>}
         {props.receiptsUnknown && <p class="muted">{t.receiptsUnknown}</p>}
-        <table class="cards">
+        <table class="cards" aria-describedby={shares ? 'share-basis' : undefined}>
           <thead>
             <tr>
               <th>{t.text}</th>
@@ -311,6 +314,11 @@ export function AnnouncementsPage(props: AnnouncementsView) {
             )}
           </tbody>
         </table>
+        {shares && (
+          <p class="muted" id="share-basis">
+            {ANNOUNCEMENT_RECEIPT_WORDS[l].shareBasis}
+          </p>
+        )}
       </section>
     </>
   )
