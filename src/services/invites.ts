@@ -14,6 +14,7 @@ import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { MemoryCache } from '../lib/memory-cache'
 import { assertFallbackUsable } from './link-fallbacks'
+import { isCampaignLink } from './link-settings'
 import { purgeCachedQr } from './qr-cache'
 import {
   planLinksIntoChatOf,
@@ -184,7 +185,7 @@ export function listInvitesQuery(
       and(
         eq(invites.communityId, communityId),
         options.archived ? isNotNull(invites.archivedAt) : isNull(invites.archivedAt),
-        options.referralLinks === false ? isNull(invites.referrerMemberId) : undefined,
+        options.referralLinks === false ? isCampaignLink : undefined,
         options.cursor ? gt(invites.id, options.cursor) : undefined,
       ),
     )
@@ -351,6 +352,12 @@ export async function rotateInvite(db: Database, invite: Invite, now: Date): Pro
         .where(and(eq(inviteCodes.code, invite.code), isNull(inviteCodes.retiredAt))),
       db.insert(inviteCodes).values({ code, inviteId: invite.id, createdAt: now }),
       db.update(invites).set({ code, updatedAt: now }).where(eq(invites.id, invite.id)).returning(),
+      // A rotation cuts off a code that leaked: the printed links leading on to this one would
+      // hand out the new code to anyone, so they lead nowhere until an admin chooses again.
+      db
+        .update(invites)
+        .set({ fallbackInviteId: null, updatedAt: now })
+        .where(eq(invites.fallbackInviteId, invite.id)),
     ])
     await forgetCached(invite.code)
     return rotated!

@@ -1,9 +1,9 @@
-import { and, desc, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { invites, type Invite } from '../db/schema'
 import { ApiError } from '../lib/errors'
 import { inviteStatus } from './invite-status'
-import { communityOfInvite } from './link-settings'
+import { communityOfInvite, isCampaignLink } from './link-settings'
 
 /**
  * A link's fallback: where the page of a link that ended by its own terms (its date, its uses)
@@ -85,24 +85,45 @@ export const FALLBACK_CHOICES_MAX = 200
 
 /**
  * The links a link's form offers as its fallback, for the page's batch by the link's id: the
- * community's other campaign links not archived, newest first after the one chosen now, whatever
- * it has become (so the form sends it back unchanged, however many links came since).
+ * community's other campaign links not archived, newest first, read through the community's
+ * index (see `isCampaignLink`).
  */
 export function fallbackChoicesQuery(db: Database, inviteId: string) {
-  const chosen = sql`(select ${invites.fallbackInviteId} from ${invites} where ${invites.id} = ${inviteId})`
   return db
     .select({ id: invites.id, code: invites.code, label: invites.label })
     .from(invites)
     .where(
       and(
         eq(invites.communityId, communityOfInvite(inviteId)),
-        isNull(invites.referrerMemberId),
+        isCampaignLink,
         ne(invites.id, inviteId),
-        or(isNull(invites.archivedAt), eq(invites.id, chosen)),
+        isNull(invites.archivedAt),
       ),
     )
-    .orderBy(sql`${invites.id} is ${chosen} desc`, desc(invites.id))
+    .orderBy(desc(invites.id))
     .limit(FALLBACK_CHOICES_MAX)
 }
 
+/** The link's fallback now, whatever it has become: offered too, so the form sends it back. */
+export function chosenFallbackQuery(db: Database, inviteId: string) {
+  return db
+    .select({ id: invites.id, code: invites.code, label: invites.label })
+    .from(invites)
+    .where(
+      eq(
+        invites.id,
+        sql`(select ${invites.fallbackInviteId} from ${invites} where ${invites.id} = ${inviteId})`,
+      ),
+    )
+}
+
 export type FallbackChoice = Awaited<ReturnType<typeof fallbackChoicesQuery>>[number]
+
+/** The choices the form offers: the chosen one first where the newest do not hold it. */
+export function fallbackChoicesOf(
+  newest: FallbackChoice[],
+  chosen: FallbackChoice[],
+): FallbackChoice[] {
+  const missing = chosen.filter((link) => !newest.some((choice) => choice.id === link.id))
+  return [...missing, ...newest]
+}

@@ -15,6 +15,13 @@ import { notFound } from '../lib/errors'
 
 // What a link's dashboard page reads of the link, in the page's one batch.
 
+/**
+ * A campaign link, not a member's own, as a condition beside the community's: the `+` keeps the
+ * planner off the index of members' links, whose one null holds every community's campaign
+ * links, so a community's are read through the community's index at any installation's size.
+ */
+export const isCampaignLink = sql`+${invites.referrerMemberId} is null`
+
 /** The community of a link, as a subquery: to read both in one batch. */
 export function communityOfInvite(id: string): SQL {
   return sql`(select ${invites.communityId} from ${invites} where ${invites.id} = ${id})`
@@ -67,7 +74,7 @@ export function knownTagsOfCommunityQuery(
           invites.communityId,
           'inviteId' in of ? communityOfInvite(of.inviteId) : sql`${of.communityId}`,
         ),
-        isNull(invites.referrerMemberId),
+        isCampaignLink,
         sql`(${invites.source} is not null or ${invites.campaign} is not null)`,
       ),
     )

@@ -243,8 +243,8 @@ export async function applyStatus(
       .prepare(
         `update deliveries set provider_status = ?5, error_code = coalesce(?6, error_code),
            error_title = coalesce(?7, error_title), last_error = coalesce(?8, last_error), updated_at = ?9,
-           delivered_at = case when ?5 = 'delivered' then ?10 else delivered_at end,
-           read_at = case when ?5 = 'read' then ?10 else read_at end
+           delivered_at = case when ?5 = 'delivered' then max(?10, coalesce(sent_at, 0)) else delivered_at end,
+           read_at = case when ?5 = 'read' then max(?10, coalesce(delivered_at, sent_at, 0)) else read_at end
          where ${where}`,
       )
       .bind(
@@ -255,7 +255,9 @@ export async function applyStatus(
         // Final here: a limit that would have been tried again says it was not.
         policy ? (policy.notSentAgain ?? policy.reason) : null,
         nowMs,
-        // When the chat app says it happened; a status queued before its time was kept, now.
+        // When the chat app says it happened (a status queued before its time was kept: now),
+        // never before the step it follows: a clock skewed, or a time of 0, cannot put a read
+        // before its delivery in the report.
         item.timestamp !== undefined ? item.timestamp * 1000 : nowMs,
       ),
     // changes(): the counters move only if the status above did (a racing copy moves nothing).

@@ -74,9 +74,12 @@ export async function measured(path: string, cookie?: string, lang = 'en') {
   return { text, trips: Number(trips) }
 }
 
-/** A page's stats and what follows them: the figures, not the test's own names above them. */
+/** A page's stats: the figures, not the test's own names above them nor the forms after them. */
 export function statsPart(html: string): string {
-  return html.slice(html.indexOf('<div class="funnel">'), html.indexOf('</main>'))
+  const start = html.indexOf('<div class="funnel">')
+  // A link's page has its forms after its figures.
+  const forms = html.indexOf('<section id="edit">', start)
+  return html.slice(start, forms > -1 ? forms : html.indexOf('</main>'))
 }
 
 /** The home page's row of a community, up to its end. */

@@ -28,14 +28,21 @@ let state: string
 let worker: RunningWorker
 let cookie: string
 let demoCodes: string[]
+/** Codes of demo links that have ended (a poster whose campaign is over): their page answers 410. */
+let endedCodes: Set<string>
 
 beforeAll(async () => {
   state = demoState('crawl-state')
   const db = new DatabaseSync(localD1File(state), { readOnly: true })
   try {
-    demoCodes = (
-      db.prepare('select code from invites order by id').all() as Array<{ code: string }>
-    ).map((row) => row.code)
+    const codes = (sql: string) =>
+      (db.prepare(sql).all() as Array<{ code: string }>).map((row) => row.code)
+    endedCodes = new Set(
+      codes(`select code from invites where expires_at <= ${Date.now()} order by id`),
+    )
+    demoCodes = codes('select code from invites order by id').filter(
+      (code) => !endedCodes.has(code),
+    )
   } finally {
     db.close()
   }
@@ -161,7 +168,10 @@ async function crawl(starts: Found[], headers: Record<string, string>): Promise<
     const body = new Uint8Array(await response.arrayBuffer())
     const contentType = response.headers.get('content-type') ?? ''
     visited.set(visit.url, { status: response.status, image: isImage(contentType, body) })
-    if (response.status >= 400) {
+    // An ended link's page is a 410 by design, which offers a way on: followed like any page.
+    const endedPage =
+      response.status === 410 && endedCodes.has(/^\/i\/([^/?]+)(\?|$)/.exec(visit.url)?.[1] ?? '')
+    if (response.status >= 400 && !endedPage) {
       problems.push(`${response.status} ${visit.url} (linked from ${visit.from})`)
       return
     }
@@ -225,6 +235,9 @@ describe('the seeded demo, crawled', () => {
         '/admin/links/inv_000000000000000000000000k2',
       ])
         expect(paths, page).toContain(page)
+      // The ended poster's page was reached from its link's page, and answered as ended.
+      expect([...endedCodes]).toEqual(['winterposter'])
+      expect(visited.get('/i/winterposter')).toEqual({ status: 410, image: false })
       // The QR code a link's page shows was fetched and is one.
       expect(visited.get('/i/runnersinsta/qr.svg?size=240')).toEqual({ status: 200, image: true })
       // Every demo link was answered: its landing page, its join form and its QR codes.

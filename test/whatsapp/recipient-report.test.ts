@@ -190,7 +190,8 @@ describe('an announcement’s report per recipient', () => {
     )
   })
 
-  it('shows when WhatsApp reported each message delivered and read, by WhatsApp’s own times', async () => {
+  /** An announcement sent to one member an hour ago: its id, the member's phone, the message id. */
+  async function sentAnHourAgo() {
     const community = await createCommunity({ timeZone: 'Europe/Berlin' })
     const invite = await createInvite(community.id)
     const phone = newPhone()
@@ -208,6 +209,17 @@ describe('an announcement’s report per recipient', () => {
        join dispatches r on r.id = d.dispatch_id where r.announcement_id = ?`,
       id,
     )
+    await query(
+      'update deliveries set sent_at = ? where provider_message_id = ?',
+      Date.now() - 3_600_000,
+      sent!.wamid,
+    )
+    return { id, phone, wamid: sent!.wamid }
+  }
+
+  it('shows when WhatsApp reported each message delivered and read, by WhatsApp’s own times', async () => {
+    const { id, phone, wamid } = await sentAnHourAgo()
+    const sent = { wamid }
     // Delivered and read as the phone timed them, whole seconds, not when the webhook heard.
     const delivered = new Date(Math.floor(Date.now() / 1000) * 1000 - 20 * 60_000)
     const read = new Date(delivered.getTime() + 7 * 60_000)
@@ -241,6 +253,25 @@ describe('an announcement’s report per recipient', () => {
       `Gelesen: <time datetime="${read.toISOString()}">${clock(read)}</time>`,
     )
     expect(report).toContain('Gesendet: <time')
+  })
+
+  it('never shows a message read before it was delivered, whatever the phone’s clock said', async () => {
+    const { id, phone, wamid } = await sentAnHourAgo()
+    const delivered = new Date(Math.floor(Date.now() / 1000) * 1000 - 10 * 60_000)
+    await notify(statusNotification(wamid, 'delivered', phone, undefined, delivered))
+    // A read stamped five minutes before its delivery (a phone whose clock is behind).
+    await notify(
+      statusNotification(wamid, 'read', phone, undefined, new Date(delivered.getTime() - 300_000)),
+    )
+    await eventually(async () =>
+      expect((await announcementOf(id)).deliveries).toMatchObject({ read: 1 }),
+    )
+    const [times] = (await call('GET', `/api/announcements/${id}/deliveries`)).json.data
+    expect(times).toMatchObject({
+      deliveredAt: delivered.toISOString(),
+      readAt: delivered.toISOString(),
+    })
+    expect(Date.parse(times.sentAt)).toBeLessThanOrEqual(delivered.getTime())
   })
 
   it('pages through recipients 50 at a time', async () => {

@@ -5,6 +5,7 @@ import {
   createGroup,
   createInvite,
   createToken,
+  eventually,
   expectProblem,
   joinJson,
   newPhone,
@@ -123,7 +124,21 @@ describe('a request a full group keeps out, on the approvals page', () => {
     const tooLow = await limitForm('0')
     expect(tooLow.status).toBe(400)
     expect(tooLow.text).toMatch(new RegExp(`id="member-limit-${group.id}"[^>]*aria-invalid="true"`))
+    // Digits only, and no more than a discussion group holds: said beside the field.
+    expect((await limitForm('1e3')).status).toBe(400)
+    const tooHigh = await limitForm('1500')
+    expect(tooHigh.status).toBe(400)
+    expect(tooHigh.text).toContain('At most 1,024: as many as a group of this kind may hold.')
     expect((await limitForm('2')).status).toBe(303)
+    // The audit log says what changed.
+    await eventually(async () =>
+      expect(
+        await query(
+          "select detail from audit_log where target_id = ? and action = 'group.changed'",
+          group.id,
+        ),
+      ).toEqual([{ detail: 'memberLimit' }]),
+    )
     expect(await query('select member_limit from groups where id = ?', group.id)).toEqual([
       { member_limit: 2 },
     ])

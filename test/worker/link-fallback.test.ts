@@ -74,6 +74,16 @@ describe('a link that has ended leads on to the link the admins chose', () => {
     expect(wayOn(withdrawn.text)).toBeNull()
     expect(withdrawn.text).not.toContain(fresh.code)
 
+    // Rotating the fallback (its code leaked) takes it out of the links leading on to it: their
+    // printed pages would hand out its new code to anyone.
+    const spare = await createInvite(community.id)
+    const printed = await createInvite(community.id, { fallbackInviteId: spare.id })
+    await usedUp(printed.id)
+    expect((await call('POST', `/api/invites/${spare.id}/rotate`)).status).toBe(200)
+    const afterRotation = await visit(`/i/${printed.code}?lang=en`)
+    expect(wayOn(afterRotation.text)).toBeNull()
+    expect((await call('GET', `/api/invites/${printed.id}`)).json.fallbackInviteId).toBeNull()
+
     // Nor does an old code of a link given a new one.
     const rotated = await createInvite(community.id, { fallbackInviteId: fresh.id })
     const renamed = await call('PATCH', `/api/invites/${rotated.id}`, {
@@ -164,8 +174,8 @@ describe('a link’s page offers the choice of its fallback', () => {
       m[2],
     ])
     expect(options).toEqual([
-      ['', 'No link (the page asks for a new one)'],
-      [current.id, `Spring poster (/i/${current.code})`],
+      ['', 'No link'],
+      [current.id, 'Spring poster'],
     ])
 
     const send = (fallbackInviteId: string) =>

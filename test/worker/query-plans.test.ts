@@ -1,5 +1,6 @@
 import {
   assertFallbackUsable,
+  chosenFallbackQuery,
   fallbackCandidatesQuery,
   fallbackChoicesQuery,
 } from '../../src/services/link-fallbacks'
@@ -147,6 +148,16 @@ function linearScans(plan: string[]): string[] {
   )
 }
 
+/**
+ * A search of the members' links index for campaign links (`referrer_member_id is null`): every
+ * community's campaign links are under that one null, so it reads the installation's, not the
+ * community's.
+ */
+function campaignLinksOfAll(plan: string[], query: string): string[] {
+  if (!/"referrer_member_id" is null/.test(query)) return []
+  return plan.filter((line) => /USING (COVERING )?INDEX invites_referrer_unique/.test(line))
+}
+
 describe('query plans of the request paths', () => {
   it('every query a request makes searches an index; none reads a whole table', async () => {
     const community = await createCommunity({ visibility: 'closed', joinQuestions: ['Why?'] })
@@ -203,6 +214,7 @@ describe('query plans of the request paths', () => {
     await listGroups(db, community.id, page)
     await listInvitesQuery(db, community.id, { ...page, referralLinks: false })
     await fallbackChoicesQuery(db, invite.id)
+    await chosenFallbackQuery(db, invite.id)
     await fallbackCandidatesQuery(db, community.id, [invite.id])
     await assertFallbackUsable(db, community.id, invite.id)
     await getStats(db, { inviteId: invite.id }, { from: '2026-01-01', to: '2026-12-31' })
@@ -453,7 +465,8 @@ describe('query plans of the request paths', () => {
       const explained = await env.DB.prepare(`explain query plan ${query}`)
         .bind(...Array(parameterCount(query)).fill(null))
         .all<{ detail: string }>()
-      const scans = linearScans(explained.results.map((row) => row.detail))
+      const plan = explained.results.map((row) => row.detail)
+      const scans = [...linearScans(plan), ...campaignLinksOfAll(plan, query)]
       if (process.env.SHOW_PLANS)
         console.log(
           explained.results.map((row) => row.detail).join(' | '),

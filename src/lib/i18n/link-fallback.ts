@@ -4,8 +4,8 @@
  */
 export const linkFallbackDe = {
   label: 'Wenn er abgelaufen oder ausgeschöpft ist, weiter zu',
-  none: 'Keinem Link (die Seite bittet um einen neuen)',
-  hint: 'Seine Seite bietet dann diesen Link an, solange der funktioniert. Ein zurückgezogener Link führt nirgendwohin weiter.',
+  none: 'Keinem Link',
+  hint: 'Seine Seite bietet dann diesen Link an, solange der funktioniert; ohne ihn bittet sie um einen neuen. Ein zurückgezogener Link führt nirgendwohin weiter.',
   refused: 'Wähle einen Link dieser Community.',
 }
 
@@ -14,7 +14,7 @@ export type LinkFallbackWords = typeof linkFallbackDe
 /** The same, in English. */
 export const linkFallbackEn: LinkFallbackWords = {
   label: 'Once it has expired or is used up, lead to',
-  none: 'No link (the page asks for a new one)',
-  hint: 'Its page then offers this link, while that one works. A link withdrawn leads nowhere.',
+  none: 'No link',
+  hint: 'Its page then offers this link, while that one works; without one, it asks for a new link. A link withdrawn leads nowhere.',
   refused: 'Choose a link of this community.',
 }

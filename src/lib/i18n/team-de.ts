@@ -87,6 +87,7 @@ export const teamDe = {
   memberLimitOf: (group: string) => `Höchstzahl an Mitgliedern von ${group}`,
   memberLimitHint: (members: string, max: string) =>
     `Jetzt ${members}. Bis zu ${max}; nicht unter der Zahl der Mitglieder.`,
+  memberLimitAtMost: (max: string) => `Höchstens ${max}: So viele fasst eine Gruppe dieser Art.`,
   memberLimitAtLeast: (members: string) =>
     `Mindestens ${members}: So viele Mitglieder hat die Gruppe (mit denen, die von Telegram unterwegs sind).`,
   groupLimit: 'Diese Community hat schon so viele Gruppen, wie erlaubt sind.',

@@ -82,6 +82,7 @@ export const teamEn: TeamWords = {
   chatLinkOf: (group) => `Chat invite link of ${group}`,
   memberLimitOf: (group) => `Most members of ${group}`,
   memberLimitHint: (members, max) => `${members} now. Up to ${max}; not below the members it has.`,
+  memberLimitAtMost: (max) => `At most ${max}: as many as a group of this kind may hold.`,
   memberLimitAtLeast: (members) =>
     `At least ${members}: the group has that many members (with those on their way from Telegram).`,
   groupLimit: 'This community already has as many groups as it may.',

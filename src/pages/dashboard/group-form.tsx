@@ -7,7 +7,6 @@ import { fieldMessages, type FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { formatNumber, TEAM_WORDS } from '../../lib/i18n'
 import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT } from '../../lib/limits'
-import { words } from '../../views/dashboard/shell'
 import { assertAllowedUrls } from '../../lib/urls'
 import { telegramConfig } from '../../lib/config'
 import { CreateGroupSchema, UpdateGroupSchema } from '../../schemas/groups'
@@ -16,7 +15,7 @@ import { createGroup, getGroupOrThrow, updateGroup } from '../../services/groups
 import { idPattern } from '../../lib/ids'
 import { z } from 'zod'
 import { settingsPage } from './communities'
-import { auditTarget, changedNothing } from '../../middleware/audit-trail'
+import { auditDetail, auditTarget, changedNothing } from '../../middleware/audit-trail'
 import { CommunityId, formString, formText, idOrThrow, inLanguage, lang, withNotice } from './page'
 
 /**
@@ -76,8 +75,14 @@ const GroupEditForm = z.strictObject({
   name,
   description,
   chatInviteUrl,
-  // A number field, sent as text: checked as the API's, the kind's own most by the service.
-  memberLimit: z.coerce.number().int().min(1).max(ANNOUNCEMENT_GROUP_MEMBER_LIMIT).optional(),
+  // A number field, sent as its digits (no `1e3`, no `0x10`): checked as the API's, the most
+  // its kind holds by the service.
+  memberLimit: z
+    .string()
+    .regex(/^\d{1,7}$/)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(ANNOUNCEMENT_GROUP_MEMBER_LIMIT))
+    .optional(),
 })
 type GroupEdit = z.infer<typeof GroupEditForm>
 
@@ -132,6 +137,8 @@ groupFormPages.post('/admin/groups/:id/chat-link', async (c) => {
   else {
     try {
       await updateGroup(c.var.db, group, changes, new Date())
+      // The audit log names what changed, as for a link.
+      auditDetail(c, Object.keys(changes).join(', '))
     } catch (error) {
       const refusal = memberLimitRefusal(c, error)
       if (refusal) return refused({ memberLimit: refusal })
@@ -152,7 +159,7 @@ function memberLimitRefusal(c: Context<AppEnv>, error: unknown): string | null {
   const t = TEAM_WORDS[lang(c)]
   return error.code === 'member_limit_below_members'
     ? t.memberLimitAtLeast(formatNumber(lang(c), Number(counted)))
-    : words(lang(c)).checkField
+    : t.memberLimitAtMost(formatNumber(lang(c), Number(counted)))
 }
 
 /** The fields of a group's form that were sent and differ from what the group has. */

@@ -54,7 +54,11 @@ import { telegramLinkOfInviteQuery } from '../../platforms/telegram/invite-links
 import { qrPreviewWithLogo, saveQrDesign, type QrDesignInput } from '../../services/qr-designs'
 import { base64 } from '../../lib/crypto'
 import { QR_PREVIEW_SIZE } from '../../views/dashboard/qr-designer'
-import { fallbackChoicesQuery } from '../../services/link-fallbacks'
+import {
+  chosenFallbackQuery,
+  fallbackChoicesOf,
+  fallbackChoicesQuery,
+} from '../../services/link-fallbacks'
 import { linkFormRefusal, parseLinkForm, type LinkFormState } from './link-forms'
 import { LINK_FIELDS } from '../../views/dashboard/link-forms'
 import {
@@ -222,6 +226,7 @@ export async function linkPage(
     tagRows,
     [held],
     fallbackRows,
+    chosenFallbackRows,
     ...statsRows
   ] = await db.batch([
     ...linkSettingsQueries(db, id),
@@ -230,6 +235,7 @@ export async function linkPage(
     knownTagsOfCommunityQuery(db, { inviteId: id }),
     heldUsesQuery(db, id, new Date()),
     fallbackChoicesQuery(db, id),
+    chosenFallbackQuery(db, id),
     ...statsReads.queries,
   ])
   const { invite, community, groups, design } = linkSettingsOf([
@@ -269,7 +275,7 @@ export async function linkPage(
           : null
       }
       known={knownTags(tagRows)}
-      fallbacks={fallbackRows}
+      fallbacks={fallbackChoicesOf(fallbackRows, chosenFallbackRows)}
       manage={can(c.var.principal, 'invites.manage', scope)}
       refused={refused}
       stats={stats}

@@ -195,7 +195,7 @@ function FallbackField(props: {
         <option value="">{w.none}</option>
         {props.fallbacks.map((link) => (
           <option value={link.id} selected={link.id === selected}>
-            {link.label ? `${link.label} (/i/${link.code})` : `/i/${link.code}`}
+            {link.label ?? `/i/${link.code}`}
           </option>
         ))}
       </select>
