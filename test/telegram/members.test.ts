@@ -421,7 +421,9 @@ describe('Telegram people are members', () => {
     const { cookie } = await signIn()
     const members = await page(`/admin/communities/${community.id}/members`, cookie)
     // Their consent record names its proof as one: the update that told of the join.
-    expect(members.text).toMatch(/Proof of consent: <bdi class="code">\d+<\/bdi>/)
+    expect(members.text).toMatch(
+      /Proof of consent: Telegram’s report of the join, ID <bdi class="code">\d+<\/bdi>/,
+    )
     const confirms = [...members.text.matchAll(/data-confirm="([^"]*)"/g)].map((m) => m[1]!)
     expect(confirms.length).toBeGreaterThanOrEqual(2)
     for (const confirm of confirms) {

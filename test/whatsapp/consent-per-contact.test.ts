@@ -14,6 +14,7 @@ import {
 import { buttonNotification, textNotification } from '../support/whatsapp-notifications'
 import { announceAndWait, notify, sentTo } from './meta'
 import { MESSAGES } from '../../src/lib/i18n'
+import { page, signIn } from '../worker/dashboard-helpers'
 
 /**
  * Consent is proven per contact: a proof confirms the contact it comes from and nothing else.
@@ -150,6 +151,20 @@ describe('a proof confirms the contact it proves, and nothing else', () => {
     const [after] = await membersOf(community.id)
     expect(after!.contactConsent.email).toMatchObject({ method: 'email_link' })
     expect(after!.contactConsent.phone).toMatchObject({ method: 'whatsapp_message' })
+    // The members page names each proof for what it is, in the reader's language.
+    const { cookie } = await signIn()
+    const listed = (lang: 'en' | 'de') =>
+      page(`/admin/communities/${community.id}/members?lang=${lang}`, cookie)
+    const english = (await listed('en')).text
+    expect(english).toMatch(
+      /Proof of consent: their WhatsApp message, ID <bdi class="code">wamid\.[^<]+<\/bdi>/,
+    )
+    expect(english).toMatch(
+      /Proof of consent: the link they confirmed, ID <bdi class="code">link_[0-9a-f]{24}<\/bdi>/,
+    )
+    expect((await listed('de')).text).toMatch(
+      /Nachweis der Einwilligung: ihre WhatsApp-Nachricht, Kennung <bdi class="code">wamid\./,
+    )
   })
 
   it('a member’s address typed next to a new number its owner proved: the membership carries the number alone, and the typist learns nothing', async () => {

@@ -1,3 +1,5 @@
+import type { ConsentMethod } from '../../db/schema'
+
 /**
  * The approvals page's part on sign-ups that wait for their owner to confirm (double opt-in), in
  * German: the first market, and the default.
@@ -10,6 +12,13 @@ export const unconfirmedDe = {
   expires: 'Läuft ab',
   column: 'Einwilligung',
   proof: 'Nachweis der Einwilligung',
+  /** What a consent record's proof id is: named before it, so nobody reads it as a code to type. */
+  proofKinds: {
+    whatsapp_message: 'ihre WhatsApp-Nachricht, Kennung',
+    whatsapp_button: 'ihre Antwort per Button in WhatsApp, Kennung',
+    email_link: 'der bestätigte Link, Kennung',
+    telegram_join: 'Telegrams Meldung des Beitritts, Kennung',
+  } as Partial<Record<ConsentMethod, string>>,
   proofHint: 'Was sie belegt, z. B. „unterschriebenes Formular am Stand, 28. Nov.“',
   covers: 'Der Nachweis gilt für',
   phone: 'die Telefonnummer',
@@ -34,6 +43,12 @@ export const unconfirmedEn: UnconfirmedWords = {
   expires: 'Expires',
   column: 'Consent',
   proof: 'Proof of consent',
+  proofKinds: {
+    whatsapp_message: 'their WhatsApp message, ID',
+    whatsapp_button: 'their button reply in WhatsApp, ID',
+    email_link: 'the link they confirmed, ID',
+    telegram_join: 'Telegram’s report of the join, ID',
+  },
   proofHint: 'What shows it, e.g. “signed form at the stand, 28 Nov”',
   covers: 'The proof covers',
   phone: 'the phone number',

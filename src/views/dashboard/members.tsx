@@ -1,4 +1,10 @@
-import { MEMBER_STATUSES, type Group, type Member, type MemberStatus } from '../../db/schema'
+import {
+  MEMBER_STATUSES,
+  type ConsentMethod,
+  type Group,
+  type Member,
+  type MemberStatus,
+} from '../../db/schema'
 import { formatNumber, MESSAGES, UNCONFIRMED_WORDS, type Lang } from '../../lib/i18n'
 import { formatMoment } from '../../lib/time'
 import { contactConsentOf } from '../../schemas/members'
@@ -126,10 +132,7 @@ export function MembersPage(props: MembersView) {
                               {formatMoment(l, new Date(record.confirmedAt), props.timeZone)}
                             </time>
                             {record.proofId && (
-                              <div class="muted small">
-                                {UNCONFIRMED_WORDS[l].proof}:{' '}
-                                <bdi class="code">{record.proofId}</bdi>
-                              </div>
+                              <ProofLine lang={l} method={record.method} proof={record.proofId} />
                             )}
                           </>
                         ) : (
@@ -146,10 +149,11 @@ export function MembersPage(props: MembersView) {
                         {formatMoment(l, member.telegramConfirmedAt, props.timeZone)}
                       </time>
                       {member.telegramConsentProof && (
-                        <div class="muted small">
-                          {UNCONFIRMED_WORDS[l].proof}:{' '}
-                          <bdi class="code">{member.telegramConsentProof}</bdi>
-                        </div>
+                        <ProofLine
+                          lang={l}
+                          method={member.telegramConsentMethod}
+                          proof={member.telegramConsentProof}
+                        />
                       )}
                     </div>
                   )}
@@ -207,5 +211,26 @@ export function MembersPage(props: MembersView) {
         <NextPageLink lang={l} href={props.nextHref} />
       </section>
     </>
+  )
+}
+
+/**
+ * A consent record's proof: what it is, then its id (a message, a link, a report of the join),
+ * or, recorded by an admin, what they wrote it was.
+ */
+function ProofLine(props: { lang: Lang; method: ConsentMethod; proof: string }) {
+  const w = UNCONFIRMED_WORDS[props.lang]
+  const kind = w.proofKinds[props.method]
+  return (
+    <div class="muted small">
+      {w.proof}:{' '}
+      {kind ? (
+        <>
+          {kind} <bdi class="code">{props.proof}</bdi>
+        </>
+      ) : (
+        <bdi>{props.proof}</bdi>
+      )}
+    </div>
   )
 }
