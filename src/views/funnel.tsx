@@ -29,11 +29,23 @@ export interface FunnelStep {
  * labelled as verified by Telegram where it counted them all. Under a filter on a visit's own
  * dimension, which Telegram's joins cannot take, the funnel ends at what our form sent on.
  */
-export function funnelSteps(lang: Lang, f: FunnelFigures, joined?: JoinedCount): FunnelStep[] {
+export function funnelSteps(
+  lang: Lang,
+  f: FunnelFigures,
+  joined?: JoinedCount,
+  /** The period's length in days, where one is shown: too short a period is said to be. */
+  periodDays?: number,
+): FunnelStep[] {
   const t = words(lang)
   const tg = telegramWords(lang)
   const notes = funnelNotes(lang)
   const n = (value: number) => formatNumber(lang, value)
+  // A period no longer than the retention's days holds hardly a join that old: "not yet" there
+  // says nothing about the members, so the note says to choose a longer period.
+  const retentionNote = (joinsOldEnough: number, days: 7 | 30) =>
+    joinsOldEnough === 0 && periodDays !== undefined && periodDays <= days
+      ? notes.periodTooShort(days)
+      : notes.retentionNote(n(joinsOldEnough), days)
   // Every link's joins counted by Telegram: each step from the join on says so.
   const verified = joined?.by === 'telegram'
   const joinedLabel = verified ? tg.joinedVerified : t.joins
@@ -66,14 +78,14 @@ export function funnelSteps(lang: Lang, f: FunnelFigures, joined?: JoinedCount):
       label: verified ? tg.stayed7Verified : t.stayed7Days,
       value: f.stayed7Days,
       base: { value: f.joinedAtLeast7DaysAgo, label: notes.joinsOldEnough(7) },
-      note: notes.retentionNote(n(f.joinedAtLeast7DaysAgo), 7),
+      note: retentionNote(f.joinedAtLeast7DaysAgo, 7),
     },
     {
       key: 'stayed30Days',
       label: verified ? tg.stayed30Verified : t.stayed30Days,
       value: f.stayed30Days,
       base: { value: f.joinedAtLeast30DaysAgo, label: notes.joinsOldEnough(30) },
-      note: notes.retentionNote(n(f.joinedAtLeast30DaysAgo), 30),
+      note: retentionNote(f.joinedAtLeast30DaysAgo, 30),
     },
     // Telegram reports a leave on the day it happens, whenever the person joined: where it
     // counts, the leaves are no share of the period's joins (retention is, per cohort).
@@ -198,9 +210,11 @@ export function Funnel(props: {
   heading: string
   /** How the figures' "joined" was counted, where Telegram may have counted it. */
   joined?: JoinedCount
+  /** The period's length in days. */
+  periodDays?: number
 }) {
   const t = words(props.lang)
-  const steps = funnelSteps(props.lang, props.figures, props.joined)
+  const steps = funnelSteps(props.lang, props.figures, props.joined, props.periodDays)
   const widest = Math.max(1, ...steps.map((step) => step.value))
   // Nothing at all: one sentence says so, not a share of nothing under every step.
   const empty = steps.every((step) => step.value === 0)

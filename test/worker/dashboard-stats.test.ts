@@ -317,6 +317,12 @@ describe('the funnel', () => {
     expect(funnel).toContain('75% of “Joins at least 7 days ago” · drop-off 25%')
     expect(funnel).toContain('33.3% of “Joins at least 30 days ago” · drop-off 66.7%')
     expect(funnel).toContain('Counted over 3 joins at least 30 days ago.')
+    // In 7 days no join is 30 days old: "not yet" there says nothing of the members, and the
+    // note says so and how to see it.
+    const week = (await page(`/admin/communities/${community.id}?period=7`, cookie)).text
+    expect(week).toContain(
+      'Counted over joins at least 30 days ago: a period this short holds hardly any. Choose 90 days to measure it.',
+    )
     // An erased member left too: the list of those who left cannot show them, the note says so.
     expect(funnel).toContain(
       'Of the period’s joins: those who left, were removed or had their data erased.',

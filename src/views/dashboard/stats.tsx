@@ -194,7 +194,13 @@ export function StatsSections(props: {
               <a href={view.compareHref}>{t.compare}</a>
             </p>
           )}
-        <Funnel lang={l} figures={view.counted} joined={view.counted.joined} heading={t.funnel} />
+        <Funnel
+          lang={l}
+          figures={view.counted}
+          joined={view.counted.joined}
+          heading={t.funnel}
+          periodDays={view.days.length}
+        />
         {/* Not where Telegram counted every join shown: those the bot observed. */}
         {props.whatsapp && joined.by !== 'telegram' && <WhatsAppInferredNote lang={l} />}
         {/* Apart from the funnel unless the funnel already is all Telegram saw. */}
