@@ -6,7 +6,7 @@ import { canonicalCode, customCodeProblem, newInviteCode } from '../lib/codes'
 import { ApiError, isUniqueViolation } from '../lib/errors'
 import { planLinksIntoChatOf } from '../platforms/telegram/links-follow'
 import { codeTaken, newInvite, type CreateInviteInput } from './invites'
-import { fallbackCandidatesQuery, fallbackRefused } from './link-fallbacks'
+import { fallbackCandidatesQuery, fallbackProblem, fallbackRefused } from './link-fallbacks'
 
 /**
  * Links made in one request: a campaign's channels, a team of promoters, the posters of one
@@ -56,7 +56,7 @@ export async function createInvites(
     takenCodesQuery(db, wished),
   ])
   assertGroupsFound(inputs, new Set(groupRows.map((row) => row.id)))
-  assertFallbacksFound(inputs, new Set(fallbackRows.map((row) => row.id)))
+  assertFallbacksFound(inputs, fallbackRows, now)
   assertCodesFree(wished, takenRows)
   for (let tries = 0; ; tries++) {
     const made = inputs.map((input, index) =>
@@ -94,12 +94,19 @@ function assertGroupsFound(inputs: readonly CreateInviteInput[], found: Set<stri
   }
 }
 
-/** Every fallback named is a campaign link of this community (`found`), named by its link if not. */
-function assertFallbacksFound(inputs: readonly CreateInviteInput[], found: Set<string>) {
-  const index = inputs.findIndex(
-    (input) => input.fallbackInviteId && !found.has(input.fallbackInviteId),
-  )
-  if (index >= 0) throw fallbackRefused(`links.${index}.fallbackInviteId`)
+/**
+ * Every fallback named is a campaign link of this community that lets people in now (`found`,
+ * as read), named by its link if not.
+ */
+function assertFallbacksFound(
+  inputs: readonly CreateInviteInput[],
+  found: Parameters<typeof fallbackProblem>[1],
+  now: Date,
+) {
+  for (const [index, input] of inputs.entries()) {
+    const problem = input.fallbackInviteId && fallbackProblem(input.fallbackInviteId, found, now)
+    if (problem) throw fallbackRefused(`links.${index}.fallbackInviteId`, problem)
+  }
 }
 
 /**

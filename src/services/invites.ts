@@ -13,7 +13,7 @@ import { canonicalCode, customCodeProblem, newInviteCode } from '../lib/codes'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { MemoryCache } from '../lib/memory-cache'
-import { assertFallbackUsable } from './link-fallbacks'
+import { assertFallbackUsable, usableFallback } from './link-fallbacks'
 import { isCampaignLink } from './link-settings'
 import { purgeCachedQr } from './qr-cache'
 import {
@@ -64,7 +64,7 @@ export async function createInvite(
   designOf?: string,
 ): Promise<Invite> {
   if (input.groupId) await assertGroupInCommunity(db, communityId, input.groupId)
-  await assertFallbackUsable(db, communityId, input.fallbackInviteId)
+  await assertFallbackUsable(db, communityId, input.fallbackInviteId, undefined, now)
   const invite = newInvite(communityId, { ...input, code: '' }, now)
   const insert = async (code: string) => {
     const design = db.insert(inviteQrDesigns).select(
@@ -207,7 +207,9 @@ export async function updateInvite(
 ): Promise<Invite> {
   const { code: wished, ...fields } = input
   if (fields.groupId) await assertGroupInCommunity(db, invite.communityId, fields.groupId)
-  await assertFallbackUsable(db, invite.communityId, fields.fallbackInviteId, invite)
+  // Checked when it changes: a link saved again keeps a fallback that has ended since.
+  if (fields.fallbackInviteId !== invite.fallbackInviteId)
+    await assertFallbackUsable(db, invite.communityId, fields.fallbackInviteId, invite, now)
   const telegramLink = telegramLinkFollows(db, invite, fields, now)
   const newCode = wished === undefined ? null : canonicalCode(wished)
   const update = (code: string | null) =>
@@ -319,7 +321,7 @@ export async function duplicateInvite(
       campaign: invite.campaign,
       maxUses: invite.maxUses,
       expiresAt,
-      fallbackInviteId: invite.fallbackInviteId,
+      fallbackInviteId: await usableFallback(db, invite, now),
       code: input.code ?? null,
     },
     now,

@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { invites, type Invite } from '../db/schema'
 import { ApiError } from '../lib/errors'
-import { inviteStatus } from './invite-status'
+import { inviteStatus, type InviteStatus } from './invite-status'
 import { communityOfInvite, isCampaignLink } from './link-settings'
 
 /**
@@ -13,10 +13,22 @@ import { communityOfInvite, isCampaignLink } from './link-settings'
  * would undo the withdrawal.
  */
 
-/** Which of `ids` are campaign links of the community: the links others may lead on to. */
+/** What a link's status is read from, for a select: whether it lets people in now. */
+const STATUS_COLUMNS = {
+  revokedAt: invites.revokedAt,
+  archivedAt: invites.archivedAt,
+  expiresAt: invites.expiresAt,
+  maxUses: invites.maxUses,
+  uses: invites.uses,
+}
+
+/**
+ * Which of `ids` are campaign links of the community, with what their status is read from: the
+ * links others may lead on to, if they let people in now.
+ */
 export function fallbackCandidatesQuery(db: Database, communityId: string, ids: readonly string[]) {
   return db
-    .select({ id: invites.id })
+    .select({ id: invites.id, ...STATUS_COLUMNS })
     .from(invites)
     .where(
       and(
@@ -27,41 +39,74 @@ export function fallbackCandidatesQuery(db: Database, communityId: string, ids: 
     )
 }
 
-/** Refused: a fallback that is no campaign link of this community (`path` names the field). */
-export function fallbackRefused(path: string, why?: 'itself' | 'a member’s link'): ApiError {
-  const message =
-    why === 'itself'
-      ? 'A link cannot lead on to itself'
-      : why
-        ? 'A member’s personal link leads nowhere once it ends'
-        : 'Not a campaign link of this community'
+type Candidate = Awaited<ReturnType<typeof fallbackCandidatesQuery>>[number]
+
+/** Why a link cannot be a fallback, as the API's refusal says it. */
+const REFUSALS = {
+  foreign: 'Not a campaign link of this community',
+  itself: 'A link cannot lead on to itself',
+  member: 'A member’s personal link leads nowhere once it ends',
+  ended: 'Not a link that lets people in now',
+} as const
+
+/** Refused: a fallback that cannot be one (`path` names the field). */
+export function fallbackRefused(path: string, why: keyof typeof REFUSALS = 'foreign'): ApiError {
   return new ApiError('validation_failed', 'That link cannot be this link’s fallback.', {
-    errors: [{ path, message }],
+    errors: [{ path, message: REFUSALS[why] }],
   })
 }
 
 /**
+ * Why `id` cannot be a fallback, among the candidates read (`found`), or null: it must be one of
+ * them and let people in now (a link that ended already would lead nowhere from the start).
+ */
+export function fallbackProblem(
+  id: string,
+  found: readonly Candidate[],
+  now: Date,
+): keyof typeof REFUSALS | null {
+  const link = found.find((candidate) => candidate.id === id)
+  if (!link) return 'foreign'
+  return inviteStatus(link, now) === 'active' ? null : 'ended'
+}
+
+/**
  * Holds that `fallbackId` may be the fallback of link `own` (none yet, for a new link) in the
- * community: a campaign link of it, not the link itself, and `own` no member's personal link
- * (which leads nowhere once it ends). One read, only when one is named.
+ * community: a campaign link of it that lets people in now, not the link itself, and `own` no
+ * member's personal link (which leads nowhere once it ends). One read, only when one is named.
  */
 export async function assertFallbackUsable(
   db: Database,
   communityId: string,
   fallbackId: string | null | undefined,
   own?: Pick<Invite, 'id' | 'referrerMemberId'>,
+  now = new Date(),
 ): Promise<void> {
   if (!fallbackId) return
-  if (own?.referrerMemberId) throw fallbackRefused('fallbackInviteId', 'a member’s link')
+  if (own?.referrerMemberId) throw fallbackRefused('fallbackInviteId', 'member')
   if (fallbackId === own?.id) throw fallbackRefused('fallbackInviteId', 'itself')
   const found = await fallbackCandidatesQuery(db, communityId, [fallbackId])
-  if (found.length === 0) throw fallbackRefused('fallbackInviteId')
+  const problem = fallbackProblem(fallbackId, found, now)
+  if (problem) throw fallbackRefused('fallbackInviteId', problem)
 }
 
+/** A link's fallback if it may still be one (for a copy of the link), else none. */
+export async function usableFallback(db: Database, invite: Invite, now: Date) {
+  if (!invite.fallbackInviteId) return null
+  const found = await fallbackCandidatesQuery(db, invite.communityId, [invite.fallbackInviteId])
+  return fallbackProblem(invite.fallbackInviteId, found, now) ? null : invite.fallbackInviteId
+}
+
+/** How far an ended link's page follows fallbacks that ended too: a campaign's few successors. */
+const FALLBACK_HOPS = 5
+
 /**
- * Where an ended link's page leads on: its fallback's current code, while that link lets people
- * in; null otherwise (none set, ended too, or the link ended by the admins' hand). A read only
- * on the page of a link that ended, never on the landing page's hot path.
+ * Where an ended link's page leads on: the first link along its fallbacks that lets people in
+ * (a poster's successor may have ended too, and named its own), its current code; null where
+ * there is none, or the way stops at a link the admins withdrew or archived (it may have leaked)
+ * or at a link of another community. Only for a campaign link that ended by its own terms. One
+ * read (at most `FALLBACK_HOPS` rows), only on the page of a link that ended, never on the
+ * landing page's hot path.
  */
 export async function fallbackCodeOf(
   db: Database,
@@ -71,26 +116,69 @@ export async function fallbackCodeOf(
   if (!invite.fallbackInviteId || invite.referrerMemberId) return null
   const status = inviteStatus(invite, now)
   if (status !== 'expired' && status !== 'used_up') return null
-  const fallback = await db.query.invites.findFirst({
-    where: and(
-      eq(invites.id, invite.fallbackInviteId),
-      eq(invites.communityId, invite.communityId),
-    ),
-  })
-  return fallback && inviteStatus(fallback, now) === 'active' ? fallback.code : null
+  const { results } = await db.$client
+    .prepare(
+      `with recursive way(id, hop) as (
+         select ?1, 1
+         union all
+         select i.fallback_invite_id, way.hop + 1 from way join invites i on i.id = way.id
+          where way.hop < ?2 and i.fallback_invite_id is not null
+       )
+       select i.code, i.community_id, i.referrer_member_id, i.revoked_at, i.archived_at,
+              i.expires_at, i.max_uses, i.uses
+         from way join invites i on i.id = way.id order by way.hop`,
+    )
+    .bind(invite.fallbackInviteId, FALLBACK_HOPS)
+    .all<FallbackRow>()
+  for (const row of results) {
+    if (row.community_id !== invite.communityId || row.referrer_member_id !== null) return null
+    const next = inviteStatus(
+      {
+        revokedAt: dateOf(row.revoked_at),
+        archivedAt: dateOf(row.archived_at),
+        expiresAt: dateOf(row.expires_at),
+        maxUses: row.max_uses,
+        uses: row.uses,
+      },
+      now,
+    )
+    if (next === 'active') return row.code
+    if (next !== 'expired' && next !== 'used_up') return null
+  }
+  return null
 }
+
+interface FallbackRow {
+  code: string
+  community_id: string
+  referrer_member_id: string | null
+  revoked_at: number | null
+  archived_at: number | null
+  expires_at: number | null
+  max_uses: number | null
+  uses: number
+}
+
+const dateOf = (ms: number | null) => (ms === null ? null : new Date(ms))
 
 /** How many links a link's form offers to lead on to: the newest, as a campaign's are. */
 export const FALLBACK_CHOICES_MAX = 200
 
+const CHOICE_COLUMNS = {
+  id: invites.id,
+  code: invites.code,
+  label: invites.label,
+  ...STATUS_COLUMNS,
+}
+
 /**
- * The links a link's form offers as its fallback, for the page's batch by the link's id: the
+ * The links a link's form may offer as its fallback, for the page's batch by the link's id: the
  * community's other campaign links not archived, newest first, read through the community's
- * index (see `isCampaignLink`).
+ * index (see `isCampaignLink`). `fallbackChoicesOf` keeps those that let people in.
  */
 export function fallbackChoicesQuery(db: Database, inviteId: string) {
   return db
-    .select({ id: invites.id, code: invites.code, label: invites.label })
+    .select(CHOICE_COLUMNS)
     .from(invites)
     .where(
       and(
@@ -107,7 +195,7 @@ export function fallbackChoicesQuery(db: Database, inviteId: string) {
 /** The link's fallback now, whatever it has become: offered too, so the form sends it back. */
 export function chosenFallbackQuery(db: Database, inviteId: string) {
   return db
-    .select({ id: invites.id, code: invites.code, label: invites.label })
+    .select(CHOICE_COLUMNS)
     .from(invites)
     .where(
       eq(
@@ -117,13 +205,34 @@ export function chosenFallbackQuery(db: Database, inviteId: string) {
     )
 }
 
-export type FallbackChoice = Awaited<ReturnType<typeof fallbackChoicesQuery>>[number]
+type ChoiceRow = Awaited<ReturnType<typeof fallbackChoicesQuery>>[number]
 
-/** The choices the form offers: the chosen one first where the newest do not hold it. */
+/** A link the form offers, and whether it lets people in (the chosen one may not, any more). */
+export interface FallbackChoice {
+  id: string
+  code: string
+  label: string | null
+  status: InviteStatus
+}
+
+/**
+ * The choices the form offers: the links that let people in now, and the one chosen, first,
+ * whatever it has become (its status said beside it), so the admin sees it leads nowhere now.
+ */
 export function fallbackChoicesOf(
-  newest: FallbackChoice[],
-  chosen: FallbackChoice[],
+  newest: ChoiceRow[],
+  chosen: ChoiceRow[],
+  now: Date,
 ): FallbackChoice[] {
-  const missing = chosen.filter((link) => !newest.some((choice) => choice.id === link.id))
-  return [...missing, ...newest]
+  const choice = (row: ChoiceRow): FallbackChoice => ({
+    id: row.id,
+    code: row.code,
+    label: row.label,
+    status: inviteStatus(row, now),
+  })
+  const current = chosen.map(choice)
+  const working = newest
+    .map(choice)
+    .filter((link) => link.status === 'active' && !current.some((c) => c.id === link.id))
+  return [...current, ...working]
 }

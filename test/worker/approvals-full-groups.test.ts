@@ -89,10 +89,10 @@ describe('a request a full group keeps out, on the approvals page', () => {
 
     const english = await page(approvals, cookie)
     expect(english.text).toContain(
-      'Confirmed; waiting for room: <bdi>Tiny Tuesdays</bdi> is full (1 of 1). Approving works once someone leaves or the group&#39;s limit is raised (up to 1,024).',
+      'Confirmed; waiting for room: <bdi>Tiny Tuesdays</bdi> is full (1 of 1). Approving works once someone leaves or the group’s limit is raised (up to 1,024).',
     )
     expect(english.text).toContain(
-      `<a href="/admin/communities/${community.id}/settings#member-limit-${group.id}">The group’s limit →</a>`,
+      `<a href="/admin/communities/${community.id}/settings#member-limit-${group.id}">Most members →</a>`,
     )
     // The link leads to the group's limit, a field of its form on the settings page.
     const settings = await page(`/admin/communities/${community.id}/settings`, cookie)
@@ -204,11 +204,11 @@ describe('a decision a full group refused', () => {
     expect(decided.status).toBe(303)
     const back = decided.headers.get('location')!
     expect(noticeOf((await page(back, cookie)).text)).toBe(
-      '0 requests approved. Not every request could be decided: <bdi>Quilting Circle</bdi> is full (2 requests waiting).',
+      '0 requests approved. None could be decided: <bdi>Quilting Circle</bdi> is full (2 of the requests chosen still wait).',
     )
     const german = await pageInGerman(back, cookie)
     expect(noticeOf(german.text)).toBe(
-      '0 Anfragen angenommen. Nicht alle Anfragen ließen sich entscheiden: <bdi>Quilting Circle</bdi> ist voll (2 Anfragen warten).',
+      '0 Anfragen angenommen. Keine ließ sich entscheiden: <bdi>Quilting Circle</bdi> ist voll (2 der gewählten Anfragen warten weiter).',
     )
     expect(englishLeftIn(readableText(german.text))).toEqual([])
 
@@ -220,7 +220,7 @@ describe('a decision a full group refused', () => {
     expect(across.status).toBe(303)
     const overview = await page(across.headers.get('location')!, cookie)
     expect(noticeOf(overview.text)).toBe(
-      '0 requests approved. Not every request could be decided: <bdi>Quilting Circle</bdi> is full (1 request waiting).',
+      '0 requests approved. None could be decided: <bdi>Quilting Circle</bdi> is full (the request chosen still waits).',
     )
     expect(overview.text).toContain(
       'Waiting for room: <bdi>Quilting Circle</bdi> is full (1 of 1).',
@@ -238,7 +238,7 @@ describe('a decision a full group refused', () => {
       cookie,
     )
     expect(noticeOf(elsewhere.text)).toBe(
-      '0 requests approved. Not every request could be decided: the group is full.',
+      '0 requests approved. None could be decided: the group is full.',
     )
     expect(elsewhere.text).not.toContain('Secret Other Group')
     // Words and markup in the parameter are no group id: left out.
@@ -247,7 +247,7 @@ describe('a decision a full group refused', () => {
       cookie,
     )
     expect(noticeOf(crafted.text)).toBe(
-      '0 requests approved. Not every request could be decided: the group is full.',
+      '0 requests approved. None could be decided: the group is full.',
     )
     expect(crafted.text).not.toContain('Pay here')
 
@@ -259,7 +259,7 @@ describe('a decision a full group refused', () => {
       adminSession,
     )
     expect(noticeOf(across.text)).toBe(
-      '0 requests approved. Not every request could be decided: <bdi>Our Own Group</bdi> is full (1 request waiting).',
+      '0 requests approved. None could be decided: <bdi>Our Own Group</bdi> is full (the request chosen still waits).',
     )
     expect(across.text).not.toContain('Secret Other Group')
   })

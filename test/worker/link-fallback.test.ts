@@ -49,6 +49,27 @@ describe('a link that has ended leads on to the link the admins chose', () => {
     expect(wayOn(german.text)).toBe(`/i/${current.code}`)
   })
 
+  it('follows a fallback that ended too to the one it names, but not past a withdrawn link', async () => {
+    const community = await createCommunity()
+    const summer = await createInvite(community.id, { label: 'Summer poster' })
+    const spring = await createInvite(community.id, { fallbackInviteId: summer.id })
+    const winter = await createInvite(community.id, { fallbackInviteId: spring.id })
+    await usedUp(spring.id)
+    await usedUp(winter.id)
+    // Winter's successor ended and named its own: winter's page leads on to summer.
+    expect(wayOn((await visit(`/i/${winter.code}?lang=en`)).text)).toBe(`/i/${summer.code}?lang=en`)
+
+    // A withdrawn link on the way stops it there: it may have leaked.
+    const autumn = await createInvite(community.id, { label: 'Autumn poster' })
+    const flyer = await createInvite(community.id, { fallbackInviteId: autumn.id })
+    const old = await createInvite(community.id, { fallbackInviteId: flyer.id })
+    await usedUp(old.id)
+    expect((await call('POST', `/api/invites/${flyer.id}/revoke`)).status).toBe(200)
+    const stopped = await visit(`/i/${old.code}?lang=en`)
+    expect(stopped.status).toBe(410)
+    expect(wayOn(stopped.text)).toBeNull()
+  })
+
   it('leads nowhere where the fallback no longer works, or the link was withdrawn', async () => {
     const community = await createCommunity()
     const current = await createInvite(community.id)
@@ -105,8 +126,11 @@ describe('a link that has ended leads on to the link the admins chose', () => {
       .bind(members.id)
       .run()
 
+    const ended = await createInvite(community.id)
+    await usedUp(ended.id)
     const refused = [
       [`/api/communities/${community.id}/invites`, 'POST', { fallbackInviteId: theirs.id }],
+      [`/api/communities/${community.id}/invites`, 'POST', { fallbackInviteId: ended.id }],
       [`/api/communities/${community.id}/invites`, 'POST', { fallbackInviteId: members.id }],
       [`/api/invites/${ours.id}`, 'PATCH', { fallbackInviteId: ours.id }],
       [`/api/invites/${ours.id}`, 'PATCH', { fallbackInviteId: theirs.id }],
@@ -117,6 +141,11 @@ describe('a link that has ended leads on to the link the admins chose', () => {
       expectProblem(answer, 400, 'validation_failed')
       expect(answer.json.errors[0].path, JSON.stringify(body)).toBe('fallbackInviteId')
     }
+    // A link that ended already would lead nowhere from the start: said so.
+    const toEnded = await call('PATCH', `/api/invites/${ours.id}`, {
+      body: { fallbackInviteId: ended.id },
+    })
+    expect(toEnded.json.errors[0].message).toBe('Not a link that lets people in now')
     const bulk = await call('POST', `/api/communities/${community.id}/invites/bulk`, {
       body: { links: [{ fallbackInviteId: ours.id }, { fallbackInviteId: theirs.id }] },
     })
@@ -161,6 +190,8 @@ describe('a link’s page offers the choice of its fallback', () => {
     const theirs = await createInvite(other.id)
     const poster = await createInvite(community.id, { label: 'Winter poster' })
     const current = await createInvite(community.id, { label: 'Spring poster' })
+    const over = await createInvite(community.id, { label: 'Campaign over' })
+    await usedUp(over.id)
     const members = await createInvite(community.id, { label: 'A member’s link' })
     await env.DB.prepare("update invites set referrer_member_id = 'mem_fallback_form' where id = ?")
       .bind(members.id)
@@ -186,13 +217,24 @@ describe('a link’s page offers the choice of its fallback', () => {
       })
     const refused = await send(theirs.id)
     expect(refused.status).toBe(400)
-    expect(refused.text).toContain('Choose a link of this community.')
+    expect(refused.text).toContain('Choose a link of this community that works now.')
     expect((await send(current.id)).status).toBe(303)
     expect(await query('select fallback_invite_id from invites where id = ?', poster.id)).toEqual([
       { fallback_invite_id: current.id },
     ])
     const saved = await page(`/admin/links/${poster.id}`, cookie)
     expect(saved.text).toMatch(new RegExp(`<option value="${current.id}" selected=""`))
+    // Once the chosen link has ended too, it is still shown, saying so; and a link that has
+    // ended says on its page where it leads.
+    await usedUp(poster.id)
+    const posterOver = await page(`/admin/links/${poster.id}`, cookie)
+    expect(posterOver.text).toContain('Its page offers “<bdi>Spring poster</bdi>” instead.')
+    await usedUp(current.id)
+    const bothOver = await page(`/admin/links/${poster.id}`, cookie)
+    expect(bothOver.text).toMatch(
+      new RegExp(`<option value="${current.id}" selected="">Spring poster \\(used up\\)</option>`),
+    )
+    expect(bothOver.text).not.toContain('Its page offers')
     // The audit log names what changed.
     expect(
       await query(

@@ -88,8 +88,8 @@ export const teamDe = {
   memberLimitHint: (members: string, max: string) =>
     `Jetzt ${members}. Bis zu ${max}; nicht unter der Zahl der Mitglieder.`,
   memberLimitAtMost: (max: string) => `Höchstens ${max}: So viele fasst eine Gruppe dieser Art.`,
-  memberLimitAtLeast: (members: string) =>
-    `Mindestens ${members}: So viele Mitglieder hat die Gruppe (mit denen, die von Telegram unterwegs sind).`,
+  memberLimitAtLeast: (members: string, onTelegram: boolean) =>
+    `Mindestens ${members}: So viele Mitglieder hat die Gruppe${onTelegram ? ' (mit denen, die von Telegram unterwegs sind)' : ''}.`,
   groupLimit: 'Diese Community hat schon so viele Gruppen, wie erlaubt sind.',
   when: 'Wann',
   who: 'Wer',

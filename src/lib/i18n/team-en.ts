@@ -83,8 +83,8 @@ export const teamEn: TeamWords = {
   memberLimitOf: (group) => `Most members of ${group}`,
   memberLimitHint: (members, max) => `${members} now. Up to ${max}; not below the members it has.`,
   memberLimitAtMost: (max) => `At most ${max}: as many as a group of this kind may hold.`,
-  memberLimitAtLeast: (members) =>
-    `At least ${members}: the group has that many members (with those on their way from Telegram).`,
+  memberLimitAtLeast: (members, onTelegram) =>
+    `At least ${members}: the group has that many members${onTelegram ? ' (with those on their way from Telegram)' : ''}.`,
   groupLimit: 'This community already has as many groups as it may.',
   when: 'When',
   who: 'Who',

@@ -16,12 +16,16 @@ export const waitingForRoomDe = {
   /** What makes room where the limit is the highest a group may have. */
   onceLeft: (max: string) =>
     `Annehmen geht erst, wenn jemand geht: ${max} ist das Höchste, was eine Gruppe fasst.`,
-  groupsLink: 'Limit der Gruppe',
+  groupsLink: 'Höchstzahl an Mitgliedern',
   /** A sign-up confirmed while its group was full, which has room again. */
   roomNow: 'Bestätigt, als die Gruppe voll war; jetzt ist wieder Platz.',
   /** After the group's name, in a decision's notice. */
   fullNotice: (waiting: string) =>
-    waiting === '1' ? 'ist voll (1 Anfrage wartet)' : `ist voll (${waiting} Anfragen warten)`,
+    waiting === '1'
+      ? 'ist voll (die gewählte Anfrage wartet weiter)'
+      : `ist voll (${waiting} der gewählten Anfragen warten weiter)`,
+  /** Before the reasons, when none of the requests chosen could be decided. */
+  noneDecided: 'Keine ließ sich entscheiden:',
 }
 
 export type WaitingForRoomWords = typeof waitingForRoomDe
@@ -32,11 +36,14 @@ export const waitingForRoomEn: WaitingForRoomWords = {
   waiting: 'Waiting for room:',
   isFull: (seats: string, limit: string) => `is full (${seats} of ${limit}).`,
   onceRaised: (max: string) =>
-    `Approving works once someone leaves or the group's limit is raised (up to ${max}).`,
+    `Approving works once someone leaves or the group’s limit is raised (up to ${max}).`,
   onceLeft: (max: string) =>
     `Approving works once someone leaves: ${max} is the most a group may hold.`,
-  groupsLink: 'The group’s limit',
+  groupsLink: 'Most members',
   roomNow: 'Confirmed while its group was full; there is room now.',
   fullNotice: (waiting: string) =>
-    waiting === '1' ? 'is full (1 request waiting)' : `is full (${waiting} requests waiting)`,
+    waiting === '1'
+      ? 'is full (the request chosen still waits)'
+      : `is full (${waiting} of the requests chosen still wait)`,
+  noneDecided: 'None could be decided:',
 }

@@ -6,7 +6,7 @@ import { ApiError } from '../../lib/errors'
 import { fieldMessages, type FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { formatNumber, TEAM_WORDS } from '../../lib/i18n'
-import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT } from '../../lib/limits'
+import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT, maxMemberLimit } from '../../lib/limits'
 import { assertAllowedUrls } from '../../lib/urls'
 import { telegramConfig } from '../../lib/config'
 import { CreateGroupSchema, UpdateGroupSchema } from '../../schemas/groups'
@@ -125,6 +125,13 @@ groupFormPages.post('/admin/groups/:id/chat-link', async (c) => {
     memberLimit: typed.memberLimit,
   })
   if (!parsed.success) return refused(fieldMessages(lang(c), parsed.error.issues))
+  // The most this group's kind holds, said as such (the schema's is the announcement group's).
+  const most = maxMemberLimit(group.kind)
+  if ((parsed.data.memberLimit ?? 0) > most) {
+    return refused({
+      memberLimit: TEAM_WORDS[lang(c)].memberLimitAtMost(formatNumber(lang(c), most)),
+    })
+  }
   try {
     assertAllowedUrls(parsed.data, c.var.config)
   } catch (error) {
@@ -140,7 +147,7 @@ groupFormPages.post('/admin/groups/:id/chat-link', async (c) => {
       // The audit log names what changed, as for a link.
       auditDetail(c, Object.keys(changes).join(', '))
     } catch (error) {
-      const refusal = memberLimitRefusal(c, error)
+      const refusal = memberLimitRefusal(c, error, group.telegramChatId !== null)
       if (refusal) return refused({ memberLimit: refusal })
       throw error
     }
@@ -153,12 +160,16 @@ groupFormPages.post('/admin/groups/:id/chat-link', async (c) => {
  * Why the service refused a group's new limit, in the page's words: below the members it has
  * (their number as the service counted it), or above what its kind holds. Null for any other error.
  */
-function memberLimitRefusal(c: Context<AppEnv>, error: unknown): string | null {
+function memberLimitRefusal(
+  c: Context<AppEnv>,
+  error: unknown,
+  onTelegram: boolean,
+): string | null {
   if (!(error instanceof ApiError) || error.errors?.[0]?.path !== 'memberLimit') return null
   const counted = /\d+/.exec(error.errors[0].message)?.[0] ?? '?'
   const t = TEAM_WORDS[lang(c)]
   return error.code === 'member_limit_below_members'
-    ? t.memberLimitAtLeast(formatNumber(lang(c), Number(counted)))
+    ? t.memberLimitAtLeast(formatNumber(lang(c), Number(counted)), onTelegram)
     : t.memberLimitAtMost(formatNumber(lang(c), Number(counted)))
 }
 

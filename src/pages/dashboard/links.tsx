@@ -275,7 +275,7 @@ export async function linkPage(
           : null
       }
       known={knownTags(tagRows)}
-      fallbacks={fallbackChoicesOf(fallbackRows, chosenFallbackRows)}
+      fallbacks={fallbackChoicesOf(fallbackRows, chosenFallbackRows, new Date())}
       manage={can(c.var.principal, 'invites.manage', scope)}
       refused={refused}
       stats={stats}

@@ -145,7 +145,7 @@ export function notice(c: Context<AppEnv>, full: FullInDecision[] = []): Child |
   if (refused.length === 0) return sentence
   return (
     <>
-      {sentence} {t.refusedNotice}{' '}
+      {sentence} {Number(decided) === 0 ? w.noneDecided : t.refusedNotice}{' '}
       {refused.map((reason, i) => (
         <>
           {i > 0 && ', '}

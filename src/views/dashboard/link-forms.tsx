@@ -170,6 +170,7 @@ function FallbackField(props: {
   fallbacks: FallbackChoice[]
 }) {
   const w = LINK_FALLBACK_WORDS[props.lang]
+  const t = words(props.lang)
   const { form, prefix } = props
   const id = `${prefix}fallbackInviteId`
   const selected = sentText(form, 'fallbackInviteId')
@@ -196,6 +197,7 @@ function FallbackField(props: {
         {props.fallbacks.map((link) => (
           <option value={link.id} selected={link.id === selected}>
             {link.label ?? `/i/${link.code}`}
+            {link.status !== 'active' && ` (${t.inviteStatuses[link.status]})`}
           </option>
         ))}
       </select>

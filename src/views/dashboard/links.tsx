@@ -1,6 +1,12 @@
 import type { Group, Invite, InviteQrDesign, TelegramInviteLink } from '../../db/schema'
 import type { Child } from 'hono/jsx'
-import { formatNumber, LINK_USES_WORDS, REWARD_WORDS, type Lang } from '../../lib/i18n'
+import {
+  formatNumber,
+  LINK_FALLBACK_WORDS,
+  LINK_USES_WORDS,
+  REWARD_WORDS,
+  type Lang,
+} from '../../lib/i18n'
 import { formatMoment } from '../../lib/time'
 import type { InviteStatus } from '../../services/invite-status'
 import { GroupsTable, words } from './shell'
@@ -15,6 +21,7 @@ import { QrDesigner, type QrDesignForm } from './qr-designer'
 import { StatsSections, type StatsView } from './stats'
 import { RefusedSummary } from './refused-summary'
 import { onWhatsApp } from '../whatsapp-inferred'
+import { WithUserText } from '../layout'
 
 /** What a community's overview shows, read and decided by its handler. */
 export interface OverviewView {
@@ -296,6 +303,13 @@ export function LinkPage(props: LinkView) {
           ...linkTarget(invite, props.groups),
         ].find((group) => group && group.memberCount >= group.memberLimit)
       : undefined
+  // Ended by its own terms, the link's page offers its fallback while that one works.
+  const leadsTo =
+    (status === 'expired' || status === 'used_up') && !invite.referrerMemberId
+      ? props.fallbacks.find(
+          (link) => link.id === invite.fallbackInviteId && link.status === 'active',
+        )
+      : undefined
   // A saved design is a new image URL, so the browser never shows the one it cached before.
   const version = design ? `&v=${design.updatedAt.getTime().toString(36)}` : ''
   return (
@@ -326,12 +340,12 @@ export function LinkPage(props: LinkView) {
         <p>
           {t.status}: <b>{t.inviteStatuses[status]}</b>
         </p>
-        {/* Below the QR code and its designer, the figures and the forms: a way down to each. */}
+        {/* The figures first below, then the QR designer and the forms: a way down to each. */}
         <OnThisPage
           lang={l}
           parts={[
-            status === 'active' && manage && ['qr-design', t.qrDesign],
             props.stats && ['figures', t.funnel],
+            status === 'active' && manage && ['qr-design', t.qrDesign],
             manage && ['edit', t.editLink],
             manage && ['duplicate', t.duplicate],
           ]}
@@ -355,37 +369,33 @@ export function LinkPage(props: LinkView) {
             )}
           </p>
         )}
+        {leadsTo && (
+          <p>
+            <WithUserText
+              sentence={LINK_FALLBACK_WORDS[l].leadsTo}
+              value={leadsTo.label ?? `/i/${leadsTo.code}`}
+            />
+          </p>
+        )}
         {props.telegramLink && (
           <TelegramLinkLine lang={l} link={props.telegramLink} opens={props.telegramLinkOpens} />
         )}
         {status === 'active' && (
-          <>
-            {manage ? (
-              <QrDesigner
-                lang={l}
-                code={invite.code}
-                design={design}
-                form={refused?.qr}
-                action={props.href(`/admin/links/${invite.id}/qr-design`)}
-                csrf={csrf}
-              />
-            ) : (
-              <img
-                src={`/i/${invite.code}/qr.svg?size=240`}
-                alt={t.qrAlt(url)}
-                width="240"
-                height="240"
-              />
-            )}
-            <p>
-              <a class="button" href={`/i/${invite.code}/qr.svg?download=1${version}`}>
-                {t.downloadSvg}
-              </a>{' '}
-              <a class="button" href={`/i/${invite.code}/qr.png?size=1024&download=1${version}`}>
-                {t.downloadPng}
-              </a>
-            </p>
-          </>
+          <p>
+            <img
+              src={`/i/${invite.code}/qr.svg?size=240${version}`}
+              alt={t.qrAlt(url)}
+              width="160"
+              height="160"
+            />
+            <br />
+            <a class="button" href={`/i/${invite.code}/qr.svg?download=1${version}`}>
+              {t.downloadSvg}
+            </a>{' '}
+            <a class="button" href={`/i/${invite.code}/qr.png?size=1024&download=1${version}`}>
+              {t.downloadPng}
+            </a>
+          </p>
         )}
         {/* A revoked link is final, so a new code or revoking again does nothing; an archived
             one is restored first (below), as its page and QR codes do not work until then. An
@@ -394,26 +404,6 @@ export function LinkPage(props: LinkView) {
         {manage && (status === 'expired' || status === 'used_up') && (
           <p>
             {t.reopenLinkHint(status)} <a href="#edit">{t.editLink}</a>
-          </p>
-        )}
-        {manage && (status === 'active' || status === 'expired' || status === 'used_up') && (
-          <p>
-            {status === 'active' && (
-              <ActionButton
-                action={`/admin/links/${invite.id}/rotate`}
-                csrf={csrf}
-                label={t.rotate}
-                kind="secondary"
-                confirm={t.confirmRotate}
-              />
-            )}{' '}
-            <ActionButton
-              action={`/admin/links/${invite.id}/revoke`}
-              csrf={csrf}
-              label={t.revoke}
-              kind="danger"
-              confirm={t.confirmRevoke}
-            />
           </p>
         )}
       </section>
@@ -427,6 +417,36 @@ export function LinkPage(props: LinkView) {
           whatsapp={onWhatsApp(linkTarget(invite, props.groups))}
         />
       )}
+      {manage && status === 'active' && (
+        <QrDesigner
+          lang={l}
+          code={invite.code}
+          design={design}
+          form={refused?.qr}
+          action={props.href(`/admin/links/${invite.id}/qr-design`)}
+          csrf={csrf}
+        />
+      )}
+      {manage && (status === 'active' || status === 'expired' || status === 'used_up') && (
+        <p>
+          {status === 'active' && (
+            <ActionButton
+              action={`/admin/links/${invite.id}/rotate`}
+              csrf={csrf}
+              label={t.rotate}
+              kind="secondary"
+              confirm={t.confirmRotate}
+            />
+          )}{' '}
+          <ActionButton
+            action={`/admin/links/${invite.id}/revoke`}
+            csrf={csrf}
+            label={t.revoke}
+            kind="danger"
+            confirm={t.confirmRevoke}
+          />
+        </p>
+      )}
       {manage && (
         <ManageLink
           lang={l}
@@ -437,7 +457,7 @@ export function LinkPage(props: LinkView) {
           edit={refused?.edit}
           copy={refused?.copy}
           known={props.known}
-          fallbacks={invite.referrerMemberId ? undefined : props.fallbacks}
+          fallbacks={invite.referrerMemberId || invite.revokedAt ? undefined : props.fallbacks}
           actionPath={(action) => props.href(`/admin/links/${invite.id}/${action}`)}
         />
       )}
