@@ -51,7 +51,7 @@ export const invitesApi = new OpenAPIHono<AppEnv>()
 const openapi = declaredOperations(invitesApi)
 
 const tags = ['Invite links']
-const FALLBACK_RULE = 'A campaign link of this community'
+const FALLBACK_RULE = 'A campaign link of this community that lets people in now'
 const CommunityParams = idParam('cmt')
 const InviteParams = idParam('inv')
 
@@ -120,7 +120,7 @@ openapi(
         rules: {
           // Named by the link's place: `links.3.groupId`.
           links:
-            'Each link’s `groupId` a group of this community, its `fallbackInviteId` a campaign link of it, its `expiresAt` in the future, its `code` not a reserved word nor the code of another link in the request; a refusal names the link by its place (`links.3.code`)',
+            'Each link’s `groupId` a group of this community, its `fallbackInviteId` a campaign link of it that lets people in now, its `expiresAt` in the future, its `code` not a reserved word nor the code of another link in the request; a refusal names the link by its place (`links.3.code`)',
         },
       }),
     },

@@ -1404,7 +1404,7 @@ export interface components {
        * @example 2027-01-31T23:59:59Z
        */
       expiresAt?: string
-      /** @description Another campaign link of this community (not a member’s personal link, not this one): once this link has expired or is used up, its page offers that link’s page, while that link lets people in. A link withdrawn, archived or given a new code leads nowhere. */
+      /** @description Another campaign link of this community that lets people in now (not a member’s personal link, not this one): once this link has expired or is used up, its page offers that link’s page, or, where that one ended too, the first that lets people in along the fallbacks they name (up to five). A link withdrawn, archived or given a new code leads nowhere; rotating a link clears it as the fallback of others. */
       fallbackInviteId?: string
       /**
        * @description A custom code (vanity slug) instead of a random one: the link becomes `/i/{code}`. 3 to 40 letters, digits and single dashes between them. Case-insensitive: stored and answered in lower case. Reserved words (paths of this app such as `admin`, `api`, `join`, `qr`, and words that look official such as `login`, `support`, `whatsapp`) are refused with 400 `validation_failed`. A code any link has ever had, including one retired by a rotation, is answered with 409 `code_taken`. Without it, the link gets a random 13-character code.
@@ -1431,7 +1431,7 @@ export interface components {
        * @example 2027-01-31T23:59:59Z
        */
       expiresAt?: string | null
-      /** @description Another campaign link of this community (not a member’s personal link, not this one): once this link has expired or is used up, its page offers that link’s page, while that link lets people in. A link withdrawn, archived or given a new code leads nowhere. `null`: none. */
+      /** @description Another campaign link of this community that lets people in now (not a member’s personal link, not this one): once this link has expired or is used up, its page offers that link’s page, or, where that one ended too, the first that lets people in along the fallbacks they name (up to five). A link withdrawn, archived or given a new code leads nowhere; rotating a link clears it as the fallback of others. `null`: none. */
       fallbackInviteId?: string | null
       qrDesign?: components['schemas']['QrDesignInput']
       /**
@@ -4359,7 +4359,7 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `groupId`: A group of this community; `expiresAt`: In the future; `fallbackInviteId`: A campaign link of this community; `code`: Not a reserved word (paths of this app such as `admin`, `api`, `join`, `qr`, and words that look official such as `login`, `support`, `whatsapp`), in any case. What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `groupId`: A group of this community; `expiresAt`: In the future; `fallbackInviteId`: A campaign link of this community that lets people in now; `code`: Not a reserved word (paths of this app such as `admin`, `api`, `join`, `qr`, and words that look official such as `login`, `support`, `whatsapp`), in any case. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -4461,7 +4461,7 @@ export interface operations {
           }
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `links`: Each link’s `groupId` a group of this community, its `fallbackInviteId` a campaign link of it, its `expiresAt` in the future, its `code` not a reserved word nor the code of another link in the request; a refusal names the link by its place (`links.3.code`). What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `links`: Each link’s `groupId` a group of this community, its `fallbackInviteId` a campaign link of it that lets people in now, its `expiresAt` in the future, its `code` not a reserved word nor the code of another link in the request; a refusal names the link by its place (`links.3.code`). What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
@@ -4620,7 +4620,7 @@ export interface operations {
           'application/json': components['schemas']['Invite']
         }
       }
-      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `expiresAt`: In the future; `groupId`: A group of this community; `fallbackInviteId`: A campaign link of this community, not this link; `qrDesign.fg`: Darker than `bg`, with a WCAG contrast of at least 4.5:1; `qrDesign.logoPng`: A PNG of 8 bits per channel, not interlaced, at most 40 KB and 512 by 512 pixels. What each code means: `/api/problems/{code}`. */
+      /** @description `malformed_json` (Malformed JSON). `validation_failed` (Validation failed). Rules beyond the schema, refused with `validation_failed` naming the field: `expiresAt`: In the future; `groupId`: A group of this community; `fallbackInviteId`: A campaign link of this community that lets people in now, not this link; `qrDesign.fg`: Darker than `bg`, with a WCAG contrast of at least 4.5:1; `qrDesign.logoPng`: A PNG of 8 bits per channel, not interlaced, at most 40 KB and 512 by 512 pixels. What each code means: `/api/problems/{code}`. */
       400: {
         content: {
           'application/problem+json': components['schemas']['Problem'] & {
