@@ -380,15 +380,20 @@ export function LinkPage(props: LinkView) {
         {props.telegramLink && (
           <TelegramLinkLine lang={l} link={props.telegramLink} opens={props.telegramLinkOpens} />
         )}
+        {/* One QR image on the page: a manager's is the designer's preview, below the figures. */}
         {status === 'active' && (
           <p>
-            <img
-              src={`/i/${invite.code}/qr.svg?size=240${version}`}
-              alt={t.qrAlt(url)}
-              width="160"
-              height="160"
-            />
-            <br />
+            {!manage && (
+              <>
+                <img
+                  src={`/i/${invite.code}/qr.svg?size=240${version}`}
+                  alt={t.qrAlt(url)}
+                  width="240"
+                  height="240"
+                />
+                <br />
+              </>
+            )}
             <a class="button" href={`/i/${invite.code}/qr.svg?download=1${version}`}>
               {t.downloadSvg}
             </a>{' '}
