@@ -136,6 +136,12 @@ export function AnnouncementsPage(props: AnnouncementsView) {
         <h2>{t.announcements}</h2>
         {props.listed.length === 0 && <p class="muted">{t.noAnnouncements}</p>}
         {props.receiptsUnknown && <p class="muted">{t.receiptsUnknown}</p>}
+        {/* Above the list: on a phone its cards run long, and the shares are read in them. */}
+        {shares && (
+          <p class="muted" id="share-basis">
+            {ANNOUNCEMENT_RECEIPT_WORDS[l].shareBasis}
+          </p>
+        )}
         <table class="cards" aria-describedby={shares ? 'share-basis' : undefined}>
           <thead>
             <tr>
@@ -314,11 +320,6 @@ export function AnnouncementsPage(props: AnnouncementsView) {
             )}
           </tbody>
         </table>
-        {shares && (
-          <p class="muted" id="share-basis">
-            {ANNOUNCEMENT_RECEIPT_WORDS[l].shareBasis}
-          </p>
-        )}
       </section>
     </>
   )
