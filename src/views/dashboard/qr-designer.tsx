@@ -79,7 +79,8 @@ export function QrDesigner(props: {
         <p class="muted" id="qr-contrast-hint">
           {t.qrContrastHint}
         </p>
-        <div class="grid">
+        {/* Columns wide enough for "Vordergrundfarbe" whole: a browser without hyphenation breaks it anywhere. */}
+        <div class="grid wider">
           <TextField
             form={form}
             field="fg"

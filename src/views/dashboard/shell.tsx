@@ -54,7 +54,7 @@ footer{max-width:64rem;margin:0 auto;padding:0 1rem 2rem;display:flex;flex-wrap:
 .grid.fields{grid-template-columns:repeat(auto-fit,minmax(17rem,1fr))}.grid.fields input,.grid.fields select{width:100%}
 .custom-range{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}.custom-range label{margin-top:0}
 .funnel ol{list-style:none;margin:0;padding:0;display:grid;gap:.6rem}.funnel .step{display:flex;justify-content:space-between;gap:1rem}.funnel .step b{font-size:1.2rem}
-.funnel p{margin:.1rem 0 0}.share{display:block;width:100%;height:.7rem}.grid.two{grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}.grid.breakdowns{grid-template-columns:repeat(auto-fit,minmax(min(100%,36rem),1fr))}
+.funnel p{margin:.1rem 0 0}.share{display:block;width:100%;height:.7rem}.grid.two{grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}.grid.wider{grid-template-columns:repeat(auto-fit,minmax(11rem,1fr))}.grid.breakdowns{grid-template-columns:repeat(auto-fit,minmax(min(100%,36rem),1fr))}
 header form.inline button{padding:.3rem .6rem}
 .table-scroll{overflow-x:auto;background:linear-gradient(90deg,#fff 30%,rgba(255,255,255,0)) 0 0/2rem 100% no-repeat local,linear-gradient(270deg,#fff 30%,rgba(255,255,255,0)) 100% 0/2rem 100% no-repeat local,radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.3),rgba(0,0,0,0)) 0 0/.9rem 100% no-repeat scroll,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.3),rgba(0,0,0,0)) 100% 0/.9rem 100% no-repeat scroll}
 .deliveries code{overflow-wrap:anywhere}.grid.two>div,.grid.breakdowns>div{min-width:0}.chips{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin-bottom:.75rem}.chip{padding:.25rem .6rem;border-radius:999px;background:#e4ebe7;color:#0b3d22;text-decoration:none}.chip:hover{background:#c5d6cc}
